@@ -1,0 +1,116 @@
+#include "backend/cpu/cpu_kernels.h"
+
+namespace twb {
+
+namespace {
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+// Conv2d on oneDNN: source, weights and destination in the layouts the primitive prefers
+// (format any), so a chain of convolutions and activations stays blocked. Master weights are
+// plain (OC, IC/G, KH, KW) and reordered once per step when the primitive wants another layout.
+class CpuConv2d : public CpuKernel {
+ public:
+  dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
+                             bool training) override {
+    const Attrs& a = node.op->attrs();
+    const auto stride = a.pair("stride"), pad = a.pair("padding"), dil = a.pair("dilation");
+    const int64_t groups = a.integer("groups");
+    const auto& w = node.params[0].shape;  // (OC, IC/G, KH, KW)
+    m_hasBias = node.params.size() > 1;
+    m_input = in[0];
+    const auto src = in[0].dims();
+    const dnnl::memory::dims out{src[0], w[0], 0, 0};
+    dnnl::memory::dims dstDims = out;
+    dnnl::memory::dims padR(2);
+    for (int i = 0; i < 2; ++i) {
+      const int64_t span = (w[2 + i] - 1) * dil[i] + 1;
+      dstDims[2 + i] = (src[2 + i] + 2 * pad[i] - span) / stride[i] + 1;
+      padR[i] = (dstDims[2 + i] - 1) * stride[i] + span - src[2 + i] - pad[i];
+    }
+    dnnl::memory::dims wDims{w[0], w[1], w[2], w[3]};
+    tag plainTag = tag::oihw;
+    if (groups > 1) {
+      wDims = {groups, w[0] / groups, w[1], w[2], w[3]};
+      plainTag = tag::goihw;
+    }
+    m_weightsPlain = dnnl::memory::desc(wDims, dt::f32, plainTag);
+    m_bias = dnnl::memory::desc({w[0]}, dt::f32, tag::a);
+    const dnnl::memory::desc anySrc(src, dt::f32, tag::any), anyDst(dstDims, dt::f32, tag::any),
+        anyWeights(wDims, dt::f32, tag::any);
+    const dnnl::memory::dims strides{stride[0], stride[1]}, dilates{dil[0] - 1, dil[1] - 1},
+        padL{pad[0], pad[1]};
+    const auto prop = training ? dnnl::prop_kind::forward_training
+                               : dnnl::prop_kind::forward_inference;
+    const auto algo = dnnl::algorithm::convolution_direct;
+    m_fwd = m_hasBias
+                ? dnnl::convolution_forward::primitive_desc(
+                      {prop, algo, anySrc, anyWeights, m_bias, anyDst, strides, dilates, padL,
+                       padR},
+                      attributes(), cpuEngine())
+                : dnnl::convolution_forward::primitive_desc(
+                      {prop, algo, anySrc, anyWeights, anyDst, strides, dilates, padL, padR},
+                      attributes(), cpuEngine());
+    noteScratchpad(m_fwd.scratchpad_desc());
+    if (training) {
+      m_bwdData = dnnl::convolution_backward_data::primitive_desc(
+          {algo, m_fwd.src_desc(), anyWeights, m_fwd.dst_desc(), strides, dilates, padL, padR},
+          attributes(), cpuEngine(), m_fwd);
+      m_bwdWeights =
+          m_hasBias
+              ? dnnl::convolution_backward_weights::primitive_desc(
+                    {algo, m_fwd.src_desc(), anyWeights, m_bias, m_fwd.dst_desc(), strides,
+                     dilates, padL, padR},
+                    attributes(), cpuEngine(), m_fwd)
+              : dnnl::convolution_backward_weights::primitive_desc(
+                    {algo, m_fwd.src_desc(), anyWeights, m_fwd.dst_desc(), strides, dilates,
+                     padL, padR},
+                    attributes(), cpuEngine(), m_fwd);
+      noteScratchpad(m_bwdData.scratchpad_desc());
+      noteScratchpad(m_bwdWeights.scratchpad_desc());
+    }
+    return m_fwd.dst_desc();
+  }
+
+  void bind(const KernelIO& io) override {
+    const dnnl::memory src = inLayout(m_forward, io.inputs[0], m_fwd.src_desc());
+    const dnnl::memory weights = inLayout(m_forward, wrap(io.params[0], m_weightsPlain),
+                                          m_fwd.weights_desc());
+    std::unordered_map<int, dnnl::memory> args{
+        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, io.output}};
+    if (m_hasBias) args[DNNL_ARG_BIAS] = wrap(io.params[1], m_bias);
+    addStep(m_forward, dnnl::convolution_forward(m_fwd), args, m_fwd.scratchpad_desc(), io);
+    if (!io.outputGrad) return;
+
+    if (io.inputGrads[0]) {
+      const dnnl::memory w = inLayout(m_backward, weights, m_bwdData.weights_desc());
+      const dnnl::memory diffSrc = writeBuffer(io.inputGrads[0], m_bwdData.diff_src_desc());
+      addStep(m_backward, dnnl::convolution_backward_data(m_bwdData),
+              {{DNNL_ARG_DIFF_DST, io.outputGrad},
+               {DNNL_ARG_WEIGHTS, w},
+               {DNNL_ARG_DIFF_SRC, diffSrc}},
+              m_bwdData.scratchpad_desc(), io);
+      finishInto(m_backward, diffSrc, io.inputGrads[0]);
+    }
+    const dnnl::memory gradPlain = wrap(io.paramGrads[0], m_weightsPlain);
+    const dnnl::memory grad = writeBuffer(gradPlain, m_bwdWeights.diff_weights_desc());
+    std::unordered_map<int, dnnl::memory> bargs{
+        {DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, io.outputGrad}, {DNNL_ARG_DIFF_WEIGHTS, grad}};
+    if (m_hasBias) bargs[DNNL_ARG_DIFF_BIAS] = wrap(io.paramGrads[1], m_bias);
+    addStep(m_backward, dnnl::convolution_backward_weights(m_bwdWeights), bargs,
+            m_bwdWeights.scratchpad_desc(), io);
+    finishInto(m_backward, grad, gradPlain);
+  }
+
+ private:
+  bool m_hasBias = true;
+  dnnl::memory::desc m_input, m_weightsPlain, m_bias;
+  dnnl::convolution_forward::primitive_desc m_fwd;
+  dnnl::convolution_backward_data::primitive_desc m_bwdData;
+  dnnl::convolution_backward_weights::primitive_desc m_bwdWeights;
+};
+}  // namespace
+
+std::unique_ptr<CpuKernel> makeCpuConv2d() { return std::make_unique<CpuConv2d>(); }
+
+}  // namespace twb

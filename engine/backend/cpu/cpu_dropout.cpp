@@ -1,0 +1,67 @@
+#include "backend/cpu/cpu_kernels.h"
+#include "core/random.h"
+
+namespace twb {
+
+namespace {
+// FNV-1a: a stable number per node name, so two dropout nodes draw different masks.
+uint64_t nameHash(const std::string& name) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
+// Dropout: the mask is drawn from (step seed, node), so a resumed run draws the same masks.
+// Works on the physical buffer, which input and output share the layout of.
+class CpuDropout : public CpuKernel {
+ public:
+  dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
+                             bool training) override {
+    m_p = static_cast<float>(node.op->attrs().number("p"));
+    m_node = nameHash(node.name);
+    m_training = training;
+    return in[0];
+  }
+
+  void bind(const KernelIO& io) override {
+    m_io = io;
+    m_count = static_cast<int64_t>(io.inputs[0].get_desc().get_size() / sizeof(float));
+    if (m_training) m_mask = Tensor({m_count}, DType::f32);
+    else m_forward.push_back({dnnl::reorder(io.inputs[0], io.output),
+                              {{DNNL_ARG_FROM, io.inputs[0]}, {DNNL_ARG_TO, io.output}}});
+  }
+
+  void forward(dnnl::stream& stream) override {
+    if (!m_training) return run(m_forward, stream);
+    Random random(mixSeed(*m_io.randomSeed, m_node));
+    const float keep = 1.0f / (1.0f - m_p);
+    float* mask = m_mask.data<float>();
+    const auto* x = static_cast<const float*>(m_io.inputs[0].get_data_handle());
+    auto* y = static_cast<float*>(m_io.output.get_data_handle());
+    for (int64_t i = 0; i < m_count; ++i) {
+      mask[i] = random.uniform(0.f, 1.f) < m_p ? 0.f : keep;
+      y[i] = x[i] * mask[i];
+    }
+  }
+
+  void backward(dnnl::stream&) override {
+    if (!m_io.inputGrads[0]) return;
+    const float* mask = m_mask.data<float>();
+    const auto* dy = static_cast<const float*>(m_io.outputGrad.get_data_handle());
+    auto* dx = static_cast<float*>(m_io.inputGrads[0].get_data_handle());
+    for (int64_t i = 0; i < m_count; ++i) dx[i] = dy[i] * mask[i];
+  }
+
+ private:
+  float m_p = 0.5f;
+  uint64_t m_node = 0;
+  bool m_training = false;
+  int64_t m_count = 0;
+  KernelIO m_io;
+  Tensor m_mask;
+};
+}  // namespace
+
+std::unique_ptr<CpuKernel> makeCpuDropout() { return std::make_unique<CpuDropout>(); }
+
+}  // namespace twb

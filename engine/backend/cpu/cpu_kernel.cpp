@@ -1,0 +1,86 @@
+#include "backend/cpu/cpu_kernel.h"
+
+#include "core/error.h"
+
+namespace twb {
+
+dnnl::engine& cpuEngine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+dnnl::stream& cpuStream() {
+  static dnnl::stream stream(cpuEngine());
+  return stream;
+}
+
+dnnl::memory::desc plainDesc(const Shape& shape, DType dtype) {
+  using dt = dnnl::memory::data_type;
+  dt type = dt::f32;
+  switch (dtype) {
+    case DType::f32: type = dt::f32; break;
+    case DType::bf16: type = dt::bf16; break;
+    case DType::f16: type = dt::f16; break;
+    case DType::s8: type = dt::s8; break;
+    case DType::u8: type = dt::u8; break;
+    case DType::s32: type = dt::s32; break;
+  }
+  using tag = dnnl::memory::format_tag;
+  static const tag kTags[] = {tag::a, tag::ab, tag::abc, tag::abcd, tag::abcde, tag::abcdef};
+  if (shape.size() > 6) throw Error("rank " + std::to_string(shape.size()) + " is above 6");
+  if (shape.empty()) return dnnl::memory::desc({1}, type, tag::a);
+  return dnnl::memory::desc(dnnl::memory::dims(shape.begin(), shape.end()), type,
+                            kTags[shape.size() - 1]);
+}
+
+void CpuKernel::run(Steps& steps, dnnl::stream& stream) {
+  for (auto& s : steps) s.primitive.execute(stream, s.args);
+}
+
+dnnl::primitive_attr CpuKernel::attributes() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+void CpuKernel::noteScratchpad(const dnnl::memory::desc& scratchpad) {
+  m_scratchpadBytes = std::max(m_scratchpadBytes, scratchpad.get_size());
+}
+
+void CpuKernel::addStep(Steps& steps, dnnl::primitive primitive,
+                        std::unordered_map<int, dnnl::memory> args,
+                        const dnnl::memory::desc& scratchpad, const KernelIO& io) {
+  if (scratchpad.get_size() > 0)
+    args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(scratchpad, cpuEngine(), io.scratchpad.get());
+  steps.push_back({std::move(primitive), std::move(args)});
+}
+
+dnnl::memory CpuKernel::inLayout(Steps& steps, const dnnl::memory& source,
+                                 const dnnl::memory::desc& wanted) {
+  if (source.get_desc() == wanted) return source;
+  dnnl::memory converted(wanted, cpuEngine());
+  steps.push_back({dnnl::reorder(source, converted),
+                   {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, converted}}});
+  return converted;
+}
+
+dnnl::memory CpuKernel::writeBuffer(const dnnl::memory& target,
+                                    const dnnl::memory::desc& computed) {
+  if (target.get_desc() == computed) return target;
+  return dnnl::memory(computed, cpuEngine());
+}
+
+void CpuKernel::finishInto(Steps& steps, const dnnl::memory& written, const dnnl::memory& target) {
+  if (written == target) return;
+  steps.push_back({dnnl::reorder(written, target),
+                   {{DNNL_ARG_FROM, written}, {DNNL_ARG_TO, target}}});
+}
+
+dnnl::memory CpuKernel::wrap(const Tensor& t, const dnnl::memory::desc& desc) {
+  if (desc.get_size() != t.bytes())
+    throw Error("internal: a " + std::to_string(t.bytes()) + "-byte tensor cannot hold a " +
+                std::to_string(desc.get_size()) + "-byte oneDNN memory");
+  return dnnl::memory(desc, cpuEngine(), t.raw());
+}
+
+}  // namespace twb

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <dnnl.hpp>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/tensor.h"
+#include "graph/graph.h"
+
+namespace twb {
+
+// The oneDNN engine and stream every CPU kernel uses (one CPU engine per process).
+dnnl::engine& cpuEngine();
+dnnl::stream& cpuStream();
+
+// The plain row-major layout of `shape` (nc, nchw, ...), the layout at the graph's edges.
+dnnl::memory::desc plainDesc(const Shape& shape, DType dtype = DType::f32);
+
+// The buffers one kernel reads and writes, fixed once when the executor binds a plan.
+struct KernelIO {
+  std::vector<dnnl::memory> inputs;      // in the layouts their producers chose
+  std::vector<dnnl::memory> inputGrads;  // same layouts as inputs; empty: no gradient wanted
+  dnnl::memory output;
+  dnnl::memory outputGrad;              // empty when not training
+  std::vector<Tensor> params;           // plain f32, in the op's ParamSpec order
+  std::vector<Tensor> paramGrads;       // empty tensors for non-trainable parameters
+  std::shared_ptr<void> scratchpad;     // shared by all kernels; run one at a time
+  const uint64_t* randomSeed = nullptr;  // changes every step (dropout masks)
+};
+
+// The CPU implementation of one node. prepare() chooses layouts and creates primitive
+// descriptors; bind() creates primitives and argument maps over fixed buffers, allocating
+// every workspace, so forward() and backward() allocate nothing.
+class CpuKernel {
+ public:
+  virtual ~CpuKernel() = default;
+
+  // Returns the layout of the output for inputs laid out as `inputs`.
+  virtual dnnl::memory::desc prepare(const GraphNode& node,
+                                     const std::vector<dnnl::memory::desc>& inputs,
+                                     bool training) = 0;
+  virtual void bind(const KernelIO& io) = 0;
+  virtual void forward(dnnl::stream& stream) { run(m_forward, stream); }
+  virtual void backward(dnnl::stream& stream) { run(m_backward, stream); }
+
+  size_t scratchpadBytes() const { return m_scratchpadBytes; }
+
+ protected:
+  struct Step {
+    dnnl::primitive primitive;
+    std::unordered_map<int, dnnl::memory> args;
+  };
+  using Steps = std::vector<Step>;
+
+  static void run(Steps& steps, dnnl::stream& stream);
+  // Attributes every primitive gets: the scratchpad is ours, shared across the plan.
+  static dnnl::primitive_attr attributes();
+  void noteScratchpad(const dnnl::memory::desc& scratchpad);
+  // Appends a primitive step, adding the shared scratchpad to its arguments.
+  void addStep(Steps& steps, dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args,
+               const dnnl::memory::desc& scratchpad, const KernelIO& io);
+  // `source` in layout `wanted`: itself when it already is, else a new buffer filled by a
+  // reorder appended to `steps`.
+  static dnnl::memory inLayout(Steps& steps, const dnnl::memory& source,
+                               const dnnl::memory::desc& wanted);
+  // A buffer in layout `computed` for a primitive to write, copied into `target` by a reorder
+  // that the caller appends after the primitive with finishInto().
+  static dnnl::memory writeBuffer(const dnnl::memory& target, const dnnl::memory::desc& computed);
+  static void finishInto(Steps& steps, const dnnl::memory& written, const dnnl::memory& target);
+  // A tensor's buffer seen as a oneDNN memory of `desc` (no copy).
+  static dnnl::memory wrap(const Tensor& t, const dnnl::memory::desc& desc);
+
+  Steps m_forward, m_backward;
+  size_t m_scratchpadBytes = 0;
+};
+
+// Creates the CPU kernel for an op by name; throws twb::Error when the op has none.
+std::unique_ptr<CpuKernel> makeCpuKernel(const std::string& op);
+
+}  // namespace twb

@@ -1,0 +1,77 @@
+#include "backend/cpu/cpu_kernels.h"
+
+namespace twb {
+
+namespace {
+// Add: a oneDNN sum in the first input's layout. Its gradient is the output's gradient, copied
+// (reordered) into each input's layout.
+class CpuAdd : public CpuKernel {
+ public:
+  dnnl::memory::desc prepare(const GraphNode&, const std::vector<dnnl::memory::desc>& in,
+                             bool) override {
+    m_pd = dnnl::sum::primitive_desc(in[0], std::vector<float>(in.size(), 1.f), in, cpuEngine(),
+                                     attributes());
+    noteScratchpad(m_pd.scratchpad_desc());
+    return m_pd.dst_desc();
+  }
+
+  void bind(const KernelIO& io) override {
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, io.output}};
+    for (size_t i = 0; i < io.inputs.size(); ++i)
+      args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = io.inputs[i];
+    addStep(m_forward, dnnl::sum(m_pd), args, m_pd.scratchpad_desc(), io);
+    if (!io.outputGrad) return;
+    for (const auto& grad : io.inputGrads)
+      if (grad)
+        m_backward.push_back({dnnl::reorder(io.outputGrad, grad),
+                              {{DNNL_ARG_FROM, io.outputGrad}, {DNNL_ARG_TO, grad}}});
+  }
+
+ private:
+  dnnl::sum::primitive_desc m_pd;
+};
+
+// Concat: a oneDNN concat into a plain output; each input's gradient is reordered out of its
+// slice of the output's gradient.
+class CpuConcat : public CpuKernel {
+ public:
+  dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
+                             bool) override {
+    m_axis = static_cast<int>(node.op->attrs().integer("axis"));
+    auto dims = in[0].dims();
+    for (size_t i = 1; i < in.size(); ++i) dims[m_axis] += in[i].dims()[m_axis];
+    const auto dst = plainDesc(Shape(dims.begin(), dims.end()));
+    m_pd = dnnl::concat::primitive_desc(dst, m_axis, in, cpuEngine(), attributes());
+    noteScratchpad(m_pd.scratchpad_desc());
+    return dst;
+  }
+
+  void bind(const KernelIO& io) override {
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, io.output}};
+    for (size_t i = 0; i < io.inputs.size(); ++i)
+      args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = io.inputs[i];
+    addStep(m_forward, dnnl::concat(m_pd), args, m_pd.scratchpad_desc(), io);
+    if (!io.outputGrad) return;
+    dnnl::memory::dims offset(io.output.get_desc().dims().size(), 0);
+    for (size_t i = 0; i < io.inputs.size(); ++i) {
+      const auto dims = io.inputs[i].get_desc().dims();
+      if (io.inputGrads[i]) {
+        const dnnl::memory slice(io.outputGrad.get_desc().submemory_desc(dims, offset),
+                                 cpuEngine(), io.outputGrad.get_data_handle());
+        m_backward.push_back({dnnl::reorder(slice, io.inputGrads[i]),
+                              {{DNNL_ARG_FROM, slice}, {DNNL_ARG_TO, io.inputGrads[i]}}});
+      }
+      offset[m_axis] += dims[m_axis];
+    }
+  }
+
+ private:
+  int m_axis = 1;
+  dnnl::concat::primitive_desc m_pd;
+};
+}  // namespace
+
+std::unique_ptr<CpuKernel> makeCpuAdd() { return std::make_unique<CpuAdd>(); }
+std::unique_ptr<CpuKernel> makeCpuConcat() { return std::make_unique<CpuConcat>(); }
+
+}  // namespace twb

@@ -1,0 +1,84 @@
+#include "backend/cpu/cpu_kernels.h"
+
+namespace twb {
+
+namespace {
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+// MaxPool2d, AvgPool2d and GlobalAvgPool on oneDNN pooling. The output keeps the input's layout
+// family (blocked in, blocked out); GlobalAvgPool writes a plain (N, C, 1, 1) seen as (N, C).
+class CpuPooling : public CpuKernel {
+ public:
+  dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
+                             bool training) override {
+    const auto src = in[0].dims();
+    dnnl::memory::dims kernel, stride, padL{0, 0}, padR{0, 0};
+    dnnl::algorithm algo = dnnl::algorithm::pooling_max;
+    dnnl::memory::desc dst;
+    m_global = node.opName == "GlobalAvgPool";
+    if (m_global) {
+      kernel = stride = {src[2], src[3]};
+      algo = dnnl::algorithm::pooling_avg_exclude_padding;
+      dst = dnnl::memory::desc({src[0], src[1], 1, 1}, dt::f32, tag::nchw);
+    } else {
+      const Attrs& a = node.op->attrs();
+      const auto k = a.pair("kernel"), p = a.pair("padding");
+      auto s = a.pair("stride");
+      if (s[0] == 0 && s[1] == 0) s = k;
+      kernel = {k[0], k[1]};
+      stride = {s[0], s[1]};
+      const Shape& out = node.op->outputShape({Shape(src.begin(), src.end())});
+      for (int i = 0; i < 2; ++i) {
+        padL[i] = p[i];
+        padR[i] = (out[2 + i] - 1) * s[i] + k[i] - src[2 + i] - p[i];
+      }
+      if (node.opName == "AvgPool2d")
+        algo = a.boolean("count_include_pad") ? dnnl::algorithm::pooling_avg_include_padding
+                                              : dnnl::algorithm::pooling_avg_exclude_padding;
+      dst = dnnl::memory::desc({out[0], out[1], out[2], out[3]}, dt::f32, tag::any);
+    }
+    const auto prop = training ? dnnl::prop_kind::forward_training
+                               : dnnl::prop_kind::forward_inference;
+    m_fwd = dnnl::pooling_forward::primitive_desc(
+        {prop, algo, in[0], dst, stride, kernel, padL, padR}, attributes(), cpuEngine());
+    noteScratchpad(m_fwd.scratchpad_desc());
+    if (training) {
+      m_bwd = dnnl::pooling_backward::primitive_desc(
+          {algo, in[0], m_fwd.dst_desc(), stride, kernel, padL, padR}, attributes(), cpuEngine(),
+          m_fwd);
+      noteScratchpad(m_bwd.scratchpad_desc());
+    }
+    return m_global ? dnnl::memory::desc({src[0], src[1]}, dt::f32, tag::nc) : m_fwd.dst_desc();
+  }
+
+  void bind(const KernelIO& io) override {
+    // GlobalAvgPool's (N, C) output is the same bytes as the primitive's (N, C, 1, 1).
+    const auto view = [&](const dnnl::memory& m) {
+      return m_global ? dnnl::memory(m_fwd.dst_desc(), cpuEngine(), m.get_data_handle()) : m;
+    };
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, io.inputs[0]},
+                                               {DNNL_ARG_DST, view(io.output)}};
+    dnnl::memory workspace;
+    if (m_fwd.workspace_desc().get_size() > 0) {
+      workspace = dnnl::memory(m_fwd.workspace_desc(), cpuEngine());
+      args[DNNL_ARG_WORKSPACE] = workspace;
+    }
+    addStep(m_forward, dnnl::pooling_forward(m_fwd), args, m_fwd.scratchpad_desc(), io);
+    if (!io.outputGrad || !io.inputGrads[0]) return;
+    std::unordered_map<int, dnnl::memory> bargs{{DNNL_ARG_DIFF_DST, view(io.outputGrad)},
+                                                {DNNL_ARG_DIFF_SRC, io.inputGrads[0]}};
+    if (workspace) bargs[DNNL_ARG_WORKSPACE] = workspace;
+    addStep(m_backward, dnnl::pooling_backward(m_bwd), bargs, m_bwd.scratchpad_desc(), io);
+  }
+
+ private:
+  bool m_global = false;
+  dnnl::pooling_forward::primitive_desc m_fwd;
+  dnnl::pooling_backward::primitive_desc m_bwd;
+};
+}  // namespace
+
+std::unique_ptr<CpuKernel> makeCpuPooling() { return std::make_unique<CpuPooling>(); }
+
+}  // namespace twb

@@ -1,0 +1,43 @@
+#include "backend/cpu/cpu_kernels.h"
+
+namespace twb {
+
+namespace {
+// Softmax over the classes of a plain (N, C) on oneDNN.
+class CpuSoftmax : public CpuKernel {
+ public:
+  dnnl::memory::desc prepare(const GraphNode&, const std::vector<dnnl::memory::desc>& in,
+                             bool training) override {
+    const auto prop = training ? dnnl::prop_kind::forward_training
+                               : dnnl::prop_kind::forward_inference;
+    m_fwd = dnnl::softmax_forward::primitive_desc({prop, in[0], 1}, attributes(), cpuEngine());
+    noteScratchpad(m_fwd.scratchpad_desc());
+    if (training) {
+      m_bwd = dnnl::softmax_backward::primitive_desc({m_fwd.dst_desc(), in[0], 1}, attributes(),
+                                                     cpuEngine(), m_fwd);
+      noteScratchpad(m_bwd.scratchpad_desc());
+    }
+    return m_fwd.dst_desc();
+  }
+
+  void bind(const KernelIO& io) override {
+    addStep(m_forward, dnnl::softmax_forward(m_fwd),
+            {{DNNL_ARG_SRC, io.inputs[0]}, {DNNL_ARG_DST, io.output}}, m_fwd.scratchpad_desc(),
+            io);
+    if (!io.outputGrad || !io.inputGrads[0]) return;
+    addStep(m_backward, dnnl::softmax_backward(m_bwd),
+            {{DNNL_ARG_DST, io.output},
+             {DNNL_ARG_DIFF_DST, io.outputGrad},
+             {DNNL_ARG_DIFF_SRC, io.inputGrads[0]}},
+            m_bwd.scratchpad_desc(), io);
+  }
+
+ private:
+  dnnl::softmax_forward::primitive_desc m_fwd;
+  dnnl::softmax_backward::primitive_desc m_bwd;
+};
+}  // namespace
+
+std::unique_ptr<CpuKernel> makeCpuSoftmax() { return std::make_unique<CpuSoftmax>(); }
+
+}  // namespace twb

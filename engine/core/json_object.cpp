@@ -1,0 +1,109 @@
+#include "core/json_object.h"
+
+#include <cmath>
+
+namespace twb {
+
+std::string jsonTypeName(const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::null: return "null";
+    case nlohmann::json::value_t::boolean: return "a boolean";
+    case nlohmann::json::value_t::string: return "a string";
+    case nlohmann::json::value_t::array: return "an array";
+    case nlohmann::json::value_t::object: return "an object";
+    default: return "a number";
+  }
+}
+
+JsonObject::JsonObject(const nlohmann::json& value, std::string path)
+    : m_value(value), m_path(std::move(path)) {
+  if (!value.is_object())
+    throw Error((m_path.empty() ? "document" : m_path) + ": must be an object, got " +
+                jsonTypeName(value));
+}
+
+bool JsonObject::has(const std::string& key) const { return m_value.contains(key); }
+
+std::string JsonObject::pathOf(const std::string& key) const {
+  return m_path.empty() ? key : m_path + "." + key;
+}
+
+Error JsonObject::error(const std::string& key, const std::string& message) const {
+  return Error(pathOf(key) + ": " + message);
+}
+
+const nlohmann::json* JsonObject::find(const std::string& key) {
+  m_read.insert(key);
+  auto it = m_value.find(key);
+  return it == m_value.end() ? nullptr : &*it;
+}
+
+const nlohmann::json& JsonObject::raw(const std::string& key) {
+  const auto* v = find(key);
+  if (!v) throw error(key, "is required");
+  return *v;
+}
+
+std::string JsonObject::string(const std::string& key, std::optional<std::string> fallback) {
+  const auto* v = find(key);
+  if (!v) {
+    if (fallback) return *fallback;
+    throw error(key, "is required");
+  }
+  if (!v->is_string()) throw error(key, "must be a string, got " + jsonTypeName(*v));
+  return v->get<std::string>();
+}
+
+double JsonObject::number(const std::string& key, std::optional<double> fallback) {
+  const auto* v = find(key);
+  if (!v) {
+    if (fallback) return *fallback;
+    throw error(key, "is required");
+  }
+  if (!v->is_number()) throw error(key, "must be a number, got " + jsonTypeName(*v));
+  const double d = v->get<double>();
+  if (!std::isfinite(d)) throw error(key, "must be finite");
+  return d;
+}
+
+int64_t JsonObject::integer(const std::string& key, std::optional<int64_t> fallback) {
+  const auto* v = find(key);
+  if (!v) {
+    if (fallback) return *fallback;
+    throw error(key, "is required");
+  }
+  if (!v->is_number_integer()) throw error(key, "must be an integer, got " + jsonTypeName(*v));
+  return v->get<int64_t>();
+}
+
+bool JsonObject::boolean(const std::string& key, std::optional<bool> fallback) {
+  const auto* v = find(key);
+  if (!v) {
+    if (fallback) return *fallback;
+    throw error(key, "is required");
+  }
+  if (!v->is_boolean()) throw error(key, "must be true or false, got " + jsonTypeName(*v));
+  return v->get<bool>();
+}
+
+std::vector<int64_t> JsonObject::integers(const std::string& key) {
+  const auto& v = raw(key);
+  if (!v.is_array()) throw error(key, "must be an array of integers, got " + jsonTypeName(v));
+  std::vector<int64_t> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_number_integer())
+      throw Error(pathOf(key) + "[" + std::to_string(i) + "]: must be an integer, got " +
+                  jsonTypeName(v[i]));
+    out.push_back(v[i].get<int64_t>());
+  }
+  return out;
+}
+
+JsonObject JsonObject::object(const std::string& key) { return JsonObject(raw(key), pathOf(key)); }
+
+void JsonObject::rejectUnknown() const {
+  for (const auto& [key, value] : m_value.items())
+    if (!m_read.count(key)) throw error(key, "unknown field");
+}
+
+}  // namespace twb

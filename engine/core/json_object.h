@@ -1,0 +1,45 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace twb {
+
+// Reads the fields of one JSON object and names the path of any bad field in its error:
+// "optimizer.lr: must be > 0", "nodes[3].attrs.kernel: must be an integer". Fields never read are
+// reported by rejectUnknown(), so a misspelt key is an error, not a silent default.
+class JsonObject {
+ public:
+  JsonObject(const nlohmann::json& value, std::string path);
+
+  bool has(const std::string& key) const;
+  const nlohmann::json& raw(const std::string& key);  // marks the key read; throws if missing
+
+  std::string string(const std::string& key, std::optional<std::string> fallback = std::nullopt);
+  double number(const std::string& key, std::optional<double> fallback = std::nullopt);
+  int64_t integer(const std::string& key, std::optional<int64_t> fallback = std::nullopt);
+  bool boolean(const std::string& key, std::optional<bool> fallback = std::nullopt);
+  std::vector<int64_t> integers(const std::string& key);
+  JsonObject object(const std::string& key);
+
+  // "optimizer.lr" for key "lr" of the object at "optimizer".
+  std::string pathOf(const std::string& key) const;
+  Error error(const std::string& key, const std::string& message) const;
+  void rejectUnknown() const;
+
+ private:
+  const nlohmann::json* find(const std::string& key);
+  const nlohmann::json& m_value;
+  std::string m_path;
+  std::set<std::string> m_read;
+};
+
+// "a string", "a number", ... for messages about a value of the wrong type.
+std::string jsonTypeName(const nlohmann::json& value);
+
+}  // namespace twb

@@ -1,0 +1,41 @@
+#include "core/tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "core/error.h"
+
+namespace twb {
+
+namespace {
+constexpr size_t kAlignment = 64;  // one cache line; what AVX-512 loads want
+
+std::shared_ptr<std::byte> allocate(size_t bytes) {
+  const size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  void* p = std::aligned_alloc(kAlignment, rounded ? rounded : kAlignment);
+  if (!p) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes");
+  std::memset(p, 0, rounded ? rounded : kAlignment);
+  return std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
+}
+}  // namespace
+
+Tensor::Tensor(Shape shape, DType dtype) : m_shape(std::move(shape)), m_dtype(dtype) {
+  for (int64_t d : m_shape)
+    if (d < 0) throw Error("negative dimension in shape " + toString(m_shape));
+  m_data = allocate(bytes());
+}
+
+Tensor Tensor::clone() const {
+  Tensor copy(m_shape, m_dtype);
+  if (bytes()) std::memcpy(copy.raw(), raw(), bytes());
+  return copy;
+}
+
+void Tensor::fill(float value) {
+  if (m_dtype != DType::f32) throw Error("Tensor::fill supports f32 only");
+  float* p = data<float>();
+  for (int64_t i = 0; i < numel(); ++i) p[i] = value;
+}
+
+}  // namespace twb

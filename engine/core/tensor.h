@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "core/dtype.h"
+#include "core/shape.h"
+
+namespace twb {
+
+// A dense, row-major tensor owning a 64-byte aligned buffer. Copies share the buffer (like
+// torch.Tensor); clone() makes a deep copy.
+class Tensor {
+ public:
+  Tensor() = default;
+  Tensor(Shape shape, DType dtype);  // zero-filled
+
+  const Shape& shape() const { return m_shape; }
+  DType dtype() const { return m_dtype; }
+  int64_t numel() const { return twb::numel(m_shape); }
+  size_t bytes() const { return static_cast<size_t>(numel()) * dtypeSize(m_dtype); }
+  bool empty() const { return !m_data; }
+
+  void* raw() const { return m_data.get(); }
+  template <typename T>
+  T* data() const { return static_cast<T*>(raw()); }
+
+  Tensor clone() const;
+  void fill(float value);  // f32 only
+
+ private:
+  Shape m_shape;
+  DType m_dtype = DType::f32;
+  std::shared_ptr<std::byte> m_data;
+};
+
+}  // namespace twb

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <dnnl.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "exec/parameter_store.h"
+#include "graph/graph.h"
+
+namespace twb {
+
+class CpuKernel;
+
+enum class ExecMode { train, infer };
+
+struct ExecOptions {
+  ExecMode mode = ExecMode::train;
+  bool inputGradients = false;  // also compute gradients of the graph's f32 inputs (tests)
+};
+
+// A graph compiled for the CPU at one batch size: every kernel prepared, every buffer (values,
+// gradients, workspaces, one shared scratchpad) allocated and every primitive bound before the
+// first step, so forward() and backward() allocate nothing. Values stay in the layouts their
+// producers chose (blocked between convolutions); only the graph's edges are plain.
+class Executor {
+ public:
+  Executor(Graph graph, ParameterStore& params, ExecOptions options = {});
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  const Graph& graph() const { return m_graph; }
+
+  // The plain buffer of a graph input (f32, or s32 for labels); fill it before forward().
+  void* inputBuffer(const std::string& name);
+  void forward();
+  // Backpropagates the gradients set on the outputs (a loss output's stays 1 once set).
+  void backward();
+  void setRandomSeed(uint64_t seed) { m_seed = seed; }
+
+  // Plain copies, for outputs, tests and evaluation.
+  std::vector<float> read(const std::string& value) const;
+  std::vector<float> readGradient(const std::string& value) const;
+  void setGradient(const std::string& output, const std::vector<float>& plain);
+  // The buffer of a value that is already plain (logits, a loss); throws for a blocked one.
+  const float* plainValue(const std::string& value) const;
+
+ private:
+  struct Slot {
+    dnnl::memory value, grad;
+    std::vector<dnnl::memory> consumerGrads;  // one per consumer when there are several
+    std::unordered_map<int, dnnl::memory> sumArgs;
+    dnnl::primitive sum;                      // adds consumerGrads into grad
+  };
+  void copyPlain(const dnnl::memory& from, const dnnl::memory& to) const;
+
+  Graph m_graph;
+  ExecOptions m_options;
+  std::vector<std::unique_ptr<CpuKernel>> m_kernels;
+  std::vector<Slot> m_slots;
+  std::shared_ptr<void> m_scratchpad;
+  uint64_t m_seed = 0;
+};
+
+}  // namespace twb

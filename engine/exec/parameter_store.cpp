@@ -1,0 +1,50 @@
+#include "exec/parameter_store.h"
+
+#include <cmath>
+
+#include "core/error.h"
+#include "core/random.h"
+
+namespace twb {
+
+void ParameterStore::ensure(const Graph& graph, uint64_t seed) {
+  uint64_t index = 0;
+  for (const auto& [name, spec] : graph.parameters()) {
+    ++index;
+    if (Parameter* existing = find(name)) {
+      if (existing->value.shape() != spec.shape)
+        throw Error("parameter '" + name + "' has shape " + toString(existing->value.shape()) +
+                    " but the model needs " + toString(spec.shape));
+      continue;
+    }
+    Parameter p{name, spec, Tensor(spec.shape, DType::f32), {}};
+    if (spec.trainable) p.grad = Tensor(spec.shape, DType::f32);
+    if (spec.init == ParamInit::ones) {
+      p.value.fill(1.f);
+    } else if (spec.init == ParamInit::uniformFanIn) {
+      Random random(mixSeed(seed, index));
+      const float bound = 1.f / std::sqrt(static_cast<float>(spec.fanIn));
+      float* v = p.value.data<float>();
+      for (int64_t i = 0; i < p.value.numel(); ++i) v[i] = random.uniform(-bound, bound);
+    }
+    m_index[name] = m_params.size();
+    m_params.push_back(std::move(p));
+  }
+}
+
+Parameter* ParameterStore::find(const std::string& name) {
+  auto it = m_index.find(name);
+  return it == m_index.end() ? nullptr : &m_params[it->second];
+}
+
+const Parameter* ParameterStore::find(const std::string& name) const {
+  auto it = m_index.find(name);
+  return it == m_index.end() ? nullptr : &m_params[it->second];
+}
+
+Parameter& ParameterStore::at(const std::string& name) {
+  if (Parameter* p = find(name)) return *p;
+  throw Error("no parameter named '" + name + "'");
+}
+
+}  // namespace twb

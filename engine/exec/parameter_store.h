@@ -1,0 +1,38 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+#include "graph/graph.h"
+
+namespace twb {
+
+struct Parameter {
+  std::string name;  // "conv1.weight"
+  ParamSpec spec;
+  Tensor value;      // fp32 master copy, plain layout (PyTorch's)
+  Tensor grad;       // empty for non-trainable state (running statistics)
+};
+
+// Every parameter of a model, shared by the executors of different batch sizes and by the
+// optimizer. Order is the graph's node order, so a seed gives the same weights every time.
+class ParameterStore {
+ public:
+  // Creates the parameters of `graph` not present yet, initialised from `seed` as PyTorch's
+  // defaults would be (uniform within 1/sqrt(fan_in); BatchNorm scale 1, shift 0).
+  void ensure(const Graph& graph, uint64_t seed);
+
+  Parameter* find(const std::string& name);
+  const Parameter* find(const std::string& name) const;
+  Parameter& at(const std::string& name);  // throws twb::Error naming the parameter
+  std::vector<Parameter>& all() { return m_params; }
+  const std::vector<Parameter>& all() const { return m_params; }
+
+ private:
+  std::vector<Parameter> m_params;
+  std::map<std::string, size_t> m_index;
+};
+
+}  // namespace twb

@@ -1,0 +1,95 @@
+#include "graph/model_spec.h"
+
+#include "core/error.h"
+#include "core/json_object.h"
+
+namespace twb {
+
+namespace {
+std::vector<std::string> stringList(const nlohmann::json& v, const std::string& path) {
+  if (!v.is_array()) throw Error(path + ": must be an array of names, got " + jsonTypeName(v));
+  std::vector<std::string> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string())
+      throw Error(path + "[" + std::to_string(i) + "]: must be a name, got " + jsonTypeName(v[i]));
+    out.push_back(v[i].get<std::string>());
+  }
+  return out;
+}
+
+const nlohmann::json& arrayField(JsonObject& o, const std::string& key) {
+  const auto& v = o.raw(key);
+  if (!v.is_array()) throw o.error(key, "must be an array, got " + jsonTypeName(v));
+  return v;
+}
+}  // namespace
+
+ModelSpec ModelSpec::fromJson(const nlohmann::json& json, const std::string& path) {
+  JsonObject o(json, path);
+  ModelSpec spec;
+  spec.name = o.string("name", "model");
+  const auto& inputs = arrayField(o, "inputs");
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    JsonObject in(inputs[i], o.pathOf("inputs") + "[" + std::to_string(i) + "]");
+    InputSpec s{in.string("name"), in.integers("shape"), DType::f32};
+    for (int64_t d : s.shape)
+      if (d <= 0) throw in.error("shape", "sizes must be > 0");
+    try {
+      s.dtype = parseDType(in.string("dtype", "f32"));
+    } catch (const Error& e) {
+      throw e.within(in.pathOf("dtype"));
+    }
+    in.rejectUnknown();
+    spec.inputs.push_back(std::move(s));
+  }
+  const auto& nodes = arrayField(o, "nodes");
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    JsonObject n(nodes[i], o.pathOf("nodes") + "[" + std::to_string(i) + "]");
+    NodeSpec s;
+    s.name = n.string("name");
+    s.op = n.string("op");
+    s.inputs = stringList(n.raw("inputs"), n.pathOf("inputs"));
+    if (n.has("attrs")) s.attrs = n.raw("attrs");
+    n.rejectUnknown();
+    spec.nodes.push_back(std::move(s));
+  }
+  if (o.has("outputs")) spec.outputs = stringList(o.raw("outputs"), o.pathOf("outputs"));
+  o.rejectUnknown();
+  return spec;
+}
+
+nlohmann::json ModelSpec::toJson() const {
+  nlohmann::json j;
+  j["name"] = name;
+  j["inputs"] = nlohmann::json::array();
+  for (const auto& in : inputs) {
+    nlohmann::json i{{"name", in.name}, {"shape", in.shape}};
+    if (in.dtype != DType::f32) i["dtype"] = dtypeName(in.dtype);
+    j["inputs"].push_back(i);
+  }
+  j["nodes"] = nlohmann::json::array();
+  for (const auto& n : nodes) {
+    nlohmann::json node{{"name", n.name}, {"op", n.op}, {"inputs", n.inputs}};
+    if (!n.attrs.empty()) node["attrs"] = n.attrs;
+    j["nodes"].push_back(node);
+  }
+  j["outputs"] = outputs;
+  return j;
+}
+
+ModelSpec withLoss(const ModelSpec& model, const std::string& lossOp, const Shape& outputShape) {
+  ModelSpec s = model;
+  const std::string output = model.outputs.empty() ? model.nodes.back().name : model.outputs[0];
+  if (lossOp == "SoftmaxCrossEntropy") {
+    s.inputs.push_back({"label", {}, DType::s32});
+  } else if (lossOp == "MSE") {
+    s.inputs.push_back({"label", Shape(outputShape.begin() + 1, outputShape.end()), DType::f32});
+  } else {
+    throw Error("unknown loss '" + lossOp + "' (expected SoftmaxCrossEntropy or MSE)");
+  }
+  s.nodes.push_back({"loss", lossOp, {output, "label"}, nlohmann::json::object()});
+  s.outputs = {output, "loss"};
+  return s;
+}
+
+}  // namespace twb

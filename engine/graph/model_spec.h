@@ -1,0 +1,46 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/dtype.h"
+#include "core/shape.h"
+
+namespace twb {
+
+// A model as the user writes it: named inputs (per-sample shapes, no batch), a list of named
+// nodes each reading named inputs or earlier nodes, and named outputs. Its JSON form is
+//   {"name": "...", "inputs": [{"name": "image", "shape": [1, 28, 28]}],
+//    "nodes": [{"name": "fc1", "op": "Linear", "inputs": ["flat"], "attrs": {...}}, ...],
+//    "outputs": ["logits"]}
+// and is documented in docs/model-file.md.
+struct InputSpec {
+  std::string name;
+  Shape shape;  // per sample
+  DType dtype = DType::f32;
+};
+
+struct NodeSpec {
+  std::string name;
+  std::string op;
+  std::vector<std::string> inputs;
+  nlohmann::json attrs = nlohmann::json::object();
+};
+
+struct ModelSpec {
+  std::string name;
+  std::vector<InputSpec> inputs;
+  std::vector<NodeSpec> nodes;
+  std::vector<std::string> outputs;
+
+  // Errors carry the path of the bad field ("nodes[2].inputs: must be an array").
+  static ModelSpec fromJson(const nlohmann::json& json, const std::string& path = "model");
+  nlohmann::json toJson() const;
+};
+
+// The model with a loss node "loss" on its first output and a "label" input: integer class
+// labels (N) for SoftmaxCrossEntropy, a target shaped like the output for MSE.
+ModelSpec withLoss(const ModelSpec& model, const std::string& lossOp, const Shape& outputShape);
+
+}  // namespace twb

@@ -1,0 +1,119 @@
+#include "graph/templates.h"
+
+#include "core/error.h"
+#include "core/json_object.h"
+
+namespace twb {
+
+namespace {
+// Appends nodes one after another, each reading the previous one.
+class SequentialBuilder {
+ public:
+  SequentialBuilder(std::string name, Shape input) {
+    m_spec.name = std::move(name);
+    m_spec.inputs.push_back({"image", std::move(input), DType::f32});
+    m_last = "image";
+  }
+  SequentialBuilder& add(const std::string& name, const std::string& op,
+                         nlohmann::json attrs = nlohmann::json::object()) {
+    m_spec.nodes.push_back({name, op, {m_last}, std::move(attrs)});
+    m_last = name;
+    return *this;
+  }
+  ModelSpec finish() {
+    m_spec.outputs = {m_last};
+    return m_spec;
+  }
+
+ private:
+  ModelSpec m_spec;
+  std::string m_last;
+};
+
+ModelSpec mlp(JsonObject& args, const Shape& input, int64_t classes) {
+  std::vector<int64_t> hidden{512, 256};
+  if (args.has("hidden")) hidden = args.integers("hidden");
+  for (int64_t h : hidden)
+    if (h <= 0) throw args.error("hidden", "sizes must be > 0");
+  const double dropout = args.number("dropout", 0.0);
+  if (dropout < 0 || dropout >= 1) throw args.error("dropout", "must be within [0, 1)");
+  SequentialBuilder b("mlp", input);
+  b.add("flatten", "Flatten");
+  for (size_t i = 0; i < hidden.size(); ++i) {
+    const std::string n = std::to_string(i + 1);
+    b.add("fc" + n, "Linear", {{"out_features", hidden[i]}}).add("relu" + n, "ReLU");
+    if (dropout > 0) b.add("drop" + n, "Dropout", {{"p", dropout}});
+  }
+  return b.add("logits", "Linear", {{"out_features", classes}}).finish();
+}
+
+// LeNet-5 with ReLU and max pooling; 28x28 inputs are padded by 2 as in the original's 32x32.
+ModelSpec lenet5(const Shape& input, int64_t classes) {
+  SequentialBuilder b("lenet5", input);
+  return b.add("conv1", "Conv2d", {{"out_channels", 6}, {"kernel", 5}, {"padding", 2}})
+      .add("relu1", "ReLU")
+      .add("pool1", "MaxPool2d", {{"kernel", 2}})
+      .add("conv2", "Conv2d", {{"out_channels", 16}, {"kernel", 5}})
+      .add("relu2", "ReLU")
+      .add("pool2", "MaxPool2d", {{"kernel", 2}})
+      .add("flatten", "Flatten")
+      .add("fc1", "Linear", {{"out_features", 120}})
+      .add("relu3", "ReLU")
+      .add("fc2", "Linear", {{"out_features", 84}})
+      .add("relu4", "ReLU")
+      .add("logits", "Linear", {{"out_features", classes}})
+      .finish();
+}
+
+// conv 3x3 -> 32, ReLU, max-pool 2, conv 3x3 -> 64, ReLU, max-pool 2, Linear -> 128, ReLU,
+// Linear -> classes. On 28x28 inputs the flattened features are 64*7*7 = 3136.
+ModelSpec cnnSmall(const Shape& input, int64_t classes) {
+  SequentialBuilder b("cnn-small", input);
+  return b.add("conv1", "Conv2d", {{"out_channels", 32}, {"kernel", 3}, {"padding", 1}})
+      .add("relu1", "ReLU")
+      .add("pool1", "MaxPool2d", {{"kernel", 2}})
+      .add("conv2", "Conv2d", {{"out_channels", 64}, {"kernel", 3}, {"padding", 1}})
+      .add("relu2", "ReLU")
+      .add("pool2", "MaxPool2d", {{"kernel", 2}})
+      .add("flatten", "Flatten")
+      .add("fc1", "Linear", {{"out_features", 128}})
+      .add("relu3", "ReLU")
+      .add("logits", "Linear", {{"out_features", classes}})
+      .finish();
+}
+}  // namespace
+
+std::vector<TemplateInfo> templateList() {
+  return {{"mlp", "Flatten, then Linear+ReLU per entry of \"hidden\" (default [512, 256]), "
+                  "optional \"dropout\", then Linear to the classes."},
+          {"lenet5", "LeNet-5: two 5x5 convolutions with max pooling, then 120-84-classes."},
+          {"cnn-small", "Two 3x3 convolutions (32, 64) with max pooling, then 128-classes."}};
+}
+
+ModelSpec makeTemplate(const std::string& name, const nlohmann::json& argsJson,
+                       const std::string& path) {
+  const nlohmann::json empty = nlohmann::json::object();
+  JsonObject args(argsJson.is_null() ? empty : argsJson, path);
+  Shape input{1, 28, 28};
+  if (args.has("input")) input = args.integers("input");
+  for (int64_t d : input)
+    if (d <= 0) throw args.error("input", "sizes must be > 0");
+  const int64_t classes = args.integer("classes", 10);
+  if (classes < 2) throw args.error("classes", "must be >= 2");
+  ModelSpec spec;
+  if (name == "mlp") {
+    spec = mlp(args, input, classes);
+  } else if (name == "lenet5") {
+    spec = lenet5(input, classes);
+  } else if (name == "cnn-small") {
+    spec = cnnSmall(input, classes);
+  } else {
+    std::string known;
+    for (const auto& t : templateList()) known += (known.empty() ? "" : ", ") + t.name;
+    throw Error("unknown template '" + name + "' (known: " + known + ")");
+  }
+  args.rejectUnknown();
+  return spec;
+}
+
+}  // namespace twb

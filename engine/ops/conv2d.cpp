@@ -1,0 +1,55 @@
+#include "ops/op_registry.h"
+#include "ops/shape_check.h"
+
+namespace twb {
+
+namespace {
+// x is (N, C, H, W), W is (OC, C/groups, KH, KW), y is (N, OC, OH, OW).
+class Conv2dOp : public Op {
+ public:
+  using Op::Op;
+  Shape outputShape(const std::vector<Shape>& in) const override {
+    requireRank(in[0], 4, "input (N, C, H, W)");
+    const auto k = attrs().pair("kernel"), s = attrs().pair("stride"),
+               p = attrs().pair("padding"), d = attrs().pair("dilation");
+    requirePositive(k, "kernel");
+    requirePositive(s, "stride");
+    requirePositive(d, "dilation");
+    if (p[0] < 0 || p[1] < 0) throw Error("attribute padding must be >= 0");
+    const int64_t oc = attrs().integer("out_channels"), g = attrs().integer("groups");
+    if (oc <= 0 || g <= 0) throw Error("attributes out_channels and groups must be > 0");
+    if (in[0][1] % g || oc % g)
+      throw Error("input channels " + std::to_string(in[0][1]) + " and out_channels " +
+                  std::to_string(oc) + " must both be divisible by groups " + std::to_string(g));
+    return {in[0][0], oc, windowOutput(in[0][2], k[0], s[0], p[0], d[0], "height"),
+            windowOutput(in[0][3], k[1], s[1], p[1], d[1], "width")};
+  }
+  std::vector<ParamSpec> params(const std::vector<Shape>& in) const override {
+    const auto k = attrs().pair("kernel");
+    const int64_t oc = attrs().integer("out_channels"), icg = in[0][1] / attrs().integer("groups");
+    const int64_t fanIn = icg * k[0] * k[1];
+    std::vector<ParamSpec> p{{"weight", {oc, icg, k[0], k[1]}, ParamInit::uniformFanIn, fanIn}};
+    if (attrs().boolean("bias")) p.push_back({"bias", {oc}, ParamInit::uniformFanIn, fanIn});
+    return p;
+  }
+  double forwardFlops(const std::vector<Shape>& in, const Shape& out) const override {
+    const auto k = attrs().pair("kernel");
+    const double icg = static_cast<double>(in[0][1]) / attrs().integer("groups");
+    return 2.0 * numel(out) * icg * k[0] * k[1];
+  }
+};
+}  // namespace
+
+void registerConv2d(OpRegistry& r) {
+  r.add({"Conv2d", "2-D convolution over (N, C, H, W).", 1, 1,
+         {{"out_channels", AttrType::integer, nullptr, "Output channels."},
+          {"kernel", AttrType::integerOrPair, nullptr, "Kernel size, k or [kh, kw]."},
+          {"stride", AttrType::integerOrPair, 1, "Stride."},
+          {"padding", AttrType::integerOrPair, 0, "Zero padding on each side."},
+          {"dilation", AttrType::integerOrPair, 1, "Spacing between kernel taps."},
+          {"groups", AttrType::integer, 1, "Channel groups (channels = groups: depthwise)."},
+          {"bias", AttrType::boolean, true, "Add a learned bias."}},
+         [](Attrs a) { return std::make_unique<Conv2dOp>(std::move(a)); }});
+}
+
+}  // namespace twb

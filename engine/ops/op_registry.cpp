@@ -1,0 +1,119 @@
+#include "ops/op_registry.h"
+
+#include "core/error.h"
+#include "core/json_object.h"
+
+namespace twb {
+
+void registerLinear(OpRegistry&);
+void registerConv2d(OpRegistry&);
+void registerPooling(OpRegistry&);
+void registerBatchNorm(OpRegistry&);
+void registerActivations(OpRegistry&);
+void registerDropout(OpRegistry&);
+void registerReshapes(OpRegistry&);
+void registerAdd(OpRegistry&);
+void registerConcat(OpRegistry&);
+void registerSoftmax(OpRegistry&);
+void registerLosses(OpRegistry&);
+
+namespace {
+OpRegistry makeBuiltinRegistry() {
+  OpRegistry r;
+  registerLinear(r);
+  registerConv2d(r);
+  registerPooling(r);
+  registerBatchNorm(r);
+  registerActivations(r);
+  registerDropout(r);
+  registerReshapes(r);
+  registerAdd(r);
+  registerConcat(r);
+  registerSoftmax(r);
+  registerLosses(r);
+  return r;
+}
+
+void checkType(const AttrSpec& spec, const nlohmann::json& v, const std::string& path) {
+  auto fail = [&](const char* want) {
+    throw Error(path + ": must be " + want + ", got " + jsonTypeName(v));
+  };
+  switch (spec.type) {
+    case AttrType::integer:
+      if (!v.is_number_integer()) fail("an integer");
+      break;
+    case AttrType::number:
+      if (!v.is_number()) fail("a number");
+      break;
+    case AttrType::boolean:
+      if (!v.is_boolean()) fail("true or false");
+      break;
+    case AttrType::string:
+      if (!v.is_string()) fail("a string");
+      break;
+    case AttrType::integerOrPair:
+      if (!(v.is_number_integer() ||
+            (v.is_array() && v.size() == 2 && v[0].is_number_integer() &&
+             v[1].is_number_integer())))
+        fail("an integer or a pair [h, w] of integers");
+      break;
+    case AttrType::integers:
+      if (!v.is_array()) fail("an array of integers");
+      for (const auto& e : v)
+        if (!e.is_number_integer()) fail("an array of integers");
+      break;
+  }
+}
+}  // namespace
+
+const OpRegistry& OpRegistry::instance() {
+  static const OpRegistry registry = makeBuiltinRegistry();
+  return registry;
+}
+
+void OpRegistry::add(OpDef def) {
+  const std::string name = def.name;
+  m_ops.emplace(name, std::move(def));
+}
+
+const OpDef* OpRegistry::find(const std::string& name) const {
+  auto it = m_ops.find(name);
+  return it == m_ops.end() ? nullptr : &it->second;
+}
+
+std::vector<const OpDef*> OpRegistry::all() const {
+  std::vector<const OpDef*> out;
+  for (const auto& [name, def] : m_ops) out.push_back(&def);
+  return out;
+}
+
+std::unique_ptr<Op> OpRegistry::create(const std::string& op, const nlohmann::json& attrs,
+                                       const std::string& path) const {
+  const OpDef* def = find(op);
+  if (!def) {
+    std::string known;
+    for (const auto& [name, d] : m_ops) known += (known.empty() ? "" : ", ") + name;
+    throw Error(path + ": unknown op '" + op + "' (known ops: " + known + ")");
+  }
+  if (!attrs.is_null() && !attrs.is_object())
+    throw Error(path + ".attrs: must be an object, got " + jsonTypeName(attrs));
+  nlohmann::json filled = nlohmann::json::object();
+  for (const auto& spec : def->attrs) {
+    const std::string attrPath = path + ".attrs." + spec.name;
+    if (attrs.is_object() && attrs.contains(spec.name)) {
+      checkType(spec, attrs[spec.name], attrPath);
+      filled[spec.name] = attrs[spec.name];
+    } else if (!spec.defaultValue.is_null()) {
+      filled[spec.name] = spec.defaultValue;
+    } else {
+      throw Error(attrPath + ": is required by " + op);
+    }
+  }
+  if (attrs.is_object())
+    for (const auto& [key, value] : attrs.items())
+      if (!filled.contains(key))
+        throw Error(path + ".attrs." + key + ": unknown attribute of " + op);
+  return def->create(Attrs(std::move(filled)));
+}
+
+}  // namespace twb
