@@ -1,0 +1,18 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace twb {
+
+// Each twb-engine subcommand adds itself to the app; its callback runs the command and sets
+// the process exit code through `exitCode`.
+void addInfoCommand(CLI::App& app, int& exitCode);
+void addTrainCommand(CLI::App& app, int& exitCode);
+void addEvalCommand(CLI::App& app, int& exitCode);
+
+// Exit codes shared by the subcommands.
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;        // bad input, with a message naming what and where
+constexpr int kExitInterrupted = 130;  // Ctrl-C: a checkpoint was written first
+
+}  // namespace twb

@@ -1,0 +1,50 @@
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "io/model_file.h"
+#include "train/evaluator.h"
+
+namespace twb {
+
+void addEvalCommand(CLI::App& app, int& exitCode) {
+  auto* cmd = app.add_subcommand("eval", "Evaluate a model file on a dataset's test split");
+  struct Args {
+    std::string model, dataset;
+    int64_t batch = 1000;
+    bool json = false;
+  };
+  static Args args;
+  cmd->add_option("MODEL", args.model, "Model file (.twbm)")->required();
+  cmd->add_option("--dataset", args.dataset,
+                  "fashion-mnist | idx:DIR | cifar10:DIR | csv:FILE | synthetic:SHAPE:CLASSES")
+      ->required();
+  cmd->add_option("--batch", args.batch, "Evaluation batch")->check(CLI::PositiveNumber);
+  cmd->add_flag("--json", args.json, "Print one JSON object");
+  cmd->callback([&exitCode] {
+    ModelFile model = loadModel(args.model);
+    const DatasetSplits data = openDataset(args.dataset);
+    if (model.spec.inputs.size() != 1 || model.spec.inputs[0].shape != data.test->sampleShape())
+      throw Error(args.model + ": the model's input does not take samples of " +
+                  toString(data.test->sampleShape()) + " from " + data.test->name());
+    Evaluator evaluator(model.spec, model.params, "SoftmaxCrossEntropy");
+    const EvalResult r = evaluator.run(data.test, args.batch, data.test->defaultNormalization());
+    if (args.json) {
+      std::printf("%s\n", nlohmann::json{{"model", args.model},
+                                         {"dataset", data.test->name()},
+                                         {"samples", r.samples},
+                                         {"accuracy", r.accuracy},
+                                         {"loss", r.loss}}
+                              .dump()
+                              .c_str());
+    } else {
+      std::printf("%s on %s: accuracy %.4f, loss %.4f over %lld samples\n", args.model.c_str(),
+                  data.test->name().c_str(), r.accuracy, r.loss,
+                  static_cast<long long>(r.samples));
+    }
+    exitCode = kExitOk;
+  });
+}
+
+}  // namespace twb

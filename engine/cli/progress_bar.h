@@ -1,0 +1,26 @@
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+namespace twb {
+
+// Draws training progress on a terminal from the run's events: one redrawn line with the bar,
+// step, loss, throughput and ETA; evaluations and log lines printed above it. Without a
+// terminal it prints a plain line per evaluation and every tenth of the run.
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool terminal);
+  void onEvent(const nlohmann::json& event);
+  void finish();
+
+ private:
+  void drawLine(const nlohmann::json& step);
+  bool m_terminal;
+  bool m_lineOpen = false;
+  int64_t m_lastDecile = -1;
+  std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
+  int64_t m_firstStep = -1;
+};
+
+}  // namespace twb

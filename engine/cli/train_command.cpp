@@ -1,0 +1,85 @@
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+
+#include "cli/commands.h"
+#include "cli/progress_bar.h"
+#include "train/trainer.h"
+
+namespace twb {
+
+namespace {
+std::atomic<bool> g_stopRequested{false};
+
+extern "C" void onInterrupt(int) {
+  // A second Ctrl-C leaves at once; the first asks the trainer to checkpoint and stop.
+  if (g_stopRequested.exchange(true)) std::_Exit(kExitInterrupted);
+}
+
+std::string defaultRunFolder(const std::string& job) {
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return "runs/" + job + "-" + stamp;
+}
+}  // namespace
+
+void addTrainCommand(CLI::App& app, int& exitCode) {
+  auto* cmd = app.add_subcommand("train", "Train the model of a job file");
+  struct Args {
+    std::string job, out, resume, events;
+    int64_t epochs = -1, maxSteps = -1;
+  };
+  static Args args;
+  cmd->add_option("JOB", args.job, "Job file (docs/job-file.md)")->required();
+  cmd->add_option("--epochs", args.epochs, "Override the job's epochs")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max-steps", args.maxSteps, "Override the job's max_steps")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--out", args.out, "Run folder: checkpoints/ and model.twbm (default runs/NAME-TIME)");
+  cmd->add_option("--resume", args.resume, "Resume from a run folder or checkpoint file");
+  cmd->add_option("--events", args.events, "Append events as JSON Lines (docs/events.md)");
+  cmd->callback([&exitCode] {
+    JobConfig job = JobConfig::load(args.job);
+    if (args.epochs >= 0) job.epochs = args.epochs;
+    if (args.maxSteps >= 0) job.maxSteps = args.maxSteps;
+    if (job.epochs == 0 && job.maxSteps == 0)
+      throw Error("--epochs 0 needs --max-steps above 0");
+    TrainOptions options;
+    options.outDir = !args.out.empty()      ? args.out
+                     : !args.resume.empty() ? args.resume
+                                            : defaultRunFolder(job.name);
+    options.resumeFrom = args.resume;
+    options.stop = &g_stopRequested;
+    EventLog events;
+    if (!args.events.empty()) events.open(args.events);
+    ProgressBar progress(isatty(STDERR_FILENO));
+    events.addListener([&](const nlohmann::json& e) { progress.onEvent(e); });
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    TrainResult result;
+    try {
+      result = train(job, options, events);
+    } catch (const Error& e) {
+      progress.finish();
+      events.emit("state", {{"state", "failed"}, {"reason", e.what()}});
+      throw;
+    }
+    progress.finish();
+    if (result.status == TrainStatus::cancelled) {
+      std::fprintf(stderr, "interrupted at step %lld; checkpoint %s\nresume with: twb-engine train %s --resume %s\n",
+                   static_cast<long long>(result.steps), result.checkpointPath.c_str(),
+                   args.job.c_str(), options.outDir.c_str());
+      exitCode = kExitInterrupted;
+      return;
+    }
+    std::printf("test accuracy: %.4f (loss %.4f) after %lld steps\nmodel: %s\n",
+                result.testAccuracy, result.testLoss, static_cast<long long>(result.steps),
+                result.modelPath.c_str());
+    exitCode = kExitOk;
+  });
+}
+
+}  // namespace twb

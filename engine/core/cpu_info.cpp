@@ -1,0 +1,55 @@
+#include "core/cpu_info.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace twb {
+
+std::vector<std::string> CpuInfo::isaFlags() const {
+  std::vector<std::string> out;
+  const std::pair<bool, const char*> flags[] = {
+      {avx2, "avx2"},           {avx512f, "avx512f"}, {avx512Bf16, "avx512_bf16"},
+      {avx512Vnni, "avx512_vnni"}, {amxBf16, "amx_bf16"}, {amxInt8, "amx_int8"}};
+  for (const auto& [present, name] : flags)
+    if (present) out.push_back(name);
+  return out;
+}
+
+CpuInfo readCpuInfo() {
+  CpuInfo info;
+  info.logicalCores = static_cast<int>(std::thread::hardware_concurrency());
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::set<std::string> flags;
+  for (std::string line; std::getline(cpuinfo, line);) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const std::string key = line.substr(0, line.find_last_not_of(" \t", colon - 1) + 1);
+    const std::string value = colon + 2 <= line.size() ? line.substr(colon + 2) : "";
+    if (key == "model name" && info.model.empty()) info.model = value;
+    if (key == "flags" && flags.empty()) {
+      std::istringstream words(value);
+      for (std::string w; words >> w;) flags.insert(w);
+    }
+  }
+  info.avx2 = flags.count("avx2");
+  info.avx512f = flags.count("avx512f");
+  info.avx512Bf16 = flags.count("avx512_bf16");
+  info.avx512Vnni = flags.count("avx512_vnni") || flags.count("avx512vnni");
+  info.amxBf16 = flags.count("amx_bf16");
+  info.amxInt8 = flags.count("amx_int8");
+  std::ifstream meminfo("/proc/meminfo");
+  for (std::string key; meminfo >> key;) {
+    int64_t kb = 0;
+    meminfo >> kb;
+    if (key == "MemTotal:") {
+      info.memoryBytes = kb * 1024;
+      break;
+    }
+    meminfo.ignore(1 << 10, '\n');
+  }
+  return info;
+}
+
+}  // namespace twb

@@ -1,0 +1,122 @@
+#include "data/data_loader.h"
+
+#include <cstring>
+
+#include "core/error.h"
+#include "core/random.h"
+
+namespace twb {
+
+DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
+    : m_dataset(std::move(dataset)), m_options(std::move(options)),
+      m_sampleSize(numel(m_dataset->sampleShape())) {
+  if (m_options.batch <= 0) throw Error("batch must be > 0");
+  const auto& n = m_options.normalization;
+  const int64_t channels = m_dataset->sampleShape().size() >= 3 ? m_dataset->sampleShape()[0] : 1;
+  if (n.mean.size() != n.std.size() ||
+      (n.mean.size() != 1 && static_cast<int64_t>(n.mean.size()) != channels))
+    throw Error("normalization: mean and std need 1 or " + std::to_string(channels) +
+                " values each for " + m_dataset->name());
+  for (float s : n.std)
+    if (!(s > 0)) throw Error("normalization: std must be > 0");
+  for (auto& slot : m_slots) {
+    slot.samples.resize(static_cast<size_t>(m_options.batch * m_sampleSize));
+    slot.labels.resize(static_cast<size_t>(m_options.batch));
+  }
+  m_order.resize(static_cast<size_t>(m_dataset->size()));
+}
+
+DataLoader::~DataLoader() { stop(); }
+
+int64_t DataLoader::batchesPerEpoch() const {
+  const int64_t n = m_dataset->size(), b = m_options.batch;
+  return m_options.dropLast ? n / b : (n + b - 1) / b;
+}
+
+void DataLoader::stop() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
+  m_changed.notify_all();
+  if (m_worker.joinable()) m_worker.join();
+}
+
+void DataLoader::start(int64_t epoch, int64_t firstBatch) {
+  stop();
+  for (size_t i = 0; i < m_order.size(); ++i) m_order[i] = static_cast<int64_t>(i);
+  if (m_options.shuffle) {  // Fisher-Yates with the epoch's own generator
+    Random random(mixSeed(m_options.seed, static_cast<uint64_t>(epoch), 0xda7a));
+    for (size_t i = m_order.size(); i > 1; --i) std::swap(m_order[i - 1], m_order[random.below(i)]);
+  }
+  m_consumed = 0;
+  m_total = std::max<int64_t>(0, batchesPerEpoch() - firstBatch);
+  m_stopping = false;
+  m_error = nullptr;
+  for (auto& slot : m_slots) slot.ready = false;
+  m_worker = std::thread([this, firstBatch] { produce(firstBatch); });
+}
+
+void DataLoader::fill(Slot& slot, int64_t batchIndex) const {
+  const int64_t begin = batchIndex * m_options.batch;
+  slot.count = std::min<int64_t>(m_options.batch, m_dataset->size() - begin);
+  const auto& n = m_options.normalization;
+  const int64_t channels = static_cast<int64_t>(n.mean.size());
+  const int64_t plane = m_sampleSize / channels;
+  for (int64_t i = 0; i < slot.count; ++i) {
+    float* x = slot.samples.data() + i * m_sampleSize;
+    const int32_t label = m_dataset->read(m_order[begin + i], x);
+    if (label < 0 || label >= m_dataset->classes())
+      throw Error(m_dataset->name() + ": sample " + std::to_string(m_order[begin + i]) +
+                  " has label " + std::to_string(label) + ", outside [0, " +
+                  std::to_string(m_dataset->classes()) + ")");
+    slot.labels[i] = label;
+    for (int64_t c = 0; c < channels; ++c) {
+      const float mean = n.mean[c], inv = 1.0f / n.std[c];
+      for (int64_t j = c * plane; j < (c + 1) * plane; ++j) x[j] = (x[j] - mean) * inv;
+    }
+  }
+}
+
+void DataLoader::produce(int64_t firstBatch) {
+  try {
+    for (int64_t b = 0; b < m_total; ++b) {
+      Slot& slot = m_slots[b % 2];
+      {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [&] { return m_stopping || !slot.ready; });
+        if (m_stopping) return;
+      }
+      fill(slot, firstBatch + b);
+      {
+        std::lock_guard lock(m_mutex);
+        slot.ready = true;
+      }
+      m_changed.notify_all();
+    }
+  } catch (...) {
+    std::lock_guard lock(m_mutex);
+    m_error = std::current_exception();
+    m_changed.notify_all();
+  }
+}
+
+int64_t DataLoader::next(float* samples, int32_t* labels) {
+  if (m_consumed >= m_total) return 0;
+  Slot& slot = m_slots[m_consumed % 2];
+  std::unique_lock lock(m_mutex);
+  m_changed.wait(lock, [&] { return slot.ready || m_error; });
+  if (!slot.ready) std::rethrow_exception(m_error);
+  lock.unlock();
+  std::memcpy(samples, slot.samples.data(), sizeof(float) * slot.count * m_sampleSize);
+  std::memcpy(labels, slot.labels.data(), sizeof(int32_t) * slot.count);
+  const int64_t count = slot.count;
+  lock.lock();
+  slot.ready = false;
+  ++m_consumed;
+  lock.unlock();
+  m_changed.notify_all();
+  return count;
+}
+
+}  // namespace twb

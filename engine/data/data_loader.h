@@ -1,0 +1,65 @@
+#pragma once
+
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "data/dataset.h"
+
+namespace twb {
+
+struct DataLoaderOptions {
+  int64_t batch = 64;
+  bool shuffle = true;
+  bool dropLast = true;  // training drops the ragged last batch; evaluation keeps it
+  uint64_t seed = 0;
+  Normalization normalization;
+};
+
+// Batches of a dataset, assembled by a prefetch thread one batch ahead into buffers allocated
+// once. The order of an epoch is a permutation drawn from (seed, epoch), so an epoch can be
+// restarted at any batch and gives the same batches as an uninterrupted run.
+class DataLoader {
+ public:
+  DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options);
+  ~DataLoader();
+  DataLoader(const DataLoader&) = delete;
+  DataLoader& operator=(const DataLoader&) = delete;
+
+  int64_t batchesPerEpoch() const;
+  const Dataset& dataset() const { return *m_dataset; }
+
+  // Starts delivering epoch `epoch` from batch `firstBatch`.
+  void start(int64_t epoch, int64_t firstBatch = 0);
+  // Copies the next batch into `samples` (batch x sample floats) and `labels`; returns the number
+  // of samples, 0 when the epoch is over. Rethrows an error of the prefetch thread.
+  int64_t next(float* samples, int32_t* labels);
+
+ private:
+  struct Slot {
+    std::vector<float> samples;
+    std::vector<int32_t> labels;
+    int64_t count = 0;
+    bool ready = false;
+  };
+  void stop();
+  void produce(int64_t firstBatch);
+  void fill(Slot& slot, int64_t batchIndex) const;
+
+  std::shared_ptr<const Dataset> m_dataset;
+  DataLoaderOptions m_options;
+  int64_t m_sampleSize;
+  std::vector<int64_t> m_order;
+  Slot m_slots[2];
+  int64_t m_consumed = 0;  // batches handed out since start()
+  int64_t m_total = 0;     // batches this start() will deliver
+  bool m_stopping = false;
+  std::exception_ptr m_error;
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::thread m_worker;
+};
+
+}  // namespace twb

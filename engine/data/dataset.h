@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/shape.h"
+
+namespace twb {
+
+// Per-channel normalisation applied by the DataLoader: x' = (x - mean[c]) / std[c].
+struct Normalization {
+  std::vector<float> mean{0.f};
+  std::vector<float> std{1.f};
+};
+
+// A labelled classification dataset. Samples are f32 in the dataset's natural range (pixels in
+// [0, 1]); labels are class indices in [0, classes).
+class Dataset {
+ public:
+  virtual ~Dataset() = default;
+  virtual std::string name() const = 0;
+  virtual int64_t size() const = 0;
+  virtual Shape sampleShape() const = 0;  // per sample, e.g. [1, 28, 28]
+  virtual int64_t classes() const = 0;
+  // Writes sample `index` (numel(sampleShape()) floats) to `out`; returns its label.
+  virtual int32_t read(int64_t index, float* out) const = 0;
+  virtual Normalization defaultNormalization() const { return {}; }
+};
+
+// A dataset held in memory as bytes (images) or floats (tabular data).
+class InMemoryDataset : public Dataset {
+ public:
+  InMemoryDataset(std::string name, Shape sampleShape, int64_t classes,
+                  std::vector<uint8_t> pixels, std::vector<int32_t> labels,
+                  Normalization normalization);
+  InMemoryDataset(std::string name, Shape sampleShape, int64_t classes, std::vector<float> values,
+                  std::vector<int32_t> labels);
+
+  std::string name() const override { return m_name; }
+  int64_t size() const override { return static_cast<int64_t>(m_labels.size()); }
+  Shape sampleShape() const override { return m_shape; }
+  int64_t classes() const override { return m_classes; }
+  int32_t read(int64_t index, float* out) const override;
+  Normalization defaultNormalization() const override { return m_normalization; }
+
+ private:
+  std::string m_name;
+  Shape m_shape;
+  int64_t m_classes;
+  std::vector<uint8_t> m_pixels;  // scaled by 1/255 on read
+  std::vector<float> m_values;
+  std::vector<int32_t> m_labels;
+  Normalization m_normalization;
+};
+
+// The train and test parts of one dataset spec.
+struct DatasetSplits {
+  std::shared_ptr<Dataset> train;
+  std::shared_ptr<Dataset> test;
+};
+
+// Opens a dataset from its spec, the same forms the CLI and the job file accept:
+//   fashion-mnist              the Debian package's files (/usr/share/datasets/fashion-mnist)
+//   idx:DIR                    MNIST-style IDX files (train-images-idx3-ubyte[.gz], t10k-...)
+//   cifar10:DIR                CIFAR-10 binary batches (data_batch_1..5.bin, test_batch.bin)
+//   csv:FILE                   features then the label in the last column; test = the same file
+//   synthetic:SHAPE:CLASSES    e.g. synthetic:3x32x32:10, learnable random data
+// Errors name the spec and the file at fault.
+DatasetSplits openDataset(const std::string& spec);
+
+}  // namespace twb

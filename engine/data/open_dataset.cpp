@@ -1,0 +1,169 @@
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "data/dataset.h"
+#include "data/idx_file.h"
+#include "data/synthetic_dataset.h"
+
+namespace twb {
+
+namespace {
+namespace fs = std::filesystem;
+
+constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+
+// "DIR/NAME" or "DIR/NAME.gz", whichever exists.
+std::string findIdx(const std::string& dir, const std::string& name) {
+  for (const auto& candidate : {dir + "/" + name, dir + "/" + name + ".gz"})
+    if (fs::exists(candidate)) return candidate;
+  throw Error(dir + ": missing " + name + " (or " + name + ".gz)");
+}
+
+std::shared_ptr<Dataset> idxSplit(const std::string& dir, const std::string& prefix,
+                                  const std::string& name, const Normalization& normalization) {
+  const std::string imagesPath = findIdx(dir, prefix + "-images-idx3-ubyte");
+  const std::string labelsPath = findIdx(dir, prefix + "-labels-idx1-ubyte");
+  IdxArray images = readIdxFile(imagesPath);
+  IdxArray labels = readIdxFile(labelsPath);
+  if (images.dims.size() != 3)
+    throw Error(imagesPath + ": expected 3 dimensions (count, rows, columns), found " +
+                std::to_string(images.dims.size()));
+  if (labels.dims.size() != 1)
+    throw Error(labelsPath + ": expected 1 dimension (count), found " +
+                std::to_string(labels.dims.size()));
+  if (images.dims[0] != labels.dims[0])
+    throw Error(labelsPath + ": holds " + std::to_string(labels.dims[0]) + " labels but " +
+                imagesPath + " holds " + std::to_string(images.dims[0]) + " images");
+  std::vector<int32_t> y(labels.data.begin(), labels.data.end());
+  int64_t classes = 0;
+  for (int32_t label : y) classes = std::max<int64_t>(classes, label + 1);
+  classes = std::max<int64_t>(classes, 10);
+  return std::make_shared<InMemoryDataset>(name, Shape{1, images.dims[1], images.dims[2]}, classes,
+                                           std::move(images.data), std::move(y), normalization);
+}
+
+DatasetSplits idxDataset(const std::string& dir, const std::string& name,
+                         const Normalization& normalization) {
+  if (!fs::is_directory(dir)) throw Error(name + ": dataset folder " + dir + " does not exist");
+  return {idxSplit(dir, "train", name, normalization),
+          idxSplit(dir, "t10k", name + " (test)", normalization)};
+}
+
+std::shared_ptr<Dataset> cifarSplit(const std::vector<std::string>& files,
+                                    const std::string& name) {
+  constexpr int64_t kRecord = 1 + 3 * 32 * 32;
+  std::vector<uint8_t> pixels;
+  std::vector<int32_t> labels;
+  for (const auto& path : files) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(path + ": cannot open");
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+    if (bytes.empty() || bytes.size() % kRecord)
+      throw Error(path + ": " + std::to_string(bytes.size()) + " bytes is not a whole number of " +
+                  "CIFAR-10 records of " + std::to_string(kRecord) + " bytes");
+    for (size_t r = 0; r < bytes.size(); r += kRecord) {
+      const auto label = static_cast<uint8_t>(bytes[r]);
+      if (label > 9)
+        throw Error(path + ": record " + std::to_string(r / kRecord) + " has label " +
+                    std::to_string(label) + ", outside 0 to 9");
+      labels.push_back(label);
+      pixels.insert(pixels.end(), bytes.begin() + r + 1, bytes.begin() + r + kRecord);
+    }
+  }
+  return std::make_shared<InMemoryDataset>(
+      name, Shape{3, 32, 32}, 10, std::move(pixels), std::move(labels),
+      Normalization{{0.4914f, 0.4822f, 0.4465f}, {0.2470f, 0.2435f, 0.2616f}});
+}
+
+DatasetSplits cifarDataset(const std::string& dir) {
+  if (!fs::is_directory(dir)) throw Error("cifar10: dataset folder " + dir + " does not exist");
+  std::vector<std::string> train;
+  for (int i = 1; i <= 5; ++i) train.push_back(dir + "/data_batch_" + std::to_string(i) + ".bin");
+  return {cifarSplit(train, "cifar10:" + dir), cifarSplit({dir + "/test_batch.bin"},
+                                                          "cifar10:" + dir + " (test)")};
+}
+
+DatasetSplits csvDataset(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open");
+  std::vector<float> values;
+  std::vector<int32_t> labels;
+  int64_t columns = -1, lineNumber = 0;
+  std::string line;
+  while (std::getline(in, line)) {
+    ++lineNumber;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ',');) cells.push_back(cell);
+    std::vector<double> row;
+    bool numeric = true;
+    for (const auto& cell : cells) {
+      char* end = nullptr;
+      const double v = std::strtod(cell.c_str(), &end);
+      if (cell.empty() || *end != '\0') numeric = false;
+      row.push_back(v);
+    }
+    if (!numeric && labels.empty() && columns < 0) {  // a header line
+      columns = static_cast<int64_t>(cells.size());
+      continue;
+    }
+    const std::string where = path + ":" + std::to_string(lineNumber);
+    if (!numeric) throw Error(where + ": a cell is not a number");
+    if (cells.size() < 2) throw Error(where + ": needs at least one feature and a label");
+    if (columns < 0) columns = static_cast<int64_t>(cells.size());
+    if (static_cast<int64_t>(cells.size()) != columns)
+      throw Error(where + ": has " + std::to_string(cells.size()) + " columns, expected " +
+                  std::to_string(columns));
+    const double label = row.back();
+    if (label < 0 || label != static_cast<int32_t>(label))
+      throw Error(where + ": label " + cells.back() + " is not a class index (integer >= 0)");
+    labels.push_back(static_cast<int32_t>(label));
+    for (size_t i = 0; i + 1 < row.size(); ++i) values.push_back(static_cast<float>(row[i]));
+  }
+  if (labels.empty()) throw Error(path + ": holds no rows");
+  int64_t classes = 2;
+  for (int32_t l : labels) classes = std::max<int64_t>(classes, l + 1);
+  auto data = std::make_shared<InMemoryDataset>("csv:" + path, Shape{columns - 1}, classes,
+                                                std::move(values), std::move(labels));
+  return {data, data};
+}
+
+DatasetSplits syntheticDataset(const std::string& spec, const std::string& rest) {
+  const size_t colon = rest.rfind(':');
+  if (colon == std::string::npos)
+    throw Error(spec + ": expected synthetic:SHAPE:CLASSES, e.g. synthetic:3x32x32:10");
+  Shape shape;
+  try {
+    shape = parseShape(rest.substr(0, colon));
+  } catch (const Error& e) {
+    throw e.within(spec);
+  }
+  const std::string classesText = rest.substr(colon + 1);
+  if (classesText.empty() || classesText.find_first_not_of("0123456789") != std::string::npos ||
+      classesText.size() > 6 || std::stoll(classesText) < 2)
+    throw Error(spec + ": CLASSES must be an integer >= 2");
+  const int64_t classes = std::stoll(classesText);
+  return {std::make_shared<SyntheticDataset>(shape, classes, 10000, 1),
+          std::make_shared<SyntheticDataset>(shape, classes, 2000, 2)};
+}
+}  // namespace
+
+DatasetSplits openDataset(const std::string& spec) {
+  const size_t colon = spec.find(':');
+  const std::string kind = spec.substr(0, colon);
+  const std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
+  if (spec == "fashion-mnist")
+    return idxDataset(kFashionMnistDir, "fashion-mnist", Normalization{{0.2860f}, {0.3530f}});
+  if (kind == "idx" && !rest.empty()) return idxDataset(rest, spec, Normalization{{0.5f}, {0.5f}});
+  if (kind == "cifar10" && !rest.empty()) return cifarDataset(rest);
+  if (kind == "csv" && !rest.empty()) return csvDataset(rest);
+  if (kind == "synthetic") return syntheticDataset(spec, rest);
+  throw Error("unknown dataset '" + spec + "' (expected fashion-mnist, idx:DIR, cifar10:DIR, " +
+              "csv:FILE or synthetic:SHAPE:CLASSES)");
+}
+
+}  // namespace twb

@@ -1,0 +1,77 @@
+#include "train/evaluator.h"
+
+#include <vector>
+
+namespace twb {
+
+int64_t countCorrect(const float* logits, const int32_t* labels, int64_t n, int64_t classes) {
+  int64_t correct = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float* row = logits + i * classes;
+    int64_t best = 0;
+    for (int64_t c = 1; c < classes; ++c)
+      if (row[c] > row[best]) best = c;
+    correct += best == labels[i];
+  }
+  return correct;
+}
+
+void writeLabels(Executor& exec, const std::string& loss, const int32_t* labels, int64_t n,
+                 int64_t classes) {
+  void* buffer = exec.inputBuffer("label");
+  if (loss != "MSE") {
+    std::copy_n(labels, n, static_cast<int32_t*>(buffer));
+    return;
+  }
+  float* target = static_cast<float*>(buffer);
+  std::fill_n(target, n * classes, 0.f);
+  for (int64_t i = 0; i < n; ++i) target[i * classes + labels[i]] = 1.f;
+}
+
+Evaluator::Evaluator(ModelSpec model, ParameterStore& params, std::string loss)
+    : m_model(std::move(model)), m_params(params), m_loss(std::move(loss)) {}
+
+Evaluator::~Evaluator() = default;
+
+Executor& Evaluator::executorFor(int64_t batch, const Shape& outputShape) {
+  auto& slot = m_executors[batch];
+  if (!slot) {
+    Graph graph = Graph::build(withLoss(m_model, m_loss, outputShape), batch);
+    slot = std::make_unique<Executor>(std::move(graph), m_params, ExecOptions{ExecMode::infer});
+  }
+  return *slot;
+}
+
+EvalResult Evaluator::run(std::shared_ptr<const Dataset> data, int64_t batch,
+                          const Normalization& normalization) {
+  const Shape outputShape = [&] {
+    const Graph g = Graph::build(m_model, 1);
+    return g.values()[g.outputs()[0]].shape;
+  }();
+  DataLoaderOptions options{batch, false, false, 0, normalization};
+  DataLoader loader(data, options);
+  std::vector<float> samples(static_cast<size_t>(batch * numel(data->sampleShape())));
+  std::vector<int32_t> labels(static_cast<size_t>(batch));
+  loader.start(0);
+  EvalResult result;
+  double lossSum = 0;
+  int64_t correct = 0;
+  const std::string output = m_model.outputs.empty() ? m_model.nodes.back().name : m_model.outputs[0];
+  for (int64_t n; (n = loader.next(samples.data(), labels.data())) > 0;) {
+    Executor& exec = executorFor(n, outputShape);
+    std::copy_n(samples.data(), n * numel(data->sampleShape()),
+                static_cast<float*>(exec.inputBuffer(m_model.inputs[0].name)));
+    writeLabels(exec, m_loss, labels.data(), n, outputShape[1]);
+    exec.forward();
+    lossSum += static_cast<double>(exec.plainValue("loss")[0]) * n;
+    correct += countCorrect(exec.read(output).data(), labels.data(), n, outputShape[1]);
+    result.samples += n;
+  }
+  if (result.samples) {
+    result.loss = lossSum / result.samples;
+    result.accuracy = static_cast<double>(correct) / result.samples;
+  }
+  return result;
+}
+
+}  // namespace twb

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <map>
+#include <memory>
+
+#include "data/data_loader.h"
+#include "exec/executor.h"
+
+namespace twb {
+
+struct EvalResult {
+  double loss = 0;
+  double accuracy = 0;  // 0 to 1
+  int64_t samples = 0;
+};
+
+// Runs a model in inference mode over a whole dataset (the ragged last batch included) and
+// reports the mean loss and the accuracy. Executors are compiled once per batch size and kept.
+class Evaluator {
+ public:
+  Evaluator(ModelSpec model, ParameterStore& params, std::string loss);
+  ~Evaluator();
+  EvalResult run(std::shared_ptr<const Dataset> data, int64_t batch,
+                 const Normalization& normalization);
+
+ private:
+  Executor& executorFor(int64_t batch, const Shape& outputShape);
+
+  ModelSpec m_model;
+  ParameterStore& m_params;
+  std::string m_loss;
+  std::map<int64_t, std::unique_ptr<Executor>> m_executors;
+};
+
+// Writes labels into the executor's "label" input: class indices for SoftmaxCrossEntropy,
+// one-hot rows for MSE.
+void writeLabels(Executor& exec, const std::string& loss, const int32_t* labels, int64_t n,
+                 int64_t classes);
+
+// Fraction of rows of `logits` (n x classes) whose argmax is the label.
+int64_t countCorrect(const float* logits, const int32_t* labels, int64_t n, int64_t classes);
+
+}  // namespace twb

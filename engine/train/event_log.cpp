@@ -1,0 +1,37 @@
+#include "train/event_log.h"
+
+#include <chrono>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace twb {
+
+EventLog::~EventLog() {
+  if (m_file) std::fclose(m_file);
+}
+
+void EventLog::open(const std::string& path) {
+  m_file = std::fopen(path.c_str(), "a");
+  if (!m_file) throw Error(path + ": cannot open the events file: " + std::strerror(errno));
+}
+
+nlohmann::json EventLog::emit(const std::string& type, nlohmann::json fields) {
+  const double now = std::chrono::duration<double>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+  nlohmann::json event = {{"seq", ++m_seq}, {"type", type}, {"time", now}};
+  event.update(fields);
+  if (m_file) {
+    const std::string line = event.dump() + "\n";
+    std::fwrite(line.data(), 1, line.size(), m_file);
+    std::fflush(m_file);  // a reader following the file sees each event as it happens
+  }
+  for (const auto& listener : m_listeners) listener(event);
+  return event;
+}
+
+void EventLog::log(const std::string& level, const std::string& message) {
+  emit("log", {{"level", level}, {"message", message}});
+}
+
+}  // namespace twb

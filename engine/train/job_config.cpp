@@ -1,0 +1,223 @@
+#include "train/job_config.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/json_object.h"
+#include "graph/templates.h"
+#include "io/model_file.h"
+
+namespace twb {
+
+namespace {
+namespace fs = std::filesystem;
+
+std::string resolve(const std::string& path, const std::string& baseDir) {
+  return fs::path(path).is_absolute() ? path : (fs::path(baseDir) / path).lexically_normal().string();
+}
+
+// Dataset specs that name files are resolved against the job file's folder.
+std::string resolveDataset(const std::string& spec, const std::string& baseDir) {
+  for (const char* kind : {"idx:", "cifar10:", "csv:"})
+    if (spec.rfind(kind, 0) == 0) {
+      const size_t n = std::string(kind).size();
+      return spec.substr(0, n) + resolve(spec.substr(n), baseDir);
+    }
+  return spec;
+}
+
+int64_t positive(JsonObject& o, const std::string& key, int64_t fallback) {
+  const int64_t v = o.integer(key, fallback);
+  if (v <= 0) throw o.error(key, "must be > 0, got " + std::to_string(v));
+  return v;
+}
+
+int64_t nonNegative(JsonObject& o, const std::string& key, int64_t fallback) {
+  const int64_t v = o.integer(key, fallback);
+  if (v < 0) throw o.error(key, "must be >= 0, got " + std::to_string(v));
+  return v;
+}
+
+void readModel(JsonObject m, JobConfig& job, const std::string& baseDir) {
+  const int sources = m.has("template") + m.has("file") + m.has("spec");
+  if (sources != 1)
+    throw Error("model: give exactly one of \"template\", \"file\" or \"spec\"");
+  if (m.has("template")) {
+    const std::string name = m.string("template");
+    const nlohmann::json args = m.has("args") ? m.raw("args") : nlohmann::json::object();
+    try {
+      job.model = makeTemplate(name, args, "model.args");
+    } catch (const Error& e) {
+      throw std::string(e.what()).rfind("model.", 0) == 0 ? e : e.within("model.template");
+    }
+  } else if (m.has("file")) {
+    job.modelFile = resolve(m.string("file"), baseDir);
+    job.model = loadModel(job.modelFile).spec;
+  } else {
+    job.model = ModelSpec::fromJson(m.raw("spec"), "model.spec");
+  }
+  m.rejectUnknown();
+}
+
+void readDataset(JsonObject& o, JobConfig& job, const std::string& baseDir) {
+  if (!o.has("dataset")) return;
+  const auto& d = o.raw("dataset");
+  if (d.is_string()) {
+    job.trainData = resolveDataset(d.get<std::string>(), baseDir);
+    return;
+  }
+  JsonObject ds(d, "dataset");
+  job.trainData = resolveDataset(ds.string("train"), baseDir);
+  if (ds.has("test")) job.testData = resolveDataset(ds.string("test"), baseDir);
+  if (ds.has("normalize")) {
+    const auto& n = ds.raw("normalize");
+    if (n.is_boolean()) {
+      if (!n.get<bool>()) job.normalization = Normalization{};
+    } else {
+      JsonObject no(n, "dataset.normalize");
+      Normalization norm;
+      norm.mean.clear();
+      norm.std.clear();
+      for (const char* key : {"mean", "std"}) {
+        const auto& arr = no.raw(key);
+        if (!arr.is_array() || arr.empty())
+          throw no.error(key, "must be a non-empty array of numbers");
+        for (const auto& v : arr) {
+          if (!v.is_number()) throw no.error(key, "must hold numbers only");
+          (std::string(key) == "mean" ? norm.mean : norm.std).push_back(v.get<float>());
+        }
+      }
+      no.rejectUnknown();
+      job.normalization = norm;
+    }
+  }
+  ds.rejectUnknown();
+}
+
+void readOptimizer(JsonObject o, OptimizerConfig& opt) {
+  opt.type = o.string("type", opt.type);
+  if (opt.type != "sgd" && opt.type != "adam" && opt.type != "adamw")
+    throw o.error("type", "unknown optimizer '" + opt.type + "' (expected sgd, adam or adamw)");
+  opt.lr = o.number("lr", opt.lr);
+  if (!(opt.lr > 0)) throw o.error("lr", "must be > 0");
+  opt.weightDecay = o.number("weight_decay", 0.0);
+  if (opt.weightDecay < 0) throw o.error("weight_decay", "must be >= 0");
+  if (opt.type == "sgd") {
+    opt.momentum = o.number("momentum", 0.0);
+    if (opt.momentum < 0 || opt.momentum >= 1) throw o.error("momentum", "must be within [0, 1)");
+    opt.nesterov = o.boolean("nesterov", false);
+    if (opt.nesterov && opt.momentum == 0) throw o.error("nesterov", "needs momentum > 0");
+  } else {
+    opt.beta1 = o.number("beta1", opt.beta1);
+    opt.beta2 = o.number("beta2", opt.beta2);
+    opt.eps = o.number("eps", opt.eps);
+    for (const char* k : {"beta1", "beta2"}) {
+      const double b = std::string(k) == "beta1" ? opt.beta1 : opt.beta2;
+      if (b < 0 || b >= 1) throw o.error(k, "must be within [0, 1)");
+    }
+    if (!(opt.eps > 0)) throw o.error("eps", "must be > 0");
+  }
+  o.rejectUnknown();
+}
+
+void readSchedule(JsonObject o, ScheduleConfig& s) {
+  s.type = o.string("type", s.type);
+  if (s.type != "constant" && s.type != "step" && s.type != "cosine")
+    throw o.error("type", "unknown schedule '" + s.type + "' (expected constant, step or cosine)");
+  s.warmupSteps = nonNegative(o, "warmup_steps", 0);
+  if (s.type == "step") {
+    s.stepSize = positive(o, "step_size", s.stepSize);
+    s.gamma = o.number("gamma", s.gamma);
+    if (!(s.gamma > 0)) throw o.error("gamma", "must be > 0");
+  }
+  if (s.type == "cosine") {
+    s.minLr = o.number("min_lr", 0.0);
+    if (s.minLr < 0) throw o.error("min_lr", "must be >= 0");
+  }
+  o.rejectUnknown();
+}
+}  // namespace
+
+nlohmann::json parseJsonText(const std::string& text, const std::string& origin) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // Turn the byte offset into a line and column a person can find.
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      if (text[i] == '\n') ++line, column = 1;
+      else ++column;
+    }
+    throw Error(origin + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                ": not valid JSON (" + std::string(e.what()).substr(std::string(e.what()).find(':') + 2) + ")");
+  }
+}
+
+JobConfig JobConfig::fromJson(const nlohmann::json& json, const std::string& baseDir) {
+  JobConfig job;
+  job.source = json;
+  JsonObject o(json, "");
+  job.name = o.string("name", job.name);
+  readModel(o.object("model"), job, baseDir);
+  readDataset(o, job, baseDir);
+  job.precision = o.string("precision", job.precision);
+  if (job.precision != "fp32")
+    throw o.error("precision", "'" + job.precision + "' is not available in this engine " +
+                                   "version (supported: fp32)");
+  job.loss = o.string("loss", job.loss);
+  if (job.loss != "SoftmaxCrossEntropy" && job.loss != "MSE")
+    throw o.error("loss", "unknown loss '" + job.loss + "' (expected SoftmaxCrossEntropy or MSE)");
+  if (o.has("optimizer")) readOptimizer(o.object("optimizer"), job.optimizer);
+  if (o.has("schedule")) readSchedule(o.object("schedule"), job.schedule);
+  job.batch = positive(o, "batch", job.batch);
+  job.epochs = nonNegative(o, "epochs", job.epochs);
+  job.maxSteps = nonNegative(o, "max_steps", 0);
+  if (job.epochs == 0 && job.maxSteps == 0) throw o.error("epochs", "and max_steps are both 0");
+  const int64_t seed = nonNegative(o, "seed", 0);
+  job.seed = static_cast<uint64_t>(seed);
+  if (o.has("eval")) {
+    JsonObject e = o.object("eval");
+    job.evalEverySteps = nonNegative(e, "every_steps", 0);
+    job.evalEveryEpoch = e.boolean("every_epoch", true);
+    job.evalBatch = positive(e, "batch", job.evalBatch);
+    e.rejectUnknown();
+  }
+  if (o.has("checkpoint")) {
+    JsonObject c = o.object("checkpoint");
+    job.checkpointEverySteps = nonNegative(c, "every_steps", 0);
+    job.checkpointKeep = positive(c, "keep", job.checkpointKeep);
+    c.rejectUnknown();
+  }
+  job.logEverySteps = positive(o, "log_every_steps", job.logEverySteps);
+  job.threads = static_cast<int>(nonNegative(o, "threads", 0));
+  if (o.has("parallel")) {
+    JsonObject p = o.object("parallel");
+    const std::string strategy = p.string("strategy", "single");
+    if (strategy != "single")
+      throw p.error("strategy", "'" + strategy + "' is not available in this engine version " +
+                                    "(supported: single)");
+    p.rejectUnknown();
+    job.parallel = {{"strategy", strategy}};
+  }
+  o.rejectUnknown();
+  return job;
+}
+
+JobConfig JobConfig::load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open the job file");
+  std::stringstream text;
+  text << in.rdbuf();
+  const nlohmann::json json = parseJsonText(text.str(), path);
+  try {
+    return fromJson(json, fs::path(path).parent_path().string().empty()
+                              ? "."
+                              : fs::path(path).parent_path().string());
+  } catch (const Error& e) {
+    throw e.within(path);
+  }
+}
+
+}  // namespace twb

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "data/dataset.h"
+#include "graph/model_spec.h"
+#include "train/lr_schedule.h"
+#include "train/optimizer.h"
+
+namespace twb {
+
+// One training job, the JSON document the CLI, the node service and the GUI share. Every field
+// is documented in docs/job-file.md; unknown or ill-typed fields are errors naming their path.
+struct JobConfig {
+  std::string name = "job";
+  ModelSpec model;
+  std::string modelFile;  // when the model came from a .twbm file: its initial weights
+  std::string trainData = "fashion-mnist";
+  std::string testData;   // empty: the test split of trainData
+  std::optional<Normalization> normalization;  // empty: the dataset's default
+  std::string precision = "fp32";
+  std::string loss = "SoftmaxCrossEntropy";
+  OptimizerConfig optimizer;
+  ScheduleConfig schedule;
+  int64_t batch = 64;
+  int64_t epochs = 1;
+  int64_t maxSteps = 0;  // 0: no limit besides epochs
+  uint64_t seed = 0;
+  int64_t evalEverySteps = 0;
+  bool evalEveryEpoch = true;
+  int64_t evalBatch = 1000;
+  int64_t checkpointEverySteps = 0;
+  int64_t checkpointKeep = 3;
+  int64_t logEverySteps = 10;
+  int threads = 0;  // 0: every core
+  nlohmann::json parallel = {{"strategy", "single"}};
+  nlohmann::json source;  // the document as given, stored with checkpoints
+
+  // `baseDir` resolves relative file paths (the job file's folder).
+  static JobConfig fromJson(const nlohmann::json& json, const std::string& baseDir = ".");
+  // Reads and validates a job file; errors start with its path.
+  static JobConfig load(const std::string& path);
+};
+
+// Parses JSON text, turning a syntax error into a twb::Error with the line and column.
+nlohmann::json parseJsonText(const std::string& text, const std::string& origin);
+
+}  // namespace twb

@@ -1,0 +1,99 @@
+#include "train/optimizer.h"
+
+#include <cmath>
+
+#include "core/error.h"
+
+namespace twb {
+
+void Optimizer::ensureState(const std::vector<Parameter>& params,
+                            const std::vector<std::string>& suffixes) {
+  if (!m_state.empty()) return;
+  for (const auto& p : params)
+    if (!p.grad.empty())
+      for (const auto& suffix : suffixes)
+        m_state.emplace_back(p.name + "." + suffix, Tensor(p.value.shape(), DType::f32));
+}
+
+namespace {
+// SGD as torch.optim.SGD (dampening 0):
+//   g = grad + wd*w;  buf = momentum*buf + g;  g = nesterov ? g + momentum*buf : buf;  w -= lr*g
+class Sgd : public Optimizer {
+ public:
+  explicit Sgd(OptimizerConfig c) : m_c(std::move(c)) {}
+  void step(std::vector<Parameter>& params, float lr) override {
+    const float wd = static_cast<float>(m_c.weightDecay), mu = static_cast<float>(m_c.momentum);
+    static const std::vector<std::string> kState{"momentum"};
+    if (mu != 0) ensureState(params, kState);
+    size_t j = 0;
+    for (auto& p : params) {
+      if (p.grad.empty()) continue;
+      float* w = p.value.data<float>();
+      const float* g = p.grad.data<float>();
+      float* buf = mu != 0 ? m_state[j++].second.data<float>() : nullptr;
+      const int64_t n = p.value.numel();
+      for (int64_t i = 0; i < n; ++i) {
+        float d = g[i] + wd * w[i];
+        if (buf) {
+          buf[i] = mu * buf[i] + d;
+          d = m_c.nesterov ? d + mu * buf[i] : buf[i];
+        }
+        w[i] -= lr * d;
+      }
+    }
+    ++m_steps;
+  }
+
+ private:
+  OptimizerConfig m_c;
+};
+
+// Adam and AdamW as torch.optim.Adam / AdamW:
+//   adamw: w *= 1 - lr*wd;   adam: g += wd*w
+//   m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2
+//   w -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)
+class Adam : public Optimizer {
+ public:
+  Adam(OptimizerConfig c, bool decoupled) : m_c(std::move(c)), m_decoupled(decoupled) {}
+  void step(std::vector<Parameter>& params, float lr) override {
+    ++m_steps;
+    const float b1 = static_cast<float>(m_c.beta1), b2 = static_cast<float>(m_c.beta2);
+    const float eps = static_cast<float>(m_c.eps), wd = static_cast<float>(m_c.weightDecay);
+    const float correction1 = 1.f - static_cast<float>(std::pow(m_c.beta1, m_steps));
+    const float correction2Sqrt = std::sqrt(1.f - static_cast<float>(std::pow(m_c.beta2, m_steps)));
+    const float stepSize = lr / correction1;
+    static const std::vector<std::string> kState{"exp_avg", "exp_avg_sq"};
+    ensureState(params, kState);
+    size_t j = 0;
+    for (auto& p : params) {
+      if (p.grad.empty()) continue;
+      float* w = p.value.data<float>();
+      const float* g = p.grad.data<float>();
+      float* m = m_state[j++].second.data<float>();
+      float* v = m_state[j++].second.data<float>();
+      const int64_t n = p.value.numel();
+      for (int64_t i = 0; i < n; ++i) {
+        float d = g[i];
+        if (m_decoupled) w[i] *= 1.f - lr * wd;
+        else d += wd * w[i];
+        m[i] = b1 * m[i] + (1.f - b1) * d;
+        v[i] = b2 * v[i] + (1.f - b2) * d * d;
+        w[i] -= stepSize * m[i] / (std::sqrt(v[i]) / correction2Sqrt + eps);
+      }
+    }
+  }
+
+ private:
+  OptimizerConfig m_c;
+  bool m_decoupled;
+};
+}  // namespace
+
+std::unique_ptr<Optimizer> makeOptimizer(const OptimizerConfig& config) {
+  if (config.type == "sgd") return std::make_unique<Sgd>(config);
+  if (config.type == "adam") return std::make_unique<Adam>(config, false);
+  if (config.type == "adamw") return std::make_unique<Adam>(config, true);
+  throw Error("unknown optimizer '" + config.type + "' (expected sgd, adam or adamw)");
+}
+
+}  // namespace twb

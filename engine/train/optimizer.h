@@ -1,0 +1,42 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "exec/parameter_store.h"
+
+namespace twb {
+
+struct OptimizerConfig {
+  std::string type = "sgd";  // sgd | adam | adamw
+  double lr = 0.01;
+  double momentum = 0;        // sgd
+  bool nesterov = false;      // sgd
+  double weightDecay = 0;     // L2 for sgd and adam, decoupled for adamw
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // adam, adamw
+};
+
+// Updates parameters from their gradients with PyTorch's exact formulas, so a step here and a
+// step of torch.optim on the same weights agree. State tensors are saved in checkpoints.
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  virtual void step(std::vector<Parameter>& params, float lr) = 0;
+  // Named state ("NAME.momentum", ...), created on first use; restored before resuming.
+  std::vector<std::pair<std::string, Tensor>>& state() { return m_state; }
+  int64_t steps() const { return m_steps; }
+  void setSteps(int64_t steps) { m_steps = steps; }
+
+ protected:
+  // Creates, on the first step, zeroed state tensors "NAME.SUFFIX" for every trainable
+  // parameter, in parameter order: the state of trainable parameter j, suffix s, is
+  // m_state[j * suffixes.size() + s]. Later steps find them by index, allocating nothing.
+  void ensureState(const std::vector<Parameter>& params, const std::vector<std::string>& suffixes);
+  std::vector<std::pair<std::string, Tensor>> m_state;
+  int64_t m_steps = 0;
+};
+
+std::unique_ptr<Optimizer> makeOptimizer(const OptimizerConfig& config);
+
+}  // namespace twb

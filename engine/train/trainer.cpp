@@ -1,0 +1,237 @@
+#include "train/trainer.h"
+
+#include <omp.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/random.h"
+#include "data/data_loader.h"
+#include "exec/executor.h"
+#include "io/model_file.h"
+#include "train/checkpoint.h"
+#include "train/evaluator.h"
+
+namespace twb {
+
+namespace {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// Keeps the newest `keep` checkpoints of a run folder.
+void pruneCheckpoints(const fs::path& dir, int64_t keep) {
+  std::vector<std::pair<int64_t, fs::path>> found;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".twbc")
+      found.emplace_back(std::atoll(e.path().filename().string().c_str() + 5), e.path());
+  std::sort(found.begin(), found.end());
+  for (size_t i = 0; i + keep < found.size(); ++i) fs::remove(found[i].second);
+}
+
+class TrainingRun {
+ public:
+  TrainingRun(const JobConfig& job, const TrainOptions& options, EventLog& events)
+      : m_job(job), m_options(options), m_events(events) {}
+
+  TrainResult run();
+
+ private:
+  void setUp();
+  void evaluate(const char* reason);
+  void checkpoint();
+  void emitStep(int64_t samples, double loss, int64_t correct, Clock::duration data,
+                Clock::duration compute);
+
+  const JobConfig& m_job;
+  const TrainOptions& m_options;
+  EventLog& m_events;
+  DatasetSplits m_data;
+  Normalization m_normalization;
+  ParameterStore m_params;
+  std::unique_ptr<Executor> m_exec;
+  std::unique_ptr<Optimizer> m_optimizer;
+  std::unique_ptr<Evaluator> m_evaluator;
+  std::unique_ptr<DataLoader> m_loader;
+  TrainState m_state;
+  int64_t m_totalSteps = 0, m_stepsPerEpoch = 0, m_classes = 0;
+  std::string m_output;
+  TrainResult m_result;
+  // Sums since the last step event.
+  double m_windowLoss = 0, m_windowData = 0, m_windowCompute = 0;
+  int64_t m_windowSamples = 0, m_windowCorrect = 0, m_windowSteps = 0;
+};
+
+void TrainingRun::setUp() {
+  if (m_job.threads > 0) omp_set_num_threads(m_job.threads);
+  m_data = openDataset(m_job.trainData);
+  if (!m_job.testData.empty()) m_data.test = openDataset(m_job.testData).test;
+  m_normalization = m_job.normalization.value_or(m_data.train->defaultNormalization());
+
+  const ModelSpec& model = m_job.model;
+  if (model.inputs.size() != 1)
+    throw Error("model: training needs exactly one input, the model has " +
+                std::to_string(model.inputs.size()));
+  if (model.inputs[0].shape != m_data.train->sampleShape())
+    throw Error("model: input '" + model.inputs[0].name + "' has shape " +
+                toString(model.inputs[0].shape) + " but " + m_data.train->name() +
+                " has samples of " + toString(m_data.train->sampleShape()));
+  const Graph probe = Graph::build(model, 1);
+  const Shape outputShape = probe.values()[probe.outputs()[0]].shape;
+  m_output = probe.values()[probe.outputs()[0]].name;
+  m_classes = outputShape.back();
+  if (outputShape.size() != 2 || m_classes < m_data.train->classes())
+    throw Error("model: output '" + m_output + "' is " + toString(outputShape) + " per batch, " +
+                "but " + m_data.train->name() + " has " + std::to_string(m_data.train->classes()) +
+                " classes");
+
+  Graph graph = Graph::build(withLoss(model, m_job.loss, outputShape), m_job.batch);
+  if (!m_job.modelFile.empty()) m_params = std::move(loadModel(m_job.modelFile).params);
+  m_params.ensure(graph, m_job.seed);
+  m_exec = std::make_unique<Executor>(std::move(graph), m_params);
+  m_exec->setGradient("loss", {1.0f});
+  m_optimizer = makeOptimizer(m_job.optimizer);
+  m_evaluator = std::make_unique<Evaluator>(model, m_params, m_job.loss);
+  m_loader = std::make_unique<DataLoader>(
+      m_data.train, DataLoaderOptions{m_job.batch, true, true, m_job.seed, m_normalization});
+  m_stepsPerEpoch = m_loader->batchesPerEpoch();
+  if (m_stepsPerEpoch == 0)
+    throw Error("batch: " + std::to_string(m_job.batch) + " is larger than the " +
+                std::to_string(m_data.train->size()) + " samples of " + m_data.train->name());
+  m_totalSteps = m_job.epochs * m_stepsPerEpoch;
+  if (m_job.maxSteps > 0)
+    m_totalSteps = m_job.epochs > 0 ? std::min(m_totalSteps, m_job.maxSteps) : m_job.maxSteps;
+
+  if (!m_options.resumeFrom.empty()) {
+    const std::string path = findLatestCheckpoint(m_options.resumeFrom);
+    m_state = loadCheckpoint(path, m_params, *m_optimizer);
+    m_events.log("info", "resumed from " + path + " at step " + std::to_string(m_state.step));
+  }
+}
+
+void TrainingRun::emitStep(int64_t samples, double loss, int64_t correct, Clock::duration data,
+                           Clock::duration compute) {
+  m_windowLoss += loss;
+  m_windowSamples += samples;
+  m_windowCorrect += correct;
+  m_windowData += seconds(data);
+  m_windowCompute += seconds(compute);
+  ++m_windowSteps;
+  if (m_state.step % m_job.logEverySteps && m_state.step != m_totalSteps) return;
+  const double total = m_windowData + m_windowCompute;
+  m_events.emit("step", {
+      {"step", m_state.step},
+      {"epoch", static_cast<double>(m_state.step) / m_stepsPerEpoch},
+      {"total_steps", m_totalSteps},
+      {"loss", m_windowLoss / m_windowSteps},
+      {"accuracy", static_cast<double>(m_windowCorrect) / m_windowSamples},
+      {"lr", learningRate(m_job.schedule, m_job.optimizer.lr, m_state.step - 1, m_totalSteps)},
+      {"samples_per_s", total > 0 ? m_windowSamples / total : 0.0},
+      {"step_ms", 1e3 * total / m_windowSteps},
+      {"data_ms", 1e3 * m_windowData / m_windowSteps},
+      {"compute_ms", 1e3 * m_windowCompute / m_windowSteps}});
+  m_windowLoss = m_windowData = m_windowCompute = 0;
+  m_windowSamples = m_windowCorrect = m_windowSteps = 0;
+}
+
+void TrainingRun::evaluate(const char* reason) {
+  const EvalResult r = m_evaluator->run(m_data.test, m_job.evalBatch, m_normalization);
+  m_result.testLoss = r.loss;
+  m_result.testAccuracy = r.accuracy;
+  m_events.emit("eval", {{"step", m_state.step},
+                         {"epoch", static_cast<double>(m_state.step) / m_stepsPerEpoch},
+                         {"loss", r.loss},
+                         {"accuracy", r.accuracy},
+                         {"samples", r.samples},
+                         {"reason", reason}});
+}
+
+void TrainingRun::checkpoint() {
+  if (m_options.outDir.empty()) return;
+  const fs::path dir = fs::path(m_options.outDir) / "checkpoints";
+  const std::string path = (dir / ("step-" + std::to_string(m_state.step) + ".twbc")).string();
+  saveCheckpoint(path, m_params, *m_optimizer, m_state, m_job.source);
+  pruneCheckpoints(dir, m_job.checkpointKeep);
+  m_result.checkpointPath = path;
+  m_events.emit("log", {{"level", "info"}, {"message", "checkpoint " + path},
+                        {"checkpoint", path}, {"step", m_state.step}});
+}
+
+TrainResult TrainingRun::run() {
+  setUp();
+  m_events.emit("state", {{"state", "running"},
+                          {"job", m_job.name},
+                          {"model", m_job.model.name},
+                          {"parameters", Graph::build(m_job.model, 1).parameterCount()},
+                          {"total_steps", m_totalSteps},
+                          {"steps_per_epoch", m_stepsPerEpoch}});
+  const std::string input = m_job.model.inputs[0].name;
+  auto* samples = static_cast<float*>(m_exec->inputBuffer(input));
+  std::vector<int32_t> labels(static_cast<size_t>(m_job.batch));
+  const float* logits = m_exec->plainValue(m_output);
+  const float* loss = m_exec->plainValue("loss");
+
+  while (m_state.step < m_totalSteps) {
+    m_loader->start(m_state.epoch, m_state.batchInEpoch);
+    while (m_state.step < m_totalSteps) {
+      const auto t0 = Clock::now();
+      const int64_t n = m_loader->next(samples, labels.data());
+      if (n == 0) break;
+      writeLabels(*m_exec, m_job.loss, labels.data(), n, m_classes);
+      const auto t1 = Clock::now();
+      m_exec->setRandomSeed(mixSeed(m_job.seed, static_cast<uint64_t>(m_state.step), 0xd0));
+      m_exec->forward();
+      m_exec->backward();
+      m_optimizer->step(m_params.all(), static_cast<float>(learningRate(
+                                            m_job.schedule, m_job.optimizer.lr, m_state.step,
+                                            m_totalSteps)));
+      const auto t2 = Clock::now();
+      ++m_state.step;
+      ++m_state.batchInEpoch;
+      emitStep(n, loss[0], countCorrect(logits, labels.data(), n, m_classes), t1 - t0, t2 - t1);
+      if (!std::isfinite(loss[0]))
+        throw Error("training diverged at step " + std::to_string(m_state.step) +
+                    ": the loss is " + std::to_string(loss[0]) + " (try a lower optimizer.lr)");
+      if (m_options.stop && m_options.stop->load()) {
+        checkpoint();
+        m_result.status = TrainStatus::cancelled;
+        m_result.steps = m_state.step;
+        m_events.emit("state", {{"state", "cancelled"}, {"step", m_state.step},
+                                {"checkpoint", m_result.checkpointPath}});
+        return m_result;
+      }
+      if (m_job.checkpointEverySteps && m_state.step % m_job.checkpointEverySteps == 0)
+        checkpoint();
+      if (m_job.evalEverySteps && m_state.step % m_job.evalEverySteps == 0) evaluate("steps");
+    }
+    if (m_state.batchInEpoch >= m_stepsPerEpoch) {
+      ++m_state.epoch;
+      m_state.batchInEpoch = 0;
+      if (m_job.evalEveryEpoch && m_state.step < m_totalSteps) evaluate("epoch");
+    }
+  }
+  evaluate("final");
+  m_result.steps = m_state.step;
+  if (!m_options.outDir.empty()) {
+    fs::create_directories(m_options.outDir);
+    m_result.modelPath = (fs::path(m_options.outDir) / "model.twbm").string();
+    saveModel(m_result.modelPath, m_job.model, m_params);
+    checkpoint();
+  }
+  m_events.emit("state", {{"state", "succeeded"},
+                          {"step", m_state.step},
+                          {"test_accuracy", m_result.testAccuracy},
+                          {"test_loss", m_result.testLoss},
+                          {"model", m_result.modelPath}});
+  return m_result;
+}
+}  // namespace
+
+TrainResult train(const JobConfig& job, const TrainOptions& options, EventLog& events) {
+  TrainingRun run(job, options, events);
+  return run.run();
+}
+
+}  // namespace twb
