@@ -65,6 +65,7 @@ class CpuBatchNorm : public CpuKernel {
              {DNNL_ARG_VARIANCE, var},
              {DNNL_ARG_DIFF_DST, io.outputGrad},
              {DNNL_ARG_SCALE, scale},
+             {DNNL_ARG_SHIFT, shift},  // unused by the math, but oneDNN 2.6 insists
              {DNNL_ARG_DIFF_SRC, diffSrc},
              {DNNL_ARG_DIFF_SCALE, wrap(io.paramGrads[0], m_channel)},
              {DNNL_ARG_DIFF_SHIFT, wrap(io.paramGrads[1], m_channel)}},

@@ -1,0 +1,170 @@
+#include "op_harness.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/random.h"
+
+namespace twb::test {
+
+namespace {
+// One op node "out" over inputs named x0, x1, ...
+OpCase single(std::string label, std::string op, std::vector<Shape> inputs,
+              nlohmann::json attrs = nlohmann::json::object(), int64_t batch = 2,
+              Fill fill = Fill::normal) {
+  OpCase c;
+  c.label = std::move(label);
+  c.batch = batch;
+  c.fill = fill;
+  c.spec.name = c.label;
+  NodeSpec node{"out", std::move(op), {}, std::move(attrs)};
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    c.spec.inputs.push_back({"x" + std::to_string(i), inputs[i], DType::f32});
+    node.inputs.push_back("x" + std::to_string(i));
+  }
+  c.spec.nodes.push_back(node);
+  c.spec.outputs = {"out"};
+  return c;
+}
+
+OpCase withLabels(OpCase c) {
+  c.spec.inputs[1].dtype = DType::s32;
+  c.spec.inputs[1].shape = {};
+  return c;
+}
+
+// conv -> GELU -> conv, added to the first conv's output (a value with two consumers, in the
+// blocked layout), then batch norm and max pooling.
+OpCase residualBlock() {
+  OpCase c;
+  c.label = "residual block (blocked layouts, shared value)";
+  c.batch = 2;
+  c.spec.name = "residual";
+  c.spec.inputs = {{"x0", {5, 6, 6}, DType::f32}};
+  c.spec.nodes = {
+      {"c1", "Conv2d", {"x0"}, {{"out_channels", 16}, {"kernel", 3}, {"padding", 1}}},
+      {"a1", "GELU", {"c1"}, {}},
+      {"c2", "Conv2d", {"a1"}, {{"out_channels", 16}, {"kernel", 3}, {"padding", 1}}},
+      {"sum", "Add", {"c2", "c1"}, {}},
+      {"bn", "BatchNorm2d", {"sum"}, {}},
+      {"out", "AvgPool2d", {"bn"}, {{"kernel", 2}}},
+  };
+  c.spec.outputs = {"out"};
+  return c;
+}
+
+// Two convolutions joined by Concat, pooled globally, then a Linear layer.
+OpCase branchHead() {
+  OpCase c;
+  c.label = "concat of branches, global pool, linear";
+  c.batch = 3;
+  c.spec.name = "branches";
+  c.spec.inputs = {{"x0", {4, 7, 5}, DType::f32}};
+  c.spec.nodes = {
+      {"b1", "Conv2d", {"x0"}, {{"out_channels", 16}, {"kernel", 3}, {"padding", 1}}},
+      {"b2", "Conv2d", {"x0"}, {{"out_channels", 8}, {"kernel", 1}}},
+      {"cat", "Concat", {"b1", "b2"}, {}},
+      {"t", "Tanh", {"cat"}, {}},
+      {"pool", "GlobalAvgPool", {"t"}, {}},
+      {"out", "Linear", {"pool"}, {{"out_features", 5}}},
+  };
+  c.spec.outputs = {"out"};
+  return c;
+}
+}  // namespace
+
+std::vector<OpCase> opCases() {
+  std::vector<OpCase> cases{
+      single("Linear 7->3", "Linear", {{7}}, {{"out_features", 3}}, 5),
+      single("Linear no bias 16->13", "Linear", {{16}}, {{"out_features", 13}, {"bias", false}}, 3),
+      single("Conv2d 3x3 pad 1", "Conv2d", {{3, 7, 9}}, {{"out_channels", 4}, {"kernel", 3}, {"padding", 1}}),
+      single("Conv2d stride 2 kernel 3x2", "Conv2d", {{3, 9, 8}},
+             {{"out_channels", 5}, {"kernel", {3, 2}}, {"stride", 2}}),
+      single("Conv2d dilation 2 pad 2", "Conv2d", {{2, 9, 9}},
+             {{"out_channels", 3}, {"kernel", 3}, {"dilation", 2}, {"padding", 2}}),
+      single("Conv2d groups 3 no bias", "Conv2d", {{6, 7, 7}},
+             {{"out_channels", 9}, {"kernel", 3}, {"groups", 3}, {"bias", false}}),
+      single("Conv2d depthwise", "Conv2d", {{4, 6, 5}},
+             {{"out_channels", 4}, {"kernel", 3}, {"groups", 4}, {"padding", 1}}),
+      single("Conv2d 16 channels (blocked)", "Conv2d", {{16, 6, 6}},
+             {{"out_channels", 32}, {"kernel", 3}, {"padding", 1}}),
+      single("MaxPool2d 2 (odd size)", "MaxPool2d", {{3, 7, 7}}, {{"kernel", 2}}, 2, Fill::distinct),
+      single("MaxPool2d 3 stride 2 pad 1", "MaxPool2d", {{2, 8, 7}},
+             {{"kernel", 3}, {"stride", 2}, {"padding", 1}}, 2, Fill::distinct),
+      single("AvgPool2d 3 stride 2 pad 1", "AvgPool2d", {{3, 7, 8}},
+             {{"kernel", 3}, {"stride", 2}, {"padding", 1}}),
+      single("AvgPool2d exclude pad", "AvgPool2d", {{2, 7, 7}},
+             {{"kernel", 3}, {"stride", 2}, {"padding", 1}, {"count_include_pad", false}}),
+      single("GlobalAvgPool", "GlobalAvgPool", {{5, 4, 6}}, {}, 3),
+      single("BatchNorm2d", "BatchNorm2d", {{3, 5, 5}}, {}, 4),
+      single("ReLU", "ReLU", {{3, 5}}, {}, 3, Fill::awayFromZero),
+      single("ReLU 4-D", "ReLU", {{3, 4, 5}}, {}, 2, Fill::awayFromZero),
+      single("GELU", "GELU", {{3, 5}}, {}, 3),
+      single("Sigmoid", "Sigmoid", {{2, 3, 5}}, {}),
+      single("Tanh", "Tanh", {{7}}, {}, 5),
+      single("Flatten", "Flatten", {{3, 4, 5}}),
+      single("Reshape", "Reshape", {{12}}, {{"shape", {3, -1}}}),
+      single("Add", "Add", {{3, 4, 5}, {3, 4, 5}}),
+      single("Add three", "Add", {{6}, {6}, {6}}, {}, 3),
+      single("Concat channels", "Concat", {{3, 4, 5}, {2, 4, 5}}),
+      single("Concat features", "Concat", {{3}, {5}}, {}, 4),
+      single("Softmax", "Softmax", {{7}}, {}, 4),
+      withLabels(single("SoftmaxCrossEntropy", "SoftmaxCrossEntropy", {{5}, {5}}, {}, 6)),
+      single("MSE", "MSE", {{7}, {7}}, {}, 4),
+      residualBlock(),
+      branchHead(),
+  };
+  OpCase dropout = single("Dropout p 0.3", "Dropout", {{33}}, {{"p", 0.3}}, 4);
+  dropout.torchComparable = false;
+  cases.push_back(dropout);
+  return cases;
+}
+
+std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed) {
+  auto p = std::make_unique<PreparedCase>();
+  Graph graph = Graph::build(c.spec, c.batch);
+  p->params.ensure(graph, seed);
+  Random random(mixSeed(seed, 1));
+  for (auto& param : p->params.all()) {
+    float* v = param.value.data<float>();
+    const bool positive = param.name.find("running_var") != std::string::npos;
+    for (int64_t i = 0; i < param.value.numel(); ++i)
+      v[i] = positive ? random.uniform(0.5f, 1.5f) : random.uniform(-0.8f, 0.8f);
+  }
+  p->output = c.spec.outputs[0];
+  const Shape outShape = graph.values()[graph.valueIndex(p->output)].shape;
+  std::vector<std::pair<std::string, GraphValue>> inputs;
+  for (int v : graph.inputs()) inputs.emplace_back(graph.values()[v].name, graph.values()[v]);
+  p->exec = std::make_unique<Executor>(std::move(graph), p->params,
+                                       ExecOptions{ExecMode::train, true});
+  for (const auto& [name, value] : inputs) {
+    const int64_t n = numel(value.shape);
+    if (value.dtype == DType::s32) {
+      // Class labels for the logits in input 0.
+      const int64_t classes = numel(p->exec->graph().values()[0].shape) / value.shape[0];
+      auto* labels = static_cast<int32_t*>(p->exec->inputBuffer(name));
+      for (int64_t i = 0; i < n; ++i) labels[i] = static_cast<int32_t>(random.below(classes));
+      continue;
+    }
+    auto* x = static_cast<float*>(p->exec->inputBuffer(name));
+    if (c.fill == Fill::distinct) {
+      for (int64_t i = 0; i < n; ++i) x[i] = 0.02f * (i - n / 2);
+      for (int64_t i = n; i > 1; --i) std::swap(x[i - 1], x[random.below(i)]);
+    } else {
+      for (int64_t i = 0; i < n; ++i) {
+        x[i] = random.normal();
+        if (c.fill == Fill::awayFromZero && std::abs(x[i]) < 0.1f) x[i] = x[i] < 0 ? -0.1f : 0.1f;
+      }
+    }
+  }
+  p->upstream.resize(numel(outShape));
+  for (auto& g : p->upstream) g = random.normal();
+  p->exec->setGradient(p->output, p->upstream);
+  return p;
+}
+
+std::string describe(const OpCase& c) {
+  return c.label + " (batch " + std::to_string(c.batch) + "): " + c.spec.toJson().dump();
+}
+
+}  // namespace twb::test

@@ -1,0 +1,48 @@
+#pragma once
+
+// The shared op-test harness: the cases every op is checked on, and the helpers that set up an
+// executor with seeded random inputs, parameters and upstream gradient. tst_op_gradients checks
+// each case against central finite differences; tst_torch_parity against PyTorch.
+//
+// To add an op: add cases to opCases() below (odd sizes, every attribute that changes the
+// computation). Both suites pick them up; a failure prints the case's label and its spec.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "exec/executor.h"
+
+namespace twb::test {
+
+enum class Fill {
+  normal,        // N(0, 1)
+  distinct,      // a shuffled ramp: no ties, so max pooling's choice is stable under a nudge
+  awayFromZero,  // |x| >= 0.1, so ReLU's kink is never crossed by a nudge
+};
+
+struct OpCase {
+  std::string label;
+  ModelSpec spec;  // inputs and nodes; outputs[0] is the value checked
+  int64_t batch = 2;
+  Fill fill = Fill::normal;
+  bool torchComparable = true;  // Dropout's masks come from our generator, not torch's
+};
+
+std::vector<OpCase> opCases();
+
+// An executor over one case with every input and parameter filled from a seed.
+struct PreparedCase {
+  ParameterStore params;
+  std::unique_ptr<Executor> exec;
+  std::string output;
+  std::vector<float> upstream;  // the gradient set on the output
+};
+
+std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed);
+
+// The case's description for failure messages: its label and its spec as JSON.
+std::string describe(const OpCase& c);
+
+}  // namespace twb::test
