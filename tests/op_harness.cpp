@@ -33,8 +33,8 @@ OpCase withLabels(OpCase c) {
   return c;
 }
 
-// conv -> GELU -> conv, added to the first conv's output (a value with two consumers, in the
-// blocked layout), then batch norm and max pooling.
+// conv -> batch norm -> GELU -> conv, added to the first conv's output (a value with two
+// consumers, in the blocked layout), then average pooling.
 OpCase residualBlock() {
   OpCase c;
   c.label = "residual block (blocked layouts, shared value)";
@@ -43,11 +43,11 @@ OpCase residualBlock() {
   c.spec.inputs = {{"x0", {5, 6, 6}, DType::f32}};
   c.spec.nodes = {
       {"c1", "Conv2d", {"x0"}, {{"out_channels", 16}, {"kernel", 3}, {"padding", 1}}},
-      {"a1", "GELU", {"c1"}, {}},
+      {"bn", "BatchNorm2d", {"c1"}, {}},
+      {"a1", "GELU", {"bn"}, {}},
       {"c2", "Conv2d", {"a1"}, {{"out_channels", 16}, {"kernel", 3}, {"padding", 1}}},
       {"sum", "Add", {"c2", "c1"}, {}},
-      {"bn", "BatchNorm2d", {"sum"}, {}},
-      {"out", "AvgPool2d", {"bn"}, {{"kernel", 2}}},
+      {"out", "AvgPool2d", {"sum"}, {{"kernel", 2}}},
   };
   c.spec.outputs = {"out"};
   return c;
@@ -161,6 +161,17 @@ std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed) {
   for (auto& g : p->upstream) g = random.normal();
   p->exec->setGradient(p->output, p->upstream);
   return p;
+}
+
+bool receivesGradient(const Graph& graph, const std::string& input) {
+  const int v = graph.valueIndex(input);
+  if (graph.values()[v].dtype != DType::f32) return false;
+  for (int n : graph.values()[v].consumers) {
+    const GraphNode& node = graph.nodes()[n];
+    for (size_t k = 0; k < node.inputs.size(); ++k)
+      if (node.inputs[k] == v && !node.op->differentiable(k)) return false;
+  }
+  return true;
 }
 
 std::string describe(const OpCase& c) {

@@ -42,6 +42,9 @@ struct PreparedCase {
 
 std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed);
 
+// Whether a gradient flows to graph input `input` (f32, and every reader differentiates it).
+bool receivesGradient(const Graph& graph, const std::string& input);
+
 // The case's description for failure messages: its label and its spec as JSON.
 std::string describe(const OpCase& c);
 
