@@ -47,10 +47,10 @@ Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
       std::vector<dnnl::memory::desc> parts(s.consumerGrads.size(), descs[v]);
       dnnl::sum::primitive_desc pd(descs[v], std::vector<float>(parts.size(), 1.f), parts,
                                    cpuEngine());
-      s.sum = dnnl::sum(pd);
-      s.sumArgs[DNNL_ARG_DST] = s.grad;
+      std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, s.grad}};
       for (size_t c = 0; c < s.consumerGrads.size(); ++c)
-        s.sumArgs[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(c)] = s.consumerGrads[c];
+        args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(c)] = s.consumerGrads[c];
+      s.sum = std::make_unique<BoundPrimitive>(dnnl::sum(pd), std::move(args));
     }
   }
 
@@ -111,11 +111,11 @@ void Executor::backward() {
   const auto& nodes = m_graph.nodes();
   for (size_t n = nodes.size(); n-- > 0;) {
     Slot& out = m_slots[nodes[n].output];
-    if (out.sum) out.sum.execute(stream, out.sumArgs);
+    if (out.sum) out.sum->execute(stream);
     m_kernels[n]->backward(stream);
   }
   for (int v : m_graph.inputs())
-    if (m_slots[v].sum) m_slots[v].sum.execute(stream, m_slots[v].sumArgs);
+    if (m_slots[v].sum) m_slots[v].sum->execute(stream);
   stream.wait();
 }
 
@@ -155,9 +155,18 @@ void Executor::setGradient(const std::string& output, const std::vector<float>& 
 
 const float* Executor::plainValue(const std::string& value) const {
   const int v = m_graph.valueIndex(value);
-  if (m_slots[v].value.get_desc() != plainDesc(m_graph.values()[v].shape))
+  if (!isPlainLayout(value))
     throw Error("value '" + value + "' is not in plain layout; use read()");
   return static_cast<const float*>(m_slots[v].value.get_data_handle());
+}
+
+}  // namespace twb
+
+namespace twb {
+
+bool Executor::isPlainLayout(const std::string& value) const {
+  const int v = m_graph.valueIndex(value);
+  return m_slots[v].value.get_desc() == plainDesc(m_graph.values()[v].shape, m_graph.values()[v].dtype);
 }
 
 }  // namespace twb

@@ -11,6 +11,7 @@
 namespace twb {
 
 class CpuKernel;
+class BoundPrimitive;
 
 enum class ExecMode { train, infer };
 
@@ -43,6 +44,9 @@ class Executor {
   std::vector<float> read(const std::string& value) const;
   std::vector<float> readGradient(const std::string& value) const;
   void setGradient(const std::string& output, const std::vector<float>& plain);
+  // Whether a value is stored row-major (nchw, nc) rather than in a layout a primitive chose
+  // (nhwc, nChw16c, ...).
+  bool isPlainLayout(const std::string& value) const;
   // The buffer of a value that is already plain (logits, a loss); throws for a blocked one.
   const float* plainValue(const std::string& value) const;
 
@@ -50,8 +54,7 @@ class Executor {
   struct Slot {
     dnnl::memory value, grad;
     std::vector<dnnl::memory> consumerGrads;  // one per consumer when there are several
-    std::unordered_map<int, dnnl::memory> sumArgs;
-    dnnl::primitive sum;                      // adds consumerGrads into grad
+    std::unique_ptr<BoundPrimitive> sum;     // adds consumerGrads into grad
   };
   void copyPlain(const dnnl::memory& from, const dnnl::memory& to) const;
 

@@ -1,5 +1,6 @@
 #include "train/event_log.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -12,6 +13,16 @@ EventLog::~EventLog() {
 }
 
 void EventLog::open(const std::string& path) {
+  // A resumed run appends to its events file: continue its numbering so seq has no gap.
+  if (std::FILE* existing = std::fopen(path.c_str(), "r")) {
+    char line[1 << 16];
+    while (std::fgets(line, sizeof line, existing)) {
+      const auto event = nlohmann::json::parse(line, nullptr, false);
+      if (event.is_object() && event.contains("seq") && event["seq"].is_number_integer())
+        m_seq = std::max<int64_t>(m_seq, event["seq"].get<int64_t>());
+    }
+    std::fclose(existing);
+  }
   m_file = std::fopen(path.c_str(), "a");
   if (!m_file) throw Error(path + ": cannot open the events file: " + std::strerror(errno));
 }

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/json_object.h"
+#include "graph/graph.h"
 #include "graph/templates.h"
 #include "io/model_file.h"
 
@@ -59,6 +60,11 @@ void readModel(JsonObject m, JobConfig& job, const std::string& baseDir) {
     job.model = ModelSpec::fromJson(m.raw("spec"), "model.spec");
   }
   m.rejectUnknown();
+  try {
+    Graph::build(job.model, 1);  // unknown ops, cycles and shape mismatches surface here
+  } catch (const Error& e) {
+    throw e.within("model");
+  }
 }
 
 void readDataset(JsonObject& o, JobConfig& job, const std::string& baseDir) {

@@ -27,8 +27,7 @@ class CpuDropout : public CpuKernel {
     m_io = io;
     m_count = static_cast<int64_t>(io.inputs[0].get_desc().get_size() / sizeof(float));
     if (m_training) m_mask = Tensor({m_count}, DType::f32);
-    else m_forward.push_back({dnnl::reorder(io.inputs[0], io.output),
-                              {{DNNL_ARG_FROM, io.inputs[0]}, {DNNL_ARG_TO, io.output}}});
+    else addReorder(m_forward, io.inputs[0], io.output);
   }
 
   void forward(dnnl::stream& stream) override {

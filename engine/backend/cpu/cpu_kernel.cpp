@@ -33,8 +33,21 @@ dnnl::memory::desc plainDesc(const Shape& shape, DType dtype) {
                             kTags[shape.size() - 1]);
 }
 
+BoundPrimitive::BoundPrimitive(dnnl::primitive primitive,
+                               std::unordered_map<int, dnnl::memory> args)
+    : m_primitive(std::move(primitive)), m_args(std::move(args)) {
+  for (const auto& [arg, memory] : m_args) m_cArgs.push_back({arg, memory.get()});
+}
+
+void BoundPrimitive::execute(dnnl::stream& stream) const {
+  const dnnl_status_t status = dnnl_primitive_execute(
+      m_primitive.get(), stream.get(), static_cast<int>(m_cArgs.size()), m_cArgs.data());
+  if (status != dnnl_success)
+    throw Error("oneDNN could not execute a primitive (status " + std::to_string(status) + ")");
+}
+
 void CpuKernel::run(Steps& steps, dnnl::stream& stream) {
-  for (auto& s : steps) s.primitive.execute(stream, s.args);
+  for (const auto& s : steps) s.execute(stream);
 }
 
 dnnl::primitive_attr CpuKernel::attributes() {
@@ -52,15 +65,20 @@ void CpuKernel::addStep(Steps& steps, dnnl::primitive primitive,
                         const dnnl::memory::desc& scratchpad, const KernelIO& io) {
   if (scratchpad.get_size() > 0)
     args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(scratchpad, cpuEngine(), io.scratchpad.get());
-  steps.push_back({std::move(primitive), std::move(args)});
+  steps.emplace_back(std::move(primitive), std::move(args));
+}
+
+void CpuKernel::addReorder(Steps& steps, const dnnl::memory& from, const dnnl::memory& to) {
+  steps.emplace_back(dnnl::reorder(from, to),
+                     std::unordered_map<int, dnnl::memory>{{DNNL_ARG_FROM, from},
+                                                           {DNNL_ARG_TO, to}});
 }
 
 dnnl::memory CpuKernel::inLayout(Steps& steps, const dnnl::memory& source,
                                  const dnnl::memory::desc& wanted) {
   if (source.get_desc() == wanted) return source;
   dnnl::memory converted(wanted, cpuEngine());
-  steps.push_back({dnnl::reorder(source, converted),
-                   {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, converted}}});
+  addReorder(steps, source, converted);
   return converted;
 }
 
@@ -72,8 +90,7 @@ dnnl::memory CpuKernel::writeBuffer(const dnnl::memory& target,
 
 void CpuKernel::finishInto(Steps& steps, const dnnl::memory& written, const dnnl::memory& target) {
   if (written == target) return;
-  steps.push_back({dnnl::reorder(written, target),
-                   {{DNNL_ARG_FROM, written}, {DNNL_ARG_TO, target}}});
+  addReorder(steps, written, target);
 }
 
 dnnl::memory CpuKernel::wrap(const Tensor& t, const dnnl::memory::desc& desc) {

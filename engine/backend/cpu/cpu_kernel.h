@@ -18,6 +18,19 @@ dnnl::stream& cpuStream();
 // The plain row-major layout of `shape` (nc, nchw, ...), the layout at the graph's edges.
 dnnl::memory::desc plainDesc(const Shape& shape, DType dtype = DType::f32);
 
+// A primitive with its arguments bound once. It executes through the C API with an argument
+// array built here, because the C++ API's execute() builds a std::vector on every call.
+class BoundPrimitive {
+ public:
+  BoundPrimitive(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args);
+  void execute(dnnl::stream& stream) const;
+
+ private:
+  dnnl::primitive m_primitive;
+  std::unordered_map<int, dnnl::memory> m_args;  // keeps the memories alive
+  std::vector<dnnl_exec_arg_t> m_cArgs;
+};
+
 // The buffers one kernel reads and writes, fixed once when the executor binds a plan.
 struct KernelIO {
   std::vector<dnnl::memory> inputs;      // in the layouts their producers chose
@@ -48,11 +61,7 @@ class CpuKernel {
   size_t scratchpadBytes() const { return m_scratchpadBytes; }
 
  protected:
-  struct Step {
-    dnnl::primitive primitive;
-    std::unordered_map<int, dnnl::memory> args;
-  };
-  using Steps = std::vector<Step>;
+  using Steps = std::vector<BoundPrimitive>;
 
   static void run(Steps& steps, dnnl::stream& stream);
   // Attributes every primitive gets: the scratchpad is ours, shared across the plan.
@@ -61,6 +70,8 @@ class CpuKernel {
   // Appends a primitive step, adding the shared scratchpad to its arguments.
   void addStep(Steps& steps, dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args,
                const dnnl::memory::desc& scratchpad, const KernelIO& io);
+  // Appends a reorder (a copy that converts layouts) from `from` into `to`.
+  static void addReorder(Steps& steps, const dnnl::memory& from, const dnnl::memory& to);
   // `source` in layout `wanted`: itself when it already is, else a new buffer filled by a
   // reorder appended to `steps`.
   static dnnl::memory inLayout(Steps& steps, const dnnl::memory& source,

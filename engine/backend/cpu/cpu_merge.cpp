@@ -23,8 +23,7 @@ class CpuAdd : public CpuKernel {
     if (!io.outputGrad) return;
     for (const auto& grad : io.inputGrads)
       if (grad)
-        m_backward.push_back({dnnl::reorder(io.outputGrad, grad),
-                              {{DNNL_ARG_FROM, io.outputGrad}, {DNNL_ARG_TO, grad}}});
+        addReorder(m_backward, io.outputGrad, grad);
   }
 
  private:
@@ -58,8 +57,7 @@ class CpuConcat : public CpuKernel {
       if (io.inputGrads[i]) {
         const dnnl::memory slice(io.outputGrad.get_desc().submemory_desc(dims, offset),
                                  cpuEngine(), io.outputGrad.get_data_handle());
-        m_backward.push_back({dnnl::reorder(slice, io.inputGrads[i]),
-                              {{DNNL_ARG_FROM, slice}, {DNNL_ARG_TO, io.inputGrads[i]}}});
+        addReorder(m_backward, slice, io.inputGrads[i]);
       }
       offset[m_axis] += dims[m_axis];
     }

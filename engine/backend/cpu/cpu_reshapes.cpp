@@ -18,12 +18,10 @@ class CpuReshape : public CpuKernel {
 
   void bind(const KernelIO& io) override {
     const dnnl::memory out(m_inputPlain, cpuEngine(), io.output.get_data_handle());
-    m_forward.push_back(
-        {dnnl::reorder(io.inputs[0], out), {{DNNL_ARG_FROM, io.inputs[0]}, {DNNL_ARG_TO, out}}});
+    addReorder(m_forward, io.inputs[0], out);
     if (!io.outputGrad || !io.inputGrads[0]) return;
     const dnnl::memory grad(m_inputPlain, cpuEngine(), io.outputGrad.get_data_handle());
-    m_backward.push_back({dnnl::reorder(grad, io.inputGrads[0]),
-                          {{DNNL_ARG_FROM, grad}, {DNNL_ARG_TO, io.inputGrads[0]}}});
+    addReorder(m_backward, grad, io.inputGrads[0]);
   }
 
  private:

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The README's two commands:
+#   packaging/quickstart.sh run    set everything up, build, train the Fashion-MNIST example
+#   packaging/quickstart.sh test   set everything up, build, run the whole test suite
+# Safe to repeat: installed packages and built objects are reused (Ninja, ccache).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+what=${1:-}
+if [ "$what" != run ] && [ "$what" != test ]; then
+  echo "usage: $0 run|test" >&2
+  exit 2
+fi
+
+bash packaging/install-deps.sh
+cmake --preset release
+cmake --build --preset release
+
+if [ "$what" = run ]; then
+  exec build/release/engine/twb-engine train resources/examples/fmnist-mlp.json
+fi
+exec ctest --preset release

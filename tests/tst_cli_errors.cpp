@@ -1,0 +1,147 @@
+// Bad inputs give a clear error and a non-zero exit from twb-engine: never a crash, never a
+// hang. Each case writes a real bad file and runs the real binary.
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+
+namespace {
+struct Outcome {
+  bool finished = false;
+  bool crashed = false;
+  int exitCode = -1;
+  QString output;
+};
+
+Outcome runEngine(const QStringList& args) {
+  QProcess engine;
+  engine.setProcessChannelMode(QProcess::MergedChannels);
+  engine.start(TWB_ENGINE_BINARY, args);
+  Outcome o;
+  o.finished = engine.waitForFinished(60000);
+  if (!o.finished) engine.kill();
+  engine.waitForFinished();
+  o.crashed = engine.exitStatus() != QProcess::NormalExit;
+  o.exitCode = engine.exitCode();
+  o.output = QString::fromUtf8(engine.readAll());
+  return o;
+}
+
+void writeFile(const QString& path, const std::string& bytes) {
+  std::ofstream out(path.toStdString(), std::ios::binary);
+  out << bytes;
+}
+
+std::string be32(uint32_t v) {
+  return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+}
+
+// An IDX header for unsigned bytes with the given dimensions.
+std::string idxHeader(std::initializer_list<uint32_t> dims) {
+  std::string h{0, 0, 8, static_cast<char>(dims.size())};
+  for (uint32_t d : dims) h += be32(d);
+  return h;
+}
+
+// A job that trains the mlp on `dataset`, with `extra` merged over it.
+std::string job(const std::string& dataset, const std::string& extra = "") {
+  return R"({"name": "bad", "model": {"template": "mlp", "args": {"hidden": [8]}},
+            "dataset": ")" + dataset + R"(", "batch": 4, "epochs": 1)" +
+         (extra.empty() ? "" : ", " + extra) + "}";
+}
+}  // namespace
+
+class TestCliErrors : public QObject {
+  Q_OBJECT
+ private slots:
+  void badInputFails_data() {
+    QTest::addColumn<QString>("jobText");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("missing dataset path") << QString::fromStdString(job("idx:/no/such/folder"))
+                                          << "dataset folder /no/such/folder does not exist";
+    QTest::newRow("truncated IDX file") << QString::fromStdString(job("idx:truncated"))
+                                        << "truncated: the header promises 7840 bytes";
+    QTest::newRow("wrong IDX magic") << QString::fromStdString(job("idx:badmagic"))
+                                     << "not an IDX file";
+    QTest::newRow("label count differs") << QString::fromStdString(job("idx:mismatch"))
+                                         << "holds 9 labels but";
+    QTest::newRow("cycle") << R"({"model": {"spec": {"inputs": [{"name": "image", "shape": [1, 28, 28]}],
+        "nodes": [{"name": "a", "op": "ReLU", "inputs": ["b"]}, {"name": "b", "op": "ReLU", "inputs": ["a"]}]}}})"
+                           << "has a cycle: a <- b <- a";
+    QTest::newRow("shape mismatch") << R"({"model": {"spec": {"inputs": [{"name": "image", "shape": [1, 28, 28]}],
+        "nodes": [{"name": "conv", "op": "Conv2d", "inputs": ["image"], "attrs": {"out_channels": 4, "kernel": 3}},
+                  {"name": "fc", "op": "Linear", "inputs": ["conv"], "attrs": {"out_features": 10}}]}}})"
+                                    << "node 'fc' (Linear): expects a 2-D input";
+    QTest::newRow("unknown op") << R"({"model": {"spec": {"inputs": [{"name": "image", "shape": [4]}],
+        "nodes": [{"name": "x", "op": "Frobnicate", "inputs": ["image"]}]}}})"
+                                << "nodes[0] 'x': unknown op 'Frobnicate'";
+    QTest::newRow("lr zero") << QString::fromStdString(job("fashion-mnist", R"("optimizer": {"lr": 0})"))
+                             << "optimizer.lr: must be > 0";
+    QTest::newRow("lr negative")
+        << QString::fromStdString(job("fashion-mnist", R"("optimizer": {"type": "adam", "lr": -1})"))
+        << "optimizer.lr: must be > 0";
+    QTest::newRow("batch zero") << R"({"model": {"template": "mlp"}, "batch": 0})"
+                                << "batch: must be > 0, got 0";
+    QTest::newRow("not JSON") << "{\"model\": {\"template\": \"mlp\"},\n  \"batch\": 64,,}"
+                              << "job.json:2:15: not valid JSON";
+    QTest::newRow("wrong field type") << R"({"model": {"template": "mlp"}, "epochs": "five"})"
+                                      << "epochs: must be an integer, got a string";
+    QTest::newRow("unknown field") << R"({"model": {"template": "mlp"}, "optimizer": {"lr": 0.1, "mommentum": 0.9}})"
+                                   << "optimizer.mommentum: unknown field";
+    QTest::newRow("wrong attribute type") << R"({"model": {"spec": {"inputs": [{"name": "image", "shape": [1, 28, 28]}],
+        "nodes": [{"name": "conv", "op": "Conv2d", "inputs": ["image"], "attrs": {"out_channels": "4", "kernel": 3}}]}}})"
+                                          << "nodes[0] 'conv'.attrs.out_channels: must be an integer";
+    QTest::newRow("model input does not fit the data")
+        << R"({"model": {"template": "mlp", "args": {"input": [3, 32, 32]}}})"
+        << "has samples of [1, 28, 28]";
+  }
+
+  void badInputFails() {
+    QFETCH(QString, jobText);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    // Datasets the rows above refer to, relative to the job file.
+    QDir(dir.path()).mkdir("truncated");
+    writeFile(dir.filePath("truncated/train-images-idx3-ubyte"), idxHeader({10, 28, 28}) + std::string(100, '\1'));
+    writeFile(dir.filePath("truncated/train-labels-idx1-ubyte"), idxHeader({10}) + std::string(10, '\1'));
+    QDir(dir.path()).mkdir("badmagic");
+    writeFile(dir.filePath("badmagic/train-images-idx3-ubyte"), "\x12\x34\x08\x03" + std::string(64, '\0'));
+    writeFile(dir.filePath("badmagic/train-labels-idx1-ubyte"), idxHeader({10}) + std::string(10, '\1'));
+    QDir(dir.path()).mkdir("mismatch");
+    writeFile(dir.filePath("mismatch/train-images-idx3-ubyte"), idxHeader({10, 28, 28}) + std::string(7840, '\1'));
+    writeFile(dir.filePath("mismatch/train-labels-idx1-ubyte"), idxHeader({9}) + std::string(9, '\1'));
+    const QString jobPath = dir.filePath("job.json");
+    writeFile(jobPath, jobText.toStdString());
+
+    const Outcome o = runEngine({"train", jobPath, "--out", dir.filePath("run")});
+    QVERIFY2(o.finished, "twb-engine hung on bad input");
+    QVERIFY2(!o.crashed, qPrintable("twb-engine crashed: " + o.output));
+    QCOMPARE(o.exitCode, 1);
+    QVERIFY2(o.output.contains(expected), qPrintable("expected '" + expected + "' in: " + o.output));
+    QVERIFY2(o.output.startsWith("error: "), qPrintable(o.output));
+  }
+
+  void corruptModelFileFails() {
+    QTemporaryDir dir;
+    const QString model = dir.filePath("model.twbm");
+    writeFile(model, std::string("\x40\0\0\0\0\0\0\0{\"a\": 1}", 16));
+    const Outcome o = runEngine({"eval", model, "--dataset", "synthetic:1x28x28:10"});
+    QVERIFY(o.finished && !o.crashed);
+    QCOMPARE(o.exitCode, 1);
+    QVERIFY2(o.output.contains("exceeds the file"), qPrintable(o.output));
+  }
+
+  void badDatasetSpecFails() {
+    QTemporaryDir dir;
+    writeFile(dir.filePath("job.json"), job("synthetic:3x0x2:10"));
+    const Outcome o = runEngine({"train", dir.filePath("job.json")});
+    QVERIFY(o.finished && !o.crashed);
+    QCOMPARE(o.exitCode, 1);
+    QVERIFY2(o.output.contains("synthetic:3x0x2:10: bad shape"), qPrintable(o.output));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestCliErrors)
+#include "tst_cli_errors.moc"
