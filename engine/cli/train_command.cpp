@@ -64,7 +64,7 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
       result = train(job, options, events);
     } catch (const Error& e) {
       progress.finish();
-      events.emit("state", {{"state", "failed"}, {"reason", e.what()}});
+      events.publish("state", {{"state", "failed"}, {"reason", e.what()}});
       throw;
     }
     progress.finish();

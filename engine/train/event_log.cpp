@@ -27,7 +27,7 @@ void EventLog::open(const std::string& path) {
   if (!m_file) throw Error(path + ": cannot open the events file: " + std::strerror(errno));
 }
 
-nlohmann::json EventLog::emit(const std::string& type, nlohmann::json fields) {
+nlohmann::json EventLog::publish(const std::string& type, nlohmann::json fields) {
   const double now = std::chrono::duration<double>(
                          std::chrono::system_clock::now().time_since_epoch()).count();
   nlohmann::json event = {{"seq", ++m_seq}, {"type", type}, {"time", now}};
@@ -42,7 +42,7 @@ nlohmann::json EventLog::emit(const std::string& type, nlohmann::json fields) {
 }
 
 void EventLog::log(const std::string& level, const std::string& message) {
-  emit("log", {{"level", level}, {"message", message}});
+  publish("log", {{"level", level}, {"message", message}});
 }
 
 }  // namespace twb

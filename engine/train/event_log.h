@@ -25,7 +25,7 @@ class EventLog {
   void addListener(Listener listener) { m_listeners.push_back(std::move(listener)); }
 
   // Adds seq, type and time to `fields` and publishes it; returns the event.
-  nlohmann::json emit(const std::string& type, nlohmann::json fields = nlohmann::json::object());
+  nlohmann::json publish(const std::string& type, nlohmann::json fields = nlohmann::json::object());
   void log(const std::string& level, const std::string& message);
 
  private:

@@ -121,7 +121,7 @@ void TrainingRun::emitStep(int64_t samples, double loss, int64_t correct, Clock:
   ++m_windowSteps;
   if (m_state.step % m_job.logEverySteps && m_state.step != m_totalSteps) return;
   const double total = m_windowData + m_windowCompute;
-  m_events.emit("step", {
+  m_events.publish("step", {
       {"step", m_state.step},
       {"epoch", static_cast<double>(m_state.step) / m_stepsPerEpoch},
       {"total_steps", m_totalSteps},
@@ -140,7 +140,7 @@ void TrainingRun::evaluate(const char* reason) {
   const EvalResult r = m_evaluator->run(m_data.test, m_job.evalBatch, m_normalization);
   m_result.testLoss = r.loss;
   m_result.testAccuracy = r.accuracy;
-  m_events.emit("eval", {{"step", m_state.step},
+  m_events.publish("eval", {{"step", m_state.step},
                          {"epoch", static_cast<double>(m_state.step) / m_stepsPerEpoch},
                          {"loss", r.loss},
                          {"accuracy", r.accuracy},
@@ -155,13 +155,13 @@ void TrainingRun::checkpoint() {
   saveCheckpoint(path, m_params, *m_optimizer, m_state, m_job.source);
   pruneCheckpoints(dir, m_job.checkpointKeep);
   m_result.checkpointPath = path;
-  m_events.emit("log", {{"level", "info"}, {"message", "checkpoint " + path},
+  m_events.publish("log", {{"level", "info"}, {"message", "checkpoint " + path},
                         {"checkpoint", path}, {"step", m_state.step}});
 }
 
 TrainResult TrainingRun::run() {
   setUp();
-  m_events.emit("state", {{"state", "running"},
+  m_events.publish("state", {{"state", "running"},
                           {"job", m_job.name},
                           {"model", m_job.model.name},
                           {"parameters", Graph::build(m_job.model, 1).parameterCount()},
@@ -198,7 +198,7 @@ TrainResult TrainingRun::run() {
         checkpoint();
         m_result.status = TrainStatus::cancelled;
         m_result.steps = m_state.step;
-        m_events.emit("state", {{"state", "cancelled"}, {"step", m_state.step},
+        m_events.publish("state", {{"state", "cancelled"}, {"step", m_state.step},
                                 {"checkpoint", m_result.checkpointPath}});
         return m_result;
       }
@@ -220,7 +220,7 @@ TrainResult TrainingRun::run() {
     saveModel(m_result.modelPath, m_job.model, m_params);
     checkpoint();
   }
-  m_events.emit("state", {{"state", "succeeded"},
+  m_events.publish("state", {{"state", "succeeded"},
                           {"step", m_state.step},
                           {"test_accuracy", m_result.testAccuracy},
                           {"test_loss", m_result.testLoss},

@@ -1,0 +1,127 @@
+// twb-engine train / eval / info end to end on the real Fashion-MNIST files: the shipped
+// examples reach their accuracy, Ctrl-C checkpoints and a resume finishes the run, and the
+// events file is one gap-free sequence across both.
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <csignal>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace {
+std::vector<nlohmann::json> readEvents(const QString& path) {
+  std::vector<nlohmann::json> events;
+  std::ifstream in(path.toStdString());
+  for (std::string line; std::getline(in, line);) events.push_back(nlohmann::json::parse(line));
+  return events;
+}
+
+struct Run {
+  int exitCode = -1;
+  bool normalExit = false;
+  QString output;
+};
+
+Run runEngine(const QStringList& args, int timeoutMs = 600000) {
+  QProcess p;
+  p.setProcessChannelMode(QProcess::MergedChannels);
+  p.start(TWB_ENGINE_BINARY, args);
+  if (!p.waitForFinished(timeoutMs)) p.kill();
+  p.waitForFinished();
+  return {p.exitCode(), p.exitStatus() == QProcess::NormalExit, QString::fromUtf8(p.readAll())};
+}
+
+QString example(const char* name) {
+  return QString(TWB_SOURCE_DIR) + "/resources/examples/" + name;
+}
+}  // namespace
+
+class TestCliTrain : public QObject {
+  Q_OBJECT
+ private slots:
+  void examplesReachTheirAccuracy_data() {
+    QTest::addColumn<QString>("job");
+    QTest::addColumn<double>("minimum");
+    QTest::newRow("fmnist-mlp") << example("fmnist-mlp.json") << 0.88;
+    QTest::newRow("fmnist-cnn") << example("fmnist-cnn.json") << 0.90;
+  }
+
+  void examplesReachTheirAccuracy() {
+    QFETCH(QString, job);
+    QFETCH(double, minimum);
+    QTemporaryDir dir;
+    const QString events = dir.filePath("events.jsonl");
+    const Run run = runEngine({"train", job, "--out", dir.path(), "--events", events});
+    QVERIFY2(run.normalExit && run.exitCode == 0, qPrintable(run.output));
+    double finalAccuracy = -1;
+    int epochs = 0;
+    for (const auto& e : readEvents(events))
+      if (e["type"] == "eval") finalAccuracy = e["accuracy"], epochs = static_cast<int>(e["epoch"].get<double>());
+    qInfo("%s: test accuracy %.4f after %d epochs", qPrintable(job), finalAccuracy, epochs);
+    QVERIFY(epochs <= 5);
+    QVERIFY2(finalAccuracy >= minimum, qPrintable(run.output));
+    QVERIFY(run.output.contains(QString("test accuracy: %1").arg(finalAccuracy, 0, 'f', 4)));
+
+    // eval on the saved model reproduces the final evaluation.
+    const Run eval = runEngine({"eval", dir.filePath("model.twbm"), "--dataset", "fashion-mnist", "--json"});
+    QVERIFY2(eval.exitCode == 0, qPrintable(eval.output));
+    const auto result = nlohmann::json::parse(eval.output.toStdString());
+    QCOMPARE(result["samples"].get<int>(), 10000);
+    QVERIFY(std::abs(result["accuracy"].get<double>() - finalAccuracy) < 1e-9);
+  }
+
+  void interruptCheckpointsAndResumeFinishes() {
+    QTemporaryDir dir;
+    const QString events = dir.filePath("events.jsonl");
+    const QStringList args{"train", example("fmnist-mlp.json"), "--epochs", "1", "--out", dir.path(),
+                           "--events", events};
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(TWB_ENGINE_BINARY, args);
+    QVERIFY(p.waitForStarted());
+    // Interrupt once the run is well under way.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+          for (const auto& e : readEvents(events))
+            if (e["type"] == "step" && e["step"].get<int>() >= 100) return true;
+          return false;
+        }(),
+        60000);
+    ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+    QVERIFY(p.waitForFinished(60000));
+    const QString output = QString::fromUtf8(p.readAll());
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 130);
+    QVERIFY2(output.contains("resume with:"), qPrintable(output));
+    auto before = readEvents(events);
+    QCOMPARE(before.back()["state"].get<std::string>(), std::string("cancelled"));
+    const int stoppedAt = before.back()["step"];
+    QVERIFY(QFile::exists(dir.filePath(QString("checkpoints/step-%1.twbc").arg(stoppedAt))));
+
+    const Run resumed = runEngine({"train", example("fmnist-mlp.json"), "--epochs", "1", "--resume",
+                                   dir.path(), "--events", events});
+    QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.output));
+    const auto all = readEvents(events);
+    for (size_t i = 0; i < all.size(); ++i) QCOMPARE(all[i]["seq"].get<size_t>(), i + 1);
+    int firstResumedStep = -1;
+    for (size_t i = before.size(); i < all.size() && firstResumedStep < 0; ++i)
+      if (all[i]["type"] == "step") firstResumedStep = all[i]["step"];
+    QVERIFY(firstResumedStep > stoppedAt);
+    QVERIFY(firstResumedStep <= stoppedAt + 10);  // steps are reported every 10
+    QCOMPARE(all.back()["state"].get<std::string>(), std::string("succeeded"));
+    QCOMPARE(all.back()["step"].get<int>(), 468);
+  }
+
+  void infoReportsTheMachine() {
+    const Run run = runEngine({"info", "--json"});
+    QCOMPARE(run.exitCode, 0);
+    const auto info = nlohmann::json::parse(run.output.toStdString());
+    for (const char* key : {"version", "cpu_model", "isa", "threads", "avx512_bf16", "avx512_vnni", "amx"})
+      QVERIFY2(info.contains(key), key);
+    QVERIFY(info["threads"].get<int>() >= 1);
+  }
+};
+
+QTEST_APPLESS_MAIN(TestCliTrain)
+#include "tst_cli_train.moc"

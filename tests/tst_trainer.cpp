@@ -1,0 +1,185 @@
+// The training loop: resuming from a checkpoint continues bit-identically, schedules follow
+// their formulas, and the data order is a function of (seed, epoch, batch).
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+#include <fstream>
+
+#include "core/random.h"
+#include "data/data_loader.h"
+#include "io/safetensors.h"
+#include "train/trainer.h"
+
+using namespace twb;
+
+namespace {
+// 100 rows of 16 features; the label is which third of the range feature 0 falls in.
+QString writeCsv(const QTemporaryDir& dir) {
+  const QString path = dir.filePath("data.csv");
+  std::ofstream out(path.toStdString());
+  out << "f0,f1,f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12,f13,f14,f15,label\n";
+  Random random(8);
+  for (int r = 0; r < 100; ++r) {
+    float first = 0;
+    for (int c = 0; c < 16; ++c) {
+      const float v = random.uniform(-1.f, 1.f);
+      if (c == 0) first = v;
+      out << v << ",";
+    }
+    out << (first < -0.33f ? 0 : first < 0.33f ? 1 : 2) << "\n";
+  }
+  return path;
+}
+
+// Conv, batch norm, dropout and momentum: every piece of state a resume must restore.
+nlohmann::json jobJson(const QString& csv, int seed) {
+  nlohmann::json job = nlohmann::json::parse(R"({
+    "name": "resume",
+    "model": {"spec": {"inputs": [{"name": "x", "shape": [16]}], "nodes": [
+      {"name": "grid", "op": "Reshape", "inputs": ["x"], "attrs": {"shape": [1, 4, 4]}},
+      {"name": "conv", "op": "Conv2d", "inputs": ["grid"], "attrs": {"out_channels": 8, "kernel": 3, "padding": 1}},
+      {"name": "bn", "op": "BatchNorm2d", "inputs": ["conv"]},
+      {"name": "relu", "op": "ReLU", "inputs": ["bn"]},
+      {"name": "flat", "op": "Flatten", "inputs": ["relu"]},
+      {"name": "drop", "op": "Dropout", "inputs": ["flat"], "attrs": {"p": 0.3}},
+      {"name": "logits", "op": "Linear", "inputs": ["drop"], "attrs": {"out_features": 3}}]}},
+    "optimizer": {"type": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": true, "weight_decay": 0.001},
+    "schedule": {"type": "cosine", "warmup_steps": 3},
+    "batch": 16, "epochs": 4, "log_every_steps": 1,
+    "eval": {"every_epoch": true, "batch": 32}
+  })");
+  job["dataset"] = "csv:" + csv.toStdString();
+  job["seed"] = seed;
+  return job;
+}
+
+TensorFile finalWeights(const QString& dir) {
+  return readTensorFile((dir + "/model.twbm").toStdString());
+}
+
+bool identical(const TensorFile& a, const TensorFile& b) {
+  if (a.tensors.size() != b.tensors.size()) return false;
+  for (size_t i = 0; i < a.tensors.size(); ++i)
+    if (a.tensors[i].first != b.tensors[i].first ||
+        a.tensors[i].second.bytes() != b.tensors[i].second.bytes() ||
+        std::memcmp(a.tensors[i].second.raw(), b.tensors[i].second.raw(),
+                    a.tensors[i].second.bytes()) != 0)
+      return false;
+  return true;
+}
+}  // namespace
+
+class TestTrainer : public QObject {
+  Q_OBJECT
+ private slots:
+  void resumeIsBitIdentical() {
+    QTemporaryDir dir;
+    const QString csv = writeCsv(dir);
+    const JobConfig job = JobConfig::fromJson(jobJson(csv, 5));
+
+    EventLog straightEvents;
+    const TrainResult straight = train(job, {dir.filePath("straight").toStdString(), "", nullptr},
+                                       straightEvents);
+    QCOMPARE(straight.steps, 24);  // 100 rows / 16 = 6 batches a epoch, 4 epochs
+
+    // Stop after step 10 (inside epoch 2), as Ctrl-C would, then resume to the end.
+    std::atomic<bool> stop{false};
+    EventLog firstEvents;
+    firstEvents.addListener([&](const nlohmann::json& e) {
+      if (e["type"] == "step" && e["step"] == 10) stop = true;
+    });
+    const std::string resumed = dir.filePath("resumed").toStdString();
+    const TrainResult first = train(job, {resumed, "", &stop}, firstEvents);
+    QVERIFY(first.status == TrainStatus::cancelled);
+    QCOMPARE(first.steps, 10);
+    QVERIFY(QFile::exists(QString::fromStdString(first.checkpointPath)));
+    EventLog secondEvents;
+    const TrainResult second = train(job, {resumed, resumed, nullptr}, secondEvents);
+    QVERIFY(second.status == TrainStatus::succeeded);
+    QCOMPARE(second.steps, 24);
+
+    QVERIFY2(identical(finalWeights(dir.filePath("straight")), finalWeights(dir.filePath("resumed"))),
+             "2N straight steps and N + resume + N steps must give identical weights");
+    QCOMPARE(second.testAccuracy, straight.testAccuracy);
+
+    // The comparison can fail: another seed gives other weights.
+    EventLog otherEvents;
+    train(JobConfig::fromJson(jobJson(csv, 6)), {dir.filePath("other").toStdString(), "", nullptr},
+          otherEvents);
+    QVERIFY(!identical(finalWeights(dir.filePath("straight")), finalWeights(dir.filePath("other"))));
+  }
+
+  void eventsAreNumberedWithoutGaps() {
+    QTemporaryDir dir;
+    const QString csv = writeCsv(dir);
+    const JobConfig job = JobConfig::fromJson(jobJson(csv, 1));
+    std::vector<nlohmann::json> seen;
+    {
+      EventLog events;
+      events.open(dir.filePath("events.jsonl").toStdString());
+      events.addListener([&](const nlohmann::json& e) { seen.push_back(e); });
+      train(job, {}, events);
+    }
+    std::ifstream in(dir.filePath("events.jsonl").toStdString());
+    int64_t expected = 1, steps = 0, evals = 0;
+    for (std::string line; std::getline(in, line); ++expected) {
+      const auto e = nlohmann::json::parse(line);
+      QCOMPARE(e["seq"].get<int64_t>(), expected);
+      QVERIFY(e["time"].is_number());
+      const std::string type = e["type"];
+      QVERIFY(type == "step" || type == "eval" || type == "log" || type == "state" ||
+              type == "profile");
+      if (type == "step") {
+        ++steps;
+        for (const char* f : {"step", "epoch", "loss", "samples_per_s", "data_ms", "compute_ms"})
+          QVERIFY2(e.contains(f), f);
+      }
+      if (type == "eval") {
+        ++evals;
+        QVERIFY(e["accuracy"].get<double>() >= 0 && e["accuracy"].get<double>() <= 1);
+        QVERIFY(e.contains("step") && e.contains("loss"));
+      }
+    }
+    QCOMPARE(steps, 24);
+    QCOMPARE(evals, 4);  // after epochs 1-3 and the final one
+    QCOMPARE(static_cast<int64_t>(seen.size()), expected - 1);
+    QCOMPARE(seen.back()["state"].get<std::string>(), std::string("succeeded"));
+  }
+
+  void schedules() {
+    ScheduleConfig warm{"constant", 4};
+    QCOMPARE(learningRate(warm, 0.8, 0, 100), 0.2);
+    QCOMPARE(learningRate(warm, 0.8, 3, 100), 0.8);
+    QCOMPARE(learningRate(warm, 0.8, 50, 100), 0.8);
+    ScheduleConfig step{"step", 0, 10, 0.5};
+    QCOMPARE(learningRate(step, 1.0, 9, 100), 1.0);
+    QCOMPARE(learningRate(step, 1.0, 10, 100), 0.5);
+    QCOMPARE(learningRate(step, 1.0, 25, 100), 0.25);
+    ScheduleConfig cosine{"cosine", 0, 0, 0, 0.1};
+    QCOMPARE(learningRate(cosine, 1.1, 0, 100), 1.1);
+    QVERIFY(std::abs(learningRate(cosine, 1.1, 50, 100) - 0.6) < 1e-12);
+    QVERIFY(std::abs(learningRate(cosine, 1.1, 100, 100) - 0.1) < 1e-12);
+  }
+
+  void dataOrderDependsOnSeedEpochAndBatchOnly() {
+    const auto data = openDataset("synthetic:2x3x3:4").train;
+    DataLoader a(data, {32, true, true, 9, {}}), b(data, {32, true, true, 9, {}});
+    std::vector<float> xa(32 * 18), xb(32 * 18);
+    std::vector<int32_t> ya(32), yb(32);
+    a.start(3);
+    for (int i = 0; i < 5; ++i) a.next(xa.data(), ya.data());
+    b.start(3, 4);  // resume at batch 4 of epoch 3
+    b.next(xb.data(), yb.data());
+    QVERIFY(xa == xb && ya == yb);
+    b.start(4);
+    b.next(xb.data(), yb.data());
+    a.start(3);
+    a.next(xa.data(), ya.data());
+    QVERIFY2(xa != xb, "another epoch must be shuffled differently");
+    QCOMPARE(a.batchesPerEpoch(), 10000 / 32);
+  }
+};
+
+QTEST_APPLESS_MAIN(TestTrainer)
+#include "tst_trainer.moc"
