@@ -1,0 +1,149 @@
+// Datasets: IDX (plain and gzip) with its failure modes, the real Fashion-MNIST files, CIFAR-10
+// binary, CSV and synthetic data.
+#include <QTemporaryDir>
+#include <QtTest>
+#include <zlib.h>
+
+#include <fstream>
+
+#include "core/error.h"
+#include "data/dataset.h"
+#include "data/idx_file.h"
+
+using namespace twb;
+
+namespace {
+std::string idx(std::vector<uint32_t> dims, const std::string& body) {
+  std::string h{0, 0, 8, static_cast<char>(dims.size())};
+  for (uint32_t d : dims) h += {char(d >> 24), char(d >> 16), char(d >> 8), char(d)};
+  return h + body;
+}
+
+void write(const QString& path, const std::string& bytes, bool gzip = false) {
+  if (gzip) {
+    gzFile f = gzopen(path.toStdString().c_str(), "wb");
+    gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+    gzclose(f);
+  } else {
+    std::ofstream(path.toStdString(), std::ios::binary) << bytes;
+  }
+}
+
+std::string errorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+class TestData : public QObject {
+  Q_OBJECT
+ private slots:
+  void idxPlainAndGzipReadTheSame() {
+    QTemporaryDir dir;
+    std::string body;
+    for (int i = 0; i < 2 * 3 * 4; ++i) body += static_cast<char>(i * 10);
+    write(dir.filePath("a.idx"), idx({2, 3, 4}, body));
+    write(dir.filePath("a.idx.gz"), idx({2, 3, 4}, body), true);
+    for (const char* name : {"a.idx", "a.idx.gz"}) {
+      const IdxArray a = readIdxFile(dir.filePath(name).toStdString());
+      QCOMPARE(a.dims, (std::vector<int64_t>{2, 3, 4}));
+      QCOMPARE(a.data.size(), size_t(24));
+      QCOMPARE(int(a.data[23]), 230);
+    }
+  }
+
+  void idxErrorsNameTheProblem() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("bad");
+    write(path, idx({5, 2}, std::string(7, 'x')));
+    QVERIFY(errorOf([&] { readIdxFile(path.toStdString()); })
+                .find("truncated: the header promises 10 bytes of data, the file holds 7") != std::string::npos);
+    write(path, std::string("\x1f\x8b", 2) + "garbage that is not gzip");
+    QVERIFY(!errorOf([&] { readIdxFile(path.toStdString()); }).empty());
+    write(path, std::string("\0\0\x0d\x01", 4) + std::string(8, '\0'));
+    QVERIFY(errorOf([&] { readIdxFile(path.toStdString()); }).find("element type") != std::string::npos);
+    write(path, "ab");
+    QVERIFY(errorOf([&] { readIdxFile(path.toStdString()); }).find("shorter than the 4-byte") != std::string::npos);
+    QVERIFY(errorOf([&] { readIdxFile("/no/file"); }).find("/no/file: no such file") != std::string::npos);
+  }
+
+  void fashionMnistFromTheDebianPackage() {
+    const DatasetSplits d = openDataset("fashion-mnist");
+    QCOMPARE(d.train->size(), 60000);
+    QCOMPARE(d.test->size(), 10000);
+    QCOMPARE(d.train->sampleShape(), (Shape{1, 28, 28}));
+    QCOMPARE(d.train->classes(), 10);
+    std::vector<float> x(784);
+    QCOMPARE(d.train->read(0, x.data()), 9);  // the first training image is an ankle boot
+    float lo = 1, hi = 0;
+    for (float v : x) lo = std::min(lo, v), hi = std::max(hi, v);
+    QVERIFY(lo >= 0 && hi <= 1 && hi > 0.5f);
+    std::vector<int> perClass(10);
+    for (int64_t i = 0; i < d.test->size(); ++i) ++perClass[d.test->read(i, x.data())];
+    for (int c : perClass) QCOMPARE(c, 1000);
+  }
+
+  void cifarBinary() {
+    QTemporaryDir dir;
+    std::string record(3073, '\0');
+    for (int b = 1; b <= 5; ++b) {
+      record[0] = static_cast<char>(b);
+      record[1] = static_cast<char>(255);
+      write(dir.filePath(QString("data_batch_%1.bin").arg(b)), record + record);
+    }
+    record[0] = 3;
+    write(dir.filePath("test_batch.bin"), record);
+    const DatasetSplits d = openDataset("cifar10:" + dir.path().toStdString());
+    QCOMPARE(d.train->size(), 10);
+    QCOMPARE(d.test->size(), 1);
+    std::vector<float> x(3072);
+    QCOMPARE(d.train->read(9, x.data()), 5);
+    QCOMPARE(x[0], 1.0f);
+    QCOMPARE(d.test->read(0, x.data()), 3);
+    write(dir.filePath("test_batch.bin"), record.substr(0, 100));
+    QVERIFY(errorOf([&] { openDataset("cifar10:" + dir.path().toStdString()); })
+                .find("is not a whole number of CIFAR-10 records") != std::string::npos);
+  }
+
+  void csvWithHeaderAndErrors() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("d.csv");
+    write(path, "a,b,label\n0.5,1.5,1\n-1,2,0\n3,4,2\n");
+    const DatasetSplits d = openDataset("csv:" + path.toStdString());
+    QCOMPARE(d.train->size(), 3);
+    QCOMPARE(d.train->sampleShape(), (Shape{2}));
+    QCOMPARE(d.train->classes(), 3);
+    std::vector<float> x(2);
+    QCOMPARE(d.train->read(0, x.data()), 1);
+    QCOMPARE(x[1], 1.5f);
+    write(path, "1,2,0\n1,x,1\n");
+    QVERIFY(errorOf([&] { openDataset("csv:" + path.toStdString()); }).find("d.csv:2: a cell is not a number") != std::string::npos);
+    write(path, "1,2,0\n1,2,3,1\n");
+    QVERIFY(errorOf([&] { openDataset("csv:" + path.toStdString()); }).find("d.csv:2: has 4 columns, expected 3") != std::string::npos);
+    write(path, "1,2,0.5\n");
+    QVERIFY(errorOf([&] { openDataset("csv:" + path.toStdString()); }).find("is not a class index") != std::string::npos);
+  }
+
+  void syntheticIsDeterministicAndLabelled() {
+    const DatasetSplits a = openDataset("synthetic:3x8x8:5"), b = openDataset("synthetic:3x8x8:5");
+    QCOMPARE(a.train->sampleShape(), (Shape{3, 8, 8}));
+    std::vector<float> xa(192), xb(192);
+    std::vector<int> perClass(5);
+    for (int i = 0; i < 500; ++i) {
+      const int la = a.train->read(i, xa.data()), lb = b.train->read(i, xb.data());
+      QCOMPARE(la, lb);
+      QVERIFY(xa == xb);
+      ++perClass[la];
+    }
+    for (int c : perClass) QVERIFY2(c > 30, "every class appears");
+    QVERIFY(errorOf([] { openDataset("synthetic:3x8x8:1"); }).find("CLASSES must be an integer >= 2") != std::string::npos);
+    QVERIFY(errorOf([] { openDataset("mnist"); }).find("unknown dataset 'mnist'") != std::string::npos);
+  }
+};
+
+QTEST_APPLESS_MAIN(TestData)
+#include "tst_data.moc"

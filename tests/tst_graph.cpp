@@ -1,0 +1,108 @@
+// Model specs: JSON round trip, shape inference and parameter counts of the templates, the
+// errors of bad graphs, and that docs/model-file.md lists every op and attribute.
+#include <QtTest>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "graph/graph.h"
+#include "graph/templates.h"
+#include "ops/op_registry.h"
+
+using namespace twb;
+
+namespace {
+std::string buildError(const ModelSpec& spec) {
+  try {
+    Graph::build(spec, 4);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+class TestGraph : public QObject {
+  Q_OBJECT
+ private slots:
+  void templatesHaveTheirKnownSizes_data() {
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<qint64>("parameters");
+    QTest::addColumn<double>("megaFlops");
+    // Counts as torch.nn would report them; FLOPs of one forward sample, worked out by hand:
+    // 2 per multiply-add, 1 per activation or pooled element, 4 per 2x2 max-pool output.
+    QTest::newRow("mlp") << "mlp" << qint64(535818) << 1.070848;
+    QTest::newRow("lenet5") << "lenet5" << qint64(61706) << 0.845852;
+    QTest::newRow("cnn-small") << "cnn-small" << qint64(421642) << 8.557696;
+  }
+
+  void templatesHaveTheirKnownSizes() {
+    QFETCH(QString, name);
+    QFETCH(qint64, parameters);
+    QFETCH(double, megaFlops);
+    const Graph g = Graph::build(makeTemplate(name.toStdString(), {}), 1);
+    QCOMPARE(g.parameterCount(), parameters);
+    QVERIFY2(std::abs(g.forwardFlops() / 1e6 - megaFlops) < 1e-9,
+             std::to_string(g.forwardFlops()).c_str());
+    QCOMPARE(g.values()[g.outputs()[0]].shape, (Shape{1, 10}));
+  }
+
+  void jsonRoundTrip() {
+    const ModelSpec spec = makeTemplate("cnn-small", {{"input", {3, 32, 32}}, {"classes", 100}});
+    const ModelSpec back = ModelSpec::fromJson(spec.toJson());
+    QCOMPARE(back.toJson().dump(), spec.toJson().dump());
+    const Graph g = Graph::build(back, 8);
+    QCOMPARE(g.values()[g.valueIndex("pool2")].shape, (Shape{8, 64, 8, 8}));
+    QCOMPARE(g.values()[g.outputs()[0]].shape, (Shape{8, 100}));
+  }
+
+  void nodesMayBeListedInAnyOrder() {
+    ModelSpec s = ModelSpec::fromJson(nlohmann::json::parse(R"({"inputs": [{"name": "x", "shape": [6]}],
+      "nodes": [{"name": "b", "op": "ReLU", "inputs": ["a"]}, {"name": "a", "op": "Linear", "inputs": ["x"], "attrs": {"out_features": 3}}],
+      "outputs": ["b"]})"));
+    const Graph g = Graph::build(s, 2);
+    QCOMPARE(g.nodes()[0].name, std::string("a"));
+    QCOMPARE(g.values()[g.outputs()[0]].shape, (Shape{2, 3}));
+  }
+
+  void badGraphsNameTheNode() {
+    auto spec = [](const char* nodes) {
+      return ModelSpec::fromJson(nlohmann::json::parse(
+          std::string(R"({"inputs": [{"name": "x", "shape": [3, 8, 8]}], "nodes": )") + nodes + "}"));
+    };
+    QVERIFY(buildError(spec(R"([{"name": "a", "op": "Add", "inputs": ["x", "p"]},
+                               {"name": "p", "op": "MaxPool2d", "inputs": ["x"], "attrs": {"kernel": 2}}])"))
+                .find("node 'a' (Add): input 1 has shape [4, 3, 4, 4] but input 0 has [4, 3, 8, 8]") != std::string::npos);
+    QVERIFY(buildError(spec(R"([{"name": "c", "op": "Conv2d", "inputs": ["x"], "attrs": {"out_channels": 4, "kernel": 3, "groups": 2}}])"))
+                .find("node 'c' (Conv2d): input channels 3 and out_channels 4 must both be divisible by groups 2") != std::string::npos);
+    QVERIFY(buildError(spec(R"([{"name": "c", "op": "Conv2d", "inputs": ["x"], "attrs": {"out_channels": 4, "kernel": 9}}])"))
+                .find("does not fit the height of 8") != std::string::npos);
+    QVERIFY(buildError(spec(R"([{"name": "a", "op": "ReLU", "inputs": ["y"]}])"))
+                .find("nodes[0] 'a': input 'y' is neither a model input nor a node") != std::string::npos);
+    QVERIFY(buildError(spec(R"([{"name": "a", "op": "ReLU", "inputs": ["x"]}, {"name": "a", "op": "ReLU", "inputs": ["x"]}])"))
+                .find("the name is used twice") != std::string::npos);
+    QVERIFY(buildError(spec(R"([{"name": "a", "op": "Add", "inputs": ["x"]}])"))
+                .find("Add takes 2 or more inputs, got 1") != std::string::npos);
+    QVERIFY(buildError(spec(R"([{"name": "a", "op": "Reshape", "inputs": ["x"], "attrs": {"shape": [5, -1]}}])"))
+                .find("cannot infer the -1") != std::string::npos);
+    QVERIFY(buildError(spec(R"([{"name": "a", "op": "ReLU", "inputs": ["c"]}, {"name": "b", "op": "ReLU", "inputs": ["a"]},
+                               {"name": "c", "op": "ReLU", "inputs": ["b"]}])"))
+                .find("has a cycle: a <- c <- b <- a") != std::string::npos);
+  }
+
+  void documentedCatalogueCoversEveryOp() {
+    std::ifstream in(std::string(TWB_SOURCE_DIR) + "/docs/model-file.md");
+    std::stringstream text;
+    text << in.rdbuf();
+    for (const OpDef* op : OpRegistry::instance().all()) {
+      QVERIFY2(text.str().find("`" + op->name + "`") != std::string::npos, op->name.c_str());
+      for (const auto& attr : op->attrs)
+        QVERIFY2(text.str().find("`" + attr.name + "`") != std::string::npos,
+                 (op->name + "." + attr.name).c_str());
+    }
+  }
+};
+
+QTEST_APPLESS_MAIN(TestGraph)
+#include "tst_graph.moc"

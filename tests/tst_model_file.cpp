@@ -1,0 +1,92 @@
+// The .twbm model file: a round trip keeps spec and weights, the file is a valid safetensors
+// file (read here by an independent parser in Python), and damaged files give located errors.
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "graph/templates.h"
+#include "io/model_file.h"
+
+using namespace twb;
+
+class TestModelFile : public QObject {
+  Q_OBJECT
+ private slots:
+  void roundTrip() {
+    QTemporaryDir dir;
+    const ModelSpec spec = makeTemplate("lenet5", {});
+    ParameterStore params;
+    params.ensure(Graph::build(spec, 1), 17);
+    const std::string path = dir.filePath("m.twbm").toStdString();
+    saveModel(path, spec, params);
+    const ModelFile back = loadModel(path);
+    QCOMPARE(back.spec.toJson().dump(), spec.toJson().dump());
+    QCOMPARE(back.params.all().size(), params.all().size());
+    for (const auto& p : params.all()) {
+      const Parameter* q = back.params.find(p.name);
+      QVERIFY(q);
+      QVERIFY(std::memcmp(q->value.raw(), p.value.raw(), p.value.bytes()) == 0);
+    }
+    QVERIFY(!QFile::exists(dir.filePath("m.twbm.tmp")));
+  }
+
+  void readableAsSafetensorsByPython() {
+    QTemporaryDir dir;
+    ParameterStore params;
+    const ModelSpec spec = makeTemplate("mlp", {{"hidden", {5}}});
+    params.ensure(Graph::build(spec, 1), 1);
+    const QString path = dir.filePath("m.twbm");
+    saveModel(path.toStdString(), spec, params);
+    QProcess python;
+    python.start("/usr/bin/python3", {"-c", R"(
+import json, struct, sys, numpy as np
+data = open(sys.argv[1], 'rb').read()
+n, = struct.unpack('<Q', data[:8])
+h = json.loads(data[8:8 + n])
+e = h['fc1.weight']
+w = np.frombuffer(data[8 + n + e['data_offsets'][0]:8 + n + e['data_offsets'][1]], np.float32).reshape(e['shape'])
+print(h['__metadata__']['format'], list(w.shape), json.loads(h['__metadata__']['spec'])['name'], float(w[0, 0]))
+)", path});
+    QVERIFY(python.waitForFinished(60000));
+    const QStringList words = QString(python.readAll()).trimmed().split(' ');
+    QCOMPARE(words.value(0), QString("twbm/1"));
+    QCOMPARE(words.value(1) + words.value(2), QString("[5,784]"));
+    QCOMPARE(words.value(3), QString("mlp"));
+    QCOMPARE(words.value(4).toFloat(), params.at("fc1.weight").value.data<float>()[0]);
+  }
+
+  void damagedFilesGiveLocatedErrors() {
+    QTemporaryDir dir;
+    const ModelSpec spec = makeTemplate("mlp", {{"hidden", {5}}});
+    ParameterStore params;
+    params.ensure(Graph::build(spec, 1), 1);
+    const std::string good = dir.filePath("good.twbm").toStdString();
+    saveModel(good, spec, params);
+    const auto size = std::filesystem::file_size(good);
+    auto errorOf = [](const std::string& path) -> std::string {
+      try {
+        loadModel(path);
+      } catch (const Error& e) {
+        return e.what();
+      }
+      return "no error";
+    };
+    const std::string cut = dir.filePath("cut.twbm").toStdString();
+    std::filesystem::copy_file(good, cut);
+    std::filesystem::resize_file(cut, size - 100);
+    QVERIFY2(errorOf(cut).find("outside the file's") != std::string::npos, errorOf(cut).c_str());
+    std::filesystem::resize_file(cut, 5);
+    QVERIFY2(errorOf(cut).find("shorter than the 8-byte header length") != std::string::npos, errorOf(cut).c_str());
+    const std::string other = dir.filePath("other.twbm").toStdString();
+    std::ofstream(other, std::ios::binary) << std::string("\x08\0\0\0\0\0\0\0{}      ", 16);
+    QVERIFY2(errorOf(other).find("not a Tensor Workbench model") != std::string::npos, errorOf(other).c_str());
+    QVERIFY(errorOf(dir.filePath("none").toStdString()).find("cannot open") != std::string::npos);
+  }
+};
+
+QTEST_APPLESS_MAIN(TestModelFile)
+#include "tst_model_file.moc"
