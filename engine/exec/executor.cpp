@@ -1,6 +1,8 @@
 #include "exec/executor.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 #include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
@@ -33,22 +35,25 @@ Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
   m_scratchpad = std::shared_ptr<void>(std::aligned_alloc(64, (scratchpadBytes + 63) / 64 * 64 + 64),
                                        [](void* p) { std::free(p); });
 
+  const std::vector<bool> needsGrad = gradientValues();
   for (size_t v = 0; v < values.size(); ++v) {
     Slot& s = m_slots[v];
     s.value = dnnl::memory(descs[v], cpuEngine());
-    const bool isInput = values[v].producer < 0;
-    const bool wantsGrad = training && values[v].dtype == DType::f32 &&
-                           (!isInput || m_options.inputGradients);
-    if (!wantsGrad) continue;
-    s.grad = dnnl::memory(descs[v], cpuEngine());
-    if (values[v].consumers.size() > 1) {
-      for (size_t c = 0; c < values[v].consumers.size(); ++c)
-        s.consumerGrads.push_back(dnnl::memory(descs[v], cpuEngine()));
-      std::vector<dnnl::memory::desc> parts(s.consumerGrads.size(), descs[v]);
-      dnnl::sum::primitive_desc pd(descs[v], std::vector<float>(parts.size(), 1.f), parts,
+    if (!needsGrad[v]) continue;
+    auto zeroed = [&] {
+      dnnl::memory m(descs[v], cpuEngine());
+      std::memset(m.get_data_handle(), 0, descs[v].get_size());
+      return m;
+    };
+    s.grad = zeroed();
+    const size_t readers = gradientReaders(static_cast<int>(v)).size();
+    if (readers > 1) {
+      for (size_t c = 0; c < readers; ++c) s.consumerGrads.push_back(zeroed());
+      std::vector<dnnl::memory::desc> parts(readers, descs[v]);
+      dnnl::sum::primitive_desc pd(descs[v], std::vector<float>(readers, 1.f), parts,
                                    cpuEngine());
       std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, s.grad}};
-      for (size_t c = 0; c < s.consumerGrads.size(); ++c)
+      for (size_t c = 0; c < readers; ++c)
         args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(c)] = s.consumerGrads[c];
       s.sum = std::make_unique<BoundPrimitive>(dnnl::sum(pd), std::move(args));
     }
@@ -68,20 +73,23 @@ Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
         if (s.consumerGrads.empty()) {
           grad = s.grad;
         } else {
-          // `consumers` lists node n once per read of v, in input order; find this read.
-          const auto& consumers = values[v].consumers;
-          size_t reads = 0;
-          for (size_t j = 0; j < i; ++j) reads += node.inputs[j] == v;
-          size_t k = 0;
-          for (size_t match = 0; k < consumers.size(); ++k)
-            if (consumers[k] == static_cast<int>(n) && match++ == reads) break;
-          grad = s.consumerGrads[k];
+          const auto readers = gradientReaders(v);
+          const auto me = std::find(readers.begin(), readers.end(),
+                                    std::pair<int, size_t>{static_cast<int>(n), i});
+          grad = s.consumerGrads[static_cast<size_t>(me - readers.begin())];
         }
       }
       io.inputGrads.push_back(grad);
     }
     io.output = m_slots[node.output].value;
     io.outputGrad = m_slots[node.output].grad;
+    m_flopsPerStep += node.forwardFlops;
+    if (io.outputGrad) {
+      bool trainable = false, inputGradient = false;
+      for (const auto& p : node.params) trainable = trainable || p.trainable;
+      for (const auto& g : io.inputGrads) inputGradient = inputGradient || g;
+      m_flopsPerStep += node.forwardFlops * (trainable + inputGradient);
+    }
     for (const auto& p : node.params) {
       Parameter& param = params.at(node.name + "." + p.suffix);
       io.params.push_back(param.value);
@@ -92,6 +100,44 @@ Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
 }
 
 Executor::~Executor() = default;
+
+std::vector<std::pair<int, size_t>> Executor::gradientReaders(int value) const {
+  std::vector<std::pair<int, size_t>> readers;
+  for (size_t n = 0; n < m_graph.nodes().size(); ++n) {
+    const GraphNode& node = m_graph.nodes()[n];
+    for (size_t i = 0; i < node.inputs.size(); ++i)
+      if (node.inputs[i] == value && node.op->differentiable(i))
+        readers.emplace_back(static_cast<int>(n), i);
+  }
+  return readers;
+}
+
+std::vector<bool> Executor::gradientValues() const {
+  const auto& values = m_graph.values();
+  const auto& nodes = m_graph.nodes();
+  std::vector<bool> fromParameters(values.size(), false), toOutputs(values.size(), false);
+  if (m_options.mode != ExecMode::train) return fromParameters;
+  // Forward: values that depend on a trainable parameter (or on an input whose gradient is
+  // wanted); only they can carry a gradient worth computing.
+  for (int v : m_graph.inputs())
+    fromParameters[v] = m_options.inputGradients && values[v].dtype == DType::f32;
+  for (const auto& node : nodes) {
+    bool flows = false;
+    for (const auto& p : node.params) flows = flows || p.trainable;
+    for (size_t i = 0; i < node.inputs.size(); ++i)
+      flows = flows || (fromParameters[node.inputs[i]] && node.op->differentiable(i));
+    fromParameters[node.output] = flows;
+  }
+  // Backward: values from which a gradient reaches an output.
+  for (int v : m_graph.outputs()) toOutputs[v] = true;
+  for (size_t n = nodes.size(); n-- > 0;)
+    if (toOutputs[nodes[n].output])
+      for (size_t i = 0; i < nodes[n].inputs.size(); ++i)
+        if (nodes[n].op->differentiable(i)) toOutputs[nodes[n].inputs[i]] = true;
+  std::vector<bool> wanted(values.size());
+  for (size_t v = 0; v < values.size(); ++v) wanted[v] = fromParameters[v] && toOutputs[v];
+  return wanted;
+}
 
 void* Executor::inputBuffer(const std::string& name) {
   const int v = m_graph.valueIndex(name);
@@ -163,6 +209,8 @@ const float* Executor::plainValue(const std::string& value) const {
 }  // namespace twb
 
 namespace twb {
+
+double Executor::flopsPerStep() const { return m_flopsPerStep; }
 
 bool Executor::isPlainLayout(const std::string& value) const {
   const int v = m_graph.valueIndex(value);

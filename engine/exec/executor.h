@@ -44,6 +44,10 @@ class Executor {
   std::vector<float> read(const std::string& value) const;
   std::vector<float> readGradient(const std::string& value) const;
   void setGradient(const std::string& output, const std::vector<float>& plain);
+  // FLOPs one forward() (and backward(), when training) performs: each node's forward FLOPs,
+  // once more for its weight gradient and once more for its input gradient where it computes
+  // them (a first layer computes no input gradient).
+  double flopsPerStep() const;
   // Whether a value is stored row-major (nchw, nc) rather than in a layout a primitive chose
   // (nhwc, nChw16c, ...).
   bool isPlainLayout(const std::string& value) const;
@@ -57,12 +61,18 @@ class Executor {
     std::unique_ptr<BoundPrimitive> sum;     // adds consumerGrads into grad
   };
   void copyPlain(const dnnl::memory& from, const dnnl::memory& to) const;
+  // The values that get a gradient buffer: those downstream of a trainable parameter (or of
+  // an input whose gradient was asked for) and upstream of an output.
+  std::vector<bool> gradientValues() const;
+  // The (node, input) reads of a value that take a share of its gradient.
+  std::vector<std::pair<int, size_t>> gradientReaders(int value) const;
 
   Graph m_graph;
   ExecOptions m_options;
   std::vector<std::unique_ptr<CpuKernel>> m_kernels;
   std::vector<Slot> m_slots;
   std::shared_ptr<void> m_scratchpad;
+  double m_flopsPerStep = 0;
   uint64_t m_seed = 0;
 };
 

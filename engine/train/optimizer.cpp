@@ -16,6 +16,10 @@ void Optimizer::ensureState(const std::vector<Parameter>& params,
 }
 
 namespace {
+// Elementwise updates are memory-bound; threads pay off above this many elements. Every element
+// is computed the same way whatever the thread count, so results do not depend on it.
+constexpr int64_t kParallelThreshold = 1 << 14;
+
 // SGD as torch.optim.SGD (dampening 0):
 //   g = grad + wd*w;  buf = momentum*buf + g;  g = nesterov ? g + momentum*buf : buf;  w -= lr*g
 class Sgd : public Optimizer {
@@ -32,13 +36,17 @@ class Sgd : public Optimizer {
       const float* g = p.grad.data<float>();
       float* buf = mu != 0 ? m_state[j++].second.data<float>() : nullptr;
       const int64_t n = p.value.numel();
+      const bool nesterov = m_c.nesterov;
+      if (!buf) {
+#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+        for (int64_t i = 0; i < n; ++i) w[i] -= lr * (g[i] + wd * w[i]);
+        continue;
+      }
+#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
       for (int64_t i = 0; i < n; ++i) {
-        float d = g[i] + wd * w[i];
-        if (buf) {
-          buf[i] = mu * buf[i] + d;
-          d = m_c.nesterov ? d + mu * buf[i] : buf[i];
-        }
-        w[i] -= lr * d;
+        const float d = g[i] + wd * w[i];
+        buf[i] = mu * buf[i] + d;
+        w[i] -= lr * (nesterov ? d + mu * buf[i] : buf[i]);
       }
     }
     ++m_steps;
@@ -72,9 +80,11 @@ class Adam : public Optimizer {
       float* m = m_state[j++].second.data<float>();
       float* v = m_state[j++].second.data<float>();
       const int64_t n = p.value.numel();
+      const bool decoupled = m_decoupled;
+#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
       for (int64_t i = 0; i < n; ++i) {
         float d = g[i];
-        if (m_decoupled) w[i] *= 1.f - lr * wd;
+        if (decoupled) w[i] *= 1.f - lr * wd;
         else d += wd * w[i];
         m[i] = b1 * m[i] + (1.f - b1) * d;
         v[i] = b2 * v[i] + (1.f - b2) * d * d;

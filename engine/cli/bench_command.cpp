@@ -1,0 +1,77 @@
+#include <omp.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "graph/templates.h"
+#include "io/model_file.h"
+#include "profile/matmul_peak.h"
+#include "profile/step_benchmark.h"
+#include "train/job_config.h"
+
+namespace twb {
+
+namespace {
+// MODEL on the command line: a template name, a .twbm model file or a job file.
+ModelSpec resolveModel(const std::string& model) {
+  if (std::filesystem::path(model).extension() == ".twbm") return loadModel(model).spec;
+  if (std::filesystem::path(model).extension() == ".json") return JobConfig::load(model).model;
+  return makeTemplate(model, nlohmann::json::object());
+}
+}  // namespace
+
+void addBenchCommand(CLI::App& app, int& exitCode) {
+  auto* cmd = app.add_subcommand("bench", "Measure training or inference throughput of a model");
+  struct Args {
+    std::string model, precision = "fp32", mode = "train";
+    int64_t batch = 128, steps = 50, warmup = 10;
+    int threads = 0;
+    bool json = false;
+  };
+  static Args args;
+  cmd->add_option("MODEL", args.model, "Template name, model file (.twbm) or job file (.json)")
+      ->required();
+  cmd->add_option("--precision", args.precision, "fp32")->check(CLI::IsMember({"fp32"}));
+  cmd->add_option("--mode", args.mode, "train or infer")->check(CLI::IsMember({"train", "infer"}));
+  cmd->add_option("--batch", args.batch, "Batch")->check(CLI::PositiveNumber);
+  cmd->add_option("--steps", args.steps, "Timed steps")->check(CLI::PositiveNumber);
+  cmd->add_option("--warmup", args.warmup, "Untimed steps first")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", args.threads, "Compute threads (0: every core)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--json", args.json, "Print one JSON object");
+  cmd->callback([&exitCode] {
+    if (args.threads > 0) omp_set_num_threads(args.threads);
+    const ModelSpec model = resolveModel(args.model);
+    const double peak = measureMatmulPeakGflops();
+    const StepBenchmarkResult r =
+        benchmarkSteps(model, {args.batch, args.warmup, args.steps, args.mode == "train"});
+    const nlohmann::json out = {{"model", model.name},
+                                {"precision", args.precision},
+                                {"mode", args.mode},
+                                {"batch", args.batch},
+                                {"threads", omp_get_max_threads()},
+                                {"samples_per_s", r.samplesPerSecond()},
+                                {"step_ms_p50", r.percentileMs(50)},
+                                {"step_ms_p90", r.percentileMs(90)},
+                                {"gflop_per_step", r.flopsPerStep / 1e9},
+                                {"gflops", r.gflops()},
+                                {"peak_gflops", peak},
+                                {"mfu", r.gflops() / peak}};
+    if (args.json) {
+      std::printf("%s\n", out.dump().c_str());
+    } else {
+      std::printf("%s %s %s, batch %lld, %d threads\n", model.name.c_str(), args.precision.c_str(),
+                  args.mode.c_str(), static_cast<long long>(args.batch), omp_get_max_threads());
+      std::printf("  %.0f samples/s, step %.3f ms (p50) %.3f ms (p90)\n", r.samplesPerSecond(),
+                  r.percentileMs(50), r.percentileMs(90));
+      std::printf("  %.1f GFLOP/s of %.1f oneDNN fp32 matmul peak: MFU %.1f %%\n", r.gflops(),
+                  peak, 100 * r.gflops() / peak);
+    }
+    exitCode = kExitOk;
+  });
+}
+
+}  // namespace twb

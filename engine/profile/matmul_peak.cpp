@@ -1,0 +1,37 @@
+#include "profile/matmul_peak.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "backend/cpu/cpu_kernel.h"
+
+namespace twb {
+
+double measureMatmulPeakGflops(int size, int repeats) {
+  using tag = dnnl::memory::format_tag;
+  const dnnl::memory::dim n = size;
+  const dnnl::memory::desc a({n, n}, dnnl::memory::data_type::f32, tag::ab);
+  const dnnl::memory::desc anyB({n, n}, dnnl::memory::data_type::f32, tag::any);
+  const dnnl::matmul::primitive_desc pd({a, anyB, a}, cpuEngine());
+  dnnl::memory src(a, cpuEngine()), weights(pd.weights_desc(), cpuEngine()), dst(a, cpuEngine());
+  for (auto* m : {&src, &weights}) {
+    auto* p = static_cast<float*>(m->get_data_handle());
+    for (size_t i = 0; i < m->get_desc().get_size() / sizeof(float); ++i) p[i] = 0.001f * (i % 97);
+  }
+  const BoundPrimitive matmul(dnnl::matmul(pd), {{DNNL_ARG_SRC, src},
+                                                 {DNNL_ARG_WEIGHTS, weights},
+                                                 {DNNL_ARG_DST, dst}});
+  auto& stream = cpuStream();
+  matmul.execute(stream);  // warm-up
+  stream.wait();
+  double best = 1e30;
+  for (int r = 0; r < repeats; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    matmul.execute(stream);
+    stream.wait();
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return 2.0 * n * n * n / best / 1e9;
+}
+
+}  // namespace twb

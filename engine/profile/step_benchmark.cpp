@@ -1,0 +1,71 @@
+#include "profile/step_benchmark.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/random.h"
+#include "train/optimizer.h"
+
+namespace twb {
+
+double StepBenchmarkResult::percentileMs(double p) const {
+  if (stepMs.empty()) return 0;
+  std::vector<double> sorted = stepMs;
+  std::sort(sorted.begin(), sorted.end());
+  const size_t i = static_cast<size_t>(p / 100.0 * (sorted.size() - 1) + 0.5);
+  return sorted[std::min(i, sorted.size() - 1)];
+}
+
+double StepBenchmarkResult::samplesPerSecond() const {
+  double total = 0;
+  for (double ms : stepMs) total += ms;
+  return total > 0 ? 1e3 * stepMs.size() * batch / total : 0;
+}
+
+double StepBenchmarkResult::gflops() const {
+  const double ms = percentileMs(50);
+  return ms > 0 ? flopsPerStep / (ms * 1e-3) / 1e9 : 0;
+}
+
+StepBenchmarkResult benchmarkSteps(const ModelSpec& model, const StepBenchmarkOptions& options) {
+  const Graph probe = Graph::build(model, options.batch);
+  const Shape outputShape = probe.values()[probe.outputs()[0]].shape;
+  ParameterStore params;
+  Graph graph = options.train
+                    ? Graph::build(withLoss(model, "SoftmaxCrossEntropy", outputShape), options.batch)
+                    : Graph::build(model, options.batch);
+  params.ensure(graph, 1);
+  Executor exec(std::move(graph), params,
+                {options.train ? ExecMode::train : ExecMode::infer, false});
+  Random random(2);
+  for (const auto& in : model.inputs) {
+    auto* x = static_cast<float*>(exec.inputBuffer(in.name));
+    for (int64_t i = 0; i < options.batch * numel(in.shape); ++i) x[i] = random.normal();
+  }
+  OptimizerConfig sgd;
+  sgd.momentum = 0.9;
+  auto optimizer = makeOptimizer(sgd);
+  if (options.train) {
+    auto* labels = static_cast<int32_t*>(exec.inputBuffer("label"));
+    for (int64_t i = 0; i < options.batch; ++i)
+      labels[i] = static_cast<int32_t>(random.below(static_cast<uint64_t>(outputShape[1])));
+    exec.setGradient("loss", {1.f});
+  }
+  StepBenchmarkResult result;
+  result.batch = options.batch;
+  result.flopsPerStep = exec.flopsPerStep();
+  for (int64_t s = 0; s < options.warmup + options.steps; ++s) {
+    const auto t0 = std::chrono::steady_clock::now();
+    exec.forward();
+    if (options.train) {
+      exec.backward();
+      optimizer->step(params.all(), 0.01f);
+    }
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (s >= options.warmup) result.stepMs.push_back(ms);
+  }
+  return result;
+}
+
+}  // namespace twb

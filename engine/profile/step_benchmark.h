@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "exec/executor.h"
+
+namespace twb {
+
+struct StepBenchmarkOptions {
+  int64_t batch = 128;
+  int64_t warmup = 10;
+  int64_t steps = 50;
+  bool train = true;  // forward + backward + SGD step; false: forward only
+};
+
+struct StepBenchmarkResult {
+  std::vector<double> stepMs;  // one per timed step
+  int64_t batch = 0;
+  double flopsPerStep = 0;     // the work the executor performs (Executor::flopsPerStep)
+  double samplesPerSecond() const;
+  double percentileMs(double p) const;  // p in [0, 100]
+  double gflops() const;                // at the median step time
+};
+
+// Times training (or inference) steps of a model on fixed random inputs, so only the engine is
+// measured: no data loading, no events.
+StepBenchmarkResult benchmarkSteps(const ModelSpec& model, const StepBenchmarkOptions& options);
+
+}  // namespace twb
