@@ -1,32 +1,15 @@
 // Bad inputs give a clear error and a non-zero exit from twb-engine: never a crash, never a
 // hang. Each case writes a real bad file and runs the real binary.
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <fstream>
 
-namespace {
-struct Outcome {
-  bool finished = false;
-  bool crashed = false;
-  int exitCode = -1;
-  QString output;
-};
+#include "test_support.h"
 
-Outcome runEngine(const QStringList& args) {
-  QProcess engine;
-  engine.setProcessChannelMode(QProcess::MergedChannels);
-  engine.start(TWB_ENGINE_BINARY, args);
-  Outcome o;
-  o.finished = engine.waitForFinished(60000);
-  if (!o.finished) engine.kill();
-  engine.waitForFinished();
-  o.crashed = engine.exitStatus() != QProcess::NormalExit;
-  o.exitCode = engine.exitCode();
-  o.output = QString::fromUtf8(engine.readAll());
-  return o;
-}
+namespace {
+using twb::test::EngineRun;
+using twb::test::runEngine;
 
 void writeFile(const QString& path, const std::string& bytes) {
   std::ofstream out(path.toStdString(), std::ios::binary);
@@ -115,7 +98,7 @@ class TestCliErrors : public QObject {
     const QString jobPath = dir.filePath("job.json");
     writeFile(jobPath, jobText.toStdString());
 
-    const Outcome o = runEngine({"train", jobPath, "--out", dir.filePath("run")});
+    const EngineRun o = runEngine({"train", jobPath, "--out", dir.filePath("run")});
     QVERIFY2(o.finished, "twb-engine hung on bad input");
     QVERIFY2(!o.crashed, qPrintable("twb-engine crashed: " + o.output));
     QCOMPARE(o.exitCode, 1);
@@ -127,7 +110,7 @@ class TestCliErrors : public QObject {
     QTemporaryDir dir;
     const QString model = dir.filePath("model.twbm");
     writeFile(model, std::string("\x40\0\0\0\0\0\0\0{\"a\": 1}", 16));
-    const Outcome o = runEngine({"eval", model, "--dataset", "synthetic:1x28x28:10"});
+    const EngineRun o = runEngine({"eval", model, "--dataset", "synthetic:1x28x28:10"});
     QVERIFY(o.finished && !o.crashed);
     QCOMPARE(o.exitCode, 1);
     QVERIFY2(o.output.contains("exceeds the file"), qPrintable(o.output));
@@ -136,7 +119,7 @@ class TestCliErrors : public QObject {
   void badDatasetSpecFails() {
     QTemporaryDir dir;
     writeFile(dir.filePath("job.json"), job("synthetic:3x0x2:10"));
-    const Outcome o = runEngine({"train", dir.filePath("job.json")});
+    const EngineRun o = runEngine({"train", dir.filePath("job.json")});
     QVERIFY(o.finished && !o.crashed);
     QCOMPARE(o.exitCode, 1);
     QVERIFY2(o.output.contains("synthetic:3x0x2:10: bad shape"), qPrintable(o.output));

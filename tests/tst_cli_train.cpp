@@ -9,27 +9,17 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "test_support.h"
+
 namespace {
+using twb::test::EngineRun;
+using twb::test::runEngine;
+
 std::vector<nlohmann::json> readEvents(const QString& path) {
   std::vector<nlohmann::json> events;
   std::ifstream in(path.toStdString());
   for (std::string line; std::getline(in, line);) events.push_back(nlohmann::json::parse(line));
   return events;
-}
-
-struct Run {
-  int exitCode = -1;
-  bool normalExit = false;
-  QString output;
-};
-
-Run runEngine(const QStringList& args, int timeoutMs = 600000) {
-  QProcess p;
-  p.setProcessChannelMode(QProcess::MergedChannels);
-  p.start(TWB_ENGINE_BINARY, args);
-  if (!p.waitForFinished(timeoutMs)) p.kill();
-  p.waitForFinished();
-  return {p.exitCode(), p.exitStatus() == QProcess::NormalExit, QString::fromUtf8(p.readAll())};
 }
 
 QString example(const char* name) {
@@ -52,8 +42,8 @@ class TestCliTrain : public QObject {
     QFETCH(double, minimum);
     QTemporaryDir dir;
     const QString events = dir.filePath("events.jsonl");
-    const Run run = runEngine({"train", job, "--out", dir.path(), "--events", events});
-    QVERIFY2(run.normalExit && run.exitCode == 0, qPrintable(run.output));
+    const EngineRun run = runEngine({"train", job, "--out", dir.path(), "--events", events});
+    QVERIFY2(!run.crashed && run.exitCode == 0, qPrintable(run.output));
     double finalAccuracy = -1;
     int epochs = 0;
     for (const auto& e : readEvents(events))
@@ -64,7 +54,7 @@ class TestCliTrain : public QObject {
     QVERIFY(run.output.contains(QString("test accuracy: %1").arg(finalAccuracy, 0, 'f', 4)));
 
     // eval on the saved model reproduces the final evaluation.
-    const Run eval = runEngine({"eval", dir.filePath("model.twbm"), "--dataset", "fashion-mnist", "--json"});
+    const EngineRun eval = runEngine({"eval", dir.filePath("model.twbm"), "--dataset", "fashion-mnist", "--json"});
     QVERIFY2(eval.exitCode == 0, qPrintable(eval.output));
     const auto result = nlohmann::json::parse(eval.output.toStdString());
     QCOMPARE(result["samples"].get<int>(), 10000);
@@ -99,7 +89,7 @@ class TestCliTrain : public QObject {
     const int stoppedAt = before.back()["step"];
     QVERIFY(QFile::exists(dir.filePath(QString("checkpoints/step-%1.twbc").arg(stoppedAt))));
 
-    const Run resumed = runEngine({"train", example("fmnist-mlp.json"), "--epochs", "1", "--resume",
+    const EngineRun resumed = runEngine({"train", example("fmnist-mlp.json"), "--epochs", "1", "--resume",
                                    dir.path(), "--events", events});
     QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.output));
     const auto all = readEvents(events);
@@ -114,7 +104,7 @@ class TestCliTrain : public QObject {
   }
 
   void infoReportsTheMachine() {
-    const Run run = runEngine({"info", "--json"});
+    const EngineRun run = runEngine({"info", "--json"});
     QCOMPARE(run.exitCode, 0);
     const auto info = nlohmann::json::parse(run.output.toStdString());
     for (const char* key : {"version", "cpu_model", "isa", "threads", "avx512_bf16", "avx512_vnni", "amx"})

@@ -9,8 +9,10 @@
 #include "core/error.h"
 #include "data/dataset.h"
 #include "data/idx_file.h"
+#include "test_support.h"
 
 using namespace twb;
+using twb::test::errorOf;
 
 namespace {
 std::string idx(std::vector<uint32_t> dims, const std::string& body) {
@@ -29,14 +31,6 @@ void write(const QString& path, const std::string& bytes, bool gzip = false) {
   }
 }
 
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 }  // namespace
 
 class TestData : public QObject {

@@ -9,17 +9,13 @@
 #include "graph/graph.h"
 #include "graph/templates.h"
 #include "ops/op_registry.h"
+#include "test_support.h"
 
 using namespace twb;
 
 namespace {
 std::string buildError(const ModelSpec& spec) {
-  try {
-    Graph::build(spec, 4);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
+  return test::errorOf([&] { Graph::build(spec, 4); });
 }
 }  // namespace
 

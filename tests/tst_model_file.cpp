@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "graph/templates.h"
 #include "io/model_file.h"
+#include "test_support.h"
 
 using namespace twb;
 
@@ -67,13 +68,8 @@ print(h['__metadata__']['format'], list(w.shape), json.loads(h['__metadata__']['
     const std::string good = dir.filePath("good.twbm").toStdString();
     saveModel(good, spec, params);
     const auto size = std::filesystem::file_size(good);
-    auto errorOf = [](const std::string& path) -> std::string {
-      try {
-        loadModel(path);
-      } catch (const Error& e) {
-        return e.what();
-      }
-      return "no error";
+    auto errorOf = [](const std::string& path) {
+      return test::errorOf([&] { loadModel(path); });
     };
     const std::string cut = dir.filePath("cut.twbm").toStdString();
     std::filesystem::copy_file(good, cut);

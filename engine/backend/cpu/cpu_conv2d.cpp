@@ -18,7 +18,6 @@ class CpuConv2d : public CpuKernel {
     const int64_t groups = a.integer("groups");
     const auto& w = node.params[0].shape;  // (OC, IC/G, KH, KW)
     m_hasBias = node.params.size() > 1;
-    m_input = in[0];
     const auto src = in[0].dims();
     const dnnl::memory::dims out{src[0], w[0], 0, 0};
     dnnl::memory::dims dstDims = out;
@@ -104,7 +103,7 @@ class CpuConv2d : public CpuKernel {
 
  private:
   bool m_hasBias = true;
-  dnnl::memory::desc m_input, m_weightsPlain, m_bias;
+  dnnl::memory::desc m_weightsPlain, m_bias;
   dnnl::convolution_forward::primitive_desc m_fwd;
   dnnl::convolution_backward_data::primitive_desc m_bwdData;
   dnnl::convolution_backward_weights::primitive_desc m_bwdWeights;

@@ -1,0 +1,25 @@
+#pragma once
+
+// Small helpers shared by the test suites.
+
+#include <QString>
+#include <QStringList>
+#include <functional>
+#include <string>
+
+namespace twb::test {
+
+// The message of the twb::Error that `f` throws, or "no error".
+std::string errorOf(const std::function<void()>& f);
+
+// A finished run of the twb-engine binary under test.
+struct EngineRun {
+  bool finished = false;  // false: killed after the timeout (a hang)
+  bool crashed = false;   // ended by a signal
+  int exitCode = -1;
+  QString output;         // stdout and stderr together
+};
+
+EngineRun runEngine(const QStringList& args, int timeoutMs = 600000);
+
+}  // namespace twb::test
