@@ -110,6 +110,29 @@ class TestTrainer : public QObject {
     QVERIFY(!identical(finalWeights(dir.filePath("straight")), finalWeights(dir.filePath("other"))));
   }
 
+  // A job whose model is a .twbm file starts from that file's weights.
+  void modelFileJobStartsFromItsWeights() {
+    QTemporaryDir dir;
+    const QString csv = writeCsv(dir);
+    EventLog events;
+    const TrainResult first =
+        train(JobConfig::fromJson(jobJson(csv, 3)), {dir.filePath("a").toStdString(), "", nullptr},
+              events);
+    nlohmann::json again = jobJson(csv, 4);
+    again["model"] = {{"file", first.modelPath}};
+    again["optimizer"] = {{"type", "sgd"}, {"lr", 1e-12}};
+    again["max_steps"] = 1;
+    again.erase("schedule");
+    const JobConfig job = JobConfig::fromJson(again);
+    QCOMPARE(job.model.toJson().dump(), JobConfig::fromJson(jobJson(csv, 3)).model.toJson().dump());
+    const TrainResult second = train(job, {dir.filePath("b").toStdString(), "", nullptr}, events);
+    // One step at lr 1e-12 leaves the weights as they were (up to batch-norm running
+    // statistics, which one training step moves a little): the accuracy is the file's.
+    QVERIFY2(std::abs(second.testAccuracy - first.testAccuracy) <= 0.02,
+             (std::to_string(first.testAccuracy) + " vs " + std::to_string(second.testAccuracy)).c_str());
+    QVERIFY(first.testAccuracy > 0.6);  // far from the chance level a fresh model would score
+  }
+
   void eventsAreNumberedWithoutGaps() {
     QTemporaryDir dir;
     const QString csv = writeCsv(dir);
