@@ -120,7 +120,7 @@ std::vector<OpCase> opCases() {
   return cases;
 }
 
-std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed) {
+std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed, Precision precision) {
   auto p = std::make_unique<PreparedCase>();
   Graph graph = Graph::build(c.spec, c.batch);
   p->params.ensure(graph, seed);
@@ -136,7 +136,7 @@ std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed) {
   std::vector<std::pair<std::string, GraphValue>> inputs;
   for (int v : graph.inputs()) inputs.emplace_back(graph.values()[v].name, graph.values()[v]);
   p->exec = std::make_unique<Executor>(std::move(graph), p->params,
-                                       ExecOptions{ExecMode::train, true});
+                                       ExecOptions{ExecMode::train, true, precision});
   for (const auto& [name, value] : inputs) {
     const int64_t n = numel(value.shape);
     if (value.dtype == DType::s32) {

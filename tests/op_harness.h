@@ -40,7 +40,8 @@ struct PreparedCase {
   std::vector<float> upstream;  // the gradient set on the output
 };
 
-std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed);
+std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed,
+                                      Precision precision = Precision::fp32);
 
 // Whether a gradient flows to graph input `input` (f32, and every reader differentiates it).
 bool receivesGradient(const Graph& graph, const std::string& input);

@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include <QProcess>
+#include <cmath>
 
 #include "core/error.h"
 
@@ -13,6 +14,19 @@ std::string errorOf(const std::function<void()>& f) {
     return e.what();
   }
   return "no error";
+}
+
+double relativeError(const float* ours, const float* reference, int64_t n, int64_t* worst) {
+  double maxDiff = 0, maxRef = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double d = std::abs(double(ours[i]) - reference[i]);
+    if (d > maxDiff) {
+      maxDiff = d;
+      if (worst) *worst = i;
+    }
+    maxRef = std::max(maxRef, std::abs(double(reference[i])));
+  }
+  return maxDiff == 0 ? 0 : maxDiff / std::max(maxRef, 1e-30);
 }
 
 EngineRun runEngine(const QStringList& args, int timeoutMs) {

@@ -12,6 +12,9 @@ namespace twb::test {
 // The message of the twb::Error that `f` throws, or "no error".
 std::string errorOf(const std::function<void()>& f);
 
+// max |ours - reference| / max |reference| over n values (0 when both are all zero).
+double relativeError(const float* ours, const float* reference, int64_t n, int64_t* worst = nullptr);
+
 // A finished run of the twb-engine binary under test.
 struct EngineRun {
   bool finished = false;  // false: killed after the timeout (a hang)

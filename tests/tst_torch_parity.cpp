@@ -11,6 +11,7 @@
 #include "graph/templates.h"
 #include "io/safetensors.h"
 #include "op_harness.h"
+#include "test_support.h"
 #include "train/optimizer.h"
 
 using namespace twb;
@@ -37,15 +38,10 @@ std::string compare(const std::string& what, const float* ours, const Tensor* to
   if (torch->numel() != n)
     return what + ": PyTorch gave " + std::to_string(torch->numel()) + " values, we have " +
            std::to_string(n);
-  double maxDiff = 0, maxRef = 1e-12;
   int64_t worst = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const double d = std::abs(double(ours[i]) - torch->data<float>()[i]);
-    if (d > maxDiff) maxDiff = d, worst = i;
-    maxRef = std::max(maxRef, std::abs(double(torch->data<float>()[i])));
-  }
-  if (maxDiff / maxRef <= kTolerance) return {};
-  return what + ": relative error " + std::to_string(maxDiff / maxRef) + " at [" +
+  const double error = relativeError(ours, torch->data<float>(), n, &worst);
+  if (error <= kTolerance) return {};
+  return what + ": relative error " + std::to_string(error) + " at [" +
          std::to_string(worst) + "]: ours " + std::to_string(ours[worst]) + ", torch " +
          std::to_string(torch->data<float>()[worst]);
 }

@@ -34,7 +34,8 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
   static Args args;
   cmd->add_option("MODEL", args.model, "Template name, model file (.twbm) or job file (.json)")
       ->required();
-  cmd->add_option("--precision", args.precision, "fp32")->check(CLI::IsMember({"fp32"}));
+  cmd->add_option("--precision", args.precision, "fp32 or bf16")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->add_option("--mode", args.mode, "train or infer")->check(CLI::IsMember({"train", "infer"}));
   cmd->add_option("--batch", args.batch, "Batch")->check(CLI::PositiveNumber);
   cmd->add_option("--steps", args.steps, "Timed steps")->check(CLI::PositiveNumber);
@@ -45,9 +46,10 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
   cmd->callback([&exitCode] {
     if (args.threads > 0) omp_set_num_threads(args.threads);
     const ModelSpec model = resolveModel(args.model);
-    const double peak = measureMatmulPeakGflops();
-    const StepBenchmarkResult r =
-        benchmarkSteps(model, {args.batch, args.warmup, args.steps, args.mode == "train"});
+    const Precision precision = parsePrecision(args.precision);
+    const double peak = measureMatmulPeakGflops(precision);
+    const StepBenchmarkResult r = benchmarkSteps(
+        model, {args.batch, args.warmup, args.steps, args.mode == "train", precision});
     const nlohmann::json out = {{"model", model.name},
                                 {"precision", args.precision},
                                 {"mode", args.mode},
@@ -67,8 +69,8 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
                   args.mode.c_str(), static_cast<long long>(args.batch), omp_get_max_threads());
       std::printf("  %.0f samples/s, step %.3f ms (p50) %.3f ms (p90)\n", r.samplesPerSecond(),
                   r.percentileMs(50), r.percentileMs(90));
-      std::printf("  %.1f GFLOP/s of %.1f oneDNN fp32 matmul peak: MFU %.1f %%\n", r.gflops(),
-                  peak, 100 * r.gflops() / peak);
+      std::printf("  %.1f GFLOP/s of %.1f oneDNN %s matmul peak: MFU %.1f %%\n", r.gflops(),
+                  peak, args.precision.c_str(), 100 * r.gflops() / peak);
     }
     exitCode = kExitOk;
   });

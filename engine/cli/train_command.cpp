@@ -30,7 +30,7 @@ std::string defaultRunFolder(const std::string& job) {
 void addTrainCommand(CLI::App& app, int& exitCode) {
   auto* cmd = app.add_subcommand("train", "Train the model of a job file");
   struct Args {
-    std::string job, out, resume, events;
+    std::string job, out, resume, events, precision;
     int64_t epochs = -1, maxSteps = -1;
   };
   static Args args;
@@ -38,6 +38,8 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--epochs", args.epochs, "Override the job's epochs")->check(CLI::NonNegativeNumber);
   cmd->add_option("--max-steps", args.maxSteps, "Override the job's max_steps")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--precision", args.precision, "Override the job's precision")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->add_option("--out", args.out, "Run folder: checkpoints/ and model.twbm (default runs/NAME-TIME)");
   cmd->add_option("--resume", args.resume, "Resume from a run folder or checkpoint file");
   cmd->add_option("--events", args.events, "Append events as JSON Lines (docs/events.md)");
@@ -45,6 +47,7 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
     JobConfig job = JobConfig::load(args.job);
     if (args.epochs >= 0) job.epochs = args.epochs;
     if (args.maxSteps >= 0) job.maxSteps = args.maxSteps;
+    if (!args.precision.empty()) job.precision = args.precision;
     if (job.epochs == 0 && job.maxSteps == 0)
       throw Error("--epochs 0 needs --max-steps above 0");
     TrainOptions options;

@@ -23,6 +23,11 @@ Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
     auto kernel = makeCpuKernel(node.opName);
     std::vector<dnnl::memory::desc> in;
     for (int v : node.inputs) in.push_back(descs[v]);
+    const OpPrecision precision = opPrecision(node.opName, options.precision);
+    const DType compute = precision.followsInput ? dtypeOf(in[0]) : precision.compute;
+    const auto& outputs = m_graph.outputs();
+    const bool isOutput = std::find(outputs.begin(), outputs.end(), node.output) != outputs.end();
+    kernel->setTypes(compute, outputType(node.opName, compute, isOutput));
     try {
       descs[node.output] = kernel->prepare(node, in, training);
     } catch (const dnnl::error& e) {
@@ -199,11 +204,14 @@ void Executor::setGradient(const std::string& output, const std::vector<float>& 
             m_slots[v].grad);
 }
 
-const float* Executor::plainValue(const std::string& value) const {
+bool Executor::isPlainF32(const std::string& value) const {
   const int v = m_graph.valueIndex(value);
-  if (!isPlainLayout(value))
-    throw Error("value '" + value + "' is not in plain layout; use read()");
-  return static_cast<const float*>(m_slots[v].value.get_data_handle());
+  return m_slots[v].value.get_desc() == plainDesc(m_graph.values()[v].shape);
+}
+
+const float* Executor::plainValue(const std::string& value) const {
+  if (!isPlainF32(value)) throw Error("value '" + value + "' is not plain f32; use read()");
+  return static_cast<const float*>(m_slots[m_graph.valueIndex(value)].value.get_data_handle());
 }
 
 }  // namespace twb

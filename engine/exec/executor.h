@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "exec/parameter_store.h"
+#include "exec/precision_policy.h"
 #include "graph/graph.h"
 
 namespace twb {
@@ -18,6 +19,7 @@ enum class ExecMode { train, infer };
 struct ExecOptions {
   ExecMode mode = ExecMode::train;
   bool inputGradients = false;  // also compute gradients of the graph's f32 inputs (tests)
+  Precision precision = Precision::fp32;
 };
 
 // A graph compiled for the CPU at one batch size: every kernel prepared, every buffer (values,
@@ -51,7 +53,9 @@ class Executor {
   // Whether a value is stored row-major (nchw, nc) rather than in a layout a primitive chose
   // (nhwc, nChw16c, ...).
   bool isPlainLayout(const std::string& value) const;
-  // The buffer of a value that is already plain (logits, a loss); throws for a blocked one.
+  // Whether a value's buffer is plain f32, as logits and losses always are.
+  bool isPlainF32(const std::string& value) const;
+  // The buffer of a plain f32 value (logits, a loss); throws for any other.
   const float* plainValue(const std::string& value) const;
 
  private:

@@ -2,22 +2,22 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 
 #include "backend/cpu/cpu_kernel.h"
 
 namespace twb {
 
-double measureMatmulPeakGflops(int size, int repeats) {
+double measureMatmulPeakGflops(Precision precision, int size, int repeats) {
   using tag = dnnl::memory::format_tag;
   const dnnl::memory::dim n = size;
-  const dnnl::memory::desc a({n, n}, dnnl::memory::data_type::f32, tag::ab);
-  const dnnl::memory::desc anyB({n, n}, dnnl::memory::data_type::f32, tag::any);
+  const auto type = dnnlType(precision == Precision::bf16 ? DType::bf16 : DType::f32);
+  const dnnl::memory::desc a({n, n}, type, tag::ab);
+  const dnnl::memory::desc anyB({n, n}, type, tag::any);
   const dnnl::matmul::primitive_desc pd({a, anyB, a}, cpuEngine());
   dnnl::memory src(a, cpuEngine()), weights(pd.weights_desc(), cpuEngine()), dst(a, cpuEngine());
-  for (auto* m : {&src, &weights}) {
-    auto* p = static_cast<float*>(m->get_data_handle());
-    for (size_t i = 0; i < m->get_desc().get_size() / sizeof(float); ++i) p[i] = 0.001f * (i % 97);
-  }
+  for (auto* m : {&src, &weights})  // small values; the same bytes read as f32 or bf16
+    std::memset(m->get_data_handle(), 0x3c, m->get_desc().get_size());
   const BoundPrimitive matmul(dnnl::matmul(pd), {{DNNL_ARG_SRC, src},
                                                  {DNNL_ARG_WEIGHTS, weights},
                                                  {DNNL_ARG_DST, dst}});

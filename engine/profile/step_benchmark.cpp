@@ -36,7 +36,7 @@ StepBenchmarkResult benchmarkSteps(const ModelSpec& model, const StepBenchmarkOp
                     : Graph::build(model, options.batch);
   params.ensure(graph, 1);
   Executor exec(std::move(graph), params,
-                {options.train ? ExecMode::train : ExecMode::infer, false});
+                {options.train ? ExecMode::train : ExecMode::infer, false, options.precision});
   Random random(2);
   for (const auto& in : model.inputs) {
     auto* x = static_cast<float*>(exec.inputBuffer(in.name));

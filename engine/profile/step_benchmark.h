@@ -12,6 +12,7 @@ struct StepBenchmarkOptions {
   int64_t warmup = 10;
   int64_t steps = 50;
   bool train = true;  // forward + backward + SGD step; false: forward only
+  Precision precision = Precision::fp32;
 };
 
 struct StepBenchmarkResult {

@@ -28,8 +28,9 @@ void writeLabels(Executor& exec, const std::string& loss, const int32_t* labels,
   for (int64_t i = 0; i < n; ++i) target[i * classes + labels[i]] = 1.f;
 }
 
-Evaluator::Evaluator(ModelSpec model, ParameterStore& params, std::string loss)
-    : m_model(std::move(model)), m_params(params), m_loss(std::move(loss)) {}
+Evaluator::Evaluator(ModelSpec model, ParameterStore& params, std::string loss,
+                     Precision precision)
+    : m_model(std::move(model)), m_params(params), m_loss(std::move(loss)), m_precision(precision) {}
 
 Evaluator::~Evaluator() = default;
 
@@ -37,7 +38,8 @@ Executor& Evaluator::executorFor(int64_t batch, const Shape& outputShape) {
   auto& slot = m_executors[batch];
   if (!slot) {
     Graph graph = Graph::build(withLoss(m_model, m_loss, outputShape), batch);
-    slot = std::make_unique<Executor>(std::move(graph), m_params, ExecOptions{ExecMode::infer});
+    slot = std::make_unique<Executor>(std::move(graph), m_params,
+                                      ExecOptions{ExecMode::infer, false, m_precision});
   }
   return *slot;
 }

@@ -18,7 +18,8 @@ struct EvalResult {
 // reports the mean loss and the accuracy. Executors are compiled once per batch size and kept.
 class Evaluator {
  public:
-  Evaluator(ModelSpec model, ParameterStore& params, std::string loss);
+  Evaluator(ModelSpec model, ParameterStore& params, std::string loss,
+            Precision precision = Precision::fp32);
   ~Evaluator();
   EvalResult run(std::shared_ptr<const Dataset> data, int64_t batch,
                  const Normalization& normalization);
@@ -29,6 +30,7 @@ class Evaluator {
   ModelSpec m_model;
   ParameterStore& m_params;
   std::string m_loss;
+  Precision m_precision;
   std::map<int64_t, std::unique_ptr<Executor>> m_executors;
 };
 

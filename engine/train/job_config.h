@@ -20,7 +20,7 @@ struct JobConfig {
   std::string trainData = "fashion-mnist";
   std::string testData;   // empty: the test split of trainData
   std::optional<Normalization> normalization;  // empty: the dataset's default
-  std::string precision = "fp32";
+  std::string precision = "fp32";  // fp32 | bf16 (exec/precision_policy.h)
   std::string loss = "SoftmaxCrossEntropy";
   OptimizerConfig optimizer;
   ScheduleConfig schedule;

@@ -91,10 +91,12 @@ void TrainingRun::setUp() {
   Graph graph = Graph::build(withLoss(model, m_job.loss, outputShape), m_job.batch);
   if (!m_job.modelFile.empty()) m_params = std::move(loadModel(m_job.modelFile).params);
   m_params.ensure(graph, m_job.seed);
-  m_exec = std::make_unique<Executor>(std::move(graph), m_params);
+  const Precision precision = parsePrecision(m_job.precision);
+  m_exec = std::make_unique<Executor>(std::move(graph), m_params,
+                                      ExecOptions{ExecMode::train, false, precision});
   m_exec->setGradient("loss", {1.0f});
   m_optimizer = makeOptimizer(m_job.optimizer);
-  m_evaluator = std::make_unique<Evaluator>(model, m_params, m_job.loss);
+  m_evaluator = std::make_unique<Evaluator>(model, m_params, m_job.loss, precision);
   m_loader = std::make_unique<DataLoader>(
       m_data.train, DataLoaderOptions{m_job.batch, true, true, m_job.seed, m_normalization});
   m_stepsPerEpoch = m_loader->batchesPerEpoch();
@@ -166,12 +168,16 @@ TrainResult TrainingRun::run() {
                           {"job", m_job.name},
                           {"model", m_job.model.name},
                           {"parameters", Graph::build(m_job.model, 1).parameterCount()},
+                          {"precision", m_job.precision},
                           {"total_steps", m_totalSteps},
                           {"steps_per_epoch", m_stepsPerEpoch}});
   const std::string input = m_job.model.inputs[0].name;
   auto* samples = static_cast<float*>(m_exec->inputBuffer(input));
   std::vector<int32_t> labels(static_cast<size_t>(m_job.batch));
-  const float* logits = m_exec->plainValue(m_output);
+  // Logits are read in place when plain f32 (a Linear's always are); otherwise copied each step.
+  const bool logitsInPlace = m_exec->isPlainF32(m_output);
+  const float* logits = logitsInPlace ? m_exec->plainValue(m_output) : nullptr;
+  std::vector<float> logitsCopy;
   const float* loss = m_exec->plainValue("loss");
 
   while (m_state.step < m_totalSteps) {
@@ -191,7 +197,10 @@ TrainResult TrainingRun::run() {
       const auto t2 = Clock::now();
       ++m_state.step;
       ++m_state.batchInEpoch;
-      emitStep(n, loss[0], countCorrect(logits, labels.data(), n, m_classes), t1 - t0, t2 - t1);
+      if (!logitsInPlace) logitsCopy = m_exec->read(m_output);
+      emitStep(n, loss[0],
+               countCorrect(logitsInPlace ? logits : logitsCopy.data(), labels.data(), n, m_classes),
+               t1 - t0, t2 - t1);
       if (!std::isfinite(loss[0]))
         throw Error("training diverged at step " + std::to_string(m_state.step) +
                     ": the loss is " + std::to_string(loss[0]) + " (try a lower optimizer.lr)");

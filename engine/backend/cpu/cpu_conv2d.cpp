@@ -8,7 +8,8 @@ using dt = dnnl::memory::data_type;
 
 // Conv2d on oneDNN: source, weights and destination in the layouts the primitive prefers
 // (format any), so a chain of convolutions and activations stays blocked. Master weights are
-// plain (OC, IC/G, KH, KW) and reordered once per step when the primitive wants another layout.
+// plain f32 (OC, IC/G, KH, KW), reordered (and cast, in bf16) once per step into the layout and
+// type the primitive wants; weight and bias gradients are computed in f32.
 class CpuConv2d : public CpuKernel {
  public:
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
@@ -35,8 +36,9 @@ class CpuConv2d : public CpuKernel {
     }
     m_weightsPlain = dnnl::memory::desc(wDims, dt::f32, plainTag);
     m_bias = dnnl::memory::desc({w[0]}, dt::f32, tag::a);
-    const dnnl::memory::desc anySrc(src, dt::f32, tag::any), anyDst(dstDims, dt::f32, tag::any),
-        anyWeights(wDims, dt::f32, tag::any);
+    const auto compute = dnnlType(m_compute);
+    const dnnl::memory::desc anySrc(src, compute, tag::any), anyDst(dstDims, compute, tag::any),
+        anyWeights(wDims, compute, tag::any), anyWeightsF32(wDims, dt::f32, tag::any);
     const dnnl::memory::dims strides{stride[0], stride[1]}, dilates{dil[0] - 1, dil[1] - 1},
         padL{pad[0], pad[1]};
     const auto prop = training ? dnnl::prop_kind::forward_training
@@ -58,11 +60,11 @@ class CpuConv2d : public CpuKernel {
       m_bwdWeights =
           m_hasBias
               ? dnnl::convolution_backward_weights::primitive_desc(
-                    {algo, m_fwd.src_desc(), anyWeights, m_bias, m_fwd.dst_desc(), strides,
+                    {algo, m_fwd.src_desc(), anyWeightsF32, m_bias, m_fwd.dst_desc(), strides,
                      dilates, padL, padR},
                     attributes(), cpuEngine(), m_fwd)
               : dnnl::convolution_backward_weights::primitive_desc(
-                    {algo, m_fwd.src_desc(), anyWeights, m_fwd.dst_desc(), strides, dilates,
+                    {algo, m_fwd.src_desc(), anyWeightsF32, m_fwd.dst_desc(), strides, dilates,
                      padL, padR},
                     attributes(), cpuEngine(), m_fwd);
       noteScratchpad(m_bwdData.scratchpad_desc());

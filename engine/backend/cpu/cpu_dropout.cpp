@@ -1,4 +1,5 @@
 #include "backend/cpu/cpu_kernels.h"
+#include "core/bfloat16.h"
 #include "core/random.h"
 
 namespace twb {
@@ -25,7 +26,7 @@ class CpuDropout : public CpuKernel {
 
   void bind(const KernelIO& io) override {
     m_io = io;
-    m_count = static_cast<int64_t>(io.inputs[0].get_desc().get_size() / sizeof(float));
+    m_count = static_cast<int64_t>(io.inputs[0].get_desc().get_size() / dtypeSize(m_compute));
     if (m_training) m_mask = Tensor({m_count}, DType::f32);
     else addReorder(m_forward, io.inputs[0], io.output);
   }
@@ -35,23 +36,30 @@ class CpuDropout : public CpuKernel {
     Random random(mixSeed(*m_io.randomSeed, m_node));
     const float keep = 1.0f / (1.0f - m_p);
     float* mask = m_mask.data<float>();
-    const auto* x = static_cast<const float*>(m_io.inputs[0].get_data_handle());
-    auto* y = static_cast<float*>(m_io.output.get_data_handle());
-    for (int64_t i = 0; i < m_count; ++i) {
-      mask[i] = random.uniform(0.f, 1.f) < m_p ? 0.f : keep;
-      y[i] = x[i] * mask[i];
-    }
+    for (int64_t i = 0; i < m_count; ++i) mask[i] = random.uniform(0.f, 1.f) < m_p ? 0.f : keep;
+    scale(m_io.inputs[0].get_data_handle(), m_io.output.get_data_handle());
   }
 
   void backward(dnnl::stream&) override {
-    if (!m_io.inputGrads[0]) return;
-    const float* mask = m_mask.data<float>();
-    const auto* dy = static_cast<const float*>(m_io.outputGrad.get_data_handle());
-    auto* dx = static_cast<float*>(m_io.inputGrads[0].get_data_handle());
-    for (int64_t i = 0; i < m_count; ++i) dx[i] = dy[i] * mask[i];
+    if (m_io.inputGrads[0])
+      scale(m_io.outputGrad.get_data_handle(), m_io.inputGrads[0].get_data_handle());
   }
 
  private:
+  // to = from * mask, elementwise over the physical buffers (f32 or bf16).
+  void scale(const void* from, void* to) const {
+    const float* mask = m_mask.data<float>();
+    if (m_compute == DType::bf16) {
+      const auto* x = static_cast<const uint16_t*>(from);
+      auto* y = static_cast<uint16_t*>(to);
+      for (int64_t i = 0; i < m_count; ++i) y[i] = floatToBf16(bf16ToFloat(x[i]) * mask[i]);
+    } else {
+      const auto* x = static_cast<const float*>(from);
+      auto* y = static_cast<float*>(to);
+      for (int64_t i = 0; i < m_count; ++i) y[i] = x[i] * mask[i];
+    }
+  }
+
   float m_p = 0.5f;
   uint64_t m_node = 0;
   bool m_training = false;

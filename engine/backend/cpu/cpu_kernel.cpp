@@ -14,17 +14,38 @@ dnnl::stream& cpuStream() {
   return stream;
 }
 
-dnnl::memory::desc plainDesc(const Shape& shape, DType dtype) {
+dnnl::memory::data_type dnnlType(DType dtype) {
   using dt = dnnl::memory::data_type;
-  dt type = dt::f32;
   switch (dtype) {
-    case DType::f32: type = dt::f32; break;
-    case DType::bf16: type = dt::bf16; break;
-    case DType::f16: type = dt::f16; break;
-    case DType::s8: type = dt::s8; break;
-    case DType::u8: type = dt::u8; break;
-    case DType::s32: type = dt::s32; break;
+    case DType::f32: return dt::f32;
+    case DType::bf16: return dt::bf16;
+    case DType::f16: return dt::f16;
+    case DType::s8: return dt::s8;
+    case DType::u8: return dt::u8;
+    case DType::s32: return dt::s32;
   }
+  return dt::undef;
+}
+
+DType dtypeOf(const dnnl::memory::desc& desc) {
+  using dt = dnnl::memory::data_type;
+  switch (desc.data_type()) {
+    case dt::bf16: return DType::bf16;
+    case dt::f16: return DType::f16;
+    case dt::s8: return DType::s8;
+    case dt::u8: return DType::u8;
+    case dt::s32: return DType::s32;
+    default: return DType::f32;
+  }
+}
+
+Shape shapeOf(const dnnl::memory::desc& desc) {
+  const auto dims = desc.dims();
+  return Shape(dims.begin(), dims.end());
+}
+
+dnnl::memory::desc plainDesc(const Shape& shape, DType dtype) {
+  const auto type = dnnlType(dtype);
   using tag = dnnl::memory::format_tag;
   static const tag kTags[] = {tag::a, tag::ab, tag::abc, tag::abcd, tag::abcde, tag::abcdef};
   if (shape.size() > 6) throw Error("rank " + std::to_string(shape.size()) + " is above 6");

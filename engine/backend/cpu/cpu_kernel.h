@@ -17,6 +17,9 @@ dnnl::stream& cpuStream();
 
 // The plain row-major layout of `shape` (nc, nchw, ...), the layout at the graph's edges.
 dnnl::memory::desc plainDesc(const Shape& shape, DType dtype = DType::f32);
+dnnl::memory::data_type dnnlType(DType dtype);
+DType dtypeOf(const dnnl::memory::desc& desc);
+Shape shapeOf(const dnnl::memory::desc& desc);
 
 // A primitive with its arguments bound once. It executes through the C API with an argument
 // array built here, because the C++ API's execute() builds a std::vector on every call.
@@ -49,6 +52,13 @@ struct KernelIO {
 class CpuKernel {
  public:
   virtual ~CpuKernel() = default;
+
+  // Set by the executor before prepare() (exec/precision_policy.h): the type the primitives
+  // compute in, and the type of the output (the same, except for logits cast back to f32).
+  void setTypes(DType compute, DType output) {
+    m_compute = compute;
+    m_output = output;
+  }
 
   // Returns the layout of the output for inputs laid out as `inputs`.
   virtual dnnl::memory::desc prepare(const GraphNode& node,
@@ -85,6 +95,7 @@ class CpuKernel {
 
   Steps m_forward, m_backward;
   size_t m_scratchpadBytes = 0;
+  DType m_compute = DType::f32, m_output = DType::f32;
 };
 
 // Creates the CPU kernel for an op by name; throws twb::Error when the op has none.

@@ -3,14 +3,17 @@
 namespace twb {
 
 namespace {
-// Add: a oneDNN sum in the first input's layout. Its gradient is the output's gradient, copied
-// (reordered) into each input's layout.
+// Add: a oneDNN sum in the first input's layout and the compute type (inputs of another type
+// are converted first). Its gradient is the output's gradient, copied (reordered) into each
+// input's layout and type.
 class CpuAdd : public CpuKernel {
  public:
   dnnl::memory::desc prepare(const GraphNode&, const std::vector<dnnl::memory::desc>& in,
                              bool) override {
-    m_pd = dnnl::sum::primitive_desc(in[0], std::vector<float>(in.size(), 1.f), in, cpuEngine(),
-                                     attributes());
+    m_dst = in[0].data_type() == dnnlType(m_compute) ? in[0] : plainDesc(shapeOf(in[0]), m_compute);
+    const std::vector<dnnl::memory::desc> sources(in.size(), m_dst);
+    m_pd = dnnl::sum::primitive_desc(m_dst, std::vector<float>(in.size(), 1.f), sources,
+                                     cpuEngine(), attributes());
     noteScratchpad(m_pd.scratchpad_desc());
     return m_pd.dst_desc();
   }
@@ -18,7 +21,7 @@ class CpuAdd : public CpuKernel {
   void bind(const KernelIO& io) override {
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, io.output}};
     for (size_t i = 0; i < io.inputs.size(); ++i)
-      args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = io.inputs[i];
+      args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = inLayout(m_forward, io.inputs[i], m_dst);
     addStep(m_forward, dnnl::sum(m_pd), args, m_pd.scratchpad_desc(), io);
     if (!io.outputGrad) return;
     for (const auto& grad : io.inputGrads)
@@ -27,20 +30,27 @@ class CpuAdd : public CpuKernel {
   }
 
  private:
+  dnnl::memory::desc m_dst;
   dnnl::sum::primitive_desc m_pd;
 };
 
-// Concat: a oneDNN concat into a plain output; each input's gradient is reordered out of its
-// slice of the output's gradient.
+// Concat: a oneDNN concat into a plain output of the compute type (inputs converted to it);
+// each input's gradient is reordered out of its slice of the output's gradient.
 class CpuConcat : public CpuKernel {
  public:
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
                              bool) override {
     m_axis = static_cast<int>(node.op->attrs().integer("axis"));
-    auto dims = in[0].dims();
-    for (size_t i = 1; i < in.size(); ++i) dims[m_axis] += in[i].dims()[m_axis];
-    const auto dst = plainDesc(Shape(dims.begin(), dims.end()));
-    m_pd = dnnl::concat::primitive_desc(dst, m_axis, in, cpuEngine(), attributes());
+    Shape out = shapeOf(in[0]);
+    m_sources.clear();
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (i) out[m_axis] += in[i].dims()[m_axis];
+      m_sources.push_back(in[i].data_type() == dnnlType(m_compute)
+                              ? in[i]
+                              : plainDesc(shapeOf(in[i]), m_compute));
+    }
+    const auto dst = plainDesc(out, m_compute);
+    m_pd = dnnl::concat::primitive_desc(dst, m_axis, m_sources, cpuEngine(), attributes());
     noteScratchpad(m_pd.scratchpad_desc());
     return dst;
   }
@@ -48,7 +58,8 @@ class CpuConcat : public CpuKernel {
   void bind(const KernelIO& io) override {
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, io.output}};
     for (size_t i = 0; i < io.inputs.size(); ++i)
-      args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = io.inputs[i];
+      args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] =
+          inLayout(m_forward, io.inputs[i], m_sources[i]);
     addStep(m_forward, dnnl::concat(m_pd), args, m_pd.scratchpad_desc(), io);
     if (!io.outputGrad) return;
     dnnl::memory::dims offset(io.output.get_desc().dims().size(), 0);
@@ -65,6 +76,7 @@ class CpuConcat : public CpuKernel {
 
  private:
   int m_axis = 1;
+  std::vector<dnnl::memory::desc> m_sources;
   dnnl::concat::primitive_desc m_pd;
 };
 }  // namespace

@@ -20,7 +20,7 @@ class CpuPooling : public CpuKernel {
     if (m_global) {
       kernel = stride = {src[2], src[3]};
       algo = dnnl::algorithm::pooling_avg_exclude_padding;
-      dst = dnnl::memory::desc({src[0], src[1], 1, 1}, dt::f32, tag::nchw);
+      dst = dnnl::memory::desc({src[0], src[1], 1, 1}, in[0].data_type(), tag::nchw);
     } else {
       const Attrs& a = node.op->attrs();
       const auto k = a.pair("kernel"), p = a.pair("padding");
@@ -36,7 +36,7 @@ class CpuPooling : public CpuKernel {
       if (node.opName == "AvgPool2d")
         algo = a.boolean("count_include_pad") ? dnnl::algorithm::pooling_avg_include_padding
                                               : dnnl::algorithm::pooling_avg_exclude_padding;
-      dst = dnnl::memory::desc({out[0], out[1], out[2], out[3]}, dt::f32, tag::any);
+      dst = dnnl::memory::desc({out[0], out[1], out[2], out[3]}, in[0].data_type(), tag::any);
     }
     const auto prop = training ? dnnl::prop_kind::forward_training
                                : dnnl::prop_kind::forward_inference;
@@ -49,7 +49,8 @@ class CpuPooling : public CpuKernel {
           m_fwd);
       noteScratchpad(m_bwd.scratchpad_desc());
     }
-    return m_global ? dnnl::memory::desc({src[0], src[1]}, dt::f32, tag::nc) : m_fwd.dst_desc();
+    return m_global ? dnnl::memory::desc({src[0], src[1]}, in[0].data_type(), tag::nc)
+                    : m_fwd.dst_desc();
   }
 
   void bind(const KernelIO& io) override {

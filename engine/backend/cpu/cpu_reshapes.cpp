@@ -12,8 +12,8 @@ class CpuReshape : public CpuKernel {
                              bool) override {
     const auto dims = in[0].dims();
     const Shape inShape(dims.begin(), dims.end());
-    m_inputPlain = plainDesc(inShape);
-    return plainDesc(node.op->outputShape({inShape}));
+    m_inputPlain = plainDesc(inShape, m_compute);
+    return plainDesc(node.op->outputShape({inShape}), m_compute);
   }
 
   void bind(const KernelIO& io) override {
