@@ -33,6 +33,27 @@ class TestGraph : public QObject {
     QTest::newRow("cnn-small") << "cnn-small" << qint64(421642) << 8.557696;
   }
 
+  // Parameter counts as torchvision's resnet18/34/50 and the common CIFAR ResNet-18 report.
+  void resnetsHaveTorchvisionSizes_data() {
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<qint64>("parameters");
+    QTest::addColumn<int>("classes");
+    QTest::newRow("resnet18") << "resnet18" << qint64(11689512) << 1000;
+    QTest::newRow("resnet34") << "resnet34" << qint64(21797672) << 1000;
+    QTest::newRow("resnet50") << "resnet50" << qint64(25557032) << 1000;
+    QTest::newRow("resnet18-cifar") << "resnet18-cifar" << qint64(11173962) << 10;
+  }
+
+  void resnetsHaveTorchvisionSizes() {
+    QFETCH(QString, name);
+    QFETCH(qint64, parameters);
+    QFETCH(int, classes);
+    const Graph g = Graph::build(makeTemplate(name.toStdString(), {}), 2);
+    QCOMPARE(g.parameterCount(), parameters);
+    QCOMPARE(g.values()[g.outputs()[0]].shape, (Shape{2, classes}));
+    if (name == "resnet50") QCOMPARE(g.values()[g.valueIndex("pool")].shape, (Shape{2, 2048}));
+  }
+
   void templatesHaveTheirKnownSizes() {
     QFETCH(QString, name);
     QFETCH(qint64, parameters);

@@ -181,7 +181,8 @@ class TestTorchParity : public QObject {
     auto* image = static_cast<float*>(exec.inputBuffer("image"));
     for (int64_t i = 0; i < tc.batch * numel(model.inputs[0].shape); ++i) image[i] = random.normal();
     auto* labels = static_cast<int32_t*>(exec.inputBuffer("label"));
-    for (int64_t i = 0; i < tc.batch; ++i) labels[i] = static_cast<int32_t>(random.below(10));
+    for (int64_t i = 0; i < tc.batch; ++i)
+      labels[i] = static_cast<int32_t>(random.below(static_cast<uint64_t>(outShape[1])));
 
     TensorFile file;
     file.metadata = {{"spec", spec.toJson().dump()},
@@ -191,7 +192,11 @@ class TestTorchParity : public QObject {
     for (int v : exec.graph().inputs())
       file.tensors.emplace_back("in/" + exec.graph().values()[v].name,
                                 inputTensor(exec, exec.graph().values()[v]));
-    for (const auto& p : params.all()) file.tensors.emplace_back("param/" + p.name, p.value.clone());
+    std::map<std::string, Tensor> initial;
+    for (const auto& p : params.all()) {
+      file.tensors.emplace_back("param/" + p.name, p.value.clone());
+      initial[p.name] = p.value.clone();
+    }
     QTemporaryDir dir;
     const QString in = dir.filePath("train.in"), out = dir.filePath("train.out");
     writeTensorFile(in.toStdString(), file);
@@ -217,6 +222,16 @@ class TestTorchParity : public QObject {
                                     p.value.data<float>(), torch.find("param/" + p.name),
                                     p.value.numel());
       QVERIFY2(f.empty(), f.c_str());
+      // The updates themselves (small next to the weights) agree too, within 1e-3.
+      const Tensor* theirs = torch.find("param/" + p.name);
+      if (!p.spec.trainable || !theirs) continue;
+      std::vector<float> ours(p.value.numel()), reference(p.value.numel());
+      for (int64_t i = 0; i < p.value.numel(); ++i) {
+        ours[i] = p.value.data<float>()[i] - initial[p.name].data<float>()[i];
+        reference[i] = theirs->data<float>()[i] - initial[p.name].data<float>()[i];
+      }
+      const double e = relativeError(ours.data(), reference.data(), p.value.numel());
+      QVERIFY2(e <= 1e-3, ("update of " + p.name + ": relative error " + std::to_string(e)).c_str());
     }
     QVERIFY2(losses.back() < losses.front(), "training on one batch must lower its loss");
   }

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/json_object.h"
+#include "graph/resnet.h"
 
 namespace twb {
 
@@ -87,18 +88,27 @@ std::vector<TemplateInfo> templateList() {
   return {{"mlp", "Flatten, then Linear+ReLU per entry of \"hidden\" (default [512, 256]), "
                   "optional \"dropout\", then Linear to the classes."},
           {"lenet5", "LeNet-5: two 5x5 convolutions with max pooling, then 120-84-classes."},
-          {"cnn-small", "Two 3x3 convolutions (32, 64) with max pooling, then 128-classes."}};
+          {"cnn-small", "Two 3x3 convolutions (32, 64) with max pooling, then 128-classes."},
+          {"resnet18", "ResNet-18 for 224x224 images (default input [3, 224, 224], 1000 classes)."},
+          {"resnet34", "ResNet-34 for 224x224 images."},
+          {"resnet50", "ResNet-50 (bottleneck blocks) for 224x224 images."},
+          {"resnet18-cifar", "ResNet-18 with a 3x3 stem for 32x32 images (default [3, 32, 32], 10)."},
+          {"resnet34-cifar", "ResNet-34, CIFAR form."},
+          {"resnet50-cifar", "ResNet-50, CIFAR form."}};
 }
 
 ModelSpec makeTemplate(const std::string& name, const nlohmann::json& argsJson,
                        const std::string& path) {
   const nlohmann::json empty = nlohmann::json::object();
   JsonObject args(argsJson.is_null() ? empty : argsJson, path);
-  Shape input{1, 28, 28};
+  // ResNets default to their datasets' shapes: ImageNet, or CIFAR-10 for the -cifar forms.
+  const bool resnet = name.rfind("resnet", 0) == 0;
+  const bool cifar = resnet && name.size() > 6 && name.substr(name.size() - 6) == "-cifar";
+  Shape input = !resnet ? Shape{1, 28, 28} : cifar ? Shape{3, 32, 32} : Shape{3, 224, 224};
   if (args.has("input")) input = args.integers("input");
   for (int64_t d : input)
     if (d <= 0) throw args.error("input", "sizes must be > 0");
-  const int64_t classes = args.integer("classes", 10);
+  const int64_t classes = args.integer("classes", resnet && !cifar ? 1000 : 10);
   if (classes < 2) throw args.error("classes", "must be >= 2");
   ModelSpec spec;
   if (name == "mlp") {
@@ -107,6 +117,10 @@ ModelSpec makeTemplate(const std::string& name, const nlohmann::json& argsJson,
     spec = lenet5(input, classes);
   } else if (name == "cnn-small") {
     spec = cnnSmall(input, classes);
+  } else if (resnet && (name.substr(6, 2) == "18" || name.substr(6, 2) == "34" ||
+                        name.substr(6, 2) == "50") &&
+             (name.size() == 8 || cifar)) {
+    spec = makeResNet(std::stoi(name.substr(6, 2)), cifar, input, classes);
   } else {
     std::string known;
     for (const auto& t : templateList()) known += (known.empty() ? "" : ", ") + t.name;

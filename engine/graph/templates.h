@@ -13,8 +13,10 @@ struct TemplateInfo {
   std::string doc;  // what it builds and the arguments it takes
 };
 
-// Built-in model templates. Arguments common to all: "input" (per-sample shape, default
-// [1, 28, 28]) and "classes" (default 10). `path` names the arguments in errors.
+// Built-in model templates: mlp, lenet5, cnn-small, resnet18/34/50 and their -cifar forms.
+// Arguments common to all: "input" (per-sample shape) and "classes"; the defaults are
+// [1, 28, 28] and 10, ImageNet's for resnetN and CIFAR-10's for resnetN-cifar. `path` names the
+// arguments in errors.
 ModelSpec makeTemplate(const std::string& name, const nlohmann::json& args,
                        const std::string& path = "model.args");
 std::vector<TemplateInfo> templateList();
