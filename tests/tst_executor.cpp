@@ -84,7 +84,7 @@ class TestExecutor : public QObject {
     config.momentum = config.type == "sgd" ? 0.9 : 0;
     auto opt = makeOptimizer(config);
     const DatasetSplits data = openDataset("synthetic:1x28x28:10");
-    DataLoader loader(data.train, {batch, true, true, 3, {}});
+    DataLoader loader(data.train, {batch, true, true, 3, {}, {}});
     loader.start(0);
     std::vector<int32_t> labels(batch);
     auto* samples = static_cast<float*>(exec.inputBuffer("image"));

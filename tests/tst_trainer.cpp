@@ -185,9 +185,51 @@ class TestTrainer : public QObject {
     QVERIFY(std::abs(learningRate(cosine, 1.1, 100, 100) - 0.1) < 1e-12);
   }
 
+  // Random crop (zero padding) and flip: every augmented sample is its original shifted by at
+  // most the padding and maybe mirrored, and a resumed epoch augments the same way.
+  void augmentationShiftsAndFlipsReproducibly() {
+    const auto data = openDataset("synthetic:2x6x7:3").train;
+    const DataLoaderOptions options{8, false, true, 4, {}, {2, true}};
+    DataLoader loader(data, options), resumed(data, options);
+    std::vector<float> x(8 * 84), again(8 * 84), original(84);
+    std::vector<int32_t> y(8);
+    loader.start(1);
+    loader.next(x.data(), y.data());
+    loader.next(x.data(), y.data());  // batch 1
+    resumed.start(1, 1);
+    resumed.next(again.data(), y.data());
+    QVERIFY(x == again);
+    int shifted = 0, flipped = 0;
+    for (int i = 0; i < 8; ++i) {
+      data->read(8 + i, original.data());
+      const float* a = x.data() + i * 84;
+      bool explained = false;
+      for (int dy = -2; dy <= 2 && !explained; ++dy)
+        for (int dx = -2; dx <= 2 && !explained; ++dx)
+          for (int flip = 0; flip < 2 && !explained; ++flip) {
+            bool same = true;
+            for (int c = 0; c < 2 && same; ++c)
+              for (int r = 0; r < 6 && same; ++r)
+                for (int col = 0; col < 7 && same; ++col) {
+                  const int sy = r + dy, sx = (flip ? 6 - col : col) + dx;
+                  const float want = sy >= 0 && sy < 6 && sx >= 0 && sx < 7
+                                         ? original[(c * 6 + sy) * 7 + sx] : 0.f;
+                  same = a[(c * 6 + r) * 7 + col] == want;
+                }
+            if (same) {
+              explained = true;
+              shifted += dy != 0 || dx != 0;
+              flipped += flip;
+            }
+          }
+      QVERIFY2(explained, ("sample " + std::to_string(i) + " is not a crop or flip of its original").c_str());
+    }
+    QVERIFY(shifted > 0 && flipped > 0);
+  }
+
   void dataOrderDependsOnSeedEpochAndBatchOnly() {
     const auto data = openDataset("synthetic:2x3x3:4").train;
-    DataLoader a(data, {32, true, true, 9, {}}), b(data, {32, true, true, 9, {}});
+    DataLoader a(data, {32, true, true, 9, {}, {}}), b(data, {32, true, true, 9, {}, {}});
     std::vector<float> xa(32 * 18), xb(32 * 18);
     std::vector<int32_t> ya(32), yb(32);
     a.start(3);

@@ -24,6 +24,12 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
     slot.labels.resize(static_cast<size_t>(m_options.batch));
   }
   m_order.resize(static_cast<size_t>(m_dataset->size()));
+  if (m_options.augmentation.any()) {
+    if (m_dataset->sampleShape().size() != 3)
+      throw Error("augmentation needs (C, H, W) images; " + m_dataset->name() + " has samples of " +
+                  toString(m_dataset->sampleShape()));
+    m_raw.resize(static_cast<size_t>(m_sampleSize));
+  }
 }
 
 DataLoader::~DataLoader() { stop(); }
@@ -50,6 +56,7 @@ void DataLoader::start(int64_t epoch, int64_t firstBatch) {
     for (size_t i = m_order.size(); i > 1; --i) std::swap(m_order[i - 1], m_order[random.below(i)]);
   }
   m_consumed = 0;
+  m_epoch = epoch;
   m_total = std::max<int64_t>(0, batchesPerEpoch() - firstBatch);
   m_stopping = false;
   m_error = nullptr;
@@ -57,7 +64,26 @@ void DataLoader::start(int64_t epoch, int64_t firstBatch) {
   m_worker = std::thread([this, firstBatch] { produce(firstBatch); });
 }
 
-void DataLoader::fill(Slot& slot, int64_t batchIndex) const {
+void DataLoader::augment(int64_t sampleIndex, float* out) const {
+  const Shape& shape = m_dataset->sampleShape();
+  const int64_t channels = shape[0], height = shape[1], width = shape[2];
+  const auto& a = m_options.augmentation;
+  Random random(mixSeed(m_options.seed, static_cast<uint64_t>(m_epoch) * 0x9e37 + 1,
+                        static_cast<uint64_t>(sampleIndex)));
+  const int64_t span = 2 * a.cropPadding + 1;
+  const int64_t dy = a.cropPadding ? static_cast<int64_t>(random.below(span)) - a.cropPadding : 0;
+  const int64_t dx = a.cropPadding ? static_cast<int64_t>(random.below(span)) - a.cropPadding : 0;
+  const bool flip = a.flip && random.below(2);
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t y = 0; y < height; ++y)
+      for (int64_t x = 0; x < width; ++x) {
+        const int64_t sy = y + dy, sx = (flip ? width - 1 - x : x) + dx;
+        const bool inside = sy >= 0 && sy < height && sx >= 0 && sx < width;
+        out[(c * height + y) * width + x] = inside ? m_raw[(c * height + sy) * width + sx] : 0.f;
+      }
+}
+
+void DataLoader::fill(Slot& slot, int64_t batchIndex) {
   const int64_t begin = batchIndex * m_options.batch;
   slot.count = std::min<int64_t>(m_options.batch, m_dataset->size() - begin);
   const auto& n = m_options.normalization;
@@ -65,9 +91,16 @@ void DataLoader::fill(Slot& slot, int64_t batchIndex) const {
   const int64_t plane = m_sampleSize / channels;
   for (int64_t i = 0; i < slot.count; ++i) {
     float* x = slot.samples.data() + i * m_sampleSize;
-    const int32_t label = m_dataset->read(m_order[begin + i], x);
+    const int64_t index = m_order[begin + i];
+    int32_t label;
+    if (m_options.augmentation.any()) {
+      label = m_dataset->read(index, m_raw.data());
+      augment(index, x);
+    } else {
+      label = m_dataset->read(index, x);
+    }
     if (label < 0 || label >= m_dataset->classes())
-      throw Error(m_dataset->name() + ": sample " + std::to_string(m_order[begin + i]) +
+      throw Error(m_dataset->name() + ": sample " + std::to_string(index) +
                   " has label " + std::to_string(label) + ", outside [0, " +
                   std::to_string(m_dataset->classes()) + ")");
     slot.labels[i] = label;

@@ -10,12 +10,21 @@
 
 namespace twb {
 
+// Training-time augmentation of (C, H, W) images, drawn per sample from (seed, epoch, index)
+// so a resumed epoch sees the same crops and flips.
+struct Augmentation {
+  int64_t cropPadding = 0;  // random crop after zero-padding each side by this many pixels
+  bool flip = false;        // horizontal flip with probability 1/2
+  bool any() const { return cropPadding > 0 || flip; }
+};
+
 struct DataLoaderOptions {
   int64_t batch = 64;
   bool shuffle = true;
   bool dropLast = true;  // training drops the ragged last batch; evaluation keeps it
   uint64_t seed = 0;
   Normalization normalization;
+  Augmentation augmentation;
 };
 
 // Batches of a dataset, assembled by a prefetch thread one batch ahead into buffers allocated
@@ -46,12 +55,16 @@ class DataLoader {
   };
   void stop();
   void produce(int64_t firstBatch);
-  void fill(Slot& slot, int64_t batchIndex) const;
+  void fill(Slot& slot, int64_t batchIndex);
+  // Crops and flips one raw sample from m_raw into `out`.
+  void augment(int64_t sampleIndex, float* out) const;
 
   std::shared_ptr<const Dataset> m_dataset;
   DataLoaderOptions m_options;
   int64_t m_sampleSize;
   std::vector<int64_t> m_order;
+  std::vector<float> m_raw;  // one sample before augmentation (prefetch thread only)
+  int64_t m_epoch = 0;
   Slot m_slots[2];
   int64_t m_consumed = 0;  // batches handed out since start()
   int64_t m_total = 0;     // batches this start() will deliver

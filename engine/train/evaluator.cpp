@@ -50,7 +50,7 @@ EvalResult Evaluator::run(std::shared_ptr<const Dataset> data, int64_t batch,
     const Graph g = Graph::build(m_model, 1);
     return g.values()[g.outputs()[0]].shape;
   }();
-  DataLoaderOptions options{batch, false, false, 0, normalization};
+  DataLoaderOptions options{batch, false, false, 0, normalization, {}};
   DataLoader loader(data, options);
   std::vector<float> samples(static_cast<size_t>(batch * numel(data->sampleShape())));
   std::vector<int32_t> labels(static_cast<size_t>(batch));

@@ -99,6 +99,12 @@ void readDataset(JsonObject& o, JobConfig& job, const std::string& baseDir) {
       job.normalization = norm;
     }
   }
+  if (ds.has("augment")) {
+    JsonObject a = ds.object("augment");
+    job.augmentation.cropPadding = nonNegative(a, "crop_padding", 0);
+    job.augmentation.flip = a.boolean("flip", false);
+    a.rejectUnknown();
+  }
   ds.rejectUnknown();
 }
 

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "data/dataset.h"
+#include "data/data_loader.h"
 #include "graph/model_spec.h"
 #include "train/lr_schedule.h"
 #include "train/optimizer.h"
@@ -20,6 +20,7 @@ struct JobConfig {
   std::string trainData = "fashion-mnist";
   std::string testData;   // empty: the test split of trainData
   std::optional<Normalization> normalization;  // empty: the dataset's default
+  Augmentation augmentation;                   // training data only
   std::string precision = "fp32";  // fp32 | bf16 (exec/precision_policy.h)
   std::string loss = "SoftmaxCrossEntropy";
   OptimizerConfig optimizer;

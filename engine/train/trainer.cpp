@@ -98,7 +98,8 @@ void TrainingRun::setUp() {
   m_optimizer = makeOptimizer(m_job.optimizer);
   m_evaluator = std::make_unique<Evaluator>(model, m_params, m_job.loss, precision);
   m_loader = std::make_unique<DataLoader>(
-      m_data.train, DataLoaderOptions{m_job.batch, true, true, m_job.seed, m_normalization});
+      m_data.train,
+      DataLoaderOptions{m_job.batch, true, true, m_job.seed, m_normalization, m_job.augmentation});
   m_stepsPerEpoch = m_loader->batchesPerEpoch();
   if (m_stepsPerEpoch == 0)
     throw Error("batch: " + std::to_string(m_job.batch) + " is larger than the " +
