@@ -79,7 +79,7 @@ class TestTrainer : public QObject {
     const JobConfig job = JobConfig::fromJson(jobJson(csv, 5));
 
     EventLog straightEvents;
-    const TrainResult straight = train(job, {dir.filePath("straight").toStdString(), "", nullptr},
+    const TrainResult straight = train(job, {dir.filePath("straight").toStdString(), "", nullptr, ""},
                                        straightEvents);
     QCOMPARE(straight.steps, 24);  // 100 rows / 16 = 6 batches a epoch, 4 epochs
 
@@ -90,12 +90,12 @@ class TestTrainer : public QObject {
       if (e["type"] == "step" && e["step"] == 10) stop = true;
     });
     const std::string resumed = dir.filePath("resumed").toStdString();
-    const TrainResult first = train(job, {resumed, "", &stop}, firstEvents);
+    const TrainResult first = train(job, {resumed, "", &stop, ""}, firstEvents);
     QVERIFY(first.status == TrainStatus::cancelled);
     QCOMPARE(first.steps, 10);
     QVERIFY(QFile::exists(QString::fromStdString(first.checkpointPath)));
     EventLog secondEvents;
-    const TrainResult second = train(job, {resumed, resumed, nullptr}, secondEvents);
+    const TrainResult second = train(job, {resumed, resumed, nullptr, ""}, secondEvents);
     QVERIFY(second.status == TrainStatus::succeeded);
     QCOMPARE(second.steps, 24);
 
@@ -105,7 +105,7 @@ class TestTrainer : public QObject {
 
     // The comparison can fail: another seed gives other weights.
     EventLog otherEvents;
-    train(JobConfig::fromJson(jobJson(csv, 6)), {dir.filePath("other").toStdString(), "", nullptr},
+    train(JobConfig::fromJson(jobJson(csv, 6)), {dir.filePath("other").toStdString(), "", nullptr, ""},
           otherEvents);
     QVERIFY(!identical(finalWeights(dir.filePath("straight")), finalWeights(dir.filePath("other"))));
   }
@@ -116,7 +116,7 @@ class TestTrainer : public QObject {
     const QString csv = writeCsv(dir);
     EventLog events;
     const TrainResult first =
-        train(JobConfig::fromJson(jobJson(csv, 3)), {dir.filePath("a").toStdString(), "", nullptr},
+        train(JobConfig::fromJson(jobJson(csv, 3)), {dir.filePath("a").toStdString(), "", nullptr, ""},
               events);
     nlohmann::json again = jobJson(csv, 4);
     again["model"] = {{"file", first.modelPath}};
@@ -125,7 +125,7 @@ class TestTrainer : public QObject {
     again.erase("schedule");
     const JobConfig job = JobConfig::fromJson(again);
     QCOMPARE(job.model.toJson().dump(), JobConfig::fromJson(jobJson(csv, 3)).model.toJson().dump());
-    const TrainResult second = train(job, {dir.filePath("b").toStdString(), "", nullptr}, events);
+    const TrainResult second = train(job, {dir.filePath("b").toStdString(), "", nullptr, ""}, events);
     // One step at lr 1e-12 leaves the weights as they were (up to batch-norm running
     // statistics, which one training step moves a little): the accuracy is the file's.
     QVERIFY2(std::abs(second.testAccuracy - first.testAccuracy) <= 0.02,

@@ -29,7 +29,8 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
     std::string model, precision = "fp32", mode = "train";
     int64_t batch = 128, steps = 50, warmup = 10;
     int threads = 0;
-    bool json = false;
+    bool json = false, profile = false;
+    std::string trace;
   };
   static Args args;
   cmd->add_option("MODEL", args.model, "Template name, model file (.twbm) or job file (.json)")
@@ -43,13 +44,22 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--threads", args.threads, "Compute threads (0: every core)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", args.json, "Print one JSON object");
+  cmd->add_flag("--profile", args.profile, "Also time every layer of one more step");
+  cmd->add_option("--trace", args.trace, "Write the profiled step as a Chrome trace (JSON)");
   cmd->callback([&exitCode] {
     if (args.threads > 0) omp_set_num_threads(args.threads);
     const ModelSpec model = resolveModel(args.model);
     const Precision precision = parsePrecision(args.precision);
     const double peak = measureMatmulPeakGflops(precision);
-    const StepBenchmarkResult r = benchmarkSteps(
-        model, {args.batch, args.warmup, args.steps, args.mode == "train", precision});
+    const bool profile = args.profile || !args.trace.empty();
+    const StepBenchmarkResult r =
+        benchmarkSteps(model, {args.batch, args.warmup, args.steps, args.mode == "train",
+                               precision, profile ? 1 : 0});
+    if (!args.trace.empty()) {
+      ChromeTrace trace;
+      r.profiles.front().appendTo(trace);
+      trace.write(args.trace);
+    }
     const nlohmann::json out = {{"model", model.name},
                                 {"precision", args.precision},
                                 {"mode", args.mode},
@@ -63,7 +73,9 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
                                 {"peak_gflops", peak},
                                 {"mfu", r.gflops() / peak}};
     if (args.json) {
-      std::printf("%s\n", out.dump().c_str());
+      nlohmann::json withProfile = out;
+      if (profile) withProfile["profile"] = r.profiles.front().toJson();
+      std::printf("%s\n", withProfile.dump().c_str());
     } else {
       std::printf("%s %s %s, batch %lld, %d threads\n", model.name.c_str(), args.precision.c_str(),
                   args.mode.c_str(), static_cast<long long>(args.batch), omp_get_max_threads());
@@ -71,6 +83,7 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
                   r.percentileMs(50), r.percentileMs(90));
       std::printf("  %.1f GFLOP/s of %.1f oneDNN %s matmul peak: MFU %.1f %%\n", r.gflops(),
                   peak, args.precision.c_str(), 100 * r.gflops() / peak);
+      if (profile) std::printf("%s", r.profiles.front().table().c_str());
     }
     exitCode = kExitOk;
   });

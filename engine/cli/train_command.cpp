@@ -30,7 +30,7 @@ std::string defaultRunFolder(const std::string& job) {
 void addTrainCommand(CLI::App& app, int& exitCode) {
   auto* cmd = app.add_subcommand("train", "Train the model of a job file");
   struct Args {
-    std::string job, out, resume, events, precision;
+    std::string job, out, resume, events, precision, trace;
     int64_t epochs = -1, maxSteps = -1;
   };
   static Args args;
@@ -43,6 +43,9 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--out", args.out, "Run folder: checkpoints/ and model.twbm (default runs/NAME-TIME)");
   cmd->add_option("--resume", args.resume, "Resume from a run folder or checkpoint file");
   cmd->add_option("--events", args.events, "Append events as JSON Lines (docs/events.md)");
+  cmd->add_option("--trace", args.trace,
+                  "Write profiled steps as a Chrome trace (profiles every 50 steps unless the job "
+                  "sets profile.every_steps)");
   cmd->callback([&exitCode] {
     JobConfig job = JobConfig::load(args.job);
     if (args.epochs >= 0) job.epochs = args.epochs;
@@ -55,6 +58,7 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
                      : !args.resume.empty() ? args.resume
                                             : defaultRunFolder(job.name);
     options.resumeFrom = args.resume;
+    options.tracePath = args.trace;
     options.stop = &g_stopRequested;
     EventLog events;
     if (!args.events.empty()) events.open(args.events);

@@ -1,6 +1,7 @@
 #include "exec/executor.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -40,6 +41,7 @@ Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
   m_scratchpad = std::shared_ptr<void>(std::aligned_alloc(64, (scratchpadBytes + 63) / 64 * 64 + 64),
                                        [](void* p) { std::free(p); });
 
+  m_timings.resize(m_graph.nodes().size());
   const std::vector<bool> needsGrad = gradientValues();
   for (size_t v = 0; v < values.size(); ++v) {
     Slot& s = m_slots[v];
@@ -88,17 +90,23 @@ Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
     }
     io.output = m_slots[node.output].value;
     io.outputGrad = m_slots[node.output].grad;
-    m_flopsPerStep += node.forwardFlops;
+    NodeTiming& timing = m_timings[n];
+    timing.forwardFlops = node.forwardFlops;
+    timing.compute = m_kernels[n]->computeType();
+    timing.bytes = static_cast<double>(descs[node.output].get_size());
+    for (int v : node.inputs) timing.bytes += static_cast<double>(descs[v].get_size());
     if (io.outputGrad) {
       bool trainable = false, inputGradient = false;
       for (const auto& p : node.params) trainable = trainable || p.trainable;
       for (const auto& g : io.inputGrads) inputGradient = inputGradient || g;
-      m_flopsPerStep += node.forwardFlops * (trainable + inputGradient);
+      timing.backwardFlops = node.forwardFlops * (trainable + inputGradient);
     }
+    m_flopsPerStep += timing.forwardFlops + timing.backwardFlops;
     for (const auto& p : node.params) {
       Parameter& param = params.at(node.name + "." + p.suffix);
       io.params.push_back(param.value);
       io.paramGrads.push_back(param.grad);
+      timing.bytes += static_cast<double>(param.value.bytes());
     }
     m_kernels[n]->bind(io);
   }
@@ -150,9 +158,25 @@ void* Executor::inputBuffer(const std::string& name) {
   return m_slots[v].value.get_data_handle();
 }
 
+double steadyMicros() {
+  return std::chrono::duration<double, std::micro>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 void Executor::forward() {
   auto& stream = cpuStream();
-  for (auto& k : m_kernels) k->forward(stream);
+  for (size_t n = 0; n < m_kernels.size(); ++n) {
+    if (!m_profiling) {
+      m_kernels[n]->forward(stream);
+      continue;
+    }
+    const double start = steadyMicros();
+    m_kernels[n]->forward(stream);
+    stream.wait();
+    m_timings[n].forwardStartUs = start;
+    m_timings[n].forwardMs = (steadyMicros() - start) / 1e3;
+  }
   stream.wait();
 }
 
@@ -161,9 +185,15 @@ void Executor::backward() {
   auto& stream = cpuStream();
   const auto& nodes = m_graph.nodes();
   for (size_t n = nodes.size(); n-- > 0;) {
+    const double start = m_profiling ? steadyMicros() : 0;
     Slot& out = m_slots[nodes[n].output];
-    if (out.sum) out.sum->execute(stream);
+    if (out.sum) out.sum->execute(stream);  // gradient shares of a value read several times
     m_kernels[n]->backward(stream);
+    if (m_profiling) {
+      stream.wait();
+      m_timings[n].backwardStartUs = start;
+      m_timings[n].backwardMs = (steadyMicros() - start) / 1e3;
+    }
   }
   for (int v : m_graph.inputs())
     if (m_slots[v].sum) m_slots[v].sum->execute(stream);

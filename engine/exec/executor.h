@@ -16,6 +16,18 @@ class BoundPrimitive;
 
 enum class ExecMode { train, infer };
 
+// What one node cost in the last profiled forward() / backward() (setProfiling(true)).
+struct NodeTiming {
+  double forwardStartUs = 0, forwardMs = 0;  // start on the profiler's clock (steadyMicros)
+  double backwardStartUs = 0, backwardMs = 0;
+  double forwardFlops = 0, backwardFlops = 0;
+  double bytes = 0;  // inputs, output and parameters one forward touches, in their own types
+  DType compute = DType::f32;
+};
+
+// Microseconds on the steady clock, the time base of NodeTiming and of traces.
+double steadyMicros();
+
 struct ExecOptions {
   ExecMode mode = ExecMode::train;
   bool inputGradients = false;  // also compute gradients of the graph's f32 inputs (tests)
@@ -41,6 +53,9 @@ class Executor {
   // Backpropagates the gradients set on the outputs (a loss output's stays 1 once set).
   void backward();
   void setRandomSeed(uint64_t seed) { m_seed = seed; }
+  // Times every node of the following steps (a clock read around each kernel; off by default).
+  void setProfiling(bool on) { m_profiling = on; }
+  const std::vector<NodeTiming>& nodeTimings() const { return m_timings; }
 
   // Plain copies, for outputs, tests and evaluation.
   std::vector<float> read(const std::string& value) const;
@@ -77,6 +92,8 @@ class Executor {
   std::vector<Slot> m_slots;
   std::shared_ptr<void> m_scratchpad;
   double m_flopsPerStep = 0;
+  bool m_profiling = false;
+  std::vector<NodeTiming> m_timings;  // one per node
   uint64_t m_seed = 0;
 };
 

@@ -1,7 +1,6 @@
 #include "profile/step_benchmark.h"
 
 #include <algorithm>
-#include <chrono>
 
 #include "core/random.h"
 #include "train/optimizer.h"
@@ -54,16 +53,30 @@ StepBenchmarkResult benchmarkSteps(const ModelSpec& model, const StepBenchmarkOp
   StepBenchmarkResult result;
   result.batch = options.batch;
   result.flopsPerStep = exec.flopsPerStep();
-  for (int64_t s = 0; s < options.warmup + options.steps; ++s) {
-    const auto t0 = std::chrono::steady_clock::now();
+  const int64_t timed = options.warmup + options.steps;
+  for (int64_t s = 0; s < timed + options.profiledSteps; ++s) {
+    const bool profiled = s >= timed;
+    exec.setProfiling(profiled);
+    const double start = steadyMicros();
     exec.forward();
+    double optimizerStart = 0;
     if (options.train) {
       exec.backward();
+      optimizerStart = steadyMicros();
       optimizer->step(params.all(), 0.01f);
     }
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    if (s >= options.warmup) result.stepMs.push_back(ms);
+    const double end = steadyMicros();
+    if (s >= options.warmup && !profiled) result.stepMs.push_back((end - start) / 1e3);
+    if (profiled) {
+      StepProfile p = StepProfile::fromExecutor(exec);
+      p.step = s;
+      p.stepMs = (end - start) / 1e3;
+      if (options.train) {
+        p.optimizerStartUs = optimizerStart;
+        p.optimizerMs = (end - optimizerStart) / 1e3;
+      }
+      result.profiles.push_back(std::move(p));
+    }
   }
   return result;
 }

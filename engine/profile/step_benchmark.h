@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "exec/executor.h"
+#include "profile/step_profile.h"
 
 namespace twb {
 
@@ -13,6 +14,7 @@ struct StepBenchmarkOptions {
   int64_t steps = 50;
   bool train = true;  // forward + backward + SGD step; false: forward only
   Precision precision = Precision::fp32;
+  int64_t profiledSteps = 0;  // extra steps timed per node after the timed ones
 };
 
 struct StepBenchmarkResult {
@@ -22,6 +24,7 @@ struct StepBenchmarkResult {
   double samplesPerSecond() const;
   double percentileMs(double p) const;  // p in [0, 100]
   double gflops() const;                // at the median step time
+  std::vector<StepProfile> profiles;    // one per profiled step
 };
 
 // Times training (or inference) steps of a model on fixed random inputs, so only the engine is

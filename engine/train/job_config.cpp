@@ -203,6 +203,11 @@ JobConfig JobConfig::fromJson(const nlohmann::json& json, const std::string& bas
     c.rejectUnknown();
   }
   job.logEverySteps = positive(o, "log_every_steps", job.logEverySteps);
+  if (o.has("profile")) {
+    JsonObject p = o.object("profile");
+    job.profileEverySteps = nonNegative(p, "every_steps", 0);
+    p.rejectUnknown();
+  }
   job.threads = static_cast<int>(nonNegative(o, "threads", 0));
   if (o.has("parallel")) {
     JsonObject p = o.object("parallel");

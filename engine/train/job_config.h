@@ -35,6 +35,7 @@ struct JobConfig {
   int64_t checkpointEverySteps = 0;
   int64_t checkpointKeep = 3;
   int64_t logEverySteps = 10;
+  int64_t profileEverySteps = 0;  // 0: no per-layer profile
   int threads = 0;  // 0: every core
   nlohmann::json parallel = {{"strategy", "single"}};
   nlohmann::json source;  // the document as given, stored with checkpoints

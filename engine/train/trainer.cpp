@@ -11,6 +11,7 @@
 #include "data/data_loader.h"
 #include "exec/executor.h"
 #include "io/model_file.h"
+#include "profile/step_profile.h"
 #include "train/checkpoint.h"
 #include "train/evaluator.h"
 
@@ -60,6 +61,8 @@ class TrainingRun {
   int64_t m_totalSteps = 0, m_stepsPerEpoch = 0, m_classes = 0;
   std::string m_output;
   TrainResult m_result;
+  int64_t m_profileEvery = 0;
+  ChromeTrace m_trace;
   // Sums since the last step event.
   double m_windowLoss = 0, m_windowData = 0, m_windowCompute = 0;
   int64_t m_windowSamples = 0, m_windowCorrect = 0, m_windowSteps = 0;
@@ -107,6 +110,9 @@ void TrainingRun::setUp() {
   m_totalSteps = m_job.epochs * m_stepsPerEpoch;
   if (m_job.maxSteps > 0)
     m_totalSteps = m_job.epochs > 0 ? std::min(m_totalSteps, m_job.maxSteps) : m_job.maxSteps;
+
+  m_profileEvery = m_job.profileEverySteps;
+  if (m_profileEvery == 0 && !m_options.tracePath.empty()) m_profileEvery = 50;
 
   if (!m_options.resumeFrom.empty()) {
     const std::string path = findLatestCheckpoint(m_options.resumeFrom);
@@ -184,6 +190,10 @@ TrainResult TrainingRun::run() {
   while (m_state.step < m_totalSteps) {
     m_loader->start(m_state.epoch, m_state.batchInEpoch);
     while (m_state.step < m_totalSteps) {
+      // Profile the step that will be number `step + 1` when it is a multiple of the cadence.
+      const bool profiled = m_profileEvery > 0 && (m_state.step + 1) % m_profileEvery == 0;
+      m_exec->setProfiling(profiled);
+      const double dataStart = steadyMicros();
       const auto t0 = Clock::now();
       const int64_t n = m_loader->next(samples, labels.data());
       if (n == 0) break;
@@ -192,9 +202,11 @@ TrainResult TrainingRun::run() {
       m_exec->setRandomSeed(mixSeed(m_job.seed, static_cast<uint64_t>(m_state.step), 0xd0));
       m_exec->forward();
       m_exec->backward();
+      const double optimizerStart = steadyMicros();
       m_optimizer->step(m_params.all(), static_cast<float>(learningRate(
                                             m_job.schedule, m_job.optimizer.lr, m_state.step,
                                             m_totalSteps)));
+      const double optimizerEnd = steadyMicros();
       const auto t2 = Clock::now();
       ++m_state.step;
       ++m_state.batchInEpoch;
@@ -202,6 +214,17 @@ TrainResult TrainingRun::run() {
       emitStep(n, loss[0],
                countCorrect(logitsInPlace ? logits : logitsCopy.data(), labels.data(), n, m_classes),
                t1 - t0, t2 - t1);
+      if (profiled) {
+        StepProfile p = StepProfile::fromExecutor(*m_exec);
+        p.step = m_state.step;
+        p.stepMs = seconds(t2 - t0) * 1e3;
+        p.dataStartUs = dataStart;
+        p.dataMs = seconds(t1 - t0) * 1e3;
+        p.optimizerStartUs = optimizerStart;
+        p.optimizerMs = (optimizerEnd - optimizerStart) / 1e3;
+        m_events.publish("profile", p.toJson());
+        if (!m_options.tracePath.empty()) p.appendTo(m_trace);
+      }
       if (!std::isfinite(loss[0]))
         throw Error("training diverged at step " + std::to_string(m_state.step) +
                     ": the loss is " + std::to_string(loss[0]) + " (try a lower optimizer.lr)");
@@ -225,6 +248,11 @@ TrainResult TrainingRun::run() {
   }
   evaluate("final");
   m_result.steps = m_state.step;
+  if (!m_options.tracePath.empty()) {
+    m_trace.write(m_options.tracePath);
+    m_events.log("info", "trace of " + std::to_string(m_state.step / std::max<int64_t>(m_profileEvery, 1)) +
+                             " profiled steps written to " + m_options.tracePath);
+  }
   if (!m_options.outDir.empty()) {
     fs::create_directories(m_options.outDir);
     m_result.modelPath = (fs::path(m_options.outDir) / "model.twbm").string();

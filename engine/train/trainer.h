@@ -12,6 +12,8 @@ struct TrainOptions {
   std::string outDir;      // checkpoints/ and model.twbm go here; empty: nothing is written
   std::string resumeFrom;  // a run folder or checkpoint file; empty: start fresh
   const std::atomic<bool>* stop = nullptr;  // set (Ctrl-C, CancelJob): checkpoint and return
+  std::string tracePath;  // write profiled steps as a Chrome trace here (profiles every 50 steps
+                          // when the job sets no profile cadence)
 };
 
 enum class TrainStatus { succeeded, cancelled };

@@ -59,6 +59,7 @@ class CpuKernel {
     m_compute = compute;
     m_output = output;
   }
+  DType computeType() const { return m_compute; }
 
   // Returns the layout of the output for inputs laid out as `inputs`.
   virtual dnnl::memory::desc prepare(const GraphNode& node,

@@ -1,0 +1,38 @@
+#include "profile/chrome_trace.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+
+namespace twb {
+
+void ChromeTrace::addSlice(const std::string& name, const std::string& category, double startUs,
+                           double durationUs, int tid, nlohmann::json args) {
+  m_events.push_back({{"name", name},
+                      {"cat", category},
+                      {"ph", "X"},
+                      {"ts", startUs},
+                      {"dur", durationUs},
+                      {"pid", 1},
+                      {"tid", tid},
+                      {"args", std::move(args)}});
+}
+
+void ChromeTrace::write(const std::string& path) const {
+  nlohmann::json doc = {{"traceEvents", m_events}, {"displayTimeUnit", "ms"}};
+  doc["traceEvents"].push_back(
+      {{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", 1}, {"args", {{"name", "compute"}}}});
+  doc["traceEvents"].push_back(
+      {{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", 2}, {"args", {{"name", "data"}}}});
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    if (!out) throw Error(path + ": cannot write the trace");
+    out << doc.dump();
+    if (!out) throw Error(path + ": write failed");
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+}  // namespace twb

@@ -1,0 +1,105 @@
+#include "profile/step_profile.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace twb {
+
+StepProfile StepProfile::fromExecutor(const Executor& exec) {
+  StepProfile p;
+  const Graph& g = exec.graph();
+  for (size_t n = 0; n < g.nodes().size(); ++n) {
+    const GraphNode& node = g.nodes()[n];
+    const NodeTiming& t = exec.nodeTimings()[n];
+    LayerProfile l;
+    l.name = node.name;
+    l.op = node.opName;
+    l.precision = dtypeName(t.compute);
+    l.output = g.values()[node.output].shape;
+    for (const auto& param : node.params)
+      if (param.trainable) l.parameters += numel(param.shape);
+    l.forwardMs = t.forwardMs;
+    l.backwardMs = t.backwardMs;
+    l.flops = t.forwardFlops + t.backwardFlops;
+    l.bytes = t.bytes;
+    l.startUs = t.forwardStartUs;
+    l.backwardStartUs = t.backwardStartUs;
+    p.layers.push_back(l);
+  }
+  return p;
+}
+
+double StepProfile::accountedMs() const {
+  double ms = dataMs + optimizerMs;
+  for (const auto& l : layers) ms += l.forwardMs + l.backwardMs;
+  return ms;
+}
+
+nlohmann::json StepProfile::toJson() const {
+  nlohmann::json layersJson = nlohmann::json::array();
+  for (const auto& l : layers) {
+    const double ms = l.forwardMs + l.backwardMs;
+    layersJson.push_back({{"name", l.name},
+                          {"op", l.op},
+                          {"precision", l.precision},
+                          {"output_shape", l.output},
+                          {"parameters", l.parameters},
+                          {"forward_ms", l.forwardMs},
+                          {"backward_ms", l.backwardMs},
+                          {"flops", l.flops},
+                          {"gflops", ms > 0 ? l.flops / ms / 1e6 : 0.0},
+                          {"bytes", l.bytes},
+                          {"share", stepMs > 0 ? ms / stepMs : 0.0}});
+  }
+  return {{"step", step},
+          {"step_ms", stepMs},
+          {"accounted_ms", accountedMs()},
+          {"data_ms", dataMs},
+          {"optimizer_ms", optimizerMs},
+          {"layers", layersJson}};
+}
+
+void StepProfile::appendTo(ChromeTrace& trace) const {
+  const nlohmann::json stepArgs = {{"step", step}};
+  if (dataMs > 0) trace.addSlice("data", "data", dataStartUs, dataMs * 1e3, 2, stepArgs);
+  for (const auto& l : layers) {
+    const nlohmann::json args = {{"step", step}, {"op", l.op}, {"precision", l.precision}};
+    trace.addSlice(l.name, "forward", l.startUs, l.forwardMs * 1e3, 1, args);
+    if (l.backwardMs > 0)
+      trace.addSlice(l.name + " (backward)", "backward", l.backwardStartUs, l.backwardMs * 1e3, 1,
+                     args);
+  }
+  if (optimizerMs > 0)
+    trace.addSlice("optimizer", "optimizer", optimizerStartUs, optimizerMs * 1e3, 1, stepArgs);
+}
+
+std::string StepProfile::table() const {
+  std::vector<const LayerProfile*> sorted;
+  for (const auto& l : layers) sorted.push_back(&l);
+  std::sort(sorted.begin(), sorted.end(), [](const LayerProfile* a, const LayerProfile* b) {
+    return a->forwardMs + a->backwardMs > b->forwardMs + b->backwardMs;
+  });
+  std::string out;
+  char line[256];
+  std::snprintf(line, sizeof line, "  %-22s %-20s %-5s %9s %9s %7s %9s  %s\n", "layer", "op",
+                "type", "fwd ms", "bwd ms", "share", "GFLOP/s", "output");
+  out += line;
+  auto row = [&](const std::string& name, const std::string& op, const std::string& type,
+                 double fwd, double bwd, double flops, const std::string& shape) {
+    const double ms = fwd + bwd;
+    std::snprintf(line, sizeof line, "  %-22s %-20s %-5s %9.3f %9.3f %6.1f%% %9.1f  %s\n",
+                  name.substr(0, 22).c_str(), op.substr(0, 20).c_str(), type.c_str(), fwd, bwd,
+                  stepMs > 0 ? 100 * ms / stepMs : 0.0, ms > 0 ? flops / ms / 1e6 : 0.0,
+                  shape.c_str());
+    out += line;
+  };
+  for (const auto* l : sorted)
+    row(l->name, l->op, l->precision, l->forwardMs, l->backwardMs, l->flops, toString(l->output));
+  if (optimizerMs > 0) row("(optimizer)", "", "f32", optimizerMs, 0, 0, "");
+  if (dataMs > 0) row("(data)", "", "", dataMs, 0, 0, "");
+  std::snprintf(line, sizeof line, "  rows add up to %.3f ms of the measured %.3f ms step\n",
+                accountedMs(), stepMs);
+  return out + line;
+}
+
+}  // namespace twb

@@ -1,0 +1,85 @@
+// The per-layer profiler: its rows add up to the measured step, profile events carry every
+// layer, and the Chrome trace is valid Trace Event JSON with a slice per node per profiled step.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+#include <map>
+
+#include "graph/templates.h"
+#include "profile/step_benchmark.h"
+#include "train/trainer.h"
+
+using namespace twb;
+
+class TestProfile : public QObject {
+  Q_OBJECT
+ private slots:
+  void rowsAddUpToTheStep_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<int>("precision");
+    QTest::newRow("cnn-small fp32") << "cnn-small" << int(Precision::fp32);
+    QTest::newRow("cnn-small bf16") << "cnn-small" << int(Precision::bf16);
+    QTest::newRow("mlp fp32") << "mlp" << int(Precision::fp32);
+  }
+
+  void rowsAddUpToTheStep() {
+    QFETCH(QString, model);
+    QFETCH(int, precision);
+    const StepBenchmarkResult r = benchmarkSteps(
+        makeTemplate(model.toStdString(), {}),
+        {64, 2, 1, true, static_cast<Precision>(precision), 3});
+    QCOMPARE(r.profiles.size(), size_t(3));
+    for (const auto& p : r.profiles) {
+      const double gap = std::abs(p.accountedMs() - p.stepMs) / p.stepMs;
+      QVERIFY2(gap <= 0.10, (std::to_string(p.accountedMs()) + " ms of rows vs " +
+                             std::to_string(p.stepMs) + " ms step").c_str());
+      double flops = 0;
+      for (const auto& l : p.layers) {
+        QVERIFY(l.forwardMs > 0);
+        flops += l.flops;
+      }
+      QVERIFY(p.optimizerMs > 0);
+      const auto json = p.toJson();
+      QCOMPARE(json["layers"].size(), p.layers.size());
+      QVERIFY(flops > 0);
+    }
+    const std::string expected = precision == int(Precision::bf16) ? "bf16" : "f32";
+    QCOMPARE(r.profiles[0].layers[0].precision, expected);  // conv1 / flatten
+  }
+
+  void trainingEmitsProfilesAndATrace() {
+    QTemporaryDir dir;
+    nlohmann::json job = {{"model", {{"template", "cnn-small"}, {"args", {{"input", {1, 12, 12}}}}}},
+                          {"dataset", "synthetic:1x12x12:10"},
+                          {"batch", 50},
+                          {"max_steps", 20},
+                          {"epochs", 0},
+                          {"profile", {{"every_steps", 5}}}};
+    std::vector<nlohmann::json> profiles;
+    EventLog events;
+    events.addListener([&](const nlohmann::json& e) {
+      if (e["type"] == "profile") profiles.push_back(e);
+    });
+    const std::string trace = dir.filePath("trace.json").toStdString();
+    train(JobConfig::fromJson(job), {"", "", nullptr, trace}, events);
+    QCOMPARE(profiles.size(), size_t(4));  // steps 5, 10, 15, 20
+    QCOMPARE(profiles[1]["step"].get<int>(), 10);
+    QCOMPARE(profiles[0]["layers"].size(), size_t(11));  // 10 nodes and the loss
+
+    std::ifstream in(trace);
+    const auto doc = nlohmann::json::parse(in);  // throws, failing the test, unless valid JSON
+    std::map<std::string, int> forwardSlices;
+    for (const auto& e : doc["traceEvents"]) {
+      QVERIFY(e.contains("ph") && e.contains("pid") && e.contains("name"));
+      if (e["ph"] != "X") continue;
+      QVERIFY(e["ts"].is_number() && e["dur"].get<double>() >= 0);
+      if (e["cat"] == "forward") ++forwardSlices[e["name"]];
+    }
+    QCOMPARE(forwardSlices.size(), size_t(11));
+    for (const auto& [name, count] : forwardSlices) QCOMPARE(count, 4);
+  }
+};
+
+QTEST_APPLESS_MAIN(TestProfile)
+#include "tst_profile.moc"
