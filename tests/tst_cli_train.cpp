@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
@@ -82,6 +83,33 @@ class TestCliTrain : public QObject {
     }
     qInfo("fmnist-cnn test accuracy: fp32 %.4f, bf16 %.4f", m_accuracy[job], bf16);
     QVERIFY2(std::abs(bf16 - m_accuracy[job]) <= 0.003, qPrintable(run.output));
+  }
+
+  void comparePrecisionsReportsBoth() {
+    QTemporaryDir dir;
+    const QString events = dir.filePath("events.jsonl");
+    const EngineRun run = runEngine({"compare-precisions", example("fmnist-mlp.json"), "--epochs", "0",
+                                     "--max-steps", "60", "--out", dir.path(), "--events", events,
+                                     "--json"});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.output));
+    const QString text = run.output.mid(run.output.indexOf("{\n"));
+    const auto report = nlohmann::json::parse(text.toStdString());
+    for (const char* p : {"fp32", "bf16"}) {
+      QVERIFY(report[p]["accuracy"].get<double>() > 0.5);  // 60 steps of the mlp: well above 0.1
+      QVERIFY(report[p]["samples_per_s"].get<double>() > 0);
+      QVERIFY(QFile::exists(QString::fromStdString(report[p]["model"].get<std::string>())));
+    }
+    QVERIFY(std::abs(report["accuracy_difference_points"].get<double>() -
+                     100 * (report["bf16"]["accuracy"].get<double>() -
+                            report["fp32"]["accuracy"].get<double>())) < 1e-9);
+    QVERIFY(report["speedup"].get<double>() > 0);
+    const auto all = readEvents(events);
+    std::set<std::string> precisions;
+    for (size_t i = 0; i < all.size(); ++i) {
+      QCOMPARE(all[i]["seq"].get<size_t>(), i + 1);
+      precisions.insert(all[i]["precision"].get<std::string>());
+    }
+    QCOMPARE(precisions, (std::set<std::string>{"fp32", "bf16"}));
   }
 
   void interruptCheckpointsAndResumeFinishes() {

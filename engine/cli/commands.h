@@ -10,6 +10,7 @@ void addInfoCommand(CLI::App& app, int& exitCode);
 void addTrainCommand(CLI::App& app, int& exitCode);
 void addEvalCommand(CLI::App& app, int& exitCode);
 void addBenchCommand(CLI::App& app, int& exitCode);
+void addCompareCommand(CLI::App& app, int& exitCode);
 
 // Exit codes shared by the subcommands.
 constexpr int kExitOk = 0;

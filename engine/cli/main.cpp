@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   twb::addTrainCommand(app, exitCode);
   twb::addEvalCommand(app, exitCode);
   twb::addBenchCommand(app, exitCode);
+  twb::addCompareCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,31 +1,14 @@
 #include <unistd.h>
 
-#include <atomic>
-#include <csignal>
 #include <cstdio>
-#include <ctime>
 
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "cli/progress_bar.h"
+#include "cli/run_folder.h"
 #include "train/trainer.h"
 
 namespace twb {
-
-namespace {
-std::atomic<bool> g_stopRequested{false};
-
-extern "C" void onInterrupt(int) {
-  // A second Ctrl-C leaves at once; the first asks the trainer to checkpoint and stop.
-  if (g_stopRequested.exchange(true)) std::_Exit(kExitInterrupted);
-}
-
-std::string defaultRunFolder(const std::string& job) {
-  char stamp[32];
-  const std::time_t now = std::time(nullptr);
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  return "runs/" + job + "-" + stamp;
-}
-}  // namespace
 
 void addTrainCommand(CLI::App& app, int& exitCode) {
   auto* cmd = app.add_subcommand("train", "Train the model of a job file");
@@ -59,13 +42,11 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
                                             : defaultRunFolder(job.name);
     options.resumeFrom = args.resume;
     options.tracePath = args.trace;
-    options.stop = &g_stopRequested;
+    options.stop = installInterruptHandler();
     EventLog events;
     if (!args.events.empty()) events.open(args.events);
     ProgressBar progress(isatty(STDERR_FILENO));
     events.addListener([&](const nlohmann::json& e) { progress.onEvent(e); });
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
     TrainResult result;
     try {
       result = train(job, options, events);

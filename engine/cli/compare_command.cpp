@@ -1,0 +1,115 @@
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/interrupt.h"
+#include "cli/progress_bar.h"
+#include "cli/run_folder.h"
+#include "train/trainer.h"
+
+namespace twb {
+
+namespace {
+struct PrecisionRun {
+  std::string precision;
+  TrainResult result;
+  double samplesPerSecond = 0;  // median over the run's step events
+};
+
+PrecisionRun trainIn(JobConfig job, const std::string& precision, const std::string& outDir,
+                     const std::atomic<bool>* stop, EventLog& events, ProgressBar& progress) {
+  job.precision = precision;
+  std::vector<double> throughput;
+  EventLog runEvents;
+  runEvents.addListener([&](const nlohmann::json& e) {
+    nlohmann::json tagged = e;
+    tagged.erase("seq");
+    tagged.erase("time");
+    tagged.erase("type");
+    tagged["precision"] = precision;
+    events.publish(e["type"], tagged);  // one numbered stream for both runs
+    progress.onEvent(e);
+    if (e["type"] == "step") throughput.push_back(e["samples_per_s"]);
+  });
+  std::fprintf(stderr, "training %s in %s\n", job.name.c_str(), precision.c_str());
+  PrecisionRun run{precision, train(job, {outDir + "/" + precision, "", stop, ""}, runEvents), 0};
+  progress.finish();
+  if (!throughput.empty()) {
+    std::nth_element(throughput.begin(), throughput.begin() + throughput.size() / 2,
+                     throughput.end());
+    run.samplesPerSecond = throughput[throughput.size() / 2];
+  }
+  return run;
+}
+}  // namespace
+
+void addCompareCommand(CLI::App& app, int& exitCode) {
+  auto* cmd = app.add_subcommand(
+      "compare-precisions",
+      "Train a job in fp32 and in bf16 from the same initial weights and data order, and compare");
+  struct Args {
+    std::string job, out, events;
+    int64_t epochs = -1, maxSteps = -1;
+    bool json = false;
+  };
+  static Args args;
+  cmd->add_option("JOB", args.job, "Job file (docs/job-file.md)")->required();
+  cmd->add_option("--epochs", args.epochs, "Override the job's epochs")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max-steps", args.maxSteps, "Override the job's max_steps")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--out", args.out, "Folder for the fp32/ and bf16/ runs (default runs/NAME-TIME)");
+  cmd->add_option("--events", args.events, "Append both runs' events, tagged with their precision");
+  cmd->add_flag("--json", args.json, "Print the comparison as one JSON object");
+  cmd->callback([&exitCode] {
+    JobConfig job = JobConfig::load(args.job);
+    if (args.epochs >= 0) job.epochs = args.epochs;
+    if (args.maxSteps >= 0) job.maxSteps = args.maxSteps;
+    if (job.epochs == 0 && job.maxSteps == 0) throw Error("--epochs 0 needs --max-steps above 0");
+    const std::string out = args.out.empty() ? defaultRunFolder(job.name + "-compare") : args.out;
+    EventLog events;
+    if (!args.events.empty()) events.open(args.events);
+    ProgressBar progress(isatty(STDERR_FILENO));
+    const auto* stop = installInterruptHandler();
+    const PrecisionRun fp32 = trainIn(job, "fp32", out, stop, events, progress);
+    if (fp32.result.status == TrainStatus::cancelled) {
+      exitCode = kExitInterrupted;
+      return;
+    }
+    const PrecisionRun bf16 = trainIn(job, "bf16", out, stop, events, progress);
+    if (bf16.result.status == TrainStatus::cancelled) {
+      exitCode = kExitInterrupted;
+      return;
+    }
+    const double speedup = fp32.samplesPerSecond > 0 ? bf16.samplesPerSecond / fp32.samplesPerSecond : 0;
+    const nlohmann::json report = {
+        {"job", job.name},
+        {"steps", fp32.result.steps},
+        {"fp32", {{"accuracy", fp32.result.testAccuracy}, {"loss", fp32.result.testLoss},
+                  {"samples_per_s", fp32.samplesPerSecond}, {"model", fp32.result.modelPath}}},
+        {"bf16", {{"accuracy", bf16.result.testAccuracy}, {"loss", bf16.result.testLoss},
+                  {"samples_per_s", bf16.samplesPerSecond}, {"model", bf16.result.modelPath}}},
+        {"accuracy_difference_points", 100 * (bf16.result.testAccuracy - fp32.result.testAccuracy)},
+        {"loss_difference", bf16.result.testLoss - fp32.result.testLoss},
+        {"speedup", speedup}};
+    if (args.json) {
+      std::printf("%s\n", report.dump(2).c_str());
+    } else {
+      std::printf("%s after %lld steps, same initial weights and data order\n", job.name.c_str(),
+                  static_cast<long long>(fp32.result.steps));
+      std::printf("  %-16s %12s %12s %14s\n", "", "fp32", "bf16", "bf16 - fp32");
+      std::printf("  %-16s %12.4f %12.4f %+13.2f pt\n", "test accuracy", fp32.result.testAccuracy,
+                  bf16.result.testAccuracy,
+                  100 * (bf16.result.testAccuracy - fp32.result.testAccuracy));
+      std::printf("  %-16s %12.4f %12.4f %+14.4f\n", "test loss", fp32.result.testLoss,
+                  bf16.result.testLoss, bf16.result.testLoss - fp32.result.testLoss);
+      std::printf("  %-16s %12.0f %12.0f %13.2fx\n", "samples/s", fp32.samplesPerSecond,
+                  bf16.samplesPerSecond, speedup);
+    }
+    exitCode = kExitOk;
+  });
+}
+
+}  // namespace twb
