@@ -2,7 +2,6 @@
 
 #include <omp.h>
 
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 
@@ -19,10 +18,6 @@ namespace twb {
 
 namespace {
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
 // Keeps the newest `keep` checkpoints of a run folder.
 void pruneCheckpoints(const fs::path& dir, int64_t keep) {
   std::vector<std::pair<int64_t, fs::path>> found;
@@ -44,8 +39,12 @@ class TrainingRun {
   void setUp();
   void evaluate(const char* reason);
   void checkpoint();
-  void emitStep(int64_t samples, double loss, int64_t correct, Clock::duration data,
-                Clock::duration compute);
+  // Steady-clock microseconds at the phases of one step.
+  struct StepTimes {
+    double dataStart = 0, computeStart = 0, optimizerStart = 0, end = 0;
+  };
+  void emitStep(int64_t samples, double loss, int64_t correct, const StepTimes& times);
+  void publishProfile(const StepTimes& times);
 
   const JobConfig& m_job;
   const TrainOptions& m_options;
@@ -121,13 +120,13 @@ void TrainingRun::setUp() {
   }
 }
 
-void TrainingRun::emitStep(int64_t samples, double loss, int64_t correct, Clock::duration data,
-                           Clock::duration compute) {
+void TrainingRun::emitStep(int64_t samples, double loss, int64_t correct,
+                           const StepTimes& times) {
   m_windowLoss += loss;
   m_windowSamples += samples;
   m_windowCorrect += correct;
-  m_windowData += seconds(data);
-  m_windowCompute += seconds(compute);
+  m_windowData += (times.computeStart - times.dataStart) / 1e6;
+  m_windowCompute += (times.end - times.computeStart) / 1e6;
   ++m_windowSteps;
   if (m_state.step % m_job.logEverySteps && m_state.step != m_totalSteps) return;
   const double total = m_windowData + m_windowCompute;
@@ -144,6 +143,18 @@ void TrainingRun::emitStep(int64_t samples, double loss, int64_t correct, Clock:
       {"compute_ms", 1e3 * m_windowCompute / m_windowSteps}});
   m_windowLoss = m_windowData = m_windowCompute = 0;
   m_windowSamples = m_windowCorrect = m_windowSteps = 0;
+}
+
+void TrainingRun::publishProfile(const StepTimes& times) {
+  StepProfile p = StepProfile::fromExecutor(*m_exec);
+  p.step = m_state.step;
+  p.stepMs = (times.end - times.dataStart) / 1e3;
+  p.dataStartUs = times.dataStart;
+  p.dataMs = (times.computeStart - times.dataStart) / 1e3;
+  p.optimizerStartUs = times.optimizerStart;
+  p.optimizerMs = (times.end - times.optimizerStart) / 1e3;
+  m_events.publish("profile", p.toJson());
+  if (!m_options.tracePath.empty()) p.appendTo(m_trace);
 }
 
 void TrainingRun::evaluate(const char* reason) {
@@ -193,38 +204,27 @@ TrainResult TrainingRun::run() {
       // Profile the step that will be number `step + 1` when it is a multiple of the cadence.
       const bool profiled = m_profileEvery > 0 && (m_state.step + 1) % m_profileEvery == 0;
       m_exec->setProfiling(profiled);
-      const double dataStart = steadyMicros();
-      const auto t0 = Clock::now();
+      StepTimes times;
+      times.dataStart = steadyMicros();
       const int64_t n = m_loader->next(samples, labels.data());
       if (n == 0) break;
       writeLabels(*m_exec, m_job.loss, labels.data(), n, m_classes);
-      const auto t1 = Clock::now();
+      times.computeStart = steadyMicros();
       m_exec->setRandomSeed(mixSeed(m_job.seed, static_cast<uint64_t>(m_state.step), 0xd0));
       m_exec->forward();
       m_exec->backward();
-      const double optimizerStart = steadyMicros();
+      times.optimizerStart = steadyMicros();
       m_optimizer->step(m_params.all(), static_cast<float>(learningRate(
                                             m_job.schedule, m_job.optimizer.lr, m_state.step,
                                             m_totalSteps)));
-      const double optimizerEnd = steadyMicros();
-      const auto t2 = Clock::now();
+      times.end = steadyMicros();
       ++m_state.step;
       ++m_state.batchInEpoch;
       if (!logitsInPlace) logitsCopy = m_exec->read(m_output);
       emitStep(n, loss[0],
                countCorrect(logitsInPlace ? logits : logitsCopy.data(), labels.data(), n, m_classes),
-               t1 - t0, t2 - t1);
-      if (profiled) {
-        StepProfile p = StepProfile::fromExecutor(*m_exec);
-        p.step = m_state.step;
-        p.stepMs = seconds(t2 - t0) * 1e3;
-        p.dataStartUs = dataStart;
-        p.dataMs = seconds(t1 - t0) * 1e3;
-        p.optimizerStartUs = optimizerStart;
-        p.optimizerMs = (optimizerEnd - optimizerStart) / 1e3;
-        m_events.publish("profile", p.toJson());
-        if (!m_options.tracePath.empty()) p.appendTo(m_trace);
-      }
+               times);
+      if (profiled) publishProfile(times);
       if (!std::isfinite(loss[0]))
         throw Error("training diverged at step " + std::to_string(m_state.step) +
                     ": the loss is " + std::to_string(loss[0]) + " (try a lower optimizer.lr)");

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""bf16 mixed precision against fp32, and both against PyTorch, side by side in one run.
+
+Models and batches: resnet18-cifar at 128, resnet50 (224x224) at 16, and the mlp at 128; 2
+threads; SGD with momentum and softmax cross-entropy on fixed random inputs, so only the training
+step is timed. twb-engine runs `bench MODEL --precision fp32|bf16 --json`; PyTorch (Debian's
+python3-torch) runs the same ResNet written here in plain PyTorch (torchvision is not packaged),
+in fp32 and under torch.autocast('cpu', torch.bfloat16), each in NCHW and channels-last, keeping
+the faster. Each measurement is the best of --rounds interleaved rounds (a shared VM drifts).
+
+Usage: tests/bench/bench_precisions.py [--engine build/release/engine/twb-engine] [--rounds 2]
+Exits 1 when a target of docs/benchmarks.md is missed.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+THREADS = 2
+MODELS = {"resnet18-cifar": (128, (3, 32, 32), 10), "resnet50": (16, (3, 224, 224), 1000),
+          "mlp": (128, (1, 28, 28), 10)}
+STEPS = {"resnet18-cifar": (2, 5), "resnet50": (2, 4), "mlp": (10, 50)}  # warm-up, timed
+
+
+def torch_model(name, torch):
+    nn = torch.nn
+
+    def conv_bn(cin, cout, k, s, relu=True):
+        layers = [nn.Conv2d(cin, cout, k, s, k // 2, bias=False), nn.BatchNorm2d(cout)]
+        return nn.Sequential(*(layers + [nn.ReLU()] if relu else layers))
+
+    class Block(nn.Module):
+        def __init__(self, cin, width, stride, bottleneck):
+            super().__init__()
+            cout = width * 4 if bottleneck else width
+            if bottleneck:
+                self.branch = nn.Sequential(conv_bn(cin, width, 1, 1), conv_bn(width, width, 3, stride),
+                                            conv_bn(width, cout, 1, 1, False))
+            else:
+                self.branch = nn.Sequential(conv_bn(cin, width, 3, stride), conv_bn(width, width, 3, 1, False))
+            self.short = conv_bn(cin, cout, 1, stride, False) if stride != 1 or cin != cout else nn.Identity()
+
+        def forward(self, x):
+            return torch.relu(self.branch(x) + self.short(x))
+
+    if name == "mlp":
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256),
+                             nn.ReLU(), nn.Linear(256, 10))
+    cifar = name.endswith("-cifar")
+    bottleneck = name.startswith("resnet50")
+    blocks = [3, 4, 6, 3] if bottleneck or name.startswith("resnet34") else [2, 2, 2, 2]
+    layers = [conv_bn(3, 64, 3, 1)] if cifar else [conv_bn(3, 64, 7, 2), nn.MaxPool2d(3, 2, 1)]
+    cin = 64
+    for stage, (n, width) in enumerate(zip(blocks, [64, 128, 256, 512])):
+        for i in range(n):
+            layers.append(Block(cin, width, 2 if stage > 0 and i == 0 else 1, bottleneck))
+            cin = width * 4 if bottleneck else width
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, MODELS[name][2])]
+    return nn.Sequential(*layers)
+
+
+def time_torch(name, bf16, channels_last):
+    import torch
+    torch.manual_seed(0)
+    batch, shape, classes = MODELS[name]
+    model = torch_model(name, torch)
+    x = torch.randn(batch, *shape)
+    y = torch.randint(0, classes, (batch,))
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    warmup, steps = STEPS[name]
+    times = []
+    for step in range(warmup + steps):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            out = model(x)
+        loss_fn(out.float(), y).backward()
+        opt.step()
+        if step >= warmup:
+            times.append(time.perf_counter() - t0)
+    return batch / statistics.median(times)
+
+
+def run_engine(engine, name, precision):
+    batch = MODELS[name][0]
+    warmup, steps = STEPS[name]
+    return json.loads(subprocess.run(
+        [engine, "bench", name, "--mode", "train", "--precision", precision, "--batch", str(batch),
+         "--threads", str(THREADS), "--steps", str(steps), "--warmup", str(warmup), "--json"],
+        check=True, capture_output=True, text=True).stdout)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--engine", default=os.path.join(here, "../../build/release/engine/twb-engine"))
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if var in os.environ:
+            print(f"note: unsetting {var}={os.environ[var]} for PyTorch (its best setting)")
+            del os.environ[var]
+    os.environ["OMP_NUM_THREADS"] = str(THREADS)
+    import torch
+    torch.set_num_threads(THREADS)
+
+    rows, failed = [], False
+    for name in args.models.split(","):
+        best = {}
+        for _ in range(args.rounds):
+            for precision in ("fp32", "bf16"):
+                r = run_engine(args.engine, name, precision)
+                key = "twb_" + precision
+                if r["samples_per_s"] > best.get(key, {"samples_per_s": 0})["samples_per_s"]:
+                    best[key] = r
+                for cl in ([False, True] if name != "mlp" else [False]):
+                    s = time_torch(name, precision == "bf16", cl)
+                    key = "torch_" + precision
+                    best[key] = max(best.get(key, 0.0), s)
+        row = {"model": name, "batch": MODELS[name][0], "threads": THREADS,
+               "twb_fp32": best["twb_fp32"]["samples_per_s"], "twb_bf16": best["twb_bf16"]["samples_per_s"],
+               "torch_fp32": best["torch_fp32"], "torch_bf16": best["torch_bf16"],
+               "twb_fp32_mfu": best["twb_fp32"]["mfu"], "twb_bf16_mfu": best["twb_bf16"]["mfu"]}
+        row["bf16_speedup"] = row["twb_bf16"] / row["twb_fp32"]
+        row["vs_torch_fp32"] = row["twb_fp32"] / row["torch_fp32"]
+        row["vs_torch_bf16"] = row["twb_bf16"] / row["torch_bf16"]
+        if name == "mlp":
+            row["targets"] = {"twb bf16 >= torch bf16": row["vs_torch_bf16"] >= 1.0}
+        else:
+            row["targets"] = {"bf16 >= 1.8x fp32": row["bf16_speedup"] >= 1.8,
+                              "fp32 >= 1.3x torch": row["vs_torch_fp32"] >= 1.3,
+                              "bf16 >= 1.2x torch": row["vs_torch_bf16"] >= 1.2}
+        failed |= not all(row["targets"].values())
+        rows.append(row)
+        print(f"{name} (batch {row['batch']}, {THREADS} threads): twb fp32 {row['twb_fp32']:.1f} / bf16 "
+              f"{row['twb_bf16']:.1f} samples/s ({row['bf16_speedup']:.2f}x, MFU {row['twb_fp32_mfu']:.0%} / "
+              f"{row['twb_bf16_mfu']:.0%}); torch fp32 {row['torch_fp32']:.1f} / bf16 {row['torch_bf16']:.1f}; "
+              f"vs torch {row['vs_torch_fp32']:.2f}x fp32, {row['vs_torch_bf16']:.2f}x bf16; "
+              + ", ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in row["targets"].items()), flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"torch": torch.__version__, "results": rows}, f, indent=2)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
