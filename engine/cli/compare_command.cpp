@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/interrupt.h"
+#include "cli/job_argument.h"
 #include "cli/progress_bar.h"
 #include "cli/run_folder.h"
 #include "train/trainer.h"
@@ -51,23 +52,17 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
       "compare-precisions",
       "Train a job in fp32 and in bf16 from the same initial weights and data order, and compare");
   struct Args {
-    std::string job, out, events;
-    int64_t epochs = -1, maxSteps = -1;
+    JobArgument job;
+    std::string out, events;
     bool json = false;
   };
   static Args args;
-  cmd->add_option("JOB", args.job, "Job file (docs/job-file.md)")->required();
-  cmd->add_option("--epochs", args.epochs, "Override the job's epochs")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--max-steps", args.maxSteps, "Override the job's max_steps")
-      ->check(CLI::NonNegativeNumber);
+  args.job.addTo(cmd);
   cmd->add_option("--out", args.out, "Folder for the fp32/ and bf16/ runs (default runs/NAME-TIME)");
   cmd->add_option("--events", args.events, "Append both runs' events, tagged with their precision");
   cmd->add_flag("--json", args.json, "Print the comparison as one JSON object");
   cmd->callback([&exitCode] {
-    JobConfig job = JobConfig::load(args.job);
-    if (args.epochs >= 0) job.epochs = args.epochs;
-    if (args.maxSteps >= 0) job.maxSteps = args.maxSteps;
-    if (job.epochs == 0 && job.maxSteps == 0) throw Error("--epochs 0 needs --max-steps above 0");
+    const JobConfig job = args.job.load();
     const std::string out = args.out.empty() ? defaultRunFolder(job.name + "-compare") : args.out;
     EventLog events;
     if (!args.events.empty()) events.open(args.events);

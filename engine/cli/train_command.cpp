@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/interrupt.h"
+#include "cli/job_argument.h"
 #include "cli/progress_bar.h"
 #include "cli/run_folder.h"
 #include "train/trainer.h"
@@ -13,14 +14,11 @@ namespace twb {
 void addTrainCommand(CLI::App& app, int& exitCode) {
   auto* cmd = app.add_subcommand("train", "Train the model of a job file");
   struct Args {
-    std::string job, out, resume, events, precision, trace;
-    int64_t epochs = -1, maxSteps = -1;
+    JobArgument job;
+    std::string out, resume, events, precision, trace;
   };
   static Args args;
-  cmd->add_option("JOB", args.job, "Job file (docs/job-file.md)")->required();
-  cmd->add_option("--epochs", args.epochs, "Override the job's epochs")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--max-steps", args.maxSteps, "Override the job's max_steps")
-      ->check(CLI::NonNegativeNumber);
+  args.job.addTo(cmd);
   cmd->add_option("--precision", args.precision, "Override the job's precision")
       ->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->add_option("--out", args.out, "Run folder: checkpoints/ and model.twbm (default runs/NAME-TIME)");
@@ -30,12 +28,8 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
                   "Write profiled steps as a Chrome trace (profiles every 50 steps unless the job "
                   "sets profile.every_steps)");
   cmd->callback([&exitCode] {
-    JobConfig job = JobConfig::load(args.job);
-    if (args.epochs >= 0) job.epochs = args.epochs;
-    if (args.maxSteps >= 0) job.maxSteps = args.maxSteps;
+    JobConfig job = args.job.load();
     if (!args.precision.empty()) job.precision = args.precision;
-    if (job.epochs == 0 && job.maxSteps == 0)
-      throw Error("--epochs 0 needs --max-steps above 0");
     TrainOptions options;
     options.outDir = !args.out.empty()      ? args.out
                      : !args.resume.empty() ? args.resume
@@ -59,7 +53,7 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
     if (result.status == TrainStatus::cancelled) {
       std::fprintf(stderr, "interrupted at step %lld; checkpoint %s\nresume with: twb-engine train %s --resume %s\n",
                    static_cast<long long>(result.steps), result.checkpointPath.c_str(),
-                   args.job.c_str(), options.outDir.c_str());
+                   args.job.path.c_str(), options.outDir.c_str());
       exitCode = kExitInterrupted;
       return;
     }

@@ -13,11 +13,12 @@ Exits 1 when a target of docs/benchmarks.md is missed.
 """
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import time
+
+from peer_setup import DEFAULT_ENGINE, prepare_torch
 
 THREADS = 2
 MODELS = {"resnet18-cifar": (128, (3, 32, 32), 10), "resnet50": (16, (3, 224, 224), 1000),
@@ -98,20 +99,13 @@ def run_engine(engine, name, precision):
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser()
-    parser.add_argument("--engine", default=os.path.join(here, "../../build/release/engine/twb-engine"))
+    parser.add_argument("--engine", default=DEFAULT_ENGINE)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
-    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-        if var in os.environ:
-            print(f"note: unsetting {var}={os.environ[var]} for PyTorch (its best setting)")
-            del os.environ[var]
-    os.environ["OMP_NUM_THREADS"] = str(THREADS)
-    import torch
-    torch.set_num_threads(THREADS)
+    torch = prepare_torch(THREADS)
 
     rows, failed = [], False
     for name in args.models.split(","):

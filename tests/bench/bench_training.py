@@ -20,11 +20,12 @@ Exits 1 when a target of docs/benchmarks.md is missed.
 """
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import time
+
+from peer_setup import DEFAULT_ENGINE, prepare_torch
 
 BATCH, THREADS = 128, 2
 TARGETS = {"mlp": {"vs_torch": 3.0, "mfu": 0.40}, "cnn-small": {"vs_torch": 1.3}}
@@ -73,22 +74,15 @@ def torch_blas():
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser()
-    parser.add_argument("--engine", default=os.path.join(here, "../../build/release/engine/twb-engine"))
+    parser.add_argument("--engine", default=DEFAULT_ENGINE)
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
 
-    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-        if var in os.environ:
-            print(f"note: unsetting {var}={os.environ[var]} for PyTorch (its best setting)")
-            del os.environ[var]
-    os.environ["OMP_NUM_THREADS"] = str(THREADS)
-    import torch
-    torch.set_num_threads(THREADS)
+    torch = prepare_torch(THREADS)
     torch_version = torch.__version__
     blas = torch_blas()
 

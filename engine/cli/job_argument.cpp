@@ -1,0 +1,23 @@
+#include "cli/job_argument.h"
+
+#include "core/error.h"
+
+namespace twb {
+
+void JobArgument::addTo(CLI::App* command) {
+  command->add_option("JOB", path, "Job file (docs/job-file.md)")->required();
+  command->add_option("--epochs", epochs, "Override the job's epochs")
+      ->check(CLI::NonNegativeNumber);
+  command->add_option("--max-steps", maxSteps, "Override the job's max_steps")
+      ->check(CLI::NonNegativeNumber);
+}
+
+JobConfig JobArgument::load() const {
+  JobConfig job = JobConfig::load(path);
+  if (epochs >= 0) job.epochs = epochs;
+  if (maxSteps >= 0) job.maxSteps = maxSteps;
+  if (job.epochs == 0 && job.maxSteps == 0) throw Error("--epochs 0 needs --max-steps above 0");
+  return job;
+}
+
+}  // namespace twb
