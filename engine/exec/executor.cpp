@@ -10,62 +10,81 @@
 
 namespace twb {
 
+namespace {
+Error primitiveFailure(const GraphNode& node, const dnnl::error& e) {
+  return Error("node '" + node.name + "' (" + node.opName + "): oneDNN could not create its " +
+               "primitives: " + e.what());
+}
+}  // namespace
+
 Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
     : m_graph(std::move(graph)), m_options(options) {
-  const bool training = options.mode == ExecMode::train;
-  const auto& values = m_graph.values();
-  m_slots.resize(values.size());
-  std::vector<dnnl::memory::desc> descs(values.size());
-  for (int v : m_graph.inputs()) descs[v] = plainDesc(values[v].shape, values[v].dtype);
+  const std::vector<dnnl::memory::desc> layouts = prepareKernels();
+  allocateBuffers(layouts);
+  bindKernels(layouts, params);
+}
 
-  // Choose layouts in execution order: each kernel sees its inputs' layouts.
+std::vector<dnnl::memory::desc> Executor::prepareKernels() {
+  const auto& values = m_graph.values();
+  const auto& outputs = m_graph.outputs();
+  std::vector<dnnl::memory::desc> layouts(values.size());
+  for (int v : m_graph.inputs()) layouts[v] = plainDesc(values[v].shape, values[v].dtype);
+  // In execution order, so each kernel sees the layouts its inputs' producers chose.
   size_t scratchpadBytes = 0;
   for (const auto& node : m_graph.nodes()) {
     auto kernel = makeCpuKernel(node.opName);
     std::vector<dnnl::memory::desc> in;
-    for (int v : node.inputs) in.push_back(descs[v]);
-    const OpPrecision precision = opPrecision(node.opName, options.precision);
+    for (int v : node.inputs) in.push_back(layouts[v]);
+    const OpPrecision precision = opPrecision(node.opName, m_options.precision);
     const DType compute = precision.followsInput ? dtypeOf(in[0]) : precision.compute;
-    const auto& outputs = m_graph.outputs();
     const bool isOutput = std::find(outputs.begin(), outputs.end(), node.output) != outputs.end();
     kernel->setTypes(compute, outputType(node.opName, compute, isOutput));
     try {
-      descs[node.output] = kernel->prepare(node, in, training);
+      layouts[node.output] = kernel->prepare(node, in, m_options.mode == ExecMode::train);
     } catch (const dnnl::error& e) {
-      throw Error("node '" + node.name + "' (" + node.opName + "): oneDNN could not create " +
-                  "its primitives: " + e.what());
+      throw primitiveFailure(node, e);
     }
     scratchpadBytes = std::max(scratchpadBytes, kernel->scratchpadBytes());
     m_kernels.push_back(std::move(kernel));
   }
+  // One scratchpad for the whole plan: kernels run one at a time.
   m_scratchpad = std::shared_ptr<void>(std::aligned_alloc(64, (scratchpadBytes + 63) / 64 * 64 + 64),
                                        [](void* p) { std::free(p); });
+  return layouts;
+}
 
-  m_timings.resize(m_graph.nodes().size());
+void Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layouts) {
+  m_slots.resize(layouts.size());
   const std::vector<bool> needsGrad = gradientValues();
-  for (size_t v = 0; v < values.size(); ++v) {
+  for (size_t v = 0; v < layouts.size(); ++v) {
     Slot& s = m_slots[v];
-    s.value = dnnl::memory(descs[v], cpuEngine());
+    s.value = dnnl::memory(layouts[v], cpuEngine());
     if (!needsGrad[v]) continue;
     auto zeroed = [&] {
-      dnnl::memory m(descs[v], cpuEngine());
-      std::memset(m.get_data_handle(), 0, descs[v].get_size());
+      dnnl::memory m(layouts[v], cpuEngine());
+      std::memset(m.get_data_handle(), 0, layouts[v].get_size());
       return m;
     };
     s.grad = zeroed();
+    // A value read by several nodes gets a gradient share per read, summed before its
+    // producer's backward.
     const size_t readers = gradientReaders(static_cast<int>(v)).size();
-    if (readers > 1) {
-      for (size_t c = 0; c < readers; ++c) s.consumerGrads.push_back(zeroed());
-      std::vector<dnnl::memory::desc> parts(readers, descs[v]);
-      dnnl::sum::primitive_desc pd(descs[v], std::vector<float>(readers, 1.f), parts,
-                                   cpuEngine());
-      std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, s.grad}};
-      for (size_t c = 0; c < readers; ++c)
-        args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(c)] = s.consumerGrads[c];
-      s.sum = std::make_unique<BoundPrimitive>(dnnl::sum(pd), std::move(args));
+    if (readers < 2) continue;
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, s.grad}};
+    for (size_t c = 0; c < readers; ++c) {
+      s.consumerGrads.push_back(zeroed());
+      args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(c)] = s.consumerGrads[c];
     }
+    const std::vector<dnnl::memory::desc> parts(readers, layouts[v]);
+    const dnnl::sum::primitive_desc pd(layouts[v], std::vector<float>(readers, 1.f), parts,
+                                       cpuEngine());
+    s.sum = std::make_unique<BoundPrimitive>(dnnl::sum(pd), std::move(args));
   }
+}
 
+void Executor::bindKernels(const std::vector<dnnl::memory::desc>& layouts,
+                           ParameterStore& params) {
+  m_timings.resize(m_graph.nodes().size());
   for (size_t n = 0; n < m_graph.nodes().size(); ++n) {
     const GraphNode& node = m_graph.nodes()[n];
     KernelIO io;
@@ -73,7 +92,7 @@ Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
     io.randomSeed = &m_seed;
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       const int v = node.inputs[i];
-      Slot& s = m_slots[v];
+      const Slot& s = m_slots[v];
       io.inputs.push_back(s.value);
       dnnl::memory grad;
       if (s.grad && node.op->differentiable(i)) {
@@ -91,24 +110,29 @@ Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
     io.output = m_slots[node.output].value;
     io.outputGrad = m_slots[node.output].grad;
     NodeTiming& timing = m_timings[n];
-    timing.forwardFlops = node.forwardFlops;
     timing.compute = m_kernels[n]->computeType();
-    timing.bytes = static_cast<double>(descs[node.output].get_size());
-    for (int v : node.inputs) timing.bytes += static_cast<double>(descs[v].get_size());
-    if (io.outputGrad) {
-      bool trainable = false, inputGradient = false;
-      for (const auto& p : node.params) trainable = trainable || p.trainable;
-      for (const auto& g : io.inputGrads) inputGradient = inputGradient || g;
-      timing.backwardFlops = node.forwardFlops * (trainable + inputGradient);
-    }
-    m_flopsPerStep += timing.forwardFlops + timing.backwardFlops;
+    timing.forwardFlops = node.forwardFlops;
+    timing.bytes = static_cast<double>(layouts[node.output].get_size());
+    for (int v : node.inputs) timing.bytes += static_cast<double>(layouts[v].get_size());
+    bool trainable = false;
     for (const auto& p : node.params) {
       Parameter& param = params.at(node.name + "." + p.suffix);
       io.params.push_back(param.value);
       io.paramGrads.push_back(param.grad);
       timing.bytes += static_cast<double>(param.value.bytes());
+      trainable = trainable || p.trainable;
     }
-    m_kernels[n]->bind(io);
+    if (io.outputGrad) {
+      bool inputGradient = false;
+      for (const auto& g : io.inputGrads) inputGradient = inputGradient || g;
+      timing.backwardFlops = node.forwardFlops * (trainable + inputGradient);
+    }
+    m_flopsPerStep += timing.forwardFlops + timing.backwardFlops;
+    try {
+      m_kernels[n]->bind(io);
+    } catch (const dnnl::error& e) {
+      throw primitiveFailure(node, e);
+    }
   }
 }
 

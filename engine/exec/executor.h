@@ -79,6 +79,11 @@ class Executor {
     std::vector<dnnl::memory> consumerGrads;  // one per consumer when there are several
     std::unique_ptr<BoundPrimitive> sum;     // adds consumerGrads into grad
   };
+  // Construction, in three passes: choose every value's layout, allocate values and gradients,
+  // then bind each kernel to its buffers.
+  std::vector<dnnl::memory::desc> prepareKernels();
+  void allocateBuffers(const std::vector<dnnl::memory::desc>& layouts);
+  void bindKernels(const std::vector<dnnl::memory::desc>& layouts, ParameterStore& params);
   void copyPlain(const dnnl::memory& from, const dnnl::memory& to) const;
   // The values that get a gradient buffer: those downstream of a trainable parameter (or of
   // an input whose gradient was asked for) and upstream of an output.
