@@ -120,6 +120,7 @@ def make_optimizer(cfg, params):
 def main(src, dst):
     torch.set_num_threads(1)
     meta, t = read_safetensors(src)
+    assert meta.get("mode") in ("op", "train"), f"{src}: unknown mode {meta.get('mode')!r}"
     spec = json.loads(meta["spec"])
     inputs = {k[3:]: v for k, v in t.items() if k.startswith("in/")}
     params = {k[6:]: v for k, v in t.items() if k.startswith("param/")}

@@ -113,6 +113,7 @@ def main():
         for _ in range(args.rounds):
             for precision in ("fp32", "bf16"):
                 r = run_engine(args.engine, name, precision)
+                assert r["precision"] == precision and r["threads"] == THREADS, "engine ran another set-up"
                 key = "twb_" + precision
                 if r["samples_per_s"] > best.get(key, {"samples_per_s": 0})["samples_per_s"]:
                     best[key] = r

@@ -95,6 +95,7 @@ def main():
                 [args.engine, "bench", name, "--mode", "train", "--batch", str(BATCH), "--threads",
                  str(THREADS), "--steps", str(args.steps), "--warmup", str(args.warmup), "--json"],
                 check=True, capture_output=True, text=True).stdout)
+            assert run["batch"] == BATCH and run["threads"] == THREADS, "engine ran another set-up"
             peak = max(peak, run["peak_gflops"])
             if ours is None or run["samples_per_s"] > ours["samples_per_s"]:
                 ours = run

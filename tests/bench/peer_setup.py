@@ -17,4 +17,5 @@ def prepare_torch(threads):
     os.environ["OMP_NUM_THREADS"] = str(threads)
     import torch
     torch.set_num_threads(threads)
+    assert torch.get_num_threads() == threads, "PyTorch would not run on the requested threads"
     return torch
