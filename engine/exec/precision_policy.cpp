@@ -12,10 +12,6 @@ Precision parsePrecision(const std::string& name) {
   throw Error("unknown precision '" + name + "' (expected fp32 or bf16)");
 }
 
-const char* precisionName(Precision precision) {
-  return precision == Precision::bf16 ? "bf16" : "fp32";
-}
-
 OpPrecision opPrecision(const std::string& op, Precision precision) {
   static const std::set<std::string> kBf16{"Linear", "Conv2d", "Add", "Concat"};
   static const std::set<std::string> kFollowInput{

@@ -10,7 +10,6 @@ namespace twb {
 enum class Precision { fp32, bf16 };
 
 Precision parsePrecision(const std::string& name);  // throws twb::Error naming the value
-const char* precisionName(Precision precision);
 
 // The one place that says which op computes in which type under a run precision.
 // bf16 mixed precision (as oneDNN's cnn_training_bf16 and Intel/Alibaba's ResNet-50 recipe):

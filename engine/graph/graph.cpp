@@ -46,7 +46,6 @@ std::string describeCycle(const ModelSpec& spec, const std::vector<bool>& pendin
 Graph Graph::build(const ModelSpec& spec, int64_t batch) {
   if (batch <= 0) throw Error("batch must be > 0, got " + std::to_string(batch));
   Graph g;
-  g.m_spec = spec;
   g.m_batch = batch;
   if (spec.inputs.empty()) throw Error("model '" + spec.name + "' has no inputs");
   if (spec.nodes.empty()) throw Error("model '" + spec.name + "' has no nodes");

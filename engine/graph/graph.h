@@ -36,7 +36,6 @@ class Graph {
  public:
   static Graph build(const ModelSpec& spec, int64_t batch);
 
-  const ModelSpec& spec() const { return m_spec; }
   int64_t batch() const { return m_batch; }
   const std::vector<GraphValue>& values() const { return m_values; }
   const std::vector<GraphNode>& nodes() const { return m_nodes; }
@@ -50,7 +49,6 @@ class Graph {
   double forwardFlops() const;
 
  private:
-  ModelSpec m_spec;
   int64_t m_batch = 0;
   std::vector<GraphValue> m_values;
   std::vector<GraphNode> m_nodes;
