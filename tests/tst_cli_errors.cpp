@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "test_support.h"
+#include "train/job_config.h"
 
 namespace {
 using twb::test::EngineRun;
@@ -104,6 +105,18 @@ class TestCliErrors : public QObject {
     QCOMPARE(o.exitCode, 1);
     QVERIFY2(o.output.contains(expected), qPrintable("expected '" + expected + "' in: " + o.output));
     QVERIFY2(o.output.startsWith("error: "), qPrintable(o.output));
+  }
+
+  // Every job file we ship is valid (and so is what the docs point people to).
+  void shippedExamplesAreValid() {
+    const QDir examples(QString(TWB_SOURCE_DIR) + "/resources/examples");
+    const QStringList jobs = examples.entryList({"*.json"});
+    QVERIFY(jobs.size() >= 3);
+    for (const QString& job : jobs) {
+      const std::string error =
+          twb::test::errorOf([&] { twb::JobConfig::load(examples.filePath(job).toStdString()); });
+      QVERIFY2(error == "no error", (job.toStdString() + ": " + error).c_str());
+    }
   }
 
   void corruptModelFileFails() {
