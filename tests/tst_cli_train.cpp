@@ -63,6 +63,14 @@ class TestCliTrain : public QObject {
     const auto result = nlohmann::json::parse(eval.output.toStdString());
     QCOMPARE(result["samples"].get<int>(), 10000);
     QVERIFY(std::abs(result["accuracy"].get<double>() - finalAccuracy) < 1e-9);
+    // The same model evaluated in bf16 loses at most a fraction of a point.
+    const EngineRun bf16 = runEngine({"eval", dir.filePath("model.twbm"), "--dataset",
+                                      "fashion-mnist", "--precision", "bf16", "--json"});
+    QVERIFY2(bf16.exitCode == 0, qPrintable(bf16.output));
+    const double bf16Accuracy =
+        nlohmann::json::parse(bf16.output.toStdString())["accuracy"].get<double>();
+    QVERIFY2(std::abs(bf16Accuracy - finalAccuracy) < 0.005,
+             qPrintable(QString("bf16 %1 vs fp32 %2").arg(bf16Accuracy).arg(finalAccuracy)));
   }
 
   // bf16 mixed precision from the same initial weights and data order (same seed) ends within

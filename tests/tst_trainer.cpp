@@ -170,6 +170,27 @@ class TestTrainer : public QObject {
     QCOMPARE(seen.back()["state"].get<std::string>(), std::string("succeeded"));
   }
 
+  // Appending to an events file whose last record was torn (a crash mid-write): the torn
+  // record is dropped and numbering continues from the last whole event.
+  void eventsFileWithATornRecordContinues() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("events.jsonl").toStdString();
+    const nlohmann::json first = {{"seq", 1}, {"type", "log"}, {"time", 1}};
+    const nlohmann::json second = {{"seq", 2}, {"type", "log"}, {"time", 2}};
+    std::ofstream(path) << first.dump() << '\n' << second.dump() << '\n' << "{\"seq\":3,\"ty";
+    {
+      EventLog events;
+      events.open(path);
+      events.log("info", "resumed");
+    }
+    std::ifstream in(path);
+    std::vector<nlohmann::json> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+    QCOMPARE(lines.size(), size_t(3));
+    QCOMPARE(lines[2]["seq"].get<int>(), 3);
+    QCOMPARE(lines[2]["message"].get<std::string>(), std::string("resumed"));
+  }
+
   void schedules() {
     ScheduleConfig warm{"constant", 4};
     QCOMPARE(learningRate(warm, 0.8, 0, 100), 0.2);

@@ -11,7 +11,7 @@ namespace twb {
 void addEvalCommand(CLI::App& app, int& exitCode) {
   auto* cmd = app.add_subcommand("eval", "Evaluate a model file on a dataset's test split");
   struct Args {
-    std::string model, dataset;
+    std::string model, dataset, precision = "fp32";
     int64_t batch = 1000;
     bool json = false;
   };
@@ -21,6 +21,8 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
                   "fashion-mnist | idx:DIR | cifar10:DIR | csv:FILE | synthetic:SHAPE:CLASSES")
       ->required();
   cmd->add_option("--batch", args.batch, "Evaluation batch")->check(CLI::PositiveNumber);
+  cmd->add_option("--precision", args.precision, "fp32 or bf16")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->add_flag("--json", args.json, "Print one JSON object");
   cmd->callback([&exitCode] {
     ModelFile model = loadModel(args.model);
@@ -28,11 +30,13 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
     if (model.spec.inputs.size() != 1 || model.spec.inputs[0].shape != data.test->sampleShape())
       throw Error(args.model + ": the model's input does not take samples of " +
                   toString(data.test->sampleShape()) + " from " + data.test->name());
-    Evaluator evaluator(model.spec, model.params, "SoftmaxCrossEntropy");
+    Evaluator evaluator(model.spec, model.params, "SoftmaxCrossEntropy",
+                        parsePrecision(args.precision));
     const EvalResult r = evaluator.run(data.test, args.batch, data.test->defaultNormalization());
     if (args.json) {
       std::printf("%s\n", nlohmann::json{{"model", args.model},
                                          {"dataset", data.test->name()},
+                                         {"precision", args.precision},
                                          {"samples", r.samples},
                                          {"accuracy", r.accuracy},
                                          {"loss", r.loss}}

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "core/error.h"
 
@@ -13,15 +16,21 @@ EventLog::~EventLog() {
 }
 
 void EventLog::open(const std::string& path) {
-  // A resumed run appends to its events file: continue its numbering so seq has no gap.
-  if (std::FILE* existing = std::fopen(path.c_str(), "r")) {
-    char line[1 << 16];
-    while (std::fgets(line, sizeof line, existing)) {
+  // A resumed run appends to its events file and continues its numbering, so seq has no gap.
+  // A last line without its newline was torn by a crash or power cut: it is cut off, so the
+  // next event starts on a line of its own.
+  std::ifstream existing(path, std::ios::binary);
+  if (existing) {
+    const std::string text((std::istreambuf_iterator<char>(existing)), {});
+    const size_t complete = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+    std::istringstream lines(text.substr(0, complete));
+    for (std::string line; std::getline(lines, line);) {
       const auto event = nlohmann::json::parse(line, nullptr, false);
       if (event.is_object() && event.contains("seq") && event["seq"].is_number_integer())
         m_seq = std::max<int64_t>(m_seq, event["seq"].get<int64_t>());
     }
-    std::fclose(existing);
+    existing.close();
+    if (complete < text.size()) std::filesystem::resize_file(path, complete);
   }
   m_file = std::fopen(path.c_str(), "a");
   if (!m_file) throw Error(path + ": cannot open the events file: " + std::strerror(errno));
