@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "graph/graph.h"
 #include "graph/templates.h"
+#include "ops/op_catalog.h"
 #include "ops/op_registry.h"
 #include "test_support.h"
 
@@ -106,6 +107,27 @@ class TestGraph : public QObject {
     QVERIFY(buildError(spec(R"([{"name": "a", "op": "ReLU", "inputs": ["c"]}, {"name": "b", "op": "ReLU", "inputs": ["a"]},
                                {"name": "c", "op": "ReLU", "inputs": ["b"]}])"))
                 .find("has a cycle: a <- c <- b <- a") != std::string::npos);
+  }
+
+  // The catalogue the designer and `twb-engine ops` read: every op, each attribute typed.
+  void catalogueListsEveryOp() {
+    const auto catalog = opCatalog();
+    QCOMPARE(catalog.size(), OpRegistry::instance().all().size());
+    QCOMPARE(catalog.size(), size_t(18));
+    for (const auto& op : catalog)
+      if (op["name"] == "Conv2d") {
+        QCOMPARE(op["attrs"].size(), size_t(7));
+        QCOMPARE(op["attrs"][0]["name"].get<std::string>(), std::string("out_channels"));
+        QVERIFY(op["attrs"][0]["required"].get<bool>());
+        QCOMPARE(op["attrs"][2]["default"].get<int>(), 1);  // stride
+      }
+  }
+
+  void everyListedTemplateBuilds() {
+    for (const auto& t : templateList()) {
+      const std::string error = test::errorOf([&] { Graph::build(makeTemplate(t.name, {}), 2); });
+      QVERIFY2(error == "no error", (t.name + ": " + error).c_str());
+    }
   }
 
   void documentedCatalogueCoversEveryOp() {

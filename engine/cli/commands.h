@@ -11,6 +11,7 @@ void addTrainCommand(CLI::App& app, int& exitCode);
 void addEvalCommand(CLI::App& app, int& exitCode);
 void addBenchCommand(CLI::App& app, int& exitCode);
 void addCompareCommand(CLI::App& app, int& exitCode);
+void addCatalogCommands(CLI::App& app, int& exitCode);  // ops, templates
 
 // Exit codes shared by the subcommands.
 constexpr int kExitOk = 0;

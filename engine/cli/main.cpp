@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   twb::addEvalCommand(app, exitCode);
   twb::addBenchCommand(app, exitCode);
   twb::addCompareCommand(app, exitCode);
+  twb::addCatalogCommands(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
