@@ -4,7 +4,6 @@ namespace twb {
 
 namespace {
 using tag = dnnl::memory::format_tag;
-using dt = dnnl::memory::data_type;
 
 // MaxPool2d, AvgPool2d and GlobalAvgPool on oneDNN pooling. The output keeps the input's layout
 // family (blocked in, blocked out); GlobalAvgPool writes a plain (N, C, 1, 1) seen as (N, C).
