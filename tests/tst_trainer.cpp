@@ -73,10 +73,19 @@ bool identical(const TensorFile& a, const TensorFile& b) {
 class TestTrainer : public QObject {
   Q_OBJECT
  private slots:
+  void resumeIsBitIdentical_data() {
+    QTest::addColumn<QString>("precision");
+    QTest::newRow("fp32") << "fp32";
+    QTest::newRow("bf16") << "bf16";
+  }
+
   void resumeIsBitIdentical() {
+    QFETCH(QString, precision);
     QTemporaryDir dir;
     const QString csv = writeCsv(dir);
-    const JobConfig job = JobConfig::fromJson(jobJson(csv, 5));
+    nlohmann::json spec = jobJson(csv, 5);
+    spec["precision"] = precision.toStdString();
+    const JobConfig job = JobConfig::fromJson(spec);
 
     EventLog straightEvents;
     const TrainResult straight = train(job, {dir.filePath("straight").toStdString(), "", nullptr, ""},
@@ -105,7 +114,8 @@ class TestTrainer : public QObject {
 
     // The comparison can fail: another seed gives other weights.
     EventLog otherEvents;
-    train(JobConfig::fromJson(jobJson(csv, 6)), {dir.filePath("other").toStdString(), "", nullptr, ""},
+    spec["seed"] = 6;
+    train(JobConfig::fromJson(spec), {dir.filePath("other").toStdString(), "", nullptr, ""},
           otherEvents);
     QVERIFY(!identical(finalWeights(dir.filePath("straight")), finalWeights(dir.filePath("other"))));
   }
