@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <cstdlib>
 #include <new>
@@ -153,10 +154,11 @@ class TestExecutor : public QObject {
     one.forward();
     three.forward();
     const auto a = one.read("logits"), b = three.read("logits");
-    for (int i = 0; i < 10; ++i) QCOMPARE(a[i], b[20 + i]);
+    // Same sample, same weights; another batch size may block the GEMM differently.
+    for (int i = 0; i < 10; ++i) QVERIFY(std::abs(a[i] - b[20 + i]) <= 1e-5f * (1 + std::abs(a[i])));
     params.at("logits.bias").value.data<float>()[0] += 1.f;
     one.forward();
-    QCOMPARE(one.read("logits")[0], a[0] + 1.f);
+    QVERIFY(std::abs(one.read("logits")[0] - (a[0] + 1.f)) <= 1e-5f * (1 + std::abs(a[0])));
   }
 };
 
