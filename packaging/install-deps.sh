@@ -7,14 +7,14 @@ packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git
   # engine
-  libdnnl-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
+  libdnnl-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libonnx-dev
   # node service and remote nodes (later issues build on these)
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libssh-dev
   # application
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqcustomplot-dev
   libsqlite3-dev sqlite3 xvfb xauth
   # data and reference tests / benchmarks
-  dataset-fashion-mnist python3 python3-numpy python3-torch libopenblas0-pthread
+  dataset-fashion-mnist python3 python3-numpy python3-torch python3-onnx libopenblas0-pthread
 )
 
 missing=()

@@ -12,6 +12,7 @@ void addEvalCommand(CLI::App& app, int& exitCode);
 void addBenchCommand(CLI::App& app, int& exitCode);
 void addCompareCommand(CLI::App& app, int& exitCode);
 void addCatalogCommands(CLI::App& app, int& exitCode);  // ops, templates
+void addImportCommand(CLI::App& app, int& exitCode);
 
 // Exit codes shared by the subcommands.
 constexpr int kExitOk = 0;

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   twb::addBenchCommand(app, exitCode);
   twb::addCompareCommand(app, exitCode);
   twb::addCatalogCommands(app, exitCode);
+  twb::addImportCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

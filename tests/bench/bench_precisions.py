@@ -13,6 +13,7 @@ Exits 1 when a target of docs/benchmarks.md is missed.
 """
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -20,54 +21,20 @@ import time
 
 from peer_setup import DEFAULT_ENGINE, prepare_torch
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import torch_models  # noqa: E402  (tests/torch_models.py)
+
 THREADS = 2
 MODELS = {"resnet18-cifar": (128, (3, 32, 32), 10), "resnet50": (16, (3, 224, 224), 1000),
           "mlp": (128, (1, 28, 28), 10)}
 STEPS = {"resnet18-cifar": (2, 5), "resnet50": (2, 4), "mlp": (10, 50)}  # warm-up, timed
 
 
-def torch_model(name, torch):
-    nn = torch.nn
-
-    def conv_bn(cin, cout, k, s, relu=True):
-        layers = [nn.Conv2d(cin, cout, k, s, k // 2, bias=False), nn.BatchNorm2d(cout)]
-        return nn.Sequential(*(layers + [nn.ReLU()] if relu else layers))
-
-    class Block(nn.Module):
-        def __init__(self, cin, width, stride, bottleneck):
-            super().__init__()
-            cout = width * 4 if bottleneck else width
-            if bottleneck:
-                self.branch = nn.Sequential(conv_bn(cin, width, 1, 1), conv_bn(width, width, 3, stride),
-                                            conv_bn(width, cout, 1, 1, False))
-            else:
-                self.branch = nn.Sequential(conv_bn(cin, width, 3, stride), conv_bn(width, width, 3, 1, False))
-            self.short = conv_bn(cin, cout, 1, stride, False) if stride != 1 or cin != cout else nn.Identity()
-
-        def forward(self, x):
-            return torch.relu(self.branch(x) + self.short(x))
-
-    if name == "mlp":
-        return nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256),
-                             nn.ReLU(), nn.Linear(256, 10))
-    cifar = name.endswith("-cifar")
-    bottleneck = name.startswith("resnet50")
-    blocks = [3, 4, 6, 3] if bottleneck or name.startswith("resnet34") else [2, 2, 2, 2]
-    layers = [conv_bn(3, 64, 3, 1)] if cifar else [conv_bn(3, 64, 7, 2), nn.MaxPool2d(3, 2, 1)]
-    cin = 64
-    for stage, (n, width) in enumerate(zip(blocks, [64, 128, 256, 512])):
-        for i in range(n):
-            layers.append(Block(cin, width, 2 if stage > 0 and i == 0 else 1, bottleneck))
-            cin = width * 4 if bottleneck else width
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, MODELS[name][2])]
-    return nn.Sequential(*layers)
-
-
 def time_torch(name, bf16, channels_last):
     import torch
     torch.manual_seed(0)
     batch, shape, classes = MODELS[name]
-    model = torch_model(name, torch)
+    model = torch_models.by_name(torch, name, classes)
     x = torch.randn(batch, *shape)
     y = torch.randint(0, classes, (batch,))
     if channels_last:

@@ -20,6 +20,7 @@ Exits 1 when a target of docs/benchmarks.md is missed.
 """
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -27,24 +28,17 @@ import time
 
 from peer_setup import DEFAULT_ENGINE, prepare_torch
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import torch_models  # noqa: E402  (tests/torch_models.py)
+
 BATCH, THREADS = 128, 2
 TARGETS = {"mlp": {"vs_torch": 3.0, "mfu": 0.40}, "cnn-small": {"vs_torch": 1.3}}
-
-
-def torch_model(name, torch):
-    nn = torch.nn
-    if name == "mlp":
-        return nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256),
-                             nn.ReLU(), nn.Linear(256, 10))
-    return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
 def time_torch(name, steps, warmup, channels_last):
     import torch
     torch.manual_seed(0)
-    model = torch_model(name, torch)
+    model = torch_models.by_name(torch, name, 10)
     x = torch.randn(BATCH, 1, 28, 28)
     y = torch.randint(0, 10, (BATCH,))
     if channels_last:

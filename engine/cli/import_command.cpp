@@ -1,0 +1,28 @@
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "graph/graph.h"
+#include "io/onnx_import.h"
+
+namespace twb {
+
+void addImportCommand(CLI::App& app, int& exitCode) {
+  auto* cmd = app.add_subcommand("import", "Convert an ONNX model into a model file (.twbm)");
+  struct Args {
+    std::string onnx, out;
+  };
+  static Args args;
+  cmd->add_option("FILE", args.onnx, "ONNX model (.onnx)")->required();
+  cmd->add_option("--out", args.out, "Model file to write (.twbm)")->required();
+  cmd->callback([&exitCode] {
+    const ModelFile model = importOnnx(args.onnx);
+    saveModel(args.out, model.spec, model.params);
+    const Graph graph = Graph::build(model.spec, 1);
+    std::printf("%s: %zu nodes, %lld parameters, %.1f MFLOP per sample -> %s\n", args.onnx.c_str(),
+                graph.nodes().size(), static_cast<long long>(graph.parameterCount()),
+                graph.forwardFlops() / 1e6, args.out.c_str());
+    exitCode = kExitOk;
+  });
+}
+
+}  // namespace twb

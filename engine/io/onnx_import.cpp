@@ -1,0 +1,281 @@
+#include "io/onnx_import.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+#include "graph/graph.h"
+
+namespace twb {
+
+namespace {
+// One ONNX node being translated: its attributes by name, and errors that name it.
+class OnnxNode {
+ public:
+  explicit OnnxNode(const onnx::NodeProto& node) : m_node(node) {
+    for (const auto& a : node.attribute()) m_attrs[a.name()] = &a;
+  }
+  const onnx::NodeProto& proto() const { return m_node; }
+  std::string name() const { return m_node.name().empty() ? m_node.output(0) : m_node.name(); }
+  Error error(const std::string& what) const {
+    return Error("node '" + name() + "' (" + m_node.op_type() + "): " + what);
+  }
+  int64_t integer(const std::string& attr, int64_t fallback) const {
+    auto it = m_attrs.find(attr);
+    return it == m_attrs.end() ? fallback : it->second->i();
+  }
+  float number(const std::string& attr, float fallback) const {
+    auto it = m_attrs.find(attr);
+    return it == m_attrs.end() ? fallback : it->second->f();
+  }
+  std::vector<int64_t> integers(const std::string& attr, std::vector<int64_t> fallback) const {
+    auto it = m_attrs.find(attr);
+    if (it == m_attrs.end()) return fallback;
+    return {it->second->ints().begin(), it->second->ints().end()};
+  }
+
+ private:
+  const onnx::NodeProto& m_node;
+  std::map<std::string, const onnx::AttributeProto*> m_attrs;
+};
+
+Tensor toTensor(const onnx::TensorProto& t, const std::string& where) {
+  const Shape shape(t.dims().begin(), t.dims().end());
+  if (t.data_type() == onnx::TensorProto::FLOAT) {
+    Tensor out(shape, DType::f32);
+    if (!t.raw_data().empty()) {
+      if (t.raw_data().size() != out.bytes())
+        throw Error(where + ": " + std::to_string(t.raw_data().size()) + " bytes for shape " +
+                    toString(shape));
+      std::memcpy(out.raw(), t.raw_data().data(), out.bytes());
+    } else {
+      if (t.float_data_size() != out.numel()) throw Error(where + ": wrong number of values");
+      std::copy(t.float_data().begin(), t.float_data().end(), out.data<float>());
+    }
+    return out;
+  }
+  if (t.data_type() == onnx::TensorProto::INT64) {
+    Tensor out(shape, DType::s32);  // shapes and axes: small integers
+    std::vector<int64_t> v(static_cast<size_t>(out.numel()));
+    if (!t.raw_data().empty()) {
+      if (t.raw_data().size() != v.size() * 8) throw Error(where + ": truncated int64 data");
+      std::memcpy(v.data(), t.raw_data().data(), v.size() * 8);
+    } else {
+      v.assign(t.int64_data().begin(), t.int64_data().end());
+    }
+    for (size_t i = 0; i < v.size(); ++i) out.data<int32_t>()[i] = static_cast<int32_t>(v[i]);
+    return out;
+  }
+  throw Error(where + ": tensor type " + std::to_string(t.data_type()) + " is not supported");
+}
+
+std::vector<int64_t> pairOf(const OnnxNode& n, const std::string& attr, int64_t fallback) {
+  const auto v = n.integers(attr, {fallback, fallback});
+  if (v.size() != 2) throw n.error("attribute " + attr + " must have 2 values (2-D only)");
+  return v;
+}
+
+// ONNX pads are [top, left, bottom, right]; the engine pads both sides alike.
+std::vector<int64_t> symmetricPads(const OnnxNode& n) {
+  const auto p = n.integers("pads", {0, 0, 0, 0});
+  if (p.size() != 4 || p[0] != p[2] || p[1] != p[3])
+    throw n.error("asymmetric pads are not supported");
+  for (const auto& a : n.proto().attribute())
+    if (a.name() == "auto_pad" && !a.s().empty() && a.s() != "NOTSET")
+      throw n.error("auto_pad " + a.s() + " is not supported");
+  return {p[0], p[1]};
+}
+
+class Importer {
+ public:
+  explicit Importer(std::string path) : m_path(std::move(path)) {}
+
+  ModelFile run() {
+    std::ifstream in(m_path, std::ios::binary);
+    if (!in) throw Error(m_path + ": cannot open");
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    onnx::ModelProto model;
+    if (!model.ParseFromString(bytes.str()) || !model.has_graph())
+      throw Error(m_path + ": not an ONNX model (or a truncated one): it does not parse as ModelProto");
+    const onnx::GraphProto& g = model.graph();
+    if (g.node_size() == 0) throw Error(m_path + ": the ONNX graph has no nodes");
+    for (const auto& t : g.initializer())
+      m_constants[t.name()] = toTensor(t, m_path + ": initializer '" + t.name() + "'");
+    m_spec.name = g.name().empty() ? "onnx" : g.name();
+    for (const auto& input : g.input()) {
+      if (m_constants.count(input.name())) continue;
+      const auto& dims = input.type().tensor_type().shape().dim();
+      Shape shape;
+      for (int i = 1; i < dims.size(); ++i) {
+        if (dims[i].dim_value() <= 0)
+          throw Error(m_path + ": input '" + input.name() + "': dimension " + std::to_string(i) +
+                      " has no fixed size");
+        shape.push_back(dims[i].dim_value());
+      }
+      m_spec.inputs.push_back({input.name(), shape, DType::f32});
+    }
+    for (const auto& node : g.node()) translate(OnnxNode(node));
+    for (const auto& output : g.output()) {
+      const std::string name = resolve(output.name());
+      if (!m_produced.count(name))
+        throw Error(m_path + ": graph output '" + output.name() + "' is not produced by any node");
+      m_spec.outputs.push_back(name);
+    }
+    ModelFile file{m_spec, {}};
+    try {
+      file.params.ensure(Graph::build(m_spec, 1), 0);
+    } catch (const Error& e) {
+      throw e.within(m_path);
+    }
+    for (auto& p : file.params.all()) {
+      const Tensor& t = m_weights.at(p.name);
+      if (t.shape() != p.value.shape())
+        throw Error(m_path + ": '" + p.name + "' is " + toString(t.shape()) + " but the node needs " +
+                    toString(p.value.shape()));
+      std::memcpy(p.value.raw(), t.raw(), t.bytes());
+    }
+    return file;
+  }
+
+ private:
+  std::string resolve(const std::string& name) const {
+    auto it = m_aliases.find(name);
+    return it == m_aliases.end() ? name : resolve(it->second);
+  }
+
+  const Tensor& constant(const OnnxNode& n, int input) const {
+    if (n.proto().input_size() <= input) throw n.error("input " + std::to_string(input) + " is missing");
+    auto it = m_constants.find(n.proto().input(input));
+    if (it == m_constants.end())
+      throw n.error("input '" + n.proto().input(input) + "' must be a constant (an initializer)");
+    return it->second;
+  }
+
+  void add(const OnnxNode& n, const std::string& op, std::vector<std::string> inputs,
+           nlohmann::json attrs = nlohmann::json::object(), const std::string& name = "") {
+    const std::string out = name.empty() ? n.proto().output(0) : name;
+    m_spec.nodes.push_back({out, op, std::move(inputs), std::move(attrs)});
+    m_produced.insert(out);
+  }
+
+  std::string value(const OnnxNode& n, int input) const {
+    const std::string name = resolve(n.proto().input(input));
+    if (m_constants.count(name)) throw n.error("input '" + name + "' is a constant; the engine needs a computed value");
+    return name;
+  }
+
+  void translate(const OnnxNode& n) {
+    const std::string& op = n.proto().op_type();
+    const std::string out = n.proto().output(0);
+    if (op == "Identity" || op == "Dropout") {
+      m_aliases[out] = n.proto().input(0);
+    } else if (op == "Pad") {
+      // PyTorch writes a Pad of zeros before some average pools; only that form is accepted.
+      const Tensor& pads = constant(n, 1);
+      for (int64_t i = 0; i < pads.numel(); ++i)
+        if (pads.data<int32_t>()[i] != 0) throw n.error("only a Pad of zeros is supported");
+      m_aliases[out] = n.proto().input(0);
+    } else if (op == "Constant") {
+      for (const auto& a : n.proto().attribute())
+        if (a.name() == "value") m_constants[out] = toTensor(a.t(), m_path + ": " + n.name());
+      if (!m_constants.count(out)) throw n.error("only the 'value' form of Constant is supported");
+    } else if (op == "Gemm" || op == "MatMul") {
+      if (n.integer("transA", 0) != 0) throw n.error("transA = 1 is not supported");
+      if (n.number("alpha", 1.f) != 1.f || n.number("beta", 1.f) != 1.f)
+        throw n.error("alpha and beta other than 1 are not supported");
+      const Tensor& b = constant(n, 1);
+      if (b.shape().size() != 2) throw n.error("the weight must be 2-D");
+      const bool transposed = op == "Gemm" && n.integer("transB", 0) == 1;
+      const int64_t outFeatures = transposed ? b.shape()[0] : b.shape()[1];
+      const int64_t inFeatures = transposed ? b.shape()[1] : b.shape()[0];
+      Tensor w({outFeatures, inFeatures}, DType::f32);
+      for (int64_t o = 0; o < outFeatures; ++o)
+        for (int64_t i = 0; i < inFeatures; ++i)
+          w.data<float>()[o * inFeatures + i] =
+              transposed ? b.data<float>()[o * inFeatures + i] : b.data<float>()[i * outFeatures + o];
+      m_weights[out + ".weight"] = w;
+      const bool bias = op == "Gemm" && n.proto().input_size() > 2;
+      if (bias) {
+        const Tensor& c = constant(n, 2);
+        if (c.numel() != outFeatures) throw n.error("the bias must have one value per output");
+        m_weights[out + ".bias"] = Tensor({outFeatures}, DType::f32);
+        std::memcpy(m_weights[out + ".bias"].raw(), c.raw(), c.bytes());
+      }
+      add(n, "Linear", {value(n, 0)}, {{"out_features", outFeatures}, {"bias", bias}});
+    } else if (op == "Conv") {
+      const Tensor& w = constant(n, 1);
+      if (w.shape().size() != 4) throw n.error("only 2-D convolutions are supported");
+      m_weights[out + ".weight"] = w;
+      const bool bias = n.proto().input_size() > 2;
+      if (bias) m_weights[out + ".bias"] = constant(n, 2);
+      add(n, "Conv2d", {value(n, 0)},
+          {{"out_channels", w.shape()[0]}, {"kernel", {w.shape()[2], w.shape()[3]}},
+           {"stride", pairOf(n, "strides", 1)}, {"padding", symmetricPads(n)},
+           {"dilation", pairOf(n, "dilations", 1)}, {"groups", n.integer("group", 1)},
+           {"bias", bias}});
+    } else if (op == "BatchNormalization") {
+      const char* suffixes[] = {"weight", "bias", "running_mean", "running_var"};
+      for (int i = 0; i < 4; ++i) m_weights[out + "." + suffixes[i]] = constant(n, i + 1);
+      add(n, "BatchNorm2d", {value(n, 0)},
+          {{"eps", n.number("epsilon", 1e-5f)}, {"momentum", 1.0 - n.number("momentum", 0.9f)}});
+    } else if (op == "Relu" || op == "Sigmoid" || op == "Tanh") {
+      add(n, op == "Relu" ? "ReLU" : op, {value(n, 0)});
+    } else if (op == "MaxPool" || op == "AveragePool") {
+      if (n.integer("ceil_mode", 0) != 0) throw n.error("ceil_mode = 1 is not supported");
+      if (n.integers("dilations", {1, 1}) != std::vector<int64_t>{1, 1})
+        throw n.error("dilated pooling is not supported");
+      nlohmann::json attrs = {{"kernel", pairOf(n, "kernel_shape", 1)},
+                              {"stride", pairOf(n, "strides", 1)},
+                              {"padding", symmetricPads(n)}};
+      if (op == "AveragePool") attrs["count_include_pad"] = n.integer("count_include_pad", 0) != 0;
+      add(n, op == "MaxPool" ? "MaxPool2d" : "AvgPool2d", {value(n, 0)}, attrs);
+    } else if (op == "GlobalAveragePool") {
+      // ONNX keeps (N, C, 1, 1); the engine's GlobalAvgPool gives (N, C).
+      add(n, "GlobalAvgPool", {value(n, 0)}, nlohmann::json::object(), out + "/pooled");
+      add(n, "Reshape", {out + "/pooled"}, {{"shape", {-1, 1, 1}}});
+    } else if (op == "Flatten") {
+      if (n.integer("axis", 1) != 1) throw n.error("only axis = 1 is supported");
+      add(n, "Flatten", {value(n, 0)});
+    } else if (op == "Reshape") {
+      const Tensor& shape = constant(n, 1);
+      std::vector<int64_t> dims(shape.data<int32_t>(), shape.data<int32_t>() + shape.numel());
+      if (dims.empty() || (dims[0] != 0 && dims[0] != -1))
+        throw n.error("the target shape must keep the batch (first entry 0 or -1)");
+      dims.erase(dims.begin());
+      add(n, "Reshape", {value(n, 0)}, {{"shape", dims}});
+    } else if (op == "Add" || op == "Concat") {
+      std::vector<std::string> inputs;
+      for (int i = 0; i < n.proto().input_size(); ++i) inputs.push_back(value(n, i));
+      if (op == "Add") {
+        add(n, "Add", inputs);
+      } else {
+        const int64_t axis = n.integer("axis", 1);
+        if (axis < 1) throw n.error("axis " + std::to_string(axis) + " is not supported (use >= 1)");
+        add(n, "Concat", inputs, {{"axis", axis}});
+      }
+    } else if (op == "Softmax") {
+      const int64_t axis = n.integer("axis", -1);
+      if (axis != 1 && axis != -1) throw n.error("only the class axis of (N, C) is supported");
+      add(n, "Softmax", {value(n, 0)});
+    } else {
+      throw n.error("unsupported op");
+    }
+  }
+
+  std::string m_path;
+  ModelSpec m_spec;
+  std::map<std::string, Tensor> m_constants, m_weights;
+  std::map<std::string, std::string> m_aliases;
+  std::set<std::string> m_produced;
+};
+}  // namespace
+
+ModelFile importOnnx(const std::string& path) { return Importer(path).run(); }
+
+}  // namespace twb

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Exports PyTorch models to ONNX for tst_onnx_import, with their input and PyTorch's output.
+
+Usage: onnx_models.py OUT_DIR
+Writes OUT_DIR/NAME.onnx and OUT_DIR/NAME.io (safetensors: "image" and "logits") for the mlp,
+lenet5, resnet18-cifar and a small net with batch norm, pooling and softmax (plain PyTorch, random
+weights, random batch-norm statistics, eval mode), and for the error cases: unsupported.onnx (a LeakyReLU) and no_output.onnx (a graph
+output no node produces).
+"""
+import os
+import sys
+
+import onnx
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_models  # noqa: E402
+from torch_reference import write_safetensors  # noqa: E402
+
+BATCH = 4
+
+
+def export(model, shape, path):
+    model.eval()
+    x = torch.randn(BATCH, *shape)
+    torch.onnx.export(model, x, path, opset_version=13, input_names=["image"],
+                      output_names=["logits"],
+                      dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
+    return x
+
+
+def main(out):
+    torch.manual_seed(0)
+    nn = torch.nn
+    # The exporter folds batch norm into a preceding convolution; this one has none before it.
+    batch_norm_first = nn.Sequential(nn.BatchNorm2d(3), nn.Conv2d(3, 8, 3, padding=1), nn.Sigmoid(),
+                                     nn.AvgPool2d(2), nn.Tanh(), nn.AdaptiveAvgPool2d(1),
+                                     nn.Flatten(), nn.Linear(8, 5), nn.Softmax(dim=1))
+    models = (("mlp", (1, 28, 28), torch_models.mlp(torch)),
+              ("lenet5", (1, 28, 28), torch_models.lenet5(torch)),
+              ("resnet18-cifar", (3, 32, 32), torch_models.resnet(torch, 18, True, 10)),
+              ("batch-norm-first", (3, 8, 8), batch_norm_first))
+    for name, shape, model in models:
+        for m in model.modules():  # batch norm that is not the identity in eval mode
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 1.5)
+                m.weight.data.uniform_(0.5, 1.5)
+                m.bias.data.uniform_(-0.5, 0.5)
+        x = export(model, shape, os.path.join(out, name + ".onnx"))
+        with torch.no_grad():
+            y = model(x)
+        write_safetensors(os.path.join(out, name + ".io"), {"image": x, "logits": y})
+        onnx.checker.check_model(onnx.load(os.path.join(out, name + ".onnx")))
+
+    leaky = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3), torch.nn.LeakyReLU())
+    export(leaky, (4,), os.path.join(out, "unsupported.onnx"))
+    model = onnx.load(os.path.join(out, "mlp.onnx"))
+    model.graph.output[0].name = "nobody_makes_this"
+    onnx.save(model, os.path.join(out, "no_output.onnx"))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

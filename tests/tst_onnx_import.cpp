@@ -1,0 +1,77 @@
+// ONNX import: the mlp, lenet5 and a ResNet-18 written in plain PyTorch, exported by
+// torch.onnx.export, imported and run by the engine give PyTorch's outputs (relative error
+// <= 1e-4); bad files give errors that name the node or the problem.
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+#include <fstream>
+
+#include "exec/executor.h"
+#include "io/onnx_import.h"
+#include "io/safetensors.h"
+#include "test_support.h"
+
+using namespace twb;
+
+class TestOnnxImport : public QObject {
+  Q_OBJECT
+  QTemporaryDir m_dir;
+
+  std::string file(const std::string& name) const { return m_dir.filePath(QString::fromStdString(name)).toStdString(); }
+
+ private slots:
+  void initTestCase() {
+    QVERIFY(m_dir.isValid());
+    QProcess python;
+    python.setProcessChannelMode(QProcess::MergedChannels);
+    python.start("/usr/bin/python3", {QString(TWB_SOURCE_DIR) + "/tests/onnx_models.py", m_dir.path()});
+    QVERIFY(python.waitForFinished(300000));
+    QVERIFY2(python.exitCode() == 0, python.readAll().constData());
+  }
+
+  void importedModelsMatchPyTorch_data() {
+    QTest::addColumn<QString>("name");
+    QTest::newRow("mlp") << "mlp";
+    QTest::newRow("lenet5") << "lenet5";
+    QTest::newRow("resnet18-cifar") << "resnet18-cifar";
+    QTest::newRow("batch norm, pooling, softmax") << "batch-norm-first";
+  }
+
+  void importedModelsMatchPyTorch() {
+    QFETCH(QString, name);
+    const ModelFile imported = importOnnx(file(name.toStdString() + ".onnx"));
+    // Through the model file too: what `twb-engine import` writes is what runs.
+    saveModel(file(name.toStdString() + ".twbm"), imported.spec, imported.params);
+    ModelFile model = loadModel(file(name.toStdString() + ".twbm"));
+    const TensorFile io = readTensorFile(file(name.toStdString() + ".io"));
+    const Tensor* image = io.find("image");
+    const Tensor* logits = io.find("logits");
+    QVERIFY(image && logits);
+    Executor exec(Graph::build(model.spec, image->shape()[0]), model.params, {ExecMode::infer});
+    std::memcpy(exec.inputBuffer("image"), image->raw(), image->bytes());
+    exec.forward();
+    const auto ours = exec.read(model.spec.outputs[0]);
+    QCOMPARE(static_cast<int64_t>(ours.size()), logits->numel());
+    const double error = test::relativeError(ours.data(), logits->data<float>(), logits->numel());
+    QVERIFY2(error <= 1e-4, std::to_string(error).c_str());
+  }
+
+  void badFilesGiveClearErrors() {
+    const std::string mlp = file("mlp.onnx");
+    const std::string cut = file("cut.onnx");
+    std::filesystem::copy_file(mlp, cut);
+    std::filesystem::resize_file(cut, 1000);
+    QVERIFY(test::errorOf([&] { importOnnx(cut); }).find("not an ONNX model (or a truncated one)") != std::string::npos);
+    const std::string text = file("text.onnx");
+    std::ofstream(text) << "this is not a model\n";
+    QVERIFY(test::errorOf([&] { importOnnx(text); }).find("not an ONNX model") != std::string::npos);
+    QVERIFY(test::errorOf([&] { importOnnx(file("unsupported.onnx")); }).find("(LeakyRelu): unsupported op") != std::string::npos);
+    QVERIFY(test::errorOf([&] { importOnnx(file("no_output.onnx")); }).find("graph output 'nobody_makes_this' is not produced by any node") != std::string::npos);
+    QVERIFY(test::errorOf([&] { importOnnx(file("missing.onnx")); }).find("cannot open") != std::string::npos);
+  }
+};
+
+QTEST_APPLESS_MAIN(TestOnnxImport)
+#include "tst_onnx_import.moc"
