@@ -1,27 +1,16 @@
 #include <omp.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/model_argument.h"
 #include "core/error.h"
-#include "graph/templates.h"
-#include "io/model_file.h"
 #include "profile/matmul_peak.h"
 #include "profile/step_benchmark.h"
-#include "train/job_config.h"
 
 namespace twb {
 
-namespace {
-// MODEL on the command line: a template name, a .twbm model file or a job file.
-ModelSpec resolveModel(const std::string& model) {
-  if (std::filesystem::path(model).extension() == ".twbm") return loadModel(model).spec;
-  if (std::filesystem::path(model).extension() == ".json") return JobConfig::load(model).model;
-  return makeTemplate(model, nlohmann::json::object());
-}
-}  // namespace
 
 void addBenchCommand(CLI::App& app, int& exitCode) {
   auto* cmd = app.add_subcommand("bench", "Measure training or inference throughput of a model");
@@ -48,7 +37,7 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--trace", args.trace, "Write the profiled step as a Chrome trace (JSON)");
   cmd->callback([&exitCode] {
     if (args.threads > 0) omp_set_num_threads(args.threads);
-    const ModelSpec model = resolveModel(args.model);
+    const ModelSpec model = loadModelArgument(args.model).spec;
     const Precision precision = parsePrecision(args.precision);
     const double peak = measureMatmulPeakGflops(precision);
     const bool profile = args.profile || !args.trace.empty();

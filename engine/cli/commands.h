@@ -13,6 +13,7 @@ void addBenchCommand(CLI::App& app, int& exitCode);
 void addCompareCommand(CLI::App& app, int& exitCode);
 void addCatalogCommands(CLI::App& app, int& exitCode);  // ops, templates
 void addImportCommand(CLI::App& app, int& exitCode);
+void addExportCommand(CLI::App& app, int& exitCode);
 
 // Exit codes shared by the subcommands.
 constexpr int kExitOk = 0;

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   twb::addCompareCommand(app, exitCode);
   twb::addCatalogCommands(app, exitCode);
   twb::addImportCommand(app, exitCode);
+  twb::addExportCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

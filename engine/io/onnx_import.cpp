@@ -249,10 +249,10 @@ class Importer {
         throw n.error("the target shape must keep the batch (first entry 0 or -1)");
       dims.erase(dims.begin());
       add(n, "Reshape", {value(n, 0)}, {{"shape", dims}});
-    } else if (op == "Add" || op == "Concat") {
+    } else if (op == "Add" || op == "Sum" || op == "Concat") {
       std::vector<std::string> inputs;
       for (int i = 0; i < n.proto().input_size(); ++i) inputs.push_back(value(n, i));
-      if (op == "Add") {
+      if (op != "Concat") {
         add(n, "Add", inputs);
       } else {
         const int64_t axis = n.integer("axis", 1);

@@ -1,0 +1,28 @@
+#include "cli/model_argument.h"
+
+#include <filesystem>
+
+#include "graph/graph.h"
+#include "graph/templates.h"
+#include "train/job_config.h"
+
+namespace twb {
+
+ModelFile loadModelArgument(const std::string& model) {
+  const auto extension = std::filesystem::path(model).extension();
+  if (extension == ".twbm") return loadModel(model);
+  ModelFile file;
+  uint64_t seed = 0;
+  if (extension == ".json") {
+    const JobConfig job = JobConfig::load(model);
+    if (!job.modelFile.empty()) return loadModel(job.modelFile);
+    file.spec = job.model;
+    seed = job.seed;
+  } else {
+    file.spec = makeTemplate(model, nlohmann::json::object());
+  }
+  file.params.ensure(Graph::build(file.spec, 1), seed);
+  return file;
+}
+
+}  // namespace twb

@@ -1,0 +1,102 @@
+// ONNX export: every exported file passes the ONNX checker (ours before writing, and Python's
+// onnx package reading it back), and engine -> ONNX -> engine gives the same outputs.
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "core/random.h"
+#include "exec/executor.h"
+#include "graph/templates.h"
+#include "io/onnx_export.h"
+#include "io/onnx_import.h"
+#include "test_support.h"
+
+using namespace twb;
+
+namespace {
+// Ops the templates do not use, in one net: batch norm, sigmoid, tanh, dropout, concat, a
+// three-way add, average pooling without padding counted, reshape and softmax.
+ModelSpec mixedOps() {
+  ModelSpec s;
+  s.name = "mixed";
+  s.inputs = {{"image", {3, 8, 8}, DType::f32}};
+  s.nodes = {{"bn", "BatchNorm2d", {"image"}, {}},
+             {"a", "Conv2d", {"bn"}, {{"out_channels", 4}, {"kernel", 3}, {"padding", 1}}},
+             {"b", "Conv2d", {"bn"}, {{"out_channels", 4}, {"kernel", 1}}},
+             {"c", "Conv2d", {"bn"}, {{"out_channels", 4}, {"kernel", 3}, {"padding", 1}, {"dilation", 1}}},
+             {"sum", "Add", {"a", "b", "c"}, {}},
+             {"sig", "Sigmoid", {"sum"}, {}},
+             {"cat", "Concat", {"sig", "a"}, {}},
+             {"pool", "AvgPool2d", {"cat"}, {{"kernel", 3}, {"stride", 2}, {"padding", 1}, {"count_include_pad", false}}},
+             {"t", "Tanh", {"pool"}, {}},
+             {"drop", "Dropout", {"t"}, {{"p", 0.3}}},
+             {"grid", "Reshape", {"drop"}, {{"shape", {8, 16}}}},
+             {"flat", "Flatten", {"grid"}, {}},
+             {"fc", "Linear", {"flat"}, {{"out_features", 6}}},
+             {"out", "Softmax", {"fc"}, {}}};
+  s.outputs = {"out"};
+  return s;
+}
+
+std::vector<float> run(const ModelSpec& spec, ParameterStore& params, const std::vector<float>& x,
+                       int64_t batch) {
+  Executor exec(Graph::build(spec, batch), params, {ExecMode::infer});
+  std::copy(x.begin(), x.end(), static_cast<float*>(exec.inputBuffer(spec.inputs[0].name)));
+  exec.forward();
+  return exec.read(spec.outputs.empty() ? spec.nodes.back().name : spec.outputs[0]);
+}
+}  // namespace
+
+class TestOnnxExport : public QObject {
+  Q_OBJECT
+ private slots:
+  void roundTripKeepsOutputs_data() {
+    QTest::addColumn<QString>("model");
+    for (const char* m : {"mlp", "lenet5", "cnn-small", "resnet18-cifar", "mixed"}) QTest::newRow(m) << m;
+  }
+
+  void roundTripKeepsOutputs() {
+    QFETCH(QString, model);
+    const ModelSpec spec = model == "mixed" ? mixedOps() : makeTemplate(model.toStdString(), {});
+    ParameterStore params;
+    params.ensure(Graph::build(spec, 1), 3);
+    Random random(4);
+    for (auto& p : params.all())  // batch-norm statistics that are not the identity
+      if (p.name.find("running") != std::string::npos)
+        for (int64_t i = 0; i < p.value.numel(); ++i) p.value.data<float>()[i] = random.uniform(0.5f, 1.5f);
+    const int64_t batch = 3;
+    std::vector<float> x(static_cast<size_t>(batch * numel(spec.inputs[0].shape)));
+    for (auto& v : x) v = random.normal();
+
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("model.onnx").toStdString();
+    exportOnnx(path, spec, params);
+    QProcess python;  // an independent reader: Python's onnx package and its checker
+    python.start("/usr/bin/python3",
+                 {"-c", "import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)",
+                  QString::fromStdString(path)});
+    QVERIFY(python.waitForFinished(60000));
+    QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
+
+    ModelFile back = importOnnx(path);
+    const auto before = run(spec, params, x, batch);
+    const auto after = run(back.spec, back.params, x, batch);
+    QCOMPARE(after.size(), before.size());
+    const double error = test::relativeError(after.data(), before.data(), static_cast<int64_t>(before.size()));
+    QVERIFY2(error <= 1e-6, std::to_string(error).c_str());
+  }
+
+  void lossesAreRefused() {
+    const ModelSpec spec = withLoss(makeTemplate("mlp", {}), "SoftmaxCrossEntropy", {1, 10});
+    ParameterStore params;
+    params.ensure(Graph::build(spec, 1), 1);
+    QTemporaryDir dir;
+    const std::string error =
+        test::errorOf([&] { exportOnnx(dir.filePath("x.onnx").toStdString(), spec, params); });
+    QVERIFY2(error.find("node 'loss' (SoftmaxCrossEntropy) has no ONNX inference form") != std::string::npos,
+             error.c_str());
+  }
+};
+
+QTEST_APPLESS_MAIN(TestOnnxExport)
+#include "tst_onnx_export.moc"
