@@ -3,7 +3,7 @@
 
 Usage: onnx_models.py OUT_DIR
 Writes OUT_DIR/NAME.onnx and OUT_DIR/NAME.io (safetensors: "image" and "logits") for the mlp,
-lenet5, resnet18-cifar and a small net with batch norm, pooling and softmax (plain PyTorch, random
+lenet5, resnet18-cifar and a small net with batch norm, pooling, GELU and softmax (plain PyTorch, random
 weights, random batch-norm statistics, eval mode), and for the error cases: unsupported.onnx (a LeakyReLU) and no_output.onnx (a graph
 output no node produces).
 """
@@ -34,7 +34,7 @@ def main(out):
     nn = torch.nn
     # The exporter folds batch norm into a preceding convolution; this one has none before it.
     batch_norm_first = nn.Sequential(nn.BatchNorm2d(3), nn.Conv2d(3, 8, 3, padding=1), nn.Sigmoid(),
-                                     nn.AvgPool2d(2), nn.Tanh(), nn.AdaptiveAvgPool2d(1),
+                                     nn.AvgPool2d(2), nn.GELU(), nn.Tanh(), nn.AdaptiveAvgPool2d(1),
                                      nn.Flatten(), nn.Linear(8, 5), nn.Softmax(dim=1))
     models = (("mlp", (1, 28, 28), torch_models.mlp(torch)),
               ("lenet5", (1, 28, 28), torch_models.lenet5(torch)),

@@ -14,8 +14,9 @@
 using namespace twb;
 
 namespace {
-// Ops the templates do not use, in one net: batch norm, sigmoid, tanh, dropout, concat, a
-// three-way add, average pooling without padding counted, reshape and softmax.
+// Ops the templates do not use, in one net: batch norm, sigmoid, GELU (five ONNX nodes and
+// back), tanh, dropout, concat, a three-way add, average pooling without padding counted,
+// reshape and softmax.
 ModelSpec mixedOps() {
   ModelSpec s;
   s.name = "mixed";
@@ -28,7 +29,8 @@ ModelSpec mixedOps() {
              {"sig", "Sigmoid", {"sum"}, {}},
              {"cat", "Concat", {"sig", "a"}, {}},
              {"pool", "AvgPool2d", {"cat"}, {{"kernel", 3}, {"stride", 2}, {"padding", 1}, {"count_include_pad", false}}},
-             {"t", "Tanh", {"pool"}, {}},
+             {"g", "GELU", {"pool"}, {}},
+             {"t", "Tanh", {"g"}, {}},
              {"drop", "Dropout", {"t"}, {{"p", 0.3}}},
              {"grid", "Reshape", {"drop"}, {{"shape", {8, 16}}}},
              {"flat", "Flatten", {"grid"}, {}},

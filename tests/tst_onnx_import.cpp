@@ -36,7 +36,7 @@ class TestOnnxImport : public QObject {
     QTest::newRow("mlp") << "mlp";
     QTest::newRow("lenet5") << "lenet5";
     QTest::newRow("resnet18-cifar") << "resnet18-cifar";
-    QTest::newRow("batch norm, pooling, softmax") << "batch-norm-first";
+    QTest::newRow("batch norm, pooling, GELU, softmax") << "batch-norm-first";
   }
 
   void importedModelsMatchPyTorch() {

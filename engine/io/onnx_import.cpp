@@ -2,6 +2,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -224,6 +225,8 @@ class Importer {
       for (int i = 0; i < 4; ++i) m_weights[out + "." + suffixes[i]] = constant(n, i + 1);
       add(n, "BatchNorm2d", {value(n, 0)},
           {{"eps", n.number("epsilon", 1e-5f)}, {"momentum", 1.0 - n.number("momentum", 0.9f)}});
+    } else if (op == "Div" || op == "Erf" || op == "Mul" || (op == "Add" && gelu(n, 0))) {
+      geluStep(n);
     } else if (op == "Relu" || op == "Sigmoid" || op == "Tanh") {
       add(n, op == "Relu" ? "ReLU" : op, {value(n, 0)});
     } else if (op == "MaxPool" || op == "AveragePool") {
@@ -268,6 +271,44 @@ class Importer {
     }
   }
 
+  // GELU arrives in its erf form, five nodes: x / sqrt(2) -> Erf -> + 1 -> x * . -> * 0.5.
+  // Each step records how far along the pattern its output is; the last one emits GELU.
+  struct GeluStage {
+    std::string x;
+    int stage;
+  };
+  const GeluStage* gelu(const OnnxNode& n, int input) const {
+    if (n.proto().input_size() <= input) return nullptr;
+    auto it = m_gelu.find(n.proto().input(input));
+    return it == m_gelu.end() ? nullptr : &it->second;
+  }
+  bool isConstant(const OnnxNode& n, int input, float value) const {
+    auto it = m_constants.find(n.proto().input(input));
+    return it != m_constants.end() && it->second.numel() == 1 && it->second.dtype() == DType::f32 &&
+           std::abs(it->second.data<float>()[0] - value) < 1e-5f * std::max(1.f, value);
+  }
+  void geluStep(const OnnxNode& n) {
+    const std::string& op = n.proto().op_type();
+    const std::string out = n.proto().output(0);
+    const GeluStage* a = gelu(n, 0);
+    const GeluStage* b = gelu(n, 1);
+    if (op == "Div" && isConstant(n, 1, 1.41421356f)) {
+      m_gelu[out] = {value(n, 0), 1};
+    } else if (op == "Erf" && a && a->stage == 1) {
+      m_gelu[out] = {a->x, 2};
+    } else if (op == "Add" && a && a->stage == 2 && isConstant(n, 1, 1.f)) {
+      m_gelu[out] = {a->x, 3};
+    } else if (op == "Mul" && ((a && a->stage == 3 && resolve(n.proto().input(1)) == a->x) ||
+                               (b && b->stage == 3 && resolve(n.proto().input(0)) == b->x))) {
+      m_gelu[out] = {(a && a->stage == 3) ? a->x : b->x, 4};
+    } else if (op == "Mul" && a && a->stage == 4 && isConstant(n, 1, 0.5f)) {
+      add(n, "GELU", {a->x});
+    } else {
+      throw n.error("unsupported op (only as part of GELU's erf form)");
+    }
+  }
+
+  std::map<std::string, GeluStage> m_gelu;
   std::string m_path;
   ModelSpec m_spec;
   std::map<std::string, Tensor> m_constants, m_weights;
