@@ -51,7 +51,9 @@ def main(out):
         with torch.no_grad():
             y = model(x)
         write_safetensors(os.path.join(out, name + ".io"), {"image": x, "logits": y})
-        onnx.checker.check_model(onnx.load(os.path.join(out, name + ".onnx")))
+        exported = onnx.load(os.path.join(out, name + ".onnx"))
+        onnx.checker.check_model(exported)
+        assert [o.name for o in exported.graph.output] == ["logits"], f"{name}: unexpected outputs"
 
     leaky = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3), torch.nn.LeakyReLU())
     export(leaky, (4,), os.path.join(out, "unsupported.onnx"))

@@ -4,6 +4,7 @@ the benchmarks' PyTorch peer and the ONNX import tests."""
 
 def resnet(torch, depth, cifar, classes):
     """ResNet-18/34/50 as the engine's templates build them (torchvision v1.5 layout)."""
+    assert depth in (18, 34, 50), f"ResNet depth {depth} is not 18, 34 or 50"
     nn = torch.nn
 
     def conv_bn(cin, cout, k, s, relu=True):
