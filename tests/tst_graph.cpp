@@ -116,7 +116,7 @@ class TestGraph : public QObject {
     QCOMPARE(catalog.size(), size_t(18));
     for (const auto& op : catalog)
       if (op["name"] == "Conv2d") {
-        QCOMPARE(op["attrs"].size(), size_t(7));
+        QCOMPARE(op["attrs"].size(), size_t(8));  // with the fused activation
         QCOMPARE(op["attrs"][0]["name"].get<std::string>(), std::string("out_channels"));
         QVERIFY(op["attrs"][0]["required"].get<bool>());
         QCOMPARE(op["attrs"][2]["default"].get<int>(), 1);  // stride

@@ -14,6 +14,7 @@ void addCompareCommand(CLI::App& app, int& exitCode);
 void addCatalogCommands(CLI::App& app, int& exitCode);  // ops, templates
 void addImportCommand(CLI::App& app, int& exitCode);
 void addExportCommand(CLI::App& app, int& exitCode);
+void addQuantizeCommand(CLI::App& app, int& exitCode);
 
 // Exit codes shared by the subcommands.
 constexpr int kExitOk = 0;

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   twb::addCatalogCommands(app, exitCode);
   twb::addImportCommand(app, exitCode);
   twb::addExportCommand(app, exitCode);
+  twb::addQuantizeCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

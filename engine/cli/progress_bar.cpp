@@ -1,5 +1,6 @@
 #include "cli/progress_bar.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -73,6 +74,27 @@ void ProgressBar::onEvent(const nlohmann::json& e) {
 void ProgressBar::finish() {
   if (m_terminal && m_lineOpen) std::fprintf(stderr, "\n");
   m_lineOpen = false;
+}
+
+void StageProgress::update(const std::string& stage, double fraction) {
+  const bool newStage = stage != m_stage;
+  m_stage = stage;
+  if (!m_terminal) {
+    if (newStage) std::fprintf(stderr, "%s...\n", stage.c_str());
+    return;
+  }
+  constexpr int kWidth = 28;
+  const int filled = static_cast<int>(std::min(1.0, fraction) * kWidth);
+  std::string bar(static_cast<size_t>(filled), '#');
+  bar.append(static_cast<size_t>(kWidth - filled), '.');
+  std::fprintf(stderr, "\r\033[K%-22s [%s] %3d%%", stage.c_str(), bar.c_str(),
+               static_cast<int>(fraction * 100));
+  std::fflush(stderr);
+}
+
+void StageProgress::finish() {
+  if (m_terminal && !m_stage.empty()) std::fprintf(stderr, "\r\033[K");
+  m_stage.clear();
 }
 
 }  // namespace twb

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace twb {
 
@@ -21,6 +22,19 @@ class ProgressBar {
   int64_t m_lastDecile = -1;
   std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
   int64_t m_firstStep = -1;
+};
+
+// Progress of a job made of stages (calibrating, evaluating, ...): one redrawn bar per stage on a
+// terminal, a line per stage otherwise.
+class StageProgress {
+ public:
+  explicit StageProgress(bool terminal) : m_terminal(terminal) {}
+  void update(const std::string& stage, double fraction);
+  void finish();
+
+ private:
+  bool m_terminal;
+  std::string m_stage;
 };
 
 }  // namespace twb

@@ -7,6 +7,7 @@
 
 #include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
+#include "quant/quant_plan.h"
 
 namespace twb {
 
@@ -29,16 +30,29 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels() {
   const auto& outputs = m_graph.outputs();
   std::vector<dnnl::memory::desc> layouts(values.size());
   for (int v : m_graph.inputs()) layouts[v] = plainDesc(values[v].shape, values[v].dtype);
+  const bool int8 = m_options.precision == Precision::int8;
+  if (int8 && !m_options.quant)
+    throw Error("int8 execution needs a quantization plan: make an int8 model with "
+                "twb-engine quantize");
+  if (int8 && m_options.mode == ExecMode::train)
+    throw Error("int8 is for inference: train in fp32 or bf16, then quantize the result");
+  m_valueScales.assign(values.size(), 0.f);
+  m_castPlans.resize(m_graph.nodes().size());
   // In execution order, so each kernel sees the layouts its inputs' producers chose.
   size_t scratchpadBytes = 0;
   for (const auto& node : m_graph.nodes()) {
     auto kernel = makeCpuKernel(node.opName);
     std::vector<dnnl::memory::desc> in;
     for (int v : node.inputs) in.push_back(layouts[v]);
-    const OpPrecision precision = opPrecision(node.opName, m_options.precision);
-    const DType compute = precision.followsInput ? dtypeOf(in[0]) : precision.compute;
-    const bool isOutput = std::find(outputs.begin(), outputs.end(), node.output) != outputs.end();
-    kernel->setTypes(compute, outputType(node.opName, compute, isOutput));
+    if (int8) {
+      chooseInt8(m_kernels.size(), in, *kernel);
+    } else {
+      const OpPrecision precision = opPrecision(node.opName, m_options.precision);
+      const DType compute = precision.followsInput ? dtypeOf(in[0]) : precision.compute;
+      const bool isOutput =
+          std::find(outputs.begin(), outputs.end(), node.output) != outputs.end();
+      kernel->setTypes(compute, outputType(node.opName, compute, isOutput));
+    }
     try {
       layouts[node.output] = kernel->prepare(node, in, m_options.mode == ExecMode::train);
     } catch (const dnnl::error& e) {
@@ -51,6 +65,58 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels() {
   m_scratchpad = std::shared_ptr<void>(std::aligned_alloc(64, (scratchpadBytes + 63) / 64 * 64 + 64),
                                        [](void* p) { std::free(p); });
   return layouts;
+}
+
+void Executor::chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKernel& kernel) {
+  const QuantPlan& plan = *m_options.quant;
+  const GraphNode& node = m_graph.nodes()[n];
+  const auto& values = m_graph.values();
+  const OpPrecision precision = opPrecision(node.opName, Precision::int8);
+  auto isInt8 = [](const dnnl::memory::desc& d) {
+    return dtypeOf(d) == DType::s8 || dtypeOf(d) == DType::u8;
+  };
+  if (precision.followsInput) {  // pooling, ReLU, reshapes: int8 in, int8 out, same scale
+    kernel.setTypes(dtypeOf(in[0]), dtypeOf(in[0]));
+    m_valueScales[node.output] = m_valueScales[node.inputs[0]];
+    return;
+  }
+  bool runsInt8 = false;
+  if (precision.int8Capable && node.opName == "Add")
+    runsInt8 = in.size() == 2 && isInt8(in[0]) && isInt8(in[1]);
+  else if (precision.int8Capable)
+    runsInt8 = plan.isInt8(node.name);
+  KernelQuant quant;
+  std::vector<DType> wanted(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    const int v = node.inputs[i];
+    wanted[i] = isInt8(in[i]) ? DType::f32 : dtypeOf(in[i]);  // labels stay s32
+    if (!runsInt8) continue;
+    const ActivationRange& range = plan.range(values[v].name);
+    wanted[i] = isInt8(in[i]) ? dtypeOf(in[i]) : range.type();
+    quant.inputScales.push_back(m_valueScales[v] > 0 ? m_valueScales[v] : range.scale());
+  }
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (wanted[i] == dtypeOf(in[i])) continue;
+    const int v = node.inputs[i];
+    const float scale = runsInt8 ? quant.inputScales[i] : m_valueScales[v];
+    in[i] = plainDesc(values[v].shape, wanted[i]);
+    m_castPlans[n].push_back({i, in[i], scale});
+  }
+  if (!runsInt8) {
+    kernel.setTypes(DType::f32, DType::f32);
+    return;
+  }
+  const auto& outputs = m_graph.outputs();
+  DType output = DType::f32;
+  if (std::find(outputs.begin(), outputs.end(), node.output) == outputs.end()) {
+    const ActivationRange& range = plan.range(values[node.output].name);
+    output = range.type();
+    quant.outputScale = range.scale();
+    m_valueScales[node.output] = quant.outputScale;
+  }
+  if (node.opName != "Add") quant.weightScales = plan.layers.at(node.name).weightScales;
+  kernel.setTypes(wanted[0], output);
+  kernel.setQuant(std::move(quant));
 }
 
 void Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layouts) {
@@ -106,6 +172,19 @@ void Executor::bindKernels(const std::vector<dnnl::memory::desc>& layouts,
         }
       }
       io.inputGrads.push_back(grad);
+    }
+    m_casts.emplace_back();
+    for (const InputCast& cast : m_castPlans[n]) {
+      const dnnl::memory converted(cast.to, cpuEngine());
+      const bool quantize = dtypeOf(cast.to) != DType::f32;
+      dnnl::primitive_attr attr;
+      attr.set_output_scales(0, {quantize ? 1.f / cast.scale : cast.scale});
+      const dnnl::memory& from = io.inputs[cast.input];
+      m_casts.back().emplace_back(
+          dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), from.get_desc(), cpuEngine(),
+                                                      cast.to, attr)),
+          std::unordered_map<int, dnnl::memory>{{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, converted}});
+      io.inputs[cast.input] = converted;
     }
     io.output = m_slots[node.output].value;
     io.outputGrad = m_slots[node.output].grad;
@@ -192,10 +271,12 @@ void Executor::forward() {
   auto& stream = cpuStream();
   for (size_t n = 0; n < m_kernels.size(); ++n) {
     if (!m_profiling) {
+      for (const auto& cast : m_casts[n]) cast.execute(stream);
       m_kernels[n]->forward(stream);
       continue;
     }
     const double start = steadyMicros();
+    for (const auto& cast : m_casts[n]) cast.execute(stream);
     m_kernels[n]->forward(stream);
     stream.wait();
     m_timings[n].forwardStartUs = start;
@@ -224,8 +305,12 @@ void Executor::backward() {
   stream.wait();
 }
 
-void Executor::copyPlain(const dnnl::memory& from, const dnnl::memory& to) const {
-  dnnl::reorder(from, to).execute(cpuStream(), const_cast<dnnl::memory&>(from),
+void Executor::copyPlain(const dnnl::memory& from, const dnnl::memory& to, float scale) const {
+  dnnl::primitive_attr attr;
+  attr.set_output_scales(0, {scale});
+  dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), from.get_desc(), cpuEngine(),
+                                              to.get_desc(), attr))
+      .execute(cpuStream(), const_cast<dnnl::memory&>(from),
                                   const_cast<dnnl::memory&>(to));
   cpuStream().wait();
 }
@@ -233,8 +318,9 @@ void Executor::copyPlain(const dnnl::memory& from, const dnnl::memory& to) const
 std::vector<float> Executor::read(const std::string& value) const {
   const int v = m_graph.valueIndex(value);
   std::vector<float> out(numel(m_graph.values()[v].shape));
-  copyPlain(m_slots[v].value, dnnl::memory(plainDesc(m_graph.values()[v].shape), cpuEngine(),
-                                           out.data()));
+  copyPlain(m_slots[v].value,
+            dnnl::memory(plainDesc(m_graph.values()[v].shape), cpuEngine(), out.data()),
+            m_valueScales[v] > 0 ? m_valueScales[v] : 1.f);
   return out;
 }
 

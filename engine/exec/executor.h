@@ -13,6 +13,8 @@ namespace twb {
 
 class CpuKernel;
 class BoundPrimitive;
+struct KernelQuant;
+struct QuantPlan;
 
 enum class ExecMode { train, infer };
 
@@ -32,6 +34,7 @@ struct ExecOptions {
   ExecMode mode = ExecMode::train;
   bool inputGradients = false;  // also compute gradients of the graph's f32 inputs (tests)
   Precision precision = Precision::fp32;
+  const QuantPlan* quant = nullptr;  // int8: the calibrated plan (must outlive the executor)
 };
 
 // A graph compiled for the CPU at one batch size: every kernel prepared, every buffer (values,
@@ -57,7 +60,7 @@ class Executor {
   void setProfiling(bool on) { m_profiling = on; }
   const std::vector<NodeTiming>& nodeTimings() const { return m_timings; }
 
-  // Plain copies, for outputs, tests and evaluation.
+  // Plain f32 copies (int8 values dequantized), for outputs, tests, calibration and evaluation.
   std::vector<float> read(const std::string& value) const;
   std::vector<float> readGradient(const std::string& value) const;
   void setGradient(const std::string& output, const std::vector<float>& plain);
@@ -82,9 +85,19 @@ class Executor {
   // Construction, in three passes: choose every value's layout, allocate values and gradients,
   // then bind each kernel to its buffers.
   std::vector<dnnl::memory::desc> prepareKernels();
+  // A conversion of one input before a node runs: int8 values dequantized for an fp32 op, fp32
+  // values quantized for an int8 one (real = q * scale).
+  struct InputCast {
+    size_t input = 0;
+    dnnl::memory::desc to;
+    float scale = 1;  // the int8 side's
+  };
+  // Under int8: the types a node computes in and writes, its scales, and the casts its inputs
+  // need; records the scale of its output when that is int8.
+  void chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKernel& kernel);
   void allocateBuffers(const std::vector<dnnl::memory::desc>& layouts);
   void bindKernels(const std::vector<dnnl::memory::desc>& layouts, ParameterStore& params);
-  void copyPlain(const dnnl::memory& from, const dnnl::memory& to) const;
+  void copyPlain(const dnnl::memory& from, const dnnl::memory& to, float scale = 1) const;
   // The values that get a gradient buffer: those downstream of a trainable parameter (or of
   // an input whose gradient was asked for) and upstream of an output.
   std::vector<bool> gradientValues() const;
@@ -95,6 +108,9 @@ class Executor {
   ExecOptions m_options;
   std::vector<std::unique_ptr<CpuKernel>> m_kernels;
   std::vector<Slot> m_slots;
+  std::vector<float> m_valueScales;                    // of int8 values; 0 for the others
+  std::vector<std::vector<InputCast>> m_castPlans;     // per node
+  std::vector<std::vector<BoundPrimitive>> m_casts;    // per node, run before it
   std::shared_ptr<void> m_scratchpad;
   double m_flopsPerStep = 0;
   bool m_profiling = false;

@@ -1,15 +1,54 @@
 #include "io/model_file.h"
 
+#include <cmath>
+
 #include "core/error.h"
 #include "graph/graph.h"
 #include "io/safetensors.h"
 
 namespace twb {
 
-void saveModel(const std::string& path, const ModelSpec& spec, const ParameterStore& params) {
+namespace {
+
+// The parameter whose values an int8 layer stores as I8: its weight.
+const LayerQuant* int8Weight(const QuantPlan* quant, const std::string& param) {
+  if (!quant) return nullptr;
+  const auto dot = param.rfind('.');
+  if (param.substr(dot + 1) != "weight") return nullptr;
+  auto it = quant->layers.find(param.substr(0, dot));
+  return it != quant->layers.end() && it->second.int8 ? &it->second : nullptr;
+}
+
+// q = round(w / scale) saturated to [-127, 127], as the int8 kernels quantize (w * 1 / scale).
+Tensor quantize(const Tensor& w, const std::vector<float>& scales) {
+  Tensor q(w.shape(), DType::s8);
+  const int64_t perChannel = w.numel() / static_cast<int64_t>(scales.size());
+  for (int64_t i = 0; i < w.numel(); ++i) {
+    const float v = std::nearbyint(w.data<float>()[i] * (1.f / scales[static_cast<size_t>(i / perChannel)]));
+    q.data<int8_t>()[i] = static_cast<int8_t>(std::fmax(-127.f, std::fmin(127.f, v)));
+  }
+  return q;
+}
+
+Tensor dequantize(const Tensor& q, const std::vector<float>& scales) {
+  Tensor w(q.shape(), DType::f32);
+  const int64_t perChannel = q.numel() / static_cast<int64_t>(scales.size());
+  for (int64_t i = 0; i < q.numel(); ++i)
+    w.data<float>()[i] = q.data<int8_t>()[i] * scales[static_cast<size_t>(i / perChannel)];
+  return w;
+}
+
+}  // namespace
+
+void saveModel(const std::string& path, const ModelSpec& spec, const ParameterStore& params,
+               const QuantPlan* quant) {
   TensorFile file;
   file.metadata = {{"format", "twbm/1"}, {"spec", spec.toJson().dump()}};
-  for (const auto& p : params.all()) file.tensors.emplace_back(p.name, p.value);
+  if (quant) file.metadata["quantization"] = quant->toJson().dump();
+  for (const auto& p : params.all()) {
+    const LayerQuant* layer = int8Weight(quant, p.name);
+    file.tensors.emplace_back(p.name, layer ? quantize(p.value, layer->weightScales) : p.value);
+  }
   writeTensorFile(path, file);
 }
 
@@ -21,23 +60,38 @@ ModelFile loadModel(const std::string& path) {
   auto specText = file.metadata.find("spec");
   if (specText == file.metadata.end()) throw Error(path + ": metadata has no model spec");
   ModelFile model;
+  const std::string* parsing = &specText->second;
   try {
     model.spec = ModelSpec::fromJson(nlohmann::json::parse(specText->second), "spec");
+    auto quantText = file.metadata.find("quantization");
+    if (quantText != file.metadata.end()) {
+      parsing = &quantText->second;
+      model.quant = QuantPlan::fromJson(nlohmann::json::parse(quantText->second), "quantization");
+    }
   } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": metadata spec is not JSON: " + e.what());
+    throw Error(path + ": metadata " + (parsing == &specText->second ? "spec" : "quantization") +
+                " is not JSON: " + e.what());
   } catch (const Error& e) {
     throw e.within(path);
   }
   // Build at batch 1 to learn every parameter's shape, then fill them from the file.
   const Graph graph = Graph::build(model.spec, 1);
   model.params.ensure(graph, 0);
+  const QuantPlan* quant = model.quant ? &*model.quant : nullptr;
   for (auto& p : model.params.all()) {
     const Tensor* t = file.find(p.name);
     if (!t) throw Error(path + ": parameter '" + p.name + "' is missing");
-    if (t->dtype() != DType::f32 || t->shape() != p.value.shape())
+    const LayerQuant* layer = int8Weight(quant, p.name);
+    const DType stored = layer ? DType::s8 : DType::f32;
+    if (t->dtype() != stored || t->shape() != p.value.shape())
       throw Error(path + ": parameter '" + p.name + "' is " + dtypeName(t->dtype()) + " " +
-                  toString(t->shape()) + ", the model needs f32 " + toString(p.value.shape()));
-    p.value = t->clone();
+                  toString(t->shape()) + ", the model needs " + dtypeName(stored) + " " +
+                  toString(p.value.shape()));
+    if (layer && static_cast<int64_t>(layer->weightScales.size()) != p.value.shape()[0])
+      throw Error(path + ": quantization.layers." + p.name.substr(0, p.name.rfind('.')) +
+                  ".weight_scales has " + std::to_string(layer->weightScales.size()) +
+                  " scales for " + std::to_string(p.value.shape()[0]) + " output channels");
+    p.value = layer ? dequantize(*t, layer->weightScales) : t->clone();
   }
   return model;
 }

@@ -1,21 +1,27 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "exec/parameter_store.h"
 #include "graph/model_spec.h"
+#include "quant/quant_plan.h"
 
 namespace twb {
 
 // A model file (.twbm): a safetensors file whose tensors are the parameters ("conv1.weight",
 // f32, PyTorch's layout) and whose metadata holds "format": "twbm/1" and "spec": the ModelSpec
-// JSON. Documented in docs/model-file.md.
+// JSON. An int8 model also holds "quantization": its QuantPlan, and stores the weights of its
+// int8 layers as I8 (real = q * weight scale of the output channel). Documented in
+// docs/model-file.md.
 struct ModelFile {
   ModelSpec spec;
-  ParameterStore params;
+  ParameterStore params;          // f32; an int8 layer's weights are its q * scale
+  std::optional<QuantPlan> quant;
 };
 
-void saveModel(const std::string& path, const ModelSpec& spec, const ParameterStore& params);
+void saveModel(const std::string& path, const ModelSpec& spec, const ParameterStore& params,
+               const QuantPlan* quant = nullptr);
 ModelFile loadModel(const std::string& path);
 
 }  // namespace twb

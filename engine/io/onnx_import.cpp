@@ -128,7 +128,7 @@ class Importer {
         throw Error(m_path + ": graph output '" + output.name() + "' is not produced by any node");
       m_spec.outputs.push_back(name);
     }
-    ModelFile file{m_spec, {}};
+    ModelFile file{m_spec, {}, std::nullopt};
     try {
       file.params.ensure(Graph::build(m_spec, 1), 0);
     } catch (const Error& e) {

@@ -1,3 +1,4 @@
+#include "ops/fused_activation.h"
 #include "ops/op_registry.h"
 
 namespace twb {
@@ -8,6 +9,7 @@ class AddOp : public Op {
  public:
   using Op::Op;
   Shape outputShape(const std::vector<Shape>& in) const override {
+    fusedActivation(attrs());
     for (size_t i = 1; i < in.size(); ++i)
       if (in[i] != in[0])
         throw Error("input " + std::to_string(i) + " has shape " + toString(in[i]) +
@@ -21,7 +23,7 @@ class AddOp : public Op {
 }  // namespace
 
 void registerAdd(OpRegistry& r) {
-  r.add({"Add", "Elementwise sum of inputs of equal shape.", 2, -1, {},
+  r.add({"Add", "Elementwise sum of inputs of equal shape.", 2, -1, {fusedActivationAttr()},
          [](Attrs a) { return std::make_unique<AddOp>(std::move(a)); }});
 }
 

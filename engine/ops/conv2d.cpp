@@ -1,3 +1,4 @@
+#include "ops/fused_activation.h"
 #include "ops/op_registry.h"
 #include "ops/shape_check.h"
 
@@ -10,6 +11,7 @@ class Conv2dOp : public Op {
   using Op::Op;
   Shape outputShape(const std::vector<Shape>& in) const override {
     requireRank(in[0], 4, "input (N, C, H, W)");
+    fusedActivation(attrs());
     const auto k = attrs().pair("kernel"), s = attrs().pair("stride"),
                p = attrs().pair("padding"), d = attrs().pair("dilation");
     requirePositive(k, "kernel");
@@ -48,7 +50,8 @@ void registerConv2d(OpRegistry& r) {
           {"padding", AttrType::integerOrPair, 0, "Zero padding on each side."},
           {"dilation", AttrType::integerOrPair, 1, "Spacing between kernel taps."},
           {"groups", AttrType::integer, 1, "Channel groups (channels = groups: depthwise)."},
-          {"bias", AttrType::boolean, true, "Add a learned bias."}},
+          {"bias", AttrType::boolean, true, "Add a learned bias."},
+          fusedActivationAttr()},
          [](Attrs a) { return std::make_unique<Conv2dOp>(std::move(a)); }});
 }
 

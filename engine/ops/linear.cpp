@@ -1,3 +1,4 @@
+#include "ops/fused_activation.h"
 #include "ops/op_registry.h"
 #include "ops/shape_check.h"
 
@@ -12,6 +13,7 @@ class LinearOp : public Op {
     requireRank(in[0], 2, "input (N, features); add a Flatten before it");
     const int64_t out = attrs().integer("out_features");
     if (out <= 0) throw Error("attribute out_features must be > 0");
+    fusedActivation(attrs());
     return {in[0][0], out};
   }
   std::vector<ParamSpec> params(const std::vector<Shape>& in) const override {
@@ -29,7 +31,8 @@ class LinearOp : public Op {
 void registerLinear(OpRegistry& r) {
   r.add({"Linear", "Fully connected layer: y = x W^T + b.", 1, 1,
          {{"out_features", AttrType::integer, nullptr, "Output features."},
-          {"bias", AttrType::boolean, true, "Add a learned bias."}},
+          {"bias", AttrType::boolean, true, "Add a learned bias."},
+          fusedActivationAttr()},
          [](Attrs a) { return std::make_unique<LinearOp>(std::move(a)); }});
 }
 

@@ -29,13 +29,14 @@ double StepBenchmarkResult::gflops() const {
 StepBenchmarkResult benchmarkSteps(const ModelSpec& model, const StepBenchmarkOptions& options) {
   const Graph probe = Graph::build(model, options.batch);
   const Shape outputShape = probe.values()[probe.outputs()[0]].shape;
-  ParameterStore params;
+  ParameterStore params = options.params ? *options.params : ParameterStore{};
   Graph graph = options.train
                     ? Graph::build(withLoss(model, "SoftmaxCrossEntropy", outputShape), options.batch)
                     : Graph::build(model, options.batch);
   params.ensure(graph, 1);
   Executor exec(std::move(graph), params,
-                {options.train ? ExecMode::train : ExecMode::infer, false, options.precision});
+                {options.train ? ExecMode::train : ExecMode::infer, false, options.precision,
+                 options.quant});
   Random random(2);
   for (const auto& in : model.inputs) {
     auto* x = static_cast<float*>(exec.inputBuffer(in.name));

@@ -15,6 +15,8 @@ struct StepBenchmarkOptions {
   bool train = true;  // forward + backward + SGD step; false: forward only
   Precision precision = Precision::fp32;
   int64_t profiledSteps = 0;  // extra steps timed per node after the timed ones
+  const ParameterStore* params = nullptr;  // the model's weights; null: freshly initialised
+  const QuantPlan* quant = nullptr;        // int8 inference: the calibrated plan
 };
 
 struct StepBenchmarkResult {

@@ -29,8 +29,12 @@ void writeLabels(Executor& exec, const std::string& loss, const int32_t* labels,
 }
 
 Evaluator::Evaluator(ModelSpec model, ParameterStore& params, std::string loss,
-                     Precision precision)
-    : m_model(std::move(model)), m_params(params), m_loss(std::move(loss)), m_precision(precision) {}
+                     Precision precision, const QuantPlan* quant)
+    : m_model(std::move(model)),
+      m_params(params),
+      m_loss(std::move(loss)),
+      m_precision(precision),
+      m_quant(quant) {}
 
 Evaluator::~Evaluator() = default;
 
@@ -39,7 +43,7 @@ Executor& Evaluator::executorFor(int64_t batch, const Shape& outputShape) {
   if (!slot) {
     Graph graph = Graph::build(withLoss(m_model, m_loss, outputShape), batch);
     slot = std::make_unique<Executor>(std::move(graph), m_params,
-                                      ExecOptions{ExecMode::infer, false, m_precision});
+                                      ExecOptions{ExecMode::infer, false, m_precision, m_quant});
   }
   return *slot;
 }

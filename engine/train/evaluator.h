@@ -18,8 +18,9 @@ struct EvalResult {
 // reports the mean loss and the accuracy. Executors are compiled once per batch size and kept.
 class Evaluator {
  public:
+  // int8 needs `quant`, the calibrated plan of the model (which must outlive the evaluator).
   Evaluator(ModelSpec model, ParameterStore& params, std::string loss,
-            Precision precision = Precision::fp32);
+            Precision precision = Precision::fp32, const QuantPlan* quant = nullptr);
   ~Evaluator();
   EvalResult run(std::shared_ptr<const Dataset> data, int64_t batch,
                  const Normalization& normalization);
@@ -31,6 +32,7 @@ class Evaluator {
   ParameterStore& m_params;
   std::string m_loss;
   Precision m_precision;
+  const QuantPlan* m_quant;
   std::map<int64_t, std::unique_ptr<Executor>> m_executors;
 };
 

@@ -35,23 +35,28 @@ class CpuConv2d : public CpuKernel {
       plainTag = tag::goihw;
     }
     m_weightsPlain = dnnl::memory::desc(wDims, dt::f32, plainTag);
+    m_channelMask = groups > 1 ? 0b11 : 0b1;
     m_bias = dnnl::memory::desc({w[0]}, dt::f32, tag::a);
     const auto compute = dnnlType(m_compute);
-    const dnnl::memory::desc anySrc(src, compute, tag::any), anyDst(dstDims, compute, tag::any),
-        anyWeights(wDims, compute, tag::any), anyWeightsF32(wDims, dt::f32, tag::any);
+    const auto weightType = isInt8() ? dt::s8 : compute;
+    const dnnl::memory::desc anySrc(src, compute, tag::any),
+        anyDst(dstDims, dnnlType(m_output), tag::any), anyWeights(wDims, weightType, tag::any),
+        anyWeightsF32(wDims, dt::f32, tag::any);
     const dnnl::memory::dims strides{stride[0], stride[1]}, dilates{dil[0] - 1, dil[1] - 1},
         padL{pad[0], pad[1]};
     const auto prop = training ? dnnl::prop_kind::forward_training
                                : dnnl::prop_kind::forward_inference;
     const auto algo = dnnl::algorithm::convolution_direct;
+    dnnl::primitive_attr attr = attributesWithActivation(node, training);
+    if (isInt8()) attr.set_output_scales(1 << 1, m_quant.outputScales());
     m_fwd = m_hasBias
                 ? dnnl::convolution_forward::primitive_desc(
                       {prop, algo, anySrc, anyWeights, m_bias, anyDst, strides, dilates, padL,
                        padR},
-                      attributes(), cpuEngine())
+                      attr, cpuEngine())
                 : dnnl::convolution_forward::primitive_desc(
                       {prop, algo, anySrc, anyWeights, anyDst, strides, dilates, padL, padR},
-                      attributes(), cpuEngine());
+                      attr, cpuEngine());
     noteScratchpad(m_fwd.scratchpad_desc());
     if (training) {
       m_bwdData = dnnl::convolution_backward_data::primitive_desc(
@@ -75,6 +80,7 @@ class CpuConv2d : public CpuKernel {
 
   void bind(const KernelIO& io) override {
     const dnnl::memory src = inLayout(m_forward, io.inputs[0], m_fwd.src_desc());
+    if (isInt8()) return bindInt8(src, io);
     const dnnl::memory weights = inLayout(m_forward, wrap(io.params[0], m_weightsPlain),
                                           m_fwd.weights_desc());
     std::unordered_map<int, dnnl::memory> args{
@@ -104,7 +110,23 @@ class CpuConv2d : public CpuKernel {
   }
 
  private:
+  // Weights are quantized once here: an int8 plan is for inference, where they do not change.
+  void bindInt8(const dnnl::memory& src, const KernelIO& io) {
+    dnnl::memory weights(m_fwd.weights_desc(), cpuEngine());
+    quantizeWeights(wrap(io.params[0], m_weightsPlain), weights, m_quant.weightScales,
+                    m_channelMask);
+    std::unordered_map<int, dnnl::memory> args{
+        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, io.output}};
+    if (m_hasBias) {
+      m_scaledBias = m_quant.scaledBias(io.params[1]);
+      args[DNNL_ARG_BIAS] = wrap(m_scaledBias, m_bias);
+    }
+    addStep(m_forward, dnnl::convolution_forward(m_fwd), args, m_fwd.scratchpad_desc(), io);
+  }
+
   bool m_hasBias = true;
+  int m_channelMask = 1;
+  Tensor m_scaledBias;
   dnnl::memory::desc m_weightsPlain, m_bias;
   dnnl::convolution_forward::primitive_desc m_fwd;
   dnnl::convolution_backward_data::primitive_desc m_bwdData;

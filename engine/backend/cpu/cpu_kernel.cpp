@@ -1,6 +1,7 @@
 #include "backend/cpu/cpu_kernel.h"
 
 #include "core/error.h"
+#include "ops/fused_activation.h"
 
 namespace twb {
 
@@ -75,6 +76,45 @@ dnnl::primitive_attr CpuKernel::attributes() {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   return attr;
+}
+
+dnnl::primitive_attr CpuKernel::attributesWithActivation(const GraphNode& node, bool training) {
+  dnnl::primitive_attr attr = attributes();
+  if (fusedActivation(node.op->attrs()) == FusedActivation::none) return attr;
+  if (training)
+    throw Error("node '" + node.name + "': a fused activation is for inference graphs; train " +
+                "with a separate ReLU node");
+  dnnl::post_ops ops;
+  ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+  attr.set_post_ops(ops);
+  return attr;
+}
+
+std::vector<float> KernelQuant::outputScales() const {
+  std::vector<float> scales(weightScales.size());
+  for (size_t c = 0; c < scales.size(); ++c)
+    scales[c] = inputScales[0] * weightScales[c] / outputScale;
+  return scales;
+}
+
+Tensor KernelQuant::scaledBias(const Tensor& bias) const {
+  Tensor scaled = bias.clone();
+  float* b = scaled.data<float>();
+  for (size_t c = 0; c < weightScales.size(); ++c) b[c] /= inputScales[0] * weightScales[c];
+  return scaled;
+}
+
+void quantizeWeights(const dnnl::memory& plain, const dnnl::memory& target,
+                     const std::vector<float>& scales, int channelMask) {
+  std::vector<float> inverse(scales.size());
+  for (size_t i = 0; i < scales.size(); ++i) inverse[i] = 1.f / scales[i];
+  dnnl::primitive_attr attr;
+  attr.set_output_scales(channelMask, inverse);
+  const dnnl::reorder::primitive_desc pd(cpuEngine(), plain.get_desc(), cpuEngine(),
+                                         target.get_desc(), attr);
+  dnnl::reorder(pd).execute(cpuStream(), const_cast<dnnl::memory&>(plain),
+                            const_cast<dnnl::memory&>(target));
+  cpuStream().wait();
 }
 
 void CpuKernel::noteScratchpad(const dnnl::memory::desc& scratchpad) {

@@ -46,6 +46,20 @@ struct KernelIO {
   const uint64_t* randomSeed = nullptr;  // changes every step (dropout masks)
 };
 
+// Scales of an int8 kernel (a real value is q * scale), set by the executor from the
+// quantization plan.
+struct KernelQuant {
+  std::vector<float> inputScales;   // per input
+  float outputScale = 1;            // of a quantized output; 1 for an f32 output
+  std::vector<float> weightScales;  // Conv2d and Linear: per output channel
+
+  // Conv2d and Linear accumulate acc = sum q_x * q_w in s32; oneDNN 2.x then computes
+  // dst = scale[oc] * (acc + bias) and the fused ReLU, so scale[oc] = s_x * s_w[oc] / s_dst
+  // and the bias is divided by s_x * s_w[oc].
+  std::vector<float> outputScales() const;
+  Tensor scaledBias(const Tensor& bias) const;
+};
+
 // The CPU implementation of one node. prepare() chooses layouts and creates primitive
 // descriptors; bind() creates primitives and argument maps over fixed buffers, allocating
 // every workspace, so forward() and backward() allocate nothing.
@@ -60,6 +74,8 @@ class CpuKernel {
     m_output = output;
   }
   DType computeType() const { return m_compute; }
+  void setQuant(KernelQuant quant) { m_quant = std::move(quant); }
+  bool isInt8() const { return m_compute == DType::s8 || m_compute == DType::u8; }
 
   // Returns the layout of the output for inputs laid out as `inputs`.
   virtual dnnl::memory::desc prepare(const GraphNode& node,
@@ -77,6 +93,9 @@ class CpuKernel {
   static void run(Steps& steps, dnnl::stream& stream);
   // Attributes every primitive gets: the scratchpad is ours, shared across the plan.
   static dnnl::primitive_attr attributes();
+  // attributes() plus the node's fused activation (a ReLU post-op); throws when training, where
+  // a fused activation has no backward here.
+  static dnnl::primitive_attr attributesWithActivation(const GraphNode& node, bool training);
   void noteScratchpad(const dnnl::memory::desc& scratchpad);
   // Appends a primitive step, adding the shared scratchpad to its arguments.
   void addStep(Steps& steps, dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args,
@@ -97,7 +116,13 @@ class CpuKernel {
   Steps m_forward, m_backward;
   size_t m_scratchpadBytes = 0;
   DType m_compute = DType::f32, m_output = DType::f32;
+  KernelQuant m_quant;
 };
+
+// Quantizes plain f32 weights into `target` (s8, any layout) once: q = round(w / scale[oc]),
+// saturated, where `channelMask` marks the output-channel dimensions of the weights' dims.
+void quantizeWeights(const dnnl::memory& plain, const dnnl::memory& target,
+                     const std::vector<float>& scales, int channelMask);
 
 // Creates the CPU kernel for an op by name; throws twb::Error when the op has none.
 std::unique_ptr<CpuKernel> makeCpuKernel(const std::string& op);

@@ -29,11 +29,16 @@ class CpuLinear : public CpuKernel {
     m_masterWeights = plainDesc({out, k});
     m_weights = plainDesc({out, k}, m_compute);
     m_bias = plainDesc({1, out});
-    const dnnl::memory::desc weightsT({k, out}, dnnlType(m_compute), tag::ba);
+    // int8 weights go into whatever layout the int8 matmul prefers, quantized once at bind.
+    const dnnl::memory::desc weightsT =
+        isInt8() ? dnnl::memory::desc({k, out}, dnnl::memory::data_type::s8, tag::any)
+                 : dnnl::memory::desc({k, out}, dnnlType(m_compute), tag::ba);
     const dnnl::memory::desc y = plainDesc({n, out}, m_output);
-    m_fwd = m_hasBias ? dnnl::matmul::primitive_desc({m_x, weightsT, m_bias, y}, attributes(),
-                                                     cpuEngine())
-                      : dnnl::matmul::primitive_desc({m_x, weightsT, y}, attributes(), cpuEngine());
+    dnnl::primitive_attr attr = attributesWithActivation(node, training);
+    if (isInt8()) attr.set_output_scales(1 << 1, m_quant.outputScales());
+    m_fwd = m_hasBias
+                ? dnnl::matmul::primitive_desc({m_x, weightsT, m_bias, y}, attr, cpuEngine())
+                : dnnl::matmul::primitive_desc({m_x, weightsT, y}, attr, cpuEngine());
     noteScratchpad(m_fwd.scratchpad_desc());
     if (training) {
       m_bwdData = dnnl::matmul::primitive_desc({m_dy, m_weights, m_x}, attributes(), cpuEngine());
@@ -48,6 +53,7 @@ class CpuLinear : public CpuKernel {
 
   void bind(const KernelIO& io) override {
     const dnnl::memory x = inLayout(m_forward, io.inputs[0], m_x);
+    if (isInt8()) return bindInt8(x, io);
     const dnnl::memory weights = inLayout(m_forward, wrap(io.params[0], m_masterWeights), m_weights);
     const dnnl::memory weightsT(m_fwd.weights_desc(), cpuEngine(), weights.get_data_handle());
     std::unordered_map<int, dnnl::memory> args{
@@ -96,7 +102,22 @@ class CpuLinear : public CpuKernel {
   }
 
  private:
+  void bindInt8(const dnnl::memory& x, const KernelIO& io) {
+    dnnl::memory weights(m_fwd.weights_desc(), cpuEngine());
+    const auto k = m_masterWeights.dims()[1], out = m_masterWeights.dims()[0];
+    const dnnl::memory::desc plainT({k, out}, dnnl::memory::data_type::f32, tag::ba);
+    quantizeWeights(wrap(io.params[0], plainT), weights, m_quant.weightScales, 1 << 1);
+    std::unordered_map<int, dnnl::memory> args{
+        {DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, io.output}};
+    if (m_hasBias) {
+      m_scaledBias = m_quant.scaledBias(io.params[1]);
+      args[DNNL_ARG_BIAS] = wrap(m_scaledBias, m_bias);
+    }
+    addStep(m_forward, dnnl::matmul(m_fwd), args, m_fwd.scratchpad_desc(), io);
+  }
+
   bool m_hasBias = true;
+  Tensor m_scaledBias;
   int64_t m_batch = 0;
   dnnl::memory::desc m_x, m_dy, m_masterWeights, m_weights, m_bias;
   dnnl::matmul::primitive_desc m_fwd, m_bwdData, m_bwdWeights;

@@ -1,15 +1,23 @@
 #include "backend/cpu/cpu_kernels.h"
+#include "ops/fused_activation.h"
 
 namespace twb {
 
 namespace {
 // Add: a oneDNN sum in the first input's layout and the compute type (inputs of another type
 // are converted first). Its gradient is the output's gradient, copied (reordered) into each
-// input's layout and type.
+// input's layout and type. Two inputs with a fused ReLU, or int8 inputs, go through a binary
+// add instead: it takes a post-op and per-input scales, so int8 inputs of different scales are
+// added without leaving int8 (dst = s_a / s_y * a + s_b / s_y * b).
 class CpuAdd : public CpuKernel {
  public:
-  dnnl::memory::desc prepare(const GraphNode&, const std::vector<dnnl::memory::desc>& in,
-                             bool) override {
+  dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
+                             bool training) override {
+    const bool relu = fusedActivation(node.op->attrs()) == FusedActivation::relu;
+    m_binary = relu || isInt8();
+    if (m_binary && in.size() != 2)
+      throw Error("node '" + node.name + "': a fused activation or int8 needs exactly 2 inputs");
+    if (m_binary) return prepareBinary(node, in, training);
     m_dst = in[0].data_type() == dnnlType(m_compute) ? in[0] : plainDesc(shapeOf(in[0]), m_compute);
     const std::vector<dnnl::memory::desc> sources(in.size(), m_dst);
     m_pd = dnnl::sum::primitive_desc(m_dst, std::vector<float>(in.size(), 1.f), sources,
@@ -20,6 +28,12 @@ class CpuAdd : public CpuKernel {
 
   void bind(const KernelIO& io) override {
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, io.output}};
+    if (m_binary) {
+      args[DNNL_ARG_SRC_0] = inLayout(m_forward, io.inputs[0], m_binaryPd.src_desc(0));
+      args[DNNL_ARG_SRC_1] = inLayout(m_forward, io.inputs[1], m_binaryPd.src_desc(1));
+      addStep(m_forward, dnnl::binary(m_binaryPd), args, m_binaryPd.scratchpad_desc(), io);
+      return;
+    }
     for (size_t i = 0; i < io.inputs.size(); ++i)
       args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = inLayout(m_forward, io.inputs[i], m_dst);
     addStep(m_forward, dnnl::sum(m_pd), args, m_pd.scratchpad_desc(), io);
@@ -30,8 +44,28 @@ class CpuAdd : public CpuKernel {
   }
 
  private:
+  dnnl::memory::desc prepareBinary(const GraphNode& node,
+                                   const std::vector<dnnl::memory::desc>& in, bool training) {
+    dnnl::primitive_attr attr = attributesWithActivation(node, training);
+    std::vector<dnnl::memory::desc> sources = in;
+    if (isInt8()) {
+      attr.set_scales(DNNL_ARG_SRC_0, 0, {m_quant.inputScales[0] / m_quant.outputScale});
+      attr.set_scales(DNNL_ARG_SRC_1, 0, {m_quant.inputScales[1] / m_quant.outputScale});
+    } else {
+      for (auto& s : sources)
+        if (s.data_type() != dnnlType(m_compute)) s = plainDesc(shapeOf(s), m_compute);
+    }
+    const dnnl::memory::desc dst(in[0].dims(), dnnlType(m_output), dnnl::memory::format_tag::any);
+    m_binaryPd = dnnl::binary::primitive_desc(
+        {dnnl::algorithm::binary_add, sources[0], sources[1], dst}, attr, cpuEngine());
+    noteScratchpad(m_binaryPd.scratchpad_desc());
+    return m_binaryPd.dst_desc();
+  }
+
+  bool m_binary = false;
   dnnl::memory::desc m_dst;
   dnnl::sum::primitive_desc m_pd;
+  dnnl::binary::primitive_desc m_binaryPd;
 };
 
 // Concat: a oneDNN concat into a plain output of the compute type (inputs converted to it);

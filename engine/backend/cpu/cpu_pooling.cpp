@@ -6,7 +6,10 @@ namespace {
 using tag = dnnl::memory::format_tag;
 
 // MaxPool2d, AvgPool2d and GlobalAvgPool on oneDNN pooling. The output keeps the input's layout
-// family (blocked in, blocked out); GlobalAvgPool writes a plain (N, C, 1, 1) seen as (N, C).
+// family (blocked in, blocked out). GlobalAvgPool's output is a plain (N, C): the primitive
+// writes (N, C, 1, 1) in the input's family (oneDNN's fast kernels need the same family on
+// both sides; nchw out of a blocked input falls to the reference one, 20x slower), and a small
+// reorder makes it plain.
 class CpuPooling : public CpuKernel {
  public:
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
@@ -19,7 +22,8 @@ class CpuPooling : public CpuKernel {
     if (m_global) {
       kernel = stride = {src[2], src[3]};
       algo = dnnl::algorithm::pooling_avg_exclude_padding;
-      dst = dnnl::memory::desc({src[0], src[1], 1, 1}, in[0].data_type(), tag::nchw);
+      m_plainOut = dnnl::memory::desc({src[0], src[1], 1, 1}, in[0].data_type(), tag::nchw);
+      dst = dnnl::memory::desc({src[0], src[1], 1, 1}, in[0].data_type(), tag::any);
     } else {
       const Attrs& a = node.op->attrs();
       const auto k = a.pair("kernel"), p = a.pair("padding");
@@ -53,20 +57,22 @@ class CpuPooling : public CpuKernel {
   }
 
   void bind(const KernelIO& io) override {
-    // GlobalAvgPool's (N, C) output is the same bytes as the primitive's (N, C, 1, 1).
+    // GlobalAvgPool's (N, C) output is the same bytes as a plain (N, C, 1, 1).
     const auto view = [&](const dnnl::memory& m) {
-      return m_global ? dnnl::memory(m_fwd.dst_desc(), cpuEngine(), m.get_data_handle()) : m;
+      return m_global ? dnnl::memory(m_plainOut, cpuEngine(), m.get_data_handle()) : m;
     };
-    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, io.inputs[0]},
-                                               {DNNL_ARG_DST, view(io.output)}};
+    const dnnl::memory dst = writeBuffer(view(io.output), m_fwd.dst_desc());
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, io.inputs[0]}, {DNNL_ARG_DST, dst}};
     dnnl::memory workspace;
     if (m_fwd.workspace_desc().get_size() > 0) {
       workspace = dnnl::memory(m_fwd.workspace_desc(), cpuEngine());
       args[DNNL_ARG_WORKSPACE] = workspace;
     }
     addStep(m_forward, dnnl::pooling_forward(m_fwd), args, m_fwd.scratchpad_desc(), io);
+    finishInto(m_forward, dst, view(io.output));
     if (!io.outputGrad || !io.inputGrads[0]) return;
-    std::unordered_map<int, dnnl::memory> bargs{{DNNL_ARG_DIFF_DST, view(io.outputGrad)},
+    const dnnl::memory diffDst = inLayout(m_backward, view(io.outputGrad), m_bwd.diff_dst_desc());
+    std::unordered_map<int, dnnl::memory> bargs{{DNNL_ARG_DIFF_DST, diffDst},
                                                 {DNNL_ARG_DIFF_SRC, io.inputGrads[0]}};
     if (workspace) bargs[DNNL_ARG_WORKSPACE] = workspace;
     addStep(m_backward, dnnl::pooling_backward(m_bwd), bargs, m_bwd.scratchpad_desc(), io);
@@ -74,6 +80,7 @@ class CpuPooling : public CpuKernel {
 
  private:
   bool m_global = false;
+  dnnl::memory::desc m_plainOut;  // GlobalAvgPool
   dnnl::pooling_forward::primitive_desc m_fwd;
   dnnl::pooling_backward::primitive_desc m_bwd;
 };

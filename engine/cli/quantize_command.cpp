@@ -1,0 +1,126 @@
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/interrupt.h"
+#include "cli/model_argument.h"
+#include "cli/progress_bar.h"
+#include "core/error.h"
+#include "quant/quantizer.h"
+
+namespace twb {
+
+namespace {
+void printReport(const nlohmann::json& r) {
+  const auto& f = r["fp32"];
+  const auto& q = r["int8"];
+  std::printf("%s: %lld of %zu layers in int8 (%s observer, %s scheme, %lld calibration samples)\n",
+              r["model"].get<std::string>().c_str(),
+              static_cast<long long>(r["int8_layers"].get<int64_t>()), r["layers"].size(),
+              r["calibration"]["observer"].get<std::string>().c_str(),
+              r["calibration"]["scheme"].get<std::string>().c_str(),
+              static_cast<long long>(r["calibration"]["samples"].get<int64_t>()));
+  std::printf("%-22s %14s %14s %10s\n", "", "fp32", "int8", "ratio");
+  std::printf("%-22s %13.2f%% %13.2f%% %+9.2f pt\n", "accuracy", 100 * f["accuracy"].get<double>(),
+              100 * q["accuracy"].get<double>(), -r["accuracy_drop_points"].get<double>());
+  std::printf("%-22s %14lld %14lld %9.2fx\n", "bytes",
+              static_cast<long long>(f["bytes"].get<int64_t>()),
+              static_cast<long long>(q["bytes"].get<int64_t>()), r["size_ratio"].get<double>());
+  for (const char* key : {"samples_per_s_b1", "samples_per_s_b64"})
+    if (f.contains(key))
+      std::printf("%-22s %14.0f %14.0f %9.2fx\n", key, f[key].get<double>(), q[key].get<double>(),
+                  q[key].get<double>() / f[key].get<double>());
+  std::printf("\n%-16s %-8s %-9s %12s %12s %10s %10s\n", "layer", "op", "precision", "in scale",
+              "out scale", "SQNR dB", "acc. pt");
+  for (const auto& l : r["layers"]) {
+    char sqnr[32] = "inf", delta[32] = "", outScale[32] = "f32";
+    if (!l["sqnr_db"].is_null()) std::snprintf(sqnr, sizeof sqnr, "%.1f", l["sqnr_db"].get<double>());
+    if (!l["output_scale"].is_null())
+      std::snprintf(outScale, sizeof outScale, "%.4g", l["output_scale"].get<double>());
+    if (l.contains("accuracy_delta_points"))
+      std::snprintf(delta, sizeof delta, "%+.2f", l["accuracy_delta_points"].get<double>());
+    std::printf("%-16s %-8s %-9s %12.4g %12s %10s %10s\n", l["name"].get<std::string>().c_str(),
+                l["op"].get<std::string>().c_str(), l["precision"].get<std::string>().c_str(),
+                l["input_scale"].get<double>(), outScale, sqnr, delta);
+  }
+  if (r.contains("max_drop_reached") && !r["max_drop_reached"].get<bool>())
+    std::printf("\ncould not reach a drop of at most %.2f points with any layer in int8\n",
+                r["max_drop_points"].get<double>());
+}
+}  // namespace
+
+void addQuantizeCommand(CLI::App& app, int& exitCode) {
+  auto* cmd = app.add_subcommand(
+      "quantize", "Post-training int8 quantization: calibrate, measure, write the int8 model");
+  struct Args {
+    std::string model, calib, eval, out, report, observer = "percentile",
+                                                  scheme = "per-channel";
+    int64_t samples = 512, window = 8;
+    double percentile = 99.99;
+    std::optional<double> maxDrop;
+    bool sensitivity = false, json = false, noThroughput = false;
+  };
+  static Args args;
+  cmd->add_option("MODEL", args.model, "fp32 model file (.twbm) or job file (.json)")->required();
+  cmd->add_option("--calib", args.calib,
+                  "Calibration dataset (its training split): fashion-mnist | idx:DIR | "
+                  "cifar10:DIR | csv:FILE | synthetic:SHAPE:CLASSES")
+      ->required();
+  cmd->add_option("--samples", args.samples, "Calibration samples");
+  cmd->add_option("--observer", args.observer, "minmax, percentile or entropy")
+      ->check(CLI::IsMember({"minmax", "percentile", "entropy"}));
+  cmd->add_option("--percentile", args.percentile, "Percentile of magnitudes (percentile observer)")
+      ->check(CLI::Range(50.0, 100.0));
+  cmd->add_option("--scheme", args.scheme, "per-channel or local (one weight scale per window)")
+      ->check(CLI::IsMember({"per-channel", "local"}));
+  cmd->add_option("--window", args.window, "Output channels per weight scale (local scheme)");
+  cmd->add_option("--max-drop", args.maxDrop,
+                  "Accuracy-aware: keep sensitive layers in fp32 until the drop is <= P points");
+  cmd->add_flag("--sensitivity", args.sensitivity, "Measure each layer's accuracy change alone");
+  cmd->add_option("--eval", args.eval, "Evaluation dataset (default: the calibration dataset's "
+                                       "test split)");
+  cmd->add_option("--out", args.out, "int8 model file to write (.twbm)")->required();
+  cmd->add_option("--report", args.report, "Also write the report as JSON");
+  cmd->add_flag("--json", args.json, "Print the report as one JSON object");
+  cmd->add_flag("--no-throughput", args.noThroughput, "Skip the throughput measurements");
+  cmd->callback([&exitCode] {
+    if (args.samples < 1)
+      throw Error("--samples must be >= 1 (is " + std::to_string(args.samples) + ")");
+    if (args.window < 1) throw Error("--window must be >= 1 (is " + std::to_string(args.window) + ")");
+    const ModelFile model = loadModelArgument(args.model);
+    const DatasetSplits calib = openDataset(args.calib);
+    const DatasetSplits eval = args.eval.empty() ? calib : openDataset(args.eval);
+    QuantizeOptions options;
+    options.calibration.samples = args.samples;
+    options.calibration.observer = args.observer;
+    options.calibration.percentile = args.percentile;
+    options.calibration.scheme = args.scheme;
+    options.calibration.window = args.window;
+    options.maxDrop = args.maxDrop;
+    options.sensitivity = args.sensitivity;
+    options.throughput = !args.noThroughput;
+    const std::atomic<bool>* stop = installInterruptHandler();
+    StageProgress progress(isatty(STDERR_FILENO));
+    const nlohmann::json report = quantizeModel(
+        model, calib.train, eval.test, calib.train->defaultNormalization(), options, args.out,
+        [&](const std::string& stage, double fraction) {
+          progress.update(stage, fraction);
+          return !stop->load();
+        });
+    progress.finish();
+    if (!args.report.empty()) {
+      std::ofstream out(args.report);
+      out << report.dump(2) << "\n";
+      if (!out) throw Error(args.report + ": cannot write the report");
+    }
+    if (args.json) std::printf("%s\n", report.dump().c_str());
+    else printReport(report);
+    exitCode = kExitOk;
+  });
+}
+
+}  // namespace twb

@@ -1,0 +1,120 @@
+#include "quant/inference_rewrite.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "graph/graph.h"
+
+namespace twb {
+
+namespace {
+
+struct Rewriter {
+  const Graph& graph;
+  const ParameterStore& params;
+  std::map<std::string, const NodeSpec*> specByName;
+  std::map<std::string, std::string> alias;    // removed node -> the node that replaced it
+  std::map<std::string, size_t> emitted;       // node name -> index in out.nodes
+  std::map<std::string, Tensor> foldedParams;  // "conv1.weight" -> folded values
+  ModelSpec out;
+
+  std::string resolve(const std::string& name) const {
+    auto it = alias.find(name);
+    return it == alias.end() ? name : it->second;
+  }
+
+  // Whether `value` is read by exactly one node and is not a model output: only then may its
+  // producer absorb the reader.
+  bool onlyReader(const std::string& value) const {
+    const GraphValue& v = graph.values()[graph.valueIndex(value)];
+    const auto& outputs = graph.outputs();
+    return v.consumers.size() == 1 &&
+           std::find(outputs.begin(), outputs.end(), graph.valueIndex(value)) == outputs.end();
+  }
+
+  NodeSpec* emittedNode(const std::string& name) {
+    auto it = emitted.find(name);
+    return it == emitted.end() ? nullptr : &out.nodes[it->second];
+  }
+
+  static bool hasActivation(const NodeSpec& n) {
+    return n.attrs.contains("activation") && n.attrs["activation"] != "none";
+  }
+
+  Tensor param(const std::string& name) const {
+    auto it = foldedParams.find(name);
+    return it != foldedParams.end() ? it->second : params.find(name)->value.clone();
+  }
+
+  // conv(x) * scale + shift, per output channel, with scale = gamma / sqrt(var + eps) and
+  // shift = beta - mean * scale, becomes a convolution with weights w * scale and bias
+  // b * scale + shift.
+  void foldBatchNorm(const GraphNode& bn, NodeSpec& conv) {
+    const double eps = bn.op->attrs().number("eps");
+    const float* gamma = params.find(bn.name + ".weight")->value.data<float>();
+    const float* beta = params.find(bn.name + ".bias")->value.data<float>();
+    const float* mean = params.find(bn.name + ".running_mean")->value.data<float>();
+    const float* var = params.find(bn.name + ".running_var")->value.data<float>();
+    Tensor w = param(conv.name + ".weight");
+    const int64_t channels = w.shape()[0], perChannel = w.numel() / channels;
+    const bool hadBias = !conv.attrs.contains("bias") || conv.attrs["bias"].get<bool>();
+    Tensor b = hadBias ? param(conv.name + ".bias") : Tensor({channels}, DType::f32);
+    if (!hadBias) std::fill_n(b.data<float>(), channels, 0.f);
+    for (int64_t c = 0; c < channels; ++c) {
+      const float scale = static_cast<float>(gamma[c] / std::sqrt(var[c] + eps));
+      float* wc = w.data<float>() + c * perChannel;
+      for (int64_t i = 0; i < perChannel; ++i) wc[i] *= scale;
+      b.data<float>()[c] = (b.data<float>()[c] - mean[c]) * scale + beta[c];
+    }
+    conv.attrs["bias"] = true;
+    foldedParams[conv.name + ".weight"] = w;
+    foldedParams[conv.name + ".bias"] = b;
+  }
+
+  void visit(const GraphNode& node) {
+    const NodeSpec& spec = *specByName.at(node.name);
+    const std::string input = spec.inputs.empty() ? "" : spec.inputs[0];
+    NodeSpec* producer = spec.inputs.size() == 1 ? emittedNode(resolve(input)) : nullptr;
+    if (node.opName == "Dropout") {
+      alias[node.name] = resolve(input);
+      return;
+    }
+    if (node.opName == "BatchNorm2d" && producer && producer->op == "Conv2d" &&
+        !hasActivation(*producer) && onlyReader(input)) {
+      foldBatchNorm(node, *producer);
+      alias[node.name] = producer->name;
+      return;
+    }
+    const bool fusable = producer && (producer->op == "Conv2d" || producer->op == "Linear" ||
+                                      (producer->op == "Add" && producer->inputs.size() == 2));
+    if (node.opName == "ReLU" && fusable && !hasActivation(*producer) && onlyReader(input)) {
+      producer->attrs["activation"] = "relu";
+      alias[node.name] = producer->name;
+      return;
+    }
+    NodeSpec copy = spec;
+    for (auto& in : copy.inputs) in = resolve(in);
+    emitted[copy.name] = out.nodes.size();
+    out.nodes.push_back(std::move(copy));
+  }
+};
+
+}  // namespace
+
+InferenceModel rewriteForInference(const ModelSpec& spec, const ParameterStore& params) {
+  const Graph graph = Graph::build(spec, 1);
+  Rewriter r{graph, params, {}, {}, {}, {}, {}};
+  for (const auto& n : spec.nodes) r.specByName[n.name] = &n;
+  r.out.name = spec.name;
+  r.out.inputs = spec.inputs;
+  for (const GraphNode& node : graph.nodes()) r.visit(node);
+  for (const auto& o : graph.outputs()) r.out.outputs.push_back(r.resolve(graph.values()[o].name));
+
+  InferenceModel model{r.out, {}};
+  model.params.ensure(Graph::build(model.spec, 1), 0);
+  for (auto& p : model.params.all()) p.value = r.param(p.name);
+  return model;
+}
+
+}  // namespace twb
