@@ -21,8 +21,9 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
                   "fashion-mnist | idx:DIR | cifar10:DIR | csv:FILE | synthetic:SHAPE:CLASSES")
       ->required();
   cmd->add_option("--batch", args.batch, "Evaluation batch")->check(CLI::PositiveNumber);
-  cmd->add_option("--precision", args.precision, "fp32 or bf16")
-      ->check(CLI::IsMember({"fp32", "bf16"}));
+  cmd->add_option("--precision", args.precision,
+                  "fp32, bf16 or int8 (int8 needs a model made by twb-engine quantize)")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
   cmd->add_flag("--json", args.json, "Print one JSON object");
   cmd->callback([&exitCode] {
     ModelFile model = loadModel(args.model);
@@ -30,8 +31,12 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
     if (model.spec.inputs.size() != 1 || model.spec.inputs[0].shape != data.test->sampleShape())
       throw Error(args.model + ": the model's input does not take samples of " +
                   toString(data.test->sampleShape()) + " from " + data.test->name());
-    Evaluator evaluator(model.spec, model.params, "SoftmaxCrossEntropy",
-                        parsePrecision(args.precision));
+    const Precision precision = parsePrecision(args.precision);
+    if (precision == Precision::int8 && !model.quant)
+      throw Error(args.model + ": an fp32 model has no int8 scales; make an int8 model with "
+                  "twb-engine quantize");
+    Evaluator evaluator(model.spec, model.params, "SoftmaxCrossEntropy", precision,
+                        model.quant ? &*model.quant : nullptr);
     const EvalResult r = evaluator.run(data.test, args.batch, data.test->defaultNormalization());
     if (args.json) {
       std::printf("%s\n", nlohmann::json{{"model", args.model},

@@ -7,7 +7,7 @@
 namespace twb {
 
 void addExportCommand(CLI::App& app, int& exitCode) {
-  auto* cmd = app.add_subcommand("export", "Write a model as ONNX (or as a .twbm model file)");
+  auto* cmd = app.add_subcommand("export", "Write a model as ONNX (int8 models in the QDQ form) or as a .twbm model file");
   struct Args {
     std::string model, format = "onnx", out;
   };
@@ -18,8 +18,9 @@ void addExportCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--out", args.out, "File to write")->required();
   cmd->callback([&exitCode] {
     const ModelFile model = loadModelArgument(args.model);
-    if (args.format == "onnx") exportOnnx(args.out, model.spec, model.params);
-    else saveModel(args.out, model.spec, model.params);
+    const QuantPlan* quant = model.quant ? &*model.quant : nullptr;
+    if (args.format == "onnx") exportOnnx(args.out, model.spec, model.params, quant);
+    else saveModel(args.out, model.spec, model.params, quant);
     std::printf("%s -> %s (%s)\n", args.model.c_str(), args.out.c_str(), args.format.c_str());
     exitCode = kExitOk;
   });

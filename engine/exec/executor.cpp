@@ -7,7 +7,7 @@
 
 #include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
-#include "quant/quant_plan.h"
+#include "quant/int8_placement.h"
 
 namespace twb {
 
@@ -37,6 +37,10 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels() {
   if (int8 && m_options.mode == ExecMode::train)
     throw Error("int8 is for inference: train in fp32 or bf16, then quantize the result");
   m_valueScales.assign(values.size(), 0.f);
+  if (int8) {
+    m_placement = placeInt8(m_graph, *m_options.quant);
+    m_valueScales = m_placement.storedScale;
+  }
   m_castPlans.resize(m_graph.nodes().size());
   // In execution order, so each kernel sees the layouts its inputs' producers chose.
   size_t scratchpadBytes = 0;
@@ -70,52 +74,34 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels() {
 void Executor::chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKernel& kernel) {
   const QuantPlan& plan = *m_options.quant;
   const GraphNode& node = m_graph.nodes()[n];
-  const auto& values = m_graph.values();
-  const OpPrecision precision = opPrecision(node.opName, Precision::int8);
-  auto isInt8 = [](const dnnl::memory::desc& d) {
-    return dtypeOf(d) == DType::s8 || dtypeOf(d) == DType::u8;
-  };
-  if (precision.followsInput) {  // pooling, ReLU, reshapes: int8 in, int8 out, same scale
+  if (opPrecision(node.opName, Precision::int8).followsInput) {
     kernel.setTypes(dtypeOf(in[0]), dtypeOf(in[0]));
-    m_valueScales[node.output] = m_valueScales[node.inputs[0]];
     return;
   }
-  bool runsInt8 = false;
-  if (precision.int8Capable && node.opName == "Add")
-    runsInt8 = in.size() == 2 && isInt8(in[0]) && isInt8(in[1]);
-  else if (precision.int8Capable)
-    runsInt8 = plan.isInt8(node.name);
+  const bool runsInt8 = m_placement.nodeInt8[n];
   KernelQuant quant;
   std::vector<DType> wanted(in.size());
   for (size_t i = 0; i < in.size(); ++i) {
     const int v = node.inputs[i];
-    wanted[i] = isInt8(in[i]) ? DType::f32 : dtypeOf(in[i]);  // labels stay s32
-    if (!runsInt8) continue;
-    const ActivationRange& range = plan.range(values[v].name);
-    wanted[i] = isInt8(in[i]) ? dtypeOf(in[i]) : range.type();
-    quant.inputScales.push_back(m_valueScales[v] > 0 ? m_valueScales[v] : range.scale());
-  }
-  for (size_t i = 0; i < in.size(); ++i) {
+    const bool storedInt8 = m_valueScales[v] > 0;
+    wanted[i] = storedInt8 ? DType::f32 : dtypeOf(in[i]);  // fp32 ops dequantize; labels stay
+    if (runsInt8) {
+      wanted[i] = m_placement.inputRange(m_graph, plan, v).type();
+      quant.inputScales.push_back(m_placement.inputScale(m_graph, plan, v));
+    }
     if (wanted[i] == dtypeOf(in[i])) continue;
-    const int v = node.inputs[i];
-    const float scale = runsInt8 ? quant.inputScales[i] : m_valueScales[v];
-    in[i] = plainDesc(values[v].shape, wanted[i]);
-    m_castPlans[n].push_back({i, in[i], scale});
+    in[i] = plainDesc(m_graph.values()[v].shape, wanted[i]);
+    m_castPlans[n].push_back({i, in[i], runsInt8 ? quant.inputScales[i] : m_valueScales[v]});
   }
   if (!runsInt8) {
     kernel.setTypes(DType::f32, DType::f32);
     return;
   }
-  const auto& outputs = m_graph.outputs();
-  DType output = DType::f32;
-  if (std::find(outputs.begin(), outputs.end(), node.output) == outputs.end()) {
-    const ActivationRange& range = plan.range(values[node.output].name);
-    output = range.type();
-    quant.outputScale = range.scale();
-    m_valueScales[node.output] = quant.outputScale;
-  }
+  const int out = node.output;
+  const bool outputInt8 = m_valueScales[out] > 0;
+  if (outputInt8) quant.outputScale = m_valueScales[out];
   if (node.opName != "Add") quant.weightScales = plan.layers.at(node.name).weightScales;
-  kernel.setTypes(wanted[0], output);
+  kernel.setTypes(wanted[0], outputInt8 ? m_placement.storedType[out] : DType::f32);
   kernel.setQuant(std::move(quant));
 }
 

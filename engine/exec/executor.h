@@ -8,13 +8,13 @@
 #include "exec/parameter_store.h"
 #include "exec/precision_policy.h"
 #include "graph/graph.h"
+#include "quant/int8_placement.h"
 
 namespace twb {
 
 class CpuKernel;
 class BoundPrimitive;
 struct KernelQuant;
-struct QuantPlan;
 
 enum class ExecMode { train, infer };
 
@@ -108,6 +108,7 @@ class Executor {
   ExecOptions m_options;
   std::vector<std::unique_ptr<CpuKernel>> m_kernels;
   std::vector<Slot> m_slots;
+  Int8Placement m_placement;                           // int8 only
   std::vector<float> m_valueScales;                    // of int8 values; 0 for the others
   std::vector<std::vector<InputCast>> m_castPlans;     // per node
   std::vector<std::vector<BoundPrimitive>> m_casts;    // per node, run before it

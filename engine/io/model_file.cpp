@@ -1,7 +1,5 @@
 #include "io/model_file.h"
 
-#include <cmath>
-
 #include "core/error.h"
 #include "graph/graph.h"
 #include "io/safetensors.h"
@@ -19,25 +17,6 @@ const LayerQuant* int8Weight(const QuantPlan* quant, const std::string& param) {
   return it != quant->layers.end() && it->second.int8 ? &it->second : nullptr;
 }
 
-// q = round(w / scale) saturated to [-127, 127], as the int8 kernels quantize (w * 1 / scale).
-Tensor quantize(const Tensor& w, const std::vector<float>& scales) {
-  Tensor q(w.shape(), DType::s8);
-  const int64_t perChannel = w.numel() / static_cast<int64_t>(scales.size());
-  for (int64_t i = 0; i < w.numel(); ++i) {
-    const float v = std::nearbyint(w.data<float>()[i] * (1.f / scales[static_cast<size_t>(i / perChannel)]));
-    q.data<int8_t>()[i] = static_cast<int8_t>(std::fmax(-127.f, std::fmin(127.f, v)));
-  }
-  return q;
-}
-
-Tensor dequantize(const Tensor& q, const std::vector<float>& scales) {
-  Tensor w(q.shape(), DType::f32);
-  const int64_t perChannel = q.numel() / static_cast<int64_t>(scales.size());
-  for (int64_t i = 0; i < q.numel(); ++i)
-    w.data<float>()[i] = q.data<int8_t>()[i] * scales[static_cast<size_t>(i / perChannel)];
-  return w;
-}
-
 }  // namespace
 
 void saveModel(const std::string& path, const ModelSpec& spec, const ParameterStore& params,
@@ -47,7 +26,7 @@ void saveModel(const std::string& path, const ModelSpec& spec, const ParameterSt
   if (quant) file.metadata["quantization"] = quant->toJson().dump();
   for (const auto& p : params.all()) {
     const LayerQuant* layer = int8Weight(quant, p.name);
-    file.tensors.emplace_back(p.name, layer ? quantize(p.value, layer->weightScales) : p.value);
+    file.tensors.emplace_back(p.name, layer ? toInt8Weights(p.value, layer->weightScales) : p.value);
   }
   writeTensorFile(path, file);
 }
@@ -91,7 +70,7 @@ ModelFile loadModel(const std::string& path) {
       throw Error(path + ": quantization.layers." + p.name.substr(0, p.name.rfind('.')) +
                   ".weight_scales has " + std::to_string(layer->weightScales.size()) +
                   " scales for " + std::to_string(p.value.shape()[0]) + " output channels");
-    p.value = layer ? dequantize(*t, layer->weightScales) : t->clone();
+    p.value = layer ? fromInt8Weights(*t, layer->weightScales) : t->clone();
   }
   return model;
 }

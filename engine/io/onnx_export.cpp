@@ -3,18 +3,23 @@
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "core/error.h"
 #include "graph/graph.h"
+#include "ops/fused_activation.h"
+#include "quant/int8_placement.h"
 
 namespace twb {
 
 namespace {
 class Exporter {
  public:
-  Exporter(const ModelSpec& spec, const ParameterStore& params) : m_spec(spec), m_params(params) {}
+  Exporter(const ModelSpec& spec, const ParameterStore& params, const QuantPlan* quant)
+      : m_spec(spec), m_params(params), m_quant(quant) {}
 
   onnx::ModelProto run() {
     onnx::ModelProto model;
@@ -27,8 +32,9 @@ class Exporter {
     m_graph = model.mutable_graph();
     m_graph->set_name(m_spec.name);
     const Graph graph = Graph::build(m_spec, 1);
+    if (m_quant) m_placement = placeInt8(graph, *m_quant);
     for (const auto& in : m_spec.inputs) addValueInfo(m_graph->add_input(), in.name, in.shape);
-    for (const auto& node : graph.nodes()) translate(node, graph);
+    for (size_t n = 0; n < graph.nodes().size(); ++n) translateNode(graph, n);
     for (int v : graph.outputs()) {
       const Shape& shape = graph.values()[v].shape;
       addValueInfo(m_graph->add_output(), graph.values()[v].name,
@@ -101,27 +107,93 @@ class Exporter {
     a->set_f(v);
   }
 
-  std::vector<std::string> params(const GraphNode& node) {
+  std::vector<std::string> params(const GraphNode& node, bool int8) {
     std::vector<std::string> names;
     for (const auto& p : node.params) {
       const std::string name = node.name + "." + p.suffix;
       const Parameter* param = m_params.find(name);
       if (!param) throw Error("parameter '" + name + "' is missing");
-      addInitializer(name, param->value);
+      if (int8 && p.suffix == "weight") addInt8Weight(name, param->value,
+                                                      m_quant->layers.at(node.name).weightScales);
+      else addInitializer(name, param->value);
       names.push_back(name);
     }
     return names;
   }
 
-  void translate(const GraphNode& node, const Graph& graph) {
-    const Attrs& a = node.op->attrs();
+  // QDQ form: the s8 weights as an initializer, dequantized per output channel (axis 0).
+  void addInt8Weight(const std::string& name, const Tensor& w, const std::vector<float>& scales) {
+    const Tensor q = toInt8Weights(w, scales);
+    auto* init = m_graph->add_initializer();
+    init->set_name(name + "/int8");
+    init->set_data_type(onnx::TensorProto::INT8);
+    for (int64_t d : q.shape()) init->add_dims(d);
+    init->set_raw_data(q.raw(), q.bytes());
+    const int64_t channels = static_cast<int64_t>(scales.size());
+    Tensor scale({channels}, DType::f32), zero({channels}, DType::s8);
+    std::copy(scales.begin(), scales.end(), scale.data<float>());
+    addInitializer(name + "/scale", scale);
+    addTypedInitializer(name + "/zero_point", zero, onnx::TensorProto::INT8);
+    setInt(add("DequantizeLinear", {name + "/int8", name + "/scale", name + "/zero_point"}, name),
+           "axis", 0);
+  }
+
+  // QuantizeLinear then DequantizeLinear: `from` as int8 stores it (u8 or s8, zero point 0).
+  void addQdq(const std::string& from, const std::string& to, const ActivationRange& range) {
+    const std::string scale = addScalar(to + "/scale", range.scale());
+    Tensor zero({}, range.type());
+    addTypedInitializer(to + "/zero_point", zero,
+                        range.nonNegative ? onnx::TensorProto::UINT8 : onnx::TensorProto::INT8);
+    add("QuantizeLinear", {from, scale, to + "/zero_point"}, to + "/quantized");
+    add("DequantizeLinear", {to + "/quantized", scale, to + "/zero_point"}, to);
+  }
+
+  void addTypedInitializer(const std::string& name, const Tensor& t, int type) {
+    auto* init = m_graph->add_initializer();
+    init->set_name(name);
+    init->set_data_type(type);
+    for (int64_t d : t.shape()) init->add_dims(d);
+    init->set_raw_data(t.raw(), t.bytes());
+  }
+
+  // One node, with what int8 adds around it: its input quantized where it is not stored int8
+  // yet, its fused ReLU as a Relu, and its output quantized where execution stores it int8.
+  void translateNode(const Graph& graph, size_t n) {
+    const GraphNode& node = graph.nodes()[n];
     std::vector<std::string> in;
     for (int v : node.inputs) in.push_back(graph.values()[v].name);
-    const std::string& out = node.name;
+    const bool int8 = m_quant && m_placement.nodeInt8[n];
+    const bool weighted = node.opName == "Conv2d" || node.opName == "Linear";
+    if (int8 && weighted && m_placement.storedScale[node.inputs[0]] <= 0) {
+      const std::string quantized = in[0] + "/qdq";
+      if (m_quantizedInputs.insert(quantized).second)
+        addQdq(in[0], quantized, m_placement.inputRange(graph, *m_quant, node.inputs[0]));
+      in[0] = quantized;
+    }
+    const bool relu = node.op->attrs().json().contains("activation") &&
+                      fusedActivation(node.op->attrs()) == FusedActivation::relu;
+    const bool quantizedOut = m_quant && m_placement.storedScale[node.output] > 0;
+    std::string produced = relu || quantizedOut ? node.name + "/real" : node.name;
+    translate(node, graph, in, produced, int8 && weighted);
+    if (relu) {
+      const std::string activated = quantizedOut ? node.name + "/relu" : node.name;
+      add("Relu", {produced}, activated);
+      produced = activated;
+    }
+    if (quantizedOut)
+      addQdq(produced, node.name,
+             {m_placement.storedScale[node.output] *
+                  (m_placement.storedType[node.output] == DType::u8 ? 255.f : 127.f),
+              m_placement.storedType[node.output] == DType::u8});
+  }
+
+  void translate(const GraphNode& node, const Graph& graph, const std::vector<std::string>& in,
+                 const std::string& out, bool int8Weights) {
+    const Attrs& a = node.op->attrs();
     const std::string& op = node.opName;
     auto withParams = [&] {
       auto all = in;
-      for (const auto& p : params(node)) all.push_back(p);
+      for (const auto& p : params(node, int8Weights)) all.push_back(p);
       return all;
     };
     if (op == "Linear") {
@@ -180,12 +252,16 @@ class Exporter {
 
   const ModelSpec& m_spec;
   const ParameterStore& m_params;
+  const QuantPlan* m_quant;
+  Int8Placement m_placement;
+  std::set<std::string> m_quantizedInputs;
   onnx::GraphProto* m_graph = nullptr;
 };
 }  // namespace
 
-void exportOnnx(const std::string& path, const ModelSpec& spec, const ParameterStore& params) {
-  const onnx::ModelProto model = Exporter(spec, params).run();
+void exportOnnx(const std::string& path, const ModelSpec& spec, const ParameterStore& params,
+                const QuantPlan* quant) {
+  const onnx::ModelProto model = Exporter(spec, params, quant).run();
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception& e) {

@@ -4,12 +4,17 @@
 
 #include "exec/parameter_store.h"
 #include "graph/model_spec.h"
+#include "quant/quant_plan.h"
 
 namespace twb {
 
 // Writes a model as ONNX (opset 13, IR 8) for inference: the batch dimension is free, Dropout
 // becomes Identity, GELU its erf form, GlobalAvgPool a GlobalAveragePool + Flatten. The file is
 // validated by onnx::checker before it is written; losses (training-only ops) are refused.
-void exportOnnx(const std::string& path, const ModelSpec& spec, const ParameterStore& params);
+// An int8 model (`quant`) is written in the QDQ form other runtimes read as int8: s8 weights
+// with a DequantizeLinear per output channel (axis 0), and a QuantizeLinear / DequantizeLinear
+// pair wherever the engine stores an activation as int8, with its scale (zero point 0).
+void exportOnnx(const std::string& path, const ModelSpec& spec, const ParameterStore& params,
+                const QuantPlan* quant = nullptr);
 
 }  // namespace twb

@@ -97,4 +97,23 @@ std::vector<float> weightScales(const float* weights, int64_t outChannels, int64
   return scales;
 }
 
+Tensor toInt8Weights(const Tensor& weights, const std::vector<float>& scales) {
+  Tensor q(weights.shape(), DType::s8);
+  const int64_t perChannel = weights.numel() / static_cast<int64_t>(scales.size());
+  for (int64_t i = 0; i < weights.numel(); ++i) {
+    const float inverse = 1.f / scales[static_cast<size_t>(i / perChannel)];
+    const float v = std::nearbyint(weights.data<float>()[i] * inverse);
+    q.data<int8_t>()[i] = static_cast<int8_t>(std::fmax(-127.f, std::fmin(127.f, v)));
+  }
+  return q;
+}
+
+Tensor fromInt8Weights(const Tensor& quantized, const std::vector<float>& scales) {
+  Tensor w(quantized.shape(), DType::f32);
+  const int64_t perChannel = quantized.numel() / static_cast<int64_t>(scales.size());
+  for (int64_t i = 0; i < quantized.numel(); ++i)
+    w.data<float>()[i] = quantized.data<int8_t>()[i] * scales[static_cast<size_t>(i / perChannel)];
+  return w;
+}
+
 }  // namespace twb

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/dtype.h"
+#include "core/tensor.h"
 
 namespace twb {
 
@@ -52,5 +52,10 @@ struct QuantPlan {
 // of the block * 127).
 std::vector<float> weightScales(const float* weights, int64_t outChannels, int64_t perChannel,
                                 int64_t window);
+
+// q = round(w / scale[oc]) saturated to [-127, 127], rounding as the int8 kernels do (w times
+// 1 / scale, to nearest even); and back, q * scale[oc]. Weights are (OUT, ...).
+Tensor toInt8Weights(const Tensor& weights, const std::vector<float>& scales);
+Tensor fromInt8Weights(const Tensor& quantized, const std::vector<float>& scales);
 
 }  // namespace twb
