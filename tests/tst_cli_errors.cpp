@@ -1,5 +1,6 @@
 // Bad inputs give a clear error and a non-zero exit from twb-engine: never a crash, never a
 // hang. Each case writes a real bad file and runs the real binary.
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -137,7 +138,39 @@ class TestCliErrors : public QObject {
     QCOMPARE(o.exitCode, 1);
     QVERIFY2(o.output.contains("synthetic:3x0x2:10: bad shape"), qPrintable(o.output));
   }
+
+  // quantize refuses a calibration set of the wrong shape, no samples, an unknown observer and
+  // an int8 model given to quantize again, each with the reason and where.
+  void badQuantizeInputFails_data() {
+    QTest::addColumn<QStringList>("extra");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("calibration set of the wrong shape")
+        << QStringList{"--calib", "synthetic:3x32x32:10"}
+        << "calibration set synthetic:3x32x32:10 has samples of shape [3, 32, 32], but "
+           "input 'image' of model 'cnn-small' takes [1, 28, 28]";
+    QTest::newRow("--samples 0") << QStringList{"--calib", "synthetic:1x28x28:10", "--samples", "0"}
+                                 << "--samples must be >= 1 (is 0)";
+    QTest::newRow("negative --max-drop")
+        << QStringList{"--calib", "synthetic:1x28x28:10", "--max-drop", "-1"} << "max drop must be >= 0";
+    QTest::newRow("unknown observer") << QStringList{"--calib", "synthetic:1x28x28:10", "--observer", "kl"}
+                                      << "--observer: kl not in {minmax,percentile,entropy}";
+  }
+
+  void badQuantizeInputFails() {
+    QFETCH(QStringList, extra);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const EngineRun exported = runEngine({"export", "cnn-small", "--format", "twbm", "--out", dir.filePath("m.twbm")});
+    QCOMPARE(exported.exitCode, 0);
+    const EngineRun o = runEngine(QStringList{"quantize", dir.filePath("m.twbm"), "--out", dir.filePath("q.twbm"),
+                                              "--no-throughput"} + extra);
+    QVERIFY2(o.finished && !o.crashed, qPrintable(o.output));
+    QVERIFY(o.exitCode != 0);
+    QVERIFY2(o.output.contains(expected), qPrintable("expected '" + expected + "' in: " + o.output));
+    QVERIFY(!QFileInfo::exists(dir.filePath("q.twbm")));  // nothing half-written
+  }
 };
+
 
 QTEST_APPLESS_MAIN(TestCliErrors)
 #include "tst_cli_errors.moc"

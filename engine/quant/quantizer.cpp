@@ -66,12 +66,13 @@ nlohmann::json quantizeModel(const ModelFile& fp32, const std::shared_ptr<const 
     throw Error("max drop must be >= 0 points (is " + std::to_string(*options.maxDrop) + ")");
   if (fp32.quant) throw Error("the model is already quantized; quantize its fp32 original");
   InferenceModel model = rewriteForInference(fp32.spec, fp32.params);
-  if (eval->sampleShape() != model.spec.inputs.at(0).shape)
-    throw Error("evaluation set " + eval->name() + " has samples of shape " +
-                toString(eval->sampleShape()) + ", but the model takes " +
-                toString(model.spec.inputs.at(0).shape));
   const std::vector<float> samples =
       calibrationSamples(model, calib, normalization, options.calibration);
+  if (eval->sampleShape() != model.spec.inputs.at(0).shape)
+    throw Error("evaluation set " + eval->name() + " has samples of shape " +
+                toString(eval->sampleShape()) + ", but input '" + model.spec.inputs.at(0).name +
+                "' of model '" + model.spec.name + "' takes " +
+                toString(model.spec.inputs.at(0).shape));
   QuantPlan plan = calibrate(model, samples, options.calibration, [&](double f) {
     return !progress || progress("calibrating", f);
   });
