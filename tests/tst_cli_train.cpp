@@ -59,7 +59,7 @@ class TestCliTrain : public QObject {
     QVERIFY2(finalAccuracy >= minimum, qPrintable(run.output));
     QVERIFY(run.output.contains(QString("test accuracy: %1").arg(finalAccuracy, 0, 'f', 4)));
     m_accuracy[job] = finalAccuracy;
-    QVERIFY(QFile::copy(dir.filePath("model.twbm"), m_models.filePath(QFileInfo(job).baseName())));
+    QVERIFY(QFile::copy(dir.filePath("model.twbm"), m_models.filePath(QFileInfo(job).baseName() + ".twbm")));
 
     // eval on the saved model reproduces the final evaluation.
     const EngineRun eval = runEngine({"eval", dir.filePath("model.twbm"), "--dataset", "fashion-mnist", "--json"});
@@ -84,7 +84,7 @@ class TestCliTrain : public QObject {
     const QString job = example("fmnist-cnn.json");
     if (!m_accuracy.contains(job)) QSKIP("needs examplesReachTheirAccuracy(fmnist-cnn) first");
     QTemporaryDir dir;
-    const QString model = m_models.filePath("fmnist-cnn"), int8 = dir.filePath("int8.twbm"),
+    const QString model = m_models.filePath("fmnist-cnn.twbm"), int8 = dir.filePath("int8.twbm"),
                   reportPath = dir.filePath("report.json");
     const EngineRun run = runEngine({"quantize", model, "--calib", "fashion-mnist", "--out", int8,
                                      "--report", reportPath});

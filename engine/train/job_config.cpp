@@ -175,9 +175,9 @@ JobConfig JobConfig::fromJson(const nlohmann::json& json, const std::string& bas
   readModel(o.object("model"), job, baseDir);
   readDataset(o, job, baseDir);
   job.precision = o.string("precision", job.precision);
-  if (job.precision != "fp32" && job.precision != "bf16")
+  if (job.precision != "fp32" && job.precision != "bf16" && job.precision != "int8")
     throw o.error("precision", "'" + job.precision + "' is not available in this engine " +
-                                   "version (supported: fp32, bf16)");
+                                   "version (supported: fp32, bf16, int8)");
   job.loss = o.string("loss", job.loss);
   if (job.loss != "SoftmaxCrossEntropy" && job.loss != "MSE")
     throw o.error("loss", "unknown loss '" + job.loss + "' (expected SoftmaxCrossEntropy or MSE)");

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "core/error.h"
 #include "core/random.h"
@@ -11,6 +12,7 @@
 #include "exec/executor.h"
 #include "io/model_file.h"
 #include "profile/step_profile.h"
+#include "quant/quantizer.h"
 #include "train/checkpoint.h"
 #include "train/evaluator.h"
 
@@ -39,6 +41,8 @@ class TrainingRun {
   void setUp();
   void evaluate(const char* reason);
   void checkpoint();
+  // precision int8: the trained model quantized (default calibration) into out/model-int8.twbm.
+  void quantize();
   // Steady-clock microseconds at the phases of one step.
   struct StepTimes {
     double dataStart = 0, computeStart = 0, optimizerStart = 0, end = 0;
@@ -93,7 +97,9 @@ void TrainingRun::setUp() {
   Graph graph = Graph::build(withLoss(model, m_job.loss, outputShape), m_job.batch);
   if (!m_job.modelFile.empty()) m_params = std::move(loadModel(m_job.modelFile).params);
   m_params.ensure(graph, m_job.seed);
-  const Precision precision = parsePrecision(m_job.precision);
+  // int8 is post-training: the job trains in fp32 and quantizes its result (quantize()).
+  const Precision precision =
+      m_job.precision == "int8" ? Precision::fp32 : parsePrecision(m_job.precision);
   m_exec = std::make_unique<Executor>(std::move(graph), m_params,
                                       ExecOptions{ExecMode::train, false, precision});
   m_exec->setGradient("loss", {1.0f});
@@ -258,6 +264,7 @@ TrainResult TrainingRun::run() {
     m_result.modelPath = (fs::path(m_options.outDir) / "model.twbm").string();
     saveModel(m_result.modelPath, m_job.model, m_params);
     checkpoint();
+    if (m_job.precision == "int8") quantize();
   }
   m_events.publish("state", {{"state", "succeeded"},
                           {"step", m_state.step},
@@ -267,6 +274,27 @@ TrainResult TrainingRun::run() {
   return m_result;
 }
 }  // namespace
+
+void TrainingRun::quantize() {
+  m_events.log("info", "quantizing the trained model to int8 (calibration on " +
+                           m_data.train->name() + ")");
+  QuantizeOptions options;
+  options.throughput = false;
+  const fs::path out(m_options.outDir);
+  const nlohmann::json report = quantizeModel(
+      {m_job.model, m_params, std::nullopt}, m_data.train, m_data.test, m_normalization, options,
+      (out / "model-int8.twbm").string(), [&](const std::string&, double) {
+        return !(m_options.stop && m_options.stop->load());
+      });
+  std::ofstream(out / "quantize.json") << report.dump(2) << "\n";
+  m_events.publish("quantize", {{"fp32_accuracy", report["fp32"]["accuracy"]},
+                                {"int8_accuracy", report["int8"]["accuracy"]},
+                                {"fp32_bytes", report["fp32"]["bytes"]},
+                                {"int8_bytes", report["int8"]["bytes"]},
+                                {"int8_layers", report["int8_layers"]},
+                                {"model", report["int8"]["file"]},
+                                {"report", (out / "quantize.json").string()}});
+}
 
 TrainResult train(const JobConfig& job, const TrainOptions& options, EventLog& events) {
   TrainingRun run(job, options, events);
