@@ -159,6 +159,7 @@ class TestQuant : public QObject {
     QTest::addColumn<QString>("model");
     QTest::newRow("trained cnn-small") << "cnn";
     QTest::newRow("resnet18-cifar") << "resnet18-cifar";
+    QTest::newRow("mlp (signed input into an int8 Linear)") << "mlp";
   }
 
   void int8MatchesTheQdqExportRunByPyTorch() {
@@ -166,7 +167,7 @@ class TestQuant : public QObject {
     const bool cnn = model == "cnn";
     ModelFile fp32 = m_cnn;
     if (!cnn) {
-      fp32.spec = makeTemplate("resnet18-cifar", {});
+      fp32.spec = makeTemplate(model.toStdString(), {});
       fp32.params = ParameterStore();
       fp32.params.ensure(Graph::build(fp32.spec, 1), 4);
       perturbBatchNorm(fp32.params);

@@ -108,12 +108,23 @@ void quantizeWeights(const dnnl::memory& plain, const dnnl::memory& target,
                      const std::vector<float>& scales, int channelMask) {
   std::vector<float> inverse(scales.size());
   for (size_t i = 0; i < scales.size(); ++i) inverse[i] = 1.f / scales[i];
+  // Two reorders: scaling into s8 in the plain layout, then into the primitive's layout. One
+  // would do, but oneDNN 2.6 has no scaled reorder into the compensated weights an s8-input
+  // matmul wants.
+  const auto& blocking = plain.get_desc().data.format_desc.blocking;
+  const dnnl::memory::desc plainDesc = plain.get_desc();
+  const dnnl::memory::dims strides(blocking.strides, blocking.strides + plainDesc.data.ndims);
+  const dnnl::memory quantized(
+      dnnl::memory::desc(plainDesc.dims(), dnnl::memory::data_type::s8, strides), cpuEngine());
   dnnl::primitive_attr attr;
   attr.set_output_scales(channelMask, inverse);
-  const dnnl::reorder::primitive_desc pd(cpuEngine(), plain.get_desc(), cpuEngine(),
-                                         target.get_desc(), attr);
+  const dnnl::reorder::primitive_desc pd(cpuEngine(), plainDesc, cpuEngine(),
+                                         quantized.get_desc(), attr);
   dnnl::reorder(pd).execute(cpuStream(), const_cast<dnnl::memory&>(plain),
-                            const_cast<dnnl::memory&>(target));
+                            const_cast<dnnl::memory&>(quantized));
+  dnnl::reorder(quantized, target)
+      .execute(cpuStream(), const_cast<dnnl::memory&>(quantized),
+               const_cast<dnnl::memory&>(target));
   cpuStream().wait();
 }
 
