@@ -16,11 +16,10 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
-from peer_setup import DEFAULT_ENGINE, prepare_torch
+from peer_setup import DEFAULT_ENGINE, prepare_torch, run_engine_bench
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import torch_models  # noqa: E402  (tests/torch_models.py)
@@ -49,14 +48,6 @@ def time_torch(name, channels_last):
     return BATCH / statistics.median(times)
 
 
-def run_engine(engine, name, precision):
-    warmup, steps = MODELS[name][2]
-    return json.loads(subprocess.run(
-        [engine, "bench", name, "--mode", "infer", "--precision", precision, "--batch", str(BATCH),
-         "--threads", str(THREADS), "--steps", str(steps), "--warmup", str(warmup), "--json"],
-        check=True, capture_output=True, text=True).stdout)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", default=DEFAULT_ENGINE)
@@ -71,8 +62,8 @@ def main():
         best = {}
         for _ in range(args.rounds):
             for precision in ("fp32", "int8"):
-                r = run_engine(args.engine, name, precision)
-                assert r["precision"] == precision and r["threads"] == THREADS, "engine ran another set-up"
+                warmup, steps = MODELS[name][2]
+                r = run_engine_bench(args.engine, name, "infer", precision, BATCH, THREADS, warmup, steps)
                 key = "twb_" + precision
                 if r["samples_per_s"] > best.get(key, {"samples_per_s": 0})["samples_per_s"]:
                     best[key] = r

@@ -15,11 +15,10 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
-from peer_setup import DEFAULT_ENGINE, prepare_torch
+from peer_setup import DEFAULT_ENGINE, prepare_torch, run_engine_bench
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import torch_models  # noqa: E402  (tests/torch_models.py)
@@ -56,15 +55,6 @@ def time_torch(name, bf16, channels_last):
     return batch / statistics.median(times)
 
 
-def run_engine(engine, name, precision):
-    batch = MODELS[name][0]
-    warmup, steps = STEPS[name]
-    return json.loads(subprocess.run(
-        [engine, "bench", name, "--mode", "train", "--precision", precision, "--batch", str(batch),
-         "--threads", str(THREADS), "--steps", str(steps), "--warmup", str(warmup), "--json"],
-        check=True, capture_output=True, text=True).stdout)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", default=DEFAULT_ENGINE)
@@ -79,8 +69,9 @@ def main():
         best = {}
         for _ in range(args.rounds):
             for precision in ("fp32", "bf16"):
-                r = run_engine(args.engine, name, precision)
-                assert r["precision"] == precision and r["threads"] == THREADS, "engine ran another set-up"
+                warmup, steps = STEPS[name]
+                r = run_engine_bench(args.engine, name, "train", precision, MODELS[name][0], THREADS,
+                                     warmup, steps)
                 key = "twb_" + precision
                 if r["samples_per_s"] > best.get(key, {"samples_per_s": 0})["samples_per_s"]:
                     best[key] = r

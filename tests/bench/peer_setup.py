@@ -19,3 +19,17 @@ def prepare_torch(threads):
     torch.set_num_threads(threads)
     assert torch.get_num_threads() == threads, "PyTorch would not run on the requested threads"
     return torch
+
+
+def run_engine_bench(engine, model, mode, precision, batch, threads, warmup, steps):
+    """`twb-engine bench ... --json` on one set-up; returns its JSON object after checking that
+    the engine ran what was asked."""
+    import json
+    import subprocess
+    result = json.loads(subprocess.run(
+        [engine, "bench", model, "--mode", mode, "--precision", precision, "--batch", str(batch),
+         "--threads", str(threads), "--steps", str(steps), "--warmup", str(warmup), "--json"],
+        check=True, capture_output=True, text=True).stdout)
+    assert result["precision"] == precision and result["threads"] == threads, \
+        "engine ran another set-up"
+    return result
