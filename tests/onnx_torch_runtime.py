@@ -120,6 +120,7 @@ def run(model, x):
             out = OPS[node.op_type](*args, **a)
         else:
             raise ValueError(f"node '{node.name}': op {node.op_type} is not supported here")
+        assert torch.isfinite(out).all(), f"node '{node.name}' ({node.op_type}) produced NaN or Inf"
         values[node.output[0]] = out
     return values[model.graph.output[0].name]
 
@@ -128,7 +129,10 @@ def main():
     path, inputs, batch, outputs = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     model = onnx.load(path)
     dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim[1:]]
-    x = torch.from_numpy(np.fromfile(inputs, dtype=np.float32).reshape([batch] + dims))
+    data = np.fromfile(inputs, dtype=np.float32)
+    assert data.size == batch * int(np.prod(dims)), \
+        f"{inputs}: {data.size} floats, {batch} samples of {dims} need {batch * int(np.prod(dims))}"
+    x = torch.from_numpy(data.reshape([batch] + dims))
     with torch.no_grad():
         y = run(model, x)
     y.numpy().astype(np.float32).tofile(outputs)

@@ -73,6 +73,7 @@ def main():
                "twb_fp32": best["twb_fp32"]["samples_per_s"], "twb_int8": best["twb_int8"]["samples_per_s"],
                "torch_fp32": best["torch_fp32"],
                "twb_fp32_mfu": best["twb_fp32"]["mfu"], "twb_int8_mfu": best["twb_int8"]["mfu"]}
+        assert row["twb_fp32"] > 0 and row["twb_int8"] > 0 and row["torch_fp32"] > 0, f"{name}: no throughput"
         row["int8_speedup"] = row["twb_int8"] / row["twb_fp32"]
         row["int8_vs_torch_fp32"] = row["twb_int8"] / row["torch_fp32"]
         row["target_met"] = row["int8_speedup"] >= 2.5

@@ -83,6 +83,8 @@ def main():
                "twb_fp32": best["twb_fp32"]["samples_per_s"], "twb_bf16": best["twb_bf16"]["samples_per_s"],
                "torch_fp32": best["torch_fp32"], "torch_bf16": best["torch_bf16"],
                "twb_fp32_mfu": best["twb_fp32"]["mfu"], "twb_bf16_mfu": best["twb_bf16"]["mfu"]}
+        assert min(row["twb_fp32"], row["twb_bf16"], row["torch_fp32"], row["torch_bf16"]) > 0, \
+            f"{name}: no throughput"
         row["bf16_speedup"] = row["twb_bf16"] / row["twb_fp32"]
         row["vs_torch_fp32"] = row["twb_fp32"] / row["torch_fp32"]
         row["vs_torch_bf16"] = row["twb_bf16"] / row["torch_bf16"]
