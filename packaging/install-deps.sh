@@ -10,6 +10,8 @@ packages=(
   libdnnl-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libonnx-dev
   # node service and remote nodes (later issues build on these)
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libssh-dev
+  # engine bundle: rpath rewriting, and a bare Debian root to test it in
+  patchelf debootstrap
   # application
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqcustomplot-dev
   libsqlite3-dev sqlite3 xvfb xauth

@@ -15,6 +15,9 @@ void addCatalogCommands(CLI::App& app, int& exitCode);  // ops, templates
 void addImportCommand(CLI::App& app, int& exitCode);
 void addExportCommand(CLI::App& app, int& exitCode);
 void addQuantizeCommand(CLI::App& app, int& exitCode);
+void addServeCommand(CLI::App& app, int& exitCode);
+void addWorkerCommand(CLI::App& app, int& exitCode);
+void addClientCommand(CLI::App& app, int& exitCode);
 
 // Exit codes shared by the subcommands.
 constexpr int kExitOk = 0;

@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   twb::addImportCommand(app, exitCode);
   twb::addExportCommand(app, exitCode);
   twb::addQuantizeCommand(app, exitCode);
+  twb::addServeCommand(app, exitCode);
+  twb::addWorkerCommand(app, exitCode);
+  twb::addClientCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,6 +15,7 @@
 #include "quant/quantizer.h"
 #include "train/checkpoint.h"
 #include "train/evaluator.h"
+#include "train/job_plan.h"
 
 namespace twb {
 
@@ -73,48 +74,27 @@ class TrainingRun {
 
 void TrainingRun::setUp() {
   if (m_job.threads > 0) omp_set_num_threads(m_job.threads);
-  m_data = openDataset(m_job.trainData);
-  if (!m_job.testData.empty()) m_data.test = openDataset(m_job.testData).test;
-  m_normalization = m_job.normalization.value_or(m_data.train->defaultNormalization());
+  JobPlan plan = planJob(m_job);
+  m_data = plan.data;
+  m_normalization = plan.normalization;
+  m_output = plan.output;
+  m_classes = plan.classes;
+  m_stepsPerEpoch = plan.stepsPerEpoch;
+  m_totalSteps = plan.totalSteps;
 
-  const ModelSpec& model = m_job.model;
-  if (model.inputs.size() != 1)
-    throw Error("model: training needs exactly one input, the model has " +
-                std::to_string(model.inputs.size()));
-  if (model.inputs[0].shape != m_data.train->sampleShape())
-    throw Error("model: input '" + model.inputs[0].name + "' has shape " +
-                toString(model.inputs[0].shape) + " but " + m_data.train->name() +
-                " has samples of " + toString(m_data.train->sampleShape()));
-  const Graph probe = Graph::build(model, 1);
-  const Shape outputShape = probe.values()[probe.outputs()[0]].shape;
-  m_output = probe.values()[probe.outputs()[0]].name;
-  m_classes = outputShape.back();
-  if (outputShape.size() != 2 || m_classes < m_data.train->classes())
-    throw Error("model: output '" + m_output + "' is " + toString(outputShape) + " per batch, " +
-                "but " + m_data.train->name() + " has " + std::to_string(m_data.train->classes()) +
-                " classes");
-
-  Graph graph = Graph::build(withLoss(model, m_job.loss, outputShape), m_job.batch);
   if (!m_job.modelFile.empty()) m_params = std::move(loadModel(m_job.modelFile).params);
-  m_params.ensure(graph, m_job.seed);
+  m_params.ensure(plan.graph, m_job.seed);
   // int8 is post-training: the job trains in fp32 and quantizes its result (quantize()).
   const Precision precision =
       m_job.precision == "int8" ? Precision::fp32 : parsePrecision(m_job.precision);
-  m_exec = std::make_unique<Executor>(std::move(graph), m_params,
+  m_exec = std::make_unique<Executor>(std::move(plan.graph), m_params,
                                       ExecOptions{ExecMode::train, false, precision});
   m_exec->setGradient("loss", {1.0f});
   m_optimizer = makeOptimizer(m_job.optimizer);
-  m_evaluator = std::make_unique<Evaluator>(model, m_params, m_job.loss, precision);
+  m_evaluator = std::make_unique<Evaluator>(m_job.model, m_params, m_job.loss, precision);
   m_loader = std::make_unique<DataLoader>(
       m_data.train,
       DataLoaderOptions{m_job.batch, true, true, m_job.seed, m_normalization, m_job.augmentation});
-  m_stepsPerEpoch = m_loader->batchesPerEpoch();
-  if (m_stepsPerEpoch == 0)
-    throw Error("batch: " + std::to_string(m_job.batch) + " is larger than the " +
-                std::to_string(m_data.train->size()) + " samples of " + m_data.train->name());
-  m_totalSteps = m_job.epochs * m_stepsPerEpoch;
-  if (m_job.maxSteps > 0)
-    m_totalSteps = m_job.epochs > 0 ? std::min(m_totalSteps, m_job.maxSteps) : m_job.maxSteps;
 
   m_profileEvery = m_job.profileEverySteps;
   if (m_profileEvery == 0 && !m_options.tracePath.empty()) m_profileEvery = 50;

@@ -1,0 +1,249 @@
+#include <google/protobuf/util/json_util.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/progress_bar.h"
+#include "core/error.h"
+#include "rpc/node_client.h"
+
+namespace twb {
+
+namespace v1 = node::v1;
+
+namespace {
+struct ClientArgs {
+  std::string node, tokenFile;
+  bool json = false, watch = false;
+  std::string job, id, artifact, out, name, calib;
+  std::vector<std::string> files;
+  int64_t after = 0, samples = 0;
+  std::string observer, scheme;
+  std::optional<double> maxDrop;
+};
+ClientArgs args;
+
+NodeClient connect() {
+  return NodeClient(NodeAddress::parse(args.node),
+                    args.tokenFile.empty() ? AccessToken() : AccessToken::fromFile(args.tokenFile));
+}
+
+std::string readText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot read");
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+template <typename Request>
+void addFiles(Request& request) {
+  for (const auto& path : args.files) {
+    auto* file = request.add_files();
+    file->set_name(std::filesystem::path(path).filename().string());
+    file->set_content(readText(path));
+  }
+}
+
+const char* stateName(v1::JobState state) {
+  static const char* names[] = {"unknown", "queued", "running", "succeeded",
+                                "failed",  "cancelled", "lost"};
+  return names[state >= 0 && state <= v1::LOST ? state : 0];
+}
+
+void printStatus(const v1::JobStatus& job) {
+  std::printf("%-8s %-10s %-9s %-24s seq %-6lld %s\n", job.id().c_str(), stateName(job.state()),
+              job.kind().c_str(), job.name().c_str(), static_cast<long long>(job.last_seq()),
+              job.reason().c_str());
+}
+
+// Follows a job to its end: events as JSON Lines with --json, otherwise a progress bar. Returns
+// the exit code: 0 when the job succeeded.
+int watchJob(NodeClient& client, const std::string& id, int64_t after) {
+  ProgressBar progress(isatty(STDERR_FILENO));
+  StageProgress stages(isatty(STDERR_FILENO));
+  nlohmann::json finalState;
+  client.watch(id, after, [&](const v1::Event& event) {
+    if (args.json) {
+      std::printf("%s\n", event.json().c_str());
+      std::fflush(stdout);
+    }
+    const auto parsed = nlohmann::json::parse(event.json());
+    if (event.type() == "state") finalState = parsed;
+    if (args.json) return true;
+    if (event.type() == "progress")
+      stages.update(parsed["stage"].get<std::string>(), parsed["fraction"].get<double>());
+    else
+      progress.onEvent(parsed);
+    return true;
+  });
+  progress.finish();
+  stages.finish();
+  const std::string state = finalState.value("state", "unknown");
+  if (!args.json) {
+    std::printf("job %s %s", id.c_str(), state.c_str());
+    if (finalState.contains("reason")) std::printf(": %s", finalState["reason"].get<std::string>().c_str());
+    if (finalState.contains("test_accuracy"))
+      std::printf(" (test accuracy %.4f)", finalState["test_accuracy"].get<double>());
+    std::printf("\n");
+  }
+  return state == "succeeded" ? kExitOk : kExitError;
+}
+
+int submit(v1::SubmitJobRequest& request) {
+  NodeClient client = connect();
+  request.set_name(args.name);
+  addFiles(request);
+  const v1::JobStatus job = client.submit(request);
+  if (!args.watch || !args.json) printStatus(job);
+  return args.watch ? watchJob(client, job.id(), 0) : kExitOk;
+}
+
+void addSubmitOptions(CLI::App* cmd) {
+  cmd->add_flag("--watch", args.watch, "Follow the job to its end");
+  cmd->add_flag("--json", args.json, "With --watch: print the events as JSON Lines");
+  cmd->add_option("--name", args.name, "Name shown in job lists");
+  cmd->add_option("--file", args.files, "Send a file with the job (into its folder)");
+}
+
+void addSourceOptions(CLI::App* cmd) {
+  cmd->add_option("JOB_ID", args.id, "The job whose artifact to use")->required();
+  cmd->add_option("--artifact", args.artifact, "Its artifact (default model.twbm)");
+  addSubmitOptions(cmd);
+}
+}  // namespace
+
+void addClientCommand(CLI::App& app, int& exitCode) {
+  auto* client = app.add_subcommand("client", "Talk to a node service (twb-engine serve)");
+  client->add_option("--node", args.node, "unix:PATH or tcp:HOST:PORT")->required();
+  client->add_option("--token-file", args.tokenFile, "The node's token");
+  client->require_subcommand(1);
+
+  auto* info = client->add_subcommand("info", "The node's machine and engine");
+  info->add_flag("--json", args.json, "Print the NodeInfo message as JSON");
+  info->callback([&exitCode] {
+    const v1::NodeInfo node = connect().info();
+    if (args.json) {
+      std::string text;
+      google::protobuf::util::MessageToJsonString(node, &text);
+      std::printf("%s\n", text.c_str());
+      exitCode = kExitOk;
+      return;
+    }
+    std::printf("%s: %s, %s (%s)\n", node.host().c_str(), node.os().c_str(),
+                node.cpu_model().c_str(), node.architecture().c_str());
+    std::string isa;
+    for (const auto& flag : node.isa_flags()) isa += " " + flag;
+    std::printf("cores %d, memory %.1f GiB, ISA%s\n", node.logical_cores(),
+                node.memory_bytes() / double(1 << 30), isa.c_str());
+    for (const auto& gpu : node.gpus())
+      std::printf("GPU: %s, %.1f GiB\n", gpu.name().c_str(), gpu.memory_bytes() / double(1 << 30));
+    std::printf("engine %s (%s), %s, max jobs %d\n", node.engine_version().c_str(),
+                node.build_hash().c_str(), node.protocol().c_str(), node.max_jobs());
+    exitCode = kExitOk;
+  });
+
+  auto* validate = client->add_subcommand("validate", "Dry-run a job file on the node");
+  validate->add_option("JOB", args.job, "Job file (.json)")->required();
+  validate->add_option("--file", args.files, "Send a file with the job");
+  validate->callback([&exitCode] {
+    v1::ValidateJobRequest request;
+    request.set_job_json(readText(args.job));
+    addFiles(request);
+    const auto result = connect().validate(request);
+    for (const auto& problem : result.problems())
+      std::printf("%s: %s\n", args.job.c_str(), problem.message().c_str());
+    if (result.ok())
+      std::printf("%s: ok; model %s, %lld parameters, %.3g GFLOP per step, ~%.1f MiB, %lld steps\n",
+                  args.job.c_str(), result.model().c_str(),
+                  static_cast<long long>(result.parameters()), result.flops_per_step() / 1e9,
+                  result.memory_bytes() / double(1 << 20),
+                  static_cast<long long>(result.total_steps()));
+    exitCode = result.ok() ? kExitOk : kExitError;
+  });
+
+  auto* submitCmd = client->add_subcommand("submit", "Queue a training job");
+  submitCmd->add_option("JOB", args.job, "Job file (.json)")->required();
+  addSubmitOptions(submitCmd);
+  submitCmd->callback([&exitCode] {
+    v1::SubmitJobRequest request;
+    request.mutable_train()->set_job_json(readText(args.job));
+    exitCode = submit(request);
+  });
+
+  auto* quantize = client->add_subcommand("quantize", "Queue int8 quantization of a job's model");
+  addSourceOptions(quantize);
+  quantize->add_option("--calib", args.calib, "Calibration dataset (default fashion-mnist)");
+  quantize->add_option("--samples", args.samples, "Calibration samples (default 512)");
+  quantize->add_option("--observer", args.observer, "minmax, percentile or entropy");
+  quantize->add_option("--scheme", args.scheme, "per-channel or local");
+  quantize->add_option("--max-drop", args.maxDrop, "Largest accuracy drop allowed, in points");
+  quantize->callback([&exitCode] {
+    v1::SubmitJobRequest request;
+    auto* q = request.mutable_quantize();
+    q->set_source_job(args.id);
+    q->set_source_artifact(args.artifact);
+    q->set_calibration(args.calib);
+    q->set_samples(args.samples);
+    q->set_observer(args.observer);
+    q->set_scheme(args.scheme);
+    if (args.maxDrop) q->set_max_drop(*args.maxDrop);
+    exitCode = submit(request);
+  });
+
+  auto* exportCmd = client->add_subcommand("export", "Queue an ONNX export of a job's model");
+  addSourceOptions(exportCmd);
+  exportCmd->callback([&exitCode] {
+    v1::SubmitJobRequest request;
+    request.mutable_export_()->set_source_job(args.id);
+    request.mutable_export_()->set_source_artifact(args.artifact);
+    exitCode = submit(request);
+  });
+
+  auto* watch = client->add_subcommand("watch", "Follow a job's events to its end");
+  watch->add_option("ID", args.id, "Job id")->required();
+  watch->add_option("--after", args.after, "Only events with a higher sequence number");
+  watch->add_flag("--json", args.json, "Print the events as JSON Lines");
+  watch->callback([&exitCode] {
+    NodeClient client = connect();
+    exitCode = watchJob(client, args.id, args.after);
+  });
+
+  auto* cancel = client->add_subcommand("cancel", "Cancel a queued or running job");
+  cancel->add_option("ID", args.id, "Job id")->required();
+  cancel->callback([&exitCode] {
+    printStatus(connect().cancel(args.id));
+    exitCode = kExitOk;
+  });
+
+  auto* list = client->add_subcommand("list", "The node's jobs");
+  list->callback([&exitCode] {
+    for (const auto& job : connect().list()) printStatus(job);
+    exitCode = kExitOk;
+  });
+
+  auto* artifacts = client->add_subcommand("artifacts", "A job's artifacts");
+  artifacts->add_option("ID", args.id, "Job id")->required();
+  artifacts->callback([&exitCode] {
+    for (const auto& a : connect().artifacts(args.id))
+      std::printf("%12lld  %s\n", static_cast<long long>(a.size_bytes()), a.name().c_str());
+    exitCode = kExitOk;
+  });
+
+  auto* download = client->add_subcommand("download", "Download one artifact of a job");
+  download->add_option("ID", args.id, "Job id")->required();
+  download->add_option("ARTIFACT", args.artifact, "Artifact name (see artifacts)")->required();
+  download->add_option("--out", args.out, "File to write (default: the artifact's file name)");
+  download->callback([&exitCode] {
+    const std::string out =
+        args.out.empty() ? std::filesystem::path(args.artifact).filename().string() : args.out;
+    const int64_t bytes = connect().download(args.id, args.artifact, out);
+    std::printf("%s %s -> %s (%lld bytes)\n", args.id.c_str(), args.artifact.c_str(), out.c_str(),
+                static_cast<long long>(bytes));
+    exitCode = kExitOk;
+  });
+}
+
+}  // namespace twb

@@ -1,0 +1,89 @@
+#include "rpc/job_record.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "core/error.h"
+
+namespace twb {
+
+namespace {
+constexpr const char* kStateNames[] = {"queued",    "running", "succeeded",
+                                       "failed",    "cancelled", "lost"};
+}
+
+const char* jobStateName(JobState state) { return kStateNames[static_cast<int>(state)]; }
+
+JobState parseJobState(const std::string& name) {
+  for (int i = 0; i < 6; ++i)
+    if (name == kStateNames[i]) return static_cast<JobState>(i);
+  throw Error("unknown job state '" + name + "'");
+}
+
+bool isFinished(JobState state) {
+  return state != JobState::queued && state != JobState::running;
+}
+
+nlohmann::json JobRecord::toJson() const {
+  return {{"id", id},
+          {"name", name},
+          {"kind", kind},
+          {"state", jobStateName(state)},
+          {"reason", reason},
+          {"submitted_time", submittedTime},
+          {"started_time", startedTime},
+          {"finished_time", finishedTime},
+          {"pid", pid},
+          {"pid_start_ticks", pidStartTicks},
+          {"exit_code", exitCode},
+          {"signal", signal},
+          {"cancel_requested", cancelRequested}};
+}
+
+JobRecord JobRecord::fromJson(const nlohmann::json& json) {
+  JobRecord r;
+  r.id = json.at("id").get<std::string>();
+  r.name = json.at("name").get<std::string>();
+  r.kind = json.at("kind").get<std::string>();
+  r.state = parseJobState(json.at("state").get<std::string>());
+  r.reason = json.at("reason").get<std::string>();
+  r.submittedTime = json.at("submitted_time").get<double>();
+  r.startedTime = json.at("started_time").get<double>();
+  r.finishedTime = json.at("finished_time").get<double>();
+  r.pid = json.at("pid").get<int>();
+  r.pidStartTicks = json.at("pid_start_ticks").get<long long>();
+  r.exitCode = json.at("exit_code").get<int>();
+  r.signal = json.at("signal").get<int>();
+  r.cancelRequested = json.at("cancel_requested").get<bool>();
+  return r;
+}
+
+void writeFileAtomically(const std::string& path, const std::string& text) {
+  const std::string temporary = path + ".tmp";
+  std::FILE* file = std::fopen(temporary.c_str(), "w");
+  if (!file) throw Error(temporary + ": cannot write: " + std::strerror(errno));
+  const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size() &&
+                       std::fflush(file) == 0 && ::fsync(fileno(file)) == 0;
+  std::fclose(file);
+  if (!written || std::rename(temporary.c_str(), path.c_str()) != 0)
+    throw Error(path + ": cannot write: " + std::strerror(errno));
+}
+
+void JobFolder::save(const JobRecord& record) const {
+  writeFileAtomically(status(), record.toJson().dump(2) + "\n");
+}
+
+JobRecord JobFolder::load() const {
+  std::ifstream in(status());
+  if (!in) throw Error(status() + ": missing");
+  try {
+    return JobRecord::fromJson(nlohmann::json::parse(in));
+  } catch (const std::exception& e) {
+    throw Error(status() + ": " + e.what());
+  }
+}
+
+}  // namespace twb

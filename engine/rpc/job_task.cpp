@@ -1,0 +1,142 @@
+#include "rpc/job_task.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "data/dataset.h"
+#include "io/model_file.h"
+#include "io/onnx_export.h"
+#include "quant/quantizer.h"
+#include "train/trainer.h"
+
+namespace twb {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string resolve(const std::string& path, const std::string& folder) {
+  return fs::path(path).is_absolute() ? path : folder + "/" + path;
+}
+
+std::string requiredString(const nlohmann::json& task, const char* field) {
+  if (!task.contains(field) || !task[field].is_string() || task[field].get<std::string>().empty())
+    throw Error(std::string(field) + ": required, a non-empty string");
+  return task[field].get<std::string>();
+}
+
+void checkModelFile(const nlohmann::json& task, const std::string& folder) {
+  const std::string model = resolve(requiredString(task, "model"), folder);
+  if (!fs::is_regular_file(model)) throw Error("model: " + model + " does not exist");
+}
+
+QuantizeOptions quantizeOptions(const nlohmann::json& task) {
+  QuantizeOptions options;
+  options.calibration.samples = task.value("samples", int64_t{512});
+  options.calibration.observer = task.value("observer", "percentile");
+  options.calibration.scheme = task.value("scheme", "per-channel");
+  options.calibration.window = task.value("window", int64_t{8});
+  if (task.contains("max_drop") && !task["max_drop"].is_null())
+    options.maxDrop = task["max_drop"].get<double>();
+  if (options.calibration.samples < 1) throw Error("samples: must be >= 1");
+  if (options.calibration.window < 1) throw Error("window: must be >= 1");
+  const std::string& observer = options.calibration.observer;
+  if (observer != "minmax" && observer != "percentile" && observer != "entropy")
+    throw Error("observer: '" + observer + "' is not minmax, percentile or entropy");
+  const std::string& scheme = options.calibration.scheme;
+  if (scheme != "per-channel" && scheme != "local")
+    throw Error("scheme: '" + scheme + "' is not per-channel or local");
+  if (options.maxDrop && *options.maxDrop < 0) throw Error("max_drop: must be >= 0");
+  return options;
+}
+
+void runTrain(const nlohmann::json& task, const JobFolder& folder, const std::atomic<bool>* stop,
+              EventLog& events) {
+  const JobConfig job = JobConfig::fromJson(task.at("job"), folder.dir);
+  TrainOptions options;
+  options.outDir = folder.out();
+  options.stop = stop;
+  train(job, options, events);  // publishes running, then succeeded or cancelled
+}
+
+void runQuantize(const nlohmann::json& task, const JobFolder& folder,
+                 const std::atomic<bool>* stop, EventLog& events) {
+  const std::string modelPath = resolve(task.at("model").get<std::string>(), folder.dir);
+  const QuantizeOptions options = quantizeOptions(task);
+  const DatasetSplits calib = openDataset(task.value("calibration", "fashion-mnist"));
+  const ModelFile model = loadModel(modelPath);
+  events.publish("state", {{"state", "running"}, {"model", modelPath}});
+  const std::string out = folder.out() + "/model-int8.twbm";
+  int lastPercent = -1;
+  std::string lastStage;
+  const nlohmann::json report = quantizeModel(
+      model, calib.train, calib.test, calib.train->defaultNormalization(), options, out,
+      [&](const std::string& stage, double fraction) {
+        const int percent = static_cast<int>(fraction * 100);
+        if (stage != lastStage || percent != lastPercent)
+          events.publish("progress", {{"stage", stage}, {"fraction", fraction}});
+        lastStage = stage;
+        lastPercent = percent;
+        return !stop->load();
+      });
+  std::ofstream(folder.out() + "/quantize.json") << report.dump(2) << "\n";
+  events.publish("quantize", {{"fp32_accuracy", report["fp32"]["accuracy"]},
+                              {"int8_accuracy", report["int8"]["accuracy"]},
+                              {"fp32_bytes", report["fp32"]["bytes"]},
+                              {"int8_bytes", report["int8"]["bytes"]},
+                              {"int8_layers", report["int8_layers"]},
+                              {"model", out},
+                              {"report", report}});
+  events.publish("state", {{"state", "succeeded"}, {"model", out}});
+}
+
+void runExport(const nlohmann::json& task, const JobFolder& folder, EventLog& events) {
+  const std::string modelPath = resolve(task.at("model").get<std::string>(), folder.dir);
+  events.publish("state", {{"state", "running"}, {"model", modelPath}});
+  const ModelFile model = loadModel(modelPath);
+  const std::string out = folder.out() + "/" + fs::path(modelPath).stem().string() + ".onnx";
+  exportOnnx(out, model.spec, model.params, model.quant ? &*model.quant : nullptr);
+  events.publish("state", {{"state", "succeeded"}, {"model", out}});
+}
+}  // namespace
+
+void validateJobTask(const nlohmann::json& task, const std::string& folder) {
+  const std::string kind = requiredString(task, "kind");
+  if (kind == "train") {
+    try {
+      JobConfig::fromJson(task.at("job"), folder);
+    } catch (const Error& e) {
+      throw e.within("job");
+    }
+  } else if (kind == "quantize") {
+    checkModelFile(task, folder);
+    quantizeOptions(task);
+    openDataset(task.value("calibration", "fashion-mnist"));
+  } else if (kind == "export") {
+    checkModelFile(task, folder);
+    if (task.value("format", "onnx") != "onnx")
+      throw Error("format: '" + task.value("format", "") + "' is not onnx");
+  } else {
+    throw Error("kind: '" + kind + "' is not train, quantize or export");
+  }
+}
+
+void runJobTask(const JobFolder& folder, const std::atomic<bool>* stop) {
+  EventLog events;
+  events.open(folder.events());
+  try {
+    std::ifstream in(folder.task());
+    if (!in) throw Error(folder.task() + ": missing");
+    const nlohmann::json task = nlohmann::json::parse(in);
+    const std::string kind = task.at("kind").get<std::string>();
+    if (kind == "train") runTrain(task, folder, stop, events);
+    else if (kind == "quantize") runQuantize(task, folder, stop, events);
+    else runExport(task, folder, events);
+  } catch (const std::exception& e) {
+    const bool cancelled = stop->load();
+    events.publish("state", cancelled ? nlohmann::json{{"state", "cancelled"}, {"reason", e.what()}}
+                                      : nlohmann::json{{"state", "failed"}, {"reason", e.what()}});
+  }
+}
+
+}  // namespace twb

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "rpc/job_record.h"
+
+namespace twb {
+
+// What a job's task.json asks its worker to do (docs/protocol.md):
+//   {"kind": "train", "job": {...job file...}}
+//   {"kind": "quantize", "model": PATH, "calibration": DATASET, "samples": N, "observer": ...,
+//    "scheme": ..., "window": K, "max_drop": P (optional)}
+//   {"kind": "export", "model": PATH, "format": "onnx"}
+// Relative paths resolve in the job's folder, where the files sent with the job were written.
+
+// Checks a task before it is queued; throws twb::Error naming the bad field ("job.optimizer.lr",
+// "model", "observer") so the node answers INVALID_ARGUMENT instead of queueing a job that fails.
+void validateJobTask(const nlohmann::json& task, const std::string& folder);
+
+// Runs the task of `folder` in this process (the worker), reporting every step through the
+// folder's events log and writing artifacts to its out/ folder. Ends with a state event:
+// succeeded, failed (with the reason) or cancelled (when `stop` was set).
+void runJobTask(const JobFolder& folder, const std::atomic<bool>* stop);
+
+}  // namespace twb

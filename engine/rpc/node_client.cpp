@@ -1,0 +1,154 @@
+#include "rpc/node_client.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+
+namespace twb {
+
+namespace v1 = node::v1;
+
+namespace {
+constexpr auto kCallTimeout = std::chrono::seconds(60);
+
+const char* codeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::OK: return "OK";
+    case grpc::CANCELLED: return "CANCELLED";
+    case grpc::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::NOT_FOUND: return "NOT_FOUND";
+    case grpc::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    case grpc::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::INTERNAL: return "INTERNAL";
+    default: return "ERROR";
+  }
+}
+}  // namespace
+
+std::string describeStatus(const grpc::Status& status) {
+  return std::string(codeName(status.error_code())) + ": " + status.error_message();
+}
+
+NodeClient::NodeClient(const NodeAddress& address, AccessToken token)
+    : m_target(address.toString()), m_token(std::move(token)) {
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(64 << 20);
+  arguments.SetMaxSendMessageSize(256 << 20);
+  m_channel = grpc::CreateCustomChannel(address.grpcTarget(), grpc::InsecureChannelCredentials(),
+                                        arguments);
+  m_stub = v1::NodeService::NewStub(m_channel);
+}
+
+void NodeClient::prepare(grpc::ClientContext& context, bool streaming) const {
+  m_token.attachTo(context);
+  if (!streaming) context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+}
+
+template <typename Request, typename Response>
+Response NodeClient::call(grpc::Status (v1::NodeService::Stub::*method)(grpc::ClientContext*,
+                                                                        const Request&, Response*),
+                          const Request& request) const {
+  grpc::ClientContext context;
+  prepare(context);
+  Response response;
+  const grpc::Status status = (m_stub.get()->*method)(&context, request, &response);
+  if (!status.ok()) throw Error(m_target + ": " + describeStatus(status));
+  return response;
+}
+
+v1::NodeInfo NodeClient::info() {
+  return call(&v1::NodeService::Stub::GetNodeInfo, v1::GetNodeInfoRequest());
+}
+
+v1::OpCatalog NodeClient::opCatalog() {
+  return call(&v1::NodeService::Stub::GetOpCatalog, v1::GetOpCatalogRequest());
+}
+
+v1::ValidateJobResponse NodeClient::validate(const v1::ValidateJobRequest& request) {
+  return call(&v1::NodeService::Stub::ValidateJob, request);
+}
+
+v1::JobStatus NodeClient::submit(const v1::SubmitJobRequest& request) {
+  return call(&v1::NodeService::Stub::SubmitJob, request);
+}
+
+v1::JobStatus NodeClient::cancel(const std::string& id) {
+  v1::CancelJobRequest request;
+  request.set_id(id);
+  return call(&v1::NodeService::Stub::CancelJob, request);
+}
+
+v1::JobStatus NodeClient::job(const std::string& id) {
+  v1::GetJobRequest request;
+  request.set_id(id);
+  return call(&v1::NodeService::Stub::GetJob, request);
+}
+
+std::vector<v1::JobStatus> NodeClient::list() {
+  const auto response = call(&v1::NodeService::Stub::ListJobs, v1::ListJobsRequest());
+  return {response.jobs().begin(), response.jobs().end()};
+}
+
+std::vector<v1::Artifact> NodeClient::artifacts(const std::string& id) {
+  v1::ListArtifactsRequest request;
+  request.set_id(id);
+  const auto response = call(&v1::NodeService::Stub::ListArtifacts, request);
+  return {response.artifacts().begin(), response.artifacts().end()};
+}
+
+bool NodeClient::watch(const std::string& id, int64_t afterSeq,
+                       const std::function<bool(const v1::Event&)>& onEvent) {
+  grpc::ClientContext context;
+  prepare(context, true);
+  v1::WatchJobRequest request;
+  request.set_id(id);
+  request.set_after_seq(afterSeq);
+  auto reader = m_stub->WatchJob(&context, request);
+  v1::EventBatch batch;
+  while (reader->Read(&batch))
+    for (const auto& event : batch.events())
+      if (!onEvent(event)) {
+        context.TryCancel();
+        reader->Finish();
+        return false;
+      }
+  const grpc::Status status = reader->Finish();
+  if (!status.ok()) throw Error(m_target + ": " + describeStatus(status));
+  return true;
+}
+
+int64_t NodeClient::download(const std::string& id, const std::string& artifact,
+                             const std::string& path) {
+  const std::string partial = path + ".part";
+  grpc::ClientContext context;
+  prepare(context, true);
+  v1::DownloadArtifactRequest request;
+  request.set_id(id);
+  request.set_name(artifact);
+  auto reader = m_stub->DownloadArtifact(&context, request);
+  std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+  if (!out) throw Error(partial + ": cannot write");
+  v1::ArtifactChunk chunk;
+  int64_t bytes = 0, total = 0;
+  while (reader->Read(&chunk)) {
+    out.write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
+    bytes += static_cast<int64_t>(chunk.data().size());
+    total = chunk.total_bytes();
+  }
+  out.close();
+  const grpc::Status status = reader->Finish();
+  if (!status.ok() || !out || bytes != total) {
+    std::remove(partial.c_str());
+    if (!status.ok()) throw Error(m_target + ": " + describeStatus(status));
+    throw Error(path + ": download incomplete (" + std::to_string(bytes) + " of " +
+                std::to_string(total) + " bytes)");
+  }
+  std::filesystem::rename(partial, path);
+  return bytes;
+}
+
+}  // namespace twb

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "rpc/access_token.h"
+#include "rpc/listen_address.h"
+#include "rpc/proto/node_service.grpc.pb.h"
+
+namespace twb {
+
+// A blocking client of one node, for the CLI and tests (the workbench has its own, asynchronous
+// one in remote/). Failed calls throw twb::Error with the gRPC code and the node's message:
+// "UNAUTHENTICATED: wrong token".
+class NodeClient {
+ public:
+  NodeClient(const NodeAddress& address, AccessToken token);
+
+  node::v1::NodeInfo info();
+  node::v1::OpCatalog opCatalog();
+  node::v1::ValidateJobResponse validate(const node::v1::ValidateJobRequest& request);
+  node::v1::JobStatus submit(const node::v1::SubmitJobRequest& request);
+  node::v1::JobStatus cancel(const std::string& id);
+  node::v1::JobStatus job(const std::string& id);
+  std::vector<node::v1::JobStatus> list();
+  std::vector<node::v1::Artifact> artifacts(const std::string& id);
+
+  // Streams the job's events after `afterSeq` to `onEvent` until the job has finished (returns
+  // true) or `onEvent` returns false (returns false).
+  bool watch(const std::string& id, int64_t afterSeq,
+             const std::function<bool(const node::v1::Event&)>& onEvent);
+  // Writes the artifact to `path` (through PATH.part, renamed when complete); returns its bytes.
+  int64_t download(const std::string& id, const std::string& artifact, const std::string& path);
+
+ private:
+  void prepare(grpc::ClientContext& context, bool streaming = false) const;
+  template <typename Request, typename Response>
+  Response call(grpc::Status (node::v1::NodeService::Stub::*method)(grpc::ClientContext*,
+                                                                    const Request&, Response*),
+                const Request& request) const;
+
+  std::string m_target;
+  AccessToken m_token;
+  std::shared_ptr<grpc::Channel> m_channel;
+  std::unique_ptr<node::v1::NodeService::Stub> m_stub;
+};
+
+// "NOT_FOUND: id: no job 'j9'" from a failed call.
+std::string describeStatus(const grpc::Status& status);
+
+}  // namespace twb

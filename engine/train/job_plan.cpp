@@ -1,0 +1,54 @@
+#include "train/job_plan.h"
+
+#include "core/error.h"
+#include "data/data_loader.h"
+
+namespace twb {
+
+JobPlan planJob(const JobConfig& job) {
+  JobPlan plan;
+  plan.data = openDataset(job.trainData);
+  if (!job.testData.empty()) plan.data.test = openDataset(job.testData).test;
+  plan.normalization = job.normalization.value_or(plan.data.train->defaultNormalization());
+  const Dataset& train = *plan.data.train;
+
+  const ModelSpec& model = job.model;
+  if (model.inputs.size() != 1)
+    throw Error("model: training needs exactly one input, the model has " +
+                std::to_string(model.inputs.size()));
+  if (model.inputs[0].shape != train.sampleShape())
+    throw Error("model: input '" + model.inputs[0].name + "' has shape " +
+                toString(model.inputs[0].shape) + " but " + train.name() + " has samples of " +
+                toString(train.sampleShape()));
+  const Graph probe = Graph::build(model, 1);
+  const Shape outputShape = probe.values()[probe.outputs()[0]].shape;
+  plan.output = probe.values()[probe.outputs()[0]].name;
+  plan.classes = outputShape.back();
+  if (outputShape.size() != 2 || plan.classes < train.classes())
+    throw Error("model: output '" + plan.output + "' is " + toString(outputShape) +
+                " per batch, but " + train.name() + " has " + std::to_string(train.classes()) +
+                " classes");
+  plan.graph = Graph::build(withLoss(model, job.loss, outputShape), job.batch);
+
+  // Full batches only, as the DataLoader of training draws them.
+  plan.stepsPerEpoch = train.size() / job.batch;
+  if (plan.stepsPerEpoch == 0)
+    throw Error("batch: " + std::to_string(job.batch) + " is larger than the " +
+                std::to_string(train.size()) + " samples of " + train.name());
+  plan.totalSteps = job.epochs * plan.stepsPerEpoch;
+  if (job.maxSteps > 0)
+    plan.totalSteps = job.epochs > 0 ? std::min(plan.totalSteps, job.maxSteps) : job.maxSteps;
+  return plan;
+}
+
+int64_t estimateTrainingMemory(const JobPlan& plan, const JobConfig& job) {
+  const std::string& optimizer = job.optimizer.type;
+  const int64_t stateCopies = optimizer == "sgd" ? (job.optimizer.momentum != 0 ? 1 : 0) : 2;
+  const int64_t parameters = plan.graph.parameterCount();
+  int64_t activations = 0;
+  for (const GraphValue& value : plan.graph.values()) activations += numel(value.shape);
+  const int64_t bytesPerValue = 4;
+  return bytesPerValue * (parameters * (2 + stateCopies) + 2 * activations);
+}
+
+}  // namespace twb
