@@ -56,8 +56,10 @@ long long processStartTicks(int pid) {
   // The command name (field 2) may hold spaces and parentheses: count fields after its ')'.
   std::istringstream fields(text.substr(text.rfind(')') + 2));
   std::string field;
-  for (int i = 3; i <= 22 && fields >> field; ++i)
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 3 && field == "Z") return 0;  // ended, not yet reaped by its (new) parent
     if (i == 22) return std::atoll(field.c_str());
+  }
   return 0;
 }
 

@@ -74,7 +74,7 @@ class JobManager {
 };
 
 // The start time of process `pid` in clock ticks since boot (field 22 of /proc/PID/stat), 0 when
-// it does not exist.
+// it does not exist or has ended (a zombie).
 long long processStartTicks(int pid);
 
 }  // namespace twb

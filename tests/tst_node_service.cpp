@@ -1,0 +1,379 @@
+// The node service end to end: a real `twb-engine serve`, real unix and TCP sockets, real worker
+// processes training on Fashion-MNIST, driven through the gRPC client.
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+#include "core/error.h"
+#include "io/model_file.h"
+#include "node_daemon.h"
+#include "rpc/event_log_reader.h"
+#include "rpc/job_manager.h"
+#include "rpc/job_record.h"
+#include "rpc/node_client.h"
+#include "test_support.h"
+
+using twb::NodeAddress;
+using twb::NodeClient;
+using twb::test::NodeDaemon;
+namespace v1 = twb::node::v1;
+
+namespace {
+std::string readFile(const QString& path) {
+  QFile file(path);
+  file.open(QIODevice::ReadOnly);
+  return file.readAll().toStdString();
+}
+
+std::string exampleJob(const char* name) {
+  return readFile(QString(TWB_SOURCE_DIR "/resources/examples/") + name);
+}
+
+// fmnist-mlp with fewer steps, so that a test waits seconds, not minutes.
+std::string shortJob(int64_t maxSteps, int64_t logEvery = 10) {
+  auto job = nlohmann::json::parse(exampleJob("fmnist-mlp.json"));
+  job["epochs"] = 0;
+  job["max_steps"] = maxSteps;
+  job["log_every_steps"] = logEvery;
+  job["eval"] = {{"every_epoch", false}};
+  return job.dump();
+}
+
+v1::SubmitJobRequest trainRequest(const std::string& jobJson) {
+  v1::SubmitJobRequest request;
+  request.mutable_train()->set_job_json(jobJson);
+  return request;
+}
+
+// Every event of a job: its seq numbers and its parsed objects.
+struct Watched {
+  std::vector<int64_t> seqs;
+  std::vector<nlohmann::json> events;
+  void add(const v1::Event& e) {
+    seqs.push_back(e.seq());
+    events.push_back(nlohmann::json::parse(e.json()));
+  }
+  std::string finalState() const {
+    for (auto it = events.rbegin(); it != events.rend(); ++it)
+      if ((*it)["type"] == "state") return (*it)["state"];
+    return "none";
+  }
+};
+
+bool isOneToN(const std::vector<int64_t>& seqs) {
+  for (size_t i = 0; i < seqs.size(); ++i)
+    if (seqs[i] != static_cast<int64_t>(i) + 1) return false;
+  return !seqs.empty();
+}
+
+twb::JobRecord record(const QString& dataDir, const std::string& id) {
+  return twb::JobFolder{dataDir.toStdString() + "/jobs/" + id}.load();
+}
+
+template <typename Predicate>
+bool waitFor(Predicate done, int timeoutMs) {
+  QElapsedTimer timer;
+  timer.start();
+  while (timer.elapsed() < timeoutMs) {
+    if (done()) return true;
+    QThread::msleep(10);
+  }
+  return done();
+}
+}  // namespace
+
+class NodeServiceTest : public QObject {
+  Q_OBJECT
+
+  std::unique_ptr<QTemporaryDir> m_dir;  // one per test, 0700: the socket folder lives inside
+  QString dataDir() const { return m_dir->filePath("data"); }
+  QString socket() const { return "unix:" + m_dir->filePath("run/node.sock"); }
+  NodeClient client() const {
+    return NodeClient(NodeAddress::parse(socket().toStdString()), twb::AccessToken());
+  }
+
+ private slots:
+  void init() { m_dir = std::make_unique<QTemporaryDir>(); }
+
+  void cleanup() {
+    // Workers outlive their daemon by design: a test stops the ones it left running.
+    QDir jobs(dataDir() + "/jobs");
+    for (const QString& id : jobs.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+      if (!QFile::exists(jobs.filePath(id + "/status.json"))) continue;
+      const twb::JobRecord r = record(dataDir(), id.toStdString());
+      if (r.state == twb::JobState::running && twb::processStartTicks(r.pid) == r.pidStartTicks)
+        ::kill(r.pid, SIGKILL);
+    }
+  }
+
+  void submitAndWatchToTheEnd() {
+    NodeDaemon daemon(socket(), dataDir());
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    NodeClient node = client();
+    const v1::JobStatus job = node.submit(trainRequest(exampleJob("fmnist-mlp.json")));
+    QCOMPARE(job.name(), std::string("fmnist-mlp"));
+    Watched watched;
+    QVERIFY(node.watch(job.id(), 0, [&](const v1::Event& e) { watched.add(e); return true; }));
+    QVERIFY2(isOneToN(watched.seqs), "seq has a gap or a duplicate");
+    QCOMPARE(watched.finalState(), std::string("succeeded"));
+    QCOMPARE(watched.events.front()["state"], "queued");
+    // One step event per logged step (every 10th and the last), each exactly once, in order.
+    std::vector<int64_t> steps;
+    int64_t total = 0;
+    for (const auto& e : watched.events)
+      if (e["type"] == "step") {
+        steps.push_back(e["step"]);
+        total = e["total_steps"];
+      }
+    QCOMPARE(total, int64_t{5 * (60000 / 128)});
+    QCOMPARE(static_cast<int64_t>(steps.size()), (total + 9) / 10);
+    for (size_t i = 0; i + 1 < steps.size(); ++i) QCOMPARE(steps[i], int64_t(10 * (i + 1)));
+    QCOMPARE(steps.back(), total);
+    QCOMPARE(node.job(job.id()).state(), v1::SUCCEEDED);
+
+    const QString model = m_dir->filePath("downloaded.twbm");
+    const int64_t bytes = node.download(job.id(), "model.twbm", model.toStdString());
+    QCOMPARE(bytes, QFileInfo(model).size());
+    const twb::ModelFile loaded = twb::loadModel(model.toStdString());
+    QCOMPARE(loaded.spec.name, std::string("mlp"));
+    int64_t parameters = 0;
+    for (const auto& p : loaded.params.all()) parameters += p.value.numel();
+    QCOMPARE(parameters, int64_t{784 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10});
+  }
+
+  void reconnectResumesWithoutGapOrDuplicate() {
+    NodeDaemon daemon(socket(), dataDir());
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    NodeClient node = client();
+    const auto job = node.submit(trainRequest(shortJob(600, 2)));
+    Watched first, second;
+    // The stream is cut by the client after 25 events, mid-job.
+    QVERIFY(!node.watch(job.id(), 0, [&](const v1::Event& e) {
+      first.add(e);
+      return first.seqs.size() != 25;
+    }));
+    QCOMPARE(node.job(job.id()).state(), v1::RUNNING);
+    QVERIFY(node.watch(job.id(), first.seqs.back(),
+                       [&](const v1::Event& e) { second.add(e); return true; }));
+    std::vector<int64_t> all = first.seqs;
+    all.insert(all.end(), second.seqs.begin(), second.seqs.end());
+    QVERIFY2(isOneToN(all), "the union of both streams has a gap or a duplicate");
+    QCOMPARE(second.finalState(), std::string("succeeded"));
+    QCOMPARE(all.back(), twb::lastEventSeq(dataDir().toStdString() + "/jobs/" + job.id() + "/events.jsonl"));
+  }
+
+  void killedWorkerIsLostAndDaemonServesOn() {
+    NodeDaemon daemon(socket(), dataDir());
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    NodeClient node = client();
+    const auto job = node.submit(trainRequest(shortJob(100000)));
+    QVERIFY(waitFor([&] { return node.job(job.id()).last_seq() >= 3; }, 30000));
+    const int pid = record(dataDir(), job.id()).pid;
+    QVERIFY(pid > 0);
+    QElapsedTimer sinceKill;
+    sinceKill.start();
+    QCOMPARE(::kill(pid, SIGKILL), 0);
+    QVERIFY(waitFor([&] { return node.job(job.id()).state() == v1::LOST; }, 2000));
+    qInfo("lost after %lld ms", static_cast<long long>(sinceKill.elapsed()));
+    const v1::JobStatus lost = node.job(job.id());
+    QCOMPARE(lost.signal(), SIGKILL);
+    QVERIFY2(lost.reason().find("signal 9 (KILL)") != std::string::npos, lost.reason().c_str());
+    Watched watched;
+    QVERIFY(node.watch(job.id(), 0, [&](const v1::Event& e) { watched.add(e); return true; }));
+    QVERIFY(isOneToN(watched.seqs));
+    QCOMPARE(watched.finalState(), std::string("lost"));
+    QCOMPARE(watched.events.back()["signal"], SIGKILL);
+
+    QVERIFY(!node.info().host().empty());
+    const auto next = node.submit(trainRequest(shortJob(20)));
+    QVERIFY(node.watch(next.id(), 0, [](const v1::Event&) { return true; }));
+    QCOMPARE(node.job(next.id()).state(), v1::SUCCEEDED);
+  }
+
+  void restartedDaemonReattachesRunningJob() {
+    auto daemon = std::make_unique<NodeDaemon>(socket(), dataDir());
+    QVERIFY2(daemon->started(), qPrintable(daemon->output()));
+    const auto job = client().submit(trainRequest(shortJob(1500)));
+    Watched watched;
+    client().watch(job.id(), 0, [&](const v1::Event& e) {
+      watched.add(e);
+      return watched.seqs.size() != 5;
+    });
+    daemon->kill();  // a crash: the socket file stays behind, the worker runs on
+    const int pid = record(dataDir(), job.id()).pid;
+    QCOMPARE(::kill(pid, 0), 0);
+
+    daemon = std::make_unique<NodeDaemon>(socket(), dataDir());
+    QVERIFY2(daemon->started(), qPrintable(daemon->output()));
+    NodeClient node = client();
+    const auto jobs = node.list();
+    QCOMPARE(jobs.size(), size_t{1});
+    QCOMPARE(jobs[0].id(), job.id());
+    QCOMPARE(jobs[0].state(), v1::RUNNING);
+    QVERIFY(node.watch(job.id(), watched.seqs.back(),
+                       [&](const v1::Event& e) { watched.add(e); return true; }));
+    QVERIFY2(isOneToN(watched.seqs), "events lost or doubled across the restart");
+    QCOMPARE(watched.finalState(), std::string("succeeded"));
+    QVERIFY(waitFor([&] { return node.job(job.id()).state() == v1::SUCCEEDED; }, 2000));
+  }
+
+  void tcpRequiresTheToken() {
+    const auto refused = twb::test::runEngine(
+        {"serve", "--listen", "tcp:127.0.0.1:0", "--data-dir", dataDir()}, 20000);
+    QVERIFY(refused.finished);
+    QCOMPARE(refused.exitCode, 1);
+    QVERIFY2(refused.output.contains("requires --token-file"), qPrintable(refused.output));
+
+    const QString tokenFile = m_dir->filePath("token");
+    {
+      std::ofstream(tokenFile.toStdString()) << "s3cret-token-value\n";
+    }
+    QFile::setPermissions(tokenFile, QFile::ReadOwner | QFile::WriteOwner);
+    NodeDaemon daemon("tcp:127.0.0.1:0", dataDir(), {"--token-file", tokenFile});
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    const NodeAddress address = NodeAddress::parse(daemon.address().toStdString());
+    QVERIFY(address.port > 0);
+
+    const std::string none = twb::test::errorOf([&] { NodeClient(address, {}).info(); });
+    QVERIFY2(none.find("UNAUTHENTICATED") != std::string::npos, none.c_str());
+    const QString wrongFile = m_dir->filePath("wrong");
+    {
+      std::ofstream(wrongFile.toStdString()) << "s3cret-token-valuf\n";
+    }
+    QFile::setPermissions(wrongFile, QFile::ReadOwner | QFile::WriteOwner);
+    const std::string wrong = twb::test::errorOf([&] {
+      NodeClient(address, twb::AccessToken::fromFile(wrongFile.toStdString())).list();
+    });
+    QVERIFY2(wrong.find("UNAUTHENTICATED: wrong token") != std::string::npos, wrong.c_str());
+    NodeClient right(address, twb::AccessToken::fromFile(tokenFile.toStdString()));
+    QCOMPARE(right.info().protocol(), std::string("twb.node.v1"));
+  }
+
+  void unsafeSocketFolderIsRefused() {
+    const QString open = m_dir->filePath("open");
+    QDir().mkpath(open);
+    QFile::setPermissions(open, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
+                                    QFile::ReadOther | QFile::ExeOther);
+    NodeDaemon daemon("unix:" + open + "/node.sock", dataDir());
+    QVERIFY(!daemon.started());
+    QVERIFY2(daemon.output().contains("chmod 700"), qPrintable(daemon.output()));
+  }
+
+  void invalidJobsNameTheField() {
+    NodeDaemon daemon(socket(), dataDir());
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    NodeClient node = client();
+    auto job = nlohmann::json::parse(shortJob(10));
+    const auto rejected = [&](const nlohmann::json& bad) {
+      return twb::test::errorOf([&] { node.submit(trainRequest(bad.dump())); });
+    };
+    auto badType = job;
+    badType["batch"] = "big";
+    QCOMPARE(rejected(badType),
+             "unix:" + m_dir->filePath("run/node.sock").toStdString() +
+                 ": INVALID_ARGUMENT: job: batch: must be an integer, got a string");
+    auto badTemplate = job;
+    badTemplate["model"] = {{"template", "resnet9000"}};
+    QVERIFY(rejected(badTemplate).find("INVALID_ARGUMENT: job: model.template: unknown template 'resnet9000'") != std::string::npos);
+    auto badShape = job;
+    badShape["model"]["args"]["input"] = {3, 32, 32};
+    QVERIFY(rejected(badShape).find("INVALID_ARGUMENT: job: model: input 'image' has shape [3, 32, 32] but fashion-mnist has samples of [1, 28, 28]") != std::string::npos);
+    const std::string syntax = twb::test::errorOf([&] { node.submit(trainRequest("{\"batch\": 64,")); });
+    QVERIFY2(syntax.find("INVALID_ARGUMENT: job_json") != std::string::npos, syntax.c_str());
+    QVERIFY(node.list().empty());  // nothing was queued
+
+    v1::ValidateJobRequest validate;
+    validate.set_job_json(badShape.dump());
+    const auto problems = node.validate(validate);
+    QVERIFY(!problems.ok());
+    QCOMPARE(problems.problems(0).path(), std::string("model"));
+    validate.set_job_json(job.dump());
+    const auto ok = node.validate(validate);
+    QVERIFY(ok.ok());
+    QCOMPARE(ok.parameters(), int64_t{784 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10});
+    QCOMPARE(ok.total_steps(), int64_t{10});
+    QVERIFY(ok.flops_per_step() > 3 * 2.0 * 128 * 784 * 512);
+
+    const std::string missing = twb::test::errorOf([&] { node.watch("j9999", 0, [](const v1::Event&) { return true; }); });
+    QVERIFY2(missing.find("NOT_FOUND: id: no job 'j9999'") != std::string::npos, missing.c_str());
+    const std::string traversal = twb::test::errorOf([&] {
+      v1::SubmitJobRequest request = trainRequest(job.dump());
+      auto* file = request.add_files();
+      file->set_name("../../escape.txt");
+      node.submit(request);
+    });
+    QVERIFY2(traversal.find("files[0].name") != std::string::npos, traversal.c_str());
+  }
+
+  void fiftyWatchersEachGetEveryEvent() {
+    NodeDaemon daemon(socket(), dataDir());
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    const auto job = client().submit(trainRequest(shortJob(400, 2)));
+    std::vector<Watched> watched(50);
+    std::vector<std::thread> watchers;
+    std::atomic<int> failures{0};
+    for (auto& w : watched)
+      watchers.emplace_back([&] {
+        try {
+          client().watch(job.id(), 0, [&](const v1::Event& e) { w.add(e); return true; });
+        } catch (const twb::Error&) {
+          ++failures;
+        }
+      });
+    for (auto& t : watchers) t.join();
+    QCOMPARE(failures.load(), 0);
+    const int64_t last = client().job(job.id()).last_seq();
+    QVERIFY(last > 200);
+    for (const auto& w : watched) {
+      QVERIFY(isOneToN(w.seqs));
+      QCOMPARE(w.seqs.back(), last);
+      QCOMPARE(w.finalState(), std::string("succeeded"));
+    }
+  }
+
+  void cancelStopsWithCheckpoint() {
+    NodeDaemon daemon(socket(), dataDir());
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    NodeClient node = client();
+    const auto job = node.submit(trainRequest(shortJob(100000)));
+    QVERIFY(waitFor([&] { return node.job(job.id()).last_seq() >= 3; }, 30000));
+    node.cancel(job.id());
+    Watched watched;
+    QVERIFY(node.watch(job.id(), 0, [&](const v1::Event& e) { watched.add(e); return true; }));
+    QCOMPARE(watched.finalState(), std::string("cancelled"));
+    QCOMPARE(node.job(job.id()).state(), v1::CANCELLED);
+    bool checkpoint = false;
+    for (const auto& a : node.artifacts(job.id())) checkpoint |= a.name().starts_with("checkpoints/");
+    QVERIFY(checkpoint);
+  }
+
+  void tornLastRecordIsIgnored() {
+    const std::string path = m_dir->filePath("torn.jsonl").toStdString();
+    {
+      std::ofstream out(path);
+      out << "{\"seq\":1,\"type\":\"log\",\"time\":1.0}\n"
+          << "garbage that is not json\n"
+          << "{\"seq\":2,\"type\":\"log\",\"time\":2.0}\n"
+          << "{\"seq\":3,\"type\":\"st";  // cut by a power failure
+    }
+    twb::EventLogReader reader(path);
+    const auto records = reader.readNew();
+    QCOMPARE(records.size(), size_t{2});
+    QCOMPARE(records[1].seq, int64_t{2});
+    QCOMPARE(twb::lastEventSeq(path), int64_t{2});
+    {
+      std::ofstream(path, std::ios::app) << "ate\",\"time\":3.0}\n";
+    }
+    const auto completed = reader.readNew(2);
+    QCOMPARE(completed.size(), size_t{1});
+    QCOMPARE(completed[0].type, std::string("state"));
+  }
+};
+
+QTEST_GUILESS_MAIN(NodeServiceTest)
+#include "tst_node_service.moc"
