@@ -12,6 +12,8 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libssh-dev
   # engine bundle: rpath rewriting, and a bare Debian root to test it in
   patchelf debootstrap
+  # remote nodes: tests start their own sshd on loopback and in network namespaces
+  openssh-server openssh-client iproute2
   # application
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqcustomplot-dev
   libsqlite3-dev sqlite3 xvfb xauth
@@ -32,5 +34,12 @@ fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 echo "install-deps: installing ${missing[*]}"
+# Packages must not start services here (openssh-server would start sshd on port 22): the tests
+# start their own. policy-rc.d refuses every start while we install.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $SUDO apt-get update -q
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -352,6 +352,78 @@ class NodeServiceTest : public QObject {
     QVERIFY(checkpoint);
   }
 
+  void quantizeAndExportRunAsJobs() {
+    NodeDaemon daemon(socket(), dataDir());
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    NodeClient node = client();
+    const auto trained = node.submit(trainRequest(shortJob(300)));
+    QVERIFY(node.watch(trained.id(), 0, [](const v1::Event&) { return true; }));
+
+    v1::SubmitJobRequest quantize;
+    quantize.mutable_quantize()->set_source_job(trained.id());
+    quantize.mutable_quantize()->set_samples(128);
+    quantize.mutable_quantize()->set_observer("magic");
+    const std::string badObserver = twb::test::errorOf([&] { node.submit(quantize); });
+    QVERIFY2(badObserver.find("INVALID_ARGUMENT: observer: 'magic'") != std::string::npos,
+             badObserver.c_str());
+    quantize.mutable_quantize()->set_observer("minmax");
+    const auto int8 = node.submit(quantize);
+    QCOMPARE(int8.kind(), std::string("quantize"));
+    Watched watched;
+    QVERIFY(node.watch(int8.id(), 0, [&](const v1::Event& e) { watched.add(e); return true; }));
+    QCOMPARE(watched.finalState(), std::string("succeeded"));
+    bool progress = false, report = false;
+    for (const auto& e : watched.events) {
+      progress |= e["type"] == "progress";
+      if (e["type"] == "quantize") {
+        report = true;
+        QVERIFY(e["int8_bytes"].get<double>() * 3.5 < e["fp32_bytes"].get<double>());
+        QVERIFY(e["fp32_accuracy"].get<double>() - e["int8_accuracy"].get<double>() < 0.01);
+      }
+    }
+    QVERIFY(progress && report);
+    const QString int8Model = m_dir->filePath("int8.twbm");
+    node.download(int8.id(), "model-int8.twbm", int8Model.toStdString());
+    QVERIFY(twb::loadModel(int8Model.toStdString()).quant.has_value());
+
+    v1::SubmitJobRequest exportRequest;
+    exportRequest.mutable_export_()->set_source_job(int8.id());
+    exportRequest.mutable_export_()->set_source_artifact("model-int8.twbm");
+    const auto exported = node.submit(exportRequest);
+    QVERIFY(node.watch(exported.id(), 0, [](const v1::Event&) { return true; }));
+    QCOMPARE(node.job(exported.id()).state(), v1::SUCCEEDED);
+    const auto artifacts = node.artifacts(exported.id());
+    QCOMPARE(artifacts.size(), size_t{1});
+    QCOMPARE(artifacts[0].name(), std::string("model-int8.onnx"));
+    QVERIFY(artifacts[0].size_bytes() > 100000);
+  }
+
+  void clientCommandStreamsJsonLines() {
+    NodeDaemon daemon(socket(), dataDir());
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    const QString job = m_dir->filePath("short.json");
+    {
+      std::ofstream(job.toStdString()) << shortJob(50);
+    }
+    const auto run = twb::test::runEngine(
+        {"client", "--node", socket(), "submit", job, "--watch", "--json"}, 120000);
+    QVERIFY2(run.finished && run.exitCode == 0, qPrintable(run.output));
+    std::vector<int64_t> seqs;
+    std::string last;
+    for (const QString& line : run.output.split('\n', Qt::SkipEmptyParts)) {
+      const auto event = nlohmann::json::parse(line.toStdString(), nullptr, false);
+      QVERIFY2(event.is_object(), qPrintable("not a JSON event: " + line));
+      seqs.push_back(event["seq"]);
+      if (event["type"] == "state") last = event["state"];
+    }
+    QVERIFY(isOneToN(seqs));
+    QCOMPARE(last, std::string("succeeded"));
+    const auto failed = twb::test::runEngine(
+        {"client", "--node", socket(), "watch", "j4242"}, 60000);
+    QCOMPARE(failed.exitCode, 1);
+    QVERIFY2(failed.output.contains("NOT_FOUND: id: no job 'j4242'"), qPrintable(failed.output));
+  }
+
   void tornLastRecordIsIgnored() {
     const std::string path = m_dir->filePath("torn.jsonl").toStdString();
     {
