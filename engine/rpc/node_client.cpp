@@ -29,6 +29,12 @@ const char* codeName(grpc::StatusCode code) {
 }
 }  // namespace
 
+bool RpcError::retryable() const {
+  return m_code == grpc::StatusCode::UNAVAILABLE || m_code == grpc::StatusCode::DEADLINE_EXCEEDED ||
+         m_code == grpc::StatusCode::INTERNAL || m_code == grpc::StatusCode::UNKNOWN ||
+         m_code == grpc::StatusCode::ABORTED;
+}
+
 std::string describeStatus(const grpc::Status& status) {
   return std::string(codeName(status.error_code())) + ": " + status.error_message();
 }
@@ -41,6 +47,16 @@ NodeClient::NodeClient(const NodeAddress& address, AccessToken token)
   m_channel = grpc::CreateCustomChannel(address.grpcTarget(), grpc::InsecureChannelCredentials(),
                                         arguments);
   m_stub = v1::NodeService::NewStub(m_channel);
+}
+
+void NodeClient::fail(const grpc::Status& status) const {
+  throw RpcError(m_target + ": " + describeStatus(status), status.error_code());
+}
+
+void NodeClient::cancelAll() {
+  std::lock_guard lock(m_mutex);
+  m_cancelled = true;
+  for (grpc::ClientContext* context : m_streams) context->TryCancel();
 }
 
 void NodeClient::prepare(grpc::ClientContext& context, bool streaming) const {
@@ -56,7 +72,7 @@ Response NodeClient::call(grpc::Status (v1::NodeService::Stub::*method)(grpc::Cl
   prepare(context);
   Response response;
   const grpc::Status status = (m_stub.get()->*method)(&context, request, &response);
-  if (!status.ok()) throw Error(m_target + ": " + describeStatus(status));
+  if (!status.ok()) fail(status);
   return response;
 }
 
@@ -104,6 +120,19 @@ bool NodeClient::watch(const std::string& id, int64_t afterSeq,
                        const std::function<bool(const v1::Event&)>& onEvent) {
   grpc::ClientContext context;
   prepare(context, true);
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_cancelled) context.TryCancel();
+    m_streams.insert(&context);
+  }
+  struct Unregister {
+    NodeClient* client;
+    grpc::ClientContext* context;
+    ~Unregister() {
+      std::lock_guard lock(client->m_mutex);
+      client->m_streams.erase(context);
+    }
+  } unregister{this, &context};
   v1::WatchJobRequest request;
   request.set_id(id);
   request.set_after_seq(afterSeq);
@@ -117,7 +146,7 @@ bool NodeClient::watch(const std::string& id, int64_t afterSeq,
         return false;
       }
   const grpc::Status status = reader->Finish();
-  if (!status.ok()) throw Error(m_target + ": " + describeStatus(status));
+  if (!status.ok()) fail(status);
   return true;
 }
 
@@ -143,7 +172,7 @@ int64_t NodeClient::download(const std::string& id, const std::string& artifact,
   const grpc::Status status = reader->Finish();
   if (!status.ok() || !out || bytes != total) {
     std::remove(partial.c_str());
-    if (!status.ok()) throw Error(m_target + ": " + describeStatus(status));
+    if (!status.ok()) fail(status);
     throw Error(path + ": download incomplete (" + std::to_string(bytes) + " of " +
                 std::to_string(total) + " bytes)");
   }

@@ -2,13 +2,29 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
+
+#include "core/error.h"
 
 #include "rpc/access_token.h"
 #include "rpc/listen_address.h"
 #include "rpc/proto/node_service.grpc.pb.h"
 
 namespace twb {
+
+// A call the node answered with an error, with its gRPC code (UNAVAILABLE: try again;
+// INVALID_ARGUMENT, NOT_FOUND, UNAUTHENTICATED: it will not get better).
+class RpcError : public Error {
+ public:
+  RpcError(const std::string& message, grpc::StatusCode code) : Error(message), m_code(code) {}
+  grpc::StatusCode code() const { return m_code; }
+  bool retryable() const;
+
+ private:
+  grpc::StatusCode m_code;
+};
 
 // A blocking client of one node, for the CLI and tests (the workbench has its own, asynchronous
 // one in remote/). Failed calls throw twb::Error with the gRPC code and the node's message:
@@ -30,11 +46,15 @@ class NodeClient {
   // true) or `onEvent` returns false (returns false).
   bool watch(const std::string& id, int64_t afterSeq,
              const std::function<bool(const node::v1::Event&)>& onEvent);
+  // Ends every call in progress at once (from another thread): they throw RpcError CANCELLED.
+  void cancelAll();
+
   // Writes the artifact to `path` (through PATH.part, renamed when complete); returns its bytes.
   int64_t download(const std::string& id, const std::string& artifact, const std::string& path);
 
  private:
   void prepare(grpc::ClientContext& context, bool streaming = false) const;
+  [[noreturn]] void fail(const grpc::Status& status) const;
   template <typename Request, typename Response>
   Response call(grpc::Status (node::v1::NodeService::Stub::*method)(grpc::ClientContext*,
                                                                     const Request&, Response*),
@@ -44,6 +64,9 @@ class NodeClient {
   AccessToken m_token;
   std::shared_ptr<grpc::Channel> m_channel;
   std::unique_ptr<node::v1::NodeService::Stub> m_stub;
+  std::mutex m_mutex;
+  std::set<grpc::ClientContext*> m_streams;  // in progress, for cancelAll()
+  bool m_cancelled = false;
 };
 
 // "NOT_FOUND: id: no job 'j9'" from a failed call.

@@ -1,0 +1,115 @@
+#include "remote/job_dispatcher.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <algorithm>
+
+#include "remote/remote_error.h"
+#include "rpc/node_client.h"
+
+namespace twb::remote {
+
+namespace v1 = node::v1;
+
+namespace {
+constexpr int kFirstRetryMs = 100;
+constexpr int kLongestRetryMs = 5000;
+}
+
+JobDispatcher::JobDispatcher(std::shared_ptr<NodeEndpoint> node, QObject* parent)
+    : QObject(parent), m_node(std::move(node)) {}
+
+JobDispatcher::~JobDispatcher() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+    for (NodeClient* client : m_clients) client->cancelAll();
+  }
+  m_stopped.notify_all();
+  for (auto& thread : m_threads) thread.join();
+}
+
+void JobDispatcher::submit(const QString& jobJson) {
+  std::lock_guard lock(m_mutex);
+  m_threads.emplace_back([this, jobJson] { run({}, jobJson, 0); });
+}
+
+void JobDispatcher::follow(const QString& jobId, qint64 afterSeq) {
+  std::lock_guard lock(m_mutex);
+  m_threads.emplace_back([this, jobId, afterSeq] { run(jobId, {}, afterSeq); });
+}
+
+bool JobDispatcher::sleepUnlessStopped(int ms) {
+  std::unique_lock lock(m_mutex);
+  return !m_stopped.wait_for(lock, std::chrono::milliseconds(ms), [this] { return m_stopping.load(); });
+}
+
+void JobDispatcher::run(QString jobId, QString jobJson, qint64 afterSeq) {
+  qint64 last = afterSeq;
+  for (int attempt = 0; !m_stopping;) {
+    QString problem;
+    bool retryable = true;
+    try {
+      const QString target = m_node->connect();
+      const QString tokenFile = m_node->tokenFile();
+      NodeClient client(NodeAddress::parse(target.toStdString()),
+                        tokenFile.isEmpty() ? AccessToken()
+                                            : AccessToken::fromFile(tokenFile.toStdString()));
+      {
+        std::lock_guard lock(m_mutex);
+        if (m_stopping) return;
+        m_clients.insert(&client);
+      }
+      struct Unregister {
+        JobDispatcher* dispatcher;
+        NodeClient* client;
+        ~Unregister() {
+          std::lock_guard lock(dispatcher->m_mutex);
+          dispatcher->m_clients.erase(client);
+        }
+      } unregister{this, &client};
+
+      if (jobId.isEmpty()) {
+        v1::SubmitJobRequest request;
+        request.mutable_train()->set_job_json(jobJson.toStdString());
+        jobId = QString::fromStdString(client.submit(request).id());
+        emit submitted(jobId);
+      }
+      if (attempt > 0) emit reconnected(jobId, last);
+      attempt = 0;
+      QString finalState;
+      const bool finished = client.watch(jobId.toStdString(), last, [&](const v1::Event& event) {
+        if (event.seq() <= last) return true;  // never twice, whatever the stream replays
+        last = event.seq();
+        const QByteArray json = QByteArray::fromStdString(event.json());
+        if (event.type() == "state")
+          finalState = QJsonDocument::fromJson(json).object().value("state").toString();
+        emit eventReceived(jobId, last, QString::fromStdString(event.type()), json);
+        return !m_stopping.load();
+      });
+      if (finished) emit jobFinished(jobId, finalState);
+      return;
+    } catch (const RpcError& e) {
+      problem = e.what();
+      retryable = e.retryable() && !m_stopping;
+    } catch (const RemoteError& e) {
+      problem = e.what();
+      retryable = e.retryable();
+    } catch (const std::exception& e) {
+      problem = e.what();
+      retryable = false;
+    }
+    if (m_stopping) return;
+    if (!retryable || ++attempt > m_maxAttempts) {
+      emit failed(jobId, attempt > m_maxAttempts ? "gave up after " + QString::number(m_maxAttempts) +
+                                                       " attempts: " + problem
+                                                 : problem);
+      return;
+    }
+    const int retryMs = std::min(kLongestRetryMs, kFirstRetryMs << std::min(attempt - 1, 10));
+    emit connectionLost(jobId, problem, attempt, retryMs);
+    if (!sleepUnlessStopped(retryMs)) return;
+  }
+}
+
+}  // namespace twb::remote

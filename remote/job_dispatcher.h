@@ -1,0 +1,63 @@
+#pragma once
+
+#include <QByteArray>
+#include <QObject>
+#include <QString>
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "remote/node_endpoint.h"
+
+namespace twb {
+class NodeClient;
+}
+
+namespace twb::remote {
+
+// Sends jobs to one node and follows them. Every call returns at once; the work runs on a thread
+// per job and its results arrive as signals, queued to the receivers' threads. After any drop
+// (network, SSH, daemon restart) it reconnects with back-off and resumes from the last sequence
+// number it delivered, so a receiver sees every event of a job exactly once, in order.
+class JobDispatcher : public QObject {
+  Q_OBJECT
+
+ public:
+  explicit JobDispatcher(std::shared_ptr<NodeEndpoint> node, QObject* parent = nullptr);
+  ~JobDispatcher() override;  // stops following; the jobs run on at the node
+
+  void submit(const QString& jobJson);                 // a training job (docs/job-file.md)
+  void follow(const QString& jobId, qint64 afterSeq = 0);  // a job already on the node
+
+  int maxAttempts() const { return m_maxAttempts; }
+  void setMaxAttempts(int attempts) { m_maxAttempts = attempts; }
+
+ signals:
+  void submitted(const QString& jobId);
+  // One event as docs/events.md describes it; `json` is the whole object.
+  void eventReceived(const QString& jobId, qint64 seq, const QString& type, const QByteArray& json);
+  void jobFinished(const QString& jobId, const QString& state);
+  // The connection dropped; attempt `attempt` to reconnect follows in `retryInMs`.
+  void connectionLost(const QString& jobId, const QString& reason, int attempt, int retryInMs);
+  void reconnected(const QString& jobId, qint64 resumeAfterSeq);
+  // Gave up: a refused job, a refused login, a changed host key, or too many failed attempts.
+  void failed(const QString& jobId, const QString& message);
+
+ private:
+  void run(QString jobId, QString jobJson, qint64 afterSeq);
+  bool sleepUnlessStopped(int ms);
+
+  std::shared_ptr<NodeEndpoint> m_node;
+  int m_maxAttempts = 60;
+  std::atomic<bool> m_stopping{false};
+  std::mutex m_mutex;
+  std::condition_variable m_stopped;
+  std::set<NodeClient*> m_clients;  // in use, cancelled on stop
+  std::vector<std::thread> m_threads;
+};
+
+}  // namespace twb::remote
