@@ -19,7 +19,6 @@ EngineDeployer::EngineDeployer(SshSession& ssh, EngineBundle bundle, QString rem
 
 DeployedEngine EngineDeployer::deploy(const std::function<bool(qint64, qint64)>& progress) {
   checkPlatform();
-  if (m_base.isEmpty()) m_base = m_ssh.check("printf %s \"$HOME\"", "reading $HOME") + "/.cache/twb";
   const QString dir = m_base + "/engine/" + m_bundle.name;
   DeployedEngine engine;
   engine.binary = dir + "/bin/twb-engine";
@@ -34,7 +33,10 @@ DeployedEngine EngineDeployer::deploy(const std::function<bool(qint64, qint64)>&
 }
 
 void EngineDeployer::checkPlatform() {
-  const QString platform = m_ssh.check("uname -sm", "detecting the node's system");
+  // One round trip: the system, and $HOME for the default base folder.
+  const QString answer = m_ssh.check("uname -sm; printf %s \"$HOME\"", "detecting the node's system");
+  const QString platform = answer.section('\n', 0, 0);
+  if (m_base.isEmpty()) m_base = answer.section('\n', 1) + "/.cache/twb";
   if (platform != "Linux x86_64")
     throw RemoteError((m_ssh.target().display() + ": the node runs " + platform +
                        "; the engine bundle is built for Linux x86_64")
@@ -43,10 +45,10 @@ void EngineDeployer::checkPlatform() {
 }
 
 bool EngineDeployer::bundleInstalled(const QString& dir) {
+  // The folder only ever appears by a rename after its files were checked against SHA256SUMS
+  // (upload()), so its presence means a complete engine.
   const QString q = shellQuote(dir);
-  return m_ssh.run("test -x " + q + "/bin/twb-engine && cd " + q +
-                   " && sha256sum --quiet -c SHA256SUMS >/dev/null 2>&1")
-             .exitStatus == 0;
+  return m_ssh.run("test -x " + q + "/bin/twb-engine -a -f " + q + "/SHA256SUMS").exitStatus == 0;
 }
 
 void EngineDeployer::upload(const QString& dir, const std::function<bool(qint64, qint64)>& progress) {
@@ -90,10 +92,13 @@ bool EngineDeployer::startDaemon(const DeployedEngine& engine) {
               " 2>/dev/null || break; sleep 0.1; done");
   const QString run = shellQuote(m_base + "/run");
   const QString log = shellQuote(engine.dataDir + "/serve.log");
+  // setsid -f: the daemon leaves this command's session at once, holding none of its pipes, so
+  // the command returns as soon as the daemon has written daemon.json (it listens by then).
   m_ssh.check("mkdir -p " + run + " " + shellQuote(engine.dataDir) + " && chmod 700 " + run +
-                  " && rm -f " + daemonFile + " && cd / && setsid " + shellQuote(engine.binary) +
-                  " serve --listen " + shellQuote("unix:" + engine.socket) + " --data-dir " +
-                  shellQuote(engine.dataDir) + " >" + log + " 2>&1 </dev/null & " +
+                  " && rm -f " + daemonFile + " || exit 1; cd / && setsid -f " +
+                  shellQuote(engine.binary) + " serve --listen " +
+                  shellQuote("unix:" + engine.socket) + " --data-dir " +
+                  shellQuote(engine.dataDir) + " >" + log + " 2>&1 </dev/null; " +
                   "for i in $(seq 100); do test -s " + daemonFile +
                   " && exit 0; sleep 0.1; done; tail -5 " + log + " >&2; exit 1",
               "starting the engine daemon");

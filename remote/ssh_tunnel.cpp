@@ -36,7 +36,7 @@ void closeLink(Link& link) {
 
 bool writeAll(int fd, const char* data, size_t size) {
   while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
+    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);  // a closed peer is no signal
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     data += n;

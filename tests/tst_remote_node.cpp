@@ -28,8 +28,7 @@ using twb::test::SshServer;
 namespace {
 QByteArray readAll(const QString& path) {
   QFile file(path);
-  file.open(QIODevice::ReadOnly);
-  return file.readAll();
+  return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
 QString shortJob(int maxSteps, int logEvery) {
