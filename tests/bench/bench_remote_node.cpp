@@ -5,6 +5,8 @@
 //     event delivered after it (target <= 3 s);
 //   - the peer: the same job on the local node (no SSH), cold (daemon start) and warm.
 // A real sshd on loopback, started here (root). Usage: bench_remote_node BUNDLE.tar.gz ENGINE
+#include <signal.h>
+
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFile>
@@ -134,6 +136,10 @@ int main(int argc, char** argv) {
               static_cast<long long>(deployed), static_cast<long long>(localWarm), double(deployed) / localWarm);
   std::printf("reconnect and resume after the SSH connection is killed: %lld ms (target <= 3000); %lld events, no gap, no duplicate\n",
               static_cast<long long>(resume), static_cast<long long>(cut.seqs.size()));
+  // The node's daemon and the local one stop with the benchmark.
+  QFile daemon(work.filePath("node/node/daemon.json"));
+  if (daemon.open(QIODevice::ReadOnly))
+    ::kill(QJsonDocument::fromJson(daemon.readAll()).object().value("pid").toInt(), SIGTERM);
   const bool met = fresh <= 5000 && deployed <= 1500 && resume <= 3000;
   std::printf("%s\n", met ? "targets met" : "targets MISSED");
   return met ? 0 : 1;
