@@ -13,6 +13,8 @@ if [ "$what" != run ] && [ "$what" != test ]; then
 fi
 
 bash packaging/install-deps.sh
+# ccache hashes paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the cache.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 cmake --preset release
 cmake --build --preset release
 
