@@ -297,6 +297,8 @@ class NodeServiceTest : public QObject {
     QVERIFY(ok.ok());
     QCOMPARE(ok.parameters(), int64_t{784 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10});
     QCOMPARE(ok.total_steps(), int64_t{10});
+    QCOMPARE(ok.output_shape_size(), 1);
+    QCOMPARE(ok.output_shape(0), int64_t{10});
     QVERIFY(ok.flops_per_step() > 3 * 2.0 * 128 * 784 * 512);
 
     const std::string missing = twb::test::errorOf([&] { node.watch("j9999", 0, [](const v1::Event&) { return true; }); });
@@ -360,7 +362,7 @@ class NodeServiceTest : public QObject {
     QVERIFY(node.watch(trained.id(), 0, [](const v1::Event&) { return true; }));
 
     v1::SubmitJobRequest quantize;
-    quantize.mutable_quantize()->set_source_job(trained.id());
+    quantize.mutable_quantize()->mutable_model()->set_job(trained.id());
     quantize.mutable_quantize()->set_samples(128);
     quantize.mutable_quantize()->set_observer("magic");
     const std::string badObserver = twb::test::errorOf([&] { node.submit(quantize); });
@@ -387,8 +389,8 @@ class NodeServiceTest : public QObject {
     QVERIFY(twb::loadModel(int8Model.toStdString()).quant.has_value());
 
     v1::SubmitJobRequest exportRequest;
-    exportRequest.mutable_export_()->set_source_job(int8.id());
-    exportRequest.mutable_export_()->set_source_artifact("model-int8.twbm");
+    exportRequest.mutable_export_()->mutable_model()->set_job(int8.id());
+    exportRequest.mutable_export_()->mutable_model()->set_artifact("model-int8.twbm");
     const auto exported = node.submit(exportRequest);
     QVERIFY(node.watch(exported.id(), 0, [](const v1::Event&) { return true; }));
     QCOMPARE(node.job(exported.id()).state(), v1::SUCCEEDED);

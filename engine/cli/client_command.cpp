@@ -183,8 +183,8 @@ void addClientCommand(CLI::App& app, int& exitCode) {
   quantize->callback([&exitCode] {
     v1::SubmitJobRequest request;
     auto* q = request.mutable_quantize();
-    q->set_source_job(args.id);
-    q->set_source_artifact(args.artifact);
+    q->mutable_model()->set_job(args.id);
+    q->mutable_model()->set_artifact(args.artifact);
     q->set_calibration(args.calib);
     q->set_samples(args.samples);
     q->set_observer(args.observer);
@@ -197,8 +197,8 @@ void addClientCommand(CLI::App& app, int& exitCode) {
   addSourceOptions(exportCmd);
   exportCmd->callback([&exitCode] {
     v1::SubmitJobRequest request;
-    request.mutable_export_()->set_source_job(args.id);
-    request.mutable_export_()->set_source_artifact(args.artifact);
+    request.mutable_export_()->mutable_model()->set_job(args.id);
+    request.mutable_export_()->mutable_model()->set_artifact(args.artifact);
     exitCode = submit(request);
   });
 

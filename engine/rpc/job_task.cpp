@@ -8,6 +8,7 @@
 #include "io/model_file.h"
 #include "io/onnx_export.h"
 #include "quant/quantizer.h"
+#include "train/job_plan.h"
 #include "train/trainer.h"
 
 namespace twb {
@@ -100,11 +101,13 @@ void runExport(const nlohmann::json& task, const JobFolder& folder, EventLog& ev
 }
 }  // namespace
 
-void validateJobTask(const nlohmann::json& task, const std::string& folder) {
+std::string validateJobTask(const nlohmann::json& task, const std::string& folder) {
   const std::string kind = requiredString(task, "kind");
   if (kind == "train") {
     try {
-      JobConfig::fromJson(task.at("job"), folder);
+      const JobConfig job = JobConfig::fromJson(task.at("job"), folder);
+      planJob(job);
+      return job.name;
     } catch (const Error& e) {
       throw e.within("job");
     }
@@ -119,6 +122,7 @@ void validateJobTask(const nlohmann::json& task, const std::string& folder) {
   } else {
     throw Error("kind: '" + kind + "' is not train, quantize or export");
   }
+  return {};
 }
 
 void runJobTask(const JobFolder& folder, const std::atomic<bool>* stop) {

@@ -15,9 +15,11 @@ namespace twb {
 //   {"kind": "export", "model": PATH, "format": "onnx"}
 // Relative paths resolve in the job's folder, where the files sent with the job were written.
 
-// Checks a task before it is queued; throws twb::Error naming the bad field ("job.optimizer.lr",
-// "model", "observer") so the node answers INVALID_ARGUMENT instead of queueing a job that fails.
-void validateJobTask(const nlohmann::json& task, const std::string& folder);
+// Checks a task before it is queued — a training job by a dry run (its data opened, its model
+// checked against it) — and returns the job's own name (empty for quantize and export). Throws
+// twb::Error naming the bad field ("job: batch", "model", "observer") so the node answers
+// INVALID_ARGUMENT instead of queueing a job that would fail.
+std::string validateJobTask(const nlohmann::json& task, const std::string& folder);
 
 // Runs the task of `folder` in this process (the worker), reporting every step through the
 // folder's events log and writing artifacts to its out/ folder. Ends with a state event:

@@ -49,20 +49,16 @@ nlohmann::json parseJobJson(const std::string& text) {
   return parseJsonText(text, "job_json");
 }
 
-// The model a quantize or export job reads: an earlier job's artifact or a file sent with it.
-template <typename Request>
-std::string sourceModel(const Request& request, const JobManager& jobs,
+// The path on this node of the model a quantize or export job reads.
+std::string sourceModel(const v1::ModelSource& source, const JobManager& jobs,
                         const std::string& folder) {
-  if (!request.model_file().empty()) return folder + "/" + request.model_file();
-  if (request.source_job().empty()) throw Error("source_job: required (or model_file)");
-  const auto source = jobs.find(request.source_job());
-  if (!source) throw Error("source_job: no job '" + request.source_job() + "' on this node");
-  const std::string artifact =
-      request.source_artifact().empty() ? "model.twbm" : request.source_artifact();
-  const std::string path = jobs.folder(request.source_job()).out() + "/" + artifact;
+  if (!source.file().empty()) return folder + "/" + source.file();
+  if (source.job().empty()) throw Error("model.job: required (or model.file)");
+  if (!jobs.find(source.job())) throw Error("model.job: no job '" + source.job() + "' on this node");
+  const std::string artifact = source.artifact().empty() ? "model.twbm" : source.artifact();
+  const std::string path = jobs.folder(source.job()).out() + "/" + artifact;
   if (fs::path(artifact).lexically_normal().string().starts_with("..") || !fs::is_regular_file(path))
-    throw Error("source_artifact: job " + request.source_job() + " has no artifact '" + artifact +
-                "'");
+    throw Error("model.artifact: job " + source.job() + " has no artifact '" + artifact + "'");
   return path;
 }
 
@@ -74,7 +70,7 @@ nlohmann::json buildTask(const v1::SubmitJobRequest& request, const JobManager& 
     case v1::SubmitJobRequest::kQuantize: {
       const auto& q = request.quantize();
       nlohmann::json task = {{"kind", "quantize"},
-                             {"model", sourceModel(q, jobs, folder)},
+                             {"model", sourceModel(q.model(), jobs, folder)},
                              {"calibration", q.calibration().empty() ? "fashion-mnist" : q.calibration()},
                              {"samples", q.samples() ? q.samples() : 512},
                              {"observer", q.observer().empty() ? "percentile" : q.observer()},
@@ -85,7 +81,7 @@ nlohmann::json buildTask(const v1::SubmitJobRequest& request, const JobManager& 
     }
     case v1::SubmitJobRequest::kExport:
       return {{"kind", "export"},
-              {"model", sourceModel(request.export_(), jobs, folder)},
+              {"model", sourceModel(request.export_().model(), jobs, folder)},
               {"format", request.export_().format().empty() ? "onnx" : request.export_().format()}};
     default:
       throw Error("kind: one of train, quantize or export is required");
@@ -172,9 +168,8 @@ grpc::Status NodeService::ValidateJob(grpc::ServerContext* context,
     response->set_memory_bytes(estimateTrainingMemory(plan, job));
     response->set_steps_per_epoch(plan.stepsPerEpoch);
     response->set_total_steps(plan.totalSteps);
-    const Graph probe = Graph::build(job.model, 1);
-    for (int64_t d : probe.values()[probe.outputs()[0]].shape)
-      response->add_output_shape(std::to_string(d));
+    const Shape& output = plan.graph.values()[plan.graph.valueIndex(plan.output)].shape;
+    for (size_t d = 1; d < output.size(); ++d) response->add_output_shape(output[d]);
   } catch (const std::exception& e) {
     response->set_ok(false);
     auto* problem = response->add_problems();
@@ -195,16 +190,8 @@ grpc::Status NodeService::SubmitJob(grpc::ServerContext* context,
   try {
     writeJobFiles(request->files(), folder.dir);
     const nlohmann::json task = buildTask(*request, m_jobs, folder.dir);
-    validateJobTask(task, folder.dir);
-    if (task["kind"] == "train") {
-      const JobConfig job = JobConfig::fromJson(task["job"], folder.dir);
-      try {
-        planJob(job);  // the dry run: data opened, shapes checked against it
-      } catch (const Error& e) {
-        throw e.within("job");
-      }
-      if (name.empty()) name = job.name;
-    }
+    const std::string jobName = validateJobTask(task, folder.dir);
+    if (name.empty()) name = jobName;
     if (name.empty()) name = task["kind"].get<std::string>() + " " + id;
     writeFileAtomically(folder.task(), task.dump(2) + "\n");
     *status = toStatus(m_jobs.enqueue(id, name, task["kind"].get<std::string>()));
