@@ -5,12 +5,13 @@
 namespace twb::remote {
 
 // A node as the dispatcher sees it: something that, when asked, makes its node service reachable
-// and says at which gRPC address. connect() is blocking and is called on a worker thread, first
-// and again after every drop; it throws RemoteError.
+// and says at which address ("unix:PATH" or "tcp:HOST:PORT", as twb::NodeAddress reads them).
+// connect() is blocking and is called on a worker thread, first and again after every drop; it
+// throws RemoteError.
 class NodeEndpoint {
  public:
   virtual ~NodeEndpoint() = default;
-  virtual QString connect() = 0;      // the gRPC target, "unix:/path"
+  virtual QString connect() = 0;
   virtual QString tokenFile() const { return {}; }
   virtual QString describe() const = 0;  // for messages: "local", "root@10.0.0.2:22"
 };

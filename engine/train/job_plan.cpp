@@ -7,8 +7,13 @@ namespace twb {
 
 JobPlan planJob(const JobConfig& job) {
   JobPlan plan;
-  plan.data = openDataset(job.trainData);
-  if (!job.testData.empty()) plan.data.test = openDataset(job.testData).test;
+  // The job file names its data under "dataset" (train, and test when given): errors say so.
+  try {
+    plan.data = openDataset(job.trainData);
+    if (!job.testData.empty()) plan.data.test = openDataset(job.testData).test;
+  } catch (const Error& e) {
+    throw e.within("dataset");
+  }
   plan.normalization = job.normalization.value_or(plan.data.train->defaultNormalization());
   const Dataset& train = *plan.data.train;
 

@@ -1,0 +1,367 @@
+#include "app/experiment_store.h"
+
+#include <sqlite3.h>
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <map>
+
+namespace twb::app {
+
+namespace {
+constexpr auto kBatchWindow = std::chrono::milliseconds(50);
+
+// One migration per schema version: migrations[v - 1] takes a database from v - 1 to v.
+const char* const kMigrations[] = {
+    R"sql(
+    CREATE TABLE projects (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created REAL NOT NULL);
+    CREATE TABLE runs (
+      id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL REFERENCES projects(id),
+      name TEXT NOT NULL, job_json TEXT NOT NULL, node TEXT NOT NULL, node_job_id TEXT,
+      state TEXT NOT NULL, precision TEXT NOT NULL, created REAL NOT NULL, summary TEXT);
+    CREATE TABLE events (
+      run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL, type TEXT NOT NULL,
+      json TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+    CREATE TABLE metrics (
+      run_id INTEGER NOT NULL, seq INTEGER NOT NULL, name TEXT NOT NULL, step REAL NOT NULL,
+      value REAL NOT NULL, wall_time REAL NOT NULL, PRIMARY KEY (run_id, name, seq)) WITHOUT ROWID;
+    CREATE TABLE profiles (
+      run_id INTEGER NOT NULL, seq INTEGER NOT NULL, step INTEGER NOT NULL, json TEXT NOT NULL,
+      PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+    CREATE TABLE artifacts (
+      run_id INTEGER NOT NULL, name TEXT NOT NULL, bytes INTEGER NOT NULL, local_path TEXT,
+      PRIMARY KEY (run_id, name));
+    CREATE TABLE nodes (name TEXT PRIMARY KEY, json TEXT NOT NULL);
+    )sql",
+};
+
+// The metrics a step or eval event carries, by the names the Monitor plots.
+const std::pair<const char*, const char*> kStepMetrics[] = {
+    {"loss", "train/loss"},         {"accuracy", "train/accuracy"},
+    {"lr", "lr"},                   {"samples_per_s", "samples_per_s"},
+    {"step_ms", "time/step_ms"},    {"data_ms", "time/data_ms"},
+    {"compute_ms", "time/compute_ms"}};
+const std::pair<const char*, const char*> kEvalMetrics[] = {{"loss", "eval/loss"},
+                                                            {"accuracy", "eval/accuracy"}};
+
+// A prepared statement, finalized when it goes out of scope.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : m_db(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &m_statement, nullptr) != SQLITE_OK)
+      throw StoreError(std::string("SQL error: ") + sqlite3_errmsg(db) + " in: " + sql);
+  }
+  ~Statement() { sqlite3_finalize(m_statement); }
+  Statement& bind(int i, qint64 v) { sqlite3_bind_int64(m_statement, i, v); return *this; }
+  Statement& bind(int i, double v) { sqlite3_bind_double(m_statement, i, v); return *this; }
+  Statement& bind(int i, const QByteArray& v) {
+    sqlite3_bind_text(m_statement, i, v.constData(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int i, const QString& v) { return bind(i, v.toUtf8()); }
+  bool step() {
+    const int rc = sqlite3_step(m_statement);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      throw StoreError(std::string("SQL error: ") + sqlite3_errmsg(m_db));
+    return rc == SQLITE_ROW;
+  }
+  void reset() {
+    sqlite3_reset(m_statement);
+    sqlite3_clear_bindings(m_statement);
+  }
+  qint64 integer(int column) const { return sqlite3_column_int64(m_statement, column); }
+  double real(int column) const { return sqlite3_column_double(m_statement, column); }
+  QByteArray bytes(int column) const {
+    return QByteArray(reinterpret_cast<const char*>(sqlite3_column_text(m_statement, column)),
+                      sqlite3_column_bytes(m_statement, column));
+  }
+  QString text(int column) const { return QString::fromUtf8(bytes(column)); }
+
+ private:
+  sqlite3* m_db;
+  sqlite3_stmt* m_statement = nullptr;
+};
+
+sqlite3* openDatabase(const QString& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.toUtf8().constData(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    const std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw StoreError(path.toStdString() + ": cannot open the experiment store: " + why);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
+double now() { return QDateTime::currentMSecsSinceEpoch() / 1000.0; }
+}  // namespace
+
+ExperimentStore::ExperimentStore(const QString& path) : m_path(path) {
+  m_db = openDatabase(path);
+  try {
+    // WAL: readers never wait for the writer, and a crash loses at most the open transaction.
+    exec(m_db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    migrate();
+    m_writer = openDatabase(path);
+    exec(m_writer, "PRAGMA synchronous=NORMAL;");
+  } catch (...) {
+    sqlite3_close(m_db);
+    throw;
+  }
+  m_thread = std::thread([this] { writeLoop(); });
+}
+
+ExperimentStore::~ExperimentStore() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
+  m_wake.notify_all();
+  m_thread.join();
+  sqlite3_close(m_writer);
+  sqlite3_close(m_db);
+}
+
+void ExperimentStore::exec(sqlite3* db, const char* sql) const {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    const std::string why = error ? error : "unknown error";
+    sqlite3_free(error);
+    throw StoreError(m_path.toStdString() + ": " + why);
+  }
+}
+
+int ExperimentStore::schemaVersion() const {
+  std::lock_guard lock(m_readMutex);
+  Statement query(m_db, "PRAGMA user_version");
+  query.step();
+  return static_cast<int>(query.integer(0));
+}
+
+void ExperimentStore::migrate() {
+  const int current = schemaVersion();
+  if (current > kSchemaVersion)
+    throw StoreError(m_path.toStdString() + ": made by a newer workbench (schema " +
+                     std::to_string(current) + ", this one knows up to " +
+                     std::to_string(kSchemaVersion) + ")");
+  for (int version = current + 1; version <= kSchemaVersion; ++version) {
+    exec(m_db, "BEGIN IMMEDIATE");
+    try {
+      exec(m_db, kMigrations[version - 1]);
+      exec(m_db, ("PRAGMA user_version = " + std::to_string(version)).c_str());
+      exec(m_db, "COMMIT");
+    } catch (...) {
+      exec(m_db, "ROLLBACK");
+      throw;
+    }
+  }
+}
+
+QString ExperimentStore::integrityCheck() const {
+  std::lock_guard lock(m_readMutex);
+  Statement query(m_db, "PRAGMA integrity_check");
+  QStringList problems;
+  while (query.step()) problems << query.text(0);
+  return problems.join("; ");
+}
+
+qint64 ExperimentStore::addProject(const QString& name) {
+  std::lock_guard lock(m_readMutex);
+  Statement insert(m_db, "INSERT INTO projects(name, created) VALUES(?, ?)");
+  insert.bind(1, name).bind(2, now()).step();
+  return sqlite3_last_insert_rowid(m_db);
+}
+
+QList<Project> ExperimentStore::projects() const {
+  std::lock_guard lock(m_readMutex);
+  Statement query(m_db, "SELECT id, name FROM projects ORDER BY id");
+  QList<Project> result;
+  while (query.step()) result.append({query.integer(0), query.text(1)});
+  return result;
+}
+
+qint64 ExperimentStore::addRun(const Run& run) {
+  std::lock_guard lock(m_readMutex);
+  Statement insert(m_db,
+                   "INSERT INTO runs(project_id, name, job_json, node, node_job_id, state, "
+                   "precision, created, summary) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, run.projectId).bind(2, run.name).bind(3, run.jobJson).bind(4, run.node)
+      .bind(5, run.nodeJobId).bind(6, run.state.isEmpty() ? QString("queued") : run.state)
+      .bind(7, run.precision).bind(8, run.created > 0 ? run.created : now())
+      .bind(9, QJsonDocument(run.summary).toJson(QJsonDocument::Compact));
+  insert.step();
+  return sqlite3_last_insert_rowid(m_db);
+}
+
+void ExperimentStore::setRunState(qint64 runId, const QString& state, const QString& nodeJobId) {
+  std::lock_guard lock(m_readMutex);
+  Statement update(m_db,
+                   "UPDATE runs SET state = ?, node_job_id = COALESCE(NULLIF(?, ''), node_job_id) "
+                   "WHERE id = ?");
+  update.bind(1, state).bind(2, nodeJobId).bind(3, runId).step();
+}
+
+void ExperimentStore::setRunSummary(qint64 runId, const QJsonObject& summary) {
+  std::lock_guard lock(m_readMutex);
+  Statement update(m_db, "UPDATE runs SET summary = ? WHERE id = ?");
+  update.bind(1, QJsonDocument(summary).toJson(QJsonDocument::Compact)).bind(2, runId).step();
+}
+
+namespace {
+constexpr const char* kRunColumns =
+    "SELECT id, project_id, name, job_json, node, COALESCE(node_job_id, ''), state, precision, "
+    "created, COALESCE(summary, '{}') FROM runs ";
+
+Run readRun(const Statement& q) {
+  Run run;
+  run.id = q.integer(0);
+  run.projectId = q.integer(1);
+  run.name = q.text(2);
+  run.jobJson = q.text(3);
+  run.node = q.text(4);
+  run.nodeJobId = q.text(5);
+  run.state = q.text(6);
+  run.precision = q.text(7);
+  run.created = q.real(8);
+  run.summary = QJsonDocument::fromJson(q.bytes(9)).object();
+  return run;
+}
+}  // namespace
+
+QList<Run> ExperimentStore::runs(qint64 projectId) const {
+  std::lock_guard lock(m_readMutex);
+  Statement query(m_db, (std::string(kRunColumns) + "WHERE project_id = ? ORDER BY id").c_str());
+  query.bind(1, projectId);
+  QList<Run> result;
+  while (query.step()) result.append(readRun(query));
+  return result;
+}
+
+Run ExperimentStore::run(qint64 runId) const {
+  std::lock_guard lock(m_readMutex);
+  Statement query(m_db, (std::string(kRunColumns) + "WHERE id = ?").c_str());
+  query.bind(1, runId);
+  if (!query.step()) throw StoreError("no run " + std::to_string(runId) + " in the store");
+  return readRun(query);
+}
+
+void ExperimentStore::appendEvent(qint64 runId, qint64 seq, const QString& type,
+                                  const QByteArray& json) {
+  {
+    std::lock_guard lock(m_mutex);
+    m_queue.push_back({runId, seq, type, json});
+  }
+  m_wake.notify_one();
+}
+
+void ExperimentStore::flush() {
+  std::unique_lock lock(m_mutex);
+  m_wake.notify_one();
+  m_drained.wait(lock, [this] { return m_queue.empty() && !m_writing; });
+}
+
+void ExperimentStore::setCommitListener(std::function<void(qint64, qint64)> listener) {
+  std::lock_guard lock(m_mutex);
+  m_onCommit = std::move(listener);
+}
+
+void ExperimentStore::writeLoop() {
+  std::unique_lock lock(m_mutex);
+  for (;;) {
+    m_wake.wait(lock, [this] { return m_stopping || !m_queue.empty(); });
+    if (m_queue.empty() && m_stopping) return;
+    // A short window gathers what else arrives, so a burst is one transaction.
+    m_wake.wait_for(lock, kBatchWindow, [this] { return m_stopping || m_queue.size() >= 4096; });
+    std::deque<Pending> batch;
+    batch.swap(m_queue);
+    m_writing = true;
+    lock.unlock();
+    commitBatch(batch);
+    lock.lock();
+    m_writing = false;
+    m_drained.notify_all();
+  }
+}
+
+void ExperimentStore::commitBatch(std::deque<Pending>& batch) {
+  std::map<qint64, qint64> lastSeq;
+  exec(m_writer, "BEGIN IMMEDIATE");
+  {
+    Statement event(m_writer, "INSERT OR IGNORE INTO events(run_id, seq, type, json) VALUES(?, ?, ?, ?)");
+    Statement metric(m_writer,
+                     "INSERT OR IGNORE INTO metrics(run_id, seq, name, step, value, wall_time) "
+                     "VALUES(?, ?, ?, ?, ?, ?)");
+    Statement profile(m_writer, "INSERT OR IGNORE INTO profiles(run_id, seq, step, json) VALUES(?, ?, ?, ?)");
+    for (const Pending& e : batch) {
+      event.bind(1, e.runId).bind(2, e.seq).bind(3, e.type).bind(4, e.json).step();
+      event.reset();
+      lastSeq[e.runId] = std::max(lastSeq[e.runId], e.seq);
+      if (e.type != "step" && e.type != "eval" && e.type != "profile") continue;
+      const QJsonObject object = QJsonDocument::fromJson(e.json).object();
+      const double step = object.value("step").toDouble(), time = object.value("time").toDouble();
+      if (e.type == "profile") {
+        profile.bind(1, e.runId).bind(2, e.seq).bind(3, static_cast<qint64>(step)).bind(4, e.json).step();
+        profile.reset();
+        continue;
+      }
+      const auto insertMetrics = [&](const auto& names) {
+        for (const auto& [field, name] : names)
+          if (object.contains(field)) {
+            metric.bind(1, e.runId).bind(2, e.seq).bind(3, QString(name)).bind(4, step)
+                .bind(5, object.value(field).toDouble()).bind(6, time).step();
+            metric.reset();
+          }
+      };
+      if (e.type == "step") insertMetrics(kStepMetrics);
+      else insertMetrics(kEvalMetrics);
+    }
+  }
+  exec(m_writer, "COMMIT");
+  std::function<void(qint64, qint64)> onCommit;
+  {
+    std::lock_guard lock(m_mutex);
+    onCommit = m_onCommit;
+  }
+  if (onCommit)
+    for (const auto& [run, seq] : lastSeq) onCommit(run, seq);
+}
+
+qint64 ExperimentStore::lastSeq(qint64 runId) const {
+  std::lock_guard lock(m_readMutex);
+  Statement query(m_db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?");
+  query.bind(1, runId).step();
+  return query.integer(0);
+}
+
+QVector<qint64> ExperimentStore::storedSeqs(qint64 runId) const {
+  std::lock_guard lock(m_readMutex);
+  Statement query(m_db, "SELECT seq FROM events WHERE run_id = ? ORDER BY seq");
+  query.bind(1, runId);
+  QVector<qint64> seqs;
+  while (query.step()) seqs.append(query.integer(0));
+  return seqs;
+}
+
+QVector<MetricPoint> ExperimentStore::metric(qint64 runId, const QString& name) const {
+  std::lock_guard lock(m_readMutex);
+  Statement query(m_db,
+                  "SELECT seq, step, value, wall_time FROM metrics WHERE run_id = ? AND name = ? "
+                  "ORDER BY seq");
+  query.bind(1, runId).bind(2, name);
+  QVector<MetricPoint> points;
+  while (query.step()) points.append({query.integer(0), query.real(1), query.real(2), query.real(3)});
+  return points;
+}
+
+QList<QByteArray> ExperimentStore::events(qint64 runId, const QString& type) const {
+  std::lock_guard lock(m_readMutex);
+  Statement query(m_db, "SELECT json FROM events WHERE run_id = ? AND type = ? ORDER BY seq");
+  query.bind(1, runId).bind(2, type);
+  QList<QByteArray> result;
+  while (query.step()) result.append(query.bytes(0));
+  return result;
+}
+
+}  // namespace twb::app

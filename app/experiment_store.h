@@ -1,0 +1,110 @@
+#pragma once
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QVector>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+struct sqlite3;
+
+namespace twb::app {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Project {
+  qint64 id = 0;
+  QString name;
+};
+
+struct Run {
+  qint64 id = 0;
+  qint64 projectId = 0;
+  QString name;
+  QString jobJson;    // the job file, as the CLI takes it
+  QString node;       // the node's name ("local", a registry entry)
+  QString nodeJobId;  // the job's id on that node, once submitted
+  QString state;      // queued, running, succeeded, failed, cancelled, lost
+  QString precision;
+  double created = 0;
+  QJsonObject summary;  // final accuracy, throughput, model size, ...
+};
+
+struct MetricPoint {
+  qint64 seq = 0;
+  double step = 0;
+  double value = 0;
+  double wallTime = 0;
+};
+
+// The workbench's experiments in one SQLite file: projects, runs, every event each run's node
+// sent, the metrics taken from them, and nodes. WAL mode; the schema migrates by
+// PRAGMA user_version. Events are written by a thread of its own in batched transactions (the
+// GUI thread never waits for the disk), in the order they arrived, keyed by (run, seq): an event
+// stored twice is stored once, so a crash or a resumed watch never loses or doubles a point.
+class ExperimentStore {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens or creates `path` and brings its schema up to date; throws StoreError naming the file.
+  explicit ExperimentStore(const QString& path);
+  ~ExperimentStore();  // commits what is queued
+  ExperimentStore(const ExperimentStore&) = delete;
+  ExperimentStore& operator=(const ExperimentStore&) = delete;
+
+  int schemaVersion() const;
+  QString integrityCheck() const;  // "ok" when sound
+
+  qint64 addProject(const QString& name);
+  QList<Project> projects() const;
+  qint64 addRun(const Run& run);
+  void setRunState(qint64 runId, const QString& state, const QString& nodeJobId = {});
+  void setRunSummary(qint64 runId, const QJsonObject& summary);
+  QList<Run> runs(qint64 projectId) const;
+  Run run(qint64 runId) const;
+
+  // Queues one event (docs/events.md) of a run; returns at once.
+  void appendEvent(qint64 runId, qint64 seq, const QString& type, const QByteArray& json);
+  // Blocks until everything queued so far is committed.
+  void flush();
+  // Called on the writer thread after each commit with the highest seq committed per run.
+  void setCommitListener(std::function<void(qint64 runId, qint64 seq)> listener);
+
+  qint64 lastSeq(qint64 runId) const;  // the highest committed, 0 if none
+  QVector<qint64> storedSeqs(qint64 runId) const;
+  QVector<MetricPoint> metric(qint64 runId, const QString& name) const;
+  QList<QByteArray> events(qint64 runId, const QString& type) const;
+
+ private:
+  struct Pending {
+    qint64 runId, seq;
+    QString type;
+    QByteArray json;
+  };
+  void migrate();
+  void writeLoop();
+  void commitBatch(std::deque<Pending>& batch);
+  void exec(sqlite3* db, const char* sql) const;
+
+  QString m_path;
+  sqlite3* m_db = nullptr;      // reads and run bookkeeping (the caller's thread)
+  sqlite3* m_writer = nullptr;  // events (the writer thread)
+  mutable std::mutex m_readMutex;
+  std::mutex m_mutex;
+  std::condition_variable m_wake, m_drained;
+  std::deque<Pending> m_queue;
+  bool m_writing = false, m_stopping = false;
+  std::function<void(qint64, qint64)> m_onCommit;
+  std::thread m_thread;
+};
+
+}  // namespace twb::app

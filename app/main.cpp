@@ -1,0 +1,55 @@
+// tensor-workbench: the desktop application.
+#include <signal.h>
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QMessageBox>
+#include <QStandardPaths>
+#include <memory>
+
+#include "app/experiment_store.h"
+#include "app/workbench_controller.h"
+#include "remote/local_node.h"
+#include "ui/main_window.h"
+
+namespace {
+// The engine the local node runs: --engine, $TWB_ENGINE, or the one built next to this program.
+QString findEngine(const QString& given) {
+  if (!given.isEmpty()) return given;
+  if (qEnvironmentVariableIsSet("TWB_ENGINE")) return qEnvironmentVariable("TWB_ENGINE");
+  return QDir(QCoreApplication::applicationDirPath()).filePath("../engine/twb-engine");
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);  // a node that goes away is an error to report, not a signal
+  QApplication application(argc, argv);
+  QApplication::setOrganizationName("TensorWorkbench");
+  QApplication::setApplicationName("tensor-workbench");
+  QCommandLineParser parser;
+  parser.setApplicationDescription(QObject::tr("Deep-learning experiments across precisions and machines"));
+  parser.addHelpOption();
+  const QCommandLineOption storeOption("store", QObject::tr("Experiment store (SQLite file)"), "file");
+  const QCommandLineOption engineOption("engine", QObject::tr("twb-engine binary of the local node"), "file");
+  parser.addOption(storeOption);
+  parser.addOption(engineOption);
+  parser.process(application);
+
+  const QString data = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+  QDir().mkpath(data);
+  const QString storePath = parser.isSet(storeOption) ? parser.value(storeOption) : data + "/experiments.db";
+  try {
+    twb::app::ExperimentStore store(storePath);
+    auto node = std::make_shared<twb::remote::LocalNode>(
+        QFileInfo(findEngine(parser.value(engineOption))).absoluteFilePath(), data + "/local-node");
+    twb::app::WorkbenchController controller(store, node);
+    twb::ui::MainWindow window(controller);
+    window.show();
+    return application.exec();
+  } catch (const std::exception& e) {
+    QMessageBox::critical(nullptr, QObject::tr("Tensor Workbench"), QString::fromUtf8(e.what()));
+    return 1;
+  }
+}

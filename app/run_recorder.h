@@ -1,0 +1,26 @@
+#pragma once
+
+#include <QObject>
+
+#include "app/experiment_store.h"
+#include "remote/job_dispatcher.h"
+
+namespace twb::app {
+
+// Writes what a dispatcher reports about one run into the store: every event (exactly once, by
+// its sequence number), the node's job id, the run's state. Connected directly, so events go
+// from the dispatcher's thread to the store's writer queue without passing the GUI thread.
+class RunRecorder : public QObject {
+  Q_OBJECT
+
+ public:
+  RunRecorder(ExperimentStore& store, remote::JobDispatcher& dispatcher, qint64 runId,
+              QObject* parent = nullptr);
+  qint64 runId() const { return m_runId; }
+
+ private:
+  ExperimentStore& m_store;
+  qint64 m_runId;
+};
+
+}  // namespace twb::app

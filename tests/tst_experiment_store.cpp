@@ -1,0 +1,174 @@
+// The experiment store: schema and migrations, exactly-once events, and a workbench process
+// killed with SIGKILL while a real node's events stream into it.
+#include <signal.h>
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <memory>
+
+#include <sqlite3.h>
+
+#include "app/experiment_store.h"
+#include "app/run_recorder.h"
+#include "node_daemon.h"
+#include "remote/direct_node.h"
+#include "rpc/node_client.h"
+
+using twb::app::ExperimentStore;
+using twb::app::StoreError;
+
+namespace {
+QVector<qint64> oneTo(qint64 n) {
+  QVector<qint64> seqs;
+  for (qint64 i = 1; i <= n; ++i) seqs.append(i);
+  return seqs;
+}
+
+QByteArray stepEvent(qint64 seq, double loss) {
+  return QJsonDocument(QJsonObject{{"seq", seq}, {"type", "step"}, {"time", 1000.0 + seq},
+                                   {"step", seq * 10}, {"loss", loss}, {"accuracy", 0.5}})
+      .toJson(QJsonDocument::Compact);
+}
+
+std::string storeError(const QString& path) {
+  try {
+    ExperimentStore store(path);
+  } catch (const StoreError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+class ExperimentStoreTest : public QObject {
+  Q_OBJECT
+  QTemporaryDir m_dir;
+
+ private slots:
+  void schemaIsCreatedAndChecked() {
+    const QString path = m_dir.filePath("fresh.db");
+    {
+      ExperimentStore store(path);
+      QCOMPARE(store.schemaVersion(), ExperimentStore::kSchemaVersion);
+      QCOMPARE(store.integrityCheck(), QString("ok"));
+      const qint64 project = store.addProject("mnist");
+      twb::app::Run run;
+      run.projectId = project;
+      run.name = "mlp fp32";
+      run.jobJson = "{}";
+      run.node = "local";
+      run.precision = "fp32";
+      const qint64 id = store.addRun(run);
+      store.setRunState(id, "running", "j0001");
+      store.setRunSummary(id, {{"test_accuracy", 0.87}});
+    }
+    ExperimentStore reopened(path);  // a second open migrates nothing and keeps everything
+    const auto runs = reopened.runs(reopened.projects().at(0).id);
+    QCOMPARE(runs.size(), 1);
+    QCOMPARE(runs[0].state, QString("running"));
+    QCOMPARE(runs[0].nodeJobId, QString("j0001"));
+    QCOMPARE(runs[0].summary.value("test_accuracy").toDouble(), 0.87);
+
+    // A store from a newer workbench, and a file that is no store at all, are refused by name.
+    const QString newer = m_dir.filePath("newer.db");
+    sqlite3* db = nullptr;
+    sqlite3_open(newer.toUtf8().constData(), &db);
+    sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    QVERIFY(storeError(newer).find("made by a newer workbench (schema 99") != std::string::npos);
+    const QString garbage = m_dir.filePath("garbage.db");
+    QFile file(garbage);
+    file.open(QIODevice::WriteOnly);
+    file.write(QByteArray(8192, 'x'));
+    file.close();
+    const std::string refused = storeError(garbage);
+    QVERIFY2(refused.find(garbage.toStdString() + ": file is not a database") != std::string::npos,
+             refused.c_str());
+  }
+
+  void eventsAreStoredExactlyOnce() {
+    ExperimentStore store(m_dir.filePath("once.db"));
+    const qint64 project = store.addProject("p");
+    const qint64 run = store.addRun({0, project, "r", "{}", "local", "", "", "fp32", 0, {}});
+    for (qint64 seq = 1; seq <= 500; ++seq) store.appendEvent(run, seq, "step", stepEvent(seq, 1.0 / seq));
+    for (qint64 seq = 200; seq <= 600; ++seq)  // a replay overlapping what is stored
+      store.appendEvent(run, seq, "step", stepEvent(seq, 1.0 / seq));
+    store.flush();
+    QCOMPARE(store.storedSeqs(run), oneTo(600));
+    QCOMPARE(store.lastSeq(run), qint64{600});
+    const auto loss = store.metric(run, "train/loss");
+    QCOMPARE(loss.size(), 600);
+    QCOMPARE(loss[99].step, 1000.0);
+    QCOMPARE(loss[99].value, 1.0 / 100);
+    QCOMPARE(store.metric(run, "train/accuracy").size(), 600);
+  }
+
+  void killedWhileStreamingKeepsWhatWasCommitted() {
+    twb::test::NodeDaemon daemon("unix:" + m_dir.filePath("run/node.sock"), m_dir.filePath("node"));
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    twb::NodeClient node(twb::NodeAddress::parse(daemon.address().toStdString()), {});
+    auto job = QJsonDocument::fromJson([] {
+                 QFile f(TWB_SOURCE_DIR "/resources/examples/fmnist-mlp.json");
+                 f.open(QIODevice::ReadOnly);
+                 return f.readAll();
+               }()).object();
+    job["epochs"] = 0;
+    job["max_steps"] = 1500;
+    job["log_every_steps"] = 1;
+    job["eval"] = QJsonObject{{"every_epoch", false}};
+    twb::node::v1::SubmitJobRequest request;
+    request.mutable_train()->set_job_json(QJsonDocument(job).toJson().toStdString());
+    const std::string jobId = node.submit(request).id();
+
+    const QString path = m_dir.filePath("crash.db");
+    qint64 run = 0;
+    {
+      ExperimentStore store(path);
+      run = store.addRun({0, store.addProject("crash"), "mlp", "{}", "local", "", "", "fp32", 0, {}});
+    }
+    QProcess follower;
+    follower.start(TWB_STORE_FOLLOWER, {path, daemon.address(), QString::fromStdString(jobId),
+                                        QString::number(run)});
+    qint64 committed = 0;
+    QElapsedTimer timer;
+    timer.start();
+    while (committed < 300 && timer.elapsed() < 60000 && follower.state() != QProcess::NotRunning) {
+      follower.waitForReadyRead(100);
+      while (follower.canReadLine()) committed = std::max(committed, follower.readLine().split(' ').at(1).trimmed().toLongLong());
+    }
+    QVERIFY2(committed >= 300, follower.readAllStandardError().constData());
+    ::kill(static_cast<pid_t>(follower.processId()), SIGKILL);
+    follower.waitForFinished();
+    QCOMPARE(follower.exitStatus(), QProcess::CrashExit);
+
+    ExperimentStore store(path);
+    QCOMPARE(store.integrityCheck(), QString("ok"));
+    const QVector<qint64> kept = store.storedSeqs(run);
+    QVERIFY(kept.size() >= committed);       // everything reported committed is there
+    QCOMPARE(kept, oneTo(kept.size()));      // and nothing else: a prefix, no gap
+    qInfo("committed %lld before the kill, %lld stored", static_cast<long long>(committed),
+          static_cast<long long>(kept.size()));
+
+    // A resumed watch fills in the rest, without duplicates.
+    {
+      twb::remote::JobDispatcher dispatcher(std::make_shared<twb::remote::DirectNode>(daemon.address()));
+      twb::app::RunRecorder recorder(store, dispatcher, run);
+      bool finished = false;
+      connect(&dispatcher, &twb::remote::JobDispatcher::jobFinished, this, [&] { finished = true; });
+      dispatcher.follow(QString::fromStdString(jobId), store.lastSeq(run));
+      QTRY_VERIFY_WITH_TIMEOUT(finished, 300000);
+    }
+    store.flush();
+    const qint64 total = node.job(jobId).last_seq();
+    QVERIFY(total > 1500);
+    QCOMPARE(store.storedSeqs(run), oneTo(total));
+    QCOMPARE(store.run(run).state, QString("succeeded"));
+  }
+};
+
+QTEST_GUILESS_MAIN(ExperimentStoreTest)
+#include "tst_experiment_store.moc"

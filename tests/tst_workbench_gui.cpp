@@ -1,0 +1,133 @@
+// The workbench's widgets against a real local node and a temporary store, offscreen: the job
+// form's checks at their fields, a run that streams live points into the Monitor, the runs
+// browser, and screenshots of each screen (saved for a person to look at).
+#include <QApplication>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTreeWidget>
+#include <QtTest>
+
+#include "app/experiment_store.h"
+#include "app/workbench_controller.h"
+#include "remote/local_node.h"
+#include "ui/job_form.h"
+#include "ui/main_window.h"
+#include "ui/monitor_panel.h"
+
+using namespace twb;
+
+class WorkbenchGuiTest : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir m_dir;
+  std::unique_ptr<app::ExperimentStore> m_store;
+  std::unique_ptr<app::WorkbenchController> m_controller;
+  std::unique_ptr<ui::MainWindow> m_window;
+
+  template <typename T>
+  T* field(const char* name) const {
+    T* widget = m_window->findChild<T*>(name);
+    if (!widget) qFatal("no widget named %s", name);
+    return widget;
+  }
+  bool runEnabled() const { return field<QPushButton>("run")->isEnabled(); }
+  void screenshot(const QString& name) const {
+    const QString path = QString(TWB_BINARY_DIR "/screenshots/") + name + ".png";
+    QDir().mkpath(TWB_BINARY_DIR "/screenshots");
+    QVERIFY(m_window->grab().save(path));
+  }
+
+ private slots:
+  void initTestCase() {
+    QCoreApplication::setOrganizationName("TensorWorkbenchTest");
+    m_store = std::make_unique<app::ExperimentStore>(m_dir.filePath("experiments.db"));
+    m_controller = std::make_unique<app::WorkbenchController>(
+        *m_store, std::make_shared<remote::LocalNode>(TWB_ENGINE_BINARY, m_dir.filePath("node")));
+    m_window = std::make_unique<ui::MainWindow>(*m_controller);
+    m_window->resize(1280, 800);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+  }
+
+  void defaultJobIsValidatedByTheNode() {
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QVERIFY2(field<QLabel>("summary")->text().contains("535"), qPrintable(field<QLabel>("summary")->text()));
+    screenshot("job");
+  }
+
+  void invalidInputIsShownAtItsField() {
+    auto* lr = field<QDoubleSpinBox>("lr");
+    lr->setValue(0);
+    QVERIFY(!runEnabled());
+    QVERIFY(field<QLabel>("lrError")->isVisible());
+    QVERIFY(field<QLabel>("lrError")->text().contains("learning rate"));
+    lr->setValue(0.05);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+
+    field<QSpinBox>("batch")->setValue(0);
+    QVERIFY(!runEnabled());
+    QVERIFY(field<QLabel>("batchError")->isVisible());
+    field<QSpinBox>("batch")->setValue(128);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+
+    // Checked by the node: a dataset file that does not exist.
+    auto* dataset = field<QLineEdit>("dataset");
+    dataset->setText("csv:" + m_dir.filePath("missing.csv"));
+    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("datasetError")->isVisible(), 30000);
+    QVERIFY2(field<QLabel>("datasetError")->text().contains("missing.csv"),
+             qPrintable(field<QLabel>("datasetError")->text()));
+    QVERIFY(!runEnabled());
+    screenshot("job-invalid");
+    dataset->setText("fashion-mnist");
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+  }
+
+  void comparePrecisionsStreamsLivePointsForBothRuns() {
+    field<QSpinBox>("maxSteps")->setValue(200);
+    field<QSpinBox>("logEvery")->setValue(5);
+    QTRY_VERIFY_WITH_TIMEOUT(field<QPushButton>("comparePrecisions")->isEnabled(), 30000);
+    QTest::mouseClick(field<QPushButton>("comparePrecisions"), Qt::LeftButton);
+    QTreeWidget* runs = m_window->runsBrowser();
+    QCOMPARE(runs->topLevelItemCount(), 2);
+    const qint64 fp32 = runs->topLevelItem(0)->data(0, Qt::UserRole).toLongLong();
+    const qint64 bf16 = runs->topLevelItem(1)->data(0, Qt::UserRole).toLongLong();
+    QCOMPARE(runs->topLevelItem(1)->text(2), QString("bf16"));
+    // Live: points appear while the runs are still going.
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->monitor()->pointCount(fp32) > 0, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(runs->topLevelItem(0)->text(1) == "succeeded" &&
+                                 runs->topLevelItem(1)->text(1) == "succeeded",
+                             180000);
+    QCOMPARE(m_window->monitor()->pointCount(fp32), 40);
+    QCOMPARE(m_window->monitor()->pointCount(bf16), 40);
+    QVERIFY(runs->topLevelItem(0)->text(4).endsWith("%"));  // final test accuracy
+    QTest::qWait(100);  // one redraw
+    screenshot("monitor");
+    // Everything the node sent is in the store.
+    m_store->flush();
+    QCOMPARE(m_store->metric(fp32, "train/loss").size(), 40);
+    QCOMPARE(m_store->run(bf16).state, QString("succeeded"));
+  }
+
+  void smoothingIsDebiased() {
+    // A constant curve stays constant under debiased smoothing (a biased EMA would start at 0).
+    const QVector<double> smoothed = ui::smoothCurve({2, 2, 2, 2}, 0.9);
+    for (double v : smoothed) QVERIFY(qAbs(v - 2) < 1e-12);
+    const QVector<double> step = ui::smoothCurve({0, 10}, 0.5);
+    QCOMPARE(step[1], 10.0 * 0.5 / 0.75);
+  }
+
+  void cleanupTestCase() {
+    m_window.reset();
+    m_controller.reset();
+    m_store.reset();
+  }
+};
+
+QTEST_MAIN(WorkbenchGuiTest)
+#include "tst_workbench_gui.moc"

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QWidget>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+class QTimer;
+
+namespace twb::ui {
+
+// The job configuration: model template, dataset, precision, optimizer, schedule, batch, epochs,
+// step budget, seed. Every change is checked at once where the form can tell (lr > 0, batch > 0)
+// and then by the node's dry run (ValidateJob: a missing dataset, a model that does not fit it);
+// a problem shows under the field it concerns and the Run button stays disabled until it is
+// fixed. The job is the same JSON the CLI takes.
+class JobForm : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit JobForm(QWidget* parent = nullptr);
+
+  QJsonObject job() const;
+  void setJob(const QJsonObject& job);
+  bool isValid() const { return m_valid; }
+
+ public slots:
+  // The node's answer to validationRequested(ticket).
+  void showValidation(int ticket, bool ok, const QString& path, const QString& message,
+                      const QJsonObject& summary);
+
+ signals:
+  void validationRequested(const QJsonObject& job, int ticket);
+  void runRequested(const QJsonObject& job);
+  void comparePrecisionsRequested(const QJsonObject& job);
+
+ private:
+  void changed();
+  void showProblem(const QString& path, const QString& message);
+  QLabel* errorLabelFor(const QString& path) const;
+
+  QComboBox *m_template, *m_precision, *m_optimizer;
+  QLineEdit *m_name, *m_dataset;
+  QDoubleSpinBox* m_lr;
+  QSpinBox *m_batch, *m_epochs, *m_maxSteps, *m_seed, *m_logEvery;
+  QLabel *m_modelError, *m_datasetError, *m_lrError, *m_batchError, *m_generalError, *m_summary;
+  QPushButton *m_run, *m_compare;
+  QTimer* m_debounce;
+  int m_ticket = 0;
+  bool m_valid = false;
+};
+
+}  // namespace twb::ui

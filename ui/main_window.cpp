@@ -1,0 +1,207 @@
+#include "ui/main_window.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QHeaderView>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QToolBar>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+#include "app/workbench_controller.h"
+#include "ui/job_form.h"
+#include "ui/monitor_panel.h"
+
+namespace twb::ui {
+
+namespace {
+enum Column { kName, kState, kPrecision, kNode, kAccuracy };
+}
+
+MainWindow::MainWindow(app::WorkbenchController& controller, QWidget* parent)
+    : QMainWindow(parent), m_controller(controller) {
+  setWindowTitle(tr("Tensor Workbench"));
+  setObjectName("mainWindow");
+
+  m_runs = new QTreeWidget;
+  m_runs->setObjectName("runs");
+  m_runs->setHeaderLabels({tr("Run"), tr("State"), tr("Precision"), tr("Node"), tr("Test accuracy")});
+  m_runs->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  m_filter = new QLineEdit;
+  m_filter->setObjectName("runFilter");
+  m_filter->setPlaceholderText(tr("Filter runs"));
+  m_filter->setClearButtonEnabled(true);
+  auto* browser = new QWidget;
+  auto* browserLayout = new QVBoxLayout(browser);
+  browserLayout->setContentsMargins(4, 4, 4, 4);
+  browserLayout->addWidget(m_filter);
+  browserLayout->addWidget(m_runs);
+  auto* dock = new QDockWidget(tr("Runs"), this);
+  dock->setObjectName("runsDock");
+  dock->setWidget(browser);
+  addDockWidget(Qt::LeftDockWidgetArea, dock);
+
+  m_jobForm = new JobForm;
+  m_monitor = new MonitorPanel;
+  m_tabs = new QTabWidget;
+  m_tabs->setObjectName("tabs");
+  m_tabs->addTab(m_jobForm, tr("Job"));
+  m_tabs->addTab(m_monitor, tr("Monitor"));
+  setCentralWidget(m_tabs);
+
+  m_nodeStatus = new QLabel(tr("Node: %1").arg(m_controller.nodeName()));
+  statusBar()->addPermanentWidget(m_nodeStatus);
+  buildMenus();
+
+  connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& text) {
+    for (QTreeWidgetItem* item : std::as_const(m_items))
+      item->setHidden(!text.isEmpty() && !item->text(kName).contains(text, Qt::CaseInsensitive) &&
+                      !item->text(kPrecision).contains(text, Qt::CaseInsensitive) &&
+                      !item->text(kState).contains(text, Qt::CaseInsensitive));
+  });
+  connect(m_jobForm, &JobForm::validationRequested, &m_controller,
+          &app::WorkbenchController::validate);
+  connect(&m_controller, &app::WorkbenchController::validated, m_jobForm, &JobForm::showValidation);
+  connect(m_jobForm, &JobForm::runRequested, this,
+          [this](const QJsonObject& job) { startRun(job, job.value("name").toString()); });
+  connect(m_jobForm, &JobForm::comparePrecisionsRequested, this, &MainWindow::comparePrecisions);
+  connect(&m_controller, &app::WorkbenchController::eventArrived, m_monitor,
+          [this](qint64 runId, qint64, const QString& type, const QByteArray& json) {
+            m_monitor->addEvent(runId, type, json);
+          });
+  connect(&m_controller, &app::WorkbenchController::runStateChanged, this, &MainWindow::setRunState);
+  connect(&m_controller, &app::WorkbenchController::runFailed, this,
+          [this](qint64 runId, const QString& message) {
+            statusBar()->showMessage(tr("Run %1 failed: %2").arg(runId).arg(message));
+          });
+  connect(&m_controller, &app::WorkbenchController::eventArrived, this,
+          [this](qint64 runId, qint64, const QString& type, const QByteArray& json) {
+            if (type != "eval") return;
+            if (QTreeWidgetItem* item = m_items.value(runId))
+              item->setText(kAccuracy, QString::number(
+                  QJsonDocument::fromJson(json).object().value("accuracy").toDouble() * 100, 'f', 2) + " %");
+          });
+
+  loadRuns();
+  QSettings settings;
+  restoreGeometry(settings.value("mainWindow/geometry").toByteArray());
+  restoreState(settings.value("mainWindow/state").toByteArray());
+  if (!settings.contains("mainWindow/geometry")) resize(1200, 760);
+}
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* open = file->addAction(tr("&Open job…"), this, &MainWindow::openJob);
+  open->setShortcut(QKeySequence::Open);
+  QAction* save = file->addAction(tr("&Save job…"), this, &MainWindow::saveJob);
+  save->setShortcut(QKeySequence::Save);
+  file->addSeparator();
+  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+  quit->setShortcut(QKeySequence::Quit);
+
+  QMenu* runMenu = menuBar()->addMenu(tr("&Run"));
+  QAction* run = runMenu->addAction(tr("&Start run"), this, [this] {
+    if (m_jobForm->isValid()) startRun(m_jobForm->job(), m_jobForm->job().value("name").toString());
+  });
+  run->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+  QAction* compare = runMenu->addAction(tr("&Compare precisions"), this, [this] {
+    if (m_jobForm->isValid()) comparePrecisions(m_jobForm->job());
+  });
+  compare->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  view->addAction(tr("&Job"), this, [this] { m_tabs->setCurrentIndex(0); })
+      ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
+  view->addAction(tr("&Monitor"), this, [this] { m_tabs->setCurrentIndex(1); })
+      ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
+
+  QToolBar* toolbar = addToolBar(tr("Main"));
+  toolbar->setObjectName("mainToolbar");
+  toolbar->addAction(open);
+  toolbar->addAction(save);
+  toolbar->addSeparator();
+  toolbar->addAction(run);
+  toolbar->addAction(compare);
+}
+
+void MainWindow::loadRuns() {
+  for (const app::Run& run : m_controller.store().runs(m_controller.projectId())) {
+    addRunItem(run.id);
+    m_monitor->addRun(run.id, run.name);
+    for (const QByteArray& json : m_controller.store().events(run.id, "step"))
+      m_monitor->addEvent(run.id, "step", json);
+    for (const QByteArray& json : m_controller.store().events(run.id, "eval"))
+      m_monitor->addEvent(run.id, "eval", json);
+  }
+}
+
+void MainWindow::addRunItem(qint64 runId) {
+  const app::Run run = m_controller.store().run(runId);
+  auto* item = new QTreeWidgetItem(m_runs, {run.name, run.state, run.precision, run.node, ""});
+  item->setData(kName, Qt::UserRole, runId);
+  m_items.insert(runId, item);
+}
+
+void MainWindow::setRunState(qint64 runId, const QString& state) {
+  if (QTreeWidgetItem* item = m_items.value(runId)) item->setText(kState, state);
+  statusBar()->showMessage(tr("Run %1: %2").arg(runId).arg(state), 5000);
+}
+
+void MainWindow::startRun(const QJsonObject& job, const QString& name) {
+  const qint64 runId = m_controller.startRun(name, job);
+  addRunItem(runId);
+  m_monitor->addRun(runId, name);
+  m_tabs->setCurrentWidget(m_monitor);
+}
+
+void MainWindow::comparePrecisions(const QJsonObject& job) {
+  // Same job, same seed: the same initial weights and data order in both precisions.
+  for (const char* precision : {"fp32", "bf16"}) {
+    QJsonObject sibling = job;
+    sibling["precision"] = precision;
+    startRun(sibling, job.value("name").toString() + " · " + precision);
+  }
+}
+
+void MainWindow::openJob() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open job"), {}, tr("Job files (*.json)"));
+  if (path.isEmpty()) return;
+  QFile file(path);
+  QJsonParseError error{};
+  const QJsonDocument document =
+      QJsonDocument::fromJson(file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray(), &error);
+  if (!document.isObject()) {
+    QMessageBox::warning(this, tr("Open job"),
+                         tr("%1 is not a job file: %2").arg(path, error.errorString()));
+    return;
+  }
+  m_jobForm->setJob(document.object());
+}
+
+void MainWindow::saveJob() {
+  const QString path = QFileDialog::getSaveFileName(this, tr("Save job"), {}, tr("Job files (*.json)"));
+  if (path.isEmpty()) return;
+  QFile file(path);
+  if (!file.open(QIODevice::WriteOnly) ||
+      file.write(QJsonDocument(m_jobForm->job()).toJson()) < 0)
+    QMessageBox::warning(this, tr("Save job"), tr("Cannot write %1").arg(path));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  QSettings settings;
+  settings.setValue("mainWindow/geometry", saveGeometry());
+  settings.setValue("mainWindow/state", saveState());
+  event->accept();
+}
+
+}  // namespace twb::ui

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <QHash>
+#include <QMainWindow>
+
+class QLineEdit;
+class QTabWidget;
+class QTreeWidget;
+class QTreeWidgetItem;
+class QLabel;
+
+namespace twb::app {
+class WorkbenchController;
+}
+
+namespace twb::ui {
+
+class JobForm;
+class MonitorPanel;
+
+// The workbench's window: the runs browser (with a filter box) on the left; Job and Monitor
+// tabs in the middle; the node in the status bar. It remembers its layout between sessions.
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(app::WorkbenchController& controller, QWidget* parent = nullptr);
+
+  JobForm* jobForm() const { return m_jobForm; }
+  MonitorPanel* monitor() const { return m_monitor; }
+  QTreeWidget* runsBrowser() const { return m_runs; }
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+
+ private:
+  void buildMenus();
+  void loadRuns();
+  void addRunItem(qint64 runId);
+  void setRunState(qint64 runId, const QString& state);
+  void startRun(const QJsonObject& job, const QString& name);
+  void comparePrecisions(const QJsonObject& job);
+  void openJob();
+  void saveJob();
+
+  app::WorkbenchController& m_controller;
+  JobForm* m_jobForm;
+  MonitorPanel* m_monitor;
+  QTabWidget* m_tabs;
+  QTreeWidget* m_runs;
+  QLineEdit* m_filter;
+  QLabel* m_nodeStatus;
+  QHash<qint64, QTreeWidgetItem*> m_items;
+};
+
+}  // namespace twb::ui
