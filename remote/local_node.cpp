@@ -10,6 +10,9 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QThread>
 
 #include "remote/remote_error.h"
@@ -49,9 +52,18 @@ QString LocalNode::connect() {
   std::lock_guard lock(m_mutex);
   const QString target = "unix:" + m_folder + "/node.sock";
   if (daemonRunning()) return target;
+  const QString ready = m_dataDir + "/daemon.json";  // written once the daemon listens
+  // A daemon left running by an earlier session (its jobs may still run) is used as it is.
+  QFile existing(ready);
+  if (existing.open(QIODevice::ReadOnly)) {
+    const QJsonObject daemon = QJsonDocument::fromJson(existing.readAll()).object();
+    const QString listen = daemon.value("listen").toString();
+    if (daemon.contains("pid") && ::kill(daemon.value("pid").toInt(), 0) == 0 &&
+        listen.startsWith("unix:") && QFileInfo(listen.mid(5)).exists())
+      return listen;
+  }
   QDir().mkpath(m_dataDir);
   const QString log = m_dataDir + "/serve.log";
-  const QString ready = m_dataDir + "/daemon.json";  // written once the daemon listens
   QFile::remove(ready);
   posix_spawn_file_actions_t files;
   posix_spawn_file_actions_init(&files);

@@ -8,7 +8,8 @@
 namespace twb::remote {
 
 // This machine as a node, the default: `twb-engine serve` started as a child process on a unix
-// socket in a private 0700 folder, restarted by connect() if it has died. No SSH, no setup.
+// socket in a private 0700 folder, restarted by connect() if it has died; a daemon an earlier
+// session left serving the same data folder (with its jobs) is reused. No SSH, no setup.
 class LocalNode final : public NodeEndpoint {
  public:
   // `engine`: the twb-engine binary; `dataDir`: where its jobs live (kept across restarts).

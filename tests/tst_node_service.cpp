@@ -264,6 +264,16 @@ class NodeServiceTest : public QObject {
     QVERIFY2(daemon.output().contains("chmod 700"), qPrintable(daemon.output()));
   }
 
+  void oneDaemonPerDataFolder() {
+    NodeDaemon first(socket(), dataDir());
+    QVERIFY2(first.started(), qPrintable(first.output()));
+    NodeDaemon second("unix:" + m_dir->filePath("run/other.sock"), dataDir());
+    QVERIFY(!second.started());
+    QVERIFY2(second.output().contains("another daemon serves this data folder"),
+             qPrintable(second.output()));
+    QCOMPARE(client().info().protocol(), std::string("twb.node.v1"));  // the first serves on
+  }
+
   void invalidJobsNameTheField() {
     NodeDaemon daemon(socket(), dataDir());
     QVERIFY2(daemon.started(), qPrintable(daemon.output()));

@@ -1,5 +1,7 @@
 #include "rpc/node_server.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -73,6 +75,11 @@ NodeServer::NodeServer(const ServeOptions& options) {
     prepareSocketFolder(m_socketPath);
   }
   m_dataDir = options.dataDir.empty() ? defaultDataDir() : options.dataDir;
+  fs::create_directories(m_dataDir);
+  // Two daemons on one data folder would both start its queued jobs.
+  m_lock = ::open((m_dataDir + "/daemon.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (m_lock < 0 || ::flock(m_lock, LOCK_EX | LOCK_NB) != 0)
+    throw Error(m_dataDir + ": another daemon serves this data folder (see its daemon.json)");
   m_jobs = std::make_unique<JobManager>(JobManager::Options{
       m_dataDir, options.engineBinary.empty() ? selfExecutable() : options.engineBinary,
       options.maxJobs});
@@ -98,7 +105,10 @@ NodeServer::NodeServer(const ServeOptions& options) {
   writeFileAtomically(m_dataDir + "/daemon.json", daemon.dump(2) + "\n");
 }
 
-NodeServer::~NodeServer() { shutdown(); }
+NodeServer::~NodeServer() {
+  shutdown();
+  if (m_lock >= 0) ::close(m_lock);
+}
 
 void NodeServer::shutdown() {
   if (!m_server) return;

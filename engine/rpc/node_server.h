@@ -26,7 +26,7 @@ struct ServeOptions {
 class NodeServer {
  public:
   // Throws twb::Error saying why it cannot serve: no token for TCP, an unsafe socket folder,
-  // another daemon on the socket, an address that cannot be bound.
+  // another daemon on the socket or on the data folder, an address that cannot be bound.
   explicit NodeServer(const ServeOptions& options);
   ~NodeServer();
 
@@ -39,6 +39,7 @@ class NodeServer {
   std::unique_ptr<NodeService> m_service;
   std::unique_ptr<grpc::Server> m_server;
   std::string m_listening, m_socketPath, m_dataDir;
+  int m_lock = -1;  // flock on DATA/daemon.lock: one daemon per data folder
 };
 
 // $XDG_DATA_HOME/twb/node, or ~/.local/share/twb/node.
