@@ -1,11 +1,29 @@
 #include "app/workbench_controller.h"
 
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QThreadPool>
 
+#include "app/run_summary.h"
 #include "rpc/node_client.h"
 
 namespace twb::app {
+
+namespace v1 = node::v1;
+
+namespace {
+// A client of the node, connecting (or reconnecting) first: for calls made from pool threads.
+NodeClient connectTo(remote::NodeEndpoint& node) {
+  const QString tokenFile = node.tokenFile();
+  return NodeClient(NodeAddress::parse(node.connect().toStdString()),
+                    tokenFile.isEmpty() ? AccessToken() : AccessToken::fromFile(tokenFile.toStdString()));
+}
+
+// The model file a run leaves on its node.
+QString modelArtifact(const Run& run) {
+  return runKind(run) == "quantize" ? "model-int8.twbm" : "model.twbm";
+}
+}  // namespace
 
 WorkbenchController::WorkbenchController(ExperimentStore& store,
                                          std::shared_ptr<remote::NodeEndpoint> node,
@@ -23,11 +41,56 @@ qint64 WorkbenchController::projectId() {
 
 qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& job) {
   Run run;
-  run.projectId = projectId();
   run.name = name;
   run.jobJson = QString::fromUtf8(QJsonDocument(job).toJson());
-  run.node = m_node->describe();
   run.precision = job.value("precision").toString("fp32");
+  v1::SubmitJobRequest request;
+  request.mutable_train()->set_job_json(run.jobJson.toStdString());
+  return launch(run, request);
+}
+
+qint64 WorkbenchController::comparePrecisions(const QJsonObject& job, const QuantizeSettings& int8) {
+  qint64 fp32Run = 0;
+  for (const char* precision : {"fp32", "bf16"}) {
+    QJsonObject sibling = job;
+    sibling["precision"] = precision;
+    const qint64 runId = startRun(job.value("name").toString() + " · " + precision, sibling);
+    if (!fp32Run) fp32Run = runId;
+  }
+  m_quantizeWhenDone[fp32Run] = int8;
+  return fp32Run;
+}
+
+qint64 WorkbenchController::quantizeRun(qint64 sourceRunId, const QuantizeSettings& settings) {
+  const Run source = m_store.run(sourceRunId);
+  Run run;
+  run.name = source.name.section(" · ", 0, 0) + " · int8";
+  run.precision = "int8";
+  run.jobJson = QString::fromUtf8(
+      QJsonDocument(QJsonObject{{"kind", "quantize"},
+                                {"source_run", sourceRunId},
+                                {"samples", settings.samples},
+                                {"observer", settings.observer},
+                                {"scheme", settings.scheme},
+                                {"max_drop", settings.maxDrop}})
+          .toJson());
+  v1::SubmitJobRequest request;
+  auto* quantize = request.mutable_quantize();
+  quantize->mutable_model()->set_job(source.nodeJobId.toStdString());
+  quantize->mutable_model()->set_artifact(modelArtifact(source).toStdString());
+  quantize->set_calibration(QJsonDocument::fromJson(source.jobJson.toUtf8())
+                                .object().value("dataset").toString("fashion-mnist").toStdString());
+  quantize->set_samples(settings.samples);
+  quantize->set_observer(settings.observer.toStdString());
+  quantize->set_scheme(settings.scheme.toStdString());
+  if (settings.maxDrop >= 0) quantize->set_max_drop(settings.maxDrop);
+  return launch(run, request);
+}
+
+qint64 WorkbenchController::launch(const Run& prepared, const v1::SubmitJobRequest& request) {
+  Run run = prepared;
+  run.projectId = projectId();
+  run.node = m_node->describe();
   const qint64 runId = m_store.addRun(run);
   Active& active = m_runs[runId];
   active.dispatcher = std::make_unique<remote::JobDispatcher>(m_node);
@@ -39,7 +102,7 @@ qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& job
             emit eventArrived(runId, seq, type, json);
           });
   connect(active.dispatcher.get(), &JobDispatcher::jobFinished, this,
-          [this, runId](const QString&, const QString& state) { emit runStateChanged(runId, state); });
+          [this, runId](const QString&, const QString& state) { finished(runId, state); });
   connect(active.dispatcher.get(), &JobDispatcher::submitted, this,
           [this, runId](const QString&) { emit runStateChanged(runId, "running"); });
   connect(active.dispatcher.get(), &JobDispatcher::failed, this,
@@ -48,8 +111,70 @@ qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& job
             emit runFailed(runId, message);
           });
   emit runAdded(runId);
-  active.dispatcher->submit(run.jobJson);
+  active.dispatcher->submit(request);
   return runId;
+}
+
+void WorkbenchController::finished(qint64 runId, const QString& state) {
+  emit runStateChanged(runId, state);
+  if (state != "succeeded") return;
+  if (const auto pending = m_quantizeWhenDone.find(runId); pending != m_quantizeWhenDone.end()) {
+    quantizeRun(runId, pending->second);
+    m_quantizeWhenDone.erase(pending);
+  }
+  // The summary needs the model's size from the node: worked out off the GUI thread.
+  const Run run = m_store.run(runId);
+  std::shared_ptr<remote::NodeEndpoint> node = m_node;
+  QThreadPool::globalInstance()->start([this, node, run] {
+    QJsonObject summary = summarizeRun(m_store, run.id);
+    if (!summary.contains("model_bytes")) {
+      try {
+        for (const auto& artifact : connectTo(*node).artifacts(run.nodeJobId.toStdString()))
+          if (QString::fromStdString(artifact.name()) == modelArtifact(run))
+            summary["model_bytes"] = static_cast<double>(artifact.size_bytes());
+      } catch (const std::exception&) {
+        // The size stays unknown; the rest of the summary still counts.
+      }
+    }
+    m_store.setRunSummary(run.id, summary);
+    QMetaObject::invokeMethod(this, [this, id = run.id] { emit runSummarized(id); },
+                              Qt::QueuedConnection);
+  });
+}
+
+void WorkbenchController::exportRun(qint64 runId, const QString& format, const QString& destination) {
+  const Run run = m_store.run(runId);
+  std::shared_ptr<remote::NodeEndpoint> node = m_node;
+  QThreadPool::globalInstance()->start([this, node, run, format, destination] {
+    QString failure;
+    try {
+      NodeClient client = connectTo(*node);
+      const std::string artifact = modelArtifact(run).toStdString();
+      if (format == "twbm") {
+        client.download(run.nodeJobId.toStdString(), artifact, destination.toStdString());
+      } else {
+        v1::SubmitJobRequest request;
+        request.mutable_export_()->mutable_model()->set_job(run.nodeJobId.toStdString());
+        request.mutable_export_()->mutable_model()->set_artifact(artifact);
+        const v1::JobStatus job = client.submit(request);
+        client.watch(job.id(), 0, [](const v1::Event&) { return true; });
+        const v1::JobStatus done = client.job(job.id());
+        if (done.state() != v1::SUCCEEDED)
+          throw std::runtime_error("the export failed on the node: " + done.reason());
+        const std::string onnx = QFileInfo(QString::fromStdString(artifact)).completeBaseName().toStdString() + ".onnx";
+        client.download(job.id(), onnx, destination.toStdString());
+      }
+    } catch (const std::exception& e) {
+      failure = QString::fromUtf8(e.what());
+    }
+    QMetaObject::invokeMethod(
+        this,
+        [this, id = run.id, failure, destination] {
+          if (failure.isEmpty()) emit exported(id, destination);
+          else emit exportFailed(id, failure);
+        },
+        Qt::QueuedConnection);
+  });
 }
 
 void WorkbenchController::validate(const QJsonObject& job, int ticket) {
@@ -60,11 +185,9 @@ void WorkbenchController::validate(const QJsonObject& job, int ticket) {
     QString path, message;
     QJsonObject summary;
     try {
-      const QString address = node->connect();
-      NodeClient client(NodeAddress::parse(address.toStdString()), {});
-      node::v1::ValidateJobRequest request;
+      v1::ValidateJobRequest request;
       request.set_job_json(text.toStdString());
-      const auto answer = client.validate(request);
+      const auto answer = connectTo(*node).validate(request);
       ok = answer.ok();
       if (!ok) {
         path = QString::fromStdString(answer.problems(0).path());

@@ -2,6 +2,7 @@
 
 #include <QJsonObject>
 #include <QObject>
+#include <QSet>
 #include <QString>
 #include <map>
 #include <memory>
@@ -13,9 +14,18 @@
 
 namespace twb::app {
 
+// How to quantize a run's model (docs/quantization.md).
+struct QuantizeSettings {
+  int samples = 512;
+  QString observer = "percentile";
+  QString scheme = "per-channel";
+  double maxDrop = -1;  // < 0: no accuracy bound
+};
+
 // Joins the store, the node and the widgets: starts runs on the node, records everything they
-// report, and tells the widgets (queued, on the GUI thread) what changed. Job validation on the
-// node runs off the GUI thread too.
+// report, sums each finished run up, quantizes and exports models, and tells the widgets
+// (queued, on the GUI thread) what changed. Nothing here blocks the GUI thread: node calls run
+// on dispatcher threads or the thread pool.
 class WorkbenchController : public QObject {
   Q_OBJECT
 
@@ -28,21 +38,35 @@ class WorkbenchController : public QObject {
   QString nodeName() const { return m_node->describe(); }
   qint64 projectId();  // the default project, made on first use
 
-  // Stores the run and submits it; returns its run id.
+  // Stores a training run and submits it; returns its run id.
   qint64 startRun(const QString& name, const QJsonObject& job);
+  // Sibling runs of `job` in fp32 and bf16 (same seed: same initial weights and data order); the
+  // fp32 model is quantized to int8 once trained. Returns the fp32 run's id.
+  qint64 comparePrecisions(const QJsonObject& job, const QuantizeSettings& int8 = {});
+  // A new int8 run quantizing `sourceRunId`'s trained model on the node.
+  qint64 quantizeRun(qint64 sourceRunId, const QuantizeSettings& settings);
+  // Writes a finished run's model to `destination`: "onnx" (exported on the node; QDQ for int8)
+  // or "twbm" (the native file). Answers with exported() or exportFailed().
+  void exportRun(qint64 runId, const QString& format, const QString& destination);
   // The node's dry run of a job; the answer comes as validated().
   void validate(const QJsonObject& job, int ticket);
 
  signals:
   void runAdded(qint64 runId);
   void runStateChanged(qint64 runId, const QString& state);
+  void runSummarized(qint64 runId);
   void eventArrived(qint64 runId, qint64 seq, const QString& type, const QByteArray& json);
   // ok, or the problem's field path and message; `summary` has parameters, flops, memory.
   void validated(int ticket, bool ok, const QString& path, const QString& message,
                  const QJsonObject& summary);
   void runFailed(qint64 runId, const QString& message);
+  void exported(qint64 runId, const QString& path);
+  void exportFailed(qint64 runId, const QString& message);
 
  private:
+  qint64 launch(const Run& run, const node::v1::SubmitJobRequest& request);
+  void finished(qint64 runId, const QString& state);
+
   ExperimentStore& m_store;
   std::shared_ptr<remote::NodeEndpoint> m_node;
   qint64 m_project = 0;
@@ -51,6 +75,7 @@ class WorkbenchController : public QObject {
     std::unique_ptr<RunRecorder> recorder;
   };
   std::map<qint64, Active> m_runs;
+  std::map<qint64, QuantizeSettings> m_quantizeWhenDone;  // fp32 runs of a precision comparison
 };
 
 }  // namespace twb::app

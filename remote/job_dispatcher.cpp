@@ -30,13 +30,20 @@ JobDispatcher::~JobDispatcher() {
 }
 
 void JobDispatcher::submit(const QString& jobJson) {
+  v1::SubmitJobRequest request;
+  request.mutable_train()->set_job_json(jobJson.toStdString());
+  submit(request);
+}
+
+void JobDispatcher::submit(const v1::SubmitJobRequest& request) {
+  auto shared = std::make_shared<const v1::SubmitJobRequest>(request);
   std::lock_guard lock(m_mutex);
-  m_threads.emplace_back([this, jobJson] { run({}, jobJson, 0); });
+  m_threads.emplace_back([this, shared] { run({}, shared, 0); });
 }
 
 void JobDispatcher::follow(const QString& jobId, qint64 afterSeq) {
   std::lock_guard lock(m_mutex);
-  m_threads.emplace_back([this, jobId, afterSeq] { run(jobId, {}, afterSeq); });
+  m_threads.emplace_back([this, jobId, afterSeq] { run(jobId, nullptr, afterSeq); });
 }
 
 bool JobDispatcher::sleepUnlessStopped(int ms) {
@@ -44,7 +51,8 @@ bool JobDispatcher::sleepUnlessStopped(int ms) {
   return !m_stopped.wait_for(lock, std::chrono::milliseconds(ms), [this] { return m_stopping.load(); });
 }
 
-void JobDispatcher::run(QString jobId, QString jobJson, qint64 afterSeq) {
+void JobDispatcher::run(QString jobId, std::shared_ptr<const v1::SubmitJobRequest> request,
+                        qint64 afterSeq) {
   qint64 last = afterSeq;
   for (int attempt = 0; !m_stopping;) {
     QString problem;
@@ -70,9 +78,7 @@ void JobDispatcher::run(QString jobId, QString jobJson, qint64 afterSeq) {
       } unregister{this, &client};
 
       if (jobId.isEmpty()) {
-        v1::SubmitJobRequest request;
-        request.mutable_train()->set_job_json(jobJson.toStdString());
-        jobId = QString::fromStdString(client.submit(request).id());
+        jobId = QString::fromStdString(client.submit(*request).id());
         emit submitted(jobId);
       }
       if (attempt > 0) emit reconnected(jobId, last);

@@ -15,7 +15,10 @@
 
 namespace twb {
 class NodeClient;
+namespace node::v1 {
+class SubmitJobRequest;
 }
+}  // namespace twb
 
 namespace twb::remote {
 
@@ -30,7 +33,9 @@ class JobDispatcher : public QObject {
   explicit JobDispatcher(std::shared_ptr<NodeEndpoint> node, QObject* parent = nullptr);
   ~JobDispatcher() override;  // stops following; the jobs run on at the node
 
-  void submit(const QString& jobJson);                 // a training job (docs/job-file.md)
+  void submit(const QString& jobJson);  // a training job (docs/job-file.md)
+  // Any job: training, quantization or export (docs/protocol.md).
+  void submit(const node::v1::SubmitJobRequest& request);
   void follow(const QString& jobId, qint64 afterSeq = 0);  // a job already on the node
 
   int maxAttempts() const { return m_maxAttempts; }
@@ -48,7 +53,8 @@ class JobDispatcher : public QObject {
   void failed(const QString& jobId, const QString& message);
 
  private:
-  void run(QString jobId, QString jobJson, qint64 afterSeq);
+  // Submits `request` first when `jobId` is empty, then follows the job.
+  void run(QString jobId, std::shared_ptr<const node::v1::SubmitJobRequest> request, qint64 afterSeq);
   bool sleepUnlessStopped(int ms);
 
   std::shared_ptr<NodeEndpoint> m_node;

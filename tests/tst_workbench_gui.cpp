@@ -3,6 +3,8 @@
 // browser, and screenshots of each screen (saved for a person to look at).
 #include <QApplication>
 #include <QComboBox>
+#include <QProcess>
+#include <QTableWidget>
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -16,6 +18,8 @@
 #include "app/experiment_store.h"
 #include "app/workbench_controller.h"
 #include "remote/local_node.h"
+#include "ui/compare_panel.h"
+#include "ui/export_panel.h"
 #include "ui/job_form.h"
 #include "ui/main_window.h"
 #include "ui/monitor_panel.h"
@@ -105,6 +109,11 @@ class WorkbenchGuiTest : public QObject {
                              180000);
     QCOMPARE(m_window->monitor()->pointCount(fp32), 40);
     QCOMPARE(m_window->monitor()->pointCount(bf16), 40);
+    // The fp32 model is then quantized: a third run, int8.
+    QTRY_VERIFY_WITH_TIMEOUT(runs->topLevelItemCount() == 3, 30000);
+    QCOMPARE(runs->topLevelItem(2)->text(2), QString("int8"));
+    QTRY_VERIFY_WITH_TIMEOUT(runs->topLevelItem(2)->text(1) == "succeeded", 180000);
+    QTRY_VERIFY_WITH_TIMEOUT(runs->topLevelItem(2)->text(4).endsWith("%"), 30000);
     QVERIFY(runs->topLevelItem(0)->text(4).endsWith("%"));  // final test accuracy
     QTest::qWait(100);  // one redraw
     screenshot("monitor");
@@ -112,6 +121,51 @@ class WorkbenchGuiTest : public QObject {
     m_store->flush();
     QCOMPARE(m_store->metric(fp32, "train/loss").size(), 40);
     QCOMPARE(m_store->run(bf16).state, QString("succeeded"));
+  }
+
+  void compareListsEveryPrecision() {
+    m_window->tabs()->setCurrentWidget(m_window->comparePanel());
+    QTableWidget* table = m_window->findChild<QTableWidget*>("compareTable");
+    QTRY_VERIFY_WITH_TIMEOUT(table->rowCount() == 3 && table->item(2, 3) && !table->item(2, 3)->text().isEmpty(), 30000);
+    QStringList precisions;
+    for (int row = 0; row < 3; ++row) {
+      precisions << table->item(row, 1)->text();
+      QVERIFY2(table->item(row, 3)->text().endsWith("%"), qPrintable(table->item(row, 3)->text()));
+      QVERIFY2(table->item(row, 7)->text().endsWith("×"), qPrintable(table->item(row, 7)->text()));
+      QVERIFY(!table->item(row, 8)->text().isEmpty());  // model size
+    }
+    QCOMPARE(precisions, QStringList({"fp32", "bf16", "int8"}));
+    QCOMPARE(table->item(0, 4)->text(), QString("+0.00 pt"));  // fp32 is the baseline
+    QCOMPARE(table->item(2, 6)->text(), QString("inference"));
+    screenshot("compare");
+    const QString csv = m_dir.filePath("compare.csv");
+    QVERIFY(m_window->comparePanel()->exportCsv(csv));
+    QFile file(csv);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll().count('\n'), 4);
+  }
+
+  void exportWritesACheckedOnnxFile() {
+    m_window->tabs()->setCurrentWidget(m_window->exportPanel());
+    auto* run = field<QComboBox>("exportRun");
+    const int int8 = run->findText("int8", Qt::MatchContains);
+    QVERIFY(int8 >= 0);
+    run->setCurrentIndex(int8);
+    QVERIFY2(field<QLabel>("quantizeReport")->text().contains("int8"),
+             qPrintable(field<QLabel>("quantizeReport")->text()));
+    const QString onnx = m_dir.filePath("mlp-int8.onnx");
+    field<QLineEdit>("exportDestination")->setText(onnx);
+    QTest::mouseClick(field<QPushButton>("export"), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("exportStatus")->text().startsWith("Saved"), 60000);
+    screenshot("export");
+    QProcess checker;
+    checker.start("/usr/bin/python3", {"-c", "import onnx, sys; m = onnx.load(sys.argv[1]); "
+                                             "onnx.checker.check_model(m, full_check=True); "
+                                             "print(sum(n.op_type == 'QuantizeLinear' for n in m.graph.node))",
+                                       onnx});
+    QVERIFY(checker.waitForFinished(60000));
+    QVERIFY2(checker.exitCode() == 0, checker.readAllStandardError().constData());
+    QVERIFY(checker.readAllStandardOutput().trimmed().toInt() > 0);  // QDQ form
   }
 
   void smoothingIsDebiased() {

@@ -19,6 +19,8 @@
 #include <QVBoxLayout>
 
 #include "app/workbench_controller.h"
+#include "ui/compare_panel.h"
+#include "ui/export_panel.h"
 #include "ui/job_form.h"
 #include "ui/monitor_panel.h"
 
@@ -57,6 +59,10 @@ MainWindow::MainWindow(app::WorkbenchController& controller, QWidget* parent)
   m_tabs->setObjectName("tabs");
   m_tabs->addTab(m_jobForm, tr("Job"));
   m_tabs->addTab(m_monitor, tr("Monitor"));
+  m_compare = new ComparePanel(m_controller.store(), m_controller.projectId());
+  m_tabs->addTab(m_compare, tr("Compare"));
+  m_export = new ExportPanel(m_controller);
+  m_tabs->addTab(m_export, tr("Export"));
   setCentralWidget(m_tabs);
 
   m_nodeStatus = new QLabel(tr("Node: %1").arg(m_controller.nodeName()));
@@ -80,16 +86,21 @@ MainWindow::MainWindow(app::WorkbenchController& controller, QWidget* parent)
             m_monitor->addEvent(runId, type, json);
           });
   connect(&m_controller, &app::WorkbenchController::runStateChanged, this, &MainWindow::setRunState);
+  connect(&m_controller, &app::WorkbenchController::runAdded, this, [this](qint64 runId) {
+    addRunItem(runId);
+    m_monitor->addRun(runId, m_controller.store().run(runId).name);
+    m_compare->refresh();
+  });
+  connect(&m_controller, &app::WorkbenchController::runSummarized, this, [this](qint64 runId) {
+    const QJsonObject summary = m_controller.store().run(runId).summary;
+    if (QTreeWidgetItem* item = m_items.value(runId); item && summary.contains("test_accuracy"))
+      item->setText(kAccuracy, QString::number(summary.value("test_accuracy").toDouble() * 100, 'f', 2) + " %");
+    m_compare->refresh();
+    m_export->refresh();
+  });
   connect(&m_controller, &app::WorkbenchController::runFailed, this,
           [this](qint64 runId, const QString& message) {
             statusBar()->showMessage(tr("Run %1 failed: %2").arg(runId).arg(message));
-          });
-  connect(&m_controller, &app::WorkbenchController::eventArrived, this,
-          [this](qint64 runId, qint64, const QString& type, const QByteArray& json) {
-            if (type != "eval") return;
-            if (QTreeWidgetItem* item = m_items.value(runId))
-              item->setText(kAccuracy, QString::number(
-                  QJsonDocument::fromJson(json).object().value("accuracy").toDouble() * 100, 'f', 2) + " %");
           });
 
   loadRuns();
@@ -124,6 +135,10 @@ void MainWindow::buildMenus() {
       ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
   view->addAction(tr("&Monitor"), this, [this] { m_tabs->setCurrentIndex(1); })
       ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
+  view->addAction(tr("&Compare"), this, [this] { m_tabs->setCurrentIndex(2); })
+      ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
+  view->addAction(tr("&Export"), this, [this] { m_tabs->setCurrentIndex(3); })
+      ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_4));
 
   QToolBar* toolbar = addToolBar(tr("Main"));
   toolbar->setObjectName("mainToolbar");
@@ -135,6 +150,8 @@ void MainWindow::buildMenus() {
 }
 
 void MainWindow::loadRuns() {
+  m_compare->refresh();
+  m_export->refresh();
   for (const app::Run& run : m_controller.store().runs(m_controller.projectId())) {
     addRunItem(run.id);
     m_monitor->addRun(run.id, run.name);
@@ -147,7 +164,10 @@ void MainWindow::loadRuns() {
 
 void MainWindow::addRunItem(qint64 runId) {
   const app::Run run = m_controller.store().run(runId);
-  auto* item = new QTreeWidgetItem(m_runs, {run.name, run.state, run.precision, run.node, ""});
+  const QString accuracy = run.summary.contains("test_accuracy")
+                               ? QString::number(run.summary.value("test_accuracy").toDouble() * 100, 'f', 2) + " %"
+                               : QString();
+  auto* item = new QTreeWidgetItem(m_runs, {run.name, run.state, run.precision, run.node, accuracy});
   item->setData(kName, Qt::UserRole, runId);
   m_items.insert(runId, item);
 }
@@ -158,19 +178,13 @@ void MainWindow::setRunState(qint64 runId, const QString& state) {
 }
 
 void MainWindow::startRun(const QJsonObject& job, const QString& name) {
-  const qint64 runId = m_controller.startRun(name, job);
-  addRunItem(runId);
-  m_monitor->addRun(runId, name);
+  m_controller.startRun(name, job);
   m_tabs->setCurrentWidget(m_monitor);
 }
 
 void MainWindow::comparePrecisions(const QJsonObject& job) {
-  // Same job, same seed: the same initial weights and data order in both precisions.
-  for (const char* precision : {"fp32", "bf16"}) {
-    QJsonObject sibling = job;
-    sibling["precision"] = precision;
-    startRun(sibling, job.value("name").toString() + " · " + precision);
-  }
+  m_controller.comparePrecisions(job);
+  m_tabs->setCurrentWidget(m_monitor);
 }
 
 void MainWindow::openJob() {

@@ -15,11 +15,14 @@ class WorkbenchController;
 
 namespace twb::ui {
 
+class ComparePanel;
+class ExportPanel;
 class JobForm;
 class MonitorPanel;
 
-// The workbench's window: the runs browser (with a filter box) on the left; Job and Monitor
-// tabs in the middle; the node in the status bar. It remembers its layout between sessions.
+// The workbench's window: the runs browser (with a filter box) on the left; Job, Monitor,
+// Compare and Export tabs in the middle; the node in the status bar. It remembers its layout
+// between sessions.
 class MainWindow : public QMainWindow {
   Q_OBJECT
 
@@ -28,6 +31,9 @@ class MainWindow : public QMainWindow {
 
   JobForm* jobForm() const { return m_jobForm; }
   MonitorPanel* monitor() const { return m_monitor; }
+  ComparePanel* comparePanel() const { return m_compare; }
+  ExportPanel* exportPanel() const { return m_export; }
+  QTabWidget* tabs() const { return m_tabs; }
   QTreeWidget* runsBrowser() const { return m_runs; }
 
  protected:
@@ -46,6 +52,8 @@ class MainWindow : public QMainWindow {
   app::WorkbenchController& m_controller;
   JobForm* m_jobForm;
   MonitorPanel* m_monitor;
+  ComparePanel* m_compare;
+  ExportPanel* m_export;
   QTabWidget* m_tabs;
   QTreeWidget* m_runs;
   QLineEdit* m_filter;

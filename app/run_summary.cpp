@@ -1,0 +1,40 @@
+#include "app/run_summary.h"
+
+#include <QJsonDocument>
+
+namespace twb::app {
+
+QString runKind(const Run& run) {
+  return QJsonDocument::fromJson(run.jobJson.toUtf8()).object().value("kind").toString("train");
+}
+
+QJsonObject summarizeRun(const ExperimentStore& store, qint64 runId) {
+  QJsonObject summary;
+  if (runKind(store.run(runId)) == "quantize") {
+    const QList<QByteArray> quantize = store.events(runId, "quantize");
+    if (quantize.isEmpty()) return summary;
+    const QJsonObject event = QJsonDocument::fromJson(quantize.back()).object();
+    const QJsonObject report = event.value("report").toObject();
+    const double int8 = report.value("int8").toObject().value("samples_per_s_b64").toDouble();
+    const double fp32 = report.value("fp32").toObject().value("samples_per_s_b64").toDouble();
+    summary["mode"] = "infer";
+    summary["test_accuracy"] = event.value("int8_accuracy");
+    summary["model_bytes"] = event.value("int8_bytes");
+    if (int8 > 0) summary["samples_per_s"] = int8;
+    if (int8 > 0 && fp32 > 0) summary["speedup"] = int8 / fp32;
+    return summary;
+  }
+  summary["mode"] = "train";
+  const QList<QByteArray> evals = store.events(runId, "eval");
+  if (!evals.isEmpty())
+    summary["test_accuracy"] = QJsonDocument::fromJson(evals.back()).object().value("accuracy");
+  const auto throughput = store.metric(runId, "samples_per_s");
+  if (!throughput.isEmpty()) {
+    double sum = 0;
+    for (const MetricPoint& p : throughput) sum += p.value;
+    summary["samples_per_s"] = sum / throughput.size();
+  }
+  return summary;
+}
+
+}  // namespace twb::app

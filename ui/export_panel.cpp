@@ -1,0 +1,179 @@
+#include "ui/export_panel.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include "app/run_summary.h"
+#include "app/workbench_controller.h"
+
+namespace twb::ui {
+
+ExportPanel::ExportPanel(app::WorkbenchController& controller, QWidget* parent)
+    : QWidget(parent), m_controller(controller) {
+  m_run = new QComboBox(this);
+  m_run->setObjectName("exportRun");
+  m_samples = new QSpinBox(this);
+  m_samples->setObjectName("calibrationSamples");
+  m_samples->setRange(1, 60000);
+  m_samples->setValue(512);
+  m_observer = new QComboBox(this);
+  m_observer->addItems({"percentile", "minmax", "entropy"});
+  m_scheme = new QComboBox(this);
+  m_scheme->addItems({"per-channel", "local"});
+  m_maxDrop = new QDoubleSpinBox(this);
+  m_maxDrop->setRange(-0.01, 100);
+  m_maxDrop->setSingleStep(0.1);
+  m_maxDrop->setValue(-0.01);
+  m_maxDrop->setSpecialValueText(tr("no bound"));
+  m_quantize = new QPushButton(tr("&Quantize to int8"), this);
+  m_quantize->setObjectName("quantize");
+  auto* quantizeBox = new QGroupBox(tr("Post-training quantization"), this);
+  auto* quantizeForm = new QFormLayout(quantizeBox);
+  quantizeForm->addRow(tr("Calibration samples"), m_samples);
+  quantizeForm->addRow(tr("Observer"), m_observer);
+  quantizeForm->addRow(tr("Weight scheme"), m_scheme);
+  quantizeForm->addRow(tr("Largest accuracy drop (points)"), m_maxDrop);
+  quantizeForm->addRow(m_quantize);
+
+  m_format = new QComboBox(this);
+  m_format->setObjectName("exportFormat");
+  m_format->addItem(tr("ONNX (.onnx)"), "onnx");
+  m_format->addItem(tr("Native model (.twbm)"), "twbm");
+  m_destination = new QLineEdit(this);
+  m_destination->setObjectName("exportDestination");
+  auto* browse = new QPushButton(tr("Browse…"), this);
+  m_export = new QPushButton(tr("&Export"), this);
+  m_export->setObjectName("export");
+  m_busy = new QProgressBar(this);
+  m_busy->setRange(0, 0);  // busy: the node exports, then the file downloads
+  m_busy->hide();
+  m_status = new QLabel(this);
+  m_status->setObjectName("exportStatus");
+  m_status->setWordWrap(true);
+  auto* exportBox = new QGroupBox(tr("Export the model"), this);
+  auto* exportForm = new QFormLayout(exportBox);
+  auto* destinationRow = new QHBoxLayout;
+  destinationRow->addWidget(m_destination, 1);
+  destinationRow->addWidget(browse);
+  exportForm->addRow(tr("Format"), m_format);
+  exportForm->addRow(tr("Save to"), destinationRow);
+  exportForm->addRow(m_export);
+  exportForm->addRow(m_busy);
+  exportForm->addRow(m_status);
+
+  m_reportSummary = new QLabel(this);
+  m_reportSummary->setObjectName("quantizeReport");
+  m_layers = new QTableWidget(0, 4, this);
+  m_layers->setHorizontalHeaderLabels({tr("Layer"), tr("Op"), tr("Precision"), tr("SQNR (dB)")});
+  m_layers->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  m_layers->setEditTriggers(QAbstractItemView::NoEditTriggers);
+
+  auto* runRow = new QHBoxLayout;
+  runRow->addWidget(new QLabel(tr("Run"), this));
+  runRow->addWidget(m_run, 1);
+  auto* columns = new QHBoxLayout;
+  columns->addWidget(quantizeBox);
+  columns->addWidget(exportBox);
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(runRow);
+  layout->addLayout(columns);
+  layout->addWidget(m_reportSummary);
+  layout->addWidget(m_layers, 1);
+
+  connect(m_run, &QComboBox::currentIndexChanged, this, &ExportPanel::showReport);
+  connect(browse, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export the model"), m_destination->text());
+    if (!path.isEmpty()) m_destination->setText(path);
+  });
+  connect(m_quantize, &QPushButton::clicked, this, [this] {
+    app::QuantizeSettings settings;
+    settings.samples = m_samples->value();
+    settings.observer = m_observer->currentText();
+    settings.scheme = m_scheme->currentText();
+    settings.maxDrop = m_maxDrop->value() < 0 ? -1 : m_maxDrop->value();
+    m_controller.quantizeRun(m_run->currentData().toLongLong(), settings);
+    m_status->setText(tr("Quantizing on the node; the int8 run appears in the runs list."));
+  });
+  connect(m_export, &QPushButton::clicked, this, [this] {
+    if (m_destination->text().trimmed().isEmpty()) {
+      m_status->setText(tr("Choose where to save the model."));
+      return;
+    }
+    m_export->setEnabled(false);
+    m_busy->show();
+    m_status->setText(tr("Exporting…"));
+    m_controller.exportRun(m_run->currentData().toLongLong(), m_format->currentData().toString(),
+                           m_destination->text());
+  });
+  connect(&m_controller, &app::WorkbenchController::exported, this, [this](qint64, const QString& path) {
+    m_busy->hide();
+    m_export->setEnabled(true);
+    m_status->setText(tr("Saved %1").arg(path));
+  });
+  connect(&m_controller, &app::WorkbenchController::exportFailed, this,
+          [this](qint64, const QString& message) {
+            m_busy->hide();
+            m_export->setEnabled(true);
+            m_status->setText(tr("Export failed: %1").arg(message));
+          });
+}
+
+void ExportPanel::refresh() {
+  const qint64 chosen = m_run->currentData().toLongLong();
+  const QSignalBlocker blocker(m_run);
+  m_run->clear();
+  for (const app::Run& run : m_controller.store().runs(m_controller.projectId()))
+    if (run.state == "succeeded") m_run->addItem(run.name + " (" + run.precision + ")", run.id);
+  const int index = m_run->findData(chosen);
+  m_run->setCurrentIndex(index >= 0 ? index : m_run->count() - 1);
+  showReport();
+}
+
+void ExportPanel::showReport() {
+  m_layers->setRowCount(0);
+  m_reportSummary->clear();
+  const qint64 runId = m_run->currentData().toLongLong();
+  if (!runId) return;
+  const app::Run run = m_controller.store().run(runId);
+  m_quantize->setEnabled(app::runKind(run) == "train");
+  const QList<QByteArray> events = m_controller.store().events(runId, "quantize");
+  if (events.isEmpty()) return;
+  const QJsonObject event = QJsonDocument::fromJson(events.back()).object();
+  const QJsonObject report = event.value("report").toObject();
+  m_reportSummary->setText(
+      tr("fp32 %1 % → int8 %2 % test accuracy; %3 → %4 bytes (%5× smaller); %6 layers in int8")
+          .arg(event.value("fp32_accuracy").toDouble() * 100, 0, 'f', 2)
+          .arg(event.value("int8_accuracy").toDouble() * 100, 0, 'f', 2)
+          .arg(event.value("fp32_bytes").toDouble(), 0, 'f', 0)
+          .arg(event.value("int8_bytes").toDouble(), 0, 'f', 0)
+          .arg(report.value("size_ratio").toDouble(), 0, 'f', 2)
+          .arg(event.value("int8_layers").toInt()));
+  const QJsonArray layers = report.value("layers").toArray();
+  m_layers->setRowCount(static_cast<int>(layers.size()));
+  for (int row = 0; row < layers.size(); ++row) {
+    const QJsonObject layer = layers[row].toObject();
+    const QJsonValue sqnr = layer.value("sqnr_db");
+    const QStringList cells = {layer.value("name").toString(), layer.value("op").toString(),
+                               layer.value("precision").toString(),
+                               sqnr.isDouble() ? QString::number(sqnr.toDouble(), 'f', 1) : "∞"};
+    for (int column = 0; column < cells.size(); ++column)
+      m_layers->setItem(row, column, new QTableWidgetItem(cells[column]));
+  }
+}
+
+}  // namespace twb::ui
