@@ -90,6 +90,20 @@ class WorkbenchGuiTest : public QObject {
     screenshot("job-invalid");
     dataset->setText("fashion-mnist");
     QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+
+    // A model file that is not a model.
+    const QString notAModel = m_dir.filePath("notes.twbm");
+    QFile notes(notAModel);
+    QVERIFY(notes.open(QIODevice::WriteOnly));
+    notes.write("these are my notes, not weights\n");
+    notes.close();
+    field<QLineEdit>("modelFile")->setText(notAModel);
+    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("modelError")->isVisible(), 30000);
+    QVERIFY2(field<QLabel>("modelError")->text().contains("model.file"),
+             qPrintable(field<QLabel>("modelError")->text()));
+    QVERIFY(!runEnabled());
+    field<QLineEdit>("modelFile")->clear();
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
   }
 
   void comparePrecisionsStreamsLivePointsForBothRuns() {

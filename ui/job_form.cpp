@@ -38,6 +38,9 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
   m_name = new QLineEdit("fmnist-mlp", this);
   m_template = new QComboBox(this);
   m_template->addItems({"mlp", "lenet5", "cnn-small", "resnet18-cifar"});
+  m_modelFile = new QLineEdit(this);
+  m_modelFile->setObjectName("modelFile");
+  m_modelFile->setPlaceholderText(tr("optional: a .twbm model file instead of the template"));
   m_dataset = new QLineEdit("fashion-mnist", this);
   m_dataset->setToolTip(tr("fashion-mnist, idx:DIR, cifar10:DIR, csv:FILE or synthetic:SHAPE:CLASSES"));
   m_precision = new QComboBox(this);
@@ -91,7 +94,8 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
 
   auto* form = new QFormLayout;
   form->addRow(tr("Run name"), m_name);
-  form->addRow(tr("Model template"), withError(m_template, m_modelError));
+  form->addRow(tr("Model template"), m_template);
+  form->addRow(tr("Model file"), withError(m_modelFile, m_modelError));
   form->addRow(tr("Dataset"), withError(m_dataset, m_datasetError));
   form->addRow(tr("Precision"), m_precision);
   form->addRow(tr("Optimizer"), m_optimizer);
@@ -124,7 +128,7 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
   m_debounce->setSingleShot(true);
   m_debounce->setInterval(250);
   connect(m_debounce, &QTimer::timeout, this, [this] { emit validationRequested(job(), ++m_ticket); });
-  for (auto* edit : {m_name, m_dataset}) connect(edit, &QLineEdit::textChanged, this, &JobForm::changed);
+  for (auto* edit : {m_name, m_dataset, m_modelFile}) connect(edit, &QLineEdit::textChanged, this, &JobForm::changed);
   for (auto* combo : {m_template, m_precision, m_optimizer})
     connect(combo, &QComboBox::currentIndexChanged, this, &JobForm::changed);
   connect(m_lr, &QDoubleSpinBox::valueChanged, this, &JobForm::changed);
@@ -136,8 +140,10 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
 }
 
 QJsonObject JobForm::job() const {
+  const QString modelFile = m_modelFile->text().trimmed();
   QJsonObject job{{"name", m_name->text()},
-                  {"model", QJsonObject{{"template", m_template->currentText()}}},
+                  {"model", modelFile.isEmpty() ? QJsonObject{{"template", m_template->currentText()}}
+                                                : QJsonObject{{"file", modelFile}}},
                   {"dataset", m_dataset->text()},
                   {"precision", m_precision->currentText()},
                   {"optimizer", QJsonObject{{"type", m_optimizer->currentText()},
@@ -153,7 +159,9 @@ QJsonObject JobForm::job() const {
 
 void JobForm::setJob(const QJsonObject& job) {
   m_name->setText(job.value("name").toString(m_name->text()));
-  m_template->setCurrentText(job.value("model").toObject().value("template").toString("mlp"));
+  const QJsonObject model = job.value("model").toObject();
+  m_template->setCurrentText(model.value("template").toString("mlp"));
+  m_modelFile->setText(model.value("file").toString());
   m_dataset->setText(job.value("dataset").toString("fashion-mnist"));
   m_precision->setCurrentText(job.value("precision").toString("fp32"));
   const QJsonObject optimizer = job.value("optimizer").toObject();

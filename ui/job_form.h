@@ -13,7 +13,7 @@ class QTimer;
 
 namespace twb::ui {
 
-// The job configuration: model template, dataset, precision, optimizer, schedule, batch, epochs,
+// The job configuration: model (a template, or a model file that overrides it), dataset, precision, optimizer, schedule, batch, epochs,
 // step budget, seed. Every change is checked at once where the form can tell (lr > 0, batch > 0)
 // and then by the node's dry run (ValidateJob: a missing dataset, a model that does not fit it);
 // a problem shows under the field it concerns and the Run button stays disabled until it is
@@ -44,7 +44,7 @@ class JobForm : public QWidget {
   QLabel* errorLabelFor(const QString& path) const;
 
   QComboBox *m_template, *m_precision, *m_optimizer;
-  QLineEdit *m_name, *m_dataset;
+  QLineEdit *m_name, *m_dataset, *m_modelFile;
   QDoubleSpinBox* m_lr;
   QSpinBox *m_batch, *m_epochs, *m_maxSteps, *m_seed, *m_logEvery;
   QLabel *m_modelError, *m_datasetError, *m_lrError, *m_batchError, *m_generalError, *m_summary;

@@ -55,7 +55,11 @@ void readModel(JsonObject m, JobConfig& job, const std::string& baseDir) {
     }
   } else if (m.has("file")) {
     job.modelFile = resolve(m.string("file"), baseDir);
-    job.model = loadModel(job.modelFile).spec;
+    try {
+      job.model = loadModel(job.modelFile).spec;
+    } catch (const Error& e) {
+      throw e.within("model.file");
+    }
   } else {
     job.model = ModelSpec::fromJson(m.raw("spec"), "model.spec");
   }
