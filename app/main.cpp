@@ -5,8 +5,11 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
+#include <QLocale>
 #include <QMessageBox>
+#include <QSettings>
 #include <QStandardPaths>
+#include <QTranslator>
 #include <memory>
 
 #include "app/experiment_store.h"
@@ -36,6 +39,12 @@ int main(int argc, char** argv) {
   parser.addOption(storeOption);
   parser.addOption(engineOption);
   parser.process(application);
+
+  // The language chosen in View > Language, else the system's when a translation exists.
+  QTranslator translator;
+  const QString language = QSettings().value("language", QLocale::system().name()).toString();
+  if (language != "en" && translator.load("twb_" + language, ":/i18n"))
+    QApplication::installTranslator(&translator);
 
   const QString data = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
   QDir().mkpath(data);

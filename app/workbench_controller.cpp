@@ -7,7 +7,8 @@
 #include "app/run_summary.h"
 #include "rpc/node_client.h"
 
-namespace twb::app {
+namespace twb {
+namespace app {
 
 namespace v1 = node::v1;
 
@@ -205,4 +206,5 @@ void WorkbenchController::validate(const QJsonObject& job, int ticket) {
   });
 }
 
-}  // namespace twb::app
+}  // namespace app
+}  // namespace twb

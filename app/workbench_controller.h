@@ -12,7 +12,8 @@
 #include "remote/job_dispatcher.h"
 #include "remote/node_endpoint.h"
 
-namespace twb::app {
+namespace twb {
+namespace app {
 
 // How to quantize a run's model (docs/quantization.md).
 struct QuantizeSettings {
@@ -78,4 +79,5 @@ class WorkbenchController : public QObject {
   std::map<qint64, QuantizeSettings> m_quantizeWhenDone;  // fp32 runs of a precision comparison
 };
 
-}  // namespace twb::app
+}  // namespace app
+}  // namespace twb

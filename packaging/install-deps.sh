@@ -17,6 +17,8 @@ packages=(
   # application
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqcustomplot-dev
   libsqlite3-dev sqlite3 xvfb xauth
+  # a CJK font, so the Chinese translation can be seen in screenshots
+  fonts-wqy-microhei
   # data and reference tests / benchmarks
   dataset-fashion-mnist python3 python3-numpy python3-torch python3-onnx libopenblas0-pthread
 )

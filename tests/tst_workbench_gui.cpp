@@ -12,6 +12,7 @@
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QTranslator>
 #include <QTreeWidget>
 #include <QtTest>
 
@@ -188,6 +189,27 @@ class WorkbenchGuiTest : public QObject {
     for (double v : smoothed) QVERIFY(qAbs(v - 2) < 1e-12);
     const QVector<double> step = ui::smoothCurve({0, 10}, 0.5);
     QCOMPARE(step[1], 10.0 * 0.5 / 0.75);
+  }
+
+  void chineseTranslationShowsEveryScreen() {
+    QTranslator translator;
+    QVERIFY(translator.load("twb_zh_CN", ":/i18n"));
+    QCoreApplication::installTranslator(&translator);
+    {
+      ui::MainWindow chinese(*m_controller);
+      chinese.resize(1280, 800);
+      chinese.show();
+      QVERIFY(QTest::qWaitForWindowExposed(&chinese));
+      QCOMPARE(chinese.windowTitle(), QString("Tensor Workbench 张量工作台"));
+      QCOMPARE(chinese.tabs()->tabText(1), QString("监控"));
+      const char* names[] = {"job-zh", "monitor-zh", "compare-zh", "export-zh"};
+      for (int tab = 0; tab < 4; ++tab) {
+        chinese.tabs()->setCurrentIndex(tab);
+        QTest::qWait(50);
+        QVERIFY(chinese.grab().save(QString(TWB_BINARY_DIR "/screenshots/") + names[tab] + ".png"));
+      }
+    }
+    QCoreApplication::removeTranslator(&translator);
   }
 
   void cleanupTestCase() {

@@ -14,7 +14,8 @@
 
 #include "app/experiment_store.h"
 
-namespace twb::ui {
+namespace twb {
+namespace ui {
 
 namespace {
 enum Column { kRun, kPrecision, kState, kAccuracy, kDifference, kThroughput, kMode, kSpeedup, kSize, kColumns };
@@ -119,4 +120,5 @@ bool ComparePanel::exportCsv(const QString& path) const {
   return true;
 }
 
-}  // namespace twb::ui
+}  // namespace ui
+}  // namespace twb

@@ -5,11 +5,12 @@
 class QComboBox;
 class QTableWidget;
 
-namespace twb::app {
+namespace twb {
+namespace app {
 class ExperimentStore;
-}
+}  // namespace app
 
-namespace twb::ui {
+namespace ui {
 
 // Runs side by side: precision, final test accuracy, its difference from the baseline run,
 // throughput (training, or inference for int8 models), speedup over the baseline of the same
@@ -31,4 +32,5 @@ class ComparePanel : public QWidget {
   QTableWidget* m_table;
 };
 
-}  // namespace twb::ui
+}  // namespace ui
+}  // namespace twb

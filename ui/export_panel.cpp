@@ -21,7 +21,8 @@
 #include "app/run_summary.h"
 #include "app/workbench_controller.h"
 
-namespace twb::ui {
+namespace twb {
+namespace ui {
 
 ExportPanel::ExportPanel(app::WorkbenchController& controller, QWidget* parent)
     : QWidget(parent), m_controller(controller) {
@@ -176,4 +177,5 @@ void ExportPanel::showReport() {
   }
 }
 
-}  // namespace twb::ui
+}  // namespace ui
+}  // namespace twb

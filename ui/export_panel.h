@@ -11,11 +11,12 @@ class QPushButton;
 class QSpinBox;
 class QTableWidget;
 
-namespace twb::app {
+namespace twb {
+namespace app {
 class WorkbenchController;
-}
+}  // namespace app
 
-namespace twb::ui {
+namespace ui {
 
 // Quantize a finished run's model to int8 on its node (calibration samples, observer, scheme,
 // largest accuracy drop), read the report (accuracy and size in fp32 and int8, per-layer
@@ -42,4 +43,5 @@ class ExportPanel : public QWidget {
   QTableWidget* m_layers;
 };
 
-}  // namespace twb::ui
+}  // namespace ui
+}  // namespace twb

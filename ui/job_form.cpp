@@ -11,7 +11,8 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
-namespace twb::ui {
+namespace twb {
+namespace ui {
 
 namespace {
 QLabel* makeErrorLabel(QWidget* parent) {
@@ -222,4 +223,5 @@ void JobForm::showProblem(const QString& path, const QString& message) {
   label->show();
 }
 
-}  // namespace twb::ui
+}  // namespace ui
+}  // namespace twb

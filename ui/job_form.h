@@ -11,7 +11,8 @@ class QPushButton;
 class QSpinBox;
 class QTimer;
 
-namespace twb::ui {
+namespace twb {
+namespace ui {
 
 // The job configuration: model (a template, or a model file that overrides it), dataset, precision, optimizer, schedule, batch, epochs,
 // step budget, seed. Every change is checked at once where the form can tell (lr > 0, batch > 0)
@@ -54,4 +55,5 @@ class JobForm : public QWidget {
   bool m_valid = false;
 };
 
-}  // namespace twb::ui
+}  // namespace ui
+}  // namespace twb

@@ -24,7 +24,8 @@
 #include "ui/job_form.h"
 #include "ui/monitor_panel.h"
 
-namespace twb::ui {
+namespace twb {
+namespace ui {
 
 namespace {
 enum Column { kName, kState, kPrecision, kNode, kAccuracy };
@@ -140,6 +141,19 @@ void MainWindow::buildMenus() {
   view->addAction(tr("&Export"), this, [this] { m_tabs->setCurrentIndex(3); })
       ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_4));
 
+  // The language is read once at start-up (app/main.cpp), as Qt's own dialogs need it then too.
+  QMenu* language = view->addMenu(tr("&Language"));
+  const QString current = QSettings().value("language").toString();
+  for (const auto& [code, name] : {std::pair{QString("en"), tr("English")},
+                                   std::pair{QString("zh_CN"), tr("中文（简体）")}}) {
+    QAction* choice = language->addAction(name, this, [this, code] {
+      QSettings().setValue("language", code);
+      statusBar()->showMessage(tr("The language changes when the workbench starts next."), 8000);
+    });
+    choice->setCheckable(true);
+    choice->setChecked(current == code || (current.isEmpty() && code == "en"));
+  }
+
   QToolBar* toolbar = addToolBar(tr("Main"));
   toolbar->setObjectName("mainToolbar");
   toolbar->addAction(open);
@@ -218,4 +232,5 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   event->accept();
 }
 
-}  // namespace twb::ui
+}  // namespace ui
+}  // namespace twb

@@ -9,11 +9,12 @@ class QTreeWidget;
 class QTreeWidgetItem;
 class QLabel;
 
-namespace twb::app {
+namespace twb {
+namespace app {
 class WorkbenchController;
-}
+}  // namespace app
 
-namespace twb::ui {
+namespace ui {
 
 class ComparePanel;
 class ExportPanel;
@@ -61,4 +62,5 @@ class MainWindow : public QMainWindow {
   QHash<qint64, QTreeWidgetItem*> m_items;
 };
 
-}  // namespace twb::ui
+}  // namespace ui
+}  // namespace twb

@@ -13,7 +13,8 @@
 #include <QVBoxLayout>
 #include <cmath>
 
-namespace twb::ui {
+namespace twb {
+namespace ui {
 
 namespace {
 constexpr int kRedrawMs = 33;  // at most ~30 redraws a second
@@ -174,4 +175,5 @@ int MonitorPanel::pointCount(qint64 runId) const {
   return found == m_runs.end() ? 0 : static_cast<int>(found->loss.raw.size());
 }
 
-}  // namespace twb::ui
+}  // namespace ui
+}  // namespace twb

@@ -12,7 +12,8 @@ class QPlainTextEdit;
 class QSlider;
 class QTimer;
 
-namespace twb::ui {
+namespace twb {
+namespace ui {
 
 // Live training curves (QCustomPlot): training loss, and evaluation and training accuracy, by
 // step, one colour per run, with a smoothing slider (debiased exponential moving average, as
@@ -58,4 +59,5 @@ class MonitorPanel : public QWidget {
 // The debiased exponential moving average of `values` with weight `alpha` (0: none).
 QVector<double> smoothCurve(const QVector<double>& values, double alpha);
 
-}  // namespace twb::ui
+}  // namespace ui
+}  // namespace twb

@@ -1,0 +1,480 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>QObject</name>
+    <message>
+        <source>step</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <source>Deep-learning experiments across precisions and machines</source>
+        <translation>跨精度、跨机器的深度学习实验</translation>
+    </message>
+    <message>
+        <source>Experiment store (SQLite file)</source>
+        <translation>实验数据库（SQLite 文件）</translation>
+    </message>
+    <message>
+        <source>twb-engine binary of the local node</source>
+        <translation>本地节点的 twb-engine 程序</translation>
+    </message>
+    <message>
+        <source>Tensor Workbench</source>
+        <translation>Tensor Workbench 张量工作台</translation>
+    </message>
+</context>
+<context>
+    <name>twb::app::WorkbenchController</name>
+    <message>
+        <source>Default project</source>
+        <translation>默认项目</translation>
+    </message>
+</context>
+<context>
+    <name>twb::ui::ComparePanel</name>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>精度</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Test accuracy</source>
+        <translation>测试准确率</translation>
+    </message>
+    <message>
+        <source>Δ vs baseline</source>
+        <translation>相对基线差值</translation>
+    </message>
+    <message>
+        <source>Throughput (samples/s)</source>
+        <translation>吞吐量（样本/秒）</translation>
+    </message>
+    <message>
+        <source>Measured in</source>
+        <translation>测量方式</translation>
+    </message>
+    <message>
+        <source>Speedup</source>
+        <translation>加速比</translation>
+    </message>
+    <message>
+        <source>Model size</source>
+        <translation>模型大小</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <source>Export CSV</source>
+        <translation>导出 CSV</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Baseline</source>
+        <translation>基线</translation>
+    </message>
+    <message>
+        <source>inference</source>
+        <translation>推理</translation>
+    </message>
+    <message>
+        <source>training</source>
+        <translation>训练</translation>
+    </message>
+</context>
+<context>
+    <name>twb::ui::ExportPanel</name>
+    <message>
+        <source>no bound</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>&amp;Quantize to int8</source>
+        <translation>量化为 int8(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>Post-training quantization</source>
+        <translation>训练后量化</translation>
+    </message>
+    <message>
+        <source>Calibration samples</source>
+        <translation>校准样本数</translation>
+    </message>
+    <message>
+        <source>Observer</source>
+        <translation>观测器</translation>
+    </message>
+    <message>
+        <source>Weight scheme</source>
+        <translation>权重方案</translation>
+    </message>
+    <message>
+        <source>Largest accuracy drop (points)</source>
+        <translation>最大准确率下降（百分点）</translation>
+    </message>
+    <message>
+        <source>ONNX (.onnx)</source>
+        <translation>ONNX (.onnx)</translation>
+    </message>
+    <message>
+        <source>Native model (.twbm)</source>
+        <translation>原生模型 (.twbm)</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>&amp;Export</source>
+        <translation>导出(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Export the model</source>
+        <translation>导出模型</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <source>Save to</source>
+        <translation>保存到</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>Op</source>
+        <translation>算子</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>精度</translation>
+    </message>
+    <message>
+        <source>SQNR (dB)</source>
+        <translation>信号量化噪声比 (dB)</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Quantizing on the node; the int8 run appears in the runs list.</source>
+        <translation>正在节点上量化；int8 运行将出现在运行列表中。</translation>
+    </message>
+    <message>
+        <source>Choose where to save the model.</source>
+        <translation>请选择模型的保存位置。</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>正在导出…</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <source>Export failed: %1</source>
+        <translation>导出失败：%1</translation>
+    </message>
+    <message>
+        <source>fp32 %1 % → int8 %2 % test accuracy; %3 → %4 bytes (%5× smaller); %6 layers in int8</source>
+        <translation>测试准确率 fp32 %1 % → int8 %2 %；%3 → %4 字节（缩小 %5 倍）；%6 层使用 int8</translation>
+    </message>
+</context>
+<context>
+    <name>twb::ui::JobForm</name>
+    <message>
+        <source>optional: a .twbm model file instead of the template</source>
+        <translation>可选：用 .twbm 模型文件代替模板</translation>
+    </message>
+    <message>
+        <source>fashion-mnist, idx:DIR, cifar10:DIR, csv:FILE or synthetic:SHAPE:CLASSES</source>
+        <translation>fashion-mnist、idx:目录、cifar10:目录、csv:文件 或 synthetic:形状:类别数</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>Run name</source>
+        <translation>运行名称</translation>
+    </message>
+    <message>
+        <source>Model template</source>
+        <translation>模型模板</translation>
+    </message>
+    <message>
+        <source>Model file</source>
+        <translation>模型文件</translation>
+    </message>
+    <message>
+        <source>Dataset</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>精度</translation>
+    </message>
+    <message>
+        <source>Optimizer</source>
+        <translation>优化器</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Epochs</source>
+        <translation>轮数</translation>
+    </message>
+    <message>
+        <source>Step budget</source>
+        <translation>步数上限</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Log every (steps)</source>
+        <translation>记录间隔（步）</translation>
+    </message>
+    <message>
+        <source>&amp;Run</source>
+        <translation>运行(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Compare precisions</source>
+        <translation>比较精度(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Train in fp32 and bf16 from the same initial weights, then quantize the fp32 result to int8</source>
+        <translation>以相同的初始权重分别用 fp32 和 bf16 训练，然后将 fp32 结果量化为 int8</translation>
+    </message>
+    <message>
+        <source>The learning rate must be greater than 0.</source>
+        <translation>学习率必须大于 0。</translation>
+    </message>
+    <message>
+        <source>The batch size must be at least 1.</source>
+        <translation>批大小至少为 1。</translation>
+    </message>
+    <message>
+        <source>Choose a dataset.</source>
+        <translation>请选择数据集。</translation>
+    </message>
+    <message>
+        <source>Checking on the node…</source>
+        <translation>正在节点上检查…</translation>
+    </message>
+    <message>
+        <source>%1 parameters · %2 GFLOP per step · ~%3 MiB · %4 steps</source>
+        <translation>%1 个参数 · 每步 %2 GFLOP · 约 %3 MiB · %4 步</translation>
+    </message>
+</context>
+<context>
+    <name>twb::ui::MainWindow</name>
+    <message>
+        <source>Tensor Workbench</source>
+        <translation>Tensor Workbench 张量工作台</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>精度</translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>Test accuracy</source>
+        <translation>测试准确率</translation>
+    </message>
+    <message>
+        <source>Filter runs</source>
+        <translation>筛选运行</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Monitor</source>
+        <translation>监控</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>比较</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Node: %1</source>
+        <translation>节点：%1</translation>
+    </message>
+    <message>
+        <source>Run %1 failed: %2</source>
+        <translation>运行 %1 失败：%2</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Open job…</source>
+        <translation>打开任务(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>&amp;Save job…</source>
+        <translation>保存任务(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Run</source>
+        <translation>运行(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Start run</source>
+        <translation>开始运行(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Compare precisions</source>
+        <translation>比较精度(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Job</source>
+        <translation>任务(&amp;J)</translation>
+    </message>
+    <message>
+        <source>&amp;Monitor</source>
+        <translation>监控(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Compare</source>
+        <translation>比较(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Export</source>
+        <translation>导出(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Main</source>
+        <translation>主工具栏</translation>
+    </message>
+    <message>
+        <source>Run %1: %2</source>
+        <translation>运行 %1：%2</translation>
+    </message>
+    <message>
+        <source>Open job</source>
+        <translation>打开任务</translation>
+    </message>
+    <message>
+        <source>Job files (*.json)</source>
+        <translation>任务文件 (*.json)</translation>
+    </message>
+    <message>
+        <source>%1 is not a job file: %2</source>
+        <translation>%1 不是任务文件：%2</translation>
+    </message>
+    <message>
+        <source>Save job</source>
+        <translation>保存任务</translation>
+    </message>
+    <message>
+        <source>Cannot write %1</source>
+        <translation>无法写入 %1</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>English</source>
+        <translation>English</translation>
+    </message>
+    <message>
+        <source>中文（简体）</source>
+        <translation>中文（简体）</translation>
+    </message>
+    <message>
+        <source>The language changes when the workbench starts next.</source>
+        <translation>语言将在下次启动工作台时生效。</translation>
+    </message>
+</context>
+<context>
+    <name>twb::ui::MonitorPanel</name>
+    <message>
+        <source>training loss</source>
+        <translation>训练损失</translation>
+    </message>
+    <message>
+        <source>accuracy</source>
+        <translation>准确率</translation>
+    </message>
+    <message>
+        <source>Smoothing</source>
+        <translation>平滑</translation>
+    </message>
+    <message>
+        <source> (train)</source>
+        <translation>（训练）</translation>
+    </message>
+    <message>
+        <source> (test)</source>
+        <translation>（测试）</translation>
+    </message>
+    <message>
+        <source>run %1, step %2: test accuracy %3, loss %4</source>
+        <translation>运行 %1，第 %2 步：测试准确率 %3，损失 %4</translation>
+    </message>
+    <message>
+        <source>run %1: %2</source>
+        <translation>运行 %1：%2</translation>
+    </message>
+    <message>
+        <source> (test accuracy %1)</source>
+        <translation>（测试准确率 %1）</translation>
+    </message>
+</context>
+</TS>
