@@ -18,6 +18,7 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include "app/run_summary.h"
 #include "app/workbench_controller.h"
 #include "ui/compare_panel.h"
 #include "ui/export_panel.h"
@@ -89,7 +90,8 @@ MainWindow::MainWindow(app::WorkbenchController& controller, QWidget* parent)
   connect(&m_controller, &app::WorkbenchController::runStateChanged, this, &MainWindow::setRunState);
   connect(&m_controller, &app::WorkbenchController::runAdded, this, [this](qint64 runId) {
     addRunItem(runId);
-    m_monitor->addRun(runId, m_controller.store().run(runId).name);
+    const app::Run run = m_controller.store().run(runId);
+    if (app::runKind(run) == "train") m_monitor->addRun(runId, run.name);  // int8: no curves
     m_compare->refresh();
   });
   connect(&m_controller, &app::WorkbenchController::runSummarized, this, [this](qint64 runId) {
@@ -168,6 +170,7 @@ void MainWindow::loadRuns() {
   m_export->refresh();
   for (const app::Run& run : m_controller.store().runs(m_controller.projectId())) {
     addRunItem(run.id);
+    if (app::runKind(run) != "train") continue;
     m_monitor->addRun(run.id, run.name);
     for (const QByteArray& json : m_controller.store().events(run.id, "step"))
       m_monitor->addEvent(run.id, "step", json);

@@ -18,6 +18,10 @@ namespace ui {
 
 namespace {
 constexpr int kRedrawMs = 33;  // at most ~30 redraws a second
+// Curves up to this many points are drawn as they are; longer ones are reduced to a few points
+// per pixel column first (a replot of a million raw points takes ~50 ms here, too slow to keep
+// up with 30 redraws a second).
+constexpr int kDirectPoints = 20000;
 
 const QColor kRunColours[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
                               QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75)};
@@ -28,6 +32,7 @@ QCustomPlot* makePlot(const QString& yLabel, QWidget* parent) {
   plot->yAxis->setLabel(yLabel);
   plot->legend->setVisible(true);
   plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  plot->setPlottingHint(QCP::phFastPolylines, true);  // one polyline call per graph
   plot->setMinimumHeight(160);
   return plot;
 }
@@ -42,6 +47,31 @@ QVector<double> smoothCurve(const QVector<double>& values, double alpha) {
     smoothed[i] = alpha > 0 ? average / (1 - std::pow(alpha, i + 1)) : values[i];
   }
   return smoothed;
+}
+
+void reduceCurve(const QVector<double>& x, const QVector<double>& y, int buckets,
+                 QVector<double>& outX, QVector<double>& outY) {
+  outX.clear();
+  outY.clear();
+  if (x.isEmpty()) return;
+  const double first = x.front(), span = std::max(x.back() - first, 1e-300);
+  for (qsizetype i = 0; i < x.size();) {
+    const int bucket = std::min(buckets - 1, static_cast<int>((x[i] - first) / span * buckets));
+    qsizetype lowest = i, highest = i, end = i;
+    while (end < x.size() &&
+           std::min(buckets - 1, static_cast<int>((x[end] - first) / span * buckets)) == bucket) {
+      if (y[end] < y[lowest]) lowest = end;
+      if (y[end] > y[highest]) highest = end;
+      ++end;
+    }
+    qsizetype picks[] = {i, std::min(lowest, highest), std::max(lowest, highest), end - 1};
+    for (int k = 0; k < 4; ++k)
+      if (k == 0 || picks[k] != picks[k - 1]) {
+        outX.append(x[picks[k]]);
+        outY.append(y[picks[k]]);
+      }
+    i = end;
+  }
 }
 
 MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
@@ -79,6 +109,9 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
   connect(m_redraw, &QTimer::timeout, this, [this] {
     if (!m_dirty) return;
     m_dirty = false;
+    for (RunCurves& run : m_runs)
+      for (Series* series : {&run.loss, &run.trainAccuracy, &run.evalAccuracy})
+        if (series->stale) draw(*series);
     for (QCustomPlot* plot : {m_lossPlot, m_accuracyPlot}) {
       plot->rescaleAxes();
       plot->replot(QCustomPlot::rpQueuedReplot);
@@ -126,12 +159,16 @@ void MonitorPanel::addRun(qint64 runId, const QString& label) {
 void MonitorPanel::append(Series& series, double step, double value) {
   series.steps.append(step);
   series.raw.append(value);
-  series.rawGraph->addData(step, value);
   // The newest smoothed point follows from the running average; the curve is not redone.
   const double alpha = smoothing();
   series.average = alpha * series.average + (1 - alpha) * value;
-  series.smoothGraph->addData(
-      step, alpha > 0 ? series.average / (1 - std::pow(alpha, series.raw.size())) : value);
+  series.smooth.append(alpha > 0 ? series.average / (1 - std::pow(alpha, series.raw.size())) : value);
+  if (series.raw.size() <= kDirectPoints) {
+    series.rawGraph->addData(step, value);
+    series.smoothGraph->addData(step, series.smooth.back());
+  } else {
+    series.stale = true;
+  }
   redrawSoon();
 }
 
@@ -139,7 +176,27 @@ void MonitorPanel::resmooth(Series& series) const {
   const double alpha = smoothing();
   series.average = 0;
   for (double value : series.raw) series.average = alpha * series.average + (1 - alpha) * value;
-  series.smoothGraph->setData(series.steps, smoothCurve(series.raw, alpha), true);
+  series.smooth = smoothCurve(series.raw, alpha);
+  draw(series);
+}
+
+void MonitorPanel::draw(Series& series) const {
+  series.stale = false;
+  if (series.raw.size() <= kDirectPoints) {
+    series.rawGraph->setData(series.steps, series.raw, true);
+    series.smoothGraph->setData(series.steps, series.smooth, true);
+    return;
+  }
+  // A few points per pixel column keep every peak; antialiasing them would cost more than it
+  // shows.
+  series.rawGraph->setAntialiased(false);
+  series.smoothGraph->setAntialiased(false);
+  const int buckets = std::max(256, series.smoothGraph->keyAxis()->axisRect()->width());
+  QVector<double> x, y;
+  reduceCurve(series.steps, series.raw, buckets, x, y);
+  series.rawGraph->setData(x, y, true);
+  reduceCurve(series.steps, series.smooth, buckets, x, y);
+  series.smoothGraph->setData(x, y, true);
 }
 
 void MonitorPanel::redrawSoon() { m_dirty = true; }
@@ -168,6 +225,17 @@ void MonitorPanel::addEvent(qint64 runId, const QString& type, const QByteArray&
       line += tr(" (test accuracy %1)").arg(e.value("test_accuracy").toDouble(), 0, 'f', 4);
     m_log->appendPlainText(line);
   }
+}
+
+void MonitorPanel::loadLossCurve(qint64 runId, const QVector<double>& steps,
+                                 const QVector<double>& values) {
+  const auto found = m_runs.find(runId);
+  if (found == m_runs.end()) return;
+  Series& loss = found->loss;
+  loss.steps = steps;
+  loss.raw = values;
+  resmooth(loss);
+  redrawSoon();
 }
 
 int MonitorPanel::pointCount(qint64 runId) const {
