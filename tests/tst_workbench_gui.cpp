@@ -24,6 +24,7 @@
 #include "ui/job_form.h"
 #include "ui/main_window.h"
 #include "ui/monitor_panel.h"
+#include "ui/profile_panel.h"
 
 using namespace twb;
 
@@ -138,6 +139,24 @@ class WorkbenchGuiTest : public QObject {
     QCOMPARE(m_store->run(bf16).state, QString("succeeded"));
   }
 
+  void profileShowsEveryLayerAndTheBf16Speedups() {
+    ui::ProfilePanel* profile = m_window->profilePanel();
+    m_window->tabs()->setCurrentWidget(profile);
+    QTRY_VERIFY_WITH_TIMEOUT(profile->runChooser()->count() == 2, 30000);  // fp32 and bf16
+    profile->runChooser()->setCurrentIndex(0);
+    profile->otherChooser()->setCurrentIndex(2);  // (none), fp32, bf16
+    QTableWidget* table = profile->table();
+    QVERIFY(table->rowCount() >= 3);  // the mlp's Linear layers, activations, loss
+    int linear = 0;
+    for (int row = 0; row < table->rowCount(); ++row)
+      if (table->item(row, 1)->text() == "Linear") {
+        ++linear;
+        QVERIFY2(table->item(row, 9)->text().endsWith("×"), "no bf16 speedup for a Linear layer");
+      }
+    QCOMPARE(linear, 3);
+    screenshot("profile");
+  }
+
   void compareListsEveryPrecision() {
     m_window->tabs()->setCurrentWidget(m_window->comparePanel());
     QTableWidget* table = m_window->findChild<QTableWidget*>("compareTable");
@@ -202,8 +221,8 @@ class WorkbenchGuiTest : public QObject {
       QVERIFY(QTest::qWaitForWindowExposed(&chinese));
       QCOMPARE(chinese.windowTitle(), QString("Tensor Workbench 张量工作台"));
       QCOMPARE(chinese.tabs()->tabText(1), QString("监控"));
-      const char* names[] = {"job-zh", "monitor-zh", "compare-zh", "export-zh"};
-      for (int tab = 0; tab < 4; ++tab) {
+      const char* names[] = {"job-zh", "monitor-zh", "profile-zh", "compare-zh", "export-zh"};
+      for (int tab = 0; tab < 5; ++tab) {
         chinese.tabs()->setCurrentIndex(tab);
         QTest::qWait(50);
         QVERIFY(chinese.grab().save(QString(TWB_BINARY_DIR "/screenshots/") + names[tab] + ".png"));

@@ -290,6 +290,14 @@
         <source>%1 parameters · %2 GFLOP per step · ~%3 MiB · %4 steps</source>
         <translation>%1 个参数 · 每步 %2 GFLOP · 约 %3 MiB · %4 步</translation>
     </message>
+    <message>
+        <source>off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Profile every (steps)</source>
+        <translation>剖析间隔（步）</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::MainWindow</name>
@@ -441,6 +449,14 @@
         <source>The language changes when the workbench starts next.</source>
         <translation>语言将在下次启动工作台时生效。</translation>
     </message>
+    <message>
+        <source>Profile</source>
+        <translation>剖析</translation>
+    </message>
+    <message>
+        <source>&amp;Profile</source>
+        <translation>剖析(&amp;P)</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::MonitorPanel</name>
@@ -475,6 +491,77 @@
     <message>
         <source> (test accuracy %1)</source>
         <translation>（测试准确率 %1）</translation>
+    </message>
+</context>
+<context>
+    <name>twb::ui::ProfilePanel</name>
+    <message>
+        <source>Filter layers or ops</source>
+        <translation>筛选层或算子</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>Op</source>
+        <translation>算子</translation>
+    </message>
+    <message>
+        <source>Output shape</source>
+        <translation>输出形状</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>精度</translation>
+    </message>
+    <message>
+        <source>Forward ms</source>
+        <translation>前向 ms</translation>
+    </message>
+    <message>
+        <source>Backward ms</source>
+        <translation>反向 ms</translation>
+    </message>
+    <message>
+        <source>% of step</source>
+        <translation>占步时间 %</translation>
+    </message>
+    <message>
+        <source>GFLOP/s</source>
+        <translation>GFLOP/s</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <source>Speedup vs other</source>
+        <translation>相对对比运行的加速比</translation>
+    </message>
+    <message>
+        <source>forward + backward ms</source>
+        <translation>前向 + 反向 ms</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Compare with</source>
+        <translation>对比运行</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>No profile yet: set “Profile every (steps)” in the job.</source>
+        <translation>尚无性能剖析：请在任务中设置“剖析间隔（步）”。</translation>
+    </message>
+    <message>
+        <source>Step %1: %2 ms, of which data %3 ms and optimizer %4 ms</source>
+        <translation>第 %1 步：%2 ms，其中数据 %3 ms，优化器 %4 ms</translation>
     </message>
 </context>
 </TS>

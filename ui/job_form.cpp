@@ -68,6 +68,11 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
   m_logEvery = new QSpinBox(this);
   m_logEvery->setRange(1, 100000);
   m_logEvery->setValue(10);
+  m_profileEvery = new QSpinBox(this);
+  m_profileEvery->setObjectName("profileEvery");
+  m_profileEvery->setRange(0, 1000000);
+  m_profileEvery->setValue(50);
+  m_profileEvery->setSpecialValueText(tr("off"));
   m_name->setObjectName("name");
   m_template->setObjectName("template");
   m_dataset->setObjectName("dataset");
@@ -106,6 +111,7 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
   form->addRow(tr("Step budget"), m_maxSteps);
   form->addRow(tr("Seed"), m_seed);
   form->addRow(tr("Log every (steps)"), m_logEvery);
+  form->addRow(tr("Profile every (steps)"), m_profileEvery);
 
   m_run = new QPushButton(tr("&Run"), this);
   m_run->setObjectName("run");
@@ -133,7 +139,7 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
   for (auto* combo : {m_template, m_precision, m_optimizer})
     connect(combo, &QComboBox::currentIndexChanged, this, &JobForm::changed);
   connect(m_lr, &QDoubleSpinBox::valueChanged, this, &JobForm::changed);
-  for (auto* spin : {m_batch, m_epochs, m_maxSteps, m_seed, m_logEvery})
+  for (auto* spin : {m_batch, m_epochs, m_maxSteps, m_seed, m_logEvery, m_profileEvery})
     connect(spin, &QSpinBox::valueChanged, this, &JobForm::changed);
   connect(m_run, &QPushButton::clicked, this, [this] { emit runRequested(job()); });
   connect(m_compare, &QPushButton::clicked, this, [this] { emit comparePrecisionsRequested(job()); });
@@ -153,6 +159,7 @@ QJsonObject JobForm::job() const {
                   {"epochs", m_epochs->value()},
                   {"seed", m_seed->value()},
                   {"log_every_steps", m_logEvery->value()},
+                  {"profile", QJsonObject{{"every_steps", m_profileEvery->value()}}},
                   {"threads", 2}};
   if (m_maxSteps->value() > 0) job["max_steps"] = m_maxSteps->value();
   return job;
@@ -173,6 +180,7 @@ void JobForm::setJob(const QJsonObject& job) {
   m_maxSteps->setValue(job.value("max_steps").toInt(0));
   m_seed->setValue(job.value("seed").toInt(0));
   m_logEvery->setValue(job.value("log_every_steps").toInt(10));
+  m_profileEvery->setValue(job.value("profile").toObject().value("every_steps").toInt(0));
 }
 
 void JobForm::changed() {

@@ -47,7 +47,7 @@ class JobForm : public QWidget {
   QComboBox *m_template, *m_precision, *m_optimizer;
   QLineEdit *m_name, *m_dataset, *m_modelFile;
   QDoubleSpinBox* m_lr;
-  QSpinBox *m_batch, *m_epochs, *m_maxSteps, *m_seed, *m_logEvery;
+  QSpinBox *m_batch, *m_epochs, *m_maxSteps, *m_seed, *m_logEvery, *m_profileEvery;
   QLabel *m_modelError, *m_datasetError, *m_lrError, *m_batchError, *m_generalError, *m_summary;
   QPushButton *m_run, *m_compare;
   QTimer* m_debounce;

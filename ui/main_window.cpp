@@ -24,6 +24,7 @@
 #include "ui/export_panel.h"
 #include "ui/job_form.h"
 #include "ui/monitor_panel.h"
+#include "ui/profile_panel.h"
 
 namespace twb {
 namespace ui {
@@ -61,6 +62,8 @@ MainWindow::MainWindow(app::WorkbenchController& controller, QWidget* parent)
   m_tabs->setObjectName("tabs");
   m_tabs->addTab(m_jobForm, tr("Job"));
   m_tabs->addTab(m_monitor, tr("Monitor"));
+  m_profile = new ProfilePanel(m_controller.store(), m_controller.projectId());
+  m_tabs->addTab(m_profile, tr("Profile"));
   m_compare = new ComparePanel(m_controller.store(), m_controller.projectId());
   m_tabs->addTab(m_compare, tr("Compare"));
   m_export = new ExportPanel(m_controller);
@@ -100,6 +103,7 @@ MainWindow::MainWindow(app::WorkbenchController& controller, QWidget* parent)
       item->setText(kAccuracy, QString::number(summary.value("test_accuracy").toDouble() * 100, 'f', 2) + " %");
     m_compare->refresh();
     m_export->refresh();
+    m_profile->refresh();
   });
   connect(&m_controller, &app::WorkbenchController::runFailed, this,
           [this](qint64 runId, const QString& message) {
@@ -138,10 +142,12 @@ void MainWindow::buildMenus() {
       ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
   view->addAction(tr("&Monitor"), this, [this] { m_tabs->setCurrentIndex(1); })
       ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
-  view->addAction(tr("&Compare"), this, [this] { m_tabs->setCurrentIndex(2); })
+  view->addAction(tr("&Profile"), this, [this] { m_tabs->setCurrentIndex(2); })
       ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
-  view->addAction(tr("&Export"), this, [this] { m_tabs->setCurrentIndex(3); })
+  view->addAction(tr("&Compare"), this, [this] { m_tabs->setCurrentIndex(3); })
       ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_4));
+  view->addAction(tr("&Export"), this, [this] { m_tabs->setCurrentIndex(4); })
+      ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_5));
 
   // The language is read once at start-up (app/main.cpp), as Qt's own dialogs need it then too.
   QMenu* language = view->addMenu(tr("&Language"));
@@ -166,6 +172,7 @@ void MainWindow::buildMenus() {
 }
 
 void MainWindow::loadRuns() {
+  m_profile->refresh();
   m_compare->refresh();
   m_export->refresh();
   for (const app::Run& run : m_controller.store().runs(m_controller.projectId())) {

@@ -20,9 +20,10 @@ class ComparePanel;
 class ExportPanel;
 class JobForm;
 class MonitorPanel;
+class ProfilePanel;
 
 // The workbench's window: the runs browser (with a filter box) on the left; Job, Monitor,
-// Compare and Export tabs in the middle; the node in the status bar. It remembers its layout
+// Profile, Compare and Export tabs in the middle; the node in the status bar. It remembers its layout
 // between sessions.
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -33,6 +34,7 @@ class MainWindow : public QMainWindow {
   JobForm* jobForm() const { return m_jobForm; }
   MonitorPanel* monitor() const { return m_monitor; }
   ComparePanel* comparePanel() const { return m_compare; }
+  ProfilePanel* profilePanel() const { return m_profile; }
   ExportPanel* exportPanel() const { return m_export; }
   QTabWidget* tabs() const { return m_tabs; }
   QTreeWidget* runsBrowser() const { return m_runs; }
@@ -54,6 +56,7 @@ class MainWindow : public QMainWindow {
   JobForm* m_jobForm;
   MonitorPanel* m_monitor;
   ComparePanel* m_compare;
+  ProfilePanel* m_profile;
   ExportPanel* m_export;
   QTabWidget* m_tabs;
   QTreeWidget* m_runs;

@@ -1,0 +1,166 @@
+#include "ui/profile_panel.h"
+
+#include <qcustomplot.h>
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <algorithm>
+
+#include "app/experiment_store.h"
+
+namespace twb {
+namespace ui {
+
+namespace {
+enum Column { kLayer, kOp, kShape, kPrecision, kForward, kBackward, kShare, kGflops, kParameters, kSpeedup, kColumns };
+constexpr int kBars = 15;
+
+// A number cell that sorts as a number.
+QTableWidgetItem* numberCell(double value, int decimals, const QString& suffix = {}) {
+  auto* item = new QTableWidgetItem;
+  item->setData(Qt::DisplayRole, decimals < 0 ? QVariant(value) : QVariant(QString::number(value, 'f', decimals) + suffix));
+  if (decimals >= 0) item->setData(Qt::UserRole, value);
+  item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+  return item;
+}
+}  // namespace
+
+ProfilePanel::ProfilePanel(app::ExperimentStore& store, qint64 projectId, QWidget* parent)
+    : QWidget(parent), m_store(store), m_projectId(projectId) {
+  m_run = new QComboBox(this);
+  m_run->setObjectName("profileRun");
+  m_other = new QComboBox(this);
+  m_other->setObjectName("profileOther");
+  m_filter = new QLineEdit(this);
+  m_filter->setPlaceholderText(tr("Filter layers or ops"));
+  m_filter->setClearButtonEnabled(true);
+  m_step = new QLabel(this);
+  m_table = new QTableWidget(0, kColumns, this);
+  m_table->setObjectName("profileTable");
+  m_table->setHorizontalHeaderLabels({tr("Layer"), tr("Op"), tr("Output shape"), tr("Precision"),
+                                      tr("Forward ms"), tr("Backward ms"), tr("% of step"),
+                                      tr("GFLOP/s"), tr("Parameters"), tr("Speedup vs other")});
+  m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  m_table->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);  // execution order first
+  m_bars = new QCustomPlot(this);
+  m_bars->setMinimumHeight(180);
+  m_bars->yAxis->setLabel(tr("forward + backward ms"));
+
+  auto* top = new QHBoxLayout;
+  top->addWidget(new QLabel(tr("Run"), this));
+  top->addWidget(m_run, 1);
+  top->addWidget(new QLabel(tr("Compare with"), this));
+  top->addWidget(m_other, 1);
+  top->addWidget(m_filter, 1);
+  auto* splitter = new QSplitter(Qt::Vertical, this);
+  splitter->addWidget(m_table);
+  splitter->addWidget(m_bars);
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(top);
+  layout->addWidget(m_step);
+  layout->addWidget(splitter, 1);
+
+  for (QComboBox* box : {m_run, m_other}) connect(box, &QComboBox::currentIndexChanged, this, &ProfilePanel::show);
+  connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& text) {
+    for (int row = 0; row < m_table->rowCount(); ++row)
+      m_table->setRowHidden(row, !text.isEmpty() && !m_table->item(row, kLayer)->text().contains(text, Qt::CaseInsensitive) &&
+                                     !m_table->item(row, kOp)->text().contains(text, Qt::CaseInsensitive));
+  });
+}
+
+void ProfilePanel::refresh() {
+  const qint64 run = m_run->currentData().toLongLong(), other = m_other->currentData().toLongLong();
+  const QSignalBlocker blockRun(m_run), blockOther(m_other);
+  m_run->clear();
+  m_other->clear();
+  m_other->addItem(tr("(none)"), 0);
+  for (const app::Run& r : m_store.runs(m_projectId))
+    if (!m_store.events(r.id, "profile").isEmpty()) {
+      m_run->addItem(r.name, r.id);
+      m_other->addItem(r.name, r.id);
+    }
+  m_run->setCurrentIndex(std::max(0, m_run->findData(run)));
+  m_other->setCurrentIndex(std::max(0, m_other->findData(other)));
+  show();
+}
+
+QJsonArray ProfilePanel::latestLayers(qint64 runId) const {
+  const QList<QByteArray> profiles = m_store.events(runId, "profile");
+  return profiles.isEmpty() ? QJsonArray() : QJsonDocument::fromJson(profiles.back()).object().value("layers").toArray();
+}
+
+void ProfilePanel::show() {
+  const qint64 runId = m_run->currentData().toLongLong();
+  const QList<QByteArray> profiles = runId ? m_store.events(runId, "profile") : QList<QByteArray>();
+  m_table->setSortingEnabled(false);
+  m_table->setRowCount(0);
+  m_bars->clearPlottables();
+  if (profiles.isEmpty()) {
+    m_step->setText(tr("No profile yet: set “Profile every (steps)” in the job."));
+    m_bars->replot();
+    return;
+  }
+  const QJsonObject profile = QJsonDocument::fromJson(profiles.back()).object();
+  m_step->setText(tr("Step %1: %2 ms, of which data %3 ms and optimizer %4 ms")
+                      .arg(profile.value("step").toInt())
+                      .arg(profile.value("step_ms").toDouble(), 0, 'f', 2)
+                      .arg(profile.value("data_ms").toDouble(), 0, 'f', 2)
+                      .arg(profile.value("optimizer_ms").toDouble(), 0, 'f', 2));
+  const QJsonArray layers = profile.value("layers").toArray();
+  QHash<QString, double> otherMs;
+  for (const QJsonValue& v : latestLayers(m_other->currentData().toLongLong())) {
+    const QJsonObject l = v.toObject();
+    otherMs[l.value("name").toString()] = l.value("forward_ms").toDouble() + l.value("backward_ms").toDouble();
+  }
+  m_table->setRowCount(static_cast<int>(layers.size()));
+  QVector<std::pair<double, QString>> costs;
+  for (int row = 0; row < layers.size(); ++row) {
+    const QJsonObject l = layers[row].toObject();
+    const double ms = l.value("forward_ms").toDouble() + l.value("backward_ms").toDouble();
+    QStringList shape;
+    for (const QJsonValue& d : l.value("output_shape").toArray()) shape << QString::number(d.toInteger());
+    m_table->setItem(row, kLayer, new QTableWidgetItem(l.value("name").toString()));
+    m_table->setItem(row, kOp, new QTableWidgetItem(l.value("op").toString()));
+    m_table->setItem(row, kShape, new QTableWidgetItem(shape.join("×")));
+    m_table->setItem(row, kPrecision, new QTableWidgetItem(l.value("precision").toString()));
+    m_table->setItem(row, kForward, numberCell(l.value("forward_ms").toDouble(), 3));
+    m_table->setItem(row, kBackward, numberCell(l.value("backward_ms").toDouble(), 3));
+    m_table->setItem(row, kShare, numberCell(l.value("share").toDouble() * 100, 1, " %"));
+    m_table->setItem(row, kGflops, numberCell(l.value("gflops").toDouble(), 1));
+    m_table->setItem(row, kParameters, numberCell(l.value("parameters").toDouble(), 0));
+    const double other = otherMs.value(l.value("name").toString());
+    m_table->setItem(row, kSpeedup, other > 0 && ms > 0 ? numberCell(other / ms, 2, "×") : new QTableWidgetItem);
+    costs.append({ms, l.value("name").toString()});
+  }
+  m_table->setSortingEnabled(true);
+
+  std::sort(costs.begin(), costs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  costs.resize(std::min<qsizetype>(costs.size(), kBars));
+  auto* bars = new QCPBars(m_bars->xAxis, m_bars->yAxis);
+  QVector<double> positions, values;
+  QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+  for (int i = 0; i < costs.size(); ++i) {
+    positions << i + 1;
+    values << costs[i].first;
+    ticker->addTick(i + 1, costs[i].second);
+  }
+  bars->setData(positions, values);
+  m_bars->xAxis->setTicker(ticker);
+  m_bars->xAxis->setTickLabelRotation(30);
+  m_bars->rescaleAxes();
+  m_bars->xAxis->setRange(0, costs.size() + 1);
+  m_bars->yAxis->setRangeLower(0);
+  m_bars->replot();
+}
+
+}  // namespace ui
+}  // namespace twb
