@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "app/experiment_store.h"
+#include "app/node_manager.h"
 #include "app/workbench_controller.h"
 #include "remote/local_node.h"
 #include "ui/main_window.h"
@@ -23,6 +24,16 @@ QString findEngine(const QString& given) {
   if (!given.isEmpty()) return given;
   if (qEnvironmentVariableIsSet("TWB_ENGINE")) return qEnvironmentVariable("TWB_ENGINE");
   return QDir(QCoreApplication::applicationDirPath()).filePath("../engine/twb-engine");
+}
+
+// The engine bundle deployed to remote nodes: --bundle, $TWB_BUNDLE, or the newest one made by
+// packaging/make-engine-bundle.sh next to this build.
+QString findBundle(const QString& given) {
+  if (!given.isEmpty()) return given;
+  if (qEnvironmentVariableIsSet("TWB_BUNDLE")) return qEnvironmentVariable("TWB_BUNDLE");
+  const QDir bundles(QDir(QCoreApplication::applicationDirPath()).filePath("../../bundle"));
+  const QStringList found = bundles.entryList({"twb-engine-*-linux-x86_64.tar.gz"}, QDir::Files, QDir::Time);
+  return found.isEmpty() ? QString() : bundles.filePath(found.front());
 }
 }  // namespace
 
@@ -36,8 +47,10 @@ int main(int argc, char** argv) {
   parser.addHelpOption();
   const QCommandLineOption storeOption("store", QObject::tr("Experiment store (SQLite file)"), "file");
   const QCommandLineOption engineOption("engine", QObject::tr("twb-engine binary of the local node"), "file");
+  const QCommandLineOption bundleOption("bundle", QObject::tr("Engine bundle for remote nodes"), "file");
   parser.addOption(storeOption);
   parser.addOption(engineOption);
+  parser.addOption(bundleOption);
   parser.process(application);
 
   // The language chosen in View > Language, else the system's when a translation exists.
@@ -54,7 +67,10 @@ int main(int argc, char** argv) {
     auto node = std::make_shared<twb::remote::LocalNode>(
         QFileInfo(findEngine(parser.value(engineOption))).absoluteFilePath(), data + "/local-node");
     twb::app::WorkbenchController controller(store, node);
-    twb::ui::MainWindow window(controller);
+    const QString config = QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation);
+    twb::app::NodeManager nodes(config + "/nodes.json", config + "/known_hosts",
+                                findBundle(parser.value(bundleOption)));
+    twb::ui::MainWindow window(controller, &nodes);
     window.show();
     return application.exec();
   } catch (const std::exception& e) {

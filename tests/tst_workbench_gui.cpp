@@ -1,7 +1,14 @@
 // The workbench's widgets against a real local node and a temporary store, offscreen: the job
 // form's checks at their fields, a run that streams live points into the Monitor, the runs
 // browser, and screenshots of each screen (saved for a person to look at).
+#include <signal.h>
+#include <unistd.h>
+
 #include <QApplication>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMessageBox>
+#include <QTimer>
 #include <QComboBox>
 #include <QProcess>
 #include <QTableWidget>
@@ -17,6 +24,8 @@
 #include <QtTest>
 
 #include "app/experiment_store.h"
+#include "app/node_manager.h"
+#include "ssh_server.h"
 #include "app/workbench_controller.h"
 #include "remote/local_node.h"
 #include "ui/compare_panel.h"
@@ -24,6 +33,7 @@
 #include "ui/job_form.h"
 #include "ui/main_window.h"
 #include "ui/monitor_panel.h"
+#include "ui/nodes_dialog.h"
 #include "ui/profile_panel.h"
 
 using namespace twb;
@@ -200,6 +210,45 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY(checker.waitForFinished(60000));
     QVERIFY2(checker.exitCode() == 0, checker.readAllStandardError().constData());
     QVERIFY(checker.readAllStandardOutput().trimmed().toInt() > 0);  // QDQ form
+  }
+
+  void nodesDialogAddsTestsAndShowsANode() {
+    if (::geteuid() != 0) QSKIP("needs root to start sshd (CI runs as root)");
+    QString output;
+    QCOMPARE(test::runCommand(TWB_SOURCE_DIR "/packaging/make-engine-bundle.sh",
+                              {TWB_ENGINE_BINARY, m_dir.filePath("bundle")}, &output), 0);
+    test::SshServer server(m_dir.filePath("sshd"));
+    QVERIFY2(server.start(), qPrintable(server.error()));
+    app::NodeManager nodes(m_dir.filePath("nodes.json"), m_dir.filePath("known_hosts"),
+                           output.trimmed().split('\n').last());
+    ui::NodesDialog dialog(nodes, m_window.get());
+    dialog.show();
+    dialog.findChild<QLineEdit*>("nodeName")->setText("lab");
+    dialog.findChild<QLineEdit*>("nodeHost")->setText(server.host());
+    dialog.findChild<QSpinBox*>("nodePort")->setValue(server.port());
+    dialog.findChild<QLineEdit*>("nodeUser")->setText("root");
+    dialog.findChild<QLineEdit*>("nodeKey")->setText(server.clientKey());
+    // The unknown-host question is a real message box: read it, then trust the host.
+    QString asked;
+    QTimer answer;
+    connect(&answer, &QTimer::timeout, this, [&] {
+      if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+        asked = box->text();
+        box->button(QMessageBox::Yes)->click();
+      }
+    });
+    answer.start(50);
+    QTest::mouseClick(dialog.findChild<QPushButton*>("testNode"), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog.findChild<QLabel*>("nodeStatus")->text().contains("connected"), 120000);
+    QVERIFY2(asked.contains(server.hostKeyFingerprint()), qPrintable(asked));
+    QVERIFY2(dialog.findChild<QLabel*>("nodeCapabilities")->text().contains("bf16"),
+             qPrintable(dialog.findChild<QLabel*>("nodeCapabilities")->text()));
+    QVERIFY(nodes.registry().find("lab")->health == "ok");
+    QVERIFY(dialog.grab().save(QString(TWB_BINARY_DIR "/screenshots/nodes.png")));
+    // The node's daemon is a local process here: stop it with the test.
+    QFile daemon(QDir::homePath() + "/.cache/twb/node/daemon.json");
+    if (daemon.open(QIODevice::ReadOnly))
+      ::kill(QJsonDocument::fromJson(daemon.readAll()).object().value("pid").toInt(), SIGTERM);
   }
 
   void smoothingIsDebiased() {

@@ -22,6 +22,34 @@
         <source>Tensor Workbench</source>
         <translation>Tensor Workbench 张量工作台</translation>
     </message>
+    <message>
+        <source>Not checked yet.</source>
+        <translation>尚未检查。</translation>
+    </message>
+    <message>
+        <source>%1 (%2 GiB)</source>
+        <translation>%1（%2 GiB）</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>%1, %2 cores, %3 GiB · bf16 %4 · VNNI %5 · AMX %6 · GPUs: %7 · engine %8 (%9)</source>
+        <translation>%1，%2 核，%3 GiB · bf16 %4 · VNNI %5 · AMX %6 · GPU：%7 · 引擎 %8（%9）</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Engine bundle for remote nodes</source>
+        <translation>部署到远程节点的引擎包</translation>
+    </message>
 </context>
 <context>
     <name>twb::app::WorkbenchController</name>
@@ -457,6 +485,14 @@
         <source>&amp;Profile</source>
         <translation>剖析(&amp;P)</translation>
     </message>
+    <message>
+        <source>&amp;Nodes</source>
+        <translation>节点(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Manage nodes…</source>
+        <translation>管理节点(&amp;M)…</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::MonitorPanel</name>
@@ -491,6 +527,93 @@
     <message>
         <source> (test accuracy %1)</source>
         <translation>（测试准确率 %1）</translation>
+    </message>
+</context>
+<context>
+    <name>twb::ui::NodesDialog</name>
+    <message>
+        <source>Nodes</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>empty: ssh-agent, then a password</source>
+        <translation>留空：先用 ssh-agent，再用密码</translation>
+    </message>
+    <message>
+        <source>comma-separated, e.g. gpu, lab</source>
+        <translation>以逗号分隔，例如 gpu, lab</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>主机</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Key file</source>
+        <translation>密钥文件</translation>
+    </message>
+    <message>
+        <source>Labels</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Capabilities</source>
+        <translation>能力</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Remove</source>
+        <translation>删除(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Test connection</source>
+        <translation>测试连接(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Connecting to %1…</source>
+        <translation>正在连接 %1…</translation>
+    </message>
+    <message>
+        <source>%1: connected, engine running.</source>
+        <translation>%1：已连接，引擎正在运行。</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>Unknown host</source>
+        <translation>未知主机</translation>
+    </message>
+    <message>
+        <source>The authenticity of %1 cannot be established.
+%2 key fingerprint: %3
+Trust this host and remember its key?</source>
+        <translation>无法确认 %1 的真实性。
+%2 密钥指纹：%3
+是否信任此主机并记住其密钥？</translation>
+    </message>
+    <message>
+        <source>Saved %1.</source>
+        <translation>已保存 %1。</translation>
+    </message>
+    <message>
+        <source>Removed %1.</source>
+        <translation>已删除 %1。</translation>
     </message>
 </context>
 <context>

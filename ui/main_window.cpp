@@ -24,6 +24,7 @@
 #include "ui/export_panel.h"
 #include "ui/job_form.h"
 #include "ui/monitor_panel.h"
+#include "ui/nodes_dialog.h"
 #include "ui/profile_panel.h"
 
 namespace twb {
@@ -33,8 +34,9 @@ namespace {
 enum Column { kName, kState, kPrecision, kNode, kAccuracy };
 }
 
-MainWindow::MainWindow(app::WorkbenchController& controller, QWidget* parent)
-    : QMainWindow(parent), m_controller(controller) {
+MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* nodes,
+                       QWidget* parent)
+    : QMainWindow(parent), m_controller(controller), m_nodes(nodes) {
   setWindowTitle(tr("Tensor Workbench"));
   setObjectName("mainWindow");
 
@@ -136,6 +138,15 @@ void MainWindow::buildMenus() {
     if (m_jobForm->isValid()) comparePrecisions(m_jobForm->job());
   });
   compare->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+
+  QMenu* nodesMenu = menuBar()->addMenu(tr("&Nodes"));
+  QAction* manage = nodesMenu->addAction(tr("&Manage nodes…"), this, [this] {
+    NodesDialog dialog(*m_nodes, this);
+    dialog.resize(900, 480);
+    dialog.exec();
+  });
+  manage->setObjectName("manageNodes");
+  manage->setEnabled(m_nodes != nullptr);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->addAction(tr("&Job"), this, [this] { m_tabs->setCurrentIndex(0); })

@@ -11,6 +11,7 @@ class QLabel;
 
 namespace twb {
 namespace app {
+class NodeManager;
 class WorkbenchController;
 }  // namespace app
 
@@ -29,7 +30,9 @@ class MainWindow : public QMainWindow {
   Q_OBJECT
 
  public:
-  explicit MainWindow(app::WorkbenchController& controller, QWidget* parent = nullptr);
+  // `nodes`: the remote nodes behind Nodes > Manage nodes (none: the menu is disabled).
+  explicit MainWindow(app::WorkbenchController& controller, app::NodeManager* nodes = nullptr,
+                      QWidget* parent = nullptr);
 
   JobForm* jobForm() const { return m_jobForm; }
   MonitorPanel* monitor() const { return m_monitor; }
@@ -53,6 +56,7 @@ class MainWindow : public QMainWindow {
   void saveJob();
 
   app::WorkbenchController& m_controller;
+  app::NodeManager* m_nodes;
   JobForm* m_jobForm;
   MonitorPanel* m_monitor;
   ComparePanel* m_compare;

@@ -1,0 +1,49 @@
+#include "app/node_manager.h"
+
+#include <QThreadPool>
+
+#include "remote/remote_node.h"
+
+namespace twb {
+namespace app {
+
+NodeManager::NodeManager(const QString& registryFile, QString knownHostsFile, QString bundlePath,
+                         QObject* parent)
+    : QObject(parent),
+      m_registry(registryFile),
+      m_knownHosts(std::move(knownHostsFile)),
+      m_bundle(std::move(bundlePath)) {}
+
+NodeManager::~NodeManager() { QThreadPool::globalInstance()->waitForDone(); }
+
+void NodeManager::test(const QString& name) {
+  QThreadPool::globalInstance()->start([this, name] {
+    QString health;
+    try {
+      const auto entry = m_registry.find(name);
+      if (!entry) throw std::runtime_error(("no node named " + name).toStdString());
+      remote::RemoteNode::Options options;
+      options.target = entry->target;
+      options.ssh.knownHostsFile = m_knownHosts;
+      options.bundlePath = m_bundle;
+      // The question goes to the GUI thread; this thread waits for the answer.
+      options.prompts.acceptUnknownHost = [this](const QString& host, const QString& type,
+                                                 const QString& fingerprint) {
+        bool accept = false;
+        QMetaObject::invokeMethod(
+            this, [&] { emit hostKeyQuestion(host, type, fingerprint, &accept); },
+            Qt::BlockingQueuedConnection);
+        return accept;
+      };
+      remote::RemoteNode node(options);
+      health = m_registry.checkHealth(name, node).health;
+    } catch (const std::exception& e) {
+      health = QString::fromUtf8(e.what());
+    }
+    QMetaObject::invokeMethod(this, [this, name, health] { emit checked(name, health); },
+                              Qt::QueuedConnection);
+  });
+}
+
+}  // namespace app
+}  // namespace twb

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <QObject>
+#include <QString>
+
+#include "remote/node_registry.h"
+
+namespace twb {
+namespace app {
+
+// The workbench's remote nodes: the saved list (remote::NodeRegistry) and connection tests run
+// off the GUI thread. An unknown host key becomes the hostKeyQuestion() signal, answered by the
+// GUI (a dialog showing the fingerprint) while the connecting thread waits; nothing is asked
+// twice once accepted.
+class NodeManager : public QObject {
+  Q_OBJECT
+
+ public:
+  // `registryFile`: the saved nodes; `knownHostsFile`: the workbench's own known_hosts;
+  // `bundlePath`: the engine bundle deployed to nodes that lack it.
+  NodeManager(const QString& registryFile, QString knownHostsFile, QString bundlePath,
+              QObject* parent = nullptr);
+  ~NodeManager() override;
+
+  remote::NodeRegistry& registry() { return m_registry; }
+  // Connects (deploying the engine if needed), asks GetNodeInfo and records it; the answer comes
+  // as checked().
+  void test(const QString& name);
+
+ signals:
+  // Connect with Qt::BlockingQueuedConnection semantics in mind: the receiver sets *accept.
+  void hostKeyQuestion(const QString& host, const QString& keyType, const QString& fingerprint,
+                       bool* accept);
+  void checked(const QString& name, const QString& health);
+
+ private:
+  remote::NodeRegistry m_registry;
+  QString m_knownHosts, m_bundle;
+};
+
+}  // namespace app
+}  // namespace twb
