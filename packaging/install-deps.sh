@@ -15,7 +15,7 @@ packages=(
   # remote nodes: tests start their own sshd on loopback and in network namespaces
   openssh-server openssh-client iproute2
   # application
-  qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqcustomplot-dev
+  qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev libqcustomplot-dev
   libsqlite3-dev sqlite3 xvfb xauth
   # a CJK font, so the Chinese translation can be seen in screenshots
   fonts-wqy-microhei

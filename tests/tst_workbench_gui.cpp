@@ -1,6 +1,7 @@
 // The workbench's widgets against a real local node and a temporary store, offscreen: the job
 // form's checks at their fields, a run that streams live points into the Monitor, the runs
 // browser, and screenshots of each screen (saved for a person to look at).
+#include <qcustomplot.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -147,6 +148,29 @@ class WorkbenchGuiTest : public QObject {
     m_store->flush();
     QCOMPARE(m_store->metric(fp32, "train/loss").size(), 40);
     QCOMPARE(m_store->run(bf16).state, QString("succeeded"));
+  }
+
+  void monitorSwitchesAxesAndSavesCharts() {
+    ui::MonitorPanel* monitor = m_window->monitor();
+    m_window->tabs()->setCurrentWidget(monitor);
+    monitor->setXAxis(ui::MonitorPanel::XAxis::epoch);
+    QTest::qWait(100);  // one redraw
+    const double lastEpoch = monitor->lossPlot()->xAxis->range().upper;
+    QVERIFY2(lastEpoch > 0.4 && lastEpoch < 0.45, qPrintable(QString::number(lastEpoch)));  // 200 / 468
+    QCOMPARE(monitor->lossPlot()->xAxis->label(), QString("epoch"));
+    screenshot("monitor-epoch");
+    monitor->setXAxis(ui::MonitorPanel::XAxis::step);
+    QTest::qWait(100);
+    QCOMPARE(monitor->lossPlot()->xAxis->range().upper, 200.0);
+    for (const char* suffix : {"png", "svg", "pdf"}) {
+      const QString path = m_dir.filePath(QString("loss.") + suffix);
+      QVERIFY(ui::saveChart(monitor->lossPlot(), path));
+      QVERIFY(QFileInfo(path).size() > 1000);
+    }
+    QFile svg(m_dir.filePath("loss.svg"));
+    QVERIFY(svg.open(QIODevice::ReadOnly));
+    QVERIFY(svg.readAll().contains("<svg"));
+    QVERIFY(!ui::saveChart(monitor->lossPlot(), m_dir.filePath("loss.bmpx")));
   }
 
   void profileShowsEveryLayerAndTheBf16Speedups() {

@@ -3,10 +3,6 @@
 <context>
     <name>QObject</name>
     <message>
-        <source>step</source>
-        <translation>步</translation>
-    </message>
-    <message>
         <source>Deep-learning experiments across precisions and machines</source>
         <translation>跨精度、跨机器的深度学习实验</translation>
     </message>
@@ -527,6 +523,74 @@
     <message>
         <source> (test accuracy %1)</source>
         <translation>（测试准确率 %1）</translation>
+    </message>
+    <message>
+        <source>Save chart as…</source>
+        <translation>图表另存为…</translation>
+    </message>
+    <message>
+        <source>Save chart</source>
+        <translation>保存图表</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)</source>
+        <translation>PNG 图像 (*.png);;SVG 矢量图 (*.svg);;PDF 文档 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Cannot write %1</source>
+        <translation>无法写入 %1</translation>
+    </message>
+    <message>
+        <source>samples/s</source>
+        <translation>样本/秒</translation>
+    </message>
+    <message>
+        <source>ms per step</source>
+        <translation>每步毫秒</translation>
+    </message>
+    <message>
+        <source>learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation>准确率</translation>
+    </message>
+    <message>
+        <source>Throughput</source>
+        <translation>吞吐量</translation>
+    </message>
+    <message>
+        <source>Step time</source>
+        <translation>步时间</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>step</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <source>epoch</source>
+        <translation>轮</translation>
+    </message>
+    <message>
+        <source>wall time (s)</source>
+        <translation>墙钟时间（秒）</translation>
+    </message>
+    <message>
+        <source>X axis</source>
+        <translation>横轴</translation>
+    </message>
+    <message>
+        <source> (compute)</source>
+        <translation>（计算）</translation>
+    </message>
+    <message>
+        <source> (data)</source>
+        <translation>（数据）</translation>
     </message>
 </context>
 <context>

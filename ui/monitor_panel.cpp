@@ -2,7 +2,13 @@
 
 #include <qcustomplot.h>
 
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
+#include <QMenu>
+#include <QMessageBox>
+#include <QSvgGenerator>
+#include <QTabWidget>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -26,16 +32,6 @@ constexpr int kDirectPoints = 20000;
 const QColor kRunColours[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
                               QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75)};
 
-QCustomPlot* makePlot(const QString& yLabel, QWidget* parent) {
-  auto* plot = new QCustomPlot(parent);
-  plot->xAxis->setLabel(QObject::tr("step"));
-  plot->yAxis->setLabel(yLabel);
-  plot->legend->setVisible(true);
-  plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-  plot->setPlottingHint(QCP::phFastPolylines, true);  // one polyline call per graph
-  plot->setMinimumHeight(160);
-  return plot;
-}
 }  // namespace
 
 QVector<double> smoothCurve(const QVector<double>& values, double alpha) {
@@ -74,11 +70,62 @@ void reduceCurve(const QVector<double>& x, const QVector<double>& y, int buckets
   }
 }
 
+bool saveChart(QCustomPlot* chart, const QString& path) {
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  if (suffix == "png") return chart->savePng(path);
+  if (suffix == "pdf") return chart->savePdf(path);
+  if (suffix != "svg") return false;
+  QSvgGenerator svg;
+  svg.setFileName(path);
+  svg.setSize(chart->size());
+  svg.setViewBox(chart->rect());
+  QCPPainter painter;
+  if (!painter.begin(&svg)) return false;
+  chart->toPainter(&painter, chart->width(), chart->height());
+  return painter.end();
+}
+
+QCustomPlot* MonitorPanel::addChart(const QString& yLabel, const QString& name) {
+  auto* plot = new QCustomPlot(this);
+  plot->setObjectName(name);
+  plot->yAxis->setLabel(yLabel);
+  plot->legend->setVisible(true);
+  plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  plot->setPlottingHint(QCP::phFastPolylines, true);  // one polyline call per graph
+  plot->setMinimumHeight(160);
+  plot->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(plot, &QWidget::customContextMenuRequested, this, [this, plot](const QPoint& at) {
+    QMenu menu(this);
+    menu.addAction(tr("Save chart as…"), this, [this, plot] {
+      const QString path = QFileDialog::getSaveFileName(
+          this, tr("Save chart"), plot->objectName() + ".png",
+          tr("PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"));
+      if (!path.isEmpty() && !saveChart(plot, path))
+        QMessageBox::warning(this, tr("Save chart"), tr("Cannot write %1").arg(path));
+    });
+    menu.exec(plot->mapToGlobal(at));
+  });
+  m_plots << plot;
+  return plot;
+}
+
 MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
-  m_lossPlot = makePlot(tr("training loss"), this);
+  m_lossPlot = addChart(tr("training loss"), "loss");
   m_lossPlot->setObjectName("lossPlot");
-  m_accuracyPlot = makePlot(tr("accuracy"), this);
+  m_accuracyPlot = addChart(tr("accuracy"), "accuracy");
   m_accuracyPlot->setObjectName("accuracyPlot");
+  m_throughputPlot = addChart(tr("samples/s"), "throughput");
+  m_stepTimePlot = addChart(tr("ms per step"), "step-time");
+  m_lrPlot = addChart(tr("learning rate"), "learning-rate");
+  m_lower = new QTabWidget(this);
+  m_lower->addTab(m_accuracyPlot, tr("Accuracy"));
+  m_lower->addTab(m_throughputPlot, tr("Throughput"));
+  m_lower->addTab(m_stepTimePlot, tr("Step time"));
+  m_lower->addTab(m_lrPlot, tr("Learning rate"));
+
+  m_xAxis = new QComboBox(this);
+  m_xAxis->setObjectName("xAxis");
+  m_xAxis->addItems({tr("step"), tr("epoch"), tr("wall time (s)")});
   m_smoothing = new QSlider(Qt::Horizontal, this);
   m_smoothing->setObjectName("smoothing");
   m_smoothing->setRange(0, 99);
@@ -90,12 +137,15 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
   m_log->setMaximumBlockCount(5000);
 
   auto* controls = new QHBoxLayout;
+  controls->addWidget(new QLabel(tr("X axis"), this));
+  controls->addWidget(m_xAxis);
+  controls->addSpacing(16);
   controls->addWidget(new QLabel(tr("Smoothing"), this));
   controls->addWidget(m_smoothing, 1);
   controls->addWidget(m_smoothingValue);
   auto* splitter = new QSplitter(Qt::Vertical, this);
   splitter->addWidget(m_lossPlot);
-  splitter->addWidget(m_accuracyPlot);
+  splitter->addWidget(m_lower);
   splitter->addWidget(m_log);
   splitter->setStretchFactor(0, 3);
   splitter->setStretchFactor(1, 3);
@@ -110,9 +160,9 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
     if (!m_dirty) return;
     m_dirty = false;
     for (RunCurves& run : m_runs)
-      for (Series* series : {&run.loss, &run.trainAccuracy, &run.evalAccuracy})
-        if (series->stale) draw(*series);
-    for (QCustomPlot* plot : {m_lossPlot, m_accuracyPlot}) {
+      for (Series& series : run)
+        if (series.stale) draw(series);
+    for (QCustomPlot* plot : std::as_const(m_plots)) {
       plot->rescaleAxes();
       plot->replot(QCustomPlot::rpQueuedReplot);
     }
@@ -121,17 +171,39 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
   const auto showSmoothing = [this] {
     m_smoothingValue->setText(QString::number(smoothing(), 'f', 2));
     for (RunCurves& run : m_runs)
-      for (Series* series : {&run.loss, &run.trainAccuracy, &run.evalAccuracy}) resmooth(*series);
+      for (Series& series : run) resmooth(series);
     redrawSoon();
   };
   connect(m_smoothing, &QSlider::valueChanged, this, showSmoothing);
+  connect(m_xAxis, &QComboBox::currentIndexChanged, this,
+          [this](int index) { setXAxis(static_cast<XAxis>(index)); });
   showSmoothing();
+  setXAxis(XAxis::step);
+}
+
+void MonitorPanel::setXAxis(XAxis axis) {
+  m_axis = axis;
+  const QString label = m_xAxis->itemText(static_cast<int>(axis));
+  if (m_xAxis->currentIndex() != static_cast<int>(axis)) m_xAxis->setCurrentIndex(static_cast<int>(axis));
+  for (QCustomPlot* plot : std::as_const(m_plots)) plot->xAxis->setLabel(label);
+  for (RunCurves& run : m_runs)
+    for (Series& series : run) draw(series);
+  redrawSoon();
+}
+
+const QVector<double>& MonitorPanel::xs(const Series& series) const {
+  switch (m_axis) {
+    case XAxis::epoch: return series.epochs;
+    case XAxis::wallTime: return series.times;
+    case XAxis::step: break;
+  }
+  return series.steps;
 }
 
 double MonitorPanel::smoothing() const { return m_smoothing->value() / 100.0; }
 
 MonitorPanel::Series MonitorPanel::makeSeries(QCustomPlot* plot, const QColor& colour,
-                                              const QString& name) {
+                                              const QString& name, Qt::PenStyle style) {
   Series series;
   QColor faint = colour;
   faint.setAlpha(60);
@@ -139,7 +211,7 @@ MonitorPanel::Series MonitorPanel::makeSeries(QCustomPlot* plot, const QColor& c
   series.rawGraph->setPen(QPen(faint));
   series.rawGraph->removeFromLegend();
   series.smoothGraph = plot->addGraph();
-  series.smoothGraph->setPen(QPen(colour, 2));
+  series.smoothGraph->setPen(QPen(colour, 2, style));
   series.smoothGraph->setName(name);
   return series;
 }
@@ -148,24 +220,30 @@ void MonitorPanel::addRun(qint64 runId, const QString& label) {
   if (m_runs.contains(runId)) return;
   const QColor colour = kRunColours[m_runs.size() % std::size(kRunColours)];
   RunCurves run;
-  run.loss = makeSeries(m_lossPlot, colour, label);
-  run.trainAccuracy = makeSeries(m_accuracyPlot, colour, label + tr(" (train)"));
-  QColor evalColour = colour.darker(140);
-  run.evalAccuracy = makeSeries(m_accuracyPlot, evalColour, label + tr(" (test)"));
-  run.evalAccuracy.smoothGraph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 6));
+  run["loss"] = makeSeries(m_lossPlot, colour, label);
+  run["accuracy"] = makeSeries(m_accuracyPlot, colour, label + tr(" (train)"));
+  run["eval_accuracy"] = makeSeries(m_accuracyPlot, colour.darker(140), label + tr(" (test)"));
+  run["eval_accuracy"].smoothGraph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 6));
+  run["samples_per_s"] = makeSeries(m_throughputPlot, colour, label);
+  run["compute_ms"] = makeSeries(m_stepTimePlot, colour, label + tr(" (compute)"));
+  run["data_ms"] = makeSeries(m_stepTimePlot, colour, label + tr(" (data)"), Qt::DashLine);
+  run["lr"] = makeSeries(m_lrPlot, colour, label);
   m_runs.insert(runId, run);
 }
 
-void MonitorPanel::append(Series& series, double step, double value) {
+void MonitorPanel::append(Series& series, double step, double epoch, double time, double value) {
   series.steps.append(step);
+  series.epochs.append(epoch);
+  series.times.append(time);
   series.raw.append(value);
   // The newest smoothed point follows from the running average; the curve is not redone.
   const double alpha = smoothing();
   series.average = alpha * series.average + (1 - alpha) * value;
   series.smooth.append(alpha > 0 ? series.average / (1 - std::pow(alpha, series.raw.size())) : value);
   if (series.raw.size() <= kDirectPoints) {
-    series.rawGraph->addData(step, value);
-    series.smoothGraph->addData(step, series.smooth.back());
+    const double x = xs(series).back();
+    series.rawGraph->addData(x, value);
+    series.smoothGraph->addData(x, series.smooth.back());
   } else {
     series.stale = true;
   }
@@ -182,9 +260,10 @@ void MonitorPanel::resmooth(Series& series) const {
 
 void MonitorPanel::draw(Series& series) const {
   series.stale = false;
+  const QVector<double>& x = xs(series);
   if (series.raw.size() <= kDirectPoints) {
-    series.rawGraph->setData(series.steps, series.raw, true);
-    series.smoothGraph->setData(series.steps, series.smooth, true);
+    series.rawGraph->setData(x, series.raw, true);
+    series.smoothGraph->setData(x, series.smooth, true);
     return;
   }
   // A few points per pixel column keep every peak; antialiasing them would cost more than it
@@ -192,11 +271,11 @@ void MonitorPanel::draw(Series& series) const {
   series.rawGraph->setAntialiased(false);
   series.smoothGraph->setAntialiased(false);
   const int buckets = std::max(256, series.smoothGraph->keyAxis()->axisRect()->width());
-  QVector<double> x, y;
-  reduceCurve(series.steps, series.raw, buckets, x, y);
-  series.rawGraph->setData(x, y, true);
-  reduceCurve(series.steps, series.smooth, buckets, x, y);
-  series.smoothGraph->setData(x, y, true);
+  QVector<double> rx, ry;
+  reduceCurve(x, series.raw, buckets, rx, ry);
+  series.rawGraph->setData(rx, ry, true);
+  reduceCurve(x, series.smooth, buckets, rx, ry);
+  series.smoothGraph->setData(rx, ry, true);
 }
 
 void MonitorPanel::redrawSoon() { m_dirty = true; }
@@ -205,12 +284,15 @@ void MonitorPanel::addEvent(qint64 runId, const QString& type, const QByteArray&
   const auto found = m_runs.find(runId);
   if (found == m_runs.end()) return;
   const QJsonObject e = QJsonDocument::fromJson(json).object();
-  const double step = e.value("step").toDouble();
+  const double step = e.value("step").toDouble(), epoch = e.value("epoch").toDouble();
+  if (m_firstTime == 0) m_firstTime = e.value("time").toDouble();
+  const double time = e.value("time").toDouble() - m_firstTime;
+  RunCurves& run = *found;
   if (type == "step") {
-    append(found->loss, step, e.value("loss").toDouble());
-    append(found->trainAccuracy, step, e.value("accuracy").toDouble());
+    for (const char* metric : {"loss", "accuracy", "samples_per_s", "compute_ms", "data_ms", "lr"})
+      if (e.contains(metric)) append(run[metric], step, epoch, time, e.value(metric).toDouble());
   } else if (type == "eval") {
-    append(found->evalAccuracy, step, e.value("accuracy").toDouble());
+    append(run["eval_accuracy"], step, epoch, time, e.value("accuracy").toDouble());
     m_log->appendPlainText(tr("run %1, step %2: test accuracy %3, loss %4")
                                .arg(runId)
                                .arg(step)
@@ -231,8 +313,8 @@ void MonitorPanel::loadLossCurve(qint64 runId, const QVector<double>& steps,
                                  const QVector<double>& values) {
   const auto found = m_runs.find(runId);
   if (found == m_runs.end()) return;
-  Series& loss = found->loss;
-  loss.steps = steps;
+  Series& loss = (*found)["loss"];
+  loss.steps = loss.epochs = loss.times = steps;
   loss.raw = values;
   resmooth(loss);
   redrawSoon();
@@ -240,7 +322,7 @@ void MonitorPanel::loadLossCurve(qint64 runId, const QVector<double>& steps,
 
 int MonitorPanel::pointCount(qint64 runId) const {
   const auto found = m_runs.find(runId);
-  return found == m_runs.end() ? 0 : static_cast<int>(found->loss.raw.size());
+  return found == m_runs.end() ? 0 : static_cast<int>(found->value("loss").raw.size());
 }
 
 }  // namespace ui

@@ -10,20 +10,25 @@ class QComboBox;
 class QLabel;
 class QPlainTextEdit;
 class QSlider;
+class QTabWidget;
 class QTimer;
 
 namespace twb {
 namespace ui {
 
-// Live training curves (QCustomPlot): training loss, and evaluation and training accuracy, by
-// step, one colour per run, with a smoothing slider (debiased exponential moving average, as
-// TensorBoard draws it, the raw curve kept faint behind). Points are added as events arrive; the
-// plots redraw at most 30 times a second however fast they come. A log console lists evaluations
-// and messages.
+// Live training curves (QCustomPlot), one colour per run: training loss on top; below, in tabs,
+// training and test accuracy, throughput (samples/s), the step time split into waiting for data
+// and compute, and the learning rate. The x-axis is the step, the epoch or the wall time; a
+// smoothing slider applies a debiased exponential moving average (as TensorBoard draws it) with
+// the raw curve kept faint behind. Points are added as events arrive; the charts redraw at most
+// 30 times a second however fast they come, and curves longer than 20 000 points are drawn
+// reduced per pixel column. Any chart saves as PNG, SVG or PDF from its context menu.
 class MonitorPanel : public QWidget {
   Q_OBJECT
 
  public:
+  enum class XAxis { step, epoch, wallTime };
+
   explicit MonitorPanel(QWidget* parent = nullptr);
 
   // Shows a run under `label` (its colour is picked here).
@@ -33,31 +38,40 @@ class MonitorPanel : public QWidget {
   // A stored run's whole training-loss curve at once (steps and values of equal length).
   void loadLossCurve(qint64 runId, const QVector<double>& steps, const QVector<double>& values);
   int pointCount(qint64 runId) const;
-  QCustomPlot* lossPlot() const { return m_lossPlot; }
   double smoothing() const;
+  void setXAxis(XAxis axis);
+  QCustomPlot* lossPlot() const { return m_lossPlot; }
+  QList<QCustomPlot*> charts() const { return m_plots; }
 
  private:
   struct Series {
-    QVector<double> steps, raw, smooth;
+    QVector<double> steps, epochs, times, raw, smooth;
     double average = 0;  // the biased running average behind the newest smoothed point
-    bool stale = false;  // a long curve whose graphs need drawing again
+    bool stale = false;  // its graphs need drawing again
     QCPGraph *rawGraph = nullptr, *smoothGraph = nullptr;
   };
-  struct RunCurves {
-    Series loss, trainAccuracy, evalAccuracy;
-  };
-  Series makeSeries(QCustomPlot* plot, const QColor& colour, const QString& name);
-  void append(Series& series, double step, double value);
+  // The curves of one run, by metric ("loss", "accuracy", "eval_accuracy", ...).
+  using RunCurves = QHash<QString, Series>;
+
+  QCustomPlot* addChart(const QString& yLabel, const QString& name);
+  Series makeSeries(QCustomPlot* plot, const QColor& colour, const QString& name, Qt::PenStyle style = Qt::SolidLine);
+  void append(Series& series, double step, double epoch, double time, double value);
+  const QVector<double>& xs(const Series& series) const;
   void resmooth(Series& series) const;
   void draw(Series& series) const;  // hands the graphs the curve, reduced when it is long
   void redrawSoon();
 
-  QCustomPlot *m_lossPlot, *m_accuracyPlot;
+  QCustomPlot *m_lossPlot, *m_accuracyPlot, *m_throughputPlot, *m_stepTimePlot, *m_lrPlot;
+  QList<QCustomPlot*> m_plots;
+  QTabWidget* m_lower;
+  QComboBox* m_xAxis;
   QSlider* m_smoothing;
   QLabel* m_smoothingValue;
   QPlainTextEdit* m_log;
   QTimer* m_redraw;
   QHash<qint64, RunCurves> m_runs;
+  XAxis m_axis = XAxis::step;
+  double m_firstTime = 0;  // wall time of the first event shown, the origin of the time axis
   bool m_dirty = false;
 };
 
@@ -68,6 +82,9 @@ QVector<double> smoothCurve(const QVector<double>& values, double alpha);
 // `buckets` equal spans of x, in order, so that every peak and dip stays visible.
 void reduceCurve(const QVector<double>& x, const QVector<double>& y, int buckets,
                  QVector<double>& outX, QVector<double>& outY);
+
+// Writes `chart` to `path` as PNG, SVG or PDF, by the file's suffix; false when it cannot.
+bool saveChart(QCustomPlot* chart, const QString& path);
 
 }  // namespace ui
 }  // namespace twb
