@@ -2,6 +2,7 @@
 
 #include <QThreadPool>
 
+#include "remote/remote_error.h"
 #include "remote/remote_node.h"
 
 namespace twb {
@@ -16,27 +17,39 @@ NodeManager::NodeManager(const QString& registryFile, QString knownHostsFile, QS
 
 NodeManager::~NodeManager() { QThreadPool::globalInstance()->waitForDone(); }
 
+std::shared_ptr<remote::NodeEndpoint> NodeManager::makeEndpoint(const remote::NodeEntry& entry) {
+  remote::RemoteNode::Options options;
+  options.target = entry.target;
+  options.ssh.knownHostsFile = m_knownHosts;
+  options.bundlePath = m_bundle;
+  // The question goes to the GUI thread; the connecting thread waits for the answer.
+  options.prompts.acceptUnknownHost = [this](const QString& host, const QString& type,
+                                             const QString& fingerprint) {
+    bool accept = false;
+    QMetaObject::invokeMethod(
+        this, [&] { emit hostKeyQuestion(host, type, fingerprint, &accept); },
+        Qt::BlockingQueuedConnection);
+    return accept;
+  };
+  return std::make_shared<remote::RemoteNode>(options);
+}
+
+std::shared_ptr<remote::NodeEndpoint> NodeManager::endpoint(const QString& name) {
+  std::lock_guard lock(m_mutex);
+  if (const auto found = m_endpoints.find(name); found != m_endpoints.end()) return found->second;
+  const auto entry = m_registry.find(name);
+  if (!entry) throw remote::RemoteError(("no node named '" + name + "'").toStdString(), false);
+  return m_endpoints[name] = makeEndpoint(*entry);
+}
+
 void NodeManager::test(const QString& name) {
   QThreadPool::globalInstance()->start([this, name] {
     QString health;
     try {
       const auto entry = m_registry.find(name);
       if (!entry) throw std::runtime_error(("no node named " + name).toStdString());
-      remote::RemoteNode::Options options;
-      options.target = entry->target;
-      options.ssh.knownHostsFile = m_knownHosts;
-      options.bundlePath = m_bundle;
-      // The question goes to the GUI thread; this thread waits for the answer.
-      options.prompts.acceptUnknownHost = [this](const QString& host, const QString& type,
-                                                 const QString& fingerprint) {
-        bool accept = false;
-        QMetaObject::invokeMethod(
-            this, [&] { emit hostKeyQuestion(host, type, fingerprint, &accept); },
-            Qt::BlockingQueuedConnection);
-        return accept;
-      };
-      remote::RemoteNode node(options);
-      health = m_registry.checkHealth(name, node).health;
+      // A fresh connection: the test shows what connecting today does (host key, login, engine).
+      health = m_registry.checkHealth(name, *makeEndpoint(*entry)).health;
     } catch (const std::exception& e) {
       health = QString::fromUtf8(e.what());
     }

@@ -2,7 +2,11 @@
 
 #include <QObject>
 #include <QString>
+#include <map>
+#include <memory>
+#include <mutex>
 
+#include "remote/node_endpoint.h"
 #include "remote/node_registry.h"
 
 namespace twb {
@@ -26,6 +30,9 @@ class NodeManager : public QObject {
   // Connects (deploying the engine if needed), asks GetNodeInfo and records it; the answer comes
   // as checked().
   void test(const QString& name);
+  // The saved node `name` as a place to run jobs (kept, so its SSH connection is reused);
+  // throws remote::RemoteError when there is no such node.
+  std::shared_ptr<remote::NodeEndpoint> endpoint(const QString& name);
 
  signals:
   // Connect with Qt::BlockingQueuedConnection semantics in mind: the receiver sets *accept.
@@ -34,8 +41,12 @@ class NodeManager : public QObject {
   void checked(const QString& name, const QString& health);
 
  private:
+  std::shared_ptr<remote::NodeEndpoint> makeEndpoint(const remote::NodeEntry& entry);
+
   remote::NodeRegistry m_registry;
   QString m_knownHosts, m_bundle;
+  std::mutex m_mutex;
+  std::map<QString, std::shared_ptr<remote::NodeEndpoint>> m_endpoints;
 };
 
 }  // namespace app

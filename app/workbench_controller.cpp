@@ -4,6 +4,7 @@
 #include <QJsonDocument>
 #include <QThreadPool>
 
+#include "app/node_manager.h"
 #include "app/run_summary.h"
 #include "rpc/node_client.h"
 
@@ -40,22 +41,28 @@ qint64 WorkbenchController::projectId() {
   return m_project;
 }
 
-qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& job) {
+std::shared_ptr<remote::NodeEndpoint> WorkbenchController::endpointFor(const QString& node) {
+  if (node.isEmpty() || node == "local" || !m_nodes) return m_node;
+  return m_nodes->endpoint(node);
+}
+
+qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& job, const QString& node) {
   Run run;
   run.name = name;
   run.jobJson = QString::fromUtf8(QJsonDocument(job).toJson());
   run.precision = job.value("precision").toString("fp32");
   v1::SubmitJobRequest request;
   request.mutable_train()->set_job_json(run.jobJson.toStdString());
-  return launch(run, request);
+  return launch(run, request, node);
 }
 
-qint64 WorkbenchController::comparePrecisions(const QJsonObject& job, const QuantizeSettings& int8) {
+qint64 WorkbenchController::comparePrecisions(const QJsonObject& job, const QString& node,
+                                              const QuantizeSettings& int8) {
   qint64 fp32Run = 0;
   for (const char* precision : {"fp32", "bf16"}) {
     QJsonObject sibling = job;
     sibling["precision"] = precision;
-    const qint64 runId = startRun(job.value("name").toString() + " · " + precision, sibling);
+    const qint64 runId = startRun(job.value("name").toString() + " · " + precision, sibling, node);
     if (!fp32Run) fp32Run = runId;
   }
   m_quantizeWhenDone[fp32Run] = int8;
@@ -85,16 +92,18 @@ qint64 WorkbenchController::quantizeRun(qint64 sourceRunId, const QuantizeSettin
   quantize->set_observer(settings.observer.toStdString());
   quantize->set_scheme(settings.scheme.toStdString());
   if (settings.maxDrop >= 0) quantize->set_max_drop(settings.maxDrop);
-  return launch(run, request);
+  return launch(run, request, source.node);
 }
 
-qint64 WorkbenchController::launch(const Run& prepared, const v1::SubmitJobRequest& request) {
+qint64 WorkbenchController::launch(const Run& prepared, const v1::SubmitJobRequest& request,
+                                  const QString& node) {
   Run run = prepared;
   run.projectId = projectId();
-  run.node = m_node->describe();
+  run.node = node.isEmpty() ? "local" : node;
+  const auto endpoint = endpointFor(run.node);
   const qint64 runId = m_store.addRun(run);
   Active& active = m_runs[runId];
-  active.dispatcher = std::make_unique<remote::JobDispatcher>(m_node);
+  active.dispatcher = std::make_unique<remote::JobDispatcher>(endpoint);
   active.recorder = std::make_unique<RunRecorder>(m_store, *active.dispatcher, runId);
   using remote::JobDispatcher;
   // The recorder writes on the dispatcher's thread; the widgets hear about it on theirs.
@@ -125,7 +134,7 @@ void WorkbenchController::finished(qint64 runId, const QString& state) {
   }
   // The summary needs the model's size from the node: worked out off the GUI thread.
   const Run run = m_store.run(runId);
-  std::shared_ptr<remote::NodeEndpoint> node = m_node;
+  std::shared_ptr<remote::NodeEndpoint> node = endpointFor(run.node);
   QThreadPool::globalInstance()->start([this, node, run] {
     QJsonObject summary = summarizeRun(m_store, run.id);
     if (!summary.contains("model_bytes")) {
@@ -145,7 +154,7 @@ void WorkbenchController::finished(qint64 runId, const QString& state) {
 
 void WorkbenchController::exportRun(qint64 runId, const QString& format, const QString& destination) {
   const Run run = m_store.run(runId);
-  std::shared_ptr<remote::NodeEndpoint> node = m_node;
+  std::shared_ptr<remote::NodeEndpoint> node = endpointFor(run.node);
   QThreadPool::globalInstance()->start([this, node, run, format, destination] {
     QString failure;
     try {
@@ -178,9 +187,15 @@ void WorkbenchController::exportRun(qint64 runId, const QString& format, const Q
   });
 }
 
-void WorkbenchController::validate(const QJsonObject& job, int ticket) {
+void WorkbenchController::validate(const QJsonObject& job, int ticket, const QString& nodeName) {
   const QByteArray text = QJsonDocument(job).toJson();
-  std::shared_ptr<remote::NodeEndpoint> node = m_node;
+  std::shared_ptr<remote::NodeEndpoint> node;
+  try {
+    node = endpointFor(nodeName);
+  } catch (const std::exception& e) {
+    emit validated(ticket, false, "node", QString::fromUtf8(e.what()), {});
+    return;
+  }
   QThreadPool::globalInstance()->start([this, node, text, ticket] {
     bool ok = false;
     QString path, message;

@@ -37,20 +37,23 @@ class WorkbenchController : public QObject {
 
   ExperimentStore& store() { return m_store; }
   QString nodeName() const { return m_node->describe(); }
+  // Saved remote nodes become places to run (the local node is "local").
+  void setNodeManager(class NodeManager* nodes) { m_nodes = nodes; }
   qint64 projectId();  // the default project, made on first use
 
-  // Stores a training run and submits it; returns its run id.
-  qint64 startRun(const QString& name, const QJsonObject& job);
+  // Stores a training run and submits it to `node` ("local" or a saved node); returns its id.
+  qint64 startRun(const QString& name, const QJsonObject& job, const QString& node = "local");
   // Sibling runs of `job` in fp32 and bf16 (same seed: same initial weights and data order); the
   // fp32 model is quantized to int8 once trained. Returns the fp32 run's id.
-  qint64 comparePrecisions(const QJsonObject& job, const QuantizeSettings& int8 = {});
+  qint64 comparePrecisions(const QJsonObject& job, const QString& node = "local",
+                           const QuantizeSettings& int8 = {});
   // A new int8 run quantizing `sourceRunId`'s trained model on the node.
   qint64 quantizeRun(qint64 sourceRunId, const QuantizeSettings& settings);
   // Writes a finished run's model to `destination`: "onnx" (exported on the node; QDQ for int8)
   // or "twbm" (the native file). Answers with exported() or exportFailed().
   void exportRun(qint64 runId, const QString& format, const QString& destination);
-  // The node's dry run of a job; the answer comes as validated().
-  void validate(const QJsonObject& job, int ticket);
+  // `node`'s dry run of a job; the answer comes as validated().
+  void validate(const QJsonObject& job, int ticket, const QString& node = "local");
 
  signals:
   void runAdded(qint64 runId);
@@ -65,11 +68,13 @@ class WorkbenchController : public QObject {
   void exportFailed(qint64 runId, const QString& message);
 
  private:
-  qint64 launch(const Run& run, const node::v1::SubmitJobRequest& request);
+  qint64 launch(const Run& run, const node::v1::SubmitJobRequest& request, const QString& node);
+  std::shared_ptr<remote::NodeEndpoint> endpointFor(const QString& node);
   void finished(qint64 runId, const QString& state);
 
   ExperimentStore& m_store;
-  std::shared_ptr<remote::NodeEndpoint> m_node;
+  std::shared_ptr<remote::NodeEndpoint> m_node;  // the local node
+  class NodeManager* m_nodes = nullptr;
   qint64 m_project = 0;
   struct Active {
     std::unique_ptr<remote::JobDispatcher> dispatcher;

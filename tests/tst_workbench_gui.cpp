@@ -269,6 +269,26 @@ class WorkbenchGuiTest : public QObject {
              qPrintable(dialog.findChild<QLabel*>("nodeCapabilities")->text()));
     QVERIFY(nodes.registry().find("lab")->health == "ok");
     QVERIFY(dialog.grab().save(QString(TWB_BINARY_DIR "/screenshots/nodes.png")));
+    dialog.close();
+
+    // A run on the remote node, chosen in the Job tab.
+    m_controller->setNodeManager(&nodes);
+    m_window->jobForm()->setNodes({"lab"});
+    auto* node = field<QComboBox>("node");
+    node->setCurrentIndex(node->findData("lab"));
+    field<QSpinBox>("maxSteps")->setValue(30);
+    m_window->tabs()->setCurrentIndex(0);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 60000);
+    const int before = m_window->runsBrowser()->topLevelItemCount();
+    QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->runsBrowser()->topLevelItemCount() == before + 1, 10000);
+    QTreeWidgetItem* remoteRun = m_window->runsBrowser()->topLevelItem(before);
+    QCOMPARE(remoteRun->text(3), QString("lab"));
+    QTRY_VERIFY_WITH_TIMEOUT(remoteRun->text(1) == "succeeded", 120000);
+    QVERIFY(m_window->monitor()->pointCount(remoteRun->data(0, Qt::UserRole).toLongLong()) > 0);
+    node->setCurrentIndex(0);
+    m_window->jobForm()->setNodes({});
+    m_controller->setNodeManager(nullptr);
     // The node's daemon is a local process here: stop it with the test.
     QFile daemon(QDir::homePath() + "/.cache/twb/node/daemon.json");
     if (daemon.open(QIODevice::ReadOnly))

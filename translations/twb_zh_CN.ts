@@ -322,6 +322,14 @@
         <source>Profile every (steps)</source>
         <translation>剖析间隔（步）</translation>
     </message>
+    <message>
+        <source>local (this machine)</source>
+        <translation>本地（本机）</translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::MainWindow</name>

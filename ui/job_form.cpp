@@ -37,6 +37,9 @@ QWidget* withError(QWidget* field, QLabel* error) {
 
 JobForm::JobForm(QWidget* parent) : QWidget(parent) {
   m_name = new QLineEdit("fmnist-mlp", this);
+  m_node = new QComboBox(this);
+  m_node->setObjectName("node");
+  m_node->addItem(tr("local (this machine)"), "local");
   m_template = new QComboBox(this);
   m_template->addItems({"mlp", "lenet5", "cnn-small", "resnet18-cifar"});
   m_modelFile = new QLineEdit(this);
@@ -90,6 +93,8 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
   m_lrError = makeErrorLabel(this);
   m_batchError = makeErrorLabel(this);
   m_generalError = makeErrorLabel(this);
+  m_nodeError = makeErrorLabel(this);
+  m_nodeError->setObjectName("nodeError");
   m_modelError->setObjectName("modelError");
   m_datasetError->setObjectName("datasetError");
   m_lrError->setObjectName("lrError");
@@ -100,6 +105,7 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
 
   auto* form = new QFormLayout;
   form->addRow(tr("Run name"), m_name);
+  form->addRow(tr("Node"), withError(m_node, m_nodeError));
   form->addRow(tr("Model template"), m_template);
   form->addRow(tr("Model file"), withError(m_modelFile, m_modelError));
   form->addRow(tr("Dataset"), withError(m_dataset, m_datasetError));
@@ -134,15 +140,17 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
   m_debounce = new QTimer(this);
   m_debounce->setSingleShot(true);
   m_debounce->setInterval(250);
-  connect(m_debounce, &QTimer::timeout, this, [this] { emit validationRequested(job(), ++m_ticket); });
+  connect(m_debounce, &QTimer::timeout, this,
+          [this] { emit validationRequested(job(), ++m_ticket, node()); });
   for (auto* edit : {m_name, m_dataset, m_modelFile}) connect(edit, &QLineEdit::textChanged, this, &JobForm::changed);
-  for (auto* combo : {m_template, m_precision, m_optimizer})
+  for (auto* combo : {m_template, m_precision, m_optimizer, m_node})
     connect(combo, &QComboBox::currentIndexChanged, this, &JobForm::changed);
   connect(m_lr, &QDoubleSpinBox::valueChanged, this, &JobForm::changed);
   for (auto* spin : {m_batch, m_epochs, m_maxSteps, m_seed, m_logEvery, m_profileEvery})
     connect(spin, &QSpinBox::valueChanged, this, &JobForm::changed);
-  connect(m_run, &QPushButton::clicked, this, [this] { emit runRequested(job()); });
-  connect(m_compare, &QPushButton::clicked, this, [this] { emit comparePrecisionsRequested(job()); });
+  connect(m_run, &QPushButton::clicked, this, [this] { emit runRequested(job(), node()); });
+  connect(m_compare, &QPushButton::clicked, this,
+          [this] { emit comparePrecisionsRequested(job(), node()); });
   QTimer::singleShot(0, this, &JobForm::changed);
 }
 
@@ -183,8 +191,18 @@ void JobForm::setJob(const QJsonObject& job) {
   m_profileEvery->setValue(job.value("profile").toObject().value("every_steps").toInt(0));
 }
 
+QString JobForm::node() const { return m_node->currentData().toString(); }
+
+void JobForm::setNodes(const QStringList& names) {
+  const QString current = node();
+  const QSignalBlocker blocker(m_node);
+  while (m_node->count() > 1) m_node->removeItem(1);
+  for (const QString& name : names) m_node->addItem(name, name);
+  m_node->setCurrentIndex(std::max(0, m_node->findData(current)));
+}
+
 void JobForm::changed() {
-  for (QLabel* label : {m_modelError, m_datasetError, m_lrError, m_batchError, m_generalError})
+  for (QLabel* label : {m_modelError, m_datasetError, m_lrError, m_batchError, m_nodeError, m_generalError})
     label->hide();
   m_summary->clear();
   m_valid = false;
@@ -222,6 +240,7 @@ QLabel* JobForm::errorLabelFor(const QString& path) const {
     return m_datasetError;
   if (path.startsWith("optimizer.lr")) return m_lrError;
   if (path.startsWith("batch")) return m_batchError;
+  if (path == "node") return m_nodeError;
   return m_generalError;
 }
 

@@ -27,6 +27,8 @@ class JobForm : public QWidget {
 
   QJsonObject job() const;
   void setJob(const QJsonObject& job);
+  QString node() const;                     // where to run: "local" or a saved node's name
+  void setNodes(const QStringList& names);  // the saved nodes, offered after "local"
   bool isValid() const { return m_valid; }
 
  public slots:
@@ -35,20 +37,21 @@ class JobForm : public QWidget {
                       const QJsonObject& summary);
 
  signals:
-  void validationRequested(const QJsonObject& job, int ticket);
-  void runRequested(const QJsonObject& job);
-  void comparePrecisionsRequested(const QJsonObject& job);
+  void validationRequested(const QJsonObject& job, int ticket, const QString& node);
+  void runRequested(const QJsonObject& job, const QString& node);
+  void comparePrecisionsRequested(const QJsonObject& job, const QString& node);
 
  private:
   void changed();
   void showProblem(const QString& path, const QString& message);
   QLabel* errorLabelFor(const QString& path) const;
 
-  QComboBox *m_template, *m_precision, *m_optimizer;
+  QComboBox *m_template, *m_precision, *m_optimizer, *m_node;
   QLineEdit *m_name, *m_dataset, *m_modelFile;
   QDoubleSpinBox* m_lr;
   QSpinBox *m_batch, *m_epochs, *m_maxSteps, *m_seed, *m_logEvery, *m_profileEvery;
-  QLabel *m_modelError, *m_datasetError, *m_lrError, *m_batchError, *m_generalError, *m_summary;
+  QLabel *m_modelError, *m_datasetError, *m_lrError, *m_batchError, *m_nodeError, *m_generalError,
+      *m_summary;
   QPushButton *m_run, *m_compare;
   QTimer* m_debounce;
   int m_ticket = 0;

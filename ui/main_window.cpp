@@ -18,6 +18,7 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include "app/node_manager.h"
 #include "app/run_summary.h"
 #include "app/workbench_controller.h"
 #include "ui/compare_panel.h"
@@ -85,8 +86,7 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   connect(m_jobForm, &JobForm::validationRequested, &m_controller,
           &app::WorkbenchController::validate);
   connect(&m_controller, &app::WorkbenchController::validated, m_jobForm, &JobForm::showValidation);
-  connect(m_jobForm, &JobForm::runRequested, this,
-          [this](const QJsonObject& job) { startRun(job, job.value("name").toString()); });
+  connect(m_jobForm, &JobForm::runRequested, this, &MainWindow::startRun);
   connect(m_jobForm, &JobForm::comparePrecisionsRequested, this, &MainWindow::comparePrecisions);
   connect(&m_controller, &app::WorkbenchController::eventArrived, m_monitor,
           [this](qint64 runId, qint64, const QString& type, const QByteArray& json) {
@@ -112,6 +112,8 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
             statusBar()->showMessage(tr("Run %1 failed: %2").arg(runId).arg(message));
           });
 
+  if (m_nodes) m_controller.setNodeManager(m_nodes);
+  offerNodes();
   loadRuns();
   QSettings settings;
   restoreGeometry(settings.value("mainWindow/geometry").toByteArray());
@@ -131,11 +133,11 @@ void MainWindow::buildMenus() {
 
   QMenu* runMenu = menuBar()->addMenu(tr("&Run"));
   QAction* run = runMenu->addAction(tr("&Start run"), this, [this] {
-    if (m_jobForm->isValid()) startRun(m_jobForm->job(), m_jobForm->job().value("name").toString());
+    if (m_jobForm->isValid()) startRun(m_jobForm->job(), m_jobForm->node());
   });
   run->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
   QAction* compare = runMenu->addAction(tr("&Compare precisions"), this, [this] {
-    if (m_jobForm->isValid()) comparePrecisions(m_jobForm->job());
+    if (m_jobForm->isValid()) comparePrecisions(m_jobForm->job(), m_jobForm->node());
   });
   compare->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
 
@@ -144,6 +146,7 @@ void MainWindow::buildMenus() {
     NodesDialog dialog(*m_nodes, this);
     dialog.resize(900, 480);
     dialog.exec();
+    offerNodes();
   });
   manage->setObjectName("manageNodes");
   manage->setEnabled(m_nodes != nullptr);
@@ -212,14 +215,21 @@ void MainWindow::setRunState(qint64 runId, const QString& state) {
   statusBar()->showMessage(tr("Run %1: %2").arg(runId).arg(state), 5000);
 }
 
-void MainWindow::startRun(const QJsonObject& job, const QString& name) {
-  m_controller.startRun(name, job);
+void MainWindow::startRun(const QJsonObject& job, const QString& node) {
+  m_controller.startRun(job.value("name").toString(), job, node);
   m_tabs->setCurrentWidget(m_monitor);
 }
 
-void MainWindow::comparePrecisions(const QJsonObject& job) {
-  m_controller.comparePrecisions(job);
+void MainWindow::comparePrecisions(const QJsonObject& job, const QString& node) {
+  m_controller.comparePrecisions(job, node);
   m_tabs->setCurrentWidget(m_monitor);
+}
+
+void MainWindow::offerNodes() {
+  if (!m_nodes) return;
+  QStringList names;
+  for (const remote::NodeEntry& node : m_nodes->registry().nodes()) names << node.name;
+  m_jobForm->setNodes(names);
 }
 
 void MainWindow::openJob() {

@@ -50,8 +50,9 @@ class MainWindow : public QMainWindow {
   void loadRuns();
   void addRunItem(qint64 runId);
   void setRunState(qint64 runId, const QString& state);
-  void startRun(const QJsonObject& job, const QString& name);
-  void comparePrecisions(const QJsonObject& job);
+  void startRun(const QJsonObject& job, const QString& node);
+  void comparePrecisions(const QJsonObject& job, const QString& node);
+  void offerNodes();
   void openJob();
   void saveJob();
 
