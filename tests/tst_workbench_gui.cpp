@@ -295,6 +295,19 @@ class WorkbenchGuiTest : public QObject {
       ::kill(QJsonDocument::fromJson(daemon.readAll()).object().value("pid").toInt(), SIGTERM);
   }
 
+  void jobFormRoundTripsTheJobFile() {
+    ui::JobForm form;
+    QJsonObject job = form.job();
+    job["precision"] = "bf16";
+    job["batch"] = 256;
+    job["schedule"] = QJsonObject{{"type", "cosine"}, {"warmup_steps", 100}};
+    job["eval"] = QJsonObject{{"every_epoch", true}, {"every_steps", 500}};
+    job["checkpoint"] = QJsonObject{{"every_steps", 1000}};
+    job["model"] = QJsonObject{{"file", "runs/mlp/model.twbm"}};
+    form.setJob(job);
+    QCOMPARE(form.job(), job);  // what is saved loads back unchanged
+  }
+
   void smoothingIsDebiased() {
     // A constant curve stays constant under debiased smoothing (a biased EMA would start at 0).
     const QVector<double> smoothed = ui::smoothCurve({2, 2, 2, 2}, 0.9);

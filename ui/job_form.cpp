@@ -71,6 +71,24 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
   m_logEvery = new QSpinBox(this);
   m_logEvery->setRange(1, 100000);
   m_logEvery->setValue(10);
+  m_schedule = new QComboBox(this);
+  m_schedule->setObjectName("schedule");
+  m_schedule->addItems({"constant", "cosine", "step"});
+  m_warmup = new QSpinBox(this);
+  m_warmup->setObjectName("warmup");
+  m_warmup->setRange(0, 1000000);
+  m_evalEvery = new QSpinBox(this);
+  m_evalEvery->setObjectName("evalEvery");
+  m_evalEvery->setRange(0, 1000000);
+  m_evalEvery->setSpecialValueText(tr("each epoch"));
+  m_checkpointEvery = new QSpinBox(this);
+  m_checkpointEvery->setObjectName("checkpointEvery");
+  m_checkpointEvery->setRange(0, 1000000);
+  m_checkpointEvery->setSpecialValueText(tr("at the end"));
+  // The strategies the engine runs today; the others arrive with their issue.
+  m_strategy = new QComboBox(this);
+  m_strategy->setObjectName("strategy");
+  m_strategy->addItem(tr("single worker"), "single");
   m_profileEvery = new QSpinBox(this);
   m_profileEvery->setObjectName("profileEvery");
   m_profileEvery->setRange(0, 1000000);
@@ -109,14 +127,19 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
   form->addRow(tr("Model template"), m_template);
   form->addRow(tr("Model file"), withError(m_modelFile, m_modelError));
   form->addRow(tr("Dataset"), withError(m_dataset, m_datasetError));
+  form->addRow(tr("Parallel strategy"), m_strategy);
   form->addRow(tr("Precision"), m_precision);
   form->addRow(tr("Optimizer"), m_optimizer);
   form->addRow(tr("Learning rate"), withError(m_lr, m_lrError));
+  form->addRow(tr("Schedule"), m_schedule);
+  form->addRow(tr("Warm-up steps"), m_warmup);
   form->addRow(tr("Batch size"), withError(m_batch, m_batchError));
   form->addRow(tr("Epochs"), m_epochs);
   form->addRow(tr("Step budget"), m_maxSteps);
   form->addRow(tr("Seed"), m_seed);
   form->addRow(tr("Log every (steps)"), m_logEvery);
+  form->addRow(tr("Evaluate every (steps)"), m_evalEvery);
+  form->addRow(tr("Checkpoint every (steps)"), m_checkpointEvery);
   form->addRow(tr("Profile every (steps)"), m_profileEvery);
 
   m_run = new QPushButton(tr("&Run"), this);
@@ -143,10 +166,11 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
   connect(m_debounce, &QTimer::timeout, this,
           [this] { emit validationRequested(job(), ++m_ticket, node()); });
   for (auto* edit : {m_name, m_dataset, m_modelFile}) connect(edit, &QLineEdit::textChanged, this, &JobForm::changed);
-  for (auto* combo : {m_template, m_precision, m_optimizer, m_node})
+  for (auto* combo : {m_template, m_precision, m_optimizer, m_node, m_schedule, m_strategy})
     connect(combo, &QComboBox::currentIndexChanged, this, &JobForm::changed);
   connect(m_lr, &QDoubleSpinBox::valueChanged, this, &JobForm::changed);
-  for (auto* spin : {m_batch, m_epochs, m_maxSteps, m_seed, m_logEvery, m_profileEvery})
+  for (auto* spin : {m_batch, m_epochs, m_maxSteps, m_seed, m_logEvery, m_profileEvery, m_warmup,
+                     m_evalEvery, m_checkpointEvery})
     connect(spin, &QSpinBox::valueChanged, this, &JobForm::changed);
   connect(m_run, &QPushButton::clicked, this, [this] { emit runRequested(job(), node()); });
   connect(m_compare, &QPushButton::clicked, this,
@@ -168,6 +192,11 @@ QJsonObject JobForm::job() const {
                   {"seed", m_seed->value()},
                   {"log_every_steps", m_logEvery->value()},
                   {"profile", QJsonObject{{"every_steps", m_profileEvery->value()}}},
+                  {"schedule", QJsonObject{{"type", m_schedule->currentText()},
+                                           {"warmup_steps", m_warmup->value()}}},
+                  {"eval", QJsonObject{{"every_epoch", true}, {"every_steps", m_evalEvery->value()}}},
+                  {"checkpoint", QJsonObject{{"every_steps", m_checkpointEvery->value()}}},
+                  {"parallel", QJsonObject{{"strategy", m_strategy->currentData().toString()}}},
                   {"threads", 2}};
   if (m_maxSteps->value() > 0) job["max_steps"] = m_maxSteps->value();
   return job;
@@ -189,6 +218,11 @@ void JobForm::setJob(const QJsonObject& job) {
   m_seed->setValue(job.value("seed").toInt(0));
   m_logEvery->setValue(job.value("log_every_steps").toInt(10));
   m_profileEvery->setValue(job.value("profile").toObject().value("every_steps").toInt(0));
+  const QJsonObject schedule = job.value("schedule").toObject();
+  m_schedule->setCurrentText(schedule.value("type").toString("constant"));
+  m_warmup->setValue(schedule.value("warmup_steps").toInt(0));
+  m_evalEvery->setValue(job.value("eval").toObject().value("every_steps").toInt(0));
+  m_checkpointEvery->setValue(job.value("checkpoint").toObject().value("every_steps").toInt(0));
 }
 
 QString JobForm::node() const { return m_node->currentData().toString(); }

@@ -14,7 +14,8 @@ class QTimer;
 namespace twb {
 namespace ui {
 
-// The job configuration: model (a template, or a model file that overrides it), dataset, precision, optimizer, schedule, batch, epochs,
+// The job configuration: node, parallel strategy, model (a template, or a model file that
+// overrides it), dataset, precision, schedule, evaluation and checkpoint cadence, optimizer, schedule, batch, epochs,
 // step budget, seed. Every change is checked at once where the form can tell (lr > 0, batch > 0)
 // and then by the node's dry run (ValidateJob: a missing dataset, a model that does not fit it);
 // a problem shows under the field it concerns and the Run button stays disabled until it is
@@ -46,10 +47,11 @@ class JobForm : public QWidget {
   void showProblem(const QString& path, const QString& message);
   QLabel* errorLabelFor(const QString& path) const;
 
-  QComboBox *m_template, *m_precision, *m_optimizer, *m_node;
+  QComboBox *m_template, *m_precision, *m_optimizer, *m_node, *m_schedule, *m_strategy;
   QLineEdit *m_name, *m_dataset, *m_modelFile;
   QDoubleSpinBox* m_lr;
-  QSpinBox *m_batch, *m_epochs, *m_maxSteps, *m_seed, *m_logEvery, *m_profileEvery;
+  QSpinBox *m_batch, *m_epochs, *m_maxSteps, *m_seed, *m_logEvery, *m_profileEvery, *m_warmup,
+      *m_evalEvery, *m_checkpointEvery;
   QLabel *m_modelError, *m_datasetError, *m_lrError, *m_batchError, *m_nodeError, *m_generalError,
       *m_summary;
   QPushButton *m_run, *m_compare;
