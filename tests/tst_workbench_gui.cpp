@@ -171,6 +171,22 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY(svg.open(QIODevice::ReadOnly));
     QVERIFY(svg.readAll().contains("<svg"));
     QVERIFY(!ui::saveChart(monitor->lossPlot(), m_dir.filePath("loss.bmpx")));
+
+    // The crosshair's readout: the x value and both runs' smoothed loss at step 100.
+    const QString readout = monitor->readout(monitor->lossPlot(), 100);
+    QVERIFY2(readout.startsWith("step 100\nfmnist-mlp · fp32: ") && readout.contains("fmnist-mlp · bf16: "),
+             qPrintable(readout));
+
+    // A dark palette reaches the charts.
+    QPalette dark = monitor->palette();
+    dark.setColor(QPalette::Base, QColor(30, 30, 30));
+    dark.setColor(QPalette::Text, QColor(220, 220, 220));
+    monitor->setPalette(dark);
+    QTest::qWait(100);
+    QCOMPARE(monitor->lossPlot()->toPixmap().toImage().pixelColor(3, 3), QColor(30, 30, 30));
+    QCOMPARE(monitor->lossPlot()->xAxis->tickLabelColor(), QColor(220, 220, 220));
+    screenshot("monitor-dark");
+    monitor->setPalette(QPalette());
   }
 
   void profileShowsEveryLayerAndTheBf16Speedups() {

@@ -9,6 +9,7 @@
 #include <QMessageBox>
 #include <QSvgGenerator>
 #include <QTabWidget>
+#include <QToolTip>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -70,6 +71,23 @@ void reduceCurve(const QVector<double>& x, const QVector<double>& y, int buckets
   }
 }
 
+void applyPalette(QCustomPlot* chart, const QPalette& palette) {
+  const QColor text = palette.color(QPalette::Text), grid = palette.color(QPalette::Mid);
+  chart->setBackground(palette.brush(QPalette::Base));
+  for (QCPAxis* axis : chart->axisRect()->axes()) {
+    axis->setBasePen(QPen(text));
+    axis->setTickPen(QPen(text));
+    axis->setSubTickPen(QPen(text));
+    axis->setLabelColor(text);
+    axis->setTickLabelColor(text);
+    axis->grid()->setPen(QPen(grid, 0, Qt::DotLine));
+  }
+  chart->legend->setBrush(palette.brush(QPalette::Base));
+  chart->legend->setTextColor(text);
+  chart->legend->setBorderPen(QPen(grid));
+  chart->replot(QCustomPlot::rpQueuedReplot);
+}
+
 bool saveChart(QCustomPlot* chart, const QString& path) {
   const QString suffix = QFileInfo(path).suffix().toLower();
   if (suffix == "png") return chart->savePng(path);
@@ -93,6 +111,19 @@ QCustomPlot* MonitorPanel::addChart(const QString& yLabel, const QString& name) 
   plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   plot->setPlottingHint(QCP::phFastPolylines, true);  // one polyline call per graph
   plot->setMinimumHeight(160);
+  applyPalette(plot, palette());
+  // The crosshair: a line under the mouse and each curve's exact value there.
+  auto* crosshair = new QCPItemStraightLine(plot);
+  crosshair->setPen(QPen(palette().color(QPalette::Mid), 1, Qt::DashLine));
+  crosshair->setVisible(false);
+  connect(plot, &QCustomPlot::mouseMove, this, [this, plot, crosshair](QMouseEvent* event) {
+    const double x = plot->xAxis->pixelToCoord(event->position().x());
+    crosshair->point1->setCoords(x, 0);
+    crosshair->point2->setCoords(x, 1);
+    crosshair->setVisible(true);
+    QToolTip::showText(event->globalPosition().toPoint(), readout(plot, x), plot);
+    plot->replot(QCustomPlot::rpQueuedReplot);
+  });
   plot->setContextMenuPolicy(Qt::CustomContextMenu);
   connect(plot, &QWidget::customContextMenuRequested, this, [this, plot](const QPoint& at) {
     QMenu menu(this);
@@ -181,6 +212,24 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
   setXAxis(XAxis::step);
 }
 
+QString MonitorPanel::readout(QCustomPlot* chart, double x) const {
+  QStringList lines{chart->xAxis->label() + " " + QString::number(x, 'g', 6)};
+  for (int i = 0; i < chart->graphCount(); ++i) {
+    const QCPGraph* graph = chart->graph(i);
+    if (graph->name().isEmpty() || graph->data()->isEmpty()) continue;  // faint raw curves
+    auto point = graph->data()->findBegin(x, false);
+    if (point == graph->data()->constEnd()) --point;
+    lines << graph->name() + ": " + QString::number(point->value, 'g', 6);
+  }
+  return lines.join('\n');
+}
+
+void MonitorPanel::changeEvent(QEvent* event) {
+  if (event->type() == QEvent::PaletteChange)
+    for (QCustomPlot* plot : std::as_const(m_plots)) applyPalette(plot, palette());
+  QWidget::changeEvent(event);
+}
+
 void MonitorPanel::setXAxis(XAxis axis) {
   m_axis = axis;
   const QString label = m_xAxis->itemText(static_cast<int>(axis));
@@ -209,6 +258,7 @@ MonitorPanel::Series MonitorPanel::makeSeries(QCustomPlot* plot, const QColor& c
   faint.setAlpha(60);
   series.rawGraph = plot->addGraph();
   series.rawGraph->setPen(QPen(faint));
+  series.rawGraph->setName({});  // unnamed: out of the legend and the crosshair's readout
   series.rawGraph->removeFromLegend();
   series.smoothGraph = plot->addGraph();
   series.smoothGraph->setPen(QPen(colour, 2, style));

@@ -41,6 +41,11 @@ class MonitorPanel : public QWidget {
   double smoothing() const;
   void setXAxis(XAxis axis);
   QCustomPlot* lossPlot() const { return m_lossPlot; }
+  // What the crosshair shows at `x` on `chart`: the x value and each run's curve there.
+  QString readout(QCustomPlot* chart, double x) const;
+
+ protected:
+  void changeEvent(QEvent* event) override;  // charts follow the light / dark palette
   QList<QCustomPlot*> charts() const { return m_plots; }
 
  private:
@@ -82,6 +87,9 @@ QVector<double> smoothCurve(const QVector<double>& values, double alpha);
 // `buckets` equal spans of x, in order, so that every peak and dip stays visible.
 void reduceCurve(const QVector<double>& x, const QVector<double>& y, int buckets,
                  QVector<double>& outX, QVector<double>& outY);
+
+// Colours `chart` from `palette`: background, axes, grid, labels and legend.
+void applyPalette(QCustomPlot* chart, const QPalette& palette);
 
 // Writes `chart` to `path` as PNG, SVG or PDF, by the file's suffix; false when it cannot.
 bool saveChart(QCustomPlot* chart, const QString& path);
