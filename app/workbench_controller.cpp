@@ -14,13 +14,6 @@ namespace app {
 namespace v1 = node::v1;
 
 namespace {
-// A client of the node, connecting (or reconnecting) first: for calls made from pool threads.
-NodeClient connectTo(remote::NodeEndpoint& node) {
-  const QString tokenFile = node.tokenFile();
-  return NodeClient(NodeAddress::parse(node.connect().toStdString()),
-                    tokenFile.isEmpty() ? AccessToken() : AccessToken::fromFile(tokenFile.toStdString()));
-}
-
 // The model file a run leaves on its node.
 QString modelArtifact(const Run& run) {
   return runKind(run) == "quantize" ? "model-int8.twbm" : "model.twbm";
@@ -139,7 +132,7 @@ void WorkbenchController::finished(qint64 runId, const QString& state) {
     QJsonObject summary = summarizeRun(m_store, run.id);
     if (!summary.contains("model_bytes")) {
       try {
-        for (const auto& artifact : connectTo(*node).artifacts(run.nodeJobId.toStdString()))
+        for (const auto& artifact : remote::connectClient(*node).artifacts(run.nodeJobId.toStdString()))
           if (QString::fromStdString(artifact.name()) == modelArtifact(run))
             summary["model_bytes"] = static_cast<double>(artifact.size_bytes());
       } catch (const std::exception&) {
@@ -158,7 +151,7 @@ void WorkbenchController::exportRun(qint64 runId, const QString& format, const Q
   QThreadPool::globalInstance()->start([this, node, run, format, destination] {
     QString failure;
     try {
-      NodeClient client = connectTo(*node);
+      NodeClient client = remote::connectClient(*node);
       const std::string artifact = modelArtifact(run).toStdString();
       if (format == "twbm") {
         client.download(run.nodeJobId.toStdString(), artifact, destination.toStdString());
@@ -203,7 +196,7 @@ void WorkbenchController::validate(const QJsonObject& job, int ticket, const QSt
     try {
       v1::ValidateJobRequest request;
       request.set_job_json(text.toStdString());
-      const auto answer = connectTo(*node).validate(request);
+      const auto answer = remote::connectClient(*node).validate(request);
       ok = answer.ok();
       if (!ok) {
         path = QString::fromStdString(answer.problems(0).path());

@@ -58,11 +58,7 @@ void JobDispatcher::run(QString jobId, std::shared_ptr<const v1::SubmitJobReques
     QString problem;
     bool retryable = true;
     try {
-      const QString target = m_node->connect();
-      const QString tokenFile = m_node->tokenFile();
-      NodeClient client(NodeAddress::parse(target.toStdString()),
-                        tokenFile.isEmpty() ? AccessToken()
-                                            : AccessToken::fromFile(tokenFile.toStdString()));
+      NodeClient client = connectClient(*m_node);
       {
         std::lock_guard lock(m_mutex);
         if (m_stopping) return;

@@ -2,6 +2,8 @@
 
 #include <QString>
 
+#include "rpc/node_client.h"
+
 namespace twb::remote {
 
 // A node as the dispatcher sees it: something that, when asked, makes its node service reachable
@@ -15,5 +17,9 @@ class NodeEndpoint {
   virtual QString tokenFile() const { return {}; }
   virtual QString describe() const = 0;  // for messages: "local", "root@10.0.0.2:22"
 };
+
+// A client of `node`'s service, connecting (or reconnecting) first, with its token when it has
+// one. Blocking: for worker threads.
+NodeClient connectClient(NodeEndpoint& node);
 
 }  // namespace twb::remote

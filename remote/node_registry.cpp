@@ -100,13 +100,8 @@ NodeEntry NodeRegistry::checkHealth(const QString& name, NodeEndpoint& endpoint)
   if (!entry) throw RemoteError(("no node named '" + name + "'").toStdString(), false);
   entry->checkedAt = QDateTime::currentDateTimeUtc();
   try {
-    const QString target = endpoint.connect();
-    const QString tokenFile = endpoint.tokenFile();
-    NodeClient client(NodeAddress::parse(target.toStdString()),
-                      tokenFile.isEmpty() ? AccessToken()
-                                          : AccessToken::fromFile(tokenFile.toStdString()));
     std::string json;
-    google::protobuf::util::MessageToJsonString(client.info(), &json);
+    google::protobuf::util::MessageToJsonString(connectClient(endpoint).info(), &json);
     entry->info = QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
     entry->health = "ok";
   } catch (const std::exception& e) {
