@@ -37,4 +37,16 @@ QJsonObject summarizeRun(const ExperimentStore& store, qint64 runId) {
   return summary;
 }
 
+std::optional<double> secondsToAccuracy(const ExperimentStore& store, qint64 runId, double target) {
+  double start = 0;
+  for (const QByteArray& json : store.events(runId, "state")) {
+    const QJsonObject event = QJsonDocument::fromJson(json).object();
+    if (event.value("state") == "running") start = event.value("time").toDouble();
+  }
+  if (start <= 0) return std::nullopt;
+  for (const MetricPoint& point : store.metric(runId, "eval/accuracy"))
+    if (point.value >= target) return point.wallTime - start;
+  return std::nullopt;
+}
+
 }  // namespace twb::app

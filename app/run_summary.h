@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QJsonObject>
+#include <optional>
 
 #include "app/experiment_store.h"
 
@@ -13,6 +14,10 @@ namespace twb::app {
 //               "speedup" (over fp32 inference in the same report), "model_bytes", "mode": "infer".
 // Fields that the events do not give are absent.
 QJsonObject summarizeRun(const ExperimentStore& store, qint64 runId);
+
+// Seconds from the start of `runId`'s training (its `running` state event) to its first evaluation
+// with a test accuracy of at least `target` (0 to 1); nothing when no evaluation reached it.
+std::optional<double> secondsToAccuracy(const ExperimentStore& store, qint64 runId, double target);
 
 // "quantize" for a run made by quantizing another, "train" otherwise.
 QString runKind(const Run& run);

@@ -180,6 +180,20 @@ void WorkbenchController::exportRun(qint64 runId, const QString& format, const Q
   });
 }
 
+void WorkbenchController::checkLocalNode() {
+  QThreadPool::globalInstance()->start([this, node = m_node] {
+    QString health = "ok";
+    QJsonObject info;
+    try {
+      info = remote::fetchNodeInfo(*node);
+    } catch (const std::exception& e) {
+      health = QString::fromUtf8(e.what());
+    }
+    QMetaObject::invokeMethod(this, [=, this] { emit localNodeChecked(health, info); },
+                              Qt::QueuedConnection);
+  });
+}
+
 void WorkbenchController::validate(const QJsonObject& job, int ticket, const QString& nodeName) {
   const QByteArray text = QJsonDocument(job).toJson();
   std::shared_ptr<remote::NodeEndpoint> node;

@@ -39,7 +39,10 @@ class WorkbenchController : public QObject {
   QString nodeName() const { return m_node->describe(); }
   // Saved remote nodes become places to run (the local node is "local").
   void setNodeManager(class NodeManager* nodes) { m_nodes = nodes; }
-  qint64 projectId();  // the default project, made on first use
+  // The project new runs go into: the first one (a default project is made on first use) until
+  // setProjectId() chooses another.
+  qint64 projectId();
+  void setProjectId(qint64 projectId) { m_project = projectId; }
 
   // Stores a training run and submits it to `node` ("local" or a saved node); returns its id.
   qint64 startRun(const QString& name, const QJsonObject& job, const QString& node = "local");
@@ -52,6 +55,8 @@ class WorkbenchController : public QObject {
   // Writes a finished run's model to `destination`: "onnx" (exported on the node; QDQ for int8)
   // or "twbm" (the native file). Answers with exported() or exportFailed().
   void exportRun(qint64 runId, const QString& format, const QString& destination);
+  // Asks the local node for its GetNodeInfo; the answer comes as localNodeChecked().
+  void checkLocalNode();
   // `node`'s dry run of a job; the answer comes as validated().
   void validate(const QJsonObject& job, int ticket, const QString& node = "local");
 
@@ -64,6 +69,8 @@ class WorkbenchController : public QObject {
   void validated(int ticket, bool ok, const QString& path, const QString& message,
                  const QJsonObject& summary);
   void runFailed(qint64 runId, const QString& message);
+  // "ok" and the node's info, or what went wrong and an empty object.
+  void localNodeChecked(const QString& health, const QJsonObject& info);
   void exported(qint64 runId, const QString& path);
   void exportFailed(qint64 runId, const QString& message);
 

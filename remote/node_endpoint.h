@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QJsonObject>
 #include <QString>
 
 #include "rpc/node_client.h"
@@ -21,5 +22,9 @@ class NodeEndpoint {
 // A client of `node`'s service, connecting (or reconnecting) first, with its token when it has
 // one. Blocking: for worker threads.
 NodeClient connectClient(NodeEndpoint& node);
+
+// `node`'s GetNodeInfo answer in protobuf's JSON form (cpuModel, bf16, gpus, ...); blocking,
+// throws what the connection or the call throws.
+QJsonObject fetchNodeInfo(NodeEndpoint& node);
 
 }  // namespace twb::remote

@@ -1,7 +1,5 @@
 #include "remote/node_registry.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -100,9 +98,7 @@ NodeEntry NodeRegistry::checkHealth(const QString& name, NodeEndpoint& endpoint)
   if (!entry) throw RemoteError(("no node named '" + name + "'").toStdString(), false);
   entry->checkedAt = QDateTime::currentDateTimeUtc();
   try {
-    std::string json;
-    google::protobuf::util::MessageToJsonString(connectClient(endpoint).info(), &json);
-    entry->info = QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
+    entry->info = fetchNodeInfo(endpoint);
     entry->health = "ok";
   } catch (const std::exception& e) {
     entry->health = QString::fromUtf8(e.what());

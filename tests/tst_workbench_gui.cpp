@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <QApplication>
+#include <QDesktopServices>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMessageBox>
@@ -29,11 +30,13 @@
 #include "ssh_server.h"
 #include "app/workbench_controller.h"
 #include "remote/local_node.h"
+#include "ui/charts.h"
 #include "ui/compare_panel.h"
 #include "ui/export_panel.h"
 #include "ui/job_form.h"
 #include "ui/main_window.h"
 #include "ui/monitor_panel.h"
+#include "ui/node_list.h"
 #include "ui/nodes_dialog.h"
 #include "ui/profile_panel.h"
 
@@ -53,12 +56,22 @@ class WorkbenchGuiTest : public QObject {
     if (!widget) qFatal("no widget named %s", name);
     return widget;
   }
+  // The i-th run row of the first (default) project in the runs browser.
+  QTreeWidgetItem* runRow(int i) const { return m_window->runsBrowser()->topLevelItem(0)->child(i); }
+  int runCount() const { return m_window->runsBrowser()->topLevelItem(0)->childCount(); }
   bool runEnabled() const { return field<QPushButton>("run")->isEnabled(); }
   void screenshot(const QString& name) const {
     const QString path = QString(TWB_BINARY_DIR "/screenshots/") + name + ".png";
     QDir().mkpath(TWB_BINARY_DIR "/screenshots");
     QVERIFY(m_window->grab().save(path));
   }
+
+ public slots:
+  // Stands in for the desktop's handler of file URLs (QDesktopServices::setUrlHandler).
+  void openUrl(const QUrl& url) { m_opened = url; }
+
+ private:
+  QUrl m_opened;
 
  private slots:
   void initTestCase() {
@@ -75,6 +88,10 @@ class WorkbenchGuiTest : public QObject {
   void defaultJobIsValidatedByTheNode() {
     QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
     QVERIFY2(field<QLabel>("summary")->text().contains("535"), qPrintable(field<QLabel>("summary")->text()));
+    // The local node in the nodes list, with what this CPU can do.
+    QTreeWidgetItem* local = m_window->nodeList()->topLevelItem(0);
+    QTRY_COMPARE_WITH_TIMEOUT(local->text(1), QString("ready"), 30000);
+    QVERIFY2(local->text(2).contains("bf16") && local->text(2).contains("VNNI"), qPrintable(local->text(2)));
     screenshot("job");
   }
 
@@ -122,26 +139,26 @@ class WorkbenchGuiTest : public QObject {
   void comparePrecisionsStreamsLivePointsForBothRuns() {
     field<QSpinBox>("maxSteps")->setValue(200);
     field<QSpinBox>("logEvery")->setValue(5);
+    field<QSpinBox>("evalEvery")->setValue(50);
     QTRY_VERIFY_WITH_TIMEOUT(field<QPushButton>("comparePrecisions")->isEnabled(), 30000);
     QTest::mouseClick(field<QPushButton>("comparePrecisions"), Qt::LeftButton);
-    QTreeWidget* runs = m_window->runsBrowser();
-    QCOMPARE(runs->topLevelItemCount(), 2);
-    const qint64 fp32 = runs->topLevelItem(0)->data(0, Qt::UserRole).toLongLong();
-    const qint64 bf16 = runs->topLevelItem(1)->data(0, Qt::UserRole).toLongLong();
-    QCOMPARE(runs->topLevelItem(1)->text(2), QString("bf16"));
+    QCOMPARE(m_window->runsBrowser()->topLevelItemCount(), 1);  // the default project
+    QCOMPARE(runCount(), 2);
+    const qint64 fp32 = runRow(0)->data(0, Qt::UserRole).toLongLong();
+    const qint64 bf16 = runRow(1)->data(0, Qt::UserRole).toLongLong();
+    QCOMPARE(runRow(1)->text(2), QString("bf16"));
     // Live: points appear while the runs are still going.
     QTRY_VERIFY_WITH_TIMEOUT(m_window->monitor()->pointCount(fp32) > 0, 60000);
-    QTRY_VERIFY_WITH_TIMEOUT(runs->topLevelItem(0)->text(1) == "succeeded" &&
-                                 runs->topLevelItem(1)->text(1) == "succeeded",
+    QTRY_VERIFY_WITH_TIMEOUT(runRow(0)->text(1) == "succeeded" && runRow(1)->text(1) == "succeeded",
                              180000);
     QCOMPARE(m_window->monitor()->pointCount(fp32), 40);
     QCOMPARE(m_window->monitor()->pointCount(bf16), 40);
     // The fp32 model is then quantized: a third run, int8.
-    QTRY_VERIFY_WITH_TIMEOUT(runs->topLevelItemCount() == 3, 30000);
-    QCOMPARE(runs->topLevelItem(2)->text(2), QString("int8"));
-    QTRY_VERIFY_WITH_TIMEOUT(runs->topLevelItem(2)->text(1) == "succeeded", 180000);
-    QTRY_VERIFY_WITH_TIMEOUT(runs->topLevelItem(2)->text(4).endsWith("%"), 30000);
-    QVERIFY(runs->topLevelItem(0)->text(4).endsWith("%"));  // final test accuracy
+    QTRY_VERIFY_WITH_TIMEOUT(runCount() == 3, 30000);
+    QCOMPARE(runRow(2)->text(2), QString("int8"));
+    QTRY_VERIFY_WITH_TIMEOUT(runRow(2)->text(1) == "succeeded", 180000);
+    QTRY_VERIFY_WITH_TIMEOUT(runRow(2)->text(4).endsWith("%"), 30000);
+    QVERIFY(runRow(0)->text(4).endsWith("%"));  // final test accuracy
     QTest::qWait(100);  // one redraw
     screenshot("monitor");
     // Everything the node sent is in the store.
@@ -204,6 +221,41 @@ class WorkbenchGuiTest : public QObject {
         QVERIFY2(table->item(row, 9)->text().endsWith("×"), "no bf16 speedup for a Linear layer");
       }
     QCOMPARE(linear, 3);
+
+    // The Chrome trace: one slice per node for the forward and one for the backward of every
+    // profiled step, and per step they add up to what the profile accounted for.
+    QDesktopServices::setUrlHandler("file", this, "openUrl");
+    QTest::mouseClick(field<QPushButton>("openTrace"), Qt::LeftButton);
+    QDesktopServices::unsetUrlHandler("file");
+    QVERIFY(m_opened.isLocalFile());
+    QFile traceFile(m_opened.toLocalFile());
+    QVERIFY(traceFile.open(QIODevice::ReadOnly));
+    QJsonParseError error{};
+    const QJsonDocument trace = QJsonDocument::fromJson(traceFile.readAll(), &error);
+    QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+    const QList<QByteArray> profiles = m_store->events(profile->runChooser()->currentData().toLongLong(), "profile");
+    QVERIFY(profiles.size() >= 2);
+    QHash<int, int> forward, backward;
+    QHash<int, double> sliceMs;
+    for (const QJsonValue& v : trace.object().value("traceEvents").toArray()) {
+      const QJsonObject e = v.toObject();
+      if (e.value("ph") != "X") continue;
+      const int step = e.value("args").toObject().value("step").toInt();
+      forward[step] += e.value("cat") == "forward";
+      backward[step] += e.value("cat") == "backward";
+      sliceMs[step] += e.value("dur").toDouble() / 1e3;
+    }
+    QCOMPARE(forward.size(), profiles.size());
+    for (const QByteArray& json : profiles) {
+      const QJsonObject p = QJsonDocument::fromJson(json).object();
+      const int step = p.value("step").toInt();
+      int withBackward = 0;
+      for (const QJsonValue& l : p.value("layers").toArray()) withBackward += l.toObject().value("backward_ms").toDouble() > 0;
+      QCOMPARE(forward.value(step), static_cast<int>(p.value("layers").toArray().size()));
+      QCOMPARE(backward.value(step), withBackward);
+      QVERIFY(qAbs(sliceMs.value(step) - p.value("accounted_ms").toDouble()) < 1e-3);
+    }
+    QVERIFY(field<QLabel>("traceStatus")->text().contains(m_opened.toLocalFile()));
     screenshot("profile");
   }
 
@@ -221,6 +273,24 @@ class WorkbenchGuiTest : public QObject {
     QCOMPARE(precisions, QStringList({"fp32", "bf16", "int8"}));
     QCOMPARE(table->item(0, 4)->text(), QString("+0.00 pt"));  // fp32 is the baseline
     QCOMPARE(table->item(2, 6)->text(), QString("inference"));
+
+    // Time to a chosen test accuracy: reached by both trained runs within their run time.
+    ui::ComparePanel* compare = m_window->comparePanel();
+    compare->setTargetAccuracy(70);
+    QCOMPARE(table->horizontalHeaderItem(9)->text(), QString("Time to 70 %"));
+    for (int row = 0; row < 2; ++row) {
+      const QString text = table->item(row, 9)->text();
+      QVERIFY2(text.endsWith(" s") && text.chopped(2).toDouble() > 0 && text.chopped(2).toDouble() < 120,
+               qPrintable(text));
+    }
+    QVERIFY(table->item(2, 9)->text().isEmpty());  // the int8 run did not train
+    compare->setTargetAccuracy(99.9);
+    QCOMPARE(table->item(0, 9)->text(), QString("not reached"));
+    compare->setTargetAccuracy(75);
+    // The chart overlays both trained runs' test accuracy, one point per evaluation.
+    QCOMPARE(compare->chart()->graphCount(), 2);
+    for (int g = 0; g < 2; ++g) QVERIFY(compare->chart()->graph(g)->dataCount() >= 4);
+    QVERIFY(ui::saveChart(compare->chart(), m_dir.filePath("compare.png")));
     screenshot("compare");
     const QString csv = m_dir.filePath("compare.csv");
     QVERIFY(m_window->comparePanel()->exportCsv(csv));
@@ -269,12 +339,16 @@ class WorkbenchGuiTest : public QObject {
     dialog.findChild<QLineEdit*>("nodeUser")->setText("root");
     dialog.findChild<QLineEdit*>("nodeKey")->setText(server.clientKey());
     // The unknown-host question is a real message box: read it, then trust the host.
-    QString asked;
+    QString asked, refused;
     QTimer answer;
     connect(&answer, &QTimer::timeout, this, [&] {
-      if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+      auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+      if (box && box->button(QMessageBox::Yes)) {
         asked = box->text();
         box->button(QMessageBox::Yes)->click();
+      } else if (box) {
+        refused = box->text();
+        box->accept();
       }
     });
     answer.start(50);
@@ -286,6 +360,11 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY(nodes.registry().find("lab")->health == "ok");
     QVERIFY(dialog.grab().save(QString(TWB_BINARY_DIR "/screenshots/nodes.png")));
     dialog.close();
+    ui::NodeList* nodeList = m_window->nodeList();
+    nodeList->setRemote(nodes.registry().nodes());
+    QCOMPARE(nodeList->topLevelItemCount(), 2);
+    QCOMPARE(nodeList->topLevelItem(1)->text(0), QString("lab"));
+    QCOMPARE(nodeList->topLevelItem(1)->text(1), QString("ready"));
 
     // A run on the remote node, chosen in the Job tab.
     m_controller->setNodeManager(&nodes);
@@ -295,13 +374,28 @@ class WorkbenchGuiTest : public QObject {
     field<QSpinBox>("maxSteps")->setValue(30);
     m_window->tabs()->setCurrentIndex(0);
     QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 60000);
-    const int before = m_window->runsBrowser()->topLevelItemCount();
+    // In a project of its own: the tabs show only its runs.
+    const qint64 defaultProject = m_controller->projectId();
+    const qint64 labProject = m_window->newProject("On the lab node");
+    QVERIFY(labProject > 0);
+    QCOMPARE(m_controller->projectId(), labProject);
+    QCOMPARE(m_window->comparePanel()->table()->rowCount(), 0);
+    QCOMPARE(m_window->monitor()->pointCount(runRow(0)->data(0, Qt::UserRole).toLongLong()), 0);
     QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->runsBrowser()->topLevelItemCount() == before + 1, 10000);
-    QTreeWidgetItem* remoteRun = m_window->runsBrowser()->topLevelItem(before);
+    QTreeWidgetItem* lab = m_window->projectItem(labProject);
+    QTRY_VERIFY_WITH_TIMEOUT(lab->childCount() == 1, 10000);
+    QTreeWidgetItem* remoteRun = lab->child(0);
     QCOMPARE(remoteRun->text(3), QString("lab"));
     QTRY_VERIFY_WITH_TIMEOUT(remoteRun->text(1) == "succeeded", 120000);
     QVERIFY(m_window->monitor()->pointCount(remoteRun->data(0, Qt::UserRole).toLongLong()) > 0);
+    QTRY_COMPARE(m_window->comparePanel()->table()->rowCount(), 1);
+    QCOMPARE(m_window->newProject("On the lab node"), 0);  // names are unique: refused, said why
+    QVERIFY2(refused.contains("On the lab node") && refused.contains("UNIQUE"), qPrintable(refused));
+    // Back to the default project: its three runs and their curves again.
+    m_window->runsBrowser()->setCurrentItem(runRow(0));
+    QCOMPARE(m_controller->projectId(), defaultProject);
+    QCOMPARE(m_window->comparePanel()->table()->rowCount(), 3);
+    QCOMPARE(m_window->monitor()->pointCount(runRow(0)->data(0, Qt::UserRole).toLongLong()), 40);
     node->setCurrentIndex(0);
     m_window->jobForm()->setNodes({});
     m_controller->setNodeManager(nullptr);

@@ -1,6 +1,9 @@
 #include "ui/compare_panel.h"
 
+#include <qcustomplot.h>
+
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QFile>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -8,17 +11,21 @@
 #include <QLabel>
 #include <QLocale>
 #include <QPushButton>
+#include <QSplitter>
 #include <QTableWidget>
 #include <QTextStream>
 #include <QVBoxLayout>
 
 #include "app/experiment_store.h"
+#include "app/run_summary.h"
+#include "ui/charts.h"
+#include "ui/run_state.h"
 
 namespace twb {
 namespace ui {
 
 namespace {
-enum Column { kRun, kPrecision, kState, kAccuracy, kDifference, kThroughput, kMode, kSpeedup, kSize, kColumns };
+enum Column { kRun, kPrecision, kState, kAccuracy, kDifference, kThroughput, kMode, kSpeedup, kSize, kTimeToTarget, kColumns };
 
 QTableWidgetItem* cell(const QString& text, bool number = false) {
   auto* item = new QTableWidgetItem(text);
@@ -34,26 +41,64 @@ ComparePanel::ComparePanel(app::ExperimentStore& store, qint64 projectId, QWidge
   m_table = new QTableWidget(0, kColumns, this);
   m_table->setObjectName("compareTable");
   m_table->setHorizontalHeaderLabels({tr("Run"), tr("Precision"), tr("State"), tr("Test accuracy"),
-                                      tr("Δ vs baseline"), tr("Throughput (samples/s)"), tr("Measured in"),
-                                      tr("Speedup"), tr("Model size")});
+                                      tr("Δ vs baseline"), tr("Samples/s"), tr("Measured in"),
+                                      tr("Speedup"), tr("Model size"), QString()});
   m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
   // Runs in the order they were made until a column header is clicked.
   m_table->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
   m_table->setSortingEnabled(true);
+  m_target = new QDoubleSpinBox(this);
+  m_target->setObjectName("targetAccuracy");
+  m_target->setRange(1, 100);
+  m_target->setDecimals(1);
+  m_target->setSuffix(" %");
+  m_target->setValue(75);
+  m_metric = new QComboBox(this);
+  m_metric->setObjectName("compareMetric");
+  m_metric->addItem(tr("Test accuracy (%)"), "eval/accuracy");
+  m_metric->addItem(tr("Training loss"), "train/loss");
+  m_chart = new QCustomPlot(this);
+  m_chart->setObjectName("compareChart");
+  m_chart->setMinimumHeight(200);
+  m_chart->xAxis->setLabel(tr("step"));
+  m_chart->legend->setVisible(true);
+  m_chart->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  followPalette(m_chart);
+  offerSaving(m_chart);
+
   auto* exportButton = new QPushButton(tr("Export CSV…"), this);
   connect(exportButton, &QPushButton::clicked, this, [this] {
     const QString path = QFileDialog::getSaveFileName(this, tr("Export CSV"), {}, tr("CSV (*.csv)"));
     if (!path.isEmpty()) exportCsv(path);
   });
+  auto* saveChartButton = new QPushButton(tr("Save chart…"), this);
+  connect(saveChartButton, &QPushButton::clicked, this, [this] { saveChartAs(m_chart); });
   connect(m_baseline, &QComboBox::currentIndexChanged, this, &ComparePanel::refresh);
+  connect(m_target, &QDoubleSpinBox::valueChanged, this, &ComparePanel::refresh);
+  connect(m_metric, &QComboBox::currentIndexChanged, this, &ComparePanel::plot);
   auto* top = new QHBoxLayout;
   top->addWidget(new QLabel(tr("Baseline"), this));
   top->addWidget(m_baseline, 1);
+  top->addWidget(new QLabel(tr("Target accuracy"), this));
+  top->addWidget(m_target);
+  top->addWidget(new QLabel(tr("Chart"), this));
+  top->addWidget(m_metric);
   top->addWidget(exportButton);
+  top->addWidget(saveChartButton);
+  auto* splitter = new QSplitter(Qt::Vertical, this);
+  splitter->addWidget(m_table);
+  splitter->addWidget(m_chart);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(top);
-  layout->addWidget(m_table, 1);
+  layout->addWidget(splitter, 1);
+}
+
+void ComparePanel::setTargetAccuracy(double percent) { m_target->setValue(percent); }
+
+void ComparePanel::setProjectId(qint64 projectId) {
+  m_projectId = projectId;
+  refresh();
 }
 
 void ComparePanel::refresh() {
@@ -73,6 +118,7 @@ void ComparePanel::refresh() {
 
   m_table->setSortingEnabled(false);
   m_table->setRowCount(static_cast<int>(runs.size()));
+  m_table->setHorizontalHeaderItem(kTimeToTarget, new QTableWidgetItem(tr("Time to %1 %").arg(m_target->value())));
   const QLocale locale;
   for (int row = 0; row < runs.size(); ++row) {
     const app::Run& run = runs[row];
@@ -81,7 +127,7 @@ void ComparePanel::refresh() {
     const double accuracy = s.value("test_accuracy").toDouble();
     m_table->setItem(row, kRun, cell(run.name));
     m_table->setItem(row, kPrecision, cell(run.precision));
-    m_table->setItem(row, kState, cell(run.state));
+    m_table->setItem(row, kState, cell(runStateText(run.state)));
     m_table->setItem(row, kAccuracy, cell(hasAccuracy ? QString::number(accuracy * 100, 'f', 2) + " %" : "", true));
     m_table->setItem(row, kDifference,
                      cell(hasAccuracy && baseline.contains("test_accuracy")
@@ -98,8 +144,33 @@ void ComparePanel::refresh() {
     m_table->setItem(row, kSpeedup, cell(speedup > 0 ? QString::number(speedup, 'f', 2) + "×" : "", true));
     const double bytes = s.value("model_bytes").toDouble();
     m_table->setItem(row, kSize, cell(bytes > 0 ? locale.formattedDataSize(static_cast<qint64>(bytes)) : "", true));
+    QString reached;
+    if (s.value("mode") == "train" && run.state == "succeeded") {
+      const auto seconds = app::secondsToAccuracy(m_store, run.id, m_target->value() / 100);
+      reached = seconds ? tr("%1 s").arg(*seconds, 0, 'f', 1) : tr("not reached");
+    }
+    m_table->setItem(row, kTimeToTarget, cell(reached, true));
   }
   m_table->setSortingEnabled(true);
+  plot();
+}
+
+void ComparePanel::plot() {
+  const QString metric = m_metric->currentData().toString();
+  m_chart->clearGraphs();
+  m_chart->yAxis->setLabel(m_metric->currentText());
+  int shown = 0;
+  for (const app::Run& run : m_store.runs(m_projectId)) {
+    if (app::runKind(run) != "train") continue;
+    QCPGraph* graph = m_chart->addGraph();
+    graph->setName(run.name);
+    graph->setPen(QPen(runColour(shown++), 1.5));
+    if (metric == "eval/accuracy") graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
+    for (const app::MetricPoint& point : m_store.metric(run.id, metric))
+      graph->addData(point.step, metric == "eval/accuracy" ? point.value * 100 : point.value);
+  }
+  m_chart->rescaleAxes();
+  m_chart->replot();
 }
 
 bool ComparePanel::exportCsv(const QString& path) const {

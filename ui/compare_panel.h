@@ -3,6 +3,8 @@
 #include <QWidget>
 
 class QComboBox;
+class QCustomPlot;
+class QDoubleSpinBox;
 class QTableWidget;
 
 namespace twb {
@@ -14,7 +16,9 @@ namespace ui {
 
 // Runs side by side: precision, final test accuracy, its difference from the baseline run,
 // throughput (training, or inference for int8 models), speedup over the baseline of the same
-// kind, and model size. Exports the table as CSV.
+// kind, model size, and the time each took to reach a chosen test accuracy; below, the training
+// runs' test accuracy or training loss overlaid (each run in its Monitor colour). Exports the
+// table as CSV and the chart as PNG, SVG or PDF.
 class ComparePanel : public QWidget {
   Q_OBJECT
 
@@ -22,14 +26,21 @@ class ComparePanel : public QWidget {
   ComparePanel(app::ExperimentStore& store, qint64 projectId, QWidget* parent = nullptr);
 
   QTableWidget* table() const { return m_table; }
+  QCustomPlot* chart() const { return m_chart; }
+  void setTargetAccuracy(double percent);
   void refresh();
+  void setProjectId(qint64 projectId);  // shows that project's runs
   bool exportCsv(const QString& path) const;
 
  private:
   app::ExperimentStore& m_store;
   qint64 m_projectId;
-  QComboBox* m_baseline;
+  void plot();
+
+  QComboBox *m_baseline, *m_metric;
+  QDoubleSpinBox* m_target;
   QTableWidget* m_table;
+  QCustomPlot* m_chart;
 };
 
 }  // namespace ui

@@ -5,6 +5,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -25,14 +26,23 @@
 #include "ui/export_panel.h"
 #include "ui/job_form.h"
 #include "ui/monitor_panel.h"
+#include "ui/node_list.h"
 #include "ui/nodes_dialog.h"
 #include "ui/profile_panel.h"
+#include "ui/run_state.h"
 
 namespace twb {
 namespace ui {
 
 namespace {
 enum Column { kName, kState, kPrecision, kNode, kAccuracy };
+constexpr int kProjectRole = Qt::UserRole + 1;  // a project row's id (run rows: Qt::UserRole)
+
+QString accuracyText(const QJsonObject& summary) {
+  return summary.contains("test_accuracy")
+             ? QString::number(summary.value("test_accuracy").toDouble() * 100, 'f', 2) + " %"
+             : QString();
+}
 }
 
 MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* nodes,
@@ -58,6 +68,11 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   dock->setObjectName("runsDock");
   dock->setWidget(browser);
   addDockWidget(Qt::LeftDockWidgetArea, dock);
+  m_nodeList = new NodeList;
+  auto* nodesDock = new QDockWidget(tr("Nodes"), this);
+  nodesDock->setObjectName("nodesDock");
+  nodesDock->setWidget(m_nodeList);
+  addDockWidget(Qt::LeftDockWidgetArea, nodesDock);
 
   m_jobForm = new JobForm;
   m_monitor = new MonitorPanel;
@@ -73,6 +88,8 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   m_tabs->addTab(m_export, tr("Export"));
   setCentralWidget(m_tabs);
 
+  m_projectStatus = new QLabel;
+  statusBar()->addPermanentWidget(m_projectStatus);
   m_nodeStatus = new QLabel(tr("Node: %1").arg(m_controller.nodeName()));
   statusBar()->addPermanentWidget(m_nodeStatus);
   buildMenus();
@@ -81,8 +98,15 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
     for (QTreeWidgetItem* item : std::as_const(m_items))
       item->setHidden(!text.isEmpty() && !item->text(kName).contains(text, Qt::CaseInsensitive) &&
                       !item->text(kPrecision).contains(text, Qt::CaseInsensitive) &&
-                      !item->text(kState).contains(text, Qt::CaseInsensitive));
+                      !item->text(kState).contains(text, Qt::CaseInsensitive) &&
+                      !item->text(kNode).contains(text, Qt::CaseInsensitive));
   });
+  connect(m_runs, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) {
+    if (!item) return;
+    QTreeWidgetItem* project = item->parent() ? item->parent() : item;
+    showProject(project->data(kName, kProjectRole).toLongLong());
+  });
+  connect(&m_controller, &app::WorkbenchController::localNodeChecked, m_nodeList, &NodeList::setLocal);
   connect(m_jobForm, &JobForm::validationRequested, &m_controller,
           &app::WorkbenchController::validate);
   connect(&m_controller, &app::WorkbenchController::validated, m_jobForm, &JobForm::showValidation);
@@ -96,13 +120,13 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   connect(&m_controller, &app::WorkbenchController::runAdded, this, [this](qint64 runId) {
     addRunItem(runId);
     const app::Run run = m_controller.store().run(runId);
-    if (app::runKind(run) == "train") m_monitor->addRun(runId, run.name);  // int8: no curves
+    if (run.projectId == m_shownProject && app::runKind(run) == "train")
+      m_monitor->addRun(runId, run.name);  // int8: no curves
     m_compare->refresh();
   });
   connect(&m_controller, &app::WorkbenchController::runSummarized, this, [this](qint64 runId) {
-    const QJsonObject summary = m_controller.store().run(runId).summary;
-    if (QTreeWidgetItem* item = m_items.value(runId); item && summary.contains("test_accuracy"))
-      item->setText(kAccuracy, QString::number(summary.value("test_accuracy").toDouble() * 100, 'f', 2) + " %");
+    if (QTreeWidgetItem* item = m_items.value(runId))
+      item->setText(kAccuracy, accuracyText(m_controller.store().run(runId).summary));
     m_compare->refresh();
     m_export->refresh();
     m_profile->refresh();
@@ -112,8 +136,12 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
             statusBar()->showMessage(tr("Run %1 failed: %2").arg(runId).arg(message));
           });
 
-  if (m_nodes) m_controller.setNodeManager(m_nodes);
+  if (m_nodes) {
+    m_controller.setNodeManager(m_nodes);
+    connect(m_nodes, &app::NodeManager::checked, this, [this] { offerNodes(); });
+  }
   offerNodes();
+  m_controller.checkLocalNode();
   loadRuns();
   QSettings settings;
   restoreGeometry(settings.value("mainWindow/geometry").toByteArray());
@@ -127,6 +155,14 @@ void MainWindow::buildMenus() {
   open->setShortcut(QKeySequence::Open);
   QAction* save = file->addAction(tr("&Save job…"), this, &MainWindow::saveJob);
   save->setShortcut(QKeySequence::Save);
+  file->addSeparator();
+  file->addAction(tr("&New project…"), this, [this] {
+        bool ok = false;
+        const QString name = QInputDialog::getText(this, tr("New project"), tr("Project name"),
+                                                   QLineEdit::Normal, {}, &ok);
+        if (ok) newProject(name.trimmed());
+      })
+      ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N));
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
@@ -186,33 +222,78 @@ void MainWindow::buildMenus() {
 }
 
 void MainWindow::loadRuns() {
-  m_profile->refresh();
-  m_compare->refresh();
-  m_export->refresh();
-  for (const app::Run& run : m_controller.store().runs(m_controller.projectId())) {
-    addRunItem(run.id);
-    if (app::runKind(run) != "train") continue;
-    m_monitor->addRun(run.id, run.name);
-    for (const QByteArray& json : m_controller.store().events(run.id, "step"))
-      m_monitor->addEvent(run.id, "step", json);
-    for (const QByteArray& json : m_controller.store().events(run.id, "eval"))
-      m_monitor->addEvent(run.id, "eval", json);
+  const qint64 current = m_controller.projectId();  // makes the default project in a new store
+  for (const app::Project& project : m_controller.store().projects()) {
+    addProjectItem(project.name, project.id);
+    for (const app::Run& run : m_controller.store().runs(project.id)) addRunItem(run.id);
   }
+  showProject(current);
+}
+
+QTreeWidgetItem* MainWindow::addProjectItem(const QString& name, qint64 projectId) {
+  auto* item = new QTreeWidgetItem(m_runs, {name});
+  item->setData(kName, kProjectRole, projectId);
+  item->setFirstColumnSpanned(true);
+  item->setExpanded(true);
+  m_projectItems.insert(projectId, item);
+  return item;
 }
 
 void MainWindow::addRunItem(qint64 runId) {
   const app::Run run = m_controller.store().run(runId);
-  const QString accuracy = run.summary.contains("test_accuracy")
-                               ? QString::number(run.summary.value("test_accuracy").toDouble() * 100, 'f', 2) + " %"
-                               : QString();
-  auto* item = new QTreeWidgetItem(m_runs, {run.name, run.state, run.precision, run.node, accuracy});
+  QTreeWidgetItem* project = m_projectItems.value(run.projectId);
+  if (!project) return;
+  auto* item = new QTreeWidgetItem(project, {run.name, runStateText(run.state), run.precision, run.node,
+                                             accuracyText(run.summary)});
   item->setData(kName, Qt::UserRole, runId);
+  project->setExpanded(true);
   m_items.insert(runId, item);
 }
 
+qint64 MainWindow::newProject(const QString& name) {
+  qint64 projectId = 0;
+  try {
+    if (name.isEmpty()) throw app::StoreError(tr("A project needs a name.").toStdString());
+    projectId = m_controller.store().addProject(name);
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, tr("New project"),
+                         tr("Cannot make the project “%1”: %2").arg(name, QString::fromUtf8(e.what())));
+    return 0;
+  }
+  m_runs->setCurrentItem(addProjectItem(name, projectId));  // shows it
+  return projectId;
+}
+
+void MainWindow::showProject(qint64 projectId) {
+  if (projectId == m_shownProject || !m_projectItems.contains(projectId)) return;
+  for (auto it = m_projectItems.cbegin(); it != m_projectItems.cend(); ++it) {
+    QFont font = it.value()->font(kName);
+    font.setBold(it.key() == projectId);
+    it.value()->setFont(kName, font);
+  }
+  m_shownProject = projectId;
+  m_controller.setProjectId(projectId);
+  m_projectStatus->setText(tr("Project: %1").arg(m_projectItems.value(projectId)->text(kName)));
+  showRunsInMonitor();
+  m_profile->setProjectId(projectId);
+  m_compare->setProjectId(projectId);
+  m_export->refresh();
+}
+
+void MainWindow::showRunsInMonitor() {
+  m_monitor->clear();
+  for (const app::Run& run : m_controller.store().runs(m_shownProject)) {
+    if (app::runKind(run) != "train") continue;
+    m_monitor->addRun(run.id, run.name);
+    for (const char* type : {"step", "eval"})
+      for (const QByteArray& json : m_controller.store().events(run.id, type))
+        m_monitor->addEvent(run.id, type, json);
+  }
+}
+
 void MainWindow::setRunState(qint64 runId, const QString& state) {
-  if (QTreeWidgetItem* item = m_items.value(runId)) item->setText(kState, state);
-  statusBar()->showMessage(tr("Run %1: %2").arg(runId).arg(state), 5000);
+  if (QTreeWidgetItem* item = m_items.value(runId)) item->setText(kState, runStateText(state));
+  statusBar()->showMessage(tr("Run %1: %2").arg(runId).arg(runStateText(state)), 5000);
 }
 
 void MainWindow::startRun(const QJsonObject& job, const QString& node) {
@@ -227,9 +308,11 @@ void MainWindow::comparePrecisions(const QJsonObject& job, const QString& node) 
 
 void MainWindow::offerNodes() {
   if (!m_nodes) return;
+  const QList<remote::NodeEntry> nodes = m_nodes->registry().nodes();
   QStringList names;
-  for (const remote::NodeEntry& node : m_nodes->registry().nodes()) names << node.name;
+  for (const remote::NodeEntry& node : nodes) names << node.name;
   m_jobForm->setNodes(names);
+  m_nodeList->setRemote(nodes);
 }
 
 void MainWindow::openJob() {

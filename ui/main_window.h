@@ -21,11 +21,13 @@ class ComparePanel;
 class ExportPanel;
 class JobForm;
 class MonitorPanel;
+class NodeList;
 class ProfilePanel;
 
-// The workbench's window: the runs browser (with a filter box) on the left; Job, Monitor,
-// Profile, Compare and Export tabs in the middle; the node in the status bar. It remembers its layout
-// between sessions.
+// The workbench's window: on the left the runs browser (projects -> runs, with a filter box) and
+// the nodes with their status; Job, Monitor, Profile, Compare and Export tabs in the middle,
+// showing the current project (the one chosen in the browser; new runs go into it). It remembers
+// its layout between sessions.
 class MainWindow : public QMainWindow {
   Q_OBJECT
 
@@ -41,6 +43,15 @@ class MainWindow : public QMainWindow {
   ExportPanel* exportPanel() const { return m_export; }
   QTabWidget* tabs() const { return m_tabs; }
   QTreeWidget* runsBrowser() const { return m_runs; }
+  NodeList* nodeList() const { return m_nodeList; }
+  // The browser's row of a run, or of a project; nullptr when there is none.
+  QTreeWidgetItem* runItem(qint64 runId) const { return m_items.value(runId); }
+  QTreeWidgetItem* projectItem(qint64 projectId) const { return m_projectItems.value(projectId); }
+
+  // Makes a project and shows it; 0 (and a message box) when the name is taken or empty.
+  qint64 newProject(const QString& name);
+  // Shows `projectId`'s runs in the tabs; new runs go into it.
+  void showProject(qint64 projectId);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -48,7 +59,9 @@ class MainWindow : public QMainWindow {
  private:
   void buildMenus();
   void loadRuns();
+  QTreeWidgetItem* addProjectItem(const QString& name, qint64 projectId);
   void addRunItem(qint64 runId);
+  void showRunsInMonitor();  // the current project's training runs, from the store
   void setRunState(qint64 runId, const QString& state);
   void startRun(const QJsonObject& job, const QString& node);
   void comparePrecisions(const QJsonObject& job, const QString& node);
@@ -66,8 +79,10 @@ class MainWindow : public QMainWindow {
   QTabWidget* m_tabs;
   QTreeWidget* m_runs;
   QLineEdit* m_filter;
-  QLabel* m_nodeStatus;
-  QHash<qint64, QTreeWidgetItem*> m_items;
+  NodeList* m_nodeList;
+  QLabel *m_nodeStatus, *m_projectStatus;
+  QHash<qint64, QTreeWidgetItem*> m_items, m_projectItems;
+  qint64 m_shownProject = 0;
 };
 
 }  // namespace ui

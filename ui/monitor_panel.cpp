@@ -2,12 +2,7 @@
 
 #include <qcustomplot.h>
 
-#include <QFileDialog>
-#include <QFileInfo>
 #include <QHBoxLayout>
-#include <QMenu>
-#include <QMessageBox>
-#include <QSvgGenerator>
 #include <QTabWidget>
 #include <QToolTip>
 #include <QJsonDocument>
@@ -20,6 +15,8 @@
 #include <QVBoxLayout>
 #include <cmath>
 
+#include "ui/charts.h"
+
 namespace twb {
 namespace ui {
 
@@ -30,8 +27,6 @@ constexpr int kRedrawMs = 33;  // at most ~30 redraws a second
 // up with 30 redraws a second).
 constexpr int kDirectPoints = 20000;
 
-const QColor kRunColours[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
-                              QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75)};
 
 }  // namespace
 
@@ -71,38 +66,6 @@ void reduceCurve(const QVector<double>& x, const QVector<double>& y, int buckets
   }
 }
 
-void applyPalette(QCustomPlot* chart, const QPalette& palette) {
-  const QColor text = palette.color(QPalette::Text), grid = palette.color(QPalette::Mid);
-  chart->setBackground(palette.brush(QPalette::Base));
-  for (QCPAxis* axis : chart->axisRect()->axes()) {
-    axis->setBasePen(QPen(text));
-    axis->setTickPen(QPen(text));
-    axis->setSubTickPen(QPen(text));
-    axis->setLabelColor(text);
-    axis->setTickLabelColor(text);
-    axis->grid()->setPen(QPen(grid, 0, Qt::DotLine));
-  }
-  chart->legend->setBrush(palette.brush(QPalette::Base));
-  chart->legend->setTextColor(text);
-  chart->legend->setBorderPen(QPen(grid));
-  chart->replot(QCustomPlot::rpQueuedReplot);
-}
-
-bool saveChart(QCustomPlot* chart, const QString& path) {
-  const QString suffix = QFileInfo(path).suffix().toLower();
-  if (suffix == "png") return chart->savePng(path);
-  if (suffix == "pdf") return chart->savePdf(path);
-  if (suffix != "svg") return false;
-  QSvgGenerator svg;
-  svg.setFileName(path);
-  svg.setSize(chart->size());
-  svg.setViewBox(chart->rect());
-  QCPPainter painter;
-  if (!painter.begin(&svg)) return false;
-  chart->toPainter(&painter, chart->width(), chart->height());
-  return painter.end();
-}
-
 QCustomPlot* MonitorPanel::addChart(const QString& yLabel, const QString& name) {
   auto* plot = new QCustomPlot(this);
   plot->setObjectName(name);
@@ -111,7 +74,7 @@ QCustomPlot* MonitorPanel::addChart(const QString& yLabel, const QString& name) 
   plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   plot->setPlottingHint(QCP::phFastPolylines, true);  // one polyline call per graph
   plot->setMinimumHeight(160);
-  applyPalette(plot, palette());
+  followPalette(plot);
   // The crosshair: a line under the mouse and each curve's exact value there.
   auto* crosshair = new QCPItemStraightLine(plot);
   crosshair->setPen(QPen(palette().color(QPalette::Mid), 1, Qt::DashLine));
@@ -124,18 +87,7 @@ QCustomPlot* MonitorPanel::addChart(const QString& yLabel, const QString& name) 
     QToolTip::showText(event->globalPosition().toPoint(), readout(plot, x), plot);
     plot->replot(QCustomPlot::rpQueuedReplot);
   });
-  plot->setContextMenuPolicy(Qt::CustomContextMenu);
-  connect(plot, &QWidget::customContextMenuRequested, this, [this, plot](const QPoint& at) {
-    QMenu menu(this);
-    menu.addAction(tr("Save chart as…"), this, [this, plot] {
-      const QString path = QFileDialog::getSaveFileName(
-          this, tr("Save chart"), plot->objectName() + ".png",
-          tr("PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"));
-      if (!path.isEmpty() && !saveChart(plot, path))
-        QMessageBox::warning(this, tr("Save chart"), tr("Cannot write %1").arg(path));
-    });
-    menu.exec(plot->mapToGlobal(at));
-  });
+  offerSaving(plot);
   m_plots << plot;
   return plot;
 }
@@ -224,12 +176,6 @@ QString MonitorPanel::readout(QCustomPlot* chart, double x) const {
   return lines.join('\n');
 }
 
-void MonitorPanel::changeEvent(QEvent* event) {
-  if (event->type() == QEvent::PaletteChange)
-    for (QCustomPlot* plot : std::as_const(m_plots)) applyPalette(plot, palette());
-  QWidget::changeEvent(event);
-}
-
 void MonitorPanel::setXAxis(XAxis axis) {
   m_axis = axis;
   const QString label = m_xAxis->itemText(static_cast<int>(axis));
@@ -268,7 +214,7 @@ MonitorPanel::Series MonitorPanel::makeSeries(QCustomPlot* plot, const QColor& c
 
 void MonitorPanel::addRun(qint64 runId, const QString& label) {
   if (m_runs.contains(runId)) return;
-  const QColor colour = kRunColours[m_runs.size() % std::size(kRunColours)];
+  const QColor colour = runColour(static_cast<int>(m_runs.size()));
   RunCurves run;
   run["loss"] = makeSeries(m_lossPlot, colour, label);
   run["accuracy"] = makeSeries(m_accuracyPlot, colour, label + tr(" (train)"));
@@ -279,6 +225,16 @@ void MonitorPanel::addRun(qint64 runId, const QString& label) {
   run["data_ms"] = makeSeries(m_stepTimePlot, colour, label + tr(" (data)"), Qt::DashLine);
   run["lr"] = makeSeries(m_lrPlot, colour, label);
   m_runs.insert(runId, run);
+}
+
+void MonitorPanel::clear() {
+  for (QCustomPlot* plot : std::as_const(m_plots)) {
+    plot->clearGraphs();
+    plot->replot();
+  }
+  m_runs.clear();
+  m_firstTime = 0;
+  m_log->clear();
 }
 
 void MonitorPanel::append(Series& series, double step, double epoch, double time, double value) {

@@ -33,7 +33,9 @@ class MonitorPanel : public QWidget {
 
   // Shows a run under `label` (its colour is picked here).
   void addRun(qint64 runId, const QString& label);
-  // One event of a shown run (docs/events.md).
+  // Shows no run any more (the colours start again).
+  void clear();
+  // One event of a shown run (docs/events.md); events of runs not shown are ignored.
   void addEvent(qint64 runId, const QString& type, const QByteArray& json);
   // A stored run's whole training-loss curve at once (steps and values of equal length).
   void loadLossCurve(qint64 runId, const QVector<double>& steps, const QVector<double>& values);
@@ -45,7 +47,6 @@ class MonitorPanel : public QWidget {
   QString readout(QCustomPlot* chart, double x) const;
 
  protected:
-  void changeEvent(QEvent* event) override;  // charts follow the light / dark palette
   QList<QCustomPlot*> charts() const { return m_plots; }
 
  private:
@@ -87,12 +88,6 @@ QVector<double> smoothCurve(const QVector<double>& values, double alpha);
 // `buckets` equal spans of x, in order, so that every peak and dip stays visible.
 void reduceCurve(const QVector<double>& x, const QVector<double>& y, int buckets,
                  QVector<double>& outX, QVector<double>& outY);
-
-// Colours `chart` from `palette`: background, axes, grid, labels and legend.
-void applyPalette(QCustomPlot* chart, const QPalette& palette);
-
-// Writes `chart` to `path` as PNG, SVG or PDF, by the file's suffix; false when it cannot.
-bool saveChart(QCustomPlot* chart, const QString& path);
 
 }  // namespace ui
 }  // namespace twb

@@ -3,18 +3,26 @@
 #include <qcustomplot.h>
 
 #include <QComboBox>
+#include <QDesktopServices>
+#include <QDir>
+#include <QFile>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
+#include <QStandardPaths>
 #include <QSplitter>
 #include <QTableWidget>
+#include <QUrl>
 #include <QVBoxLayout>
 #include <algorithm>
 
 #include "app/experiment_store.h"
+#include "app/profile_trace.h"
+#include "ui/charts.h"
 
 namespace twb {
 namespace ui {
@@ -43,6 +51,14 @@ ProfilePanel::ProfilePanel(app::ExperimentStore& store, qint64 projectId, QWidge
   m_filter->setPlaceholderText(tr("Filter layers or ops"));
   m_filter->setClearButtonEnabled(true);
   m_step = new QLabel(this);
+  m_openTrace = new QPushButton(tr("Open &trace"), this);
+  m_openTrace->setObjectName("openTrace");
+  m_openTrace->setToolTip(tr("Every profiled step of the run as a Chrome trace (Perfetto, chrome://tracing)"));
+  connect(m_openTrace, &QPushButton::clicked, this, &ProfilePanel::openTrace);
+  m_traceStatus = new QLabel(this);
+  m_traceStatus->setObjectName("traceStatus");
+  m_traceStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_traceStatus->setWordWrap(true);
   m_table = new QTableWidget(0, kColumns, this);
   m_table->setObjectName("profileTable");
   m_table->setHorizontalHeaderLabels({tr("Layer"), tr("Op"), tr("Output shape"), tr("Precision"),
@@ -54,6 +70,8 @@ ProfilePanel::ProfilePanel(app::ExperimentStore& store, qint64 projectId, QWidge
   m_bars = new QCustomPlot(this);
   m_bars->setMinimumHeight(180);
   m_bars->yAxis->setLabel(tr("forward + backward ms"));
+  followPalette(m_bars);
+  offerSaving(m_bars);
 
   auto* top = new QHBoxLayout;
   top->addWidget(new QLabel(tr("Run"), this));
@@ -66,7 +84,11 @@ ProfilePanel::ProfilePanel(app::ExperimentStore& store, qint64 projectId, QWidge
   splitter->addWidget(m_bars);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(top);
-  layout->addWidget(m_step);
+  auto* stepRow = new QHBoxLayout;
+  stepRow->addWidget(m_step, 1);
+  stepRow->addWidget(m_openTrace);
+  layout->addLayout(stepRow);
+  layout->addWidget(m_traceStatus);
   layout->addWidget(splitter, 1);
 
   for (QComboBox* box : {m_run, m_other}) connect(box, &QComboBox::currentIndexChanged, this, &ProfilePanel::show);
@@ -75,6 +97,11 @@ ProfilePanel::ProfilePanel(app::ExperimentStore& store, qint64 projectId, QWidge
       m_table->setRowHidden(row, !text.isEmpty() && !m_table->item(row, kLayer)->text().contains(text, Qt::CaseInsensitive) &&
                                      !m_table->item(row, kOp)->text().contains(text, Qt::CaseInsensitive));
   });
+}
+
+void ProfilePanel::setProjectId(qint64 projectId) {
+  m_projectId = projectId;
+  refresh();
 }
 
 void ProfilePanel::refresh() {
@@ -104,6 +131,8 @@ void ProfilePanel::show() {
   m_table->setSortingEnabled(false);
   m_table->setRowCount(0);
   m_bars->clearPlottables();
+  m_openTrace->setEnabled(!profiles.isEmpty());
+  m_traceStatus->clear();
   if (profiles.isEmpty()) {
     m_step->setText(tr("No profile yet: set “Profile every (steps)” in the job."));
     m_bars->replot();
@@ -160,6 +189,25 @@ void ProfilePanel::show() {
   m_bars->xAxis->setRange(0, costs.size() + 1);
   m_bars->yAxis->setRangeLower(0);
   m_bars->replot();
+}
+
+QString ProfilePanel::openTrace() {
+  const qint64 runId = m_run->currentData().toLongLong();
+  const QList<QByteArray> profiles = runId ? m_store.events(runId, "profile") : QList<QByteArray>();
+  if (profiles.isEmpty()) return {};
+  const QString folder = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/traces";
+  const QString path = QString("%1/run-%2.trace.json").arg(folder).arg(runId);
+  QFile file(path);
+  if (!QDir().mkpath(folder) || !file.open(QIODevice::WriteOnly) ||
+      file.write(app::chromeTraceFromProfiles(profiles).toJson(QJsonDocument::Compact)) < 0) {
+    m_traceStatus->setText(tr("Cannot write %1: %2").arg(path, file.errorString()));
+    return {};
+  }
+  file.close();
+  m_traceStatus->setText(QDesktopServices::openUrl(QUrl::fromLocalFile(path))
+                             ? tr("Opened %1").arg(path)
+                             : tr("Nothing here opens .json files: load %1 in ui.perfetto.dev or chrome://tracing").arg(path));
+  return path;
 }
 
 }  // namespace ui

@@ -7,6 +7,7 @@ class QComboBox;
 class QCustomPlot;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QTableWidget;
 
 namespace twb {
@@ -26,9 +27,13 @@ class ProfilePanel : public QWidget {
  public:
   ProfilePanel(app::ExperimentStore& store, qint64 projectId, QWidget* parent = nullptr);
   void refresh();  // the runs that have profiles
+  void setProjectId(qint64 projectId);  // shows that project's runs
   QTableWidget* table() const { return m_table; }
   QComboBox* runChooser() const { return m_run; }
   QComboBox* otherChooser() const { return m_other; }
+  // Writes the chosen run's profiled steps as a Chrome trace and opens it with the system's
+  // handler (the browser); returns the file, empty when there is nothing to write.
+  QString openTrace();
 
  private:
   QJsonArray latestLayers(qint64 runId) const;
@@ -38,7 +43,8 @@ class ProfilePanel : public QWidget {
   qint64 m_projectId;
   QComboBox *m_run, *m_other;
   QLineEdit* m_filter;
-  QLabel* m_step;
+  QLabel *m_step, *m_traceStatus;
+  QPushButton* m_openTrace;
   QTableWidget* m_table;
   QCustomPlot* m_bars;
 };
