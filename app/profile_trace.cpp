@@ -10,12 +10,16 @@ enum Row { kCompute = 1, kData = 2 };
 
 QJsonObject slice(const QString& name, const QString& category, double startUs, double ms, Row row,
                   const QJsonObject& args) {
-  return {{"name", name}, {"cat", category}, {"ph", "X"}, {"ts", startUs}, {"dur", ms * 1e3},
-          {"pid", 1},     {"tid", row},      {"args", args}};
+  return {{"name", name},    {"cat", category}, {"ph", "X"},  {"ts", startUs},
+          {"dur", ms * 1e3}, {"pid", 1},        {"tid", row}, {"args", args}};
 }
 
 QJsonObject rowName(Row row, const QString& name) {
-  return {{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", row}, {"args", QJsonObject{{"name", name}}}};
+  return {{"name", "thread_name"},
+          {"ph", "M"},
+          {"pid", 1},
+          {"tid", row},
+          {"args", QJsonObject{{"name", name}}}};
 }
 }  // namespace
 
@@ -35,16 +39,19 @@ QJsonDocument chromeTraceFromProfiles(const QList<QByteArray>& profileEvents) {
     auto layerSlice = [&](const QJsonObject& layer, bool backward) {
       const double ms = layer.value(backward ? "backward_ms" : "forward_ms").toDouble();
       const QString name = layer.value("name").toString();
-      events.append(slice(backward ? name + " (backward)" : name, backward ? "backward" : "forward", at, ms,
-                          kCompute,
-                          {{"step", step}, {"op", layer.value("op")}, {"precision", layer.value("precision")}}));
+      events.append(slice(
+          backward ? name + " (backward)" : name, backward ? "backward" : "forward", at, ms,
+          kCompute,
+          {{"step", step}, {"op", layer.value("op")}, {"precision", layer.value("precision")}}));
       at += ms * 1e3;
     };
     for (const QJsonValue& layer : layers) layerSlice(layer.toObject(), false);
     for (qsizetype i = layers.size() - 1; i >= 0; --i)
-      if (layers[i].toObject().value("backward_ms").toDouble() > 0) layerSlice(layers[i].toObject(), true);
+      if (layers[i].toObject().value("backward_ms").toDouble() > 0)
+        layerSlice(layers[i].toObject(), true);
     const double optimizerMs = profile.value("optimizer_ms").toDouble();
-    if (optimizerMs > 0) events.append(slice("optimizer", "optimizer", at, optimizerMs, kCompute, stepArgs));
+    if (optimizerMs > 0)
+      events.append(slice("optimizer", "optimizer", at, optimizerMs, kCompute, stepArgs));
   }
   return QJsonDocument(QJsonObject{{"traceEvents", events}, {"displayTimeUnit", "ms"}});
 }

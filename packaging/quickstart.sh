@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's two commands:
-#   packaging/quickstart.sh run    set everything up, build, train the Fashion-MNIST example
+#   packaging/quickstart.sh run    set everything up, build, open the workbench (without a display:
+#                                  train its Fashion-MNIST example headless)
 #   packaging/quickstart.sh test   set everything up, build, run the whole test suite
 # Safe to repeat: installed packages and built objects are reused (Ninja, ccache).
 set -euo pipefail
@@ -19,6 +20,12 @@ cmake --preset release
 cmake --build --preset release
 
 if [ "$what" = run ]; then
+  # The workbench, with the local node ready and the Fashion-MNIST job in its Job tab (Run).
+  if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    exec build/release/app/tensor-workbench
+  fi
+  echo "No display (DISPLAY and WAYLAND_DISPLAY are unset), so the workbench cannot open:" \
+       "training its Fashion-MNIST example headless instead." >&2
   exec build/release/engine/twb-engine train resources/examples/fmnist-mlp.json
 fi
 exec ctest --preset release

@@ -1,5 +1,25 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
+<context>
+    <name>Charts</name>
+    <message>
+        <source>Save chart</source>
+        <translation>保存图表</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)</source>
+        <translation>PNG 图像 (*.png);;SVG 矢量图 (*.svg);;PDF 文档 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Cannot write %1</source>
+        <translation>无法写入 %1</translation>
+    </message>
+    <message>
+        <source>Save chart as…</source>
+        <translation>图表另存为…</translation>
+    </message>
+</context>
 <context>
     <name>QObject</name>
     <message>
@@ -48,6 +68,33 @@
     </message>
 </context>
 <context>
+    <name>RunState</name>
+    <message>
+        <source>queued</source>
+        <translation>排队中</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <source>succeeded</source>
+        <translation>已成功</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>已失败</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>lost</source>
+        <translation>已丢失</translation>
+    </message>
+</context>
+<context>
     <name>twb::app::WorkbenchController</name>
     <message>
         <source>Default project</source>
@@ -75,10 +122,6 @@
     <message>
         <source>Δ vs baseline</source>
         <translation>相对基线差值</translation>
-    </message>
-    <message>
-        <source>Throughput (samples/s)</source>
-        <translation>吞吐量（样本/秒）</translation>
     </message>
     <message>
         <source>Measured in</source>
@@ -115,6 +158,46 @@
     <message>
         <source>training</source>
         <translation>训练</translation>
+    </message>
+    <message>
+        <source>Samples/s</source>
+        <translation>样本/秒</translation>
+    </message>
+    <message>
+        <source>Test accuracy (%)</source>
+        <translation>测试准确率 (%)</translation>
+    </message>
+    <message>
+        <source>Training loss</source>
+        <translation>训练损失</translation>
+    </message>
+    <message>
+        <source>step</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <source>Save chart…</source>
+        <translation>保存图表…</translation>
+    </message>
+    <message>
+        <source>Target accuracy</source>
+        <translation>目标准确率</translation>
+    </message>
+    <message>
+        <source>Chart</source>
+        <translation>图表</translation>
+    </message>
+    <message>
+        <source>Time to %1 %</source>
+        <translation>达到 %1 % 用时</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>not reached</source>
+        <translation>未达到</translation>
     </message>
 </context>
 <context>
@@ -216,8 +299,12 @@
         <translation>导出失败：%1</translation>
     </message>
     <message>
-        <source>fp32 %1 % → int8 %2 % test accuracy; %3 → %4 bytes (%5× smaller); %6 layers in int8</source>
-        <translation>测试准确率 fp32 %1 % → int8 %2 %；%3 → %4 字节（缩小 %5 倍）；%6 层使用 int8</translation>
+        <source>fp32 %1 % → int8 %2 % test accuracy; %3 → %4 (%5× smaller); %6 layers in int8</source>
+        <translation>测试准确率 fp32 %1 % → int8 %2 %；%3 → %4（缩小 %5 倍）；%6 层为 int8</translation>
+    </message>
+    <message>
+        <source>Inference at batch 64: fp32 %1 → int8 %2 samples/s (%3× faster)</source>
+        <translation>批大小 64 推理：fp32 %1 → int8 %2 样本/秒（快 %3 倍）</translation>
     </message>
 </context>
 <context>
@@ -529,6 +616,34 @@
         <source>&amp;Manage nodes…</source>
         <translation>管理节点(&amp;M)…</translation>
     </message>
+    <message>
+        <source>Nodes</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>&amp;New project…</source>
+        <translation>新建项目(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>New project</source>
+        <translation>新建项目</translation>
+    </message>
+    <message>
+        <source>Project name</source>
+        <translation>项目名称</translation>
+    </message>
+    <message>
+        <source>A project needs a name.</source>
+        <translation>项目需要一个名称。</translation>
+    </message>
+    <message>
+        <source>Cannot make the project “%1”: %2</source>
+        <translation>无法创建项目“%1”：%2</translation>
+    </message>
+    <message>
+        <source>Project: %1</source>
+        <translation>项目：%1</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::MonitorPanel</name>
@@ -563,22 +678,6 @@
     <message>
         <source> (test accuracy %1)</source>
         <translation>（测试准确率 %1）</translation>
-    </message>
-    <message>
-        <source>Save chart as…</source>
-        <translation>图表另存为…</translation>
-    </message>
-    <message>
-        <source>Save chart</source>
-        <translation>保存图表</translation>
-    </message>
-    <message>
-        <source>PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)</source>
-        <translation>PNG 图像 (*.png);;SVG 矢量图 (*.svg);;PDF 文档 (*.pdf)</translation>
-    </message>
-    <message>
-        <source>Cannot write %1</source>
-        <translation>无法写入 %1</translation>
     </message>
     <message>
         <source>samples/s</source>
@@ -631,6 +730,51 @@
     <message>
         <source> (data)</source>
         <translation>（数据）</translation>
+    </message>
+</context>
+<context>
+    <name>twb::ui::NodeList</name>
+    <message numerus="yes">
+        <source>%n GPU(s)</source>
+        <translation>
+            <numerusform>%n 个 GPU</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>fp32 only</source>
+        <translation>仅 fp32</translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Capabilities</source>
+        <translation>能力</translation>
+    </message>
+    <message>
+        <source>local</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <source>not checked</source>
+        <translation>未检查</translation>
+    </message>
+    <message>
+        <source>Test it under Nodes &gt; Manage nodes.</source>
+        <translation>请在“节点 &gt; 管理节点”中测试。</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>unreachable</source>
+        <translation>无法连接</translation>
     </message>
 </context>
 <context>
@@ -789,6 +933,26 @@ Trust this host and remember its key?</source>
     <message>
         <source>Step %1: %2 ms, of which data %3 ms and optimizer %4 ms</source>
         <translation>第 %1 步：%2 ms，其中数据 %3 ms，优化器 %4 ms</translation>
+    </message>
+    <message>
+        <source>Open &amp;trace</source>
+        <translation>打开跟踪(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Every profiled step of the run as a Chrome trace (Perfetto, chrome://tracing)</source>
+        <translation>将该运行的每个剖析步骤导出为 Chrome 跟踪（Perfetto、chrome://tracing）</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <source>Opened %1</source>
+        <translation>已打开 %1</translation>
+    </message>
+    <message>
+        <source>Nothing here opens .json files: load %1 in ui.perfetto.dev or chrome://tracing</source>
+        <translation>本机没有能打开 .json 文件的程序：请在 ui.perfetto.dev 或 chrome://tracing 中加载 %1</translation>
     </message>
 </context>
 </TS>

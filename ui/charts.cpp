@@ -29,8 +29,9 @@ class PaletteFollower : public QObject {
 }  // namespace
 
 QColor runColour(int index) {
-  static const QColor kColours[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
-                                    QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75)};
+  static const QColor kColours[] = {QColor(31, 119, 180),  QColor(255, 127, 14),
+                                    QColor(44, 160, 44),   QColor(214, 39, 40),
+                                    QColor(148, 103, 189), QColor(140, 86, 75)};
   return kColours[index % std::size(kColours)];
 }
 
@@ -74,16 +75,19 @@ bool saveChart(QCustomPlot* chart, const QString& path) {
 void saveChartAs(QCustomPlot* chart) {
   const QString path = QFileDialog::getSaveFileName(
       chart, QCoreApplication::translate("Charts", "Save chart"), chart->objectName() + ".png",
-      QCoreApplication::translate("Charts", "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"));
+      QCoreApplication::translate("Charts",
+                                  "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"));
   if (!path.isEmpty() && !saveChart(chart, path))
-    QMessageBox::warning(chart, QCoreApplication::translate("Charts", "Save chart"), QCoreApplication::translate("Charts", "Cannot write %1").arg(path));
+    QMessageBox::warning(chart, QCoreApplication::translate("Charts", "Save chart"),
+                         QCoreApplication::translate("Charts", "Cannot write %1").arg(path));
 }
 
 void offerSaving(QCustomPlot* chart) {
   chart->setContextMenuPolicy(Qt::CustomContextMenu);
   QObject::connect(chart, &QWidget::customContextMenuRequested, chart, [chart](const QPoint& at) {
     QMenu menu(chart);
-    menu.addAction(QCoreApplication::translate("Charts", "Save chart as…"), chart, [chart] { saveChartAs(chart); });
+    menu.addAction(QCoreApplication::translate("Charts", "Save chart as…"), chart,
+                   [chart] { saveChartAs(chart); });
     menu.exec(chart->mapToGlobal(at));
   });
 }

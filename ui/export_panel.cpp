@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLocale>
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -156,14 +157,21 @@ void ExportPanel::showReport() {
   if (events.isEmpty()) return;
   const QJsonObject event = QJsonDocument::fromJson(events.back()).object();
   const QJsonObject report = event.value("report").toObject();
-  m_reportSummary->setText(
-      tr("fp32 %1 % → int8 %2 % test accuracy; %3 → %4 bytes (%5× smaller); %6 layers in int8")
-          .arg(event.value("fp32_accuracy").toDouble() * 100, 0, 'f', 2)
-          .arg(event.value("int8_accuracy").toDouble() * 100, 0, 'f', 2)
-          .arg(event.value("fp32_bytes").toDouble(), 0, 'f', 0)
-          .arg(event.value("int8_bytes").toDouble(), 0, 'f', 0)
-          .arg(report.value("size_ratio").toDouble(), 0, 'f', 2)
-          .arg(event.value("int8_layers").toInt()));
+  const QLocale locale;
+  const double fp32Speed = report.value("fp32").toObject().value("samples_per_s_b64").toDouble();
+  const double int8Speed = report.value("int8").toObject().value("samples_per_s_b64").toDouble();
+  QString text = tr("fp32 %1 % → int8 %2 % test accuracy; %3 → %4 (%5× smaller); %6 layers in int8")
+                     .arg(event.value("fp32_accuracy").toDouble() * 100, 0, 'f', 2)
+                     .arg(event.value("int8_accuracy").toDouble() * 100, 0, 'f', 2)
+                     .arg(locale.formattedDataSize(event.value("fp32_bytes").toInteger()),
+                          locale.formattedDataSize(event.value("int8_bytes").toInteger()))
+                     .arg(report.value("size_ratio").toDouble(), 0, 'f', 2)
+                     .arg(event.value("int8_layers").toInt());
+  if (fp32Speed > 0 && int8Speed > 0)
+    text += "\n" + tr("Inference at batch 64: fp32 %1 → int8 %2 samples/s (%3× faster)")
+                       .arg(locale.toString(fp32Speed, 'f', 0), locale.toString(int8Speed, 'f', 0))
+                       .arg(int8Speed / fp32Speed, 0, 'f', 2);
+  m_reportSummary->setText(text);
   const QJsonArray layers = report.value("layers").toArray();
   m_layers->setRowCount(static_cast<int>(layers.size()));
   for (int row = 0; row < layers.size(); ++row) {

@@ -146,7 +146,10 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   QSettings settings;
   restoreGeometry(settings.value("mainWindow/geometry").toByteArray());
   restoreState(settings.value("mainWindow/state").toByteArray());
-  if (!settings.contains("mainWindow/geometry")) resize(1200, 760);
+  if (!settings.contains("mainWindow/geometry")) {
+    resize(1280, 800);
+    resizeDocks({findChild<QDockWidget*>("runsDock")}, {380}, Qt::Horizontal);
+  }
 }
 
 void MainWindow::buildMenus() {

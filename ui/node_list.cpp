@@ -39,7 +39,8 @@ void NodeList::setLocal(const QString& health, const QJsonObject& info) {
 
 void NodeList::setRemote(const QList<remote::NodeEntry>& nodes) {
   while (topLevelItemCount() > 1) delete takeTopLevelItem(1);
-  for (const remote::NodeEntry& node : nodes) fill(new QTreeWidgetItem(this), node.name, node.health, node.info);
+  for (const remote::NodeEntry& node : nodes)
+    fill(new QTreeWidgetItem(this), node.name, node.health, node.info);
 }
 
 void NodeList::fill(QTreeWidgetItem* item, const QString& name, const QString& health,
