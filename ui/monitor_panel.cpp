@@ -16,6 +16,7 @@
 #include <cmath>
 
 #include "ui/charts.h"
+#include "ui/run_state.h"
 
 namespace twb {
 namespace ui {
@@ -307,7 +308,7 @@ void MonitorPanel::addEvent(qint64 runId, const QString& type, const QByteArray&
   } else if (type == "log") {
     m_log->appendPlainText(tr("run %1: %2").arg(runId).arg(e.value("message").toString()));
   } else if (type == "state") {
-    QString line = tr("run %1: %2").arg(runId).arg(e.value("state").toString());
+    QString line = tr("run %1: %2").arg(runId).arg(runStateText(e.value("state").toString()));
     if (e.contains("reason")) line += " — " + e.value("reason").toString();
     if (e.contains("test_accuracy"))
       line += tr(" (test accuracy %1)").arg(e.value("test_accuracy").toDouble(), 0, 'f', 4);
