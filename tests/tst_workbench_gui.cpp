@@ -290,6 +290,11 @@ class WorkbenchGuiTest : public QObject {
     // The chart overlays both trained runs' test accuracy, one point per evaluation.
     QCOMPARE(compare->chart()->graphCount(), 2);
     for (int g = 0; g < 2; ++g) QVERIFY(compare->chart()->graph(g)->dataCount() >= 4);
+    table->item(1, 0)->setCheckState(Qt::Unchecked);  // leave bf16 out of the chart
+    QCOMPARE(compare->chart()->graphCount(), 1);
+    QCOMPARE(compare->chart()->graph(0)->name(), table->item(0, 0)->text());
+    table->item(1, 0)->setCheckState(Qt::Checked);
+    QCOMPARE(compare->chart()->graphCount(), 2);
     QVERIFY(ui::saveChart(compare->chart(), m_dir.filePath("compare.png")));
     screenshot("compare");
     const QString csv = m_dir.filePath("compare.csv");

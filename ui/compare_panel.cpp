@@ -77,6 +77,15 @@ ComparePanel::ComparePanel(app::ExperimentStore& store, qint64 projectId, QWidge
   connect(m_baseline, &QComboBox::currentIndexChanged, this, &ComparePanel::refresh);
   connect(m_target, &QDoubleSpinBox::valueChanged, this, &ComparePanel::refresh);
   connect(m_metric, &QComboBox::currentIndexChanged, this, &ComparePanel::plot);
+  connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
+    if (item->column() != kRun || !(item->flags() & Qt::ItemIsUserCheckable)) return;
+    const qint64 runId = item->data(Qt::UserRole).toLongLong();
+    if (item->checkState() == Qt::Checked)
+      m_unpicked.remove(runId);
+    else
+      m_unpicked.insert(runId);
+    plot();
+  });
   auto* top = new QHBoxLayout;
   top->addWidget(new QLabel(tr("Baseline"), this));
   top->addWidget(m_baseline, 1);
@@ -116,6 +125,7 @@ void ComparePanel::refresh() {
   for (const app::Run& run : runs)
     if (run.id == baselineId) baseline = run.summary;
 
+  const QSignalBlocker blockTable(m_table);  // no itemChanged while filling
   m_table->setSortingEnabled(false);
   m_table->setRowCount(static_cast<int>(runs.size()));
   m_table->setHorizontalHeaderItem(kTimeToTarget, new QTableWidgetItem(tr("Time to %1 %").arg(m_target->value())));
@@ -125,7 +135,13 @@ void ComparePanel::refresh() {
     const QJsonObject s = run.summary;
     const bool hasAccuracy = s.contains("test_accuracy");
     const double accuracy = s.value("test_accuracy").toDouble();
-    m_table->setItem(row, kRun, cell(run.name));
+    QTableWidgetItem* name = cell(run.name);
+    name->setData(Qt::UserRole, run.id);
+    if (app::runKind(run) == "train") {
+      name->setFlags(name->flags() | Qt::ItemIsUserCheckable);
+      name->setCheckState(m_unpicked.contains(run.id) ? Qt::Unchecked : Qt::Checked);
+    }
+    m_table->setItem(row, kRun, name);
     m_table->setItem(row, kPrecision, cell(run.precision));
     m_table->setItem(row, kState, cell(runStateText(run.state)));
     m_table->setItem(row, kAccuracy, cell(hasAccuracy ? QString::number(accuracy * 100, 'f', 2) + " %" : "", true));
@@ -159,12 +175,14 @@ void ComparePanel::plot() {
   const QString metric = m_metric->currentData().toString();
   m_chart->clearGraphs();
   m_chart->yAxis->setLabel(m_metric->currentText());
-  int shown = 0;
+  int trained = 0;
   for (const app::Run& run : m_store.runs(m_projectId)) {
     if (app::runKind(run) != "train") continue;
+    const QColor colour = runColour(trained++);  // the run's Monitor colour, shown or not
+    if (m_unpicked.contains(run.id)) continue;
     QCPGraph* graph = m_chart->addGraph();
     graph->setName(run.name);
-    graph->setPen(QPen(runColour(shown++), 1.5));
+    graph->setPen(QPen(colour, 1.5));
     if (metric == "eval/accuracy") graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
     for (const app::MetricPoint& point : m_store.metric(run.id, metric))
       graph->addData(point.step, metric == "eval/accuracy" ? point.value * 100 : point.value);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QSet>
 #include <QWidget>
 
 class QComboBox;
@@ -14,7 +15,7 @@ class ExperimentStore;
 
 namespace ui {
 
-// Runs side by side: precision, final test accuracy, its difference from the baseline run,
+// Runs side by side (untick a run to leave it out of the chart): precision, final test accuracy, its difference from the baseline run,
 // throughput (training, or inference for int8 models), speedup over the baseline of the same
 // kind, model size, and the time each took to reach a chosen test accuracy; below, the training
 // runs' test accuracy or training loss overlaid (each run in its Monitor colour). Exports the
@@ -41,6 +42,7 @@ class ComparePanel : public QWidget {
   QDoubleSpinBox* m_target;
   QTableWidget* m_table;
   QCustomPlot* m_chart;
+  QSet<qint64> m_unpicked;  // runs left out of the chart
 };
 
 }  // namespace ui
