@@ -25,7 +25,7 @@ namespace twb {
 namespace ui {
 
 namespace {
-enum Column { kRun, kPrecision, kState, kAccuracy, kDifference, kThroughput, kMode, kSpeedup, kSize, kTimeToTarget, kColumns };
+enum Column { kRun, kPrecision, kState, kAccuracy, kDifference, kTimeToTarget, kThroughput, kMode, kSpeedup, kSize, kColumns };
 
 QTableWidgetItem* cell(const QString& text, bool number = false) {
   auto* item = new QTableWidgetItem(text);
@@ -41,10 +41,11 @@ ComparePanel::ComparePanel(app::ExperimentStore& store, qint64 projectId, QWidge
   m_table = new QTableWidget(0, kColumns, this);
   m_table->setObjectName("compareTable");
   m_table->setHorizontalHeaderLabels({tr("Run"), tr("Precision"), tr("State"), tr("Test accuracy"),
-                                      tr("Δ vs baseline"), tr("Samples/s"), tr("Measured in"),
-                                      tr("Speedup"), tr("Model size"), QString()});
+                                      tr("Δ vs baseline"), QString(), tr("Samples/s"), tr("Measured in"),
+                                      tr("Speedup"), tr("Model size")});
   m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  m_table->verticalHeader()->hide();
   // Runs in the order they were made until a column header is clicked.
   m_table->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
   m_table->setSortingEnabled(true);

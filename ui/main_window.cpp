@@ -148,7 +148,7 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   restoreState(settings.value("mainWindow/state").toByteArray());
   if (!settings.contains("mainWindow/geometry")) {
     resize(1280, 800);
-    resizeDocks({findChild<QDockWidget*>("runsDock")}, {380}, Qt::Horizontal);
+    resizeDocks({findChild<QDockWidget*>("runsDock")}, {330}, Qt::Horizontal);
   }
 }
 
