@@ -254,13 +254,17 @@ void MainWindow::addRunItem(qint64 runId) {
 }
 
 qint64 MainWindow::newProject(const QString& name) {
+  QString problem = tr("A project needs a name.");
   qint64 projectId = 0;
-  try {
-    if (name.isEmpty()) throw app::StoreError(tr("A project needs a name.").toStdString());
-    projectId = m_controller.store().addProject(name);
-  } catch (const std::exception& e) {
-    QMessageBox::warning(this, tr("New project"),
-                         tr("Cannot make the project “%1”: %2").arg(name, QString::fromUtf8(e.what())));
+  if (!name.isEmpty()) {
+    try {
+      projectId = m_controller.store().addProject(name);
+    } catch (const app::StoreError& e) {
+      problem = QString::fromUtf8(e.what());  // the store names the constraint (unique names)
+    }
+  }
+  if (!projectId) {
+    QMessageBox::warning(this, tr("New project"), tr("Cannot make the project “%1”: %2").arg(name, problem));
     return 0;
   }
   m_runs->setCurrentItem(addProjectItem(name, projectId));  // shows it
