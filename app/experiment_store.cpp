@@ -209,6 +209,34 @@ void ExperimentStore::setRunSummary(qint64 runId, const QJsonObject& summary) {
   update.bind(1, QJsonDocument(summary).toJson(QJsonDocument::Compact)).bind(2, runId).step();
 }
 
+void ExperimentStore::recordArtifact(qint64 runId, const Artifact& artifact) {
+  std::lock_guard lock(m_readMutex);
+  Statement upsert(m_db, "INSERT OR REPLACE INTO artifacts(run_id, name, bytes, local_path) VALUES(?, ?, ?, ?)");
+  upsert.bind(1, runId).bind(2, artifact.name).bind(3, artifact.bytes).bind(4, artifact.localPath).step();
+}
+
+QList<Artifact> ExperimentStore::artifacts(qint64 runId) const {
+  std::lock_guard lock(m_readMutex);
+  Statement query(m_db, "SELECT name, bytes, COALESCE(local_path, '') FROM artifacts WHERE run_id = ? ORDER BY name");
+  query.bind(1, runId);
+  QList<Artifact> result;
+  while (query.step()) result.append({query.text(0), query.integer(1), query.text(2)});
+  return result;
+}
+
+void ExperimentStore::saveNode(const QString& name, const QJsonObject& info) {
+  std::lock_guard lock(m_readMutex);
+  Statement upsert(m_db, "INSERT OR REPLACE INTO nodes(name, json) VALUES(?, ?)");
+  upsert.bind(1, name).bind(2, QJsonDocument(info).toJson(QJsonDocument::Compact)).step();
+}
+
+QJsonObject ExperimentStore::node(const QString& name) const {
+  std::lock_guard lock(m_readMutex);
+  Statement query(m_db, "SELECT json FROM nodes WHERE name = ?");
+  query.bind(1, name);
+  return query.step() ? QJsonDocument::fromJson(query.text(0).toUtf8()).object() : QJsonObject();
+}
+
 namespace {
 constexpr const char* kRunColumns =
     "SELECT id, project_id, name, job_json, node, COALESCE(node_job_id, ''), state, precision, "

@@ -39,6 +39,13 @@ struct Run {
   QJsonObject summary;  // final accuracy, throughput, model size, ...
 };
 
+// A file a run's node job made: its name on the node, its size, and where it was saved here.
+struct Artifact {
+  QString name;
+  qint64 bytes = 0;
+  QString localPath;  // empty until downloaded
+};
+
 struct MetricPoint {
   qint64 seq = 0;
   double step = 0;
@@ -71,6 +78,14 @@ class ExperimentStore {
   void setRunSummary(qint64 runId, const QJsonObject& summary);
   QList<Run> runs(qint64 projectId) const;
   Run run(qint64 runId) const;
+
+  // Records (or updates, by name) a file of a run.
+  void recordArtifact(qint64 runId, const Artifact& artifact);
+  QList<Artifact> artifacts(qint64 runId) const;
+  // What node `name` said about itself when last asked (GetNodeInfo's JSON form), so that a run's
+  // machine is known later even when the node is gone.
+  void saveNode(const QString& name, const QJsonObject& info);
+  QJsonObject node(const QString& name) const;  // empty when never saved
 
   // Queues one event (docs/events.md) of a run; returns at once.
   void appendEvent(qint64 runId, qint64 seq, const QString& type, const QByteArray& json);

@@ -34,6 +34,15 @@ qint64 WorkbenchController::projectId() {
   return m_project;
 }
 
+void WorkbenchController::setNodeManager(NodeManager* nodes) {
+  if (m_nodes) disconnect(m_nodes, nullptr, this, nullptr);
+  m_nodes = nodes;
+  if (!m_nodes) return;
+  connect(m_nodes, &NodeManager::checked, this, [this](const QString& name, const QString& health) {
+    if (const auto entry = m_nodes->registry().find(name); entry && health == "ok") m_store.saveNode(name, entry->info);
+  });
+}
+
 std::shared_ptr<remote::NodeEndpoint> WorkbenchController::endpointFor(const QString& node) {
   if (node.isEmpty() || node == "local" || !m_nodes) return m_node;
   return m_nodes->endpoint(node);
@@ -130,14 +139,15 @@ void WorkbenchController::finished(qint64 runId, const QString& state) {
   std::shared_ptr<remote::NodeEndpoint> node = endpointFor(run.node);
   QThreadPool::globalInstance()->start([this, node, run] {
     QJsonObject summary = summarizeRun(m_store, run.id);
-    if (!summary.contains("model_bytes")) {
-      try {
-        for (const auto& artifact : remote::connectClient(*node).artifacts(run.nodeJobId.toStdString()))
-          if (QString::fromStdString(artifact.name()) == modelArtifact(run))
-            summary["model_bytes"] = static_cast<double>(artifact.size_bytes());
-      } catch (const std::exception&) {
-        // The size stays unknown; the rest of the summary still counts.
+    try {
+      for (const auto& artifact : remote::connectClient(*node).artifacts(run.nodeJobId.toStdString())) {
+        const QString name = QString::fromStdString(artifact.name());
+        m_store.recordArtifact(run.id, {name, static_cast<qint64>(artifact.size_bytes()), {}});
+        if (name == modelArtifact(run) && !summary.contains("model_bytes"))
+          summary["model_bytes"] = static_cast<double>(artifact.size_bytes());
       }
+    } catch (const std::exception&) {
+      // The files and the model's size stay unknown; the rest of the summary still counts.
     }
     m_store.setRunSummary(run.id, summary);
     QMetaObject::invokeMethod(this, [this, id = run.id] { emit runSummarized(id); },
@@ -153,6 +163,7 @@ void WorkbenchController::exportRun(qint64 runId, const QString& format, const Q
     try {
       NodeClient client = remote::connectClient(*node);
       const std::string artifact = modelArtifact(run).toStdString();
+      std::string saved = artifact;  // the node's name of the file written to `destination`
       if (format == "twbm") {
         client.download(run.nodeJobId.toStdString(), artifact, destination.toStdString());
       } else {
@@ -164,9 +175,10 @@ void WorkbenchController::exportRun(qint64 runId, const QString& format, const Q
         const v1::JobStatus done = client.job(job.id());
         if (done.state() != v1::SUCCEEDED)
           throw std::runtime_error("the export failed on the node: " + done.reason());
-        const std::string onnx = QFileInfo(QString::fromStdString(artifact)).completeBaseName().toStdString() + ".onnx";
-        client.download(job.id(), onnx, destination.toStdString());
+        saved = QFileInfo(QString::fromStdString(artifact)).completeBaseName().toStdString() + ".onnx";
+        client.download(job.id(), saved, destination.toStdString());
       }
+      m_store.recordArtifact(run.id, {QString::fromStdString(saved), QFileInfo(destination).size(), destination});
     } catch (const std::exception& e) {
       failure = QString::fromUtf8(e.what());
     }
@@ -186,6 +198,7 @@ void WorkbenchController::checkLocalNode() {
     QJsonObject info;
     try {
       info = remote::fetchNodeInfo(*node);
+      m_store.saveNode("local", info);
     } catch (const std::exception& e) {
       health = QString::fromUtf8(e.what());
     }

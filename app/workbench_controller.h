@@ -37,8 +37,9 @@ class WorkbenchController : public QObject {
 
   ExperimentStore& store() { return m_store; }
   QString nodeName() const { return m_node->describe(); }
-  // Saved remote nodes become places to run (the local node is "local").
-  void setNodeManager(class NodeManager* nodes) { m_nodes = nodes; }
+  // Saved remote nodes become places to run (the local node is "local"); what each says about
+  // itself when tested is kept in the store.
+  void setNodeManager(class NodeManager* nodes);
   // The project new runs go into: the first one (a default project is made on first use) until
   // setProjectId() chooses another.
   qint64 projectId();

@@ -65,6 +65,11 @@ class ExperimentStoreTest : public QObject {
       const qint64 id = store.addRun(run);
       store.setRunState(id, "running", "j0001");
       store.setRunSummary(id, {{"test_accuracy", 0.87}});
+      store.recordArtifact(id, {"model.twbm", 2150000, {}});
+      store.recordArtifact(id, {"events.jsonl", 4000, {}});
+      store.recordArtifact(id, {"model.twbm", 2150000, "/home/me/mlp.twbm"});  // downloaded later
+      store.saveNode("lab", {{"cpuModel", "AMD EPYC"}, {"bf16", true}});
+      store.saveNode("lab", {{"cpuModel", "AMD EPYC 9R14"}, {"bf16", true}});
     }
     ExperimentStore reopened(path);  // a second open migrates nothing and keeps everything
     const auto runs = reopened.runs(reopened.projects().at(0).id);
@@ -72,6 +77,14 @@ class ExperimentStoreTest : public QObject {
     QCOMPARE(runs[0].state, QString("running"));
     QCOMPARE(runs[0].nodeJobId, QString("j0001"));
     QCOMPARE(runs[0].summary.value("test_accuracy").toDouble(), 0.87);
+    const auto artifacts = reopened.artifacts(runs[0].id);
+    QCOMPARE(artifacts.size(), 2);  // one row per file, the latest record of each
+    QCOMPARE(artifacts[1].name, QString("model.twbm"));
+    QCOMPARE(artifacts[1].bytes, qint64{2150000});
+    QCOMPARE(artifacts[1].localPath, QString("/home/me/mlp.twbm"));
+    QVERIFY(artifacts[0].localPath.isEmpty());
+    QCOMPARE(reopened.node("lab").value("cpuModel").toString(), QString("AMD EPYC 9R14"));
+    QVERIFY(reopened.node("elsewhere").isEmpty());
 
     // A store from a newer workbench, and a file that is no store at all, are refused by name.
     const QString newer = m_dir.filePath("newer.db");

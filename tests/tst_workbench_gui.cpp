@@ -93,6 +93,7 @@ class WorkbenchGuiTest : public QObject {
     QTreeWidgetItem* local = m_window->nodeList()->topLevelItem(0);
     QTRY_COMPARE_WITH_TIMEOUT(local->text(1), QString("ready"), 30000);
     QVERIFY2(local->text(2).contains("bf16") && local->text(2).contains("VNNI"), qPrintable(local->text(2)));
+    QVERIFY(!m_store->node("local").value("cpuModel").toString().isEmpty());  // kept with the experiments
     screenshot("job");
   }
 
@@ -327,6 +328,13 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY(checker.waitForFinished(60000));
     QVERIFY2(checker.exitCode() == 0, checker.readAllStandardError().constData());
     QVERIFY(checker.readAllStandardOutput().trimmed().toInt() > 0);  // QDQ form
+    // The store knows the run's files on the node and where the export was saved.
+    const qint64 int8Run = run->currentData().toLongLong();
+    bool exportedRecorded = false;
+    for (const app::Artifact& a : m_store->artifacts(int8Run))
+      exportedRecorded |= a.localPath == onnx && a.bytes == QFileInfo(onnx).size() && a.name.endsWith(".onnx");
+    QVERIFY(exportedRecorded);
+    QVERIFY(!m_store->artifacts(runRow(0)->data(0, Qt::UserRole).toLongLong()).isEmpty());  // the fp32 run's files
   }
 
   void nodesDialogAddsTestsAndShowsANode() {
