@@ -155,6 +155,27 @@ void WorkbenchController::finished(qint64 runId, const QString& state) {
   });
 }
 
+bool WorkbenchController::cancelRun(qint64 runId) {
+  const Run run = m_store.run(runId);
+  if (run.nodeJobId.isEmpty() || (run.state != "queued" && run.state != "running")) return false;
+  std::shared_ptr<remote::NodeEndpoint> node;
+  try {
+    node = endpointFor(run.node);
+  } catch (const std::exception& e) {
+    emit runFailed(runId, QString::fromUtf8(e.what()));
+    return false;
+  }
+  QThreadPool::globalInstance()->start([this, node, run] {
+    try {
+      remote::connectClient(*node).cancel(run.nodeJobId.toStdString());
+    } catch (const std::exception& e) {
+      const QString message = tr("cannot cancel: %1").arg(QString::fromUtf8(e.what()));
+      QMetaObject::invokeMethod(this, [=, this] { emit runFailed(run.id, message); }, Qt::QueuedConnection);
+    }
+  });
+  return true;
+}
+
 void WorkbenchController::exportRun(qint64 runId, const QString& format, const QString& destination) {
   const Run run = m_store.run(runId);
   std::shared_ptr<remote::NodeEndpoint> node = endpointFor(run.node);

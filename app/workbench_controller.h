@@ -51,6 +51,9 @@ class WorkbenchController : public QObject {
   // fp32 model is quantized to int8 once trained. Returns the fp32 run's id.
   qint64 comparePrecisions(const QJsonObject& job, const QString& node = "local",
                            const QuantizeSettings& int8 = {});
+  // Asks the run's node to stop it (training keeps a checkpoint to resume from); the new state
+  // arrives as runStateChanged(). False when the run is not queued or running on a node.
+  bool cancelRun(qint64 runId);
   // A new int8 run quantizing `sourceRunId`'s trained model on the node.
   qint64 quantizeRun(qint64 sourceRunId, const QuantizeSettings& settings);
   // Writes a finished run's model to `destination`: "onnx" (exported on the node; QDQ for int8)

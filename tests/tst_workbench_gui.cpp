@@ -13,6 +13,7 @@
 #include <QTimer>
 #include <QComboBox>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTableWidget>
 #include <QDoubleSpinBox>
 #include <QLabel>
@@ -439,6 +440,30 @@ class WorkbenchGuiTest : public QObject {
     for (double v : smoothed) QVERIFY(qAbs(v - 2) < 1e-12);
     const QVector<double> step = ui::smoothCurve({0, 10}, 0.5);
     QCOMPARE(step[1], 10.0 * 0.5 / 0.75);
+  }
+
+  void aRunShowsProgressAndCanBeCancelled() {
+    const qint64 defaultProject = m_controller->projectId();
+    const qint64 project = m_window->newProject("Long runs");
+    field<QSpinBox>("maxSteps")->setValue(0);  // no step budget: 5 epochs
+    field<QSpinBox>("epochs")->setValue(5);
+    m_window->tabs()->setCurrentIndex(0);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
+    QTreeWidgetItem* projectRow = m_window->projectItem(project);
+    QTRY_COMPARE_WITH_TIMEOUT(projectRow->childCount(), 1, 10000);
+    QTreeWidgetItem* run = projectRow->child(0);
+    const QRegularExpression progress("^running \\d+ %$");
+    QTRY_VERIFY_WITH_TIMEOUT(progress.match(run->text(1)).hasMatch(), 60000);
+    m_window->runsBrowser()->setCurrentItem(run);
+    m_window->cancelSelectedRun();
+    QTRY_COMPARE_WITH_TIMEOUT(run->text(1), QString("cancelled"), 60000);
+    const qint64 runId = run->data(0, Qt::UserRole).toLongLong();
+    QCOMPARE(m_store->run(runId).state, QString("cancelled"));
+    QVERIFY(m_store->lastSeq(runId) > 0);
+    QVERIFY(!m_controller->cancelRun(runId));  // nothing left to cancel
+    m_window->runsBrowser()->setCurrentItem(m_window->projectItem(defaultProject));
+    field<QSpinBox>("epochs")->setValue(1);
   }
 
   void chineseTranslationShowsEveryScreen() {

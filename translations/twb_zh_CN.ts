@@ -100,6 +100,10 @@
         <source>Default project</source>
         <translation>默认项目</translation>
     </message>
+    <message>
+        <source>cannot cancel: %1</source>
+        <translation>无法取消：%1</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ComparePanel</name>
@@ -643,6 +647,26 @@
     <message>
         <source>Project: %1</source>
         <translation>项目：%1</translation>
+    </message>
+    <message>
+        <source>C&amp;ancel run</source>
+        <translation>取消运行(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Choose a run in the runs list first.</source>
+        <translation>请先在运行列表中选择一个运行。</translation>
+    </message>
+    <message>
+        <source>Cancelling %1…</source>
+        <translation>正在取消 %1…</translation>
+    </message>
+    <message>
+        <source>%1 is not running.</source>
+        <translation>%1 未在运行。</translation>
+    </message>
+    <message>
+        <source>%1 %2 %</source>
+        <translation>%1 %2 %</translation>
     </message>
 </context>
 <context>

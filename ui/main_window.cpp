@@ -115,6 +115,7 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   connect(&m_controller, &app::WorkbenchController::eventArrived, m_monitor,
           [this](qint64 runId, qint64, const QString& type, const QByteArray& json) {
             m_monitor->addEvent(runId, type, json);
+            if (type == "step") showProgress(runId, json);
           });
   connect(&m_controller, &app::WorkbenchController::runStateChanged, this, &MainWindow::setRunState);
   connect(&m_controller, &app::WorkbenchController::runAdded, this, [this](qint64 runId) {
@@ -179,6 +180,11 @@ void MainWindow::buildMenus() {
     if (m_jobForm->isValid()) comparePrecisions(m_jobForm->job(), m_jobForm->node());
   });
   compare->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+  runMenu->addSeparator();
+  QAction* cancel = runMenu->addAction(tr("C&ancel run"), this, &MainWindow::cancelSelectedRun);
+  cancel->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+  m_runs->setContextMenuPolicy(Qt::ActionsContextMenu);
+  m_runs->addAction(cancel);
 
   QMenu* nodesMenu = menuBar()->addMenu(tr("&Nodes"));
   QAction* manage = nodesMenu->addAction(tr("&Manage nodes…"), this, [this] {
@@ -296,6 +302,26 @@ void MainWindow::showRunsInMonitor() {
       for (const QByteArray& json : m_controller.store().events(run.id, type))
         m_monitor->addEvent(run.id, type, json);
   }
+}
+
+void MainWindow::cancelSelectedRun() {
+  QTreeWidgetItem* item = m_runs->currentItem();
+  const qint64 runId = item && item->parent() ? item->data(kName, Qt::UserRole).toLongLong() : 0;
+  if (!runId) {
+    statusBar()->showMessage(tr("Choose a run in the runs list first."), 5000);
+  } else if (m_controller.cancelRun(runId)) {
+    statusBar()->showMessage(tr("Cancelling %1…").arg(item->text(kName)), 5000);
+  } else {
+    statusBar()->showMessage(tr("%1 is not running.").arg(item->text(kName)), 5000);
+  }
+}
+
+void MainWindow::showProgress(qint64 runId, const QByteArray& stepEvent) {
+  QTreeWidgetItem* item = m_items.value(runId);
+  const QJsonObject step = QJsonDocument::fromJson(stepEvent).object();
+  const double total = step.value("total_steps").toDouble();
+  if (item && total > 0)
+    item->setText(kState, tr("%1 %2 %").arg(runStateText("running")).arg(qRound(100 * step.value("step").toDouble() / total)));
 }
 
 void MainWindow::setRunState(qint64 runId, const QString& state) {

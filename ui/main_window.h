@@ -52,6 +52,8 @@ class MainWindow : public QMainWindow {
   qint64 newProject(const QString& name);
   // Shows `projectId`'s runs in the tabs; new runs go into it.
   void showProject(qint64 projectId);
+  // Stops the run chosen in the browser (Run > Cancel run).
+  void cancelSelectedRun();
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -63,6 +65,7 @@ class MainWindow : public QMainWindow {
   void addRunItem(qint64 runId);
   void showRunsInMonitor();  // the current project's training runs, from the store
   void setRunState(qint64 runId, const QString& state);
+  void showProgress(qint64 runId, const QByteArray& stepEvent);  // "running 45 %" in the browser
   void startRun(const QJsonObject& job, const QString& node);
   void comparePrecisions(const QJsonObject& job, const QString& node);
   void offerNodes();
