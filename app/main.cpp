@@ -2,6 +2,8 @@
 #include <signal.h>
 
 #include <QApplication>
+#include <QFile>
+#include <QProcess>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
@@ -10,6 +12,7 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTranslator>
+#include <cstdio>
 #include <memory>
 
 #include "app/experiment_store.h"
@@ -35,13 +38,12 @@ QString findBundle(const QString& given) {
   const QStringList found = bundles.entryList({"twb-engine-*-linux-x86_64.tar.gz"}, QDir::Files, QDir::Time);
   return found.isEmpty() ? QString() : bundles.filePath(found.front());
 }
-}  // namespace
 
-int main(int argc, char** argv) {
-  ::signal(SIGPIPE, SIG_IGN);  // a node that goes away is an error to report, not a signal
-  QApplication application(argc, argv);
-  QApplication::setOrganizationName("TensorWorkbench");
-  QApplication::setApplicationName("tensor-workbench");
+struct Options {
+  QString store, engine, bundle;
+};
+
+Options parseOptions(const QCoreApplication& application) {
   QCommandLineParser parser;
   parser.setApplicationDescription(QObject::tr("Deep-learning experiments across precisions and machines"));
   parser.addHelpOption();
@@ -52,6 +54,57 @@ int main(int argc, char** argv) {
   parser.addOption(engineOption);
   parser.addOption(bundleOption);
   parser.process(application);
+  return {parser.value(storeOption), QFileInfo(findEngine(parser.value(engineOption))).absoluteFilePath(),
+          findBundle(parser.value(bundleOption))};
+}
+
+// Qt aborts when a window cannot reach a display; a platform chosen by QT_QPA_PLATFORM (offscreen,
+// vnc, ...) needs none.
+bool displayAvailable() {
+  return qEnvironmentVariableIsSet("QT_QPA_PLATFORM") || qEnvironmentVariableIsSet("DISPLAY") ||
+         qEnvironmentVariableIsSet("WAYLAND_DISPLAY");
+}
+
+// Without a display: says so, then trains the Fashion-MNIST example (the job the Job tab opens
+// with) on the local engine, its progress bar on this terminal. Returns the engine's exit code.
+int trainExampleHeadless(const Options& options, const QString& data) {
+  const QString folder = data + "/headless";
+  const QString job = folder + "/fmnist-mlp.json";
+  QDir().mkpath(folder);
+  QFile::remove(job);
+  if (!QFile::copy(":/examples/fmnist-mlp.json", job)) {
+    std::fprintf(stderr, "tensor-workbench: cannot write %s\n", qPrintable(job));
+    return 1;
+  }
+  std::fprintf(stderr,
+               "tensor-workbench: no display (DISPLAY and WAYLAND_DISPLAY are unset), so the window "
+               "cannot open; training the Fashion-MNIST example headless with %s instead.\n",
+               qPrintable(options.engine));
+  QProcess engine;
+  engine.setProcessChannelMode(QProcess::ForwardedChannels);
+  engine.start(options.engine, {"train", job, "--out", folder + "/fmnist-mlp"});
+  if (!engine.waitForStarted()) {
+    std::fprintf(stderr, "tensor-workbench: cannot start the engine %s: %s\n", qPrintable(options.engine),
+                 qPrintable(engine.errorString()));
+    return 1;
+  }
+  engine.waitForFinished(-1);
+  return engine.exitStatus() == QProcess::NormalExit ? engine.exitCode() : 1;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);  // a node that goes away is an error to report, not a signal
+  QCoreApplication::setOrganizationName("TensorWorkbench");
+  QCoreApplication::setApplicationName("tensor-workbench");
+  if (!displayAvailable()) {
+    QCoreApplication application(argc, argv);
+    const Options options = parseOptions(application);
+    const QString data = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    return trainExampleHeadless(options, data);
+  }
+  QApplication application(argc, argv);
+  const Options options = parseOptions(application);
 
   // The language chosen in View > Language, else the system's when a translation exists.
   QTranslator translator;
@@ -61,15 +114,13 @@ int main(int argc, char** argv) {
 
   const QString data = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
   QDir().mkpath(data);
-  const QString storePath = parser.isSet(storeOption) ? parser.value(storeOption) : data + "/experiments.db";
+  const QString storePath = options.store.isEmpty() ? data + "/experiments.db" : options.store;
   try {
     twb::app::ExperimentStore store(storePath);
-    auto node = std::make_shared<twb::remote::LocalNode>(
-        QFileInfo(findEngine(parser.value(engineOption))).absoluteFilePath(), data + "/local-node");
+    auto node = std::make_shared<twb::remote::LocalNode>(options.engine, data + "/local-node");
     twb::app::WorkbenchController controller(store, node);
     const QString config = QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation);
-    twb::app::NodeManager nodes(config + "/nodes.json", config + "/known_hosts",
-                                findBundle(parser.value(bundleOption)));
+    twb::app::NodeManager nodes(config + "/nodes.json", config + "/known_hosts", options.bundle);
     twb::ui::MainWindow window(controller, &nodes);
     window.show();
     return application.exec();

@@ -466,6 +466,22 @@ class WorkbenchGuiTest : public QObject {
     field<QSpinBox>("epochs")->setValue(1);
   }
 
+  void withoutADisplayTheExampleTrainsHeadless() {
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) environment.remove(name);
+    environment.insert("XDG_DATA_HOME", m_dir.filePath("headless"));
+    environment.insert("TWB_ENGINE", TWB_ENGINE_BINARY);
+    QProcess workbench;
+    workbench.setProcessEnvironment(environment);
+    workbench.start(TWB_APP_BINARY, QStringList());
+    QVERIFY(workbench.waitForFinished(300000));
+    const QString output = workbench.readAllStandardError() + workbench.readAllStandardOutput();
+    QVERIFY2(workbench.exitStatus() == QProcess::NormalExit && workbench.exitCode() == 0, qPrintable(output));
+    QVERIFY2(output.contains("no display (DISPLAY and WAYLAND_DISPLAY are unset)"), qPrintable(output));
+    const QRegularExpressionMatch accuracy = QRegularExpression("test accuracy: (0\\.\\d+)").match(output);
+    QVERIFY2(accuracy.hasMatch() && accuracy.captured(1).toDouble() > 0.8, qPrintable(output));  // 5 epochs of the mlp
+  }
+
   void chineseTranslationShowsEveryScreen() {
     QTranslator translator;
     QVERIFY(translator.load("twb_zh_CN", ":/i18n"));
