@@ -267,6 +267,21 @@ QList<Run> ExperimentStore::runs(qint64 projectId) const {
   return result;
 }
 
+void ExperimentStore::deleteRun(qint64 runId) {
+  flush();  // nothing of it left in the writer's queue
+  std::lock_guard lock(m_readMutex);
+  exec(m_db, "BEGIN IMMEDIATE");
+  try {
+    for (const char* table : {"events", "metrics", "profiles", "artifacts"})
+      Statement(m_db, (std::string("DELETE FROM ") + table + " WHERE run_id = ?").c_str()).bind(1, runId).step();
+    Statement(m_db, "DELETE FROM runs WHERE id = ?").bind(1, runId).step();
+    exec(m_db, "COMMIT");
+  } catch (...) {
+    exec(m_db, "ROLLBACK");
+    throw;
+  }
+}
+
 Run ExperimentStore::run(qint64 runId) const {
   std::lock_guard lock(m_readMutex);
   Statement query(m_db, (std::string(kRunColumns) + "WHERE id = ?").c_str());

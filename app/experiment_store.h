@@ -77,6 +77,9 @@ class ExperimentStore {
   void setRunState(qint64 runId, const QString& state, const QString& nodeJobId = {});
   void setRunSummary(qint64 runId, const QJsonObject& summary);
   QList<Run> runs(qint64 projectId) const;
+  // Removes a run with everything stored of it (events, metrics, profiles, artifacts) in one
+  // transaction. Call it only for runs whose node sends nothing more.
+  void deleteRun(qint64 runId);
   Run run(qint64 runId) const;
 
   // Records (or updates, by name) a file of a run.

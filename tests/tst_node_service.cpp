@@ -3,6 +3,7 @@
 #include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
+#include <QElapsedTimer>
 #include <QtTest>
 #include <atomic>
 #include <csignal>
@@ -354,10 +355,16 @@ class NodeServiceTest : public QObject {
     NodeClient node = client();
     const auto job = node.submit(trainRequest(shortJob(100000)));
     QVERIFY(waitFor([&] { return node.job(job.id()).last_seq() >= 3; }, 30000));
+    QElapsedTimer sinceCancel;
+    sinceCancel.start();
     node.cancel(job.id());
     Watched watched;
     QVERIFY(node.watch(job.id(), 0, [&](const v1::Event& e) { watched.add(e); return true; }));
+    // The worker heard the SIGTERM (the daemon's own signal mask is not passed on) and stopped at
+    // the next step with a checkpoint, well before the daemon's 15 s SIGKILL fallback.
+    QVERIFY2(sinceCancel.elapsed() < 5000, qPrintable(QString::number(sinceCancel.elapsed())));
     QCOMPARE(watched.finalState(), std::string("cancelled"));
+    QVERIFY2(watched.events.back().contains("checkpoint"), watched.events.back().dump().c_str());
     QCOMPARE(node.job(job.id()).state(), v1::CANCELLED);
     bool checkpoint = false;
     for (const auto& a : node.artifacts(job.id())) checkpoint |= a.name().starts_with("checkpoints/");

@@ -213,7 +213,10 @@ class WorkbenchGuiTest : public QObject {
     ui::ProfilePanel* profile = m_window->profilePanel();
     m_window->tabs()->setCurrentWidget(profile);
     QTRY_VERIFY_WITH_TIMEOUT(profile->runChooser()->count() == 2, 30000);  // fp32 and bf16
-    profile->runChooser()->setCurrentIndex(0);
+    m_window->runsBrowser()->setCurrentItem(runRow(1));  // the Profile tab follows the browser
+    QCOMPARE(profile->runChooser()->currentText(), runRow(1)->text(0));
+    m_window->runsBrowser()->setCurrentItem(runRow(0));
+    QCOMPARE(profile->runChooser()->currentIndex(), 0);
     profile->otherChooser()->setCurrentIndex(2);  // (none), fp32, bf16
     QTableWidget* table = profile->table();
     QVERIFY(table->rowCount() >= 3);  // the mlp's Linear layers, activations, loss
@@ -457,11 +460,20 @@ class WorkbenchGuiTest : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(progress.match(run->text(1)).hasMatch(), 60000);
     m_window->runsBrowser()->setCurrentItem(run);
     m_window->cancelSelectedRun();
-    QTRY_COMPARE_WITH_TIMEOUT(run->text(1), QString("cancelled"), 60000);
+    QTRY_COMPARE_WITH_TIMEOUT(run->text(1), QString("cancelled"), 10000);  // at the next step
     const qint64 runId = run->data(0, Qt::UserRole).toLongLong();
     QCOMPARE(m_store->run(runId).state, QString("cancelled"));
     QVERIFY(m_store->lastSeq(runId) > 0);
     QVERIFY(!m_controller->cancelRun(runId));  // nothing left to cancel
+    // Deleted: gone from the browser and from every table of the store.
+    QVERIFY(m_window->deleteRun(runId));
+    QCOMPARE(projectRow->childCount(), 0);
+    QVERIFY(m_window->runItem(runId) == nullptr);
+    QCOMPARE(m_store->lastSeq(runId), qint64{0});
+    QVERIFY(m_store->metric(runId, "train/loss").isEmpty());
+    QVERIFY(m_store->artifacts(runId).isEmpty());
+    QVERIFY_THROWS_EXCEPTION(app::StoreError, m_store->run(runId));
+    QCOMPARE(m_store->integrityCheck(), QString("ok"));
     m_window->runsBrowser()->setCurrentItem(m_window->projectItem(defaultProject));
     field<QSpinBox>("epochs")->setValue(1);
   }

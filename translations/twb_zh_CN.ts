@@ -668,6 +668,26 @@
         <source>%1 %2 %</source>
         <translation>%1 %2 %</translation>
     </message>
+    <message>
+        <source>&amp;Delete run…</source>
+        <translation>删除运行(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>Delete run</source>
+        <translation>删除运行</translation>
+    </message>
+    <message>
+        <source>Delete %1 and everything stored of it (curves, profiles, files list)?</source>
+        <translation>删除 %1 及其保存的全部内容（曲线、剖析、文件列表）？</translation>
+    </message>
+    <message>
+        <source>%1 is still running: cancel it first.</source>
+        <translation>%1 仍在运行：请先取消。</translation>
+    </message>
+    <message>
+        <source>Deleted %1</source>
+        <translation>已删除 %1</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::MonitorPanel</name>

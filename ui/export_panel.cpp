@@ -135,6 +135,10 @@ ExportPanel::ExportPanel(app::WorkbenchController& controller, QWidget* parent)
           });
 }
 
+void ExportPanel::showRun(qint64 runId) {
+  if (const int index = m_run->findData(runId); index >= 0) m_run->setCurrentIndex(index);
+}
+
 void ExportPanel::refresh() {
   const qint64 chosen = m_run->currentData().toLongLong();
   const QSignalBlocker blocker(m_run);

@@ -28,6 +28,7 @@ class ExportPanel : public QWidget {
  public:
   explicit ExportPanel(app::WorkbenchController& controller, QWidget* parent = nullptr);
   void refresh();  // the finished runs to choose from
+  void showRun(qint64 runId);  // chooses it when it is one of them
 
  private:
   void showReport();

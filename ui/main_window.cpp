@@ -105,6 +105,10 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
     if (!item) return;
     QTreeWidgetItem* project = item->parent() ? item->parent() : item;
     showProject(project->data(kName, kProjectRole).toLongLong());
+    if (const qint64 runId = selectedRun()) {  // the Profile and Export tabs follow the choice
+      m_profile->showRun(runId);
+      m_export->showRun(runId);
+    }
   });
   connect(&m_controller, &app::WorkbenchController::localNodeChecked, m_nodeList, &NodeList::setLocal);
   connect(m_jobForm, &JobForm::validationRequested, &m_controller,
@@ -183,8 +187,17 @@ void MainWindow::buildMenus() {
   runMenu->addSeparator();
   QAction* cancel = runMenu->addAction(tr("C&ancel run"), this, &MainWindow::cancelSelectedRun);
   cancel->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+  QAction* remove = runMenu->addAction(tr("&Delete run…"), this, [this] {
+    const qint64 runId = selectedRun();
+    if (runId && QMessageBox::question(this, tr("Delete run"),
+                                       tr("Delete %1 and everything stored of it (curves, profiles, files list)?")
+                                           .arg(m_items.value(runId)->text(kName))) == QMessageBox::Yes)
+      deleteRun(runId);
+  });
+  remove->setShortcut(QKeySequence::Delete);
+  remove->setShortcutContext(Qt::WidgetShortcut);  // the Delete key in the runs list only
   m_runs->setContextMenuPolicy(Qt::ActionsContextMenu);
-  m_runs->addAction(cancel);
+  m_runs->addActions({cancel, remove});
 
   QMenu* nodesMenu = menuBar()->addMenu(tr("&Nodes"));
   QAction* manage = nodesMenu->addAction(tr("&Manage nodes…"), this, [this] {
@@ -304,9 +317,30 @@ void MainWindow::showRunsInMonitor() {
   }
 }
 
+qint64 MainWindow::selectedRun() const {
+  const QTreeWidgetItem* item = m_runs->currentItem();
+  return item && item->parent() ? item->data(kName, Qt::UserRole).toLongLong() : 0;
+}
+
+bool MainWindow::deleteRun(qint64 runId) {
+  const app::Run run = m_controller.store().run(runId);
+  if (run.state == "queued" || run.state == "running") {
+    statusBar()->showMessage(tr("%1 is still running: cancel it first.").arg(run.name), 8000);
+    return false;
+  }
+  m_controller.store().deleteRun(runId);
+  delete m_items.take(runId);
+  showRunsInMonitor();
+  m_profile->refresh();
+  m_compare->refresh();
+  m_export->refresh();
+  statusBar()->showMessage(tr("Deleted %1").arg(run.name), 5000);
+  return true;
+}
+
 void MainWindow::cancelSelectedRun() {
   QTreeWidgetItem* item = m_runs->currentItem();
-  const qint64 runId = item && item->parent() ? item->data(kName, Qt::UserRole).toLongLong() : 0;
+  const qint64 runId = selectedRun();
   if (!runId) {
     statusBar()->showMessage(tr("Choose a run in the runs list first."), 5000);
   } else if (m_controller.cancelRun(runId)) {

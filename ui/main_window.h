@@ -54,6 +54,8 @@ class MainWindow : public QMainWindow {
   void showProject(qint64 projectId);
   // Stops the run chosen in the browser (Run > Cancel run).
   void cancelSelectedRun();
+  // Removes a finished run and all that is stored of it; false (and a message) while it runs.
+  bool deleteRun(qint64 runId);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -65,6 +67,7 @@ class MainWindow : public QMainWindow {
   void addRunItem(qint64 runId);
   void showRunsInMonitor();  // the current project's training runs, from the store
   void setRunState(qint64 runId, const QString& state);
+  qint64 selectedRun() const;  // the run chosen in the browser, 0 when none
   void showProgress(qint64 runId, const QByteArray& stepEvent);  // "running 45 %" in the browser
   void startRun(const QJsonObject& job, const QString& node);
   void comparePrecisions(const QJsonObject& job, const QString& node);

@@ -104,6 +104,10 @@ void ProfilePanel::setProjectId(qint64 projectId) {
   refresh();
 }
 
+void ProfilePanel::showRun(qint64 runId) {
+  if (const int index = m_run->findData(runId); index >= 0) m_run->setCurrentIndex(index);
+}
+
 void ProfilePanel::refresh() {
   const qint64 run = m_run->currentData().toLongLong(), other = m_other->currentData().toLongLong();
   const QSignalBlocker blockRun(m_run), blockOther(m_other);

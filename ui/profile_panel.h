@@ -27,6 +27,7 @@ class ProfilePanel : public QWidget {
  public:
   ProfilePanel(app::ExperimentStore& store, qint64 projectId, QWidget* parent = nullptr);
   void refresh();  // the runs that have profiles
+  void showRun(qint64 runId);  // chooses it when it is one of them
   void setProjectId(qint64 projectId);  // shows that project's runs
   QTableWidget* table() const { return m_table; }
   QComboBox* runChooser() const { return m_run; }

@@ -256,7 +256,17 @@ void JobManager::startLocked(Entry& entry) {
   posix_spawnattr_init(&attributes);
   // A session of its own: a signal to the daemon's terminal or group does not reach the job,
   // and the job outlives a daemon restart.
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID);
+  // Its signals start unblocked and at their defaults: `serve` blocks SIGINT / SIGTERM in every
+  // thread (one thread waits for them), and a spawned worker would inherit that mask and never
+  // hear the SIGTERM of a CancelJob.
+  sigset_t none, stopSignals;
+  sigemptyset(&none);
+  sigemptyset(&stopSignals);
+  sigaddset(&stopSignals, SIGINT);
+  sigaddset(&stopSignals, SIGTERM);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &stopSignals);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::string worker = "worker";
   std::string dir = folder.dir;
   char* argv[] = {m_options.engineBinary.data(), worker.data(), dir.data(), nullptr};
