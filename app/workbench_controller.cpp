@@ -48,14 +48,25 @@ std::shared_ptr<remote::NodeEndpoint> WorkbenchController::endpointFor(const QSt
   return m_nodes->endpoint(node);
 }
 
-qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& job, const QString& node) {
+qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& job, const QString& node,
+                                     const QString& resumeJob) {
   Run run;
   run.name = name;
   run.jobJson = QString::fromUtf8(QJsonDocument(job).toJson());
   run.precision = job.value("precision").toString("fp32");
   v1::SubmitJobRequest request;
   request.mutable_train()->set_job_json(run.jobJson.toStdString());
+  request.mutable_train()->set_resume_job(resumeJob.toStdString());
   return launch(run, request, node);
+}
+
+qint64 WorkbenchController::resumeRun(qint64 runId) {
+  const Run run = m_store.run(runId);
+  const bool stopped = run.state == "cancelled" || run.state == "lost" || run.state == "failed";
+  if (!stopped || runKind(run) != "train" || run.nodeJobId.isEmpty()) return 0;
+  const QString suffix = tr(" (resumed)");
+  return startRun(run.name.endsWith(suffix) ? run.name : run.name + suffix,
+                  QJsonDocument::fromJson(run.jobJson.toUtf8()).object(), run.node, run.nodeJobId);
 }
 
 qint64 WorkbenchController::comparePrecisions(const QJsonObject& job, const QString& node,

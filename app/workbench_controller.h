@@ -46,7 +46,12 @@ class WorkbenchController : public QObject {
   void setProjectId(qint64 projectId) { m_project = projectId; }
 
   // Stores a training run and submits it to `node` ("local" or a saved node); returns its id.
-  qint64 startRun(const QString& name, const QJsonObject& job, const QString& node = "local");
+  // `resumeJob`: a job on that node whose latest checkpoint the run continues from.
+  qint64 startRun(const QString& name, const QJsonObject& job, const QString& node = "local",
+                  const QString& resumeJob = {});
+  // A new run continuing a cancelled, lost or failed training run from its latest checkpoint on
+  // its node; 0 when the run is not one of those.
+  qint64 resumeRun(qint64 runId);
   // Sibling runs of `job` in fp32 and bf16 (same seed: same initial weights and data order); the
   // fp32 model is quantized to int8 once trained. Returns the fp32 run's id.
   qint64 comparePrecisions(const QJsonObject& job, const QString& node = "local",

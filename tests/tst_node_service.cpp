@@ -369,6 +369,27 @@ class NodeServiceTest : public QObject {
     bool checkpoint = false;
     for (const auto& a : node.artifacts(job.id())) checkpoint |= a.name().starts_with("checkpoints/");
     QVERIFY(checkpoint);
+
+    // A new job continues from that checkpoint: its first step follows the cancelled one's last.
+    const int64_t stoppedAt = watched.events.back()["step"];
+    v1::SubmitJobRequest resume = trainRequest(shortJob(stoppedAt + 20, 1));
+    resume.mutable_train()->set_resume_job(job.id());
+    const auto resumed = node.submit(resume);
+    Watched continued;
+    QVERIFY(node.watch(resumed.id(), 0, [&](const v1::Event& e) { continued.add(e); return true; }));
+    QCOMPARE(continued.finalState(), std::string("succeeded"));
+    std::vector<int64_t> steps;
+    for (const auto& e : continued.events)
+      if (e["type"] == "step") steps.push_back(e["step"]);
+    QCOMPARE(static_cast<int64_t>(steps.size()), int64_t{20});
+    QCOMPARE(steps.front(), stoppedAt + 1);
+
+    // What cannot be resumed is refused, naming the field.
+    v1::SubmitJobRequest unknown = trainRequest(shortJob(10));
+    unknown.mutable_train()->set_resume_job("j9999");
+    const std::string refused = twb::test::errorOf([&] { node.submit(unknown); });
+    QVERIFY2(refused.find("INVALID_ARGUMENT: train.resume_job: no job 'j9999' on this node") != std::string::npos,
+             refused.c_str());
   }
 
   void quantizeAndExportRunAsJobs() {

@@ -465,9 +465,22 @@ class WorkbenchGuiTest : public QObject {
     QCOMPARE(m_store->run(runId).state, QString("cancelled"));
     QVERIFY(m_store->lastSeq(runId) > 0);
     QVERIFY(!m_controller->cancelRun(runId));  // nothing left to cancel
+    // Resumed from the checkpoint as a new run: it starts after the step the first one stopped at.
+    const qint64 stoppedAt = QJsonDocument::fromJson(m_store->events(runId, "state").back()).object().value("step").toInteger();
+    QVERIFY(stoppedAt > 0);
+    m_window->resumeSelectedRun();
+    QTRY_COMPARE_WITH_TIMEOUT(projectRow->childCount(), 2, 10000);
+    QTreeWidgetItem* resumed = projectRow->child(1);
+    QCOMPARE(resumed->text(0), run->text(0) + " (resumed)");
+    QTRY_COMPARE_WITH_TIMEOUT(resumed->text(1), QString("succeeded"), 120000);
+    m_store->flush();
+    const auto loss = m_store->metric(resumed->data(0, Qt::UserRole).toLongLong(), "train/loss");
+    QVERIFY(!loss.isEmpty());
+    QVERIFY2(loss.front().step > stoppedAt, qPrintable(QString::number(loss.front().step)));
+    QCOMPARE(loss.back().step, 5.0 * 468);  // 5 epochs of 468 full batches of 128
     // Deleted: gone from the browser and from every table of the store.
     QVERIFY(m_window->deleteRun(runId));
-    QCOMPARE(projectRow->childCount(), 0);
+    QCOMPARE(projectRow->childCount(), 1);
     QVERIFY(m_window->runItem(runId) == nullptr);
     QCOMPARE(m_store->lastSeq(runId), qint64{0});
     QVERIFY(m_store->metric(runId, "train/loss").isEmpty());

@@ -104,6 +104,10 @@
         <source>cannot cancel: %1</source>
         <translation>无法取消：%1</translation>
     </message>
+    <message>
+        <source> (resumed)</source>
+        <translation>（续训）</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ComparePanel</name>
@@ -687,6 +691,14 @@
     <message>
         <source>Deleted %1</source>
         <translation>已删除 %1</translation>
+    </message>
+    <message>
+        <source>Res&amp;ume run</source>
+        <translation>继续运行(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Only a cancelled, lost or failed training run can be resumed.</source>
+        <translation>只有已取消、已丢失或已失败的训练运行才能继续。</translation>
     </message>
 </context>
 <context>

@@ -187,6 +187,7 @@ void MainWindow::buildMenus() {
   runMenu->addSeparator();
   QAction* cancel = runMenu->addAction(tr("C&ancel run"), this, &MainWindow::cancelSelectedRun);
   cancel->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+  QAction* resume = runMenu->addAction(tr("Res&ume run"), this, &MainWindow::resumeSelectedRun);
   QAction* remove = runMenu->addAction(tr("&Delete run…"), this, [this] {
     const qint64 runId = selectedRun();
     if (runId && QMessageBox::question(this, tr("Delete run"),
@@ -197,7 +198,7 @@ void MainWindow::buildMenus() {
   remove->setShortcut(QKeySequence::Delete);
   remove->setShortcutContext(Qt::WidgetShortcut);  // the Delete key in the runs list only
   m_runs->setContextMenuPolicy(Qt::ActionsContextMenu);
-  m_runs->addActions({cancel, remove});
+  m_runs->addActions({cancel, resume, remove});
 
   QMenu* nodesMenu = menuBar()->addMenu(tr("&Nodes"));
   QAction* manage = nodesMenu->addAction(tr("&Manage nodes…"), this, [this] {
@@ -347,6 +348,17 @@ void MainWindow::cancelSelectedRun() {
     statusBar()->showMessage(tr("Cancelling %1…").arg(item->text(kName)), 5000);
   } else {
     statusBar()->showMessage(tr("%1 is not running.").arg(item->text(kName)), 5000);
+  }
+}
+
+void MainWindow::resumeSelectedRun() {
+  const qint64 runId = selectedRun();
+  if (!runId) {
+    statusBar()->showMessage(tr("Choose a run in the runs list first."), 5000);
+  } else if (!m_controller.resumeRun(runId)) {
+    statusBar()->showMessage(tr("Only a cancelled, lost or failed training run can be resumed."), 8000);
+  } else {
+    m_tabs->setCurrentWidget(m_monitor);
   }
 }
 

@@ -54,6 +54,8 @@ class MainWindow : public QMainWindow {
   void showProject(qint64 projectId);
   // Stops the run chosen in the browser (Run > Cancel run).
   void cancelSelectedRun();
+  // Continues the chosen run from its latest checkpoint as a new run (Run > Resume run).
+  void resumeSelectedRun();
   // Removes a finished run and all that is stored of it; false (and a message) while it runs.
   bool deleteRun(qint64 runId);
 

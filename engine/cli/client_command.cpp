@@ -19,7 +19,7 @@ namespace {
 struct ClientArgs {
   std::string node, tokenFile;
   bool json = false, watch = false;
-  std::string job, id, artifact, out, name, calib;
+  std::string job, id, artifact, out, name, calib, resume;
   std::vector<std::string> files;
   int64_t after = 0, samples = 0;
   std::string observer, scheme;
@@ -166,10 +166,12 @@ void addClientCommand(CLI::App& app, int& exitCode) {
 
   auto* submitCmd = client->add_subcommand("submit", "Queue a training job");
   submitCmd->add_option("JOB", args.job, "Job file (.json)")->required();
+  submitCmd->add_option("--resume", args.resume, "Continue from the latest checkpoint of this earlier job (ID)");
   addSubmitOptions(submitCmd);
   submitCmd->callback([&exitCode] {
     v1::SubmitJobRequest request;
     request.mutable_train()->set_job_json(readText(args.job));
+    request.mutable_train()->set_resume_job(args.resume);
     exitCode = submit(request);
   });
 

@@ -56,6 +56,7 @@ void runTrain(const nlohmann::json& task, const JobFolder& folder, const std::at
   const JobConfig job = JobConfig::fromJson(task.at("job"), folder.dir);
   TrainOptions options;
   options.outDir = folder.out();
+  options.resumeFrom = task.value("resume_from", "");
   options.stop = stop;
   train(job, options, events);  // publishes running, then succeeded or cancelled
 }

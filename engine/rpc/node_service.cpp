@@ -62,11 +62,26 @@ std::string sourceModel(const v1::ModelSource& source, const JobManager& jobs,
   return path;
 }
 
+// The run folder of train job `id`, whose latest checkpoint a new job continues from.
+std::string resumeFolder(const std::string& id, const JobManager& jobs) {
+  const auto job = jobs.find(id);
+  if (!job) throw Error("train.resume_job: no job '" + id + "' on this node");
+  if (job->kind != "train") throw Error("train.resume_job: job " + id + " is a " + job->kind + " job, not training");
+  const std::string out = jobs.folder(id).out();
+  if (!fs::is_directory(out + "/checkpoints") || fs::is_empty(out + "/checkpoints"))
+    throw Error("train.resume_job: job " + id + " has no checkpoint to resume from");
+  return out;
+}
+
 nlohmann::json buildTask(const v1::SubmitJobRequest& request, const JobManager& jobs,
                          const std::string& folder) {
   switch (request.kind_case()) {
-    case v1::SubmitJobRequest::kTrain:
-      return {{"kind", "train"}, {"job", parseJobJson(request.train().job_json())}};
+    case v1::SubmitJobRequest::kTrain: {
+      nlohmann::json task = {{"kind", "train"}, {"job", parseJobJson(request.train().job_json())}};
+      if (const std::string& resume = request.train().resume_job(); !resume.empty())
+        task["resume_from"] = resumeFolder(resume, jobs);
+      return task;
+    }
     case v1::SubmitJobRequest::kQuantize: {
       const auto& q = request.quantize();
       nlohmann::json task = {{"kind", "quantize"},
