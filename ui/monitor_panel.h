@@ -46,9 +46,6 @@ class MonitorPanel : public QWidget {
   // What the crosshair shows at `x` on `chart`: the x value and each run's curve there.
   QString readout(QCustomPlot* chart, double x) const;
 
- protected:
-  QList<QCustomPlot*> charts() const { return m_plots; }
-
  private:
   struct Series {
     QVector<double> steps, epochs, times, raw, smooth;
