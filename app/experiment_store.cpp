@@ -33,6 +33,10 @@ const char* const kMigrations[] = {
       PRIMARY KEY (run_id, name));
     CREATE TABLE nodes (name TEXT PRIMARY KEY, json TEXT NOT NULL);
     )sql",
+    // Why a run failed or was lost, in the node's or the workbench's words.
+    R"sql(
+    ALTER TABLE runs ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 // The metrics a step or eval event carries, by the names the Monitor plots.
@@ -195,12 +199,13 @@ qint64 ExperimentStore::addRun(const Run& run) {
   return sqlite3_last_insert_rowid(m_db);
 }
 
-void ExperimentStore::setRunState(qint64 runId, const QString& state, const QString& nodeJobId) {
+void ExperimentStore::setRunState(qint64 runId, const QString& state, const QString& nodeJobId,
+                                  const QString& reason) {
   std::lock_guard lock(m_readMutex);
   Statement update(m_db,
-                   "UPDATE runs SET state = ?, node_job_id = COALESCE(NULLIF(?, ''), node_job_id) "
-                   "WHERE id = ?");
-  update.bind(1, state).bind(2, nodeJobId).bind(3, runId).step();
+                   "UPDATE runs SET state = ?, node_job_id = COALESCE(NULLIF(?, ''), node_job_id), "
+                   "reason = ? WHERE id = ?");
+  update.bind(1, state).bind(2, nodeJobId).bind(3, reason).bind(4, runId).step();
 }
 
 void ExperimentStore::setRunSummary(qint64 runId, const QJsonObject& summary) {
@@ -240,7 +245,7 @@ QJsonObject ExperimentStore::node(const QString& name) const {
 namespace {
 constexpr const char* kRunColumns =
     "SELECT id, project_id, name, job_json, node, COALESCE(node_job_id, ''), state, precision, "
-    "created, COALESCE(summary, '{}') FROM runs ";
+    "created, COALESCE(summary, '{}'), reason FROM runs ";
 
 Run readRun(const Statement& q) {
   Run run;
@@ -254,9 +259,18 @@ Run readRun(const Statement& q) {
   run.precision = q.text(7);
   run.created = q.real(8);
   run.summary = QJsonDocument::fromJson(q.bytes(9)).object();
+  run.reason = q.text(10);
   return run;
 }
 }  // namespace
+
+QList<Run> ExperimentStore::unfinishedRuns() const {
+  std::lock_guard lock(m_readMutex);
+  Statement query(m_db, (std::string(kRunColumns) + "WHERE state IN ('queued', 'running') ORDER BY id").c_str());
+  QList<Run> result;
+  while (query.step()) result.append(readRun(query));
+  return result;
+}
 
 QList<Run> ExperimentStore::runs(qint64 projectId) const {
   std::lock_guard lock(m_readMutex);

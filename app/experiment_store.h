@@ -37,6 +37,7 @@ struct Run {
   QString precision;
   double created = 0;
   QJsonObject summary;  // final accuracy, throughput, model size, ...
+  QString reason;       // why it failed or was lost; empty otherwise
 };
 
 // A file a run's node job made: its name on the node, its size, and where it was saved here.
@@ -60,7 +61,7 @@ struct MetricPoint {
 // stored twice is stored once, so a crash or a resumed watch never loses or doubles a point.
 class ExperimentStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens or creates `path` and brings its schema up to date; throws StoreError naming the file.
   explicit ExperimentStore(const QString& path);
@@ -74,9 +75,13 @@ class ExperimentStore {
   qint64 addProject(const QString& name);
   QList<Project> projects() const;
   qint64 addRun(const Run& run);
-  void setRunState(qint64 runId, const QString& state, const QString& nodeJobId = {});
+  void setRunState(qint64 runId, const QString& state, const QString& nodeJobId = {},
+                   const QString& reason = {});
   void setRunSummary(qint64 runId, const QJsonObject& summary);
   QList<Run> runs(qint64 projectId) const;
+  // Every project's runs the store last saw queued or running, oldest first: after a restart
+  // of the workbench, the runs to follow again.
+  QList<Run> unfinishedRuns() const;
   // Removes a run with everything stored of it (events, metrics, profiles, artifacts) in one
   // transaction. Call it only for runs whose node sends nothing more.
   void deleteRun(qint64 runId);

@@ -13,6 +13,7 @@
 #include <QStandardPaths>
 #include <QTranslator>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "app/experiment_store.h"
@@ -41,6 +42,8 @@ QString findBundle(const QString& given) {
 
 struct Options {
   QString store, engine, bundle;
+  QString job;       // a job file to open in the Job tab
+  bool run = false;  // and to start once the node has checked it
 };
 
 Options parseOptions(const QCoreApplication& application) {
@@ -53,9 +56,18 @@ Options parseOptions(const QCoreApplication& application) {
   parser.addOption(storeOption);
   parser.addOption(engineOption);
   parser.addOption(bundleOption);
+  const QCommandLineOption runOption("run", QObject::tr("Start the job file once the node has checked it"));
+  parser.addOption(runOption);
+  parser.addPositionalArgument("job", QObject::tr("A job file to open in the Job tab"), "[job.json]");
   parser.process(application);
+  if (parser.positionalArguments().size() > 1) parser.showHelp(2);
+  if (parser.isSet(runOption) && parser.positionalArguments().isEmpty()) {
+    std::fprintf(stderr, "tensor-workbench: --run needs a job file\n");
+    std::exit(2);
+  }
   return {parser.value(storeOption), QFileInfo(findEngine(parser.value(engineOption))).absoluteFilePath(),
-          findBundle(parser.value(bundleOption))};
+          findBundle(parser.value(bundleOption)), parser.positionalArguments().value(0),
+          parser.isSet(runOption)};
 }
 
 // Qt aborts when a window cannot reach a display; a platform chosen by QT_QPA_PLATFORM (offscreen,
@@ -123,6 +135,7 @@ int main(int argc, char** argv) {
     twb::app::NodeManager nodes(config + "/nodes.json", config + "/known_hosts", options.bundle);
     twb::ui::MainWindow window(controller, &nodes);
     window.show();
+    if (!options.job.isEmpty() && window.openJobFile(options.job) && options.run) window.runWhenChecked();
     return application.exec();
   } catch (const std::exception& e) {
     QMessageBox::critical(nullptr, QObject::tr("Tensor Workbench"), QString::fromUtf8(e.what()));

@@ -21,7 +21,15 @@ RunRecorder::RunRecorder(ExperimentStore& store, remote::JobDispatcher& dispatch
           },
           Qt::DirectConnection);
   connect(&dispatcher, &JobDispatcher::failed, this,
-          [this](const QString&, const QString&) { m_store.setRunState(m_runId, "failed"); },
+          [this](const QString&, const QString& reason) {
+            m_store.setRunState(m_runId, "failed", {}, reason);
+          },
+          Qt::DirectConnection);
+  connect(&dispatcher, &JobDispatcher::lost, this,
+          [this](const QString&, const QString& reason) {
+            m_store.flush();
+            m_store.setRunState(m_runId, "lost", {}, reason);
+          },
           Qt::DirectConnection);
 }
 

@@ -8,8 +8,9 @@
 namespace twb::app {
 
 // Writes what a dispatcher reports about one run into the store: every event (exactly once, by
-// its sequence number), the node's job id, the run's state. Connected directly, so events go
-// from the dispatcher's thread to the store's writer queue without passing the GUI thread.
+// its sequence number), the node's job id, the run's state and why it failed or was lost.
+// Connected directly, so events go from the dispatcher's thread to the store's writer queue
+// without passing the GUI thread.
 class RunRecorder : public QObject {
   Q_OBJECT
 

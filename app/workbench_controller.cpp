@@ -115,8 +115,16 @@ qint64 WorkbenchController::launch(const Run& prepared, const v1::SubmitJobReque
   run.node = node.isEmpty() ? "local" : node;
   const auto endpoint = endpointFor(run.node);
   const qint64 runId = m_store.addRun(run);
+  remote::JobDispatcher& dispatcher = attach(runId, run.node, endpoint);
+  emit runAdded(runId);
+  dispatcher.submit(request);
+  return runId;
+}
+
+remote::JobDispatcher& WorkbenchController::attach(qint64 runId, const QString& node,
+                                                   std::shared_ptr<remote::NodeEndpoint> endpoint) {
   Active& active = m_runs[runId];
-  active.dispatcher = std::make_unique<remote::JobDispatcher>(endpoint);
+  active.dispatcher = std::make_unique<remote::JobDispatcher>(std::move(endpoint));
   active.recorder = std::make_unique<RunRecorder>(m_store, *active.dispatcher, runId);
   using remote::JobDispatcher;
   // The recorder writes on the dispatcher's thread; the widgets hear about it on theirs.
@@ -133,9 +141,44 @@ qint64 WorkbenchController::launch(const Run& prepared, const v1::SubmitJobReque
             emit runStateChanged(runId, "failed");
             emit runFailed(runId, message);
           });
-  emit runAdded(runId);
-  active.dispatcher->submit(request);
-  return runId;
+  connect(active.dispatcher.get(), &JobDispatcher::lost, this,
+          [this, runId](const QString&, const QString& reason) {
+            emit runStateChanged(runId, "lost");
+            emit runLost(runId, reason);
+          });
+  connect(active.dispatcher.get(), &JobDispatcher::connectionLost, this,
+          [this, runId, node](const QString&, const QString& reason, int attempt, int retryInMs) {
+            emit connectionLost(runId, node, reason, attempt, retryInMs);
+          });
+  connect(active.dispatcher.get(), &JobDispatcher::reconnected, this,
+          [this, runId, node] { emit reconnected(runId, node); });
+  return *active.dispatcher;
+}
+
+int WorkbenchController::followUnfinishedRuns() {
+  int followed = 0;
+  for (const Run& run : m_store.unfinishedRuns()) {
+    if (m_runs.count(run.id)) continue;  // followed by this session already
+    QString problem;
+    std::shared_ptr<remote::NodeEndpoint> endpoint;
+    try {
+      endpoint = endpointFor(run.node);
+    } catch (const std::exception& e) {
+      problem = QString::fromUtf8(e.what());
+    }
+    if (run.nodeJobId.isEmpty())
+      problem = tr("the workbench stopped before node %1 had accepted the job").arg(run.node);
+    if (!problem.isEmpty()) {
+      m_store.setRunState(run.id, "lost", {}, problem);
+      emit runStateChanged(run.id, "lost");
+      emit runLost(run.id, problem);
+      continue;
+    }
+    // From the last event the store committed: nothing is missed, nothing stored twice.
+    attach(run.id, run.node, endpoint).follow(run.nodeJobId, m_store.lastSeq(run.id));
+    ++followed;
+  }
+  return followed;
 }
 
 void WorkbenchController::finished(qint64 runId, const QString& state) {

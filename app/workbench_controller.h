@@ -68,6 +68,11 @@ class WorkbenchController : public QObject {
   void checkLocalNode();
   // `node`'s dry run of a job; the answer comes as validated().
   void validate(const QJsonObject& job, int ticket, const QString& node = "local");
+  // Follows again, from the last stored event, every run the store lists as queued or running
+  // that this session does not follow yet (the workbench was closed or killed while they ran);
+  // each ends in its true state. A run whose node cannot be reached any more, or that never
+  // reached its node, ends lost with the reason. Returns how many are followed.
+  int followUnfinishedRuns();
 
  signals:
   void runAdded(qint64 runId);
@@ -78,6 +83,13 @@ class WorkbenchController : public QObject {
   void validated(int ticket, bool ok, const QString& path, const QString& message,
                  const QJsonObject& summary);
   void runFailed(qint64 runId, const QString& message);
+  // The run's node does not have its job any more, or it never got there.
+  void runLost(qint64 runId, const QString& reason);
+  // The link to a running run's node dropped; attempt `attempt` to reconnect follows in
+  // `retryInMs`. reconnected() when it is back (the events resume where they stopped).
+  void connectionLost(qint64 runId, const QString& node, const QString& reason, int attempt,
+                      int retryInMs);
+  void reconnected(qint64 runId, const QString& node);
   // "ok" and the node's info, or what went wrong and an empty object.
   void localNodeChecked(const QString& health, const QJsonObject& info);
   void exported(qint64 runId, const QString& path);
@@ -85,6 +97,9 @@ class WorkbenchController : public QObject {
 
  private:
   qint64 launch(const Run& run, const node::v1::SubmitJobRequest& request, const QString& node);
+  // A dispatcher for the run, with the recorder and the signals above wired to it.
+  remote::JobDispatcher& attach(qint64 runId, const QString& node,
+                                std::shared_ptr<remote::NodeEndpoint> endpoint);
   std::shared_ptr<remote::NodeEndpoint> endpointFor(const QString& node);
   void finished(qint64 runId, const QString& state);
 

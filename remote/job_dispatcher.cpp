@@ -14,7 +14,20 @@ namespace v1 = node::v1;
 namespace {
 constexpr int kFirstRetryMs = 100;
 constexpr int kLongestRetryMs = 5000;
+
+// As the node's state events name it.
+QString stateName(v1::JobState state) {
+  switch (state) {
+    case v1::QUEUED: return "queued";
+    case v1::RUNNING: return "running";
+    case v1::SUCCEEDED: return "succeeded";
+    case v1::FAILED: return "failed";
+    case v1::CANCELLED: return "cancelled";
+    case v1::LOST: return "lost";
+    default: return "lost";
+  }
 }
+}  // namespace
 
 JobDispatcher::JobDispatcher(std::shared_ptr<NodeEndpoint> node, QObject* parent)
     : QObject(parent), m_node(std::move(node)) {}
@@ -89,9 +102,19 @@ void JobDispatcher::run(QString jobId, std::shared_ptr<const v1::SubmitJobReques
         emit eventReceived(jobId, last, QString::fromStdString(event.type()), json);
         return !m_stopping.load();
       });
-      if (finished) emit jobFinished(jobId, finalState);
+      if (finished) {
+        // Followed from after its last event: the job's record has the state.
+        if (finalState.isEmpty()) finalState = stateName(client.job(jobId.toStdString()).state());
+        emit jobFinished(jobId, finalState);
+      }
       return;
     } catch (const RpcError& e) {
+      if (e.code() == grpc::StatusCode::NOT_FOUND && !jobId.isEmpty()) {
+        emit lost(jobId, tr("%1 no longer has job %2 (its folder was removed, or the node's data "
+                            "was reset): %3")
+                             .arg(m_node->describe(), jobId, QString::fromUtf8(e.what())));
+        return;
+      }
       problem = e.what();
       retryable = e.retryable() && !m_stopping;
     } catch (const RemoteError& e) {

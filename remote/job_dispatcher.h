@@ -51,6 +51,8 @@ class JobDispatcher : public QObject {
   void reconnected(const QString& jobId, qint64 resumeAfterSeq);
   // Gave up: a refused job, a refused login, a changed host key, or too many failed attempts.
   void failed(const QString& jobId, const QString& message);
+  // The node does not know the job it was asked to follow (any more): `reason` says which.
+  void lost(const QString& jobId, const QString& reason);
 
  private:
   // Submits `request` first when `jobId` is empty, then follows the job.

@@ -11,7 +11,10 @@
 #include <QJsonObject>
 #include <QMessageBox>
 #include <QTimer>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QJsonArray>
+#include <QPlainTextEdit>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTableWidget>
@@ -35,6 +38,7 @@
 #include "ui/compare_panel.h"
 #include "ui/export_panel.h"
 #include "ui/job_form.h"
+#include "ui/job_json_editor.h"
 #include "ui/main_window.h"
 #include "ui/monitor_panel.h"
 #include "ui/node_list.h"
@@ -61,6 +65,31 @@ class WorkbenchGuiTest : public QObject {
   QTreeWidgetItem* runRow(int i) const { return m_window->runsBrowser()->topLevelItem(0)->child(i); }
   int runCount() const { return m_window->runsBrowser()->topLevelItem(0)->childCount(); }
   bool runEnabled() const { return field<QPushButton>("run")->isEnabled(); }
+  // A job naming every field docs/job-file.md documents (SGD and step schedule: the Adam and
+  // cosine fields are swapped in by the tests that need them); small enough to run in seconds.
+  static QJsonObject everyFieldJob() {
+    return {{"name", "every-field"},
+            {"model", QJsonObject{{"template", "mlp"}, {"args", QJsonObject{{"hidden", QJsonArray{64}}}}}},
+            {"dataset", QJsonObject{{"train", "fashion-mnist"},
+                                    {"test", "fashion-mnist"},
+                                    {"normalize", QJsonObject{{"mean", QJsonArray{0.286}}, {"std", QJsonArray{0.353}}}},
+                                    {"augment", QJsonObject{{"crop_padding", 2}, {"flip", true}}}}},
+            {"precision", "fp32"},
+            {"loss", "SoftmaxCrossEntropy"},
+            {"optimizer", QJsonObject{{"type", "sgd"}, {"lr", 0.05}, {"momentum", 0.9}, {"nesterov", true},
+                                      {"weight_decay", 0.0001}}},
+            {"schedule", QJsonObject{{"type", "step"}, {"step_size", 20}, {"gamma", 0.5}, {"warmup_steps", 5}}},
+            {"batch", 64},
+            {"epochs", 1},
+            {"max_steps", 40},
+            {"seed", 3},
+            {"eval", QJsonObject{{"every_epoch", false}, {"every_steps", 20}, {"batch", 500}}},
+            {"checkpoint", QJsonObject{{"every_steps", 20}, {"keep", 2}}},
+            {"log_every_steps", 5},
+            {"profile", QJsonObject{{"every_steps", 20}}},
+            {"threads", 2},
+            {"parallel", QJsonObject{{"strategy", "single"}}}};
+  }
   void screenshot(const QString& name) const {
     const QString path = QString(TWB_BINARY_DIR "/screenshots/") + name + ".png";
     QDir().mkpath(TWB_BINARY_DIR "/screenshots");
@@ -99,12 +128,18 @@ class WorkbenchGuiTest : public QObject {
   }
 
   void invalidInputIsShownAtItsField() {
-    auto* lr = field<QDoubleSpinBox>("lr");
-    lr->setValue(0);
+    auto* lr = field<QLineEdit>("lr");
+    lr->selectAll();
+    QTest::keyClicks(lr, "0");
     QVERIFY(!runEnabled());
     QVERIFY(field<QLabel>("lrError")->isVisible());
     QVERIFY(field<QLabel>("lrError")->text().contains("learning rate"));
-    lr->setValue(0.05);
+    QTest::keyClicks(lr, ".05x");  // kept as typed, and not a number
+    QCOMPARE(lr->text(), QString("0.05x"));
+    QVERIFY(field<QLabel>("lrError")->text().contains("not a number"));
+    QVERIFY(!runEnabled());
+    QTest::keyClick(lr, Qt::Key_Backspace);
+    QCOMPARE(m_window->jobForm()->job()["optimizer"].toObject()["lr"].toDouble(), 0.05);
     QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
 
     field<QSpinBox>("batch")->setValue(0);
@@ -424,17 +459,134 @@ class WorkbenchGuiTest : public QObject {
       ::kill(QJsonDocument::fromJson(daemon.readAll()).object().value("pid").toInt(), SIGTERM);
   }
 
-  void jobFormRoundTripsTheJobFile() {
+  // Every example, and jobs naming every documented field, read back from the form as the same
+  // document; an edit in the form changes its own field and nothing else.
+  void jobFormKeepsEveryFieldOfTheFile() {
+    QList<QJsonObject> jobs;
+    const QDir examples(TWB_SOURCE_DIR "/resources/examples");
+    for (const QString& name : examples.entryList({"*.json"}, QDir::Files)) {
+      QFile file(examples.filePath(name));
+      QVERIFY(file.open(QIODevice::ReadOnly));
+      jobs << QJsonDocument::fromJson(file.readAll()).object();
+    }
+    QCOMPARE(jobs.size(), 3);
+    jobs << everyFieldJob();
+    QJsonObject adam = everyFieldJob();
+    adam["optimizer"] = QJsonObject{{"type", "adamw"}, {"lr", 3e-4}, {"weight_decay", 0.01},
+                                    {"beta1", 0.85}, {"beta2", 0.995}, {"eps", 1e-7}};
+    adam["schedule"] = QJsonObject{{"type", "cosine"}, {"min_lr", 1e-5}, {"warmup_steps", 10}};
+    adam["model"] = QJsonObject{{"file", "runs/mlp/model.twbm"}};
+    adam["loss"] = "MSE";
+    jobs << adam;
+    QJsonObject inlineSpec = everyFieldJob();
+    inlineSpec["model"] = QJsonObject{{"spec", QJsonObject{{"name", "tiny"}, {"input", QJsonArray{784}}}}};
+    jobs << inlineSpec;
+    for (const QJsonObject& job : std::as_const(jobs)) {
+      ui::JobForm form;
+      form.setJob(job);
+      QCOMPARE(form.job(), job);
+    }
+
+    // Edits touch their own field: the cnn example keeps its momentum, Nesterov, weight decay,
+    // checkpoint keep and threads when the batch changes.
+    QJsonObject cnn = jobs[0];
+    QCOMPARE(cnn["name"].toString(), QString("fmnist-cnn"));
     ui::JobForm form;
-    QJsonObject job = form.job();
-    job["precision"] = "bf16";
-    job["batch"] = 256;
-    job["schedule"] = QJsonObject{{"type", "cosine"}, {"warmup_steps", 100}};
-    job["eval"] = QJsonObject{{"every_epoch", true}, {"every_steps", 500}};
-    job["checkpoint"] = QJsonObject{{"every_steps", 1000}};
-    job["model"] = QJsonObject{{"file", "runs/mlp/model.twbm"}};
-    form.setJob(job);
-    QCOMPARE(form.job(), job);  // what is saved loads back unchanged
+    form.setJob(cnn);
+    form.findChild<QSpinBox*>("batch")->setValue(256);
+    cnn["batch"] = 256;
+    QCOMPARE(form.job(), cnn);
+    form.findChild<QCheckBox*>("nesterov")->setChecked(false);
+    QJsonObject optimizer = cnn["optimizer"].toObject();
+    optimizer["nesterov"] = false;
+    cnn["optimizer"] = optimizer;
+    QCOMPARE(form.job(), cnn);
+    // A field switched away from the engine's default and back leaves no trace.
+    auto* padding = form.findChild<QSpinBox*>("cropPadding");
+    padding->setValue(2);
+    QCOMPARE(form.job()["dataset"].toObject()["augment"].toObject()["crop_padding"].toInt(), 2);
+    padding->setValue(0);
+    QVERIFY(!form.job()["dataset"].toObject().contains("augment"));
+    QCOMPARE(form.job()["dataset"].toObject()["train"].toString(), QString("fashion-mnist"));
+    // The form shows what it has fields for.
+    form.setJob(jobs[2]);  // resnet18 on synthetic data with augmentation
+    QCOMPARE(form.findChild<QLineEdit*>("dataset")->text(), QString("synthetic:3x32x32:10"));
+    QCOMPARE(form.findChild<QSpinBox*>("cropPadding")->value(), 4);
+    QVERIFY(form.findChild<QCheckBox*>("flip")->isChecked());
+    QCOMPARE(form.findChild<QSpinBox*>("evalBatch")->value(), 250);
+    QCOMPARE(form.findChild<QSpinBox*>("checkpointKeep")->value(), 2);
+    form.setJob(jobs[1]);  // the mlp with template arguments
+    QCOMPARE(form.findChild<QLineEdit*>("templateArgs")->text(), QString("{\"hidden\":[512,256]}"));
+    QCOMPARE(form.findChild<QLineEdit*>("momentum")->text(), QString("0.9"));
+    QCOMPARE(form.findChild<QLineEdit*>("weightDecay")->text(), QString("0.0001"));
+    QCOMPARE(form.findChild<QSpinBox*>("threads")->value(), 2);
+    // What the Advanced editor gets, the form shows, and the job keeps.
+    QJsonObject typed = jobs[1];
+    typed["schedule"] = QJsonObject{{"type", "step"}, {"step_size", 100}, {"gamma", 0.5}};
+    form.advancedEditor()->text()->setPlainText(QString::fromUtf8(QJsonDocument(typed).toJson()));
+    QTRY_COMPARE(form.job(), typed);
+    QCOMPARE(form.findChild<QComboBox*>("schedule")->currentText(), QString("step"));
+  }
+
+  void advancedEditorShowsProblemsAtTheirLine() {
+    m_window->tabs()->setCurrentIndex(0);
+    ui::JobForm* form = m_window->jobForm();
+    const QJsonObject original = form->job();
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QPlainTextEdit* text = form->advancedEditor()->text();
+    QLabel* problem = form->advancedEditor()->problem();
+    // Not JSON: marked at its line, kept as typed, the form waits.
+    const QString broken = "{\n  \"name\": \"typo\",\n  \"batch\": 12 8\n}\n";
+    text->setPlainText(broken);
+    QTRY_VERIFY(problem->isVisible());
+    QVERIFY2(problem->text().startsWith("Line 3, column"), qPrintable(problem->text()));
+    QCOMPARE(text->toPlainText(), broken);
+    QVERIFY(!runEnabled());
+    QVERIFY(!field<QSpinBox>("batch")->isEnabled());
+    // JSON the node refuses: the problem at the field's line and under the form's field.
+    QJsonObject refused = original;
+    QJsonObject optimizer = refused["optimizer"].toObject();
+    optimizer["momentum"] = 1.5;
+    refused["optimizer"] = optimizer;
+    text->setPlainText(QString::fromUtf8(QJsonDocument(refused).toJson()));
+    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("optimizerError")->isVisible(), 30000);
+    QVERIFY(field<QSpinBox>("batch")->isEnabled());
+    QVERIFY2(problem->text().contains("optimizer.momentum") && problem->text().contains("(line "),
+             qPrintable(problem->text()));
+    QCOMPARE(field<QLineEdit>("momentum")->text(), QString("1.5"));
+    QVERIFY(!runEnabled());
+    screenshot("job-advanced-error");
+    form->setJob(original);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QVERIFY(!problem->isVisible());
+  }
+
+  // A job file opened and run is exactly the file, on the node too.
+  void anOpenedJobRunsExactlyTheFile() {
+    const qint64 defaultProject = m_controller->projectId();
+    const qint64 project = m_window->newProject("Job files");
+    const QJsonObject before = m_window->jobForm()->job();
+    const QJsonObject job = everyFieldJob();
+    const QString path = m_dir.filePath("every-field.json");
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QJsonDocument(job).toJson());
+    file.close();
+    QVERIFY(m_window->openJobFile(path));
+    QCOMPARE(m_window->jobForm()->job(), job);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
+    QTreeWidgetItem* projectRow = m_window->projectItem(project);
+    QTRY_COMPARE_WITH_TIMEOUT(projectRow->childCount(), 1, 10000);
+    QTreeWidgetItem* run = projectRow->child(0);
+    QTRY_COMPARE_WITH_TIMEOUT(run->text(1), QString("succeeded"), 120000);
+    const app::Run stored = m_store->run(run->data(0, Qt::UserRole).toLongLong());
+    QCOMPARE(QJsonDocument::fromJson(stored.jobJson.toUtf8()).object(), job);
+    QFile task(m_dir.filePath("node/jobs/" + stored.nodeJobId + "/task.json"));
+    QVERIFY(task.open(QIODevice::ReadOnly));
+    QCOMPARE(QJsonDocument::fromJson(task.readAll()).object()["job"].toObject(), job);
+    m_window->runsBrowser()->setCurrentItem(m_window->projectItem(defaultProject));
+    m_window->jobForm()->setJob(before);
   }
 
   void smoothingIsDebiased() {
@@ -524,6 +676,17 @@ class WorkbenchGuiTest : public QObject {
         QTest::qWait(50);
         QVERIFY(chinese.grab().save(QString(TWB_BINARY_DIR "/screenshots/") + names[tab] + ".png"));
       }
+      // The Advanced editor's problem at its line, and the reconnect indicator.
+      chinese.tabs()->setCurrentIndex(0);
+      ui::JobJsonEditor* editor = chinese.jobForm()->advancedEditor();
+      editor->text()->setPlainText("{\n  \"name\": \"typo\",\n  \"batch\": 12 8\n}\n");
+      QTRY_VERIFY(editor->problem()->isVisible());
+      QVERIFY2(editor->problem()->text().startsWith("第 3 行"), qPrintable(editor->problem()->text()));
+      QVERIFY(chinese.grab().save(TWB_BINARY_DIR "/screenshots/job-advanced-error-zh.png"));
+      const qint64 runId = runRow(0)->data(0, Qt::UserRole).toLongLong();
+      chinese.showConnectionLost(runId, "local", "UNAVAILABLE: failed to connect", 2, 400);
+      QVERIFY(chinese.connectionStatus()->text().contains("重新连接"));
+      QVERIFY(chinese.grab().save(TWB_BINARY_DIR "/screenshots/reconnecting-zh.png"));
     }
     QCoreApplication::removeTranslator(&translator);
   }

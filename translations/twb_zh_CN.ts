@@ -66,6 +66,14 @@
         <source>Engine bundle for remote nodes</source>
         <translation>部署到远程节点的引擎包</translation>
     </message>
+    <message>
+        <source>Start the job file once the node has checked it</source>
+        <translation>节点检查通过后立即启动该作业文件</translation>
+    </message>
+    <message>
+        <source>A job file to open in the Job tab</source>
+        <translation>在“作业”标签页中打开的作业文件</translation>
+    </message>
 </context>
 <context>
     <name>RunState</name>
@@ -107,6 +115,10 @@
     <message>
         <source> (resumed)</source>
         <translation>（续训）</translation>
+    </message>
+    <message>
+        <source>the workbench stopped before node %1 had accepted the job</source>
+        <translation>节点 %1 接受作业之前工作台已停止</translation>
     </message>
 </context>
 <context>
@@ -334,10 +346,6 @@
         <translation>运行名称</translation>
     </message>
     <message>
-        <source>Model template</source>
-        <translation>模型模板</translation>
-    </message>
-    <message>
         <source>Model file</source>
         <translation>模型文件</translation>
     </message>
@@ -426,10 +434,6 @@
         <translation>节点</translation>
     </message>
     <message>
-        <source>each epoch</source>
-        <translation>每轮</translation>
-    </message>
-    <message>
         <source>at the end</source>
         <translation>结束时</translation>
     </message>
@@ -456,6 +460,139 @@
     <message>
         <source>Checkpoint every (steps)</source>
         <translation>检查点间隔（步）</translation>
+    </message>
+    <message>
+        <source>Advanced: the job file (every field)</source>
+        <translation>高级：作业文件（全部字段）</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>all cores</source>
+        <translation>全部核心</translation>
+    </message>
+    <message>
+        <source>Threads</source>
+        <translation>线程数</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Template</source>
+        <translation>模板</translation>
+    </message>
+    <message>
+        <source>the template&apos;s defaults, or e.g. {&quot;hidden&quot;: [512, 256]}</source>
+        <translation>模板默认值，或例如 {&quot;hidden&quot;: [512, 256]}</translation>
+    </message>
+    <message>
+        <source>Template arguments</source>
+        <translation>模板参数</translation>
+    </message>
+    <message>
+        <source>This job&apos;s model is an inline spec: see Advanced.</source>
+        <translation>此作业的模型是内联定义：请见“高级”。</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <source>the dataset&apos;s own test split</source>
+        <translation>数据集自带的测试集</translation>
+    </message>
+    <message>
+        <source>Test data</source>
+        <translation>测试数据</translation>
+    </message>
+    <message>
+        <source>no random crops</source>
+        <translation>不随机裁剪</translation>
+    </message>
+    <message>
+        <source>Random crop padding</source>
+        <translation>随机裁剪填充</translation>
+    </message>
+    <message>
+        <source>Random horizontal flips</source>
+        <translation>随机水平翻转</translation>
+    </message>
+    <message>
+        <source>Optimization</source>
+        <translation>优化</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失函数</translation>
+    </message>
+    <message>
+        <source>Momentum (SGD)</source>
+        <translation>动量（SGD）</translation>
+    </message>
+    <message>
+        <source>Nesterov (SGD)</source>
+        <translation>Nesterov（SGD）</translation>
+    </message>
+    <message>
+        <source>Weight decay</source>
+        <translation>权重衰减</translation>
+    </message>
+    <message>
+        <source>Evaluation, checkpoints and reports</source>
+        <translation>评估、检查点与报告</translation>
+    </message>
+    <message>
+        <source>Evaluate after every epoch</source>
+        <translation>每轮结束后评估</translation>
+    </message>
+    <message>
+        <source>only at epochs&apos; ends</source>
+        <translation>仅在每轮结束时</translation>
+    </message>
+    <message>
+        <source>Evaluation batch</source>
+        <translation>评估批大小</translation>
+    </message>
+    <message>
+        <source>Checkpoints kept</source>
+        <translation>保留的检查点数</translation>
+    </message>
+    <message>
+        <source>“%1” is not a number (e.g. 0.05 or 3e-4).</source>
+        <translation>“%1”不是数字（例如 0.05 或 3e-4）。</translation>
+    </message>
+    <message>
+        <source>Template arguments are a JSON object, e.g. {&quot;hidden&quot;: [512, 256]}: %1</source>
+        <translation>模板参数须为 JSON 对象，例如 {&quot;hidden&quot;: [512, 256]}：%1</translation>
+    </message>
+    <message>
+        <source>not an object</source>
+        <translation>不是对象</translation>
+    </message>
+    <message numerus="yes">
+        <source>all %n cores of the node</source>
+        <translation>
+            <numerusform>节点的全部 %n 个核心</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>twb::ui::JobJsonEditor</name>
+    <message>
+        <source>a job file is one JSON object { … }</source>
+        <translation>作业文件是一个 JSON 对象 { … }</translation>
+    </message>
+    <message>
+        <source>Line %1, column %2: %3 — the form waits until this is fixed.</source>
+        <translation>第 %1 行，第 %2 列：%3 —— 修正之前表单暂停更新。</translation>
+    </message>
+    <message>
+        <source> (line %1)</source>
+        <translation>（第 %1 行）</translation>
     </message>
 </context>
 <context>
@@ -699,6 +836,40 @@
     <message>
         <source>Only a cancelled, lost or failed training run can be resumed.</source>
         <translation>只有已取消、已丢失或已失败的训练运行才能继续。</translation>
+    </message>
+    <message>
+        <source>Run %1 lost: %2</source>
+        <translation>运行 %1 已丢失：%2</translation>
+    </message>
+    <message numerus="yes">
+        <source>Following %n run(s) that were going when the workbench last stopped.</source>
+        <translation>
+            <numerusform>正在继续跟踪工作台上次停止时仍在进行的 %n 个运行。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>reconnecting (attempt %1)</source>
+        <translation>重新连接中（第 %1 次尝试）</translation>
+    </message>
+    <message>
+        <source>⚠ Connection to %1 lost — reconnecting in %2 s (attempt %3)</source>
+        <translation>⚠ 与 %1 的连接已断开 —— %2 秒后重新连接（第 %3 次尝试）</translation>
+    </message>
+    <message>
+        <source>✓ Reconnected to %1</source>
+        <translation>✓ 已重新连接到 %1</translation>
+    </message>
+    <message>
+        <source>The job was not started: the node found a problem (see the Job tab).</source>
+        <translation>作业未启动：节点发现了问题（见“作业”标签页）。</translation>
+    </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation>无法读取 %1：%2</translation>
+    </message>
+    <message>
+        <source>Opened %1</source>
+        <translation>已打开 %1</translation>
     </message>
 </context>
 <context>

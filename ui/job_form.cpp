@@ -1,22 +1,43 @@
 #include "ui/job_form.h"
 
+#include <QCheckBox>
 #include <QComboBox>
-#include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
+#include <QSplitter>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include "ui/job_json_editor.h"
 
 namespace twb {
 namespace ui {
 
 namespace {
-QLabel* makeErrorLabel(QWidget* parent) {
+// The job a new form starts with: the Fashion-MNIST mlp for one epoch.
+QJsonObject newJob() {
+  return {{"name", "fmnist-mlp"},
+          {"model", QJsonObject{{"template", "mlp"}}},
+          {"dataset", "fashion-mnist"},
+          {"precision", "fp32"},
+          {"optimizer", QJsonObject{{"type", "sgd"}, {"lr", 0.05}}},
+          {"batch", 128},
+          {"epochs", 1},
+          {"seed", 1},
+          {"profile", QJsonObject{{"every_steps", 50}}}};
+}
+
+QLabel* makeErrorLabel(const char* name, QWidget* parent) {
   auto* label = new QLabel(parent);
+  label->setObjectName(name);
   label->setStyleSheet("color: #c62828;");
   label->setWordWrap(true);
   label->hide();
@@ -33,196 +54,364 @@ QWidget* withError(QWidget* field, QLabel* error) {
   layout->addWidget(error);
   return box;
 }
+
+template <typename T>
+T* named(T* widget, const char* name) {
+  widget->setObjectName(name);
+  return widget;
+}
+
+QSpinBox* spinBox(const char* name, int minimum, int maximum, const QString& specialZero = {}) {
+  auto* spin = named(new QSpinBox, name);
+  spin->setRange(minimum, maximum);
+  spin->setSpecialValueText(specialZero);
+  return spin;
+}
+
+QComboBox* comboBox(const char* name, const QStringList& items) {
+  auto* combo = named(new QComboBox, name);
+  combo->addItems(items);
+  return combo;
+}
+
+QString numberText(double value) { return QString::number(value, 'g', 12); }
 }  // namespace
 
 JobForm::JobForm(QWidget* parent) : QWidget(parent) {
-  m_name = new QLineEdit("fmnist-mlp", this);
-  m_node = new QComboBox(this);
-  m_node->setObjectName("node");
-  m_node->addItem(tr("local (this machine)"), "local");
-  m_template = new QComboBox(this);
-  m_template->addItems({"mlp", "lenet5", "cnn-small", "resnet18-cifar"});
-  m_modelFile = new QLineEdit(this);
-  m_modelFile->setObjectName("modelFile");
-  m_modelFile->setPlaceholderText(tr("optional: a .twbm model file instead of the template"));
-  m_dataset = new QLineEdit("fashion-mnist", this);
-  m_dataset->setToolTip(tr("fashion-mnist, idx:DIR, cifar10:DIR, csv:FILE or synthetic:SHAPE:CLASSES"));
-  m_precision = new QComboBox(this);
-  m_precision->addItems({"fp32", "bf16", "int8"});
-  m_optimizer = new QComboBox(this);
-  m_optimizer->addItems({"sgd", "adam", "adamw"});
-  m_lr = new QDoubleSpinBox(this);
-  m_lr->setDecimals(5);
-  m_lr->setRange(0, 10);
-  m_lr->setSingleStep(0.001);
-  m_lr->setValue(0.05);
-  m_batch = new QSpinBox(this);
-  m_batch->setRange(0, 65536);
-  m_batch->setValue(128);
-  m_epochs = new QSpinBox(this);
-  m_epochs->setRange(0, 10000);
-  m_epochs->setValue(1);
-  m_maxSteps = new QSpinBox(this);
-  m_maxSteps->setRange(0, 100000000);
-  m_maxSteps->setSpecialValueText(tr("no limit"));
-  m_seed = new QSpinBox(this);
-  m_seed->setRange(0, 1000000);
-  m_seed->setValue(1);
-  m_logEvery = new QSpinBox(this);
-  m_logEvery->setRange(1, 100000);
-  m_logEvery->setValue(10);
-  m_schedule = new QComboBox(this);
-  m_schedule->setObjectName("schedule");
-  m_schedule->addItems({"constant", "cosine", "step"});
-  m_warmup = new QSpinBox(this);
-  m_warmup->setObjectName("warmup");
-  m_warmup->setRange(0, 1000000);
-  m_evalEvery = new QSpinBox(this);
-  m_evalEvery->setObjectName("evalEvery");
-  m_evalEvery->setRange(0, 1000000);
-  m_evalEvery->setSpecialValueText(tr("each epoch"));
-  m_checkpointEvery = new QSpinBox(this);
-  m_checkpointEvery->setObjectName("checkpointEvery");
-  m_checkpointEvery->setRange(0, 1000000);
-  m_checkpointEvery->setSpecialValueText(tr("at the end"));
-  // The strategies the engine runs today; the others arrive with their issue.
-  m_strategy = new QComboBox(this);
-  m_strategy->setObjectName("strategy");
-  m_strategy->addItem(tr("single worker"), "single");
-  m_profileEvery = new QSpinBox(this);
-  m_profileEvery->setObjectName("profileEvery");
-  m_profileEvery->setRange(0, 1000000);
-  m_profileEvery->setValue(50);
-  m_profileEvery->setSpecialValueText(tr("off"));
-  m_name->setObjectName("name");
-  m_template->setObjectName("template");
-  m_dataset->setObjectName("dataset");
-  m_precision->setObjectName("precision");
-  m_optimizer->setObjectName("optimizer");
-  m_lr->setObjectName("lr");
-  m_batch->setObjectName("batch");
-  m_epochs->setObjectName("epochs");
-  m_maxSteps->setObjectName("maxSteps");
-  m_seed->setObjectName("seed");
-  m_logEvery->setObjectName("logEvery");
+  m_modelError = makeErrorLabel("modelError", this);
+  m_datasetError = makeErrorLabel("datasetError", this);
+  m_optimizerError = makeErrorLabel("optimizerError", this);
+  m_lrError = makeErrorLabel("lrError", this);
+  m_batchError = makeErrorLabel("batchError", this);
+  m_nodeError = makeErrorLabel("nodeError", this);
+  m_generalError = makeErrorLabel("generalError", this);
+  m_errorLabels = {m_modelError, m_datasetError, m_optimizerError, m_lrError,
+                   m_batchError, m_nodeError,    m_generalError};
+  m_summary = named(new QLabel(this), "summary");
+  m_summary->setWordWrap(true);
 
-  m_modelError = makeErrorLabel(this);
-  m_datasetError = makeErrorLabel(this);
-  m_lrError = makeErrorLabel(this);
-  m_batchError = makeErrorLabel(this);
-  m_generalError = makeErrorLabel(this);
-  m_nodeError = makeErrorLabel(this);
-  m_nodeError->setObjectName("nodeError");
-  m_modelError->setObjectName("modelError");
-  m_datasetError->setObjectName("datasetError");
-  m_lrError->setObjectName("lrError");
-  m_batchError->setObjectName("batchError");
-  m_generalError->setObjectName("generalError");
-  m_summary = new QLabel(this);
-  m_summary->setObjectName("summary");
+  m_advanced = new JobJsonEditor(this);
+  auto* advancedBox = new QGroupBox(tr("Advanced: the job file (every field)"));
+  auto* advancedLayout = new QVBoxLayout(advancedBox);
+  advancedLayout->addWidget(m_advanced);
+  auto* scroll = new QScrollArea;
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setWidget(m_formArea = buildForm());
+  auto* splitter = new QSplitter(Qt::Horizontal, this);
+  splitter->addWidget(scroll);
+  splitter->addWidget(advancedBox);
+  splitter->setStretchFactor(0, 3);
+  splitter->setStretchFactor(1, 2);
 
-  auto* form = new QFormLayout;
-  form->addRow(tr("Run name"), m_name);
-  form->addRow(tr("Node"), withError(m_node, m_nodeError));
-  form->addRow(tr("Model template"), m_template);
-  form->addRow(tr("Model file"), withError(m_modelFile, m_modelError));
-  form->addRow(tr("Dataset"), withError(m_dataset, m_datasetError));
-  form->addRow(tr("Parallel strategy"), m_strategy);
-  form->addRow(tr("Precision"), m_precision);
-  form->addRow(tr("Optimizer"), m_optimizer);
-  form->addRow(tr("Learning rate"), withError(m_lr, m_lrError));
-  form->addRow(tr("Schedule"), m_schedule);
-  form->addRow(tr("Warm-up steps"), m_warmup);
-  form->addRow(tr("Batch size"), withError(m_batch, m_batchError));
-  form->addRow(tr("Epochs"), m_epochs);
-  form->addRow(tr("Step budget"), m_maxSteps);
-  form->addRow(tr("Seed"), m_seed);
-  form->addRow(tr("Log every (steps)"), m_logEvery);
-  form->addRow(tr("Evaluate every (steps)"), m_evalEvery);
-  form->addRow(tr("Checkpoint every (steps)"), m_checkpointEvery);
-  form->addRow(tr("Profile every (steps)"), m_profileEvery);
-
-  m_run = new QPushButton(tr("&Run"), this);
-  m_run->setObjectName("run");
-  m_compare = new QPushButton(tr("&Compare precisions"), this);
-  m_compare->setObjectName("comparePrecisions");
+  m_run = named(new QPushButton(tr("&Run"), this), "run");
+  m_compare = named(new QPushButton(tr("&Compare precisions"), this), "comparePrecisions");
   m_compare->setToolTip(tr("Train in fp32 and bf16 from the same initial weights, then quantize "
                            "the fp32 result to int8"));
   auto* buttons = new QHBoxLayout;
-  buttons->addStretch();
+  buttons->addWidget(m_summary, 1);
   buttons->addWidget(m_compare);
   buttons->addWidget(m_run);
 
   auto* layout = new QVBoxLayout(this);
-  layout->addLayout(form);
+  layout->addWidget(splitter, 1);
   layout->addWidget(m_generalError);
-  layout->addWidget(m_summary);
-  layout->addStretch();
   layout->addLayout(buttons);
 
   m_debounce = new QTimer(this);
   m_debounce->setSingleShot(true);
   m_debounce->setInterval(250);
-  connect(m_debounce, &QTimer::timeout, this,
-          [this] { emit validationRequested(job(), ++m_ticket, node()); });
-  for (auto* edit : {m_name, m_dataset, m_modelFile}) connect(edit, &QLineEdit::textChanged, this, &JobForm::changed);
-  for (auto* combo : {m_template, m_precision, m_optimizer, m_node, m_schedule, m_strategy})
-    connect(combo, &QComboBox::currentIndexChanged, this, &JobForm::changed);
-  connect(m_lr, &QDoubleSpinBox::valueChanged, this, &JobForm::changed);
-  for (auto* spin : {m_batch, m_epochs, m_maxSteps, m_seed, m_logEvery, m_profileEvery, m_warmup,
-                     m_evalEvery, m_checkpointEvery})
-    connect(spin, &QSpinBox::valueChanged, this, &JobForm::changed);
+  connect(m_debounce, &QTimer::timeout, this, [this] {
+    m_checking = true;
+    emit validationRequested(job(), ++m_ticket, node());
+  });
+  connect(m_node, &QComboBox::currentIndexChanged, this, [this] {
+    showThreads();
+    check();
+  });
+  connect(m_advanced, &JobJsonEditor::edited, this, [this](const QJsonObject& typed) {
+    m_document.reset(typed);
+    showDocument();
+    check();
+  });
+  connect(m_advanced, &JobJsonEditor::parsesChanged, this, [this](bool parses) {
+    // The form shows the document; while the text does not parse there is none to show.
+    m_formArea->setEnabled(parses);
+    if (!parses) check();
+  });
   connect(m_run, &QPushButton::clicked, this, [this] { emit runRequested(job(), node()); });
   connect(m_compare, &QPushButton::clicked, this,
           [this] { emit comparePrecisionsRequested(job(), node()); });
-  QTimer::singleShot(0, this, &JobForm::changed);
+  setJob(newJob());
 }
 
-QJsonObject JobForm::job() const {
-  const QString modelFile = m_modelFile->text().trimmed();
-  QJsonObject job{{"name", m_name->text()},
-                  {"model", modelFile.isEmpty() ? QJsonObject{{"template", m_template->currentText()}}
-                                                : QJsonObject{{"file", modelFile}}},
-                  {"dataset", m_dataset->text()},
-                  {"precision", m_precision->currentText()},
-                  {"optimizer", QJsonObject{{"type", m_optimizer->currentText()},
-                                            {"lr", m_lr->value()}}},
-                  {"batch", m_batch->value()},
-                  {"epochs", m_epochs->value()},
-                  {"seed", m_seed->value()},
-                  {"log_every_steps", m_logEvery->value()},
-                  {"profile", QJsonObject{{"every_steps", m_profileEvery->value()}}},
-                  {"schedule", QJsonObject{{"type", m_schedule->currentText()},
-                                           {"warmup_steps", m_warmup->value()}}},
-                  {"eval", QJsonObject{{"every_epoch", true}, {"every_steps", m_evalEvery->value()}}},
-                  {"checkpoint", QJsonObject{{"every_steps", m_checkpointEvery->value()}}},
-                  {"parallel", QJsonObject{{"strategy", m_strategy->currentData().toString()}}},
-                  {"threads", 2}};
-  if (m_maxSteps->value() > 0) job["max_steps"] = m_maxSteps->value();
-  return job;
+QWidget* JobForm::buildForm() {
+  auto* area = new QWidget;
+  auto* columns = new QVBoxLayout(area);
+  auto group = [columns](const QString& title) {
+    auto* box = new QGroupBox(title);
+    auto* form = new QFormLayout(box);
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    columns->addWidget(box);
+    return form;
+  };
+
+  // Run: where and how.
+  QFormLayout* run = group(tr("Run"));
+  auto* name = named(new QLineEdit, "name");
+  bindText(name, "name", "job");
+  run->addRow(tr("Run name"), name);
+  m_node = named(new QComboBox, "node");
+  m_node->addItem(tr("local (this machine)"), "local");
+  run->addRow(tr("Node"), withError(m_node, m_nodeError));
+  // The strategies the engine runs today; the others arrive with their issue.
+  auto* strategy = named(new QComboBox, "strategy");
+  strategy->addItem(tr("single worker"), "single");
+  run->addRow(tr("Parallel strategy"), strategy);
+  m_precision = comboBox("precision", {"fp32", "bf16", "int8"});
+  bindChoice(m_precision, "precision", "fp32");
+  run->addRow(tr("Precision"), m_precision);
+  m_threads = spinBox("threads", 0, 4096, tr("all cores"));
+  bindInteger(m_threads, "threads", 0);
+  run->addRow(tr("Threads"), m_threads);
+  auto* seed = spinBox("seed", 0, 1000000000);
+  bindInteger(seed, "seed", 0);
+  run->addRow(tr("Seed"), seed);
+
+  // Model: a template with its arguments, or a model file.
+  QFormLayout* model = group(tr("Model"));
+  m_template = comboBox("template", {"mlp", "lenet5", "cnn-small", "resnet18-cifar", "resnet50"});
+  m_template->setEditable(true);  // the node's catalogue may have more
+  model->addRow(tr("Template"), m_template);
+  m_templateArgs = named(new QLineEdit, "templateArgs");
+  m_templateArgs->setPlaceholderText(tr("the template's defaults, or e.g. {\"hidden\": [512, 256]}"));
+  model->addRow(tr("Template arguments"), m_templateArgs);
+  m_modelFile = named(new QLineEdit, "modelFile");
+  m_modelFile->setPlaceholderText(tr("optional: a .twbm model file instead of the template"));
+  model->addRow(tr("Model file"), withError(m_modelFile, m_modelError));
+  connect(m_template, &QComboBox::currentTextChanged, this, &JobForm::writeModel);
+  connect(m_templateArgs, &QLineEdit::textEdited, this, &JobForm::writeModel);
+  connect(m_modelFile, &QLineEdit::textChanged, this, &JobForm::writeModel);
+  m_showers.push_back([this] {
+    // A job with a model file keeps the last template on offer for when the file is cleared.
+    if (m_document.contains("model.template")) m_template->setCurrentText(m_document.value("model.template").toString());
+    const QJsonValue args = m_document.value("model.args");
+    m_templateArgs->setText(args.isObject() ? QString::fromUtf8(QJsonDocument(args.toObject()).toJson(QJsonDocument::Compact)) : QString());
+    m_modelFile->setText(m_document.value("model.file").toString());
+    // An inline spec is edited under Advanced (or in the designer), not here.
+    const bool inlineSpec = m_document.contains("model.spec");
+    m_template->setEnabled(!inlineSpec);
+    m_templateArgs->setEnabled(!inlineSpec);
+    m_template->setToolTip(inlineSpec ? tr("This job's model is an inline spec: see Advanced.") : QString());
+  });
+
+  // Data.
+  QFormLayout* data = group(tr("Data"));
+  m_dataset = named(new QLineEdit, "dataset");
+  m_dataset->setToolTip(tr("fashion-mnist, idx:DIR, cifar10:DIR, csv:FILE or synthetic:SHAPE:CLASSES"));
+  data->addRow(tr("Dataset"), withError(m_dataset, m_datasetError));
+  m_testData = named(new QLineEdit, "testData");
+  m_testData->setPlaceholderText(tr("the dataset's own test split"));
+  data->addRow(tr("Test data"), m_testData);
+  m_cropPadding = spinBox("cropPadding", 0, 64, tr("no random crops"));
+  data->addRow(tr("Random crop padding"), m_cropPadding);
+  m_flip = named(new QCheckBox(tr("Random horizontal flips")), "flip");
+  data->addRow(QString(), m_flip);
+  for (QLineEdit* edit : {m_dataset, m_testData}) connect(edit, &QLineEdit::textChanged, this, &JobForm::writeDataset);
+  connect(m_cropPadding, &QSpinBox::valueChanged, this, &JobForm::writeDataset);
+  connect(m_flip, &QCheckBox::toggled, this, &JobForm::writeDataset);
+  m_showers.push_back([this] {
+    const QJsonValue dataset = m_document.value("dataset", "fashion-mnist");
+    const QJsonObject object = dataset.toObject();
+    m_dataset->setText(dataset.isObject() ? object.value("train").toString() : dataset.toString());
+    m_testData->setText(object.value("test").toString());
+    m_cropPadding->setValue(object.value("augment").toObject().value("crop_padding").toInt(0));
+    m_flip->setChecked(object.value("augment").toObject().value("flip").toBool(false));
+  });
+
+  // Optimization.
+  QFormLayout* optimization = group(tr("Optimization"));
+  auto* loss = comboBox("loss", {"SoftmaxCrossEntropy", "MSE"});
+  bindChoice(loss, "loss", "SoftmaxCrossEntropy");
+  optimization->addRow(tr("Loss"), loss);
+  m_optimizer = comboBox("optimizer", {"sgd", "adam", "adamw"});
+  bindChoice(m_optimizer, "optimizer.type", "sgd");
+  optimization->addRow(tr("Optimizer"), withError(m_optimizer, m_optimizerError));
+  m_lr = named(new QLineEdit, "lr");
+  bindNumber(m_lr, "optimizer.lr", 0.01);
+  optimization->addRow(tr("Learning rate"), withError(m_lr, m_lrError));
+  auto* momentum = named(new QLineEdit, "momentum");
+  bindNumber(momentum, "optimizer.momentum", 0);
+  optimization->addRow(tr("Momentum (SGD)"), momentum);
+  auto* nesterov = named(new QCheckBox(tr("Nesterov (SGD)")), "nesterov");
+  bindFlag(nesterov, "optimizer.nesterov", false);
+  optimization->addRow(QString(), nesterov);
+  auto* weightDecay = named(new QLineEdit, "weightDecay");
+  bindNumber(weightDecay, "optimizer.weight_decay", 0);
+  optimization->addRow(tr("Weight decay"), weightDecay);
+  auto* schedule = comboBox("schedule", {"constant", "cosine", "step"});
+  bindChoice(schedule, "schedule.type", "constant");
+  optimization->addRow(tr("Schedule"), schedule);
+  auto* warmup = spinBox("warmup", 0, 100000000);
+  bindInteger(warmup, "schedule.warmup_steps", 0);
+  optimization->addRow(tr("Warm-up steps"), warmup);
+  auto* batch = spinBox("batch", 0, 65536);
+  bindInteger(batch, "batch", 64);
+  optimization->addRow(tr("Batch size"), withError(batch, m_batchError));
+  auto* epochs = spinBox("epochs", 0, 10000);
+  bindInteger(epochs, "epochs", 1);
+  optimization->addRow(tr("Epochs"), epochs);
+  auto* maxSteps = spinBox("maxSteps", 0, 100000000, tr("no limit"));
+  bindInteger(maxSteps, "max_steps", 0);
+  optimization->addRow(tr("Step budget"), maxSteps);
+
+  // What the run reports and keeps, and how often.
+  QFormLayout* cadence = group(tr("Evaluation, checkpoints and reports"));
+  auto* everyEpoch = named(new QCheckBox(tr("Evaluate after every epoch")), "evalEveryEpoch");
+  bindFlag(everyEpoch, "eval.every_epoch", true);
+  cadence->addRow(QString(), everyEpoch);
+  auto* evalEvery = spinBox("evalEvery", 0, 100000000, tr("only at epochs' ends"));
+  bindInteger(evalEvery, "eval.every_steps", 0);
+  cadence->addRow(tr("Evaluate every (steps)"), evalEvery);
+  auto* evalBatch = spinBox("evalBatch", 1, 65536);
+  bindInteger(evalBatch, "eval.batch", 1000);
+  cadence->addRow(tr("Evaluation batch"), evalBatch);
+  auto* checkpointEvery = spinBox("checkpointEvery", 0, 100000000, tr("at the end"));
+  bindInteger(checkpointEvery, "checkpoint.every_steps", 0);
+  cadence->addRow(tr("Checkpoint every (steps)"), checkpointEvery);
+  auto* keep = spinBox("checkpointKeep", 1, 1000);
+  bindInteger(keep, "checkpoint.keep", 3);
+  cadence->addRow(tr("Checkpoints kept"), keep);
+  auto* logEvery = spinBox("logEvery", 1, 100000);
+  bindInteger(logEvery, "log_every_steps", 10);
+  cadence->addRow(tr("Log every (steps)"), logEvery);
+  auto* profileEvery = spinBox("profileEvery", 0, 100000000, tr("off"));
+  bindInteger(profileEvery, "profile.every_steps", 0);
+  cadence->addRow(tr("Profile every (steps)"), profileEvery);
+  columns->addStretch();
+  return area;
+}
+
+void JobForm::bindText(QLineEdit* edit, const QString& path, const QString& engineDefault) {
+  m_showers.push_back([=, this] { edit->setText(m_document.value(path, engineDefault).toString()); });
+  connect(edit, &QLineEdit::textEdited, this, [=, this](const QString& text) {
+    m_document.set(path, text, engineDefault);
+    edited();
+  });
+}
+
+void JobForm::bindNumber(QLineEdit* edit, const QString& path, double engineDefault) {
+  m_showers.push_back(
+      [=, this] { edit->setText(numberText(m_document.value(path, engineDefault).toDouble())); });
+  connect(edit, &QLineEdit::textEdited, this, [=, this](const QString& text) {
+    bool ok = false;
+    const double value = QLocale::c().toDouble(text.trimmed(), &ok);
+    if (!ok) {  // kept as typed; the document keeps its last number until this is one
+      m_fieldProblems[path] = tr("“%1” is not a number (e.g. 0.05 or 3e-4).").arg(text);
+      return check();
+    }
+    m_fieldProblems.remove(path);
+    m_document.set(path, value, engineDefault);
+    edited();
+  });
+}
+
+void JobForm::bindInteger(QSpinBox* spin, const QString& path, int engineDefault) {
+  m_showers.push_back([=, this] { spin->setValue(m_document.value(path, engineDefault).toInt()); });
+  connect(spin, &QSpinBox::valueChanged, this, [=, this](int value) {
+    if (m_showing) return;
+    m_document.set(path, value, engineDefault);
+    edited();
+  });
+}
+
+void JobForm::bindChoice(QComboBox* combo, const QString& path, const QString& engineDefault) {
+  m_showers.push_back([=, this] {
+    const QString value = m_document.value(path, engineDefault).toString();
+    if (combo->findText(value) < 0) combo->addItem(value);  // shown as the file says; the node judges it
+    combo->setCurrentText(value);
+  });
+  connect(combo, &QComboBox::currentTextChanged, this, [=, this](const QString& value) {
+    if (m_showing) return;
+    m_document.set(path, value, engineDefault);
+    edited();
+  });
+}
+
+void JobForm::bindFlag(QCheckBox* box, const QString& path, bool engineDefault) {
+  m_showers.push_back([=, this] { box->setChecked(m_document.value(path, engineDefault).toBool()); });
+  connect(box, &QCheckBox::toggled, this, [=, this](bool value) {
+    if (m_showing) return;
+    m_document.set(path, value, engineDefault);
+    edited();
+  });
+}
+
+void JobForm::writeModel() {
+  if (m_showing) return;
+  const QString file = m_modelFile->text().trimmed();
+  m_fieldProblems.remove("model.args");
+  if (!file.isEmpty()) {
+    for (const char* other : {"model.template", "model.args", "model.spec"}) m_document.remove(other);
+    m_document.set("model.file", file);
+    return edited();
+  }
+  m_document.remove("model.file");
+  if (m_document.contains("model.spec")) return edited();
+  m_document.set("model.template", m_template->currentText().trimmed());
+  const QString argsText = m_templateArgs->text().trimmed();
+  if (argsText.isEmpty()) {
+    m_document.remove("model.args");
+    return edited();
+  }
+  QJsonParseError error{};
+  const QJsonDocument args = QJsonDocument::fromJson(argsText.toUtf8(), &error);
+  if (!args.isObject()) {
+    m_fieldProblems["model.args"] =
+        tr("Template arguments are a JSON object, e.g. {\"hidden\": [512, 256]}: %1")
+            .arg(error.error ? error.errorString() : tr("not an object"));
+    return check();
+  }
+  m_fieldProblems.remove("model.args");
+  m_document.set("model.args", args.object());
+  edited();
+}
+
+void JobForm::writeDataset() {
+  if (m_showing) return;
+  const QString train = m_dataset->text().trimmed(), test = m_testData->text().trimmed();
+  const bool augmenting = m_cropPadding->value() > 0 || m_flip->isChecked();
+  // A plain spec stays a string; a test split or augmentation needs the object form.
+  if (!m_document.value("dataset").isObject() && test.isEmpty() && !augmenting) {
+    m_document.set("dataset", train, "fashion-mnist");
+    return edited();
+  }
+  if (!m_document.value("dataset").isObject()) m_document.set("dataset", QJsonObject{});
+  m_document.set("dataset.train", train);
+  if (test.isEmpty()) m_document.remove("dataset.test");
+  else m_document.set("dataset.test", test);
+  m_document.set("dataset.augment.crop_padding", m_cropPadding->value(), 0);
+  m_document.set("dataset.augment.flip", m_flip->isChecked(), false);
+  edited();
 }
 
 void JobForm::setJob(const QJsonObject& job) {
-  m_name->setText(job.value("name").toString(m_name->text()));
-  const QJsonObject model = job.value("model").toObject();
-  m_template->setCurrentText(model.value("template").toString("mlp"));
-  m_modelFile->setText(model.value("file").toString());
-  m_dataset->setText(job.value("dataset").toString("fashion-mnist"));
-  m_precision->setCurrentText(job.value("precision").toString("fp32"));
-  const QJsonObject optimizer = job.value("optimizer").toObject();
-  m_optimizer->setCurrentText(optimizer.value("type").toString("sgd"));
-  m_lr->setValue(optimizer.value("lr").toDouble(0.01));
-  m_batch->setValue(job.value("batch").toInt(64));
-  m_epochs->setValue(job.value("epochs").toInt(1));
-  m_maxSteps->setValue(job.value("max_steps").toInt(0));
-  m_seed->setValue(job.value("seed").toInt(0));
-  m_logEvery->setValue(job.value("log_every_steps").toInt(10));
-  m_profileEvery->setValue(job.value("profile").toObject().value("every_steps").toInt(0));
-  const QJsonObject schedule = job.value("schedule").toObject();
-  m_schedule->setCurrentText(schedule.value("type").toString("constant"));
-  m_warmup->setValue(schedule.value("warmup_steps").toInt(0));
-  m_evalEvery->setValue(job.value("eval").toObject().value("every_steps").toInt(0));
-  m_checkpointEvery->setValue(job.value("checkpoint").toObject().value("every_steps").toInt(0));
+  m_document.reset(job);
+  showDocument();
+  m_advanced->setJob(job);
+  check();
+}
+
+void JobForm::showDocument() {
+  m_fieldProblems.clear();  // every field shows the document again
+  m_showing = true;
+  for (const auto& show : m_showers) show();
+  m_showing = false;
+}
+
+void JobForm::edited() {
+  m_advanced->setJob(m_document.json());
+  check();
 }
 
 QString JobForm::node() const { return m_node->currentData().toString(); }
@@ -233,27 +422,46 @@ void JobForm::setNodes(const QStringList& names) {
   while (m_node->count() > 1) m_node->removeItem(1);
   for (const QString& name : names) m_node->addItem(name, name);
   m_node->setCurrentIndex(std::max(0, m_node->findData(current)));
+  showThreads();
 }
 
-void JobForm::changed() {
-  for (QLabel* label : {m_modelError, m_datasetError, m_lrError, m_batchError, m_nodeError, m_generalError})
-    label->hide();
+void JobForm::setNodeCores(const QString& node, int cores) {
+  m_cores[node] = cores;
+  showThreads();
+}
+
+void JobForm::showThreads() {
+  const int cores = m_cores.value(node());
+  m_threads->setSpecialValueText(cores > 0 ? tr("all %n cores of the node", nullptr, cores) : tr("all cores"));
+}
+
+void JobForm::check() {
+  for (QLabel* label : std::as_const(m_errorLabels)) label->hide();
+  m_advanced->showProblem({}, {});
   m_summary->clear();
   m_valid = false;
   m_run->setEnabled(false);
   m_compare->setEnabled(false);
   ++m_ticket;  // answers to earlier questions are stale now
+  m_debounce->stop();
+  m_checking = false;
+  if (!m_advanced->parses()) return;
+  for (auto it = m_fieldProblems.cbegin(); it != m_fieldProblems.cend(); ++it) showProblem(it.key(), it.value());
+  if (!m_fieldProblems.isEmpty()) return;
   // What the form can tell at once; the node checks the rest.
-  if (m_lr->value() <= 0) return showProblem("optimizer.lr", tr("The learning rate must be greater than 0."));
-  if (m_batch->value() <= 0) return showProblem("batch", tr("The batch size must be at least 1."));
+  if (!(m_document.value("optimizer.lr", 0.01).toDouble() > 0))
+    return showProblem("optimizer.lr", tr("The learning rate must be greater than 0."));
+  if (m_document.value("batch", 64).toInt() <= 0) return showProblem("batch", tr("The batch size must be at least 1."));
   if (m_dataset->text().trimmed().isEmpty()) return showProblem("dataset", tr("Choose a dataset."));
   m_summary->setText(tr("Checking on the node…"));
+  m_checking = true;
   m_debounce->start();
 }
 
 void JobForm::showValidation(int ticket, bool ok, const QString& path, const QString& message,
                              const QJsonObject& summary) {
   if (ticket != m_ticket) return;
+  m_checking = false;
   if (!ok) {
     m_summary->clear();
     return showProblem(path, message);
@@ -272,16 +480,19 @@ QLabel* JobForm::errorLabelFor(const QString& path) const {
   if (path.startsWith("model")) return m_modelError;
   if (path.startsWith("dataset") || path.startsWith("train_data") || path.startsWith("test_data"))
     return m_datasetError;
-  if (path.startsWith("optimizer.lr")) return m_lrError;
-  if (path.startsWith("batch")) return m_batchError;
+  if (path == "optimizer.lr") return m_lrError;
+  if (path.startsWith("optimizer")) return m_optimizerError;
+  if (path == "batch") return m_batchError;
   if (path == "node") return m_nodeError;
   return m_generalError;
 }
 
 void JobForm::showProblem(const QString& path, const QString& message) {
   QLabel* label = errorLabelFor(path);
-  label->setText(message);
+  // Under a field the field's name goes without saying; elsewhere the path says where.
+  label->setText(label == m_generalError && !path.isEmpty() ? path + ": " + message : message);
   label->show();
+  if (path != "node") m_advanced->showProblem(path, message);
 }
 
 }  // namespace ui

@@ -1,10 +1,15 @@
 #pragma once
 
+#include <QHash>
 #include <QJsonObject>
 #include <QWidget>
+#include <functional>
+#include <vector>
 
+#include "app/job_document.h"
+
+class QCheckBox;
 class QComboBox;
-class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -14,23 +19,31 @@ class QTimer;
 namespace twb {
 namespace ui {
 
-// The job configuration: node, parallel strategy, model (a template, or a model file that
-// overrides it), dataset, precision, schedule, evaluation and checkpoint cadence, optimizer, schedule, batch, epochs,
-// step budget, seed. Every change is checked at once where the form can tell (lr > 0, batch > 0)
-// and then by the node's dry run (ValidateJob: a missing dataset, a model that does not fit it);
-// a problem shows under the field it concerns and the Run button stays disabled until it is
-// fixed. The job is the same JSON the CLI takes.
+class JobJsonEditor;
+
+// The job configuration (docs/job-file.md): on the left a form for the fields people change
+// (node, model, dataset and augmentation, precision, optimizer, schedule, cadences), on the right
+// the Advanced editor with the whole job file as JSON. Both edit one document and nothing else:
+// a field the form does not show is kept as it was, so a job opened and run is exactly the file
+// and a job opened and saved is the same document. Every change is checked at once where the
+// form can tell and then by the node's dry run (ValidateJob); a problem shows under the field it
+// concerns and in the editor at its line, and the Run button stays disabled until it is fixed.
 class JobForm : public QWidget {
   Q_OBJECT
 
  public:
   explicit JobForm(QWidget* parent = nullptr);
 
-  QJsonObject job() const;
+  QJsonObject job() const { return m_document.json(); }
   void setJob(const QJsonObject& job);
   QString node() const;                     // where to run: "local" or a saved node's name
   void setNodes(const QStringList& names);  // the saved nodes, offered after "local"
+  // How many cores `node` has (its GetNodeInfo), shown as what "threads: all cores" means there.
+  void setNodeCores(const QString& node, int cores);
   bool isValid() const { return m_valid; }
+  // A check on the node is pending (the answer to the latest question has not come).
+  bool isChecking() const { return m_checking; }
+  JobJsonEditor* advancedEditor() const { return m_advanced; }
 
  public slots:
   // The node's answer to validationRequested(ticket).
@@ -43,21 +56,42 @@ class JobForm : public QWidget {
   void comparePrecisionsRequested(const QJsonObject& job, const QString& node);
 
  private:
-  void changed();
+  QWidget* buildForm();
+  // Ties a field to one path of the document: shown from it, written to it when the user edits.
+  void bindText(QLineEdit* edit, const QString& path, const QString& engineDefault);
+  void bindNumber(QLineEdit* edit, const QString& path, double engineDefault);
+  void bindInteger(QSpinBox* spin, const QString& path, int engineDefault);
+  void bindChoice(QComboBox* combo, const QString& path, const QString& engineDefault);
+  void bindFlag(QCheckBox* box, const QString& path, bool engineDefault);
+  void showDocument();  // every field from the document
+  void writeModel();
+  void writeDataset();
+  void edited();        // the document changed: the editor follows, the node checks it
+  void check();
   void showProblem(const QString& path, const QString& message);
   QLabel* errorLabelFor(const QString& path) const;
+  void showThreads();
 
-  QComboBox *m_template, *m_precision, *m_optimizer, *m_node, *m_schedule, *m_strategy;
-  QLineEdit *m_name, *m_dataset, *m_modelFile;
-  QDoubleSpinBox* m_lr;
-  QSpinBox *m_batch, *m_epochs, *m_maxSteps, *m_seed, *m_logEvery, *m_profileEvery, *m_warmup,
-      *m_evalEvery, *m_checkpointEvery;
-  QLabel *m_modelError, *m_datasetError, *m_lrError, *m_batchError, *m_nodeError, *m_generalError,
-      *m_summary;
+  app::JobDocument m_document;
+  std::vector<std::function<void()>> m_showers;  // one per bound field
+  bool m_showing = false;                        // fields are being filled from the document
+  QHash<QString, int> m_cores;                   // per node
+  QHash<QString, QString> m_fieldProblems;       // fields whose text is not a value yet, by path
+
+  QComboBox *m_node, *m_template, *m_optimizer, *m_precision;
+  QLineEdit *m_modelFile, *m_templateArgs, *m_dataset, *m_testData, *m_lr;
+  QSpinBox *m_cropPadding, *m_threads;
+  QCheckBox* m_flip;
+  QWidget* m_formArea;
+  QLabel *m_modelError, *m_datasetError, *m_optimizerError, *m_lrError, *m_batchError, *m_nodeError,
+      *m_generalError, *m_summary;
+  QList<QLabel*> m_errorLabels;
+  JobJsonEditor* m_advanced;
   QPushButton *m_run, *m_compare;
   QTimer* m_debounce;
   int m_ticket = 0;
   bool m_valid = false;
+  bool m_checking = false;
 };
 
 }  // namespace ui

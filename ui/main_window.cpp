@@ -15,6 +15,7 @@
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTimer>
 #include <QToolBar>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -92,6 +93,13 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   statusBar()->addPermanentWidget(m_projectStatus);
   m_nodeStatus = new QLabel(tr("Node: %1").arg(m_controller.nodeName()));
   statusBar()->addPermanentWidget(m_nodeStatus);
+  m_connectionStatus = new QLabel;
+  m_connectionStatus->setObjectName("connectionStatus");
+  m_connectionStatus->hide();
+  statusBar()->addPermanentWidget(m_connectionStatus);
+  m_connectionTimer = new QTimer(this);
+  m_connectionTimer->setSingleShot(true);
+  connect(m_connectionTimer, &QTimer::timeout, m_connectionStatus, &QLabel::hide);
   buildMenus();
 
   connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& text) {
@@ -110,7 +118,11 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
       m_export->showRun(runId);
     }
   });
-  connect(&m_controller, &app::WorkbenchController::localNodeChecked, m_nodeList, &NodeList::setLocal);
+  connect(&m_controller, &app::WorkbenchController::localNodeChecked, this,
+          [this](const QString& health, const QJsonObject& info) {
+            m_nodeList->setLocal(health, info);
+            m_jobForm->setNodeCores("local", info.value("logicalCores").toInt());
+          });
   connect(m_jobForm, &JobForm::validationRequested, &m_controller,
           &app::WorkbenchController::validate);
   connect(&m_controller, &app::WorkbenchController::validated, m_jobForm, &JobForm::showValidation);
@@ -139,7 +151,15 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   connect(&m_controller, &app::WorkbenchController::runFailed, this,
           [this](qint64 runId, const QString& message) {
             statusBar()->showMessage(tr("Run %1 failed: %2").arg(runId).arg(message));
+            if (QTreeWidgetItem* item = m_items.value(runId)) item->setToolTip(kState, message);
           });
+  connect(&m_controller, &app::WorkbenchController::runLost, this,
+          [this](qint64 runId, const QString& reason) {
+            statusBar()->showMessage(tr("Run %1 lost: %2").arg(runId).arg(reason));
+            if (QTreeWidgetItem* item = m_items.value(runId)) item->setToolTip(kState, reason);
+          });
+  connect(&m_controller, &app::WorkbenchController::connectionLost, this, &MainWindow::showConnectionLost);
+  connect(&m_controller, &app::WorkbenchController::reconnected, this, &MainWindow::showReconnected);
 
   if (m_nodes) {
     m_controller.setNodeManager(m_nodes);
@@ -148,6 +168,9 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   offerNodes();
   m_controller.checkLocalNode();
   loadRuns();
+  // Runs that were going when the workbench last stopped carry on where the store left them.
+  if (const int followed = m_controller.followUnfinishedRuns())
+    statusBar()->showMessage(tr("Following %n run(s) that were going when the workbench last stopped.", nullptr, followed), 8000);
   QSettings settings;
   restoreGeometry(settings.value("mainWindow/geometry").toByteArray());
   restoreState(settings.value("mainWindow/state").toByteArray());
@@ -269,6 +292,7 @@ void MainWindow::addRunItem(qint64 runId) {
   auto* item = new QTreeWidgetItem(project, {run.name, runStateText(run.state), run.precision, run.node,
                                              accuracyText(run.summary)});
   item->setData(kName, Qt::UserRole, runId);
+  item->setToolTip(kState, run.reason);
   project->setExpanded(true);
   m_items.insert(runId, item);
 }
@@ -366,13 +390,62 @@ void MainWindow::showProgress(qint64 runId, const QByteArray& stepEvent) {
   QTreeWidgetItem* item = m_items.value(runId);
   const QJsonObject step = QJsonDocument::fromJson(stepEvent).object();
   const double total = step.value("total_steps").toDouble();
-  if (item && total > 0)
+  if (item && total > 0) {
     item->setText(kState, tr("%1 %2 %").arg(runStateText("running")).arg(qRound(100 * step.value("step").toDouble() / total)));
+    item->setForeground(kState, palette().text());
+  }
 }
 
 void MainWindow::setRunState(qint64 runId, const QString& state) {
-  if (QTreeWidgetItem* item = m_items.value(runId)) item->setText(kState, runStateText(state));
+  if (QTreeWidgetItem* item = m_items.value(runId)) {
+    item->setText(kState, runStateText(state));
+    item->setForeground(kState, palette().text());
+  }
   statusBar()->showMessage(tr("Run %1: %2").arg(runId).arg(runStateText(state)), 5000);
+}
+
+void MainWindow::showConnectionLost(qint64 runId, const QString& node, const QString& reason,
+                                    int attempt, int retryInMs) {
+  const QColor warning(0xc0, 0x6c, 0x00);
+  if (QTreeWidgetItem* item = m_items.value(runId)) {
+    item->setText(kState, tr("reconnecting (attempt %1)").arg(attempt));
+    item->setForeground(kState, warning);
+    item->setToolTip(kState, reason);
+  }
+  m_connectionTimer->stop();
+  m_connectionStatus->setStyleSheet(QString("color: %1; font-weight: bold;").arg(warning.name()));
+  m_connectionStatus->setText(tr("⚠ Connection to %1 lost — reconnecting in %2 s (attempt %3)")
+                                  .arg(node)
+                                  .arg(retryInMs / 1000.0, 0, 'f', 1)
+                                  .arg(attempt));
+  m_connectionStatus->setToolTip(reason);
+  m_connectionStatus->show();
+}
+
+void MainWindow::showReconnected(qint64 runId, const QString& node) {
+  if (QTreeWidgetItem* item = m_items.value(runId)) {
+    item->setText(kState, runStateText("running"));
+    item->setForeground(kState, palette().text());
+    item->setToolTip(kState, {});
+  }
+  m_connectionStatus->setStyleSheet("color: #2e8b57; font-weight: bold;");
+  m_connectionStatus->setText(tr("✓ Reconnected to %1").arg(node));
+  m_connectionStatus->setToolTip({});
+  m_connectionTimer->start(8000);
+}
+
+void MainWindow::runWhenChecked() {
+  auto once = std::make_shared<QMetaObject::Connection>();
+  // Connected after the form's own slot, so the form has taken the answer in when this runs.
+  *once = connect(&m_controller, &app::WorkbenchController::validated, this, [this, once] {
+    if (m_jobForm->isValid()) {
+      disconnect(*once);
+      startRun(m_jobForm->job(), m_jobForm->node());
+    } else if (!m_jobForm->isChecking()) {
+      disconnect(*once);
+      statusBar()->showMessage(tr("The job was not started: the node found a problem (see the Job tab)."));
+    }
+  });
 }
 
 void MainWindow::startRun(const QJsonObject& job, const QString& node) {
@@ -389,24 +462,35 @@ void MainWindow::offerNodes() {
   if (!m_nodes) return;
   const QList<remote::NodeEntry> nodes = m_nodes->registry().nodes();
   QStringList names;
-  for (const remote::NodeEntry& node : nodes) names << node.name;
+  for (const remote::NodeEntry& node : nodes) {
+    names << node.name;
+    m_jobForm->setNodeCores(node.name, node.info.value("logicalCores").toInt());
+  }
   m_jobForm->setNodes(names);
   m_nodeList->setRemote(nodes);
 }
 
 void MainWindow::openJob() {
   const QString path = QFileDialog::getOpenFileName(this, tr("Open job"), {}, tr("Job files (*.json)"));
-  if (path.isEmpty()) return;
+  if (!path.isEmpty()) openJobFile(path);
+}
+
+bool MainWindow::openJobFile(const QString& path) {
   QFile file(path);
   QJsonParseError error{};
   const QJsonDocument document =
       QJsonDocument::fromJson(file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray(), &error);
   if (!document.isObject()) {
     QMessageBox::warning(this, tr("Open job"),
-                         tr("%1 is not a job file: %2").arg(path, error.errorString()));
-    return;
+                         file.error() != QFile::NoError
+                             ? tr("Cannot read %1: %2").arg(path, file.errorString())
+                             : tr("%1 is not a job file: %2").arg(path, error.errorString()));
+    return false;
   }
   m_jobForm->setJob(document.object());
+  m_tabs->setCurrentWidget(m_jobForm);
+  statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
+  return true;
 }
 
 void MainWindow::saveJob() {

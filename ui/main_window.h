@@ -8,6 +8,7 @@ class QTabWidget;
 class QTreeWidget;
 class QTreeWidgetItem;
 class QLabel;
+class QTimer;
 
 namespace twb {
 namespace app {
@@ -43,6 +44,7 @@ class MainWindow : public QMainWindow {
   ExportPanel* exportPanel() const { return m_export; }
   QTabWidget* tabs() const { return m_tabs; }
   QTreeWidget* runsBrowser() const { return m_runs; }
+  QLabel* connectionStatus() const { return m_connectionStatus; }
   NodeList* nodeList() const { return m_nodeList; }
   // The browser's row of a run, or of a project; nullptr when there is none.
   QTreeWidgetItem* runItem(qint64 runId) const { return m_items.value(runId); }
@@ -56,8 +58,18 @@ class MainWindow : public QMainWindow {
   void cancelSelectedRun();
   // Continues the chosen run from its latest checkpoint as a new run (Run > Resume run).
   void resumeSelectedRun();
+  // Shows a job file in the Job tab, every field as the file has it; false (and a message) when
+  // it cannot be read or is not a JSON object.
+  bool openJobFile(const QString& path);
+  // Starts the Job tab's job as soon as the node has checked it, once (tensor-workbench --run).
+  void runWhenChecked();
   // Removes a finished run and all that is stored of it; false (and a message) while it runs.
   bool deleteRun(qint64 runId);
+
+  // A run's link to its node: dropped (the row and the status bar say so), and back.
+  void showConnectionLost(qint64 runId, const QString& node, const QString& reason, int attempt,
+                          int retryInMs);
+  void showReconnected(qint64 runId, const QString& node);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -88,7 +100,8 @@ class MainWindow : public QMainWindow {
   QTreeWidget* m_runs;
   QLineEdit* m_filter;
   NodeList* m_nodeList;
-  QLabel *m_nodeStatus, *m_projectStatus;
+  QLabel *m_nodeStatus, *m_projectStatus, *m_connectionStatus;
+  QTimer* m_connectionTimer;
   QHash<qint64, QTreeWidgetItem*> m_items, m_projectItems;
   qint64 m_shownProject = 0;
 };

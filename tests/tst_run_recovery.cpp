@@ -1,0 +1,214 @@
+// Runs survive the workbench. The real tensor-workbench process starts a run and is killed with
+// SIGKILL at a random step; a new session on the same store follows the run again from the last
+// stored event, shows it continuing in the Monitor, and ends it in its true state with every
+// event stored once. With the node's job gone in between, the run ends lost and says why. A
+// dropped link to the node shows on the run's row and in the status bar until it is back.
+#include <signal.h>
+
+#include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QTreeWidget>
+#include <QtTest>
+
+#include "app/experiment_store.h"
+#include "app/workbench_controller.h"
+#include "remote/local_node.h"
+#include "ui/main_window.h"
+#include "ui/monitor_panel.h"
+
+using namespace twb;
+
+namespace {
+QJsonObject readJson(const QString& path) {
+  QFile file(path);
+  return file.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(file.readAll()).object() : QJsonObject();
+}
+
+int lineCount(const QString& path) {
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) return -1;
+  return static_cast<int>(file.readAll().count('\n'));
+}
+}  // namespace
+
+class RunRecoveryTest : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir m_dir;
+  std::unique_ptr<app::ExperimentStore> m_store;
+
+  QString storePath() const { return m_dir.filePath("experiments.db"); }
+  QString dataHome() const { return m_dir.filePath("data"); }
+  // Where the workbench's local node keeps its jobs (QStandardPaths' AppDataLocation).
+  QString nodeDir() const { return dataHome() + "/TensorWorkbench/tensor-workbench/local-node"; }
+  QString jobDir(const QString& jobId) const { return nodeDir() + "/jobs/" + jobId; }
+
+  // The mlp on Fashion-MNIST for `steps` steps, a step event every 2 steps.
+  QString writeJob(const QString& name, int steps) const {
+    const QJsonObject job{{"name", name},
+                          {"model", QJsonObject{{"template", "mlp"}}},
+                          {"dataset", "fashion-mnist"},
+                          {"optimizer", QJsonObject{{"type", "sgd"}, {"lr", 0.05}}},
+                          {"batch", 64},
+                          {"epochs", 1},
+                          {"max_steps", steps},
+                          {"log_every_steps", 2},
+                          {"checkpoint", QJsonObject{{"every_steps", 50}}},
+                          {"threads", 1}};
+    const QString path = m_dir.filePath(name + ".json");
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(job).toJson()) < 0) qFatal("cannot write %s", qPrintable(path));
+    return path;
+  }
+
+  // Starts the workbench with `job` (--run) and kills it with SIGKILL once the store holds
+  // `events` events of the run it started. Returns that run.
+  app::Run startAndKill(const QString& job, int events) {
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert("QT_QPA_PLATFORM", "offscreen");
+    environment.insert("XDG_DATA_HOME", dataHome());
+    environment.insert("XDG_CONFIG_HOME", m_dir.filePath("config"));
+    environment.insert("XDG_CACHE_HOME", m_dir.filePath("cache"));
+    QProcess workbench;
+    workbench.setProcessEnvironment(environment);
+    workbench.setProcessChannelMode(QProcess::MergedChannels);
+    workbench.start(TWB_APP_BINARY, {"--store", storePath(), "--engine", TWB_ENGINE_BINARY, job, "--run"});
+    if (!workbench.waitForStarted()) qFatal("cannot start %s", TWB_APP_BINARY);
+    app::Run run;
+    QElapsedTimer waited;
+    waited.start();
+    while (waited.elapsed() < 120000 && workbench.state() == QProcess::Running) {
+      const QList<app::Run> going = m_store->unfinishedRuns();
+      if (!going.isEmpty() && m_store->lastSeq(going.back().id) >= events) {
+        run = going.back();
+        break;
+      }
+      QTest::qWait(20);
+    }
+    ::kill(static_cast<pid_t>(workbench.processId()), SIGKILL);
+    workbench.waitForFinished();
+    if (!run.id) qWarning("the workbench said: %s", workbench.readAll().constData());
+    return m_store->run(run.id);
+  }
+
+  void killDaemon() {
+    const int pid = readJson(nodeDir() + "/daemon.json").value("pid").toInt();
+    if (pid > 0) ::kill(pid, SIGKILL);
+  }
+
+  // Every event the node logged for the run is stored, once: seqs 1..N, N the node's log.
+  void verifyStoredOnce(const app::Run& run) {
+    m_store->flush();
+    const QVector<qint64> seqs = m_store->storedSeqs(run.id);
+    QVERIFY(!seqs.isEmpty());
+    for (int i = 0; i < seqs.size(); ++i) QCOMPARE(seqs[i], qint64{i + 1});
+    QCOMPARE(seqs.size(), lineCount(jobDir(run.nodeJobId) + "/events.jsonl"));
+  }
+
+ private slots:
+  void initTestCase() {
+    QCoreApplication::setOrganizationName("TensorWorkbenchTest");
+    qputenv("XDG_CONFIG_HOME", m_dir.filePath("config").toUtf8());
+    m_store = std::make_unique<app::ExperimentStore>(storePath());
+  }
+
+  void aKilledWorkbenchsRunContinuesAfterRestart() {
+    const quint32 seed = QRandomGenerator::global()->generate();
+    const int killAfter = 10 + static_cast<int>(seed % 50);  // events: steps 20..118 of 300
+    qInfo("killing the workbench after %d events (seed %u)", killAfter, seed);
+    const app::Run killed = startAndKill(writeJob("survivor", 300), killAfter);
+    QVERIFY(killed.id > 0);
+    QCOMPARE(killed.state, QString("running"));
+    QVERIFY(!killed.nodeJobId.isEmpty());
+    const qint64 storedAtKill = m_store->lastSeq(killed.id);
+    const int lossAtKill = m_store->metric(killed.id, "train/loss").size();
+    QVERIFY(storedAtKill >= killAfter);
+
+    auto node = std::make_shared<remote::LocalNode>(TWB_ENGINE_BINARY, nodeDir());
+    app::WorkbenchController controller(*m_store, node);
+    ui::MainWindow window(controller);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTreeWidgetItem* row = window.runItem(killed.id);
+    QVERIFY(row);
+    QTRY_COMPARE_WITH_TIMEOUT(row->text(1), QString("succeeded"), 180000);
+    QCOMPARE(m_store->run(killed.id).state, QString("succeeded"));
+    verifyStoredOnce(killed);
+    // The Monitor drew the stored curve and went on with what came after the restart.
+    const int loss = m_store->metric(killed.id, "train/loss").size();
+    QCOMPARE(loss, 150);  // 300 steps, one point every 2
+    QVERIFY(loss > lossAtKill);
+    QCOMPARE(window.monitor()->pointCount(killed.id), loss);
+    window.tabs()->setCurrentWidget(window.monitor());
+    QTest::qWait(100);
+    QVERIFY(window.grab().save(QString(TWB_BINARY_DIR "/screenshots/monitor-after-restart.png")));
+  }
+
+  void aRunWhoseNodeLostItEndsLost() {
+    const app::Run killed = startAndKill(writeJob("orphan", 300), 10);
+    QVERIFY(killed.id > 0);
+    // The node goes down with the job's worker, and comes back without the job's folder.
+    const int worker = readJson(jobDir(killed.nodeJobId) + "/status.json").value("pid").toInt();
+    killDaemon();
+    if (worker > 0) ::kill(worker, SIGKILL);
+    QVERIFY(QDir(jobDir(killed.nodeJobId)).removeRecursively());
+    const qint64 stored = m_store->lastSeq(killed.id);
+
+    auto node = std::make_shared<remote::LocalNode>(TWB_ENGINE_BINARY, nodeDir());
+    app::WorkbenchController controller(*m_store, node);
+    ui::MainWindow window(controller);
+    QTreeWidgetItem* row = window.runItem(killed.id);
+    QVERIFY(row);
+    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(killed.id).state, QString("lost"), 60000);
+    const QString reason = m_store->run(killed.id).reason;
+    QVERIFY2(reason.contains("no longer has job " + killed.nodeJobId), qPrintable(reason));
+    QTRY_COMPARE_WITH_TIMEOUT(row->text(1), QString("lost"), 10000);
+    QCOMPARE(row->toolTip(1), reason);
+    // What was stored stays.
+    QVERIFY(stored >= 10);
+    QCOMPARE(m_store->lastSeq(killed.id), stored);
+    QCOMPARE(m_store->integrityCheck(), QString("ok"));
+  }
+
+  void aDroppedLinkShowsUntilItIsBack() {
+    auto node = std::make_shared<remote::LocalNode>(TWB_ENGINE_BINARY, nodeDir());
+    app::WorkbenchController controller(*m_store, node);
+    ui::MainWindow window(controller);
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QString rowWhileLost, statusWhileLost;
+    // Right after the window took the news in (its slot was connected first).
+    connect(&controller, &app::WorkbenchController::connectionLost, this, [&](qint64 runId) {
+      if (!rowWhileLost.isEmpty()) return;
+      rowWhileLost = window.runItem(runId)->text(1);
+      statusWhileLost = window.connectionStatus()->isVisible() ? window.connectionStatus()->text() : QString();
+      window.grab().save(QString(TWB_BINARY_DIR "/screenshots/reconnecting.png"));
+    });
+    QSignalSpy reconnected(&controller, &app::WorkbenchController::reconnected);
+    const QJsonObject job = readJson(writeJob("steady", 400));
+    const qint64 runId = controller.startRun("steady", job);
+    QTRY_VERIFY_WITH_TIMEOUT(m_store->lastSeq(runId) >= 20, 60000);
+    killDaemon();  // the worker keeps training; the next daemon reattaches it
+    QTRY_VERIFY_WITH_TIMEOUT(!rowWhileLost.isEmpty(), 30000);
+    QVERIFY2(rowWhileLost.startsWith("reconnecting (attempt "), qPrintable(rowWhileLost));
+    QVERIFY2(statusWhileLost.contains("Connection to local lost"), qPrintable(statusWhileLost));
+    QTRY_VERIFY_WITH_TIMEOUT(reconnected.count() > 0, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.connectionStatus()->text().contains("Reconnected to local"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(window.runItem(runId)->text(1), QString("succeeded"), 180000);
+    verifyStoredOnce(m_store->run(runId));
+  }
+
+  void cleanupTestCase() {
+    killDaemon();
+    m_store.reset();
+  }
+};
+
+QTEST_MAIN(RunRecoveryTest)
+#include "tst_run_recovery.moc"
