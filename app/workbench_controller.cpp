@@ -1,6 +1,7 @@
 #include "app/workbench_controller.h"
 
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QThreadPool>
 
@@ -71,8 +72,17 @@ qint64 WorkbenchController::resumeRun(qint64 runId) {
 
 qint64 WorkbenchController::comparePrecisions(const QJsonObject& job, const QString& node,
                                               const QuantizeSettings& int8) {
+  // A node that said it cannot run bf16 trains fp32 alone; its int8 run still follows.
+  const QString nodeName = node.isEmpty() ? QString("local") : node;
+  const QJsonObject info = m_store.node(nodeName);
+  QStringList precisions{"fp32", "bf16"};
+  if (info.contains("precisions") && !info.value("precisions").toArray().contains("bf16")) {
+    precisions.removeOne("bf16");
+    emit notice(tr("%1 cannot train in bf16 (%2): comparing fp32 with int8 only.")
+                    .arg(nodeName, info.value("bf16Unavailable").toString()));
+  }
   qint64 fp32Run = 0;
-  for (const char* precision : {"fp32", "bf16"}) {
+  for (const QString& precision : std::as_const(precisions)) {
     QJsonObject sibling = job;
     sibling["precision"] = precision;
     const qint64 runId = startRun(job.value("name").toString() + " · " + precision, sibling, node);

@@ -53,7 +53,8 @@ class WorkbenchController : public QObject {
   // its node; 0 when the run is not one of those.
   qint64 resumeRun(qint64 runId);
   // Sibling runs of `job` in fp32 and bf16 (same seed: same initial weights and data order); the
-  // fp32 model is quantized to int8 once trained. Returns the fp32 run's id.
+  // fp32 model is quantized to int8 once trained. A node that cannot run bf16 (as its
+  // GetNodeInfo said) trains fp32 only, and notice() says why. Returns the fp32 run's id.
   qint64 comparePrecisions(const QJsonObject& job, const QString& node = "local",
                            const QuantizeSettings& int8 = {});
   // Asks the run's node to stop it (training keeps a checkpoint to resume from); the new state
@@ -83,6 +84,8 @@ class WorkbenchController : public QObject {
   void validated(int ticket, bool ok, const QString& path, const QString& message,
                  const QJsonObject& summary);
   void runFailed(qint64 runId, const QString& message);
+  // Something the user should read that is no failure (a precision the node cannot run).
+  void notice(const QString& message);
   // The run's node does not have its job any more, or it never got there.
   void runLost(qint64 runId, const QString& reason);
   // The link to a running run's node dropped; attempt `attempt` to reconnect follows in

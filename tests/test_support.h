@@ -7,6 +7,16 @@
 #include <functional>
 #include <string>
 
+#include "backend/cpu/cpu_kernel.h"
+
+// In a test: skips it, saying why, where this CPU cannot run bf16 (oneDNN needs AVX-512), as a
+// GPU test skips without a GPU; elsewhere the test runs.
+#define TWB_SKIP_WITHOUT_BF16()                                                              \
+  do {                                                                                     \
+    if (!twb::bf16Unavailable().empty())                                                   \
+      QSKIP(qPrintable(QString::fromStdString("bf16 on this CPU: " + twb::bf16Unavailable()))); \
+  } while (false)
+
 namespace twb::test {
 
 // The message of the twb::Error that `f` throws, or "no error".

@@ -37,6 +37,7 @@ class TestBf16Ops : public QObject {
   }
 
   void bf16MatchesFp32() {
+    TWB_SKIP_WITHOUT_BF16();
     QFETCH(int, index);
     const OpCase c = opCases()[index];
     auto fp32 = prepare(c, 77, Precision::fp32);
@@ -67,6 +68,7 @@ class TestBf16Ops : public QObject {
 
   // The comparison can fail: bf16 is not bit-identical to fp32 where the policy says bf16.
   void bf16ReallyRoundsConvolutions() {
+    TWB_SKIP_WITHOUT_BF16();
     const OpCase c = opCases()[2];  // Conv2d 3x3 pad 1
     QCOMPARE(c.spec.nodes[0].op, std::string("Conv2d"));
     auto fp32 = prepare(c, 3, Precision::fp32), bf16 = prepare(c, 3, Precision::bf16);

@@ -106,7 +106,7 @@ class ExperimentStoreTest : public QObject {
   void eventsAreStoredExactlyOnce() {
     ExperimentStore store(m_dir.filePath("once.db"));
     const qint64 project = store.addProject("p");
-    const qint64 run = store.addRun({0, project, "r", "{}", "local", "", "", "fp32", 0, {}});
+    const qint64 run = store.addRun({0, project, "r", "{}", "local", "", "", "fp32", 0, {}, {}});
     for (qint64 seq = 1; seq <= 500; ++seq) store.appendEvent(run, seq, "step", stepEvent(seq, 1.0 / seq));
     for (qint64 seq = 200; seq <= 600; ++seq)  // a replay overlapping what is stored
       store.appendEvent(run, seq, "step", stepEvent(seq, 1.0 / seq));
@@ -141,7 +141,7 @@ class ExperimentStoreTest : public QObject {
     qint64 run = 0;
     {
       ExperimentStore store(path);
-      run = store.addRun({0, store.addProject("crash"), "mlp", "{}", "local", "", "", "fp32", 0, {}});
+      run = store.addRun({0, store.addProject("crash"), "mlp", "{}", "local", "", "", "fp32", 0, {}, {}});
     }
     QProcess follower;
     follower.start(TWB_STORE_FOLLOWER, {path, daemon.address(), QString::fromStdString(jobId),

@@ -8,6 +8,7 @@
 
 #include "graph/templates.h"
 #include "profile/step_benchmark.h"
+#include "test_support.h"
 #include "train/trainer.h"
 
 using namespace twb;
@@ -26,6 +27,7 @@ class TestProfile : public QObject {
   void rowsAddUpToTheStep() {
     QFETCH(QString, model);
     QFETCH(int, precision);
+    if (precision == int(Precision::bf16)) TWB_SKIP_WITHOUT_BF16();
     const StepBenchmarkResult r = benchmarkSteps(
         makeTemplate(model.toStdString(), {}),
         {64, 2, 1, true, static_cast<Precision>(precision), 3});

@@ -114,6 +114,7 @@ class RunRecoveryTest : public QObject {
   void initTestCase() {
     QCoreApplication::setOrganizationName("TensorWorkbenchTest");
     qputenv("XDG_CONFIG_HOME", m_dir.filePath("config").toUtf8());
+    QDir().mkpath(TWB_BINARY_DIR "/screenshots");
     m_store = std::make_unique<app::ExperimentStore>(storePath());
   }
 

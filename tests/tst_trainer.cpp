@@ -9,6 +9,7 @@
 #include "core/random.h"
 #include "data/data_loader.h"
 #include "io/safetensors.h"
+#include "test_support.h"
 #include "train/trainer.h"
 
 using namespace twb;
@@ -81,6 +82,7 @@ class TestTrainer : public QObject {
 
   void resumeIsBitIdentical() {
     QFETCH(QString, precision);
+    if (precision == "bf16") TWB_SKIP_WITHOUT_BF16();
     QTemporaryDir dir;
     const QString csv = writeCsv(dir);
     nlohmann::json spec = jobJson(csv, 5);

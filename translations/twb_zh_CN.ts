@@ -958,6 +958,18 @@
         <source> (data)</source>
         <translation>（数据）</translation>
     </message>
+    <message>
+        <source>Log scale (loss, learning rate)</source>
+        <translation>对数刻度（损失、学习率）</translation>
+    </message>
+    <message>
+        <source>Reset view</source>
+        <translation>重置视图</translation>
+    </message>
+    <message>
+        <source>Follow the data again after a zoom or pan (or double-click a chart)</source>
+        <translation>缩放或平移后重新跟随数据（或双击图表）</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::NodeList</name>

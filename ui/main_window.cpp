@@ -158,6 +158,8 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
             statusBar()->showMessage(tr("Run %1 lost: %2").arg(runId).arg(reason));
             if (QTreeWidgetItem* item = m_items.value(runId)) item->setToolTip(kState, reason);
           });
+  connect(&m_controller, &app::WorkbenchController::notice, this,
+          [this](const QString& message) { statusBar()->showMessage(message, 15000); });
   connect(&m_controller, &app::WorkbenchController::connectionLost, this, &MainWindow::showConnectionLost);
   connect(&m_controller, &app::WorkbenchController::reconnected, this, &MainWindow::showReconnected);
 

@@ -2,7 +2,9 @@
 
 #include <qcustomplot.h>
 
+#include <QCheckBox>
 #include <QHBoxLayout>
+#include <QPushButton>
 #include <QTabWidget>
 #include <QToolTip>
 #include <QJsonDocument>
@@ -88,9 +90,42 @@ QCustomPlot* MonitorPanel::addChart(const QString& yLabel, const QString& name) 
     QToolTip::showText(event->globalPosition().toPoint(), readout(plot, x), plot);
     plot->replot(QCustomPlot::rpQueuedReplot);
   });
+  // A zoom or pan is the user's view: live updates leave it alone until a double-click (or
+  // Reset view) hands the axes back to the data.
+  for (QCPAxis* axis : {plot->xAxis, plot->yAxis})
+    connect(axis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this, plot] {
+      if (!m_fitting) m_userView.insert(plot);
+    });
+  connect(plot, &QCustomPlot::mouseDoubleClick, this, [this, plot] {
+    m_userView.remove(plot);
+    fitToData(plot);
+  });
   offerSaving(plot);
   m_plots << plot;
   return plot;
+}
+
+void MonitorPanel::fitToData(QCustomPlot* plot) {
+  m_fitting = true;
+  plot->rescaleAxes();
+  m_fitting = false;
+  plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void MonitorPanel::resetView() {
+  m_userView.clear();
+  for (QCustomPlot* plot : std::as_const(m_plots)) fitToData(plot);
+}
+
+void MonitorPanel::setLogScale(bool logarithmic) {
+  if (m_logScale->isChecked() != logarithmic) return m_logScale->setChecked(logarithmic);
+  for (QCustomPlot* plot : {m_lossPlot, m_lrPlot}) {
+    plot->yAxis->setScaleType(logarithmic ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    plot->yAxis->setTicker(logarithmic ? QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog)
+                                       : QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    m_userView.remove(plot);
+    fitToData(plot);
+  }
 }
 
 MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
@@ -115,6 +150,13 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
   m_smoothing->setRange(0, 99);
   m_smoothing->setValue(60);
   m_smoothingValue = new QLabel(this);
+  m_logScale = new QCheckBox(tr("Log scale (loss, learning rate)"), this);
+  m_logScale->setObjectName("logScale");
+  auto* reset = new QPushButton(tr("Reset view"), this);
+  reset->setObjectName("resetView");
+  reset->setToolTip(tr("Follow the data again after a zoom or pan (or double-click a chart)"));
+  connect(m_logScale, &QCheckBox::toggled, this, &MonitorPanel::setLogScale);
+  connect(reset, &QPushButton::clicked, this, &MonitorPanel::resetView);
   m_log = new QPlainTextEdit(this);
   m_log->setObjectName("log");
   m_log->setReadOnly(true);
@@ -127,6 +169,9 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
   controls->addWidget(new QLabel(tr("Smoothing"), this));
   controls->addWidget(m_smoothing, 1);
   controls->addWidget(m_smoothingValue);
+  controls->addSpacing(16);
+  controls->addWidget(m_logScale);
+  controls->addWidget(reset);
   auto* splitter = new QSplitter(Qt::Vertical, this);
   splitter->addWidget(m_lossPlot);
   splitter->addWidget(m_lower);
@@ -147,8 +192,8 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
       for (Series& series : run)
         if (series.stale) draw(series);
     for (QCustomPlot* plot : std::as_const(m_plots)) {
-      plot->rescaleAxes();
-      plot->replot(QCustomPlot::rpQueuedReplot);
+      if (!m_userView.contains(plot)) fitToData(plot);
+      else plot->replot(QCustomPlot::rpQueuedReplot);
     }
   });
   m_redraw->start();
@@ -184,6 +229,7 @@ void MonitorPanel::setXAxis(XAxis axis) {
   for (QCustomPlot* plot : std::as_const(m_plots)) plot->xAxis->setLabel(label);
   for (RunCurves& run : m_runs)
     for (Series& series : run) draw(series);
+  m_userView.clear();  // a zoom in steps means nothing in seconds
   redrawSoon();
 }
 

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <QHash>
+#include <QSet>
 #include <QVector>
 #include <QWidget>
 
 class QCustomPlot;
 class QCPGraph;
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QPlainTextEdit;
@@ -22,7 +24,9 @@ namespace ui {
 // smoothing slider applies a debiased exponential moving average (as TensorBoard draws it) with
 // the raw curve kept faint behind. Points are added as events arrive; the charts redraw at most
 // 30 times a second however fast they come, and curves longer than 20 000 points are drawn
-// reduced per pixel column. Any chart saves as PNG, SVG or PDF from its context menu.
+// reduced per pixel column. Any chart saves as PNG, SVG or PDF from its context menu. Drag pans
+// and the wheel zooms; a zoomed or panned chart keeps that view through live updates until a
+// double-click or Reset view. Loss and learning rate can be drawn on a log scale.
 class MonitorPanel : public QWidget {
   Q_OBJECT
 
@@ -43,6 +47,13 @@ class MonitorPanel : public QWidget {
   double smoothing() const;
   void setXAxis(XAxis axis);
   QCustomPlot* lossPlot() const { return m_lossPlot; }
+  QCustomPlot* learningRatePlot() const { return m_lrPlot; }
+  // Whether `chart` keeps the user's zoom or pan instead of following the data.
+  bool keepsUserView(QCustomPlot* chart) const { return m_userView.contains(chart); }
+  // Every chart follows the data again.
+  void resetView();
+  // The loss and learning-rate charts on a logarithmic y axis.
+  void setLogScale(bool logarithmic);
   // What the crosshair shows at `x` on `chart`: the x value and each run's curve there.
   QString readout(QCustomPlot* chart, double x) const;
 
@@ -63,12 +74,16 @@ class MonitorPanel : public QWidget {
   void resmooth(Series& series) const;
   void draw(Series& series) const;  // hands the graphs the curve, reduced when it is long
   void redrawSoon();
+  void fitToData(QCustomPlot* plot);  // axes to the data, not taken for the user's zoom
 
   QCustomPlot *m_lossPlot, *m_accuracyPlot, *m_throughputPlot, *m_stepTimePlot, *m_lrPlot;
   QList<QCustomPlot*> m_plots;
   QTabWidget* m_lower;
   QComboBox* m_xAxis;
   QSlider* m_smoothing;
+  QCheckBox* m_logScale;
+  QSet<QCustomPlot*> m_userView;  // charts zoomed or panned by the user
+  bool m_fitting = false;         // axes are being fitted to the data, not moved by the user
   QLabel* m_smoothingValue;
   QPlainTextEdit* m_log;
   QTimer* m_redraw;

@@ -4,11 +4,13 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "backend/cpu/cpu_kernel.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
 #include "cli/job_argument.h"
 #include "cli/progress_bar.h"
 #include "cli/run_folder.h"
+#include "core/error.h"
 #include "train/trainer.h"
 
 namespace twb {
@@ -63,6 +65,9 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
   cmd->add_flag("--json", args.json, "Print the comparison as one JSON object");
   cmd->callback([&exitCode] {
     const JobConfig job = args.job.load();
+    // Said before fp32 trains, not after.
+    if (!bf16Unavailable().empty())
+      throw Error("compare-precisions needs bf16, which is not available on this CPU: " + bf16Unavailable());
     const std::string out = args.out.empty() ? defaultRunFolder(job.name + "-compare") : args.out;
     EventLog events;
     if (!args.events.empty()) events.open(args.events);

@@ -20,6 +20,8 @@ Error primitiveFailure(const GraphNode& node, const dnnl::error& e) {
 
 Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
     : m_graph(std::move(graph)), m_options(options) {
+  if (options.precision == Precision::bf16 && !bf16Unavailable().empty())
+    throw Error("bf16 is not available on this CPU: " + bf16Unavailable());
   const std::vector<dnnl::memory::desc> layouts = prepareKernels();
   allocateBuffers(layouts);
   bindKernels(layouts, params);

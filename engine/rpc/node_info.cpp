@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "backend/cpu/cpu_kernel.h"
 #include "core/cpu_info.h"
 
 namespace twb {
@@ -65,7 +66,9 @@ node::v1::NodeInfo readNodeInfo(int maxJobs) {
   info.set_build_hash(TWB_BUILD_HASH);
   info.set_protocol("twb.node.v1");
   info.set_max_jobs(maxJobs);
-  for (const char* precision : {"fp32", "bf16", "int8"}) info.add_precisions(precision);
+  for (const char* precision : {"fp32", "bf16", "int8"})
+    if (std::string(precision) != "bf16" || bf16Unavailable().empty()) info.add_precisions(precision);
+  info.set_bf16_unavailable(bf16Unavailable());
   info.add_parallel_strategies("single");
   return info;
 }

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
 #include "core/json_object.h"
 #include "graph/graph.h"
@@ -182,6 +183,9 @@ JobConfig JobConfig::fromJson(const nlohmann::json& json, const std::string& bas
   if (job.precision != "fp32" && job.precision != "bf16" && job.precision != "int8")
     throw o.error("precision", "'" + job.precision + "' is not available in this engine " +
                                    "version (supported: fp32, bf16, int8)");
+  if (job.precision == "bf16" && !bf16Unavailable().empty())
+    throw o.error("precision", "bf16 is not available on this node: " + bf16Unavailable() +
+                                   "; use fp32, or int8 for inference");
   job.loss = o.string("loss", job.loss);
   if (job.loss != "SoftmaxCrossEntropy" && job.loss != "MSE")
     throw o.error("loss", "unknown loss '" + job.loss + "' (expected SoftmaxCrossEntropy or MSE)");

@@ -1,5 +1,6 @@
 #include "backend/cpu/cpu_kernel.h"
 
+#include "core/cpu_info.h"
 #include "core/error.h"
 #include "ops/fused_activation.h"
 
@@ -13,6 +14,32 @@ dnnl::engine& cpuEngine() {
 dnnl::stream& cpuStream() {
   static dnnl::stream stream(cpuEngine());
   return stream;
+}
+
+const std::string& bf16Unavailable() {
+  static const std::string reason = []() -> std::string {
+    using dt = dnnl::memory::data_type;
+    using tag = dnnl::memory::format_tag;
+    try {
+      const dnnl::memory::desc src({2, 8, 6, 6}, dt::bf16, tag::any), weights({8, 8, 3, 3}, dt::bf16, tag::any),
+          dst({2, 8, 4, 4}, dt::bf16, tag::any);
+      dnnl::convolution_forward::primitive_desc(
+          {dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src, weights, dst,
+           {1, 1}, {0, 0}, {0, 0}},
+          cpuEngine());
+      const dnnl::memory::desc a({8, 16}, dt::bf16, tag::ab), b({16, 8}, dt::bf16, tag::ab),
+          c({8, 8}, dt::f32, tag::ab);
+      dnnl::matmul::primitive_desc({a, b, c}, cpuEngine());
+      return {};
+    } catch (const dnnl::error&) {
+      const CpuInfo cpu = readCpuInfo();
+      std::string isa;
+      for (const std::string& flag : cpu.isaFlags()) isa += (isa.empty() ? "" : " ") + flag;
+      return "oneDNN runs bf16 only on CPUs with AVX-512, and this CPU (" + cpu.model + ") has " +
+             (isa.empty() ? std::string("none of avx2 / avx512") : isa);
+    }
+  }();
+  return reason;
 }
 
 dnnl::memory::data_type dnnlType(DType dtype) {

@@ -15,6 +15,11 @@ namespace twb {
 dnnl::engine& cpuEngine();
 dnnl::stream& cpuStream();
 
+// Why this CPU cannot run bf16, or "" when it can. oneDNN 2.x has bf16 kernels only for AVX-512
+// CPUs (emulated on avx512_core, native with avx512_bf16 or AMX), so on an AVX2-only CPU every
+// bf16 primitive is refused; asked once, by creating a small bf16 convolution and matmul.
+const std::string& bf16Unavailable();
+
 // The plain row-major layout of `shape` (nc, nchw, ...), the layout at the graph's edges.
 dnnl::memory::desc plainDesc(const Shape& shape, DType dtype = DType::f32);
 dnnl::memory::data_type dnnlType(DType dtype);
