@@ -10,14 +10,18 @@ namespace {
 void write(QJsonObject& object, const QStringList& keys, int depth, const QJsonValue& value) {
   const QString& key = keys[depth];
   if (depth + 1 == keys.size()) {
-    if (value.isUndefined()) object.remove(key);
-    else object[key] = value;
+    if (value.isUndefined())
+      object.remove(key);
+    else
+      object[key] = value;
     return;
   }
   QJsonObject child = object.value(key).toObject();
   write(child, keys, depth + 1, value);
-  if (child.isEmpty() && value.isUndefined()) object.remove(key);
-  else object[key] = child;
+  if (child.isEmpty() && value.isUndefined())
+    object.remove(key);
+  else
+    object[key] = child;
 }
 
 QJsonValue at(const QJsonObject& job, const QString& path) {
@@ -37,7 +41,8 @@ QJsonValue JobDocument::value(const QString& path, const QJsonValue& fallback) c
   return found.isUndefined() ? fallback : found;
 }
 
-void JobDocument::set(const QString& path, const QJsonValue& value, const QJsonValue& engineDefault) {
+void JobDocument::set(const QString& path, const QJsonValue& value,
+                      const QJsonValue& engineDefault) {
   if (!engineDefault.isUndefined() && value == engineDefault && at(m_given, path).isUndefined())
     return remove(path);
   write(m_job, path.split('.'), 0, value);

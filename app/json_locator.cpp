@@ -54,9 +54,12 @@ int jsonFieldOffset(const QString& text, const QString& path) {
       i = end;
       continue;
     }
-    if (c == '{' || c == '[') frames.push_back({c == '{', {}, 0});
-    else if ((c == '}' || c == ']') && !frames.empty()) frames.pop_back();
-    else if (c == ',' && !frames.empty() && !frames.back().object) ++frames.back().index;
+    if (c == '{' || c == '[')
+      frames.push_back({c == '{', {}, 0});
+    else if ((c == '}' || c == ']') && !frames.empty())
+      frames.pop_back();
+    else if (c == ',' && !frames.empty() && !frames.back().object)
+      ++frames.back().index;
     ++i;
   }
   return best;

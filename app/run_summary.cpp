@@ -1,5 +1,6 @@
 #include "app/run_summary.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 
 namespace twb::app {
@@ -33,6 +34,16 @@ QJsonObject summarizeRun(const ExperimentStore& store, qint64 runId) {
     double sum = 0;
     for (const MetricPoint& p : throughput) sum += p.value;
     summary["samples_per_s"] = sum / throughput.size();
+  }
+  // The work of a sample (forward and backward, from a profiled step) at the run's throughput:
+  // what Compare holds against the node's matmul peak of the run's precision (MFU).
+  const QList<QByteArray> profiles = store.events(runId, "profile");
+  const int batch = QJsonDocument::fromJson(store.run(runId).jobJson.toUtf8()).object().value("batch").toInt(64);
+  if (!profiles.isEmpty() && summary.contains("samples_per_s") && batch > 0) {
+    double flops = 0;
+    for (const QJsonValue& layer : QJsonDocument::fromJson(profiles.back()).object().value("layers").toArray())
+      flops += layer.toObject().value("flops").toDouble();
+    if (flops > 0) summary["gflops"] = flops / batch * summary.value("samples_per_s").toDouble() / 1e9;
   }
   return summary;
 }

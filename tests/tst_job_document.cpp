@@ -38,11 +38,13 @@ class JobDocumentTest : public QObject {
     QVERIFY(document.contains("checkpoint.every_steps"));
     document.set("checkpoint.every_steps", 0, 0);
     QVERIFY(!document.json().contains("checkpoint"));
-    QCOMPARE(document.json(), (QJsonObject{{"batch", 64}, {"eval", QJsonObject{{"every_epoch", true}}}}));
+    QCOMPARE(document.json(),
+             (QJsonObject{{"batch", 64}, {"eval", QJsonObject{{"every_epoch", true}}}}));
   }
 
   void removeLeavesNoEmptyObjects() {
-    JobDocument document(QJsonObject{{"dataset", QJsonObject{{"train", "x"}, {"augment", QJsonObject{{"flip", true}}}}}});
+    JobDocument document(QJsonObject{
+        {"dataset", QJsonObject{{"train", "x"}, {"augment", QJsonObject{{"flip", true}}}}}});
     document.remove("dataset.augment.flip");
     QCOMPARE(document.json(), (QJsonObject{{"dataset", QJsonObject{{"train", "x"}}}}));
     document.remove("no.such.field");
@@ -50,13 +52,17 @@ class JobDocumentTest : public QObject {
   }
 
   void locatesAFieldInText() {
-    const QString text = "{\n  \"name\": \"a\",\n  \"optimizer\": {\"type\": \"sgd\", \"lr\": 0.1},\n"
-                         "  \"model\": {\"spec\": {\"nodes\": [{\"op\": \"Linear\"}, {\"op\": \"ReLU\", \"attrs\": {}}]}}\n}";
+    const QString text =
+        "{\n  \"name\": \"a\",\n  \"optimizer\": {\"type\": \"sgd\", \"lr\": 0.1},\n"
+        "  \"model\": {\"spec\": {\"nodes\": [{\"op\": \"Linear\"}, {\"op\": \"ReLU\", \"attrs\": "
+        "{}}]}}\n}";
     QCOMPARE(jsonFieldOffset(text, "name"), static_cast<int>(text.indexOf("\"name\"")));
     QCOMPARE(jsonFieldOffset(text, "optimizer.lr"), static_cast<int>(text.indexOf("\"lr\"")));
-    QCOMPARE(jsonFieldOffset(text, "model.spec.nodes[1].attrs"), static_cast<int>(text.indexOf("\"attrs\"")));
+    QCOMPARE(jsonFieldOffset(text, "model.spec.nodes[1].attrs"),
+             static_cast<int>(text.indexOf("\"attrs\"")));
     // A field the text lacks: its nearest enclosing key.
-    QCOMPARE(jsonFieldOffset(text, "optimizer.momentum"), static_cast<int>(text.indexOf("\"optimizer\"")));
+    QCOMPARE(jsonFieldOffset(text, "optimizer.momentum"),
+             static_cast<int>(text.indexOf("\"optimizer\"")));
     QCOMPARE(jsonFieldOffset(text, "epochs"), -1);
     // A value that looks like a key is not one; a string with an escaped quote is skipped whole.
     const QString tricky = "{\"name\": \"lr\\\": x\", \"lr\": 1}";

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "core/error.h"
@@ -263,6 +264,40 @@ class NodeServiceTest : public QObject {
     NodeDaemon daemon("unix:" + open + "/node.sock", dataDir());
     QVERIFY(!daemon.started());
     QVERIFY2(daemon.output().contains("chmod 700"), qPrintable(daemon.output()));
+  }
+
+  // GetNodeInfo says what each precision's matmul peaks at here (bf16 only where the CPU runs
+  // it), measured once and then read from the data folder by the daemons after.
+  void nodeInfoCarriesPrecisionPeaks() {
+    std::map<std::string, double> peaks;
+    {
+      NodeDaemon daemon(socket(), dataDir());
+      QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+      const v1::NodeInfo info = client().info();
+      for (const auto& peak : info.peaks()) peaks[peak.precision()] = peak.gflops();
+      std::set<std::string> precisions(info.precisions().begin(), info.precisions().end());
+      QCOMPARE(precisions.count("bf16") == 1, twb::bf16Unavailable().empty());
+      QCOMPARE(info.bf16_unavailable(), twb::bf16Unavailable());
+      for (const std::string& p : precisions)
+        QVERIFY2(peaks.count(p) && peaks[p] > 1, (p + " peak missing or implausible").c_str());
+      QCOMPARE(peaks.size(), precisions.size());
+      qInfo("matmul peaks: fp32 %.1f, int8 %.1f GFLOP/s", peaks["fp32"], peaks["int8"]);
+    }
+    // The next daemon reads the figures it finds for this machine instead of measuring.
+    QFile cache(dataDir() + "/peaks.json");
+    QVERIFY(cache.open(QIODevice::ReadOnly));
+    auto json = nlohmann::json::parse(cache.readAll().toStdString());
+    cache.close();
+    json["gflops"]["fp32"] = 1234.5;
+    QVERIFY(cache.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    cache.write(QByteArray::fromStdString(json.dump()));
+    cache.close();
+    NodeDaemon again(socket(), dataDir());
+    QVERIFY2(again.started(), qPrintable(again.output()));
+    bool cached = false;
+    const v1::NodeInfo info = client().info();
+    for (const auto& peak : info.peaks()) cached |= peak.precision() == "fp32" && peak.gflops() == 1234.5;
+    QVERIFY(cached);
   }
 
   void oneDaemonPerDataFolder() {

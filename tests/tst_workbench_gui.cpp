@@ -464,10 +464,10 @@ class WorkbenchGuiTest : public QObject {
     QTRY_COMPARE(m_window->comparePanel()->table()->rowCount(), 1);
     QCOMPARE(m_window->newProject("On the lab node"), 0);  // names are unique: refused, said why
     QVERIFY2(refused.contains("On the lab node") && refused.contains("UNIQUE"), qPrintable(refused));
-    // Back to the default project: its three runs and their curves again.
+    // Back to the default project: its runs and their curves again.
     m_window->runsBrowser()->setCurrentItem(runRow(0));
     QCOMPARE(m_controller->projectId(), defaultProject);
-    QCOMPARE(m_window->comparePanel()->table()->rowCount(), 3);
+    QCOMPARE(m_window->comparePanel()->table()->rowCount(), trainedRuns() + 1);
     QCOMPARE(m_window->monitor()->pointCount(runRow(0)->data(0, Qt::UserRole).toLongLong()), 40);
     node->setCurrentIndex(0);
     m_window->jobForm()->setNodes({});
@@ -545,6 +545,34 @@ class WorkbenchGuiTest : public QObject {
     form.advancedEditor()->text()->setPlainText(QString::fromUtf8(QJsonDocument(typed).toJson()));
     QTRY_COMPARE(form.job(), typed);
     QCOMPARE(form.findChild<QComboBox*>("schedule")->currentText(), QString("step"));
+  }
+
+  // A node whose bf16 matmul peak is below its fp32 peak (an Intel Xeon without AMX) gets a word
+  // of warning for bf16; one where bf16 is faster (AMX) does not.
+  void jobTabSaysWhenBf16IsSlowerOnTheNode() {
+    const auto node = [](double fp32, double bf16) {
+      return QJsonObject{{"logicalCores", 8},
+                         {"peaks", QJsonArray{QJsonObject{{"precision", "fp32"}, {"gflops", fp32}},
+                                              QJsonObject{{"precision", "bf16"}, {"gflops", bf16}}}}};
+    };
+    ui::JobForm form;
+    form.setNodeInfo("local", node(249, 149));
+    QCOMPARE(form.findChild<QSpinBox*>("threads")->specialValueText(), QString("all 8 cores of the node"));
+    QVERIFY(form.precisionNote()->isHidden());  // fp32 chosen
+    form.findChild<QComboBox*>("precision")->setCurrentText("bf16");
+    QVERIFY(!form.precisionNote()->isHidden());
+    QVERIFY2(form.precisionNote()->text().contains("149 GFLOP/s against 249 for fp32"),
+             qPrintable(form.precisionNote()->text()));
+    form.setNodeInfo("local", node(120, 480));
+    QVERIFY(form.precisionNote()->isHidden());
+    // This machine's own node: the note follows its measured peaks.
+    const QJsonObject local = m_store->node("local");
+    QHash<QString, double> peaks;
+    for (const QJsonValue& p : local.value("peaks").toArray())
+      peaks[p.toObject().value("precision").toString()] = p.toObject().value("gflops").toDouble();
+    QVERIFY(peaks.value("fp32") > 0 && peaks.value("int8") > 0);
+    form.setNodeInfo("local", local);
+    QCOMPARE(!form.precisionNote()->isHidden(), peaks.contains("bf16") && peaks.value("bf16") < peaks.value("fp32"));
   }
 
   void advancedEditorShowsProblemsAtTheirLine() {
@@ -651,6 +679,82 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY(!monitor.keepsUserView(loss));
     QCOMPARE(loss->xAxis->range().upper, 201.0);
     QCOMPARE(loss->yAxis->scaleType(), QCPAxis::stLogarithmic);
+  }
+
+  // Runs with one evaluation each and close accuracies: columns sort by value, the CSV holds the
+  // raw numbers with units in its header, the job field that differs gets a column, and the
+  // chart shows final values as bars on an axis around them.
+  void compareSortsByValueAndExportsRawNumbers() {
+    app::ExperimentStore store(m_dir.filePath("compare.db"));
+    const qint64 project = store.addProject("learning rates");
+    const double lrs[] = {0.1, 0.02, 0.3}, accuracies[] = {0.8253, 0.8254, 0.8101},
+                 throughputs[] = {9500.5, 12000.25, 700};
+    for (int i = 0; i < 3; ++i) {
+      const QJsonObject job{{"name", "mlp"}, {"optimizer", QJsonObject{{"type", "sgd"}, {"lr", lrs[i]}}},
+                            {"batch", 128}, {"seed", 1}};
+      app::Run run;
+      run.projectId = project;
+      run.name = QString("lr %1").arg(lrs[i]);
+      run.jobJson = QString::fromUtf8(QJsonDocument(job).toJson());
+      run.node = "local";
+      run.state = "succeeded";
+      run.precision = "fp32";
+      const qint64 id = store.addRun(run);
+      const QJsonObject eval{{"type", "eval"}, {"step", 100}, {"epoch", 1}, {"time", 1000.0},
+                             {"accuracy", accuracies[i]}, {"loss", 0.5}};
+      store.appendEvent(id, 1, "eval", QJsonDocument(eval).toJson());
+      store.setRunSummary(id, {{"test_accuracy", accuracies[i]}, {"samples_per_s", throughputs[i]},
+                               {"mode", "train"}, {"model_bytes", 1500000.0 + i}, {"gflops", 10.0 * (i + 1)}});
+    }
+    // MFU: each run's sustained GFLOP/s against its node's fp32 matmul peak.
+    store.saveNode("local", {{"peaks", QJsonArray{QJsonObject{{"precision", "fp32"}, {"gflops", 200.0}}}}});
+    store.flush();
+    ui::ComparePanel compare(store, project);
+    compare.resize(1100, 700);
+    compare.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&compare));
+    compare.refresh();
+    QTableWidget* table = compare.table();
+    QStringList headers;
+    for (int c = 0; c < table->columnCount(); ++c) headers << table->horizontalHeaderItem(c)->text();
+    QVERIFY2(headers.contains("optimizer.lr") && !headers.contains("batch") && !headers.contains("seed"),
+             qPrintable(headers.join(" | ")));
+    const int samples = static_cast<int>(headers.indexOf("Samples/s"));
+    table->sortItems(samples, Qt::AscendingOrder);  // as text: "12,000" < "700" < "9,500"
+    QStringList order;
+    for (int r = 0; r < 3; ++r) order << table->item(r, 0)->text();
+    QCOMPARE(order, QStringList({"lr 0.3", "lr 0.1", "lr 0.02"}));
+    const QString csv = m_dir.filePath("learning-rates.csv");
+    QVERIFY(compare.exportCsv(csv));
+    QFile file(csv);
+    QVERIFY(file.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QStringList lines = QString::fromUtf8(file.readAll()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 4);
+    const QStringList header = lines[0].split(',');
+    QVERIFY2(header.contains("Test accuracy (%)") && header.contains("Samples/s (samples/s)") &&
+                 header.contains("Model size (bytes)") && header.contains("optimizer.lr"),
+             qPrintable(lines[0]));
+    for (int r = 1; r < 4; ++r) {
+      const QStringList fields = lines[r].split(',');
+      const int i = static_cast<int>(std::find(std::begin(lrs), std::end(lrs),
+                                               fields[header.indexOf("optimizer.lr")].toDouble()) - std::begin(lrs));
+      QVERIFY(i < 3);
+      QCOMPARE(fields[header.indexOf("Samples/s (samples/s)")].toDouble(), throughputs[i]);
+      QCOMPARE(fields[header.indexOf("Test accuracy (%)")].toDouble(), accuracies[i] * 100);
+      QCOMPARE(fields[header.indexOf("Model size (bytes)")].toDouble(), 1500000.0 + i);
+    }
+    const int mfu = static_cast<int>(headers.indexOf("MFU"));
+    for (int r = 0; r < 3; ++r) {
+      const int i = static_cast<int>(std::find(std::begin(throughputs), std::end(throughputs),
+                                               table->item(r, samples)->data(Qt::UserRole + 1).toDouble()) - std::begin(throughputs));
+      QCOMPARE(table->item(r, mfu)->text(), QString::number(100 * 10.0 * (i + 1) / 200, 'f', 1) + " %");
+    }
+    // One evaluation a run: bars of the final values, on an axis around them rather than 0-100.
+    QCOMPARE(compare.chart()->graphCount(), 0);
+    QCOMPARE(compare.chart()->plottableCount(), 3);
+    const QCPRange y = compare.chart()->yAxis->range();
+    QVERIFY2(y.lower > 75 && y.upper < 90, qPrintable(QString("%1 .. %2").arg(y.lower).arg(y.upper)));
+    QVERIFY(compare.grab().save(QString(TWB_BINARY_DIR "/screenshots/compare-few-evaluations.png")));
   }
 
   void smoothingIsDebiased() {

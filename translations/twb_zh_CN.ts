@@ -120,6 +120,10 @@
         <source>the workbench stopped before node %1 had accepted the job</source>
         <translation>节点 %1 接受作业之前工作台已停止</translation>
     </message>
+    <message>
+        <source>%1 cannot train in bf16 (%2): comparing fp32 with int8 only.</source>
+        <translation>%1 无法以 bf16 训练（%2）：仅比较 fp32 与 int8。</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ComparePanel</name>
@@ -218,6 +222,14 @@
     <message>
         <source>not reached</source>
         <translation>未达到</translation>
+    </message>
+    <message>
+        <source>final value</source>
+        <translation>最终值</translation>
+    </message>
+    <message>
+        <source>A job field that differs between these runs</source>
+        <translation>这些运行之间取值不同的作业字段</translation>
     </message>
 </context>
 <context>
@@ -578,6 +590,10 @@
         <translation>
             <numerusform>节点的全部 %n 个核心</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>On %1, bf16 matrix products peak at %2 GFLOP/s against %3 for fp32: this CPU has no native bf16 (avx512_bf16) or AMX, so oneDNN converts bf16 to fp32 to multiply. Expect bf16 to train slower than fp32 here; it still shows bf16&apos;s accuracy.</source>
+        <translation>在 %1 上，bf16 矩阵乘法峰值为 %2 GFLOP/s，而 fp32 为 %3：此 CPU 没有原生 bf16（avx512_bf16）或 AMX，oneDNN 需先把 bf16 转为 fp32 再相乘。预计 bf16 在此训练比 fp32 慢；但仍可看出 bf16 的精度。</translation>
     </message>
 </context>
 <context>

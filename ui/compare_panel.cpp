@@ -8,6 +8,8 @@
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QLocale>
 #include <QPushButton>
@@ -15,9 +17,11 @@
 #include <QTableWidget>
 #include <QTextStream>
 #include <QVBoxLayout>
+#include <optional>
 
 #include "app/experiment_store.h"
 #include "app/run_summary.h"
+#include "app/varying_job_fields.h"
 #include "ui/charts.h"
 #include "ui/run_state.h"
 
@@ -25,12 +29,53 @@ namespace twb {
 namespace ui {
 
 namespace {
-enum Column { kRun, kPrecision, kState, kAccuracy, kDifference, kTimeToTarget, kThroughput, kMode, kSpeedup, kSize, kColumns };
+enum Column { kRun, kPrecision, kState, kAccuracy, kDifference, kTimeToTarget, kThroughput, kMode, kSpeedup, kSize, kMfu, kColumns };
+// The raw number behind a cell's text (sorting, CSV); a header's unit for the CSV.
+constexpr int kValueRole = Qt::UserRole + 1;
+constexpr int kUnitRole = Qt::UserRole + 2;
 
-QTableWidgetItem* cell(const QString& text, bool number = false) {
+// A cell that sorts by its number where it has one (cells without one go last), by text
+// otherwise: "9,000" before "12,000", "-0.40 pt" before "+0.10 pt".
+class Cell : public QTableWidgetItem {
+ public:
+  explicit Cell(const QString& text) : QTableWidgetItem(text) {}
+  Cell(const QString& text, double value) : QTableWidgetItem(text) {
+    setData(kValueRole, value);
+    setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+  }
+  bool operator<(const QTableWidgetItem& other) const override {
+    const QVariant mine = data(kValueRole), theirs = other.data(kValueRole);
+    if (mine.isValid() != theirs.isValid()) return mine.isValid();
+    if (mine.isValid()) return mine.toDouble() < theirs.toDouble();
+    return text() < other.text();
+  }
+};
+
+QTableWidgetItem* cell(const QString& text) { return new Cell(text); }
+// A numeric cell: `text` shows `value` formatted; empty when there is no value.
+QTableWidgetItem* cell(const QString& text, std::optional<double> value) {
+  return value ? new Cell(text, *value) : new Cell(QString());
+}
+
+QTableWidgetItem* header(const QString& text, const QString& unit = {}) {
   auto* item = new QTableWidgetItem(text);
-  if (number) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+  item->setData(kUnitRole, unit);
   return item;
+}
+
+// A job field's value as a cell: numbers sort as numbers.
+QTableWidgetItem* fieldCell(const QJsonValue& value) {
+  if (value.isDouble()) return cell(QString::number(value.toDouble(), 'g', 8), value.toDouble());
+  if (value.isBool()) return cell(value.toBool() ? "true" : "false");
+  if (value.isString()) return cell(value.toString());
+  if (value.isUndefined()) return cell(QString());
+  return cell(QString::fromUtf8(QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact)).mid(1).chopped(1));
+}
+
+// For the CSV: a field quoted where it must be (RFC 4180).
+QString csvField(QString text) {
+  if (!text.contains(',') && !text.contains('"') && !text.contains('\n')) return text;
+  return '"' + text.replace('"', "\"\"") + '"';
 }
 }  // namespace
 
@@ -40,9 +85,6 @@ ComparePanel::ComparePanel(app::ExperimentStore& store, qint64 projectId, QWidge
   m_baseline->setObjectName("baseline");
   m_table = new QTableWidget(0, kColumns, this);
   m_table->setObjectName("compareTable");
-  m_table->setHorizontalHeaderLabels({tr("Run"), tr("Precision"), tr("State"), tr("Test accuracy"),
-                                      tr("Δ vs baseline"), QString(), tr("Samples/s"), tr("Measured in"),
-                                      tr("Speedup"), tr("Model size")});
   m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
   m_table->verticalHeader()->hide();
@@ -55,6 +97,7 @@ ComparePanel::ComparePanel(app::ExperimentStore& store, qint64 projectId, QWidge
   m_target->setDecimals(1);
   m_target->setSuffix(" %");
   m_target->setValue(75);
+  setHeaders({});  // the target's value names a column
   m_metric = new QComboBox(this);
   m_metric->setObjectName("compareMetric");
   m_metric->addItem(tr("Test accuracy (%)"), "eval/accuracy");
@@ -129,7 +172,9 @@ void ComparePanel::refresh() {
   const QSignalBlocker blockTable(m_table);  // no itemChanged while filling
   m_table->setSortingEnabled(false);
   m_table->setRowCount(static_cast<int>(runs.size()));
-  m_table->setHorizontalHeaderItem(kTimeToTarget, new QTableWidgetItem(tr("Time to %1 %").arg(m_target->value())));
+  // The job fields that differ between the runs: the hyper-parameters being compared.
+  const QStringList fields = app::varyingJobFields(runs);
+  setHeaders(fields);
   const QLocale locale;
   for (int row = 0; row < runs.size(); ++row) {
     const app::Run& run = runs[row];
@@ -145,28 +190,37 @@ void ComparePanel::refresh() {
     m_table->setItem(row, kRun, name);
     m_table->setItem(row, kPrecision, cell(run.precision));
     m_table->setItem(row, kState, cell(runStateText(run.state)));
-    m_table->setItem(row, kAccuracy, cell(hasAccuracy ? QString::number(accuracy * 100, 'f', 2) + " %" : "", true));
-    m_table->setItem(row, kDifference,
-                     cell(hasAccuracy && baseline.contains("test_accuracy")
-                              ? QString::asprintf("%+.2f pt", (accuracy - baseline.value("test_accuracy").toDouble()) * 100)
-                              : "", true));
+    const auto percent = hasAccuracy ? std::optional(accuracy * 100) : std::nullopt;
+    m_table->setItem(row, kAccuracy, cell(QString::number(percent.value_or(0), 'f', 2) + " %", percent));
+    const auto difference = hasAccuracy && baseline.contains("test_accuracy")
+                                ? std::optional((accuracy - baseline.value("test_accuracy").toDouble()) * 100)
+                                : std::nullopt;
+    m_table->setItem(row, kDifference, cell(QString::asprintf("%+.2f pt", difference.value_or(0)), difference));
     const double throughput = s.value("samples_per_s").toDouble();
-    m_table->setItem(row, kThroughput, cell(throughput > 0 ? locale.toString(throughput, 'f', 0) : "", true));
+    m_table->setItem(row, kThroughput, cell(locale.toString(throughput, 'f', 0),
+                                            throughput > 0 ? std::optional(throughput) : std::nullopt));
     m_table->setItem(row, kMode, cell(s.value("mode").toString() == "infer" ? tr("inference") : tr("training")));
     // int8 models are compared with fp32 inference in their own report; trained runs with the
     // baseline's training throughput.
     double speedup = s.value("speedup").toDouble();
     if (speedup == 0 && throughput > 0 && s.value("mode") == baseline.value("mode"))
       speedup = throughput / baseline.value("samples_per_s").toDouble(1);
-    m_table->setItem(row, kSpeedup, cell(speedup > 0 ? QString::number(speedup, 'f', 2) + "×" : "", true));
+    m_table->setItem(row, kSpeedup, cell(QString::number(speedup, 'f', 2) + "×",
+                                         speedup > 0 ? std::optional(speedup) : std::nullopt));
     const double bytes = s.value("model_bytes").toDouble();
-    m_table->setItem(row, kSize, cell(bytes > 0 ? locale.formattedDataSize(static_cast<qint64>(bytes)) : "", true));
-    QString reached;
+    m_table->setItem(row, kSize, cell(locale.formattedDataSize(static_cast<qint64>(bytes)),
+                                      bytes > 0 ? std::optional(bytes) : std::nullopt));
+    QTableWidgetItem* reached = cell(QString());
     if (s.value("mode") == "train" && run.state == "succeeded") {
       const auto seconds = app::secondsToAccuracy(m_store, run.id, m_target->value() / 100);
-      reached = seconds ? tr("%1 s").arg(*seconds, 0, 'f', 1) : tr("not reached");
+      reached = seconds ? cell(tr("%1 s").arg(*seconds, 0, 'f', 1), *seconds) : cell(tr("not reached"));
+      reached->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     }
-    m_table->setItem(row, kTimeToTarget, cell(reached, true));
+    m_table->setItem(row, kTimeToTarget, reached);
+    m_table->setItem(row, kMfu, mfuCell(run));
+    for (int f = 0; f < fields.size(); ++f)
+      m_table->setItem(row, kColumns + f,
+                       app::runKind(run) == "train" ? fieldCell(app::jobField(run, fields[f])) : cell(QString()));
   }
   m_table->setSortingEnabled(true);
   plot();
@@ -174,36 +228,126 @@ void ComparePanel::refresh() {
 
 void ComparePanel::plot() {
   const QString metric = m_metric->currentData().toString();
-  m_chart->clearGraphs();
-  m_chart->yAxis->setLabel(m_metric->currentText());
+  const bool percent = metric == "eval/accuracy";
+  struct Curve {
+    QString name;
+    QColor colour;
+    QVector<double> steps, values;
+  };
+  QList<Curve> curves;
   int trained = 0;
+  qsizetype most = 0;
   for (const app::Run& run : m_store.runs(m_projectId)) {
     if (app::runKind(run) != "train") continue;
     const QColor colour = runColour(trained++);  // the run's Monitor colour, shown or not
     if (m_unpicked.contains(run.id)) continue;
-    QCPGraph* graph = m_chart->addGraph();
-    graph->setName(run.name);
-    graph->setPen(QPen(colour, 1.5));
-    if (metric == "eval/accuracy") graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
-    for (const app::MetricPoint& point : m_store.metric(run.id, metric))
-      graph->addData(point.step, metric == "eval/accuracy" ? point.value * 100 : point.value);
+    Curve curve{run.name, colour, {}, {}};
+    for (const app::MetricPoint& point : m_store.metric(run.id, metric)) {
+      curve.steps << point.step;
+      curve.values << (percent ? point.value * 100 : point.value);
+    }
+    most = std::max(most, curve.values.size());
+    curves << curve;
+  }
+  m_chart->clearPlottables();
+  m_chart->clearItems();
+  m_chart->yAxis->setLabel(m_metric->currentText());
+  // One or two points a run make no curve: each run's final value as a bar, labelled.
+  const bool bars = most > 0 && most <= 2;
+  if (bars) {
+    auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+    for (int i = 0; i < curves.size(); ++i) {
+      ticker->addTick(i + 1, curves[i].name);
+      if (curves[i].values.isEmpty()) continue;
+      auto* bar = new QCPBars(m_chart->xAxis, m_chart->yAxis);
+      bar->setName(curves[i].name);
+      bar->setPen(QPen(curves[i].colour));
+      bar->setBrush(curves[i].colour.lighter(130));
+      bar->setWidth(0.6);
+      bar->addData(i + 1, curves[i].values.back());
+      auto* label = new QCPItemText(m_chart);
+      label->position->setCoords(i + 1, curves[i].values.back());
+      label->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
+      label->setText(QString::number(curves[i].values.back(), 'f', percent ? 2 : 4) + (percent ? " %" : ""));
+      label->setColor(palette().color(QPalette::Text));
+    }
+    m_chart->xAxis->setTicker(ticker);
+    m_chart->xAxis->setLabel(tr("final value"));
+  } else {
+    m_chart->xAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+    m_chart->xAxis->setLabel(tr("step"));
+    for (const Curve& curve : std::as_const(curves)) {
+      QCPGraph* graph = m_chart->addGraph();
+      graph->setName(curve.name);
+      graph->setPen(QPen(curve.colour, 1.5));
+      if (percent) graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
+      graph->setData(curve.steps, curve.values, true);
+    }
   }
   m_chart->rescaleAxes();
+  if (bars) m_chart->xAxis->setRange(0.3, curves.size() + 0.7);
+  // A sensible y axis around close values: at least 2 points of accuracy (or a tenth of the
+  // value) wide, with room above for the labels, never below 0.
+  QCPRange y = m_chart->yAxis->range();
+  const double span = std::max(y.size(), percent ? 2.0 : 0.1 * std::abs(y.upper));
+  if (span > 0 && y.size() < span) y = QCPRange(y.center() - span / 2, y.center() + span / 2);
+  if (bars) y.upper += 0.15 * span;
+  if (y.lower < 0 && m_chart->yAxis->range().lower >= 0) y = QCPRange(0, y.upper - y.lower);
+  m_chart->yAxis->setRange(y);
   m_chart->replot();
+}
+
+QTableWidgetItem* ComparePanel::mfuCell(const app::Run& run) const {
+  const double gflops = run.summary.value("gflops").toDouble();
+  double peak = 0;
+  for (const QJsonValue& p : m_store.node(run.node).value("peaks").toArray())
+    if (p.toObject().value("precision") == run.precision) peak = p.toObject().value("gflops").toDouble();
+  if (gflops <= 0 || peak <= 0) return cell(QString());
+  const double mfu = 100 * gflops / peak;
+  QTableWidgetItem* item = cell(QString::number(mfu, 'f', 1) + " %", mfu);
+  // Against its own precision's peak: a bf16 run on a CPU without native bf16 is measured
+  // against what bf16 can do there, not against fp32.
+  item->setToolTip(tr("%1 GFLOP/s sustained of %2's %3 matmul peak, %4 GFLOP/s")
+                       .arg(gflops, 0, 'f', 1)
+                       .arg(run.node, run.precision)
+                       .arg(peak, 0, 'f', 1));
+  return item;
+}
+
+void ComparePanel::setHeaders(const QStringList& fields) {
+  m_table->setColumnCount(kColumns + static_cast<int>(fields.size()));
+  const QString target = tr("Time to %1 %").arg(m_target->value());
+  const QList<QTableWidgetItem*> headers{
+      header(tr("Run")),          header(tr("Precision")),      header(tr("State")),
+      header(tr("Test accuracy"), "%"), header(tr("Δ vs baseline"), "pt"), header(target, "s"),
+      header(tr("Samples/s"), "samples/s"), header(tr("Measured in")), header(tr("Speedup"), "×"),
+      header(tr("Model size"), "bytes"), header(tr("MFU"), "%")};
+  for (int c = 0; c < kColumns; ++c) m_table->setHorizontalHeaderItem(c, headers[c]);
+  for (int f = 0; f < fields.size(); ++f) {
+    QTableWidgetItem* item = header(fields[f]);
+    item->setToolTip(tr("A job field that differs between these runs"));
+    m_table->setHorizontalHeaderItem(kColumns + f, item);
+  }
 }
 
 bool ComparePanel::exportCsv(const QString& path) const {
   QFile file(path);
   if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) return false;
   QTextStream out(&file);
+  // Raw numbers, full precision, their units in the header: what a spreadsheet or pandas reads.
   QStringList header;
-  for (int c = 0; c < m_table->columnCount(); ++c) header << m_table->horizontalHeaderItem(c)->text();
+  for (int c = 0; c < m_table->columnCount(); ++c) {
+    const QTableWidgetItem* item = m_table->horizontalHeaderItem(c);
+    const QString unit = item->data(kUnitRole).toString();
+    header << csvField(unit.isEmpty() ? item->text() : item->text() + " (" + unit + ")");
+  }
   out << header.join(',') << '\n';
   for (int r = 0; r < m_table->rowCount(); ++r) {
     QStringList row;
     for (int c = 0; c < m_table->columnCount(); ++c) {
-      QString text = m_table->item(r, c) ? m_table->item(r, c)->text() : QString();
-      row << (text.contains(',') ? '"' + text.replace('"', "\"\"") + '"' : text);
+      const QTableWidgetItem* item = m_table->item(r, c);
+      const QVariant value = item ? item->data(kValueRole) : QVariant();
+      row << (value.isValid() ? QString::number(value.toDouble(), 'g', 17) : csvField(item ? item->text() : QString()));
     }
     out << row.join(',') << '\n';
   }

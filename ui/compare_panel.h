@@ -7,19 +7,24 @@ class QComboBox;
 class QCustomPlot;
 class QDoubleSpinBox;
 class QTableWidget;
+class QTableWidgetItem;
 
 namespace twb {
 namespace app {
 class ExperimentStore;
+struct Run;
 }  // namespace app
 
 namespace ui {
 
-// Runs side by side (untick a run to leave it out of the chart): precision, final test accuracy, its difference from the baseline run,
-// throughput (training, or inference for int8 models), speedup over the baseline of the same
-// kind, model size, and the time each took to reach a chosen test accuracy; below, the training
-// runs' test accuracy or training loss overlaid (each run in its Monitor colour). Exports the
-// table as CSV and the chart as PNG, SVG or PDF.
+// Runs side by side (untick a run to leave it out of the chart): precision, final test accuracy,
+// its difference from the baseline run, throughput (training, or inference for int8 models),
+// speedup over the baseline of the same kind, model size, the time each took to reach a chosen
+// test accuracy, MFU (against the node's matmul peak in the run's own precision), and a column
+// per job field that differs between the runs (the hyper-parameters); columns sort by value. Below, the training runs' test accuracy or training
+// loss overlaid (each run in its Monitor colour); runs with one or two evaluations show their
+// final values as bars on an axis around them. Exports the table as CSV (raw numbers, units in
+// the header) and the chart as PNG, SVG or PDF.
 class ComparePanel : public QWidget {
   Q_OBJECT
 
@@ -37,6 +42,10 @@ class ComparePanel : public QWidget {
   app::ExperimentStore& m_store;
   qint64 m_projectId;
   void plot();
+  // The fixed columns, then one per job field that differs between the runs.
+  void setHeaders(const QStringList& fields);
+  // The run's sustained FLOP rate against its node's matmul peak in the run's precision.
+  QTableWidgetItem* mfuCell(const app::Run& run) const;
 
   QComboBox *m_baseline, *m_metric;
   QDoubleSpinBox* m_target;

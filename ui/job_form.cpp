@@ -106,8 +106,9 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
 
   m_run = named(new QPushButton(tr("&Run"), this), "run");
   m_compare = named(new QPushButton(tr("&Compare precisions"), this), "comparePrecisions");
-  m_compare->setToolTip(tr("Train in fp32 and bf16 from the same initial weights, then quantize "
-                           "the fp32 result to int8"));
+  m_compare->setToolTip(
+      tr("Train in fp32 and bf16 from the same initial weights, then quantize "
+         "the fp32 result to int8"));
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(m_summary, 1);
   buttons->addWidget(m_compare);
@@ -126,7 +127,7 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
     emit validationRequested(job(), ++m_ticket, node());
   });
   connect(m_node, &QComboBox::currentIndexChanged, this, [this] {
-    showThreads();
+    showNodeFacts();
     check();
   });
   connect(m_advanced, &JobJsonEditor::edited, this, [this](const QJsonObject& typed) {
@@ -170,13 +171,16 @@ QWidget* JobForm::buildForm() {
   run->addRow(tr("Parallel strategy"), strategy);
   m_precision = comboBox("precision", {"fp32", "bf16", "int8"});
   bindChoice(m_precision, "precision", "fp32");
-  run->addRow(tr("Precision"), m_precision);
+  m_precisionNote = named(new QLabel, "precisionNote");
+  m_precisionNote->setStyleSheet("color: #c06c00;");
+  m_precisionNote->setWordWrap(true);
+  m_precisionNote->hide();
+  connect(m_precision, &QComboBox::currentTextChanged, this, &JobForm::showNodeFacts);
+  run->addRow(tr("Precision"), withError(m_precision, m_precisionNote));
   m_threads = spinBox("threads", 0, 4096, tr("all cores"));
   bindInteger(m_threads, "threads", 0);
   run->addRow(tr("Threads"), m_threads);
-  auto* seed = spinBox("seed", 0, 1000000000);
-  bindInteger(seed, "seed", 0);
-  run->addRow(tr("Seed"), seed);
+  addIntegerRow(run, tr("Seed"), spinBox("seed", 0, 1000000000), "seed", 0);
 
   // Model: a template with its arguments, or a model file.
   QFormLayout* model = group(tr("Model"));
@@ -184,7 +188,8 @@ QWidget* JobForm::buildForm() {
   m_template->setEditable(true);  // the node's catalogue may have more
   model->addRow(tr("Template"), m_template);
   m_templateArgs = named(new QLineEdit, "templateArgs");
-  m_templateArgs->setPlaceholderText(tr("the template's defaults, or e.g. {\"hidden\": [512, 256]}"));
+  m_templateArgs->setPlaceholderText(
+      tr("the template's defaults, or e.g. {\"hidden\": [512, 256]}"));
   model->addRow(tr("Template arguments"), m_templateArgs);
   m_modelFile = named(new QLineEdit, "modelFile");
   m_modelFile->setPlaceholderText(tr("optional: a .twbm model file instead of the template"));
@@ -194,21 +199,27 @@ QWidget* JobForm::buildForm() {
   connect(m_modelFile, &QLineEdit::textChanged, this, &JobForm::writeModel);
   m_showers.push_back([this] {
     // A job with a model file keeps the last template on offer for when the file is cleared.
-    if (m_document.contains("model.template")) m_template->setCurrentText(m_document.value("model.template").toString());
+    if (m_document.contains("model.template"))
+      m_template->setCurrentText(m_document.value("model.template").toString());
     const QJsonValue args = m_document.value("model.args");
-    m_templateArgs->setText(args.isObject() ? QString::fromUtf8(QJsonDocument(args.toObject()).toJson(QJsonDocument::Compact)) : QString());
+    m_templateArgs->setText(
+        args.isObject()
+            ? QString::fromUtf8(QJsonDocument(args.toObject()).toJson(QJsonDocument::Compact))
+            : QString());
     m_modelFile->setText(m_document.value("model.file").toString());
     // An inline spec is edited under Advanced (or in the designer), not here.
     const bool inlineSpec = m_document.contains("model.spec");
     m_template->setEnabled(!inlineSpec);
     m_templateArgs->setEnabled(!inlineSpec);
-    m_template->setToolTip(inlineSpec ? tr("This job's model is an inline spec: see Advanced.") : QString());
+    m_template->setToolTip(inlineSpec ? tr("This job's model is an inline spec: see Advanced.")
+                                      : QString());
   });
 
   // Data.
   QFormLayout* data = group(tr("Data"));
   m_dataset = named(new QLineEdit, "dataset");
-  m_dataset->setToolTip(tr("fashion-mnist, idx:DIR, cifar10:DIR, csv:FILE or synthetic:SHAPE:CLASSES"));
+  m_dataset->setToolTip(
+      tr("fashion-mnist, idx:DIR, cifar10:DIR, csv:FILE or synthetic:SHAPE:CLASSES"));
   data->addRow(tr("Dataset"), withError(m_dataset, m_datasetError));
   m_testData = named(new QLineEdit, "testData");
   m_testData->setPlaceholderText(tr("the dataset's own test split"));
@@ -217,7 +228,8 @@ QWidget* JobForm::buildForm() {
   data->addRow(tr("Random crop padding"), m_cropPadding);
   m_flip = named(new QCheckBox(tr("Random horizontal flips")), "flip");
   data->addRow(QString(), m_flip);
-  for (QLineEdit* edit : {m_dataset, m_testData}) connect(edit, &QLineEdit::textChanged, this, &JobForm::writeDataset);
+  for (QLineEdit* edit : {m_dataset, m_testData})
+    connect(edit, &QLineEdit::textChanged, this, &JobForm::writeDataset);
   connect(m_cropPadding, &QSpinBox::valueChanged, this, &JobForm::writeDataset);
   connect(m_flip, &QCheckBox::toggled, this, &JobForm::writeDataset);
   m_showers.push_back([this] {
@@ -252,48 +264,47 @@ QWidget* JobForm::buildForm() {
   auto* schedule = comboBox("schedule", {"constant", "cosine", "step"});
   bindChoice(schedule, "schedule.type", "constant");
   optimization->addRow(tr("Schedule"), schedule);
-  auto* warmup = spinBox("warmup", 0, 100000000);
-  bindInteger(warmup, "schedule.warmup_steps", 0);
-  optimization->addRow(tr("Warm-up steps"), warmup);
+  addIntegerRow(optimization, tr("Warm-up steps"), spinBox("warmup", 0, 100000000),
+                "schedule.warmup_steps", 0);
   auto* batch = spinBox("batch", 0, 65536);
   bindInteger(batch, "batch", 64);
   optimization->addRow(tr("Batch size"), withError(batch, m_batchError));
-  auto* epochs = spinBox("epochs", 0, 10000);
-  bindInteger(epochs, "epochs", 1);
-  optimization->addRow(tr("Epochs"), epochs);
-  auto* maxSteps = spinBox("maxSteps", 0, 100000000, tr("no limit"));
-  bindInteger(maxSteps, "max_steps", 0);
-  optimization->addRow(tr("Step budget"), maxSteps);
+  addIntegerRow(optimization, tr("Epochs"), spinBox("epochs", 0, 10000), "epochs", 1);
+  addIntegerRow(optimization, tr("Step budget"), spinBox("maxSteps", 0, 100000000, tr("no limit")),
+                "max_steps", 0);
 
   // What the run reports and keeps, and how often.
   QFormLayout* cadence = group(tr("Evaluation, checkpoints and reports"));
   auto* everyEpoch = named(new QCheckBox(tr("Evaluate after every epoch")), "evalEveryEpoch");
   bindFlag(everyEpoch, "eval.every_epoch", true);
   cadence->addRow(QString(), everyEpoch);
-  auto* evalEvery = spinBox("evalEvery", 0, 100000000, tr("only at epochs' ends"));
-  bindInteger(evalEvery, "eval.every_steps", 0);
-  cadence->addRow(tr("Evaluate every (steps)"), evalEvery);
-  auto* evalBatch = spinBox("evalBatch", 1, 65536);
-  bindInteger(evalBatch, "eval.batch", 1000);
-  cadence->addRow(tr("Evaluation batch"), evalBatch);
-  auto* checkpointEvery = spinBox("checkpointEvery", 0, 100000000, tr("at the end"));
-  bindInteger(checkpointEvery, "checkpoint.every_steps", 0);
-  cadence->addRow(tr("Checkpoint every (steps)"), checkpointEvery);
-  auto* keep = spinBox("checkpointKeep", 1, 1000);
-  bindInteger(keep, "checkpoint.keep", 3);
-  cadence->addRow(tr("Checkpoints kept"), keep);
-  auto* logEvery = spinBox("logEvery", 1, 100000);
-  bindInteger(logEvery, "log_every_steps", 10);
-  cadence->addRow(tr("Log every (steps)"), logEvery);
-  auto* profileEvery = spinBox("profileEvery", 0, 100000000, tr("off"));
-  bindInteger(profileEvery, "profile.every_steps", 0);
-  cadence->addRow(tr("Profile every (steps)"), profileEvery);
+  addIntegerRow(cadence, tr("Evaluate every (steps)"),
+                spinBox("evalEvery", 0, 100000000, tr("only at epochs' ends")), "eval.every_steps",
+                0);
+  addIntegerRow(cadence, tr("Evaluation batch"), spinBox("evalBatch", 1, 65536), "eval.batch",
+                1000);
+  addIntegerRow(cadence, tr("Checkpoint every (steps)"),
+                spinBox("checkpointEvery", 0, 100000000, tr("at the end")),
+                "checkpoint.every_steps", 0);
+  addIntegerRow(cadence, tr("Checkpoints kept"), spinBox("checkpointKeep", 1, 1000),
+                "checkpoint.keep", 3);
+  addIntegerRow(cadence, tr("Log every (steps)"), spinBox("logEvery", 1, 100000), "log_every_steps",
+                10);
+  addIntegerRow(cadence, tr("Profile every (steps)"),
+                spinBox("profileEvery", 0, 100000000, tr("off")), "profile.every_steps", 0);
   columns->addStretch();
   return area;
 }
 
+void JobForm::addIntegerRow(QFormLayout* form, const QString& label, QSpinBox* spin,
+                            const QString& path, int engineDefault) {
+  bindInteger(spin, path, engineDefault);
+  form->addRow(label, spin);
+}
+
 void JobForm::bindText(QLineEdit* edit, const QString& path, const QString& engineDefault) {
-  m_showers.push_back([=, this] { edit->setText(m_document.value(path, engineDefault).toString()); });
+  m_showers.push_back(
+      [=, this] { edit->setText(m_document.value(path, engineDefault).toString()); });
   connect(edit, &QLineEdit::textEdited, this, [=, this](const QString& text) {
     m_document.set(path, text, engineDefault);
     edited();
@@ -316,35 +327,37 @@ void JobForm::bindNumber(QLineEdit* edit, const QString& path, double engineDefa
   });
 }
 
-void JobForm::bindInteger(QSpinBox* spin, const QString& path, int engineDefault) {
-  m_showers.push_back([=, this] { spin->setValue(m_document.value(path, engineDefault).toInt()); });
-  connect(spin, &QSpinBox::valueChanged, this, [=, this](int value) {
-    if (m_showing) return;
+std::function<void(const QJsonValue&)> JobForm::writerFor(const QString& path,
+                                                          const QJsonValue& engineDefault) {
+  return [this, path, engineDefault](const QJsonValue& value) {
+    if (m_showing) return;  // the field is being filled from the document, not edited
     m_document.set(path, value, engineDefault);
     edited();
-  });
+  };
+}
+
+void JobForm::bindInteger(QSpinBox* spin, const QString& path, int engineDefault) {
+  m_showers.push_back([=, this] { spin->setValue(m_document.value(path, engineDefault).toInt()); });
+  connect(spin, &QSpinBox::valueChanged, this,
+          [write = writerFor(path, engineDefault)](int v) { write(v); });
 }
 
 void JobForm::bindChoice(QComboBox* combo, const QString& path, const QString& engineDefault) {
   m_showers.push_back([=, this] {
     const QString value = m_document.value(path, engineDefault).toString();
-    if (combo->findText(value) < 0) combo->addItem(value);  // shown as the file says; the node judges it
+    if (combo->findText(value) < 0)
+      combo->addItem(value);  // shown as the file says; the node judges it
     combo->setCurrentText(value);
   });
-  connect(combo, &QComboBox::currentTextChanged, this, [=, this](const QString& value) {
-    if (m_showing) return;
-    m_document.set(path, value, engineDefault);
-    edited();
-  });
+  connect(combo, &QComboBox::currentTextChanged, this,
+          [write = writerFor(path, engineDefault)](const QString& v) { write(v); });
 }
 
 void JobForm::bindFlag(QCheckBox* box, const QString& path, bool engineDefault) {
-  m_showers.push_back([=, this] { box->setChecked(m_document.value(path, engineDefault).toBool()); });
-  connect(box, &QCheckBox::toggled, this, [=, this](bool value) {
-    if (m_showing) return;
-    m_document.set(path, value, engineDefault);
-    edited();
-  });
+  m_showers.push_back(
+      [=, this] { box->setChecked(m_document.value(path, engineDefault).toBool()); });
+  connect(box, &QCheckBox::toggled, this,
+          [write = writerFor(path, engineDefault)](bool v) { write(v); });
 }
 
 void JobForm::writeModel() {
@@ -352,7 +365,8 @@ void JobForm::writeModel() {
   const QString file = m_modelFile->text().trimmed();
   m_fieldProblems.remove("model.args");
   if (!file.isEmpty()) {
-    for (const char* other : {"model.template", "model.args", "model.spec"}) m_document.remove(other);
+    for (const char* other : {"model.template", "model.args", "model.spec"})
+      m_document.remove(other);
     m_document.set("model.file", file);
     return edited();
   }
@@ -388,8 +402,10 @@ void JobForm::writeDataset() {
   }
   if (!m_document.value("dataset").isObject()) m_document.set("dataset", QJsonObject{});
   m_document.set("dataset.train", train);
-  if (test.isEmpty()) m_document.remove("dataset.test");
-  else m_document.set("dataset.test", test);
+  if (test.isEmpty())
+    m_document.remove("dataset.test");
+  else
+    m_document.set("dataset.test", test);
   m_document.set("dataset.augment.crop_padding", m_cropPadding->value(), 0);
   m_document.set("dataset.augment.flip", m_flip->isChecked(), false);
   edited();
@@ -422,22 +438,41 @@ void JobForm::setNodes(const QStringList& names) {
   while (m_node->count() > 1) m_node->removeItem(1);
   for (const QString& name : names) m_node->addItem(name, name);
   m_node->setCurrentIndex(std::max(0, m_node->findData(current)));
-  showThreads();
+  showNodeFacts();
 }
 
-void JobForm::setNodeCores(const QString& node, int cores) {
-  m_cores[node] = cores;
-  showThreads();
+void JobForm::setNodeInfo(const QString& node, const QJsonObject& info) {
+  m_nodeInfo[node] = info;
+  showNodeFacts();
 }
 
-void JobForm::showThreads() {
-  const int cores = m_cores.value(node());
-  m_threads->setSpecialValueText(cores > 0 ? tr("all %n cores of the node", nullptr, cores) : tr("all cores"));
+void JobForm::showNodeFacts() {
+  const QJsonObject info = m_nodeInfo.value(node());
+  const int cores = info.value("logicalCores").toInt();
+  m_threads->setSpecialValueText(cores > 0 ? tr("all %n cores of the node", nullptr, cores)
+                                           : tr("all cores"));
+  QHash<QString, double> peaks;
+  for (const QJsonValue& peak : info.value("peaks").toArray())
+    peaks[peak.toObject().value("precision").toString()] =
+        peak.toObject().value("gflops").toDouble();
+  // bf16 pays where the hardware multiplies bf16 natively; elsewhere oneDNN converts to fp32
+  // and back, and the node's own peaks show it.
+  const bool slower = m_precision->currentText() == "bf16" && peaks.value("bf16") > 0 &&
+                      peaks.value("bf16") < peaks.value("fp32");
+  m_precisionNote->setVisible(slower);
+  if (slower)
+    m_precisionNote->setText(
+        tr("On %1, bf16 matrix products peak at %2 GFLOP/s against %3 for fp32: this CPU has no "
+           "native bf16 (avx512_bf16) or AMX, so oneDNN converts bf16 to fp32 to multiply. Expect "
+           "bf16 to train slower than fp32 here; it still shows bf16's accuracy.")
+            .arg(m_node->currentText())
+            .arg(peaks.value("bf16"), 0, 'f', 0)
+            .arg(peaks.value("fp32"), 0, 'f', 0));
 }
 
 void JobForm::check() {
   for (QLabel* label : std::as_const(m_errorLabels)) label->hide();
-  m_advanced->showProblem({}, {});
+  if (m_advanced->parses()) m_advanced->showProblem({}, {});  // else it shows where the JSON breaks
   m_summary->clear();
   m_valid = false;
   m_run->setEnabled(false);
@@ -446,12 +481,14 @@ void JobForm::check() {
   m_debounce->stop();
   m_checking = false;
   if (!m_advanced->parses()) return;
-  for (auto it = m_fieldProblems.cbegin(); it != m_fieldProblems.cend(); ++it) showProblem(it.key(), it.value());
+  for (auto it = m_fieldProblems.cbegin(); it != m_fieldProblems.cend(); ++it)
+    showProblem(it.key(), it.value());
   if (!m_fieldProblems.isEmpty()) return;
   // What the form can tell at once; the node checks the rest.
   if (!(m_document.value("optimizer.lr", 0.01).toDouble() > 0))
     return showProblem("optimizer.lr", tr("The learning rate must be greater than 0."));
-  if (m_document.value("batch", 64).toInt() <= 0) return showProblem("batch", tr("The batch size must be at least 1."));
+  if (m_document.value("batch", 64).toInt() <= 0)
+    return showProblem("batch", tr("The batch size must be at least 1."));
   if (m_dataset->text().trimmed().isEmpty()) return showProblem("dataset", tr("Choose a dataset."));
   m_summary->setText(tr("Checking on the node…"));
   m_checking = true;

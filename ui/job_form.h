@@ -10,6 +10,7 @@
 
 class QCheckBox;
 class QComboBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -38,12 +39,14 @@ class JobForm : public QWidget {
   void setJob(const QJsonObject& job);
   QString node() const;                     // where to run: "local" or a saved node's name
   void setNodes(const QStringList& names);  // the saved nodes, offered after "local"
-  // How many cores `node` has (its GetNodeInfo), shown as what "threads: all cores" means there.
-  void setNodeCores(const QString& node, int cores);
+  // What `node` said about itself (GetNodeInfo): its cores say what "threads: all cores" means
+  // there, its matmul peaks whether the chosen precision is slower than fp32 there.
+  void setNodeInfo(const QString& node, const QJsonObject& info);
   bool isValid() const { return m_valid; }
   // A check on the node is pending (the answer to the latest question has not come).
   bool isChecking() const { return m_checking; }
   JobJsonEditor* advancedEditor() const { return m_advanced; }
+  QLabel* precisionNote() const { return m_precisionNote; }
 
  public slots:
   // The node's answer to validationRequested(ticket).
@@ -61,21 +64,26 @@ class JobForm : public QWidget {
   void bindText(QLineEdit* edit, const QString& path, const QString& engineDefault);
   void bindNumber(QLineEdit* edit, const QString& path, double engineDefault);
   void bindInteger(QSpinBox* spin, const QString& path, int engineDefault);
+  void addIntegerRow(QFormLayout* form, const QString& label, QSpinBox* spin, const QString& path,
+                     int engineDefault);
   void bindChoice(QComboBox* combo, const QString& path, const QString& engineDefault);
   void bindFlag(QCheckBox* box, const QString& path, bool engineDefault);
+  // What a bound field calls with its new value: written at `path`, then checked.
+  std::function<void(const QJsonValue&)> writerFor(const QString& path,
+                                                   const QJsonValue& engineDefault);
   void showDocument();  // every field from the document
   void writeModel();
   void writeDataset();
-  void edited();        // the document changed: the editor follows, the node checks it
+  void edited();  // the document changed: the editor follows, the node checks it
   void check();
   void showProblem(const QString& path, const QString& message);
   QLabel* errorLabelFor(const QString& path) const;
-  void showThreads();
+  void showNodeFacts();  // threads and the precision note, for the chosen node
 
   app::JobDocument m_document;
   std::vector<std::function<void()>> m_showers;  // one per bound field
   bool m_showing = false;                        // fields are being filled from the document
-  QHash<QString, int> m_cores;                   // per node
+  QHash<QString, QJsonObject> m_nodeInfo;        // per node
   QHash<QString, QString> m_fieldProblems;       // fields whose text is not a value yet, by path
 
   QComboBox *m_node, *m_template, *m_optimizer, *m_precision;
@@ -83,6 +91,7 @@ class JobForm : public QWidget {
   QSpinBox *m_cropPadding, *m_threads;
   QCheckBox* m_flip;
   QWidget* m_formArea;
+  QLabel* m_precisionNote;  // a precision slower than fp32 on the node, and why
   QLabel *m_modelError, *m_datasetError, *m_optimizerError, *m_lrError, *m_batchError, *m_nodeError,
       *m_generalError, *m_summary;
   QList<QLabel*> m_errorLabels;

@@ -91,12 +91,16 @@ void JobJsonEditor::showProblem(const QString& path, const QString& message) {
     return;
   }
   const int offset = app::jsonFieldOffset(m_text->toPlainText(), path);
-  const QString where = offset < 0 ? QString()
-                                   : tr(" (line %1)").arg(m_text->document()->findBlock(offset).blockNumber() + 1);
-  m_problem->setText(path.isEmpty() ? message : QStringLiteral("%1: %2%3").arg(path, message, where));
+  const QString where =
+      offset < 0 ? QString()
+                 : tr(" (line %1)").arg(m_text->document()->findBlock(offset).blockNumber() + 1);
+  m_problem->setText(path.isEmpty() ? message
+                                    : QStringLiteral("%1: %2%3").arg(path, message, where));
   m_problem->show();
-  if (offset >= 0) markLine(offset);
-  else m_text->setExtraSelections({});
+  if (offset >= 0)
+    markLine(offset);
+  else
+    m_text->setExtraSelections({});
 }
 
 void JobJsonEditor::markLine(int offset) {

@@ -121,7 +121,7 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   connect(&m_controller, &app::WorkbenchController::localNodeChecked, this,
           [this](const QString& health, const QJsonObject& info) {
             m_nodeList->setLocal(health, info);
-            m_jobForm->setNodeCores("local", info.value("logicalCores").toInt());
+            m_jobForm->setNodeInfo("local", info);
           });
   connect(m_jobForm, &JobForm::validationRequested, &m_controller,
           &app::WorkbenchController::validate);
@@ -466,7 +466,7 @@ void MainWindow::offerNodes() {
   QStringList names;
   for (const remote::NodeEntry& node : nodes) {
     names << node.name;
-    m_jobForm->setNodeCores(node.name, node.info.value("logicalCores").toInt());
+    m_jobForm->setNodeInfo(node.name, node.info);
   }
   m_jobForm->setNodes(names);
   m_nodeList->setRemote(nodes);

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
 #include "data/data_loader.h"
 #include "exec/executor.h"
@@ -100,8 +101,11 @@ QuantPlan calibrate(const InferenceModel& model, const std::vector<float>& sampl
     if (node.opName != "Conv2d" && node.opName != "Linear") continue;
     const Tensor& w = model.params.find(node.name + ".weight")->value;
     const int64_t out = w.shape()[0];
+    // oneDNN's matmul saturates 8-bit weights on CPUs without VNNI (convolutions it guards
+    // itself): Linear keeps to 7 bits there.
+    const int levels = node.opName == "Linear" ? int8MatmulWeightLevels() : 127;
     plan.layers[node.name] = {true, weightScales(w.data<float>(), out, w.numel() / out,
-                                                 plan.window)};
+                                                 plan.window, levels)};
   }
   return plan;
 }

@@ -83,7 +83,7 @@ QuantPlan QuantPlan::fromJson(const nlohmann::json& json, const std::string& pat
 }
 
 std::vector<float> weightScales(const float* weights, int64_t outChannels, int64_t perChannel,
-                                int64_t window) {
+                                int64_t window, int levels) {
   std::vector<float> scales(static_cast<size_t>(outChannels));
   for (int64_t first = 0; first < outChannels; first += window) {
     const int64_t last = std::min(outChannels, first + window);
@@ -91,7 +91,7 @@ std::vector<float> weightScales(const float* weights, int64_t outChannels, int64
     for (int64_t i = first * perChannel; i < last * perChannel; ++i)
       absMax = std::max(absMax, std::fabs(weights[i]));
     // An all-zero channel quantizes to zeros with any scale; 1 keeps the division defined.
-    const float scale = absMax > 0 ? absMax / 127.f : 1.f;
+    const float scale = absMax > 0 ? absMax / static_cast<float>(levels) : 1.f;
     std::fill(scales.begin() + first, scales.begin() + last, scale);
   }
   return scales;

@@ -49,9 +49,10 @@ struct QuantPlan {
 
 // Symmetric s8 scales of a weight tensor (OUT, ...): per output channel, or, for the local
 // scheme, one per block of `window` consecutive output channels, value -> round(value / max|v|
-// of the block * 127).
+// of the block * levels); `levels` is 127, or 63 for a matmul on a CPU that would saturate
+// (int8MatmulWeightLevels()).
 std::vector<float> weightScales(const float* weights, int64_t outChannels, int64_t perChannel,
-                                int64_t window);
+                                int64_t window, int levels = 127);
 
 // q = round(w / scale[oc]) saturated to [-127, 127], rounding as the int8 kernels do (w times
 // 1 / scale, to nearest even); and back, q * scale[oc]. Weights are (OUT, ...).

@@ -83,7 +83,7 @@ NodeServer::NodeServer(const ServeOptions& options) {
   m_jobs = std::make_unique<JobManager>(JobManager::Options{
       m_dataDir, options.engineBinary.empty() ? selfExecutable() : options.engineBinary,
       options.maxJobs});
-  m_service = std::make_unique<NodeService>(*m_jobs, std::move(token), m_dataDir + "/scratch");
+  m_service = std::make_unique<NodeService>(*m_jobs, std::move(token), m_dataDir + "/scratch", m_dataDir);
 
   grpc::ServerBuilder builder;
   int port = 0;

@@ -130,8 +130,12 @@ std::string problemPath(const std::string& message) {
   return path;
 }
 
-NodeService::NodeService(JobManager& jobs, AccessToken token, std::string scratchDir)
-    : m_jobs(jobs), m_token(std::move(token)), m_scratchDir(std::move(scratchDir)) {
+NodeService::NodeService(JobManager& jobs, AccessToken token, std::string scratchDir,
+                         const std::string& dataDir)
+    : m_jobs(jobs),
+      m_token(std::move(token)),
+      m_scratchDir(std::move(scratchDir)),
+      m_peaks(dataDir + "/peaks.json") {
   fs::create_directories(m_scratchDir);
 }
 
@@ -139,6 +143,11 @@ grpc::Status NodeService::GetNodeInfo(grpc::ServerContext* context,
                                       const v1::GetNodeInfoRequest*, v1::NodeInfo* info) {
   if (auto denied = m_token.check(*context); !denied.ok()) return denied;
   *info = readNodeInfo(m_jobs.maxJobs());
+  for (const auto& [precision, gflops] : m_peaks.get()) {
+    auto* peak = info->add_peaks();
+    peak->set_precision(precision);
+    peak->set_gflops(gflops);
+  }
   return grpc::Status::OK;
 }
 

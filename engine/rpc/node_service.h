@@ -4,6 +4,7 @@
 
 #include "rpc/access_token.h"
 #include "rpc/job_manager.h"
+#include "rpc/precision_peaks.h"
 #include "rpc/proto/node_service.grpc.pb.h"
 
 namespace twb {
@@ -13,7 +14,8 @@ namespace twb {
 // the field at fault.
 class NodeService final : public node::v1::NodeService::Service {
  public:
-  NodeService(JobManager& jobs, AccessToken token, std::string scratchDir);
+  // `dataDir`: the node's data folder (its matmul peaks are cached there).
+  NodeService(JobManager& jobs, AccessToken token, std::string scratchDir, const std::string& dataDir);
 
   grpc::Status GetNodeInfo(grpc::ServerContext*, const node::v1::GetNodeInfoRequest*,
                            node::v1::NodeInfo*) override;
@@ -43,6 +45,7 @@ class NodeService final : public node::v1::NodeService::Service {
   JobManager& m_jobs;
   AccessToken m_token;
   std::string m_scratchDir;  // ValidateJob writes the files sent with a job here
+  PrecisionPeaks m_peaks;
 };
 
 // The field path that starts an engine error message: "batch: must be > 0" -> "batch",

@@ -42,6 +42,14 @@ const std::string& bf16Unavailable() {
   return reason;
 }
 
+int int8MatmulWeightLevels() {
+  static const int levels = [] {
+    const CpuInfo cpu = readCpuInfo();
+    return cpu.avx512Vnni || cpu.amxInt8 ? 127 : 63;
+  }();
+  return levels;
+}
+
 dnnl::memory::data_type dnnlType(DType dtype) {
   using dt = dnnl::memory::data_type;
   switch (dtype) {

@@ -20,6 +20,12 @@ dnnl::stream& cpuStream();
 // bf16 primitive is refused; asked once, by creating a small bf16 convolution and matmul.
 const std::string& bf16Unavailable();
 
+// The largest |q| an int8 matmul's weights may take: 127 where the CPU accumulates int8
+// products in s32 (VNNI, AMX); 63 elsewhere, because oneDNN's AVX2 / AVX-512 int8 GEMM adds
+// pairs of u8 x s8 products in s16 first, which saturates for 8-bit weights (2 * 255 * 127 >
+// 32767: the mlp with signed inputs agreed with ONNX Runtime on 89 % of samples instead of 99).
+int int8MatmulWeightLevels();
+
 // The plain row-major layout of `shape` (nc, nchw, ...), the layout at the graph's edges.
 dnnl::memory::desc plainDesc(const Shape& shape, DType dtype = DType::f32);
 dnnl::memory::data_type dnnlType(DType dtype);
