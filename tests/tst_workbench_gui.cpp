@@ -566,6 +566,7 @@ class WorkbenchGuiTest : public QObject {
     form.setNodeInfo("local", node(120, 480));
     QVERIFY(form.precisionNote()->isHidden());
     // This machine's own node: the note follows its measured peaks.
+    QTRY_VERIFY_WITH_TIMEOUT(m_store->node("local").contains("peaks"), 30000);
     const QJsonObject local = m_store->node("local");
     QHash<QString, double> peaks;
     for (const QJsonValue& p : local.value("peaks").toArray())
@@ -596,7 +597,7 @@ class WorkbenchGuiTest : public QObject {
     optimizer["momentum"] = 1.5;
     refused["optimizer"] = optimizer;
     text->setPlainText(QString::fromUtf8(QJsonDocument(refused).toJson()));
-    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("optimizerError")->isVisible(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("momentumError")->isVisible(), 30000);
     QVERIFY(field<QSpinBox>("batch")->isEnabled());
     QVERIFY2(problem->text().contains("optimizer.momentum") && problem->text().contains("(line "),
              qPrintable(problem->text()));
@@ -787,7 +788,7 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY(!m_controller->cancelRun(runId));  // nothing left to cancel
     // Resumed from the checkpoint as a new run: it starts after the step the first one stopped at.
     const qint64 stoppedAt = QJsonDocument::fromJson(m_store->events(runId, "state").back()).object().value("step").toInteger();
-    QVERIFY(stoppedAt > 0);
+    QVERIFY2(stoppedAt > 0, m_store->events(runId, "state").back().constData());
     m_window->resumeSelectedRun();
     QTRY_COMPARE_WITH_TIMEOUT(projectRow->childCount(), 2, 10000);
     QTreeWidgetItem* resumed = projectRow->child(1);

@@ -231,6 +231,14 @@
         <source>A job field that differs between these runs</source>
         <translation>这些运行之间取值不同的作业字段</translation>
     </message>
+    <message>
+        <source>%1 GFLOP/s sustained of %2&apos;s %3 matmul peak, %4 GFLOP/s</source>
+        <translation>持续 %1 GFLOP/s，%2 的 %3 矩阵乘法峰值为 %4 GFLOP/s</translation>
+    </message>
+    <message>
+        <source>MFU</source>
+        <translation>MFU</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ExportPanel</name>

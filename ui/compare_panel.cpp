@@ -17,6 +17,7 @@
 #include <QTableWidget>
 #include <QTextStream>
 #include <QVBoxLayout>
+#include <limits>
 #include <optional>
 
 #include "app/experiment_store.h"
@@ -285,10 +286,19 @@ void ComparePanel::plot() {
     }
   }
   m_chart->rescaleAxes();
-  if (bars) m_chart->xAxis->setRange(0.3, curves.size() + 0.7);
+  QCPRange y = m_chart->yAxis->range();
+  if (bars) {  // around the values, not from the bars' base at 0
+    m_chart->xAxis->setRange(0.3, curves.size() + 0.7);
+    double lowest = std::numeric_limits<double>::max(), highest = std::numeric_limits<double>::lowest();
+    for (const Curve& curve : std::as_const(curves))
+      if (!curve.values.isEmpty()) {
+        lowest = std::min(lowest, curve.values.back());
+        highest = std::max(highest, curve.values.back());
+      }
+    y = QCPRange(lowest, highest);
+  }
   // A sensible y axis around close values: at least 2 points of accuracy (or a tenth of the
   // value) wide, with room above for the labels, never below 0.
-  QCPRange y = m_chart->yAxis->range();
   const double span = std::max(y.size(), percent ? 2.0 : 0.1 * std::abs(y.upper));
   if (span > 0 && y.size() < span) y = QCPRange(y.center() - span / 2, y.center() + span / 2);
   if (bars) y.upper += 0.15 * span;

@@ -176,7 +176,9 @@ QWidget* JobForm::buildForm() {
   m_precisionNote->setWordWrap(true);
   m_precisionNote->hide();
   connect(m_precision, &QComboBox::currentTextChanged, this, &JobForm::showNodeFacts);
-  run->addRow(tr("Precision"), withError(m_precision, m_precisionNote));
+  auto* precisionBox = withError(m_precision, m_precisionNote);
+  precisionBox->layout()->addWidget(fieldError("precisionError", {"precision"}));
+  run->addRow(tr("Precision"), precisionBox);
   m_threads = spinBox("threads", 0, 4096, tr("all cores"));
   bindInteger(m_threads, "threads", 0);
   run->addRow(tr("Threads"), m_threads);
@@ -254,13 +256,17 @@ QWidget* JobForm::buildForm() {
   optimization->addRow(tr("Learning rate"), withError(m_lr, m_lrError));
   auto* momentum = named(new QLineEdit, "momentum");
   bindNumber(momentum, "optimizer.momentum", 0);
-  optimization->addRow(tr("Momentum (SGD)"), momentum);
+  optimization->addRow(tr("Momentum (SGD)"),
+                       withError(momentum, fieldError("momentumError", {"optimizer.momentum",
+                                                                        "optimizer.nesterov"})));
   auto* nesterov = named(new QCheckBox(tr("Nesterov (SGD)")), "nesterov");
   bindFlag(nesterov, "optimizer.nesterov", false);
   optimization->addRow(QString(), nesterov);
   auto* weightDecay = named(new QLineEdit, "weightDecay");
   bindNumber(weightDecay, "optimizer.weight_decay", 0);
-  optimization->addRow(tr("Weight decay"), weightDecay);
+  optimization->addRow(
+      tr("Weight decay"),
+      withError(weightDecay, fieldError("weightDecayError", {"optimizer.weight_decay"})));
   auto* schedule = comboBox("schedule", {"constant", "cosine", "step"});
   bindChoice(schedule, "schedule.type", "constant");
   optimization->addRow(tr("Schedule"), schedule);
@@ -513,7 +519,15 @@ void JobForm::showValidation(int ticket, bool ok, const QString& path, const QSt
                          .arg(summary.value("total_steps").toDouble(), 0, 'f', 0));
 }
 
+QLabel* JobForm::fieldError(const char* name, std::initializer_list<QString> paths) {
+  QLabel* label = makeErrorLabel(name, this);
+  for (const QString& path : paths) m_fieldErrors.insert(path, label);
+  m_errorLabels << label;
+  return label;
+}
+
 QLabel* JobForm::errorLabelFor(const QString& path) const {
+  if (QLabel* label = m_fieldErrors.value(path)) return label;
   if (path.startsWith("model")) return m_modelError;
   if (path.startsWith("dataset") || path.startsWith("train_data") || path.startsWith("test_data"))
     return m_datasetError;
@@ -527,7 +541,8 @@ QLabel* JobForm::errorLabelFor(const QString& path) const {
 void JobForm::showProblem(const QString& path, const QString& message) {
   QLabel* label = errorLabelFor(path);
   // Under a field the field's name goes without saying; elsewhere the path says where.
-  label->setText(label == m_generalError && !path.isEmpty() ? path + ": " + message : message);
+  const bool named = path.isEmpty() || message.startsWith(path);
+  label->setText(label == m_generalError && !named ? path + ": " + message : message);
   label->show();
   if (path != "node") m_advanced->showProblem(path, message);
 }

@@ -78,6 +78,8 @@ class JobForm : public QWidget {
   void check();
   void showProblem(const QString& path, const QString& message);
   QLabel* errorLabelFor(const QString& path) const;
+  // A label for the problems of the fields at `paths`, shown under its field.
+  QLabel* fieldError(const char* name, std::initializer_list<QString> paths);
   void showNodeFacts();  // threads and the precision note, for the chosen node
 
   app::JobDocument m_document;
@@ -95,6 +97,7 @@ class JobForm : public QWidget {
   QLabel *m_modelError, *m_datasetError, *m_optimizerError, *m_lrError, *m_batchError, *m_nodeError,
       *m_generalError, *m_summary;
   QList<QLabel*> m_errorLabels;
+  QHash<QString, QLabel*> m_fieldErrors;  // by exact path, before the wider rules
   JobJsonEditor* m_advanced;
   QPushButton *m_run, *m_compare;
   QTimer* m_debounce;

@@ -94,8 +94,9 @@ void JobJsonEditor::showProblem(const QString& path, const QString& message) {
   const QString where =
       offset < 0 ? QString()
                  : tr(" (line %1)").arg(m_text->document()->findBlock(offset).blockNumber() + 1);
-  m_problem->setText(path.isEmpty() ? message
-                                    : QStringLiteral("%1: %2%3").arg(path, message, where));
+  // The node's messages start with the path already ("optimizer.lr: must be > 0").
+  const bool named = path.isEmpty() || message.startsWith(path);
+  m_problem->setText((named ? message : QStringLiteral("%1: %2").arg(path, message)) + where);
   m_problem->show();
   if (offset >= 0)
     markLine(offset);
