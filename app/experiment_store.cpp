@@ -10,6 +10,7 @@ namespace twb::app {
 
 namespace {
 constexpr auto kBatchWindow = std::chrono::milliseconds(50);
+constexpr auto kRetryAfterFailure = std::chrono::seconds(1);  // a full disk: try again after
 
 // One migration per schema version: migrations[v - 1] takes a database from v - 1 to v.
 const char* const kMigrations[] = {
@@ -316,7 +317,18 @@ void ExperimentStore::appendEvent(qint64 runId, qint64 seq, const QString& type,
 void ExperimentStore::flush() {
   std::unique_lock lock(m_mutex);
   m_wake.notify_one();
-  m_drained.wait(lock, [this] { return m_queue.empty() && !m_writing; });
+  // While writes fail (a full disk) nothing drains: the caller goes on, the events stay queued.
+  m_drained.wait(lock, [this] { return (m_queue.empty() && !m_writing) || !m_writeError.isEmpty(); });
+}
+
+void ExperimentStore::setWriteErrorListener(std::function<void(const QString&)> listener) {
+  std::lock_guard lock(m_mutex);
+  m_onWriteError = std::move(listener);
+}
+
+QString ExperimentStore::writeError() const {
+  std::lock_guard lock(m_mutex);
+  return m_writeError;
 }
 
 void ExperimentStore::setCommitListener(std::function<void(qint64, qint64)> listener) {
@@ -335,10 +347,33 @@ void ExperimentStore::writeLoop() {
     batch.swap(m_queue);
     m_writing = true;
     lock.unlock();
-    commitBatch(batch);
+    QString failure;
+    try {
+      commitBatch(batch);
+    } catch (const StoreError& e) {
+      failure = QString::fromUtf8(e.what());
+      try {
+        exec(m_writer, "ROLLBACK");
+      } catch (const StoreError&) {
+        // SQLite rolled back already: nothing of the batch is in the file.
+      }
+    }
     lock.lock();
     m_writing = false;
+    if (!failure.isEmpty()) {
+      // The batch goes back in front, in order, and is tried again: what was committed stays,
+      // what was not is not lost while the workbench runs.
+      batch.insert(batch.end(), m_queue.begin(), m_queue.end());
+      m_queue.swap(batch);
+    }
+    if (failure != m_writeError) {
+      m_writeError = failure;
+      if (m_onWriteError) m_onWriteError(failure);  // "" when writing works again
+    }
     m_drained.notify_all();
+    if (!failure.isEmpty())
+      m_wake.wait_for(lock, kRetryAfterFailure, [this] { return m_stopping; });
+    if (!failure.isEmpty() && m_stopping) return;  // never written; the nodes still have them
   }
 }
 

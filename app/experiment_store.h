@@ -101,6 +101,12 @@ class ExperimentStore {
   void flush();
   // Called on the writer thread after each commit with the highest seq committed per run.
   void setCommitListener(std::function<void(qint64 runId, qint64 seq)> listener);
+  // Called on the writer thread when committing events starts failing (the message names the
+  // file and SQLite's reason: "database or disk is full"), and with "" when it works again.
+  // Meanwhile the events stay queued, in order, and are tried again every second; what was
+  // committed before stays as it was.
+  void setWriteErrorListener(std::function<void(const QString& message)> listener);
+  QString writeError() const;  // empty while writing works
 
   qint64 lastSeq(qint64 runId) const;  // the highest committed, 0 if none
   QVector<qint64> storedSeqs(qint64 runId) const;
@@ -122,11 +128,13 @@ class ExperimentStore {
   sqlite3* m_db = nullptr;      // reads and run bookkeeping (the caller's thread)
   sqlite3* m_writer = nullptr;  // events (the writer thread)
   mutable std::mutex m_readMutex;
-  std::mutex m_mutex;
+  mutable std::mutex m_mutex;
   std::condition_variable m_wake, m_drained;
   std::deque<Pending> m_queue;
   bool m_writing = false, m_stopping = false;
   std::function<void(qint64, qint64)> m_onCommit;
+  std::function<void(const QString&)> m_onWriteError;
+  QString m_writeError;
   std::thread m_thread;
 };
 

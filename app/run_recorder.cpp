@@ -7,30 +7,31 @@ RunRecorder::RunRecorder(ExperimentStore& store, remote::JobDispatcher& dispatch
     : QObject(parent), m_store(store), m_runId(runId) {
   using remote::JobDispatcher;
   connect(&dispatcher, &JobDispatcher::submitted, this,
-          [this](const QString& jobId) { m_store.setRunState(m_runId, "running", jobId); },
-          Qt::DirectConnection);
+          [this](const QString& jobId) { record("running", jobId); }, Qt::DirectConnection);
   connect(&dispatcher, &JobDispatcher::eventReceived, this,
           [this](const QString&, qint64 seq, const QString& type, const QByteArray& json) {
             m_store.appendEvent(m_runId, seq, type, json);
           },
           Qt::DirectConnection);
   connect(&dispatcher, &JobDispatcher::jobFinished, this,
-          [this](const QString&, const QString& state) {
-            m_store.flush();
-            m_store.setRunState(m_runId, state);
-          },
+          [this](const QString&, const QString& state) { record(state); },
           Qt::DirectConnection);
   connect(&dispatcher, &JobDispatcher::failed, this,
-          [this](const QString&, const QString& reason) {
-            m_store.setRunState(m_runId, "failed", {}, reason);
-          },
+          [this](const QString&, const QString& reason) { record("failed", {}, reason); },
           Qt::DirectConnection);
   connect(&dispatcher, &JobDispatcher::lost, this,
-          [this](const QString&, const QString& reason) {
-            m_store.flush();
-            m_store.setRunState(m_runId, "lost", {}, reason);
-          },
+          [this](const QString&, const QString& reason) { record("lost", {}, reason); },
           Qt::DirectConnection);
+}
+
+void RunRecorder::record(const QString& state, const QString& jobId, const QString& reason) {
+  try {
+    m_store.flush();  // the events before the state
+    m_store.setRunState(m_runId, state, jobId, reason);
+  } catch (const StoreError&) {
+    // A full disk (the store's write-error listener says so): the run stays "running" in the
+    // store, and the next start follows it again and learns its state from the node.
+  }
 }
 
 }  // namespace twb::app

@@ -24,9 +24,17 @@ QString modelArtifact(const Run& run) {
 WorkbenchController::WorkbenchController(ExperimentStore& store,
                                          std::shared_ptr<remote::NodeEndpoint> node,
                                          QObject* parent)
-    : QObject(parent), m_store(store), m_node(std::move(node)) {}
+    : QObject(parent), m_store(store), m_node(std::move(node)) {
+  m_store.setWriteErrorListener([this](const QString& message) {
+    QMetaObject::invokeMethod(this, [this, message] { emit storeWriteFailed(message); },
+                              Qt::QueuedConnection);
+  });
+}
 
-WorkbenchController::~WorkbenchController() { QThreadPool::globalInstance()->waitForDone(); }
+WorkbenchController::~WorkbenchController() {
+  m_store.setWriteErrorListener({});
+  QThreadPool::globalInstance()->waitForDone();
+}
 
 qint64 WorkbenchController::projectId() {
   if (m_project) return m_project;
@@ -213,7 +221,11 @@ void WorkbenchController::finished(qint64 runId, const QString& state) {
     } catch (const std::exception&) {
       // The files and the model's size stay unknown; the rest of the summary still counts.
     }
-    m_store.setRunSummary(run.id, summary);
+    try {
+      m_store.setRunSummary(run.id, summary);
+    } catch (const StoreError&) {
+      return;  // a full disk, said by storeWriteFailed(); the run's events are what counts
+    }
     QMetaObject::invokeMethod(this, [this, id = run.id] { emit runSummarized(id); },
                               Qt::QueuedConnection);
   });

@@ -93,6 +93,9 @@ class WorkbenchController : public QObject {
   void connectionLost(qint64 runId, const QString& node, const QString& reason, int attempt,
                       int retryInMs);
   void reconnected(qint64 runId, const QString& node);
+  // The store cannot write (a full disk: the message says so); "" once it can again. Nothing
+  // committed is lost, and the events not yet written wait in memory.
+  void storeWriteFailed(const QString& message);
   // "ok" and the node's info, or what went wrong and an empty object.
   void localNodeChecked(const QString& health, const QJsonObject& info);
   void exported(qint64 runId, const QString& path);

@@ -1,7 +1,10 @@
 // The experiment store: schema and migrations, exactly-once events, and a workbench process
 // killed with SIGKILL while a real node's events stream into it.
 #include <signal.h>
+#include <sqlite3.h>
+#include <unistd.h>
 
+#include <QDir>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -9,8 +12,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <memory>
-
-#include <sqlite3.h>
+#include <mutex>
+#include <numeric>
 
 #include "app/experiment_store.h"
 #include "app/run_recorder.h"
@@ -29,8 +32,12 @@ QVector<qint64> oneTo(qint64 n) {
 }
 
 QByteArray stepEvent(qint64 seq, double loss) {
-  return QJsonDocument(QJsonObject{{"seq", seq}, {"type", "step"}, {"time", 1000.0 + seq},
-                                   {"step", seq * 10}, {"loss", loss}, {"accuracy", 0.5}})
+  return QJsonDocument(QJsonObject{{"seq", seq},
+                                   {"type", "step"},
+                                   {"time", 1000.0 + seq},
+                                   {"step", seq * 10},
+                                   {"loss", loss},
+                                   {"accuracy", 0.5}})
       .toJson(QJsonDocument::Compact);
 }
 
@@ -107,7 +114,8 @@ class ExperimentStoreTest : public QObject {
     ExperimentStore store(m_dir.filePath("once.db"));
     const qint64 project = store.addProject("p");
     const qint64 run = store.addRun({0, project, "r", "{}", "local", "", "", "fp32", 0, {}, {}});
-    for (qint64 seq = 1; seq <= 500; ++seq) store.appendEvent(run, seq, "step", stepEvent(seq, 1.0 / seq));
+    for (qint64 seq = 1; seq <= 500; ++seq)
+      store.appendEvent(run, seq, "step", stepEvent(seq, 1.0 / seq));
     for (qint64 seq = 200; seq <= 600; ++seq)  // a replay overlapping what is stored
       store.appendEvent(run, seq, "step", stepEvent(seq, 1.0 / seq));
     store.flush();
@@ -120,6 +128,75 @@ class ExperimentStoreTest : public QObject {
     QCOMPARE(store.metric(run, "train/accuracy").size(), 600);
   }
 
+  // A store on a filesystem that fills up: the user is told (the listener gets SQLite's "disk is
+  // full"), the file stays sound, every committed event stays, and the ones that could not be
+  // written wait in order and are written once there is space again.
+  void aFullDiskIsSaidAndLosesNothing() {
+    if (::geteuid() != 0) QSKIP("needs root to mount a small tmpfs (CI runs as root)");
+    QTemporaryDir dir;
+    const QString small = dir.filePath("small");
+    QVERIFY(QDir().mkpath(small));
+    QCOMPARE(QProcess::execute("mount", {"-t", "tmpfs", "-o", "size=1m", "tmpfs", small}), 0);
+    struct Unmount {
+      QString path;
+      ~Unmount() { QProcess::execute("umount", {"-l", path}); }
+    } unmount{small};
+    std::mutex mutex;
+    QString failure;
+    ExperimentStore store(small + "/experiments.db");
+    store.setWriteErrorListener([&](const QString& message) {
+      std::lock_guard lock(mutex);
+      if (!message.isEmpty()) failure = message;
+    });
+    const auto said = [&] {
+      std::lock_guard lock(mutex);
+      return failure;
+    };
+    const qint64 run = store.addRun(
+        {0, store.addProject("full"), "r", "{}", "local", "", "running", "fp32", 0, {}, {}});
+    const auto event = [](qint64 seq) {
+      return QJsonDocument(
+                 QJsonObject{{"type", "log"}, {"seq", seq}, {"message", QString(1500, 'x')}})
+          .toJson();
+    };
+    qint64 seq = 0;
+    const auto append = [&] {
+      ++seq;
+      store.appendEvent(run, seq, "log", event(seq));
+    };
+    while (seq < 50) append();
+    store.flush();
+    QCOMPARE(store.lastSeq(run), qint64{50});
+    // The rest of the filesystem taken by another file.
+    QFile filler(small + "/filler");
+    QVERIFY(filler.open(QIODevice::WriteOnly));
+    const QByteArray chunk(16 * 1024, 'f');
+    while (filler.write(chunk) == chunk.size() && filler.flush()) {
+    }
+    filler.close();
+    while (said().isEmpty() && seq < 3000) {
+      append();
+      if (seq % 20 == 0) QTest::qWait(60);  // a commit now and then
+    }
+    QVERIFY2(said().contains("disk is full"), qPrintable(said()));
+    QCOMPARE(store.writeError(), said());
+    store.flush();  // returns: the events wait, the caller does not
+    const qint64 committed = store.lastSeq(run);
+    QVERIFY(committed >= 50 && committed < seq);
+    QCOMPARE(store.integrityCheck(), QString("ok"));
+    QVector<qint64> expected(committed);
+    std::iota(expected.begin(), expected.end(), 1);
+    QCOMPARE(store.storedSeqs(run), expected);
+    // Space again: what waited is written, in order, once.
+    QVERIFY(QFile::remove(small + "/filler"));
+    QTRY_VERIFY_WITH_TIMEOUT(store.writeError().isEmpty(), 10000);
+    store.flush();
+    expected.resize(seq);
+    std::iota(expected.begin(), expected.end(), 1);
+    QCOMPARE(store.storedSeqs(run), expected);
+    QCOMPARE(store.integrityCheck(), QString("ok"));
+  }
+
   void killedWhileStreamingKeepsWhatWasCommitted() {
     twb::test::NodeDaemon daemon("unix:" + m_dir.filePath("run/node.sock"), m_dir.filePath("node"));
     QVERIFY2(daemon.started(), qPrintable(daemon.output()));
@@ -128,7 +205,8 @@ class ExperimentStoreTest : public QObject {
                  QFile f(TWB_SOURCE_DIR "/resources/examples/fmnist-mlp.json");
                  f.open(QIODevice::ReadOnly);
                  return f.readAll();
-               }()).object();
+               }())
+                   .object();
     job["epochs"] = 0;
     job["max_steps"] = 1500;
     job["log_every_steps"] = 1;
@@ -141,17 +219,20 @@ class ExperimentStoreTest : public QObject {
     qint64 run = 0;
     {
       ExperimentStore store(path);
-      run = store.addRun({0, store.addProject("crash"), "mlp", "{}", "local", "", "", "fp32", 0, {}, {}});
+      run = store.addRun(
+          {0, store.addProject("crash"), "mlp", "{}", "local", "", "", "fp32", 0, {}, {}});
     }
     QProcess follower;
-    follower.start(TWB_STORE_FOLLOWER, {path, daemon.address(), QString::fromStdString(jobId),
-                                        QString::number(run)});
+    follower.start(TWB_STORE_FOLLOWER,
+                   {path, daemon.address(), QString::fromStdString(jobId), QString::number(run)});
     qint64 committed = 0;
     QElapsedTimer timer;
     timer.start();
     while (committed < 300 && timer.elapsed() < 60000 && follower.state() != QProcess::NotRunning) {
       follower.waitForReadyRead(100);
-      while (follower.canReadLine()) committed = std::max(committed, follower.readLine().split(' ').at(1).trimmed().toLongLong());
+      while (follower.canReadLine())
+        committed =
+            std::max(committed, follower.readLine().split(' ').at(1).trimmed().toLongLong());
     }
     QVERIFY2(committed >= 300, follower.readAllStandardError().constData());
     ::kill(static_cast<pid_t>(follower.processId()), SIGKILL);
@@ -161,17 +242,19 @@ class ExperimentStoreTest : public QObject {
     ExperimentStore store(path);
     QCOMPARE(store.integrityCheck(), QString("ok"));
     const QVector<qint64> kept = store.storedSeqs(run);
-    QVERIFY(kept.size() >= committed);       // everything reported committed is there
-    QCOMPARE(kept, oneTo(kept.size()));      // and nothing else: a prefix, no gap
+    QVERIFY(kept.size() >= committed);   // everything reported committed is there
+    QCOMPARE(kept, oneTo(kept.size()));  // and nothing else: a prefix, no gap
     qInfo("committed %lld before the kill, %lld stored", static_cast<long long>(committed),
           static_cast<long long>(kept.size()));
 
     // A resumed watch fills in the rest, without duplicates.
     {
-      twb::remote::JobDispatcher dispatcher(std::make_shared<twb::remote::DirectNode>(daemon.address()));
+      twb::remote::JobDispatcher dispatcher(
+          std::make_shared<twb::remote::DirectNode>(daemon.address()));
       twb::app::RunRecorder recorder(store, dispatcher, run);
       bool finished = false;
-      connect(&dispatcher, &twb::remote::JobDispatcher::jobFinished, this, [&] { finished = true; });
+      connect(&dispatcher, &twb::remote::JobDispatcher::jobFinished, this,
+              [&] { finished = true; });
       dispatcher.follow(QString::fromStdString(jobId), store.lastSeq(run));
       QTRY_VERIFY_WITH_TIMEOUT(finished, 300000);
     }

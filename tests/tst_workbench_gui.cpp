@@ -646,7 +646,8 @@ class WorkbenchGuiTest : public QObject {
     monitor.addRun(1, "live");
     const auto step = [&monitor](int s) {
       const QJsonObject event{{"step", s}, {"epoch", s / 468.0}, {"time", 1000.0 + s},
-                              {"loss", 2.0 / (1 + 0.05 * s)}, {"lr", 0.05 / (1 + 0.01 * s)}};
+                              {"loss", 2.0 / (1 + 0.05 * s)}, {"lr", 0.05 / (1 + 0.01 * s)},
+                              {"accuracy", 0.9 - 0.6 / (1 + 0.05 * s)}};
       monitor.addEvent(1, "step", QJsonDocument(event).toJson());
     };
     for (int s = 1; s <= 100; ++s) step(s);
@@ -756,6 +757,17 @@ class WorkbenchGuiTest : public QObject {
     const QCPRange y = compare.chart()->yAxis->range();
     QVERIFY2(y.lower > 75 && y.upper < 90, qPrintable(QString("%1 .. %2").arg(y.lower).arg(y.upper)));
     QVERIFY(compare.grab().save(QString(TWB_BINARY_DIR "/screenshots/compare-few-evaluations.png")));
+  }
+
+  // The store's "disk full" (tst_experiment_store makes a real one) reaches the status bar, and
+  // goes when writing works again.
+  void aStoreThatCannotWriteIsShown() {
+    emit m_controller->storeWriteFailed(m_dir.filePath("experiments.db") + ": database or disk is full");
+    QTRY_VERIFY(m_window->storeStatus()->isVisible());
+    QVERIFY(m_window->storeStatus()->text().contains("database or disk is full"));
+    screenshot("store-full");
+    emit m_controller->storeWriteFailed({});
+    QTRY_VERIFY(!m_window->storeStatus()->isVisible());
   }
 
   void smoothingIsDebiased() {

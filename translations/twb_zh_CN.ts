@@ -895,6 +895,20 @@
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
+    <message>
+        <source>The run was not started: %1</source>
+        <translation>运行未启动：%1</translation>
+    </message>
+    <message>
+        <source>⚠ Cannot save experiments: %1</source>
+        <translation>⚠ 无法保存实验：%1</translation>
+    </message>
+    <message>
+        <source>%1
+Nothing saved is lost; new events wait in memory until there is space.</source>
+        <translation>%1
+已保存的内容不会丢失；新事件暂存在内存中，待有空间后写入。</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::MonitorPanel</name>

@@ -93,6 +93,11 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   statusBar()->addPermanentWidget(m_projectStatus);
   m_nodeStatus = new QLabel(tr("Node: %1").arg(m_controller.nodeName()));
   statusBar()->addPermanentWidget(m_nodeStatus);
+  m_storeStatus = new QLabel;
+  m_storeStatus->setObjectName("storeStatus");
+  m_storeStatus->setStyleSheet("color: #c62828; font-weight: bold;");
+  m_storeStatus->hide();
+  statusBar()->addPermanentWidget(m_storeStatus);
   m_connectionStatus = new QLabel;
   m_connectionStatus->setObjectName("connectionStatus");
   m_connectionStatus->hide();
@@ -161,6 +166,14 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   connect(&m_controller, &app::WorkbenchController::notice, this,
           [this](const QString& message) { statusBar()->showMessage(message, 15000); });
   connect(&m_controller, &app::WorkbenchController::connectionLost, this, &MainWindow::showConnectionLost);
+  connect(&m_controller, &app::WorkbenchController::storeWriteFailed, this, [this](const QString& message) {
+    // SQLite's reason after the file's path, short enough for the status bar; all of it on hover.
+    m_storeStatus->setText(tr("⚠ Cannot save experiments: %1").arg(message.section(": ", -1)));
+    m_storeStatus->setToolTip(tr("%1\nNothing saved is lost; new events wait in memory until there is space.")
+                                  .arg(message));
+    m_storeStatus->setMinimumWidth(m_storeStatus->sizeHint().width());
+    m_storeStatus->setVisible(!message.isEmpty());
+  });
   connect(&m_controller, &app::WorkbenchController::reconnected, this, &MainWindow::showReconnected);
 
   if (m_nodes) {
@@ -451,7 +464,12 @@ void MainWindow::runWhenChecked() {
 }
 
 void MainWindow::startRun(const QJsonObject& job, const QString& node) {
-  m_controller.startRun(job.value("name").toString(), job, node);
+  try {
+    m_controller.startRun(job.value("name").toString(), job, node);
+  } catch (const app::StoreError& e) {
+    QMessageBox::warning(this, tr("Run"), tr("The run was not started: %1").arg(QString::fromUtf8(e.what())));
+    return;
+  }
   m_tabs->setCurrentWidget(m_monitor);
 }
 

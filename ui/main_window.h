@@ -45,6 +45,7 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs() const { return m_tabs; }
   QTreeWidget* runsBrowser() const { return m_runs; }
   QLabel* connectionStatus() const { return m_connectionStatus; }
+  QLabel* storeStatus() const { return m_storeStatus; }
   NodeList* nodeList() const { return m_nodeList; }
   // The browser's row of a run, or of a project; nullptr when there is none.
   QTreeWidgetItem* runItem(qint64 runId) const { return m_items.value(runId); }
@@ -100,7 +101,7 @@ class MainWindow : public QMainWindow {
   QTreeWidget* m_runs;
   QLineEdit* m_filter;
   NodeList* m_nodeList;
-  QLabel *m_nodeStatus, *m_projectStatus, *m_connectionStatus;
+  QLabel *m_nodeStatus, *m_projectStatus, *m_connectionStatus, *m_storeStatus;
   QTimer* m_connectionTimer;
   QHash<qint64, QTreeWidgetItem*> m_items, m_projectItems;
   qint64 m_shownProject = 0;
