@@ -1,8 +1,8 @@
 #include "app/varying_job_fields.h"
 
+#include <QHash>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSet>
 
 #include "app/job_document.h"
 #include "app/run_summary.h"
@@ -10,15 +10,17 @@
 namespace twb::app {
 
 namespace {
-// Every leaf of `object` under its dotted path, in document order.
-void flatten(const QJsonObject& object, const QString& prefix,
-             QList<QPair<QString, QJsonValue>>& out) {
+// Every leaf of `object` under its dotted path; `order` gets each path the first time it is seen.
+void flatten(const QJsonObject& object, const QString& prefix, QHash<QString, QJsonValue>& leaves,
+             QStringList& order) {
   for (auto it = object.begin(); it != object.end(); ++it) {
     const QString path = prefix.isEmpty() ? it.key() : prefix + '.' + it.key();
-    if (it->isObject())
-      flatten(it->toObject(), path, out);
-    else
-      out.append({path, *it});
+    if (it->isObject()) {
+      flatten(it->toObject(), path, leaves, order);
+    } else {
+      leaves.insert(path, *it);
+      if (!order.contains(path)) order << path;
+    }
   }
 }
 
@@ -27,26 +29,21 @@ QJsonObject jobOf(const Run& run) { return QJsonDocument::fromJson(run.jobJson.t
 
 QStringList varyingJobFields(const QList<Run>& runs) {
   QStringList order;
-  QSet<QString> named;
-  QList<QJsonObject> jobs;
-  for (const Run& run : runs)
-    if (runKind(run) == "train") jobs << jobOf(run);
-  for (const QJsonObject& job : std::as_const(jobs)) {
-    QList<QPair<QString, QJsonValue>> leaves;
-    flatten(job, {}, leaves);
-    for (const auto& leaf : std::as_const(leaves))
-      if (leaf.first != "name" && !named.contains(leaf.first)) {
-        named.insert(leaf.first);
-        order << leaf.first;
-      }
+  QList<QHash<QString, QJsonValue>> jobs;  // each training job's leaves, flattened once
+  for (const Run& run : runs) {
+    if (runKind(run) != "train") continue;
+    jobs.append(QHash<QString, QJsonValue>());
+    flatten(jobOf(run), {}, jobs.back(), order);
   }
   QStringList varying;
   for (const QString& path : std::as_const(order)) {
-    QSet<QByteArray> seen;
-    for (const QJsonObject& job : std::as_const(jobs))
-      seen.insert(QJsonDocument(QJsonObject{{"v", JobDocument(job).value(path)}})
-                      .toJson(QJsonDocument::Compact));
-    if (seen.size() > 1) varying << path;
+    if (path == "name") continue;
+    const QJsonValue first = jobs.front().value(path, QJsonValue::Undefined);
+    for (const auto& job : std::as_const(jobs))
+      if (job.value(path, QJsonValue::Undefined) != first) {
+        varying << path;
+        break;
+      }
   }
   return varying;
 }

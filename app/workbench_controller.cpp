@@ -179,13 +179,15 @@ int WorkbenchController::followUnfinishedRuns() {
     if (m_runs.count(run.id)) continue;  // followed by this session already
     QString problem;
     std::shared_ptr<remote::NodeEndpoint> endpoint;
-    try {
-      endpoint = endpointFor(run.node);
-    } catch (const std::exception& e) {
-      problem = QString::fromUtf8(e.what());
-    }
-    if (run.nodeJobId.isEmpty())
+    if (run.nodeJobId.isEmpty()) {
       problem = tr("the workbench stopped before node %1 had accepted the job").arg(run.node);
+    } else {
+      try {
+        endpoint = endpointFor(run.node);
+      } catch (const std::exception& e) {
+        problem = QString::fromUtf8(e.what());
+      }
+    }
     if (!problem.isEmpty()) {
       m_store.setRunState(run.id, "lost", {}, problem);
       emit runStateChanged(run.id, "lost");

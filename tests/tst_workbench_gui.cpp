@@ -563,6 +563,11 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY(!form.precisionNote()->isHidden());
     QVERIFY2(form.precisionNote()->text().contains("149 GFLOP/s against 249 for fp32"),
              qPrintable(form.precisionNote()->text()));
+    form.resize(700, 900);
+    form.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&form));
+    QVERIFY(form.grab().save(QString(TWB_BINARY_DIR "/screenshots/job-bf16-slower.png")));
+    form.hide();
     form.setNodeInfo("local", node(120, 480));
     QVERIFY(form.precisionNote()->isHidden());
     // This machine's own node: the note follows its measured peaks.

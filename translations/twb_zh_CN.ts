@@ -600,8 +600,8 @@
         </translation>
     </message>
     <message>
-        <source>On %1, bf16 matrix products peak at %2 GFLOP/s against %3 for fp32: this CPU has no native bf16 (avx512_bf16) or AMX, so oneDNN converts bf16 to fp32 to multiply. Expect bf16 to train slower than fp32 here; it still shows bf16&apos;s accuracy.</source>
-        <translation>在 %1 上，bf16 矩阵乘法峰值为 %2 GFLOP/s，而 fp32 为 %3：此 CPU 没有原生 bf16（avx512_bf16）或 AMX，oneDNN 需先把 bf16 转为 fp32 再相乘。预计 bf16 在此训练比 fp32 慢；但仍可看出 bf16 的精度。</translation>
+        <source>On %1 bf16 matrix products peak at %2 GFLOP/s against %3 for fp32: no native bf16 (avx512_bf16) or AMX here, so expect bf16 to train slower than fp32.</source>
+        <translation>在 %1 上 bf16 矩阵乘法峰值为 %2 GFLOP/s，而 fp32 为 %3：此处没有原生 bf16（avx512_bf16）或 AMX，预计 bf16 训练比 fp32 慢。</translation>
     </message>
 </context>
 <context>

@@ -468,9 +468,8 @@ void JobForm::showNodeFacts() {
   m_precisionNote->setVisible(slower);
   if (slower)
     m_precisionNote->setText(
-        tr("On %1, bf16 matrix products peak at %2 GFLOP/s against %3 for fp32: this CPU has no "
-           "native bf16 (avx512_bf16) or AMX, so oneDNN converts bf16 to fp32 to multiply. Expect "
-           "bf16 to train slower than fp32 here; it still shows bf16's accuracy.")
+        tr("On %1 bf16 matrix products peak at %2 GFLOP/s against %3 for fp32: no native bf16 "
+           "(avx512_bf16) or AMX here, so expect bf16 to train slower than fp32.")
             .arg(m_node->currentText())
             .arg(peaks.value("bf16"), 0, 'f', 0)
             .arg(peaks.value("fp32"), 0, 'f', 0));
