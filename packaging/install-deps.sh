@@ -8,6 +8,8 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   # engine
   libdnnl-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libonnx-dev
+  # data-parallel ranks: Gloo's collectives, OpenSSL's HMAC for the rendezvous
+  libgloo-dev libssl-dev
   # node service and remote nodes (later issues build on these)
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libssh-dev
   # engine bundle: rpath rewriting, and a bare Debian root to test it in

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/error.h"
+
+namespace twb {
+
+// The element type gradients travel in. Reductions always accumulate in f32; bf16 and f16 halve
+// the bytes on the wire at the cost of rounding each hop's partial sum.
+enum class WireType { f32, bf16, f16 };
+
+WireType parseWireType(const std::string& name);  // "none" | "bf16" | "fp16"
+const char* wireTypeName(WireType type);
+size_t wireBytes(WireType type);  // bytes per element
+
+// What a communicator has done since it was made: the evidence behind compression and fusion
+// claims (bytes are counted where they are handed to the transport, not computed from formulas).
+struct CommCounters {
+  uint64_t bytesSent = 0;
+  uint64_t collectives = 0;
+  double seconds = 0;  // wall time inside collectives
+};
+
+// A collective failed: a peer died, hung past the timeout or sent something else than expected.
+// The message names this rank and the peer it was waiting for.
+class CommError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Collectives among the ranks of one job. Buffers are where the backend computes (host memory
+// for Gloo, device memory for NCCL); every rank calls the same collectives in the same order.
+// Calls on one communicator come from one thread at a time.
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+
+  // Sums `count` floats over every rank, in place; every rank ends with the same bits.
+  virtual void allReduceSum(float* data, size_t count, WireType wire = WireType::f32) = 0;
+  // Sums over every rank, leaving rank r's share, elements [begin(r), begin(r + 1)) of
+  // shardBegin(), reduced in place (the rest of `data` is scratch).
+  virtual void reduceScatterSum(float* data, size_t count, WireType wire = WireType::f32) = 0;
+  // Every rank's `bytes` bytes of `mine`, in rank order, into `all` (size() * bytes).
+  virtual void allGather(const void* mine, size_t bytes, void* all) = 0;
+  virtual void broadcast(void* data, size_t bytes, int root) = 0;
+  virtual void barrier() = 0;
+
+  // How long one collective may wait for a peer before it fails with a CommError.
+  virtual void setTimeout(std::chrono::milliseconds timeout) = 0;
+  virtual CommCounters counters() const = 0;
+};
+
+// The first element of rank r's share of a `count`-element reduce-scatter among `ranks`.
+inline size_t shardBegin(size_t count, int ranks, int r) {
+  return count / static_cast<size_t>(ranks) * static_cast<size_t>(r) +
+         std::min(count % static_cast<size_t>(ranks), static_cast<size_t>(r));
+}
+
+}  // namespace twb

@@ -1,0 +1,265 @@
+#include "dist/gloo_communicator.h"
+
+#include <arpa/inet.h>
+#include <gloo/allgather.h>
+#include <gloo/barrier.h>
+#include <gloo/broadcast.h>
+#include <gloo/common/error.h>
+#include <gloo/rendezvous/context.h>
+#include <gloo/rendezvous/prefix_store.h>
+#include <gloo/transport/tcp/device.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "dist/wire_format.h"
+
+namespace twb {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+// Below this many bytes per stream, splitting a reduction costs more than it gains.
+constexpr size_t kMinStreamBytes = 64 * 1024;
+
+// The local address whose route reaches `to` (no packet is sent: UDP connect only routes).
+std::string localAddressTowards(const RendezvousAddress& to) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(to.host.c_str(), std::to_string(to.port).c_str(), &hints, &found) != 0)
+    throw Error("rendezvous host '" + to.host + "' cannot be resolved");
+  std::string address;
+  const int fd = ::socket(found->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && ::connect(fd, found->ai_addr, found->ai_addrlen) == 0) {
+    sockaddr_storage local{};
+    socklen_t length = sizeof local;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0 &&
+        ::getnameinfo(reinterpret_cast<sockaddr*>(&local), length, text, sizeof text, nullptr, 0,
+                      NI_NUMERICHOST) == 0)
+      address = text;
+  }
+  if (fd >= 0) ::close(fd);
+  ::freeaddrinfo(found);
+  if (address.empty()) throw Error("no route from this host to the rendezvous " + to.toString());
+  return address;
+}
+
+class GlooCommunicator : public Communicator {
+ public:
+  GlooCommunicator(std::vector<std::shared_ptr<gloo::Context>> contexts,
+                   std::chrono::milliseconds timeout)
+      : m_contexts(std::move(contexts)), m_timeout(timeout) {}
+
+  int rank() const override { return m_contexts[0]->rank; }
+  int size() const override { return m_contexts[0]->size; }
+
+  void allReduceSum(float* data, size_t count, WireType wire) override {
+    timed([&] { splitAcrossStreams(data, count, wire, true); });
+  }
+  void reduceScatterSum(float* data, size_t count, WireType wire) override {
+    timed([&] { ring(*m_contexts[0], data, count, wire, false); });
+  }
+  void allGather(const void* mine, size_t bytes, void* all) override {
+    timed([&] {
+      gloo::AllgatherOptions options(m_contexts[0]);
+      options.setInput(static_cast<char*>(const_cast<void*>(mine)), bytes);
+      options.setOutput(static_cast<char*>(all), bytes * static_cast<size_t>(size()));
+      options.setTimeout(m_timeout);
+      gloo::allgather(options);
+    });
+  }
+  void broadcast(void* data, size_t bytes, int root) override {
+    timed([&] {
+      gloo::BroadcastOptions options(m_contexts[0]);
+      options.setOutput(static_cast<char*>(data), bytes);
+      options.setRoot(root);
+      options.setTimeout(m_timeout);
+      gloo::broadcast(options);
+    });
+  }
+  void barrier() override {
+    timed([&] {
+      gloo::BarrierOptions options(m_contexts[0]);
+      options.setTimeout(m_timeout);
+      gloo::barrier(options);
+    });
+  }
+  void setTimeout(std::chrono::milliseconds timeout) override { m_timeout = timeout; }
+  CommCounters counters() const override {
+    CommCounters c = m_counters;
+    c.bytesSent = m_bytesSent.load();
+    return c;
+  }
+
+ private:
+  template <typename F>
+  void timed(F&& collective) {
+    const auto start = Clock::now();
+    try {
+      collective();
+    } catch (const gloo::Exception& e) {
+      throw CommError("rank " + std::to_string(rank()) + ": a collective failed: " + e.what());
+    }
+    ++m_counters.collectives;
+    m_counters.seconds += std::chrono::duration<double>(Clock::now() - start).count();
+  }
+
+  // Large reductions go over every stream at once, in equal shares.
+  void splitAcrossStreams(float* data, size_t count, WireType wire, bool gather) {
+    const size_t streams =
+        std::min(m_contexts.size(), std::max<size_t>(1, count * 4 / kMinStreamBytes));
+    if (streams <= 1) return ring(*m_contexts[0], data, count, wire, gather);
+    std::vector<std::thread> helpers;
+    std::vector<std::exception_ptr> errors(streams);
+    for (size_t s = 1; s < streams; ++s)
+      helpers.emplace_back([&, s] {
+        try {
+          const size_t begin = shardBegin(count, static_cast<int>(streams), static_cast<int>(s));
+          const size_t end = shardBegin(count, static_cast<int>(streams), static_cast<int>(s) + 1);
+          ring(*m_contexts[s], data + begin, end - begin, wire, gather);
+        } catch (...) {
+          errors[s] = std::current_exception();
+        }
+      });
+    try {
+      ring(*m_contexts[0], data, shardBegin(count, static_cast<int>(streams), 1), wire, gather);
+    } catch (...) {
+      errors[0] = std::current_exception();
+    }
+    for (auto& t : helpers) t.join();
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+  }
+
+  // Ring reduce-scatter (each rank ends with chunk `rank` summed), then, when `gather`, ring
+  // all-gather. Every hop encodes to the wire type and accumulates in f32; the owner of a chunk
+  // rounds it once, so all ranks end with the same bits.
+  void ring(gloo::Context& context, float* data, size_t count, WireType wire, bool gather) {
+    const int p = context.size, r = context.rank;
+    if (p == 1 || count == 0) return;
+    const int right = (r + 1) % p, left = (r + p - 1) % p;
+    const size_t element = wireBytes(wire);
+    const auto begin = [&](int chunk) { return shardBegin(count, p, (chunk % p + p) % p); };
+    const auto chunkEnd = [&](int chunk) {
+      const int c = (chunk % p + p) % p;
+      return c + 1 == p ? count : shardBegin(count, p, c + 1);
+    };
+    const size_t largest = count / static_cast<size_t>(p) + 1;
+    std::vector<char> sendBytes(largest * element), recvBytes(largest * element);
+    auto sender = context.createUnboundBuffer(sendBytes.data(), sendBytes.size());
+    auto receiver = context.createUnboundBuffer(recvBytes.data(), recvBytes.size());
+    const int hops = gather ? 2 * (p - 1) : p - 1;
+    const uint64_t slot = static_cast<uint64_t>(context.nextSlot(hops));
+    const auto exchange = [&](int hop, int sendChunk, int recvChunk) {
+      const size_t sendFirst = begin(sendChunk), sendCount = chunkEnd(sendChunk) - sendFirst;
+      const size_t recvCount = chunkEnd(recvChunk) - begin(recvChunk);
+      encodeWire(data + sendFirst, sendCount, wire, sendBytes.data());
+      const uint64_t hopSlot = slot + static_cast<uint64_t>(hop);
+      withPeer(right, true, [&] { sender->send(right, hopSlot, 0, sendCount * element); });
+      withPeer(left, false, [&] { receiver->recv(left, hopSlot, 0, recvCount * element); });
+      m_bytesSent += sendCount * element;
+      withPeer(left, false, [&] { receiver->waitRecv(m_timeout); });
+      withPeer(right, true, [&] { sender->waitSend(m_timeout); });
+      return recvCount;
+    };
+    for (int s = 0; s < p - 1; ++s) {
+      const int recvChunk = r - s - 2;
+      const size_t n = exchange(s, r - s - 1, recvChunk);
+      accumulateWire(recvBytes.data(), n, wire, data + begin(recvChunk));
+    }
+    if (!gather) return;
+    if (wire != WireType::f32) {  // the owner keeps what the others will receive
+      const size_t first = begin(r), n = chunkEnd(r) - first;
+      encodeWire(data + first, n, wire, sendBytes.data());
+      decodeWire(sendBytes.data(), n, wire, data + first);
+    }
+    for (int s = 0; s < p - 1; ++s) {
+      const int recvChunk = r - s - 1;
+      const size_t n = exchange(p - 1 + s, r - s, recvChunk);
+      decodeWire(recvBytes.data(), n, wire, data + begin(recvChunk));
+    }
+  }
+
+  // Runs one transport call, naming the peer when it fails (closed, reset or timed out).
+  template <typename F>
+  void withPeer(int peer, bool sending, F&& call) {
+    try {
+      call();
+    } catch (const gloo::Exception& e) {
+      throw CommError("rank " + std::to_string(rank()) + ": " +
+                      (sending ? "sending to rank " : "receiving from rank ") +
+                      std::to_string(peer) + " failed: " + e.what());
+    }
+  }
+
+  std::vector<std::shared_ptr<gloo::Context>> m_contexts;  // one per stream
+  std::chrono::milliseconds m_timeout;
+  CommCounters m_counters;
+  std::atomic<uint64_t> m_bytesSent{0};
+};
+}  // namespace
+
+void checkNetworkInterface(const std::string& name) {
+  if (::if_nametoindex(name.c_str()) != 0) return;
+  std::set<std::string> names;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) == 0) {
+    for (ifaddrs* i = list; i; i = i->ifa_next)
+      if (i->ifa_name) names.insert(i->ifa_name);
+    ::freeifaddrs(list);
+  }
+  std::string known;
+  for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+  throw Error("this host has no network interface '" + name + "' (it has: " + known + ")");
+}
+
+std::unique_ptr<Communicator> connectGloo(const GlooOptions& options) {
+  if (options.size < 1 || options.rank < 0 || options.rank >= options.size)
+    throw Error("rank " + std::to_string(options.rank) + " is outside a job of " +
+                std::to_string(options.size) + " ranks");
+  if (options.streams < 1) throw Error("streams must be >= 1");
+  gloo::transport::tcp::attr attr;
+  if (!options.interface.empty()) {
+    checkNetworkInterface(options.interface);
+    attr.iface = options.interface;
+  } else {
+    attr.hostname = localAddressTowards(options.rendezvous);
+  }
+  std::unique_ptr<RendezvousServer> server;
+  if (options.rank == 0)
+    server = std::make_unique<RendezvousServer>(options.rendezvous.host, options.rendezvous.port,
+                                                options.secret);
+  try {
+    auto device = gloo::transport::tcp::CreateDevice(attr);
+    RendezvousStore store(options.rendezvous, options.secret, options.connectTimeout);
+    std::vector<std::shared_ptr<gloo::Context>> contexts;
+    for (int s = 0; s < options.streams; ++s) {
+      gloo::rendezvous::PrefixStore prefixed("stream" + std::to_string(s), store);
+      auto context = std::make_shared<gloo::rendezvous::Context>(options.rank, options.size);
+      context->setTimeout(options.connectTimeout);
+      context->connectFullMesh(prefixed, device);
+      context->setTimeout(options.timeout);
+      contexts.push_back(std::move(context));
+    }
+    auto communicator = std::make_unique<GlooCommunicator>(std::move(contexts), options.timeout);
+    // Every rank has read every address once all have reached this barrier: nothing needs the
+    // rendezvous any more.
+    communicator->setTimeout(options.connectTimeout);
+    communicator->barrier();
+    communicator->setTimeout(options.timeout);
+    if (server) server->close();
+    return communicator;
+  } catch (const gloo::Exception& e) {
+    throw CommError("rank " + std::to_string(options.rank) + ": connecting to the other ranks " +
+                    "failed: " + e.what());
+  }
+}
+
+}  // namespace twb

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "dist/communicator.h"
+#include "dist/rendezvous.h"
+
+namespace twb {
+
+struct GlooOptions {
+  int rank = 0;
+  int size = 1;
+  RendezvousAddress rendezvous;  // rank 0 serves it while the ranks connect
+  std::string secret;            // the job's, from the dispatcher or the launcher
+  // The network interface the collectives use ("eth1", like GLOO_SOCKET_IFNAME); empty: the
+  // one this host reaches the rendezvous through.
+  std::string interface;
+  int streams = 1;  // parallel connections per peer; large reductions are split across them
+  std::chrono::milliseconds connectTimeout{60000};
+  std::chrono::milliseconds timeout{10000};
+};
+
+// Connects the ranks of a job over Gloo's TCP transport: a full mesh per stream, agreed through
+// the job's rendezvous, which rank 0 closes as soon as every rank is connected. Reductions run as
+// a ring on Gloo's pairs, so they can put bf16 / fp16 on the wire while accumulating in f32.
+std::unique_ptr<Communicator> connectGloo(const GlooOptions& options);
+
+// Throws, naming the interface and those that exist, when this host has no interface `name`.
+void checkNetworkInterface(const std::string& name);
+
+}  // namespace twb

@@ -1,0 +1,257 @@
+// Collectives on Gloo: ranks are threads of this process, each with its own communicator over
+// real TCP on loopback. Sums are checked against a double-precision reference, compression by
+// the bytes the communicator handed to the transport, failures by how fast and how clearly they
+// are reported.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <QtTest>
+#include <functional>
+#include <thread>
+
+#include "core/random.h"
+#include "dist/gloo_communicator.h"
+#include "test_support.h"
+
+using namespace twb;
+using namespace std::chrono_literals;
+
+namespace {
+int freePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t n = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+GlooOptions optionsFor(int rank, int size, int port, const std::string& secret) {
+  GlooOptions o;
+  o.rank = rank;
+  o.size = size;
+  o.rendezvous = {"127.0.0.1", port};
+  o.secret = secret;
+  o.connectTimeout = 10s;
+  o.timeout = 2s;
+  return o;
+}
+
+// Runs `body(rank, communicator)` on `size` connected ranks at once; rethrows the first error.
+void onRanks(int size, const std::function<void(int, Communicator&)>& body, int streams = 1) {
+  const int port = freePort();
+  const std::string secret = makeRendezvousSecret();
+  std::vector<std::thread> threads;
+  std::vector<std::string> errors(static_cast<size_t>(size));
+  for (int r = 0; r < size; ++r)
+    threads.emplace_back([&, r] {
+      try {
+        GlooOptions o = optionsFor(r, size, port, secret);
+        o.streams = streams;
+        auto comm = connectGloo(o);
+        body(r, *comm);
+      } catch (const std::exception& e) {
+        errors[static_cast<size_t>(r)] = e.what();
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (int r = 0; r < size; ++r)
+    if (!errors[static_cast<size_t>(r)].empty())
+      QFAIL(qPrintable(QString("rank %1: %2").arg(r).arg(errors[static_cast<size_t>(r)].c_str())));
+}
+
+std::vector<float> rankData(int rank, size_t count) {
+  Random random(mixSeed(7, static_cast<uint64_t>(rank)));
+  std::vector<float> v(count);
+  for (auto& x : v) x = random.uniform(-1, 1);
+  return v;
+}
+
+std::vector<double> referenceSum(int size, size_t count) {
+  std::vector<double> sum(count, 0.0);
+  for (int r = 0; r < size; ++r) {
+    const auto v = rankData(r, count);
+    for (size_t i = 0; i < count; ++i) sum[i] += v[i];
+  }
+  return sum;
+}
+
+double worstError(const std::vector<float>& got, const std::vector<double>& want) {
+  double worst = 0;
+  for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::abs(got[i] - want[i]));
+  return worst;
+}
+}  // namespace
+
+class TestCollectives : public QObject {
+  Q_OBJECT
+ private slots:
+  void allReduceSumsOnEveryRankWithTheSameBits_data() {
+    QTest::addColumn<int>("ranks");
+    QTest::addColumn<int>("count");
+    QTest::addColumn<int>("streams");
+    QTest::addColumn<QString>("wire");
+    QTest::addColumn<double>("tolerance");
+    QTest::newRow("2 ranks f32") << 2 << 1001 << 1 << "none" << 1e-6;
+    QTest::newRow("3 ranks f32, fewer elements than ranks") << 3 << 2 << 1 << "none" << 1e-6;
+    QTest::newRow("4 ranks f32, 3 streams") << 4 << 300001 << 3 << "none" << 1e-6;
+    QTest::newRow("3 ranks bf16") << 3 << 4099 << 1 << "bf16" << 3 * 3.0 / 256;
+    QTest::newRow("3 ranks fp16") << 3 << 4099 << 1 << "fp16" << 3 * 3.0 / 2048;
+  }
+  void allReduceSumsOnEveryRankWithTheSameBits() {
+    QFETCH(int, ranks);
+    QFETCH(int, count);
+    QFETCH(int, streams);
+    QFETCH(QString, wire);
+    QFETCH(double, tolerance);
+    const WireType type = parseWireType(wire.toStdString());
+    const auto want = referenceSum(ranks, static_cast<size_t>(count));
+    std::vector<std::vector<float>> results(static_cast<size_t>(ranks));
+    std::vector<uint64_t> bytes(static_cast<size_t>(ranks));
+    onRanks(
+        ranks,
+        [&](int r, Communicator& comm) {
+          auto v = rankData(r, static_cast<size_t>(count));
+          comm.allReduceSum(v.data(), v.size(), type);
+          results[static_cast<size_t>(r)] = std::move(v);
+          bytes[static_cast<size_t>(r)] = comm.counters().bytesSent;
+        },
+        streams);
+    for (int r = 0; r < ranks; ++r) {
+      QVERIFY2(worstError(results[static_cast<size_t>(r)], want) <= tolerance,
+               qPrintable(QString("rank %1 is %2 off").arg(r).arg(worstError(results[r], want))));
+      QVERIFY2(results[static_cast<size_t>(r)] == results[0], "ranks ended with different sums");
+    }
+    // A ring sends 2 (p - 1) / p of the data per rank, in the wire's element size.
+    const double expected = 2.0 * (ranks - 1) / ranks * count * wireBytes(type);
+    QVERIFY2(
+        std::abs(static_cast<double>(bytes[0]) - expected) <= 2.0 * ranks * wireBytes(type),
+        qPrintable(
+            QString("rank 0 sent %1 bytes, a ring sends about %2").arg(bytes[0]).arg(expected)));
+  }
+
+  void bf16OnTheWireHalvesTheBytes() {
+    uint64_t sent[2] = {0, 0};
+    onRanks(2, [&](int r, Communicator& comm) {
+      auto v = rankData(r, 100000);
+      comm.allReduceSum(v.data(), v.size(), WireType::f32);
+      const uint64_t f32 = comm.counters().bytesSent;
+      comm.allReduceSum(v.data(), v.size(), WireType::bf16);
+      if (r == 0) sent[0] = f32, sent[1] = comm.counters().bytesSent - f32;
+    });
+    QCOMPARE(sent[1] * 2, sent[0]);
+  }
+
+  void reduceScatterLeavesEachRankItsShare() {
+    const int ranks = 3;
+    const size_t count = 1000;
+    const auto want = referenceSum(ranks, count);
+    onRanks(ranks, [&](int r, Communicator& comm) {
+      auto v = rankData(r, count);
+      comm.reduceScatterSum(v.data(), count);
+      for (size_t i = shardBegin(count, ranks, r); i < shardBegin(count, ranks, r + 1); ++i)
+        if (std::abs(v[i] - want[i]) > 1e-6)
+          throw Error("element " + std::to_string(i) + " is off");
+    });
+  }
+
+  void gatherBroadcastAndBarrier() {
+    onRanks(3, [&](int r, Communicator& comm) {
+      int32_t mine = 10 + r, all[3] = {};
+      comm.allGather(&mine, sizeof mine, all);
+      if (all[0] != 10 || all[1] != 11 || all[2] != 12) throw Error("allGather out of order");
+      double value = r == 2 ? 3.25 : 0;
+      comm.broadcast(&value, sizeof value, 2);
+      if (value != 3.25) throw Error("broadcast did not arrive");
+      comm.barrier();
+    });
+  }
+
+  void aSilentPeerFailsTheCollectiveWithinTheTimeout() {
+    QString failure;
+    double waited = 0;
+    onRanks(2, [&](int r, Communicator& comm) {
+      std::vector<float> v(10, 1.f);
+      if (r == 1) {
+        std::this_thread::sleep_for(4s);  // hangs past rank 0's 2 s timeout
+        return;
+      }
+      QElapsedTimer timer;
+      timer.start();
+      try {
+        comm.allReduceSum(v.data(), v.size());
+      } catch (const CommError& e) {
+        failure = e.what();
+      }
+      waited = timer.elapsed() / 1e3;
+    });
+    QVERIFY2(failure.contains("rank 0") && failure.contains("rank 1"), qPrintable(failure));
+    QVERIFY2(waited >= 1.5 && waited < 4, qPrintable(QString("failed after %1 s").arg(waited)));
+  }
+
+  void aDeadPeerFailsTheCollectiveAtOnce() {
+    const int port = freePort();
+    const std::string secret = makeRendezvousSecret();
+    std::unique_ptr<Communicator> peer;
+    std::thread other([&] {
+      GlooOptions o = optionsFor(1, 2, port, secret);
+      o.timeout = 30s;
+      peer = connectGloo(o);
+    });
+    GlooOptions o = optionsFor(0, 2, port, secret);
+    o.timeout = 30s;
+    auto comm = connectGloo(o);
+    other.join();
+    peer.reset();  // closes its connections, as a killed process's kernel would
+    std::vector<float> v(10, 1.f);
+    QElapsedTimer timer;
+    timer.start();
+    const QString error =
+        QString::fromStdString(test::errorOf([&] { comm->allReduceSum(v.data(), v.size()); }));
+    QVERIFY2(error.contains("rank 1"), qPrintable(error));
+    QVERIFY2(timer.elapsed() < 5000, qPrintable(QString("took %1 ms").arg(timer.elapsed())));
+  }
+
+  void aRankWithAnotherSecretIsRefused() {
+    const int port = freePort();
+    std::string serverError;
+    std::thread rank0([&] {
+      GlooOptions o = optionsFor(0, 2, port, makeRendezvousSecret());
+      o.connectTimeout = 3s;
+      serverError = test::errorOf([&] { connectGloo(o); });
+    });
+    std::this_thread::sleep_for(300ms);
+    GlooOptions o = optionsFor(1, 2, port, makeRendezvousSecret());
+    const QString error = QString::fromStdString(test::errorOf([&] { connectGloo(o); }));
+    rank0.join();
+    QVERIFY2(error.contains("secret was refused"), qPrintable(error));
+    QVERIFY2(!serverError.empty(), "rank 0 connected to a rank of another job");
+  }
+
+  void theRendezvousClosesOnceConnected() {
+    const int port = freePort();
+    const std::string secret = makeRendezvousSecret();
+    std::unique_ptr<Communicator> peer;
+    std::thread other([&] { peer = connectGloo(optionsFor(1, 2, port, secret)); });
+    auto comm = connectGloo(optionsFor(0, 2, port, secret));
+    other.join();
+    // Even with the job's secret, a newcomer finds nothing listening on the rendezvous port.
+    const QString error = QString::fromStdString(test::errorOf([&] {
+      RendezvousStore({"127.0.0.1", port}, secret, 500ms);
+    }));
+    QVERIFY2(error.contains("no answer"), qPrintable(error));
+  }
+
+  void anInterfaceThatDoesNotExistIsNamed() {
+    const QString error =
+        QString::fromStdString(test::errorOf([] { checkNetworkInterface("nosuch0"); }));
+    QVERIFY2(error.contains("'nosuch0'") && error.contains("lo"), qPrintable(error));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCollectives)
+#include "tst_collectives.moc"
