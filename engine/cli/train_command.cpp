@@ -1,35 +1,96 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/interrupt.h"
 #include "cli/job_argument.h"
 #include "cli/progress_bar.h"
+#include "cli/rank_launcher.h"
 #include "cli/run_folder.h"
+#include "dist/data_parallel.h"
+#include "dist/gloo_communicator.h"
 #include "train/trainer.h"
 
 namespace twb {
 
+namespace {
+struct Args {
+  JobArgument job;
+  std::string out, resume, events, precision, trace;
+  int ranks = 0;           // --ranks: local data-parallel ranks
+  int rank = -1;           // set by the launcher: this process is one rank
+  std::string rendezvous;  // set by the launcher
+};
+
+// Starts the ranks of a local data-parallel job: this same command once per rank, into one run
+// folder; rank 0 writes the events, the trace and the files.
+int launch(const Args& args, const JobConfig& job, const std::string& outDir,
+           const std::atomic<bool>* stop) {
+  std::vector<std::string> common{"train", args.job.path, "--out",
+                                  outDir,  "--ranks",     std::to_string(job.parallel.ranks())};
+  if (args.job.epochs >= 0)
+    common.insert(common.end(), {"--epochs", std::to_string(args.job.epochs)});
+  if (args.job.maxSteps >= 0)
+    common.insert(common.end(), {"--max-steps", std::to_string(args.job.maxSteps)});
+  if (!args.resume.empty()) common.insert(common.end(), {"--resume", args.resume});
+  if (!args.precision.empty()) common.insert(common.end(), {"--precision", args.precision});
+  std::vector<std::vector<std::string>> own(static_cast<size_t>(job.parallel.ranks()));
+  if (!args.events.empty()) own[0].insert(own[0].end(), {"--events", args.events});
+  if (!args.trace.empty()) own[0].insert(own[0].end(), {"--trace", args.trace});
+  return launchLocalRanks(static_cast<int>(job.parallel.ranks()), common, own, stop);
+}
+
+std::unique_ptr<TrainingStrategy> joinRanks(const Args& args, JobConfig& job, EventLog& events) {
+  const char* secret = std::getenv(kSecretVariable);
+  if (!secret || !*secret)
+    throw Error(std::string("--rank: the job's rendezvous secret is missing (") + kSecretVariable +
+                " is not set; ranks are started by `train --ranks N` or a node daemon)");
+  GlooOptions o;
+  o.rank = args.rank;
+  o.size = static_cast<int>(job.parallel.ranks());
+  o.rendezvous = RendezvousAddress::parse(args.rendezvous);
+  o.secret = secret;
+  ::unsetenv(kSecretVariable);
+  o.interface = job.parallel.interface;
+  o.streams = job.parallel.streams > 0 ? static_cast<int>(job.parallel.streams) : 2;
+  o.timeout = std::chrono::milliseconds(static_cast<int64_t>(job.parallel.timeoutSeconds * 1e3));
+  // Ranks of one machine share its cores unless the job says otherwise.
+  if (job.threads == 0)
+    job.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
+                                  static_cast<int>(job.parallel.ranksPerNode));
+  return std::make_unique<DataParallelTraining>(connectGloo(o), job.parallel, events);
+}
+}  // namespace
+
 void addTrainCommand(CLI::App& app, int& exitCode) {
   auto* cmd = app.add_subcommand("train", "Train the model of a job file");
-  struct Args {
-    JobArgument job;
-    std::string out, resume, events, precision, trace;
-  };
   static Args args;
   args.job.addTo(cmd);
   cmd->add_option("--precision", args.precision, "Override the job's precision")
       ->check(CLI::IsMember({"fp32", "bf16"}));
-  cmd->add_option("--out", args.out, "Run folder: checkpoints/ and model.twbm (default runs/NAME-TIME)");
+  cmd->add_option("--out", args.out,
+                  "Run folder: checkpoints/ and model.twbm (default runs/NAME-TIME)");
   cmd->add_option("--resume", args.resume, "Resume from a run folder or checkpoint file");
   cmd->add_option("--events", args.events, "Append events as JSON Lines (docs/events.md)");
   cmd->add_option("--trace", args.trace,
                   "Write profiled steps as a Chrome trace (profiles every 50 steps unless the job "
                   "sets profile.every_steps)");
+  cmd->add_option("--ranks", args.ranks,
+                  "Run the job data parallel on N ranks of this machine (its batch is per rank)")
+      ->check(CLI::Range(1, 64));
+  // Set by the launcher for each rank it starts.
+  cmd->add_option("--rank", args.rank)->group("");
+  cmd->add_option("--rendezvous", args.rendezvous)->group("");
   cmd->callback([&exitCode] {
     JobConfig job = args.job.load();
     if (!args.precision.empty()) job.precision = args.precision;
+    if (args.ranks > 1) {
+      job.parallel.strategy = "data";
+      job.parallel.ranksPerNode = args.ranks;
+    }
     TrainOptions options;
     options.outDir = !args.out.empty()      ? args.out
                      : !args.resume.empty() ? args.resume
@@ -37,10 +98,28 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
     options.resumeFrom = args.resume;
     options.tracePath = args.trace;
     options.stop = installInterruptHandler();
+    if (job.parallel.ranks() > 1 && args.rank < 0) {
+      if (!job.parallel.nodes.empty())
+        throw Error(
+            "parallel.nodes: a job across nodes runs from the workbench or `twb-engine "
+            "client`; `train --ranks N` runs N ranks on this machine");
+      if (!job.parallel.interface.empty()) {
+        try {
+          checkNetworkInterface(job.parallel.interface);
+        } catch (const Error& e) {
+          throw e.within("parallel.interface");
+        }
+      }
+      exitCode = launch(args, job, options.outDir, options.stop);
+      return;
+    }
     EventLog events;
     if (!args.events.empty()) events.open(args.events);
-    ProgressBar progress(isatty(STDERR_FILENO));
-    events.addListener([&](const nlohmann::json& e) { progress.onEvent(e); });
+    std::unique_ptr<TrainingStrategy> strategy;
+    if (args.rank >= 0) strategy = joinRanks(args, job, events);
+    options.strategy = strategy.get();
+    ProgressBar progress(isatty(STDERR_FILENO) && args.rank <= 0);
+    if (args.rank <= 0) events.addListener([&](const nlohmann::json& e) { progress.onEvent(e); });
     TrainResult result;
     try {
       result = train(job, options, events);
@@ -51,9 +130,11 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
     }
     progress.finish();
     if (result.status == TrainStatus::cancelled) {
-      std::fprintf(stderr, "interrupted at step %lld; checkpoint %s\nresume with: twb-engine train %s --resume %s\n",
-                   static_cast<long long>(result.steps), result.checkpointPath.c_str(),
-                   args.job.path.c_str(), options.outDir.c_str());
+      std::fprintf(
+          stderr,
+          "interrupted at step %lld; checkpoint %s\nresume with: twb-engine train %s --resume %s\n",
+          static_cast<long long>(result.steps), result.checkpointPath.c_str(),
+          args.job.path.c_str(), options.outDir.c_str());
       exitCode = kExitInterrupted;
       return;
     }

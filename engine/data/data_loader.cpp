@@ -11,6 +11,12 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
     : m_dataset(std::move(dataset)), m_options(std::move(options)),
       m_sampleSize(numel(m_dataset->sampleShape())) {
   if (m_options.batch <= 0) throw Error("batch must be > 0");
+  if (m_options.shardCount < 1 || m_options.shardIndex < 0 ||
+      m_options.shardIndex >= m_options.shardCount)
+    throw Error("shard " + std::to_string(m_options.shardIndex) + " of " +
+                std::to_string(m_options.shardCount) + " does not exist");
+  if (m_options.shardCount > 1 && !m_options.dropLast)
+    throw Error("sharded loading drops the ragged last batch");
   const auto& n = m_options.normalization;
   const int64_t channels = m_dataset->sampleShape().size() >= 3 ? m_dataset->sampleShape()[0] : 1;
   if (n.mean.size() != n.std.size() ||
@@ -35,7 +41,7 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
 DataLoader::~DataLoader() { stop(); }
 
 int64_t DataLoader::batchesPerEpoch() const {
-  const int64_t n = m_dataset->size(), b = m_options.batch;
+  const int64_t n = m_dataset->size(), b = m_options.batch * m_options.shardCount;
   return m_options.dropLast ? n / b : (n + b - 1) / b;
 }
 
@@ -84,7 +90,7 @@ void DataLoader::augment(int64_t sampleIndex, float* out) const {
 }
 
 void DataLoader::fill(Slot& slot, int64_t batchIndex) {
-  const int64_t begin = batchIndex * m_options.batch;
+  const int64_t begin = (batchIndex * m_options.shardCount + m_options.shardIndex) * m_options.batch;
   slot.count = std::min<int64_t>(m_options.batch, m_dataset->size() - begin);
   const auto& n = m_options.normalization;
   const int64_t channels = static_cast<int64_t>(n.mean.size());

@@ -25,6 +25,12 @@ struct DataLoaderOptions {
   uint64_t seed = 0;
   Normalization normalization;
   Augmentation augmentation;
+  // Data-parallel ranks: global batch k of an epoch's permutation is split into shardCount
+  // consecutive parts of `batch` samples, and this loader delivers part shardIndex. The ranks
+  // share the seed, so their shards are disjoint and together are the single-process batches
+  // of batch * shardCount samples.
+  int64_t shardIndex = 0;
+  int64_t shardCount = 1;
 };
 
 // Batches of a dataset, assembled by a prefetch thread one batch ahead into buffers allocated

@@ -55,6 +55,10 @@ class InMemoryDataset : public Dataset {
   Normalization m_normalization;
 };
 
+// Samples [begin, end) of a dataset, as a dataset of their own (a rank's share of evaluation).
+std::shared_ptr<const Dataset> sliceDataset(std::shared_ptr<const Dataset> dataset, int64_t begin,
+                                            int64_t end);
+
 // The train and test parts of one dataset spec.
 struct DatasetSplits {
   std::shared_ptr<Dataset> train;

@@ -43,7 +43,11 @@ class Communicator {
   virtual int size() const = 0;
 
   // Sums `count` floats over every rank, in place; every rank ends with the same bits.
-  virtual void allReduceSum(float* data, size_t count, WireType wire = WireType::f32) = 0;
+  // With a narrower wire type and `feedback` (count floats, zero at first), the rounding this
+  // rank does is kept there and added back into the next call's data (error feedback), so
+  // rounding errors do not accumulate over steps.
+  virtual void allReduceSum(float* data, size_t count, WireType wire = WireType::f32,
+                            float* feedback = nullptr) = 0;
   // Sums over every rank, leaving rank r's share, elements [begin(r), begin(r + 1)) of
   // shardBegin(), reduced in place (the rest of `data` is scratch).
   virtual void reduceScatterSum(float* data, size_t count, WireType wire = WireType::f32) = 0;
@@ -51,6 +55,11 @@ class Communicator {
   virtual void allGather(const void* mine, size_t bytes, void* all) = 0;
   virtual void broadcast(void* data, size_t bytes, int root) = 0;
   virtual void barrier() = 0;
+
+  // Parallel connections a large reduction is split across: at most maxStreams(), the number
+  // the communicator was connected with.
+  virtual int maxStreams() const { return 1; }
+  virtual void useStreams(int streams) { (void)streams; }
 
   // How long one collective may wait for a peer before it fails with a CommError.
   virtual void setTimeout(std::chrono::milliseconds timeout) = 0;

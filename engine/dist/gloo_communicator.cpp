@@ -55,16 +55,17 @@ class GlooCommunicator : public Communicator {
  public:
   GlooCommunicator(std::vector<std::shared_ptr<gloo::Context>> contexts,
                    std::chrono::milliseconds timeout)
-      : m_contexts(std::move(contexts)), m_timeout(timeout) {}
+      : m_contexts(std::move(contexts)), m_streams(m_contexts.size()), m_timeout(timeout) {}
 
   int rank() const override { return m_contexts[0]->rank; }
   int size() const override { return m_contexts[0]->size; }
 
-  void allReduceSum(float* data, size_t count, WireType wire) override {
-    timed([&] { splitAcrossStreams(data, count, wire, true); });
+  void allReduceSum(float* data, size_t count, WireType wire, float* feedback) override {
+    if (wire == WireType::f32) feedback = nullptr;
+    timed([&] { splitAcrossStreams(data, count, wire, feedback); });
   }
   void reduceScatterSum(float* data, size_t count, WireType wire) override {
-    timed([&] { ring(*m_contexts[0], data, count, wire, false); });
+    timed([&] { ring(*m_contexts[0], data, count, wire, false, nullptr); });
   }
   void allGather(const void* mine, size_t bytes, void* all) override {
     timed([&] {
@@ -91,6 +92,10 @@ class GlooCommunicator : public Communicator {
       gloo::barrier(options);
     });
   }
+  int maxStreams() const override { return static_cast<int>(m_contexts.size()); }
+  void useStreams(int streams) override {
+    m_streams = static_cast<size_t>(std::clamp(streams, 1, maxStreams()));
+  }
   void setTimeout(std::chrono::milliseconds timeout) override { m_timeout = timeout; }
   CommCounters counters() const override {
     CommCounters c = m_counters;
@@ -112,10 +117,9 @@ class GlooCommunicator : public Communicator {
   }
 
   // Large reductions go over every stream at once, in equal shares.
-  void splitAcrossStreams(float* data, size_t count, WireType wire, bool gather) {
-    const size_t streams =
-        std::min(m_contexts.size(), std::max<size_t>(1, count * 4 / kMinStreamBytes));
-    if (streams <= 1) return ring(*m_contexts[0], data, count, wire, gather);
+  void splitAcrossStreams(float* data, size_t count, WireType wire, float* feedback) {
+    const size_t streams = std::min(m_streams, std::max<size_t>(1, count * 4 / kMinStreamBytes));
+    if (streams <= 1) return ring(*m_contexts[0], data, count, wire, true, feedback);
     std::vector<std::thread> helpers;
     std::vector<std::exception_ptr> errors(streams);
     for (size_t s = 1; s < streams; ++s)
@@ -123,13 +127,15 @@ class GlooCommunicator : public Communicator {
         try {
           const size_t begin = shardBegin(count, static_cast<int>(streams), static_cast<int>(s));
           const size_t end = shardBegin(count, static_cast<int>(streams), static_cast<int>(s) + 1);
-          ring(*m_contexts[s], data + begin, end - begin, wire, gather);
+          ring(*m_contexts[s], data + begin, end - begin, wire, true,
+               feedback ? feedback + begin : nullptr);
         } catch (...) {
           errors[s] = std::current_exception();
         }
       });
     try {
-      ring(*m_contexts[0], data, shardBegin(count, static_cast<int>(streams), 1), wire, gather);
+      ring(*m_contexts[0], data, shardBegin(count, static_cast<int>(streams), 1), wire, true,
+           feedback);
     } catch (...) {
       errors[0] = std::current_exception();
     }
@@ -140,10 +146,21 @@ class GlooCommunicator : public Communicator {
 
   // Ring reduce-scatter (each rank ends with chunk `rank` summed), then, when `gather`, ring
   // all-gather. Every hop encodes to the wire type and accumulates in f32; the owner of a chunk
-  // rounds it once, so all ranks end with the same bits.
-  void ring(gloo::Context& context, float* data, size_t count, WireType wire, bool gather) {
+  // rounds it once, so all ranks end with the same bits. Each rounding a rank does lands in
+  // `feedback` at the elements it rounded, and is added to its data at the next call.
+  void ring(gloo::Context& context, float* data, size_t count, WireType wire, bool gather,
+            float* feedback) {
     const int p = context.size, r = context.rank;
     if (p == 1 || count == 0) return;
+    if (feedback)
+      for (size_t i = 0; i < count; ++i) data[i] += feedback[i], feedback[i] = 0;
+    std::vector<float> rounded;
+    const auto keepRounding = [&](size_t first, size_t n, const void* wireValues) {
+      if (!feedback) return;
+      rounded.resize(n);
+      decodeWire(wireValues, n, wire, rounded.data());
+      for (size_t i = 0; i < n; ++i) feedback[first + i] += data[first + i] - rounded[i];
+    };
     const int right = (r + 1) % p, left = (r + p - 1) % p;
     const size_t element = wireBytes(wire);
     const auto begin = [&](int chunk) { return shardBegin(count, p, (chunk % p + p) % p); };
@@ -161,6 +178,7 @@ class GlooCommunicator : public Communicator {
       const size_t sendFirst = begin(sendChunk), sendCount = chunkEnd(sendChunk) - sendFirst;
       const size_t recvCount = chunkEnd(recvChunk) - begin(recvChunk);
       encodeWire(data + sendFirst, sendCount, wire, sendBytes.data());
+      if (hop < p - 1) keepRounding(sendFirst, sendCount, sendBytes.data());
       const uint64_t hopSlot = slot + static_cast<uint64_t>(hop);
       withPeer(right, true, [&] { sender->send(right, hopSlot, 0, sendCount * element); });
       withPeer(left, false, [&] { receiver->recv(left, hopSlot, 0, recvCount * element); });
@@ -178,6 +196,7 @@ class GlooCommunicator : public Communicator {
     if (wire != WireType::f32) {  // the owner keeps what the others will receive
       const size_t first = begin(r), n = chunkEnd(r) - first;
       encodeWire(data + first, n, wire, sendBytes.data());
+      keepRounding(first, n, sendBytes.data());
       decodeWire(sendBytes.data(), n, wire, data + first);
     }
     for (int s = 0; s < p - 1; ++s) {
@@ -200,6 +219,7 @@ class GlooCommunicator : public Communicator {
   }
 
   std::vector<std::shared_ptr<gloo::Context>> m_contexts;  // one per stream
+  size_t m_streams;                                        // in use
   std::chrono::milliseconds m_timeout;
   CommCounters m_counters;
   std::atomic<uint64_t> m_bytesSent{0};

@@ -287,6 +287,7 @@ void Executor::backward() {
       m_timings[n].backwardStartUs = start;
       m_timings[n].backwardMs = (steadyMicros() - start) / 1e3;
     }
+    if (m_backwardListener) m_backwardListener(n);
   }
   for (int v : m_graph.inputs())
     if (m_slots[v].sum) m_slots[v].sum->execute(stream);

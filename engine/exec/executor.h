@@ -1,6 +1,7 @@
 #pragma once
 
 #include <dnnl.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +57,11 @@ class Executor {
   // Backpropagates the gradients set on the outputs (a loss output's stays 1 once set).
   void backward();
   void setRandomSeed(uint64_t seed) { m_seed = seed; }
+  // Called after each node's backward with its index, once the gradients of its parameters are
+  // final (data-parallel training starts reducing them while backward goes on).
+  void setBackwardListener(std::function<void(size_t node)> listener) {
+    m_backwardListener = std::move(listener);
+  }
   // Times every node of the following steps (a clock read around each kernel; off by default).
   void setProfiling(bool on) { m_profiling = on; }
   const std::vector<NodeTiming>& nodeTimings() const { return m_timings; }
@@ -117,6 +123,7 @@ class Executor {
   bool m_profiling = false;
   std::vector<NodeTiming> m_timings;  // one per node
   uint64_t m_seed = 0;
+  std::function<void(size_t)> m_backwardListener;
 };
 
 }  // namespace twb

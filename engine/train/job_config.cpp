@@ -42,6 +42,54 @@ int64_t nonNegative(JsonObject& o, const std::string& key, int64_t fallback) {
   return v;
 }
 
+// An integer >= 0, or "auto" (0): a knob the data-parallel trainer tunes itself.
+int64_t integerOrAuto(JsonObject& o, const std::string& key) {
+  if (o.has(key) && o.raw(key).is_string()) {
+    if (o.string(key) != "auto") throw o.error(key, "must be an integer or \"auto\"");
+    return 0;
+  }
+  return nonNegative(o, key, 0);
+}
+
+ParallelConfig readParallel(JsonObject p) {
+  ParallelConfig c;
+  c.strategy = p.string("strategy", "single");
+  if (c.strategy != "single" && c.strategy != "data")
+    throw p.error("strategy", "'" + c.strategy + "' is not available in this engine version " +
+                                  "(supported: single, data)");
+  if (p.has("nodes")) {
+    const nlohmann::json& nodes = p.raw("nodes");
+    if (!nodes.is_array()) throw p.error("nodes", "must be a list of node names");
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      if (!nodes[i].is_string() || nodes[i].get<std::string>().empty())
+        throw p.error("nodes", "entry " + std::to_string(i) + " must be a node name");
+      const std::string name = nodes[i];
+      if (std::count(c.nodes.begin(), c.nodes.end(), name))
+        throw p.error("nodes", "'" + name + "' is listed twice (use ranks_per_node)");
+      c.nodes.push_back(name);
+    }
+  }
+  c.ranksPerNode = p.integer("ranks_per_node", 1);
+  if (c.ranksPerNode < 1)
+    throw p.error("ranks_per_node", "must be >= 1, got " + std::to_string(c.ranksPerNode));
+  c.bucketBytes = integerOrAuto(p, "bucket_bytes");
+  c.compression = p.string("compression", "none");
+  if (c.compression != "none" && c.compression != "bf16" && c.compression != "fp16")
+    throw p.error("compression", "'" + c.compression + "' is not one of none, bf16, fp16");
+  c.streams = integerOrAuto(p, "streams");
+  if (c.streams > 16) throw p.error("streams", "must be <= 16, got " + std::to_string(c.streams));
+  c.interface = p.string("interface", "");
+  c.timeoutSeconds = p.number("timeout_s", c.timeoutSeconds);
+  if (!(c.timeoutSeconds >= 1 && c.timeoutSeconds <= 3600))
+    throw p.error("timeout_s", "must be between 1 and 3600 seconds");
+  if (!c.data())
+    for (const char* key : {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams",
+                            "interface", "timeout_s"})
+      if (p.has(key)) throw p.error(key, "only applies to \"strategy\": \"data\"");
+  p.rejectUnknown();
+  return c;
+}
+
 void readModel(JsonObject m, JobConfig& job, const std::string& baseDir) {
   const int sources = m.has("template") + m.has("file") + m.has("spec");
   if (sources != 1)
@@ -217,17 +265,17 @@ JobConfig JobConfig::fromJson(const nlohmann::json& json, const std::string& bas
     p.rejectUnknown();
   }
   job.threads = static_cast<int>(nonNegative(o, "threads", 0));
-  if (o.has("parallel")) {
-    JsonObject p = o.object("parallel");
-    const std::string strategy = p.string("strategy", "single");
-    if (strategy != "single")
-      throw p.error("strategy", "'" + strategy + "' is not available in this engine version " +
-                                    "(supported: single)");
-    p.rejectUnknown();
-    job.parallel = {{"strategy", strategy}};
-  }
+  if (o.has("parallel")) job.parallel = readParallel(o.object("parallel"));
   o.rejectUnknown();
   return job;
+}
+
+nlohmann::json ParallelConfig::toJson() const {
+  if (!data()) return {{"strategy", strategy}};
+  return {{"strategy", strategy},           {"nodes", nodes},
+          {"ranks_per_node", ranksPerNode}, {"bucket_bytes", bucketBytes},
+          {"compression", compression},     {"streams", streams},
+          {"interface", interface},         {"timeout_s", timeoutSeconds}};
 }
 
 JobConfig JobConfig::load(const std::string& path) {

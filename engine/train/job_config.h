@@ -1,6 +1,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -10,6 +11,24 @@
 #include "train/optimizer.h"
 
 namespace twb {
+
+// How a job is spread over processes (docs/job-file.md, "parallel"). `batch` is per rank: a
+// step of N ranks trains on N * batch samples.
+struct ParallelConfig {
+  std::string strategy = "single";  // single | data
+  std::vector<std::string> nodes;   // data: the nodes the workbench dispatches to; empty: this one
+  int64_t ranksPerNode = 1;
+  int64_t bucketBytes = 0;           // gradients fused per all-reduce; 0: tuned in the first steps
+  std::string compression = "none";  // gradients on the wire: none | bf16 | fp16
+  int64_t streams = 0;               // connections per peer; 0: tuned in the first steps
+  std::string interface;             // network interface of the collectives; "": the route to rank 0
+  double timeoutSeconds = 10;        // a rank that waits longer on a peer fails the job
+  bool data() const { return strategy == "data"; }
+  int64_t ranks() const {
+    return data() ? std::max<int64_t>(1, static_cast<int64_t>(nodes.size())) * ranksPerNode : 1;
+  }
+  nlohmann::json toJson() const;
+};
 
 // One training job, the JSON document the CLI, the node service and the GUI share. Every field
 // is documented in docs/job-file.md; unknown or ill-typed fields are errors naming their path.
@@ -37,7 +56,7 @@ struct JobConfig {
   int64_t logEverySteps = 10;
   int64_t profileEverySteps = 0;  // 0: no per-layer profile
   int threads = 0;  // 0: every core
-  nlohmann::json parallel = {{"strategy", "single"}};
+  ParallelConfig parallel;
   nlohmann::json source;  // the document as given, stored with checkpoints
 
   // `baseDir` resolves relative file paths (the job file's folder).

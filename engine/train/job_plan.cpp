@@ -35,11 +35,15 @@ JobPlan planJob(const JobConfig& job) {
                 " classes");
   plan.graph = Graph::build(withLoss(model, job.loss, outputShape), job.batch);
 
-  // Full batches only, as the DataLoader of training draws them.
-  plan.stepsPerEpoch = train.size() / job.batch;
+  // Full batches only, as the DataLoader of training draws them; a step of data-parallel ranks
+  // takes one batch per rank.
+  const int64_t ranks = job.parallel.ranks();
+  plan.stepsPerEpoch = train.size() / (job.batch * ranks);
   if (plan.stepsPerEpoch == 0)
-    throw Error("batch: " + std::to_string(job.batch) + " is larger than the " +
-                std::to_string(train.size()) + " samples of " + train.name());
+    throw Error("batch: " + std::to_string(job.batch) +
+                (ranks > 1 ? " per rank times " + std::to_string(ranks) + " ranks" : "") +
+                " is larger than the " + std::to_string(train.size()) + " samples of " +
+                train.name());
   plan.totalSteps = job.epochs * plan.stepsPerEpoch;
   if (job.maxSteps > 0)
     plan.totalSteps = job.epochs > 0 ? std::min(plan.totalSteps, job.maxSteps) : job.maxSteps;

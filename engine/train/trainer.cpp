@@ -34,7 +34,7 @@ void pruneCheckpoints(const fs::path& dir, int64_t keep) {
 class TrainingRun {
  public:
   TrainingRun(const JobConfig& job, const TrainOptions& options, EventLog& events)
-      : m_job(job), m_options(options), m_events(events) {}
+      : m_job(job), m_options(options), m_events(events), m_strategy(options.strategy) {}
 
   TrainResult run();
 
@@ -50,10 +50,13 @@ class TrainingRun {
   };
   void emitStep(int64_t samples, double loss, int64_t correct, const StepTimes& times);
   void publishProfile(const StepTimes& times);
+  // Rank 0 of a data-parallel job, or the only process: the one that writes files.
+  bool writesFiles() const { return !m_strategy || m_strategy->rank() == 0; }
 
   const JobConfig& m_job;
   const TrainOptions& m_options;
   EventLog& m_events;
+  TrainingStrategy* m_strategy;
   DatasetSplits m_data;
   Normalization m_normalization;
   ParameterStore m_params;
@@ -92,9 +95,9 @@ void TrainingRun::setUp() {
   m_exec->setGradient("loss", {1.0f});
   m_optimizer = makeOptimizer(m_job.optimizer);
   m_evaluator = std::make_unique<Evaluator>(m_job.model, m_params, m_job.loss, precision);
-  m_loader = std::make_unique<DataLoader>(
-      m_data.train,
-      DataLoaderOptions{m_job.batch, true, true, m_job.seed, m_normalization, m_job.augmentation});
+  DataLoaderOptions loading{m_job.batch, true, true, m_job.seed, m_normalization, m_job.augmentation};
+  if (m_strategy) loading.shardIndex = m_strategy->rank(), loading.shardCount = m_strategy->ranks();
+  m_loader = std::make_unique<DataLoader>(m_data.train, loading);
 
   m_profileEvery = m_job.profileEverySteps;
   if (m_profileEvery == 0 && !m_options.tracePath.empty()) m_profileEvery = 50;
@@ -103,6 +106,10 @@ void TrainingRun::setUp() {
     const std::string path = findLatestCheckpoint(m_options.resumeFrom);
     m_state = loadCheckpoint(path, m_params, *m_optimizer);
     m_events.log("info", "resumed from " + path + " at step " + std::to_string(m_state.step));
+  }
+  if (m_strategy) {
+    m_strategy->start(m_params, m_exec->graph());
+    m_exec->setBackwardListener([this](size_t node) { m_strategy->gradientsReady(node); });
   }
 }
 
@@ -116,17 +123,28 @@ void TrainingRun::emitStep(int64_t samples, double loss, int64_t correct,
   ++m_windowSteps;
   if (m_state.step % m_job.logEverySteps && m_state.step != m_totalSteps) return;
   const double total = m_windowData + m_windowCompute;
-  m_events.publish("step", {
+  nlohmann::json event = {
       {"step", m_state.step},
       {"epoch", static_cast<double>(m_state.step) / m_stepsPerEpoch},
       {"total_steps", m_totalSteps},
-      {"loss", m_windowLoss / m_windowSteps},
-      {"accuracy", static_cast<double>(m_windowCorrect) / m_windowSamples},
       {"lr", learningRate(m_job.schedule, m_job.optimizer.lr, m_state.step - 1, m_totalSteps)},
-      {"samples_per_s", total > 0 ? m_windowSamples / total : 0.0},
       {"step_ms", 1e3 * total / m_windowSteps},
       {"data_ms", 1e3 * m_windowData / m_windowSteps},
-      {"compute_ms", 1e3 * m_windowCompute / m_windowSteps}});
+      {"compute_ms", 1e3 * m_windowCompute / m_windowSteps}};
+  // Data parallel: the loss and accuracy of the global batch, every rank's own times.
+  std::vector<double> sums{m_windowLoss, static_cast<double>(m_windowSamples),
+                           static_cast<double>(m_windowCorrect)};
+  if (m_strategy) {
+    m_strategy->sum(sums);
+    nlohmann::json local = event;
+    local["steps"] = m_windowSteps;
+    event.update(m_strategy->report(local));
+  }
+  const int ranks = m_strategy ? m_strategy->ranks() : 1;
+  event["loss"] = sums[0] / ranks / m_windowSteps;
+  event["accuracy"] = sums[2] / sums[1];
+  event["samples_per_s"] = total > 0 ? sums[1] / total : 0.0;
+  m_events.publish("step", event);
   m_windowLoss = m_windowData = m_windowCompute = 0;
   m_windowSamples = m_windowCorrect = m_windowSteps = 0;
 }
@@ -144,7 +162,21 @@ void TrainingRun::publishProfile(const StepTimes& times) {
 }
 
 void TrainingRun::evaluate(const char* reason) {
-  const EvalResult r = m_evaluator->run(m_data.test, m_job.evalBatch, m_normalization);
+  EvalResult r;
+  if (m_strategy) {  // each rank evaluates its slice of the test split
+    const int64_t n = m_data.test->size(), rank = m_strategy->rank(), ranks = m_strategy->ranks();
+    const EvalResult mine = m_evaluator->run(
+        sliceDataset(m_data.test, n * rank / ranks, n * (rank + 1) / ranks), m_job.evalBatch,
+        m_normalization);
+    std::vector<double> sums{mine.loss * mine.samples, std::round(mine.accuracy * mine.samples),
+                             static_cast<double>(mine.samples)};
+    m_strategy->sum(sums);
+    r.samples = static_cast<int64_t>(sums[2]);
+    r.loss = sums[0] / sums[2];
+    r.accuracy = sums[1] / sums[2];
+  } else {
+    r = m_evaluator->run(m_data.test, m_job.evalBatch, m_normalization);
+  }
   m_result.testLoss = r.loss;
   m_result.testAccuracy = r.accuracy;
   m_events.publish("eval", {{"step", m_state.step},
@@ -156,7 +188,7 @@ void TrainingRun::evaluate(const char* reason) {
 }
 
 void TrainingRun::checkpoint() {
-  if (m_options.outDir.empty()) return;
+  if (m_options.outDir.empty() || !writesFiles()) return;
   const fs::path dir = fs::path(m_options.outDir) / "checkpoints";
   const std::string path = (dir / ("step-" + std::to_string(m_state.step) + ".twbc")).string();
   saveCheckpoint(path, m_params, *m_optimizer, m_state, m_job.source);
@@ -196,9 +228,12 @@ TrainResult TrainingRun::run() {
       if (n == 0) break;
       writeLabels(*m_exec, m_job.loss, labels.data(), n, m_classes);
       times.computeStart = steadyMicros();
-      m_exec->setRandomSeed(mixSeed(m_job.seed, static_cast<uint64_t>(m_state.step), 0xd0));
+      const uint64_t rank = m_strategy ? static_cast<uint64_t>(m_strategy->rank()) : 0;
+      m_exec->setRandomSeed(mixSeed(m_job.seed, static_cast<uint64_t>(m_state.step), 0xd0 + (rank << 8)));
       m_exec->forward();
       m_exec->backward();
+      const bool stopRequested = m_options.stop && m_options.stop->load();
+      const bool stop = m_strategy ? m_strategy->finishStep(stopRequested) : stopRequested;
       times.optimizerStart = steadyMicros();
       m_optimizer->step(m_params.all(), static_cast<float>(learningRate(
                                             m_job.schedule, m_job.optimizer.lr, m_state.step,
@@ -214,7 +249,7 @@ TrainResult TrainingRun::run() {
       if (!std::isfinite(loss[0]))
         throw Error("training diverged at step " + std::to_string(m_state.step) +
                     ": the loss is " + std::to_string(loss[0]) + " (try a lower optimizer.lr)");
-      if (m_options.stop && m_options.stop->load()) {
+      if (stop) {
         checkpoint();
         m_result.status = TrainStatus::cancelled;
         m_result.steps = m_state.step;
@@ -239,7 +274,7 @@ TrainResult TrainingRun::run() {
     m_events.log("info", "trace of " + std::to_string(m_state.step / std::max<int64_t>(m_profileEvery, 1)) +
                              " profiled steps written to " + m_options.tracePath);
   }
-  if (!m_options.outDir.empty()) {
+  if (!m_options.outDir.empty() && writesFiles()) {
     fs::create_directories(m_options.outDir);
     m_result.modelPath = (fs::path(m_options.outDir) / "model.twbm").string();
     saveModel(m_result.modelPath, m_job.model, m_params);

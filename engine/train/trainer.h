@@ -5,6 +5,7 @@
 
 #include "train/event_log.h"
 #include "train/job_config.h"
+#include "train/training_strategy.h"
 
 namespace twb {
 
@@ -14,6 +15,9 @@ struct TrainOptions {
   const std::atomic<bool>* stop = nullptr;  // set (Ctrl-C, CancelJob): checkpoint and return
   std::string tracePath;  // write profiled steps as a Chrome trace here (profiles every 50 steps
                           // when the job sets no profile cadence)
+  // Data parallel: this process is one rank of the job (dist/data_parallel.h); it trains on its
+  // shard of every batch, and only rank 0 writes checkpoints and the model. Null: one process.
+  TrainingStrategy* strategy = nullptr;
 };
 
 enum class TrainStatus { succeeded, cancelled };

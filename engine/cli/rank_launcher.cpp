@@ -1,0 +1,127 @@
+#include "cli/rank_launcher.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "core/error.h"
+#include "dist/rendezvous.h"
+
+namespace twb {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+// How long the other ranks may take to notice a failed rank before they are killed.
+constexpr auto kGrace = std::chrono::seconds(3);
+
+int freeLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t n = sizeof a;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n) != 0)
+    throw Error(std::string("no free loopback port for the rendezvous: ") + std::strerror(errno));
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+pid_t spawn(const std::vector<std::string>& args, bool quiet, pid_t launcher) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw Error(std::string("cannot start a rank: ") + std::strerror(errno));
+  if (pid > 0) return pid;
+  // The child: dies with the launcher, takes signals normally again, and runs the engine.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != launcher) ::_exit(1);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (quiet) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, STDOUT_FILENO);
+  }
+  ::execv("/proc/self/exe", argv.data());
+  std::fprintf(stderr, "cannot run the engine for a rank: %s\n", std::strerror(errno));
+  ::_exit(127);
+}
+
+std::string describe(int status) {
+  if (WIFSIGNALED(status))
+    return std::string("was killed by signal ") + std::to_string(WTERMSIG(status)) + " (" +
+           ::strsignal(WTERMSIG(status)) + ")";
+  return "exited with code " + std::to_string(WEXITSTATUS(status));
+}
+}  // namespace
+
+int launchLocalRanks(int ranks, const std::vector<std::string>& commonArgs,
+                     const std::vector<std::vector<std::string>>& perRankArgs,
+                     const std::atomic<bool>* stop) {
+  const std::string rendezvous = "127.0.0.1:" + std::to_string(freeLoopbackPort());
+  ::setenv(kSecretVariable, makeRendezvousSecret().c_str(), 1);
+  std::vector<pid_t> pids(static_cast<size_t>(ranks), -1);
+  const pid_t self = ::getpid();
+  for (int r = 0; r < ranks; ++r) {
+    std::vector<std::string> args{"twb-engine"};
+    args.insert(args.end(), commonArgs.begin(), commonArgs.end());
+    args.insert(args.end(), {"--rank", std::to_string(r), "--rendezvous", rendezvous});
+    const auto& own = perRankArgs[static_cast<size_t>(r)];
+    args.insert(args.end(), own.begin(), own.end());
+    pids[static_cast<size_t>(r)] = spawn(args, r > 0, self);
+  }
+  ::unsetenv(kSecretVariable);
+
+  int running = ranks;
+  std::string failure;
+  bool stopSent = false, anyInterrupted = false;
+  Clock::time_point killAt = Clock::time_point::max();
+  while (running > 0) {
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid > 0) {
+      --running;
+      for (int r = 0; r < ranks; ++r)
+        if (pids[static_cast<size_t>(r)] == pid) {
+          pids[static_cast<size_t>(r)] = -1;
+          const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+          const bool interrupted = WIFEXITED(status) && WEXITSTATUS(status) == 130;
+          anyInterrupted = anyInterrupted || interrupted;
+          if (!ok && !interrupted && failure.empty()) {
+            failure = "rank " + std::to_string(r) + " (pid " + std::to_string(pid) + ") " +
+                      describe(status);
+            killAt = Clock::now() + kGrace;
+          }
+        }
+      continue;
+    }
+    if (stop && stop->load() && !stopSent) {
+      for (pid_t p : pids)
+        if (p > 0) ::kill(p, SIGTERM);
+      stopSent = true;
+    }
+    if (Clock::now() >= killAt)
+      for (pid_t p : pids)
+        if (p > 0) ::kill(p, SIGKILL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (!failure.empty()) {
+    std::fprintf(stderr, "error: data-parallel job failed: %s\n", failure.c_str());
+    return 1;
+  }
+  return anyInterrupted ? 130 : 0;
+}
+
+}  // namespace twb

@@ -1,0 +1,189 @@
+#include "dist/data_parallel.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "exec/executor.h"
+
+namespace twb {
+
+namespace {
+// Steps each trial setting runs for (after one warm-up step that allocates and connects).
+constexpr int64_t kTrialSteps = 3;
+constexpr size_t kDefaultBucketBytes = 4 << 20;
+constexpr int kAutoStreams = 2;
+
+uint32_t fnv1a(const std::string& text) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : text) h = (h ^ c) * 16777619u;
+  return h;
+}
+}  // namespace
+
+DataParallelTraining::DataParallelTraining(std::unique_ptr<Communicator> comm,
+                                           const ParallelConfig& config, EventLog& events)
+    : m_comm(std::move(comm)),
+      m_config(config),
+      m_events(events),
+      m_reducer(*m_comm, parseWireType(config.compression)) {}
+
+DataParallelTraining::~DataParallelTraining() = default;
+
+void DataParallelTraining::start(ParameterStore& params, const Graph& graph) {
+  m_params = &params;
+  m_graph = &graph;
+  // Before anything sized by the model travels: do all ranks hold the same parameters?
+  m_reducer.plan(params, graph, SIZE_MAX);
+  std::string signature;
+  for (const Parameter& p : params.all()) signature += p.name + toString(p.value.shape()) + ";";
+  m_fingerprint = fnv1a(signature);
+  checkSameModel();
+
+  // Every rank starts from rank 0's weights and statistics, whatever it loaded or drew.
+  size_t total = 0;
+  for (const Parameter& p : params.all()) total += static_cast<size_t>(p.value.numel());
+  std::vector<float> fused(total);
+  float* at = fused.data();
+  for (const Parameter& p : params.all())
+    at = std::copy_n(p.value.data<float>(), p.value.numel(), at);
+  m_comm->broadcast(fused.data(), total * sizeof(float), 0);
+  at = fused.data();
+  for (Parameter& p : params.all()) {
+    std::copy_n(at, p.value.numel(), p.value.data<float>());
+    at += p.value.numel();
+  }
+
+  // The settings to try: bucket sizes up to one holding every gradient, and stream counts.
+  const size_t modelBytes = m_reducer.totalBytes();
+  std::vector<size_t> sizes;
+  if (m_config.bucketBytes > 0) {
+    sizes.push_back(static_cast<size_t>(m_config.bucketBytes));
+  } else {
+    for (size_t s : {size_t(256) << 10, size_t(1) << 20, size_t(4) << 20, size_t(16) << 20}) {
+      sizes.push_back(s);
+      if (s >= modelBytes) break;
+    }
+  }
+  std::vector<int> streams;
+  if (m_config.streams > 0)
+    streams.push_back(static_cast<int>(std::min<int64_t>(m_config.streams, m_comm->maxStreams())));
+  else
+    for (int s = 1; s <= std::min(kAutoStreams, m_comm->maxStreams()); ++s) streams.push_back(s);
+  for (size_t size : sizes)
+    for (int s : streams) m_trials.push_back({size, s});
+  if (m_trials.size() == 1) {
+    apply(m_trials[0]);
+    m_trials.clear();
+  } else {
+    apply(m_config.bucketBytes > 0 ? m_trials[0] : Setting{kDefaultBucketBytes, streams[0]});
+    m_trialSeconds.assign(m_trials.size(), 0);
+  }
+}
+
+void DataParallelTraining::apply(const Setting& setting) {
+  m_setting = setting;
+  m_reducer.plan(*m_params, *m_graph, setting.bucketBytes);
+  m_comm->useStreams(setting.streams);
+  m_fingerprint = fnv1a(m_reducer.layout()) & 0xffffff;
+}
+
+void DataParallelTraining::checkSameModel() {
+  std::vector<uint32_t> all(static_cast<size_t>(ranks()));
+  m_comm->allGather(&m_fingerprint, sizeof m_fingerprint, all.data());
+  for (int r = 1; r < ranks(); ++r)
+    if (all[static_cast<size_t>(r)] != all[0])
+      throw Error("data parallel: rank " + std::to_string(r) +
+                  " runs another model than rank 0 (its parameters' names or shapes differ; "
+                  "every rank must run the same job)");
+}
+
+bool DataParallelTraining::finishStep(bool stopRequested) {
+  m_reducer.finish();
+  // One small all-reduce per step agrees on stopping and checks that every rank reduced the
+  // same buckets: the fingerprint's two 12-bit halves sum exactly in f32.
+  float control[3] = {stopRequested ? 1.f : 0.f, static_cast<float>(m_fingerprint >> 12),
+                      static_cast<float>(m_fingerprint & 0xfff)};
+  const float mine[2] = {control[1], control[2]};
+  m_comm->allReduceSum(control, 3, WireType::f32);
+  if (control[1] != mine[0] * ranks() || control[2] != mine[1] * ranks())
+    throw Error("data parallel: rank " + std::to_string(rank()) +
+                ": the ranks reduced different gradient buckets this step (every rank must run "
+                "the same model)");
+  if (!m_trials.empty()) tune();
+  return control[0] > 0;
+}
+
+void DataParallelTraining::tune() {
+  const double now = steadyMicros();
+  const bool warmedUp = m_lastStepEndUs > 0;
+  const double seconds = (now - m_lastStepEndUs) / 1e6;
+  m_lastStepEndUs = now;
+  if (!warmedUp) {  // the first step: allocation, first touches; its time says nothing
+    apply(m_trials[0]);
+    return;
+  }
+  m_trialSeconds[m_trial] += seconds;
+  if (++m_trialSteps < kTrialSteps) return;
+  m_trialSteps = 0;
+  if (++m_trial < m_trials.size()) {
+    apply(m_trials[m_trial]);
+    return;
+  }
+  // Rank 0's measurements decide, so every rank adopts the same setting.
+  int32_t best = static_cast<int32_t>(
+      std::min_element(m_trialSeconds.begin(), m_trialSeconds.end()) - m_trialSeconds.begin());
+  m_comm->broadcast(&best, sizeof best, 0);
+  apply(m_trials[static_cast<size_t>(best)]);
+  nlohmann::json tried = nlohmann::json::array();
+  for (size_t i = 0; i < m_trials.size(); ++i)
+    tried.push_back({{"bucket_bytes", m_trials[i].bucketBytes},
+                     {"streams", m_trials[i].streams},
+                     {"step_ms", 1e3 * m_trialSeconds[i] / kTrialSteps}});
+  m_events.publish("comm_tuned", {{"bucket_bytes", m_setting.bucketBytes},
+                                  {"streams", m_setting.streams},
+                                  {"buckets", m_reducer.bucketCount()},
+                                  {"tried", tried}});
+  m_trials.clear();
+}
+
+void DataParallelTraining::sum(std::vector<double>& values) {
+  std::vector<float> f(values.begin(), values.end());
+  m_comm->allReduceSum(f.data(), f.size(), WireType::f32);
+  std::copy(f.begin(), f.end(), values.begin());
+}
+
+nlohmann::json DataParallelTraining::report(const nlohmann::json& localTimes) {
+  const auto spans = m_reducer.takeSpans();
+  double commSeconds = 0;
+  for (const auto& s : spans) commSeconds += (s.endUs - s.startUs) / 1e6;
+  const double steps = std::max(1.0, localTimes.value("steps", 1.0));
+  const double exposed = m_reducer.takeExposedSeconds();
+  constexpr size_t kFields = 5;
+  const double mine[kFields] = {localTimes.value("step_ms", 0.0), localTimes.value("data_ms", 0.0),
+                                localTimes.value("compute_ms", 0.0), 1e3 * commSeconds / steps,
+                                1e3 * exposed / steps};
+  std::vector<double> all(kFields * static_cast<size_t>(ranks()));
+  m_comm->allGather(mine, sizeof mine, all.data());
+  nlohmann::json perRank = nlohmann::json::array();
+  for (int r = 0; r < ranks(); ++r) {
+    const double* v = all.data() + kFields * static_cast<size_t>(r);
+    perRank.push_back({{"rank", r},
+                       {"step_ms", v[0]},
+                       {"data_ms", v[1]},
+                       {"compute_ms", v[2]},
+                       {"comm_ms", v[3]},
+                       {"exposed_comm_ms", v[4]}});
+  }
+  const uint64_t bytes = m_comm->counters().bytesSent;
+  nlohmann::json out = {{"ranks", perRank},
+                        {"comm_ms", mine[3]},
+                        {"exposed_comm_ms", mine[4]},
+                        {"bytes_sent", bytes - m_reportedBytes},
+                        {"bucket_bytes", m_setting.bucketBytes},
+                        {"streams", m_setting.streams},
+                        {"buckets", m_reducer.bucketCount()}};
+  m_reportedBytes = bytes;
+  return out;
+}
+
+}  // namespace twb

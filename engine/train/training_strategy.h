@@ -1,0 +1,36 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "exec/parameter_store.h"
+#include "graph/graph.h"
+
+namespace twb {
+
+// What a parallel strategy (dist/) adds to train()'s loop. The loop stays the single-process
+// one; a strategy keeps the ranks in step: same starting weights, gradients averaged over ranks
+// before each optimizer step, statistics summed, and a stop agreed by all.
+class TrainingStrategy {
+ public:
+  virtual ~TrainingStrategy() = default;
+  virtual int rank() const = 0;
+  virtual int ranks() const = 0;
+
+  // Before the first step, once weights are initialised or loaded: every rank takes rank 0's.
+  // `graph` is the training graph whose backward order the gradients follow.
+  virtual void start(ParameterStore& params, const Graph& graph) = 0;
+  // After node `node`'s backward: its parameters' gradients are final.
+  virtual void gradientsReady(size_t node) = 0;
+  // Before the optimizer step: waits until every gradient is the mean over the ranks, and
+  // checks that every rank runs the same model. Returns whether any rank asked to stop.
+  virtual bool finishStep(bool stopRequested) = 0;
+  // Sums `values` over the ranks, in place (losses, counts).
+  virtual void sum(std::vector<double>& values) = 0;
+  // The communication of the steps since the last report, for the step event ("comm_ms",
+  // "exposed_comm_ms", "bytes_sent", and "ranks": one entry per rank with its step times, on
+  // every rank). Every rank calls it at the same steps: it is a collective.
+  virtual nlohmann::json report(const nlohmann::json& localTimes) = 0;
+};
+
+}  // namespace twb
