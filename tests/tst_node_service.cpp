@@ -1,9 +1,9 @@
 // The node service end to end: a real `twb-engine serve`, real unix and TCP sockets, real worker
 // processes training on Fashion-MNIST, driven through the gRPC client.
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QTemporaryDir>
-#include <QElapsedTimer>
 #include <QtTest>
 #include <atomic>
 #include <csignal>
@@ -120,7 +120,10 @@ class NodeServiceTest : public QObject {
     const v1::JobStatus job = node.submit(trainRequest(exampleJob("fmnist-mlp.json")));
     QCOMPARE(job.name(), std::string("fmnist-mlp"));
     Watched watched;
-    QVERIFY(node.watch(job.id(), 0, [&](const v1::Event& e) { watched.add(e); return true; }));
+    QVERIFY(node.watch(job.id(), 0, [&](const v1::Event& e) {
+      watched.add(e);
+      return true;
+    }));
     QVERIFY2(isOneToN(watched.seqs), "seq has a gap or a duplicate");
     QCOMPARE(watched.finalState(), std::string("succeeded"));
     QCOMPARE(watched.events.front()["state"], "queued");
@@ -148,6 +151,41 @@ class NodeServiceTest : public QObject {
     QCOMPARE(parameters, int64_t{784 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10});
   }
 
+  void dataParallelJobRunsItsRanksOnTheNode() {
+    NodeDaemon daemon(socket(), dataDir());
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    NodeClient node = client();
+    auto job = nlohmann::json::parse(shortJob(40));
+    job["batch"] = 64;
+    job["threads"] = 1;
+    job["parallel"] = {{"strategy", "data"}, {"ranks_per_node", 2}};
+    const auto status = node.submit(trainRequest(job.dump()));
+    Watched watched;
+    QVERIFY(node.watch(status.id(), 0, [&](const v1::Event& e) {
+      watched.add(e);
+      return true;
+    }));
+    QVERIFY2(isOneToN(watched.seqs), "seq has a gap or a duplicate");
+    QCOMPARE(watched.finalState(), std::string("succeeded"));
+    int steps = 0;
+    for (const auto& e : watched.events)
+      if (e["type"] == "step") {
+        ++steps;
+        QCOMPARE(e["ranks"].size(), size_t{2});  // every rank's times, told by rank 0 once
+        QCOMPARE(e["total_steps"].get<int>(), 40);
+      }
+    QCOMPARE(steps, 4);
+    QCOMPARE(node.job(status.id()).state(), v1::SUCCEEDED);
+    const QString model = m_dir->filePath("dp.twbm");
+    QVERIFY(node.download(status.id(), "model.twbm", model.toStdString()) > 0);
+
+    // A node runs its own ranks only: splitting across nodes is the dispatcher's work.
+    job["parallel"]["nodes"] = {"a", "b"};
+    const std::string refused = twb::test::errorOf([&] { node.submit(trainRequest(job.dump())); });
+    QVERIFY2(refused.find("parallel.nodes: a node runs its own ranks") != std::string::npos,
+             refused.c_str());
+  }
+
   void reconnectResumesWithoutGapOrDuplicate() {
     NodeDaemon daemon(socket(), dataDir());
     QVERIFY2(daemon.started(), qPrintable(daemon.output()));
@@ -160,13 +198,16 @@ class NodeServiceTest : public QObject {
       return first.seqs.size() != 25;
     }));
     QCOMPARE(node.job(job.id()).state(), v1::RUNNING);
-    QVERIFY(node.watch(job.id(), first.seqs.back(),
-                       [&](const v1::Event& e) { second.add(e); return true; }));
+    QVERIFY(node.watch(job.id(), first.seqs.back(), [&](const v1::Event& e) {
+      second.add(e);
+      return true;
+    }));
     std::vector<int64_t> all = first.seqs;
     all.insert(all.end(), second.seqs.begin(), second.seqs.end());
     QVERIFY2(isOneToN(all), "the union of both streams has a gap or a duplicate");
     QCOMPARE(second.finalState(), std::string("succeeded"));
-    QCOMPARE(all.back(), twb::lastEventSeq(dataDir().toStdString() + "/jobs/" + job.id() + "/events.jsonl"));
+    QCOMPARE(all.back(),
+             twb::lastEventSeq(dataDir().toStdString() + "/jobs/" + job.id() + "/events.jsonl"));
   }
 
   void killedWorkerIsLostAndDaemonServesOn() {
@@ -186,7 +227,10 @@ class NodeServiceTest : public QObject {
     QCOMPARE(lost.signal(), SIGKILL);
     QVERIFY2(lost.reason().find("signal 9 (KILL)") != std::string::npos, lost.reason().c_str());
     Watched watched;
-    QVERIFY(node.watch(job.id(), 0, [&](const v1::Event& e) { watched.add(e); return true; }));
+    QVERIFY(node.watch(job.id(), 0, [&](const v1::Event& e) {
+      watched.add(e);
+      return true;
+    }));
     QVERIFY(isOneToN(watched.seqs));
     QCOMPARE(watched.finalState(), std::string("lost"));
     QCOMPARE(watched.events.back()["signal"], SIGKILL);
@@ -217,8 +261,10 @@ class NodeServiceTest : public QObject {
     QCOMPARE(jobs.size(), size_t{1});
     QCOMPARE(jobs[0].id(), job.id());
     QCOMPARE(jobs[0].state(), v1::RUNNING);
-    QVERIFY(node.watch(job.id(), watched.seqs.back(),
-                       [&](const v1::Event& e) { watched.add(e); return true; }));
+    QVERIFY(node.watch(job.id(), watched.seqs.back(), [&](const v1::Event& e) {
+      watched.add(e);
+      return true;
+    }));
     QVERIFY2(isOneToN(watched.seqs), "events lost or doubled across the restart");
     QCOMPARE(watched.finalState(), std::string("succeeded"));
     QVERIFY(waitFor([&] { return node.job(job.id()).state() == v1::SUCCEEDED; }, 2000));
@@ -232,9 +278,7 @@ class NodeServiceTest : public QObject {
     QVERIFY2(refused.output.contains("requires --token-file"), qPrintable(refused.output));
 
     const QString tokenFile = m_dir->filePath("token");
-    {
-      std::ofstream(tokenFile.toStdString()) << "s3cret-token-value\n";
-    }
+    { std::ofstream(tokenFile.toStdString()) << "s3cret-token-value\n"; }
     QFile::setPermissions(tokenFile, QFile::ReadOwner | QFile::WriteOwner);
     NodeDaemon daemon("tcp:127.0.0.1:0", dataDir(), {"--token-file", tokenFile});
     QVERIFY2(daemon.started(), qPrintable(daemon.output()));
@@ -244,13 +288,10 @@ class NodeServiceTest : public QObject {
     const std::string none = twb::test::errorOf([&] { NodeClient(address, {}).info(); });
     QVERIFY2(none.find("UNAUTHENTICATED") != std::string::npos, none.c_str());
     const QString wrongFile = m_dir->filePath("wrong");
-    {
-      std::ofstream(wrongFile.toStdString()) << "s3cret-token-valuf\n";
-    }
+    { std::ofstream(wrongFile.toStdString()) << "s3cret-token-valuf\n"; }
     QFile::setPermissions(wrongFile, QFile::ReadOwner | QFile::WriteOwner);
-    const std::string wrong = twb::test::errorOf([&] {
-      NodeClient(address, twb::AccessToken::fromFile(wrongFile.toStdString())).list();
-    });
+    const std::string wrong = twb::test::errorOf(
+        [&] { NodeClient(address, twb::AccessToken::fromFile(wrongFile.toStdString())).list(); });
     QVERIFY2(wrong.find("UNAUTHENTICATED: wrong token") != std::string::npos, wrong.c_str());
     NodeClient right(address, twb::AccessToken::fromFile(tokenFile.toStdString()));
     QCOMPARE(right.info().protocol(), std::string("twb.node.v1"));
@@ -296,7 +337,8 @@ class NodeServiceTest : public QObject {
     QVERIFY2(again.started(), qPrintable(again.output()));
     bool cached = false;
     const v1::NodeInfo info = client().info();
-    for (const auto& peak : info.peaks()) cached |= peak.precision() == "fp32" && peak.gflops() == 1234.5;
+    for (const auto& peak : info.peaks())
+      cached |= peak.precision() == "fp32" && peak.gflops() == 1234.5;
     QVERIFY(cached);
   }
 
@@ -325,11 +367,16 @@ class NodeServiceTest : public QObject {
                  ": INVALID_ARGUMENT: job: batch: must be an integer, got a string");
     auto badTemplate = job;
     badTemplate["model"] = {{"template", "resnet9000"}};
-    QVERIFY(rejected(badTemplate).find("INVALID_ARGUMENT: job: model.template: unknown template 'resnet9000'") != std::string::npos);
+    QVERIFY(rejected(badTemplate)
+                .find("INVALID_ARGUMENT: job: model.template: unknown template 'resnet9000'") !=
+            std::string::npos);
     auto badShape = job;
     badShape["model"]["args"]["input"] = {3, 32, 32};
-    QVERIFY(rejected(badShape).find("INVALID_ARGUMENT: job: model: input 'image' has shape [3, 32, 32] but fashion-mnist has samples of [1, 28, 28]") != std::string::npos);
-    const std::string syntax = twb::test::errorOf([&] { node.submit(trainRequest("{\"batch\": 64,")); });
+    QVERIFY(rejected(badShape).find("INVALID_ARGUMENT: job: model: input 'image' has shape [3, 32, "
+                                    "32] but fashion-mnist has samples of [1, 28, 28]") !=
+            std::string::npos);
+    const std::string syntax =
+        twb::test::errorOf([&] { node.submit(trainRequest("{\"batch\": 64,")); });
     QVERIFY2(syntax.find("INVALID_ARGUMENT: job_json") != std::string::npos, syntax.c_str());
     QVERIFY(node.list().empty());  // nothing was queued
 
@@ -347,7 +394,8 @@ class NodeServiceTest : public QObject {
     QCOMPARE(ok.output_shape(0), int64_t{10});
     QVERIFY(ok.flops_per_step() > 3 * 2.0 * 128 * 784 * 512);
 
-    const std::string missing = twb::test::errorOf([&] { node.watch("j9999", 0, [](const v1::Event&) { return true; }); });
+    const std::string missing =
+        twb::test::errorOf([&] { node.watch("j9999", 0, [](const v1::Event&) { return true; }); });
     QVERIFY2(missing.find("NOT_FOUND: id: no job 'j9999'") != std::string::npos, missing.c_str());
     const std::string traversal = twb::test::errorOf([&] {
       v1::SubmitJobRequest request = trainRequest(job.dump());
@@ -368,7 +416,10 @@ class NodeServiceTest : public QObject {
     for (auto& w : watched)
       watchers.emplace_back([&] {
         try {
-          client().watch(job.id(), 0, [&](const v1::Event& e) { w.add(e); return true; });
+          client().watch(job.id(), 0, [&](const v1::Event& e) {
+            w.add(e);
+            return true;
+          });
         } catch (const twb::Error&) {
           ++failures;
         }
@@ -394,7 +445,10 @@ class NodeServiceTest : public QObject {
     sinceCancel.start();
     node.cancel(job.id());
     Watched watched;
-    QVERIFY(node.watch(job.id(), 0, [&](const v1::Event& e) { watched.add(e); return true; }));
+    QVERIFY(node.watch(job.id(), 0, [&](const v1::Event& e) {
+      watched.add(e);
+      return true;
+    }));
     // The worker heard the SIGTERM (the daemon's own signal mask is not passed on) and stopped at
     // the next step with a checkpoint, well before the daemon's 15 s SIGKILL fallback.
     QVERIFY2(sinceCancel.elapsed() < 5000, qPrintable(QString::number(sinceCancel.elapsed())));
@@ -402,7 +456,8 @@ class NodeServiceTest : public QObject {
     QVERIFY2(watched.events.back().contains("checkpoint"), watched.events.back().dump().c_str());
     QCOMPARE(node.job(job.id()).state(), v1::CANCELLED);
     bool checkpoint = false;
-    for (const auto& a : node.artifacts(job.id())) checkpoint |= a.name().starts_with("checkpoints/");
+    for (const auto& a : node.artifacts(job.id()))
+      checkpoint |= a.name().starts_with("checkpoints/");
     QVERIFY(checkpoint);
 
     // A new job continues from that checkpoint: its first step follows the cancelled one's last.
@@ -411,7 +466,10 @@ class NodeServiceTest : public QObject {
     resume.mutable_train()->set_resume_job(job.id());
     const auto resumed = node.submit(resume);
     Watched continued;
-    QVERIFY(node.watch(resumed.id(), 0, [&](const v1::Event& e) { continued.add(e); return true; }));
+    QVERIFY(node.watch(resumed.id(), 0, [&](const v1::Event& e) {
+      continued.add(e);
+      return true;
+    }));
     QCOMPARE(continued.finalState(), std::string("succeeded"));
     std::vector<int64_t> steps;
     for (const auto& e : continued.events)
@@ -423,7 +481,8 @@ class NodeServiceTest : public QObject {
     v1::SubmitJobRequest unknown = trainRequest(shortJob(10));
     unknown.mutable_train()->set_resume_job("j9999");
     const std::string refused = twb::test::errorOf([&] { node.submit(unknown); });
-    QVERIFY2(refused.find("INVALID_ARGUMENT: train.resume_job: no job 'j9999' on this node") != std::string::npos,
+    QVERIFY2(refused.find("INVALID_ARGUMENT: train.resume_job: no job 'j9999' on this node") !=
+                 std::string::npos,
              refused.c_str());
   }
 
@@ -445,7 +504,10 @@ class NodeServiceTest : public QObject {
     const auto int8 = node.submit(quantize);
     QCOMPARE(int8.kind(), std::string("quantize"));
     Watched watched;
-    QVERIFY(node.watch(int8.id(), 0, [&](const v1::Event& e) { watched.add(e); return true; }));
+    QVERIFY(node.watch(int8.id(), 0, [&](const v1::Event& e) {
+      watched.add(e);
+      return true;
+    }));
     QCOMPARE(watched.finalState(), std::string("succeeded"));
     bool progress = false, report = false;
     for (const auto& e : watched.events) {
@@ -477,9 +539,7 @@ class NodeServiceTest : public QObject {
     NodeDaemon daemon(socket(), dataDir());
     QVERIFY2(daemon.started(), qPrintable(daemon.output()));
     const QString job = m_dir->filePath("short.json");
-    {
-      std::ofstream(job.toStdString()) << shortJob(50);
-    }
+    { std::ofstream(job.toStdString()) << shortJob(50); }
     const auto run = twb::test::runEngine(
         {"client", "--node", socket(), "submit", job, "--watch", "--json"}, 120000);
     QVERIFY2(run.finished && run.exitCode == 0, qPrintable(run.output));
@@ -493,8 +553,8 @@ class NodeServiceTest : public QObject {
     }
     QVERIFY(isOneToN(seqs));
     QCOMPARE(last, std::string("succeeded"));
-    const auto failed = twb::test::runEngine(
-        {"client", "--node", socket(), "watch", "j4242"}, 60000);
+    const auto failed =
+        twb::test::runEngine({"client", "--node", socket(), "watch", "j4242"}, 60000);
     QCOMPARE(failed.exitCode, 1);
     QVERIFY2(failed.output.contains("NOT_FOUND: id: no job 'j4242'"), qPrintable(failed.output));
   }
@@ -513,9 +573,7 @@ class NodeServiceTest : public QObject {
     QCOMPARE(records.size(), size_t{2});
     QCOMPARE(records[1].seq, int64_t{2});
     QCOMPARE(twb::lastEventSeq(path), int64_t{2});
-    {
-      std::ofstream(path, std::ios::app) << "ate\",\"time\":3.0}\n";
-    }
+    { std::ofstream(path, std::ios::app) << "ate\",\"time\":3.0}\n"; }
     const auto completed = reader.readNew(2);
     QCOMPARE(completed.size(), size_t{1});
     QCOMPARE(completed[0].type, std::string("state"));

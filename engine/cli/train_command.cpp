@@ -8,10 +8,10 @@
 #include "cli/interrupt.h"
 #include "cli/job_argument.h"
 #include "cli/progress_bar.h"
-#include "cli/rank_launcher.h"
 #include "cli/run_folder.h"
 #include "dist/data_parallel.h"
 #include "dist/gloo_communicator.h"
+#include "dist/local_ranks.h"
 #include "train/trainer.h"
 
 namespace twb {
@@ -40,7 +40,11 @@ int launch(const Args& args, const JobConfig& job, const std::string& outDir,
   std::vector<std::vector<std::string>> own(static_cast<size_t>(job.parallel.ranks()));
   if (!args.events.empty()) own[0].insert(own[0].end(), {"--events", args.events});
   if (!args.trace.empty()) own[0].insert(own[0].end(), {"--trace", args.trace});
-  return launchLocalRanks(static_cast<int>(job.parallel.ranks()), common, own, stop);
+  const LocalRanksResult result =
+      launchLocalRanks(static_cast<int>(job.parallel.ranks()), common, own, stop);
+  if (!result.failure.empty())
+    std::fprintf(stderr, "error: data-parallel job failed: %s\n", result.failure.c_str());
+  return result.exitCode;
 }
 
 std::unique_ptr<TrainingStrategy> joinRanks(const Args& args, JobConfig& job, EventLog& events) {

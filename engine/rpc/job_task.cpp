@@ -5,9 +5,12 @@
 
 #include "core/error.h"
 #include "data/dataset.h"
+#include "dist/gloo_communicator.h"
+#include "dist/local_ranks.h"
 #include "io/model_file.h"
 #include "io/onnx_export.h"
 #include "quant/quantizer.h"
+#include "rpc/event_log_reader.h"
 #include "train/job_plan.h"
 #include "train/trainer.h"
 
@@ -51,9 +54,42 @@ QuantizeOptions quantizeOptions(const nlohmann::json& task) {
   return options;
 }
 
+// A data-parallel job on this node alone: its ranks are processes of their own (twb-engine
+// train --rank), rank 0 writing the job's events. When a rank fails before rank 0 has said how
+// the job ended, the job ends failed naming that rank.
+void runLocalRanks(const JobConfig& job, const nlohmann::json& task, const JobFolder& folder,
+                   const std::atomic<bool>* stop) {
+  const std::string jobFile = folder.dir + "/data-parallel-job.json";
+  writeFileAtomically(jobFile, task.at("job").dump(2));
+  std::vector<std::string> common{"train",      jobFile,   "--out",
+                                  folder.out(), "--ranks", std::to_string(job.parallel.ranks())};
+  if (!task.value("resume_from", "").empty())
+    common.insert(common.end(), {"--resume", task.value("resume_from", "")});
+  std::vector<std::vector<std::string>> own(static_cast<size_t>(job.parallel.ranks()));
+  own[0] = {"--events", folder.events()};
+  const LocalRanksResult result =
+      launchLocalRanks(static_cast<int>(job.parallel.ranks()), common, own, stop);
+  std::string lastState;
+  EventLogReader reader(folder.events());
+  for (const EventRecord& r : reader.readNew())
+    if (r.type == "state") lastState = nlohmann::json::parse(r.json).value("state", "");
+  EventLog after;
+  after.open(folder.events());
+  if (lastState == "succeeded" || lastState == "failed" || lastState == "cancelled") {
+    if (!result.failure.empty()) after.log("error", "data parallel: " + result.failure);
+  } else {
+    after.publish("state", {{"state", result.exitCode == 130 ? "cancelled" : "failed"},
+                            {"reason", "data parallel: " +
+                                           (result.failure.empty()
+                                                ? std::string("the ranks ended without a result")
+                                                : result.failure)}});
+  }
+}
+
 void runTrain(const nlohmann::json& task, const JobFolder& folder, const std::atomic<bool>* stop,
               EventLog& events) {
   const JobConfig job = JobConfig::fromJson(task.at("job"), folder.dir);
+  if (job.parallel.ranks() > 1) return runLocalRanks(job, task, folder, stop);
   TrainOptions options;
   options.outDir = folder.out();
   options.resumeFrom = task.value("resume_from", "");
@@ -61,8 +97,8 @@ void runTrain(const nlohmann::json& task, const JobFolder& folder, const std::at
   train(job, options, events);  // publishes running, then succeeded or cancelled
 }
 
-void runQuantize(const nlohmann::json& task, const JobFolder& folder,
-                 const std::atomic<bool>* stop, EventLog& events) {
+void runQuantize(const nlohmann::json& task, const JobFolder& folder, const std::atomic<bool>* stop,
+                 EventLog& events) {
   const std::string modelPath = resolve(task.at("model").get<std::string>(), folder.dir);
   const QuantizeOptions options = quantizeOptions(task);
   const DatasetSplits calib = openDataset(task.value("calibration", "fashion-mnist"));
@@ -71,16 +107,16 @@ void runQuantize(const nlohmann::json& task, const JobFolder& folder,
   const std::string out = folder.out() + "/model-int8.twbm";
   int lastPercent = -1;
   std::string lastStage;
-  const nlohmann::json report = quantizeModel(
-      model, calib.train, calib.test, calib.train->defaultNormalization(), options, out,
-      [&](const std::string& stage, double fraction) {
-        const int percent = static_cast<int>(fraction * 100);
-        if (stage != lastStage || percent != lastPercent)
-          events.publish("progress", {{"stage", stage}, {"fraction", fraction}});
-        lastStage = stage;
-        lastPercent = percent;
-        return !stop->load();
-      });
+  const nlohmann::json report =
+      quantizeModel(model, calib.train, calib.test, calib.train->defaultNormalization(), options,
+                    out, [&](const std::string& stage, double fraction) {
+                      const int percent = static_cast<int>(fraction * 100);
+                      if (stage != lastStage || percent != lastPercent)
+                        events.publish("progress", {{"stage", stage}, {"fraction", fraction}});
+                      lastStage = stage;
+                      lastPercent = percent;
+                      return !stop->load();
+                    });
   std::ofstream(folder.out() + "/quantize.json") << report.dump(2) << "\n";
   events.publish("quantize", {{"fp32_accuracy", report["fp32"]["accuracy"]},
                               {"int8_accuracy", report["int8"]["accuracy"]},
@@ -107,6 +143,17 @@ std::string validateJobTask(const nlohmann::json& task, const std::string& folde
   if (kind == "train") {
     try {
       const JobConfig job = JobConfig::fromJson(task.at("job"), folder);
+      if (!job.parallel.nodes.empty())
+        throw Error(
+            "parallel.nodes: a node runs its own ranks of a job; the workbench or `twb-engine "
+            "client` splits a job across nodes (send this node ranks_per_node without nodes)");
+      if (!job.parallel.interface.empty()) {
+        try {
+          checkNetworkInterface(job.parallel.interface);
+        } catch (const Error& e) {
+          throw e.within("parallel.interface");
+        }
+      }
       planJob(job);
       return job.name;
     } catch (const Error& e) {
@@ -134,9 +181,12 @@ void runJobTask(const JobFolder& folder, const std::atomic<bool>* stop) {
     if (!in) throw Error(folder.task() + ": missing");
     const nlohmann::json task = nlohmann::json::parse(in);
     const std::string kind = task.at("kind").get<std::string>();
-    if (kind == "train") runTrain(task, folder, stop, events);
-    else if (kind == "quantize") runQuantize(task, folder, stop, events);
-    else runExport(task, folder, events);
+    if (kind == "train")
+      runTrain(task, folder, stop, events);
+    else if (kind == "quantize")
+      runQuantize(task, folder, stop, events);
+    else
+      runExport(task, folder, events);
   } catch (const std::exception& e) {
     const bool cancelled = stop->load();
     events.publish("state", cancelled ? nlohmann::json{{"state", "cancelled"}, {"reason", e.what()}}

@@ -70,6 +70,7 @@ node::v1::NodeInfo readNodeInfo(int maxJobs) {
     if (std::string(precision) != "bf16" || bf16Unavailable().empty()) info.add_precisions(precision);
   info.set_bf16_unavailable(bf16Unavailable());
   info.add_parallel_strategies("single");
+  info.add_parallel_strategies("data");
   return info;
 }
 

@@ -232,8 +232,9 @@ TrainResult TrainingRun::run() {
       m_exec->setRandomSeed(mixSeed(m_job.seed, static_cast<uint64_t>(m_state.step), 0xd0 + (rank << 8)));
       m_exec->forward();
       m_exec->backward();
-      const bool stopRequested = m_options.stop && m_options.stop->load();
-      const bool stop = m_strategy ? m_strategy->finishStep(stopRequested) : stopRequested;
+      const auto stopRequested = [&] { return m_options.stop && m_options.stop->load(); };
+      // Ranks agree on stopping before the optimizer; one process looks again after the step.
+      const bool agreedStop = m_strategy && m_strategy->finishStep(stopRequested());
       times.optimizerStart = steadyMicros();
       m_optimizer->step(m_params.all(), static_cast<float>(learningRate(
                                             m_job.schedule, m_job.optimizer.lr, m_state.step,
@@ -249,7 +250,7 @@ TrainResult TrainingRun::run() {
       if (!std::isfinite(loss[0]))
         throw Error("training diverged at step " + std::to_string(m_state.step) +
                     ": the loss is " + std::to_string(loss[0]) + " (try a lower optimizer.lr)");
-      if (stop) {
+      if (m_strategy ? agreedStop : stopRequested()) {
         checkpoint();
         m_result.status = TrainStatus::cancelled;
         m_result.steps = m_state.step;

@@ -1,4 +1,4 @@
-#include "cli/rank_launcher.h"
+#include "dist/local_ranks.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -67,9 +67,9 @@ std::string describe(int status) {
 }
 }  // namespace
 
-int launchLocalRanks(int ranks, const std::vector<std::string>& commonArgs,
-                     const std::vector<std::vector<std::string>>& perRankArgs,
-                     const std::atomic<bool>* stop) {
+LocalRanksResult launchLocalRanks(int ranks, const std::vector<std::string>& commonArgs,
+                                  const std::vector<std::vector<std::string>>& perRankArgs,
+                                  const std::atomic<bool>* stop) {
   const std::string rendezvous = "127.0.0.1:" + std::to_string(freeLoopbackPort());
   ::setenv(kSecretVariable, makeRendezvousSecret().c_str(), 1);
   std::vector<pid_t> pids(static_cast<size_t>(ranks), -1);
@@ -117,11 +117,8 @@ int launchLocalRanks(int ranks, const std::vector<std::string>& commonArgs,
         if (p > 0) ::kill(p, SIGKILL);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (!failure.empty()) {
-    std::fprintf(stderr, "error: data-parallel job failed: %s\n", failure.c_str());
-    return 1;
-  }
-  return anyInterrupted ? 130 : 0;
+  if (!failure.empty()) return {1, failure};
+  return {anyInterrupted ? 130 : 0, {}};
 }
 
 }  // namespace twb
