@@ -95,6 +95,16 @@ class WorkbenchGuiTest : public QObject {
             {"threads", 2},
             {"parallel", QJsonObject{{"strategy", "single"}}}};
   }
+  // Presses Run once the node has checked the job, and waits for the project's first run to
+  // succeed; `run` is its row (null when a check failed).
+  void runToSuccess(qint64 project, QTreeWidgetItem*& run) {
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
+    QTreeWidgetItem* projectRow = m_window->projectItem(project);
+    QTRY_COMPARE_WITH_TIMEOUT(projectRow->childCount(), 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(projectRow->child(0)->text(1), QString("succeeded"), 120000);
+    run = projectRow->child(0);
+  }
   void screenshot(const QString& name) const {
     const QString path = QString(TWB_BINARY_DIR "/screenshots/") + name + ".png";
     QDir().mkpath(TWB_BINARY_DIR "/screenshots");
@@ -627,12 +637,9 @@ class WorkbenchGuiTest : public QObject {
     file.close();
     QVERIFY(m_window->openJobFile(path));
     QCOMPARE(m_window->jobForm()->job(), job);
-    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
-    QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
-    QTreeWidgetItem* projectRow = m_window->projectItem(project);
-    QTRY_COMPARE_WITH_TIMEOUT(projectRow->childCount(), 1, 10000);
-    QTreeWidgetItem* run = projectRow->child(0);
-    QTRY_COMPARE_WITH_TIMEOUT(run->text(1), QString("succeeded"), 120000);
+    QTreeWidgetItem* run = nullptr;
+    runToSuccess(project, run);
+    if (!run) return;
     const app::Run stored = m_store->run(run->data(0, Qt::UserRole).toLongLong());
     QCOMPARE(QJsonDocument::fromJson(stored.jobJson.toUtf8()).object(), job);
     QFile task(m_dir.filePath("node/jobs/" + stored.nodeJobId + "/task.json"));
@@ -781,6 +788,62 @@ class WorkbenchGuiTest : public QObject {
     for (double v : smoothed) QVERIFY(qAbs(v - 2) < 1e-12);
     const QVector<double> step = ui::smoothCurve({0, 10}, 0.5);
     QCOMPARE(step[1], 10.0 * 0.5 / 0.75);
+  }
+
+  // Data parallel on the local node: two ranks started from the Job tab; the Monitor shows each
+  // rank's step time and the communication backward did not hide.
+  void aDataParallelRunShowsItsRanks() {
+    const qint64 defaultProject = m_controller->projectId();
+    const QJsonObject before = m_window->jobForm()->job();
+    const qint64 project = m_window->newProject("Data parallel");
+    m_window->tabs()->setCurrentIndex(0);
+    auto* strategy = field<QComboBox>("strategy");
+    QVERIFY(!field<QSpinBox>("ranksPerNode")->isEnabled());
+    strategy->setCurrentIndex(strategy->findData("data"));
+    QVERIFY(field<QSpinBox>("ranksPerNode")->isEnabled());
+    field<QSpinBox>("ranksPerNode")->setValue(2);
+    field<QComboBox>("compression")->setCurrentText("bf16");
+    field<QSpinBox>("maxSteps")->setValue(60);
+    field<QSpinBox>("threads")->setValue(1);
+    const QJsonObject parallel = m_window->jobForm()->job()["parallel"].toObject();
+    QCOMPARE(parallel, (QJsonObject{{"strategy", "data"}, {"ranks_per_node", 2}, {"compression", "bf16"}}));
+    screenshot("job-data-parallel");
+    QTreeWidgetItem* run = nullptr;
+    runToSuccess(project, run);
+    if (!run) return;
+    const qint64 runId = run->data(0, Qt::UserRole).toLongLong();
+    const auto steps = m_store->events(runId, "step");
+    QVERIFY(!steps.isEmpty());
+    QCOMPARE(QJsonDocument::fromJson(steps.back()).object()["ranks"].toArray().size(), 2);
+    m_window->runsBrowser()->setCurrentItem(run);
+    m_window->tabs()->setCurrentWidget(m_window->monitor());
+    auto* ranks = m_window->monitor()->findChild<QCustomPlot*>("ranksPlot");
+    QStringList named;
+    for (int g = 0; g < ranks->graphCount(); ++g)
+      if (!ranks->graph(g)->name().isEmpty() && !ranks->graph(g)->data()->isEmpty())
+        named << ranks->graph(g)->name();
+    QVERIFY2(named.size() == 2 && named[0].endsWith("rank 0") && named[1].endsWith("rank 1"),
+             qPrintable(named.join(", ")));
+    auto* lower = m_window->monitor()->findChild<QTabWidget*>();
+    lower->setCurrentWidget(ranks);
+    screenshot("monitor-ranks");
+    QCustomPlot* stepTime = m_window->monitor()->findChild<QCustomPlot*>("step-time");
+    bool exposed = false;
+    for (int g = 0; g < stepTime->graphCount(); ++g)
+      exposed = exposed || (stepTime->graph(g)->name().endsWith("(exposed communication)") &&
+                            !stepTime->graph(g)->data()->isEmpty());
+    QVERIFY(exposed);
+    lower->setCurrentWidget(stepTime);
+    screenshot("monitor-communication");
+    lower->setCurrentIndex(0);
+
+    // Back to one worker: the ranks' options go, since one worker refuses them, and the job is
+    // the one it was before (which named no strategy).
+    m_window->tabs()->setCurrentIndex(0);
+    strategy->setCurrentIndex(strategy->findData("single"));
+    QVERIFY(!m_window->jobForm()->job().contains("parallel"));
+    m_window->runsBrowser()->setCurrentItem(m_window->projectItem(defaultProject));
+    m_window->jobForm()->setJob(before);
   }
 
   void aRunShowsProgressAndCanBeCancelled() {

@@ -462,10 +462,6 @@
         <translation>单工作进程</translation>
     </message>
     <message>
-        <source>Parallel strategy</source>
-        <translation>并行策略</translation>
-    </message>
-    <message>
         <source>Schedule</source>
         <translation>学习率调度</translation>
     </message>
@@ -602,6 +598,62 @@
     <message>
         <source>On %1 bf16 matrix products peak at %2 GFLOP/s against %3 for fp32: no native bf16 (avx512_bf16) or AMX here, so expect bf16 to train slower than fp32.</source>
         <translation>在 %1 上 bf16 矩阵乘法峰值为 %2 GFLOP/s，而 fp32 为 %3：此处没有原生 bf16（avx512_bf16）或 AMX，预计 bf16 训练比 fp32 慢。</translation>
+    </message>
+    <message>
+        <source>Parallel</source>
+        <translation>并行</translation>
+    </message>
+    <message>
+        <source>data parallel</source>
+        <translation>数据并行</translation>
+    </message>
+    <message>
+        <source>Data parallel: several ranks each train on their share of every batch (the batch size is per rank) and average their gradients.</source>
+        <translation>数据并行：多个进程（rank）各自训练每个批次中属于自己的那一份（批大小按每个 rank 计），并对梯度求平均。</translation>
+    </message>
+    <message>
+        <source>Strategy</source>
+        <translation>策略</translation>
+    </message>
+    <message>
+        <source>Ranks per node</source>
+        <translation>每个节点的 rank 数</translation>
+    </message>
+    <message>
+        <source>Gradients on the wire; sums stay in fp32. bf16 and fp16 halve the bytes sent.</source>
+        <translation>梯度在网络上传输的类型；求和始终使用 fp32。bf16 和 fp16 使发送的字节数减半。</translation>
+    </message>
+    <message>
+        <source>Gradient compression</source>
+        <translation>梯度压缩</translation>
+    </message>
+    <message>
+        <source>auto</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source> KiB</source>
+        <translation> KiB</translation>
+    </message>
+    <message>
+        <source>Gradients fused per all-reduce; auto tries several sizes in the first steps and keeps the fastest.</source>
+        <translation>每次 all-reduce 融合的梯度量；自动模式在最初几步尝试多个大小并保留最快的。</translation>
+    </message>
+    <message>
+        <source>Fusion bucket</source>
+        <translation>融合桶</translation>
+    </message>
+    <message>
+        <source>Connections per peer</source>
+        <translation>每个对端的连接数</translation>
+    </message>
+    <message>
+        <source>the one that reaches rank 0</source>
+        <translation>通往 rank 0 的那个接口</translation>
+    </message>
+    <message>
+        <source>Network interface</source>
+        <translation>网络接口</translation>
     </message>
 </context>
 <context>
@@ -1007,6 +1059,22 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>Follow the data again after a zoom or pan (or double-click a chart)</source>
         <translation>缩放或平移后重新跟随数据（或双击图表）</translation>
+    </message>
+    <message>
+        <source>Ranks</source>
+        <translation>各 rank</translation>
+    </message>
+    <message>
+        <source>Data parallel: each rank&apos;s step time, to spot a slow rank</source>
+        <translation>数据并行：每个 rank 的单步耗时，用于发现慢的 rank</translation>
+    </message>
+    <message>
+        <source> (exposed communication)</source>
+        <translation>（未被掩盖的通信）</translation>
+    </message>
+    <message>
+        <source>%1 · rank %2</source>
+        <translation>%1 · rank %2</translation>
     </message>
 </context>
 <context>

@@ -165,10 +165,6 @@ QWidget* JobForm::buildForm() {
   m_node = named(new QComboBox, "node");
   m_node->addItem(tr("local (this machine)"), "local");
   run->addRow(tr("Node"), withError(m_node, m_nodeError));
-  // The strategies the engine runs today; the others arrive with their issue.
-  auto* strategy = named(new QComboBox, "strategy");
-  strategy->addItem(tr("single worker"), "single");
-  run->addRow(tr("Parallel strategy"), strategy);
   m_precision = comboBox("precision", {"fp32", "bf16", "int8"});
   bindChoice(m_precision, "precision", "fp32");
   m_precisionNote = named(new QLabel, "precisionNote");
@@ -183,6 +179,8 @@ QWidget* JobForm::buildForm() {
   bindInteger(m_threads, "threads", 0);
   run->addRow(tr("Threads"), m_threads);
   addIntegerRow(run, tr("Seed"), spinBox("seed", 0, 1000000000), "seed", 0);
+
+  addParallelGroup(group(tr("Parallel")));
 
   // Model: a template with its arguments, or a model file.
   QFormLayout* model = group(tr("Model"));
@@ -300,6 +298,68 @@ QWidget* JobForm::buildForm() {
                 spinBox("profileEvery", 0, 100000000, tr("off")), "profile.every_steps", 0);
   columns->addStretch();
   return area;
+}
+
+void JobForm::addParallelGroup(QFormLayout* parallel) {
+  // The strategies the engine runs today; the others arrive with their issue.
+  auto* strategy = named(new QComboBox, "strategy");
+  strategy->addItem(tr("single worker"), "single");
+  strategy->addItem(tr("data parallel"), "data");
+  strategy->setToolTip(
+      tr("Data parallel: several ranks each train on their share of every batch "
+         "(the batch size is per rank) and average their gradients."));
+  parallel->addRow(
+      tr("Strategy"),
+      withError(strategy, fieldError("strategyError", {"parallel.strategy", "parallel.nodes"})));
+  auto* ranks = spinBox("ranksPerNode", 1, 64);
+  bindInteger(ranks, "parallel.ranks_per_node", 1);
+  parallel->addRow(tr("Ranks per node"),
+                   withError(ranks, fieldError("ranksError", {"parallel.ranks_per_node"})));
+  auto* compression = comboBox("compression", {"none", "bf16", "fp16"});
+  compression->setToolTip(
+      tr("Gradients on the wire; sums stay in fp32. bf16 and fp16 halve "
+         "the bytes sent."));
+  bindChoice(compression, "parallel.compression", "none");
+  parallel->addRow(tr("Gradient compression"), compression);
+  auto* bucket = spinBox("bucketKiB", 0, 1 << 20, tr("auto"));
+  bucket->setSuffix(tr(" KiB"));
+  bucket->setToolTip(
+      tr("Gradients fused per all-reduce; auto tries several sizes in the first "
+         "steps and keeps the fastest."));
+  m_showers.push_back(
+      [=, this] { bucket->setValue(m_document.value("parallel.bucket_bytes", 0).toInt() / 1024); });
+  connect(bucket, &QSpinBox::valueChanged, this,
+          [write = writerFor("parallel.bucket_bytes", 0)](int kib) { write(kib * 1024); });
+  parallel->addRow(tr("Fusion bucket"), bucket);
+  auto* streams = spinBox("streams", 0, 16, tr("auto"));
+  bindInteger(streams, "parallel.streams", 0);
+  parallel->addRow(tr("Connections per peer"), streams);
+  auto* interface = named(new QLineEdit, "interface");
+  interface->setPlaceholderText(tr("the one that reaches rank 0"));
+  bindText(interface, "parallel.interface", "");
+  parallel->addRow(tr("Network interface"),
+                   withError(interface, fieldError("interfaceError", {"parallel.interface"})));
+  const QList<QWidget*> dataOnly{ranks, compression, bucket, streams, interface};
+
+  m_showers.push_back([=, this] {
+    const QString value = m_document.value("parallel.strategy", "single").toString();
+    if (strategy->findData(value) < 0) strategy->addItem(value, value);  // the node judges it
+    strategy->setCurrentIndex(strategy->findData(value));
+    for (QWidget* w : dataOnly) w->setEnabled(value == "data");
+  });
+  connect(strategy, &QComboBox::currentIndexChanged, this, [=, this] {
+    if (m_showing) return;
+    const QString value = strategy->currentData().toString();
+    // The options of data parallelism mean nothing to one worker, which refuses them.
+    if (value != "data")
+      for (const char* key : {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams",
+                              "interface", "timeout_s"})
+        m_document.remove(QString("parallel.") + key);
+    m_document.set("parallel.strategy", value, "single");
+    if (m_document.value("parallel").toObject().isEmpty()) m_document.remove("parallel");
+    for (QWidget* w : dataOnly) w->setEnabled(value == "data");
+    edited();
+  });
 }
 
 void JobForm::addIntegerRow(QFormLayout* form, const QString& label, QSpinBox* spin,

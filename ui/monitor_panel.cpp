@@ -4,16 +4,16 @@
 
 #include <QCheckBox>
 #include <QHBoxLayout>
-#include <QPushButton>
-#include <QTabWidget>
-#include <QToolTip>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QSlider>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTimer>
+#include <QToolTip>
 #include <QVBoxLayout>
 #include <cmath>
 
@@ -29,7 +29,6 @@ constexpr int kRedrawMs = 33;  // at most ~30 redraws a second
 // per pixel column first (a replot of a million raw points takes ~50 ms here, too slow to keep
 // up with 30 redraws a second).
 constexpr int kDirectPoints = 20000;
-
 
 }  // namespace
 
@@ -136,11 +135,16 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
   m_throughputPlot = addChart(tr("samples/s"), "throughput");
   m_stepTimePlot = addChart(tr("ms per step"), "step-time");
   m_lrPlot = addChart(tr("learning rate"), "learning-rate");
+  m_ranksPlot = addChart(tr("ms per step"), "ranks");
+  m_ranksPlot->setObjectName("ranksPlot");
   m_lower = new QTabWidget(this);
   m_lower->addTab(m_accuracyPlot, tr("Accuracy"));
   m_lower->addTab(m_throughputPlot, tr("Throughput"));
   m_lower->addTab(m_stepTimePlot, tr("Step time"));
   m_lower->addTab(m_lrPlot, tr("Learning rate"));
+  m_lower->addTab(m_ranksPlot, tr("Ranks"));
+  m_lower->setTabToolTip(m_lower->count() - 1,
+                         tr("Data parallel: each rank's step time, to spot a slow rank"));
 
   m_xAxis = new QComboBox(this);
   m_xAxis->setObjectName("xAxis");
@@ -192,8 +196,10 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
       for (Series& series : run)
         if (series.stale) draw(series);
     for (QCustomPlot* plot : std::as_const(m_plots)) {
-      if (!m_userView.contains(plot)) fitToData(plot);
-      else plot->replot(QCustomPlot::rpQueuedReplot);
+      if (!m_userView.contains(plot))
+        fitToData(plot);
+      else
+        plot->replot(QCustomPlot::rpQueuedReplot);
     }
   });
   m_redraw->start();
@@ -225,7 +231,8 @@ QString MonitorPanel::readout(QCustomPlot* chart, double x) const {
 void MonitorPanel::setXAxis(XAxis axis) {
   m_axis = axis;
   const QString label = m_xAxis->itemText(static_cast<int>(axis));
-  if (m_xAxis->currentIndex() != static_cast<int>(axis)) m_xAxis->setCurrentIndex(static_cast<int>(axis));
+  if (m_xAxis->currentIndex() != static_cast<int>(axis))
+    m_xAxis->setCurrentIndex(static_cast<int>(axis));
   for (QCustomPlot* plot : std::as_const(m_plots)) plot->xAxis->setLabel(label);
   for (RunCurves& run : m_runs)
     for (Series& series : run) draw(series);
@@ -235,9 +242,12 @@ void MonitorPanel::setXAxis(XAxis axis) {
 
 const QVector<double>& MonitorPanel::xs(const Series& series) const {
   switch (m_axis) {
-    case XAxis::epoch: return series.epochs;
-    case XAxis::wallTime: return series.times;
-    case XAxis::step: break;
+    case XAxis::epoch:
+      return series.epochs;
+    case XAxis::wallTime:
+      return series.times;
+    case XAxis::step:
+      break;
   }
   return series.steps;
 }
@@ -272,6 +282,7 @@ void MonitorPanel::addRun(qint64 runId, const QString& label) {
   run["data_ms"] = makeSeries(m_stepTimePlot, colour, label + tr(" (data)"), Qt::DashLine);
   run["lr"] = makeSeries(m_lrPlot, colour, label);
   m_runs.insert(runId, run);
+  m_runLooks.insert(runId, {colour, label});
 }
 
 void MonitorPanel::clear() {
@@ -280,6 +291,7 @@ void MonitorPanel::clear() {
     plot->replot();
   }
   m_runs.clear();
+  m_runLooks.clear();
   m_firstTime = 0;
   m_log->clear();
 }
@@ -292,7 +304,8 @@ void MonitorPanel::append(Series& series, double step, double epoch, double time
   // The newest smoothed point follows from the running average; the curve is not redone.
   const double alpha = smoothing();
   series.average = alpha * series.average + (1 - alpha) * value;
-  series.smooth.append(alpha > 0 ? series.average / (1 - std::pow(alpha, series.raw.size())) : value);
+  series.smooth.append(alpha > 0 ? series.average / (1 - std::pow(alpha, series.raw.size()))
+                                 : value);
   if (series.raw.size() <= kDirectPoints) {
     const double x = xs(series).back();
     series.rawGraph->addData(x, value);
@@ -301,6 +314,15 @@ void MonitorPanel::append(Series& series, double step, double epoch, double time
     series.stale = true;
   }
   redrawSoon();
+}
+
+MonitorPanel::Series& MonitorPanel::lazySeries(qint64 runId, const QString& key, QCustomPlot* plot,
+                                               const QString& name, const QColor& colour,
+                                               Qt::PenStyle style) {
+  RunCurves& run = m_runs[runId];
+  auto found = run.find(key);
+  if (found == run.end()) found = run.insert(key, makeSeries(plot, colour, name, style));
+  return *found;
 }
 
 void MonitorPanel::resmooth(Series& series) const {
@@ -344,6 +366,22 @@ void MonitorPanel::addEvent(qint64 runId, const QString& type, const QByteArray&
   if (type == "step") {
     for (const char* metric : {"loss", "accuracy", "samples_per_s", "compute_ms", "data_ms", "lr"})
       if (e.contains(metric)) append(run[metric], step, epoch, time, e.value(metric).toDouble());
+    // Data parallel: the communication backward did not hide, and every rank's step time.
+    const auto [colour, label] = m_runLooks.value(runId);
+    if (e.contains("exposed_comm_ms"))
+      append(lazySeries(runId, "exposed_comm_ms", m_stepTimePlot,
+                        label + tr(" (exposed communication)"), colour, Qt::DotLine),
+             step, epoch, time, e.value("exposed_comm_ms").toDouble());
+    // Ranks of a run share its colour and differ by dash pattern (then by shade).
+    static const Qt::PenStyle dashes[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine,
+                                          Qt::DashDotDotLine};
+    for (const QJsonValue& rank : e.value("ranks").toArray()) {
+      const int r = rank.toObject().value("rank").toInt();
+      append(lazySeries(runId, QString("rank %1").arg(r), m_ranksPlot,
+                        tr("%1 · rank %2").arg(label).arg(r), colour.darker(100 + 30 * (r / 5)),
+                        dashes[r % 5]),
+             step, epoch, time, rank.toObject().value("step_ms").toDouble());
+    }
   } else if (type == "eval") {
     append(run["eval_accuracy"], step, epoch, time, e.value("accuracy").toDouble());
     m_log->appendPlainText(tr("run %1, step %2: test accuracy %3, loss %4")

@@ -68,15 +68,20 @@ class MonitorPanel : public QWidget {
   using RunCurves = QHash<QString, Series>;
 
   QCustomPlot* addChart(const QString& yLabel, const QString& name);
-  Series makeSeries(QCustomPlot* plot, const QColor& colour, const QString& name, Qt::PenStyle style = Qt::SolidLine);
+  Series makeSeries(QCustomPlot* plot, const QColor& colour, const QString& name,
+                    Qt::PenStyle style = Qt::SolidLine);
   void append(Series& series, double step, double epoch, double time, double value);
+  // A curve only some runs have (data parallel: communication, ranks), made at its first value.
+  Series& lazySeries(qint64 runId, const QString& key, QCustomPlot* plot, const QString& name,
+                     const QColor& colour, Qt::PenStyle style = Qt::SolidLine);
   const QVector<double>& xs(const Series& series) const;
   void resmooth(Series& series) const;
   void draw(Series& series) const;  // hands the graphs the curve, reduced when it is long
   void redrawSoon();
   void fitToData(QCustomPlot* plot);  // axes to the data, not taken for the user's zoom
 
-  QCustomPlot *m_lossPlot, *m_accuracyPlot, *m_throughputPlot, *m_stepTimePlot, *m_lrPlot;
+  QCustomPlot *m_lossPlot, *m_accuracyPlot, *m_throughputPlot, *m_stepTimePlot, *m_lrPlot,
+      *m_ranksPlot;
   QList<QCustomPlot*> m_plots;
   QTabWidget* m_lower;
   QComboBox* m_xAxis;
@@ -88,6 +93,7 @@ class MonitorPanel : public QWidget {
   QPlainTextEdit* m_log;
   QTimer* m_redraw;
   QHash<qint64, RunCurves> m_runs;
+  QHash<qint64, QPair<QColor, QString>> m_runLooks;  // colour and label of each run
   XAxis m_axis = XAxis::step;
   double m_firstTime = 0;  // wall time of the first event shown, the origin of the time axis
   bool m_dirty = false;

@@ -107,13 +107,7 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
         throw Error(
             "parallel.nodes: a job across nodes runs from the workbench or `twb-engine "
             "client`; `train --ranks N` runs N ranks on this machine");
-      if (!job.parallel.interface.empty()) {
-        try {
-          checkNetworkInterface(job.parallel.interface);
-        } catch (const Error& e) {
-          throw e.within("parallel.interface");
-        }
-      }
+      checkParallelInterface(job.parallel);
       exitCode = launch(args, job, options.outDir, options.stop);
       return;
     }

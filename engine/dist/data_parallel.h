@@ -57,4 +57,8 @@ class DataParallelTraining : public TrainingStrategy {
   uint64_t m_reportedBytes = 0;
 };
 
+// Throws, at the job's "parallel.interface" field, when this host lacks the interface the job
+// names; nothing to check when it names none.
+void checkParallelInterface(const ParallelConfig& config);
+
 }  // namespace twb

@@ -172,28 +172,38 @@ class GlooCommunicator : public Communicator {
     std::vector<char> sendBytes(largest * element), recvBytes(largest * element);
     auto sender = context.createUnboundBuffer(sendBytes.data(), sendBytes.size());
     auto receiver = context.createUnboundBuffer(recvBytes.data(), recvBytes.size());
+    // f32 travels as it is: sent straight from `data`, and gathered straight into it.
+    const bool direct = wire == WireType::f32;
+    auto dataOut = direct ? context.createUnboundBuffer(data, count * sizeof(float)) : nullptr;
+    auto dataIn = direct ? context.createUnboundBuffer(data, count * sizeof(float)) : nullptr;
     const int hops = gather ? 2 * (p - 1) : p - 1;
     const uint64_t slot = static_cast<uint64_t>(context.nextSlot(hops));
-    const auto exchange = [&](int hop, int sendChunk, int recvChunk) {
+    const auto exchange = [&](int hop, int sendChunk, int recvChunk, bool gathering) {
       const size_t sendFirst = begin(sendChunk), sendCount = chunkEnd(sendChunk) - sendFirst;
-      const size_t recvCount = chunkEnd(recvChunk) - begin(recvChunk);
-      encodeWire(data + sendFirst, sendCount, wire, sendBytes.data());
-      if (hop < p - 1) keepRounding(sendFirst, sendCount, sendBytes.data());
+      const size_t recvFirst = begin(recvChunk), recvCount = chunkEnd(recvChunk) - recvFirst;
       const uint64_t hopSlot = slot + static_cast<uint64_t>(hop);
-      withPeer(right, true, [&] { sender->send(right, hopSlot, 0, sendCount * element); });
-      withPeer(left, false, [&] { receiver->recv(left, hopSlot, 0, recvCount * element); });
+      auto& out = direct ? dataOut : sender;
+      auto& in = direct && gathering ? dataIn : receiver;
+      const size_t outOffset = direct ? sendFirst * element : 0;
+      const size_t inOffset = direct && gathering ? recvFirst * element : 0;
+      if (!direct) {
+        encodeWire(data + sendFirst, sendCount, wire, sendBytes.data());
+        if (!gathering) keepRounding(sendFirst, sendCount, sendBytes.data());
+      }
+      withPeer(right, true, [&] { out->send(right, hopSlot, outOffset, sendCount * element); });
+      withPeer(left, false, [&] { in->recv(left, hopSlot, inOffset, recvCount * element); });
       m_bytesSent += sendCount * element;
-      withPeer(left, false, [&] { receiver->waitRecv(m_timeout); });
-      withPeer(right, true, [&] { sender->waitSend(m_timeout); });
+      withPeer(left, false, [&] { in->waitRecv(m_timeout); });
+      withPeer(right, true, [&] { out->waitSend(m_timeout); });
       return recvCount;
     };
     for (int s = 0; s < p - 1; ++s) {
       const int recvChunk = r - s - 2;
-      const size_t n = exchange(s, r - s - 1, recvChunk);
+      const size_t n = exchange(s, r - s - 1, recvChunk, false);
       accumulateWire(recvBytes.data(), n, wire, data + begin(recvChunk));
     }
     if (!gather) return;
-    if (wire != WireType::f32) {  // the owner keeps what the others will receive
+    if (!direct) {  // the owner keeps what the others will receive
       const size_t first = begin(r), n = chunkEnd(r) - first;
       encodeWire(data + first, n, wire, sendBytes.data());
       keepRounding(first, n, sendBytes.data());
@@ -201,8 +211,8 @@ class GlooCommunicator : public Communicator {
     }
     for (int s = 0; s < p - 1; ++s) {
       const int recvChunk = r - s - 1;
-      const size_t n = exchange(p - 1 + s, r - s, recvChunk);
-      decodeWire(recvBytes.data(), n, wire, data + begin(recvChunk));
+      const size_t n = exchange(p - 1 + s, r - s, recvChunk, true);
+      if (!direct) decodeWire(recvBytes.data(), n, wire, data + begin(recvChunk));
     }
   }
 

@@ -5,7 +5,7 @@
 
 #include "core/error.h"
 #include "data/dataset.h"
-#include "dist/gloo_communicator.h"
+#include "dist/data_parallel.h"
 #include "dist/local_ranks.h"
 #include "io/model_file.h"
 #include "io/onnx_export.h"
@@ -147,13 +147,7 @@ std::string validateJobTask(const nlohmann::json& task, const std::string& folde
         throw Error(
             "parallel.nodes: a node runs its own ranks of a job; the workbench or `twb-engine "
             "client` splits a job across nodes (send this node ranks_per_node without nodes)");
-      if (!job.parallel.interface.empty()) {
-        try {
-          checkNetworkInterface(job.parallel.interface);
-        } catch (const Error& e) {
-          throw e.within("parallel.interface");
-        }
-      }
+      checkParallelInterface(job.parallel);
       planJob(job);
       return job.name;
     } catch (const Error& e) {
