@@ -2,19 +2,20 @@
 
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QSet>
 
 namespace twb::app {
 
 namespace {
-enum Row { kCompute = 1, kData = 2 };
+enum Row { kCompute = 1, kData = 2, kFirstCommunication = 10 };  // + rank
 
-QJsonObject slice(const QString& name, const QString& category, double startUs, double ms, Row row,
+QJsonObject slice(const QString& name, const QString& category, double startUs, double ms, int row,
                   const QJsonObject& args) {
   return {{"name", name},    {"cat", category}, {"ph", "X"},  {"ts", startUs},
           {"dur", ms * 1e3}, {"pid", 1},        {"tid", row}, {"args", args}};
 }
 
-QJsonObject rowName(Row row, const QString& name) {
+QJsonObject rowName(int row, const QString& name) {
   return {{"name", "thread_name"},
           {"ph", "M"},
           {"pid", 1},
@@ -25,13 +26,29 @@ QJsonObject rowName(Row row, const QString& name) {
 
 QJsonDocument chromeTraceFromProfiles(const QList<QByteArray>& profileEvents) {
   QJsonArray events{rowName(kCompute, "compute"), rowName(kData, "data")};
+  QSet<int> ranksNamed;
   for (const QByteArray& json : profileEvents) {
     const QJsonObject profile = QJsonDocument::fromJson(json).object();
     if (profile.isEmpty()) continue;
     const int step = profile.value("step").toInt();
     const QJsonObject stepArgs{{"step", step}};
     // The event is sent when the step ends: its slices end there too.
-    double at = profile.value("time").toDouble() * 1e6 - profile.value("step_ms").toDouble() * 1e3;
+    const double stepStart =
+        profile.value("time").toDouble() * 1e6 - profile.value("step_ms").toDouble() * 1e3;
+    double at = stepStart;
+    // Data parallel: a row per rank with each bucket's all-reduce, as Horovod's timeline has.
+    for (const QJsonValue& v : profile.value("comm").toArray()) {
+      const QJsonObject c = v.toObject();
+      const int rank = c.value("rank").toInt();
+      if (!ranksNamed.contains(rank)) {
+        ranksNamed.insert(rank);
+        events.append(rowName(kFirstCommunication + rank, QString("communication, rank %1").arg(rank)));
+      }
+      events.append(slice(QString("all-reduce, bucket %1").arg(c.value("bucket").toInt()),
+                          "communication", stepStart + c.value("start_ms").toDouble() * 1e3,
+                          c.value("ms").toDouble(), kFirstCommunication + rank,
+                          {{"step", step}, {"rank", rank}, {"bytes", c.value("bytes")}}));
+    }
     const double dataMs = profile.value("data_ms").toDouble();
     if (dataMs > 0) events.append(slice("data", "data", at, dataMs, kData, stepArgs));
     at += dataMs * 1e3;

@@ -10,6 +10,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -91,6 +92,7 @@ class TestDataParallel : public QObject {
     // ends 1.7e-4 off, as the single-process run does when only its thread count changes.
     job["batch"] = global / ranks;
     job["parallel"] = {{"strategy", "data"}, {"bucket_bytes", 4 << 20}, {"streams", 1}};
+    job["profile"] = {{"every_steps", 25}};
     const QString parallel = writeJob(dir, "parallel", job);
     auto one = runEngine({"train", single, "--out", dir.filePath("one")});
     QVERIFY2(one.exitCode == 0, qPrintable(one.output));

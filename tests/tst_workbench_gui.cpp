@@ -32,6 +32,7 @@
 
 #include "app/experiment_store.h"
 #include "app/node_manager.h"
+#include "app/profile_trace.h"
 #include "ssh_server.h"
 #include "test_support.h"
 #include "app/workbench_controller.h"
@@ -805,6 +806,7 @@ class WorkbenchGuiTest : public QObject {
     field<QComboBox>("compression")->setCurrentText("bf16");
     field<QSpinBox>("maxSteps")->setValue(60);
     field<QSpinBox>("threads")->setValue(1);
+    QVERIFY(m_window->jobForm()->job()["profile"].toObject()["every_steps"].toInt() > 0);
     const QJsonObject parallel = m_window->jobForm()->job()["parallel"].toObject();
     QCOMPARE(parallel, (QJsonObject{{"strategy", "data"}, {"ranks_per_node", 2}, {"compression", "bf16"}}));
     screenshot("job-data-parallel");
@@ -836,6 +838,13 @@ class WorkbenchGuiTest : public QObject {
     lower->setCurrentWidget(stepTime);
     screenshot("monitor-communication");
     lower->setCurrentIndex(0);
+    // The trace has a communication row per rank, with each bucket's all-reduce.
+    QSet<int> commRows;
+    const QJsonArray trace = app::chromeTraceFromProfiles(m_store->events(runId, "profile"))
+                                 .object()["traceEvents"].toArray();
+    for (const QJsonValue& e : trace)
+      if (e["cat"] == "communication" && e["dur"].toDouble() > 0) commRows.insert(e["tid"].toInt());
+    QCOMPARE(commRows.size(), 2);
 
     // Back to one worker: the ranks' options go, since one worker refuses them, and the job is
     // the one it was before (which named no strategy).

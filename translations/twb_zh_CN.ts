@@ -1299,5 +1299,13 @@ Trust this host and remember its key?</source>
         <source>Nothing here opens .json files: load %1 in ui.perfetto.dev or chrome://tracing</source>
         <translation>本机没有能打开 .json 文件的程序：请在 ui.perfetto.dev 或 chrome://tracing 中加载 %1</translation>
     </message>
+    <message>
+        <source>rank %1: %2 ms</source>
+        <translation>rank %1：%2 毫秒</translation>
+    </message>
+    <message>
+        <source>; all-reduce %1</source>
+        <translation>；all-reduce %1</translation>
+    </message>
 </context>
 </TS>

@@ -143,11 +143,20 @@ void ProfilePanel::show() {
     return;
   }
   const QJsonObject profile = QJsonDocument::fromJson(profiles.back()).object();
-  m_step->setText(tr("Step %1: %2 ms, of which data %3 ms and optimizer %4 ms")
-                      .arg(profile.value("step").toInt())
-                      .arg(profile.value("step_ms").toDouble(), 0, 'f', 2)
-                      .arg(profile.value("data_ms").toDouble(), 0, 'f', 2)
-                      .arg(profile.value("optimizer_ms").toDouble(), 0, 'f', 2));
+  QString header = tr("Step %1: %2 ms, of which data %3 ms and optimizer %4 ms")
+                       .arg(profile.value("step").toInt())
+                       .arg(profile.value("step_ms").toDouble(), 0, 'f', 2)
+                       .arg(profile.value("data_ms").toDouble(), 0, 'f', 2)
+                      .arg(profile.value("optimizer_ms").toDouble(), 0, 'f', 2);
+  // Data parallel: each rank's all-reduce time (the trace shows when each bucket ran).
+  QMap<int, double> commMs;
+  for (const QJsonValue& c : profile.value("comm").toArray())
+    commMs[c.toObject().value("rank").toInt()] += c.toObject().value("ms").toDouble();
+  QStringList ranks;
+  for (auto it = commMs.begin(); it != commMs.end(); ++it)
+    ranks << tr("rank %1: %2 ms").arg(it.key()).arg(it.value(), 0, 'f', 2);
+  if (!ranks.isEmpty()) header += tr("; all-reduce %1").arg(ranks.join(", "));
+  m_step->setText(header);
   const QJsonArray layers = profile.value("layers").toArray();
   QHash<QString, double> otherMs;
   for (const QJsonValue& v : latestLayers(m_other->currentData().toLongLong())) {

@@ -191,6 +191,26 @@ nlohmann::json DataParallelTraining::report(const nlohmann::json& localTimes) {
   return out;
 }
 
+nlohmann::json DataParallelTraining::stepCommunication(double stepStartUs) {
+  // Every rank reduced the same buckets (checked each step), so the gather has a fixed size.
+  constexpr size_t kFields = 4;
+  const auto& spans = m_reducer.lastStepSpans();
+  std::vector<double> mine;
+  for (const CommSpan& s : spans)
+    mine.insert(mine.end(), {static_cast<double>(s.bucket), (s.startUs - stepStartUs) / 1e3,
+                             (s.endUs - s.startUs) / 1e3, static_cast<double>(s.bytes)});
+  std::vector<double> all(mine.size() * static_cast<size_t>(ranks()));
+  m_comm->allGather(mine.data(), mine.size() * sizeof(double), all.data());
+  nlohmann::json slices = nlohmann::json::array();
+  for (size_t i = 0; i < all.size(); i += kFields)
+    slices.push_back({{"rank", i / std::max<size_t>(mine.size(), 1)},
+                      {"bucket", static_cast<int64_t>(all[i])},
+                      {"start_ms", all[i + 1]},
+                      {"ms", all[i + 2]},
+                      {"bytes", all[i + 3]}});
+  return slices;
+}
+
 void checkParallelInterface(const ParallelConfig& config) {
   if (config.interface.empty()) return;
   try {

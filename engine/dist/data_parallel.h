@@ -27,6 +27,7 @@ class DataParallelTraining : public TrainingStrategy {
   bool finishStep(bool stopRequested) override;
   void sum(std::vector<double>& values) override;
   nlohmann::json report(const nlohmann::json& localTimes) override;
+  nlohmann::json stepCommunication(double stepStartUs) override;
 
   const Communicator& communicator() const { return *m_comm; }
 

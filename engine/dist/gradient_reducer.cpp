@@ -79,6 +79,7 @@ void GradientReducer::finish() {
   m_changed.wait(lock, [&] { return m_pending == 0 || m_error; });
   m_exposedSeconds += (steadyMicros() - start) / 1e6;
   if (m_error) std::rethrow_exception(m_error);
+  m_lastStep = std::exchange(m_stepSpans, {});
 }
 
 std::vector<CommSpan> GradientReducer::takeSpans() {
@@ -129,8 +130,10 @@ void GradientReducer::reduce(size_t index) {
     for (int64_t i = 0; i < p->grad.numel(); ++i) g[i] = fused[i] * scale;
     fused += p->grad.numel();
   }
+  const CommSpan span{index, start, steadyMicros(), b.elements * sizeof(float)};
   std::lock_guard lock(m_mutex);
-  m_spans.push_back({index, start, steadyMicros(), b.elements * sizeof(float)});
+  m_spans.push_back(span);
+  m_stepSpans.push_back(span);
 }
 
 }  // namespace twb

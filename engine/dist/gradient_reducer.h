@@ -57,6 +57,8 @@ class GradientReducer {
   // finish() for them (the communication backward did not hide).
   std::vector<CommSpan> takeSpans();
   double takeExposedSeconds();
+  // The all-reduces of the step finish() last waited for.
+  const std::vector<CommSpan>& lastStepSpans() const { return m_lastStep; }
 
  private:
   void run();
@@ -73,6 +75,7 @@ class GradientReducer {
   bool m_stopping = false;
   std::exception_ptr m_error;
   std::vector<CommSpan> m_spans;
+  std::vector<CommSpan> m_stepSpans, m_lastStep;
   double m_exposedSeconds = 0;
   std::thread m_thread;
 };

@@ -56,7 +56,8 @@ nlohmann::json StepProfile::toJson() const {
           {"accounted_ms", accountedMs()},
           {"data_ms", dataMs},
           {"optimizer_ms", optimizerMs},
-          {"layers", layersJson}};
+          {"layers", layersJson},
+          {"comm", communication}};
 }
 
 void StepProfile::appendTo(ChromeTrace& trace) const {
@@ -71,6 +72,13 @@ void StepProfile::appendTo(ChromeTrace& trace) const {
   }
   if (optimizerMs > 0)
     trace.addSlice("optimizer", "optimizer", optimizerStartUs, optimizerMs * 1e3, 1, stepArgs);
+  for (const auto& c : communication) {
+    const int rank = c.value("rank", 0);
+    trace.addSlice("all-reduce, bucket " + std::to_string(c.value("bucket", 0)), "communication",
+                   dataStartUs + c.value("start_ms", 0.0) * 1e3, c.value("ms", 0.0) * 1e3,
+                   kFirstCommunicationRow + rank,
+                   {{"step", step}, {"rank", rank}, {"bytes", c.value("bytes", 0.0)}});
+  }
 }
 
 std::string StepProfile::table() const {

@@ -28,6 +28,9 @@ struct StepProfile {
   double dataMs = 0, dataStartUs = 0;
   double optimizerMs = 0, optimizerStartUs = 0;
   std::vector<LayerProfile> layers;
+  // Data parallel: each rank's all-reduces of the step (TrainingStrategy::stepCommunication),
+  // drawn as one trace row per rank.
+  nlohmann::json communication = nlohmann::json::array();
 
   // The executor's last profiled forward/backward as layers.
   static StepProfile fromExecutor(const Executor& exec);

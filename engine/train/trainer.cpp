@@ -157,6 +157,7 @@ void TrainingRun::publishProfile(const StepTimes& times) {
   p.dataMs = (times.computeStart - times.dataStart) / 1e3;
   p.optimizerStartUs = times.optimizerStart;
   p.optimizerMs = (times.end - times.optimizerStart) / 1e3;
+  if (m_strategy) p.communication = m_strategy->stepCommunication(times.dataStart);
   m_events.publish("profile", p.toJson());
   if (!m_options.tracePath.empty()) p.appendTo(m_trace);
 }

@@ -31,6 +31,10 @@ class TrainingStrategy {
   // "exposed_comm_ms", "bytes_sent", and "ranks": one entry per rank with its step times, on
   // every rank). Every rank calls it at the same steps: it is a collective.
   virtual nlohmann::json report(const nlohmann::json& localTimes) = 0;
+  // Every rank's all-reduces of the step just finished, for its profile: {"rank", "bucket",
+  // "start_ms" (from the rank's own step start at `stepStartUs`), "ms", "bytes"}. A collective,
+  // called by every rank at the same (profiled) steps.
+  virtual nlohmann::json stepCommunication(double stepStartUs) = 0;
 };
 
 }  // namespace twb
