@@ -16,7 +16,8 @@ for suite in tst_workbench_gui tst_run_recovery; do
 done
 mkdir -p docs/screenshots
 for name in job job-invalid job-advanced-error job-advanced-error-zh monitor monitor-zoomed \
-            monitor-after-restart reconnecting reconnecting-zh profile compare export nodes monitor-zh; do
+            monitor-after-restart reconnecting reconnecting-zh profile compare export nodes monitor-zh \
+            job-data-parallel monitor-ranks monitor-communication; do
   cp "build/release/screenshots/$name.png" docs/screenshots/
 done
 echo "docs/screenshots/ updated"
