@@ -802,6 +802,7 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY(!field<QSpinBox>("ranksPerNode")->isEnabled());
     strategy->setCurrentIndex(strategy->findData("data"));
     QVERIFY(field<QSpinBox>("ranksPerNode")->isEnabled());
+    QVERIFY(field<QSpinBox>("batch")->suffix().contains("per rank"));
     field<QSpinBox>("ranksPerNode")->setValue(2);
     field<QComboBox>("compression")->setCurrentText("bf16");
     field<QSpinBox>("maxSteps")->setValue(60);
@@ -851,6 +852,7 @@ class WorkbenchGuiTest : public QObject {
     m_window->tabs()->setCurrentIndex(0);
     strategy->setCurrentIndex(strategy->findData("single"));
     QVERIFY(!m_window->jobForm()->job().contains("parallel"));
+    QVERIFY(field<QSpinBox>("batch")->suffix().isEmpty());
     m_window->runsBrowser()->setCurrentItem(m_window->projectItem(defaultProject));
     m_window->jobForm()->setJob(before);
   }

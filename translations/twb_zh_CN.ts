@@ -655,6 +655,10 @@
         <source>Network interface</source>
         <translation>网络接口</translation>
     </message>
+    <message>
+        <source> per rank</source>
+        <translation>（每个 rank）</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobJsonEditor</name>

@@ -270,9 +270,10 @@ QWidget* JobForm::buildForm() {
   optimization->addRow(tr("Schedule"), schedule);
   addIntegerRow(optimization, tr("Warm-up steps"), spinBox("warmup", 0, 100000000),
                 "schedule.warmup_steps", 0);
-  auto* batch = spinBox("batch", 0, 65536);
-  bindInteger(batch, "batch", 64);
-  optimization->addRow(tr("Batch size"), withError(batch, m_batchError));
+  m_batch = spinBox("batch", 0, 65536);
+  bindInteger(m_batch, "batch", 64);
+  m_showers.push_back([this] { showBatchUnit(); });
+  optimization->addRow(tr("Batch size"), withError(m_batch, m_batchError));
   addIntegerRow(optimization, tr("Epochs"), spinBox("epochs", 0, 10000), "epochs", 1);
   addIntegerRow(optimization, tr("Step budget"), spinBox("maxSteps", 0, 100000000, tr("no limit")),
                 "max_steps", 0);
@@ -358,8 +359,15 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
     m_document.set("parallel.strategy", value, "single");
     if (m_document.value("parallel").toObject().isEmpty()) m_document.remove("parallel");
     for (QWidget* w : dataOnly) w->setEnabled(value == "data");
+    showBatchUnit();
     edited();
   });
+}
+
+void JobForm::showBatchUnit() {
+  // Each data-parallel rank trains on a batch of its own: a step takes ranks × batch samples.
+  const bool perRank = m_document.value("parallel.strategy", "single").toString() == "data";
+  m_batch->setSuffix(perRank ? tr(" per rank") : QString());
 }
 
 void JobForm::addIntegerRow(QFormLayout* form, const QString& label, QSpinBox* spin,

@@ -63,6 +63,7 @@ class JobForm : public QWidget {
   // Ties a field to one path of the document: shown from it, written to it when the user edits.
   // Strategy, ranks and the communication options (data parallel only).
   void addParallelGroup(QFormLayout* parallel);
+  void showBatchUnit();  // "per rank" after the batch size under data parallelism
   void bindText(QLineEdit* edit, const QString& path, const QString& engineDefault);
   void bindNumber(QLineEdit* edit, const QString& path, double engineDefault);
   void bindInteger(QSpinBox* spin, const QString& path, int engineDefault);
@@ -92,7 +93,7 @@ class JobForm : public QWidget {
 
   QComboBox *m_node, *m_template, *m_optimizer, *m_precision;
   QLineEdit *m_modelFile, *m_templateArgs, *m_dataset, *m_testData, *m_lr;
-  QSpinBox *m_cropPadding, *m_threads;
+  QSpinBox *m_cropPadding, *m_threads, *m_batch;
   QCheckBox* m_flip;
   QWidget* m_formArea;
   QLabel* m_precisionNote;  // a precision slower than fp32 on the node, and why
