@@ -55,7 +55,10 @@ class GlooCommunicator : public Communicator {
  public:
   GlooCommunicator(std::vector<std::shared_ptr<gloo::Context>> contexts,
                    std::chrono::milliseconds timeout)
-      : m_contexts(std::move(contexts)), m_streams(m_contexts.size()), m_timeout(timeout) {}
+      : m_contexts(std::move(contexts)),
+        m_streams(m_contexts.size()),
+        m_staging(m_contexts.size()),
+        m_timeout(timeout) {}
 
   int rank() const override { return m_contexts[0]->rank; }
   int size() const override { return m_contexts[0]->size; }
@@ -65,7 +68,7 @@ class GlooCommunicator : public Communicator {
     timed([&] { splitAcrossStreams(data, count, wire, feedback); });
   }
   void reduceScatterSum(float* data, size_t count, WireType wire) override {
-    timed([&] { ring(*m_contexts[0], data, count, wire, false, nullptr); });
+    timed([&] { ring(0, data, count, wire, false, nullptr); });
   }
   void allGather(const void* mine, size_t bytes, void* all) override {
     timed([&] {
@@ -119,7 +122,7 @@ class GlooCommunicator : public Communicator {
   // Large reductions go over every stream at once, in equal shares.
   void splitAcrossStreams(float* data, size_t count, WireType wire, float* feedback) {
     const size_t streams = std::min(m_streams, std::max<size_t>(1, count * 4 / kMinStreamBytes));
-    if (streams <= 1) return ring(*m_contexts[0], data, count, wire, true, feedback);
+    if (streams <= 1) return ring(0, data, count, wire, true, feedback);
     std::vector<std::thread> helpers;
     std::vector<std::exception_ptr> errors(streams);
     for (size_t s = 1; s < streams; ++s)
@@ -127,15 +130,13 @@ class GlooCommunicator : public Communicator {
         try {
           const size_t begin = shardBegin(count, static_cast<int>(streams), static_cast<int>(s));
           const size_t end = shardBegin(count, static_cast<int>(streams), static_cast<int>(s) + 1);
-          ring(*m_contexts[s], data + begin, end - begin, wire, true,
-               feedback ? feedback + begin : nullptr);
+          ring(s, data + begin, end - begin, wire, true, feedback ? feedback + begin : nullptr);
         } catch (...) {
           errors[s] = std::current_exception();
         }
       });
     try {
-      ring(*m_contexts[0], data, shardBegin(count, static_cast<int>(streams), 1), wire, true,
-           feedback);
+      ring(0, data, shardBegin(count, static_cast<int>(streams), 1), wire, true, feedback);
     } catch (...) {
       errors[0] = std::current_exception();
     }
@@ -148,8 +149,8 @@ class GlooCommunicator : public Communicator {
   // all-gather. Every hop encodes to the wire type and accumulates in f32; the owner of a chunk
   // rounds it once, so all ranks end with the same bits. Each rounding a rank does lands in
   // `feedback` at the elements it rounded, and is added to its data at the next call.
-  void ring(gloo::Context& context, float* data, size_t count, WireType wire, bool gather,
-            float* feedback) {
+  void ring(size_t stream, float* data, size_t count, WireType wire, bool gather, float* feedback) {
+    gloo::Context& context = *m_contexts[stream];
     const int p = context.size, r = context.rank;
     if (p == 1 || count == 0) return;
     if (feedback)
@@ -168,12 +169,17 @@ class GlooCommunicator : public Communicator {
       const int c = (chunk % p + p) % p;
       return c + 1 == p ? count : shardBegin(count, p, c + 1);
     };
-    const size_t largest = count / static_cast<size_t>(p) + 1;
-    std::vector<char> sendBytes(largest * element), recvBytes(largest * element);
-    auto sender = context.createUnboundBuffer(sendBytes.data(), sendBytes.size());
-    auto receiver = context.createUnboundBuffer(recvBytes.data(), recvBytes.size());
     // f32 travels as it is: sent straight from `data`, and gathered straight into it.
     const bool direct = wire == WireType::f32;
+    // Staging buffers grow to the largest chunk seen and are kept: a step allocates nothing.
+    const size_t largest = (count / static_cast<size_t>(p) + 1) * element;
+    Staging& staging = m_staging[stream];
+    if (!direct && staging.send.size() < largest) staging.send.resize(largest);
+    if (staging.receive.size() < largest) staging.receive.resize(largest);
+    char* sendBytes = staging.send.data();
+    char* recvBytes = staging.receive.data();
+    auto sender = direct ? nullptr : context.createUnboundBuffer(sendBytes, largest);
+    auto receiver = context.createUnboundBuffer(recvBytes, largest);
     auto dataOut = direct ? context.createUnboundBuffer(data, count * sizeof(float)) : nullptr;
     auto dataIn = direct ? context.createUnboundBuffer(data, count * sizeof(float)) : nullptr;
     const int hops = gather ? 2 * (p - 1) : p - 1;
@@ -187,8 +193,8 @@ class GlooCommunicator : public Communicator {
       const size_t outOffset = direct ? sendFirst * element : 0;
       const size_t inOffset = direct && gathering ? recvFirst * element : 0;
       if (!direct) {
-        encodeWire(data + sendFirst, sendCount, wire, sendBytes.data());
-        if (!gathering) keepRounding(sendFirst, sendCount, sendBytes.data());
+        encodeWire(data + sendFirst, sendCount, wire, sendBytes);
+        if (!gathering) keepRounding(sendFirst, sendCount, sendBytes);
       }
       withPeer(right, true, [&] { out->send(right, hopSlot, outOffset, sendCount * element); });
       withPeer(left, false, [&] { in->recv(left, hopSlot, inOffset, recvCount * element); });
@@ -200,19 +206,19 @@ class GlooCommunicator : public Communicator {
     for (int s = 0; s < p - 1; ++s) {
       const int recvChunk = r - s - 2;
       const size_t n = exchange(s, r - s - 1, recvChunk, false);
-      accumulateWire(recvBytes.data(), n, wire, data + begin(recvChunk));
+      accumulateWire(recvBytes, n, wire, data + begin(recvChunk));
     }
     if (!gather) return;
     if (!direct) {  // the owner keeps what the others will receive
       const size_t first = begin(r), n = chunkEnd(r) - first;
-      encodeWire(data + first, n, wire, sendBytes.data());
-      keepRounding(first, n, sendBytes.data());
-      decodeWire(sendBytes.data(), n, wire, data + first);
+      encodeWire(data + first, n, wire, sendBytes);
+      keepRounding(first, n, sendBytes);
+      decodeWire(sendBytes, n, wire, data + first);
     }
     for (int s = 0; s < p - 1; ++s) {
       const int recvChunk = r - s - 1;
       const size_t n = exchange(p - 1 + s, r - s, recvChunk, true);
-      if (!direct) decodeWire(recvBytes.data(), n, wire, data + begin(recvChunk));
+      if (!direct) decodeWire(recvBytes, n, wire, data + begin(recvChunk));
     }
   }
 
@@ -230,6 +236,10 @@ class GlooCommunicator : public Communicator {
 
   std::vector<std::shared_ptr<gloo::Context>> m_contexts;  // one per stream
   size_t m_streams;                                        // in use
+  struct Staging {
+    std::vector<char> send, receive;  // wire-typed chunks of one stream's ring
+  };
+  std::vector<Staging> m_staging;  // one per stream
   std::chrono::milliseconds m_timeout;
   CommCounters m_counters;
   std::atomic<uint64_t> m_bytesSent{0};
