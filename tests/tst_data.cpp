@@ -5,8 +5,10 @@
 #include <zlib.h>
 
 #include <fstream>
+#include <set>
 
 #include "core/error.h"
+#include "data/data_loader.h"
 #include "data/dataset.h"
 #include "data/idx_file.h"
 #include "test_support.h"
@@ -136,6 +138,47 @@ class TestData : public QObject {
     for (int c : perClass) QVERIFY2(c > 30, "every class appears");
     QVERIFY(errorOf([] { openDataset("synthetic:3x8x8:1"); }).find("CLASSES must be an integer >= 2") != std::string::npos);
     QVERIFY(errorOf([] { openDataset("mnist"); }).find("unknown dataset 'mnist'") != std::string::npos);
+  }
+
+  // Data-parallel ranks: in every epoch the shards of global batch k are disjoint and, in rank
+  // order, are the single process's batch k of ranks x batch samples; epochs are reshuffled.
+  void shardsSplitEachGlobalBatchInRankOrder() {
+    const int64_t n = 103, batch = 4, ranks = 3;
+    std::vector<float> values(n);
+    std::vector<int32_t> labels(n);
+    for (int64_t i = 0; i < n; ++i) values[i] = float(i), labels[i] = int32_t(i % 3);
+    auto data = std::make_shared<InMemoryDataset>("indices", Shape{1}, 3, values, labels);
+    const auto epochOf = [&](int64_t epoch, int64_t perBatch, int64_t shard, int64_t shards) {
+      DataLoaderOptions o{perBatch, true, true, 7, {}, {}};
+      o.shardIndex = shard, o.shardCount = shards;
+      DataLoader loader(data, o);
+      std::vector<std::vector<float>> batches;
+      std::vector<float> x(perBatch);
+      std::vector<int32_t> y(perBatch);
+      loader.start(epoch);
+      while (loader.next(x.data(), y.data()) > 0) batches.push_back(x);
+      return batches;
+    };
+    for (int64_t epoch : {0, 1}) {
+      const auto single = epochOf(epoch, batch * ranks, 0, 1);
+      QCOMPARE(single.size(), size_t(n / (batch * ranks)));
+      std::vector<std::vector<std::vector<float>>> shards;
+      for (int64_t r = 0; r < ranks; ++r) shards.push_back(epochOf(epoch, batch, r, ranks));
+      std::set<float> seen;
+      for (size_t k = 0; k < single.size(); ++k) {
+        std::vector<float> joined;
+        for (const auto& shard : shards) {
+          QCOMPARE(shard.size(), single.size());
+          joined.insert(joined.end(), shard[k].begin(), shard[k].end());
+        }
+        QVERIFY(joined == single[k]);
+        seen.insert(joined.begin(), joined.end());
+      }
+      QCOMPARE(seen.size(), single.size() * size_t(batch * ranks));  // disjoint
+    }
+    QVERIFY(epochOf(0, batch, 1, ranks) != epochOf(1, batch, 1, ranks));
+    QVERIFY(errorOf([&] { epochOf(0, batch, 3, ranks); }).find("shard 3 of 3 does not exist") !=
+            std::string::npos);
   }
 };
 
