@@ -2,9 +2,6 @@
 // real TCP on loopback. Sums are checked against a double-precision reference, compression by
 // the bytes the communicator handed to the transport, failures by how fast and how clearly they
 // are reported.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <QtTest>
 #include <functional>
@@ -18,18 +15,6 @@ using namespace twb;
 using namespace std::chrono_literals;
 
 namespace {
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t n = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 GlooOptions optionsFor(int rank, int size, int port, const std::string& secret) {
   GlooOptions o;
   o.rank = rank;
@@ -43,7 +28,7 @@ GlooOptions optionsFor(int rank, int size, int port, const std::string& secret) 
 
 // Runs `body(rank, communicator)` on `size` connected ranks at once; rethrows the first error.
 void onRanks(int size, const std::function<void(int, Communicator&)>& body, int streams = 1) {
-  const int port = freePort();
+  const int port = freeLoopbackPort();
   const std::string secret = makeRendezvousSecret();
   std::vector<std::thread> threads;
   std::vector<std::string> errors(static_cast<size_t>(size));
@@ -118,7 +103,7 @@ class TestCollectives : public QObject {
           auto v = rankData(r, static_cast<size_t>(count));
           comm.allReduceSum(v.data(), v.size(), type);
           results[static_cast<size_t>(r)] = std::move(v);
-          bytes[static_cast<size_t>(r)] = comm.counters().bytesSent;
+          bytes[static_cast<size_t>(r)] = comm.bytesSent();
         },
         streams);
     for (int r = 0; r < ranks; ++r) {
@@ -139,9 +124,9 @@ class TestCollectives : public QObject {
     onRanks(2, [&](int r, Communicator& comm) {
       auto v = rankData(r, 100000);
       comm.allReduceSum(v.data(), v.size(), WireType::f32);
-      const uint64_t f32 = comm.counters().bytesSent;
+      const uint64_t f32 = comm.bytesSent();
       comm.allReduceSum(v.data(), v.size(), WireType::bf16);
-      if (r == 0) sent[0] = f32, sent[1] = comm.counters().bytesSent - f32;
+      if (r == 0) sent[0] = f32, sent[1] = comm.bytesSent() - f32;
     });
     QCOMPARE(sent[1] * 2, sent[0]);
   }
@@ -194,7 +179,7 @@ class TestCollectives : public QObject {
   }
 
   void aDeadPeerFailsTheCollectiveAtOnce() {
-    const int port = freePort();
+    const int port = freeLoopbackPort();
     const std::string secret = makeRendezvousSecret();
     std::unique_ptr<Communicator> peer;
     std::thread other([&] {
@@ -217,7 +202,7 @@ class TestCollectives : public QObject {
   }
 
   void aRankWithAnotherSecretIsRefused() {
-    const int port = freePort();
+    const int port = freeLoopbackPort();
     std::string serverError;
     std::thread rank0([&] {
       GlooOptions o = optionsFor(0, 2, port, makeRendezvousSecret());
@@ -233,7 +218,7 @@ class TestCollectives : public QObject {
   }
 
   void theRendezvousClosesOnceConnected() {
-    const int port = freePort();
+    const int port = freeLoopbackPort();
     const std::string secret = makeRendezvousSecret();
     std::unique_ptr<Communicator> peer;
     std::thread other([&] { peer = connectGloo(optionsFor(1, 2, port, secret)); });

@@ -846,6 +846,11 @@ class WorkbenchGuiTest : public QObject {
     for (const QJsonValue& e : trace)
       if (e["cat"] == "communication" && e["dur"].toDouble() > 0) commRows.insert(e["tid"].toInt());
     QCOMPARE(commRows.size(), 2);
+    // The Profile tab sums each rank's all-reduces of the profiled step.
+    m_window->tabs()->setCurrentWidget(m_window->profilePanel());
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->profilePanel()->findChild<QLabel*>("profileStep")->text().contains("all-reduce rank 0"), 10000);
+    QVERIFY(m_window->profilePanel()->findChild<QLabel*>("profileStep")->text().contains("rank 1:"));
+    screenshot("profile-data-parallel");
 
     // Back to one worker: the ranks' options go, since one worker refuses them, and the job is
     // the one it was before (which named no strategy).

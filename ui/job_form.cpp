@@ -272,7 +272,6 @@ QWidget* JobForm::buildForm() {
                 "schedule.warmup_steps", 0);
   m_batch = spinBox("batch", 0, 65536);
   bindInteger(m_batch, "batch", 64);
-  m_showers.push_back([this] { showBatchUnit(); });
   optimization->addRow(tr("Batch size"), withError(m_batch, m_batchError));
   addIntegerRow(optimization, tr("Epochs"), spinBox("epochs", 0, 10000), "epochs", 1);
   addIntegerRow(optimization, tr("Step budget"), spinBox("maxSteps", 0, 100000000, tr("no limit")),
@@ -340,13 +339,18 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
   bindText(interface, "parallel.interface", "");
   parallel->addRow(tr("Network interface"),
                    withError(interface, fieldError("interfaceError", {"parallel.interface"})));
+  // The options of data parallelism are editable, and the batch is per rank, under it alone.
   const QList<QWidget*> dataOnly{ranks, compression, bucket, streams, interface};
-
+  const auto showStrategy = [=, this] {
+    const bool data = m_document.value("parallel.strategy", "single").toString() == "data";
+    for (QWidget* w : dataOnly) w->setEnabled(data);
+    m_batch->setSuffix(data ? tr(" per rank") : QString());
+  };
   m_showers.push_back([=, this] {
     const QString value = m_document.value("parallel.strategy", "single").toString();
     if (strategy->findData(value) < 0) strategy->addItem(value, value);  // the node judges it
     strategy->setCurrentIndex(strategy->findData(value));
-    for (QWidget* w : dataOnly) w->setEnabled(value == "data");
+    showStrategy();
   });
   connect(strategy, &QComboBox::currentIndexChanged, this, [=, this] {
     if (m_showing) return;
@@ -358,16 +362,9 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
         m_document.remove(QString("parallel.") + key);
     m_document.set("parallel.strategy", value, "single");
     if (m_document.value("parallel").toObject().isEmpty()) m_document.remove("parallel");
-    for (QWidget* w : dataOnly) w->setEnabled(value == "data");
-    showBatchUnit();
+    showStrategy();
     edited();
   });
-}
-
-void JobForm::showBatchUnit() {
-  // Each data-parallel rank trains on a batch of its own: a step takes ranks × batch samples.
-  const bool perRank = m_document.value("parallel.strategy", "single").toString() == "data";
-  m_batch->setSuffix(perRank ? tr(" per rank") : QString());
 }
 
 void JobForm::addIntegerRow(QFormLayout* form, const QString& label, QSpinBox* spin,

@@ -51,6 +51,7 @@ ProfilePanel::ProfilePanel(app::ExperimentStore& store, qint64 projectId, QWidge
   m_filter->setPlaceholderText(tr("Filter layers or ops"));
   m_filter->setClearButtonEnabled(true);
   m_step = new QLabel(this);
+  m_step->setObjectName("profileStep");
   m_openTrace = new QPushButton(tr("Open &trace"), this);
   m_openTrace->setObjectName("openTrace");
   m_openTrace->setToolTip(tr("Every profiled step of the run as a Chrome trace (Perfetto, chrome://tracing)"));
@@ -147,7 +148,7 @@ void ProfilePanel::show() {
                        .arg(profile.value("step").toInt())
                        .arg(profile.value("step_ms").toDouble(), 0, 'f', 2)
                        .arg(profile.value("data_ms").toDouble(), 0, 'f', 2)
-                      .arg(profile.value("optimizer_ms").toDouble(), 0, 'f', 2);
+                       .arg(profile.value("optimizer_ms").toDouble(), 0, 'f', 2);
   // Data parallel: each rank's all-reduce time (the trace shows when each bucket ran).
   QMap<int, double> commMs;
   for (const QJsonValue& c : profile.value("comm").toArray())

@@ -18,14 +18,6 @@ WireType parseWireType(const std::string& name);  // "none" | "bf16" | "fp16"
 const char* wireTypeName(WireType type);
 size_t wireBytes(WireType type);  // bytes per element
 
-// What a communicator has done since it was made: the evidence behind compression and fusion
-// claims (bytes are counted where they are handed to the transport, not computed from formulas).
-struct CommCounters {
-  uint64_t bytesSent = 0;
-  uint64_t collectives = 0;
-  double seconds = 0;  // wall time inside collectives
-};
-
 // A collective failed: a peer died, hung past the timeout or sent something else than expected.
 // The message names this rank and the peer it was waiting for.
 class CommError : public Error {
@@ -63,7 +55,9 @@ class Communicator {
 
   // How long one collective may wait for a peer before it fails with a CommError.
   virtual void setTimeout(std::chrono::milliseconds timeout) = 0;
-  virtual CommCounters counters() const = 0;
+  // Bytes this rank's reductions handed to the transport since it connected: the evidence
+  // behind compression claims, counted where they are sent rather than computed from formulas.
+  virtual uint64_t bytesSent() const = 0;
 };
 
 // The first element of rank r's share of a `count`-element reduce-scatter among `ranks`.

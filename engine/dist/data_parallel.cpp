@@ -11,7 +11,6 @@ namespace twb {
 namespace {
 // Steps each trial setting runs for (after one warm-up step that allocates and connects).
 constexpr int64_t kTrialSteps = 3;
-constexpr size_t kDefaultBucketBytes = 4 << 20;
 constexpr int kAutoStreams = 2;
 
 uint32_t fnv1a(const std::string& text) {
@@ -37,8 +36,7 @@ void DataParallelTraining::start(ParameterStore& params, const Graph& graph) {
   m_reducer.plan(params, graph, SIZE_MAX);
   std::string signature;
   for (const Parameter& p : params.all()) signature += p.name + toString(p.value.shape()) + ";";
-  m_fingerprint = fnv1a(signature);
-  checkSameModel();
+  checkSameModel(fnv1a(signature));
 
   // Every rank starts from rank 0's weights and statistics, whatever it loaded or drew.
   size_t total = 0;
@@ -72,13 +70,10 @@ void DataParallelTraining::start(ParameterStore& params, const Graph& graph) {
     for (int s = 1; s <= std::min(kAutoStreams, m_comm->maxStreams()); ++s) streams.push_back(s);
   for (size_t size : sizes)
     for (int s : streams) m_trials.push_back({size, s});
-  if (m_trials.size() == 1) {
-    apply(m_trials[0]);
-    m_trials.clear();
-  } else {
-    apply(m_config.bucketBytes > 0 ? m_trials[0] : Setting{kDefaultBucketBytes, streams[0]});
-    m_trialSeconds.assign(m_trials.size(), 0);
-  }
+  // The first step runs the first setting unmeasured (allocation, first touches).
+  apply(m_trials[0]);
+  if (m_trials.size() == 1) m_trials.clear();
+  m_trialSeconds.assign(m_trials.size(), 0);
 }
 
 void DataParallelTraining::apply(const Setting& setting) {
@@ -88,9 +83,9 @@ void DataParallelTraining::apply(const Setting& setting) {
   m_fingerprint = fnv1a(m_reducer.layout()) & 0xffffff;
 }
 
-void DataParallelTraining::checkSameModel() {
+void DataParallelTraining::checkSameModel(uint32_t signature) {
   std::vector<uint32_t> all(static_cast<size_t>(ranks()));
-  m_comm->allGather(&m_fingerprint, sizeof m_fingerprint, all.data());
+  m_comm->allGather(&signature, sizeof signature, all.data());
   for (int r = 1; r < ranks(); ++r)
     if (all[static_cast<size_t>(r)] != all[0])
       throw Error("data parallel: rank " + std::to_string(r) +
@@ -119,10 +114,7 @@ void DataParallelTraining::tune() {
   const bool warmedUp = m_lastStepEndUs > 0;
   const double seconds = (now - m_lastStepEndUs) / 1e6;
   m_lastStepEndUs = now;
-  if (!warmedUp) {  // the first step: allocation, first touches; its time says nothing
-    apply(m_trials[0]);
-    return;
-  }
+  if (!warmedUp) return;  // the first step's time says nothing
   m_trialSeconds[m_trial] += seconds;
   if (++m_trialSteps < kTrialSteps) return;
   m_trialSteps = 0;
@@ -153,18 +145,17 @@ void DataParallelTraining::sum(std::vector<double>& values) {
   std::copy(f.begin(), f.end(), values.begin());
 }
 
-nlohmann::json DataParallelTraining::report(const nlohmann::json& localTimes) {
+nlohmann::json DataParallelTraining::report(const StepWindow& local) {
   const auto spans = m_reducer.takeSpans();
   double commSeconds = 0;
   for (const auto& s : spans) commSeconds += (s.endUs - s.startUs) / 1e6;
-  const double steps = std::max(1.0, localTimes.value("steps", 1.0));
+  const double steps = static_cast<double>(std::max<int64_t>(1, local.steps));
   const double exposed = m_reducer.takeExposedSeconds();
   // The step splits into data, compute and the communication backward did not hide: the
   // trainer's compute time includes that wait, which is taken out of it here.
   constexpr size_t kFields = 5;
   const double exposedMs = 1e3 * exposed / steps;
-  const double mine[kFields] = {localTimes.value("step_ms", 0.0), localTimes.value("data_ms", 0.0),
-                                localTimes.value("compute_ms", 0.0) - exposedMs,
+  const double mine[kFields] = {local.stepMs, local.dataMs, local.computeMs - exposedMs,
                                 1e3 * commSeconds / steps, exposedMs};
   std::vector<double> all(kFields * static_cast<size_t>(ranks()));
   m_comm->allGather(mine, sizeof mine, all.data());
@@ -178,7 +169,7 @@ nlohmann::json DataParallelTraining::report(const nlohmann::json& localTimes) {
                        {"comm_ms", v[3]},
                        {"exposed_comm_ms", v[4]}});
   }
-  const uint64_t bytes = m_comm->counters().bytesSent;
+  const uint64_t bytes = m_comm->bytesSent();
   nlohmann::json out = {{"ranks", perRank},
                         {"compute_ms", mine[2]},
                         {"comm_ms", mine[3]},

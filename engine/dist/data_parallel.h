@@ -26,7 +26,7 @@ class DataParallelTraining : public TrainingStrategy {
   void gradientsReady(size_t node) override { m_reducer.gradientsReady(node); }
   bool finishStep(bool stopRequested) override;
   void sum(std::vector<double>& values) override;
-  nlohmann::json report(const nlohmann::json& localTimes) override;
+  nlohmann::json report(const StepWindow& local) override;
   nlohmann::json stepCommunication(double stepStartUs) override;
 
   const Communicator& communicator() const { return *m_comm; }
@@ -40,7 +40,8 @@ class DataParallelTraining : public TrainingStrategy {
   // Times the step that just ended for the setting on trial; after the last trial, adopts rank
   // 0's fastest.
   void tune();
-  void checkSameModel();
+  // Throws unless every rank's `signature` (of its parameters' names and shapes) is rank 0's.
+  void checkSameModel(uint32_t signature);
 
   std::unique_ptr<Communicator> m_comm;
   ParallelConfig m_config;

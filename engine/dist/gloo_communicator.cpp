@@ -23,7 +23,6 @@
 namespace twb {
 
 namespace {
-using Clock = std::chrono::steady_clock;
 // Below this many bytes per stream, splitting a reduction costs more than it gains.
 constexpr size_t kMinStreamBytes = 64 * 1024;
 
@@ -65,13 +64,13 @@ class GlooCommunicator : public Communicator {
 
   void allReduceSum(float* data, size_t count, WireType wire, float* feedback) override {
     if (wire == WireType::f32) feedback = nullptr;
-    timed([&] { splitAcrossStreams(data, count, wire, feedback); });
+    guarded([&] { splitAcrossStreams(data, count, wire, feedback); });
   }
   void reduceScatterSum(float* data, size_t count, WireType wire) override {
-    timed([&] { ring(0, data, count, wire, false, nullptr); });
+    guarded([&] { ring(0, data, count, wire, false, nullptr); });
   }
   void allGather(const void* mine, size_t bytes, void* all) override {
-    timed([&] {
+    guarded([&] {
       gloo::AllgatherOptions options(m_contexts[0]);
       options.setInput(static_cast<char*>(const_cast<void*>(mine)), bytes);
       options.setOutput(static_cast<char*>(all), bytes * static_cast<size_t>(size()));
@@ -80,7 +79,7 @@ class GlooCommunicator : public Communicator {
     });
   }
   void broadcast(void* data, size_t bytes, int root) override {
-    timed([&] {
+    guarded([&] {
       gloo::BroadcastOptions options(m_contexts[0]);
       options.setOutput(static_cast<char*>(data), bytes);
       options.setRoot(root);
@@ -89,7 +88,7 @@ class GlooCommunicator : public Communicator {
     });
   }
   void barrier() override {
-    timed([&] {
+    guarded([&] {
       gloo::BarrierOptions options(m_contexts[0]);
       options.setTimeout(m_timeout);
       gloo::barrier(options);
@@ -100,23 +99,17 @@ class GlooCommunicator : public Communicator {
     m_streams = static_cast<size_t>(std::clamp(streams, 1, maxStreams()));
   }
   void setTimeout(std::chrono::milliseconds timeout) override { m_timeout = timeout; }
-  CommCounters counters() const override {
-    CommCounters c = m_counters;
-    c.bytesSent = m_bytesSent.load();
-    return c;
-  }
+  uint64_t bytesSent() const override { return m_bytesSent.load(); }
 
  private:
+  // Runs a collective, turning Gloo's errors into ours.
   template <typename F>
-  void timed(F&& collective) {
-    const auto start = Clock::now();
+  void guarded(F&& collective) {
     try {
       collective();
     } catch (const gloo::Exception& e) {
       throw CommError("rank " + std::to_string(rank()) + ": a collective failed: " + e.what());
     }
-    ++m_counters.collectives;
-    m_counters.seconds += std::chrono::duration<double>(Clock::now() - start).count();
   }
 
   // Large reductions go over every stream at once, in equal shares.
@@ -165,10 +158,7 @@ class GlooCommunicator : public Communicator {
     const int right = (r + 1) % p, left = (r + p - 1) % p;
     const size_t element = wireBytes(wire);
     const auto begin = [&](int chunk) { return shardBegin(count, p, (chunk % p + p) % p); };
-    const auto chunkEnd = [&](int chunk) {
-      const int c = (chunk % p + p) % p;
-      return c + 1 == p ? count : shardBegin(count, p, c + 1);
-    };
+    const auto chunkEnd = [&](int chunk) { return shardBegin(count, p, (chunk % p + p) % p + 1); };
     // f32 travels as it is: sent straight from `data`, and gathered straight into it.
     const bool direct = wire == WireType::f32;
     // Staging buffers grow to the largest chunk seen and are kept: a step allocates nothing.
@@ -241,7 +231,6 @@ class GlooCommunicator : public Communicator {
   };
   std::vector<Staging> m_staging;  // one per stream
   std::chrono::milliseconds m_timeout;
-  CommCounters m_counters;
   std::atomic<uint64_t> m_bytesSent{0};
 };
 }  // namespace

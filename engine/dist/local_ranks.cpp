@@ -1,10 +1,8 @@
 #include "dist/local_ranks.h"
 
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,19 +21,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 // How long the other ranks may take to notice a failed rank before they are killed.
 constexpr auto kGrace = std::chrono::seconds(3);
-
-int freeLoopbackPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t n = sizeof a;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n) != 0)
-    throw Error(std::string("no free loopback port for the rendezvous: ") + std::strerror(errno));
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 pid_t spawn(const std::vector<std::string>& args, bool quiet, pid_t launcher) {
   std::vector<char*> argv;

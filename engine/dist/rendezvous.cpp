@@ -143,6 +143,20 @@ std::string RendezvousAddress::toString() const {
          std::to_string(port);
 }
 
+int freeLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t n = sizeof a;
+  const bool bound = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n) == 0;
+  const std::string failure = bound ? "" : std::strerror(errno);
+  if (fd >= 0) ::close(fd);
+  if (!bound) throw Error("no free port on 127.0.0.1: " + failure);
+  return ntohs(a.sin_port);
+}
+
 std::string makeRendezvousSecret() {
   const auto bytes = randomBytes(32);
   return hex(bytes.data(), bytes.size());

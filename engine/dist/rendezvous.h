@@ -23,6 +23,9 @@ struct RendezvousAddress {
 // A fresh random secret (64 hex digits) for one job's rendezvous.
 std::string makeRendezvousSecret();
 
+// A TCP port of 127.0.0.1 free at the time of the call (for local ranks' rendezvous and tests).
+int freeLoopbackPort();
+
 // The key-value store the ranks of one job exchange their transport addresses through. Served
 // by rank 0 only while the ranks connect: every connection must prove it holds the job's secret
 // (HMAC-SHA256 challenge, both ways) before it may read or write a key.

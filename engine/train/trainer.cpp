@@ -123,22 +123,22 @@ void TrainingRun::emitStep(int64_t samples, double loss, int64_t correct,
   ++m_windowSteps;
   if (m_state.step % m_job.logEverySteps && m_state.step != m_totalSteps) return;
   const double total = m_windowData + m_windowCompute;
+  const StepWindow window{1e3 * total / m_windowSteps, 1e3 * m_windowData / m_windowSteps,
+                          1e3 * m_windowCompute / m_windowSteps, m_windowSteps};
   nlohmann::json event = {
       {"step", m_state.step},
       {"epoch", static_cast<double>(m_state.step) / m_stepsPerEpoch},
       {"total_steps", m_totalSteps},
       {"lr", learningRate(m_job.schedule, m_job.optimizer.lr, m_state.step - 1, m_totalSteps)},
-      {"step_ms", 1e3 * total / m_windowSteps},
-      {"data_ms", 1e3 * m_windowData / m_windowSteps},
-      {"compute_ms", 1e3 * m_windowCompute / m_windowSteps}};
+      {"step_ms", window.stepMs},
+      {"data_ms", window.dataMs},
+      {"compute_ms", window.computeMs}};
   // Data parallel: the loss and accuracy of the global batch, every rank's own times.
   std::vector<double> sums{m_windowLoss, static_cast<double>(m_windowSamples),
                            static_cast<double>(m_windowCorrect)};
   if (m_strategy) {
     m_strategy->sum(sums);
-    nlohmann::json local = event;
-    local["steps"] = m_windowSteps;
-    event.update(m_strategy->report(local));
+    event.update(m_strategy->report(window));
   }
   const int ranks = m_strategy ? m_strategy->ranks() : 1;
   event["loss"] = sums[0] / ranks / m_windowSteps;

@@ -11,6 +11,12 @@ namespace twb {
 // What a parallel strategy (dist/) adds to train()'s loop. The loop stays the single-process
 // one; a strategy keeps the ranks in step: same starting weights, gradients averaged over ranks
 // before each optimizer step, statistics summed, and a stop agreed by all.
+// Mean times of one rank's steps since the last step event.
+struct StepWindow {
+  double stepMs = 0, dataMs = 0, computeMs = 0;
+  int64_t steps = 1;
+};
+
 class TrainingStrategy {
  public:
   virtual ~TrainingStrategy() = default;
@@ -30,7 +36,7 @@ class TrainingStrategy {
   // The communication of the steps since the last report, for the step event ("comm_ms",
   // "exposed_comm_ms", "bytes_sent", and "ranks": one entry per rank with its step times, on
   // every rank). Every rank calls it at the same steps: it is a collective.
-  virtual nlohmann::json report(const nlohmann::json& localTimes) = 0;
+  virtual nlohmann::json report(const StepWindow& local) = 0;
   // Every rank's all-reduces of the step just finished, for its profile: {"rank", "bucket",
   // "start_ms" (from the rank's own step start at `stepStartUs`), "ms", "bytes"}. A collective,
   // called by every rank at the same (profiled) steps.
