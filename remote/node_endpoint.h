@@ -17,6 +17,9 @@ class NodeEndpoint {
   virtual QString connect() = 0;
   virtual QString tokenFile() const { return {}; }
   virtual QString describe() const = 0;  // for messages: "local", "root@10.0.0.2:22"
+  // The address other machines reach this node at (its SSH host); empty when none is known (the
+  // local node). A job across nodes meets at its first node's.
+  virtual QString networkHost() const { return {}; }
 };
 
 // A client of `node`'s service, connecting (or reconnecting) first, with its token when it has

@@ -29,6 +29,7 @@ class RemoteNode final : public NodeEndpoint {
 
   QString connect() override;
   QString describe() const override { return m_options.target.display(); }
+  QString networkHost() const override { return m_options.target.host; }
   // What the last connect() did (whether it uploaded, started the daemon).
   DeployedEngine lastDeployment() const;
   // The fingerprint of the host key the last connection verified.

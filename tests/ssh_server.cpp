@@ -56,7 +56,7 @@ SshServer::SshServer(const QString& dir, const QString& address, const QString& 
     : m_dir(dir), m_address(address), m_netns(netns) {
   QDir().mkpath(m_dir);
   QDir().mkpath("/run/sshd");  // sshd's privilege separation folder
-  if (m_netns.isEmpty()) m_port = freeLoopbackPort();
+  if (m_netns.isEmpty()) m_port = freePort("127.0.0.1");
   runCommand("ssh-keygen", {"-q", "-t", "ed25519", "-N", "", "-f", m_dir + "/host_ed25519"});
   runCommand("ssh-keygen", {"-q", "-t", "ed25519", "-N", "", "-f", clientKey()});
   QFile::copy(clientKey() + ".pub", m_dir + "/authorized_keys");

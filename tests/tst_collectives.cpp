@@ -28,7 +28,7 @@ GlooOptions optionsFor(int rank, int size, int port, const std::string& secret) 
 
 // Runs `body(rank, communicator)` on `size` connected ranks at once; rethrows the first error.
 void onRanks(int size, const std::function<void(int, Communicator&)>& body, int streams = 1) {
-  const int port = freeLoopbackPort();
+  const int port = freePort("127.0.0.1");
   const std::string secret = makeRendezvousSecret();
   std::vector<std::thread> threads;
   std::vector<std::string> errors(static_cast<size_t>(size));
@@ -179,7 +179,7 @@ class TestCollectives : public QObject {
   }
 
   void aDeadPeerFailsTheCollectiveAtOnce() {
-    const int port = freeLoopbackPort();
+    const int port = freePort("127.0.0.1");
     const std::string secret = makeRendezvousSecret();
     std::unique_ptr<Communicator> peer;
     std::thread other([&] {
@@ -202,7 +202,7 @@ class TestCollectives : public QObject {
   }
 
   void aRankWithAnotherSecretIsRefused() {
-    const int port = freeLoopbackPort();
+    const int port = freePort("127.0.0.1");
     std::string serverError;
     std::thread rank0([&] {
       GlooOptions o = optionsFor(0, 2, port, makeRendezvousSecret());
@@ -218,7 +218,7 @@ class TestCollectives : public QObject {
   }
 
   void theRendezvousClosesOnceConnected() {
-    const int port = freeLoopbackPort();
+    const int port = freePort("127.0.0.1");
     const std::string secret = makeRendezvousSecret();
     std::unique_ptr<Communicator> peer;
     std::thread other([&] { peer = connectGloo(optionsFor(1, 2, port, secret)); });

@@ -235,7 +235,7 @@ class TestDataParallel : public QObject {
     const std::string secret = makeRendezvousSecret();
     GlooOptions base;
     base.size = 2;
-    base.rendezvous = {"127.0.0.1", freeLoopbackPort()};
+    base.rendezvous = {"127.0.0.1", freePort("127.0.0.1")};
     base.secret = secret;
     std::string errors[2];
     std::vector<std::thread> ranks;

@@ -7,6 +7,8 @@
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
+#include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -15,13 +17,16 @@
 #include "remote/engine_deployer.h"
 #include "remote/job_dispatcher.h"
 #include "remote/local_node.h"
+#include "remote/multi_node_dispatcher.h"
 #include "remote/node_registry.h"
 #include "remote/remote_error.h"
 #include "remote/remote_node.h"
 #include "remote/ssh_session.h"
+#include "namespace_hosts.h"
 #include "ssh_server.h"
 
 using namespace twb::remote;
+using twb::test::NamespaceHosts;
 using twb::test::runCommand;
 using twb::test::SshServer;
 
@@ -68,6 +73,64 @@ void attach(JobDispatcher& dispatcher, Followed& followed, QObject* context) {
                    [&](const QString&, const QString&, int, int) { ++followed.lost; });
   QObject::connect(&dispatcher, &JobDispatcher::reconnected, context,
                    [&](const QString&, qint64) { ++followed.reconnected; });
+}
+
+// A data-parallel job across `nodes` (named as the hosts are), one rank per node, one thread each.
+QString dataParallelJob(const QStringList& nodes, int maxSteps, const QJsonObject& extra = {}) {
+  auto job = QJsonDocument::fromJson(shortJob(maxSteps, 10).toUtf8()).object();
+  job["threads"] = 1;
+  job["checkpoint"] = QJsonObject{{"every_steps", 50}};
+  QJsonObject parallel{{"strategy", "data"}, {"nodes", QJsonArray::fromStringList(nodes)},
+                       {"ranks_per_node", 1}};
+  for (auto it = extra.begin(); it != extra.end(); ++it) parallel[it.key()] = it.value();
+  job["parallel"] = parallel;
+  return QString::fromUtf8(QJsonDocument(job).toJson());
+}
+
+// Everything a multi-node dispatcher reported.
+struct FollowedAcrossNodes {
+  QString state, reason, refusal;
+  QMap<int, QString> jobIds;
+  QMap<int, QList<qint64>> seqs;
+  QMap<int, QList<QJsonObject>> steps;
+  QElapsedTimer sinceLastEvent;
+  bool done() const { return !state.isEmpty() || !refusal.isEmpty(); }
+  bool complete(int node) const {
+    const QList<qint64>& s = seqs.value(node);
+    for (int i = 0; i < s.size(); ++i)
+      if (s[i] != i + 1) return false;
+    return !s.isEmpty();
+  }
+};
+
+void attach(MultiNodeDispatcher& dispatcher, FollowedAcrossNodes& followed, QObject* context) {
+  QObject::connect(&dispatcher, &MultiNodeDispatcher::submitted, context,
+                   [&](int node, const QString& id) { followed.jobIds[node] = id; });
+  QObject::connect(&dispatcher, &MultiNodeDispatcher::eventReceived, context,
+                   [&](int node, const QString&, qint64 seq, const QString& type, const QByteArray& json) {
+                     followed.seqs[node] << seq;
+                     if (type == "step") followed.steps[node] << QJsonDocument::fromJson(json).object();
+                   });
+  QObject::connect(&dispatcher, &MultiNodeDispatcher::finished, context,
+                   [&](const QString& state, const QString& reason) {
+                     followed.state = state;
+                     followed.reason = reason;
+                   });
+  QObject::connect(&dispatcher, &MultiNodeDispatcher::refused, context,
+                   [&](const QString& message) { followed.refusal = message; });
+}
+
+// Processes of the engine whose command line contains `text`.
+QList<int> engineProcesses(const QString& text) {
+  QList<int> pids;
+  for (const QString& entry : QDir("/proc").entryList(QDir::Dirs)) {
+    bool numeric = false;
+    const int pid = entry.toInt(&numeric);
+    if (!numeric || pid == ::getpid()) continue;
+    const QByteArray cmdline = readAll("/proc/" + entry + "/cmdline").replace('\0', ' ');
+    if (cmdline.contains("twb-engine") && cmdline.contains(text.toUtf8())) pids << pid;
+  }
+  return pids;
 }
 
 // Daemons and workers started on a "remote" node are local processes here: stop them.
@@ -328,6 +391,98 @@ class RemoteNodeTest : public QObject {
     QVERIFY(onA.complete() && onB.complete());
     stopNodeProcesses(baseA);
     stopNodeProcesses(baseB);
+  }
+
+  // Three hosts of one cluster: network namespaces on a bridge, links shaped by tc, each host
+  // with its own sshd and its own copy of the engine deployed by the dispatcher.
+  void dataParallelJobAcrossThreeNamespaceHosts() {
+    NamespaceHosts hosts("twbdp", 3);
+    QVERIFY2(hosts.error().isEmpty(), qPrintable(hosts.error()));
+    std::vector<std::unique_ptr<SshServer>> servers;
+    std::vector<JobNode> nodes;
+    QStringList names;
+    for (int i = 0; i < 3; ++i) {
+      servers.push_back(std::make_unique<SshServer>(m_work.filePath("ssh-dp" + QString::number(i)),
+                                                    hosts.address(i), hosts.name(i)));
+      QVERIFY2(servers.back()->start(), qPrintable(servers.back()->error()));
+      nodes.push_back({hosts.name(i), std::make_shared<RemoteNode>(nodeOptions(
+                                          *servers.back(), m_work.filePath("node-dp" + QString::number(i))))});
+      names << hosts.name(i);
+    }
+
+    // Bad input is refused before any rank starts, naming the node and the field.
+    {
+      MultiNodeDispatcher dispatcher(nodes);
+      FollowedAcrossNodes followed;
+      attach(dispatcher, followed, this);
+      dispatcher.submit(dataParallelJob(names, 30, {{"interface", "twbnosuch0"}}));
+      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), 240000);  // deploys the bundle on every host
+      QVERIFY2(followed.refusal.contains("node twbdp1 (root@10.78.0.3:22): parallel.interface: "
+                                         "this host has no network interface 'twbnosuch0'"),
+               qPrintable(followed.refusal));
+      QVERIFY(followed.jobIds.isEmpty());
+    }
+    {
+      std::vector<JobNode> withUnreachable = nodes;
+      RemoteNode::Options gone = nodeOptions(*servers[2], m_work.filePath("node-gone"));
+      gone.target.host = "10.78.0.66";  // on the bridge's subnet, but nobody is there
+      withUnreachable[2] = {"gone", std::make_shared<RemoteNode>(gone)};
+      MultiNodeDispatcher dispatcher(withUnreachable);
+      FollowedAcrossNodes followed;
+      attach(dispatcher, followed, this);
+      dispatcher.submit(dataParallelJob({names[0], names[1], "gone"}, 30));
+      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), 60000);
+      QVERIFY2(followed.refusal.startsWith("node gone (root@10.78.0.66:22): "),
+               qPrintable(followed.refusal));
+      QVERIFY(followed.jobIds.isEmpty());
+    }
+
+    // The job runs across the three hosts; every node's events arrive once, in order.
+    {
+      MultiNodeDispatcher dispatcher(nodes);
+      FollowedAcrossNodes followed;
+      attach(dispatcher, followed, this);
+      dispatcher.submit(dataParallelJob(names, 60));
+      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), 240000);
+      QVERIFY2(followed.refusal.isEmpty(), qPrintable(followed.refusal));
+      QCOMPARE(followed.state, QString("succeeded"));
+      for (int node = 0; node < 3; ++node) {
+        QVERIFY2(followed.complete(node), qPrintable("node " + QString::number(node)));
+        QCOMPARE(followed.seqs[node].size(),
+                 readAll(m_work.filePath("node-dp" + QString::number(node)) + "/node/jobs/" +
+                         followed.jobIds[node] + "/events.jsonl").count('\n'));
+      }
+      const QJsonObject lastStep = followed.steps[0].last();
+      QCOMPARE(lastStep.value("step").toInt(), 60);
+      QCOMPARE(lastStep.value("ranks").toArray().size(), 3);
+      QVERIFY(lastStep.value("bytes_sent").toDouble() > 0);
+      // Every rank computed the same global loss.
+      QCOMPARE(followed.steps[2].last().value("loss").toDouble(), lastStep.value("loss").toDouble());
+      QVERIFY(engineProcesses("--rendezvous 10.78.0.2").isEmpty());
+    }
+
+    // kill -9 of rank 1 (on the second host) mid-job: the job fails within 10 s naming the rank
+    // and its node, and no rank is left running on any host.
+    {
+      MultiNodeDispatcher dispatcher(nodes);
+      FollowedAcrossNodes followed;
+      attach(dispatcher, followed, this);
+      dispatcher.submit(dataParallelJob(names, 100000));
+      QTRY_VERIFY_WITH_TIMEOUT(followed.steps[0].size() >= 2, 240000);
+      const QList<int> rank1 = engineProcesses("--rank 1 --rendezvous 10.78.0.2");
+      QCOMPARE(rank1.size(), 1);
+      QElapsedTimer sinceKill;
+      sinceKill.start();
+      ::kill(rank1.front(), SIGKILL);
+      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), 30000);
+      QVERIFY2(sinceKill.elapsed() < 10000, qPrintable(QString::number(sinceKill.elapsed())));
+      QCOMPARE(followed.state, QString("failed"));
+      QVERIFY2(followed.reason.contains("twbdp1: data parallel: rank 1 (pid " +
+                                        QString::number(rank1.front()) + ") was killed by signal 9"),
+               qPrintable(followed.reason));
+      QTRY_VERIFY_WITH_TIMEOUT(engineProcesses("--rendezvous 10.78.0.2").isEmpty(), 5000);
+    }
+    for (int i = 0; i < 3; ++i) stopNodeProcesses(m_work.filePath("node-dp" + QString::number(i)));
   }
 
   void localNodeNeedsNoSetup() {

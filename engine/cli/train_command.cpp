@@ -40,8 +40,9 @@ int launch(const Args& args, const JobConfig& job, const std::string& outDir,
   std::vector<std::vector<std::string>> own(static_cast<size_t>(job.parallel.ranks()));
   if (!args.events.empty()) own[0].insert(own[0].end(), {"--events", args.events});
   if (!args.trace.empty()) own[0].insert(own[0].end(), {"--trace", args.trace});
-  const LocalRanksResult result =
-      launchLocalRanks(static_cast<int>(job.parallel.ranks()), common, own, stop);
+  RankGroup group;
+  group.count = static_cast<int>(job.parallel.ranks());
+  const LocalRanksResult result = launchLocalRanks(group, common, own, stop);
   if (!result.failure.empty())
     std::fprintf(stderr, "error: data-parallel job failed: %s\n", result.failure.c_str());
   return result.exitCode;

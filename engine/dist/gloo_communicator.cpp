@@ -26,30 +26,6 @@ namespace {
 // Below this many bytes per stream, splitting a reduction costs more than it gains.
 constexpr size_t kMinStreamBytes = 64 * 1024;
 
-// The local address whose route reaches `to` (no packet is sent: UDP connect only routes).
-std::string localAddressTowards(const RendezvousAddress& to) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_DGRAM;
-  addrinfo* found = nullptr;
-  if (::getaddrinfo(to.host.c_str(), std::to_string(to.port).c_str(), &hints, &found) != 0)
-    throw Error("rendezvous host '" + to.host + "' cannot be resolved");
-  std::string address;
-  const int fd = ::socket(found->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd >= 0 && ::connect(fd, found->ai_addr, found->ai_addrlen) == 0) {
-    sockaddr_storage local{};
-    socklen_t length = sizeof local;
-    char text[INET6_ADDRSTRLEN] = {};
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0 &&
-        ::getnameinfo(reinterpret_cast<sockaddr*>(&local), length, text, sizeof text, nullptr, 0,
-                      NI_NUMERICHOST) == 0)
-      address = text;
-  }
-  if (fd >= 0) ::close(fd);
-  ::freeaddrinfo(found);
-  if (address.empty()) throw Error("no route from this host to the rendezvous " + to.toString());
-  return address;
-}
-
 class GlooCommunicator : public Communicator {
  public:
   GlooCommunicator(std::vector<std::shared_ptr<gloo::Context>> contexts,

@@ -52,17 +52,22 @@ std::string describe(int status) {
 }
 }  // namespace
 
-LocalRanksResult launchLocalRanks(int ranks, const std::vector<std::string>& commonArgs,
+LocalRanksResult launchLocalRanks(RankGroup group, const std::vector<std::string>& commonArgs,
                                   const std::vector<std::vector<std::string>>& perRankArgs,
                                   const std::atomic<bool>* stop) {
-  const std::string rendezvous = "127.0.0.1:" + std::to_string(freeLoopbackPort());
-  ::setenv(kSecretVariable, makeRendezvousSecret().c_str(), 1);
+  if (group.rendezvous.empty()) {
+    group.rendezvous = "127.0.0.1:" + std::to_string(freePort("127.0.0.1"));
+    group.secret = makeRendezvousSecret();
+  }
+  const int ranks = group.count;
+  ::setenv(kSecretVariable, group.secret.c_str(), 1);
   std::vector<pid_t> pids(static_cast<size_t>(ranks), -1);
   const pid_t self = ::getpid();
   for (int r = 0; r < ranks; ++r) {
     std::vector<std::string> args{"twb-engine"};
     args.insert(args.end(), commonArgs.begin(), commonArgs.end());
-    args.insert(args.end(), {"--rank", std::to_string(r), "--rendezvous", rendezvous});
+    args.insert(args.end(), {"--rank", std::to_string(group.firstRank + r), "--rendezvous",
+                             group.rendezvous});
     const auto& own = perRankArgs[static_cast<size_t>(r)];
     args.insert(args.end(), own.begin(), own.end());
     pids[static_cast<size_t>(r)] = spawn(args, r > 0, self);
@@ -85,7 +90,7 @@ LocalRanksResult launchLocalRanks(int ranks, const std::vector<std::string>& com
           const bool interrupted = WIFEXITED(status) && WEXITSTATUS(status) == 130;
           anyInterrupted = anyInterrupted || interrupted;
           if (!ok && !interrupted && failure.empty()) {
-            failure = "rank " + std::to_string(r) + " (pid " + std::to_string(pid) + ") " +
+            failure = "rank " + std::to_string(group.firstRank + r) + " (pid " + std::to_string(pid) + ") " +
                       describe(status);
             killAt = Clock::now() + kGrace;
           }

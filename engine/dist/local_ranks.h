@@ -11,15 +11,26 @@ struct LocalRanksResult {
   std::string failure;  // "rank 1 (pid 4242) was killed by signal 9 (Killed)"
 };
 
-// Runs `ranks` processes of this executable (twb-engine) on this machine: rank r with
-// `commonArgs`, then `--rank r --rendezvous 127.0.0.1:PORT` and its own `perRankArgs[r]`. The
-// job's rendezvous secret travels in the environment (TWB_RENDEZVOUS_SECRET), never on a
-// command line. Standard output of ranks other than 0 goes to /dev/null.
+// This machine's share of a job's ranks. A job on this machine alone leaves `rendezvous` empty:
+// the ranks then meet on a free port of 127.0.0.1 with a fresh secret. A node's share of a job
+// across nodes gets both from the dispatcher.
+struct RankGroup {
+  int firstRank = 0;       // the global rank of the first process started here
+  int count = 1;           // processes started here
+  std::string rendezvous;  // rank 0's HOST:PORT
+  std::string secret;
+};
+
+// Runs `group.count` processes of this executable (twb-engine): local rank i (global rank
+// firstRank + i) with `commonArgs`, then `--rank R --rendezvous HOST:PORT` and its own
+// `perRankArgs[i]`. The job's rendezvous secret travels in the environment
+// (TWB_RENDEZVOUS_SECRET), never on a command line. Standard output of every process but the
+// first goes to /dev/null. Failures name the global rank.
 //
 // A stop request is passed on to every rank (they agree on it and checkpoint). When a rank dies
 // or fails, the others get a grace period to fail on their own, then are killed: nothing is left
 // running. Ranks also die with the launcher.
-LocalRanksResult launchLocalRanks(int ranks, const std::vector<std::string>& commonArgs,
+LocalRanksResult launchLocalRanks(RankGroup group, const std::vector<std::string>& commonArgs,
                                   const std::vector<std::vector<std::string>>& perRankArgs,
                                   const std::atomic<bool>* stop);
 

@@ -143,18 +143,50 @@ std::string RendezvousAddress::toString() const {
          std::to_string(port);
 }
 
-int freeLoopbackPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t n = sizeof a;
-  const bool bound = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n) == 0;
-  const std::string failure = bound ? "" : std::strerror(errno);
+int freePort(const std::string& host) {
+  addrinfo* found = resolve(host, 0, true);
+  int port = 0;
+  std::string failure = "no address";
+  for (addrinfo* a = found; a && port == 0; a = a->ai_next) {
+    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    sockaddr_storage bound{};
+    socklen_t length = sizeof bound;
+    if (fd >= 0 && ::bind(fd, a->ai_addr, a->ai_addrlen) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length) == 0)
+      port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                               : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    else
+      failure = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+  }
+  ::freeaddrinfo(found);
+  if (port == 0)
+    throw Error("rendezvous: this machine cannot listen on " + host + " (" + failure +
+                "): it is not one of its addresses");
+  return port;
+}
+
+std::string localAddressTowards(const RendezvousAddress& to) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(to.host.c_str(), std::to_string(to.port).c_str(), &hints, &found) != 0)
+    throw Error("rendezvous host '" + to.host + "' cannot be resolved");
+  std::string address;
+  const int fd = ::socket(found->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && ::connect(fd, found->ai_addr, found->ai_addrlen) == 0) {
+    sockaddr_storage local{};
+    socklen_t length = sizeof local;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0 &&
+        ::getnameinfo(reinterpret_cast<sockaddr*>(&local), length, text, sizeof text, nullptr, 0,
+                      NI_NUMERICHOST) == 0)
+      address = text;
+  }
   if (fd >= 0) ::close(fd);
-  if (!bound) throw Error("no free port on 127.0.0.1: " + failure);
-  return ntohs(a.sin_port);
+  ::freeaddrinfo(found);
+  if (address.empty()) throw Error("no route from this host to the rendezvous " + to.toString());
+  return address;
 }
 
 std::string makeRendezvousSecret() {

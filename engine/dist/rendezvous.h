@@ -23,8 +23,14 @@ struct RendezvousAddress {
 // A fresh random secret (64 hex digits) for one job's rendezvous.
 std::string makeRendezvousSecret();
 
-// A TCP port of 127.0.0.1 free at the time of the call (for local ranks' rendezvous and tests).
-int freeLoopbackPort();
+// A TCP port free at the time of the call on `host`, an address of this machine (127.0.0.1 for
+// local ranks; the address other nodes reach it at for a job across nodes). Throws naming the
+// host when this machine cannot listen there.
+int freePort(const std::string& host);
+
+// This machine's address whose route reaches `to` (no packet is sent: a UDP connect only
+// routes); throws when `to` cannot be resolved or no route leads there.
+std::string localAddressTowards(const RendezvousAddress& to);
 
 // The key-value store the ranks of one job exchange their transport addresses through. Served
 // by rank 0 only while the ranks connect: every connection must prove it holds the job's secret

@@ -7,6 +7,7 @@
 #include "data/dataset.h"
 #include "dist/data_parallel.h"
 #include "dist/local_ranks.h"
+#include "dist/rendezvous.h"
 #include "io/model_file.h"
 #include "io/onnx_export.h"
 #include "quant/quantizer.h"
@@ -54,21 +55,88 @@ QuantizeOptions quantizeOptions(const nlohmann::json& task) {
   return options;
 }
 
-// A data-parallel job on this node alone: its ranks are processes of their own (twb-engine
-// train --rank), rank 0 writing the job's events. When a rank fails before rank 0 has said how
-// the job ended, the job ends failed naming that rank.
-void runLocalRanks(const JobConfig& job, const nlohmann::json& task, const JobFolder& folder,
-                   const std::atomic<bool>* stop) {
+// The rendezvous of a node's share of a job across nodes: HOST:PORT, or HOST alone on the first
+// node before it has picked the port.
+RendezvousAddress placementRendezvous(const nlohmann::json& placement, bool portGiven) {
+  const std::string text = placement.value("rendezvous", "");
+  if (text.empty()) throw Error("placement.rendezvous: required (rank 0's HOST or HOST:PORT)");
+  if (!portGiven) return {text, 0};
+  try {
+    return RendezvousAddress::parse(text);
+  } catch (const Error& e) {
+    throw e.within("placement.rendezvous");
+  }
+}
+
+// This node's share of the job's ranks; throws naming the field that is wrong.
+RankGroup rankGroup(const JobConfig& job, const nlohmann::json& placement) {
+  RankGroup group;
+  group.count = static_cast<int>(job.parallel.ranksPerNode);
+  if (placement.is_null()) {
+    if (!job.parallel.nodes.empty())
+      throw Error(
+          "parallel.nodes: a node runs its own ranks of a job; the workbench or `twb-engine "
+          "client` splits a job across nodes (send this node ranks_per_node without nodes)");
+    return group;
+  }
+  if (job.parallel.nodes.size() < 2)
+    throw Error("placement: only a job across nodes (parallel.nodes, two or more) has one");
+  group.firstRank = placement.value("first_rank", 0);
+  if (group.firstRank < 0 || group.firstRank % group.count != 0 ||
+      group.firstRank + group.count > job.parallel.ranks())
+    throw Error("placement.first_rank: " + std::to_string(group.firstRank) +
+                " is not a node's first rank in a job of " + std::to_string(job.parallel.ranks()) +
+                " ranks, " + std::to_string(group.count) + " per node");
+  group.secret = placement.value("secret", "");
+  if (group.secret.size() != 64 ||
+      group.secret.find_first_not_of("0123456789abcdef") != std::string::npos)
+    throw Error("placement.secret: must be the job's 64 hex digits");
+  group.rendezvous = placement.value("rendezvous", "");
+  return group;
+}
+
+// Where this node stands towards rank 0's rendezvous: the first node must be able to listen at
+// its host, the others must have a route to it.
+void checkRendezvous(const RankGroup& group, const nlohmann::json& placement) {
+  if (placement.is_null()) return;
+  const bool first = group.firstRank == 0;
+  // Checked before the first node has picked the port, so the host alone is enough here.
+  const RendezvousAddress address =
+      placementRendezvous(placement, group.rendezvous.find(':') != std::string::npos);
+  try {
+    if (first)
+      freePort(address.host);
+    else
+      localAddressTowards({address.host, address.port > 0 ? address.port : 1});
+  } catch (const Error& e) {
+    throw e.within("placement.rendezvous");
+  }
+}
+
+// A data-parallel job's ranks on this node, as their own processes (twb-engine train --rank),
+// the node's first rank writing the job's events. The first node of a job across nodes picks
+// the rendezvous port and says where in a `rendezvous` event before its ranks start. When a rank
+// fails before the events say how the job ended, the job ends failed naming that rank.
+void runRanks(const JobConfig& job, const nlohmann::json& task, const JobFolder& folder,
+              const std::atomic<bool>* stop, EventLog& events) {
+  RankGroup group = rankGroup(job, task.value("placement", nlohmann::json()));
+  const bool portGiven = group.rendezvous.find(':') != std::string::npos;
+  if (group.firstRank > 0 && !portGiven)
+    throw Error("placement.rendezvous: '" + group.rendezvous +
+                "' needs the port the first node picked (HOST:PORT)");
+  if (group.firstRank == 0 && !group.rendezvous.empty() && !portGiven) {
+    group.rendezvous = RendezvousAddress{group.rendezvous, freePort(group.rendezvous)}.toString();
+    events.publish("rendezvous", {{"address", group.rendezvous}});
+  }
   const std::string jobFile = folder.dir + "/data-parallel-job.json";
   writeFileAtomically(jobFile, task.at("job").dump(2));
   std::vector<std::string> common{"train",      jobFile,   "--out",
-                                  folder.out(), "--ranks", std::to_string(job.parallel.ranks())};
+                                  folder.out(), "--ranks", std::to_string(group.count)};
   if (!task.value("resume_from", "").empty())
     common.insert(common.end(), {"--resume", task.value("resume_from", "")});
-  std::vector<std::vector<std::string>> own(static_cast<size_t>(job.parallel.ranks()));
+  std::vector<std::vector<std::string>> own(static_cast<size_t>(group.count));
   own[0] = {"--events", folder.events()};
-  const LocalRanksResult result =
-      launchLocalRanks(static_cast<int>(job.parallel.ranks()), common, own, stop);
+  const LocalRanksResult result = launchLocalRanks(group, common, own, stop);
   std::string lastState;
   EventLogReader reader(folder.events());
   for (const EventRecord& r : reader.readNew())
@@ -89,7 +157,7 @@ void runLocalRanks(const JobConfig& job, const nlohmann::json& task, const JobFo
 void runTrain(const nlohmann::json& task, const JobFolder& folder, const std::atomic<bool>* stop,
               EventLog& events) {
   const JobConfig job = JobConfig::fromJson(task.at("job"), folder.dir);
-  if (job.parallel.ranks() > 1) return runLocalRanks(job, task, folder, stop);
+  if (job.parallel.ranks() > 1) return runRanks(job, task, folder, stop, events);
   TrainOptions options;
   options.outDir = folder.out();
   options.resumeFrom = task.value("resume_from", "");
@@ -138,19 +206,21 @@ void runExport(const nlohmann::json& task, const JobFolder& folder, EventLog& ev
 }
 }  // namespace
 
+void checkParallelPlacement(const JobConfig& job, const nlohmann::json& placement) {
+  checkParallelInterface(job.parallel);
+  if (job.parallel.ranks() > 1) checkRendezvous(rankGroup(job, placement), placement);
+}
+
 std::string validateJobTask(const nlohmann::json& task, const std::string& folder) {
   const std::string kind = requiredString(task, "kind");
   if (kind == "train") {
     try {
       const JobConfig job = JobConfig::fromJson(task.at("job"), folder);
-      if (!job.parallel.nodes.empty())
-        throw Error(
-            "parallel.nodes: a node runs its own ranks of a job; the workbench or `twb-engine "
-            "client` splits a job across nodes (send this node ranks_per_node without nodes)");
-      checkParallelInterface(job.parallel);
+      checkParallelPlacement(job, task.value("placement", nlohmann::json()));
       planJob(job);
       return job.name;
     } catch (const Error& e) {
+      if (std::string_view(e.what()).starts_with("placement")) throw;
       throw e.within("job");
     }
   } else if (kind == "quantize") {

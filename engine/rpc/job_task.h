@@ -5,11 +5,14 @@
 #include <string>
 
 #include "rpc/job_record.h"
+#include "train/job_config.h"
 
 namespace twb {
 
 // What a job's task.json asks its worker to do (docs/protocol.md):
-//   {"kind": "train", "job": {...job file...}}
+//   {"kind": "train", "job": {...job file...}, "resume_from": RUN FOLDER (optional),
+//    "placement": {"first_rank": R, "rendezvous": "HOST[:PORT]", "secret": HEX} (a job across
+//    nodes only)}
 //   {"kind": "quantize", "model": PATH, "calibration": DATASET, "samples": N, "observer": ...,
 //    "scheme": ..., "window": K, "max_drop": P (optional)}
 //   {"kind": "export", "model": PATH, "format": "onnx"}
@@ -20,6 +23,12 @@ namespace twb {
 // twb::Error naming the bad field ("job: batch", "model", "observer") so the node answers
 // INVALID_ARGUMENT instead of queueing a job that would fail.
 std::string validateJobTask(const nlohmann::json& task, const std::string& folder);
+
+// The parallel side of a training job as this node would run it; `placement` (null when absent)
+// is this node's share of a job across nodes. Checks the interface, that only a job across nodes
+// has (and needs) a placement, its first rank and secret, and that this node can listen at the
+// rendezvous host (the first node) or has a route to it (the others).
+void checkParallelPlacement(const JobConfig& job, const nlohmann::json& placement);
 
 // Runs the task of `folder` in this process (the worker), reporting every step through the
 // folder's events log and writing artifacts to its out/ folder. Ends with a state event:

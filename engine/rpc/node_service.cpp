@@ -73,6 +73,12 @@ std::string resumeFolder(const std::string& id, const JobManager& jobs) {
   return out;
 }
 
+nlohmann::json placementJson(const v1::RankPlacement& placement) {
+  return {{"first_rank", placement.first_rank()},
+          {"rendezvous", placement.rendezvous()},
+          {"secret", placement.secret()}};
+}
+
 nlohmann::json buildTask(const v1::SubmitJobRequest& request, const JobManager& jobs,
                          const std::string& folder) {
   switch (request.kind_case()) {
@@ -80,6 +86,7 @@ nlohmann::json buildTask(const v1::SubmitJobRequest& request, const JobManager& 
       nlohmann::json task = {{"kind", "train"}, {"job", parseJobJson(request.train().job_json())}};
       if (const std::string& resume = request.train().resume_job(); !resume.empty())
         task["resume_from"] = resumeFolder(resume, jobs);
+      if (request.train().has_placement()) task["placement"] = placementJson(request.train().placement());
       return task;
     }
     case v1::SubmitJobRequest::kQuantize: {
@@ -184,6 +191,8 @@ grpc::Status NodeService::ValidateJob(grpc::ServerContext* context,
   try {
     writeJobFiles(request->files(), folder.string());
     const JobConfig job = JobConfig::fromJson(parseJobJson(request->job_json()), folder.string());
+    checkParallelPlacement(job, request->has_placement() ? placementJson(request->placement())
+                                                         : nlohmann::json());
     const JobPlan plan = planJob(job);
     response->set_ok(true);
     response->set_model(job.model.name);

@@ -1,0 +1,258 @@
+#include "remote/multi_node_dispatcher.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <algorithm>
+
+#include "remote/remote_error.h"
+#include "rpc/node_client.h"
+
+namespace twb::remote {
+
+namespace v1 = node::v1;
+
+namespace {
+// A fresh 256-bit secret for one job's rendezvous, as 64 hex digits.
+QString makeSecret() {
+  quint32 words[8];
+  QRandomGenerator::system()->fillRange(words);
+  return QByteArray(reinterpret_cast<const char*>(words), sizeof words).toHex();
+}
+
+v1::RankPlacement placement(int firstRank, const QString& rendezvous, const QString& secret) {
+  v1::RankPlacement p;
+  p.set_first_rank(firstRank);
+  p.set_rendezvous(rendezvous.toStdString());
+  p.set_secret(secret.toStdString());
+  return p;
+}
+}  // namespace
+
+MultiNodeDispatcher::MultiNodeDispatcher(std::vector<JobNode> nodes, QObject* parent)
+    : QObject(parent), m_nodes(std::move(nodes)), m_shares(m_nodes.size()) {
+  for (int node = 0; node < nodeCount(); ++node) wire(node);
+}
+
+MultiNodeDispatcher::~MultiNodeDispatcher() {
+  joinThreads();  // the check may still submit: the dispatchers must outlive it
+  for (Share& share : m_shares) share.dispatcher.reset();
+  joinThreads();  // cancellations their last reports started
+}
+
+void MultiNodeDispatcher::joinThreads() {
+  for (;;) {
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard lock(m_mutex);
+      threads.swap(m_threads);
+    }
+    if (threads.empty()) return;
+    for (auto& thread : threads) thread.join();
+  }
+}
+
+void MultiNodeDispatcher::wire(int node) {
+  Share& share = m_shares[static_cast<size_t>(node)];
+  share.dispatcher = std::make_unique<JobDispatcher>(m_nodes[static_cast<size_t>(node)].endpoint);
+  JobDispatcher* d = share.dispatcher.get();
+  // Direct: these run on the dispatcher's threads; receivers of ours get them queued.
+  connect(
+      d, &JobDispatcher::submitted, this,
+      [this, node](const QString& id) {
+        bool cancelNow;
+        {
+          std::lock_guard lock(m_mutex);
+          m_shares[static_cast<size_t>(node)].jobId = id;
+          cancelNow = m_cancelling;
+        }
+        emit submitted(node, id);
+        if (cancelNow) cancelShares();
+      },
+      Qt::DirectConnection);
+  connect(
+      d, &JobDispatcher::eventReceived, this,
+      [this, node](const QString& id, qint64 seq, const QString& type, const QByteArray& json) {
+        const QJsonObject event = QJsonDocument::fromJson(json).object();
+        if (type == "state") {
+          std::lock_guard lock(m_mutex);
+          m_shares[static_cast<size_t>(node)].reason = event.value("reason").toString();
+        }
+        emit eventReceived(node, id, seq, type, json);
+        if (node == 0 && type == "rendezvous") {
+          std::lock_guard lock(m_mutex);
+          if (m_cancelling) return;
+          for (int other = 1; other < nodeCount(); ++other)
+            submitShare(other, event.value("address").toString());
+        }
+      },
+      Qt::DirectConnection);
+  connect(
+      d, &JobDispatcher::jobFinished, this,
+      [this, node](const QString&, const QString& state) {
+        QString reason;
+        {
+          std::lock_guard lock(m_mutex);
+          reason = m_shares[static_cast<size_t>(node)].reason;
+        }
+        shareEnded(node, state, state == "succeeded" ? QString() : reason);
+      },
+      Qt::DirectConnection);
+  connect(
+      d, &JobDispatcher::failed, this,
+      [this, node](const QString&, const QString& message) { shareEnded(node, "failed", message); },
+      Qt::DirectConnection);
+  connect(
+      d, &JobDispatcher::lost, this,
+      [this, node](const QString&, const QString& reason) { shareEnded(node, "lost", reason); },
+      Qt::DirectConnection);
+  connect(
+      d, &JobDispatcher::connectionLost, this,
+      [this, node](const QString&, const QString& reason, int attempt, int retryInMs) {
+        emit connectionLost(node, reason, attempt, retryInMs);
+      },
+      Qt::DirectConnection);
+  connect(
+      d, &JobDispatcher::reconnected, this,
+      [this, node](const QString&, qint64) { emit reconnected(node); }, Qt::DirectConnection);
+}
+
+void MultiNodeDispatcher::submit(const QString& jobJson) {
+  m_jobJson = jobJson;
+  const QJsonObject parallel =
+      QJsonDocument::fromJson(jobJson.toUtf8()).object().value("parallel").toObject();
+  m_ranksPerNode = parallel.value("ranks_per_node").toInt(1);
+  m_secret = makeSecret();
+  const QString host = m_nodes.front().endpoint->networkHost();
+  std::lock_guard lock(m_mutex);
+  m_threads.emplace_back([this, host] {
+    if (host.isEmpty()) {
+      emit refused(tr("parallel.nodes: %1 cannot be the first node of a job across nodes: the "
+                      "others could not reach its rendezvous; list it after a node reached over "
+                      "SSH")
+                       .arg(m_nodes.front().name));
+      return;
+    }
+    check(m_jobJson, host);
+  });
+}
+
+// Every node, before any rank starts; refused() lists every problem found, by node.
+void MultiNodeDispatcher::check(const QString& jobJson, const QString& rendezvousHost) {
+  QStringList problems;
+  QString firstBuild;
+  for (int node = 0; node < nodeCount(); ++node) {
+    const JobNode& n = m_nodes[static_cast<size_t>(node)];
+    const QString where = tr("node %1 (%2)").arg(n.name, n.endpoint->describe());
+    try {
+      NodeClient client = connectClient(*n.endpoint);
+      const v1::NodeInfo info = client.info();
+      const QString build = QString::fromStdString(info.engine_version() + " " + info.build_hash());
+      if (node == 0) firstBuild = build;
+      if (build != firstBuild)
+        problems << tr("%1: runs engine %2, but %3 runs %4: every node of a job needs the same "
+                       "engine (test the node to deploy the workbench's bundle)")
+                        .arg(where, build, m_nodes.front().name, firstBuild);
+      const auto& strategies = info.parallel_strategies();
+      if (std::find(strategies.begin(), strategies.end(), "data") == strategies.end())
+        problems << tr("%1: its engine cannot run data parallel").arg(where);
+      v1::ValidateJobRequest request;
+      request.set_job_json(jobJson.toStdString());
+      *request.mutable_placement() = placement(node * m_ranksPerNode, rendezvousHost, m_secret);
+      const v1::ValidateJobResponse answer = client.validate(request);
+      for (const auto& problem : answer.problems())
+        problems << where + ": " + QString::fromStdString(problem.message());
+    } catch (const std::exception& e) {
+      problems << where + ": " + QString::fromUtf8(e.what());
+    }
+  }
+  if (!problems.isEmpty()) {
+    emit refused(problems.join('\n'));
+    return;
+  }
+  std::lock_guard lock(m_mutex);
+  if (!m_cancelling) submitShare(0, rendezvousHost);
+}
+
+// Called with m_mutex held.
+void MultiNodeDispatcher::submitShare(int node, const QString& rendezvous) {
+  v1::SubmitJobRequest request;
+  request.mutable_train()->set_job_json(m_jobJson.toStdString());
+  *request.mutable_train()->mutable_placement() =
+      placement(node * m_ranksPerNode, rendezvous, m_secret);
+  Share& share = m_shares[static_cast<size_t>(node)];
+  share.state = "submitting";
+  share.dispatcher->submit(request);
+}
+
+void MultiNodeDispatcher::follow(const QStringList& jobIds, const QList<qint64>& afterSeqs) {
+  std::lock_guard lock(m_mutex);
+  for (int node = 0; node < nodeCount(); ++node) {
+    Share& share = m_shares[static_cast<size_t>(node)];
+    share.jobId = jobIds.value(node);
+    if (share.jobId.isEmpty()) continue;  // never started: its ranks never ran
+    share.state = "submitting";
+    share.dispatcher->follow(share.jobId, afterSeqs.value(node));
+  }
+}
+
+void MultiNodeDispatcher::shareEnded(int node, const QString& state, const QString& reason) {
+  QString overall, summary;
+  {
+    std::lock_guard lock(m_mutex);
+    Share& share = m_shares[static_cast<size_t>(node)];
+    share.state = state;
+    share.reason = reason;
+    if (state != "succeeded") m_cancelling = true;  // the others cannot go on without it
+    // A share is still under way once submitted, until it ends; one never submitted will not be
+    // once the job is ending.
+    bool running = false, failed = false, cancelled = false;
+    QStringList reasons;
+    for (int n = 0; n < nodeCount(); ++n) {
+      const Share& s = m_shares[static_cast<size_t>(n)];
+      running = running || s.state == "submitting";
+      if (s.state == "failed" || s.state == "lost") {
+        failed = true;
+        reasons << m_nodes[static_cast<size_t>(n)].name + ": " + s.reason;
+      }
+      cancelled = cancelled || s.state == "cancelled";
+      if (s.state.isEmpty() && !m_cancelling) running = true;  // waits for the rendezvous
+    }
+    if (running || m_ended) {
+      if (m_cancelling && running) m_threads.emplace_back([this] { cancelShares(); });
+      return;
+    }
+    m_ended = true;
+    overall = failed ? "failed" : cancelled ? "cancelled" : "succeeded";
+    summary = reasons.join("; ");
+  }
+  emit finished(overall, summary);
+}
+
+void MultiNodeDispatcher::cancel() {
+  std::lock_guard lock(m_mutex);
+  m_cancelling = true;
+  m_threads.emplace_back([this] { cancelShares(); });
+}
+
+// Asks every node whose share is under way to stop it; blocking, on a thread of ours.
+void MultiNodeDispatcher::cancelShares() {
+  std::vector<std::pair<int, QString>> toCancel;
+  {
+    std::lock_guard lock(m_mutex);
+    for (int node = 0; node < nodeCount(); ++node) {
+      const Share& share = m_shares[static_cast<size_t>(node)];
+      if (share.state == "submitting" && !share.jobId.isEmpty())
+        toCancel.emplace_back(node, share.jobId);
+    }
+  }
+  for (const auto& [node, id] : toCancel) {
+    try {
+      connectClient(*m_nodes[static_cast<size_t>(node)].endpoint).cancel(id.toStdString());
+    } catch (const std::exception&) {
+      // Unreachable or already ended: its dispatcher reports how the share ended.
+    }
+  }
+}
+
+}  // namespace twb::remote
