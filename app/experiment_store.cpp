@@ -38,6 +38,21 @@ const char* const kMigrations[] = {
     R"sql(
     ALTER TABLE runs ADD COLUMN reason TEXT NOT NULL DEFAULT '';
     )sql",
+    // A job across nodes: each node's share (its job there) and each share's events, keyed by
+    // the share's first rank; a single-node run's events are rank 0's.
+    R"sql(
+    CREATE TABLE events_by_rank (
+      run_id INTEGER NOT NULL REFERENCES runs(id), rank INTEGER NOT NULL, seq INTEGER NOT NULL,
+      type TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (run_id, rank, seq)) WITHOUT ROWID;
+    INSERT INTO events_by_rank(run_id, rank, seq, type, json)
+      SELECT run_id, 0, seq, type, json FROM events;
+    DROP TABLE events;
+    ALTER TABLE events_by_rank RENAME TO events;
+    CREATE TABLE run_shares (
+      run_id INTEGER NOT NULL REFERENCES runs(id), node_index INTEGER NOT NULL,
+      node TEXT NOT NULL, first_rank INTEGER NOT NULL, node_job_id TEXT NOT NULL DEFAULT '',
+      PRIMARY KEY (run_id, node_index));
+    )sql",
 };
 
 // The metrics a step or eval event carries, by the names the Monitor plots.
@@ -287,7 +302,7 @@ void ExperimentStore::deleteRun(qint64 runId) {
   std::lock_guard lock(m_readMutex);
   exec(m_db, "BEGIN IMMEDIATE");
   try {
-    for (const char* table : {"events", "metrics", "profiles", "artifacts"})
+    for (const char* table : {"events", "metrics", "profiles", "artifacts", "run_shares"})
       Statement(m_db, (std::string("DELETE FROM ") + table + " WHERE run_id = ?").c_str()).bind(1, runId).step();
     Statement(m_db, "DELETE FROM runs WHERE id = ?").bind(1, runId).step();
     exec(m_db, "COMMIT");
@@ -295,6 +310,29 @@ void ExperimentStore::deleteRun(qint64 runId) {
     exec(m_db, "ROLLBACK");
     throw;
   }
+}
+
+void ExperimentStore::setRunShare(qint64 runId, const RunShare& share) {
+  std::lock_guard lock(m_readMutex);
+  Statement(m_db,
+            "INSERT INTO run_shares(run_id, node_index, node, first_rank, node_job_id) "
+            "VALUES(?, ?, ?, ?, ?) ON CONFLICT(run_id, node_index) DO UPDATE SET "
+            "node_job_id = excluded.node_job_id")
+      .bind(1, runId).bind(2, qint64{share.nodeIndex}).bind(3, share.node)
+      .bind(4, qint64{share.firstRank}).bind(5, share.nodeJobId).step();
+}
+
+QList<RunShare> ExperimentStore::runShares(qint64 runId) const {
+  std::lock_guard lock(m_readMutex);
+  Statement query(m_db,
+                  "SELECT node_index, node, first_rank, node_job_id FROM run_shares "
+                  "WHERE run_id = ? ORDER BY node_index");
+  query.bind(1, runId);
+  QList<RunShare> shares;
+  while (query.step())
+    shares.append({static_cast<int>(query.integer(0)), query.text(1),
+                   static_cast<int>(query.integer(2)), query.text(3)});
+  return shares;
 }
 
 Run ExperimentStore::run(qint64 runId) const {
@@ -306,10 +344,10 @@ Run ExperimentStore::run(qint64 runId) const {
 }
 
 void ExperimentStore::appendEvent(qint64 runId, qint64 seq, const QString& type,
-                                  const QByteArray& json) {
+                                  const QByteArray& json, int rank) {
   {
     std::lock_guard lock(m_mutex);
-    m_queue.push_back({runId, seq, type, json});
+    m_queue.push_back({runId, rank, seq, type, json});
   }
   m_wake.notify_one();
 }
@@ -381,14 +419,17 @@ void ExperimentStore::commitBatch(std::deque<Pending>& batch) {
   std::map<qint64, qint64> lastSeq;
   exec(m_writer, "BEGIN IMMEDIATE");
   {
-    Statement event(m_writer, "INSERT OR IGNORE INTO events(run_id, seq, type, json) VALUES(?, ?, ?, ?)");
+    Statement event(m_writer,
+                    "INSERT OR IGNORE INTO events(run_id, rank, seq, type, json) VALUES(?, ?, ?, ?, ?)");
     Statement metric(m_writer,
                      "INSERT OR IGNORE INTO metrics(run_id, seq, name, step, value, wall_time) "
                      "VALUES(?, ?, ?, ?, ?, ?)");
     Statement profile(m_writer, "INSERT OR IGNORE INTO profiles(run_id, seq, step, json) VALUES(?, ?, ?, ?)");
     for (const Pending& e : batch) {
-      event.bind(1, e.runId).bind(2, e.seq).bind(3, e.type).bind(4, e.json).step();
+      event.bind(1, e.runId).bind(2, qint64{e.rank}).bind(3, e.seq).bind(4, e.type).bind(5, e.json).step();
       event.reset();
+      // Rank 0's events are the run's: its metrics and profiles (which carry every rank's).
+      if (e.rank != 0) continue;
       lastSeq[e.runId] = std::max(lastSeq[e.runId], e.seq);
       if (e.type != "step" && e.type != "eval" && e.type != "profile") continue;
       const QJsonObject object = QJsonDocument::fromJson(e.json).object();
@@ -420,17 +461,17 @@ void ExperimentStore::commitBatch(std::deque<Pending>& batch) {
     for (const auto& [run, seq] : lastSeq) onCommit(run, seq);
 }
 
-qint64 ExperimentStore::lastSeq(qint64 runId) const {
+qint64 ExperimentStore::lastSeq(qint64 runId, int rank) const {
   std::lock_guard lock(m_readMutex);
-  Statement query(m_db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?");
-  query.bind(1, runId).step();
+  Statement query(m_db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ? AND rank = ?");
+  query.bind(1, runId).bind(2, qint64{rank}).step();
   return query.integer(0);
 }
 
-QVector<qint64> ExperimentStore::storedSeqs(qint64 runId) const {
+QVector<qint64> ExperimentStore::storedSeqs(qint64 runId, int rank) const {
   std::lock_guard lock(m_readMutex);
-  Statement query(m_db, "SELECT seq FROM events WHERE run_id = ? ORDER BY seq");
-  query.bind(1, runId);
+  Statement query(m_db, "SELECT seq FROM events WHERE run_id = ? AND rank = ? ORDER BY seq");
+  query.bind(1, runId).bind(2, qint64{rank});
   QVector<qint64> seqs;
   while (query.step()) seqs.append(query.integer(0));
   return seqs;
@@ -449,7 +490,8 @@ QVector<MetricPoint> ExperimentStore::metric(qint64 runId, const QString& name) 
 
 QList<QByteArray> ExperimentStore::events(qint64 runId, const QString& type) const {
   std::lock_guard lock(m_readMutex);
-  Statement query(m_db, "SELECT json FROM events WHERE run_id = ? AND type = ? ORDER BY seq");
+  Statement query(m_db,
+                  "SELECT json FROM events WHERE run_id = ? AND rank = 0 AND type = ? ORDER BY seq");
   query.bind(1, runId).bind(2, type);
   QList<QByteArray> result;
   while (query.step()) result.append(query.bytes(0));

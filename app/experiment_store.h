@@ -40,6 +40,14 @@ struct Run {
   QString reason;       // why it failed or was lost; empty otherwise
 };
 
+// One node's share of a run across nodes: its ranks from `firstRank`, its job there.
+struct RunShare {
+  int nodeIndex = 0;  // in the job's parallel.nodes
+  QString node;
+  int firstRank = 0;
+  QString nodeJobId;  // empty until the node accepted its share
+};
+
 // A file a run's node job made: its name on the node, its size, and where it was saved here.
 struct Artifact {
   QString name;
@@ -57,11 +65,11 @@ struct MetricPoint {
 // The workbench's experiments in one SQLite file: projects, runs, every event each run's node
 // sent, the metrics taken from them, and nodes. WAL mode; the schema migrates by
 // PRAGMA user_version. Events are written by a thread of its own in batched transactions (the
-// GUI thread never waits for the disk), in the order they arrived, keyed by (run, seq): an event
+// GUI thread never waits for the disk), in the order they arrived, keyed by (run, rank, seq): an event
 // stored twice is stored once, so a crash or a resumed watch never loses or doubles a point.
 class ExperimentStore {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens or creates `path` and brings its schema up to date; throws StoreError naming the file.
   explicit ExperimentStore(const QString& path);
@@ -89,6 +97,9 @@ class ExperimentStore {
 
   // Records (or updates, by name) a file of a run.
   void recordArtifact(qint64 runId, const Artifact& artifact);
+  // A run across nodes: records (or, by node index, sets the job id of) one node's share.
+  void setRunShare(qint64 runId, const RunShare& share);
+  QList<RunShare> runShares(qint64 runId) const;  // empty for a run on one node
   QList<Artifact> artifacts(qint64 runId) const;
   // What node `name` said about itself when last asked (GetNodeInfo's JSON form), so that a run's
   // machine is known later even when the node is gone.
@@ -96,7 +107,9 @@ class ExperimentStore {
   QJsonObject node(const QString& name) const;  // empty when never saved
 
   // Queues one event (docs/events.md) of a run; returns at once.
-  void appendEvent(qint64 runId, qint64 seq, const QString& type, const QByteArray& json);
+  // `rank`: the first rank of the share that sent it, in a run across nodes.
+  void appendEvent(qint64 runId, qint64 seq, const QString& type, const QByteArray& json,
+                   int rank = 0);
   // Blocks until everything queued so far is committed.
   void flush();
   // Called on the writer thread after each commit with the highest seq committed per run.
@@ -108,14 +121,18 @@ class ExperimentStore {
   void setWriteErrorListener(std::function<void(const QString& message)> listener);
   QString writeError() const;  // empty while writing works
 
-  qint64 lastSeq(qint64 runId) const;  // the highest committed, 0 if none
-  QVector<qint64> storedSeqs(qint64 runId) const;
+  // The highest committed of the rank's events (a share of a run across nodes is known by its
+  // first rank), 0 if none.
+  qint64 lastSeq(qint64 runId, int rank = 0) const;
+  QVector<qint64> storedSeqs(qint64 runId, int rank = 0) const;
   QVector<MetricPoint> metric(qint64 runId, const QString& name) const;
   QList<QByteArray> events(qint64 runId, const QString& type) const;
 
  private:
   struct Pending {
-    qint64 runId, seq;
+    qint64 runId;
+    int rank;
+    qint64 seq;
     QString type;
     QByteArray json;
   };

@@ -22,6 +22,7 @@ std::shared_ptr<remote::NodeEndpoint> NodeManager::makeEndpoint(const remote::No
   options.target = entry.target;
   options.ssh.knownHostsFile = m_knownHosts;
   options.bundlePath = m_bundle;
+  options.remoteBase = entry.folder;
   // The question goes to the GUI thread; the connecting thread waits for the answer.
   options.prompts.acceptUnknownHost = [this](const QString& host, const QString& type,
                                              const QString& fingerprint) {

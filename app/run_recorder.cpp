@@ -24,6 +24,29 @@ RunRecorder::RunRecorder(ExperimentStore& store, remote::JobDispatcher& dispatch
           Qt::DirectConnection);
 }
 
+RunRecorder::RunRecorder(ExperimentStore& store, remote::MultiNodeDispatcher& dispatcher,
+                         qint64 runId, int ranksPerNode, QObject* parent)
+    : QObject(parent), m_store(store), m_runId(runId) {
+  using remote::MultiNodeDispatcher;
+  connect(&dispatcher, &MultiNodeDispatcher::submitted, this,
+          [this, &dispatcher, ranksPerNode](int node, const QString& jobId) {
+            m_store.setRunShare(m_runId, {node, dispatcher.nodeName(node), node * ranksPerNode, jobId});
+            if (node == 0) record("running", jobId);
+          },
+          Qt::DirectConnection);
+  connect(&dispatcher, &MultiNodeDispatcher::eventReceived, this,
+          [this, ranksPerNode](int node, const QString&, qint64 seq, const QString& type,
+                               const QByteArray& json) {
+            m_store.appendEvent(m_runId, seq, type, json, node * ranksPerNode);
+          },
+          Qt::DirectConnection);
+  connect(&dispatcher, &MultiNodeDispatcher::finished, this,
+          [this](const QString& state, const QString& reason) { record(state, {}, reason); },
+          Qt::DirectConnection);
+  connect(&dispatcher, &MultiNodeDispatcher::refused, this,
+          [this](const QString& reason) { record("failed", {}, reason); }, Qt::DirectConnection);
+}
+
 void RunRecorder::record(const QString& state, const QString& jobId, const QString& reason) {
   try {
     m_store.flush();  // the events before the state

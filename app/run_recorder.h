@@ -4,6 +4,7 @@
 
 #include "app/experiment_store.h"
 #include "remote/job_dispatcher.h"
+#include "remote/multi_node_dispatcher.h"
 
 namespace twb::app {
 
@@ -17,6 +18,10 @@ class RunRecorder : public QObject {
  public:
   RunRecorder(ExperimentStore& store, remote::JobDispatcher& dispatcher, qint64 runId,
               QObject* parent = nullptr);
+  // A run across nodes: each node's share and events, by the share's first rank (node index ×
+  // ranks per node); the run's job id and state are the first node's and the whole job's.
+  RunRecorder(ExperimentStore& store, remote::MultiNodeDispatcher& dispatcher, qint64 runId,
+              int ranksPerNode, QObject* parent = nullptr);
   qint64 runId() const { return m_runId; }
 
  private:

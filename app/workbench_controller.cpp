@@ -3,6 +3,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QThreadPool>
 
 #include "app/node_manager.h"
@@ -15,6 +16,25 @@ namespace app {
 namespace v1 = node::v1;
 
 namespace {
+// The nodes a data-parallel job runs across: its parallel.nodes, when it lists two or more.
+QStringList nodesOf(const QJsonObject& job) {
+  QStringList nodes;
+  for (const QJsonValue& node : job.value("parallel").toObject().value("nodes").toArray())
+    nodes << node.toString();
+  return nodes.size() > 1 ? nodes : QStringList();
+}
+
+int ranksPerNode(const QJsonObject& job) {
+  return job.value("parallel").toObject().value("ranks_per_node").toInt(1);
+}
+
+// The job-file field a node's problem is about: "node b (root@h:22): parallel.interface: ..."
+QString problemField(const QString& problem) {
+  static const QRegularExpression field(R"(^node \S+ \([^)]*\): ([A-Za-z_][\w.\[\]]*): )");
+  const auto match = field.match(problem);
+  return match.hasMatch() ? match.captured(1) : QString("parallel.nodes");
+}
+
 // The model file a run leaves on its node.
 QString modelArtifact(const Run& run) {
   return runKind(run) == "quantize" ? "model-int8.twbm" : "model.twbm";
@@ -63,16 +83,85 @@ qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& job
   run.name = name;
   run.jobJson = QString::fromUtf8(QJsonDocument(job).toJson());
   run.precision = job.value("precision").toString("fp32");
+  if (const QStringList nodes = nodesOf(job); !nodes.isEmpty()) return launchAcrossNodes(run, job, nodes);
   v1::SubmitJobRequest request;
   request.mutable_train()->set_job_json(run.jobJson.toStdString());
   request.mutable_train()->set_resume_job(resumeJob.toStdString());
   return launch(run, request, node);
 }
 
+qint64 WorkbenchController::launchAcrossNodes(const Run& prepared, const QJsonObject& job,
+                                              const QStringList& names) {
+  Run run = prepared;
+  run.projectId = projectId();
+  run.node = names.front();  // rank 0's: the run's checkpoints, model and trace are there
+  std::vector<remote::JobNode> nodes;
+  QString problem;
+  for (const QString& name : names) {
+    try {
+      nodes.push_back({name, endpointFor(name)});
+    } catch (const std::exception& e) {
+      problem = tr("parallel.nodes: %1").arg(QString::fromUtf8(e.what()));
+    }
+  }
+  const qint64 runId = m_store.addRun(run);
+  for (int i = 0; i < names.size(); ++i)
+    m_store.setRunShare(runId, {i, names[i], i * ranksPerNode(job), {}});
+  emit runAdded(runId);
+  if (!problem.isEmpty()) {
+    m_store.setRunState(runId, "failed", {}, problem);
+    emit runStateChanged(runId, "failed");
+    emit runFailed(runId, problem);
+    return runId;
+  }
+  attachAcrossNodes(runId, std::move(nodes), ranksPerNode(job)).submit(run.jobJson);
+  return runId;
+}
+
+remote::MultiNodeDispatcher& WorkbenchController::attachAcrossNodes(qint64 runId,
+                                                                    std::vector<remote::JobNode> nodes,
+                                                                    int ranksPerNode) {
+  using remote::MultiNodeDispatcher;
+  Active& active = m_runs[runId];
+  active.acrossNodes = std::make_unique<MultiNodeDispatcher>(std::move(nodes));
+  MultiNodeDispatcher* dispatcher = active.acrossNodes.get();
+  active.recorder = std::make_unique<RunRecorder>(m_store, *dispatcher, runId, ranksPerNode);
+  // The Monitor follows rank 0's stream: its step events carry every rank's times.
+  connect(dispatcher, &MultiNodeDispatcher::eventReceived, this,
+          [this, runId](int node, const QString&, qint64 seq, const QString& type, const QByteArray& json) {
+            if (node == 0) emit eventArrived(runId, seq, type, json);
+          });
+  connect(dispatcher, &MultiNodeDispatcher::submitted, this, [this, runId](int node, const QString&) {
+    if (node == 0) emit runStateChanged(runId, "running");
+  });
+  connect(dispatcher, &MultiNodeDispatcher::finished, this,
+          [this, runId](const QString& state, const QString& reason) {
+            if (state == "failed") emit runFailed(runId, reason);
+            finished(runId, state);
+          });
+  connect(dispatcher, &MultiNodeDispatcher::refused, this, [this, runId](const QString& message) {
+    emit runStateChanged(runId, "failed");
+    emit runFailed(runId, message);
+  });
+  connect(dispatcher, &MultiNodeDispatcher::connectionLost, this,
+          [this, runId, dispatcher](int node, const QString& reason, int attempt, int retryInMs) {
+            emit connectionLost(runId, dispatcher->nodeName(node), reason, attempt, retryInMs);
+          });
+  connect(dispatcher, &MultiNodeDispatcher::reconnected, this,
+          [this, runId, dispatcher](int node) { emit reconnected(runId, dispatcher->nodeName(node)); });
+  return *dispatcher;
+}
+
 qint64 WorkbenchController::resumeRun(qint64 runId) {
   const Run run = m_store.run(runId);
   const bool stopped = run.state == "cancelled" || run.state == "lost" || run.state == "failed";
   if (!stopped || runKind(run) != "train" || run.nodeJobId.isEmpty()) return 0;
+  if (!m_store.runShares(runId).isEmpty()) {
+    emit notice(tr("%1 ran across nodes: resuming such a run is not possible yet (only its first "
+                   "node has the checkpoint). Start it again instead.")
+                    .arg(run.name));
+    return 0;
+  }
   const QString suffix = tr(" (resumed)");
   return startRun(run.name.endsWith(suffix) ? run.name : run.name + suffix,
                   QJsonDocument::fromJson(run.jobJson.toUtf8()).object(), run.node, run.nodeJobId);
@@ -177,6 +266,10 @@ int WorkbenchController::followUnfinishedRuns() {
   int followed = 0;
   for (const Run& run : m_store.unfinishedRuns()) {
     if (m_runs.count(run.id)) continue;  // followed by this session already
+    if (const QList<RunShare> shares = m_store.runShares(run.id); !shares.isEmpty()) {
+      followed += followAcrossNodes(run, shares);
+      continue;
+    }
     QString problem;
     std::shared_ptr<remote::NodeEndpoint> endpoint;
     if (run.nodeJobId.isEmpty()) {
@@ -199,6 +292,34 @@ int WorkbenchController::followUnfinishedRuns() {
     ++followed;
   }
   return followed;
+}
+
+bool WorkbenchController::followAcrossNodes(const Run& run, const QList<RunShare>& shares) {
+  std::vector<remote::JobNode> nodes;
+  QStringList jobIds;
+  QList<qint64> afterSeqs;
+  QString problem;
+  for (const RunShare& share : shares) {
+    try {
+      nodes.push_back({share.node, endpointFor(share.node)});
+    } catch (const std::exception& e) {
+      problem = QString::fromUtf8(e.what());
+    }
+    jobIds << share.nodeJobId;
+    // From the last event the store committed of each share: nothing missed, nothing twice.
+    afterSeqs << m_store.lastSeq(run.id, share.firstRank);
+  }
+  if (run.nodeJobId.isEmpty())
+    problem = tr("the workbench stopped before node %1 had accepted the job").arg(run.node);
+  if (!problem.isEmpty()) {
+    m_store.setRunState(run.id, "lost", {}, problem);
+    emit runStateChanged(run.id, "lost");
+    emit runLost(run.id, problem);
+    return false;
+  }
+  const int perNode = shares.size() > 1 ? shares[1].firstRank : 1;
+  attachAcrossNodes(run.id, std::move(nodes), perNode).follow(jobIds, afterSeqs);
+  return true;
 }
 
 void WorkbenchController::finished(qint64 runId, const QString& state) {
@@ -236,6 +357,10 @@ void WorkbenchController::finished(qint64 runId, const QString& state) {
 bool WorkbenchController::cancelRun(qint64 runId) {
   const Run run = m_store.run(runId);
   if (run.nodeJobId.isEmpty() || (run.state != "queued" && run.state != "running")) return false;
+  if (const auto active = m_runs.find(runId); active != m_runs.end() && active->second.acrossNodes) {
+    active->second.acrossNodes->cancel();  // every node's share
+    return true;
+  }
   std::shared_ptr<remote::NodeEndpoint> node;
   try {
     node = endpointFor(run.node);
@@ -306,8 +431,32 @@ void WorkbenchController::checkLocalNode() {
   });
 }
 
+void WorkbenchController::validateAcrossNodes(const QByteArray& job, const QStringList& names,
+                                              int ticket) {
+  std::vector<remote::JobNode> nodes;
+  try {
+    for (const QString& name : names) nodes.push_back({name, endpointFor(name)});
+  } catch (const std::exception& e) {
+    emit validated(ticket, false, "parallel.nodes", QString::fromUtf8(e.what()), {});
+    return;
+  }
+  QThreadPool::globalInstance()->start([this, nodes, job, ticket] {
+    const remote::NodesCheck check = remote::checkJobAcrossNodes(nodes, QString::fromUtf8(job));
+    const bool ok = check.problems.isEmpty();
+    const QString message = check.problems.join('\n');
+    const QString path = ok ? QString() : problemField(check.problems.front());
+    const QJsonObject summary{{"parameters", static_cast<double>(check.first.parameters())},
+                              {"flops_per_step", check.first.flops_per_step()},
+                              {"memory_bytes", static_cast<double>(check.first.memory_bytes())},
+                              {"total_steps", static_cast<double>(check.first.total_steps())}};
+    QMetaObject::invokeMethod(this, [=, this] { emit validated(ticket, ok, path, message, summary); },
+                              Qt::QueuedConnection);
+  });
+}
+
 void WorkbenchController::validate(const QJsonObject& job, int ticket, const QString& nodeName) {
   const QByteArray text = QJsonDocument(job).toJson();
+  if (const QStringList names = nodesOf(job); !names.isEmpty()) return validateAcrossNodes(text, names, ticket);
   std::shared_ptr<remote::NodeEndpoint> node;
   try {
     node = endpointFor(nodeName);

@@ -10,6 +10,7 @@
 #include "app/experiment_store.h"
 #include "app/run_recorder.h"
 #include "remote/job_dispatcher.h"
+#include "remote/multi_node_dispatcher.h"
 #include "remote/node_endpoint.h"
 
 namespace twb {
@@ -46,7 +47,9 @@ class WorkbenchController : public QObject {
   void setProjectId(qint64 projectId) { m_project = projectId; }
 
   // Stores a training run and submits it to `node` ("local" or a saved node); returns its id.
-  // `resumeJob`: a job on that node whose latest checkpoint the run continues from.
+  // `resumeJob`: a job on that node whose latest checkpoint the run continues from. A
+  // data-parallel job whose parallel.nodes lists two or more nodes runs across those instead
+  // (docs/data-parallel.md): every node's share and events are stored with the run.
   qint64 startRun(const QString& name, const QJsonObject& job, const QString& node = "local",
                   const QString& resumeJob = {});
   // A new run continuing a cancelled, lost or failed training run from its latest checkpoint on
@@ -107,6 +110,11 @@ class WorkbenchController : public QObject {
   remote::JobDispatcher& attach(qint64 runId, const QString& node,
                                 std::shared_ptr<remote::NodeEndpoint> endpoint);
   std::shared_ptr<remote::NodeEndpoint> endpointFor(const QString& node);
+  qint64 launchAcrossNodes(const Run& run, const QJsonObject& job, const QStringList& nodes);
+  remote::MultiNodeDispatcher& attachAcrossNodes(qint64 runId, std::vector<remote::JobNode> nodes,
+                                                 int ranksPerNode);
+  bool followAcrossNodes(const Run& run, const QList<RunShare>& shares);
+  void validateAcrossNodes(const QByteArray& job, const QStringList& nodes, int ticket);
   void finished(qint64 runId, const QString& state);
 
   ExperimentStore& m_store;
@@ -114,7 +122,8 @@ class WorkbenchController : public QObject {
   class NodeManager* m_nodes = nullptr;
   qint64 m_project = 0;
   struct Active {
-    std::unique_ptr<remote::JobDispatcher> dispatcher;
+    std::unique_ptr<remote::JobDispatcher> dispatcher;  // a run on one node
+    std::unique_ptr<remote::MultiNodeDispatcher> acrossNodes;  // or across nodes
     std::unique_ptr<RunRecorder> recorder;
   };
   std::map<qint64, Active> m_runs;

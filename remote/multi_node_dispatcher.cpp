@@ -117,61 +117,69 @@ void MultiNodeDispatcher::wire(int node) {
       [this, node](const QString&, qint64) { emit reconnected(node); }, Qt::DirectConnection);
 }
 
-void MultiNodeDispatcher::submit(const QString& jobJson) {
-  m_jobJson = jobJson;
+NodesCheck checkJobAcrossNodes(const std::vector<JobNode>& nodes, const QString& jobJson,
+                               const QString& secret) {
+  NodesCheck check;
+  const QString host = nodes.front().endpoint->networkHost();
+  if (host.isEmpty()) {
+    check.problems << MultiNodeDispatcher::tr(
+                          "parallel.nodes: %1 cannot be the first node of a job across nodes: the "
+                          "others could not reach its rendezvous; list it after a node reached "
+                          "over SSH")
+                          .arg(nodes.front().name);
+    return check;
+  }
   const QJsonObject parallel =
       QJsonDocument::fromJson(jobJson.toUtf8()).object().value("parallel").toObject();
-  m_ranksPerNode = parallel.value("ranks_per_node").toInt(1);
-  m_secret = makeSecret();
-  const QString host = m_nodes.front().endpoint->networkHost();
-  std::lock_guard lock(m_mutex);
-  m_threads.emplace_back([this, host] {
-    if (host.isEmpty()) {
-      emit refused(tr("parallel.nodes: %1 cannot be the first node of a job across nodes: the "
-                      "others could not reach its rendezvous; list it after a node reached over "
-                      "SSH")
-                       .arg(m_nodes.front().name));
-      return;
-    }
-    check(m_jobJson, host);
-  });
-}
-
-// Every node, before any rank starts; refused() lists every problem found, by node.
-void MultiNodeDispatcher::check(const QString& jobJson, const QString& rendezvousHost) {
-  QStringList problems;
+  const int ranksPerNode = parallel.value("ranks_per_node").toInt(1);
   QString firstBuild;
-  for (int node = 0; node < nodeCount(); ++node) {
-    const JobNode& n = m_nodes[static_cast<size_t>(node)];
-    const QString where = tr("node %1 (%2)").arg(n.name, n.endpoint->describe());
+  for (size_t node = 0; node < nodes.size(); ++node) {
+    const JobNode& n = nodes[node];
+    const QString where = MultiNodeDispatcher::tr("node %1 (%2)").arg(n.name, n.endpoint->describe());
     try {
       NodeClient client = connectClient(*n.endpoint);
       const v1::NodeInfo info = client.info();
       const QString build = QString::fromStdString(info.engine_version() + " " + info.build_hash());
       if (node == 0) firstBuild = build;
       if (build != firstBuild)
-        problems << tr("%1: runs engine %2, but %3 runs %4: every node of a job needs the same "
-                       "engine (test the node to deploy the workbench's bundle)")
-                        .arg(where, build, m_nodes.front().name, firstBuild);
+        check.problems << MultiNodeDispatcher::tr(
+                              "%1: runs engine %2, but %3 runs %4: every node of a job needs the "
+                              "same engine (test the node to deploy the workbench's bundle)")
+                              .arg(where, build, nodes.front().name, firstBuild);
       const auto& strategies = info.parallel_strategies();
       if (std::find(strategies.begin(), strategies.end(), "data") == strategies.end())
-        problems << tr("%1: its engine cannot run data parallel").arg(where);
+        check.problems << MultiNodeDispatcher::tr("%1: its engine cannot run data parallel").arg(where);
       v1::ValidateJobRequest request;
       request.set_job_json(jobJson.toStdString());
-      *request.mutable_placement() = placement(node * m_ranksPerNode, rendezvousHost, m_secret);
+      *request.mutable_placement() =
+          placement(static_cast<int>(node) * ranksPerNode, host, secret.isEmpty() ? makeSecret() : secret);
       const v1::ValidateJobResponse answer = client.validate(request);
+      if (node == 0) check.first = answer;
       for (const auto& problem : answer.problems())
-        problems << where + ": " + QString::fromStdString(problem.message());
+        check.problems << where + ": " + QString::fromStdString(problem.message());
     } catch (const std::exception& e) {
-      problems << where + ": " + QString::fromUtf8(e.what());
+      check.problems << where + ": " + QString::fromUtf8(e.what());
     }
   }
-  if (!problems.isEmpty()) {
-    emit refused(problems.join('\n'));
-    return;
-  }
+  return check;
+}
+
+void MultiNodeDispatcher::submit(const QString& jobJson) {
+  m_jobJson = jobJson;
+  const QJsonObject parallel =
+      QJsonDocument::fromJson(jobJson.toUtf8()).object().value("parallel").toObject();
+  m_ranksPerNode = parallel.value("ranks_per_node").toInt(1);
+  m_secret = makeSecret();
   std::lock_guard lock(m_mutex);
-  if (!m_cancelling) submitShare(0, rendezvousHost);
+  m_threads.emplace_back([this] {
+    const NodesCheck check = checkJobAcrossNodes(m_nodes, m_jobJson, m_secret);
+    if (!check.problems.isEmpty()) {
+      emit refused(check.problems.join('\n'));
+      return;
+    }
+    std::lock_guard lock(m_mutex);
+    if (!m_cancelling) submitShare(0, m_nodes.front().endpoint->networkHost());
+  });
 }
 
 // Called with m_mutex held.

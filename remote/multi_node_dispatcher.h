@@ -11,6 +11,7 @@
 
 #include "remote/job_dispatcher.h"
 #include "remote/node_endpoint.h"
+#include "rpc/proto/node_service.pb.h"
 
 namespace twb::remote {
 
@@ -20,10 +21,20 @@ struct JobNode {
   std::shared_ptr<NodeEndpoint> endpoint;
 };
 
+// What every node says about `jobJson` as its share of a job across `nodes`, before any rank
+// starts: reachable, the same engine build as the first, able to run data parallel, the job
+// valid there with its share of the ranks, the rendezvous host one it can listen at (the first
+// node) or reach (the others). `problems` name the node and the field; `first` is the first
+// node's dry run (parameters, FLOPs, memory). Blocking: for worker threads.
+struct NodesCheck {
+  QStringList problems;
+  node::v1::ValidateJobResponse first;
+};
+NodesCheck checkJobAcrossNodes(const std::vector<JobNode>& nodes, const QString& jobJson,
+                               const QString& secret = {});
+
 // Runs one data-parallel job on several nodes (docs/data-parallel.md) and follows it as one.
-// First every node is asked, before any rank starts: reachable, the same engine build as the
-// others, able to run data parallel, the job valid there with its share of the ranks, the
-// rendezvous host one it can listen at (the first node) or reach (the others). Then the first
+// First every node is checked (checkJobAcrossNodes). Then the first
 // node gets its share, picks the rendezvous port and says where; then the others get theirs,
 // with the job's secret. Each node's events arrive tagged with the node's index; when one node's
 // share fails, the others are cancelled, and the job's end names every node that failed.
@@ -63,7 +74,6 @@ class MultiNodeDispatcher : public QObject {
     QString jobId, state, reason;
   };
 
-  void check(const QString& jobJson, const QString& rendezvousHost);
   void wire(int node);
   void submitShare(int node, const QString& rendezvous);
   void shareEnded(int node, const QString& state, const QString& reason);

@@ -20,6 +20,7 @@ QJsonObject toJson(const NodeEntry& e) {
           {"user", e.target.user},
           {"key", e.target.keyPath},
           {"labels", QJsonArray::fromStringList(e.labels)},
+          {"folder", e.folder},
           {"info", e.info},
           {"checked_at", e.checkedAt.toString(Qt::ISODate)},
           {"health", e.health}};
@@ -56,6 +57,7 @@ NodeRegistry::NodeRegistry(QString path) : m_path(std::move(path)) {
     e.target = {o.value("host").toString(), o.value("port").toInt(22), o.value("user").toString(),
                 o.value("key").toString()};
     e.labels = o.value("labels").toVariant().toStringList();
+    e.folder = o.value("folder").toString();
     e.info = o.value("info").toObject();
     e.checkedAt = QDateTime::fromString(o.value("checked_at").toString(), Qt::ISODate);
     e.health = o.value("health").toString();

@@ -18,6 +18,7 @@ struct NodeEntry {
   QString name;  // unique, shown in the GUI
   SshTarget target;
   QStringList labels;
+  QString folder;        // where the engine and its jobs live on the node; empty: ~/.cache/twb
   QJsonObject info;      // the cached GetNodeInfo (protobuf's JSON form); empty until checked
   QDateTime checkedAt;   // the last health check
   QString health;        // "ok", or what went wrong

@@ -128,6 +128,60 @@ class ExperimentStoreTest : public QObject {
     QCOMPARE(store.metric(run, "train/accuracy").size(), 600);
   }
 
+  // A run across nodes: each node's share sends its own numbered events; each is stored once
+  // per (rank, seq), and only rank 0's become the run's metrics.
+  void eachRanksEventsAreStoredOncePerRankAndSeq() {
+    ExperimentStore store(m_dir.filePath("ranks.db"));
+    const qint64 project = store.addProject("p");
+    const qint64 run = store.addRun({0, project, "r", "{}", "a", "", "", "fp32", 0, {}, {}});
+    for (const int rank : {0, 2, 4})
+      for (qint64 seq = 1; seq <= 50; ++seq) {
+        store.appendEvent(run, seq, "step", stepEvent(seq, rank + 1.0 / seq), rank);
+        if (seq % 10 == 0)  // a reconnected watch replays a little
+          store.appendEvent(run, seq - 1, "step", stepEvent(seq - 1, rank + 1.0 / (seq - 1)), rank);
+      }
+    store.appendEvent(run, 51, "log", "{}", 4);
+    store.setRunShare(run, {0, "a", 0, "j1"});
+    store.setRunShare(run, {1, "b", 2, ""});
+    store.setRunShare(run, {1, "b", 2, "j7"});  // accepted later: the id is set, nothing doubled
+    store.flush();
+    QCOMPARE(store.storedSeqs(run, 0), oneTo(50));
+    QCOMPARE(store.storedSeqs(run, 2), oneTo(50));
+    QCOMPARE(store.lastSeq(run, 4), qint64{51});
+    QCOMPARE(store.lastSeq(run), qint64{50});
+    const auto loss = store.metric(run, "train/loss");
+    QCOMPARE(loss.size(), 50);
+    QCOMPARE(loss.back().value, 1.0 / 50);  // rank 0's, not another share's
+    const auto shares = store.runShares(run);
+    QCOMPARE(shares.size(), 2);
+    QCOMPARE(shares[1].node, QString("b"));
+    QCOMPARE(shares[1].firstRank, 2);
+    QCOMPARE(shares[1].nodeJobId, QString("j7"));
+    store.deleteRun(run);
+    QVERIFY(store.runShares(run).isEmpty());
+    QCOMPARE(store.lastSeq(run, 2), qint64{0});
+  }
+
+  // A store written before runs across nodes (schema 2) keeps its events as rank 0's.
+  void eventsOfAnOlderStoreBecomeRankZeros() {
+    const QString path = m_dir.filePath("v2.db");
+    sqlite3* db = nullptr;
+    sqlite3_open(path.toUtf8().constData(), &db);
+    sqlite3_exec(db,
+                 "CREATE TABLE runs (id INTEGER PRIMARY KEY); INSERT INTO runs VALUES (7);"
+                 "CREATE TABLE events (run_id INTEGER NOT NULL, seq INTEGER NOT NULL, type TEXT NOT "
+                 "NULL, json TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+                 "INSERT INTO events VALUES (7, 1, 'state', '{\"state\":\"running\"}');"
+                 "INSERT INTO events VALUES (7, 2, 'step', '{\"step\":10}');"
+                 "PRAGMA user_version = 2;",
+                 nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    ExperimentStore store(path);
+    QCOMPARE(store.schemaVersion(), 3);
+    QCOMPARE(store.lastSeq(7), qint64{2});
+    QCOMPARE(store.events(7, "step"), QList<QByteArray>{"{\"step\":10}"});
+  }
+
   // A store on a filesystem that fills up: the user is told (the listener gets SQLite's "disk is
   // full"), the file stays sound, every committed event stays, and the ones that could not be
   // written wait in order and are written once there is space again.

@@ -21,6 +21,7 @@
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStatusBar>
@@ -33,6 +34,7 @@
 #include "app/experiment_store.h"
 #include "app/node_manager.h"
 #include "app/profile_trace.h"
+#include "namespace_hosts.h"
 #include "ssh_server.h"
 #include "test_support.h"
 #include "app/workbench_controller.h"
@@ -860,6 +862,107 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY(field<QSpinBox>("batch")->suffix().isEmpty());
     m_window->runsBrowser()->setCurrentItem(m_window->projectItem(defaultProject));
     m_window->jobForm()->setJob(before);
+  }
+
+  // Two hosts (network namespaces on a tc-shaped bridge, each with its own sshd and engine
+  // folder), both checked in the Job tab: the run goes across them and stores each one's events.
+  void aDataParallelRunAcrossTwoNamespaceHosts() {
+    if (::geteuid() != 0) QSKIP("needs root: sshd, network namespaces (CI runs as root)");
+    QString output;
+    QCOMPARE(test::runCommand(TWB_SOURCE_DIR "/packaging/make-engine-bundle.sh",
+                              {TWB_ENGINE_BINARY, m_dir.filePath("bundle")}, &output), 0);
+    test::NamespaceHosts hosts("twbgui", 2);
+    QVERIFY2(hosts.error().isEmpty(), qPrintable(hosts.error()));
+    app::NodeManager nodes(m_dir.filePath("nodes-across.json"), m_dir.filePath("known_hosts"),
+                           output.trimmed().split('\n').last());
+    connect(&nodes, &app::NodeManager::hostKeyQuestion, this,
+            [](const QString&, const QString&, const QString&, bool* accept) { *accept = true; });
+    std::vector<std::unique_ptr<test::SshServer>> servers;
+    for (int i = 0; i < 2; ++i) {
+      servers.push_back(std::make_unique<test::SshServer>(
+          m_dir.filePath("sshd-" + hosts.name(i)), hosts.address(i), hosts.name(i)));
+      QVERIFY2(servers.back()->start(), qPrintable(servers.back()->error()));
+      remote::NodeEntry entry;
+      entry.name = hosts.name(i);
+      entry.target = {hosts.address(i), 22, "root", servers.back()->clientKey()};
+      entry.folder = m_dir.filePath("engine-" + hosts.name(i));  // a machine of its own
+      nodes.registry().upsert(entry);
+    }
+    m_controller->setNodeManager(&nodes);
+    m_window->jobForm()->setNodes({hosts.name(0), hosts.name(1)});
+
+    const qint64 defaultProject = m_controller->projectId();
+    const QJsonObject before = m_window->jobForm()->job();
+    const qint64 project = m_window->newProject("Across nodes");
+    m_window->tabs()->setCurrentIndex(0);
+    auto* strategy = field<QComboBox>("strategy");
+    strategy->setCurrentIndex(strategy->findData("data"));
+    auto* checklist = field<QListWidget>("parallelNodes");
+    QCOMPARE(checklist->count(), 3);  // local and the two hosts
+    checklist->item(1)->setCheckState(Qt::Checked);
+    QTRY_VERIFY(field<QLabel>("nodesError")->isVisible());  // one node is no job across nodes
+    checklist->item(2)->setCheckState(Qt::Checked);
+    QVERIFY(checklist->item(2)->text().contains("node 2 of 2"));
+    QVERIFY(!field<QComboBox>("node")->isEnabled());  // the checked nodes are where it runs
+    field<QSpinBox>("maxSteps")->setValue(60);
+    field<QSpinBox>("threads")->setValue(1);
+    const QJsonObject parallel = m_window->jobForm()->job()["parallel"].toObject();
+    QCOMPARE(parallel["nodes"].toArray(), QJsonArray({hosts.name(0), hosts.name(1)}));
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 120000);  // every node checked it (and got the engine)
+    screenshot("job-across-nodes");
+    QTreeWidgetItem* run = nullptr;
+    runToSuccess(project, run);
+    if (!run) return;
+    const qint64 runId = run->data(0, Qt::UserRole).toLongLong();
+    QCOMPARE(run->text(3), hosts.name(0) + ", " + hosts.name(1));
+
+    // Each host's share and events are stored once, complete, by its first rank.
+    const QList<app::RunShare> shares = m_store->runShares(runId);
+    QCOMPARE(shares.size(), 2);
+    for (const app::RunShare& share : shares) {
+      QVERIFY(!share.nodeJobId.isEmpty());
+      const QVector<qint64> seqs = m_store->storedSeqs(runId, share.firstRank);
+      QVERIFY(!seqs.isEmpty());
+      for (int i = 0; i < seqs.size(); ++i) QCOMPARE(seqs[i], qint64{i + 1});
+      QFile log(m_dir.filePath("engine-" + share.node) + "/node/jobs/" + share.nodeJobId + "/events.jsonl");
+      QVERIFY(log.open(QIODevice::ReadOnly));
+      QCOMPARE(seqs.size(), log.readAll().count('\n'));
+    }
+    QCOMPARE(shares[1].firstRank, 1);
+    const auto steps = m_store->events(runId, "step");
+    QCOMPARE(QJsonDocument::fromJson(steps.back()).object()["ranks"].toArray().size(), 2);
+
+    // The Monitor: each rank's step time, and the communication part of the step.
+    m_window->runsBrowser()->setCurrentItem(run);
+    m_window->tabs()->setCurrentWidget(m_window->monitor());
+    auto* ranks = m_window->monitor()->findChild<QCustomPlot*>("ranksPlot");
+    int rankSeries = 0;
+    for (int g = 0; g < ranks->graphCount(); ++g)
+      rankSeries += ranks->graph(g)->name().contains("rank") && !ranks->graph(g)->data()->isEmpty();
+    QCOMPARE(rankSeries, 2);
+    QCustomPlot* stepTime = m_window->monitor()->findChild<QCustomPlot*>("step-time");
+    bool exposed = false;
+    for (int g = 0; g < stepTime->graphCount(); ++g)
+      exposed = exposed || (stepTime->graph(g)->name().endsWith("(exposed communication)") &&
+                            !stepTime->graph(g)->data()->isEmpty());
+    QVERIFY(exposed);
+    auto* lower = m_window->monitor()->findChild<QTabWidget*>();
+    lower->setCurrentWidget(ranks);
+    screenshot("monitor-across-nodes");
+    lower->setCurrentIndex(0);
+
+    m_window->tabs()->setCurrentIndex(0);
+    strategy->setCurrentIndex(strategy->findData("single"));
+    QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("nodes"));
+    m_window->runsBrowser()->setCurrentItem(m_window->projectItem(defaultProject));
+    m_window->jobForm()->setJob(before);
+    m_window->jobForm()->setNodes({});
+    m_controller->setNodeManager(nullptr);
+    for (int i = 0; i < 2; ++i) {  // the hosts' daemons are local processes here
+      QFile daemon(m_dir.filePath("engine-" + hosts.name(i)) + "/node/daemon.json");
+      if (daemon.open(QIODevice::ReadOnly))
+        ::kill(QJsonDocument::fromJson(daemon.readAll()).object().value("pid").toInt(), SIGTERM);
+    }
   }
 
   void aRunShowsProgressAndCanBeCancelled() {

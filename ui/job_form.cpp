@@ -17,6 +17,7 @@
 #include <QVBoxLayout>
 
 #include "ui/job_json_editor.h"
+#include "ui/node_checklist.h"
 
 namespace twb {
 namespace ui {
@@ -310,7 +311,14 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
          "(the batch size is per rank) and average their gradients."));
   parallel->addRow(
       tr("Strategy"),
-      withError(strategy, fieldError("strategyError", {"parallel.strategy", "parallel.nodes"})));
+      withError(strategy, fieldError("strategyError", {"parallel.strategy"})));
+  m_nodes = new NodeChecklist;
+  m_showers.push_back([this] {
+    QStringList names;
+    for (const QJsonValue& node : m_document.value("parallel.nodes").toArray()) names << node.toString();
+    m_nodes->setChosen(names);
+  });
+  parallel->addRow(tr("Nodes"), withError(m_nodes, fieldError("nodesError", {"parallel.nodes"})));
   auto* ranks = spinBox("ranksPerNode", 1, 64);
   bindInteger(ranks, "parallel.ranks_per_node", 1);
   parallel->addRow(tr("Ranks per node"),
@@ -340,12 +348,22 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
   parallel->addRow(tr("Network interface"),
                    withError(interface, fieldError("interfaceError", {"parallel.interface"})));
   // The options of data parallelism are editable, and the batch is per rank, under it alone.
-  const QList<QWidget*> dataOnly{ranks, compression, bucket, streams, interface};
+  const QList<QWidget*> dataOnly{m_nodes, ranks, compression, bucket, streams, interface};
   const auto showStrategy = [=, this] {
     const bool data = m_document.value("parallel.strategy", "single").toString() == "data";
     for (QWidget* w : dataOnly) w->setEnabled(data);
     m_batch->setSuffix(data ? tr(" per rank") : QString());
+    // Across nodes, the checked nodes are where it runs.
+    m_node->setEnabled(m_nodes->chosen().size() < 2);
+    m_node->setToolTip(m_node->isEnabled() ? QString() : tr("The job runs on the nodes checked under Parallel."));
   };
+  connect(m_nodes, &NodeChecklist::chosenChanged, this, [=, this](const QStringList& names) {
+    if (names.isEmpty()) m_document.remove("parallel.nodes");
+    else m_document.set("parallel.nodes", QJsonArray::fromStringList(names));
+    showStrategy();
+    edited();
+  });
+
   m_showers.push_back([=, this] {
     const QString value = m_document.value("parallel.strategy", "single").toString();
     if (strategy->findData(value) < 0) strategy->addItem(value, value);  // the node judges it
@@ -509,6 +527,7 @@ void JobForm::setNodes(const QStringList& names) {
   while (m_node->count() > 1) m_node->removeItem(1);
   for (const QString& name : names) m_node->addItem(name, name);
   m_node->setCurrentIndex(std::max(0, m_node->findData(current)));
+  m_nodes->setAvailable(QStringList{"local"} + names);
   showNodeFacts();
 }
 
@@ -560,7 +579,11 @@ void JobForm::check() {
   if (m_document.value("batch", 64).toInt() <= 0)
     return showProblem("batch", tr("The batch size must be at least 1."));
   if (m_dataset->text().trimmed().isEmpty()) return showProblem("dataset", tr("Choose a dataset."));
-  m_summary->setText(tr("Checking on the node…"));
+  if (m_nodes->chosen().size() == 1)
+    return showProblem("parallel.nodes", tr("Check a second node to run across nodes, or none to "
+                                            "run on the node chosen above."));
+  m_summary->setText(m_nodes->chosen().size() > 1 ? tr("Checking on every node…")
+                                                   : tr("Checking on the node…"));
   m_checking = true;
   m_debounce->start();
 }

@@ -20,6 +20,8 @@ class QTimer;
 namespace twb {
 namespace ui {
 
+class NodeChecklist;
+
 class JobJsonEditor;
 
 // The job configuration (docs/job-file.md): on the left a form for the fields people change
@@ -91,6 +93,7 @@ class JobForm : public QWidget {
   QHash<QString, QString> m_fieldProblems;       // fields whose text is not a value yet, by path
 
   QComboBox *m_node, *m_template, *m_optimizer, *m_precision;
+  NodeChecklist* m_nodes;  // the nodes a data-parallel job runs across
   QLineEdit *m_modelFile, *m_templateArgs, *m_dataset, *m_testData, *m_lr;
   QSpinBox *m_cropPadding, *m_threads, *m_batch;
   QCheckBox* m_flip;

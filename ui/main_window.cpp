@@ -304,7 +304,10 @@ void MainWindow::addRunItem(qint64 runId) {
   const app::Run run = m_controller.store().run(runId);
   QTreeWidgetItem* project = m_projectItems.value(run.projectId);
   if (!project) return;
-  auto* item = new QTreeWidgetItem(project, {run.name, runStateText(run.state), run.precision, run.node,
+  QStringList nodes;  // a run across nodes names them all, rank 0's first
+  for (const app::RunShare& share : m_controller.store().runShares(runId)) nodes << share.node;
+  auto* item = new QTreeWidgetItem(project, {run.name, runStateText(run.state), run.precision,
+                                             nodes.isEmpty() ? run.node : nodes.join(", "),
                                              accuracyText(run.summary)});
   item->setData(kName, Qt::UserRole, runId);
   item->setToolTip(kState, run.reason);

@@ -56,6 +56,10 @@ NodesDialog::NodesDialog(app::NodeManager& nodes, QWidget* parent)
   m_key = new QLineEdit(this);
   m_key->setObjectName("nodeKey");
   m_key->setPlaceholderText(tr("empty: ssh-agent, then a password"));
+  m_folder = new QLineEdit(this);
+  m_folder->setObjectName("nodeFolder");
+  m_folder->setPlaceholderText(tr("empty: ~/.cache/twb"));
+  m_folder->setToolTip(tr("Where the engine and its jobs live on the node"));
   m_labels = new QLineEdit(this);
   m_labels->setPlaceholderText(tr("comma-separated, e.g. gpu, lab"));
   m_capabilities = new QLabel(this);
@@ -71,6 +75,7 @@ NodesDialog::NodesDialog(app::NodeManager& nodes, QWidget* parent)
   form->addRow(tr("Port"), m_port);
   form->addRow(tr("User"), m_user);
   form->addRow(tr("Key file"), m_key);
+  form->addRow(tr("Engine folder"), m_folder);
   form->addRow(tr("Labels"), m_labels);
   form->addRow(tr("Capabilities"), m_capabilities);
   auto* saveButton = new QPushButton(tr("&Save"), this);
@@ -143,6 +148,7 @@ void NodesDialog::showNode() {
   m_port->setValue(node->target.port);
   m_user->setText(node->target.user);
   m_key->setText(node->target.keyPath);
+  m_folder->setText(node->folder);
   m_labels->setText(node->labels.join(", "));
   m_capabilities->setText(describeCapabilities(node->info));
 }
@@ -152,6 +158,7 @@ void NodesDialog::save() {
   if (const auto existing = m_nodes.registry().find(m_name->text().trimmed())) entry = *existing;
   entry.name = m_name->text().trimmed();
   entry.target = {m_host->text().trimmed(), m_port->value(), m_user->text().trimmed(), m_key->text().trimmed()};
+  entry.folder = m_folder->text().trimmed();
   entry.labels.clear();
   for (const QString& label : m_labels->text().split(',', Qt::SkipEmptyParts)) entry.labels << label.trimmed();
   try {

@@ -32,7 +32,7 @@ class NodesDialog : public QDialog {
 
   app::NodeManager& m_nodes;
   QListWidget* m_list;
-  QLineEdit *m_name, *m_host, *m_user, *m_key, *m_labels;
+  QLineEdit *m_name, *m_host, *m_user, *m_key, *m_folder, *m_labels;
   QSpinBox* m_port;
   QLabel *m_capabilities, *m_status;
   QPushButton* m_test;
