@@ -186,6 +186,58 @@ class NodeServiceTest : public QObject {
              refused.c_str());
   }
 
+  // `twb-engine client` runs a job across two nodes (two daemons of this machine): every node
+  // checked first, the first node's share says where its rendezvous is, then the second's runs.
+  void clientRunsAJobAcrossTwoNodes() {
+    NodeDaemon first(socket(), dataDir());
+    const QString secondSocket = "unix:" + m_dir->filePath("run-b/node.sock");
+    NodeDaemon second(secondSocket, m_dir->filePath("data-b"));
+    QVERIFY2(first.started() && second.started(), qPrintable(first.output() + second.output()));
+    auto job = nlohmann::json::parse(shortJob(40));
+    job["batch"] = 64;
+    job["threads"] = 1;
+    job["parallel"] = {{"strategy", "data"}, {"nodes", {"a", "b"}}, {"ranks_per_node", 1}};
+    const QString jobFile = m_dir->filePath("across.json");
+    { std::ofstream(jobFile.toStdString()) << job.dump(); }
+    const QString a = "a=" + socket(), b = "b=" + secondSocket;
+
+    const auto noAddress = twb::test::runEngine({"client", "--node", a, "submit", jobFile}, 60000);
+    QCOMPARE(noAddress.exitCode, 1);
+    QVERIFY2(noAddress.output.contains("parallel.nodes: no --node b=ADDRESS says where node 'b' is"),
+             qPrintable(noAddress.output));
+    const auto noHost = twb::test::runEngine({"client", "--node", a, "--node", b, "submit", jobFile}, 60000);
+    QCOMPARE(noHost.exitCode, 1);
+    QVERIFY2(noHost.output.contains("--rendezvous-host: required when the first node (a)"),
+             qPrintable(noHost.output));
+    const auto badHost = twb::test::runEngine(
+        {"client", "--node", a, "--node", b, "--rendezvous-host", "192.0.2.1", "validate", jobFile}, 60000);
+    QCOMPARE(badHost.exitCode, 1);
+    QVERIFY2(badHost.output.contains("node a (" + socket() + "): placement.rendezvous: rendezvous: "
+                                     "this machine cannot listen on 192.0.2.1"),
+             qPrintable(badHost.output));
+
+    const auto run = twb::test::runEngine({"client", "--node", a, "--node", b, "--rendezvous-host",
+                                           "127.0.0.1", "submit", jobFile, "--watch"},
+                                          300000);
+    QVERIFY2(run.finished && run.exitCode == 0, qPrintable(run.output));
+    QVERIFY2(run.output.contains("node a: job j") && run.output.contains("node b: job j") &&
+                 run.output.contains("succeeded (test accuracy"),
+             qPrintable(run.output));
+    NodeClient onSecond(NodeAddress::parse(secondSocket.toStdString()), {});
+    const auto jobs = onSecond.list();
+    QCOMPARE(jobs.size(), size_t{1});
+    QCOMPARE(jobs[0].state(), v1::SUCCEEDED);
+    Watched watched;
+    onSecond.watch(jobs[0].id(), 0, [&](const v1::Event& e) {
+      watched.add(e);
+      return true;
+    });
+    QVERIFY(isOneToN(watched.seqs));
+    int steps = 0;
+    for (const auto& e : watched.events) steps += e["type"] == "step";
+    QCOMPARE(steps, 4);  // rank 1 followed every step
+  }
+
   void reconnectResumesWithoutGapOrDuplicate() {
     NodeDaemon daemon(socket(), dataDir());
     QVERIFY2(daemon.started(), qPrintable(daemon.output()));

@@ -7,9 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/job_across_nodes.h"
 #include "cli/progress_bar.h"
 #include "core/error.h"
 #include "rpc/node_client.h"
+#include "train/job_config.h"
 
 namespace twb {
 
@@ -17,7 +19,8 @@ namespace v1 = node::v1;
 
 namespace {
 struct ClientArgs {
-  std::string node, tokenFile;
+  std::vector<std::string> nodes;
+  std::string tokenFile, rendezvousHost;
   bool json = false, watch = false;
   std::string job, id, artifact, out, name, calib, resume;
   std::vector<std::string> files;
@@ -27,9 +30,15 @@ struct ClientArgs {
 };
 ClientArgs args;
 
+AccessToken token() {
+  return args.tokenFile.empty() ? AccessToken() : AccessToken::fromFile(args.tokenFile);
+}
+
 NodeClient connect() {
-  return NodeClient(NodeAddress::parse(args.node),
-                    args.tokenFile.empty() ? AccessToken() : AccessToken::fromFile(args.tokenFile));
+  if (args.nodes.size() != 1)
+    throw Error("--node: this command talks to one node; " + std::to_string(args.nodes.size()) +
+                " were given (several are for a job across nodes: submit and validate)");
+  return NodeClient(NodeAddress::parse(args.nodes.front()), token());
 }
 
 std::string readText(const std::string& path) {
@@ -92,6 +101,35 @@ int watchJob(NodeClient& client, const std::string& id, int64_t after) {
   return state == "succeeded" ? kExitOk : kExitError;
 }
 
+// A job whose parallel.nodes lists two or more nodes runs across them (docs/data-parallel.md).
+bool acrossNodes(const nlohmann::json& job) {
+  return job.contains("parallel") && job["parallel"].is_object() &&
+         job["parallel"].contains("nodes") && job["parallel"]["nodes"].is_array() &&
+         job["parallel"]["nodes"].size() > 1;
+}
+
+JobAcrossNodes jobAcrossNodes(const std::string& text, const nlohmann::json& job) {
+  if (!args.files.empty()) throw Error("--file: not with a job across nodes");
+  return JobAcrossNodes(text, targetsOf(job, args.nodes), token(), args.rendezvousHost);
+}
+
+// Problems of every node, one per line; true when there were none.
+bool reportProblems(const std::vector<std::string>& problems) {
+  for (const auto& problem : problems) std::fprintf(stderr, "%s: %s\n", args.job.c_str(), problem.c_str());
+  return problems.empty();
+}
+
+int submitAcrossNodes(const std::string& text, const nlohmann::json& job) {
+  JobAcrossNodes run = jobAcrossNodes(text, job);
+  if (!reportProblems(run.check())) return kExitError;
+  const std::vector<std::string> ids = run.submit(args.name);
+  for (size_t node = 0; node < ids.size(); ++node)
+    std::printf("node %s: job %s\n", job["parallel"]["nodes"][node].get<std::string>().c_str(),
+                ids[node].c_str());
+  if (!args.watch) return kExitOk;
+  return run.follow(ids, [](NodeClient& client, const std::string& id) { return watchJob(client, id, 0); });
+}
+
 int submit(v1::SubmitJobRequest& request) {
   NodeClient client = connect();
   request.set_name(args.name);
@@ -117,8 +155,14 @@ void addSourceOptions(CLI::App* cmd) {
 
 void addClientCommand(CLI::App& app, int& exitCode) {
   auto* client = app.add_subcommand("client", "Talk to a node service (twb-engine serve)");
-  client->add_option("--node", args.node, "unix:PATH or tcp:HOST:PORT")->required();
-  client->add_option("--token-file", args.tokenFile, "The node's token");
+  client->add_option("--node", args.nodes,
+                     "unix:PATH or tcp:HOST:PORT; for a job across nodes, once per node of its "
+                     "parallel.nodes: NAME=ADDRESS")
+      ->required();
+  client->add_option("--token-file", args.tokenFile, "The node's token (every node's)");
+  client->add_option("--rendezvous-host", args.rendezvousHost,
+                     "A job across nodes: where the others reach the first node (default: the "
+                     "host of its tcp address)");
   client->require_subcommand(1);
 
   auto* info = client->add_subcommand("info", "The node's machine and engine");
@@ -149,8 +193,15 @@ void addClientCommand(CLI::App& app, int& exitCode) {
   validate->add_option("JOB", args.job, "Job file (.json)")->required();
   validate->add_option("--file", args.files, "Send a file with the job");
   validate->callback([&exitCode] {
+    const std::string text = readText(args.job);
+    if (const auto job = parseJsonText(text, args.job); acrossNodes(job)) {
+      const bool ok = reportProblems(jobAcrossNodes(text, job).check());
+      if (ok) std::printf("%s: ok on every node\n", args.job.c_str());
+      exitCode = ok ? kExitOk : kExitError;
+      return;
+    }
     v1::ValidateJobRequest request;
-    request.set_job_json(readText(args.job));
+    request.set_job_json(text);
     addFiles(request);
     const auto result = connect().validate(request);
     for (const auto& problem : result.problems())
@@ -169,8 +220,14 @@ void addClientCommand(CLI::App& app, int& exitCode) {
   submitCmd->add_option("--resume", args.resume, "Continue from the latest checkpoint of this earlier job (ID)");
   addSubmitOptions(submitCmd);
   submitCmd->callback([&exitCode] {
+    const std::string text = readText(args.job);
+    if (const auto job = parseJsonText(text, args.job); acrossNodes(job)) {
+      if (!args.resume.empty()) throw Error("--resume: not with a job across nodes yet");
+      exitCode = submitAcrossNodes(text, job);
+      return;
+    }
     v1::SubmitJobRequest request;
-    request.mutable_train()->set_job_json(readText(args.job));
+    request.mutable_train()->set_job_json(text);
     request.mutable_train()->set_resume_job(args.resume);
     exitCode = submit(request);
   });
