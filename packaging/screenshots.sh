@@ -17,7 +17,8 @@ done
 mkdir -p docs/screenshots
 for name in job job-invalid job-advanced-error job-advanced-error-zh monitor monitor-zoomed \
             monitor-after-restart reconnecting reconnecting-zh profile compare export nodes monitor-zh \
-            job-data-parallel monitor-ranks monitor-communication profile-data-parallel; do
+            job-data-parallel monitor-ranks monitor-communication profile-data-parallel \
+            job-across-nodes monitor-across-nodes; do
   cp "build/release/screenshots/$name.png" docs/screenshots/
 done
 echo "docs/screenshots/ updated"

@@ -124,6 +124,14 @@
         <source>%1 cannot train in bf16 (%2): comparing fp32 with int8 only.</source>
         <translation>%1 无法以 bf16 训练（%2）：仅比较 fp32 与 int8。</translation>
     </message>
+    <message>
+        <source>parallel.nodes: %1</source>
+        <translation>parallel.nodes：%1</translation>
+    </message>
+    <message>
+        <source>%1 ran across nodes: resuming such a run is not possible yet (only its first node has the checkpoint). Start it again instead.</source>
+        <translation>%1 跨多个节点运行：此类运行暂不能续训（只有第一个节点保存了检查点）。请重新启动它。</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ComparePanel</name>
@@ -659,6 +667,22 @@
         <source> per rank</source>
         <translation>（每个 rank）</translation>
     </message>
+    <message>
+        <source>Nodes</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>The job runs on the nodes checked under Parallel.</source>
+        <translation>作业在“并行”中勾选的节点上运行。</translation>
+    </message>
+    <message>
+        <source>Check a second node to run across nodes, or none to run on the node chosen above.</source>
+        <translation>再勾选一个节点以跨节点运行，或全部不勾选以在上面选择的节点上运行。</translation>
+    </message>
+    <message>
+        <source>Checking on every node…</source>
+        <translation>正在每个节点上检查…</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobJsonEditor</name>
@@ -1082,6 +1106,21 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     </message>
 </context>
 <context>
+    <name>twb::ui::NodeChecklist</name>
+    <message>
+        <source>Check two or more nodes to run the job across them, ranks per node on each. The first checked holds rank 0, the checkpoints and the model.</source>
+        <translation>勾选两个或更多节点以跨节点运行作业，每个节点运行“每节点进程数”个进程。第一个勾选的节点承载 rank 0、检查点和模型。</translation>
+    </message>
+    <message>
+        <source>  — node %1 of %2</source>
+        <translation>  — 第 %1 个节点（共 %2 个）</translation>
+    </message>
+    <message>
+        <source> (not a saved node)</source>
+        <translation>（未保存的节点）</translation>
+    </message>
+</context>
+<context>
     <name>twb::ui::NodeList</name>
     <message numerus="yes">
         <source>%n GPU(s)</source>
@@ -1211,6 +1250,18 @@ Trust this host and remember its key?</source>
     <message>
         <source>Removed %1.</source>
         <translation>已删除 %1。</translation>
+    </message>
+    <message>
+        <source>empty: ~/.cache/twb</source>
+        <translation>留空：~/.cache/twb</translation>
+    </message>
+    <message>
+        <source>Where the engine and its jobs live on the node</source>
+        <translation>引擎及其作业在节点上的存放位置</translation>
+    </message>
+    <message>
+        <source>Engine folder</source>
+        <translation>引擎文件夹</translation>
     </message>
 </context>
 <context>
