@@ -3,6 +3,7 @@
 // the bytes the communicator handed to the transport, failures by how fast and how clearly they
 // are reported.
 
+#include <QDir>
 #include <QtTest>
 #include <functional>
 #include <thread>
@@ -27,7 +28,9 @@ GlooOptions optionsFor(int rank, int size, int port, const std::string& secret) 
 }
 
 // Runs `body(rank, communicator)` on `size` connected ranks at once; rethrows the first error.
-void onRanks(int size, const std::function<void(int, Communicator&)>& body, int streams = 1) {
+// `ranksPerNode` > 0: hierarchical, each run of that many consecutive ranks one "machine".
+void onRanks(int size, const std::function<void(int, Communicator&)>& body, int streams = 1,
+             int ranksPerNode = 0) {
   const int port = freePort("127.0.0.1");
   const std::string secret = makeRendezvousSecret();
   std::vector<std::thread> threads;
@@ -37,6 +40,8 @@ void onRanks(int size, const std::function<void(int, Communicator&)>& body, int 
       try {
         GlooOptions o = optionsFor(r, size, port, secret);
         o.streams = streams;
+        o.hierarchical = ranksPerNode > 0;
+        o.ranksPerNode = std::max(1, ranksPerNode);
         auto comm = connectGloo(o);
         body(r, *comm);
       } catch (const std::exception& e) {
@@ -129,6 +134,76 @@ class TestCollectives : public QObject {
       if (r == 0) sent[0] = f32, sent[1] = comm.bytesSent() - f32;
     });
     QCOMPARE(sent[1] * 2, sent[0]);
+  }
+
+  // 2 machines × 2 ranks, and 1 machine × 3: shared memory within, the leaders' ring between.
+  // A reduction larger than a shared-memory slot (4 Mi floats) goes in chunks.
+  void hierarchicalAllReduceSumsThroughSharedMemoryAndLeaders_data() {
+    QTest::addColumn<int>("ranks");
+    QTest::addColumn<int>("perNode");
+    QTest::addColumn<int>("count");
+    QTest::addColumn<QString>("wire");
+    QTest::addColumn<double>("tolerance");
+    QTest::newRow("2 x 2, f32, chunked") << 4 << 2 << (4 << 20) + 1234 << "none" << 1e-6;
+    QTest::newRow("1 x 3, f32") << 3 << 3 << 70001 << "none" << 1e-6;
+    QTest::newRow("2 x 2, bf16") << 4 << 2 << 4099 << "bf16" << 4 * 3.0 / 256;
+  }
+  void hierarchicalAllReduceSumsThroughSharedMemoryAndLeaders() {
+    QFETCH(int, ranks);
+    QFETCH(int, perNode);
+    QFETCH(int, count);
+    QFETCH(QString, wire);
+    QFETCH(double, tolerance);
+    const WireType type = parseWireType(wire.toStdString());
+    const auto want = referenceSum(ranks, static_cast<size_t>(count));
+    std::vector<std::vector<float>> results(static_cast<size_t>(ranks));
+    std::vector<uint64_t> bytes(static_cast<size_t>(ranks));
+    onRanks(
+        ranks,
+        [&](int r, Communicator& comm) {
+          auto v = rankData(r, static_cast<size_t>(count));
+          comm.allReduceSum(v.data(), v.size(), type);
+          results[static_cast<size_t>(r)] = std::move(v);
+          bytes[static_cast<size_t>(r)] = comm.bytesSent();
+        },
+        1, perNode);
+    for (int r = 0; r < ranks; ++r) {
+      QVERIFY2(worstError(results[static_cast<size_t>(r)], want) <= tolerance,
+               qPrintable(QString("rank %1 is %2 off").arg(r).arg(worstError(results[r], want))));
+      QVERIFY2(results[static_cast<size_t>(r)] == results[0], "ranks ended with different sums");
+    }
+    // Only the machines' first ranks send, a ring among the machines; the rest share memory.
+    const int nodes = ranks / perNode;
+    const double leaderBytes = 2.0 * (nodes - 1) / nodes * count * wireBytes(type);
+    for (int r = 0; r < ranks; ++r) {
+      const double expected = r % perNode == 0 ? leaderBytes : 0;
+      QVERIFY2(std::abs(static_cast<double>(bytes[static_cast<size_t>(r)]) - expected) <=
+                   2.0 * nodes * wireBytes(type),
+               qPrintable(QString("rank %1 sent %2 bytes, expected about %3").arg(r).arg(bytes[r]).arg(expected)));
+    }
+    QVERIFY2(QDir("/dev/shm").entryList({"twb-*"}, QDir::Files).isEmpty(), "shared memory left behind");
+  }
+
+  // A rank of a machine that stops coming to the shared-memory barrier fails its neighbours
+  // within the timeout, naming what happened.
+  void aSilentLocalRankFailsTheSharedMemoryReduction() {
+    QString failure;
+    onRanks(
+        2,
+        [&](int r, Communicator& comm) {
+          std::vector<float> v(10, 1.f);
+          if (r == 1) {
+            std::this_thread::sleep_for(4s);
+            return;
+          }
+          try {
+            comm.allReduceSum(v.data(), v.size());
+          } catch (const CommError& e) {
+            failure = e.what();
+          }
+        },
+        1, 2);
+    QVERIFY2(failure.contains("did not reach the shared-memory barrier within 2"), qPrintable(failure));
   }
 
   void reduceScatterLeavesEachRankItsShare() {

@@ -186,8 +186,9 @@ class NodeServiceTest : public QObject {
              refused.c_str());
   }
 
-  // `twb-engine client` runs a job across two nodes (two daemons of this machine): every node
-  // checked first, the first node's share says where its rendezvous is, then the second's runs.
+  // `twb-engine client` runs a job across two nodes (two daemons of this machine), two ranks on
+  // each reducing hierarchically: every node checked first, the first node's share says where
+  // its rendezvous is, then the second's runs.
   void clientRunsAJobAcrossTwoNodes() {
     NodeDaemon first(socket(), dataDir());
     const QString secondSocket = "unix:" + m_dir->filePath("run-b/node.sock");
@@ -196,7 +197,8 @@ class NodeServiceTest : public QObject {
     auto job = nlohmann::json::parse(shortJob(40));
     job["batch"] = 64;
     job["threads"] = 1;
-    job["parallel"] = {{"strategy", "data"}, {"nodes", {"a", "b"}}, {"ranks_per_node", 1}};
+    job["parallel"] = {{"strategy", "data"}, {"nodes", {"a", "b"}}, {"ranks_per_node", 2},
+                       {"hierarchical", true}};
     const QString jobFile = m_dir->filePath("across.json");
     { std::ofstream(jobFile.toStdString()) << job.dump(); }
     const QString a = "a=" + socket(), b = "b=" + secondSocket;
@@ -234,8 +236,13 @@ class NodeServiceTest : public QObject {
     });
     QVERIFY(isOneToN(watched.seqs));
     int steps = 0;
-    for (const auto& e : watched.events) steps += e["type"] == "step";
-    QCOMPARE(steps, 4);  // rank 1 followed every step
+    for (const auto& e : watched.events)
+      if (e["type"] == "step") {
+        ++steps;
+        QCOMPARE(e["ranks"].size(), size_t{4});
+        QVERIFY(e["bytes_sent"].get<double>() > 0);  // rank 2 leads node b: it sends
+      }
+    QCOMPARE(steps, 4);  // node b's first rank followed every step
   }
 
   void reconnectResumesWithoutGapOrDuplicate() {

@@ -513,6 +513,13 @@ class WorkbenchGuiTest : public QObject {
     QJsonObject inlineSpec = everyFieldJob();
     inlineSpec["model"] = QJsonObject{{"spec", QJsonObject{{"name", "tiny"}, {"input", QJsonArray{784}}}}};
     jobs << inlineSpec;
+    QJsonObject acrossNodes = everyFieldJob();  // nodes the form does not know, in their order
+    acrossNodes["parallel"] = QJsonObject{{"strategy", "data"},     {"nodes", QJsonArray{"b", "a"}},
+                                          {"ranks_per_node", 2},    {"bucket_bytes", 1 << 20},
+                                          {"compression", "bf16"},  {"streams", 2},
+                                          {"interface", "eth1"},    {"hierarchical", true},
+                                          {"timeout_s", 30}};
+    jobs << acrossNodes;
     for (const QJsonObject& job : std::as_const(jobs)) {
       ui::JobForm form;
       form.setJob(job);

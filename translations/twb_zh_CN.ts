@@ -683,6 +683,18 @@
         <source>Checking on every node…</source>
         <translation>正在每个节点上检查…</translation>
     </message>
+    <message>
+        <source>Ranks of a node reduce through shared memory first</source>
+        <translation>同一节点的进程先通过共享内存归约</translation>
+    </message>
+    <message>
+        <source>Hierarchical all-reduce: only one rank per node sends over the network.</source>
+        <translation>分层全归约：每个节点只有一个进程通过网络发送。</translation>
+    </message>
+    <message>
+        <source>Hierarchical</source>
+        <translation>分层归约</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobJsonEditor</name>

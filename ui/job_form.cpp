@@ -347,8 +347,13 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
   bindText(interface, "parallel.interface", "");
   parallel->addRow(tr("Network interface"),
                    withError(interface, fieldError("interfaceError", {"parallel.interface"})));
+  auto* hierarchical = named(new QCheckBox(tr("Ranks of a node reduce through shared memory first")),
+                             "hierarchical");
+  hierarchical->setToolTip(tr("Hierarchical all-reduce: only one rank per node sends over the network."));
+  bindFlag(hierarchical, "parallel.hierarchical", false);
+  parallel->addRow(tr("Hierarchical"), hierarchical);
   // The options of data parallelism are editable, and the batch is per rank, under it alone.
-  const QList<QWidget*> dataOnly{m_nodes, ranks, compression, bucket, streams, interface};
+  const QList<QWidget*> dataOnly{m_nodes, ranks, compression, bucket, streams, interface, hierarchical};
   const auto showStrategy = [=, this] {
     const bool data = m_document.value("parallel.strategy", "single").toString() == "data";
     for (QWidget* w : dataOnly) w->setEnabled(data);
@@ -376,7 +381,7 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
     // The options of data parallelism mean nothing to one worker, which refuses them.
     if (value != "data")
       for (const char* key : {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams",
-                              "interface", "timeout_s"})
+                              "interface", "hierarchical", "timeout_s"})
         m_document.remove(QString("parallel.") + key);
     m_document.set("parallel.strategy", value, "single");
     if (m_document.value("parallel").toObject().isEmpty()) m_document.remove("parallel");

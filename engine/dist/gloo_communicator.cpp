@@ -14,10 +14,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <functional>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "dist/hierarchical_communicator.h"
 #include "dist/wire_format.h"
 
 namespace twb {
@@ -28,12 +31,15 @@ constexpr size_t kMinStreamBytes = 64 * 1024;
 
 class GlooCommunicator : public Communicator {
  public:
+  // `rankStride`: the job's rank of this group's rank r is r × rankStride (the machines' first
+  // ranks of a hierarchical job; 1 for all ranks), as messages name it.
   GlooCommunicator(std::vector<std::shared_ptr<gloo::Context>> contexts,
-                   std::chrono::milliseconds timeout)
+                   std::chrono::milliseconds timeout, int rankStride = 1)
       : m_contexts(std::move(contexts)),
         m_streams(m_contexts.size()),
         m_staging(m_contexts.size()),
-        m_timeout(timeout) {}
+        m_timeout(timeout),
+        m_rankStride(rankStride) {}
 
   int rank() const override { return m_contexts[0]->rank; }
   int size() const override { return m_contexts[0]->size; }
@@ -84,7 +90,8 @@ class GlooCommunicator : public Communicator {
     try {
       collective();
     } catch (const gloo::Exception& e) {
-      throw CommError("rank " + std::to_string(rank()) + ": a collective failed: " + e.what());
+      throw CommError("rank " + std::to_string(rank() * m_rankStride) +
+                      ": a collective failed: " + e.what());
     }
   }
 
@@ -194,9 +201,9 @@ class GlooCommunicator : public Communicator {
     try {
       call();
     } catch (const gloo::Exception& e) {
-      throw CommError("rank " + std::to_string(rank()) + ": " +
+      throw CommError("rank " + std::to_string(rank() * m_rankStride) + ": " +
                       (sending ? "sending to rank " : "receiving from rank ") +
-                      std::to_string(peer) + " failed: " + e.what());
+                      std::to_string(peer * m_rankStride) + " failed: " + e.what());
     }
   }
 
@@ -207,6 +214,7 @@ class GlooCommunicator : public Communicator {
   };
   std::vector<Staging> m_staging;  // one per stream
   std::chrono::milliseconds m_timeout;
+  int m_rankStride;
   std::atomic<uint64_t> m_bytesSent{0};
 };
 }  // namespace
@@ -225,11 +233,44 @@ void checkNetworkInterface(const std::string& name) {
   throw Error("this host has no network interface '" + name + "' (it has: " + known + ")");
 }
 
+namespace {
+// Connects `streams` full meshes of a group through the job's store: every rank of the job, or
+// (with a prefix of its own) the machines' first ranks.
+std::vector<std::shared_ptr<gloo::Context>> connectMeshes(
+    gloo::rendezvous::Store& store, const std::string& prefix, int rank, int size, int streams,
+    std::shared_ptr<gloo::transport::Device> device, std::chrono::milliseconds timeout) {
+  std::vector<std::shared_ptr<gloo::Context>> contexts;
+  for (int s = 0; s < streams; ++s) {
+    gloo::rendezvous::PrefixStore prefixed(prefix + "stream" + std::to_string(s), store);
+    auto context = std::make_shared<gloo::rendezvous::Context>(rank, size);
+    context->setTimeout(timeout);
+    context->connectFullMesh(prefixed, device);
+    contexts.push_back(std::move(context));
+  }
+  return contexts;
+}
+
+// This machine's segment name for the job: from a hash of the secret (which stays secret) and
+// the machine's index in the job.
+std::string sharedMemoryName(const std::string& secret, int node) {
+  char name[64];
+  std::snprintf(name, sizeof name, "/twb-%016zx-node%d", std::hash<std::string>{}(secret), node);
+  return name;
+}
+
+// Floats per rank slot of a hierarchical reduction: larger reductions go in chunks.
+constexpr size_t kSharedSlotFloats = size_t{4} << 20;
+}  // namespace
+
 std::unique_ptr<Communicator> connectGloo(const GlooOptions& options) {
   if (options.size < 1 || options.rank < 0 || options.rank >= options.size)
     throw Error("rank " + std::to_string(options.rank) + " is outside a job of " +
                 std::to_string(options.size) + " ranks");
   if (options.streams < 1) throw Error("streams must be >= 1");
+  const bool hierarchical = options.hierarchical && options.ranksPerNode > 1;
+  if (hierarchical && options.size % options.ranksPerNode != 0)
+    throw Error("a hierarchical job of " + std::to_string(options.size) +
+                " ranks cannot have " + std::to_string(options.ranksPerNode) + " per node");
   gloo::transport::tcp::attr attr;
   if (!options.interface.empty()) {
     checkNetworkInterface(options.interface);
@@ -241,26 +282,34 @@ std::unique_ptr<Communicator> connectGloo(const GlooOptions& options) {
   if (options.rank == 0)
     server = std::make_unique<RendezvousServer>(options.rendezvous.host, options.rendezvous.port,
                                                 options.secret);
+  const int node = hierarchical ? options.rank / options.ranksPerNode : 0;
+  const int nodes = hierarchical ? options.size / options.ranksPerNode : 0;
+  const bool leader = hierarchical && options.rank % options.ranksPerNode == 0;
   try {
     auto device = gloo::transport::tcp::CreateDevice(attr);
     RendezvousStore store(options.rendezvous, options.secret, options.connectTimeout);
-    std::vector<std::shared_ptr<gloo::Context>> contexts;
-    for (int s = 0; s < options.streams; ++s) {
-      gloo::rendezvous::PrefixStore prefixed("stream" + std::to_string(s), store);
-      auto context = std::make_shared<gloo::rendezvous::Context>(options.rank, options.size);
-      context->setTimeout(options.connectTimeout);
-      context->connectFullMesh(prefixed, device);
-      context->setTimeout(options.timeout);
-      contexts.push_back(std::move(context));
-    }
-    auto communicator = std::make_unique<GlooCommunicator>(std::move(contexts), options.timeout);
+    auto world = std::make_unique<GlooCommunicator>(
+        connectMeshes(store, "", options.rank, options.size, options.streams, device,
+                      options.connectTimeout),
+        options.timeout);
+    std::unique_ptr<Communicator> leaders;
+    if (leader && nodes > 1)
+      leaders = std::make_unique<GlooCommunicator>(
+          connectMeshes(store, "leaders-", node, nodes, options.streams, device, options.connectTimeout),
+          options.timeout, options.ranksPerNode);
     // Every rank has read every address once all have reached this barrier: nothing needs the
     // rendezvous any more.
-    communicator->setTimeout(options.connectTimeout);
-    communicator->barrier();
-    communicator->setTimeout(options.timeout);
+    world->setTimeout(options.connectTimeout);
+    world->barrier();
+    world->setTimeout(options.timeout);
     if (server) server->close();
-    return communicator;
+    if (!hierarchical) return world;
+    auto local = std::make_unique<SharedMemoryGroup>(
+        sharedMemoryName(options.secret, node), options.rank % options.ranksPerNode,
+        options.ranksPerNode, kSharedSlotFloats, options.connectTimeout);
+    local->setTimeout(options.timeout);
+    return std::make_unique<HierarchicalCommunicator>(std::move(world), std::move(leaders),
+                                                      std::move(local));
   } catch (const gloo::Exception& e) {
     throw CommError("rank " + std::to_string(options.rank) + ": connecting to the other ranks " +
                     "failed: " + e.what());

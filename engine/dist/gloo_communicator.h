@@ -18,6 +18,10 @@ struct GlooOptions {
   // one this host reaches the rendezvous through.
   std::string interface;
   int streams = 1;  // parallel connections per peer; large reductions are split across them
+  // Hierarchical all-reduce (HierarchicalCommunicator): ranks r with the same r / ranksPerNode
+  // share a machine and reduce through shared memory first.
+  bool hierarchical = false;
+  int ranksPerNode = 1;
   std::chrono::milliseconds connectTimeout{60000};
   std::chrono::milliseconds timeout{10000};
 };

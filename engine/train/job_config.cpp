@@ -79,12 +79,13 @@ ParallelConfig readParallel(JsonObject p) {
   c.streams = integerOrAuto(p, "streams");
   if (c.streams > 16) throw p.error("streams", "must be <= 16, got " + std::to_string(c.streams));
   c.interface = p.string("interface", "");
+  c.hierarchical = p.boolean("hierarchical", false);
   c.timeoutSeconds = p.number("timeout_s", c.timeoutSeconds);
   if (!(c.timeoutSeconds >= 1 && c.timeoutSeconds <= 3600))
     throw p.error("timeout_s", "must be between 1 and 3600 seconds");
   if (!c.data())
     for (const char* key : {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams",
-                            "interface", "timeout_s"})
+                            "interface", "hierarchical", "timeout_s"})
       if (p.has(key)) throw p.error(key, "only applies to \"strategy\": \"data\"");
   p.rejectUnknown();
   return c;
@@ -275,7 +276,8 @@ nlohmann::json ParallelConfig::toJson() const {
   return {{"strategy", strategy},           {"nodes", nodes},
           {"ranks_per_node", ranksPerNode}, {"bucket_bytes", bucketBytes},
           {"compression", compression},     {"streams", streams},
-          {"interface", interface},         {"timeout_s", timeoutSeconds}};
+          {"interface", interface},         {"hierarchical", hierarchical},
+          {"timeout_s", timeoutSeconds}};
 }
 
 JobConfig JobConfig::load(const std::string& path) {

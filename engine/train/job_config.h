@@ -22,6 +22,7 @@ struct ParallelConfig {
   std::string compression = "none";  // gradients on the wire: none | bf16 | fp16
   int64_t streams = 0;               // connections per peer; 0: tuned in the first steps
   std::string interface;             // network interface of the collectives; "": the route to rank 0
+  bool hierarchical = false;         // a node's ranks reduce through shared memory first
   double timeoutSeconds = 10;        // a rank that waits longer on a peer fails the job
   bool data() const { return strategy == "data"; }
   int64_t ranks() const {

@@ -10,7 +10,9 @@ trains on a fixed random batch (no loader cost), so the comparison favours the p
 
 Also measured, for the engine: 1 rank on 1 thread, so that
   scaling efficiency = throughput(2 ranks) / (2 x throughput(1 rank)),
-and the communication time of the step and how much of it backward did not hide.
+and the communication time of the step and how much of it backward did not hide; and the 2 ranks
+again with "hierarchical": true, which on one machine reduces through shared memory instead of
+loopback TCP.
 
 The machine is a shared VM whose speed drifts, so the three set-ups run in --rounds interleaved
 rounds and each keeps its best round.
@@ -48,13 +50,15 @@ def free_port():
         return s.getsockname()[1]
 
 
-def engine_run(engine, model, ranks, steps, folder):
+def engine_run(engine, model, ranks, steps, folder, hierarchical=False):
     """Samples/s of the engine from its step events once the bucket size and streams are tuned
     (the comm_tuned event; 25 steps), and rank 0's communication per step."""
     job = {"name": f"dp-{model}-{ranks}", "model": {"template": model}, "dataset": DATA[model],
            "batch": BATCH[model], "epochs": 1, "max_steps": steps, "seed": 1, "threads": 1,
            "optimizer": {"type": "sgd", "lr": 0.01, "momentum": 0.9},
            "eval": {"every_epoch": False}, "log_every_steps": 10}
+    if hierarchical:
+        job["parallel"] = {"strategy": "data", "hierarchical": True}
     path = os.path.join(folder, job["name"] + ".json")
     events = os.path.join(folder, job["name"] + ".jsonl")
     with open(path, "w") as f:
@@ -121,19 +125,22 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     missed = []
-    print(f"{'model':16} {'twb 2 ranks':>14} {'DDP 2 ranks':>14} {'vs DDP':>7} "
+    print(f"{'model':16} {'set-up':14} {'twb 2 ranks':>14} {'DDP 2 ranks':>14} {'vs DDP':>7} "
           f"{'twb 1 rank':>12} {'scaling':>8} {'comm ms':>8} {'exposed':>8}")
     with tempfile.TemporaryDirectory() as folder:
         for model in args.models.split(","):
-            two, one, ddp = (0, 0, 0, 0), 0, 0
+            tcp, shm, one, ddp = (0, 0, 0, 0), (0, 0, 0, 0), 0, 0
             for _ in range(args.rounds):
-                two = max(two, engine_run(args.engine, model, 2, args.steps, folder))
+                tcp = max(tcp, engine_run(args.engine, model, 2, args.steps, folder))
+                shm = max(shm, engine_run(args.engine, model, 2, args.steps, folder, True))
                 one = max(one, engine_run(args.engine, model, 1, args.steps, folder)[0])
                 ddp = max(ddp, ddp_run(model, args.steps)[0])
-            two, step_ms, comm, exposed = two
+            for setup, (rate, _, comm, exposed) in (("loopback TCP", tcp), ("shared memory", shm)):
+                print(f"{model:16} {setup:14} {rate:11.0f} /s {ddp:11.0f} /s {rate / ddp:6.2f}x "
+                      f"{one:9.0f} /s {rate / (2 * one):7.0%} {comm:8.1f} {exposed:8.1f}")
+            # The targets hold for the best set-up a user can choose on one machine.
+            two = max(tcp[0], shm[0])
             scaling = two / (2 * one)
-            print(f"{model:16} {two:11.0f} /s {ddp:11.0f} /s {two / ddp:6.2f}x {one:9.0f} /s "
-                  f"{scaling:7.0%} {comm:8.1f} {exposed:8.1f}")
             if two / ddp < TARGETS["vs_ddp"]:
                 missed.append(f"{model}: {two / ddp:.2f}x DDP (target {TARGETS['vs_ddp']}x)")
             if scaling < TARGETS["scaling"]:

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <memory>
+
+#include "dist/communicator.h"
+#include "dist/shared_memory_group.h"
+
+namespace twb {
+
+// Hierarchical all-reduce: the ranks of one machine sum through shared memory (each rank adds
+// up its share of the elements over every local slot), the machine's first rank all-reduces that
+// sum with the other machines' first ranks over the network, and every local rank copies the
+// result back. Only one rank per machine sends, so the network carries 1/ranks_per_node of a
+// flat ring's traffic. Everything but all-reduce (broadcast, gathers, barriers) goes over the
+// flat `world` communicator.
+class HierarchicalCommunicator : public Communicator {
+ public:
+  // `leaders`: the machines' first ranks among themselves; null on the other ranks, and when
+  // the job has one machine.
+  HierarchicalCommunicator(std::unique_ptr<Communicator> world,
+                           std::unique_ptr<Communicator> leaders,
+                           std::unique_ptr<SharedMemoryGroup> local);
+
+  int rank() const override { return m_world->rank(); }
+  int size() const override { return m_world->size(); }
+  void allReduceSum(float* data, size_t count, WireType wire = WireType::f32,
+                    float* feedback = nullptr) override;
+  void reduceScatterSum(float* data, size_t count, WireType wire = WireType::f32) override {
+    m_world->reduceScatterSum(data, count, wire);
+  }
+  void allGather(const void* mine, size_t bytes, void* all) override {
+    m_world->allGather(mine, bytes, all);
+  }
+  void broadcast(void* data, size_t bytes, int root) override {
+    m_world->broadcast(data, bytes, root);
+  }
+  void barrier() override { m_world->barrier(); }
+  int maxStreams() const override { return m_world->maxStreams(); }
+  void useStreams(int streams) override;
+  void setTimeout(std::chrono::milliseconds timeout) override;
+  uint64_t bytesSent() const override;
+
+ private:
+  std::unique_ptr<Communicator> m_world, m_leaders;
+  std::unique_ptr<SharedMemoryGroup> m_local;
+};
+
+}  // namespace twb
