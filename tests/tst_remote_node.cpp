@@ -398,6 +398,12 @@ class RemoteNodeTest : public QObject {
   void dataParallelJobAcrossThreeNamespaceHosts() {
     NamespaceHosts hosts("twbdp", 3);
     QVERIFY2(hosts.error().isEmpty(), qPrintable(hosts.error()));
+    struct StopNodes {  // also when a check fails half-way
+      RemoteNodeTest* test;
+      ~StopNodes() {
+        for (int i = 0; i < 3; ++i) stopNodeProcesses(test->m_work.filePath("node-dp" + QString::number(i)));
+      }
+    } stopNodes{this};
     std::vector<std::unique_ptr<SshServer>> servers;
     std::vector<JobNode> nodes;
     QStringList names;
@@ -482,7 +488,6 @@ class RemoteNodeTest : public QObject {
                qPrintable(followed.reason));
       QTRY_VERIFY_WITH_TIMEOUT(engineProcesses("--rendezvous 10.78.0.2").isEmpty(), 5000);
     }
-    for (int i = 0; i < 3; ++i) stopNodeProcesses(m_work.filePath("node-dp" + QString::number(i)));
   }
 
   void localNodeNeedsNoSetup() {

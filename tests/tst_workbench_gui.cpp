@@ -880,6 +880,17 @@ class WorkbenchGuiTest : public QObject {
                               {TWB_ENGINE_BINARY, m_dir.filePath("bundle")}, &output), 0);
     test::NamespaceHosts hosts("twbgui", 2);
     QVERIFY2(hosts.error().isEmpty(), qPrintable(hosts.error()));
+    struct StopDaemons {  // the hosts' daemons are local processes here; also on a failed check
+      QTemporaryDir& dir;
+      const test::NamespaceHosts& hosts;
+      ~StopDaemons() {
+        for (int i = 0; i < 2; ++i) {
+          QFile daemon(dir.filePath("engine-" + hosts.name(i)) + "/node/daemon.json");
+          if (daemon.open(QIODevice::ReadOnly))
+            ::kill(QJsonDocument::fromJson(daemon.readAll()).object().value("pid").toInt(), SIGTERM);
+        }
+      }
+    } stopDaemons{m_dir, hosts};
     app::NodeManager nodes(m_dir.filePath("nodes-across.json"), m_dir.filePath("known_hosts"),
                            output.trimmed().split('\n').last());
     connect(&nodes, &app::NodeManager::hostKeyQuestion, this,
@@ -897,6 +908,13 @@ class WorkbenchGuiTest : public QObject {
     }
     m_controller->setNodeManager(&nodes);
     m_window->jobForm()->setNodes({hosts.name(0), hosts.name(1)});
+    struct ForgetNodes {  // before `nodes` goes, also on a failed check
+      WorkbenchGuiTest* test;
+      ~ForgetNodes() {
+        test->m_window->jobForm()->setNodes({});
+        test->m_controller->setNodeManager(nullptr);
+      }
+    } forgetNodes{this};
 
     const qint64 defaultProject = m_controller->projectId();
     const QJsonObject before = m_window->jobForm()->job();
@@ -963,13 +981,6 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("nodes"));
     m_window->runsBrowser()->setCurrentItem(m_window->projectItem(defaultProject));
     m_window->jobForm()->setJob(before);
-    m_window->jobForm()->setNodes({});
-    m_controller->setNodeManager(nullptr);
-    for (int i = 0; i < 2; ++i) {  // the hosts' daemons are local processes here
-      QFile daemon(m_dir.filePath("engine-" + hosts.name(i)) + "/node/daemon.json");
-      if (daemon.open(QIODevice::ReadOnly))
-        ::kill(QJsonDocument::fromJson(daemon.readAll()).object().value("pid").toInt(), SIGTERM);
-    }
   }
 
   void aRunShowsProgressAndCanBeCancelled() {

@@ -1,0 +1,397 @@
+#!/usr/bin/env python3
+"""Data parallel over a shaped link, and a scaling model checked against it.
+
+Two network-namespace hosts on a bridge whose links `tc tbf` rate-limits (this kernel has no
+netem), each running a real `twb-engine serve`; the job runs across them from `twb-engine client`
+(2 ranks, one per host, one thread each). Side by side on the same hosts and link: PyTorch
+DistributedDataParallel (Gloo backend), one process per host, same model, per-rank batch and
+optimizer, on a fixed random batch.
+
+Measured as well:
+  - the link's alpha (one-way latency of a small message) and beta (seconds per byte of a bulk
+    transfer), by a TCP ping-pong and a bulk send between the two hosts;
+  - the engine's per-layer compute times (its profile event, at 2 ranks) and bucket size (its
+    comm_tuned event).
+From those, a scaling model predicts the step time: each bucket becomes ready when backward has
+written its last gradient (layers in reverse order, the measured times), a communication thread
+reduces the buckets in order, each all-reduce costing 2(p-1) alpha + 2(p-1)/p n beta for a ring
+of p ranks (n bytes; half for bf16 on the wire); hierarchical puts `--per-node` ranks on a node
+that sum through shared memory (at the measured memory copy rate) and rings only the nodes. The
+2-rank prediction is compared with the measured step; the curves for 2-512 ranks go to an SVG.
+
+Needs root (namespaces, tc). Usage:
+  sudo /usr/bin/python3 tests/bench/bench_shaped_link.py [--model cnn-small] [--rate 100mbit]
+      [--steps 80] [--svg docs/scaling.svg]
+Exits 1 when a target is missed (>= 1.3x DDP; exposed <= 30 % of communication; the model
+within 10 % of the measured 2-rank step).
+"""
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from peer_setup import DEFAULT_ENGINE, prepare_torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import torch_models  # noqa: E402  (tests/torch_models.py)
+
+BATCH = {"cnn-small": 64, "mlp": 64, "resnet18-cifar": 32}
+DATA = {"cnn-small": "fashion-mnist", "mlp": "fashion-mnist", "resnet18-cifar": "synthetic:3x32x32:10"}
+SHAPE = {"cnn-small": (1, 28, 28), "mlp": (1, 28, 28), "resnet18-cifar": (3, 32, 32)}
+HOSTS = ["twbsl0", "twbsl1"]
+ADDRESS = ["10.78.1.2", "10.78.1.3"]
+BRIDGE = "twbslbr"
+
+
+def sh(*args, check=True):
+    return subprocess.run(args, check=check, capture_output=True, text=True)
+
+
+def make_hosts(rate):
+    remove_hosts()
+    sh("ip", "link", "add", BRIDGE, "type", "bridge")
+    sh("ip", "addr", "add", "10.78.1.1/24", "dev", BRIDGE)
+    sh("ip", "link", "set", BRIDGE, "up")
+    for ns, address in zip(HOSTS, ADDRESS):
+        sh("ip", "netns", "add", ns)
+        sh("ip", "link", "add", ns + "h", "type", "veth", "peer", "name", ns + "n")
+        sh("ip", "link", "set", ns + "n", "netns", ns)
+        sh("ip", "link", "set", ns + "h", "master", BRIDGE)
+        sh("ip", "link", "set", ns + "h", "up")
+        sh("ip", "netns", "exec", ns, "ip", "addr", "add", address + "/24", "dev", ns + "n")
+        sh("ip", "netns", "exec", ns, "ip", "link", "set", ns + "n", "up")
+        sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
+        tbf = ["tbf", "rate", rate, "burst", "256kb", "latency", "50ms"]
+        sh("tc", "qdisc", "add", "dev", ns + "h", "root", *tbf)
+        sh("ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", ns + "n", "root", *tbf)
+
+
+def remove_hosts():
+    for ns in HOSTS:
+        sh("ip", "link", "del", ns + "h", check=False)
+        sh("ip", "netns", "del", ns, check=False)
+    sh("ip", "link", "del", BRIDGE, check=False)
+
+
+def in_host(host, *args):
+    return ["ip", "netns", "exec", HOSTS[host], *args]
+
+
+# --- the link ---------------------------------------------------------------------------------
+
+def link_worker(role, address, port):
+    """Runs inside a host: the echo server, or the client that measures alpha and beta."""
+    if role == "server":
+        with socket.create_server((address, port)) as server:
+            conn, _ = server.accept()
+            with conn:
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                while True:
+                    head = conn.recv(1)
+                    if not head or head == b"q":
+                        return
+                    if head == b"p":
+                        conn.sendall(b"p")
+                    else:  # bulk: read the announced bytes, then acknowledge
+                        size = int.from_bytes(conn.recv(8, socket.MSG_WAITALL), "little")
+                        while size > 0:
+                            size -= len(conn.recv(min(size, 1 << 20)))
+                        conn.sendall(b"a")
+    with socket.create_connection((address, port)) as conn:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        rtts = []
+        for _ in range(300):
+            t0 = time.perf_counter()
+            conn.sendall(b"p")
+            conn.recv(1)
+            rtts.append(time.perf_counter() - t0)
+        size = 32 << 20
+        payload = b"x" * size
+        t0 = time.perf_counter()
+        conn.sendall(b"b" + size.to_bytes(8, "little"))
+        conn.sendall(payload)
+        conn.recv(1)
+        bulk = time.perf_counter() - t0
+        conn.sendall(b"q")
+        alpha = statistics.median(rtts) / 2
+        print(json.dumps({"alpha_s": alpha, "beta_s_per_byte": (bulk - 2 * alpha) / size}))
+
+
+def measure_link(script):
+    port = 29411
+    server = subprocess.Popen(in_host(1, sys.executable, script, "--link-worker", "server",
+                                      ADDRESS[1], str(port)))
+    time.sleep(0.5)
+    client = sh(*in_host(0, sys.executable, script, "--link-worker", "client", ADDRESS[1], str(port)))
+    server.wait(timeout=30)
+    return json.loads(client.stdout)
+
+
+# --- the engine -------------------------------------------------------------------------------
+
+def engine_job(model, steps, nodes=None):
+    job = {"name": f"shaped-{model}", "model": {"template": model}, "dataset": DATA[model],
+           "batch": BATCH[model], "epochs": 1, "max_steps": steps, "seed": 1, "threads": 1,
+           "optimizer": {"type": "sgd", "lr": 0.01, "momentum": 0.9},
+           "eval": {"every_epoch": False}, "log_every_steps": 10, "profile": {"every_steps": 20}}
+    if nodes:
+        job["parallel"] = {"strategy": "data", "nodes": nodes, "ranks_per_node": 1}
+    return job
+
+
+def engine_across_hosts(engine, model, steps, folder):
+    daemons, nodes = [], []
+    for host in range(2):
+        sock = os.path.join(folder, f"node{host}.sock")
+        daemons.append(subprocess.Popen(
+            in_host(host, engine, "serve", "--listen", "unix:" + sock, "--data-dir",
+                    os.path.join(folder, f"data{host}")), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL))
+        nodes.append(f"h{host}=unix:{sock}")
+    try:
+        for host in range(2):
+            deadline = time.time() + 30
+            while not os.path.exists(os.path.join(folder, f"node{host}.sock")):
+                assert time.time() < deadline, "a node daemon did not start"
+                time.sleep(0.1)
+        path = os.path.join(folder, "across.json")
+        with open(path, "w") as f:
+            json.dump(engine_job(model, steps, ["h0", "h1"]), f)
+        args = [engine, "client"]
+        for n in nodes:
+            args += ["--node", n]
+        args += ["--rendezvous-host", ADDRESS[0], "submit", path, "--watch", "--json"]
+        out = sh(*args).stdout
+    finally:
+        for d in daemons:
+            d.kill()
+    events = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    tuned = next(e for e in events if e["type"] == "comm_tuned")
+    settled = [e for e in events if e["type"] == "step" and e["seq"] > tuned["seq"]][1:]
+    assert settled, "no steps after tuning; give more --steps"
+    profiles = [e for e in events if e["type"] == "profile" and e["seq"] > tuned["seq"]]
+    return {
+        "step_ms": statistics.median(e["step_ms"] for e in settled),
+        "comm_ms": statistics.median(e["comm_ms"] for e in settled),
+        "exposed_ms": statistics.median(e["exposed_comm_ms"] for e in settled),
+        "bucket_bytes": tuned["bucket_bytes"],
+        "profile": profiles[-1],
+    }
+
+
+# --- the peer ---------------------------------------------------------------------------------
+
+def ddp_worker(rank, master, model, steps):
+    torch = prepare_torch(1)
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+    os.environ["GLOO_SOCKET_IFNAME"] = HOSTS[rank] + "n"
+    dist.init_process_group("gloo", init_method=f"tcp://{master}", rank=rank, world_size=2)
+    torch.manual_seed(0)
+    net = DistributedDataParallel(torch_models.by_name(torch, model, 10))
+    x = torch.randn(BATCH[model], *SHAPE[model])
+    y = torch.randint(0, 10, (BATCH[model],))
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss_fn(net(x), y).backward()
+        opt.step()
+        times.append(time.perf_counter() - t0)
+    if rank == 0:
+        print(json.dumps({"step_ms": statistics.median(times[steps // 2:]) * 1e3}))
+    dist.destroy_process_group()
+
+
+def ddp_across_hosts(script, model, steps):
+    master = f"{ADDRESS[0]}:29412"
+    other = subprocess.Popen(in_host(1, sys.executable, script, "--ddp-worker", "1", master, model,
+                                     str(steps)), stdout=subprocess.DEVNULL)
+    first = sh(*in_host(0, sys.executable, script, "--ddp-worker", "0", master, model, str(steps)))
+    other.wait(timeout=600)
+    return json.loads(first.stdout.strip().splitlines()[-1])["step_ms"]
+
+
+# --- the scaling model ------------------------------------------------------------------------
+
+def copy_seconds_per_byte():
+    """Memory copy rate of this machine: what a shared-memory reduction step costs per byte."""
+    import numpy as np
+    a = np.ones(64 << 18, dtype=np.float32)  # 64 MiB
+    b = np.empty_like(a)
+    best = min(timeit_once(lambda: np.copyto(b, a)) for _ in range(5))
+    return best / a.nbytes
+
+
+def timeit_once(f):
+    t0 = time.perf_counter()
+    f()
+    return time.perf_counter() - t0
+
+
+class ScalingModel:
+    """Step time of data parallel on p ranks from one rank's per-layer times and the link."""
+
+    def __init__(self, profile, bucket_bytes, alpha, beta, copy_beta):
+        layers = profile["layers"]
+        self.forward_ms = sum(l["forward_ms"] for l in layers)
+        self.other_ms = profile["data_ms"] + profile["optimizer_ms"]
+        # Backward runs the layers in reverse; a layer's gradients are final when it ends.
+        self.ready, self.grad_bytes, t = [], [], self.forward_ms
+        for layer in reversed(layers):
+            t += layer["backward_ms"]
+            if layer["parameters"]:
+                self.ready.append(t)
+                self.grad_bytes.append(4 * layer["parameters"])
+        self.backward_end = t
+        self.bucket_bytes, self.alpha, self.beta, self.copy_beta = bucket_bytes, alpha, beta, copy_beta
+
+    def buckets(self):
+        """(ready time, bytes) of each bucket: whole layers in backward order up to the size."""
+        out, size, ready = [], 0, 0
+        for t, n in zip(self.ready, self.grad_bytes):
+            size, ready = size + n, t
+            if size >= self.bucket_bytes:
+                out.append((ready, size))
+                size = 0
+        if size:
+            out.append((ready, size))
+        return out
+
+    def ring_ms(self, p, n, wire=1.0):
+        if p == 1:
+            return 0.0
+        return (2 * (p - 1) * self.alpha + 2 * (p - 1) / p * n * wire * self.beta) * 1e3
+
+    def allreduce_ms(self, p, n, scheme, per_node):
+        if scheme == "ring":
+            return self.ring_ms(p, n)
+        if scheme == "bf16":
+            return self.ring_ms(p, n, 0.5)
+        local = min(per_node, p)
+        # copy in, sum the local slots (a share each), copy out: ~ (2 + local) n of memory traffic
+        shm_ms = (2 + local) * n / local * self.copy_beta * 1e3 if local > 1 else 0.0
+        return shm_ms + self.ring_ms(max(1, p // local), n)
+
+    def step_ms(self, p, scheme="ring", per_node=8):
+        done = 0.0
+        for ready, n in self.buckets():
+            done = max(done, ready) + self.allreduce_ms(p, n, scheme, per_node)
+        control = 2 * (p - 1) * self.alpha * 1e3  # the per-step agreement (3 floats)
+        return max(done, self.backward_end) + self.other_ms + control
+
+    def compute_ms(self):
+        return self.backward_end + self.other_ms
+
+
+def write_svg(path, series, title):
+    """Scaling efficiency against ranks (log2 axis), one polyline per scheme."""
+    width, height, left, bottom, top, right = 720, 420, 70, 50, 40, 170
+    xs = sorted({p for points in series.values() for p, _ in points})
+    lo, hi = min(xs), max(xs)
+    import math
+
+    def px(p):
+        return left + (math.log2(p) - math.log2(lo)) / (math.log2(hi) - math.log2(lo)) * (
+            width - left - right)
+
+    def py(e):
+        return top + (1 - e) * (height - top - bottom)
+
+    colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'font-family="sans-serif" font-size="12">',
+             f'<rect width="{width}" height="{height}" fill="white"/>',
+             f'<text x="{left}" y="22" font-size="14">{title}</text>']
+    for e in (0, 0.25, 0.5, 0.75, 1.0):
+        parts.append(f'<line x1="{left}" y1="{py(e):.1f}" x2="{width - right}" y2="{py(e):.1f}" '
+                     f'stroke="#ddd"/><text x="{left - 8}" y="{py(e) + 4:.1f}" '
+                     f'text-anchor="end">{e:.0%}</text>')
+    for p in xs:
+        parts.append(f'<text x="{px(p):.1f}" y="{height - bottom + 18}" text-anchor="middle">{p}</text>')
+    parts.append(f'<text x="{(left + width - right) / 2:.0f}" y="{height - 12}" '
+                 f'text-anchor="middle">ranks</text>')
+    parts.append(f'<text x="16" y="{(top + height - bottom) / 2:.0f}" transform="rotate(-90 16 '
+                 f'{(top + height - bottom) / 2:.0f})" text-anchor="middle">scaling efficiency</text>')
+    for i, (name, points) in enumerate(series.items()):
+        line = " ".join(f"{px(p):.1f},{py(e):.1f}" for p, e in points)
+        parts.append(f'<polyline points="{line}" fill="none" stroke="{colors[i]}" stroke-width="2"/>')
+        parts.append(f'<line x1="{width - right + 12}" y1="{top + 20 * i + 6}" '
+                     f'x2="{width - right + 36}" y2="{top + 20 * i + 6}" stroke="{colors[i]}" '
+                     f'stroke-width="2"/><text x="{width - right + 42}" y="{top + 20 * i + 10}">'
+                     f'{name}</text>')
+    parts.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(parts) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--engine", default=DEFAULT_ENGINE)
+    parser.add_argument("--model", default="cnn-small")
+    parser.add_argument("--rate", default="100mbit", help="tc tbf rate of each host's link")
+    parser.add_argument("--steps", type=int, default=80)
+    parser.add_argument("--per-node", type=int, default=8, help="ranks per node, hierarchical")
+    parser.add_argument("--svg", help="write the predicted scaling curves here")
+    args = parser.parse_args()
+    script = os.path.abspath(__file__)
+    engine = os.path.abspath(args.engine)
+    make_hosts(args.rate)
+    try:
+        link = measure_link(script)
+        with tempfile.TemporaryDirectory() as folder:
+            twb = engine_across_hosts(engine, args.model, args.steps, folder)
+        ddp_ms = ddp_across_hosts(script, args.model, args.steps)
+    finally:
+        remove_hosts()
+    alpha, beta = link["alpha_s"], link["beta_s_per_byte"]
+    model = ScalingModel(twb["profile"], twb["bucket_bytes"], alpha, beta, copy_seconds_per_byte())
+    predicted = model.step_ms(2)
+    batch = BATCH[args.model]
+    print(f"link {args.rate}: alpha {alpha * 1e6:.0f} us, beta {8 / beta / 1e6:.0f} Mbit/s")
+    print(f"{args.model}, 2 ranks on 2 hosts: twb {2 * batch * 1e3 / twb['step_ms']:.0f} samples/s "
+          f"(step {twb['step_ms']:.1f} ms), DDP {2 * batch * 1e3 / ddp_ms:.0f} samples/s "
+          f"(step {ddp_ms:.1f} ms): {ddp_ms / twb['step_ms']:.2f}x")
+    exposed_share = twb["exposed_ms"] / twb["comm_ms"] if twb["comm_ms"] else 0
+    print(f"communication {twb['comm_ms']:.1f} ms per step, exposed {twb['exposed_ms']:.1f} ms "
+          f"({exposed_share:.0%}); bucket {twb['bucket_bytes'] >> 10} KiB")
+    error = predicted / twb["step_ms"] - 1
+    print(f"model: 2-rank step {predicted:.1f} ms predicted, {twb['step_ms']:.1f} ms measured "
+          f"({error:+.1%}); compute alone {model.compute_ms():.1f} ms")
+    ranks = [2 ** k for k in range(1, 10)]
+    series = {}
+    for scheme, label in (("ring", "ring"), ("hierarchical", f"hierarchical ({args.per_node}/node)"),
+                          ("bf16", "ring, bf16 on the wire")):
+        series[label] = [(p, model.compute_ms() / model.step_ms(p, scheme, args.per_node))
+                         for p in ranks]
+    print(f"{'ranks':>6} " + " ".join(f"{name:>28}" for name in series))
+    for i, p in enumerate(ranks):
+        print(f"{p:6d} " + " ".join(f"{points[i][1]:28.0%}" for points in series.values()))
+    if args.svg:
+        write_svg(args.svg, series, f"{args.model}, {args.rate} links: predicted scaling efficiency")
+    missed = []
+    if ddp_ms / twb["step_ms"] < 1.3:
+        missed.append(f"{ddp_ms / twb['step_ms']:.2f}x DDP (target 1.3x)")
+    if exposed_share > 0.30:
+        missed.append(f"exposed {exposed_share:.0%} of communication (target <= 30 %)")
+    if abs(error) > 0.10:
+        missed.append(f"model off by {error:+.1%} (target within 10 %)")
+    for m in missed:
+        print("missed:", m)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--link-worker":
+        link_worker(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--ddp-worker":
+        ddp_worker(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]))
+    else:
+        sys.exit(main())
