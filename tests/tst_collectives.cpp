@@ -80,17 +80,24 @@ double worstError(const std::vector<float>& got, const std::vector<double>& want
 class TestCollectives : public QObject {
   Q_OBJECT
  private slots:
+  // Flat rings, and hierarchical ("perNode" > 0): 2 machines × 2 ranks and 1 machine × 3,
+  // shared memory within, the machines' first ranks' ring between; a reduction larger than a
+  // shared-memory slot (4 Mi floats) goes in chunks.
   void allReduceSumsOnEveryRankWithTheSameBits_data() {
     QTest::addColumn<int>("ranks");
     QTest::addColumn<int>("count");
     QTest::addColumn<int>("streams");
     QTest::addColumn<QString>("wire");
     QTest::addColumn<double>("tolerance");
-    QTest::newRow("2 ranks f32") << 2 << 1001 << 1 << "none" << 1e-6;
-    QTest::newRow("3 ranks f32, fewer elements than ranks") << 3 << 2 << 1 << "none" << 1e-6;
-    QTest::newRow("4 ranks f32, 3 streams") << 4 << 300001 << 3 << "none" << 1e-6;
-    QTest::newRow("3 ranks bf16") << 3 << 4099 << 1 << "bf16" << 3 * 3.0 / 256;
-    QTest::newRow("3 ranks fp16") << 3 << 4099 << 1 << "fp16" << 3 * 3.0 / 2048;
+    QTest::addColumn<int>("perNode");
+    QTest::newRow("2 ranks f32") << 2 << 1001 << 1 << "none" << 1e-6 << 0;
+    QTest::newRow("3 ranks f32, fewer elements than ranks") << 3 << 2 << 1 << "none" << 1e-6 << 0;
+    QTest::newRow("4 ranks f32, 3 streams") << 4 << 300001 << 3 << "none" << 1e-6 << 0;
+    QTest::newRow("3 ranks bf16") << 3 << 4099 << 1 << "bf16" << 3 * 3.0 / 256 << 0;
+    QTest::newRow("3 ranks fp16") << 3 << 4099 << 1 << "fp16" << 3 * 3.0 / 2048 << 0;
+    QTest::newRow("2 x 2 shared memory, f32, chunked") << 4 << (4 << 20) + 1234 << 1 << "none" << 1e-6 << 2;
+    QTest::newRow("1 x 3 shared memory, f32") << 3 << 70001 << 1 << "none" << 1e-6 << 3;
+    QTest::newRow("2 x 2 shared memory, bf16") << 4 << 4099 << 1 << "bf16" << 4 * 3.0 / 256 << 2;
   }
   void allReduceSumsOnEveryRankWithTheSameBits() {
     QFETCH(int, ranks);
@@ -98,6 +105,7 @@ class TestCollectives : public QObject {
     QFETCH(int, streams);
     QFETCH(QString, wire);
     QFETCH(double, tolerance);
+    QFETCH(int, perNode);
     const WireType type = parseWireType(wire.toStdString());
     const auto want = referenceSum(ranks, static_cast<size_t>(count));
     std::vector<std::vector<float>> results(static_cast<size_t>(ranks));
@@ -110,18 +118,23 @@ class TestCollectives : public QObject {
           results[static_cast<size_t>(r)] = std::move(v);
           bytes[static_cast<size_t>(r)] = comm.bytesSent();
         },
-        streams);
+        streams, perNode);
     for (int r = 0; r < ranks; ++r) {
       QVERIFY2(worstError(results[static_cast<size_t>(r)], want) <= tolerance,
                qPrintable(QString("rank %1 is %2 off").arg(r).arg(worstError(results[r], want))));
       QVERIFY2(results[static_cast<size_t>(r)] == results[0], "ranks ended with different sums");
     }
-    // A ring sends 2 (p - 1) / p of the data per rank, in the wire's element size.
-    const double expected = 2.0 * (ranks - 1) / ranks * count * wireBytes(type);
-    QVERIFY2(
-        std::abs(static_cast<double>(bytes[0]) - expected) <= 2.0 * ranks * wireBytes(type),
-        qPrintable(
-            QString("rank 0 sent %1 bytes, a ring sends about %2").arg(bytes[0]).arg(expected)));
+    // A ring of p sends 2 (p - 1) / p of the data per member, in the wire's element size; with
+    // shared memory only each machine's first rank is a member, the others send nothing.
+    const int group = perNode > 0 ? perNode : 1, members = ranks / group;
+    const double ringBytes = 2.0 * (members - 1) / members * count * wireBytes(type);
+    for (int r = 0; r < ranks; ++r) {
+      const double expected = r % group == 0 ? ringBytes : 0;
+      QVERIFY2(std::abs(static_cast<double>(bytes[static_cast<size_t>(r)]) - expected) <=
+                   2.0 * members * wireBytes(type),
+               qPrintable(QString("rank %1 sent %2 bytes, expected about %3").arg(r).arg(bytes[r]).arg(expected)));
+    }
+    QVERIFY2(QDir("/dev/shm").entryList({"twb-*"}, QDir::Files).isEmpty(), "shared memory left behind");
   }
 
   void bf16OnTheWireHalvesTheBytes() {
@@ -134,54 +147,6 @@ class TestCollectives : public QObject {
       if (r == 0) sent[0] = f32, sent[1] = comm.bytesSent() - f32;
     });
     QCOMPARE(sent[1] * 2, sent[0]);
-  }
-
-  // 2 machines × 2 ranks, and 1 machine × 3: shared memory within, the leaders' ring between.
-  // A reduction larger than a shared-memory slot (4 Mi floats) goes in chunks.
-  void hierarchicalAllReduceSumsThroughSharedMemoryAndLeaders_data() {
-    QTest::addColumn<int>("ranks");
-    QTest::addColumn<int>("perNode");
-    QTest::addColumn<int>("count");
-    QTest::addColumn<QString>("wire");
-    QTest::addColumn<double>("tolerance");
-    QTest::newRow("2 x 2, f32, chunked") << 4 << 2 << (4 << 20) + 1234 << "none" << 1e-6;
-    QTest::newRow("1 x 3, f32") << 3 << 3 << 70001 << "none" << 1e-6;
-    QTest::newRow("2 x 2, bf16") << 4 << 2 << 4099 << "bf16" << 4 * 3.0 / 256;
-  }
-  void hierarchicalAllReduceSumsThroughSharedMemoryAndLeaders() {
-    QFETCH(int, ranks);
-    QFETCH(int, perNode);
-    QFETCH(int, count);
-    QFETCH(QString, wire);
-    QFETCH(double, tolerance);
-    const WireType type = parseWireType(wire.toStdString());
-    const auto want = referenceSum(ranks, static_cast<size_t>(count));
-    std::vector<std::vector<float>> results(static_cast<size_t>(ranks));
-    std::vector<uint64_t> bytes(static_cast<size_t>(ranks));
-    onRanks(
-        ranks,
-        [&](int r, Communicator& comm) {
-          auto v = rankData(r, static_cast<size_t>(count));
-          comm.allReduceSum(v.data(), v.size(), type);
-          results[static_cast<size_t>(r)] = std::move(v);
-          bytes[static_cast<size_t>(r)] = comm.bytesSent();
-        },
-        1, perNode);
-    for (int r = 0; r < ranks; ++r) {
-      QVERIFY2(worstError(results[static_cast<size_t>(r)], want) <= tolerance,
-               qPrintable(QString("rank %1 is %2 off").arg(r).arg(worstError(results[r], want))));
-      QVERIFY2(results[static_cast<size_t>(r)] == results[0], "ranks ended with different sums");
-    }
-    // Only the machines' first ranks send, a ring among the machines; the rest share memory.
-    const int nodes = ranks / perNode;
-    const double leaderBytes = 2.0 * (nodes - 1) / nodes * count * wireBytes(type);
-    for (int r = 0; r < ranks; ++r) {
-      const double expected = r % perNode == 0 ? leaderBytes : 0;
-      QVERIFY2(std::abs(static_cast<double>(bytes[static_cast<size_t>(r)]) - expected) <=
-                   2.0 * nodes * wireBytes(type),
-               qPrintable(QString("rank %1 sent %2 bytes, expected about %3").arg(r).arg(bytes[r]).arg(expected)));
-    }
-    QVERIFY2(QDir("/dev/shm").entryList({"twb-*"}, QDir::Files).isEmpty(), "shared memory left behind");
   }
 
   // A rank of a machine that stops coming to the shared-memory barrier fails its neighbours

@@ -108,6 +108,14 @@ class WorkbenchGuiTest : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(projectRow->child(0)->text(1), QString("succeeded"), 120000);
     run = projectRow->child(0);
   }
+  // The named series of a chart that have points.
+  static QStringList drawnSeries(QCustomPlot* plot) {
+    QStringList named;
+    for (int g = 0; g < plot->graphCount(); ++g)
+      if (!plot->graph(g)->name().isEmpty() && !plot->graph(g)->data()->isEmpty())
+        named << plot->graph(g)->name();
+    return named;
+  }
   void screenshot(const QString& name) const {
     const QString path = QString(TWB_BINARY_DIR "/screenshots/") + name + ".png";
     QDir().mkpath(TWB_BINARY_DIR "/screenshots");
@@ -830,21 +838,14 @@ class WorkbenchGuiTest : public QObject {
     m_window->runsBrowser()->setCurrentItem(run);
     m_window->tabs()->setCurrentWidget(m_window->monitor());
     auto* ranks = m_window->monitor()->findChild<QCustomPlot*>("ranksPlot");
-    QStringList named;
-    for (int g = 0; g < ranks->graphCount(); ++g)
-      if (!ranks->graph(g)->name().isEmpty() && !ranks->graph(g)->data()->isEmpty())
-        named << ranks->graph(g)->name();
+    const QStringList named = drawnSeries(ranks);
     QVERIFY2(named.size() == 2 && named[0].endsWith("rank 0") && named[1].endsWith("rank 1"),
              qPrintable(named.join(", ")));
     auto* lower = m_window->monitor()->findChild<QTabWidget*>();
     lower->setCurrentWidget(ranks);
     screenshot("monitor-ranks");
     QCustomPlot* stepTime = m_window->monitor()->findChild<QCustomPlot*>("step-time");
-    bool exposed = false;
-    for (int g = 0; g < stepTime->graphCount(); ++g)
-      exposed = exposed || (stepTime->graph(g)->name().endsWith("(exposed communication)") &&
-                            !stepTime->graph(g)->data()->isEmpty());
-    QVERIFY(exposed);
+    QVERIFY(drawnSeries(stepTime).filter("(exposed communication)").size() == 1);
     lower->setCurrentWidget(stepTime);
     screenshot("monitor-communication");
     lower->setCurrentIndex(0);
@@ -961,16 +962,9 @@ class WorkbenchGuiTest : public QObject {
     m_window->runsBrowser()->setCurrentItem(run);
     m_window->tabs()->setCurrentWidget(m_window->monitor());
     auto* ranks = m_window->monitor()->findChild<QCustomPlot*>("ranksPlot");
-    int rankSeries = 0;
-    for (int g = 0; g < ranks->graphCount(); ++g)
-      rankSeries += ranks->graph(g)->name().contains("rank") && !ranks->graph(g)->data()->isEmpty();
-    QCOMPARE(rankSeries, 2);
+    QCOMPARE(drawnSeries(ranks).filter("rank").size(), 2);
     QCustomPlot* stepTime = m_window->monitor()->findChild<QCustomPlot*>("step-time");
-    bool exposed = false;
-    for (int g = 0; g < stepTime->graphCount(); ++g)
-      exposed = exposed || (stepTime->graph(g)->name().endsWith("(exposed communication)") &&
-                            !stepTime->graph(g)->data()->isEmpty());
-    QVERIFY(exposed);
+    QVERIFY(drawnSeries(stepTime).filter("(exposed communication)").size() == 1);
     auto* lower = m_window->monitor()->findChild<QTabWidget*>();
     lower->setCurrentWidget(ranks);
     screenshot("monitor-across-nodes");

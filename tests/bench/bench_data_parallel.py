@@ -30,12 +30,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-from peer_setup import DEFAULT_ENGINE, prepare_torch
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import torch_models  # noqa: E402  (tests/torch_models.py)
+from peer_setup import DEFAULT_ENGINE, ddp_median_step, prepare_torch
 
 BATCH = {"cnn-small": 64, "resnet18-cifar": 32, "mlp": 64}
 DATA = {"cnn-small": "fashion-mnist", "mlp": "fashion-mnist",
@@ -80,27 +76,10 @@ def engine_run(engine, model, ranks, steps, folder, hierarchical=False):
 
 
 def ddp_rank(rank, world, port, model, steps, queue):
-    torch = prepare_torch(1)
-    import torch.distributed as dist
-    from torch.nn.parallel import DistributedDataParallel
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
-                            world_size=world)
-    torch.manual_seed(0)
-    net = DistributedDataParallel(torch_models.by_name(torch, model, 10))
-    x = torch.randn(BATCH[model], *SHAPE[model])
-    y = torch.randint(0, 10, (BATCH[model],))
-    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    times = []
-    for step in range(steps):
-        t0 = time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        loss_fn(net(x), y).backward()
-        opt.step()
-        times.append(time.perf_counter() - t0)
+    seconds = ddp_median_step(prepare_torch(1), rank, world, f"tcp://127.0.0.1:{port}", model,
+                              BATCH[model], SHAPE[model], steps)
     if rank == 0:
-        queue.put(statistics.median(times[steps // 2:]))
-    dist.destroy_process_group()
+        queue.put(seconds)
 
 
 def ddp_run(model, steps):

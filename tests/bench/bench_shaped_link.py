@@ -35,10 +35,7 @@ import sys
 import tempfile
 import time
 
-from peer_setup import DEFAULT_ENGINE, prepare_torch
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import torch_models  # noqa: E402  (tests/torch_models.py)
+from peer_setup import DEFAULT_ENGINE, ddp_median_step, prepare_torch
 
 BATCH = {"cnn-small": 64, "mlp": 64, "resnet18-cifar": 32}
 DATA = {"cnn-small": "fashion-mnist", "mlp": "fashion-mnist", "resnet18-cifar": "synthetic:3x32x32:10"}
@@ -187,27 +184,11 @@ def engine_across_hosts(engine, model, steps, folder):
 # --- the peer ---------------------------------------------------------------------------------
 
 def ddp_worker(rank, master, model, steps):
-    torch = prepare_torch(1)
-    import torch.distributed as dist
-    from torch.nn.parallel import DistributedDataParallel
     os.environ["GLOO_SOCKET_IFNAME"] = HOSTS[rank] + "n"
-    dist.init_process_group("gloo", init_method=f"tcp://{master}", rank=rank, world_size=2)
-    torch.manual_seed(0)
-    net = DistributedDataParallel(torch_models.by_name(torch, model, 10))
-    x = torch.randn(BATCH[model], *SHAPE[model])
-    y = torch.randint(0, 10, (BATCH[model],))
-    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        loss_fn(net(x), y).backward()
-        opt.step()
-        times.append(time.perf_counter() - t0)
+    seconds = ddp_median_step(prepare_torch(1), rank, 2, f"tcp://{master}", model, BATCH[model],
+                              SHAPE[model], steps)
     if rank == 0:
-        print(json.dumps({"step_ms": statistics.median(times[steps // 2:]) * 1e3}))
-    dist.destroy_process_group()
+        print(json.dumps({"step_ms": seconds * 1e3}))
 
 
 def ddp_across_hosts(script, model, steps):

@@ -33,3 +33,32 @@ def run_engine_bench(engine, model, mode, precision, batch, threads, warmup, ste
     assert result["precision"] == precision and result["threads"] == threads, \
         "engine ran another set-up"
     return result
+
+
+def ddp_median_step(torch, rank, world, init_method, model, batch, shape, steps):
+    """Trains `model` (tests/torch_models.py) with DistributedDataParallel on the Gloo backend for
+    `steps` steps of SGD with momentum on a fixed random batch; returns the median seconds of the
+    second half's steps. The caller has made torch run on its threads (prepare_torch)."""
+    import statistics
+    import sys
+    import time
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+    sys.path.insert(0, os.path.join(HERE, ".."))
+    import torch_models  # tests/torch_models.py
+    dist.init_process_group("gloo", init_method=init_method, rank=rank, world_size=world)
+    torch.manual_seed(0)
+    net = DistributedDataParallel(torch_models.by_name(torch, model, 10))
+    x = torch.randn(batch, *shape)
+    y = torch.randint(0, 10, (batch,))
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss_fn(net(x), y).backward()
+        opt.step()
+        times.append(time.perf_counter() - t0)
+    dist.destroy_process_group()
+    return statistics.median(times[steps // 2:])
