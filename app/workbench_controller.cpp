@@ -83,7 +83,8 @@ qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& job
   run.name = name;
   run.jobJson = QString::fromUtf8(QJsonDocument(job).toJson());
   run.precision = job.value("precision").toString("fp32");
-  if (const QStringList nodes = nodesOf(job); !nodes.isEmpty()) return launchAcrossNodes(run, job, nodes);
+  if (const QStringList nodes = nodesOf(job); !nodes.isEmpty())
+    return launchAcrossNodes(run, job, nodes, resumeJob);
   v1::SubmitJobRequest request;
   request.mutable_train()->set_job_json(run.jobJson.toStdString());
   request.mutable_train()->set_resume_job(resumeJob.toStdString());
@@ -91,7 +92,7 @@ qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& job
 }
 
 qint64 WorkbenchController::launchAcrossNodes(const Run& prepared, const QJsonObject& job,
-                                              const QStringList& names) {
+                                              const QStringList& names, const QString& resumeJob) {
   Run run = prepared;
   run.projectId = projectId();
   run.node = names.front();  // rank 0's: the run's checkpoints, model and trace are there
@@ -114,7 +115,7 @@ qint64 WorkbenchController::launchAcrossNodes(const Run& prepared, const QJsonOb
     emit runFailed(runId, problem);
     return runId;
   }
-  attachAcrossNodes(runId, std::move(nodes), ranksPerNode(job)).submit(run.jobJson);
+  attachAcrossNodes(runId, std::move(nodes), ranksPerNode(job)).submit(run.jobJson, resumeJob);
   return runId;
 }
 
@@ -156,12 +157,6 @@ qint64 WorkbenchController::resumeRun(qint64 runId) {
   const Run run = m_store.run(runId);
   const bool stopped = run.state == "cancelled" || run.state == "lost" || run.state == "failed";
   if (!stopped || runKind(run) != "train" || run.nodeJobId.isEmpty()) return 0;
-  if (!m_store.runShares(runId).isEmpty()) {
-    emit notice(tr("%1 ran across nodes: resuming such a run is not possible yet (only its first "
-                   "node has the checkpoint). Start it again instead.")
-                    .arg(run.name));
-    return 0;
-  }
   const QString suffix = tr(" (resumed)");
   return startRun(run.name.endsWith(suffix) ? run.name : run.name + suffix,
                   QJsonDocument::fromJson(run.jobJson.toUtf8()).object(), run.node, run.nodeJobId);

@@ -110,7 +110,8 @@ class WorkbenchController : public QObject {
   remote::JobDispatcher& attach(qint64 runId, const QString& node,
                                 std::shared_ptr<remote::NodeEndpoint> endpoint);
   std::shared_ptr<remote::NodeEndpoint> endpointFor(const QString& node);
-  qint64 launchAcrossNodes(const Run& run, const QJsonObject& job, const QStringList& nodes);
+  qint64 launchAcrossNodes(const Run& run, const QJsonObject& job, const QStringList& nodes,
+                           const QString& resumeJob);
   remote::MultiNodeDispatcher& attachAcrossNodes(qint64 runId, std::vector<remote::JobNode> nodes,
                                                  int ranksPerNode);
   bool followAcrossNodes(const Run& run, const QList<RunShare>& shares);

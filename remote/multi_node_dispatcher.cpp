@@ -135,7 +135,8 @@ NodesCheck checkJobAcrossNodes(const std::vector<JobNode>& nodes, const QString&
   QString firstBuild;
   for (size_t node = 0; node < nodes.size(); ++node) {
     const JobNode& n = nodes[node];
-    const QString where = MultiNodeDispatcher::tr("node %1 (%2)").arg(n.name, n.endpoint->describe());
+    const QString where =
+        MultiNodeDispatcher::tr("node %1 (%2)").arg(n.name, n.endpoint->describe());
     try {
       NodeClient client = connectClient(*n.endpoint);
       const v1::NodeInfo info = client.info();
@@ -148,11 +149,12 @@ NodesCheck checkJobAcrossNodes(const std::vector<JobNode>& nodes, const QString&
                               .arg(where, build, nodes.front().name, firstBuild);
       const auto& strategies = info.parallel_strategies();
       if (std::find(strategies.begin(), strategies.end(), "data") == strategies.end())
-        check.problems << MultiNodeDispatcher::tr("%1: its engine cannot run data parallel").arg(where);
+        check.problems
+            << MultiNodeDispatcher::tr("%1: its engine cannot run data parallel").arg(where);
       v1::ValidateJobRequest request;
       request.set_job_json(jobJson.toStdString());
-      *request.mutable_placement() =
-          placement(static_cast<int>(node) * ranksPerNode, host, secret.isEmpty() ? makeSecret() : secret);
+      *request.mutable_placement() = placement(static_cast<int>(node) * ranksPerNode, host,
+                                               secret.isEmpty() ? makeSecret() : secret);
       const v1::ValidateJobResponse answer = client.validate(request);
       if (node == 0) check.first = answer;
       for (const auto& problem : answer.problems())
@@ -164,8 +166,9 @@ NodesCheck checkJobAcrossNodes(const std::vector<JobNode>& nodes, const QString&
   return check;
 }
 
-void MultiNodeDispatcher::submit(const QString& jobJson) {
+void MultiNodeDispatcher::submit(const QString& jobJson, const QString& resumeJob) {
   m_jobJson = jobJson;
+  m_resumeJob = resumeJob;
   const QJsonObject parallel =
       QJsonDocument::fromJson(jobJson.toUtf8()).object().value("parallel").toObject();
   m_ranksPerNode = parallel.value("ranks_per_node").toInt(1);
@@ -186,6 +189,7 @@ void MultiNodeDispatcher::submit(const QString& jobJson) {
 void MultiNodeDispatcher::submitShare(int node, const QString& rendezvous) {
   v1::SubmitJobRequest request;
   request.mutable_train()->set_job_json(m_jobJson.toStdString());
+  if (node == 0) request.mutable_train()->set_resume_job(m_resumeJob.toStdString());
   *request.mutable_train()->mutable_placement() =
       placement(node * m_ranksPerNode, rendezvous, m_secret);
   Share& share = m_shares[static_cast<size_t>(node)];

@@ -45,8 +45,10 @@ class MultiNodeDispatcher : public QObject {
   MultiNodeDispatcher(std::vector<JobNode> nodes, QObject* parent = nullptr);
   ~MultiNodeDispatcher() override;  // stops following; the shares run on at their nodes
 
-  // A training job whose `parallel.nodes` lists these nodes, in this order.
-  void submit(const QString& jobJson);
+  // A training job whose `parallel.nodes` lists these nodes, in this order. `resumeJob`: a job
+  // on the first node whose latest checkpoint every rank continues from (rank 0 sends it to
+  // the ranks of the other nodes).
+  void submit(const QString& jobJson, const QString& resumeJob = {});
   // Asks every node to stop its share (checkpoints are kept); the end arrives as finished().
   void cancel();
   // Shares already submitted (after a restart): node i's job `jobIds[i]`, from `afterSeqs[i]`.
@@ -82,7 +84,7 @@ class MultiNodeDispatcher : public QObject {
 
   std::vector<JobNode> m_nodes;
   int m_ranksPerNode = 1;
-  QString m_jobJson, m_secret;
+  QString m_jobJson, m_resumeJob, m_secret;
   std::mutex m_mutex;
   std::vector<Share> m_shares;
   bool m_cancelling = false, m_ended = false;

@@ -468,13 +468,18 @@ class RemoteNodeTest : public QObject {
     }
 
     // kill -9 of rank 1 (on the second host) mid-job: the job fails within 10 s naming the rank
-    // and its node, and no rank is left running on any host.
+    // and its node, and no rank is left running on any host. Resubmitted with resume, it goes on
+    // from the first host's last checkpoint, which rank 0 sends to the other hosts' ranks.
+    const QString longJob = dataParallelJob(names, 400);
+    QString killedJob;
     {
       MultiNodeDispatcher dispatcher(nodes);
       FollowedAcrossNodes followed;
       attach(dispatcher, followed, this);
-      dispatcher.submit(dataParallelJob(names, 100000));
-      QTRY_VERIFY_WITH_TIMEOUT(followed.steps[0].size() >= 2, 240000);
+      dispatcher.submit(longJob);
+      QTRY_VERIFY_WITH_TIMEOUT(!followed.steps[0].isEmpty() &&
+                                   followed.steps[0].last().value("step").toInt() >= 60,
+                               240000);  // past the checkpoint of step 50
       const QList<int> rank1 = engineProcesses("--rank 1 --rendezvous 10.78.0.2");
       QCOMPARE(rank1.size(), 1);
       QElapsedTimer sinceKill;
@@ -487,6 +492,23 @@ class RemoteNodeTest : public QObject {
                                         QString::number(rank1.front()) + ") was killed by signal 9"),
                qPrintable(followed.reason));
       QTRY_VERIFY_WITH_TIMEOUT(engineProcesses("--rendezvous 10.78.0.2").isEmpty(), 5000);
+      killedJob = followed.jobIds[0];
+    }
+    {
+      MultiNodeDispatcher dispatcher(nodes);
+      FollowedAcrossNodes followed;
+      attach(dispatcher, followed, this);
+      dispatcher.submit(longJob, killedJob);
+      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), 240000);
+      QVERIFY2(followed.refusal.isEmpty() && followed.state == "succeeded",
+               qPrintable(followed.refusal + followed.reason));
+      for (int node = 0; node < 3; ++node) {
+        QVERIFY(followed.steps[node].first().value("step").toInt() > 50);  // not from the start
+        QCOMPARE(followed.steps[node].last().value("step").toInt(), 400);
+      }
+      // The other hosts' ranks loaded rank 0's checkpoint, sent to them.
+      QVERIFY(QFile::exists(m_work.filePath("node-dp2") + "/node/jobs/" + followed.jobIds[2] +
+                            "/out/resume-point-rank-2.twbc"));
     }
   }
 

@@ -122,7 +122,7 @@ bool reportProblems(const std::vector<std::string>& problems) {
 int submitAcrossNodes(const std::string& text, const nlohmann::json& job) {
   JobAcrossNodes run = jobAcrossNodes(text, job);
   if (!reportProblems(run.check())) return kExitError;
-  const std::vector<std::string> ids = run.submit(args.name);
+  const std::vector<std::string> ids = run.submit(args.name, args.resume);
   for (size_t node = 0; node < ids.size(); ++node)
     std::printf("node %s: job %s\n", job["parallel"]["nodes"][node].get<std::string>().c_str(),
                 ids[node].c_str());
@@ -222,7 +222,6 @@ void addClientCommand(CLI::App& app, int& exitCode) {
   submitCmd->callback([&exitCode] {
     const std::string text = readText(args.job);
     if (const auto job = parseJsonText(text, args.job); acrossNodes(job)) {
-      if (!args.resume.empty()) throw Error("--resume: not with a job across nodes yet");
       exitCode = submitAcrossNodes(text, job);
       return;
     }

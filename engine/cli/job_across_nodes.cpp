@@ -86,7 +86,8 @@ std::vector<std::string> JobAcrossNodes::check() {
   return problems;
 }
 
-std::vector<std::string> JobAcrossNodes::submit(const std::string& name) {
+std::vector<std::string> JobAcrossNodes::submit(const std::string& name,
+                                                const std::string& resumeJob) {
   std::vector<std::string> ids;
   std::string rendezvous = m_rendezvousHost;
   try {
@@ -94,6 +95,7 @@ std::vector<std::string> JobAcrossNodes::submit(const std::string& name) {
       v1::SubmitJobRequest request;
       request.set_name(name);
       request.mutable_train()->set_job_json(m_job);
+      if (node == 0) request.mutable_train()->set_resume_job(resumeJob);
       auto* placement = request.mutable_train()->mutable_placement();
       placement->set_first_rank(static_cast<int>(node) * m_ranksPerNode);
       placement->set_rendezvous(rendezvous);

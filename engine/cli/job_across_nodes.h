@@ -30,9 +30,10 @@ class JobAcrossNodes {
   // Every node, before any rank starts: reachable, the first node's engine build, data parallel,
   // the job valid there with its share. One line per problem, "node NAME (ADDRESS): ...".
   std::vector<std::string> check();
-  // The first node's share; once it says where its rendezvous listens, the others'. Returns each
-  // node's job id. A share refused cancels the ones already submitted.
-  std::vector<std::string> submit(const std::string& name);
+  // The first node's share (continuing from the checkpoint of its job `resumeJob` when given;
+  // rank 0 sends it to the other nodes' ranks); once it says where its rendezvous listens, the
+  // others'. Returns each node's job id. A share refused cancels the ones already submitted.
+  std::vector<std::string> submit(const std::string& name, const std::string& resumeJob);
   // Follows the first node's share with `watchFirst` (its exit code) and the others' to their
   // ends; when one fails, the others are cancelled. Returns 0 when every share succeeded.
   int follow(const std::vector<std::string>& ids,

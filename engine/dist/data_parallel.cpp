@@ -1,7 +1,12 @@
 #include "dist/data_parallel.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "dist/gloo_communicator.h"
 #include "exec/executor.h"
@@ -28,6 +33,44 @@ DataParallelTraining::DataParallelTraining(std::unique_ptr<Communicator> comm,
       m_reducer(*m_comm, parseWireType(config.compression)) {}
 
 DataParallelTraining::~DataParallelTraining() = default;
+
+std::string DataParallelTraining::shareResumePoint(const std::string& checkpoint,
+                                                   const std::string& scratchFolder) {
+  // What this rank has: the checkpoint's bytes, known by their size and hash.
+  std::string bytes;
+  if (!checkpoint.empty()) {
+    std::ifstream in(checkpoint, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+    if (in.bad()) throw Error(checkpoint + ": cannot read the checkpoint");
+  }
+  uint64_t rank0[2] = {bytes.size(), fnv1a(bytes)};
+  m_comm->broadcast(rank0, sizeof rank0, 0);
+  if (rank0[0] == 0) {
+    if (!checkpoint.empty())
+      throw Error("rank " + std::to_string(rank()) + " was asked to resume from " + checkpoint +
+                  ", but rank 0 starts afresh");
+    return {};
+  }
+  // Ranks of rank 0's machine read the same file; ranks elsewhere get it sent.
+  const char have = bytes.size() == rank0[0] && fnv1a(bytes) == rank0[1];
+  std::vector<char> haves(static_cast<size_t>(ranks()));
+  m_comm->allGather(&have, 1, haves.data());
+  if (std::find(haves.begin(), haves.end(), 0) == haves.end()) return checkpoint;
+  bytes.resize(rank0[0]);
+  // A large checkpoint over a slow link may take longer than one step's timeout.
+  m_comm->setTimeout(std::chrono::minutes(10));
+  m_comm->broadcast(bytes.data(), bytes.size(), 0);
+  m_comm->setTimeout(std::chrono::milliseconds(static_cast<int64_t>(m_config.timeoutSeconds * 1e3)));
+  if (have) return checkpoint;
+  std::filesystem::create_directories(scratchFolder);
+  const std::string path = scratchFolder + "/resume-point-rank-" + std::to_string(rank()) + ".twbc";
+  std::ofstream out(path + ".part", std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) throw Error(path + ": cannot write rank 0's checkpoint here");
+  std::filesystem::rename(path + ".part", path);
+  return path;
+}
 
 void DataParallelTraining::start(ParameterStore& params, const Graph& graph) {
   m_params = &params;

@@ -22,6 +22,8 @@ class DataParallelTraining : public TrainingStrategy {
 
   int rank() const override { return m_comm->rank(); }
   int ranks() const override { return m_comm->size(); }
+  std::string shareResumePoint(const std::string& checkpoint,
+                               const std::string& scratchFolder) override;
   void start(ParameterStore& params, const Graph& graph) override;
   void gradientsReady(size_t node) override { m_reducer.gradientsReady(node); }
   bool finishStep(bool stopRequested) override;

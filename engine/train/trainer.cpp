@@ -102,10 +102,12 @@ void TrainingRun::setUp() {
   m_profileEvery = m_job.profileEverySteps;
   if (m_profileEvery == 0 && !m_options.tracePath.empty()) m_profileEvery = 50;
 
-  if (!m_options.resumeFrom.empty()) {
-    const std::string path = findLatestCheckpoint(m_options.resumeFrom);
-    m_state = loadCheckpoint(path, m_params, *m_optimizer);
-    m_events.log("info", "resumed from " + path + " at step " + std::to_string(m_state.step));
+  std::string resumePath =
+      m_options.resumeFrom.empty() ? "" : findLatestCheckpoint(m_options.resumeFrom);
+  if (m_strategy) resumePath = m_strategy->shareResumePoint(resumePath, m_options.outDir);
+  if (!resumePath.empty()) {
+    m_state = loadCheckpoint(resumePath, m_params, *m_optimizer);
+    m_events.log("info", "resumed from " + resumePath + " at step " + std::to_string(m_state.step));
   }
   if (m_strategy) {
     m_strategy->start(m_params, m_exec->graph());

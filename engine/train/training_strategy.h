@@ -1,6 +1,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "exec/parameter_store.h"
@@ -23,6 +24,11 @@ class TrainingStrategy {
   virtual int rank() const = 0;
   virtual int ranks() const = 0;
 
+  // Before anything is loaded: where every rank resumes from. Rank 0 decides: its checkpoint
+  // (`checkpoint`, empty when it starts afresh) is shared with the ranks that lack it (ranks on
+  // other machines), written under `scratchFolder`; returns the file this rank loads, or "".
+  virtual std::string shareResumePoint(const std::string& checkpoint,
+                                       const std::string& scratchFolder) = 0;
   // Before the first step, once weights are initialised or loaded: every rank takes rank 0's.
   // `graph` is the training graph whose backward order the gradients follow.
   virtual void start(ParameterStore& params, const Graph& graph) = 0;
