@@ -921,6 +921,15 @@ class WorkbenchGuiTest : public QObject {
     const QJsonObject before = m_window->jobForm()->job();
     const qint64 project = m_window->newProject("Across nodes");
     m_window->tabs()->setCurrentIndex(0);
+    // A node the workbench does not know is refused at the field, before anything starts.
+    QJsonObject ghost = before;
+    ghost["parallel"] = QJsonObject{{"strategy", "data"}, {"nodes", QJsonArray{hosts.name(0), "ghost"}}};
+    m_window->jobForm()->setJob(ghost);
+    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("nodesError")->isVisible(), 30000);
+    QVERIFY2(field<QLabel>("nodesError")->text().contains("no node named 'ghost'"),
+             qPrintable(field<QLabel>("nodesError")->text()));
+    QVERIFY(!runEnabled());
+    m_window->jobForm()->setJob(before);
     auto* strategy = field<QComboBox>("strategy");
     strategy->setCurrentIndex(strategy->findData("data"));
     auto* checklist = field<QListWidget>("parallelNodes");
