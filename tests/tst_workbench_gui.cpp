@@ -3,6 +3,7 @@
 // browser, and screenshots of each screen (saved for a person to look at).
 #include <qcustomplot.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <QApplication>
@@ -978,6 +979,30 @@ class WorkbenchGuiTest : public QObject {
     lower->setCurrentWidget(ranks);
     screenshot("monitor-across-nodes");
     lower->setCurrentIndex(0);
+
+    // As if the workbench had been closed while it ran: a new controller on the same store follows
+    // every share again from its last stored event; nothing is stored twice.
+    const QVector<qint64> first = m_store->storedSeqs(runId, 0), second = m_store->storedSeqs(runId, 1);
+    m_store->setRunState(runId, "running");
+    {  // ... and had not yet stored each share's last events
+      sqlite3* db = nullptr;
+      QCOMPARE(sqlite3_open(m_dir.filePath("experiments.db").toUtf8().constData(), &db), SQLITE_OK);
+      const QByteArray cut = QString("DELETE FROM events WHERE run_id = %1 AND ((rank = 0 AND seq > %2) "
+                                     "OR (rank = 1 AND seq > %3))")
+                                 .arg(runId).arg(first.size() - 3).arg(second.size() - 5).toUtf8();
+      QCOMPARE(sqlite3_exec(db, cut.constData(), nullptr, nullptr, nullptr), SQLITE_OK);
+      sqlite3_close(db);
+    }
+    QCOMPARE(m_store->lastSeq(runId, 1), qint64(second.size() - 5));
+    {
+      app::WorkbenchController reopened(
+          *m_store, std::make_shared<remote::LocalNode>(TWB_ENGINE_BINARY, m_dir.filePath("node")));
+      reopened.setNodeManager(&nodes);
+      QVERIFY(reopened.followUnfinishedRuns() >= 1);
+      QTRY_COMPARE_WITH_TIMEOUT(m_store->run(runId).state, QString("succeeded"), 60000);
+    }
+    QCOMPARE(m_store->storedSeqs(runId, 0), first);
+    QCOMPARE(m_store->storedSeqs(runId, 1), second);
 
     m_window->tabs()->setCurrentIndex(0);
     strategy->setCurrentIndex(strategy->findData("single"));
