@@ -202,7 +202,10 @@ void MultiNodeDispatcher::follow(const QStringList& jobIds, const QList<qint64>&
   for (int node = 0; node < nodeCount(); ++node) {
     Share& share = m_shares[static_cast<size_t>(node)];
     share.jobId = jobIds.value(node);
-    if (share.jobId.isEmpty()) continue;  // never started: its ranks never ran
+    if (share.jobId.isEmpty()) {  // never submitted: its ranks never ran, and will not now
+      share.state = "not started";
+      continue;
+    }
     share.state = "submitting";
     share.dispatcher->follow(share.jobId, afterSeqs.value(node));
   }
