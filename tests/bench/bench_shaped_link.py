@@ -272,9 +272,10 @@ class ScalingModel:
         return self.backward_end + self.other_ms
 
 
-def write_svg(path, series, title):
-    """Scaling efficiency against ranks (log2 axis), one polyline per scheme."""
-    width, height, left, bottom, top, right = 720, 420, 70, 50, 40, 170
+def write_svg(path, series, title, measured):
+    """Scaling efficiency against ranks (log2 axis), one polyline per scheme, and the measured
+    2-rank point as a dot."""
+    width, height, left, bottom, top, right = 780, 420, 70, 50, 40, 230
     xs = sorted({p for points in series.values() for p, _ in points})
     lo, hi = min(xs), max(xs)
     import math
@@ -308,6 +309,9 @@ def write_svg(path, series, title):
                      f'x2="{width - right + 36}" y2="{top + 20 * i + 6}" stroke="{colors[i]}" '
                      f'stroke-width="2"/><text x="{width - right + 42}" y="{top + 20 * i + 10}">'
                      f'{name}</text>')
+    p, e = measured
+    parts.append(f'<circle cx="{px(p):.1f}" cy="{py(e):.1f}" r="5" fill="black"/>'
+                 f'<text x="{px(p) + 9:.1f}" y="{py(e) + 16:.1f}">measured: {e:.0%}</text>')
     parts.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(parts) + "\n")
@@ -356,7 +360,8 @@ def main():
     for i, p in enumerate(ranks):
         print(f"{p:6d} " + " ".join(f"{points[i][1]:28.0%}" for points in series.values()))
     if args.svg:
-        write_svg(args.svg, series, f"{args.model}, {args.rate} links: predicted scaling efficiency")
+        write_svg(args.svg, series, f"{args.model}, {args.rate} links: predicted scaling efficiency",
+                  (2, model.compute_ms() / twb["step_ms"]))
     missed = []
     if ddp_ms / twb["step_ms"] < 1.3:
         missed.append(f"{ddp_ms / twb['step_ms']:.2f}x DDP (target 1.3x)")
