@@ -9,7 +9,8 @@ optimizer, on a fixed random batch.
 
 Measured as well:
   - the link's alpha (one-way latency of a small message) and beta (seconds per byte of a bulk
-    transfer), by a TCP ping-pong and a bulk send between the two hosts;
+    transfer both ways at once, as a ring uses its links), by a TCP ping-pong and an exchange
+    between the two hosts;
   - the engine's per-layer compute times (its profile event, at 2 ranks) and bucket size (its
     comm_tuned event).
 From those, a scaling model predicts the step time: each bucket becomes ready when backward has
@@ -81,8 +82,20 @@ def in_host(host, *args):
 
 # --- the link ---------------------------------------------------------------------------------
 
+def exchange(conn, size):
+    """Sends `size` bytes while receiving `size` bytes, as both ends of a 2-rank ring hop do."""
+    import threading
+    sender = threading.Thread(target=conn.sendall, args=(b"x" * size,))
+    sender.start()
+    while size > 0:
+        size -= len(conn.recv(min(size, 1 << 20)))
+    sender.join()
+
+
 def link_worker(role, address, port):
-    """Runs inside a host: the echo server, or the client that measures alpha and beta."""
+    """Runs inside a host: the server, or the client that measures alpha (half a 1-byte round
+    trip) and beta (per byte of 32 MiB sent both ways at once: a ring's links carry both
+    directions, and each direction's acknowledgements queue behind the other's data)."""
     if role == "server":
         with socket.create_server((address, port)) as server:
             conn, _ = server.accept()
@@ -94,11 +107,8 @@ def link_worker(role, address, port):
                         return
                     if head == b"p":
                         conn.sendall(b"p")
-                    else:  # bulk: read the announced bytes, then acknowledge
-                        size = int.from_bytes(conn.recv(8, socket.MSG_WAITALL), "little")
-                        while size > 0:
-                            size -= len(conn.recv(min(size, 1 << 20)))
-                        conn.sendall(b"a")
+                    else:  # both ways at once, the size announced
+                        exchange(conn, int.from_bytes(conn.recv(8, socket.MSG_WAITALL), "little"))
     with socket.create_connection((address, port)) as conn:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         rtts = []
@@ -108,15 +118,13 @@ def link_worker(role, address, port):
             conn.recv(1)
             rtts.append(time.perf_counter() - t0)
         size = 32 << 20
-        payload = b"x" * size
         t0 = time.perf_counter()
         conn.sendall(b"b" + size.to_bytes(8, "little"))
-        conn.sendall(payload)
-        conn.recv(1)
-        bulk = time.perf_counter() - t0
+        exchange(conn, size)
+        both_ways = time.perf_counter() - t0
         conn.sendall(b"q")
         alpha = statistics.median(rtts) / 2
-        print(json.dumps({"alpha_s": alpha, "beta_s_per_byte": (bulk - 2 * alpha) / size}))
+        print(json.dumps({"alpha_s": alpha, "beta_s_per_byte": (both_ways - 2 * alpha) / size}))
 
 
 def measure_link(script):
@@ -131,17 +139,18 @@ def measure_link(script):
 
 # --- the engine -------------------------------------------------------------------------------
 
-def engine_job(model, steps, nodes=None):
+def engine_job(model, steps, nodes=None, communication=None):
     job = {"name": f"shaped-{model}", "model": {"template": model}, "dataset": DATA[model],
            "batch": BATCH[model], "epochs": 1, "max_steps": steps, "seed": 1, "threads": 1,
            "optimizer": {"type": "sgd", "lr": 0.01, "momentum": 0.9},
            "eval": {"every_epoch": False}, "log_every_steps": 10, "profile": {"every_steps": 20}}
     if nodes:
-        job["parallel"] = {"strategy": "data", "nodes": nodes, "ranks_per_node": 1}
+        job["parallel"] = {"strategy": "data", "nodes": nodes, "ranks_per_node": 1,
+                           **(communication or {})}
     return job
 
 
-def engine_across_hosts(engine, model, steps, folder):
+def engine_across_hosts(engine, model, steps, folder, communication):
     daemons, nodes = [], []
     for host in range(2):
         sock = os.path.join(folder, f"node{host}.sock")
@@ -158,7 +167,7 @@ def engine_across_hosts(engine, model, steps, folder):
                 time.sleep(0.1)
         path = os.path.join(folder, "across.json")
         with open(path, "w") as f:
-            json.dump(engine_job(model, steps, ["h0", "h1"]), f)
+            json.dump(engine_job(model, steps, ["h0", "h1"], communication), f)
         args = [engine, "client"]
         for n in nodes:
             args += ["--node", n]
@@ -168,7 +177,9 @@ def engine_across_hosts(engine, model, steps, folder):
         for d in daemons:
             d.kill()
     events = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    tuned = next(e for e in events if e["type"] == "comm_tuned")
+    # Without "auto" settings nothing is tuned, and every step counts.
+    tuned = next((e for e in events if e["type"] == "comm_tuned"),
+                 {"seq": 0, "bucket_bytes": communication.get("bucket_bytes")})
     settled = [e for e in events if e["type"] == "step" and e["seq"] > tuned["seq"]][1:]
     assert settled, "no steps after tuning; give more --steps"
     profiles = [e for e in events if e["type"] == "profile" and e["seq"] > tuned["seq"]]
@@ -325,6 +336,9 @@ def main():
     parser.add_argument("--steps", type=int, default=80)
     parser.add_argument("--per-node", type=int, default=8, help="ranks per node, hierarchical")
     parser.add_argument("--svg", help="write the predicted scaling curves here")
+    parser.add_argument("--bucket-bytes", type=int, help="fixed instead of tuned")
+    parser.add_argument("--streams", type=int, help="fixed instead of tuned")
+    parser.add_argument("--skip-peer", action="store_true", help="the engine alone (no DDP)")
     args = parser.parse_args()
     script = os.path.abspath(__file__)
     engine = os.path.abspath(args.engine)
@@ -332,8 +346,10 @@ def main():
     try:
         link = measure_link(script)
         with tempfile.TemporaryDirectory() as folder:
-            twb = engine_across_hosts(engine, args.model, args.steps, folder)
-        ddp_ms = ddp_across_hosts(script, args.model, args.steps)
+            fixed = {"bucket_bytes": args.bucket_bytes, "streams": args.streams}
+            twb = engine_across_hosts(engine, args.model, args.steps, folder,
+                                      {k: v for k, v in fixed.items() if v})
+        ddp_ms = float("nan") if args.skip_peer else ddp_across_hosts(script, args.model, args.steps)
     finally:
         remove_hosts()
     alpha, beta = link["alpha_s"], link["beta_s_per_byte"]
@@ -363,7 +379,7 @@ def main():
         write_svg(args.svg, series, f"{args.model}, {args.rate} links: predicted scaling efficiency",
                   (2, model.compute_ms() / twb["step_ms"]))
     missed = []
-    if ddp_ms / twb["step_ms"] < 1.3:
+    if not args.skip_peer and ddp_ms / twb["step_ms"] < 1.3:
         missed.append(f"{ddp_ms / twb['step_ms']:.2f}x DDP (target 1.3x)")
     if exposed_share > 0.30:
         missed.append(f"exposed {exposed_share:.0%} of communication (target <= 30 %)")
