@@ -510,6 +510,21 @@ class RemoteNodeTest : public QObject {
       QVERIFY(QFile::exists(m_work.filePath("node-dp2") + "/node/jobs/" + followed.jobIds[2] +
                             "/out/resume-point-rank-2.twbc"));
     }
+
+    // Cancelled by the user: every host's share stops (at the same step, checkpointed), and
+    // the job ends cancelled, with no rank left.
+    {
+      MultiNodeDispatcher dispatcher(nodes);
+      FollowedAcrossNodes followed;
+      attach(dispatcher, followed, this);
+      dispatcher.submit(dataParallelJob(names, 100000));
+      QTRY_VERIFY_WITH_TIMEOUT(followed.steps[0].size() >= 2, 240000);
+      dispatcher.cancel();
+      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), 30000);
+      QCOMPARE(followed.state, QString("cancelled"));
+      QVERIFY2(followed.reason.isEmpty(), qPrintable(followed.reason));
+      QTRY_VERIFY_WITH_TIMEOUT(engineProcesses("--rendezvous 10.78.0.2").isEmpty(), 5000);
+    }
   }
 
   void localNodeNeedsNoSetup() {
