@@ -35,6 +35,14 @@ QString problemField(const QString& problem) {
   return match.hasMatch() ? match.captured(1) : QString("parallel.nodes");
 }
 
+// What validated() tells the Job tab of a node's dry run.
+QJsonObject validationSummary(const v1::ValidateJobResponse& answer) {
+  return {{"parameters", static_cast<double>(answer.parameters())},
+          {"flops_per_step", answer.flops_per_step()},
+          {"memory_bytes", static_cast<double>(answer.memory_bytes())},
+          {"total_steps", static_cast<double>(answer.total_steps())}};
+}
+
 // The model file a run leaves on its node.
 QString modelArtifact(const Run& run) {
   return runKind(run) == "quantize" ? "model-int8.twbm" : "model.twbm";
@@ -440,10 +448,7 @@ void WorkbenchController::validateAcrossNodes(const QByteArray& job, const QStri
     const bool ok = check.problems.isEmpty();
     const QString message = check.problems.join('\n');
     const QString path = ok ? QString() : problemField(check.problems.front());
-    const QJsonObject summary{{"parameters", static_cast<double>(check.first.parameters())},
-                              {"flops_per_step", check.first.flops_per_step()},
-                              {"memory_bytes", static_cast<double>(check.first.memory_bytes())},
-                              {"total_steps", static_cast<double>(check.first.total_steps())}};
+    const QJsonObject summary = validationSummary(check.first);
     QMetaObject::invokeMethod(this, [=, this] { emit validated(ticket, ok, path, message, summary); },
                               Qt::QueuedConnection);
   });
@@ -472,10 +477,7 @@ void WorkbenchController::validate(const QJsonObject& job, int ticket, const QSt
         path = QString::fromStdString(answer.problems(0).path());
         message = QString::fromStdString(answer.problems(0).message());
       }
-      summary = {{"parameters", static_cast<double>(answer.parameters())},
-                 {"flops_per_step", answer.flops_per_step()},
-                 {"memory_bytes", static_cast<double>(answer.memory_bytes())},
-                 {"total_steps", static_cast<double>(answer.total_steps())}};
+      summary = validationSummary(answer);
     } catch (const std::exception& e) {
       message = QString::fromUtf8(e.what());
     }
