@@ -10,6 +10,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <fstream>
+#include <map>
 #include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -53,6 +54,28 @@ std::vector<nlohmann::json> readEvents(const QString& path) {
 QList<QByteArray> commandLine(const QString& pid) {
   QFile f("/proc/" + pid + "/cmdline");
   return f.open(QIODevice::ReadOnly) ? f.readAll().split('\0') : QList<QByteArray>{};
+}
+
+// Relative L2 difference ||b - a|| / ||a|| of each tensor of `a` with b's, by name.
+std::map<std::string, double> relativeDifferences(const ModelFile& a, const ModelFile& b) {
+  std::map<std::string, double> differences;
+  for (const Parameter& p : a.params.all()) {
+    const float* x = b.params.find(p.name)->value.data<float>();
+    const float* y = p.value.data<float>();
+    double diff = 0, norm = 0;
+    for (int64_t i = 0; i < p.value.numel(); ++i)
+      diff += (x[i] - y[i]) * double(x[i] - y[i]), norm += y[i] * double(y[i]);
+    differences[p.name] = std::sqrt(diff / norm);
+  }
+  return differences;
+}
+
+// The largest of relativeDifferences(a, b), and its tensor's name.
+std::pair<double, std::string> largestRelativeDifference(const ModelFile& a, const ModelFile& b) {
+  const auto all = relativeDifferences(a, b);
+  const auto largest = std::max_element(
+      all.begin(), all.end(), [](const auto& x, const auto& y) { return x.second < y.second; });
+  return {largest->second, largest->first};
 }
 
 // The processes with `marker` (a run folder) among their arguments: none may outlive a job.
@@ -109,18 +132,8 @@ class TestDataParallel : public QObject {
     // by rounding moves a few elements of a kernel by more (8e-5 of the largest in conv2.weight
     // at 4 ranks, as changing the thread count of the single run does).
     ModelFile a = loadModel(dir.filePath("one/model.twbm").toStdString());
-    ModelFile b = loadModel(dir.filePath("many/model.twbm").toStdString());
-    double worst = 0;
-    std::string where;
-    for (const Parameter& p : a.params.all()) {
-      const float* x = b.params.find(p.name)->value.data<float>();
-      const float* y = p.value.data<float>();
-      double diff = 0, norm = 0;
-      for (int64_t i = 0; i < p.value.numel(); ++i)
-        diff += (x[i] - y[i]) * double(x[i] - y[i]), norm += y[i] * double(y[i]);
-      const double e = std::sqrt(diff / norm);
-      if (e > worst) worst = e, where = p.name;
-    }
+    const auto [worst, where] =
+        largestRelativeDifference(a, loadModel(dir.filePath("many/model.twbm").toStdString()));
     qInfo("largest relative L2 difference: %g (%s)", worst, where.c_str());
     QVERIFY2(worst <= 1e-5,
              qPrintable(QString("%1 differs by %2 (relative)").arg(where.c_str()).arg(worst)));
@@ -141,6 +154,70 @@ class TestDataParallel : public QObject {
     QCOMPARE((*last)["bytes_sent"].get<double>() > 0, !hierarchical);
     QVERIFY((*last)["exposed_comm_ms"].get<double>() <=
             (*last)["ranks"][0]["step_ms"].get<double>());
+  }
+
+  // Synchronized BatchNorm normalises over the global batch, so N ranks take the steps one
+  // process takes with the whole batch. cnn-small with BatchNorm amplifies the order of float
+  // sums (dbeta = sum(dy) nearly cancels: bn1.bias moves 1 % between 1 and 2 threads of the same
+  // process), so the yardstick is that noise, measured here after two steps: the ranks may differ
+  // from the single process no more than it differs from itself on 2 threads, while per-rank
+  // BatchNorm (the default, as in PyTorch's DDP) is 10-100 times further off.
+  void synchronizedBatchNormTrainsLikeTheGlobalBatch_data() {
+    QTest::addColumn<int>("ranks");
+    QTest::addColumn<bool>("hierarchical");
+    QTest::newRow("2 ranks") << 2 << false;
+    QTest::newRow("4 ranks, shared memory") << 4 << true;
+  }
+  void synchronizedBatchNormTrainsLikeTheGlobalBatch() {
+    QFETCH(int, ranks);
+    QFETCH(bool, hierarchical);
+    QTemporaryDir tmp;
+    const QDir dir(tmp.path());
+    const int64_t global = 64;
+    nlohmann::json job = baseJob("cnn-small", global);
+    job["model"]["args"] = {{"batch_norm", true}};
+    job["max_steps"] = 2;
+    job["optimizer"] = {{"type", "sgd"}, {"lr", 0.02}};
+    // Unnormalised pixels: the first BatchNorm's batch mean is then far from 0 and its running
+    // mean comparable in relative terms.
+    job["dataset"] = {{"train", "fashion-mnist"}, {"normalize", false}};
+    const auto train = [&](const QString& name, const nlohmann::json& job, int ranks) {
+      QStringList args{"train", writeJob(dir, name, job), "--out", dir.filePath(name)};
+      if (ranks > 1) args << "--ranks" << QString::number(ranks);
+      const auto result = runEngine(args);
+      if (result.exitCode != 0) qWarning("%s", qPrintable(result.output));
+      return result.exitCode == 0 ? loadModel(dir.filePath(name + "/model.twbm").toStdString())
+                                  : ModelFile{};
+    };
+    const ModelFile one = train("one", job, 1);
+    job["threads"] = 2;
+    const ModelFile twoThreads = train("two-threads", job, 1);
+    job["threads"] = 1;
+    job["batch"] = global / ranks;
+    job["parallel"] = {{"strategy", "data"}, {"bucket_bytes", 4 << 20}, {"streams", 1},
+                       {"hierarchical", hierarchical}, {"sync_batch_norm", true}};
+    const ModelFile synchronized = train("synchronized", job, ranks);
+    job["parallel"]["sync_batch_norm"] = false;
+    const ModelFile perRank = train("per-rank", job, ranks);
+    QVERIFY(!one.params.all().empty() && !twoThreads.params.all().empty() &&
+            !synchronized.params.all().empty() && !perRank.params.all().empty());
+
+    const auto noise = relativeDifferences(one, twoThreads);
+    const auto synced = relativeDifferences(one, synchronized);
+    const auto apart = relativeDifferences(one, perRank);
+    double furthestApart = 0;
+    for (const auto& [name, n] : noise) {
+      qInfo("%-18s threads %.3g  synchronized %.3g  per-rank %.3g", name.c_str(), n,
+            synced.at(name), apart.at(name));
+      QVERIFY2(synced.at(name) <= 2 * n + 1e-6,
+               qPrintable(QString("%1: %2 from the single process, whose own noise is %3")
+                              .arg(name.c_str()).arg(synced.at(name)).arg(n)));
+      furthestApart = std::max(furthestApart, apart.at(name) / (n + 1e-6));
+    }
+    QVERIFY2(furthestApart >= 10, qPrintable(QString("per-rank BatchNorm only %1 times the noise")
+                                                 .arg(furthestApart)));
+    // BatchNorm's running statistics are the global batch's too.
+    QVERIFY(noise.count("bn1.running_mean") && noise.count("bn2.running_var"));
   }
 
   // One epoch of the mlp on 2 ranks, with and without bf16 on the wire, for two seeds: the

@@ -527,7 +527,7 @@ class WorkbenchGuiTest : public QObject {
                                           {"ranks_per_node", 2},    {"bucket_bytes", 1 << 20},
                                           {"compression", "bf16"},  {"streams", 2},
                                           {"interface", "eth1"},    {"hierarchical", true},
-                                          {"timeout_s", 30}};
+                                          {"sync_batch_norm", true}, {"timeout_s", 30}};
     jobs << acrossNodes;
     for (const QJsonObject& job : std::as_const(jobs)) {
       ui::JobForm form;
@@ -822,6 +822,13 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY(field<QSpinBox>("ranksPerNode")->isEnabled());
     QVERIFY(field<QSpinBox>("batch")->suffix().contains("per rank"));
     field<QSpinBox>("ranksPerNode")->setValue(2);
+    // Synchronized BatchNorm is the job's only when asked for, and gone when unticked again.
+    auto* syncBatchNorm = field<QCheckBox>("syncBatchNorm");
+    QVERIFY(syncBatchNorm->isEnabled() && !syncBatchNorm->isChecked());
+    syncBatchNorm->setChecked(true);
+    QCOMPARE(m_window->jobForm()->job()["parallel"].toObject()["sync_batch_norm"], QJsonValue(true));
+    syncBatchNorm->setChecked(false);
+    QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("sync_batch_norm"));
     field<QComboBox>("compression")->setCurrentText("bf16");
     field<QSpinBox>("maxSteps")->setValue(60);
     field<QSpinBox>("threads")->setValue(1);

@@ -128,10 +128,6 @@
         <source>parallel.nodes: %1</source>
         <translation>parallel.nodes：%1</translation>
     </message>
-    <message>
-        <source>%1 ran across nodes: resuming such a run is not possible yet (only its first node has the checkpoint). Start it again instead.</source>
-        <translation>%1 跨多个节点运行：此类运行暂不能续训（只有第一个节点保存了检查点）。请重新启动它。</translation>
-    </message>
 </context>
 <context>
     <name>twb::ui::ComparePanel</name>
@@ -694,6 +690,18 @@
     <message>
         <source>Hierarchical</source>
         <translation>分层归约</translation>
+    </message>
+    <message>
+        <source>BatchNorm uses the statistics of every rank&apos;s samples</source>
+        <translation>BatchNorm 使用所有 rank 样本的统计量</translation>
+    </message>
+    <message>
+        <source>Synchronized BatchNorm: the ranks train as one process with the whole batch would, at the cost of two small exchanges per BatchNorm layer and step. Off: each rank normalises its own samples, as PyTorch&apos;s DDP does.</source>
+        <translation>同步 BatchNorm：各 rank 的训练与单个进程使用整个批次时相同，代价是每个 BatchNorm 层每步两次小规模数据交换。关闭时：每个 rank 只用自己的样本做归一化，与 PyTorch 的 DDP 相同。</translation>
+    </message>
+    <message>
+        <source>Synchronized BatchNorm</source>
+        <translation>同步 BatchNorm</translation>
     </message>
 </context>
 <context>

@@ -352,8 +352,17 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
   hierarchical->setToolTip(tr("Hierarchical all-reduce: only one rank per node sends over the network."));
   bindFlag(hierarchical, "parallel.hierarchical", false);
   parallel->addRow(tr("Hierarchical"), hierarchical);
+  auto* syncBatchNorm =
+      named(new QCheckBox(tr("BatchNorm uses the statistics of every rank's samples")), "syncBatchNorm");
+  syncBatchNorm->setToolTip(
+      tr("Synchronized BatchNorm: the ranks train as one process with the whole batch would, at "
+         "the cost of two small exchanges per BatchNorm layer and step. Off: each rank normalises "
+         "its own samples, as PyTorch's DDP does."));
+  bindFlag(syncBatchNorm, "parallel.sync_batch_norm", false);
+  parallel->addRow(tr("Synchronized BatchNorm"), syncBatchNorm);
   // The options of data parallelism are editable, and the batch is per rank, under it alone.
-  const QList<QWidget*> dataOnly{m_nodes, ranks, compression, bucket, streams, interface, hierarchical};
+  const QList<QWidget*> dataOnly{m_nodes,  ranks,     compression,  bucket,
+                                 streams,  interface, hierarchical, syncBatchNorm};
   const auto showStrategy = [=, this] {
     const bool data = m_document.value("parallel.strategy", "single").toString() == "data";
     for (QWidget* w : dataOnly) w->setEnabled(data);
@@ -381,7 +390,7 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
     // The options of data parallelism mean nothing to one worker, which refuses them.
     if (value != "data")
       for (const char* key : {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams",
-                              "interface", "hierarchical", "timeout_s"})
+                              "interface", "hierarchical", "sync_batch_norm", "timeout_s"})
         m_document.remove(QString("parallel.") + key);
     m_document.set("parallel.strategy", value, "single");
     if (m_document.value("parallel").toObject().isEmpty()) m_document.remove("parallel");

@@ -68,7 +68,10 @@ std::unique_ptr<TrainingStrategy> joinRanks(const Args& args, JobConfig& job, Ev
   if (job.threads == 0)
     job.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
                                   static_cast<int>(job.parallel.ranksPerNode));
-  return std::make_unique<DataParallelTraining>(connectGloo(o), job.parallel, events);
+  std::unique_ptr<Communicator> statistics;
+  auto comm = connectGloo(o, job.parallel.syncBatchNorm ? &statistics : nullptr);
+  return std::make_unique<DataParallelTraining>(std::move(comm), job.parallel, events,
+                                                std::move(statistics));
 }
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/rank_collective.h"
 
 namespace twb {
 
@@ -28,11 +29,8 @@ class CommError : public Error {
 // Collectives among the ranks of one job. Buffers are where the backend computes (host memory
 // for Gloo, device memory for NCCL); every rank calls the same collectives in the same order.
 // Calls on one communicator come from one thread at a time.
-class Communicator {
+class Communicator : public RankCollective {
  public:
-  virtual ~Communicator() = default;
-  virtual int rank() const = 0;
-  virtual int size() const = 0;
 
   // Sums `count` floats over every rank, in place; every rank ends with the same bits.
   // With a narrower wire type and `feedback` (count floats, zero at first), the rounding this
@@ -43,8 +41,6 @@ class Communicator {
   // Sums over every rank, leaving rank r's share, elements [begin(r), begin(r + 1)) of
   // shardBegin(), reduced in place (the rest of `data` is scratch).
   virtual void reduceScatterSum(float* data, size_t count, WireType wire = WireType::f32) = 0;
-  // Every rank's `bytes` bytes of `mine`, in rank order, into `all` (size() * bytes).
-  virtual void allGather(const void* mine, size_t bytes, void* all) = 0;
   virtual void broadcast(void* data, size_t bytes, int root) = 0;
   virtual void barrier() = 0;
 

@@ -26,8 +26,10 @@ uint32_t fnv1a(const std::string& text) {
 }  // namespace
 
 DataParallelTraining::DataParallelTraining(std::unique_ptr<Communicator> comm,
-                                           const ParallelConfig& config, EventLog& events)
+                                           const ParallelConfig& config, EventLog& events,
+                                           std::unique_ptr<Communicator> statistics)
     : m_comm(std::move(comm)),
+      m_statistics(std::move(statistics)),
       m_config(config),
       m_events(events),
       m_reducer(*m_comm, parseWireType(config.compression)) {}

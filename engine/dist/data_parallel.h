@@ -16,12 +16,15 @@ namespace twb {
 // first steps; rank 0's fastest choice is broadcast and announced as a `comm_tuned` event.
 class DataParallelTraining : public TrainingStrategy {
  public:
+  // `statistics`: the ranks synchronized BatchNorm gathers from (a communicator of its own, used
+  // while `comm` reduces gradients); null when BatchNorm keeps per-rank statistics.
   DataParallelTraining(std::unique_ptr<Communicator> comm, const ParallelConfig& config,
-                       EventLog& events);
+                       EventLog& events, std::unique_ptr<Communicator> statistics = nullptr);
   ~DataParallelTraining() override;
 
   int rank() const override { return m_comm->rank(); }
   int ranks() const override { return m_comm->size(); }
+  RankCollective* batchNormRanks() override { return m_statistics.get(); }
   std::string shareResumePoint(const std::string& checkpoint,
                                const std::string& scratchFolder) override;
   void start(ParameterStore& params, const Graph& graph) override;
@@ -45,7 +48,7 @@ class DataParallelTraining : public TrainingStrategy {
   // Throws unless every rank's `signature` (of its parameters' names and shapes) is rank 0's.
   void checkSameModel(uint32_t signature);
 
-  std::unique_ptr<Communicator> m_comm;
+  std::unique_ptr<Communicator> m_comm, m_statistics;
   ParallelConfig m_config;
   EventLog& m_events;
   GradientReducer m_reducer;

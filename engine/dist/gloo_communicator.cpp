@@ -262,7 +262,8 @@ std::string sharedMemoryName(const std::string& secret, int node) {
 constexpr size_t kSharedSlotFloats = size_t{4} << 20;
 }  // namespace
 
-std::unique_ptr<Communicator> connectGloo(const GlooOptions& options) {
+std::unique_ptr<Communicator> connectGloo(const GlooOptions& options,
+                                          std::unique_ptr<Communicator>* statistics) {
   if (options.size < 1 || options.rank < 0 || options.rank >= options.size)
     throw Error("rank " + std::to_string(options.rank) + " is outside a job of " +
                 std::to_string(options.size) + " ranks");
@@ -297,6 +298,11 @@ std::unique_ptr<Communicator> connectGloo(const GlooOptions& options) {
       leaders = std::make_unique<GlooCommunicator>(
           connectMeshes(store, "leaders-", node, nodes, options.streams, device, options.connectTimeout),
           options.timeout, options.ranksPerNode);
+    if (statistics)
+      *statistics = std::make_unique<GlooCommunicator>(
+          connectMeshes(store, "statistics-", options.rank, options.size, 1, device,
+                        options.connectTimeout),
+          options.timeout);
     // Every rank has read every address once all have reached this barrier: nothing needs the
     // rendezvous any more.
     world->setTimeout(options.connectTimeout);

@@ -144,6 +144,7 @@ void Executor::bindKernels(const std::vector<dnnl::memory::desc>& layouts,
     KernelIO io;
     io.scratchpad = m_scratchpad;
     io.randomSeed = &m_seed;
+    io.batchNormRanks = m_options.batchNormRanks;
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       const int v = node.inputs[i];
       const Slot& s = m_slots[v];

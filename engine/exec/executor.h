@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/rank_collective.h"
 #include "exec/parameter_store.h"
 #include "exec/precision_policy.h"
 #include "graph/graph.h"
@@ -36,6 +37,9 @@ struct ExecOptions {
   bool inputGradients = false;  // also compute gradients of the graph's f32 inputs (tests)
   Precision precision = Precision::fp32;
   const QuantPlan* quant = nullptr;  // int8: the calibrated plan (must outlive the executor)
+  // Training: BatchNorm normalises with the statistics of the whole batch over these ranks
+  // (synchronized BatchNorm; must outlive the executor); null: with this rank's share's.
+  RankCollective* batchNormRanks = nullptr;
 };
 
 // A graph compiled for the CPU at one batch size: every kernel prepared, every buffer (values,

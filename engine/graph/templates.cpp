@@ -67,16 +67,20 @@ ModelSpec lenet5(const Shape& input, int64_t classes) {
 }
 
 // conv 3x3 -> 32, ReLU, max-pool 2, conv 3x3 -> 64, ReLU, max-pool 2, Linear -> 128, ReLU,
-// Linear -> classes. On 28x28 inputs the flattened features are 64*7*7 = 3136.
-ModelSpec cnnSmall(const Shape& input, int64_t classes) {
+// Linear -> classes. On 28x28 inputs the flattened features are 64*7*7 = 3136. With
+// "batch_norm", each convolution (then without bias, as in torchvision's *_bn models) is
+// followed by BatchNorm2d.
+ModelSpec cnnSmall(JsonObject& args, const Shape& input, int64_t classes) {
+  const bool batchNorm = args.boolean("batch_norm", false);
   SequentialBuilder b("cnn-small", input);
-  return b.add("conv1", "Conv2d", {{"out_channels", 32}, {"kernel", 3}, {"padding", 1}})
-      .add("relu1", "ReLU")
-      .add("pool1", "MaxPool2d", {{"kernel", 2}})
-      .add("conv2", "Conv2d", {{"out_channels", 64}, {"kernel", 3}, {"padding", 1}})
-      .add("relu2", "ReLU")
-      .add("pool2", "MaxPool2d", {{"kernel", 2}})
-      .add("flatten", "Flatten")
+  for (int i : {1, 2}) {
+    const std::string n = std::to_string(i);
+    b.add("conv" + n, "Conv2d",
+          {{"out_channels", 32 * i}, {"kernel", 3}, {"padding", 1}, {"bias", !batchNorm}});
+    if (batchNorm) b.add("bn" + n, "BatchNorm2d");
+    b.add("relu" + n, "ReLU").add("pool" + n, "MaxPool2d", {{"kernel", 2}});
+  }
+  return b.add("flatten", "Flatten")
       .add("fc1", "Linear", {{"out_features", 128}})
       .add("relu3", "ReLU")
       .add("logits", "Linear", {{"out_features", classes}})
@@ -88,7 +92,8 @@ std::vector<TemplateInfo> templateList() {
   return {{"mlp", "Flatten, then Linear+ReLU per entry of \"hidden\" (default [512, 256]), "
                   "optional \"dropout\", then Linear to the classes."},
           {"lenet5", "LeNet-5: two 5x5 convolutions with max pooling, then 120-84-classes."},
-          {"cnn-small", "Two 3x3 convolutions (32, 64) with max pooling, then 128-classes."},
+          {"cnn-small", "Two 3x3 convolutions (32, 64) with max pooling, then 128-classes; "
+                        "\"batch_norm\": true adds BatchNorm2d after each convolution."},
           {"resnet18", "ResNet-18 for 224x224 images (default input [3, 224, 224], 1000 classes)."},
           {"resnet34", "ResNet-34 for 224x224 images."},
           {"resnet50", "ResNet-50 (bottleneck blocks) for 224x224 images."},
@@ -116,7 +121,7 @@ ModelSpec makeTemplate(const std::string& name, const nlohmann::json& argsJson,
   } else if (name == "lenet5") {
     spec = lenet5(input, classes);
   } else if (name == "cnn-small") {
-    spec = cnnSmall(input, classes);
+    spec = cnnSmall(args, input, classes);
   } else if (resnet && (name.substr(6, 2) == "18" || name.substr(6, 2) == "34" ||
                         name.substr(6, 2) == "50") &&
              (name.size() == 8 || cifar)) {

@@ -80,12 +80,13 @@ ParallelConfig readParallel(JsonObject p) {
   if (c.streams > 16) throw p.error("streams", "must be <= 16, got " + std::to_string(c.streams));
   c.interface = p.string("interface", "");
   c.hierarchical = p.boolean("hierarchical", false);
+  c.syncBatchNorm = p.boolean("sync_batch_norm", false);
   c.timeoutSeconds = p.number("timeout_s", c.timeoutSeconds);
   if (!(c.timeoutSeconds >= 1 && c.timeoutSeconds <= 3600))
     throw p.error("timeout_s", "must be between 1 and 3600 seconds");
   if (!c.data())
     for (const char* key : {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams",
-                            "interface", "hierarchical", "timeout_s"})
+                            "interface", "hierarchical", "sync_batch_norm", "timeout_s"})
       if (p.has(key)) throw p.error(key, "only applies to \"strategy\": \"data\"");
   p.rejectUnknown();
   return c;
@@ -277,7 +278,7 @@ nlohmann::json ParallelConfig::toJson() const {
           {"ranks_per_node", ranksPerNode}, {"bucket_bytes", bucketBytes},
           {"compression", compression},     {"streams", streams},
           {"interface", interface},         {"hierarchical", hierarchical},
-          {"timeout_s", timeoutSeconds}};
+          {"sync_batch_norm", syncBatchNorm}, {"timeout_s", timeoutSeconds}};
 }
 
 JobConfig JobConfig::load(const std::string& path) {

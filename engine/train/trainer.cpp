@@ -91,7 +91,9 @@ void TrainingRun::setUp() {
   const Precision precision =
       m_job.precision == "int8" ? Precision::fp32 : parsePrecision(m_job.precision);
   m_exec = std::make_unique<Executor>(std::move(plan.graph), m_params,
-                                      ExecOptions{ExecMode::train, false, precision});
+                                      ExecOptions{ExecMode::train, false, precision, nullptr,
+                                                  m_strategy ? m_strategy->batchNormRanks()
+                                                             : nullptr});
   m_exec->setGradient("loss", {1.0f});
   m_optimizer = makeOptimizer(m_job.optimizer);
   m_evaluator = std::make_unique<Evaluator>(m_job.model, m_params, m_job.loss, precision);

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/rank_collective.h"
 #include "exec/parameter_store.h"
 #include "graph/graph.h"
 
@@ -23,6 +24,9 @@ class TrainingStrategy {
   virtual ~TrainingStrategy() = default;
   virtual int rank() const = 0;
   virtual int ranks() const = 0;
+  // The ranks synchronized BatchNorm normalises over (the job asked for it); null: every rank
+  // normalises with its own share's statistics, as PyTorch's DDP does.
+  virtual RankCollective* batchNormRanks() = 0;
 
   // Before anything is loaded: where every rank resumes from. Rank 0 decides: its checkpoint
   // (`checkpoint`, empty when it starts afresh) is shared with the ranks that lack it (ranks on

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/rank_collective.h"
 #include "core/tensor.h"
 #include "graph/graph.h"
 
@@ -55,6 +56,7 @@ struct KernelIO {
   std::vector<Tensor> paramGrads;       // empty tensors for non-trainable parameters
   std::shared_ptr<void> scratchpad;     // shared by all kernels; run one at a time
   const uint64_t* randomSeed = nullptr;  // changes every step (dropout masks)
+  RankCollective* batchNormRanks = nullptr;  // synchronized BatchNorm's ranks; null: this one
 };
 
 // Scales of an int8 kernel (a real value is q * scale), set by the executor from the
