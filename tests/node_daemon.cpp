@@ -4,10 +4,11 @@
 
 namespace twb::test {
 
-NodeDaemon::NodeDaemon(const QString& listen, const QString& dataDir, const QStringList& extra)
+NodeDaemon::NodeDaemon(const QString& listen, const QString& dataDir, const QStringList& extra,
+                       const QString& engine)
     : m_process(std::make_unique<QProcess>()) {
   m_process->setProcessChannelMode(QProcess::MergedChannels);
-  m_process->start(TWB_ENGINE_BINARY,
+  m_process->start(engine,
                    QStringList{"serve", "--listen", listen, "--data-dir", dataDir} + extra);
   QElapsedTimer timer;
   timer.start();

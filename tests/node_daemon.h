@@ -11,8 +11,10 @@ namespace twb::test {
 // kills the daemon (never its workers) when destroyed.
 class NodeDaemon {
  public:
-  // `listen`: unix:PATH or tcp:HOST:PORT; `extra`: more serve options (--token-file, --max-jobs).
-  NodeDaemon(const QString& listen, const QString& dataDir, const QStringList& extra = {});
+  // `listen`: unix:PATH or tcp:HOST:PORT; `extra`: more serve options (--token-file, --max-jobs);
+  // `engine`: the binary to serve with.
+  NodeDaemon(const QString& listen, const QString& dataDir, const QStringList& extra = {},
+             const QString& engine = TWB_ENGINE_BINARY);
   ~NodeDaemon();
 
   bool started() const { return !m_address.isEmpty(); }

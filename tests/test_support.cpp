@@ -1,6 +1,9 @@
 #include "test_support.h"
 
+#include <QDir>
+#include <QFile>
 #include <QProcess>
+#include <QRegularExpression>
 #include <cmath>
 
 #include "core/error.h"
@@ -41,6 +44,21 @@ EngineRun runEngine(const QStringList& args, int timeoutMs) {
   run.exitCode = engine.exitCode();
   run.output = QString::fromUtf8(engine.readAll());
   return run;
+}
+
+QString engineOfAnotherBuild(const QString& dir) {
+  const QRegularExpression buildPattern("build (\\S+) ");
+  const auto match = buildPattern.match(runEngine({"info"}).output);
+  QFile original(TWB_ENGINE_BINARY);
+  if (!match.hasMatch() || !original.open(QIODevice::ReadOnly)) return {};
+  const QByteArray hash = match.captured(1).toUtf8();
+  QByteArray bytes = original.readAll();
+  if (!bytes.contains(hash)) return {};
+  bytes.replace(hash, QByteArray(hash.size(), 'z'));
+  QFile copy(QDir(dir).filePath("twb-engine"));
+  if (!copy.open(QIODevice::WriteOnly) || copy.write(bytes) != bytes.size()) return {};
+  copy.setPermissions(copy.permissions() | QFile::ExeOwner);
+  return copy.fileName();
 }
 
 }  // namespace twb::test

@@ -35,4 +35,9 @@ struct EngineRun {
 
 EngineRun runEngine(const QStringList& args, int timeoutMs = 600000);
 
+// A copy of the engine under test, written into `dir`, that reports another build: the build
+// hash `twb-engine info` prints is overwritten in the binary, as a node running an older bundle
+// would report its own. Returns the copy's path, or "" when the hash was not found.
+QString engineOfAnotherBuild(const QString& dir);
+
 }  // namespace twb::test

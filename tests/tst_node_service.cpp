@@ -245,6 +245,42 @@ class NodeServiceTest : public QObject {
     QCOMPARE(steps, 4);  // node b's first rank followed every step
   }
 
+  // A node whose daemon runs another engine build (an older bundle) is refused before any rank
+  // starts, naming it and both builds.
+  void aNodeWithAnotherEngineBuildIsRefused() {
+    const QString otherEngine = twb::test::engineOfAnotherBuild(m_dir->filePath(""));
+    QVERIFY(!otherEngine.isEmpty());
+    const QString info = QString::fromUtf8([&] {
+      QProcess p;
+      p.start(otherEngine, {"info"});
+      p.waitForFinished();
+      return p.readAllStandardOutput();
+    }());
+    QVERIFY2(info.contains(" build zzz"), qPrintable(info));
+    NodeDaemon first(socket(), dataDir());
+    const QString secondSocket = "unix:" + m_dir->filePath("run-old/node.sock");
+    NodeDaemon second(secondSocket, m_dir->filePath("data-old"), {}, otherEngine);
+    QVERIFY2(first.started() && second.started(), qPrintable(first.output() + second.output()));
+    auto job = nlohmann::json::parse(shortJob(40));
+    job["parallel"] = {{"strategy", "data"}, {"nodes", {"a", "old"}}};
+    const QString jobFile = m_dir->filePath("other-build.json");
+    { std::ofstream(jobFile.toStdString()) << job.dump(); }
+    const auto run = twb::test::runEngine({"client", "--node", "a=" + socket(), "--node",
+                                           "old=" + secondSocket, "--rendezvous-host",
+                                           "127.0.0.1", "submit", jobFile, "--watch"},
+                                          60000);
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY2(QRegularExpression("node old \\(" + QRegularExpression::escape(secondSocket) +
+                                "\\): runs engine \\S+ z+, but a runs \\S+ \\S+: every node of a "
+                                "job needs the same engine")
+                 .match(run.output)
+                 .hasMatch(),
+             qPrintable(run.output));
+    // Nothing started on either node.
+    for (const QString& address : {socket(), secondSocket})
+      QVERIFY(NodeClient(NodeAddress::parse(address.toStdString()), {}).list().empty());
+  }
+
   void reconnectResumesWithoutGapOrDuplicate() {
     NodeDaemon daemon(socket(), dataDir());
     QVERIFY2(daemon.started(), qPrintable(daemon.output()));

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "core/build_info.h"
 #include "core/cpu_info.h"
 
 namespace twb {
@@ -19,7 +20,7 @@ void addInfoCommand(CLI::App& app, int& exitCode) {
     const std::string onednn = std::to_string(dnnl->major) + "." + std::to_string(dnnl->minor) +
                                "." + std::to_string(dnnl->patch);
     const nlohmann::json facts = {{"version", TWB_VERSION},
-                                  {"build_hash", TWB_BUILD_HASH},
+                                  {"build_hash", engineBuild()},
                                   {"cpu_model", cpu.model},
                                   {"logical_cores", cpu.logicalCores},
                                   {"threads", omp_get_max_threads()},
@@ -35,7 +36,7 @@ void addInfoCommand(CLI::App& app, int& exitCode) {
     } else {
       std::string isa;
       for (const auto& f : cpu.isaFlags()) isa += (isa.empty() ? "" : " ") + f;
-      std::printf("twb-engine %s, build %s (oneDNN %s)\n", TWB_VERSION, TWB_BUILD_HASH,
+      std::printf("twb-engine %s, build %s (oneDNN %s)\n", TWB_VERSION, engineBuild(),
                   onednn.c_str());
       std::printf("CPU:      %s, %d logical cores\n", cpu.model.c_str(), cpu.logicalCores);
       std::printf("ISA:      %s\n", isa.empty() ? "(none of avx2/avx512 found)" : isa.c_str());

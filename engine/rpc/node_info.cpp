@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "backend/cpu/cpu_kernel.h"
+#include "core/build_info.h"
 #include "core/cpu_info.h"
 
 namespace twb {
@@ -63,7 +64,7 @@ node::v1::NodeInfo readNodeInfo(int maxJobs) {
   info.set_memory_bytes(cpu.memoryBytes);
   addGpus(info);
   info.set_engine_version(TWB_VERSION);
-  info.set_build_hash(TWB_BUILD_HASH);
+  info.set_build_hash(engineBuild());
   info.set_protocol("twb.node.v1");
   info.set_max_jobs(maxJobs);
   for (const char* precision : {"fp32", "bf16", "int8"})

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/build_info.h"
 #include "core/error.h"
 #include "train/event_log.h"
 
@@ -101,7 +102,7 @@ NodeServer::NodeServer(const ServeOptions& options) {
   const nlohmann::json daemon = {{"pid", ::getpid()},
                                  {"listen", m_listening},
                                  {"version", TWB_VERSION},
-                                 {"build_hash", TWB_BUILD_HASH}};
+                                 {"build_hash", engineBuild()}};
   writeFileAtomically(m_dataDir + "/daemon.json", daemon.dump(2) + "\n");
 }
 

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "backend/cpu/cpu_kernel.h"
+#include "core/build_info.h"
 #include "core/cpu_info.h"
 #include "exec/precision_policy.h"
 #include "profile/matmul_peak.h"
@@ -22,7 +23,7 @@ constexpr int kRepeats = 6;
 std::string machineKey() {
   const CpuInfo cpu = readCpuInfo();
   return cpu.model + " | " + std::to_string(std::thread::hardware_concurrency()) + " threads | " +
-         TWB_BUILD_HASH;
+         engineBuild();
 }
 
 std::map<std::string, double> measureOrLoad(const std::string& cacheFile) {
