@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <QDateTime>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <map>
 
@@ -52,6 +53,11 @@ const char* const kMigrations[] = {
       run_id INTEGER NOT NULL REFERENCES runs(id), node_index INTEGER NOT NULL,
       node TEXT NOT NULL, first_rank INTEGER NOT NULL, node_job_id TEXT NOT NULL DEFAULT '',
       PRIMARY KEY (run_id, node_index));
+    )sql",
+    // What the user writes about a run: free notes and tags, shown and searched in the browser.
+    R"sql(
+    ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
     )sql",
 };
 
@@ -224,6 +230,15 @@ void ExperimentStore::setRunState(qint64 runId, const QString& state, const QStr
   update.bind(1, state).bind(2, nodeJobId).bind(3, reason).bind(4, runId).step();
 }
 
+void ExperimentStore::setRunNotes(qint64 runId, const QString& notes, const QStringList& tags) {
+  std::lock_guard lock(m_readMutex);
+  Statement update(m_db, "UPDATE runs SET notes = ?, tags = ? WHERE id = ?");
+  update.bind(1, notes)
+      .bind(2, QJsonDocument(QJsonArray::fromStringList(tags)).toJson(QJsonDocument::Compact))
+      .bind(3, runId)
+      .step();
+}
+
 void ExperimentStore::setRunSummary(qint64 runId, const QJsonObject& summary) {
   std::lock_guard lock(m_readMutex);
   Statement update(m_db, "UPDATE runs SET summary = ? WHERE id = ?");
@@ -261,7 +276,7 @@ QJsonObject ExperimentStore::node(const QString& name) const {
 namespace {
 constexpr const char* kRunColumns =
     "SELECT id, project_id, name, job_json, node, COALESCE(node_job_id, ''), state, precision, "
-    "created, COALESCE(summary, '{}'), reason FROM runs ";
+    "created, COALESCE(summary, '{}'), reason, notes, tags FROM runs ";
 
 Run readRun(const Statement& q) {
   Run run;
@@ -276,6 +291,8 @@ Run readRun(const Statement& q) {
   run.created = q.real(8);
   run.summary = QJsonDocument::fromJson(q.bytes(9)).object();
   run.reason = q.text(10);
+  run.notes = q.text(11);
+  for (const QJsonValue& tag : QJsonDocument::fromJson(q.bytes(12)).array()) run.tags << tag.toString();
   return run;
 }
 }  // namespace

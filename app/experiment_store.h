@@ -4,6 +4,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QString>
+#include <QStringList>
 #include <QVector>
 #include <condition_variable>
 #include <deque>
@@ -38,6 +39,8 @@ struct Run {
   double created = 0;
   QJsonObject summary;  // final accuracy, throughput, model size, ...
   QString reason;       // why it failed or was lost; empty otherwise
+  QString notes;        // the user's, free text
+  QStringList tags;     // the user's, in their order
 };
 
 // One node's share of a run across nodes: its ranks from `firstRank`, its job there.
@@ -69,7 +72,7 @@ struct MetricPoint {
 // stored twice is stored once, so a crash or a resumed watch never loses or doubles a point.
 class ExperimentStore {
  public:
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens or creates `path` and brings its schema up to date; throws StoreError naming the file.
   explicit ExperimentStore(const QString& path);
@@ -86,6 +89,7 @@ class ExperimentStore {
   void setRunState(qint64 runId, const QString& state, const QString& nodeJobId = {},
                    const QString& reason = {});
   void setRunSummary(qint64 runId, const QJsonObject& summary);
+  void setRunNotes(qint64 runId, const QString& notes, const QStringList& tags);
   QList<Run> runs(qint64 projectId) const;
   // Every project's runs the store last saw queued or running, oldest first: after a restart
   // of the workbench, the runs to follow again.

@@ -72,6 +72,7 @@ class ExperimentStoreTest : public QObject {
       const qint64 id = store.addRun(run);
       store.setRunState(id, "running", "j0001");
       store.setRunSummary(id, {{"test_accuracy", 0.87}});
+      store.setRunNotes(id, "baseline; lr from the paper\nsecond line", {"baseline", "lr-0.05"});
       store.recordArtifact(id, {"model.twbm", 2150000, {}});
       store.recordArtifact(id, {"events.jsonl", 4000, {}});
       store.recordArtifact(id, {"model.twbm", 2150000, "/home/me/mlp.twbm"});  // downloaded later
@@ -84,6 +85,8 @@ class ExperimentStoreTest : public QObject {
     QCOMPARE(runs[0].state, QString("running"));
     QCOMPARE(runs[0].nodeJobId, QString("j0001"));
     QCOMPARE(runs[0].summary.value("test_accuracy").toDouble(), 0.87);
+    QCOMPARE(runs[0].notes, QString("baseline; lr from the paper\nsecond line"));
+    QCOMPARE(runs[0].tags, QStringList({"baseline", "lr-0.05"}));
     const auto artifacts = reopened.artifacts(runs[0].id);
     QCOMPARE(artifacts.size(), 2);  // one row per file, the latest record of each
     QCOMPARE(artifacts[1].name, QString("model.twbm"));
@@ -113,7 +116,7 @@ class ExperimentStoreTest : public QObject {
   void eventsAreStoredExactlyOnce() {
     ExperimentStore store(m_dir.filePath("once.db"));
     const qint64 project = store.addProject("p");
-    const qint64 run = store.addRun({0, project, "r", "{}", "local", "", "", "fp32", 0, {}, {}});
+    const qint64 run = store.addRun({0, project, "r", "{}", "local", "", "", "fp32", 0, {}, {}, {}, {}});
     for (qint64 seq = 1; seq <= 500; ++seq)
       store.appendEvent(run, seq, "step", stepEvent(seq, 1.0 / seq));
     for (qint64 seq = 200; seq <= 600; ++seq)  // a replay overlapping what is stored
@@ -133,7 +136,7 @@ class ExperimentStoreTest : public QObject {
   void eachRanksEventsAreStoredOncePerRankAndSeq() {
     ExperimentStore store(m_dir.filePath("ranks.db"));
     const qint64 project = store.addProject("p");
-    const qint64 run = store.addRun({0, project, "r", "{}", "a", "", "", "fp32", 0, {}, {}});
+    const qint64 run = store.addRun({0, project, "r", "{}", "a", "", "", "fp32", 0, {}, {}, {}, {}});
     for (const int rank : {0, 2, 4})
       for (qint64 seq = 1; seq <= 50; ++seq) {
         store.appendEvent(run, seq, "step", stepEvent(seq, rank + 1.0 / seq), rank);
@@ -177,7 +180,7 @@ class ExperimentStoreTest : public QObject {
                  nullptr, nullptr, nullptr);
     sqlite3_close(db);
     ExperimentStore store(path);
-    QCOMPARE(store.schemaVersion(), 3);
+    QCOMPARE(store.schemaVersion(), ExperimentStore::kSchemaVersion);
     QCOMPARE(store.lastSeq(7), qint64{2});
     QCOMPARE(store.events(7, "step"), QList<QByteArray>{"{\"step\":10}"});
   }
@@ -207,7 +210,7 @@ class ExperimentStoreTest : public QObject {
       return failure;
     };
     const qint64 run = store.addRun(
-        {0, store.addProject("full"), "r", "{}", "local", "", "running", "fp32", 0, {}, {}});
+        {0, store.addProject("full"), "r", "{}", "local", "", "running", "fp32", 0, {}, {}, {}, {}});
     const auto event = [](qint64 seq) {
       return QJsonDocument(
                  QJsonObject{{"type", "log"}, {"seq", seq}, {"message", QString(1500, 'x')}})
@@ -274,7 +277,7 @@ class ExperimentStoreTest : public QObject {
     {
       ExperimentStore store(path);
       run = store.addRun(
-          {0, store.addProject("crash"), "mlp", "{}", "local", "", "", "fp32", 0, {}, {}});
+          {0, store.addProject("crash"), "mlp", "{}", "local", "", "", "fp32", 0, {}, {}, {}, {}});
     }
     QProcess follower;
     follower.start(TWB_STORE_FOLLOWER,

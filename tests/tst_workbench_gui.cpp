@@ -1018,6 +1018,62 @@ class WorkbenchGuiTest : public QObject {
     m_window->jobForm()->setJob(before);
   }
 
+  // Notes and tags of a run: written in a dialog, kept in the store, shown in the browser and
+  // found by the filter; a cancelled dialog changes nothing.
+  void runNotesAndTagsAreKeptAndSearched() {
+    const qint64 defaultProject = m_controller->projectId();
+    const QJsonObject before = m_window->jobForm()->job();
+    const qint64 project = m_window->newProject("Notes");
+    m_window->tabs()->setCurrentIndex(0);
+    field<QSpinBox>("maxSteps")->setValue(5);
+    QTreeWidgetItem* first = nullptr;
+    runToSuccess(project, first);
+    if (!first) return;
+    QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
+    QTreeWidgetItem* projectRow = m_window->projectItem(project);
+    QTRY_COMPARE_WITH_TIMEOUT(projectRow->childCount(), 2, 10000);
+    QTreeWidgetItem* second = projectRow->child(projectRow->indexOfChild(first) == 0 ? 1 : 0);
+    QTRY_COMPARE_WITH_TIMEOUT(second->text(1), QString("succeeded"), 120000);
+    const qint64 runId = first->data(0, Qt::UserRole).toLongLong();
+    const auto answer = [this](const QString& notes, const QString& tags, bool save) {
+      QTimer::singleShot(200, this, [=] {
+        auto* dialog = qobject_cast<QDialog*>(QApplication::activeModalWidget());
+        QVERIFY(dialog && dialog->objectName() == "runNotesDialog");
+        dialog->findChild<QPlainTextEdit*>("runNotes")->setPlainText(notes);
+        dialog->findChild<QLineEdit*>("runTags")->setText(tags);
+        if (save) {
+          QDir().mkpath(TWB_BINARY_DIR "/screenshots");
+          QVERIFY(dialog->grab().save(TWB_BINARY_DIR "/screenshots/run-notes-dialog.png"));
+        }
+        if (save) dialog->accept();
+        else dialog->reject();
+      });
+    };
+    answer("lr from the paper; compare with the bf16 run", " baseline, lr-0.05,, baseline ", true);
+    m_window->editRunNotes(runId);
+    const app::Run run = m_store->run(runId);
+    QCOMPARE(run.notes, QString("lr from the paper; compare with the bf16 run"));
+    QCOMPARE(run.tags, QStringList({"baseline", "lr-0.05"}));
+    QCOMPARE(first->text(5), QString("baseline, lr-0.05"));
+    answer("changed my mind", "nothing", false);
+    m_window->editRunNotes(runId);
+    QCOMPARE(m_store->run(runId).tags, QStringList({"baseline", "lr-0.05"}));
+    auto* filter = field<QLineEdit>("runFilter");
+    filter->setText("lr-0.05");  // a tag
+    QVERIFY(!first->isHidden() && second->isHidden());
+    filter->setText("PAPER");  // a word of the notes
+    QVERIFY(!first->isHidden() && second->isHidden());
+    m_window->runsBrowser()->setCurrentItem(first);
+    auto* scroll = m_window->runsBrowser()->horizontalScrollBar();
+    scroll->setValue(scroll->maximum());  // the Tags column, last in the narrow browser
+    screenshot("runs-tags");
+    scroll->setValue(0);
+    filter->clear();
+    QVERIFY(!second->isHidden());
+    m_window->showProject(defaultProject);
+    m_window->jobForm()->setJob(before);
+  }
+
   void aRunShowsProgressAndCanBeCancelled() {
     const qint64 defaultProject = m_controller->projectId();
     const qint64 project = m_window->newProject("Long runs");

@@ -1009,6 +1009,14 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <translation>%1
 已保存的内容不会丢失；新事件暂存在内存中，待有空间后写入。</translation>
     </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>&amp;Notes and tags…</source>
+        <translation>备注和标签(&amp;N)…</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::MonitorPanel</name>
@@ -1381,6 +1389,29 @@ Trust this host and remember its key?</source>
     <message>
         <source>; all-reduce %1</source>
         <translation>；all-reduce %1</translation>
+    </message>
+</context>
+<context>
+    <name>twb::ui::RunNotesDialog</name>
+    <message>
+        <source>Notes and tags: %1</source>
+        <translation>备注和标签：%1</translation>
+    </message>
+    <message>
+        <source>What this run tried, what came of it</source>
+        <translation>这次运行尝试了什么，结果如何</translation>
+    </message>
+    <message>
+        <source>comma-separated, e.g. baseline, lr-sweep</source>
+        <translation>以逗号分隔，例如 baseline, lr-sweep</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
     </message>
 </context>
 </TS>

@@ -28,6 +28,7 @@
 #include "ui/job_form.h"
 #include "ui/monitor_panel.h"
 #include "ui/node_list.h"
+#include "ui/run_notes_dialog.h"
 #include "ui/nodes_dialog.h"
 #include "ui/profile_panel.h"
 #include "ui/run_state.h"
@@ -36,7 +37,7 @@ namespace twb {
 namespace ui {
 
 namespace {
-enum Column { kName, kState, kPrecision, kNode, kAccuracy };
+enum Column { kName, kState, kPrecision, kNode, kAccuracy, kTags };
 constexpr int kProjectRole = Qt::UserRole + 1;  // a project row's id (run rows: Qt::UserRole)
 
 QString accuracyText(const QJsonObject& summary) {
@@ -54,7 +55,8 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
 
   m_runs = new QTreeWidget;
   m_runs->setObjectName("runs");
-  m_runs->setHeaderLabels({tr("Run"), tr("State"), tr("Precision"), tr("Node"), tr("Test accuracy")});
+  m_runs->setHeaderLabels(
+      {tr("Run"), tr("State"), tr("Precision"), tr("Node"), tr("Test accuracy"), tr("Tags")});
   m_runs->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
   m_filter = new QLineEdit;
   m_filter->setObjectName("runFilter");
@@ -112,7 +114,9 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
       item->setHidden(!text.isEmpty() && !item->text(kName).contains(text, Qt::CaseInsensitive) &&
                       !item->text(kPrecision).contains(text, Qt::CaseInsensitive) &&
                       !item->text(kState).contains(text, Qt::CaseInsensitive) &&
-                      !item->text(kNode).contains(text, Qt::CaseInsensitive));
+                      !item->text(kNode).contains(text, Qt::CaseInsensitive) &&
+                      !item->text(kTags).contains(text, Qt::CaseInsensitive) &&
+                      !item->toolTip(kName).contains(text, Qt::CaseInsensitive));  // the notes
   });
   connect(m_runs, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) {
     if (!item) return;
@@ -226,6 +230,10 @@ void MainWindow::buildMenus() {
   QAction* cancel = runMenu->addAction(tr("C&ancel run"), this, &MainWindow::cancelSelectedRun);
   cancel->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
   QAction* resume = runMenu->addAction(tr("Res&ume run"), this, &MainWindow::resumeSelectedRun);
+  QAction* notes = runMenu->addAction(tr("&Notes and tags…"), this, [this] {
+    if (const qint64 runId = selectedRun()) editRunNotes(runId);
+  });
+  notes->setObjectName("editRunNotes");
   QAction* remove = runMenu->addAction(tr("&Delete run…"), this, [this] {
     const qint64 runId = selectedRun();
     if (runId && QMessageBox::question(this, tr("Delete run"),
@@ -236,7 +244,7 @@ void MainWindow::buildMenus() {
   remove->setShortcut(QKeySequence::Delete);
   remove->setShortcutContext(Qt::WidgetShortcut);  // the Delete key in the runs list only
   m_runs->setContextMenuPolicy(Qt::ActionsContextMenu);
-  m_runs->addActions({cancel, resume, remove});
+  m_runs->addActions({cancel, resume, notes, remove});
 
   QMenu* nodesMenu = menuBar()->addMenu(tr("&Nodes"));
   QAction* manage = nodesMenu->addAction(tr("&Manage nodes…"), this, [this] {
@@ -308,8 +316,9 @@ void MainWindow::addRunItem(qint64 runId) {
   for (const app::RunShare& share : m_controller.store().runShares(runId)) nodes << share.node;
   auto* item = new QTreeWidgetItem(project, {run.name, runStateText(run.state), run.precision,
                                              nodes.isEmpty() ? run.node : nodes.join(", "),
-                                             accuracyText(run.summary)});
+                                             accuracyText(run.summary), run.tags.join(", ")});
   item->setData(kName, Qt::UserRole, runId);
+  item->setToolTip(kName, run.notes);
   item->setToolTip(kState, run.reason);
   project->setExpanded(true);
   m_items.insert(runId, item);
@@ -379,6 +388,17 @@ bool MainWindow::deleteRun(qint64 runId) {
   m_export->refresh();
   statusBar()->showMessage(tr("Deleted %1").arg(run.name), 5000);
   return true;
+}
+
+void MainWindow::editRunNotes(qint64 runId) {
+  const app::Run run = m_controller.store().run(runId);
+  RunNotesDialog dialog(run.name, run.notes, run.tags, this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  m_controller.store().setRunNotes(runId, dialog.notes(), dialog.tags());
+  if (QTreeWidgetItem* item = m_items.value(runId)) {
+    item->setText(kTags, dialog.tags().join(", "));
+    item->setToolTip(kName, dialog.notes());
+  }
 }
 
 void MainWindow::cancelSelectedRun() {

@@ -57,6 +57,8 @@ class MainWindow : public QMainWindow {
   void showProject(qint64 projectId);
   // Stops the run chosen in the browser (Run > Cancel run).
   void cancelSelectedRun();
+  // The run's notes and tags, in a dialog; saved in the store and shown in the browser.
+  void editRunNotes(qint64 runId);
   // Continues the chosen run from its latest checkpoint as a new run (Run > Resume run).
   void resumeSelectedRun();
   // Shows a job file in the Job tab, every field as the file has it; false (and a message) when

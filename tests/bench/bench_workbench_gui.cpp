@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   QTemporaryDir dir;
   twb::app::ExperimentStore store(dir.filePath("bench.db"));
-  const qint64 run = store.addRun({0, store.addProject("bench"), "stream", "{}", "local", "", "running", "fp32", 0, {}, {}});
+  const qint64 run = store.addRun({0, store.addProject("bench"), "stream", "{}", "local", "", "running", "fp32", 0, {}, {}, {}, {}});
   twb::ui::MonitorPanel monitor;
   monitor.resize(1200, 800);
   monitor.show();
