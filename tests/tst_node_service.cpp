@@ -245,6 +245,125 @@ class NodeServiceTest : public QObject {
     QCOMPARE(steps, 4);  // node b's first rank followed every step
   }
 
+  // The 3 x 2 grid of the issue (lr 0.01 / 0.1 / 10 x fp32 / bf16) on the mlp, two at a time
+  // on a node that runs two jobs at once: every trial runs or says why not, lr 10 is stopped by
+  // the median rule before its end, and the CSV holds the node's own numbers, best first.
+  void aSweepRunsItsGridAndStopsHopelessTrials() {
+    NodeDaemon daemon(socket(), dataDir(), {"--max-jobs", "2"});
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    const int64_t maxSteps = 40;
+    auto job = nlohmann::json::parse(shortJob(maxSteps, 1));
+    job["name"] = "lr-sweep";
+    job["threads"] = 1;
+    // lr 10 diverges: loss 2.3, 18, 4e5, ... and not a number at step 6, where the engine fails
+    // the job. With 256 samples a step takes ~25 ms, so a stop decided at step 2 reaches the
+    // trial well before that. Where bf16 trials fail at once (this CPU), lr 10 may start while
+    // only one other trial has finished: one is enough for a median here.
+    job["batch"] = 256;
+    job["optimizer"] = {{"type", "sgd"}, {"lr", 0.1}};
+    job.erase("schedule");  // the example's warm-up would hold every lr low for 100 steps
+    job["sweep"] = {{"method", "grid"},
+                    {"concurrency", 2},
+                    {"early_stop", {{"rule", "median"}, {"grace_steps", 2}, {"min_trials", 1}}},
+                    {"parameters", {{"optimizer.lr", {0.01, 0.1, 10}},
+                                    {"precision", {"fp32", "bf16"}}}}};
+    const QString jobFile = m_dir->filePath("sweep.json");
+    { std::ofstream(jobFile.toStdString()) << job.dump(); }
+    const QString csvFile = m_dir->filePath("sweep.csv");
+    const auto run = twb::test::runEngine(
+        {"client", "--node", socket(), "sweep", jobFile, "--csv", csvFile}, 300000);
+    QVERIFY2(run.finished && run.exitCode == 0, qPrintable(run.output));
+
+    QFile csv(csvFile);
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.value(0), QString("trial,optimizer.lr,precision,state,steps,loss,test_accuracy,"
+                                     "node,job,reason"));
+    QCOMPARE(lines.size(), 7);
+    NodeClient node = client();
+    const bool bf16 = twb::bf16Unavailable().empty();
+    double previous = 2;
+    bool afterUnranked = false;  // trials without a test accuracy come after those with one
+    for (const QString& line : lines.mid(1)) {
+      const QStringList f = line.split(',');  // the reasons that hold commas come last
+      const double lr = f[1].toDouble();
+      const QString precision = f[2], state = f[3];
+      afterUnranked = afterUnranked || state != "succeeded";
+      if (precision == "bf16" && !bf16) {
+        QCOMPARE(state, QString("failed"));
+        QVERIFY2(line.contains("bf16 is not available on this node"), qPrintable(line));
+        continue;
+      }
+      if (lr == 10) {  // diverging: stopped while the others' median was far below it
+        QCOMPARE(state, QString("stopped early"));
+        QVERIFY2(f[4].toLongLong() < maxSteps, qPrintable(line));
+        QVERIFY2(line.contains("above the finished trials' median"), qPrintable(line));
+        continue;
+      }
+      // lr 0.01 learns slower than lr 0.1 and may be stopped once lr 0.1 has finished; lr 0.1
+      // is the median's yardstick and runs to its end.
+      if (lr == 0.01 && state == "stopped early") continue;
+      QCOMPARE(state, QString("succeeded"));
+      QVERIFY(!afterUnranked);
+      // Best first, and the very number the node's job ended with.
+      bool isNumber = false;
+      const double accuracy = f[6].toDouble(&isNumber);
+      QVERIFY(isNumber && accuracy <= previous);
+      previous = accuracy;
+      nlohmann::json last;
+      node.watch(f[8].toStdString(), 0, [&](const v1::Event& e) {
+        if (e.type() == "state") last = nlohmann::json::parse(e.json());
+        return true;
+      });
+      QCOMPARE(accuracy, last["test_accuracy"].get<double>());
+    }
+    // Two at a time: the node's jobs overlapped, never more than two.
+    std::vector<std::pair<double, int>> edges;
+    for (const auto& j : node.list())
+      edges.push_back({j.started_time(), 1}), edges.push_back({j.finished_time(), -1});
+    std::sort(edges.begin(), edges.end());
+    int running = 0, most = 0;
+    for (const auto& [time, change] : edges) most = std::max(most, running += change);
+    QCOMPARE(most, 2);
+    QVERIFY2(run.output.contains("* "), qPrintable(run.output));  // the best trial is marked
+  }
+
+  // A sweep with a bad block is refused, naming the field, before anything is submitted.
+  void aBadSweepIsRefusedAtItsField_data() {
+    QTest::addColumn<QString>("sweep");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("range in a grid") << R"({"parameters": {"optimizer.lr": {"min": 0.001, "max": 1}}})"
+                                     << "sweep.parameters.optimizer.lr: a grid needs \"values\"";
+    QTest::newRow("log range below zero")
+        << R"({"method": "random", "trials": 4, "parameters": {"optimizer.lr": {"min": 0, "max": 1, "scale": "log"}}})"
+        << "sweep.parameters.optimizer.lr.min: must be > 0 on a log scale";
+    QTest::newRow("path through a value")
+        << R"({"parameters": {"batch.size": [1, 2]}})"
+        << "sweep.parameters.batch.size: the job's batch is not an object";
+    QTest::newRow("unknown field") << R"({"parameters": {"seed": [1]}, "budget": 3})"
+                                   << "sweep.budget: unknown field";
+    QTest::newRow("random without trials") << R"({"method": "random", "parameters": {"seed": [1, 2]}})"
+                                           << "sweep.trials: random search needs a number of trials";
+  }
+  void aBadSweepIsRefusedAtItsField() {
+    QFETCH(QString, sweep);
+    QFETCH(QString, error);
+    NodeDaemon daemon(socket(), dataDir());
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    auto job = nlohmann::json::parse(shortJob(10));
+    job["sweep"] = nlohmann::json::parse(sweep.toStdString());
+    const QString jobFile = m_dir->filePath("bad-sweep.json");
+    { std::ofstream(jobFile.toStdString()) << job.dump(); }
+    const auto run = twb::test::runEngine({"client", "--node", socket(), "sweep", jobFile}, 60000);
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY2(run.output.contains(jobFile + ": " + error), qPrintable(run.output));
+    QVERIFY(client().list().empty());
+    // Submitted as a plain job, a sweep is refused with a pointer to the sweep command.
+    const auto plain = twb::test::runEngine({"client", "--node", socket(), "submit", jobFile}, 60000);
+    QCOMPARE(plain.exitCode, 1);
+    QVERIFY2(plain.output.contains("sweep: this job file is a sweep"), qPrintable(plain.output));
+  }
+
   // A node whose daemon runs another engine build (an older bundle) is refused before any rank
   // starts, naming it and both builds.
   void aNodeWithAnotherEngineBuildIsRefused() {

@@ -9,6 +9,8 @@
 #include "cli/commands.h"
 #include "cli/job_across_nodes.h"
 #include "cli/progress_bar.h"
+#include "cli/sweep_command.h"
+#include "cli/sweep_runner.h"
 #include "core/error.h"
 #include "rpc/node_client.h"
 #include "train/job_config.h"
@@ -229,6 +231,15 @@ void addClientCommand(CLI::App& app, int& exitCode) {
     request.mutable_train()->set_job_json(text);
     request.mutable_train()->set_resume_job(args.resume);
     exitCode = submit(request);
+  });
+
+  auto* sweep = client->add_subcommand(
+      "sweep", "Run a job file's sweep: its trials on the nodes (--node once per node, "
+               "NAME=ADDRESS or ADDRESS), then every trial's results, the best first");
+  sweep->add_option("JOB", args.job, "A job file with a \"sweep\" block (docs/sweeps.md)")->required();
+  sweep->add_option("--csv", args.out, "Also write the trials' values and results as CSV");
+  sweep->callback([&exitCode] {
+    exitCode = runSweepCommand(args.job, sweepTargets(args.nodes), token(), args.out);
   });
 
   auto* quantize = client->add_subcommand("quantize", "Queue int8 quantization of a job's model");

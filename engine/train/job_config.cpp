@@ -225,6 +225,9 @@ nlohmann::json parseJsonText(const std::string& text, const std::string& origin)
 JobConfig JobConfig::fromJson(const nlohmann::json& json, const std::string& baseDir) {
   JobConfig job;
   job.source = json;
+  if (json.is_object() && json.contains("sweep"))
+    throw Error("sweep: this job file is a sweep of several jobs; run its trials with "
+                "`twb-engine client --node ADDRESS sweep FILE` (docs/sweeps.md)");
   JsonObject o(json, "");
   job.name = o.string("name", job.name);
   readModel(o.object("model"), job, baseDir);

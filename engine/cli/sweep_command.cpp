@@ -1,0 +1,124 @@
+#include "cli/sweep_command.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "cli/commands.h"
+#include "cli/interrupt.h"
+#include "cli/sweep_runner.h"
+#include "core/error.h"
+#include "train/job_config.h"
+
+namespace twb {
+
+namespace {
+// The metric a trial is ranked by; NaN when it has none (failed, stopped).
+double metricOf(const TrialOutcome& o, const SweepConfig& config) {
+  if (o.state != "succeeded") return std::nan("");
+  return config.maximize() ? o.testAccuracy : o.loss;
+}
+
+// Best first; trials without the metric last, in trial order.
+std::vector<TrialOutcome> ranked(std::vector<TrialOutcome> outcomes, const SweepConfig& config) {
+  std::stable_sort(outcomes.begin(), outcomes.end(), [&](const auto& a, const auto& b) {
+    const double x = metricOf(a, config), y = metricOf(b, config);
+    if (std::isnan(x) || std::isnan(y)) return !std::isnan(x) && std::isnan(y);
+    return config.maximize() ? x > y : x < y;
+  });
+  return outcomes;
+}
+
+std::string number(double value, const char* format = "%.6g") {
+  if (std::isnan(value)) return "";
+  char text[32];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
+
+// A CSV field: quoted when it holds a comma, quote or line break.
+std::string csvField(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+void writeCsv(const std::string& path, const SweepPlan& plan,
+              const std::vector<TrialOutcome>& rows) {
+  std::ofstream out(path + ".part");
+  out << "trial";
+  for (const SweepParameter& p : plan.config.parameters) out << "," << csvField(p.path);
+  out << ",state,steps,loss,test_accuracy,node,job,reason\n";
+  for (const TrialOutcome& o : rows) {
+    out << o.trial;
+    for (const SweepParameter& p : plan.config.parameters)
+      out << "," << csvField(sweepValueText(plan.trials[static_cast<size_t>(o.trial)].values[p.path]));
+    out << "," << o.state << "," << o.steps << "," << number(o.loss, "%.9g") << ","
+        << number(o.testAccuracy, "%.9g") << "," << csvField(o.node) << "," << o.jobId << ","
+        << csvField(o.reason) << "\n";
+  }
+  out.close();
+  if (!out) throw Error(path + ": cannot write the sweep's results");
+  std::rename((path + ".part").c_str(), path.c_str());
+}
+}  // namespace
+
+int runSweepCommand(const std::string& jobPath, std::vector<NodeTarget> nodes, AccessToken token,
+                    const std::string& csvPath) {
+  std::ifstream in(jobPath, std::ios::binary);
+  if (!in) throw Error(jobPath + ": cannot read");
+  const nlohmann::json job =
+      parseJsonText(std::string(std::istreambuf_iterator<char>(in), {}), jobPath);
+  SweepPlan plan;
+  try {
+    plan = planSweep(job);
+  } catch (const SweepError& e) {
+    throw Error(jobPath + ": " + e.what());
+  }
+  std::printf("sweep %s: %zu trials, %lld at a time on %zu node%s\n",
+              job.value("name", "job").c_str(), plan.trials.size(),
+              static_cast<long long>(plan.config.concurrency), nodes.size(),
+              nodes.size() == 1 ? "" : "s");
+  std::fflush(stdout);
+  const std::atomic<bool>* stop = installInterruptHandler();
+  SweepRunner runner(std::move(nodes), std::move(token));
+  size_t ended = 0;
+  const auto outcomes = runner.run(
+      plan,
+      [&](const TrialOutcome& o) {
+        std::printf("[%zu/%zu] trial %d %s on %s: %s", ++ended, plan.trials.size(), o.trial,
+                    plan.trials[static_cast<size_t>(o.trial)].job.value("name", "").c_str(),
+                    o.node.c_str(), o.state.c_str());
+        if (!std::isnan(o.testAccuracy)) std::printf(", test accuracy %.4f", o.testAccuracy);
+        if (!o.reason.empty()) std::printf(" (%s)", o.reason.c_str());
+        std::printf("\n");
+        std::fflush(stdout);
+      },
+      stop);
+
+  const auto rows = ranked(outcomes, plan.config);
+  std::printf("\n  %-5s", "trial");
+  for (const SweepParameter& p : plan.config.parameters) std::printf(" %-14s", p.path.c_str());
+  std::printf(" %-13s %6s %10s %8s\n", "state", "steps", "loss", "test acc");
+  bool best = true;
+  for (const TrialOutcome& o : rows) {
+    const bool marked = best && !std::isnan(metricOf(o, plan.config));
+    best = best && !marked;
+    std::printf("%s %-5d", marked ? "*" : " ", o.trial);
+    for (const SweepParameter& p : plan.config.parameters)
+      std::printf(" %-14s",
+                  sweepValueText(plan.trials[static_cast<size_t>(o.trial)].values[p.path]).c_str());
+    std::printf(" %-13s %6lld %10s %8s\n", o.state.c_str(), static_cast<long long>(o.steps),
+                number(o.loss, "%.4g").c_str(), number(o.testAccuracy, "%.4f").c_str());
+  }
+  if (!csvPath.empty()) writeCsv(csvPath, plan, rows);
+  if (stop && *stop) return kExitInterrupted;
+  return std::any_of(outcomes.begin(), outcomes.end(),
+                     [](const TrialOutcome& o) { return o.state == "succeeded"; })
+             ? kExitOk
+             : kExitError;
+}
+
+}  // namespace twb

@@ -1,0 +1,124 @@
+#include "cli/sweep_runner.h"
+
+#include <algorithm>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/error.h"
+#include "rpc/node_client.h"
+
+namespace twb {
+
+namespace v1 = node::v1;
+
+std::vector<NodeTarget> sweepTargets(const std::vector<std::string>& nodeOptions) {
+  std::vector<NodeTarget> targets;
+  for (const std::string& option : nodeOptions) {
+    // "unix:/p=q" and "tcp:h:1" are addresses; "name=unix:..." names one.
+    const size_t equals = option.find('=');
+    const bool named = equals != std::string::npos && option.rfind("unix:", 0) != 0 &&
+                       option.rfind("tcp:", 0) != 0;
+    targets.push_back({named ? option.substr(0, equals) : option,
+                       NodeAddress::parse(named ? option.substr(equals + 1) : option)});
+  }
+  return targets;
+}
+
+SweepRunner::SweepRunner(std::vector<NodeTarget> nodes, AccessToken token)
+    : m_nodes(std::move(nodes)), m_token(std::move(token)) {
+  if (m_nodes.empty()) throw Error("--node: a sweep needs at least one node");
+}
+
+std::vector<TrialOutcome> SweepRunner::run(const SweepPlan& plan,
+                                           const std::function<void(const TrialOutcome&)>& onEnded,
+                                           const std::atomic<bool>* stop) {
+  // Every node answers before the first trial starts: an unreachable one is one error, not a
+  // failed trial after another.
+  for (const NodeTarget& node : m_nodes) {
+    try {
+      NodeClient(node.address, m_token).info();
+    } catch (const std::exception& e) {
+      throw Error("--node " + node.name + ": " + e.what());
+    }
+  }
+  std::vector<TrialOutcome> outcomes(plan.trials.size());
+  for (size_t t = 0; t < outcomes.size(); ++t) outcomes[t].trial = static_cast<int>(t);
+  MedianStoppingRule rule(plan.config.earlyStop);
+  std::mutex mutex;
+  size_t next = 0;
+  std::vector<int> running(m_nodes.size(), 0);
+  const auto worker = [&] {
+    for (;;) {
+      size_t t, node;
+      {
+        std::lock_guard lock(mutex);
+        if (next == plan.trials.size() || (stop && *stop)) return;
+        t = next++;
+        node = static_cast<size_t>(std::min_element(running.begin(), running.end()) - running.begin());
+        ++running[node];
+      }
+      TrialOutcome outcome = runTrial(plan.trials[t], m_nodes[node], rule, stop);
+      std::lock_guard lock(mutex);
+      --running[node];
+      outcomes[t] = outcome;
+      onEnded(outcome);
+    }
+  };
+  std::vector<std::thread> workers;
+  const size_t concurrency = std::min(plan.trials.size(), static_cast<size_t>(plan.config.concurrency));
+  for (size_t w = 0; w < concurrency; ++w) workers.emplace_back(worker);
+  for (auto& w : workers) w.join();
+  return outcomes;
+}
+
+TrialOutcome SweepRunner::runTrial(const SweepTrial& trial, const NodeTarget& node,
+                                   MedianStoppingRule& rule, const std::atomic<bool>* stop) {
+  TrialOutcome outcome;
+  outcome.trial = trial.index;
+  outcome.node = node.name;
+  try {
+    NodeClient client(node.address, m_token);
+    v1::SubmitJobRequest request;
+    request.mutable_train()->set_job_json(trial.job.dump());
+    request.set_name(trial.job.value("name", ""));
+    outcome.jobId = client.submit(request).id();
+    bool cancelling = false;
+    nlohmann::json finalState;
+    client.watch(outcome.jobId, 0, [&](const v1::Event& event) {
+      const auto e = nlohmann::json::parse(event.json());
+      if (event.type() == "state") finalState = e;
+      if (event.type() == "step" && e.contains("loss") && e["loss"].is_number()) {
+        outcome.steps = e.value("step", int64_t{0});
+        outcome.loss = e["loss"].get<double>();
+        if (const auto median = rule.report(trial.index, outcome.steps, outcome.loss);
+            median && !cancelling) {
+          outcome.reason = "at step " + std::to_string(outcome.steps) + " its best loss was " +
+                           "above the finished trials' median " + std::to_string(*median);
+          cancelling = true;
+          client.cancel(outcome.jobId);
+        }
+      }
+      if (stop && *stop && !cancelling) {
+        cancelling = true;
+        outcome.reason = "the sweep was interrupted";
+        client.cancel(outcome.jobId);
+      }
+      return true;
+    });
+    outcome.state = finalState.value("state", "unknown");
+    if (outcome.state == "cancelled" && !outcome.reason.empty() && !(stop && *stop))
+      outcome.state = "stopped early";
+    if (outcome.reason.empty() && finalState.contains("reason"))
+      outcome.reason = finalState["reason"].get<std::string>();
+    if (finalState.contains("test_accuracy"))
+      outcome.testAccuracy = finalState["test_accuracy"].get<double>();
+    if (outcome.state == "succeeded") rule.finished(trial.index);
+  } catch (const std::exception& e) {
+    outcome.state = "failed";
+    outcome.reason = e.what();
+  }
+  return outcome;
+}
+
+}  // namespace twb
