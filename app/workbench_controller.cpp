@@ -9,6 +9,7 @@
 #include "app/node_manager.h"
 #include "app/run_summary.h"
 #include "rpc/node_client.h"
+#include "sweep/sweep_plan.h"
 
 namespace twb {
 namespace app {
@@ -455,6 +456,19 @@ void WorkbenchController::validateAcrossNodes(const QByteArray& job, const QStri
 }
 
 void WorkbenchController::validate(const QJsonObject& job, int ticket, const QString& nodeName) {
+  // A sweep: its block here, then its first trial on the node as any job.
+  if (job.contains("sweep")) {
+    QJsonObject first;
+    try {
+      const SweepPlan plan = planSweep(nlohmann::json::parse(QJsonDocument(job).toJson().toStdString()));
+      first = QJsonDocument::fromJson(QByteArray::fromStdString(plan.trials.front().job.dump())).object();
+    } catch (const SweepError& e) {
+      const QString message = QString::fromUtf8(e.what());
+      emit validated(ticket, false, message.section(": ", 0, 0), message, {});
+      return;
+    }
+    return validate(first, ticket, nodeName);
+  }
   const QByteArray text = QJsonDocument(job).toJson();
   if (const QStringList names = nodesOf(job); !names.isEmpty()) return validateAcrossNodes(text, names, ticket);
   std::shared_ptr<remote::NodeEndpoint> node;

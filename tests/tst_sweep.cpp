@@ -23,8 +23,9 @@ class SweepTest : public QObject {
   Q_OBJECT
  private slots:
   void aGridIsTheProductWithTheLastParameterFastest() {
-    const SweepPlan plan = planSweep(jobWith(
-        {{"parameters", {{"optimizer.lr", {0.01, 0.1}}, {"model.args.hidden", {{64}, {128, 64}}}}}}));
+    const SweepPlan plan = planSweep(
+        jobWith({{"parameters",
+                  {{"optimizer.lr", {0.01, 0.1}}, {"model.args.hidden", {{64}, {128, 64}}}}}}));
     QCOMPARE(plan.trials.size(), size_t{4});
     // nlohmann's objects keep their keys sorted: "model..." comes before "optimizer...".
     QCOMPARE(plan.trials[0].job["model"]["args"]["hidden"], nlohmann::json({64}));
@@ -45,14 +46,14 @@ class SweepTest : public QObject {
   }
 
   void randomDrawsStayInTheirRangeAndRepeatWithTheSeed() {
-    const auto sweep = nlohmann::json{
-        {"method", "random"},
-        {"trials", 2000},
-        {"seed", 7},
-        {"parameters",
-         {{"optimizer.lr", {{"min", 1e-4}, {"max", 1.0}, {"scale", "log"}}},
-          {"batch", {{"min", 16}, {"max", 256}, {"integer", true}}},
-          {"precision", {{"values", {"fp32", "bf16"}}}}}}};
+    const auto sweep =
+        nlohmann::json{{"method", "random"},
+                       {"trials", 2000},
+                       {"seed", 7},
+                       {"parameters",
+                        {{"optimizer.lr", {{"min", 1e-4}, {"max", 1.0}, {"scale", "log"}}},
+                         {"batch", {{"min", 16}, {"max", 256}, {"integer", true}}},
+                         {"precision", {{"values", {"fp32", "bf16"}}}}}}};
     const SweepPlan a = planSweep(jobWith(sweep)), b = planSweep(jobWith(sweep));
     std::vector<double> logs;
     int below = 0, bf16 = 0;
@@ -63,7 +64,8 @@ class SweepTest : public QObject {
       logs.push_back(std::log10(lr));
       below += lr < 1e-2;  // log-uniform: half the draws below the geometric middle
       const auto& batch = a.trials[i].job["batch"];
-      QVERIFY(batch.is_number_integer() && batch.get<int64_t>() >= 16 && batch.get<int64_t>() <= 256);
+      QVERIFY(batch.is_number_integer() && batch.get<int64_t>() >= 16 &&
+              batch.get<int64_t>() <= 256);
       bf16 += a.trials[i].job["precision"] == "bf16";
     }
     QVERIFY2(std::abs(below - 1000) < 100, qPrintable(QString::number(below)));
@@ -77,7 +79,7 @@ class SweepTest : public QObject {
     MedianStoppingRule rule({true, 3, 2});
     // Two finished trials: averages up to step 4 are 2.5 and 1.5, median 2.
     for (int64_t s = 1; s <= 4; ++s) {
-      QVERIFY(!rule.report(0, s, 4.0 - double(s)));  // 3, 2, 1, 0: average 1.5
+      QVERIFY(!rule.report(0, s, 4.0 - double(s)));      // 3, 2, 1, 0: average 1.5
       QVERIFY(!rule.report(1, s, 4.0 - double(s) / 2));  // 3.5, 3, 2.5, 2: average 2.75 at 4
     }
     rule.finished(0);

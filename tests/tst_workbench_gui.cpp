@@ -8,6 +8,7 @@
 
 #include <QApplication>
 #include <QDesktopServices>
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMessageBox>
@@ -35,6 +36,8 @@
 #include "app/experiment_store.h"
 #include "app/node_manager.h"
 #include "app/profile_trace.h"
+#include "app/sweep_controller.h"
+#include "app/varying_job_fields.h"
 #include "namespace_hosts.h"
 #include "ssh_server.h"
 #include "test_support.h"
@@ -42,6 +45,7 @@
 #include "remote/local_node.h"
 #include "ui/charts.h"
 #include "ui/compare_panel.h"
+#include "ui/parallel_coordinates.h"
 #include "ui/export_panel.h"
 #include "ui/job_form.h"
 #include "ui/job_json_editor.h"
@@ -108,6 +112,35 @@ class WorkbenchGuiTest : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(projectRow->childCount(), 1, 10000);
     QTRY_COMPARE_WITH_TIMEOUT(projectRow->child(0)->text(1), QString("succeeded"), 120000);
     run = projectRow->child(0);
+  }
+  // A project of a test's own, shown on the Job tab while the test runs; when it ends the window
+  // is back on the project and job it showed before.
+  struct OwnProject {
+    OwnProject(ui::MainWindow& window, app::WorkbenchController& controller, const QString& name)
+        : window(window), previous(controller.projectId()), job(window.jobForm()->job()) {
+      id = window.newProject(name);
+      window.tabs()->setCurrentIndex(0);
+    }
+    ~OwnProject() {
+      window.showProject(previous);
+      window.jobForm()->setJob(job);
+    }
+    ui::MainWindow& window;
+    qint64 previous, id = 0;
+    QJsonObject job;
+  };
+  // The fields of one CSV line (RFC 4180 quoting).
+  static QStringList csvFields(const QString& line) {
+    QStringList fields{QString()};
+    bool quoted = false;
+    for (qsizetype i = 0; i < line.size(); ++i) {
+      const QChar c = line[i];
+      if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') fields.back() += c, ++i;
+      else if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) fields << QString();
+      else fields.back() += c;
+    }
+    return fields;
   }
   // The named series of a chart that have points.
   static QStringList drawnSeries(QCustomPlot* plot) {
@@ -1021,10 +1054,8 @@ class WorkbenchGuiTest : public QObject {
   // Notes and tags of a run: written in a dialog, kept in the store, shown in the browser and
   // found by the filter; a cancelled dialog changes nothing.
   void runNotesAndTagsAreKeptAndSearched() {
-    const qint64 defaultProject = m_controller->projectId();
-    const QJsonObject before = m_window->jobForm()->job();
-    const qint64 project = m_window->newProject("Notes");
-    m_window->tabs()->setCurrentIndex(0);
+    const OwnProject own(*m_window, *m_controller, "Notes");
+    const qint64 project = own.id;
     field<QSpinBox>("maxSteps")->setValue(5);
     QTreeWidgetItem* first = nullptr;
     runToSuccess(project, first);
@@ -1070,8 +1101,131 @@ class WorkbenchGuiTest : public QObject {
     scroll->setValue(0);
     filter->clear();
     QVERIFY(!second->isHidden());
-    m_window->showProject(defaultProject);
-    m_window->jobForm()->setJob(before);
+  }
+
+  // The issue's 3 x 2 grid (lr 0.01 / 0.1 / 10 x fp32 / bf16) of the mlp, started from the Job
+  // tab: its trials become runs of the project, two at a time; lr 10 is stopped by the median
+  // rule; Compare is the sweep's table (a column per swept field, sorted by value, the best
+  // marked, CSV of raw numbers) with its parallel-coordinates chart.
+  void aSweepFillsTheCompareTable() {
+    const OwnProject own(*m_window, *m_controller, "Sweep");
+    const qint64 project = own.id;
+    QJsonObject job{{"name", "lr-sweep"},
+                    {"model", QJsonObject{{"template", "mlp"}}},
+                    {"batch", 256},
+                    {"max_steps", 40},
+                    {"log_every_steps", 1},
+                    {"threads", 1},
+                    {"optimizer", QJsonObject{{"type", "sgd"}, {"lr", 0.1}}},
+                    {"eval", QJsonObject{{"every_epoch", false}}}};
+    // Where bf16 trials fail at once (this CPU), lr 10 may start while only one other trial has
+    // finished: one is enough for a median here (tests/tst_node_service.cpp says more).
+    job["sweep"] = QJsonObject{
+        {"concurrency", 2},
+        {"early_stop", QJsonObject{{"rule", "median"}, {"grace_steps", 2}, {"min_trials", 1}}},
+        {"parameters", QJsonObject{{"optimizer.lr", QJsonArray{0.01, 0.1, 10}},
+                                   {"precision", QJsonArray{"fp32", "bf16"}}}}};
+    m_window->jobForm()->setJob(job);
+    QCOMPARE(m_window->jobForm()->job(), job);  // the form keeps the sweep block as it is
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);  // the block and the first trial check out
+    QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
+    QTreeWidgetItem* projectRow = m_window->projectItem(project);
+    const auto ended = [&] {
+      if (projectRow->childCount() != 6) return false;
+      for (const app::Run& run : m_store->runs(project))
+        if (run.state == "queued" || run.state == "running" || run.state.isEmpty()) return false;
+      return !m_window->findChild<app::SweepController*>()->isRunning();
+    };
+    const auto states = [&] {
+      QStringList said{m_window->findChild<app::SweepController*>()->isRunning() ? "running" : "ended"};
+      for (const app::Run& run : m_store->runs(project)) said << run.name + ": " + run.state + " " + run.reason;
+      return said.join('\n');
+    };
+    QElapsedTimer waited;  // not QTRY: it waits twice as long again before it reports
+    waited.start();
+    while (!ended() && waited.elapsed() < 200000) QTest::qWait(200);
+    QVERIFY2(ended(), qPrintable(states()));
+
+    const bool bf16 = bf16Unavailable().empty();
+    for (const app::Run& run : m_store->runs(project)) {
+      const double lr = app::jobField(run, "optimizer.lr").toDouble();
+      QVERIFY2(run.tags.contains("sweep:lr-sweep"), qPrintable(run.name));
+      if (run.precision == "bf16" && !bf16) {
+        QCOMPARE(run.state, QString("failed"));
+      } else if (lr == 10) {
+        QCOMPARE(run.state, QString("cancelled"));
+        QVERIFY2(run.tags.contains("stopped-early") && run.notes.contains("median rule"),
+                 qPrintable(run.notes));
+      } else if (lr == 0.1) {
+        QCOMPARE(run.state, QString("succeeded"));
+      }
+    }
+    // The browser finds the stopped trials by their tag.
+    auto* filter = field<QLineEdit>("runFilter");
+    filter->setText("stopped-early");
+    int shown = 0;
+    for (int i = 0; i < projectRow->childCount(); ++i) shown += !projectRow->child(i)->isHidden();
+    QVERIFY(shown >= 1 && shown < 6);
+    filter->clear();
+
+    // The table: a column per swept field; sorted by accuracy, numerically; the best marked.
+    m_window->tabs()->setCurrentWidget(m_window->comparePanel());
+    ui::ComparePanel* compare = m_window->comparePanel();
+    compare->refresh();
+    QTableWidget* table = compare->table();
+    QStringList headers;
+    for (int c = 0; c < table->columnCount(); ++c) headers << table->horizontalHeaderItem(c)->text();
+    QVERIFY2(headers.contains("optimizer.lr") && headers.contains("precision"), qPrintable(headers.join(" | ")));
+    const int accuracyColumn = static_cast<int>(headers.indexOf("Test accuracy"));
+    table->sortItems(accuracyColumn, Qt::DescendingOrder);
+    QList<double> accuracies;
+    QList<int> rows;  // with an accuracy (those without come first when descending)
+    for (int r = 0; r < table->rowCount(); ++r)
+      if (const QString text = table->item(r, accuracyColumn)->text(); !text.isEmpty())
+        accuracies << text.chopped(2).toDouble(), rows << r;
+    QVERIFY(accuracies.size() >= 2);
+    QVERIFY(std::is_sorted(accuracies.rbegin(), accuracies.rend()));
+    QTableWidgetItem* best = table->item(rows[0], 0);
+    QVERIFY(best->font().bold() && !best->icon().isNull());
+    QVERIFY(!table->item(rows[1], 0)->font().bold() && table->item(rows[1], 0)->icon().isNull());
+    // The CSV holds the store's numbers.
+    const QString csv = m_dir.filePath("sweep.csv");
+    QVERIFY(compare->exportCsv(csv));
+    QFile file(csv);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(file.readAll()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 7);
+    for (const QString& line : lines.mid(1)) {
+      const QStringList f = csvFields(line);  // trial names hold commas: quoted
+      const QString accuracy = f.value(accuracyColumn);
+      if (accuracy.isEmpty()) continue;
+      bool found = false;
+      for (const app::Run& run : m_store->runs(project))
+        found = found || (run.name == f[0] &&
+                          accuracy.toDouble() == run.summary.value("test_accuracy").toDouble() * 100);
+      QVERIFY2(found, qPrintable(line));
+    }
+    // Parallel coordinates: a line per trial, the best first.
+    const QStringList drawn = compare->coordinates()->drawnByResult();
+    QCOMPARE(drawn.size(), 6);
+    QCOMPARE(drawn.front(), best->text());
+    compare->findChild<QTabWidget*>("compareCharts")->setCurrentWidget(compare->coordinates());
+    screenshot("compare-sweep");
+    {  // in Chinese too
+      QTranslator translator;
+      QVERIFY(translator.load("twb_zh_CN", ":/i18n"));
+      QCoreApplication::installTranslator(&translator);
+      ui::MainWindow chinese(*m_controller);
+      chinese.resize(1280, 800);
+      chinese.show();
+      QVERIFY(QTest::qWaitForWindowExposed(&chinese));
+      chinese.tabs()->setCurrentWidget(chinese.comparePanel());
+      chinese.comparePanel()->findChild<QTabWidget*>("compareCharts")->setCurrentIndex(1);
+      QTest::qWait(50);
+      QVERIFY(chinese.grab().save(TWB_BINARY_DIR "/screenshots/compare-sweep-zh.png"));
+      QCoreApplication::removeTranslator(&translator);
+    }
+    compare->findChild<QTabWidget*>("compareCharts")->setCurrentIndex(0);
   }
 
   void aRunShowsProgressAndCanBeCancelled() {

@@ -103,6 +103,21 @@
     </message>
 </context>
 <context>
+    <name>twb::app::SweepController</name>
+    <message>
+        <source>sweep: another sweep is still running</source>
+        <translation>sweep：另一个扫描仍在运行</translation>
+    </message>
+    <message>
+        <source>sweep: no node to run its trials on</source>
+        <translation>sweep：没有可运行试验的节点</translation>
+    </message>
+    <message>
+        <source>Stopped early by the median rule: at step %1 its best training loss was above the finished trials&apos; median, %2.</source>
+        <translation>被中位数规则提前停止：在第 %1 步，其最佳训练损失高于已完成试验的中位数 %2。</translation>
+    </message>
+</context>
+<context>
     <name>twb::app::WorkbenchController</name>
     <message>
         <source>Default project</source>
@@ -242,6 +257,18 @@
     <message>
         <source>MFU</source>
         <translation>MFU</translation>
+    </message>
+    <message>
+        <source>Curves</source>
+        <translation>曲线</translation>
+    </message>
+    <message>
+        <source>Parallel coordinates</source>
+        <translation>平行坐标</translation>
+    </message>
+    <message>
+        <source>The best test accuracy of these runs</source>
+        <translation>这些运行中最好的测试准确率</translation>
     </message>
 </context>
 <context>
@@ -1016,6 +1043,30 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>&amp;Notes and tags…</source>
         <translation>备注和标签(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>Sweep: %1 of %2 trials ended</source>
+        <translation>扫描：%2 个试验中已结束 %1 个</translation>
+    </message>
+    <message>
+        <source>Sweep finished: its trials are in the Compare tab</source>
+        <translation>扫描完成：试验结果在“比较”标签页中</translation>
+    </message>
+    <message>
+        <source>Cancel s&amp;weep</source>
+        <translation>取消扫描(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Sweep</source>
+        <translation>扫描</translation>
+    </message>
+    <message>
+        <source>The sweep was not started: %1</source>
+        <translation>扫描未启动：%1</translation>
+    </message>
+    <message>
+        <source>Sweep %1 started</source>
+        <translation>扫描 %1 已启动</translation>
     </message>
 </context>
 <context>

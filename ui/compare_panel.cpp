@@ -13,7 +13,9 @@
 #include <QLabel>
 #include <QLocale>
 #include <QPushButton>
+#include <QPainter>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QTextStream>
 #include <QVBoxLayout>
@@ -24,6 +26,7 @@
 #include "app/run_summary.h"
 #include "app/varying_job_fields.h"
 #include "ui/charts.h"
+#include "ui/parallel_coordinates.h"
 #include "ui/run_state.h"
 
 namespace twb {
@@ -140,9 +143,14 @@ ComparePanel::ComparePanel(app::ExperimentStore& store, qint64 projectId, QWidge
   top->addWidget(m_metric);
   top->addWidget(exportButton);
   top->addWidget(saveChartButton);
+  m_coordinates = new ParallelCoordinates(this);
+  auto* charts = new QTabWidget(this);
+  charts->setObjectName("compareCharts");
+  charts->addTab(m_chart, tr("Curves"));
+  charts->addTab(m_coordinates, tr("Parallel coordinates"));
   auto* splitter = new QSplitter(Qt::Vertical, this);
   splitter->addWidget(m_table);
-  splitter->addWidget(m_chart);
+  splitter->addWidget(charts);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(top);
   layout->addWidget(splitter, 1);
@@ -223,8 +231,48 @@ void ComparePanel::refresh() {
       m_table->setItem(row, kColumns + f,
                        app::runKind(run) == "train" ? fieldCell(app::jobField(run, fields[f])) : cell(QString()));
   }
+  markBest();
   m_table->setSortingEnabled(true);
   plot();
+  plotCoordinates(runs, fields);
+}
+
+void ComparePanel::markBest() {
+  int best = -1;
+  for (int row = 0; row < m_table->rowCount(); ++row) {
+    const QVariant accuracy = m_table->item(row, kAccuracy)->data(kValueRole);
+    if (accuracy.isValid() &&
+        (best < 0 || accuracy.toDouble() > m_table->item(best, kAccuracy)->data(kValueRole).toDouble()))
+      best = row;
+  }
+  if (best < 0) return;
+  QPixmap star(16, 16);
+  star.fill(Qt::transparent);
+  QPainter painter(&star);
+  painter.setPen(QColor(230, 160, 0));
+  painter.drawText(star.rect(), Qt::AlignCenter, QString::fromUtf8("\u2605"));
+  painter.end();
+  for (int c = 0; c < m_table->columnCount(); ++c)
+    if (QTableWidgetItem* item = m_table->item(best, c)) {
+      QFont font = item->font();
+      font.setBold(true);
+      item->setFont(font);
+    }
+  QTableWidgetItem* name = m_table->item(best, kRun);
+  name->setIcon(QIcon(star));
+  name->setToolTip(tr("The best test accuracy of these runs"));
+}
+
+void ComparePanel::plotCoordinates(const QList<app::Run>& runs, const QStringList& fields) {
+  QList<ParallelCoordinates::Line> lines;
+  for (const app::Run& run : runs) {
+    if (app::runKind(run) != "train") continue;
+    ParallelCoordinates::Line line{run.name, {}, std::nullopt};
+    for (const QString& field : fields) line.values << app::jobField(run, field);
+    if (run.summary.contains("test_accuracy")) line.result = run.summary.value("test_accuracy").toDouble() * 100;
+    lines << line;
+  }
+  m_coordinates->setLines(fields, tr("Test accuracy (%)"), lines);
 }
 
 void ComparePanel::plot() {

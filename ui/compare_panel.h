@@ -23,8 +23,10 @@ namespace ui {
 // test accuracy, MFU (against the node's matmul peak in the run's own precision), and a column
 // per job field that differs between the runs (the hyper-parameters); columns sort by value. Below, the training runs' test accuracy or training
 // loss overlaid (each run in its Monitor colour); runs with one or two evaluations show their
-// final values as bars on an axis around them. Exports the table as CSV (raw numbers, units in
-// the header) and the chart as PNG, SVG or PDF.
+// final values as bars on an axis around them; beside it, parallel coordinates of the
+// hyper-parameters and the test accuracy (a sweep's chart). The run with the best test accuracy
+// is marked (bold, a star). Exports the table as CSV (raw numbers, units in the header) and the
+// charts as PNG, SVG or PDF.
 class ComparePanel : public QWidget {
   Q_OBJECT
 
@@ -33,6 +35,7 @@ class ComparePanel : public QWidget {
 
   QTableWidget* table() const { return m_table; }
   QCustomPlot* chart() const { return m_chart; }
+  class ParallelCoordinates* coordinates() const { return m_coordinates; }
   void setTargetAccuracy(double percent);
   void refresh();
   void setProjectId(qint64 projectId);  // shows that project's runs
@@ -44,6 +47,9 @@ class ComparePanel : public QWidget {
   void plot();
   // The fixed columns, then one per job field that differs between the runs.
   void setHeaders(const QStringList& fields);
+  // Bold and a star on the row with the highest test accuracy.
+  void markBest();
+  void plotCoordinates(const QList<app::Run>& runs, const QStringList& fields);
   // The run's sustained FLOP rate against its node's matmul peak in the run's precision.
   QTableWidgetItem* mfuCell(const app::Run& run) const;
 
@@ -51,6 +57,7 @@ class ComparePanel : public QWidget {
   QDoubleSpinBox* m_target;
   QTableWidget* m_table;
   QCustomPlot* m_chart;
+  class ParallelCoordinates* m_coordinates;
   QSet<qint64> m_unpicked;  // runs left out of the chart
 };
 

@@ -22,6 +22,7 @@
 
 #include "app/node_manager.h"
 #include "app/run_summary.h"
+#include "app/sweep_controller.h"
 #include "app/workbench_controller.h"
 #include "ui/compare_panel.h"
 #include "ui/export_panel.h"
@@ -49,7 +50,10 @@ QString accuracyText(const QJsonObject& summary) {
 
 MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* nodes,
                        QWidget* parent)
-    : QMainWindow(parent), m_controller(controller), m_nodes(nodes) {
+    : QMainWindow(parent),
+      m_controller(controller),
+      m_sweeps(new app::SweepController(controller, this)),
+      m_nodes(nodes) {
   setWindowTitle(tr("Tensor Workbench"));
   setObjectName("mainWindow");
 
@@ -143,6 +147,14 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
             if (type == "step") showProgress(runId, json);
           });
   connect(&m_controller, &app::WorkbenchController::runStateChanged, this, &MainWindow::setRunState);
+  connect(m_sweeps, &app::SweepController::runNotesChanged, this, &MainWindow::showNotes);
+  connect(m_sweeps, &app::SweepController::progress, this, [this](int ended, int total) {
+    statusBar()->showMessage(tr("Sweep: %1 of %2 trials ended").arg(ended).arg(total));
+  });
+  connect(m_sweeps, &app::SweepController::finished, this, [this] {
+    statusBar()->showMessage(tr("Sweep finished: its trials are in the Compare tab"));
+    m_compare->refresh();
+  });
   connect(&m_controller, &app::WorkbenchController::runAdded, this, [this](qint64 runId) {
     addRunItem(runId);
     const app::Run run = m_controller.store().run(runId);
@@ -230,6 +242,8 @@ void MainWindow::buildMenus() {
   QAction* cancel = runMenu->addAction(tr("C&ancel run"), this, &MainWindow::cancelSelectedRun);
   cancel->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
   QAction* resume = runMenu->addAction(tr("Res&ume run"), this, &MainWindow::resumeSelectedRun);
+  QAction* cancelSweep = runMenu->addAction(tr("Cancel s&weep"), m_sweeps, &app::SweepController::cancel);
+  cancelSweep->setObjectName("cancelSweep");
   QAction* notes = runMenu->addAction(tr("&Notes and tags…"), this, [this] {
     if (const qint64 runId = selectedRun()) editRunNotes(runId);
   });
@@ -395,10 +409,15 @@ void MainWindow::editRunNotes(qint64 runId) {
   RunNotesDialog dialog(run.name, run.notes, run.tags, this);
   if (dialog.exec() != QDialog::Accepted) return;
   m_controller.store().setRunNotes(runId, dialog.notes(), dialog.tags());
-  if (QTreeWidgetItem* item = m_items.value(runId)) {
-    item->setText(kTags, dialog.tags().join(", "));
-    item->setToolTip(kName, dialog.notes());
-  }
+  showNotes(runId);
+}
+
+void MainWindow::showNotes(qint64 runId) {
+  QTreeWidgetItem* item = m_items.value(runId);
+  if (!item) return;
+  const app::Run run = m_controller.store().run(runId);
+  item->setText(kTags, run.tags.join(", "));
+  item->setToolTip(kName, run.notes);
 }
 
 void MainWindow::cancelSelectedRun() {
@@ -487,6 +506,15 @@ void MainWindow::runWhenChecked() {
 }
 
 void MainWindow::startRun(const QJsonObject& job, const QString& node) {
+  if (job.contains("sweep")) {  // its trials go into the project; Compare is their table
+    if (const QString problem = m_sweeps->start(job, {node}); !problem.isEmpty()) {
+      QMessageBox::warning(this, tr("Sweep"), tr("The sweep was not started: %1").arg(problem));
+      return;
+    }
+    statusBar()->showMessage(tr("Sweep %1 started").arg(job.value("name").toString()));
+    m_tabs->setCurrentWidget(m_compare);
+    return;
+  }
   try {
     m_controller.startRun(job.value("name").toString(), job, node);
   } catch (const app::StoreError& e) {

@@ -13,6 +13,7 @@ class QTimer;
 namespace twb {
 namespace app {
 class NodeManager;
+class SweepController;
 class WorkbenchController;
 }  // namespace app
 
@@ -92,7 +93,11 @@ class MainWindow : public QMainWindow {
   void openJob();
   void saveJob();
 
+  // The run's notes (its name's tooltip) and tags (a column) in the browser, from the store.
+  void showNotes(qint64 runId);
+
   app::WorkbenchController& m_controller;
+  app::SweepController* m_sweeps;
   app::NodeManager* m_nodes;
   JobForm* m_jobForm;
   MonitorPanel* m_monitor;

@@ -54,7 +54,8 @@ void writeCsv(const std::string& path, const SweepPlan& plan,
   for (const TrialOutcome& o : rows) {
     out << o.trial;
     for (const SweepParameter& p : plan.config.parameters)
-      out << "," << csvField(sweepValueText(plan.trials[static_cast<size_t>(o.trial)].values[p.path]));
+      out << ","
+          << csvField(sweepValueText(plan.trials[static_cast<size_t>(o.trial)].values[p.path]));
     out << "," << o.state << "," << o.steps << "," << number(o.loss, "%.9g") << ","
         << number(o.testAccuracy, "%.9g") << "," << csvField(o.node) << "," << o.jobId << ","
         << csvField(o.reason) << "\n";

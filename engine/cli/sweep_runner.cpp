@@ -55,7 +55,8 @@ std::vector<TrialOutcome> SweepRunner::run(const SweepPlan& plan,
         std::lock_guard lock(mutex);
         if (next == plan.trials.size() || (stop && *stop)) return;
         t = next++;
-        node = static_cast<size_t>(std::min_element(running.begin(), running.end()) - running.begin());
+        node =
+            static_cast<size_t>(std::min_element(running.begin(), running.end()) - running.begin());
         ++running[node];
       }
       TrialOutcome outcome = runTrial(plan.trials[t], m_nodes[node], rule, stop);
@@ -66,7 +67,8 @@ std::vector<TrialOutcome> SweepRunner::run(const SweepPlan& plan,
     }
   };
   std::vector<std::thread> workers;
-  const size_t concurrency = std::min(plan.trials.size(), static_cast<size_t>(plan.config.concurrency));
+  const size_t concurrency =
+      std::min(plan.trials.size(), static_cast<size_t>(plan.config.concurrency));
   for (size_t w = 0; w < concurrency; ++w) workers.emplace_back(worker);
   for (auto& w : workers) w.join();
   return outcomes;

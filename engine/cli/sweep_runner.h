@@ -17,9 +17,10 @@ namespace twb {
 struct TrialOutcome {
   int trial = 0;
   std::string node, jobId;
-  std::string state = "not started";  // succeeded | failed | cancelled | stopped early | not started
-  std::string reason;                 // why it failed or was stopped
-  int64_t steps = 0;                  // of its last step event
+  std::string state =
+      "not started";   // succeeded | failed | cancelled | stopped early | not started
+  std::string reason;  // why it failed or was stopped
+  int64_t steps = 0;   // of its last step event
   double loss = std::numeric_limits<double>::quiet_NaN();  // its last step event's
   double testAccuracy = std::numeric_limits<double>::quiet_NaN();
 };
@@ -43,8 +44,8 @@ class SweepRunner {
                                 const std::atomic<bool>* stop);
 
  private:
-  TrialOutcome runTrial(const SweepTrial& trial, const NodeTarget& node,
-                        MedianStoppingRule& rule, const std::atomic<bool>* stop);
+  TrialOutcome runTrial(const SweepTrial& trial, const NodeTarget& node, MedianStoppingRule& rule,
+                        const std::atomic<bool>* stop);
 
   std::vector<NodeTarget> m_nodes;
   AccessToken m_token;

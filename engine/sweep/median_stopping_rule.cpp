@@ -22,7 +22,8 @@ std::optional<double> MedianStoppingRule::report(int trial, int64_t step, double
   double median = averages[mid];
   if (averages.size() % 2 == 0)
     median = (median + *std::max_element(averages.begin(),
-                                         averages.begin() + static_cast<std::ptrdiff_t>(mid))) / 2;
+                                         averages.begin() + static_cast<std::ptrdiff_t>(mid))) /
+             2;
   double best = std::numeric_limits<double>::infinity();
   for (const auto& [s, value] : curve) best = std::min(best, value);
   if (best > median) return median;

@@ -64,13 +64,15 @@ SweepConfig readConfig(const nlohmann::json& sweep) {
   for (const auto& [key, value] : sweep.items())
     if (key != "method" && key != "trials" && key != "seed" && key != "concurrency" &&
         key != "metric" && key != "early_stop" && key != "parameters")
-      fail(key, "unknown field (known: method, trials, seed, concurrency, metric, early_stop, "
-                "parameters)");
+      fail(key,
+           "unknown field (known: method, trials, seed, concurrency, metric, early_stop, "
+           "parameters)");
   SweepConfig c;
   c.method = sweep.value("method", c.method);
   if (c.method != "grid" && c.method != "random") fail("method", "must be grid or random");
   c.trials = integerAt(sweep, "trials", 0, c.method == "random" ? 1 : 0);
-  if (c.method == "random" && c.trials == 0) fail("trials", "random search needs a number of trials");
+  if (c.method == "random" && c.trials == 0)
+    fail("trials", "random search needs a number of trials");
   c.seed = static_cast<uint64_t>(integerAt(sweep, "seed", 0, 0));
   c.concurrency = integerAt(sweep, "concurrency", 1, 1);
   c.metric = sweep.value("metric", c.metric);
@@ -112,8 +114,10 @@ void setPath(nlohmann::json& job, const std::string& path, const nlohmann::json&
     if (!at->is_object() && !at->is_null())
       fail("parameters." + path, "the job's " + walked + " is not an object");
     walked += (walked.empty() ? "" : ".") + steps[i];
-    if (i + 1 == steps.size()) (*at)[steps[i]] = value;
-    else at = &(*at)[steps[i]];
+    if (i + 1 == steps.size())
+      (*at)[steps[i]] = value;
+    else
+      at = &(*at)[steps[i]];
   }
 }
 

@@ -34,10 +34,10 @@ struct EarlyStopping {
 
 // How a sweep runs: its trials (each a job of its own), how many at once, and what ranks them.
 struct SweepConfig {
-  std::string method = "grid";  // grid | random
-  int64_t trials = 0;           // random: how many; grid: at most this many (0: all)
-  uint64_t seed = 0;            // of the random draws
-  int64_t concurrency = 1;      // trials running at once, over every node
+  std::string method = "grid";           // grid | random
+  int64_t trials = 0;                    // random: how many; grid: at most this many (0: all)
+  uint64_t seed = 0;                     // of the random draws
+  int64_t concurrency = 1;               // trials running at once, over every node
   std::string metric = "test_accuracy";  // ranks the finished trials: test_accuracy | loss
   EarlyStopping earlyStop;               // on the training loss of the step events
   std::vector<SweepParameter> parameters;
@@ -46,9 +46,9 @@ struct SweepConfig {
 };
 
 struct SweepTrial {
-  int index = 0;             // from 0, in the order they start
-  nlohmann::json job;        // the job file without "sweep", with this trial's values
-  nlohmann::json values;     // path -> value, for tables and CSV
+  int index = 0;          // from 0, in the order they start
+  nlohmann::json job;     // the job file without "sweep", with this trial's values
+  nlohmann::json values;  // path -> value, for tables and CSV
 };
 
 struct SweepPlan {

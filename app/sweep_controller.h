@@ -1,0 +1,59 @@
+#pragma once
+
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+#include <QSet>
+#include <memory>
+
+#include "sweep/median_stopping_rule.h"
+#include "sweep/sweep_plan.h"
+
+namespace twb::app {
+
+class WorkbenchController;
+
+// Runs a sweep (a job with a "sweep" block, docs/sweeps.md) from the workbench: each trial is a
+// run of the current project, at most `concurrency` queued or running at once, on the nodes
+// given, each trial to the node with the fewest of the sweep's trials. A trial the median rule
+// finds hopeless is cancelled on its node and tagged "stopped-early", with the median it lost to
+// in its notes; every trial is tagged with the sweep's name, so the runs browser finds them.
+class SweepController : public QObject {
+  Q_OBJECT
+
+ public:
+  explicit SweepController(WorkbenchController& controller, QObject* parent = nullptr);
+
+  // Starts the sweep; returns what is wrong with its block (naming the field) instead, or with
+  // another sweep still running.
+  QString start(const QJsonObject& job, const QStringList& nodes);
+  // Cancels the running trials and starts no more.
+  void cancel();
+  bool isRunning() const { return m_plan != nullptr; }
+
+ signals:
+  // A trial ended (`ended` of `total` so far).
+  void progress(int ended, int total);
+  // The sweep wrote a run's notes or tags.
+  void runNotesChanged(qint64 runId);
+  void finished();
+
+ private:
+  void launchNext();
+  void onEvent(qint64 runId, const QString& type, const QByteArray& json);
+  void onState(qint64 runId, const QString& state);
+
+  WorkbenchController& m_controller;
+  std::unique_ptr<SweepPlan> m_plan;
+  std::unique_ptr<MedianStoppingRule> m_rule;
+  QStringList m_nodes;
+  QString m_tag;
+  size_t m_next = 0;
+  int m_ended = 0;
+  bool m_cancelling = false;
+  QHash<qint64, int> m_trialOfRun;  // the sweep's queued or running runs
+  QHash<qint64, QString> m_nodeOfRun;
+  QHash<qint64, QString> m_stopReason;  // runs the median rule is stopping
+};
+
+}  // namespace twb::app
