@@ -462,9 +462,13 @@ void WorkbenchController::validate(const QJsonObject& job, int ticket, const QSt
     try {
       const SweepPlan plan = planSweep(nlohmann::json::parse(QJsonDocument(job).toJson().toStdString()));
       first = QJsonDocument::fromJson(QByteArray::fromStdString(plan.trials.front().job.dump())).object();
+      for (const std::string& name : plan.config.nodes) endpointFor(QString::fromStdString(name));
     } catch (const SweepError& e) {
       const QString message = QString::fromUtf8(e.what());
       emit validated(ticket, false, message.section(": ", 0, 0), message, {});
+      return;
+    } catch (const std::exception& e) {  // a node of sweep.nodes that is not known
+      emit validated(ticket, false, "sweep.nodes", "sweep.nodes: " + QString::fromUtf8(e.what()), {});
       return;
     }
     return validate(first, ticket, nodeName);

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -246,11 +247,14 @@ class NodeServiceTest : public QObject {
   }
 
   // The 3 x 2 grid of the issue (lr 0.01 / 0.1 / 10 x fp32 / bf16) on the mlp, two at a time
-  // on a node that runs two jobs at once: every trial runs or says why not, lr 10 is stopped by
-  // the median rule before its end, and the CSV holds the node's own numbers, best first.
+  // over the two nodes the block names (each runs one job at a time): every trial runs or says
+  // why not, lr 10 is stopped by the median rule before its end, and the CSV holds the nodes'
+  // own numbers, best first.
   void aSweepRunsItsGridAndStopsHopelessTrials() {
-    NodeDaemon daemon(socket(), dataDir(), {"--max-jobs", "2"});
-    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    NodeDaemon first(socket(), dataDir());
+    const QString secondSocket = "unix:" + m_dir->filePath("run-b/node.sock");
+    NodeDaemon second(secondSocket, m_dir->filePath("data-b"));
+    QVERIFY2(first.started() && second.started(), qPrintable(first.output() + second.output()));
     const int64_t maxSteps = 40;
     auto job = nlohmann::json::parse(shortJob(maxSteps, 1));
     job["name"] = "lr-sweep";
@@ -264,14 +268,17 @@ class NodeServiceTest : public QObject {
     job.erase("schedule");  // the example's warm-up would hold every lr low for 100 steps
     job["sweep"] = {{"method", "grid"},
                     {"concurrency", 2},
+                    {"nodes", {"a", "b"}},
                     {"early_stop", {{"rule", "median"}, {"grace_steps", 2}, {"min_trials", 1}}},
                     {"parameters", {{"optimizer.lr", {0.01, 0.1, 10}},
                                     {"precision", {"fp32", "bf16"}}}}};
     const QString jobFile = m_dir->filePath("sweep.json");
     { std::ofstream(jobFile.toStdString()) << job.dump(); }
     const QString csvFile = m_dir->filePath("sweep.csv");
-    const auto run = twb::test::runEngine(
-        {"client", "--node", socket(), "sweep", jobFile, "--csv", csvFile}, 300000);
+    const auto run = twb::test::runEngine({"client", "--node", "a=" + socket(), "--node",
+                                           "b=" + secondSocket, "--node", "unused=" + socket(),
+                                           "sweep", jobFile, "--csv", csvFile},
+                                          300000);
     QVERIFY2(run.finished && run.exitCode == 0, qPrintable(run.output));
 
     QFile csv(csvFile);
@@ -280,7 +287,9 @@ class NodeServiceTest : public QObject {
     QCOMPARE(lines.value(0), QString("trial,optimizer.lr,precision,state,steps,loss,test_accuracy,"
                                      "node,job,reason"));
     QCOMPARE(lines.size(), 7);
-    NodeClient node = client();
+    std::map<QString, std::unique_ptr<NodeClient>> nodes;
+    nodes["a"] = std::make_unique<NodeClient>(NodeAddress::parse(socket().toStdString()), twb::AccessToken());
+    nodes["b"] = std::make_unique<NodeClient>(NodeAddress::parse(secondSocket.toStdString()), twb::AccessToken());
     const bool bf16 = twb::bf16Unavailable().empty();
     double previous = 2;
     bool afterUnranked = false;  // trials without a test accuracy come after those with one
@@ -311,16 +320,20 @@ class NodeServiceTest : public QObject {
       QVERIFY(isNumber && accuracy <= previous);
       previous = accuracy;
       nlohmann::json last;
-      node.watch(f[8].toStdString(), 0, [&](const v1::Event& e) {
+      nodes.at(f[7])->watch(f[8].toStdString(), 0, [&](const v1::Event& e) {
         if (e.type() == "state") last = nlohmann::json::parse(e.json());
         return true;
       });
       QCOMPARE(accuracy, last["test_accuracy"].get<double>());
     }
-    // Two at a time: the node's jobs overlapped, never more than two.
+    // Two at a time, one on each node: their jobs overlapped, never more than two.
     std::vector<std::pair<double, int>> edges;
-    for (const auto& j : node.list())
-      edges.push_back({j.started_time(), 1}), edges.push_back({j.finished_time(), -1});
+    for (auto& [name, node] : nodes) {
+      const auto jobs = node->list();
+      QVERIFY2(!jobs.empty(), qPrintable("node " + name + " ran no trial"));
+      for (const auto& j : jobs)
+        edges.push_back({j.started_time(), 1}), edges.push_back({j.finished_time(), -1});
+    }
     std::sort(edges.begin(), edges.end());
     int running = 0, most = 0;
     for (const auto& [time, change] : edges) most = std::max(most, running += change);
@@ -344,6 +357,8 @@ class NodeServiceTest : public QObject {
                                    << "sweep.budget: unknown field";
     QTest::newRow("random without trials") << R"({"method": "random", "parameters": {"seed": [1, 2]}})"
                                            << "sweep.trials: random search needs a number of trials";
+    QTest::newRow("node without an address") << R"({"nodes": ["ghost"], "parameters": {"seed": [1]}})"
+                                             << "sweep.nodes: no --node ghost=ADDRESS says where node 'ghost' is";
   }
   void aBadSweepIsRefusedAtItsField() {
     QFETCH(QString, sweep);

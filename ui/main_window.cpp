@@ -507,7 +507,12 @@ void MainWindow::runWhenChecked() {
 
 void MainWindow::startRun(const QJsonObject& job, const QString& node) {
   if (job.contains("sweep")) {  // its trials go into the project; Compare is their table
-    if (const QString problem = m_sweeps->start(job, {node}); !problem.isEmpty()) {
+    // The block's nodes when it names them, else the Job tab's.
+    QStringList nodes;
+    for (const QJsonValue& name : job.value("sweep").toObject().value("nodes").toArray())
+      nodes << name.toString();
+    if (nodes.isEmpty()) nodes << node;
+    if (const QString problem = m_sweeps->start(job, nodes); !problem.isEmpty()) {
       QMessageBox::warning(this, tr("Sweep"), tr("The sweep was not started: %1").arg(problem));
       return;
     }

@@ -78,6 +78,18 @@ int runSweepCommand(const std::string& jobPath, std::vector<NodeTarget> nodes, A
   } catch (const SweepError& e) {
     throw Error(jobPath + ": " + e.what());
   }
+  if (!plan.config.nodes.empty()) {  // the block names its nodes: each needs a --node NAME=...
+    std::vector<NodeTarget> named;
+    for (const std::string& name : plan.config.nodes) {
+      const auto given = std::find_if(nodes.begin(), nodes.end(),
+                                      [&](const NodeTarget& n) { return n.name == name; });
+      if (given == nodes.end())
+        throw Error(jobPath + ": sweep.nodes: no --node " + name + "=ADDRESS says where node '" +
+                    name + "' is");
+      named.push_back(*given);
+    }
+    nodes = std::move(named);
+  }
   std::printf("sweep %s: %zu trials, %lld at a time on %zu node%s\n",
               job.value("name", "job").c_str(), plan.trials.size(),
               static_cast<long long>(plan.config.concurrency), nodes.size(),

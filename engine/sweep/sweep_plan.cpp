@@ -1,5 +1,6 @@
 #include "sweep/sweep_plan.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <sstream>
@@ -63,10 +64,10 @@ SweepConfig readConfig(const nlohmann::json& sweep) {
   if (!sweep.is_object()) throw SweepError("sweep: must be an object");
   for (const auto& [key, value] : sweep.items())
     if (key != "method" && key != "trials" && key != "seed" && key != "concurrency" &&
-        key != "metric" && key != "early_stop" && key != "parameters")
+        key != "metric" && key != "early_stop" && key != "parameters" && key != "nodes")
       fail(key,
            "unknown field (known: method, trials, seed, concurrency, metric, early_stop, "
-           "parameters)");
+           "nodes, parameters)");
   SweepConfig c;
   c.method = sweep.value("method", c.method);
   if (c.method != "grid" && c.method != "random") fail("method", "must be grid or random");
@@ -75,6 +76,17 @@ SweepConfig readConfig(const nlohmann::json& sweep) {
     fail("trials", "random search needs a number of trials");
   c.seed = static_cast<uint64_t>(integerAt(sweep, "seed", 0, 0));
   c.concurrency = integerAt(sweep, "concurrency", 1, 1);
+  if (sweep.contains("nodes")) {
+    const nlohmann::json& nodes = sweep["nodes"];
+    if (!nodes.is_array() || nodes.empty()) fail("nodes", "must be a non-empty list of node names");
+    for (const auto& node : nodes) {
+      if (!node.is_string() || node.get<std::string>().empty())
+        fail("nodes", "every entry must be a node name");
+      if (std::count(c.nodes.begin(), c.nodes.end(), node.get<std::string>()))
+        fail("nodes", "'" + node.get<std::string>() + "' is listed twice");
+      c.nodes.push_back(node);
+    }
+  }
   c.metric = sweep.value("metric", c.metric);
   if (c.metric != "test_accuracy" && c.metric != "loss")
     fail("metric", "must be test_accuracy or loss");

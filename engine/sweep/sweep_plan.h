@@ -38,6 +38,7 @@ struct SweepConfig {
   int64_t trials = 0;                    // random: how many; grid: at most this many (0: all)
   uint64_t seed = 0;                     // of the random draws
   int64_t concurrency = 1;               // trials running at once, over every node
+  std::vector<std::string> nodes;  // where trials run, by name; empty: where the runner is told
   std::string metric = "test_accuracy";  // ranks the finished trials: test_accuracy | loss
   EarlyStopping earlyStop;               // on the training loss of the step events
   std::vector<SweepParameter> parameters;
