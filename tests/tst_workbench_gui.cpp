@@ -1158,6 +1158,8 @@ class WorkbenchGuiTest : public QObject {
                  qPrintable(run.notes));
       } else if (lr == 0.1) {
         QCOMPARE(run.state, QString("succeeded"));
+      } else {  // lr 0.01: finished, or stopped by the rule once lr 0.1 had finished
+        QVERIFY2(run.state == "succeeded" || run.tags.contains("stopped-early"), qPrintable(run.state));
       }
     }
     // The browser finds the stopped trials by their tag.
@@ -1183,11 +1185,14 @@ class WorkbenchGuiTest : public QObject {
     for (int r = 0; r < table->rowCount(); ++r)
       if (const QString text = table->item(r, accuracyColumn)->text(); !text.isEmpty())
         accuracies << text.chopped(2).toDouble(), rows << r;
-    QVERIFY(accuracies.size() >= 2);
+    // lr 0.1 at least; lr 0.01 too unless the rule stopped it (trials reach the node in any
+    // order, and once lr 0.1 has finished, lr 0.01's loss is above its average).
+    QVERIFY(!accuracies.isEmpty());
     QVERIFY(std::is_sorted(accuracies.rbegin(), accuracies.rend()));
     QTableWidgetItem* best = table->item(rows[0], 0);
     QVERIFY(best->font().bold() && !best->icon().isNull());
-    QVERIFY(!table->item(rows[1], 0)->font().bold() && table->item(rows[1], 0)->icon().isNull());
+    for (int r = 0; r < table->rowCount(); ++r)
+      if (r != rows[0]) QVERIFY(!table->item(r, 0)->font().bold() && table->item(r, 0)->icon().isNull());
     // The CSV holds the store's numbers.
     const QString csv = m_dir.filePath("sweep.csv");
     QVERIFY(compare->exportCsv(csv));
