@@ -129,6 +129,23 @@ class WorkbenchGuiTest : public QObject {
     qint64 previous, id = 0;
     QJsonObject job;
   };
+  // A second window on the same controller, in Chinese while it lives; null when the
+  // translation is missing.
+  struct ChineseWindow {
+    explicit ChineseWindow(app::WorkbenchController& controller) {
+      if (!translator.load("twb_zh_CN", ":/i18n")) return;
+      QCoreApplication::installTranslator(&translator);
+      window = std::make_unique<ui::MainWindow>(controller);
+      window->resize(1280, 800);
+      window->show();
+    }
+    ~ChineseWindow() {
+      window.reset();
+      QCoreApplication::removeTranslator(&translator);
+    }
+    QTranslator translator;
+    std::unique_ptr<ui::MainWindow> window;
+  };
   // The fields of one CSV line (RFC 4180 quoting).
   static QStringList csvFields(const QString& line) {
     QStringList fields{QString()};
@@ -1217,18 +1234,13 @@ class WorkbenchGuiTest : public QObject {
     compare->findChild<QTabWidget*>("compareCharts")->setCurrentWidget(compare->coordinates());
     screenshot("compare-sweep");
     {  // in Chinese too
-      QTranslator translator;
-      QVERIFY(translator.load("twb_zh_CN", ":/i18n"));
-      QCoreApplication::installTranslator(&translator);
-      ui::MainWindow chinese(*m_controller);
-      chinese.resize(1280, 800);
-      chinese.show();
-      QVERIFY(QTest::qWaitForWindowExposed(&chinese));
+      ChineseWindow zh(*m_controller);
+      QVERIFY(zh.window && QTest::qWaitForWindowExposed(zh.window.get()));
+      ui::MainWindow& chinese = *zh.window;
       chinese.tabs()->setCurrentWidget(chinese.comparePanel());
       chinese.comparePanel()->findChild<QTabWidget*>("compareCharts")->setCurrentIndex(1);
       QTest::qWait(50);
       QVERIFY(chinese.grab().save(TWB_BINARY_DIR "/screenshots/compare-sweep-zh.png"));
-      QCoreApplication::removeTranslator(&translator);
     }
     compare->findChild<QTabWidget*>("compareCharts")->setCurrentIndex(0);
   }
@@ -1296,14 +1308,10 @@ class WorkbenchGuiTest : public QObject {
   }
 
   void chineseTranslationShowsEveryScreen() {
-    QTranslator translator;
-    QVERIFY(translator.load("twb_zh_CN", ":/i18n"));
-    QCoreApplication::installTranslator(&translator);
     {
-      ui::MainWindow chinese(*m_controller);
-      chinese.resize(1280, 800);
-      chinese.show();
-      QVERIFY(QTest::qWaitForWindowExposed(&chinese));
+      ChineseWindow zh(*m_controller);
+      QVERIFY(zh.window && QTest::qWaitForWindowExposed(zh.window.get()));
+      ui::MainWindow& chinese = *zh.window;
       QCOMPARE(chinese.windowTitle(), QString("Tensor Workbench 张量工作台"));
       QCOMPARE(chinese.tabs()->tabText(1), QString("监控"));
       const char* names[] = {"job-zh", "monitor-zh", "profile-zh", "compare-zh", "export-zh"};
@@ -1324,7 +1332,6 @@ class WorkbenchGuiTest : public QObject {
       QVERIFY(chinese.connectionStatus()->text().contains("重新连接"));
       QVERIFY(chinese.grab().save(TWB_BINARY_DIR "/screenshots/reconnecting-zh.png"));
     }
-    QCoreApplication::removeTranslator(&translator);
   }
 
   void cleanupTestCase() {
