@@ -1245,6 +1245,31 @@ class WorkbenchGuiTest : public QObject {
     compare->findChild<QTabWidget*>("compareCharts")->setCurrentIndex(0);
   }
 
+  // Run > Cancel sweep: the running trial is cancelled on its node and no other starts.
+  void aSweepCanBeCancelled() {
+    const OwnProject own(*m_window, *m_controller, "Cancelled sweep");
+    QJsonObject job{{"name", "long-sweep"},
+                    {"model", QJsonObject{{"template", "mlp"}}},
+                    {"max_steps", 100000},
+                    {"threads", 1},
+                    {"eval", QJsonObject{{"every_epoch", false}}}};
+    job["sweep"] = QJsonObject{{"parameters", QJsonObject{{"seed", QJsonArray{1, 2, 3}}}}};
+    m_window->jobForm()->setJob(job);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
+    QTreeWidgetItem* projectRow = m_window->projectItem(own.id);
+    QTRY_COMPARE_WITH_TIMEOUT(projectRow->childCount(), 1, 10000);
+    const qint64 runId = projectRow->child(0)->data(0, Qt::UserRole).toLongLong();
+    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(runId).state, QString("running"), 30000);
+    auto* sweeps = m_window->findChild<app::SweepController*>();
+    QVERIFY(sweeps->isRunning());
+    m_window->findChild<QAction*>("cancelSweep")->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!sweeps->isRunning(), 30000);
+    QCOMPARE(m_store->run(runId).state, QString("cancelled"));
+    QTest::qWait(500);
+    QCOMPARE(projectRow->childCount(), 1);  // the other two trials never started
+  }
+
   void aRunShowsProgressAndCanBeCancelled() {
     const qint64 defaultProject = m_controller->projectId();
     const qint64 project = m_window->newProject("Long runs");
