@@ -1,6 +1,7 @@
 #include "app/varying_job_fields.h"
 
 #include <QHash>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -50,6 +51,14 @@ QStringList varyingJobFields(const QList<Run>& runs) {
 
 QJsonValue jobField(const Run& run, const QString& path) {
   return JobDocument(jobOf(run)).value(path);
+}
+
+QString jobValueText(const QJsonValue& value) {
+  if (value.isDouble()) return QString::number(value.toDouble(), 'g', 8);
+  if (value.isBool()) return value.toBool() ? "true" : "false";
+  if (value.isString()) return value.toString();
+  if (value.isUndefined() || value.isNull()) return QString();
+  return QString::fromUtf8(QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact)).mid(1).chopped(1);
 }
 
 }  // namespace twb::app

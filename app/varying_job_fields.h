@@ -16,4 +16,8 @@ QStringList varyingJobFields(const QList<Run>& runs);
 // The value of a dotted job field of `run`'s job; undefined where the job does not name it.
 QJsonValue jobField(const Run& run, const QString& path);
 
+// A job field's value as a table cell or a chart label shows it: "0.01", "fp32", "true",
+// "[512,256]"; empty when there is none.
+QString jobValueText(const QJsonValue& value);
+
 }  // namespace twb::app

@@ -69,11 +69,8 @@ QTableWidgetItem* header(const QString& text, const QString& unit = {}) {
 
 // A job field's value as a cell: numbers sort as numbers.
 QTableWidgetItem* fieldCell(const QJsonValue& value) {
-  if (value.isDouble()) return cell(QString::number(value.toDouble(), 'g', 8), value.toDouble());
-  if (value.isBool()) return cell(value.toBool() ? "true" : "false");
-  if (value.isString()) return cell(value.toString());
-  if (value.isUndefined()) return cell(QString());
-  return cell(QString::fromUtf8(QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact)).mid(1).chopped(1));
+  return value.isDouble() ? cell(app::jobValueText(value), value.toDouble())
+                          : cell(app::jobValueText(value));
 }
 
 // For the CSV: a field quoted where it must be (RFC 4180).

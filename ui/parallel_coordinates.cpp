@@ -2,28 +2,17 @@
 
 #include <qcustomplot.h>
 
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
 #include <map>
 
+#include "app/varying_job_fields.h"
 #include "ui/charts.h"
 
 namespace twb::ui {
 
 namespace {
-QString valueText(const QJsonValue& v) {
-  if (v.isDouble()) return QString::number(v.toDouble(), 'g', 6);
-  if (v.isBool()) return v.toBool() ? "true" : "false";
-  if (v.isString()) return v.toString();
-  if (v.isUndefined() || v.isNull()) return QString();
-  return QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact))
-      .mid(1)
-      .chopped(1);
-}
-
 // Where an axis puts its values, from 0 (bottom) to 1 (top), and the labels it shows.
 struct AxisScale {
   bool numeric = true, log = false;
@@ -45,14 +34,14 @@ struct AxisScale {
     }
     numeric = false;
     for (const QJsonValue& v : values)
-      if (!v.isUndefined() && !v.isNull()) categories[valueText(v)] = 0;
+      if (!v.isUndefined() && !v.isNull()) categories[app::jobValueText(v)] = 0;
     int i = 0;
     for (auto& [text, at] : categories)
       at = categories.size() == 1 ? 0.5 : double(i++) / double(categories.size() - 1);
   }
   std::optional<double> at(const QJsonValue& v) const {
     if (v.isUndefined() || v.isNull()) return std::nullopt;
-    if (!numeric) return categories.at(valueText(v));
+    if (!numeric) return categories.at(app::jobValueText(v));
     if (high == low) return 0.5;
     const double x = v.toDouble();
     return log ? (std::log(x) - std::log(low)) / (std::log(high) - std::log(low))
@@ -128,17 +117,11 @@ void ParallelCoordinates::setLines(const QStringList& axes, const QString& resul
     if (!x->result || !y->result) return !x->result && y->result;
     return *x->result < *y->result;
   });
-  double worst = 0, best = 0;
-  for (const Line* line : order)
-    if (line->result) {
-      worst = std::min(worst, *line->result);
-      best = std::max(best, *line->result);
-    }
-  for (const Line* line : order)  // the lowest result, not 0
-    if (line->result) {
-      worst = *line->result;
-      break;
-    }
+  // Sorted: the first with a result has the lowest, the last the highest.
+  const auto firstRanked = std::find_if(order.cbegin(), order.cend(),
+                                        [](const Line* line) { return line->result.has_value(); });
+  const double worst = firstRanked == order.cend() ? 0 : *(*firstRanked)->result;
+  const double best = order.isEmpty() || !order.back()->result ? 0 : *order.back()->result;
   QCPColorGradient gradient(QCPColorGradient::gpThermal);
   for (const Line* line : order) {
     auto* curve = new QCPCurve(m_plot->xAxis, m_plot->yAxis);
@@ -153,7 +136,7 @@ void ParallelCoordinates::setLines(const QStringList& axes, const QString& resul
       curve->setPen(QPen(Qt::gray, 1, Qt::DashLine));
     } else {
       const double t = best > worst ? (*line->result - worst) / (best - worst) : 1;
-      const bool isBest = line == order.back();  // sorted: the last has the highest result
+      const bool isBest = line == order.back();
       curve->setPen(QPen(QColor::fromRgb(gradient.color(0.25 + 0.6 * t, QCPRange(0, 1))),
                          isBest ? 3.5 : 1.5));
     }

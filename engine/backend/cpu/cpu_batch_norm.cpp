@@ -1,4 +1,5 @@
 #include <cmath>
+#include <vector>
 
 #include "backend/cpu/cpu_kernels.h"
 
@@ -77,6 +78,10 @@ class CpuBatchNorm : public CpuKernel {
       return;
     }
 
+    // Room for what one rank sends per gather, and for every rank's: allocated here, so forward
+    // and backward allocate nothing.
+    m_mine.resize(1 + 2 * static_cast<size_t>(channels));
+    m_gathered.resize(m_mine.size() * static_cast<size_t>(m_ranks->size()));
     // The job's statistics, and primitives that take them as given.
     m_jobMean = Tensor({channels}, DType::f32);
     m_jobVar = Tensor({channels}, DType::f32);
@@ -140,11 +145,9 @@ class CpuBatchNorm : public CpuKernel {
     stream.wait();
     // Every rank's sums of dy and dy * x_hat, added in rank order so every rank has the same bits.
     const int64_t channels = m_channel.dims()[0];
-    std::vector<float> mine(2 * static_cast<size_t>(channels));
-    std::copy_n(m_dbeta.data<float>(), channels, mine.begin());
-    std::copy_n(m_dgamma.data<float>(), channels, mine.begin() + channels);
-    std::vector<float> all(mine.size() * static_cast<size_t>(m_ranks->size()));
-    m_ranks->allGather(mine.data(), mine.size() * sizeof(float), all.data());
+    std::copy_n(m_dbeta.data<float>(), channels, m_mine.begin());
+    std::copy_n(m_dgamma.data<float>(), channels, m_mine.begin() + channels);
+    const float* all = gather(2 * static_cast<size_t>(channels));
     if (m_correct.empty()) return;
     const float *gamma = m_scale.data<float>(), *mean = m_jobMean.data<float>(),
                 *var = m_jobVar.data<float>();
@@ -202,17 +205,21 @@ class CpuBatchNorm : public CpuKernel {
             pd.scratchpad_desc(), io);
   }
 
+  // Every rank's first `count` floats of m_mine, in rank order (`count` apart).
+  const float* gather(size_t count) {
+    m_ranks->allGather(m_mine.data(), count * sizeof(float), m_gathered.data());
+    return m_gathered.data();
+  }
+
   // The job's count, mean and (biased) variance per channel from every rank's own: each rank's
   // squared distance to the job's mean adds to the spread.
   void combineRanks() {
     const int64_t channels = m_channel.dims()[0];
-    std::vector<float> mine(1 + 2 * static_cast<size_t>(channels));
-    mine[0] = static_cast<float>(m_perChannel);
-    std::copy_n(m_batchMean.data<float>(), channels, mine.begin() + 1);
-    std::copy_n(m_batchVar.data<float>(), channels, mine.begin() + 1 + channels);
-    const size_t stride = mine.size();
-    std::vector<float> all(stride * static_cast<size_t>(m_ranks->size()));
-    m_ranks->allGather(mine.data(), stride * sizeof(float), all.data());
+    m_mine[0] = static_cast<float>(m_perChannel);
+    std::copy_n(m_batchMean.data<float>(), channels, m_mine.begin() + 1);
+    std::copy_n(m_batchVar.data<float>(), channels, m_mine.begin() + 1 + channels);
+    const size_t stride = m_mine.size();
+    const float* all = gather(stride);
     double total = 0;
     for (int r = 0; r < m_ranks->size(); ++r) total += all[r * stride];
     m_jobCount = static_cast<int64_t>(total);
@@ -244,6 +251,7 @@ class CpuBatchNorm : public CpuKernel {
   RankCollective* m_ranks = nullptr;
   Tensor m_scale, m_dgamma, m_dbeta, m_jobMean, m_jobVar;
   Tensor m_slope, m_offset, m_zeroMean, m_unitVar;  // of the correction term
+  std::vector<float> m_mine, m_gathered;            // what the gathers send and receive
   Steps m_normalise, m_correct;
 };
 }  // namespace
