@@ -59,6 +59,10 @@ const char* const kMigrations[] = {
     ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
     ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
     )sql",
+    // A run's events of one type (its curves, its profiles) without reading all of its events.
+    R"sql(
+    CREATE INDEX events_by_type ON events(run_id, type, rank, seq);
+    )sql",
 };
 
 // The metrics a step or eval event carries, by the names the Monitor plots.
@@ -214,20 +218,20 @@ qint64 ExperimentStore::addRun(const Run& run) {
                    "INSERT INTO runs(project_id, name, job_json, node, node_job_id, state, "
                    "precision, created, summary) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, run.projectId).bind(2, run.name).bind(3, run.jobJson).bind(4, run.node)
-      .bind(5, run.nodeJobId).bind(6, run.state.isEmpty() ? QString("queued") : run.state)
+      .bind(5, run.nodeJobId).bind(6, remote::jobStateName(run.state))
       .bind(7, run.precision).bind(8, run.created > 0 ? run.created : now())
       .bind(9, QJsonDocument(run.summary).toJson(QJsonDocument::Compact));
   insert.step();
   return sqlite3_last_insert_rowid(m_db);
 }
 
-void ExperimentStore::setRunState(qint64 runId, const QString& state, const QString& nodeJobId,
+void ExperimentStore::setRunState(qint64 runId, RunState state, const QString& nodeJobId,
                                   const QString& reason) {
   std::lock_guard lock(m_readMutex);
   Statement update(m_db,
                    "UPDATE runs SET state = ?, node_job_id = COALESCE(NULLIF(?, ''), node_job_id), "
                    "reason = ? WHERE id = ?");
-  update.bind(1, state).bind(2, nodeJobId).bind(3, reason).bind(4, runId).step();
+  update.bind(1, remote::jobStateName(state)).bind(2, nodeJobId).bind(3, reason).bind(4, runId).step();
 }
 
 void ExperimentStore::setRunNotes(qint64 runId, const QString& notes, const QStringList& tags) {
@@ -286,7 +290,7 @@ Run readRun(const Statement& q) {
   run.jobJson = q.text(3);
   run.node = q.text(4);
   run.nodeJobId = q.text(5);
-  run.state = q.text(6);
+  run.state = remote::jobStateNamed(q.text(6)).value_or(RunState::Lost);  // a name no state has
   run.precision = q.text(7);
   run.created = q.real(8);
   run.summary = QJsonDocument::fromJson(q.bytes(9)).object();
@@ -512,6 +516,30 @@ QList<QByteArray> ExperimentStore::events(qint64 runId, const QString& type) con
   query.bind(1, runId).bind(2, type);
   QList<QByteArray> result;
   while (query.step()) result.append(query.bytes(0));
+  return result;
+}
+
+QSet<qint64> ExperimentStore::runsWithEvents(qint64 projectId, const QString& type) const {
+  std::lock_guard lock(m_readMutex);
+  Statement query(m_db,
+                  "SELECT id FROM runs WHERE project_id = ? AND EXISTS "
+                  "(SELECT 1 FROM events WHERE events.run_id = runs.id AND events.type = ?)");
+  query.bind(1, projectId).bind(2, type);
+  QSet<qint64> result;
+  while (query.step()) result.insert(query.integer(0));
+  return result;
+}
+
+QList<StoredEvent> ExperimentStore::events(qint64 runId, const QStringList& types) const {
+  std::lock_guard lock(m_readMutex);
+  QStringList placeholders(types.size(), "?");
+  const std::string sql = "SELECT seq, type, json FROM events WHERE run_id = ? AND rank = 0 AND type IN (" +
+                          placeholders.join(", ").toStdString() + ") ORDER BY seq";
+  Statement query(m_db, sql.c_str());
+  query.bind(1, runId);
+  for (int i = 0; i < types.size(); ++i) query.bind(i + 2, types[i]);
+  QList<StoredEvent> result;
+  while (query.step()) result.append({query.integer(0), query.text(1), query.bytes(2)});
   return result;
 }
 

@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QJsonObject>
 #include <QList>
+#include <QSet>
 #include <QString>
 #include <QStringList>
 #include <QVector>
@@ -13,6 +14,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "remote/job_state.h"
+
 struct sqlite3;
 
 namespace twb::app {
@@ -21,6 +24,12 @@ class StoreError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// A run's state is its node job's (queued, running, succeeded, failed, cancelled, lost), stored
+// by name.
+using RunState = remote::JobState;
+using remote::jobStateName;
+using remote::jobStateNamed;
 
 struct Project {
   qint64 id = 0;
@@ -34,7 +43,7 @@ struct Run {
   QString jobJson;    // the job file, as the CLI takes it
   QString node;       // the node's name ("local", a registry entry)
   QString nodeJobId;  // the job's id on that node, once submitted
-  QString state;      // queued, running, succeeded, failed, cancelled, lost
+  RunState state = RunState::Queued;
   QString precision;
   double created = 0;
   QJsonObject summary;  // final accuracy, throughput, model size, ...
@@ -58,6 +67,13 @@ struct Artifact {
   QString localPath;  // empty until downloaded
 };
 
+// One stored event of a run, as its node sent it (docs/events.md).
+struct StoredEvent {
+  qint64 seq = 0;
+  QString type;
+  QByteArray json;
+};
+
 struct MetricPoint {
   qint64 seq = 0;
   double step = 0;
@@ -72,7 +88,7 @@ struct MetricPoint {
 // stored twice is stored once, so a crash or a resumed watch never loses or doubles a point.
 class ExperimentStore {
  public:
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens or creates `path` and brings its schema up to date; throws StoreError naming the file.
   explicit ExperimentStore(const QString& path);
@@ -86,7 +102,7 @@ class ExperimentStore {
   qint64 addProject(const QString& name);
   QList<Project> projects() const;
   qint64 addRun(const Run& run);
-  void setRunState(qint64 runId, const QString& state, const QString& nodeJobId = {},
+  void setRunState(qint64 runId, RunState state, const QString& nodeJobId = {},
                    const QString& reason = {});
   void setRunSummary(qint64 runId, const QJsonObject& summary);
   void setRunNotes(qint64 runId, const QString& notes, const QStringList& tags);
@@ -131,6 +147,10 @@ class ExperimentStore {
   QVector<qint64> storedSeqs(qint64 runId, int rank = 0) const;
   QVector<MetricPoint> metric(qint64 runId, const QString& name) const;
   QList<QByteArray> events(qint64 runId, const QString& type) const;
+  // The runs of `projectId` that have at least one event of `type`.
+  QSet<qint64> runsWithEvents(qint64 projectId, const QString& type) const;
+  // Rank 0's events of any of `types`, in the order they were sent.
+  QList<StoredEvent> events(qint64 runId, const QStringList& types) const;
 
  private:
   struct Pending {

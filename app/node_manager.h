@@ -12,6 +12,8 @@
 namespace twb {
 namespace app {
 
+using NodeEntry = remote::NodeEntry;  // a saved node: its SSH target, folder, labels, last info
+
 // The workbench's remote nodes: the saved list (remote::NodeRegistry) and connection tests run
 // off the GUI thread. An unknown host key becomes the hostKeyQuestion() signal, answered by the
 // GUI (a dialog showing the fingerprint) while the connecting thread waits; nothing is asked
@@ -26,7 +28,13 @@ class NodeManager : public QObject {
               QObject* parent = nullptr);
   ~NodeManager() override;
 
-  remote::NodeRegistry& registry() { return m_registry; }
+  // The saved nodes, as the registry file holds them.
+  QList<NodeEntry> nodes() const { return m_registry.nodes(); }
+  std::optional<NodeEntry> find(const QString& name) const { return m_registry.find(name); }
+  // Adds or replaces the node of that name; throws remote::RemoteError naming a missing name or
+  // host, or a port outside 1-65535.
+  void save(const NodeEntry& entry) { m_registry.upsert(entry); }
+  bool remove(const QString& name) { return m_registry.remove(name); }
   // Connects (deploying the engine if needed), asks GetNodeInfo and records it; the answer comes
   // as checked().
   void test(const QString& name);

@@ -7,20 +7,20 @@ RunRecorder::RunRecorder(ExperimentStore& store, remote::JobDispatcher& dispatch
     : QObject(parent), m_store(store), m_runId(runId) {
   using remote::JobDispatcher;
   connect(&dispatcher, &JobDispatcher::submitted, this,
-          [this](const QString& jobId) { record("running", jobId); }, Qt::DirectConnection);
+          [this](const QString& jobId) { record(RunState::Running, jobId); }, Qt::DirectConnection);
   connect(&dispatcher, &JobDispatcher::eventReceived, this,
           [this](const QString&, qint64 seq, const QString& type, const QByteArray& json) {
             m_store.appendEvent(m_runId, seq, type, json);
           },
           Qt::DirectConnection);
   connect(&dispatcher, &JobDispatcher::jobFinished, this,
-          [this](const QString&, const QString& state) { record(state); },
+          [this](const QString&, RunState state) { record(state); },
           Qt::DirectConnection);
   connect(&dispatcher, &JobDispatcher::failed, this,
-          [this](const QString&, const QString& reason) { record("failed", {}, reason); },
+          [this](const QString&, const QString& reason) { record(RunState::Failed, {}, reason); },
           Qt::DirectConnection);
   connect(&dispatcher, &JobDispatcher::lost, this,
-          [this](const QString&, const QString& reason) { record("lost", {}, reason); },
+          [this](const QString&, const QString& reason) { record(RunState::Lost, {}, reason); },
           Qt::DirectConnection);
 }
 
@@ -31,7 +31,7 @@ RunRecorder::RunRecorder(ExperimentStore& store, remote::MultiNodeDispatcher& di
   connect(&dispatcher, &MultiNodeDispatcher::submitted, this,
           [this, &dispatcher, ranksPerNode](int node, const QString& jobId) {
             m_store.setRunShare(m_runId, {node, dispatcher.nodeName(node), node * ranksPerNode, jobId});
-            if (node == 0) record("running", jobId);
+            if (node == 0) record(RunState::Running, jobId);
           },
           Qt::DirectConnection);
   connect(&dispatcher, &MultiNodeDispatcher::eventReceived, this,
@@ -41,13 +41,13 @@ RunRecorder::RunRecorder(ExperimentStore& store, remote::MultiNodeDispatcher& di
           },
           Qt::DirectConnection);
   connect(&dispatcher, &MultiNodeDispatcher::finished, this,
-          [this](const QString& state, const QString& reason) { record(state, {}, reason); },
+          [this](RunState state, const QString& reason) { record(state, {}, reason); },
           Qt::DirectConnection);
   connect(&dispatcher, &MultiNodeDispatcher::refused, this,
-          [this](const QString& reason) { record("failed", {}, reason); }, Qt::DirectConnection);
+          [this](const QString& reason) { record(RunState::Failed, {}, reason); }, Qt::DirectConnection);
 }
 
-void RunRecorder::record(const QString& state, const QString& jobId, const QString& reason) {
+void RunRecorder::record(RunState state, const QString& jobId, const QString& reason) {
   try {
     m_store.flush();  // the events before the state
     m_store.setRunState(m_runId, state, jobId, reason);

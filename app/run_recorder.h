@@ -25,7 +25,7 @@ class RunRecorder : public QObject {
   qint64 runId() const { return m_runId; }
 
  private:
-  void record(const QString& state, const QString& jobId = {}, const QString& reason = {});
+  void record(RunState state, const QString& jobId = {}, const QString& reason = {});
 
   ExperimentStore& m_store;
   qint64 m_runId;

@@ -52,7 +52,7 @@ std::optional<double> secondsToAccuracy(const ExperimentStore& store, qint64 run
   double start = 0;
   for (const QByteArray& json : store.events(runId, "state")) {
     const QJsonObject event = QJsonDocument::fromJson(json).object();
-    if (event.value("state") == "running") start = event.value("time").toDouble();
+    if (remote::jobStateNamed(event.value("state").toString()) == RunState::Running) start = event.value("time").toDouble();
   }
   if (start <= 0) return std::nullopt;
   for (const MetricPoint& point : store.metric(runId, "eval/accuracy"))

@@ -58,7 +58,7 @@ void SweepController::launchNext() {
     m_trialOfRun.insert(runId, trial.index);
     m_nodeOfRun.insert(runId, node);
     // A run refused on the spot (an unknown node) has ended before it was ours to watch.
-    if (const QString now = m_controller.store().run(runId).state; now == "failed" || now == "lost")
+    if (const RunState now = m_controller.store().run(runId).state; now == RunState::Failed || now == RunState::Lost)
       QMetaObject::invokeMethod(
           this, [this, runId, now] { onState(runId, now); }, Qt::QueuedConnection);
   }
@@ -78,12 +78,12 @@ void SweepController::onEvent(qint64 runId, const QString& type, const QByteArra
   m_controller.cancelRun(runId);
 }
 
-void SweepController::onState(qint64 runId, const QString& state) {
-  const bool ended = state != "queued" && state != "running";
+void SweepController::onState(qint64 runId, RunState state) {
+  const bool ended = !remote::isUnderWay(state);
   if (m_trialOfRun.contains(runId) && ended) {
     const int trial = m_trialOfRun.take(runId);
     m_nodeOfRun.remove(runId);
-    if (state == "succeeded") m_rule->finished(trial);
+    if (state == RunState::Succeeded) m_rule->finished(trial);
     if (m_stopReason.contains(runId)) {
       m_controller.store().setRunNotes(runId, m_stopReason.take(runId), {m_tag, "stopped-early"});
       emit runNotesChanged(runId);

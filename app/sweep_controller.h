@@ -6,6 +6,7 @@
 #include <QSet>
 #include <memory>
 
+#include "app/experiment_store.h"
 #include "sweep/median_stopping_rule.h"
 #include "sweep/sweep_plan.h"
 
@@ -41,7 +42,7 @@ class SweepController : public QObject {
  private:
   void launchNext();
   void onEvent(qint64 runId, const QString& type, const QByteArray& json);
-  void onState(qint64 runId, const QString& state);
+  void onState(qint64 runId, RunState state);
 
   WorkbenchController& m_controller;
   std::unique_ptr<SweepPlan> m_plan;

@@ -8,13 +8,11 @@
 
 #include "app/node_manager.h"
 #include "app/run_summary.h"
-#include "rpc/node_client.h"
+#include "remote/node_jobs.h"
 #include "sweep/sweep_plan.h"
 
 namespace twb {
 namespace app {
-
-namespace v1 = node::v1;
 
 namespace {
 // The nodes a data-parallel job runs across: its parallel.nodes, when it lists two or more.
@@ -34,14 +32,6 @@ QString problemField(const QString& problem) {
   static const QRegularExpression field(R"(^node \S+ \([^)]*\): ([A-Za-z_][\w.\[\]]*): )");
   const auto match = field.match(problem);
   return match.hasMatch() ? match.captured(1) : QString("parallel.nodes");
-}
-
-// What validated() tells the Job tab of a node's dry run.
-QJsonObject validationSummary(const v1::ValidateJobResponse& answer) {
-  return {{"parameters", static_cast<double>(answer.parameters())},
-          {"flops_per_step", answer.flops_per_step()},
-          {"memory_bytes", static_cast<double>(answer.memory_bytes())},
-          {"total_steps", static_cast<double>(answer.total_steps())}};
 }
 
 // The model file a run leaves on its node.
@@ -77,7 +67,7 @@ void WorkbenchController::setNodeManager(NodeManager* nodes) {
   m_nodes = nodes;
   if (!m_nodes) return;
   connect(m_nodes, &NodeManager::checked, this, [this](const QString& name, const QString& health) {
-    if (const auto entry = m_nodes->registry().find(name); entry && health == "ok") m_store.saveNode(name, entry->info);
+    if (const auto entry = m_nodes->find(name); entry && health == "ok") m_store.saveNode(name, entry->info);
   });
 }
 
@@ -94,10 +84,7 @@ qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& job
   run.precision = job.value("precision").toString("fp32");
   if (const QStringList nodes = nodesOf(job); !nodes.isEmpty())
     return launchAcrossNodes(run, job, nodes, resumeJob);
-  v1::SubmitJobRequest request;
-  request.mutable_train()->set_job_json(run.jobJson.toStdString());
-  request.mutable_train()->set_resume_job(resumeJob.toStdString());
-  return launch(run, request, node);
+  return launch(run, remote::TrainingRequest{run.jobJson, resumeJob, {}}, node);
 }
 
 qint64 WorkbenchController::launchAcrossNodes(const Run& prepared, const QJsonObject& job,
@@ -119,8 +106,8 @@ qint64 WorkbenchController::launchAcrossNodes(const Run& prepared, const QJsonOb
     m_store.setRunShare(runId, {i, names[i], i * ranksPerNode(job), {}});
   emit runAdded(runId);
   if (!problem.isEmpty()) {
-    m_store.setRunState(runId, "failed", {}, problem);
-    emit runStateChanged(runId, "failed");
+    m_store.setRunState(runId, RunState::Failed, {}, problem);
+    emit runStateChanged(runId, RunState::Failed);
     emit runFailed(runId, problem);
     return runId;
   }
@@ -142,15 +129,15 @@ remote::MultiNodeDispatcher& WorkbenchController::attachAcrossNodes(qint64 runId
             if (node == 0) emit eventArrived(runId, seq, type, json);
           });
   connect(dispatcher, &MultiNodeDispatcher::submitted, this, [this, runId](int node, const QString&) {
-    if (node == 0) emit runStateChanged(runId, "running");
+    if (node == 0) emit runStateChanged(runId, RunState::Running);
   });
   connect(dispatcher, &MultiNodeDispatcher::finished, this,
-          [this, runId](const QString& state, const QString& reason) {
-            if (state == "failed") emit runFailed(runId, reason);
+          [this, runId](RunState state, const QString& reason) {
+            if (state == RunState::Failed) emit runFailed(runId, reason);
             finished(runId, state);
           });
   connect(dispatcher, &MultiNodeDispatcher::refused, this, [this, runId](const QString& message) {
-    emit runStateChanged(runId, "failed");
+    emit runStateChanged(runId, RunState::Failed);
     emit runFailed(runId, message);
   });
   connect(dispatcher, &MultiNodeDispatcher::connectionLost, this,
@@ -164,7 +151,7 @@ remote::MultiNodeDispatcher& WorkbenchController::attachAcrossNodes(qint64 runId
 
 qint64 WorkbenchController::resumeRun(qint64 runId) {
   const Run run = m_store.run(runId);
-  const bool stopped = run.state == "cancelled" || run.state == "lost" || run.state == "failed";
+  const bool stopped = run.state == RunState::Cancelled || run.state == RunState::Lost || run.state == RunState::Failed;
   if (!stopped || runKind(run) != "train" || run.nodeJobId.isEmpty()) return 0;
   const QString suffix = tr(" (resumed)");
   return startRun(run.name.endsWith(suffix) ? run.name : run.name + suffix,
@@ -206,21 +193,19 @@ qint64 WorkbenchController::quantizeRun(qint64 sourceRunId, const QuantizeSettin
                                 {"scheme", settings.scheme},
                                 {"max_drop", settings.maxDrop}})
           .toJson());
-  v1::SubmitJobRequest request;
-  auto* quantize = request.mutable_quantize();
-  quantize->mutable_model()->set_job(source.nodeJobId.toStdString());
-  quantize->mutable_model()->set_artifact(modelArtifact(source).toStdString());
-  quantize->set_calibration(QJsonDocument::fromJson(source.jobJson.toUtf8())
-                                .object().value("dataset").toString("fashion-mnist").toStdString());
-  quantize->set_samples(settings.samples);
-  quantize->set_observer(settings.observer.toStdString());
-  quantize->set_scheme(settings.scheme.toStdString());
-  if (settings.maxDrop >= 0) quantize->set_max_drop(settings.maxDrop);
+  const remote::QuantizeRequest request{
+      source.nodeJobId,
+      modelArtifact(source),
+      QJsonDocument::fromJson(source.jobJson.toUtf8()).object().value("dataset").toString("fashion-mnist"),
+      settings.samples,
+      settings.observer,
+      settings.scheme,
+      settings.maxDrop};
   return launch(run, request, source.node);
 }
 
-qint64 WorkbenchController::launch(const Run& prepared, const v1::SubmitJobRequest& request,
-                                  const QString& node) {
+template <typename Request>
+qint64 WorkbenchController::launch(const Run& prepared, const Request& request, const QString& node) {
   Run run = prepared;
   run.projectId = projectId();
   run.node = node.isEmpty() ? "local" : node;
@@ -244,17 +229,17 @@ remote::JobDispatcher& WorkbenchController::attach(qint64 runId, const QString& 
             emit eventArrived(runId, seq, type, json);
           });
   connect(active.dispatcher.get(), &JobDispatcher::jobFinished, this,
-          [this, runId](const QString&, const QString& state) { finished(runId, state); });
+          [this, runId](const QString&, RunState state) { finished(runId, state); });
   connect(active.dispatcher.get(), &JobDispatcher::submitted, this,
-          [this, runId](const QString&) { emit runStateChanged(runId, "running"); });
+          [this, runId](const QString&) { emit runStateChanged(runId, RunState::Running); });
   connect(active.dispatcher.get(), &JobDispatcher::failed, this,
           [this, runId](const QString&, const QString& message) {
-            emit runStateChanged(runId, "failed");
+            emit runStateChanged(runId, RunState::Failed);
             emit runFailed(runId, message);
           });
   connect(active.dispatcher.get(), &JobDispatcher::lost, this,
           [this, runId](const QString&, const QString& reason) {
-            emit runStateChanged(runId, "lost");
+            emit runStateChanged(runId, RunState::Lost);
             emit runLost(runId, reason);
           });
   connect(active.dispatcher.get(), &JobDispatcher::connectionLost, this,
@@ -286,8 +271,8 @@ int WorkbenchController::followUnfinishedRuns() {
       }
     }
     if (!problem.isEmpty()) {
-      m_store.setRunState(run.id, "lost", {}, problem);
-      emit runStateChanged(run.id, "lost");
+      m_store.setRunState(run.id, RunState::Lost, {}, problem);
+      emit runStateChanged(run.id, RunState::Lost);
       emit runLost(run.id, problem);
       continue;
     }
@@ -316,8 +301,8 @@ bool WorkbenchController::followAcrossNodes(const Run& run, const QList<RunShare
   if (run.nodeJobId.isEmpty())
     problem = tr("the workbench stopped before node %1 had accepted the job").arg(run.node);
   if (!problem.isEmpty()) {
-    m_store.setRunState(run.id, "lost", {}, problem);
-    emit runStateChanged(run.id, "lost");
+    m_store.setRunState(run.id, RunState::Lost, {}, problem);
+    emit runStateChanged(run.id, RunState::Lost);
     emit runLost(run.id, problem);
     return false;
   }
@@ -326,9 +311,9 @@ bool WorkbenchController::followAcrossNodes(const Run& run, const QList<RunShare
   return true;
 }
 
-void WorkbenchController::finished(qint64 runId, const QString& state) {
+void WorkbenchController::finished(qint64 runId, RunState state) {
   emit runStateChanged(runId, state);
-  if (state != "succeeded") return;
+  if (state != RunState::Succeeded) return;
   if (const auto pending = m_quantizeWhenDone.find(runId); pending != m_quantizeWhenDone.end()) {
     quantizeRun(runId, pending->second);
     m_quantizeWhenDone.erase(pending);
@@ -339,11 +324,10 @@ void WorkbenchController::finished(qint64 runId, const QString& state) {
   QThreadPool::globalInstance()->start([this, node, run] {
     QJsonObject summary = summarizeRun(m_store, run.id);
     try {
-      for (const auto& artifact : remote::connectClient(*node).artifacts(run.nodeJobId.toStdString())) {
-        const QString name = QString::fromStdString(artifact.name());
-        m_store.recordArtifact(run.id, {name, static_cast<qint64>(artifact.size_bytes()), {}});
-        if (name == modelArtifact(run) && !summary.contains("model_bytes"))
-          summary["model_bytes"] = static_cast<double>(artifact.size_bytes());
+      for (const remote::NodeArtifact& artifact : remote::jobArtifacts(*node, run.nodeJobId)) {
+        m_store.recordArtifact(run.id, {artifact.name, artifact.bytes, {}});
+        if (artifact.name == modelArtifact(run) && !summary.contains("model_bytes"))
+          summary["model_bytes"] = static_cast<double>(artifact.bytes);
       }
     } catch (const std::exception&) {
       // The files and the model's size stay unknown; the rest of the summary still counts.
@@ -360,7 +344,7 @@ void WorkbenchController::finished(qint64 runId, const QString& state) {
 
 bool WorkbenchController::cancelRun(qint64 runId) {
   const Run run = m_store.run(runId);
-  if (run.nodeJobId.isEmpty() || (run.state != "queued" && run.state != "running")) return false;
+  if (run.nodeJobId.isEmpty() || !isUnderWay(run.state)) return false;
   if (const auto active = m_runs.find(runId); active != m_runs.end() && active->second.acrossNodes) {
     active->second.acrossNodes->cancel();  // every node's share
     return true;
@@ -374,7 +358,7 @@ bool WorkbenchController::cancelRun(qint64 runId) {
   }
   QThreadPool::globalInstance()->start([this, node, run] {
     try {
-      remote::connectClient(*node).cancel(run.nodeJobId.toStdString());
+      remote::cancelJob(*node, run.nodeJobId);
     } catch (const std::exception& e) {
       const QString message = tr("cannot cancel: %1").arg(QString::fromUtf8(e.what()));
       QMetaObject::invokeMethod(this, [=, this] { emit runFailed(run.id, message); }, Qt::QueuedConnection);
@@ -389,24 +373,10 @@ void WorkbenchController::exportRun(qint64 runId, const QString& format, const Q
   QThreadPool::globalInstance()->start([this, node, run, format, destination] {
     QString failure;
     try {
-      NodeClient client = remote::connectClient(*node);
-      const std::string artifact = modelArtifact(run).toStdString();
-      std::string saved = artifact;  // the node's name of the file written to `destination`
-      if (format == "twbm") {
-        client.download(run.nodeJobId.toStdString(), artifact, destination.toStdString());
-      } else {
-        v1::SubmitJobRequest request;
-        request.mutable_export_()->mutable_model()->set_job(run.nodeJobId.toStdString());
-        request.mutable_export_()->mutable_model()->set_artifact(artifact);
-        const v1::JobStatus job = client.submit(request);
-        client.watch(job.id(), 0, [](const v1::Event&) { return true; });
-        const v1::JobStatus done = client.job(job.id());
-        if (done.state() != v1::SUCCEEDED)
-          throw std::runtime_error("the export failed on the node: " + done.reason());
-        saved = QFileInfo(QString::fromStdString(artifact)).completeBaseName().toStdString() + ".onnx";
-        client.download(job.id(), saved, destination.toStdString());
-      }
-      m_store.recordArtifact(run.id, {QString::fromStdString(saved), QFileInfo(destination).size(), destination});
+      QString saved = modelArtifact(run);  // the node's name of the file written to `destination`
+      if (format == "twbm") remote::downloadArtifact(*node, run.nodeJobId, saved, destination);
+      else saved = remote::exportOnnx(*node, run.nodeJobId, saved, destination);
+      m_store.recordArtifact(run.id, {saved, QFileInfo(destination).size(), destination});
     } catch (const std::exception& e) {
       failure = QString::fromUtf8(e.what());
     }
@@ -449,7 +419,7 @@ void WorkbenchController::validateAcrossNodes(const QByteArray& job, const QStri
     const bool ok = check.problems.isEmpty();
     const QString message = check.problems.join('\n');
     const QString path = ok ? QString() : problemField(check.problems.front());
-    const QJsonObject summary = validationSummary(check.first);
+    const QJsonObject summary = check.first.summary;
     QMetaObject::invokeMethod(this, [=, this] { emit validated(ticket, ok, path, message, summary); },
                               Qt::QueuedConnection);
   });
@@ -483,24 +453,15 @@ void WorkbenchController::validate(const QJsonObject& job, int ticket, const QSt
     return;
   }
   QThreadPool::globalInstance()->start([this, node, text, ticket] {
-    bool ok = false;
-    QString path, message;
-    QJsonObject summary;
+    remote::JobValidation answer;
     try {
-      v1::ValidateJobRequest request;
-      request.set_job_json(text.toStdString());
-      const auto answer = remote::connectClient(*node).validate(request);
-      ok = answer.ok();
-      if (!ok) {
-        path = QString::fromStdString(answer.problems(0).path());
-        message = QString::fromStdString(answer.problems(0).message());
-      }
-      summary = validationSummary(answer);
+      answer = remote::validateJob(*node, text);
     } catch (const std::exception& e) {
-      message = QString::fromUtf8(e.what());
+      answer.message = QString::fromUtf8(e.what());
     }
-    QMetaObject::invokeMethod(this, [=, this] { emit validated(ticket, ok, path, message, summary); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [=, this] { emit validated(ticket, answer.ok, answer.path, answer.message, answer.summary); },
+        Qt::QueuedConnection);
   });
 }
 

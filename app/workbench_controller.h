@@ -80,7 +80,7 @@ class WorkbenchController : public QObject {
 
  signals:
   void runAdded(qint64 runId);
-  void runStateChanged(qint64 runId, const QString& state);
+  void runStateChanged(qint64 runId, RunState state);
   void runSummarized(qint64 runId);
   void eventArrived(qint64 runId, qint64 seq, const QString& type, const QByteArray& json);
   // ok, or the problem's field path and message; `summary` has parameters, flops, memory.
@@ -105,7 +105,9 @@ class WorkbenchController : public QObject {
   void exportFailed(qint64 runId, const QString& message);
 
  private:
-  qint64 launch(const Run& run, const node::v1::SubmitJobRequest& request, const QString& node);
+  // `request`: a remote::TrainingRequest or remote::QuantizeRequest.
+  template <typename Request>
+  qint64 launch(const Run& run, const Request& request, const QString& node);
   // A dispatcher for the run, with the recorder and the signals above wired to it.
   remote::JobDispatcher& attach(qint64 runId, const QString& node,
                                 std::shared_ptr<remote::NodeEndpoint> endpoint);
@@ -116,7 +118,7 @@ class WorkbenchController : public QObject {
                                                  int ranksPerNode);
   bool followAcrossNodes(const Run& run, const QList<RunShare>& shares);
   void validateAcrossNodes(const QByteArray& job, const QStringList& nodes, int ticket);
-  void finished(qint64 runId, const QString& state);
+  void finished(qint64 runId, RunState state);
 
   ExperimentStore& m_store;
   std::shared_ptr<remote::NodeEndpoint> m_node;  // the local node

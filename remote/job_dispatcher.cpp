@@ -15,16 +15,14 @@ namespace {
 constexpr int kFirstRetryMs = 100;
 constexpr int kLongestRetryMs = 5000;
 
-// As the node's state events name it.
-QString stateName(v1::JobState state) {
+JobState stateOf(v1::JobState state) {
   switch (state) {
-    case v1::QUEUED: return "queued";
-    case v1::RUNNING: return "running";
-    case v1::SUCCEEDED: return "succeeded";
-    case v1::FAILED: return "failed";
-    case v1::CANCELLED: return "cancelled";
-    case v1::LOST: return "lost";
-    default: return "lost";
+    case v1::QUEUED: return JobState::Queued;
+    case v1::RUNNING: return JobState::Running;
+    case v1::SUCCEEDED: return JobState::Succeeded;
+    case v1::FAILED: return JobState::Failed;
+    case v1::CANCELLED: return JobState::Cancelled;
+    default: return JobState::Lost;
   }
 }
 }  // namespace
@@ -42,16 +40,32 @@ JobDispatcher::~JobDispatcher() {
   for (auto& thread : m_threads) thread.join();
 }
 
-void JobDispatcher::submit(const QString& jobJson) {
-  v1::SubmitJobRequest request;
-  request.mutable_train()->set_job_json(jobJson.toStdString());
-  submit(request);
+void JobDispatcher::submit(const TrainingRequest& training) {
+  auto request = std::make_shared<v1::SubmitJobRequest>();
+  request->mutable_train()->set_job_json(training.jobJson.toStdString());
+  request->mutable_train()->set_resume_job(training.resumeJob.toStdString());
+  if (const auto& share = training.placement) {
+    auto* placement = request->mutable_train()->mutable_placement();
+    placement->set_first_rank(share->firstRank);
+    placement->set_rendezvous(share->rendezvous.toStdString());
+    placement->set_secret(share->secret.toStdString());
+  }
+  std::lock_guard lock(m_mutex);
+  m_threads.emplace_back([this, request] { run({}, request, 0); });
 }
 
-void JobDispatcher::submit(const v1::SubmitJobRequest& request) {
-  auto shared = std::make_shared<const v1::SubmitJobRequest>(request);
+void JobDispatcher::submit(const QuantizeRequest& settings) {
+  auto request = std::make_shared<v1::SubmitJobRequest>();
+  auto* quantize = request->mutable_quantize();
+  quantize->mutable_model()->set_job(settings.modelJob.toStdString());
+  quantize->mutable_model()->set_artifact(settings.artifact.toStdString());
+  quantize->set_calibration(settings.calibration.toStdString());
+  quantize->set_samples(settings.samples);
+  quantize->set_observer(settings.observer.toStdString());
+  quantize->set_scheme(settings.scheme.toStdString());
+  if (settings.maxDrop >= 0) quantize->set_max_drop(settings.maxDrop);
   std::lock_guard lock(m_mutex);
-  m_threads.emplace_back([this, shared] { run({}, shared, 0); });
+  m_threads.emplace_back([this, request] { run({}, request, 0); });
 }
 
 void JobDispatcher::follow(const QString& jobId, qint64 afterSeq) {
@@ -92,20 +106,20 @@ void JobDispatcher::run(QString jobId, std::shared_ptr<const v1::SubmitJobReques
       }
       if (attempt > 0) emit reconnected(jobId, last);
       attempt = 0;
-      QString finalState;
+      std::optional<JobState> finalState;
       const bool finished = client.watch(jobId.toStdString(), last, [&](const v1::Event& event) {
         if (event.seq() <= last) return true;  // never twice, whatever the stream replays
         last = event.seq();
         const QByteArray json = QByteArray::fromStdString(event.json());
         if (event.type() == "state")
-          finalState = QJsonDocument::fromJson(json).object().value("state").toString();
+          finalState = jobStateNamed(QJsonDocument::fromJson(json).object().value("state").toString());
         emit eventReceived(jobId, last, QString::fromStdString(event.type()), json);
         return !m_stopping.load();
       });
       if (finished) {
         // Followed from after its last event: the job's record has the state.
-        if (finalState.isEmpty()) finalState = stateName(client.job(jobId.toStdString()).state());
-        emit jobFinished(jobId, finalState);
+        if (!finalState) finalState = stateOf(client.job(jobId.toStdString()).state());
+        emit jobFinished(jobId, *finalState);
       }
       return;
     } catch (const RpcError& e) {

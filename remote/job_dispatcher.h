@@ -11,7 +11,9 @@
 #include <thread>
 #include <vector>
 
+#include "remote/job_state.h"
 #include "remote/node_endpoint.h"
+#include "remote/node_jobs.h"
 
 namespace twb {
 class NodeClient;
@@ -33,9 +35,8 @@ class JobDispatcher : public QObject {
   explicit JobDispatcher(std::shared_ptr<NodeEndpoint> node, QObject* parent = nullptr);
   ~JobDispatcher() override;  // stops following; the jobs run on at the node
 
-  void submit(const QString& jobJson);  // a training job (docs/job-file.md)
-  // Any job: training, quantization or export (docs/protocol.md).
-  void submit(const node::v1::SubmitJobRequest& request);
+  void submit(const TrainingRequest& training);
+  void submit(const QuantizeRequest& quantize);
   void follow(const QString& jobId, qint64 afterSeq = 0);  // a job already on the node
 
   int maxAttempts() const { return m_maxAttempts; }
@@ -45,7 +46,7 @@ class JobDispatcher : public QObject {
   void submitted(const QString& jobId);
   // One event as docs/events.md describes it; `json` is the whole object.
   void eventReceived(const QString& jobId, qint64 seq, const QString& type, const QByteArray& json);
-  void jobFinished(const QString& jobId, const QString& state);
+  void jobFinished(const QString& jobId, JobState state);
   // The connection dropped; attempt `attempt` to reconnect follows in `retryInMs`.
   void connectionLost(const QString& jobId, const QString& reason, int attempt, int retryInMs);
   void reconnected(const QString& jobId, qint64 resumeAfterSeq);

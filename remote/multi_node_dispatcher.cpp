@@ -89,22 +89,22 @@ void MultiNodeDispatcher::wire(int node) {
       Qt::DirectConnection);
   connect(
       d, &JobDispatcher::jobFinished, this,
-      [this, node](const QString&, const QString& state) {
+      [this, node](const QString&, JobState state) {
         QString reason;
         {
           std::lock_guard lock(m_mutex);
           reason = m_shares[static_cast<size_t>(node)].reason;
         }
-        shareEnded(node, state, state == "succeeded" ? QString() : reason);
+        shareEnded(node, state, state == JobState::Succeeded ? QString() : reason);
       },
       Qt::DirectConnection);
   connect(
       d, &JobDispatcher::failed, this,
-      [this, node](const QString&, const QString& message) { shareEnded(node, "failed", message); },
+      [this, node](const QString&, const QString& message) { shareEnded(node, JobState::Failed, message); },
       Qt::DirectConnection);
   connect(
       d, &JobDispatcher::lost, this,
-      [this, node](const QString&, const QString& reason) { shareEnded(node, "lost", reason); },
+      [this, node](const QString&, const QString& reason) { shareEnded(node, JobState::Lost, reason); },
       Qt::DirectConnection);
   connect(
       d, &JobDispatcher::connectionLost, this,
@@ -156,7 +156,7 @@ NodesCheck checkJobAcrossNodes(const std::vector<JobNode>& nodes, const QString&
       *request.mutable_placement() = placement(static_cast<int>(node) * ranksPerNode, host,
                                                secret.isEmpty() ? makeSecret() : secret);
       const v1::ValidateJobResponse answer = client.validate(request);
-      if (node == 0) check.first = answer;
+      if (node == 0) check.first = readValidation(answer);
       for (const auto& problem : answer.problems())
         check.problems << where + ": " + QString::fromStdString(problem.message());
     } catch (const std::exception& e) {
@@ -187,14 +187,10 @@ void MultiNodeDispatcher::submit(const QString& jobJson, const QString& resumeJo
 
 // Called with m_mutex held.
 void MultiNodeDispatcher::submitShare(int node, const QString& rendezvous) {
-  v1::SubmitJobRequest request;
-  request.mutable_train()->set_job_json(m_jobJson.toStdString());
-  if (node == 0) request.mutable_train()->set_resume_job(m_resumeJob.toStdString());
-  *request.mutable_train()->mutable_placement() =
-      placement(node * m_ranksPerNode, rendezvous, m_secret);
   Share& share = m_shares[static_cast<size_t>(node)];
-  share.state = "submitting";
-  share.dispatcher->submit(request);
+  share.progress = Share::UnderWay;
+  share.dispatcher->submit(TrainingRequest{m_jobJson, node == 0 ? m_resumeJob : QString(),
+                                           RankPlacement{node * m_ranksPerNode, rendezvous, m_secret}});
 }
 
 void MultiNodeDispatcher::follow(const QStringList& jobIds, const QList<qint64>& afterSeqs) {
@@ -203,42 +199,45 @@ void MultiNodeDispatcher::follow(const QStringList& jobIds, const QList<qint64>&
     Share& share = m_shares[static_cast<size_t>(node)];
     share.jobId = jobIds.value(node);
     if (share.jobId.isEmpty()) {  // never submitted: its ranks never ran, and will not now
-      share.state = "not started";
+      share.progress = Share::NeverStarted;
       continue;
     }
-    share.state = "submitting";
+    share.progress = Share::UnderWay;
     share.dispatcher->follow(share.jobId, afterSeqs.value(node));
   }
 }
 
-void MultiNodeDispatcher::shareEnded(int node, const QString& state, const QString& reason) {
-  QString overall, summary;
+void MultiNodeDispatcher::shareEnded(int node, JobState state, const QString& reason) {
+  JobState overall;
+  QString summary;
   {
     std::lock_guard lock(m_mutex);
     Share& share = m_shares[static_cast<size_t>(node)];
-    share.state = state;
+    share.progress = Share::Ended;
+    share.ended = state;
     share.reason = reason;
-    if (state != "succeeded") m_cancelling = true;  // the others cannot go on without it
+    if (state != JobState::Succeeded) m_cancelling = true;  // the others cannot go on without it
     // A share is still under way once submitted, until it ends; one never submitted will not be
     // once the job is ending.
     bool running = false, failed = false, cancelled = false;
     QStringList reasons;
     for (int n = 0; n < nodeCount(); ++n) {
       const Share& s = m_shares[static_cast<size_t>(n)];
-      running = running || s.state == "submitting";
-      if (s.state == "failed" || s.state == "lost") {
+      running = running || s.progress == Share::UnderWay;
+      const bool ended = s.progress == Share::Ended;
+      if (ended && (s.ended == JobState::Failed || s.ended == JobState::Lost)) {
         failed = true;
         reasons << m_nodes[static_cast<size_t>(n)].name + ": " + s.reason;
       }
-      cancelled = cancelled || s.state == "cancelled";
-      if (s.state.isEmpty() && !m_cancelling) running = true;  // waits for the rendezvous
+      cancelled = cancelled || (ended && s.ended == JobState::Cancelled);
+      if (s.progress == Share::Waiting && !m_cancelling) running = true;  // waits for the rendezvous
     }
     if (running || m_ended) {
       if (m_cancelling && running) m_threads.emplace_back([this] { cancelShares(); });
       return;
     }
     m_ended = true;
-    overall = failed ? "failed" : cancelled ? "cancelled" : "succeeded";
+    overall = failed ? JobState::Failed : cancelled ? JobState::Cancelled : JobState::Succeeded;
     summary = reasons.join("; ");
   }
   emit finished(overall, summary);
@@ -257,13 +256,13 @@ void MultiNodeDispatcher::cancelShares() {
     std::lock_guard lock(m_mutex);
     for (int node = 0; node < nodeCount(); ++node) {
       const Share& share = m_shares[static_cast<size_t>(node)];
-      if (share.state == "submitting" && !share.jobId.isEmpty())
+      if (share.progress == Share::UnderWay && !share.jobId.isEmpty())
         toCancel.emplace_back(node, share.jobId);
     }
   }
   for (const auto& [node, id] : toCancel) {
     try {
-      connectClient(*m_nodes[static_cast<size_t>(node)].endpoint).cancel(id.toStdString());
+      cancelJob(*m_nodes[static_cast<size_t>(node)].endpoint, id);
     } catch (const std::exception&) {
       // Unreachable or already ended: its dispatcher reports how the share ended.
     }

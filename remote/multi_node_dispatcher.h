@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "remote/job_dispatcher.h"
+#include "remote/job_state.h"
 #include "remote/node_endpoint.h"
-#include "rpc/proto/node_service.pb.h"
 
 namespace twb::remote {
 
@@ -28,7 +28,7 @@ struct JobNode {
 // node's dry run (parameters, FLOPs, memory). Blocking: for worker threads.
 struct NodesCheck {
   QStringList problems;
-  node::v1::ValidateJobResponse first;
+  JobValidation first;
 };
 NodesCheck checkJobAcrossNodes(const std::vector<JobNode>& nodes, const QString& jobJson,
                                const QString& secret = {});
@@ -63,7 +63,7 @@ class MultiNodeDispatcher : public QObject {
   void eventReceived(int node, const QString& jobId, qint64 seq, const QString& type,
                      const QByteArray& json);
   // Every node's share has ended; `reason` names each node whose share failed, and why.
-  void finished(const QString& state, const QString& reason);
+  void finished(JobState state, const QString& reason);
   // Nothing started: a node was unreachable, or refused the job (`message` names the node and
   // the field).
   void refused(const QString& message);
@@ -72,13 +72,18 @@ class MultiNodeDispatcher : public QObject {
 
  private:
   struct Share {
+    // Waiting: for the first node's rendezvous; NeverStarted: followed after a restart, but the
+    // workbench had stopped before submitting it.
+    enum Progress { Waiting, UnderWay, NeverStarted, Ended };
     std::unique_ptr<JobDispatcher> dispatcher;
-    QString jobId, state, reason;
+    QString jobId, reason;
+    Progress progress = Waiting;
+    JobState ended = JobState::Queued;  // once Ended
   };
 
   void wire(int node);
   void submitShare(int node, const QString& rendezvous);
-  void shareEnded(int node, const QString& state, const QString& reason);
+  void shareEnded(int node, JobState state, const QString& reason);
   void cancelShares();
   void joinThreads();
 

@@ -1,5 +1,6 @@
-// The experiment store: schema and migrations, exactly-once events, and a workbench process
-// killed with SIGKILL while a real node's events stream into it.
+// The experiment store: schema and migrations, exactly-once events, a project's history read off
+// the GUI thread, and a workbench process killed with SIGKILL while a real node's events stream
+// into it.
 #include <signal.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -16,12 +17,14 @@
 #include <numeric>
 
 #include "app/experiment_store.h"
+#include "app/project_history.h"
 #include "app/run_recorder.h"
 #include "node_daemon.h"
 #include "remote/direct_node.h"
 #include "rpc/node_client.h"
 
 using twb::app::ExperimentStore;
+using twb::app::RunState;
 using twb::app::StoreError;
 
 namespace {
@@ -70,7 +73,7 @@ class ExperimentStoreTest : public QObject {
       run.node = "local";
       run.precision = "fp32";
       const qint64 id = store.addRun(run);
-      store.setRunState(id, "running", "j0001");
+      store.setRunState(id, RunState::Running, "j0001");
       store.setRunSummary(id, {{"test_accuracy", 0.87}});
       store.setRunNotes(id, "baseline; lr from the paper\nsecond line", {"baseline", "lr-0.05"});
       store.recordArtifact(id, {"model.twbm", 2150000, {}});
@@ -82,7 +85,7 @@ class ExperimentStoreTest : public QObject {
     ExperimentStore reopened(path);  // a second open migrates nothing and keeps everything
     const auto runs = reopened.runs(reopened.projects().at(0).id);
     QCOMPARE(runs.size(), 1);
-    QCOMPARE(runs[0].state, QString("running"));
+    QCOMPARE(runs[0].state, RunState::Running);
     QCOMPARE(runs[0].nodeJobId, QString("j0001"));
     QCOMPARE(runs[0].summary.value("test_accuracy").toDouble(), 0.87);
     QCOMPARE(runs[0].notes, QString("baseline; lr from the paper\nsecond line"));
@@ -116,7 +119,7 @@ class ExperimentStoreTest : public QObject {
   void eventsAreStoredExactlyOnce() {
     ExperimentStore store(m_dir.filePath("once.db"));
     const qint64 project = store.addProject("p");
-    const qint64 run = store.addRun({0, project, "r", "{}", "local", "", "", "fp32", 0, {}, {}, {}, {}});
+    const qint64 run = store.addRun({0, project, "r", "{}", "local", "", {}, "fp32", 0, {}, {}, {}, {}});
     for (qint64 seq = 1; seq <= 500; ++seq)
       store.appendEvent(run, seq, "step", stepEvent(seq, 1.0 / seq));
     for (qint64 seq = 200; seq <= 600; ++seq)  // a replay overlapping what is stored
@@ -136,7 +139,7 @@ class ExperimentStoreTest : public QObject {
   void eachRanksEventsAreStoredOncePerRankAndSeq() {
     ExperimentStore store(m_dir.filePath("ranks.db"));
     const qint64 project = store.addProject("p");
-    const qint64 run = store.addRun({0, project, "r", "{}", "a", "", "", "fp32", 0, {}, {}, {}, {}});
+    const qint64 run = store.addRun({0, project, "r", "{}", "a", "", {}, "fp32", 0, {}, {}, {}, {}});
     for (const int rank : {0, 2, 4})
       for (qint64 seq = 1; seq <= 50; ++seq) {
         store.appendEvent(run, seq, "step", stepEvent(seq, rank + 1.0 / seq), rank);
@@ -166,6 +169,59 @@ class ExperimentStoreTest : public QObject {
   }
 
   // A store written before runs across nodes (schema 2) keeps its events as rank 0's.
+  void aProjectsHistoryArrivesInSlicesOnceAndInOrder() {
+    ExperimentStore store(m_dir.filePath("history.db"));
+    const qint64 project = store.addProject("many"), other = store.addProject("other");
+    const int runs = twb::app::ProjectHistory::kCurveRuns + 5, steps = 600;
+    QList<qint64> ids;
+    for (int r = 0; r < runs; ++r) {
+      ids << store.addRun({0, project, QString("r%1").arg(r), R"({"kind": "train"})", "local", "", {}, "fp32", 0, {}, {}, {}, {}});
+      for (qint64 seq = 1; seq <= steps; ++seq) store.appendEvent(ids.back(), seq, "step", stepEvent(seq, 1.0 / seq));
+      store.appendEvent(ids.back(), steps + 1, "profile", "{}");  // not a curve's
+    }
+    store.flush();
+    QCOMPARE(store.runsWithEvents(project, "profile").size(), runs);
+    QVERIFY(store.runsWithEvents(other, "profile").isEmpty());
+
+    twb::app::ProjectHistory history(store);
+    QList<qint64> shown;
+    int trainingRuns = 0;
+    QHash<qint64, QList<qint64>> seqs;  // per run, in the order handed over
+    int slices = 0;
+    QObject::connect(&history, &twb::app::ProjectHistory::runsRead,
+                     [&](qint64 projectId, const QList<twb::app::Run>& curveRuns, int total) {
+                       QCOMPARE(projectId, project);
+                       for (const twb::app::Run& run : curveRuns) shown << run.id;
+                       trainingRuns = total;
+                     });
+    QObject::connect(&history, &twb::app::ProjectHistory::eventsRead,
+                     [&](qint64 runId, const QList<twb::app::StoredEvent>& events) {
+                       QVERIFY(events.size() <= twb::app::ProjectHistory::kSliceEvents);
+                       ++slices;
+                       for (const auto& event : events) seqs[runId] << event.seq;
+                     });
+    history.load(other);  // dropped: nothing of it arrives
+    history.load(project);
+    const qint64 newest = ids.back();
+    // Live events while loading: one the store already holds, one it does not yet.
+    history.addLiveEvent(newest, 5, "step", stepEvent(5, 0.2));
+    history.addLiveEvent(newest, steps + 2, "step", stepEvent(steps + 2, 0.1));
+    QTRY_VERIFY_WITH_TIMEOUT(!history.isLoading(), 30000);
+    QCOMPARE(trainingRuns, runs);
+    QCOMPARE(shown, ids.mid(runs - twb::app::ProjectHistory::kCurveRuns));  // the newest, oldest first
+    QCOMPARE(seqs.size(), shown.size());
+    QList<qint64> expected = oneTo(steps).toList();
+    for (const qint64 id : std::as_const(shown)) {
+      QList<qint64> want = expected;
+      if (id == newest) want << steps + 2;
+      QCOMPARE(seqs.value(id), want);  // every step once, in order; the profile not
+    }
+    QVERIFY(slices > shown.size());  // slices, not one run at a time
+    history.addLiveEvent(newest, steps + 2, "step", stepEvent(steps + 2, 0.1));  // again: dropped
+    history.addLiveEvent(newest, steps + 3, "step", stepEvent(steps + 3, 0.1));
+    QCOMPARE(seqs.value(newest).mid(steps), QList<qint64>({steps + 2, steps + 3}));
+  }
+
   void eventsOfAnOlderStoreBecomeRankZeros() {
     const QString path = m_dir.filePath("v2.db");
     sqlite3* db = nullptr;
@@ -210,7 +266,7 @@ class ExperimentStoreTest : public QObject {
       return failure;
     };
     const qint64 run = store.addRun(
-        {0, store.addProject("full"), "r", "{}", "local", "", "running", "fp32", 0, {}, {}, {}, {}});
+        {0, store.addProject("full"), "r", "{}", "local", "", twb::app::RunState::Running, "fp32", 0, {}, {}, {}, {}});
     const auto event = [](qint64 seq) {
       return QJsonDocument(
                  QJsonObject{{"type", "log"}, {"seq", seq}, {"message", QString(1500, 'x')}})
@@ -277,7 +333,7 @@ class ExperimentStoreTest : public QObject {
     {
       ExperimentStore store(path);
       run = store.addRun(
-          {0, store.addProject("crash"), "mlp", "{}", "local", "", "", "fp32", 0, {}, {}, {}, {}});
+          {0, store.addProject("crash"), "mlp", "{}", "local", "", {}, "fp32", 0, {}, {}, {}, {}});
     }
     QProcess follower;
     follower.start(TWB_STORE_FOLLOWER,
@@ -319,7 +375,7 @@ class ExperimentStoreTest : public QObject {
     const qint64 total = node.job(jobId).last_seq();
     QVERIFY(total > 1500);
     QCOMPARE(store.storedSeqs(run), oneTo(total));
-    QCOMPARE(store.run(run).state, QString("succeeded"));
+    QCOMPARE(store.run(run).state, RunState::Succeeded);
   }
 };
 

@@ -66,7 +66,7 @@ void attach(JobDispatcher& dispatcher, Followed& followed, QObject* context) {
                      followed.seqs << seq;
                    });
   QObject::connect(&dispatcher, &JobDispatcher::jobFinished, context,
-                   [&](const QString&, const QString& state) { followed.state = state; });
+                   [&](const QString&, twb::remote::JobState state) { followed.state = twb::remote::jobStateName(state); });
   QObject::connect(&dispatcher, &JobDispatcher::failed, context,
                    [&](const QString&, const QString& message) { followed.failure = message; });
   QObject::connect(&dispatcher, &JobDispatcher::connectionLost, context,
@@ -112,8 +112,8 @@ void attach(MultiNodeDispatcher& dispatcher, FollowedAcrossNodes& followed, QObj
                      if (type == "step") followed.steps[node] << QJsonDocument::fromJson(json).object();
                    });
   QObject::connect(&dispatcher, &MultiNodeDispatcher::finished, context,
-                   [&](const QString& state, const QString& reason) {
-                     followed.state = state;
+                   [&](twb::remote::JobState state, const QString& reason) {
+                     followed.state = twb::remote::jobStateName(state);
                      followed.reason = reason;
                    });
   QObject::connect(&dispatcher, &MultiNodeDispatcher::refused, context,
@@ -262,7 +262,7 @@ class RemoteNodeTest : public QObject {
     {
       JobDispatcher dispatcher(node);
       attach(dispatcher, first, this);
-      dispatcher.submit(QString::fromUtf8(readAll(TWB_SOURCE_DIR "/resources/examples/fmnist-mlp.json")));
+      dispatcher.submit(twb::remote::TrainingRequest{QString::fromUtf8(readAll(TWB_SOURCE_DIR "/resources/examples/fmnist-mlp.json"))});
       QTRY_VERIFY_WITH_TIMEOUT(first.done(), 240000);
     }
     QVERIFY2(first.failure.isEmpty(), qPrintable(first.failure));
@@ -280,7 +280,7 @@ class RemoteNodeTest : public QObject {
     {
       JobDispatcher dispatcher(again);
       attach(dispatcher, second, this);
-      dispatcher.submit(shortJob(30, 10));
+      dispatcher.submit(twb::remote::TrainingRequest{shortJob(30, 10)});
       QTRY_VERIFY_WITH_TIMEOUT(second.done(), 60000);
     }
     QCOMPARE(second.state, QString("succeeded"));
@@ -332,7 +332,7 @@ class RemoteNodeTest : public QObject {
     Followed followed;
     JobDispatcher dispatcher(node);
     attach(dispatcher, followed, this);
-    dispatcher.submit(shortJob(2000, 2));
+    dispatcher.submit(twb::remote::TrainingRequest{shortJob(2000, 2)});
     QTRY_VERIFY_WITH_TIMEOUT(followed.seqs.size() >= 20, 120000);
     QVERIFY(server.killSessions() > 0);  // the sshd child serving the tunnel dies mid-job
     QTRY_VERIFY_WITH_TIMEOUT(followed.done(), 120000);
@@ -380,8 +380,8 @@ class RemoteNodeTest : public QObject {
       JobDispatcher dispatcherB(std::make_shared<RemoteNode>(nodeOptions(serverB, baseB)));
       attach(dispatcherA, onA, this);
       attach(dispatcherB, onB, this);
-      dispatcherA.submit(shortJob(200, 10));
-      dispatcherB.submit(shortJob(200, 10));
+      dispatcherA.submit(twb::remote::TrainingRequest{shortJob(200, 10)});
+      dispatcherB.submit(twb::remote::TrainingRequest{shortJob(200, 10)});
       QTRY_VERIFY_WITH_TIMEOUT(onA.done() && onB.done(), 240000);
     }
     QVERIFY2(onA.failure.isEmpty(), qPrintable(onA.failure));
@@ -533,7 +533,7 @@ class RemoteNodeTest : public QObject {
     {
       JobDispatcher dispatcher(node);
       attach(dispatcher, followed, this);
-      dispatcher.submit(shortJob(30, 10));
+      dispatcher.submit(twb::remote::TrainingRequest{shortJob(30, 10)});
       QTRY_VERIFY_WITH_TIMEOUT(followed.done(), 60000);
     }
     QCOMPARE(followed.state, QString("succeeded"));

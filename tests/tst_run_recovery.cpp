@@ -130,7 +130,7 @@ class RunRecoveryTest : public QObject {
     qInfo("killing the workbench after %d events (seed %u)", killAfter, seed);
     const app::Run killed = startAndKill(writeJob("survivor", 300), killAfter);
     QVERIFY(killed.id > 0);
-    QCOMPARE(killed.state, QString("running"));
+    QCOMPARE(killed.state, twb::app::RunState::Running);
     QVERIFY(!killed.nodeJobId.isEmpty());
     const qint64 storedAtKill = m_store->lastSeq(killed.id);
     const int lossAtKill = m_store->metric(killed.id, "train/loss").size();
@@ -144,7 +144,7 @@ class RunRecoveryTest : public QObject {
     QTreeWidgetItem* row = window.runItem(killed.id);
     QVERIFY(row);
     QTRY_COMPARE_WITH_TIMEOUT(row->text(1), QString("succeeded"), 180000);
-    QCOMPARE(m_store->run(killed.id).state, QString("succeeded"));
+    QCOMPARE(m_store->run(killed.id).state, twb::app::RunState::Succeeded);
     verifyStoredOnce(killed);
     // The Monitor drew the stored curve and went on with what came after the restart.
     const int loss = m_store->metric(killed.id, "train/loss").size();
@@ -171,7 +171,7 @@ class RunRecoveryTest : public QObject {
     ui::MainWindow window(controller);
     QTreeWidgetItem* row = window.runItem(killed.id);
     QVERIFY(row);
-    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(killed.id).state, QString("lost"), 60000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(killed.id).state, twb::app::RunState::Lost, 60000);
     const QString reason = m_store->run(killed.id).reason;
     QVERIFY2(reason.contains("no longer has job " + killed.nodeJobId), qPrintable(reason));
     QTRY_COMPARE_WITH_TIMEOUT(row->text(1), QString("lost"), 10000);

@@ -289,7 +289,7 @@ class WorkbenchGuiTest : public QObject {
     m_store->flush();
     QCOMPARE(m_store->metric(fp32, "train/loss").size(), 40);
     QCOMPARE(m_store->run(runRow(trainedRuns() - 1)->data(0, Qt::UserRole).toLongLong()).state,
-             QString("succeeded"));
+             twb::app::RunState::Succeeded);
   }
 
   void monitorSwitchesAxesAndSavesCharts() {
@@ -502,11 +502,11 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY2(asked.contains(server.hostKeyFingerprint()), qPrintable(asked));
     QVERIFY2(dialog.findChild<QLabel*>("nodeCapabilities")->text().contains("bf16"),
              qPrintable(dialog.findChild<QLabel*>("nodeCapabilities")->text()));
-    QVERIFY(nodes.registry().find("lab")->health == "ok");
+    QVERIFY(nodes.find("lab")->health == "ok");
     QVERIFY(dialog.grab().save(QString(TWB_BINARY_DIR "/screenshots/nodes.png")));
     dialog.close();
     ui::NodeList* nodeList = m_window->nodeList();
-    nodeList->setRemote(nodes.registry().nodes());
+    nodeList->setRemote(nodes.nodes());
     QCOMPARE(nodeList->topLevelItemCount(), 2);
     QCOMPARE(nodeList->topLevelItem(1)->text(0), QString("lab"));
     QCOMPARE(nodeList->topLevelItem(1)->text(1), QString("ready"));
@@ -533,14 +533,19 @@ class WorkbenchGuiTest : public QObject {
     QCOMPARE(remoteRun->text(3), QString("lab"));
     QTRY_VERIFY_WITH_TIMEOUT(remoteRun->text(1) == "succeeded", 120000);
     QVERIFY(m_window->monitor()->pointCount(remoteRun->data(0, Qt::UserRole).toLongLong()) > 0);
+    m_window->tabs()->setCurrentWidget(m_window->comparePanel());  // a hidden tab reads when shown
     QTRY_COMPARE(m_window->comparePanel()->table()->rowCount(), 1);
+    m_window->tabs()->setCurrentIndex(0);
     QCOMPARE(m_window->newProject("On the lab node"), 0);  // names are unique: refused, said why
     QVERIFY2(refused.contains("On the lab node") && refused.contains("UNIQUE"), qPrintable(refused));
     // Back to the default project: its runs and their curves again.
     m_window->runsBrowser()->setCurrentItem(runRow(0));
     QCOMPARE(m_controller->projectId(), defaultProject);
+    // The Monitor's curves arrive from the store off the GUI thread, a slice at a time.
+    QTRY_COMPARE(m_window->monitor()->pointCount(runRow(0)->data(0, Qt::UserRole).toLongLong()), 40);
+    m_window->tabs()->setCurrentWidget(m_window->comparePanel());
     QCOMPARE(m_window->comparePanel()->table()->rowCount(), trainedRuns() + 1);
-    QCOMPARE(m_window->monitor()->pointCount(runRow(0)->data(0, Qt::UserRole).toLongLong()), 40);
+    m_window->tabs()->setCurrentIndex(0);
     node->setCurrentIndex(0);
     m_window->jobForm()->setNodes({});
     m_controller->setNodeManager(nullptr);
@@ -746,6 +751,9 @@ class WorkbenchGuiTest : public QObject {
     QTest::qWait(100);
     QCOMPARE(loss->xAxis->range(), zoomed);  // the live points did not undo the zoom
     QVERIFY(!monitor.keepsUserView(monitor.learningRatePlot()));
+    // A chart in a tab not shown is drawn, fitted to the data, once it is shown.
+    monitor.findChild<QTabWidget*>()->setCurrentWidget(monitor.learningRatePlot());
+    QTest::qWait(100);
     QCOMPARE(monitor.learningRatePlot()->xAxis->range().upper, 200.0);
     monitor.findChild<QCheckBox*>("logScale")->setChecked(true);
     QCOMPARE(monitor.learningRatePlot()->yAxis->scaleType(), QCPAxis::stLogarithmic);
@@ -780,7 +788,7 @@ class WorkbenchGuiTest : public QObject {
       run.name = QString("lr %1").arg(lrs[i]);
       run.jobJson = QString::fromUtf8(QJsonDocument(job).toJson());
       run.node = "local";
-      run.state = "succeeded";
+      run.state = twb::app::RunState::Succeeded;
       run.precision = "fp32";
       const qint64 id = store.addRun(run);
       const QJsonObject eval{{"type", "eval"}, {"step", 100}, {"epoch", 1}, {"time", 1000.0},
@@ -963,7 +971,7 @@ class WorkbenchGuiTest : public QObject {
       entry.name = hosts.name(i);
       entry.target = {hosts.address(i), 22, "root", servers.back()->clientKey()};
       entry.folder = m_dir.filePath("engine-" + hosts.name(i));  // a machine of its own
-      nodes.registry().upsert(entry);
+      nodes.save(entry);
     }
     m_controller->setNodeManager(&nodes);
     m_window->jobForm()->setNodes({hosts.name(0), hosts.name(1)});
@@ -1040,7 +1048,7 @@ class WorkbenchGuiTest : public QObject {
     // As if the workbench had been closed while it ran: a new controller on the same store follows
     // every share again from its last stored event; nothing is stored twice.
     const QVector<qint64> first = m_store->storedSeqs(runId, 0), second = m_store->storedSeqs(runId, 1);
-    m_store->setRunState(runId, "running");
+    m_store->setRunState(runId, twb::app::RunState::Running);
     {  // ... and had not yet stored each share's last events
       sqlite3* db = nullptr;
       QCOMPARE(sqlite3_open(m_dir.filePath("experiments.db").toUtf8().constData(), &db), SQLITE_OK);
@@ -1056,7 +1064,7 @@ class WorkbenchGuiTest : public QObject {
           *m_store, std::make_shared<remote::LocalNode>(TWB_ENGINE_BINARY, m_dir.filePath("node")));
       reopened.setNodeManager(&nodes);
       QVERIFY(reopened.followUnfinishedRuns() >= 1);
-      QTRY_COMPARE_WITH_TIMEOUT(m_store->run(runId).state, QString("succeeded"), 60000);
+      QTRY_COMPARE_WITH_TIMEOUT(m_store->run(runId).state, twb::app::RunState::Succeeded, 60000);
     }
     QCOMPARE(m_store->storedSeqs(runId, 0), first);
     QCOMPARE(m_store->storedSeqs(runId, 1), second);
@@ -1150,12 +1158,12 @@ class WorkbenchGuiTest : public QObject {
     const auto ended = [&] {
       if (projectRow->childCount() != 6) return false;
       for (const app::Run& run : m_store->runs(project))
-        if (run.state == "queued" || run.state == "running" || run.state.isEmpty()) return false;
+        if (isUnderWay(run.state)) return false;
       return !m_window->findChild<app::SweepController*>()->isRunning();
     };
     const auto states = [&] {
       QStringList said{m_window->findChild<app::SweepController*>()->isRunning() ? "running" : "ended"};
-      for (const app::Run& run : m_store->runs(project)) said << run.name + ": " + run.state + " " + run.reason;
+      for (const app::Run& run : m_store->runs(project)) said << run.name + ": " + twb::app::jobStateName(run.state) + " " + run.reason;
       return said.join('\n');
     };
     QElapsedTimer waited;  // not QTRY: it waits twice as long again before it reports
@@ -1168,15 +1176,16 @@ class WorkbenchGuiTest : public QObject {
       const double lr = app::jobField(run, "optimizer.lr").toDouble();
       QVERIFY2(run.tags.contains("sweep:lr-sweep"), qPrintable(run.name));
       if (run.precision == "bf16" && !bf16) {
-        QCOMPARE(run.state, QString("failed"));
+        QCOMPARE(run.state, twb::app::RunState::Failed);
       } else if (lr == 10) {
-        QCOMPARE(run.state, QString("cancelled"));
+        QCOMPARE(run.state, twb::app::RunState::Cancelled);
         QVERIFY2(run.tags.contains("stopped-early") && run.notes.contains("median rule"),
                  qPrintable(run.notes));
       } else if (lr == 0.1) {
-        QCOMPARE(run.state, QString("succeeded"));
+        QCOMPARE(run.state, twb::app::RunState::Succeeded);
       } else {  // lr 0.01: finished, or stopped by the rule once lr 0.1 had finished
-        QVERIFY2(run.state == "succeeded" || run.tags.contains("stopped-early"), qPrintable(run.state));
+        QVERIFY2(run.state == twb::app::RunState::Succeeded || run.tags.contains("stopped-early"),
+                 qPrintable(twb::app::jobStateName(run.state)));
       }
     }
     // The browser finds the stopped trials by their tag.
@@ -1260,12 +1269,12 @@ class WorkbenchGuiTest : public QObject {
     QTreeWidgetItem* projectRow = m_window->projectItem(own.id);
     QTRY_COMPARE_WITH_TIMEOUT(projectRow->childCount(), 1, 10000);
     const qint64 runId = projectRow->child(0)->data(0, Qt::UserRole).toLongLong();
-    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(runId).state, QString("running"), 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(runId).state, twb::app::RunState::Running, 30000);
     auto* sweeps = m_window->findChild<app::SweepController*>();
     QVERIFY(sweeps->isRunning());
     m_window->findChild<QAction*>("cancelSweep")->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(!sweeps->isRunning(), 30000);
-    QCOMPARE(m_store->run(runId).state, QString("cancelled"));
+    QCOMPARE(m_store->run(runId).state, twb::app::RunState::Cancelled);
     QTest::qWait(500);
     QCOMPARE(projectRow->childCount(), 1);  // the other two trials never started
   }
@@ -1287,7 +1296,7 @@ class WorkbenchGuiTest : public QObject {
     m_window->cancelSelectedRun();
     QTRY_COMPARE_WITH_TIMEOUT(run->text(1), QString("cancelled"), 10000);  // at the next step
     const qint64 runId = run->data(0, Qt::UserRole).toLongLong();
-    QCOMPARE(m_store->run(runId).state, QString("cancelled"));
+    QCOMPARE(m_store->run(runId).state, twb::app::RunState::Cancelled);
     QVERIFY(m_store->lastSeq(runId) > 0);
     QVERIFY(!m_controller->cancelRun(runId));  // nothing left to cancel
     // Resumed from the checkpoint as a new run: it starts after the step the first one stopped at.

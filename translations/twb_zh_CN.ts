@@ -1183,6 +1183,16 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>%1 · rank %2</source>
         <translation>%1 · rank %2</translation>
     </message>
+    <message numerus="yes">
+        <source>%n older run(s) not drawn</source>
+        <translation>
+            <numerusform>未绘制 %n 个较早的运行</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The Monitor draws the newest runs of a project; Compare has them all.</source>
+        <translation>监视器绘制项目中最新的运行；比较页包含全部运行。</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::NodeChecklist</name>

@@ -160,7 +160,17 @@ void ComparePanel::setProjectId(qint64 projectId) {
   refresh();
 }
 
+void ComparePanel::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  if (m_stale) refresh();
+}
+
 void ComparePanel::refresh() {
+  m_stale = !isVisible() && parentWidget() && parentWidget()->isVisible();  // a hidden tab
+  if (m_stale) {
+    m_table->setRowCount(0);  // no other project's rows meanwhile
+    return;
+  }
   const QList<app::Run> runs = m_store.runs(m_projectId);
   const qint64 chosen = m_baseline->currentData().toLongLong();
   {
@@ -217,7 +227,7 @@ void ComparePanel::refresh() {
     m_table->setItem(row, kSize, cell(locale.formattedDataSize(static_cast<qint64>(bytes)),
                                       bytes > 0 ? std::optional(bytes) : std::nullopt));
     QTableWidgetItem* reached = cell(QString());
-    if (s.value("mode") == "train" && run.state == "succeeded") {
+    if (s.value("mode") == "train" && run.state == app::RunState::Succeeded) {
       const auto seconds = app::secondsToAccuracy(m_store, run.id, m_target->value() / 100);
       reached = seconds ? cell(tr("%1 s").arg(*seconds, 0, 'f', 1), *seconds) : cell(tr("not reached"));
       reached->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);

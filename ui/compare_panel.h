@@ -37,11 +37,17 @@ class ComparePanel : public QWidget {
   QCustomPlot* chart() const { return m_chart; }
   class ParallelCoordinates* coordinates() const { return m_coordinates; }
   void setTargetAccuracy(double percent);
+  // Reads the project's runs again; a page of a tab widget that is not the current one does so
+  // when it is shown (a project of hundreds of runs takes tens of milliseconds).
   void refresh();
   void setProjectId(qint64 projectId);  // shows that project's runs
   bool exportCsv(const QString& path) const;
 
+ protected:
+  void showEvent(QShowEvent* event) override;
+
  private:
+  bool m_stale = false;  // refresh() waits until the panel is shown
   app::ExperimentStore& m_store;
   qint64 m_projectId;
   void plot();

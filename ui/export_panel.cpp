@@ -144,7 +144,7 @@ void ExportPanel::refresh() {
   const QSignalBlocker blocker(m_run);
   m_run->clear();
   for (const app::Run& run : m_controller.store().runs(m_controller.projectId()))
-    if (run.state == "succeeded") m_run->addItem(run.name + " (" + run.precision + ")", run.id);
+    if (run.state == app::RunState::Succeeded) m_run->addItem(run.name + " (" + run.precision + ")", run.id);
   const int index = m_run->findData(chosen);
   m_run->setCurrentIndex(index >= 0 ? index : m_run->count() - 1);
   showReport();

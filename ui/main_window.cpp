@@ -21,6 +21,7 @@
 #include <QVBoxLayout>
 
 #include "app/node_manager.h"
+#include "app/project_history.h"
 #include "app/run_summary.h"
 #include "app/sweep_controller.h"
 #include "app/workbench_controller.h"
@@ -83,6 +84,7 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
 
   m_jobForm = new JobForm;
   m_monitor = new MonitorPanel;
+  m_history = new app::ProjectHistory(m_controller.store(), this);
   m_tabs = new QTabWidget;
   m_tabs->setObjectName("tabs");
   m_tabs->addTab(m_jobForm, tr("Job"));
@@ -141,10 +143,21 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   connect(&m_controller, &app::WorkbenchController::validated, m_jobForm, &JobForm::showValidation);
   connect(m_jobForm, &JobForm::runRequested, this, &MainWindow::startRun);
   connect(m_jobForm, &JobForm::comparePrecisionsRequested, this, &MainWindow::comparePrecisions);
-  connect(&m_controller, &app::WorkbenchController::eventArrived, m_monitor,
-          [this](qint64 runId, qint64, const QString& type, const QByteArray& json) {
-            m_monitor->addEvent(runId, type, json);
+  // The Monitor's curves: the shown project's stored events, then live ones, through m_history.
+  connect(&m_controller, &app::WorkbenchController::eventArrived, this,
+          [this](qint64 runId, qint64 seq, const QString& type, const QByteArray& json) {
+            m_history->addLiveEvent(runId, seq, type, json);
             if (type == "step") showProgress(runId, json);
+          });
+  connect(m_history, &app::ProjectHistory::runsRead, this,
+          [this](qint64 projectId, const QList<app::Run>& runs, int trainingRuns) {
+            if (projectId != m_shownProject) return;
+            for (const app::Run& run : runs) m_monitor->addRun(run.id, run.name);
+            m_monitor->setRunsNotShown(trainingRuns - static_cast<int>(runs.size()));
+          });
+  connect(m_history, &app::ProjectHistory::eventsRead, m_monitor,
+          [this](qint64 runId, const QList<app::StoredEvent>& events) {
+            for (const app::StoredEvent& event : events) m_monitor->addEvent(runId, event.type, event.json);
           });
   connect(&m_controller, &app::WorkbenchController::runStateChanged, this, &MainWindow::setRunState);
   connect(m_sweeps, &app::SweepController::runNotesChanged, this, &MainWindow::showNotes);
@@ -374,13 +387,7 @@ void MainWindow::showProject(qint64 projectId) {
 
 void MainWindow::showRunsInMonitor() {
   m_monitor->clear();
-  for (const app::Run& run : m_controller.store().runs(m_shownProject)) {
-    if (app::runKind(run) != "train") continue;
-    m_monitor->addRun(run.id, run.name);
-    for (const char* type : {"step", "eval"})
-      for (const QByteArray& json : m_controller.store().events(run.id, type))
-        m_monitor->addEvent(run.id, type, json);
-  }
+  m_history->load(m_shownProject);  // the runs and their curves follow, a slice at a time
 }
 
 qint64 MainWindow::selectedRun() const {
@@ -390,7 +397,7 @@ qint64 MainWindow::selectedRun() const {
 
 bool MainWindow::deleteRun(qint64 runId) {
   const app::Run run = m_controller.store().run(runId);
-  if (run.state == "queued" || run.state == "running") {
+  if (isUnderWay(run.state)) {
     statusBar()->showMessage(tr("%1 is still running: cancel it first.").arg(run.name), 8000);
     return false;
   }
@@ -447,13 +454,14 @@ void MainWindow::showProgress(qint64 runId, const QByteArray& stepEvent) {
   QTreeWidgetItem* item = m_items.value(runId);
   const QJsonObject step = QJsonDocument::fromJson(stepEvent).object();
   const double total = step.value("total_steps").toDouble();
-  if (item && total > 0) {
-    item->setText(kState, tr("%1 %2 %").arg(runStateText("running")).arg(qRound(100 * step.value("step").toDouble() / total)));
+  const QString text = tr("%1 %2 %").arg(runStateText(app::RunState::Running)).arg(qRound(100 * step.value("step").toDouble() / total));
+  if (item && total > 0 && item->text(kState) != text) {  // thousands of steps a second: the view redraws on change
+    item->setText(kState, text);
     item->setForeground(kState, palette().text());
   }
 }
 
-void MainWindow::setRunState(qint64 runId, const QString& state) {
+void MainWindow::setRunState(qint64 runId, app::RunState state) {
   if (QTreeWidgetItem* item = m_items.value(runId)) {
     item->setText(kState, runStateText(state));
     item->setForeground(kState, palette().text());
@@ -481,7 +489,7 @@ void MainWindow::showConnectionLost(qint64 runId, const QString& node, const QSt
 
 void MainWindow::showReconnected(qint64 runId, const QString& node) {
   if (QTreeWidgetItem* item = m_items.value(runId)) {
-    item->setText(kState, runStateText("running"));
+    item->setText(kState, runStateText(app::RunState::Running));
     item->setForeground(kState, palette().text());
     item->setToolTip(kState, {});
   }
@@ -536,9 +544,9 @@ void MainWindow::comparePrecisions(const QJsonObject& job, const QString& node) 
 
 void MainWindow::offerNodes() {
   if (!m_nodes) return;
-  const QList<remote::NodeEntry> nodes = m_nodes->registry().nodes();
+  const QList<app::NodeEntry> nodes = m_nodes->nodes();
   QStringList names;
-  for (const remote::NodeEntry& node : nodes) {
+  for (const app::NodeEntry& node : nodes) {
     names << node.name;
     m_jobForm->setNodeInfo(node.name, node.info);
   }

@@ -3,6 +3,8 @@
 #include <QHash>
 #include <QMainWindow>
 
+#include "app/experiment_store.h"
+
 class QLineEdit;
 class QTabWidget;
 class QTreeWidget;
@@ -12,6 +14,7 @@ class QTimer;
 
 namespace twb {
 namespace app {
+class ProjectHistory;
 class NodeManager;
 class SweepController;
 class WorkbenchController;
@@ -84,7 +87,7 @@ class MainWindow : public QMainWindow {
   QTreeWidgetItem* addProjectItem(const QString& name, qint64 projectId);
   void addRunItem(qint64 runId);
   void showRunsInMonitor();  // the current project's training runs, from the store
-  void setRunState(qint64 runId, const QString& state);
+  void setRunState(qint64 runId, app::RunState state);
   qint64 selectedRun() const;  // the run chosen in the browser, 0 when none
   void showProgress(qint64 runId, const QByteArray& stepEvent);  // "running 45 %" in the browser
   void startRun(const QJsonObject& job, const QString& node);
@@ -101,6 +104,7 @@ class MainWindow : public QMainWindow {
   app::NodeManager* m_nodes;
   JobForm* m_jobForm;
   MonitorPanel* m_monitor;
+  app::ProjectHistory* m_history;  // what the Monitor draws
   ComparePanel* m_compare;
   ProfilePanel* m_profile;
   ExportPanel* m_export;

@@ -104,11 +104,11 @@ QCustomPlot* MonitorPanel::addChart(const QString& yLabel, const QString& name) 
   return plot;
 }
 
-void MonitorPanel::fitToData(QCustomPlot* plot) {
+void MonitorPanel::fitToData(QCustomPlot* plot, bool immediately) {
   m_fitting = true;
   plot->rescaleAxes();
   m_fitting = false;
-  plot->replot(QCustomPlot::rpQueuedReplot);
+  plot->replot(immediately ? QCustomPlot::rpImmediateRefresh : QCustomPlot::rpQueuedReplot);
 }
 
 void MonitorPanel::resetView() {
@@ -176,6 +176,10 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
   controls->addSpacing(16);
   controls->addWidget(m_logScale);
   controls->addWidget(reset);
+  m_notShown = new QLabel(this);
+  m_notShown->setObjectName("runsNotShown");
+  m_notShown->hide();
+  controls->addWidget(m_notShown);
   auto* splitter = new QSplitter(Qt::Vertical, this);
   splitter->addWidget(m_lossPlot);
   splitter->addWidget(m_lower);
@@ -190,16 +194,23 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
   m_redraw = new QTimer(this);
   m_redraw->setInterval(kRedrawMs);
   connect(m_redraw, &QTimer::timeout, this, [this] {
-    if (!m_dirty) return;
-    m_dirty = false;
-    for (RunCurves& run : m_runs)
-      for (Series& series : run)
-        if (series.stale) draw(series);
-    for (QCustomPlot* plot : std::as_const(m_plots)) {
-      if (!m_userView.contains(plot))
-        fitToData(plot);
-      else
-        plot->replot(QCustomPlot::rpQueuedReplot);
+    if (m_dirty) {
+      m_dirty = false;
+      for (RunCurves& run : m_runs)
+        for (Series& series : run)
+          if (series.stale) draw(series);
+      m_undrawn = QSet<QCustomPlot*>(m_plots.cbegin(), m_plots.cend());
+    }
+    // One chart a tick, in turn: a replot of many runs takes milliseconds, and the event loop
+    // gets its turn between two. A chart in another tab (or the Monitor hidden) waits until shown.
+    for (qsizetype k = 0; k < m_plots.size(); ++k) {
+      const qsizetype i = (m_nextPlot + k) % m_plots.size();
+      QCustomPlot* plot = m_plots[i];
+      if (!plot->isVisible() || !m_undrawn.remove(plot)) continue;
+      if (!m_userView.contains(plot)) fitToData(plot, true);
+      else plot->replot(QCustomPlot::rpImmediateRefresh);
+      m_nextPlot = i + 1;
+      break;
     }
   });
   m_redraw->start();
@@ -283,6 +294,12 @@ void MonitorPanel::addRun(qint64 runId, const QString& label) {
   run["lr"] = makeSeries(m_lrPlot, colour, label);
   m_runs.insert(runId, run);
   m_runLooks.insert(runId, {colour, label});
+}
+
+void MonitorPanel::setRunsNotShown(int count) {
+  m_notShown->setText(tr("%n older run(s) not drawn", nullptr, count));
+  m_notShown->setToolTip(tr("The Monitor draws the newest runs of a project; Compare has them all."));
+  m_notShown->setVisible(count > 0);
 }
 
 void MonitorPanel::clear() {
@@ -392,7 +409,9 @@ void MonitorPanel::addEvent(qint64 runId, const QString& type, const QByteArray&
   } else if (type == "log") {
     m_log->appendPlainText(tr("run %1: %2").arg(runId).arg(e.value("message").toString()));
   } else if (type == "state") {
-    QString line = tr("run %1: %2").arg(runId).arg(runStateText(e.value("state").toString()));
+    const QString name = e.value("state").toString();
+    const auto state = app::jobStateNamed(name);  // a state from a newer node: its own name
+    QString line = tr("run %1: %2").arg(runId).arg(state ? runStateText(*state) : name);
     if (e.contains("reason")) line += " — " + e.value("reason").toString();
     if (e.contains("test_accuracy"))
       line += tr(" (test accuracy %1)").arg(e.value("test_accuracy").toDouble(), 0, 'f', 4);

@@ -39,6 +39,8 @@ class MonitorPanel : public QWidget {
   void addRun(qint64 runId, const QString& label);
   // Shows no run any more (the colours start again).
   void clear();
+  // Says that `count` older runs of the project are not drawn (none when 0).
+  void setRunsNotShown(int count);
   // One event of a shown run (docs/events.md); events of runs not shown are ignored.
   void addEvent(qint64 runId, const QString& type, const QByteArray& json);
   // A stored run's whole training-loss curve at once (steps and values of equal length).
@@ -78,7 +80,8 @@ class MonitorPanel : public QWidget {
   void resmooth(Series& series) const;
   void draw(Series& series) const;  // hands the graphs the curve, reduced when it is long
   void redrawSoon();
-  void fitToData(QCustomPlot* plot);  // axes to the data, not taken for the user's zoom
+  // Axes to the data, not taken for the user's zoom; replotted now, or queued.
+  void fitToData(QCustomPlot* plot, bool immediately = false);
 
   QCustomPlot *m_lossPlot, *m_accuracyPlot, *m_throughputPlot, *m_stepTimePlot, *m_lrPlot,
       *m_ranksPlot;
@@ -88,9 +91,12 @@ class MonitorPanel : public QWidget {
   QSlider* m_smoothing;
   QCheckBox* m_logScale;
   QSet<QCustomPlot*> m_userView;  // charts zoomed or panned by the user
+  QSet<QCustomPlot*> m_undrawn;   // charts not drawn since their data changed
+  qsizetype m_nextPlot = 0;       // where the next redraw looks first
   bool m_fitting = false;         // axes are being fitted to the data, not moved by the user
   QLabel* m_smoothingValue;
   QPlainTextEdit* m_log;
+  QLabel* m_notShown;  // older runs of the project left out
   QTimer* m_redraw;
   QHash<qint64, RunCurves> m_runs;
   QHash<qint64, QPair<QColor, QString>> m_runLooks;  // colour and label of each run

@@ -3,7 +3,7 @@
 #include <QHeaderView>
 #include <QJsonArray>
 
-#include "remote/node_registry.h"
+#include "app/node_manager.h"
 #include "ui/nodes_dialog.h"
 
 namespace twb {
@@ -37,9 +37,9 @@ void NodeList::setLocal(const QString& health, const QJsonObject& info) {
   fill(topLevelItem(0), tr("local"), health, info);
 }
 
-void NodeList::setRemote(const QList<remote::NodeEntry>& nodes) {
+void NodeList::setRemote(const QList<app::NodeEntry>& nodes) {
   while (topLevelItemCount() > 1) delete takeTopLevelItem(1);
-  for (const remote::NodeEntry& node : nodes)
+  for (const app::NodeEntry& node : nodes)
     fill(new QTreeWidgetItem(this), node.name, node.health, node.info);
 }
 

@@ -4,11 +4,9 @@
 #include <QList>
 #include <QTreeWidget>
 
-namespace twb {
-namespace remote {
-struct NodeEntry;
-}  // namespace remote
+#include "app/node_manager.h"
 
+namespace twb {
 namespace ui {
 
 // The nodes at a glance, beside the runs: the local node and every saved remote node, each with
@@ -22,7 +20,7 @@ class NodeList : public QTreeWidget {
 
   // `health`: "ok", or what went wrong; `info`: GetNodeInfo's JSON form.
   void setLocal(const QString& health, const QJsonObject& info);
-  void setRemote(const QList<remote::NodeEntry>& nodes);
+  void setRemote(const QList<app::NodeEntry>& nodes);
 
  private:
   void fill(QTreeWidgetItem* item, const QString& name, const QString& health,

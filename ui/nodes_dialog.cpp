@@ -131,7 +131,7 @@ NodesDialog::NodesDialog(app::NodeManager& nodes, QWidget* parent)
 void NodesDialog::reload(const QString& select) {
   const QSignalBlocker blocker(m_list);
   m_list->clear();
-  for (const remote::NodeEntry& node : m_nodes.registry().nodes()) {
+  for (const app::NodeEntry& node : m_nodes.nodes()) {
     m_list->addItem(node.name + (node.health.isEmpty() ? "" : node.health == "ok" ? "  ✓" : "  ✗"));
     m_list->item(m_list->count() - 1)->setData(Qt::UserRole, node.name);
     if (node.name == select) m_list->setCurrentRow(m_list->count() - 1);
@@ -141,7 +141,7 @@ void NodesDialog::reload(const QString& select) {
 
 void NodesDialog::showNode() {
   const auto* item = m_list->currentItem();
-  const auto node = item ? m_nodes.registry().find(item->data(Qt::UserRole).toString()) : std::nullopt;
+  const auto node = item ? m_nodes.find(item->data(Qt::UserRole).toString()) : std::nullopt;
   if (!node) return;
   m_name->setText(node->name);
   m_host->setText(node->target.host);
@@ -154,15 +154,15 @@ void NodesDialog::showNode() {
 }
 
 void NodesDialog::save() {
-  remote::NodeEntry entry;
-  if (const auto existing = m_nodes.registry().find(m_name->text().trimmed())) entry = *existing;
+  app::NodeEntry entry;
+  if (const auto existing = m_nodes.find(m_name->text().trimmed())) entry = *existing;
   entry.name = m_name->text().trimmed();
   entry.target = {m_host->text().trimmed(), m_port->value(), m_user->text().trimmed(), m_key->text().trimmed()};
   entry.folder = m_folder->text().trimmed();
   entry.labels.clear();
   for (const QString& label : m_labels->text().split(',', Qt::SkipEmptyParts)) entry.labels << label.trimmed();
   try {
-    m_nodes.registry().upsert(entry);
+    m_nodes.save(entry);
     m_status->setText(tr("Saved %1.").arg(entry.name));
     reload(entry.name);
   } catch (const std::exception& e) {
@@ -171,7 +171,7 @@ void NodesDialog::save() {
 }
 
 void NodesDialog::remove() {
-  if (m_nodes.registry().remove(m_name->text().trimmed())) m_status->setText(tr("Removed %1.").arg(m_name->text()));
+  if (m_nodes.remove(m_name->text().trimmed())) m_status->setText(tr("Removed %1.").arg(m_name->text()));
   reload();
 }
 

@@ -115,8 +115,9 @@ void ProfilePanel::refresh() {
   m_run->clear();
   m_other->clear();
   m_other->addItem(tr("(none)"), 0);
+  const QSet<qint64> profiled = m_store.runsWithEvents(m_projectId, "profile");
   for (const app::Run& r : m_store.runs(m_projectId))
-    if (!m_store.events(r.id, "profile").isEmpty()) {
+    if (profiled.contains(r.id)) {
       m_run->addItem(r.name, r.id);
       m_other->addItem(r.name, r.id);
     }

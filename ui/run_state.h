@@ -2,12 +2,14 @@
 
 #include <QString>
 
+#include "app/experiment_store.h"
+
 namespace twb {
 namespace ui {
 
 // A run's state as the user reads it, in the user's language; the store and the node keep the
 // engine's names (queued, running, succeeded, failed, cancelled, lost).
-QString runStateText(const QString& state);
+QString runStateText(app::RunState state);
 
 }  // namespace ui
 }  // namespace twb

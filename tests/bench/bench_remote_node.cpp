@@ -55,7 +55,7 @@ struct Timeline {
                        seqs << seq;
                      }, Qt::DirectConnection);
     QObject::connect(&dispatcher, &JobDispatcher::jobFinished, &dispatcher,
-                     [this](const QString&, const QString&) { done = true; }, Qt::DirectConnection);
+                     [this](const QString&, twb::remote::JobState) { done = true; }, Qt::DirectConnection);
     QObject::connect(&dispatcher, &JobDispatcher::failed, &dispatcher,
                      [this](const QString&, const QString& message) {
                        failure = message;
@@ -82,7 +82,7 @@ qint64 firstStep(std::shared_ptr<NodeEndpoint> node, int steps) {
   JobDispatcher dispatcher(node);
   timeline.attach(dispatcher);
   timeline.clock.start();
-  dispatcher.submit(job(steps));
+  dispatcher.submit(twb::remote::TrainingRequest{job(steps)});
   return timeline.wait();
 }
 }  // namespace
@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
     JobDispatcher dispatcher(std::make_shared<RemoteNode>(options));
     cut.attach(dispatcher);
     cut.clock.start();
-    dispatcher.submit(job(3000));
+    dispatcher.submit(twb::remote::TrainingRequest{job(3000)});
     while (cut.seqs.size() < 50) QThread::msleep(2);
     {
       std::lock_guard lock(cut.mutex);
