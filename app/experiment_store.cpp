@@ -510,13 +510,9 @@ QVector<MetricPoint> ExperimentStore::metric(qint64 runId, const QString& name) 
 }
 
 QList<QByteArray> ExperimentStore::events(qint64 runId, const QString& type) const {
-  std::lock_guard lock(m_readMutex);
-  Statement query(m_db,
-                  "SELECT json FROM events WHERE run_id = ? AND rank = 0 AND type = ? ORDER BY seq");
-  query.bind(1, runId).bind(2, type);
-  QList<QByteArray> result;
-  while (query.step()) result.append(query.bytes(0));
-  return result;
+  QList<QByteArray> jsons;
+  for (StoredEvent& event : events(runId, QStringList{type})) jsons.append(std::move(event.json));
+  return jsons;
 }
 
 QSet<qint64> ExperimentStore::runsWithEvents(qint64 projectId, const QString& type) const {

@@ -1,9 +1,9 @@
 #include "app/project_history.h"
 
-#include "app/run_summary.h"
-
 #include <algorithm>
 #include <utility>
+
+#include "app/run_summary.h"
 
 namespace twb::app {
 
@@ -37,7 +37,8 @@ void ProjectHistory::read(qint64 projectId, quint64 generation) {
     if (runKind(run) == "train") training << run;  // int8 runs draw no curves
   const QList<Run> curveRuns = training.mid(std::max<qsizetype>(0, training.size() - kCurveRuns));
   QMetaObject::invokeMethod(
-      this, [this, projectId, curveRuns, generation, total = static_cast<int>(training.size())] {
+      this,
+      [this, projectId, curveRuns, generation, total = static_cast<int>(training.size())] {
         if (generation == m_generation) emit runsRead(projectId, curveRuns, total);
       },
       Qt::QueuedConnection);
@@ -48,13 +49,14 @@ void ProjectHistory::read(qint64 projectId, quint64 generation) {
     for (qsizetype first = 0; first < events.size(); first += kSliceEvents)
       slices.push_back({run.id, events.mid(first, kSliceEvents)});
     QMetaObject::invokeMethod(
-        this, [this, generation, slices = std::move(slices)]() mutable {
+        this,
+        [this, generation, slices = std::move(slices)]() mutable {
           handOver(generation, std::move(slices), false);
         },
         Qt::QueuedConnection);
   }
-  QMetaObject::invokeMethod(this, [this, generation] { handOver(generation, {}, true); },
-                            Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      this, [this, generation] { handOver(generation, {}, true); }, Qt::QueuedConnection);
 }
 
 void ProjectHistory::handOver(quint64 generation, std::deque<Slice> slices, bool last) {
@@ -79,9 +81,12 @@ void ProjectHistory::handOverOne() {
   handOn(slice.runId, slice.events);
 }
 
-void ProjectHistory::addLiveEvent(qint64 runId, qint64 seq, const QString& type, const QByteArray& json) {
-  if (m_loading) m_live.push_back({runId, {{seq, type, json}}});
-  else handOn(runId, {{seq, type, json}});
+void ProjectHistory::addLiveEvent(qint64 runId, qint64 seq, const QString& type,
+                                  const QByteArray& json) {
+  if (m_loading)
+    m_live.push_back({runId, {{seq, type, json}}});
+  else
+    handOn(runId, {{seq, type, json}});
 }
 
 void ProjectHistory::handOn(qint64 runId, const QList<StoredEvent>& events) {

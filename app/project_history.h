@@ -24,8 +24,8 @@ class ProjectHistory : public QObject {
   // Events handed over per slice: a few milliseconds of the Monitor's work.
   static constexpr int kSliceEvents = 250;
   // The newest training runs of a project whose curves are read: more are unreadable on one
-  // chart and slow every redraw (W&B's workspace likewise draws the first 10 runs by default).
-  static constexpr int kCurveRuns = 20;
+  // chart and slow every redraw (W&B's workspace likewise draws 10 runs by default).
+  static constexpr int kCurveRuns = 10;
 
   explicit ProjectHistory(const ExperimentStore& store, QObject* parent = nullptr);
   ~ProjectHistory() override;  // waits for the read under way
@@ -63,10 +63,10 @@ class ProjectHistory : public QObject {
   std::thread m_reader;
   qint64 m_projectId = 0;
   bool m_loading = false, m_readDone = false;
-  std::deque<Slice> m_slices;  // read, not yet handed over (GUI thread)
-  std::deque<Slice> m_live;    // arrived while loading, one event each
+  std::deque<Slice> m_slices;         // read, not yet handed over (GUI thread)
+  std::deque<Slice> m_live;           // arrived while loading, one event each
   QHash<qint64, qint64> m_handedSeq;  // per run, the last seq handed over
-  QTimer m_feed;               // hands over one slice per event-loop turn
+  QTimer m_feed;                      // hands over one slice per event-loop turn
 };
 
 }  // namespace twb::app

@@ -16,6 +16,8 @@ QString jobStateName(JobState state);
 // The state `name` names; none for a name no state has.
 std::optional<JobState> jobStateNamed(const QString& name);
 // Queued or running: the node may still send events.
-inline bool isUnderWay(JobState state) { return state == JobState::Queued || state == JobState::Running; }
+inline bool isUnderWay(JobState state) {
+  return state == JobState::Queued || state == JobState::Running;
+}
 
 }  // namespace twb::remote

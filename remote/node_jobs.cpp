@@ -34,13 +34,15 @@ void cancelJob(NodeEndpoint& node, const QString& jobId) {
 QList<NodeArtifact> jobArtifacts(NodeEndpoint& node, const QString& jobId) {
   QList<NodeArtifact> artifacts;
   for (const v1::Artifact& artifact : connectClient(node).artifacts(jobId.toStdString()))
-    artifacts.push_back({QString::fromStdString(artifact.name()), static_cast<qint64>(artifact.size_bytes())});
+    artifacts.push_back(
+        {QString::fromStdString(artifact.name()), static_cast<qint64>(artifact.size_bytes())});
   return artifacts;
 }
 
 void downloadArtifact(NodeEndpoint& node, const QString& jobId, const QString& artifact,
                       const QString& destination) {
-  connectClient(node).download(jobId.toStdString(), artifact.toStdString(), destination.toStdString());
+  connectClient(node).download(jobId.toStdString(), artifact.toStdString(),
+                               destination.toStdString());
 }
 
 QString exportOnnx(NodeEndpoint& node, const QString& jobId, const QString& artifact,
@@ -52,7 +54,8 @@ QString exportOnnx(NodeEndpoint& node, const QString& jobId, const QString& arti
   const v1::JobStatus job = client.submit(request);
   client.watch(job.id(), 0, [](const v1::Event&) { return true; });
   const v1::JobStatus done = client.job(job.id());
-  if (done.state() != v1::SUCCEEDED) throw std::runtime_error("the export failed on the node: " + done.reason());
+  if (done.state() != v1::SUCCEEDED)
+    throw std::runtime_error("the export failed on the node: " + done.reason());
   const QString exported = QFileInfo(artifact).completeBaseName() + ".onnx";
   client.download(job.id(), exported.toStdString(), destination.toStdString());
   return exported;

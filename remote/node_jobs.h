@@ -30,7 +30,8 @@ struct RankPlacement {
 // A training job (docs/job-file.md); `resumeJob`: a job on the node whose latest checkpoint it
 // continues from.
 struct TrainingRequest {
-  explicit TrainingRequest(QString job, QString resume = {}, std::optional<RankPlacement> share = {})
+  explicit TrainingRequest(QString job, QString resume = {},
+                           std::optional<RankPlacement> share = {})
       : jobJson(std::move(job)), resumeJob(std::move(resume)), placement(std::move(share)) {}
 
   QString jobJson;
