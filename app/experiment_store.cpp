@@ -63,6 +63,17 @@ const char* const kMigrations[] = {
     R"sql(
     CREATE INDEX events_by_type ON events(run_id, type, rank, seq);
     )sql",
+    // Sweeps, so that one goes on after a restart of the workbench: its job file, its nodes, and
+    // the run each started trial became.
+    R"sql(
+    CREATE TABLE sweeps (
+      id INTEGER PRIMARY KEY, project_id INTEGER NOT NULL REFERENCES projects(id),
+      job_json TEXT NOT NULL, nodes TEXT NOT NULL, ended INTEGER NOT NULL DEFAULT 0,
+      created REAL NOT NULL);
+    CREATE TABLE sweep_trials (
+      sweep_id INTEGER NOT NULL REFERENCES sweeps(id), trial INTEGER NOT NULL,
+      run_id INTEGER NOT NULL, PRIMARY KEY (sweep_id, trial));
+    )sql",
 };
 
 // The metrics a step or eval event carries, by the names the Monitor plots.
@@ -323,7 +334,7 @@ void ExperimentStore::deleteRun(qint64 runId) {
   std::lock_guard lock(m_readMutex);
   exec(m_db, "BEGIN IMMEDIATE");
   try {
-    for (const char* table : {"events", "metrics", "profiles", "artifacts", "run_shares"})
+    for (const char* table : {"events", "metrics", "profiles", "artifacts", "run_shares", "sweep_trials"})
       Statement(m_db, (std::string("DELETE FROM ") + table + " WHERE run_id = ?").c_str()).bind(1, runId).step();
     Statement(m_db, "DELETE FROM runs WHERE id = ?").bind(1, runId).step();
     exec(m_db, "COMMIT");
@@ -331,6 +342,38 @@ void ExperimentStore::deleteRun(qint64 runId) {
     exec(m_db, "ROLLBACK");
     throw;
   }
+}
+
+qint64 ExperimentStore::addSweep(qint64 projectId, const QString& jobJson, const QStringList& nodes) {
+  std::lock_guard lock(m_readMutex);
+  Statement(m_db, "INSERT INTO sweeps(project_id, job_json, nodes, created) VALUES(?, ?, ?, ?)")
+      .bind(1, projectId).bind(2, jobJson)
+      .bind(3, QJsonDocument(QJsonArray::fromStringList(nodes)).toJson(QJsonDocument::Compact))
+      .bind(4, now()).step();
+  return sqlite3_last_insert_rowid(m_db);
+}
+
+void ExperimentStore::addSweepTrial(qint64 sweepId, int trial, qint64 runId) {
+  std::lock_guard lock(m_readMutex);
+  Statement(m_db, "INSERT INTO sweep_trials(sweep_id, trial, run_id) VALUES(?, ?, ?)")
+      .bind(1, sweepId).bind(2, qint64{trial}).bind(3, runId).step();
+}
+
+void ExperimentStore::endSweep(qint64 sweepId) {
+  std::lock_guard lock(m_readMutex);
+  Statement(m_db, "UPDATE sweeps SET ended = 1 WHERE id = ?").bind(1, sweepId).step();
+}
+
+std::optional<Sweep> ExperimentStore::unfinishedSweep() const {
+  std::lock_guard lock(m_readMutex);
+  Statement query(m_db, "SELECT id, project_id, job_json, nodes FROM sweeps WHERE ended = 0 ORDER BY id DESC LIMIT 1");
+  if (!query.step()) return std::nullopt;
+  Sweep sweep{query.integer(0), query.integer(1), query.text(2), {}, {}};
+  for (const QJsonValue& node : QJsonDocument::fromJson(query.bytes(3)).array()) sweep.nodes << node.toString();
+  Statement trials(m_db, "SELECT trial, run_id FROM sweep_trials WHERE sweep_id = ? ORDER BY trial");
+  trials.bind(1, sweep.id);
+  while (trials.step()) sweep.trialRuns.insert(static_cast<int>(trials.integer(0)), trials.integer(1));
+  return sweep;
 }
 
 void ExperimentStore::setRunShare(qint64 runId, const RunShare& share) {

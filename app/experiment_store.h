@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QJsonObject>
 #include <QList>
+#include <QMap>
 #include <QSet>
 #include <QString>
 #include <QStringList>
@@ -11,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -67,6 +69,16 @@ struct Artifact {
   QString localPath;  // empty until downloaded
 };
 
+// A sweep the workbench started (docs/sweeps.md): its job file, the nodes its trials run on, and
+// the run each started trial became, by trial index.
+struct Sweep {
+  qint64 id = 0;
+  qint64 projectId = 0;
+  QString jobJson;
+  QStringList nodes;
+  QMap<int, qint64> trialRuns;
+};
+
 // One stored event of a run, as its node sent it (docs/events.md).
 struct StoredEvent {
   qint64 seq = 0;
@@ -88,7 +100,7 @@ struct MetricPoint {
 // stored twice is stored once, so a crash or a resumed watch never loses or doubles a point.
 class ExperimentStore {
  public:
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // Opens or creates `path` and brings its schema up to date; throws StoreError naming the file.
   explicit ExperimentStore(const QString& path);
@@ -120,6 +132,13 @@ class ExperimentStore {
   // A run across nodes: records (or, by node index, sets the job id of) one node's share.
   void setRunShare(qint64 runId, const RunShare& share);
   QList<RunShare> runShares(qint64 runId) const;  // empty for a run on one node
+
+  // A sweep under way: recorded when it starts, each trial's run as it starts, ended when its
+  // last trial has ended or it was cancelled. unfinishedSweep(): the newest not ended, if any.
+  qint64 addSweep(qint64 projectId, const QString& jobJson, const QStringList& nodes);
+  void addSweepTrial(qint64 sweepId, int trial, qint64 runId);
+  void endSweep(qint64 sweepId);
+  std::optional<Sweep> unfinishedSweep() const;
   QList<Artifact> artifacts(qint64 runId) const;
   // What node `name` said about itself when last asked (GetNodeInfo's JSON form), so that a run's
   // machine is known later even when the node is gone.

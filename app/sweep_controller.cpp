@@ -15,7 +15,7 @@ SweepController::SweepController(WorkbenchController& controller, QObject* paren
   connect(&controller, &WorkbenchController::runStateChanged, this, &SweepController::onState);
 }
 
-QString SweepController::start(const QJsonObject& job, const QStringList& nodes) {
+QString SweepController::plan(const QJsonObject& job, const QStringList& nodes) {
   if (m_plan) return tr("sweep: another sweep is still running");
   if (nodes.isEmpty()) return tr("sweep: no node to run its trials on");
   try {
@@ -29,9 +29,51 @@ QString SweepController::start(const QJsonObject& job, const QStringList& nodes)
   m_tag = "sweep:" + job.value("name").toString("job");
   m_next = 0;
   m_ended = 0;
+  m_lastStep.clear();
   m_cancelling = false;
+  return {};
+}
+
+QString SweepController::start(const QJsonObject& job, const QStringList& nodes) {
+  if (QString problem = plan(job, nodes); !problem.isEmpty()) return problem;
+  m_projectId = m_controller.projectId();
+  m_sweepId = m_controller.store().addSweep(m_projectId, QJsonDocument(job).toJson(QJsonDocument::Compact), nodes);
   launchNext();
   return {};
+}
+
+bool SweepController::resumeUnfinished() {
+  const std::optional<Sweep> sweep = m_controller.store().unfinishedSweep();
+  if (!sweep || !plan(QJsonDocument::fromJson(sweep->jobJson.toUtf8()).object(), sweep->nodes).isEmpty())
+    return false;
+  m_sweepId = sweep->id;
+  m_projectId = sweep->projectId;
+  // Trials start in order: the next one is after the last started. Ended trials first, so that
+  // the rule knows the finished curves before it judges the running ones.
+  QList<QPair<qint64, int>> running;
+  for (auto it = sweep->trialRuns.cbegin(); it != sweep->trialRuns.cend(); ++it) {
+    m_next = std::max(m_next, static_cast<size_t>(it.key()) + 1);
+    const Run run = m_controller.store().run(it.value());
+    if (isUnderWay(run.state) && run.id) {
+      running.append({run.id, it.key()});
+      m_trialOfRun.insert(run.id, it.key());
+      m_nodeOfRun.insert(run.id, run.node);
+      continue;
+    }
+    replaySteps(run.id, it.key());
+    if (run.state == RunState::Succeeded) m_rule->finished(it.key());
+    ++m_ended;
+  }
+  for (const auto& [runId, trial] : std::as_const(running)) replaySteps(runId, trial);
+  emit progress(m_ended, static_cast<int>(m_plan->trials.size()));
+  launchNext();
+  onState(0, RunState::Queued);  // ends it here when nothing was left to do
+  return true;
+}
+
+void SweepController::replaySteps(qint64 runId, int trial) {
+  for (const QByteArray& json : m_controller.store().events(runId, "step"))
+    report(runId, trial, QJsonDocument::fromJson(json).object());
 }
 
 void SweepController::cancel() {
@@ -52,7 +94,8 @@ void SweepController::launchNext() {
         node = candidate;
     const QJsonObject job =
         QJsonDocument::fromJson(QByteArray::fromStdString(trial.job.dump())).object();
-    const qint64 runId = m_controller.startRun(job.value("name").toString(), job, node);
+    const qint64 runId = m_controller.startRun(job.value("name").toString(), job, node, {}, m_projectId);
+    m_controller.store().addSweepTrial(m_sweepId, trial.index, runId);
     m_controller.store().setRunNotes(runId, {}, {m_tag});
     emit runNotesChanged(runId);
     m_trialOfRun.insert(runId, trial.index);
@@ -65,15 +108,20 @@ void SweepController::launchNext() {
 }
 
 void SweepController::onEvent(qint64 runId, const QString& type, const QByteArray& json) {
-  if (type != "step" || !m_trialOfRun.contains(runId) || m_stopReason.contains(runId)) return;
-  const QJsonObject step = QJsonDocument::fromJson(json).object();
-  if (!step.contains("loss")) return;
-  const auto median = m_rule->report(m_trialOfRun.value(runId), step.value("step").toInteger(),
-                                     step.value("loss").toDouble());
-  if (!median) return;
+  if (type == "step" && m_trialOfRun.contains(runId))
+    report(runId, m_trialOfRun.value(runId), QJsonDocument::fromJson(json).object());
+}
+
+void SweepController::report(qint64 runId, int trial, const QJsonObject& step) {
+  const qint64 at = step.value("step").toInteger();
+  // Once per step: after a restart, the stored steps and the first live ones may overlap.
+  if (!step.contains("loss") || (m_lastStep.contains(trial) && at <= m_lastStep.value(trial))) return;
+  m_lastStep.insert(trial, at);
+  const auto median = m_rule->report(trial, at, step.value("loss").toDouble());
+  if (!median || !m_trialOfRun.contains(runId) || m_stopReason.contains(runId)) return;
   m_stopReason.insert(runId, tr("Stopped early by the median rule: at step %1 its best training "
                                 "loss was above the finished trials' median, %2.")
-                                 .arg(step.value("step").toInteger())
+                                 .arg(at)
                                  .arg(*median, 0, 'g', 4));
   m_controller.cancelRun(runId);
 }
@@ -92,6 +140,7 @@ void SweepController::onState(qint64 runId, RunState state) {
     launchNext();
   }
   if (m_plan && m_trialOfRun.isEmpty() && (m_cancelling || m_next == m_plan->trials.size())) {
+    m_controller.store().endSweep(m_sweepId);
     m_plan.reset();
     m_rule.reset();
     emit finished();

@@ -19,6 +19,7 @@ class WorkbenchController;
 // given, each trial to the node with the fewest of the sweep's trials. A trial the median rule
 // finds hopeless is cancelled on its node and tagged "stopped-early", with the median it lost to
 // in its notes; every trial is tagged with the sweep's name, so the runs browser finds them.
+// The store keeps the sweep and its trials' runs, so a sweep goes on after the workbench stops.
 class SweepController : public QObject {
   Q_OBJECT
 
@@ -30,6 +31,11 @@ class SweepController : public QObject {
   QString start(const QJsonObject& job, const QStringList& nodes);
   // Cancels the running trials and starts no more.
   void cancel();
+  // Goes on with the sweep the store says was under way when the workbench stopped: its running
+  // trials (followed again by WorkbenchController::followUnfinishedRuns(), to call first) are
+  // watched, the median rule learns from every stored step, and the trials not started yet
+  // start. False when there is none.
+  bool resumeUnfinished();
   bool isRunning() const { return m_plan != nullptr; }
 
  signals:
@@ -40,7 +46,13 @@ class SweepController : public QObject {
   void finished();
 
  private:
+  // Plans `job`'s sweep; what is wrong with it, or "".
+  QString plan(const QJsonObject& job, const QStringList& nodes);
   void launchNext();
+  // The stored step events of a trial's run, told to the median rule.
+  void replaySteps(qint64 runId, int trial);
+  // Tells the rule one step of a trial; a running trial it finds hopeless is stopped.
+  void report(qint64 runId, int trial, const QJsonObject& step);
   void onEvent(qint64 runId, const QString& type, const QByteArray& json);
   void onState(qint64 runId, RunState state);
 
@@ -49,12 +61,15 @@ class SweepController : public QObject {
   std::unique_ptr<MedianStoppingRule> m_rule;
   QStringList m_nodes;
   QString m_tag;
+  qint64 m_sweepId = 0;  // in the store
+  qint64 m_projectId = 0;
   size_t m_next = 0;
   int m_ended = 0;
   bool m_cancelling = false;
   QHash<qint64, int> m_trialOfRun;  // the sweep's queued or running runs
   QHash<qint64, QString> m_nodeOfRun;
   QHash<qint64, QString> m_stopReason;  // runs the median rule is stopping
+  QHash<int, qint64> m_lastStep;        // per trial, the last step told to the rule
 };
 
 }  // namespace twb::app

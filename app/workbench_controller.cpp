@@ -77,8 +77,9 @@ std::shared_ptr<remote::NodeEndpoint> WorkbenchController::endpointFor(const QSt
 }
 
 qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& job, const QString& node,
-                                     const QString& resumeJob) {
+                                     const QString& resumeJob, qint64 projectId) {
   Run run;
+  run.projectId = projectId;
   run.name = name;
   run.jobJson = QString::fromUtf8(QJsonDocument(job).toJson());
   run.precision = job.value("precision").toString("fp32");
@@ -90,7 +91,7 @@ qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& job
 qint64 WorkbenchController::launchAcrossNodes(const Run& prepared, const QJsonObject& job,
                                               const QStringList& names, const QString& resumeJob) {
   Run run = prepared;
-  run.projectId = projectId();
+  if (!run.projectId) run.projectId = projectId();
   run.node = names.front();  // rank 0's: the run's checkpoints, model and trace are there
   std::vector<remote::JobNode> nodes;
   QString problem;
@@ -207,7 +208,7 @@ qint64 WorkbenchController::quantizeRun(qint64 sourceRunId, const QuantizeSettin
 template <typename Request>
 qint64 WorkbenchController::launch(const Run& prepared, const Request& request, const QString& node) {
   Run run = prepared;
-  run.projectId = projectId();
+  if (!run.projectId) run.projectId = projectId();
   run.node = node.isEmpty() ? "local" : node;
   const auto endpoint = endpointFor(run.node);
   const qint64 runId = m_store.addRun(run);

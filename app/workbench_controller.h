@@ -50,8 +50,9 @@ class WorkbenchController : public QObject {
   // `resumeJob`: a job on that node whose latest checkpoint the run continues from. A
   // data-parallel job whose parallel.nodes lists two or more nodes runs across those instead
   // (docs/data-parallel.md): every node's share and events are stored with the run.
+  // `projectId`: the project the run goes into, 0 for the current one.
   qint64 startRun(const QString& name, const QJsonObject& job, const QString& node = "local",
-                  const QString& resumeJob = {});
+                  const QString& resumeJob = {}, qint64 projectId = 0);
   // A new run continuing a cancelled, lost or failed training run from its latest checkpoint on
   // its node; 0 when the run is not one of those.
   qint64 resumeRun(qint64 runId);

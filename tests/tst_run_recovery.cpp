@@ -2,10 +2,12 @@
 // SIGKILL at a random step; a new session on the same store follows the run again from the last
 // stored event, shows it continuing in the Monitor, and ends it in its true state with every
 // event stored once. With the node's job gone in between, the run ends lost and says why. A
-// dropped link to the node shows on the run's row and in the status bar until it is back.
+// dropped link to the node shows on the run's row and in the status bar until it is back. A sweep
+// goes on after its workbench is killed.
 #include <signal.h>
 
 #include <QDir>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -16,6 +18,7 @@
 #include <QtTest>
 
 #include "app/experiment_store.h"
+#include "app/sweep_controller.h"
 #include "app/workbench_controller.h"
 #include "remote/local_node.h"
 #include "ui/main_window.h"
@@ -154,6 +157,49 @@ class RunRecoveryTest : public QObject {
     window.tabs()->setCurrentWidget(window.monitor());
     QTest::qWait(100);
     QVERIFY(window.grab().save(QString(TWB_BINARY_DIR "/screenshots/monitor-after-restart.png")));
+  }
+
+  // A sweep of three trials, one at a time; the workbench is killed while the first runs. The
+  // next session follows that trial, starts the other two, and ends the sweep: each trial ran once.
+  void aSweepGoesOnAfterTheWorkbenchIsKilled() {
+    QJsonObject job = readJson(writeJob("sweep-survivor", 80));
+    job["sweep"] = QJsonObject{{"method", "grid"},
+                               {"concurrency", 1},
+                               {"parameters", QJsonObject{{"optimizer.lr", QJsonArray{0.05, 0.02, 0.01}}}}};
+    const QString path = m_dir.filePath("sweep-survivor-sweep.json");
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly) && file.write(QJsonDocument(job).toJson()) > 0);
+    file.close();
+    const app::Run first = startAndKill(path, 10);
+    QVERIFY(first.id > 0);
+    QCOMPARE(first.state, twb::app::RunState::Running);
+    const std::optional<app::Sweep> stored = m_store->unfinishedSweep();
+    QVERIFY(stored);
+    QCOMPARE(stored->trialRuns.size(), 1);
+    QCOMPARE(stored->trialRuns.value(0), first.id);
+
+    auto node = std::make_shared<remote::LocalNode>(TWB_ENGINE_BINARY, nodeDir());
+    app::WorkbenchController controller(*m_store, node);
+    ui::MainWindow window(controller);
+    auto* sweeps = window.findChild<app::SweepController*>();
+    QVERIFY(sweeps->isRunning());  // going on, its first trial followed again
+    QElapsedTimer waited;
+    waited.start();
+    while (sweeps->isRunning() && waited.elapsed() < 240000) QTest::qWait(100);
+    QVERIFY(!sweeps->isRunning());
+    QVERIFY(!m_store->unfinishedSweep());
+    QList<app::Run> trials;
+    for (const app::Run& run : m_store->runs(first.projectId))
+      if (run.tags.contains("sweep:sweep-survivor")) trials << run;
+    QCOMPARE(trials.size(), 3);  // each trial once: none started twice, none left out
+    QCOMPARE(trials[0].id, first.id);
+    QStringList lrs;
+    for (const app::Run& run : trials) {
+      QCOMPARE(run.state, twb::app::RunState::Succeeded);
+      lrs << QString::number(QJsonDocument::fromJson(run.jobJson.toUtf8())["optimizer"]["lr"].toDouble());
+    }
+    QCOMPARE(lrs, QStringList({"0.05", "0.02", "0.01"}));
+    verifyStoredOnce(first);
   }
 
   void aRunWhoseNodeLostItEndsLost() {

@@ -1068,6 +1068,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>Sweep %1 started</source>
         <translation>扫描 %1 已启动</translation>
     </message>
+    <message>
+        <source>The sweep that was going when the workbench last stopped goes on.</source>
+        <translation>工作台上次停止时正在进行的扫描继续进行。</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::MonitorPanel</name>

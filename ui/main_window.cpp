@@ -215,6 +215,8 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   // Runs that were going when the workbench last stopped carry on where the store left them.
   if (const int followed = m_controller.followUnfinishedRuns())
     statusBar()->showMessage(tr("Following %n run(s) that were going when the workbench last stopped.", nullptr, followed), 8000);
+  if (m_sweeps->resumeUnfinished())  // after the runs: its running trials are among them
+    statusBar()->showMessage(tr("The sweep that was going when the workbench last stopped goes on."), 8000);
   QSettings settings;
   restoreGeometry(settings.value("mainWindow/geometry").toByteArray());
   restoreState(settings.value("mainWindow/state").toByteArray());
