@@ -25,6 +25,9 @@ namespace ui {
 
 namespace {
 constexpr int kRedrawMs = 33;  // at most ~30 redraws a second
+// A chart slow to replot (t >= kSlowReplotMs: a project's many runs) takes at most about
+// 1/kReplotShare of the GUI thread: it is replotted again after kReplotShare · t ms at the earliest.
+constexpr int kSlowReplotMs = 8, kReplotShare = 10;
 // Curves up to this many points are drawn as they are; longer ones are reduced to a few points
 // per pixel column first (a replot of a million raw points takes ~50 ms here, too slow to keep
 // up with 30 redraws a second).
@@ -191,6 +194,7 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
   layout->addLayout(controls);
   layout->addWidget(splitter, 1);
 
+  m_clock.start();
   m_redraw = new QTimer(this);
   m_redraw->setInterval(kRedrawMs);
   connect(m_redraw, &QTimer::timeout, this, [this] {
@@ -202,13 +206,19 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
       m_undrawn = QSet<QCustomPlot*>(m_plots.cbegin(), m_plots.cend());
     }
     // One chart a tick, in turn: a replot of many runs takes milliseconds, and the event loop
-    // gets its turn between two. A chart in another tab (or the Monitor hidden) waits until shown.
+    // gets its turn between two. A chart in another tab (or the Monitor hidden) waits until
+    // shown; a chart slow to replot rests (kReplotShare).
+    const qint64 now = m_clock.elapsed();
     for (qsizetype k = 0; k < m_plots.size(); ++k) {
       const qsizetype i = (m_nextPlot + k) % m_plots.size();
       QCustomPlot* plot = m_plots[i];
-      if (!plot->isVisible() || !m_undrawn.remove(plot)) continue;
+      const auto [when, took] = m_lastReplot.value(plot);
+      const bool resting = took >= kSlowReplotMs && now - when < kReplotShare * took;
+      if (!plot->isVisible() || !m_undrawn.contains(plot) || resting) continue;
+      m_undrawn.remove(plot);
       if (!m_userView.contains(plot)) fitToData(plot, true);
       else plot->replot(QCustomPlot::rpImmediateRefresh);
+      m_lastReplot.insert(plot, {now, m_clock.elapsed() - now});
       m_nextPlot = i + 1;
       break;
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
 #include <QVector>
@@ -93,6 +94,8 @@ class MonitorPanel : public QWidget {
   QSet<QCustomPlot*> m_userView;  // charts zoomed or panned by the user
   QSet<QCustomPlot*> m_undrawn;   // charts not drawn since their data changed
   qsizetype m_nextPlot = 0;       // where the next redraw looks first
+  QElapsedTimer m_clock;
+  QHash<QCustomPlot*, QPair<qint64, qint64>> m_lastReplot;  // when (m_clock, ms) and how long
   bool m_fitting = false;         // axes are being fitted to the data, not moved by the user
   QLabel* m_smoothingValue;
   QPlainTextEdit* m_log;
