@@ -73,6 +73,15 @@ class WorkbenchGuiTest : public QObject {
     return widget;
   }
   // The i-th run row of the first (default) project in the runs browser.
+  // However a test with saved nodes ends, the next ones find the local node only, not a
+  // NodeManager gone with the test.
+  auto forgetNodesOnExit() {
+    return qScopeGuard([this] {
+      m_window->jobForm()->setNodes({});
+      m_controller->setNodeManager(nullptr);
+    });
+  }
+
   QTreeWidgetItem* runRow(int i) const { return m_window->runsBrowser()->topLevelItem(0)->child(i); }
   int runCount() const { return m_window->runsBrowser()->topLevelItem(0)->childCount(); }
   bool runEnabled() const { return field<QPushButton>("run")->isEnabled(); }
@@ -513,6 +522,7 @@ class WorkbenchGuiTest : public QObject {
 
     // A run on the remote node, chosen in the Job tab.
     m_controller->setNodeManager(&nodes);
+    const auto forgetNodes = forgetNodesOnExit();
     m_window->jobForm()->setNodes({"lab"});
     auto* node = field<QComboBox>("node");
     node->setCurrentIndex(node->findData("lab"));
@@ -547,8 +557,6 @@ class WorkbenchGuiTest : public QObject {
     QCOMPARE(m_window->comparePanel()->table()->rowCount(), trainedRuns() + 1);
     m_window->tabs()->setCurrentIndex(0);
     node->setCurrentIndex(0);
-    m_window->jobForm()->setNodes({});
-    m_controller->setNodeManager(nullptr);
     // The node's daemon is a local process here: stop it with the test.
     QFile daemon(QDir::homePath() + "/.cache/twb/node/daemon.json");
     if (daemon.open(QIODevice::ReadOnly))
@@ -975,13 +983,7 @@ class WorkbenchGuiTest : public QObject {
     }
     m_controller->setNodeManager(&nodes);
     m_window->jobForm()->setNodes({hosts.name(0), hosts.name(1)});
-    struct ForgetNodes {  // before `nodes` goes, also on a failed check
-      WorkbenchGuiTest* test;
-      ~ForgetNodes() {
-        test->m_window->jobForm()->setNodes({});
-        test->m_controller->setNodeManager(nullptr);
-      }
-    } forgetNodes{this};
+    const auto forgetNodes = forgetNodesOnExit();  // before `nodes` goes, also on a failed check
 
     const qint64 defaultProject = m_controller->projectId();
     const QJsonObject before = m_window->jobForm()->job();
