@@ -97,7 +97,7 @@ void SweepController::launchNext() {
     const qint64 runId = m_controller.startRun(job.value("name").toString(), job, node, {}, m_projectId);
     m_controller.store().addSweepTrial(m_sweepId, trial.index, runId);
     m_controller.store().setRunNotes(runId, {}, {m_tag});
-    emit runNotesChanged(runId);
+    emit runNotesChanged(runId, {}, {m_tag});
     m_trialOfRun.insert(runId, trial.index);
     m_nodeOfRun.insert(runId, node);
     // A run refused on the spot (an unknown node) has ended before it was ours to watch.
@@ -133,8 +133,9 @@ void SweepController::onState(qint64 runId, RunState state) {
     m_nodeOfRun.remove(runId);
     if (state == RunState::Succeeded) m_rule->finished(trial);
     if (m_stopReason.contains(runId)) {
-      m_controller.store().setRunNotes(runId, m_stopReason.take(runId), {m_tag, "stopped-early"});
-      emit runNotesChanged(runId);
+      const QString reason = m_stopReason.take(runId);
+      m_controller.store().setRunNotes(runId, reason, {m_tag, "stopped-early"});
+      emit runNotesChanged(runId, reason, {m_tag, "stopped-early"});
     }
     emit progress(++m_ended, static_cast<int>(m_plan->trials.size()));
     launchNext();

@@ -42,7 +42,7 @@ class SweepController : public QObject {
   // A trial ended (`ended` of `total` so far).
   void progress(int ended, int total);
   // The sweep wrote a run's notes or tags.
-  void runNotesChanged(qint64 runId);
+  void runNotesChanged(qint64 runId, const QString& notes, const QStringList& tags);
   void finished();
 
  private:

@@ -102,10 +102,10 @@ qint64 WorkbenchController::launchAcrossNodes(const Run& prepared, const QJsonOb
       problem = tr("parallel.nodes: %1").arg(QString::fromUtf8(e.what()));
     }
   }
-  const qint64 runId = m_store.addRun(run);
+  const qint64 runId = run.id = m_store.addRun(run);
   for (int i = 0; i < names.size(); ++i)
     m_store.setRunShare(runId, {i, names[i], i * ranksPerNode(job), {}});
-  emit runAdded(runId);
+  emit runAdded(run);
   if (!problem.isEmpty()) {
     m_store.setRunState(runId, RunState::Failed, {}, problem);
     emit runStateChanged(runId, RunState::Failed);
@@ -211,9 +211,9 @@ qint64 WorkbenchController::launch(const Run& prepared, const Request& request, 
   if (!run.projectId) run.projectId = projectId();
   run.node = node.isEmpty() ? "local" : node;
   const auto endpoint = endpointFor(run.node);
-  const qint64 runId = m_store.addRun(run);
+  const qint64 runId = run.id = m_store.addRun(run);
   remote::JobDispatcher& dispatcher = attach(runId, run.node, endpoint);
-  emit runAdded(runId);
+  emit runAdded(run);
   dispatcher.submit(request);
   return runId;
 }
@@ -338,7 +338,7 @@ void WorkbenchController::finished(qint64 runId, RunState state) {
     } catch (const StoreError&) {
       return;  // a full disk, said by storeWriteFailed(); the run's events are what counts
     }
-    QMetaObject::invokeMethod(this, [this, id = run.id] { emit runSummarized(id); },
+    QMetaObject::invokeMethod(this, [this, id = run.id, summary] { emit runSummarized(id, summary); },
                               Qt::QueuedConnection);
   });
 }

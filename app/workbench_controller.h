@@ -80,9 +80,9 @@ class WorkbenchController : public QObject {
   int followUnfinishedRuns();
 
  signals:
-  void runAdded(qint64 runId);
+  void runAdded(const twb::app::Run& run);  // as stored, its id set
   void runStateChanged(qint64 runId, RunState state);
-  void runSummarized(qint64 runId);
+  void runSummarized(qint64 runId, const QJsonObject& summary);
   void eventArrived(qint64 runId, qint64 seq, const QString& type, const QByteArray& json);
   // ok, or the problem's field path and message; `summary` has parameters, flops, memory.
   void validated(int ticket, bool ok, const QString& path, const QString& message,

@@ -14,7 +14,7 @@
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
-#include <QTreeWidget>
+#include <QModelIndex>
 #include <QtTest>
 
 #include "app/experiment_store.h"
@@ -37,6 +37,11 @@ int lineCount(const QString& path) {
   QFile file(path);
   if (!file.open(QIODevice::ReadOnly)) return -1;
   return static_cast<int>(file.readAll().count('\n'));
+}
+
+// What the runs browser says in a run's State column.
+QString stateText(const ui::MainWindow& window, qint64 runId) {
+  return window.runIndex(runId, 1).data().toString();
 }
 }  // namespace
 
@@ -144,9 +149,8 @@ class RunRecoveryTest : public QObject {
     ui::MainWindow window(controller);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    QTreeWidgetItem* row = window.runItem(killed.id);
-    QVERIFY(row);
-    QTRY_COMPARE_WITH_TIMEOUT(row->text(1), QString("succeeded"), 180000);
+    QTRY_VERIFY(window.runIndex(killed.id).isValid());  // the browser is read off the GUI thread
+    QTRY_COMPARE_WITH_TIMEOUT(stateText(window, killed.id), QString("succeeded"), 180000);
     QCOMPARE(m_store->run(killed.id).state, twb::app::RunState::Succeeded);
     verifyStoredOnce(killed);
     // The Monitor drew the stored curve and went on with what came after the restart.
@@ -215,13 +219,12 @@ class RunRecoveryTest : public QObject {
     auto node = std::make_shared<remote::LocalNode>(TWB_ENGINE_BINARY, nodeDir());
     app::WorkbenchController controller(*m_store, node);
     ui::MainWindow window(controller);
-    QTreeWidgetItem* row = window.runItem(killed.id);
-    QVERIFY(row);
+    QTRY_VERIFY(window.runIndex(killed.id).isValid());
     QTRY_COMPARE_WITH_TIMEOUT(m_store->run(killed.id).state, twb::app::RunState::Lost, 60000);
     const QString reason = m_store->run(killed.id).reason;
     QVERIFY2(reason.contains("no longer has job " + killed.nodeJobId), qPrintable(reason));
-    QTRY_COMPARE_WITH_TIMEOUT(row->text(1), QString("lost"), 10000);
-    QCOMPARE(row->toolTip(1), reason);
+    QTRY_COMPARE_WITH_TIMEOUT(stateText(window, killed.id), QString("lost"), 10000);
+    QCOMPARE(window.runIndex(killed.id, 1).data(Qt::ToolTipRole).toString(), reason);
     // What was stored stays.
     QVERIFY(stored >= 10);
     QCOMPARE(m_store->lastSeq(killed.id), stored);
@@ -239,7 +242,7 @@ class RunRecoveryTest : public QObject {
     // Right after the window took the news in (its slot was connected first).
     connect(&controller, &app::WorkbenchController::connectionLost, this, [&](qint64 runId) {
       if (!rowWhileLost.isEmpty()) return;
-      rowWhileLost = window.runItem(runId)->text(1);
+      rowWhileLost = stateText(window, runId);
       statusWhileLost =
           window.connectionStatus()->isVisible() ? window.connectionStatus()->text() : QString();
       window.grab().save(QString(TWB_BINARY_DIR "/screenshots/reconnecting.png"));
@@ -255,7 +258,7 @@ class RunRecoveryTest : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(reconnected.count() > 0, 60000);
     QTRY_VERIFY_WITH_TIMEOUT(window.connectionStatus()->text().contains("Reconnected to local"),
                              10000);
-    QTRY_COMPARE_WITH_TIMEOUT(window.runItem(runId)->text(1), QString("succeeded"), 180000);
+    QTRY_COMPARE_WITH_TIMEOUT(stateText(window, runId), QString("succeeded"), 180000);
     verifyStoredOnce(m_store->run(runId));
   }
 

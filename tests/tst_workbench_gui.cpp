@@ -31,11 +31,14 @@
 #include <QTemporaryDir>
 #include <QTranslator>
 #include <QTreeWidget>
+#include <QTreeView>
 #include <QtTest>
 
 #include "app/experiment_store.h"
 #include "app/node_manager.h"
 #include "app/profile_trace.h"
+#include "app/runs_model.h"
+#include "app/store_reader.h"
 #include "app/sweep_controller.h"
 #include "app/varying_job_fields.h"
 #include "namespace_hosts.h"
@@ -82,8 +85,13 @@ class WorkbenchGuiTest : public QObject {
     });
   }
 
-  QTreeWidgetItem* runRow(int i) const { return m_window->runsBrowser()->topLevelItem(0)->child(i); }
-  int runCount() const { return m_window->runsBrowser()->topLevelItem(0)->childCount(); }
+  QAbstractItemModel* browser() const { return m_window->runsBrowser()->model(); }
+  // The i-th run row of the first (default) project in the runs browser.
+  QPersistentModelIndex runRow(int i) const { return browser()->index(i, 0, browser()->index(0, 0)); }
+  int runCount(const QModelIndex& project) const { return browser()->rowCount(project); }
+  int runCount() const { return runCount(browser()->index(0, 0)); }
+  static QString text(const QModelIndex& row, int column) { return row.siblingAtColumn(column).data().toString(); }
+  static qint64 runIdOf(const QModelIndex& row) { return row.data(app::RunsModel::RunIdRole).toLongLong(); }
   bool runEnabled() const { return field<QPushButton>("run")->isEnabled(); }
   // Runs Compare precisions trains: fp32 and bf16, or fp32 alone where the CPU has no bf16.
   static int trainedRuns() { return bf16Unavailable().empty() ? 2 : 1; }
@@ -114,13 +122,13 @@ class WorkbenchGuiTest : public QObject {
   }
   // Presses Run once the node has checked the job, and waits for the project's first run to
   // succeed; `run` is its row (null when a check failed).
-  void runToSuccess(qint64 project, QTreeWidgetItem*& run) {
+  void runToSuccess(qint64 project, QPersistentModelIndex& run) {
     QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
     QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
-    QTreeWidgetItem* projectRow = m_window->projectItem(project);
-    QTRY_COMPARE_WITH_TIMEOUT(projectRow->childCount(), 1, 10000);
-    QTRY_COMPARE_WITH_TIMEOUT(projectRow->child(0)->text(1), QString("succeeded"), 120000);
-    run = projectRow->child(0);
+    const QPersistentModelIndex projectRow = m_window->projectIndex(project);
+    QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(text(browser()->index(0, 0, projectRow), 1), QString("succeeded"), 120000);
+    run = browser()->index(0, 0, projectRow);
   }
   // A project of a test's own, shown on the Job tab while the test runs; when it ends the window
   // is back on the project and job it showed before.
@@ -269,35 +277,35 @@ class WorkbenchGuiTest : public QObject {
     field<QSpinBox>("evalEvery")->setValue(50);
     QTRY_VERIFY_WITH_TIMEOUT(field<QPushButton>("comparePrecisions")->isEnabled(), 30000);
     QTest::mouseClick(field<QPushButton>("comparePrecisions"), Qt::LeftButton);
-    QCOMPARE(m_window->runsBrowser()->topLevelItemCount(), 1);  // the default project
+    QCOMPARE(browser()->rowCount(), 1);  // the default project
     // fp32 and bf16, or fp32 alone on a CPU that cannot run bf16 (the status bar says why).
     QCOMPARE(runCount(), trainedRuns());
-    const qint64 fp32 = runRow(0)->data(0, Qt::UserRole).toLongLong();
+    const qint64 fp32 = runIdOf(runRow(0));
     if (trainedRuns() == 1) {
       const QString notice = m_window->statusBar()->currentMessage();
       QVERIFY2(notice.contains("cannot train in bf16") && notice.contains("AVX-512"), qPrintable(notice));
     } else {
-      QCOMPARE(runRow(1)->text(2), QString("bf16"));
+      QCOMPARE(text(runRow(1), 2), QString("bf16"));
     }
     // Live: points appear while the runs are still going.
     QTRY_VERIFY_WITH_TIMEOUT(m_window->monitor()->pointCount(fp32) > 0, 60000);
     for (int i = 0; i < trainedRuns(); ++i) {
-      QTRY_COMPARE_WITH_TIMEOUT(runRow(i)->text(1), QString("succeeded"), 180000);
-      QCOMPARE(m_window->monitor()->pointCount(runRow(i)->data(0, Qt::UserRole).toLongLong()), 40);
+      QTRY_COMPARE_WITH_TIMEOUT(text(runRow(i), 1), QString("succeeded"), 180000);
+      QCOMPARE(m_window->monitor()->pointCount(runIdOf(runRow(i))), 40);
     }
     // The fp32 model is then quantized: an int8 run.
     const int int8 = trainedRuns();
     QTRY_VERIFY_WITH_TIMEOUT(runCount() == int8 + 1, 30000);
-    QCOMPARE(runRow(int8)->text(2), QString("int8"));
-    QTRY_VERIFY_WITH_TIMEOUT(runRow(int8)->text(1) == "succeeded", 180000);
-    QTRY_VERIFY_WITH_TIMEOUT(runRow(int8)->text(4).endsWith("%"), 30000);
-    QVERIFY(runRow(0)->text(4).endsWith("%"));  // final test accuracy
+    QCOMPARE(text(runRow(int8), 2), QString("int8"));
+    QTRY_VERIFY_WITH_TIMEOUT(text(runRow(int8), 1) == "succeeded", 180000);
+    QTRY_VERIFY_WITH_TIMEOUT(text(runRow(int8), 4).endsWith("%"), 30000);
+    QVERIFY(text(runRow(0), 4).endsWith("%"));  // final test accuracy
     QTest::qWait(100);  // one redraw
     screenshot("monitor");
     // Everything the node sent is in the store.
     m_store->flush();
     QCOMPARE(m_store->metric(fp32, "train/loss").size(), 40);
-    QCOMPARE(m_store->run(runRow(trainedRuns() - 1)->data(0, Qt::UserRole).toLongLong()).state,
+    QCOMPARE(m_store->run(runIdOf(runRow(trainedRuns() - 1))).state,
              twb::app::RunState::Succeeded);
   }
 
@@ -345,14 +353,16 @@ class WorkbenchGuiTest : public QObject {
     ui::ProfilePanel* profile = m_window->profilePanel();
     m_window->tabs()->setCurrentWidget(profile);
     QTRY_VERIFY_WITH_TIMEOUT(profile->runChooser()->count() == trainedRuns(), 30000);  // fp32 (and bf16)
-    m_window->runsBrowser()->setCurrentItem(runRow(trainedRuns() - 1));  // the Profile tab follows the browser
-    QCOMPARE(profile->runChooser()->currentText(), runRow(trainedRuns() - 1)->text(0));
-    m_window->runsBrowser()->setCurrentItem(runRow(0));
+    m_window->runsBrowser()->setCurrentIndex(runRow(trainedRuns() - 1));  // the Profile tab follows the browser
+    QCOMPARE(profile->runChooser()->currentText(), text(runRow(trainedRuns() - 1), 0));
+    QSignalSpy shown(profile, &ui::ProfilePanel::shown);  // its table is read off the GUI thread
+    m_window->runsBrowser()->setCurrentIndex(runRow(0));
     QCOMPARE(profile->runChooser()->currentIndex(), 0);
     QTableWidget* table = profile->table();
-    QVERIFY(table->rowCount() >= 3);  // the mlp's Linear layers, activations, loss
+    QTRY_VERIFY(table->rowCount() >= 3);  // the mlp's Linear layers, activations, loss
     if (trainedRuns() == 2) {
       profile->otherChooser()->setCurrentIndex(2);  // (none), fp32, bf16
+      QVERIFY(shown.wait());
       int linear = 0;
       for (int row = 0; row < table->rowCount(); ++row)
         if (table->item(row, 1)->text() == "Linear") {
@@ -418,7 +428,9 @@ class WorkbenchGuiTest : public QObject {
 
     // Time to a chosen test accuracy: reached by both trained runs within their run time.
     ui::ComparePanel* compare = m_window->comparePanel();
+    QSignalSpy refreshed(compare, &ui::ComparePanel::refreshed);  // it reads off the GUI thread
     compare->setTargetAccuracy(70);
+    QVERIFY(refreshed.wait());
     QCOMPARE(table->horizontalHeaderItem(5)->text(), QString("Time to 70 %"));
     for (int row = 0; row < trainedRuns(); ++row) {
       const QString text = table->item(row, 5)->text();
@@ -427,15 +439,19 @@ class WorkbenchGuiTest : public QObject {
     }
     QVERIFY(table->item(int8, 5)->text().isEmpty());  // the int8 run did not train
     compare->setTargetAccuracy(99.9);
+    QVERIFY(refreshed.wait());
     QCOMPARE(table->item(0, 5)->text(), QString("not reached"));
     compare->setTargetAccuracy(75);
+    QVERIFY(refreshed.wait());
     // The chart overlays both trained runs' test accuracy, one point per evaluation.
     QCOMPARE(compare->chart()->graphCount(), trainedRuns());
     for (int g = 0; g < trainedRuns(); ++g) QVERIFY(compare->chart()->graph(g)->dataCount() >= 4);
     table->item(0, 0)->setCheckState(Qt::Unchecked);  // leave fp32 out of the chart
+    QVERIFY(refreshed.wait());
     QCOMPARE(compare->chart()->graphCount(), trainedRuns() - 1);
     if (trainedRuns() == 2) QCOMPARE(compare->chart()->graph(0)->name(), table->item(1, 0)->text());
     table->item(0, 0)->setCheckState(Qt::Checked);
+    QVERIFY(refreshed.wait());
     QCOMPARE(compare->chart()->graphCount(), trainedRuns());
     QVERIFY(ui::saveChart(compare->chart(), m_dir.filePath("compare.png")));
     screenshot("compare");
@@ -452,6 +468,7 @@ class WorkbenchGuiTest : public QObject {
     const int int8 = run->findText("int8", Qt::MatchContains);
     QVERIFY(int8 >= 0);
     run->setCurrentIndex(int8);
+    QTRY_VERIFY(!field<QLabel>("quantizeReport")->text().isEmpty());  // read off the GUI thread
     const QString report = field<QLabel>("quantizeReport")->text();
     QVERIFY2(report.contains("int8") && report.contains("samples/s") && report.contains("faster"), qPrintable(report));
     const QString onnx = m_dir.filePath("mlp-int8.onnx");
@@ -473,7 +490,7 @@ class WorkbenchGuiTest : public QObject {
     for (const app::Artifact& a : m_store->artifacts(int8Run))
       exportedRecorded |= a.localPath == onnx && a.bytes == QFileInfo(onnx).size() && a.name.endsWith(".onnx");
     QVERIFY(exportedRecorded);
-    QVERIFY(!m_store->artifacts(runRow(0)->data(0, Qt::UserRole).toLongLong()).isEmpty());  // the fp32 run's files
+    QVERIFY(!m_store->artifacts(runIdOf(runRow(0))).isEmpty());  // the fp32 run's files
   }
 
   void nodesDialogAddsTestsAndShowsANode() {
@@ -535,26 +552,26 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY(labProject > 0);
     QCOMPARE(m_controller->projectId(), labProject);
     QCOMPARE(m_window->comparePanel()->table()->rowCount(), 0);
-    QCOMPARE(m_window->monitor()->pointCount(runRow(0)->data(0, Qt::UserRole).toLongLong()), 0);
+    QCOMPARE(m_window->monitor()->pointCount(runIdOf(runRow(0))), 0);
     QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
-    QTreeWidgetItem* lab = m_window->projectItem(labProject);
-    QTRY_VERIFY_WITH_TIMEOUT(lab->childCount() == 1, 10000);
-    QTreeWidgetItem* remoteRun = lab->child(0);
-    QCOMPARE(remoteRun->text(3), QString("lab"));
-    QTRY_VERIFY_WITH_TIMEOUT(remoteRun->text(1) == "succeeded", 120000);
-    QVERIFY(m_window->monitor()->pointCount(remoteRun->data(0, Qt::UserRole).toLongLong()) > 0);
+    const QPersistentModelIndex lab = m_window->projectIndex(labProject);
+    QTRY_VERIFY_WITH_TIMEOUT(runCount(lab) == 1, 10000);
+    const QPersistentModelIndex remoteRun = browser()->index(0, 0, lab);
+    QCOMPARE(text(remoteRun, 3), QString("lab"));
+    QTRY_VERIFY_WITH_TIMEOUT(text(remoteRun, 1) == "succeeded", 120000);
+    QVERIFY(m_window->monitor()->pointCount(runIdOf(remoteRun)) > 0);
     m_window->tabs()->setCurrentWidget(m_window->comparePanel());  // a hidden tab reads when shown
     QTRY_COMPARE(m_window->comparePanel()->table()->rowCount(), 1);
     m_window->tabs()->setCurrentIndex(0);
     QCOMPARE(m_window->newProject("On the lab node"), 0);  // names are unique: refused, said why
     QVERIFY2(refused.contains("On the lab node") && refused.contains("UNIQUE"), qPrintable(refused));
     // Back to the default project: its runs and their curves again.
-    m_window->runsBrowser()->setCurrentItem(runRow(0));
+    m_window->runsBrowser()->setCurrentIndex(runRow(0));
     QCOMPARE(m_controller->projectId(), defaultProject);
     // The Monitor's curves arrive from the store off the GUI thread, a slice at a time.
-    QTRY_COMPARE(m_window->monitor()->pointCount(runRow(0)->data(0, Qt::UserRole).toLongLong()), 40);
+    QTRY_COMPARE(m_window->monitor()->pointCount(runIdOf(runRow(0))), 40);
     m_window->tabs()->setCurrentWidget(m_window->comparePanel());
-    QCOMPARE(m_window->comparePanel()->table()->rowCount(), trainedRuns() + 1);
+    QTRY_COMPARE(m_window->comparePanel()->table()->rowCount(), trainedRuns() + 1);
     m_window->tabs()->setCurrentIndex(0);
     node->setCurrentIndex(0);
     // The node's daemon is a local process here: stop it with the test.
@@ -719,15 +736,15 @@ class WorkbenchGuiTest : public QObject {
     file.close();
     QVERIFY(m_window->openJobFile(path));
     QCOMPARE(m_window->jobForm()->job(), job);
-    QTreeWidgetItem* run = nullptr;
+    QPersistentModelIndex run;
     runToSuccess(project, run);
-    if (!run) return;
-    const app::Run stored = m_store->run(run->data(0, Qt::UserRole).toLongLong());
+    if (!run.isValid()) return;
+    const app::Run stored = m_store->run(runIdOf(run));
     QCOMPARE(QJsonDocument::fromJson(stored.jobJson.toUtf8()).object(), job);
     QFile task(m_dir.filePath("node/jobs/" + stored.nodeJobId + "/task.json"));
     QVERIFY(task.open(QIODevice::ReadOnly));
     QCOMPARE(QJsonDocument::fromJson(task.readAll()).object()["job"].toObject(), job);
-    m_window->runsBrowser()->setCurrentItem(m_window->projectItem(defaultProject));
+    m_window->runsBrowser()->setCurrentIndex(m_window->projectIndex(defaultProject));
     m_window->jobForm()->setJob(before);
   }
 
@@ -808,11 +825,14 @@ class WorkbenchGuiTest : public QObject {
     // MFU: each run's sustained GFLOP/s against its node's fp32 matmul peak.
     store.saveNode("local", {{"peaks", QJsonArray{QJsonObject{{"precision", "fp32"}, {"gflops", 200.0}}}}});
     store.flush();
-    ui::ComparePanel compare(store, project);
+    app::StoreReader reader(store);
+    ui::ComparePanel compare(reader, project);
     compare.resize(1100, 700);
     compare.show();
     QVERIFY(QTest::qWaitForWindowExposed(&compare));
+    QSignalSpy refreshed(&compare, &ui::ComparePanel::refreshed);
     compare.refresh();
+    QVERIFY(refreshed.wait());
     QTableWidget* table = compare.table();
     QStringList headers;
     for (int c = 0; c < table->columnCount(); ++c) headers << table->horizontalHeaderItem(c)->text();
@@ -902,14 +922,14 @@ class WorkbenchGuiTest : public QObject {
     const QJsonObject parallel = m_window->jobForm()->job()["parallel"].toObject();
     QCOMPARE(parallel, (QJsonObject{{"strategy", "data"}, {"ranks_per_node", 2}, {"compression", "bf16"}}));
     screenshot("job-data-parallel");
-    QTreeWidgetItem* run = nullptr;
+    QPersistentModelIndex run;
     runToSuccess(project, run);
-    if (!run) return;
-    const qint64 runId = run->data(0, Qt::UserRole).toLongLong();
+    if (!run.isValid()) return;
+    const qint64 runId = runIdOf(run);
     const auto steps = m_store->events(runId, "step");
     QVERIFY(!steps.isEmpty());
     QCOMPARE(QJsonDocument::fromJson(steps.back()).object()["ranks"].toArray().size(), 2);
-    m_window->runsBrowser()->setCurrentItem(run);
+    m_window->runsBrowser()->setCurrentIndex(run);
     m_window->tabs()->setCurrentWidget(m_window->monitor());
     auto* ranks = m_window->monitor()->findChild<QCustomPlot*>("ranksPlot");
     const QStringList named = drawnSeries(ranks);
@@ -942,7 +962,7 @@ class WorkbenchGuiTest : public QObject {
     strategy->setCurrentIndex(strategy->findData("single"));
     QVERIFY(!m_window->jobForm()->job().contains("parallel"));
     QVERIFY(field<QSpinBox>("batch")->suffix().isEmpty());
-    m_window->runsBrowser()->setCurrentItem(m_window->projectItem(defaultProject));
+    m_window->runsBrowser()->setCurrentIndex(m_window->projectIndex(defaultProject));
     m_window->jobForm()->setJob(before);
   }
 
@@ -1013,11 +1033,11 @@ class WorkbenchGuiTest : public QObject {
     QCOMPARE(parallel["nodes"].toArray(), QJsonArray({hosts.name(0), hosts.name(1)}));
     QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 120000);  // every node checked it (and got the engine)
     screenshot("job-across-nodes");
-    QTreeWidgetItem* run = nullptr;
+    QPersistentModelIndex run;
     runToSuccess(project, run);
-    if (!run) return;
-    const qint64 runId = run->data(0, Qt::UserRole).toLongLong();
-    QCOMPARE(run->text(3), hosts.name(0) + ", " + hosts.name(1));
+    if (!run.isValid()) return;
+    const qint64 runId = runIdOf(run);
+    QCOMPARE(text(run, 3), hosts.name(0) + ", " + hosts.name(1));
 
     // Each host's share and events are stored once, complete, by its first rank.
     const QList<app::RunShare> shares = m_store->runShares(runId);
@@ -1036,7 +1056,7 @@ class WorkbenchGuiTest : public QObject {
     QCOMPARE(QJsonDocument::fromJson(steps.back()).object()["ranks"].toArray().size(), 2);
 
     // The Monitor: each rank's step time, and the communication part of the step.
-    m_window->runsBrowser()->setCurrentItem(run);
+    m_window->runsBrowser()->setCurrentIndex(run);
     m_window->tabs()->setCurrentWidget(m_window->monitor());
     auto* ranks = m_window->monitor()->findChild<QCustomPlot*>("ranksPlot");
     QCOMPARE(drawnSeries(ranks).filter("rank").size(), 2);
@@ -1074,7 +1094,7 @@ class WorkbenchGuiTest : public QObject {
     m_window->tabs()->setCurrentIndex(0);
     strategy->setCurrentIndex(strategy->findData("single"));
     QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("nodes"));
-    m_window->runsBrowser()->setCurrentItem(m_window->projectItem(defaultProject));
+    m_window->runsBrowser()->setCurrentIndex(m_window->projectIndex(defaultProject));
     m_window->jobForm()->setJob(before);
   }
 
@@ -1084,15 +1104,15 @@ class WorkbenchGuiTest : public QObject {
     const OwnProject own(*m_window, *m_controller, "Notes");
     const qint64 project = own.id;
     field<QSpinBox>("maxSteps")->setValue(5);
-    QTreeWidgetItem* first = nullptr;
+    QPersistentModelIndex first;
     runToSuccess(project, first);
-    if (!first) return;
+    if (!first.isValid()) return;
     QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
-    QTreeWidgetItem* projectRow = m_window->projectItem(project);
-    QTRY_COMPARE_WITH_TIMEOUT(projectRow->childCount(), 2, 10000);
-    QTreeWidgetItem* second = projectRow->child(projectRow->indexOfChild(first) == 0 ? 1 : 0);
-    QTRY_COMPARE_WITH_TIMEOUT(second->text(1), QString("succeeded"), 120000);
-    const qint64 runId = first->data(0, Qt::UserRole).toLongLong();
+    const QPersistentModelIndex projectRow = m_window->projectIndex(project);
+    QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 2, 10000);
+    const QPersistentModelIndex second = browser()->index(first.row() == 0 ? 1 : 0, 0, projectRow);
+    QTRY_COMPARE_WITH_TIMEOUT(text(second, 1), QString("succeeded"), 120000);
+    const qint64 runId = runIdOf(first);
     const auto answer = [this](const QString& notes, const QString& tags, bool save) {
       QTimer::singleShot(200, this, [=] {
         auto* dialog = qobject_cast<QDialog*>(QApplication::activeModalWidget());
@@ -1112,22 +1132,23 @@ class WorkbenchGuiTest : public QObject {
     const app::Run run = m_store->run(runId);
     QCOMPARE(run.notes, QString("lr from the paper; compare with the bf16 run"));
     QCOMPARE(run.tags, QStringList({"baseline", "lr-0.05"}));
-    QCOMPARE(first->text(5), QString("baseline, lr-0.05"));
+    QCOMPARE(text(first, 5), QString("baseline, lr-0.05"));
     answer("changed my mind", "nothing", false);
     m_window->editRunNotes(runId);
     QCOMPARE(m_store->run(runId).tags, QStringList({"baseline", "lr-0.05"}));
     auto* filter = field<QLineEdit>("runFilter");
+    const qint64 secondId = runIdOf(second);  // the filter takes the row out of the view's model
     filter->setText("lr-0.05");  // a tag
-    QVERIFY(!first->isHidden() && second->isHidden());
+    QVERIFY(m_window->runIndex(runId).isValid() && !m_window->runIndex(secondId).isValid());
     filter->setText("PAPER");  // a word of the notes
-    QVERIFY(!first->isHidden() && second->isHidden());
-    m_window->runsBrowser()->setCurrentItem(first);
+    QVERIFY(m_window->runIndex(runId).isValid() && !m_window->runIndex(secondId).isValid());
+    m_window->runsBrowser()->setCurrentIndex(first);
     auto* scroll = m_window->runsBrowser()->horizontalScrollBar();
     scroll->setValue(scroll->maximum());  // the Tags column, last in the narrow browser
     screenshot("runs-tags");
     scroll->setValue(0);
     filter->clear();
-    QVERIFY(!second->isHidden());
+    QVERIFY(m_window->runIndex(secondId).isValid());
   }
 
   // The 3 x 2 grid (lr 0.01 / 0.1 / 10 x fp32 / bf16) of the mlp, started from the Job
@@ -1156,9 +1177,9 @@ class WorkbenchGuiTest : public QObject {
     QCOMPARE(m_window->jobForm()->job(), job);  // the form keeps the sweep block as it is
     QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);  // the block and the first trial check out
     QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
-    QTreeWidgetItem* projectRow = m_window->projectItem(project);
+    const QPersistentModelIndex projectRow = m_window->projectIndex(project);
     const auto ended = [&] {
-      if (projectRow->childCount() != 6) return false;
+      if (runCount(projectRow) != 6) return false;
       for (const app::Run& run : m_store->runs(project))
         if (isUnderWay(run.state)) return false;
       return !m_window->findChild<app::SweepController*>()->isRunning();
@@ -1193,15 +1214,19 @@ class WorkbenchGuiTest : public QObject {
     // The browser finds the stopped trials by their tag.
     auto* filter = field<QLineEdit>("runFilter");
     filter->setText("stopped-early");
-    int shown = 0;
-    for (int i = 0; i < projectRow->childCount(); ++i) shown += !projectRow->child(i)->isHidden();
-    QVERIFY(shown >= 1 && shown < 6);
+    int stopped = 0;
+    for (const app::Run& run : m_store->runs(project)) stopped += run.tags.contains("stopped-early");
+    QVERIFY(stopped >= 1 && stopped < 6);
+    QCOMPARE(runCount(projectRow), stopped);  // the others are filtered out; the project stays
     filter->clear();
+    QCOMPARE(runCount(projectRow), 6);
 
     // The table: a column per swept field; sorted by accuracy, numerically; the best marked.
     m_window->tabs()->setCurrentWidget(m_window->comparePanel());
     ui::ComparePanel* compare = m_window->comparePanel();
+    QSignalSpy refreshed(compare, &ui::ComparePanel::refreshed);
     compare->refresh();
+    QVERIFY(refreshed.wait());
     QTableWidget* table = compare->table();
     QStringList headers;
     for (int c = 0; c < table->columnCount(); ++c) headers << table->horizontalHeaderItem(c)->text();
@@ -1268,9 +1293,9 @@ class WorkbenchGuiTest : public QObject {
     m_window->jobForm()->setJob(job);
     QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
     QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
-    QTreeWidgetItem* projectRow = m_window->projectItem(own.id);
-    QTRY_COMPARE_WITH_TIMEOUT(projectRow->childCount(), 1, 10000);
-    const qint64 runId = projectRow->child(0)->data(0, Qt::UserRole).toLongLong();
+    const QPersistentModelIndex projectRow = m_window->projectIndex(own.id);
+    QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 1, 10000);
+    const qint64 runId = runIdOf(browser()->index(0, 0, projectRow));
     QTRY_COMPARE_WITH_TIMEOUT(m_store->run(runId).state, twb::app::RunState::Running, 30000);
     auto* sweeps = m_window->findChild<app::SweepController*>();
     QVERIFY(sweeps->isRunning());
@@ -1278,7 +1303,7 @@ class WorkbenchGuiTest : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(!sweeps->isRunning(), 30000);
     QCOMPARE(m_store->run(runId).state, twb::app::RunState::Cancelled);
     QTest::qWait(500);
-    QCOMPARE(projectRow->childCount(), 1);  // the other two trials never started
+    QCOMPARE(runCount(projectRow), 1);  // the other two trials never started
   }
 
   void aRunShowsProgressAndCanBeCancelled() {
@@ -1289,15 +1314,15 @@ class WorkbenchGuiTest : public QObject {
     m_window->tabs()->setCurrentIndex(0);
     QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
     QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
-    QTreeWidgetItem* projectRow = m_window->projectItem(project);
-    QTRY_COMPARE_WITH_TIMEOUT(projectRow->childCount(), 1, 10000);
-    QTreeWidgetItem* run = projectRow->child(0);
+    const QPersistentModelIndex projectRow = m_window->projectIndex(project);
+    QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 1, 10000);
+    const QPersistentModelIndex run = browser()->index(0, 0, projectRow);
     const QRegularExpression progress("^running \\d+ %$");
-    QTRY_VERIFY_WITH_TIMEOUT(progress.match(run->text(1)).hasMatch(), 60000);
-    m_window->runsBrowser()->setCurrentItem(run);
+    QTRY_VERIFY_WITH_TIMEOUT(progress.match(text(run, 1)).hasMatch(), 60000);
+    m_window->runsBrowser()->setCurrentIndex(run);
     m_window->cancelSelectedRun();
-    QTRY_COMPARE_WITH_TIMEOUT(run->text(1), QString("cancelled"), 10000);  // at the next step
-    const qint64 runId = run->data(0, Qt::UserRole).toLongLong();
+    QTRY_COMPARE_WITH_TIMEOUT(text(run, 1), QString("cancelled"), 10000);  // at the next step
+    const qint64 runId = runIdOf(run);
     QCOMPARE(m_store->run(runId).state, twb::app::RunState::Cancelled);
     QVERIFY(m_store->lastSeq(runId) > 0);
     QVERIFY(!m_controller->cancelRun(runId));  // nothing left to cancel
@@ -1305,25 +1330,25 @@ class WorkbenchGuiTest : public QObject {
     const qint64 stoppedAt = QJsonDocument::fromJson(m_store->events(runId, "state").back()).object().value("step").toInteger();
     QVERIFY2(stoppedAt > 0, m_store->events(runId, "state").back().constData());
     m_window->resumeSelectedRun();
-    QTRY_COMPARE_WITH_TIMEOUT(projectRow->childCount(), 2, 10000);
-    QTreeWidgetItem* resumed = projectRow->child(1);
-    QCOMPARE(resumed->text(0), run->text(0) + " (resumed)");
-    QTRY_COMPARE_WITH_TIMEOUT(resumed->text(1), QString("succeeded"), 120000);
+    QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 2, 10000);
+    const QPersistentModelIndex resumed = browser()->index(1, 0, projectRow);
+    QCOMPARE(text(resumed, 0), text(run, 0) + " (resumed)");
+    QTRY_COMPARE_WITH_TIMEOUT(text(resumed, 1), QString("succeeded"), 120000);
     m_store->flush();
-    const auto loss = m_store->metric(resumed->data(0, Qt::UserRole).toLongLong(), "train/loss");
+    const auto loss = m_store->metric(runIdOf(resumed), "train/loss");
     QVERIFY(!loss.isEmpty());
     QVERIFY2(loss.front().step > stoppedAt, qPrintable(QString::number(loss.front().step)));
     QCOMPARE(loss.back().step, 5.0 * 468);  // 5 epochs of 468 full batches of 128
     // Deleted: gone from the browser and from every table of the store.
     QVERIFY(m_window->deleteRun(runId));
-    QCOMPARE(projectRow->childCount(), 1);
-    QVERIFY(m_window->runItem(runId) == nullptr);
+    QCOMPARE(runCount(projectRow), 1);
+    QVERIFY(!m_window->runIndex(runId).isValid());
     QCOMPARE(m_store->lastSeq(runId), qint64{0});
     QVERIFY(m_store->metric(runId, "train/loss").isEmpty());
     QVERIFY(m_store->artifacts(runId).isEmpty());
     QVERIFY_THROWS_EXCEPTION(app::StoreError, m_store->run(runId));
     QCOMPARE(m_store->integrityCheck(), QString("ok"));
-    m_window->runsBrowser()->setCurrentItem(m_window->projectItem(defaultProject));
+    m_window->runsBrowser()->setCurrentIndex(m_window->projectIndex(defaultProject));
     field<QSpinBox>("epochs")->setValue(1);
   }
 
@@ -1368,7 +1393,7 @@ class WorkbenchGuiTest : public QObject {
       for (const app::Project& p : m_store->projects())
         for (const app::Run& run : m_store->runs(p.id)) runId = runId ? runId : run.id;
       if (!runId) runId = m_controller->startRun("reconnect", everyFieldJob());
-      QTRY_VERIFY(chinese.runItem(runId));
+      QTRY_VERIFY(chinese.runIndex(runId).isValid());
       chinese.showConnectionLost(runId, "local", "UNAVAILABLE: failed to connect", 2, 400);
       QVERIFY(chinese.connectionStatus()->text().contains("重新连接"));
       QVERIFY(chinese.grab().save(TWB_BINARY_DIR "/screenshots/reconnecting-zh.png"));

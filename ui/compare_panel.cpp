@@ -24,10 +24,11 @@
 
 #include "app/experiment_store.h"
 #include "app/run_summary.h"
+#include "app/store_reader.h"
 #include "app/varying_job_fields.h"
 #include "ui/charts.h"
 #include "ui/parallel_coordinates.h"
-#include "ui/run_state.h"
+#include "app/run_state_text.h"
 
 namespace twb {
 namespace ui {
@@ -80,8 +81,8 @@ QString csvField(QString text) {
 }
 }  // namespace
 
-ComparePanel::ComparePanel(app::ExperimentStore& store, qint64 projectId, QWidget* parent)
-    : QWidget(parent), m_store(store), m_projectId(projectId) {
+ComparePanel::ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* parent)
+    : QWidget(parent), m_reader(reader), m_projectId(projectId) {
   m_baseline = new QComboBox(this);
   m_baseline->setObjectName("baseline");
   m_table = new QTableWidget(0, kColumns, this);
@@ -171,7 +172,25 @@ void ComparePanel::refresh() {
     m_table->setRowCount(0);  // no other project's rows meanwhile
     return;
   }
-  const QList<app::Run> runs = m_store.runs(m_projectId);
+  const int read = ++m_tableRead;
+  m_reader.read<Rows>(
+      this,
+      [projectId = m_projectId, target = m_target->value() / 100](const app::ExperimentStore& store) {
+        Rows rows{store.runs(projectId), {}, {}};
+        for (const app::Run& run : rows.runs) {
+          if (run.summary.value("mode") == "train" && run.state == app::RunState::Succeeded)
+            rows.secondsToTarget.insert(run.id, app::secondsToAccuracy(store, run.id, target));
+          if (!rows.nodes.contains(run.node)) rows.nodes.insert(run.node, store.node(run.node));
+        }
+        return rows;
+      },
+      [this, read](Rows rows) {
+        if (read == m_tableRead) fill(rows);
+      });
+}
+
+void ComparePanel::fill(const Rows& rows) {
+  const QList<app::Run>& runs = m_runs = rows.runs;
   const qint64 chosen = m_baseline->currentData().toLongLong();
   {
     const QSignalBlocker blocker(m_baseline);
@@ -205,7 +224,7 @@ void ComparePanel::refresh() {
     }
     m_table->setItem(row, kRun, name);
     m_table->setItem(row, kPrecision, cell(run.precision));
-    m_table->setItem(row, kState, cell(runStateText(run.state)));
+    m_table->setItem(row, kState, cell(app::runStateText(run.state)));
     const auto percent = hasAccuracy ? std::optional(accuracy * 100) : std::nullopt;
     m_table->setItem(row, kAccuracy, cell(QString::number(percent.value_or(0), 'f', 2) + " %", percent));
     const auto difference = hasAccuracy && baseline.contains("test_accuracy")
@@ -227,21 +246,21 @@ void ComparePanel::refresh() {
     m_table->setItem(row, kSize, cell(locale.formattedDataSize(static_cast<qint64>(bytes)),
                                       bytes > 0 ? std::optional(bytes) : std::nullopt));
     QTableWidgetItem* reached = cell(QString());
-    if (s.value("mode") == "train" && run.state == app::RunState::Succeeded) {
-      const auto seconds = app::secondsToAccuracy(m_store, run.id, m_target->value() / 100);
+    if (rows.secondsToTarget.contains(run.id)) {
+      const auto seconds = rows.secondsToTarget.value(run.id);
       reached = seconds ? cell(tr("%1 s").arg(*seconds, 0, 'f', 1), *seconds) : cell(tr("not reached"));
       reached->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     }
     m_table->setItem(row, kTimeToTarget, reached);
-    m_table->setItem(row, kMfu, mfuCell(run));
+    m_table->setItem(row, kMfu, mfuCell(run, rows.nodes.value(run.node)));
     for (int f = 0; f < fields.size(); ++f)
       m_table->setItem(row, kColumns + f,
                        app::runKind(run) == "train" ? fieldCell(app::jobField(run, fields[f])) : cell(QString()));
   }
   markBest();
   m_table->setSortingEnabled(true);
-  plot();
   plotCoordinates(runs, fields);
+  plot();
 }
 
 void ComparePanel::markBest() {
@@ -283,8 +302,25 @@ void ComparePanel::plotCoordinates(const QList<app::Run>& runs, const QStringLis
 }
 
 void ComparePanel::plot() {
-  const QString metric = m_metric->currentData().toString();
-  const bool percent = metric == "eval/accuracy";
+  QList<app::Run> training;
+  for (const app::Run& run : std::as_const(m_runs))
+    if (app::runKind(run) == "train") training << run;
+  const int read = ++m_plotRead;
+  m_reader.read<QHash<qint64, QVector<app::MetricPoint>>>(
+      this,
+      [training, metric = m_metric->currentData().toString()](const app::ExperimentStore& store) {
+        QHash<qint64, QVector<app::MetricPoint>> curves;
+        for (const app::Run& run : training) curves.insert(run.id, store.metric(run.id, metric));
+        return curves;
+      },
+      [this, read, training](QHash<qint64, QVector<app::MetricPoint>> curves) {
+        if (read == m_plotRead) draw(training, curves);
+      });
+}
+
+void ComparePanel::draw(const QList<app::Run>& training,
+                        const QHash<qint64, QVector<app::MetricPoint>>& metric) {
+  const bool percent = m_metric->currentData().toString() == "eval/accuracy";
   struct Curve {
     QString name;
     QColor colour;
@@ -293,12 +329,11 @@ void ComparePanel::plot() {
   QList<Curve> curves;
   int trained = 0;
   qsizetype most = 0;
-  for (const app::Run& run : m_store.runs(m_projectId)) {
-    if (app::runKind(run) != "train") continue;
+  for (const app::Run& run : training) {
     const QColor colour = runColour(trained++);  // the run's Monitor colour, shown or not
     if (m_unpicked.contains(run.id)) continue;
     Curve curve{run.name, colour, {}, {}};
-    for (const app::MetricPoint& point : m_store.metric(run.id, metric)) {
+    for (const app::MetricPoint& point : metric.value(run.id)) {
       curve.steps << point.step;
       curve.values << (percent ? point.value * 100 : point.value);
     }
@@ -360,12 +395,13 @@ void ComparePanel::plot() {
   if (y.lower < 0 && m_chart->yAxis->range().lower >= 0) y = QCPRange(0, y.upper - y.lower);
   m_chart->yAxis->setRange(y);
   m_chart->replot();
+  emit refreshed();
 }
 
-QTableWidgetItem* ComparePanel::mfuCell(const app::Run& run) const {
+QTableWidgetItem* ComparePanel::mfuCell(const app::Run& run, const QJsonObject& node) const {
   const double gflops = run.summary.value("gflops").toDouble();
   double peak = 0;
-  for (const QJsonValue& p : m_store.node(run.node).value("peaks").toArray())
+  for (const QJsonValue& p : node.value("peaks").toArray())
     if (p.toObject().value("precision") == run.precision) peak = p.toObject().value("gflops").toDouble();
   if (gflops <= 0 || peak <= 0) return cell(QString());
   const double mfu = 100 * gflops / peak;

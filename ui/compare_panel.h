@@ -1,7 +1,12 @@
 #pragma once
 
+#include <QHash>
+#include <QJsonObject>
 #include <QSet>
 #include <QWidget>
+#include <optional>
+
+#include "app/experiment_store.h"
 
 class QComboBox;
 class QCustomPlot;
@@ -11,8 +16,7 @@ class QTableWidgetItem;
 
 namespace twb {
 namespace app {
-class ExperimentStore;
-struct Run;
+class StoreReader;
 }  // namespace app
 
 namespace ui {
@@ -31,33 +35,48 @@ class ComparePanel : public QWidget {
   Q_OBJECT
 
  public:
-  ComparePanel(app::ExperimentStore& store, qint64 projectId, QWidget* parent = nullptr);
+  ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* parent = nullptr);
 
   QTableWidget* table() const { return m_table; }
   QCustomPlot* chart() const { return m_chart; }
   class ParallelCoordinates* coordinates() const { return m_coordinates; }
   void setTargetAccuracy(double percent);
-  // Reads the project's runs again; a page of a tab widget that is not the current one does so
-  // when it is shown (a project of hundreds of runs takes tens of milliseconds).
+  // Reads the project's runs again, off the GUI thread; the table and charts change when the
+  // answer is in (refreshed()). A page of a tab widget that is not the current one reads when
+  // it is shown.
   void refresh();
   void setProjectId(qint64 projectId);  // shows that project's runs
   bool exportCsv(const QString& path) const;
+
+ signals:
+  void refreshed();  // the table and the chart show the latest read
 
  protected:
   void showEvent(QShowEvent* event) override;
 
  private:
-  bool m_stale = false;  // refresh() waits until the panel is shown
-  app::ExperimentStore& m_store;
-  qint64 m_projectId;
-  void plot();
+  // What the table is made of, read off the GUI thread.
+  struct Rows {
+    QList<app::Run> runs;
+    QHash<qint64, std::optional<double>> secondsToTarget;  // succeeded training runs
+    QHash<QString, QJsonObject> nodes;                      // each run's node, as last saved
+  };
+  void fill(const Rows& rows);
+  void plot();  // reads the chosen metric's curves, then draws them
+  void draw(const QList<app::Run>& runs, const QHash<qint64, QVector<app::MetricPoint>>& curves);
   // The fixed columns, then one per job field that differs between the runs.
   void setHeaders(const QStringList& fields);
   // Bold and a star on the row with the highest test accuracy.
   void markBest();
   void plotCoordinates(const QList<app::Run>& runs, const QStringList& fields);
   // The run's sustained FLOP rate against its node's matmul peak in the run's precision.
-  QTableWidgetItem* mfuCell(const app::Run& run) const;
+  QTableWidgetItem* mfuCell(const app::Run& run, const QJsonObject& node) const;
+
+  app::StoreReader& m_reader;
+  qint64 m_projectId;
+  bool m_stale = false;  // refresh() waits until the panel is shown
+  int m_tableRead = 0, m_plotRead = 0;  // the latest reads: older answers are dropped
+  QList<app::Run> m_runs;               // as the table shows them
 
   QComboBox *m_baseline, *m_metric;
   QDoubleSpinBox* m_target;

@@ -20,13 +20,14 @@
 #include <QVBoxLayout>
 
 #include "app/run_summary.h"
+#include "app/store_reader.h"
 #include "app/workbench_controller.h"
 
 namespace twb {
 namespace ui {
 
-ExportPanel::ExportPanel(app::WorkbenchController& controller, QWidget* parent)
-    : QWidget(parent), m_controller(controller) {
+ExportPanel::ExportPanel(app::WorkbenchController& controller, app::StoreReader& reader, QWidget* parent)
+    : QWidget(parent), m_controller(controller), m_reader(reader) {
   m_run = new QComboBox(this);
   m_run->setObjectName("exportRun");
   m_samples = new QSpinBox(this);
@@ -136,29 +137,51 @@ ExportPanel::ExportPanel(app::WorkbenchController& controller, QWidget* parent)
 }
 
 void ExportPanel::showRun(qint64 runId) {
+  m_wanted = runId;
   if (const int index = m_run->findData(runId); index >= 0) m_run->setCurrentIndex(index);
 }
 
 void ExportPanel::refresh() {
-  const qint64 chosen = m_run->currentData().toLongLong();
-  const QSignalBlocker blocker(m_run);
-  m_run->clear();
-  for (const app::Run& run : m_controller.store().runs(m_controller.projectId()))
-    if (run.state == app::RunState::Succeeded) m_run->addItem(run.name + " (" + run.precision + ")", run.id);
-  const int index = m_run->findData(chosen);
-  m_run->setCurrentIndex(index >= 0 ? index : m_run->count() - 1);
-  showReport();
+  const int read = ++m_listRead;
+  m_reader.read<QList<app::Run>>(
+      this,
+      [projectId = m_controller.projectId()](const app::ExperimentStore& store) {
+        QList<app::Run> runs = store.runs(projectId);
+        runs.removeIf([](const app::Run& run) { return run.state != app::RunState::Succeeded; });
+        return runs;
+      },
+      [this, read](QList<app::Run> runs) {
+        if (read != m_listRead) return;
+        m_runs = runs;
+        const qint64 chosen = m_run->currentData().toLongLong();
+        const QSignalBlocker blocker(m_run);
+        m_run->clear();
+        for (const app::Run& run : std::as_const(m_runs)) m_run->addItem(run.name + " (" + run.precision + ")", run.id);
+        const int wanted = m_run->findData(m_wanted), index = m_run->findData(chosen);
+        m_run->setCurrentIndex(wanted >= 0 ? wanted : index >= 0 ? index : m_run->count() - 1);
+        showReport();
+      });
 }
 
 void ExportPanel::showReport() {
   m_layers->setRowCount(0);
   m_reportSummary->clear();
   const qint64 runId = m_run->currentData().toLongLong();
-  if (!runId) return;
-  const app::Run run = m_controller.store().run(runId);
-  m_quantize->setEnabled(app::runKind(run) == "train");
-  const QList<QByteArray> events = m_controller.store().events(runId, "quantize");
-  if (events.isEmpty()) return;
+  for (const app::Run& run : std::as_const(m_runs))
+    if (run.id == runId) m_quantize->setEnabled(app::runKind(run) == "train");
+  const int read = ++m_reportRead;
+  m_reader.read<QList<QByteArray>>(
+      this, [runId](const app::ExperimentStore& store) { return store.events(runId, "quantize"); },
+      [this, read](QList<QByteArray> events) {
+        if (read == m_reportRead) fillReport(events);
+      });
+}
+
+void ExportPanel::fillReport(const QList<QByteArray>& events) {
+  if (events.isEmpty()) {
+    emit shown();
+    return;
+  }
   const QJsonObject event = QJsonDocument::fromJson(events.back()).object();
   const QJsonObject report = event.value("report").toObject();
   const QLocale locale;
@@ -187,6 +210,7 @@ void ExportPanel::showReport() {
     for (int column = 0; column < cells.size(); ++column)
       m_layers->setItem(row, column, new QTableWidgetItem(cells[column]));
   }
+  emit shown();
 }
 
 }  // namespace ui

@@ -1,6 +1,10 @@
 #pragma once
 
+#include <QByteArray>
+#include <QList>
 #include <QWidget>
+
+#include "app/experiment_store.h"
 
 class QComboBox;
 class QDoubleSpinBox;
@@ -13,6 +17,7 @@ class QTableWidget;
 
 namespace twb {
 namespace app {
+class StoreReader;
 class WorkbenchController;
 }  // namespace app
 
@@ -26,14 +31,24 @@ class ExportPanel : public QWidget {
   Q_OBJECT
 
  public:
-  explicit ExportPanel(app::WorkbenchController& controller, QWidget* parent = nullptr);
-  void refresh();  // the finished runs to choose from
-  void showRun(qint64 runId);  // chooses it when it is one of them
+  ExportPanel(app::WorkbenchController& controller, app::StoreReader& reader, QWidget* parent = nullptr);
+  // Reads again, off the GUI thread, the finished runs to choose from; shown() when the chosen
+  // run's quantization report is in.
+  void refresh();
+  void showRun(qint64 runId);  // chooses it when it is one of them, now or once they are read
+
+ signals:
+  void shown();
 
  private:
-  void showReport();
+  void showReport();  // reads the chosen run's quantization report, then shows it
+  void fillReport(const QList<QByteArray>& quantizeEvents);
 
   app::WorkbenchController& m_controller;
+  app::StoreReader& m_reader;
+  QList<app::Run> m_runs;  // the finished runs offered
+  qint64 m_wanted = 0;     // the run to choose once they are read
+  int m_listRead = 0, m_reportRead = 0;  // the latest reads: older answers are dropped
   QComboBox *m_run, *m_format, *m_observer, *m_scheme;
   QSpinBox* m_samples;
   QDoubleSpinBox* m_maxDrop;

@@ -17,12 +17,15 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
-#include <QTreeWidget>
+#include <QSortFilterProxyModel>
+#include <QTreeView>
 #include <QVBoxLayout>
 
 #include "app/node_manager.h"
 #include "app/project_history.h"
 #include "app/run_summary.h"
+#include "app/runs_model.h"
+#include "app/store_reader.h"
 #include "app/sweep_controller.h"
 #include "app/workbench_controller.h"
 #include "ui/compare_panel.h"
@@ -33,21 +36,23 @@
 #include "ui/run_notes_dialog.h"
 #include "ui/nodes_dialog.h"
 #include "ui/profile_panel.h"
-#include "ui/run_state.h"
+#include "app/run_state_text.h"
 
 namespace twb {
 namespace ui {
 
 namespace {
-enum Column { kName, kState, kPrecision, kNode, kAccuracy, kTags };
-constexpr int kProjectRole = Qt::UserRole + 1;  // a project row's id (run rows: Qt::UserRole)
+// The filter box hides runs; a project's row stays, so that its runs can be found again.
+class RunsFilter : public QSortFilterProxyModel {
+ public:
+  using QSortFilterProxyModel::QSortFilterProxyModel;
 
-QString accuracyText(const QJsonObject& summary) {
-  return summary.contains("test_accuracy")
-             ? QString::number(summary.value("test_accuracy").toDouble() * 100, 'f', 2) + " %"
-             : QString();
-}
-}
+ protected:
+  bool filterAcceptsRow(int row, const QModelIndex& parent) const override {
+    return !parent.isValid() || QSortFilterProxyModel::filterAcceptsRow(row, parent);
+  }
+};
+}  // namespace
 
 MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* nodes,
                        QWidget* parent)
@@ -58,24 +63,8 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   setWindowTitle(tr("Tensor Workbench"));
   setObjectName("mainWindow");
 
-  m_runs = new QTreeWidget;
-  m_runs->setObjectName("runs");
-  m_runs->setHeaderLabels(
-      {tr("Run"), tr("State"), tr("Precision"), tr("Node"), tr("Test accuracy"), tr("Tags")});
-  m_runs->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  m_filter = new QLineEdit;
-  m_filter->setObjectName("runFilter");
-  m_filter->setPlaceholderText(tr("Filter runs"));
-  m_filter->setClearButtonEnabled(true);
-  auto* browser = new QWidget;
-  auto* browserLayout = new QVBoxLayout(browser);
-  browserLayout->setContentsMargins(4, 4, 4, 4);
-  browserLayout->addWidget(m_filter);
-  browserLayout->addWidget(m_runs);
-  auto* dock = new QDockWidget(tr("Runs"), this);
-  dock->setObjectName("runsDock");
-  dock->setWidget(browser);
-  addDockWidget(Qt::LeftDockWidgetArea, dock);
+  m_reader = new app::StoreReader(m_controller.store(), this);
+  buildRunsBrowser();
   m_nodeList = new NodeList;
   auto* nodesDock = new QDockWidget(tr("Nodes"), this);
   nodesDock->setObjectName("nodesDock");
@@ -89,11 +78,11 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   m_tabs->setObjectName("tabs");
   m_tabs->addTab(m_jobForm, tr("Job"));
   m_tabs->addTab(m_monitor, tr("Monitor"));
-  m_profile = new ProfilePanel(m_controller.store(), m_controller.projectId());
+  m_profile = new ProfilePanel(*m_reader, m_controller.projectId());
   m_tabs->addTab(m_profile, tr("Profile"));
-  m_compare = new ComparePanel(m_controller.store(), m_controller.projectId());
+  m_compare = new ComparePanel(*m_reader, m_controller.projectId());
   m_tabs->addTab(m_compare, tr("Compare"));
-  m_export = new ExportPanel(m_controller);
+  m_export = new ExportPanel(m_controller, *m_reader);
   m_tabs->addTab(m_export, tr("Export"));
   setCentralWidget(m_tabs);
 
@@ -115,24 +104,6 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   connect(m_connectionTimer, &QTimer::timeout, m_connectionStatus, &QLabel::hide);
   buildMenus();
 
-  connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& text) {
-    for (QTreeWidgetItem* item : std::as_const(m_items))
-      item->setHidden(!text.isEmpty() && !item->text(kName).contains(text, Qt::CaseInsensitive) &&
-                      !item->text(kPrecision).contains(text, Qt::CaseInsensitive) &&
-                      !item->text(kState).contains(text, Qt::CaseInsensitive) &&
-                      !item->text(kNode).contains(text, Qt::CaseInsensitive) &&
-                      !item->text(kTags).contains(text, Qt::CaseInsensitive) &&
-                      !item->toolTip(kName).contains(text, Qt::CaseInsensitive));  // the notes
-  });
-  connect(m_runs, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) {
-    if (!item) return;
-    QTreeWidgetItem* project = item->parent() ? item->parent() : item;
-    showProject(project->data(kName, kProjectRole).toLongLong());
-    if (const qint64 runId = selectedRun()) {  // the Profile and Export tabs follow the choice
-      m_profile->showRun(runId);
-      m_export->showRun(runId);
-    }
-  });
   connect(&m_controller, &app::WorkbenchController::localNodeChecked, this,
           [this](const QString& health, const QJsonObject& info) {
             m_nodeList->setLocal(health, info);
@@ -160,7 +131,7 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
             for (const app::StoredEvent& event : events) m_monitor->addEvent(runId, event.type, event.json);
           });
   connect(&m_controller, &app::WorkbenchController::runStateChanged, this, &MainWindow::setRunState);
-  connect(m_sweeps, &app::SweepController::runNotesChanged, this, &MainWindow::showNotes);
+  connect(m_sweeps, &app::SweepController::runNotesChanged, m_runsModel, &app::RunsModel::setNotes);
   connect(m_sweeps, &app::SweepController::progress, this, [this](int ended, int total) {
     statusBar()->showMessage(tr("Sweep: %1 of %2 trials ended").arg(ended).arg(total));
   });
@@ -168,16 +139,15 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
     statusBar()->showMessage(tr("Sweep finished: its trials are in the Compare tab"));
     m_compare->refresh();
   });
-  connect(&m_controller, &app::WorkbenchController::runAdded, this, [this](qint64 runId) {
-    addRunItem(runId);
-    const app::Run run = m_controller.store().run(runId);
+  connect(&m_controller, &app::WorkbenchController::runAdded, this, [this](const app::Run& run) {
+    m_runsModel->addRun(run);
     if (run.projectId == m_shownProject && app::runKind(run) == "train")
-      m_monitor->addRun(runId, run.name);  // int8: no curves
+      m_monitor->addRun(run.id, run.name);  // int8: no curves
     m_compare->refresh();
   });
-  connect(&m_controller, &app::WorkbenchController::runSummarized, this, [this](qint64 runId) {
-    if (QTreeWidgetItem* item = m_items.value(runId))
-      item->setText(kAccuracy, accuracyText(m_controller.store().run(runId).summary));
+  connect(&m_controller, &app::WorkbenchController::runSummarized, this,
+          [this](qint64 runId, const QJsonObject& summary) {
+    m_runsModel->setSummary(runId, summary);
     m_compare->refresh();
     m_export->refresh();
     m_profile->refresh();
@@ -185,12 +155,12 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   connect(&m_controller, &app::WorkbenchController::runFailed, this,
           [this](qint64 runId, const QString& message) {
             statusBar()->showMessage(tr("Run %1 failed: %2").arg(runId).arg(message));
-            if (QTreeWidgetItem* item = m_items.value(runId)) item->setToolTip(kState, message);
+            m_runsModel->setRunState(runId, app::RunState::Failed, message);
           });
   connect(&m_controller, &app::WorkbenchController::runLost, this,
           [this](qint64 runId, const QString& reason) {
             statusBar()->showMessage(tr("Run %1 lost: %2").arg(runId).arg(reason));
-            if (QTreeWidgetItem* item = m_items.value(runId)) item->setToolTip(kState, reason);
+            m_runsModel->setRunState(runId, app::RunState::Lost, reason);
           });
   connect(&m_controller, &app::WorkbenchController::notice, this,
           [this](const QString& message) { statusBar()->showMessage(message, 15000); });
@@ -211,7 +181,11 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   }
   offerNodes();
   m_controller.checkLocalNode();
-  loadRuns();
+  // The browser fills off the GUI thread; the current project is shown once it is in.
+  connect(m_runsModel, &app::RunsModel::loaded, this,
+          [this, current = m_controller.projectId()] { showProject(current); },
+          Qt::SingleShotConnection);
+  m_runsModel->load();
   // Runs that were going when the workbench last stopped carry on where the store left them.
   if (const int followed = m_controller.followUnfinishedRuns())
     statusBar()->showMessage(tr("Following %n run(s) that were going when the workbench last stopped.", nullptr, followed), 8000);
@@ -267,7 +241,7 @@ void MainWindow::buildMenus() {
     const qint64 runId = selectedRun();
     if (runId && QMessageBox::question(this, tr("Delete run"),
                                        tr("Delete %1 and everything stored of it (curves, profiles, files list)?")
-                                           .arg(m_items.value(runId)->text(kName))) == QMessageBox::Yes)
+                                           .arg(m_runsModel->run(runId)->name)) == QMessageBox::Yes)
       deleteRun(runId);
   });
   remove->setShortcut(QKeySequence::Delete);
@@ -319,38 +293,63 @@ void MainWindow::buildMenus() {
   toolbar->addAction(compare);
 }
 
-void MainWindow::loadRuns() {
-  const qint64 current = m_controller.projectId();  // makes the default project in a new store
-  for (const app::Project& project : m_controller.store().projects()) {
-    addProjectItem(project.name, project.id);
-    for (const app::Run& run : m_controller.store().runs(project.id)) addRunItem(run.id);
-  }
-  showProject(current);
+void MainWindow::buildRunsBrowser() {
+  m_runsModel = new app::RunsModel(*m_reader, this);
+  m_runsFilter = new RunsFilter(this);
+  m_runsFilter->setSourceModel(m_runsModel);
+  m_runsFilter->setFilterRole(app::RunsModel::SearchRole);  // every column, and the notes
+  m_runsFilter->setFilterKeyColumn(-1);
+  m_runsFilter->setFilterCaseSensitivity(Qt::CaseInsensitive);
+  m_runs = new QTreeView;
+  m_runs->setObjectName("runs");
+  m_runs->setModel(m_runsFilter);
+  m_runs->setUniformRowHeights(true);
+  m_runs->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  // A project's row spans the columns and shows its runs.
+  const auto showProjectRows = [this](int first, int last) {
+    for (int row = first; row <= last; ++row) {
+      m_runs->setFirstColumnSpanned(row, {}, true);
+      m_runs->expand(m_runsFilter->index(row, 0));
+    }
+  };
+  connect(m_runsFilter, &QAbstractItemModel::rowsInserted, this,
+          [showProjectRows](const QModelIndex& parent, int first, int last) {
+            if (!parent.isValid()) showProjectRows(first, last);
+          });
+  connect(m_runsFilter, &QAbstractItemModel::modelReset, this,
+          [this, showProjectRows] { showProjectRows(0, m_runsFilter->rowCount() - 1); });
+  connect(m_runs->selectionModel(), &QItemSelectionModel::currentChanged, this,
+          [this](const QModelIndex& current) {
+            if (!current.isValid()) return;
+            showProject(current.data(app::RunsModel::ProjectIdRole).toLongLong());
+            if (const qint64 runId = selectedRun()) {  // the Profile and Export tabs follow the choice
+              m_profile->showRun(runId);
+              m_export->showRun(runId);
+            }
+          });
+
+  m_filter = new QLineEdit;
+  m_filter->setObjectName("runFilter");
+  m_filter->setPlaceholderText(tr("Filter runs"));
+  m_filter->setClearButtonEnabled(true);
+  connect(m_filter, &QLineEdit::textChanged, m_runsFilter, &QSortFilterProxyModel::setFilterFixedString);
+  auto* browser = new QWidget;
+  auto* browserLayout = new QVBoxLayout(browser);
+  browserLayout->setContentsMargins(4, 4, 4, 4);
+  browserLayout->addWidget(m_filter);
+  browserLayout->addWidget(m_runs);
+  auto* dock = new QDockWidget(tr("Runs"), this);
+  dock->setObjectName("runsDock");
+  dock->setWidget(browser);
+  addDockWidget(Qt::LeftDockWidgetArea, dock);
 }
 
-QTreeWidgetItem* MainWindow::addProjectItem(const QString& name, qint64 projectId) {
-  auto* item = new QTreeWidgetItem(m_runs, {name});
-  item->setData(kName, kProjectRole, projectId);
-  item->setFirstColumnSpanned(true);
-  item->setExpanded(true);
-  m_projectItems.insert(projectId, item);
-  return item;
+QModelIndex MainWindow::runIndex(qint64 runId, int column) const {
+  return m_runsFilter->mapFromSource(m_runsModel->runIndex(runId, column));
 }
 
-void MainWindow::addRunItem(qint64 runId) {
-  const app::Run run = m_controller.store().run(runId);
-  QTreeWidgetItem* project = m_projectItems.value(run.projectId);
-  if (!project) return;
-  QStringList nodes;  // a run across nodes names them all, rank 0's first
-  for (const app::RunShare& share : m_controller.store().runShares(runId)) nodes << share.node;
-  auto* item = new QTreeWidgetItem(project, {run.name, runStateText(run.state), run.precision,
-                                             nodes.isEmpty() ? run.node : nodes.join(", "),
-                                             accuracyText(run.summary), run.tags.join(", ")});
-  item->setData(kName, Qt::UserRole, runId);
-  item->setToolTip(kName, run.notes);
-  item->setToolTip(kState, run.reason);
-  project->setExpanded(true);
-  m_items.insert(runId, item);
+QModelIndex MainWindow::projectIndex(qint64 projectId) const {
+  return m_runsFilter->mapFromSource(m_runsModel->projectIndex(projectId));
 }
 
 qint64 MainWindow::newProject(const QString& name) {
@@ -367,20 +366,17 @@ qint64 MainWindow::newProject(const QString& name) {
     QMessageBox::warning(this, tr("New project"), tr("Cannot make the project “%1”: %2").arg(name, problem));
     return 0;
   }
-  m_runs->setCurrentItem(addProjectItem(name, projectId));  // shows it
+  m_runsModel->addProject(projectId, name);
+  m_runs->setCurrentIndex(projectIndex(projectId));  // shows it
   return projectId;
 }
 
 void MainWindow::showProject(qint64 projectId) {
-  if (projectId == m_shownProject || !m_projectItems.contains(projectId)) return;
-  for (auto it = m_projectItems.cbegin(); it != m_projectItems.cend(); ++it) {
-    QFont font = it.value()->font(kName);
-    font.setBold(it.key() == projectId);
-    it.value()->setFont(kName, font);
-  }
+  if (projectId == m_shownProject || !m_runsModel->projectIndex(projectId).isValid()) return;
+  m_runsModel->setShownProject(projectId);
   m_shownProject = projectId;
   m_controller.setProjectId(projectId);
-  m_projectStatus->setText(tr("Project: %1").arg(m_projectItems.value(projectId)->text(kName)));
+  m_projectStatus->setText(tr("Project: %1").arg(m_runsModel->projectName(projectId)));
   showRunsInMonitor();
   m_profile->setProjectId(projectId);
   m_compare->setProjectId(projectId);
@@ -393,51 +389,44 @@ void MainWindow::showRunsInMonitor() {
 }
 
 qint64 MainWindow::selectedRun() const {
-  const QTreeWidgetItem* item = m_runs->currentItem();
-  return item && item->parent() ? item->data(kName, Qt::UserRole).toLongLong() : 0;
+  return m_runs->currentIndex().data(app::RunsModel::RunIdRole).toLongLong();
 }
 
 bool MainWindow::deleteRun(qint64 runId) {
-  const app::Run run = m_controller.store().run(runId);
-  if (isUnderWay(run.state)) {
-    statusBar()->showMessage(tr("%1 is still running: cancel it first.").arg(run.name), 8000);
+  const app::Run* run = m_runsModel->run(runId);
+  if (!run) return false;
+  const QString name = run->name;
+  if (isUnderWay(run->state)) {
+    statusBar()->showMessage(tr("%1 is still running: cancel it first.").arg(name), 8000);
     return false;
   }
   m_controller.store().deleteRun(runId);
-  delete m_items.take(runId);
+  m_runsModel->removeRun(runId);
   showRunsInMonitor();
   m_profile->refresh();
   m_compare->refresh();
   m_export->refresh();
-  statusBar()->showMessage(tr("Deleted %1").arg(run.name), 5000);
+  statusBar()->showMessage(tr("Deleted %1").arg(name), 5000);
   return true;
 }
 
 void MainWindow::editRunNotes(qint64 runId) {
-  const app::Run run = m_controller.store().run(runId);
-  RunNotesDialog dialog(run.name, run.notes, run.tags, this);
+  const app::Run* run = m_runsModel->run(runId);
+  if (!run) return;
+  RunNotesDialog dialog(run->name, run->notes, run->tags, this);
   if (dialog.exec() != QDialog::Accepted) return;
   m_controller.store().setRunNotes(runId, dialog.notes(), dialog.tags());
-  showNotes(runId);
-}
-
-void MainWindow::showNotes(qint64 runId) {
-  QTreeWidgetItem* item = m_items.value(runId);
-  if (!item) return;
-  const app::Run run = m_controller.store().run(runId);
-  item->setText(kTags, run.tags.join(", "));
-  item->setToolTip(kName, run.notes);
+  m_runsModel->setNotes(runId, dialog.notes(), dialog.tags());
 }
 
 void MainWindow::cancelSelectedRun() {
-  QTreeWidgetItem* item = m_runs->currentItem();
   const qint64 runId = selectedRun();
   if (!runId) {
     statusBar()->showMessage(tr("Choose a run in the runs list first."), 5000);
   } else if (m_controller.cancelRun(runId)) {
-    statusBar()->showMessage(tr("Cancelling %1…").arg(item->text(kName)), 5000);
+    statusBar()->showMessage(tr("Cancelling %1…").arg(m_runsModel->run(runId)->name), 5000);
   } else {
-    statusBar()->showMessage(tr("%1 is not running.").arg(item->text(kName)), 5000);
+    statusBar()->showMessage(tr("%1 is not running.").arg(m_runsModel->run(runId)->name), 5000);
   }
 }
 
@@ -453,32 +442,20 @@ void MainWindow::resumeSelectedRun() {
 }
 
 void MainWindow::showProgress(qint64 runId, const QByteArray& stepEvent) {
-  QTreeWidgetItem* item = m_items.value(runId);
   const QJsonObject step = QJsonDocument::fromJson(stepEvent).object();
-  const double total = step.value("total_steps").toDouble();
-  const QString text = tr("%1 %2 %").arg(runStateText(app::RunState::Running)).arg(qRound(100 * step.value("step").toDouble() / total));
-  if (item && total > 0 && item->text(kState) != text) {  // thousands of steps a second: the view redraws on change
-    item->setText(kState, text);
-    item->setForeground(kState, palette().text());
-  }
+  if (const double total = step.value("total_steps").toDouble(); total > 0)
+    m_runsModel->setProgress(runId, qRound(100 * step.value("step").toDouble() / total));
 }
 
 void MainWindow::setRunState(qint64 runId, app::RunState state) {
-  if (QTreeWidgetItem* item = m_items.value(runId)) {
-    item->setText(kState, runStateText(state));
-    item->setForeground(kState, palette().text());
-  }
-  statusBar()->showMessage(tr("Run %1: %2").arg(runId).arg(runStateText(state)), 5000);
+  m_runsModel->setRunState(runId, state);
+  statusBar()->showMessage(tr("Run %1: %2").arg(runId).arg(app::runStateText(state)), 5000);
 }
 
 void MainWindow::showConnectionLost(qint64 runId, const QString& node, const QString& reason,
                                     int attempt, int retryInMs) {
   const QColor warning(0xc0, 0x6c, 0x00);
-  if (QTreeWidgetItem* item = m_items.value(runId)) {
-    item->setText(kState, tr("reconnecting (attempt %1)").arg(attempt));
-    item->setForeground(kState, warning);
-    item->setToolTip(kState, reason);
-  }
+  m_runsModel->setConnectionLost(runId, attempt, reason);
   m_connectionTimer->stop();
   m_connectionStatus->setStyleSheet(QString("color: %1; font-weight: bold;").arg(warning.name()));
   m_connectionStatus->setText(tr("⚠ Connection to %1 lost — reconnecting in %2 s (attempt %3)")
@@ -490,11 +467,7 @@ void MainWindow::showConnectionLost(qint64 runId, const QString& node, const QSt
 }
 
 void MainWindow::showReconnected(qint64 runId, const QString& node) {
-  if (QTreeWidgetItem* item = m_items.value(runId)) {
-    item->setText(kState, runStateText(app::RunState::Running));
-    item->setForeground(kState, palette().text());
-    item->setToolTip(kState, {});
-  }
+  m_runsModel->setReconnected(runId);
   m_connectionStatus->setStyleSheet("color: #2e8b57; font-weight: bold;");
   m_connectionStatus->setText(tr("✓ Reconnected to %1").arg(node));
   m_connectionStatus->setToolTip({});

@@ -1,14 +1,14 @@
 #pragma once
 
-#include <QHash>
 #include <QMainWindow>
 
 #include "app/experiment_store.h"
 
 class QLineEdit;
 class QTabWidget;
-class QTreeWidget;
-class QTreeWidgetItem;
+class QModelIndex;
+class QSortFilterProxyModel;
+class QTreeView;
 class QLabel;
 class QTimer;
 
@@ -16,6 +16,8 @@ namespace twb {
 namespace app {
 class ProjectHistory;
 class NodeManager;
+class RunsModel;
+class StoreReader;
 class SweepController;
 class WorkbenchController;
 }  // namespace app
@@ -47,13 +49,15 @@ class MainWindow : public QMainWindow {
   ProfilePanel* profilePanel() const { return m_profile; }
   ExportPanel* exportPanel() const { return m_export; }
   QTabWidget* tabs() const { return m_tabs; }
-  QTreeWidget* runsBrowser() const { return m_runs; }
+  QTreeView* runsBrowser() const { return m_runs; }
+  app::RunsModel* runsModel() const { return m_runsModel; }
   QLabel* connectionStatus() const { return m_connectionStatus; }
   QLabel* storeStatus() const { return m_storeStatus; }
   NodeList* nodeList() const { return m_nodeList; }
-  // The browser's row of a run, or of a project; nullptr when there is none.
-  QTreeWidgetItem* runItem(qint64 runId) const { return m_items.value(runId); }
-  QTreeWidgetItem* projectItem(qint64 projectId) const { return m_projectItems.value(projectId); }
+  // The browser's row of a run, or of a project (an index of the view's model); invalid when
+  // there is none, or the filter hides it.
+  QModelIndex runIndex(qint64 runId, int column = 0) const;
+  QModelIndex projectIndex(qint64 projectId) const;
 
   // Makes a project and shows it; 0 (and a message box) when the name is taken or empty.
   qint64 newProject(const QString& name);
@@ -83,9 +87,7 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildMenus();
-  void loadRuns();
-  QTreeWidgetItem* addProjectItem(const QString& name, qint64 projectId);
-  void addRunItem(qint64 runId);
+  void buildRunsBrowser();
   void showRunsInMonitor();  // the current project's training runs, from the store
   void setRunState(qint64 runId, app::RunState state);
   qint64 selectedRun() const;  // the run chosen in the browser, 0 when none
@@ -95,9 +97,6 @@ class MainWindow : public QMainWindow {
   void offerNodes();
   void openJob();
   void saveJob();
-
-  // The run's notes (its name's tooltip) and tags (a column) in the browser, from the store.
-  void showNotes(qint64 runId);
 
   app::WorkbenchController& m_controller;
   app::SweepController* m_sweeps;
@@ -109,12 +108,14 @@ class MainWindow : public QMainWindow {
   ProfilePanel* m_profile;
   ExportPanel* m_export;
   QTabWidget* m_tabs;
-  QTreeWidget* m_runs;
+  app::StoreReader* m_reader;  // the views' reads of the store
+  app::RunsModel* m_runsModel;
+  QSortFilterProxyModel* m_runsFilter;
+  QTreeView* m_runs;
   QLineEdit* m_filter;
   NodeList* m_nodeList;
   QLabel *m_nodeStatus, *m_projectStatus, *m_connectionStatus, *m_storeStatus;
   QTimer* m_connectionTimer;
-  QHash<qint64, QTreeWidgetItem*> m_items, m_projectItems;
   qint64 m_shownProject = 0;
 };
 

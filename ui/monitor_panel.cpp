@@ -18,7 +18,7 @@
 #include <cmath>
 
 #include "ui/charts.h"
-#include "ui/run_state.h"
+#include "app/run_state_text.h"
 
 namespace twb {
 namespace ui {
@@ -421,7 +421,7 @@ void MonitorPanel::addEvent(qint64 runId, const QString& type, const QByteArray&
   } else if (type == "state") {
     const QString name = e.value("state").toString();
     const auto state = app::jobStateNamed(name);  // a state from a newer node: its own name
-    QString line = tr("run %1: %2").arg(runId).arg(state ? runStateText(*state) : name);
+    QString line = tr("run %1: %2").arg(runId).arg(state ? app::runStateText(*state) : name);
     if (e.contains("reason")) line += " — " + e.value("reason").toString();
     if (e.contains("test_accuracy"))
       line += tr(" (test accuracy %1)").arg(e.value("test_accuracy").toDouble(), 0, 'f', 4);

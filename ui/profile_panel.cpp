@@ -22,6 +22,7 @@
 
 #include "app/experiment_store.h"
 #include "app/profile_trace.h"
+#include "app/store_reader.h"
 #include "ui/charts.h"
 
 namespace twb {
@@ -41,8 +42,8 @@ QTableWidgetItem* numberCell(double value, int decimals, const QString& suffix =
 }
 }  // namespace
 
-ProfilePanel::ProfilePanel(app::ExperimentStore& store, qint64 projectId, QWidget* parent)
-    : QWidget(parent), m_store(store), m_projectId(projectId) {
+ProfilePanel::ProfilePanel(app::StoreReader& reader, qint64 projectId, QWidget* parent)
+    : QWidget(parent), m_reader(reader), m_projectId(projectId) {
   m_run = new QComboBox(this);
   m_run->setObjectName("profileRun");
   m_other = new QComboBox(this);
@@ -106,34 +107,56 @@ void ProfilePanel::setProjectId(qint64 projectId) {
 }
 
 void ProfilePanel::showRun(qint64 runId) {
+  m_wanted = runId;
   if (const int index = m_run->findData(runId); index >= 0) m_run->setCurrentIndex(index);
 }
 
 void ProfilePanel::refresh() {
-  const qint64 run = m_run->currentData().toLongLong(), other = m_other->currentData().toLongLong();
-  const QSignalBlocker blockRun(m_run), blockOther(m_other);
-  m_run->clear();
-  m_other->clear();
-  m_other->addItem(tr("(none)"), 0);
-  const QSet<qint64> profiled = m_store.runsWithEvents(m_projectId, "profile");
-  for (const app::Run& r : m_store.runs(m_projectId))
-    if (profiled.contains(r.id)) {
-      m_run->addItem(r.name, r.id);
-      m_other->addItem(r.name, r.id);
-    }
-  m_run->setCurrentIndex(std::max(0, m_run->findData(run)));
-  m_other->setCurrentIndex(std::max(0, m_other->findData(other)));
-  show();
-}
-
-QJsonArray ProfilePanel::latestLayers(qint64 runId) const {
-  const QList<QByteArray> profiles = m_store.events(runId, "profile");
-  return profiles.isEmpty() ? QJsonArray() : QJsonDocument::fromJson(profiles.back()).object().value("layers").toArray();
+  const int read = ++m_listRead;
+  m_reader.read<QList<app::Run>>(
+      this,
+      [projectId = m_projectId](const app::ExperimentStore& store) {
+        const QSet<qint64> profiled = store.runsWithEvents(projectId, "profile");
+        QList<app::Run> runs = store.runs(projectId);
+        runs.removeIf([&](const app::Run& run) { return !profiled.contains(run.id); });
+        return runs;
+      },
+      [this, read](QList<app::Run> runs) {
+        if (read != m_listRead) return;
+        const qint64 run = m_run->currentData().toLongLong(), other = m_other->currentData().toLongLong();
+        const QSignalBlocker blockRun(m_run), blockOther(m_other);
+        m_run->clear();
+        m_other->clear();
+        m_other->addItem(tr("(none)"), 0);
+        for (const app::Run& r : runs) {
+          m_run->addItem(r.name, r.id);
+          m_other->addItem(r.name, r.id);
+        }
+        const int wanted = m_run->findData(m_wanted);
+        m_run->setCurrentIndex(wanted >= 0 ? wanted : std::max(0, m_run->findData(run)));
+        m_other->setCurrentIndex(std::max(0, m_other->findData(other)));
+        show();
+      });
 }
 
 void ProfilePanel::show() {
-  const qint64 runId = m_run->currentData().toLongLong();
-  const QList<QByteArray> profiles = runId ? m_store.events(runId, "profile") : QList<QByteArray>();
+  const qint64 runId = m_run->currentData().toLongLong(), otherId = m_other->currentData().toLongLong();
+  const int read = ++m_profileRead;
+  m_reader.read<std::pair<QList<QByteArray>, QJsonArray>>(
+      this,
+      [runId, otherId](const app::ExperimentStore& store) {
+        const QList<QByteArray> profiles = runId ? store.events(runId, "profile") : QList<QByteArray>();
+        const QList<QByteArray> other = otherId ? store.events(otherId, "profile") : QList<QByteArray>();
+        return std::pair{profiles, other.isEmpty() ? QJsonArray()
+                                                   : QJsonDocument::fromJson(other.back()).object().value("layers").toArray()};
+      },
+      [this, read](std::pair<QList<QByteArray>, QJsonArray> answer) {
+        if (read == m_profileRead) fill(answer.first, answer.second);
+      });
+}
+
+void ProfilePanel::fill(const QList<QByteArray>& profiles, const QJsonArray& otherLayers) {
+  m_profiles = profiles;
   m_table->setSortingEnabled(false);
   m_table->setRowCount(0);
   m_bars->clearPlottables();
@@ -142,6 +165,7 @@ void ProfilePanel::show() {
   if (profiles.isEmpty()) {
     m_step->setText(tr("No profile yet: set “Profile every (steps)” in the job."));
     m_bars->replot();
+    emit shown();
     return;
   }
   const QJsonObject profile = QJsonDocument::fromJson(profiles.back()).object();
@@ -161,7 +185,7 @@ void ProfilePanel::show() {
   m_step->setText(header);
   const QJsonArray layers = profile.value("layers").toArray();
   QHash<QString, double> otherMs;
-  for (const QJsonValue& v : latestLayers(m_other->currentData().toLongLong())) {
+  for (const QJsonValue& v : otherLayers) {
     const QJsonObject l = v.toObject();
     otherMs[l.value("name").toString()] = l.value("forward_ms").toDouble() + l.value("backward_ms").toDouble();
   }
@@ -204,17 +228,17 @@ void ProfilePanel::show() {
   m_bars->xAxis->setRange(0, costs.size() + 1);
   m_bars->yAxis->setRangeLower(0);
   m_bars->replot();
+  emit shown();
 }
 
 QString ProfilePanel::openTrace() {
   const qint64 runId = m_run->currentData().toLongLong();
-  const QList<QByteArray> profiles = runId ? m_store.events(runId, "profile") : QList<QByteArray>();
-  if (profiles.isEmpty()) return {};
+  if (m_profiles.isEmpty()) return {};
   const QString folder = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/traces";
   const QString path = QString("%1/run-%2.trace.json").arg(folder).arg(runId);
   QFile file(path);
   if (!QDir().mkpath(folder) || !file.open(QIODevice::WriteOnly) ||
-      file.write(app::chromeTraceFromProfiles(profiles).toJson(QJsonDocument::Compact)) < 0) {
+      file.write(app::chromeTraceFromProfiles(m_profiles).toJson(QJsonDocument::Compact)) < 0) {
     m_traceStatus->setText(tr("Cannot write %1: %2").arg(path, file.errorString()));
     return {};
   }

@@ -12,7 +12,7 @@ class QTableWidget;
 
 namespace twb {
 namespace app {
-class ExperimentStore;
+class StoreReader;
 }  // namespace app
 
 namespace ui {
@@ -25,9 +25,10 @@ class ProfilePanel : public QWidget {
   Q_OBJECT
 
  public:
-  ProfilePanel(app::ExperimentStore& store, qint64 projectId, QWidget* parent = nullptr);
-  void refresh();  // the runs that have profiles
-  void showRun(qint64 runId);  // chooses it when it is one of them
+  ProfilePanel(app::StoreReader& reader, qint64 projectId, QWidget* parent = nullptr);
+  // Reads again, off the GUI thread, which runs have profiles; shown() when the table is in.
+  void refresh();
+  void showRun(qint64 runId);  // chooses it when it is one of them, now or once they are read
   void setProjectId(qint64 projectId);  // shows that project's runs
   QTableWidget* table() const { return m_table; }
   QComboBox* runChooser() const { return m_run; }
@@ -36,12 +37,18 @@ class ProfilePanel : public QWidget {
   // handler (the browser); returns the file, empty when there is nothing to write.
   QString openTrace();
 
- private:
-  QJsonArray latestLayers(qint64 runId) const;
-  void show();
+ signals:
+  void shown();  // the table shows the chosen runs' latest profiles
 
-  app::ExperimentStore& m_store;
+ private:
+  void show();  // reads the chosen runs' profiles, then fills the table
+  void fill(const QList<QByteArray>& profiles, const QJsonArray& otherLayers);
+
+  app::StoreReader& m_reader;
   qint64 m_projectId;
+  qint64 m_wanted = 0;          // the run to choose once the choosers are filled
+  int m_listRead = 0, m_profileRead = 0;  // the latest reads: older answers are dropped
+  QList<QByteArray> m_profiles;  // the chosen run's, as the table shows them
   QComboBox *m_run, *m_other;
   QLineEdit* m_filter;
   QLabel *m_step, *m_traceStatus;

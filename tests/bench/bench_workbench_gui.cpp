@@ -24,7 +24,7 @@
 #include <QTemporaryDir>
 #include <QTabWidget>
 #include <QTimer>
-#include <QTreeWidget>
+#include <QTreeView>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -33,6 +33,7 @@
 #include <thread>
 
 #include "app/experiment_store.h"
+#include "app/runs_model.h"
 #include "app/workbench_controller.h"
 #include "remote/local_node.h"
 #include "ui/main_window.h"
@@ -117,14 +118,14 @@ int main(int argc, char** argv) {
   window.show();
   twb::ui::MonitorPanel& monitor = *window.monitor();
   window.findChild<QTabWidget*>("tabs")->setCurrentWidget(&monitor);  // as a user watching runs
-  QCoreApplication::processEvents();
+  while (!window.runsModel()->isLoaded()) QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
 
   const Percentiles idle = percentiles(timerLateness(2000));
 
   // 1a. Open the big project.
   QElapsedTimer switchClock;
   switchClock.start();
-  window.runsBrowser()->setCurrentItem(window.projectItem(big));
+  window.runsBrowser()->setCurrentIndex(window.projectIndex(big));
   const double switchCall = switchClock.nsecsElapsed() / 1e6;
   const auto allLoaded = [&] { return monitor.pointCount(lastStored) == kStoredSteps; };
   const double switchBlock = std::max(switchCall, percentiles(timerLateness(60000, allLoaded)).max);
@@ -142,8 +143,8 @@ int main(int argc, char** argv) {
   live.jobJson = R"({"kind": "train"})";
   live.node = "local";
   live.state = twb::app::RunState::Running;
-  const qint64 run = store.addRun(live);
-  emit controller.runAdded(run);
+  const qint64 run = live.id = store.addRun(live);
+  emit controller.runAdded(live);
   constexpr int kRate = 10000, kSeconds = 5;
   std::thread feeder([&] {
     QElapsedTimer clock;

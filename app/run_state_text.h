@@ -5,11 +5,11 @@
 #include "app/experiment_store.h"
 
 namespace twb {
-namespace ui {
+namespace app {
 
 // A run's state as the user reads it, in the user's language; the store and the node keep the
 // engine's names (queued, running, succeeded, failed, cancelled, lost).
-QString runStateText(app::RunState state);
+QString runStateText(RunState state);
 
-}  // namespace ui
+}  // namespace app
 }  // namespace twb
