@@ -103,6 +103,41 @@
     </message>
 </context>
 <context>
+    <name>twb::app::RunsModel</name>
+    <message>
+        <source>%1 %2 %</source>
+        <translation>%1 %2 %</translation>
+    </message>
+    <message>
+        <source>reconnecting (attempt %1)</source>
+        <translation>重新连接中（第 %1 次尝试）</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>精度</translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>Test accuracy</source>
+        <translation>测试准确率</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+</context>
+<context>
     <name>twb::app::SweepController</name>
     <message>
         <source>sweep: another sweep is still running</source>
@@ -757,22 +792,6 @@
         <translation>运行</translation>
     </message>
     <message>
-        <source>State</source>
-        <translation>状态</translation>
-    </message>
-    <message>
-        <source>Precision</source>
-        <translation>精度</translation>
-    </message>
-    <message>
-        <source>Node</source>
-        <translation>节点</translation>
-    </message>
-    <message>
-        <source>Test accuracy</source>
-        <translation>测试准确率</translation>
-    </message>
-    <message>
         <source>Filter runs</source>
         <translation>筛选运行</translation>
     </message>
@@ -957,10 +976,6 @@
         <translation>%1 未在运行。</translation>
     </message>
     <message>
-        <source>%1 %2 %</source>
-        <translation>%1 %2 %</translation>
-    </message>
-    <message>
         <source>&amp;Delete run…</source>
         <translation>删除运行(&amp;D)…</translation>
     </message>
@@ -999,10 +1014,6 @@
         </translation>
     </message>
     <message>
-        <source>reconnecting (attempt %1)</source>
-        <translation>重新连接中（第 %1 次尝试）</translation>
-    </message>
-    <message>
         <source>⚠ Connection to %1 lost — reconnecting in %2 s (attempt %3)</source>
         <translation>⚠ 与 %1 的连接已断开 —— %2 秒后重新连接（第 %3 次尝试）</translation>
     </message>
@@ -1035,10 +1046,6 @@
 Nothing saved is lost; new events wait in memory until there is space.</source>
         <translation>%1
 已保存的内容不会丢失；新事件暂存在内存中，待有空间后写入。</translation>
-    </message>
-    <message>
-        <source>Tags</source>
-        <translation>标签</translation>
     </message>
     <message>
         <source>&amp;Notes and tags…</source>
