@@ -125,11 +125,7 @@ ComparePanel::ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   connect(m_metric, &QComboBox::currentIndexChanged, this, &ComparePanel::plot);
   connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
     if (item->column() != kRun || !(item->flags() & Qt::ItemIsUserCheckable)) return;
-    const qint64 runId = item->data(Qt::UserRole).toLongLong();
-    if (item->checkState() == Qt::Checked)
-      m_unpicked.remove(runId);
-    else
-      m_unpicked.insert(runId);
+    m_picked.insert(item->data(Qt::UserRole).toLongLong(), item->checkState() == Qt::Checked);
     plot();
   });
   auto* top = new QHBoxLayout;
@@ -144,7 +140,15 @@ ComparePanel::ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   m_coordinates = new ParallelCoordinates(this);
   auto* charts = new QTabWidget(this);
   charts->setObjectName("compareCharts");
-  charts->addTab(m_chart, tr("Curves"));
+  m_chartNote = new QLabel(this);
+  m_chartNote->setObjectName("chartNote");
+  m_chartNote->hide();
+  auto* curves = new QWidget(this);
+  auto* curvesLayout = new QVBoxLayout(curves);
+  curvesLayout->setContentsMargins(0, 0, 0, 0);
+  curvesLayout->addWidget(m_chartNote);
+  curvesLayout->addWidget(m_chart, 1);
+  charts->addTab(curves, tr("Curves"));
   charts->addTab(m_coordinates, tr("Parallel coordinates"));
   auto* splitter = new QSplitter(Qt::Vertical, this);
   splitter->addWidget(m_table);
@@ -176,11 +180,15 @@ void ComparePanel::refresh() {
   m_reader.read<Rows>(
       this,
       [projectId = m_projectId, target = m_target->value() / 100](const app::ExperimentStore& store) {
-        Rows rows{store.runs(projectId), {}, {}};
+        Rows rows{store.runs(projectId), {}, {}, {}, {}};
+        // The job fields that differ between the runs: the hyper-parameters being compared.
+        rows.fields = app::varyingJobFields(rows.runs);
         for (const app::Run& run : rows.runs) {
           if (run.summary.value("mode") == "train" && run.state == app::RunState::Succeeded)
             rows.secondsToTarget.insert(run.id, app::secondsToAccuracy(store, run.id, target));
           if (!rows.nodes.contains(run.node)) rows.nodes.insert(run.node, store.node(run.node));
+          if (app::runKind(run) == "train")
+            for (const QString& field : std::as_const(rows.fields)) rows.fieldValues[run.id] << app::jobField(run, field);
         }
         return rows;
       },
@@ -191,6 +199,10 @@ void ComparePanel::refresh() {
 
 void ComparePanel::fill(const Rows& rows) {
   const QList<app::Run>& runs = m_runs = rows.runs;
+  QList<qint64> training;
+  for (const app::Run& run : runs)
+    if (app::runKind(run) == "train") training << run.id;
+  m_newest = QSet<qint64>(training.end() - std::min<qsizetype>(training.size(), kChartRuns), training.end());
   const qint64 chosen = m_baseline->currentData().toLongLong();
   {
     const QSignalBlocker blocker(m_baseline);
@@ -207,8 +219,7 @@ void ComparePanel::fill(const Rows& rows) {
   const QSignalBlocker blockTable(m_table);  // no itemChanged while filling
   m_table->setSortingEnabled(false);
   m_table->setRowCount(static_cast<int>(runs.size()));
-  // The job fields that differ between the runs: the hyper-parameters being compared.
-  const QStringList fields = app::varyingJobFields(runs);
+  const QStringList& fields = rows.fields;
   setHeaders(fields);
   const QLocale locale;
   for (int row = 0; row < runs.size(); ++row) {
@@ -220,7 +231,7 @@ void ComparePanel::fill(const Rows& rows) {
     name->setData(Qt::UserRole, run.id);
     if (app::runKind(run) == "train") {
       name->setFlags(name->flags() | Qt::ItemIsUserCheckable);
-      name->setCheckState(m_unpicked.contains(run.id) ? Qt::Unchecked : Qt::Checked);
+      name->setCheckState(isDrawn(run.id) ? Qt::Checked : Qt::Unchecked);
     }
     m_table->setItem(row, kRun, name);
     m_table->setItem(row, kPrecision, cell(run.precision));
@@ -253,13 +264,13 @@ void ComparePanel::fill(const Rows& rows) {
     }
     m_table->setItem(row, kTimeToTarget, reached);
     m_table->setItem(row, kMfu, mfuCell(run, rows.nodes.value(run.node)));
+    const QList<QJsonValue> values = rows.fieldValues.value(run.id);  // none for int8 runs
     for (int f = 0; f < fields.size(); ++f)
-      m_table->setItem(row, kColumns + f,
-                       app::runKind(run) == "train" ? fieldCell(app::jobField(run, fields[f])) : cell(QString()));
+      m_table->setItem(row, kColumns + f, f < values.size() ? fieldCell(values[f]) : cell(QString()));
   }
   markBest();
   m_table->setSortingEnabled(true);
-  plotCoordinates(runs, fields);
+  plotCoordinates(rows);
   plot();
 }
 
@@ -289,28 +300,43 @@ void ComparePanel::markBest() {
   name->setToolTip(tr("The best test accuracy of these runs"));
 }
 
-void ComparePanel::plotCoordinates(const QList<app::Run>& runs, const QStringList& fields) {
+void ComparePanel::plotCoordinates(const Rows& rows) {
   QList<ParallelCoordinates::Line> lines;
-  for (const app::Run& run : runs) {
-    if (app::runKind(run) != "train") continue;
-    ParallelCoordinates::Line line{run.name, {}, std::nullopt};
-    for (const QString& field : fields) line.values << app::jobField(run, field);
+  for (const app::Run& run : rows.runs) {
+    if (!rows.fieldValues.contains(run.id)) continue;  // not a training run
+    ParallelCoordinates::Line line{run.name, rows.fieldValues.value(run.id), std::nullopt};
     if (run.summary.contains("test_accuracy")) line.result = run.summary.value("test_accuracy").toDouble() * 100;
     lines << line;
   }
-  m_coordinates->setLines(fields, tr("Test accuracy (%)"), lines);
+  m_coordinates->setLines(rows.fields, tr("Test accuracy (%)"), lines);
+}
+
+bool ComparePanel::isDrawn(qint64 runId) const { return m_picked.value(runId, m_newest.contains(runId)); }
+
+QSet<qint64> ComparePanel::drawnRuns() const {
+  QSet<qint64> drawn;
+  for (const app::Run& run : m_runs)
+    if (isDrawn(run.id)) drawn << run.id;
+  return drawn;
 }
 
 void ComparePanel::plot() {
   QList<app::Run> training;
+  int undrawn = 0;
   for (const app::Run& run : std::as_const(m_runs))
-    if (app::runKind(run) == "train") training << run;
+    if (app::runKind(run) == "train") {
+      training << run;
+      undrawn += !isDrawn(run.id);
+    }
+  m_chartNote->setText(tr("%n training run(s) not drawn: tick a run to draw it", nullptr, undrawn));
+  m_chartNote->setVisible(undrawn > 0);
   const int read = ++m_plotRead;
   m_reader.read<QHash<qint64, QVector<app::MetricPoint>>>(
       this,
-      [training, metric = m_metric->currentData().toString()](const app::ExperimentStore& store) {
+      [training, drawn = drawnRuns(), metric = m_metric->currentData().toString()](const app::ExperimentStore& store) {
         QHash<qint64, QVector<app::MetricPoint>> curves;
-        for (const app::Run& run : training) curves.insert(run.id, store.metric(run.id, metric));
+        for (const app::Run& run : training)
+          if (drawn.contains(run.id)) curves.insert(run.id, store.metric(run.id, metric));
         return curves;
       },
       [this, read, training](QHash<qint64, QVector<app::MetricPoint>> curves) {
@@ -331,7 +357,7 @@ void ComparePanel::draw(const QList<app::Run>& training,
   qsizetype most = 0;
   for (const app::Run& run : training) {
     const QColor colour = runColour(trained++);  // the run's Monitor colour, shown or not
-    if (m_unpicked.contains(run.id)) continue;
+    if (!metric.contains(run.id)) continue;  // not drawn
     Curve curve{run.name, colour, {}, {}};
     for (const app::MetricPoint& point : metric.value(run.id)) {
       curve.steps << point.step;

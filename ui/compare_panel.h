@@ -11,6 +11,7 @@
 class QComboBox;
 class QCustomPlot;
 class QDoubleSpinBox;
+class QLabel;
 class QTableWidget;
 class QTableWidgetItem;
 
@@ -60,6 +61,8 @@ class ComparePanel : public QWidget {
     QList<app::Run> runs;
     QHash<qint64, std::optional<double>> secondsToTarget;  // succeeded training runs
     QHash<QString, QJsonObject> nodes;                      // each run's node, as last saved
+    QStringList fields;                                     // the job fields that differ
+    QHash<qint64, QList<QJsonValue>> fieldValues;           // a training run's, by field
   };
   void fill(const Rows& rows);
   void plot();  // reads the chosen metric's curves, then draws them
@@ -68,7 +71,7 @@ class ComparePanel : public QWidget {
   void setHeaders(const QStringList& fields);
   // Bold and a star on the row with the highest test accuracy.
   void markBest();
-  void plotCoordinates(const QList<app::Run>& runs, const QStringList& fields);
+  void plotCoordinates(const Rows& rows);
   // The run's sustained FLOP rate against its node's matmul peak in the run's precision.
   QTableWidgetItem* mfuCell(const app::Run& run, const QJsonObject& node) const;
 
@@ -83,7 +86,14 @@ class ComparePanel : public QWidget {
   QTableWidget* m_table;
   QCustomPlot* m_chart;
   class ParallelCoordinates* m_coordinates;
-  QSet<qint64> m_unpicked;  // runs left out of the chart
+  // The chart draws the newest kChartRuns training runs unless the user ticks others or unticks
+  // them: a project's hundreds of curves are unreadable and slow every redraw.
+  static constexpr int kChartRuns = 10;
+  bool isDrawn(qint64 runId) const;
+  QSet<qint64> drawnRuns() const;
+  QHash<qint64, bool> m_picked;  // the user's ticks
+  QSet<qint64> m_newest;         // the newest kChartRuns training runs
+  QLabel* m_chartNote;           // how many runs the chart leaves out
 };
 
 }  // namespace ui
