@@ -748,6 +748,46 @@ class WorkbenchGuiTest : public QObject {
     m_window->jobForm()->setJob(before);
   }
 
+  // A live curve gets room to grow: while its points fit, the axes stay and only its layer is
+  // painted again (the other runs' curves stay in theirs); a point outside moves the axes.
+  void liveCurvesGrowWithoutMovingTheAxes() {
+    ui::MonitorPanel monitor;
+    monitor.resize(1000, 640);
+    monitor.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&monitor));
+    monitor.addRun(1, "finished");
+    monitor.loadLossCurve(1, {1, 50, 100}, {2.0, 1.0, 0.8});
+    monitor.addRun(2, "live");
+    const auto step = [&monitor](int s) {
+      monitor.addEvent(2, "step", QJsonDocument(QJsonObject{{"step", s}, {"loss", 1.5 - 0.001 * s}}).toJson());
+    };
+    for (int s = 1; s <= 100; ++s) step(s);
+    QTest::qWait(150);
+    QCustomPlot* loss = monitor.lossPlot();
+    const auto layerOf = [loss](const QString& name) {
+      for (int i = 0; i < loss->graphCount(); ++i)
+        if (loss->graph(i)->name() == name) return loss->graph(i)->layer()->name();
+      return QString();
+    };
+    step(101);  // beyond the exact fit of the first redraw: the axes move, with room to grow
+    QTest::qWait(150);
+    const QCPRange grown = loss->xAxis->range();
+    QVERIFY2(grown.upper >= 101 + 0.2 * 100 && grown.upper <= 101 + 0.3 * 100, qPrintable(QString::number(grown.upper)));
+    QCOMPARE(layerOf("live"), QString("live"));
+    QCOMPARE(layerOf("finished"), QString("main"));
+    for (int s = 102; s <= 120; ++s) step(s);  // inside that room
+    QTest::qWait(150);
+    QCOMPARE(loss->xAxis->range(), grown);
+    QVERIFY(!monitor.keepsUserView(loss));  // followed the data; not the user's view
+    for (int s = 121; s <= 200; ++s) step(s);  // past it
+    QTest::qWait(150);
+    QVERIFY2(loss->xAxis->range().upper >= 200, qPrintable(QString::number(loss->xAxis->range().upper)));
+    QVERIFY(loss->yAxis->range().contains(1.5 - 0.001 * 200) && loss->yAxis->range().contains(2.0));
+    monitor.resetView();  // exactly the data again
+    QTest::qWait(150);
+    QCOMPARE(loss->xAxis->range().upper, 200.0);
+  }
+
   // A zoom survives live updates until a double-click; loss and learning rate on a log scale.
   void monitorKeepsAZoomThroughLiveUpdates() {
     ui::MonitorPanel monitor;

@@ -305,6 +305,12 @@
         <source>The best test accuracy of these runs</source>
         <translation>这些运行中最好的测试准确率</translation>
     </message>
+    <message numerus="yes">
+        <source>%n training run(s) not drawn: tick a run to draw it</source>
+        <translation>
+            <numerusform>%n 个训练运行未绘制：勾选运行即可绘制</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ExportPanel</name>

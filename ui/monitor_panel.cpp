@@ -32,6 +32,24 @@ constexpr int kSlowReplotMs = 8, kReplotShare = 10;
 // per pixel column first (a replot of a million raw points takes ~50 ms here, too slow to keep
 // up with 30 redraws a second).
 constexpr int kDirectPoints = 20000;
+// While data streams in, the axes leave room to grow (a quarter of the x span on the right, a
+// tenth of the y span on each side), so that most redraws move no axis and repaint only the
+// live curves' layer: the other runs' curves stay in their buffer.
+constexpr double kHeadroomX = 0.25, kHeadroomY = 0.1;
+
+// `range` widened by `share` of its span on each side (the lower side alone when `rightOnly`).
+QCPRange widened(const QCPRange& range, double share, bool logarithmic) {
+  if (logarithmic) {
+    const double factor = std::pow(range.upper / range.lower, share);
+    return {range.lower / factor, range.upper * factor};
+  }
+  return {range.lower - share * range.size(), range.upper + share * range.size()};
+}
+
+// Whether the data's range `data` still fits in the shown `shown` without being lost in it.
+bool fitsIn(const QCPRange& data, const QCPRange& shown) {
+  return shown.contains(data.lower) && shown.contains(data.upper) && data.size() >= 0.5 * shown.size();
+}
 
 }  // namespace
 
@@ -79,6 +97,10 @@ QCustomPlot* MonitorPanel::addChart(const QString& yLabel, const QString& name) 
   plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   plot->setPlottingHint(QCP::phFastPolylines, true);  // one polyline call per graph
   plot->setMinimumHeight(160);
+  // The curves that are changing live on a buffered layer of their own above the others.
+  plot->addLayer("live", plot->layer("main"), QCustomPlot::limAbove);
+  plot->layer("live")->setMode(QCPLayer::lmBuffered);
+  plot->setCurrentLayer("main");
   followPalette(plot);
   // The crosshair: a line under the mouse and each curve's exact value there.
   auto* crosshair = new QCPItemStraightLine(plot);
@@ -107,11 +129,54 @@ QCustomPlot* MonitorPanel::addChart(const QString& yLabel, const QString& name) 
   return plot;
 }
 
-void MonitorPanel::fitToData(QCustomPlot* plot, bool immediately) {
+void MonitorPanel::fitToData(QCustomPlot* plot) {
+  fitAxes(plot);
+  plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void MonitorPanel::fitAxes(QCustomPlot* plot) {
   m_fitting = true;
   plot->rescaleAxes();
   m_fitting = false;
-  plot->replot(immediately ? QCustomPlot::rpImmediateRefresh : QCustomPlot::rpQueuedReplot);
+}
+
+bool MonitorPanel::followLiveData(QCustomPlot* plot) {
+  const QCPRange shownX = plot->xAxis->range(), shownY = plot->yAxis->range();
+  m_fitting = true;
+  plot->rescaleAxes();
+  const QCPRange x = plot->xAxis->range(), y = plot->yAxis->range();
+  const bool moved = !fitsIn(x, shownX) || !fitsIn(y, shownY);
+  if (moved) {
+    plot->xAxis->setRange(x.lower, x.upper + kHeadroomX * x.size());
+    plot->yAxis->setRange(widened(y, kHeadroomY, plot->yAxis->scaleType() == QCPAxis::stLogarithmic));
+  } else {
+    plot->xAxis->setRange(shownX);
+    plot->yAxis->setRange(shownY);
+  }
+  m_fitting = false;
+  return moved;
+}
+
+void MonitorPanel::replot(QCustomPlot* plot) {
+  // The curves that changed since the last redraw go on the live layer, the others below it; if
+  // no curve changes layer and no axis moves, only the live layer is painted again.
+  const QSet<QCPGraph*> changed = m_changed.take(plot);
+  bool everything = m_redrawAll.remove(plot);  // not only new points: fitted to the data exactly
+  if (!m_userView.contains(plot)) {
+    if (everything) fitAxes(plot);
+    else everything = followLiveData(plot);
+  }
+  QCPLayer* live = plot->layer("live");
+  for (int i = 0; i < plot->graphCount(); ++i) {
+    QCPGraph* graph = plot->graph(i);
+    QCPLayer* wanted = changed.contains(graph) ? live : plot->layer("main");
+    if (graph->layer() != wanted) {
+      graph->setLayer(wanted);
+      everything = true;
+    }
+  }
+  if (everything) plot->replot(QCustomPlot::rpImmediateRefresh);
+  else live->replot();
 }
 
 void MonitorPanel::resetView() {
@@ -203,7 +268,8 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
       for (RunCurves& run : m_runs)
         for (Series& series : run)
           if (series.stale) draw(series);
-      m_undrawn = QSet<QCustomPlot*>(m_plots.cbegin(), m_plots.cend());
+      m_undrawn += m_redrawAll;
+      for (auto it = m_changed.cbegin(); it != m_changed.cend(); ++it) m_undrawn.insert(it.key());
     }
     // One chart a tick, in turn: a replot of many runs takes milliseconds, and the event loop
     // gets its turn between two. A chart in another tab (or the Monitor hidden) waits until
@@ -216,8 +282,7 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
       const bool resting = took >= kSlowReplotMs && now - when < kReplotShare * took;
       if (!plot->isVisible() || !m_undrawn.contains(plot) || resting) continue;
       m_undrawn.remove(plot);
-      if (!m_userView.contains(plot)) fitToData(plot, true);
-      else plot->replot(QCustomPlot::rpImmediateRefresh);
+      replot(plot);
       m_lastReplot.insert(plot, {now, m_clock.elapsed() - now});
       m_nextPlot = i + 1;
       break;
@@ -317,6 +382,7 @@ void MonitorPanel::clear() {
     plot->clearGraphs();
     plot->replot();
   }
+  m_changed.clear();
   m_runs.clear();
   m_runLooks.clear();
   m_firstTime = 0;
@@ -340,7 +406,8 @@ void MonitorPanel::append(Series& series, double step, double epoch, double time
   } else {
     series.stale = true;
   }
-  redrawSoon();
+  m_changed[series.rawGraph->parentPlot()] << series.rawGraph << series.smoothGraph;
+  m_dirty = true;
 }
 
 MonitorPanel::Series& MonitorPanel::lazySeries(qint64 runId, const QString& key, QCustomPlot* plot,
@@ -380,7 +447,10 @@ void MonitorPanel::draw(Series& series) const {
   series.smoothGraph->setData(rx, ry, true);
 }
 
-void MonitorPanel::redrawSoon() { m_dirty = true; }
+void MonitorPanel::redrawSoon() {
+  m_dirty = true;
+  m_redrawAll = QSet<QCustomPlot*>(m_plots.cbegin(), m_plots.cend());
+}
 
 void MonitorPanel::addEvent(qint64 runId, const QString& type, const QByteArray& json) {
   const auto found = m_runs.find(runId);

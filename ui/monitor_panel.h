@@ -42,6 +42,9 @@ class MonitorPanel : public QWidget {
   void clear();
   // Says that `count` older runs of the project are not drawn (none when 0).
   void setRunsNotShown(int count);
+  // The stored curves are all in (a project's history): the charts fit them exactly, without the
+  // room to grow they keep while data streams in.
+  void historyShown() { redrawSoon(); }
   // One event of a shown run (docs/events.md); events of runs not shown are ignored.
   void addEvent(qint64 runId, const QString& type, const QByteArray& json);
   // A stored run's whole training-loss curve at once (steps and values of equal length).
@@ -80,9 +83,14 @@ class MonitorPanel : public QWidget {
   const QVector<double>& xs(const Series& series) const;
   void resmooth(Series& series) const;
   void draw(Series& series) const;  // hands the graphs the curve, reduced when it is long
-  void redrawSoon();
-  // Axes to the data, not taken for the user's zoom; replotted now, or queued.
-  void fitToData(QCustomPlot* plot, bool immediately = false);
+  void redrawSoon();  // every chart, fitted to the data
+  // Axes to the data, not taken for the user's zoom; replotted soon.
+  void fitToData(QCustomPlot* plot);
+  void fitAxes(QCustomPlot* plot);
+  // Axes kept while the chart's data fits in them, else fitted with room to grow; true when
+  // they moved.
+  bool followLiveData(QCustomPlot* plot);
+  void replot(QCustomPlot* plot);  // now: only its live layer where that is enough
 
   QCustomPlot *m_lossPlot, *m_accuracyPlot, *m_throughputPlot, *m_stepTimePlot, *m_lrPlot,
       *m_ranksPlot;
@@ -93,6 +101,8 @@ class MonitorPanel : public QWidget {
   QCheckBox* m_logScale;
   QSet<QCustomPlot*> m_userView;  // charts zoomed or panned by the user
   QSet<QCustomPlot*> m_undrawn;   // charts not drawn since their data changed
+  QSet<QCustomPlot*> m_redrawAll; // charts to draw whole, fitted exactly (not just new points)
+  QHash<QCustomPlot*, QSet<QCPGraph*>> m_changed;  // curves with new points since drawn
   qsizetype m_nextPlot = 0;       // where the next redraw looks first
   QElapsedTimer m_clock;
   QHash<QCustomPlot*, QPair<qint64, qint64>> m_lastReplot;  // when (m_clock, ms) and how long
