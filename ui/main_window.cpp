@@ -316,6 +316,14 @@ void MainWindow::buildRunsBrowser() {
     for (int column = 0; column < app::RunsModel::kColumns; ++column) m_runs->resizeColumnToContents(column);
   };
   connect(m_runsFilter, &QAbstractItemModel::rowsInserted, this, showRows);
+  // A cell that changed widens its column when it no longer fits (notes, tags, "reconnecting").
+  connect(m_runsFilter, &QAbstractItemModel::dataChanged, this,
+          [this](const QModelIndex& topLeft, const QModelIndex& bottomRight) {
+            for (int column = topLeft.column(); column <= bottomRight.column(); ++column) {
+              const int wanted = m_runs->sizeHintForIndex(topLeft.siblingAtColumn(column)).width();
+              if (wanted > m_runs->columnWidth(column)) m_runs->setColumnWidth(column, wanted);
+            }
+          });
   connect(m_runsFilter, &QAbstractItemModel::modelReset, this,
           [this, showRows] { showRows({}, 0, m_runsFilter->rowCount() - 1); });
   connect(m_runs->selectionModel(), &QItemSelectionModel::currentChanged, this,

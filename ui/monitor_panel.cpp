@@ -94,6 +94,16 @@ QCustomPlot* MonitorPanel::addChart(const QString& yLabel, const QString& name) 
   plot->setObjectName(name);
   plot->yAxis->setLabel(yLabel);
   plot->legend->setVisible(true);
+  // The legend under the chart, in rows of six, not over the curves (a project's ten runs made
+  // it cover a third of the plot, and the right end, where live points arrive).
+  plot->axisRect()->insetLayout()->take(plot->legend);
+  plot->plotLayout()->addElement(1, 0, plot->legend);
+  plot->plotLayout()->setRowStretchFactor(1, 0.001);
+  plot->plotLayout()->setRowSpacing(0);
+  plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+  plot->legend->setWrap(6);
+  plot->legend->setMargins({4, 0, 4, 0});
+  plot->legend->setRowSpacing(0);
   plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   plot->setPlottingHint(QCP::phFastPolylines, true);  // one polyline call per graph
   plot->setMinimumHeight(160);
