@@ -35,6 +35,7 @@ namespace ui {
 
 namespace {
 enum Column { kRun, kPrecision, kState, kAccuracy, kDifference, kTimeToTarget, kThroughput, kMode, kSpeedup, kSize, kMfu, kColumns };
+constexpr int kMeasuredRows = 50;
 // The raw number behind a cell's text (sorting, CSV); a header's unit for the CSV.
 constexpr int kValueRole = Qt::UserRole + 1;
 constexpr int kUnitRole = Qt::UserRole + 2;
@@ -88,6 +89,9 @@ ComparePanel::ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   m_table = new QTableWidget(0, kColumns, this);
   m_table->setObjectName("compareTable");
   m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  // Column widths from the first rows (and the visible ones): measuring every cell of a
+  // project's hundreds of runs at each fill held the GUI thread (bench_workbench_gui).
+  m_table->horizontalHeader()->setResizeContentsPrecision(kMeasuredRows);
   m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
   m_table->verticalHeader()->hide();
   // Runs in the order they were made until a column header is clicked.
