@@ -19,7 +19,8 @@ QString accuracyText(const QJsonObject& summary) {
 }
 }  // namespace
 
-RunsModel::RunsModel(StoreReader& reader, QObject* parent) : QAbstractItemModel(parent), m_reader(reader) {}
+RunsModel::RunsModel(StoreReader& reader, QObject* parent)
+    : QAbstractItemModel(parent), m_reader(reader) {}
 
 void RunsModel::load() {
   m_reader.read<QList<ProjectRow>>(
@@ -105,7 +106,8 @@ void RunsModel::removeRun(qint64 runId) {
 void RunsModel::setShownProject(qint64 projectId) {
   const qint64 was = std::exchange(m_shownProject, projectId);
   for (const qint64 id : {was, projectId})
-    if (const QModelIndex index = projectIndex(id); index.isValid()) emit dataChanged(index, index, {Qt::FontRole});
+    if (const QModelIndex index = projectIndex(id); index.isValid())
+      emit dataChanged(index, index, {Qt::FontRole});
 }
 
 void RunsModel::setRunState(qint64 runId, RunState state, const QString& reason) {
@@ -231,12 +233,18 @@ int RunsModel::columnCount(const QModelIndex&) const { return kColumns; }
 
 QString RunsModel::runText(const RunRow& row, int column) const {
   switch (column) {
-    case kName: return row.run.name;
-    case kState: return row.liveState.isEmpty() ? runStateText(row.run.state) : row.liveState;
-    case kPrecision: return row.run.precision;
-    case kNode: return row.nodes.isEmpty() ? row.run.node : row.nodes.join(", ");
-    case kAccuracy: return accuracyText(row.run.summary);
-    case kTags: return row.run.tags.join(", ");
+    case kName:
+      return row.run.name;
+    case kState:
+      return row.liveState.isEmpty() ? runStateText(row.run.state) : row.liveState;
+    case kPrecision:
+      return row.run.precision;
+    case kNode:
+      return row.nodes.isEmpty() ? row.run.node : row.nodes.join(", ");
+    case kAccuracy:
+      return accuracyText(row.run.summary);
+    case kTags:
+      return row.run.tags.join(", ");
   }
   return {};
 }
@@ -247,9 +255,13 @@ QVariant RunsModel::data(const QModelIndex& index, int role) const {
     const Project& project = m_projects[index.row()].project;
     if (index.column() != kName) return {};
     switch (role) {
-      case Qt::DisplayRole: case SearchRole: return project.name;
-      case ProjectIdRole: return project.id;
-      case RunIdRole: return qint64{0};
+      case Qt::DisplayRole:
+      case SearchRole:
+        return project.name;
+      case ProjectIdRole:
+        return project.id;
+      case RunIdRole:
+        return qint64{0};
       case Qt::FontRole: {
         QFont font;
         font.setBold(project.id == m_shownProject);
@@ -260,9 +272,11 @@ QVariant RunsModel::data(const QModelIndex& index, int role) const {
   }
   const RunRow& row = m_projects[index.internalId() - 1].runs[index.row()];
   switch (role) {
-    case Qt::DisplayRole: return runText(row, index.column());
+    case Qt::DisplayRole:
+      return runText(row, index.column());
     case SearchRole:  // the notes are found through the name
-      return index.column() == kName ? row.run.name + '\n' + row.run.notes : runText(row, index.column());
+      return index.column() == kName ? row.run.name + '\n' + row.run.notes
+                                     : runText(row, index.column());
     case Qt::ToolTipRole:
       if (index.column() == kName) return row.run.notes;
       if (index.column() == kState) return row.run.reason;
@@ -270,8 +284,10 @@ QVariant RunsModel::data(const QModelIndex& index, int role) const {
     case Qt::ForegroundRole:
       if (index.column() == kState && row.warning) return QColor(0xc0, 0x6c, 0x00);
       return {};
-    case RunIdRole: return row.run.id;
-    case ProjectIdRole: return row.run.projectId;
+    case RunIdRole:
+      return row.run.id;
+    case ProjectIdRole:
+      return row.run.projectId;
   }
   return {};
 }
@@ -279,12 +295,18 @@ QVariant RunsModel::data(const QModelIndex& index, int role) const {
 QVariant RunsModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
   switch (section) {
-    case kName: return tr("Run");
-    case kState: return tr("State");
-    case kPrecision: return tr("Precision");
-    case kNode: return tr("Node");
-    case kAccuracy: return tr("Test accuracy");
-    case kTags: return tr("Tags");
+    case kName:
+      return tr("Run");
+    case kState:
+      return tr("State");
+    case kPrecision:
+      return tr("Precision");
+    case kNode:
+      return tr("Node");
+    case kAccuracy:
+      return tr("Test accuracy");
+    case kTags:
+      return tr("Tags");
   }
   return {};
 }

@@ -46,7 +46,8 @@ class RunsModelTest : public QObject {
 
  private slots:
   void init() {
-    m_store = std::make_unique<ExperimentStore>(m_dir.filePath(QTest::currentTestFunction() + QString(".db")));
+    m_store = std::make_unique<ExperimentStore>(
+        m_dir.filePath(QTest::currentTestFunction() + QString(".db")));
     m_reader = std::make_unique<StoreReader>(*m_store);
     m_lab = m_store->addProject("lab");
     m_home = m_store->addProject("home");
@@ -81,12 +82,14 @@ class RunsModelTest : public QObject {
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.index(0, 0).data().toString(), QString("lab"));
     QCOMPARE(model.rowCount(model.projectIndex(m_lab)), 2);
-    QCOMPARE(model.rowCount(model.projectIndex(m_home)), 2);  // "late" once, though the read saw it too
+    QCOMPARE(model.rowCount(model.projectIndex(m_home)),
+             2);  // "late" once, though the read saw it too
     QCOMPARE(text(model, m_across, RunsModel::kNode), QString("n1, n2"));
     QCOMPARE(text(model, m_across, RunsModel::kTags), QString("dp"));
     QCOMPARE(text(model, m_tagged, RunsModel::kAccuracy), QString("91.50 %"));
     QCOMPARE(text(model, m_tagged, RunsModel::kTags), QString("baseline, lr-0.05"));
-    QCOMPARE(text(model, m_tagged, RunsModel::kName, Qt::ToolTipRole), QString("lr from the paper"));
+    QCOMPARE(text(model, m_tagged, RunsModel::kName, Qt::ToolTipRole),
+             QString("lr from the paper"));
     QVERIFY(text(model, m_tagged, RunsModel::kName, RunsModel::SearchRole).contains("paper"));
     QCOMPARE(text(model, m_failing, RunsModel::kState), QString("failed"));
     QCOMPARE(text(model, m_failing, RunsModel::kState, Qt::ToolTipRole), QString("out of memory"));
@@ -109,8 +112,12 @@ class RunsModelTest : public QObject {
     QCOMPARE(changed[0][0].value<QModelIndex>(), model.runIndex(m_failing, RunsModel::kState));
     model.setConnectionLost(m_failing, 2, "UNAVAILABLE: failed to connect");
     QCOMPARE(text(model, m_failing, RunsModel::kState), QString("reconnecting (attempt 2)"));
-    QVERIFY(model.runIndex(m_failing, RunsModel::kState).data(Qt::ForegroundRole).value<QColor>().isValid());
-    QCOMPARE(text(model, m_failing, RunsModel::kState, Qt::ToolTipRole), QString("UNAVAILABLE: failed to connect"));
+    QVERIFY(model.runIndex(m_failing, RunsModel::kState)
+                .data(Qt::ForegroundRole)
+                .value<QColor>()
+                .isValid());
+    QCOMPARE(text(model, m_failing, RunsModel::kState, Qt::ToolTipRole),
+             QString("UNAVAILABLE: failed to connect"));
     model.setReconnected(m_failing);
     QCOMPARE(text(model, m_failing, RunsModel::kState), QString("running"));
     QVERIFY(!model.runIndex(m_failing, RunsModel::kState).data(Qt::ForegroundRole).isValid());
@@ -140,13 +147,16 @@ class RunsModelTest : public QObject {
     QObject view;
     QList<int> answers;
     for (int i = 1; i <= 3; ++i)
-      m_reader->read<int>(&view, [i](const ExperimentStore& store) { return i * int(store.projects().size()); },
-                          [&answers](int answer) { answers << answer; });
+      m_reader->read<int>(
+          &view, [i](const ExperimentStore& store) { return i * int(store.projects().size()); },
+          [&answers](int answer) { answers << answer; });
     QTRY_COMPARE(answers, QList<int>({2, 4, 6}));
 
     auto gone = std::make_unique<QObject>();
     bool answered = false;
-    m_reader->read<int>(gone.get(), [](const ExperimentStore&) { return 1; }, [&answered](int) { answered = true; });
+    m_reader->read<int>(
+        gone.get(), [](const ExperimentStore&) { return 1; },
+        [&answered](int) { answered = true; });
     m_reader->waitForReads();  // read, its answer on its way
     gone.reset();
     QCoreApplication::processEvents();
