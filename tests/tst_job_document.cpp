@@ -72,5 +72,5 @@ class JobDocumentTest : public QObject {
   }
 };
 
-QTEST_MAIN(JobDocumentTest)
+QTEST_GUILESS_MAIN(JobDocumentTest)
 #include "tst_job_document.moc"

@@ -633,6 +633,24 @@ class NodeServiceTest : public QObject {
       node.submit(request);
     });
     QVERIFY2(traversal.find("files[0].name") != std::string::npos, traversal.c_str());
+
+    // Refused submissions take no job id: the first job accepted is j0001, the next j0002. A
+    // stream's last batch says how the job ended, also when the events all went out before.
+    const auto first = node.submit(trainRequest(job.dump()));
+    QCOMPARE(first.id(), std::string("j0001"));
+    v1::JobState ended = v1::JOB_STATE_UNSPECIFIED;
+    QVERIFY(node.watch(first.id(), 0, [](const v1::Event&) { return true; }, &ended));
+    QCOMPARE(ended, v1::SUCCEEDED);
+    int after = 0;
+    ended = v1::JOB_STATE_UNSPECIFIED;
+    QVERIFY(node.watch(first.id(), node.job(first.id()).last_seq(), [&after](const v1::Event&) {
+      ++after;
+      return true;
+    }, &ended));
+    QCOMPARE(after, 0);
+    QCOMPARE(ended, v1::SUCCEEDED);
+    QVERIFY(!rejected(badType).empty());
+    QCOMPARE(node.submit(trainRequest(job.dump())).id(), std::string("j0002"));
   }
 
   void fiftyWatchersEachGetEveryEvent() {

@@ -105,7 +105,14 @@ void JobManager::reload() {
 JobFolder JobManager::reserve(std::string& id) {
   std::lock_guard lock(m_mutex);
   char name[32];
-  std::snprintf(name, sizeof name, "j%04lld", static_cast<long long>(m_nextId++));
+  int64_t number = m_nextId;
+  if (!m_returnedIds.empty()) {  // a refused submission's id: the ids a client sees stay dense
+    number = *m_returnedIds.begin();
+    m_returnedIds.erase(m_returnedIds.begin());
+  } else {
+    ++m_nextId;
+  }
+  std::snprintf(name, sizeof name, "j%04lld", static_cast<long long>(number));
   id = name;
   const JobFolder folder = this->folder(id);
   std::error_code ec;
@@ -117,6 +124,8 @@ JobFolder JobManager::reserve(std::string& id) {
 void JobManager::discard(const std::string& id) {
   std::error_code ec;
   fs::remove_all(folder(id).dir, ec);
+  std::lock_guard lock(m_mutex);
+  m_returnedIds.insert(std::atoll(id.c_str() + 1));
 }
 
 JobRecord JobManager::enqueue(const std::string& id, const std::string& name,

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +37,7 @@ class JobManager {
 
   // A new job's folder, to be filled (task.json, sent files) and then enqueued or discarded.
   JobFolder reserve(std::string& id);
+  // Removes a reserved folder never enqueued (a refused submission); its id goes to the next job.
   void discard(const std::string& id);
   // Logs the "queued" state event and starts the job when a slot is free.
   JobRecord enqueue(const std::string& id, const std::string& name, const std::string& kind);
@@ -69,6 +71,7 @@ class JobManager {
   mutable std::mutex m_mutex;
   std::map<std::string, Entry> m_jobs;
   int64_t m_nextId = 1;
+  std::set<int64_t> m_returnedIds;  // reserved, then discarded: given out first
   bool m_stopping = false;
   std::thread m_monitor;
 };

@@ -117,7 +117,7 @@ std::vector<v1::Artifact> NodeClient::artifacts(const std::string& id) {
 }
 
 bool NodeClient::watch(const std::string& id, int64_t afterSeq,
-                       const std::function<bool(const v1::Event&)>& onEvent) {
+                       const std::function<bool(const v1::Event&)>& onEvent, v1::JobState* finalState) {
   grpc::ClientContext context;
   prepare(context, true);
   {
@@ -138,13 +138,15 @@ bool NodeClient::watch(const std::string& id, int64_t afterSeq,
   request.set_after_seq(afterSeq);
   auto reader = m_stub->WatchJob(&context, request);
   v1::EventBatch batch;
-  while (reader->Read(&batch))
+  while (reader->Read(&batch)) {
     for (const auto& event : batch.events())
       if (!onEvent(event)) {
         context.TryCancel();
         reader->Finish();
         return false;
       }
+    if (finalState) *finalState = batch.state();
+  }
   const grpc::Status status = reader->Finish();
   if (!status.ok()) fail(status);
   return true;

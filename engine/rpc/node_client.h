@@ -43,9 +43,11 @@ class NodeClient {
   std::vector<node::v1::Artifact> artifacts(const std::string& id);
 
   // Streams the job's events after `afterSeq` to `onEvent` until the job has finished (returns
-  // true) or `onEvent` returns false (returns false).
+  // true; `finalState`, when given, is the state the stream's last batch carried: the job's
+  // final one) or `onEvent` returns false (returns false).
   bool watch(const std::string& id, int64_t afterSeq,
-             const std::function<bool(const node::v1::Event&)>& onEvent);
+             const std::function<bool(const node::v1::Event&)>& onEvent,
+             node::v1::JobState* finalState = nullptr);
   // Ends every call in progress at once (from another thread): they throw RpcError CANCELLED.
   void cancelAll();
 

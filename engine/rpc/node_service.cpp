@@ -267,6 +267,7 @@ grpc::Status NodeService::WatchJob(grpc::ServerContext* context,
   EventLogReader reader(m_jobs.folder(request->id()).events());
   int64_t after = request->after_seq();
   std::vector<EventRecord> events;
+  v1::JobState told = v1::JOB_STATE_UNSPECIFIED;  // the state the last batch carried
   while (!context->IsCancelled()) {
     // The state is read before the log: a job seen finished has written its last event, so an
     // empty read after it means the stream is complete.
@@ -274,7 +275,16 @@ grpc::Status NodeService::WatchJob(grpc::ServerContext* context,
     const JobState state = m_jobs.find(request->id())->state;
     events = reader.readNew(after);
     if (events.empty()) {
-      if (isFinished(state)) return grpc::Status::OK;
+      if (isFinished(state)) {
+        // The stream's last batch carries the job's final state, with no events if they all
+        // went out while it was still running.
+        if (told != toProto(state)) {
+          v1::EventBatch last;
+          last.set_state(toProto(state));
+          if (!writer->Write(last)) return {grpc::StatusCode::CANCELLED, "the client went away"};
+        }
+        return grpc::Status::OK;
+      }
       m_jobs.changes().waitForChange(seen, kWatchPoll);
       continue;
     }
@@ -293,6 +303,7 @@ grpc::Status NodeService::WatchJob(grpc::ServerContext* context,
         event->set_json(std::move(events[i].json));
       }
       if (!writer->Write(batch)) return {grpc::StatusCode::CANCELLED, "the client went away"};
+      told = batch.state();
     }
     after = events.back().seq;
   }
