@@ -23,11 +23,14 @@
 #include "ui/main_window.h"
 
 namespace {
-// The engine the local node runs: --engine, $TWB_ENGINE, or the one built next to this program.
+// The engine the local node runs: --engine, $TWB_ENGINE, the one installed beside this program
+// (bin/), or the one built next to it in the build tree.
 QString findEngine(const QString& given) {
   if (!given.isEmpty()) return given;
   if (qEnvironmentVariableIsSet("TWB_ENGINE")) return qEnvironmentVariable("TWB_ENGINE");
-  return QDir(QCoreApplication::applicationDirPath()).filePath("../engine/twb-engine");
+  const QDir here(QCoreApplication::applicationDirPath());
+  return QFileInfo::exists(here.filePath("twb-engine")) ? here.filePath("twb-engine")
+                                                        : here.filePath("../engine/twb-engine");
 }
 
 // The engine bundle deployed to remote nodes: --bundle, $TWB_BUNDLE, or the newest one made by
@@ -77,24 +80,29 @@ bool displayAvailable() {
          qEnvironmentVariableIsSet("WAYLAND_DISPLAY");
 }
 
-// Without a display: says so, then trains the Fashion-MNIST example (the job the Job tab opens
-// with) on the local engine, its progress bar on this terminal. Returns the engine's exit code.
-int trainExampleHeadless(const Options& options, const QString& data) {
+// Without a display: says so, then trains the job file given, or else the Fashion-MNIST example
+// (the job the Job tab opens with), on the local engine, its progress bar on this terminal.
+// Returns the engine's exit code.
+int trainHeadless(const Options& options, const QString& data) {
   const QString folder = data + "/headless";
-  const QString job = folder + "/fmnist-mlp.json";
+  QString job = options.job;
   QDir().mkpath(folder);
-  QFile::remove(job);
-  if (!QFile::copy(":/examples/fmnist-mlp.json", job)) {
-    std::fprintf(stderr, "tensor-workbench: cannot write %s\n", qPrintable(job));
-    return 1;
+  if (job.isEmpty()) {
+    job = folder + "/fmnist-mlp.json";
+    QFile::remove(job);
+    if (!QFile::copy(":/examples/fmnist-mlp.json", job)) {
+      std::fprintf(stderr, "tensor-workbench: cannot write %s\n", qPrintable(job));
+      return 1;
+    }
   }
   std::fprintf(stderr,
                "tensor-workbench: no display (DISPLAY and WAYLAND_DISPLAY are unset), so the window "
-               "cannot open; training the Fashion-MNIST example headless with %s instead.\n",
+               "cannot open; training %s headless with %s instead.\n",
+               options.job.isEmpty() ? "the Fashion-MNIST example" : qPrintable(options.job),
                qPrintable(options.engine));
   QProcess engine;
   engine.setProcessChannelMode(QProcess::ForwardedChannels);
-  engine.start(options.engine, {"train", job, "--out", folder + "/fmnist-mlp"});
+  engine.start(options.engine, {"train", job, "--out", folder + "/" + QFileInfo(job).completeBaseName()});
   if (!engine.waitForStarted()) {
     std::fprintf(stderr, "tensor-workbench: cannot start the engine %s: %s\n", qPrintable(options.engine),
                  qPrintable(engine.errorString()));
@@ -113,7 +121,7 @@ int main(int argc, char** argv) {
     QCoreApplication application(argc, argv);
     const Options options = parseOptions(application);
     const QString data = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-    return trainExampleHeadless(options, data);
+    return trainHeadless(options, data);
   }
   QApplication application(argc, argv);
   const Options options = parseOptions(application);

@@ -1,0 +1,43 @@
+# What `cmake --install` puts where (FHS, GNUInstallDirs) beyond the programs, and the two Debian
+# packages CPack makes of it: tensor-workbench (the workbench, which depends on the engine) and
+# twb-engine (the engine alone, for headless nodes). Runtime dependencies come from
+# dpkg-shlibdeps, so only the libraries the binaries link are named.
+install(FILES ${PROJECT_SOURCE_DIR}/docs/man/twb-engine.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
+        COMPONENT engine)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/twb-engine-node.service
+        DESTINATION lib/systemd/user COMPONENT engine)
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/THIRD-PARTY-NOTICES.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT engine)
+if(TWB_WITH_GUI)
+  install(FILES ${PROJECT_SOURCE_DIR}/docs/man/tensor-workbench.1
+          DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT workbench)
+  install(FILES ${PROJECT_SOURCE_DIR}/packaging/tensor-workbench.desktop
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/applications COMPONENT workbench)
+  install(FILES ${PROJECT_SOURCE_DIR}/packaging/org.tensorworkbench.TensorWorkbench.metainfo.xml
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/metainfo COMPONENT workbench)
+  install(FILES ${PROJECT_SOURCE_DIR}/resources/icons/tensor-workbench.svg
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps COMPONENT workbench)
+endif()
+
+set(CPACK_PACKAGE_NAME tensor-workbench)
+set(CPACK_PACKAGE_VENDOR "Tensor Workbench")
+set(CPACK_PACKAGE_CONTACT "Tensor Workbench developers <dev@tensorworkbench.org>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Deep-learning experiments across precisions and machines")
+set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
+set(CPACK_GENERATOR DEB)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_SECTION science)
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://tensorworkbench.org")
+set(CPACK_DEBIAN_ENGINE_PACKAGE_NAME twb-engine)
+set(CPACK_DEBIAN_ENGINE_DESCRIPTION
+    "Tensor Workbench engine and node service\n The native engine (oneDNN, Gloo) that trains, quantizes and serves jobs; the node daemon the workbench reaches over SSH.")
+# The example jobs and the workbench's first run train on Fashion-MNIST.
+set(CPACK_DEBIAN_ENGINE_PACKAGE_RECOMMENDS dataset-fashion-mnist)
+set(CPACK_DEBIAN_WORKBENCH_PACKAGE_NAME tensor-workbench)
+set(CPACK_DEBIAN_WORKBENCH_PACKAGE_DEPENDS "twb-engine (= ${PROJECT_VERSION})")
+set(CPACK_DEBIAN_WORKBENCH_DESCRIPTION
+    "Desktop workbench for deep-learning experiments\n Design or import models, train them in fp32, bf16 and int8 on one machine or many, watch and compare runs, export quantized models.")
+set(CPACK_COMPONENTS_ALL engine workbench)
+include(CPack)

@@ -1,0 +1,119 @@
+// Installed, not run from the build tree: `cmake --install` lays out the FHS tree (programs, man
+// pages, desktop entry, AppStream metadata, icon, user service, licence), the installed workbench
+// finds the installed engine on its own and trains headless, and CPack makes the two Debian
+// packages with dpkg-shlibdeps' runtime dependencies: the engine's without Qt's widgets, neither
+// with a -dev package.
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace {
+struct Finished {
+  int exitCode = -1;
+  QString output;
+};
+
+Finished run(const QString& program, const QStringList& arguments, int timeoutMs,
+             const QProcessEnvironment& environment = QProcessEnvironment::systemEnvironment()) {
+  QProcess process;
+  process.setProcessEnvironment(environment);
+  process.setProcessChannelMode(QProcess::MergedChannels);
+  process.start(program, arguments);
+  if (!process.waitForFinished(timeoutMs)) {
+    process.kill();
+    process.waitForFinished();
+    return {-1, program + " did not finish: " + process.readAll()};
+  }
+  return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
+          QString::fromUtf8(process.readAll())};
+}
+}  // namespace
+
+class InstallTest : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir m_dir;
+
+  QString prefix() const { return m_dir.filePath("root/usr"); }
+
+ private slots:
+  void installLaysOutTheTree() {
+    const Finished install =
+        run("cmake", {"--install", TWB_BINARY_DIR, "--prefix", prefix()}, 120000);
+    QVERIFY2(install.exitCode == 0, qPrintable(install.output));
+    for (const char* file :
+         {"bin/twb-engine", "bin/tensor-workbench", "share/man/man1/twb-engine.1",
+          "share/man/man1/tensor-workbench.1", "share/applications/tensor-workbench.desktop",
+          "share/metainfo/org.tensorworkbench.TensorWorkbench.metainfo.xml",
+          "share/icons/hicolor/scalable/apps/tensor-workbench.svg",
+          "lib/systemd/user/twb-engine-node.service", "share/doc/TensorWorkbench/LICENSE",
+          "share/doc/TensorWorkbench/THIRD-PARTY-NOTICES.md"})
+      QVERIFY2(QFile::exists(prefix() + "/" + file), file);
+    const Finished desktop = run("desktop-file-validate",
+                                 {prefix() + "/share/applications/tensor-workbench.desktop"}, 30000);
+    QVERIFY2(desktop.exitCode == 0 && desktop.output.isEmpty(), qPrintable(desktop.output));
+    const Finished appstream = run(
+        "appstreamcli",
+        {"validate", "--no-net",
+         prefix() + "/share/metainfo/org.tensorworkbench.TensorWorkbench.metainfo.xml"},
+        30000);
+    QVERIFY2(appstream.exitCode == 0, qPrintable(appstream.output));
+    const Finished man = run("man", {"--warnings", "-l", "-Tutf8", prefix() + "/share/man/man1/twb-engine.1"}, 30000);
+    QVERIFY2(man.exitCode == 0 && man.output.contains("node service"), qPrintable(man.output));
+  }
+
+  // No TWB_ENGINE, no --engine: the installed workbench runs the engine installed beside it.
+  void theInstalledWorkbenchFindsItsEngine() {
+    const QString job = m_dir.filePath("tiny.json");
+    QFile file(job);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QJsonDocument(QJsonObject{{"name", "tiny"},
+                                         {"model", QJsonObject{{"template", "mlp"}}},
+                                         {"dataset", "fashion-mnist"},
+                                         {"batch", 64},
+                                         {"max_steps", 5},
+                                         {"threads", 1}})
+                   .toJson());
+    file.close();
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "TWB_ENGINE"})
+      environment.remove(name);
+    environment.insert("XDG_DATA_HOME", m_dir.filePath("data"));
+    const Finished headless = run(prefix() + "/bin/tensor-workbench", {job}, 180000, environment);
+    QVERIFY2(headless.exitCode == 0, qPrintable(headless.output));
+    QVERIFY2(headless.output.contains("headless with " + prefix() + "/bin/twb-engine"),
+             qPrintable(headless.output));
+    QVERIFY2(QRegularExpression("test accuracy: 0\\.\\d+").match(headless.output).hasMatch(),
+             qPrintable(headless.output));
+  }
+
+  void cpackMakesTheTwoPackagesWithRuntimeDependenciesOnly() {
+    const QString packages = m_dir.filePath("packages");
+    const Finished cpack = run("cpack", {"--config", TWB_BINARY_DIR "/CPackConfig.cmake", "-B", packages}, 600000);
+    QVERIFY2(cpack.exitCode == 0, qPrintable(cpack.output));
+    const QStringList debs = QDir(packages).entryList({"*.deb"}, QDir::Files, QDir::Name);
+    QCOMPARE(debs.size(), 2);
+    QVERIFY2(debs[0].startsWith("tensor-workbench_") && debs[1].startsWith("twb-engine_"),
+             qPrintable(debs.join(", ")));
+    const auto field = [&](const QString& deb, const char* name) {
+      return run("dpkg-deb", {"-f", packages + "/" + deb, name}, 30000).output.trimmed();
+    };
+    const QString workbench = field(debs[0], "Depends"), engine = field(debs[1], "Depends");
+    QVERIFY2(workbench.contains("twb-engine (= " TWB_VERSION ")") && workbench.contains("libqt6widgets6"),
+             qPrintable(workbench));
+    QVERIFY2(engine.contains("libdnnl") && engine.contains("libgrpc++") && !engine.contains("qt6"),
+             qPrintable(engine));
+    QVERIFY2(!workbench.contains("-dev") && !engine.contains("-dev"), qPrintable(workbench + "\n" + engine));
+    const QString contents = run("dpkg-deb", {"-c", packages + "/" + debs[1]}, 30000).output;
+    QVERIFY2(contents.contains("./usr/bin/twb-engine") && !contents.contains("tensor-workbench.desktop"),
+             qPrintable(contents));
+  }
+};
+
+QTEST_GUILESS_MAIN(InstallTest)
+#include "tst_install.moc"
