@@ -19,9 +19,9 @@ packages=(
   # application
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev libqcustomplot-dev
   libsqlite3-dev sqlite3 xvfb xauth
-  # packages: CPack's .deb with dpkg-shlibdeps' runtime dependencies, its desktop entry and
-  # AppStream metadata validated
-  dpkg-dev desktop-file-utils appstream
+  # packages: CPack's .deb with dpkg-shlibdeps' runtime dependencies, checked by lintian, its
+  # desktop entry and AppStream metadata validated
+  dpkg-dev lintian desktop-file-utils appstream
   # a CJK font, so the Chinese translation can be seen in screenshots
   fonts-wqy-microhei
   # data and reference tests / benchmarks

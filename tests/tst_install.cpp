@@ -1,8 +1,8 @@
 // Installed, not run from the build tree: `cmake --install` lays out the FHS tree (programs, man
 // pages, desktop entry, AppStream metadata, icon, user service, licence), the installed workbench
 // finds the installed engine on its own and trains headless, and CPack makes the two Debian
-// packages with dpkg-shlibdeps' runtime dependencies: the engine's without Qt's widgets, neither
-// with a -dev package.
+// packages with dpkg-shlibdeps' runtime dependencies (the engine's without Qt, neither with a
+// -dev package) that lintian passes.
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
@@ -47,12 +47,13 @@ class InstallTest : public QObject {
         run("cmake", {"--install", TWB_BINARY_DIR, "--prefix", prefix()}, 120000);
     QVERIFY2(install.exitCode == 0, qPrintable(install.output));
     for (const char* file :
-         {"bin/twb-engine", "bin/tensor-workbench", "share/man/man1/twb-engine.1",
-          "share/man/man1/tensor-workbench.1", "share/applications/tensor-workbench.desktop",
+         {"bin/twb-engine", "bin/tensor-workbench", "share/man/man1/twb-engine.1.gz",
+          "share/man/man1/tensor-workbench.1.gz", "share/applications/tensor-workbench.desktop",
           "share/metainfo/org.tensorworkbench.TensorWorkbench.metainfo.xml",
           "share/icons/hicolor/scalable/apps/tensor-workbench.svg",
-          "lib/systemd/user/twb-engine-node.service", "share/doc/TensorWorkbench/LICENSE",
-          "share/doc/TensorWorkbench/THIRD-PARTY-NOTICES.md"})
+          "lib/systemd/user/twb-engine-node.service", "share/doc/twb-engine/copyright",
+          "share/doc/twb-engine/changelog.gz", "share/doc/twb-engine/THIRD-PARTY-NOTICES.md",
+          "share/doc/tensor-workbench/copyright", "share/doc/tensor-workbench/changelog.gz"})
       QVERIFY2(QFile::exists(prefix() + "/" + file), file);
     const Finished desktop = run("desktop-file-validate",
                                  {prefix() + "/share/applications/tensor-workbench.desktop"}, 30000);
@@ -63,7 +64,7 @@ class InstallTest : public QObject {
          prefix() + "/share/metainfo/org.tensorworkbench.TensorWorkbench.metainfo.xml"},
         30000);
     QVERIFY2(appstream.exitCode == 0, qPrintable(appstream.output));
-    const Finished man = run("man", {"--warnings", "-l", "-Tutf8", prefix() + "/share/man/man1/twb-engine.1"}, 30000);
+    const Finished man = run("man", {"--warnings", "-l", "-Tutf8", prefix() + "/share/man/man1/twb-engine.1.gz"}, 30000);
     QVERIFY2(man.exitCode == 0 && man.output.contains("node service"), qPrintable(man.output));
   }
 
@@ -109,6 +110,10 @@ class InstallTest : public QObject {
     QVERIFY2(engine.contains("libdnnl") && engine.contains("libgrpc++") && !engine.contains("qt6"),
              qPrintable(engine));
     QVERIFY2(!workbench.contains("-dev") && !engine.contains("-dev"), qPrintable(workbench + "\n" + engine));
+    // Debian's own checker: no error, no warning (lintian refuses root's runs only with a note).
+    const Finished lintian = run("lintian", {"--fail-on", "error,warning", packages + "/" + debs[0],
+                                             packages + "/" + debs[1]}, 600000);
+    QVERIFY2(lintian.exitCode == 0, qPrintable(lintian.output));
     const QString contents = run("dpkg-deb", {"-c", packages + "/" + debs[1]}, 30000).output;
     QVERIFY2(contents.contains("./usr/bin/twb-engine") && !contents.contains("tensor-workbench.desktop"),
              qPrintable(contents));
