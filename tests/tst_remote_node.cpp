@@ -12,6 +12,7 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <mutex>
 
 #include "remote/engine_bundle.h"
 #include "remote/engine_deployer.h"
@@ -149,6 +150,8 @@ class RemoteNodeTest : public QObject {
 
   QTemporaryDir m_work;
   QString m_bundle;
+  // Asked from the dispatchers' threads (two at once when two nodes connect): written under a lock.
+  std::mutex m_promptMutex;
   int m_prompts = 0;
   QString m_promptedFingerprint;
 
@@ -158,6 +161,7 @@ class RemoteNodeTest : public QObject {
   SshPrompts acceptingPrompts(bool accept) {
     SshPrompts prompts;
     prompts.acceptUnknownHost = [this, accept](const QString&, const QString&, const QString& fp) {
+      const std::lock_guard lock(m_promptMutex);
       ++m_prompts;
       m_promptedFingerprint = fp;
       return accept;

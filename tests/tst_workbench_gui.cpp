@@ -761,9 +761,17 @@ class WorkbenchGuiTest : public QObject {
     const auto step = [&monitor](int s) {
       monitor.addEvent(2, "step", QJsonDocument(QJsonObject{{"step", s}, {"loss", 1.5 - 0.001 * s}}).toJson());
     };
-    for (int s = 1; s <= 100; ++s) step(s);
-    QTest::qWait(150);
+    step(1);  // one point draws no line: a dot, until the second point
     QCustomPlot* loss = monitor.lossPlot();
+    const auto liveCurve = [loss] {
+      for (int i = 0; i < loss->graphCount(); ++i)
+        if (loss->graph(i)->name() == "live") return loss->graph(i);
+      return static_cast<QCPGraph*>(nullptr);
+    };
+    QCOMPARE(liveCurve()->scatterStyle().shape(), QCPScatterStyle::ssDisc);
+    for (int s = 2; s <= 100; ++s) step(s);
+    QCOMPARE(liveCurve()->scatterStyle().shape(), QCPScatterStyle::ssNone);
+    QTest::qWait(150);
     const auto layerOf = [loss](const QString& name) {
       for (int i = 0; i < loss->graphCount(); ++i)
         if (loss->graph(i)->name() == name) return loss->graph(i)->layer()->name();

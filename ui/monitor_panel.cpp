@@ -416,6 +416,12 @@ void MonitorPanel::append(Series& series, double step, double epoch, double time
   } else {
     series.stale = true;
   }
+  // A curve of one point draws no line: a dot shows it until the second point comes.
+  const QCPScatterStyle::ScatterShape shape = series.smoothGraph->scatterStyle().shape();
+  if (series.raw.size() == 1 && shape == QCPScatterStyle::ssNone)
+    series.smoothGraph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
+  else if (series.raw.size() == 2 && shape == QCPScatterStyle::ssDisc)
+    series.smoothGraph->setScatterStyle(QCPScatterStyle::ssNone);
   m_changed[series.rawGraph->parentPlot()] << series.rawGraph << series.smoothGraph;
   m_dirty = true;
 }
