@@ -1,32 +1,61 @@
 #!/usr/bin/env bash
-# Installs everything Tensor Workbench needs to build, test and run on Debian 12.
-# Idempotent: a second run installs nothing new. Needs root (or sudo).
+# Installs the Debian 12 packages Tensor Workbench needs, in three groups:
+#   packaging/install-deps.sh run     what running the workbench and its engine needs (beyond the
+#                                     libraries the build's -dev packages bring)
+#   packaging/install-deps.sh build   compilers, tools and -dev packages
+#   packaging/install-deps.sh test    what the test suite and the benchmarks add: servers, network
+#                                     tools, Python peers, package checkers
+# Several groups may be named; none means all three. Idempotent: a second run installs nothing
+# new. Needs root (or sudo).
 set -euo pipefail
 
-packages=(
+run_packages=(
+  # the example's data, and what deploying the engine bundle to remote nodes runs (rpath rewriting)
+  dataset-fashion-mnist patchelf
+  # the workbench's display plugins and SVG icons, and a CJK font for its Chinese translation
+  qt6-qpa-plugins libqt6svg6 fonts-wqy-microhei
+)
+build_packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git
   # engine
   libdnnl-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libonnx-dev
-  # data-parallel ranks: Gloo's collectives, OpenSSL's HMAC for the rendezvous
+  # data-parallel ranks: Gloo's collectives; OpenSSL: the rendezvous' HMAC and TCP nodes' TLS
   libgloo-dev libssl-dev
-  # node service and remote nodes (later issues build on these)
+  # node service and remote nodes
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libssh-dev
-  # engine bundle: rpath rewriting, and a bare Debian root to test it in
-  patchelf debootstrap
-  # remote nodes: tests start their own sshd on loopback and in network namespaces
-  openssh-server openssh-client iproute2
   # application
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev libqcustomplot-dev
-  libsqlite3-dev sqlite3 xvfb xauth
+  libsqlite3-dev
+)
+test_packages=(
+  # the engine bundle in a bare Debian root
+  debootstrap
+  # remote nodes: tests start their own sshd on loopback and in network namespaces; tcpdump
+  # captures a TCP node's session to show the token is not in it
+  openssh-server openssh-client iproute2 tcpdump
+  # the GUI tests' display, and the store looked at from outside
+  xvfb xauth sqlite3
   # packages: CPack's .deb with dpkg-shlibdeps' runtime dependencies, checked by lintian, its
   # desktop entry and AppStream metadata validated
   dpkg-dev lintian desktop-file-utils appstream
-  # a CJK font, so the Chinese translation can be seen in screenshots
-  fonts-wqy-microhei
-  # data and reference tests / benchmarks
-  dataset-fashion-mnist python3 python3-numpy python3-torch python3-onnx libopenblas0-pthread
+  # reference tests and benchmarks' peers; the protocol's conformance suite in Python (grpcio,
+  # stubs from protoc's grpc_python_plugin)
+  python3 python3-numpy python3-torch python3-onnx libopenblas0-pthread
+  python3-grpcio python3-protobuf
 )
+
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(run build test)
+packages=()
+for group in "${groups[@]}"; do
+  case "$group" in
+    run) packages+=("${run_packages[@]}") ;;
+    build) packages+=("${build_packages[@]}") ;;
+    test) packages+=("${test_packages[@]}") ;;
+    *) echo "install-deps: unknown group '$group' (run, build or test)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

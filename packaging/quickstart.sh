@@ -13,7 +13,12 @@ if [ "$what" != run ] && [ "$what" != test ]; then
   exit 2
 fi
 
-bash packaging/install-deps.sh
+# Running needs the run and build groups; the tests add theirs.
+if [ "$what" = run ]; then
+  bash packaging/install-deps.sh run build
+else
+  bash packaging/install-deps.sh run build test
+fi
 # ccache hashes paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the cache.
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 cmake --preset release

@@ -27,6 +27,8 @@ using twb::test::NodeDaemon;
 namespace v1 = twb::node::v1;
 
 namespace {
+constexpr const char* kToken = "s3cret-token-value";
+
 std::string readFile(const QString& path) {
   QFile file(path);
   file.open(QIODevice::ReadOnly);
@@ -98,6 +100,21 @@ class NodeServiceTest : public QObject {
   QString socket() const { return "unix:" + m_dir->filePath("run/node.sock"); }
   NodeClient client() const {
     return NodeClient(NodeAddress::parse(socket().toStdString()), twb::AccessToken());
+  }
+  // TCP nodes: their certificates pinned in the test's own known_nodes, accepted on first use.
+  std::string pinsFile() const { return m_dir->filePath("known_nodes").toStdString(); }
+  twb::CertificatePins pins() const {
+    return twb::CertificatePins(pinsFile(), [](auto&, auto&) { return true; });
+  }
+  NodeClient tokenClient(const NodeAddress& address) const {
+    return NodeClient(address, twb::AccessToken::fromFile(m_dir->filePath("token").toStdString()),
+                      pins());
+  }
+  QString writeToken(const QString& name, const char* value) const {
+    const QString path = m_dir->filePath(name);
+    { std::ofstream(path.toStdString()) << value << "\n"; }
+    QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner);
+    return path;
   }
 
  private slots:
@@ -506,24 +523,137 @@ class NodeServiceTest : public QObject {
     QCOMPARE(refused.exitCode, 1);
     QVERIFY2(refused.output.contains("requires --token-file"), qPrintable(refused.output));
 
-    const QString tokenFile = m_dir->filePath("token");
-    { std::ofstream(tokenFile.toStdString()) << "s3cret-token-value\n"; }
-    QFile::setPermissions(tokenFile, QFile::ReadOwner | QFile::WriteOwner);
-    NodeDaemon daemon("tcp:127.0.0.1:0", dataDir(), {"--token-file", tokenFile});
+    NodeDaemon daemon("tcp:127.0.0.1:0", dataDir(), {"--token-file", writeToken("token", kToken)});
     QVERIFY2(daemon.started(), qPrintable(daemon.output()));
     const NodeAddress address = NodeAddress::parse(daemon.address().toStdString());
     QVERIFY(address.port > 0);
 
-    const std::string none = twb::test::errorOf([&] { NodeClient(address, {}).info(); });
+    const std::string none = twb::test::errorOf([&] { NodeClient(address, {}, pins()).info(); });
     QVERIFY2(none.find("UNAUTHENTICATED") != std::string::npos, none.c_str());
-    const QString wrongFile = m_dir->filePath("wrong");
-    { std::ofstream(wrongFile.toStdString()) << "s3cret-token-valuf\n"; }
-    QFile::setPermissions(wrongFile, QFile::ReadOwner | QFile::WriteOwner);
-    const std::string wrong = twb::test::errorOf(
-        [&] { NodeClient(address, twb::AccessToken::fromFile(wrongFile.toStdString())).list(); });
+    const QString wrongFile = writeToken("wrong", "s3cret-token-valuf");
+    const std::string wrong = twb::test::errorOf([&] {
+      NodeClient(address, twb::AccessToken::fromFile(wrongFile.toStdString()), pins()).list();
+    });
     QVERIFY2(wrong.find("UNAUTHENTICATED: wrong token") != std::string::npos, wrong.c_str());
-    NodeClient right(address, twb::AccessToken::fromFile(tokenFile.toStdString()));
-    QCOMPARE(right.info().protocol(), std::string("twb.node.v1"));
+    QCOMPARE(tokenClient(address).info().protocol(), std::string("twb.node.v1"));
+  }
+
+  // A TCP node speaks TLS with the certificate it made on its first start; a client pins it on
+  // first use (when it accepts) and from then on trusts that certificate only, as SSH does with
+  // host keys.
+  void tcpNodeCertificateIsPinnedOnFirstUse() {
+    const QString token = writeToken("token", kToken);
+    auto daemon = std::make_unique<NodeDaemon>("tcp:127.0.0.1:0", dataDir(),
+                                               QStringList{"--token-file", token});
+    QVERIFY2(daemon->started(), qPrintable(daemon->output()));
+    const NodeAddress address = NodeAddress::parse(daemon->address().toStdString());
+    const std::string hostPort = "127.0.0.1:" + std::to_string(address.port);
+    const std::string fingerprint =
+        nlohmann::json::parse(readFile(dataDir() + "/daemon.json"))["certificate"];
+    QVERIFY2(daemon->output().contains(QString::fromStdString("TLS certificate " + fingerprint)),
+             qPrintable(daemon->output()));
+    QCOMPARE(twb::certificateFingerprint(readFile(dataDir() + "/tls/node.crt")), fingerprint);
+    QCOMPARE(QFile::permissions(dataDir() + "/tls/node.key"),
+             QFile::ReadOwner | QFile::WriteOwner | QFile::ReadUser | QFile::WriteUser);
+
+    const twb::AccessToken access = twb::AccessToken::fromFile(token.toStdString());
+    const std::string declined = twb::test::errorOf([&] {
+      NodeClient(address, access, twb::CertificatePins(pinsFile(), [](auto&, auto&) {
+        return false;
+      })).info();
+    });
+    QVERIFY2(declined.find("not pinned") != std::string::npos &&
+                 declined.find(fingerprint) != std::string::npos,
+             declined.c_str());
+    QVERIFY(!QFile::exists(QString::fromStdString(pinsFile())));
+
+    std::vector<std::string> asked;
+    const twb::CertificatePins asking(pinsFile(), [&](const std::string& node,
+                                                       const std::string& shown) {
+      asked.push_back(node + " " + shown);
+      return true;
+    });
+    QCOMPARE(NodeClient(address, access, asking).info().protocol(), std::string("twb.node.v1"));
+    QCOMPARE(NodeClient(address, access, asking).list().size(), size_t(0));
+    QCOMPARE(asked, std::vector<std::string>{hostPort + " " + fingerprint});
+    QVERIFY(asking.pinned(hostPort).has_value());
+
+    // The node's certificate replaced (another data folder's identity, same address): refused
+    // with the warning, before the token is sent.
+    daemon.reset();
+    QVERIFY(QDir(dataDir() + "/tls").removeRecursively());
+    daemon = std::make_unique<NodeDaemon>(QString::fromStdString(address.toString()), dataDir(),
+                                          QStringList{"--token-file", token});
+    QVERIFY2(daemon->started(), qPrintable(daemon->output()));
+    const std::string changed =
+        twb::test::errorOf([&] { NodeClient(address, access, asking).info(); });
+    QVERIFY2(changed.find("WARNING: the node's certificate has changed") != std::string::npos &&
+                 changed.find(pinsFile()) != std::string::npos,
+             changed.c_str());
+    QCOMPARE(asked.size(), size_t(1));
+
+    // The CLI asks nobody without a terminal: it refuses, unless told to trust a new node.
+    const QString cliPins = m_dir->filePath("cli_known_nodes");
+    const QStringList info{"client", "--node", daemon->address(), "--token-file", token,
+                           "--known-nodes", cliPins};
+    const auto refusedByCli = twb::test::runEngine(info + QStringList{"info"}, 20000);
+    QCOMPARE(refusedByCli.exitCode, 1);
+    QVERIFY2(refusedByCli.output.contains("--trust-new-node"), qPrintable(refusedByCli.output));
+    const auto trusted =
+        twb::test::runEngine(info + QStringList{"--trust-new-node", "info"}, 20000);
+    QVERIFY2(trusted.exitCode == 0 && trusted.output.contains("pinned the certificate"),
+             qPrintable(trusted.output));
+    QVERIFY2(twb::test::runEngine(info + QStringList{"info"}, 20000).exitCode == 0,
+             "a pinned node is trusted");
+  }
+
+  // The token and the jobs cross the network inside TLS: a capture of a whole session on the
+  // loopback holds the TLS handshake (its server name is sent in clear) but not the token.
+  void tokenIsNotSentInClearOverTcp() {
+    NodeDaemon daemon("tcp:127.0.0.1:0", dataDir(), {"--token-file", writeToken("token", kToken)});
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    const NodeAddress address = NodeAddress::parse(daemon.address().toStdString());
+    const QString capture = m_dir->filePath("session.pcap");
+    QProcess tcpdump;
+    tcpdump.setProcessChannelMode(QProcess::MergedChannels);
+    tcpdump.start("tcpdump", {"-i", "lo", "-U", "-Z", "root", "-w", capture, "tcp", "port",
+                              QString::number(address.port)});
+    QVERIFY2(tcpdump.waitForStarted(5000), "tcpdump (Debian package tcpdump) is needed");
+    QVERIFY2(waitFor([&] {
+               tcpdump.waitForReadyRead(50);
+               return tcpdump.readAll().contains("listening on") || QFile::exists(capture);
+             }, 10000), "tcpdump did not start capturing");
+    QThread::msleep(300);
+    NodeClient node = tokenClient(address);
+    const auto job = node.submit(trainRequest(shortJob(5)));
+    QVERIFY(node.watch(job.id(), 0, [](const v1::Event&) { return true; }));
+    QThread::msleep(300);
+    tcpdump.terminate();
+    QVERIFY(tcpdump.waitForFinished(5000));
+    const std::string packets = readFile(capture);
+    QVERIFY2(packets.size() > 4000, qPrintable(QString("capture of %1 bytes").arg(packets.size())));
+    QVERIFY(packets.find(twb::kNodeCertificateName) != std::string::npos);
+    QVERIFY2(packets.find(kToken) == std::string::npos, "the token crossed the network in clear");
+    QVERIFY(packets.find("fashion-mnist") == std::string::npos);
+  }
+
+  void badNodeCertificateFilesAreNamed() {
+    const QString token = writeToken("token", kToken);
+    { NodeDaemon first("tcp:127.0.0.1:0", dataDir(), {"--token-file", token}); }
+    const QString key = dataDir() + "/tls/node.key", certificate = dataDir() + "/tls/node.crt";
+    const auto serve = [&] {
+      return twb::test::runEngine({"serve", "--listen", "tcp:127.0.0.1:0", "--data-dir",
+                                   dataDir(), "--token-file", token}, 20000);
+    };
+    QFile::setPermissions(key, QFile::permissions(key) | QFile::ReadOther);
+    auto run = serve();
+    QVERIFY2(run.exitCode == 1 && run.output.contains(key) && run.output.contains("chmod 600"),
+             qPrintable(run.output));
+    QFile::setPermissions(key, QFile::ReadOwner | QFile::WriteOwner);
+    { std::ofstream(certificate.toStdString()) << "-----BEGIN CERTIFICATE-----\nnot one\n"; }
+    run = serve();
+    QVERIFY2(run.exitCode == 1 && run.output.contains(certificate + ": not a PEM certificate"),
+             qPrintable(run.output));
   }
 
   void unsafeSocketFolderIsRefused() {

@@ -22,8 +22,8 @@ namespace v1 = node::v1;
 namespace {
 struct ClientArgs {
   std::vector<std::string> nodes;
-  std::string tokenFile, rendezvousHost;
-  bool json = false, watch = false;
+  std::string tokenFile, rendezvousHost, knownNodes;
+  bool json = false, watch = false, trustNewNode = false;
   std::string job, id, artifact, out, name, calib, resume;
   std::vector<std::string> files;
   int64_t after = 0, samples = 0;
@@ -32,15 +32,40 @@ struct ClientArgs {
 };
 ClientArgs args;
 
-AccessToken token() {
-  return args.tokenFile.empty() ? AccessToken() : AccessToken::fromFile(args.tokenFile);
+// A TCP node seen for the first time: trusted with --trust-new-node, asked on a terminal, and
+// refused otherwise (as ssh does in batch mode).
+bool acceptNewNode(const std::string& hostPort, const std::string& fingerprint) {
+  if (args.trustNewNode) {
+    std::fprintf(stderr, "twb-engine: pinned the certificate of tcp:%s (%s)\n", hostPort.c_str(),
+                 fingerprint.c_str());
+    return true;
+  }
+  if (!::isatty(STDIN_FILENO)) {
+    std::fprintf(stderr,
+                 "twb-engine: tcp:%s shows the certificate %s; check it against the one its "
+                 "`twb-engine serve` printed, then connect with --trust-new-node to pin it\n",
+                 hostPort.c_str(), fingerprint.c_str());
+    return false;
+  }
+  std::fprintf(stderr,
+               "The node tcp:%s is not known. Its certificate is %s (its `twb-engine serve` "
+               "printed its own).\nTrust it and connect (yes/no)? ",
+               hostPort.c_str(), fingerprint.c_str());
+  char answer[16] = {};
+  return std::fgets(answer, sizeof answer, stdin) && std::string(answer).starts_with("yes");
+}
+
+NodeAccess access() {
+  return {args.tokenFile.empty() ? AccessToken() : AccessToken::fromFile(args.tokenFile),
+          CertificatePins(args.knownNodes, acceptNewNode)};
 }
 
 NodeClient connect() {
   if (args.nodes.size() != 1)
     throw Error("--node: this command talks to one node; " + std::to_string(args.nodes.size()) +
                 " were given (several are for a job across nodes: submit and validate)");
-  return NodeClient(NodeAddress::parse(args.nodes.front()), token());
+  const NodeAccess node = access();
+  return NodeClient(NodeAddress::parse(args.nodes.front()), node.token, node.pins);
 }
 
 std::string readText(const std::string& path) {
@@ -112,7 +137,7 @@ bool acrossNodes(const nlohmann::json& job) {
 
 JobAcrossNodes jobAcrossNodes(const std::string& text, const nlohmann::json& job) {
   if (!args.files.empty()) throw Error("--file: not with a job across nodes");
-  return JobAcrossNodes(text, targetsOf(job, args.nodes), token(), args.rendezvousHost);
+  return JobAcrossNodes(text, targetsOf(job, args.nodes), access(), args.rendezvousHost);
 }
 
 // Problems of every node, one per line; true when there were none.
@@ -162,6 +187,10 @@ void addClientCommand(CLI::App& app, int& exitCode) {
                      "parallel.nodes: NAME=ADDRESS")
       ->required();
   client->add_option("--token-file", args.tokenFile, "The node's token (every node's)");
+  client->add_option("--known-nodes", args.knownNodes,
+                     "TCP nodes' pinned TLS certificates (default ~/.config/twb/known_nodes)");
+  client->add_flag("--trust-new-node", args.trustNewNode,
+                   "Pin the certificate of a TCP node seen for the first time without asking");
   client->add_option("--rendezvous-host", args.rendezvousHost,
                      "A job across nodes: where the others reach the first node (default: the "
                      "host of its tcp address)");
@@ -239,7 +268,7 @@ void addClientCommand(CLI::App& app, int& exitCode) {
   sweep->add_option("JOB", args.job, "A job file with a \"sweep\" block (docs/sweeps.md)")->required();
   sweep->add_option("--csv", args.out, "Also write the trials' values and results as CSV");
   sweep->callback([&exitCode] {
-    exitCode = runSweepCommand(args.job, sweepTargets(args.nodes), token(), args.out);
+    exitCode = runSweepCommand(args.job, sweepTargets(args.nodes), access(), args.out);
   });
 
   auto* quantize = client->add_subcommand("quantize", "Queue int8 quantization of a job's model");

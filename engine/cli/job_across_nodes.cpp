@@ -35,12 +35,12 @@ std::vector<NodeTarget> targetsOf(const nlohmann::json& job,
 }
 
 JobAcrossNodes::JobAcrossNodes(std::string jobJson, std::vector<NodeTarget> nodes,
-                               AccessToken token, std::string rendezvousHost)
+                               NodeAccess access, std::string rendezvousHost)
     : m_job(std::move(jobJson)),
       m_rendezvousHost(std::move(rendezvousHost)),
       m_secret(makeRendezvousSecret()),
       m_nodes(std::move(nodes)),
-      m_token(std::move(token)) {
+      m_access(std::move(access)) {
   m_ranksPerNode = nlohmann::json::parse(m_job)["parallel"].value("ranks_per_node", 1);
   if (m_rendezvousHost.empty()) {
     if (m_nodes.front().address.kind != NodeAddress::Kind::tcp)
@@ -51,7 +51,7 @@ JobAcrossNodes::JobAcrossNodes(std::string jobJson, std::vector<NodeTarget> node
 }
 
 NodeClient JobAcrossNodes::client(size_t node) const {
-  return NodeClient(m_nodes[node].address, m_token);
+  return NodeClient(m_nodes[node].address, m_access.token, m_access.pins);
 }
 
 std::vector<std::string> JobAcrossNodes::check() {

@@ -24,7 +24,7 @@ std::vector<NodeTarget> targetsOf(const nlohmann::json& job,
 class JobAcrossNodes {
  public:
   // `rendezvousHost`: where the other nodes reach the first; empty: its tcp address's host.
-  JobAcrossNodes(std::string jobJson, std::vector<NodeTarget> nodes, AccessToken token,
+  JobAcrossNodes(std::string jobJson, std::vector<NodeTarget> nodes, NodeAccess access,
                  std::string rendezvousHost);
 
   // Every node, before any rank starts: reachable, the first node's engine build, data parallel,
@@ -45,7 +45,7 @@ class JobAcrossNodes {
 
   std::string m_job, m_rendezvousHost, m_secret;
   std::vector<NodeTarget> m_nodes;
-  AccessToken m_token;
+  NodeAccess m_access;
   int m_ranksPerNode = 1;
 };
 

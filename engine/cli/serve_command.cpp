@@ -34,6 +34,9 @@ void addServeCommand(CLI::App& app, int& exitCode) {
     options.dataDir = args.dataDir;
     options.maxJobs = args.maxJobs;
     NodeServer server(options);
+    if (!server.certificateFingerprint().empty())
+      std::printf("TLS certificate %s (clients pin it on first use)\n",
+                  server.certificateFingerprint().c_str());
     std::printf("twb-engine %s serving on %s\n", TWB_VERSION, server.listening().c_str());
     std::fflush(stdout);
     int received = 0;

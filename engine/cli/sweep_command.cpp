@@ -66,7 +66,7 @@ void writeCsv(const std::string& path, const SweepPlan& plan,
 }
 }  // namespace
 
-int runSweepCommand(const std::string& jobPath, std::vector<NodeTarget> nodes, AccessToken token,
+int runSweepCommand(const std::string& jobPath, std::vector<NodeTarget> nodes, NodeAccess access,
                     const std::string& csvPath) {
   std::ifstream in(jobPath, std::ios::binary);
   if (!in) throw Error(jobPath + ": cannot read");
@@ -96,7 +96,7 @@ int runSweepCommand(const std::string& jobPath, std::vector<NodeTarget> nodes, A
               nodes.size() == 1 ? "" : "s");
   std::fflush(stdout);
   const std::atomic<bool>* stop = installInterruptHandler();
-  SweepRunner runner(std::move(nodes), std::move(token));
+  SweepRunner runner(std::move(nodes), std::move(access));
   size_t ended = 0;
   const auto outcomes = runner.run(
       plan,

@@ -25,8 +25,8 @@ std::vector<NodeTarget> sweepTargets(const std::vector<std::string>& nodeOptions
   return targets;
 }
 
-SweepRunner::SweepRunner(std::vector<NodeTarget> nodes, AccessToken token)
-    : m_nodes(std::move(nodes)), m_token(std::move(token)) {
+SweepRunner::SweepRunner(std::vector<NodeTarget> nodes, NodeAccess access)
+    : m_nodes(std::move(nodes)), m_access(std::move(access)) {
   if (m_nodes.empty()) throw Error("--node: a sweep needs at least one node");
 }
 
@@ -37,7 +37,7 @@ std::vector<TrialOutcome> SweepRunner::run(const SweepPlan& plan,
   // failed trial after another.
   for (const NodeTarget& node : m_nodes) {
     try {
-      NodeClient(node.address, m_token).info();
+      NodeClient(node.address, m_access.token, m_access.pins).info();
     } catch (const std::exception& e) {
       throw Error("--node " + node.name + ": " + e.what());
     }
@@ -80,7 +80,7 @@ TrialOutcome SweepRunner::runTrial(const SweepTrial& trial, const NodeTarget& no
   outcome.trial = trial.index;
   outcome.node = node.name;
   try {
-    NodeClient client(node.address, m_token);
+    NodeClient client(node.address, m_access.token, m_access.pins);
     v1::SubmitJobRequest request;
     request.mutable_train()->set_job_json(trial.job.dump());
     request.set_name(trial.job.value("name", ""));

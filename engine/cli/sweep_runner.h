@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "cli/job_across_nodes.h"
-#include "rpc/access_token.h"
+#include "rpc/node_client.h"
 #include "sweep/median_stopping_rule.h"
 #include "sweep/sweep_plan.h"
 
@@ -34,7 +34,7 @@ std::vector<NodeTarget> sweepTargets(const std::vector<std::string>& nodeOptions
 // it is hopeless.
 class SweepRunner {
  public:
-  SweepRunner(std::vector<NodeTarget> nodes, AccessToken token);
+  SweepRunner(std::vector<NodeTarget> nodes, NodeAccess access);
 
   // Throws, before any trial starts, when a node does not answer. `onEnded` is called once per
   // trial as it ends, one call at a time. With `stop` set, running trials are cancelled and the
@@ -48,7 +48,7 @@ class SweepRunner {
                         const std::atomic<bool>* stop);
 
   std::vector<NodeTarget> m_nodes;
-  AccessToken m_token;
+  NodeAccess m_access;
 };
 
 }  // namespace twb

@@ -39,13 +39,19 @@ std::string describeStatus(const grpc::Status& status) {
   return std::string(codeName(status.error_code())) + ": " + status.error_message();
 }
 
-NodeClient::NodeClient(const NodeAddress& address, AccessToken token)
+NodeClient::NodeClient(const NodeAddress& address, AccessToken token, const CertificatePins& pins)
     : m_target(address.toString()), m_token(std::move(token)) {
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(64 << 20);
   arguments.SetMaxSendMessageSize(256 << 20);
-  m_channel = grpc::CreateCustomChannel(address.grpcTarget(), grpc::InsecureChannelCredentials(),
-                                        arguments);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (address.kind == NodeAddress::Kind::tcp) {
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = pins.trusted(address.host, address.port);
+    credentials = grpc::SslCredentials(tls);
+    arguments.SetSslTargetNameOverride(kNodeCertificateName);
+  }
+  m_channel = grpc::CreateCustomChannel(address.grpcTarget(), credentials, arguments);
   m_stub = v1::NodeService::NewStub(m_channel);
 }
 

@@ -9,6 +9,7 @@
 #include "core/error.h"
 
 #include "rpc/access_token.h"
+#include "rpc/certificate_pins.h"
 #include "rpc/listen_address.h"
 #include "rpc/proto/node_service.grpc.pb.h"
 
@@ -26,12 +27,14 @@ class RpcError : public Error {
   grpc::StatusCode m_code;
 };
 
-// A blocking client of one node, for the CLI and tests (the workbench has its own, asynchronous
-// one in remote/). Failed calls throw twb::Error with the gRPC code and the node's message:
-// "UNAUTHENTICATED: wrong token".
+// A blocking client of one node, for the CLI, the workbench's remote/ and tests. Failed calls
+// throw twb::Error with the gRPC code and the node's message: "UNAUTHENTICATED: wrong token".
+// A TCP node is reached over TLS, trusting only the certificate `pins` holds for it (pinned on
+// first use when `pins` accepts it); the constructor throws twb::Error when it cannot be trusted.
 class NodeClient {
  public:
-  NodeClient(const NodeAddress& address, AccessToken token);
+  NodeClient(const NodeAddress& address, AccessToken token,
+             const CertificatePins& pins = CertificatePins());
 
   node::v1::NodeInfo info();
   node::v1::OpCatalog opCatalog();
@@ -69,6 +72,12 @@ class NodeClient {
   std::mutex m_mutex;
   std::set<grpc::ClientContext*> m_streams;  // in progress, for cancelAll()
   bool m_cancelled = false;
+};
+
+// What a client of several nodes presents (the token) and trusts (the pinned certificates).
+struct NodeAccess {
+  AccessToken token;
+  CertificatePins pins;
 };
 
 // "NOT_FOUND: id: no job 'j9'" from a failed call.

@@ -13,6 +13,8 @@
 
 #include "core/build_info.h"
 #include "core/error.h"
+#include "rpc/certificate_pins.h"
+#include "rpc/node_certificate.h"
 #include "train/event_log.h"
 
 namespace twb {
@@ -88,8 +90,16 @@ NodeServer::NodeServer(const ServeOptions& options) {
 
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.address.grpcTarget(), grpc::InsecureServerCredentials(),
-                           tcp ? &port : nullptr);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (tcp) {
+    // On TCP the token and the jobs cross the network: TLS with the node's own certificate.
+    const NodeCertificate identity = loadOrCreateNodeCertificate(m_dataDir);
+    m_certificateFingerprint = twb::certificateFingerprint(identity.certificatePem);
+    grpc::SslServerCredentialsOptions tls;
+    tls.pem_key_cert_pairs.push_back({identity.keyPem, identity.certificatePem});
+    credentials = grpc::SslServerCredentials(tls);
+  }
+  builder.AddListeningPort(options.address.grpcTarget(), credentials, tcp ? &port : nullptr);
   builder.RegisterService(m_service.get());
   builder.SetMaxReceiveMessageSize(256 << 20);  // jobs may carry model files
   m_server = builder.BuildAndStart();
@@ -102,7 +112,8 @@ NodeServer::NodeServer(const ServeOptions& options) {
   const nlohmann::json daemon = {{"pid", ::getpid()},
                                  {"listen", m_listening},
                                  {"version", TWB_VERSION},
-                                 {"build_hash", engineBuild()}};
+                                 {"build_hash", engineBuild()},
+                                 {"certificate", m_certificateFingerprint}};
   writeFileAtomically(m_dataDir + "/daemon.json", daemon.dump(2) + "\n");
 }
 

@@ -21,8 +21,9 @@ struct ServeOptions {
 
 // `twb-engine serve`: the node service on one address. A unix socket is created in a folder
 // only its owner can enter (0700, made if absent, refused if open to others); TCP requires a
-// token. The data folder holds the jobs and daemon.json (pid, address, version), which a
-// deployer reads to reuse a running daemon of the same version.
+// token and speaks TLS with the node's own certificate (made on first start). The data folder
+// holds the jobs and daemon.json (pid, address, version), which a deployer reads to reuse a
+// running daemon of the same version.
 class NodeServer {
  public:
   // Throws twb::Error saying why it cannot serve: no token for TCP, an unsafe socket folder,
@@ -31,6 +32,8 @@ class NodeServer {
   ~NodeServer();
 
   const std::string& listening() const { return m_listening; }  // "unix:/p" or "tcp:h:port"
+  // TCP: the TLS certificate's "SHA256:..." fingerprint, for its users to check; unix: empty.
+  const std::string& certificateFingerprint() const { return m_certificateFingerprint; }
   void wait() { m_server->Wait(); }
   void shutdown();
 
@@ -38,7 +41,7 @@ class NodeServer {
   std::unique_ptr<JobManager> m_jobs;
   std::unique_ptr<NodeService> m_service;
   std::unique_ptr<grpc::Server> m_server;
-  std::string m_listening, m_socketPath, m_dataDir;
+  std::string m_listening, m_socketPath, m_dataDir, m_certificateFingerprint;
   int m_lock = -1;  // flock on DATA/daemon.lock: one daemon per data folder
 };
 
