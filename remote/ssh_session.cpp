@@ -1,6 +1,11 @@
 #include "remote/ssh_session.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <libssh/sftp.h>
 
 #include <QDir>
@@ -41,11 +46,40 @@ int passphraseCallback(const char*, char* buffer, size_t size, int, int, void* d
 }
 
 QString defaultUserKnownHosts() { return QDir::homePath() + "/.ssh/known_hosts"; }
+
+QString localUserName() {
+  const passwd* entry = ::getpwuid(::getuid());
+  return entry ? QString::fromLocal8Bit(entry->pw_name) : QString();
+}
+
+// A ProxyJump hop, "[user@]host[:port]"; nullopt when the port is not one.
+std::optional<SshTarget> jumpTarget(const QString& hop) {
+  SshTarget target;
+  QString rest = hop;
+  if (const qsizetype at = rest.lastIndexOf('@'); at >= 0) {
+    target.user = rest.left(at);
+    rest = rest.mid(at + 1);
+  }
+  if (const qsizetype colon = rest.lastIndexOf(':'); colon >= 0) {
+    bool numeric = false;
+    target.port = rest.mid(colon + 1).toInt(&numeric);
+    if (!numeric || target.port < 1 || target.port > 65535) return std::nullopt;
+    rest = rest.left(colon);
+  }
+  target.host = rest;
+  if (target.host.isEmpty()) return std::nullopt;
+  return target;
+}
 }  // namespace
 
 SshSession::SshSession(SshTarget target, Options options, SshPrompts prompts)
     : m_target(std::move(target)), m_options(std::move(options)), m_prompts(std::move(prompts)) {
   if (m_options.userKnownHostsFile.isEmpty()) m_options.userKnownHostsFile = defaultUserKnownHosts();
+}
+
+SshSession::SshSession(SshTarget target, Options options, SshPrompts prompts, QStringList jumps)
+    : SshSession(std::move(target), std::move(options), std::move(prompts)) {
+  m_jumps = std::move(jumps);
 }
 
 SshSession::~SshSession() {
@@ -55,18 +89,35 @@ SshSession::~SshSession() {
 }
 
 void SshSession::fail(const QString& what, bool retryable) const {
-  throw RemoteError((m_target.display() + ": " + what).toStdString(), retryable);
+  // An alias of the ssh config is named with what it stands for.
+  const QString where = m_resolved.host.isEmpty() || m_resolved.host == m_target.host
+                            ? m_target.display()
+                            : m_target.host + " (" + m_resolved.display() + ")";
+  throw RemoteError((where + ": " + what).toStdString(), retryable);
 }
 
 bool SshSession::isConnected() const { return m_session && ssh_is_connected(m_session); }
 
+void SshSession::resolveTarget() {
+  const QString file =
+      m_options.sshConfigFile.isEmpty() ? SshConfig::defaultPath() : m_options.sshConfigFile;
+  if (file != "none") m_config = SshConfig::load(file).resolve(m_target.host, localUserName());
+  m_resolved = m_target;
+  if (!m_config.hostName.isEmpty()) m_resolved.host = m_config.hostName;
+  if (m_resolved.user.isEmpty()) m_resolved.user = m_config.user;
+  if (m_target.port == 22 && m_config.port) m_resolved.port = *m_config.port;
+  if (m_config.connectTimeout > 0) m_options.timeoutSeconds = m_config.connectTimeout;
+  if (!m_jumps) m_jumps = m_config.proxyJumps;
+}
+
 void SshSession::connect() {
+  resolveTarget();
   m_session = ssh_new();
   if (!m_session) fail("cannot create an SSH session", false);
-  const QByteArray host = m_target.host.toUtf8(), user = m_target.user.toUtf8();
+  const QByteArray host = m_resolved.host.toUtf8(), user = m_resolved.user.toUtf8();
   const QByteArray known = m_options.knownHostsFile.toUtf8();
   const QByteArray userKnown = m_options.userKnownHostsFile.toUtf8();
-  const unsigned int port = m_target.port;
+  const unsigned int port = m_resolved.port;
   const long timeout = m_options.timeoutSeconds;
   const int no = 0, yes = 1;
   ssh_options_set(m_session, SSH_OPTIONS_HOST, host.constData());
@@ -75,16 +126,48 @@ void SshSession::connect() {
   ssh_options_set(m_session, SSH_OPTIONS_TIMEOUT, &timeout);
   ssh_options_set(m_session, SSH_OPTIONS_KNOWNHOSTS, known.constData());
   ssh_options_set(m_session, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, userKnown.constData());
-  // Only what the node entry says counts, not ~/.ssh/config, so a connection behaves the same
-  // from the GUI, a test or a script.
+  // The config was read above (libssh's own reading would turn ProxyJump into an `ssh` process,
+  // whose host key checks and prompts the workbench could not see).
   ssh_options_set(m_session, SSH_OPTIONS_PROCESS_CONFIG, &no);
   // Every SFTP write and command waits for its reply: Nagle's algorithm would hold each small
   // request back for the peer's delayed ACK (~40 ms a round trip).
   ssh_options_set(m_session, SSH_OPTIONS_NODELAY, &yes);
+  connectThroughJumps();
   if (ssh_connect(m_session) != SSH_OK)
     fail(QString("cannot connect: ") + ssh_get_error(m_session), true);
+  keepAlive();
   verifyHostKey();
   authenticate();
+}
+
+void SshSession::connectThroughJumps() {
+  if (m_jumps->isEmpty()) return;
+  QStringList before = *m_jumps;
+  const QString last = before.takeLast();
+  const std::optional<SshTarget> hop = jumpTarget(last);
+  if (!hop) fail("ProxyJump '" + last + "' is not [user@]host[:port]", false);
+  try {
+    auto bastion = std::make_unique<SshSession>(*hop, m_options, m_prompts, before);
+    bastion->connect();
+    m_jump = std::make_unique<SshJump>(std::move(bastion), m_resolved.host, m_resolved.port);
+  } catch (const RemoteError& e) {
+    fail(QString("through the jump host ") + e.what(), e.retryable());
+  }
+  socket_t socket = m_jump->takeSocket();
+  ssh_options_set(m_session, SSH_OPTIONS_FD, &socket);
+}
+
+// ServerAliveInterval: libssh 0.10 sends no keepalives of its own, so the kernel's TCP
+// keepalive probes the link at that interval and drops it after three unanswered probes (ssh's
+// ServerAliveCountMax), which the tunnels then see as a lost connection.
+void SshSession::keepAlive() {
+  const int interval = m_config.serverAliveInterval, probes = 3, on = 1;
+  if (interval <= 0 || m_jump) return;
+  const int fd = ssh_get_fd(m_session);
+  ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &interval, sizeof interval);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
 }
 
 void SshSession::verifyHostKey() {
@@ -119,7 +202,7 @@ void SshSession::verifyHostKey() {
       fail(QString("cannot check the host key: ") + ssh_get_error(m_session), false);
   }
   if (!m_prompts.acceptUnknownHost ||
-      !m_prompts.acceptUnknownHost(m_target.host + ":" + QString::number(m_target.port), keyType,
+      !m_prompts.acceptUnknownHost(m_resolved.host + ":" + QString::number(m_resolved.port), keyType,
                                    m_fingerprint))
     fail("the host key " + keyType + " " + m_fingerprint + " was not accepted; not connected",
          false);
@@ -131,30 +214,34 @@ void SshSession::verifyHostKey() {
 }
 
 void SshSession::authenticate() {
-  if (ssh_userauth_none(m_session, nullptr) == SSH_AUTH_SUCCESS) return;
-  const int methods = ssh_userauth_list(m_session, nullptr);
+  int result = ssh_userauth_none(m_session, nullptr);
+  if (result == SSH_AUTH_SUCCESS) return;
   QStringList tried;
-  if (methods & SSH_AUTH_METHOD_PUBLICKEY) {
-    if (m_target.keyPath.isEmpty() && qEnvironmentVariableIsSet("SSH_AUTH_SOCK")) {
-      if (ssh_userauth_agent(m_session, nullptr) == SSH_AUTH_SUCCESS) return;
-      tried << "ssh-agent (no key accepted)";
-    }
-    if (!m_target.keyPath.isEmpty()) {
-      std::pair<const SshPrompts*, QString> request{&m_prompts, m_target.keyPath};
-      ssh_key key = nullptr;
-      if (ssh_pki_import_privkey_file(m_target.keyPath.toUtf8().constData(), nullptr,
-                                      passphraseCallback, &request, &key) != SSH_OK)
-        fail("cannot read the key file " + m_target.keyPath +
-                 " (missing, not a private key, or the passphrase was wrong or declined)",
-             false);
-      const int result = ssh_userauth_publickey(m_session, nullptr, key);
-      ssh_key_free(key);
+  // Each method in turn; a partial success (servers asking for a key and then a one-time code)
+  // goes on to the methods the server still asks for.
+  const auto offered = [&](int method) { return ssh_userauth_list(m_session, nullptr) & method; };
+  if (offered(SSH_AUTH_METHOD_PUBLICKEY)) {
+    const bool explicitKey = !m_target.keyPath.isEmpty();
+    if (!explicitKey && !m_config.identitiesOnly && qEnvironmentVariableIsSet("SSH_AUTH_SOCK")) {
+      result = ssh_userauth_agent(m_session, nullptr);
       if (result == SSH_AUTH_SUCCESS) return;
-      tried << "key " + m_target.keyPath + " (rejected)";
+      if (result != SSH_AUTH_PARTIAL) tried << "ssh-agent (no key accepted)";
+    }
+    const QStringList keys = explicitKey ? QStringList{m_target.keyPath} : m_config.identityFiles;
+    for (const QString& key : keys) {
+      // The config's keys are tried when they exist, as ssh does; the node's own must exist.
+      if (!explicitKey && !QFileInfo::exists(key)) continue;
+      result = authenticateWithKey(key, tried);
+      if (result == SSH_AUTH_SUCCESS) return;
+      if (result == SSH_AUTH_PARTIAL) break;
     }
   }
-  if ((methods & SSH_AUTH_METHOD_PASSWORD) && m_prompts.password) {
-    if (const auto password = m_prompts.password(m_target.user + "@" + m_target.host)) {
+  if (offered(SSH_AUTH_METHOD_INTERACTIVE) && m_prompts.keyboardInteractive) {
+    result = authenticateInteractively(tried);
+    if (result == SSH_AUTH_SUCCESS) return;
+  }
+  if (offered(SSH_AUTH_METHOD_PASSWORD) && m_prompts.password) {
+    if (const auto password = m_prompts.password(m_resolved.user + "@" + m_resolved.host)) {
       if (ssh_userauth_password(m_session, nullptr, password->toUtf8().constData()) ==
           SSH_AUTH_SUCCESS)
         return;
@@ -163,9 +250,55 @@ void SshSession::authenticate() {
       tried << "password (declined)";
     }
   }
-  fail("authentication failed: the server offered " + methodNames(methods) + "; tried " +
+  fail("authentication failed: the server offered " +
+           methodNames(ssh_userauth_list(m_session, nullptr)) + "; tried " +
            (tried.isEmpty() ? QString("nothing usable") : tried.join(", ")),
        false);
+}
+
+int SshSession::authenticateWithKey(const QString& keyPath, QStringList& tried) {
+  std::pair<const SshPrompts*, QString> request{&m_prompts, keyPath};
+  ssh_key key = nullptr;
+  if (ssh_pki_import_privkey_file(keyPath.toUtf8().constData(), nullptr, passphraseCallback,
+                                  &request, &key) != SSH_OK)
+    fail("cannot read the key file " + keyPath +
+             " (missing, not a private key, or the passphrase was wrong or declined)",
+         false);
+  const int result = ssh_userauth_publickey(m_session, nullptr, key);
+  ssh_key_free(key);
+  if (result == SSH_AUTH_DENIED) tried << "key " + keyPath + " (rejected)";
+  return result;
+}
+
+int SshSession::authenticateInteractively(QStringList& tried) {
+  int result = ssh_userauth_kbdint(m_session, nullptr, nullptr);
+  while (result == SSH_AUTH_INFO) {
+    const int count = ssh_userauth_kbdint_getnprompts(m_session);
+    QList<SshQuestion> questions;
+    for (int i = 0; i < count; ++i) {
+      char echo = 0;
+      const char* text = ssh_userauth_kbdint_getprompt(m_session, static_cast<unsigned>(i), &echo);
+      questions.append({QString::fromUtf8(text), echo != 0});
+    }
+    if (count > 0) {  // servers may send rounds without questions; they are answered empty
+      const QString instruction =
+          (QString::fromUtf8(ssh_userauth_kbdint_getname(m_session)) + "\n" +
+           QString::fromUtf8(ssh_userauth_kbdint_getinstruction(m_session)))
+              .trimmed();
+      const auto answers = m_prompts.keyboardInteractive(m_resolved.user + "@" + m_resolved.host,
+                                                         instruction, questions);
+      if (!answers || answers->size() != count) {
+        tried << "keyboard-interactive (declined)";
+        return SSH_AUTH_DENIED;
+      }
+      for (int i = 0; i < count; ++i)
+        ssh_userauth_kbdint_setanswer(m_session, static_cast<unsigned>(i),
+                                      answers->at(i).toUtf8().constData());
+    }
+    result = ssh_userauth_kbdint(m_session, nullptr, nullptr);
+  }
+  if (result == SSH_AUTH_DENIED) tried << "keyboard-interactive (rejected)";
+  return result;
 }
 
 SshSession::CommandResult SshSession::run(const QString& command) {

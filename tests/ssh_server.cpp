@@ -75,16 +75,41 @@ SshServer::SshServer(const QString& dir, const QString& address, const QString& 
 
 SshServer::~SshServer() { stop(); }
 
+void SshServer::prependConfig(const QString& lines) {
+  QFile config(m_dir + "/sshd_config");
+  config.open(QIODevice::ReadOnly);
+  const QByteArray defaults = config.readAll();
+  config.close();
+  config.open(QIODevice::WriteOnly | QIODevice::Truncate);
+  config.write(lines.toUtf8() + "\n" + defaults);
+}
+
+void SshServer::usePam(const QString& pamConfig) {
+  m_pamConfig = pamConfig;
+  prependConfig("UsePAM yes\nKbdInteractiveAuthentication yes\nPermitRootLogin yes");
+}
+
+// Inside a namespace the server may listen where only the namespace reaches (its loopback).
+bool SshServer::listening() const {
+  if (m_netns.isEmpty()) return canConnect(m_address, m_port);
+  return runCommand("ip", {"netns", "exec", m_netns, "bash", "-c",
+                           QString("exec 3<>/dev/tcp/%1/%2").arg(m_address).arg(m_port)}) == 0;
+}
+
 bool SshServer::start() {
   m_sshd = std::make_unique<QProcess>();
   m_sshd->setProcessChannelMode(QProcess::MergedChannels);
-  const QStringList sshd = {"/usr/sbin/sshd", "-D", "-e", "-f", m_dir + "/sshd_config"};
+  QStringList sshd = {"/usr/sbin/sshd", "-D", "-e", "-f", m_dir + "/sshd_config"};
+  if (!m_pamConfig.isEmpty())
+    sshd = QStringList{"unshare", "--mount", "--propagation", "private", "sh", "-c",
+                       "mount --bind \"$0\" /etc/pam.d/sshd && exec \"$@\"", m_pamConfig} +
+           sshd;
   if (m_netns.isEmpty()) m_sshd->start(sshd[0], sshd.mid(1));
   else m_sshd->start("ip", QStringList{"netns", "exec", m_netns} + sshd);
   QElapsedTimer timer;
   timer.start();
   while (timer.elapsed() < 10000 && m_sshd->state() != QProcess::NotRunning) {
-    if (canConnect(m_address, m_port)) return true;
+    if (listening()) return true;
     QThread::msleep(50);
   }
   m_error = "sshd did not start: " + QString::fromUtf8(m_sshd->readAll());

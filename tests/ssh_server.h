@@ -14,6 +14,11 @@ class SshServer {
   SshServer(const QString& dir, const QString& address = "127.0.0.1", const QString& netns = {});
   ~SshServer();
 
+  // Lines that win over the server's defaults (sshd takes the first value of a keyword).
+  void prependConfig(const QString& lines);
+  // Logins through PAM with `pamConfig` as sshd's PAM service (bound over /etc/pam.d/sshd in a
+  // mount namespace of the server's own), for keyboard-interactive tests. Before start().
+  void usePam(const QString& pamConfig);
   bool start();           // false: see error()
   void stop();
   QString error() const { return m_error; }
@@ -25,7 +30,9 @@ class SshServer {
   int killSessions();                  // SIGKILL to the sshd children serving connections
 
  private:
-  QString m_dir, m_address, m_netns, m_error;
+  bool listening() const;
+
+  QString m_dir, m_address, m_netns, m_error, m_pamConfig;
   int m_port = 22;
   std::unique_ptr<QProcess> m_sshd;
 };

@@ -155,8 +155,15 @@ class RemoteNodeTest : public QObject {
   int m_prompts = 0;
   QString m_promptedFingerprint;
 
+  // The test's own known_hosts files and ssh config (none unless a test writes it).
   SshSession::Options sshOptions() const {
-    return {m_work.filePath("known_hosts"), m_work.filePath("user_known_hosts"), 10};
+    return {m_work.filePath("known_hosts"), m_work.filePath("user_known_hosts"), 10,
+            m_work.filePath("ssh_config")};
+  }
+  void writeSshConfig(const QString& text) {
+    QFile config(m_work.filePath("ssh_config"));
+    QVERIFY(config.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    config.write(text.toUtf8());
   }
   SshPrompts acceptingPrompts(bool accept) {
     SshPrompts prompts;
@@ -190,7 +197,150 @@ class RemoteNodeTest : public QObject {
 
   void init() {
     QFile::remove(m_work.filePath("known_hosts"));
+    QFile::remove(m_work.filePath("ssh_config"));
     m_prompts = 0;
+  }
+
+  // A node entry naming only a Host alias: ~/.ssh/config supplies HostName, User, Port and the
+  // key (IdentitiesOnly: not the agent's).
+  void hostAliasTakesUserPortAndKeyFromTheSshConfig() {
+    SshServer server(m_work.filePath("ssh-alias"));
+    QVERIFY2(server.start(), qPrintable(server.error()));
+    writeSshConfig(QString("Host lab-*\n  User nobody-else\nHost lab-gpu\n  HostName %1\n"
+                           "  Port %2\n  IdentityFile %3\n  IdentitiesOnly yes\nHost *\n"
+                           "  User root\n  ServerAliveInterval 5\n")
+                       .arg(server.host())
+                       .arg(server.port())
+                       .arg(server.clientKey()));
+    SshSession session({"lab-gpu", 22, "root", ""}, sshOptions(), acceptingPrompts(true));
+    session.connect();
+    QCOMPARE(session.run("echo aliased").out, QByteArray("aliased\n"));
+    QCOMPARE(session.resolved().host, server.host());
+    QCOMPARE(session.resolved().port, server.port());
+    QCOMPARE(m_promptedFingerprint, server.hostKeyFingerprint());
+
+    // The config's User applies when the entry names none: "nobody-else" is refused.
+    SshSession configUser({"lab-gpu", 22, "", ""}, sshOptions(), acceptingPrompts(true));
+    try {
+      configUser.connect();
+      QFAIL("logged in as a user the server does not have");
+    } catch (const RemoteError& e) {
+      QCOMPARE(configUser.resolved().user, QString("nobody-else"));
+      QVERIFY2(QString(e.what()).contains("authentication failed"), e.what());
+    }
+  }
+
+  // A node reachable only from its bastion's network (sshd on the loopback of the bastion's
+  // namespace), reached with ProxyJump from the ssh config; both host keys are checked, and a
+  // changed bastion key stops the connection.
+  void proxyJumpReachesANodeOnlyTheBastionSees() {
+    const NamespaceHosts hosts("twbjump", 1);
+    QVERIFY2(hosts.error().isEmpty(), qPrintable(hosts.error()));
+    SshServer bastion(m_work.filePath("ssh-bastion"), hosts.address(0), hosts.name(0));
+    SshServer hidden(m_work.filePath("ssh-hidden"), "127.0.0.1", hosts.name(0));
+    QVERIFY2(bastion.start(), qPrintable(bastion.error()));
+    QVERIFY2(hidden.start(), qPrintable(hidden.error()));
+    writeSshConfig(QString("Host gw\n  HostName %1\n  User root\n  IdentityFile %2\n"
+                           "Host inner\n  HostName 127.0.0.1\n  User root\n  IdentityFile %3\n"
+                           "  ProxyJump gw\n")
+                       .arg(hosts.address(0), bastion.clientKey(), hidden.clientKey()));
+    QStringList asked;
+    SshPrompts prompts;
+    prompts.acceptUnknownHost = [&](const QString& host, const QString&, const QString& key) {
+      asked << host + " " + key;
+      return true;
+    };
+    {
+      SshSession session({"inner", 22, "", ""}, sshOptions(), prompts);
+      session.connect();
+      // The sshd answering is the namespace's: its interfaces hold the bastion's address.
+      const QByteArray addresses = session.run("ip -o -4 addr show").out;
+      QVERIFY2(addresses.contains(hosts.address(0).toUtf8()), addresses.constData());
+      QCOMPARE(session.run("head -c 3000000 /dev/zero | wc -c").out, QByteArray("3000000\n"));
+    }
+    QCOMPARE(asked, QStringList({hosts.address(0) + ":22 " + bastion.hostKeyFingerprint(),
+                                 "127.0.0.1:22 " + hidden.hostKeyFingerprint()}));
+
+    bastion.stop();
+    bastion.replaceHostKey();
+    QVERIFY2(bastion.start(), qPrintable(bastion.error()));
+    SshSession refused({"inner", 22, "", ""}, sshOptions(), prompts);
+    try {
+      refused.connect();
+      QFAIL("went through a jump host whose key changed");
+    } catch (const RemoteError& e) {
+      QVERIFY2(QString(e.what()).contains("through the jump host gw (root@" + hosts.address(0) + ":22)") &&
+                   QString(e.what()).contains("WARNING: the host key has changed"),
+               e.what());
+      QVERIFY(!e.retryable());
+    }
+    QCOMPARE(asked.size(), 2);
+  }
+
+  // Two factors: the key, then a one-time code asked by the server's PAM stack and answered
+  // through the keyboard-interactive prompt.
+  void keyboardInteractiveCodeIsAnsweredThroughThePrompt() {
+    const QString check = m_work.filePath("check-code.sh");
+    {
+      QFile script(check);
+      QVERIFY(script.open(QIODevice::WriteOnly));
+      script.write("#!/bin/sh\nread -r code\n[ \"$code\" = 424242 ]\n");
+    }
+    QFile::setPermissions(check, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    const QString pam = m_work.filePath("pam-sshd");
+    {
+      QFile file(pam);
+      QVERIFY(file.open(QIODevice::WriteOnly));
+      // pam_permit answers pam_setcred, which pam_exec ignores.
+      file.write(("auth required pam_exec.so expose_authtok quiet " + check +
+                  "\nauth optional pam_permit.so\naccount required pam_permit.so\n"
+                  "session required pam_permit.so\n")
+                     .toUtf8());
+    }
+    SshServer server(m_work.filePath("ssh-2fa"));
+    server.usePam(pam);
+    server.prependConfig("AuthenticationMethods publickey,keyboard-interactive");
+    QVERIFY2(server.start(), qPrintable(server.error()));
+    const SshTarget target{server.host(), server.port(), "root", server.clientKey()};
+
+    QList<twb::remote::SshQuestion> questions;
+    QString who;
+    const auto answering = [&](const QString& code) {
+      SshPrompts prompts = acceptingPrompts(true);
+      prompts.keyboardInteractive = [&, code](const QString& userAtHost, const QString&,
+                                              const QList<twb::remote::SshQuestion>& asked) {
+        who = userAtHost;
+        questions = asked;
+        return std::optional<QStringList>(QStringList(code));
+      };
+      return prompts;
+    };
+    SshSession session(target, sshOptions(), answering("424242"));
+    try {
+      session.connect();
+      QCOMPARE(session.run("echo in").out, QByteArray("in\n"));
+    } catch (const RemoteError& e) {
+      QFAIL(e.what());
+    }
+    QCOMPARE(who, "root@" + server.host());
+    QCOMPARE(questions.size(), 1);
+    QVERIFY2(questions[0].text.contains("Password"), qPrintable(questions[0].text));
+    QVERIFY(!questions[0].echo);
+
+    SshSession wrong(target, sshOptions(), answering("000000"));
+    try {
+      wrong.connect();
+      QFAIL("logged in with a wrong code");
+    } catch (const RemoteError& e) {
+      QVERIFY2(QString(e.what()).contains("keyboard-interactive (rejected)"), e.what());
+    }
+    SshSession withoutPrompt(target, sshOptions(), acceptingPrompts(true));
+    try {
+      withoutPrompt.connect();
+      QFAIL("logged in with the key alone");
+    } catch (const RemoteError& e) {
+      QVERIFY2(QString(e.what()).contains("authentication failed"), e.what());
+    }
   }
 
   void unknownHostIsAskedOnceAndSavedOnlyIfAccepted() {
