@@ -32,6 +32,35 @@ std::shared_ptr<remote::NodeEndpoint> NodeManager::makeEndpoint(const remote::No
         Qt::BlockingQueuedConnection);
     return accept;
   };
+  const auto ask = [this](const QString& title, const QString& instruction,
+                          const QList<remote::SshQuestion>& questions) {
+    std::optional<QStringList> answers;
+    QMetaObject::invokeMethod(
+        this, [&] { emit loginQuestion(title, instruction, questions, &answers); },
+        Qt::BlockingQueuedConnection);
+    return answers;
+  };
+  options.prompts.keyPassphrase = [ask](const QString& keyPath) -> std::optional<QString> {
+    const auto answers = ask(tr("Key passphrase"), tr("The key %1 is encrypted.").arg(keyPath),
+                             {{tr("Passphrase:"), false}});
+    return answers ? std::optional(answers->value(0)) : std::nullopt;
+  };
+  options.prompts.password = [ask](const QString& userAtHost) -> std::optional<QString> {
+    const auto answers = ask(tr("Password"), tr("Log in to %1.").arg(userAtHost),
+                             {{tr("Password:"), false}});
+    return answers ? std::optional(answers->value(0)) : std::nullopt;
+  };
+  options.prompts.keyboardInteractive = [ask](const QString& userAtHost, const QString& instruction,
+                                              const QList<remote::SshQuestion>& questions) {
+    // Servers often send no instruction: say who asks, and what it usually is.
+    const QString shown =
+        instruction.isEmpty()
+            ? tr("%1 asks for this to let you in (a second factor: often a one-time code from "
+                 "your authenticator).")
+                  .arg(userAtHost)
+            : instruction;
+    return ask(tr("Log in to %1").arg(userAtHost), shown, questions);
+  };
   return std::make_shared<remote::RemoteNode>(options);
 }
 

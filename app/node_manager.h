@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "remote/node_endpoint.h"
 #include "remote/node_registry.h"
@@ -17,7 +18,8 @@ using NodeEntry = remote::NodeEntry;  // a saved node: its SSH target, folder, l
 // The workbench's remote nodes: the saved list (remote::NodeRegistry) and connection tests run
 // off the GUI thread. An unknown host key becomes the hostKeyQuestion() signal, answered by the
 // GUI (a dialog showing the fingerprint) while the connecting thread waits; nothing is asked
-// twice once accepted.
+// twice once accepted. Passphrases, passwords and one-time codes are asked the same way
+// (loginQuestion()) and never stored.
 class NodeManager : public QObject {
   Q_OBJECT
 
@@ -46,6 +48,11 @@ class NodeManager : public QObject {
   // Connect with Qt::BlockingQueuedConnection semantics in mind: the receiver sets *accept.
   void hostKeyQuestion(const QString& host, const QString& keyType, const QString& fingerprint,
                        bool* accept);
+  // A login needs answers: a key's passphrase, a password, or a keyboard-interactive round (a
+  // one-time code). The receiver sets *answers, one per question, or leaves it empty (declined).
+  void loginQuestion(const QString& title, const QString& instruction,
+                     const QList<remote::SshQuestion>& questions,
+                     std::optional<QStringList>* answers);
   void checked(const QString& name, const QString& health);
 
  private:

@@ -37,6 +37,10 @@ class SshServer {
   std::unique_ptr<QProcess> m_sshd;
 };
 
+// A PAM service file (written in `dir`) whose login asks one question, "Password: ", accepting
+// only `code`: a one-time code's second factor, for SshServer::usePam().
+QString oneTimeCodePam(const QString& dir, const QString& code);
+
 // Runs a command to its end; returns its exit code (-1: did not start or crashed).
 int runCommand(const QString& program, const QStringList& args, QString* output = nullptr);
 

@@ -280,25 +280,8 @@ class RemoteNodeTest : public QObject {
   // Two factors: the key, then a one-time code asked by the server's PAM stack and answered
   // through the keyboard-interactive prompt.
   void keyboardInteractiveCodeIsAnsweredThroughThePrompt() {
-    const QString check = m_work.filePath("check-code.sh");
-    {
-      QFile script(check);
-      QVERIFY(script.open(QIODevice::WriteOnly));
-      script.write("#!/bin/sh\nread -r code\n[ \"$code\" = 424242 ]\n");
-    }
-    QFile::setPermissions(check, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
-    const QString pam = m_work.filePath("pam-sshd");
-    {
-      QFile file(pam);
-      QVERIFY(file.open(QIODevice::WriteOnly));
-      // pam_permit answers pam_setcred, which pam_exec ignores.
-      file.write(("auth required pam_exec.so expose_authtok quiet " + check +
-                  "\nauth optional pam_permit.so\naccount required pam_permit.so\n"
-                  "session required pam_permit.so\n")
-                     .toUtf8());
-    }
     SshServer server(m_work.filePath("ssh-2fa"));
-    server.usePam(pam);
+    server.usePam(twb::test::oneTimeCodePam(m_work.path(), "424242"));
     server.prependConfig("AuthenticationMethods publickey,keyboard-interactive");
     QVERIFY2(server.start(), qPrintable(server.error()));
     const SshTarget target{server.host(), server.port(), "root", server.clientKey()};

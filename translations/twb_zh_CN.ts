@@ -103,6 +103,41 @@
     </message>
 </context>
 <context>
+    <name>twb::app::NodeManager</name>
+    <message>
+        <source>Key passphrase</source>
+        <translation>密钥口令</translation>
+    </message>
+    <message>
+        <source>The key %1 is encrypted.</source>
+        <translation>密钥 %1 已加密。</translation>
+    </message>
+    <message>
+        <source>Passphrase:</source>
+        <translation>口令：</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Log in to %1.</source>
+        <translation>登录 %1。</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <source>%1 asks for this to let you in (a second factor: often a one-time code from your authenticator).</source>
+        <translation>%1 需要此项才能登录（第二重验证：通常是身份验证器中的一次性验证码）。</translation>
+    </message>
+    <message>
+        <source>Log in to %1</source>
+        <translation>登录 %1</translation>
+    </message>
+</context>
+<context>
     <name>twb::app::RunsModel</name>
     <message>
         <source>%1 %2 %</source>
@@ -785,6 +820,13 @@
     <message>
         <source> (line %1)</source>
         <translation>（第 %1 行）</translation>
+    </message>
+</context>
+<context>
+    <name>twb::ui::LoginDialog</name>
+    <message>
+        <source>Log in</source>
+        <translation>登录</translation>
     </message>
 </context>
 <context>

@@ -14,6 +14,7 @@
 #include <QVBoxLayout>
 
 #include "app/node_manager.h"
+#include "ui/login_dialog.h"
 
 namespace twb {
 namespace ui {
@@ -124,6 +125,12 @@ NodesDialog::NodesDialog(app::NodeManager& nodes, QWidget* parent)
                           tr("The authenticity of %1 cannot be established.\n%2 key fingerprint: "
                              "%3\nTrust this host and remember its key?")
                               .arg(host, type, fingerprint)) == QMessageBox::Yes;
+          });
+  connect(&m_nodes, &app::NodeManager::loginQuestion, this,
+          [this](const QString& title, const QString& instruction,
+                 const QList<remote::SshQuestion>& questions, std::optional<QStringList>* answers) {
+            LoginDialog dialog(title, instruction, questions, this);
+            if (dialog.exec() == QDialog::Accepted) *answers = dialog.answers();
           });
   reload();
 }

@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   }
   RemoteNode::Options options;
   options.target = {server.host(), server.port(), "root", server.clientKey()};
-  options.ssh = {work.filePath("known_hosts"), work.filePath("user_known_hosts"), 10};
+  options.ssh = {work.filePath("known_hosts"), work.filePath("user_known_hosts"), 10, "none"};
   options.prompts.acceptUnknownHost = [](const QString&, const QString&, const QString&) { return true; };
   options.bundlePath = argv[1];
   options.remoteBase = work.filePath("node");
