@@ -33,14 +33,20 @@ QString findEngine(const QString& given) {
                                                         : here.filePath("../engine/twb-engine");
 }
 
-// The engine bundle deployed to remote nodes: --bundle, $TWB_BUNDLE, or the newest one made by
-// packaging/make-engine-bundle.sh next to this build.
+// The engine bundle deployed to remote nodes: --bundle, $TWB_BUNDLE, the one installed with
+// this program (lib/tensor-workbench), or the newest one packaging/make-engine-bundle.sh made
+// next to this build.
 QString findBundle(const QString& given) {
   if (!given.isEmpty()) return given;
   if (qEnvironmentVariableIsSet("TWB_BUNDLE")) return qEnvironmentVariable("TWB_BUNDLE");
-  const QDir bundles(QDir(QCoreApplication::applicationDirPath()).filePath("../../bundle"));
-  const QStringList found = bundles.entryList({"twb-engine-*-linux-x86_64.tar.gz"}, QDir::Files, QDir::Time);
-  return found.isEmpty() ? QString() : bundles.filePath(found.front());
+  const QDir here(QCoreApplication::applicationDirPath());
+  for (const char* folder : {"../lib/tensor-workbench", "../../bundle"}) {
+    const QDir bundles(here.filePath(folder));
+    const QStringList found =
+        bundles.entryList({"twb-engine-*-linux-x86_64.tar.gz"}, QDir::Files, QDir::Time);
+    if (!found.isEmpty()) return bundles.filePath(found.front());
+  }
+  return {};
 }
 
 struct Options {

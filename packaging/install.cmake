@@ -39,6 +39,14 @@ if(TWB_WITH_GUI)
           DESTINATION ${CMAKE_INSTALL_DATADIR}/metainfo COMPONENT workbench)
   install(FILES ${PROJECT_SOURCE_DIR}/resources/icons/tensor-workbench.svg
           DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps COMPONENT workbench)
+  # The engine bundle the workbench deploys to remote nodes, made from this build's engine when
+  # installing (not at every build: it packs ~40 MiB of libraries). The app finds it in
+  # lib/tensor-workbench beside its bin/.
+  install(CODE "execute_process(COMMAND ${PROJECT_SOURCE_DIR}/packaging/make-engine-bundle.sh
+                  $<TARGET_FILE:twb-engine>
+                  \$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/lib/tensor-workbench
+                  COMMAND_ERROR_IS_FATAL ANY OUTPUT_QUIET)"
+          COMPONENT workbench)
 endif()
 
 set(CPACK_PACKAGE_NAME tensor-workbench)

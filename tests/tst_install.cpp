@@ -2,13 +2,16 @@
 // pages, desktop entry, AppStream metadata, icon, user service, licence), the installed workbench
 // finds the installed engine on its own and trains headless, and CPack makes the two Debian
 // packages with dpkg-shlibdeps' runtime dependencies (the engine's without Qt, neither with a
-// -dev package) that lintian passes.
+// -dev package) that lintian passes, and that install into a bare Debian with apt.
+#include <unistd.h>
+
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -55,6 +58,11 @@ class InstallTest : public QObject {
           "share/doc/twb-engine/changelog.gz", "share/doc/twb-engine/THIRD-PARTY-NOTICES.md",
           "share/doc/tensor-workbench/copyright", "share/doc/tensor-workbench/changelog.gz"})
       QVERIFY2(QFile::exists(prefix() + "/" + file), file);
+    // The engine bundle the workbench deploys to remote nodes, made from this build's engine.
+    QCOMPARE(QDir(prefix() + "/lib/tensor-workbench")
+                 .entryList({"twb-engine-" TWB_VERSION "-*-linux-x86_64.tar.gz"}, QDir::Files)
+                 .size(),
+             1);
     const Finished desktop = run("desktop-file-validate",
                                  {prefix() + "/share/applications/tensor-workbench.desktop"}, 30000);
     QVERIFY2(desktop.exitCode == 0 && desktop.output.isEmpty(), qPrintable(desktop.output));
@@ -117,7 +125,95 @@ class InstallTest : public QObject {
     const QString contents = run("dpkg-deb", {"-c", packages + "/" + debs[1]}, 30000).output;
     QVERIFY2(contents.contains("./usr/bin/twb-engine") && !contents.contains("tensor-workbench.desktop"),
              qPrintable(contents));
+    m_packages = {packages + "/" + debs[1], packages + "/" + debs[0]};
   }
+
+  // As a user installs them: `apt install ./*.deb` in a bare Debian 12 (debootstrap minbase)
+  // resolves their dependencies from Debian's archive, pulling runtime packages only; the
+  // workbench trains headless; the engine alone serves a node; `dpkg -r` leaves no file behind.
+  void packagesInstallIntoABareDebianAndRemoveCleanly() {
+    if (::geteuid() != 0) QSKIP("needs root for debootstrap and chroot (CI runs as root)");
+    QVERIFY2(m_packages.size() == 2, "the packages of the test before");
+    const QString root = m_dir.filePath("debian");
+    QDir().mkpath(TWB_BINARY_DIR "/debootstrap-cache");  // .deb downloads, reused between runs
+    const Finished bootstrap =
+        run("debootstrap", {"--variant=minbase", "--cache-dir=" TWB_BINARY_DIR "/debootstrap-cache",
+                            "bookworm", root, "http://deb.debian.org/debian"},
+            600000);
+    QVERIFY2(bootstrap.exitCode == 0, qPrintable(bootstrap.output.right(2000)));
+    const auto inRoot = [&](const QStringList& command, int timeoutMs = 300000) {
+      QProcessEnvironment environment;
+      environment.insert("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+      environment.insert("HOME", "/root");
+      environment.insert("DEBIAN_FRONTEND", "noninteractive");
+      return run("chroot", QStringList{root} + command, timeoutMs, environment);
+    };
+    const auto installedPackages = [&] {
+      return inRoot({"dpkg-query", "-W", "-f", "${Package}\n"}).output.split('\n', Qt::SkipEmptyParts);
+    };
+    const QStringList bare = installedPackages();
+    QVERIFY(!bare.contains("libqt6core6") && !bare.contains("libdnnl2"));
+    QFile::remove(root + "/etc/resolv.conf");  // the host's, so apt reaches Debian's archive
+    QVERIFY(QFile::copy("/etc/resolv.conf", root + "/etc/resolv.conf"));
+    QStringList debs;
+    for (const QString& package : m_packages) {
+      QVERIFY(QFile::copy(package, root + "/tmp/" + QFileInfo(package).fileName()));
+      debs << "/tmp/" + QFileInfo(package).fileName();
+    }
+    QVERIFY(run("mount", {"-t", "proc", "proc", root + "/proc"}, 30000).exitCode == 0);
+    const auto unmount = qScopeGuard([&] { run("umount", {"-l", root + "/proc"}, 30000); });
+
+    const Finished update = inRoot({"apt-get", "update", "-q"});
+    QVERIFY2(update.exitCode == 0, qPrintable(update.output.right(2000)));
+    const Finished install = inRoot(QStringList{"apt-get", "install", "-y", "-q"} + debs, 900000);
+    QVERIFY2(install.exitCode == 0, qPrintable(install.output.right(3000)));
+    QStringList pulled = installedPackages();
+    for (const QString& package : bare) pulled.removeAll(package);
+    QVERIFY2(pulled.contains("twb-engine") && pulled.contains("tensor-workbench") &&
+                 pulled.contains("dataset-fashion-mnist"),
+             qPrintable(pulled.join(' ')));
+    static const QRegularExpression buildOnly(
+        "-dev$|^(gcc|g\\+\\+|cpp|cmake|ninja-build|make|protobuf-compiler|qt6-base-dev-tools)(-\\d+)?$");
+    QVERIFY2(pulled.filter(buildOnly).isEmpty(), qPrintable(pulled.filter(buildOnly).join(' ')));
+    QVERIFY2(QDir(root + "/usr/lib/tensor-workbench").entryList({"twb-engine-*.tar.gz"}).size() == 1,
+             "the engine bundle for remote nodes");
+
+    QFile job(root + "/tmp/tiny.json");
+    QVERIFY(job.open(QIODevice::WriteOnly));
+    job.write(R"({"name": "tiny", "model": {"template": "mlp"}, "dataset": "fashion-mnist",
+                 "batch": 64, "max_steps": 5, "threads": 1})");
+    job.close();
+    const Finished headless = inRoot({"tensor-workbench", "/tmp/tiny.json"});
+    QVERIFY2(headless.exitCode == 0 && headless.output.contains("headless with /usr/bin/twb-engine") &&
+                 QRegularExpression("test accuracy: 0\\.\\d+").match(headless.output).hasMatch(),
+             qPrintable(headless.output));
+
+    const QStringList ours =
+        inRoot({"dpkg", "-L", "twb-engine", "tensor-workbench"}).output.split('\n', Qt::SkipEmptyParts);
+    QVERIFY(ours.contains("/usr/bin/twb-engine") && ours.contains("/usr/bin/tensor-workbench"));
+    QCOMPARE(inRoot({"dpkg", "-r", "tensor-workbench"}).exitCode, 0);
+    QVERIFY(!QFile::exists(root + "/usr/bin/tensor-workbench"));
+    QProcess serve;
+    serve.setProcessChannelMode(QProcess::MergedChannels);
+    serve.start("chroot", {root, "twb-engine", "serve", "--listen", "unix:/tmp/node/node.sock"});
+    QVERIFY(serve.waitForReadyRead(30000) || serve.state() == QProcess::NotRunning);
+    const QString serving = QString::fromUtf8(serve.readAll());
+    QVERIFY2(serving.contains("serving on unix:/tmp/node/node.sock"), qPrintable(serving));
+    const Finished info = inRoot({"twb-engine", "client", "--node", "unix:/tmp/node/node.sock", "info"});
+    serve.terminate();
+    QVERIFY(serve.waitForFinished(10000));
+    QVERIFY2(info.exitCode == 0 && info.output.contains("twb.node.v1"), qPrintable(info.output));
+
+    QCOMPARE(inRoot({"dpkg", "-r", "twb-engine"}).exitCode, 0);
+    QStringList left;
+    for (const QString& path : ours)
+      if (QFileInfo(root + path).isFile()) left << path;
+    QVERIFY2(left.isEmpty(), qPrintable("left behind: " + left.join(' ')));
+    QVERIFY(!QFileInfo::exists(root + "/usr/lib/tensor-workbench"));
+  }
+
+ private:
+  QStringList m_packages;  // the engine's, then the workbench's .deb
 };
 
 QTEST_GUILESS_MAIN(InstallTest)
