@@ -98,8 +98,7 @@ void SshConfig::read(const QString& path, int depth) {
     static const QRegularExpression split(R"(^(\S+?)\s*(?:=\s*|\s+)(.*)$)");
     const QRegularExpressionMatch parts = split.match(line);
     const auto fail = [&](const QString& why) {
-      throw RemoteError(
-          (path + ":" + QString::number(number) + ": " + why).toStdString(), false);
+      throw RemoteError((path + ":" + QString::number(number) + ": " + why).toStdString(), false);
     };
     if (!parts.hasMatch()) fail("'" + line + "' has no value");
     const QString keyword = parts.captured(1).toLower();

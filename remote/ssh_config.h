@@ -10,14 +10,14 @@ namespace twb::remote {
 // keywords the workbench honours, each the first value found in the Host blocks that match, as
 // ssh reads them.
 struct SshHostConfig {
-  QString hostName;            // HostName, with %h replaced; empty: the name given
-  QString user;                // User
-  std::optional<int> port;     // Port
-  QStringList identityFiles;   // IdentityFile, every one, ~ and %d %h %r %u expanded
-  bool identitiesOnly = false; // IdentitiesOnly: only these keys, not the agent's others
-  QStringList proxyJumps;      // ProxyJump: [user@]host[:port] hops, the first reached first
-  int serverAliveInterval = 0; // ServerAliveInterval, seconds; 0: off
-  int connectTimeout = 0;      // ConnectTimeout, seconds; 0: unset
+  QString hostName;             // HostName, with %h replaced; empty: the name given
+  QString user;                 // User
+  std::optional<int> port;      // Port
+  QStringList identityFiles;    // IdentityFile, every one, ~ and %d %h %r %u expanded
+  bool identitiesOnly = false;  // IdentitiesOnly: only these keys, not the agent's others
+  QStringList proxyJumps;       // ProxyJump: [user@]host[:port] hops, the first reached first
+  int serverAliveInterval = 0;  // ServerAliveInterval, seconds; 0: off
+  int connectTimeout = 0;       // ConnectTimeout, seconds; 0: unset
 };
 
 // An ssh_config file with its Include files. Unknown keywords are ignored, as ssh ignores the

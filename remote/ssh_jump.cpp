@@ -27,9 +27,8 @@ SshJump::SshJump(std::unique_ptr<SshSession> bastion, const QString& host, int p
     : m_bastion(std::move(bastion)) {
   const ssh_session session = m_bastion->handle();
   m_channel = ssh_channel_new(session);
-  if (!m_channel ||
-      ssh_channel_open_forward(m_channel, host.toUtf8().constData(), port, "127.0.0.1", 0) !=
-          SSH_OK) {
+  if (!m_channel || ssh_channel_open_forward(m_channel, host.toUtf8().constData(), port,
+                                             "127.0.0.1", 0) != SSH_OK) {
     const QString error = ssh_get_error(session);
     if (m_channel) ssh_channel_free(m_channel);
     throw RemoteError((m_bastion->target().display() + ": the jump host cannot reach " + host +

@@ -58,8 +58,8 @@ Host *
     QCOMPARE(gpu1.hostName, QString("gpu1.cluster.example"));
     QCOMPARE(gpu1.user, QString("alice"));  // the first block that sets it
     QCOMPARE(gpu1.port.value_or(0), 2222);
-    QCOMPARE(gpu1.identityFiles,
-             QStringList({QDir::homePath() + "/.ssh/id_gpu", QDir::homePath() + "/.ssh/id alice of me"}));
+    QCOMPARE(gpu1.identityFiles, QStringList({QDir::homePath() + "/.ssh/id_gpu",
+                                              QDir::homePath() + "/.ssh/id alice of me"}));
     QCOMPARE(gpu1.proxyJumps, QStringList({"bastion", "inner:2200"}));
     QVERIFY(gpu1.identitiesOnly);
     QCOMPARE(gpu1.serverAliveInterval, 15);

@@ -30,8 +30,8 @@ using Owned = std::unique_ptr<T, decltype([](T* p) { Free(p); })>;
 
 std::string base64(const unsigned char* data, size_t size) {
   std::string text(4 * ((size + 2) / 3) + 1, '\0');
-  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()), data,
-                                     static_cast<int>(size));
+  const int length =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()), data, static_cast<int>(size));
   text.resize(static_cast<size_t>(length));
   return text;
 }
@@ -116,13 +116,14 @@ std::string fetchNodeCertificate(const std::string& host, int port, int timeoutM
   Owned<SSL_CTX, SSL_CTX_free> context(SSL_CTX_new(TLS_client_method()));
   Owned<SSL, SSL_free> ssl(SSL_new(context.get()));
   BIO* socket = BIO_new_socket(fd, BIO_CLOSE);
-  SSL_set_bio(ssl.get(), socket, socket);  // `ssl` owns it, and closes the socket
+  SSL_set_bio(ssl.get(), socket, socket);               // `ssl` owns it, and closes the socket
   static const unsigned char kHttp2[] = {2, 'h', '2'};  // what gRPC servers expect to negotiate
   SSL_set_alpn_protos(ssl.get(), kHttp2, sizeof kHttp2);
   SSL_set_tlsext_host_name(ssl.get(), kNodeCertificateName);
   if (SSL_connect(ssl.get()) != 1)
-    throw Error(where + ": no TLS handshake (not a twb-engine node, or one older than TLS "
-                        "for TCP nodes)");
+    throw Error(where +
+                ": no TLS handshake (not a twb-engine node, or one older than TLS "
+                "for TCP nodes)");
   Owned<X509, X509_free> certificate(SSL_get1_peer_certificate(ssl.get()));
   if (!certificate) throw Error(where + ": the node showed no certificate");
   Owned<BIO, BIO_free_all> pem(BIO_new(BIO_s_mem()));
@@ -134,7 +135,8 @@ std::string fetchNodeCertificate(const std::string& host, int port, int timeoutM
 }
 
 CertificatePins::CertificatePins(std::string file, AcceptNew acceptNew)
-    : m_file(file.empty() ? defaultPinsFile() : std::move(file)), m_acceptNew(std::move(acceptNew)) {}
+    : m_file(file.empty() ? defaultPinsFile() : std::move(file)),
+      m_acceptNew(std::move(acceptNew)) {}
 
 std::optional<std::string> CertificatePins::pinned(const std::string& hostPort) const {
   std::ifstream in(m_file);
@@ -174,7 +176,8 @@ std::string CertificatePins::trusted(const std::string& host, int port) const {
   if (const auto pinnedPem = pinned(hostPort)) {
     if (certificateFingerprint(*pinnedPem) == fingerprint) return *pinnedPem;
     throw Error("tcp:" + hostPort + ": WARNING: the node's certificate has changed (it is now " +
-                fingerprint + "). Someone may be intercepting this connection (a "
+                fingerprint +
+                "). Someone may be intercepting this connection (a "
                 "man-in-the-middle attack), or the node's data folder was replaced. The "
                 "connection was refused. If the change is expected, remove the node's line from " +
                 m_file + ".");

@@ -24,7 +24,8 @@ std::string fetchNodeCertificate(const std::string& host, int port, int timeoutM
 // refused with ssh's warning.
 class CertificatePins {
  public:
-  using AcceptNew = std::function<bool(const std::string& hostPort, const std::string& fingerprint)>;
+  using AcceptNew =
+      std::function<bool(const std::string& hostPort, const std::string& fingerprint)>;
 
   // `file` empty: $XDG_CONFIG_HOME/twb/known_nodes, else ~/.config/twb/known_nodes. Without
   // `acceptNew`, unknown nodes are refused.

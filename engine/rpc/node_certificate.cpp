@@ -76,8 +76,7 @@ NodeCertificate createCertificate() {
   addExtension(x, NID_subject_alt_name, (std::string("DNS:") + kNodeCertificateName).c_str());
   if (!X509_sign(x, key.get(), EVP_sha256())) failOpenSsl("signing");
   return {pemOf([&](BIO* bio) {
-            return PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr,
-                                            nullptr);
+            return PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
           }),
           pemOf([&](BIO* bio) { return PEM_write_bio_X509(bio, x); })};
 }
