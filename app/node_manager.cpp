@@ -2,8 +2,10 @@
 
 #include <QThreadPool>
 
+#include "app/keyring.h"
 #include "remote/remote_error.h"
 #include "remote/remote_node.h"
+#include "remote/ssh_session.h"
 
 namespace twb {
 namespace app {
@@ -33,17 +35,30 @@ std::shared_ptr<remote::NodeEndpoint> NodeManager::makeEndpoint(const remote::No
     return accept;
   };
   const auto ask = [this](const QString& title, const QString& instruction,
-                          const QList<remote::SshQuestion>& questions) {
+                          const QList<remote::SshQuestion>& questions, bool* keep = nullptr) {
     std::optional<QStringList> answers;
     QMetaObject::invokeMethod(
-        this, [&] { emit loginQuestion(title, instruction, questions, &answers); },
+        this, [&] { emit loginQuestion(title, instruction, questions, &answers, keep); },
         Qt::BlockingQueuedConnection);
     return answers;
   };
-  options.prompts.keyPassphrase = [ask](const QString& keyPath) -> std::optional<QString> {
+  options.prompts.keyPassphrase = [this, ask](const QString& keyPath) -> std::optional<QString> {
+    if (const auto kept = Keyring::passphrase(keyPath)) {
+      if (remote::sshKeyOpens(keyPath, *kept)) return kept;
+      Keyring::forgetPassphrase(keyPath);  // the key's passphrase changed: ask again
+    }
+    bool keep = false;
     const auto answers = ask(tr("Key passphrase"), tr("The key %1 is encrypted.").arg(keyPath),
-                             {{tr("Passphrase:"), false}});
-    return answers ? std::optional(answers->value(0)) : std::nullopt;
+                             {{tr("Passphrase:"), false}}, &keep);
+    if (!answers) return std::nullopt;
+    QString why;
+    if (keep && remote::sshKeyOpens(keyPath, answers->value(0)) &&
+        !Keyring::keepPassphrase(keyPath, answers->value(0), &why))
+      QMetaObject::invokeMethod(this, [this, why] {
+        emit problem(tr("The passphrase was not kept: the desktop keyring did not answer (%1).")
+                         .arg(why));
+      });
+    return answers->value(0);
   };
   options.prompts.password = [ask](const QString& userAtHost) -> std::optional<QString> {
     const auto answers = ask(tr("Password"), tr("Log in to %1.").arg(userAtHost),

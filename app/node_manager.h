@@ -19,7 +19,8 @@ using NodeEntry = remote::NodeEntry;  // a saved node: its SSH target, folder, l
 // off the GUI thread. An unknown host key becomes the hostKeyQuestion() signal, answered by the
 // GUI (a dialog showing the fingerprint) while the connecting thread waits; nothing is asked
 // twice once accepted. Passphrases, passwords and one-time codes are asked the same way
-// (loginQuestion()) and never stored.
+// (loginQuestion()) and never written to a file; a key's passphrase is kept in the desktop
+// keyring when the user asks (app/keyring.h), and used from there while it opens the key.
 class NodeManager : public QObject {
   Q_OBJECT
 
@@ -50,9 +51,12 @@ class NodeManager : public QObject {
                        bool* accept);
   // A login needs answers: a key's passphrase, a password, or a keyboard-interactive round (a
   // one-time code). The receiver sets *answers, one per question, or leaves it empty (declined).
+  // `keep` is given for a key's passphrase: set it to keep the answer in the desktop keyring.
   void loginQuestion(const QString& title, const QString& instruction,
                      const QList<remote::SshQuestion>& questions,
-                     std::optional<QStringList>* answers);
+                     std::optional<QStringList>* answers, bool* keep);
+  // What the user asked could not be done, said to them (a passphrase the keyring did not keep).
+  void problem(const QString& message);
   void checked(const QString& name, const QString& health);
 
  private:

@@ -27,6 +27,8 @@ build_packages=(
   # application
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev libqcustomplot-dev
   libsqlite3-dev
+  # the desktop keyring (Secret Service) for SSH key passphrases the user asks to keep
+  libsecret-1-dev
 )
 test_packages=(
   # the engine bundle in a bare Debian root
@@ -36,6 +38,8 @@ test_packages=(
   openssh-server openssh-client iproute2 tcpdump
   # the GUI tests' display, and the store looked at from outside
   xvfb xauth sqlite3
+  # a real keyring for the keyring test, in a D-Bus session of its own
+  gnome-keyring dbus-daemon
   # packages: CPack's .deb with dpkg-shlibdeps' runtime dependencies, checked by lintian, its
   # desktop entry and AppStream metadata validated
   dpkg-dev lintian desktop-file-utils appstream

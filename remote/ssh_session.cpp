@@ -72,6 +72,15 @@ std::optional<SshTarget> jumpTarget(const QString& hop) {
 }
 }  // namespace
 
+bool sshKeyOpens(const QString& keyPath, const QString& passphrase) {
+  ssh_key key = nullptr;
+  const bool opened = ssh_pki_import_privkey_file(keyPath.toUtf8().constData(),
+                                                  passphrase.toUtf8().constData(), nullptr,
+                                                  nullptr, &key) == SSH_OK;
+  ssh_key_free(key);
+  return opened;
+}
+
 SshSession::SshSession(SshTarget target, Options options, SshPrompts prompts)
     : m_target(std::move(target)), m_options(std::move(options)), m_prompts(std::move(prompts)) {
   if (m_options.userKnownHostsFile.isEmpty()) m_options.userKnownHostsFile = defaultUserKnownHosts();

@@ -79,4 +79,8 @@ class SshSession {
   QString m_fingerprint;
 };
 
+// Whether `passphrase` opens the private key file `keyPath` (a kept passphrase is checked before
+// it is used, so a changed one is asked again instead of failing every login).
+bool sshKeyOpens(const QString& keyPath, const QString& passphrase);
+
 }  // namespace twb::remote

@@ -5,9 +5,12 @@
 
 #include <QDir>
 #include <QtTest>
+#include <cmath>
+#include <cstring>
 #include <functional>
 #include <thread>
 
+#include "core/float16.h"
 #include "core/random.h"
 #include "dist/gloo_communicator.h"
 #include "test_support.h"
@@ -147,6 +150,38 @@ class TestCollectives : public QObject {
       if (r == 0) sent[0] = f32, sent[1] = comm.bytesSent() - f32;
     });
     QCOMPARE(sent[1] * 2, sent[0]);
+  }
+
+  // fp16 on the wire converts exactly as GCC's _Float16 (IEEE binary16, round to nearest even):
+  // every one of the 65,536 halves decoded, and floats across the whole f32 range encoded.
+  void fp16ConversionsMatchTheCompilers() {
+    for (uint32_t h = 0; h <= 0xffff; ++h) {
+      _Float16 reference;
+      const uint16_t bits = static_cast<uint16_t>(h);
+      std::memcpy(&reference, &bits, sizeof bits);
+      const float expected = static_cast<float>(reference), got = halfToFloat(bits);
+      if (std::isnan(expected)) QVERIFY(std::isnan(got));
+      else QVERIFY2(std::memcmp(&expected, &got, sizeof got) == 0, qPrintable(QString::number(h, 16)));
+    }
+    int compared = 0;
+    for (uint64_t f = 0; f <= 0xffffffffull; f += 997) {  // every exponent, many mantissas
+      const uint32_t bits = static_cast<uint32_t>(f);
+      float value;
+      std::memcpy(&value, &bits, sizeof value);
+      const _Float16 reference = static_cast<_Float16>(value);
+      uint16_t expected;
+      std::memcpy(&expected, &reference, sizeof expected);
+      const uint16_t got = floatToHalf(value);
+      if (std::isnan(value)) QVERIFY((got & 0x7c00) == 0x7c00 && (got & 0x3ff));
+      else QVERIFY2(got == expected, qPrintable(QString("%1 -> %2, expected %3")
+                                                    .arg(bits, 8, 16).arg(got, 4, 16).arg(expected, 4, 16)));
+      ++compared;
+    }
+    QVERIFY(compared > 4000000);
+    // Ties: halfway between two halves rounds to the even one.
+    QCOMPARE(floatToHalf(1.0f + 1.0f / 2048), uint16_t(0x3c00));
+    QCOMPARE(floatToHalf(1.0f + 3.0f / 2048), uint16_t(0x3c02));
+    QCOMPARE(floatToHalf(65520.0f), uint16_t(0x7c00));  // rounds up past the largest half
   }
 
   // A rank of a machine that stops coming to the shared-memory barrier fails its neighbours

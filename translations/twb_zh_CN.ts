@@ -136,6 +136,10 @@
         <source>Log in to %1</source>
         <translation>登录 %1</translation>
     </message>
+    <message>
+        <source>The passphrase was not kept: the desktop keyring did not answer (%1).</source>
+        <translation>口令未保存：桌面密钥环没有响应（%1）。</translation>
+    </message>
 </context>
 <context>
     <name>twb::app::RunsModel</name>
@@ -827,6 +831,10 @@
     <message>
         <source>Log in</source>
         <translation>登录</translation>
+    </message>
+    <message>
+        <source>Keep it in the desktop keyring</source>
+        <translation>保存在桌面密钥环中</translation>
     </message>
 </context>
 <context>

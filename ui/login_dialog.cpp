@@ -1,5 +1,6 @@
 #include "ui/login_dialog.h"
 
+#include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLabel>
@@ -9,7 +10,8 @@
 namespace twb::ui {
 
 LoginDialog::LoginDialog(const QString& title, const QString& instruction,
-                         const QList<remote::SshQuestion>& questions, QWidget* parent)
+                         const QList<remote::SshQuestion>& questions, bool offerKeyring,
+                         QWidget* parent)
     : QDialog(parent) {
   setObjectName("loginDialog");
   setWindowTitle(title);
@@ -27,6 +29,11 @@ LoginDialog::LoginDialog(const QString& title, const QString& instruction,
     form->addRow(question.text.trimmed(), field);
     m_fields << field;
   }
+  if (offerKeyring) {
+    m_keep = new QCheckBox(tr("Keep it in the desktop keyring"));
+    m_keep->setObjectName("keepInKeyring");
+    form->addRow(m_keep);
+  }
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
   buttons->button(QDialogButtonBox::Ok)->setText(tr("Log in"));
   connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
@@ -34,6 +41,8 @@ LoginDialog::LoginDialog(const QString& title, const QString& instruction,
   form->addRow(buttons);
   setMinimumWidth(420);
 }
+
+bool LoginDialog::keepInKeyring() const { return m_keep && m_keep->isChecked(); }
 
 QStringList LoginDialog::answers() const {
   QStringList typed;

@@ -128,10 +128,14 @@ NodesDialog::NodesDialog(app::NodeManager& nodes, QWidget* parent)
           });
   connect(&m_nodes, &app::NodeManager::loginQuestion, this,
           [this](const QString& title, const QString& instruction,
-                 const QList<remote::SshQuestion>& questions, std::optional<QStringList>* answers) {
-            LoginDialog dialog(title, instruction, questions, this);
-            if (dialog.exec() == QDialog::Accepted) *answers = dialog.answers();
+                 const QList<remote::SshQuestion>& questions, std::optional<QStringList>* answers,
+                 bool* keep) {
+            LoginDialog dialog(title, instruction, questions, keep != nullptr, this);
+            if (dialog.exec() != QDialog::Accepted) return;
+            *answers = dialog.answers();
+            if (keep) *keep = dialog.keepInKeyring();
           });
+  connect(&m_nodes, &app::NodeManager::problem, m_status, &QLabel::setText);
   reload();
 }
 

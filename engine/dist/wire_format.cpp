@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/bfloat16.h"
+#include "core/float16.h"
 
 namespace twb {
 
@@ -28,7 +29,6 @@ const char* wireTypeName(WireType type) {
 
 size_t wireBytes(WireType type) { return type == WireType::f32 ? 4 : 2; }
 
-// GCC's _Float16 converts with round-to-nearest-even (F16C where the CPU has it).
 void encodeWire(const float* in, size_t count, WireType type, void* out) {
   if (type == WireType::f32) {
     std::memcpy(out, in, count * sizeof(float));
@@ -36,8 +36,8 @@ void encodeWire(const float* in, size_t count, WireType type, void* out) {
     auto* o = static_cast<uint16_t*>(out);
     for (size_t i = 0; i < count; ++i) o[i] = floatToBf16(in[i]);
   } else {
-    auto* o = static_cast<_Float16*>(out);
-    for (size_t i = 0; i < count; ++i) o[i] = static_cast<_Float16>(in[i]);
+    auto* o = static_cast<uint16_t*>(out);
+    for (size_t i = 0; i < count; ++i) o[i] = floatToHalf(in[i]);
   }
 }
 
@@ -48,8 +48,8 @@ void decodeWire(const void* in, size_t count, WireType type, float* out) {
     const auto* p = static_cast<const uint16_t*>(in);
     for (size_t i = 0; i < count; ++i) out[i] = bf16ToFloat(p[i]);
   } else {
-    const auto* p = static_cast<const _Float16*>(in);
-    for (size_t i = 0; i < count; ++i) out[i] = static_cast<float>(p[i]);
+    const auto* p = static_cast<const uint16_t*>(in);
+    for (size_t i = 0; i < count; ++i) out[i] = halfToFloat(p[i]);
   }
 }
 
@@ -61,8 +61,8 @@ void accumulateWire(const void* in, size_t count, WireType type, float* acc) {
     const auto* p = static_cast<const uint16_t*>(in);
     for (size_t i = 0; i < count; ++i) acc[i] += bf16ToFloat(p[i]);
   } else {
-    const auto* p = static_cast<const _Float16*>(in);
-    for (size_t i = 0; i < count; ++i) acc[i] += static_cast<float>(p[i]);
+    const auto* p = static_cast<const uint16_t*>(in);
+    for (size_t i = 0; i < count; ++i) acc[i] += halfToFloat(p[i]);
   }
 }
 
