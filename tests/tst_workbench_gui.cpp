@@ -540,6 +540,14 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY2(asked.contains(server.hostKeyFingerprint()), qPrintable(asked));
     QVERIFY(logins >= 1);
     QVERIFY2(loginTitle.contains("root@" + server.host()), qPrintable(loginTitle));
+    // A key's passphrase may be kept in the desktop keyring, only when the user ticks it.
+    ui::LoginDialog passphrase(tr("Key passphrase"), "The key /home/me/.ssh/id_lab is encrypted.",
+                               {{"Passphrase:", false}}, true, m_window.get());
+    passphrase.show();
+    QVERIFY(!passphrase.findChild<QCheckBox*>("keepInKeyring")->isChecked());
+    QVERIFY(passphrase.grab().save(QString(TWB_BINARY_DIR "/screenshots/passphrase.png")));
+    passphrase.findChild<QCheckBox*>("keepInKeyring")->setChecked(true);
+    QVERIFY(passphrase.keepInKeyring());
     QVERIFY2(dialog.findChild<QLabel*>("nodeCapabilities")->text().contains("bf16"),
              qPrintable(dialog.findChild<QLabel*>("nodeCapabilities")->text()));
     QVERIFY(nodes.find("lab")->health == "ok");
