@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 
@@ -10,6 +11,9 @@
 namespace twb {
 
 namespace {
+constexpr int64_t kMaxBytes = int64_t(1) << 34;  // 16 GiB: no real IDX file comes near
+constexpr int64_t kSlice = int64_t(64) << 20;    // read (and allocated) 64 MiB at a time
+
 struct GzCloser {
   void operator()(gzFile_s* f) const { gzclose(f); }
 };
@@ -56,13 +60,25 @@ IdxArray readIdxFile(const std::string& path) {
       throw Error(path + ": truncated inside the header at byte " + std::to_string(4 + 4 * i));
     const int64_t d = (int64_t(b[0]) << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
     if (d <= 0 || d > (1 << 28)) throw Error(path + ": bad dimension " + std::to_string(d));
+    if (count > kMaxBytes / d)
+      throw Error(path + ": implausibly large (dimensions multiply past " +
+                  std::to_string(kMaxBytes) + " bytes)");
     array.dims.push_back(d);
     count *= d;
   }
-  if (count > (int64_t(1) << 34)) throw Error(path + ": implausibly large (" + std::to_string(count) + " bytes)");
-  array.data.resize(static_cast<size_t>(count));
-  const size_t got = readSome(file.get(), array.data.data(), array.data.size(), path);
-  if (got != array.data.size())
+  // Read in slices, growing as the data arrives: a header that promises more than the file holds
+  // fails when the data ends, not by allocating what it promised.
+  while (static_cast<int64_t>(array.data.size()) < count) {
+    const size_t before = array.data.size();
+    array.data.resize(before + static_cast<size_t>(std::min<int64_t>(count - before, kSlice)));
+    const size_t got = readSome(file.get(), array.data.data() + before, array.data.size() - before, path);
+    if (got != array.data.size() - before) {
+      array.data.resize(before + got);
+      break;
+    }
+  }
+  const size_t got = array.data.size();
+  if (static_cast<int64_t>(got) != count)
     throw Error(path + ": truncated: the header promises " + std::to_string(count) +
                 " bytes of data, the file holds " + std::to_string(got));
   return array;

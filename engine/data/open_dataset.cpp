@@ -1,3 +1,4 @@
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -11,6 +12,8 @@ namespace twb {
 
 namespace {
 namespace fs = std::filesystem;
+
+constexpr int64_t kMaxCsvClasses = 1 << 20;  // labels index classes: a million is already odd
 
 constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
@@ -119,8 +122,9 @@ DatasetSplits csvDataset(const std::string& path) {
       throw Error(where + ": has " + std::to_string(cells.size()) + " columns, expected " +
                   std::to_string(columns));
     const double label = row.back();
-    if (label < 0 || label != static_cast<int32_t>(label))
-      throw Error(where + ": label " + cells.back() + " is not a class index (integer >= 0)");
+    if (!(label >= 0 && label < kMaxCsvClasses) || label != std::floor(label))
+      throw Error(where + ": label " + cells.back() + " is not a class index (an integer from 0 to " +
+                  std::to_string(kMaxCsvClasses - 1) + ")");
     labels.push_back(static_cast<int32_t>(label));
     for (size_t i = 0; i + 1 < row.size(); ++i) values.push_back(static_cast<float>(row[i]));
   }

@@ -22,7 +22,20 @@ class OnnxNode {
     for (const auto& a : node.attribute()) m_attrs[a.name()] = &a;
   }
   const onnx::NodeProto& proto() const { return m_node; }
-  std::string name() const { return m_node.name().empty() ? m_node.output(0) : m_node.name(); }
+  std::string name() const {
+    if (!m_node.name().empty()) return m_node.name();
+    return m_node.output_size() > 0 ? m_node.output(0) : std::string("(unnamed)");
+  }
+  // Its inputs and first output by position, or an error naming the one missing (a malformed
+  // file must not reach protobuf's own bounds check, which aborts).
+  const std::string& input(int i) const {
+    if (i >= m_node.input_size()) throw error("input " + std::to_string(i) + " is missing");
+    return m_node.input(i);
+  }
+  const std::string& output() const {
+    if (m_node.output_size() == 0) throw error("has no output");
+    return m_node.output(0);
+  }
   Error error(const std::string& what) const {
     return Error("node '" + name() + "' (" + m_node.op_type() + "): " + what);
   }
@@ -152,36 +165,36 @@ class Importer {
 
   const Tensor& constant(const OnnxNode& n, int input) const {
     if (n.proto().input_size() <= input) throw n.error("input " + std::to_string(input) + " is missing");
-    auto it = m_constants.find(n.proto().input(input));
+    auto it = m_constants.find(n.input(input));
     if (it == m_constants.end())
-      throw n.error("input '" + n.proto().input(input) + "' must be a constant (an initializer)");
+      throw n.error("input '" + n.input(input) + "' must be a constant (an initializer)");
     return it->second;
   }
 
   void add(const OnnxNode& n, const std::string& op, std::vector<std::string> inputs,
            nlohmann::json attrs = nlohmann::json::object(), const std::string& name = "") {
-    const std::string out = name.empty() ? n.proto().output(0) : name;
+    const std::string out = name.empty() ? n.output() : name;
     m_spec.nodes.push_back({out, op, std::move(inputs), std::move(attrs)});
     m_produced.insert(out);
   }
 
   std::string value(const OnnxNode& n, int input) const {
-    const std::string name = resolve(n.proto().input(input));
+    const std::string name = resolve(n.input(input));
     if (m_constants.count(name)) throw n.error("input '" + name + "' is a constant; the engine needs a computed value");
     return name;
   }
 
   void translate(const OnnxNode& n) {
     const std::string& op = n.proto().op_type();
-    const std::string out = n.proto().output(0);
+    const std::string out = n.output();
     if (op == "Identity" || op == "Dropout") {
-      m_aliases[out] = n.proto().input(0);
+      m_aliases[out] = n.input(0);
     } else if (op == "Pad") {
       // PyTorch writes a Pad of zeros before some average pools; only that form is accepted.
       const Tensor& pads = constant(n, 1);
       for (int64_t i = 0; i < pads.numel(); ++i)
         if (pads.data<int32_t>()[i] != 0) throw n.error("only a Pad of zeros is supported");
-      m_aliases[out] = n.proto().input(0);
+      m_aliases[out] = n.input(0);
     } else if (op == "Constant") {
       for (const auto& a : n.proto().attribute())
         if (a.name() == "value") m_constants[out] = toTensor(a.t(), m_path + ": " + n.name());
@@ -279,17 +292,17 @@ class Importer {
   };
   const GeluStage* gelu(const OnnxNode& n, int input) const {
     if (n.proto().input_size() <= input) return nullptr;
-    auto it = m_gelu.find(n.proto().input(input));
+    auto it = m_gelu.find(n.input(input));
     return it == m_gelu.end() ? nullptr : &it->second;
   }
   bool isConstant(const OnnxNode& n, int input, float value) const {
-    auto it = m_constants.find(n.proto().input(input));
+    auto it = m_constants.find(n.input(input));
     return it != m_constants.end() && it->second.numel() == 1 && it->second.dtype() == DType::f32 &&
            std::abs(it->second.data<float>()[0] - value) < 1e-5f * std::max(1.f, value);
   }
   void geluStep(const OnnxNode& n) {
     const std::string& op = n.proto().op_type();
-    const std::string out = n.proto().output(0);
+    const std::string out = n.output();
     const GeluStage* a = gelu(n, 0);
     const GeluStage* b = gelu(n, 1);
     if (op == "Div" && isConstant(n, 1, 1.41421356f)) {
@@ -298,8 +311,8 @@ class Importer {
       m_gelu[out] = {a->x, 2};
     } else if (op == "Add" && a && a->stage == 2 && isConstant(n, 1, 1.f)) {
       m_gelu[out] = {a->x, 3};
-    } else if (op == "Mul" && ((a && a->stage == 3 && resolve(n.proto().input(1)) == a->x) ||
-                               (b && b->stage == 3 && resolve(n.proto().input(0)) == b->x))) {
+    } else if (op == "Mul" && ((a && a->stage == 3 && resolve(n.input(1)) == a->x) ||
+                               (b && b->stage == 3 && resolve(n.input(0)) == b->x))) {
       m_gelu[out] = {(a && a->stage == 3) ? a->x : b->x, 4};
     } else if (op == "Mul" && a && a->stage == 4 && isConstant(n, 1, 0.5f)) {
       add(n, "GELU", {a->x});

@@ -219,6 +219,9 @@ nlohmann::json parseJsonText(const std::string& text, const std::string& origin)
     }
     throw Error(origin + ":" + std::to_string(line) + ":" + std::to_string(column) +
                 ": not valid JSON (" + std::string(e.what()).substr(std::string(e.what()).find(':') + 2) + ")");
+  } catch (const nlohmann::json::exception& e) {  // a number too large for any type
+    throw Error(origin + ": not valid JSON (" +
+                std::string(e.what()).substr(std::string(e.what()).find(']') + 2) + ")");
   }
 }
 

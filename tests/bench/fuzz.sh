@@ -26,7 +26,10 @@ for target in "${targets[@]}"; do
   log=$build/logs/$target.log
   mkdir -p "$(dirname "$log")"
   start=$(date +%s)
-  (cd "$build" && "$binary" "$corpus" "$build/seeds/$target" -runs=1000000 \
+  # Earlier crashes (tests/fuzz/regressions) start the corpus too, checked under the sanitizers.
+  inputs=("$corpus" "$build/seeds/$target")
+  [ -d "$root/tests/fuzz/regressions/$target" ] && inputs+=("$root/tests/fuzz/regressions/$target")
+  (cd "$build" && "$binary" "${inputs[@]}" -runs=1000000 \
       -max_total_time="$budget" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
       -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1)
   status=$?
