@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -58,30 +59,41 @@ class OnnxNode {
   std::map<std::string, const onnx::AttributeProto*> m_attrs;
 };
 
+// The values a tensor's dims promise, checked against the values it holds before anything is
+// allocated (a malformed file may promise terabytes).
+int64_t valueCount(const onnx::TensorProto& t, int64_t held, size_t valueBytes,
+                   const std::string& where) {
+  int64_t count = 1;
+  for (const int64_t d : t.dims()) {
+    if (d < 0) throw Error(where + ": negative dimension " + std::to_string(d));
+    if (d != 0 && count > std::numeric_limits<int64_t>::max() / d)
+      throw Error(where + ": its dimensions multiply past any size");
+    count *= d;
+  }
+  if (!t.raw_data().empty()) held = static_cast<int64_t>(t.raw_data().size() / valueBytes);
+  const bool rawFits = t.raw_data().empty() || t.raw_data().size() % valueBytes == 0;
+  if (!rawFits || held != count)
+    throw Error(where + ": holds " + std::to_string(held) + " values for shape " +
+                toString(Shape(t.dims().begin(), t.dims().end())) + " (" + std::to_string(count) +
+                ")");
+  return count;
+}
+
 Tensor toTensor(const onnx::TensorProto& t, const std::string& where) {
   const Shape shape(t.dims().begin(), t.dims().end());
   if (t.data_type() == onnx::TensorProto::FLOAT) {
+    valueCount(t, t.float_data_size(), sizeof(float), where);
     Tensor out(shape, DType::f32);
-    if (!t.raw_data().empty()) {
-      if (t.raw_data().size() != out.bytes())
-        throw Error(where + ": " + std::to_string(t.raw_data().size()) + " bytes for shape " +
-                    toString(shape));
-      std::memcpy(out.raw(), t.raw_data().data(), out.bytes());
-    } else {
-      if (t.float_data_size() != out.numel()) throw Error(where + ": wrong number of values");
-      std::copy(t.float_data().begin(), t.float_data().end(), out.data<float>());
-    }
+    if (!t.raw_data().empty()) std::memcpy(out.raw(), t.raw_data().data(), out.bytes());
+    else std::copy(t.float_data().begin(), t.float_data().end(), out.data<float>());
     return out;
   }
   if (t.data_type() == onnx::TensorProto::INT64) {
+    const int64_t count = valueCount(t, t.int64_data_size(), sizeof(int64_t), where);
     Tensor out(shape, DType::s32);  // shapes and axes: small integers
-    std::vector<int64_t> v(static_cast<size_t>(out.numel()));
-    if (!t.raw_data().empty()) {
-      if (t.raw_data().size() != v.size() * 8) throw Error(where + ": truncated int64 data");
-      std::memcpy(v.data(), t.raw_data().data(), v.size() * 8);
-    } else {
-      v.assign(t.int64_data().begin(), t.int64_data().end());
-    }
+    std::vector<int64_t> v(static_cast<size_t>(count));
+    if (!t.raw_data().empty()) std::memcpy(v.data(), t.raw_data().data(), v.size() * 8);
+    else v.assign(t.int64_data().begin(), t.int64_data().end());
     for (size_t i = 0; i < v.size(); ++i) out.data<int32_t>()[i] = static_cast<int32_t>(v[i]);
     return out;
   }

@@ -7,6 +7,16 @@
 
 namespace twb {
 
+namespace {
+// A line is an event when it is an object with an integer seq and, where present, a string type
+// and a numeric time; anything else is corruption, skipped.
+bool isEvent(const nlohmann::json& event) {
+  return event.is_object() && event.contains("seq") && event["seq"].is_number_integer() &&
+         (!event.contains("type") || event["type"].is_string()) &&
+         (!event.contains("time") || event["time"].is_number());
+}
+}  // namespace
+
 EventLogReader::~EventLogReader() {
   if (m_fd >= 0) ::close(m_fd);
 }
@@ -28,8 +38,7 @@ std::vector<EventRecord> EventLogReader::readNew(int64_t afterSeq) {
       m_pending.append(buffer + lineStart, i - lineStart);
       lineStart = i + 1;
       auto event = nlohmann::json::parse(m_pending, nullptr, false);
-      if (event.is_object() && event.contains("seq") && event["seq"].is_number_integer() &&
-          event.value("seq", int64_t{0}) > afterSeq) {
+      if (isEvent(event) && event["seq"].get<int64_t>() > afterSeq) {
         EventRecord record;
         record.seq = event["seq"].get<int64_t>();
         record.type = event.value("type", "");
@@ -66,8 +75,7 @@ int64_t lastEventSeq(const std::string& path) {
     const size_t start = tail.rfind('\n', end - 1);
     const size_t from = start == std::string::npos ? 0 : start + 1;
     const auto event = nlohmann::json::parse(tail.substr(from, end - from), nullptr, false);
-    if (event.is_object() && event.contains("seq") && event["seq"].is_number_integer())
-      return event["seq"].get<int64_t>();
+    if (isEvent(event)) return event["seq"].get<int64_t>();
     if (start == std::string::npos) break;
     end = start;
   }
