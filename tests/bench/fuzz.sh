@@ -34,6 +34,7 @@ for target in "${targets[@]}"; do
       -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1)
   status=$?
   seconds=$(( $(date +%s) - start ))
+  rm -rf /dev/shm/fuzz-input-* /dev/shm/fuzz-node-*  # the targets' inputs and node folder
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   result=ok
   if [ $status -ne 0 ]; then

@@ -14,7 +14,7 @@ namespace {
 namespace v1 = twb::node::v1;
 
 struct Node {
-  std::string dataDir = "/dev/shm/twb-fuzz-node-" + std::to_string(::getpid());
+  std::string dataDir = "/dev/shm/fuzz-node-" + std::to_string(::getpid());
   std::unique_ptr<twb::JobManager> jobs;
   std::unique_ptr<twb::NodeService> service;
 
