@@ -56,6 +56,7 @@
 #include "ui/monitor_panel.h"
 #include "ui/node_list.h"
 #include "ui/login_dialog.h"
+#include "ui/node_questions.h"
 #include "ui/nodes_dialog.h"
 #include "ui/profile_panel.h"
 
@@ -504,6 +505,7 @@ class WorkbenchGuiTest : public QObject {
     app::NodeManager nodes(m_dir.filePath("nodes.json"), m_dir.filePath("known_hosts"),
                            output.trimmed().split('\n').last());
     ui::NodesDialog dialog(nodes, m_window.get());
+    ui::answerNodeQuestions(nodes, m_window.get());  // as the main window does for its own nodes
     dialog.show();
     dialog.findChild<QLineEdit*>("nodeName")->setText("lab");
     dialog.findChild<QLineEdit*>("nodeHost")->setText(server.host());

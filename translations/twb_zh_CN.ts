@@ -21,6 +21,21 @@
     </message>
 </context>
 <context>
+    <name>NodeQuestions</name>
+    <message>
+        <source>Unknown host</source>
+        <translation>未知主机</translation>
+    </message>
+    <message>
+        <source>The authenticity of %1 cannot be established.
+%2 key fingerprint: %3
+Trust this host and remember its key?</source>
+        <translation>无法确认 %1 的真实性。
+%2 密钥指纹：%3
+是否信任此主机并记住其密钥？</translation>
+    </message>
+</context>
+<context>
     <name>QObject</name>
     <message>
         <source>Deep-learning experiments across precisions and machines</source>
@@ -1386,18 +1401,6 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
-    </message>
-    <message>
-        <source>Unknown host</source>
-        <translation>未知主机</translation>
-    </message>
-    <message>
-        <source>The authenticity of %1 cannot be established.
-%2 key fingerprint: %3
-Trust this host and remember its key?</source>
-        <translation>无法确认 %1 的真实性。
-%2 密钥指纹：%3
-是否信任此主机并记住其密钥？</translation>
     </message>
     <message>
         <source>Saved %1.</source>

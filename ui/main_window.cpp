@@ -33,6 +33,7 @@
 #include "ui/job_form.h"
 #include "ui/monitor_panel.h"
 #include "ui/node_list.h"
+#include "ui/node_questions.h"
 #include "ui/run_notes_dialog.h"
 #include "ui/nodes_dialog.h"
 #include "ui/profile_panel.h"
@@ -178,6 +179,7 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
 
   if (m_nodes) {
     m_controller.setNodeManager(m_nodes);
+    answerNodeQuestions(*m_nodes, this);
     connect(m_nodes, &app::NodeManager::checked, this, [this] { offerNodes(); });
   }
   offerNodes();

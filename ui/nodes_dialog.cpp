@@ -8,13 +8,11 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
-#include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
 #include "app/node_manager.h"
-#include "ui/login_dialog.h"
 
 namespace twb {
 namespace ui {
@@ -118,23 +116,6 @@ NodesDialog::NodesDialog(app::NodeManager& nodes, QWidget* parent)
                                      : tr("%1: %2").arg(name, health));
     reload(name);
   });
-  connect(&m_nodes, &app::NodeManager::hostKeyQuestion, this,
-          [this](const QString& host, const QString& type, const QString& fingerprint, bool* accept) {
-            *accept = QMessageBox::question(
-                          this, tr("Unknown host"),
-                          tr("The authenticity of %1 cannot be established.\n%2 key fingerprint: "
-                             "%3\nTrust this host and remember its key?")
-                              .arg(host, type, fingerprint)) == QMessageBox::Yes;
-          });
-  connect(&m_nodes, &app::NodeManager::loginQuestion, this,
-          [this](const QString& title, const QString& instruction,
-                 const QList<remote::SshQuestion>& questions, std::optional<QStringList>* answers,
-                 bool* keep) {
-            LoginDialog dialog(title, instruction, questions, keep != nullptr, this);
-            if (dialog.exec() != QDialog::Accepted) return;
-            *answers = dialog.answers();
-            if (keep) *keep = dialog.keepInKeyring();
-          });
   connect(&m_nodes, &app::NodeManager::problem, m_status, &QLabel::setText);
   reload();
 }
