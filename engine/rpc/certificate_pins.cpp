@@ -19,15 +19,13 @@
 #include <vector>
 
 #include "core/error.h"
+#include "rpc/openssl_owned.h"
 
 namespace twb {
 
 namespace fs = std::filesystem;
 
 namespace {
-template <typename T, void (*Free)(T*)>
-using Owned = std::unique_ptr<T, decltype([](T* p) { Free(p); })>;
-
 std::string base64(const unsigned char* data, size_t size) {
   std::string text(4 * ((size + 2) / 3) + 1, '\0');
   const int length =

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "core/error.h"
+#include "rpc/openssl_owned.h"
 #include "rpc/certificate_pins.h"
 
 namespace twb {
@@ -21,9 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 constexpr long kValidSeconds = 20L * 365 * 24 * 3600;  // pinned, so expiry protects nothing
-
-template <typename T, void (*Free)(T*)>
-using Owned = std::unique_ptr<T, decltype([](T* p) { Free(p); })>;
 
 [[noreturn]] void failOpenSsl(const std::string& what) {
   throw Error("cannot create the node's TLS certificate: " + what);
