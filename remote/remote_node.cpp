@@ -14,6 +14,7 @@ QString RemoteNode::connect() {
   auto session = std::make_unique<SshSession>(m_options.target, m_options.ssh, m_options.prompts);
   session->connect();
   m_fingerprint = session->hostKeyFingerprint();
+  m_resolvedHost = session->resolved().host;
   m_deployed = EngineDeployer(*session, m_bundle, m_options.remoteBase).deploy();
   m_tunnel = std::make_unique<SshTunnel>(std::move(session), m_deployed.socket);
   return m_tunnel->grpcTarget();
@@ -22,6 +23,11 @@ QString RemoteNode::connect() {
 DeployedEngine RemoteNode::lastDeployment() const {
   std::lock_guard lock(m_mutex);
   return m_deployed;
+}
+
+QString RemoteNode::networkHost() const {
+  std::lock_guard lock(m_mutex);
+  return m_resolvedHost.isEmpty() ? m_options.target.host : m_resolvedHost;
 }
 
 QString RemoteNode::hostKeyFingerprint() const {

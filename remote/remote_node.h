@@ -29,7 +29,9 @@ class RemoteNode final : public NodeEndpoint {
 
   QString connect() override;
   QString describe() const override { return m_options.target.display(); }
-  QString networkHost() const override { return m_options.target.host; }
+  // The host the last connection reached (the ssh config's HostName for an alias), before any
+  // connection the host as given.
+  QString networkHost() const override;
   // What the last connect() did (whether it uploaded, started the daemon).
   DeployedEngine lastDeployment() const;
   // The fingerprint of the host key the last connection verified.
@@ -41,7 +43,7 @@ class RemoteNode final : public NodeEndpoint {
   mutable std::mutex m_mutex;
   std::unique_ptr<SshTunnel> m_tunnel;
   DeployedEngine m_deployed;
-  QString m_fingerprint;
+  QString m_fingerprint, m_resolvedHost;
 };
 
 }  // namespace twb::remote

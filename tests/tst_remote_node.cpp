@@ -218,6 +218,14 @@ class RemoteNodeTest : public QObject {
     QCOMPARE(session.resolved().host, server.host());
     QCOMPARE(session.resolved().port, server.port());
     QCOMPARE(m_promptedFingerprint, server.hostKeyFingerprint());
+    // A node entry naming the alias: the other nodes of a job reach it at its HostName.
+    RemoteNode::Options options = nodeOptions(server, m_work.filePath("alias-node"));
+    options.target = {"lab-gpu", 22, "root", ""};
+    RemoteNode node(options);
+    QCOMPARE(node.networkHost(), QString("lab-gpu"));  // not connected yet: the name as given
+    node.connect();
+    QCOMPARE(node.networkHost(), server.host());
+    stopNodeProcesses(m_work.filePath("alias-node"));
 
     // The config's User applies when the entry names none: "nobody-else" is refused.
     SshSession configUser({"lab-gpu", 22, "", ""}, sshOptions(), acceptingPrompts(true));
