@@ -74,6 +74,11 @@ const char* const kMigrations[] = {
       sweep_id INTEGER NOT NULL REFERENCES sweeps(id), trial INTEGER NOT NULL,
       run_id INTEGER NOT NULL, PRIMARY KEY (sweep_id, trial));
     )sql",
+    // The id a run's submission carried, so that after a restart the job it made is found on
+    // its node even when the node's answer never reached the store.
+    R"sql(
+    ALTER TABLE runs ADD COLUMN submission_id TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 // The metrics a step or eval event carries, by the names the Monitor plots.
@@ -227,11 +232,11 @@ qint64 ExperimentStore::addRun(const Run& run) {
   std::lock_guard lock(m_readMutex);
   Statement insert(m_db,
                    "INSERT INTO runs(project_id, name, job_json, node, node_job_id, state, "
-                   "precision, created, summary) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                   "precision, created, summary, submission_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, run.projectId).bind(2, run.name).bind(3, run.jobJson).bind(4, run.node)
       .bind(5, run.nodeJobId).bind(6, remote::jobStateName(run.state))
       .bind(7, run.precision).bind(8, run.created > 0 ? run.created : now())
-      .bind(9, QJsonDocument(run.summary).toJson(QJsonDocument::Compact));
+      .bind(9, QJsonDocument(run.summary).toJson(QJsonDocument::Compact)).bind(10, run.submissionId);
   insert.step();
   return sqlite3_last_insert_rowid(m_db);
 }
@@ -291,7 +296,7 @@ QJsonObject ExperimentStore::node(const QString& name) const {
 namespace {
 constexpr const char* kRunColumns =
     "SELECT id, project_id, name, job_json, node, COALESCE(node_job_id, ''), state, precision, "
-    "created, COALESCE(summary, '{}'), reason, notes, tags FROM runs ";
+    "created, COALESCE(summary, '{}'), reason, notes, tags, submission_id FROM runs ";
 
 Run readRun(const Statement& q) {
   Run run;
@@ -308,6 +313,7 @@ Run readRun(const Statement& q) {
   run.reason = q.text(10);
   run.notes = q.text(11);
   for (const QJsonValue& tag : QJsonDocument::fromJson(q.bytes(12)).array()) run.tags << tag.toString();
+  run.submissionId = q.text(13);
   return run;
 }
 }  // namespace

@@ -52,6 +52,7 @@ struct Run {
   QString reason;       // why it failed or was lost; empty otherwise
   QString notes;        // the user's, free text
   QStringList tags;     // the user's, in their order
+  QString submissionId;  // unique to its submission: finds the job when the answer was lost
 };
 
 // One node's share of a run across nodes: its ranks from `firstRank`, its job there.
@@ -100,7 +101,7 @@ struct MetricPoint {
 // stored twice is stored once, so a crash or a resumed watch never loses or doubles a point.
 class ExperimentStore {
  public:
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   // Opens or creates `path` and brings its schema up to date; throws StoreError naming the file.
   explicit ExperimentStore(const QString& path);

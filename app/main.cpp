@@ -53,6 +53,7 @@ struct Options {
   QString store, engine, bundle;
   QString job;       // a job file to open in the Job tab
   bool run = false;  // and to start once the node has checked it
+  QString node;      // where it runs: "local" or a saved node's name
 };
 
 Options parseOptions(const QCoreApplication& application) {
@@ -67,6 +68,8 @@ Options parseOptions(const QCoreApplication& application) {
   parser.addOption(bundleOption);
   const QCommandLineOption runOption("run", QObject::tr("Start the job file once the node has checked it"));
   parser.addOption(runOption);
+  const QCommandLineOption nodeOption("node", QObject::tr("Node the job runs on: local or a saved node's name"), "name");
+  parser.addOption(nodeOption);
   parser.addPositionalArgument("job", QObject::tr("A job file to open in the Job tab"), "[job.json]");
   parser.process(application);
   if (parser.positionalArguments().size() > 1) parser.showHelp(2);
@@ -76,7 +79,7 @@ Options parseOptions(const QCoreApplication& application) {
   }
   return {parser.value(storeOption), QFileInfo(findEngine(parser.value(engineOption))).absoluteFilePath(),
           findBundle(parser.value(bundleOption)), parser.positionalArguments().value(0),
-          parser.isSet(runOption)};
+          parser.isSet(runOption), parser.value(nodeOption)};
 }
 
 // Qt aborts when a window cannot reach a display; a platform chosen by QT_QPA_PLATFORM (offscreen,
@@ -90,6 +93,11 @@ bool displayAvailable() {
 // (the job the Job tab opens with), on the local engine, its progress bar on this terminal.
 // Returns the engine's exit code.
 int trainHeadless(const Options& options, const QString& data) {
+  if (!options.node.isEmpty() && options.node != "local") {
+    std::fprintf(stderr, "tensor-workbench: --node %s needs the window (no display here); headless "
+                         "training runs on this machine only\n", qPrintable(options.node));
+    return 2;
+  }
   const QString folder = data + "/headless";
   QString job = options.job;
   QDir().mkpath(folder);
@@ -149,7 +157,10 @@ int main(int argc, char** argv) {
     twb::app::NodeManager nodes(config + "/nodes.json", config + "/known_hosts", options.bundle);
     twb::ui::MainWindow window(controller, &nodes);
     window.show();
-    if (!options.job.isEmpty() && window.openJobFile(options.job) && options.run) window.runWhenChecked();
+    // A node that does not exist is said and nothing runs: never another node than the one asked.
+    if (!options.job.isEmpty() && window.openJobFile(options.job) &&
+        (options.node.isEmpty() || window.chooseNode(options.node)) && options.run)
+      window.runWhenChecked();
     return application.exec();
   } catch (const std::exception& e) {
     QMessageBox::critical(nullptr, QObject::tr("Tensor Workbench"), QString::fromUtf8(e.what()));

@@ -14,7 +14,7 @@ RunRecorder::RunRecorder(ExperimentStore& store, remote::JobDispatcher& dispatch
           },
           Qt::DirectConnection);
   connect(&dispatcher, &JobDispatcher::jobFinished, this,
-          [this](const QString&, RunState state) { record(state); },
+          [this](const QString&, RunState state, const QString& reason) { record(state, {}, reason); },
           Qt::DirectConnection);
   connect(&dispatcher, &JobDispatcher::failed, this,
           [this](const QString&, const QString& reason) { record(RunState::Failed, {}, reason); },

@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QRegularExpression>
 #include <QThreadPool>
+#include <QUuid>
 
 #include "app/node_manager.h"
 #include "app/run_summary.h"
@@ -201,7 +202,8 @@ qint64 WorkbenchController::quantizeRun(qint64 sourceRunId, const QuantizeSettin
       settings.samples,
       settings.observer,
       settings.scheme,
-      settings.maxDrop};
+      settings.maxDrop,
+      {}};  // launch() gives it its submission id
   return launch(run, request, source.node);
 }
 
@@ -210,11 +212,16 @@ qint64 WorkbenchController::launch(const Run& prepared, const Request& request, 
   Run run = prepared;
   if (!run.projectId) run.projectId = projectId();
   run.node = node.isEmpty() ? "local" : node;
+  // Stored before the node sees it: a workbench killed before the node's answer came finds the
+  // job by it when it starts again (followUnfinishedRuns).
+  run.submissionId = QUuid::createUuid().toString(QUuid::WithoutBraces);
   const auto endpoint = endpointFor(run.node);
   const qint64 runId = run.id = m_store.addRun(run);
   remote::JobDispatcher& dispatcher = attach(runId, run.node, endpoint);
   emit runAdded(run);
-  dispatcher.submit(request);
+  Request identified = request;
+  identified.submissionId = run.submissionId;
+  dispatcher.submit(identified);
   return runId;
 }
 
@@ -262,7 +269,7 @@ int WorkbenchController::followUnfinishedRuns() {
     }
     QString problem;
     std::shared_ptr<remote::NodeEndpoint> endpoint;
-    if (run.nodeJobId.isEmpty()) {
+    if (run.nodeJobId.isEmpty() && run.submissionId.isEmpty()) {  // stored by an older version
       problem = tr("the workbench stopped before node %1 had accepted the job").arg(run.node);
     } else {
       try {
@@ -277,8 +284,12 @@ int WorkbenchController::followUnfinishedRuns() {
       emit runLost(run.id, problem);
       continue;
     }
-    // From the last event the store committed: nothing is missed, nothing stored twice.
-    attach(run.id, run.node, endpoint).follow(run.nodeJobId, m_store.lastSeq(run.id));
+    // From the last event the store committed: nothing is missed, nothing stored twice. A run
+    // whose node's answer never came: the job its submission made, if the node has one.
+    if (run.nodeJobId.isEmpty())
+      attach(run.id, run.node, endpoint).followSubmission(run.submissionId);
+    else
+      attach(run.id, run.node, endpoint).follow(run.nodeJobId, m_store.lastSeq(run.id));
     ++followed;
   }
   return followed;

@@ -50,6 +50,7 @@ void JobDispatcher::submit(const TrainingRequest& training) {
     placement->set_rendezvous(share->rendezvous.toStdString());
     placement->set_secret(share->secret.toStdString());
   }
+  request->set_submission_id(training.submissionId.toStdString());
   std::lock_guard lock(m_mutex);
   m_threads.emplace_back([this, request] { run({}, request, 0); });
 }
@@ -64,6 +65,7 @@ void JobDispatcher::submit(const QuantizeRequest& settings) {
   quantize->set_observer(settings.observer.toStdString());
   quantize->set_scheme(settings.scheme.toStdString());
   if (settings.maxDrop >= 0) quantize->set_max_drop(settings.maxDrop);
+  request->set_submission_id(settings.submissionId.toStdString());
   std::lock_guard lock(m_mutex);
   m_threads.emplace_back([this, request] { run({}, request, 0); });
 }
@@ -73,13 +75,18 @@ void JobDispatcher::follow(const QString& jobId, qint64 afterSeq) {
   m_threads.emplace_back([this, jobId, afterSeq] { run(jobId, nullptr, afterSeq); });
 }
 
+void JobDispatcher::followSubmission(const QString& submissionId) {
+  std::lock_guard lock(m_mutex);
+  m_threads.emplace_back([this, submissionId] { run({}, nullptr, 0, submissionId); });
+}
+
 bool JobDispatcher::sleepUnlessStopped(int ms) {
   std::unique_lock lock(m_mutex);
   return !m_stopped.wait_for(lock, std::chrono::milliseconds(ms), [this] { return m_stopping.load(); });
 }
 
 void JobDispatcher::run(QString jobId, std::shared_ptr<const v1::SubmitJobRequest> request,
-                        qint64 afterSeq) {
+                        qint64 afterSeq, const QString& submissionId) {
   qint64 last = afterSeq;
   for (int attempt = 0; !m_stopping;) {
     QString problem;
@@ -100,26 +107,42 @@ void JobDispatcher::run(QString jobId, std::shared_ptr<const v1::SubmitJobReques
         }
       } unregister{this, &client};
 
-      if (jobId.isEmpty()) {
+      if (jobId.isEmpty() && !request) {  // a submission whose answer never came
+        for (const v1::JobStatus& job : client.list())
+          if (job.submission_id() == submissionId.toStdString()) jobId = QString::fromStdString(job.id());
+        if (jobId.isEmpty()) {
+          emit lost({}, tr("the workbench stopped before %1 had accepted the job").arg(m_node->describe()));
+          return;
+        }
+        emit submitted(jobId);
+      } else if (jobId.isEmpty()) {  // a retry after a drop sends the same submission id
         jobId = QString::fromStdString(client.submit(*request).id());
         emit submitted(jobId);
       }
       if (attempt > 0) emit reconnected(jobId, last);
       attempt = 0;
       std::optional<JobState> finalState;
+      QString reason;
       const bool finished = client.watch(jobId.toStdString(), last, [&](const v1::Event& event) {
         if (event.seq() <= last) return true;  // never twice, whatever the stream replays
         last = event.seq();
         const QByteArray json = QByteArray::fromStdString(event.json());
-        if (event.type() == "state")
-          finalState = jobStateNamed(QJsonDocument::fromJson(json).object().value("state").toString());
+        if (event.type() == "state") {
+          const QJsonObject fields = QJsonDocument::fromJson(json).object();
+          finalState = jobStateNamed(fields.value("state").toString());
+          reason = fields.value("reason").toString();
+        }
         emit eventReceived(jobId, last, QString::fromStdString(event.type()), json);
         return !m_stopping.load();
       });
       if (finished) {
         // Followed from after its last event: the job's record has the state.
-        if (!finalState) finalState = stateOf(client.job(jobId.toStdString()).state());
-        emit jobFinished(jobId, *finalState);
+        if (!finalState) {
+          const v1::JobStatus status = client.job(jobId.toStdString());
+          finalState = stateOf(status.state());
+          reason = QString::fromStdString(status.reason());
+        }
+        emit jobFinished(jobId, *finalState, reason);
       }
       return;
     } catch (const RpcError& e) {

@@ -38,6 +38,9 @@ class JobDispatcher : public QObject {
   void submit(const TrainingRequest& training);
   void submit(const QuantizeRequest& quantize);
   void follow(const QString& jobId, qint64 afterSeq = 0);  // a job already on the node
+  // Follows the job a submission with this id made, found among the node's jobs; `lost` when the
+  // node has none (the submission never reached it).
+  void followSubmission(const QString& submissionId);
 
   int maxAttempts() const { return m_maxAttempts; }
   void setMaxAttempts(int attempts) { m_maxAttempts = attempts; }
@@ -46,7 +49,8 @@ class JobDispatcher : public QObject {
   void submitted(const QString& jobId);
   // One event as docs/events.md describes it; `json` is the whole object.
   void eventReceived(const QString& jobId, qint64 seq, const QString& type, const QByteArray& json);
-  void jobFinished(const QString& jobId, JobState state);
+  // `reason`: why it failed, was cancelled or lost, in the node's words (empty on success).
+  void jobFinished(const QString& jobId, JobState state, const QString& reason);
   // The connection dropped; attempt `attempt` to reconnect follows in `retryInMs`.
   void connectionLost(const QString& jobId, const QString& reason, int attempt, int retryInMs);
   void reconnected(const QString& jobId, qint64 resumeAfterSeq);
@@ -56,8 +60,10 @@ class JobDispatcher : public QObject {
   void lost(const QString& jobId, const QString& reason);
 
  private:
-  // Submits `request` first when `jobId` is empty, then follows the job.
-  void run(QString jobId, std::shared_ptr<const node::v1::SubmitJobRequest> request, qint64 afterSeq);
+  // Submits `request` first when `jobId` is empty, then follows the job; with neither, finds the
+  // job of `submissionId`.
+  void run(QString jobId, std::shared_ptr<const node::v1::SubmitJobRequest> request, qint64 afterSeq,
+           const QString& submissionId = {});
   bool sleepUnlessStopped(int ms);
 
   std::shared_ptr<NodeEndpoint> m_node;

@@ -37,6 +37,7 @@ struct TrainingRequest {
   QString jobJson;
   QString resumeJob;
   std::optional<RankPlacement> placement;  // none: the whole job runs on this node
+  QString submissionId;  // unique to this submission: asking again never starts a second job
 };
 
 // Post-training quantization of a trained job's model (docs/quantization.md).
@@ -48,6 +49,7 @@ struct QuantizeRequest {
   QString observer;
   QString scheme;
   double maxDrop = -1;  // < 0: no accuracy bound
+  QString submissionId;  // as TrainingRequest's
 };
 
 // A node's dry run of a job: ok, or the first problem's field and message; `summary` holds

@@ -5,7 +5,7 @@
 namespace twb::test {
 
 NamespaceHosts::NamespaceHosts(const QString& prefix, int hosts, const QString& rate)
-    : m_prefix(prefix), m_bridge(prefix + "br"), m_hosts(hosts) {
+    : m_prefix(prefix), m_bridge(prefix + "br"), m_rate(rate), m_hosts(hosts) {
   remove();  // what a killed run may have left
   run({"ip", "link", "add", m_bridge, "type", "bridge"});
   run({"ip", "addr", "add", "10.78.0.1/24", "dev", m_bridge});
@@ -20,12 +20,15 @@ NamespaceHosts::NamespaceHosts(const QString& prefix, int hosts, const QString& 
     run({"ip", "netns", "exec", ns, "ip", "addr", "add", address(i) + "/24", "dev", inside});
     run({"ip", "netns", "exec", ns, "ip", "link", "set", inside, "up"});
     run({"ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"});
-    // Both directions of the host's link: into it (bridge side) and out of it.
-    run({"tc", "qdisc", "add", "dev", outside, "root", "tbf", "rate", rate, "burst", "256kb",
-         "latency", "50ms"});
-    run({"ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", inside, "root", "tbf", "rate",
-         rate, "burst", "256kb", "latency", "50ms"});
+    shape(i);
   }
+}
+
+void NamespaceHosts::shape(int host) {
+  // Both directions of the host's link: into it (bridge side) and out of it.
+  const QStringList tbf{"root", "tbf", "rate", m_rate, "burst", "256kb", "latency", "50ms"};
+  run(QStringList{"tc", "qdisc", "replace", "dev", name(host) + "h"} + tbf);
+  run(QStringList{"ip", "netns", "exec", name(host), "tc", "qdisc", "replace", "dev", name(host) + "n"} + tbf);
 }
 
 NamespaceHosts::~NamespaceHosts() { remove(); }

@@ -18,12 +18,14 @@ class NamespaceHosts {
   QString error() const { return m_error; }  // empty when every command worked
   QString name(int host) const { return m_prefix + QString::number(host); }
   QString address(int host) const { return "10.78.0." + QString::number(host + 2); }
+  // Shapes both directions of the host's link (again, after a fault replaced its qdisc).
+  void shape(int host);
 
  private:
   void run(const QStringList& command);
   void remove();
 
-  QString m_prefix, m_bridge, m_error;
+  QString m_prefix, m_bridge, m_rate, m_error;
   int m_hosts;
 };
 

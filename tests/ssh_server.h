@@ -24,6 +24,7 @@ class SshServer {
   QString error() const { return m_error; }
   QString host() const { return m_address; }
   int port() const { return m_port; }
+  int processId() const { return m_sshd ? static_cast<int>(m_sshd->processId()) : 0; }  // the listener
   QString clientKey() const { return m_dir + "/client_ed25519"; }
   QString hostKeyFingerprint() const;  // "SHA256:..." as ssh-keygen -l prints it
   void replaceHostKey();               // a new host key; restart to use it

@@ -21,6 +21,7 @@
 #include "app/run_recorder.h"
 #include "node_daemon.h"
 #include "remote/direct_node.h"
+#include "remote/node_jobs.h"
 #include "rpc/node_client.h"
 
 using twb::app::ExperimentStore;
@@ -119,7 +120,7 @@ class ExperimentStoreTest : public QObject {
   void eventsAreStoredExactlyOnce() {
     ExperimentStore store(m_dir.filePath("once.db"));
     const qint64 project = store.addProject("p");
-    const qint64 run = store.addRun({0, project, "r", "{}", "local", "", {}, "fp32", 0, {}, {}, {}, {}});
+    const qint64 run = store.addRun({0, project, "r", "{}", "local", "", {}, "fp32", 0, {}, {}, {}, {}, {}});
     for (qint64 seq = 1; seq <= 500; ++seq)
       store.appendEvent(run, seq, "step", stepEvent(seq, 1.0 / seq));
     for (qint64 seq = 200; seq <= 600; ++seq)  // a replay overlapping what is stored
@@ -139,7 +140,7 @@ class ExperimentStoreTest : public QObject {
   void eachRanksEventsAreStoredOncePerRankAndSeq() {
     ExperimentStore store(m_dir.filePath("ranks.db"));
     const qint64 project = store.addProject("p");
-    const qint64 run = store.addRun({0, project, "r", "{}", "a", "", {}, "fp32", 0, {}, {}, {}, {}});
+    const qint64 run = store.addRun({0, project, "r", "{}", "a", "", {}, "fp32", 0, {}, {}, {}, {}, {}});
     for (const int rank : {0, 2, 4})
       for (qint64 seq = 1; seq <= 50; ++seq) {
         store.appendEvent(run, seq, "step", stepEvent(seq, rank + 1.0 / seq), rank);
@@ -175,7 +176,7 @@ class ExperimentStoreTest : public QObject {
     const int runs = twb::app::ProjectHistory::kCurveRuns + 5, steps = 600;
     QList<qint64> ids;
     for (int r = 0; r < runs; ++r) {
-      ids << store.addRun({0, project, QString("r%1").arg(r), R"({"kind": "train"})", "local", "", {}, "fp32", 0, {}, {}, {}, {}});
+      ids << store.addRun({0, project, QString("r%1").arg(r), R"({"kind": "train"})", "local", "", {}, "fp32", 0, {}, {}, {}, {}, {}});
       for (qint64 seq = 1; seq <= steps; ++seq) store.appendEvent(ids.back(), seq, "step", stepEvent(seq, 1.0 / seq));
       store.appendEvent(ids.back(), steps + 1, "profile", "{}");  // not a curve's
     }
@@ -266,7 +267,7 @@ class ExperimentStoreTest : public QObject {
       return failure;
     };
     const qint64 run = store.addRun(
-        {0, store.addProject("full"), "r", "{}", "local", "", twb::app::RunState::Running, "fp32", 0, {}, {}, {}, {}});
+        {0, store.addProject("full"), "r", "{}", "local", "", twb::app::RunState::Running, "fp32", 0, {}, {}, {}, {}, {}});
     const auto event = [](qint64 seq) {
       return QJsonDocument(
                  QJsonObject{{"type", "log"}, {"seq", seq}, {"message", QString(1500, 'x')}})
@@ -333,7 +334,7 @@ class ExperimentStoreTest : public QObject {
     {
       ExperimentStore store(path);
       run = store.addRun(
-          {0, store.addProject("crash"), "mlp", "{}", "local", "", {}, "fp32", 0, {}, {}, {}, {}});
+          {0, store.addProject("crash"), "mlp", "{}", "local", "", {}, "fp32", 0, {}, {}, {}, {}, {}});
     }
     QProcess follower;
     follower.start(TWB_STORE_FOLLOWER,
@@ -376,6 +377,33 @@ class ExperimentStoreTest : public QObject {
     QVERIFY(total > 1500);
     QCOMPARE(store.storedSeqs(run), oneTo(total));
     QCOMPARE(store.run(run).state, RunState::Succeeded);
+  }
+
+  // A run whose worker was killed is stored lost with the node's reason, as the user sees it.
+  void aLostRunKeepsTheNodesReason() {
+    twb::test::NodeDaemon daemon("unix:" + m_dir.filePath("run/lost.sock"), m_dir.filePath("lost-node"));
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    ExperimentStore store(m_dir.filePath("lost.db"));
+    const qint64 run =
+        store.addRun({0, store.addProject("lost"), "mlp", "{}", "local", "", {}, "fp32", 0, {}, {}, {}, {}, {}});
+    twb::remote::JobDispatcher dispatcher(std::make_shared<twb::remote::DirectNode>(daemon.address()));
+    twb::app::RunRecorder recorder(store, dispatcher, run);
+    QSignalSpy submitted(&dispatcher, &twb::remote::JobDispatcher::submitted);
+    QSignalSpy finished(&dispatcher, &twb::remote::JobDispatcher::jobFinished);
+    QFile example(TWB_SOURCE_DIR "/resources/examples/fmnist-mlp.json");
+    QVERIFY(example.open(QIODevice::ReadOnly));
+    auto job = QJsonDocument::fromJson(example.readAll()).object();
+    job["max_steps"] = 100000;
+    dispatcher.submit(twb::remote::TrainingRequest(QJsonDocument(job).toJson()));
+    QVERIFY(submitted.wait(30000));
+    const QString jobFolder = m_dir.filePath("lost-node/jobs/") + submitted.front().front().toString();
+    QTRY_VERIFY_WITH_TIMEOUT(store.lastSeq(run) >= 3, 60000);
+    QFile status(jobFolder + "/status.json");
+    QVERIFY(status.open(QIODevice::ReadOnly));
+    QCOMPARE(::kill(QJsonDocument::fromJson(status.readAll()).object().value("pid").toInt(), SIGKILL), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 30000);
+    QCOMPARE(store.run(run).state, RunState::Lost);
+    QCOMPARE(store.run(run).reason, QString("worker killed by signal 9 (KILL)"));
   }
 };
 

@@ -516,6 +516,34 @@ class NodeServiceTest : public QObject {
     QVERIFY(waitFor([&] { return node.job(job.id()).state() == v1::SUCCEEDED; }, 2000));
   }
 
+  // A client whose answer was lost asks again with the same submission id: the node answers with
+  // the job the first try made, also after a daemon restart (the id is in the job's record).
+  void aSubmissionAskedAgainMakesOneJob() {
+    auto daemon = std::make_unique<NodeDaemon>(socket(), dataDir());
+    QVERIFY2(daemon->started(), qPrintable(daemon->output()));
+    v1::SubmitJobRequest request = trainRequest(shortJob(20));
+    request.set_submission_id("0b5c6c1e-campaign-1");
+    const auto first = client().submit(request);
+    QCOMPARE(first.submission_id(), request.submission_id());
+    QCOMPARE(client().submit(request).id(), first.id());
+    daemon->kill();
+    daemon = std::make_unique<NodeDaemon>(socket(), dataDir());
+    QVERIFY2(daemon->started(), qPrintable(daemon->output()));
+    NodeClient node = client();
+    QCOMPARE(node.submit(request).id(), first.id());
+    QCOMPARE(node.list().size(), size_t{1});
+    QCOMPARE(node.list().front().submission_id(), request.submission_id());
+    request.set_submission_id("0b5c6c1e-campaign-2");
+    const auto second = node.submit(request);
+    QVERIFY(second.id() != first.id());
+    request.clear_submission_id();  // without an id, every submission is a job of its own
+    const auto third = node.submit(request), fourth = node.submit(request);
+    QVERIFY(third.id() != fourth.id());
+    QCOMPARE(node.list().size(), size_t{4});
+    for (const auto& job : node.list())
+      QVERIFY(node.watch(job.id(), 0, [](const v1::Event&) { return true; }));
+  }
+
   void tcpRequiresTheToken() {
     const auto refused = twb::test::runEngine(
         {"serve", "--listen", "tcp:127.0.0.1:0", "--data-dir", dataDir()}, 20000);

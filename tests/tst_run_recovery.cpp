@@ -20,7 +20,9 @@
 #include "app/experiment_store.h"
 #include "app/sweep_controller.h"
 #include "app/workbench_controller.h"
+#include "remote/job_dispatcher.h"
 #include "remote/local_node.h"
+#include "remote/node_jobs.h"
 #include "ui/main_window.h"
 #include "ui/monitor_panel.h"
 
@@ -229,6 +231,47 @@ class RunRecoveryTest : public QObject {
     QVERIFY(stored >= 10);
     QCOMPARE(m_store->lastSeq(killed.id), stored);
     QCOMPARE(m_store->integrityCheck(), QString("ok"));
+  }
+
+  // The workbench stopped between sending a run's job and storing the node's answer: on the
+  // next start the job is found on the node by the run's submission id and followed to its end,
+  // events stored once; a run whose submission never reached the node ends lost, saying so.
+  void aRunWhoseAnswerWasLostIsFoundBySubmission() {
+    auto node = std::make_shared<remote::LocalNode>(TWB_ENGINE_BINARY, nodeDir());
+    const QJsonObject job = readJson(writeJob("unanswered", 200));
+    const QString jobJson = QString::fromUtf8(QJsonDocument(job).toJson());
+    QString madeJob;
+    {
+      remote::JobDispatcher dispatcher(node);
+      QSignalSpy submitted(&dispatcher, &remote::JobDispatcher::submitted);
+      remote::TrainingRequest request(jobJson);
+      request.submissionId = "5d41402a-unanswered";
+      dispatcher.submit(request);
+      QVERIFY(submitted.wait(60000));
+      madeJob = submitted.front().front().toString();
+    }  // the answer goes nowhere: the store never hears of it
+    app::WorkbenchController controller(*m_store, node);
+    app::Run answered, unsent;
+    answered.name = "unanswered";
+    unsent.name = "never sent";
+    for (app::Run* run : {&answered, &unsent}) {
+      run->projectId = controller.projectId();
+      run->jobJson = jobJson;
+      run->node = "local";
+      run->precision = "fp32";
+    }
+    answered.submissionId = "5d41402a-unanswered";
+    unsent.submissionId = "5d41402a-never-sent";
+    answered.id = m_store->addRun(answered);
+    unsent.id = m_store->addRun(unsent);
+    QVERIFY(controller.followUnfinishedRuns() >= 2);
+    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(answered.id).state, app::RunState::Succeeded, 120000);
+    QCOMPARE(m_store->run(answered.id).nodeJobId, madeJob);
+    verifyStoredOnce(m_store->run(answered.id));
+    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(unsent.id).state, app::RunState::Lost, 30000);
+    const QString reason = m_store->run(unsent.id).reason;
+    QVERIFY2(reason.contains("stopped before") && reason.contains("accepted the job"), qPrintable(reason));
+    QVERIFY(m_store->storedSeqs(unsent.id).isEmpty());
   }
 
   void aDroppedLinkShowsUntilItIsBack() {

@@ -545,6 +545,19 @@ void JobForm::setNodes(const QStringList& names) {
   showNodeFacts();
 }
 
+bool JobForm::chooseNode(const QString& name) {
+  const int index = m_node->findData(name);
+  if (index < 0) return false;
+  m_node->setCurrentIndex(index);
+  return true;
+}
+
+QStringList JobForm::offeredNodes() const {
+  QStringList names;
+  for (int i = 0; i < m_node->count(); ++i) names << m_node->itemData(i).toString();
+  return names;
+}
+
 void JobForm::setNodeInfo(const QString& node, const QJsonObject& info) {
   m_nodeInfo[node] = info;
   showNodeFacts();

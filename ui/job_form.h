@@ -41,6 +41,9 @@ class JobForm : public QWidget {
   void setJob(const QJsonObject& job);
   QString node() const;                     // where to run: "local" or a saved node's name
   void setNodes(const QStringList& names);  // the saved nodes, offered after "local"
+  // Chooses where to run; false (nothing changed) when `name` is not one of the offered nodes.
+  bool chooseNode(const QString& name);
+  QStringList offeredNodes() const;
   // What `node` said about itself (GetNodeInfo): its cores say what "threads: all cores" means
   // there, its matmul peaks whether the chosen precision is slower than fp32 there.
   void setNodeInfo(const QString& node, const QJsonObject& info);

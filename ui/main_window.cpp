@@ -484,6 +484,14 @@ void MainWindow::showReconnected(qint64 runId, const QString& node) {
   m_connectionTimer->start(8000);
 }
 
+bool MainWindow::chooseNode(const QString& name) {
+  if (m_jobForm->chooseNode(name)) return true;
+  QMessageBox::warning(this, tr("Node"),
+                       tr("There is no node %1. The nodes are: %2 (Nodes dialog).")
+                           .arg(name, m_jobForm->offeredNodes().join(", ")));
+  return false;
+}
+
 void MainWindow::runWhenChecked() {
   auto once = std::make_shared<QMetaObject::Connection>();
   // Connected after the form's own slot, so the form has taken the answer in when this runs.

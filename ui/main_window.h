@@ -72,6 +72,9 @@ class MainWindow : public QMainWindow {
   // Shows a job file in the Job tab, every field as the file has it; false (and a message) when
   // it cannot be read or is not a JSON object.
   bool openJobFile(const QString& path);
+  // Chooses the Job tab's node (tensor-workbench --node); false and a message naming the nodes
+  // there are when `name` is none of them.
+  bool chooseNode(const QString& name);
   // Starts the Job tab's job as soon as the node has checked it, once (tensor-workbench --run).
   void runWhenChecked();
   // Removes a finished run and all that is stored of it; false (and a message) while it runs.

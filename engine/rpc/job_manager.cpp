@@ -129,13 +129,14 @@ void JobManager::discard(const std::string& id) {
 }
 
 JobRecord JobManager::enqueue(const std::string& id, const std::string& name,
-                              const std::string& kind) {
+                              const std::string& kind, const std::string& submissionId) {
   const JobFolder folder = this->folder(id);
   m_changes.watchFolder(folder.dir);
   Entry entry;
   entry.record.id = id;
   entry.record.name = name;
   entry.record.kind = kind;
+  entry.record.submissionId = submissionId;
   entry.record.submittedTime = unixNow();
   logState(folder, JobState::queued, {{"job", id}, {"name", name}, {"kind", kind}});
   std::lock_guard lock(m_mutex);
@@ -172,6 +173,13 @@ std::optional<JobRecord> JobManager::find(const std::string& id) const {
   const auto found = m_jobs.find(id);
   if (found == m_jobs.end()) return std::nullopt;
   return found->second.record;
+}
+
+std::optional<JobRecord> JobManager::findSubmission(const std::string& submissionId) const {
+  std::lock_guard lock(m_mutex);
+  for (const auto& [id, entry] : m_jobs)
+    if (entry.record.submissionId == submissionId) return entry.record;
+  return std::nullopt;
 }
 
 std::vector<JobRecord> JobManager::list() const {

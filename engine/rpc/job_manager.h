@@ -40,12 +40,14 @@ class JobManager {
   // Removes a reserved folder never enqueued (a refused submission); its id goes to the next job.
   void discard(const std::string& id);
   // Logs the "queued" state event and starts the job when a slot is free.
-  JobRecord enqueue(const std::string& id, const std::string& name, const std::string& kind);
+  JobRecord enqueue(const std::string& id, const std::string& name, const std::string& kind,
+                    const std::string& submissionId = {});
 
   // Queued: cancelled at once. Running: the worker is asked to stop (SIGTERM: training writes a
   // checkpoint first) and killed if it has not ended 15 s later. Finished: unchanged.
   std::optional<JobRecord> cancel(const std::string& id);
   std::optional<JobRecord> find(const std::string& id) const;
+  std::optional<JobRecord> findSubmission(const std::string& submissionId) const;
   std::vector<JobRecord> list() const;
   JobFolder folder(const std::string& id) const { return {m_jobsDir + "/" + id}; }
   int maxJobs() const { return m_options.maxJobs; }

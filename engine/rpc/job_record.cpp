@@ -31,6 +31,7 @@ nlohmann::json JobRecord::toJson() const {
   return {{"id", id},
           {"name", name},
           {"kind", kind},
+          {"submission_id", submissionId},
           {"state", jobStateName(state)},
           {"reason", reason},
           {"submitted_time", submittedTime},
@@ -48,6 +49,7 @@ JobRecord JobRecord::fromJson(const nlohmann::json& json) {
   r.id = json.at("id").get<std::string>();
   r.name = json.at("name").get<std::string>();
   r.kind = json.at("kind").get<std::string>();
+  r.submissionId = json.value("submission_id", "");  // none in folders of older daemons
   r.state = parseJobState(json.at("state").get<std::string>());
   r.reason = json.at("reason").get<std::string>();
   r.submittedTime = json.at("submitted_time").get<double>();

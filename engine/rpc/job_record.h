@@ -16,6 +16,7 @@ bool isFinished(JobState state);
 // one, so a crash leaves the previous or the new version, never a torn one.
 struct JobRecord {
   std::string id, name, kind;  // kind: train | quantize | export
+  std::string submissionId;    // the client's, for idempotent submission; may be empty
   JobState state = JobState::queued;
   std::string reason;
   double submittedTime = 0, startedTime = 0, finishedTime = 0;

@@ -217,6 +217,17 @@ grpc::Status NodeService::ValidateJob(grpc::ServerContext* context,
 grpc::Status NodeService::SubmitJob(grpc::ServerContext* context,
                                     const v1::SubmitJobRequest* request, v1::JobStatus* status) {
   if (auto denied = m_token.check(*context); !denied.ok()) return denied;
+  // The same submission asked again (its answer was lost): the job it made, not another one.
+  // One submission with an id at a time, so two tries of it cannot both start a job.
+  const std::string& submissionId = request->submission_id();
+  std::unique_lock once(m_submissionMutex, std::defer_lock);
+  if (!submissionId.empty()) {
+    once.lock();
+    if (const auto made = m_jobs.findSubmission(submissionId)) {
+      *status = toStatus(*made);
+      return grpc::Status::OK;
+    }
+  }
   std::string id;
   const JobFolder folder = m_jobs.reserve(id);
   std::string name = request->name();
@@ -227,7 +238,7 @@ grpc::Status NodeService::SubmitJob(grpc::ServerContext* context,
     if (name.empty()) name = jobName;
     if (name.empty()) name = task["kind"].get<std::string>() + " " + id;
     writeFileAtomically(folder.task(), task.dump(2) + "\n");
-    *status = toStatus(m_jobs.enqueue(id, name, task["kind"].get<std::string>()));
+    *status = toStatus(m_jobs.enqueue(id, name, task["kind"].get<std::string>(), submissionId));
     return grpc::Status::OK;
   } catch (const std::exception& e) {
     m_jobs.discard(id);
@@ -378,6 +389,7 @@ v1::JobStatus NodeService::toStatus(const JobRecord& record) const {
   status.set_last_seq(lastEventSeq(m_jobs.folder(record.id).events()));
   status.set_exit_code(record.exitCode);
   status.set_signal(record.signal);
+  status.set_submission_id(record.submissionId);
   return status;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <mutex>
 #include <string>
 
 #include "rpc/access_token.h"
@@ -46,6 +47,7 @@ class NodeService final : public node::v1::NodeService::Service {
   AccessToken m_token;
   std::string m_scratchDir;  // ValidateJob writes the files sent with a job here
   PrecisionPeaks m_peaks;
+  std::mutex m_submissionMutex;  // held by a SubmitJob that carries a submission id
 };
 
 // The field path that starts an engine error message: "batch: must be > 0" -> "batch",
