@@ -772,6 +772,28 @@ class WorkbenchGuiTest : public QObject {
     m_window->jobForm()->setJob(before);
   }
 
+  // `tensor-workbench JOB --node NAME`: a node that exists is chosen; one that does not is said,
+  // with the nodes there are, and the Job tab keeps the node it had.
+  void aNodeAskedForIsChosenOrNamedAsMissing() {
+    m_window->jobForm()->setNodes({"lab-a", "lab-b"});
+    QVERIFY(m_window->chooseNode("lab-b"));
+    QCOMPARE(m_window->jobForm()->node(), QString("lab-b"));
+    QString said;
+    QTimer::singleShot(0, this, [&] {
+      QTRY_VERIFY(QApplication::activeModalWidget());
+      auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+      QVERIFY(box);
+      said = box->text();
+      box->grab().save(QString(TWB_BINARY_DIR "/screenshots/no-such-node.png"));
+      box->accept();
+    });
+    QVERIFY(!m_window->chooseNode("lab-c"));
+    QCOMPARE(said, QString("There is no node lab-c. The nodes are: local, lab-a, lab-b (Nodes dialog)."));
+    QCOMPARE(m_window->jobForm()->node(), QString("lab-b"));
+    QVERIFY(m_window->chooseNode("local"));
+    m_window->jobForm()->setNodes({});
+  }
+
   // A live curve gets room to grow: while its points fit, the axes stay and only its layer is
   // painted again (the other runs' curves stay in theirs); a point outside moves the axes.
   void liveCurvesGrowWithoutMovingTheAxes() {
@@ -1438,6 +1460,12 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY2(output.contains("no display (DISPLAY and WAYLAND_DISPLAY are unset)"), qPrintable(output));
     const QRegularExpressionMatch accuracy = QRegularExpression("test accuracy: (0\\.\\d+)").match(output);
     QVERIFY2(accuracy.hasMatch() && accuracy.captured(1).toDouble() > 0.8, qPrintable(output));  // 5 epochs of the mlp
+
+    // Headless training runs here only: a remote node asked for is refused, not replaced.
+    workbench.start(TWB_APP_BINARY, {TWB_SOURCE_DIR "/resources/examples/fmnist-mlp.json", "--node", "lab-a"});
+    QVERIFY(workbench.waitForFinished(30000));
+    QCOMPARE(workbench.exitCode(), 2);
+    QVERIFY(QString(workbench.readAllStandardError()).contains("--node lab-a needs the window"));
   }
 
   void chineseTranslationShowsEveryScreen() {

@@ -89,6 +89,10 @@ Trust this host and remember its key?</source>
         <source>A job file to open in the Job tab</source>
         <translation>在“作业”标签页中打开的作业文件</translation>
     </message>
+    <message>
+        <source>Node the job runs on: local or a saved node&apos;s name</source>
+        <translation>作业运行的节点：local 或已保存节点的名称</translation>
+    </message>
 </context>
 <context>
     <name>RunState</name>
@@ -1149,6 +1153,14 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>The sweep that was going when the workbench last stopped goes on.</source>
         <translation>工作台上次停止时正在进行的扫描继续进行。</translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>There is no node %1. The nodes are: %2 (Nodes dialog).</source>
+        <translation>没有节点 %1。现有节点：%2（“节点”对话框）。</translation>
     </message>
 </context>
 <context>

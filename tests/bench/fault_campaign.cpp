@@ -33,7 +33,8 @@ namespace {
 
 QJsonObject readJson(const QString& path) {
   QFile file(path);
-  return file.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(file.readAll()).object() : QJsonObject();
+  return file.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(file.readAll()).object()
+                                        : QJsonObject();
 }
 
 bool writeFile(const QString& path, const QByteArray& bytes) {
@@ -67,12 +68,18 @@ struct Node {
 enum class Fault { Worker, Daemon, Workbench, Sshd, LinkDown, LinkDrop };
 const char* faultName(Fault fault) {
   switch (fault) {
-    case Fault::Worker: return "kill -9 worker";
-    case Fault::Daemon: return "kill -9 daemon";
-    case Fault::Workbench: return "kill -9 workbench";
-    case Fault::Sshd: return "kill -9 sshd";
-    case Fault::LinkDown: return "link down";
-    case Fault::LinkDrop: return "link drops";
+    case Fault::Worker:
+      return "kill -9 worker";
+    case Fault::Daemon:
+      return "kill -9 daemon";
+    case Fault::Workbench:
+      return "kill -9 workbench";
+    case Fault::Sshd:
+      return "kill -9 sshd";
+    case Fault::LinkDown:
+      return "link down";
+    case Fault::LinkDrop:
+      return "link drops";
   }
   return "?";
 }
@@ -80,8 +87,7 @@ const char* faultName(Fault fault) {
 class Campaign {
  public:
   Campaign(int kills, int cuts, unsigned seed, int minutes)
-      : m_kills(kills), m_cuts(cuts), m_rng(seed), m_minutes(minutes),
-        m_hosts("twbfc", 2) {}
+      : m_kills(kills), m_cuts(cuts), m_rng(seed), m_minutes(minutes), m_hosts("twbfc", 2) {}
 
   int run();
   void keep() { m_dir.setAutoRemove(false); }
@@ -118,7 +124,6 @@ class Campaign {
   std::map<Fault, int> m_done;
 };
 
-
 bool Campaign::setUp() {
   if (!m_hosts.error().isEmpty()) {
     std::fprintf(stderr, "fault_campaign: %s\n", qPrintable(m_hosts.error()));
@@ -142,8 +147,12 @@ bool Campaign::setUp() {
       return false;
     }
     const QString name = m_hosts.name(host), base = m_dir.filePath("node-" + name);
-    entries.append(QJsonObject{{"name", name}, {"host", m_hosts.address(host)}, {"port", 22},
-                               {"user", "root"}, {"key", server->clientKey()}, {"folder", base}});
+    entries.append(QJsonObject{{"name", name},
+                               {"host", m_hosts.address(host)},
+                               {"port", 22},
+                               {"user", "root"},
+                               {"key", server->clientKey()},
+                               {"folder", base}});
     QFile hostKey(m_dir.filePath(QString("sshd%1/host_ed25519.pub").arg(host)));
     hostKey.open(QIODevice::ReadOnly);
     knownHosts += m_hosts.address(host).toUtf8() + ' ' + hostKey.readAll();
@@ -152,7 +161,8 @@ bool Campaign::setUp() {
   }
   QDir().mkpath(config());
   QDir().mkpath(m_dir.filePath("home"));
-  if (!writeFile(config() + "/nodes.json", QJsonDocument(QJsonObject{{"nodes", entries}}).toJson()) ||
+  if (!writeFile(config() + "/nodes.json",
+                 QJsonDocument(QJsonObject{{"nodes", entries}}).toJson()) ||
       !writeFile(config() + "/known_hosts", knownHosts))
     return false;
   m_store = std::make_unique<app::ExperimentStore>(store());
@@ -188,7 +198,8 @@ bool Campaign::startWorkbench() {
   const bool withRun = args.contains("--run");
   m_workbench = std::make_unique<QProcess>();
   m_workbench->setProcessEnvironment(environment);
-  m_workbench->setStandardOutputFile(m_dir.filePath(QString("workbench-%1.log").arg(++m_workbenchStarts)));
+  m_workbench->setStandardOutputFile(
+      m_dir.filePath(QString("workbench-%1.log").arg(++m_workbenchStarts)));
   m_workbench->setProcessChannelMode(QProcess::MergedChannels);
   m_workbench->start(TWB_APP_BINARY, args);
   m_workbench->waitForStarted();
@@ -203,14 +214,16 @@ int Campaign::runCount() const {
 
 void Campaign::killWorkbench() {
   if (!m_workbench) return;
-  if (const qint64 pid = m_workbench->processId(); pid > 0) ::kill(static_cast<pid_t>(pid), SIGKILL);
+  if (const qint64 pid = m_workbench->processId(); pid > 0)
+    ::kill(static_cast<pid_t>(pid), SIGKILL);
   m_workbench->waitForFinished();
 }
 
 QList<int> Campaign::runningWorkers() {
   QList<int> pids;
   for (const Node& node : m_nodes)
-    for (const QString& id : QDir(node.folder + "/jobs").entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+    for (const QString& id :
+         QDir(node.folder + "/jobs").entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
       const QJsonObject status = readJson(node.folder + "/jobs/" + id + "/status.json");
       if (status.value("state").toString() == "running" && alive(status.value("pid").toInt()))
         pids << status.value("pid").toInt();
@@ -256,11 +269,12 @@ QString Campaign::inject(Fault fault) {
         ::kill(server.processId(), SIGKILL);
         pause(500);
         return server.start() ? "listening sshd of " + m_hosts.name(host) + ", restarted"
-                              : "listening sshd of " + m_hosts.name(host) + " (did not restart: " +
-                                    server.error() + ")";
+                              : "listening sshd of " + m_hosts.name(host) +
+                                    " (did not restart: " + server.error() + ")";
       }
       const int killed = server.killSessions();
-      return killed ? QString("%1 session sshd of %2").arg(killed).arg(m_hosts.name(host)) : QString();
+      return killed ? QString("%1 session sshd of %2").arg(killed).arg(m_hosts.name(host))
+                    : QString();
     }
     case Fault::LinkDown:
     case Fault::LinkDrop:
@@ -277,7 +291,8 @@ QString Campaign::cutLink(bool drop) {
   const int ms = 1000 + random(5000);
   if (drop) {
     test::runCommand("tc", {"qdisc", "replace", "dev", outside, "root", "blackhole"});
-    test::runCommand("ip", inNamespace + QStringList{"tc", "qdisc", "replace", "dev", inside, "root", "blackhole"});
+    test::runCommand("ip", inNamespace + QStringList{"tc", "qdisc", "replace", "dev", inside,
+                                                     "root", "blackhole"});
     pause(ms);
     m_hosts.shape(host);
   } else {
@@ -323,7 +338,9 @@ int Campaign::verify() {
       }
       if (run.nodeJobId.isEmpty()) {  // never accepted: lost, and no job of that name may run
         if (run.state != app::RunState::Lost)
-          problem(QString("run %1 (%2): no job on %3, yet %4").arg(run.id).arg(run.name, run.node, stored));
+          problem(QString("run %1 (%2): no job on %3, yet %4")
+                      .arg(run.id)
+                      .arg(run.name, run.node, stored));
         continue;
       }
       known << run.node + ":" + run.nodeJobId;
@@ -332,23 +349,31 @@ int Campaign::verify() {
       const QString why = readJson(job + "/status.json").value("reason").toString();
       if (stored != truth || run.reason != why)
         problem(QString("run %1 (%2): stored %3 (%4), %5 says %6 (%7)")
-                    .arg(run.id).arg(run.name, stored, run.reason, run.node, truth, why));
+                    .arg(run.id)
+                    .arg(run.name, stored, run.reason, run.node, truth, why));
       const QVector<qint64> seqs = m_store->storedSeqs(run.id);
       const int logged = lineCount(job + "/events.jsonl");
       bool once = seqs.size() == logged;
       for (int i = 0; once && i < seqs.size(); ++i) once = seqs[i] == i + 1;
       if (!once)
         problem(QString("run %1 (%2): %3 events stored (last seq %4), %5 logged by %6")
-                    .arg(run.id).arg(run.name).arg(seqs.size()).arg(seqs.isEmpty() ? 0 : seqs.back())
-                    .arg(logged).arg(run.node));
+                    .arg(run.id)
+                    .arg(run.name)
+                    .arg(seqs.size())
+                    .arg(seqs.isEmpty() ? 0 : seqs.back())
+                    .arg(logged)
+                    .arg(run.node));
       events += seqs.size();
     }
   for (const Node& node : m_nodes)
-    for (const QString& id : QDir(node.folder + "/jobs").entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+    for (const QString& id :
+         QDir(node.folder + "/jobs").entryList(QDir::Dirs | QDir::NoDotAndDotDot))
       if (!known.contains(node.name + ":" + id))
         problem(QString("job %1 on %2 (%3) belongs to no run of the store")
-                    .arg(id, node.name, readJson(node.folder + "/jobs/" + id + "/status.json")
-                                            .value("name").toString()));
+                    .arg(id, node.name,
+                         readJson(node.folder + "/jobs/" + id + "/status.json")
+                             .value("name")
+                             .toString()));
   if (const QString integrity = m_store->integrityCheck(); integrity != "ok")
     problem("store integrity: " + integrity);
   QStringList byState;
@@ -379,7 +404,7 @@ int Campaign::run() {
     // A new run needs a new workbench: its kill is the next fault when no run goes on.
     const bool needRun = m_store->unfinishedRuns().isEmpty();
     const bool kill = kills > 0 && (needRun || cuts == 0 || random(kills + cuts) < kills);
-    const Fault fault = !kill ? (random(2) ? Fault::LinkDown : Fault::LinkDrop)
+    const Fault fault = !kill     ? (random(2) ? Fault::LinkDown : Fault::LinkDrop)
                         : needRun ? Fault::Workbench
                                   : killKinds[random(static_cast<int>(killKinds.size()))];
     const QString what = inject(fault);
@@ -389,19 +414,22 @@ int Campaign::run() {
     }
     (kill ? kills : cuts)--;
     ++m_done[fault];
-    std::printf("%6.1f s  %-18s %s\n", clock.elapsed() / 1000.0, faultName(fault), qPrintable(what));
+    std::printf("%6.1f s  %-18s %s\n", clock.elapsed() / 1000.0, faultName(fault),
+                qPrintable(what));
     std::fflush(stdout);
   }
   const double faultSeconds = clock.elapsed() / 1000.0;
   const bool settled = settle();
   killWorkbench();
   stopNodes();
-  std::printf("\n%d kills and %d link cuts in %.0f s (%d picks found nothing to hit), runs settled "
-              "%.0f s later; the workbench started %d times\n",
-              m_kills - kills, m_cuts - cuts, faultSeconds, missed, clock.elapsed() / 1000.0 - faultSeconds,
-              m_workbenchStarts);
+  std::printf(
+      "\n%d kills and %d link cuts in %.0f s (%d picks found nothing to hit), runs settled "
+      "%.0f s later; the workbench started %d times\n",
+      m_kills - kills, m_cuts - cuts, faultSeconds, missed, clock.elapsed() / 1000.0 - faultSeconds,
+      m_workbenchStarts);
   QStringList byKind;
-  for (const auto& [fault, count] : m_done) byKind << QString("%1 %2").arg(faultName(fault)).arg(count);
+  for (const auto& [fault, count] : m_done)
+    byKind << QString("%1 %2").arg(faultName(fault)).arg(count);
   std::printf("faults: %s\n", qPrintable(byKind.join(", ")));
   int problems = verify();
   if (!settled) {
@@ -409,7 +437,8 @@ int Campaign::run() {
     ++problems;
   }
   if (kills > 0 || cuts > 0) {
-    std::printf("MISMATCH %d kills and %d cuts not done within %d minutes\n", kills, cuts, m_minutes);
+    std::printf("MISMATCH %d kills and %d cuts not done within %d minutes\n", kills, cuts,
+                m_minutes);
     ++problems;
   }
   std::printf("%s: %d mismatches\n", problems ? "FAILED" : "PASSED", problems);
@@ -421,7 +450,8 @@ int Campaign::run() {
 int main(int argc, char** argv) {
   QCoreApplication application(argc, argv);
   QCommandLineParser parser;
-  parser.setApplicationDescription("Random kills and link cuts during real runs; checks every run's end");
+  parser.setApplicationDescription(
+      "Random kills and link cuts during real runs; checks every run's end");
   parser.addHelpOption();
   const QCommandLineOption kills("kills", "kill -9 faults", "n", "100");
   const QCommandLineOption cuts("cuts", "link cuts", "n", "100");
@@ -435,8 +465,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   ::signal(SIGPIPE, SIG_IGN);
-  const unsigned chosenSeed = parser.isSet(seed) ? parser.value(seed).toUInt()
-                                                 : static_cast<unsigned>(QDateTime::currentSecsSinceEpoch());
+  const unsigned chosenSeed = parser.isSet(seed)
+                                  ? parser.value(seed).toUInt()
+                                  : static_cast<unsigned>(QDateTime::currentSecsSinceEpoch());
   std::printf("seed %u\n", chosenSeed);
   Campaign campaign(parser.value(kills).toInt(), parser.value(cuts).toInt(), chosenSeed,
                     parser.value(minutes).toInt());

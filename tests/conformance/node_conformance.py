@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import unittest
+import uuid
 
 import grpc
 
@@ -286,6 +287,19 @@ class Conformance:
         second = self.submit(short_job(1, "after"))
         self.assertEqual(int(second.id[1:]), int(first.id[1:]) + 1, (first.id, second.id))
         for job in (first, second):
+            self.wait_state(job.id, (self.pb.SUCCEEDED,))
+
+    def test_a_submission_asked_again_makes_one_job(self):
+        submission = str(uuid.uuid4())
+        first = self.submit(short_job(1, "idempotent"), submission_id=submission)
+        again = self.submit(short_job(1, "idempotent"), submission_id=submission)
+        self.assertEqual(again.id, first.id)
+        self.assertEqual(again.submission_id, submission)
+        listed = self.call("ListJobs", self.pb.ListJobsRequest()).jobs
+        self.assertEqual([job.id for job in listed if job.submission_id == submission], [first.id])
+        other = self.submit(short_job(1, "idempotent"), submission_id=str(uuid.uuid4()))
+        self.assertNotEqual(other.id, first.id)
+        for job in (first, other):
             self.wait_state(job.id, (self.pb.SUCCEEDED,))
 
 
