@@ -86,6 +86,7 @@ void SshTunnel::pump() {
     for (const Link& link : links) fds.push_back({link.localEof ? -1 : link.fd, POLLIN, 0});
     if (::poll(fds.data(), fds.size(), pending ? 0 : 200) < 0 && errno != EINTR) break;
     if (fds[0].revents) break;
+    const size_t polled = links.size();  // a link accepted now has no pollfd before the next round
     if (fds[1].revents & POLLIN) {
       Link link;
       link.fd = ::accept4(m_listener, nullptr, nullptr, SOCK_CLOEXEC);
@@ -101,7 +102,7 @@ void SshTunnel::pump() {
     for (size_t i = 0; i < links.size(); ++i) {
       Link& link = links[i];
       bool broken = false;
-      if (fds[3 + i].revents & (POLLIN | POLLHUP | POLLERR)) {
+      if (i < polled && fds[3 + i].revents & (POLLIN | POLLHUP | POLLERR)) {
         const ssize_t n = ::read(link.fd, buffer, sizeof buffer);
         if (n > 0) broken = ssh_channel_write(link.channel, buffer, n) != n;
         else if (n == 0 || errno != EAGAIN) {
