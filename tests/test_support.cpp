@@ -4,6 +4,7 @@
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -32,12 +33,16 @@ double relativeError(const float* ours, const float* reference, int64_t n, int64
   return maxDiff == 0 ? 0 : maxDiff / std::max(maxRef, 1e-30);
 }
 
+int timeScaled(int ms) {
+  return ms * std::max(1, qEnvironmentVariableIntValue("TWB_TEST_TIME_SCALE"));
+}
+
 EngineRun runEngine(const QStringList& args, int timeoutMs) {
   QProcess engine;
   engine.setProcessChannelMode(QProcess::MergedChannels);
   engine.start(TWB_ENGINE_BINARY, args);
   EngineRun run;
-  run.finished = engine.waitForFinished(timeoutMs);
+  run.finished = engine.waitForFinished(timeScaled(timeoutMs));
   if (!run.finished) engine.kill();
   engine.waitForFinished();
   run.crashed = engine.exitStatus() != QProcess::NormalExit;

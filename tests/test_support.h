@@ -35,6 +35,10 @@ struct EngineRun {
 
 EngineRun runEngine(const QStringList& args, int timeoutMs = 600000);
 
+// A test's wait of `ms`, longer in instrumented builds: times TWB_TEST_TIME_SCALE (the asan and
+// tsan test presets set it; 1 when unset).
+int timeScaled(int ms);
+
 // A copy of the engine under test, written into `dir`, that reports another build: the build
 // hash `twb-engine info` prints is overwritten in the binary, as a node running an older bundle
 // would report its own. Returns the copy's path, or "" when the hash was not found.

@@ -272,7 +272,7 @@ class TestDataParallel : public QObject {
     launcher.start(TWB_ENGINE_BINARY, {"train", path, "--ranks", "3", "--out", out, "--events",
                                        dir.filePath("events.jsonl")});
     QVERIFY(launcher.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(out + "/checkpoints/step-200.twbc"), 120000);
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(out + "/checkpoints/step-200.twbc"), twb::test::timeScaled(120000));
     // Rank 1 is the process whose arguments say so.
     QString victim;
     for (const QString& pid : processesMentioning(out)) {

@@ -23,6 +23,7 @@
 #include "remote/direct_node.h"
 #include "remote/node_jobs.h"
 #include "rpc/node_client.h"
+#include "test_support.h"
 
 using twb::app::ExperimentStore;
 using twb::app::RunState;
@@ -207,7 +208,7 @@ class ExperimentStoreTest : public QObject {
     // Live events while loading: one the store already holds, one it does not yet.
     history.addLiveEvent(newest, 5, "step", stepEvent(5, 0.2));
     history.addLiveEvent(newest, steps + 2, "step", stepEvent(steps + 2, 0.1));
-    QTRY_VERIFY_WITH_TIMEOUT(!history.isLoading(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(!history.isLoading(), twb::test::timeScaled(30000));
     QCOMPARE(trainingRuns, runs);
     QCOMPARE(shown, ids.mid(runs - twb::app::ProjectHistory::kCurveRuns));  // the newest, oldest first
     QCOMPARE(seqs.size(), shown.size());
@@ -303,7 +304,7 @@ class ExperimentStoreTest : public QObject {
     QCOMPARE(store.storedSeqs(run), expected);
     // Space again: what waited is written, in order, once.
     QVERIFY(QFile::remove(small + "/filler"));
-    QTRY_VERIFY_WITH_TIMEOUT(store.writeError().isEmpty(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(store.writeError().isEmpty(), twb::test::timeScaled(10000));
     store.flush();
     expected.resize(seq);
     std::iota(expected.begin(), expected.end(), 1);
@@ -370,7 +371,7 @@ class ExperimentStoreTest : public QObject {
       connect(&dispatcher, &twb::remote::JobDispatcher::jobFinished, this,
               [&] { finished = true; });
       dispatcher.follow(QString::fromStdString(jobId), store.lastSeq(run));
-      QTRY_VERIFY_WITH_TIMEOUT(finished, 300000);
+      QTRY_VERIFY_WITH_TIMEOUT(finished, twb::test::timeScaled(300000));
     }
     store.flush();
     const qint64 total = node.job(jobId).last_seq();
@@ -397,11 +398,11 @@ class ExperimentStoreTest : public QObject {
     dispatcher.submit(twb::remote::TrainingRequest(QJsonDocument(job).toJson()));
     QVERIFY(submitted.wait(30000));
     const QString jobFolder = m_dir.filePath("lost-node/jobs/") + submitted.front().front().toString();
-    QTRY_VERIFY_WITH_TIMEOUT(store.lastSeq(run) >= 3, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(store.lastSeq(run) >= 3, twb::test::timeScaled(60000));
     QFile status(jobFolder + "/status.json");
     QVERIFY(status.open(QIODevice::ReadOnly));
     QCOMPARE(::kill(QJsonDocument::fromJson(status.readAll()).object().value("pid").toInt(), SIGKILL), 0);
-    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), twb::test::timeScaled(30000));
     QCOMPARE(store.run(run).state, RunState::Lost);
     QCOMPARE(store.run(run).reason, QString("worker killed by signal 9 (KILL)"));
   }

@@ -84,7 +84,7 @@ template <typename Predicate>
 bool waitFor(Predicate done, int timeoutMs) {
   QElapsedTimer timer;
   timer.start();
-  while (timer.elapsed() < timeoutMs) {
+  while (timer.elapsed() < twb::test::timeScaled(timeoutMs)) {
     if (done()) return true;
     QThread::msleep(10);
   }

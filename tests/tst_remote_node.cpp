@@ -14,6 +14,7 @@
 #include <QtTest>
 #include <mutex>
 
+#include "namespace_hosts.h"
 #include "remote/engine_bundle.h"
 #include "remote/engine_deployer.h"
 #include "remote/job_dispatcher.h"
@@ -23,8 +24,8 @@
 #include "remote/remote_error.h"
 #include "remote/remote_node.h"
 #include "remote/ssh_session.h"
-#include "namespace_hosts.h"
 #include "ssh_server.h"
+#include "test_support.h"
 
 using namespace twb::remote;
 using twb::test::NamespaceHosts;
@@ -408,7 +409,7 @@ class RemoteNodeTest : public QObject {
       JobDispatcher dispatcher(node);
       attach(dispatcher, first, this);
       dispatcher.submit(twb::remote::TrainingRequest{QString::fromUtf8(readAll(TWB_SOURCE_DIR "/resources/examples/fmnist-mlp.json"))});
-      QTRY_VERIFY_WITH_TIMEOUT(first.done(), 240000);
+      QTRY_VERIFY_WITH_TIMEOUT(first.done(), twb::test::timeScaled(240000));
     }
     QVERIFY2(first.failure.isEmpty(), qPrintable(first.failure));
     QCOMPARE(first.state, QString("succeeded"));
@@ -426,7 +427,7 @@ class RemoteNodeTest : public QObject {
       JobDispatcher dispatcher(again);
       attach(dispatcher, second, this);
       dispatcher.submit(twb::remote::TrainingRequest{shortJob(30, 10)});
-      QTRY_VERIFY_WITH_TIMEOUT(second.done(), 60000);
+      QTRY_VERIFY_WITH_TIMEOUT(second.done(), twb::test::timeScaled(60000));
     }
     QCOMPARE(second.state, QString("succeeded"));
     QVERIFY(second.complete());
@@ -478,9 +479,9 @@ class RemoteNodeTest : public QObject {
     JobDispatcher dispatcher(node);
     attach(dispatcher, followed, this);
     dispatcher.submit(twb::remote::TrainingRequest{shortJob(2000, 2)});
-    QTRY_VERIFY_WITH_TIMEOUT(followed.seqs.size() >= 20, 120000);
+    QTRY_VERIFY_WITH_TIMEOUT(followed.seqs.size() >= 20, twb::test::timeScaled(120000));
     QVERIFY(server.killSessions() > 0);  // the sshd child serving the tunnel dies mid-job
-    QTRY_VERIFY_WITH_TIMEOUT(followed.done(), 120000);
+    QTRY_VERIFY_WITH_TIMEOUT(followed.done(), twb::test::timeScaled(120000));
     QVERIFY2(followed.failure.isEmpty(), qPrintable(followed.failure));
     QCOMPARE(followed.state, QString("succeeded"));
     QVERIFY(followed.lost >= 1);
@@ -527,7 +528,7 @@ class RemoteNodeTest : public QObject {
       attach(dispatcherB, onB, this);
       dispatcherA.submit(twb::remote::TrainingRequest{shortJob(200, 10)});
       dispatcherB.submit(twb::remote::TrainingRequest{shortJob(200, 10)});
-      QTRY_VERIFY_WITH_TIMEOUT(onA.done() && onB.done(), 240000);
+      QTRY_VERIFY_WITH_TIMEOUT(onA.done() && onB.done(), twb::test::timeScaled(240000));
     }
     QVERIFY2(onA.failure.isEmpty(), qPrintable(onA.failure));
     QVERIFY2(onB.failure.isEmpty(), qPrintable(onB.failure));
@@ -567,7 +568,7 @@ class RemoteNodeTest : public QObject {
       FollowedAcrossNodes followed;
       attach(dispatcher, followed, this);
       dispatcher.submit(dataParallelJob(names, 30, {{"interface", "twbnosuch0"}}));
-      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), 240000);  // deploys the bundle on every host
+      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), twb::test::timeScaled(240000));  // deploys the bundle on every host
       QVERIFY2(followed.refusal.contains("node twbdp1 (root@10.78.0.3:22): parallel.interface: "
                                          "this host has no network interface 'twbnosuch0'"),
                qPrintable(followed.refusal));
@@ -582,7 +583,7 @@ class RemoteNodeTest : public QObject {
       FollowedAcrossNodes followed;
       attach(dispatcher, followed, this);
       dispatcher.submit(dataParallelJob({names[0], names[1], "gone"}, 30));
-      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), 60000);
+      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), twb::test::timeScaled(60000));
       QVERIFY2(followed.refusal.startsWith("node gone (root@10.78.0.66:22): "),
                qPrintable(followed.refusal));
       QVERIFY(followed.jobIds.isEmpty());
@@ -594,7 +595,7 @@ class RemoteNodeTest : public QObject {
       FollowedAcrossNodes followed;
       attach(dispatcher, followed, this);
       dispatcher.submit(dataParallelJob(names, 60));
-      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), 240000);
+      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), twb::test::timeScaled(240000));
       QVERIFY2(followed.refusal.isEmpty(), qPrintable(followed.refusal));
       QCOMPARE(followed.state, QString("succeeded"));
       for (int node = 0; node < 3; ++node) {
@@ -630,13 +631,13 @@ class RemoteNodeTest : public QObject {
       QElapsedTimer sinceKill;
       sinceKill.start();
       ::kill(rank1.front(), SIGKILL);
-      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), 30000);
+      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), twb::test::timeScaled(30000));
       QVERIFY2(sinceKill.elapsed() < 10000, qPrintable(QString::number(sinceKill.elapsed())));
       QCOMPARE(followed.state, QString("failed"));
       QVERIFY2(followed.reason.contains("twbdp1: data parallel: rank 1 (pid " +
                                         QString::number(rank1.front()) + ") was killed by signal 9"),
                qPrintable(followed.reason));
-      QTRY_VERIFY_WITH_TIMEOUT(engineProcesses("--rendezvous 10.78.0.2").isEmpty(), 5000);
+      QTRY_VERIFY_WITH_TIMEOUT(engineProcesses("--rendezvous 10.78.0.2").isEmpty(), twb::test::timeScaled(5000));
       killedJob = followed.jobIds[0];
     }
     {
@@ -644,7 +645,7 @@ class RemoteNodeTest : public QObject {
       FollowedAcrossNodes followed;
       attach(dispatcher, followed, this);
       dispatcher.submit(longJob, killedJob);
-      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), 240000);
+      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), twb::test::timeScaled(240000));
       QVERIFY2(followed.refusal.isEmpty() && followed.state == "succeeded",
                qPrintable(followed.refusal + followed.reason));
       for (int node = 0; node < 3; ++node) {
@@ -663,12 +664,12 @@ class RemoteNodeTest : public QObject {
       FollowedAcrossNodes followed;
       attach(dispatcher, followed, this);
       dispatcher.submit(dataParallelJob(names, 100000));
-      QTRY_VERIFY_WITH_TIMEOUT(followed.steps[0].size() >= 2, 240000);
+      QTRY_VERIFY_WITH_TIMEOUT(followed.steps[0].size() >= 2, twb::test::timeScaled(240000));
       dispatcher.cancel();
-      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), 30000);
+      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), twb::test::timeScaled(30000));
       QCOMPARE(followed.state, QString("cancelled"));
       QVERIFY2(followed.reason.isEmpty(), qPrintable(followed.reason));
-      QTRY_VERIFY_WITH_TIMEOUT(engineProcesses("--rendezvous 10.78.0.2").isEmpty(), 5000);
+      QTRY_VERIFY_WITH_TIMEOUT(engineProcesses("--rendezvous 10.78.0.2").isEmpty(), twb::test::timeScaled(5000));
     }
   }
 
@@ -679,7 +680,7 @@ class RemoteNodeTest : public QObject {
       JobDispatcher dispatcher(node);
       attach(dispatcher, followed, this);
       dispatcher.submit(twb::remote::TrainingRequest{shortJob(30, 10)});
-      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), 60000);
+      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), twb::test::timeScaled(60000));
     }
     QCOMPARE(followed.state, QString("succeeded"));
     QVERIFY(followed.complete());

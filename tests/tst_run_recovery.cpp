@@ -23,6 +23,7 @@
 #include "remote/job_dispatcher.h"
 #include "remote/local_node.h"
 #include "remote/node_jobs.h"
+#include "test_support.h"
 #include "ui/main_window.h"
 #include "ui/monitor_panel.h"
 
@@ -152,7 +153,7 @@ class RunRecoveryTest : public QObject {
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     QTRY_VERIFY(window.runIndex(killed.id).isValid());  // the browser is read off the GUI thread
-    QTRY_COMPARE_WITH_TIMEOUT(stateText(window, killed.id), QString("succeeded"), 180000);
+    QTRY_COMPARE_WITH_TIMEOUT(stateText(window, killed.id), QString("succeeded"), twb::test::timeScaled(180000));
     QCOMPARE(m_store->run(killed.id).state, twb::app::RunState::Succeeded);
     verifyStoredOnce(killed);
     // The Monitor drew the stored curve and went on with what came after the restart.
@@ -222,10 +223,10 @@ class RunRecoveryTest : public QObject {
     app::WorkbenchController controller(*m_store, node);
     ui::MainWindow window(controller);
     QTRY_VERIFY(window.runIndex(killed.id).isValid());
-    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(killed.id).state, twb::app::RunState::Lost, 60000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(killed.id).state, twb::app::RunState::Lost, twb::test::timeScaled(60000));
     const QString reason = m_store->run(killed.id).reason;
     QVERIFY2(reason.contains("no longer has job " + killed.nodeJobId), qPrintable(reason));
-    QTRY_COMPARE_WITH_TIMEOUT(stateText(window, killed.id), QString("lost"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(stateText(window, killed.id), QString("lost"), twb::test::timeScaled(10000));
     QCOMPARE(window.runIndex(killed.id, 1).data(Qt::ToolTipRole).toString(), reason);
     // What was stored stays.
     QVERIFY(stored >= 10);
@@ -265,10 +266,10 @@ class RunRecoveryTest : public QObject {
     answered.id = m_store->addRun(answered);
     unsent.id = m_store->addRun(unsent);
     QVERIFY(controller.followUnfinishedRuns() >= 2);
-    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(answered.id).state, app::RunState::Succeeded, 120000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(answered.id).state, app::RunState::Succeeded, twb::test::timeScaled(120000));
     QCOMPARE(m_store->run(answered.id).nodeJobId, madeJob);
     verifyStoredOnce(m_store->run(answered.id));
-    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(unsent.id).state, app::RunState::Lost, 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(unsent.id).state, app::RunState::Lost, twb::test::timeScaled(30000));
     const QString reason = m_store->run(unsent.id).reason;
     QVERIFY2(reason.contains("stopped before") && reason.contains("accepted the job"), qPrintable(reason));
     QVERIFY(m_store->storedSeqs(unsent.id).isEmpty());
@@ -293,15 +294,15 @@ class RunRecoveryTest : public QObject {
     QSignalSpy reconnected(&controller, &app::WorkbenchController::reconnected);
     const QJsonObject job = readJson(writeJob("steady", 400));
     const qint64 runId = controller.startRun("steady", job);
-    QTRY_VERIFY_WITH_TIMEOUT(m_store->lastSeq(runId) >= 20, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_store->lastSeq(runId) >= 20, twb::test::timeScaled(60000));
     killDaemon();  // the worker keeps training; the next daemon reattaches it
-    QTRY_VERIFY_WITH_TIMEOUT(!rowWhileLost.isEmpty(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(!rowWhileLost.isEmpty(), twb::test::timeScaled(30000));
     QVERIFY2(rowWhileLost.startsWith("reconnecting (attempt "), qPrintable(rowWhileLost));
     QVERIFY2(statusWhileLost.contains("Connection to local lost"), qPrintable(statusWhileLost));
-    QTRY_VERIFY_WITH_TIMEOUT(reconnected.count() > 0, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(reconnected.count() > 0, twb::test::timeScaled(60000));
     QTRY_VERIFY_WITH_TIMEOUT(window.connectionStatus()->text().contains("Reconnected to local"),
                              10000);
-    QTRY_COMPARE_WITH_TIMEOUT(stateText(window, runId), QString("succeeded"), 180000);
+    QTRY_COMPARE_WITH_TIMEOUT(stateText(window, runId), QString("succeeded"), twb::test::timeScaled(180000));
     verifyStoredOnce(m_store->run(runId));
   }
 

@@ -41,23 +41,23 @@
 #include "app/store_reader.h"
 #include "app/sweep_controller.h"
 #include "app/varying_job_fields.h"
+#include "app/workbench_controller.h"
 #include "namespace_hosts.h"
+#include "remote/local_node.h"
 #include "ssh_server.h"
 #include "test_support.h"
-#include "app/workbench_controller.h"
-#include "remote/local_node.h"
 #include "ui/charts.h"
 #include "ui/compare_panel.h"
-#include "ui/parallel_coordinates.h"
 #include "ui/export_panel.h"
 #include "ui/job_form.h"
 #include "ui/job_json_editor.h"
+#include "ui/login_dialog.h"
 #include "ui/main_window.h"
 #include "ui/monitor_panel.h"
 #include "ui/node_list.h"
-#include "ui/login_dialog.h"
 #include "ui/node_questions.h"
 #include "ui/nodes_dialog.h"
+#include "ui/parallel_coordinates.h"
 #include "ui/profile_panel.h"
 
 using namespace twb;
@@ -125,11 +125,11 @@ class WorkbenchGuiTest : public QObject {
   // Presses Run once the node has checked the job, and waits for the project's first run to
   // succeed; `run` is its row (null when a check failed).
   void runToSuccess(qint64 project, QPersistentModelIndex& run) {
-    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
     QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
     const QPersistentModelIndex projectRow = m_window->projectIndex(project);
-    QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 1, 10000);
-    QTRY_COMPARE_WITH_TIMEOUT(text(browser()->index(0, 0, projectRow), 1), QString("succeeded"), 120000);
+    QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 1, twb::test::timeScaled(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(text(browser()->index(0, 0, projectRow), 1), QString("succeeded"), twb::test::timeScaled(120000));
     run = browser()->index(0, 0, projectRow);
   }
   // A project of a test's own, shown on the Job tab while the test runs; when it ends the window
@@ -213,11 +213,11 @@ class WorkbenchGuiTest : public QObject {
   }
 
   void defaultJobIsValidatedByTheNode() {
-    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
     QVERIFY2(field<QLabel>("summary")->text().contains("535"), qPrintable(field<QLabel>("summary")->text()));
     // The local node in the nodes list, with what this CPU can do.
     QTreeWidgetItem* local = m_window->nodeList()->topLevelItem(0);
-    QTRY_COMPARE_WITH_TIMEOUT(local->text(1), QString("ready"), 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(local->text(1), QString("ready"), twb::test::timeScaled(30000));
     const QJsonObject info = m_store->node("local");  // kept with the experiments
     QVERIFY(!info.value("cpuModel").toString().isEmpty());
     QCOMPARE(local->text(2).contains("bf16"), info.value("bf16").toBool());
@@ -239,24 +239,24 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY(!runEnabled());
     QTest::keyClick(lr, Qt::Key_Backspace);
     QCOMPARE(m_window->jobForm()->job()["optimizer"].toObject()["lr"].toDouble(), 0.05);
-    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
 
     field<QSpinBox>("batch")->setValue(0);
     QVERIFY(!runEnabled());
     QVERIFY(field<QLabel>("batchError")->isVisible());
     field<QSpinBox>("batch")->setValue(128);
-    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
 
     // Checked by the node: a dataset file that does not exist.
     auto* dataset = field<QLineEdit>("dataset");
     dataset->setText("csv:" + m_dir.filePath("missing.csv"));
-    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("datasetError")->isVisible(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("datasetError")->isVisible(), twb::test::timeScaled(30000));
     QVERIFY2(field<QLabel>("datasetError")->text().contains("missing.csv"),
              qPrintable(field<QLabel>("datasetError")->text()));
     QVERIFY(!runEnabled());
     screenshot("job-invalid");
     dataset->setText("fashion-mnist");
-    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
 
     // A model file that is not a model.
     const QString notAModel = m_dir.filePath("notes.twbm");
@@ -265,19 +265,19 @@ class WorkbenchGuiTest : public QObject {
     notes.write("these are my notes, not weights\n");
     notes.close();
     field<QLineEdit>("modelFile")->setText(notAModel);
-    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("modelError")->isVisible(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("modelError")->isVisible(), twb::test::timeScaled(30000));
     QVERIFY2(field<QLabel>("modelError")->text().contains("model.file"),
              qPrintable(field<QLabel>("modelError")->text()));
     QVERIFY(!runEnabled());
     field<QLineEdit>("modelFile")->clear();
-    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
   }
 
   void comparePrecisionsStreamsLivePointsForBothRuns() {
     field<QSpinBox>("maxSteps")->setValue(200);
     field<QSpinBox>("logEvery")->setValue(5);
     field<QSpinBox>("evalEvery")->setValue(50);
-    QTRY_VERIFY_WITH_TIMEOUT(field<QPushButton>("comparePrecisions")->isEnabled(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(field<QPushButton>("comparePrecisions")->isEnabled(), twb::test::timeScaled(30000));
     QTest::mouseClick(field<QPushButton>("comparePrecisions"), Qt::LeftButton);
     QCOMPARE(browser()->rowCount(), 1);  // the default project
     // fp32 and bf16, or fp32 alone on a CPU that cannot run bf16 (the status bar says why).
@@ -290,17 +290,17 @@ class WorkbenchGuiTest : public QObject {
       QCOMPARE(text(runRow(1), 2), QString("bf16"));
     }
     // Live: points appear while the runs are still going.
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->monitor()->pointCount(fp32) > 0, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->monitor()->pointCount(fp32) > 0, twb::test::timeScaled(60000));
     for (int i = 0; i < trainedRuns(); ++i) {
-      QTRY_COMPARE_WITH_TIMEOUT(text(runRow(i), 1), QString("succeeded"), 180000);
+      QTRY_COMPARE_WITH_TIMEOUT(text(runRow(i), 1), QString("succeeded"), twb::test::timeScaled(180000));
       QCOMPARE(m_window->monitor()->pointCount(runIdOf(runRow(i))), 40);
     }
     // The fp32 model is then quantized: an int8 run.
     const int int8 = trainedRuns();
-    QTRY_VERIFY_WITH_TIMEOUT(runCount() == int8 + 1, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(runCount() == int8 + 1, twb::test::timeScaled(30000));
     QCOMPARE(text(runRow(int8), 2), QString("int8"));
-    QTRY_VERIFY_WITH_TIMEOUT(text(runRow(int8), 1) == "succeeded", 180000);
-    QTRY_VERIFY_WITH_TIMEOUT(text(runRow(int8), 4).endsWith("%"), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(text(runRow(int8), 1) == "succeeded", twb::test::timeScaled(180000));
+    QTRY_VERIFY_WITH_TIMEOUT(text(runRow(int8), 4).endsWith("%"), twb::test::timeScaled(30000));
     QVERIFY(text(runRow(0), 4).endsWith("%"));  // final test accuracy
     QTest::qWait(100);  // one redraw
     screenshot("monitor");
@@ -354,7 +354,7 @@ class WorkbenchGuiTest : public QObject {
   void profileShowsEveryLayerAndTheBf16Speedups() {
     ui::ProfilePanel* profile = m_window->profilePanel();
     m_window->tabs()->setCurrentWidget(profile);
-    QTRY_VERIFY_WITH_TIMEOUT(profile->runChooser()->count() == trainedRuns(), 30000);  // fp32 (and bf16)
+    QTRY_VERIFY_WITH_TIMEOUT(profile->runChooser()->count() == trainedRuns(), twb::test::timeScaled(30000));  // fp32 (and bf16)
     m_window->runsBrowser()->setCurrentIndex(runRow(trainedRuns() - 1));  // the Profile tab follows the browser
     QCOMPARE(profile->runChooser()->currentText(), text(runRow(trainedRuns() - 1), 0));
     QSignalSpy shown(profile, &ui::ProfilePanel::shown);  // its table is read off the GUI thread
@@ -416,7 +416,7 @@ class WorkbenchGuiTest : public QObject {
     m_window->tabs()->setCurrentWidget(m_window->comparePanel());
     QTableWidget* table = m_window->findChild<QTableWidget*>("compareTable");
     const int rows = trainedRuns() + 1, int8 = trainedRuns();
-    QTRY_VERIFY_WITH_TIMEOUT(table->rowCount() == rows && table->item(int8, 3) && !table->item(int8, 3)->text().isEmpty(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(table->rowCount() == rows && table->item(int8, 3) && !table->item(int8, 3)->text().isEmpty(), twb::test::timeScaled(30000));
     QStringList precisions;
     for (int row = 0; row < rows; ++row) {
       precisions << table->item(row, 1)->text();
@@ -473,7 +473,7 @@ class WorkbenchGuiTest : public QObject {
     const QString onnx = m_dir.filePath("mlp-int8.onnx");
     field<QLineEdit>("exportDestination")->setText(onnx);
     QTest::mouseClick(field<QPushButton>("export"), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("exportStatus")->text().startsWith("Saved"), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("exportStatus")->text().startsWith("Saved"), twb::test::timeScaled(60000));
     screenshot("export");
     QProcess checker;
     checker.start("/usr/bin/python3", {"-c", "import onnx, sys; m = onnx.load(sys.argv[1]); "
@@ -538,7 +538,7 @@ class WorkbenchGuiTest : public QObject {
     });
     answer.start(50);
     QTest::mouseClick(dialog.findChild<QPushButton*>("testNode"), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(dialog.findChild<QLabel*>("nodeStatus")->text().contains("connected"), 120000);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog.findChild<QLabel*>("nodeStatus")->text().contains("connected"), twb::test::timeScaled(120000));
     QVERIFY2(asked.contains(server.hostKeyFingerprint()), qPrintable(asked));
     QVERIFY(logins >= 1);
     QVERIFY2(loginTitle.contains("root@" + server.host()), qPrintable(loginTitle));
@@ -569,7 +569,7 @@ class WorkbenchGuiTest : public QObject {
     node->setCurrentIndex(node->findData("lab"));
     field<QSpinBox>("maxSteps")->setValue(30);
     m_window->tabs()->setCurrentIndex(0);
-    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(60000));
     // In a project of its own: the tabs show only its runs.
     const qint64 defaultProject = m_controller->projectId();
     const qint64 labProject = m_window->newProject("On the lab node");
@@ -579,10 +579,10 @@ class WorkbenchGuiTest : public QObject {
     QCOMPARE(m_window->monitor()->pointCount(runIdOf(runRow(0))), 0);
     QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
     const QPersistentModelIndex lab = m_window->projectIndex(labProject);
-    QTRY_VERIFY_WITH_TIMEOUT(runCount(lab) == 1, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(runCount(lab) == 1, twb::test::timeScaled(10000));
     const QPersistentModelIndex remoteRun = browser()->index(0, 0, lab);
     QCOMPARE(text(remoteRun, 3), QString("lab"));
-    QTRY_VERIFY_WITH_TIMEOUT(text(remoteRun, 1) == "succeeded", 120000);
+    QTRY_VERIFY_WITH_TIMEOUT(text(remoteRun, 1) == "succeeded", twb::test::timeScaled(120000));
     QVERIFY(m_window->monitor()->pointCount(runIdOf(remoteRun)) > 0);
     m_window->tabs()->setCurrentWidget(m_window->comparePanel());  // a hidden tab reads when shown
     QTRY_COMPARE(m_window->comparePanel()->table()->rowCount(), 1);
@@ -704,7 +704,7 @@ class WorkbenchGuiTest : public QObject {
     form.setNodeInfo("local", node(120, 480));
     QVERIFY(form.precisionNote()->isHidden());
     // This machine's own node: the note follows its measured peaks.
-    QTRY_VERIFY_WITH_TIMEOUT(m_store->node("local").contains("peaks"), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_store->node("local").contains("peaks"), twb::test::timeScaled(30000));
     const QJsonObject local = m_store->node("local");
     QHash<QString, double> peaks;
     for (const QJsonValue& p : local.value("peaks").toArray())
@@ -718,7 +718,7 @@ class WorkbenchGuiTest : public QObject {
     m_window->tabs()->setCurrentIndex(0);
     ui::JobForm* form = m_window->jobForm();
     const QJsonObject original = form->job();
-    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
     QPlainTextEdit* text = form->advancedEditor()->text();
     QLabel* problem = form->advancedEditor()->problem();
     // Not JSON: marked at its line, kept as typed, the form waits.
@@ -735,7 +735,7 @@ class WorkbenchGuiTest : public QObject {
     optimizer["momentum"] = 1.5;
     refused["optimizer"] = optimizer;
     text->setPlainText(QString::fromUtf8(QJsonDocument(refused).toJson()));
-    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("momentumError")->isVisible(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("momentumError")->isVisible(), twb::test::timeScaled(30000));
     QVERIFY(field<QSpinBox>("batch")->isEnabled());
     QVERIFY2(problem->text().contains("optimizer.momentum") && problem->text().contains("(line "),
              qPrintable(problem->text()));
@@ -743,7 +743,7 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY(!runEnabled());
     screenshot("job-advanced-error");
     form->setJob(original);
-    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
     QVERIFY(!problem->isVisible());
   }
 
@@ -1046,7 +1046,7 @@ class WorkbenchGuiTest : public QObject {
     QCOMPARE(commRows.size(), 2);
     // The Profile tab sums each rank's all-reduces of the profiled step.
     m_window->tabs()->setCurrentWidget(m_window->profilePanel());
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->profilePanel()->findChild<QLabel*>("profileStep")->text().contains("all-reduce rank 0"), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->profilePanel()->findChild<QLabel*>("profileStep")->text().contains("all-reduce rank 0"), twb::test::timeScaled(10000));
     QVERIFY(m_window->profilePanel()->findChild<QLabel*>("profileStep")->text().contains("rank 1:"));
     screenshot("profile-data-parallel");
 
@@ -1107,7 +1107,7 @@ class WorkbenchGuiTest : public QObject {
     QJsonObject ghost = before;
     ghost["parallel"] = QJsonObject{{"strategy", "data"}, {"nodes", QJsonArray{hosts.name(0), "ghost"}}};
     m_window->jobForm()->setJob(ghost);
-    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("nodesError")->isVisible(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("nodesError")->isVisible(), twb::test::timeScaled(30000));
     QVERIFY2(field<QLabel>("nodesError")->text().contains("no node named 'ghost'"),
              qPrintable(field<QLabel>("nodesError")->text()));
     QVERIFY(!runEnabled());
@@ -1125,7 +1125,7 @@ class WorkbenchGuiTest : public QObject {
     field<QSpinBox>("threads")->setValue(1);
     const QJsonObject parallel = m_window->jobForm()->job()["parallel"].toObject();
     QCOMPARE(parallel["nodes"].toArray(), QJsonArray({hosts.name(0), hosts.name(1)}));
-    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 120000);  // every node checked it (and got the engine)
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(120000));  // every node checked it (and got the engine)
     screenshot("job-across-nodes");
     QPersistentModelIndex run;
     runToSuccess(project, run);
@@ -1180,7 +1180,7 @@ class WorkbenchGuiTest : public QObject {
           *m_store, std::make_shared<remote::LocalNode>(TWB_ENGINE_BINARY, m_dir.filePath("node")));
       reopened.setNodeManager(&nodes);
       QVERIFY(reopened.followUnfinishedRuns() >= 1);
-      QTRY_COMPARE_WITH_TIMEOUT(m_store->run(runId).state, twb::app::RunState::Succeeded, 60000);
+      QTRY_COMPARE_WITH_TIMEOUT(m_store->run(runId).state, twb::app::RunState::Succeeded, twb::test::timeScaled(60000));
     }
     QCOMPARE(m_store->storedSeqs(runId, 0), first);
     QCOMPARE(m_store->storedSeqs(runId, 1), second);
@@ -1203,9 +1203,9 @@ class WorkbenchGuiTest : public QObject {
     if (!first.isValid()) return;
     QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
     const QPersistentModelIndex projectRow = m_window->projectIndex(project);
-    QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 2, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 2, twb::test::timeScaled(10000));
     const QPersistentModelIndex second = browser()->index(first.row() == 0 ? 1 : 0, 0, projectRow);
-    QTRY_COMPARE_WITH_TIMEOUT(text(second, 1), QString("succeeded"), 120000);
+    QTRY_COMPARE_WITH_TIMEOUT(text(second, 1), QString("succeeded"), twb::test::timeScaled(120000));
     const qint64 runId = runIdOf(first);
     const auto answer = [this](const QString& notes, const QString& tags, bool save) {
       QTimer::singleShot(200, this, [=] {
@@ -1269,7 +1269,7 @@ class WorkbenchGuiTest : public QObject {
                                    {"precision", QJsonArray{"fp32", "bf16"}}}}};
     m_window->jobForm()->setJob(job);
     QCOMPARE(m_window->jobForm()->job(), job);  // the form keeps the sweep block as it is
-    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);  // the block and the first trial check out
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));  // the block and the first trial check out
     QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
     const QPersistentModelIndex projectRow = m_window->projectIndex(project);
     const auto ended = [&] {
@@ -1385,16 +1385,16 @@ class WorkbenchGuiTest : public QObject {
                     {"eval", QJsonObject{{"every_epoch", false}}}};
     job["sweep"] = QJsonObject{{"parameters", QJsonObject{{"seed", QJsonArray{1, 2, 3}}}}};
     m_window->jobForm()->setJob(job);
-    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
     QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
     const QPersistentModelIndex projectRow = m_window->projectIndex(own.id);
-    QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 1, twb::test::timeScaled(10000));
     const qint64 runId = runIdOf(browser()->index(0, 0, projectRow));
-    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(runId).state, twb::app::RunState::Running, 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(runId).state, twb::app::RunState::Running, twb::test::timeScaled(30000));
     auto* sweeps = m_window->findChild<app::SweepController*>();
     QVERIFY(sweeps->isRunning());
     m_window->findChild<QAction*>("cancelSweep")->trigger();
-    QTRY_VERIFY_WITH_TIMEOUT(!sweeps->isRunning(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(!sweeps->isRunning(), twb::test::timeScaled(30000));
     QCOMPARE(m_store->run(runId).state, twb::app::RunState::Cancelled);
     QTest::qWait(500);
     QCOMPARE(runCount(projectRow), 1);  // the other two trials never started
@@ -1406,16 +1406,16 @@ class WorkbenchGuiTest : public QObject {
     field<QSpinBox>("maxSteps")->setValue(0);  // no step budget: 5 epochs
     field<QSpinBox>("epochs")->setValue(5);
     m_window->tabs()->setCurrentIndex(0);
-    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
     QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
     const QPersistentModelIndex projectRow = m_window->projectIndex(project);
-    QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 1, twb::test::timeScaled(10000));
     const QPersistentModelIndex run = browser()->index(0, 0, projectRow);
     const QRegularExpression progress("^running \\d+ %$");
-    QTRY_VERIFY_WITH_TIMEOUT(progress.match(text(run, 1)).hasMatch(), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(progress.match(text(run, 1)).hasMatch(), twb::test::timeScaled(60000));
     m_window->runsBrowser()->setCurrentIndex(run);
     m_window->cancelSelectedRun();
-    QTRY_COMPARE_WITH_TIMEOUT(text(run, 1), QString("cancelled"), 10000);  // at the next step
+    QTRY_COMPARE_WITH_TIMEOUT(text(run, 1), QString("cancelled"), twb::test::timeScaled(10000));  // at the next step
     const qint64 runId = runIdOf(run);
     QCOMPARE(m_store->run(runId).state, twb::app::RunState::Cancelled);
     QVERIFY(m_store->lastSeq(runId) > 0);
@@ -1424,10 +1424,10 @@ class WorkbenchGuiTest : public QObject {
     const qint64 stoppedAt = QJsonDocument::fromJson(m_store->events(runId, "state").back()).object().value("step").toInteger();
     QVERIFY2(stoppedAt > 0, m_store->events(runId, "state").back().constData());
     m_window->resumeSelectedRun();
-    QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 2, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 2, twb::test::timeScaled(10000));
     const QPersistentModelIndex resumed = browser()->index(1, 0, projectRow);
     QCOMPARE(text(resumed, 0), text(run, 0) + " (resumed)");
-    QTRY_COMPARE_WITH_TIMEOUT(text(resumed, 1), QString("succeeded"), 120000);
+    QTRY_COMPARE_WITH_TIMEOUT(text(resumed, 1), QString("succeeded"), twb::test::timeScaled(120000));
     m_store->flush();
     const auto loss = m_store->metric(runIdOf(resumed), "train/loss");
     QVERIFY(!loss.isEmpty());
