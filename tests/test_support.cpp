@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonDocument>
 #include <QProcess>
 #include <QRegularExpression>
 #include <algorithm>
@@ -31,6 +32,17 @@ double relativeError(const float* ours, const float* reference, int64_t n, int64
     maxRef = std::max(maxRef, std::abs(double(reference[i])));
   }
   return maxDiff == 0 ? 0 : maxDiff / std::max(maxRef, 1e-30);
+}
+
+QJsonObject readJsonObject(const QString& path) {
+  QFile file(path);
+  return file.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(file.readAll()).object()
+                                        : QJsonObject();
+}
+
+int lineCount(const QString& path) {
+  QFile file(path);
+  return file.open(QIODevice::ReadOnly) ? static_cast<int>(file.readAll().count('\n')) : -1;
 }
 
 int timeScaled(int ms) {

@@ -2,6 +2,7 @@
 
 // Small helpers shared by the test suites.
 
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 #include <functional>
@@ -34,6 +35,11 @@ struct EngineRun {
 };
 
 EngineRun runEngine(const QStringList& args, int timeoutMs = 600000);
+
+// The JSON object in a file ({} when it cannot be read or is not one), and the number of lines of
+// a file (-1 when it cannot be read): a node's status.json and events.jsonl.
+QJsonObject readJsonObject(const QString& path);
+int lineCount(const QString& path);
 
 // A test's wait of `ms`, longer in instrumented builds: times TWB_TEST_TIME_SCALE (the asan and
 // tsan test presets set it; 1 when unset).

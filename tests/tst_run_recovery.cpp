@@ -30,18 +30,6 @@
 using namespace twb;
 
 namespace {
-QJsonObject readJson(const QString& path) {
-  QFile file(path);
-  return file.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(file.readAll()).object()
-                                        : QJsonObject();
-}
-
-int lineCount(const QString& path) {
-  QFile file(path);
-  if (!file.open(QIODevice::ReadOnly)) return -1;
-  return static_cast<int>(file.readAll().count('\n'));
-}
-
 // What the runs browser says in a run's State column.
 QString stateText(const ui::MainWindow& window, qint64 runId) {
   return window.runIndex(runId, 1).data().toString();
@@ -114,7 +102,7 @@ class RunRecoveryTest : public QObject {
   }
 
   void killDaemon() {
-    const int pid = readJson(nodeDir() + "/daemon.json").value("pid").toInt();
+    const int pid = test::readJsonObject(nodeDir() + "/daemon.json").value("pid").toInt();
     if (pid > 0) ::kill(pid, SIGKILL);  // never 0: that is this test's process group
   }
 
@@ -124,7 +112,7 @@ class RunRecoveryTest : public QObject {
     const QVector<qint64> seqs = m_store->storedSeqs(run.id);
     QVERIFY(!seqs.isEmpty());
     for (int i = 0; i < seqs.size(); ++i) QCOMPARE(seqs[i], qint64{i + 1});
-    QCOMPARE(seqs.size(), lineCount(jobDir(run.nodeJobId) + "/events.jsonl"));
+    QCOMPARE(seqs.size(), test::lineCount(jobDir(run.nodeJobId) + "/events.jsonl"));
   }
 
  private slots:
@@ -169,7 +157,7 @@ class RunRecoveryTest : public QObject {
   // A sweep of three trials, one at a time; the workbench is killed while the first runs. The
   // next session follows that trial, starts the other two, and ends the sweep: each trial ran once.
   void aSweepGoesOnAfterTheWorkbenchIsKilled() {
-    QJsonObject job = readJson(writeJob("sweep-survivor", 80));
+    QJsonObject job = test::readJsonObject(writeJob("sweep-survivor", 80));
     job["sweep"] = QJsonObject{{"method", "grid"},
                                {"concurrency", 1},
                                {"parameters", QJsonObject{{"optimizer.lr", QJsonArray{0.05, 0.02, 0.01}}}}};
@@ -213,7 +201,7 @@ class RunRecoveryTest : public QObject {
     const app::Run killed = startAndKill(writeJob("orphan", 300), 10);
     QVERIFY(killed.id > 0);
     // The node goes down with the job's worker, and comes back without the job's folder.
-    const int worker = readJson(jobDir(killed.nodeJobId) + "/status.json").value("pid").toInt();
+    const int worker = test::readJsonObject(jobDir(killed.nodeJobId) + "/status.json").value("pid").toInt();
     killDaemon();
     if (worker > 0) ::kill(worker, SIGKILL);
     QVERIFY(QDir(jobDir(killed.nodeJobId)).removeRecursively());
@@ -239,7 +227,7 @@ class RunRecoveryTest : public QObject {
   // events stored once; a run whose submission never reached the node ends lost, saying so.
   void aRunWhoseAnswerWasLostIsFoundBySubmission() {
     auto node = std::make_shared<remote::LocalNode>(TWB_ENGINE_BINARY, nodeDir());
-    const QJsonObject job = readJson(writeJob("unanswered", 200));
+    const QJsonObject job = test::readJsonObject(writeJob("unanswered", 200));
     const QString jobJson = QString::fromUtf8(QJsonDocument(job).toJson());
     QString madeJob;
     {
@@ -292,7 +280,7 @@ class RunRecoveryTest : public QObject {
       window.grab().save(QString(TWB_BINARY_DIR "/screenshots/reconnecting.png"));
     });
     QSignalSpy reconnected(&controller, &app::WorkbenchController::reconnected);
-    const QJsonObject job = readJson(writeJob("steady", 400));
+    const QJsonObject job = test::readJsonObject(writeJob("steady", 400));
     const qint64 runId = controller.startRun("steady", job);
     QTRY_VERIFY_WITH_TIMEOUT(m_store->lastSeq(runId) >= 20, twb::test::timeScaled(60000));
     killDaemon();  // the worker keeps training; the next daemon reattaches it

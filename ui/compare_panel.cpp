@@ -260,13 +260,13 @@ void ComparePanel::fill(const Rows& rows) {
     const double bytes = s.value("model_bytes").toDouble();
     m_table->setItem(row, kSize, cell(locale.formattedDataSize(static_cast<qint64>(bytes)),
                                       bytes > 0 ? std::optional(bytes) : std::nullopt));
-    QTableWidgetItem* reached = cell(QString());
+    QTableWidgetItem* reached = nullptr;
     if (rows.secondsToTarget.contains(run.id)) {
       const auto seconds = rows.secondsToTarget.value(run.id);
       reached = seconds ? cell(tr("%1 s").arg(*seconds, 0, 'f', 1), *seconds) : cell(tr("not reached"));
       reached->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     }
-    m_table->setItem(row, kTimeToTarget, reached);
+    m_table->setItem(row, kTimeToTarget, reached ? reached : cell(QString()));
     m_table->setItem(row, kMfu, mfuCell(run, rows.nodes.value(run.node)));
     const QList<QJsonValue> values = rows.fieldValues.value(run.id);  // none for int8 runs
     for (int f = 0; f < fields.size(); ++f)

@@ -26,25 +26,15 @@
 #include "app/experiment_store.h"
 #include "namespace_hosts.h"
 #include "ssh_server.h"
+#include "test_support.h"
 
 using namespace twb;
 
 namespace {
 
-QJsonObject readJson(const QString& path) {
-  QFile file(path);
-  return file.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(file.readAll()).object()
-                                        : QJsonObject();
-}
-
 bool writeFile(const QString& path, const QByteArray& bytes) {
   QFile file(path);
   return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(bytes) == bytes.size();
-}
-
-int lineCount(const QString& path) {
-  QFile file(path);
-  return file.open(QIODevice::ReadOnly) ? static_cast<int>(file.readAll().count('\n')) : -1;
 }
 
 bool alive(int pid) { return pid > 0 && ::kill(pid, 0) == 0; }
@@ -224,7 +214,7 @@ QList<int> Campaign::runningWorkers() {
   for (const Node& node : m_nodes)
     for (const QString& id :
          QDir(node.folder + "/jobs").entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
-      const QJsonObject status = readJson(node.folder + "/jobs/" + id + "/status.json");
+      const QJsonObject status = test::readJsonObject(node.folder + "/jobs/" + id + "/status.json");
       if (status.value("state").toString() == "running" && alive(status.value("pid").toInt()))
         pids << status.value("pid").toInt();
     }
@@ -242,7 +232,7 @@ QString Campaign::inject(Fault fault) {
     }
     case Fault::Daemon: {
       const Node& node = m_nodes[random(static_cast<int>(m_nodes.size()))];
-      const int pid = readJson(node.folder + "/daemon.json").value("pid").toInt();
+      const int pid = test::readJsonObject(node.folder + "/daemon.json").value("pid").toInt();
       if (!alive(pid)) return {};
       ::kill(pid, SIGKILL);
       return QString("daemon %1 of %2").arg(pid).arg(node.name);
@@ -345,14 +335,14 @@ int Campaign::verify() {
       }
       known << run.node + ":" + run.nodeJobId;
       const QString job = node->folder + "/jobs/" + run.nodeJobId;
-      const QString truth = readJson(job + "/status.json").value("state").toString();
-      const QString why = readJson(job + "/status.json").value("reason").toString();
+      const QString truth = test::readJsonObject(job + "/status.json").value("state").toString();
+      const QString why = test::readJsonObject(job + "/status.json").value("reason").toString();
       if (stored != truth || run.reason != why)
         problem(QString("run %1 (%2): stored %3 (%4), %5 says %6 (%7)")
                     .arg(run.id)
                     .arg(run.name, stored, run.reason, run.node, truth, why));
       const QVector<qint64> seqs = m_store->storedSeqs(run.id);
-      const int logged = lineCount(job + "/events.jsonl");
+      const int logged = test::lineCount(job + "/events.jsonl");
       bool once = seqs.size() == logged;
       for (int i = 0; once && i < seqs.size(); ++i) once = seqs[i] == i + 1;
       if (!once)
@@ -371,7 +361,7 @@ int Campaign::verify() {
       if (!known.contains(node.name + ":" + id))
         problem(QString("job %1 on %2 (%3) belongs to no run of the store")
                     .arg(id, node.name,
-                         readJson(node.folder + "/jobs/" + id + "/status.json")
+                         test::readJsonObject(node.folder + "/jobs/" + id + "/status.json")
                              .value("name")
                              .toString()));
   if (const QString integrity = m_store->integrityCheck(); integrity != "ok")
@@ -385,7 +375,7 @@ int Campaign::verify() {
 
 void Campaign::stopNodes() {
   for (const Node& node : m_nodes) {
-    const int daemon = readJson(node.folder + "/daemon.json").value("pid").toInt();
+    const int daemon = test::readJsonObject(node.folder + "/daemon.json").value("pid").toInt();
     if (alive(daemon)) ::kill(daemon, SIGKILL);
   }
   for (int pid : runningWorkers()) ::kill(pid, SIGKILL);
