@@ -108,8 +108,9 @@ void JobDispatcher::run(QString jobId, std::shared_ptr<const v1::SubmitJobReques
       } unregister{this, &client};
 
       if (jobId.isEmpty() && !request) {  // a submission whose answer never came
+        const std::string wanted = submissionId.toStdString();
         for (const v1::JobStatus& job : client.list())
-          if (job.submission_id() == submissionId.toStdString()) jobId = QString::fromStdString(job.id());
+          if (job.submission_id() == wanted) jobId = QString::fromStdString(job.id());
         if (jobId.isEmpty()) {
           emit lost({}, tr("the workbench stopped before %1 had accepted the job").arg(m_node->describe()));
           return;

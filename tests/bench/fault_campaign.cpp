@@ -335,8 +335,8 @@ int Campaign::verify() {
       }
       known << run.node + ":" + run.nodeJobId;
       const QString job = node->folder + "/jobs/" + run.nodeJobId;
-      const QString truth = test::readJsonObject(job + "/status.json").value("state").toString();
-      const QString why = test::readJsonObject(job + "/status.json").value("reason").toString();
+      const QJsonObject status = test::readJsonObject(job + "/status.json");
+      const QString truth = status.value("state").toString(), why = status.value("reason").toString();
       if (stored != truth || run.reason != why)
         problem(QString("run %1 (%2): stored %3 (%4), %5 says %6 (%7)")
                     .arg(run.id)
