@@ -4,6 +4,9 @@
 #   OUT/twb-engine-VERSION-HASH-linux-x86_64.tar.gz
 #     twb-engine-VERSION-HASH-linux-x86_64/bin/twb-engine   rpath $ORIGIN/../lib
 #     twb-engine-VERSION-HASH-linux-x86_64/lib/*.so*         every library it needs but glibc's
+#     twb-engine-VERSION-HASH-linux-x86_64/lib/libtwb-cuda.so the CUDA backend, where it was built:
+#                                                           it uses the node's own driver and
+#                                                           cuBLASLt, which are not bundled
 #     twb-engine-VERSION-HASH-linux-x86_64/SHA256SUMS
 # HASH is the commit the binary was built from (`twb-engine info --json`): it names the version
 # the workbench deploys and skips the upload for when a node already has it.
@@ -41,6 +44,12 @@ for lib in "$stage/$name/lib"/*; do
   chmod u+w "$lib"
   patchelf --set-rpath '$ORIGIN' --force-rpath "$lib"
 done
+plugin=$(dirname "$binary")/libtwb-cuda.so
+if [ -f "$plugin" ]; then
+  cp "$plugin" "$stage/$name/lib/"
+  patchelf --set-rpath '$ORIGIN:/usr/local/cuda/lib64:/usr/local/cuda/targets/x86_64-linux/lib' \
+    --force-rpath "$stage/$name/lib/libtwb-cuda.so"
+fi
 (cd "$stage/$name" && find bin lib -type f | sort | xargs sha256sum > SHA256SUMS)
 
 mkdir -p "$out"

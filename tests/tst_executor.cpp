@@ -92,7 +92,7 @@ class TestExecutor : public QObject {
     const std::string loss = "SoftmaxCrossEntropy";
     auto step = [&](uint64_t seed) {
       QVERIFY(loader.next(samples, labels.data()) == batch);
-      writeLabels(exec, loss, labels.data(), batch, 10);
+      writeLabels(exec.inputBuffer("label"), loss, labels.data(), batch, 10);
       exec.setRandomSeed(seed);
       exec.forward();
       exec.backward();

@@ -7,8 +7,39 @@
 #include "cli/commands.h"
 #include "core/build_info.h"
 #include "core/cpu_info.h"
+#include "core/error.h"
+#include "exec/gpu_loader.h"
 
 namespace twb {
+
+namespace {
+// The node's GPUs as CUDA reports them, or why there are none.
+nlohmann::json gpuFacts() {
+  std::string whyNot;
+  gpu::GpuBackend* backend = findGpuBackend(&whyNot);
+  nlohmann::json gpus = nlohmann::json::array();
+  if (backend) {
+    try {
+      for (const gpu::DeviceInfo& d : backend->devices())
+        gpus.push_back({{"device", "cuda:" + std::to_string(d.index)},
+                        {"name", d.name},
+                        {"memory_bytes", d.totalBytes},
+                        {"free_bytes", d.freeBytes},
+                        {"compute_capability", std::to_string(d.major) + "." + std::to_string(d.minor)},
+                        {"multiprocessors", d.multiprocessors},
+                        {"bf16", d.bf16},
+                        {"tf32", d.tf32}});
+      if (gpus.empty()) whyNot = "CUDA finds no GPU on this node";
+    } catch (const Error& e) {
+      whyNot = e.what();
+    }
+  }
+  nlohmann::json facts = {{"gpus", gpus}};
+  if (backend) facts["cuda"] = backend->version();
+  if (!whyNot.empty()) facts["gpu_unavailable"] = whyNot;
+  return facts;
+}
+}  // namespace
 
 void addInfoCommand(CLI::App& app, int& exitCode) {
   auto* cmd = app.add_subcommand("info", "Show the engine version and this machine's CPU");
@@ -19,7 +50,7 @@ void addInfoCommand(CLI::App& app, int& exitCode) {
     const dnnl_version_t* dnnl = dnnl_version();
     const std::string onednn = std::to_string(dnnl->major) + "." + std::to_string(dnnl->minor) +
                                "." + std::to_string(dnnl->patch);
-    const nlohmann::json facts = {{"version", TWB_VERSION},
+    nlohmann::json facts = {{"version", TWB_VERSION},
                                   {"build_hash", engineBuild()},
                                   {"cpu_model", cpu.model},
                                   {"logical_cores", cpu.logicalCores},
@@ -29,8 +60,9 @@ void addInfoCommand(CLI::App& app, int& exitCode) {
                                   {"avx512_bf16", cpu.avx512Bf16},
                                   {"avx512_vnni", cpu.avx512Vnni},
                                   {"amx", cpu.amxBf16 || cpu.amxInt8},
-                                  {"onednn", onednn},
-                                  {"backends", {"cpu"}}};
+                                  {"onednn", onednn}};
+    facts.update(gpuFacts());
+    facts["backends"] = facts["gpus"].empty() ? nlohmann::json{"cpu"} : nlohmann::json{"cpu", "cuda"};
     if (json) {
       std::printf("%s\n", facts.dump(2).c_str());
     } else {
@@ -44,6 +76,15 @@ void addInfoCommand(CLI::App& app, int& exitCode) {
                   cpu.avx512Vnni ? "yes" : "no", cpu.amxBf16 || cpu.amxInt8 ? "yes" : "no");
       std::printf("threads:  %d\n", omp_get_max_threads());
       std::printf("memory:   %.1f GiB\n", cpu.memoryBytes / double(1 << 30));
+      for (const auto& g : facts["gpus"])
+        std::printf("GPU:      %s %s, %.1f GiB, compute capability %s%s\n",
+                    g["device"].get<std::string>().c_str(), g["name"].get<std::string>().c_str(),
+                    g["memory_bytes"].get<double>() / double(1 << 30),
+                    g["compute_capability"].get<std::string>().c_str(),
+                    g["bf16"].get<bool>() ? ", bf16 and TF32 tensor cores" : "");
+      if (facts.contains("cuda")) std::printf("CUDA:     %s\n", facts["cuda"].get<std::string>().c_str());
+      if (facts.contains("gpu_unavailable"))
+        std::printf("GPU:      none (%s)\n", facts["gpu_unavailable"].get<std::string>().c_str());
     }
     exitCode = kExitOk;
   });

@@ -7,6 +7,7 @@
 
 #include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
+#include "exec/gradient_values.h"
 #include "quant/int8_placement.h"
 
 namespace twb {
@@ -109,7 +110,8 @@ void Executor::chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKern
 
 void Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layouts) {
   m_slots.resize(layouts.size());
-  const std::vector<bool> needsGrad = gradientValues();
+  const std::vector<bool> needsGrad =
+      gradientValues(m_graph, m_options.mode == ExecMode::train, m_options.inputGradients);
   for (size_t v = 0; v < layouts.size(); ++v) {
     Slot& s = m_slots[v];
     s.value = dnnl::memory(layouts[v], cpuEngine());
@@ -215,33 +217,6 @@ std::vector<std::pair<int, size_t>> Executor::gradientReaders(int value) const {
         readers.emplace_back(static_cast<int>(n), i);
   }
   return readers;
-}
-
-std::vector<bool> Executor::gradientValues() const {
-  const auto& values = m_graph.values();
-  const auto& nodes = m_graph.nodes();
-  std::vector<bool> fromParameters(values.size(), false), toOutputs(values.size(), false);
-  if (m_options.mode != ExecMode::train) return fromParameters;
-  // Forward: values that depend on a trainable parameter (or on an input whose gradient is
-  // wanted); only they can carry a gradient worth computing.
-  for (int v : m_graph.inputs())
-    fromParameters[v] = m_options.inputGradients && values[v].dtype == DType::f32;
-  for (const auto& node : nodes) {
-    bool flows = false;
-    for (const auto& p : node.params) flows = flows || p.trainable;
-    for (size_t i = 0; i < node.inputs.size(); ++i)
-      flows = flows || (fromParameters[node.inputs[i]] && node.op->differentiable(i));
-    fromParameters[node.output] = flows;
-  }
-  // Backward: values from which a gradient reaches an output.
-  for (int v : m_graph.outputs()) toOutputs[v] = true;
-  for (size_t n = nodes.size(); n-- > 0;)
-    if (toOutputs[nodes[n].output])
-      for (size_t i = 0; i < nodes[n].inputs.size(); ++i)
-        if (nodes[n].op->differentiable(i)) toOutputs[nodes[n].inputs[i]] = true;
-  std::vector<bool> wanted(values.size());
-  for (size_t v = 0; v < values.size(); ++v) wanted[v] = fromParameters[v] && toOutputs[v];
-  return wanted;
 }
 
 void* Executor::inputBuffer(const std::string& name) {

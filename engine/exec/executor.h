@@ -108,9 +108,6 @@ class Executor {
   void allocateBuffers(const std::vector<dnnl::memory::desc>& layouts);
   void bindKernels(const std::vector<dnnl::memory::desc>& layouts, ParameterStore& params);
   void copyPlain(const dnnl::memory& from, const dnnl::memory& to, float scale = 1) const;
-  // The values that get a gradient buffer: those downstream of a trainable parameter (or of
-  // an input whose gradient was asked for) and upstream of an output.
-  std::vector<bool> gradientValues() const;
   // The (node, input) reads of a value that take a share of its gradient.
   std::vector<std::pair<int, size_t>> gradientReaders(int value) const;
 

@@ -1,6 +1,7 @@
 #include "exec/parameter_store.h"
 
 #include <cmath>
+#include <utility>
 
 #include "core/error.h"
 #include "core/random.h"
@@ -43,7 +44,11 @@ const Parameter* ParameterStore::find(const std::string& name) const {
 }
 
 Parameter& ParameterStore::at(const std::string& name) {
-  if (Parameter* p = find(name)) return *p;
+  return const_cast<Parameter&>(std::as_const(*this).at(name));
+}
+
+const Parameter& ParameterStore::at(const std::string& name) const {
+  if (const Parameter* p = find(name)) return *p;
   throw Error("no parameter named '" + name + "'");
 }
 

@@ -27,6 +27,7 @@ class ParameterStore {
   Parameter* find(const std::string& name);
   const Parameter* find(const std::string& name) const;
   Parameter& at(const std::string& name);  // throws twb::Error naming the parameter
+  const Parameter& at(const std::string& name) const;
   std::vector<Parameter>& all() { return m_params; }
   const std::vector<Parameter>& all() const { return m_params; }
 

@@ -16,9 +16,8 @@ int64_t countCorrect(const float* logits, const int32_t* labels, int64_t n, int6
   return correct;
 }
 
-void writeLabels(Executor& exec, const std::string& loss, const int32_t* labels, int64_t n,
+void writeLabels(void* buffer, const std::string& loss, const int32_t* labels, int64_t n,
                  int64_t classes) {
-  void* buffer = exec.inputBuffer("label");
   if (loss != "MSE") {
     std::copy_n(labels, n, static_cast<int32_t*>(buffer));
     return;
@@ -67,7 +66,7 @@ EvalResult Evaluator::run(std::shared_ptr<const Dataset> data, int64_t batch,
     Executor& exec = executorFor(n, outputShape);
     std::copy_n(samples.data(), n * numel(data->sampleShape()),
                 static_cast<float*>(exec.inputBuffer(m_model.inputs[0].name)));
-    writeLabels(exec, m_loss, labels.data(), n, outputShape[1]);
+    writeLabels(exec.inputBuffer("label"), m_loss, labels.data(), n, outputShape[1]);
     exec.forward();
     lossSum += static_cast<double>(exec.plainValue("loss")[0]) * n;
     correct += countCorrect(exec.read(output).data(), labels.data(), n, outputShape[1]);

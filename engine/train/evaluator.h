@@ -36,9 +36,9 @@ class Evaluator {
   std::map<int64_t, std::unique_ptr<Executor>> m_executors;
 };
 
-// Writes labels into the executor's "label" input: class indices for SoftmaxCrossEntropy,
-// one-hot rows for MSE.
-void writeLabels(Executor& exec, const std::string& loss, const int32_t* labels, int64_t n,
+// Writes labels into the buffer of an executor's "label" input: class indices for
+// SoftmaxCrossEntropy, one-hot rows for MSE.
+void writeLabels(void* buffer, const std::string& loss, const int32_t* labels, int64_t n,
                  int64_t classes);
 
 // Fraction of rows of `logits` (n x classes) whose argmax is the label.

@@ -1,5 +1,6 @@
 #include "train/job_config.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -235,11 +236,17 @@ JobConfig JobConfig::fromJson(const nlohmann::json& json, const std::string& bas
   job.name = o.string("name", job.name);
   readModel(o.object("model"), job, baseDir);
   readDataset(o, job, baseDir);
+  job.device = o.string("device", "");
+  if (!job.device.empty() && !isDeviceName(job.device))
+    throw o.error("device", "'" + job.device + "' is not a device (expected cpu, cuda or cuda:N)");
+  job.allowTf32 = o.boolean("allow_tf32", false);
   job.precision = o.string("precision", job.precision);
   if (job.precision != "fp32" && job.precision != "bf16" && job.precision != "int8")
     throw o.error("precision", "'" + job.precision + "' is not available in this engine " +
                                    "version (supported: fp32, bf16, int8)");
-  if (job.precision == "bf16" && !bf16Unavailable().empty())
+  // A GPU job's bf16 runs on the GPU (checked when the job picks its device).
+  const bool onGpu = job.device.rfind("cuda", 0) == 0;
+  if (job.precision == "bf16" && !onGpu && !bf16Unavailable().empty())
     throw o.error("precision", "bf16 is not available on this node: " + bf16Unavailable() +
                                    "; use fp32, or int8 for inference");
   job.loss = o.string("loss", job.loss);
@@ -276,6 +283,12 @@ JobConfig JobConfig::fromJson(const nlohmann::json& json, const std::string& bas
   if (o.has("parallel")) job.parallel = readParallel(o.object("parallel"));
   o.rejectUnknown();
   return job;
+}
+
+bool isDeviceName(const std::string& name) {
+  if (name == "cpu" || name == "cuda") return true;
+  if (name.rfind("cuda:", 0) != 0 || name.size() == 5 || name.size() > 8) return false;
+  return std::all_of(name.begin() + 5, name.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 nlohmann::json ParallelConfig::toJson() const {

@@ -58,6 +58,8 @@ struct JobConfig {
   int64_t logEverySteps = 10;
   int64_t profileEverySteps = 0;  // 0: no per-layer profile
   int threads = 0;  // 0: every core
+  std::string device;      // cpu | cuda | cuda:N; empty: the node's GPU when it runs the model
+  bool allowTf32 = false;  // GPU: fp32 matrix products on TF32 tensor cores
   ParallelConfig parallel;
   nlohmann::json source;  // the document as given, stored with checkpoints
 
@@ -66,6 +68,9 @@ struct JobConfig {
   // Reads and validates a job file; errors start with its path.
   static JobConfig load(const std::string& path);
 };
+
+// Whether `name` names a device: "cpu", "cuda" or "cuda:N".
+bool isDeviceName(const std::string& name);
 
 // Parses JSON text, turning a syntax error into a twb::Error with the line and column.
 nlohmann::json parseJsonText(const std::string& text, const std::string& origin);

@@ -6,9 +6,9 @@
 
 namespace twb {
 
-void Optimizer::ensureState(const std::vector<Parameter>& params,
-                            const std::vector<std::string>& suffixes) {
+void Optimizer::ensureState(const std::vector<Parameter>& params) {
   if (!m_state.empty()) return;
+  const std::vector<std::string> suffixes = stateSuffixes();
   for (const auto& p : params)
     if (!p.grad.empty())
       for (const auto& suffix : suffixes)
@@ -27,8 +27,7 @@ class Sgd : public Optimizer {
   explicit Sgd(OptimizerConfig c) : m_c(std::move(c)) {}
   void step(std::vector<Parameter>& params, float lr) override {
     const float wd = static_cast<float>(m_c.weightDecay), mu = static_cast<float>(m_c.momentum);
-    static const std::vector<std::string> kState{"momentum"};
-    if (mu != 0) ensureState(params, kState);
+    ensureState(params);
     size_t j = 0;
     for (auto& p : params) {
       if (p.grad.empty()) continue;
@@ -51,6 +50,10 @@ class Sgd : public Optimizer {
     }
     ++m_steps;
   }
+  std::vector<std::string> stateSuffixes() const override {
+    if (m_c.momentum == 0) return {};
+    return {"momentum"};
+  }
 
  private:
   OptimizerConfig m_c;
@@ -70,8 +73,7 @@ class Adam : public Optimizer {
     const float correction1 = 1.f - static_cast<float>(std::pow(m_c.beta1, m_steps));
     const float correction2Sqrt = std::sqrt(1.f - static_cast<float>(std::pow(m_c.beta2, m_steps)));
     const float stepSize = lr / correction1;
-    static const std::vector<std::string> kState{"exp_avg", "exp_avg_sq"};
-    ensureState(params, kState);
+    ensureState(params);
     size_t j = 0;
     for (auto& p : params) {
       if (p.grad.empty()) continue;
@@ -92,6 +94,7 @@ class Adam : public Optimizer {
       }
     }
   }
+  std::vector<std::string> stateSuffixes() const override { return {"exp_avg", "exp_avg_sq"}; }
 
  private:
   OptimizerConfig m_c;

@@ -27,12 +27,14 @@ class Optimizer {
   std::vector<std::pair<std::string, Tensor>>& state() { return m_state; }
   int64_t steps() const { return m_steps; }
   void setSteps(int64_t steps) { m_steps = steps; }
+  // The state each trainable parameter keeps ("momentum"; "exp_avg", "exp_avg_sq"; or none).
+  virtual std::vector<std::string> stateSuffixes() const = 0;
+  // Creates, once, zeroed state tensors "NAME.SUFFIX" for every trainable parameter, in
+  // parameter order: the state of trainable parameter j, suffix s, is
+  // m_state[j * stateSuffixes().size() + s]. Later steps find them by index, allocating nothing.
+  void ensureState(const std::vector<Parameter>& params);
 
  protected:
-  // Creates, on the first step, zeroed state tensors "NAME.SUFFIX" for every trainable
-  // parameter, in parameter order: the state of trainable parameter j, suffix s, is
-  // m_state[j * suffixes.size() + s]. Later steps find them by index, allocating nothing.
-  void ensureState(const std::vector<Parameter>& params, const std::vector<std::string>& suffixes);
   std::vector<std::pair<std::string, Tensor>> m_state;
   int64_t m_steps = 0;
 };

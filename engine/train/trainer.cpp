@@ -6,10 +6,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
 #include "core/random.h"
 #include "data/data_loader.h"
+#include "exec/device_choice.h"
 #include "exec/executor.h"
+#include "exec/gpu_executor.h"
 #include "io/model_file.h"
 #include "profile/step_profile.h"
 #include "quant/quantizer.h"
@@ -50,6 +53,11 @@ class TrainingRun {
   };
   void emitStep(int64_t samples, double loss, int64_t correct, const StepTimes& times);
   void publishProfile(const StepTimes& times);
+  // A GPU run's parameters and optimizer state back in the ParameterStore and the Optimizer,
+  // which evaluation, checkpoints and the saved model read.
+  void fetchFromDevice() {
+    if (m_gpu) m_gpu->download(m_params, m_optimizer.get());
+  }
   // Rank 0 of a data-parallel job, or the only process: the one that writes files.
   bool writesFiles() const { return !m_strategy || m_strategy->rank() == 0; }
 
@@ -60,7 +68,9 @@ class TrainingRun {
   DatasetSplits m_data;
   Normalization m_normalization;
   ParameterStore m_params;
-  std::unique_ptr<Executor> m_exec;
+  DeviceChoice m_device;
+  std::unique_ptr<Executor> m_exec;     // on the CPU
+  std::unique_ptr<GpuExecutor> m_gpu;   // on a GPU
   std::unique_ptr<Optimizer> m_optimizer;
   std::unique_ptr<Evaluator> m_evaluator;
   std::unique_ptr<DataLoader> m_loader;
@@ -90,19 +100,44 @@ void TrainingRun::setUp() {
   // int8 is post-training: the job trains in fp32 and quantizes its result (quantize()).
   const Precision precision =
       m_job.precision == "int8" ? Precision::fp32 : parsePrecision(m_job.precision);
-  m_exec = std::make_unique<Executor>(std::move(plan.graph), m_params,
-                                      ExecOptions{ExecMode::train, false, precision, nullptr,
-                                                  m_strategy ? m_strategy->batchNormRanks()
-                                                             : nullptr});
-  m_exec->setGradient("loss", {1.0f});
+  m_device = chooseDevice(m_job.device, plan.graph);
+  if (!m_device.note.empty()) m_events.log("info", m_device.note);
+  Precision evalPrecision = precision;
+  if (m_device.cuda >= 0) {
+    if (m_strategy)
+      throw Error("device: data-parallel training on GPUs is not supported yet (use \"device\": "
+                  "\"cpu\")");
+    GpuExecOptions options;
+    options.device = m_device.cuda;
+    options.precision = precision;
+    options.allowTf32 = m_job.allowTf32;
+    options.optimizer = m_job.optimizer;
+    options.logits = m_output;
+    m_gpu = std::make_unique<GpuExecutor>(plan.graph, m_params, options);
+    // Evaluation runs on the CPU executor for now, in fp32 where this CPU has no bf16.
+    if (precision == Precision::bf16 && !bf16Unavailable().empty()) {
+      evalPrecision = Precision::fp32;
+      m_events.log("info", "evaluating the bf16 GPU run in fp32 on the CPU: " + bf16Unavailable());
+    }
+  } else {
+    m_exec = std::make_unique<Executor>(std::move(plan.graph), m_params,
+                                        ExecOptions{ExecMode::train, false, precision, nullptr,
+                                                    m_strategy ? m_strategy->batchNormRanks()
+                                                               : nullptr});
+    m_exec->setGradient("loss", {1.0f});
+  }
   m_optimizer = makeOptimizer(m_job.optimizer);
-  m_evaluator = std::make_unique<Evaluator>(m_job.model, m_params, m_job.loss, precision);
+  m_evaluator = std::make_unique<Evaluator>(m_job.model, m_params, m_job.loss, evalPrecision);
   DataLoaderOptions loading{m_job.batch, true, true, m_job.seed, m_normalization, m_job.augmentation};
   if (m_strategy) loading.shardIndex = m_strategy->rank(), loading.shardCount = m_strategy->ranks();
   m_loader = std::make_unique<DataLoader>(m_data.train, loading);
 
   m_profileEvery = m_job.profileEverySteps;
   if (m_profileEvery == 0 && !m_options.tracePath.empty()) m_profileEvery = 50;
+  if (m_gpu && m_profileEvery > 0) {
+    m_events.log("warning", "per-layer profiles are not recorded on the GPU yet; training unprofiled");
+    m_profileEvery = 0;
+  }
 
   std::string resumePath =
       m_options.resumeFrom.empty() ? "" : findLatestCheckpoint(m_options.resumeFrom);
@@ -111,6 +146,7 @@ void TrainingRun::setUp() {
     m_state = loadCheckpoint(resumePath, m_params, *m_optimizer);
     m_events.log("info", "resumed from " + resumePath + " at step " + std::to_string(m_state.step));
   }
+  if (m_gpu) m_gpu->upload(m_params, m_optimizer.get());
   if (m_strategy) {
     m_strategy->start(m_params, m_exec->graph());
     m_exec->setBackwardListener([this](size_t node) { m_strategy->gradientsReady(node); });
@@ -167,6 +203,7 @@ void TrainingRun::publishProfile(const StepTimes& times) {
 }
 
 void TrainingRun::evaluate(const char* reason) {
+  fetchFromDevice();
   EvalResult r;
   if (m_strategy) {  // each rank evaluates its slice of the test split
     const int64_t n = m_data.test->size(), rank = m_strategy->rank(), ranks = m_strategy->ranks();
@@ -194,6 +231,7 @@ void TrainingRun::evaluate(const char* reason) {
 
 void TrainingRun::checkpoint() {
   if (m_options.outDir.empty() || !writesFiles()) return;
+  fetchFromDevice();
   const fs::path dir = fs::path(m_options.outDir) / "checkpoints";
   const std::string path = (dir / ("step-" + std::to_string(m_state.step) + ".twbc")).string();
   saveCheckpoint(path, m_params, *m_optimizer, m_state, m_job.source);
@@ -210,51 +248,64 @@ TrainResult TrainingRun::run() {
                           {"model", m_job.model.name},
                           {"parameters", Graph::build(m_job.model, 1).parameterCount()},
                           {"precision", m_job.precision},
+                          {"device", m_device.description},
                           {"total_steps", m_totalSteps},
                           {"steps_per_epoch", m_stepsPerEpoch}});
   const std::string input = m_job.model.inputs[0].name;
-  auto* samples = static_cast<float*>(m_exec->inputBuffer(input));
+  auto* samples =
+      static_cast<float*>(m_gpu ? m_gpu->inputBuffer(input) : m_exec->inputBuffer(input));
+  void* labelBuffer = m_gpu ? m_gpu->inputBuffer("label") : m_exec->inputBuffer("label");
   std::vector<int32_t> labels(static_cast<size_t>(m_job.batch));
-  // Logits are read in place when plain f32 (a Linear's always are); otherwise copied each step.
-  const bool logitsInPlace = m_exec->isPlainF32(m_output);
-  const float* logits = logitsInPlace ? m_exec->plainValue(m_output) : nullptr;
+  // Logits are read in place when plain f32 (a Linear's always are, and a GPU step copies them
+  // back); otherwise copied each step.
+  const bool logitsInPlace = m_gpu || m_exec->isPlainF32(m_output);
+  const float* logits =
+      m_gpu ? m_gpu->logits() : logitsInPlace ? m_exec->plainValue(m_output) : nullptr;
   std::vector<float> logitsCopy;
-  const float* loss = m_exec->plainValue("loss");
+  const float* cpuLoss = m_gpu ? nullptr : m_exec->plainValue("loss");
 
   while (m_state.step < m_totalSteps) {
     m_loader->start(m_state.epoch, m_state.batchInEpoch);
     while (m_state.step < m_totalSteps) {
       // Profile the step that will be number `step + 1` when it is a multiple of the cadence.
       const bool profiled = m_profileEvery > 0 && (m_state.step + 1) % m_profileEvery == 0;
-      m_exec->setProfiling(profiled);
+      if (m_exec) m_exec->setProfiling(profiled);
       StepTimes times;
       times.dataStart = steadyMicros();
       const int64_t n = m_loader->next(samples, labels.data());
       if (n == 0) break;
-      writeLabels(*m_exec, m_job.loss, labels.data(), n, m_classes);
+      writeLabels(labelBuffer, m_job.loss, labels.data(), n, m_classes);
       times.computeStart = steadyMicros();
-      const uint64_t rank = m_strategy ? static_cast<uint64_t>(m_strategy->rank()) : 0;
-      m_exec->setRandomSeed(mixSeed(m_job.seed, static_cast<uint64_t>(m_state.step), 0xd0 + (rank << 8)));
-      m_exec->forward();
-      m_exec->backward();
       const auto stopRequested = [&] { return m_options.stop && m_options.stop->load(); };
-      // Ranks agree on stopping before the optimizer; one process looks again after the step.
-      const bool agreedStop = m_strategy && m_strategy->finishStep(stopRequested());
-      times.optimizerStart = steadyMicros();
-      m_optimizer->step(m_params.all(), static_cast<float>(learningRate(
-                                            m_job.schedule, m_job.optimizer.lr, m_state.step,
-                                            m_totalSteps)));
+      const float lr = static_cast<float>(
+          learningRate(m_job.schedule, m_job.optimizer.lr, m_state.step, m_totalSteps));
+      bool agreedStop = false;
+      if (m_gpu) {  // forward, backward and update: one CUDA graph
+        m_gpu->step(lr);
+        times.optimizerStart = steadyMicros();
+      } else {
+        const uint64_t rank = m_strategy ? static_cast<uint64_t>(m_strategy->rank()) : 0;
+        m_exec->setRandomSeed(
+            mixSeed(m_job.seed, static_cast<uint64_t>(m_state.step), 0xd0 + (rank << 8)));
+        m_exec->forward();
+        m_exec->backward();
+        // Ranks agree on stopping before the optimizer; one process looks again after the step.
+        agreedStop = m_strategy && m_strategy->finishStep(stopRequested());
+        times.optimizerStart = steadyMicros();
+        m_optimizer->step(m_params.all(), lr);
+      }
       times.end = steadyMicros();
       ++m_state.step;
       ++m_state.batchInEpoch;
       if (!logitsInPlace) logitsCopy = m_exec->read(m_output);
-      emitStep(n, loss[0],
+      const float loss = m_gpu ? m_gpu->loss() : cpuLoss[0];
+      emitStep(n, loss,
                countCorrect(logitsInPlace ? logits : logitsCopy.data(), labels.data(), n, m_classes),
                times);
       if (profiled) publishProfile(times);
-      if (!std::isfinite(loss[0]))
+      if (!std::isfinite(loss))
         throw Error("training diverged at step " + std::to_string(m_state.step) +
-                    ": the loss is " + std::to_string(loss[0]) + " (try a lower optimizer.lr)");
+                    ": the loss is " + std::to_string(loss) + " (try a lower optimizer.lr)");
       if (m_strategy ? agreedStop : stopRequested()) {
         checkpoint();
         m_result.status = TrainStatus::cancelled;
@@ -283,6 +334,7 @@ TrainResult TrainingRun::run() {
   if (!m_options.outDir.empty() && writesFiles()) {
     fs::create_directories(m_options.outDir);
     m_result.modelPath = (fs::path(m_options.outDir) / "model.twbm").string();
+    fetchFromDevice();
     saveModel(m_result.modelPath, m_job.model, m_params);
     checkpoint();
     if (m_job.precision == "int8") quantize();

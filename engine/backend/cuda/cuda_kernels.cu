@@ -1,0 +1,262 @@
+#include "backend/cuda/cuda_check.h"
+#include "backend/cuda/cuda_kernels.h"
+
+namespace twb::gpu {
+
+namespace {
+constexpr int kThreads = 256;
+
+unsigned blocksFor(int64_t n) {
+  const int64_t blocks = (n + kThreads - 1) / kThreads;
+  return static_cast<unsigned>(blocks < 65535 * 16 ? blocks : 65535 * 16);
+}
+
+void checkLaunch(const char* kernel) { checkCuda(cudaGetLastError(), kernel); }
+
+__device__ float toFloat(float x) { return x; }
+__device__ float toFloat(__nv_bfloat16 x) { return __bfloat162float(x); }
+template <typename T>
+__device__ T fromFloat(float x);
+template <>
+__device__ float fromFloat<float>(float x) { return x; }
+template <>
+__device__ __nv_bfloat16 fromFloat<__nv_bfloat16>(float x) { return __float2bfloat16(x); }
+
+template <typename T>
+__global__ void relu(const T* x, T* y, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
+    y[i] = toFloat(x[i]) > 0.f ? x[i] : fromFloat<T>(0.f);
+}
+
+template <typename T>
+__global__ void reluBackward(const T* y, const T* dy, T* dx, int64_t n, bool accumulate) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    const float g = toFloat(y[i]) > 0.f ? toFloat(dy[i]) : 0.f;
+    dx[i] = fromFloat<T>(accumulate ? toFloat(dx[i]) + g : g);
+  }
+}
+
+template <typename T>
+__global__ void addBias(T* out, const float* bias, int64_t rows, int64_t cols) {
+  const int64_t n = rows * cols;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
+    out[i] = fromFloat<T>(toFloat(out[i]) + bias[i % cols]);
+}
+
+constexpr int kChunkRows = 256, kTileColumns = 32, kRowThreads = 8;
+
+// Block (kTileColumns, kRowThreads) sums kChunkRows rows of kTileColumns columns: consecutive
+// threads read consecutive columns of a row, and the row threads' sums meet in a fixed order.
+template <typename T>
+__global__ void biasPartialSums(const T* dy, float* partial, int64_t rows, int64_t cols) {
+  __shared__ float sums[kRowThreads][kTileColumns];
+  const int64_t c = blockIdx.x * int64_t(kTileColumns) + threadIdx.x;
+  const int64_t first = blockIdx.y * int64_t(kChunkRows);
+  const int64_t last = first + kChunkRows < rows ? first + kChunkRows : rows;
+  float sum = 0;
+  if (c < cols)
+    for (int64_t r = first + threadIdx.y; r < last; r += kRowThreads) sum += toFloat(dy[r * cols + c]);
+  sums[threadIdx.y][threadIdx.x] = sum;
+  __syncthreads();
+  if (threadIdx.y != 0 || c >= cols) return;
+  for (int t = 1; t < kRowThreads; ++t) sum += sums[t][threadIdx.x];
+  partial[blockIdx.y * cols + c] = sum;
+}
+
+__global__ void sumChunks(const float* partial, float* db, int64_t chunks, int64_t cols) {
+  const int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (c >= cols) return;
+  float sum = 0;
+  for (int64_t k = 0; k < chunks; ++k) sum += partial[k * cols + c];
+  db[c] = sum;
+}
+
+__global__ void toBf16(const float* x, __nv_bfloat16* y, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
+    y[i] = __float2bfloat16(x[i]);
+}
+
+template <typename T>
+__global__ void fillUniform(T* x, int64_t n, uint32_t seed) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    uint32_t h = static_cast<uint32_t>(i) * 2654435761u ^ seed;
+    h ^= h >> 16, h *= 0x7feb352du, h ^= h >> 15, h *= 0x846ca68bu, h ^= h >> 16;
+    x[i] = fromFloat<T>(h * (2.f / 4294967296.f) - 1.f);
+  }
+}
+
+// One thread per row: the class counts of classification are small, and the order of the sums
+// is then fixed.
+__global__ void crossEntropyRows(const float* x, const int32_t* labels, float* rowLoss,
+                                 int64_t rows, int64_t classes) {
+  const int64_t r = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (r >= rows) return;
+  const float* row = x + r * classes;
+  float top = row[0];
+  for (int64_t c = 1; c < classes; ++c) top = fmaxf(top, row[c]);
+  float sum = 0;
+  for (int64_t c = 0; c < classes; ++c) sum += expf(row[c] - top);
+  rowLoss[r] = logf(sum) + top - row[labels[r]];
+}
+
+// One block sums the rows in a fixed tree.
+__global__ void meanOfRows(const float* rowLoss, float* loss, int64_t rows) {
+  __shared__ float partial[kThreads];
+  float sum = 0;
+  for (int64_t r = threadIdx.x; r < rows; r += kThreads) sum += rowLoss[r];
+  partial[threadIdx.x] = sum;
+  __syncthreads();
+  for (int stride = kThreads / 2; stride > 0; stride /= 2) {
+    if (threadIdx.x < stride) partial[threadIdx.x] += partial[threadIdx.x + stride];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) *loss = partial[0] / static_cast<float>(rows);
+}
+
+__global__ void crossEntropyBackward(const float* x, const int32_t* labels, const float* dloss,
+                                     float* dx, int64_t rows, int64_t classes, bool accumulate) {
+  const int64_t r = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (r >= rows) return;
+  const float* row = x + r * classes;
+  float top = row[0];
+  for (int64_t c = 1; c < classes; ++c) top = fmaxf(top, row[c]);
+  float sum = 0;
+  for (int64_t c = 0; c < classes; ++c) sum += expf(row[c] - top);
+  const float g = *dloss / static_cast<float>(rows);
+  for (int64_t c = 0; c < classes; ++c) {
+    const float d = g * (expf(row[c] - top) / sum - (c == labels[r] ? 1.f : 0.f));
+    dx[r * classes + c] = accumulate ? dx[r * classes + c] + d : d;
+  }
+}
+
+__global__ void sgd(float* w, const float* g, float* buf, __nv_bfloat16* shadow, int64_t n,
+                    const StepScalars* s, UpdateConstants c) {
+  const float lr = s->lr;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    const float d = g[i] + c.weightDecay * w[i];
+    float step = d;
+    if (buf) {
+      buf[i] = c.momentum * buf[i] + d;
+      step = c.nesterov ? d + c.momentum * buf[i] : buf[i];
+    }
+    w[i] -= lr * step;
+    if (shadow) shadow[i] = __float2bfloat16(w[i]);
+  }
+}
+
+__global__ void adam(float* w, const float* g, float* m, float* v, __nv_bfloat16* shadow, int64_t n,
+                     const StepScalars* s, UpdateConstants c, bool decoupled) {
+  const float lr = s->lr, stepSize = s->stepSize, c2 = s->correction2Sqrt;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    float d = g[i];
+    if (decoupled) w[i] *= 1.f - lr * c.weightDecay;
+    else d += c.weightDecay * w[i];
+    m[i] = c.beta1 * m[i] + (1.f - c.beta1) * d;
+    v[i] = c.beta2 * v[i] + (1.f - c.beta2) * d * d;
+    w[i] -= stepSize * m[i] / (sqrtf(v[i]) / c2 + c.eps);
+    if (shadow) shadow[i] = __float2bfloat16(w[i]);
+  }
+}
+}  // namespace
+
+template <typename T>
+void launchRelu(const T* x, T* y, int64_t n, cudaStream_t stream) {
+  relu<<<blocksFor(n), kThreads, 0, stream>>>(x, y, n);
+  checkLaunch("relu");
+}
+
+template <typename T>
+void launchReluBackward(const T* y, const T* dy, T* dx, int64_t n, bool accumulate,
+                        cudaStream_t stream) {
+  reluBackward<<<blocksFor(n), kThreads, 0, stream>>>(y, dy, dx, n, accumulate);
+  checkLaunch("reluBackward");
+}
+
+template <typename T>
+void launchAddBias(T* out, const float* bias, int64_t rows, int64_t cols, cudaStream_t stream) {
+  addBias<<<blocksFor(rows * cols), kThreads, 0, stream>>>(out, bias, rows, cols);
+  checkLaunch("addBias");
+}
+
+int64_t biasPartialElements(int64_t rows, int64_t cols) {
+  return (rows + kChunkRows - 1) / kChunkRows * cols;
+}
+
+template <typename T>
+void launchBiasGradient(const T* dy, float* partial, float* db, int64_t rows, int64_t cols,
+                        cudaStream_t stream) {
+  const int64_t chunks = (rows + kChunkRows - 1) / kChunkRows;
+  const dim3 grid(static_cast<unsigned>((cols + kTileColumns - 1) / kTileColumns),
+                  static_cast<unsigned>(chunks));
+  biasPartialSums<<<grid, dim3(kTileColumns, kRowThreads), 0, stream>>>(dy, partial, rows, cols);
+  checkLaunch("biasPartialSums");
+  sumChunks<<<blocksFor(cols), kThreads, 0, stream>>>(partial, db, chunks, cols);
+  checkLaunch("sumChunks");
+}
+
+void launchToBf16(const float* x, __nv_bfloat16* y, int64_t n, cudaStream_t stream) {
+  toBf16<<<blocksFor(n), kThreads, 0, stream>>>(x, y, n);
+  checkLaunch("toBf16");
+}
+
+template <typename T>
+void launchFillUniform(T* x, int64_t n, uint32_t seed, cudaStream_t stream) {
+  fillUniform<<<blocksFor(n), kThreads, 0, stream>>>(x, n, seed);
+  checkLaunch("fillUniform");
+}
+
+void launchCrossEntropy(const float* logits, const int32_t* labels, float* rowLoss, float* loss,
+                        int64_t rows, int64_t classes, cudaStream_t stream) {
+  crossEntropyRows<<<blocksFor(rows), kThreads, 0, stream>>>(logits, labels, rowLoss, rows,
+                                                             classes);
+  checkLaunch("crossEntropyRows");
+  meanOfRows<<<1, kThreads, 0, stream>>>(rowLoss, loss, rows);
+  checkLaunch("meanOfRows");
+}
+
+void launchCrossEntropyBackward(const float* logits, const int32_t* labels, const float* dloss,
+                                float* dx, int64_t rows, int64_t classes, bool accumulate,
+                                cudaStream_t stream) {
+  crossEntropyBackward<<<blocksFor(rows), kThreads, 0, stream>>>(logits, labels, dloss, dx, rows,
+                                                                 classes, accumulate);
+  checkLaunch("crossEntropyBackward");
+}
+
+void launchSgd(float* w, const float* g, float* momentumBuffer, __nv_bfloat16* shadow, int64_t n,
+               const StepScalars* scalars, UpdateConstants c, cudaStream_t stream) {
+  sgd<<<blocksFor(n), kThreads, 0, stream>>>(w, g, momentumBuffer, shadow, n, scalars, c);
+  checkLaunch("sgd");
+}
+
+void launchAdam(float* w, const float* g, float* m, float* v, __nv_bfloat16* shadow, int64_t n,
+                const StepScalars* scalars, UpdateConstants c, bool decoupled,
+                cudaStream_t stream) {
+  adam<<<blocksFor(n), kThreads, 0, stream>>>(w, g, m, v, shadow, n, scalars, c, decoupled);
+  checkLaunch("adam");
+}
+
+template void launchRelu<float>(const float*, float*, int64_t, cudaStream_t);
+template void launchRelu<__nv_bfloat16>(const __nv_bfloat16*, __nv_bfloat16*, int64_t,
+                                        cudaStream_t);
+template void launchReluBackward<float>(const float*, const float*, float*, int64_t, bool,
+                                        cudaStream_t);
+template void launchReluBackward<__nv_bfloat16>(const __nv_bfloat16*, const __nv_bfloat16*,
+                                                __nv_bfloat16*, int64_t, bool, cudaStream_t);
+template void launchFillUniform<float>(float*, int64_t, uint32_t, cudaStream_t);
+template void launchFillUniform<__nv_bfloat16>(__nv_bfloat16*, int64_t, uint32_t, cudaStream_t);
+template void launchAddBias<float>(float*, const float*, int64_t, int64_t, cudaStream_t);
+template void launchAddBias<__nv_bfloat16>(__nv_bfloat16*, const float*, int64_t, int64_t,
+                                           cudaStream_t);
+template void launchBiasGradient<float>(const float*, float*, float*, int64_t, int64_t,
+                                        cudaStream_t);
+template void launchBiasGradient<__nv_bfloat16>(const __nv_bfloat16*, float*, float*, int64_t,
+                                                int64_t, cudaStream_t);
+
+}  // namespace twb::gpu

@@ -1,0 +1,181 @@
+#include "backend/cuda/cuda_nodes.h"
+
+#include <cuda_bf16.h>
+
+#include "backend/cuda/cuda_kernels.h"
+#include "backend/cuda/memory_plan.h"
+#include "core/error.h"
+
+namespace twb::gpu {
+
+namespace {
+using bf16 = __nv_bfloat16;
+
+// Linear: y[rows, out] = x[rows, in] w[out, in]^T + b, as three cuBLASLt products on row-major
+// buffers read column-major (y^T = w x^T; dx^T = w^T dy^T; dw^T = x^T dy).
+class CudaLinear : public CudaNode {
+ public:
+  CudaLinear(const GpuPlan& plan, const PlanNode& node, NodeBuffers b, cublasLtHandle_t lt)
+      : m_b(std::move(b)) {
+    const Shape& in = plan.values[node.inputs[0]].shape;
+    m_in = in.back();
+    m_rows = elementsOf(in) / m_in;
+    m_out = plan.values[node.output].shape.back();
+    m_bias = node.attrs.value("bias", true);
+    m_bf16 = node.bf16;
+    const cudaDataType_t operands = m_bf16 ? CUDA_R_16BF : CUDA_R_32F;
+    const cudaDataType_t output = m_b.outputBf16 ? CUDA_R_16BF : CUDA_R_32F;
+    const bool tf32 = plan.allowTf32;
+    const size_t ws = m_b.workspaceBytes;
+    m_forward = std::make_unique<LtMatmul>(
+        lt, LtMatmul::Shape{true, false, m_out, m_rows, m_in, m_in, m_in, m_out}, operands, output,
+        tf32, ws);
+    if (!plan.training) return;
+    if (m_b.inputGrads[0]) {
+      const cudaDataType_t gradType = m_b.inputBf16[0] ? CUDA_R_16BF : CUDA_R_32F;
+      m_inputGrad = std::make_unique<LtMatmul>(
+          lt, LtMatmul::Shape{false, false, m_in, m_rows, m_out, m_in, m_out, m_in}, operands,
+          gradType, tf32, ws);
+    }
+    m_weightGrad = std::make_unique<LtMatmul>(
+        lt, LtMatmul::Shape{false, true, m_in, m_out, m_rows, m_in, m_out, m_in}, operands,
+        CUDA_R_32F, tf32, ws);
+  }
+
+  void forward(cudaStream_t s) override {
+    const void* x = m_b.inputs[0];
+    if (m_b.inputCast) {
+      launchToBf16(static_cast<const float*>(x), static_cast<bf16*>(m_b.inputCast),
+                   m_rows * m_in, s);
+      x = m_b.inputCast;
+    }
+    m_forward->run(weight(), x, m_b.output, false, m_b.workspace, s);
+    if (!m_bias) return;
+    if (m_b.outputBf16) launchAddBias(static_cast<bf16*>(m_b.output), m_b.params[1], m_rows, m_out, s);
+    else launchAddBias(static_cast<float*>(m_b.output), m_b.params[1], m_rows, m_out, s);
+  }
+
+  void backward(cudaStream_t s) override {
+    const void* dy = m_b.outputGrad;
+    if (m_b.gradCast) {
+      launchToBf16(static_cast<const float*>(dy), static_cast<bf16*>(m_b.gradCast), m_rows * m_out,
+                   s);
+      dy = m_b.gradCast;
+    }
+    const void* x = m_b.inputCast ? m_b.inputCast : m_b.inputs[0];
+    if (m_inputGrad) m_inputGrad->run(weight(), dy, m_b.inputGrads[0], m_b.accumulate[0],
+                                      m_b.workspace, s);
+    m_weightGrad->run(x, dy, m_b.paramGrads[0], false, m_b.workspace, s);
+    if (!m_bias) return;
+    if (m_b.outputBf16)
+      launchBiasGradient(static_cast<const bf16*>(m_b.outputGrad), m_b.biasPartial,
+                         m_b.paramGrads[1], m_rows, m_out, s);
+    else
+      launchBiasGradient(static_cast<const float*>(m_b.outputGrad), m_b.biasPartial,
+                         m_b.paramGrads[1], m_rows, m_out, s);
+  }
+
+ private:
+  const void* weight() const {
+    return m_bf16 ? m_b.paramsBf16[0] : static_cast<const void*>(m_b.params[0]);
+  }
+
+  NodeBuffers m_b;
+  int64_t m_rows = 0, m_in = 0, m_out = 0;
+  bool m_bias = true, m_bf16 = false;
+  std::unique_ptr<LtMatmul> m_forward, m_inputGrad, m_weightGrad;
+};
+
+class CudaRelu : public CudaNode {
+ public:
+  CudaRelu(const GpuPlan& plan, const PlanNode& node, NodeBuffers b)
+      : m_b(std::move(b)), m_n(elementsOf(plan.values[node.output].shape)) {}
+
+  void forward(cudaStream_t s) override {
+    if (m_b.outputBf16)
+      launchRelu(static_cast<const bf16*>(m_b.inputs[0]), static_cast<bf16*>(m_b.output), m_n, s);
+    else
+      launchRelu(static_cast<const float*>(m_b.inputs[0]), static_cast<float*>(m_b.output), m_n, s);
+  }
+
+  void backward(cudaStream_t s) override {
+    if (!m_b.inputGrads[0]) return;
+    if (m_b.outputBf16)
+      launchReluBackward(static_cast<const bf16*>(m_b.output),
+                         static_cast<const bf16*>(m_b.outputGrad),
+                         static_cast<bf16*>(m_b.inputGrads[0]), m_n, m_b.accumulate[0], s);
+    else
+      launchReluBackward(static_cast<const float*>(m_b.output),
+                         static_cast<const float*>(m_b.outputGrad),
+                         static_cast<float*>(m_b.inputGrads[0]), m_n, m_b.accumulate[0], s);
+  }
+
+ private:
+  NodeBuffers m_b;
+  int64_t m_n;
+};
+
+// Flatten shares its input's buffers (memory_plan.h): nothing to run.
+class CudaFlatten : public CudaNode {
+ public:
+  void forward(cudaStream_t) override {}
+  void backward(cudaStream_t) override {}
+};
+
+class CudaCrossEntropy : public CudaNode {
+ public:
+  CudaCrossEntropy(const GpuPlan& plan, const PlanNode& node, NodeBuffers b) : m_b(std::move(b)) {
+    const Shape& logits = plan.values[node.inputs[0]].shape;
+    m_rows = logits[0];
+    m_classes = logits.back();
+  }
+
+  void forward(cudaStream_t s) override {
+    launchCrossEntropy(static_cast<const float*>(m_b.inputs[0]),
+                       static_cast<const int32_t*>(m_b.inputs[1]), m_b.rowLoss,
+                       static_cast<float*>(m_b.output), m_rows, m_classes, s);
+  }
+
+  void backward(cudaStream_t s) override {
+    if (!m_b.inputGrads[0]) return;
+    launchCrossEntropyBackward(static_cast<const float*>(m_b.inputs[0]),
+                               static_cast<const int32_t*>(m_b.inputs[1]),
+                               static_cast<const float*>(m_b.outputGrad),
+                               static_cast<float*>(m_b.inputGrads[0]), m_rows, m_classes,
+                               m_b.accumulate[0], s);
+  }
+
+ private:
+  NodeBuffers m_b;
+  int64_t m_rows = 0, m_classes = 0;
+};
+}  // namespace
+
+const std::vector<std::string>& cudaOps() {
+  static const std::vector<std::string> ops{"Flatten", "Linear", "ReLU", "SoftmaxCrossEntropy"};
+  return ops;
+}
+
+std::unique_ptr<CudaNode> makeCudaNode(const GpuPlan& plan, size_t n, NodeBuffers buffers,
+                                       cublasLtHandle_t lt) {
+  const PlanNode& node = plan.nodes[n];
+  try {
+    if (node.op == "Linear") return std::make_unique<CudaLinear>(plan, node, std::move(buffers), lt);
+    if (node.op == "ReLU") return std::make_unique<CudaRelu>(plan, node, std::move(buffers));
+    if (node.op == "Flatten") return std::make_unique<CudaFlatten>();
+    if (node.op == "SoftmaxCrossEntropy") {
+      if (plan.values[node.inputs[0]].bf16)
+        throw Error("its logits must be f32 (end the model with a Linear layer)");
+      return std::make_unique<CudaCrossEntropy>(plan, node, std::move(buffers));
+    }
+  } catch (const Error& e) {
+    throw Error("node '" + node.name + "' (" + node.op + ") on the GPU: " + e.what());
+  }
+  std::string known;
+  for (const auto& op : cudaOps()) known += (known.empty() ? "" : ", ") + op;
+  throw Error("node '" + node.name + "': op " + node.op +
+              " has no CUDA kernel yet (the CUDA backend runs " + known +
+              "); train this model with \"device\": \"cpu\"");
+}
+
+}  // namespace twb::gpu

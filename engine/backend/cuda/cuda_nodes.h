@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cublasLt.h>
+#include <cuda_runtime.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend/cuda/lt_matmul.h"
+#include "exec/gpu_backend.h"
+
+namespace twb::gpu {
+
+// A node's buffers on the device, fixed when the session is built.
+struct NodeBuffers {
+  std::vector<void*> inputs, inputGrads;  // inputGrads[i] null: no gradient wanted
+  std::vector<bool> accumulate;           // add into inputGrads[i] (another reader wrote first)
+  std::vector<bool> inputBf16;
+  void* output = nullptr;
+  void* outputGrad = nullptr;
+  bool outputBf16 = false;
+  std::vector<float*> params, paramGrads;  // f32 masters and their gradients (flat buffers)
+  std::vector<void*> paramsBf16;           // bf16 shadows, for bf16 nodes
+  void* inputCast = nullptr;               // bf16 scratch (memory_plan.h)
+  void* gradCast = nullptr;
+  float* biasPartial = nullptr;
+  float* rowLoss = nullptr;
+  void* workspace = nullptr;
+  size_t workspaceBytes = 0;
+};
+
+// One node's work on the GPU: kernels enqueued on a stream, nothing allocated per call.
+class CudaNode {
+ public:
+  virtual ~CudaNode() = default;
+  virtual void forward(cudaStream_t stream) = 0;
+  virtual void backward(cudaStream_t stream) = 0;
+};
+
+// The ops this backend runs.
+const std::vector<std::string>& cudaOps();
+
+// Throws twb::Error naming the node when its op or attributes are not supported here.
+std::unique_ptr<CudaNode> makeCudaNode(const GpuPlan& plan, size_t node, NodeBuffers buffers,
+                                       cublasLtHandle_t lt);
+
+}  // namespace twb::gpu

@@ -1,0 +1,330 @@
+#include "backend/cuda/cuda_session.h"
+
+#include <cuda_bf16.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "backend/cuda/cuda_check.h"
+#include "core/error.h"
+
+namespace twb::gpu {
+
+namespace {
+// Eager steps before the step is captured as a graph: the first runs cuBLASLt's lazy setup.
+constexpr int64_t kEagerSteps = 2;
+
+int64_t bytesOf(const PlanValue& value) {
+  return elementsOf(value.shape) * (value.bf16 ? 2 : 4);
+}
+}  // namespace
+
+CudaSession::CudaSession(const GpuPlan& plan, cublasLtHandle_t lt)
+    : m_plan(plan), m_memory(MemoryPlan::of(plan)) {
+  TWB_CUDA(cudaSetDevice(plan.device));
+  TWB_CUDA(cudaStreamCreateWithFlags(&m_stream, cudaStreamNonBlocking));
+  TWB_CUDA(cudaMalloc(&m_device, static_cast<size_t>(m_memory.totalBytes)));
+  // Buffers nothing writes before a read (gradients summed into, optimizer state) start at 0.
+  TWB_CUDA(cudaMemsetAsync(m_device, 0, static_cast<size_t>(m_memory.totalBytes), m_stream));
+  for (int v : plan.inputs) {
+    void* host = nullptr;
+    TWB_CUDA(cudaMallocHost(&host, static_cast<size_t>(bytesOf(plan.values[v]))));
+    std::memset(host, 0, static_cast<size_t>(bytesOf(plan.values[v])));
+    m_hostInputs[plan.values[v].name] = host;
+  }
+  TWB_CUDA(cudaMallocHost(reinterpret_cast<void**>(&m_hostScalars), sizeof(StepScalars)));
+  *m_hostScalars = StepScalars{};
+  TWB_CUDA(cudaMallocHost(reinterpret_cast<void**>(&m_hostLoss), sizeof(float)));
+  *m_hostLoss = 0;
+  if (!plan.loss.empty()) m_lossValue = valueIndex(plan.loss);
+  if (!plan.logits.empty()) {
+    m_logitsValue = valueIndex(plan.logits);
+    if (plan.values[m_logitsValue].bf16)
+      throw Error("value '" + plan.logits + "': logits must be f32 on the GPU");
+    TWB_CUDA(cudaMallocHost(reinterpret_cast<void**>(&m_hostLogits),
+                            static_cast<size_t>(bytesOf(plan.values[m_logitsValue]))));
+  }
+  if (m_lossValue >= 0 && plan.training) setGradient(plan.loss, {1.f});
+
+  std::vector<bool> gradientWritten(plan.values.size(), false);
+  m_nodes.resize(plan.nodes.size());
+  for (size_t n = plan.nodes.size(); n-- > 0;)
+    m_nodes[n] = makeCudaNode(plan, n, buffersOf(n, gradientWritten), lt);
+  TWB_CUDA(cudaStreamSynchronize(m_stream));
+}
+
+CudaSession::~CudaSession() {
+  if (m_graphExec) cudaGraphExecDestroy(m_graphExec);
+  if (m_graph) cudaGraphDestroy(m_graph);
+  for (auto& [name, host] : m_hostInputs) cudaFreeHost(host);
+  cudaFreeHost(m_hostScalars);
+  cudaFreeHost(m_hostLoss);
+  if (m_hostLogits) cudaFreeHost(m_hostLogits);
+  cudaFree(m_device);
+  cudaStreamDestroy(m_stream);
+}
+
+int CudaSession::valueIndex(const std::string& name) const {
+  for (size_t v = 0; v < m_plan.values.size(); ++v)
+    if (m_plan.values[v].name == name) return static_cast<int>(v);
+  throw Error("the GPU plan has no value '" + name + "'");
+}
+
+// Backward runs nodes in reverse, so the first node visited here that writes a value's gradient
+// overwrites it and later ones add to it.
+NodeBuffers CudaSession::buffersOf(size_t n, std::vector<bool>& gradientWritten) const {
+  const PlanNode& node = m_plan.nodes[n];
+  NodeBuffers b;
+  for (int v : node.inputs) {
+    const MemoryPlan::Value& slot = m_memory.values[v];
+    b.inputs.push_back(at(slot.offset));
+    b.inputBf16.push_back(m_plan.values[v].bf16);
+    void* grad = m_plan.training ? at(slot.gradOffset) : nullptr;
+    b.inputGrads.push_back(grad);
+    b.accumulate.push_back(grad && gradientWritten[v] && node.op != "Flatten");
+    if (grad) gradientWritten[v] = true;
+  }
+  const MemoryPlan::Value& out = m_memory.values[node.output];
+  b.output = at(out.offset);
+  b.outputGrad = m_plan.training ? at(out.gradOffset) : nullptr;
+  b.outputBf16 = m_plan.values[node.output].bf16;
+  for (int p : node.params) {
+    const int64_t start = m_memory.paramStart[p];
+    b.params.push_back(reinterpret_cast<float*>(at(m_memory.params)) + start);
+    b.paramGrads.push_back(m_memory.grads >= 0 && m_plan.params[p].trainable
+                               ? reinterpret_cast<float*>(at(m_memory.grads)) + start
+                               : nullptr);
+    b.paramsBf16.push_back(m_memory.shadow >= 0
+                               ? reinterpret_cast<__nv_bfloat16*>(at(m_memory.shadow)) + start
+                               : nullptr);
+  }
+  b.inputCast = at(m_memory.inputCast[n]);
+  b.gradCast = at(m_memory.gradCast[n]);
+  b.biasPartial = reinterpret_cast<float*>(at(m_memory.biasPartial[n]));
+  b.rowLoss = reinterpret_cast<float*>(at(m_memory.rowLoss[n]));
+  b.workspace = at(m_memory.workspace);
+  b.workspaceBytes = static_cast<size_t>(m_memory.workspaceBytes);
+  return b;
+}
+
+void* CudaSession::inputBuffer(const std::string& name) {
+  const auto it = m_hostInputs.find(name);
+  if (it == m_hostInputs.end()) throw Error("the GPU plan has no input '" + name + "'");
+  return it->second;
+}
+
+void CudaSession::upload(const std::vector<const float*>& params,
+                         const std::vector<const float*>& state, int64_t steps) {
+  float* flat = reinterpret_cast<float*>(at(m_memory.params));
+  for (size_t p = 0; p < m_plan.params.size(); ++p)
+    TWB_CUDA(cudaMemcpyAsync(flat + m_memory.paramStart[p], params[p],
+                             4 * elementsOf(m_plan.params[p].shape), cudaMemcpyHostToDevice,
+                             m_stream));
+  const int k = m_memory.stateTensors;
+  float* stateFlat = reinterpret_cast<float*>(at(m_memory.state));
+  size_t j = 0;
+  for (size_t p = 0; p < m_plan.params.size() && !state.empty(); ++p) {
+    if (!m_plan.params[p].trainable) continue;
+    for (int s = 0; s < k; ++s)
+      TWB_CUDA(cudaMemcpyAsync(stateFlat + s * m_memory.trainableElements + m_memory.paramStart[p],
+                               state[j * k + s], 4 * elementsOf(m_plan.params[p].shape),
+                               cudaMemcpyHostToDevice, m_stream));
+    ++j;
+  }
+  m_optimizerSteps = steps;
+  refreshShadow();
+  TWB_CUDA(cudaStreamSynchronize(m_stream));
+}
+
+void CudaSession::download(const std::vector<float*>& params, const std::vector<float*>& state) {
+  const float* flat = reinterpret_cast<const float*>(at(m_memory.params));
+  for (size_t p = 0; p < m_plan.params.size(); ++p)
+    TWB_CUDA(cudaMemcpyAsync(params[p], flat + m_memory.paramStart[p],
+                             4 * elementsOf(m_plan.params[p].shape), cudaMemcpyDeviceToHost,
+                             m_stream));
+  const int k = m_memory.stateTensors;
+  const float* stateFlat = reinterpret_cast<const float*>(at(m_memory.state));
+  size_t j = 0;
+  for (size_t p = 0; p < m_plan.params.size() && !state.empty(); ++p) {
+    if (!m_plan.params[p].trainable) continue;
+    for (int s = 0; s < k; ++s)
+      TWB_CUDA(cudaMemcpyAsync(state[j * k + s],
+                               stateFlat + s * m_memory.trainableElements + m_memory.paramStart[p],
+                               4 * elementsOf(m_plan.params[p].shape), cudaMemcpyDeviceToHost,
+                               m_stream));
+    ++j;
+  }
+  TWB_CUDA(cudaStreamSynchronize(m_stream));
+}
+
+void CudaSession::refreshShadow() {
+  if (m_memory.shadow < 0) return;
+  launchToBf16(reinterpret_cast<const float*>(at(m_memory.params)),
+               reinterpret_cast<__nv_bfloat16*>(at(m_memory.shadow)), m_memory.paramElements,
+               m_stream);
+}
+
+void CudaSession::checkLabels() const {
+  for (const PlanNode& node : m_plan.nodes) {
+    if (node.op != "SoftmaxCrossEntropy") continue;
+    const PlanValue& labels = m_plan.values[node.inputs[1]];
+    const auto it = m_hostInputs.find(labels.name);
+    if (it == m_hostInputs.end()) continue;
+    const auto* label = static_cast<const int32_t*>(it->second);
+    const int64_t classes = m_plan.values[node.inputs[0]].shape.back();
+    for (int64_t i = 0; i < labels.shape[0]; ++i)
+      if (label[i] < 0 || label[i] >= classes)
+        throw Error("node '" + node.name + "': label " + std::to_string(label[i]) +
+                    " of sample " + std::to_string(i) + " is outside [0, " +
+                    std::to_string(classes) + ")");
+  }
+}
+
+void CudaSession::enqueueInputs() {
+  for (int v : m_plan.inputs)
+    TWB_CUDA(cudaMemcpyAsync(at(m_memory.values[v].offset), m_hostInputs[m_plan.values[v].name],
+                             static_cast<size_t>(bytesOf(m_plan.values[v])),
+                             cudaMemcpyHostToDevice, m_stream));
+}
+
+void CudaSession::enqueueForward() {
+  for (auto& node : m_nodes) node->forward(m_stream);
+}
+
+void CudaSession::enqueueBackward() {
+  for (size_t n = m_nodes.size(); n-- > 0;) m_nodes[n]->backward(m_stream);
+}
+
+void CudaSession::enqueueUpdate() {
+  auto* scalars = reinterpret_cast<StepScalars*>(at(m_memory.scalars));
+  TWB_CUDA(cudaMemcpyAsync(scalars, m_hostScalars, sizeof(StepScalars), cudaMemcpyHostToDevice,
+                           m_stream));
+  const PlanOptimizer& o = m_plan.optimizer;
+  const UpdateConstants c{o.momentum, o.weightDecay, o.beta1, o.beta2, o.eps, o.nesterov};
+  float* w = reinterpret_cast<float*>(at(m_memory.params));
+  const float* g = reinterpret_cast<const float*>(at(m_memory.grads));
+  float* state = reinterpret_cast<float*>(at(m_memory.state));
+  auto* shadow = reinterpret_cast<__nv_bfloat16*>(at(m_memory.shadow));
+  const int64_t n = m_memory.trainableElements;
+  if (o.type == "sgd")
+    launchSgd(w, g, state, shadow, n, scalars, c, m_stream);
+  else
+    launchAdam(w, g, state, state + n, shadow, n, scalars, c, o.type == "adamw", m_stream);
+}
+
+void CudaSession::enqueueOutputs() {
+  if (m_lossValue >= 0)
+    TWB_CUDA(cudaMemcpyAsync(m_hostLoss, at(m_memory.values[m_lossValue].offset), sizeof(float),
+                             cudaMemcpyDeviceToHost, m_stream));
+  if (m_logitsValue >= 0)
+    TWB_CUDA(cudaMemcpyAsync(m_hostLogits, at(m_memory.values[m_logitsValue].offset),
+                             static_cast<size_t>(bytesOf(m_plan.values[m_logitsValue])),
+                             cudaMemcpyDeviceToHost, m_stream));
+}
+
+void CudaSession::enqueueStep() {
+  enqueueInputs();
+  enqueueForward();
+  enqueueBackward();
+  enqueueUpdate();
+  enqueueOutputs();
+}
+
+void CudaSession::step(float lr) {
+  if (!m_plan.training) throw Error("step() on a GPU plan compiled for inference");
+  checkLabels();
+  ++m_optimizerSteps;
+  const PlanOptimizer& o = m_plan.optimizer;
+  m_hostScalars->lr = lr;
+  m_hostScalars->stepSize =
+      lr / (1.f - static_cast<float>(std::pow(double(o.beta1), double(m_optimizerSteps))));
+  m_hostScalars->correction2Sqrt =
+      std::sqrt(1.f - static_cast<float>(std::pow(double(o.beta2), double(m_optimizerSteps))));
+  if (!m_graphExec && m_plan.cudaGraph && m_steps >= kEagerSteps) {
+    TWB_CUDA(cudaStreamBeginCapture(m_stream, cudaStreamCaptureModeThreadLocal));
+    try {
+      enqueueStep();
+    } catch (...) {
+      cudaGraph_t broken = nullptr;
+      cudaStreamEndCapture(m_stream, &broken);
+      if (broken) cudaGraphDestroy(broken);
+      throw;
+    }
+    TWB_CUDA(cudaStreamEndCapture(m_stream, &m_graph));
+    TWB_CUDA(cudaGraphInstantiate(&m_graphExec, m_graph, 0));
+  }
+  if (m_graphExec) TWB_CUDA(cudaGraphLaunch(m_graphExec, m_stream));
+  else enqueueStep();
+  TWB_CUDA(cudaStreamSynchronize(m_stream));
+  ++m_steps;
+}
+
+void CudaSession::forward() {
+  checkLabels();
+  enqueueInputs();
+  enqueueForward();
+  enqueueOutputs();
+  TWB_CUDA(cudaStreamSynchronize(m_stream));
+}
+
+void CudaSession::backward() {
+  enqueueBackward();
+  TWB_CUDA(cudaStreamSynchronize(m_stream));
+}
+
+std::vector<float> CudaSession::readDevice(const void* source, int64_t elements, bool bf16) {
+  std::vector<float> out(static_cast<size_t>(elements));
+  if (!bf16) {
+    TWB_CUDA(cudaMemcpyAsync(out.data(), source, 4 * elements, cudaMemcpyDeviceToHost, m_stream));
+    TWB_CUDA(cudaStreamSynchronize(m_stream));
+    return out;
+  }
+  std::vector<__nv_bfloat16> raw(static_cast<size_t>(elements));
+  TWB_CUDA(cudaMemcpyAsync(raw.data(), source, 2 * elements, cudaMemcpyDeviceToHost, m_stream));
+  TWB_CUDA(cudaStreamSynchronize(m_stream));
+  for (int64_t i = 0; i < elements; ++i) out[i] = __bfloat162float(raw[i]);
+  return out;
+}
+
+std::vector<float> CudaSession::read(const std::string& name) {
+  const int v = valueIndex(name);
+  if (m_plan.values[v].labels) throw Error("value '" + name + "' holds labels, not floats");
+  return readDevice(at(m_memory.values[v].offset), m_memory.values[v].elements,
+                    m_plan.values[v].bf16);
+}
+
+std::vector<float> CudaSession::readGradient(const std::string& name) {
+  const int v = valueIndex(name);
+  if (m_memory.values[v].gradOffset < 0) throw Error("value '" + name + "' has no gradient");
+  return readDevice(at(m_memory.values[v].gradOffset), m_memory.values[v].elements,
+                    m_plan.values[v].bf16);
+}
+
+std::vector<float> CudaSession::readParamGradient(size_t p) {
+  if (m_memory.grads < 0 || !m_plan.params[p].trainable)
+    throw Error("parameter '" + m_plan.params[p].name + "' has no gradient");
+  return readDevice(reinterpret_cast<float*>(at(m_memory.grads)) + m_memory.paramStart[p],
+                    elementsOf(m_plan.params[p].shape), false);
+}
+
+void CudaSession::setGradient(const std::string& name, const std::vector<float>& plain) {
+  const int v = valueIndex(name);
+  const MemoryPlan::Value& slot = m_memory.values[v];
+  if (slot.gradOffset < 0) throw Error("value '" + name + "' has no gradient");
+  if (static_cast<int64_t>(plain.size()) != slot.elements)
+    throw Error("value '" + name + "': " + std::to_string(plain.size()) +
+                " gradient elements given, " + std::to_string(slot.elements) + " expected");
+  if (!m_plan.values[v].bf16) {
+    TWB_CUDA(cudaMemcpyAsync(at(slot.gradOffset), plain.data(), 4 * plain.size(),
+                             cudaMemcpyHostToDevice, m_stream));
+    TWB_CUDA(cudaStreamSynchronize(m_stream));
+    return;
+  }
+  std::vector<__nv_bfloat16> raw(plain.size());
+  for (size_t i = 0; i < plain.size(); ++i) raw[i] = __float2bfloat16(plain[i]);
+  TWB_CUDA(cudaMemcpyAsync(at(slot.gradOffset), raw.data(), 2 * raw.size(),
+                           cudaMemcpyHostToDevice, m_stream));
+  TWB_CUDA(cudaStreamSynchronize(m_stream));
+}
+
+}  // namespace twb::gpu

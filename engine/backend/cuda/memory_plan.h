@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "exec/gpu_backend.h"
+
+namespace twb::gpu {
+
+// Where every buffer of a plan lives in the session's one device allocation, decided before
+// anything is allocated, so a plan that does not fit is refused with its size, and a step
+// allocates nothing. Offsets are in bytes from the allocation's start; -1: no such buffer.
+struct MemoryPlan {
+  struct Value {
+    int64_t elements = 0, offset = -1, gradOffset = -1;
+    int aliasOf = -1;  // a Flatten's output shares its input's buffers
+  };
+  std::vector<Value> values;
+  // Parameters live in flat f32 buffers, trainable ones first, so one launch updates them all.
+  std::vector<int64_t> paramStart;  // element index of each parameter in the flat buffers
+  int64_t paramElements = 0, trainableElements = 0;
+  int64_t params = -1, grads = -1, state = -1, shadow = -1;  // shadow: bf16 copy, or -1
+  int stateTensors = 0;                                      // per trainable parameter
+  // Per node: bf16 copies of an f32 input or f32 output gradient for a bf16 matrix product,
+  // a Linear's partial bias-gradient sums, and the per-row losses of a loss node.
+  std::vector<int64_t> inputCast, gradCast, biasPartial, rowLoss;
+  int64_t scalars = -1, workspace = -1;
+  int64_t workspaceBytes = 32 << 20;
+  int64_t totalBytes = 0;
+
+  static MemoryPlan of(const GpuPlan& plan);
+};
+
+int64_t elementsOf(const Shape& shape);
+
+}  // namespace twb::gpu

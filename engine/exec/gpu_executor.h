@@ -1,0 +1,52 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "exec/gpu_backend.h"
+#include "exec/parameter_store.h"
+#include "exec/precision_policy.h"
+#include "graph/graph.h"
+#include "train/optimizer.h"
+
+namespace twb {
+
+struct GpuExecOptions {
+  int device = 0;
+  Precision precision = Precision::fp32;
+  bool training = true;
+  bool allowTf32 = false;
+  bool cudaGraph = true;
+  bool inputGradients = false;  // also the gradients of the graph's f32 inputs (tests)
+  OptimizerConfig optimizer;
+  std::string logits;  // the value copied back after every step
+};
+
+// A graph compiled for a GPU through the CUDA backend plugin (exec/gpu_loader.h): the engine's
+// side of the boundary. It lowers the graph into plain data with the same precision rules and
+// gradient flow as the CPU executor, and moves parameters and optimizer state between the
+// ParameterStore (the fp32 masters that checkpoints, evaluation and export read) and the GPU.
+class GpuExecutor {
+ public:
+  GpuExecutor(const Graph& graph, const ParameterStore& params, GpuExecOptions options);
+
+  // The lowered plan, for checks before anything is allocated.
+  static gpu::GpuPlan lower(const Graph& graph, const GpuExecOptions& options);
+
+  void* inputBuffer(const std::string& name) { return m_session->inputBuffer(name); }
+  // Parameters (and the optimizer's state and step count) host -> GPU, and back.
+  void upload(const ParameterStore& params, Optimizer* optimizer);
+  void download(ParameterStore& params, Optimizer* optimizer);
+  void step(float lr) { m_session->step(lr); }
+  float loss() const { return m_session->loss(); }
+  const float* logits() const { return m_session->logits(); }
+  gpu::GpuSession& session() { return *m_session; }
+  const gpu::GpuPlan& plan() const { return m_plan; }
+
+ private:
+  gpu::GpuPlan m_plan;
+  std::unique_ptr<gpu::GpuSession> m_session;
+};
+
+}  // namespace twb

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""GPU training throughput of the CUDA backend against PyTorch eager on the same GPU.
+
+Each model runs in bench_cuda_steps (our engine, one CUDA graph per step after two eager steps)
+and in PyTorch eager in this process, at the same batch, with the same optimizer (SGD, momentum
+0.9, Nesterov), softmax cross-entropy, on fixed random inputs copied host -> GPU from pinned
+memory every step, the loss read back every step. PyTorch gets its best of the default and the
+fused optimizer. Rounds are interleaved and each peer keeps its best round.
+
+The wide MLP's target is against cuBLASLt's bf16 matmul peak (8192^3 on random data), measured
+by bench_cuda_steps in the same run: achieved FLOP/s of the whole training step / that peak.
+
+Usage: tests/bench/bench_cuda.py --steps-binary build/release/tests/bench_cuda_steps
+         [--rounds 3] [--json results.json]
+Exits 1 when a target of docs/benchmarks.md is missed.
+"""
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+import torch
+
+MLP = {"template": "mlp", "args": {"hidden": [512, 256]}}
+WIDE = {"template": "mlp", "args": {"input": [8192], "hidden": [8192, 8192, 8192]}}
+CASES = [  # name, model, batch, precision, steps, target
+    ("mlp fp32", MLP, 256, "fp32", 2000, ("torch", 3.0)),
+    ("mlp bf16", MLP, 256, "bf16", 2000, ("torch", 3.0)),
+    ("wide mlp bf16", WIDE, 8192, "bf16", 30, ("peak", 0.75)),
+]
+
+
+def torch_model(model):
+    args = model["args"]
+    sizes = [args.get("input", [1, 28, 28])]
+    layers = [torch.nn.Flatten()]
+    width = 1
+    for d in sizes[0]:
+        width *= d
+    for h in args["hidden"]:
+        layers += [torch.nn.Linear(width, h), torch.nn.ReLU()]
+        width = h
+    layers.append(torch.nn.Linear(width, 10))
+    return torch.nn.Sequential(*layers).cuda(), [args.get("input", [1, 28, 28])]
+
+
+def torch_rate(model_json, batch, precision, steps, fused):
+    model, (shape,) = torch_model(model_json)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True, fused=fused)
+    x_host = torch.randn([batch] + shape).pin_memory()
+    y_host = torch.randint(0, 10, (batch,)).pin_memory()
+    logits_host = torch.empty((batch, 10)).pin_memory()
+    loss_fn = torch.nn.CrossEntropyLoss()
+    torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+
+    def step():
+        x = x_host.to("cuda", non_blocking=True)
+        y = y_host.to("cuda", non_blocking=True)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            out = model(x)
+        loss = loss_fn(out.float(), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        logits_host.copy_(out.detach(), non_blocking=True)
+        return loss.item()
+
+    for _ in range(20):
+        step()
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    torch.cuda.synchronize()
+    return batch * steps / (time.perf_counter() - start)
+
+
+def ours(binary, model_json, batch, precision, steps):
+    out = subprocess.run([binary, json.dumps(model_json), str(batch), precision, str(steps)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps-binary", required=True)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    print(f"GPU: {torch.cuda.get_device_name(0)}, PyTorch {torch.__version__}", flush=True)
+    rows, missed = [], 0
+    for name, model, batch, precision, steps, (kind, target) in CASES:
+        best_ours, best_torch = None, 0.0
+        for _ in range(args.rounds):
+            r = ours(args.steps_binary, model, batch, precision, steps)
+            if best_ours is None or r["samples_per_s"] > best_ours["samples_per_s"]:
+                best_ours = r
+            for fused in (False, True):
+                best_torch = max(best_torch, torch_rate(model, batch, precision, steps, fused))
+        ratio = best_ours["samples_per_s"] / best_torch
+        mfu = best_ours["step_tflops"] / best_ours["peak_tflops"]
+        achieved = ratio if kind == "torch" else mfu
+        ok = achieved >= target
+        missed += not ok
+        rows.append({"case": name, "batch": batch, "ours": best_ours, "torch_samples_per_s": best_torch,
+                     "ratio_vs_torch": ratio, "fraction_of_peak": mfu,
+                     "target": f"{kind} >= {target}", "met": ok})
+        print(f"{name:14} batch {batch:5}: ours {best_ours['samples_per_s']:12.0f}/s "
+              f"({best_ours['step_ms']:.3f} ms: eager fwd {best_ours['eager_forward_ms']:.3f} "
+              f"bwd {best_ours['eager_backward_ms']:.3f}; {best_ours['step_tflops']:.1f} TFLOP/s, "
+              f"peak {best_ours['peak_tflops']:.1f}), torch {best_torch:12.0f}/s, "
+              f"x{ratio:.2f} vs torch, {100 * mfu:.1f} % of peak "
+              f"[{'met' if ok else 'MISSED'}: {kind} >= {target}]", flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=2)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+// Training steps of a model on the GPU through the CUDA backend, for tests/bench/bench_cuda.py,
+// which runs PyTorch eager on the same model, batch and optimizer beside it. Random inputs (no
+// data loading); every step copies its inputs in and its loss and logits out, as training does.
+//   bench_cuda_steps MODEL_JSON BATCH fp32|tf32|bf16 STEPS [--eager]
+// prints one JSON line: samples/s, ms/step, TFLOP/s of the step and cuBLASLt's peak for the
+// precision, measured in the same process.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+
+#include "core/error.h"
+#include "exec/gpu_executor.h"
+#include "exec/gpu_loader.h"
+#include "graph/templates.h"
+
+using namespace twb;
+
+namespace {
+// FLOPs of a training step: per Linear 2 rows in out for the forward product, as much for the
+// weight gradient and, where the input wants one, for the input gradient.
+double stepFlops(const gpu::GpuPlan& plan) {
+  double flops = 0;
+  for (const auto& node : plan.nodes) {
+    if (node.op != "Linear") continue;
+    const auto& in = plan.values[node.inputs[0]];
+    const double rows = in.shape[0], inFeatures = in.shape.back(),
+                 out = plan.values[node.output].shape.back();
+    flops += 2 * rows * inFeatures * out * (in.gradient ? 3 : 2);
+  }
+  return flops;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 5) {
+    std::fprintf(stderr, "usage: bench_cuda_steps MODEL_JSON BATCH fp32|tf32|bf16 STEPS [--eager]\n");
+    return 2;
+  }
+  try {
+    const nlohmann::json modelJson = nlohmann::json::parse(argv[1]);
+    const int64_t batch = std::stoll(argv[2]);
+    const std::string precision = argv[3];
+    const int steps = std::stoi(argv[4]);
+    const bool graphs = !(argc > 5 && std::string(argv[5]) == "--eager");
+    const ModelSpec model = withLoss(
+        makeTemplate(modelJson.at("template"), modelJson.value("args", nlohmann::json::object()),
+                     "model"),
+        "SoftmaxCrossEntropy", {1, 10});
+    const Graph graph = Graph::build(model, batch);
+    ParameterStore params;
+    params.ensure(graph, 1);
+    OptimizerConfig sgd;
+    sgd.lr = 0.01;
+    sgd.momentum = 0.9;
+    sgd.nesterov = true;
+    GpuExecOptions options;
+    options.precision = precision == "bf16" ? Precision::bf16 : Precision::fp32;
+    options.allowTf32 = precision == "tf32";
+    options.cudaGraph = graphs;
+    options.optimizer = sgd;
+    options.logits = "logits";
+    GpuExecutor gpu(graph, params, options);
+    const std::string input = graph.values()[graph.inputs()[0]].name;
+    const int64_t features = numel(graph.values()[graph.inputs()[0]].shape);
+    auto* x = static_cast<float*>(gpu.inputBuffer(input));
+    auto* y = static_cast<int32_t*>(gpu.inputBuffer("label"));
+    std::mt19937 rng(5);
+    std::normal_distribution<float> normal;
+    for (int64_t i = 0; i < features; ++i) x[i] = normal(rng);
+    for (int64_t i = 0; i < batch; ++i) y[i] = static_cast<int32_t>(rng() % 10);
+    for (int s = 0; s < 20; ++s) gpu.step(0.01f);
+    const auto start = std::chrono::steady_clock::now();
+    for (int s = 0; s < steps; ++s) gpu.step(0.01f);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double stepSeconds = seconds / steps;
+    // Where a step's time goes: forward and backward alone, eager, the best of 5.
+    double forwardMs = 1e9, backwardMs = 1e9;
+    for (int r = 0; r < 5; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      gpu.session().forward();
+      const auto t1 = std::chrono::steady_clock::now();
+      gpu.session().backward();
+      const auto t2 = std::chrono::steady_clock::now();
+      forwardMs = std::min(forwardMs, std::chrono::duration<double, std::milli>(t1 - t0).count());
+      backwardMs = std::min(backwardMs, std::chrono::duration<double, std::milli>(t2 - t1).count());
+    }
+    const double peak = gpuBackend().matmulTflops(0, 8192, precision == "bf16", precision == "tf32");
+    const nlohmann::json result = {{"batch", batch},
+                                   {"precision", precision},
+                                   {"cuda_graph", graphs},
+                                   {"samples_per_s", batch / stepSeconds},
+                                   {"step_ms", 1e3 * stepSeconds},
+                                   {"eager_forward_ms", forwardMs},
+                                   {"eager_backward_ms", backwardMs},
+                                   {"step_tflops", stepFlops(gpu.plan()) / stepSeconds / 1e12},
+                                   {"peak_tflops", peak},
+                                   {"loss", gpu.loss()}};
+    std::printf("%s\n", result.dump().c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_cuda_steps: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

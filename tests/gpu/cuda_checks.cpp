@@ -1,0 +1,364 @@
+// The CUDA backend's checks (CTest label `gpu`). A plain program rather than a Qt Test suite: it
+// runs on GPU nodes with the engine bundle's libraries alone (no Qt there). Exits 77 (skipped)
+// with the reason where this machine has no CUDA backend or no GPU.
+//   cuda_checks [--data DIR]   DIR: Fashion-MNIST's idx files (default: the Debian package's)
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backend/cpu/cpu_kernel.h"
+#include "core/error.h"
+#include "exec/device_choice.h"
+#include "exec/executor.h"
+#include "exec/gpu_executor.h"
+#include "exec/gpu_loader.h"
+#include "graph/templates.h"
+#include "train/evaluator.h"
+#include "train/event_log.h"
+#include "train/job_config.h"
+#include "train/trainer.h"
+
+using namespace twb;
+
+namespace {
+int g_failures = 0;
+std::string g_data = "/usr/share/datasets/fashion-mnist";
+
+void check(bool ok, const std::string& what) {
+  std::printf("  %s %s\n", ok ? "ok  " : "FAIL", what.c_str());
+  if (!ok) ++g_failures;
+}
+
+// ||a - b|| / ||b||, the norm-wise relative error of METHOD.md; NaN never passes.
+double relativeError(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return INFINITY;
+  double diff = 0, ref = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
+    ref += double(b[i]) * b[i];
+  }
+  const double e = std::sqrt(diff) / std::max(std::sqrt(ref), 1e-30);
+  return std::isnan(e) ? INFINITY : e;
+}
+
+std::string formatError(double e) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2e", e);
+  return text;
+}
+
+ModelSpec mlpWithLoss(const std::vector<int64_t>& hidden) {
+  return withLoss(makeTemplate("mlp", {{"hidden", hidden}}, "test"), "SoftmaxCrossEntropy",
+                  {1, 10});
+}
+
+void fillInputs(void* image, void* labels, int64_t batch, uint64_t seed) {
+  std::mt19937 rng(static_cast<uint32_t>(seed));
+  std::normal_distribution<float> normal(0.f, 1.f);
+  auto* x = static_cast<float*>(image);
+  for (int64_t i = 0; i < batch * 784; ++i) x[i] = normal(rng);
+  auto* y = static_cast<int32_t*>(labels);
+  for (int64_t i = 0; i < batch; ++i) y[i] = static_cast<int32_t>(rng() % 10);
+}
+
+// Compares every value, every value's gradient and every parameter's gradient of a GPU and a
+// CPU executor that ran forward and backward on the same weights and inputs; returns the worst
+// norm-wise relative error and names where it is.
+double worstDifference(const Graph& graph, Executor& cpu, GpuExecutor& gpu, ParameterStore& params,
+                       std::string& where) {
+  double worst = 0;
+  auto compare = [&](const std::string& name, const std::vector<float>& g,
+                     const std::vector<float>& c) {
+    const double e = relativeError(g, c);
+    if (e > worst || std::isinf(e)) worst = e, where = name;
+  };
+  for (const GraphValue& v : graph.values()) {
+    if (v.dtype != DType::f32) continue;
+    compare(v.name, gpu.session().read(v.name), cpu.read(v.name));
+    if (gpu.plan().values[graph.valueIndex(v.name)].gradient)
+      compare("d" + v.name, gpu.session().readGradient(v.name), cpu.readGradient(v.name));
+  }
+  for (size_t p = 0; p < gpu.plan().params.size(); ++p) {
+    const Parameter& param = params.at(gpu.plan().params[p].name);
+    const float* g = param.grad.data<float>();
+    compare("d" + param.name, gpu.session().readParamGradient(p),
+            std::vector<float>(g, g + param.grad.numel()));
+  }
+  return worst;
+}
+
+// One op (or an op and the ReLU after it) forward and backward on the GPU against the CPU
+// backend in the same precision, on the same weights, inputs and output gradients, so each op is
+// judged on its own rounding rather than on differences carried in from the ops before it.
+void opMatchesTheCpu(const std::string& name, const ModelSpec& spec, Precision precision,
+                     bool tf32, double tolerance) {
+  const int64_t batch = 96;
+  const Graph graph = Graph::build(spec, batch);
+  ParameterStore params;
+  params.ensure(graph, 7);
+  // The CPU reference computes in the same precision where the CPU can (bf16 needs AVX-512).
+  const Precision cpuPrecision =
+      precision == Precision::bf16 && !bf16Unavailable().empty() ? Precision::fp32 : precision;
+  Executor cpu(Graph::build(spec, batch), params, {ExecMode::train, true, cpuPrecision});
+  GpuExecOptions options;
+  options.precision = precision;
+  options.allowTf32 = tf32;
+  options.cudaGraph = false;
+  options.inputGradients = true;
+  GpuExecutor gpu(graph, params, options);
+  std::mt19937 rng(13);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  for (int v : graph.inputs()) {
+    const GraphValue& input = graph.values()[v];
+    const int64_t n = numel(input.shape);
+    if (input.dtype == DType::s32) {
+      auto* labels = static_cast<int32_t*>(cpu.inputBuffer(input.name));
+      for (int64_t i = 0; i < n; ++i) labels[i] = static_cast<int32_t>(rng() % 10);
+      std::memcpy(gpu.inputBuffer(input.name), labels, 4 * n);
+    } else {
+      auto* x = static_cast<float*>(cpu.inputBuffer(input.name));
+      for (int64_t i = 0; i < n; ++i) x[i] = normal(rng);
+      std::memcpy(gpu.inputBuffer(input.name), x, 4 * n);
+    }
+  }
+  for (int v : graph.outputs()) {
+    const GraphValue& output = graph.values()[v];
+    std::vector<float> grad(static_cast<size_t>(numel(output.shape)), 1.f);
+    if (output.name != "loss")
+      for (float& g : grad) g = normal(rng);
+    cpu.setGradient(output.name, grad);
+    gpu.session().setGradient(output.name, grad);
+  }
+  cpu.forward();
+  cpu.backward();
+  gpu.session().forward();
+  gpu.session().backward();
+  std::string where;
+  const double worst = worstDifference(graph, cpu, gpu, params, where);
+  check(worst <= tolerance, name + " " + precisionName(precision) + (tf32 ? "+tf32" : "") +
+                                " vs CPU " + precisionName(cpuPrecision) + ": within " +
+                                formatError(tolerance) + " (worst " + formatError(worst) + ": " +
+                                where + ")");
+}
+
+ModelSpec oneOp(const Shape& input, const std::vector<NodeSpec>& nodes, bool labels = false) {
+  ModelSpec spec;
+  spec.name = "op";
+  spec.inputs = {{"x", input, DType::f32}};
+  if (labels) spec.inputs.push_back({"label", {}, DType::s32});
+  spec.nodes = nodes;
+  spec.outputs = {nodes.back().name};
+  return spec;
+}
+
+void everyOpMatchesTheCpu(Precision precision, bool tf32, double tolerance) {
+  const nlohmann::json linear = {{"out_features", 72}};
+  opMatchesTheCpu("Linear", oneOp({200}, {{"fc", "Linear", {"x"}, linear}}), precision, tf32,
+                  tolerance);
+  opMatchesTheCpu("Linear without bias",
+                  oneOp({200}, {{"fc", "Linear", {"x"}, {{"out_features", 40}, {"bias", false}}}}),
+                  precision, tf32, tolerance);
+  opMatchesTheCpu("Linear+ReLU",
+                  oneOp({200}, {{"fc", "Linear", {"x"}, linear}, {"relu", "ReLU", {"fc"}, {}}}),
+                  precision, tf32, tolerance);
+  opMatchesTheCpu("Flatten", oneOp({3, 8, 8}, {{"flat", "Flatten", {"x"}, {}}}), precision, tf32,
+                  tolerance);
+  opMatchesTheCpu("SoftmaxCrossEntropy",
+                  oneOp({10}, {{"loss", "SoftmaxCrossEntropy", {"x", "label"}, {}}}, true),
+                  precision, tf32, tolerance);
+}
+
+// The whole mlp in fp32: differences must not grow along the chain of ops.
+void mlpMatchesTheCpu() {
+  const int64_t batch = 96;
+  const Graph graph = Graph::build(mlpWithLoss({160, 72}), batch);
+  ParameterStore params;
+  params.ensure(graph, 7);
+  Executor cpu(Graph::build(mlpWithLoss({160, 72}), batch), params, {ExecMode::train});
+  cpu.setGradient("loss", {1.f});
+  GpuExecOptions options;
+  options.cudaGraph = false;
+  options.logits = "logits";
+  GpuExecutor gpu(graph, params, options);
+  fillInputs(cpu.inputBuffer("image"), cpu.inputBuffer("label"), batch, 11);
+  std::memcpy(gpu.inputBuffer("image"), cpu.inputBuffer("image"), batch * 784 * 4);
+  std::memcpy(gpu.inputBuffer("label"), cpu.inputBuffer("label"), batch * 4);
+  cpu.forward();
+  cpu.backward();
+  gpu.session().forward();
+  gpu.session().backward();
+  std::string where;
+  const double worst = worstDifference(graph, cpu, gpu, params, where);
+  check(worst <= 1e-4, "mlp fp32, every value and gradient within 1e-4 of the CPU (worst " +
+                           formatError(worst) + ": " + where + ")");
+}
+
+std::vector<float> trainSteps(bool cudaGraph, int steps, OptimizerConfig optimizer,
+                              bool* replayed) {
+  const int64_t batch = 128;
+  const Graph graph = Graph::build(mlpWithLoss({256, 128}), batch);
+  ParameterStore params;
+  params.ensure(graph, 3);
+  GpuExecOptions options;
+  options.cudaGraph = cudaGraph;
+  options.optimizer = optimizer;
+  options.logits = "logits";
+  GpuExecutor gpu(graph, params, options);
+  for (int s = 0; s < steps; ++s) {
+    fillInputs(gpu.inputBuffer("image"), gpu.inputBuffer("label"), batch, 100 + s);
+    gpu.step(0.01f);
+  }
+  *replayed = gpu.session().replaying();
+  gpu.download(params, nullptr);
+  std::vector<float> all;
+  for (const Parameter& p : params.all())
+    all.insert(all.end(), p.value.data<float>(), p.value.data<float>() + p.value.numel());
+  return all;
+}
+
+void graphReplayMatchesEager() {
+  OptimizerConfig adam;
+  adam.type = "adam";
+  adam.lr = 0.001;
+  adam.weightDecay = 0.01;
+  bool replayed = false, eagerReplayed = true;
+  const std::vector<float> graphed = trainSteps(true, 12, adam, &replayed);
+  const std::vector<float> eager = trainSteps(false, 12, adam, &eagerReplayed);
+  check(replayed && !eagerReplayed, "steps 3..12 replayed one captured CUDA graph");
+  check(graphed.size() == eager.size() &&
+            std::memcmp(graphed.data(), eager.data(), 4 * graphed.size()) == 0,
+        "12 Adam steps replayed from a graph give the same bits as eager launches");
+}
+
+JobConfig fashionJob(const std::string& device, int64_t maxSteps, int64_t epochs) {
+  nlohmann::json job = {
+      {"name", "gpu-check"},
+      {"model", {{"template", "mlp"}, {"args", {{"hidden", {512, 256}}}}}},
+      {"dataset", "idx:" + g_data},
+      {"optimizer", {{"type", "sgd"}, {"lr", 0.05}, {"momentum", 0.9}, {"nesterov", true}}},
+      {"batch", 128},
+      {"epochs", epochs},
+      {"max_steps", maxSteps},
+      {"seed", 1},
+      {"eval", {{"every_epoch", false}}},
+      {"device", device}};
+  return JobConfig::fromJson(job);
+}
+
+TrainResult runJob(const JobConfig& job, const std::string& out, const std::string& resume = "") {
+  EventLog events;
+  TrainOptions options;
+  options.outDir = out;
+  options.resumeFrom = resume;
+  return train(job, options, events);
+}
+
+void trainsFashionMnistLikeTheCpu() {
+  const TrainResult gpu = runJob(fashionJob("cuda", 0, 2), "");
+  const TrainResult cpu = runJob(fashionJob("cpu", 0, 2), "");
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "mlp on Fashion-MNIST, 2 epochs: GPU %.2f %%, CPU %.2f %% (within 0.3 points)",
+                100 * gpu.testAccuracy, 100 * cpu.testAccuracy);
+  check(std::fabs(gpu.testAccuracy - cpu.testAccuracy) <= 0.003 && gpu.testAccuracy > 0.8, text);
+}
+
+std::vector<char> fileBytes(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  std::vector<char> bytes;
+  if (!f) return bytes;
+  char chunk[65536];
+  for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, f)) > 0;) bytes.insert(bytes.end(), chunk, chunk + n);
+  std::fclose(f);
+  return bytes;
+}
+
+void resumeIsBitIdentical() {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / "twb-cuda-resume";
+  fs::remove_all(root);
+  runJob(fashionJob("cuda", 40, 1), (root / "straight").string());
+  runJob(fashionJob("cuda", 20, 1), (root / "halves").string());
+  runJob(fashionJob("cuda", 40, 1), (root / "halves").string(), (root / "halves").string());
+  const auto a = fileBytes((root / "straight" / "model.twbm").string());
+  const auto b = fileBytes((root / "halves" / "model.twbm").string());
+  check(!a.empty() && a == b, "40 steps and 20 + resume + 20 steps write the same model bytes");
+  fs::remove_all(root);
+}
+
+void expectError(const std::string& what, const std::function<void()>& run,
+                 const std::vector<std::string>& words) {
+  try {
+    run();
+    check(false, what + ": no error");
+  } catch (const Error& e) {
+    bool all = true;
+    for (const auto& w : words) all = all && std::string(e.what()).find(w) != std::string::npos;
+    check(all, what + ": \"" + e.what() + "\"");
+  }
+}
+
+void badDevicesAreRefused() {
+  const Graph graph = Graph::build(mlpWithLoss({64}), 64);
+  const size_t gpus = gpuBackend().devices().size();
+  const std::string beyond = "cuda:" + std::to_string(gpus);
+  expectError(beyond, [&] { chooseDevice(beyond, graph); },
+              {"device: " + beyond + " does not exist", std::to_string(gpus) + " GPU"});
+  const int64_t huge = 100'000'000;
+  const Graph big = Graph::build(mlpWithLoss({512, 256}), huge);
+  expectError("batch 100000000", [&] { GpuExecutor(big, ParameterStore{}, {}); },
+              {"batch 100000000", "GiB of GPU memory", "free"});
+  const ModelSpec cnn = withLoss(makeTemplate("cnn-small", nullptr, "test"), "SoftmaxCrossEntropy",
+                                  {1, 10});
+  expectError("cnn-small on cuda", [&] { chooseDevice("cuda", Graph::build(cnn, 8)); },
+              {"device: cuda", "Conv2d", "no CUDA kernel"});
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == "--data") g_data = argv[i + 1];
+  std::string whyNot;
+  gpu::GpuBackend* backend = findGpuBackend(&whyNot);
+  if (!backend) {
+    std::printf("SKIP: %s\n", whyNot.c_str());
+    return 77;
+  }
+  try {
+    const auto gpus = backend->devices();
+    if (gpus.empty()) {
+      std::printf("SKIP: this machine has no GPU\n");
+      return 77;
+    }
+    std::printf("%s; cuda:0 %s, compute capability %d.%d\n", backend->version().c_str(),
+                gpus[0].name.c_str(), gpus[0].major, gpus[0].minor);
+  } catch (const Error& e) {
+    std::printf("SKIP: %s\n", e.what());
+    return 77;
+  }
+  const std::vector<std::pair<const char*, std::function<void()>>> checks{
+      {"ops fp32 (TF32 off)", [] { everyOpMatchesTheCpu(Precision::fp32, false, 1e-4); }},
+      {"ops fp32 (TF32 on)", [] { everyOpMatchesTheCpu(Precision::fp32, true, 2e-3); }},
+      {"ops bf16", [] { everyOpMatchesTheCpu(Precision::bf16, false, 1e-2); }},
+      {"mlp fp32", mlpMatchesTheCpu},
+      {"graph replay", graphReplayMatchesEager},
+      {"bad devices", badDevicesAreRefused},
+      {"resume", resumeIsBitIdentical},
+      {"Fashion-MNIST", trainsFashionMnistLikeTheCpu},
+  };
+  for (const auto& [name, run] : checks) {
+    std::printf("%s\n", name);
+    try {
+      run();
+    } catch (const std::exception& e) {
+      check(false, std::string("threw: ") + e.what());
+    }
+  }
+  std::printf("%s: %d failure(s)\n", g_failures ? "FAILED" : "PASSED", g_failures);
+  return g_failures ? 1 : 0;
+}
