@@ -84,6 +84,14 @@ class GpuSession {
   // A whole training step: inputs to the GPU, forward, backward, optimizer update, loss and
   // logits back; returns once they are on the host (loss(), logits()).
   virtual void step(float lr) = 0;
+  // The same in parts, so that the next batch is loaded and copied while this one computes:
+  // prefetch() copies the staged inputs to the GPU on a copy stream (after the step that
+  // still reads the previous ones has taken them); launchStep() starts a step on the
+  // prefetched inputs (prefetching first when nothing is) and returns at once, after which
+  // the staging buffers may be refilled; finishStep() waits for it.
+  virtual void prefetch() = 0;
+  virtual void launchStep(float lr) = 0;
+  virtual void finishStep() = 0;
   virtual float loss() const = 0;
   virtual const float* logits() const = 0;
 

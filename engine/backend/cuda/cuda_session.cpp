@@ -23,6 +23,9 @@ CudaSession::CudaSession(const GpuPlan& plan, cublasLtHandle_t lt)
     : m_plan(plan), m_memory(MemoryPlan::of(plan)) {
   TWB_CUDA(cudaSetDevice(plan.device));
   TWB_CUDA(cudaStreamCreateWithFlags(&m_stream, cudaStreamNonBlocking));
+  TWB_CUDA(cudaStreamCreateWithFlags(&m_copyStream, cudaStreamNonBlocking));
+  TWB_CUDA(cudaEventCreateWithFlags(&m_inputsCopied, cudaEventDisableTiming));
+  TWB_CUDA(cudaEventCreateWithFlags(&m_landingFree, cudaEventDisableTiming));
   TWB_CUDA(cudaMalloc(&m_device, static_cast<size_t>(m_memory.totalBytes)));
   // Buffers nothing writes before a read (gradients summed into, optimizer state) start at 0.
   TWB_CUDA(cudaMemsetAsync(m_device, 0, static_cast<size_t>(m_memory.totalBytes), m_stream));
@@ -61,6 +64,9 @@ CudaSession::~CudaSession() {
   cudaFreeHost(m_hostLoss);
   if (m_hostLogits) cudaFreeHost(m_hostLogits);
   cudaFree(m_device);
+  cudaEventDestroy(m_landingFree);
+  cudaEventDestroy(m_inputsCopied);
+  cudaStreamDestroy(m_copyStream);
   cudaStreamDestroy(m_stream);
 }
 
@@ -180,11 +186,34 @@ void CudaSession::checkLabels() const {
   }
 }
 
+void CudaSession::prefetch() {
+  checkLabels();
+  // The landing buffers are free once the last step launched has copied them out.
+  TWB_CUDA(cudaStreamWaitEvent(m_copyStream, m_landingFree, 0));
+  for (int v : m_plan.inputs)
+    TWB_CUDA(cudaMemcpyAsync(at(m_memory.values[v].landing), m_hostInputs[m_plan.values[v].name],
+                             static_cast<size_t>(bytesOf(m_plan.values[v])),
+                             cudaMemcpyHostToDevice, m_copyStream));
+  TWB_CUDA(cudaEventRecord(m_inputsCopied, m_copyStream));
+  m_prefetched = true;
+}
+
+// Called outside graph capture: the compute stream waits for the copy stream, and the host for
+// the staging buffers to be read, so that the caller may refill them once the step is launched.
+void CudaSession::takePrefetched() {
+  if (!m_prefetched) prefetch();
+  TWB_CUDA(cudaEventSynchronize(m_inputsCopied));
+  TWB_CUDA(cudaStreamWaitEvent(m_stream, m_inputsCopied, 0));
+  m_prefetched = false;
+}
+
 void CudaSession::enqueueInputs() {
   for (int v : m_plan.inputs)
-    TWB_CUDA(cudaMemcpyAsync(at(m_memory.values[v].offset), m_hostInputs[m_plan.values[v].name],
+    TWB_CUDA(cudaMemcpyAsync(at(m_memory.values[v].offset), at(m_memory.values[v].landing),
                              static_cast<size_t>(bytesOf(m_plan.values[v])),
-                             cudaMemcpyHostToDevice, m_stream));
+                             cudaMemcpyDeviceToDevice, m_stream));
+  // An external event node inside a captured graph, a plain record outside one.
+  TWB_CUDA(cudaEventRecordWithFlags(m_landingFree, m_stream, cudaEventRecordExternal));
 }
 
 void CudaSession::enqueueForward() {
@@ -231,8 +260,13 @@ void CudaSession::enqueueStep() {
 }
 
 void CudaSession::step(float lr) {
+  launchStep(lr);
+  finishStep();
+}
+
+void CudaSession::launchStep(float lr) {
   if (!m_plan.training) throw Error("step() on a GPU plan compiled for inference");
-  checkLabels();
+  takePrefetched();
   ++m_optimizerSteps;
   const PlanOptimizer& o = m_plan.optimizer;
   m_hostScalars->lr = lr;
@@ -255,12 +289,13 @@ void CudaSession::step(float lr) {
   }
   if (m_graphExec) TWB_CUDA(cudaGraphLaunch(m_graphExec, m_stream));
   else enqueueStep();
-  TWB_CUDA(cudaStreamSynchronize(m_stream));
   ++m_steps;
 }
 
+void CudaSession::finishStep() { TWB_CUDA(cudaStreamSynchronize(m_stream)); }
+
 void CudaSession::forward() {
-  checkLabels();
+  takePrefetched();
   enqueueInputs();
   enqueueForward();
   enqueueOutputs();

@@ -18,7 +18,8 @@ namespace twb::gpu {
 // A plan compiled for one GPU (exec/gpu_backend.h). One device allocation holds every buffer
 // (memory_plan.h); pinned host buffers hold the inputs, the loss and the logits. step() enqueues
 // the copies in, forward, backward, the fused optimizer update and the copies out on one stream;
-// from the third step on it replays them as one captured CUDA graph.
+// from the third step on it replays them as one captured CUDA graph. Inputs reach the GPU on
+// a copy stream of their own, into landing buffers, while the step before computes.
 class CudaSession : public GpuSession {
  public:
   CudaSession(const GpuPlan& plan, cublasLtHandle_t lt);
@@ -32,6 +33,9 @@ class CudaSession : public GpuSession {
   int64_t optimizerSteps() const override { return m_optimizerSteps; }
 
   void step(float lr) override;
+  void prefetch() override;
+  void launchStep(float lr) override;
+  void finishStep() override;
   float loss() const override { return *m_hostLoss; }
   const float* logits() const override { return m_hostLogits; }
 
@@ -50,6 +54,8 @@ class CudaSession : public GpuSession {
   NodeBuffers buffersOf(size_t node, std::vector<bool>& gradientWritten) const;
   // Labels outside the classes would read past the logits: refused on the host first.
   void checkLabels() const;
+  void takePrefetched();
+  // Prefetched inputs from their landing buffers into the values the nodes read.
   void enqueueInputs();
   void enqueueForward();
   void enqueueBackward();
@@ -62,6 +68,10 @@ class CudaSession : public GpuSession {
   GpuPlan m_plan;
   MemoryPlan m_memory;
   cudaStream_t m_stream = nullptr;
+  cudaStream_t m_copyStream = nullptr;
+  cudaEvent_t m_inputsCopied = nullptr;  // on the copy stream: the landing buffers are full
+  cudaEvent_t m_landingFree = nullptr;   // on the compute stream: a step has taken them
+  bool m_prefetched = false;
   char* m_device = nullptr;
   std::vector<std::unique_ptr<CudaNode>> m_nodes;
   std::map<std::string, void*> m_hostInputs;  // pinned

@@ -48,6 +48,8 @@ MemoryPlan MemoryPlan::of(const GpuPlan& plan) {
     slot.offset = carve.take(bytes);
     if (value.gradient) slot.gradOffset = carve.take(bytes);
   }
+  for (int v : plan.inputs)
+    m.values[v].landing = carve.take(m.values[v].elements * (plan.values[v].bf16 ? 2 : 4));
   for (auto& slot : m.values)
     if (slot.aliasOf >= 0) {
       const Value& source = m.values[slot.aliasOf];

@@ -13,6 +13,7 @@ namespace twb::gpu {
 struct MemoryPlan {
   struct Value {
     int64_t elements = 0, offset = -1, gradOffset = -1;
+    int64_t landing = -1;  // graph inputs: where the copy stream puts the next step's
     int aliasOf = -1;  // a Flatten's output shares its input's buffers
   };
   std::vector<Value> values;
