@@ -7,8 +7,9 @@ and in PyTorch eager in this process, at the same batch, with the same optimizer
 memory every step, the loss read back every step. PyTorch gets its best of the default and the
 fused optimizer. Rounds are interleaved and each peer keeps its best round.
 
-The wide MLP's target is against cuBLASLt's bf16 matmul peak (8192^3 on random data), measured
-by bench_cuda_steps in the same run: achieved FLOP/s of the whole training step / that peak.
+The wide MLP's target is against cuBLASLt's bf16 matmul peak (8192^3 on random data, its fastest
+algorithm), measured by bench_cuda_steps before and after its steps in every round: achieved
+FLOP/s of the whole training step / the highest peak the run measured.
 
 Usage: tests/bench/bench_cuda.py --steps-binary build/release/tests/bench_cuda_steps
          [--rounds 3] [--json results.json]
@@ -89,16 +90,18 @@ def main():
     parser.add_argument("--json")
     args = parser.parse_args()
     print(f"GPU: {torch.cuda.get_device_name(0)}, PyTorch {torch.__version__}", flush=True)
-    rows, missed = [], 0
+    rows, missed, peaks = [], 0, {}
     for name, model, batch, precision, steps, (kind, target) in CASES:
         best_ours, best_torch = None, 0.0
         for _ in range(args.rounds):
             r = ours(args.steps_binary, model, batch, precision, steps)
+            peaks[precision] = max(peaks.get(precision, 0.0), r["peak_tflops"])
             if best_ours is None or r["samples_per_s"] > best_ours["samples_per_s"]:
                 best_ours = r
             for fused in (False, True):
                 best_torch = max(best_torch, torch_rate(model, batch, precision, steps, fused))
         ratio = best_ours["samples_per_s"] / best_torch
+        best_ours["peak_tflops"] = peaks[precision]  # the highest the run measured
         mfu = best_ours["step_tflops"] / best_ours["peak_tflops"]
         achieved = ratio if kind == "torch" else mfu
         ok = achieved >= target

@@ -27,9 +27,13 @@ class CudaLinear : public CudaNode {
     const cudaDataType_t output = m_b.outputBf16 ? CUDA_R_16BF : CUDA_R_32F;
     const bool tf32 = plan.allowTf32;
     const size_t ws = m_b.workspaceBytes;
+    // The bias in the output's type: a bf16 output adds the bias' bf16 copy.
+    const void* bias = !m_bias            ? nullptr
+                       : m_b.outputBf16 ? m_b.paramsBf16[1]
+                                        : static_cast<const void*>(m_b.params[1]);
     m_forward = std::make_unique<LtMatmul>(
         lt, LtMatmul::Shape{true, false, m_out, m_rows, m_in, m_in, m_in, m_out}, operands, output,
-        tf32, ws);
+        tf32, ws, bias, output);
     if (!plan.training) return;
     if (m_b.inputGrads[0]) {
       const cudaDataType_t gradType = m_b.inputBf16[0] ? CUDA_R_16BF : CUDA_R_32F;
@@ -43,29 +47,23 @@ class CudaLinear : public CudaNode {
   }
 
   void forward(cudaStream_t s) override {
-    const void* x = m_b.inputs[0];
-    if (m_b.inputCast) {
-      launchToBf16(static_cast<const float*>(x), static_cast<bf16*>(m_b.inputCast),
+    if (m_b.inputCast)
+      launchToBf16(static_cast<const float*>(m_b.inputs[0]), static_cast<bf16*>(m_b.inputCast),
                    m_rows * m_in, s);
-      x = m_b.inputCast;
-    }
-    m_forward->run(weight(), x, m_b.output, false, m_b.workspace, s);
-    if (!m_bias) return;
+    m_forward->run(weight(), input(), m_b.output, false, m_b.workspace, s);
+    if (!m_bias || m_forward->fusedBias()) return;
     if (m_b.outputBf16) launchAddBias(static_cast<bf16*>(m_b.output), m_b.params[1], m_rows, m_out, s);
     else launchAddBias(static_cast<float*>(m_b.output), m_b.params[1], m_rows, m_out, s);
   }
 
   void backward(cudaStream_t s) override {
-    const void* dy = m_b.outputGrad;
-    if (m_b.gradCast) {
-      launchToBf16(static_cast<const float*>(dy), static_cast<bf16*>(m_b.gradCast), m_rows * m_out,
-                   s);
-      dy = m_b.gradCast;
-    }
-    const void* x = m_b.inputCast ? m_b.inputCast : m_b.inputs[0];
-    if (m_inputGrad) m_inputGrad->run(weight(), dy, m_b.inputGrads[0], m_b.accumulate[0],
-                                      m_b.workspace, s);
-    m_weightGrad->run(x, dy, m_b.paramGrads[0], false, m_b.workspace, s);
+    if (m_b.gradCast)
+      launchToBf16(static_cast<const float*>(m_b.outputGrad), static_cast<bf16*>(m_b.gradCast),
+                   m_rows * m_out, s);
+    if (m_inputGrad)
+      m_inputGrad->run(weight(), outputGrad(), m_b.inputGrads[0], m_b.accumulate[0],
+                       m_b.workspace, s);
+    m_weightGrad->run(input(), outputGrad(), m_b.paramGrads[0], false, m_b.workspace, s);
     if (!m_bias) return;
     if (m_b.outputBf16)
       launchBiasGradient(static_cast<const bf16*>(m_b.outputGrad), m_b.biasPartial,
@@ -76,9 +74,12 @@ class CudaLinear : public CudaNode {
   }
 
  private:
+  // The operands of the products: bf16 copies where the node computes in bf16.
   const void* weight() const {
     return m_bf16 ? m_b.paramsBf16[0] : static_cast<const void*>(m_b.params[0]);
   }
+  const void* input() const { return m_b.inputCast ? m_b.inputCast : m_b.inputs[0]; }
+  const void* outputGrad() const { return m_b.gradCast ? m_b.gradCast : m_b.outputGrad; }
 
   NodeBuffers m_b;
   int64_t m_rows = 0, m_in = 0, m_out = 0;

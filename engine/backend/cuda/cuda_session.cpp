@@ -212,8 +212,14 @@ void CudaSession::enqueueInputs() {
     TWB_CUDA(cudaMemcpyAsync(at(m_memory.values[v].offset), at(m_memory.values[v].landing),
                              static_cast<size_t>(bytesOf(m_plan.values[v])),
                              cudaMemcpyDeviceToDevice, m_stream));
-  // An external event node inside a captured graph, a plain record outside one.
-  TWB_CUDA(cudaEventRecordWithFlags(m_landingFree, m_stream, cudaEventRecordExternal));
+  // An external event node inside a captured graph (the copy stream waits on it from outside),
+  // a plain record outside one (where the external flag is refused).
+  cudaStreamCaptureStatus capturing = cudaStreamCaptureStatusNone;
+  TWB_CUDA(cudaStreamIsCapturing(m_stream, &capturing));
+  if (capturing == cudaStreamCaptureStatusActive)
+    TWB_CUDA(cudaEventRecordWithFlags(m_landingFree, m_stream, cudaEventRecordExternal));
+  else
+    TWB_CUDA(cudaEventRecord(m_landingFree, m_stream));
 }
 
 void CudaSession::enqueueForward() {
