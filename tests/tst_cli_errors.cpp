@@ -1,6 +1,11 @@
 // Bad inputs give a clear error and a non-zero exit from twb-engine: never a crash, never a
 // hang. Each case writes a real bad file and runs the real binary.
+#include <QDir>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -77,6 +82,11 @@ class TestCliErrors : public QObject {
     QTest::newRow("wrong attribute type") << R"({"model": {"spec": {"inputs": [{"name": "image", "shape": [1, 28, 28]}],
         "nodes": [{"name": "conv", "op": "Conv2d", "inputs": ["image"], "attrs": {"out_channels": "4", "kernel": 3}}]}}})"
                                           << "nodes[0] 'conv'.attrs.out_channels: must be an integer";
+    QTest::newRow("device not a device") << QString::fromStdString(job("fashion-mnist", R"("device": "gpu")"))
+                                         << "device: 'gpu' is not a device (expected cpu, cuda or cuda:N)";
+    QTest::newRow("device index not a number")
+        << QString::fromStdString(job("fashion-mnist", R"("device": "cuda:one")"))
+        << "device: 'cuda:one' is not a device";
     QTest::newRow("model input does not fit the data")
         << R"({"model": {"template": "mlp", "args": {"input": [3, 32, 32]}}})"
         << "has samples of [1, 28, 28]";
@@ -106,6 +116,54 @@ class TestCliErrors : public QObject {
     QCOMPARE(o.exitCode, 1);
     QVERIFY2(o.output.contains(expected), qPrintable("expected '" + expected + "' in: " + o.output));
     QVERIFY2(o.output.startsWith("error: "), qPrintable(o.output));
+  }
+
+  // A GPU job on a node without a usable GPU stops before training and says why: no driver,
+  // or a CUDA library the backend needs that the node lacks (a real plugin whose cuBLASLt
+  // dependency is renamed, as on a node with another CUDA major version), or no backend at all.
+  void gpuJobWithoutUsableGpuFails_data() {
+    QTest::addColumn<QString>("backend");  // "plugin": the build's; "renamed": its broken copy
+    QTest::addColumn<QStringList>("expected");
+    QTest::newRow("no GPU") << "plugin" << QStringList{"device: cuda asked for, but"};
+    QTest::newRow("cuBLASLt missing")
+        << "renamed"
+        << QStringList{"device: cuda asked for, but", "cannot be loaded", "libcublasLt.so.99",
+                       "LD_LIBRARY_PATH"};
+    QTest::newRow("no backend file")
+        << "/no/such/libtwb-cuda.so"
+        << QStringList{"device: cuda asked for, but", "/no/such/libtwb-cuda.so cannot be loaded"};
+  }
+
+  void gpuJobWithoutUsableGpuFails() {
+    QFETCH(QString, backend);
+    QFETCH(QStringList, expected);
+    const QJsonObject facts = QJsonDocument::fromJson(runEngine({"info", "--json"}).output.toUtf8()).object();
+    QVERIFY2(facts.contains("gpus"), "twb-engine info --json lists no gpus");
+    if (!facts["gpus"].toArray().isEmpty()) QSKIP("this machine has a GPU: tests/gpu/cuda_checks covers it");
+    const QString plugin = QFileInfo(TWB_ENGINE_BINARY).dir().filePath("libtwb-cuda.so");
+    QTemporaryDir dir;
+    QString path = backend;
+    if (backend == "plugin" || backend == "renamed") {
+      if (!QFileInfo::exists(plugin)) QSKIP("built without the CUDA backend (no nvcc)");
+      path = plugin;
+    }
+    if (backend == "renamed") {
+      path = dir.filePath("libtwb-cuda.so");
+      QVERIFY(QFile::copy(plugin, path));
+      QCOMPARE(QProcess::execute("patchelf", {"--replace-needed", "libcublasLt.so.13",
+                                              "libcublasLt.so.99", path}),
+               0);
+    }
+    const QString jobPath = dir.filePath("job.json");
+    writeFile(jobPath, job("fashion-mnist", R"("device": "cuda")"));
+    qputenv("TWB_CUDA_BACKEND", path.toUtf8());
+    const EngineRun o = runEngine({"train", jobPath, "--out", dir.filePath("run")});
+    qunsetenv("TWB_CUDA_BACKEND");
+    QVERIFY2(o.finished && !o.crashed, qPrintable(o.output));
+    QCOMPARE(o.exitCode, 1);
+    for (const QString& words : expected)
+      QVERIFY2(o.output.contains(words), qPrintable("expected '" + words + "' in: " + o.output));
+    QVERIFY(!QFileInfo::exists(dir.filePath("run/model.twbm")));
   }
 
   // Every job file we ship is valid (and so is what the docs point people to).

@@ -772,6 +772,17 @@ class NodeServiceTest : public QObject {
     const auto problems = node.validate(validate);
     QVERIFY(!problems.ok());
     QCOMPARE(problems.problems(0).path(), std::string("model"));
+    // A device the node lacks (no GPU here, or fewer than eight) is refused at its field, both
+    // when checked and when submitted.
+    auto eighthGpu = job;
+    eighthGpu["device"] = "cuda:7";
+    validate.set_job_json(eighthGpu.dump());
+    const auto noDevice = node.validate(validate);
+    QVERIFY(!noDevice.ok());
+    QCOMPARE(noDevice.problems(0).path(), std::string("device"));
+    QVERIFY2(noDevice.problems(0).message().starts_with("device: cuda:7 "),
+             noDevice.problems(0).message().c_str());
+    QVERIFY(rejected(eighthGpu).find("INVALID_ARGUMENT: job: device: cuda:7 ") != std::string::npos);
     validate.set_job_json(job.dump());
     const auto ok = node.validate(validate);
     QVERIFY(ok.ok());

@@ -714,6 +714,44 @@ class WorkbenchGuiTest : public QObject {
     QCOMPARE(!form.precisionNote()->isHidden(), peaks.contains("bf16") && peaks.value("bf16") < peaks.value("fp32"));
   }
 
+  // The Job tab offers the node's devices, writes the one chosen (nothing for the node's own
+  // choice), and keeps a device the job names that the node did not report: the node judges it.
+  void jobTabOffersTheNodesDevices() {
+    ui::JobForm form;
+    form.setJob(QJsonObject{{"name", "gpu"}, {"model", QJsonObject{{"template", "mlp"}}}});
+    form.setNodeInfo("local",
+                     QJsonObject{{"logicalCores", 16},
+                                 {"gpus", QJsonArray{QJsonObject{{"name", "NVIDIA H200"},
+                                                                 {"memoryBytes", "150754820096"}}}}});
+    auto* device = form.findChild<QComboBox*>("device");
+    QVERIFY(device);
+    QCOMPARE(device->count(), 3);
+    QCOMPARE(device->currentData().toString(), QString());
+    QVERIFY(!form.job().contains("device"));
+    QCOMPARE(device->itemText(2), QString("cuda:0 (NVIDIA H200, 140.4 GiB)"));
+    device->setCurrentIndex(2);
+    QCOMPARE(form.job().value("device").toString(), QString("cuda:0"));
+    device->setCurrentIndex(1);
+    QCOMPARE(form.job().value("device").toString(), QString("cpu"));
+    form.resize(700, 900);
+    form.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&form));
+    device->setCurrentIndex(2);
+    QVERIFY(form.grab().save(QString(TWB_BINARY_DIR "/screenshots/job-device.png")));
+    form.hide();
+    device->setCurrentIndex(0);
+    QVERIFY(!form.job().contains("device"));
+    QJsonObject job = form.job();
+    job["device"] = "cuda:3";
+    form.setJob(job);
+    QCOMPARE(device->currentData().toString(), QString("cuda:3"));
+    // Facts of a node without GPUs arrive: the job still asks for what it asked for.
+    form.setNodeInfo("local", QJsonObject{{"logicalCores", 2}});
+    QCOMPARE(device->count(), 3);  // the node's choice, CPU, and cuda:3 as the job says
+    QCOMPARE(device->currentData().toString(), QString("cuda:3"));
+    QCOMPARE(form.job().value("device").toString(), QString("cuda:3"));
+  }
+
   void advancedEditorShowsProblemsAtTheirLine() {
     m_window->tabs()->setCurrentIndex(0);
     ui::JobForm* form = m_window->jobForm();

@@ -829,6 +829,26 @@ Trust this host and remember its key?</source>
         <source>Synchronized BatchNorm</source>
         <translation>同步 BatchNorm</translation>
     </message>
+    <message>
+        <source>Where the job trains: the CPU or one of the node&apos;s GPUs. The node&apos;s choice is its first GPU when every layer of the model runs there.</source>
+        <translation>作业在哪里训练：CPU 或节点的某块 GPU。由节点选择时，若模型的每一层都能在 GPU 上运行，则使用其第一块 GPU。</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>the node&apos;s choice</source>
+        <translation>由节点选择</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>cuda:%1 (%2, %3 GiB)</source>
+        <translation>cuda:%1（%2，%3 GiB）</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobJsonEditor</name>

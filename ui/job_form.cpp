@@ -176,6 +176,15 @@ QWidget* JobForm::buildForm() {
   auto* precisionBox = withError(m_precision, m_precisionNote);
   precisionBox->layout()->addWidget(fieldError("precisionError", {"precision"}));
   run->addRow(tr("Precision"), precisionBox);
+  m_device = named(new QComboBox, "device");
+  m_device->setToolTip(tr("Where the job trains: the CPU or one of the node's GPUs. The node's "
+                          "choice is its first GPU when every layer of the model runs there."));
+  m_showers.push_back([this] { offerDevices(); });
+  connect(m_device, &QComboBox::currentIndexChanged, this,
+          [this, write = writerFor("device", "")](int index) {
+            if (index >= 0) write(m_device->itemData(index).toString());
+          });
+  run->addRow(tr("Device"), withError(m_device, fieldError("deviceError", {"device"})));
   m_threads = spinBox("threads", 0, 4096, tr("all cores"));
   bindInteger(m_threads, "threads", 0);
   run->addRow(tr("Threads"), m_threads);
@@ -563,7 +572,29 @@ void JobForm::setNodeInfo(const QString& node, const QJsonObject& info) {
   showNodeFacts();
 }
 
+void JobForm::offerDevices() {
+  const QString wanted = m_document.value("device", "").toString();
+  const bool showing = m_showing;
+  m_showing = true;  // filling the list is not an edit
+  m_device->clear();
+  m_device->addItem(tr("the node's choice"), QString());
+  m_device->addItem(tr("CPU"), QString("cpu"));
+  const QJsonArray gpus = m_nodeInfo.value(node()).value("gpus").toArray();
+  for (qsizetype i = 0; i < gpus.size(); ++i) {
+    const QJsonObject gpu = gpus[i].toObject();
+    m_device->addItem(tr("cuda:%1 (%2, %3 GiB)")
+                          .arg(i)
+                          .arg(gpu.value("name").toString())
+                          .arg(gpu.value("memoryBytes").toString().toDouble() / (1 << 30), 0, 'f', 1),
+                      QString("cuda:%1").arg(i));
+  }
+  if (m_device->findData(wanted) < 0) m_device->addItem(wanted, wanted);
+  m_device->setCurrentIndex(m_device->findData(wanted));
+  m_showing = showing;
+}
+
 void JobForm::showNodeFacts() {
+  offerDevices();
   const QJsonObject info = m_nodeInfo.value(node());
   const int cores = info.value("logicalCores").toInt();
   m_threads->setSpecialValueText(cores > 0 ? tr("all %n cores of the node", nullptr, cores)

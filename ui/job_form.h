@@ -87,7 +87,10 @@ class JobForm : public QWidget {
   QLabel* errorLabelFor(const QString& path) const;
   // A label for the problems of the fields at `paths`, shown under its field.
   QLabel* fieldError(const char* name, std::initializer_list<QString> paths);
-  void showNodeFacts();  // threads and the precision note, for the chosen node
+  void showNodeFacts();  // threads, the precision note and the devices, for the chosen node
+  // The device choices: the node's own choice, the CPU, each GPU the node reported, and the
+  // job's own value when it names none of these (the node judges it).
+  void offerDevices();
 
   app::JobDocument m_document;
   std::vector<std::function<void()>> m_showers;  // one per bound field
@@ -95,7 +98,7 @@ class JobForm : public QWidget {
   QHash<QString, QJsonObject> m_nodeInfo;        // per node
   QHash<QString, QString> m_fieldProblems;       // fields whose text is not a value yet, by path
 
-  QComboBox *m_node, *m_template, *m_optimizer, *m_precision;
+  QComboBox *m_node, *m_template, *m_optimizer, *m_precision, *m_device;
   NodeChecklist* m_nodes;  // the nodes a data-parallel job runs across
   QLineEdit *m_modelFile, *m_templateArgs, *m_dataset, *m_testData, *m_lr;
   QSpinBox *m_cropPadding, *m_threads, *m_batch;

@@ -24,7 +24,6 @@ nlohmann::json gpuFacts() {
         gpus.push_back({{"device", "cuda:" + std::to_string(d.index)},
                         {"name", d.name},
                         {"memory_bytes", d.totalBytes},
-                        {"free_bytes", d.freeBytes},
                         {"compute_capability", std::to_string(d.major) + "." + std::to_string(d.minor)},
                         {"multiprocessors", d.multiprocessors},
                         {"bf16", d.bf16},

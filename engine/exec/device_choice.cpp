@@ -53,8 +53,8 @@ DeviceChoice chooseDevice(const std::string& asked, const Graph& graph) {
     std::string list;
     for (const auto& d : gpus) list += (list.empty() ? "" : ", ") + describe(d);
     throw Error("device: " + asked + " does not exist: this node has " +
-                std::to_string(gpus.size()) + " GPU" + (gpus.size() == 1 ? "" : "s") + " (" +
-                list + ")");
+                std::to_string(gpus.size()) + " GPU" + (gpus.size() == 1 ? "" : "s") + " (" + list +
+                ")");
   }
   const std::string missing = unsupportedNode(graph, *backend);
   if (!missing.empty()) {

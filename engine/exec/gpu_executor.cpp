@@ -16,7 +16,7 @@ gpu::GpuPlan GpuExecutor::lower(const Graph& graph, const GpuExecOptions& option
   plan.cudaGraph = options.cudaGraph;
   plan.logits = options.logits;
   const bool hasLoss = std::any_of(graph.values().begin(), graph.values().end(),
-                                  [](const GraphValue& v) { return v.name == "loss"; });
+                                   [](const GraphValue& v) { return v.name == "loss"; });
   plan.loss = options.training && hasLoss ? "loss" : "";
   const OptimizerConfig& o = options.optimizer;
   plan.optimizer = {o.type,
@@ -27,7 +27,8 @@ gpu::GpuPlan GpuExecutor::lower(const Graph& graph, const GpuExecOptions& option
                     static_cast<float>(o.eps),
                     o.nesterov};
 
-  const std::vector<bool> gradient = gradientValues(graph, options.training, options.inputGradients);
+  const std::vector<bool> gradient =
+      gradientValues(graph, options.training, options.inputGradients);
   std::vector<DType> types(graph.values().size(), DType::f32);
   for (size_t v = 0; v < graph.values().size(); ++v) types[v] = graph.values()[v].dtype;
   // The CPU executor's rules (exec/precision_policy.h): each node computes in its op's type
@@ -38,8 +39,8 @@ gpu::GpuPlan GpuExecutor::lower(const Graph& graph, const GpuExecOptions& option
     const DType compute = precision.followsInput ? types[node.inputs[0]] : precision.compute;
     const bool isOutput = std::find(outputs.begin(), outputs.end(), node.output) != outputs.end();
     types[node.output] = outputType(node.opName, compute, isOutput);
-    gpu::PlanNode lowered{node.name, node.opName, node.op->attrs().json(), node.inputs,
-                          node.output, {}, compute == DType::bf16};
+    gpu::PlanNode lowered{node.name,   node.opName, node.op->attrs().json(), node.inputs,
+                          node.output, {},          compute == DType::bf16};
     for (const ParamSpec& spec : node.params) {
       lowered.params.push_back(static_cast<int>(plan.params.size()));
       plan.params.push_back({node.name + "." + spec.suffix, spec.shape, spec.trainable});
@@ -63,11 +64,13 @@ GpuExecutor::GpuExecutor(const Graph& graph, const ParameterStore& params, GpuEx
 
 void GpuExecutor::upload(const ParameterStore& params, Optimizer* optimizer) {
   std::vector<const float*> values, state;
-  for (const gpu::PlanParam& p : m_plan.params) values.push_back(params.at(p.name).value.data<float>());
+  for (const gpu::PlanParam& p : m_plan.params)
+    values.push_back(params.at(p.name).value.data<float>());
   if (optimizer && !optimizer->state().empty()) {
     if (optimizer->state().size() !=
-        optimizer->stateSuffixes().size() * static_cast<size_t>(std::count_if(
-            m_plan.params.begin(), m_plan.params.end(), [](auto& p) { return p.trainable; })))
+        optimizer->stateSuffixes().size() *
+            static_cast<size_t>(std::count_if(m_plan.params.begin(), m_plan.params.end(),
+                                              [](auto& p) { return p.trainable; })))
       throw Error("the optimizer state does not match the model's trainable parameters");
     for (auto& [name, tensor] : optimizer->state()) state.push_back(tensor.data<float>());
   }
@@ -76,7 +79,8 @@ void GpuExecutor::upload(const ParameterStore& params, Optimizer* optimizer) {
 
 void GpuExecutor::download(ParameterStore& params, Optimizer* optimizer) {
   std::vector<float*> values, state;
-  for (const gpu::PlanParam& p : m_plan.params) values.push_back(params.at(p.name).value.data<float>());
+  for (const gpu::PlanParam& p : m_plan.params)
+    values.push_back(params.at(p.name).value.data<float>());
   if (optimizer) {
     optimizer->ensureState(params.all());
     for (auto& [name, tensor] : optimizer->state()) state.push_back(tensor.data<float>());

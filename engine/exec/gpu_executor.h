@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "exec/gpu_backend.h"
+#include "backend/gpu_backend.h"
 #include "exec/parameter_store.h"
 #include "exec/precision_policy.h"
 #include "graph/graph.h"

@@ -31,8 +31,9 @@ std::string pluginPath() {
 std::string explainLoadError(const std::string& path, const std::string& loader) {
   std::string hint;
   if (loader.find("libcublasLt") != std::string::npos)
-    hint = " (cuBLASLt 13 is part of the CUDA 13 toolkit or the nvidia-cublas wheel: install it, "
-           "or add its lib folder to LD_LIBRARY_PATH)";
+    hint =
+        " (cuBLASLt 13 is part of the CUDA 13 toolkit or the nvidia-cublas wheel: install it, "
+        "or add its lib folder to LD_LIBRARY_PATH)";
   return "the CUDA backend " + path + " cannot be loaded: " + loader + hint;
 }
 
@@ -50,7 +51,8 @@ Loaded load() {
   if (!handle) return {nullptr, explainLoadError(path, dlerror())};
   using Entry = gpu::GpuBackend* (*)();
   auto entry = reinterpret_cast<Entry>(dlsym(handle, "twb_cuda_backend"));
-  if (!entry) return {nullptr, path + " is not a CUDA backend of this engine (no twb_cuda_backend)"};
+  if (!entry)
+    return {nullptr, path + " is not a CUDA backend of this engine (no twb_cuda_backend)"};
   return {entry(), ""};
 }
 }  // namespace

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "exec/gpu_backend.h"
+#include "backend/gpu_backend.h"
 
 namespace twb {
 

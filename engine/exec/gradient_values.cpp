@@ -9,8 +9,7 @@ std::vector<bool> gradientValues(const Graph& graph, bool training, bool inputGr
   if (!training) return fromParameters;
   // Forward: values that depend on a trainable parameter (or on an input whose gradient is
   // wanted); only they can carry a gradient worth computing.
-  for (int v : graph.inputs())
-    fromParameters[v] = inputGradients && values[v].dtype == DType::f32;
+  for (int v : graph.inputs()) fromParameters[v] = inputGradients && values[v].dtype == DType::f32;
   for (const auto& node : nodes) {
     bool flows = false;
     for (const auto& p : node.params) flows = flows || p.trainable;

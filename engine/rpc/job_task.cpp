@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "data/dataset.h"
+#include "exec/device_choice.h"
 #include "dist/data_parallel.h"
 #include "dist/local_ranks.h"
 #include "dist/rendezvous.h"
@@ -217,7 +218,8 @@ std::string validateJobTask(const nlohmann::json& task, const std::string& folde
     try {
       const JobConfig job = JobConfig::fromJson(task.at("job"), folder);
       checkParallelPlacement(job, task.value("placement", nlohmann::json()));
-      planJob(job);
+      const JobPlan plan = planJob(job);
+      if (!job.device.empty()) chooseDevice(job.device, plan.graph);
       return job.name;
     } catch (const Error& e) {
       if (std::string_view(e.what()).starts_with("placement")) throw;

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "core/error.h"
+#include "exec/device_choice.h"
 #include "graph/templates.h"
 #include "ops/op_catalog.h"
 #include "rpc/event_log_reader.h"
@@ -194,6 +195,8 @@ grpc::Status NodeService::ValidateJob(grpc::ServerContext* context,
     checkParallelPlacement(job, request->has_placement() ? placementJson(request->placement())
                                                          : nlohmann::json());
     const JobPlan plan = planJob(job);
+    // A device the job names must exist here (left out, the worker picks one and says which).
+    if (!job.device.empty()) chooseDevice(job.device, plan.graph);
     response->set_ok(true);
     response->set_model(job.model.name);
     response->set_parameters(plan.graph.parameterCount());

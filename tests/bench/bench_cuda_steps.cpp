@@ -36,7 +36,8 @@ double stepFlops(const gpu::GpuPlan& plan) {
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::fprintf(stderr, "usage: bench_cuda_steps MODEL_JSON BATCH fp32|tf32|bf16 STEPS [--eager]\n");
+    std::fprintf(stderr,
+                 "usage: bench_cuda_steps MODEL_JSON BATCH fp32|tf32|bf16 STEPS [--eager]\n");
     return 2;
   }
   try {
@@ -45,10 +46,10 @@ int main(int argc, char** argv) {
     const std::string precision = argv[3];
     const int steps = std::stoi(argv[4]);
     const bool graphs = !(argc > 5 && std::string(argv[5]) == "--eager");
-    const ModelSpec model = withLoss(
-        makeTemplate(modelJson.at("template"), modelJson.value("args", nlohmann::json::object()),
-                     "model"),
-        "SoftmaxCrossEntropy", {1, 10});
+    const ModelSpec model =
+        withLoss(makeTemplate(modelJson.at("template"),
+                              modelJson.value("args", nlohmann::json::object()), "model"),
+                 "SoftmaxCrossEntropy", {1, 10});
     const Graph graph = Graph::build(model, batch);
     ParameterStore params;
     params.ensure(graph, 1);
@@ -100,8 +101,8 @@ int main(int argc, char** argv) {
       forwardMs = std::min(forwardMs, std::chrono::duration<double, std::milli>(t1 - t0).count());
       backwardMs = std::min(backwardMs, std::chrono::duration<double, std::milli>(t2 - t1).count());
     }
-    const double peak = std::max(peakBefore, gpuBackend().matmulTflops(0, 8192, precision == "bf16",
-                                                                      precision == "tf32"));
+    const double peak = std::max(
+        peakBefore, gpuBackend().matmulTflops(0, 8192, precision == "bf16", precision == "tf32"));
     const nlohmann::json result = {{"batch", batch},
                                    {"precision", precision},
                                    {"cuda_graph", graphs},

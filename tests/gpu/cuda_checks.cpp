@@ -66,11 +66,15 @@ void fillInputs(void* image, void* labels, int64_t batch, uint64_t seed) {
   for (int64_t i = 0; i < batch; ++i) y[i] = static_cast<int32_t>(rng() % 10);
 }
 
-// Compares every value, every value's gradient and every parameter's gradient of a GPU and a
-// CPU executor that ran forward and backward on the same weights and inputs; returns the worst
-// norm-wise relative error and names where it is.
+// Runs forward and backward on a GPU and a CPU executor holding the same weights and inputs,
+// then compares every value, every value's gradient and every parameter's gradient; returns the
+// worst norm-wise relative error and names where it is.
 double worstDifference(const Graph& graph, Executor& cpu, GpuExecutor& gpu, ParameterStore& params,
                        std::string& where) {
+  cpu.forward();
+  cpu.backward();
+  gpu.session().forward();
+  gpu.session().backward();
   double worst = 0;
   auto compare = [&](const std::string& name, const std::vector<float>& g,
                      const std::vector<float>& c) {
@@ -95,8 +99,8 @@ double worstDifference(const Graph& graph, Executor& cpu, GpuExecutor& gpu, Para
 // One op (or an op and the ReLU after it) forward and backward on the GPU against the CPU
 // backend in the same precision, on the same weights, inputs and output gradients, so each op is
 // judged on its own rounding rather than on differences carried in from the ops before it.
-void opMatchesTheCpu(const std::string& name, const ModelSpec& spec, Precision precision,
-                     bool tf32, double tolerance) {
+void opMatchesTheCpu(const std::string& name, const ModelSpec& spec, Precision precision, bool tf32,
+                     double tolerance) {
   const int64_t batch = 96;
   const Graph graph = Graph::build(spec, batch);
   ParameterStore params;
@@ -134,10 +138,6 @@ void opMatchesTheCpu(const std::string& name, const ModelSpec& spec, Precision p
     cpu.setGradient(output.name, grad);
     gpu.session().setGradient(output.name, grad);
   }
-  cpu.forward();
-  cpu.backward();
-  gpu.session().forward();
-  gpu.session().backward();
   std::string where;
   const double worst = worstDifference(graph, cpu, gpu, params, where);
   check(worst <= tolerance, name + " " + precisionName(precision) + (tf32 ? "+tf32" : "") +
@@ -188,10 +188,6 @@ void mlpMatchesTheCpu() {
   fillInputs(cpu.inputBuffer("image"), cpu.inputBuffer("label"), batch, 11);
   std::memcpy(gpu.inputBuffer("image"), cpu.inputBuffer("image"), batch * 784 * 4);
   std::memcpy(gpu.inputBuffer("label"), cpu.inputBuffer("label"), batch * 4);
-  cpu.forward();
-  cpu.backward();
-  gpu.session().forward();
-  gpu.session().backward();
   std::string where;
   const double worst = worstDifference(graph, cpu, gpu, params, where);
   check(worst <= 1e-4, "mlp fp32, every value and gradient within 1e-4 of the CPU (worst " +
@@ -273,7 +269,8 @@ std::vector<char> fileBytes(const std::string& path) {
   std::vector<char> bytes;
   if (!f) return bytes;
   char chunk[65536];
-  for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, f)) > 0;) bytes.insert(bytes.end(), chunk, chunk + n);
+  for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, f)) > 0;)
+    bytes.insert(bytes.end(), chunk, chunk + n);
   std::fclose(f);
   return bytes;
 }
@@ -313,8 +310,8 @@ void badDevicesAreRefused() {
   const Graph big = Graph::build(mlpWithLoss({512, 256}), huge);
   expectError("batch 100000000", [&] { GpuExecutor(big, ParameterStore{}, {}); },
               {"batch 100000000", "GiB of GPU memory", "free"});
-  const ModelSpec cnn = withLoss(makeTemplate("cnn-small", nullptr, "test"), "SoftmaxCrossEntropy",
-                                  {1, 10});
+  const ModelSpec cnn =
+      withLoss(makeTemplate("cnn-small", nullptr, "test"), "SoftmaxCrossEntropy", {1, 10});
   expectError("cnn-small on cuda", [&] { chooseDevice("cuda", Graph::build(cnn, 8)); },
               {"device: cuda", "Conv2d", "no CUDA kernel"});
 }

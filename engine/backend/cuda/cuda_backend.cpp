@@ -12,7 +12,7 @@
 #include "backend/cuda/cuda_session.h"
 #include "backend/cuda/matmul_rate.h"
 #include "backend/cuda/memory_plan.h"
-#include "exec/gpu_backend.h"
+#include "backend/gpu_backend.h"
 
 namespace twb::gpu {
 
@@ -61,10 +61,6 @@ class CudaBackend : public GpuBackend {
       info.index = d;
       info.name = p.name;
       info.totalBytes = static_cast<int64_t>(p.totalGlobalMem);
-      TWB_CUDA(cudaSetDevice(d));
-      size_t freeBytes = 0, totalBytes = 0;
-      TWB_CUDA(cudaMemGetInfo(&freeBytes, &totalBytes));
-      info.freeBytes = static_cast<int64_t>(freeBytes);
       info.major = p.major;
       info.minor = p.minor;
       info.multiprocessors = p.multiProcessorCount;
@@ -86,15 +82,21 @@ class CudaBackend : public GpuBackend {
   std::unique_ptr<GpuSession> compile(const GpuPlan& plan) override {
     const std::vector<DeviceInfo> all = devices();
     if (plan.device < 0 || plan.device >= static_cast<int>(all.size()))
-      throw Error("device: cuda:" + std::to_string(plan.device) + " does not exist (this node has " +
-                  std::to_string(all.size()) + " GPU" + (all.size() == 1 ? "" : "s") + ")");
-    const DeviceInfo& gpu = all[plan.device];
+      throw Error("device: cuda:" + std::to_string(plan.device) +
+                  " does not exist (this node has " + std::to_string(all.size()) + " GPU" +
+                  (all.size() == 1 ? "" : "s") + ")");
+    DeviceInfo gpu = all[plan.device];
+    TWB_CUDA(cudaSetDevice(plan.device));
+    size_t freeBytes = 0, totalBytes = 0;
+    TWB_CUDA(cudaMemGetInfo(&freeBytes, &totalBytes));
+    gpu.freeBytes = static_cast<int64_t>(freeBytes);
     const int64_t needed = planBytes(plan);
     if (needed > gpu.freeBytes)
-      throw Error("batch " + std::to_string(plan.values[plan.inputs[0]].shape[0]) + ": the job needs " +
-                  formatGiB(needed) + " of GPU memory, cuda:" + std::to_string(plan.device) +
-                  " (" + gpu.name + ") has " + formatGiB(gpu.freeBytes) + " free of " +
-                  formatGiB(gpu.totalBytes) + " (lower the batch)");
+      throw Error("batch " + std::to_string(plan.values[plan.inputs[0]].shape[0]) +
+                  ": the job needs " + formatGiB(needed) +
+                  " of GPU memory, cuda:" + std::to_string(plan.device) + " (" + gpu.name +
+                  ") has " + formatGiB(gpu.freeBytes) + " free of " + formatGiB(gpu.totalBytes) +
+                  " (lower the batch)");
     bool bf16 = false;
     for (const PlanNode& node : plan.nodes) bf16 |= node.bf16;
     if (bf16 && !gpu.bf16)

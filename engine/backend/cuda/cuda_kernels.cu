@@ -18,9 +18,13 @@ __device__ float toFloat(__nv_bfloat16 x) { return __bfloat162float(x); }
 template <typename T>
 __device__ T fromFloat(float x);
 template <>
-__device__ float fromFloat<float>(float x) { return x; }
+__device__ float fromFloat<float>(float x) {
+  return x;
+}
 template <>
-__device__ __nv_bfloat16 fromFloat<__nv_bfloat16>(float x) { return __float2bfloat16(x); }
+__device__ __nv_bfloat16 fromFloat<__nv_bfloat16>(float x) {
+  return __float2bfloat16(x);
+}
 
 template <typename T>
 __global__ void relu(const T* x, T* y, int64_t n) {
@@ -58,7 +62,8 @@ __global__ void biasPartialSums(const T* dy, float* partial, int64_t rows, int64
   const int64_t last = first + kChunkRows < rows ? first + kChunkRows : rows;
   float sum = 0;
   if (c < cols)
-    for (int64_t r = first + threadIdx.y; r < last; r += kRowThreads) sum += toFloat(dy[r * cols + c]);
+    for (int64_t r = first + threadIdx.y; r < last; r += kRowThreads)
+      sum += toFloat(dy[r * cols + c]);
   sums[threadIdx.y][threadIdx.x] = sum;
   __syncthreads();
   if (threadIdx.y != 0 || c >= cols) return;
@@ -90,6 +95,18 @@ __global__ void fillUniform(T* x, int64_t n, uint32_t seed) {
   }
 }
 
+// A row's largest logit and its sum of exp(x - top): softmax without overflow.
+struct RowSoftmax {
+  float top = 0, sum = 0;
+};
+
+__device__ RowSoftmax softmaxOf(const float* row, int64_t classes) {
+  RowSoftmax s{row[0], 0.f};
+  for (int64_t c = 1; c < classes; ++c) s.top = fmaxf(s.top, row[c]);
+  for (int64_t c = 0; c < classes; ++c) s.sum += expf(row[c] - s.top);
+  return s;
+}
+
 // One thread per row: the class counts of classification are small, and the order of the sums
 // is then fixed.
 __global__ void crossEntropyRows(const float* x, const int32_t* labels, float* rowLoss,
@@ -97,11 +114,8 @@ __global__ void crossEntropyRows(const float* x, const int32_t* labels, float* r
   const int64_t r = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (r >= rows) return;
   const float* row = x + r * classes;
-  float top = row[0];
-  for (int64_t c = 1; c < classes; ++c) top = fmaxf(top, row[c]);
-  float sum = 0;
-  for (int64_t c = 0; c < classes; ++c) sum += expf(row[c] - top);
-  rowLoss[r] = logf(sum) + top - row[labels[r]];
+  const RowSoftmax s = softmaxOf(row, classes);
+  rowLoss[r] = logf(s.sum) + s.top - row[labels[r]];
 }
 
 // One block sums the rows in a fixed tree.
@@ -123,13 +137,10 @@ __global__ void crossEntropyBackward(const float* x, const int32_t* labels, cons
   const int64_t r = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (r >= rows) return;
   const float* row = x + r * classes;
-  float top = row[0];
-  for (int64_t c = 1; c < classes; ++c) top = fmaxf(top, row[c]);
-  float sum = 0;
-  for (int64_t c = 0; c < classes; ++c) sum += expf(row[c] - top);
+  const RowSoftmax s = softmaxOf(row, classes);
   const float g = *dloss / static_cast<float>(rows);
   for (int64_t c = 0; c < classes; ++c) {
-    const float d = g * (expf(row[c] - top) / sum - (c == labels[r] ? 1.f : 0.f));
+    const float d = g * (expf(row[c] - s.top) / s.sum - (c == labels[r] ? 1.f : 0.f));
     dx[r * classes + c] = accumulate ? dx[r * classes + c] + d : d;
   }
 }
@@ -156,8 +167,10 @@ __global__ void adam(float* w, const float* g, float* m, float* v, __nv_bfloat16
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x) {
     float d = g[i];
-    if (decoupled) w[i] *= 1.f - lr * c.weightDecay;
-    else d += c.weightDecay * w[i];
+    if (decoupled)
+      w[i] *= 1.f - lr * c.weightDecay;
+    else
+      d += c.weightDecay * w[i];
     m[i] = c.beta1 * m[i] + (1.f - c.beta1) * d;
     v[i] = c.beta2 * v[i] + (1.f - c.beta2) * d * d;
     w[i] -= stepSize * m[i] / (sqrtf(v[i]) / c2 + c.eps);

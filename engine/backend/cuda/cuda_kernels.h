@@ -61,7 +61,6 @@ struct UpdateConstants {
 void launchSgd(float* w, const float* g, float* momentumBuffer, __nv_bfloat16* shadow, int64_t n,
                const StepScalars* scalars, UpdateConstants c, cudaStream_t stream);
 void launchAdam(float* w, const float* g, float* m, float* v, __nv_bfloat16* shadow, int64_t n,
-                const StepScalars* scalars, UpdateConstants c, bool decoupled,
-                cudaStream_t stream);
+                const StepScalars* scalars, UpdateConstants c, bool decoupled, cudaStream_t stream);
 
 }  // namespace twb::gpu

@@ -28,7 +28,7 @@ class CudaLinear : public CudaNode {
     const bool tf32 = plan.allowTf32;
     const size_t ws = m_b.workspaceBytes;
     // The bias in the output's type: a bf16 output adds the bias' bf16 copy.
-    const void* bias = !m_bias            ? nullptr
+    const void* bias = !m_bias          ? nullptr
                        : m_b.outputBf16 ? m_b.paramsBf16[1]
                                         : static_cast<const void*>(m_b.params[1]);
     m_forward = std::make_unique<LtMatmul>(
@@ -52,8 +52,10 @@ class CudaLinear : public CudaNode {
                    m_rows * m_in, s);
     m_forward->run(weight(), input(), m_b.output, false, m_b.workspace, s);
     if (!m_bias || m_forward->fusedBias()) return;
-    if (m_b.outputBf16) launchAddBias(static_cast<bf16*>(m_b.output), m_b.params[1], m_rows, m_out, s);
-    else launchAddBias(static_cast<float*>(m_b.output), m_b.params[1], m_rows, m_out, s);
+    if (m_b.outputBf16)
+      launchAddBias(static_cast<bf16*>(m_b.output), m_b.params[1], m_rows, m_out, s);
+    else
+      launchAddBias(static_cast<float*>(m_b.output), m_b.params[1], m_rows, m_out, s);
   }
 
   void backward(cudaStream_t s) override {
@@ -61,8 +63,8 @@ class CudaLinear : public CudaNode {
       launchToBf16(static_cast<const float*>(m_b.outputGrad), static_cast<bf16*>(m_b.gradCast),
                    m_rows * m_out, s);
     if (m_inputGrad)
-      m_inputGrad->run(weight(), outputGrad(), m_b.inputGrads[0], m_b.accumulate[0],
-                       m_b.workspace, s);
+      m_inputGrad->run(weight(), outputGrad(), m_b.inputGrads[0], m_b.accumulate[0], m_b.workspace,
+                       s);
     m_weightGrad->run(input(), outputGrad(), m_b.paramGrads[0], false, m_b.workspace, s);
     if (!m_bias) return;
     if (m_b.outputBf16)
@@ -139,11 +141,10 @@ class CudaCrossEntropy : public CudaNode {
 
   void backward(cudaStream_t s) override {
     if (!m_b.inputGrads[0]) return;
-    launchCrossEntropyBackward(static_cast<const float*>(m_b.inputs[0]),
-                               static_cast<const int32_t*>(m_b.inputs[1]),
-                               static_cast<const float*>(m_b.outputGrad),
-                               static_cast<float*>(m_b.inputGrads[0]), m_rows, m_classes,
-                               m_b.accumulate[0], s);
+    launchCrossEntropyBackward(
+        static_cast<const float*>(m_b.inputs[0]), static_cast<const int32_t*>(m_b.inputs[1]),
+        static_cast<const float*>(m_b.outputGrad), static_cast<float*>(m_b.inputGrads[0]), m_rows,
+        m_classes, m_b.accumulate[0], s);
   }
 
  private:
@@ -161,7 +162,8 @@ std::unique_ptr<CudaNode> makeCudaNode(const GpuPlan& plan, size_t n, NodeBuffer
                                        cublasLtHandle_t lt) {
   const PlanNode& node = plan.nodes[n];
   try {
-    if (node.op == "Linear") return std::make_unique<CudaLinear>(plan, node, std::move(buffers), lt);
+    if (node.op == "Linear")
+      return std::make_unique<CudaLinear>(plan, node, std::move(buffers), lt);
     if (node.op == "ReLU") return std::make_unique<CudaRelu>(plan, node, std::move(buffers));
     if (node.op == "Flatten") return std::make_unique<CudaFlatten>();
     if (node.op == "SoftmaxCrossEntropy") {

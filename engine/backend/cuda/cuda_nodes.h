@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "backend/cuda/lt_matmul.h"
-#include "exec/gpu_backend.h"
+#include "backend/gpu_backend.h"
 
 namespace twb::gpu {
 

@@ -14,9 +14,7 @@ namespace {
 // Eager steps before the step is captured as a graph: the first runs cuBLASLt's lazy setup.
 constexpr int64_t kEagerSteps = 2;
 
-int64_t bytesOf(const PlanValue& value) {
-  return elementsOf(value.shape) * (value.bf16 ? 2 : 4);
-}
+int64_t bytesOf(const PlanValue& value) { return elementsOf(value.shape) * (value.bf16 ? 2 : 4); }
 }  // namespace
 
 CudaSession::CudaSession(const GpuPlan& plan, cublasLtHandle_t lt)
@@ -154,10 +152,9 @@ void CudaSession::download(const std::vector<float*>& params, const std::vector<
   for (size_t p = 0; p < m_plan.params.size() && !state.empty(); ++p) {
     if (!m_plan.params[p].trainable) continue;
     for (int s = 0; s < k; ++s)
-      TWB_CUDA(cudaMemcpyAsync(state[j * k + s],
-                               stateFlat + s * m_memory.trainableElements + m_memory.paramStart[p],
-                               4 * elementsOf(m_plan.params[p].shape), cudaMemcpyDeviceToHost,
-                               m_stream));
+      TWB_CUDA(cudaMemcpyAsync(
+          state[j * k + s], stateFlat + s * m_memory.trainableElements + m_memory.paramStart[p],
+          4 * elementsOf(m_plan.params[p].shape), cudaMemcpyDeviceToHost, m_stream));
     ++j;
   }
   TWB_CUDA(cudaStreamSynchronize(m_stream));
@@ -180,9 +177,8 @@ void CudaSession::checkLabels() const {
     const int64_t classes = m_plan.values[node.inputs[0]].shape.back();
     for (int64_t i = 0; i < labels.shape[0]; ++i)
       if (label[i] < 0 || label[i] >= classes)
-        throw Error("node '" + node.name + "': label " + std::to_string(label[i]) +
-                    " of sample " + std::to_string(i) + " is outside [0, " +
-                    std::to_string(classes) + ")");
+        throw Error("node '" + node.name + "': label " + std::to_string(label[i]) + " of sample " +
+                    std::to_string(i) + " is outside [0, " + std::to_string(classes) + ")");
   }
 }
 
@@ -192,8 +188,8 @@ void CudaSession::prefetch() {
   TWB_CUDA(cudaStreamWaitEvent(m_copyStream, m_landingFree, 0));
   for (int v : m_plan.inputs)
     TWB_CUDA(cudaMemcpyAsync(at(m_memory.values[v].landing), m_hostInputs[m_plan.values[v].name],
-                             static_cast<size_t>(bytesOf(m_plan.values[v])),
-                             cudaMemcpyHostToDevice, m_copyStream));
+                             static_cast<size_t>(bytesOf(m_plan.values[v])), cudaMemcpyHostToDevice,
+                             m_copyStream));
   TWB_CUDA(cudaEventRecord(m_inputsCopied, m_copyStream));
   m_prefetched = true;
 }
@@ -293,8 +289,10 @@ void CudaSession::launchStep(float lr) {
     TWB_CUDA(cudaStreamEndCapture(m_stream, &m_graph));
     TWB_CUDA(cudaGraphInstantiate(&m_graphExec, m_graph, 0));
   }
-  if (m_graphExec) TWB_CUDA(cudaGraphLaunch(m_graphExec, m_stream));
-  else enqueueStep();
+  if (m_graphExec)
+    TWB_CUDA(cudaGraphLaunch(m_graphExec, m_stream));
+  else
+    enqueueStep();
   ++m_steps;
 }
 
@@ -363,8 +361,8 @@ void CudaSession::setGradient(const std::string& name, const std::vector<float>&
   }
   std::vector<__nv_bfloat16> raw(plain.size());
   for (size_t i = 0; i < plain.size(); ++i) raw[i] = __float2bfloat16(plain[i]);
-  TWB_CUDA(cudaMemcpyAsync(at(slot.gradOffset), raw.data(), 2 * raw.size(),
-                           cudaMemcpyHostToDevice, m_stream));
+  TWB_CUDA(cudaMemcpyAsync(at(slot.gradOffset), raw.data(), 2 * raw.size(), cudaMemcpyHostToDevice,
+                           m_stream));
   TWB_CUDA(cudaStreamSynchronize(m_stream));
 }
 

@@ -11,11 +11,11 @@
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/cuda_nodes.h"
 #include "backend/cuda/memory_plan.h"
-#include "exec/gpu_backend.h"
+#include "backend/gpu_backend.h"
 
 namespace twb::gpu {
 
-// A plan compiled for one GPU (exec/gpu_backend.h). One device allocation holds every buffer
+// A plan compiled for one GPU (backend/gpu_backend.h). One device allocation holds every buffer
 // (memory_plan.h); pinned host buffers hold the inputs, the loss and the logits. step() enqueues
 // the copies in, forward, backward, the fused optimizer update and the copies out on one stream;
 // from the third step on it replays them as one captured CUDA graph. Inputs reach the GPU on

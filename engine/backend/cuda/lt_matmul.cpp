@@ -10,17 +10,16 @@ namespace {
 constexpr int kCandidates = 8;
 }  // namespace
 
-LtMatmul::LtMatmul(cublasLtHandle_t handle, Shape s, cudaDataType_t operands,
-                   cudaDataType_t result, bool tf32, size_t workspaceBytes, const void* bias,
-                   cudaDataType_t biasType)
+LtMatmul::LtMatmul(cublasLtHandle_t handle, Shape s, cudaDataType_t operands, cudaDataType_t result,
+                   bool tf32, size_t workspaceBytes, const void* bias, cudaDataType_t biasType)
     : m_handle(handle),
       m_workspaceBytes(workspaceBytes),
       m_what(std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k)) {
   // Layouts describe the stored matrices, before the transposes.
-  TWB_CUBLAS(cublasLtMatrixLayoutCreate(&m_a, operands, s.transA ? s.k : s.m,
-                                        s.transA ? s.m : s.k, s.lda));
-  TWB_CUBLAS(cublasLtMatrixLayoutCreate(&m_b, operands, s.transB ? s.n : s.k,
-                                        s.transB ? s.k : s.n, s.ldb));
+  TWB_CUBLAS(cublasLtMatrixLayoutCreate(&m_a, operands, s.transA ? s.k : s.m, s.transA ? s.m : s.k,
+                                        s.lda));
+  TWB_CUBLAS(cublasLtMatrixLayoutCreate(&m_b, operands, s.transB ? s.n : s.k, s.transB ? s.k : s.n,
+                                        s.ldb));
   TWB_CUBLAS(cublasLtMatrixLayoutCreate(&m_c, result, s.m, s.n, s.ldc));
   const cublasComputeType_t compute =
       tf32 && operands == CUDA_R_32F ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
@@ -52,8 +51,8 @@ void LtMatmul::describe(const Shape& s, cublasComputeType_t compute, const void*
                                             sizeof epilogue));
   TWB_CUBLAS(cublasLtMatmulDescSetAttribute(m_desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias,
                                             sizeof bias));
-  TWB_CUBLAS(cublasLtMatmulDescSetAttribute(m_desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE,
-                                            &biasType, sizeof biasType));
+  TWB_CUBLAS(cublasLtMatmulDescSetAttribute(m_desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &biasType,
+                                            sizeof biasType));
 }
 
 void LtMatmul::findAlgorithms() {

@@ -89,7 +89,8 @@ MemoryPlan MemoryPlan::of(const GpuPlan& plan) {
     }
     if (node.op == "Linear" && plan.training && node.attrs.value("bias", true)) {
       const Shape& out = plan.values[node.output].shape;
-      m.biasPartial[n] = carve.take(4 * biasPartialElements(elementsOf(out) / out.back(), out.back()));
+      m.biasPartial[n] =
+          carve.take(4 * biasPartialElements(elementsOf(out) / out.back(), out.back()));
     }
     if (node.op == "SoftmaxCrossEntropy")
       m.rowLoss[n] = carve.take(4 * plan.values[node.inputs[0]].shape[0]);

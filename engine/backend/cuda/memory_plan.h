@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "exec/gpu_backend.h"
+#include "backend/gpu_backend.h"
 
 namespace twb::gpu {
 
@@ -14,7 +14,7 @@ struct MemoryPlan {
   struct Value {
     int64_t elements = 0, offset = -1, gradOffset = -1;
     int64_t landing = -1;  // graph inputs: where the copy stream puts the next step's
-    int aliasOf = -1;  // a Flatten's output shares its input's buffers
+    int aliasOf = -1;      // a Flatten's output shares its input's buffers
   };
   std::vector<Value> values;
   // Parameters live in flat f32 buffers, trainable ones first, so one launch updates them all.

@@ -18,7 +18,8 @@ namespace twb::gpu {
 struct DeviceInfo {
   int index = 0;
   std::string name;
-  int64_t totalBytes = 0, freeBytes = 0;
+  int64_t totalBytes = 0;
+  int64_t freeBytes = 0;     // measured when a plan is compiled (listing creates no CUDA context)
   int major = 0, minor = 0;  // compute capability
   int multiprocessors = 0;
   bool bf16 = false, tf32 = false;  // tensor-core support (compute capability >= 8.0)
@@ -26,10 +27,10 @@ struct DeviceInfo {
 
 struct PlanValue {
   std::string name;
-  Shape shape;             // batched
-  bool labels = false;     // s32 class indices (a loss's target)
-  bool bf16 = false;       // stored in bf16 (mixed precision); otherwise f32
-  bool gradient = false;   // gets a gradient buffer
+  Shape shape;            // batched
+  bool labels = false;    // s32 class indices (a loss's target)
+  bool bf16 = false;      // stored in bf16 (mixed precision); otherwise f32
+  bool gradient = false;  // gets a gradient buffer
 };
 
 struct PlanParam {
@@ -40,11 +41,11 @@ struct PlanParam {
 
 struct PlanNode {
   std::string name, op;
-  nlohmann::json attrs;       // the op's validated attributes, defaults filled in
-  std::vector<int> inputs;    // value indices
+  nlohmann::json attrs;     // the op's validated attributes, defaults filled in
+  std::vector<int> inputs;  // value indices
   int output = -1;
-  std::vector<int> params;    // parameter indices, in the op's ParamSpec order
-  bool bf16 = false;          // computes in bf16 (exec/precision_policy.h)
+  std::vector<int> params;  // parameter indices, in the op's ParamSpec order
+  bool bf16 = false;        // computes in bf16 (exec/precision_policy.h)
 };
 
 struct PlanOptimizer {
@@ -58,12 +59,12 @@ struct GpuPlan {
   std::vector<PlanValue> values;
   std::vector<PlanNode> nodes;  // execution order
   std::vector<PlanParam> params;
-  std::vector<int> inputs;      // graph inputs: filled through inputBuffer()
-  std::string loss;             // the loss value ("loss"); empty: no training
-  std::string logits;           // copied to the host after every step
+  std::vector<int> inputs;  // graph inputs: filled through inputBuffer()
+  std::string loss;         // the loss value ("loss"); empty: no training
+  std::string logits;       // copied to the host after every step
   bool training = true;
-  bool allowTf32 = false;       // fp32 matrix products on TF32 tensor cores
-  bool cudaGraph = true;        // step() replays one captured CUDA graph after the first steps
+  bool allowTf32 = false;  // fp32 matrix products on TF32 tensor cores
+  bool cudaGraph = true;   // step() replays one captured CUDA graph after the first steps
   PlanOptimizer optimizer;
 };
 
@@ -112,6 +113,8 @@ class GpuBackend {
  public:
   virtual ~GpuBackend() = default;
   virtual std::string version() const = 0;  // "CUDA runtime 13.0, cuBLASLt 13.0.0"
+  // The node's GPUs, listed without creating a CUDA context: a daemon that checks a job's device
+  // holds no GPU memory for it.
   virtual std::vector<DeviceInfo> devices() = 0;
   // Ops this backend runs (the engine checks a plan against it before compiling).
   virtual std::vector<std::string> ops() const = 0;
