@@ -1,0 +1,106 @@
+// What the engine hands the CUDA backend, checked where no GPU is needed: the lowering of a graph
+// into the plugin's plain-data plan follows the CPU executor's precision rules and gradient flow,
+// and a job picks its device as docs/job-file.md says. The GPU side: tests/gpu/cuda_checks.
+#include <QtTest>
+#include <algorithm>
+
+#include "core/error.h"
+#include "exec/device_choice.h"
+#include "exec/gpu_executor.h"
+#include "exec/gpu_loader.h"
+#include "graph/templates.h"
+
+using namespace twb;
+
+namespace {
+Graph mlpGraph(int64_t batch) {
+  return Graph::build(
+      withLoss(makeTemplate("mlp", {{"hidden", {32, 16}}}, "test"), "SoftmaxCrossEntropy", {1, 10}),
+      batch);
+}
+
+const gpu::PlanValue& value(const gpu::GpuPlan& plan, const std::string& name) {
+  const auto it = std::find_if(plan.values.begin(), plan.values.end(),
+                               [&](const gpu::PlanValue& v) { return v.name == name; });
+  if (it == plan.values.end()) throw std::runtime_error("no value " + name);
+  return *it;
+}
+
+const gpu::PlanNode& node(const gpu::GpuPlan& plan, const std::string& name) {
+  return *std::find_if(plan.nodes.begin(), plan.nodes.end(),
+                       [&](const gpu::PlanNode& n) { return n.name == name; });
+}
+}  // namespace
+
+class TestGpuPlan : public QObject {
+  Q_OBJECT
+ private slots:
+  void bf16FollowsThePrecisionPolicy() {
+    GpuExecOptions options;
+    options.precision = Precision::bf16;
+    const gpu::GpuPlan plan = GpuExecutor::lower(mlpGraph(8), options);
+    for (const char* name : {"fc1", "relu1", "fc2", "relu2", "logits"})
+      QVERIFY2(node(plan, name).bf16, name);
+    QVERIFY(!node(plan, "loss").bf16);      // the loss computes in fp32
+    QVERIFY(!value(plan, "flatten").bf16);  // follows the f32 image
+    QVERIFY(value(plan, "fc1").bf16 && value(plan, "relu2").bf16);
+    QVERIFY(!value(plan, "logits").bf16);  // logits are cast back to f32
+    QVERIFY(!value(plan, "loss").bf16);
+    QCOMPARE(plan.loss, std::string("loss"));
+  }
+
+  void fp32HasNoBf16Anywhere() {
+    const gpu::GpuPlan plan = GpuExecutor::lower(mlpGraph(8), {});
+    for (const auto& n : plan.nodes) QVERIFY2(!n.bf16, n.name.c_str());
+    for (const auto& v : plan.values) QVERIFY2(!v.bf16, v.name.c_str());
+  }
+
+  void gradientsFlowFromParametersToTheLoss() {
+    const gpu::GpuPlan plan = GpuExecutor::lower(mlpGraph(8), {});
+    QVERIFY(!value(plan, "image").gradient && !value(plan, "flatten").gradient);
+    for (const char* name : {"fc1", "relu1", "fc2", "relu2", "logits", "loss"})
+      QVERIFY2(value(plan, name).gradient, name);
+    QVERIFY(value(plan, "label").labels && !value(plan, "label").gradient);
+    GpuExecOptions inputs;
+    inputs.inputGradients = true;
+    QVERIFY(GpuExecutor::lower(mlpGraph(8), inputs).values[0].gradient);
+    GpuExecOptions inference;
+    inference.training = false;
+    const gpu::GpuPlan infer = GpuExecutor::lower(mlpGraph(8), inference);
+    QVERIFY(infer.loss.empty());
+    for (const auto& v : infer.values) QVERIFY2(!v.gradient, v.name.c_str());
+  }
+
+  void parametersKeepTheGraphsOrderAndNames() {
+    const Graph graph = mlpGraph(8);
+    const gpu::GpuPlan plan = GpuExecutor::lower(graph, {});
+    const auto expected = graph.parameters();
+    QCOMPARE(plan.params.size(), expected.size());
+    for (size_t p = 0; p < expected.size(); ++p) {
+      QCOMPARE(plan.params[p].name, expected[p].first);
+      QVERIFY(plan.params[p].shape == expected[p].second.shape);
+    }
+    const gpu::PlanNode& fc2 = node(plan, "fc2");
+    QCOMPARE(fc2.params.size(), size_t{2});
+    QCOMPARE(plan.params[fc2.params[0]].name, std::string("fc2.weight"));
+    QCOMPARE(plan.params[fc2.params[1]].name, std::string("fc2.bias"));
+  }
+
+  // Without a usable GPU a job that names none trains on the CPU; "cpu" never loads the plugin.
+  void aJobWithoutADeviceTrainsWhereItCan() {
+    QCOMPARE(chooseDevice("cpu", mlpGraph(4)).name, std::string("cpu"));
+    bool gpu = false;
+    if (gpu::GpuBackend* backend = findGpuBackend(nullptr)) try {
+        gpu = !backend->devices().empty();
+      } catch (const Error&) {  // no driver: no GPU either
+      }
+    if (gpu) QSKIP("this machine has a GPU");
+    const DeviceChoice choice = chooseDevice("", mlpGraph(4));
+    QCOMPARE(choice.cuda, -1);
+    QCOMPARE(choice.name, std::string("cpu"));
+    QVERIFY(choice.note.empty());  // nothing to explain on a machine without a GPU
+  }
+};
+
+QTEST_APPLESS_MAIN(TestGpuPlan)
+#include "tst_gpu_plan.moc"
