@@ -19,7 +19,7 @@ struct DeviceInfo {
   int index = 0;
   std::string name;
   int64_t totalBytes = 0;
-  int64_t freeBytes = 0;     // measured when a plan is compiled (listing creates no CUDA context)
+  int64_t freeBytes = 0;     // measured when a plan is compiled: listing selects no device
   int major = 0, minor = 0;  // compute capability
   int multiprocessors = 0;
   bool bf16 = false, tf32 = false;  // tensor-core support (compute capability >= 8.0)
@@ -113,8 +113,8 @@ class GpuBackend {
  public:
   virtual ~GpuBackend() = default;
   virtual std::string version() const = 0;  // "CUDA runtime 13.0, cuBLASLt 13.0.0"
-  // The node's GPUs, listed without creating a CUDA context: a daemon that checks a job's device
-  // holds no GPU memory for it.
+  // The node's GPUs, listed without selecting one (cudaSetDevice creates a context, which would
+  // keep GPU memory in a daemon that only checks a job's device).
   virtual std::vector<DeviceInfo> devices() = 0;
   // Ops this backend runs (the engine checks a plan against it before compiling).
   virtual std::vector<std::string> ops() const = 0;

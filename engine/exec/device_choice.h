@@ -8,7 +8,8 @@ namespace twb {
 
 // Where a job trains. A job's "device" (train/job_config.h) is a wish checked against the node
 // before training starts; left empty, the job takes the node's first GPU when the CUDA backend
-// runs every op of the model, else the CPU, and `note` says why it did not take the GPU.
+// runs every op of the model, else the CPU, and `note` says why it did not take the GPU (on a
+// node without the NVIDIA driver the backend is not even loaded).
 struct DeviceChoice {
   int cuda = -1;            // GPU index; -1: the CPU
   std::string name;         // "cpu", "cuda:0"

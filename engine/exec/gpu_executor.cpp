@@ -18,14 +18,7 @@ gpu::GpuPlan GpuExecutor::lower(const Graph& graph, const GpuExecOptions& option
   const bool hasLoss = std::any_of(graph.values().begin(), graph.values().end(),
                                    [](const GraphValue& v) { return v.name == "loss"; });
   plan.loss = options.training && hasLoss ? "loss" : "";
-  const OptimizerConfig& o = options.optimizer;
-  plan.optimizer = {o.type,
-                    static_cast<float>(o.momentum),
-                    static_cast<float>(o.weightDecay),
-                    static_cast<float>(o.beta1),
-                    static_cast<float>(o.beta2),
-                    static_cast<float>(o.eps),
-                    o.nesterov};
+  plan.optimizer = options.optimizer;
 
   const std::vector<bool> gradient =
       gradientValues(graph, options.training, options.inputGradients);
@@ -59,34 +52,29 @@ gpu::GpuPlan GpuExecutor::lower(const Graph& graph, const GpuExecOptions& option
 GpuExecutor::GpuExecutor(const Graph& graph, const ParameterStore& params, GpuExecOptions options)
     : m_plan(lower(graph, options)) {
   m_session = gpuBackend().compile(m_plan);
-  upload(params, nullptr);
+  upload(params);
 }
 
-void GpuExecutor::upload(const ParameterStore& params, Optimizer* optimizer) {
-  std::vector<const float*> values, state;
+void GpuExecutor::upload(const ParameterStore& params, const std::vector<const float*>& state,
+                         int64_t steps) {
+  std::vector<const float*> values;
   for (const gpu::PlanParam& p : m_plan.params)
     values.push_back(params.at(p.name).value.data<float>());
-  if (optimizer && !optimizer->state().empty()) {
-    if (optimizer->state().size() !=
-        optimizer->stateSuffixes().size() *
-            static_cast<size_t>(std::count_if(m_plan.params.begin(), m_plan.params.end(),
-                                              [](auto& p) { return p.trainable; })))
-      throw Error("the optimizer state does not match the model's trainable parameters");
-    for (auto& [name, tensor] : optimizer->state()) state.push_back(tensor.data<float>());
-  }
-  m_session->upload(values, state, optimizer ? optimizer->steps() : 0);
+  const auto trainable = std::count_if(m_plan.params.begin(), m_plan.params.end(),
+                                       [](const gpu::PlanParam& p) { return p.trainable; });
+  if (!state.empty() &&
+      state.size() != static_cast<size_t>(trainable * m_session->stateTensorsPerParam()))
+    throw Error("the optimizer state holds " + std::to_string(state.size()) +
+                " tensors, the model's trainable parameters need " +
+                std::to_string(trainable * m_session->stateTensorsPerParam()));
+  m_session->upload(values, state, steps);
 }
 
-void GpuExecutor::download(ParameterStore& params, Optimizer* optimizer) {
-  std::vector<float*> values, state;
+void GpuExecutor::download(ParameterStore& params, const std::vector<float*>& state) {
+  std::vector<float*> values;
   for (const gpu::PlanParam& p : m_plan.params)
     values.push_back(params.at(p.name).value.data<float>());
-  if (optimizer) {
-    optimizer->ensureState(params.all());
-    for (auto& [name, tensor] : optimizer->state()) state.push_back(tensor.data<float>());
-  }
   m_session->download(values, state);
-  if (optimizer) optimizer->setSteps(m_session->optimizerSteps());
 }
 
 }  // namespace twb

@@ -8,7 +8,6 @@
 #include "exec/parameter_store.h"
 #include "exec/precision_policy.h"
 #include "graph/graph.h"
-#include "train/optimizer.h"
 
 namespace twb {
 
@@ -18,15 +17,16 @@ struct GpuExecOptions {
   bool training = true;
   bool allowTf32 = false;
   bool cudaGraph = true;
-  bool inputGradients = false;  // also the gradients of the graph's f32 inputs (tests)
-  OptimizerConfig optimizer;
-  std::string logits;  // the value copied back after every step
+  bool inputGradients = false;   // also the gradients of the graph's f32 inputs (tests)
+  gpu::PlanOptimizer optimizer;  // the trainer translates the job's optimizer
+  std::string logits;            // the value copied back after every step
 };
 
 // A graph compiled for a GPU through the CUDA backend plugin (exec/gpu_loader.h): the engine's
 // side of the boundary. It lowers the graph into plain data with the same precision rules and
-// gradient flow as the CPU executor, and moves parameters and optimizer state between the
-// ParameterStore (the fp32 masters that checkpoints, evaluation and export read) and the GPU.
+// gradient flow as the CPU executor, and moves parameters and optimizer state between the host
+// (the ParameterStore's fp32 masters that checkpoints, evaluation and export read, and the
+// optimizer's state tensors, which the trainer owns) and the GPU.
 class GpuExecutor {
  public:
   GpuExecutor(const Graph& graph, const ParameterStore& params, GpuExecOptions options);
@@ -35,9 +35,12 @@ class GpuExecutor {
   static gpu::GpuPlan lower(const Graph& graph, const GpuExecOptions& options);
 
   void* inputBuffer(const std::string& name) { return m_session->inputBuffer(name); }
-  // Parameters (and the optimizer's state and step count) host -> GPU, and back.
-  void upload(const ParameterStore& params, Optimizer* optimizer);
-  void download(ParameterStore& params, Optimizer* optimizer);
+  // Parameters and optimizer state host -> GPU, and back. `state` holds, for trainable parameter
+  // j and state tensor s, state[j * session().stateTensorsPerParam() + s] (train/optimizer.h's
+  // order); empty: none yet. `steps` is the optimizer's step count.
+  void upload(const ParameterStore& params, const std::vector<const float*>& state = {},
+              int64_t steps = 0);
+  void download(ParameterStore& params, const std::vector<float*>& state = {});
   void step(float lr) { m_session->step(lr); }
   float loss() const { return m_session->loss(); }
   const float* logits() const { return m_session->logits(); }

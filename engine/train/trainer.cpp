@@ -55,9 +55,7 @@ class TrainingRun {
   void publishProfile(const StepTimes& times);
   // A GPU run's parameters and optimizer state back in the ParameterStore and the Optimizer,
   // which evaluation, checkpoints and the saved model read.
-  void fetchFromDevice() {
-    if (m_gpu) m_gpu->download(m_params, m_optimizer.get());
-  }
+  void fetchFromDevice();
   // Rank 0 of a data-parallel job, or the only process: the one that writes files.
   bool writesFiles() const { return !m_strategy || m_strategy->rank() == 0; }
 
@@ -111,7 +109,14 @@ void TrainingRun::setUp() {
     options.device = m_device.cuda;
     options.precision = precision;
     options.allowTf32 = m_job.allowTf32;
-    options.optimizer = m_job.optimizer;
+    const OptimizerConfig& o = m_job.optimizer;
+    options.optimizer = {o.type,
+                         static_cast<float>(o.momentum),
+                         static_cast<float>(o.weightDecay),
+                         static_cast<float>(o.beta1),
+                         static_cast<float>(o.beta2),
+                         static_cast<float>(o.eps),
+                         o.nesterov};
     options.logits = m_output;
     m_gpu = std::make_unique<GpuExecutor>(plan.graph, m_params, options);
     // Evaluation runs on the CPU executor for now, in fp32 where this CPU has no bf16.
@@ -146,11 +151,24 @@ void TrainingRun::setUp() {
     m_state = loadCheckpoint(resumePath, m_params, *m_optimizer);
     m_events.log("info", "resumed from " + resumePath + " at step " + std::to_string(m_state.step));
   }
-  if (m_gpu) m_gpu->upload(m_params, m_optimizer.get());
+  if (m_gpu) {  // the initial or resumed weights and optimizer state
+    std::vector<const float*> state;
+    for (const auto& [name, tensor] : m_optimizer->state()) state.push_back(tensor.data<float>());
+    m_gpu->upload(m_params, state, m_optimizer->steps());
+  }
   if (m_strategy) {
     m_strategy->start(m_params, m_exec->graph());
     m_exec->setBackwardListener([this](size_t node) { m_strategy->gradientsReady(node); });
   }
+}
+
+void TrainingRun::fetchFromDevice() {
+  if (!m_gpu) return;
+  m_optimizer->ensureState(m_params.all());
+  std::vector<float*> state;
+  for (auto& [name, tensor] : m_optimizer->state()) state.push_back(tensor.data<float>());
+  m_gpu->download(m_params, state);
+  m_optimizer->setSteps(m_gpu->session().optimizerSteps());
 }
 
 void TrainingRun::emitStep(int64_t samples, double loss, int64_t correct,

@@ -53,9 +53,8 @@ int main(int argc, char** argv) {
     const Graph graph = Graph::build(model, batch);
     ParameterStore params;
     params.ensure(graph, 1);
-    OptimizerConfig sgd;
-    sgd.lr = 0.01;
-    sgd.momentum = 0.9;
+    gpu::PlanOptimizer sgd;  // the lr is step()'s
+    sgd.momentum = 0.9f;
     sgd.nesterov = true;
     GpuExecOptions options;
     options.precision = precision == "bf16" ? Precision::bf16 : Precision::fp32;

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <functional>
 #include <random>
 #include <string>
@@ -194,7 +196,7 @@ void mlpMatchesTheCpu() {
                            formatError(worst) + ": " + where + ")");
 }
 
-std::vector<float> trainSteps(bool cudaGraph, int steps, OptimizerConfig optimizer,
+std::vector<float> trainSteps(bool cudaGraph, int steps, gpu::PlanOptimizer optimizer,
                               bool* replayed) {
   const int64_t batch = 128;
   const Graph graph = Graph::build(mlpWithLoss({256, 128}), batch);
@@ -210,7 +212,7 @@ std::vector<float> trainSteps(bool cudaGraph, int steps, OptimizerConfig optimiz
     gpu.step(0.01f);
   }
   *replayed = gpu.session().replaying();
-  gpu.download(params, nullptr);
+  gpu.download(params);
   std::vector<float> all;
   for (const Parameter& p : params.all())
     all.insert(all.end(), p.value.data<float>(), p.value.data<float>() + p.value.numel());
@@ -218,10 +220,9 @@ std::vector<float> trainSteps(bool cudaGraph, int steps, OptimizerConfig optimiz
 }
 
 void graphReplayMatchesEager() {
-  OptimizerConfig adam;
+  gpu::PlanOptimizer adam;
   adam.type = "adam";
-  adam.lr = 0.001;
-  adam.weightDecay = 0.01;
+  adam.weightDecay = 0.01f;
   bool replayed = false, eagerReplayed = true;
   const std::vector<float> graphed = trainSteps(true, 12, adam, &replayed);
   const std::vector<float> eager = trainSteps(false, 12, adam, &eagerReplayed);
@@ -264,15 +265,9 @@ void trainsFashionMnistLikeTheCpu() {
   check(std::fabs(gpu.testAccuracy - cpu.testAccuracy) <= 0.003 && gpu.testAccuracy > 0.8, text);
 }
 
-std::vector<char> fileBytes(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  std::vector<char> bytes;
-  if (!f) return bytes;
-  char chunk[65536];
-  for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, f)) > 0;)
-    bytes.insert(bytes.end(), chunk, chunk + n);
-  std::fclose(f);
-  return bytes;
+std::string fileBytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 void resumeIsBitIdentical() {
@@ -282,8 +277,8 @@ void resumeIsBitIdentical() {
   runJob(fashionJob("cuda", 40, 1), (root / "straight").string());
   runJob(fashionJob("cuda", 20, 1), (root / "halves").string());
   runJob(fashionJob("cuda", 40, 1), (root / "halves").string(), (root / "halves").string());
-  const auto a = fileBytes((root / "straight" / "model.twbm").string());
-  const auto b = fileBytes((root / "halves" / "model.twbm").string());
+  const std::string a = fileBytes(root / "straight" / "model.twbm");
+  const std::string b = fileBytes(root / "halves" / "model.twbm");
   check(!a.empty() && a == b, "40 steps and 20 + resume + 20 steps write the same model bytes");
   fs::remove_all(root);
 }

@@ -2,6 +2,8 @@
 
 #include <cuda_bf16.h>
 
+#include <algorithm>
+
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/memory_plan.h"
 #include "core/error.h"
@@ -165,7 +167,20 @@ std::unique_ptr<CudaNode> makeCudaNode(const GpuPlan& plan, size_t n, NodeBuffer
     if (node.op == "Linear")
       return std::make_unique<CudaLinear>(plan, node, std::move(buffers), lt);
     if (node.op == "ReLU") return std::make_unique<CudaRelu>(plan, node, std::move(buffers));
-    if (node.op == "Flatten") return std::make_unique<CudaFlatten>();
+    if (node.op == "Flatten") {
+      // Its output shares the input's buffers (memory_plan.h), gradient included: right only
+      // while nothing else reads that input.
+      const int input = node.inputs[0];
+      const auto readers =
+          std::count_if(plan.nodes.begin(), plan.nodes.end(), [&](const PlanNode& n) {
+            return std::find(n.inputs.begin(), n.inputs.end(), input) != n.inputs.end();
+          });
+      if (readers > 1)
+        throw Error(
+            "its input '" + plan.values[input].name +
+            "' is read by other nodes too, which this backend's Flatten does not allow yet");
+      return std::make_unique<CudaFlatten>();
+    }
     if (node.op == "SoftmaxCrossEntropy") {
       if (plan.values[node.inputs[0]].bf16)
         throw Error("its logits must be f32 (end the model with a Linear layer)");

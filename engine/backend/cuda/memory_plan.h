@@ -32,6 +32,7 @@ struct MemoryPlan {
   static MemoryPlan of(const GpuPlan& plan);
 };
 
+// core/shape.h's numel, which this plugin cannot link (it links nothing of the engine).
 int64_t elementsOf(const Shape& shape);
 
 }  // namespace twb::gpu
