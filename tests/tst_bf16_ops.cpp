@@ -4,6 +4,7 @@
 #include <QtTest>
 
 #include "op_harness.h"
+#include "ops/op_registry.h"
 #include "test_support.h"
 
 using namespace twb;
@@ -80,15 +81,16 @@ class TestBf16Ops : public QObject {
   }
 
   void policyNamesTheTypeOfEveryOp() {
-    QCOMPARE(opPrecision("Conv2d", Precision::bf16).compute, DType::bf16);
-    QCOMPARE(opPrecision("Linear", Precision::bf16).compute, DType::bf16);
-    QCOMPARE(opPrecision("Linear", Precision::fp32).compute, DType::f32);
-    QCOMPARE(opPrecision("SoftmaxCrossEntropy", Precision::bf16).compute, DType::f32);
-    QCOMPARE(opPrecision("Softmax", Precision::bf16).compute, DType::f32);
-    QVERIFY(opPrecision("BatchNorm2d", Precision::bf16).followsInput);
-    QVERIFY(opPrecision("ReLU", Precision::bf16).followsInput);
-    QCOMPARE(outputType("Linear", DType::bf16, true), DType::f32);   // logits in f32
-    QCOMPARE(outputType("Linear", DType::bf16, false), DType::bf16);
+    auto op = [](const char* name) { return OpRegistry::instance().find(name)->traits; };
+    QCOMPARE(opPrecision(op("Conv2d"), Precision::bf16).compute, DType::bf16);
+    QCOMPARE(opPrecision(op("Linear"), Precision::bf16).compute, DType::bf16);
+    QCOMPARE(opPrecision(op("Linear"), Precision::fp32).compute, DType::f32);
+    QCOMPARE(opPrecision(op("SoftmaxCrossEntropy"), Precision::bf16).compute, DType::f32);
+    QCOMPARE(opPrecision(op("Softmax"), Precision::bf16).compute, DType::f32);
+    QVERIFY(opPrecision(op("BatchNorm2d"), Precision::bf16).followsInput);
+    QVERIFY(opPrecision(op("ReLU"), Precision::bf16).followsInput);
+    QCOMPARE(outputType(op("Linear"), DType::bf16, true), DType::f32);  // logits in f32
+    QCOMPARE(outputType(op("Linear"), DType::bf16, false), DType::bf16);
   }
 };
 

@@ -9,6 +9,7 @@
 #include "graph/templates.h"
 #include "profile/step_benchmark.h"
 #include "test_support.h"
+#include "train/optimizer.h"
 #include "train/trainer.h"
 
 using namespace twb;
@@ -28,9 +29,11 @@ class TestProfile : public QObject {
     QFETCH(QString, model);
     QFETCH(int, precision);
     if (precision == int(Precision::bf16)) TWB_SKIP_WITHOUT_BF16();
+    const auto sgd = makeOptimizer(OptimizerConfig{});
     const StepBenchmarkResult r = benchmarkSteps(
         makeTemplate(model.toStdString(), {}),
-        {64, 2, 1, true, static_cast<Precision>(precision), 3});
+        {64, 2, 1, true, static_cast<Precision>(precision), 3, nullptr, nullptr,
+         [&](std::vector<Parameter>& params) { sgd->step(params, 0.01f); }});
     QCOMPARE(r.profiles.size(), size_t(3));
     for (const auto& p : r.profiles) {
       const double gap = std::abs(p.accountedMs() - p.stepMs) / p.stepMs;

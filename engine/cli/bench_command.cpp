@@ -7,9 +7,10 @@
 #include "cli/model_argument.h"
 #include "core/error.h"
 #include "core/random.h"
-#include "quant/calibrator.h"
 #include "profile/matmul_peak.h"
 #include "profile/step_benchmark.h"
+#include "quant/calibrator.h"
+#include "train/optimizer.h"
 
 namespace twb {
 
@@ -63,10 +64,13 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
     const ModelSpec& model = file.spec;
     const double peak = measureMatmulPeakGflops(precision);
     const bool profile = args.profile || !args.trace.empty();
-    const StepBenchmarkResult r =
-        benchmarkSteps(model, {args.batch, args.warmup, args.steps, args.mode == "train",
-                               precision, profile ? 1 : 0, &file.params,
-                               file.quant ? &*file.quant : nullptr});
+    OptimizerConfig sgd;  // a training step costs its usual optimizer too
+    sgd.momentum = 0.9;
+    const auto optimizer = makeOptimizer(sgd);
+    const StepBenchmarkResult r = benchmarkSteps(
+        model, {args.batch, args.warmup, args.steps, args.mode == "train", precision,
+                profile ? 1 : 0, &file.params, file.quant ? &*file.quant : nullptr,
+                [&](std::vector<Parameter>& params) { optimizer->step(params, 0.01f); }});
     if (!args.trace.empty()) {
       ChromeTrace trace;
       r.profiles.front().appendTo(trace);

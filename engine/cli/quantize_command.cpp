@@ -10,7 +10,7 @@
 #include "cli/model_argument.h"
 #include "cli/progress_bar.h"
 #include "core/error.h"
-#include "quant/quantizer.h"
+#include "train/quantizer.h"
 
 namespace twb {
 

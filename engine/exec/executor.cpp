@@ -8,7 +8,7 @@
 #include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
 #include "exec/gradient_values.h"
-#include "quant/int8_placement.h"
+#include "exec/int8_placement.h"
 
 namespace twb {
 
@@ -54,11 +54,11 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels() {
     if (int8) {
       chooseInt8(m_kernels.size(), in, *kernel);
     } else {
-      const OpPrecision precision = opPrecision(node.opName, m_options.precision);
+      const OpPrecision precision = opPrecision(node.op->traits(), m_options.precision);
       const DType compute = precision.followsInput ? dtypeOf(in[0]) : precision.compute;
       const bool isOutput =
           std::find(outputs.begin(), outputs.end(), node.output) != outputs.end();
-      kernel->setTypes(compute, outputType(node.opName, compute, isOutput));
+      kernel->setTypes(compute, outputType(node.op->traits(), compute, isOutput));
     }
     try {
       layouts[node.output] = kernel->prepare(node, in, m_options.mode == ExecMode::train);
@@ -77,7 +77,7 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels() {
 void Executor::chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKernel& kernel) {
   const QuantPlan& plan = *m_options.quant;
   const GraphNode& node = m_graph.nodes()[n];
-  if (opPrecision(node.opName, Precision::int8).followsInput) {
+  if (node.op->traits().int8 == Int8Role::followsInput) {
     kernel.setTypes(dtypeOf(in[0]), dtypeOf(in[0]));
     return;
   }
@@ -103,7 +103,8 @@ void Executor::chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKern
   const int out = node.output;
   const bool outputInt8 = m_valueScales[out] > 0;
   if (outputInt8) quant.outputScale = m_valueScales[out];
-  if (node.opName != "Add") quant.weightScales = plan.layers.at(node.name).weightScales;
+  if (node.op->traits().int8 == Int8Role::weighted)
+    quant.weightScales = plan.layers.at(node.name).weightScales;
   kernel.setTypes(wanted[0], outputInt8 ? m_placement.storedType[out] : DType::f32);
   kernel.setQuant(std::move(quant));
 }

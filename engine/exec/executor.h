@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "core/rank_collective.h"
+#include "exec/int8_placement.h"
 #include "exec/parameter_store.h"
 #include "exec/precision_policy.h"
 #include "graph/graph.h"
-#include "quant/int8_placement.h"
 
 namespace twb {
 

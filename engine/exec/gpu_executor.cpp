@@ -28,10 +28,10 @@ gpu::GpuPlan GpuExecutor::lower(const Graph& graph, const GpuExecOptions& option
   // under the run precision, layout-only ops follow their input, logits stay f32.
   const auto& outputs = graph.outputs();
   for (const GraphNode& node : graph.nodes()) {
-    const OpPrecision precision = opPrecision(node.opName, options.precision);
+    const OpPrecision precision = opPrecision(node.op->traits(), options.precision);
     const DType compute = precision.followsInput ? types[node.inputs[0]] : precision.compute;
     const bool isOutput = std::find(outputs.begin(), outputs.end(), node.output) != outputs.end();
-    types[node.output] = outputType(node.opName, compute, isOutput);
+    types[node.output] = outputType(node.op->traits(), compute, isOutput);
     gpu::PlanNode lowered{node.name,   node.opName, node.op->attrs().json(), node.inputs,
                           node.output, {},          compute == DType::bf16};
     for (const ParamSpec& spec : node.params) {

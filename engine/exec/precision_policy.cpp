@@ -1,7 +1,5 @@
 #include "exec/precision_policy.h"
 
-#include <set>
-
 #include "core/error.h"
 
 namespace twb {
@@ -22,27 +20,14 @@ const char* precisionName(Precision precision) {
   return "?";
 }
 
-OpPrecision opPrecision(const std::string& op, Precision precision) {
-  static const std::set<std::string> kBf16{"Linear", "Conv2d", "Add", "Concat"};
-  static const std::set<std::string> kInt8{"Linear", "Conv2d", "Add"};
-  static const std::set<std::string> kFollowInput{
-      "MaxPool2d", "AvgPool2d", "GlobalAvgPool", "BatchNorm2d", "ReLU", "GELU",
-      "Sigmoid",   "Tanh",      "Dropout",       "Flatten",     "Reshape"};
-  static const std::set<std::string> kFollowInt8{"MaxPool2d", "AvgPool2d", "GlobalAvgPool",
-                                                 "ReLU",      "Dropout",   "Flatten",
-                                                 "Reshape"};
-  if (precision == Precision::int8) {
-    if (kInt8.count(op)) return {DType::s8, false, true};
-    if (kFollowInt8.count(op)) return {DType::f32, true};
-    return {DType::f32, false};
-  }
-  if (kFollowInput.count(op)) return {DType::f32, true};
-  if (precision == Precision::bf16 && kBf16.count(op)) return {DType::bf16, false};
-  return {DType::f32, false};  // Softmax, SoftmaxCrossEntropy, MSE and fp32 runs
+OpPrecision opPrecision(const OpTraits& op, Precision precision) {
+  if (op.followsInput) return {DType::f32, true};
+  if (precision == Precision::bf16 && op.bf16) return {DType::bf16, false};
+  return {DType::f32, false};
 }
 
-DType outputType(const std::string& op, DType compute, bool isModelOutput) {
-  return isModelOutput && op == "Linear" ? DType::f32 : compute;
+DType outputType(const OpTraits& op, DType compute, bool isModelOutput) {
+  return isModelOutput && op.logitsInF32 ? DType::f32 : compute;
 }
 
 }  // namespace twb

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/dtype.h"
+#include "ops/op.h"
 
 namespace twb {
 
@@ -12,26 +13,21 @@ enum class Precision { fp32, bf16, int8 };
 Precision parsePrecision(const std::string& name);  // throws twb::Error naming the value
 const char* precisionName(Precision precision);
 
-// The one place that says which op computes in which type under a run precision.
+// Which type an op computes in under a run precision, from its traits (ops/op.h).
 // bf16 mixed precision (as oneDNN's cnn_training_bf16 and Intel/Alibaba's ResNet-50 recipe):
-// Linear, Conv2d, pooling, activations, Dropout, Add and Concat compute in bf16; BatchNorm
-// keeps its statistics in fp32 whatever its data type; Softmax and the losses compute in fp32
-// (logits are cast back); master weights, optimizer state and weight gradients stay fp32.
-// int8 inference (a quantization plan, quant/quant_plan.h, says which layers and scales):
-// Linear and Conv2d run on int8 kernels with s32 accumulation where the plan says int8, Add
-// adds int8 inputs without leaving int8, pooling, ReLU and the reshapes keep their input's int8
-// type and scale; every other op (BatchNorm that could not be folded, GELU, Sigmoid, Tanh,
-// Concat, Softmax, the losses) computes in fp32 from dequantized inputs.
-// Ops not named here follow the type of their input.
+// ops with the bf16 trait (matrix products, sums, joins) compute in bf16 and the ops that
+// follow their input (pooling, activations, Dropout, reshapes, BatchNorm, whose statistics stay
+// fp32) inherit it; every other op (Softmax, the losses) computes in fp32, its input cast back.
+// Master weights, optimizer state and weight gradients stay fp32.
+// int8 inference places types by the ops' int8 roles instead (exec/int8_placement.h).
 struct OpPrecision {
   DType compute = DType::f32;  // what the op's primitives read and write
   bool followsInput = false;   // layout-only and normalisation ops keep their input's type
-  bool int8Capable = false;    // under int8: runs on int8 kernels where the plan allows it
 };
-OpPrecision opPrecision(const std::string& op, Precision precision);
+OpPrecision opPrecision(const OpTraits& op, Precision precision);
 
-// The type of an op's output: its compute type, except that a Linear producing a model output
-// (the logits) writes f32, so the loss and the caller read full precision.
-DType outputType(const std::string& op, DType compute, bool isModelOutput);
+// The type of an op's output: its compute type, except that an op with the logitsInF32 trait
+// producing a model output writes f32, so the loss and the caller read full precision.
+DType outputType(const OpTraits& op, DType compute, bool isModelOutput);
 
 }  // namespace twb

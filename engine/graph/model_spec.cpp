@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/json_object.h"
+#include "ops/op_registry.h"
 
 namespace twb {
 
@@ -80,12 +81,14 @@ nlohmann::json ModelSpec::toJson() const {
 ModelSpec withLoss(const ModelSpec& model, const std::string& lossOp, const Shape& outputShape) {
   ModelSpec s = model;
   const std::string output = model.outputs.empty() ? model.nodes.back().name : model.outputs[0];
-  if (lossOp == "SoftmaxCrossEntropy") {
+  const OpDef* loss = OpRegistry::instance().find(lossOp);
+  const LossTarget target = loss ? loss->traits.loss : LossTarget::none;
+  if (target == LossTarget::classIndex) {
     s.inputs.push_back({"label", {}, DType::s32});
-  } else if (lossOp == "MSE") {
+  } else if (target == LossTarget::likeOutput) {
     s.inputs.push_back({"label", Shape(outputShape.begin() + 1, outputShape.end()), DType::f32});
   } else {
-    throw Error("unknown loss '" + lossOp + "' (expected SoftmaxCrossEntropy or MSE)");
+    throw Error("unknown loss '" + lossOp + "' (expected " + lossNames() + ")");
   }
   s.nodes.push_back({"loss", lossOp, {output, "label"}, nlohmann::json::object()});
   s.outputs = {output, "loss"};

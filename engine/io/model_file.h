@@ -4,8 +4,8 @@
 #include <string>
 
 #include "exec/parameter_store.h"
+#include "exec/quant_plan.h"
 #include "graph/model_spec.h"
-#include "quant/quant_plan.h"
 
 namespace twb {
 

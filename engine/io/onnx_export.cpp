@@ -9,14 +9,44 @@
 #include <set>
 
 #include "core/error.h"
+#include "exec/int8_placement.h"
 #include "graph/graph.h"
 #include "ops/fused_activation.h"
-#include "quant/int8_placement.h"
+#include "ops/onnx_writer.h"
 
 namespace twb {
 
 namespace {
-class Exporter {
+class ProtoNode : public OnnxNode {
+ public:
+  onnx::NodeProto* proto = nullptr;
+
+  OnnxNode& integer(const std::string& name, int64_t v) override {
+    auto* a = attribute(name, onnx::AttributeProto::INT);
+    a->set_i(v);
+    return *this;
+  }
+  OnnxNode& integers(const std::string& name, const std::vector<int64_t>& v) override {
+    auto* a = attribute(name, onnx::AttributeProto::INTS);
+    for (int64_t x : v) a->add_ints(x);
+    return *this;
+  }
+  OnnxNode& number(const std::string& name, float v) override {
+    auto* a = attribute(name, onnx::AttributeProto::FLOAT);
+    a->set_f(v);
+    return *this;
+  }
+
+ private:
+  onnx::AttributeProto* attribute(const std::string& name, onnx::AttributeProto::AttributeType t) {
+    auto* a = proto->add_attribute();
+    a->set_name(name);
+    a->set_type(t);
+    return a;
+  }
+};
+
+class Exporter : public OnnxWriter {
  public:
   Exporter(const ModelSpec& spec, const ParameterStore& params, const QuantPlan* quant)
       : m_spec(spec), m_params(params), m_quant(quant) {}
@@ -62,7 +92,7 @@ class Exporter {
     init->set_raw_data(t.raw(), t.bytes());
   }
 
-  std::string addConstant(const std::string& name, const std::vector<int64_t>& values) {
+  std::string int64s(const std::string& name, const std::vector<int64_t>& values) override {
     auto* init = m_graph->add_initializer();
     init->set_name(name);
     init->set_data_type(onnx::TensorProto::INT64);
@@ -71,40 +101,22 @@ class Exporter {
     return name;
   }
 
-  std::string addScalar(const std::string& name, float value) {
+  std::string scalar(const std::string& name, float value) override {
     Tensor t({}, DType::f32);
     t.data<float>()[0] = value;
     addInitializer(name, t);
     return name;
   }
 
-  onnx::NodeProto* add(const std::string& op, const std::vector<std::string>& inputs,
-                       const std::string& output) {
+  OnnxNode& node(const std::string& type, const std::vector<std::string>& inputs,
+                 const std::string& output) override {
     auto* n = m_graph->add_node();
-    n->set_op_type(op);
+    n->set_op_type(type);
     n->set_name(output);
     for (const auto& i : inputs) n->add_input(i);
     n->add_output(output);
-    return n;
-  }
-
-  static void setInts(onnx::NodeProto* n, const std::string& name, const std::vector<int64_t>& v) {
-    auto* a = n->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::INTS);
-    for (int64_t x : v) a->add_ints(x);
-  }
-  static void setInt(onnx::NodeProto* n, const std::string& name, int64_t v) {
-    auto* a = n->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::INT);
-    a->set_i(v);
-  }
-  static void setFloat(onnx::NodeProto* n, const std::string& name, float v) {
-    auto* a = n->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::FLOAT);
-    a->set_f(v);
+    m_node.proto = n;
+    return m_node;
   }
 
   std::vector<std::string> params(const GraphNode& node, bool int8) {
@@ -134,18 +146,18 @@ class Exporter {
     std::copy(scales.begin(), scales.end(), scale.data<float>());
     addInitializer(name + "/scale", scale);
     addTypedInitializer(name + "/zero_point", zero, onnx::TensorProto::INT8);
-    setInt(add("DequantizeLinear", {name + "/int8", name + "/scale", name + "/zero_point"}, name),
-           "axis", 0);
+    node("DequantizeLinear", {name + "/int8", name + "/scale", name + "/zero_point"}, name)
+        .integer("axis", 0);
   }
 
   // QuantizeLinear then DequantizeLinear: `from` as int8 stores it (u8 or s8, zero point 0).
   void addQdq(const std::string& from, const std::string& to, const ActivationRange& range) {
-    const std::string scale = addScalar(to + "/scale", range.scale());
+    const std::string scale = scalar(to + "/scale", range.scale());
     Tensor zero({}, range.type());
     addTypedInitializer(to + "/zero_point", zero,
                         range.nonNegative ? onnx::TensorProto::UINT8 : onnx::TensorProto::INT8);
-    add("QuantizeLinear", {from, scale, to + "/zero_point"}, to + "/quantized");
-    add("DequantizeLinear", {to + "/quantized", scale, to + "/zero_point"}, to);
+    node("QuantizeLinear", {from, scale, to + "/zero_point"}, to + "/quantized");
+    node("DequantizeLinear", {to + "/quantized", scale, to + "/zero_point"}, to);
   }
 
   void addTypedInitializer(const std::string& name, const Tensor& t, int type) {
@@ -163,7 +175,7 @@ class Exporter {
     std::vector<std::string> in;
     for (int v : node.inputs) in.push_back(graph.values()[v].name);
     const bool int8 = m_quant && m_placement.nodeInt8[n];
-    const bool weighted = node.opName == "Conv2d" || node.opName == "Linear";
+    const bool weighted = node.op->traits().int8 == Int8Role::weighted;
     if (int8 && weighted && m_placement.storedScale[node.inputs[0]] <= 0) {
       const std::string quantized = in[0] + "/qdq";
       if (m_quantizedInputs.insert(quantized).second)
@@ -177,7 +189,7 @@ class Exporter {
     translate(node, graph, in, produced, int8 && weighted);
     if (relu) {
       const std::string activated = quantizedOut ? node.name + "/relu" : node.name;
-      add("Relu", {produced}, activated);
+      this->node("Relu", {produced}, activated);
       produced = activated;
     }
     if (quantizedOut)
@@ -187,66 +199,14 @@ class Exporter {
               m_placement.storedType[node.output] == DType::u8});
   }
 
+  // The op's own ONNX form (Op::toOnnx), over its parameters' initializers.
   void translate(const GraphNode& node, const Graph& graph, const std::vector<std::string>& in,
                  const std::string& out, bool int8Weights) {
-    const Attrs& a = node.op->attrs();
-    const std::string& op = node.opName;
-    auto withParams = [&] {
-      auto all = in;
-      for (const auto& p : params(node, int8Weights)) all.push_back(p);
-      return all;
-    };
-    if (op == "Linear") {
-      setInt(add("Gemm", withParams(), out), "transB", 1);
-    } else if (op == "Conv2d") {
-      auto* n = add("Conv", withParams(), out);
-      const auto k = a.pair("kernel"), p = a.pair("padding");
-      setInts(n, "kernel_shape", k);
-      setInts(n, "strides", a.pair("stride"));
-      setInts(n, "pads", {p[0], p[1], p[0], p[1]});
-      setInts(n, "dilations", a.pair("dilation"));
-      setInt(n, "group", a.integer("groups"));
-    } else if (op == "MaxPool2d" || op == "AvgPool2d") {
-      auto* n = add(op == "MaxPool2d" ? "MaxPool" : "AveragePool", in, out);
-      const auto k = a.pair("kernel"), p = a.pair("padding");
-      auto s = a.pair("stride");
-      if (s[0] == 0 && s[1] == 0) s = k;
-      setInts(n, "kernel_shape", k);
-      setInts(n, "strides", s);
-      setInts(n, "pads", {p[0], p[1], p[0], p[1]});
-      if (op == "AvgPool2d") setInt(n, "count_include_pad", a.boolean("count_include_pad"));
-    } else if (op == "GlobalAvgPool") {
-      add("GlobalAveragePool", in, out + "/nchw");
-      setInt(add("Flatten", {out + "/nchw"}, out), "axis", 1);
-    } else if (op == "BatchNorm2d") {
-      auto* n = add("BatchNormalization", withParams(), out);
-      setFloat(n, "epsilon", static_cast<float>(a.number("eps")));
-      setFloat(n, "momentum", static_cast<float>(1.0 - a.number("momentum")));
-    } else if (op == "ReLU" || op == "Sigmoid" || op == "Tanh") {
-      add(op == "ReLU" ? "Relu" : op, in, out);
-    } else if (op == "GELU") {  // x * 0.5 * (1 + erf(x / sqrt(2)))
-      add("Div", {in[0], addScalar(out + "/sqrt2", 1.41421356f)}, out + "/scaled");
-      add("Erf", {out + "/scaled"}, out + "/erf");
-      add("Add", {out + "/erf", addScalar(out + "/one", 1.f)}, out + "/shifted");
-      add("Mul", {in[0], out + "/shifted"}, out + "/product");
-      add("Mul", {out + "/product", addScalar(out + "/half", 0.5f)}, out);
-    } else if (op == "Dropout") {
-      add("Identity", in, out);
-    } else if (op == "Flatten") {
-      setInt(add("Flatten", in, out), "axis", 1);
-    } else if (op == "Reshape") {
-      std::vector<int64_t> shape = graph.values()[node.output].shape;
-      shape[0] = 0;  // ONNX: copy the batch from the input
-      add("Reshape", {in[0], addConstant(out + "/shape", shape)}, out);
-    } else if (op == "Add") {
-      add(in.size() == 2 ? "Add" : "Sum", in, out);
-    } else if (op == "Concat") {
-      setInt(add("Concat", in, out), "axis", a.integer("axis"));
-    } else if (op == "Softmax") {
-      setInt(add("Softmax", in, out), "axis", 1);
-    } else {
-      throw Error("node '" + node.name + "' (" + op + ") has no ONNX inference form " +
-                  "(losses are for training; export the model without them)");
+    const OnnxNodeIo io{in, params(node, int8Weights), out, graph.values()[node.output].shape};
+    try {
+      node.op->toOnnx(*this, io);
+    } catch (const Error& e) {
+      throw Error("node '" + node.name + "' (" + node.opName + ") " + e.what());
     }
   }
 
@@ -256,6 +216,7 @@ class Exporter {
   Int8Placement m_placement;
   std::set<std::string> m_quantizedInputs;
   onnx::GraphProto* m_graph = nullptr;
+  ProtoNode m_node;  // the node just added
 };
 }  // namespace
 

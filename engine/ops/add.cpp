@@ -1,4 +1,5 @@
 #include "ops/fused_activation.h"
+#include "ops/onnx_writer.h"
 #include "ops/op_registry.h"
 
 namespace twb {
@@ -19,12 +20,16 @@ class AddOp : public Op {
   double forwardFlops(const std::vector<Shape>& in, const Shape&) const override {
     return static_cast<double>(numel(in[0])) * static_cast<double>(in.size() - 1);
   }
+  void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
+    onnx.node(io.inputs.size() == 2 ? "Add" : "Sum", io.inputs, io.output);
+  }
 };
 }  // namespace
 
-void registerAdd(OpRegistry& r) {
-  r.add({"Add", "Elementwise sum of inputs of equal shape.", 2, -1, {fusedActivationAttr()},
-         [](Attrs a) { return std::make_unique<AddOp>(std::move(a)); }});
-}
+// Its fused form (an activation, or int8 inputs and output) is the sum of two inputs.
+const OpRegistration kAdd{{
+    {"Add", "Elementwise sum of inputs of equal shape.", 2, -1, {fusedActivationAttr()},
+     [](Attrs a) { return std::make_unique<AddOp>(std::move(a)); },
+     {.bf16 = true, .int8 = Int8Role::sumOfInt8, .fusedFormInputs = 2}}}};
 
 }  // namespace twb

@@ -1,3 +1,6 @@
+#include <cmath>
+
+#include "ops/onnx_writer.h"
 #include "ops/op_registry.h"
 #include "ops/shape_check.h"
 
@@ -26,14 +29,37 @@ class BatchNorm2dOp : public Op {
   double forwardFlops(const std::vector<Shape>& in, const Shape&) const override {
     return 2.0 * numel(in[0]);
   }
+  // Inference: (x - mean) / sqrt(var + eps) * gamma + beta.
+  void channelAffine(const ParamLookup& param, std::vector<float>& scale,
+                     std::vector<float>& shift) const override {
+    const float* gamma = param("weight").data<float>();
+    const float* beta = param("bias").data<float>();
+    const float* mean = param("running_mean").data<float>();
+    const float* var = param("running_var").data<float>();
+    const double eps = attrs().number("eps");
+    const int64_t channels = param("weight").numel();
+    scale.resize(channels);
+    shift.resize(channels);
+    for (int64_t c = 0; c < channels; ++c) {
+      scale[c] = static_cast<float>(gamma[c] / std::sqrt(var[c] + eps));
+      shift[c] = beta[c] - mean[c] * scale[c];
+    }
+  }
+  void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
+    onnx.node("BatchNormalization", io.inputsAndParams(), io.output)
+        .number("epsilon", static_cast<float>(attrs().number("eps")))
+        .number("momentum", static_cast<float>(1.0 - attrs().number("momentum")));
+  }
 };
 }  // namespace
 
-void registerBatchNorm(OpRegistry& r) {
-  r.add({"BatchNorm2d", "Batch normalisation over (N, H, W) for each channel.", 1, 1,
-         {{"eps", AttrType::number, 1e-5, "Added to the variance."},
-          {"momentum", AttrType::number, 0.1, "Weight of the batch in the running statistics."}},
-         [](Attrs a) { return std::make_unique<BatchNorm2dOp>(std::move(a)); }});
-}
+// Its statistics stay fp32 whatever its data type; in inference it folds into a convolution
+// before it, or runs in fp32 under int8.
+const OpRegistration kBatchNorm2d{{
+    {"BatchNorm2d", "Batch normalisation over (N, H, W) for each channel.", 1, 1,
+     {{"eps", AttrType::number, 1e-5, "Added to the variance."},
+      {"momentum", AttrType::number, 0.1, "Weight of the batch in the running statistics."}},
+     [](Attrs a) { return std::make_unique<BatchNorm2dOp>(std::move(a)); },
+     {.followsInput = true, .inference = InferenceForm::foldsIntoProducer}}}};
 
 }  // namespace twb

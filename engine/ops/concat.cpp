@@ -1,3 +1,4 @@
+#include "ops/onnx_writer.h"
 #include "ops/op_registry.h"
 
 namespace twb {
@@ -27,13 +28,15 @@ class ConcatOp : public Op {
     }
     return out;
   }
+  void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
+    onnx.node("Concat", io.inputs, io.output).integer("axis", attrs().integer("axis"));
+  }
 };
 }  // namespace
 
-void registerConcat(OpRegistry& r) {
-  r.add({"Concat", "Joins inputs along one axis.", 2, -1,
-         {{"axis", AttrType::integer, 1, "Axis to join along (1: channels)."}},
-         [](Attrs a) { return std::make_unique<ConcatOp>(std::move(a)); }});
-}
+const OpRegistration kConcat{{
+    {"Concat", "Joins inputs along one axis.", 2, -1,
+     {{"axis", AttrType::integer, 1, "Axis to join along (1: channels)."}},
+     [](Attrs a) { return std::make_unique<ConcatOp>(std::move(a)); }, {.bf16 = true}}}};
 
 }  // namespace twb

@@ -1,4 +1,5 @@
 #include "ops/fused_activation.h"
+#include "ops/onnx_writer.h"
 #include "ops/op_registry.h"
 #include "ops/shape_check.h"
 
@@ -39,20 +40,29 @@ class Conv2dOp : public Op {
     const double icg = static_cast<double>(in[0][1]) / attrs().integer("groups");
     return 2.0 * numel(out) * icg * k[0] * k[1];
   }
+  void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
+    const auto p = attrs().pair("padding");
+    onnx.node("Conv", io.inputsAndParams(), io.output)
+        .integers("kernel_shape", attrs().pair("kernel"))
+        .integers("strides", attrs().pair("stride"))
+        .integers("pads", {p[0], p[1], p[0], p[1]})
+        .integers("dilations", attrs().pair("dilation"))
+        .integer("group", attrs().integer("groups"));
+  }
 };
 }  // namespace
 
-void registerConv2d(OpRegistry& r) {
-  r.add({"Conv2d", "2-D convolution over (N, C, H, W).", 1, 1,
-         {{"out_channels", AttrType::integer, nullptr, "Output channels."},
-          {"kernel", AttrType::integerOrPair, nullptr, "Kernel size, k or [kh, kw]."},
-          {"stride", AttrType::integerOrPair, 1, "Stride."},
-          {"padding", AttrType::integerOrPair, 0, "Zero padding on each side."},
-          {"dilation", AttrType::integerOrPair, 1, "Spacing between kernel taps."},
-          {"groups", AttrType::integer, 1, "Channel groups (channels = groups: depthwise)."},
-          {"bias", AttrType::boolean, true, "Add a learned bias."},
-          fusedActivationAttr()},
-         [](Attrs a) { return std::make_unique<Conv2dOp>(std::move(a)); }});
-}
+const OpRegistration kConv2d{{
+    {"Conv2d", "2-D convolution over (N, C, H, W).", 1, 1,
+     {{"out_channels", AttrType::integer, nullptr, "Output channels."},
+      {"kernel", AttrType::integerOrPair, nullptr, "Kernel size, k or [kh, kw]."},
+      {"stride", AttrType::integerOrPair, 1, "Stride."},
+      {"padding", AttrType::integerOrPair, 0, "Zero padding on each side."},
+      {"dilation", AttrType::integerOrPair, 1, "Spacing between kernel taps."},
+      {"groups", AttrType::integer, 1, "Channel groups (channels = groups: depthwise)."},
+      {"bias", AttrType::boolean, true, "Add a learned bias."},
+      fusedActivationAttr()},
+     [](Attrs a) { return std::make_unique<Conv2dOp>(std::move(a)); },
+     {.bf16 = true, .int8 = Int8Role::weighted, .absorbsFold = true, .fusedFormInputs = 1}}}};
 
 }  // namespace twb

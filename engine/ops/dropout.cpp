@@ -1,3 +1,4 @@
+#include "ops/onnx_writer.h"
 #include "ops/op_registry.h"
 
 namespace twb {
@@ -13,13 +14,16 @@ class DropoutOp : public Op {
     if (p < 0 || p >= 1) throw Error("attribute p must be within [0, 1)");
     return in[0];
   }
+  void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
+    onnx.node("Identity", io.inputs, io.output);
+  }
 };
 }  // namespace
 
-void registerDropout(OpRegistry& r) {
-  r.add({"Dropout", "Randomly zeroes elements while training.", 1, 1,
-         {{"p", AttrType::number, 0.5, "Probability of zeroing an element."}},
-         [](Attrs a) { return std::make_unique<DropoutOp>(std::move(a)); }});
-}
+const OpRegistration kDropout{{
+    {"Dropout", "Randomly zeroes elements while training.", 1, 1,
+     {{"p", AttrType::number, 0.5, "Probability of zeroing an element."}},
+     [](Attrs a) { return std::make_unique<DropoutOp>(std::move(a)); },
+     {.followsInput = true, .int8 = Int8Role::followsInput, .inference = InferenceForm::identity}}}};
 
 }  // namespace twb

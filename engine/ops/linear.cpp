@@ -1,4 +1,5 @@
 #include "ops/fused_activation.h"
+#include "ops/onnx_writer.h"
 #include "ops/op_registry.h"
 #include "ops/shape_check.h"
 
@@ -25,15 +26,18 @@ class LinearOp : public Op {
   double forwardFlops(const std::vector<Shape>& in, const Shape& out) const override {
     return 2.0 * in[0][0] * in[0][1] * out[1];
   }
+  void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
+    onnx.node("Gemm", io.inputsAndParams(), io.output).integer("transB", 1);
+  }
 };
 }  // namespace
 
-void registerLinear(OpRegistry& r) {
-  r.add({"Linear", "Fully connected layer: y = x W^T + b.", 1, 1,
-         {{"out_features", AttrType::integer, nullptr, "Output features."},
-          {"bias", AttrType::boolean, true, "Add a learned bias."},
-          fusedActivationAttr()},
-         [](Attrs a) { return std::make_unique<LinearOp>(std::move(a)); }});
-}
+const OpRegistration kLinear{{
+    {"Linear", "Fully connected layer: y = x W^T + b.", 1, 1,
+     {{"out_features", AttrType::integer, nullptr, "Output features."},
+      {"bias", AttrType::boolean, true, "Add a learned bias."},
+      fusedActivationAttr()},
+     [](Attrs a) { return std::make_unique<LinearOp>(std::move(a)); },
+     {.bf16 = true, .int8 = Int8Role::weighted, .logitsInF32 = true, .fusedFormInputs = 1}}}};
 
 }  // namespace twb

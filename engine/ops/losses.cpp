@@ -36,11 +36,13 @@ class MseOp : public Op {
 };
 }  // namespace
 
-void registerLosses(OpRegistry& r) {
-  r.add({"SoftmaxCrossEntropy", "Cross-entropy of softmax(logits) against integer labels.", 2, 2,
-         {}, [](Attrs a) { return std::make_unique<SoftmaxCrossEntropyOp>(std::move(a)); }});
-  r.add({"MSE", "Mean squared error against a target of the same shape.", 2, 2, {},
-         [](Attrs a) { return std::make_unique<MseOp>(std::move(a)); }});
-}
+// Losses compute in fp32 and have no inference (ONNX) form.
+const OpRegistration kLosses{{
+    {"SoftmaxCrossEntropy", "Cross-entropy of softmax(logits) against integer labels.", 2, 2, {},
+     [](Attrs a) { return std::make_unique<SoftmaxCrossEntropyOp>(std::move(a)); },
+     {.loss = LossTarget::classIndex}},
+    {"MSE", "Mean squared error against a target of the same shape.", 2, 2, {},
+     [](Attrs a) { return std::make_unique<MseOp>(std::move(a)); },
+     {.loss = LossTarget::likeOutput}}}};
 
 }  // namespace twb

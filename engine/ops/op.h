@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/shape.h"
+#include "core/tensor.h"
 
 namespace twb {
 
@@ -50,14 +51,55 @@ struct ParamSpec {
   bool trainable = true;   // running statistics are state, not trained
 };
 
-// An op instance: the attributes of one node plus its shape rule, parameters and FLOP count.
-// Execution lives in the backends (backend/cpu), which read the same attributes.
+// How an op takes part in int8 inference (exec/int8_placement.h).
+enum class Int8Role {
+  none,          // computes in fp32 on dequantized inputs
+  weighted,      // int8 kernels on its "weight", scaled per output channel (axis 0), where the
+                 // plan says so
+  sumOfInt8,     // stays int8 when every input is stored int8 (residual sums)
+  followsInput,  // keeps its input's int8 storage and scale (pooling, ReLU, reshapes)
+};
+
+// What happens to an op when a trained graph becomes its inference form
+// (quant/inference_rewrite.h).
+enum class InferenceForm {
+  kept,
+  identity,           // dropped: its output is its input (Dropout)
+  foldsIntoProducer,  // a per-channel affine folded into a producer's weights (BatchNorm)
+  fusesIntoProducer,  // becomes its producer's "activation" attribute (ReLU)
+};
+
+// What a loss reads as its target (graph/model_spec.h withLoss).
+enum class LossTarget { none, classIndex, likeOutput };
+
+// What the executors, the quantizer, the rewriter and the exporters need to know about an op,
+// said once, by the op (ARCHITECTURE.md, "One op, in one place").
+struct OpTraits {
+  bool bf16 = false;          // computes in bf16 under bf16 mixed precision
+  bool followsInput = false;  // keeps its input's type in fp32 and bf16 runs
+  Int8Role int8 = Int8Role::none;
+  bool logitsInF32 = false;   // as a model output it writes f32, so the loss reads full precision
+  InferenceForm inference = InferenceForm::kept;
+  const char* fusedAs = nullptr;  // fusesIntoProducer: the value of the producer's "activation"
+  bool absorbsFold = false;       // a following foldsIntoProducer op folds into its weights
+  // The most inputs its fused form takes (the "activation" post-op, and int8 for sumOfInt8);
+  // 0: it has none.
+  int fusedFormInputs = 0;
+  LossTarget loss = LossTarget::none;
+};
+
+class OnnxWriter;
+struct OnnxNodeIo;
+
+// An op instance: the attributes of one node plus its shape rule, parameters, FLOP count and
+// ONNX form. Execution lives in the backends (backend/cpu), which read the same attributes.
 class Op {
  public:
   explicit Op(Attrs attrs) : m_attrs(std::move(attrs)) {}
   virtual ~Op() = default;
 
   const Attrs& attrs() const { return m_attrs; }
+  const OpTraits& traits() const { return *m_traits; }
 
   // Throws twb::Error describing the mismatch; the graph adds the node's name.
   virtual Shape outputShape(const std::vector<Shape>& inputs) const = 0;
@@ -68,9 +110,19 @@ class Op {
   }
   // Whether a gradient flows to input i (a loss's target gets none).
   virtual bool differentiable(size_t /*input*/) const { return true; }
+  // Writes the op as ONNX nodes (io/onnx_export.h); throws twb::Error where it has no
+  // inference form.
+  virtual void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const;
+  // foldsIntoProducer ops: the per-channel y = x * scale[c] + shift[c] they compute in
+  // inference, from their parameters (`param("running_var")`).
+  using ParamLookup = std::function<const Tensor&(const std::string& suffix)>;
+  virtual void channelAffine(const ParamLookup& param, std::vector<float>& scale,
+                             std::vector<float>& shift) const;
 
  private:
+  friend class OpRegistry;
   Attrs m_attrs;
+  const OpTraits* m_traits = nullptr;  // its OpDef's, set by the registry
 };
 
 struct OpDef {
@@ -80,6 +132,7 @@ struct OpDef {
   int maxInputs = 1;  // -1: any number
   std::vector<AttrSpec> attrs;
   std::function<std::unique_ptr<Op>(Attrs)> create;
+  OpTraits traits;
 };
 
 }  // namespace twb

@@ -5,35 +5,7 @@
 
 namespace twb {
 
-void registerLinear(OpRegistry&);
-void registerConv2d(OpRegistry&);
-void registerPooling(OpRegistry&);
-void registerBatchNorm(OpRegistry&);
-void registerActivations(OpRegistry&);
-void registerDropout(OpRegistry&);
-void registerReshapes(OpRegistry&);
-void registerAdd(OpRegistry&);
-void registerConcat(OpRegistry&);
-void registerSoftmax(OpRegistry&);
-void registerLosses(OpRegistry&);
-
 namespace {
-OpRegistry makeBuiltinRegistry() {
-  OpRegistry r;
-  registerLinear(r);
-  registerConv2d(r);
-  registerPooling(r);
-  registerBatchNorm(r);
-  registerActivations(r);
-  registerDropout(r);
-  registerReshapes(r);
-  registerAdd(r);
-  registerConcat(r);
-  registerSoftmax(r);
-  registerLosses(r);
-  return r;
-}
-
 void checkType(const AttrSpec& spec, const nlohmann::json& v, const std::string& path) {
   auto fail = [&](const char* want) {
     throw Error(path + ": must be " + want + ", got " + jsonTypeName(v));
@@ -66,14 +38,34 @@ void checkType(const AttrSpec& spec, const nlohmann::json& v, const std::string&
 }
 }  // namespace
 
-const OpRegistry& OpRegistry::instance() {
-  static const OpRegistry registry = makeBuiltinRegistry();
+// Built on first use, so registrations running in any order at start-up all find it.
+OpRegistry& OpRegistry::registry() {
+  static OpRegistry registry;
   return registry;
 }
 
-void OpRegistry::add(OpDef def) {
-  const std::string name = def.name;
-  m_ops.emplace(name, std::move(def));
+const OpRegistry& OpRegistry::instance() { return registry(); }
+
+bool isLoss(const std::string& op) {
+  const OpDef* def = OpRegistry::instance().find(op);
+  return def && def->traits.loss != LossTarget::none;
+}
+
+std::string lossNames() {
+  std::vector<std::string> losses;
+  for (const OpDef* def : OpRegistry::instance().all())
+    if (def->traits.loss != LossTarget::none) losses.push_back(def->name);
+  std::string text;
+  for (size_t i = 0; i < losses.size(); ++i)
+    text += (i == 0 ? "" : i + 1 == losses.size() ? " or " : ", ") + losses[i];
+  return text;
+}
+
+OpRegistration::OpRegistration(std::vector<OpDef> defs) {
+  for (OpDef& def : defs) {
+    const std::string name = def.name;
+    OpRegistry::registry().m_ops.emplace(name, std::move(def));
+  }
 }
 
 const OpDef* OpRegistry::find(const std::string& name) const {
@@ -113,7 +105,9 @@ std::unique_ptr<Op> OpRegistry::create(const std::string& op, const nlohmann::js
     for (const auto& [key, value] : attrs.items())
       if (!filled.contains(key))
         throw Error(path + ".attrs." + key + ": unknown attribute of " + op);
-  return def->create(Attrs(std::move(filled)));
+  std::unique_ptr<Op> created = def->create(Attrs(std::move(filled)));
+  created->m_traits = &def->traits;
+  return created;
 }
 
 }  // namespace twb

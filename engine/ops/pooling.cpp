@@ -1,3 +1,4 @@
+#include "ops/onnx_writer.h"
 #include "ops/op_registry.h"
 #include "ops/shape_check.h"
 
@@ -7,7 +8,7 @@ namespace {
 // x is (N, C, H, W), y is (N, C, OH, OW). Stride 0 means "equal to the kernel".
 class Pool2dOp : public Op {
  public:
-  using Op::Op;
+  Pool2dOp(Attrs attrs, bool average) : Op(std::move(attrs)), m_average(average) {}
   Shape outputShape(const std::vector<Shape>& in) const override {
     requireRank(in[0], 4, "input (N, C, H, W)");
     const auto k = attrs().pair("kernel"), p = attrs().pair("padding");
@@ -27,6 +28,17 @@ class Pool2dOp : public Op {
     auto s = attrs().pair("stride");
     return s[0] == 0 && s[1] == 0 ? attrs().pair("kernel") : s;
   }
+  void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
+    const auto p = attrs().pair("padding");
+    OnnxNode& n = onnx.node(m_average ? "AveragePool" : "MaxPool", io.inputs, io.output)
+                      .integers("kernel_shape", attrs().pair("kernel"))
+                      .integers("strides", stride())
+                      .integers("pads", {p[0], p[1], p[0], p[1]});
+    if (m_average) n.integer("count_include_pad", attrs().boolean("count_include_pad"));
+  }
+
+ private:
+  bool m_average;
 };
 
 // x is (N, C, H, W), y is (N, C): the mean over each channel's plane.
@@ -39,6 +51,10 @@ class GlobalAvgPoolOp : public Op {
   }
   double forwardFlops(const std::vector<Shape>& in, const Shape&) const override {
     return static_cast<double>(numel(in[0]));
+  }
+  void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
+    onnx.node("GlobalAveragePool", io.inputs, io.output + "/nchw");
+    onnx.node("Flatten", {io.output + "/nchw"}, io.output).integer("axis", 1);
   }
 };
 
@@ -53,13 +69,15 @@ std::vector<AttrSpec> poolAttrs(bool average) {
 }
 }  // namespace
 
-void registerPooling(OpRegistry& r) {
-  auto pool = [](Attrs a) { return std::make_unique<Pool2dOp>(std::move(a)); };
-  r.add({"MaxPool2d", "Maximum over sliding windows.", 1, 1, poolAttrs(false), pool});
-  r.add({"AvgPool2d", "Average over sliding windows.", 1, 1, poolAttrs(true), pool});
-  r.add({"GlobalAvgPool", "Average of each channel over height and width; outputs (N, C).", 1, 1,
-         {},
-         [](Attrs a) { return std::make_unique<GlobalAvgPoolOp>(std::move(a)); }});
-}
+// Pooling keeps its input's type, int8 included (one scale in and out).
+constexpr OpTraits kPoolTraits{.followsInput = true, .int8 = Int8Role::followsInput};
+
+const OpRegistration kPooling{{
+    {"MaxPool2d", "Maximum over sliding windows.", 1, 1, poolAttrs(false),
+     [](Attrs a) { return std::make_unique<Pool2dOp>(std::move(a), false); }, kPoolTraits},
+    {"AvgPool2d", "Average over sliding windows.", 1, 1, poolAttrs(true),
+     [](Attrs a) { return std::make_unique<Pool2dOp>(std::move(a), true); }, kPoolTraits},
+    {"GlobalAvgPool", "Average of each channel over height and width; outputs (N, C).", 1, 1, {},
+     [](Attrs a) { return std::make_unique<GlobalAvgPoolOp>(std::move(a)); }, kPoolTraits}}};
 
 }  // namespace twb

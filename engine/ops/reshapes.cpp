@@ -1,3 +1,4 @@
+#include "ops/onnx_writer.h"
 #include "ops/op_registry.h"
 
 namespace twb {
@@ -10,6 +11,9 @@ class FlattenOp : public Op {
   Shape outputShape(const std::vector<Shape>& in) const override {
     if (in[0].empty()) throw Error("cannot flatten a 0-D value");
     return {in[0][0], numel(in[0]) / in[0][0]};
+  }
+  void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
+    onnx.node("Flatten", io.inputs, io.output).integer("axis", 1);
   }
 };
 
@@ -40,15 +44,22 @@ class ReshapeOp : public Op {
       throw Error("cannot reshape " + toString(in[0]) + " to " + toString(out));
     return out;
   }
+  void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
+    std::vector<int64_t> shape = io.outputShape;
+    shape[0] = 0;  // ONNX: copy the batch from the input
+    onnx.node("Reshape", {io.inputs[0], onnx.int64s(io.output + "/shape", shape)}, io.output);
+  }
 };
 }  // namespace
 
-void registerReshapes(OpRegistry& r) {
-  r.add({"Flatten", "Flattens every dimension after the batch.", 1, 1, {},
-         [](Attrs a) { return std::make_unique<FlattenOp>(std::move(a)); }});
-  r.add({"Reshape", "Reshapes each sample; the batch dimension stays.", 1, 1,
-         {{"shape", AttrType::integers, nullptr, "Per-sample shape; one entry may be -1."}},
-         [](Attrs a) { return std::make_unique<ReshapeOp>(std::move(a)); }});
-}
+// Layout only: the output is the input's data, in its type and int8 scale.
+constexpr OpTraits kReshapeTraits{.followsInput = true, .int8 = Int8Role::followsInput};
+
+const OpRegistration kReshapes{{
+    {"Flatten", "Flattens every dimension after the batch.", 1, 1, {},
+     [](Attrs a) { return std::make_unique<FlattenOp>(std::move(a)); }, kReshapeTraits},
+    {"Reshape", "Reshapes each sample; the batch dimension stays.", 1, 1,
+     {{"shape", AttrType::integers, nullptr, "Per-sample shape; one entry may be -1."}},
+     [](Attrs a) { return std::make_unique<ReshapeOp>(std::move(a)); }, kReshapeTraits}}};
 
 }  // namespace twb

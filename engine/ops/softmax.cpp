@@ -1,3 +1,4 @@
+#include "ops/onnx_writer.h"
 #include "ops/op_registry.h"
 #include "ops/shape_check.h"
 
@@ -15,12 +16,15 @@ class SoftmaxOp : public Op {
   double forwardFlops(const std::vector<Shape>& in, const Shape&) const override {
     return 3.0 * numel(in[0]);
   }
+  void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
+    onnx.node("Softmax", io.inputs, io.output).integer("axis", 1);
+  }
 };
 }  // namespace
 
-void registerSoftmax(OpRegistry& r) {
-  r.add({"Softmax", "exp(x) / sum(exp(x)) over the classes of (N, C).", 1, 1, {},
-         [](Attrs a) { return std::make_unique<SoftmaxOp>(std::move(a)); }});
-}
+// Computes in fp32 in every precision (its input is cast up).
+const OpRegistration kSoftmax{{
+    {"Softmax", "exp(x) / sum(exp(x)) over the classes of (N, C).", 1, 1, {},
+     [](Attrs a) { return std::make_unique<SoftmaxOp>(std::move(a)); }, {}}}};
 
 }  // namespace twb

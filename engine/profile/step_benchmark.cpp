@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "core/random.h"
-#include "train/optimizer.h"
 
 namespace twb {
 
@@ -42,9 +41,6 @@ StepBenchmarkResult benchmarkSteps(const ModelSpec& model, const StepBenchmarkOp
     auto* x = static_cast<float*>(exec.inputBuffer(in.name));
     for (int64_t i = 0; i < options.batch * numel(in.shape); ++i) x[i] = random.normal();
   }
-  OptimizerConfig sgd;
-  sgd.momentum = 0.9;
-  auto optimizer = makeOptimizer(sgd);
   if (options.train) {
     auto* labels = static_cast<int32_t*>(exec.inputBuffer("label"));
     for (int64_t i = 0; i < options.batch; ++i)
@@ -64,7 +60,7 @@ StepBenchmarkResult benchmarkSteps(const ModelSpec& model, const StepBenchmarkOp
     if (options.train) {
       exec.backward();
       optimizerStart = steadyMicros();
-      optimizer->step(params.all(), 0.01f);
+      if (options.update) options.update(params.all());
     }
     const double end = steadyMicros();
     if (s >= options.warmup && !profiled) result.stepMs.push_back((end - start) / 1e3);
@@ -72,7 +68,7 @@ StepBenchmarkResult benchmarkSteps(const ModelSpec& model, const StepBenchmarkOp
       StepProfile p = StepProfile::fromExecutor(exec);
       p.step = s;
       p.stepMs = (end - start) / 1e3;
-      if (options.train) {
+      if (options.train && options.update) {
         p.optimizerStartUs = optimizerStart;
         p.optimizerMs = (end - optimizerStart) / 1e3;
       }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,11 +13,14 @@ struct StepBenchmarkOptions {
   int64_t batch = 128;
   int64_t warmup = 10;
   int64_t steps = 50;
-  bool train = true;  // forward + backward + SGD step; false: forward only
+  bool train = true;  // forward + backward + update; false: forward only
   Precision precision = Precision::fp32;
   int64_t profiledSteps = 0;  // extra steps timed per node after the timed ones
   const ParameterStore* params = nullptr;  // the model's weights; null: freshly initialised
   const QuantPlan* quant = nullptr;        // int8 inference: the calibrated plan
+  // Training: the weight update each step ends with (the caller's optimizer; profile/ sits
+  // below train/). Empty: steps end after backward.
+  std::function<void(std::vector<Parameter>&)> update;
 };
 
 struct StepBenchmarkResult {

@@ -98,12 +98,10 @@ QuantPlan calibrate(const InferenceModel& model, const std::vector<float>& sampl
         observers[v].result(modelInput ? ObserverKind::minmax : kind, options.percentile);
   }
   for (const GraphNode& node : graph.nodes()) {
-    if (node.opName != "Conv2d" && node.opName != "Linear") continue;
+    if (node.op->traits().int8 != Int8Role::weighted) continue;
     const Tensor& w = model.params.find(node.name + ".weight")->value;
     const int64_t out = w.shape()[0];
-    // oneDNN's matmul saturates 8-bit weights on CPUs without VNNI (convolutions it guards
-    // itself): Linear keeps to 7 bits there.
-    const int levels = node.opName == "Linear" ? int8MatmulWeightLevels() : 127;
+    const int levels = makeCpuKernel(node.opName)->int8WeightLevels();
     plan.layers[node.name] = {true, weightScales(w.data<float>(), out, w.numel() / out,
                                                  plan.window, levels)};
   }

@@ -4,8 +4,8 @@
 #include <memory>
 
 #include "data/dataset.h"
+#include "exec/quant_plan.h"
 #include "quant/inference_rewrite.h"
-#include "quant/quant_plan.h"
 
 namespace twb {
 

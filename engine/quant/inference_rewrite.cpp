@@ -5,6 +5,7 @@
 #include <map>
 
 #include "graph/graph.h"
+#include "ops/op_registry.h"
 
 namespace twb {
 
@@ -47,49 +48,53 @@ struct Rewriter {
     return it != foldedParams.end() ? it->second : params.find(name)->value.clone();
   }
 
-  // conv(x) * scale + shift, per output channel, with scale = gamma / sqrt(var + eps) and
-  // shift = beta - mean * scale, becomes a convolution with weights w * scale and bias
-  // b * scale + shift.
-  void foldBatchNorm(const GraphNode& bn, NodeSpec& conv) {
-    const double eps = bn.op->attrs().number("eps");
-    const float* gamma = params.find(bn.name + ".weight")->value.data<float>();
-    const float* beta = params.find(bn.name + ".bias")->value.data<float>();
-    const float* mean = params.find(bn.name + ".running_mean")->value.data<float>();
-    const float* var = params.find(bn.name + ".running_var")->value.data<float>();
-    Tensor w = param(conv.name + ".weight");
+  // producer(x) * scale + shift, per output channel, becomes the producer with weights
+  // w * scale and bias b * scale + shift.
+  void foldAffine(const GraphNode& affine, NodeSpec& producer) {
+    std::vector<float> scale, shift;
+    affine.op->channelAffine(
+        [&](const std::string& suffix) -> const Tensor& {
+          return params.find(affine.name + "." + suffix)->value;
+        },
+        scale, shift);
+    Tensor w = param(producer.name + ".weight");
     const int64_t channels = w.shape()[0], perChannel = w.numel() / channels;
-    const bool hadBias = !conv.attrs.contains("bias") || conv.attrs["bias"].get<bool>();
-    Tensor b = hadBias ? param(conv.name + ".bias") : Tensor({channels}, DType::f32);
+    const bool hadBias = !producer.attrs.contains("bias") || producer.attrs["bias"].get<bool>();
+    Tensor b = hadBias ? param(producer.name + ".bias") : Tensor({channels}, DType::f32);
     if (!hadBias) std::fill_n(b.data<float>(), channels, 0.f);
     for (int64_t c = 0; c < channels; ++c) {
-      const float scale = static_cast<float>(gamma[c] / std::sqrt(var[c] + eps));
       float* wc = w.data<float>() + c * perChannel;
-      for (int64_t i = 0; i < perChannel; ++i) wc[i] *= scale;
-      b.data<float>()[c] = (b.data<float>()[c] - mean[c]) * scale + beta[c];
+      for (int64_t i = 0; i < perChannel; ++i) wc[i] *= scale[c];
+      b.data<float>()[c] = b.data<float>()[c] * scale[c] + shift[c];
     }
-    conv.attrs["bias"] = true;
-    foldedParams[conv.name + ".weight"] = w;
-    foldedParams[conv.name + ".bias"] = b;
+    producer.attrs["bias"] = true;
+    foldedParams[producer.name + ".weight"] = w;
+    foldedParams[producer.name + ".bias"] = b;
+  }
+
+  static const OpTraits& traitsOf(const NodeSpec& n) {
+    return OpRegistry::instance().find(n.op)->traits;
   }
 
   void visit(const GraphNode& node) {
     const NodeSpec& spec = *specByName.at(node.name);
     const std::string input = spec.inputs.empty() ? "" : spec.inputs[0];
     NodeSpec* producer = spec.inputs.size() == 1 ? emittedNode(resolve(input)) : nullptr;
-    if (node.opName == "Dropout") {
+    const OpTraits& traits = node.op->traits();
+    if (traits.inference == InferenceForm::identity) {
       alias[node.name] = resolve(input);
       return;
     }
-    if (node.opName == "BatchNorm2d" && producer && producer->op == "Conv2d" &&
-        !hasActivation(*producer) && onlyReader(input)) {
-      foldBatchNorm(node, *producer);
+    const bool absorbable = producer && !hasActivation(*producer) && onlyReader(input);
+    if (traits.inference == InferenceForm::foldsIntoProducer && absorbable &&
+        traitsOf(*producer).absorbsFold) {
+      foldAffine(node, *producer);
       alias[node.name] = producer->name;
       return;
     }
-    const bool fusable = producer && (producer->op == "Conv2d" || producer->op == "Linear" ||
-                                      (producer->op == "Add" && producer->inputs.size() == 2));
-    if (node.opName == "ReLU" && fusable && !hasActivation(*producer) && onlyReader(input)) {
-      producer->attrs["activation"] = "relu";
+    if (traits.inference == InferenceForm::fusesIntoProducer && absorbable &&
+        producer->inputs.size() <= static_cast<size_t>(traitsOf(*producer).fusedFormInputs)) {
+      producer->attrs["activation"] = traits.fusedAs;
       alias[node.name] = producer->name;
       return;
     }

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "quant/quant_plan.h"
+#include "exec/quant_plan.h"
 
 namespace twb {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "exec/quant_plan.h"
 #include "quant/inference_rewrite.h"
-#include "quant/quant_plan.h"
 
 namespace twb {
 

@@ -5,15 +5,15 @@
 
 #include "core/error.h"
 #include "data/dataset.h"
-#include "exec/device_choice.h"
 #include "dist/data_parallel.h"
 #include "dist/local_ranks.h"
 #include "dist/rendezvous.h"
+#include "exec/device_choice.h"
 #include "io/model_file.h"
 #include "io/onnx_export.h"
-#include "quant/quantizer.h"
 #include "rpc/event_log_reader.h"
 #include "train/job_plan.h"
+#include "train/quantizer.h"
 #include "train/trainer.h"
 
 namespace twb {

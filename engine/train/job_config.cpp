@@ -11,6 +11,7 @@
 #include "graph/graph.h"
 #include "graph/templates.h"
 #include "io/model_file.h"
+#include "ops/op_registry.h"
 
 namespace twb {
 
@@ -250,8 +251,8 @@ JobConfig JobConfig::fromJson(const nlohmann::json& json, const std::string& bas
     throw o.error("precision", "bf16 is not available on this node: " + bf16Unavailable() +
                                    "; use fp32, or int8 for inference");
   job.loss = o.string("loss", job.loss);
-  if (job.loss != "SoftmaxCrossEntropy" && job.loss != "MSE")
-    throw o.error("loss", "unknown loss '" + job.loss + "' (expected SoftmaxCrossEntropy or MSE)");
+  if (!isLoss(job.loss))
+    throw o.error("loss", "unknown loss '" + job.loss + "' (expected " + lossNames() + ")");
   if (o.has("optimizer")) readOptimizer(o.object("optimizer"), job.optimizer);
   if (o.has("schedule")) readSchedule(o.object("schedule"), job.schedule);
   job.batch = positive(o, "batch", job.batch);

@@ -15,10 +15,10 @@
 #include "exec/gpu_executor.h"
 #include "io/model_file.h"
 #include "profile/step_profile.h"
-#include "quant/quantizer.h"
 #include "train/checkpoint.h"
 #include "train/evaluator.h"
 #include "train/job_plan.h"
+#include "train/quantizer.h"
 
 namespace twb {
 

@@ -1,4 +1,4 @@
-#include "backend/cpu/cpu_kernels.h"
+#include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
 
 namespace twb {
@@ -45,6 +45,6 @@ class CpuActivation : public CpuKernel {
 };
 }  // namespace
 
-std::unique_ptr<CpuKernel> makeCpuActivation() { return std::make_unique<CpuActivation>(); }
+const CpuKernelRegistration kActivations{{"ReLU", "GELU", "Sigmoid", "Tanh"}, makeKernel<CpuActivation>};
 
 }  // namespace twb

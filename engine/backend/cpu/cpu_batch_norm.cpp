@@ -1,7 +1,7 @@
 #include <cmath>
 #include <vector>
 
-#include "backend/cpu/cpu_kernels.h"
+#include "backend/cpu/cpu_kernel.h"
 
 namespace twb {
 
@@ -256,6 +256,6 @@ class CpuBatchNorm : public CpuKernel {
 };
 }  // namespace
 
-std::unique_ptr<CpuKernel> makeCpuBatchNorm() { return std::make_unique<CpuBatchNorm>(); }
+const CpuKernelRegistration kBatchNorm{{"BatchNorm2d"}, makeKernel<CpuBatchNorm>};
 
 }  // namespace twb

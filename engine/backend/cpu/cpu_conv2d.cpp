@@ -1,4 +1,4 @@
-#include "backend/cpu/cpu_kernels.h"
+#include "backend/cpu/cpu_kernel.h"
 
 namespace twb {
 
@@ -152,6 +152,6 @@ class CpuConv2d : public CpuKernel {
 };
 }  // namespace
 
-std::unique_ptr<CpuKernel> makeCpuConv2d() { return std::make_unique<CpuConv2d>(); }
+const CpuKernelRegistration kConv2d{{"Conv2d"}, makeKernel<CpuConv2d>};
 
 }  // namespace twb

@@ -1,4 +1,4 @@
-#include "backend/cpu/cpu_kernels.h"
+#include "backend/cpu/cpu_kernel.h"
 #include "core/bfloat16.h"
 #include "core/random.h"
 
@@ -69,6 +69,6 @@ class CpuDropout : public CpuKernel {
 };
 }  // namespace
 
-std::unique_ptr<CpuKernel> makeCpuDropout() { return std::make_unique<CpuDropout>(); }
+const CpuKernelRegistration kDropout{{"Dropout"}, makeKernel<CpuDropout>};
 
 }  // namespace twb

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <dnnl.hpp>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -99,6 +100,8 @@ class CpuKernel {
   virtual void backward(dnnl::stream& stream) { run(m_backward, stream); }
 
   size_t scratchpadBytes() const { return m_scratchpadBytes; }
+  // The largest |q| of int8 weights this kernel multiplies exactly (the calibrator's limit).
+  virtual int int8WeightLevels() const { return 127; }
 
  protected:
   using Steps = std::vector<BoundPrimitive>;
@@ -139,5 +142,16 @@ void quantizeWeights(const dnnl::memory& plain, const dnnl::memory& target,
 
 // Creates the CPU kernel for an op by name; throws twb::Error when the op has none.
 std::unique_ptr<CpuKernel> makeCpuKernel(const std::string& op);
+
+// Registers a kernel for ops when the program starts: one static object in each kernel file,
+// e.g. `const CpuKernelRegistration kLinear{{"Linear"}, makeKernel<CpuLinear>};`.
+struct CpuKernelRegistration {
+  using Factory = std::unique_ptr<CpuKernel> (*)();
+  CpuKernelRegistration(std::initializer_list<const char*> ops, Factory make);
+};
+template <class Kernel>
+std::unique_ptr<CpuKernel> makeKernel() {
+  return std::make_unique<Kernel>();
+}
 
 }  // namespace twb

@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "backend/cpu/cpu_kernels.h"
+#include "backend/cpu/cpu_kernel.h"
 #include "core/bfloat16.h"
 
 namespace twb {
@@ -19,6 +19,9 @@ using tag = dnnl::memory::format_tag;
 // the backward share; x, y and dy are bf16 (logits: y in f32); dW and db accumulate in f32.
 class CpuLinear : public CpuKernel {
  public:
+  // oneDNN's int8 matmul saturates 8-bit weights on CPUs without VNNI (its convolutions guard
+  // themselves).
+  int int8WeightLevels() const override { return int8MatmulWeightLevels(); }
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
                              bool training) override {
     const int64_t n = in[0].dims()[0], k = node.params[0].shape[1], out = node.params[0].shape[0];
@@ -126,6 +129,6 @@ class CpuLinear : public CpuKernel {
 };
 }  // namespace
 
-std::unique_ptr<CpuKernel> makeCpuLinear() { return std::make_unique<CpuLinear>(); }
+const CpuKernelRegistration kLinear{{"Linear"}, makeKernel<CpuLinear>};
 
 }  // namespace twb

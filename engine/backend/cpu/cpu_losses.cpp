@@ -1,6 +1,6 @@
 #include <cmath>
 
-#include "backend/cpu/cpu_kernels.h"
+#include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
 
 namespace twb {
@@ -119,9 +119,7 @@ class CpuMse : public CpuKernel {
 };
 }  // namespace
 
-std::unique_ptr<CpuKernel> makeCpuSoftmaxCrossEntropy() {
-  return std::make_unique<CpuSoftmaxCrossEntropy>();
-}
-std::unique_ptr<CpuKernel> makeCpuMse() { return std::make_unique<CpuMse>(); }
+const CpuKernelRegistration kSoftmaxCrossEntropy{{"SoftmaxCrossEntropy"}, makeKernel<CpuSoftmaxCrossEntropy>};
+const CpuKernelRegistration kMse{{"MSE"}, makeKernel<CpuMse>};
 
 }  // namespace twb

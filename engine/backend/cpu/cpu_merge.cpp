@@ -1,4 +1,4 @@
-#include "backend/cpu/cpu_kernels.h"
+#include "backend/cpu/cpu_kernel.h"
 #include "ops/fused_activation.h"
 
 namespace twb {
@@ -115,7 +115,7 @@ class CpuConcat : public CpuKernel {
 };
 }  // namespace
 
-std::unique_ptr<CpuKernel> makeCpuAdd() { return std::make_unique<CpuAdd>(); }
-std::unique_ptr<CpuKernel> makeCpuConcat() { return std::make_unique<CpuConcat>(); }
+const CpuKernelRegistration kAdd{{"Add"}, makeKernel<CpuAdd>};
+const CpuKernelRegistration kConcat{{"Concat"}, makeKernel<CpuConcat>};
 
 }  // namespace twb

@@ -1,4 +1,4 @@
-#include "backend/cpu/cpu_kernels.h"
+#include "backend/cpu/cpu_kernel.h"
 
 namespace twb {
 
@@ -86,6 +86,6 @@ class CpuPooling : public CpuKernel {
 };
 }  // namespace
 
-std::unique_ptr<CpuKernel> makeCpuPooling() { return std::make_unique<CpuPooling>(); }
+const CpuKernelRegistration kPooling{{"MaxPool2d", "AvgPool2d", "GlobalAvgPool"}, makeKernel<CpuPooling>};
 
 }  // namespace twb

@@ -1,4 +1,4 @@
-#include "backend/cpu/cpu_kernels.h"
+#include "backend/cpu/cpu_kernel.h"
 
 namespace twb {
 
@@ -29,6 +29,6 @@ class CpuReshape : public CpuKernel {
 };
 }  // namespace
 
-std::unique_ptr<CpuKernel> makeCpuReshape() { return std::make_unique<CpuReshape>(); }
+const CpuKernelRegistration kReshapes{{"Flatten", "Reshape"}, makeKernel<CpuReshape>};
 
 }  // namespace twb

@@ -1,4 +1,4 @@
-#include "backend/cpu/cpu_kernels.h"
+#include "backend/cpu/cpu_kernel.h"
 
 namespace twb {
 
@@ -40,6 +40,6 @@ class CpuSoftmax : public CpuKernel {
 };
 }  // namespace
 
-std::unique_ptr<CpuKernel> makeCpuSoftmax() { return std::make_unique<CpuSoftmax>(); }
+const CpuKernelRegistration kSoftmax{{"Softmax"}, makeKernel<CpuSoftmax>};
 
 }  // namespace twb

@@ -1,8 +1,7 @@
-#include "quant/int8_placement.h"
+#include "exec/int8_placement.h"
 
 #include <algorithm>
 
-#include "exec/precision_policy.h"
 
 namespace twb {
 
@@ -19,6 +18,16 @@ float Int8Placement::inputScale(const Graph& graph, const QuantPlan& plan, int v
                                 : plan.range(graph.values()[value].name).scale();
 }
 
+namespace {
+// A sum stays int8 in its fused form, when every input is stored int8.
+bool sumStaysInt8(const GraphNode& node, const OpTraits& traits,
+                  const std::vector<float>& storedScale) {
+  if (node.inputs.size() > static_cast<size_t>(traits.fusedFormInputs)) return false;
+  return std::all_of(node.inputs.begin(), node.inputs.end(),
+                     [&](int v) { return storedScale[v] > 0; });
+}
+}  // namespace
+
 Int8Placement placeInt8(const Graph& graph, const QuantPlan& plan) {
   const auto& values = graph.values();
   const auto& outputs = graph.outputs();
@@ -29,20 +38,18 @@ Int8Placement placeInt8(const Graph& graph, const QuantPlan& plan) {
   for (size_t v = 0; v < values.size(); ++v) p.storedType[v] = values[v].dtype;
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     const GraphNode& node = graph.nodes()[n];
-    const OpPrecision precision = opPrecision(node.opName, Precision::int8);
+    const OpTraits& traits = node.op->traits();
     const int out = node.output;
-    if (precision.followsInput) {
+    if (traits.int8 == Int8Role::followsInput) {
       const int in = node.inputs[0];
       p.nodeInt8[n] = p.storedScale[in] > 0;
       p.storedScale[out] = p.storedScale[in];
       p.storedType[out] = p.storedType[in];
       continue;
     }
-    if (!precision.int8Capable) continue;
-    p.nodeInt8[n] = node.opName == "Add"
-                        ? node.inputs.size() == 2 && p.storedScale[node.inputs[0]] > 0 &&
-                              p.storedScale[node.inputs[1]] > 0
-                        : plan.isInt8(node.name);
+    if (traits.int8 == Int8Role::none) continue;
+    p.nodeInt8[n] = traits.int8 == Int8Role::weighted ? plan.isInt8(node.name)
+                                                      : sumStaysInt8(node, traits, p.storedScale);
     if (!p.nodeInt8[n] || std::find(outputs.begin(), outputs.end(), out) != outputs.end())
       continue;
     const ActivationRange& range = plan.range(values[out].name);

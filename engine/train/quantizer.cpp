@@ -1,4 +1,4 @@
-#include "quant/quantizer.h"
+#include "train/quantizer.h"
 
 #include <algorithm>
 #include <cmath>

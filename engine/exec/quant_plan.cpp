@@ -1,4 +1,4 @@
-#include "quant/quant_plan.h"
+#include "exec/quant_plan.h"
 
 #include <algorithm>
 #include <cmath>

@@ -2,17 +2,18 @@
 
 #include <vector>
 
+#include "exec/quant_plan.h"
 #include "graph/graph.h"
-#include "quant/quant_plan.h"
 
 namespace twb {
 
 // Where int8 runs in a graph under a plan, and how every value is stored: the executor runs
-// this placement and the QDQ export writes it, so both agree value for value.
-//   - Conv2d and Linear run int8 where the plan says so; Add runs int8 when both of its two
-//     inputs are stored int8. Their outputs are stored int8 with their calibrated range,
-//     except model outputs (f32).
-//   - Pooling, ReLU and the reshapes keep their input's storage (int8 in, int8 out, one scale).
+// this placement and the QDQ export writes it, so both agree value for value. By each op's
+// int8 role (ops/op.h):
+//   - weighted ops (Conv2d, Linear) run int8 where the plan says so; a sum of int8 runs int8
+//     when it has its fused form's inputs, all stored int8. Their outputs are stored int8 with
+//     their calibrated range, except model outputs (f32).
+//   - ops that follow their input (pooling, ReLU, reshapes) keep its storage (one scale).
 //   - Every other op runs in fp32, on dequantized inputs.
 struct Int8Placement {
   std::vector<bool> nodeInt8;      // per node
