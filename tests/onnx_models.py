@@ -3,9 +3,10 @@
 
 Usage: onnx_models.py OUT_DIR
 Writes OUT_DIR/NAME.onnx and OUT_DIR/NAME.io (safetensors: "image" and "logits") for the mlp,
-lenet5, resnet18-cifar and a small net with batch norm, pooling, GELU and softmax (plain PyTorch, random
-weights, random batch-norm statistics, eval mode), and for the error cases: unsupported.onnx (a LeakyReLU) and no_output.onnx (a graph
-output no node produces).
+lenet5, resnet18-cifar, a small net with batch norm, pooling, GELU and softmax, and an MLP with
+every other activation (plain PyTorch, random weights, random batch-norm statistics, eval mode);
+the activations net also at opsets 11 and 17 (NAME-opsetN); and for the error cases:
+unsupported.onnx (an ELU) and no_output.onnx (a graph output no node produces).
 """
 import os
 import sys
@@ -20,10 +21,10 @@ from torch_reference import write_safetensors  # noqa: E402
 BATCH = 4
 
 
-def export(model, shape, path):
+def export(model, shape, path, opset=13):
     model.eval()
     x = torch.randn(BATCH, *shape)
-    torch.onnx.export(model, x, path, opset_version=13, input_names=["image"],
+    torch.onnx.export(model, x, path, opset_version=opset, input_names=["image"],
                       output_names=["logits"],
                       dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
     return x
@@ -36,18 +37,30 @@ def main(out):
     batch_norm_first = nn.Sequential(nn.BatchNorm2d(3), nn.Conv2d(3, 8, 3, padding=1), nn.Sigmoid(),
                                      nn.AvgPool2d(2), nn.GELU(), nn.Tanh(), nn.AdaptiveAvgPool2d(1),
                                      nn.Flatten(), nn.Linear(8, 5), nn.Softmax(dim=1))
-    models = (("mlp", (1, 28, 28), torch_models.mlp(torch)),
-              ("lenet5", (1, 28, 28), torch_models.lenet5(torch)),
-              ("resnet18-cifar", (3, 32, 32), torch_models.resnet(torch, 18, True, 10)),
-              ("batch-norm-first", (3, 8, 8), batch_norm_first))
-    for name, shape, model in models:
+    # Wide inputs reach both sides of every kink (Hardswish at +-3, ReLU6 at 6).
+    activations = nn.Sequential(nn.Flatten(), nn.Linear(16, 24), nn.LeakyReLU(0.2),
+                                nn.Linear(24, 24), nn.SiLU(), nn.Linear(24, 24), nn.Hardswish(),
+                                nn.Linear(24, 24), nn.Hardsigmoid(), nn.Linear(24, 24), nn.ReLU6(),
+                                nn.Linear(24, 24), nn.Hardtanh(-3, 6), nn.Linear(24, 5))
+    with torch.no_grad():
+        for m in activations.modules():
+            if isinstance(m, nn.Linear):
+                m.weight.mul_(8)
+    models = (("mlp", (1, 28, 28), torch_models.mlp(torch), 13),
+              ("lenet5", (1, 28, 28), torch_models.lenet5(torch), 13),
+              ("resnet18-cifar", (3, 32, 32), torch_models.resnet(torch, 18, True, 10), 13),
+              ("batch-norm-first", (3, 8, 8), batch_norm_first, 13),
+              ("activations", (16,), activations, 13),
+              ("activations-opset11", (16,), activations, 11),
+              ("activations-opset17", (16,), activations, 17))
+    for name, shape, model, opset in models:
         for m in model.modules():  # batch norm that is not the identity in eval mode
             if isinstance(m, torch.nn.BatchNorm2d):
                 m.running_mean.uniform_(-0.5, 0.5)
                 m.running_var.uniform_(0.5, 1.5)
                 m.weight.data.uniform_(0.5, 1.5)
                 m.bias.data.uniform_(-0.5, 0.5)
-        x = export(model, shape, os.path.join(out, name + ".onnx"))
+        x = export(model, shape, os.path.join(out, name + ".onnx"), opset)
         with torch.no_grad():
             y = model(x)
         write_safetensors(os.path.join(out, name + ".io"), {"image": x, "logits": y})
@@ -55,8 +68,8 @@ def main(out):
         onnx.checker.check_model(exported)
         assert [o.name for o in exported.graph.output] == ["logits"], f"{name}: unexpected outputs"
 
-    leaky = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3), torch.nn.LeakyReLU())
-    export(leaky, (4,), os.path.join(out, "unsupported.onnx"))
+    elu = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3), torch.nn.ELU())
+    export(elu, (4,), os.path.join(out, "unsupported.onnx"))
     model = onnx.load(os.path.join(out, "mlp.onnx"))
     model.graph.output[0].name = "nobody_makes_this"
     onnx.save(model, os.path.join(out, "no_output.onnx"))

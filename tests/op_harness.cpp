@@ -27,6 +27,12 @@ OpCase single(std::string label, std::string op, std::vector<Shape> inputs,
   return c;
 }
 
+// x moved to at least 0.1 from `kink`.
+float awayFrom(float x, float kink) {
+  if (std::abs(x - kink) >= 0.1f) return x;
+  return x < kink ? kink - 0.1f : kink + 0.1f;
+}
+
 OpCase withLabels(OpCase c) {
   c.spec.inputs[1].dtype = DType::s32;
   c.spec.inputs[1].shape = {};
@@ -102,6 +108,15 @@ std::vector<OpCase> opCases() {
       single("GELU", "GELU", {{3, 5}}, {}, 3),
       single("Sigmoid", "Sigmoid", {{2, 3, 5}}, {}),
       single("Tanh", "Tanh", {{7}}, {}, 5),
+      single("LeakyReLU 0.1", "LeakyReLU", {{3, 5}}, {{"negative_slope", 0.1}}, 3,
+             Fill::awayFromZero),
+      single("SiLU", "SiLU", {{2, 3, 5}}, {}, 3, Fill::wide),
+      single("Hardswish", "Hardswish", {{4, 9}}, {}, 3, Fill::wide),
+      single("HardSigmoid", "HardSigmoid", {{4, 9}}, {}, 3, Fill::wide),
+      single("HardSigmoid ONNX slope", "HardSigmoid", {{11}}, {{"alpha", 0.2}, {"beta", 0.4}}, 4,
+             Fill::wide),
+      single("ReLU6", "ReLU6", {{4, 9}}, {}, 3, Fill::wide),
+      single("Clip -3..6 (4-D)", "Clip", {{3, 4, 5}}, {{"min", -3}, {"max", 6}}, 2, Fill::wide),
       single("Flatten", "Flatten", {{3, 4, 5}}),
       single("Reshape", "Reshape", {{12}}, {{"shape", {3, -1}}}),
       single("Add", "Add", {{3, 4, 5}, {3, 4, 5}}),
@@ -153,7 +168,11 @@ std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed, Precision 
     } else {
       for (int64_t i = 0; i < n; ++i) {
         x[i] = random.normal();
-        if (c.fill == Fill::awayFromZero && std::abs(x[i]) < 0.1f) x[i] = x[i] < 0 ? -0.1f : 0.1f;
+        if (c.fill == Fill::awayFromZero) x[i] = awayFrom(x[i], 0.f);
+        if (c.fill == Fill::wide) {
+          x[i] *= 3;
+          for (float kink : {-3.f, 0.f, 3.f, 6.f}) x[i] = awayFrom(x[i], kink);
+        }
       }
     }
   }

@@ -83,6 +83,18 @@ def run_node(node, args, params, training):
         return torch.sigmoid(x)
     if op == "Tanh":
         return torch.tanh(x)
+    if op == "LeakyReLU":
+        return F.leaky_relu(x, a.get("negative_slope", 0.01))
+    if op == "SiLU":
+        return F.silu(x)
+    if op == "Hardswish":
+        return F.hardswish(x)
+    if op == "HardSigmoid":
+        return torch.clamp(a.get("alpha", 1 / 6) * x + a.get("beta", 0.5), 0, 1)
+    if op == "ReLU6":
+        return F.relu6(x)
+    if op == "Clip":
+        return torch.clamp(x, a["min"], a["max"])
     if op == "Flatten":
         return x.flatten(1)
     if op == "Reshape":

@@ -40,6 +40,24 @@ ModelSpec mixedOps() {
   return s;
 }
 
+// Every activation that is not one ONNX op of the same meaning, or has attributes.
+ModelSpec activations() {
+  ModelSpec s;
+  s.name = "activations";
+  s.inputs = {{"x", {12}, DType::f32}};
+  s.nodes = {{"fc1", "Linear", {"x"}, {{"out_features", 16}}},
+             {"leaky", "LeakyReLU", {"fc1"}, {{"negative_slope", 0.2}}},
+             {"silu", "SiLU", {"leaky"}, {}},
+             {"hswish", "Hardswish", {"silu"}, {}},
+             {"fc2", "Linear", {"hswish"}, {{"out_features", 16}}},
+             {"hsig", "HardSigmoid", {"fc2"}, {{"alpha", 0.2}, {"beta", 0.4}}},
+             {"relu6", "ReLU6", {"hsig"}, {}},
+             {"clip", "Clip", {"relu6"}, {{"min", 0.1}, {"max", 0.6}}},
+             {"out", "Linear", {"clip"}, {{"out_features", 4}}}};
+  s.outputs = {"out"};
+  return s;
+}
+
 std::vector<float> run(const ModelSpec& spec, ParameterStore& params, const std::vector<float>& x,
                        int64_t batch) {
   Executor exec(Graph::build(spec, batch), params, {ExecMode::infer});
@@ -54,12 +72,14 @@ class TestOnnxExport : public QObject {
  private slots:
   void roundTripKeepsOutputs_data() {
     QTest::addColumn<QString>("model");
-    for (const char* m : {"mlp", "lenet5", "cnn-small", "resnet18-cifar", "mixed"}) QTest::newRow(m) << m;
+    for (const char* m : {"mlp", "lenet5", "cnn-small", "resnet18-cifar", "mixed", "activations"}) QTest::newRow(m) << m;
   }
 
   void roundTripKeepsOutputs() {
     QFETCH(QString, model);
-    const ModelSpec spec = model == "mixed" ? mixedOps() : makeTemplate(model.toStdString(), {});
+    const ModelSpec spec = model == "mixed"         ? mixedOps()
+                           : model == "activations" ? activations()
+                                                    : makeTemplate(model.toStdString(), {});
     ParameterStore params;
     params.ensure(Graph::build(spec, 1), 3);
     Random random(4);
@@ -68,7 +88,8 @@ class TestOnnxExport : public QObject {
         for (int64_t i = 0; i < p.value.numel(); ++i) p.value.data<float>()[i] = random.uniform(0.5f, 1.5f);
     const int64_t batch = 3;
     std::vector<float> x(static_cast<size_t>(batch * numel(spec.inputs[0].shape)));
-    for (auto& v : x) v = random.normal();
+    const float spread = model == "activations" ? 4.f : 1.f;  // past the activations' kinks
+    for (auto& v : x) v = spread * random.normal();
 
     QTemporaryDir dir;
     const std::string path = dir.filePath("model.onnx").toStdString();

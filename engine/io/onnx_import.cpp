@@ -2,6 +2,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -146,6 +147,9 @@ class Importer {
       }
       m_spec.inputs.push_back({input.name(), shape, DType::f32});
     }
+    for (const auto& node : g.node())
+      for (const auto& input : node.input()) ++m_readers[input];
+    for (const auto& output : g.output()) ++m_readers[output.name()];
     for (const auto& node : g.node()) translate(OnnxNode(node));
     for (const auto& output : g.output()) {
       const std::string name = resolve(output.name());
@@ -250,10 +254,20 @@ class Importer {
       for (int i = 0; i < 4; ++i) m_weights[out + "." + suffixes[i]] = constant(n, i + 1);
       add(n, "BatchNorm2d", {value(n, 0)},
           {{"eps", n.number("epsilon", 1e-5f)}, {"momentum", 1.0 - n.number("momentum", 0.9f)}});
+    } else if (op == "Mul" && gatedActivation(n)) {
     } else if (op == "Div" || op == "Erf" || op == "Mul" || (op == "Add" && gelu(n, 0))) {
       geluStep(n);
     } else if (op == "Relu" || op == "Sigmoid" || op == "Tanh") {
       add(n, op == "Relu" ? "ReLU" : op, {value(n, 0)});
+    } else if (op == "LeakyRelu") {
+      add(n, "LeakyReLU", {value(n, 0)}, {{"negative_slope", n.number("alpha", 0.01f)}});
+    } else if (op == "HardSigmoid") {
+      add(n, "HardSigmoid", {value(n, 0)},
+          {{"alpha", n.number("alpha", 0.2f)}, {"beta", n.number("beta", 0.5f)}});
+    } else if (op == "HardSwish") {
+      add(n, "Hardswish", {value(n, 0)});
+    } else if (op == "Clip") {
+      clip(n);
     } else if (op == "MaxPool" || op == "AveragePool") {
       if (n.integer("ceil_mode", 0) != 0) throw n.error("ceil_mode = 1 is not supported");
       if (n.integers("dilations", {1, 1}) != std::vector<int64_t>{1, 1})
@@ -296,6 +310,46 @@ class Importer {
     }
   }
 
+  // Clip's bounds: attributes before opset 11, optional constant inputs since; absent is
+  // unbounded. Clip(0, 6) is ReLU6.
+  void clip(const OnnxNode& n) {
+    float lo = n.number("min", std::numeric_limits<float>::lowest());
+    float hi = n.number("max", std::numeric_limits<float>::max());
+    auto bound = [&](int input, float& v) {
+      if (n.proto().input_size() <= input || n.input(input).empty()) return;
+      const Tensor& t = constant(n, input);
+      if (t.numel() != 1 || t.dtype() != DType::f32) throw n.error("a bound must be one float");
+      v = t.data<float>()[0];
+    };
+    bound(1, lo);
+    bound(2, hi);
+    if (lo == 0.f && hi == 6.f) add(n, "ReLU6", {value(n, 0)});
+    else add(n, "Clip", {value(n, 0)}, {{"min", lo}, {"max", hi}});
+  }
+
+  // x * Sigmoid(x) is SiLU and x * HardSigmoid(x; 1/6, 1/2) is Hardswish, as PyTorch writes
+  // them before opset 14: the gate node, read only by this Mul, becomes the activation.
+  bool gatedActivation(const OnnxNode& n) {
+    for (int g = 0; g < 2 && g < n.proto().input_size(); ++g) {
+      const std::string gate = resolve(n.input(g));
+      auto node = std::find_if(m_spec.nodes.begin(), m_spec.nodes.end(),
+                               [&](const NodeSpec& s) { return s.name == gate; });
+      if (node == m_spec.nodes.end() || m_readers[n.input(g)] != 1 || n.proto().input_size() != 2 ||
+          node->inputs[0] != resolve(n.input(1 - g)))
+        continue;
+      const bool pytorchHardSigmoid =
+          node->op == "HardSigmoid" && std::abs(node->attrs["alpha"].get<float>() - 1.f / 6) < 1e-6f &&
+          node->attrs["beta"].get<float>() == 0.5f;
+      if (node->op != "Sigmoid" && !pytorchHardSigmoid) continue;
+      node->op = node->op == "Sigmoid" ? "SiLU" : "Hardswish";
+      node->attrs = nlohmann::json::object();
+      node->name = n.output();
+      m_produced.insert(n.output());
+      return true;
+    }
+    return false;
+  }
+
   // GELU arrives in its erf form, five nodes: x / sqrt(2) -> Erf -> + 1 -> x * . -> * 0.5.
   // Each step records how far along the pattern its output is; the last one emits GELU.
   struct GeluStage {
@@ -334,6 +388,7 @@ class Importer {
   }
 
   std::map<std::string, GeluStage> m_gelu;
+  std::map<std::string, int> m_readers;  // ONNX value -> nodes and graph outputs reading it
   std::string m_path;
   ModelSpec m_spec;
   std::map<std::string, Tensor> m_constants, m_weights;

@@ -4,41 +4,64 @@
 namespace twb {
 
 namespace {
-// Elementwise: y has the shape of x. Most are one ONNX op of the same meaning.
+// How an activation writes itself as ONNX (opset 13).
+using OnnxForm = void (*)(OnnxWriter&, const OnnxNodeIo&, const Attrs&);
+
+// Elementwise: y has the shape of x.
 class ActivationOp : public Op {
  public:
-  ActivationOp(Attrs attrs, const char* onnxType) : Op(std::move(attrs)), m_onnxType(onnxType) {}
-  Shape outputShape(const std::vector<Shape>& in) const override { return in[0]; }
+  ActivationOp(Attrs attrs, OnnxForm onnxForm) : Op(std::move(attrs)), m_onnxForm(onnxForm) {}
+  Shape outputShape(const std::vector<Shape>& in) const override {
+    const nlohmann::json& a = attrs().json();
+    if (a.contains("min") && a.contains("max") && attrs().number("min") > attrs().number("max"))
+      throw Error("attribute min must be <= max");
+    return in[0];
+  }
   double forwardFlops(const std::vector<Shape>& in, const Shape&) const override {
     return static_cast<double>(numel(in[0]));
   }
   void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
-    onnx.node(m_onnxType, io.inputs, io.output);
+    m_onnxForm(onnx, io, attrs());
   }
 
  private:
-  const char* m_onnxType;
+  OnnxForm m_onnxForm;
 };
+
+template <const char* onnxType>
+void sameOp(OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) {
+  onnx.node(onnxType, io.inputs, io.output);
+}
+constexpr char kRelu[] = "Relu", kSigmoid[] = "Sigmoid", kTanh[] = "Tanh";
+
+void clip(OnnxWriter& onnx, const OnnxNodeIo& io, float lo, float hi) {
+  const std::string& y = io.output;
+  onnx.node("Clip", {io.inputs[0], onnx.scalar(y + "/min", lo), onnx.scalar(y + "/max", hi)}, y);
+}
 
 // ONNX before opset 20 has no Gelu: x * 0.5 * (1 + erf(x / sqrt(2))), the pattern PyTorch
 // writes and io/onnx_import reads back.
-class GeluOp : public ActivationOp {
- public:
-  explicit GeluOp(Attrs attrs) : ActivationOp(std::move(attrs), "") {}
-  void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
-    const std::string& x = io.inputs[0];
-    const std::string& y = io.output;
-    onnx.node("Div", {x, onnx.scalar(y + "/sqrt2", 1.41421356f)}, y + "/scaled");
-    onnx.node("Erf", {y + "/scaled"}, y + "/erf");
-    onnx.node("Add", {y + "/erf", onnx.scalar(y + "/one", 1.f)}, y + "/shifted");
-    onnx.node("Mul", {x, y + "/shifted"}, y + "/product");
-    onnx.node("Mul", {y + "/product", onnx.scalar(y + "/half", 0.5f)}, y);
-  }
-};
+void gelu(OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) {
+  const std::string& x = io.inputs[0];
+  const std::string& y = io.output;
+  onnx.node("Div", {x, onnx.scalar(y + "/sqrt2", 1.41421356f)}, y + "/scaled");
+  onnx.node("Erf", {y + "/scaled"}, y + "/erf");
+  onnx.node("Add", {y + "/erf", onnx.scalar(y + "/one", 1.f)}, y + "/shifted");
+  onnx.node("Mul", {x, y + "/shifted"}, y + "/product");
+  onnx.node("Mul", {y + "/product", onnx.scalar(y + "/half", 0.5f)}, y);
+}
 
-OpDef activation(const char* name, const char* doc, const char* onnxType, OpTraits traits) {
-  return {name, doc, 1, 1, {},
-          [onnxType](Attrs a) { return std::make_unique<ActivationOp>(std::move(a), onnxType); },
+// HardSwish is opset 14: x * HardSigmoid(x) with PyTorch's 1/6 and 1/2.
+void hardswish(OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) {
+  const std::string& y = io.output;
+  onnx.node("HardSigmoid", io.inputs, y + "/gate").number("alpha", 1.f / 6).number("beta", 0.5f);
+  onnx.node("Mul", {io.inputs[0], y + "/gate"}, y);
+}
+
+OpDef activation(const char* name, const char* doc, std::vector<AttrSpec> attrs,
+                 OnnxForm onnxForm, OpTraits traits = {.followsInput = true}) {
+  return {name, doc, 1, 1, std::move(attrs),
+          [onnxForm](Attrs a) { return std::make_unique<ActivationOp>(std::move(a), onnxForm); },
           traits};
 }
 }  // namespace
@@ -46,14 +69,42 @@ OpDef activation(const char* name, const char* doc, const char* onnxType, OpTrai
 // ReLU keeps an int8 input's scale and fuses into the op before it in inference; the others
 // compute in their input's type, and in fp32 under int8.
 const OpRegistration kActivations{{
-    activation("ReLU", "max(x, 0).", "Relu",
+    activation("ReLU", "max(x, 0).", {}, sameOp<kRelu>,
                {.followsInput = true,
                 .int8 = Int8Role::followsInput,
                 .inference = InferenceForm::fusesIntoProducer,
                 .fusedAs = "relu"}),
-    {"GELU", "x * Phi(x), the exact (erf) form.", 1, 1, {},
-     [](Attrs a) { return std::make_unique<GeluOp>(std::move(a)); }, {.followsInput = true}},
-    activation("Sigmoid", "1 / (1 + exp(-x)).", "Sigmoid", {.followsInput = true}),
-    activation("Tanh", "Hyperbolic tangent.", "Tanh", {.followsInput = true})}};
+    activation("LeakyReLU", "x where x > 0, else negative_slope * x.",
+               {{"negative_slope", AttrType::number, 0.01, "Slope for x < 0."}},
+               [](OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs& a) {
+                 onnx.node("LeakyRelu", io.inputs, io.output)
+                     .number("alpha", static_cast<float>(a.number("negative_slope")));
+               }),
+    activation("GELU", "x * Phi(x), the exact (erf) form.", {}, gelu),
+    activation("Sigmoid", "1 / (1 + exp(-x)).", {}, sameOp<kSigmoid>),
+    activation("Tanh", "Hyperbolic tangent.", {}, sameOp<kTanh>),
+    activation("SiLU", "x * sigmoid(x) (swish).", {},
+               [](OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) {
+                 onnx.node("Sigmoid", io.inputs, io.output + "/gate");
+                 onnx.node("Mul", {io.inputs[0], io.output + "/gate"}, io.output);
+               }),
+    activation("Hardswish", "x * ReLU6(x + 3) / 6.", {}, hardswish),
+    activation("HardSigmoid", "max(0, min(1, alpha * x + beta)).",
+               {{"alpha", AttrType::number, 1.0 / 6, "Slope (PyTorch: 1/6; ONNX's default: 0.2)."},
+                {"beta", AttrType::number, 0.5, "Offset."}},
+               [](OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs& a) {
+                 onnx.node("HardSigmoid", io.inputs, io.output)
+                     .number("alpha", static_cast<float>(a.number("alpha")))
+                     .number("beta", static_cast<float>(a.number("beta")));
+               }),
+    activation("ReLU6", "min(max(x, 0), 6).", {},
+               [](OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) { clip(onnx, io, 0, 6); }),
+    activation("Clip", "min(max(x, min), max).",
+               {{"min", AttrType::number, nullptr, "Lower bound."},
+                {"max", AttrType::number, nullptr, "Upper bound."}},
+               [](OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs& a) {
+                 clip(onnx, io, static_cast<float>(a.number("min")),
+                      static_cast<float>(a.number("max")));
+               })}};
 
 }  // namespace twb

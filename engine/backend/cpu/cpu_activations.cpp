@@ -4,47 +4,92 @@
 namespace twb {
 
 namespace {
-// ReLU, GELU (erf), Sigmoid and Tanh on oneDNN eltwise; the output keeps the input's layout.
+// One oneDNN eltwise primitive: y = algo(x; alpha, beta).
+struct EltwiseStage {
+  dnnl::algorithm algo;
+  float alpha = 0, beta = 0;
+};
+
+// The eltwise stages an activation is, from the node's attributes. HardSigmoid has no oneDNN
+// 2.6 algorithm: it is clip(alpha * x + beta, 0, 1), two stages.
+std::vector<EltwiseStage> stagesOf(const GraphNode& node) {
+  using a = dnnl::algorithm;
+  const std::string& op = node.opName;
+  const Attrs& attrs = node.op->attrs();
+  auto number = [&](const char* name) { return static_cast<float>(attrs.number(name)); };
+  if (op == "ReLU") return {{a::eltwise_relu}};
+  if (op == "LeakyReLU") return {{a::eltwise_relu, number("negative_slope")}};
+  if (op == "GELU") return {{a::eltwise_gelu_erf}};
+  if (op == "Sigmoid") return {{a::eltwise_logistic}};
+  if (op == "Tanh") return {{a::eltwise_tanh}};
+  if (op == "SiLU") return {{a::eltwise_swish, 1.f}};
+  if (op == "Hardswish") return {{a::eltwise_hardswish}};
+  if (op == "ReLU6") return {{a::eltwise_clip_v2, 0.f, 6.f}};
+  if (op == "Clip") return {{a::eltwise_clip_v2, number("min"), number("max")}};
+  if (op == "HardSigmoid")
+    return {{a::eltwise_linear, number("alpha"), number("beta")}, {a::eltwise_clip_v2, 0.f, 1.f}};
+  throw Error("node '" + node.name + "': " + op + " is not an activation");
+}
+
+// Elementwise activations on oneDNN eltwise, one primitive per stage; every value keeps the
+// input's layout (oneDNN keeps a blocked layout's padding zero).
 class CpuActivation : public CpuKernel {
  public:
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
                              bool training) override {
-    using a = dnnl::algorithm;
-    const a algo = node.opName == "ReLU"      ? a::eltwise_relu
-                   : node.opName == "GELU"    ? a::eltwise_gelu_erf
-                   : node.opName == "Sigmoid" ? a::eltwise_logistic
-                                              : a::eltwise_tanh;
     const auto prop = training ? dnnl::prop_kind::forward_training
                                : dnnl::prop_kind::forward_inference;
-    m_fwd = dnnl::eltwise_forward::primitive_desc({prop, algo, in[0], 0.f, 0.f}, attributes(),
-                                                  cpuEngine());
-    noteScratchpad(m_fwd.scratchpad_desc());
-    if (training) {
-      m_bwd = dnnl::eltwise_backward::primitive_desc({algo, m_fwd.dst_desc(), in[0], 0.f, 0.f},
-                                                     attributes(), cpuEngine(), m_fwd);
-      noteScratchpad(m_bwd.scratchpad_desc());
+    m_stages.clear();
+    for (const EltwiseStage& s : stagesOf(node)) {
+      Stage stage;
+      stage.fwd = dnnl::eltwise_forward::primitive_desc({prop, s.algo, in[0], s.alpha, s.beta},
+                                                        attributes(), cpuEngine());
+      noteScratchpad(stage.fwd.scratchpad_desc());
+      if (training) {
+        stage.bwd = dnnl::eltwise_backward::primitive_desc(
+            {s.algo, stage.fwd.dst_desc(), in[0], s.alpha, s.beta}, attributes(), cpuEngine(),
+            stage.fwd);
+        noteScratchpad(stage.bwd.scratchpad_desc());
+      }
+      m_stages.push_back(std::move(stage));
     }
-    return m_fwd.dst_desc();
+    return m_stages.back().fwd.dst_desc();
   }
 
   void bind(const KernelIO& io) override {
-    addStep(m_forward, dnnl::eltwise_forward(m_fwd),
-            {{DNNL_ARG_SRC, io.inputs[0]}, {DNNL_ARG_DST, io.output}}, m_fwd.scratchpad_desc(),
-            io);
-    if (!io.outputGrad || !io.inputGrads[0]) return;
-    addStep(m_backward, dnnl::eltwise_backward(m_bwd),
-            {{DNNL_ARG_SRC, io.inputs[0]},
-             {DNNL_ARG_DIFF_DST, io.outputGrad},
-             {DNNL_ARG_DIFF_SRC, io.inputGrads[0]}},
-            m_bwd.scratchpad_desc(), io);
+    const bool backward = io.outputGrad && io.inputGrads[0];
+    // values[i] is stage i's input; the last stage writes the output.
+    std::vector<dnnl::memory> values{io.inputs[0]}, grads{backward ? io.inputGrads[0] : dnnl::memory()};
+    for (size_t i = 1; i < m_stages.size(); ++i) {
+      values.emplace_back(m_stages[i - 1].fwd.dst_desc(), cpuEngine());
+      if (backward) grads.emplace_back(m_stages[i - 1].fwd.dst_desc(), cpuEngine());
+    }
+    values.push_back(io.output);
+    if (backward) grads.push_back(io.outputGrad);
+    for (size_t i = 0; i < m_stages.size(); ++i)
+      addStep(m_forward, dnnl::eltwise_forward(m_stages[i].fwd),
+              {{DNNL_ARG_SRC, values[i]}, {DNNL_ARG_DST, values[i + 1]}},
+              m_stages[i].fwd.scratchpad_desc(), io);
+    if (!backward) return;
+    for (size_t i = m_stages.size(); i-- > 0;)
+      addStep(m_backward, dnnl::eltwise_backward(m_stages[i].bwd),
+              {{DNNL_ARG_SRC, values[i]},
+               {DNNL_ARG_DIFF_DST, grads[i + 1]},
+               {DNNL_ARG_DIFF_SRC, grads[i]}},
+              m_stages[i].bwd.scratchpad_desc(), io);
   }
 
  private:
-  dnnl::eltwise_forward::primitive_desc m_fwd;
-  dnnl::eltwise_backward::primitive_desc m_bwd;
+  struct Stage {
+    dnnl::eltwise_forward::primitive_desc fwd;
+    dnnl::eltwise_backward::primitive_desc bwd;
+  };
+  std::vector<Stage> m_stages;
 };
 }  // namespace
 
-const CpuKernelRegistration kActivations{{"ReLU", "GELU", "Sigmoid", "Tanh"}, makeKernel<CpuActivation>};
+const CpuKernelRegistration kActivations{{"ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "SiLU",
+                                          "Hardswish", "ReLU6", "Clip", "HardSigmoid"},
+                                         makeKernel<CpuActivation>};
 
 }  // namespace twb
