@@ -75,6 +75,8 @@ def run_node(node, args, params, training):
     if op == "BatchNorm2d":
         return F.batch_norm(x, p("running_mean"), p("running_var"), p("weight"), p("bias"),
                             training, a.get("momentum", 0.1), a.get("eps", 1e-5))
+    if op == "LayerNorm":
+        return F.layer_norm(x, x.shape[-1:], p("weight"), p("bias"), a.get("eps", 1e-5))
     if op == "ReLU":
         return F.relu(x)
     if op == "GELU":

@@ -40,13 +40,15 @@ ModelSpec mixedOps() {
   return s;
 }
 
-// Every activation that is not one ONNX op of the same meaning, or has attributes.
+// Every activation that is not one ONNX op of the same meaning, or has attributes, and a
+// LayerNorm.
 ModelSpec activations() {
   ModelSpec s;
   s.name = "activations";
   s.inputs = {{"x", {12}, DType::f32}};
   s.nodes = {{"fc1", "Linear", {"x"}, {{"out_features", 16}}},
-             {"leaky", "LeakyReLU", {"fc1"}, {{"negative_slope", 0.2}}},
+             {"ln", "LayerNorm", {"fc1"}, {}},
+             {"leaky", "LeakyReLU", {"ln"}, {{"negative_slope", 0.2}}},
              {"silu", "SiLU", {"leaky"}, {}},
              {"hswish", "Hardswish", {"silu"}, {}},
              {"fc2", "Linear", {"hswish"}, {{"out_features", 16}}},

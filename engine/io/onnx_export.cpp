@@ -58,7 +58,7 @@ class Exporter : public OnnxWriter {
     model.set_producer_version(TWB_VERSION);
     auto* opset = model.add_opset_import();
     opset->set_domain("");
-    opset->set_version(13);
+    opset->set_version(17);  // LayerNormalization
     m_graph = model.mutable_graph();
     m_graph->set_name(m_spec.name);
     const Graph graph = Graph::build(m_spec, 1);

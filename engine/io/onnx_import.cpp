@@ -266,6 +266,8 @@ class Importer {
           {{"alpha", n.number("alpha", 0.2f)}, {"beta", n.number("beta", 0.5f)}});
     } else if (op == "HardSwish") {
       add(n, "Hardswish", {value(n, 0)});
+    } else if (op == "LayerNormalization") {
+      layerNorm(n);
     } else if (op == "Clip") {
       clip(n);
     } else if (op == "MaxPool" || op == "AveragePool") {
@@ -308,6 +310,21 @@ class Importer {
     } else {
       throw n.error("unsupported op");
     }
+  }
+
+  // LayerNormalization over the last axis, with its scale and (optional) bias as constants.
+  void layerNorm(const OnnxNode& n) {
+    if (n.integer("axis", -1) != -1) throw n.error("only axis = -1 (the last) is supported");
+    const std::string out = n.output();
+    const Tensor& scale = constant(n, 1);
+    if (scale.shape().size() != 1) throw n.error("the scale must be 1-D (the last axis)");
+    m_weights[out + ".weight"] = scale;
+    if (n.proto().input_size() > 2 && !n.input(2).empty()) {
+      m_weights[out + ".bias"] = constant(n, 2);
+    } else {
+      m_weights[out + ".bias"] = Tensor(scale.shape(), DType::f32);  // zeros
+    }
+    add(n, "LayerNorm", {value(n, 0)}, {{"eps", n.number("epsilon", 1e-5f)}});
   }
 
   // Clip's bounds: attributes before opset 11, optional constant inputs since; absent is

@@ -4,7 +4,7 @@
 namespace twb {
 
 namespace {
-// How an activation writes itself as ONNX (opset 13).
+// How an activation writes itself as ONNX (opset 17).
 using OnnxForm = void (*)(OnnxWriter&, const OnnxNodeIo&, const Attrs&);
 
 // Elementwise: y has the shape of x.
@@ -32,7 +32,8 @@ template <const char* onnxType>
 void sameOp(OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) {
   onnx.node(onnxType, io.inputs, io.output);
 }
-constexpr char kRelu[] = "Relu", kSigmoid[] = "Sigmoid", kTanh[] = "Tanh";
+constexpr char kRelu[] = "Relu", kSigmoid[] = "Sigmoid", kTanh[] = "Tanh",
+               kHardSwish[] = "HardSwish";
 
 void clip(OnnxWriter& onnx, const OnnxNodeIo& io, float lo, float hi) {
   const std::string& y = io.output;
@@ -49,13 +50,6 @@ void gelu(OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) {
   onnx.node("Add", {y + "/erf", onnx.scalar(y + "/one", 1.f)}, y + "/shifted");
   onnx.node("Mul", {x, y + "/shifted"}, y + "/product");
   onnx.node("Mul", {y + "/product", onnx.scalar(y + "/half", 0.5f)}, y);
-}
-
-// HardSwish is opset 14: x * HardSigmoid(x) with PyTorch's 1/6 and 1/2.
-void hardswish(OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) {
-  const std::string& y = io.output;
-  onnx.node("HardSigmoid", io.inputs, y + "/gate").number("alpha", 1.f / 6).number("beta", 0.5f);
-  onnx.node("Mul", {io.inputs[0], y + "/gate"}, y);
 }
 
 OpDef activation(const char* name, const char* doc, std::vector<AttrSpec> attrs,
@@ -88,7 +82,7 @@ const OpRegistration kActivations{{
                  onnx.node("Sigmoid", io.inputs, io.output + "/gate");
                  onnx.node("Mul", {io.inputs[0], io.output + "/gate"}, io.output);
                }),
-    activation("Hardswish", "x * ReLU6(x + 3) / 6.", {}, hardswish),
+    activation("Hardswish", "x * ReLU6(x + 3) / 6.", {}, sameOp<kHardSwish>),
     activation("HardSigmoid", "max(0, min(1, alpha * x + beta)).",
                {{"alpha", AttrType::number, 1.0 / 6, "Slope (PyTorch: 1/6; ONNX's default: 0.2)."},
                 {"beta", AttrType::number, 0.5, "Offset."}},
