@@ -42,7 +42,8 @@ def main(out):
     activations = nn.Sequential(nn.Flatten(), nn.Linear(16, 24), nn.LeakyReLU(0.2),
                                 nn.Linear(24, 24), nn.SiLU(), nn.Linear(24, 24), nn.Hardswish(),
                                 nn.Linear(24, 24), nn.Hardsigmoid(), nn.Linear(24, 24), nn.ReLU6(),
-                                nn.Linear(24, 24), nn.Hardtanh(-3, 6), nn.Linear(24, 5))
+                                nn.Linear(24, 24), nn.Hardtanh(-3, 6), nn.Linear(24, 5),
+                                nn.LogSoftmax(dim=1))
     with torch.no_grad():
         for m in activations.modules():
             if isinstance(m, nn.Linear):

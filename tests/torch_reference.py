@@ -106,7 +106,9 @@ def run_node(node, args, params, training):
     if op == "Concat":
         return torch.cat(args, dim=a.get("axis", 1))
     if op == "Softmax":
-        return F.softmax(x, dim=1)
+        return F.softmax(x, dim=a.get("axis", -1))
+    if op == "LogSoftmax":
+        return F.log_softmax(x, dim=a.get("axis", -1))
     if op == "SoftmaxCrossEntropy":
         return F.cross_entropy(x, args[1].long()).reshape(1)
     if op == "MSE":

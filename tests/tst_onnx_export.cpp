@@ -55,7 +55,8 @@ ModelSpec activations() {
              {"hsig", "HardSigmoid", {"fc2"}, {{"alpha", 0.2}, {"beta", 0.4}}},
              {"relu6", "ReLU6", {"hsig"}, {}},
              {"clip", "Clip", {"relu6"}, {{"min", 0.1}, {"max", 0.6}}},
-             {"out", "Linear", {"clip"}, {{"out_features", 4}}}};
+             {"fc3", "Linear", {"clip"}, {{"out_features", 4}}},
+             {"out", "LogSoftmax", {"fc3"}, {}}};
   s.outputs = {"out"};
   return s;
 }

@@ -131,6 +131,8 @@ class Importer {
     if (!model.ParseFromString(bytes.str()) || !model.has_graph())
       throw Error(m_path + ": not an ONNX model (or a truncated one): it does not parse as ModelProto");
     const onnx::GraphProto& g = model.graph();
+    for (const auto& opset : model.opset_import())
+      if (opset.domain().empty() || opset.domain() == "ai.onnx") m_opset = opset.version();
     if (g.node_size() == 0) throw Error(m_path + ": the ONNX graph has no nodes");
     for (const auto& t : g.initializer())
       m_constants[t.name()] = toTensor(t, m_path + ": initializer '" + t.name() + "'");
@@ -159,7 +161,12 @@ class Importer {
     }
     ModelFile file{m_spec, {}, std::nullopt};
     try {
-      file.params.ensure(Graph::build(m_spec, 1), 0);
+      const Graph graph = Graph::build(m_spec, 1);
+      for (const auto& [name, axis] : m_flatteningSoftmax)
+        if (axis + 1 != static_cast<int64_t>(graph.values()[graph.valueIndex(name)].shape.size()))
+          throw Error("node '" + name + "': a softmax before opset 13 over axis " +
+                      std::to_string(axis) + " that is not the last is not supported");
+      file.params.ensure(graph, 0);
     } catch (const Error& e) {
       throw e.within(m_path);
     }
@@ -303,10 +310,13 @@ class Importer {
         if (axis < 1) throw n.error("axis " + std::to_string(axis) + " is not supported (use >= 1)");
         add(n, "Concat", inputs, {{"axis", axis}});
       }
-    } else if (op == "Softmax") {
-      const int64_t axis = n.integer("axis", -1);
-      if (axis != 1 && axis != -1) throw n.error("only the class axis of (N, C) is supported");
-      add(n, "Softmax", {value(n, 0)});
+    } else if (op == "Softmax" || op == "LogSoftmax") {
+      // Before opset 13 the op flattens the input from its axis on (default 1): the same only
+      // where that axis is the last, checked once shapes are known.
+      const int64_t axis = n.integer("axis", m_opset < 13 ? 1 : -1);
+      if (axis == 0) throw n.error("axis 0 (the batch) is not supported");
+      if (m_opset < 13 && axis != -1) m_flatteningSoftmax[out] = axis;
+      add(n, op, {value(n, 0)}, {{"axis", axis}});
     } else {
       throw n.error("unsupported op");
     }
@@ -405,7 +415,9 @@ class Importer {
   }
 
   std::map<std::string, GeluStage> m_gelu;
-  std::map<std::string, int> m_readers;  // ONNX value -> nodes and graph outputs reading it
+  std::map<std::string, int> m_readers;
+  int64_t m_opset = 13;                                 // of the default domain
+  std::map<std::string, int64_t> m_flatteningSoftmax;  // node -> axis, opset < 13  // ONNX value -> nodes and graph outputs reading it
   std::string m_path;
   ModelSpec m_spec;
   std::map<std::string, Tensor> m_constants, m_weights;
