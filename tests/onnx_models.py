@@ -5,8 +5,8 @@ Usage: onnx_models.py OUT_DIR
 Writes OUT_DIR/NAME.onnx and OUT_DIR/NAME.io (safetensors: "image" and "logits") for the mlp,
 lenet5, resnet18-cifar, a small net with batch norm, pooling, GELU and softmax, and an MLP with
 every other activation (plain PyTorch, random weights, random batch-norm statistics, eval mode);
-the activations net also at opsets 11 and 17 (NAME-opsetN), a LayerNorm net at 17; and for the
-error cases:
+the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and LayerNorm over
+tokens (N, 8, 16) at 17; and for the error cases:
 unsupported.onnx (an ELU) and no_output.onnx (a graph output no node produces).
 """
 import os
@@ -48,12 +48,12 @@ def main(out):
         for m in activations.modules():
             if isinstance(m, nn.Linear):
                 m.weight.mul_(8)
-    # LayerNormalization is one ONNX op from opset 17.
-    layer_norm = nn.Sequential(nn.Flatten(), nn.Linear(16, 24), nn.LayerNorm(24), nn.GELU(),
-                               nn.Linear(24, 5))
+    # Tokens (N, 8, 16): Linear layers as MatMul + Add; LayerNormalization is one ONNX op from
+    # opset 17.
+    layer_norm = nn.Sequential(nn.Linear(16, 24), nn.LayerNorm(24), nn.GELU(), nn.Linear(24, 5))
     with torch.no_grad():
-        layer_norm[2].weight.uniform_(0.5, 1.5)
-        layer_norm[2].bias.uniform_(-0.5, 0.5)
+        layer_norm[1].weight.uniform_(0.5, 1.5)
+        layer_norm[1].bias.uniform_(-0.5, 0.5)
     models = (("mlp", (1, 28, 28), torch_models.mlp(torch), 13),
               ("lenet5", (1, 28, 28), torch_models.lenet5(torch), 13),
               ("resnet18-cifar", (3, 32, 32), torch_models.resnet(torch, 18, True, 10), 13),
@@ -61,7 +61,7 @@ def main(out):
               ("activations", (16,), activations, 13),
               ("activations-opset11", (16,), activations, 11),
               ("activations-opset17", (16,), activations, 17),
-              ("layer-norm-opset17", (16,), layer_norm, 17))
+              ("layer-norm-opset17", (8, 16), layer_norm, 17))
     for name, shape, model, opset in models:
         for m in model.modules():  # batch norm that is not the identity in eval mode
             if isinstance(m, torch.nn.BatchNorm2d):

@@ -83,6 +83,8 @@ std::vector<OpCase> opCases() {
   std::vector<OpCase> cases{
       single("Linear 7->3", "Linear", {{7}}, {{"out_features", 3}}, 5),
       single("Linear no bias 16->13", "Linear", {{16}}, {{"out_features", 13}, {"bias", false}}, 3),
+      single("Linear on (N, T, K)", "Linear", {{4, 9}}, {{"out_features", 6}}, 3),
+      single("Linear on (N, C, H, W) no bias", "Linear", {{3, 2, 5}}, {{"out_features", 4}, {"bias", false}}, 2),
       single("Conv2d 3x3 pad 1", "Conv2d", {{3, 7, 9}}, {{"out_channels", 4}, {"kernel", 3}, {"padding", 1}}),
       single("Conv2d stride 2 kernel 3x2", "Conv2d", {{3, 9, 8}},
              {{"out_channels", 5}, {"kernel", {3, 2}}, {"stride", 2}}),

@@ -61,6 +61,20 @@ ModelSpec activations() {
   return s;
 }
 
+// Linear layers and LayerNorm over tokens (N, T, D): MatMul + Add in ONNX.
+ModelSpec tokens() {
+  ModelSpec s;
+  s.name = "tokens";
+  s.inputs = {{"x", {6, 12}, DType::f32}};
+  s.nodes = {{"embed", "Linear", {"x"}, {{"out_features", 16}}},
+             {"ln", "LayerNorm", {"embed"}, {}},
+             {"g", "GELU", {"ln"}, {}},
+             {"proj", "Linear", {"g"}, {{"out_features", 8}, {"bias", false}}},
+             {"out", "Softmax", {"proj"}, {}}};
+  s.outputs = {"out"};
+  return s;
+}
+
 std::vector<float> run(const ModelSpec& spec, ParameterStore& params, const std::vector<float>& x,
                        int64_t batch) {
   Executor exec(Graph::build(spec, batch), params, {ExecMode::infer});
@@ -75,13 +89,14 @@ class TestOnnxExport : public QObject {
  private slots:
   void roundTripKeepsOutputs_data() {
     QTest::addColumn<QString>("model");
-    for (const char* m : {"mlp", "lenet5", "cnn-small", "resnet18-cifar", "mixed", "activations"}) QTest::newRow(m) << m;
+    for (const char* m : {"mlp", "lenet5", "cnn-small", "resnet18-cifar", "mixed", "activations", "tokens"}) QTest::newRow(m) << m;
   }
 
   void roundTripKeepsOutputs() {
     QFETCH(QString, model);
     const ModelSpec spec = model == "mixed"         ? mixedOps()
                            : model == "activations" ? activations()
+                           : model == "tokens"      ? tokens()
                                                     : makeTemplate(model.toStdString(), {});
     ParameterStore params;
     params.ensure(Graph::build(spec, 1), 3);

@@ -40,7 +40,7 @@ class TestOnnxImport : public QObject {
     QTest::newRow("LeakyReLU, SiLU, Hardswish, HardSigmoid, ReLU6, Clip") << "activations";
     QTest::newRow("the activations at opset 11") << "activations-opset11";
     QTest::newRow("the activations at opset 17 (HardSwish)") << "activations-opset17";
-    QTest::newRow("LayerNorm at opset 17") << "layer-norm-opset17";
+    QTest::newRow("Linear and LayerNorm on tokens, opset 17") << "layer-norm-opset17";
   }
 
   void importedModelsMatchPyTorch() {

@@ -300,6 +300,9 @@ class Importer {
         throw n.error("the target shape must keep the batch (first entry 0 or -1)");
       dims.erase(dims.begin());
       add(n, "Reshape", {value(n, 0)}, {{"shape", dims}});
+    } else if (op == "Transpose" && m_constants.count(n.input(0))) {
+      m_constants[out] = transposed(n, m_constants.at(n.input(0)));
+    } else if (op == "Add" && linearBias(n)) {
     } else if (op == "Add" || op == "Sum" || op == "Concat") {
       std::vector<std::string> inputs;
       for (int i = 0; i < n.proto().input_size(); ++i) inputs.push_back(value(n, i));
@@ -335,6 +338,44 @@ class Importer {
       m_weights[out + ".bias"] = Tensor(scale.shape(), DType::f32);  // zeros
     }
     add(n, "LayerNorm", {value(n, 0)}, {{"eps", n.number("epsilon", 1e-5f)}});
+  }
+
+  // A 2-D constant transposed (a weight written as Transpose + MatMul).
+  static Tensor transposed(const OnnxNode& n, const Tensor& t) {
+    if (t.shape().size() != 2 || t.dtype() != DType::f32 ||
+        n.integers("perm", {1, 0}) != std::vector<int64_t>{1, 0})
+      throw n.error("only the transpose of a 2-D float constant is supported");
+    const int64_t rows = t.shape()[0], cols = t.shape()[1];
+    Tensor out({cols, rows}, DType::f32);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) out.data<float>()[c * rows + r] = t.data<float>()[r * cols + c];
+    return out;
+  }
+
+  // MatMul + Add of a constant vector is a Linear on more than two dimensions as PyTorch writes
+  // it: the bias joins the Linear node, renamed to the Add's output.
+  bool linearBias(const OnnxNode& n) {
+    if (n.proto().input_size() != 2) return false;
+    for (int b = 0; b < 2; ++b) {
+      auto constant = m_constants.find(n.input(b));
+      const std::string product = resolve(n.input(1 - b));
+      auto node = std::find_if(m_spec.nodes.begin(), m_spec.nodes.end(),
+                               [&](const NodeSpec& s) { return s.name == product; });
+      if (constant == m_constants.end() || node == m_spec.nodes.end() || node->op != "Linear" ||
+          node->attrs["bias"].get<bool>() || m_readers[n.input(1 - b)] != 1 ||
+          constant->second.numel() != node->attrs["out_features"].get<int64_t>())
+        continue;
+      m_weights[n.output() + ".weight"] = m_weights.at(product + ".weight");
+      m_weights.erase(product + ".weight");
+      m_weights[n.output() + ".bias"] = Tensor({constant->second.numel()}, DType::f32);
+      std::memcpy(m_weights[n.output() + ".bias"].raw(), constant->second.raw(),
+                  constant->second.bytes());
+      node->attrs["bias"] = true;
+      node->name = n.output();
+      m_produced.insert(n.output());
+      return true;
+    }
+    return false;
   }
 
   // Clip's bounds: attributes before opset 11, optional constant inputs since; absent is

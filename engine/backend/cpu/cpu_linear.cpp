@@ -24,9 +24,16 @@ class CpuLinear : public CpuKernel {
   int int8WeightLevels() const override { return int8MatmulWeightLevels(); }
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
                              bool training) override {
-    const int64_t n = in[0].dims()[0], k = node.params[0].shape[1], out = node.params[0].shape[0];
+    // (N, ..., K) is multiplied as (rows, K): plain layouts of both shapes share their buffer.
+    const Shape inShape = shapeOf(in[0]);
+    const int64_t k = node.params[0].shape[1], out = node.params[0].shape[0];
+    const int64_t n = numel(inShape) / k;
+    Shape outShape = inShape;
+    outShape.back() = out;
     m_hasBias = node.params.size() > 1;
     m_batch = n;
+    m_xShaped = plainDesc(inShape, m_compute);
+    m_dyShaped = plainDesc(outShape, m_compute);
     m_x = plainDesc({n, k}, m_compute);
     m_dy = plainDesc({n, out}, m_compute);
     m_masterWeights = plainDesc({out, k});
@@ -37,6 +44,7 @@ class CpuLinear : public CpuKernel {
         isInt8() ? dnnl::memory::desc({k, out}, dnnl::memory::data_type::s8, tag::any)
                  : dnnl::memory::desc({k, out}, dnnlType(m_compute), tag::ba);
     const dnnl::memory::desc y = plainDesc({n, out}, m_output);
+    m_y = y;
     dnnl::primitive_attr attr = attributesWithActivation(node, training);
     if (isInt8()) attr.set_output_scales(1 << 1, m_quant.outputScales());
     m_fwd = m_hasBias
@@ -51,25 +59,26 @@ class CpuLinear : public CpuKernel {
       noteScratchpad(m_bwdData.scratchpad_desc());
       noteScratchpad(m_bwdWeights.scratchpad_desc());
     }
-    return y;
+    return plainDesc(outShape, m_output);
   }
 
   void bind(const KernelIO& io) override {
-    const dnnl::memory x = inLayout(m_forward, io.inputs[0], m_x);
-    if (isInt8()) return bindInt8(x, io);
+    const dnnl::memory x = rows(inLayout(m_forward, io.inputs[0], m_xShaped), m_x);
+    const dnnl::memory y = rows(io.output, m_y);
+    if (isInt8()) return bindInt8(x, y, io);
     const dnnl::memory weights = inLayout(m_forward, wrap(io.params[0], m_masterWeights), m_weights);
     const dnnl::memory weightsT(m_fwd.weights_desc(), cpuEngine(), weights.get_data_handle());
     std::unordered_map<int, dnnl::memory> args{
-        {DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, weightsT}, {DNNL_ARG_DST, io.output}};
+        {DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, weightsT}, {DNNL_ARG_DST, y}};
     if (m_hasBias) args[DNNL_ARG_BIAS] = wrap(io.params[1], m_bias);
     addStep(m_forward, dnnl::matmul(m_fwd), args, m_fwd.scratchpad_desc(), io);
     if (!io.outputGrad) return;
 
-    const dnnl::memory dy = inLayout(m_backward, io.outputGrad, m_dy);
+    const dnnl::memory dy = rows(inLayout(m_backward, io.outputGrad, m_dyShaped), m_dy);
     if (io.inputGrads[0]) {
-      const dnnl::memory dx = writeBuffer(io.inputGrads[0], m_x);
+      const dnnl::memory dx = writeBuffer(io.inputGrads[0], m_xShaped);
       addStep(m_backward, dnnl::matmul(m_bwdData),
-              {{DNNL_ARG_SRC, dy}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dx}},
+              {{DNNL_ARG_SRC, dy}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, rows(dx, m_x)}},
               m_bwdData.scratchpad_desc(), io);
       finishInto(m_backward, dx, io.inputGrads[0]);
     }
@@ -105,13 +114,18 @@ class CpuLinear : public CpuKernel {
   }
 
  private:
-  void bindInt8(const dnnl::memory& x, const KernelIO& io) {
+  // A plain buffer seen as the (rows, columns) matrix `matrix`.
+  static dnnl::memory rows(const dnnl::memory& plain, const dnnl::memory::desc& matrix) {
+    return dnnl::memory(matrix, cpuEngine(), plain.get_data_handle());
+  }
+
+  void bindInt8(const dnnl::memory& x, const dnnl::memory& y, const KernelIO& io) {
     dnnl::memory weights(m_fwd.weights_desc(), cpuEngine());
     const auto k = m_masterWeights.dims()[1], out = m_masterWeights.dims()[0];
     const dnnl::memory::desc plainT({k, out}, dnnl::memory::data_type::f32, tag::ba);
     quantizeWeights(wrap(io.params[0], plainT), weights, m_quant.weightScales, 1 << 1);
     std::unordered_map<int, dnnl::memory> args{
-        {DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, io.output}};
+        {DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, y}};
     if (m_hasBias) {
       m_scaledBias = m_quant.scaledBias(io.params[1]);
       args[DNNL_ARG_BIAS] = wrap(m_scaledBias, m_bias);
@@ -122,7 +136,8 @@ class CpuLinear : public CpuKernel {
   bool m_hasBias = true;
   Tensor m_scaledBias;
   int64_t m_batch = 0;
-  dnnl::memory::desc m_x, m_dy, m_masterWeights, m_weights, m_bias;
+  dnnl::memory::desc m_xShaped, m_dyShaped;  // the graph's (N, ..., K) and (N, ..., OUT)
+  dnnl::memory::desc m_x, m_dy, m_y, m_masterWeights, m_weights, m_bias;
   dnnl::matmul::primitive_desc m_fwd, m_bwdData, m_bwdWeights;
   const void* m_biasSource = nullptr;  // dy in the compute type
   Tensor m_biasGrad;                   // empty without a bias or when not training
