@@ -6,7 +6,7 @@ Writes OUT_DIR/NAME.onnx and OUT_DIR/NAME.io (safetensors: "image" and "logits")
 lenet5, resnet18-cifar, a small net with batch norm, pooling, GELU and softmax, and an MLP with
 every other activation (plain PyTorch, random weights, random batch-norm statistics, eval mode);
 the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and LayerNorm over
-tokens (N, 8, 16) at 17; and for the error cases:
+tokens (N, 8, 16) at 17, one head of self-attention; and for the error cases:
 unsupported.onnx (an ELU) and no_output.onnx (a graph output no node produces).
 """
 import os
@@ -29,6 +29,20 @@ def export(model, shape, path, opset=13):
                       output_names=["logits"],
                       dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
     return x
+
+
+class Attention(torch.nn.Module):
+    """One head of self-attention over tokens (N, T, 16), its scale folded into the query."""
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.q, self.k, self.v = nn.Linear(16, 16), nn.Linear(16, 16), nn.Linear(16, 16)
+        self.out = nn.Linear(16, 5)
+
+    def forward(self, x):
+        scores = self.q(x) @ self.k(x).transpose(1, 2)
+        return self.out(torch.softmax(scores, dim=-1) @ self.v(x))
 
 
 def main(out):
@@ -61,7 +75,8 @@ def main(out):
               ("activations", (16,), activations, 13),
               ("activations-opset11", (16,), activations, 11),
               ("activations-opset17", (16,), activations, 17),
-              ("layer-norm-opset17", (8, 16), layer_norm, 17))
+              ("layer-norm-opset17", (8, 16), layer_norm, 17),
+              ("attention", (8, 16), Attention(), 13))
     for name, shape, model, opset in models:
         for m in model.modules():  # batch norm that is not the identity in eval mode
             if isinstance(m, torch.nn.BatchNorm2d):

@@ -97,6 +97,10 @@ def run_node(node, args, params, training):
         return F.relu6(x)
     if op == "Clip":
         return torch.clamp(x, a["min"], a["max"])
+    if op == "MatMul":
+        return torch.matmul(x, args[1])
+    if op == "Transpose":
+        return x.permute(*a["perm"])
     if op == "Flatten":
         return x.flatten(1)
     if op == "Reshape":

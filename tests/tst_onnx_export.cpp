@@ -61,14 +61,21 @@ ModelSpec activations() {
   return s;
 }
 
-// Linear layers and LayerNorm over tokens (N, T, D): MatMul + Add in ONNX.
+// Linear layers and LayerNorm over tokens (N, T, D) (MatMul + Add in ONNX), and one head of
+// attention between them.
 ModelSpec tokens() {
   ModelSpec s;
   s.name = "tokens";
   s.inputs = {{"x", {6, 12}, DType::f32}};
   s.nodes = {{"embed", "Linear", {"x"}, {{"out_features", 16}}},
              {"ln", "LayerNorm", {"embed"}, {}},
-             {"g", "GELU", {"ln"}, {}},
+             {"q", "Linear", {"ln"}, {{"out_features", 16}}},
+             {"k", "Linear", {"ln"}, {{"out_features", 16}}},
+             {"k_t", "Transpose", {"k"}, {{"perm", {0, 2, 1}}}},
+             {"scores", "MatMul", {"q", "k_t"}, {}},
+             {"weights", "Softmax", {"scores"}, {}},
+             {"mixed", "MatMul", {"weights", "ln"}, {}},
+             {"g", "GELU", {"mixed"}, {}},
              {"proj", "Linear", {"g"}, {{"out_features", 8}, {"bias", false}}},
              {"out", "Softmax", {"proj"}, {}}};
   s.outputs = {"out"};

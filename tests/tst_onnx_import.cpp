@@ -41,6 +41,7 @@ class TestOnnxImport : public QObject {
     QTest::newRow("the activations at opset 11") << "activations-opset11";
     QTest::newRow("the activations at opset 17 (HardSwish)") << "activations-opset17";
     QTest::newRow("Linear and LayerNorm on tokens, opset 17") << "layer-norm-opset17";
+    QTest::newRow("self-attention: MatMul, Transpose, Softmax on the last axis") << "attention";
   }
 
   void importedModelsMatchPyTorch() {

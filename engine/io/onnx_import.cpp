@@ -222,7 +222,7 @@ class Importer {
       for (const auto& a : n.proto().attribute())
         if (a.name() == "value") m_constants[out] = toTensor(a.t(), m_path + ": " + n.name());
       if (!m_constants.count(out)) throw n.error("only the 'value' form of Constant is supported");
-    } else if (op == "Gemm" || op == "MatMul") {
+    } else if (op == "Gemm" || (op == "MatMul" && m_constants.count(n.input(1)))) {  // a Linear
       if (n.integer("transA", 0) != 0) throw n.error("transA = 1 is not supported");
       if (n.number("alpha", 1.f) != 1.f || n.number("beta", 1.f) != 1.f)
         throw n.error("alpha and beta other than 1 are not supported");
@@ -302,6 +302,12 @@ class Importer {
       add(n, "Reshape", {value(n, 0)}, {{"shape", dims}});
     } else if (op == "Transpose" && m_constants.count(n.input(0))) {
       m_constants[out] = transposed(n, m_constants.at(n.input(0)));
+    } else if (op == "Transpose") {
+      const std::vector<int64_t> perm = n.integers("perm", {});
+      if (perm.empty()) throw n.error("a Transpose without perm (reversing the batch) is not supported");
+      add(n, "Transpose", {value(n, 0)}, {{"perm", perm}});
+    } else if (op == "MatMul") {
+      add(n, "MatMul", {value(n, 0), value(n, 1)});
     } else if (op == "Add" && linearBias(n)) {
     } else if (op == "Add" || op == "Sum" || op == "Concat") {
       std::vector<std::string> inputs;
