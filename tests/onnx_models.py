@@ -6,7 +6,7 @@ Writes OUT_DIR/NAME.onnx and OUT_DIR/NAME.io (safetensors: "image" and "logits")
 lenet5, resnet18-cifar, a small net with batch norm, pooling, GELU and softmax, and an MLP with
 every other activation (plain PyTorch, random weights, random batch-norm statistics, eval mode);
 the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and LayerNorm over
-tokens (N, 8, 16) at 17, one head of self-attention; and for the error cases:
+tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub and Div; and for the error cases:
 unsupported.onnx (an ELU) and no_output.onnx (a graph output no node produces).
 """
 import os
@@ -45,6 +45,20 @@ class Attention(torch.nn.Module):
         return self.out(torch.softmax(scores, dim=-1) @ self.v(x))
 
 
+class Gating(torch.nn.Module):
+    """Mul, Sub and Div of computed values over tokens (N, T, 16), one of them broadcast."""
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.a, self.b, self.c = nn.Linear(16, 12), nn.Linear(16, 12), nn.Linear(16, 12)
+        self.scale, self.out = nn.Linear(16, 1), nn.Linear(12, 5)
+
+    def forward(self, x):
+        gated = self.a(x) * torch.sigmoid(self.b(x))
+        return self.out(gated - self.c(x) / torch.sigmoid(self.scale(x)))
+
+
 def main(out):
     torch.manual_seed(0)
     nn = torch.nn
@@ -76,7 +90,8 @@ def main(out):
               ("activations-opset11", (16,), activations, 11),
               ("activations-opset17", (16,), activations, 17),
               ("layer-norm-opset17", (8, 16), layer_norm, 17),
-              ("attention", (8, 16), Attention(), 13))
+              ("attention", (8, 16), Attention(), 13),
+              ("gating", (8, 16), Gating(), 13))
     for name, shape, model, opset in models:
         for m in model.modules():  # batch norm that is not the identity in eval mode
             if isinstance(m, torch.nn.BatchNorm2d):

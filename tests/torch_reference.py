@@ -107,6 +107,12 @@ def run_node(node, args, params, training):
         return x.reshape([x.shape[0]] + a["shape"])
     if op == "Add":
         return sum(args[1:], args[0])
+    if op == "Mul":
+        return x * args[1]
+    if op == "Sub":
+        return x - args[1]
+    if op == "Div":
+        return x / args[1]
     if op == "Concat":
         return torch.cat(args, dim=a.get("axis", 1))
     if op == "Softmax":

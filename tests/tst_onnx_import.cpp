@@ -42,6 +42,7 @@ class TestOnnxImport : public QObject {
     QTest::newRow("the activations at opset 17 (HardSwish)") << "activations-opset17";
     QTest::newRow("Linear and LayerNorm on tokens, opset 17") << "layer-norm-opset17";
     QTest::newRow("self-attention: MatMul, Transpose, Softmax on the last axis") << "attention";
+    QTest::newRow("Mul, Sub and Div of computed values, broadcast") << "gating";
   }
 
   void importedModelsMatchPyTorch() {

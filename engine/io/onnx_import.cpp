@@ -264,6 +264,8 @@ class Importer {
     } else if (op == "Mul" && gatedActivation(n)) {
     } else if (op == "Div" || op == "Erf" || op == "Mul" || (op == "Add" && gelu(n, 0))) {
       geluStep(n);
+    } else if (op == "Sub") {
+      add(n, "Sub", {value(n, 0), value(n, 1)});
     } else if (op == "Relu" || op == "Sigmoid" || op == "Tanh") {
       add(n, op == "Relu" ? "ReLU" : op, {value(n, 0)});
     } else if (op == "LeakyRelu") {
@@ -456,8 +458,11 @@ class Importer {
       m_gelu[out] = {(a && a->stage == 3) ? a->x : b->x, 4};
     } else if (op == "Mul" && a && a->stage == 4 && isConstant(n, 1, 0.5f)) {
       add(n, "GELU", {a->x});
+    } else if (op != "Erf" && !m_constants.count(n.input(0)) && !m_constants.count(n.input(1))) {
+      add(n, op, {value(n, 0), value(n, 1)});  // Mul or Div of two computed values
     } else {
-      throw n.error("unsupported op (only as part of GELU's erf form)");
+      throw n.error("unsupported op (only between two computed values, or as part of GELU's "
+                    "erf form)");
     }
   }
 
