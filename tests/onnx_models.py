@@ -6,7 +6,8 @@ Writes OUT_DIR/NAME.onnx and OUT_DIR/NAME.io (safetensors: "image" and "logits")
 lenet5, resnet18-cifar, a small net with batch norm, pooling, GELU and softmax, and an MLP with
 every other activation (plain PyTorch, random weights, random batch-norm statistics, eval mode);
 the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and LayerNorm over
-tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub and Div; and for the error cases:
+tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub and Div, a net pooled by ReduceMean and ReduceSum (also at
+opset 11); and for the error cases:
 unsupported.onnx (an ELU) and no_output.onnx (a graph output no node produces).
 """
 import os
@@ -59,6 +60,20 @@ class Gating(torch.nn.Module):
         return self.out(gated - self.c(x) / torch.sigmoid(self.scale(x)))
 
 
+class MeanPooled(torch.nn.Module):
+    """A convolution pooled by x.mean(dim=(2, 3)) and by sums over one axis, then the mean."""
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.fc, self.fc2 = nn.Linear(8, 5), nn.Linear(8, 5)
+
+    def forward(self, x):
+        h = torch.relu(self.conv(x))
+        return self.fc(h.mean(dim=(2, 3))) + self.fc2(h.sum(dim=3).mean(dim=2))
+
+
 def main(out):
     torch.manual_seed(0)
     nn = torch.nn
@@ -91,7 +106,9 @@ def main(out):
               ("activations-opset17", (16,), activations, 17),
               ("layer-norm-opset17", (8, 16), layer_norm, 17),
               ("attention", (8, 16), Attention(), 13),
-              ("gating", (8, 16), Gating(), 13))
+              ("gating", (8, 16), Gating(), 13),
+              ("mean-pooled", (3, 8, 8), MeanPooled(), 13),
+              ("mean-pooled-opset11", (3, 8, 8), MeanPooled(), 11))
     for name, shape, model, opset in models:
         for m in model.modules():  # batch norm that is not the identity in eval mode
             if isinstance(m, torch.nn.BatchNorm2d):

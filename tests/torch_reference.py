@@ -70,6 +70,9 @@ def run_node(node, args, params, training):
             return F.max_pool2d(x, k, s, pair(a.get("padding", 0)))
         return F.avg_pool2d(x, k, s, pair(a.get("padding", 0)),
                             count_include_pad=a.get("count_include_pad", True))
+    if op in ("ReduceMean", "ReduceSum"):
+        reduce = torch.mean if op == "ReduceMean" else torch.sum
+        return reduce(x, dim=tuple(a["axes"]), keepdim=a.get("keepdims", True))
     if op == "GlobalAvgPool":
         return x.mean(dim=(2, 3))
     if op == "BatchNorm2d":

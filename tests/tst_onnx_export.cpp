@@ -75,7 +75,11 @@ ModelSpec tokens() {
              {"scores", "MatMul", {"q", "k_t"}, {}},
              {"weights", "Softmax", {"scores"}, {}},
              {"mixed", "MatMul", {"weights", "ln"}, {}},
-             {"g", "GELU", {"mixed"}, {}},
+             {"pooled", "ReduceMean", {"mixed"}, {{"axes", {1}}}},
+             {"centred", "Sub", {"mixed", "pooled"}, {}},
+             {"summed", "ReduceSum", {"centred"}, {{"axes", {-1}}}},
+             {"scaled", "Div", {"centred", "summed"}, {}},
+             {"g", "GELU", {"scaled"}, {}},
              {"proj", "Linear", {"g"}, {{"out_features", 8}, {"bias", false}}},
              {"out", "Softmax", {"proj"}, {}}};
   s.outputs = {"out"};

@@ -43,6 +43,8 @@ class TestOnnxImport : public QObject {
     QTest::newRow("Linear and LayerNorm on tokens, opset 17") << "layer-norm-opset17";
     QTest::newRow("self-attention: MatMul, Transpose, Softmax on the last axis") << "attention";
     QTest::newRow("Mul, Sub and Div of computed values, broadcast") << "gating";
+    QTest::newRow("x.mean(dim=(2, 3)) and sums: ReduceMean, ReduceSum") << "mean-pooled";
+    QTest::newRow("the same at opset 11 (axes as attributes)") << "mean-pooled-opset11";
   }
 
   void importedModelsMatchPyTorch() {

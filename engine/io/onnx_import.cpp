@@ -264,6 +264,15 @@ class Importer {
     } else if (op == "Mul" && gatedActivation(n)) {
     } else if (op == "Div" || op == "Erf" || op == "Mul" || (op == "Add" && gelu(n, 0))) {
       geluStep(n);
+    } else if (op == "ReduceMean" || op == "ReduceSum") {
+      // Axes: an attribute, or since ReduceSum-13 a constant input.
+      std::vector<int64_t> axes = n.integers("axes", {});
+      if (n.proto().input_size() > 1 && !n.input(1).empty()) {
+        const Tensor& t = constant(n, 1);
+        axes.assign(t.data<int32_t>(), t.data<int32_t>() + t.numel());
+      }
+      if (axes.empty()) throw n.error("a reduction over every axis (the batch too) is not supported");
+      add(n, op, {value(n, 0)}, {{"axes", axes}, {"keepdims", n.integer("keepdims", 1) != 0}});
     } else if (op == "Sub") {
       add(n, "Sub", {value(n, 0), value(n, 1)});
     } else if (op == "Relu" || op == "Sigmoid" || op == "Tanh") {
