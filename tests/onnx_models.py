@@ -2,7 +2,8 @@
 """Exports PyTorch models to ONNX for tst_onnx_import, with their input and PyTorch's output.
 
 Usage: onnx_models.py OUT_DIR
-Writes OUT_DIR/NAME.onnx and OUT_DIR/NAME.io (safetensors: "image" and "logits") for the mlp,
+Writes OUT_DIR/NAME.onnx, OUT_DIR/NAME.io (safetensors: "image" and "logits") and the same as
+NAME.input.npy and NAME.output.npy for the mlp,
 lenet5, resnet18-cifar, a small net with batch norm, pooling, GELU and softmax, and an MLP with
 every other activation (plain PyTorch, random weights, random batch-norm statistics, eval mode);
 the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and LayerNorm over
@@ -13,6 +14,7 @@ unsupported.onnx (an ELU) and no_output.onnx (a graph output no node produces).
 import os
 import sys
 
+import numpy
 import onnx
 import torch
 
@@ -120,6 +122,8 @@ def main(out):
         with torch.no_grad():
             y = model(x)
         write_safetensors(os.path.join(out, name + ".io"), {"image": x, "logits": y})
+        numpy.save(os.path.join(out, name + ".input.npy"), x.numpy())  # for twb-engine predict
+        numpy.save(os.path.join(out, name + ".output.npy"), y.numpy())
         exported = onnx.load(os.path.join(out, name + ".onnx"))
         onnx.checker.check_model(exported)
         assert [o.name for o in exported.graph.output] == ["logits"], f"{name}: unexpected outputs"

@@ -62,7 +62,13 @@ class TestCliErrors : public QObject {
     QTest::newRow("shape mismatch") << R"({"model": {"spec": {"inputs": [{"name": "image", "shape": [1, 28, 28]}],
         "nodes": [{"name": "conv", "op": "Conv2d", "inputs": ["image"], "attrs": {"out_channels": 4, "kernel": 3}},
                   {"name": "fc", "op": "Linear", "inputs": ["conv"], "attrs": {"out_features": 10}}]}}})"
-                                    << "node 'fc' (Linear): expects a 2-D input";
+                                    << "model: output 'fc' is [1, 4, 26, 10] per batch, but "
+                                       "fashion-mnist has 10 classes";
+    QTest::newRow("matrix product of unequal inner sizes")
+        << R"({"model": {"spec": {"inputs": [{"name": "a", "shape": [3, 4]}],
+        "nodes": [{"name": "b", "op": "Linear", "inputs": ["a"], "attrs": {"out_features": 5}},
+                  {"name": "m", "op": "MatMul", "inputs": ["a", "b"]}]}}})"
+        << "node 'm' (MatMul): cannot multiply [1, 3, 4] by [1, 3, 5]: 4 != 3";
     QTest::newRow("unknown op") << R"({"model": {"spec": {"inputs": [{"name": "image", "shape": [4]}],
         "nodes": [{"name": "x", "op": "Frobnicate", "inputs": ["image"]}]}}})"
                                 << "nodes[0] 'x': unknown op 'Frobnicate'";
@@ -233,6 +239,42 @@ class TestCliErrors : public QObject {
     QVERIFY(o.exitCode != 0);
     QVERIFY2(o.output.contains(expected), qPrintable("expected '" + expected + "' in: " + o.output));
     QVERIFY(!QFileInfo::exists(dir.filePath("q.twbm")));  // nothing half-written
+  }
+
+  // predict refuses arrays it cannot read or feed, naming the file: real .npy files from
+  // NumPy, cut, of the wrong shape, type or order, and a file that is no array at all.
+  void badPredictInputFails_data() {
+    QTest::addColumn<QString>("python");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("wrong sample shape") << "np.save(f, np.zeros((3, 28, 28), np.float32))"
+                                        << "x.npy: holds an array of [3, 28, 28]; the model takes "
+                                           "samples of [1, 28, 28] (one, or a stack of them)";
+    QTest::newRow("Fortran order") << "np.save(f, np.asfortranarray(np.zeros((2, 1, 28, 28), np.float32)))"
+                                   << "x.npy: the array is in Fortran order";
+    QTest::newRow("cut in the data")
+        << "np.save(f, np.zeros((4, 1, 28, 28), np.float32)); open(f, 'r+b').truncate(1000)"
+        << "x.npy: holds fewer bytes than its shape [4, 1, 28, 28] of <f4 needs (12544)";
+    QTest::newRow("strings") << "np.save(f, np.array(['a', 'b']))"
+                             << "x.npy: arrays of '<U1' are not supported";
+    QTest::newRow("not a .npy file") << "open(f, 'w').write('hello')"
+                                     << "x.npy: not a .npy file";
+  }
+
+  void badPredictInputFails() {
+    QFETCH(QString, python);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    QCOMPARE(runEngine({"export", "mlp", "--format", "twbm", "--out", dir.filePath("m.twbm")}).exitCode, 0);
+    QProcess numpy;
+    numpy.start("/usr/bin/python3", {"-c", "import numpy as np, sys; f = sys.argv[1]; " + python,
+                                     dir.filePath("x.npy")});
+    QVERIFY(numpy.waitForFinished(60000) && numpy.exitCode() == 0);
+    const EngineRun o = runEngine({"predict", dir.filePath("m.twbm"), "--input", dir.filePath("x.npy"),
+                                   "--out", dir.filePath("y.npy")});
+    QVERIFY2(o.finished && !o.crashed, qPrintable(o.output));
+    QCOMPARE(o.exitCode, 1);
+    QVERIFY2(o.output.contains(expected), qPrintable("expected '" + expected + "' in: " + o.output));
+    QVERIFY(!QFileInfo::exists(dir.filePath("y.npy")));
   }
 };
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "data/npy_file.h"
 #include "exec/executor.h"
 #include "io/onnx_import.h"
 #include "io/safetensors.h"
@@ -63,6 +64,28 @@ class TestOnnxImport : public QObject {
     const auto ours = exec.read(model.spec.outputs[0]);
     QCOMPARE(static_cast<int64_t>(ours.size()), logits->numel());
     const double error = test::relativeError(ours.data(), logits->data<float>(), logits->numel());
+    QVERIFY2(error <= 1e-4, std::to_string(error).c_str());
+  }
+
+  // twb-engine predict on the ONNX file itself and PyTorch's inputs as .npy (NumPy's own files)
+  // gives PyTorch's outputs, in an odd batch that leaves a short last one.
+  void predictGivesPyTorchsOutputs_data() {
+    QTest::addColumn<QString>("name");
+    for (const char* name : {"lenet5", "activations-opset11", "layer-norm-opset17", "attention",
+                             "gating", "mean-pooled"})
+      QTest::newRow(name) << name;
+  }
+
+  void predictGivesPyTorchsOutputs() {
+    QFETCH(QString, name);
+    const QString base = QString::fromStdString(file(name.toStdString()));
+    const test::EngineRun run = test::runEngine({"predict", base + ".onnx", "--input", base + ".input.npy",
+                                                 "--out", base + ".predicted.npy", "--batch", "3"});
+    QVERIFY2(run.finished && run.exitCode == 0, qPrintable(run.output));
+    const Tensor ours = readNpyFile((base + ".predicted.npy").toStdString());
+    const Tensor torch = readNpyFile((base + ".output.npy").toStdString());
+    QCOMPARE(toString(ours.shape()), toString(torch.shape()));
+    const double error = test::relativeError(ours.data<float>(), torch.data<float>(), torch.numel());
     QVERIFY2(error <= 1e-4, std::to_string(error).c_str());
   }
 

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   twb::addInfoCommand(app, exitCode);
   twb::addTrainCommand(app, exitCode);
   twb::addEvalCommand(app, exitCode);
+  twb::addPredictCommand(app, exitCode);
   twb::addBenchCommand(app, exitCode);
   twb::addCompareCommand(app, exitCode);
   twb::addCatalogCommands(app, exitCode);

@@ -1,0 +1,152 @@
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <numeric>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "data/npy_file.h"
+#include "exec/executor.h"
+#include "io/model_file.h"
+#include "io/onnx_import.h"
+
+namespace twb {
+
+namespace {
+bool endsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The samples of one input file: (S, sample...) or a single sample (sample...).
+struct InputFile {
+  std::string path;
+  Tensor values;
+  int64_t samples = 0;
+};
+
+InputFile readInput(const std::string& path, const Shape& sample) {
+  InputFile file{path, readNpyFile(path), 0};
+  const Shape& shape = file.values.shape();
+  if (shape == sample) {
+    file.samples = 1;
+  } else if (shape.size() == sample.size() + 1 && Shape(shape.begin() + 1, shape.end()) == sample) {
+    file.samples = shape[0];
+  } else {
+    throw Error(path + ": holds an array of " + toString(shape) + "; the model takes samples of " +
+                toString(sample) + " (one, or a stack of them)");
+  }
+  return file;
+}
+
+// The k largest entries of one row of class scores, as probabilities: the row itself when it
+// already sums to 1 (a Softmax output), else its softmax.
+std::vector<std::pair<int64_t, float>> topK(const float* row, int64_t classes, int64_t k) {
+  std::vector<float> p(row, row + classes);
+  const float sum = std::accumulate(p.begin(), p.end(), 0.f);
+  const bool probabilities = std::abs(sum - 1.f) < 1e-4f &&
+                             std::all_of(p.begin(), p.end(), [](float v) { return v >= 0; });
+  if (!probabilities) {
+    const float top = *std::max_element(p.begin(), p.end());
+    float total = 0;
+    for (float& v : p) total += (v = std::exp(v - top));
+    for (float& v : p) v /= total;
+  }
+  std::vector<int64_t> order(classes);
+  std::iota(order.begin(), order.end(), 0);
+  k = std::min(k, classes);
+  std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                    [&](int64_t a, int64_t b) { return p[a] > p[b]; });
+  std::vector<std::pair<int64_t, float>> best;
+  for (int64_t i = 0; i < k; ++i) best.emplace_back(order[i], p[order[i]]);
+  return best;
+}
+}  // namespace
+
+void addPredictCommand(CLI::App& app, int& exitCode) {
+  auto* cmd = app.add_subcommand("predict", "Run a model on arrays (.npy) and write its outputs");
+  struct Args {
+    std::string model, out, precision = "fp32";
+    std::vector<std::string> inputs;
+    int64_t batch = 64, top = 0;
+  };
+  static Args args;
+  cmd->add_option("MODEL", args.model, "Model file (.twbm) or ONNX model (.onnx)")->required();
+  cmd->add_option("--input", args.inputs,
+                  "Input arrays (.npy): one sample, or a stack of samples; fed as they are "
+                  "(normalise them as the model was trained)")
+      ->required();
+  cmd->add_option("--out", args.out, "Outputs of every sample, in input order (.npy)")->required();
+  cmd->add_option("--top", args.top, "Print the K most likely classes of each sample")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--batch", args.batch, "Samples per forward pass")->check(CLI::PositiveNumber);
+  cmd->add_option("--precision", args.precision,
+                  "fp32, bf16 or int8 (int8 needs a model made by twb-engine quantize)")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
+  cmd->callback([&exitCode] {
+    ModelFile model = endsWith(args.model, ".onnx") ? importOnnx(args.model) : loadModel(args.model);
+    if (model.spec.inputs.size() != 1)
+      throw Error(args.model + ": predict feeds models of one input; this one has " +
+                  std::to_string(model.spec.inputs.size()));
+    const Precision precision = parsePrecision(args.precision);
+    if (precision == Precision::int8 && !model.quant)
+      throw Error(args.model + ": an fp32 model has no int8 scales; make an int8 model with "
+                  "twb-engine quantize");
+    const Shape sample = model.spec.inputs[0].shape;
+    std::vector<InputFile> files;
+    int64_t total = 0;
+    for (const auto& path : args.inputs) {
+      files.push_back(readInput(path, sample));
+      total += files.back().samples;
+    }
+
+    Executor exec(Graph::build(model.spec, args.batch), model.params,
+                  {ExecMode::infer, false, precision, model.quant ? &*model.quant : nullptr});
+    const GraphValue& outputValue = exec.graph().values()[exec.graph().outputs()[0]];
+    const std::string output = outputValue.name;
+    const Shape outShape = outputValue.shape;
+    const int64_t perSample = numel(outShape) / args.batch;
+    Shape resultShape = outShape;
+    resultShape[0] = total;
+    Tensor result(resultShape, DType::f32);
+
+    // Samples are gathered into batches across files; a last short batch is padded with zeros
+    // (inference treats samples independently) and its padding's outputs dropped.
+    const int64_t sampleValues = numel(sample);
+    auto* in = static_cast<float*>(exec.inputBuffer(model.spec.inputs[0].name));
+    int64_t done = 0, filled = 0;
+    auto runBatch = [&] {
+      std::fill(in + filled * sampleValues, in + args.batch * sampleValues, 0.f);
+      exec.forward();
+      const std::vector<float> out = exec.read(output);
+      std::memcpy(result.data<float>() + done * perSample, out.data(),
+                  static_cast<size_t>(filled * perSample) * sizeof(float));
+      done += filled;
+      filled = 0;
+    };
+    for (const InputFile& file : files)
+      for (int64_t s = 0; s < file.samples; ++s) {
+        std::memcpy(in + filled * sampleValues, file.values.data<float>() + s * sampleValues,
+                    static_cast<size_t>(sampleValues) * sizeof(float));
+        if (++filled == args.batch) runBatch();
+      }
+    if (filled > 0) runBatch();
+    writeNpyFile(args.out, result);
+
+    if (args.top > 0 && outShape.size() == 2) {
+      int64_t index = 0;
+      for (const InputFile& file : files)
+        for (int64_t s = 0; s < file.samples; ++s, ++index) {
+          std::printf("%s[%lld]:", file.path.c_str(), static_cast<long long>(s));
+          for (const auto& [cls, p] : topK(result.data<float>() + index * perSample, perSample, args.top))
+            std::printf(" %lld (%.4f)", static_cast<long long>(cls), p);
+          std::printf("\n");
+        }
+    }
+    std::fprintf(stderr, "%s: %lld samples -> %s %s\n", args.model.c_str(),
+                 static_cast<long long>(total), args.out.c_str(), toString(resultShape).c_str());
+    exitCode = kExitOk;
+  });
+}
+
+}  // namespace twb

@@ -1,0 +1,136 @@
+#include "data/npy_file.h"
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <regex>
+
+#include "core/error.h"
+
+namespace twb {
+
+namespace {
+constexpr char kMagic[] = "\x93NUMPY";
+
+// The value of `key` in the header's Python dict literal, as its source text.
+std::string headerValue(const std::string& header, const std::string& key, const std::string& path) {
+  const std::regex pattern("['\"]" + key + "['\"]\\s*:\\s*('[^']*'|\"[^\"]*\"|True|False|\\([^)]*\\))");
+  std::smatch match;
+  if (!std::regex_search(header, match, pattern))
+    throw Error(path + ": the .npy header has no '" + key + "' (" + header + ")");
+  return match[1].str();
+}
+
+Shape parseShape(const std::string& text, const std::string& path) {
+  Shape shape;
+  std::string inner = text.substr(1, text.size() - 2);  // drop the parentheses
+  size_t pos = 0;
+  while (pos < inner.size()) {
+    const size_t comma = inner.find(',', pos);
+    std::string item = inner.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) {
+      if (item.find_first_not_of("0123456789L") != std::string::npos)
+        throw Error(path + ": the .npy shape " + text + " is not a tuple of sizes");
+      shape.push_back(std::stoll(item));
+    }
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return shape;
+}
+
+// Converts `count` values of NumPy type `descr` at `data` to floats.
+template <class T>
+void convert(const char* data, int64_t count, float* out) {
+  for (int64_t i = 0; i < count; ++i) {
+    T v;
+    std::memcpy(&v, data + i * sizeof(T), sizeof(T));
+    out[i] = static_cast<float>(v);
+  }
+}
+}  // namespace
+
+Tensor readNpyFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open");
+  char magic[8] = {};
+  in.read(magic, 8);
+  if (!in || std::memcmp(magic, kMagic, 6) != 0)
+    throw Error(path + ": not a .npy file (no \\x93NUMPY magic)");
+  const int major = static_cast<unsigned char>(magic[6]);
+  if (major < 1 || major > 3) throw Error(path + ": .npy version " + std::to_string(major) + " is unknown");
+  unsigned char lengthBytes[4] = {};
+  in.read(reinterpret_cast<char*>(lengthBytes), major == 1 ? 2 : 4);
+  const uint32_t headerLength = lengthBytes[0] | lengthBytes[1] << 8 |
+                                (major == 1 ? 0u : uint32_t(lengthBytes[2]) << 16 | uint32_t(lengthBytes[3]) << 24);
+  if (!in || headerLength > (1u << 20)) throw Error(path + ": the .npy header is cut or too long");
+  std::string header(headerLength, '\0');
+  in.read(header.data(), headerLength);
+  if (!in) throw Error(path + ": the .npy header is cut");
+
+  std::string descr = headerValue(header, "descr", path);
+  descr = descr.substr(1, descr.size() - 2);
+  if (headerValue(header, "fortran_order", path) == "True")
+    throw Error(path + ": the array is in Fortran order; save it with np.ascontiguousarray");
+  const Shape shape = parseShape(headerValue(header, "shape", path), path);
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    if (d != 0 && count > std::numeric_limits<int64_t>::max() / 8 / d)
+      throw Error(path + ": the shape " + toString(shape) + " is too large");
+    count *= d;
+  }
+  const bool bigEndian = !descr.empty() && descr[0] == '>';
+  const std::string type = descr.size() > 1 ? descr.substr(1) : descr;
+  const size_t itemBytes = type == "f4" || type == "i4" ? 4 : type == "f8" || type == "i8" ? 8
+                           : type == "i2"                ? 2
+                           : type == "u1" || type == "i1" ? 1
+                                                          : 0;
+  if (itemBytes == 0 || (bigEndian && itemBytes > 1))
+    throw Error(path + ": arrays of '" + descr +
+                "' are not supported (float32/64, int8/16/32/64 or uint8, little-endian)");
+  std::string data(static_cast<size_t>(count) * itemBytes, '\0');
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  if (!in)
+    throw Error(path + ": holds fewer bytes than its shape " + toString(shape) + " of " + descr +
+                " needs (" + std::to_string(data.size()) + ")");
+  Tensor out(shape, DType::f32);
+  float* values = out.data<float>();
+  if (type == "f4") std::memcpy(values, data.data(), data.size());
+  else if (type == "f8") convert<double>(data.data(), count, values);
+  else if (type == "i8") convert<int64_t>(data.data(), count, values);
+  else if (type == "i4") convert<int32_t>(data.data(), count, values);
+  else if (type == "i2") convert<int16_t>(data.data(), count, values);
+  else if (type == "i1") convert<int8_t>(data.data(), count, values);
+  else convert<uint8_t>(data.data(), count, values);
+  return out;
+}
+
+void writeNpyFile(const std::string& path, const Tensor& tensor) {
+  std::string shape = "(";
+  for (int64_t d : tensor.shape()) shape += std::to_string(d) + ", ";
+  if (tensor.shape().size() > 1) shape.erase(shape.size() - 2);
+  else if (tensor.shape().size() == 1) shape.erase(shape.size() - 1);
+  shape += ")";
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+  // Magic, version, length and header together are a multiple of 64 bytes, ending in '\n'.
+  const size_t unpadded = 10 + header.size() + 1;
+  header.append((64 - unpadded % 64) % 64, ' ');
+  header += '\n';
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    const uint16_t length = static_cast<uint16_t>(header.size());
+    out.write(kMagic, 6);
+    out.put(1).put(0);
+    out.put(static_cast<char>(length & 0xff)).put(static_cast<char>(length >> 8));
+    out << header;
+    out.write(static_cast<const char*>(tensor.raw()), static_cast<std::streamsize>(tensor.bytes()));
+    if (!out) throw Error(path + ": cannot write");
+  }
+  std::rename(tmp.c_str(), path.c_str());
+}
+
+}  // namespace twb
