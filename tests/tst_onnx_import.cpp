@@ -71,7 +71,7 @@ class TestOnnxImport : public QObject {
   // gives PyTorch's outputs, in an odd batch that leaves a short last one.
   void predictGivesPyTorchsOutputs_data() {
     QTest::addColumn<QString>("name");
-    for (const char* name : {"lenet5", "activations-opset11", "layer-norm-opset17", "attention",
+    for (const char* name : {"lenet5", "resnet18-cifar", "activations-opset11", "layer-norm-opset17", "attention",
                              "gating", "mean-pooled"})
       QTest::newRow(name) << name;
   }

@@ -61,6 +61,7 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
     if (precision == Precision::int8 && args.mode == "train")
       throw Error("int8 is for inference: use --mode infer");
     if (precision == Precision::int8 && !file.quant) file = quantizeForSpeed(file);
+    if (args.mode == "infer") file = inferenceForm(std::move(file), precision, args.model);
     const ModelSpec& model = file.spec;
     const double peak = measureMatmulPeakGflops(precision);
     const bool profile = args.profile || !args.trace.empty();

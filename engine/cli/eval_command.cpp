@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/model_argument.h"
 #include "core/error.h"
 #include "io/model_file.h"
 #include "train/evaluator.h"
@@ -32,9 +33,7 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
       throw Error(args.model + ": the model's input does not take samples of " +
                   toString(data.test->sampleShape()) + " from " + data.test->name());
     const Precision precision = parsePrecision(args.precision);
-    if (precision == Precision::int8 && !model.quant)
-      throw Error(args.model + ": an fp32 model has no int8 scales; make an int8 model with "
-                  "twb-engine quantize");
+    model = inferenceForm(std::move(model), precision, args.model);
     Evaluator evaluator(model.spec, model.params, "SoftmaxCrossEntropy", precision,
                         model.quant ? &*model.quant : nullptr);
     const EvalResult r = evaluator.run(data.test, args.batch, data.test->defaultNormalization());

@@ -2,8 +2,10 @@
 
 #include <filesystem>
 
+#include "core/error.h"
 #include "graph/graph.h"
 #include "graph/templates.h"
+#include "quant/inference_rewrite.h"
 #include "train/job_config.h"
 
 namespace twb {
@@ -23,6 +25,15 @@ ModelFile loadModelArgument(const std::string& model) {
   }
   file.params.ensure(Graph::build(file.spec, 1), seed);
   return file;
+}
+
+ModelFile inferenceForm(ModelFile model, Precision precision, const std::string& path) {
+  if (model.quant) return model;
+  if (precision == Precision::int8)
+    throw Error(path + ": an fp32 model has no int8 scales; make an int8 model with twb-engine "
+                "quantize");
+  InferenceModel inference = rewriteForInference(model.spec, model.params);
+  return {std::move(inference.spec), std::move(inference.params), std::nullopt};
 }
 
 }  // namespace twb

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "exec/precision_policy.h"
 #include "io/model_file.h"
 
 namespace twb {
@@ -9,5 +10,10 @@ namespace twb {
 // MODEL on the command line: a model file (.twbm, with its weights), a job file (.json: its
 // model, with the job's initial weights) or a template name (freshly initialised weights).
 ModelFile loadModelArgument(const std::string& model);
+
+// The model as inference runs it in `precision`: its inference form (BatchNorm folded, ReLU
+// fused, Dropout dropped; an int8 model already is one). Throws, naming `path`, for int8 of a
+// model without int8 scales.
+ModelFile inferenceForm(ModelFile model, Precision precision, const std::string& path);
 
 }  // namespace twb

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "cli/commands.h"
+#include "cli/model_argument.h"
 #include "core/error.h"
 #include "data/npy_file.h"
 #include "exec/executor.h"
@@ -89,9 +90,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
       throw Error(args.model + ": predict feeds models of one input; this one has " +
                   std::to_string(model.spec.inputs.size()));
     const Precision precision = parsePrecision(args.precision);
-    if (precision == Precision::int8 && !model.quant)
-      throw Error(args.model + ": an fp32 model has no int8 scales; make an int8 model with "
-                  "twb-engine quantize");
+    model = inferenceForm(std::move(model), precision, args.model);
     const Shape sample = model.spec.inputs[0].shape;
     std::vector<InputFile> files;
     int64_t total = 0;
