@@ -124,6 +124,9 @@ std::vector<OpCase> opCases() {
       single("HardSigmoid ONNX slope", "HardSigmoid", {{11}}, {{"alpha", 0.2}, {"beta", 0.4}}, 4,
              Fill::wide),
       single("ReLU6", "ReLU6", {{4, 9}}, {}, 3, Fill::wide),
+      single("Sqrt", "Sqrt", {{3, 5}}, {}, 2, Fill::positive),
+      single("Pow 3", "Pow", {{7}}, {{"exponent", 3}}, 3),
+      single("Pow 0.5", "Pow", {{2, 4}}, {{"exponent", 0.5}}, 2, Fill::positive),
       single("Clip -3..6 (4-D)", "Clip", {{3, 4, 5}}, {{"min", -3}, {"max", 6}}, 2, Fill::wide),
       single("Flatten", "Flatten", {{3, 4, 5}}),
       single("Reshape", "Reshape", {{12}}, {{"shape", {3, -1}}}),
@@ -188,6 +191,7 @@ std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed, Precision 
       for (int64_t i = 0; i < n; ++i) {
         x[i] = random.normal();
         if (c.fill == Fill::awayFromZero) x[i] = awayFrom(x[i], 0.f);
+        if (c.fill == Fill::positive) x[i] = std::abs(x[i]) + 0.5f;
         if (c.fill == Fill::wide) {
           x[i] *= 3;
           for (float kink : {-3.f, 0.f, 3.f, 6.f}) x[i] = awayFrom(x[i], kink);

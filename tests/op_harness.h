@@ -20,6 +20,7 @@ enum class Fill {
   normal,        // N(0, 1)
   distinct,      // a shuffled ramp: no ties, so max pooling's choice is stable under a nudge
   awayFromZero,  // |x| >= 0.1, so ReLU's kink is never crossed by a nudge
+  positive,      // |N(0, 1)| + 0.5: inside the domain of Sqrt and fractional powers
   wide,          // N(0, 3^2), at least 0.1 from -3, 0, 3 and 6: both sides of every kink of
                  // ReLU6, Clip(-3, 6), Hardswish and HardSigmoid, none crossed by a nudge
 };

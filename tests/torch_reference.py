@@ -96,6 +96,10 @@ def run_node(node, args, params, training):
         return F.hardswish(x)
     if op == "HardSigmoid":
         return torch.clamp(a.get("alpha", 1 / 6) * x + a.get("beta", 0.5), 0, 1)
+    if op == "Sqrt":
+        return torch.sqrt(x)
+    if op == "Pow":
+        return torch.pow(x, a["exponent"])
     if op == "ReLU6":
         return F.relu6(x)
     if op == "Clip":

@@ -53,7 +53,9 @@ ModelSpec activations() {
              {"hswish", "Hardswish", {"silu"}, {}},
              {"fc2", "Linear", {"hswish"}, {{"out_features", 16}}},
              {"hsig", "HardSigmoid", {"fc2"}, {{"alpha", 0.2}, {"beta", 0.4}}},
-             {"relu6", "ReLU6", {"hsig"}, {}},
+             {"cube", "Pow", {"hsig"}, {{"exponent", 3}}},
+             {"root", "Sqrt", {"cube"}, {}},
+             {"relu6", "ReLU6", {"root"}, {}},
              {"clip", "Clip", {"relu6"}, {{"min", 0.1}, {"max", 0.6}}},
              {"fc3", "Linear", {"clip"}, {{"out_features", 4}}},
              {"out", "LogSoftmax", {"fc3"}, {}}};

@@ -282,6 +282,13 @@ class Importer {
     } else if (op == "HardSigmoid") {
       add(n, "HardSigmoid", {value(n, 0)},
           {{"alpha", n.number("alpha", 0.2f)}, {"beta", n.number("beta", 0.5f)}});
+    } else if (op == "Sqrt") {
+      add(n, "Sqrt", {value(n, 0)});
+    } else if (op == "Pow") {
+      const Tensor& exponent = constant(n, 1);
+      if (exponent.numel() != 1 || exponent.dtype() != DType::f32)
+        throw n.error("only a constant float exponent is supported");
+      add(n, "Pow", {value(n, 0)}, {{"exponent", exponent.data<float>()[0]}});
     } else if (op == "HardSwish") {
       add(n, "Hardswish", {value(n, 0)});
     } else if (op == "LayerNormalization") {

@@ -91,6 +91,17 @@ const OpRegistration kActivations{{
                      .number("alpha", static_cast<float>(a.number("alpha")))
                      .number("beta", static_cast<float>(a.number("beta")));
                }),
+    activation("Sqrt", "The square root (of x > 0).", {},
+               [](OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) {
+                 onnx.node("Sqrt", io.inputs, io.output);
+               }),
+    activation("Pow", "x to a constant power.",
+               {{"exponent", AttrType::number, nullptr, "The power."}},
+               [](OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs& a) {
+                 const std::string& y = io.output;
+                 const float p = static_cast<float>(a.number("exponent"));
+                 onnx.node("Pow", {io.inputs[0], onnx.scalar(y + "/exponent", p)}, y);
+               }),
     activation("ReLU6", "min(max(x, 0), 6).", {},
                [](OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) { clip(onnx, io, 0, 6); }),
     activation("Clip", "min(max(x, min), max).",

@@ -24,6 +24,8 @@ std::vector<EltwiseStage> stagesOf(const GraphNode& node) {
   if (op == "Tanh") return {{a::eltwise_tanh}};
   if (op == "SiLU") return {{a::eltwise_swish, 1.f}};
   if (op == "Hardswish") return {{a::eltwise_hardswish}};
+  if (op == "Sqrt") return {{a::eltwise_sqrt}};
+  if (op == "Pow") return {{a::eltwise_pow, 1.f, number("exponent")}};
   if (op == "ReLU6") return {{a::eltwise_clip_v2, 0.f, 6.f}};
   if (op == "Clip") return {{a::eltwise_clip_v2, number("min"), number("max")}};
   if (op == "HardSigmoid")
@@ -89,7 +91,7 @@ class CpuActivation : public CpuKernel {
 }  // namespace
 
 const CpuKernelRegistration kActivations{{"ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "SiLU",
-                                          "Hardswish", "ReLU6", "Clip", "HardSigmoid"},
+                                          "Hardswish", "ReLU6", "Clip", "HardSigmoid", "Sqrt", "Pow"},
                                          makeKernel<CpuActivation>};
 
 }  // namespace twb
