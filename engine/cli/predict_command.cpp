@@ -16,7 +16,8 @@ namespace twb {
 
 namespace {
 bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // The samples of one input file: (S, sample...) or a single sample (sample...).
@@ -85,7 +86,8 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
                   "fp32, bf16 or int8 (int8 needs a model made by twb-engine quantize)")
       ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
   cmd->callback([&exitCode] {
-    ModelFile model = endsWith(args.model, ".onnx") ? importOnnx(args.model) : loadModel(args.model);
+    ModelFile model =
+        endsWith(args.model, ".onnx") ? importOnnx(args.model) : loadModel(args.model);
     if (model.spec.inputs.size() != 1)
       throw Error(args.model + ": predict feeds models of one input; this one has " +
                   std::to_string(model.spec.inputs.size()));
@@ -137,7 +139,8 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
       for (const InputFile& file : files)
         for (int64_t s = 0; s < file.samples; ++s, ++index) {
           std::printf("%s[%lld]:", file.path.c_str(), static_cast<long long>(s));
-          for (const auto& [cls, p] : topK(result.data<float>() + index * perSample, perSample, args.top))
+          for (const auto& [cls, p] :
+               topK(result.data<float>() + index * perSample, perSample, args.top))
             std::printf(" %lld (%.4f)", static_cast<long long>(cls), p);
           std::printf("\n");
         }

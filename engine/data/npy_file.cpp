@@ -14,8 +14,10 @@ namespace {
 constexpr char kMagic[] = "\x93NUMPY";
 
 // The value of `key` in the header's Python dict literal, as its source text.
-std::string headerValue(const std::string& header, const std::string& key, const std::string& path) {
-  const std::regex pattern("['\"]" + key + "['\"]\\s*:\\s*('[^']*'|\"[^\"]*\"|True|False|\\([^)]*\\))");
+std::string headerValue(const std::string& header, const std::string& key,
+                        const std::string& path) {
+  const std::regex pattern("['\"]" + key +
+                           "['\"]\\s*:\\s*('[^']*'|\"[^\"]*\"|True|False|\\([^)]*\\))");
   std::smatch match;
   if (!std::regex_search(header, match, pattern))
     throw Error(path + ": the .npy header has no '" + key + "' (" + header + ")");
@@ -28,7 +30,8 @@ Shape parseShape(const std::string& text, const std::string& path) {
   size_t pos = 0;
   while (pos < inner.size()) {
     const size_t comma = inner.find(',', pos);
-    std::string item = inner.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    std::string item =
+        inner.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     item.erase(0, item.find_first_not_of(" \t"));
     item.erase(item.find_last_not_of(" \t") + 1);
     if (!item.empty()) {
@@ -61,11 +64,13 @@ Tensor readNpyFile(const std::string& path) {
   if (!in || std::memcmp(magic, kMagic, 6) != 0)
     throw Error(path + ": not a .npy file (no \\x93NUMPY magic)");
   const int major = static_cast<unsigned char>(magic[6]);
-  if (major < 1 || major > 3) throw Error(path + ": .npy version " + std::to_string(major) + " is unknown");
+  if (major < 1 || major > 3)
+    throw Error(path + ": .npy version " + std::to_string(major) + " is unknown");
   unsigned char lengthBytes[4] = {};
   in.read(reinterpret_cast<char*>(lengthBytes), major == 1 ? 2 : 4);
-  const uint32_t headerLength = lengthBytes[0] | lengthBytes[1] << 8 |
-                                (major == 1 ? 0u : uint32_t(lengthBytes[2]) << 16 | uint32_t(lengthBytes[3]) << 24);
+  const uint32_t headerLength =
+      lengthBytes[0] | lengthBytes[1] << 8 |
+      (major == 1 ? 0u : uint32_t(lengthBytes[2]) << 16 | uint32_t(lengthBytes[3]) << 24);
   if (!in || headerLength > (1u << 20)) throw Error(path + ": the .npy header is cut or too long");
   std::string header(headerLength, '\0');
   in.read(header.data(), headerLength);
@@ -84,8 +89,9 @@ Tensor readNpyFile(const std::string& path) {
   }
   const bool bigEndian = !descr.empty() && descr[0] == '>';
   const std::string type = descr.size() > 1 ? descr.substr(1) : descr;
-  const size_t itemBytes = type == "f4" || type == "i4" ? 4 : type == "f8" || type == "i8" ? 8
-                           : type == "i2"                ? 2
+  const size_t itemBytes = type == "f4" || type == "i4"   ? 4
+                           : type == "f8" || type == "i8" ? 8
+                           : type == "i2"                 ? 2
                            : type == "u1" || type == "i1" ? 1
                                                           : 0;
   if (itemBytes == 0 || (bigEndian && itemBytes > 1))
@@ -98,21 +104,30 @@ Tensor readNpyFile(const std::string& path) {
                 " needs (" + std::to_string(data.size()) + ")");
   Tensor out(shape, DType::f32);
   float* values = out.data<float>();
-  if (type == "f4") std::memcpy(values, data.data(), data.size());
-  else if (type == "f8") convert<double>(data.data(), count, values);
-  else if (type == "i8") convert<int64_t>(data.data(), count, values);
-  else if (type == "i4") convert<int32_t>(data.data(), count, values);
-  else if (type == "i2") convert<int16_t>(data.data(), count, values);
-  else if (type == "i1") convert<int8_t>(data.data(), count, values);
-  else convert<uint8_t>(data.data(), count, values);
+  if (type == "f4")
+    std::memcpy(values, data.data(), data.size());
+  else if (type == "f8")
+    convert<double>(data.data(), count, values);
+  else if (type == "i8")
+    convert<int64_t>(data.data(), count, values);
+  else if (type == "i4")
+    convert<int32_t>(data.data(), count, values);
+  else if (type == "i2")
+    convert<int16_t>(data.data(), count, values);
+  else if (type == "i1")
+    convert<int8_t>(data.data(), count, values);
+  else
+    convert<uint8_t>(data.data(), count, values);
   return out;
 }
 
 void writeNpyFile(const std::string& path, const Tensor& tensor) {
   std::string shape = "(";
   for (int64_t d : tensor.shape()) shape += std::to_string(d) + ", ";
-  if (tensor.shape().size() > 1) shape.erase(shape.size() - 2);
-  else if (tensor.shape().size() == 1) shape.erase(shape.size() - 1);
+  if (tensor.shape().size() > 1)
+    shape.erase(shape.size() - 2);
+  else if (tensor.shape().size() == 1)
+    shape.erase(shape.size() - 1);
   shape += ")";
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
   // Magic, version, length and header together are a multiple of 64 bytes, ending in '\n'.

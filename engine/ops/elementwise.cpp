@@ -17,12 +17,13 @@ class BinaryOp : public Op {
     Shape out(a.size());
     for (size_t i = 0; i < a.size(); ++i) {
       if (a[i] != b[i] && a[i] != 1 && b[i] != 1)
-        throw Error("inputs " + toString(a) + " and " + toString(b) + " do not broadcast: " +
-                    "dimension " + std::to_string(i) + " is " + std::to_string(a[i]) + " and " +
-                    std::to_string(b[i]));
+        throw Error("inputs " + toString(a) + " and " + toString(b) +
+                    " do not broadcast: " + "dimension " + std::to_string(i) + " is " +
+                    std::to_string(a[i]) + " and " + std::to_string(b[i]));
       out[i] = std::max(a[i], b[i]);
     }
-    if (a[0] != b[0]) throw Error("the batch of " + toString(a) + " and " + toString(b) + " differ");
+    if (a[0] != b[0])
+      throw Error("the batch of " + toString(a) + " and " + toString(b) + " differ");
     return out;
   }
   double forwardFlops(const std::vector<Shape>&, const Shape& out) const override {
@@ -37,7 +38,11 @@ class BinaryOp : public Op {
 };
 
 OpDef binary(const char* name, const char* doc, const char* onnxType) {
-  return {name, doc, 2, 2, {},
+  return {name,
+          doc,
+          2,
+          2,
+          {},
           [onnxType](Attrs a) { return std::make_unique<BinaryOp>(std::move(a), onnxType); },
           {.bf16 = true}};
 }

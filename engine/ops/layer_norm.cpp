@@ -32,10 +32,13 @@ class LayerNormOp : public Op {
 };
 }  // namespace
 
-const OpRegistration kLayerNorm{{
-    {"LayerNorm", "Normalisation over the last dimension, with learned scale and shift.", 1, 1,
-     {{"eps", AttrType::number, 1e-5, "Added to the variance."}},
-     [](Attrs a) { return std::make_unique<LayerNormOp>(std::move(a)); },
-     {.followsInput = true}}}};
+const OpRegistration kLayerNorm{
+    {{"LayerNorm",
+      "Normalisation over the last dimension, with learned scale and shift.",
+      1,
+      1,
+      {{"eps", AttrType::number, 1e-5, "Added to the variance."}},
+      [](Attrs a) { return std::make_unique<LayerNormOp>(std::move(a)); },
+      {.followsInput = true}}}};
 
 }  // namespace twb

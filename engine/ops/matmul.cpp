@@ -35,8 +35,13 @@ class MatMulOp : public Op {
 }  // namespace
 
 // A matrix product: bf16 under mixed precision; fp32 under int8 (no weights to calibrate).
-const OpRegistration kMatMul{{
-    {"MatMul", "Batched matrix product of two activations over their last two dimensions.", 2, 2,
-     {}, [](Attrs a) { return std::make_unique<MatMulOp>(std::move(a)); }, {.bf16 = true}}}};
+const OpRegistration kMatMul{
+    {{"MatMul",
+      "Batched matrix product of two activations over their last two dimensions.",
+      2,
+      2,
+      {},
+      [](Attrs a) { return std::make_unique<MatMulOp>(std::move(a)); },
+      {.bf16 = true}}}};
 
 }  // namespace twb

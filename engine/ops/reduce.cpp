@@ -16,8 +16,10 @@ class ReduceOp : public Op {
     Shape out;
     for (size_t i = 0; i < in[0].size(); ++i) {
       const bool reduced = std::find(axes.begin(), axes.end(), int64_t(i)) != axes.end();
-      if (!reduced) out.push_back(in[0][i]);
-      else if (attrs().boolean("keepdims")) out.push_back(1);
+      if (!reduced)
+        out.push_back(in[0][i]);
+      else if (attrs().boolean("keepdims"))
+        out.push_back(1);
     }
     return out;
   }
@@ -28,8 +30,8 @@ class ReduceOp : public Op {
   void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
     const std::vector<int64_t> axes = attrs().integers("axes");
     const bool sum = std::string(m_onnxType) == "ReduceSum";
-    OnnxNode& n = sum ? onnx.node(m_onnxType, {io.inputs[0], onnx.int64s(io.output + "/axes", axes)},
-                                  io.output)
+    OnnxNode& n = sum ? onnx.node(m_onnxType,
+                                  {io.inputs[0], onnx.int64s(io.output + "/axes", axes)}, io.output)
                       : onnx.node(m_onnxType, io.inputs, io.output).integers("axes", axes);
     n.integer("keepdims", attrs().boolean("keepdims"));
   }
@@ -55,7 +57,10 @@ class ReduceOp : public Op {
 };
 
 OpDef reduce(const char* name, const char* doc, const char* onnxType) {
-  return {name, doc, 1, 1,
+  return {name,
+          doc,
+          1,
+          1,
           {{"axes", AttrType::integers, nullptr, "Axes to reduce (not 0, the batch)."},
            {"keepdims", AttrType::boolean, true, "Keep each reduced axis as a dimension of 1."}},
           [onnxType](Attrs a) { return std::make_unique<ReduceOp>(std::move(a), onnxType); },

@@ -34,7 +34,10 @@ class SoftmaxOp : public Op {
 };
 
 OpDef softmax(const char* name, const char* doc, const char* onnxType) {
-  return {name, doc, 1, 1,
+  return {name,
+          doc,
+          1,
+          1,
           {{"axis", AttrType::integer, -1, "Axis to normalise along; -1: the last."}},
           [onnxType](Attrs a) { return std::make_unique<SoftmaxOp>(std::move(a), onnxType); },
           {}};

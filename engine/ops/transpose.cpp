@@ -19,8 +19,7 @@ class TransposeOp : public Op {
     Shape out;
     for (int64_t p : perm) {
       if (p < 0 || p >= static_cast<int64_t>(rank) || seen[p])
-        throw Error("attribute perm must order each of 0.." + std::to_string(rank - 1) +
-                    " once");
+        throw Error("attribute perm must order each of 0.." + std::to_string(rank - 1) + " once");
       seen[p] = true;
       out.push_back(in[0][p]);
     }
@@ -34,10 +33,13 @@ class TransposeOp : public Op {
 }  // namespace
 
 // A copy in another order: it keeps its input's type and int8 scale.
-const OpRegistration kTranspose{{
-    {"Transpose", "Permutes the dimensions after the batch.", 1, 1,
-     {{"perm", AttrType::integers, nullptr, "Output dimension i is input dimension perm[i]."}},
-     [](Attrs a) { return std::make_unique<TransposeOp>(std::move(a)); },
-     {.followsInput = true, .int8 = Int8Role::followsInput}}}};
+const OpRegistration kTranspose{
+    {{"Transpose",
+      "Permutes the dimensions after the batch.",
+      1,
+      1,
+      {{"perm", AttrType::integers, nullptr, "Output dimension i is input dimension perm[i]."}},
+      [](Attrs a) { return std::make_unique<TransposeOp>(std::move(a)); },
+      {.followsInput = true, .int8 = Int8Role::followsInput}}}};
 
 }  // namespace twb

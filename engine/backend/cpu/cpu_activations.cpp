@@ -39,8 +39,8 @@ class CpuActivation : public CpuKernel {
  public:
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
                              bool training) override {
-    const auto prop = training ? dnnl::prop_kind::forward_training
-                               : dnnl::prop_kind::forward_inference;
+    const auto prop =
+        training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
     m_stages.clear();
     for (const EltwiseStage& s : stagesOf(node)) {
       Stage stage;
@@ -61,7 +61,8 @@ class CpuActivation : public CpuKernel {
   void bind(const KernelIO& io) override {
     const bool backward = io.outputGrad && io.inputGrads[0];
     // values[i] is stage i's input; the last stage writes the output.
-    std::vector<dnnl::memory> values{io.inputs[0]}, grads{backward ? io.inputGrads[0] : dnnl::memory()};
+    std::vector<dnnl::memory> values{io.inputs[0]},
+        grads{backward ? io.inputGrads[0] : dnnl::memory()};
     for (size_t i = 1; i < m_stages.size(); ++i) {
       values.emplace_back(m_stages[i - 1].fwd.dst_desc(), cpuEngine());
       if (backward) grads.emplace_back(m_stages[i - 1].fwd.dst_desc(), cpuEngine());
@@ -90,8 +91,9 @@ class CpuActivation : public CpuKernel {
 };
 }  // namespace
 
-const CpuKernelRegistration kActivations{{"ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "SiLU",
-                                          "Hardswish", "ReLU6", "Clip", "HardSigmoid", "Sqrt", "Pow"},
-                                         makeKernel<CpuActivation>};
+const CpuKernelRegistration kActivations{
+    {"ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "SiLU", "Hardswish", "ReLU6", "Clip",
+     "HardSigmoid", "Sqrt", "Pow"},
+    makeKernel<CpuActivation>};
 
 }  // namespace twb

@@ -39,9 +39,9 @@ class CpuElementwise : public CpuKernel {
           cpuEngine());
       noteScratchpad(m_negate->scratchpad_desc());
     } else {
-      m_gradA = binary(a::binary_div, m_full, m_b, m_full);            // dy / b
-      m_gradDivY = binary(a::binary_mul, m_full, m_full, m_full);      // dy * y
-      m_gradB = binary(a::binary_div, m_full, m_b, m_full, -1.f);      // -(dy * y) / b
+      m_gradA = binary(a::binary_div, m_full, m_b, m_full);        // dy / b
+      m_gradDivY = binary(a::binary_mul, m_full, m_full, m_full);  // dy * y
+      m_gradB = binary(a::binary_div, m_full, m_b, m_full, -1.f);  // -(dy * y) / b
     }
     if (shapeA != shapeY) m_reduceA = reduction(m_full, m_a);
     if (shapeB != shapeY) m_reduceB = reduction(m_full, m_b);
@@ -107,9 +107,10 @@ class CpuElementwise : public CpuKernel {
     return pd;
   }
 
-  void addBinary(Steps& steps, const Binary& pd, const dnnl::memory& src0,
-                 const dnnl::memory& src1, const dnnl::memory& dst, const KernelIO& io) {
-    addStep(steps, dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}},
+  void addBinary(Steps& steps, const Binary& pd, const dnnl::memory& src0, const dnnl::memory& src1,
+                 const dnnl::memory& dst, const KernelIO& io) {
+    addStep(steps, dnnl::binary(pd),
+            {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}},
             pd.scratchpad_desc(), io);
   }
 

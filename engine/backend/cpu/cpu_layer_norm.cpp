@@ -11,8 +11,8 @@ class CpuLayerNorm : public CpuKernel {
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
                              bool training) override {
     using flags = dnnl::normalization_flags;
-    const auto prop = training ? dnnl::prop_kind::forward_training
-                               : dnnl::prop_kind::forward_inference;
+    const auto prop =
+        training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
     const float eps = static_cast<float>(node.op->attrs().number("eps"));
     m_src = plainDesc(shapeOf(in[0]), m_compute);
     const int64_t d = shapeOf(in[0]).back();
@@ -33,21 +33,21 @@ class CpuLayerNorm : public CpuKernel {
     const dnnl::memory x = inLayout(m_forward, io.inputs[0], m_src);
     const dnnl::memory scale = wrap(io.params[0], m_features);
     const dnnl::memory shift = wrap(io.params[1], m_features);
-    std::unordered_map<int, dnnl::memory> args{
-        {DNNL_ARG_SRC, x}, {DNNL_ARG_DST, io.output}, {DNNL_ARG_SCALE, scale},
-        {DNNL_ARG_SHIFT, shift}};
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, x},
+                                               {DNNL_ARG_DST, io.output},
+                                               {DNNL_ARG_SCALE, scale},
+                                               {DNNL_ARG_SHIFT, shift}};
     if (io.outputGrad) {
       m_mean = dnnl::memory(m_fwd.mean_desc(), cpuEngine());
       m_variance = dnnl::memory(m_fwd.variance_desc(), cpuEngine());
       args[DNNL_ARG_MEAN] = m_mean;
       args[DNNL_ARG_VARIANCE] = m_variance;
     }
-    addStep(m_forward, dnnl::layer_normalization_forward(m_fwd), args, m_fwd.scratchpad_desc(),
-            io);
+    addStep(m_forward, dnnl::layer_normalization_forward(m_fwd), args, m_fwd.scratchpad_desc(), io);
     if (!io.outputGrad) return;
     // oneDNN always computes the data gradient; without a reader it lands in a spare buffer.
-    const dnnl::memory dx = io.inputGrads[0] ? writeBuffer(io.inputGrads[0], m_src)
-                                             : dnnl::memory(m_src, cpuEngine());
+    const dnnl::memory dx =
+        io.inputGrads[0] ? writeBuffer(io.inputGrads[0], m_src) : dnnl::memory(m_src, cpuEngine());
     addStep(m_backward, dnnl::layer_normalization_backward(m_bwd),
             {{DNNL_ARG_SRC, x},
              {DNNL_ARG_DIFF_DST, inLayout(m_backward, io.outputGrad, m_src)},

@@ -25,10 +25,10 @@ class CpuMatMul : public CpuKernel {
     noteScratchpad(m_fwd.scratchpad_desc());
     if (training) {
       m_dc = plainDesc(shapeOf(m_c), m_compute);
-      m_gradA = dnnl::matmul::primitive_desc({m_dc, transposedView(m_b), m_a}, attributes(),
-                                             cpuEngine());
-      m_gradB = dnnl::matmul::primitive_desc({transposedView(m_a), m_dc, m_b}, attributes(),
-                                             cpuEngine());
+      m_gradA =
+          dnnl::matmul::primitive_desc({m_dc, transposedView(m_b), m_a}, attributes(), cpuEngine());
+      m_gradB =
+          dnnl::matmul::primitive_desc({transposedView(m_a), m_dc, m_b}, attributes(), cpuEngine());
       noteScratchpad(m_gradA.scratchpad_desc());
       noteScratchpad(m_gradB.scratchpad_desc());
     }

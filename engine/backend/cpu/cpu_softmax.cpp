@@ -8,8 +8,8 @@ class CpuSoftmax : public CpuKernel {
  public:
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
                              bool training) override {
-    const auto prop = training ? dnnl::prop_kind::forward_training
-                               : dnnl::prop_kind::forward_inference;
+    const auto prop =
+        training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
     const auto algo = node.opName == "LogSoftmax" ? dnnl::algorithm::softmax_log
                                                   : dnnl::algorithm::softmax_accurate;
     const Shape shape = shapeOf(in[0]);
