@@ -172,6 +172,13 @@ void MonitorPanel::replot(QCustomPlot* plot) {
   // no curve changes layer and no axis moves, only the live layer is painted again.
   const QSet<QCPGraph*> changed = m_changed.take(plot);
   bool everything = m_redrawAll.remove(plot);  // not only new points: fitted to the data exactly
+  // A chart's first drawing with points fits them exactly: its empty axes hold no view to keep,
+  // whenever the redraw timer happened to tick before the first points came.
+  bool hasData = false;
+  for (int i = 0; i < plot->graphCount() && !hasData; ++i) hasData = !plot->graph(i)->data()->isEmpty();
+  if (hasData && !m_drawnWithData.contains(plot)) everything = true;
+  if (hasData) m_drawnWithData.insert(plot);
+  else m_drawnWithData.remove(plot);
   if (!m_userView.contains(plot)) {
     if (everything) fitAxes(plot);
     else everything = followLiveData(plot);

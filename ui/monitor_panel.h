@@ -102,6 +102,7 @@ class MonitorPanel : public QWidget {
   QSet<QCustomPlot*> m_userView;  // charts zoomed or panned by the user
   QSet<QCustomPlot*> m_undrawn;   // charts not drawn since their data changed
   QSet<QCustomPlot*> m_redrawAll; // charts to draw whole, fitted exactly (not just new points)
+  QSet<QCustomPlot*> m_drawnWithData;  // charts whose last drawing had points
   QHash<QCustomPlot*, QSet<QCPGraph*>> m_changed;  // curves with new points since drawn
   qsizetype m_nextPlot = 0;       // where the next redraw looks first
   QElapsedTimer m_clock;
