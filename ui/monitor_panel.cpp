@@ -175,7 +175,8 @@ void MonitorPanel::replot(QCustomPlot* plot) {
   // A chart's first drawing with points fits them exactly: its empty axes hold no view to keep,
   // whenever the redraw timer happened to tick before the first points came.
   bool hasData = false;
-  for (int i = 0; i < plot->graphCount() && !hasData; ++i) hasData = !plot->graph(i)->data()->isEmpty();
+  for (int i = 0; i < plot->graphCount() && !hasData; ++i)
+    hasData = !plot->graph(i)->data()->isEmpty();
   if (hasData && !m_drawnWithData.contains(plot)) everything = true;
   if (hasData) m_drawnWithData.insert(plot);
   else m_drawnWithData.remove(plot);
