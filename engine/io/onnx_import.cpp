@@ -364,6 +364,19 @@ class Importer {
     add(n, "LayerNorm", {value(n, 0)}, {{"eps", n.number("epsilon", 1e-5f)}});
   }
 
+  // The node already emitted under `name`, or null. Folds below rewrite it in place.
+  NodeSpec* emittedNode(const std::string& name) {
+    auto it = std::find_if(m_spec.nodes.begin(), m_spec.nodes.end(),
+                           [&](const NodeSpec& s) { return s.name == name; });
+    return it == m_spec.nodes.end() ? nullptr : &*it;
+  }
+
+  // A folded node takes the name of the ONNX node that absorbed it, whose readers read it.
+  void renameTo(NodeSpec& node, const std::string& name) {
+    node.name = name;
+    m_produced.insert(name);
+  }
+
   // A 2-D constant transposed (a weight written as Transpose + MatMul).
   static Tensor transposed(const OnnxNode& n, const Tensor& t) {
     if (t.shape().size() != 2 || t.dtype() != DType::f32 ||
@@ -383,9 +396,8 @@ class Importer {
     for (int b = 0; b < 2; ++b) {
       auto constant = m_constants.find(n.input(b));
       const std::string product = resolve(n.input(1 - b));
-      auto node = std::find_if(m_spec.nodes.begin(), m_spec.nodes.end(),
-                               [&](const NodeSpec& s) { return s.name == product; });
-      if (constant == m_constants.end() || node == m_spec.nodes.end() || node->op != "Linear" ||
+      NodeSpec* node = emittedNode(product);
+      if (constant == m_constants.end() || !node || node->op != "Linear" ||
           node->attrs["bias"].get<bool>() || m_readers[n.input(1 - b)] != 1 ||
           constant->second.numel() != node->attrs["out_features"].get<int64_t>())
         continue;
@@ -395,8 +407,7 @@ class Importer {
       std::memcpy(m_weights[n.output() + ".bias"].raw(), constant->second.raw(),
                   constant->second.bytes());
       node->attrs["bias"] = true;
-      node->name = n.output();
-      m_produced.insert(n.output());
+      renameTo(*node, n.output());
       return true;
     }
     return false;
@@ -424,9 +435,8 @@ class Importer {
   bool gatedActivation(const OnnxNode& n) {
     for (int g = 0; g < 2 && g < n.proto().input_size(); ++g) {
       const std::string gate = resolve(n.input(g));
-      auto node = std::find_if(m_spec.nodes.begin(), m_spec.nodes.end(),
-                               [&](const NodeSpec& s) { return s.name == gate; });
-      if (node == m_spec.nodes.end() || m_readers[n.input(g)] != 1 || n.proto().input_size() != 2 ||
+      NodeSpec* node = emittedNode(gate);
+      if (!node || m_readers[n.input(g)] != 1 || n.proto().input_size() != 2 ||
           node->inputs[0] != resolve(n.input(1 - g)))
         continue;
       const bool pytorchHardSigmoid =
@@ -435,8 +445,7 @@ class Importer {
       if (node->op != "Sigmoid" && !pytorchHardSigmoid) continue;
       node->op = node->op == "Sigmoid" ? "SiLU" : "Hardswish";
       node->attrs = nlohmann::json::object();
-      node->name = n.output();
-      m_produced.insert(n.output());
+      renameTo(*node, n.output());
       return true;
     }
     return false;
