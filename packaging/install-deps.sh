@@ -20,6 +20,8 @@ build_packages=(
   build-essential cmake ninja-build ccache pkg-config git
   # engine
   libdnnl-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libonnx-dev
+  # image-folder datasets: PNG and JPEG decoding
+  libpng-dev libjpeg62-turbo-dev
   # data-parallel ranks: Gloo's collectives; OpenSSL: the rendezvous' HMAC and TCP nodes' TLS
   libgloo-dev libssl-dev
   # node service and remote nodes
@@ -46,6 +48,8 @@ test_packages=(
   # reference tests and benchmarks' peers; the protocol's conformance suite in Python (grpcio,
   # stubs from protoc's grpc_python_plugin)
   python3 python3-numpy python3-torch python3-onnx libopenblas0-pthread
+  # image-folder tests and the loader benchmark: PIL writes the images and is the peer's decoder
+  python3-pil
   python3-grpcio python3-protobuf
 )
 

@@ -229,7 +229,8 @@ QWidget* JobForm::buildForm() {
   QFormLayout* data = group(tr("Data"));
   m_dataset = named(new QLineEdit, "dataset");
   m_dataset->setToolTip(
-      tr("fashion-mnist, idx:DIR, cifar10:DIR, csv:FILE or synthetic:SHAPE:CLASSES"));
+      tr("fashion-mnist, idx:DIR, cifar10:DIR, csv:FILE, images:DIR (a folder of class folders "
+         "of PNG or JPEG images) or synthetic:SHAPE:CLASSES"));
   data->addRow(tr("Dataset"), withError(m_dataset, m_datasetError));
   m_testData = named(new QLineEdit, "testData");
   m_testData->setPlaceholderText(tr("the dataset's own test split"));

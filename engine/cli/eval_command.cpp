@@ -19,7 +19,8 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
   static Args args;
   cmd->add_option("MODEL", args.model, "Model file (.twbm)")->required();
   cmd->add_option("--dataset", args.dataset,
-                  "fashion-mnist | idx:DIR | cifar10:DIR | csv:FILE | synthetic:SHAPE:CLASSES")
+                  "fashion-mnist | idx:DIR | cifar10:DIR | csv:FILE | images:DIR | "
+                  "synthetic:SHAPE:CLASSES")
       ->required();
   cmd->add_option("--batch", args.batch, "Evaluation batch")->check(CLI::PositiveNumber);
   cmd->add_option("--precision", args.precision,
@@ -28,7 +29,7 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
   cmd->add_flag("--json", args.json, "Print one JSON object");
   cmd->callback([&exitCode] {
     ModelFile model = loadModel(args.model);
-    const DatasetSplits data = openDataset(args.dataset);
+    const DatasetSplits data = openDataset(args.dataset, model.spec.soleInputShape());
     if (model.spec.inputs.size() != 1 || model.spec.inputs[0].shape != data.test->sampleShape())
       throw Error(args.model + ": the model's input does not take samples of " +
                   toString(data.test->sampleShape()) + " from " + data.test->name());

@@ -68,7 +68,7 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("MODEL", args.model, "fp32 model file (.twbm) or job file (.json)")->required();
   cmd->add_option("--calib", args.calib,
                   "Calibration dataset (its training split): fashion-mnist | idx:DIR | "
-                  "cifar10:DIR | csv:FILE | synthetic:SHAPE:CLASSES")
+                  "cifar10:DIR | csv:FILE | images:DIR | synthetic:SHAPE:CLASSES")
       ->required();
   cmd->add_option("--samples", args.samples, "Calibration samples");
   cmd->add_option("--observer", args.observer, "minmax, percentile or entropy")
@@ -92,8 +92,9 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
       throw Error("--samples must be >= 1 (is " + std::to_string(args.samples) + ")");
     if (args.window < 1) throw Error("--window must be >= 1 (is " + std::to_string(args.window) + ")");
     const ModelFile model = loadModelArgument(args.model);
-    const DatasetSplits calib = openDataset(args.calib);
-    const DatasetSplits eval = args.eval.empty() ? calib : openDataset(args.eval);
+    const Shape input = model.spec.soleInputShape();
+    const DatasetSplits calib = openDataset(args.calib, input);
+    const DatasetSplits eval = args.eval.empty() ? calib : openDataset(args.eval, input);
     QuantizeOptions options;
     options.calibration.samples = args.samples;
     options.calibration.observer = args.observer;

@@ -8,7 +8,8 @@
 namespace twb {
 
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
-    : m_dataset(std::move(dataset)), m_options(std::move(options)),
+    : m_dataset(std::move(dataset)),
+      m_options(std::move(options)),
       m_sampleSize(numel(m_dataset->sampleShape())) {
   if (m_options.batch <= 0) throw Error("batch must be > 0");
   if (m_options.shardCount < 1 || m_options.shardIndex < 0 ||
@@ -25,6 +26,13 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
                 " values each for " + m_dataset->name());
   for (float s : n.std)
     if (!(s > 0)) throw Error("normalization: std must be > 0");
+  int64_t workers = m_options.workers;
+  if (workers <= 0)
+    workers = m_dataset->readsFiles()
+                  ? std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()))
+                  : 1;
+  m_raw.resize(static_cast<size_t>(workers));
+  m_slots.resize(static_cast<size_t>(2 * workers));
   for (auto& slot : m_slots) {
     slot.samples.resize(static_cast<size_t>(m_options.batch * m_sampleSize));
     slot.labels.resize(static_cast<size_t>(m_options.batch));
@@ -34,7 +42,7 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
     if (m_dataset->sampleShape().size() != 3)
       throw Error("augmentation needs (C, H, W) images; " + m_dataset->name() + " has samples of " +
                   toString(m_dataset->sampleShape()));
-    m_raw.resize(static_cast<size_t>(m_sampleSize));
+    for (auto& raw : m_raw) raw.resize(static_cast<size_t>(m_sampleSize));
   }
 }
 
@@ -51,7 +59,8 @@ void DataLoader::stop() {
     m_stopping = true;
   }
   m_changed.notify_all();
-  if (m_worker.joinable()) m_worker.join();
+  for (auto& worker : m_workers) worker.join();
+  m_workers.clear();
 }
 
 void DataLoader::start(int64_t epoch, int64_t firstBatch) {
@@ -67,10 +76,11 @@ void DataLoader::start(int64_t epoch, int64_t firstBatch) {
   m_stopping = false;
   m_error = nullptr;
   for (auto& slot : m_slots) slot.ready = false;
-  m_worker = std::thread([this, firstBatch] { produce(firstBatch); });
+  for (size_t w = 0; w < m_raw.size(); ++w)
+    m_workers.emplace_back([this, w, firstBatch] { produce(static_cast<int64_t>(w), firstBatch); });
 }
 
-void DataLoader::augment(int64_t sampleIndex, float* out) const {
+void DataLoader::augment(int64_t sampleIndex, const std::vector<float>& raw, float* out) const {
   const Shape& shape = m_dataset->sampleShape();
   const int64_t channels = shape[0], height = shape[1], width = shape[2];
   const auto& a = m_options.augmentation;
@@ -85,12 +95,13 @@ void DataLoader::augment(int64_t sampleIndex, float* out) const {
       for (int64_t x = 0; x < width; ++x) {
         const int64_t sy = y + dy, sx = (flip ? width - 1 - x : x) + dx;
         const bool inside = sy >= 0 && sy < height && sx >= 0 && sx < width;
-        out[(c * height + y) * width + x] = inside ? m_raw[(c * height + sy) * width + sx] : 0.f;
+        out[(c * height + y) * width + x] = inside ? raw[(c * height + sy) * width + sx] : 0.f;
       }
 }
 
-void DataLoader::fill(Slot& slot, int64_t batchIndex) {
-  const int64_t begin = (batchIndex * m_options.shardCount + m_options.shardIndex) * m_options.batch;
+void DataLoader::fill(Slot& slot, int64_t batchIndex, std::vector<float>& raw) {
+  const int64_t begin =
+      (batchIndex * m_options.shardCount + m_options.shardIndex) * m_options.batch;
   slot.count = std::min<int64_t>(m_options.batch, m_dataset->size() - begin);
   const auto& n = m_options.normalization;
   const int64_t channels = static_cast<int64_t>(n.mean.size());
@@ -100,15 +111,15 @@ void DataLoader::fill(Slot& slot, int64_t batchIndex) {
     const int64_t index = m_order[begin + i];
     int32_t label;
     if (m_options.augmentation.any()) {
-      label = m_dataset->read(index, m_raw.data());
-      augment(index, x);
+      label = m_dataset->read(index, raw.data());
+      augment(index, raw, x);
     } else {
       label = m_dataset->read(index, x);
     }
     if (label < 0 || label >= m_dataset->classes())
-      throw Error(m_dataset->name() + ": sample " + std::to_string(index) +
-                  " has label " + std::to_string(label) + ", outside [0, " +
-                  std::to_string(m_dataset->classes()) + ")");
+      throw Error(m_dataset->name() + ": sample " + std::to_string(index) + " has label " +
+                  std::to_string(label) + ", outside [0, " + std::to_string(m_dataset->classes()) +
+                  ")");
     slot.labels[i] = label;
     for (int64_t c = 0; c < channels; ++c) {
       const float mean = n.mean[c], inv = 1.0f / n.std[c];
@@ -117,16 +128,20 @@ void DataLoader::fill(Slot& slot, int64_t batchIndex) {
   }
 }
 
-void DataLoader::produce(int64_t firstBatch) {
+void DataLoader::produce(int64_t worker, int64_t firstBatch) {
+  // The slot of batch b held batch b - slots before, which this same worker filled: once the
+  // consumer has taken it, the slot is free for b.
+  const auto workers = static_cast<int64_t>(m_raw.size());
+  const auto slots = static_cast<int64_t>(m_slots.size());
   try {
-    for (int64_t b = 0; b < m_total; ++b) {
-      Slot& slot = m_slots[b % 2];
+    for (int64_t b = worker; b < m_total; b += workers) {
+      Slot& slot = m_slots[b % slots];
       {
         std::unique_lock lock(m_mutex);
         m_changed.wait(lock, [&] { return m_stopping || !slot.ready; });
         if (m_stopping) return;
       }
-      fill(slot, firstBatch + b);
+      fill(slot, firstBatch + b, m_raw[worker]);
       {
         std::lock_guard lock(m_mutex);
         slot.ready = true;
@@ -142,7 +157,7 @@ void DataLoader::produce(int64_t firstBatch) {
 
 int64_t DataLoader::next(float* samples, int32_t* labels) {
   if (m_consumed >= m_total) return 0;
-  Slot& slot = m_slots[m_consumed % 2];
+  Slot& slot = m_slots[m_consumed % m_slots.size()];
   std::unique_lock lock(m_mutex);
   m_changed.wait(lock, [&] { return slot.ready || m_error; });
   if (!slot.ready) std::rethrow_exception(m_error);

@@ -31,11 +31,15 @@ struct DataLoaderOptions {
   // of batch * shardCount samples.
   int64_t shardIndex = 0;
   int64_t shardCount = 1;
+  // Threads assembling batches, each a whole batch at a time; 0: one for data in memory, one per
+  // core for datasets that decode files (Dataset::readsFiles).
+  int64_t workers = 0;
 };
 
-// Batches of a dataset, assembled by a prefetch thread one batch ahead into buffers allocated
-// once. The order of an epoch is a permutation drawn from (seed, epoch), so an epoch can be
-// restarted at any batch and gives the same batches as an uninterrupted run.
+// Batches of a dataset, assembled ahead by worker threads (batch k by worker k mod workers, two
+// batches in flight per worker) into buffers allocated once. The order of an epoch is a permutation
+// drawn from (seed, epoch), so an epoch can be restarted at any batch and gives the same batches as
+// an uninterrupted run.
 class DataLoader {
  public:
   DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options);
@@ -49,7 +53,7 @@ class DataLoader {
   // Starts delivering epoch `epoch` from batch `firstBatch`.
   void start(int64_t epoch, int64_t firstBatch = 0);
   // Copies the next batch into `samples` (batch x sample floats) and `labels`; returns the number
-  // of samples, 0 when the epoch is over. Rethrows an error of the prefetch thread.
+  // of samples, 0 when the epoch is over. Rethrows an error of a worker.
   int64_t next(float* samples, int32_t* labels);
 
  private:
@@ -60,25 +64,25 @@ class DataLoader {
     bool ready = false;
   };
   void stop();
-  void produce(int64_t firstBatch);
-  void fill(Slot& slot, int64_t batchIndex);
-  // Crops and flips one raw sample from m_raw into `out`.
-  void augment(int64_t sampleIndex, float* out) const;
+  void produce(int64_t worker, int64_t firstBatch);
+  void fill(Slot& slot, int64_t batchIndex, std::vector<float>& raw);
+  // Crops and flips one raw sample into `out`.
+  void augment(int64_t sampleIndex, const std::vector<float>& raw, float* out) const;
 
   std::shared_ptr<const Dataset> m_dataset;
   DataLoaderOptions m_options;
   int64_t m_sampleSize;
   std::vector<int64_t> m_order;
-  std::vector<float> m_raw;  // one sample before augmentation (prefetch thread only)
   int64_t m_epoch = 0;
-  Slot m_slots[2];
-  int64_t m_consumed = 0;  // batches handed out since start()
-  int64_t m_total = 0;     // batches this start() will deliver
+  std::vector<Slot> m_slots;              // batch k goes to slot k mod size
+  std::vector<std::vector<float>> m_raw;  // per worker: one sample before augmentation
+  int64_t m_consumed = 0;                 // batches handed out since start()
+  int64_t m_total = 0;                    // batches this start() will deliver
   bool m_stopping = false;
   std::exception_ptr m_error;
   std::mutex m_mutex;
   std::condition_variable m_changed;
-  std::thread m_worker;
+  std::vector<std::thread> m_workers;
 };
 
 }  // namespace twb

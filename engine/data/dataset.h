@@ -27,6 +27,8 @@ class Dataset {
   // Writes sample `index` (numel(sampleShape()) floats) to `out`; returns its label.
   virtual int32_t read(int64_t index, float* out) const = 0;
   virtual Normalization defaultNormalization() const { return {}; }
+  // True when read() decodes a file, so a DataLoader reads with several workers.
+  virtual bool readsFiles() const { return false; }
 };
 
 // A dataset held in memory as bytes (images) or floats (tabular data).
@@ -70,8 +72,10 @@ struct DatasetSplits {
 //   idx:DIR                    MNIST-style IDX files (train-images-idx3-ubyte[.gz], t10k-...)
 //   cifar10:DIR                CIFAR-10 binary batches (data_batch_1..5.bin, test_batch.bin)
 //   csv:FILE                   features then the label in the last column; test = the same file
+//   images:DIR[:test=F]        PNG/JPEG class folders (data/image_folder_dataset.h)
 //   synthetic:SHAPE:CLASSES    e.g. synthetic:3x32x32:10, learnable random data
+// `modelInput`, when known, is the shape the samples feed: image folders are decoded to it.
 // Errors name the spec and the file at fault.
-DatasetSplits openDataset(const std::string& spec);
+DatasetSplits openDataset(const std::string& spec, const Shape& modelInput = {});
 
 }  // namespace twb

@@ -18,6 +18,7 @@ class DatasetSlice : public Dataset {
     return m_dataset->read(m_begin + index, out);
   }
   Normalization defaultNormalization() const override { return m_dataset->defaultNormalization(); }
+  bool readsFiles() const override { return m_dataset->readsFiles(); }
 
  private:
   std::shared_ptr<const Dataset> m_dataset;

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "data/dataset.h"
 #include "data/idx_file.h"
+#include "data/image_folder_dataset.h"
 #include "data/synthetic_dataset.h"
 
 namespace twb {
@@ -156,7 +157,7 @@ DatasetSplits syntheticDataset(const std::string& spec, const std::string& rest)
 }
 }  // namespace
 
-DatasetSplits openDataset(const std::string& spec) {
+DatasetSplits openDataset(const std::string& spec, const Shape& modelInput) {
   const size_t colon = spec.find(':');
   const std::string kind = spec.substr(0, colon);
   const std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
@@ -165,9 +166,10 @@ DatasetSplits openDataset(const std::string& spec) {
   if (kind == "idx" && !rest.empty()) return idxDataset(rest, spec, Normalization{{0.5f}, {0.5f}});
   if (kind == "cifar10" && !rest.empty()) return cifarDataset(rest);
   if (kind == "csv" && !rest.empty()) return csvDataset(rest);
+  if (kind == "images" && !rest.empty()) return openImageFolder(spec, rest, modelInput);
   if (kind == "synthetic") return syntheticDataset(spec, rest);
   throw Error("unknown dataset '" + spec + "' (expected fashion-mnist, idx:DIR, cifar10:DIR, " +
-              "csv:FILE or synthetic:SHAPE:CLASSES)");
+              "csv:FILE, images:DIR or synthetic:SHAPE:CLASSES)");
 }
 
 }  // namespace twb

@@ -37,6 +37,8 @@ struct ModelSpec {
   // Errors carry the path of the bad field ("nodes[2].inputs: must be an array").
   static ModelSpec fromJson(const nlohmann::json& json, const std::string& path = "model");
   nlohmann::json toJson() const;
+  // The shape of the only input, what a dataset's samples must be; empty when there are several.
+  Shape soleInputShape() const { return inputs.size() == 1 ? inputs[0].shape : Shape{}; }
 };
 
 // The model with a loss node "loss" on its first output and a "label" input: integer class

@@ -170,8 +170,9 @@ void runQuantize(const nlohmann::json& task, const JobFolder& folder, const std:
                  EventLog& events) {
   const std::string modelPath = resolve(task.at("model").get<std::string>(), folder.dir);
   const QuantizeOptions options = quantizeOptions(task);
-  const DatasetSplits calib = openDataset(task.value("calibration", "fashion-mnist"));
   const ModelFile model = loadModel(modelPath);
+  const DatasetSplits calib =
+      openDataset(task.value("calibration", "fashion-mnist"), model.spec.soleInputShape());
   events.publish("state", {{"state", "running"}, {"model", modelPath}});
   const std::string out = folder.out() + "/model-int8.twbm";
   int lastPercent = -1;

@@ -24,7 +24,7 @@ std::string resolve(const std::string& path, const std::string& baseDir) {
 
 // Dataset specs that name files are resolved against the job file's folder.
 std::string resolveDataset(const std::string& spec, const std::string& baseDir) {
-  for (const char* kind : {"idx:", "cifar10:", "csv:"})
+  for (const char* kind : {"idx:", "cifar10:", "csv:", "images:"})
     if (spec.rfind(kind, 0) == 0) {
       const size_t n = std::string(kind).size();
       return spec.substr(0, n) + resolve(spec.substr(n), baseDir);

@@ -9,8 +9,9 @@ JobPlan planJob(const JobConfig& job) {
   JobPlan plan;
   // The job file names its data under "dataset" (train, and test when given): errors say so.
   try {
-    plan.data = openDataset(job.trainData);
-    if (!job.testData.empty()) plan.data.test = openDataset(job.testData).test;
+    plan.data = openDataset(job.trainData, job.model.soleInputShape());
+    if (!job.testData.empty())
+      plan.data.test = openDataset(job.testData, job.model.soleInputShape()).test;
   } catch (const Error& e) {
     throw e.within("dataset");
   }
