@@ -19,8 +19,11 @@
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QScrollArea>
 #include <QTableWidget>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -270,6 +273,51 @@ class WorkbenchGuiTest : public QObject {
              qPrintable(field<QLabel>("modelError")->text()));
     QVERIFY(!runEnabled());
     field<QLineEdit>("modelFile")->clear();
+    QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+  }
+
+  void imageFolderIsChosenAndCheckedByTheNode() {
+    // Two classes of 8x8 PNGs, a batch's worth after the held-out tenth: the node decodes them
+    // to the model's 1x28x28.
+    const QString folder = m_dir.filePath("pictures");
+    for (const char* name : {"cats", "dogs"}) {
+      QVERIFY(QDir().mkpath(folder + "/" + name));
+      QImage image(8, 8, QImage::Format_Grayscale8);
+      for (int i = 0; i < 80; ++i) {
+        image.fill(name[0] + i);
+        QVERIFY(image.save(folder + "/" + name + "/" + QString::number(i) + ".png"));
+      }
+    }
+    auto* dataset = field<QLineEdit>("dataset");
+    QTimer::singleShot(0, this, [folder] {
+      auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
+      QVERIFY(dialog);
+      dialog->setDirectory(folder);
+      dialog->selectFile(folder);
+      static_cast<QDialog*>(dialog)->accept();  // public in QDialog; QFileDialog's runs
+    });
+    dataset->findChild<QAction*>("chooseImageFolder")->trigger();
+    QCOMPARE(dataset->text(), "images:" + folder);
+    QTRY_VERIFY2_WITH_TIMEOUT(runEnabled(), qPrintable(field<QLabel>("datasetError")->text()),
+                              twb::test::timeScaled(30000));
+    QVERIFY(!field<QLabel>("datasetError")->isVisible());
+    QWidget* form = dataset;
+    while (form && !qobject_cast<QScrollArea*>(form)) form = form->parentWidget();
+    QVERIFY(form);
+    qobject_cast<QScrollArea*>(form)->ensureWidgetVisible(dataset);
+    screenshot("job-image-folder");
+
+    // A file that is not an image is named at the field, and the text stays as chosen.
+    QFile notes(folder + "/dogs/notes.txt");
+    QVERIFY(notes.open(QIODevice::WriteOnly));
+    notes.close();
+    dataset->setText("images:" + folder + "/");
+    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("datasetError")->isVisible(), twb::test::timeScaled(30000));
+    QVERIFY2(field<QLabel>("datasetError")->text().contains("notes.txt: not an image"),
+             qPrintable(field<QLabel>("datasetError")->text()));
+    QVERIFY(!runEnabled());
+    QCOMPARE(dataset->text(), "images:" + folder + "/");
+    dataset->setText("fashion-mnist");
     QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
   }
 

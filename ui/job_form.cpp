@@ -2,6 +2,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -13,6 +14,7 @@
 #include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QStyle>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -231,6 +233,16 @@ QWidget* JobForm::buildForm() {
   m_dataset->setToolTip(
       tr("fashion-mnist, idx:DIR, cifar10:DIR, csv:FILE, images:DIR (a folder of class folders "
          "of PNG or JPEG images) or synthetic:SHAPE:CLASSES"));
+  // A folder of class folders on this machine becomes images:DIR, only when the user picks one.
+  QAction* chooseFolder = m_dataset->addAction(style()->standardIcon(QStyle::SP_DirOpenIcon),
+                                               QLineEdit::TrailingPosition);
+  chooseFolder->setObjectName("chooseImageFolder");
+  chooseFolder->setToolTip(tr("Choose an image folder: one sub-folder of PNG or JPEG images per "
+                              "class, or train/ and test/ folders of them"));
+  connect(chooseFolder, &QAction::triggered, this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Image folder"));
+    if (!dir.isEmpty()) m_dataset->setText("images:" + dir);
+  });
   data->addRow(tr("Dataset"), withError(m_dataset, m_datasetError));
   m_testData = named(new QLineEdit, "testData");
   m_testData->setPlaceholderText(tr("the dataset's own test split"));

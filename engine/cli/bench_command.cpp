@@ -1,5 +1,7 @@
 #include <omp.h>
+#include <sys/resource.h>
 
+#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -7,6 +9,7 @@
 #include "cli/model_argument.h"
 #include "core/error.h"
 #include "core/random.h"
+#include "data/data_loader.h"
 #include "profile/matmul_peak.h"
 #include "profile/step_benchmark.h"
 #include "quant/calibrator.h"
@@ -27,12 +30,50 @@ ModelFile quantizeForSpeed(const ModelFile& fp32) {
   QuantPlan plan = calibrate(model, samples, options);
   return {std::move(model.spec), std::move(model.params), std::move(plan)};
 }
+
+// The most memory this process has held, in MiB (what a cgroup or address-space limit meets).
+double peakResidentMiB() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
+// Batches per second of the data loader alone, drawing the training split of `spec` as the
+// model's input: what a training step waits for when the data cannot keep up.
+nlohmann::json benchmarkData(const std::string& spec, const Shape& input, int64_t batch,
+                             int64_t warmup, int64_t steps) {
+  const auto data = openDataset(spec, input).train;
+  if (data->sampleShape() != input)
+    throw Error(spec + ": samples of " + toString(data->sampleShape()) +
+                " do not fit the model's input " + toString(input));
+  DataLoaderOptions options;
+  options.batch = batch;
+  options.normalization = data->defaultNormalization();
+  DataLoader loader(data, options);
+  if (loader.batchesPerEpoch() == 0)
+    throw Error(spec + ": " + std::to_string(data->size()) + " samples hold no batch of " +
+                std::to_string(batch));
+  std::vector<float> samples(static_cast<size_t>(batch * numel(input)));
+  std::vector<int32_t> labels(static_cast<size_t>(batch));
+  int64_t epoch = 0, timed = 0;
+  loader.start(epoch);
+  auto nextBatch = [&] {
+    while (!loader.next(samples.data(), labels.data())) loader.start(++epoch);
+  };
+  for (int64_t i = 0; i < warmup; ++i) nextBatch();
+  const auto start = std::chrono::steady_clock::now();
+  for (; timed < steps; ++timed) nextBatch();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return {{"dataset", spec}, {"batch", batch}, {"samples_per_s", timed * batch / seconds},
+          {"batch_ms", 1e3 * seconds / timed}};
+}
 }  // namespace
 
 void addBenchCommand(CLI::App& app, int& exitCode) {
   auto* cmd = app.add_subcommand("bench", "Measure training or inference throughput of a model");
   struct Args {
-    std::string model, precision = "fp32", mode = "train";
+    std::string model, precision = "fp32", mode = "train", dataset;
     int64_t batch = 128, steps = 50, warmup = 10;
     int threads = 0;
     bool json = false, profile = false;
@@ -45,7 +86,10 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
                   "fp32, bf16 or int8 (inference; a model without a quantization plan is "
                   "calibrated on 64 random samples first)")
       ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
-  cmd->add_option("--mode", args.mode, "train or infer")->check(CLI::IsMember({"train", "infer"}));
+  cmd->add_option("--mode", args.mode,
+                  "train, infer, or data: the data loader alone on --dataset, as the model's input")
+      ->check(CLI::IsMember({"train", "infer", "data"}));
+  cmd->add_option("--dataset", args.dataset, "Dataset spec for --mode data (docs/job-file.md)");
   cmd->add_option("--batch", args.batch, "Batch")->check(CLI::PositiveNumber);
   cmd->add_option("--steps", args.steps, "Timed steps")->check(CLI::PositiveNumber);
   cmd->add_option("--warmup", args.warmup, "Untimed steps first")->check(CLI::NonNegativeNumber);
@@ -57,6 +101,22 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
   cmd->callback([&exitCode] {
     if (args.threads > 0) omp_set_num_threads(args.threads);
     ModelFile file = loadModelArgument(args.model);
+    if (args.mode == "data" || !args.dataset.empty()) {
+      if (args.mode != "data" || args.dataset.empty())
+        throw Error("--mode data and --dataset SPEC go together");
+      nlohmann::json out = benchmarkData(args.dataset, file.spec.soleInputShape(), args.batch,
+                                         args.warmup, args.steps);
+      out["peak_rss_mib"] = peakResidentMiB();
+      if (args.json)
+        std::printf("%s\n", out.dump().c_str());
+      else
+        std::printf("%s, batch %lld: %.0f samples/s, %.3f ms a batch; peak memory %.0f MiB\n",
+                    args.dataset.c_str(), static_cast<long long>(args.batch),
+                    out["samples_per_s"].get<double>(), out["batch_ms"].get<double>(),
+                    out["peak_rss_mib"].get<double>());
+      exitCode = kExitOk;
+      return;
+    }
     const Precision precision = parsePrecision(args.precision);
     if (precision == Precision::int8 && args.mode == "train")
       throw Error("int8 is for inference: use --mode infer");
@@ -88,7 +148,8 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
                                 {"gflop_per_step", r.flopsPerStep / 1e9},
                                 {"gflops", r.gflops()},
                                 {"peak_gflops", peak},
-                                {"mfu", r.gflops() / peak}};
+                                {"mfu", r.gflops() / peak},
+                                {"peak_rss_mib", peakResidentMiB()}};
     if (args.json) {
       nlohmann::json withProfile = out;
       if (profile) withProfile["profile"] = r.profiles.front().toJson();
@@ -100,6 +161,7 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
                   r.percentileMs(50), r.percentileMs(90));
       std::printf("  %.1f GFLOP/s of %.1f oneDNN %s matmul peak: MFU %.1f %%\n", r.gflops(),
                   peak, args.precision.c_str(), 100 * r.gflops() / peak);
+      std::printf("  peak memory %.0f MiB\n", peakResidentMiB());
       if (profile) std::printf("%s", r.profiles.front().table().c_str());
     }
     exitCode = kExitOk;
