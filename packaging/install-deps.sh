@@ -48,8 +48,9 @@ test_packages=(
   # reference tests and benchmarks' peers; the protocol's conformance suite in Python (grpcio,
   # stubs from protoc's grpc_python_plugin)
   python3 python3-numpy python3-torch python3-onnx libopenblas0-pthread
-  # image-folder tests and the loader benchmark: PIL writes the images and is the peer's decoder
-  python3-pil
+  # image-folder tests and the loader benchmark: PIL writes the images; torchvision's ImageFolder
+  # with PIL decoding is the peer
+  python3-pil python3-torchvision
   python3-grpcio python3-protobuf
 )
 

@@ -16,10 +16,12 @@
 #include "data/image_file.h"
 #include "data/image_resize.h"
 #include "data/npy_file.h"
+#include "io/model_file.h"
 #include "test_support.h"
 
 using namespace twb;
 using twb::test::errorOf;
+using twb::test::runEngine;
 namespace fs = std::filesystem;
 
 namespace {
@@ -170,6 +172,76 @@ class TestImageFolder : public QObject {
     QCOMPARE(one.size(), size_t(2 * (kTrain / 32) * 32 * 785));
     QVERIFY(batches(3) == one);
     QVERIFY(batches(0) == one);
+  }
+
+  void trainedModelKeepsItsDataAndPredictsImages() {
+    const std::string job = file("job.json");
+    std::ofstream(job) << nlohmann::json{{"name", "folder-mlp"},
+                                         {"model", {{"template", "mlp"}}},
+                                         {"dataset", "images:" + file("fm")},
+                                         {"batch", 32},
+                                         {"epochs", 1},
+                                         {"optimizer", {{"type", "sgd"}, {"lr", 0.05}}}};
+    const auto trained =
+        runEngine({"train", QString::fromStdString(job), "--out", m_dir.filePath("run")});
+    QVERIFY2(trained.exitCode == 0, qPrintable(trained.output));
+    const std::string modelPath = file("run/model.twbm");
+    const ModelFile model = loadModel(modelPath);
+    QCOMPARE(model.dataset.classNames.size(), size_t(10));
+    QCOMPARE(model.dataset.classNames[3], std::string("3"));
+    QVERIFY(model.dataset.normalization);
+    QCOMPARE(model.dataset.normalization->mean, std::vector<float>{0.5f});
+
+    // Images through predict give the outputs of the same samples as the loader prepares them.
+    // The test split's first two samples: class 0's first two files.
+    const auto test = openDataset("images:" + file("fm")).test;
+    std::vector<std::string> images;
+    for (const auto& entry : fs::directory_iterator(file("fm/test/0"))) images.push_back(entry.path());
+    std::sort(images.begin(), images.end());
+    images.resize(2);
+    Tensor samples({2, 1, 28, 28}, DType::f32);
+    for (int64_t i = 0; i < 2; ++i) {
+      float* x = samples.data<float>() + i * 784;
+      test->read(i, x);
+      for (int64_t j = 0; j < 784; ++j) x[j] = (x[j] - 0.5f) / 0.5f;
+    }
+    writeNpyFile(file("samples.npy"), samples);
+    const auto fromImages = runEngine({"predict", QString::fromStdString(modelPath), "--input",
+                                       QString::fromStdString(images[0]), "--input",
+                                       QString::fromStdString(images[1]), "--out",
+                                       m_dir.filePath("images-out.npy"), "--top", "2"});
+    QVERIFY2(fromImages.exitCode == 0, qPrintable(fromImages.output));
+    QVERIFY2(fromImages.output.contains(QString::fromStdString(images[1]) + "[0]:"),
+             qPrintable(fromImages.output));
+    const auto fromArrays = runEngine({"predict", QString::fromStdString(modelPath), "--input",
+                                       m_dir.filePath("samples.npy"), "--out",
+                                       m_dir.filePath("arrays-out.npy")});
+    QVERIFY2(fromArrays.exitCode == 0, qPrintable(fromArrays.output));
+    const Tensor a = readNpyFile(file("images-out.npy")), b = readNpyFile(file("arrays-out.npy"));
+    QCOMPARE(a.shape(), (Shape{2, 10}));
+    QVERIFY(twb::test::relativeError(a.data<float>(), b.data<float>(), 20) < 1e-6);
+
+    // Bad normalisations and images for a model that does not take them are named.
+    const auto badMean = runEngine({"predict", QString::fromStdString(modelPath), "--input",
+                                    QString::fromStdString(images[0]), "--out",
+                                    m_dir.filePath("x.npy"), "--mean", "0.1,0.2", "--std", "1,1"});
+    QVERIFY2(badMean.exitCode != 0 && badMean.output.contains("--mean: needs 1 or 1 values, has 2"),
+             qPrintable(badMean.output));
+    const std::string onnx = file("mlp.onnx");
+    QCOMPARE(runEngine({"export", QString::fromStdString(modelPath), "--out", QString::fromStdString(onnx)}).exitCode, 0);
+    const auto noNormalization = runEngine({"predict", QString::fromStdString(onnx), "--input",
+                                            QString::fromStdString(images[0]), "--out",
+                                            m_dir.filePath("x.npy")});
+    QVERIFY2(noNormalization.exitCode != 0 &&
+                 noNormalization.output.contains(QString::fromStdString(images[0]) +
+                                                 ": the model file records no normalisation"),
+             qPrintable(noNormalization.output));
+    const auto given = runEngine({"predict", QString::fromStdString(onnx), "--input",
+                                  QString::fromStdString(images[0]), "--out",
+                                  m_dir.filePath("x.npy"), "--mean", "0.5", "--std", "0.5"});
+    QVERIFY2(given.exitCode == 0, qPrintable(given.output));
+    const Tensor c = readNpyFile(file("x.npy"));
+    QVERIFY(twb::test::relativeError(c.data<float>(), a.data<float>(), 10) < 1e-5);
   }
 
   void badFilesAreNamed() {

@@ -37,7 +37,10 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
     model = inferenceForm(std::move(model), precision, args.model);
     Evaluator evaluator(model.spec, model.params, "SoftmaxCrossEntropy", precision,
                         model.quant ? &*model.quant : nullptr);
-    const EvalResult r = evaluator.run(data.test, args.batch, data.test->defaultNormalization());
+    // As the model was trained, when its file says so.
+    const EvalResult r = evaluator.run(
+        data.test, args.batch,
+        model.dataset.normalization.value_or(data.test->defaultNormalization()));
     if (args.json) {
       std::printf("%s\n", nlohmann::json{{"model", args.model},
                                          {"dataset", data.test->name()},

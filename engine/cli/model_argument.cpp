@@ -33,7 +33,8 @@ ModelFile inferenceForm(ModelFile model, Precision precision, const std::string&
     throw Error(path + ": an fp32 model has no int8 scales; make an int8 model with twb-engine "
                 "quantize");
   InferenceModel inference = rewriteForInference(model.spec, model.params);
-  return {std::move(inference.spec), std::move(inference.params), std::nullopt};
+  return {std::move(inference.spec), std::move(inference.params), std::nullopt,
+          std::move(model.dataset)};
 }
 
 }  // namespace twb

@@ -7,6 +7,8 @@
 #include "cli/commands.h"
 #include "cli/model_argument.h"
 #include "core/error.h"
+#include "data/image_file.h"
+#include "data/image_resize.h"
 #include "data/npy_file.h"
 #include "exec/executor.h"
 #include "io/model_file.h"
@@ -27,7 +29,31 @@ struct InputFile {
   int64_t samples = 0;
 };
 
-InputFile readInput(const std::string& path, const Shape& sample) {
+// An image file as one sample: decoded, scaled and centre-cropped to the model's (C, H, W) input
+// as image-folder datasets are, then normalised as in training.
+InputFile readImageInput(const std::string& path, const Shape& sample,
+                         const std::optional<Normalization>& normalization) {
+  if (sample.size() != 3 || (sample[0] != 1 && sample[0] != 3))
+    throw Error(path + ": an image feeds models whose input is (1 or 3, H, W); this one takes " +
+                toString(sample));
+  if (!normalization)
+    throw Error(path + ": the model file records no normalisation for images (trained before "
+                "models kept it, or imported): give it with --mean and --std");
+  InputFile file{path, Tensor(sample, DType::f32), 1};
+  float* x = file.values.data<float>();
+  resizeAndCrop(readImageFile(path, sample[0]), sample[1], sample[2], x);
+  const int64_t plane = sample[1] * sample[2];
+  for (int64_t c = 0; c < sample[0]; ++c) {
+    const size_t k = normalization->mean.size() == 1 ? 0 : static_cast<size_t>(c);
+    for (int64_t i = c * plane; i < (c + 1) * plane; ++i)
+      x[i] = (x[i] - normalization->mean[k]) / normalization->std[k];
+  }
+  return file;
+}
+
+InputFile readInput(const std::string& path, const Shape& sample,
+                    const std::optional<Normalization>& normalization) {
+  if (hasImageExtension(path)) return readImageInput(path, sample, normalization);
   InputFile file{path, readNpyFile(path), 0};
   const Shape& shape = file.values.shape();
   if (shape == sample) {
@@ -70,14 +96,22 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
   struct Args {
     std::string model, out, precision = "fp32";
     std::vector<std::string> inputs;
+    std::vector<float> mean, std;
     int64_t batch = 64, top = 0;
   };
   static Args args;
   cmd->add_option("MODEL", args.model, "Model file (.twbm) or ONNX model (.onnx)")->required();
   cmd->add_option("--input", args.inputs,
-                  "Input arrays (.npy): one sample, or a stack of samples; fed as they are "
-                  "(normalise them as the model was trained)")
+                  "Inputs: arrays (.npy) of one sample or a stack of samples, fed as they are "
+                  "(normalise them as the model was trained); or images (.png, .jpg), scaled "
+                  "and centre-cropped to the model's input and normalised as in training")
       ->required();
+  cmd->add_option("--mean", args.mean,
+                  "Per-channel mean to subtract from images (default: the model file's, from "
+                  "training)")
+      ->delimiter(',');
+  cmd->add_option("--std", args.std, "Per-channel std to divide images by (with --mean)")
+      ->delimiter(',');
   cmd->add_option("--out", args.out, "Outputs of every sample, in input order (.npy)")->required();
   cmd->add_option("--top", args.top, "Print the K most likely classes of each sample")
       ->check(CLI::NonNegativeNumber);
@@ -94,10 +128,24 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
     const Precision precision = parsePrecision(args.precision);
     model = inferenceForm(std::move(model), precision, args.model);
     const Shape sample = model.spec.inputs[0].shape;
+    std::optional<Normalization> normalization = model.dataset.normalization;
+    if (!args.mean.empty() || !args.std.empty()) {
+      const int64_t channels = sample.size() == 3 ? sample[0] : 1;
+      for (const auto* values : {&args.mean, &args.std})
+        if (values->size() != 1 && static_cast<int64_t>(values->size()) != channels)
+          throw Error(std::string(values == &args.mean ? "--mean" : "--std") + ": needs 1 or " +
+                      std::to_string(channels) + " values, has " +
+                      std::to_string(values->size()));
+      if (args.mean.size() != args.std.size())
+        throw Error("--mean and --std need as many values each");
+      for (float s : args.std)
+        if (!(s > 0)) throw Error("--std: values must be > 0");
+      normalization = Normalization{args.mean, args.std};
+    }
     std::vector<InputFile> files;
     int64_t total = 0;
     for (const auto& path : args.inputs) {
-      files.push_back(readInput(path, sample));
+      files.push_back(readInput(path, sample, normalization));
       total += files.back().samples;
     }
 
@@ -140,8 +188,13 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
         for (int64_t s = 0; s < file.samples; ++s, ++index) {
           std::printf("%s[%lld]:", file.path.c_str(), static_cast<long long>(s));
           for (const auto& [cls, p] :
-               topK(result.data<float>() + index * perSample, perSample, args.top))
-            std::printf(" %lld (%.4f)", static_cast<long long>(cls), p);
+               topK(result.data<float>() + index * perSample, perSample, args.top)) {
+            const auto& names = model.dataset.classNames;
+            if (cls < static_cast<int64_t>(names.size()))
+              std::printf(" %s (%.4f)", names[cls].c_str(), p);
+            else
+              std::printf(" %lld (%.4f)", static_cast<long long>(cls), p);
+          }
           std::printf("\n");
         }
     }

@@ -107,7 +107,8 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
     const std::atomic<bool>* stop = installInterruptHandler();
     StageProgress progress(isatty(STDERR_FILENO));
     const nlohmann::json report = quantizeModel(
-        model, calib.train, eval.test, calib.train->defaultNormalization(), options, args.out,
+        model, calib.train, eval.test,
+        model.dataset.normalization.value_or(calib.train->defaultNormalization()), options, args.out,
         [&](const std::string& stage, double fraction) {
           progress.update(stage, fraction);
           return !stop->load();

@@ -99,6 +99,32 @@ std::vector<int64_t> JsonObject::integers(const std::string& key) {
   return out;
 }
 
+std::vector<double> JsonObject::numbers(const std::string& key) {
+  const auto& v = raw(key);
+  if (!v.is_array()) throw error(key, "must be an array of numbers, got " + jsonTypeName(v));
+  std::vector<double> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_number())
+      throw Error(pathOf(key) + "[" + std::to_string(i) + "]: must be a number, got " +
+                  jsonTypeName(v[i]));
+    out.push_back(v[i].get<double>());
+  }
+  return out;
+}
+
+std::vector<std::string> JsonObject::strings(const std::string& key) {
+  const auto& v = raw(key);
+  if (!v.is_array()) throw error(key, "must be an array of strings, got " + jsonTypeName(v));
+  std::vector<std::string> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string())
+      throw Error(pathOf(key) + "[" + std::to_string(i) + "]: must be a string, got " +
+                  jsonTypeName(v[i]));
+    out.push_back(v[i].get<std::string>());
+  }
+  return out;
+}
+
 JsonObject JsonObject::object(const std::string& key) { return JsonObject(raw(key), pathOf(key)); }
 
 void JsonObject::rejectUnknown() const {

@@ -25,6 +25,8 @@ class JsonObject {
   int64_t integer(const std::string& key, std::optional<int64_t> fallback = std::nullopt);
   bool boolean(const std::string& key, std::optional<bool> fallback = std::nullopt);
   std::vector<int64_t> integers(const std::string& key);
+  std::vector<double> numbers(const std::string& key);
+  std::vector<std::string> strings(const std::string& key);
   JsonObject object(const std::string& key);
 
   // "optimizer.lr" for key "lr" of the object at "optimizer".

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,10 @@ struct Normalization {
   std::vector<float> mean{0.f};
   std::vector<float> std{1.f};
 };
+
+// {"mean": [...], "std": [...]}, as job files and model files write it; errors name `path`.
+Normalization normalizationFromJson(const nlohmann::json& json, const std::string& path);
+nlohmann::json toJson(const Normalization& normalization);
 
 // A labelled classification dataset. Samples are f32 in the dataset's natural range (pixels in
 // [0, 1]); labels are class indices in [0, classes).
@@ -29,6 +34,8 @@ class Dataset {
   virtual Normalization defaultNormalization() const { return {}; }
   // True when read() decodes a file, so a DataLoader reads with several workers.
   virtual bool readsFiles() const { return false; }
+  // The name of each class, when the data has them (an image folder's sub-folders).
+  virtual std::vector<std::string> classNames() const { return {}; }
 };
 
 // A dataset held in memory as bytes (images) or floats (tabular data).

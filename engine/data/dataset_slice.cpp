@@ -19,6 +19,7 @@ class DatasetSlice : public Dataset {
   }
   Normalization defaultNormalization() const override { return m_dataset->defaultNormalization(); }
   bool readsFiles() const override { return m_dataset->readsFiles(); }
+  std::vector<std::string> classNames() const override { return m_dataset->classNames(); }
 
  private:
   std::shared_ptr<const Dataset> m_dataset;

@@ -25,6 +25,7 @@ class ImageFolderDataset : public Dataset {
   int32_t read(int64_t index, float* out) const override;
   Normalization defaultNormalization() const override { return {{0.5f}, {0.5f}}; }
   bool readsFiles() const override { return true; }
+  std::vector<std::string> classNames() const override { return m_files.classNames; }
 
  private:
   std::string m_name;

@@ -1,6 +1,7 @@
 #include "io/model_file.h"
 
 #include "core/error.h"
+#include "core/json_object.h"
 #include "graph/graph.h"
 #include "io/safetensors.h"
 
@@ -17,13 +18,32 @@ const LayerQuant* int8Weight(const QuantPlan* quant, const std::string& param) {
   return it != quant->layers.end() && it->second.int8 ? &it->second : nullptr;
 }
 
+nlohmann::json toJson(const DatasetInfo& dataset) {
+  nlohmann::json j = nlohmann::json::object();
+  if (dataset.normalization) j["normalization"] = toJson(*dataset.normalization);
+  if (!dataset.classNames.empty()) j["class_names"] = dataset.classNames;
+  return j;
+}
+
+DatasetInfo datasetInfoFromJson(const nlohmann::json& j) {
+  JsonObject o(j, "dataset");
+  DatasetInfo dataset;
+  if (o.has("normalization"))
+    dataset.normalization = normalizationFromJson(o.raw("normalization"), "dataset.normalization");
+  if (o.has("class_names")) dataset.classNames = o.strings("class_names");
+  o.rejectUnknown();
+  return dataset;
+}
+
 }  // namespace
 
 void saveModel(const std::string& path, const ModelSpec& spec, const ParameterStore& params,
-               const QuantPlan* quant) {
+               const QuantPlan* quant, const DatasetInfo& dataset) {
   TensorFile file;
   file.metadata = {{"format", "twbm/1"}, {"spec", spec.toJson().dump()}};
   if (quant) file.metadata["quantization"] = quant->toJson().dump();
+  if (dataset.normalization || !dataset.classNames.empty())
+    file.metadata["dataset"] = toJson(dataset).dump();
   for (const auto& p : params.all()) {
     const LayerQuant* layer = int8Weight(quant, p.name);
     file.tensors.emplace_back(p.name, layer ? toInt8Weights(p.value, layer->weightScales) : p.value);
@@ -39,17 +59,21 @@ ModelFile loadModel(const std::string& path) {
   auto specText = file.metadata.find("spec");
   if (specText == file.metadata.end()) throw Error(path + ": metadata has no model spec");
   ModelFile model;
-  const std::string* parsing = &specText->second;
+  const char* parsing = "spec";  // the metadata entry being read, for errors
   try {
     model.spec = ModelSpec::fromJson(nlohmann::json::parse(specText->second), "spec");
     auto quantText = file.metadata.find("quantization");
     if (quantText != file.metadata.end()) {
-      parsing = &quantText->second;
+      parsing = "quantization";
       model.quant = QuantPlan::fromJson(nlohmann::json::parse(quantText->second), "quantization");
     }
+    auto datasetText = file.metadata.find("dataset");
+    if (datasetText != file.metadata.end()) {
+      parsing = "dataset";
+      model.dataset = datasetInfoFromJson(nlohmann::json::parse(datasetText->second));
+    }
   } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": metadata " + (parsing == &specText->second ? "spec" : "quantization") +
-                " is not JSON: " + e.what());
+    throw Error(path + ": metadata " + parsing + " is not JSON: " + e.what());
   } catch (const Error& e) {
     throw e.within(path);
   }

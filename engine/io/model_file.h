@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "data/dataset.h"
 #include "exec/parameter_store.h"
 #include "exec/quant_plan.h"
 #include "graph/model_spec.h"
@@ -12,16 +13,25 @@ namespace twb {
 // A model file (.twbm): a safetensors file whose tensors are the parameters ("conv1.weight",
 // f32, PyTorch's layout) and whose metadata holds "format": "twbm/1" and "spec": the ModelSpec
 // JSON. An int8 model also holds "quantization": its QuantPlan, and stores the weights of its
-// int8 layers as I8 (real = q * weight scale of the output channel). Documented in
-// docs/model-file.md.
+// int8 layers as I8 (real = q * weight scale of the output channel). A trained model also holds
+// "dataset": what its data was (DatasetInfo). Documented in docs/model-file.md.
+
+// What training knew of its data, so a model can be run on raw images and name its answers: the
+// normalisation the data loader applied and the class names (an image folder's sub-folders).
+struct DatasetInfo {
+  std::optional<Normalization> normalization;
+  std::vector<std::string> classNames;
+};
+
 struct ModelFile {
   ModelSpec spec;
   ParameterStore params;          // f32; an int8 layer's weights are its q * scale
   std::optional<QuantPlan> quant;
+  DatasetInfo dataset;
 };
 
 void saveModel(const std::string& path, const ModelSpec& spec, const ParameterStore& params,
-               const QuantPlan* quant = nullptr);
+               const QuantPlan* quant = nullptr, const DatasetInfo& dataset = {});
 ModelFile loadModel(const std::string& path);
 
 }  // namespace twb

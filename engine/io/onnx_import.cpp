@@ -159,7 +159,7 @@ class Importer {
         throw Error(m_path + ": graph output '" + output.name() + "' is not produced by any node");
       m_spec.outputs.push_back(name);
     }
-    ModelFile file{m_spec, {}, std::nullopt};
+    ModelFile file{m_spec, {}, std::nullopt, {}};
     try {
       const Graph graph = Graph::build(m_spec, 1);
       for (const auto& [name, axis] : m_flatteningSoftmax)

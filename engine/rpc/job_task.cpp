@@ -178,7 +178,8 @@ void runQuantize(const nlohmann::json& task, const JobFolder& folder, const std:
   int lastPercent = -1;
   std::string lastStage;
   const nlohmann::json report =
-      quantizeModel(model, calib.train, calib.test, calib.train->defaultNormalization(), options,
+      quantizeModel(model, calib.train, calib.test,
+                    model.dataset.normalization.value_or(calib.train->defaultNormalization()), options,
                     out, [&](const std::string& stage, double fraction) {
                       const int percent = static_cast<int>(fraction * 100);
                       if (stage != lastStage || percent != lastPercent)

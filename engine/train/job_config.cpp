@@ -139,21 +139,7 @@ void readDataset(JsonObject& o, JobConfig& job, const std::string& baseDir) {
     if (n.is_boolean()) {
       if (!n.get<bool>()) job.normalization = Normalization{};
     } else {
-      JsonObject no(n, "dataset.normalize");
-      Normalization norm;
-      norm.mean.clear();
-      norm.std.clear();
-      for (const char* key : {"mean", "std"}) {
-        const auto& arr = no.raw(key);
-        if (!arr.is_array() || arr.empty())
-          throw no.error(key, "must be a non-empty array of numbers");
-        for (const auto& v : arr) {
-          if (!v.is_number()) throw no.error(key, "must hold numbers only");
-          (std::string(key) == "mean" ? norm.mean : norm.std).push_back(v.get<float>());
-        }
-      }
-      no.rejectUnknown();
-      job.normalization = norm;
+      job.normalization = normalizationFromJson(n, "dataset.normalize");
     }
   }
   if (ds.has("augment")) {

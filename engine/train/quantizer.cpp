@@ -103,7 +103,7 @@ nlohmann::json quantizeModel(const ModelFile& fp32, const std::shared_ptr<const 
     int8Accuracy = accuracy(&plan);
   }
 
-  saveModel(outPath, model.spec, model.params, &plan);
+  saveModel(outPath, model.spec, model.params, &plan, fp32.dataset);
   const std::string fp32Path = outPath + ".fp32-size.tmp";
   saveModel(fp32Path, fp32.spec, fp32.params);
   const int64_t fp32Bytes = fileBytes(fp32Path);

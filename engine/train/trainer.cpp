@@ -47,6 +47,8 @@ class TrainingRun {
   void checkpoint();
   // precision int8: the trained model quantized (default calibration) into out/model-int8.twbm.
   void quantize();
+  // What the saved model keeps of its data: the normalisation and the class names.
+  DatasetInfo datasetInfo() const { return {m_normalization, m_data.train->classNames()}; }
   // Steady-clock microseconds at the phases of one step.
   struct StepTimes {
     double dataStart = 0, computeStart = 0, optimizerStart = 0, end = 0;
@@ -353,7 +355,7 @@ TrainResult TrainingRun::run() {
     fs::create_directories(m_options.outDir);
     m_result.modelPath = (fs::path(m_options.outDir) / "model.twbm").string();
     fetchFromDevice();
-    saveModel(m_result.modelPath, m_job.model, m_params);
+    saveModel(m_result.modelPath, m_job.model, m_params, nullptr, datasetInfo());
     checkpoint();
     if (m_job.precision == "int8") quantize();
   }
@@ -373,7 +375,7 @@ void TrainingRun::quantize() {
   options.throughput = false;
   const fs::path out(m_options.outDir);
   const nlohmann::json report = quantizeModel(
-      {m_job.model, m_params, std::nullopt}, m_data.train, m_data.test, m_normalization, options,
+      {m_job.model, m_params, std::nullopt, datasetInfo()}, m_data.train, m_data.test, m_normalization, options,
       (out / "model-int8.twbm").string(), [&](const std::string&, double) {
         return !(m_options.stop && m_options.stop->load());
       });
