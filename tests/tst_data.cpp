@@ -137,6 +137,14 @@ class TestData : public QObject {
     }
     for (int c : perClass) QVERIFY2(c > 30, "every class appears");
     QVERIFY(errorOf([] { openDataset("synthetic:3x8x8:1"); }).find("CLASSES must be an integer >= 2") != std::string::npos);
+    // A size: a big set costs nothing until read, and sample i is the same in any size.
+    const DatasetSplits big = openDataset("synthetic:3x8x8:5:50000");
+    QCOMPARE(big.train->size(), int64_t(50000));
+    QCOMPARE(big.test->size(), int64_t(10000));
+    QCOMPARE(big.train->read(7, xb.data()), a.train->read(7, xa.data()));
+    QVERIFY(xa == xb);
+    QVERIFY(errorOf([] { openDataset("synthetic:3x8x8:5:0"); }).find("SIZE must be an integer >= 1") != std::string::npos);
+    QVERIFY(errorOf([] { openDataset("synthetic:3x8x8:5:9:9"); }).find("expected synthetic:SHAPE:CLASSES[:SIZE]") != std::string::npos);
     QVERIFY(errorOf([] { openDataset("mnist"); }).find("unknown dataset 'mnist'") != std::string::npos);
   }
 

@@ -10,6 +10,7 @@
 #include "data/image_file.h"
 #include "data/image_resize.h"
 #include "data/npy_file.h"
+#include "exec/activation_budget.h"
 #include "exec/executor.h"
 #include "io/model_file.h"
 #include "io/onnx_import.h"
@@ -149,12 +150,17 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
       total += files.back().samples;
     }
 
-    Executor exec(Graph::build(model.spec, args.batch), model.params,
+    const int64_t batch = batchWithinBudget(model.spec, args.batch);
+    if (batch < args.batch)
+      std::fprintf(stderr, "note: %lld samples per pass instead of %lld keep the values under %lld MiB\n",
+                   static_cast<long long>(batch), static_cast<long long>(args.batch),
+                   static_cast<long long>(kInferenceActivationBudget >> 20));
+    Executor exec(Graph::build(model.spec, batch), model.params,
                   {ExecMode::infer, false, precision, model.quant ? &*model.quant : nullptr});
     const GraphValue& outputValue = exec.graph().values()[exec.graph().outputs()[0]];
     const std::string output = outputValue.name;
     const Shape outShape = outputValue.shape;
-    const int64_t perSample = numel(outShape) / args.batch;
+    const int64_t perSample = numel(outShape) / batch;
     Shape resultShape = outShape;
     resultShape[0] = total;
     Tensor result(resultShape, DType::f32);
@@ -165,7 +171,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
     auto* in = static_cast<float*>(exec.inputBuffer(model.spec.inputs[0].name));
     int64_t done = 0, filled = 0;
     auto runBatch = [&] {
-      std::fill(in + filled * sampleValues, in + args.batch * sampleValues, 0.f);
+      std::fill(in + filled * sampleValues, in + batch * sampleValues, 0.f);
       exec.forward();
       const std::vector<float> out = exec.read(output);
       std::memcpy(result.data<float>() + done * perSample, out.data(),
@@ -177,7 +183,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
       for (int64_t s = 0; s < file.samples; ++s) {
         std::memcpy(in + filled * sampleValues, file.values.data<float>() + s * sampleValues,
                     static_cast<size_t>(sampleValues) * sizeof(float));
-        if (++filled == args.batch) runBatch();
+        if (++filled == batch) runBatch();
       }
     if (filled > 0) runBatch();
     writeNpyFile(args.out, result);

@@ -137,23 +137,33 @@ DatasetSplits csvDataset(const std::string& path) {
   return {data, data};
 }
 
+// A whole number of at most `digits` digits and at least `least`, or -1.
+int64_t smallInteger(const std::string& text, size_t digits, int64_t least) {
+  if (text.empty() || text.size() > digits || text.find_first_not_of("0123456789") != std::string::npos)
+    return -1;
+  const int64_t value = std::stoll(text);
+  return value >= least ? value : -1;
+}
+
 DatasetSplits syntheticDataset(const std::string& spec, const std::string& rest) {
-  const size_t colon = rest.rfind(':');
-  if (colon == std::string::npos)
-    throw Error(spec + ": expected synthetic:SHAPE:CLASSES, e.g. synthetic:3x32x32:10");
+  std::vector<std::string> parts;
+  std::stringstream ss(rest);
+  for (std::string part; std::getline(ss, part, ':');) parts.push_back(part);
+  if (parts.size() != 2 && parts.size() != 3)
+    throw Error(spec + ": expected synthetic:SHAPE:CLASSES[:SIZE], e.g. synthetic:3x32x32:10");
   Shape shape;
   try {
-    shape = parseShape(rest.substr(0, colon));
+    shape = parseShape(parts[0]);
   } catch (const Error& e) {
     throw e.within(spec);
   }
-  const std::string classesText = rest.substr(colon + 1);
-  if (classesText.empty() || classesText.find_first_not_of("0123456789") != std::string::npos ||
-      classesText.size() > 6 || std::stoll(classesText) < 2)
-    throw Error(spec + ": CLASSES must be an integer >= 2");
-  const int64_t classes = std::stoll(classesText);
-  return {std::make_shared<SyntheticDataset>(shape, classes, 10000, 1),
-          std::make_shared<SyntheticDataset>(shape, classes, 2000, 2)};
+  const int64_t classes = smallInteger(parts[1], 6, 2);
+  if (classes < 0) throw Error(spec + ": CLASSES must be an integer >= 2");
+  const int64_t size = parts.size() == 3 ? smallInteger(parts[2], 10, 1) : 10000;
+  if (size < 0) throw Error(spec + ": SIZE must be an integer >= 1 (training samples)");
+  // Samples are made from (seed, index) on every read: any size costs no memory.
+  return {std::make_shared<SyntheticDataset>(shape, classes, size, 1),
+          std::make_shared<SyntheticDataset>(shape, classes, std::max<int64_t>(1, size / 5), 2)};
 }
 }  // namespace
 

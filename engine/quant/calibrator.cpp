@@ -5,6 +5,7 @@
 #include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
 #include "data/data_loader.h"
+#include "exec/activation_budget.h"
 #include "exec/executor.h"
 #include "quant/range_observer.h"
 
@@ -24,10 +25,10 @@ std::vector<float> calibrationSamples(const InferenceModel& model,
                 model.spec.name + "' takes " + toString(input.shape));
   const int64_t count = std::min(options.samples, data->size());
   const int64_t sampleSize = numel(input.shape);
-  DataLoader loader(data,
-                    {std::min<int64_t>(count, 256), true, false, options.seed, normalization, {}});
+  const int64_t loaderBatch = std::min<int64_t>(count, 64);
+  DataLoader loader(data, {loaderBatch, true, false, options.seed, normalization, {}});
   std::vector<float> samples(static_cast<size_t>(count * sampleSize));
-  std::vector<float> batch(static_cast<size_t>(std::min<int64_t>(count, 256) * sampleSize));
+  std::vector<float> batch(static_cast<size_t>(loaderBatch * sampleSize));
   std::vector<int32_t> labels(batch.size() / static_cast<size_t>(sampleSize));
   loader.start(0);
   for (int64_t done = 0; done < count;) {
@@ -65,7 +66,8 @@ QuantPlan calibrate(const InferenceModel& model, const std::vector<float>& sampl
   std::vector<RangeObserver> observers(graph.values().size());
   const bool twoPasses = kind != ObserverKind::minmax;
   const int passes = twoPasses ? 2 : 1;
-  const int64_t batch = std::min(options.batch, count);
+  // Observers sum over batches, so the batch changes nothing but the memory held.
+  const int64_t batch = batchWithinBudget(model.spec, std::min(options.batch, count));
   const int64_t batches = (count + batch - 1) / batch;
   for (int pass = 0; pass < passes; ++pass) {
     for (int64_t b = 0; b < batches; ++b) {

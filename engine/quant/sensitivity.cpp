@@ -5,20 +5,28 @@
 #include <limits>
 #include <memory>
 
+#include "exec/activation_budget.h"
 #include "exec/executor.h"
 
 namespace twb {
 
-double sqnrDb(const std::vector<float>& reference, const std::vector<float>& quantized) {
+namespace {
+// Signal and quantization-noise power, summed over chunks of samples.
+struct SignalNoise {
   double signal = 0, noise = 0;
-  for (size_t i = 0; i < reference.size(); ++i) {
-    signal += static_cast<double>(reference[i]) * reference[i];
-    const double d = static_cast<double>(reference[i]) - quantized[i];
-    noise += d * d;
+  void add(const std::vector<float>& reference, const std::vector<float>& quantized) {
+    for (size_t i = 0; i < reference.size(); ++i) {
+      signal += static_cast<double>(reference[i]) * reference[i];
+      const double d = static_cast<double>(reference[i]) - quantized[i];
+      noise += d * d;
+    }
   }
-  if (noise == 0) return std::numeric_limits<double>::infinity();
-  return 10 * std::log10(signal / noise);
-}
+  double db() const {
+    return noise == 0 ? std::numeric_limits<double>::infinity()
+                      : 10 * std::log10(signal / noise);
+  }
+};
+}  // namespace
 
 QuantPlan onlyLayer(const QuantPlan& plan, const std::string& layer) {
   QuantPlan one = plan;
@@ -31,21 +39,27 @@ std::map<std::string, double> layerSqnr(const InferenceModel& model, const Quant
   const InputSpec& input = model.spec.inputs.at(0);
   const int64_t sampleSize = numel(input.shape);
   const int64_t n = std::min(limit, static_cast<int64_t>(samples.size()) / sampleSize);
+  // The fp32 reference and one int8 executor are alive at once: half the budget each.
+  const int64_t batch = batchWithinBudget(model.spec, n, kInferenceActivationBudget / 2);
   ParameterStore params = model.params;
-  auto run = [&](Precision precision, const QuantPlan* quant) {
-    auto exec = std::make_unique<Executor>(Graph::build(model.spec, n), params,
+  auto run = [&](Precision precision, const QuantPlan* quant, int64_t first) {
+    auto exec = std::make_unique<Executor>(Graph::build(model.spec, batch), params,
                                            ExecOptions{ExecMode::infer, false, precision, quant});
-    std::copy_n(samples.data(), n * sampleSize, static_cast<float*>(exec->inputBuffer(input.name)));
+    std::copy_n(samples.data() + first * sampleSize, batch * sampleSize,
+                static_cast<float*>(exec->inputBuffer(input.name)));
     exec->forward();
     return exec;
   };
-  const auto reference = run(Precision::fp32, nullptr);
-  std::map<std::string, double> result;
-  for (const auto& [layer, quant] : plan.layers) {
-    const QuantPlan one = onlyLayer(plan, layer);
-    const auto quantized = run(Precision::int8, &one);
-    result[layer] = sqnrDb(reference->read(layer), quantized->read(layer));
+  std::map<std::string, SignalNoise> power;
+  for (int64_t first = 0; first + batch <= n; first += batch) {
+    const auto reference = run(Precision::fp32, nullptr, first);
+    for (const auto& [layer, quant] : plan.layers) {
+      const QuantPlan one = onlyLayer(plan, layer);
+      power[layer].add(reference->read(layer), run(Precision::int8, &one, first)->read(layer));
+    }
   }
+  std::map<std::string, double> result;
+  for (const auto& [layer, p] : power) result[layer] = p.db();
   return result;
 }
 

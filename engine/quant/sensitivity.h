@@ -13,15 +13,13 @@ namespace twb {
 
 // What int8 costs, layer by layer, and which layers to keep in fp32.
 
-// Signal-to-quantization-noise ratio of `quantized` against `reference`, in dB:
-// 10 log10(sum x^2 / sum (x - q)^2); infinite when they are equal.
-double sqnrDb(const std::vector<float>& reference, const std::vector<float>& quantized);
-
 // `plan` with only `layer` in int8 (every other Conv2d and Linear in fp32).
 QuantPlan onlyLayer(const QuantPlan& plan, const std::string& layer);
 
-// Per int8-capable layer: the SQNR of its output when only it runs in int8, against the fp32
-// model, over the calibration samples (at most `limit` of them).
+// Per int8-capable layer: the signal-to-quantization-noise ratio of its output when only it runs
+// in int8, against the fp32 model, in dB (10 log10(sum x^2 / sum (x - q)^2), infinite when
+// equal), over the calibration samples (at most `limit`, in whole chunks that keep the two
+// executors within the inference activation budget).
 std::map<std::string, double> layerSqnr(const InferenceModel& model, const QuantPlan& plan,
                                         const std::vector<float>& samples, int64_t limit = 256);
 

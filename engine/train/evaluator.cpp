@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "exec/activation_budget.h"
+
 namespace twb {
 
 int64_t countCorrect(const float* logits, const int32_t* labels, int64_t n, int64_t classes) {
@@ -53,6 +55,8 @@ EvalResult Evaluator::run(std::shared_ptr<const Dataset> data, int64_t batch,
     const Graph g = Graph::build(m_model, 1);
     return g.values()[g.outputs()[0]].shape;
   }();
+  // Samples are independent in inference: a smaller batch changes nothing but the memory held.
+  batch = batchWithinBudget(m_model, batch);
   DataLoaderOptions options{batch, false, false, 0, normalization, {}};
   DataLoader loader(data, options);
   std::vector<float> samples(static_cast<size_t>(batch * numel(data->sampleShape())));

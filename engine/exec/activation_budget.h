@@ -1,0 +1,20 @@
+#pragma once
+
+#include <cstdint>
+
+#include "graph/model_spec.h"
+
+namespace twb {
+
+// An inference executor keeps every value of its graph for the whole batch, so its memory is the
+// batch times the values of one sample. Evaluation, calibration and prediction, whose results do
+// not depend on the batch, run in chunks that keep to this budget (ResNet-50 at 224x224 holds
+// about 45 MB of values per sample: chunks of 5 instead of 500 samples; resnet18-cifar about
+// 2.4 MB: chunks of about 100), small enough to sit beside a training executor.
+constexpr int64_t kInferenceActivationBudget = int64_t{256} << 20;
+
+// The largest batch, at most `requested` and at least 1, whose values fit `budgetBytes`.
+int64_t batchWithinBudget(const ModelSpec& model, int64_t requested,
+                          int64_t budgetBytes = kInferenceActivationBudget);
+
+}  // namespace twb
