@@ -11,6 +11,7 @@
 #include "data/data_loader.h"
 #include "data/dataset.h"
 #include "data/idx_file.h"
+#include "data/npy_file.h"
 #include "test_support.h"
 
 using namespace twb;
@@ -116,12 +117,50 @@ class TestData : public QObject {
     std::vector<float> x(2);
     QCOMPARE(d.train->read(0, x.data()), 1);
     QCOMPARE(x[1], 1.5f);
+    // Quoted cells (a header's names may hold commas), padding, CRLF line ends.
+    write(path, "\"width, cm\",\"say \"\"h\"\"\",label\r\n \"0.25\" , 7 ,\"1\"\r\n2,3,0\r\n");
+    const DatasetSplits q = openDataset("csv:" + path.toStdString());
+    QCOMPARE(q.train->size(), 2);
+    QCOMPARE(q.train->read(0, x.data()), 1);
+    QCOMPARE(x[0], 0.25f);
+    QCOMPARE(x[1], 7.f);
     write(path, "1,2,0\n1,x,1\n");
-    QVERIFY(errorOf([&] { openDataset("csv:" + path.toStdString()); }).find("d.csv:2: a cell is not a number") != std::string::npos);
+    QVERIFY(errorOf([&] { openDataset("csv:" + path.toStdString()); }).find("d.csv:2: column 2: 'x' is not a number") != std::string::npos);
+    write(path, "width,height,label\n1,2,0\n1,,1\n");
+    QVERIFY(errorOf([&] { openDataset("csv:" + path.toStdString()); }).find("d.csv:3: column 2 ('height'): '' is not a number") != std::string::npos);
+    write(path, "1,\"2,0\n");
+    QVERIFY(errorOf([&] { openDataset("csv:" + path.toStdString()); }).find("d.csv:1: a quote in column 2 is not closed") != std::string::npos);
+    write(path, "1,\"2\"x,0\n");
+    QVERIFY(errorOf([&] { openDataset("csv:" + path.toStdString()); }).find("d.csv:1: text after the closing quote of column 2") != std::string::npos);
     write(path, "1,2,0\n1,2,3,1\n");
     QVERIFY(errorOf([&] { openDataset("csv:" + path.toStdString()); }).find("d.csv:2: has 4 columns, expected 3") != std::string::npos);
     write(path, "1,2,0.5\n");
     QVERIFY(errorOf([&] { openDataset("csv:" + path.toStdString()); }).find("is not a class index") != std::string::npos);
+  }
+
+  void npyPairAndItsErrors() {
+    QTemporaryDir dir;
+    const std::string x = dir.filePath("x.npy").toStdString(), y = dir.filePath("y.npy").toStdString();
+    Tensor samples({5, 2, 3}, DType::f32), labels({5}, DType::f32);
+    for (int64_t i = 0; i < samples.numel(); ++i) samples.data<float>()[i] = 0.5f * i;
+    for (int64_t i = 0; i < 5; ++i) labels.data<float>()[i] = static_cast<float>(i % 3);
+    writeNpyFile(x, samples);
+    writeNpyFile(y, labels);
+    const DatasetSplits d = openDataset("npy:" + x + "," + y);
+    QCOMPARE(d.train->size(), int64_t(5));
+    QCOMPARE(d.train->sampleShape(), (Shape{2, 3}));
+    QCOMPARE(d.train->classes(), int64_t(3));
+    std::vector<float> sample(6);
+    QCOMPARE(d.train->read(4, sample.data()), 1);
+    QCOMPARE(sample[5], 0.5f * 29);
+
+    labels.data<float>()[2] = 1.5f;
+    writeNpyFile(y, labels);
+    QVERIFY(errorOf([&] { openDataset("npy:" + x + "," + y); }).find("y.npy: label 2 is 1.5") != std::string::npos);
+    writeNpyFile(y, Tensor({4}, DType::f32));
+    QVERIFY(errorOf([&] { openDataset("npy:" + x + "," + y); }).find("x.npy holds 5 samples, so labels are (5)") != std::string::npos);
+    QVERIFY(errorOf([&] { openDataset("npy:" + x); }).find("expected npy:SAMPLES.npy,LABELS.npy") != std::string::npos);
+    QVERIFY(errorOf([&] { openDataset("npy:" + x + "," + x + "," + y); }).find("expected npy:SAMPLES.npy,LABELS.npy") != std::string::npos);
   }
 
   void syntheticIsDeterministicAndLabelled() {

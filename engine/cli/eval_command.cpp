@@ -19,7 +19,7 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
   static Args args;
   cmd->add_option("MODEL", args.model, "Model file (.twbm)")->required();
   cmd->add_option("--dataset", args.dataset,
-                  "fashion-mnist | idx:DIR | cifar10:DIR | csv:FILE | images:DIR | "
+                  "fashion-mnist | idx:DIR | cifar10:DIR | csv:FILE | npy:X.npy,Y.npy | images:DIR | "
                   "synthetic:SHAPE:CLASSES")
       ->required();
   cmd->add_option("--batch", args.batch, "Evaluation batch")->check(CLI::PositiveNumber);

@@ -68,7 +68,7 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("MODEL", args.model, "fp32 model file (.twbm) or job file (.json)")->required();
   cmd->add_option("--calib", args.calib,
                   "Calibration dataset (its training split): fashion-mnist | idx:DIR | "
-                  "cifar10:DIR | csv:FILE | images:DIR | synthetic:SHAPE:CLASSES")
+                  "cifar10:DIR | csv:FILE | npy:X.npy,Y.npy | images:DIR | synthetic:SHAPE:CLASSES")
       ->required();
   cmd->add_option("--samples", args.samples, "Calibration samples");
   cmd->add_option("--observer", args.observer, "minmax, percentile or entropy")

@@ -79,6 +79,7 @@ struct DatasetSplits {
 //   idx:DIR                    MNIST-style IDX files (train-images-idx3-ubyte[.gz], t10k-...)
 //   cifar10:DIR                CIFAR-10 binary batches (data_batch_1..5.bin, test_batch.bin)
 //   csv:FILE                   features then the label in the last column; test = the same file
+//   npy:X.npy,Y.npy            samples (N, ...) and labels (N); test = the same pair
 //   images:DIR[:test=F]        PNG/JPEG class folders (data/image_folder_dataset.h)
 //   synthetic:SHAPE:CLASSES[:SIZE]  e.g. synthetic:3x32x32:10, learnable random data; SIZE
 //                              training samples (default 10000), a fifth of it for test

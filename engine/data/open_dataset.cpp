@@ -1,20 +1,19 @@
-#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "core/error.h"
+#include "data/csv_dataset.h"
 #include "data/dataset.h"
 #include "data/idx_file.h"
 #include "data/image_folder_dataset.h"
+#include "data/npy_dataset.h"
 #include "data/synthetic_dataset.h"
 
 namespace twb {
 
 namespace {
 namespace fs = std::filesystem;
-
-constexpr int64_t kMaxCsvClasses = 1 << 20;  // labels index classes: a million is already odd
 
 constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
@@ -85,61 +84,14 @@ DatasetSplits cifarDataset(const std::string& dir) {
   if (!fs::is_directory(dir)) throw Error("cifar10: dataset folder " + dir + " does not exist");
   std::vector<std::string> train;
   for (int i = 1; i <= 5; ++i) train.push_back(dir + "/data_batch_" + std::to_string(i) + ".bin");
-  return {cifarSplit(train, "cifar10:" + dir), cifarSplit({dir + "/test_batch.bin"},
-                                                          "cifar10:" + dir + " (test)")};
-}
-
-DatasetSplits csvDataset(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open");
-  std::vector<float> values;
-  std::vector<int32_t> labels;
-  int64_t columns = -1, lineNumber = 0;
-  std::string line;
-  while (std::getline(in, line)) {
-    ++lineNumber;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    for (std::string cell; std::getline(ss, cell, ',');) cells.push_back(cell);
-    std::vector<double> row;
-    bool numeric = true;
-    for (const auto& cell : cells) {
-      char* end = nullptr;
-      const double v = std::strtod(cell.c_str(), &end);
-      if (cell.empty() || *end != '\0') numeric = false;
-      row.push_back(v);
-    }
-    if (!numeric && labels.empty() && columns < 0) {  // a header line
-      columns = static_cast<int64_t>(cells.size());
-      continue;
-    }
-    const std::string where = path + ":" + std::to_string(lineNumber);
-    if (!numeric) throw Error(where + ": a cell is not a number");
-    if (cells.size() < 2) throw Error(where + ": needs at least one feature and a label");
-    if (columns < 0) columns = static_cast<int64_t>(cells.size());
-    if (static_cast<int64_t>(cells.size()) != columns)
-      throw Error(where + ": has " + std::to_string(cells.size()) + " columns, expected " +
-                  std::to_string(columns));
-    const double label = row.back();
-    if (!(label >= 0 && label < kMaxCsvClasses) || label != std::floor(label))
-      throw Error(where + ": label " + cells.back() + " is not a class index (an integer from 0 to " +
-                  std::to_string(kMaxCsvClasses - 1) + ")");
-    labels.push_back(static_cast<int32_t>(label));
-    for (size_t i = 0; i + 1 < row.size(); ++i) values.push_back(static_cast<float>(row[i]));
-  }
-  if (labels.empty()) throw Error(path + ": holds no rows");
-  int64_t classes = 2;
-  for (int32_t l : labels) classes = std::max<int64_t>(classes, l + 1);
-  auto data = std::make_shared<InMemoryDataset>("csv:" + path, Shape{columns - 1}, classes,
-                                                std::move(values), std::move(labels));
-  return {data, data};
+  return {cifarSplit(train, "cifar10:" + dir),
+          cifarSplit({dir + "/test_batch.bin"}, "cifar10:" + dir + " (test)")};
 }
 
 // A whole number of at most `digits` digits and at least `least`, or -1.
 int64_t smallInteger(const std::string& text, size_t digits, int64_t least) {
-  if (text.empty() || text.size() > digits || text.find_first_not_of("0123456789") != std::string::npos)
+  if (text.empty() || text.size() > digits ||
+      text.find_first_not_of("0123456789") != std::string::npos)
     return -1;
   const int64_t value = std::stoll(text);
   return value >= least ? value : -1;
@@ -175,11 +127,12 @@ DatasetSplits openDataset(const std::string& spec, const Shape& modelInput) {
     return idxDataset(kFashionMnistDir, "fashion-mnist", Normalization{{0.2860f}, {0.3530f}});
   if (kind == "idx" && !rest.empty()) return idxDataset(rest, spec, Normalization{{0.5f}, {0.5f}});
   if (kind == "cifar10" && !rest.empty()) return cifarDataset(rest);
-  if (kind == "csv" && !rest.empty()) return csvDataset(rest);
+  if (kind == "csv" && !rest.empty()) return openCsv(rest);
+  if (kind == "npy" && !rest.empty()) return openNpyPair(spec, rest);
   if (kind == "images" && !rest.empty()) return openImageFolder(spec, rest, modelInput);
   if (kind == "synthetic") return syntheticDataset(spec, rest);
   throw Error("unknown dataset '" + spec + "' (expected fashion-mnist, idx:DIR, cifar10:DIR, " +
-              "csv:FILE, images:DIR or synthetic:SHAPE:CLASSES)");
+              "csv:FILE, npy:X.npy,Y.npy, images:DIR or synthetic:SHAPE:CLASSES)");
 }
 
 }  // namespace twb

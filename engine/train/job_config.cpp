@@ -24,6 +24,11 @@ std::string resolve(const std::string& path, const std::string& baseDir) {
 
 // Dataset specs that name files are resolved against the job file's folder.
 std::string resolveDataset(const std::string& spec, const std::string& baseDir) {
+  if (spec.rfind("npy:", 0) == 0 && spec.find(',') != std::string::npos) {
+    const size_t comma = spec.find(',');
+    return "npy:" + resolve(spec.substr(4, comma - 4), baseDir) + "," +
+           resolve(spec.substr(comma + 1), baseDir);
+  }
   for (const char* kind : {"idx:", "cifar10:", "csv:", "images:"})
     if (spec.rfind(kind, 0) == 0) {
       const size_t n = std::string(kind).size();
