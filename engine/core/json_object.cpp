@@ -6,12 +6,18 @@ namespace twb {
 
 std::string jsonTypeName(const nlohmann::json& value) {
   switch (value.type()) {
-    case nlohmann::json::value_t::null: return "null";
-    case nlohmann::json::value_t::boolean: return "a boolean";
-    case nlohmann::json::value_t::string: return "a string";
-    case nlohmann::json::value_t::array: return "an array";
-    case nlohmann::json::value_t::object: return "an object";
-    default: return "a number";
+    case nlohmann::json::value_t::null:
+      return "null";
+    case nlohmann::json::value_t::boolean:
+      return "a boolean";
+    case nlohmann::json::value_t::string:
+      return "a string";
+    case nlohmann::json::value_t::array:
+      return "an array";
+    case nlohmann::json::value_t::object:
+      return "an object";
+    default:
+      return "a number";
   }
 }
 
@@ -86,43 +92,41 @@ bool JsonObject::boolean(const std::string& key, std::optional<bool> fallback) {
   return v->get<bool>();
 }
 
+namespace {
+// The elements of array `v` at `path`, each checked to be `kind` ("an integer").
+template <typename T, typename Check>
+std::vector<T> elements(const nlohmann::json& v, const std::string& path, Check isKind,
+                        const std::string& kind) {
+  std::vector<T> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!isKind(v[i]))
+      throw Error(path + "[" + std::to_string(i) + "]: must be " + kind + ", got " +
+                  jsonTypeName(v[i]));
+    out.push_back(v[i].get<T>());
+  }
+  return out;
+}
+}  // namespace
+
 std::vector<int64_t> JsonObject::integers(const std::string& key) {
   const auto& v = raw(key);
   if (!v.is_array()) throw error(key, "must be an array of integers, got " + jsonTypeName(v));
-  std::vector<int64_t> out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (!v[i].is_number_integer())
-      throw Error(pathOf(key) + "[" + std::to_string(i) + "]: must be an integer, got " +
-                  jsonTypeName(v[i]));
-    out.push_back(v[i].get<int64_t>());
-  }
-  return out;
+  return elements<int64_t>(
+      v, pathOf(key), [](const auto& e) { return e.is_number_integer(); }, "an integer");
 }
 
 std::vector<double> JsonObject::numbers(const std::string& key) {
   const auto& v = raw(key);
   if (!v.is_array()) throw error(key, "must be an array of numbers, got " + jsonTypeName(v));
-  std::vector<double> out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (!v[i].is_number())
-      throw Error(pathOf(key) + "[" + std::to_string(i) + "]: must be a number, got " +
-                  jsonTypeName(v[i]));
-    out.push_back(v[i].get<double>());
-  }
-  return out;
+  return elements<double>(
+      v, pathOf(key), [](const auto& e) { return e.is_number(); }, "a number");
 }
 
 std::vector<std::string> JsonObject::strings(const std::string& key) {
   const auto& v = raw(key);
   if (!v.is_array()) throw error(key, "must be an array of strings, got " + jsonTypeName(v));
-  std::vector<std::string> out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (!v[i].is_string())
-      throw Error(pathOf(key) + "[" + std::to_string(i) + "]: must be a string, got " +
-                  jsonTypeName(v[i]));
-    out.push_back(v[i].get<std::string>());
-  }
-  return out;
+  return elements<std::string>(
+      v, pathOf(key), [](const auto& e) { return e.is_string(); }, "a string");
 }
 
 JsonObject JsonObject::object(const std::string& key) { return JsonObject(raw(key), pathOf(key)); }
