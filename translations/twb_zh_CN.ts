@@ -484,10 +484,6 @@ Trust this host and remember its key?</source>
         <translation>可选：用 .twbm 模型文件代替模板</translation>
     </message>
     <message>
-        <source>fashion-mnist, idx:DIR, cifar10:DIR, csv:FILE or synthetic:SHAPE:CLASSES</source>
-        <translation>fashion-mnist、idx:目录、cifar10:目录、csv:文件 或 synthetic:形状:类别数</translation>
-    </message>
-    <message>
         <source>no limit</source>
         <translation>不限</translation>
     </message>
@@ -848,6 +844,18 @@ Trust this host and remember its key?</source>
     <message>
         <source>cuda:%1 (%2, %3 GiB)</source>
         <translation>cuda:%1（%2，%3 GiB）</translation>
+    </message>
+    <message>
+        <source>fashion-mnist, idx:DIR, cifar10:DIR, csv:FILE, npy:X.npy,Y.npy, images:DIR (a folder of class folders of PNG or JPEG images) or synthetic:SHAPE:CLASSES</source>
+        <translation>fashion-mnist、idx:DIR、cifar10:DIR、csv:FILE、npy:X.npy,Y.npy、images:DIR（每个类别一个子文件夹的 PNG 或 JPEG 图像文件夹）或 synthetic:SHAPE:CLASSES</translation>
+    </message>
+    <message>
+        <source>Choose an image folder: one sub-folder of PNG or JPEG images per class, or train/ and test/ folders of them</source>
+        <translation>选择图像文件夹：每个类别一个 PNG 或 JPEG 图像子文件夹，或包含这类子文件夹的 train/ 和 test/ 文件夹</translation>
+    </message>
+    <message>
+        <source>Image folder</source>
+        <translation>图像文件夹</translation>
     </message>
 </context>
 <context>
