@@ -1,6 +1,6 @@
 #!/bin/bash
 # Seed corpora for the fuzz targets, from the project's own files: the example jobs, every model
-# template exported as .twbm (and its spec) and as ONNX, a short run's event log, small IDX / CSV
+# template exported as .twbm (and its spec) and as ONNX, a short run's event log, small IDX / CSV / image
 # / safetensors files, and one request of each node-service method.
 # Usage: tests/fuzz/make_seeds.sh [OUT_DIR] [ENGINE]   (an engine of the release build)
 set -euo pipefail
@@ -9,7 +9,7 @@ out=${1:-$root/build/fuzz/seeds}
 engine=${2:-$root/build/release/engine/twb-engine}
 [ -x "$engine" ] || { echo "make_seeds: $engine: build the release preset first" >&2; exit 1; }
 rm -rf "$out"
-for target in job_file model_spec model_file safetensors idx csv onnx event_log node_requests; do
+for target in job_file model_spec model_file safetensors idx csv image onnx event_log node_requests; do
   mkdir -p "$out/$target"
 done
 work=$(mktemp -d)
@@ -68,6 +68,17 @@ open(f"{out}/idx/labels.idx", "wb").write(labels)
 open(f"{out}/idx/images.idx", "wb").write(images)
 open(f"{out}/idx/labels.idx.gz", "wb").write(gzip.compress(labels, mtime=0))
 open(f"{out}/csv/iris.csv", "w").write("f1,f2,f3,label\n5.1,3.5,1.4,0\n6.2,2.9,4.3,1\n7.7,3.0,6.1,2\n")
+open(f"{out}/csv/quoted.csv", "w").write('"f 1","f, 2",label\r\n "0.5" ,1,"0"\r\n')
+
+# Small images in each kind the decoders meet: grey, RGB and RGBA PNGs, grey and colour JPEGs.
+from PIL import Image
+pixels = bytes((x * 37 + y * 11) % 256 for y in range(6) for x in range(8))
+grey = Image.frombytes("L", (8, 6), pixels)
+grey.save(f"{out}/image/grey.png")
+grey.convert("RGB").save(f"{out}/image/rgb.png")
+grey.convert("RGBA").save(f"{out}/image/rgba.png")
+grey.save(f"{out}/image/grey.jpg", quality=90)
+grey.convert("RGB").save(f"{out}/image/rgb.jpg", quality=90)
 
 # One request per node-service method: the method's byte, then the message.
 with tempfile.TemporaryDirectory() as stubs:
