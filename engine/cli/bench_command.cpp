@@ -161,7 +161,7 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
                   r.percentileMs(50), r.percentileMs(90));
       std::printf("  %.1f GFLOP/s of %.1f oneDNN %s matmul peak: MFU %.1f %%\n", r.gflops(),
                   peak, args.precision.c_str(), 100 * r.gflops() / peak);
-      std::printf("  peak memory %.0f MiB\n", peakResidentMiB());
+      std::printf("  peak memory %.0f MiB\n", out["peak_rss_mib"].get<double>());
       if (profile) std::printf("%s", r.profiles.front().table().c_str());
     }
     exitCode = kExitOk;

@@ -38,17 +38,13 @@ InputFile readImageInput(const std::string& path, const Shape& sample,
     throw Error(path + ": an image feeds models whose input is (1 or 3, H, W); this one takes " +
                 toString(sample));
   if (!normalization)
-    throw Error(path + ": the model file records no normalisation for images (trained before "
+    throw Error(path +
+                ": the model file records no normalisation for images (trained before "
                 "models kept it, or imported): give it with --mean and --std");
   InputFile file{path, Tensor(sample, DType::f32), 1};
   float* x = file.values.data<float>();
   resizeAndCrop(readImageFile(path, sample[0]), sample[1], sample[2], x);
-  const int64_t plane = sample[1] * sample[2];
-  for (int64_t c = 0; c < sample[0]; ++c) {
-    const size_t k = normalization->mean.size() == 1 ? 0 : static_cast<size_t>(c);
-    for (int64_t i = c * plane; i < (c + 1) * plane; ++i)
-      x[i] = (x[i] - normalization->mean[k]) / normalization->std[k];
-  }
+  normalizeSample(*normalization, x, numel(sample));
   return file;
 }
 
@@ -135,8 +131,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
       for (const auto* values : {&args.mean, &args.std})
         if (values->size() != 1 && static_cast<int64_t>(values->size()) != channels)
           throw Error(std::string(values == &args.mean ? "--mean" : "--std") + ": needs 1 or " +
-                      std::to_string(channels) + " values, has " +
-                      std::to_string(values->size()));
+                      std::to_string(channels) + " values, has " + std::to_string(values->size()));
       if (args.mean.size() != args.std.size())
         throw Error("--mean and --std need as many values each");
       for (float s : args.std)
@@ -152,7 +147,8 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
 
     const int64_t batch = batchWithinBudget(model.spec, args.batch);
     if (batch < args.batch)
-      std::fprintf(stderr, "note: %lld samples per pass instead of %lld keep the values under %lld MiB\n",
+      std::fprintf(stderr,
+                   "note: %lld samples per pass instead of %lld keep the values under %lld MiB\n",
                    static_cast<long long>(batch), static_cast<long long>(args.batch),
                    static_cast<long long>(kInferenceActivationBudget >> 20));
     Executor exec(Graph::build(model.spec, batch), model.params,

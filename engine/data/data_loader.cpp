@@ -103,9 +103,6 @@ void DataLoader::fill(Slot& slot, int64_t batchIndex, std::vector<float>& raw) {
   const int64_t begin =
       (batchIndex * m_options.shardCount + m_options.shardIndex) * m_options.batch;
   slot.count = std::min<int64_t>(m_options.batch, m_dataset->size() - begin);
-  const auto& n = m_options.normalization;
-  const int64_t channels = static_cast<int64_t>(n.mean.size());
-  const int64_t plane = m_sampleSize / channels;
   for (int64_t i = 0; i < slot.count; ++i) {
     float* x = slot.samples.data() + i * m_sampleSize;
     const int64_t index = m_order[begin + i];
@@ -121,10 +118,7 @@ void DataLoader::fill(Slot& slot, int64_t batchIndex, std::vector<float>& raw) {
                   std::to_string(label) + ", outside [0, " + std::to_string(m_dataset->classes()) +
                   ")");
     slot.labels[i] = label;
-    for (int64_t c = 0; c < channels; ++c) {
-      const float mean = n.mean[c], inv = 1.0f / n.std[c];
-      for (int64_t j = c * plane; j < (c + 1) * plane; ++j) x[j] = (x[j] - mean) * inv;
-    }
+    normalizeSample(m_options.normalization, x, m_sampleSize);
   }
 }
 

@@ -19,6 +19,9 @@ struct Normalization {
 // {"mean": [...], "std": [...]}, as job files and model files write it; errors name `path`.
 Normalization normalizationFromJson(const nlohmann::json& json, const std::string& path);
 nlohmann::json toJson(const Normalization& normalization);
+// Normalises one sample of `size` values in place, channel plane by channel plane (one mean and
+// std for the whole sample when they hold one value each).
+void normalizeSample(const Normalization& normalization, float* sample, int64_t size);
 
 // A labelled classification dataset. Samples are f32 in the dataset's natural range (pixels in
 // [0, 1]); labels are class indices in [0, classes).

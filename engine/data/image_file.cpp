@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 
 #include "core/error.h"
 
@@ -128,9 +127,13 @@ bool hasImageExtension(const std::string& path) {
 Image readImageFile(const std::string& path, int64_t channels) {
   if (channels != 0 && channels != 1 && channels != 3)
     throw Error(path + ": images decode to 1 or 3 channels, not " + std::to_string(channels));
-  std::ifstream in(path, std::ios::binary);
+  // One read of the whole file: this runs for every image of every epoch.
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw Error(path + ": cannot open");
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+  std::vector<uint8_t> bytes(static_cast<size_t>(in.tellg()));
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size())))
+    throw Error(path + ": cannot read");
   if (startsWith(bytes, {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}))
     return decodePng(path, bytes, channels);
   if (startsWith(bytes, {0xff, 0xd8, 0xff})) return decodeJpeg(path, bytes, channels);

@@ -16,6 +16,15 @@ Normalization normalizationFromJson(const nlohmann::json& json, const std::strin
   return {{mean.begin(), mean.end()}, {std.begin(), std.end()}};
 }
 
+void normalizeSample(const Normalization& normalization, float* sample, int64_t size) {
+  const auto channels = static_cast<int64_t>(normalization.mean.size());
+  const int64_t plane = size / channels;
+  for (int64_t c = 0; c < channels; ++c) {
+    const float mean = normalization.mean[c], inv = 1.0f / normalization.std[c];
+    for (int64_t i = c * plane; i < (c + 1) * plane; ++i) sample[i] = (sample[i] - mean) * inv;
+  }
+}
+
 nlohmann::json toJson(const Normalization& normalization) {
   return {{"mean", normalization.mean}, {"std", normalization.std}};
 }
