@@ -100,6 +100,10 @@ def run_node(node, args, params, training):
         return torch.sqrt(x)
     if op == "Pow":
         return torch.pow(x, a["exponent"])
+    if op == "Scale":
+        return x * a["factor"]
+    if op == "Bias":
+        return x + p("bias")
     if op == "ReLU6":
         return F.relu6(x)
     if op == "Clip":

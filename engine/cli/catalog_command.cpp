@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -29,7 +30,10 @@ void addCatalogCommands(CLI::App& app, int& exitCode) {
   });
   auto* templates = app.add_subcommand("templates", "List the built-in model templates");
   templates->callback([&exitCode] {
-    for (const auto& t : templateList()) std::printf("%-16s %s\n", t.name.c_str(), t.doc.c_str());
+    const std::vector<TemplateInfo> list = templateList();
+    int width = 0;
+    for (const auto& t : list) width = std::max(width, static_cast<int>(t.name.size()));
+    for (const auto& t : list) std::printf("%-*s  %s\n", width, t.name.c_str(), t.doc.c_str());
     exitCode = kExitOk;
   });
 }

@@ -2,7 +2,9 @@
 
 #include "core/error.h"
 #include "core/json_object.h"
+#include "graph/mobilenet.h"
 #include "graph/resnet.h"
+#include "graph/vit.h"
 
 namespace twb {
 
@@ -86,20 +88,52 @@ ModelSpec cnnSmall(JsonObject& args, const Shape& input, int64_t classes) {
       .add("logits", "Linear", {{"out_features", classes}})
       .finish();
 }
+// Each size argument checked where it is read, so an error names it.
+ModelSpec vit(JsonObject& args, const Shape& input, int64_t classes) {
+  VitOptions o;
+  auto positive = [&](const char* key, int64_t fallback) {
+    const int64_t v = args.integer(key, fallback);
+    if (v < 1) throw args.error(key, "must be >= 1");
+    return v;
+  };
+  o.dim = positive("dim", o.dim);
+  o.depth = positive("depth", o.depth);
+  o.heads = positive("heads", o.heads);
+  o.mlpRatio = positive("mlp_ratio", o.mlpRatio);
+  if (o.dim % o.heads) throw args.error("heads", "must divide dim " + std::to_string(o.dim));
+  if (input.size() != 3) throw args.error("input", "must be [channels, height, width]");
+  // 7 cuts 28x28 into 4x4 tokens, 4 cuts 32x32 into 8x8.
+  o.patch = positive("patch", input[1] % 7 == 0 && input[2] % 7 == 0 ? 7 : 4);
+  if (input[1] % o.patch || input[2] % o.patch)
+    throw args.error("patch", std::to_string(o.patch) +
+                                  " must divide the input's height and width " + toString(input));
+  return makeVit(input, classes, o);
+}
 }  // namespace
 
 std::vector<TemplateInfo> templateList() {
-  return {{"mlp", "Flatten, then Linear+ReLU per entry of \"hidden\" (default [512, 256]), "
-                  "optional \"dropout\", then Linear to the classes."},
-          {"lenet5", "LeNet-5: two 5x5 convolutions with max pooling, then 120-84-classes."},
-          {"cnn-small", "Two 3x3 convolutions (32, 64) with max pooling, then 128-classes; "
-                        "\"batch_norm\": true adds BatchNorm2d after each convolution."},
-          {"resnet18", "ResNet-18 for 224x224 images (default input [3, 224, 224], 1000 classes)."},
-          {"resnet34", "ResNet-34 for 224x224 images."},
-          {"resnet50", "ResNet-50 (bottleneck blocks) for 224x224 images."},
-          {"resnet18-cifar", "ResNet-18 with a 3x3 stem for 32x32 images (default [3, 32, 32], 10)."},
-          {"resnet34-cifar", "ResNet-34, CIFAR form."},
-          {"resnet50-cifar", "ResNet-50, CIFAR form."}};
+  return {
+      {"mlp",
+       "Flatten, then Linear+ReLU per entry of \"hidden\" (default [512, 256]), "
+       "optional \"dropout\", then Linear to the classes."},
+      {"lenet5", "LeNet-5: two 5x5 convolutions with max pooling, then 120-84-classes."},
+      {"cnn-small",
+       "Two 3x3 convolutions (32, 64) with max pooling, then 128-classes; "
+       "\"batch_norm\": true adds BatchNorm2d after each convolution."},
+      {"resnet18", "ResNet-18 for 224x224 images (default input [3, 224, 224], 1000 classes)."},
+      {"resnet34", "ResNet-34 for 224x224 images."},
+      {"resnet50", "ResNet-50 (bottleneck blocks) for 224x224 images."},
+      {"resnet18-cifar", "ResNet-18 with a 3x3 stem for 32x32 images (default [3, 32, 32], 10)."},
+      {"resnet34-cifar", "ResNet-34, CIFAR form."},
+      {"resnet50-cifar", "ResNet-50, CIFAR form."},
+      {"mobilenet-v2-cifar",
+       "MobileNetV2 for 32x32 images: inverted residuals with depthwise convolutions and "
+       "ReLU6; \"width\" scales the channels (default 1.0), \"dropout\" before the "
+       "classifier (default 0.2)."},
+      {"vit-tiny",
+       "A small Vision Transformer: patches (\"patch\", default 7 for 28x28, else 4), "
+       "\"depth\" pre-norm blocks (default 4) of \"heads\"-head self-attention (4) and a "
+       "GELU MLP, tokens of \"dim\" (64), MLP width \"mlp_ratio\" x dim (2), mean-pooled."}};
 }
 
 ModelSpec makeTemplate(const std::string& name, const nlohmann::json& argsJson,
@@ -108,8 +142,8 @@ ModelSpec makeTemplate(const std::string& name, const nlohmann::json& argsJson,
   JsonObject args(argsJson.is_null() ? empty : argsJson, path);
   // ResNets default to their datasets' shapes: ImageNet, or CIFAR-10 for the -cifar forms.
   const bool resnet = name.rfind("resnet", 0) == 0;
-  const bool cifar = resnet && name.size() > 6 && name.substr(name.size() - 6) == "-cifar";
-  Shape input = !resnet ? Shape{1, 28, 28} : cifar ? Shape{3, 32, 32} : Shape{3, 224, 224};
+  const bool cifar = name.size() > 6 && name.substr(name.size() - 6) == "-cifar";
+  Shape input = cifar ? Shape{3, 32, 32} : resnet ? Shape{3, 224, 224} : Shape{1, 28, 28};
   if (args.has("input")) input = args.integers("input");
   for (int64_t d : input)
     if (d <= 0) throw args.error("input", "sizes must be > 0");
@@ -122,10 +156,19 @@ ModelSpec makeTemplate(const std::string& name, const nlohmann::json& argsJson,
     spec = lenet5(input, classes);
   } else if (name == "cnn-small") {
     spec = cnnSmall(args, input, classes);
-  } else if (resnet && (name.substr(6, 2) == "18" || name.substr(6, 2) == "34" ||
-                        name.substr(6, 2) == "50") &&
+  } else if (resnet &&
+             (name.substr(6, 2) == "18" || name.substr(6, 2) == "34" ||
+              name.substr(6, 2) == "50") &&
              (name.size() == 8 || cifar)) {
     spec = makeResNet(std::stoi(name.substr(6, 2)), cifar, input, classes);
+  } else if (name == "mobilenet-v2-cifar") {
+    const double width = args.number("width", 1.0);
+    if (width <= 0 || width > 4) throw args.error("width", "must be within (0, 4]");
+    const double dropout = args.number("dropout", 0.2);
+    if (dropout < 0 || dropout >= 1) throw args.error("dropout", "must be within [0, 1)");
+    spec = makeMobileNetV2Cifar(input, classes, width, dropout);
+  } else if (name == "vit-tiny") {
+    spec = vit(args, input, classes);
   } else {
     std::string known;
     for (const auto& t : templateList()) known += (known.empty() ? "" : ", ") + t.name;

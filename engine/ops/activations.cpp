@@ -102,6 +102,13 @@ const OpRegistration kActivations{{
                  const float p = static_cast<float>(a.number("exponent"));
                  onnx.node("Pow", {io.inputs[0], onnx.scalar(y + "/exponent", p)}, y);
                }),
+    activation("Scale", "x * factor, a constant (attention's 1 / sqrt(d)).",
+               {{"factor", AttrType::number, nullptr, "The constant multiplier."}},
+               [](OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs& a) {
+                 const std::string& y = io.output;
+                 const float factor = static_cast<float>(a.number("factor"));
+                 onnx.node("Mul", {io.inputs[0], onnx.scalar(y + "/factor", factor)}, y);
+               }),
     activation("ReLU6", "min(max(x, 0), 6).", {},
                [](OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) { clip(onnx, io, 0, 6); }),
     activation("Clip", "min(max(x, min), max).",

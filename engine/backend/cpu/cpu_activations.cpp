@@ -26,6 +26,7 @@ std::vector<EltwiseStage> stagesOf(const GraphNode& node) {
   if (op == "Hardswish") return {{a::eltwise_hardswish}};
   if (op == "Sqrt") return {{a::eltwise_sqrt}};
   if (op == "Pow") return {{a::eltwise_pow, 1.f, number("exponent")}};
+  if (op == "Scale") return {{a::eltwise_linear, number("factor"), 0.f}};
   if (op == "ReLU6") return {{a::eltwise_clip_v2, 0.f, 6.f}};
   if (op == "Clip") return {{a::eltwise_clip_v2, number("min"), number("max")}};
   if (op == "HardSigmoid")
@@ -93,7 +94,7 @@ class CpuActivation : public CpuKernel {
 
 const CpuKernelRegistration kActivations{
     {"ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "SiLU", "Hardswish", "ReLU6", "Clip",
-     "HardSigmoid", "Sqrt", "Pow"},
+     "HardSigmoid", "Sqrt", "Pow", "Scale"},
     makeKernel<CpuActivation>};
 
 }  // namespace twb
