@@ -142,6 +142,7 @@ std::vector<OpCase> opCases() {
       single("Scale", "Scale", {{3, 5}}, {{"factor", -0.35}}, 2),
       single("Bias positional (N, T, D)", "Bias", {{4, 6}}, {{"shape", {4, 6}}}, 3),
       single("Bias per channel of (N, C, H, W)", "Bias", {{3, 4, 5}}, {{"shape", {3, 1, 1}}}, 2),
+      single("Bias (1, D) as ONNX aligns it", "Bias", {{4, 6}}, {{"shape", {1, 1, 6}}}, 3),
       single("Flatten", "Flatten", {{3, 4, 5}}),
       single("Reshape", "Reshape", {{12}}, {{"shape", {3, -1}}}),
       single("Transpose (N, T, D) -> (N, D, T)", "Transpose", {{5, 3}}, {{"perm", {0, 2, 1}}}, 2),

@@ -85,16 +85,20 @@ Tensor toTensor(const onnx::TensorProto& t, const std::string& where) {
   if (t.data_type() == onnx::TensorProto::FLOAT) {
     valueCount(t, t.float_data_size(), sizeof(float), where);
     Tensor out(shape, DType::f32);
-    if (!t.raw_data().empty()) std::memcpy(out.raw(), t.raw_data().data(), out.bytes());
-    else std::copy(t.float_data().begin(), t.float_data().end(), out.data<float>());
+    if (!t.raw_data().empty())
+      std::memcpy(out.raw(), t.raw_data().data(), out.bytes());
+    else
+      std::copy(t.float_data().begin(), t.float_data().end(), out.data<float>());
     return out;
   }
   if (t.data_type() == onnx::TensorProto::INT64) {
     const int64_t count = valueCount(t, t.int64_data_size(), sizeof(int64_t), where);
     Tensor out(shape, DType::s32);  // shapes and axes: small integers
     std::vector<int64_t> v(static_cast<size_t>(count));
-    if (!t.raw_data().empty()) std::memcpy(v.data(), t.raw_data().data(), v.size() * 8);
-    else v.assign(t.int64_data().begin(), t.int64_data().end());
+    if (!t.raw_data().empty())
+      std::memcpy(v.data(), t.raw_data().data(), v.size() * 8);
+    else
+      v.assign(t.int64_data().begin(), t.int64_data().end());
     for (size_t i = 0; i < v.size(); ++i) out.data<int32_t>()[i] = static_cast<int32_t>(v[i]);
     return out;
   }
@@ -129,7 +133,8 @@ class Importer {
     bytes << in.rdbuf();
     onnx::ModelProto model;
     if (!model.ParseFromString(bytes.str()) || !model.has_graph())
-      throw Error(m_path + ": not an ONNX model (or a truncated one): it does not parse as ModelProto");
+      throw Error(m_path +
+                  ": not an ONNX model (or a truncated one): it does not parse as ModelProto");
     const onnx::GraphProto& g = model.graph();
     for (const auto& opset : model.opset_import())
       if (opset.domain().empty() || opset.domain() == "ai.onnx") m_opset = opset.version();
@@ -173,8 +178,8 @@ class Importer {
     for (auto& p : file.params.all()) {
       const Tensor& t = m_weights.at(p.name);
       if (t.shape() != p.value.shape())
-        throw Error(m_path + ": '" + p.name + "' is " + toString(t.shape()) + " but the node needs " +
-                    toString(p.value.shape()));
+        throw Error(m_path + ": '" + p.name + "' is " + toString(t.shape()) +
+                    " but the node needs " + toString(p.value.shape()));
       std::memcpy(p.value.raw(), t.raw(), t.bytes());
     }
     return file;
@@ -187,7 +192,8 @@ class Importer {
   }
 
   const Tensor& constant(const OnnxNode& n, int input) const {
-    if (n.proto().input_size() <= input) throw n.error("input " + std::to_string(input) + " is missing");
+    if (n.proto().input_size() <= input)
+      throw n.error("input " + std::to_string(input) + " is missing");
     auto it = m_constants.find(n.input(input));
     if (it == m_constants.end())
       throw n.error("input '" + n.input(input) + "' must be a constant (an initializer)");
@@ -203,7 +209,8 @@ class Importer {
 
   std::string value(const OnnxNode& n, int input) const {
     const std::string name = resolve(n.input(input));
-    if (m_constants.count(name)) throw n.error("input '" + name + "' is a constant; the engine needs a computed value");
+    if (m_constants.count(name))
+      throw n.error("input '" + name + "' is a constant; the engine needs a computed value");
     return name;
   }
 
@@ -234,8 +241,8 @@ class Importer {
       Tensor w({outFeatures, inFeatures}, DType::f32);
       for (int64_t o = 0; o < outFeatures; ++o)
         for (int64_t i = 0; i < inFeatures; ++i)
-          w.data<float>()[o * inFeatures + i] =
-              transposed ? b.data<float>()[o * inFeatures + i] : b.data<float>()[i * outFeatures + o];
+          w.data<float>()[o * inFeatures + i] = transposed ? b.data<float>()[o * inFeatures + i]
+                                                           : b.data<float>()[i * outFeatures + o];
       m_weights[out + ".weight"] = w;
       const bool bias = op == "Gemm" && n.proto().input_size() > 2;
       if (bias) {
@@ -252,9 +259,12 @@ class Importer {
       const bool bias = n.proto().input_size() > 2;
       if (bias) m_weights[out + ".bias"] = constant(n, 2);
       add(n, "Conv2d", {value(n, 0)},
-          {{"out_channels", w.shape()[0]}, {"kernel", {w.shape()[2], w.shape()[3]}},
-           {"stride", pairOf(n, "strides", 1)}, {"padding", symmetricPads(n)},
-           {"dilation", pairOf(n, "dilations", 1)}, {"groups", n.integer("group", 1)},
+          {{"out_channels", w.shape()[0]},
+           {"kernel", {w.shape()[2], w.shape()[3]}},
+           {"stride", pairOf(n, "strides", 1)},
+           {"padding", symmetricPads(n)},
+           {"dilation", pairOf(n, "dilations", 1)},
+           {"groups", n.integer("group", 1)},
            {"bias", bias}});
     } else if (op == "BatchNormalization") {
       const char* suffixes[] = {"weight", "bias", "running_mean", "running_var"};
@@ -271,7 +281,8 @@ class Importer {
         const Tensor& t = constant(n, 1);
         axes.assign(t.data<int32_t>(), t.data<int32_t>() + t.numel());
       }
-      if (axes.empty()) throw n.error("a reduction over every axis (the batch too) is not supported");
+      if (axes.empty())
+        throw n.error("a reduction over every axis (the batch too) is not supported");
       add(n, op, {value(n, 0)}, {{"axes", axes}, {"keepdims", n.integer("keepdims", 1) != 0}});
     } else if (op == "Sub") {
       add(n, "Sub", {value(n, 0), value(n, 1)});
@@ -322,11 +333,13 @@ class Importer {
       m_constants[out] = transposed(n, m_constants.at(n.input(0)));
     } else if (op == "Transpose") {
       const std::vector<int64_t> perm = n.integers("perm", {});
-      if (perm.empty()) throw n.error("a Transpose without perm (reversing the batch) is not supported");
+      if (perm.empty())
+        throw n.error("a Transpose without perm (reversing the batch) is not supported");
       add(n, "Transpose", {value(n, 0)}, {{"perm", perm}});
     } else if (op == "MatMul") {
       add(n, "MatMul", {value(n, 0), value(n, 1)});
     } else if (op == "Add" && linearBias(n)) {
+    } else if (op == "Add" && addedConstant(n)) {
     } else if (op == "Add" || op == "Sum" || op == "Concat") {
       std::vector<std::string> inputs;
       for (int i = 0; i < n.proto().input_size(); ++i) inputs.push_back(value(n, i));
@@ -334,7 +347,8 @@ class Importer {
         add(n, "Add", inputs);
       } else {
         const int64_t axis = n.integer("axis", 1);
-        if (axis < 1) throw n.error("axis " + std::to_string(axis) + " is not supported (use >= 1)");
+        if (axis < 1)
+          throw n.error("axis " + std::to_string(axis) + " is not supported (use >= 1)");
         add(n, "Concat", inputs, {{"axis", axis}});
       }
     } else if (op == "Softmax" || op == "LogSoftmax") {
@@ -385,7 +399,8 @@ class Importer {
     const int64_t rows = t.shape()[0], cols = t.shape()[1];
     Tensor out({cols, rows}, DType::f32);
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t c = 0; c < cols; ++c) out.data<float>()[c * rows + r] = t.data<float>()[r * cols + c];
+      for (int64_t c = 0; c < cols; ++c)
+        out.data<float>()[c * rows + r] = t.data<float>()[r * cols + c];
     return out;
   }
 
@@ -413,6 +428,32 @@ class Importer {
     return false;
   }
 
+  // x * c, c * x and x / c for one float constant c: the factor Scale multiplies by (a
+  // division stays exact as a multiplication only up to rounding: 1e-7 relative).
+  const float* scalarFactor(const OnnxNode& n) {
+    const std::string& op = n.proto().op_type();
+    if ((op != "Mul" && op != "Div") || n.proto().input_size() != 2) return nullptr;
+    const int c = m_constants.count(n.input(1)) ? 1 : 0;
+    if (op == "Div" && c != 1) return nullptr;
+    const Tensor& t = m_constants.at(n.input(c));
+    if (t.numel() != 1 || t.dtype() != DType::f32) return nullptr;
+    m_factor = op == "Mul" ? t.data<float>()[0] : 1.f / t.data<float>()[0];
+    return &m_factor;
+  }
+
+  // x + C for a float constant C (a positional embedding, a per-channel offset): a Bias holding
+  // C, which broadcasts like ONNX's Add.
+  bool addedConstant(const OnnxNode& n) {
+    if (n.proto().input_size() != 2) return false;
+    const int c = m_constants.count(n.input(1)) ? 1 : m_constants.count(n.input(0)) ? 0 : -1;
+    if (c < 0) return false;
+    const Tensor& t = m_constants.at(n.input(c));
+    if (t.dtype() != DType::f32) throw n.error("only a float constant can be added");
+    m_weights[n.output() + ".bias"] = t;
+    add(n, "Bias", {value(n, 1 - c)}, {{"shape", t.shape()}});
+    return true;
+  }
+
   // Clip's bounds: attributes before opset 11, optional constant inputs since; absent is
   // unbounded. Clip(0, 6) is ReLU6.
   void clip(const OnnxNode& n) {
@@ -426,8 +467,10 @@ class Importer {
     };
     bound(1, lo);
     bound(2, hi);
-    if (lo == 0.f && hi == 6.f) add(n, "ReLU6", {value(n, 0)});
-    else add(n, "Clip", {value(n, 0)}, {{"min", lo}, {"max", hi}});
+    if (lo == 0.f && hi == 6.f)
+      add(n, "ReLU6", {value(n, 0)});
+    else
+      add(n, "Clip", {value(n, 0)}, {{"min", lo}, {"max", hi}});
   }
 
   // x * Sigmoid(x) is SiLU and x * HardSigmoid(x; 1/6, 1/2) is Hardswish, as PyTorch writes
@@ -440,7 +483,8 @@ class Importer {
           node->inputs[0] != resolve(n.input(1 - g)))
         continue;
       const bool pytorchHardSigmoid =
-          node->op == "HardSigmoid" && std::abs(node->attrs["alpha"].get<float>() - 1.f / 6) < 1e-6f &&
+          node->op == "HardSigmoid" &&
+          std::abs(node->attrs["alpha"].get<float>() - 1.f / 6) < 1e-6f &&
           node->attrs["beta"].get<float>() == 0.5f;
       if (node->op != "Sigmoid" && !pytorchHardSigmoid) continue;
       node->op = node->op == "Sigmoid" ? "SiLU" : "Hardswish";
@@ -485,16 +529,21 @@ class Importer {
       add(n, "GELU", {a->x});
     } else if (op != "Erf" && !m_constants.count(n.input(0)) && !m_constants.count(n.input(1))) {
       add(n, op, {value(n, 0), value(n, 1)});  // Mul or Div of two computed values
+    } else if (const float* factor = scalarFactor(n)) {
+      add(n, "Scale", {value(n, m_constants.count(n.input(0)) ? 1 : 0)}, {{"factor", *factor}});
     } else {
-      throw n.error("unsupported op (only between two computed values, or as part of GELU's "
-                    "erf form)");
+      throw n.error(
+          "unsupported op (only between two computed values, or as part of GELU's "
+          "erf form)");
     }
   }
 
   std::map<std::string, GeluStage> m_gelu;
+  float m_factor = 1;  // scalarFactor's result
   std::map<std::string, int> m_readers;
-  int64_t m_opset = 13;                                 // of the default domain
-  std::map<std::string, int64_t> m_flatteningSoftmax;  // node -> axis, opset < 13  // ONNX value -> nodes and graph outputs reading it
+  int64_t m_opset = 13;                                // of the default domain
+  std::map<std::string, int64_t> m_flatteningSoftmax;  // node -> axis, opset < 13  // ONNX value ->
+                                                       // nodes and graph outputs reading it
   std::string m_path;
   ModelSpec m_spec;
   std::map<std::string, Tensor> m_constants, m_weights;

@@ -4,24 +4,27 @@
 namespace twb {
 
 namespace {
-// y = x + p with p a learned tensor of the per-sample shape `shape`, broadcast over the batch
-// and along its dimensions of 1: a ViT's positional embedding, or a per-channel offset.
+// y = x + p with p a learned tensor broadcast against x as NumPy does (aligned at the last
+// dimension, dimensions of 1 repeated), but never across the batch: p = (T, D) on (N, T, D) is a
+// ViT's positional embedding, (C, 1, 1) on (N, C, H, W) a per-channel offset, and ONNX's
+// (1, T, D) form is read as it is.
 class BiasOp : public Op {
  public:
   using Op::Op;
   Shape outputShape(const std::vector<Shape>& in) const override {
     const Shape p = attrs().integers("shape");
-    if (p.size() + 1 != in[0].size())
-      throw Error("attribute shape " + toString(p) +
-                  " must have one entry per dimension after "
-                  "the batch of " +
-                  toString(in[0]));
-    for (size_t i = 0; i < p.size(); ++i)
-      if (p[i] != in[0][i + 1] && p[i] != 1)
-        throw Error("attribute shape " + toString(p) + " does not broadcast to " + toString(in[0]) +
-                    ": entry " + std::to_string(i) + " must be " + std::to_string(in[0][i + 1]) +
-                    " or 1");
-    return in[0];
+    const Shape& x = in[0];
+    if (p.size() > x.size())
+      throw Error("attribute shape " + toString(p) + " has more dimensions than " + toString(x));
+    const size_t offset = x.size() - p.size();
+    for (size_t i = 0; i < p.size(); ++i) {
+      const int64_t want = i + offset == 0 ? 1 : x[i + offset];
+      if (p[i] != want && p[i] != 1)
+        throw Error("attribute shape " + toString(p) + " does not broadcast to " + toString(x) +
+                    " without the batch: entry " + std::to_string(i) + " must be " +
+                    std::to_string(want) + " or 1");
+    }
+    return x;
   }
   std::vector<ParamSpec> params(const std::vector<Shape>&) const override {
     return {{"bias", attrs().integers("shape"), ParamInit::zeros}};
@@ -37,10 +40,11 @@ class BiasOp : public Op {
 
 const OpRegistration kBias{
     {{"Bias",
-      "Adds a learned tensor (starting at zero), broadcast over the batch and dimensions of 1.",
+      "Adds a learned tensor (starting at zero), broadcast as NumPy does but not across the batch.",
       1,
       1,
-      {{"shape", AttrType::integers, nullptr, "Per-sample shape of the learned tensor."}},
+      {{"shape", AttrType::integers, nullptr,
+        "Shape of the learned tensor, aligned with the input's last dimensions."}},
       [](Attrs a) { return std::make_unique<BiasOp>(std::move(a)); },
       {.bf16 = true}}}};
 

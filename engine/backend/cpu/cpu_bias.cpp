@@ -12,7 +12,7 @@ class CpuBias : public CpuKernel {
                              bool training) override {
     const Shape x = shapeOf(in[0]);
     Shape p = node.op->attrs().integers("shape");
-    p.insert(p.begin(), 1);
+    p.insert(p.begin(), x.size() - p.size(), 1);  // aligned at the last dimension
     m_x = plainDesc(x, m_compute);
     m_param = plainDesc(p);
     const dnnl::memory::desc y = plainDesc(x, m_output);
