@@ -13,53 +13,12 @@
 
 #include "core/error.h"
 #include "graph/graph.h"
+#include "io/onnx_imported_node.h"
+#include "io/onnx_shape_arithmetic.h"
 
 namespace twb {
 
 namespace {
-// One ONNX node being translated: its attributes by name, and errors that name it.
-class OnnxNode {
- public:
-  explicit OnnxNode(const onnx::NodeProto& node) : m_node(node) {
-    for (const auto& a : node.attribute()) m_attrs[a.name()] = &a;
-  }
-  const onnx::NodeProto& proto() const { return m_node; }
-  std::string name() const {
-    if (!m_node.name().empty()) return m_node.name();
-    return m_node.output_size() > 0 ? m_node.output(0) : std::string("(unnamed)");
-  }
-  // Its inputs and first output by position, or an error naming the one missing (a malformed
-  // file must not reach protobuf's own bounds check, which aborts).
-  const std::string& input(int i) const {
-    if (i >= m_node.input_size()) throw error("input " + std::to_string(i) + " is missing");
-    return m_node.input(i);
-  }
-  const std::string& output() const {
-    if (m_node.output_size() == 0) throw error("has no output");
-    return m_node.output(0);
-  }
-  Error error(const std::string& what) const {
-    return Error("node '" + name() + "' (" + m_node.op_type() + "): " + what);
-  }
-  int64_t integer(const std::string& attr, int64_t fallback) const {
-    auto it = m_attrs.find(attr);
-    return it == m_attrs.end() ? fallback : it->second->i();
-  }
-  float number(const std::string& attr, float fallback) const {
-    auto it = m_attrs.find(attr);
-    return it == m_attrs.end() ? fallback : it->second->f();
-  }
-  std::vector<int64_t> integers(const std::string& attr, std::vector<int64_t> fallback) const {
-    auto it = m_attrs.find(attr);
-    if (it == m_attrs.end()) return fallback;
-    return {it->second->ints().begin(), it->second->ints().end()};
-  }
-
- private:
-  const onnx::NodeProto& m_node;
-  std::map<std::string, const onnx::AttributeProto*> m_attrs;
-};
-
 // The values a tensor's dims promise, checked against the values it holds before anything is
 // allocated (a malformed file may promise terabytes).
 int64_t valueCount(const onnx::TensorProto& t, int64_t held, size_t valueBytes,
@@ -105,14 +64,14 @@ Tensor toTensor(const onnx::TensorProto& t, const std::string& where) {
   throw Error(where + ": tensor type " + std::to_string(t.data_type()) + " is not supported");
 }
 
-std::vector<int64_t> pairOf(const OnnxNode& n, const std::string& attr, int64_t fallback) {
+std::vector<int64_t> pairOf(const ImportedNode& n, const std::string& attr, int64_t fallback) {
   const auto v = n.integers(attr, {fallback, fallback});
   if (v.size() != 2) throw n.error("attribute " + attr + " must have 2 values (2-D only)");
   return v;
 }
 
 // ONNX pads are [top, left, bottom, right]; the engine pads both sides alike.
-std::vector<int64_t> symmetricPads(const OnnxNode& n) {
+std::vector<int64_t> symmetricPads(const ImportedNode& n) {
   const auto p = n.integers("pads", {0, 0, 0, 0});
   if (p.size() != 4 || p[0] != p[2] || p[1] != p[3])
     throw n.error("asymmetric pads are not supported");
@@ -157,7 +116,7 @@ class Importer {
     for (const auto& node : g.node())
       for (const auto& input : node.input()) ++m_readers[input];
     for (const auto& output : g.output()) ++m_readers[output.name()];
-    for (const auto& node : g.node()) translate(OnnxNode(node));
+    for (const auto& node : g.node()) translate(ImportedNode(node));
     for (const auto& output : g.output()) {
       const std::string name = resolve(output.name());
       if (!m_produced.count(name))
@@ -191,7 +150,7 @@ class Importer {
     return it == m_aliases.end() ? name : resolve(it->second);
   }
 
-  const Tensor& constant(const OnnxNode& n, int input) const {
+  const Tensor& constant(const ImportedNode& n, int input) const {
     if (n.proto().input_size() <= input)
       throw n.error("input " + std::to_string(input) + " is missing");
     auto it = m_constants.find(n.input(input));
@@ -200,23 +159,75 @@ class Importer {
     return it->second;
   }
 
-  void add(const OnnxNode& n, const std::string& op, std::vector<std::string> inputs,
+  void add(const ImportedNode& n, const std::string& op, std::vector<std::string> inputs,
            nlohmann::json attrs = nlohmann::json::object(), const std::string& name = "") {
     const std::string out = name.empty() ? n.output() : name;
     m_spec.nodes.push_back({out, op, std::move(inputs), std::move(attrs)});
     m_produced.insert(out);
   }
 
-  std::string value(const OnnxNode& n, int input) const {
+  std::string value(const ImportedNode& n, int input) const {
     const std::string name = resolve(n.input(input));
     if (m_constants.count(name))
       throw n.error("input '" + name + "' is a constant; the engine needs a computed value");
+    if (m_shapeArithmetic.find(name))
+      throw n.error("input '" + name + "' is computed from shapes; only a Reshape may read it");
     return name;
   }
 
-  void translate(const OnnxNode& n) {
+  // The shape of a value translated so far, batch first.
+  Shape shapeOf(const std::string& onnxName) const {
+    const std::string name = resolve(onnxName);
+    ModelSpec probe = m_spec;
+    probe.outputs = {name};
+    const Graph graph = Graph::build(probe, 1);
+    return graph.values()[graph.valueIndex(name)].shape;
+  }
+
+  // A Reshape to a constant shape or to one computed from shapes (`x.view(B, T, h, -1)`); its
+  // first entry must be the batch (N, 0 or -1), a 0 elsewhere copies the input's dimension.
+  void reshape(const ImportedNode& n) {
+    std::vector<SymbolicDim> target;
+    if (const auto* folded = m_shapeArithmetic.find(n.input(1))) {
+      target = *folded;
+    } else {
+      const Tensor& shape = constant(n, 1);
+      for (int64_t i = 0; i < shape.numel(); ++i) target.push_back({0, shape.data<int32_t>()[i]});
+    }
+    const bool batchFirst = !target.empty() && ((target[0].batch == 1 && target[0].value == 0) ||
+                                                (target[0].batch == 0 && target[0].value <= 0));
+    if (!batchFirst)
+      throw n.error(
+          "the target shape must keep the batch first (N, 0 or -1), as the engine's "
+          "values do");
+    std::vector<int64_t> dims;
+    Shape input;
+    for (size_t i = 1; i < target.size(); ++i) {
+      if (target[i].batch != 0)
+        throw n.error("entry " + std::to_string(i) + " of the target shape depends on the batch");
+      int64_t d = target[i].value;
+      if (d == 0) {
+        if (input.empty()) input = shapeOf(n.input(0));
+        if (i >= input.size())
+          throw n.error("entry " + std::to_string(i) + " copies a missing dimension");
+        d = input[i];
+      }
+      dims.push_back(d);
+    }
+    add(n, "Reshape", {value(n, 0)}, {{"shape", dims}});
+  }
+
+  void translate(const ImportedNode& n) {
     const std::string& op = n.proto().op_type();
     const std::string out = n.output();
+    auto shape = [&](const std::string& v) {
+      try {
+        return shapeOf(v);
+      } catch (const Error& e) {
+        throw n.error(e.what());
+      }
+    };
+    if (m_shapeArithmetic.fold(n, m_constants, shape)) return;
     if (op == "Identity" || op == "Dropout") {
       m_aliases[out] = n.input(0);
     } else if (op == "Pad") {
@@ -323,12 +334,7 @@ class Importer {
       if (n.integer("axis", 1) != 1) throw n.error("only axis = 1 is supported");
       add(n, "Flatten", {value(n, 0)});
     } else if (op == "Reshape") {
-      const Tensor& shape = constant(n, 1);
-      std::vector<int64_t> dims(shape.data<int32_t>(), shape.data<int32_t>() + shape.numel());
-      if (dims.empty() || (dims[0] != 0 && dims[0] != -1))
-        throw n.error("the target shape must keep the batch (first entry 0 or -1)");
-      dims.erase(dims.begin());
-      add(n, "Reshape", {value(n, 0)}, {{"shape", dims}});
+      reshape(n);
     } else if (op == "Transpose" && m_constants.count(n.input(0))) {
       m_constants[out] = transposed(n, m_constants.at(n.input(0)));
     } else if (op == "Transpose") {
@@ -364,7 +370,7 @@ class Importer {
   }
 
   // LayerNormalization over the last axis, with its scale and (optional) bias as constants.
-  void layerNorm(const OnnxNode& n) {
+  void layerNorm(const ImportedNode& n) {
     if (n.integer("axis", -1) != -1) throw n.error("only axis = -1 (the last) is supported");
     const std::string out = n.output();
     const Tensor& scale = constant(n, 1);
@@ -392,7 +398,7 @@ class Importer {
   }
 
   // A 2-D constant transposed (a weight written as Transpose + MatMul).
-  static Tensor transposed(const OnnxNode& n, const Tensor& t) {
+  static Tensor transposed(const ImportedNode& n, const Tensor& t) {
     if (t.shape().size() != 2 || t.dtype() != DType::f32 ||
         n.integers("perm", {1, 0}) != std::vector<int64_t>{1, 0})
       throw n.error("only the transpose of a 2-D float constant is supported");
@@ -406,7 +412,7 @@ class Importer {
 
   // MatMul + Add of a constant vector is a Linear on more than two dimensions as PyTorch writes
   // it: the bias joins the Linear node, renamed to the Add's output.
-  bool linearBias(const OnnxNode& n) {
+  bool linearBias(const ImportedNode& n) {
     if (n.proto().input_size() != 2) return false;
     for (int b = 0; b < 2; ++b) {
       auto constant = m_constants.find(n.input(b));
@@ -430,7 +436,7 @@ class Importer {
 
   // x * c, c * x and x / c for one float constant c: the factor Scale multiplies by (a
   // division stays exact as a multiplication only up to rounding: 1e-7 relative).
-  const float* scalarFactor(const OnnxNode& n) {
+  const float* scalarFactor(const ImportedNode& n) {
     const std::string& op = n.proto().op_type();
     if ((op != "Mul" && op != "Div") || n.proto().input_size() != 2) return nullptr;
     const int c = m_constants.count(n.input(1)) ? 1 : 0;
@@ -443,7 +449,7 @@ class Importer {
 
   // x + C for a float constant C (a positional embedding, a per-channel offset): a Bias holding
   // C, which broadcasts like ONNX's Add.
-  bool addedConstant(const OnnxNode& n) {
+  bool addedConstant(const ImportedNode& n) {
     if (n.proto().input_size() != 2) return false;
     const int c = m_constants.count(n.input(1)) ? 1 : m_constants.count(n.input(0)) ? 0 : -1;
     if (c < 0) return false;
@@ -456,7 +462,7 @@ class Importer {
 
   // Clip's bounds: attributes before opset 11, optional constant inputs since; absent is
   // unbounded. Clip(0, 6) is ReLU6.
-  void clip(const OnnxNode& n) {
+  void clip(const ImportedNode& n) {
     float lo = n.number("min", std::numeric_limits<float>::lowest());
     float hi = n.number("max", std::numeric_limits<float>::max());
     auto bound = [&](int input, float& v) {
@@ -475,7 +481,7 @@ class Importer {
 
   // x * Sigmoid(x) is SiLU and x * HardSigmoid(x; 1/6, 1/2) is Hardswish, as PyTorch writes
   // them before opset 14: the gate node, read only by this Mul, becomes the activation.
-  bool gatedActivation(const OnnxNode& n) {
+  bool gatedActivation(const ImportedNode& n) {
     for (int g = 0; g < 2 && g < n.proto().input_size(); ++g) {
       const std::string gate = resolve(n.input(g));
       NodeSpec* node = emittedNode(gate);
@@ -501,17 +507,17 @@ class Importer {
     std::string x;
     int stage;
   };
-  const GeluStage* gelu(const OnnxNode& n, int input) const {
+  const GeluStage* gelu(const ImportedNode& n, int input) const {
     if (n.proto().input_size() <= input) return nullptr;
     auto it = m_gelu.find(n.input(input));
     return it == m_gelu.end() ? nullptr : &it->second;
   }
-  bool isConstant(const OnnxNode& n, int input, float value) const {
+  bool isConstant(const ImportedNode& n, int input, float value) const {
     auto it = m_constants.find(n.input(input));
     return it != m_constants.end() && it->second.numel() == 1 && it->second.dtype() == DType::f32 &&
            std::abs(it->second.data<float>()[0] - value) < 1e-5f * std::max(1.f, value);
   }
-  void geluStep(const OnnxNode& n) {
+  void geluStep(const ImportedNode& n) {
     const std::string& op = n.proto().op_type();
     const std::string out = n.output();
     const GeluStage* a = gelu(n, 0);
@@ -540,6 +546,7 @@ class Importer {
 
   std::map<std::string, GeluStage> m_gelu;
   float m_factor = 1;  // scalarFactor's result
+  ShapeArithmetic m_shapeArithmetic;
   std::map<std::string, int> m_readers;
   int64_t m_opset = 13;                                // of the default domain
   std::map<std::string, int64_t> m_flatteningSoftmax;  // node -> axis, opset < 13  // ONNX value ->

@@ -1,0 +1,157 @@
+#include "io/onnx_shape_arithmetic.h"
+
+#include <algorithm>
+
+namespace twb {
+
+namespace {
+// ONNX's integer inputs and attributes: a negative index counts from the end.
+int64_t wrapIndex(const ImportedNode& n, int64_t i, size_t size) {
+  const int64_t s = static_cast<int64_t>(size);
+  if (i < -s || i >= s)
+    throw n.error("index " + std::to_string(i) + " is out of range for " + std::to_string(s) +
+                  " values");
+  return i < 0 ? i + s : i;
+}
+
+std::vector<int64_t> plainValues(const ImportedNode& n, const std::vector<SymbolicDim>& dims) {
+  std::vector<int64_t> out;
+  for (const SymbolicDim& d : dims) {
+    if (d.batch != 0) throw n.error("an index or axis that depends on the batch is not supported");
+    out.push_back(d.value);
+  }
+  return out;
+}
+}  // namespace
+
+const std::vector<SymbolicDim>* ShapeArithmetic::find(const std::string& name) const {
+  auto it = m_values.find(name);
+  return it == m_values.end() ? nullptr : &it->second.dims;
+}
+
+const ShapeArithmetic::Folded* ShapeArithmetic::operand(
+    const std::string& name, const std::map<std::string, Tensor>& constants) {
+  if (auto it = m_values.find(name); it != m_values.end()) return &it->second;
+  auto c = constants.find(name);
+  if (c == constants.end() || c->second.dtype() != DType::s32) return nullptr;
+  Folded& f = m_constants[name];
+  f.scalar = c->second.shape().empty();
+  f.dims.clear();
+  for (int64_t i = 0; i < c->second.numel(); ++i)
+    f.dims.push_back({0, c->second.data<int32_t>()[i]});
+  return &f;
+}
+
+bool ShapeArithmetic::fold(const ImportedNode& n, const std::map<std::string, Tensor>& constants,
+                           const ShapeOf& shapeOf) {
+  const std::string& op = n.proto().op_type();
+  const std::string out = n.output();
+  if (op == "Shape") {
+    if (operand(n.input(0), constants)) return false;  // the shape of a shape: not folded here
+    const Shape shape = shapeOf(n.input(0));
+    Folded f;
+    f.dims.push_back({1, 0});
+    for (size_t i = 1; i < shape.size(); ++i) f.dims.push_back({0, shape[i]});
+    // Since opset 15 a Shape may keep a range of dimensions.
+    const int64_t begin = n.integer("start", 0), end = n.integer("end", shape.size());
+    const int64_t b =
+        std::clamp<int64_t>(begin < 0 ? begin + shape.size() : begin, 0, shape.size());
+    const int64_t e = std::clamp<int64_t>(end < 0 ? end + shape.size() : end, b, shape.size());
+    f.dims = {f.dims.begin() + b, f.dims.begin() + e};
+    m_values[out] = f;
+    return true;
+  }
+  static const char* kFolded[] = {"Gather", "Unsqueeze", "Squeeze", "Concat", "Slice",
+                                  "Cast",   "Add",       "Sub",     "Mul",    "Div"};
+  if (std::find(std::begin(kFolded), std::end(kFolded), op) == std::end(kFolded)) return false;
+  // Folded only when one input is folded and every other is folded or an integer constant.
+  std::vector<const Folded*> in;
+  bool anyFolded = false;
+  for (int i = 0; i < n.proto().input_size(); ++i) {
+    if (n.input(i).empty()) {
+      in.push_back(nullptr);
+      continue;
+    }
+    anyFolded = anyFolded || m_values.count(n.input(i));
+    in.push_back(operand(n.input(i), constants));
+    if (!in.back()) return false;
+  }
+  if (!anyFolded) return false;
+  Folded f;
+  if (op == "Cast") {
+    f = *in[0];
+  } else if (op == "Gather") {
+    if (n.integer("axis", 0) != 0 || in[0]->scalar)
+      throw n.error("only a Gather from a 1-D shape is supported");
+    for (int64_t i : plainValues(n, in[1]->dims))
+      f.dims.push_back(in[0]->dims[wrapIndex(n, i, in[0]->dims.size())]);
+    f.scalar = in[1]->scalar;
+  } else if (op == "Unsqueeze" || op == "Squeeze") {
+    // Axes: an attribute before opset 13, an input since. Only scalar <-> 1-D is shape arithmetic.
+    std::vector<int64_t> axes = n.integers("axes", {0});
+    if (in.size() > 1 && in[1]) axes = plainValues(n, in[1]->dims);
+    const bool unsqueeze = op == "Unsqueeze";
+    if (axes != std::vector<int64_t>{0} || in[0]->scalar != unsqueeze ||
+        (!unsqueeze && in[0]->dims.size() != 1))
+      throw n.error("only " +
+                    std::string(unsqueeze ? "a scalar's Unsqueeze" : "a 1-value Squeeze") +
+                    " on axis 0 is supported in shape arithmetic");
+    f.dims = in[0]->dims;
+    f.scalar = !unsqueeze;
+  } else if (op == "Concat") {
+    for (const Folded* part : in) f.dims.insert(f.dims.end(), part->dims.begin(), part->dims.end());
+  } else if (op == "Slice") {
+    // starts, ends, axes, steps: attributes before opset 10, inputs since.
+    auto ints = [&](int input, const char* attr, std::vector<int64_t> fallback) {
+      if (static_cast<int>(in.size()) > input && in[input]) return plainValues(n, in[input]->dims);
+      return n.integers(attr, fallback);
+    };
+    const auto starts = ints(1, "starts", {}), ends = ints(2, "ends", {});
+    const auto axes = ints(3, "axes", {0}), steps = ints(4, "steps", {1});
+    if (starts.size() != 1 || ends.size() != 1 || axes != std::vector<int64_t>{0} ||
+        steps != std::vector<int64_t>{1})
+      throw n.error("only a Slice of a 1-D shape with step 1 is supported");
+    const int64_t size = static_cast<int64_t>(in[0]->dims.size());
+    auto clampIndex = [&](int64_t i) { return std::clamp<int64_t>(i < 0 ? i + size : i, 0, size); };
+    const int64_t b = clampIndex(starts[0]), e = std::max(b, clampIndex(ends[0]));
+    f.dims = {in[0]->dims.begin() + b, in[0]->dims.begin() + e};
+  } else {
+    f = arithmetic(n, *in[0], *in[1]);
+  }
+  m_values[out] = f;
+  return true;
+}
+
+ShapeArithmetic::Folded ShapeArithmetic::arithmetic(const ImportedNode& n, const Folded& a,
+                                                    const Folded& b) const {
+  const std::string& op = n.proto().op_type();
+  const size_t size = std::max(a.dims.size(), b.dims.size());
+  if ((a.dims.size() != size && a.dims.size() != 1) ||
+      (b.dims.size() != size && b.dims.size() != 1))
+    throw n.error("operands of " + std::to_string(a.dims.size()) + " and " +
+                  std::to_string(b.dims.size()) + " values do not broadcast");
+  Folded f;
+  f.scalar = a.scalar && b.scalar;
+  for (size_t i = 0; i < size; ++i) {
+    const SymbolicDim x = a.dims[a.dims.size() == 1 ? 0 : i],
+                      y = b.dims[b.dims.size() == 1 ? 0 : i];
+    SymbolicDim r;
+    if (op == "Add" || op == "Sub") {
+      const int64_t sign = op == "Add" ? 1 : -1;
+      r = {x.batch + sign * y.batch, x.value + sign * y.value};
+    } else if (op == "Mul") {
+      if (x.batch != 0 && y.batch != 0)
+        throw n.error("a product of two batch sizes is not supported");
+      r = {x.batch * y.value + y.batch * x.value, x.value * y.value};
+    } else {  // Div: exact, or the batch could not be kept apart
+      if (y.batch != 0 || y.value == 0 || x.batch % y.value != 0 ||
+          (x.batch != 0 && x.value % y.value != 0))
+        throw n.error("a division of a size that depends on the batch is not supported");
+      r = {x.batch / y.value, x.value / y.value};
+    }
+    f.dims.push_back(r);
+  }
+  return f;
+}
+
+}  // namespace twb

@@ -1,0 +1,50 @@
+#include "ops/onnx_writer.h"
+#include "ops/op_registry.h"
+
+namespace twb {
+
+namespace {
+// The entries [start, end) of one axis after the batch: Split's parts, x[:, a:b], a head's
+// share of a fused projection.
+class SliceOp : public Op {
+ public:
+  using Op::Op;
+  Shape outputShape(const std::vector<Shape>& in) const override {
+    const int64_t rank = static_cast<int64_t>(in[0].size());
+    const int64_t axis = attrs().integer("axis");
+    if (axis < 1 || axis >= rank)
+      throw Error("attribute axis " + std::to_string(axis) + " is out of range for " +
+                  toString(in[0]) + " (axis 0 is the batch)");
+    const int64_t start = attrs().integer("start"), end = attrs().integer("end");
+    if (start < 0 || end > in[0][axis] || start >= end)
+      throw Error("attributes start " + std::to_string(start) + " and end " + std::to_string(end) +
+                  " must satisfy 0 <= start < end <= " + std::to_string(in[0][axis]) + " (axis " +
+                  std::to_string(axis) + " of " + toString(in[0]) + ")");
+    Shape out = in[0];
+    out[axis] = end - start;
+    return out;
+  }
+  void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
+    const std::string& y = io.output;
+    onnx.node("Slice",
+              {io.inputs[0], onnx.int64s(y + "/starts", {attrs().integer("start")}),
+               onnx.int64s(y + "/ends", {attrs().integer("end")}),
+               onnx.int64s(y + "/axes", {attrs().integer("axis")})},
+              y);
+  }
+};
+}  // namespace
+
+// A copy of part of its input: it keeps the input's type and int8 scale.
+const OpRegistration kSlice{
+    {{"Slice",
+      "Entries start..end-1 of one axis after the batch.",
+      1,
+      1,
+      {{"axis", AttrType::integer, nullptr, "The axis (>= 1)."},
+       {"start", AttrType::integer, nullptr, "First entry kept."},
+       {"end", AttrType::integer, nullptr, "One past the last entry kept."}},
+      [](Attrs a) { return std::make_unique<SliceOp>(std::move(a)); },
+      {.followsInput = true, .int8 = Int8Role::followsInput}}}};
+
+}  // namespace twb
