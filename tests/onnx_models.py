@@ -8,8 +8,9 @@ lenet5, resnet18-cifar, a small net with batch norm, pooling, GELU and softmax, 
 every other activation (plain PyTorch, random weights, random batch-norm statistics, eval mode);
 the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and LayerNorm over
 tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub and Div, a net pooled by ReduceMean and ReduceSum (also at
-opset 11); and for the error cases:
-unsupported.onnx (an ELU) and no_output.onnx (a graph output no node produces).
+opset 11), a ViT and a MobileNetV2 with squeeze-excite as people write them, at opsets 11, 13
+and 17; and for the error cases: unsupported.onnx (an ELU), no_output.onnx (a graph output no
+node produces) and multihead-attention.onnx (nn.MultiheadAttention, whose batch leaves axis 0).
 """
 import os
 import sys
@@ -76,6 +77,79 @@ class MeanPooled(torch.nn.Module):
         return self.fc(h.mean(dim=(2, 3))) + self.fc2(h.sum(dim=3).mean(dim=2))
 
 
+class VitStyle(torch.nn.Module):
+    """A ViT as people write it (timm's form): patch convolution, a (1, T, D) positional
+    embedding, pre-norm blocks whose attention is one fused q/k/v Linear cut up with
+    `B, T, C = x.shape; qkv.reshape(B, T, 3, h, C // h).permute(2, 0, 3, 1, 4)` and scaled by
+    `(C // h) ** -0.5`, a GELU MLP, mean pooling over tokens."""
+
+    class Attention(torch.nn.Module):
+        def __init__(self, dim, heads):
+            super().__init__()
+            self.heads = heads
+            self.qkv, self.proj = torch.nn.Linear(dim, 3 * dim), torch.nn.Linear(dim, dim)
+
+        def forward(self, x):
+            B, T, C = x.shape
+            q, k, v = self.qkv(x).reshape(B, T, 3, self.heads, C // self.heads).permute(2, 0, 3, 1, 4)
+            scores = (q @ k.transpose(-2, -1)) * (C // self.heads) ** -0.5
+            return self.proj((scores.softmax(dim=-1) @ v).transpose(1, 2).reshape(B, T, C))
+
+    def __init__(self, dim=24, heads=4, depth=2):
+        super().__init__()
+        nn = torch.nn
+        self.patches = nn.Conv2d(1, dim, 7, stride=7)
+        self.position = nn.Parameter(torch.randn(1, 16, dim) * 0.1)
+        self.blocks = nn.ModuleList()
+        for _ in range(depth):
+            self.blocks.append(nn.ModuleList([nn.LayerNorm(dim), self.Attention(dim, heads), nn.LayerNorm(dim),
+                                              nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(),
+                                                            nn.Linear(2 * dim, dim))]))
+        self.norm, self.head = nn.LayerNorm(dim), nn.Linear(dim, 10)
+
+    def forward(self, x):
+        x = self.patches(x).flatten(2).transpose(1, 2) + self.position
+        for ln1, attention, ln2, mlp in self.blocks:
+            x = x + attention(ln1(x))
+            x = x + mlp(ln2(x))
+        return self.head(self.norm(x).mean(dim=1))
+
+
+class MobileNetStyle(torch.nn.Module):
+    """MobileNetV2's inverted residuals (1x1 expansion, 3x3 depthwise, ReLU6, linear projection,
+    shortcut) with MobileNetV3's squeeze-excite: a gate of HardSigmoid over pooled channels, and
+    Hardswish in the head."""
+
+    class Block(torch.nn.Module):
+        def __init__(self, cin, cout, stride, t):
+            super().__init__()
+            nn = torch.nn
+            hidden = cin * t
+            self.expand = nn.Sequential(nn.Conv2d(cin, hidden, 1, bias=False), nn.BatchNorm2d(hidden), nn.ReLU6())
+            self.depthwise = nn.Sequential(nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False),
+                                           nn.BatchNorm2d(hidden), nn.ReLU6())
+            self.squeeze = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(hidden, hidden // 4, 1), nn.ReLU(),
+                                         nn.Conv2d(hidden // 4, hidden, 1), nn.Hardsigmoid())
+            self.project = nn.Sequential(nn.Conv2d(hidden, cout, 1, bias=False), nn.BatchNorm2d(cout))
+            self.residual = stride == 1 and cin == cout
+
+        def forward(self, x):
+            h = self.depthwise(self.expand(x))
+            h = self.project(h * self.squeeze(h))
+            return x + h if self.residual else h
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU6())
+        self.blocks = nn.Sequential(self.Block(16, 16, 1, 4), self.Block(16, 24, 2, 4), self.Block(24, 24, 1, 4))
+        self.head = nn.Sequential(nn.Conv2d(24, 64, 1), nn.Hardswish(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(64, 10))
+
+    def forward(self, x):
+        return self.head(self.blocks(self.stem(x)))
+
+
 def main(out):
     torch.manual_seed(0)
     nn = torch.nn
@@ -111,6 +185,11 @@ def main(out):
               ("gating", (8, 16), Gating(), 13),
               ("mean-pooled", (3, 8, 8), MeanPooled(), 13),
               ("mean-pooled-opset11", (3, 8, 8), MeanPooled(), 11))
+    vit, mobilenet = VitStyle(), MobileNetStyle()
+    models += tuple((f"{name}-opset{opset}", shape, model, opset)
+                    for name, shape, model in (("vit-style", (1, 28, 28), vit),
+                                               ("mobilenet-style", (3, 16, 16), mobilenet))
+                    for opset in (11, 13, 17))
     for name, shape, model, opset in models:
         for m in model.modules():  # batch norm that is not the identity in eval mode
             if isinstance(m, torch.nn.BatchNorm2d):
@@ -128,6 +207,16 @@ def main(out):
         onnx.checker.check_model(exported)
         assert [o.name for o in exported.graph.output] == ["logits"], f"{name}: unexpected outputs"
 
+    # nn.MultiheadAttention moves the batch to axis 1 (its sequence-first layout): refused.
+    class Mha(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention = torch.nn.MultiheadAttention(16, 2, batch_first=True)
+
+        def forward(self, x):
+            return self.attention(x, x, x, need_weights=False)[0]
+
+    export(Mha(), (8, 16), os.path.join(out, "multihead-attention.onnx"))
     elu = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3), torch.nn.ELU())
     export(elu, (4,), os.path.join(out, "unsupported.onnx"))
     model = onnx.load(os.path.join(out, "mlp.onnx"))

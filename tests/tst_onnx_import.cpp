@@ -4,7 +4,6 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
-
 #include <filesystem>
 #include <fstream>
 
@@ -20,14 +19,17 @@ class TestOnnxImport : public QObject {
   Q_OBJECT
   QTemporaryDir m_dir;
 
-  std::string file(const std::string& name) const { return m_dir.filePath(QString::fromStdString(name)).toStdString(); }
+  std::string file(const std::string& name) const {
+    return m_dir.filePath(QString::fromStdString(name)).toStdString();
+  }
 
  private slots:
   void initTestCase() {
     QVERIFY(m_dir.isValid());
     QProcess python;
     python.setProcessChannelMode(QProcess::MergedChannels);
-    python.start("/usr/bin/python3", {QString(TWB_SOURCE_DIR) + "/tests/onnx_models.py", m_dir.path()});
+    python.start("/usr/bin/python3",
+                 {QString(TWB_SOURCE_DIR) + "/tests/onnx_models.py", m_dir.path()});
     QVERIFY(python.waitForFinished(300000));
     QVERIFY2(python.exitCode() == 0, python.readAll().constData());
   }
@@ -46,6 +48,16 @@ class TestOnnxImport : public QObject {
     QTest::newRow("Mul, Sub and Div of computed values, broadcast") << "gating";
     QTest::newRow("x.mean(dim=(2, 3)) and sums: ReduceMean, ReduceSum") << "mean-pooled";
     QTest::newRow("the same at opset 11 (axes as attributes)") << "mean-pooled-opset11";
+    for (int opset : {11, 13, 17}) {
+      const std::string at = "-opset" + std::to_string(opset);
+      // Shape arithmetic, a Split of a Transpose that moves the batch, LayerNorm decomposed
+      // before opset 17, a (1, T, D) positional embedding.
+      QTest::newRow(("ViT, fused q/k/v cut by shapes" + at).c_str())
+          << QString::fromStdString("vit-style" + at);
+      // Depthwise, ReLU6, inverted residuals, squeeze-excite with HardSigmoid, Hardswish.
+      QTest::newRow(("MobileNetV2 with squeeze-excite" + at).c_str())
+          << QString::fromStdString("mobilenet-style" + at);
+    }
   }
 
   void importedModelsMatchPyTorch() {
@@ -71,21 +83,24 @@ class TestOnnxImport : public QObject {
   // gives PyTorch's outputs, in an odd batch that leaves a short last one.
   void predictGivesPyTorchsOutputs_data() {
     QTest::addColumn<QString>("name");
-    for (const char* name : {"lenet5", "resnet18-cifar", "activations-opset11", "layer-norm-opset17", "attention",
-                             "gating", "mean-pooled"})
+    for (const char* name :
+         {"lenet5", "resnet18-cifar", "activations-opset11", "layer-norm-opset17", "attention",
+          "gating", "mean-pooled", "vit-style-opset11", "mobilenet-style-opset13"})
       QTest::newRow(name) << name;
   }
 
   void predictGivesPyTorchsOutputs() {
     QFETCH(QString, name);
     const QString base = QString::fromStdString(file(name.toStdString()));
-    const test::EngineRun run = test::runEngine({"predict", base + ".onnx", "--input", base + ".input.npy",
-                                                 "--out", base + ".predicted.npy", "--batch", "3"});
+    const test::EngineRun run =
+        test::runEngine({"predict", base + ".onnx", "--input", base + ".input.npy", "--out",
+                         base + ".predicted.npy", "--batch", "3"});
     QVERIFY2(run.finished && run.exitCode == 0, qPrintable(run.output));
     const Tensor ours = readNpyFile((base + ".predicted.npy").toStdString());
     const Tensor torch = readNpyFile((base + ".output.npy").toStdString());
     QCOMPARE(toString(ours.shape()), toString(torch.shape()));
-    const double error = test::relativeError(ours.data<float>(), torch.data<float>(), torch.numel());
+    const double error =
+        test::relativeError(ours.data<float>(), torch.data<float>(), torch.numel());
     QVERIFY2(error <= 1e-4, std::to_string(error).c_str());
   }
 
@@ -94,13 +109,25 @@ class TestOnnxImport : public QObject {
     const std::string cut = file("cut.onnx");
     std::filesystem::copy_file(mlp, cut);
     std::filesystem::resize_file(cut, 1000);
-    QVERIFY(test::errorOf([&] { importOnnx(cut); }).find("not an ONNX model (or a truncated one)") != std::string::npos);
+    QVERIFY(test::errorOf([&] {
+              importOnnx(cut);
+            }).find("not an ONNX model (or a truncated one)") != std::string::npos);
     const std::string text = file("text.onnx");
     std::ofstream(text) << "this is not a model\n";
-    QVERIFY(test::errorOf([&] { importOnnx(text); }).find("not an ONNX model") != std::string::npos);
-    QVERIFY(test::errorOf([&] { importOnnx(file("unsupported.onnx")); }).find("(Elu): unsupported op") != std::string::npos);
-    QVERIFY(test::errorOf([&] { importOnnx(file("no_output.onnx")); }).find("graph output 'nobody_makes_this' is not produced by any node") != std::string::npos);
-    QVERIFY(test::errorOf([&] { importOnnx(file("missing.onnx")); }).find("cannot open") != std::string::npos);
+    QVERIFY(test::errorOf([&] { importOnnx(text); }).find("not an ONNX model") !=
+            std::string::npos);
+    QVERIFY(test::errorOf([&] {
+              importOnnx(file("unsupported.onnx"));
+            }).find("(Elu): unsupported op") != std::string::npos);
+    QVERIFY(test::errorOf([&] {
+              importOnnx(file("no_output.onnx"));
+            }).find("graph output 'nobody_makes_this' is not produced by any node") !=
+            std::string::npos);
+    const std::string mha = test::errorOf([&] { importOnnx(file("multihead-attention.onnx")); });
+    QVERIFY2(mha.find("has its batch moved off axis 0 by a Transpose") != std::string::npos,
+             mha.c_str());
+    QVERIFY(test::errorOf([&] { importOnnx(file("missing.onnx")); }).find("cannot open") !=
+            std::string::npos);
   }
 };
 

@@ -58,7 +58,10 @@ Tensor toTensor(const onnx::TensorProto& t, const std::string& where) {
       std::memcpy(v.data(), t.raw_data().data(), v.size() * 8);
     else
       v.assign(t.int64_data().begin(), t.int64_data().end());
-    for (size_t i = 0; i < v.size(); ++i) out.data<int32_t>()[i] = static_cast<int32_t>(v[i]);
+    // Past int32 only as "to the end" (a Slice's INT64_MAX): clamped, keeping its meaning.
+    for (size_t i = 0; i < v.size(); ++i)
+      out.data<int32_t>()[i] = static_cast<int32_t>(std::clamp<int64_t>(
+          v[i], std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()));
     return out;
   }
   throw Error(where + ": tensor type " + std::to_string(t.data_type()) + " is not supported");
@@ -80,6 +83,14 @@ std::vector<int64_t> symmetricPads(const ImportedNode& n) {
       throw n.error("auto_pad " + a.s() + " is not supported");
   return {p[0], p[1]};
 }
+
+// A Transpose that moved the batch off axis 0 (perm[0] != 0), or the part [start, start + size)
+// of its axis 0 that a Split took: not computed until a reader brings the batch back.
+struct MovedBatch {
+  std::string input;  // the value transposed, batch first
+  std::vector<int64_t> perm;
+  int64_t start = 0, size = 0;
+};
 
 class Importer {
  public:
@@ -170,6 +181,10 @@ class Importer {
     const std::string name = resolve(n.input(input));
     if (m_constants.count(name))
       throw n.error("input '" + name + "' is a constant; the engine needs a computed value");
+    if (m_batchMoved.count(name))
+      throw n.error("input '" + name +
+                    "' has its batch moved off axis 0 by a Transpose; only a "
+                    "Split, Squeeze or Gather that brings it back may read it");
     if (m_shapeArithmetic.find(name))
       throw n.error("input '" + name + "' is computed from shapes; only a Reshape may read it");
     return name;
@@ -178,10 +193,226 @@ class Importer {
   // The shape of a value translated so far, batch first.
   Shape shapeOf(const std::string& onnxName) const {
     const std::string name = resolve(onnxName);
+    if (m_batchMoved.count(name))
+      throw Error(
+          "'" + name +
+          "' has its batch moved off axis 0 by a Transpose (as "
+          "nn.MultiheadAttention's sequence-first layout does); the engine keeps the "
+          "batch first, and only a Split, Squeeze or Gather that brings it back may follow");
     ModelSpec probe = m_spec;
     probe.outputs = {name};
     const Graph graph = Graph::build(probe, 1);
     return graph.values()[graph.valueIndex(name)].shape;
+  }
+
+  // Arithmetic on constants, computed now: `(C // heads) ** -0.5` arrives as a size cast to
+  // float, then Pow. Elementwise on tensors of one shape or a scalar.
+  bool foldConstant(const ImportedNode& n) {
+    const std::string& op = n.proto().op_type();
+    static const std::set<std::string> kFoldable{"Cast", "Pow", "Sqrt", "Mul", "Div", "Add", "Sub"};
+    if (!kFoldable.count(op) || n.proto().input_size() == 0) return false;
+    if (op == "Cast" && n.integer("to", 0) != onnx::TensorProto::FLOAT) return false;
+    std::vector<Tensor> in;
+    for (int i = 0; i < n.proto().input_size(); ++i) {
+      if (const auto* folded = m_shapeArithmetic.find(n.input(i)); folded && op == "Cast") {
+        Tensor t(folded->size() == 1 ? Shape{} : Shape{static_cast<int64_t>(folded->size())},
+                 DType::f32);
+        for (size_t k = 0; k < folded->size(); ++k) {
+          if ((*folded)[k].batch != 0) return false;
+          t.data<float>()[k] = static_cast<float>((*folded)[k].value);
+        }
+        in.push_back(t);
+        continue;
+      }
+      auto it = m_constants.find(n.input(i));
+      if (it == m_constants.end()) return false;
+      if (it->second.dtype() == DType::f32) {
+        in.push_back(it->second);
+      } else if (op == "Cast") {
+        Tensor t(it->second.shape(), DType::f32);
+        for (int64_t k = 0; k < t.numel(); ++k)
+          t.data<float>()[k] = static_cast<float>(it->second.data<int32_t>()[k]);
+        in.push_back(t);
+      } else {
+        return false;  // integer arithmetic: ShapeArithmetic's
+      }
+    }
+    if (in.size() == 1) {
+      Tensor out = in[0].clone();
+      for (int64_t k = 0; op == "Sqrt" && k < out.numel(); ++k)
+        out.data<float>()[k] = std::sqrt(out.data<float>()[k]);
+      m_constants[n.output()] = out;
+      return op == "Cast" || op == "Sqrt";
+    }
+    const Tensor& a = in[0];
+    const Tensor& b = in[1];
+    if (a.numel() != b.numel() && a.numel() != 1 && b.numel() != 1) return false;
+    Tensor out(a.numel() >= b.numel() ? a.shape() : b.shape(), DType::f32);
+    for (int64_t k = 0; k < out.numel(); ++k) {
+      const float x = a.data<float>()[a.numel() == 1 ? 0 : k],
+                  y = b.data<float>()[b.numel() == 1 ? 0 : k];
+      out.data<float>()[k] = op == "Pow"   ? std::pow(x, y)
+                             : op == "Mul" ? x * y
+                             : op == "Div" ? x / y
+                             : op == "Add" ? x + y
+                                           : x - y;
+    }
+    m_constants[n.output()] = out;
+    return true;
+  }
+
+  // An ONNX axis of input `input` as the engine's: counted from the front, never the batch.
+  int64_t axisAfterBatch(const ImportedNode& n, int64_t axis, int input) const {
+    if (axis < 0) axis += static_cast<int64_t>(shapeOf(n.input(input)).size());
+    if (axis < 1) throw n.error("axis " + std::to_string(axis) + " is the batch; not supported");
+    return axis;
+  }
+
+  // An integer list given as an attribute (older opsets) or a constant input (newer).
+  std::vector<int64_t> integersOf(const ImportedNode& n, const std::string& attr, int input,
+                                  std::vector<int64_t> fallback) const {
+    if (n.proto().input_size() > input && !n.input(input).empty()) {
+      const Tensor& t = constant(n, input);
+      return {t.data<int32_t>(), t.data<int32_t>() + t.numel()};
+    }
+    return n.integers(attr, std::move(fallback));
+  }
+
+  // Split of a computed value: one Slice per output. Of a Transpose that moved the batch (the
+  // `qkv.permute(2, 0, 3, 1, 4)` of fused q, k, v projections), each part is remembered for the
+  // Squeeze or Gather that brings the batch back.
+  void split(const ImportedNode& n) {
+    const std::string input = resolve(n.input(0));
+    const int64_t axis = n.integer("axis", 0);
+    auto moved = m_batchMoved.find(input);
+    const bool fromMoved = moved != m_batchMoved.end() && axis == 0;
+    const Shape shape = fromMoved ? Shape{} : shapeOf(input);
+    const int64_t along = fromMoved ? axis : axisAfterBatch(n, axis, 0);
+    const int64_t size =
+        fromMoved ? shapeOf(moved->second.input)[moved->second.perm[0]] : shape[along];
+    std::vector<int64_t> parts = integersOf(n, "split", 1, {});
+    if (parts.empty()) parts.assign(n.proto().output_size(), size / n.proto().output_size());
+    if (static_cast<int>(parts.size()) != n.proto().output_size())
+      throw n.error("split has " + std::to_string(parts.size()) + " sizes for " +
+                    std::to_string(n.proto().output_size()) + " outputs");
+    int64_t start = 0;
+    for (int i = 0; i < n.proto().output_size(); ++i) {
+      const std::string& part = n.proto().output(i);
+      if (fromMoved)
+        m_batchMoved[part] = {moved->second.input, moved->second.perm, start, parts[i]};
+      else
+        add(n, "Slice", {input}, {{"axis", along}, {"start", start}, {"end", start + parts[i]}},
+            part);
+      start += parts[i];
+    }
+    if (start != size)
+      throw n.error("split sizes add up to " + std::to_string(start) + ", not " +
+                    std::to_string(size));
+  }
+
+  // x[..., a:b] on one axis after the batch, step 1.
+  void slice(const ImportedNode& n) {
+    const auto starts = integersOf(n, "starts", 1, {}), ends = integersOf(n, "ends", 2, {});
+    const auto axes = integersOf(n, "axes", 3, {0}), steps = integersOf(n, "steps", 4, {1});
+    if (starts.size() != 1 || ends.size() != 1 || axes.size() != 1 ||
+        steps != std::vector<int64_t>{1})
+      throw n.error("only a Slice of one axis with step 1 is supported");
+    const int64_t axis = axisAfterBatch(n, axes[0], 0);
+    const int64_t size = shapeOf(n.input(0))[axis];
+    auto clampIndex = [&](int64_t i) { return std::clamp<int64_t>(i < 0 ? i + size : i, 0, size); };
+    add(n, "Slice", {value(n, 0)},
+        {{"axis", axis}, {"start", clampIndex(starts[0])}, {"end", clampIndex(ends[0])}});
+  }
+
+  // Squeeze and Unsqueeze of a computed value: a Reshape to the shape they give; a Squeeze of
+  // axis 0 of one part of a moved batch brings the batch back.
+  void squeeze(const ImportedNode& n) {
+    const std::string input = resolve(n.input(0));
+    const bool unsqueeze = n.proto().op_type() == "Unsqueeze";
+    const std::vector<int64_t> axes = integersOf(n, "axes", 1, {});
+    if (auto moved = m_batchMoved.find(input); moved != m_batchMoved.end()) {
+      if (unsqueeze || axes != std::vector<int64_t>{0} || moved->second.size != 1)
+        throw n.error(
+            "only the Squeeze of axis 0 of a one-entry part may follow a Transpose "
+            "that moves the batch");
+      restoreBatch(n, moved->second, moved->second.start);
+      return;
+    }
+    Shape shape = shapeOf(input);
+    if (!unsqueeze && axes.empty()) {
+      Shape kept{shape[0]};
+      for (size_t i = 1; i < shape.size(); ++i)
+        if (shape[i] != 1) kept.push_back(shape[i]);
+      shape = kept;
+    }
+    std::vector<int64_t> sorted = axes;
+    const int64_t rank =
+        static_cast<int64_t>(shape.size()) + (unsqueeze ? static_cast<int64_t>(axes.size()) : 0);
+    for (auto& a : sorted) a = a < 0 ? a + rank : a;
+    std::sort(sorted.begin(), sorted.end());
+    for (auto it = sorted.rbegin(); !unsqueeze && it != sorted.rend(); ++it) {
+      if (*it < 1 || *it >= static_cast<int64_t>(shape.size()) || shape[*it] != 1)
+        throw n.error("axis " + std::to_string(*it) + " of " + toString(shape) +
+                      " is the batch or not of size 1");
+      shape.erase(shape.begin() + *it);
+    }
+    for (int64_t a : unsqueeze ? sorted : std::vector<int64_t>{}) {
+      if (a < 1 || a > static_cast<int64_t>(shape.size()))
+        throw n.error("axis " + std::to_string(a) + " would move the batch; not supported");
+      shape.insert(shape.begin() + a, 1);
+    }
+    add(n, "Reshape", {value(n, 0)}, {{"shape", Shape(shape.begin() + 1, shape.end())}});
+  }
+
+  // Gather of one constant index: along axis 0 of a Transpose that moved the batch (`qkv[0]`),
+  // or along an axis after the batch (`x[:, 0]`, a class token), as a Slice and a Reshape.
+  void gather(const ImportedNode& n) {
+    const Tensor& index = constant(n, 1);
+    if (index.numel() != 1 || !index.shape().empty())
+      throw n.error("only a Gather of one constant index is supported");
+    const int64_t i = index.data<int32_t>()[0];
+    const std::string input = resolve(n.input(0));
+    const int64_t axis = n.integer("axis", 0);
+    if (auto moved = m_batchMoved.find(input); moved != m_batchMoved.end() && axis == 0) {
+      const int64_t size = shapeOf(moved->second.input)[moved->second.perm[0]];
+      restoreBatch(n, moved->second, i < 0 ? i + size : i);
+      return;
+    }
+    const int64_t along = axisAfterBatch(n, axis, 0);
+    Shape shape = shapeOf(input);
+    const int64_t at = i < 0 ? i + shape[along] : i;
+    add(n, "Slice", {value(n, 0)}, {{"axis", along}, {"start", at}, {"end", at + 1}},
+        n.output() + "/slice");
+    shape.erase(shape.begin() + along);
+    add(n, "Reshape", {n.output() + "/slice"}, {{"shape", Shape(shape.begin() + 1, shape.end())}});
+  }
+
+  // Entry `at` of axis 0 of transpose(x, perm) with perm[1] = 0: x's entry `at` on axis
+  // perm[0] (a Slice), that axis dropped (a Reshape), the rest in perm's order (a Transpose).
+  void restoreBatch(const ImportedNode& n, const MovedBatch& moved, int64_t at) {
+    const std::vector<int64_t>& perm = moved.perm;
+    if (perm.size() < 2 || perm[1] != 0)
+      throw n.error("the batch, moved to axis " + std::to_string(perm.size()) +
+                    " by a Transpose, does not come back to axis 0 here; not supported");
+    Shape shape = shapeOf(moved.input);
+    const int64_t axis = perm[0];
+    if (at < 0 || at >= shape[axis])
+      throw n.error("index " + std::to_string(at) + " is out of range for " +
+                    std::to_string(shape[axis]));
+    const std::string sliced = n.output() + "/slice", squeezed = n.output() + "/squeezed";
+    add(n, "Slice", {moved.input}, {{"axis", axis}, {"start", at}, {"end", at + 1}}, sliced);
+    shape.erase(shape.begin() + axis);
+    add(n, "Reshape", {sliced}, {{"shape", Shape(shape.begin() + 1, shape.end())}}, squeezed);
+    std::vector<int64_t> rest;
+    bool identity = true;
+    for (size_t i = 1; i < perm.size(); ++i) {
+      rest.push_back(perm[i] > axis ? perm[i] - 1 : perm[i]);
+      identity = identity && rest.back() == static_cast<int64_t>(i - 1);
+    }
+    if (identity)
+      m_aliases[n.output()] = squeezed;
+    else
+      add(n, "Transpose", {squeezed}, {{"perm", rest}});
   }
 
   // A Reshape to a constant shape or to one computed from shapes (`x.view(B, T, h, -1)`); its
@@ -227,8 +458,10 @@ class Importer {
         throw n.error(e.what());
       }
     };
-    if (m_shapeArithmetic.fold(n, m_constants, shape)) return;
-    if (op == "Identity" || op == "Dropout") {
+    if (foldConstant(n) || m_shapeArithmetic.fold(n, m_constants, shape)) return;
+    if (op == "Identity" && m_constants.count(n.input(0))) {
+      m_constants[out] = m_constants.at(n.input(0));  // PyTorch shares equal initializers so
+    } else if (op == "Identity" || op == "Dropout") {
       m_aliases[out] = n.input(0);
     } else if (op == "Pad") {
       // PyTorch writes a Pad of zeros before some average pools; only that form is accepted.
@@ -282,6 +515,8 @@ class Importer {
       for (int i = 0; i < 4; ++i) m_weights[out + "." + suffixes[i]] = constant(n, i + 1);
       add(n, "BatchNorm2d", {value(n, 0)},
           {{"eps", n.number("epsilon", 1e-5f)}, {"momentum", 1.0 - n.number("momentum", 0.9f)}});
+    } else if (op == "Div" && decomposedLayerNorm(n)) {
+    } else if ((op == "Mul" || op == "Add") && layerNormAffine(n)) {
     } else if (op == "Mul" && gatedActivation(n)) {
     } else if (op == "Div" || op == "Erf" || op == "Mul" || (op == "Add" && gelu(n, 0))) {
       geluStep(n);
@@ -341,7 +576,18 @@ class Importer {
       const std::vector<int64_t> perm = n.integers("perm", {});
       if (perm.empty())
         throw n.error("a Transpose without perm (reversing the batch) is not supported");
-      add(n, "Transpose", {value(n, 0)}, {{"perm", perm}});
+      if (perm[0] == 0)
+        add(n, "Transpose", {value(n, 0)}, {{"perm", perm}});
+      else
+        m_batchMoved[out] = {value(n, 0), perm, 0, 0};  // resolved by its readers
+    } else if (op == "Split") {
+      split(n);
+    } else if (op == "Slice") {
+      slice(n);
+    } else if (op == "Squeeze" || op == "Unsqueeze") {
+      squeeze(n);
+    } else if (op == "Gather") {
+      gather(n);
     } else if (op == "MatMul") {
       add(n, "MatMul", {value(n, 0), value(n, 1)});
     } else if (op == "Add" && linearBias(n)) {
@@ -352,10 +598,7 @@ class Importer {
       if (op != "Concat") {
         add(n, "Add", inputs);
       } else {
-        const int64_t axis = n.integer("axis", 1);
-        if (axis < 1)
-          throw n.error("axis " + std::to_string(axis) + " is not supported (use >= 1)");
-        add(n, "Concat", inputs, {{"axis", axis}});
+        add(n, "Concat", inputs, {{"axis", axisAfterBatch(n, n.integer("axis", 1), 0)}});
       }
     } else if (op == "Softmax" || op == "LogSoftmax") {
       // Before opset 13 the op flattens the input from its axis on (default 1): the same only
@@ -395,6 +638,73 @@ class Importer {
   void renameTo(NodeSpec& node, const std::string& name) {
     node.name = name;
     m_produced.insert(name);
+  }
+
+  // LayerNorm as PyTorch writes it before opset 17: d = x - mean(x), d / sqrt(mean(d^2) + eps)
+  // over the last axis, each step read once; its scale and shift follow as Mul and Add
+  // (layerNormAffine). Recognised at the Div, which becomes a LayerNorm of x.
+  bool decomposedLayerNorm(const ImportedNode& n) {
+    auto producer = [&](const std::string& name, const char* op) -> NodeSpec* {
+      NodeSpec* node = emittedNode(resolve(name));
+      return node && node->op == op && m_readers[name] <= 2 ? node : nullptr;
+    };
+    auto lastAxisMean = [](const NodeSpec* node) {
+      return node && node->attrs["axes"] == nlohmann::json::array({-1}) &&
+             node->attrs["keepdims"].get<bool>();
+    };
+    NodeSpec* root = producer(n.input(1), "Sqrt");
+    NodeSpec* eps = root ? producer(root->inputs[0], "Bias") : nullptr;
+    NodeSpec* variance = eps ? producer(eps->inputs[0], "ReduceMean") : nullptr;
+    NodeSpec* square = lastAxisMean(variance) ? producer(variance->inputs[0], "Pow") : nullptr;
+    NodeSpec* centred = square && square->attrs["exponent"].get<float>() == 2.f &&
+                                square->inputs[0] == resolve(n.input(0))
+                            ? producer(n.input(0), "Sub")
+                            : nullptr;
+    NodeSpec* mean = centred ? producer(centred->inputs[1], "ReduceMean") : nullptr;
+    if (!lastAxisMean(mean) || mean->inputs[0] != centred->inputs[0] ||
+        m_weights.at(eps->name + ".bias").numel() != 1)
+      return false;
+    const std::string x = centred->inputs[0];
+    const float epsilon = m_weights.at(eps->name + ".bias").data<float>()[0];
+    m_weights.erase(eps->name + ".bias");
+    const std::set<std::string> folded{root->name,   eps->name,     variance->name,
+                                       square->name, centred->name, mean->name};
+    std::erase_if(m_spec.nodes, [&](const NodeSpec& s) { return folded.count(s.name) > 0; });
+    const int64_t features = shapeOf(x).back();
+    Tensor ones({features}, DType::f32);
+    std::fill(ones.data<float>(), ones.data<float>() + features, 1.f);
+    m_weights[n.output() + ".weight"] = ones;
+    m_weights[n.output() + ".bias"] = Tensor({features}, DType::f32);  // zeros
+    add(n, "LayerNorm", {x}, {{"eps", epsilon}});
+    return true;
+  }
+
+  // The Mul by a scale and the Add of a shift that follow a LayerNorm (decomposedLayerNorm's):
+  // folded into its weight and bias while they are still 1 and 0.
+  bool layerNormAffine(const ImportedNode& n) {
+    if (n.proto().input_size() != 2) return false;
+    const bool scale = n.proto().op_type() == "Mul";
+    for (int c = 0; c < 2; ++c) {
+      auto constant = m_constants.find(n.input(c));
+      NodeSpec* node = emittedNode(resolve(n.input(1 - c)));
+      if (constant == m_constants.end() || !node || node->op != "LayerNorm" ||
+          m_readers[n.input(1 - c)] != 1)
+        continue;
+      Tensor& target = m_weights.at(node->name + (scale ? ".weight" : ".bias"));
+      const float untouched = scale ? 1.f : 0.f;
+      if (constant->second.numel() != target.numel() || constant->second.dtype() != DType::f32 ||
+          std::any_of(target.data<float>(), target.data<float>() + target.numel(),
+                      [&](float v) { return v != untouched; }))
+        continue;
+      std::copy_n(constant->second.data<float>(), target.numel(), target.data<float>());
+      for (const char* suffix : {".weight", ".bias"}) {
+        m_weights[n.output() + suffix] = m_weights.at(node->name + suffix);
+        m_weights.erase(node->name + suffix);
+      }
+      renameTo(*node, n.output());
+      return true;
+    }
+    return false;
   }
 
   // A 2-D constant transposed (a weight written as Transpose + MatMul).
@@ -547,6 +857,9 @@ class Importer {
   std::map<std::string, GeluStage> m_gelu;
   float m_factor = 1;  // scalarFactor's result
   ShapeArithmetic m_shapeArithmetic;
+  // Transposes that moved the batch off axis 0, and parts of them, waiting for the node that
+  // brings it back.
+  std::map<std::string, MovedBatch> m_batchMoved;
   std::map<std::string, int> m_readers;
   int64_t m_opset = 13;                                // of the default domain
   std::map<std::string, int64_t> m_flatteningSoftmax;  // node -> axis, opset < 13  // ONNX value ->
