@@ -241,6 +241,18 @@ class TestCliErrors : public QObject {
     QVERIFY(!QFileInfo::exists(dir.filePath("q.twbm")));  // nothing half-written
   }
 
+  // export writes what --out's extension names, and refuses a --format that contradicts it.
+  void exportFollowsTheFileExtension() {
+    QTemporaryDir dir;
+    QCOMPARE(runEngine({"export", "mlp", "--out", dir.filePath("m.twbm")}).exitCode, 0);
+    // It reads back as a model file (an ONNX file named .twbm would not).
+    QCOMPARE(runEngine({"export", dir.filePath("m.twbm"), "--out", dir.filePath("m.onnx")}).exitCode, 0);
+    const EngineRun o = runEngine({"export", "mlp", "--format", "onnx", "--out", dir.filePath("n.twbm")});
+    QCOMPARE(o.exitCode, 1);
+    QVERIFY2(o.output.contains("names a .twbm file but --format is onnx"), qPrintable(o.output));
+    QVERIFY(!QFileInfo::exists(dir.filePath("n.twbm")));
+  }
+
   // predict refuses arrays it cannot read or feed, naming the file: real .npy files from
   // NumPy, cut, of the wrong shape, type or order, and a file that is no array at all.
   void badPredictInputFails_data() {
