@@ -93,8 +93,8 @@ Graph Graph::build(const ModelSpec& spec, int64_t batch) {
       if (count < def.minInputs || (def.maxInputs >= 0 && count > def.maxInputs))
         throw Error(where + ": " + n.op + " takes " + std::to_string(def.minInputs) +
                     (def.maxInputs == def.minInputs ? ""
-                     : def.maxInputs < 0           ? " or more"
-                                                   : " to " + std::to_string(def.maxInputs)) +
+                     : def.maxInputs < 0            ? " or more"
+                                                    : " to " + std::to_string(def.maxInputs)) +
                     " inputs, got " + std::to_string(count));
       std::vector<Shape> shapes;
       for (const auto& in : n.inputs) {
@@ -120,12 +120,12 @@ Graph Graph::build(const ModelSpec& spec, int64_t batch) {
       progress = true;
     }
     if (!progress)
-      throw Error("model '" + spec.name + "' has a cycle: " +
-                  describeCycle(spec, pending, nodeByName));
+      throw Error("model '" + spec.name +
+                  "' has a cycle: " + describeCycle(spec, pending, nodeByName));
   }
 
-  const auto outputs = spec.outputs.empty() ? std::vector<std::string>{spec.nodes.back().name}
-                                            : spec.outputs;
+  const auto outputs =
+      spec.outputs.empty() ? std::vector<std::string>{spec.nodes.back().name} : spec.outputs;
   for (const auto& o : outputs) {
     auto it = g.m_valueByName.find(o);
     if (it == g.m_valueByName.end()) throw Error("outputs: '" + o + "' is not a node");

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "graph/spec_builder.h"
+
 namespace twb {
 
 namespace {
@@ -12,9 +14,9 @@ int64_t divisibleBy8(double channels) {
   return rounded < 0.9 * channels ? rounded + 8 : rounded;
 }
 
-class MobileNetBuilder {
+class MobileNetBuilder : public SpecBuilder {
  public:
-  explicit MobileNetBuilder(ModelSpec& spec) : m_spec(spec) {}
+  explicit MobileNetBuilder(ModelSpec& spec) : SpecBuilder(spec) {}
 
   // conv (no bias) -> BatchNorm2d [-> ReLU6]; returns the last node's name.
   std::string convBn(const std::string& name, const std::string& input, int64_t channels,
@@ -44,14 +46,6 @@ class MobileNetBuilder {
     add(name + "_add", "Add", {x, input});
     return name + "_add";
   }
-
-  void add(const std::string& name, const std::string& op, std::vector<std::string> inputs,
-           nlohmann::json attrs = nlohmann::json::object()) {
-    m_spec.nodes.push_back({name, op, std::move(inputs), std::move(attrs)});
-  }
-
- private:
-  ModelSpec& m_spec;
 };
 
 struct Stage {

@@ -1,20 +1,24 @@
 #include "graph/resnet.h"
 
 #include "core/error.h"
+#include "graph/spec_builder.h"
 
 namespace twb {
 
 namespace {
-class ResNetBuilder {
+class ResNetBuilder : public SpecBuilder {
  public:
-  explicit ResNetBuilder(ModelSpec& spec) : m_spec(spec) {}
+  explicit ResNetBuilder(ModelSpec& spec) : SpecBuilder(spec) {}
 
   // conv (no bias) -> BatchNorm2d [-> ReLU]; returns the last node's name.
   std::string convBn(const std::string& name, const std::string& input, int64_t channels,
                      int64_t kernel, int64_t stride, bool relu) {
     add(name, "Conv2d", {input},
-        {{"out_channels", channels}, {"kernel", kernel}, {"stride", stride},
-         {"padding", kernel / 2}, {"bias", false}});
+        {{"out_channels", channels},
+         {"kernel", kernel},
+         {"stride", stride},
+         {"padding", kernel / 2},
+         {"bias", false}});
     add(name + "_bn", "BatchNorm2d", {name});
     if (!relu) return name + "_bn";
     add(name + "_relu", "ReLU", {name + "_bn"});
@@ -43,24 +47,20 @@ class ResNetBuilder {
     add(name + "_out", "ReLU", {name + "_add"});
     return name + "_out";
   }
-
-  void add(const std::string& name, const std::string& op, std::vector<std::string> inputs,
-           nlohmann::json attrs = nlohmann::json::object()) {
-    m_spec.nodes.push_back({name, op, std::move(inputs), std::move(attrs)});
-  }
-
- private:
-  ModelSpec& m_spec;
 };
 }  // namespace
 
 ModelSpec makeResNet(int depth, bool cifar, const Shape& input, int64_t classes) {
   std::vector<int> blocks;
   bool bottleneck = false;
-  if (depth == 18) blocks = {2, 2, 2, 2};
-  else if (depth == 34) blocks = {3, 4, 6, 3};
-  else if (depth == 50) blocks = {3, 4, 6, 3}, bottleneck = true;
-  else throw Error("ResNet depth " + std::to_string(depth) + " is not 18, 34 or 50");
+  if (depth == 18)
+    blocks = {2, 2, 2, 2};
+  else if (depth == 34)
+    blocks = {3, 4, 6, 3};
+  else if (depth == 50)
+    blocks = {3, 4, 6, 3}, bottleneck = true;
+  else
+    throw Error("ResNet depth " + std::to_string(depth) + " is not 18, 34 or 50");
 
   ModelSpec spec;
   spec.name = "resnet" + std::to_string(depth) + (cifar ? "-cifar" : "");

@@ -2,13 +2,15 @@
 
 #include <cmath>
 
+#include "graph/spec_builder.h"
+
 namespace twb {
 
 namespace {
-class VitBuilder {
+class VitBuilder : public SpecBuilder {
  public:
   VitBuilder(ModelSpec& spec, const VitOptions& o, int64_t tokens)
-      : m_spec(spec), m_o(o), m_tokens(tokens) {}
+      : SpecBuilder(spec), m_o(o), m_tokens(tokens) {}
 
   std::string block(const std::string& name, const std::string& input) {
     const std::string attention =
@@ -19,12 +21,6 @@ class VitBuilder {
     x = add(name + "_gelu", "GELU", {x});
     x = linear(name + "_fc2", x, m_o.dim);
     return add(name + "_add2", "Add", {mid, x});
-  }
-
-  std::string add(const std::string& name, const std::string& op, std::vector<std::string> inputs,
-                  nlohmann::json attrs = nlohmann::json::object()) {
-    m_spec.nodes.push_back({name, op, std::move(inputs), std::move(attrs)});
-    return name;
   }
 
   std::string linear(const std::string& name, const std::string& input, int64_t features) {
@@ -54,7 +50,6 @@ class VitBuilder {
     return linear(name + "_out", y, m_o.dim);
   }
 
-  ModelSpec& m_spec;
   const VitOptions& m_o;
   int64_t m_tokens;
 };
