@@ -20,8 +20,8 @@ build_packages=(
   build-essential cmake ninja-build ccache pkg-config git
   # engine
   libdnnl-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libonnx-dev
-  # image-folder datasets: PNG and JPEG decoding
-  libpng-dev libjpeg62-turbo-dev
+  # image-folder datasets: PNG and JPEG decoding; NumPy .npz archives
+  libpng-dev libjpeg62-turbo-dev libzip-dev
   # data-parallel ranks: Gloo's collectives; OpenSSL: the rendezvous' HMAC and TCP nodes' TLS
   libgloo-dev libssl-dev
   # node service and remote nodes

@@ -1,9 +1,10 @@
 // Datasets: IDX (plain and gzip) with its failure modes, the real Fashion-MNIST files, CIFAR-10
 // binary, CSV and synthetic data.
-#include <QTemporaryDir>
-#include <QtTest>
 #include <zlib.h>
 
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
 #include <fstream>
 #include <set>
 
@@ -57,15 +58,20 @@ class TestData : public QObject {
     QTemporaryDir dir;
     const QString path = dir.filePath("bad");
     write(path, idx({5, 2}, std::string(7, 'x')));
-    QVERIFY(errorOf([&] { readIdxFile(path.toStdString()); })
-                .find("truncated: the header promises 10 bytes of data, the file holds 7") != std::string::npos);
+    QVERIFY(errorOf([&] {
+              readIdxFile(path.toStdString());
+            }).find("truncated: the header promises 10 bytes of data, the file holds 7") !=
+            std::string::npos);
     write(path, std::string("\x1f\x8b", 2) + "garbage that is not gzip");
     QVERIFY(!errorOf([&] { readIdxFile(path.toStdString()); }).empty());
     write(path, std::string("\0\0\x0d\x01", 4) + std::string(8, '\0'));
-    QVERIFY(errorOf([&] { readIdxFile(path.toStdString()); }).find("element type") != std::string::npos);
+    QVERIFY(errorOf([&] { readIdxFile(path.toStdString()); }).find("element type") !=
+            std::string::npos);
     write(path, "ab");
-    QVERIFY(errorOf([&] { readIdxFile(path.toStdString()); }).find("shorter than the 4-byte") != std::string::npos);
-    QVERIFY(errorOf([&] { readIdxFile("/no/file"); }).find("/no/file: no such file") != std::string::npos);
+    QVERIFY(errorOf([&] { readIdxFile(path.toStdString()); }).find("shorter than the 4-byte") !=
+            std::string::npos);
+    QVERIFY(errorOf([&] { readIdxFile("/no/file"); }).find("/no/file: no such file") !=
+            std::string::npos);
   }
 
   void fashionMnistFromTheDebianPackage() {
@@ -102,8 +108,9 @@ class TestData : public QObject {
     QCOMPARE(x[0], 1.0f);
     QCOMPARE(d.test->read(0, x.data()), 3);
     write(dir.filePath("test_batch.bin"), record.substr(0, 100));
-    QVERIFY(errorOf([&] { openDataset("cifar10:" + dir.path().toStdString()); })
-                .find("is not a whole number of CIFAR-10 records") != std::string::npos);
+    QVERIFY(errorOf([&] {
+              openDataset("cifar10:" + dir.path().toStdString());
+            }).find("is not a whole number of CIFAR-10 records") != std::string::npos);
   }
 
   void csvWithHeaderAndErrors() {
@@ -125,22 +132,35 @@ class TestData : public QObject {
     QCOMPARE(x[0], 0.25f);
     QCOMPARE(x[1], 7.f);
     write(path, "1,2,0\n1,x,1\n");
-    QVERIFY(errorOf([&] { openDataset("csv:" + path.toStdString()); }).find("d.csv:2: column 2: 'x' is not a number") != std::string::npos);
+    QVERIFY(errorOf([&] {
+              openDataset("csv:" + path.toStdString());
+            }).find("d.csv:2: column 2: 'x' is not a number") != std::string::npos);
     write(path, "width,height,label\n1,2,0\n1,,1\n");
-    QVERIFY(errorOf([&] { openDataset("csv:" + path.toStdString()); }).find("d.csv:3: column 2 ('height'): '' is not a number") != std::string::npos);
+    QVERIFY(errorOf([&] {
+              openDataset("csv:" + path.toStdString());
+            }).find("d.csv:3: column 2 ('height'): '' is not a number") != std::string::npos);
     write(path, "1,\"2,0\n");
-    QVERIFY(errorOf([&] { openDataset("csv:" + path.toStdString()); }).find("d.csv:1: a quote in column 2 is not closed") != std::string::npos);
+    QVERIFY(errorOf([&] {
+              openDataset("csv:" + path.toStdString());
+            }).find("d.csv:1: a quote in column 2 is not closed") != std::string::npos);
     write(path, "1,\"2\"x,0\n");
-    QVERIFY(errorOf([&] { openDataset("csv:" + path.toStdString()); }).find("d.csv:1: text after the closing quote of column 2") != std::string::npos);
+    QVERIFY(errorOf([&] {
+              openDataset("csv:" + path.toStdString());
+            }).find("d.csv:1: text after the closing quote of column 2") != std::string::npos);
     write(path, "1,2,0\n1,2,3,1\n");
-    QVERIFY(errorOf([&] { openDataset("csv:" + path.toStdString()); }).find("d.csv:2: has 4 columns, expected 3") != std::string::npos);
+    QVERIFY(errorOf([&] {
+              openDataset("csv:" + path.toStdString());
+            }).find("d.csv:2: has 4 columns, expected 3") != std::string::npos);
     write(path, "1,2,0.5\n");
-    QVERIFY(errorOf([&] { openDataset("csv:" + path.toStdString()); }).find("is not a class index") != std::string::npos);
+    QVERIFY(errorOf([&] {
+              openDataset("csv:" + path.toStdString());
+            }).find("is not a class index") != std::string::npos);
   }
 
   void npyPairAndItsErrors() {
     QTemporaryDir dir;
-    const std::string x = dir.filePath("x.npy").toStdString(), y = dir.filePath("y.npy").toStdString();
+    const std::string x = dir.filePath("x.npy").toStdString(),
+                      y = dir.filePath("y.npy").toStdString();
     Tensor samples({5, 2, 3}, DType::f32), labels({5}, DType::f32);
     for (int64_t i = 0; i < samples.numel(); ++i) samples.data<float>()[i] = 0.5f * i;
     for (int64_t i = 0; i < 5; ++i) labels.data<float>()[i] = static_cast<float>(i % 3);
@@ -156,11 +176,78 @@ class TestData : public QObject {
 
     labels.data<float>()[2] = 1.5f;
     writeNpyFile(y, labels);
-    QVERIFY(errorOf([&] { openDataset("npy:" + x + "," + y); }).find("y.npy: label 2 is 1.5") != std::string::npos);
+    QVERIFY(errorOf([&] { openDataset("npy:" + x + "," + y); }).find("y.npy: label 2 is 1.5") !=
+            std::string::npos);
     writeNpyFile(y, Tensor({4}, DType::f32));
-    QVERIFY(errorOf([&] { openDataset("npy:" + x + "," + y); }).find("x.npy holds 5 samples, so labels are (5)") != std::string::npos);
-    QVERIFY(errorOf([&] { openDataset("npy:" + x); }).find("expected npy:SAMPLES.npy,LABELS.npy") != std::string::npos);
-    QVERIFY(errorOf([&] { openDataset("npy:" + x + "," + x + "," + y); }).find("expected npy:SAMPLES.npy,LABELS.npy") != std::string::npos);
+    QVERIFY(errorOf([&] {
+              openDataset("npy:" + x + "," + y);
+            }).find("x.npy holds 5 samples, so labels are (5)") != std::string::npos);
+    QVERIFY(errorOf([&] { openDataset("npy:" + x); }).find("expected npy:SAMPLES.npy,LABELS.npy") !=
+            std::string::npos);
+    QVERIFY(errorOf([&] {
+              openDataset("npy:" + x + "," + x + "," + y);
+            }).find("expected npy:SAMPLES.npy,LABELS.npy") != std::string::npos);
+  }
+
+  // .npz archives as NumPy writes them (np.savez_compressed in Keras' layout with mixed types,
+  // np.savez with named arrays), and damaged ones.
+  void npzArchivesAndTheirErrors() {
+    QTemporaryDir dir;
+    const std::string d = dir.path().toStdString() + "/";
+    QProcess python;
+    python.setProcessChannelMode(QProcess::MergedChannels);
+    python.start(
+        "/usr/bin/python3",
+        {"-c",
+         "import numpy as np, sys; d = sys.argv[1] + '/'\n"
+         "np.savez_compressed(d + 'keras.npz', x_train=np.arange(36, dtype=np.float32).reshape(6, "
+         "2, 3),"
+         " y_train=np.arange(6) % 4, x_test=np.arange(24, dtype=np.float64).reshape(4, 2, 3) / 2,"
+         " y_test=np.array([3, 2, 1, 0], dtype=np.uint8))\n"
+         "np.savez(d + 'named.npz', feats=np.arange(20, dtype=np.int16).reshape(5, 4),"
+         " labels=np.arange(5, dtype=np.int32) % 2)\n"
+         "b = bytearray(open(d + 'keras.npz', 'rb').read()); b[len(b) // 3] ^= 0xFF\n"
+         "open(d + 'damaged.npz', 'wb').write(b)\n"
+         "open(d + 'cut.npz', 'wb').write(open(d + 'keras.npz', 'rb').read()[:100])\n"
+         "open(d + 'text.npz', 'w').write('not an archive')\n",
+         dir.path()});
+    QVERIFY(python.waitForFinished(60000));
+    QVERIFY2(python.exitCode() == 0, python.readAll().constData());
+
+    const DatasetSplits keras = openDataset("npz:" + d + "keras.npz");
+    QCOMPARE(keras.train->size(), int64_t(6));
+    QCOMPARE(keras.test->size(), int64_t(4));
+    QCOMPARE(keras.train->sampleShape(), (Shape{2, 3}));
+    QCOMPARE(keras.train->classes(), int64_t(4));
+    std::vector<float> sample(6);
+    QCOMPARE(keras.train->read(5, sample.data()), 1);
+    QCOMPARE(sample[5], 35.f);
+    QCOMPARE(keras.test->read(1, sample.data()), 2);
+    QCOMPARE(sample[0], 3.f);  // float64 6 / 2
+
+    const DatasetSplits named = openDataset("npz:" + d + "named.npz:feats,labels");
+    QCOMPARE(named.train->size(), int64_t(5));
+    QCOMPARE(named.train->sampleShape(), (Shape{4}));
+    QCOMPARE(named.train->read(3, sample.data()), 1);
+    QCOMPARE(sample[3], 15.f);
+
+    QVERIFY(errorOf([&] {
+              openDataset("npz:" + d + "named.npz");
+            }).find("named.npz: array 'x_train' is not in the archive (it holds: feats, labels)") !=
+            std::string::npos);
+    QVERIFY(errorOf([&] {
+              openDataset("npz:" + d + "named.npz:feats,label");
+            }).find("array 'label' is not in the archive") != std::string::npos);
+    QVERIFY(errorOf([&] { openDataset("npz:" + d + "named.npz:feats"); }).find("two array names") !=
+            std::string::npos);
+    QVERIFY(errorOf([&] {
+              openDataset("npz:" + d + "text.npz");
+            }).find("text.npz: not a .npz archive") != std::string::npos);
+    QVERIFY(errorOf([&] {
+              openDataset("npz:" + d + "cut.npz");
+            }).find("cut.npz: not a .npz archive") != std::string::npos);
+    const std::string damaged = errorOf([&] { openDataset("npz:" + d + "damaged.npz"); });
+    QVERIFY2(damaged.find("damaged.npz") != std::string::npos, damaged.c_str());
   }
 
   void syntheticIsDeterministicAndLabelled() {
@@ -175,16 +262,23 @@ class TestData : public QObject {
       ++perClass[la];
     }
     for (int c : perClass) QVERIFY2(c > 30, "every class appears");
-    QVERIFY(errorOf([] { openDataset("synthetic:3x8x8:1"); }).find("CLASSES must be an integer >= 2") != std::string::npos);
+    QVERIFY(errorOf([] {
+              openDataset("synthetic:3x8x8:1");
+            }).find("CLASSES must be an integer >= 2") != std::string::npos);
     // A size: a big set costs nothing until read, and sample i is the same in any size.
     const DatasetSplits big = openDataset("synthetic:3x8x8:5:50000");
     QCOMPARE(big.train->size(), int64_t(50000));
     QCOMPARE(big.test->size(), int64_t(10000));
     QCOMPARE(big.train->read(7, xb.data()), a.train->read(7, xa.data()));
     QVERIFY(xa == xb);
-    QVERIFY(errorOf([] { openDataset("synthetic:3x8x8:5:0"); }).find("SIZE must be an integer >= 1") != std::string::npos);
-    QVERIFY(errorOf([] { openDataset("synthetic:3x8x8:5:9:9"); }).find("expected synthetic:SHAPE:CLASSES[:SIZE]") != std::string::npos);
-    QVERIFY(errorOf([] { openDataset("mnist"); }).find("unknown dataset 'mnist'") != std::string::npos);
+    QVERIFY(errorOf([] {
+              openDataset("synthetic:3x8x8:5:0");
+            }).find("SIZE must be an integer >= 1") != std::string::npos);
+    QVERIFY(errorOf([] {
+              openDataset("synthetic:3x8x8:5:9:9");
+            }).find("expected synthetic:SHAPE:CLASSES[:SIZE]") != std::string::npos);
+    QVERIFY(errorOf([] { openDataset("mnist"); }).find("unknown dataset 'mnist'") !=
+            std::string::npos);
   }
 
   // Data-parallel ranks: in every epoch the shards of global batch k are disjoint and, in rank

@@ -9,4 +9,9 @@ namespace twb {
 // pair (a job's dataset.test names another). Errors name the file and what is wrong.
 DatasetSplits openNpyPair(const std::string& spec, const std::string& rest);
 
+// `npz:FILE.npz` (Keras' layout: x_train, y_train, and x_test, y_test when held) or
+// `npz:FILE.npz:SAMPLES,LABELS` (two arrays by name; the test part is the same pair). Arrays as
+// for npy; errors name the archive and the array.
+DatasetSplits openNpz(const std::string& spec, const std::string& rest);
+
 }  // namespace twb

@@ -59,6 +59,10 @@ void convert(const char* data, int64_t count, float* out) {
 Tensor readNpyFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open");
+  return readNpy(in, path);
+}
+
+Tensor readNpy(std::istream& in, const std::string& path) {
   char magic[8] = {};
   in.read(magic, 8);
   if (!in || std::memcmp(magic, kMagic, 6) != 0)

@@ -129,10 +129,11 @@ DatasetSplits openDataset(const std::string& spec, const Shape& modelInput) {
   if (kind == "cifar10" && !rest.empty()) return cifarDataset(rest);
   if (kind == "csv" && !rest.empty()) return openCsv(rest);
   if (kind == "npy" && !rest.empty()) return openNpyPair(spec, rest);
+  if (kind == "npz" && !rest.empty()) return openNpz(spec, rest);
   if (kind == "images" && !rest.empty()) return openImageFolder(spec, rest, modelInput);
   if (kind == "synthetic") return syntheticDataset(spec, rest);
   throw Error("unknown dataset '" + spec + "' (expected fashion-mnist, idx:DIR, cifar10:DIR, " +
-              "csv:FILE, npy:X.npy,Y.npy, images:DIR or synthetic:SHAPE:CLASSES)");
+              "csv:FILE, npy:X.npy,Y.npy, npz:FILE.npz[:X,Y], images:DIR or synthetic:SHAPE:CLASSES)");
 }
 
 }  // namespace twb

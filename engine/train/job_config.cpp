@@ -19,7 +19,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string resolve(const std::string& path, const std::string& baseDir) {
-  return fs::path(path).is_absolute() ? path : (fs::path(baseDir) / path).lexically_normal().string();
+  return fs::path(path).is_absolute() ? path
+                                      : (fs::path(baseDir) / path).lexically_normal().string();
 }
 
 // Dataset specs that name files are resolved against the job file's folder.
@@ -29,6 +30,8 @@ std::string resolveDataset(const std::string& spec, const std::string& baseDir) 
     return "npy:" + resolve(spec.substr(4, comma - 4), baseDir) + "," +
            resolve(spec.substr(comma + 1), baseDir);
   }
+  if (const size_t end = spec.rfind(".npz"); spec.rfind("npz:", 0) == 0 && end != std::string::npos)
+    return "npz:" + resolve(spec.substr(4, end + 4 - 4), baseDir) + spec.substr(end + 4);
   for (const char* kind : {"idx:", "cifar10:", "csv:", "images:"})
     if (spec.rfind(kind, 0) == 0) {
       const size_t n = std::string(kind).size();
@@ -101,8 +104,7 @@ ParallelConfig readParallel(JsonObject p) {
 
 void readModel(JsonObject m, JobConfig& job, const std::string& baseDir) {
   const int sources = m.has("template") + m.has("file") + m.has("spec");
-  if (sources != 1)
-    throw Error("model: give exactly one of \"template\", \"file\" or \"spec\"");
+  if (sources != 1) throw Error("model: give exactly one of \"template\", \"file\" or \"spec\"");
   if (m.has("template")) {
     const std::string name = m.string("template");
     const nlohmann::json args = m.has("args") ? m.raw("args") : nlohmann::json::object();
@@ -207,11 +209,14 @@ nlohmann::json parseJsonText(const std::string& text, const std::string& origin)
     // Turn the byte offset into a line and column a person can find.
     size_t line = 1, column = 1;
     for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') ++line, column = 1;
-      else ++column;
+      if (text[i] == '\n')
+        ++line, column = 1;
+      else
+        ++column;
     }
     throw Error(origin + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                ": not valid JSON (" + std::string(e.what()).substr(std::string(e.what()).find(':') + 2) + ")");
+                ": not valid JSON (" +
+                std::string(e.what()).substr(std::string(e.what()).find(':') + 2) + ")");
   } catch (const nlohmann::json::exception& e) {  // a number too large for any type
     throw Error(origin + ": not valid JSON (" +
                 std::string(e.what()).substr(std::string(e.what()).find(']') + 2) + ")");
@@ -222,8 +227,9 @@ JobConfig JobConfig::fromJson(const nlohmann::json& json, const std::string& bas
   JobConfig job;
   job.source = json;
   if (json.is_object() && json.contains("sweep"))
-    throw Error("sweep: this job file is a sweep of several jobs; run its trials with "
-                "`twb-engine client --node ADDRESS sweep FILE` (docs/sweeps.md)");
+    throw Error(
+        "sweep: this job file is a sweep of several jobs; run its trials with "
+        "`twb-engine client --node ADDRESS sweep FILE` (docs/sweeps.md)");
   JsonObject o(json, "");
   job.name = o.string("name", job.name);
   readModel(o.object("model"), job, baseDir);
@@ -285,11 +291,16 @@ bool isDeviceName(const std::string& name) {
 
 nlohmann::json ParallelConfig::toJson() const {
   if (!data()) return {{"strategy", strategy}};
-  return {{"strategy", strategy},           {"nodes", nodes},
-          {"ranks_per_node", ranksPerNode}, {"bucket_bytes", bucketBytes},
-          {"compression", compression},     {"streams", streams},
-          {"interface", interface},         {"hierarchical", hierarchical},
-          {"sync_batch_norm", syncBatchNorm}, {"timeout_s", timeoutSeconds}};
+  return {{"strategy", strategy},
+          {"nodes", nodes},
+          {"ranks_per_node", ranksPerNode},
+          {"bucket_bytes", bucketBytes},
+          {"compression", compression},
+          {"streams", streams},
+          {"interface", interface},
+          {"hierarchical", hierarchical},
+          {"sync_batch_norm", syncBatchNorm},
+          {"timeout_s", timeoutSeconds}};
 }
 
 JobConfig JobConfig::load(const std::string& path) {
