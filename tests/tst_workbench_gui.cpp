@@ -229,6 +229,20 @@ class WorkbenchGuiTest : public QObject {
     screenshot("job");
   }
 
+  // The new templates are offered, and the node checks them: the summary gives vit-tiny's size.
+  void vitTinyIsOfferedAndCheckedByTheNode() {
+    auto* templ = field<QComboBox>("template");
+    QVERIFY(templ->findText("vit-tiny") >= 0 && templ->findText("mobilenet-v2-cifar") >= 0);
+    templ->setCurrentText("vit-tiny");
+    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("summary")->text().contains("138"),
+                             twb::test::timeScaled(30000));
+    QVERIFY(runEnabled());
+    screenshot("job-vit-tiny");
+    templ->setCurrentText("mlp");
+    QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("summary")->text().contains("535"),
+                             twb::test::timeScaled(30000));
+  }
+
   void invalidInputIsShownAtItsField() {
     auto* lr = field<QLineEdit>("lr");
     lr->selectAll();

@@ -196,7 +196,8 @@ QWidget* JobForm::buildForm() {
 
   // Model: a template with its arguments, or a model file.
   QFormLayout* model = group(tr("Model"));
-  m_template = comboBox("template", {"mlp", "lenet5", "cnn-small", "resnet18-cifar", "resnet50"});
+  m_template = comboBox("template", {"mlp", "lenet5", "cnn-small", "resnet18-cifar", "resnet50",
+                                    "mobilenet-v2-cifar", "vit-tiny"});
   m_template->setEditable(true);  // the node's catalogue may have more
   model->addRow(tr("Template"), m_template);
   m_templateArgs = named(new QLineEdit, "templateArgs");
