@@ -676,7 +676,7 @@ class WorkbenchGuiTest : public QObject {
       QVERIFY(file.open(QIODevice::ReadOnly));
       jobs << QJsonDocument::fromJson(file.readAll()).object();
     }
-    QCOMPARE(jobs.size(), 3);
+    QCOMPARE(jobs.size(), 4);
     jobs << everyFieldJob();
     QJsonObject adam = everyFieldJob();
     adam["optimizer"] = QJsonObject{{"type", "adamw"}, {"lr", 3e-4}, {"weight_decay", 0.01},
@@ -723,7 +723,7 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY(!form.job()["dataset"].toObject().contains("augment"));
     QCOMPARE(form.job()["dataset"].toObject()["train"].toString(), QString("fashion-mnist"));
     // The form shows what it has fields for.
-    form.setJob(jobs[2]);  // resnet18 on synthetic data with augmentation
+    form.setJob(jobs[3]);  // resnet18 on synthetic data with augmentation (sorted by file name)
     QCOMPARE(form.findChild<QLineEdit*>("dataset")->text(), QString("synthetic:3x32x32:10"));
     QCOMPARE(form.findChild<QSpinBox*>("cropPadding")->value(), 4);
     QVERIFY(form.findChild<QCheckBox*>("flip")->isChecked());
