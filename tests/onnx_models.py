@@ -9,7 +9,7 @@ every other activation (plain PyTorch, random weights, random batch-norm statist
 the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and LayerNorm over
 tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub and Div, a net pooled by ReduceMean and ReduceSum (also at
 opset 11), a ViT and a MobileNetV2 with squeeze-excite as people write them, at opsets 11, 13
-and 17; and for the error cases: unsupported.onnx (an ELU), no_output.onnx (a graph output no
+and 17, an nn.Embedding over int64 token ids; and for the error cases: unsupported.onnx (an ELU), no_output.onnx (a graph output no
 node produces) and multihead-attention.onnx (nn.MultiheadAttention, whose batch leaves axis 0).
 """
 import os
@@ -206,6 +206,15 @@ def main(out):
         exported = onnx.load(os.path.join(out, name + ".onnx"))
         onnx.checker.check_model(exported)
         assert [o.name for o in exported.graph.output] == ["logits"], f"{name}: unexpected outputs"
+
+    # nn.Embedding over int64 token ids (N, 6): a Gather from its table.
+    embedding = torch.nn.Sequential(torch.nn.Embedding(20, 8), torch.nn.Flatten(), torch.nn.Linear(48, 5)).eval()
+    ids = torch.randint(0, 20, (BATCH, 6))
+    torch.onnx.export(embedding, ids, os.path.join(out, "embedding.onnx"), opset_version=13,
+                      input_names=["image"], output_names=["logits"],
+                      dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
+    with torch.no_grad():
+        write_safetensors(os.path.join(out, "embedding.io"), {"image": ids.float(), "logits": embedding(ids)})
 
     # nn.MultiheadAttention moves the batch to axis 1 (its sequence-first layout): refused.
     class Mha(torch.nn.Module):

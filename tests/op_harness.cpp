@@ -146,6 +146,8 @@ std::vector<OpCase> opCases() {
       single("Slice channels 1..3 of (N, C, H, W)", "Slice", {{5, 4, 3}},
              {{"axis", 1}, {"start", 1}, {"end", 4}}, 2),
       single("Slice the last axis", "Slice", {{3, 8}}, {{"axis", 2}, {"start", 2}, {"end", 6}}, 3),
+      single("Embedding of token ids (N, T)", "Embedding", {{7}},
+             {{"num_embeddings", 6}, {"embedding_dim", 5}}, 3, Fill::tokens),
       single("Flatten", "Flatten", {{3, 4, 5}}),
       single("Reshape", "Reshape", {{12}}, {{"shape", {3, -1}}}),
       single("Transpose (N, T, D) -> (N, D, T)", "Transpose", {{5, 3}}, {{"perm", {0, 2, 1}}}, 2),
@@ -202,7 +204,9 @@ std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed, Precision 
       continue;
     }
     auto* x = static_cast<float*>(p->exec->inputBuffer(name));
-    if (c.fill == Fill::distinct) {
+    if (c.fill == Fill::tokens) {
+      for (int64_t i = 0; i < n; ++i) x[i] = static_cast<float>(random.below(5));
+    } else if (c.fill == Fill::distinct) {
       for (int64_t i = 0; i < n; ++i) x[i] = 0.02f * (i - n / 2);
       for (int64_t i = n; i > 1; --i) std::swap(x[i - 1], x[random.below(i)]);
     } else {

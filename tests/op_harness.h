@@ -23,6 +23,7 @@ enum class Fill {
   positive,      // |N(0, 1)| + 0.5: inside the domain of Sqrt and fractional powers
   wide,          // N(0, 3^2), at least 0.1 from -3, 0, 3 and 6: both sides of every kink of
                  // ReLU6, Clip(-3, 6), Hardswish and HardSigmoid, none crossed by a nudge
+  tokens,        // token ids 0..4 (as floats), for Embedding
 };
 
 struct OpCase {

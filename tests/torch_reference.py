@@ -102,6 +102,8 @@ def run_node(node, args, params, training):
         return torch.pow(x, a["exponent"])
     if op == "Scale":
         return x * a["factor"]
+    if op == "Embedding":
+        return F.embedding(x.long(), p("weight"))
     if op == "Slice":
         return x.narrow(a["axis"], a["start"], a["end"] - a["start"])
     if op == "Bias":

@@ -94,6 +94,18 @@ ModelSpec tokens() {
   return s;
 }
 
+// Token ids (N, 5) through an embedding table (Cast + Gather in ONNX) and a Linear.
+ModelSpec embedding() {
+  ModelSpec s;
+  s.name = "embedding";
+  s.inputs = {{"ids", {5}, DType::f32}};
+  s.nodes = {{"embed", "Embedding", {"ids"}, {{"num_embeddings", 10}, {"embedding_dim", 4}}},
+             {"flat", "Flatten", {"embed"}, {}},
+             {"out", "Linear", {"flat"}, {{"out_features", 3}}}};
+  s.outputs = {"out"};
+  return s;
+}
+
 std::vector<float> run(const ModelSpec& spec, ParameterStore& params, const std::vector<float>& x,
                        int64_t batch) {
   Executor exec(Graph::build(spec, batch), params, {ExecMode::infer});
@@ -109,7 +121,7 @@ class TestOnnxExport : public QObject {
   void roundTripKeepsOutputs_data() {
     QTest::addColumn<QString>("model");
     for (const char* m : {"mlp", "lenet5", "cnn-small", "resnet18-cifar", "mobilenet-v2-cifar",
-                          "vit-tiny", "mixed", "activations", "tokens"})
+                          "vit-tiny", "mixed", "activations", "tokens", "embedding"})
       QTest::newRow(m) << m;
   }
 
@@ -118,6 +130,7 @@ class TestOnnxExport : public QObject {
     const ModelSpec spec = model == "mixed"         ? mixedOps()
                            : model == "activations" ? activations()
                            : model == "tokens"      ? tokens()
+                           : model == "embedding"   ? embedding()
                                                     : makeTemplate(model.toStdString(), {});
     ParameterStore params;
     params.ensure(Graph::build(spec, 1), 3);
@@ -133,7 +146,7 @@ class TestOnnxExport : public QObject {
     const int64_t batch = 3;
     std::vector<float> x(static_cast<size_t>(batch * numel(spec.inputs[0].shape)));
     const float spread = model == "activations" ? 4.f : 1.f;  // past the activations' kinks
-    for (auto& v : x) v = spread * random.normal();
+    for (auto& v : x) v = model == "embedding" ? static_cast<float>(random.below(10)) : spread * random.normal();
 
     QTemporaryDir dir;
     const std::string path = dir.filePath("model.onnx").toStdString();

@@ -48,6 +48,7 @@ class TestOnnxImport : public QObject {
     QTest::newRow("Mul, Sub and Div of computed values, broadcast") << "gating";
     QTest::newRow("x.mean(dim=(2, 3)) and sums: ReduceMean, ReduceSum") << "mean-pooled";
     QTest::newRow("the same at opset 11 (axes as attributes)") << "mean-pooled-opset11";
+    QTest::newRow("nn.Embedding: Gather from its table by int64 ids") << "embedding";
     for (int opset : {11, 13, 17}) {
       const std::string at = "-opset" + std::to_string(opset);
       // Shape arithmetic, a Split of a Transpose that moves the batch, LayerNorm decomposed
@@ -123,6 +124,16 @@ class TestOnnxImport : public QObject {
               importOnnx(file("no_output.onnx"));
             }).find("graph output 'nobody_makes_this' is not produced by any node") !=
             std::string::npos);
+    // A token id outside the embedding's table stops predict with the node, position and id.
+    Tensor ids({2, 6}, DType::f32);
+    ids.data<float>()[7] = 25;
+    writeNpyFile(file("bad-ids.npy"), ids);
+    const test::EngineRun badIds = test::runEngine({"predict", QString::fromStdString(file("embedding.onnx")), "--input",
+                                                    QString::fromStdString(file("bad-ids.npy")), "--out",
+                                                    QString::fromStdString(file("bad-ids.out.npy"))});
+    QVERIFY2(badIds.finished && badIds.exitCode == 1, qPrintable(badIds.output));
+    QVERIFY2(badIds.output.contains("token id 25.000000 at position 7 of the batch is not an integer in [0, 20)"),
+             qPrintable(badIds.output));
     const std::string mha = test::errorOf([&] { importOnnx(file("multihead-attention.onnx")); });
     QVERIFY2(mha.find("has its batch moved off axis 0 by a Transpose") != std::string::npos,
              mha.c_str());

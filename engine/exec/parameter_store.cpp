@@ -27,6 +27,10 @@ void ParameterStore::ensure(const Graph& graph, uint64_t seed) {
       const float bound = 1.f / std::sqrt(static_cast<float>(spec.fanIn));
       float* v = p.value.data<float>();
       for (int64_t i = 0; i < p.value.numel(); ++i) v[i] = random.uniform(-bound, bound);
+    } else if (spec.init == ParamInit::normal) {
+      Random random(mixSeed(seed, index));
+      float* v = p.value.data<float>();
+      for (int64_t i = 0; i < p.value.numel(); ++i) v[i] = random.normal();
     }
     m_index[name] = m_params.size();
     m_params.push_back(std::move(p));

@@ -367,6 +367,17 @@ class Importer {
   // Gather of one constant index: along axis 0 of a Transpose that moved the batch (`qkv[0]`),
   // or along an axis after the batch (`x[:, 0]`, a class token), as a Slice and a Reshape.
   void gather(const ImportedNode& n) {
+    // A constant 2-D table indexed by computed ids: nn.Embedding.
+    if (auto table = m_constants.find(n.input(0));
+        table != m_constants.end() && !m_constants.count(n.input(1))) {
+      const Tensor& weight = table->second;
+      if (weight.shape().size() != 2 || weight.dtype() != DType::f32 || n.integer("axis", 0) != 0)
+        throw n.error("only a Gather from a 2-D float table along axis 0 (an embedding) is supported");
+      m_weights[n.output() + ".weight"] = weight;
+      add(n, "Embedding", {value(n, 1)},
+          {{"num_embeddings", weight.shape()[0]}, {"embedding_dim", weight.shape()[1]}});
+      return;
+    }
     const Tensor& index = constant(n, 1);
     if (index.numel() != 1 || !index.shape().empty())
       throw n.error("only a Gather of one constant index is supported");
@@ -461,7 +472,8 @@ class Importer {
     if (foldConstant(n) || m_shapeArithmetic.fold(n, m_constants, shape)) return;
     if (op == "Identity" && m_constants.count(n.input(0))) {
       m_constants[out] = m_constants.at(n.input(0));  // PyTorch shares equal initializers so
-    } else if (op == "Identity" || op == "Dropout") {
+    } else if (op == "Identity" || op == "Dropout" || op == "Cast") {
+      // Cast of a computed value: the engine's values are floats (token ids too).
       m_aliases[out] = n.input(0);
     } else if (op == "Pad") {
       // PyTorch writes a Pad of zeros before some average pools; only that form is accepted.

@@ -41,7 +41,7 @@ class Attrs {
 };
 
 // How a parameter starts. Bounds follow PyTorch's defaults so models train the same way.
-enum class ParamInit { zeros, ones, uniformFanIn };
+enum class ParamInit { zeros, ones, uniformFanIn, normal };  // normal: N(0, 1)
 
 struct ParamSpec {
   std::string suffix;  // "weight", "bias", "running_mean", ...
