@@ -8,6 +8,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -237,25 +238,26 @@ class Importer {
         return false;  // integer arithmetic: ShapeArithmetic's
       }
     }
-    if (in.size() == 1) {
-      Tensor out = in[0].clone();
+    Tensor out;
+    if (op == "Cast" || op == "Sqrt") {
+      out = in[0].clone();
       for (int64_t k = 0; op == "Sqrt" && k < out.numel(); ++k)
         out.data<float>()[k] = std::sqrt(out.data<float>()[k]);
-      m_constants[n.output()] = out;
-      return op == "Cast" || op == "Sqrt";
-    }
-    const Tensor& a = in[0];
-    const Tensor& b = in[1];
-    if (a.numel() != b.numel() && a.numel() != 1 && b.numel() != 1) return false;
-    Tensor out(a.numel() >= b.numel() ? a.shape() : b.shape(), DType::f32);
-    for (int64_t k = 0; k < out.numel(); ++k) {
-      const float x = a.data<float>()[a.numel() == 1 ? 0 : k],
-                  y = b.data<float>()[b.numel() == 1 ? 0 : k];
-      out.data<float>()[k] = op == "Pow"   ? std::pow(x, y)
-                             : op == "Mul" ? x * y
-                             : op == "Div" ? x / y
-                             : op == "Add" ? x + y
-                                           : x - y;
+    } else {
+      if (in.size() != 2) return false;
+      const Tensor& a = in[0];
+      const Tensor& b = in[1];
+      if (a.numel() != b.numel() && a.numel() != 1 && b.numel() != 1) return false;
+      out = Tensor(a.numel() >= b.numel() ? a.shape() : b.shape(), DType::f32);
+      for (int64_t k = 0; k < out.numel(); ++k) {
+        const float x = a.data<float>()[a.numel() == 1 ? 0 : k],
+                    y = b.data<float>()[b.numel() == 1 ? 0 : k];
+        out.data<float>()[k] = op == "Pow"   ? std::pow(x, y)
+                               : op == "Mul" ? x * y
+                               : op == "Div" ? x / y
+                               : op == "Add" ? x + y
+                                             : x - y;
+      }
     }
     m_constants[n.output()] = out;
     return true;
@@ -372,7 +374,8 @@ class Importer {
         table != m_constants.end() && !m_constants.count(n.input(1))) {
       const Tensor& weight = table->second;
       if (weight.shape().size() != 2 || weight.dtype() != DType::f32 || n.integer("axis", 0) != 0)
-        throw n.error("only a Gather from a 2-D float table along axis 0 (an embedding) is supported");
+        throw n.error(
+            "only a Gather from a 2-D float table along axis 0 (an embedding) is supported");
       m_weights[n.output() + ".weight"] = weight;
       add(n, "Embedding", {value(n, 1)},
           {{"num_embeddings", weight.shape()[0]}, {"embedding_dim", weight.shape()[1]}});
@@ -758,15 +761,14 @@ class Importer {
 
   // x * c, c * x and x / c for one float constant c: the factor Scale multiplies by (a
   // division stays exact as a multiplication only up to rounding: 1e-7 relative).
-  const float* scalarFactor(const ImportedNode& n) {
+  std::optional<float> scalarFactor(const ImportedNode& n) const {
     const std::string& op = n.proto().op_type();
-    if ((op != "Mul" && op != "Div") || n.proto().input_size() != 2) return nullptr;
+    if ((op != "Mul" && op != "Div") || n.proto().input_size() != 2) return std::nullopt;
     const int c = m_constants.count(n.input(1)) ? 1 : 0;
-    if (op == "Div" && c != 1) return nullptr;
+    if (op == "Div" && c != 1) return std::nullopt;
     const Tensor& t = m_constants.at(n.input(c));
-    if (t.numel() != 1 || t.dtype() != DType::f32) return nullptr;
-    m_factor = op == "Mul" ? t.data<float>()[0] : 1.f / t.data<float>()[0];
-    return &m_factor;
+    if (t.numel() != 1 || t.dtype() != DType::f32) return std::nullopt;
+    return op == "Mul" ? t.data<float>()[0] : 1.f / t.data<float>()[0];
   }
 
   // x + C for a float constant C (a positional embedding, a per-channel offset): a Bias holding
@@ -857,7 +859,7 @@ class Importer {
       add(n, "GELU", {a->x});
     } else if (op != "Erf" && !m_constants.count(n.input(0)) && !m_constants.count(n.input(1))) {
       add(n, op, {value(n, 0), value(n, 1)});  // Mul or Div of two computed values
-    } else if (const float* factor = scalarFactor(n)) {
+    } else if (const std::optional<float> factor = scalarFactor(n)) {
       add(n, "Scale", {value(n, m_constants.count(n.input(0)) ? 1 : 0)}, {{"factor", *factor}});
     } else {
       throw n.error(
@@ -867,7 +869,6 @@ class Importer {
   }
 
   std::map<std::string, GeluStage> m_gelu;
-  float m_factor = 1;  // scalarFactor's result
   ShapeArithmetic m_shapeArithmetic;
   // Transposes that moved the batch off axis 0, and parts of them, waiting for the node that
   // brings it back.
