@@ -9,8 +9,10 @@ every other activation (plain PyTorch, random weights, random batch-norm statist
 the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and LayerNorm over
 tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub and Div, a net pooled by ReduceMean and ReduceSum (also at
 opset 11), a ViT and a MobileNetV2 with squeeze-excite as people write them, at opsets 11, 13
-and 17, an nn.Embedding over int64 token ids; and for the error cases: unsupported.onnx (an ELU), no_output.onnx (a graph output no
-node produces) and multihead-attention.onnx (nn.MultiheadAttention, whose batch leaves axis 0).
+and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, heads folded into the batch) at
+the same opsets, an nn.Embedding over int64 token ids; and for the error cases: unsupported.onnx
+(an ELU), no_output.onnx (a graph output no node produces) and sequence-first-output.onnx (an
+output whose batch is on axis 1) and batch-cut.onnx (a reshape that splits the batch).
 """
 import os
 import sys
@@ -95,14 +97,26 @@ class VitStyle(torch.nn.Module):
             scores = (q @ k.transpose(-2, -1)) * (C // self.heads) ** -0.5
             return self.proj((scores.softmax(dim=-1) @ v).transpose(1, 2).reshape(B, T, C))
 
-    def __init__(self, dim=24, heads=4, depth=2):
+    class TorchAttention(torch.nn.Module):
+        """nn.MultiheadAttention, which computes sequence first and folds the heads into the
+        batch."""
+
+        def __init__(self, dim, heads):
+            super().__init__()
+            self.attention = torch.nn.MultiheadAttention(dim, heads, batch_first=True)
+
+        def forward(self, x):
+            return self.attention(x, x, x, need_weights=False)[0]
+
+    def __init__(self, dim=24, heads=4, depth=2, torch_attention=False):
         super().__init__()
         nn = torch.nn
+        attention = self.TorchAttention if torch_attention else self.Attention
         self.patches = nn.Conv2d(1, dim, 7, stride=7)
         self.position = nn.Parameter(torch.randn(1, 16, dim) * 0.1)
         self.blocks = nn.ModuleList()
         for _ in range(depth):
-            self.blocks.append(nn.ModuleList([nn.LayerNorm(dim), self.Attention(dim, heads), nn.LayerNorm(dim),
+            self.blocks.append(nn.ModuleList([nn.LayerNorm(dim), attention(dim, heads), nn.LayerNorm(dim),
                                               nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(),
                                                             nn.Linear(2 * dim, dim))]))
         self.norm, self.head = nn.LayerNorm(dim), nn.Linear(dim, 10)
@@ -185,9 +199,10 @@ def main(out):
               ("gating", (8, 16), Gating(), 13),
               ("mean-pooled", (3, 8, 8), MeanPooled(), 13),
               ("mean-pooled-opset11", (3, 8, 8), MeanPooled(), 11))
-    vit, mobilenet = VitStyle(), MobileNetStyle()
+    vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()
     models += tuple((f"{name}-opset{opset}", shape, model, opset)
                     for name, shape, model in (("vit-style", (1, 28, 28), vit),
+                                               ("vit-mha", (1, 28, 28), vit_mha),
                                                ("mobilenet-style", (3, 16, 16), mobilenet))
                     for opset in (11, 13, 17))
     for name, shape, model, opset in models:
@@ -216,16 +231,23 @@ def main(out):
     with torch.no_grad():
         write_safetensors(os.path.join(out, "embedding.io"), {"image": ids.float(), "logits": embedding(ids)})
 
-    # nn.MultiheadAttention moves the batch to axis 1 (its sequence-first layout): refused.
-    class Mha(torch.nn.Module):
+    # An output that keeps the batch on axis 1: refused.
+    class SequenceFirst(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.attention = torch.nn.MultiheadAttention(16, 2, batch_first=True)
+            self.linear = torch.nn.Linear(16, 16)
 
         def forward(self, x):
-            return self.attention(x, x, x, need_weights=False)[0]
+            return self.linear(x).transpose(0, 1)
 
-    export(Mha(), (8, 16), os.path.join(out, "multihead-attention.onnx"))
+    export(SequenceFirst(), (8, 16), os.path.join(out, "sequence-first-output.onnx"))
+
+    # A reshape that cuts the batch in two: refused.
+    class BatchCut(torch.nn.Module):
+        def forward(self, x):
+            return x.reshape(2, -1, 16).sum(dim=0)
+
+    export(BatchCut(), (8, 16), os.path.join(out, "batch-cut.onnx"))
     elu = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3), torch.nn.ELU())
     export(elu, (4,), os.path.join(out, "unsupported.onnx"))
     model = onnx.load(os.path.join(out, "mlp.onnx"))

@@ -55,6 +55,9 @@ class TestOnnxImport : public QObject {
       // before opset 17, a (1, T, D) positional embedding.
       QTest::newRow(("ViT, fused q/k/v cut by shapes" + at).c_str())
           << QString::fromStdString("vit-style" + at);
+      // nn.MultiheadAttention: sequence first, heads folded into the batch, back again.
+      QTest::newRow(("ViT with nn.MultiheadAttention" + at).c_str())
+          << QString::fromStdString("vit-mha" + at);
       // Depthwise, ReLU6, inverted residuals, squeeze-excite with HardSigmoid, Hardswish.
       QTest::newRow(("MobileNetV2 with squeeze-excite" + at).c_str())
           << QString::fromStdString("mobilenet-style" + at);
@@ -84,9 +87,9 @@ class TestOnnxImport : public QObject {
   // gives PyTorch's outputs, in an odd batch that leaves a short last one.
   void predictGivesPyTorchsOutputs_data() {
     QTest::addColumn<QString>("name");
-    for (const char* name :
-         {"lenet5", "resnet18-cifar", "activations-opset11", "layer-norm-opset17", "attention",
-          "gating", "mean-pooled", "vit-style-opset11", "mobilenet-style-opset13"})
+    for (const char* name : {"lenet5", "resnet18-cifar", "activations-opset11",
+                             "layer-norm-opset17", "attention", "gating", "mean-pooled",
+                             "vit-style-opset11", "vit-mha-opset17", "mobilenet-style-opset13"})
       QTest::newRow(name) << name;
   }
 
@@ -128,15 +131,23 @@ class TestOnnxImport : public QObject {
     Tensor ids({2, 6}, DType::f32);
     ids.data<float>()[7] = 25;
     writeNpyFile(file("bad-ids.npy"), ids);
-    const test::EngineRun badIds = test::runEngine({"predict", QString::fromStdString(file("embedding.onnx")), "--input",
-                                                    QString::fromStdString(file("bad-ids.npy")), "--out",
-                                                    QString::fromStdString(file("bad-ids.out.npy"))});
+    const test::EngineRun badIds =
+        test::runEngine({"predict", QString::fromStdString(file("embedding.onnx")), "--input",
+                         QString::fromStdString(file("bad-ids.npy")), "--out",
+                         QString::fromStdString(file("bad-ids.out.npy"))});
     QVERIFY2(badIds.finished && badIds.exitCode == 1, qPrintable(badIds.output));
-    QVERIFY2(badIds.output.contains("token id 25.000000 at position 7 of the batch is not an integer in [0, 20)"),
+    QVERIFY2(badIds.output.contains(
+                 "token id 25.000000 at position 7 of the batch is not an integer in [0, 20)"),
              qPrintable(badIds.output));
-    const std::string mha = test::errorOf([&] { importOnnx(file("multihead-attention.onnx")); });
-    QVERIFY2(mha.find("has its batch moved off axis 0 by a Transpose") != std::string::npos,
-             mha.c_str());
+    const std::string moved =
+        test::errorOf([&] { importOnnx(file("sequence-first-output.onnx")); });
+    QVERIFY2(
+        moved.find("graph output 'logits' has its batch moved off axis 0") != std::string::npos,
+        moved.c_str());
+    const std::string batchCut = test::errorOf([&] { importOnnx(file("batch-cut.onnx")); });
+    QVERIFY2(batchCut.find("(Reshape): dimension 0 of the target shape (2) cuts the batch") !=
+                 std::string::npos,
+             batchCut.c_str());
     QVERIFY(test::errorOf([&] { importOnnx(file("missing.onnx")); }).find("cannot open") !=
             std::string::npos);
   }

@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "graph/graph.h"
+#include "io/onnx_batch_layout.h"
 #include "io/onnx_imported_node.h"
 #include "io/onnx_shape_arithmetic.h"
 
@@ -85,13 +86,9 @@ std::vector<int64_t> symmetricPads(const ImportedNode& n) {
   return {p[0], p[1]};
 }
 
-// A Transpose that moved the batch off axis 0 (perm[0] != 0), or the part [start, start + size)
-// of its axis 0 that a Split took: not computed until a reader brings the batch back.
-struct MovedBatch {
-  std::string input;  // the value transposed, batch first
-  std::vector<int64_t> perm;
-  int64_t start = 0, size = 0;
-};
+constexpr const char* kBatchMoved =
+    "has its batch moved off axis 0 or merged with another axis (by a Transpose or Reshape); "
+    "the engine keeps the batch alone on axis 0";
 
 class Importer {
  public:
@@ -130,7 +127,14 @@ class Importer {
     for (const auto& output : g.output()) ++m_readers[output.name()];
     for (const auto& node : g.node()) translate(ImportedNode(node));
     for (const auto& output : g.output()) {
-      const std::string name = resolve(output.name());
+      std::string name = resolve(output.name());
+      if (m_layouts.count(name)) {
+        const std::optional<std::string> engine = engineForm(name);
+        if (!engine)
+          throw Error(m_path + ": graph output '" + output.name() + "' " + kBatchMoved +
+                      "; the engine's outputs are batch first");
+        name = *engine;
+      }
       if (!m_produced.count(name))
         throw Error(m_path + ": graph output '" + output.name() + "' is not produced by any node");
       m_spec.outputs.push_back(name);
@@ -178,14 +182,16 @@ class Importer {
     m_produced.insert(out);
   }
 
-  std::string value(const ImportedNode& n, int input) const {
+  std::string value(const ImportedNode& n, int input) {
     const std::string name = resolve(n.input(input));
     if (m_constants.count(name))
       throw n.error("input '" + name + "' is a constant; the engine needs a computed value");
-    if (m_batchMoved.count(name))
-      throw n.error("input '" + name +
-                    "' has its batch moved off axis 0 by a Transpose; only a "
-                    "Split, Squeeze or Gather that brings it back may read it");
+    if (m_layouts.count(name)) {
+      const std::optional<std::string> engine = engineForm(name);
+      if (!engine)
+        throw n.error("input '" + name + "' " + kBatchMoved + "; this op cannot read it");
+      return *engine;
+    }
     if (m_shapeArithmetic.find(name))
       throw n.error("input '" + name + "' is computed from shapes; only a Reshape may read it");
     return name;
@@ -194,16 +200,81 @@ class Importer {
   // The shape of a value translated so far, batch first.
   Shape shapeOf(const std::string& onnxName) const {
     const std::string name = resolve(onnxName);
-    if (m_batchMoved.count(name))
-      throw Error(
-          "'" + name +
-          "' has its batch moved off axis 0 by a Transpose (as "
-          "nn.MultiheadAttention's sequence-first layout does); the engine keeps the "
-          "batch first, and only a Split, Squeeze or Gather that brings it back may follow");
+    if (m_layouts.count(name)) throw Error("'" + name + "' " + kBatchMoved);
+    for (const auto& input : m_spec.inputs)  // known before any node is
+      if (input.name == name) {
+        Shape shape{1};
+        shape.insert(shape.end(), input.shape.begin(), input.shape.end());
+        return shape;
+      }
     ModelSpec probe = m_spec;
     probe.outputs = {name};
     const Graph graph = Graph::build(probe, 1);
     return graph.values()[graph.valueIndex(name)].shape;
+  }
+
+  // The ONNX shape of a computed value, the batch (N) where it is.
+  std::vector<SymbolicDim> onnxShapeOf(const std::string& onnxName) const {
+    const std::string name = resolve(onnxName);
+    if (auto it = m_layouts.find(name); it != m_layouts.end()) return it->second.onnxShape();
+    return BatchLayout::of(name, shapeOf(name)).onnxShape();
+  }
+
+  BatchLayout layoutOf(const std::string& name) const {
+    auto it = m_layouts.find(name);
+    return it != m_layouts.end() ? it->second : BatchLayout::of(name, shapeOf(name));
+  }
+
+  // Emits the engine nodes a layout change takes, named after `name`.
+  BatchLayout applied(const LayoutChange& change, const std::string& name,
+                      const char* reshapeSuffix) {
+    BatchLayout result = change.result;
+    auto emit = [&](const std::string& out, const char* op, nlohmann::json attrs) {
+      m_spec.nodes.push_back({out, op, {result.engine}, std::move(attrs)});
+      m_produced.insert(out);
+      result.engine = out;
+    };
+    if (!change.perm.empty()) emit(name + "/batch-first", "Transpose", {{"perm", change.perm}});
+    if (change.reshape) emit(name + reshapeSuffix, "Reshape", {{"shape", *change.reshape}});
+    return result;
+  }
+
+  // The name of the engine value that ONNX value `name`, viewed as `layout`, is made from: its
+  // own where they are one, another where the ONNX name stands for the view.
+  static std::string engineName(const std::string& name, const BatchLayout& layout) {
+    return layout.isEngineForm() ? name : name + "/engine";
+  }
+
+  // Records ONNX value `name` as `layout`: an alias when the layout is its engine value's form.
+  void keep(const std::string& name, const BatchLayout& layout) {
+    if (!layout.isEngineForm()) {
+      m_layouts[name] = layout;
+      return;
+    }
+    m_layouts.erase(name);
+    if (layout.engine != name) m_aliases[name] = layout.engine;
+  }
+
+  // The engine value ONNX value `name` is or is a view of.
+  std::string engineOf(const std::string& name) const {
+    auto it = m_layouts.find(name);
+    return it == m_layouts.end() ? name : it->second.engine;
+  }
+
+  // The layout of `name` with its engine value rearranged to the view's order (kept so).
+  const BatchLayout& normalised(const std::string& name) {
+    BatchLayout& layout = m_layouts.at(name);
+    const LayoutChange change = normalisedLayout(layout);
+    if (!change.perm.empty() || change.reshape) layout = applied(change, name, "/merged");
+    return layout;
+  }
+
+  // The engine value that is `name`'s ONNX form, or nullopt when its batch is not alone on
+  // axis 0.
+  std::optional<std::string> engineForm(const std::string& name) {
+    const BatchLayout& layout = normalised(name);
+    if (!layout.isEngineForm()) return std::nullopt;
+    return layout.engine;
   }
 
   // Arithmetic on constants, computed now: `(C // heads) ** -0.5` arrives as a size cast to
@@ -274,24 +345,25 @@ class Importer {
   std::vector<int64_t> integersOf(const ImportedNode& n, const std::string& attr, int input,
                                   std::vector<int64_t> fallback) const {
     if (n.proto().input_size() > input && !n.input(input).empty()) {
+      if (const auto* folded = m_shapeArithmetic.find(n.input(input))) {
+        std::vector<int64_t> values;
+        for (const SymbolicDim& d : *folded) {
+          if (d.batch != 0)
+            throw n.error("input " + std::to_string(input) + " depends on the batch");
+          values.push_back(d.value);
+        }
+        return values;
+      }
       const Tensor& t = constant(n, input);
       return {t.data<int32_t>(), t.data<int32_t>() + t.numel()};
     }
     return n.integers(attr, std::move(fallback));
   }
 
-  // Split of a computed value: one Slice per output. Of a Transpose that moved the batch (the
-  // `qkv.permute(2, 0, 3, 1, 4)` of fused q, k, v projections), each part is remembered for the
-  // Squeeze or Gather that brings the batch back.
+  // Split of a computed value: one Slice per output.
   void split(const ImportedNode& n) {
     const std::string input = resolve(n.input(0));
-    const int64_t axis = n.integer("axis", 0);
-    auto moved = m_batchMoved.find(input);
-    const bool fromMoved = moved != m_batchMoved.end() && axis == 0;
-    const Shape shape = fromMoved ? Shape{} : shapeOf(input);
-    const int64_t along = fromMoved ? axis : axisAfterBatch(n, axis, 0);
-    const int64_t size =
-        fromMoved ? shapeOf(moved->second.input)[moved->second.perm[0]] : shape[along];
+    const auto [axis, size] = sliceAxis(n, input, n.integer("axis", 0));
     std::vector<int64_t> parts = integersOf(n, "split", 1, {});
     if (parts.empty()) parts.assign(n.proto().output_size(), size / n.proto().output_size());
     if (static_cast<int>(parts.size()) != n.proto().output_size())
@@ -299,17 +371,41 @@ class Importer {
                     std::to_string(n.proto().output_size()) + " outputs");
     int64_t start = 0;
     for (int i = 0; i < n.proto().output_size(); ++i) {
-      const std::string& part = n.proto().output(i);
-      if (fromMoved)
-        m_batchMoved[part] = {moved->second.input, moved->second.perm, start, parts[i]};
-      else
-        add(n, "Slice", {input}, {{"axis", along}, {"start", start}, {"end", start + parts[i]}},
-            part);
+      sliced(n, input, axis, start, start + parts[i], n.proto().output(i));
       start += parts[i];
     }
     if (start != size)
       throw n.error("split sizes add up to " + std::to_string(start) + ", not " +
                     std::to_string(size));
+  }
+
+  // The engine axis that ONNX axis `axis` of `input` is, and its size; never the batch.
+  std::pair<int64_t, int64_t> sliceAxis(const ImportedNode& n, const std::string& input,
+                                        int64_t axis) const {
+    if (auto it = m_layouts.find(input); it != m_layouts.end()) {
+      const std::optional<int64_t> engineAxis = it->second.soleAxis(axis);
+      if (!engineAxis)
+        throw n.error("axis " + std::to_string(axis) + " holds the batch or merges several axes");
+      return {*engineAxis, it->second.sizes[*engineAxis].value};
+    }
+    const Shape shape = shapeOf(input);
+    if (axis < 0) axis += static_cast<int64_t>(shape.size());
+    if (axis < 1 || axis >= static_cast<int64_t>(shape.size()))
+      throw n.error("axis " + std::to_string(axis) +
+                    " is the batch or out of range; not supported");
+    return {axis, shape[axis]};
+  }
+
+  // Entries [start, end) of engine axis `axis` of `input`, as ONNX value `out`.
+  void sliced(const ImportedNode& n, const std::string& input, int64_t axis, int64_t start,
+              int64_t end, const std::string& out) {
+    BatchLayout layout = layoutOf(input);
+    const std::string name = engineName(out, layout);
+    add(n, "Slice", {m_layouts.count(input) ? layout.engine : value(n, 0)},
+        {{"axis", axis}, {"start", start}, {"end", end}}, name);
+    layout.engine = name;
+    layout.sizes[axis] = {0, end - start};
+    keep(out, layout);
   }
 
   // x[..., a:b] on one axis after the batch, step 1.
@@ -319,25 +415,19 @@ class Importer {
     if (starts.size() != 1 || ends.size() != 1 || axes.size() != 1 ||
         steps != std::vector<int64_t>{1})
       throw n.error("only a Slice of one axis with step 1 is supported");
-    const int64_t axis = axisAfterBatch(n, axes[0], 0);
-    const int64_t size = shapeOf(n.input(0))[axis];
+    const std::string input = resolve(n.input(0));
+    const auto [axis, size] = sliceAxis(n, input, axes[0]);
     auto clampIndex = [&](int64_t i) { return std::clamp<int64_t>(i < 0 ? i + size : i, 0, size); };
-    add(n, "Slice", {value(n, 0)},
-        {{"axis", axis}, {"start", clampIndex(starts[0])}, {"end", clampIndex(ends[0])}});
+    sliced(n, input, axis, clampIndex(starts[0]), clampIndex(ends[0]), n.output());
   }
 
-  // Squeeze and Unsqueeze of a computed value: a Reshape to the shape they give; a Squeeze of
-  // axis 0 of one part of a moved batch brings the batch back.
+  // Squeeze and Unsqueeze of a computed value: a Reshape to the shape they give.
   void squeeze(const ImportedNode& n) {
     const std::string input = resolve(n.input(0));
     const bool unsqueeze = n.proto().op_type() == "Unsqueeze";
     const std::vector<int64_t> axes = integersOf(n, "axes", 1, {});
-    if (auto moved = m_batchMoved.find(input); moved != m_batchMoved.end()) {
-      if (unsqueeze || axes != std::vector<int64_t>{0} || moved->second.size != 1)
-        throw n.error(
-            "only the Squeeze of axis 0 of a one-entry part may follow a Transpose "
-            "that moves the batch");
-      restoreBatch(n, moved->second, moved->second.start);
+    if (m_layouts.count(input)) {
+      squeezeLayout(n, input, axes, unsqueeze);
       return;
     }
     Shape shape = shapeOf(input);
@@ -384,49 +474,92 @@ class Importer {
     const Tensor& index = constant(n, 1);
     if (index.numel() != 1 || !index.shape().empty())
       throw n.error("only a Gather of one constant index is supported");
-    const int64_t i = index.data<int32_t>()[0];
     const std::string input = resolve(n.input(0));
     const int64_t axis = n.integer("axis", 0);
-    if (auto moved = m_batchMoved.find(input); moved != m_batchMoved.end() && axis == 0) {
-      const int64_t size = shapeOf(moved->second.input)[moved->second.perm[0]];
-      restoreBatch(n, moved->second, i < 0 ? i + size : i);
-      return;
-    }
-    const int64_t along = axisAfterBatch(n, axis, 0);
-    Shape shape = shapeOf(input);
-    const int64_t at = i < 0 ? i + shape[along] : i;
-    add(n, "Slice", {value(n, 0)}, {{"axis", along}, {"start", at}, {"end", at + 1}},
-        n.output() + "/slice");
-    shape.erase(shape.begin() + along);
-    add(n, "Reshape", {n.output() + "/slice"}, {{"shape", Shape(shape.begin() + 1, shape.end())}});
+    const auto [engineAxis, size] = sliceAxis(n, input, axis);
+    int64_t at = index.data<int32_t>()[0];
+    at = at < 0 ? at + size : at;
+    if (at < 0 || at >= size)
+      throw n.error("index " + std::to_string(index.data<int32_t>()[0]) + " is out of range for " +
+                    std::to_string(size));
+    // The entry as a Slice; the axis it leaves, of size 1, drops out of the view.
+    BatchLayout layout = layoutOf(input);
+    add(n, "Slice", {m_layouts.count(input) ? layout.engine : value(n, 0)},
+        {{"axis", engineAxis}, {"start", at}, {"end", at + 1}}, n.output() + "/slice");
+    layout.engine = n.output() + "/slice";
+    layout.sizes[engineAxis] = {0, 1};
+    const int64_t rank = static_cast<int64_t>(layout.groups.size());
+    layout.groups.erase(layout.groups.begin() + (axis < 0 ? axis + rank : axis));
+    keep(n.output(), layout);
   }
 
-  // Entry `at` of axis 0 of transpose(x, perm) with perm[1] = 0: x's entry `at` on axis
-  // perm[0] (a Slice), that axis dropped (a Reshape), the rest in perm's order (a Transpose).
-  void restoreBatch(const ImportedNode& n, const MovedBatch& moved, int64_t at) {
-    const std::vector<int64_t>& perm = moved.perm;
-    if (perm.size() < 2 || perm[1] != 0)
-      throw n.error("the batch, moved to axis " + std::to_string(perm.size()) +
-                    " by a Transpose, does not come back to axis 0 here; not supported");
-    Shape shape = shapeOf(moved.input);
-    const int64_t axis = perm[0];
-    if (at < 0 || at >= shape[axis])
-      throw n.error("index " + std::to_string(at) + " is out of range for " +
-                    std::to_string(shape[axis]));
-    const std::string sliced = n.output() + "/slice", squeezed = n.output() + "/squeezed";
-    add(n, "Slice", {moved.input}, {{"axis", axis}, {"start", at}, {"end", at + 1}}, sliced);
-    shape.erase(shape.begin() + axis);
-    add(n, "Reshape", {sliced}, {{"shape", Shape(shape.begin() + 1, shape.end())}}, squeezed);
-    std::vector<int64_t> rest;
-    bool identity = true;
-    for (size_t i = 1; i < perm.size(); ++i) {
-      rest.push_back(perm[i] > axis ? perm[i] - 1 : perm[i]);
-      identity = identity && rest.back() == static_cast<int64_t>(i - 1);
+  // Squeeze removes ONNX axes of size 1 from the view; Unsqueeze is the Reshape that adds them.
+  void squeezeLayout(const ImportedNode& n, const std::string& input, std::vector<int64_t> axes,
+                     bool unsqueeze) {
+    BatchLayout layout = m_layouts.at(input);
+    std::vector<SymbolicDim> shape = layout.onnxShape();
+    const int64_t rank = static_cast<int64_t>(shape.size() + (unsqueeze ? axes.size() : 0));
+    auto sizeOne = [](SymbolicDim d) { return d.batch == 0 && d.value == 1; };
+    if (axes.empty())
+      for (int64_t a = 0; a < rank; ++a)
+        if (sizeOne(shape[a])) axes.push_back(a);
+    for (auto& a : axes) a = a < 0 ? a + rank : a;
+    std::sort(axes.begin(), axes.end());
+    if (unsqueeze) {
+      for (int64_t a : axes)
+        shape.insert(shape.begin() + std::min<int64_t>(a, shape.size()), {0, 1});
+      reshapeLayout(n, input, shape);
+      return;
     }
-    if (identity)
-      m_aliases[n.output()] = squeezed;
-    else
-      add(n, "Transpose", {squeezed}, {{"perm", rest}});
+    for (auto it = axes.rbegin(); it != axes.rend(); ++it) {
+      if (*it < 0 || *it >= rank || !sizeOne(shape[*it]))
+        throw n.error("axis " + std::to_string(*it) + " is out of range or not of size 1");
+      layout.groups.erase(layout.groups.begin() + *it);
+    }
+    keep(n.output(), layout);
+  }
+
+  // Entries 0 (the input's dimension) and -1 (what the rest leaves) of a target shape spelled
+  // out.
+  std::vector<SymbolicDim> explicitTarget(const ImportedNode& n, const std::string& input,
+                                          std::vector<SymbolicDim> target) const {
+    const std::vector<SymbolicDim> shape = onnxShapeOf(input);
+    SymbolicDim total{0, 1}, known{0, 1};
+    std::optional<size_t> rest;
+    try {
+      for (const SymbolicDim& d : shape) total = product(total, d);
+      for (size_t i = 0; i < target.size(); ++i) {
+        if (target[i].batch == 0 && target[i].value == 0) {
+          if (i >= shape.size())
+            throw n.error("entry " + std::to_string(i) + " copies a missing dimension");
+          target[i] = shape[i];
+        }
+        if (target[i].batch == 0 && target[i].value == -1)
+          rest = i;
+        else
+          known = product(known, target[i]);
+      }
+    } catch (const Error& e) {
+      throw n.error(e.what());
+    }
+    if (rest) {
+      const std::optional<SymbolicDim> inferred = quotient(total, known);
+      if (!inferred) throw n.error("the target shape's -1 entry does not divide the input");
+      target[*rest] = *inferred;
+    }
+    return target;
+  }
+
+  // A Reshape that moves or merges the batch, or of a value whose batch is not alone on axis 0:
+  // a change of the view (onnx_batch_layout.h).
+  void reshapeLayout(const ImportedNode& n, const std::string& input,
+                     const std::vector<SymbolicDim>& target) {
+    if (!m_layouts.count(input)) value(n, 0);  // a computed value, not a constant
+    try {
+      keep(n.output(), applied(reshapedLayout(layoutOf(input), target), n.output(), "/split"));
+    } catch (const Error& e) {
+      throw n.error(e.what());
+    }
   }
 
   // A Reshape to a constant shape or to one computed from shapes (`x.view(B, T, h, -1)`); its
@@ -439,23 +572,25 @@ class Importer {
       const Tensor& shape = constant(n, 1);
       for (int64_t i = 0; i < shape.numel(); ++i) target.push_back({0, shape.data<int32_t>()[i]});
     }
-    const bool batchFirst = !target.empty() && ((target[0].batch == 1 && target[0].value == 0) ||
-                                                (target[0].batch == 0 && target[0].value <= 0));
-    if (!batchFirst)
-      throw n.error(
-          "the target shape must keep the batch first (N, 0 or -1), as the engine's "
-          "values do");
+    const std::string input = resolve(n.input(0));
+    const bool batchFirst =
+        !target.empty() &&
+        ((target[0].batch == 1 && target[0].value == 0) ||
+         (target[0].batch == 0 && target[0].value <= 0)) &&
+        std::all_of(target.begin() + 1, target.end(), [](SymbolicDim d) { return d.batch == 0; });
+    if (!batchFirst || m_layouts.count(input)) {
+      reshapeLayout(n, input, explicitTarget(n, input, target));
+      return;
+    }
     std::vector<int64_t> dims;
-    Shape input;
+    Shape inputShape;
     for (size_t i = 1; i < target.size(); ++i) {
-      if (target[i].batch != 0)
-        throw n.error("entry " + std::to_string(i) + " of the target shape depends on the batch");
       int64_t d = target[i].value;
       if (d == 0) {
-        if (input.empty()) input = shapeOf(n.input(0));
-        if (i >= input.size())
+        if (inputShape.empty()) inputShape = shapeOf(input);
+        if (i >= inputShape.size())
           throw n.error("entry " + std::to_string(i) + " copies a missing dimension");
-        d = input[i];
+        d = inputShape[i];
       }
       dims.push_back(d);
     }
@@ -467,12 +602,12 @@ class Importer {
     const std::string out = n.output();
     auto shape = [&](const std::string& v) {
       try {
-        return shapeOf(v);
+        return onnxShapeOf(v);
       } catch (const Error& e) {
         throw n.error(e.what());
       }
     };
-    if (foldConstant(n) || m_shapeArithmetic.fold(n, m_constants, shape)) return;
+    if (foldConstant(n) || m_shapeArithmetic.fold(n, m_constants, shape) || onLayout(n)) return;
     if (op == "Identity" && m_constants.count(n.input(0))) {
       m_constants[out] = m_constants.at(n.input(0));  // PyTorch shares equal initializers so
     } else if (op == "Identity" || op == "Dropout" || op == "Cast") {
@@ -488,29 +623,8 @@ class Importer {
       for (const auto& a : n.proto().attribute())
         if (a.name() == "value") m_constants[out] = toTensor(a.t(), m_path + ": " + n.name());
       if (!m_constants.count(out)) throw n.error("only the 'value' form of Constant is supported");
-    } else if (op == "Gemm" || (op == "MatMul" && m_constants.count(n.input(1)))) {  // a Linear
-      if (n.integer("transA", 0) != 0) throw n.error("transA = 1 is not supported");
-      if (n.number("alpha", 1.f) != 1.f || n.number("beta", 1.f) != 1.f)
-        throw n.error("alpha and beta other than 1 are not supported");
-      const Tensor& b = constant(n, 1);
-      if (b.shape().size() != 2) throw n.error("the weight must be 2-D");
-      const bool transposed = op == "Gemm" && n.integer("transB", 0) == 1;
-      const int64_t outFeatures = transposed ? b.shape()[0] : b.shape()[1];
-      const int64_t inFeatures = transposed ? b.shape()[1] : b.shape()[0];
-      Tensor w({outFeatures, inFeatures}, DType::f32);
-      for (int64_t o = 0; o < outFeatures; ++o)
-        for (int64_t i = 0; i < inFeatures; ++i)
-          w.data<float>()[o * inFeatures + i] = transposed ? b.data<float>()[o * inFeatures + i]
-                                                           : b.data<float>()[i * outFeatures + o];
-      m_weights[out + ".weight"] = w;
-      const bool bias = op == "Gemm" && n.proto().input_size() > 2;
-      if (bias) {
-        const Tensor& c = constant(n, 2);
-        if (c.numel() != outFeatures) throw n.error("the bias must have one value per output");
-        m_weights[out + ".bias"] = Tensor({outFeatures}, DType::f32);
-        std::memcpy(m_weights[out + ".bias"].raw(), c.raw(), c.bytes());
-      }
-      add(n, "Linear", {value(n, 0)}, {{"out_features", outFeatures}, {"bias", bias}});
+    } else if (op == "Gemm" || (op == "MatMul" && m_constants.count(n.input(1)))) {
+      linear(n, value(n, 0), out);
     } else if (op == "Conv") {
       const Tensor& w = constant(n, 1);
       if (w.shape().size() != 4) throw n.error("only 2-D convolutions are supported");
@@ -591,10 +705,17 @@ class Importer {
       const std::vector<int64_t> perm = n.integers("perm", {});
       if (perm.empty())
         throw n.error("a Transpose without perm (reversing the batch) is not supported");
-      if (perm[0] == 0)
+      const std::string input = resolve(n.input(0));
+      if (perm[0] == 0 && !m_layouts.count(input)) {
         add(n, "Transpose", {value(n, 0)}, {{"perm", perm}});
-      else
-        m_batchMoved[out] = {value(n, 0), perm, 0, 0};  // resolved by its readers
+      } else {  // moves the batch, or rearranges a view: the view changes
+        if (!m_layouts.count(input)) value(n, 0);
+        try {
+          keep(out, layoutOf(input).transposed(perm));
+        } catch (const Error& e) {
+          throw n.error(e.what());
+        }
+      }
     } else if (op == "Split") {
       split(n);
     } else if (op == "Slice") {
@@ -627,6 +748,100 @@ class Importer {
     }
   }
 
+  // Ops along one axis of a value held as a view (onnx_batch_layout.h), run on its engine value:
+  // a Linear, a MatMul of two views batched alike, a Scale, a Softmax. False for any other node.
+  bool onLayout(const ImportedNode& n) {
+    const std::string& op = n.proto().op_type();
+    auto viewed = [&](int i) {
+      return n.proto().input_size() > i && m_layouts.count(resolve(n.input(i))) > 0;
+    };
+    if (!viewed(0) && !(op == "MatMul" && viewed(1))) return false;
+    const std::string input = resolve(n.input(0));
+    // The node's output: the input's view of the new engine value `name`.
+    auto result = [&](BatchLayout layout, int64_t axis, SymbolicDim size, const std::string& name) {
+      layout.engine = name;
+      if (axis >= 0) layout.sizes[axis] = size;
+      keep(n.output(), layout);
+      return true;
+    };
+    if (op == "Gemm" || (op == "MatMul" && m_constants.count(n.input(1)))) {
+      const BatchLayout& layout = normalised(input);
+      const std::optional<int64_t> axis = layout.soleAxis(-1);
+      if (!axis) throw n.error("its last axis holds the batch or merges it");
+      const std::string name = engineName(n.output(), layout);
+      const int64_t features = linear(n, layout.engine, name);
+      return result(layout, *axis, {0, features}, name);
+    }
+    if (op == "MatMul") {
+      const BatchLayout a = viewed(0) ? normalised(input) : layoutOf(value(n, 0));
+      const BatchLayout b = viewed(1) ? normalised(resolve(n.input(1))) : layoutOf(value(n, 1));
+      const size_t rank = a.groups.size();
+      bool alike = rank >= 3 && b.groups.size() == rank && a.soleAxis(-1) && a.soleAxis(-2) &&
+                   b.soleAxis(-1) && b.soleAxis(-2);
+      for (size_t i = 0; alike && i + 2 < rank; ++i) {
+        alike = a.groups[i] == b.groups[i];
+        for (int64_t axis : a.groups[i])
+          alike = alike && a.sizes[axis].batch == b.sizes[axis].batch &&
+                  a.sizes[axis].value == b.sizes[axis].value;
+      }
+      if (!alike)
+        throw n.error("its inputs' batch and leading axes are not laid out alike: " +
+                      std::string(kBatchMoved));
+      const std::string name = engineName(n.output(), a);
+      add(n, "MatMul", {a.engine, b.engine}, nlohmann::json::object(), name);
+      return result(a, *a.soleAxis(-1), b.sizes[*b.soleAxis(-1)], name);
+    }
+    if (const std::optional<float> factor = scalarFactor(n)) {
+      const BatchLayout& layout = m_layouts.at(input);
+      const std::string name = engineName(n.output(), layout);
+      add(n, "Scale", {layout.engine}, {{"factor", *factor}}, name);
+      return result(layout, -1, {}, name);
+    }
+    if (op == "Softmax" || op == "LogSoftmax") {
+      const BatchLayout& layout = m_layouts.at(input);
+      const int64_t rank = static_cast<int64_t>(layout.groups.size());
+      const int64_t axis = n.integer("axis", m_opset < 13 ? 1 : -1);
+      const std::optional<int64_t> engineAxis = layout.soleAxis(axis);
+      if (!engineAxis || (m_opset < 13 && axis != -1 && axis != rank - 1))
+        throw n.error("axis " + std::to_string(axis) +
+                      " holds the batch or merges several axes (or, before opset 13, is not "
+                      "the last)");
+      const std::string name = engineName(n.output(), layout);
+      add(n, op, {layout.engine}, {{"axis", *engineAxis}}, name);
+      return result(layout, -1, {}, name);
+    }
+    return false;
+  }
+
+  // Gemm, or MatMul by a constant: a Linear of engine value `input` over its last axis, named
+  // `out`. Returns its out_features.
+  int64_t linear(const ImportedNode& n, const std::string& input, const std::string& out) {
+    const std::string& op = n.proto().op_type();
+    if (n.integer("transA", 0) != 0) throw n.error("transA = 1 is not supported");
+    if (n.number("alpha", 1.f) != 1.f || n.number("beta", 1.f) != 1.f)
+      throw n.error("alpha and beta other than 1 are not supported");
+    const Tensor& b = constant(n, 1);
+    if (b.shape().size() != 2) throw n.error("the weight must be 2-D");
+    const bool transposed = op == "Gemm" && n.integer("transB", 0) == 1;
+    const int64_t outFeatures = transposed ? b.shape()[0] : b.shape()[1];
+    const int64_t inFeatures = transposed ? b.shape()[1] : b.shape()[0];
+    Tensor w({outFeatures, inFeatures}, DType::f32);
+    for (int64_t o = 0; o < outFeatures; ++o)
+      for (int64_t i = 0; i < inFeatures; ++i)
+        w.data<float>()[o * inFeatures + i] =
+            transposed ? b.data<float>()[o * inFeatures + i] : b.data<float>()[i * outFeatures + o];
+    m_weights[out + ".weight"] = w;
+    const bool bias = op == "Gemm" && n.proto().input_size() > 2;
+    if (bias) {
+      const Tensor& c = constant(n, 2);
+      if (c.numel() != outFeatures) throw n.error("the bias must have one value per output");
+      m_weights[out + ".bias"] = Tensor({outFeatures}, DType::f32);
+      std::memcpy(m_weights[out + ".bias"].raw(), c.raw(), c.bytes());
+    }
+    add(n, "Linear", {input}, {{"out_features", outFeatures}, {"bias", bias}}, out);
+    return outFeatures;
+  }
+
   // LayerNormalization over the last axis, with its scale and (optional) bias as constants.
   void layerNorm(const ImportedNode& n) {
     if (n.integer("axis", -1) != -1) throw n.error("only axis = -1 (the last) is supported");
@@ -651,8 +866,17 @@ class Importer {
 
   // A folded node takes the name of the ONNX node that absorbed it, whose readers read it.
   void renameTo(NodeSpec& node, const std::string& name) {
-    node.name = name;
-    m_produced.insert(name);
+    std::string engine = name;
+    for (auto it = m_layouts.begin(); it != m_layouts.end(); ++it) {
+      if (it->second.engine != node.name) continue;
+      BatchLayout layout = it->second;  // a view of the node: it moves to the new name
+      m_layouts.erase(it);
+      engine = layout.engine = engineName(name, layout);
+      m_layouts[name] = layout;
+      break;
+    }
+    node.name = engine;
+    m_produced.insert(engine);
   }
 
   // LayerNorm as PyTorch writes it before opset 17: d = x - mean(x), d / sqrt(mean(d^2) + eps)
@@ -741,19 +965,19 @@ class Importer {
     if (n.proto().input_size() != 2) return false;
     for (int b = 0; b < 2; ++b) {
       auto constant = m_constants.find(n.input(b));
-      const std::string product = resolve(n.input(1 - b));
+      const std::string product = engineOf(resolve(n.input(1 - b)));
       NodeSpec* node = emittedNode(product);
       if (constant == m_constants.end() || !node || node->op != "Linear" ||
           node->attrs["bias"].get<bool>() || m_readers[n.input(1 - b)] != 1 ||
           constant->second.numel() != node->attrs["out_features"].get<int64_t>())
         continue;
-      m_weights[n.output() + ".weight"] = m_weights.at(product + ".weight");
-      m_weights.erase(product + ".weight");
-      m_weights[n.output() + ".bias"] = Tensor({constant->second.numel()}, DType::f32);
-      std::memcpy(m_weights[n.output() + ".bias"].raw(), constant->second.raw(),
-                  constant->second.bytes());
       node->attrs["bias"] = true;
       renameTo(*node, n.output());
+      m_weights[node->name + ".weight"] = m_weights.at(product + ".weight");
+      m_weights.erase(product + ".weight");
+      Tensor& bias = m_weights[node->name + ".bias"] =
+          Tensor({constant->second.numel()}, DType::f32);
+      std::memcpy(bias.raw(), constant->second.raw(), constant->second.bytes());
       return true;
     }
     return false;
@@ -870,13 +1094,11 @@ class Importer {
 
   std::map<std::string, GeluStage> m_gelu;
   ShapeArithmetic m_shapeArithmetic;
-  // Transposes that moved the batch off axis 0, and parts of them, waiting for the node that
-  // brings it back.
-  std::map<std::string, MovedBatch> m_batchMoved;
-  std::map<std::string, int> m_readers;
+  // ONNX values whose batch is not alone on axis 0, as views of engine values.
+  std::map<std::string, BatchLayout> m_layouts;
+  std::map<std::string, int> m_readers;                // ONNX value -> nodes and outputs reading it
   int64_t m_opset = 13;                                // of the default domain
-  std::map<std::string, int64_t> m_flatteningSoftmax;  // node -> axis, opset < 13  // ONNX value ->
-                                                       // nodes and graph outputs reading it
+  std::map<std::string, int64_t> m_flatteningSoftmax;  // node -> axis, opset < 13
   std::string m_path;
   ModelSpec m_spec;
   std::map<std::string, Tensor> m_constants, m_weights;

@@ -48,15 +48,13 @@ bool ShapeArithmetic::fold(const ImportedNode& n, const std::map<std::string, Te
   const std::string out = n.output();
   if (op == "Shape") {
     if (operand(n.input(0), constants)) return false;  // the shape of a shape: not folded here
-    const Shape shape = shapeOf(n.input(0));
     Folded f;
-    f.dims.push_back({1, 0});
-    for (size_t i = 1; i < shape.size(); ++i) f.dims.push_back({0, shape[i]});
+    f.dims = shapeOf(n.input(0));
     // Since opset 15 a Shape may keep a range of dimensions.
-    const int64_t begin = n.integer("start", 0), end = n.integer("end", shape.size());
-    const int64_t b =
-        std::clamp<int64_t>(begin < 0 ? begin + shape.size() : begin, 0, shape.size());
-    const int64_t e = std::clamp<int64_t>(end < 0 ? end + shape.size() : end, b, shape.size());
+    const int64_t rank = static_cast<int64_t>(f.dims.size());
+    const int64_t begin = n.integer("start", 0), end = n.integer("end", rank);
+    const int64_t b = std::clamp<int64_t>(begin < 0 ? begin + rank : begin, 0, rank);
+    const int64_t e = std::clamp<int64_t>(end < 0 ? end + rank : end, b, rank);
     f.dims = {f.dims.begin() + b, f.dims.begin() + e};
     m_values[out] = f;
     return true;

@@ -24,8 +24,8 @@ struct SymbolicDim {
 
 class ShapeArithmetic {
  public:
-  // The shape of a computed value, batch first (its first entry stands for N).
-  using ShapeOf = std::function<Shape(const std::string& value)>;
+  // The ONNX shape of a computed value, the batch where it is.
+  using ShapeOf = std::function<std::vector<SymbolicDim>(const std::string& value)>;
 
   // Folds `n` when it is shape arithmetic: a Shape of a computed value, or an integer op whose
   // inputs are folded values and integer constants. Returns false for any other node; throws
