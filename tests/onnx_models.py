@@ -10,11 +10,13 @@ the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and 
 tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub and Div, a net pooled by ReduceMean and ReduceSum (also at
 opset 11), a ViT and a MobileNetV2 with squeeze-excite as people write them, at opsets 11, 13
 and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, heads folded into the batch) at
-the same opsets, an nn.Embedding over int64 token ids; and for the error cases: unsupported.onnx
+the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data; and for the error cases: unsupported.onnx
 (an ELU), no_output.onnx (a graph output no node produces) and sequence-first-output.onnx (an
-output whose batch is on axis 1) and batch-cut.onnx (a reshape that splits the batch).
+output whose batch is on axis 1), external-escape.onnx (external data outside the model's folder)
+and batch-cut.onnx (a reshape that splits the batch).
 """
 import os
+import shutil
 import sys
 
 import numpy
@@ -230,6 +232,19 @@ def main(out):
                       dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
     with torch.no_grad():
         write_safetensors(os.path.join(out, "embedding.io"), {"image": ids.float(), "logits": embedding(ids)})
+
+    # lenet5 with its weights in a file beside the model (ONNX external data); and a copy whose
+    # location climbs out of the model's folder.
+    lenet5 = onnx.load(os.path.join(out, "lenet5.onnx"))
+    onnx.save_model(lenet5, os.path.join(out, "lenet5-external.onnx"), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location="lenet5-external.weights", size_threshold=0)
+    shutil.copy(os.path.join(out, "lenet5.io"), os.path.join(out, "lenet5-external.io"))
+    escaping = onnx.load(os.path.join(out, "lenet5-external.onnx"), load_external_data=False)
+    for tensor in escaping.graph.initializer:
+        for entry in tensor.external_data:
+            if entry.key == "location":
+                entry.value = "../lenet5-external.weights"
+    onnx.save(escaping, os.path.join(out, "external-escape.onnx"))
 
     # An output that keeps the batch on axis 1: refused.
     class SequenceFirst(torch.nn.Module):

@@ -38,6 +38,7 @@ class TestOnnxImport : public QObject {
     QTest::addColumn<QString>("name");
     QTest::newRow("mlp") << "mlp";
     QTest::newRow("lenet5") << "lenet5";
+    QTest::newRow("lenet5 with its weights as external data") << "lenet5-external";
     QTest::newRow("resnet18-cifar") << "resnet18-cifar";
     QTest::newRow("batch norm, pooling, GELU, softmax") << "batch-norm-first";
     QTest::newRow("LeakyReLU, SiLU, Hardswish, HardSigmoid, ReLU6, Clip") << "activations";
@@ -144,6 +145,23 @@ class TestOnnxImport : public QObject {
     QVERIFY2(
         moved.find("graph output 'logits' has its batch moved off axis 0") != std::string::npos,
         moved.c_str());
+    // External data: outside the model's folder, missing, cut short.
+    QVERIFY2(test::errorOf([&] { importOnnx(file("external-escape.onnx")); })
+                     .find("external data location '../lenet5-external.weights' leaves the "
+                           "model's folder") != std::string::npos,
+             "external data outside the folder");
+    QTemporaryDir elsewhere;
+    const std::string relocated = elsewhere.filePath("lenet5.onnx").toStdString();
+    std::filesystem::copy_file(file("lenet5-external.onnx"), relocated);
+    const std::string missing = test::errorOf([&] { importOnnx(relocated); });
+    QVERIFY2(missing.find("cannot open its external data file") != std::string::npos &&
+                 missing.find("lenet5-external.weights") != std::string::npos,
+             missing.c_str());
+    const std::string weights = elsewhere.filePath("lenet5-external.weights").toStdString();
+    std::filesystem::copy_file(file("lenet5-external.weights"), weights);
+    std::filesystem::resize_file(weights, std::filesystem::file_size(weights) / 2);
+    const std::string shortFile = test::errorOf([&] { importOnnx(relocated); });
+    QVERIFY2(shortFile.find("lie past the end of") != std::string::npos, shortFile.c_str());
     const std::string batchCut = test::errorOf([&] { importOnnx(file("batch-cut.onnx")); });
     QVERIFY2(batchCut.find("(Reshape): dimension 0 of the target shape (2) cuts the batch") !=
                  std::string::npos,

@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "graph/graph.h"
 #include "io/onnx_batch_layout.h"
+#include "io/onnx_external_data.h"
 #include "io/onnx_imported_node.h"
 #include "io/onnx_shape_arithmetic.h"
 
@@ -103,7 +104,11 @@ class Importer {
     if (!model.ParseFromString(bytes.str()) || !model.has_graph())
       throw Error(m_path +
                   ": not an ONNX model (or a truncated one): it does not parse as ModelProto");
+    loadExternalData(*model.mutable_graph(), m_path);
     const onnx::GraphProto& g = model.graph();
+    // Each opset's form is read as written, not normalised by libonnx's version converter: the
+    // converter of libonnx 1.12 cannot lift PyTorch's opset-11 ViT export (its Softmax adapter
+    // needs static shapes) and crashes on a graph output that no node produces.
     for (const auto& opset : model.opset_import())
       if (opset.domain().empty() || opset.domain() == "ai.onnx") m_opset = opset.version();
     if (g.node_size() == 0) throw Error(m_path + ": the ONNX graph has no nodes");
