@@ -12,7 +12,8 @@ opset 11), a ViT and a MobileNetV2 with squeeze-excite as people write them, at 
 and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, heads folded into the batch) at
 the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data; and for the error cases: unsupported.onnx
 (an ELU), no_output.onnx (a graph output no node produces) and sequence-first-output.onnx (an
-output whose batch is on axis 1), external-escape.onnx (external data outside the model's folder)
+output whose batch is on axis 1), external-escape.onnx (external data outside the model's folder), asymmetric-qdq.onnx (int8
+activations with a zero point)
 and batch-cut.onnx (a reshape that splits the batch).
 """
 import os
@@ -21,6 +22,7 @@ import sys
 
 import numpy
 import onnx
+import onnx.numpy_helper
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -245,6 +247,20 @@ def main(out):
             if entry.key == "location":
                 entry.value = "../lenet5-external.weights"
     onnx.save(escaping, os.path.join(out, "external-escape.onnx"))
+
+    # A QDQ model whose activations are quantized with a zero point (asymmetric): refused.
+    h = onnx.helper
+    tensor = onnx.numpy_helper.from_array
+    asymmetric = h.make_model(h.make_graph(
+        [h.make_node("QuantizeLinear", ["image", "scale", "zero"], ["q"]),
+         h.make_node("DequantizeLinear", ["q", "scale", "zero"], ["dq"]),
+         h.make_node("Gemm", ["dq", "weight"], ["logits"], transB=1)],
+        "asymmetric", [h.make_tensor_value_info("image", onnx.TensorProto.FLOAT, ["batch", 4])],
+        [h.make_tensor_value_info("logits", onnx.TensorProto.FLOAT, ["batch", 3])],
+        [tensor(numpy.array(0.1, numpy.float32), "scale"), tensor(numpy.array(128, numpy.uint8), "zero"),
+         tensor(numpy.ones((3, 4), numpy.float32), "weight")]), opset_imports=[h.make_opsetid("", 13)])
+    onnx.checker.check_model(asymmetric)
+    onnx.save(asymmetric, os.path.join(out, "asymmetric-qdq.onnx"))
 
     # An output that keeps the batch on axis 1: refused.
     class SequenceFirst(torch.nn.Module):

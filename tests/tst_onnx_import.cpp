@@ -162,6 +162,9 @@ class TestOnnxImport : public QObject {
     std::filesystem::resize_file(weights, std::filesystem::file_size(weights) / 2);
     const std::string shortFile = test::errorOf([&] { importOnnx(relocated); });
     QVERIFY2(shortFile.find("lie past the end of") != std::string::npos, shortFile.c_str());
+    QVERIFY(test::errorOf([&] { importOnnx(file("asymmetric-qdq.onnx")); })
+                .find("(QuantizeLinear): a zero point other than 0 (asymmetric int8) is not "
+                      "supported") != std::string::npos);
     const std::string batchCut = test::errorOf([&] { importOnnx(file("batch-cut.onnx")); });
     QVERIFY2(batchCut.find("(Reshape): dimension 0 of the target shape (2) cuts the batch") !=
                  std::string::npos,

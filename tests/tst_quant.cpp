@@ -13,6 +13,7 @@
 #include "graph/templates.h"
 #include "io/model_file.h"
 #include "io/onnx_export.h"
+#include "io/onnx_import.h"
 #include "quant/calibrator.h"
 #include "quant/range_observer.h"
 #include "quant/sensitivity.h"
@@ -206,6 +207,15 @@ class TestQuant : public QObject {
     const auto exact = run(folded.spec, folded.params, x, n);
     const double fromFp32 = relativeError(engine.data(), exact.data(), static_cast<int64_t>(exact.size()));
     QVERIFY(fromFp32 > 0 && fromFp32 < 0.2);
+    // The export imports again as int8: every int8 layer with its weight scales, and the
+    // engine's own int8 outputs (not fp32's).
+    const ModelFile back = importOnnx(onnxPath.toStdString());
+    QVERIFY(back.quant.has_value());
+    QCOMPARE(back.quant->int8LayerCount(), plan.int8LayerCount());
+    const auto imported = run(back.spec, back.params, x, n, &*back.quant);
+    const double fromExport = relativeError(imported.data(), engine.data(), static_cast<int64_t>(engine.size()));
+    qInfo("%s: imported int8 against the engine's int8: relative error %.2g", qPrintable(model), fromExport);
+    QVERIFY2(fromExport < 1e-3 * fromFp32, qPrintable(QString::number(fromExport)));
   }
 
   // An int8 model file keeps int8 weights (I8) and the plan; loading it gives the same outputs.

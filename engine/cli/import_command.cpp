@@ -16,10 +16,13 @@ void addImportCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--out", args.out, "Model file to write (.twbm)")->required();
   cmd->callback([&exitCode] {
     const ModelFile model = importOnnx(args.onnx);
-    saveModel(args.out, model.spec, model.params);
+    saveModel(args.out, model.spec, model.params, model.quant ? &*model.quant : nullptr);
     const Graph graph = Graph::build(model.spec, 1);
-    std::printf("%s: %zu nodes, %lld parameters, %.1f MFLOP per sample -> %s\n", args.onnx.c_str(),
-                graph.nodes().size(), static_cast<long long>(graph.parameterCount()),
+    const std::string int8 =
+        model.quant ? ", " + std::to_string(model.quant->int8LayerCount()) + " int8 layers" : "";
+    std::printf("%s: %zu nodes, %lld parameters%s, %.1f MFLOP per sample -> %s\n",
+                args.onnx.c_str(), graph.nodes().size(),
+                static_cast<long long>(graph.parameterCount()), int8.c_str(),
                 graph.forwardFlops() / 1e6, args.out.c_str());
     exitCode = kExitOk;
   });

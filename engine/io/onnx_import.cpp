@@ -13,10 +13,12 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "exec/int8_placement.h"
 #include "graph/graph.h"
 #include "io/onnx_batch_layout.h"
 #include "io/onnx_external_data.h"
 #include "io/onnx_imported_node.h"
+#include "io/onnx_qdq.h"
 #include "io/onnx_shape_arithmetic.h"
 
 namespace twb {
@@ -65,6 +67,18 @@ Tensor toTensor(const onnx::TensorProto& t, const std::string& where) {
     for (size_t i = 0; i < v.size(); ++i)
       out.data<int32_t>()[i] = static_cast<int32_t>(std::clamp<int64_t>(
           v[i], std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()));
+    return out;
+  }
+  if (t.data_type() == onnx::TensorProto::INT8 || t.data_type() == onnx::TensorProto::UINT8) {
+    // QDQ weights and zero points; int32_data holds one value per entry when not raw
+    const bool isUnsigned = t.data_type() == onnx::TensorProto::UINT8;
+    valueCount(t, t.int32_data_size(), 1, where);
+    Tensor out(shape, isUnsigned ? DType::u8 : DType::s8);
+    if (!t.raw_data().empty())
+      std::memcpy(out.raw(), t.raw_data().data(), out.bytes());
+    else
+      for (int64_t i = 0; i < out.numel(); ++i)
+        out.data<int8_t>()[i] = static_cast<int8_t>(t.int32_data(static_cast<int>(i)));
     return out;
   }
   throw Error(where + ": tensor type " + std::to_string(t.data_type()) + " is not supported");
@@ -144,7 +158,7 @@ class Importer {
         throw Error(m_path + ": graph output '" + output.name() + "' is not produced by any node");
       m_spec.outputs.push_back(name);
     }
-    ModelFile file{m_spec, {}, std::nullopt, {}};
+    ModelFile file{m_spec, {}, quantPlan(), {}};
     try {
       const Graph graph = Graph::build(m_spec, 1);
       for (const auto& [name, axis] : m_flatteningSoftmax)
@@ -152,6 +166,7 @@ class Importer {
           throw Error("node '" + name + "': a softmax before opset 13 over axis " +
                       std::to_string(axis) + " that is not the last is not supported");
       file.params.ensure(graph, 0);
+      if (file.quant) checkQuantPlan(graph, *file.quant);
     } catch (const Error& e) {
       throw e.within(m_path);
     }
@@ -200,6 +215,31 @@ class Importer {
     if (m_shapeArithmetic.find(name))
       throw n.error("input '" + name + "' is computed from shapes; only a Reshape may read it");
     return name;
+  }
+
+  // The int8 plan of a QDQ model: its layers with int8 weights and its values' ranges; nullopt
+  // for a model without QDQ layers.
+  std::optional<QuantPlan> quantPlan() const {
+    if (m_int8Layers.empty()) return std::nullopt;
+    QuantPlan plan;
+    plan.observer = "qdq";  // the ranges the file's scales give
+    for (const auto& [node, scales] : m_int8Layers) plan.layers[node] = {true, scales};
+    plan.activations = m_ranges;
+    return plan;
+  }
+
+  // Every value an int8 layer reads or writes has its range: a QDQ model that left one out is
+  // refused here, naming it, rather than when it runs.
+  void checkQuantPlan(const Graph& graph, const QuantPlan& plan) const {
+    const Int8Placement placement = placeInt8(graph, plan);
+    for (size_t i = 0; i < graph.nodes().size(); ++i) {
+      const GraphNode& node = graph.nodes()[i];
+      if (!placement.nodeInt8[i] || node.op->traits().int8 != Int8Role::weighted) continue;
+      const std::string& input = graph.values()[node.inputs[0]].name;
+      if (placement.storedScale[node.inputs[0]] <= 0 && !plan.activations.count(input))
+        throw Error("int8 layer '" + node.name + "' reads '" + input +
+                    "', which no QuantizeLinear quantizes");
+    }
   }
 
   // The shape of a value translated so far, batch first.
@@ -624,6 +664,8 @@ class Importer {
       for (int64_t i = 0; i < pads.numel(); ++i)
         if (pads.data<int32_t>()[i] != 0) throw n.error("only a Pad of zeros is supported");
       m_aliases[out] = n.input(0);
+    } else if (op == "QuantizeLinear" || op == "DequantizeLinear") {
+      qdq(n);
     } else if (op == "Constant") {
       for (const auto& a : n.proto().attribute())
         if (a.name() == "value") m_constants[out] = toTensor(a.t(), m_path + ": " + n.name());
@@ -634,6 +676,8 @@ class Importer {
       const Tensor& w = constant(n, 1);
       if (w.shape().size() != 4) throw n.error("only 2-D convolutions are supported");
       m_weights[out + ".weight"] = w;
+      if (auto scales = m_qdq.weightScales(n.input(1), 0, w.shape()[0]))
+        m_int8Layers[out] = *scales;
       const bool bias = n.proto().input_size() > 2;
       if (bias) m_weights[out + ".bias"] = constant(n, 2);
       add(n, "Conv2d", {value(n, 0)},
@@ -753,6 +797,31 @@ class Importer {
     }
   }
 
+  // QuantizeLinear and DequantizeLinear (io/onnx_qdq.h): constants dequantized now, a
+  // quantize-dequantize pair the value it quantizes, with its range recorded; the range of a
+  // ReLU's output is its input's too, since int8 inference fuses the ReLU into its producer.
+  void qdq(const ImportedNode& n) {
+    if (m_constants.count(n.input(0))) {
+      if (n.proto().op_type() == "QuantizeLinear")
+        throw n.error("a QuantizeLinear of a constant is not supported");
+      m_constants[n.output()] = m_qdq.dequantizeConstant(n, m_constants);
+      return;
+    }
+    if (n.proto().op_type() == "QuantizeLinear") {
+      value(n, 0);  // a computed value
+      m_qdq.quantize(n, m_constants);
+      return;
+    }
+    const std::optional<QdqReader::Quantized> quantized = m_qdq.dequantizeQuantized(n, m_constants);
+    if (!quantized)
+      throw n.error("only a DequantizeLinear of a constant or of a QuantizeLinear is supported");
+    const std::string input = resolve(quantized->value);
+    m_aliases[n.output()] = input;
+    m_ranges[input] = quantized->range;
+    if (const NodeSpec* producer = emittedNode(input); producer && producer->op == "ReLU")
+      m_ranges[producer->inputs[0]] = {quantized->range.threshold, true};
+  }
+
   // Ops along one axis of a value held as a view (onnx_batch_layout.h), run on its engine value:
   // a Linear, a MatMul of two views batched alike, a Scale, a Softmax. False for any other node.
   bool onLayout(const ImportedNode& n) {
@@ -836,6 +905,8 @@ class Importer {
         w.data<float>()[o * inFeatures + i] =
             transposed ? b.data<float>()[o * inFeatures + i] : b.data<float>()[i * outFeatures + o];
     m_weights[out + ".weight"] = w;
+    if (auto scales = m_qdq.weightScales(n.input(1), transposed ? 0 : 1, outFeatures))
+      m_int8Layers[out] = *scales;
     const bool bias = op == "Gemm" && n.proto().input_size() > 2;
     if (bias) {
       const Tensor& c = constant(n, 2);
@@ -879,6 +950,10 @@ class Importer {
       engine = layout.engine = engineName(name, layout);
       m_layouts[name] = layout;
       break;
+    }
+    if (auto it = m_int8Layers.find(node.name); it != m_int8Layers.end()) {
+      m_int8Layers[engine] = it->second;
+      m_int8Layers.erase(node.name);
     }
     node.name = engine;
     m_produced.insert(engine);
@@ -1098,6 +1173,9 @@ class Importer {
   }
 
   std::map<std::string, GeluStage> m_gelu;
+  QdqReader m_qdq;
+  std::map<std::string, std::vector<float>> m_int8Layers;  // node -> weight scales (QDQ)
+  std::map<std::string, ActivationRange> m_ranges;         // value -> range (QDQ)
   ShapeArithmetic m_shapeArithmetic;
   // ONNX values whose batch is not alone on axis 0, as views of engine values.
   std::map<std::string, BatchLayout> m_layouts;
