@@ -12,7 +12,8 @@ opset 11), a ViT and a MobileNetV2 with squeeze-excite as people write them, at 
 and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, heads folded into the batch) at
 the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data; and for the error cases: unsupported.onnx
 (an ELU), no_output.onnx (a graph output no node produces) and sequence-first-output.onnx (an
-output whose batch is on axis 1), external-escape.onnx (external data outside the model's folder), asymmetric-qdq.onnx (int8
+output whose batch is on axis 1), sequence-first-product.onnx (a Mul of two such values),
+external-escape.onnx (external data outside the model's folder), asymmetric-qdq.onnx (int8
 activations with a zero point)
 and batch-cut.onnx (a reshape that splits the batch).
 """
@@ -272,6 +273,14 @@ def main(out):
             return self.linear(x).transpose(0, 1)
 
     export(SequenceFirst(), (8, 16), os.path.join(out, "sequence-first-output.onnx"))
+
+    # A product of two sequence-first values, which only the batch-first form could feed: refused.
+    class SequenceFirstProduct(torch.nn.Module):
+        def forward(self, x):
+            t = x.transpose(0, 1)
+            return (t * t).transpose(0, 1)
+
+    export(SequenceFirstProduct(), (8, 16), os.path.join(out, "sequence-first-product.onnx"))
 
     # A reshape that cuts the batch in two: refused.
     class BatchCut(torch.nn.Module):

@@ -165,6 +165,11 @@ class TestOnnxImport : public QObject {
     QVERIFY(test::errorOf([&] { importOnnx(file("asymmetric-qdq.onnx")); })
                 .find("(QuantizeLinear): a zero point other than 0 (asymmetric int8) is not "
                       "supported") != std::string::npos);
+    const std::string product =
+        test::errorOf([&] { importOnnx(file("sequence-first-product.onnx")); });
+    QVERIFY2(product.find("(Mul): input") != std::string::npos &&
+                 product.find("has its batch moved off axis 0") != std::string::npos,
+             product.c_str());
     const std::string batchCut = test::errorOf([&] { importOnnx(file("batch-cut.onnx")); });
     QVERIFY2(batchCut.find("(Reshape): dimension 0 of the target shape (2) cuts the batch") !=
                  std::string::npos,

@@ -1069,8 +1069,9 @@ class Importer {
     const std::string& op = n.proto().op_type();
     if ((op != "Mul" && op != "Div") || n.proto().input_size() != 2) return std::nullopt;
     const int c = m_constants.count(n.input(1)) ? 1 : 0;
-    if (op == "Div" && c != 1) return std::nullopt;
-    const Tensor& t = m_constants.at(n.input(c));
+    auto constant = m_constants.find(n.input(c));
+    if ((op == "Div" && c != 1) || constant == m_constants.end()) return std::nullopt;
+    const Tensor& t = constant->second;
     if (t.numel() != 1 || t.dtype() != DType::f32) return std::nullopt;
     return op == "Mul" ? t.data<float>()[0] : 1.f / t.data<float>()[0];
   }
