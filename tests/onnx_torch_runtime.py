@@ -77,6 +77,7 @@ OPS = {
     "Gemm": gemm,
     "MatMul": lambda a, b: a @ b,
     "Relu": lambda x: torch.relu(x),
+    "Clip": lambda x, lo, hi: torch.clamp(x, lo.item(), hi.item()),
     "Sigmoid": torch.sigmoid,
     "Tanh": torch.tanh,
     "Erf": torch.erf,

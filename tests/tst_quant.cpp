@@ -133,9 +133,16 @@ class TestQuant : public QObject {
     QCOMPARE(local[3], 8.f / 127);
   }
 
-  // Folding BatchNorm into convolutions and fusing ReLUs computes the same function.
+  // Folding BatchNorm into convolutions and fusing ReLUs and ReLU6s computes the same function.
+  void inferenceRewriteKeepsOutputs_data() {
+    QTest::addColumn<QString>("model");
+    QTest::newRow("resnet18-cifar (ReLU)") << "resnet18-cifar";
+    QTest::newRow("mobilenet-v2-cifar (ReLU6)") << "mobilenet-v2-cifar";
+  }
+
   void inferenceRewriteKeepsOutputs() {
-    const ModelSpec spec = makeTemplate("resnet18-cifar", {});
+    QFETCH(QString, model);
+    const ModelSpec spec = makeTemplate(model.toStdString(), {});
     ParameterStore params;
     params.ensure(Graph::build(spec, 1), 2);
     perturbBatchNorm(params);
@@ -143,7 +150,7 @@ class TestQuant : public QObject {
     int batchNorms = 0, relus = 0;
     for (const auto& n : folded.spec.nodes) {
       batchNorms += n.op == "BatchNorm2d";
-      relus += n.op == "ReLU";
+      relus += n.op == "ReLU" || n.op == "ReLU6";
     }
     QCOMPARE(batchNorms, 0);
     QCOMPARE(relus, 0);
@@ -161,6 +168,7 @@ class TestQuant : public QObject {
     QTest::newRow("trained cnn-small") << "cnn";
     QTest::newRow("resnet18-cifar") << "resnet18-cifar";
     QTest::newRow("mlp (signed input into an int8 Linear)") << "mlp";
+    QTest::newRow("mobilenet-v2-cifar (ReLU6 fused, depthwise)") << "mobilenet-v2-cifar";
   }
 
   void int8MatchesTheQdqExportRunByPyTorch() {
@@ -207,12 +215,13 @@ class TestQuant : public QObject {
     const auto exact = run(folded.spec, folded.params, x, n);
     const double fromFp32 = relativeError(engine.data(), exact.data(), static_cast<int64_t>(exact.size()));
     QVERIFY(fromFp32 > 0 && fromFp32 < 0.2);
-    // The export imports again as int8: every int8 layer with its weight scales, and the
-    // engine's own int8 outputs (not fp32's).
+    // The export imports again as int8: every int8 layer with its weight scales, and in its
+    // inference form (as predict, eval and bench run it) the engine's own int8 outputs.
     const ModelFile back = importOnnx(onnxPath.toStdString());
     QVERIFY(back.quant.has_value());
     QCOMPARE(back.quant->int8LayerCount(), plan.int8LayerCount());
-    const auto imported = run(back.spec, back.params, x, n, &*back.quant);
+    const InferenceModel backFolded = rewriteForInference(back.spec, back.params);
+    const auto imported = run(backFolded.spec, backFolded.params, x, n, &*back.quant);
     const double fromExport = relativeError(imported.data(), engine.data(), static_cast<int64_t>(engine.size()));
     qInfo("%s: imported int8 against the engine's int8: relative error %.2g", qPrintable(model), fromExport);
     QVERIFY2(fromExport < 1e-3 * fromFp32, qPrintable(QString::number(fromExport)));

@@ -28,12 +28,11 @@ ModelFile loadModelArgument(const std::string& model) {
 }
 
 ModelFile inferenceForm(ModelFile model, Precision precision, const std::string& path) {
-  if (model.quant) return model;
-  if (precision == Precision::int8)
+  if (precision == Precision::int8 && !model.quant)
     throw Error(path + ": an fp32 model has no int8 scales; make an int8 model with twb-engine "
                 "quantize");
   InferenceModel inference = rewriteForInference(model.spec, model.params);
-  return {std::move(inference.spec), std::move(inference.params), std::nullopt,
+  return {std::move(inference.spec), std::move(inference.params), std::move(model.quant),
           std::move(model.dataset)};
 }
 

@@ -169,7 +169,8 @@ class Exporter : public OnnxWriter {
   }
 
   // One node, with what int8 adds around it: its input quantized where it is not stored int8
-  // yet, its fused ReLU as a Relu, and its output quantized where execution stores it int8.
+  // yet, its fused ReLU or ReLU6 as a Relu or Clip, and its output quantized where execution
+  // stores it int8.
   void translateNode(const Graph& graph, size_t n) {
     const GraphNode& node = graph.nodes()[n];
     std::vector<std::string> in;
@@ -182,15 +183,20 @@ class Exporter : public OnnxWriter {
         addQdq(in[0], quantized, m_placement.inputRange(graph, *m_quant, node.inputs[0]));
       in[0] = quantized;
     }
-    const bool relu = node.op->attrs().json().contains("activation") &&
-                      fusedActivation(node.op->attrs()) == FusedActivation::relu;
+    const FusedActivation activation = node.op->attrs().json().contains("activation")
+                                           ? fusedActivation(node.op->attrs())
+                                           : FusedActivation::none;
     const bool quantizedOut = m_quant && m_placement.storedScale[node.output] > 0;
-    std::string produced = relu || quantizedOut ? node.name + "/real" : node.name;
+    const bool activated = activation != FusedActivation::none;
+    std::string produced = activated || quantizedOut ? node.name + "/real" : node.name;
     translate(node, graph, in, produced, int8 && weighted);
-    if (relu) {
-      const std::string activated = quantizedOut ? node.name + "/relu" : node.name;
-      this->node("Relu", {produced}, activated);
-      produced = activated;
+    if (activated) {
+      const std::string out = quantizedOut ? node.name + "/activated" : node.name;
+      if (activation == FusedActivation::relu)
+        this->node("Relu", {produced}, out);
+      else  // ReLU6
+        this->node("Clip", {produced, scalar(out + "/min", 0.f), scalar(out + "/max", 6.f)}, out);
+      produced = out;
     }
     if (quantizedOut)
       addQdq(produced, node.name,

@@ -799,7 +799,7 @@ class Importer {
 
   // QuantizeLinear and DequantizeLinear (io/onnx_qdq.h): constants dequantized now, a
   // quantize-dequantize pair the value it quantizes, with its range recorded; the range of a
-  // ReLU's output is its input's too, since int8 inference fuses the ReLU into its producer.
+  // ReLU's or ReLU6's output is its input's too, since int8 inference fuses it into its producer.
   void qdq(const ImportedNode& n) {
     if (m_constants.count(n.input(0))) {
       if (n.proto().op_type() == "QuantizeLinear")
@@ -818,7 +818,8 @@ class Importer {
     const std::string input = resolve(quantized->value);
     m_aliases[n.output()] = input;
     m_ranges[input] = quantized->range;
-    if (const NodeSpec* producer = emittedNode(input); producer && producer->op == "ReLU")
+    if (const NodeSpec* producer = emittedNode(input);
+        producer && (producer->op == "ReLU" || producer->op == "ReLU6"))
       m_ranges[producer->inputs[0]] = {quantized->range.threshold, true};
   }
 

@@ -60,7 +60,8 @@ OpDef activation(const char* name, const char* doc, std::vector<AttrSpec> attrs,
 }
 }  // namespace
 
-// ReLU keeps an int8 input's scale and fuses into the op before it in inference; the others
+// ReLU keeps an int8 input's scale and fuses into the op before it in inference, ReLU6 fuses
+// too (unfused it computes in fp32 under int8: its bound depends on the scale); the others
 // compute in their input's type, and in fp32 under int8.
 const OpRegistration kActivations{{
     activation("ReLU", "max(x, 0).", {}, sameOp<kRelu>,
@@ -110,7 +111,10 @@ const OpRegistration kActivations{{
                  onnx.node("Mul", {io.inputs[0], onnx.scalar(y + "/factor", factor)}, y);
                }),
     activation("ReLU6", "min(max(x, 0), 6).", {},
-               [](OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) { clip(onnx, io, 0, 6); }),
+               [](OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) { clip(onnx, io, 0, 6); },
+               {.followsInput = true,
+                .inference = InferenceForm::fusesIntoProducer,
+                .fusedAs = "relu6"}),
     activation("Clip", "min(max(x, min), max).",
                {{"min", AttrType::number, nullptr, "Lower bound."},
                 {"max", AttrType::number, nullptr, "Upper bound."}},

@@ -4,14 +4,15 @@ namespace twb {
 
 AttrSpec fusedActivationAttr() {
   return {"activation", AttrType::string, "none",
-          "Activation fused into the op (none or relu); set by inference rewrites."};
+          "Activation fused into the op (none, relu or relu6); set by inference rewrites."};
 }
 
 FusedActivation fusedActivation(const Attrs& attrs) {
   const std::string name = attrs.string("activation");
   if (name == "none") return FusedActivation::none;
   if (name == "relu") return FusedActivation::relu;
-  throw Error("attribute activation must be none or relu, not '" + name + "'");
+  if (name == "relu6") return FusedActivation::relu6;
+  throw Error("attribute activation must be none, relu or relu6, not '" + name + "'");
 }
 
 }  // namespace twb

@@ -113,14 +113,18 @@ dnnl::primitive_attr CpuKernel::attributes() {
   return attr;
 }
 
-dnnl::primitive_attr CpuKernel::attributesWithActivation(const GraphNode& node, bool training) {
+dnnl::primitive_attr CpuKernel::attributesWithActivation(const GraphNode& node, bool training) const {
   dnnl::primitive_attr attr = attributes();
   if (fusedActivation(node.op->attrs()) == FusedActivation::none) return attr;
   if (training)
     throw Error("node '" + node.name + "': a fused activation is for inference graphs; train " +
                 "with a separate ReLU node");
   dnnl::post_ops ops;
-  ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+  if (fusedActivation(node.op->attrs()) == FusedActivation::relu) {
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+  } else {  // ReLU6; under int8 the post-op sees the output in its own units (q = real / scale)
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f / m_quant.outputScale);
+  }
   attr.set_post_ops(ops);
   return attr;
 }

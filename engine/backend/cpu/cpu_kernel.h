@@ -109,9 +109,10 @@ class CpuKernel {
   static void run(Steps& steps, dnnl::stream& stream);
   // Attributes every primitive gets: the scratchpad is ours, shared across the plan.
   static dnnl::primitive_attr attributes();
-  // attributes() plus the node's fused activation (a ReLU post-op); throws when training, where
+  // attributes() plus the node's fused activation (a ReLU or ReLU6 post-op, under int8 in the
+  // output's units: set the quantization first); throws when training, where
   // a fused activation has no backward here.
-  static dnnl::primitive_attr attributesWithActivation(const GraphNode& node, bool training);
+  dnnl::primitive_attr attributesWithActivation(const GraphNode& node, bool training) const;
   void noteScratchpad(const dnnl::memory::desc& scratchpad);
   // Appends a primitive step, adding the shared scratchpad to its arguments.
   void addStep(Steps& steps, dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args,

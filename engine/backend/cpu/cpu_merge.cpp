@@ -13,8 +13,8 @@ class CpuAdd : public CpuKernel {
  public:
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
                              bool training) override {
-    const bool relu = fusedActivation(node.op->attrs()) == FusedActivation::relu;
-    m_binary = relu || isInt8();
+    const bool activated = fusedActivation(node.op->attrs()) != FusedActivation::none;
+    m_binary = activated || isInt8();
     if (m_binary && in.size() != 2)
       throw Error("node '" + node.name + "': a fused activation or int8 needs exactly 2 inputs");
     if (m_binary) return prepareBinary(node, in, training);
