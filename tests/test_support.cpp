@@ -12,6 +12,14 @@
 
 namespace twb::test {
 
+int64_t residentBytes() {
+  QFile status("/proc/self/status");
+  if (!status.open(QIODevice::ReadOnly)) return -1;
+  const QRegularExpressionMatch match =
+      QRegularExpression(R"(VmRSS:\s+(\d+) kB)").match(QString::fromLatin1(status.readAll()));
+  return match.hasMatch() ? match.captured(1).toLongLong() * 1024 : -1;
+}
+
 std::string errorOf(const std::function<void()>& f) {
   try {
     f();

@@ -23,6 +23,9 @@ namespace twb::test {
 // The message of the twb::Error that `f` throws, or "no error".
 std::string errorOf(const std::function<void()>& f);
 
+// This process's resident memory now (VmRSS), in bytes.
+int64_t residentBytes();
+
 // max |ours - reference| / max |reference| over n values (0 when both are all zero).
 double relativeError(const float* ours, const float* reference, int64_t n, int64_t* worst = nullptr);
 

@@ -5,6 +5,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -187,6 +188,49 @@ class TestData : public QObject {
     QVERIFY(errorOf([&] {
               openDataset("npy:" + x + "," + x + "," + y);
             }).find("expected npy:SAMPLES.npy,LABELS.npy") != std::string::npos);
+  }
+
+  // A .npy of samples streams from disk: a 1 GiB file (sparse) opens and reads without its size
+  // in memory, and one cut short is refused at open, naming it.
+  void npySamplesStreamFromDisk() {
+    QTemporaryDir dir;
+    const std::string x = dir.filePath("big.npy").toStdString(),
+                      y = dir.filePath("labels.npy").toStdString();
+    const int64_t samples = 65536, values = 4096;  // 1 GiB of float32
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" +
+                         std::to_string(samples) + ", " + std::to_string(values) + "), }";
+    header.resize(118, ' ');  // 10 + 118 = 128 bytes, as NumPy aligns it
+    header += '\n';
+    const int64_t offset = 10 + static_cast<int64_t>(header.size());
+    {
+      std::ofstream out(x, std::ios::binary);
+      const char preamble[] = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0,
+                               static_cast<char>(header.size()), 0};
+      out.write(preamble, sizeof preamble);
+      out << header;
+      out.seekp(offset + (1000 * values + 7) * 4);  // sample 1000, value 7
+      const float marked = 2.5f;
+      out.write(reinterpret_cast<const char*>(&marked), 4);
+    }
+    std::filesystem::resize_file(x, offset + samples * values * 4);
+    Tensor labels({samples}, DType::f32);
+    labels.data<float>()[1000] = 3;
+    writeNpyFile(y, labels);
+
+    const int64_t before = test::residentBytes();
+    QVERIFY(before > 0);
+    const DatasetSplits d = openDataset("npy:" + x + "," + y);
+    std::vector<float> sample(values);
+    QCOMPARE(d.train->read(1000, sample.data()), 3);
+    QCOMPARE(sample[7], 2.5f);
+    QCOMPARE(sample[6], 0.f);
+    const int64_t grown = test::residentBytes() - before;
+    QVERIFY2(grown < (64 << 20), qPrintable(QString::number(grown)));
+
+    std::filesystem::resize_file(x, offset + samples * values * 4 - 1);
+    QVERIFY(errorOf([&] { openDataset("npy:" + x + "," + y); })
+                .find("big.npy: holds fewer bytes than its shape [65536, 4096] of <f4 needs") !=
+            std::string::npos);
   }
 
   // .npz archives as NumPy writes them (np.savez_compressed in Keras' layout with mixed types,

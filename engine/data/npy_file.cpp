@@ -62,7 +62,7 @@ Tensor readNpyFile(const std::string& path) {
   return readNpy(in, path);
 }
 
-Tensor readNpy(std::istream& in, const std::string& path) {
+NpyHeader readNpyHeader(std::istream& in, const std::string& path) {
   char magic[8] = {};
   in.read(magic, 8);
   if (!in || std::memcmp(magic, kMagic, 6) != 0)
@@ -76,52 +76,65 @@ Tensor readNpy(std::istream& in, const std::string& path) {
       lengthBytes[0] | lengthBytes[1] << 8 |
       (major == 1 ? 0u : uint32_t(lengthBytes[2]) << 16 | uint32_t(lengthBytes[3]) << 24);
   if (!in || headerLength > (1u << 20)) throw Error(path + ": the .npy header is cut or too long");
-  std::string header(headerLength, '\0');
-  in.read(header.data(), headerLength);
+  std::string text(headerLength, '\0');
+  in.read(text.data(), headerLength);
   if (!in) throw Error(path + ": the .npy header is cut");
 
-  std::string descr = headerValue(header, "descr", path);
+  NpyHeader header;
+  header.dataOffset = (major == 1 ? 10 : 12) + static_cast<int64_t>(headerLength);
+  std::string descr = headerValue(text, "descr", path);
   descr = descr.substr(1, descr.size() - 2);
-  if (headerValue(header, "fortran_order", path) == "True")
+  if (headerValue(text, "fortran_order", path) == "True")
     throw Error(path + ": the array is in Fortran order; save it with np.ascontiguousarray");
-  const Shape shape = parseShape(headerValue(header, "shape", path), path);
-  int64_t count = 1;
-  for (int64_t d : shape) {
-    if (d != 0 && count > std::numeric_limits<int64_t>::max() / 8 / d)
-      throw Error(path + ": the shape " + toString(shape) + " is too large");
-    count *= d;
+  header.shape = parseShape(headerValue(text, "shape", path), path);
+  header.count = 1;
+  for (int64_t d : header.shape) {
+    if (d != 0 && header.count > std::numeric_limits<int64_t>::max() / 8 / d)
+      throw Error(path + ": the shape " + toString(header.shape) + " is too large");
+    header.count *= d;
   }
   const bool bigEndian = !descr.empty() && descr[0] == '>';
-  const std::string type = descr.size() > 1 ? descr.substr(1) : descr;
-  const size_t itemBytes = type == "f4" || type == "i4"   ? 4
-                           : type == "f8" || type == "i8" ? 8
-                           : type == "i2"                 ? 2
-                           : type == "u1" || type == "i1" ? 1
-                                                          : 0;
-  if (itemBytes == 0 || (bigEndian && itemBytes > 1))
+  header.descr = descr;
+  header.type = descr.size() > 1 ? descr.substr(1) : descr;
+  const std::string& type = header.type;
+  header.itemBytes = type == "f4" || type == "i4"   ? 4
+                     : type == "f8" || type == "i8" ? 8
+                     : type == "i2"                 ? 2
+                     : type == "u1" || type == "i1" ? 1
+                                                    : 0;
+  if (header.itemBytes == 0 || (bigEndian && header.itemBytes > 1))
     throw Error(path + ": arrays of '" + descr +
                 "' are not supported (float32/64, int8/16/32/64 or uint8, little-endian)");
-  std::string data(static_cast<size_t>(count) * itemBytes, '\0');
+  return header;
+}
+
+void npyToFloats(const NpyHeader& header, const char* bytes, int64_t count, float* out) {
+  const std::string& type = header.type;
+  if (type == "f4")
+    std::memcpy(out, bytes, static_cast<size_t>(count) * 4);
+  else if (type == "f8")
+    convert<double>(bytes, count, out);
+  else if (type == "i8")
+    convert<int64_t>(bytes, count, out);
+  else if (type == "i4")
+    convert<int32_t>(bytes, count, out);
+  else if (type == "i2")
+    convert<int16_t>(bytes, count, out);
+  else if (type == "i1")
+    convert<int8_t>(bytes, count, out);
+  else
+    convert<uint8_t>(bytes, count, out);
+}
+
+Tensor readNpy(std::istream& in, const std::string& path) {
+  const NpyHeader header = readNpyHeader(in, path);
+  std::string data(static_cast<size_t>(header.count) * header.itemBytes, '\0');
   in.read(data.data(), static_cast<std::streamsize>(data.size()));
   if (!in)
-    throw Error(path + ": holds fewer bytes than its shape " + toString(shape) + " of " + descr +
-                " needs (" + std::to_string(data.size()) + ")");
-  Tensor out(shape, DType::f32);
-  float* values = out.data<float>();
-  if (type == "f4")
-    std::memcpy(values, data.data(), data.size());
-  else if (type == "f8")
-    convert<double>(data.data(), count, values);
-  else if (type == "i8")
-    convert<int64_t>(data.data(), count, values);
-  else if (type == "i4")
-    convert<int32_t>(data.data(), count, values);
-  else if (type == "i2")
-    convert<int16_t>(data.data(), count, values);
-  else if (type == "i1")
-    convert<int8_t>(data.data(), count, values);
-  else
-    convert<uint8_t>(data.data(), count, values);
+    throw Error(path + ": holds fewer bytes than its shape " + toString(header.shape) + " of " +
+                header.descr + " needs (" + std::to_string(data.size()) + ")");
+  Tensor out(header.shape, DType::f32);
+  npyToFloats(header, data.data(), header.count, out.data<float>());
   return out;
 }
 
