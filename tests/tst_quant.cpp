@@ -52,6 +52,19 @@ void perturbBatchNorm(ParameterStore& params) {
         p.value.data<float>()[i] = random.uniform(0.5f, 1.5f);
 }
 
+// Linear -> GELU -> Linear: the GELU fuses into the first Linear, which under int8 applies it to
+// real values before scaling to its output's units.
+ModelSpec geluMlp() {
+  ModelSpec s;
+  s.name = "gelu-mlp";
+  s.inputs = {{"x", {16}, DType::f32}};
+  s.nodes = {{"fc1", "Linear", {"x"}, {{"out_features", 32}}},
+             {"gelu", "GELU", {"fc1"}, {}},
+             {"fc2", "Linear", {"gelu"}, {{"out_features", 10}}}};
+  s.outputs = {"fc2"};
+  return s;
+}
+
 int64_t argmax(const float* row, int64_t n) {
   return std::max_element(row, row + n) - row;
 }
@@ -138,6 +151,7 @@ class TestQuant : public QObject {
     QTest::addColumn<QString>("model");
     QTest::newRow("resnet18-cifar (ReLU)") << "resnet18-cifar";
     QTest::newRow("mobilenet-v2-cifar (ReLU6)") << "mobilenet-v2-cifar";
+    QTest::newRow("vit-tiny (GELU)") << "vit-tiny";
   }
 
   void inferenceRewriteKeepsOutputs() {
@@ -150,7 +164,7 @@ class TestQuant : public QObject {
     int batchNorms = 0, relus = 0;
     for (const auto& n : folded.spec.nodes) {
       batchNorms += n.op == "BatchNorm2d";
-      relus += n.op == "ReLU" || n.op == "ReLU6";
+      relus += n.op == "ReLU" || n.op == "ReLU6" || n.op == "GELU";
     }
     QCOMPARE(batchNorms, 0);
     QCOMPARE(relus, 0);
@@ -169,6 +183,7 @@ class TestQuant : public QObject {
     QTest::newRow("resnet18-cifar") << "resnet18-cifar";
     QTest::newRow("mlp (signed input into an int8 Linear)") << "mlp";
     QTest::newRow("mobilenet-v2-cifar (ReLU6 fused, depthwise)") << "mobilenet-v2-cifar";
+    QTest::newRow("Linear, GELU, Linear (GELU fused)") << "gelu-mlp";
   }
 
   void int8MatchesTheQdqExportRunByPyTorch() {
@@ -176,7 +191,7 @@ class TestQuant : public QObject {
     const bool cnn = model == "cnn";
     ModelFile fp32 = m_cnn;
     if (!cnn) {
-      fp32.spec = makeTemplate(model.toStdString(), {});
+      fp32.spec = model == "gelu-mlp" ? geluMlp() : makeTemplate(model.toStdString(), {});
       fp32.params = ParameterStore();
       fp32.params.ensure(Graph::build(fp32.spec, 1), 4);
       perturbBatchNorm(fp32.params);

@@ -11,8 +11,8 @@ namespace twb {
 // model, with the job's initial weights) or a template name (freshly initialised weights).
 ModelFile loadModelArgument(const std::string& model);
 
-// The model as inference runs it in `precision`: its inference form (BatchNorm folded, ReLU and
-// ReLU6 fused, Dropout dropped). An int8 model made by `quantize` already is one; an imported
+// The model as inference runs it in `precision`: its inference form (BatchNorm folded, ReLU, ReLU6
+// and GELU fused, Dropout dropped). An int8 model made by `quantize` already is one; an imported
 // QDQ model becomes one here, its plan kept (nodes keep their names). Throws, naming `path`, for
 // int8 of a model without int8 scales.
 ModelFile inferenceForm(ModelFile model, Precision precision, const std::string& path);

@@ -13,6 +13,7 @@
 #include "graph/graph.h"
 #include "ops/fused_activation.h"
 #include "ops/onnx_writer.h"
+#include "ops/op_registry.h"
 
 namespace twb {
 
@@ -169,8 +170,8 @@ class Exporter : public OnnxWriter {
   }
 
   // One node, with what int8 adds around it: its input quantized where it is not stored int8
-  // yet, its fused ReLU or ReLU6 as a Relu or Clip, and its output quantized where execution
-  // stores it int8.
+  // yet, its fused activation as that op writes itself, and its output quantized where
+  // execution stores it int8.
   void translateNode(const Graph& graph, size_t n) {
     const GraphNode& node = graph.nodes()[n];
     std::vector<std::string> in;
@@ -190,12 +191,11 @@ class Exporter : public OnnxWriter {
     const bool activated = activation != FusedActivation::none;
     std::string produced = activated || quantizedOut ? node.name + "/real" : node.name;
     translate(node, graph, in, produced, int8 && weighted);
-    if (activated) {
+    if (activated) {  // written as the activation op writes itself
       const std::string out = quantizedOut ? node.name + "/activated" : node.name;
-      if (activation == FusedActivation::relu)
-        this->node("Relu", {produced}, out);
-      else  // ReLU6
-        this->node("Clip", {produced, scalar(out + "/min", 0.f), scalar(out + "/max", 6.f)}, out);
+      OpRegistry::instance()
+          .create(fusedActivationOp(activation), nlohmann::json::object(), node.name)
+          ->toOnnx(*this, {{produced}, {}, out, graph.values()[node.output].shape});
       produced = out;
     }
     if (quantizedOut)

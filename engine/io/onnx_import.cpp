@@ -799,7 +799,8 @@ class Importer {
 
   // QuantizeLinear and DequantizeLinear (io/onnx_qdq.h): constants dequantized now, a
   // quantize-dequantize pair the value it quantizes, with its range recorded; the range of a
-  // ReLU's or ReLU6's output is its input's too, since int8 inference fuses it into its producer.
+  // ReLU's, ReLU6's or GELU's output is its input's too, since int8 inference fuses it into its
+  // producer (whose output then holds it).
   void qdq(const ImportedNode& n) {
     if (m_constants.count(n.input(0))) {
       if (n.proto().op_type() == "QuantizeLinear")
@@ -819,8 +820,8 @@ class Importer {
     m_aliases[n.output()] = input;
     m_ranges[input] = quantized->range;
     if (const NodeSpec* producer = emittedNode(input);
-        producer && (producer->op == "ReLU" || producer->op == "ReLU6"))
-      m_ranges[producer->inputs[0]] = {quantized->range.threshold, true};
+        producer && (producer->op == "ReLU" || producer->op == "ReLU6" || producer->op == "GELU"))
+      m_ranges[producer->inputs[0]] = quantized->range;
   }
 
   // Ops along one axis of a value held as a view (onnx_batch_layout.h), run on its engine value:

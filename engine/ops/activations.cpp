@@ -60,9 +60,9 @@ OpDef activation(const char* name, const char* doc, std::vector<AttrSpec> attrs,
 }
 }  // namespace
 
-// ReLU keeps an int8 input's scale and fuses into the op before it in inference, ReLU6 fuses
-// too (unfused it computes in fp32 under int8: its bound depends on the scale); the others
-// compute in their input's type, and in fp32 under int8.
+// ReLU keeps an int8 input's scale and fuses into the op before it in inference; ReLU6 and GELU
+// fuse too (unfused they compute in fp32 under int8, being no functions of the scaled value);
+// the others compute in their input's type, and in fp32 under int8.
 const OpRegistration kActivations{{
     activation("ReLU", "max(x, 0).", {}, sameOp<kRelu>,
                {.followsInput = true,
@@ -75,7 +75,10 @@ const OpRegistration kActivations{{
                  onnx.node("LeakyRelu", io.inputs, io.output)
                      .number("alpha", static_cast<float>(a.number("negative_slope")));
                }),
-    activation("GELU", "x * Phi(x), the exact (erf) form.", {}, gelu),
+    activation("GELU", "x * Phi(x), the exact (erf) form.", {}, gelu,
+               {.followsInput = true,
+                .inference = InferenceForm::fusesIntoProducer,
+                .fusedAs = "gelu"}),
     activation("Sigmoid", "1 / (1 + exp(-x)).", {}, sameOp<kSigmoid>),
     activation("Tanh", "Hyperbolic tangent.", {}, sameOp<kTanh>),
     activation("SiLU", "x * sigmoid(x) (swish).", {},

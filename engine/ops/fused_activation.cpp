@@ -4,7 +4,7 @@ namespace twb {
 
 AttrSpec fusedActivationAttr() {
   return {"activation", AttrType::string, "none",
-          "Activation fused into the op (none, relu or relu6); set by inference rewrites."};
+          "Activation fused into the op (none, relu, relu6 or gelu); set by inference rewrites."};
 }
 
 FusedActivation fusedActivation(const Attrs& attrs) {
@@ -12,7 +12,18 @@ FusedActivation fusedActivation(const Attrs& attrs) {
   if (name == "none") return FusedActivation::none;
   if (name == "relu") return FusedActivation::relu;
   if (name == "relu6") return FusedActivation::relu6;
-  throw Error("attribute activation must be none, relu or relu6, not '" + name + "'");
+  if (name == "gelu") return FusedActivation::gelu;
+  throw Error("attribute activation must be none, relu, relu6 or gelu, not '" + name + "'");
+}
+
+const char* fusedActivationOp(FusedActivation activation) {
+  switch (activation) {
+    case FusedActivation::relu: return "ReLU";
+    case FusedActivation::relu6: return "ReLU6";
+    case FusedActivation::gelu: return "GELU";
+    case FusedActivation::none: break;
+  }
+  throw Error("no activation is fused");
 }
 
 }  // namespace twb

@@ -57,7 +57,8 @@ class CpuConv2d : public CpuKernel {
                                : dnnl::prop_kind::forward_inference;
     const auto algo = dnnl::algorithm::convolution_direct;
     dnnl::primitive_attr attr = attributesWithActivation(node, training);
-    if (isInt8()) attr.set_output_scales(1 << 1, m_quant.outputScales());
+    if (isInt8())
+      attr.set_output_scales(1 << 1, m_quant.outputScales(!activationSeesRealValues(node)));
     m_fwd = m_hasBias
                 ? dnnl::convolution_forward::primitive_desc(
                       {prop, algo, anySrc, anyWeights, m_bias, anyDst, strides, dilates, padL,

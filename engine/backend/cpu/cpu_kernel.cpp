@@ -119,20 +119,33 @@ dnnl::primitive_attr CpuKernel::attributesWithActivation(const GraphNode& node, 
   if (training)
     throw Error("node '" + node.name + "': a fused activation is for inference graphs; train " +
                 "with a separate ReLU node");
+  // Under int8 the post-op sees the output in its own units, q = real / scale, except where
+  // activationSeesRealValues: then a second post-op scales its result.
   dnnl::post_ops ops;
-  if (fusedActivation(node.op->attrs()) == FusedActivation::relu) {
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-  } else {  // ReLU6; under int8 the post-op sees the output in its own units (q = real / scale)
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f / m_quant.outputScale);
+  switch (fusedActivation(node.op->attrs())) {
+    case FusedActivation::relu:
+      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+      break;
+    case FusedActivation::relu6:
+      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f / m_quant.outputScale);
+      break;
+    default:  // GELU
+      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_erf, 0.f, 0.f);
+      if (m_quant.outputScale != 1.f)
+        ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f / m_quant.outputScale, 0.f);
   }
   attr.set_post_ops(ops);
   return attr;
 }
 
-std::vector<float> KernelQuant::outputScales() const {
+bool CpuKernel::activationSeesRealValues(const GraphNode& node) {
+  return fusedActivation(node.op->attrs()) == FusedActivation::gelu;
+}
+
+std::vector<float> KernelQuant::outputScales(bool toOutputUnits) const {
   std::vector<float> scales(weightScales.size());
   for (size_t c = 0; c < scales.size(); ++c)
-    scales[c] = inputScales[0] * weightScales[c] / outputScale;
+    scales[c] = inputScales[0] * weightScales[c] / (toOutputUnits ? outputScale : 1.f);
   return scales;
 }
 

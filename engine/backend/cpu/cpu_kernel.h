@@ -70,7 +70,8 @@ struct KernelQuant {
   // Conv2d and Linear accumulate acc = sum q_x * q_w in s32; oneDNN 2.x then computes
   // dst = scale[oc] * (acc + bias) and the fused ReLU, so scale[oc] = s_x * s_w[oc] / s_dst
   // and the bias is divided by s_x * s_w[oc].
-  std::vector<float> outputScales() const;
+  // Unless `toOutputUnits` is false: then dst is in real units (a fused activation scales later).
+  std::vector<float> outputScales(bool toOutputUnits = true) const;
   Tensor scaledBias(const Tensor& bias) const;
 };
 
@@ -113,6 +114,9 @@ class CpuKernel {
   // output's units: set the quantization first); throws when training, where
   // a fused activation has no backward here.
   dnnl::primitive_attr attributesWithActivation(const GraphNode& node, bool training) const;
+  // Whether the fused activation is no function of the scaled value (GELU): under int8 the
+  // output scales then stop at real units and the activation's post-ops scale to the output's.
+  static bool activationSeesRealValues(const GraphNode& node);
   void noteScratchpad(const dnnl::memory::desc& scratchpad);
   // Appends a primitive step, adding the shared scratchpad to its arguments.
   void addStep(Steps& steps, dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args,

@@ -46,7 +46,8 @@ class CpuLinear : public CpuKernel {
     const dnnl::memory::desc y = plainDesc({n, out}, m_output);
     m_y = y;
     dnnl::primitive_attr attr = attributesWithActivation(node, training);
-    if (isInt8()) attr.set_output_scales(1 << 1, m_quant.outputScales());
+    if (isInt8())
+      attr.set_output_scales(1 << 1, m_quant.outputScales(!activationSeesRealValues(node)));
     m_fwd = m_hasBias
                 ? dnnl::matmul::primitive_desc({m_x, weightsT, m_bias, y}, attr, cpuEngine())
                 : dnnl::matmul::primitive_desc({m_x, weightsT, y}, attr, cpuEngine());

@@ -49,8 +49,9 @@ class CpuAdd : public CpuKernel {
     dnnl::primitive_attr attr = attributesWithActivation(node, training);
     std::vector<dnnl::memory::desc> sources = in;
     if (isInt8()) {
-      attr.set_scales(DNNL_ARG_SRC_0, 0, {m_quant.inputScales[0] / m_quant.outputScale});
-      attr.set_scales(DNNL_ARG_SRC_1, 0, {m_quant.inputScales[1] / m_quant.outputScale});
+      const float to = activationSeesRealValues(node) ? 1.f : m_quant.outputScale;
+      attr.set_scales(DNNL_ARG_SRC_0, 0, {m_quant.inputScales[0] / to});
+      attr.set_scales(DNNL_ARG_SRC_1, 0, {m_quant.inputScales[1] / to});
     } else {
       for (auto& s : sources)
         if (s.data_type() != dnnlType(m_compute)) s = plainDesc(shapeOf(s), m_compute);
