@@ -151,7 +151,6 @@ class CsvFileDataset : public Dataset {
       m_rows.push_back({start, static_cast<uint32_t>(length), lineNumber});
       m_labels.push_back(row->label);
       m_classes = std::max<int64_t>(m_classes, row->label + 1);
-      if (in.eof()) break;
     }
     if (m_rows.empty()) throw Error(path + ": holds no rows");
     m_file = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

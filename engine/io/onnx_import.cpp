@@ -390,15 +390,8 @@ class Importer {
   std::vector<int64_t> integersOf(const ImportedNode& n, const std::string& attr, int input,
                                   std::vector<int64_t> fallback) const {
     if (n.proto().input_size() > input && !n.input(input).empty()) {
-      if (const auto* folded = m_shapeArithmetic.find(n.input(input))) {
-        std::vector<int64_t> values;
-        for (const SymbolicDim& d : *folded) {
-          if (d.batch != 0)
-            throw n.error("input " + std::to_string(input) + " depends on the batch");
-          values.push_back(d.value);
-        }
-        return values;
-      }
+      if (const auto* folded = m_shapeArithmetic.find(n.input(input)))
+        return plainValues(n, *folded);
       const Tensor& t = constant(n, input);
       return {t.data<int32_t>(), t.data<int32_t>() + t.numel()};
     }
@@ -444,13 +437,19 @@ class Importer {
   // Entries [start, end) of engine axis `axis` of `input`, as ONNX value `out`.
   void sliced(const ImportedNode& n, const std::string& input, int64_t axis, int64_t start,
               int64_t end, const std::string& out) {
-    BatchLayout layout = layoutOf(input);
-    const std::string name = engineName(out, layout);
+    const BatchLayout layout = layoutOf(input);
+    keep(out, sliceOf(n, input, layout, axis, start, end, engineName(out, layout)));
+  }
+
+  // A Slice named `name` of engine axis `axis` of `input` (viewed as `layout`), and the same
+  // view of it.
+  BatchLayout sliceOf(const ImportedNode& n, const std::string& input, BatchLayout layout,
+                      int64_t axis, int64_t start, int64_t end, const std::string& name) {
     add(n, "Slice", {m_layouts.count(input) ? layout.engine : value(n, 0)},
         {{"axis", axis}, {"start", start}, {"end", end}}, name);
     layout.engine = name;
     layout.sizes[axis] = {0, end - start};
-    keep(out, layout);
+    return layout;
   }
 
   // x[..., a:b] on one axis after the batch, step 1.
@@ -528,11 +527,8 @@ class Importer {
       throw n.error("index " + std::to_string(index.data<int32_t>()[0]) + " is out of range for " +
                     std::to_string(size));
     // The entry as a Slice; the axis it leaves, of size 1, drops out of the view.
-    BatchLayout layout = layoutOf(input);
-    add(n, "Slice", {m_layouts.count(input) ? layout.engine : value(n, 0)},
-        {{"axis", engineAxis}, {"start", at}, {"end", at + 1}}, n.output() + "/slice");
-    layout.engine = n.output() + "/slice";
-    layout.sizes[engineAxis] = {0, 1};
+    BatchLayout layout =
+        sliceOf(n, input, layoutOf(input), engineAxis, at, at + 1, n.output() + "/slice");
     const int64_t rank = static_cast<int64_t>(layout.groups.size());
     layout.groups.erase(layout.groups.begin() + (axis < 0 ? axis + rank : axis));
     keep(n.output(), layout);

@@ -14,6 +14,8 @@ int64_t wrapIndex(const ImportedNode& n, int64_t i, size_t size) {
   return i < 0 ? i + s : i;
 }
 
+}  // namespace
+
 std::vector<int64_t> plainValues(const ImportedNode& n, const std::vector<SymbolicDim>& dims) {
   std::vector<int64_t> out;
   for (const SymbolicDim& d : dims) {
@@ -22,7 +24,6 @@ std::vector<int64_t> plainValues(const ImportedNode& n, const std::vector<Symbol
   }
   return out;
 }
-}  // namespace
 
 const std::vector<SymbolicDim>* ShapeArithmetic::find(const std::string& name) const {
   auto it = m_values.find(name);

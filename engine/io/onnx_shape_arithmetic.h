@@ -22,6 +22,10 @@ struct SymbolicDim {
   int64_t value = 0;
 };
 
+// Folded values as plain integers (indices, axes, sizes); throws naming the node where one
+// depends on the batch.
+std::vector<int64_t> plainValues(const ImportedNode& n, const std::vector<SymbolicDim>& dims);
+
 class ShapeArithmetic {
  public:
   // The ONNX shape of a computed value, the batch where it is.
