@@ -38,6 +38,7 @@
 #include <QtTest>
 
 #include "app/experiment_store.h"
+#include "app/model_graph.h"
 #include "app/node_manager.h"
 #include "app/profile_trace.h"
 #include "app/runs_model.h"
@@ -61,6 +62,7 @@
 #include "ui/node_questions.h"
 #include "ui/nodes_dialog.h"
 #include "ui/parallel_coordinates.h"
+#include "ui/model_graph_view.h"
 #include "ui/profile_panel.h"
 
 using namespace twb;
@@ -416,7 +418,8 @@ class WorkbenchGuiTest : public QObject {
   void profileShowsEveryLayerAndTheBf16Speedups() {
     ui::ProfilePanel* profile = m_window->profilePanel();
     m_window->tabs()->setCurrentWidget(profile);
-    QTRY_VERIFY_WITH_TIMEOUT(profile->runChooser()->count() == trainedRuns(), twb::test::timeScaled(30000));  // fp32 (and bf16)
+    // fp32 (and bf16), and the int8 run: its graph shows what runs int8
+    QTRY_VERIFY_WITH_TIMEOUT(profile->runChooser()->count() == trainedRuns() + 1, twb::test::timeScaled(30000));
     m_window->runsBrowser()->setCurrentIndex(runRow(trainedRuns() - 1));  // the Profile tab follows the browser
     QCOMPARE(profile->runChooser()->currentText(), text(runRow(trainedRuns() - 1), 0));
     QSignalSpy shown(profile, &ui::ProfilePanel::shown);  // its table is read off the GUI thread
@@ -435,6 +438,29 @@ class WorkbenchGuiTest : public QObject {
         }
       QCOMPARE(linear, 3);
     }
+
+    // The run's model drawn beside the table, coloured by time: the costliest layer darkest.
+    ui::ModelGraphView* graph = profile->graph();
+    QTRY_VERIFY(graph->layers().contains("fc1"));
+    QString costliest, darkest;
+    double most = -1, least = 2;
+    for (int row = 0; row < table->rowCount(); ++row) {
+      const QString layer = table->item(row, 0)->text();
+      const double ms = table->item(row, 4)->data(Qt::UserRole).toDouble() + table->item(row, 5)->data(Qt::UserRole).toDouble();
+      if (!graph->layers().contains(layer)) continue;  // the loss: not part of the model
+      if (ms > most) most = ms, costliest = layer;
+      const double lightness = graph->fillOf(layer).lightnessF();
+      if (lightness < least) least = lightness, darkest = layer;
+    }
+    QCOMPARE(darkest, costliest);
+    QVERIFY2(graph->toolTipOf(costliest).contains("% of the step"), qPrintable(graph->toolTipOf(costliest)));
+    QCOMPARE(graph->fillOf("image"), QColor("#ffffff"));  // the input box
+    // A click on a layer selects its row; a row chosen in the table selects the layer's box.
+    graph->selectLayer("fc1");
+    graph->centerOn(graph->boxOf("fc2").center());
+    QTest::mouseClick(graph->viewport(), Qt::LeftButton, {}, graph->mapFromScene(graph->boxOf("fc2").center()));
+    QTRY_COMPARE(table->item(table->currentRow(), 0)->text(), QString("fc2"));
+    screenshot("profile-graph");
 
     // The Chrome trace: one slice per node for the forward and one for the backward of every
     // profiled step, and per step they add up to what the profile accounted for.
@@ -552,6 +578,73 @@ class WorkbenchGuiTest : public QObject {
       exportedRecorded |= a.localPath == onnx && a.bytes == QFileInfo(onnx).size() && a.name.endsWith(".onnx");
     QVERIFY(exportedRecorded);
     QVERIFY(!m_store->artifacts(runIdOf(runRow(0))).isEmpty());  // the fp32 run's files
+  }
+
+  void aResNetIsDrawnWithinASecond() {
+    ui::ModelGraphView view;
+    view.resize(900, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QElapsedTimer clock;
+    clock.start();
+    view.setModel(app::modelGraphOfJob(QJsonObject{{"model", QJsonObject{{"template", "resnet50"}}}}));
+    QCoreApplication::processEvents();  // drawn
+    QVERIFY2(clock.elapsed() < 1000, qPrintable(QString("%1 ms").arg(clock.elapsed())));
+    const QStringList layers = view.layers();
+    QVERIFY(layers.size() > 150);
+    for (int i = 0; i < layers.size(); ++i)
+      for (int j = i + 1; j < layers.size(); ++j)
+        QVERIFY2(!view.boxOf(layers[i]).intersects(view.boxOf(layers[j])), qPrintable(layers[i] + " / " + layers[j]));
+    view.centerOn(view.boxOf("layer1_0_add").center());
+    QVERIFY(view.grab().save(TWB_BINARY_DIR "/screenshots/graph-resnet50.png"));
+  }
+
+  void anInt8RunsGraphShowsItsFallbackLayers() {
+    // The int8 run Compare precisions made, and a copy of it whose report kept fc2 in fp32 (what
+    // `--max-drop` writes for a sensitive layer), in a project of their own.
+    app::Run int8Run;
+    QByteArray report;
+    for (const app::Run& r : m_store->runs(m_controller->projectId()))
+      if (r.precision == "int8") int8Run = r;
+    QVERIFY(int8Run.id);
+    const QList<QByteArray> quantized = m_store->events(int8Run.id, "quantize");
+    QCOMPARE(quantized.size(), 1);
+    QJsonObject event = QJsonDocument::fromJson(quantized.front()).object();
+    QJsonObject r = event.value("report").toObject();
+    QJsonArray layers = r.value("layers").toArray();
+    QStringList int8Layers;
+    for (int i = 0; i < layers.size(); ++i) {
+      QJsonObject l = layers[i].toObject();
+      QCOMPARE(l.value("precision").toString(), QString("int8"));
+      int8Layers << l.value("name").toString();
+      if (l.value("name") == "fc2") l["precision"] = "fp32";
+      layers[i] = l;
+    }
+    QVERIFY(int8Layers.contains("fc2"));
+    r["layers"] = layers;
+    event["report"] = r;
+
+    OwnProject own(*m_window, *m_controller, "int8 fallback");
+    app::Run copy = int8Run;
+    copy.projectId = own.id;
+    copy.name = "int8, fc2 kept in fp32";
+    const qint64 copyId = m_store->addRun(copy);
+    m_store->appendEvent(copyId, 1, "quantize", QJsonDocument(event).toJson(QJsonDocument::Compact));
+    m_store->flush();
+
+    ui::ProfilePanel* profile = m_window->profilePanel();
+    m_window->tabs()->setCurrentWidget(profile);
+    profile->refresh();
+    QTRY_COMPARE(profile->runChooser()->currentData().toLongLong(), copyId);
+    profile->colouringChooser()->setCurrentIndex(1);  // by precision
+    ui::ModelGraphView* graph = profile->graph();
+    QTRY_COMPARE(graph->fillOf("fc2"), QColor("#e06666"));
+    QVERIFY2(graph->toolTipOf("fc2").contains("kept out of int8"), qPrintable(graph->toolTipOf("fc2")));
+    for (const QString& layer : int8Layers)
+      if (layer != "fc2") QCOMPARE(graph->fillOf(layer), QColor("#f9cb9c"));
+    QVERIFY(field<QLabel>("graphLegend")->text().contains("int8"));
+    screenshot("profile-graph-int8");
+    profile->colouringChooser()->setCurrentIndex(0);
   }
 
   void nodesDialogAddsTestsAndShowsANode() {

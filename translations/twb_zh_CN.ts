@@ -21,6 +21,17 @@
     </message>
 </context>
 <context>
+    <name>ModelGraph</name>
+    <message>
+        <source>The model is the file %1 on the node that ran the job; export it to draw it.</source>
+        <translation>模型是运行该作业的节点上的文件 %1;导出后即可绘制。</translation>
+    </message>
+    <message>
+        <source>The job names no model.</source>
+        <translation>该作业未指定模型。</translation>
+    </message>
+</context>
+<context>
     <name>NodeQuestions</name>
     <message>
         <source>Unknown host</source>
@@ -1192,6 +1203,53 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     </message>
 </context>
 <context>
+    <name>twb::ui::ModelGraphView</name>
+    <message>
+        <source>output %1</source>
+        <translation>输出 %1</translation>
+    </message>
+    <message>
+        <source>%1 parameters</source>
+        <translation>%1 个参数</translation>
+    </message>
+    <message>
+        <source>%1 MFLOP per sample</source>
+        <translation>每样本 %1 MFLOP</translation>
+    </message>
+    <message>
+        <source>not in the run&apos;s profile (fused into the layer before it, or not run)</source>
+        <translation>不在该运行的性能剖析中(已融合进前一层,或未运行)</translation>
+    </message>
+    <message>
+        <source>%1 ms, %2 % of the step, %3 GFLOP/s</source>
+        <translation>%1 毫秒,占步骤的 %2 %,%3 GFLOP/s</translation>
+    </message>
+    <message>
+        <source>precision %1: kept out of int8 by quantization</source>
+        <translation>精度 %1:量化时保留为非 int8</translation>
+    </message>
+    <message>
+        <source>precision %1</source>
+        <translation>精度 %1</translation>
+    </message>
+    <message>
+        <source>%1× the other run&apos;s speed</source>
+        <translation>为另一运行速度的 %1×</translation>
+    </message>
+    <message>
+        <source>%1 least to %2 most of the step&apos;s time; %3 not in the profile</source>
+        <translation>%1 占步骤时间最少 至 %2 最多;%3 不在性能剖析中</translation>
+    </message>
+    <message>
+        <source>%1 int8 %2 kept in fp32 by quantization %3 bf16 %4 fp32</source>
+        <translation>%1 int8 %2 量化时保留为 fp32 %3 bf16 %4 fp32</translation>
+    </message>
+    <message>
+        <source>%1 2× or more faster than the other run, %2 2× or more slower; %3 no comparison</source>
+        <translation>%1 比另一运行快 2× 及以上,%2 慢 2× 及以上;%3 无对比</translation>
+    </message>
+</context>
+<context>
     <name>twb::ui::MonitorPanel</name>
     <message>
         <source>training loss</source>
@@ -1560,6 +1618,26 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>; all-reduce %1</source>
         <translation>；all-reduce %1</translation>
+    </message>
+    <message>
+        <source>Colour by time</source>
+        <translation>按时间着色</translation>
+    </message>
+    <message>
+        <source>Colour by precision</source>
+        <translation>按精度着色</translation>
+    </message>
+    <message>
+        <source>Colour by speedup vs other</source>
+        <translation>按相对另一运行的加速比着色</translation>
+    </message>
+    <message>
+        <source>&amp;Fit</source>
+        <translation>适应窗口(&amp;F)</translation>
+    </message>
+    <message>
+        <source>An int8 run: the graph shows which layers run int8 (colour by precision).</source>
+        <translation>int8 运行:图中显示哪些层以 int8 运行(按精度着色)。</translation>
     </message>
 </context>
 <context>

@@ -23,7 +23,9 @@
 #include "app/experiment_store.h"
 #include "app/profile_trace.h"
 #include "app/store_reader.h"
+#include "app/model_graph.h"
 #include "ui/charts.h"
+#include "ui/model_graph_view.h"
 
 namespace twb {
 namespace ui {
@@ -31,6 +33,7 @@ namespace ui {
 namespace {
 enum Column { kLayer, kOp, kShape, kPrecision, kForward, kBackward, kShare, kGflops, kParameters, kSpeedup, kColumns };
 constexpr int kBars = 15;
+const QSet<QString> kInt8Capable{"Conv2d", "Linear", "MatMul"};
 
 // A number cell that sorts as a number.
 QTableWidgetItem* numberCell(double value, int decimals, const QString& suffix = {}) {
@@ -40,7 +43,25 @@ QTableWidgetItem* numberCell(double value, int decimals, const QString& suffix =
   item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
   return item;
 }
+
+// Each layer's forward + backward ms in a profile's layers.
+QHash<QString, double> msByLayer(const QJsonArray& layers) {
+  QHash<QString, double> ms;
+  for (const QJsonValue& v : layers) {
+    const QJsonObject l = v.toObject();
+    ms[l.value("name").toString()] = l.value("forward_ms").toDouble() + l.value("backward_ms").toDouble();
+  }
+  return ms;
+}
 }  // namespace
+
+struct ProfilePanel::Answer {
+  QList<QByteArray> profiles;      // the chosen run's, oldest first
+  QJsonArray otherLayers;          // the other run's latest profile
+  QJsonArray quantizedLayers;      // the chosen run's quantization report, when it is int8
+  QString job;                     // the chosen run's job file
+  app::ModelGraph model;           // drawn from it
+};
 
 ProfilePanel::ProfilePanel(app::StoreReader& reader, qint64 projectId, QWidget* parent)
     : QWidget(parent), m_reader(reader), m_projectId(projectId) {
@@ -75,15 +96,50 @@ ProfilePanel::ProfilePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   followPalette(m_bars);
   offerSaving(m_bars);
 
+  m_graph = new ModelGraphView(this);
+  m_colouring = new QComboBox(this);
+  m_colouring->setObjectName("graphColouring");
+  m_colouring->addItem(tr("Colour by time"), static_cast<int>(ModelGraphView::Colouring::time));
+  m_colouring->addItem(tr("Colour by precision"), static_cast<int>(ModelGraphView::Colouring::precision));
+  m_colouring->addItem(tr("Colour by speedup vs other"), static_cast<int>(ModelGraphView::Colouring::speedup));
+  auto* fit = new QPushButton(tr("&Fit"), this);
+  connect(fit, &QPushButton::clicked, m_graph, &ModelGraphView::fit);
+  m_legend = new QLabel(this);
+  m_legend->setObjectName("graphLegend");
+  m_legend->setWordWrap(true);
+  connect(m_colouring, &QComboBox::currentIndexChanged, this, [this] {
+    m_graph->setColouring(static_cast<ModelGraphView::Colouring>(m_colouring->currentData().toInt()));
+    m_legend->setText(m_graph->legend());
+  });
+  m_legend->setText(m_graph->legend());
+  connect(m_graph, &ModelGraphView::layerClicked, this, &ProfilePanel::selectRowOf);
+  connect(m_table, &QTableWidget::currentCellChanged, this, [this](int row) {
+    if (row >= 0 && m_table->item(row, kLayer)) m_graph->selectLayer(m_table->item(row, kLayer)->text());
+  });
+
   auto* top = new QHBoxLayout;
   top->addWidget(new QLabel(tr("Run"), this));
   top->addWidget(m_run, 1);
   top->addWidget(new QLabel(tr("Compare with"), this));
   top->addWidget(m_other, 1);
   top->addWidget(m_filter, 1);
-  auto* splitter = new QSplitter(Qt::Vertical, this);
-  splitter->addWidget(m_table);
-  splitter->addWidget(m_bars);
+  auto* numbers = new QSplitter(Qt::Vertical, this);
+  numbers->addWidget(m_table);
+  numbers->addWidget(m_bars);
+  auto* graphSide = new QWidget(this);
+  auto* graphLayout = new QVBoxLayout(graphSide);
+  graphLayout->setContentsMargins(0, 0, 0, 0);
+  auto* graphControls = new QHBoxLayout;
+  graphControls->addWidget(m_colouring, 1);
+  graphControls->addWidget(fit);
+  graphLayout->addLayout(graphControls);
+  graphLayout->addWidget(m_graph, 1);
+  graphLayout->addWidget(m_legend);
+  auto* splitter = new QSplitter(Qt::Horizontal, this);
+  splitter->addWidget(numbers);
+  splitter->addWidget(graphSide);
+  splitter->setStretchFactor(0, 3);
+  splitter->setStretchFactor(1, 2);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(top);
   auto* stepRow = new QHBoxLayout;
@@ -116,7 +172,8 @@ void ProfilePanel::refresh() {
   m_reader.read<QList<app::Run>>(
       this,
       [projectId = m_projectId](const app::ExperimentStore& store) {
-        const QSet<qint64> profiled = store.runsWithEvents(projectId, "profile");
+        const QSet<qint64> profiled =
+            store.runsWithEvents(projectId, "profile") | store.runsWithEvents(projectId, "quantize");
         QList<app::Run> runs = store.runs(projectId);
         runs.removeIf([&](const app::Run& run) { return !profiled.contains(run.id); });
         return runs;
@@ -142,28 +199,42 @@ void ProfilePanel::refresh() {
 void ProfilePanel::show() {
   const qint64 runId = m_run->currentData().toLongLong(), otherId = m_other->currentData().toLongLong();
   const int read = ++m_profileRead;
-  m_reader.read<std::pair<QList<QByteArray>, QJsonArray>>(
+  m_reader.read<Answer>(
       this,
-      [runId, otherId](const app::ExperimentStore& store) {
-        const QList<QByteArray> profiles = runId ? store.events(runId, "profile") : QList<QByteArray>();
+      [runId, otherId, drawn = m_drawnJob](const app::ExperimentStore& store) {
+        Answer answer;
+        if (runId) {
+          answer.profiles = store.events(runId, "profile");
+          const QList<QByteArray> quantized = store.events(runId, "quantize");
+          if (!quantized.isEmpty())
+            answer.quantizedLayers = QJsonDocument::fromJson(quantized.back())
+                                         .object().value("report").toObject().value("layers").toArray();
+          answer.job = store.run(runId).jobJson;
+          if (answer.job != drawn) answer.model = app::modelGraphOfRun(store, runId);
+        }
         const QList<QByteArray> other = otherId ? store.events(otherId, "profile") : QList<QByteArray>();
-        return std::pair{profiles, other.isEmpty() ? QJsonArray()
-                                                   : QJsonDocument::fromJson(other.back()).object().value("layers").toArray()};
+        if (!other.isEmpty()) answer.otherLayers = QJsonDocument::fromJson(other.back()).object().value("layers").toArray();
+        return answer;
       },
-      [this, read](std::pair<QList<QByteArray>, QJsonArray> answer) {
-        if (read == m_profileRead) fill(answer.first, answer.second);
+      [this, read](Answer answer) {
+        if (read == m_profileRead) fill(answer);
       });
 }
 
-void ProfilePanel::fill(const QList<QByteArray>& profiles, const QJsonArray& otherLayers) {
+void ProfilePanel::fill(const Answer& answer) {
+  const QList<QByteArray>& profiles = answer.profiles;
   m_profiles = profiles;
+  fillGraph(answer);
   m_table->setSortingEnabled(false);
   m_table->setRowCount(0);
   m_bars->clearPlottables();
   m_openTrace->setEnabled(!profiles.isEmpty());
   m_traceStatus->clear();
   if (profiles.isEmpty()) {
-    m_step->setText(tr("No profile yet: set “Profile every (steps)” in the job."));
+    m_step->setText(answer.quantizedLayers.isEmpty()
+                        ? tr("No profile yet: set “Profile every (steps)” in the job.")
+                        : tr("An int8 run: the graph shows which layers run int8 (colour by precision)."));
+    m_bars->xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));  // no stale layer names
     m_bars->replot();
     emit shown();
     return;
@@ -184,11 +255,7 @@ void ProfilePanel::fill(const QList<QByteArray>& profiles, const QJsonArray& oth
   if (!ranks.isEmpty()) header += tr("; all-reduce %1").arg(ranks.join(", "));
   m_step->setText(header);
   const QJsonArray layers = profile.value("layers").toArray();
-  QHash<QString, double> otherMs;
-  for (const QJsonValue& v : otherLayers) {
-    const QJsonObject l = v.toObject();
-    otherMs[l.value("name").toString()] = l.value("forward_ms").toDouble() + l.value("backward_ms").toDouble();
-  }
+  const QHash<QString, double> otherMs = msByLayer(answer.otherLayers);
   m_table->setRowCount(static_cast<int>(layers.size()));
   QVector<std::pair<double, QString>> costs;
   for (int row = 0; row < layers.size(); ++row) {
@@ -229,6 +296,47 @@ void ProfilePanel::fill(const QList<QByteArray>& profiles, const QJsonArray& oth
   m_bars->yAxis->setRangeLower(0);
   m_bars->replot();
   emit shown();
+}
+
+// The graph is drawn again only for another job (a new layout would lose the user's zoom);
+// its colours follow every answer.
+void ProfilePanel::fillGraph(const Answer& answer) {
+  if (answer.job != m_drawnJob) {
+    m_drawnJob = answer.job;
+    m_graph->setModel(answer.model);
+  }
+  QHash<QString, LayerFacts> facts;
+  const QJsonArray layers =
+      answer.profiles.isEmpty() ? QJsonArray() : QJsonDocument::fromJson(answer.profiles.back()).object().value("layers").toArray();
+  const QHash<QString, double> otherMs = msByLayer(answer.otherLayers);
+  for (const QJsonValue& v : layers) {
+    const QJsonObject l = v.toObject();
+    LayerFacts& f = facts[l.value("name").toString()];
+    f.ms = l.value("forward_ms").toDouble() + l.value("backward_ms").toDouble();
+    f.share = l.value("share").toDouble();
+    f.gflops = l.value("gflops").toDouble();
+    f.precision = l.value("precision").toString();
+    const double other = otherMs.value(l.value("name").toString());
+    f.speedup = other > 0 && f.ms > 0 ? other / f.ms : 0;
+  }
+  // An int8 run: the report says which layers run int8 and which quantization kept in fp32.
+  for (const QJsonValue& v : answer.quantizedLayers) {
+    const QJsonObject l = v.toObject();
+    LayerFacts& f = facts[l.value("name").toString()];
+    f.precision = l.value("precision").toString();
+    f.fallback = f.precision != "int8" && kInt8Capable.contains(l.value("op").toString());
+  }
+  m_graph->setLayerFacts(facts);
+}
+
+void ProfilePanel::selectRowOf(const QString& layer) {
+  for (int row = 0; row < m_table->rowCount(); ++row)
+    if (m_table->item(row, kLayer) && m_table->item(row, kLayer)->text() == layer) {
+      const QSignalBlocker quiet(m_table);  // the graph has it selected already
+      m_table->selectRow(row);
+      m_table->scrollToItem(m_table->item(row, kLayer));
+      return;
+    }
 }
 
 QString ProfilePanel::openTrace() {

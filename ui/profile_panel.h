@@ -17,10 +17,15 @@ class StoreReader;
 
 namespace ui {
 
+class ModelGraphView;
+
 // Where a step's time goes, per layer, from a run's latest profile event (docs/events.md): op,
 // output shape, precision, forward and backward ms, share of the step, achieved GFLOP/s and
-// parameters, sortable and filterable, with a bar chart of the costliest layers. Another run of
-// the same model picked beside it gives each layer's speedup (where bf16 won, where not).
+// parameters, sortable and filterable, with a bar chart of the costliest layers, and the run's
+// model drawn as a graph coloured by time, precision (an int8 run's quantization report: its
+// fallback layers) or speedup. Another run of the same model picked beside it gives each layer's
+// speedup (where bf16 won, where not). A layer clicked in the graph is selected in the table, and
+// the other way round.
 class ProfilePanel : public QWidget {
   Q_OBJECT
 
@@ -33,6 +38,8 @@ class ProfilePanel : public QWidget {
   QTableWidget* table() const { return m_table; }
   QComboBox* runChooser() const { return m_run; }
   QComboBox* otherChooser() const { return m_other; }
+  ModelGraphView* graph() const { return m_graph; }
+  QComboBox* colouringChooser() const { return m_colouring; }
   // Writes the chosen run's profiled steps as a Chrome trace and opens it with the system's
   // handler (the browser); returns the file, empty when there is nothing to write.
   QString openTrace();
@@ -42,7 +49,10 @@ class ProfilePanel : public QWidget {
 
  private:
   void show();  // reads the chosen runs' profiles, then fills the table
-  void fill(const QList<QByteArray>& profiles, const QJsonArray& otherLayers);
+  struct Answer;  // what show() reads
+  void fill(const Answer& answer);
+  void fillGraph(const Answer& answer);
+  void selectRowOf(const QString& layer);
 
   app::StoreReader& m_reader;
   qint64 m_projectId;
@@ -55,6 +65,10 @@ class ProfilePanel : public QWidget {
   QPushButton* m_openTrace;
   QTableWidget* m_table;
   QCustomPlot* m_bars;
+  ModelGraphView* m_graph;
+  QComboBox* m_colouring;
+  QLabel* m_legend;
+  QString m_drawnJob;  // the job whose model the graph shows: drawn again only when it changes
 };
 
 }  // namespace ui

@@ -1,0 +1,104 @@
+#include "app/model_graph.h"
+
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <QStringList>
+
+#include "app/experiment_store.h"
+#include "app/run_summary.h"
+#include "graph/graph.h"
+#include "graph/templates.h"
+
+namespace twb::app {
+
+namespace {
+
+nlohmann::json toNlohmann(const QJsonObject& object) {
+  return nlohmann::json::parse(QJsonDocument(object).toJson(QJsonDocument::Compact).toStdString());
+}
+
+QVector<qint64> perSample(const Shape& batched) {
+  return QVector<qint64>(batched.begin() + (batched.empty() ? 0 : 1), batched.end());
+}
+
+ModelGraph graphOf(const ModelSpec& spec) {
+  const Graph graph = Graph::build(spec, 1);
+  ModelGraph drawn;
+  drawn.name = QString::fromStdString(spec.name);
+  QVector<int> boxOfValue(static_cast<int>(graph.values().size()), -1);
+  for (int value : graph.inputs()) {
+    boxOfValue[value] = static_cast<int>(drawn.nodes.size());
+    drawn.nodes.append({QString::fromStdString(graph.values()[value].name), "Input",
+                        perSample(graph.values()[value].shape), 0, 0});
+  }
+  for (const GraphNode& node : graph.nodes()) {
+    ModelGraphNode box{QString::fromStdString(node.name), QString::fromStdString(node.opName),
+                       perSample(graph.values()[node.output].shape), 0, node.forwardFlops};
+    for (const ParamSpec& p : node.params)
+      if (p.trainable) box.parameters += numel(p.shape);
+    const int index = static_cast<int>(drawn.nodes.size());
+    for (int value : node.inputs)
+      if (boxOfValue[value] >= 0) drawn.edges.append({boxOfValue[value], index});
+    boxOfValue[node.output] = index;
+    drawn.nodes.append(box);
+  }
+  return drawn;
+}
+
+ModelGraph failed(const QString& message) {
+  ModelGraph g;
+  g.error = message;
+  return g;
+}
+
+}  // namespace
+
+int ModelGraph::indexOf(const QString& node) const {
+  for (int i = 0; i < nodes.size(); ++i)
+    if (nodes[i].name == node) return i;
+  return -1;
+}
+
+ModelGraph modelGraphOfSpec(const QJsonObject& spec) {
+  try {
+    return graphOf(ModelSpec::fromJson(toNlohmann(spec), "model"));
+  } catch (const std::exception& e) {
+    return failed(QString::fromStdString(e.what()));
+  }
+}
+
+ModelGraph modelGraphOfJob(const QJsonObject& job) {
+  const QJsonObject model = job.value("model").toObject();
+  try {
+    if (model.contains("template"))
+      return graphOf(makeTemplate(model.value("template").toString().toStdString(),
+                                  toNlohmann(model.value("args").toObject()), "model.args"));
+    if (model.contains("spec"))
+      return graphOf(ModelSpec::fromJson(toNlohmann(model.value("spec").toObject()), "model.spec"));
+  } catch (const std::exception& e) {
+    return failed(QString::fromStdString(e.what()));
+  }
+  if (model.contains("file"))
+    return failed(
+        QCoreApplication::translate(
+            "ModelGraph",
+            "The model is the file %1 on the node that ran the job; export it to draw it.")
+            .arg(model.value("file").toString()));
+  return failed(QCoreApplication::translate("ModelGraph", "The job names no model."));
+}
+
+ModelGraph modelGraphOfRun(const ExperimentStore& store, qint64 runId) {
+  Run run = store.run(runId);
+  for (int hops = 0; runKind(run) == "quantize" && hops < 8; ++hops)  // a quantized quantized run
+    run = store.run(
+        QJsonDocument::fromJson(run.jobJson.toUtf8()).object().value("source_run").toInteger());
+  return modelGraphOfJob(QJsonDocument::fromJson(run.jobJson.toUtf8()).object());
+}
+
+QString batchedShapeText(const QVector<qint64>& shape) {
+  QStringList dims{"N"};
+  for (qint64 d : shape) dims << QString::number(d);
+  return dims.join(QChar(0x00D7));
+}
+
+}  // namespace twb::app

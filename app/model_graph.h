@@ -1,0 +1,46 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QString>
+#include <QVector>
+
+#include "app/graph_layout.h"
+
+namespace twb::app {
+
+// One box of a drawn model: a graph input or a node, with what the engine infers of it.
+struct ModelGraphNode {
+  QString name;
+  QString op;             // "Input" for a graph input
+  QVector<qint64> shape;  // of its output, per sample (the batch left out)
+  qint64 parameters = 0;  // trainable elements
+  double flops = 0;       // forward, per sample
+};
+
+// A model as the graph views draw it: its inputs and nodes in execution order and the edges
+// between them, shapes inferred by the engine (engine/graph). A model the engine refuses has no
+// nodes and the engine's own message in `error`.
+struct ModelGraph {
+  QString name;
+  QVector<ModelGraphNode> nodes;
+  QVector<LayoutEdge> edges;
+  QString error;
+
+  int indexOf(const QString& node) const;  // -1 when absent
+};
+
+// A model spec in its JSON form (docs/model-file.md).
+ModelGraph modelGraphOfSpec(const QJsonObject& spec);
+// The model of a job file (docs/job-file.md): a template with its arguments or an inline spec. A
+// model file lives on the node that runs the job, so it is named in `error`, not drawn.
+ModelGraph modelGraphOfJob(const QJsonObject& job);
+
+class ExperimentStore;
+// The model of a stored run: its job's, or for a run made by quantizing another (docs/events.md),
+// the model of the run it quantized.
+ModelGraph modelGraphOfRun(const ExperimentStore& store, qint64 runId);
+
+// "N×64×56×56": a per-sample shape with the batch in front.
+QString batchedShapeText(const QVector<qint64>& shape);
+
+}  // namespace twb::app
