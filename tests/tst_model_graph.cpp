@@ -179,6 +179,9 @@ class ModelGraphTest : public QObject {
         app::modelGraphOfJob(QJsonObject{{"model", QJsonObject{{"template", name}}}});
     QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
     const app::GraphLayout layout = laidOut(g);
+    qInfo("%s: %lld boxes, %lld edges, drawn and laid out in %lld ms", qPrintable(name),
+          static_cast<long long>(g.nodes.size()), static_cast<long long>(g.edges.size()),
+          static_cast<long long>(clock.elapsed()));
     QVERIFY2(clock.elapsed() < 1000, qPrintable(QString("%1 ms").arg(clock.elapsed())));
     // Residual and attention blocks are planar: drawn without a crossing.
     QCOMPARE(crossings(layout), 0);
