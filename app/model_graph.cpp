@@ -8,6 +8,7 @@
 #include "app/run_summary.h"
 #include "graph/graph.h"
 #include "graph/templates.h"
+#include "ops/op_catalog.h"
 
 namespace twb::app {
 
@@ -15,6 +16,10 @@ namespace {
 
 nlohmann::json toNlohmann(const QJsonObject& object) {
   return nlohmann::json::parse(QJsonDocument(object).toJson(QJsonDocument::Compact).toStdString());
+}
+
+QJsonObject toQt(const nlohmann::json& json) {
+  return QJsonDocument::fromJson(QByteArray::fromStdString(json.dump())).object();
 }
 
 QVector<qint64> perSample(const Shape& batched) {
@@ -67,24 +72,35 @@ ModelGraph modelGraphOfSpec(const QJsonObject& spec) {
   }
 }
 
-ModelGraph modelGraphOfJob(const QJsonObject& job) {
+QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error) {
   const QJsonObject model = job.value("model").toObject();
-  try {
-    if (model.contains("template"))
-      return graphOf(makeTemplate(model.value("template").toString().toStdString(),
-                                  toNlohmann(model.value("args").toObject()), "model.args"));
-    if (model.contains("spec"))
-      return graphOf(ModelSpec::fromJson(toNlohmann(model.value("spec").toObject()), "model.spec"));
-  } catch (const std::exception& e) {
-    return failed(QString::fromStdString(e.what()));
+  if (model.contains("spec")) return model.value("spec").toObject();
+  if (model.contains("template")) {
+    try {
+      return toQt(makeTemplate(model.value("template").toString().toStdString(),
+                               toNlohmann(model.value("args").toObject()), "model.args")
+                      .toJson());
+    } catch (const std::exception& e) {
+      *error = QString::fromStdString(e.what());
+      return {};
+    }
   }
-  if (model.contains("file"))
-    return failed(
-        QCoreApplication::translate(
-            "ModelGraph",
-            "The model is the file %1 on the node that ran the job; export it to draw it.")
-            .arg(model.value("file").toString()));
-  return failed(QCoreApplication::translate("ModelGraph", "The job names no model."));
+  *error = model.contains("file")
+               ? QCoreApplication::translate(
+                     "ModelGraph", "The model is the file %1 on the node that ran the job; export it to draw it.")
+                     .arg(model.value("file").toString())
+               : QCoreApplication::translate("ModelGraph", "The job names no model.");
+  return {};
+}
+
+ModelGraph modelGraphOfJob(const QJsonObject& job) {
+  QString error;
+  const QJsonObject spec = modelSpecOfJob(job, &error);
+  return error.isEmpty() ? modelGraphOfSpec(spec) : failed(error);
+}
+
+QJsonArray opCatalog() {
+  return QJsonDocument::fromJson(QByteArray::fromStdString(twb::opCatalog().dump())).array();
 }
 
 ModelGraph modelGraphOfRun(const ExperimentStore& store, qint64 runId) {

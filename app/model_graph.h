@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QString>
 #include <QVector>
@@ -39,6 +40,14 @@ class ExperimentStore;
 // The model of a stored run: its job's, or for a run made by quantizing another (docs/events.md),
 // the model of the run it quantized.
 ModelGraph modelGraphOfRun(const ExperimentStore& store, qint64 runId);
+
+// The spec (docs/model-file.md) of a job's model: a template built with its arguments, or the
+// inline spec; empty with `error` set for a model file or a template the engine refuses.
+QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error);
+
+// Every op the engine linked here offers, with its inputs and attribute schema (the same JSON
+// as the node service's GetOpCatalog for this engine version).
+QJsonArray opCatalog();
 
 // "N×64×56×56": a per-sample shape with the batch in front.
 QString batchedShapeText(const QVector<qint64>& shape);

@@ -34,6 +34,7 @@
 #include <QTemporaryDir>
 #include <QTranslator>
 #include <QTreeWidget>
+#include <QToolButton>
 #include <QTreeView>
 #include <QtTest>
 
@@ -62,6 +63,8 @@
 #include "ui/node_questions.h"
 #include "ui/nodes_dialog.h"
 #include "ui/parallel_coordinates.h"
+#include "ui/designer_canvas.h"
+#include "ui/model_designer.h"
 #include "ui/model_graph_view.h"
 #include "ui/profile_panel.h"
 
@@ -190,6 +193,39 @@ class WorkbenchGuiTest : public QObject {
       if (!plot->graph(g)->name().isEmpty() && !plot->graph(g)->data()->isEmpty())
         named << plot->graph(g)->name();
     return named;
+  }
+  // Adds `op` from the designer's palette as a user does: click it, press Enter. Returns the new
+  // node's name (it is selected).
+  static QString addOp(ui::ModelDesigner& designer, const QString& op) {
+    QListWidget* palette = designer.palette();
+    const QList<QListWidgetItem*> items = palette->findItems(op, Qt::MatchExactly);
+    if (items.isEmpty()) return {};
+    palette->scrollToItem(items.front());
+    QTest::mouseClick(palette->viewport(), Qt::LeftButton, {}, palette->visualItemRect(items.front()).center());
+    QTest::keyClick(palette, Qt::Key_Return);
+    const QStringList selected = designer.canvas()->selectedBoxes();
+    return selected.size() == 1 ? selected.front() : QString();
+  }
+  // Types `text` into the designer's property field `name` and presses Enter.
+  static bool typeInto(ui::ModelDesigner& designer, const QString& name, const QString& text) {
+    QCoreApplication::processEvents();  // the property editor rebuilds from the event loop
+    auto* field = designer.findChild<QLineEdit*>(name);
+    if (!field) return false;
+    field->setFocus();
+    field->selectAll();
+    if (text.isEmpty()) QTest::keyClick(field, Qt::Key_Delete);
+    else QTest::keyClicks(field, text);
+    QTest::keyClick(field, Qt::Key_Return);
+    QCoreApplication::processEvents();
+    return true;
+  }
+  // Drags from `from`'s output port onto `to`, as a user connects two boxes.
+  static void dragConnect(ui::DesignerCanvas& canvas, const QString& from, const QString& to) {
+    QTest::mousePress(canvas.viewport(), Qt::LeftButton, {}, canvas.outputPortOf(from));
+    QMouseEvent move(QEvent::MouseMove, canvas.centreOf(to), canvas.viewport()->mapToGlobal(canvas.centreOf(to)),
+                     Qt::NoButton, Qt::LeftButton, {});
+    QCoreApplication::sendEvent(canvas.viewport(), &move);
+    QTest::mouseRelease(canvas.viewport(), Qt::LeftButton, {}, canvas.centreOf(to));
   }
   void screenshot(const QString& name) const {
     const QString path = QString(TWB_BINARY_DIR "/screenshots/") + name + ".png";
@@ -597,6 +633,97 @@ class WorkbenchGuiTest : public QObject {
         QVERIFY2(!view.boxOf(layers[i]).intersects(view.boxOf(layers[j])), qPrintable(layers[i] + " / " + layers[j]));
     view.centerOn(view.boxOf("layer1_0_add").center());
     QVERIFY(view.grab().save(TWB_BINARY_DIR "/screenshots/graph-resnet50.png"));
+  }
+
+  void designerBuildsLenet5ByHandAndItTrains() {
+    OwnProject own(*m_window, *m_controller, "designed");
+    ui::ModelDesigner& designer = *m_window->designer();
+    m_window->tabs()->setCurrentWidget(&designer);
+    ui::DesignerCanvas& canvas = *designer.canvas();
+    app::ModelDocument& document = designer.document();
+    QCOMPARE(document.boxes(), QStringList({"image"}));  // a new model: its input alone
+
+    // LeNet-5, layer by layer: each op added under the selected box (and reading it), then
+    // named and given its attributes in the property editor.
+    struct Layer {
+      QString op, name;
+      QList<std::pair<QString, QString>> attrs;
+    };
+    const QList<Layer> layers{{"Conv2d", "conv1", {{"out_channels", "6"}, {"kernel", "5"}, {"padding", "2"}}},
+                              {"ReLU", "relu1", {}},
+                              {"MaxPool2d", "pool1", {{"kernel", "2"}}},
+                              {"Conv2d", "conv2", {{"out_channels", "16"}, {"kernel", "5"}}},
+                              {"ReLU", "relu2", {}},
+                              {"MaxPool2d", "pool2", {{"kernel", "2"}}},
+                              {"Flatten", "flatten", {}},
+                              {"Linear", "fc1", {{"out_features", "120"}}},
+                              {"ReLU", "relu3", {}},
+                              {"Linear", "fc2", {{"out_features", "84"}}},
+                              {"ReLU", "relu4", {}},
+                              {"Linear", "logits", {{"out_features", "10"}}}};
+    QTest::mouseClick(canvas.viewport(), Qt::LeftButton, {}, canvas.centreOf("image"));
+    QCOMPARE(canvas.selectedBoxes(), QStringList({"image"}));
+    QString previous = "image";
+    for (const Layer& layer : layers) {
+      if (layer.name == "fc1") {
+        // This one dropped with nothing selected, and connected by dragging from pool2's output.
+        canvas.scene()->clearSelection();
+        const QString added = addOp(designer, layer.op);
+        QVERIFY(document.inputsOf(added).isEmpty());
+        dragConnect(canvas, "flatten", added);
+        QCOMPARE(document.inputsOf(added), QStringList({"flatten"}));
+        QTest::mouseClick(canvas.viewport(), Qt::LeftButton, {}, canvas.centreOf(added));
+      } else {
+        QVERIFY2(!addOp(designer, layer.op).isEmpty(), qPrintable(layer.op));
+      }
+      QVERIFY(typeInto(designer, "propName", layer.name));
+      QTRY_COMPARE(canvas.selectedBoxes(), QStringList({layer.name}));
+      for (const auto& [attr, value] : layer.attrs) QVERIFY2(typeInto(designer, "attr_" + attr, value), qPrintable(attr));
+      QCOMPARE(document.inputsOf(layer.name), QStringList({previous}));
+      previous = layer.name;
+    }
+    // The same model as the lenet5 template.
+    QString error;
+    const QJsonObject lenet5 = app::modelSpecOfJob(QJsonObject{{"model", QJsonObject{{"template", "lenet5"}}}}, &error);
+    for (const char* key : {"inputs", "nodes", "outputs"})  // as JSON text: 6 and 6.0 are one number
+      QCOMPARE(QJsonDocument(document.spec().value(key).toArray()).toJson(), QJsonDocument(lenet5.value(key).toArray()).toJson());
+    QVERIFY(document.graph().error.isEmpty());
+    auto* use = field<QPushButton>("designerUseInJob");
+    QVERIFY(use->isEnabled());
+    QVERIFY(field<QLabel>("designerStatus")->text().contains("61,706"));  // LeNet-5's parameters
+    screenshot("designer-lenet5");
+
+    // An invalid edit: the required out_channels of conv2 removed. The engine's message is on
+    // conv2, Use in job is off; undo gives back exactly the valid model.
+    const QJsonObject valid = document.spec();
+    QTest::mouseClick(canvas.viewport(), Qt::LeftButton, {}, canvas.centreOf("conv2"));
+    QVERIFY(typeInto(designer, "attr_out_channels", ""));
+    QTRY_VERIFY(canvas.isMarkedWrong("conv2"));
+    QVERIFY2(field<QLabel>("designerStatus")->text().contains("out_channels"), qPrintable(field<QLabel>("designerStatus")->text()));
+    QVERIFY(!use->isEnabled());
+    screenshot("designer-error");
+    QTest::mouseClick(field<QToolButton>("designerUndo"), Qt::LeftButton);
+    QCOMPARE(document.spec(), valid);
+    QVERIFY(use->isEnabled() && !canvas.isMarkedWrong("conv2"));
+    // A cycle: logits fed back into conv1.
+    dragConnect(canvas, "logits", "conv1");
+    QVERIFY2(!document.errorNode().isEmpty() && canvas.isMarkedWrong(document.errorNode()), qPrintable(document.graph().error));
+    QVERIFY(document.graph().error.contains("cycle"));
+    QVERIFY(!use->isEnabled());
+    QTest::mouseClick(field<QToolButton>("designerUndo"), Qt::LeftButton);
+    QCOMPARE(document.spec(), valid);
+
+    // Into the Job tab, and trained there.
+    m_window->jobForm()->setJob(everyFieldJob());
+    QTest::mouseClick(use, Qt::LeftButton);
+    QCOMPARE(m_window->tabs()->currentWidget(), m_window->jobForm());
+    QCOMPARE(m_window->jobForm()->job()["model"].toObject()["spec"].toObject(), valid);
+    QPersistentModelIndex run;
+    runToSuccess(own.id, run);
+    QVERIFY(run.isValid());
+    const app::Run stored = m_store->run(runIdOf(run));
+    QCOMPARE(QJsonDocument::fromJson(stored.jobJson.toUtf8()).object()["model"].toObject()["spec"].toObject(), valid);
+    QVERIFY(!m_store->events(stored.id, "eval").isEmpty());
   }
 
   void anInt8RunsGraphShowsItsFallbackLayers() {
@@ -1668,8 +1795,8 @@ class WorkbenchGuiTest : public QObject {
       ui::MainWindow& chinese = *zh.window;
       QCOMPARE(chinese.windowTitle(), QString("Tensor Workbench 张量工作台"));
       QCOMPARE(chinese.tabs()->tabText(1), QString("监控"));
-      const char* names[] = {"job-zh", "monitor-zh", "profile-zh", "compare-zh", "export-zh"};
-      for (int tab = 0; tab < 5; ++tab) {
+      const char* names[] = {"job-zh", "monitor-zh", "profile-zh", "compare-zh", "export-zh", "model-zh"};
+      for (int tab = 0; tab < 6; ++tab) {
         chinese.tabs()->setCurrentIndex(tab);
         QTest::qWait(50);
         QVERIFY(chinese.grab().save(QString(TWB_BINARY_DIR "/screenshots/") + names[tab] + ".png"));

@@ -31,6 +31,7 @@
 #include "ui/compare_panel.h"
 #include "ui/export_panel.h"
 #include "ui/job_form.h"
+#include "ui/model_designer.h"
 #include "ui/monitor_panel.h"
 #include "ui/node_list.h"
 #include "ui/node_questions.h"
@@ -85,6 +86,15 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   m_tabs->addTab(m_compare, tr("Compare"));
   m_export = new ExportPanel(m_controller, *m_reader);
   m_tabs->addTab(m_export, tr("Export"));
+  m_designer = new ModelDesigner;
+  m_tabs->addTab(m_designer, tr("Model"));
+  connect(m_designer, &ModelDesigner::useInJob, this, [this](const QJsonObject& spec) {
+    QJsonObject job = m_jobForm->job();
+    job["model"] = QJsonObject{{"spec", spec}};
+    m_jobForm->setJob(job);
+    m_tabs->setCurrentWidget(m_jobForm);
+  });
+  connect(m_designer, &ModelDesigner::modelOfJobWanted, this, [this] { m_designer->openModelOf(m_jobForm->job()); });
   setCentralWidget(m_tabs);
 
   m_projectStatus = new QLabel;
@@ -273,6 +283,8 @@ void MainWindow::buildMenus() {
       ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_4));
   view->addAction(tr("&Export"), this, [this] { m_tabs->setCurrentIndex(4); })
       ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_5));
+  view->addAction(tr("M&odel"), this, [this] { m_tabs->setCurrentIndex(5); })
+      ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_6));
 
   // The language is read once at start-up (app/main.cpp), as Qt's own dialogs need it then too.
   QMenu* language = view->addMenu(tr("&Language"));

@@ -26,6 +26,7 @@ namespace ui {
 
 class ComparePanel;
 class ExportPanel;
+class ModelDesigner;
 class JobForm;
 class MonitorPanel;
 class NodeList;
@@ -48,6 +49,7 @@ class MainWindow : public QMainWindow {
   ComparePanel* comparePanel() const { return m_compare; }
   ProfilePanel* profilePanel() const { return m_profile; }
   ExportPanel* exportPanel() const { return m_export; }
+  ModelDesigner* designer() const { return m_designer; }
   QTabWidget* tabs() const { return m_tabs; }
   QTreeView* runsBrowser() const { return m_runs; }
   app::RunsModel* runsModel() const { return m_runsModel; }
@@ -110,6 +112,7 @@ class MainWindow : public QMainWindow {
   ComparePanel* m_compare;
   ProfilePanel* m_profile;
   ExportPanel* m_export;
+  ModelDesigner* m_designer;
   QTabWidget* m_tabs;
   app::StoreReader* m_reader;  // the views' reads of the store
   app::RunsModel* m_runsModel;

@@ -1,0 +1,266 @@
+#include "app/model_document.h"
+
+#include <QJsonArray>
+#include <QRegularExpression>
+#include <QUndoCommand>
+
+namespace twb::app {
+
+// One edit: the whole document before and after it.
+class StateCommand : public QUndoCommand {
+ public:
+  StateCommand(ModelDocument& document, const QString& text, ModelDocument::State before,
+               ModelDocument::State after)
+      : QUndoCommand(text), m_document(document), m_before(std::move(before)), m_after(std::move(after)) {}
+  void redo() override { m_document.setState(m_after); }
+  void undo() override { m_document.setState(m_before); }
+
+ private:
+  ModelDocument& m_document;
+  ModelDocument::State m_before, m_after;
+};
+
+namespace {
+
+QJsonArray withoutName(const QJsonArray& names, const QString& name) {
+  QJsonArray kept;
+  for (const QJsonValue& n : names)
+    if (n.toString() != name) kept.append(n);
+  return kept;
+}
+
+QJsonArray renamed(const QJsonArray& names, const QString& from, const QString& to) {
+  QJsonArray out;
+  for (const QJsonValue& n : names) out.append(n.toString() == from ? QJsonValue(to) : n);
+  return out;
+}
+
+// The node an engine message is about: "node 'fc' (Linear): ...", "nodes[2] 'fc': ...", or
+// the first node of "has a cycle: a <- b <- a".
+QString nodeNamedIn(const QString& message) {
+  static const QRegularExpression named(R"((?:node|nodes\[\d+\]) '([^']+)')"), cycle(R"(has a cycle: ([^ ]+))");
+  if (const auto m = named.match(message); m.hasMatch()) return m.captured(1);
+  if (const auto m = cycle.match(message); m.hasMatch()) return m.captured(1);
+  return {};
+}
+
+QStringList boxNamesOf(const QJsonObject& spec) {
+  QStringList names;
+  for (const QJsonValue& in : spec.value("inputs").toArray()) names << in.toObject().value("name").toString();
+  for (const QJsonValue& n : spec.value("nodes").toArray()) names << n.toObject().value("name").toString();
+  return names;
+}
+
+QStringList readsOf(const QJsonObject& spec, const QString& node) {
+  for (const QJsonValue& v : spec.value("nodes").toArray())
+    if (v.toObject().value("name").toString() == node) {
+      QStringList names;
+      for (const QJsonValue& n : v.toObject().value("inputs").toArray()) names << n.toString();
+      return names;
+    }
+  return {};
+}
+
+}  // namespace
+
+ModelDocument::ModelDocument(QObject* parent) : QObject(parent) {
+  reset(QJsonObject{{"name", "model"},
+                    {"inputs", QJsonArray{QJsonObject{{"name", "image"}, {"shape", QJsonArray{1, 28, 28}}}}},
+                    {"nodes", QJsonArray()},
+                    {"outputs", QJsonArray()}});
+}
+
+QStringList ModelDocument::boxes() const { return boxNamesOf(m_state.spec); }
+
+bool ModelDocument::isInput(const QString& box) const {
+  for (const QJsonValue& in : m_state.spec.value("inputs").toArray())
+    if (in.toObject().value("name").toString() == box) return true;
+  return false;
+}
+
+int ModelDocument::nodeIndex(const QString& name) const {
+  const QJsonArray all = nodes();
+  for (int i = 0; i < all.size(); ++i)
+    if (all[i].toObject().value("name").toString() == name) return i;
+  return -1;
+}
+
+QJsonObject ModelDocument::node(const QString& name) const {
+  const int i = nodeIndex(name);
+  return i < 0 ? QJsonObject() : nodes()[i].toObject();
+}
+
+QStringList ModelDocument::inputsOf(const QString& node) const { return readsOf(m_state.spec, node); }
+
+void ModelDocument::reset(const QJsonObject& spec) {
+  m_undo.clear();
+  setState(laidOut({spec, {}}));
+}
+
+QString ModelDocument::addNode(const QString& op, QPointF at) {
+  const QStringList taken = boxes();
+  QString name;
+  for (int n = 1; name.isEmpty() || taken.contains(name); ++n) name = QString("%1_%2").arg(op.toLower()).arg(n);
+  State after = m_state;
+  QJsonArray all = nodes();
+  all.append(QJsonObject{{"name", name}, {"op", op}, {"inputs", QJsonArray()}});
+  after.spec["nodes"] = all;
+  after.positions[name] = at;
+  apply(tr("Add %1").arg(op), after);
+  return name;
+}
+
+void ModelDocument::removeBoxes(const QStringList& names) {
+  State after = m_state;
+  QJsonArray kept, inputs;
+  for (const QJsonValue& v : nodes()) {
+    QJsonObject n = v.toObject();
+    if (names.contains(n.value("name").toString())) continue;
+    QJsonArray reads = n.value("inputs").toArray();
+    for (const QString& gone : names) reads = withoutName(reads, gone);
+    n["inputs"] = reads;
+    kept.append(n);
+  }
+  for (const QJsonValue& in : m_state.spec.value("inputs").toArray())
+    if (!names.contains(in.toObject().value("name").toString())) inputs.append(in);
+  after.spec["nodes"] = kept;
+  after.spec["inputs"] = inputs;
+  for (const QString& gone : names) after.positions.remove(gone);
+  apply(tr("Delete %1").arg(names.join(", ")), after);
+}
+
+bool ModelDocument::connectBoxes(const QString& from, const QString& to, QString* why) {
+  const int target = nodeIndex(to);
+  QString problem;
+  if (target < 0) problem = tr("'%1' is an input of the model: it reads nothing").arg(to);
+  else if (from == to) problem = tr("'%1' cannot read itself").arg(to);
+  else if (inputsOf(to).contains(from)) problem = tr("'%1' reads '%2' already").arg(to, from);
+  if (!problem.isEmpty()) {
+    if (why) *why = problem;
+    return false;
+  }
+  State after = m_state;
+  QJsonArray all = nodes();
+  QJsonObject n = all[target].toObject();
+  QJsonArray reads = n.value("inputs").toArray();
+  reads.append(from);
+  n["inputs"] = reads;
+  all[target] = n;
+  after.spec["nodes"] = all;
+  apply(tr("Connect %1 to %2").arg(from, to), after);
+  return true;
+}
+
+void ModelDocument::disconnectBoxes(const QString& from, const QString& to) {
+  const int target = nodeIndex(to);
+  if (target < 0) return;
+  State after = m_state;
+  QJsonArray all = nodes();
+  QJsonObject n = all[target].toObject();
+  n["inputs"] = withoutName(n.value("inputs").toArray(), from);
+  all[target] = n;
+  after.spec["nodes"] = all;
+  apply(tr("Disconnect %1 from %2").arg(from, to), after);
+}
+
+bool ModelDocument::rename(const QString& box, const QString& name, QString* why) {
+  QString problem;
+  if (name.trimmed().isEmpty()) problem = tr("a name must not be empty");
+  else if (name != box && boxes().contains(name)) problem = tr("'%1' is the name of another box").arg(name);
+  if (!problem.isEmpty()) {
+    if (why) *why = problem;
+    return false;
+  }
+  if (name == box) return true;
+  State after = m_state;
+  QJsonArray all;
+  for (const QJsonValue& v : nodes()) {
+    QJsonObject n = v.toObject();
+    if (n.value("name").toString() == box) n["name"] = name;
+    n["inputs"] = renamed(n.value("inputs").toArray(), box, name);
+    all.append(n);
+  }
+  QJsonArray inputs;
+  for (const QJsonValue& v : m_state.spec.value("inputs").toArray()) {
+    QJsonObject in = v.toObject();
+    if (in.value("name").toString() == box) in["name"] = name;
+    inputs.append(in);
+  }
+  after.spec["nodes"] = all;
+  after.spec["inputs"] = inputs;
+  after.positions[name] = after.positions.take(box);
+  apply(tr("Rename %1 to %2").arg(box, name), after);
+  return true;
+}
+
+void ModelDocument::setAttribute(const QString& node, const QString& attribute, const QJsonValue& value) {
+  const int i = nodeIndex(node);
+  if (i < 0) return;
+  State after = m_state;
+  QJsonArray all = nodes();
+  QJsonObject n = all[i].toObject();
+  QJsonObject attrs = n.value("attrs").toObject();
+  if (value.isUndefined()) attrs.remove(attribute);
+  else attrs[attribute] = value;
+  if (attrs == n.value("attrs").toObject()) return;
+  if (attrs.isEmpty()) n.remove("attrs");  // as the engine writes a spec
+  else n["attrs"] = attrs;
+  all[i] = n;
+  after.spec["nodes"] = all;
+  apply(tr("Set %1 of %2").arg(attribute, node), after);
+}
+
+void ModelDocument::setInputShape(const QString& input, const QJsonArray& shape) {
+  State after = m_state;
+  QJsonArray inputs;
+  for (const QJsonValue& v : m_state.spec.value("inputs").toArray()) {
+    QJsonObject in = v.toObject();
+    if (in.value("name").toString() == input) in["shape"] = shape;
+    inputs.append(in);
+  }
+  after.spec["inputs"] = inputs;
+  apply(tr("Set the shape of %1").arg(input), after);
+}
+
+void ModelDocument::moveBoxes(const QHash<QString, QPointF>& to) {
+  State after = m_state;
+  for (auto it = to.begin(); it != to.end(); ++it) after.positions[it.key()] = it.value();
+  apply(tr("Move"), after);
+}
+
+void ModelDocument::layOut() { apply(tr("Lay out"), laidOut(m_state)); }
+
+ModelDocument::State ModelDocument::laidOut(State state) const {
+  const QStringList names = boxNamesOf(state.spec);
+  QVector<QSizeF> sizes;
+  QVector<LayoutEdge> edges;
+  for (int i = 0; i < names.size(); ++i) {
+    sizes.append(m_sizes.value(names[i], QSizeF(120, 48)));
+    for (const QString& from : readsOf(state.spec, names[i]))
+      if (const qsizetype j = names.indexOf(from); j >= 0) edges.append({static_cast<int>(j), i});
+  }
+  const GraphLayout layout = layoutLayered(sizes, edges, 32);
+  for (int i = 0; i < names.size(); ++i) state.positions[names[i]] = layout.nodes[i].topLeft();
+  return state;
+}
+
+void ModelDocument::apply(const QString& what, State after) {
+  m_undo.push(new StateCommand(*this, what, m_state, std::move(after)));
+}
+
+void ModelDocument::setState(const State& state) {
+  m_state = state;
+  // Outputs: the nodes nothing reads.
+  QSet<QString> read;
+  for (const QJsonValue& v : nodes())
+    for (const QJsonValue& in : v.toObject().value("inputs").toArray()) read.insert(in.toString());
+  QJsonArray outputs;
+  for (const QJsonValue& v : nodes())
+    if (!read.contains(v.toObject().value("name").toString())) outputs.append(v.toObject().value("name"));
+  m_state.spec["outputs"] = outputs;
+  m_graph = modelGraphOfSpec(m_state.spec);
+  m_errorNode = nodeNamedIn(m_graph.error);
+  emit changed();
+}
+
+}  // namespace twb::app

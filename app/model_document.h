@@ -1,0 +1,76 @@
+#pragma once
+
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QObject>
+#include <QPointF>
+#include <QUndoStack>
+
+#include "app/model_graph.h"
+
+namespace twb::app {
+
+// A model being designed: its spec (docs/model-file.md) and where each box sits on the canvas.
+// Every edit is one command on the undo stack holding the whole state before and after, so undo
+// gives back exactly the model there was. After every change the engine checks the spec (shape
+// inference, app/model_graph.h): graph() has the shapes, or the engine's message and the node it
+// names. The model's outputs are its nodes that no node reads, in node order.
+class ModelDocument : public QObject {
+  Q_OBJECT
+
+ public:
+  struct State {
+    QJsonObject spec;
+    QHash<QString, QPointF> positions;  // box name -> top-left on the canvas
+  };
+
+  explicit ModelDocument(QObject* parent = nullptr);
+
+  const QJsonObject& spec() const { return m_state.spec; }
+  QStringList boxes() const;   // inputs, then nodes, in spec order
+  QStringList inputsOf(const QString& node) const;
+  QPointF position(const QString& box) const { return m_state.positions.value(box); }
+  bool isInput(const QString& box) const;
+  QJsonObject node(const QString& name) const;  // empty when there is none
+  const ModelGraph& graph() const { return m_graph; }
+  QString errorNode() const { return m_errorNode; }  // the box the engine's message names
+  QUndoStack* undoStack() { return &m_undo; }
+
+  // A new model (a template, an opened file): a fresh history, laid out.
+  void reset(const QJsonObject& spec);
+  // Edits, each undoable; they return false (changing nothing) with `why` for edits that make
+  // no model at all (a name used twice, an unknown op); the rest is for the engine to judge.
+  QString addNode(const QString& op, QPointF at);  // named after the op: "conv2d_1", ...
+  void removeBoxes(const QStringList& names);      // and every edge from them
+  bool connectBoxes(const QString& from, const QString& to, QString* why = nullptr);
+  void disconnectBoxes(const QString& from, const QString& to);
+  bool rename(const QString& box, const QString& name, QString* why = nullptr);
+  // An attribute's value; an undefined value removes it (its default applies).
+  void setAttribute(const QString& node, const QString& attribute, const QJsonValue& value);
+  void setInputShape(const QString& input, const QJsonArray& shape);
+  void moveBoxes(const QHash<QString, QPointF>& to);
+  void layOut();  // every box where the layered layout puts it
+
+  // Box sizes the canvas draws, for layOut(); boxes without one are 120 x 48.
+  void setBoxSizes(const QHash<QString, QSizeF>& sizes) { m_sizes = sizes; }
+
+ signals:
+  void changed();
+
+ private:
+  friend class StateCommand;
+  void apply(const QString& what, State after);
+  void setState(const State& state);
+  State laidOut(State state) const;
+  QJsonArray nodes() const { return m_state.spec.value("nodes").toArray(); }
+  int nodeIndex(const QString& name) const;
+
+  State m_state;
+  ModelGraph m_graph;
+  QString m_errorNode;
+  QHash<QString, QSizeF> m_sizes;
+  QUndoStack m_undo;
+};
+
+}  // namespace twb::app

@@ -1,0 +1,295 @@
+#include "ui/designer_canvas.h"
+
+#include <QDragEnterEvent>
+#include <QGraphicsItem>
+#include <QGraphicsLineItem>
+#include <QGraphicsScene>
+#include <QKeyEvent>
+#include <QMimeData>
+#include <QPainter>
+#include <QPainterPath>
+#include <cmath>
+#include <functional>
+
+namespace twb::ui {
+
+namespace {
+constexpr double kPadding = 6, kCorner = 5, kPort = 5, kPortGrab = 9;
+}  // namespace
+
+// One input or node: op in bold, name, inferred output shape; ports above and below.
+class DesignBox : public QGraphicsItem {
+ public:
+  DesignBox(QString name, const QStringList& lines, const QFont& font, bool isInput, std::function<void()> moved)
+      : m_name(std::move(name)), m_lines(lines), m_font(font), m_bold(font), m_isInput(isInput), m_moved(std::move(moved)) {
+    m_bold.setBold(true);
+    const QFontMetricsF bold(m_bold), plain(m_font);
+    double width = 90;
+    for (int i = 0; i < m_lines.size(); ++i)
+      width = std::max(width, (i ? plain : bold).horizontalAdvance(m_lines[i]));
+    m_size = QSizeF(width + 2 * kPadding, bold.height() + 2 * plain.height() + 2 * kPadding);
+    setFlags(ItemIsMovable | ItemIsSelectable | ItemSendsGeometryChanges);
+  }
+
+  const QString& name() const { return m_name; }
+  QSizeF size() const { return m_size; }
+  QPointF outputPort() const { return pos() + QPointF(m_size.width() / 2, m_size.height()); }
+  QPointF inputPort() const { return pos() + QPointF(m_size.width() / 2, 0); }
+  void markWrong(const QString& message) {
+    m_wrong = true;
+    setToolTip(message);
+  }
+  bool isWrong() const { return m_wrong; }
+
+  QRectF boundingRect() const override {
+    return QRectF(QPointF(0, 0), m_size).adjusted(-3, -kPort - 1, 3, kPort + 1);
+  }
+  void paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) override {
+    const QRectF box(QPointF(0, 0), m_size);
+    painter->setRenderHint(QPainter::Antialiasing);
+    painter->setBrush(m_isInput ? QColor("#ffffff") : QColor("#eef3fb"));
+    QPen pen(QColor("#555555"), 1);
+    if (m_wrong) pen = QPen(QColor("#d93025"), 3);
+    if (isSelected()) pen = QPen(QColor("#1a73e8"), 3);
+    painter->setPen(pen);
+    painter->drawRoundedRect(box, kCorner, kCorner);
+    painter->setPen(Qt::black);
+    const QFontMetricsF bold(m_bold), plain(m_font);
+    double y = kPadding;
+    for (int i = 0; i < m_lines.size(); ++i) {
+      const double h = (i ? plain : bold).height();
+      painter->setFont(i ? m_font : m_bold);
+      painter->drawText(QRectF(0, y, m_size.width(), h), Qt::AlignCenter, m_lines[i]);
+      y += h;
+    }
+    painter->setPen(QPen(QColor("#555555"), 1));
+    painter->setBrush(QColor("#1a73e8"));
+    painter->drawEllipse(QPointF(m_size.width() / 2, m_size.height()), kPort, kPort);
+    if (!m_isInput) {
+      painter->setBrush(Qt::white);
+      painter->drawEllipse(QPointF(m_size.width() / 2, 0), kPort, kPort);
+    }
+  }
+
+ protected:
+  QVariant itemChange(GraphicsItemChange change, const QVariant& value) override {
+    if (change == ItemPositionHasChanged && m_moved) m_moved();
+    return QGraphicsItem::itemChange(change, value);
+  }
+
+ private:
+  QString m_name;
+  QStringList m_lines;
+  QFont m_font, m_bold;
+  QSizeF m_size;
+  bool m_isInput, m_wrong = false;
+  std::function<void()> m_moved;
+};
+
+// An edge from one box's output port to another's input port; selectable, to delete it.
+class DesignEdge : public QGraphicsPathItem {
+ public:
+  DesignEdge(DesignBox* from, DesignBox* to) : m_from(from), m_to(to) {
+    setFlag(ItemIsSelectable);
+    setZValue(-1);
+    route();
+  }
+  DesignBox* from() const { return m_from; }
+  DesignBox* to() const { return m_to; }
+  void route() {
+    const QPointF a = m_from->outputPort(), b = m_to->inputPort();
+    const double bend = std::max(30.0, std::abs(b.y() - a.y()) / 2);
+    QPainterPath path(a);
+    path.cubicTo(a + QPointF(0, bend), b - QPointF(0, bend), b);
+    setPath(path);
+    setPen(QPen(isSelected() ? QColor("#1a73e8") : QColor("#777777"), isSelected() ? 2.5 : 1.4));
+  }
+  QPainterPath shape() const override {  // easier to click than a hairline
+    QPainterPathStroker stroker;
+    stroker.setWidth(8);
+    return stroker.createStroke(path());
+  }
+
+ private:
+  DesignBox *m_from, *m_to;
+};
+
+DesignerCanvas::DesignerCanvas(app::ModelDocument& document, QWidget* parent)
+    : QGraphicsView(parent), m_document(document) {
+  setObjectName("designerCanvas");
+  setScene(new QGraphicsScene(this));
+  setRenderHint(QPainter::Antialiasing);
+  setDragMode(RubberBandDrag);
+  setAcceptDrops(true);
+  setTransformationAnchor(AnchorUnderMouse);
+  connect(&m_document, &app::ModelDocument::changed, this, &DesignerCanvas::redraw);
+  connect(scene(), &QGraphicsScene::selectionChanged, this, [this] {
+    if (m_redrawing) return;
+    for (DesignEdge* e : m_edges) e->route();  // selected edges are drawn thicker
+    emit selectionChanged();
+  });
+  redraw();
+}
+
+DesignerCanvas::~DesignerCanvas() { scene()->disconnect(this); }
+
+void DesignerCanvas::redraw() {
+  const QStringList selected = selectedBoxes();
+  m_redrawing = true;
+  m_boxes.clear();
+  m_edges.clear();
+  m_link = nullptr;
+  scene()->clear();
+  const app::ModelGraph& graph = m_document.graph();
+  QHash<QString, QSizeF> sizes;
+  for (const QString& name : m_document.boxes()) {
+    const bool input = m_document.isInput(name);
+    const QString op = input ? QString("Input") : m_document.node(name).value("op").toString();
+    const int inferred = graph.indexOf(name);
+    const QString shape = inferred >= 0 ? app::batchedShapeText(graph.nodes[inferred].shape) : QString("?");
+    auto* box = new DesignBox(name, {op, name, shape}, font(), input, [this] { routeEdges(); });
+    box->setPos(m_document.position(name));
+    if (name == m_document.errorNode()) box->markWrong(graph.error);
+    scene()->addItem(box);
+    m_boxes.insert(name, box);
+    sizes.insert(name, box->size());
+  }
+  m_document.setBoxSizes(sizes);
+  for (const QString& name : m_document.boxes())
+    for (const QString& from : m_document.inputsOf(name))
+      if (m_boxes.contains(from)) {
+        auto* edge = new DesignEdge(m_boxes[from], m_boxes[name]);
+        scene()->addItem(edge);
+        m_edges.append(edge);
+      }
+  for (const QString& name : selected)
+    if (DesignBox* box = m_boxes.value(name)) box->setSelected(true);
+  scene()->setSceneRect(scene()->itemsBoundingRect().adjusted(-200, -200, 200, 200));
+  m_redrawing = false;
+  emit selectionChanged();
+}
+
+void DesignerCanvas::routeEdges() {
+  for (DesignEdge* e : m_edges) e->route();
+}
+
+QStringList DesignerCanvas::selectedBoxes() const {
+  QStringList names;
+  for (const QString& name : m_document.boxes())
+    if (const DesignBox* box = m_boxes.value(name); box && box->isSelected()) names << name;
+  return names;
+}
+
+void DesignerCanvas::selectBoxes(const QStringList& names) {
+  scene()->clearSelection();
+  for (const QString& name : names)
+    if (DesignBox* box = m_boxes.value(name)) box->setSelected(true);
+}
+
+QPoint DesignerCanvas::outputPortOf(const QString& box) const {
+  const DesignBox* b = m_boxes.value(box);
+  return b ? mapFromScene(b->outputPort()) : QPoint();
+}
+
+QPoint DesignerCanvas::centreOf(const QString& box) const {
+  const DesignBox* b = m_boxes.value(box);
+  return b ? mapFromScene(b->pos() + QPointF(b->size().width() / 2, b->size().height() / 2)) : QPoint();
+}
+
+bool DesignerCanvas::isMarkedWrong(const QString& box) const {
+  const DesignBox* b = m_boxes.value(box);
+  return b && b->isWrong();
+}
+
+QSizeF DesignerCanvas::boxSize(const QString& box) const {
+  const DesignBox* b = m_boxes.value(box);
+  return b ? b->size() : QSizeF();
+}
+
+DesignBox* DesignerCanvas::boxAt(const QPointF& scenePoint) const {
+  for (QGraphicsItem* item : scene()->items(scenePoint))
+    if (auto* box = dynamic_cast<DesignBox*>(item)) return box;
+  return nullptr;
+}
+
+void DesignerCanvas::mousePressEvent(QMouseEvent* event) {
+  const QPointF at = mapToScene(event->position().toPoint());
+  if (event->button() == Qt::LeftButton)
+    for (DesignBox* box : std::as_const(m_boxes))
+      if (QLineF(box->outputPort(), at).length() <= kPortGrab) {
+        m_linkFrom = box->name();
+        m_link = scene()->addLine(QLineF(box->outputPort(), at), QPen(QColor("#1a73e8"), 2, Qt::DashLine));
+        event->accept();
+        return;
+      }
+  QGraphicsView::mousePressEvent(event);
+}
+
+void DesignerCanvas::mouseMoveEvent(QMouseEvent* event) {
+  if (m_link) {
+    m_link->setLine(QLineF(m_link->line().p1(), mapToScene(event->position().toPoint())));
+    event->accept();
+    return;
+  }
+  QGraphicsView::mouseMoveEvent(event);
+}
+
+void DesignerCanvas::mouseReleaseEvent(QMouseEvent* event) {
+  if (m_link) {
+    const QString from = m_linkFrom;
+    delete m_link;
+    m_link = nullptr;
+    m_linkFrom.clear();
+    const DesignBox* target = boxAt(mapToScene(event->position().toPoint()));
+    QString why;
+    if (target && !m_document.connectBoxes(from, target->name(), &why)) emit status(why);
+    event->accept();
+    return;
+  }
+  QGraphicsView::mouseReleaseEvent(event);
+  QHash<QString, QPointF> moved;
+  for (auto it = m_boxes.begin(); it != m_boxes.end(); ++it)
+    if (it.value()->pos() != m_document.position(it.key())) moved.insert(it.key(), it.value()->pos());
+  if (!moved.isEmpty()) m_document.moveBoxes(moved);
+}
+
+void DesignerCanvas::keyPressEvent(QKeyEvent* event) {
+  if (event->key() != Qt::Key_Delete && event->key() != Qt::Key_Backspace) {
+    QGraphicsView::keyPressEvent(event);
+    return;
+  }
+  const QStringList boxes = selectedBoxes();
+  if (!boxes.isEmpty()) {
+    m_document.removeBoxes(boxes);
+  } else {
+    for (DesignEdge* e : std::as_const(m_edges))
+      if (e->isSelected()) {
+        m_document.disconnectBoxes(e->from()->name(), e->to()->name());
+        break;  // the document redrew the canvas: the other edges are gone
+      }
+  }
+  event->accept();
+}
+
+void DesignerCanvas::wheelEvent(QWheelEvent* event) {
+  const double factor = std::pow(1.15, event->angleDelta().y() / 120.0);
+  scale(factor, factor);
+  event->accept();
+}
+
+void DesignerCanvas::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasFormat(kOpMimeType)) event->acceptProposedAction();
+}
+
+void DesignerCanvas::dragMoveEvent(QDragMoveEvent* event) {
+  if (event->mimeData()->hasFormat(kOpMimeType)) event->acceptProposedAction();
+}
+
+void DesignerCanvas::dropEvent(QDropEvent* event) {
+  const QString op = QString::fromUtf8(event->mimeData()->data(kOpMimeType));
+  if (op.isEmpty()) return;
+  m_document.addNode(op, mapToScene(event->position().toPoint()));
+  event->acceptProposedAction();
+}
+
+}  // namespace twb::ui

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <QGraphicsView>
+
+#include "app/model_document.h"
+
+class QGraphicsLineItem;
+
+namespace twb::ui {
+
+class DesignBox;
+class DesignEdge;
+
+// The designer's canvas: the document's inputs and nodes as boxes (op, name, the output shape
+// the engine inferred, an input port on top and an output port below) and its edges. Dragging a
+// box moves it; dragging from a box's output port onto another box connects them; Delete removes
+// the selected boxes and edges; an op dropped from the palette becomes a node there. The box the
+// engine's message names is outlined in red with the message as its tooltip. Every change goes
+// through the document, so it can be undone.
+class DesignerCanvas : public QGraphicsView {
+  Q_OBJECT
+
+ public:
+  static constexpr const char* kOpMimeType = "application/x-twb-op";
+
+  DesignerCanvas(app::ModelDocument& document, QWidget* parent = nullptr);
+  ~DesignerCanvas() override;  // before the scene deletes selected items, which would signal
+
+  QStringList selectedBoxes() const;
+  void selectBoxes(const QStringList& names);
+  // Where a box and its ports are, in viewport coordinates (what a pointer presses); for tests.
+  QPoint outputPortOf(const QString& box) const;
+  QPoint centreOf(const QString& box) const;
+  bool isMarkedWrong(const QString& box) const;
+  QSizeF boxSize(const QString& box) const;
+
+ signals:
+  void selectionChanged();
+  void status(const QString& message);  // why a connection was refused
+
+ protected:
+  void mousePressEvent(QMouseEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void mouseReleaseEvent(QMouseEvent* event) override;
+  void keyPressEvent(QKeyEvent* event) override;
+  void wheelEvent(QWheelEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dragMoveEvent(QDragMoveEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void redraw();
+  void routeEdges();
+  DesignBox* boxAt(const QPointF& scenePoint) const;
+
+  app::ModelDocument& m_document;
+  QHash<QString, DesignBox*> m_boxes;
+  QVector<DesignEdge*> m_edges;
+  QString m_linkFrom;                 // a connection being dragged from this box's output
+  QGraphicsLineItem* m_link = nullptr;
+  bool m_redrawing = false;
+};
+
+}  // namespace twb::ui

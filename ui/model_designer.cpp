@@ -1,0 +1,201 @@
+#include "ui/model_designer.h"
+
+#include <QComboBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QLocale>
+#include <QMimeData>
+#include <QPushButton>
+#include <QSplitter>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include "ui/designer_canvas.h"
+#include "ui/node_properties.h"
+
+namespace twb::ui {
+
+namespace {
+// The palette: dragging an item carries its op to the canvas.
+class OpPalette : public QListWidget {
+ public:
+  using QListWidget::QListWidget;
+
+ protected:
+  QMimeData* mimeData(const QList<QListWidgetItem*>& items) const override {
+    auto* data = new QMimeData;
+    if (!items.isEmpty()) data->setData(DesignerCanvas::kOpMimeType, items.front()->text().toUtf8());
+    return data;
+  }
+};
+
+constexpr double kBelow = 40;  // how far under the selected box a new node goes
+}  // namespace
+
+ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::opCatalog()) {
+  setObjectName("modelDesigner");
+  m_filter = new QLineEdit(this);
+  m_filter->setObjectName("paletteFilter");
+  m_filter->setPlaceholderText(tr("Search ops"));
+  m_filter->setClearButtonEnabled(true);
+  m_palette = new OpPalette(this);
+  m_palette->setObjectName("palette");
+  m_palette->setDragEnabled(true);
+  for (const QJsonValue& v : m_catalog) {
+    auto* item = new QListWidgetItem(v.toObject().value("name").toString(), m_palette);
+    item->setToolTip(v.toObject().value("doc").toString());
+  }
+  connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& text) {
+    for (int i = 0; i < m_palette->count(); ++i) {
+      QListWidgetItem* item = m_palette->item(i);
+      item->setHidden(!text.isEmpty() && !item->text().contains(text, Qt::CaseInsensitive) &&
+                      !item->toolTip().contains(text, Qt::CaseInsensitive));
+    }
+  });
+  connect(m_palette, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) { addFromPalette(item->text()); });
+
+  m_canvas = new DesignerCanvas(m_document, this);
+  m_properties = new NodeProperties(m_document, m_catalog, this);
+  connect(m_canvas, &DesignerCanvas::selectionChanged, this, [this] {
+    const QStringList selected = m_canvas->selectedBoxes();
+    m_properties->showBox(selected.size() == 1 ? selected.front() : QString());
+  });
+  connect(m_properties, &NodeProperties::renamed, this, [this](const QString& name) { m_canvas->selectBoxes({name}); });
+  connect(m_canvas, &DesignerCanvas::status, this, [this](const QString& message) { m_status->setText(message); });
+
+  m_template = new QComboBox(this);
+  m_template->setObjectName("designerTemplate");
+  m_template->addItem(tr("Start from a template…"));
+  for (const char* name : {"mlp", "lenet5", "cnn-small", "resnet18-cifar", "resnet50", "mobilenet-v2-cifar", "vit-tiny"})
+    m_template->addItem(name);
+  connect(m_template, &QComboBox::activated, this, [this](int index) {
+    if (index > 0) openModelOf(QJsonObject{{"model", QJsonObject{{"template", m_template->itemText(index)}}}});
+    m_template->setCurrentIndex(0);
+  });
+  const auto button = [this](const QString& text, const char* name) {
+    auto* b = new QPushButton(text, this);
+    b->setObjectName(name);
+    return b;
+  };
+  QPushButton* fromJob = button(tr("From &job"), "designerFromJob");
+  fromJob->setToolTip(tr("Open the Job tab's model"));
+  connect(fromJob, &QPushButton::clicked, this, &ModelDesigner::modelOfJobWanted);
+  QPushButton* open = button(tr("&Open…"), "designerOpen");
+  connect(open, &QPushButton::clicked, this, &ModelDesigner::openFile);
+  QPushButton* save = button(tr("&Save…"), "designerSave");
+  connect(save, &QPushButton::clicked, this, &ModelDesigner::saveFile);
+  QPushButton* layOut = button(tr("&Lay out"), "designerLayOut");
+  connect(layOut, &QPushButton::clicked, &m_document, &app::ModelDocument::layOut);
+  auto* undo = new QToolButton(this);
+  undo->setDefaultAction(m_document.undoStack()->createUndoAction(this, tr("Undo")));
+  undo->defaultAction()->setShortcut(QKeySequence::Undo);
+  undo->setObjectName("designerUndo");
+  auto* redo = new QToolButton(this);
+  redo->setDefaultAction(m_document.undoStack()->createRedoAction(this, tr("Redo")));
+  redo->defaultAction()->setShortcut(QKeySequence::Redo);
+  redo->setObjectName("designerRedo");
+  addActions({undo->defaultAction(), redo->defaultAction()});
+  m_use = button(tr("&Use in job"), "designerUseInJob");
+  connect(m_use, &QPushButton::clicked, this, [this] { emit useInJob(m_document.spec()); });
+  m_status = new QLabel(this);
+  m_status->setObjectName("designerStatus");
+  m_status->setWordWrap(true);
+  m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+  auto* tools = new QHBoxLayout;
+  for (QWidget* w : std::initializer_list<QWidget*>{m_template, fromJob, open, save, undo, redo, layOut}) tools->addWidget(w);
+  tools->addStretch(1);
+  tools->addWidget(m_use);
+  auto* paletteSide = new QWidget(this);
+  auto* paletteLayout = new QVBoxLayout(paletteSide);
+  paletteLayout->setContentsMargins(0, 0, 0, 0);
+  paletteLayout->addWidget(m_filter);
+  paletteLayout->addWidget(m_palette, 1);
+  auto* splitter = new QSplitter(Qt::Horizontal, this);
+  splitter->addWidget(paletteSide);
+  splitter->addWidget(m_canvas);
+  splitter->addWidget(m_properties);
+  splitter->setStretchFactor(1, 1);
+  splitter->setSizes({160, 700, 280});
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(tools);
+  layout->addWidget(splitter, 1);
+  layout->addWidget(m_status);
+  connect(&m_document, &app::ModelDocument::changed, this, &ModelDesigner::showState);
+  showState();
+}
+
+QString ModelDesigner::addFromPalette(const QString& op) {
+  const QStringList selected = m_canvas->selectedBoxes();
+  QPointF at = m_canvas->mapToScene(m_canvas->viewport()->rect().center());
+  if (selected.size() == 1) {  // under the selected box, reading it
+    const QSizeF size = m_canvas->boxSize(selected.front());
+    at = m_document.position(selected.front()) + QPointF(0, size.height() + kBelow);
+  }
+  const QString name = m_document.addNode(op, at);
+  if (selected.size() == 1) m_document.connectBoxes(selected.front(), name);
+  m_canvas->selectBoxes({name});
+  return name;
+}
+
+bool ModelDesigner::openModelOf(const QJsonObject& job) {
+  QString error;
+  const QJsonObject spec = app::modelSpecOfJob(job, &error);
+  if (!error.isEmpty()) {
+    m_status->setText(error);
+    return false;
+  }
+  m_document.reset(spec);
+  return true;
+}
+
+void ModelDesigner::showState() {
+  const app::ModelGraph& graph = m_document.graph();
+  m_use->setEnabled(graph.error.isEmpty());
+  if (!graph.error.isEmpty()) {
+    m_status->setStyleSheet("color: #d93025");
+    m_status->setText(graph.error);
+    return;
+  }
+  qint64 parameters = 0;
+  double flops = 0;
+  for (const app::ModelGraphNode& n : graph.nodes) parameters += n.parameters, flops += n.flops;
+  m_status->setStyleSheet({});
+  m_status->setText(tr("%1 nodes, %2 parameters, %3 MFLOP per sample")
+                        .arg(graph.nodes.size() - m_document.spec().value("inputs").toArray().size())
+                        .arg(QLocale().toString(parameters))
+                        .arg(flops / 1e6, 0, 'f', 2));
+}
+
+void ModelDesigner::openFile() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open a model spec"), {}, tr("Model spec (*.json)"));
+  if (path.isEmpty()) return;
+  QFile file(path);
+  QJsonParseError error{};
+  const QJsonDocument json = file.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(file.readAll(), &error) : QJsonDocument();
+  if (!file.isOpen() || error.error != QJsonParseError::NoError || !json.isObject()) {
+    m_status->setText(file.isOpen() ? tr("%1: not a model spec (%2 at byte %3)").arg(path, error.errorString()).arg(error.offset)
+                                    : tr("Cannot open %1: %2").arg(path, file.errorString()));
+    return;
+  }
+  // A job file opens its model; a model spec opens as it is.
+  const QJsonObject object = json.object();
+  if (object.contains("model")) openModelOf(object);
+  else m_document.reset(object);
+}
+
+void ModelDesigner::saveFile() {
+  const QString path = QFileDialog::getSaveFileName(this, tr("Save the model spec"), m_document.spec().value("name").toString() + ".json",
+                                                    tr("Model spec (*.json)"));
+  if (path.isEmpty()) return;
+  QFile file(path);
+  if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(m_document.spec()).toJson()) < 0)
+    m_status->setText(tr("Cannot write %1: %2").arg(path, file.errorString()));
+}
+
+}  // namespace twb::ui

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QWidget>
+
+#include "app/model_document.h"
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPushButton;
+
+namespace twb::ui {
+
+class DesignerCanvas;
+class NodeProperties;
+
+// The Model tab: design a model by drawing it. A palette of the engine's ops (searchable;
+// double-click adds the op below the selected box and connects it, dragging drops it anywhere),
+// the canvas, the selected box's properties, and a status line with what the engine says of the
+// model (its totals, or its message, also on the box it names). Undo / redo, lay out, start from
+// a template, the job's model, or a spec file; save the spec; "Use in job" puts it into the Job
+// tab, and is offered only while the engine accepts the model.
+class ModelDesigner : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit ModelDesigner(QWidget* parent = nullptr);
+
+  app::ModelDocument& document() { return m_document; }
+  DesignerCanvas* canvas() const { return m_canvas; }
+  QListWidget* palette() const { return m_palette; }
+  // Opens a job's model (template or inline spec) for editing; false with a message otherwise.
+  bool openModelOf(const QJsonObject& job);
+  // Adds `op` as a palette double-click does; returns the new node's name.
+  QString addFromPalette(const QString& op);
+
+ signals:
+  void useInJob(const QJsonObject& spec);
+  void modelOfJobWanted();  // "From job": the window answers with openModelOf()
+
+ private:
+  void showState();
+  void openFile();
+  void saveFile();
+
+  app::ModelDocument m_document;
+  QJsonArray m_catalog;
+  QLineEdit* m_filter;
+  QListWidget* m_palette;
+  DesignerCanvas* m_canvas;
+  NodeProperties* m_properties;
+  QComboBox* m_template;
+  QLabel* m_status;
+  QPushButton* m_use;
+};
+
+}  // namespace twb::ui
