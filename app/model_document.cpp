@@ -11,7 +11,10 @@ class StateCommand : public QUndoCommand {
  public:
   StateCommand(ModelDocument& document, const QString& text, ModelDocument::State before,
                ModelDocument::State after)
-      : QUndoCommand(text), m_document(document), m_before(std::move(before)), m_after(std::move(after)) {}
+      : QUndoCommand(text),
+        m_document(document),
+        m_before(std::move(before)),
+        m_after(std::move(after)) {}
   void redo() override { m_document.setState(m_after); }
   void undo() override { m_document.setState(m_before); }
 
@@ -38,7 +41,8 @@ QJsonArray renamed(const QJsonArray& names, const QString& from, const QString& 
 // The node an engine message is about: "node 'fc' (Linear): ...", "nodes[2] 'fc': ...", or
 // the first node of "has a cycle: a <- b <- a".
 QString nodeNamedIn(const QString& message) {
-  static const QRegularExpression named(R"((?:node|nodes\[\d+\]) '([^']+)')"), cycle(R"(has a cycle: ([^ ]+))");
+  static const QRegularExpression named(R"((?:node|nodes\[\d+\]) '([^']+)')"),
+      cycle(R"(has a cycle: ([^ ]+))");
   if (const auto m = named.match(message); m.hasMatch()) return m.captured(1);
   if (const auto m = cycle.match(message); m.hasMatch()) return m.captured(1);
   return {};
@@ -46,8 +50,10 @@ QString nodeNamedIn(const QString& message) {
 
 QStringList boxNamesOf(const QJsonObject& spec) {
   QStringList names;
-  for (const QJsonValue& in : spec.value("inputs").toArray()) names << in.toObject().value("name").toString();
-  for (const QJsonValue& n : spec.value("nodes").toArray()) names << n.toObject().value("name").toString();
+  for (const QJsonValue& in : spec.value("inputs").toArray())
+    names << in.toObject().value("name").toString();
+  for (const QJsonValue& n : spec.value("nodes").toArray())
+    names << n.toObject().value("name").toString();
   return names;
 }
 
@@ -64,10 +70,11 @@ QStringList readsOf(const QJsonObject& spec, const QString& node) {
 }  // namespace
 
 ModelDocument::ModelDocument(QObject* parent) : QObject(parent) {
-  reset(QJsonObject{{"name", "model"},
-                    {"inputs", QJsonArray{QJsonObject{{"name", "image"}, {"shape", QJsonArray{1, 28, 28}}}}},
-                    {"nodes", QJsonArray()},
-                    {"outputs", QJsonArray()}});
+  reset(QJsonObject{
+      {"name", "model"},
+      {"inputs", QJsonArray{QJsonObject{{"name", "image"}, {"shape", QJsonArray{1, 28, 28}}}}},
+      {"nodes", QJsonArray()},
+      {"outputs", QJsonArray()}});
 }
 
 QStringList ModelDocument::boxes() const { return boxNamesOf(m_state.spec); }
@@ -90,17 +97,22 @@ QJsonObject ModelDocument::node(const QString& name) const {
   return i < 0 ? QJsonObject() : nodes()[i].toObject();
 }
 
-QStringList ModelDocument::inputsOf(const QString& node) const { return readsOf(m_state.spec, node); }
+QStringList ModelDocument::inputsOf(const QString& node) const {
+  return readsOf(m_state.spec, node);
+}
 
 void ModelDocument::reset(const QJsonObject& spec) {
   m_undo.clear();
   setState(laidOut({spec, {}}));
+  // Once more with the sizes the canvas measured while drawing the first.
+  setState(laidOut(m_state));
 }
 
 QString ModelDocument::addNode(const QString& op, QPointF at) {
   const QStringList taken = boxes();
   QString name;
-  for (int n = 1; name.isEmpty() || taken.contains(name); ++n) name = QString("%1_%2").arg(op.toLower()).arg(n);
+  for (int n = 1; name.isEmpty() || taken.contains(name); ++n)
+    name = QString("%1_%2").arg(op.toLower()).arg(n);
   State after = m_state;
   QJsonArray all = nodes();
   all.append(QJsonObject{{"name", name}, {"op", op}, {"inputs", QJsonArray()}});
@@ -132,9 +144,12 @@ void ModelDocument::removeBoxes(const QStringList& names) {
 bool ModelDocument::connectBoxes(const QString& from, const QString& to, QString* why) {
   const int target = nodeIndex(to);
   QString problem;
-  if (target < 0) problem = tr("'%1' is an input of the model: it reads nothing").arg(to);
-  else if (from == to) problem = tr("'%1' cannot read itself").arg(to);
-  else if (inputsOf(to).contains(from)) problem = tr("'%1' reads '%2' already").arg(to, from);
+  if (target < 0)
+    problem = tr("'%1' is an input of the model: it reads nothing").arg(to);
+  else if (from == to)
+    problem = tr("'%1' cannot read itself").arg(to);
+  else if (inputsOf(to).contains(from))
+    problem = tr("'%1' reads '%2' already").arg(to, from);
   if (!problem.isEmpty()) {
     if (why) *why = problem;
     return false;
@@ -165,8 +180,10 @@ void ModelDocument::disconnectBoxes(const QString& from, const QString& to) {
 
 bool ModelDocument::rename(const QString& box, const QString& name, QString* why) {
   QString problem;
-  if (name.trimmed().isEmpty()) problem = tr("a name must not be empty");
-  else if (name != box && boxes().contains(name)) problem = tr("'%1' is the name of another box").arg(name);
+  if (name.trimmed().isEmpty())
+    problem = tr("a name must not be empty");
+  else if (name != box && boxes().contains(name))
+    problem = tr("'%1' is the name of another box").arg(name);
   if (!problem.isEmpty()) {
     if (why) *why = problem;
     return false;
@@ -193,18 +210,23 @@ bool ModelDocument::rename(const QString& box, const QString& name, QString* why
   return true;
 }
 
-void ModelDocument::setAttribute(const QString& node, const QString& attribute, const QJsonValue& value) {
+void ModelDocument::setAttribute(const QString& node, const QString& attribute,
+                                 const QJsonValue& value) {
   const int i = nodeIndex(node);
   if (i < 0) return;
   State after = m_state;
   QJsonArray all = nodes();
   QJsonObject n = all[i].toObject();
   QJsonObject attrs = n.value("attrs").toObject();
-  if (value.isUndefined()) attrs.remove(attribute);
-  else attrs[attribute] = value;
+  if (value.isUndefined())
+    attrs.remove(attribute);
+  else
+    attrs[attribute] = value;
   if (attrs == n.value("attrs").toObject()) return;
-  if (attrs.isEmpty()) n.remove("attrs");  // as the engine writes a spec
-  else n["attrs"] = attrs;
+  if (attrs.isEmpty())
+    n.remove("attrs");  // as the engine writes a spec
+  else
+    n["attrs"] = attrs;
   all[i] = n;
   after.spec["nodes"] = all;
   apply(tr("Set %1 of %2").arg(attribute, node), after);
@@ -256,7 +278,8 @@ void ModelDocument::setState(const State& state) {
     for (const QJsonValue& in : v.toObject().value("inputs").toArray()) read.insert(in.toString());
   QJsonArray outputs;
   for (const QJsonValue& v : nodes())
-    if (!read.contains(v.toObject().value("name").toString())) outputs.append(v.toObject().value("name"));
+    if (!read.contains(v.toObject().value("name").toString()))
+      outputs.append(v.toObject().value("name"));
   m_state.spec["outputs"] = outputs;
   m_graph = modelGraphOfSpec(m_state.spec);
   m_errorNode = nodeNamedIn(m_graph.error);

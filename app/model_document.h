@@ -28,7 +28,7 @@ class ModelDocument : public QObject {
   explicit ModelDocument(QObject* parent = nullptr);
 
   const QJsonObject& spec() const { return m_state.spec; }
-  QStringList boxes() const;   // inputs, then nodes, in spec order
+  QStringList boxes() const;  // inputs, then nodes, in spec order
   QStringList inputsOf(const QString& node) const;
   QPointF position(const QString& box) const { return m_state.positions.value(box); }
   bool isInput(const QString& box) const;
@@ -52,7 +52,8 @@ class ModelDocument : public QObject {
   void moveBoxes(const QHash<QString, QPointF>& to);
   void layOut();  // every box where the layered layout puts it
 
-  // Box sizes the canvas draws, for layOut(); boxes without one are 120 x 48.
+  // Box sizes the canvas draws (it sets them whenever it draws), for laying out; a box without
+  // one is taken as 120 x 48.
   void setBoxSizes(const QHash<QString, QSizeF>& sizes) { m_sizes = sizes; }
 
  signals:

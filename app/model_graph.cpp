@@ -87,7 +87,8 @@ QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error) {
   }
   *error = model.contains("file")
                ? QCoreApplication::translate(
-                     "ModelGraph", "The model is the file %1 on the node that ran the job; export it to draw it.")
+                     "ModelGraph",
+                     "The model is the file %1 on the node that ran the job; export it to draw it.")
                      .arg(model.value("file").toString())
                : QCoreApplication::translate("ModelGraph", "The job names no model.");
   return {};

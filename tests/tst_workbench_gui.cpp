@@ -724,6 +724,23 @@ class WorkbenchGuiTest : public QObject {
     const app::Run stored = m_store->run(runIdOf(run));
     QCOMPARE(QJsonDocument::fromJson(stored.jobJson.toUtf8()).object()["model"].toObject()["spec"].toObject(), valid);
     QVERIFY(!m_store->events(stored.id, "eval").isEmpty());
+
+    // ResNet-50 from the template menu: drawn and laid out, no box over another, within 1 s.
+    m_window->tabs()->setCurrentWidget(&designer);
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(designer.openModelOf(QJsonObject{{"model", QJsonObject{{"template", "resnet50"}}}}));
+    QCoreApplication::processEvents();
+    QVERIFY2(clock.elapsed() < 1000, qPrintable(QString("%1 ms").arg(clock.elapsed())));
+    const QStringList boxes = document.boxes();
+    QVERIFY(boxes.size() > 150);
+    QVector<QRectF> rects;
+    for (const QString& box : boxes) rects.append(QRectF(document.position(box), canvas.boxSize(box)));
+    for (int i = 0; i < rects.size(); ++i)
+      for (int j = i + 1; j < rects.size(); ++j) QVERIFY2(!rects[i].intersects(rects[j]), qPrintable(boxes[i] + " / " + boxes[j]));
+    QVERIFY(document.undoStack()->count() == 0);  // a new model, a new history
+    canvas.centerOn(document.position("layer1_0_add"));
+    screenshot("designer-resnet50");
   }
 
   void anInt8RunsGraphShowsItsFallbackLayers() {

@@ -133,6 +133,65 @@ Trust this host and remember its key?</source>
     </message>
 </context>
 <context>
+    <name>twb::app::ModelDocument</name>
+    <message>
+        <source>Add %1</source>
+        <translation>添加 %1</translation>
+    </message>
+    <message>
+        <source>Delete %1</source>
+        <translation>删除 %1</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is an input of the model: it reads nothing</source>
+        <translation>“%1”是模型的输入:它不读取任何内容</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; cannot read itself</source>
+        <translation>“%1”不能读取自身</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; reads &apos;%2&apos; already</source>
+        <translation>“%1”已读取“%2”</translation>
+    </message>
+    <message>
+        <source>Connect %1 to %2</source>
+        <translation>将 %1 连接到 %2</translation>
+    </message>
+    <message>
+        <source>Disconnect %1 from %2</source>
+        <translation>断开 %1 与 %2 的连接</translation>
+    </message>
+    <message>
+        <source>a name must not be empty</source>
+        <translation>名称不能为空</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is the name of another box</source>
+        <translation>“%1”是另一个方框的名称</translation>
+    </message>
+    <message>
+        <source>Rename %1 to %2</source>
+        <translation>将 %1 重命名为 %2</translation>
+    </message>
+    <message>
+        <source>Set %1 of %2</source>
+        <translation>设置 %2 的 %1</translation>
+    </message>
+    <message>
+        <source>Set the shape of %1</source>
+        <translation>设置 %1 的形状</translation>
+    </message>
+    <message>
+        <source>Move</source>
+        <translation>移动</translation>
+    </message>
+    <message>
+        <source>Lay out</source>
+        <translation>布局</translation>
+    </message>
+</context>
+<context>
     <name>twb::app::NodeManager</name>
     <message>
         <source>Key passphrase</source>
@@ -1201,6 +1260,85 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>There is no node %1. The nodes are: %2 (Nodes dialog).</source>
         <translation>没有节点 %1。现有节点：%2（“节点”对话框）。</translation>
     </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>M&amp;odel</source>
+        <translation>模型(&amp;O)</translation>
+    </message>
+</context>
+<context>
+    <name>twb::ui::ModelDesigner</name>
+    <message>
+        <source>Search ops</source>
+        <translation>搜索算子</translation>
+    </message>
+    <message>
+        <source>Start from a template…</source>
+        <translation>从模板开始…</translation>
+    </message>
+    <message>
+        <source>From &amp;job</source>
+        <translation>来自任务(&amp;J)</translation>
+    </message>
+    <message>
+        <source>Open the Job tab&apos;s model</source>
+        <translation>打开任务页的模型</translation>
+    </message>
+    <message>
+        <source>&amp;Open…</source>
+        <translation>打开(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>&amp;Save…</source>
+        <translation>保存(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Lay out</source>
+        <translation>布局(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>重做</translation>
+    </message>
+    <message>
+        <source>&amp;Use in job</source>
+        <translation>用于任务(&amp;U)</translation>
+    </message>
+    <message>
+        <source>%1 nodes, %2 parameters, %3 MFLOP per sample</source>
+        <translation>%1 个节点,%2 个参数,每样本 %3 MFLOP</translation>
+    </message>
+    <message>
+        <source>Open a model spec</source>
+        <translation>打开模型规格</translation>
+    </message>
+    <message>
+        <source>Model spec (*.json)</source>
+        <translation>模型规格 (*.json)</translation>
+    </message>
+    <message>
+        <source>%1: not a model spec (%2 at byte %3)</source>
+        <translation>%1:不是模型规格(第 %3 字节处 %2)</translation>
+    </message>
+    <message>
+        <source>Cannot open %1: %2</source>
+        <translation>无法打开 %1:%2</translation>
+    </message>
+    <message>
+        <source>Save the model spec</source>
+        <translation>保存模型规格</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>无法写入 %1:%2</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ModelGraphView</name>
@@ -1432,6 +1570,65 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>unreachable</source>
         <translation>无法连接</translation>
+    </message>
+</context>
+<context>
+    <name>twb::ui::NodeProperties</name>
+    <message>
+        <source>“%1” is not an integer</source>
+        <translation>“%1”不是整数</translation>
+    </message>
+    <message>
+        <source>“%1” is not a number</source>
+        <translation>“%1”不是数字</translation>
+    </message>
+    <message>
+        <source>“%1” is not an integer or a pair “h, w”</source>
+        <translation>“%1”不是整数或“h, w”对</translation>
+    </message>
+    <message>
+        <source>“%1” is not a list of integers “1, 2, 3”</source>
+        <translation>“%1”不是整数列表“1, 2, 3”</translation>
+    </message>
+    <message>
+        <source>Select a box to edit it; double-click or drag an op from the palette to add one.</source>
+        <translation>选择一个方框进行编辑;在算子面板中双击或拖动算子即可添加。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Per sample, without the batch: e.g. 1, 28, 28</source>
+        <translation>每样本形状,不含批次:例如 1, 28, 28</translation>
+    </message>
+    <message>
+        <source>an input needs a shape</source>
+        <translation>输入需要形状</translation>
+    </message>
+    <message>
+        <source>Shape</source>
+        <translation>形状</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>MFLOP per sample</source>
+        <translation>每样本 MFLOP</translation>
+    </message>
+    <message>
+        <source>required</source>
+        <translation>必填</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1:%2</translation>
     </message>
 </context>
 <context>

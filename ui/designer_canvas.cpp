@@ -20,8 +20,14 @@ constexpr double kPadding = 6, kCorner = 5, kPort = 5, kPortGrab = 9;
 // One input or node: op in bold, name, inferred output shape; ports above and below.
 class DesignBox : public QGraphicsItem {
  public:
-  DesignBox(QString name, const QStringList& lines, const QFont& font, bool isInput, std::function<void()> moved)
-      : m_name(std::move(name)), m_lines(lines), m_font(font), m_bold(font), m_isInput(isInput), m_moved(std::move(moved)) {
+  DesignBox(QString name, const QStringList& lines, const QFont& font, bool isInput,
+            std::function<void()> moved)
+      : m_name(std::move(name)),
+        m_lines(lines),
+        m_font(font),
+        m_bold(font),
+        m_isInput(isInput),
+        m_moved(std::move(moved)) {
     m_bold.setBold(true);
     const QFontMetricsF bold(m_bold), plain(m_font);
     double width = 90;
@@ -42,16 +48,17 @@ class DesignBox : public QGraphicsItem {
   bool isWrong() const { return m_wrong; }
 
   QRectF boundingRect() const override {
-    return QRectF(QPointF(0, 0), m_size).adjusted(-3, -kPort - 1, 3, kPort + 1);
+    return QRectF(QPointF(0, 0), m_size).adjusted(-4, -kPort - 2, 4, kPort + 2);
   }
   void paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) override {
     const QRectF box(QPointF(0, 0), m_size);
     painter->setRenderHint(QPainter::Antialiasing);
     painter->setBrush(m_isInput ? QColor("#ffffff") : QColor("#eef3fb"));
-    QPen pen(QColor("#555555"), 1);
-    if (m_wrong) pen = QPen(QColor("#d93025"), 3);
-    if (isSelected()) pen = QPen(QColor("#1a73e8"), 3);
-    painter->setPen(pen);
+    if (isSelected()) {  // a halo, so that a wrong box keeps its red outline
+      painter->setPen(QPen(QColor("#1a73e8"), 3));
+      painter->drawRoundedRect(box.adjusted(-2, -2, 2, 2), kCorner + 2, kCorner + 2);
+    }
+    painter->setPen(m_wrong ? QPen(QColor("#d93025"), 3) : QPen(QColor("#555555"), 1));
     painter->drawRoundedRect(box, kCorner, kCorner);
     painter->setPen(Qt::black);
     const QFontMetricsF bold(m_bold), plain(m_font);
@@ -146,7 +153,8 @@ void DesignerCanvas::redraw() {
     const bool input = m_document.isInput(name);
     const QString op = input ? QString("Input") : m_document.node(name).value("op").toString();
     const int inferred = graph.indexOf(name);
-    const QString shape = inferred >= 0 ? app::batchedShapeText(graph.nodes[inferred].shape) : QString("?");
+    const QString shape =
+        inferred >= 0 ? app::batchedShapeText(graph.nodes[inferred].shape) : QString("?");
     auto* box = new DesignBox(name, {op, name, shape}, font(), input, [this] { routeEdges(); });
     box->setPos(m_document.position(name));
     if (name == m_document.errorNode()) box->markWrong(graph.error);
@@ -193,7 +201,8 @@ QPoint DesignerCanvas::outputPortOf(const QString& box) const {
 
 QPoint DesignerCanvas::centreOf(const QString& box) const {
   const DesignBox* b = m_boxes.value(box);
-  return b ? mapFromScene(b->pos() + QPointF(b->size().width() / 2, b->size().height() / 2)) : QPoint();
+  return b ? mapFromScene(b->pos() + QPointF(b->size().width() / 2, b->size().height() / 2))
+           : QPoint();
 }
 
 bool DesignerCanvas::isMarkedWrong(const QString& box) const {
@@ -204,6 +213,16 @@ bool DesignerCanvas::isMarkedWrong(const QString& box) const {
 QSizeF DesignerCanvas::boxSize(const QString& box) const {
   const DesignBox* b = m_boxes.value(box);
   return b ? b->size() : QSizeF();
+}
+
+QPointF DesignerCanvas::freeSpotNear(QPointF at, QSizeF size) const {
+  const auto taken = [&](const QRectF& spot) {
+    for (const DesignBox* box : m_boxes)
+      if (QRectF(box->pos(), box->size()).adjusted(-12, -12, 12, 12).intersects(spot)) return true;
+    return false;
+  };
+  while (taken(QRectF(at, size))) at.rx() += 24;
+  return at;
 }
 
 DesignBox* DesignerCanvas::boxAt(const QPointF& scenePoint) const {
@@ -218,7 +237,8 @@ void DesignerCanvas::mousePressEvent(QMouseEvent* event) {
     for (DesignBox* box : std::as_const(m_boxes))
       if (QLineF(box->outputPort(), at).length() <= kPortGrab) {
         m_linkFrom = box->name();
-        m_link = scene()->addLine(QLineF(box->outputPort(), at), QPen(QColor("#1a73e8"), 2, Qt::DashLine));
+        m_link = scene()->addLine(QLineF(box->outputPort(), at),
+                                  QPen(QColor("#1a73e8"), 2, Qt::DashLine));
         event->accept();
         return;
       }
@@ -249,7 +269,8 @@ void DesignerCanvas::mouseReleaseEvent(QMouseEvent* event) {
   QGraphicsView::mouseReleaseEvent(event);
   QHash<QString, QPointF> moved;
   for (auto it = m_boxes.begin(); it != m_boxes.end(); ++it)
-    if (it.value()->pos() != m_document.position(it.key())) moved.insert(it.key(), it.value()->pos());
+    if (it.value()->pos() != m_document.position(it.key()))
+      moved.insert(it.key(), it.value()->pos());
   if (!moved.isEmpty()) m_document.moveBoxes(moved);
 }
 

@@ -33,6 +33,8 @@ class DesignerCanvas : public QGraphicsView {
   QPoint centreOf(const QString& box) const;
   bool isMarkedWrong(const QString& box) const;
   QSizeF boxSize(const QString& box) const;
+  // `at`, or the first place to its right where a box of `size` overlaps none.
+  QPointF freeSpotNear(QPointF at, QSizeF size) const;
 
  signals:
   void selectionChanged();
@@ -56,7 +58,7 @@ class DesignerCanvas : public QGraphicsView {
   app::ModelDocument& m_document;
   QHash<QString, DesignBox*> m_boxes;
   QVector<DesignEdge*> m_edges;
-  QString m_linkFrom;                 // a connection being dragged from this box's output
+  QString m_linkFrom;  // a connection being dragged from this box's output
   QGraphicsLineItem* m_link = nullptr;
   bool m_redrawing = false;
 };

@@ -29,12 +29,14 @@ class OpPalette : public QListWidget {
  protected:
   QMimeData* mimeData(const QList<QListWidgetItem*>& items) const override {
     auto* data = new QMimeData;
-    if (!items.isEmpty()) data->setData(DesignerCanvas::kOpMimeType, items.front()->text().toUtf8());
+    if (!items.isEmpty())
+      data->setData(DesignerCanvas::kOpMimeType, items.front()->text().toUtf8());
     return data;
   }
 };
 
-constexpr double kBelow = 40;  // how far under the selected box a new node goes
+constexpr double kBelow = 40;       // how far under the selected box a new node goes
+constexpr QSizeF kNewBox(130, 60);  // room a new box is given
 }  // namespace
 
 ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::opCatalog()) {
@@ -57,7 +59,8 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
                       !item->toolTip().contains(text, Qt::CaseInsensitive));
     }
   });
-  connect(m_palette, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) { addFromPalette(item->text()); });
+  connect(m_palette, &QListWidget::itemActivated, this,
+          [this](QListWidgetItem* item) { addFromPalette(item->text()); });
 
   m_canvas = new DesignerCanvas(m_document, this);
   m_properties = new NodeProperties(m_document, m_catalog, this);
@@ -65,16 +68,20 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
     const QStringList selected = m_canvas->selectedBoxes();
     m_properties->showBox(selected.size() == 1 ? selected.front() : QString());
   });
-  connect(m_properties, &NodeProperties::renamed, this, [this](const QString& name) { m_canvas->selectBoxes({name}); });
-  connect(m_canvas, &DesignerCanvas::status, this, [this](const QString& message) { m_status->setText(message); });
+  connect(m_properties, &NodeProperties::renamed, this,
+          [this](const QString& name) { m_canvas->selectBoxes({name}); });
+  connect(m_canvas, &DesignerCanvas::status, this,
+          [this](const QString& message) { m_status->setText(message); });
 
   m_template = new QComboBox(this);
   m_template->setObjectName("designerTemplate");
   m_template->addItem(tr("Start from a template…"));
-  for (const char* name : {"mlp", "lenet5", "cnn-small", "resnet18-cifar", "resnet50", "mobilenet-v2-cifar", "vit-tiny"})
+  for (const char* name : {"mlp", "lenet5", "cnn-small", "resnet18-cifar", "resnet50",
+                           "mobilenet-v2-cifar", "vit-tiny"})
     m_template->addItem(name);
   connect(m_template, &QComboBox::activated, this, [this](int index) {
-    if (index > 0) openModelOf(QJsonObject{{"model", QJsonObject{{"template", m_template->itemText(index)}}}});
+    if (index > 0)
+      openModelOf(QJsonObject{{"model", QJsonObject{{"template", m_template->itemText(index)}}}});
     m_template->setCurrentIndex(0);
   });
   const auto button = [this](const QString& text, const char* name) {
@@ -108,7 +115,9 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
   auto* tools = new QHBoxLayout;
-  for (QWidget* w : std::initializer_list<QWidget*>{m_template, fromJob, open, save, undo, redo, layOut}) tools->addWidget(w);
+  for (QWidget* w :
+       std::initializer_list<QWidget*>{m_template, fromJob, open, save, undo, redo, layOut})
+    tools->addWidget(w);
   tools->addStretch(1);
   tools->addWidget(m_use);
   auto* paletteSide = new QWidget(this);
@@ -137,7 +146,7 @@ QString ModelDesigner::addFromPalette(const QString& op) {
     const QSizeF size = m_canvas->boxSize(selected.front());
     at = m_document.position(selected.front()) + QPointF(0, size.height() + kBelow);
   }
-  const QString name = m_document.addNode(op, at);
+  const QString name = m_document.addNode(op, m_canvas->freeSpotNear(at, kNewBox));
   if (selected.size() == 1) m_document.connectBoxes(selected.front(), name);
   m_canvas->selectBoxes({name});
   return name;
@@ -166,32 +175,41 @@ void ModelDesigner::showState() {
   double flops = 0;
   for (const app::ModelGraphNode& n : graph.nodes) parameters += n.parameters, flops += n.flops;
   m_status->setStyleSheet({});
-  m_status->setText(tr("%1 nodes, %2 parameters, %3 MFLOP per sample")
-                        .arg(graph.nodes.size() - m_document.spec().value("inputs").toArray().size())
-                        .arg(QLocale().toString(parameters))
-                        .arg(flops / 1e6, 0, 'f', 2));
+  m_status->setText(
+      tr("%1 nodes, %2 parameters, %3 MFLOP per sample")
+          .arg(graph.nodes.size() - m_document.spec().value("inputs").toArray().size())
+          .arg(QLocale().toString(parameters))
+          .arg(flops / 1e6, 0, 'f', 2));
 }
 
 void ModelDesigner::openFile() {
-  const QString path = QFileDialog::getOpenFileName(this, tr("Open a model spec"), {}, tr("Model spec (*.json)"));
+  const QString path =
+      QFileDialog::getOpenFileName(this, tr("Open a model spec"), {}, tr("Model spec (*.json)"));
   if (path.isEmpty()) return;
   QFile file(path);
   QJsonParseError error{};
-  const QJsonDocument json = file.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(file.readAll(), &error) : QJsonDocument();
+  const QJsonDocument json = file.open(QIODevice::ReadOnly)
+                                 ? QJsonDocument::fromJson(file.readAll(), &error)
+                                 : QJsonDocument();
   if (!file.isOpen() || error.error != QJsonParseError::NoError || !json.isObject()) {
-    m_status->setText(file.isOpen() ? tr("%1: not a model spec (%2 at byte %3)").arg(path, error.errorString()).arg(error.offset)
+    m_status->setText(file.isOpen() ? tr("%1: not a model spec (%2 at byte %3)")
+                                          .arg(path, error.errorString())
+                                          .arg(error.offset)
                                     : tr("Cannot open %1: %2").arg(path, file.errorString()));
     return;
   }
   // A job file opens its model; a model spec opens as it is.
   const QJsonObject object = json.object();
-  if (object.contains("model")) openModelOf(object);
-  else m_document.reset(object);
+  if (object.contains("model"))
+    openModelOf(object);
+  else
+    m_document.reset(object);
 }
 
 void ModelDesigner::saveFile() {
-  const QString path = QFileDialog::getSaveFileName(this, tr("Save the model spec"), m_document.spec().value("name").toString() + ".json",
-                                                    tr("Model spec (*.json)"));
+  const QString path = QFileDialog::getSaveFileName(
+      this, tr("Save the model spec"), m_document.spec().value("name").toString() + ".json",
+      tr("Model spec (*.json)"));
   if (path.isEmpty()) return;
   QFile file(path);
   if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(m_document.spec()).toJson()) < 0)

@@ -70,7 +70,7 @@ class ModelGraphView : public QGraphicsView {
   QHash<QString, LayerBox*> m_boxes;
   Colouring m_colouring = Colouring::time;
   double m_costliestMs = 0;
-  bool m_fitted = true;     // fit() again on a resize
+  bool m_fitted = true;      // fit() again on a resize
   bool m_selecting = false;  // selectLayer() at work: not the user's click
 };
 

@@ -59,12 +59,11 @@ QString attributeText(const QJsonValue& value) {
   return value.toString();
 }
 
-NodeProperties::NodeProperties(app::ModelDocument& document, const QJsonArray& catalog, QWidget* parent)
+NodeProperties::NodeProperties(app::ModelDocument& document, const QJsonArray& catalog,
+                               QWidget* parent)
     : QWidget(parent), m_document(document), m_catalog(catalog) {
   setObjectName("nodeProperties");
   auto* layout = new QVBoxLayout(this);
-  m_form = new QFormLayout;
-  layout->addLayout(m_form);
   m_problem = new QLabel(this);
   m_problem->setObjectName("propertyProblem");
   m_problem->setStyleSheet("color: #d93025");
@@ -94,34 +93,48 @@ void NodeProperties::scheduleRebuild() {
 }
 
 void NodeProperties::rebuild() {
-  while (m_form->rowCount()) m_form->removeRow(0);
+  delete m_page;
+  m_page = new QWidget(this);
+  m_form = new QFormLayout(m_page);
+  m_form->setContentsMargins(0, 0, 0, 0);
+  static_cast<QVBoxLayout*>(layout())->insertWidget(0, m_page);
   if (!m_document.boxes().contains(m_box)) m_box.clear();
   if (m_box.isEmpty()) {
-    m_form->addRow(new QLabel(tr("Select a box to edit it; double-click or drag an op from the palette to add one."), this));
+    auto* hint = new QLabel(
+        tr("Select a box to edit it; double-click or drag an op from the palette to add one."),
+        m_page);
+    hint->setWordWrap(true);
+    m_form->addRow(hint);
+    m_page->show();
     return;
   }
   const QString box = m_box;
-  auto* name = new QLineEdit(box, this);
+  auto* name = new QLineEdit(box, m_page);
   name->setObjectName("propName");
   connect(name, &QLineEdit::editingFinished, this, [this, name, box] {
     QString why;
-    if (name->text() != box && !m_document.rename(box, name->text().trimmed(), &why)) m_problem->setText(why);
-    else if (name->text() != box) emit renamed(m_box = name->text().trimmed());
+    if (name->text() != box && !m_document.rename(box, name->text().trimmed(), &why))
+      m_problem->setText(why);
+    else if (name->text() != box)
+      emit renamed(m_box = name->text().trimmed());
   });
   m_form->addRow(tr("Name"), name);
 
   if (m_document.isInput(box)) {
     QJsonArray shape;
     for (const QJsonValue& v : m_document.spec().value("inputs").toArray())
-      if (v.toObject().value("name").toString() == box) shape = v.toObject().value("shape").toArray();
-    auto* field = new QLineEdit(attributeText(shape), this);
+      if (v.toObject().value("name").toString() == box)
+        shape = v.toObject().value("shape").toArray();
+    auto* field = new QLineEdit(attributeText(shape), m_page);
     field->setObjectName("propShape");
     field->setToolTip(tr("Per sample, without the batch: e.g. 1, 28, 28"));
     connect(field, &QLineEdit::editingFinished, this, [this, field, box] {
       QString why;
       const QJsonValue v = attributeValue("integers", field->text(), &why);
-      if (!v.isArray()) m_problem->setText(why.isEmpty() ? tr("an input needs a shape") : why);
-      else m_document.setInputShape(box, v.toArray());
+      if (!v.isArray())
+        m_problem->setText(why.isEmpty() ? tr("an input needs a shape") : why);
+      else
+        m_document.setInputShape(box, v.toArray());
     });
     m_form->addRow(tr("Shape"), field);
   } else {
@@ -130,13 +143,16 @@ void NodeProperties::rebuild() {
     QJsonObject def;
     for (const QJsonValue& v : m_catalog)
       if (v.toObject().value("name").toString() == op) def = v.toObject();
-    auto* doc = new QLabel(QString("<b>%1</b> — %2").arg(op, def.value("doc").toString().toHtmlEscaped()), this);
+    auto* doc = new QLabel(
+        QString("<b>%1</b> — %2").arg(op, def.value("doc").toString().toHtmlEscaped()), m_page);
     doc->setWordWrap(true);
     m_form->addRow(doc);
     const QJsonObject attrs = node.value("attrs").toObject();
     for (const QJsonValue& a : def.value("attrs").toArray()) {
       const QJsonObject schema = a.toObject();
-      auto* label = new QLabel(schema.value("name").toString() + (schema.value("required").toBool() ? " *" : ""), this);
+      auto* label = new QLabel(
+          schema.value("name").toString() + (schema.value("required").toBool() ? " *" : ""),
+          m_page);
       label->setToolTip(schema.value("doc").toString());
       m_form->addRow(label, attributeField(schema, attrs.value(schema.value("name").toString())));
     }
@@ -144,24 +160,29 @@ void NodeProperties::rebuild() {
   const app::ModelGraph& graph = m_document.graph();
   if (const int i = graph.indexOf(box); i >= 0) {
     const app::ModelGraphNode& n = graph.nodes[i];
-    m_form->addRow(tr("Output"), new QLabel(app::batchedShapeText(n.shape), this));
-    m_form->addRow(tr("Parameters"), new QLabel(QLocale().toString(n.parameters), this));
-    m_form->addRow(tr("MFLOP per sample"), new QLabel(QString::number(n.flops / 1e6, 'f', 3), this));
+    m_form->addRow(tr("Output"), new QLabel(app::batchedShapeText(n.shape), m_page));
+    m_form->addRow(tr("Parameters"), new QLabel(QLocale().toString(n.parameters), m_page));
+    m_form->addRow(tr("MFLOP per sample"),
+                   new QLabel(QString::number(n.flops / 1e6, 'f', 3), m_page));
   }
+  m_page->show();
 }
 
 QWidget* NodeProperties::attributeField(const QJsonObject& schema, const QJsonValue& value) {
-  const QString attr = schema.value("name").toString(), type = schema.value("type").toString(), box = m_box;
+  const QString attr = schema.value("name").toString(), type = schema.value("type").toString(),
+                box = m_box;
   if (type == "boolean") {
-    auto* check = new QCheckBox(this);
+    auto* check = new QCheckBox(m_page);
     check->setObjectName("attr_" + attr);
     check->setChecked(value.isBool() ? value.toBool() : schema.value("default").toBool());
-    connect(check, &QCheckBox::toggled, this, [this, box, attr](bool on) { m_document.setAttribute(box, attr, on); });
+    connect(check, &QCheckBox::toggled, this,
+            [this, box, attr](bool on) { m_document.setAttribute(box, attr, on); });
     return check;
   }
-  auto* field = new QLineEdit(value.isUndefined() ? QString() : attributeText(value), this);
+  auto* field = new QLineEdit(value.isUndefined() ? QString() : attributeText(value), m_page);
   field->setObjectName("attr_" + attr);
-  field->setPlaceholderText(schema.value("required").toBool() ? tr("required") : attributeText(schema.value("default")));
+  field->setPlaceholderText(
+      schema.value("required").toBool() ? tr("required") : attributeText(schema.value("default")));
   field->setToolTip(QString("%1 (%2)").arg(schema.value("doc").toString(), type));
   connect(field, &QLineEdit::editingFinished, this, [this, field, box, attr, type] {
     QString why;

@@ -20,7 +20,8 @@ class NodeProperties : public QWidget {
   Q_OBJECT
 
  public:
-  NodeProperties(app::ModelDocument& document, const QJsonArray& catalog, QWidget* parent = nullptr);
+  NodeProperties(app::ModelDocument& document, const QJsonArray& catalog,
+                 QWidget* parent = nullptr);
   void showBox(const QString& box);  // empty: nothing selected
 
  signals:
@@ -36,7 +37,8 @@ class NodeProperties : public QWidget {
   app::ModelDocument& m_document;
   QJsonArray m_catalog;
   QString m_box;
-  QFormLayout* m_form;
+  QWidget* m_page = nullptr;  // the fields of the box shown, made anew for each
+  QFormLayout* m_form = nullptr;
   QLabel* m_problem;
   bool m_rebuildPending = false;
 };
