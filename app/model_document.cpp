@@ -252,6 +252,56 @@ void ModelDocument::moveBoxes(const QHash<QString, QPointF>& to) {
 
 void ModelDocument::layOut() { apply(tr("Lay out"), laidOut(m_state)); }
 
+QJsonObject ModelDocument::copyOf(const QStringList& names) const {
+  QJsonArray copied;
+  QJsonObject positions;
+  for (const QJsonValue& v : nodes()) {
+    QJsonObject n = v.toObject();
+    const QString name = n.value("name").toString();
+    if (!names.contains(name)) continue;
+    QJsonArray reads;
+    for (const QJsonValue& in : n.value("inputs").toArray())
+      if (names.contains(in.toString())) reads.append(in);
+    n["inputs"] = reads;
+    copied.append(n);
+    positions[name] = QJsonArray{position(name).x(), position(name).y()};
+  }
+  return {{"nodes", copied}, {"positions", positions}};
+}
+
+QStringList ModelDocument::paste(const QJsonObject& copied, QPointF offset) {
+  QStringList taken = boxes(), added;
+  QHash<QString, QString> newName;
+  const QJsonArray incoming = copied.value("nodes").toArray();
+  for (const QJsonValue& v : incoming) {
+    const QString name = v.toObject().value("name").toString();
+    QString fresh = name;
+    for (int n = 2; taken.contains(fresh); ++n) fresh = QString("%1_%2").arg(name).arg(n);
+    taken << fresh;
+    newName[name] = fresh;
+  }
+  State after = m_state;
+  QJsonArray all = nodes();
+  const QJsonObject positions = copied.value("positions").toObject();
+  for (const QJsonValue& v : incoming) {
+    QJsonObject n = v.toObject();
+    const QString name = n.value("name").toString();
+    QJsonArray reads;
+    for (const QJsonValue& in : n.value("inputs").toArray())
+      reads.append(newName.value(in.toString(), in.toString()));
+    n["name"] = newName[name];
+    n["inputs"] = reads;
+    all.append(n);
+    const QJsonArray at = positions.value(name).toArray();
+    after.positions[newName[name]] = QPointF(at.at(0).toDouble(), at.at(1).toDouble()) + offset;
+    added << newName[name];
+  }
+  if (added.isEmpty()) return {};
+  after.spec["nodes"] = all;
+  apply(tr("Paste %1").arg(added.join(", ")), after);
+  return added;
+}
+
 ModelDocument::State ModelDocument::laidOut(State state) const {
   const QStringList names = boxNamesOf(state.spec);
   QVector<QSizeF> sizes;

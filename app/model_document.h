@@ -52,6 +52,13 @@ class ModelDocument : public QObject {
   void moveBoxes(const QHash<QString, QPointF>& to);
   void layOut();  // every box where the layered layout puts it
 
+  // Nodes as the clipboard holds them: {"nodes": [...], "positions": {name: [x, y]}}, each
+  // node reading only the copied boxes (edges from outside are left behind).
+  QJsonObject copyOf(const QStringList& names) const;
+  // Adds copied nodes, `offset` from where they were, renamed where a name is taken (and their
+  // edges with them), as one edit; returns the new names.
+  QStringList paste(const QJsonObject& copied, QPointF offset);
+
   // Box sizes the canvas draws (it sets them whenever it draws), for laying out; a box without
   // one is taken as 120 x 48.
   void setBoxSizes(const QHash<QString, QSizeF>& sizes) { m_sizes = sizes; }

@@ -713,6 +713,19 @@ class WorkbenchGuiTest : public QObject {
     QTest::mouseClick(field<QToolButton>("designerUndo"), Qt::LeftButton);
     QCOMPARE(document.spec(), valid);
 
+    // Copy and paste: two boxes and the edge between them, renamed; one undo takes them away.
+    QTest::mouseClick(canvas.viewport(), Qt::LeftButton, {}, canvas.centreOf("conv1"));
+    QTest::mouseClick(canvas.viewport(), Qt::LeftButton, Qt::ControlModifier, canvas.centreOf("relu1"));
+    QCOMPARE(canvas.selectedBoxes(), QStringList({"conv1", "relu1"}));
+    QTest::keyClick(canvas.viewport(), Qt::Key_C, Qt::ControlModifier);
+    QTest::keyClick(canvas.viewport(), Qt::Key_V, Qt::ControlModifier);
+    QCOMPARE(canvas.selectedBoxes(), QStringList({"conv1_2", "relu1_2"}));
+    QCOMPARE(document.inputsOf("relu1_2"), QStringList({"conv1_2"}));
+    QVERIFY(document.inputsOf("conv1_2").isEmpty());
+    QCOMPARE(document.node("conv1_2").value("attrs"), document.node("conv1").value("attrs"));
+    QTest::mouseClick(field<QToolButton>("designerUndo"), Qt::LeftButton);
+    QCOMPARE(document.spec(), valid);
+
     // Into the Job tab, and trained there.
     m_window->jobForm()->setJob(everyFieldJob());
     QTest::mouseClick(use, Qt::LeftButton);

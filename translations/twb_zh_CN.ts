@@ -190,6 +190,10 @@ Trust this host and remember its key?</source>
         <source>Lay out</source>
         <translation>布局</translation>
     </message>
+    <message>
+        <source>Paste %1</source>
+        <translation>粘贴 %1</translation>
+    </message>
 </context>
 <context>
     <name>twb::app::NodeManager</name>
@@ -1338,6 +1342,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>Cannot write %1: %2</source>
         <translation>无法写入 %1:%2</translation>
+    </message>
+    <message>
+        <source>&amp;Fit</source>
+        <translation>适应窗口(&amp;F)</translation>
     </message>
 </context>
 <context>

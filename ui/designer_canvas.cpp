@@ -1,15 +1,20 @@
 #include "ui/designer_canvas.h"
 
+#include <QClipboard>
 #include <QDragEnterEvent>
 #include <QGraphicsItem>
 #include <QGraphicsLineItem>
 #include <QGraphicsScene>
+#include <QGuiApplication>
+#include <QJsonDocument>
 #include <QKeyEvent>
 #include <QMimeData>
 #include <QPainter>
 #include <QPainterPath>
 #include <cmath>
 #include <functional>
+
+#include "ui/graph_view_zoom.h"
 
 namespace twb::ui {
 
@@ -275,6 +280,29 @@ void DesignerCanvas::mouseReleaseEvent(QMouseEvent* event) {
 }
 
 void DesignerCanvas::keyPressEvent(QKeyEvent* event) {
+  if (event->matches(QKeySequence::Copy) || event->matches(QKeySequence::Cut)) {
+    const QStringList boxes = selectedBoxes();
+    auto* data = new QMimeData;
+    data->setData(kNodesMimeType,
+                  QJsonDocument(m_document.copyOf(boxes)).toJson(QJsonDocument::Compact));
+    QGuiApplication::clipboard()->setMimeData(data);
+    if (event->matches(QKeySequence::Cut)) m_document.removeBoxes(boxes);
+    event->accept();
+    return;
+  }
+  if (event->matches(QKeySequence::Paste)) {
+    const QMimeData* data = QGuiApplication::clipboard()->mimeData();
+    if (data && data->hasFormat(kNodesMimeType))
+      selectBoxes(m_document.paste(QJsonDocument::fromJson(data->data(kNodesMimeType)).object(),
+                                   QPointF(30, 30)));
+    event->accept();
+    return;
+  }
+  if (event->matches(QKeySequence::SelectAll)) {
+    selectBoxes(m_document.boxes());
+    event->accept();
+    return;
+  }
   if (event->key() != Qt::Key_Delete && event->key() != Qt::Key_Backspace) {
     QGraphicsView::keyPressEvent(event);
     return;
@@ -292,11 +320,9 @@ void DesignerCanvas::keyPressEvent(QKeyEvent* event) {
   event->accept();
 }
 
-void DesignerCanvas::wheelEvent(QWheelEvent* event) {
-  const double factor = std::pow(1.15, event->angleDelta().y() / 120.0);
-  scale(factor, factor);
-  event->accept();
-}
+void DesignerCanvas::wheelEvent(QWheelEvent* event) { zoomByWheel(*this, *event); }
+
+void DesignerCanvas::fit() { fitGraph(*this, scene()->itemsBoundingRect()); }
 
 void DesignerCanvas::dragEnterEvent(QDragEnterEvent* event) {
   if (event->mimeData()->hasFormat(kOpMimeType)) event->acceptProposedAction();

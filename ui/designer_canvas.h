@@ -14,7 +14,8 @@ class DesignEdge;
 // The designer's canvas: the document's inputs and nodes as boxes (op, name, the output shape
 // the engine inferred, an input port on top and an output port below) and its edges. Dragging a
 // box moves it; dragging from a box's output port onto another box connects them; Delete removes
-// the selected boxes and edges; an op dropped from the palette becomes a node there. The box the
+// the selected boxes and edges; Ctrl+C / X / V copy, cut and paste boxes with the edges between
+// them, Ctrl+A selects all; an op dropped from the palette becomes a node there. The box the
 // engine's message names is outlined in red with the message as its tooltip. Every change goes
 // through the document, so it can be undone.
 class DesignerCanvas : public QGraphicsView {
@@ -22,10 +23,12 @@ class DesignerCanvas : public QGraphicsView {
 
  public:
   static constexpr const char* kOpMimeType = "application/x-twb-op";
+  static constexpr const char* kNodesMimeType = "application/x-twb-nodes";  // copied boxes
 
   DesignerCanvas(app::ModelDocument& document, QWidget* parent = nullptr);
   ~DesignerCanvas() override;  // before the scene deletes selected items, which would signal
 
+  void fit();  // the whole model in view (ui/graph_view_zoom.h)
   QStringList selectedBoxes() const;
   void selectBoxes(const QStringList& names);
   // Where a box and its ports are, in viewport coordinates (what a pointer presses); for tests.

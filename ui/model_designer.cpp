@@ -98,6 +98,8 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   connect(save, &QPushButton::clicked, this, &ModelDesigner::saveFile);
   QPushButton* layOut = button(tr("&Lay out"), "designerLayOut");
   connect(layOut, &QPushButton::clicked, &m_document, &app::ModelDocument::layOut);
+  QPushButton* fit = button(tr("&Fit"), "designerFit");
+  connect(fit, &QPushButton::clicked, m_canvas, &DesignerCanvas::fit);
   auto* undo = new QToolButton(this);
   undo->setDefaultAction(m_document.undoStack()->createUndoAction(this, tr("Undo")));
   undo->defaultAction()->setShortcut(QKeySequence::Undo);
@@ -116,7 +118,7 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
 
   auto* tools = new QHBoxLayout;
   for (QWidget* w :
-       std::initializer_list<QWidget*>{m_template, fromJob, open, save, undo, redo, layOut})
+       std::initializer_list<QWidget*>{m_template, fromJob, open, save, undo, redo, layOut, fit})
     tools->addWidget(w);
   tools->addStretch(1);
   tools->addWidget(m_use);
@@ -160,6 +162,7 @@ bool ModelDesigner::openModelOf(const QJsonObject& job) {
     return false;
   }
   m_document.reset(spec);
+  m_canvas->fit();
   return true;
 }
 

@@ -8,6 +8,8 @@
 #include <QWheelEvent>
 #include <cmath>
 
+#include "ui/graph_view_zoom.h"
+
 namespace twb::ui {
 
 namespace {
@@ -229,22 +231,12 @@ void ModelGraphView::selectLayer(const QString& name) {
 
 void ModelGraphView::fit() {
   m_fitted = true;
-  fitInView(sceneRect(), Qt::KeepAspectRatio);
-  if (transform().m11() > 1) {
-    resetTransform();
-    centerOn(sceneRect().center());
-  } else if (transform().m11() < 0.5) {  // a deep model fitted whole is unreadable
-    resetTransform();
-    scale(0.5, 0.5);
-    centerOn(sceneRect().center().x(), sceneRect().top());
-  }
+  fitGraph(*this, sceneRect());
 }
 
 void ModelGraphView::wheelEvent(QWheelEvent* event) {
   m_fitted = false;
-  const double factor = std::pow(1.15, event->angleDelta().y() / 120.0);
-  scale(factor, factor);
-  event->accept();
+  zoomByWheel(*this, *event);
 }
 
 void ModelGraphView::resizeEvent(QResizeEvent* event) {
