@@ -66,6 +66,7 @@
 #include "ui/designer_canvas.h"
 #include "ui/model_designer.h"
 #include "ui/model_graph_view.h"
+#include "ui/plugins_dialog.h"
 #include "ui/profile_panel.h"
 
 using namespace twb;
@@ -802,6 +803,80 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY(field<QLabel>("graphLegend")->text().contains("int8"));
     screenshot("profile-graph-int8");
     profile->colouringChooser()->setCurrentIndex(0);
+  }
+
+  void pluginsFromTheUserFolderAreListedAndWork() {
+    // A user plugin folder holding the tests' report and model format plugins, one built for an
+    // interface version this workbench does not have, and a file that only looks like a library.
+    QTemporaryDir data;
+    const QString folder = data.path() + "/tensor-workbench/plugins";
+    QVERIFY(QDir().mkpath(folder));
+    for (const char* name : {"markdown_report", "tiny_model_format", "old_interface"}) {
+      const QString file = QString("libtest_plugin_%1.so").arg(name);
+      QVERIFY2(QFile::copy(QString(TWB_TEST_PLUGINS "/") + file, folder + "/" + file), qPrintable(file));
+    }
+    QFile broken(folder + "/libbroken.so");
+    QVERIFY(broken.open(QIODevice::WriteOnly) && broken.write("not a shared library") > 0);
+    broken.close();
+    const QByteArray previous = qgetenv("XDG_DATA_HOME");
+    qputenv("XDG_DATA_HOME", data.path().toUtf8());
+    {
+      ui::MainWindow window(*m_controller);
+      window.resize(1280, 800);
+      window.show();
+      QVERIFY(QTest::qWaitForWindowExposed(&window));
+      ui::PluginsDialog* dialog = window.showPlugins();
+      QTableWidget* table = dialog->table();
+      QHash<QString, int> rowOf;
+      for (int row = 0; row < table->rowCount(); ++row) rowOf[QFileInfo(table->item(row, 4)->text()).fileName()] = row;
+      const auto cell = [&](const char* file, int column) { return table->item(rowOf.value(file, -1), column)->text(); };
+      QVERIFY2(rowOf.size() == 4, qPrintable(rowOf.keys().join(", ")));
+      QCOMPARE(cell("libtest_plugin_markdown_report.so", 3), QString("loaded"));
+      QCOMPARE(cell("libtest_plugin_markdown_report.so", 2), QString("report: Markdown"));
+      QCOMPARE(cell("libtest_plugin_markdown_report.so", 0), QString("Markdown report (test)"));
+      QCOMPARE(cell("libtest_plugin_tiny_model_format.so", 2), QString("model format: Tiny text model"));
+      QVERIFY2(cell("libtest_plugin_old_interface.so", 3).contains("org.tensor-workbench.Plugin/0"),
+               qPrintable(cell("libtest_plugin_old_interface.so", 3)));
+      QVERIFY2(cell("libbroken.so", 3).startsWith("not used: not a Qt plugin"), qPrintable(cell("libbroken.so", 3)));
+      QVERIFY(dialog->grab().save(TWB_BINARY_DIR "/screenshots/plugins.png"));
+
+      // The model format: a .tiny file opens in the designer, a bad one is refused at its line.
+      const QString tiny = data.filePath("small.tiny");
+      QFile model(tiny);
+      QVERIFY(model.open(QIODevice::WriteOnly));
+      model.write("# a small model\ninput image 1 28 28\nnode flatten Flatten image\nnode logits Linear flatten out_features=10\n");
+      model.close();
+      ui::ModelDesigner& designer = *window.designer();
+      QVERIFY(designer.openFile(tiny));
+      QCOMPARE(designer.document().boxes(), QStringList({"image", "flatten", "logits"}));
+      QVERIFY2(designer.document().graph().error.isEmpty(), qPrintable(designer.document().graph().error));
+      QCOMPARE(designer.document().graph().nodes.back().shape, QVector<qint64>({10}));
+      QVERIFY(model.open(QIODevice::WriteOnly));
+      model.write("input image 1 28 28\nnode logits Linear image out_features=ten\n");
+      model.close();
+      QVERIFY(!designer.openFile(tiny));
+      QVERIFY2(designer.findChild<QLabel*>("designerStatus")->text().contains("small.tiny:2:"),
+               qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
+      QCOMPARE(designer.document().boxes(), QStringList({"image", "flatten", "logits"}));  // kept
+
+      // The report format: the Compare table as Markdown, every run in it.
+      QCOMPARE(window.plugins().reportFormats().size(), 1);
+      ui::ComparePanel* compare = m_window->comparePanel();  // the project with the earlier tests' runs
+      m_window->tabs()->setCurrentWidget(compare);  // a hidden Compare tab does not read
+      compare->refresh();
+      QTRY_VERIFY_WITH_TIMEOUT(compare->table()->rowCount() > 0, twb::test::timeScaled(10000));
+      QString error;
+      const QString report = data.filePath("compare.md");
+      QVERIFY2(compare->exportReport(*window.plugins().reportFormats().front(), report, &error), qPrintable(error));
+      QFile written(report);
+      QVERIFY(written.open(QIODevice::ReadOnly));
+      const QString markdown = QString::fromUtf8(written.readAll());
+      QVERIFY2(markdown.startsWith("# Comparison of"), qPrintable(markdown));
+      for (int row = 0; row < compare->table()->rowCount(); ++row)
+        QVERIFY2(markdown.contains("| " + compare->table()->item(row, 0)->text() + " |"), qPrintable(markdown));
+      QVERIFY(QFile::exists(report + ".chart.png"));
+    }
+    qputenv("XDG_DATA_HOME", previous);
   }
 
   void nodesDialogAddsTestsAndShowsANode() {
@@ -1831,6 +1906,14 @@ class WorkbenchGuiTest : public QObject {
         QTest::qWait(50);
         QVERIFY(chinese.grab().save(QString(TWB_BINARY_DIR "/screenshots/") + names[tab] + ".png"));
       }
+      // The designer with an error, and the plugins list.
+      chinese.tabs()->setCurrentWidget(chinese.designer());
+      QVERIFY(chinese.designer()->openModelOf(QJsonObject{{"model", QJsonObject{{"template", "lenet5"}}}}));
+      chinese.designer()->document().setAttribute("conv2", "out_channels", QJsonValue(QJsonValue::Undefined));
+      chinese.designer()->canvas()->selectBoxes({"conv2"});
+      QTest::qWait(50);
+      QVERIFY(chinese.grab().save(TWB_BINARY_DIR "/screenshots/designer-error-zh.png"));
+      QVERIFY(chinese.showPlugins()->grab().save(TWB_BINARY_DIR "/screenshots/plugins-zh.png"));
       // The Advanced editor's problem at its line, and the reconnect indicator.
       chinese.tabs()->setCurrentIndex(0);
       ui::JobJsonEditor* editor = chinese.jobForm()->advancedEditor();

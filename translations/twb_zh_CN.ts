@@ -47,6 +47,37 @@ Trust this host and remember its key?</source>
     </message>
 </context>
 <context>
+    <name>PluginCatalog</name>
+    <message>
+        <source>not a Qt plugin</source>
+        <translation>不是 Qt 插件</translation>
+    </message>
+    <message>
+        <source>not a Qt plugin: %1</source>
+        <translation>不是 Qt 插件:%1</translation>
+    </message>
+    <message>
+        <source>built for interface %1; this workbench has %2</source>
+        <translation>为接口 %1 构建;本工作台的接口为 %2</translation>
+    </message>
+    <message>
+        <source>does not load: %1</source>
+        <translation>无法加载:%1</translation>
+    </message>
+    <message>
+        <source>its root object is no Tensor Workbench plugin</source>
+        <translation>其根对象不是 Tensor Workbench 插件</translation>
+    </message>
+    <message>
+        <source>model format: %1</source>
+        <translation>模型格式:%1</translation>
+    </message>
+    <message>
+        <source>report: %1</source>
+        <translation>报告:%1</translation>
+    </message>
+</context>
+<context>
     <name>QObject</name>
     <message>
         <source>Deep-learning experiments across precisions and machines</source>
@@ -441,6 +472,24 @@ Trust this host and remember its key?</source>
         <source>%n training run(s) not drawn: tick a run to draw it</source>
         <translation>
             <numerusform>%n 个训练运行未绘制：勾选运行即可绘制</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Export report</source>
+        <translation>导出报告</translation>
+    </message>
+    <message>
+        <source>The table and the chart in a report format from a plugin (Help &gt; Plugins)</source>
+        <translation>以插件提供的报告格式导出表格和图表(帮助 &gt; 插件)</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>无法写入 %1:%2</translation>
+    </message>
+    <message numerus="yes">
+        <source>Comparison of %n run(s)</source>
+        <translation>
+            <numerusform>%n 个运行的比较</numerusform>
         </translation>
     </message>
 </context>
@@ -1272,6 +1321,14 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>M&amp;odel</source>
         <translation>模型(&amp;O)</translation>
     </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Plugins…</source>
+        <translation>插件(&amp;P)…</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ModelDesigner</name>
@@ -1320,10 +1377,6 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <translation>%1 个节点,%2 个参数,每样本 %3 MFLOP</translation>
     </message>
     <message>
-        <source>Open a model spec</source>
-        <translation>打开模型规格</translation>
-    </message>
-    <message>
         <source>Model spec (*.json)</source>
         <translation>模型规格 (*.json)</translation>
     </message>
@@ -1346,6 +1399,18 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>&amp;Fit</source>
         <translation>适应窗口(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Model spec or job (*.json)</source>
+        <translation>模型规格或任务 (*.json)</translation>
+    </message>
+    <message>
+        <source>Open a model</source>
+        <translation>打开模型</translation>
+    </message>
+    <message>
+        <source>%1: no plugin reads .%2 files (Help &gt; Plugins)</source>
+        <translation>%1:没有插件能读取 .%2 文件(帮助 &gt; 插件)</translation>
     </message>
 </context>
 <context>
@@ -1724,6 +1789,49 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>Engine folder</source>
         <translation>引擎文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>twb::ui::PluginsDialog</name>
+    <message>
+        <source>Plugins</source>
+        <translation>插件</translation>
+    </message>
+    <message>
+        <source>Looked for in: %1</source>
+        <translation>搜索位置:%1</translation>
+    </message>
+    <message>
+        <source>Plugin</source>
+        <translation>插件</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Offers</source>
+        <translation>提供</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>loaded</source>
+        <translation>已加载</translation>
+    </message>
+    <message>
+        <source>not used: %1</source>
+        <translation>未使用:%1</translation>
+    </message>
+    <message>
+        <source>No plugins found</source>
+        <translation>未找到插件</translation>
     </message>
 </context>
 <context>

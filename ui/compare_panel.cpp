@@ -12,6 +12,8 @@
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLocale>
+#include <QMenu>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QPainter>
 #include <QSplitter>
@@ -122,6 +124,10 @@ ComparePanel::ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
     const QString path = QFileDialog::getSaveFileName(this, tr("Export CSV"), {}, tr("CSV (*.csv)"));
     if (!path.isEmpty()) exportCsv(path);
   });
+  m_report = new QPushButton(tr("Export report"), this);
+  m_report->setObjectName("exportReport");
+  m_report->setToolTip(tr("The table and the chart in a report format from a plugin (Help > Plugins)"));
+  setReportFormats({});
   auto* saveChartButton = new QPushButton(tr("Save chart…"), this);
   connect(saveChartButton, &QPushButton::clicked, this, [this] { saveChartAs(m_chart); });
   connect(m_baseline, &QComboBox::currentIndexChanged, this, &ComparePanel::refresh);
@@ -140,6 +146,7 @@ ComparePanel::ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   top->addWidget(new QLabel(tr("Chart"), this));
   top->addWidget(m_metric);
   top->addWidget(exportButton);
+  top->addWidget(m_report);
   top->addWidget(saveChartButton);
   m_coordinates = new ParallelCoordinates(this);
   auto* charts = new QTabWidget(this);
@@ -459,6 +466,38 @@ void ComparePanel::setHeaders(const QStringList& fields) {
     item->setToolTip(tr("A job field that differs between these runs"));
     m_table->setHorizontalHeaderItem(kColumns + f, item);
   }
+}
+
+void ComparePanel::setReportFormats(const QList<const plugins::ReportFormat*>& formats) {
+  auto* menu = new QMenu(m_report);
+  for (const plugins::ReportFormat* format : formats)
+    menu->addAction(format->name(), this, [this, format] {
+      const QString path = QFileDialog::getSaveFileName(this, tr("Export report"), {},
+                                                        QString("%1 (*.%2)").arg(format->name(), format->suffix()));
+      QString error;
+      if (!path.isEmpty() && !exportReport(*format, path, &error))
+        QMessageBox::warning(this, tr("Export report"), tr("Cannot write %1: %2").arg(path, error));
+    });
+  delete m_report->menu();
+  m_report->setMenu(menu);
+  m_report->setEnabled(!formats.isEmpty());
+}
+
+bool ComparePanel::exportReport(const plugins::ReportFormat& format, const QString& path, QString* error) const {
+  QJsonArray columns, rows;
+  for (int c = 0; c < m_table->columnCount(); ++c) columns.append(m_table->horizontalHeaderItem(c)->text());
+  for (int r = 0; r < m_table->rowCount(); ++r) {
+    if (m_table->isRowHidden(r)) continue;
+    QJsonArray row;
+    for (int c = 0; c < m_table->columnCount(); ++c) row.append(m_table->item(r, c) ? m_table->item(r, c)->text() : QString());
+    rows.append(row);
+  }
+  QJsonObject report{{"title", tr("Comparison of %n run(s)", nullptr, static_cast<int>(rows.size()))},
+                     {"columns", columns},
+                     {"rows", rows}};
+  const QString chart = path + ".chart.png";
+  if (saveChart(m_chart, chart)) report["chart"] = chart;
+  return format.write(report, path, error);
 }
 
 bool ComparePanel::exportCsv(const QString& path) const {

@@ -7,11 +7,13 @@
 #include <optional>
 
 #include "app/experiment_store.h"
+#include "plugins/plugin_interfaces.h"
 
 class QComboBox;
 class QCustomPlot;
 class QDoubleSpinBox;
 class QLabel;
+class QPushButton;
 class QTableWidget;
 class QTableWidgetItem;
 
@@ -48,6 +50,9 @@ class ComparePanel : public QWidget {
   void refresh();
   void setProjectId(qint64 projectId);  // shows that project's runs
   bool exportCsv(const QString& path) const;
+  // The table as shown (and the chart) in a plugin's report format; false with `error`.
+  bool exportReport(const plugins::ReportFormat& format, const QString& path, QString* error) const;
+  void setReportFormats(const QList<const plugins::ReportFormat*>& formats);
 
  signals:
   void refreshed();  // the table and the chart show the latest read
@@ -84,6 +89,7 @@ class ComparePanel : public QWidget {
   QComboBox *m_baseline, *m_metric;
   QDoubleSpinBox* m_target;
   QTableWidget* m_table;
+  QPushButton* m_report;  // Export report…, a menu of the plugins' formats
   QCustomPlot* m_chart;
   class ParallelCoordinates* m_coordinates;
   // The chart draws the newest kChartRuns training runs unless the user ticks others or unticks

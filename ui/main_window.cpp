@@ -32,6 +32,7 @@
 #include "ui/export_panel.h"
 #include "ui/job_form.h"
 #include "ui/model_designer.h"
+#include "ui/plugins_dialog.h"
 #include "ui/monitor_panel.h"
 #include "ui/node_list.h"
 #include "ui/node_questions.h"
@@ -86,7 +87,10 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   m_tabs->addTab(m_compare, tr("Compare"));
   m_export = new ExportPanel(m_controller, *m_reader);
   m_tabs->addTab(m_export, tr("Export"));
+  m_plugins = std::make_unique<app::PluginCatalog>(app::PluginCatalog::defaultFolders());
+  m_compare->setReportFormats(m_plugins->reportFormats());
   m_designer = new ModelDesigner;
+  m_designer->setModelFormats(m_plugins->modelFormats());
   m_tabs->addTab(m_designer, tr("Model"));
   connect(m_designer, &ModelDesigner::useInJob, this, [this](const QJsonObject& spec) {
     QJsonObject job = m_jobForm->job();
@@ -273,6 +277,8 @@ void MainWindow::buildMenus() {
   manage->setEnabled(m_nodes != nullptr);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&Plugins…"), this, &MainWindow::showPlugins)->setObjectName("showPlugins");
   view->addAction(tr("&Job"), this, [this] { m_tabs->setCurrentIndex(0); })
       ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
   view->addAction(tr("&Monitor"), this, [this] { m_tabs->setCurrentIndex(1); })
@@ -596,6 +602,13 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   settings.setValue("mainWindow/geometry", saveGeometry());
   settings.setValue("mainWindow/state", saveState());
   event->accept();
+}
+
+PluginsDialog* MainWindow::showPlugins() {
+  auto* dialog = new PluginsDialog(*m_plugins, app::PluginCatalog::defaultFolders(), this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->show();
+  return dialog;
 }
 
 }  // namespace ui

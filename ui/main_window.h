@@ -2,7 +2,10 @@
 
 #include <QMainWindow>
 
+#include <memory>
+
 #include "app/experiment_store.h"
+#include "app/plugin_catalog.h"
 
 class QLineEdit;
 class QTabWidget;
@@ -27,6 +30,7 @@ namespace ui {
 class ComparePanel;
 class ExportPanel;
 class ModelDesigner;
+class PluginsDialog;
 class JobForm;
 class MonitorPanel;
 class NodeList;
@@ -50,6 +54,9 @@ class MainWindow : public QMainWindow {
   ProfilePanel* profilePanel() const { return m_profile; }
   ExportPanel* exportPanel() const { return m_export; }
   ModelDesigner* designer() const { return m_designer; }
+  // Help > Plugins, shown (not modal); the dialog lives until the window closes it.
+  PluginsDialog* showPlugins();
+  const app::PluginCatalog& plugins() const { return *m_plugins; }
   QTabWidget* tabs() const { return m_tabs; }
   QTreeView* runsBrowser() const { return m_runs; }
   app::RunsModel* runsModel() const { return m_runsModel; }
@@ -113,6 +120,7 @@ class MainWindow : public QMainWindow {
   ProfilePanel* m_profile;
   ExportPanel* m_export;
   ModelDesigner* m_designer;
+  std::unique_ptr<app::PluginCatalog> m_plugins;
   QTabWidget* m_tabs;
   app::StoreReader* m_reader;  // the views' reads of the store
   app::RunsModel* m_runsModel;

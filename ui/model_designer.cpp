@@ -3,6 +3,7 @@
 #include <QComboBox>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QJsonDocument>
 #include <QLabel>
@@ -14,6 +15,7 @@
 #include <QSplitter>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "ui/designer_canvas.h"
 #include "ui/node_properties.h"
@@ -93,7 +95,7 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   fromJob->setToolTip(tr("Open the Job tab's model"));
   connect(fromJob, &QPushButton::clicked, this, &ModelDesigner::modelOfJobWanted);
   QPushButton* open = button(tr("&Open…"), "designerOpen");
-  connect(open, &QPushButton::clicked, this, &ModelDesigner::openFile);
+  connect(open, &QPushButton::clicked, this, &ModelDesigner::chooseFile);
   QPushButton* save = button(tr("&Save…"), "designerSave");
   connect(save, &QPushButton::clicked, this, &ModelDesigner::saveFile);
   QPushButton* layOut = button(tr("&Lay out"), "designerLayOut");
@@ -185,28 +187,52 @@ void ModelDesigner::showState() {
           .arg(flops / 1e6, 0, 'f', 2));
 }
 
-void ModelDesigner::openFile() {
+void ModelDesigner::chooseFile() {
+  QStringList filters{tr("Model spec or job (*.json)")};
+  for (const plugins::ModelFormat* f : m_formats)
+    filters << QString("%1 (*.%2)").arg(f->name(), f->suffixes().join(" *."));
   const QString path =
-      QFileDialog::getOpenFileName(this, tr("Open a model spec"), {}, tr("Model spec (*.json)"));
-  if (path.isEmpty()) return;
-  QFile file(path);
-  QJsonParseError error{};
-  const QJsonDocument json = file.open(QIODevice::ReadOnly)
-                                 ? QJsonDocument::fromJson(file.readAll(), &error)
-                                 : QJsonDocument();
-  if (!file.isOpen() || error.error != QJsonParseError::NoError || !json.isObject()) {
-    m_status->setText(file.isOpen() ? tr("%1: not a model spec (%2 at byte %3)")
-                                          .arg(path, error.errorString())
-                                          .arg(error.offset)
-                                    : tr("Cannot open %1: %2").arg(path, file.errorString()));
-    return;
+      QFileDialog::getOpenFileName(this, tr("Open a model"), {}, filters.join(";;"));
+  if (!path.isEmpty()) openFile(path);
+}
+
+bool ModelDesigner::openFile(const QString& path) {
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  QString error;
+  QJsonObject spec;
+  if (suffix == "json") {
+    QFile file(path);
+    QJsonParseError parse{};
+    const QJsonDocument json = file.open(QIODevice::ReadOnly)
+                                   ? QJsonDocument::fromJson(file.readAll(), &parse)
+                                   : QJsonDocument();
+    if (!file.isOpen())
+      error = tr("Cannot open %1: %2").arg(path, file.errorString());
+    else if (parse.error != QJsonParseError::NoError || !json.isObject())
+      error = tr("%1: not a model spec (%2 at byte %3)")
+                  .arg(path, parse.errorString())
+                  .arg(parse.offset);
+    else if (json.object().contains("model"))  // a job file: its model
+      spec = app::modelSpecOfJob(json.object(), &error);
+    else
+      spec = json.object();
+  } else {
+    const auto format =
+        std::find_if(m_formats.begin(), m_formats.end(),
+                     [&](const plugins::ModelFormat* f) { return f->suffixes().contains(suffix); });
+    if (format == m_formats.end())
+      error = tr("%1: no plugin reads .%2 files (Help > Plugins)").arg(path, suffix);
+    else
+      spec = (*format)->read(path, &error);
   }
-  // A job file opens its model; a model spec opens as it is.
-  const QJsonObject object = json.object();
-  if (object.contains("model"))
-    openModelOf(object);
-  else
-    m_document.reset(object);
+  if (!error.isEmpty()) {
+    m_status->setStyleSheet("color: #d93025");
+    m_status->setText(error);
+    return false;
+  }
+  m_document.reset(spec);
+  m_canvas->fit();
+  return true;
 }
 
 void ModelDesigner::saveFile() {

@@ -4,6 +4,7 @@
 #include <QWidget>
 
 #include "app/model_document.h"
+#include "plugins/plugin_interfaces.h"
 
 class QComboBox;
 class QLabel;
@@ -33,6 +34,10 @@ class ModelDesigner : public QWidget {
   QListWidget* palette() const { return m_palette; }
   // Opens a job's model (template or inline spec) for editing; false with a message otherwise.
   bool openModelOf(const QJsonObject& job);
+  // Opens a model spec or job file (JSON), or a file of one of the plugins' model formats;
+  // false with the reason in the status line.
+  bool openFile(const QString& path);
+  void setModelFormats(const QList<const plugins::ModelFormat*>& formats) { m_formats = formats; }
   // Adds `op` as a palette double-click does; returns the new node's name.
   QString addFromPalette(const QString& op);
 
@@ -42,11 +47,12 @@ class ModelDesigner : public QWidget {
 
  private:
   void showState();
-  void openFile();
+  void chooseFile();
   void saveFile();
 
   app::ModelDocument m_document;
   QJsonArray m_catalog;
+  QList<const plugins::ModelFormat*> m_formats;
   QLineEdit* m_filter;
   QListWidget* m_palette;
   DesignerCanvas* m_canvas;
