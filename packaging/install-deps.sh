@@ -52,6 +52,8 @@ test_packages=(
   # with PIL decoding is the peer
   python3-pil python3-torchvision
   python3-grpcio python3-protobuf
+  # the comparison report's PDF pages turned into PNGs to be looked at
+  poppler-utils
 )
 
 groups=("$@")

@@ -830,7 +830,8 @@ class WorkbenchGuiTest : public QObject {
       QHash<QString, int> rowOf;
       for (int row = 0; row < table->rowCount(); ++row) rowOf[QFileInfo(table->item(row, 4)->text()).fileName()] = row;
       const auto cell = [&](const char* file, int column) { return table->item(rowOf.value(file, -1), column)->text(); };
-      QVERIFY2(rowOf.size() == 4, qPrintable(rowOf.keys().join(", ")));
+      QVERIFY2(rowOf.size() == 5, qPrintable(rowOf.keys().join(", ")));  // and the built-in report
+      QCOMPARE(cell("libtwb_comparison_report.so", 2), QString("report: HTML; report: PDF"));
       QCOMPARE(cell("libtest_plugin_markdown_report.so", 3), QString("loaded"));
       QCOMPARE(cell("libtest_plugin_markdown_report.so", 2), QString("report: Markdown"));
       QCOMPARE(cell("libtest_plugin_markdown_report.so", 0), QString("Markdown report (test)"));
@@ -860,14 +861,16 @@ class WorkbenchGuiTest : public QObject {
       QCOMPARE(designer.document().boxes(), QStringList({"image", "flatten", "logits"}));  // kept
 
       // The report format: the Compare table as Markdown, every run in it.
-      QCOMPARE(window.plugins().reportFormats().size(), 1);
+      QHash<QString, const plugins::ReportFormat*> formats;
+      for (const plugins::ReportFormat* f : window.plugins().reportFormats()) formats[f->name()] = f;
+      QCOMPARE(formats.keys().size(), 3);  // the test's Markdown, the built-in HTML and PDF
       ui::ComparePanel* compare = m_window->comparePanel();  // the project with the earlier tests' runs
       m_window->tabs()->setCurrentWidget(compare);  // a hidden Compare tab does not read
       compare->refresh();
       QTRY_VERIFY_WITH_TIMEOUT(compare->table()->rowCount() > 0, twb::test::timeScaled(10000));
       QString error;
       const QString report = data.filePath("compare.md");
-      QVERIFY2(compare->exportReport(*window.plugins().reportFormats().front(), report, &error), qPrintable(error));
+      QVERIFY2(compare->exportReport(*formats["Markdown"], report, &error), qPrintable(error));
       QFile written(report);
       QVERIFY(written.open(QIODevice::ReadOnly));
       const QString markdown = QString::fromUtf8(written.readAll());
@@ -875,6 +878,23 @@ class WorkbenchGuiTest : public QObject {
       for (int row = 0; row < compare->table()->rowCount(); ++row)
         QVERIFY2(markdown.contains("| " + compare->table()->item(row, 0)->text() + " |"), qPrintable(markdown));
       QVERIFY(QFile::exists(report + ".chart.png"));
+
+      // The built-in comparison report: HTML with the chart inlined, and a PDF whose pages
+      // poppler turns into PNGs (kept with the screenshots, to be looked at).
+      QVERIFY(formats.contains("HTML") && formats.contains("PDF"));
+      const QString html = data.filePath("compare.html"), pdf = data.filePath("compare.pdf");
+      QVERIFY2(compare->exportReport(*formats["HTML"], html, &error), qPrintable(error));
+      QVERIFY2(compare->exportReport(*formats["PDF"], pdf, &error), qPrintable(error));
+      QFile page(html);
+      QVERIFY(page.open(QIODevice::ReadOnly));
+      const QString text = QString::fromUtf8(page.readAll());
+      QVERIFY(text.contains("<img src=\"data:image/png;base64,"));
+      for (int row = 0; row < compare->table()->rowCount(); ++row)
+        QVERIFY(text.contains("<td>" + compare->table()->item(row, 0)->text().toHtmlEscaped() + "</td>"));
+      QProcess poppler;
+      poppler.start("pdftoppm", {"-png", "-r", "50", pdf, QString(TWB_BINARY_DIR "/screenshots/report-pdf")});
+      QVERIFY2(poppler.waitForFinished(60000) && poppler.exitCode() == 0, poppler.readAllStandardError().constData());
+      QVERIFY(QImage(TWB_BINARY_DIR "/screenshots/report-pdf-1.png").width() > 300);
     }
     qputenv("XDG_DATA_HOME", previous);
   }
