@@ -2,7 +2,9 @@
 
 #include <QJsonArray>
 #include <QRegularExpression>
+#include <QSet>
 #include <QUndoCommand>
+#include <algorithm>
 
 namespace twb::app {
 
@@ -46,6 +48,18 @@ QString nodeNamedIn(const QString& message) {
   if (const auto m = named.match(message); m.hasMatch()) return m.captured(1);
   if (const auto m = cycle.match(message); m.hasMatch()) return m.captured(1);
   return {};
+}
+
+// The model's inputs with `field` of input `name` set to `value`.
+QJsonArray withInputField(const QJsonArray& inputs, const QString& name, const QString& field,
+                          const QJsonValue& value) {
+  QJsonArray out;
+  for (const QJsonValue& v : inputs) {
+    QJsonObject in = v.toObject();
+    if (in.value("name").toString() == name) in[field] = value;
+    out.append(in);
+  }
+  return out;
 }
 
 QStringList boxNamesOf(const QJsonObject& spec) {
@@ -197,14 +211,8 @@ bool ModelDocument::rename(const QString& box, const QString& name, QString* why
     n["inputs"] = renamed(n.value("inputs").toArray(), box, name);
     all.append(n);
   }
-  QJsonArray inputs;
-  for (const QJsonValue& v : m_state.spec.value("inputs").toArray()) {
-    QJsonObject in = v.toObject();
-    if (in.value("name").toString() == box) in["name"] = name;
-    inputs.append(in);
-  }
   after.spec["nodes"] = all;
-  after.spec["inputs"] = inputs;
+  after.spec["inputs"] = withInputField(m_state.spec.value("inputs").toArray(), box, "name", name);
   after.positions[name] = after.positions.take(box);
   apply(tr("Rename %1 to %2").arg(box, name), after);
   return true;
@@ -234,13 +242,8 @@ void ModelDocument::setAttribute(const QString& node, const QString& attribute,
 
 void ModelDocument::setInputShape(const QString& input, const QJsonArray& shape) {
   State after = m_state;
-  QJsonArray inputs;
-  for (const QJsonValue& v : m_state.spec.value("inputs").toArray()) {
-    QJsonObject in = v.toObject();
-    if (in.value("name").toString() == input) in["shape"] = shape;
-    inputs.append(in);
-  }
-  after.spec["inputs"] = inputs;
+  after.spec["inputs"] =
+      withInputField(m_state.spec.value("inputs").toArray(), input, "shape", shape);
   apply(tr("Set the shape of %1").arg(input), after);
 }
 
@@ -300,6 +303,75 @@ QStringList ModelDocument::paste(const QJsonObject& copied, QPointF offset) {
   after.spec["nodes"] = all;
   apply(tr("Paste %1").arg(added.join(", ")), after);
   return added;
+}
+
+bool ModelDocument::repeat(const QStringList& block, int times, QString* why) {
+  const QSet<QString> inside(block.begin(), block.end());
+  QSet<QString> entries, exits;
+  for (const QJsonValue& v : nodes()) {
+    const QString name = v.toObject().value("name").toString();
+    for (const QString& from : inputsOf(name)) {
+      if (inside.contains(name) && !inside.contains(from)) entries.insert(from);
+      if (!inside.contains(name) && inside.contains(from)) exits.insert(from);
+    }
+  }
+  for (const QJsonValue& out : m_state.spec.value("outputs").toArray())
+    if (inside.contains(out.toString())) exits.insert(out.toString());
+  QString problem;
+  if (block.isEmpty() || times < 2)
+    problem = tr("select the nodes of a block, and repeat it at least twice");
+  else if (std::any_of(block.begin(), block.end(),
+                       [&](const QString& b) { return isInput(b) || nodeIndex(b) < 0; }))
+    problem = tr("a repeated block holds nodes only, not the model's inputs");
+  else if (entries.size() != 1)
+    problem = tr("a repeated block reads one box from outside it; this one reads %n", nullptr,
+                 static_cast<int>(entries.size()));
+  else if (exits.size() != 1)
+    problem = tr("one node of a repeated block is read outside it; here %n are", nullptr,
+                 static_cast<int>(exits.size()));
+  if (!problem.isEmpty()) {
+    if (why) *why = problem;
+    return false;
+  }
+  const QString entry = *entries.begin(), exit = *exits.begin();
+  QStringList taken = boxes();
+  QJsonArray all = nodes();
+  QString previousExit = exit;
+  QSet<QString> copies;
+  for (int copy = 2; copy <= times; ++copy) {
+    QHash<QString, QString> nameOf;
+    for (const QString& b : block) {
+      QString fresh = QString("%1_%2").arg(b).arg(copy);
+      for (int n = 2; taken.contains(fresh); ++n)
+        fresh = QString("%1_%2_%3").arg(b).arg(copy).arg(n);
+      taken << fresh;
+      copies << fresh;
+      nameOf[b] = fresh;
+    }
+    for (const QJsonValue& v : nodes()) {  // in spec order, so copies keep the block's order
+      QJsonObject n = v.toObject();
+      if (!inside.contains(n.value("name").toString())) continue;
+      QJsonArray reads;
+      for (const QJsonValue& in : n.value("inputs").toArray())
+        reads.append(in.toString() == entry ? previousExit : nameOf.value(in.toString()));
+      n["name"] = nameOf[n.value("name").toString()];
+      n["inputs"] = reads;
+      all.append(n);
+    }
+    previousExit = nameOf[exit];
+  }
+  // What read the block now reads its last copy.
+  for (int i = 0; i < all.size(); ++i) {
+    QJsonObject n = all[i].toObject();
+    const QString name = n.value("name").toString();
+    if (inside.contains(name) || copies.contains(name)) continue;
+    n["inputs"] = renamed(n.value("inputs").toArray(), exit, previousExit);
+    all[i] = n;
+  }
+  State after = m_state;
+  after.spec["nodes"] = all;
+  apply(tr("Repeat %1 %2 times").arg(block.join(", ")).arg(times), laidOut(after));
+  return true;
 }
 
 ModelDocument::State ModelDocument::laidOut(State state) const {

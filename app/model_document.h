@@ -59,6 +59,12 @@ class ModelDocument : public QObject {
   // edges with them), as one edit; returns the new names.
   QStringList paste(const QJsonObject& copied, QPointF offset);
 
+  // The block of `nodes` (read from one box outside it, read outside it from one of its nodes)
+  // made to appear `times` times in a row: each copy reads the one before, what read the block
+  // reads the last copy; renamed copies, laid out again, as one edit. False with `why` for a
+  // selection that is no such block.
+  bool repeat(const QStringList& nodes, int times, QString* why);
+
   // Box sizes the canvas draws (it sets them whenever it draws), for laying out; a box without
   // one is taken as 120 x 48.
   void setBoxSizes(const QHash<QString, QSizeF>& sizes) { m_sizes = sizes; }

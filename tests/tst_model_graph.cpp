@@ -9,6 +9,7 @@
 #include <QtTest>
 
 #include "app/graph_layout.h"
+#include "app/model_document.h"
 #include "app/model_graph.h"
 #include "graph/templates.h"
 #include "io/onnx_import.h"
@@ -209,6 +210,38 @@ class ModelGraphTest : public QObject {
     QVERIFY2(g.error.isEmpty(), qPrintable(g.error));
     QVERIFY(g.nodes.size() > 20);
     laidOut(g);
+  }
+
+  void aBlockIsRepeatedAsOneEdit() {
+    // image -> flatten -> fc -> relu -> logits; the block [fc, relu] three times in a row.
+    app::ModelDocument document;
+    const QString flatten = document.addNode("Flatten", {});
+    QVERIFY(document.connectBoxes("image", flatten));
+    const QString fc = document.addNode("Linear", {}), relu = document.addNode("ReLU", {}),
+                  logits = document.addNode("Linear", {});
+    document.setAttribute(fc, "out_features", 32);
+    document.setAttribute(logits, "out_features", 10);
+    QVERIFY(document.connectBoxes(flatten, fc) && document.connectBoxes(fc, relu) &&
+            document.connectBoxes(relu, logits));
+    QVERIFY2(document.graph().error.isEmpty(), qPrintable(document.graph().error));
+    const QJsonObject before = document.spec();
+    QString why;
+    QVERIFY(!document.repeat({flatten, relu}, 3, &why));  // not one block: fc is between them
+    QVERIFY2(why.contains("read outside") || why.contains("reads"), qPrintable(why));
+    QVERIFY(!document.repeat({"image", flatten}, 2, &why));
+    QVERIFY(document.repeat({fc, relu}, 3, &why));
+    QCOMPARE(document.inputsOf(fc + "_2"), QStringList({relu}));
+    QCOMPARE(document.inputsOf(relu + "_2"), QStringList({fc + "_2"}));
+    QCOMPARE(document.inputsOf(fc + "_3"), QStringList({relu + "_2"}));
+    QCOMPARE(document.inputsOf(logits), QStringList({relu + "_3"}));
+    QCOMPARE(document.spec().value("outputs").toArray(), QJsonArray({logits}));
+    QVERIFY2(document.graph().error.isEmpty(), qPrintable(document.graph().error));
+    const int fcs = static_cast<int>(
+        std::count_if(document.graph().nodes.begin(), document.graph().nodes.end(),
+                      [](const app::ModelGraphNode& n) { return n.op == "Linear"; }));
+    QCOMPARE(fcs, 4);
+    document.undoStack()->undo();  // one edit
+    QCOMPARE(document.spec(), before);
   }
 
   void crossingsAreUndoneAndCyclesStillDrawn() {

@@ -225,6 +225,30 @@ Trust this host and remember its key?</source>
         <source>Paste %1</source>
         <translation>粘贴 %1</translation>
     </message>
+    <message>
+        <source>select the nodes of a block, and repeat it at least twice</source>
+        <translation>请选择一个块的节点,并至少重复两次</translation>
+    </message>
+    <message>
+        <source>a repeated block holds nodes only, not the model&apos;s inputs</source>
+        <translation>重复的块只能包含节点,不能包含模型的输入</translation>
+    </message>
+    <message numerus="yes">
+        <source>a repeated block reads one box from outside it; this one reads %n</source>
+        <translation>
+            <numerusform>重复的块只能从外部读取一个方框;此块读取了 %n 个</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>one node of a repeated block is read outside it; here %n are</source>
+        <translation>
+            <numerusform>重复的块只能有一个节点被外部读取;此处有 %n 个</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Repeat %1 %2 times</source>
+        <translation>将 %1 重复 %2 次</translation>
+    </message>
 </context>
 <context>
     <name>twb::app::NodeManager</name>
@@ -1411,6 +1435,22 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>%1: no plugin reads .%2 files (Help &gt; Plugins)</source>
         <translation>%1:没有插件能读取 .%2 文件(帮助 &gt; 插件)</translation>
+    </message>
+    <message>
+        <source>&amp;Repeat…</source>
+        <translation>重复(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Repeat the selected block: its copies follow one another</source>
+        <translation>重复所选的块:各副本依次相连</translation>
+    </message>
+    <message>
+        <source>Repeat the block</source>
+        <translation>重复块</translation>
+    </message>
+    <message>
+        <source>How many times the block appears</source>
+        <translation>块出现的次数</translation>
     </message>
 </context>
 <context>

@@ -5,6 +5,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
@@ -100,6 +101,15 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   connect(save, &QPushButton::clicked, this, &ModelDesigner::saveFile);
   QPushButton* layOut = button(tr("&Lay out"), "designerLayOut");
   connect(layOut, &QPushButton::clicked, &m_document, &app::ModelDocument::layOut);
+  QPushButton* repeat = button(tr("&Repeat…"), "designerRepeat");
+  repeat->setToolTip(tr("Repeat the selected block: its copies follow one another"));
+  connect(repeat, &QPushButton::clicked, this, [this] {
+    bool ok = false;
+    const int times = QInputDialog::getInt(
+        this, tr("Repeat the block"), tr("How many times the block appears"), 2, 2, 1000, 1, &ok);
+    QString why;
+    if (ok && !m_document.repeat(m_canvas->selectedBoxes(), times, &why)) m_status->setText(why);
+  });
   QPushButton* fit = button(tr("&Fit"), "designerFit");
   connect(fit, &QPushButton::clicked, m_canvas, &DesignerCanvas::fit);
   auto* undo = new QToolButton(this);
@@ -119,8 +129,8 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
   auto* tools = new QHBoxLayout;
-  for (QWidget* w :
-       std::initializer_list<QWidget*>{m_template, fromJob, open, save, undo, redo, layOut, fit})
+  for (QWidget* w : std::initializer_list<QWidget*>{m_template, fromJob, open, save, undo, redo,
+                                                    layOut, repeat, fit})
     tools->addWidget(w);
   tools->addStretch(1);
   tools->addWidget(m_use);
@@ -159,7 +169,12 @@ QString ModelDesigner::addFromPalette(const QString& op) {
 bool ModelDesigner::openModelOf(const QJsonObject& job) {
   QString error;
   const QJsonObject spec = app::modelSpecOfJob(job, &error);
+  return openSpec(spec, error);
+}
+
+bool ModelDesigner::openSpec(const QJsonObject& spec, const QString& error) {
   if (!error.isEmpty()) {
+    m_status->setStyleSheet("color: #d93025");
     m_status->setText(error);
     return false;
   }
@@ -225,14 +240,7 @@ bool ModelDesigner::openFile(const QString& path) {
     else
       spec = (*format)->read(path, &error);
   }
-  if (!error.isEmpty()) {
-    m_status->setStyleSheet("color: #d93025");
-    m_status->setText(error);
-    return false;
-  }
-  m_document.reset(spec);
-  m_canvas->fit();
-  return true;
+  return openSpec(spec, error);
 }
 
 void ModelDesigner::saveFile() {

@@ -47,6 +47,8 @@ class ModelDesigner : public QWidget {
 
  private:
   void showState();
+  // Shows `spec` as a new model, or `error` (not empty) in the status line, keeping the model.
+  bool openSpec(const QJsonObject& spec, const QString& error);
   void chooseFile();
   void saveFile();
 
