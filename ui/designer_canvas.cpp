@@ -14,12 +14,12 @@
 #include <cmath>
 #include <functional>
 
-#include "ui/graph_view_zoom.h"
+#include "ui/graph_drawing.h"
 
 namespace twb::ui {
 
 namespace {
-constexpr double kPadding = 6, kCorner = 5, kPort = 5, kPortGrab = 9;
+constexpr double kMinWidth = 90, kCorner = 5, kPort = 5, kPortGrab = 9;
 }  // namespace
 
 // One input or node: op in bold, name, inferred output shape; ports above and below.
@@ -30,15 +30,9 @@ class DesignBox : public QGraphicsItem {
       : m_name(std::move(name)),
         m_lines(lines),
         m_font(font),
-        m_bold(font),
+        m_size(boxTextSize(lines, font, kMinWidth)),
         m_isInput(isInput),
         m_moved(std::move(moved)) {
-    m_bold.setBold(true);
-    const QFontMetricsF bold(m_bold), plain(m_font);
-    double width = 90;
-    for (int i = 0; i < m_lines.size(); ++i)
-      width = std::max(width, (i ? plain : bold).horizontalAdvance(m_lines[i]));
-    m_size = QSizeF(width + 2 * kPadding, bold.height() + 2 * plain.height() + 2 * kPadding);
     setFlags(ItemIsMovable | ItemIsSelectable | ItemSendsGeometryChanges);
   }
 
@@ -66,14 +60,7 @@ class DesignBox : public QGraphicsItem {
     painter->setPen(m_wrong ? QPen(QColor("#d93025"), 3) : QPen(QColor("#555555"), 1));
     painter->drawRoundedRect(box, kCorner, kCorner);
     painter->setPen(Qt::black);
-    const QFontMetricsF bold(m_bold), plain(m_font);
-    double y = kPadding;
-    for (int i = 0; i < m_lines.size(); ++i) {
-      const double h = (i ? plain : bold).height();
-      painter->setFont(i ? m_font : m_bold);
-      painter->drawText(QRectF(0, y, m_size.width(), h), Qt::AlignCenter, m_lines[i]);
-      y += h;
-    }
+    paintBoxText(*painter, m_lines, m_font, m_size.width());
     painter->setPen(QPen(QColor("#555555"), 1));
     painter->setBrush(QColor("#1a73e8"));
     painter->drawEllipse(QPointF(m_size.width() / 2, m_size.height()), kPort, kPort);
@@ -92,7 +79,7 @@ class DesignBox : public QGraphicsItem {
  private:
   QString m_name;
   QStringList m_lines;
-  QFont m_font, m_bold;
+  QFont m_font;
   QSizeF m_size;
   bool m_isInput, m_wrong = false;
   std::function<void()> m_moved;

@@ -28,7 +28,7 @@ class DesignerCanvas : public QGraphicsView {
   DesignerCanvas(app::ModelDocument& document, QWidget* parent = nullptr);
   ~DesignerCanvas() override;  // before the scene deletes selected items, which would signal
 
-  void fit();  // the whole model in view (ui/graph_view_zoom.h)
+  void fit();  // the whole model in view (ui/graph_drawing.h)
   QStringList selectedBoxes() const;
   void selectBoxes(const QStringList& names);
   // Where a box and its ports are, in viewport coordinates (what a pointer presses); for tests.

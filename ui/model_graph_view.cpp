@@ -8,12 +8,11 @@
 #include <QWheelEvent>
 #include <cmath>
 
-#include "ui/graph_view_zoom.h"
+#include "ui/graph_drawing.h"
 
 namespace twb::ui {
 
 namespace {
-constexpr double kPadding = 6;
 constexpr double kCorner = 5;
 constexpr double kArrow = 6;
 
@@ -35,14 +34,10 @@ QString thousands(double value) { return QLocale().toString(value, 'f', 0); }
 // One layer's box: op in bold, then its name and output shape.
 class LayerBox : public QGraphicsItem {
  public:
-  LayerBox(const app::ModelGraphNode& node, const QFont& font) : m_font(font), m_bold(font) {
-    m_bold.setBold(true);
-    m_lines = {node.op, node.name, app::batchedShapeText(node.shape)};
-    const QFontMetricsF bold(m_bold), plain(m_font);
-    double width = bold.horizontalAdvance(m_lines[0]);
-    for (int i = 1; i < m_lines.size(); ++i)
-      width = std::max(width, plain.horizontalAdvance(m_lines[i]));
-    m_size = QSizeF(width + 2 * kPadding, bold.height() + 2 * plain.height() + 2 * kPadding);
+  LayerBox(const app::ModelGraphNode& node, const QFont& font)
+      : m_font(font),
+        m_lines{node.op, node.name, app::batchedShapeText(node.shape)},
+        m_size(boxTextSize(m_lines, font)) {
     setFlag(ItemIsSelectable);
     setAcceptHoverEvents(true);
   }
@@ -58,24 +53,16 @@ class LayerBox : public QGraphicsItem {
   }
 
   void paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) override {
-    const QRectF box(QPointF(0, 0), m_size);
     painter->setRenderHint(QPainter::Antialiasing);
     painter->setBrush(m_fill);
     painter->setPen(isSelected() ? QPen(QColor("#1a73e8"), 3) : QPen(QColor("#555555"), 1));
-    painter->drawRoundedRect(box, kCorner, kCorner);
+    painter->drawRoundedRect(QRectF(QPointF(0, 0), m_size), kCorner, kCorner);
     painter->setPen(m_fill.lightnessF() < 0.5 ? Qt::white : Qt::black);
-    const QFontMetricsF bold(m_bold), plain(m_font);
-    double y = kPadding;
-    painter->setFont(m_bold);
-    painter->drawText(QRectF(0, y, m_size.width(), bold.height()), Qt::AlignCenter, m_lines[0]);
-    y += bold.height();
-    painter->setFont(m_font);
-    for (int i = 1; i < m_lines.size(); ++i, y += plain.height())
-      painter->drawText(QRectF(0, y, m_size.width(), plain.height()), Qt::AlignCenter, m_lines[i]);
+    paintBoxText(*painter, m_lines, m_font, m_size.width());
   }
 
  private:
-  QFont m_font, m_bold;
+  QFont m_font;
   QStringList m_lines;
   QSizeF m_size;
   QColor m_fill = kUnmeasuredFill;

@@ -33,7 +33,6 @@ namespace ui {
 namespace {
 enum Column { kLayer, kOp, kShape, kPrecision, kForward, kBackward, kShare, kGflops, kParameters, kSpeedup, kColumns };
 constexpr int kBars = 15;
-const QSet<QString> kInt8Capable{"Conv2d", "Linear", "MatMul"};
 
 // A number cell that sorts as a number.
 QTableWidgetItem* numberCell(double value, int decimals, const QString& suffix = {}) {
@@ -57,7 +56,8 @@ QHash<QString, double> msByLayer(const QJsonArray& layers) {
 
 struct ProfilePanel::Answer {
   QList<QByteArray> profiles;      // the chosen run's, oldest first
-  QJsonArray otherLayers;          // the other run's latest profile
+  QJsonObject latest;              // the last of them, parsed
+  QHash<QString, double> otherMs;  // each layer's ms in the other run's latest profile
   QJsonArray quantizedLayers;      // the chosen run's quantization report, when it is int8
   QString job;                     // the chosen run's job file
   app::ModelGraph model;           // drawn from it
@@ -205,6 +205,7 @@ void ProfilePanel::show() {
         Answer answer;
         if (runId) {
           answer.profiles = store.events(runId, "profile");
+          if (!answer.profiles.isEmpty()) answer.latest = QJsonDocument::fromJson(answer.profiles.back()).object();
           const QList<QByteArray> quantized = store.events(runId, "quantize");
           if (!quantized.isEmpty())
             answer.quantizedLayers = QJsonDocument::fromJson(quantized.back())
@@ -213,7 +214,8 @@ void ProfilePanel::show() {
           if (answer.job != drawn) answer.model = app::modelGraphOfRun(store, runId);
         }
         const QList<QByteArray> other = otherId ? store.events(otherId, "profile") : QList<QByteArray>();
-        if (!other.isEmpty()) answer.otherLayers = QJsonDocument::fromJson(other.back()).object().value("layers").toArray();
+        if (!other.isEmpty())
+          answer.otherMs = msByLayer(QJsonDocument::fromJson(other.back()).object().value("layers").toArray());
         return answer;
       },
       [this, read](Answer answer) {
@@ -239,7 +241,7 @@ void ProfilePanel::fill(const Answer& answer) {
     emit shown();
     return;
   }
-  const QJsonObject profile = QJsonDocument::fromJson(profiles.back()).object();
+  const QJsonObject& profile = answer.latest;
   QString header = tr("Step %1: %2 ms, of which data %3 ms and optimizer %4 ms")
                        .arg(profile.value("step").toInt())
                        .arg(profile.value("step_ms").toDouble(), 0, 'f', 2)
@@ -255,7 +257,6 @@ void ProfilePanel::fill(const Answer& answer) {
   if (!ranks.isEmpty()) header += tr("; all-reduce %1").arg(ranks.join(", "));
   m_step->setText(header);
   const QJsonArray layers = profile.value("layers").toArray();
-  const QHash<QString, double> otherMs = msByLayer(answer.otherLayers);
   m_table->setRowCount(static_cast<int>(layers.size()));
   QVector<std::pair<double, QString>> costs;
   for (int row = 0; row < layers.size(); ++row) {
@@ -272,7 +273,7 @@ void ProfilePanel::fill(const Answer& answer) {
     m_table->setItem(row, kShare, numberCell(l.value("share").toDouble() * 100, 1, " %"));
     m_table->setItem(row, kGflops, numberCell(l.value("gflops").toDouble(), 1));
     m_table->setItem(row, kParameters, numberCell(l.value("parameters").toDouble(), 0));
-    const double other = otherMs.value(l.value("name").toString());
+    const double other = answer.otherMs.value(l.value("name").toString());
     m_table->setItem(row, kSpeedup, other > 0 && ms > 0 ? numberCell(other / ms, 2, "×") : new QTableWidgetItem);
     costs.append({ms, l.value("name").toString()});
   }
@@ -306,25 +307,22 @@ void ProfilePanel::fillGraph(const Answer& answer) {
     m_graph->setModel(answer.model);
   }
   QHash<QString, LayerFacts> facts;
-  const QJsonArray layers =
-      answer.profiles.isEmpty() ? QJsonArray() : QJsonDocument::fromJson(answer.profiles.back()).object().value("layers").toArray();
-  const QHash<QString, double> otherMs = msByLayer(answer.otherLayers);
-  for (const QJsonValue& v : layers) {
+  for (const QJsonValue& v : answer.latest.value("layers").toArray()) {
     const QJsonObject l = v.toObject();
     LayerFacts& f = facts[l.value("name").toString()];
     f.ms = l.value("forward_ms").toDouble() + l.value("backward_ms").toDouble();
     f.share = l.value("share").toDouble();
     f.gflops = l.value("gflops").toDouble();
     f.precision = l.value("precision").toString();
-    const double other = otherMs.value(l.value("name").toString());
+    const double other = answer.otherMs.value(l.value("name").toString());
     f.speedup = other > 0 && f.ms > 0 ? other / f.ms : 0;
   }
-  // An int8 run: the report says which layers run int8 and which quantization kept in fp32.
+  // An int8 run: its report lists every int8-capable layer, int8 or kept in fp32.
   for (const QJsonValue& v : answer.quantizedLayers) {
     const QJsonObject l = v.toObject();
     LayerFacts& f = facts[l.value("name").toString()];
     f.precision = l.value("precision").toString();
-    f.fallback = f.precision != "int8" && kInt8Capable.contains(l.value("op").toString());
+    f.fallback = f.precision != "int8";
   }
   m_graph->setLayerFacts(facts);
 }
