@@ -564,6 +564,15 @@ QList<QByteArray> ExperimentStore::events(qint64 runId, const QString& type) con
   return jsons;
 }
 
+QByteArray ExperimentStore::lastEvent(qint64 runId, const QString& type) const {
+  std::lock_guard lock(m_readMutex);
+  Statement query(m_db,
+                  "SELECT json FROM events WHERE run_id = ? AND rank = 0 AND type = ? "
+                  "ORDER BY seq DESC LIMIT 1");
+  query.bind(1, runId).bind(2, type);
+  return query.step() ? query.bytes(0) : QByteArray();
+}
+
 QSet<qint64> ExperimentStore::runsWithEvents(qint64 projectId, const QString& type) const {
   std::lock_guard lock(m_readMutex);
   Statement query(m_db,

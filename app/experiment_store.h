@@ -167,6 +167,8 @@ class ExperimentStore {
   QVector<qint64> storedSeqs(qint64 runId, int rank = 0) const;
   QVector<MetricPoint> metric(qint64 runId, const QString& name) const;
   QList<QByteArray> events(qint64 runId, const QString& type) const;
+  // Rank 0's newest event of `type`; empty when it has none.
+  QByteArray lastEvent(qint64 runId, const QString& type) const;
   // The runs of `projectId` that have at least one event of `type`.
   QSet<qint64> runsWithEvents(qint64 projectId, const QString& type) const;
   // Rank 0's events of any of `types`, in the order they were sent.

@@ -19,7 +19,7 @@
 #include "app/experiment_store.h"
 #include "app/node_manager.h"
 #include "app/workbench_controller.h"
-#include "remote/local_node.h"
+#include "app/plugin_catalog.h"
 #include "ui/main_window.h"
 
 namespace {
@@ -151,11 +151,16 @@ int main(int argc, char** argv) {
   const QString storePath = options.store.isEmpty() ? data + "/experiments.db" : options.store;
   try {
     twb::app::ExperimentStore store(storePath);
-    auto node = std::make_shared<twb::remote::LocalNode>(options.engine, data + "/local-node");
-    twb::app::WorkbenchController controller(store, node);
+    const twb::app::PluginCatalog plugins(twb::app::PluginCatalog::defaultFolders());
     const QString config = QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation);
-    twb::app::NodeManager nodes(config + "/nodes.json", config + "/known_hosts", options.bundle);
-    twb::ui::MainWindow window(controller, &nodes);
+    const twb::plugins::NodeContext context{options.engine, options.bundle, config + "/known_hosts", {}};
+    twb::remote::NodeEntry local;
+    local.name = "local";
+    local.kind = "local";
+    local.folder = data + "/local-node";
+    twb::app::WorkbenchController controller(store, plugins.nodeKind("local")->endpoint(local, context));
+    twb::app::NodeManager nodes(config + "/nodes.json", context, plugins.nodeKinds());
+    twb::ui::MainWindow window(controller, &nodes, &plugins);
     window.show();
     // A node that does not exist is said and nothing runs: never another node than the one asked.
     if (!options.job.isEmpty() && window.openJobFile(options.job) &&

@@ -4,30 +4,27 @@
 
 #include "app/keyring.h"
 #include "remote/remote_error.h"
-#include "remote/remote_node.h"
 #include "remote/ssh_session.h"
 
 namespace twb {
 namespace app {
 
-NodeManager::NodeManager(const QString& registryFile, QString knownHostsFile, QString bundlePath,
-                         QObject* parent)
+NodeManager::NodeManager(const QString& registryFile, plugins::NodeContext context,
+                         QList<const plugins::NodeKind*> kinds, QObject* parent)
     : QObject(parent),
       m_registry(registryFile),
-      m_knownHosts(std::move(knownHostsFile)),
-      m_bundle(std::move(bundlePath)) {}
+      m_context(std::move(context)),
+      m_kinds(std::move(kinds)) {
+  m_context.prompts = askingPrompts();
+}
 
 NodeManager::~NodeManager() { QThreadPool::globalInstance()->waitForDone(); }
 
-std::shared_ptr<remote::NodeEndpoint> NodeManager::makeEndpoint(const remote::NodeEntry& entry) {
-  remote::RemoteNode::Options options;
-  options.target = entry.target;
-  options.ssh.knownHostsFile = m_knownHosts;
-  options.bundlePath = m_bundle;
-  options.remoteBase = entry.folder;
+remote::SshPrompts NodeManager::askingPrompts() {
+  remote::SshPrompts prompts;
   // The question goes to the GUI thread; the connecting thread waits for the answer.
-  options.prompts.acceptUnknownHost = [this](const QString& host, const QString& type,
-                                             const QString& fingerprint) {
+  prompts.acceptUnknownHost = [this](const QString& host, const QString& type,
+                                     const QString& fingerprint) {
     bool accept = false;
     QMetaObject::invokeMethod(
         this, [&] { emit hostKeyQuestion(host, type, fingerprint, &accept); },
@@ -42,7 +39,7 @@ std::shared_ptr<remote::NodeEndpoint> NodeManager::makeEndpoint(const remote::No
         Qt::BlockingQueuedConnection);
     return answers;
   };
-  options.prompts.keyPassphrase = [this, ask](const QString& keyPath) -> std::optional<QString> {
+  prompts.keyPassphrase = [this, ask](const QString& keyPath) -> std::optional<QString> {
     if (const auto kept = Keyring::passphrase(keyPath)) {
       if (remote::sshKeyOpens(keyPath, *kept)) return kept;
       Keyring::forgetPassphrase(keyPath);  // the key's passphrase changed: ask again
@@ -55,18 +52,18 @@ std::shared_ptr<remote::NodeEndpoint> NodeManager::makeEndpoint(const remote::No
     if (keep && remote::sshKeyOpens(keyPath, answers->value(0)) &&
         !Keyring::keepPassphrase(keyPath, answers->value(0), &why))
       QMetaObject::invokeMethod(this, [this, why] {
-        emit problem(tr("The passphrase was not kept: the desktop keyring did not answer (%1).")
-                         .arg(why));
+        emit problem(
+            tr("The passphrase was not kept: the desktop keyring did not answer (%1).").arg(why));
       });
     return answers->value(0);
   };
-  options.prompts.password = [ask](const QString& userAtHost) -> std::optional<QString> {
-    const auto answers = ask(tr("Password"), tr("Log in to %1.").arg(userAtHost),
-                             {{tr("Password:"), false}});
+  prompts.password = [ask](const QString& userAtHost) -> std::optional<QString> {
+    const auto answers =
+        ask(tr("Password"), tr("Log in to %1.").arg(userAtHost), {{tr("Password:"), false}});
     return answers ? std::optional(answers->value(0)) : std::nullopt;
   };
-  options.prompts.keyboardInteractive = [ask](const QString& userAtHost, const QString& instruction,
-                                              const QList<remote::SshQuestion>& questions) {
+  prompts.keyboardInteractive = [ask](const QString& userAtHost, const QString& instruction,
+                                      const QList<remote::SshQuestion>& questions) {
     // Servers often send no instruction: say who asks, and what it usually is.
     const QString shown =
         instruction.isEmpty()
@@ -76,7 +73,16 @@ std::shared_ptr<remote::NodeEndpoint> NodeManager::makeEndpoint(const remote::No
             : instruction;
     return ask(tr("Log in to %1").arg(userAtHost), shown, questions);
   };
-  return std::make_shared<remote::RemoteNode>(options);
+  return prompts;
+}
+
+std::shared_ptr<remote::NodeEndpoint> NodeManager::makeEndpoint(const remote::NodeEntry& entry) {
+  for (const plugins::NodeKind* kind : m_kinds)
+    if (kind->id() == entry.kind) return kind->endpoint(entry, m_context);
+  throw remote::RemoteError(("node '" + entry.name + "': kind: no plugin offers '" + entry.kind +
+                             "' (Help > Plugins lists what is loaded)")
+                                .toStdString(),
+                            false);
 }
 
 std::shared_ptr<remote::NodeEndpoint> NodeManager::endpoint(const QString& name) {
@@ -98,8 +104,8 @@ void NodeManager::test(const QString& name) {
     } catch (const std::exception& e) {
       health = QString::fromUtf8(e.what());
     }
-    QMetaObject::invokeMethod(this, [this, name, health] { emit checked(name, health); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, name, health] { emit checked(name, health); }, Qt::QueuedConnection);
   });
 }
 

@@ -7,16 +7,17 @@
 #include <mutex>
 #include <optional>
 
+#include "plugins/plugin_interfaces.h"
 #include "remote/node_endpoint.h"
 #include "remote/node_registry.h"
 
 namespace twb {
 namespace app {
 
-using NodeEntry = remote::NodeEntry;  // a saved node: its SSH target, folder, labels, last info
+using NodeEntry = remote::NodeEntry;  // a saved node: its kind, target, folder, labels, last info
 
-// The workbench's remote nodes: the saved list (remote::NodeRegistry) and connection tests run
-// off the GUI thread. An unknown host key becomes the hostKeyQuestion() signal, answered by the
+// The workbench's remote nodes: the saved list (remote::NodeRegistry), reached through the node
+// kinds of the plugins (SSH by default), and connection tests run off the GUI thread. An unknown host key becomes the hostKeyQuestion() signal, answered by the
 // GUI (a dialog showing the fingerprint) while the connecting thread waits; nothing is asked
 // twice once accepted. Passphrases, passwords and one-time codes are asked the same way
 // (loginQuestion()) and never written to a file; a key's passphrase is kept in the desktop
@@ -25,10 +26,11 @@ class NodeManager : public QObject {
   Q_OBJECT
 
  public:
-  // `registryFile`: the saved nodes; `knownHostsFile`: the workbench's own known_hosts;
-  // `bundlePath`: the engine bundle deployed to nodes that lack it.
-  NodeManager(const QString& registryFile, QString knownHostsFile, QString bundlePath,
-              QObject* parent = nullptr);
+  // `registryFile`: the saved nodes; `context`: what the node kinds get (the engine, its bundle,
+  // the workbench's own known_hosts), whose prompts become this manager's questions; `kinds`:
+  // the ways to reach a node (app::PluginCatalog::nodeKinds()).
+  NodeManager(const QString& registryFile, plugins::NodeContext context,
+              QList<const plugins::NodeKind*> kinds, QObject* parent = nullptr);
   ~NodeManager() override;
 
   // The saved nodes, as the registry file holds them.
@@ -38,11 +40,12 @@ class NodeManager : public QObject {
   // host, or a port outside 1-65535.
   void save(const NodeEntry& entry) { m_registry.upsert(entry); }
   bool remove(const QString& name) { return m_registry.remove(name); }
+  const QList<const plugins::NodeKind*>& kinds() const { return m_kinds; }
   // Connects (deploying the engine if needed), asks GetNodeInfo and records it; the answer comes
   // as checked().
   void test(const QString& name);
   // The saved node `name` as a place to run jobs (kept, so its SSH connection is reused);
-  // throws remote::RemoteError when there is no such node.
+  // throws remote::RemoteError when there is no such node or no plugin offers its kind.
   std::shared_ptr<remote::NodeEndpoint> endpoint(const QString& name);
 
  signals:
@@ -60,10 +63,13 @@ class NodeManager : public QObject {
   void checked(const QString& name, const QString& health);
 
  private:
+  // The host-key and login questions, asked through the signals below and waited for.
+  remote::SshPrompts askingPrompts();
   std::shared_ptr<remote::NodeEndpoint> makeEndpoint(const remote::NodeEntry& entry);
 
   remote::NodeRegistry m_registry;
-  QString m_knownHosts, m_bundle;
+  plugins::NodeContext m_context;
+  QList<const plugins::NodeKind*> m_kinds;
   std::mutex m_mutex;
   std::map<QString, std::shared_ptr<remote::NodeEndpoint>> m_endpoints;
 };

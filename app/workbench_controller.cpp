@@ -406,14 +406,21 @@ void WorkbenchController::checkLocalNode() {
   QThreadPool::globalInstance()->start([this, node = m_node] {
     QString health = "ok";
     QJsonObject info;
+    QJsonArray ops;
     try {
       info = remote::fetchNodeInfo(*node);
       m_store.saveNode("local", info);
+      ops = remote::fetchOpCatalog(*node);
     } catch (const std::exception& e) {
       health = QString::fromUtf8(e.what());
     }
-    QMetaObject::invokeMethod(this, [=, this] { emit localNodeChecked(health, info); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this,
+        [=, this] {
+          emit localNodeChecked(health, info);
+          if (!ops.isEmpty()) emit opCatalogFetched("local", info.value("engineVersion").toString(), ops);
+        },
+        Qt::QueuedConnection);
   });
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
 #include <QSet>
@@ -102,6 +103,8 @@ class WorkbenchController : public QObject {
   void storeWriteFailed(const QString& message);
   // "ok" and the node's info, or what went wrong and an empty object.
   void localNodeChecked(const QString& health, const QJsonObject& info);
+  // A node's op catalogue (remote::fetchOpCatalog), what the designer's palette offers.
+  void opCatalogFetched(const QString& node, const QString& engineVersion, const QJsonArray& ops);
   void exported(qint64 runId, const QString& path);
   void exportFailed(qint64 runId, const QString& message);
 

@@ -1,7 +1,7 @@
 #pragma once
 
-// The workbench's extension points. A plugin is a shared library with one Qt plugin root object
-// implementing twb::plugins::Plugin, declared with
+// The workbench's extension points: model formats, node kinds and report formats. A plugin is a
+// shared library with one Qt plugin root object implementing twb::plugins::Plugin, declared with
 //   Q_PLUGIN_METADATA(IID TWB_PLUGIN_IID FILE "my_plugin.json")  // {"name": ..., "version": ...}
 //   Q_INTERFACES(twb::plugins::Plugin)
 // and put in the installation's plugin folder or the user's ($XDG_DATA_HOME/tensor-workbench/
@@ -13,6 +13,11 @@
 #include <QString>
 #include <QStringList>
 #include <QtPlugin>
+#include <memory>
+
+#include "remote/node_endpoint.h"
+#include "remote/node_registry.h"
+#include "remote/ssh_target.h"
 
 namespace twb::plugins {
 
@@ -24,11 +29,48 @@ class ModelFormat {
   virtual QStringList suffixes() const = 0;  // without the dot
   // The model in `path`; an empty object with `error` saying what is wrong and where.
   virtual QJsonObject read(const QString& path, QString* error) const = 0;
+  // Whether write() is offered: the designer's Save lists the formats that write.
+  virtual bool writes() const { return false; }
+  // Writes the model `spec` to `path`, with the weights of `source` (the file the model was
+  // opened from, in any format the workbench reads; empty: none) for every layer the edits left
+  // as it was, the others initialised afresh; `note` says which. False with `error` saying why.
+  virtual bool write(const QJsonObject& spec, const QString& source, const QString& path,
+                     QString* note, QString* error) const {
+    Q_UNUSED(spec) Q_UNUSED(source) Q_UNUSED(path) Q_UNUSED(note)
+    *error = QStringLiteral("%1 files are read only").arg(name());
+    return false;
+  }
+};
+
+// What the workbench lends a node kind to reach a node.
+struct NodeContext {
+  QString engine;          // this machine's twb-engine
+  QString bundlePath;      // the engine bundle a kind deploys to nodes that lack it
+  QString knownHostsFile;  // the workbench's own known_hosts
+  remote::SshPrompts prompts;  // questions to the user (host keys, logins), answered by the GUI
+};
+
+// How the workbench reaches one kind of compute node and starts its engine there ("ssh",
+// "local"). The node list stores each node's kind by id; the Nodes dialog offers the names.
+class NodeKind {
+ public:
+  virtual ~NodeKind() = default;
+  virtual QString id() const = 0;
+  virtual QString name() const = 0;
+  virtual QString hostHint() const = 0;  // what the node's Host field holds for this kind
+  // A place to run jobs on `node`; nothing connects before its connect(). Throws
+  // remote::RemoteError when the entry cannot be such a node, naming the field.
+  virtual std::shared_ptr<remote::NodeEndpoint> endpoint(const remote::NodeEntry& node,
+                                                         const NodeContext& context) const = 0;
 };
 
 // A document the Compare tab writes: `report` is
-//   {"title": "...", "columns": ["Run", ...], "rows": [["fmnist · fp32", ...], ...]}
-// (the table as shown), plus "chart": the chart as a PNG file's path, when there is one.
+//   {"title": "...", "columns": ["Run", ...], "rows": [["fmnist · fp32", ...], ...],
+//    "profiles": [{"run": "fmnist · fp32", "step": 40, "step_ms": 12.5,
+//                  "layers": [{"name", "op", "precision", "ms", "share"}, ...],
+//                  "other_layers": 3, "other_ms": 0.4, "other_share": 0.03}, ...]}
+// (the table as shown; each run's latest step profile, costliest layers first, for the runs that
+// have one), plus "chart": the chart as a PNG file's path, when there is one.
 class ReportFormat {
  public:
   virtual ~ReportFormat() = default;
@@ -42,10 +84,11 @@ class Plugin {
  public:
   virtual ~Plugin() = default;
   virtual QList<const ModelFormat*> modelFormats() const { return {}; }
+  virtual QList<const NodeKind*> nodeKinds() const { return {}; }
   virtual QList<const ReportFormat*> reportFormats() const { return {}; }
 };
 
 }  // namespace twb::plugins
 
-#define TWB_PLUGIN_IID "org.tensor-workbench.Plugin/1"
+#define TWB_PLUGIN_IID "org.tensor-workbench.Plugin/2"
 Q_DECLARE_INTERFACE(twb::plugins::Plugin, TWB_PLUGIN_IID)

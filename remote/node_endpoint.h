@@ -1,9 +1,12 @@
 #pragma once
 
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QString>
 
-#include "rpc/node_client.h"
+namespace twb {
+class NodeClient;  // rpc/node_client.h: plugins implement endpoints without the gRPC headers
+}  // namespace twb
 
 namespace twb::remote {
 
@@ -29,5 +32,9 @@ NodeClient connectClient(NodeEndpoint& node);
 // `node`'s GetNodeInfo answer in protobuf's JSON form (cpuModel, bf16, gpus, ...); blocking,
 // throws what the connection or the call throws.
 QJsonObject fetchNodeInfo(NodeEndpoint& node);
+
+// `node`'s GetOpCatalog answer as the engine writes its catalogue (`twb-engine ops --json`: name,
+// doc, min_inputs, max_inputs, attrs with name, type, required, default, doc); blocking.
+QJsonArray fetchOpCatalog(NodeEndpoint& node);
 
 }  // namespace twb::remote

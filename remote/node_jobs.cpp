@@ -3,6 +3,8 @@
 #include <QFileInfo>
 #include <stdexcept>
 
+#include "rpc/node_client.h"
+
 namespace twb::remote {
 
 namespace v1 = node::v1;

@@ -15,6 +15,7 @@ namespace twb::remote {
 namespace {
 QJsonObject toJson(const NodeEntry& e) {
   return {{"name", e.name},
+          {"kind", e.kind},
           {"host", e.target.host},
           {"port", e.target.port},
           {"user", e.target.user},
@@ -31,6 +32,7 @@ void checkEntry(const NodeEntry& e, const QString& where) {
     throw RemoteError((where + ": " + why).toStdString(), false);
   };
   if (e.name.trimmed().isEmpty()) fail("name: required");
+  if (e.kind.trimmed().isEmpty()) fail("kind: required");
   if (e.target.host.trimmed().isEmpty()) fail("host: required");
   if (e.target.port < 1 || e.target.port > 65535)
     fail("port: " + QString::number(e.target.port) + " is outside 1-65535");
@@ -54,6 +56,7 @@ NodeRegistry::NodeRegistry(QString path) : m_path(std::move(path)) {
     const QJsonObject o = nodes[i].toObject();
     NodeEntry e;
     e.name = o.value("name").toString();
+    e.kind = o.value("kind").toString("ssh");  // lists written before node kinds hold SSH nodes
     e.target = {o.value("host").toString(), o.value("port").toInt(22), o.value("user").toString(),
                 o.value("key").toString()};
     e.labels = o.value("labels").toVariant().toStringList();

@@ -15,8 +15,9 @@ namespace twb::remote {
 
 // A node the user has saved, with what was last learnt about it.
 struct NodeEntry {
-  QString name;  // unique, shown in the GUI
-  SshTarget target;
+  QString name;          // unique, shown in the GUI
+  QString kind = "ssh";  // how it is reached: a node kind's id (plugins/plugin_interfaces.h)
+  SshTarget target;      // for the ssh kind; other kinds read `host` as their hostHint() says
   QStringList labels;
   QString folder;        // where the engine and its jobs live on the node; empty: ~/.cache/twb
   QJsonObject info;      // the cached GetNodeInfo (protobuf's JSON form); empty until checked

@@ -14,10 +14,12 @@
 
 #include "app/keyring.h"
 #include "app/node_manager.h"
+#include "app/plugin_catalog.h"
 #include "ssh_server.h"
 
 using twb::app::Keyring;
 using twb::app::NodeManager;
+using twb::app::PluginCatalog;
 using twb::test::runCommand;
 
 namespace {
@@ -65,7 +67,9 @@ class KeyringTest : public QObject {
     }
     QVERIFY2(server.start(), qPrintable(server.error()));
     const QString config = m_dir.filePath("config");
-    NodeManager nodes(config + "/nodes.json", config + "/known_hosts", m_bundle);
+    const PluginCatalog plugins(PluginCatalog::defaultFolders());
+    NodeManager nodes(config + "/nodes.json", {TWB_ENGINE_BINARY, m_bundle, config + "/known_hosts", {}},
+                      plugins.nodeKinds());
     connect(&nodes, &NodeManager::hostKeyQuestion, this,
             [](const QString&, const QString&, const QString&, bool* accept) { *accept = true; });
     int asked = 0;

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "graph/templates.h"
+#include "io/edited_model.h"
 #include "io/model_file.h"
 #include "test_support.h"
 
@@ -33,6 +34,39 @@ class TestModelFile : public QObject {
       QVERIFY(std::memcmp(q->value.raw(), p.value.raw(), p.value.bytes()) == 0);
     }
     QVERIFY(!QFile::exists(dir.filePath("m.twbm.tmp")));
+  }
+
+  void anEditKeepsTheWeightsOfUnchangedLayers() {
+    // lenet5 edited as in the designer: logits given more outputs, conv2 renamed. Every other
+    // layer keeps the source's weights bit for bit; logits and the renamed layer start afresh.
+    const ModelSpec source = makeTemplate("lenet5", {});
+    ModelFile file{source, {}, {}, {}};
+    file.params.ensure(Graph::build(source, 1), 17);
+    nlohmann::json json = source.toJson();
+    for (auto& node : json["nodes"]) {
+      if (node["name"] == "logits") node["attrs"]["out_features"] = 12;
+      if (node["name"] == "conv2") node["name"] = "conv2b";
+      for (auto& input : node["inputs"])
+        if (input == "conv2") input = "conv2b";
+    }
+    const EditedModel edited = carryWeights(file, ModelSpec::fromJson(json), 5);
+    QCOMPARE(edited.fresh, (std::vector<std::string>{"conv2b.weight", "conv2b.bias", "logits.weight", "logits.bias"}));
+    QCOMPARE(edited.kept.size() + edited.fresh.size(), edited.model.params.all().size());
+    for (const std::string& name : edited.kept) {
+      const Parameter& before = file.params.at(name);
+      const Parameter& after = edited.model.params.at(name);
+      QVERIFY2(std::memcmp(before.value.raw(), after.value.raw(), before.value.bytes()) == 0, name.c_str());
+    }
+    QVERIFY(std::find(edited.kept.begin(), edited.kept.end(), "fc1.weight") != edited.kept.end());
+    QCOMPARE(edited.model.params.at("logits.weight").value.shape(), Shape({12, 84}));
+    // What a new model of the edited spec would be given from the same seed.
+    ParameterStore fresh;
+    fresh.ensure(Graph::build(ModelSpec::fromJson(json), 1), 5);
+    const Parameter& expected = fresh.at("logits.weight");
+    QVERIFY(std::memcmp(expected.value.raw(), edited.model.params.at("logits.weight").value.raw(),
+                        expected.value.bytes()) == 0);
+    // Without a source every parameter is new.
+    QCOMPARE(carryWeights(ModelFile{}, source).kept.size(), size_t{0});
   }
 
   void readableAsSafetensorsByPython() {

@@ -497,6 +497,21 @@ class WorkbenchGuiTest : public QObject {
     graph->centerOn(graph->boxOf("fc2").center());
     QTest::mouseClick(graph->viewport(), Qt::LeftButton, {}, graph->mapFromScene(graph->boxOf("fc2").center()));
     QTRY_COMPARE(table->item(table->currentRow(), 0)->text(), QString("fc2"));
+    // The second run (bf16 where this node has it, else the int8 run) drawn beside the first,
+    // the same layers; with a profile of its own it shows its times and the speedup over the
+    // first. A click there selects the layer in the table too.
+    profile->otherChooser()->setCurrentIndex(2);
+    ui::ModelGraphView* other = profile->otherGraph();
+    QTRY_VERIFY(other->isVisible());
+    QTRY_COMPARE(other->layers(), graph->layers());
+    if (trainedRuns() == 2) {
+      QTRY_VERIFY2(other->toolTipOf("fc1").contains("% of the step") && other->toolTipOf("fc1").contains("the other run's speed"),
+                   qPrintable(other->toolTipOf("fc1")));
+      QVERIFY(other->toolTipOf("fc1") != graph->toolTipOf("fc1"));
+    }
+    other->centerOn(other->boxOf("fc1").center());
+    QTest::mouseClick(other->viewport(), Qt::LeftButton, {}, other->mapFromScene(other->boxOf("fc1").center()));
+    QTRY_COMPARE(table->item(table->currentRow(), 0)->text(), QString("fc1"));
     screenshot("profile-graph");
 
     // The Chrome trace: one slice per node for the forward and one for the backward of every
@@ -643,6 +658,19 @@ class WorkbenchGuiTest : public QObject {
     ui::DesignerCanvas& canvas = *designer.canvas();
     app::ModelDocument& document = designer.document();
     QCOMPARE(document.boxes(), QStringList({"image"}));  // a new model: its input alone
+    // The palette offers the local node's op catalogue (GetOpCatalog): what `twb-engine ops`
+    // lists, and the search narrows it.
+    QTRY_VERIFY(designer.findChild<QLabel*>("catalogSource")->text().contains("node local"));
+    QString opsJson;
+    QCOMPARE(test::runCommand(TWB_ENGINE_BINARY, {"ops", "--json"}, &opsJson), 0);
+    QStringList ops;
+    for (const QJsonValue& op : QJsonDocument::fromJson(opsJson.toUtf8()).array()) ops << op["name"].toString();
+    QStringList offered;
+    for (int i = 0; i < designer.palette()->count(); ++i) offered << designer.palette()->item(i)->text();
+    QCOMPARE(offered, ops);
+    designer.findChild<QLineEdit*>("paletteFilter")->setText("conv");
+    QVERIFY(designer.palette()->count() >= 1 && designer.palette()->count() < ops.size());
+    designer.findChild<QLineEdit*>("paletteFilter")->clear();
 
     // LeNet-5, layer by layer: each op added under the selected box (and reading it), then
     // named and given its attributes in the property editor.
@@ -806,12 +834,13 @@ class WorkbenchGuiTest : public QObject {
   }
 
   void pluginsFromTheUserFolderAreListedAndWork() {
-    // A user plugin folder holding the tests' report and model format plugins, one built for an
-    // interface version this workbench does not have, and a file that only looks like a library.
+    // A user plugin folder holding the tests' report, model format and node kind plugins, one
+    // built for an interface version this workbench does not have, and a file that only looks
+    // like a library.
     QTemporaryDir data;
     const QString folder = data.path() + "/tensor-workbench/plugins";
     QVERIFY(QDir().mkpath(folder));
-    for (const char* name : {"markdown_report", "tiny_model_format", "old_interface"}) {
+    for (const char* name : {"markdown_report", "tiny_model_format", "direct_node", "old_interface"}) {
       const QString file = QString("libtest_plugin_%1.so").arg(name);
       QVERIFY2(QFile::copy(QString(TWB_TEST_PLUGINS "/") + file, folder + "/" + file), qPrintable(file));
     }
@@ -827,15 +856,22 @@ class WorkbenchGuiTest : public QObject {
       QVERIFY(QTest::qWaitForWindowExposed(&window));
       ui::PluginsDialog* dialog = window.showPlugins();
       QTableWidget* table = dialog->table();
-      QHash<QString, int> rowOf;
-      for (int row = 0; row < table->rowCount(); ++row) rowOf[QFileInfo(table->item(row, 4)->text()).fileName()] = row;
-      const auto cell = [&](const char* file, int column) { return table->item(rowOf.value(file, -1), column)->text(); };
-      QVERIFY2(rowOf.size() == 5, qPrintable(rowOf.keys().join(", ")));  // and the built-in report
+      QHash<QString, int> rowOf;  // by file, and the linked-in plugins by name
+      for (int row = 0; row < table->rowCount(); ++row) {
+        const QString file = table->item(row, 4)->text();
+        rowOf[file == "(built in)" ? table->item(row, 0)->text() : QFileInfo(file).fileName()] = row;
+      }
+      const auto cell = [&](const char* key, int column) { return table->item(rowOf.value(key, -1), column)->text(); };
+      QVERIFY2(rowOf.size() == 9, qPrintable(rowOf.keys().join(", ")));  // 6 files, 3 built in
+      QCOMPARE(cell("SSH nodes", 2), QString("node kind: SSH"));
+      QCOMPARE(cell("This machine", 2), QString("node kind: This machine"));
+      QCOMPARE(cell("Model files", 2), QString("model format: Tensor Workbench model; model format: ONNX"));
       QCOMPARE(cell("libtwb_comparison_report.so", 2), QString("report: HTML; report: PDF"));
       QCOMPARE(cell("libtest_plugin_markdown_report.so", 3), QString("loaded"));
       QCOMPARE(cell("libtest_plugin_markdown_report.so", 2), QString("report: Markdown"));
       QCOMPARE(cell("libtest_plugin_markdown_report.so", 0), QString("Markdown report (test)"));
       QCOMPARE(cell("libtest_plugin_tiny_model_format.so", 2), QString("model format: Tiny text model"));
+      QCOMPARE(cell("libtest_plugin_direct_node.so", 2), QString("node kind: Running daemon (test)"));
       QVERIFY2(cell("libtest_plugin_old_interface.so", 3).contains("org.tensor-workbench.Plugin/0"),
                qPrintable(cell("libtest_plugin_old_interface.so", 3)));
       QVERIFY2(cell("libbroken.so", 3).startsWith("not used: not a Qt plugin"), qPrintable(cell("libbroken.so", 3)));
@@ -859,6 +895,79 @@ class WorkbenchGuiTest : public QObject {
       QVERIFY2(designer.findChild<QLabel*>("designerStatus")->text().contains("small.tiny:2:"),
                qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
       QCOMPARE(designer.document().boxes(), QStringList({"image", "flatten", "logits"}));  // kept
+      // ONNX, a built-in model format: the int8 mlp exported earlier opens (QDQ read back) and
+      // is laid out within a second; a file that is no ONNX model is refused, naming it.
+      QElapsedTimer clock;
+      clock.start();
+      QVERIFY2(designer.openFile(m_dir.filePath("mlp-int8.onnx")), qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
+      QVERIFY2(clock.elapsed() < 1000, qPrintable(QString("%1 ms").arg(clock.elapsed())));
+      QVERIFY2(designer.document().graph().error.isEmpty(), qPrintable(designer.document().graph().error));
+      const QStringList onnxBoxes = designer.document().boxes();
+      QVERIFY2(onnxBoxes.size() > 5 && onnxBoxes.contains("logits"), qPrintable(onnxBoxes.join(", ")));
+      for (int i = 0; i < onnxBoxes.size(); ++i)
+        for (int j = i + 1; j < onnxBoxes.size(); ++j)
+          QVERIFY(!QRectF(designer.document().position(onnxBoxes[i]), designer.canvas()->boxSize(onnxBoxes[i]))
+                       .intersects(QRectF(designer.document().position(onnxBoxes[j]), designer.canvas()->boxSize(onnxBoxes[j]))));
+      // Saved as .twbm after an edit of the last layer: the ONNX file's weights are kept for the
+      // layers left as they were (tst_model_file checks the values), and the file opens.
+      designer.document().setAttribute("logits", "out_features", 12);
+      const QString edited = data.filePath("edited.twbm");
+      QVERIFY(designer.saveFile(edited));
+      QVERIFY2(designer.findChild<QLabel*>("designerStatus")->text().contains("kept for 4 of 6 parameters; new: logits.weight, logits.bias"),
+               qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
+      QVERIFY(designer.openFile(edited));
+      QCOMPARE(designer.document().graph().nodes.back().shape, QVector<qint64>({12}));
+      QVERIFY(!designer.saveFile(data.filePath("model.tiny")));  // the tiny format only reads
+      QVERIFY2(designer.findChild<QLabel*>("designerStatus")->text().contains("no plugin writes .tiny files"),
+               qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
+      designer.document().setAttribute("logits", "out_features", 10);
+      const QString notOnnx = data.filePath("broken.onnx");
+      QFile garbage(notOnnx);
+      QVERIFY(garbage.open(QIODevice::WriteOnly) && garbage.write("\x08\x07garbage, not a protobuf") > 0);
+      garbage.close();
+      QVERIFY(!designer.openFile(notOnnx));
+      QVERIFY2(designer.findChild<QLabel*>("designerStatus")->text().contains(notOnnx),
+               qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
+      QCOMPARE(designer.document().boxes(), onnxBoxes);
+
+      // The node kind: a daemon serving on a unix socket, added as a node of the plugin's kind
+      // in the Nodes dialog and reached through it (GetNodeInfo over the plugin's endpoint).
+      QProcess daemon;
+      const QString socket = data.filePath("daemon.sock");
+      daemon.start(TWB_ENGINE_BINARY, {"serve", "--listen", "unix:" + socket, "--data-dir", data.filePath("daemon")});
+      QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(socket), twb::test::timeScaled(20000));
+      app::NodeManager nodes(data.filePath("nodes.json"), {TWB_ENGINE_BINARY, {}, data.filePath("known_hosts"), {}},
+                             window.plugins().nodeKinds());
+      {
+        ui::NodesDialog nodesDialog(nodes, &window);
+        nodesDialog.show();
+        auto* kind = nodesDialog.findChild<QComboBox*>("nodeKind");
+        QCOMPARE(kind->itemData(0).toString(), QString("ssh"));  // the default stays first
+        kind->setCurrentIndex(kind->findData("direct-test"));
+        QCOMPARE(nodesDialog.findChild<QLineEdit*>("nodeHost")->placeholderText(),
+                 QString("unix:PATH of a running twb-engine serve"));
+        nodesDialog.findChild<QLineEdit*>("nodeName")->setText("daemon");
+        nodesDialog.findChild<QLineEdit*>("nodeHost")->setText("unix:" + socket);
+        QTest::mouseClick(nodesDialog.findChild<QPushButton*>("testNode"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(nodesDialog.findChild<QLabel*>("nodeStatus")->text().contains("connected"),
+                                 twb::test::timeScaled(30000));
+        QCOMPARE(nodes.find("daemon")->kind, QString("direct-test"));
+        QVERIFY2(nodesDialog.findChild<QLabel*>("nodeCapabilities")->text().contains(TWB_VERSION),
+                 qPrintable(nodesDialog.findChild<QLabel*>("nodeCapabilities")->text()));
+      }
+      daemon.terminate();
+      QVERIFY(daemon.waitForFinished(10000));
+      // A node list naming a kind no plugin offers: the node is kept and its use says why.
+      app::NodeEntry orphan = *nodes.find("daemon");
+      orphan.kind = "gone";
+      nodes.save(orphan);
+      try {
+        nodes.endpoint("daemon");
+        QFAIL("a node of an unknown kind was reached");
+      } catch (const std::exception& e) {
+        QVERIFY2(QString(e.what()).contains("kind: no plugin offers 'gone'"), e.what());
+      }
+      QCOMPARE(nodes.find("daemon")->target.host, "unix:" + socket);
 
       // The report format: the Compare table as Markdown, every run in it.
       QHash<QString, const plugins::ReportFormat*> formats;
@@ -891,6 +1000,25 @@ class WorkbenchGuiTest : public QObject {
       QVERIFY(text.contains("<img src=\"data:image/png;base64,"));
       for (int row = 0; row < compare->table()->rowCount(); ++row)
         QVERIFY(text.contains("<td>" + compare->table()->item(row, 0)->text().toHtmlEscaped() + "</td>"));
+      // Each profiled run's per-layer profile, its costliest layer (from the store) first.
+      int profiled = 0;
+      for (int row = 0; row < compare->table()->rowCount(); ++row) {
+        const QTableWidgetItem* run = compare->table()->item(row, 0);
+        const QByteArray profile = m_store->lastEvent(run->data(Qt::UserRole).toLongLong(), "profile");
+        if (profile.isEmpty()) continue;
+        ++profiled;
+        QString costliest;
+        double most = -1;
+        for (const QJsonValue& v : QJsonDocument::fromJson(profile).object().value("layers").toArray()) {
+          const double ms = v["forward_ms"].toDouble() + v["backward_ms"].toDouble();
+          if (ms > most) most = ms, costliest = v["name"].toString();
+        }
+        const qsizetype section = text.indexOf("<h3>" + run->text().toHtmlEscaped() + "</h3>");
+        QVERIFY2(section > 0, qPrintable(run->text()));
+        const qsizetype firstCell = text.indexOf("</th></tr><tr><td>", section) + 18;
+        QCOMPARE(text.mid(firstCell, costliest.size()), costliest);
+      }
+      QVERIFY2(profiled > 0, "no run of the project has a profile to report");
       QProcess poppler;
       poppler.start("pdftoppm", {"-png", "-r", "50", pdf, QString(TWB_BINARY_DIR "/screenshots/report-pdf")});
       QVERIFY2(poppler.waitForFinished(60000) && poppler.exitCode() == 0, poppler.readAllStandardError().constData());
@@ -909,8 +1037,9 @@ class WorkbenchGuiTest : public QObject {
     server.usePam(test::oneTimeCodePam(m_dir.path(), "424242"));
     server.prependConfig("AuthenticationMethods publickey,keyboard-interactive");
     QVERIFY2(server.start(), qPrintable(server.error()));
-    app::NodeManager nodes(m_dir.filePath("nodes.json"), m_dir.filePath("known_hosts"),
-                           output.trimmed().split('\n').last());
+    app::NodeManager nodes(m_dir.filePath("nodes.json"),
+                           {TWB_ENGINE_BINARY, output.trimmed().split('\n').last(), m_dir.filePath("known_hosts"), {}},
+                           m_window->plugins().nodeKinds());
     ui::NodesDialog dialog(nodes, m_window.get());
     ui::answerNodeQuestions(nodes, m_window.get());  // as the main window does for its own nodes
     dialog.show();
@@ -1525,8 +1654,9 @@ class WorkbenchGuiTest : public QObject {
         }
       }
     } stopDaemons{m_dir, hosts};
-    app::NodeManager nodes(m_dir.filePath("nodes-across.json"), m_dir.filePath("known_hosts"),
-                           output.trimmed().split('\n').last());
+    app::NodeManager nodes(m_dir.filePath("nodes-across.json"),
+                           {TWB_ENGINE_BINARY, output.trimmed().split('\n').last(), m_dir.filePath("known_hosts"), {}},
+                           m_window->plugins().nodeKinds());
     connect(&nodes, &app::NodeManager::hostKeyQuestion, this,
             [](const QString&, const QString&, const QString&, bool* accept) { *accept = true; });
     std::vector<std::unique_ptr<test::SshServer>> servers;

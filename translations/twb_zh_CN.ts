@@ -21,6 +21,32 @@
     </message>
 </context>
 <context>
+    <name>LocalNodeKind</name>
+    <message>
+        <source>This machine</source>
+        <translation>本机</translation>
+    </message>
+</context>
+<context>
+    <name>ModelFiles</name>
+    <message>
+        <source>%1 more</source>
+        <translation>另外 %1 个</translation>
+    </message>
+    <message>
+        <source>new weights (no model file to keep them from)</source>
+        <translation>新权重（没有可保留权重的模型文件）</translation>
+    </message>
+    <message>
+        <source>weights of %1 kept for %2 of %3 parameters; new: %4</source>
+        <translation>保留了 %1 中 %3 个参数里的 %2 个权重；新建：%4</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+</context>
+<context>
     <name>ModelGraph</name>
     <message>
         <source>The model is the file %1 on the node that ran the job; export it to draw it.</source>
@@ -75,6 +101,18 @@ Trust this host and remember its key?</source>
     <message>
         <source>report: %1</source>
         <translation>报告:%1</translation>
+    </message>
+    <message>
+        <source>(built in)</source>
+        <translation>（内置）</translation>
+    </message>
+    <message>
+        <source>node kind: %1 (not used: %2 came first)</source>
+        <translation>节点类型：%1（未使用：%2 已由先加载的插件提供）</translation>
+    </message>
+    <message>
+        <source>node kind: %1</source>
+        <translation>节点类型：%1</translation>
     </message>
 </context>
 <context>
@@ -161,6 +199,17 @@ Trust this host and remember its key?</source>
     <message>
         <source>lost</source>
         <translation>已丢失</translation>
+    </message>
+</context>
+<context>
+    <name>SshNodeKind</name>
+    <message>
+        <source>SSH</source>
+        <translation>SSH</translation>
+    </message>
+    <message>
+        <source>host name, address or ~/.ssh/config alias</source>
+        <translation>主机名、地址或 ~/.ssh/config 别名</translation>
     </message>
 </context>
 <context>
@@ -1353,6 +1402,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>&amp;Plugins…</source>
         <translation>插件(&amp;P)…</translation>
     </message>
+    <message>
+        <source>Ops of node %1 (twb-engine %2)</source>
+        <translation>节点 %1 的算子（twb-engine %2）</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ModelDesigner</name>
@@ -1413,10 +1466,6 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <translation>无法打开 %1:%2</translation>
     </message>
     <message>
-        <source>Save the model spec</source>
-        <translation>保存模型规格</translation>
-    </message>
-    <message>
         <source>Cannot write %1: %2</source>
         <translation>无法写入 %1:%2</translation>
     </message>
@@ -1451,6 +1500,26 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>How many times the block appears</source>
         <translation>块出现的次数</translation>
+    </message>
+    <message>
+        <source>Ops of this workbench&apos;s engine</source>
+        <translation>本工作台引擎的算子</translation>
+    </message>
+    <message>
+        <source>Save the model</source>
+        <translation>保存模型</translation>
+    </message>
+    <message>
+        <source>the spec alone, no weights</source>
+        <translation>仅结构定义，无权重</translation>
+    </message>
+    <message>
+        <source>%1: no plugin writes .%2 files (Help &gt; Plugins)</source>
+        <translation>%1：没有插件能写入 .%2 文件（帮助 &gt; 插件）</translation>
+    </message>
+    <message>
+        <source>Saved %1: %2.</source>
+        <translation>已保存 %1：%2。</translation>
     </message>
 </context>
 <context>
@@ -1829,6 +1898,14 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>Engine folder</source>
         <translation>引擎文件夹</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>%1 (no plugin offers it)</source>
+        <translation>%1（没有插件提供）</translation>
     </message>
 </context>
 <context>

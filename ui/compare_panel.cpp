@@ -21,6 +21,7 @@
 #include <QTableWidget>
 #include <QTextStream>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <limits>
 #include <optional>
 
@@ -191,13 +192,15 @@ void ComparePanel::refresh() {
   m_reader.read<Rows>(
       this,
       [projectId = m_projectId, target = m_target->value() / 100](const app::ExperimentStore& store) {
-        Rows rows{store.runs(projectId), {}, {}, {}, {}};
+        Rows rows{store.runs(projectId), {}, {}, {}, {}, {}};
         // The job fields that differ between the runs: the hyper-parameters being compared.
         rows.fields = app::varyingJobFields(rows.runs);
         for (const app::Run& run : rows.runs) {
           if (run.summary.value("mode") == "train" && run.state == app::RunState::Succeeded)
             rows.secondsToTarget.insert(run.id, app::secondsToAccuracy(store, run.id, target));
           if (!rows.nodes.contains(run.node)) rows.nodes.insert(run.node, store.node(run.node));
+          if (const QByteArray profile = store.lastEvent(run.id, "profile"); !profile.isEmpty())
+            rows.profiles.insert(run.id, QJsonDocument::fromJson(profile).object());
           if (app::runKind(run) == "train")
             for (const QString& field : std::as_const(rows.fields)) rows.fieldValues[run.id] << app::jobField(run, field);
         }
@@ -210,6 +213,7 @@ void ComparePanel::refresh() {
 
 void ComparePanel::fill(const Rows& rows) {
   const QList<app::Run>& runs = m_runs = rows.runs;
+  m_profiles = rows.profiles;
   QList<qint64> training;
   for (const app::Run& run : runs)
     if (app::runKind(run) == "train") training << run.id;
@@ -494,10 +498,52 @@ bool ComparePanel::exportReport(const plugins::ReportFormat& format, const QStri
   }
   QJsonObject report{{"title", tr("Comparison of %n run(s)", nullptr, static_cast<int>(rows.size()))},
                      {"columns", columns},
-                     {"rows", rows}};
+                     {"rows", rows},
+                     {"profiles", reportProfiles()}};
   const QString chart = path + ".chart.png";
   if (saveChart(m_chart, chart)) report["chart"] = chart;
   return format.write(report, path, error);
+}
+
+QJsonArray ComparePanel::reportProfiles() const {
+  constexpr int kLayers = 12;  // the costliest; the rest is summed
+  QJsonArray profiles;
+  for (int r = 0; r < m_table->rowCount(); ++r) {
+    const QTableWidgetItem* item = m_table->item(r, kRun);
+    if (m_table->isRowHidden(r) || !item) continue;
+    const QJsonObject profile = m_profiles.value(item->data(Qt::UserRole).toLongLong());
+    if (profile.isEmpty()) continue;
+    QList<QJsonObject> layers;
+    for (const QJsonValue& v : profile.value("layers").toArray()) {
+      const QJsonObject l = v.toObject();
+      layers.append({{"name", l.value("name")},
+                     {"op", l.value("op")},
+                     {"precision", l.value("precision")},
+                     {"ms", l.value("forward_ms").toDouble() + l.value("backward_ms").toDouble()},
+                     {"share", l.value("share")}});
+    }
+    std::stable_sort(layers.begin(), layers.end(), [](const QJsonObject& a, const QJsonObject& b) {
+      return a.value("ms").toDouble() > b.value("ms").toDouble();
+    });
+    QJsonArray top;
+    double restMs = 0, restShare = 0;
+    for (int i = 0; i < layers.size(); ++i) {
+      if (i < kLayers) {
+        top.append(layers[i]);
+      } else {
+        restMs += layers[i].value("ms").toDouble();
+        restShare += layers[i].value("share").toDouble();
+      }
+    }
+    profiles.append(QJsonObject{{"run", item->text()},
+                                {"step", profile.value("step")},
+                                {"step_ms", profile.value("step_ms")},
+                                {"layers", top},
+                                {"other_layers", layers.size() - top.size()},
+                                {"other_ms", restMs},
+                                {"other_share", restShare}});
+  }
+  return profiles;
 }
 
 bool ComparePanel::exportCsv(const QString& path) const {

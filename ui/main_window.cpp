@@ -58,7 +58,7 @@ class RunsFilter : public QSortFilterProxyModel {
 }  // namespace
 
 MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* nodes,
-                       QWidget* parent)
+                       const app::PluginCatalog* plugins, QWidget* parent)
     : QMainWindow(parent),
       m_controller(controller),
       m_sweeps(new app::SweepController(controller, this)),
@@ -87,7 +87,9 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   m_tabs->addTab(m_compare, tr("Compare"));
   m_export = new ExportPanel(m_controller, *m_reader);
   m_tabs->addTab(m_export, tr("Export"));
-  m_plugins = std::make_unique<app::PluginCatalog>(app::PluginCatalog::defaultFolders());
+  if (!plugins)
+    m_ownPlugins = std::make_unique<app::PluginCatalog>(app::PluginCatalog::defaultFolders());
+  m_plugins = plugins ? plugins : m_ownPlugins.get();
   m_compare->setReportFormats(m_plugins->reportFormats());
   m_designer = new ModelDesigner;
   m_designer->setModelFormats(m_plugins->modelFormats());
@@ -123,6 +125,10 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
           [this](const QString& health, const QJsonObject& info) {
             m_nodeList->setLocal(health, info);
             m_jobForm->setNodeInfo("local", info);
+          });
+  connect(&m_controller, &app::WorkbenchController::opCatalogFetched, this,
+          [this](const QString& node, const QString& version, const QJsonArray& ops) {
+            m_designer->setOpCatalog(ops, tr("Ops of node %1 (twb-engine %2)").arg(node, version));
           });
   connect(m_jobForm, &JobForm::validationRequested, &m_controller,
           &app::WorkbenchController::validate);

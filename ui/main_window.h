@@ -44,9 +44,10 @@ class MainWindow : public QMainWindow {
   Q_OBJECT
 
  public:
-  // `nodes`: the remote nodes behind Nodes > Manage nodes (none: the menu is disabled).
+  // `nodes`: the remote nodes behind Nodes > Manage nodes (none: the menu is disabled);
+  // `plugins`: the loaded plugins (none: the window loads them from the default folders).
   explicit MainWindow(app::WorkbenchController& controller, app::NodeManager* nodes = nullptr,
-                      QWidget* parent = nullptr);
+                      const app::PluginCatalog* plugins = nullptr, QWidget* parent = nullptr);
 
   JobForm* jobForm() const { return m_jobForm; }
   MonitorPanel* monitor() const { return m_monitor; }
@@ -120,7 +121,8 @@ class MainWindow : public QMainWindow {
   ProfilePanel* m_profile;
   ExportPanel* m_export;
   ModelDesigner* m_designer;
-  std::unique_ptr<app::PluginCatalog> m_plugins;
+  std::unique_ptr<app::PluginCatalog> m_ownPlugins;  // when none was given
+  const app::PluginCatalog* m_plugins;
   QTabWidget* m_tabs;
   app::StoreReader* m_reader;  // the views' reads of the store
   app::RunsModel* m_runsModel;

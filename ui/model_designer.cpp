@@ -51,17 +51,11 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   m_palette = new OpPalette(this);
   m_palette->setObjectName("palette");
   m_palette->setDragEnabled(true);
-  for (const QJsonValue& v : m_catalog) {
-    auto* item = new QListWidgetItem(v.toObject().value("name").toString(), m_palette);
-    item->setToolTip(v.toObject().value("doc").toString());
-  }
-  connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& text) {
-    for (int i = 0; i < m_palette->count(); ++i) {
-      QListWidgetItem* item = m_palette->item(i);
-      item->setHidden(!text.isEmpty() && !item->text().contains(text, Qt::CaseInsensitive) &&
-                      !item->toolTip().contains(text, Qt::CaseInsensitive));
-    }
-  });
+  m_catalogSource = new QLabel(tr("Ops of this workbench's engine"), this);
+  m_catalogSource->setObjectName("catalogSource");
+  m_catalogSource->setWordWrap(true);
+  fillPalette();
+  connect(m_filter, &QLineEdit::textChanged, this, &ModelDesigner::fillPalette);
   connect(m_palette, &QListWidget::itemActivated, this,
           [this](QListWidgetItem* item) { addFromPalette(item->text()); });
 
@@ -98,7 +92,7 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   QPushButton* open = button(tr("&Open…"), "designerOpen");
   connect(open, &QPushButton::clicked, this, &ModelDesigner::chooseFile);
   QPushButton* save = button(tr("&Save…"), "designerSave");
-  connect(save, &QPushButton::clicked, this, &ModelDesigner::saveFile);
+  connect(save, &QPushButton::clicked, this, &ModelDesigner::chooseSaveFile);
   QPushButton* layOut = button(tr("&Lay out"), "designerLayOut");
   connect(layOut, &QPushButton::clicked, &m_document, &app::ModelDocument::layOut);
   QPushButton* repeat = button(tr("&Repeat…"), "designerRepeat");
@@ -139,6 +133,7 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   paletteLayout->setContentsMargins(0, 0, 0, 0);
   paletteLayout->addWidget(m_filter);
   paletteLayout->addWidget(m_palette, 1);
+  paletteLayout->addWidget(m_catalogSource);
   auto* splitter = new QSplitter(Qt::Horizontal, this);
   splitter->addWidget(paletteSide);
   splitter->addWidget(m_canvas);
@@ -151,6 +146,28 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   layout->addWidget(m_status);
   connect(&m_document, &app::ModelDocument::changed, this, &ModelDesigner::showState);
   showState();
+}
+
+void ModelDesigner::setOpCatalog(const QJsonArray& ops, const QString& source) {
+  m_catalog = ops;
+  m_catalogSource->setText(source);
+  fillPalette();
+  m_properties->setCatalog(ops);
+}
+
+// The catalogue's ops that match the search, by name or documentation.
+void ModelDesigner::fillPalette() {
+  const QString text = m_filter->text();
+  m_palette->clear();
+  for (const QJsonValue& v : m_catalog) {
+    const QString name = v.toObject().value("name").toString(),
+                  doc = v.toObject().value("doc").toString();
+    if (!text.isEmpty() && !name.contains(text, Qt::CaseInsensitive) &&
+        !doc.contains(text, Qt::CaseInsensitive))
+      continue;
+    auto* item = new QListWidgetItem(name, m_palette);
+    item->setToolTip(doc);
+  }
 }
 
 QString ModelDesigner::addFromPalette(const QString& op) {
@@ -172,12 +189,13 @@ bool ModelDesigner::openModelOf(const QJsonObject& job) {
   return openSpec(spec, error);
 }
 
-bool ModelDesigner::openSpec(const QJsonObject& spec, const QString& error) {
+bool ModelDesigner::openSpec(const QJsonObject& spec, const QString& error, const QString& source) {
   if (!error.isEmpty()) {
     m_status->setStyleSheet("color: #d93025");
     m_status->setText(error);
     return false;
   }
+  m_source = source;
   m_document.reset(spec);
   m_canvas->fit();
   return true;
@@ -239,18 +257,44 @@ bool ModelDesigner::openFile(const QString& path) {
       error = tr("%1: no plugin reads .%2 files (Help > Plugins)").arg(path, suffix);
     else
       spec = (*format)->read(path, &error);
+    return openSpec(spec, error, path);  // a model file: its weights are kept where they fit
   }
   return openSpec(spec, error);
 }
 
-void ModelDesigner::saveFile() {
+void ModelDesigner::chooseSaveFile() {
+  QStringList filters{tr("Model spec (*.json)")};
+  for (const plugins::ModelFormat* f : m_formats)
+    if (f->writes()) filters << QString("%1 (*.%2)").arg(f->name(), f->suffixes().join(" *."));
   const QString path = QFileDialog::getSaveFileName(
-      this, tr("Save the model spec"), m_document.spec().value("name").toString() + ".json",
-      tr("Model spec (*.json)"));
-  if (path.isEmpty()) return;
-  QFile file(path);
-  if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(m_document.spec()).toJson()) < 0)
-    m_status->setText(tr("Cannot write %1: %2").arg(path, file.errorString()));
+      this, tr("Save the model"), m_document.spec().value("name").toString() + ".json",
+      filters.join(";;"));
+  if (!path.isEmpty()) saveFile(path);
+}
+
+bool ModelDesigner::saveFile(const QString& path) {
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  QString note, error;
+  if (suffix == "json") {
+    QFile file(path);
+    if (file.open(QIODevice::WriteOnly) &&
+        file.write(QJsonDocument(m_document.spec()).toJson()) >= 0)
+      note = tr("the spec alone, no weights");
+    else
+      error = tr("Cannot write %1: %2").arg(path, file.errorString());
+  } else {
+    const auto format =
+        std::find_if(m_formats.begin(), m_formats.end(), [&](const plugins::ModelFormat* f) {
+          return f->writes() && f->suffixes().contains(suffix);
+        });
+    if (format == m_formats.end())
+      error = tr("%1: no plugin writes .%2 files (Help > Plugins)").arg(path, suffix);
+    else
+      (*format)->write(m_document.spec(), m_source, path, &note, &error);
+  }
+  m_status->setStyleSheet(error.isEmpty() ? QString() : QString("color: #d93025"));
+  m_status->setText(error.isEmpty() ? tr("Saved %1: %2.").arg(path, note) : error);
+  return error.isEmpty();
 }
 
 }  // namespace twb::ui

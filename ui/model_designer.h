@@ -17,7 +17,7 @@ namespace twb::ui {
 class DesignerCanvas;
 class NodeProperties;
 
-// The Model tab: design a model by drawing it. A palette of the engine's ops (searchable;
+// The Model tab: design a model by drawing it. A palette of the node's ops (searchable;
 // double-click adds the op below the selected box and connects it, dragging drops it anywhere),
 // the canvas, the selected box's properties, and a status line with what the engine says of the
 // model (its totals, or its message, also on the box it names). Undo / redo, lay out, start from
@@ -32,12 +32,20 @@ class ModelDesigner : public QWidget {
   app::ModelDocument& document() { return m_document; }
   DesignerCanvas* canvas() const { return m_canvas; }
   QListWidget* palette() const { return m_palette; }
+  // The palette and the property forms offer `ops` (a node's GetOpCatalog, as
+  // remote::fetchOpCatalog gives it) from now on; `source` says whose they are. Until then: the
+  // ops of the engine linked into the workbench.
+  void setOpCatalog(const QJsonArray& ops, const QString& source);
   // Opens a job's model (template or inline spec) for editing; false with a message otherwise.
   bool openModelOf(const QJsonObject& job);
   // Opens a model spec or job file (JSON), or a file of one of the plugins' model formats;
   // false with the reason in the status line.
   bool openFile(const QString& path);
   void setModelFormats(const QList<const plugins::ModelFormat*>& formats) { m_formats = formats; }
+  // Saves the model as a spec (.json) or in a plugin's format that writes (by the suffix): a
+  // model opened from a model file keeps that file's weights where its layers did not change.
+  // Says what was written, or why not, in the status line.
+  bool saveFile(const QString& path);
   // Adds `op` as a palette double-click does; returns the new node's name.
   QString addFromPalette(const QString& op);
 
@@ -47,15 +55,20 @@ class ModelDesigner : public QWidget {
 
  private:
   void showState();
-  // Shows `spec` as a new model, or `error` (not empty) in the status line, keeping the model.
-  bool openSpec(const QJsonObject& spec, const QString& error);
+  // Shows `spec` as a new model (read from the model file `source`, when it was), or `error`
+  // (not empty) in the status line, keeping the model.
+  bool openSpec(const QJsonObject& spec, const QString& error, const QString& source = {});
   void chooseFile();
-  void saveFile();
+  void chooseSaveFile();
 
   app::ModelDocument m_document;
   QJsonArray m_catalog;
   QList<const plugins::ModelFormat*> m_formats;
+  QString m_source;  // the model file the model was opened from; empty: none
+  void fillPalette();
+
   QLineEdit* m_filter;
+  QLabel* m_catalogSource;
   QListWidget* m_palette;
   DesignerCanvas* m_canvas;
   NodeProperties* m_properties;

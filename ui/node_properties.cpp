@@ -74,6 +74,11 @@ NodeProperties::NodeProperties(app::ModelDocument& document, const QJsonArray& c
   rebuild();
 }
 
+void NodeProperties::setCatalog(const QJsonArray& catalog) {
+  m_catalog = catalog;
+  scheduleRebuild();
+}
+
 void NodeProperties::showBox(const QString& box) {
   if (box != m_box) m_problem->clear();
   m_box = box;

@@ -23,6 +23,7 @@ class NodeProperties : public QWidget {
   NodeProperties(app::ModelDocument& document, const QJsonArray& catalog,
                  QWidget* parent = nullptr);
   void showBox(const QString& box);  // empty: nothing selected
+  void setCatalog(const QJsonArray& catalog);
 
  signals:
   void renamed(const QString& name);  // the box shown has this name now

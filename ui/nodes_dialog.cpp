@@ -1,5 +1,6 @@
 #include "ui/nodes_dialog.h"
 
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -44,6 +45,9 @@ NodesDialog::NodesDialog(app::NodeManager& nodes, QWidget* parent)
   m_list->setObjectName("nodeList");
   m_name = new QLineEdit(this);
   m_name->setObjectName("nodeName");
+  m_kind = new QComboBox(this);
+  m_kind->setObjectName("nodeKind");
+  for (const plugins::NodeKind* kind : m_nodes.kinds()) m_kind->addItem(kind->name(), kind->id());
   m_host = new QLineEdit(this);
   m_host->setObjectName("nodeHost");
   m_port = new QSpinBox(this);
@@ -70,6 +74,7 @@ NodesDialog::NodesDialog(app::NodeManager& nodes, QWidget* parent)
 
   auto* form = new QFormLayout;
   form->addRow(tr("Name"), m_name);
+  form->addRow(tr("Kind"), m_kind);
   form->addRow(tr("Host"), m_host);
   form->addRow(tr("Port"), m_port);
   form->addRow(tr("User"), m_user);
@@ -102,6 +107,8 @@ NodesDialog::NodesDialog(app::NodeManager& nodes, QWidget* parent)
 
   connect(close, &QDialogButtonBox::rejected, this, &QDialog::reject);
   connect(m_list, &QListWidget::currentRowChanged, this, &NodesDialog::showNode);
+  connect(m_kind, &QComboBox::currentIndexChanged, this,
+          [this] { showKind(m_kind->currentData().toString()); });
   connect(saveButton, &QPushButton::clicked, this, &NodesDialog::save);
   connect(removeButton, &QPushButton::clicked, this, &NodesDialog::remove);
   connect(m_test, &QPushButton::clicked, this, [this] {
@@ -117,6 +124,7 @@ NodesDialog::NodesDialog(app::NodeManager& nodes, QWidget* parent)
     reload(name);
   });
   connect(&m_nodes, &app::NodeManager::problem, m_status, &QLabel::setText);
+  if (m_kind->count() > 0) showKind(m_kind->itemData(0).toString());
   reload();
 }
 
@@ -136,6 +144,7 @@ void NodesDialog::showNode() {
   const auto node = item ? m_nodes.find(item->data(Qt::UserRole).toString()) : std::nullopt;
   if (!node) return;
   m_name->setText(node->name);
+  showKind(node->kind);
   m_host->setText(node->target.host);
   m_port->setValue(node->target.port);
   m_user->setText(node->target.user);
@@ -149,6 +158,7 @@ void NodesDialog::save() {
   app::NodeEntry entry;
   if (const auto existing = m_nodes.find(m_name->text().trimmed())) entry = *existing;
   entry.name = m_name->text().trimmed();
+  entry.kind = m_kind->currentData().toString();
   entry.target = {m_host->text().trimmed(), m_port->value(), m_user->text().trimmed(), m_key->text().trimmed()};
   entry.folder = m_folder->text().trimmed();
   entry.labels.clear();
@@ -160,6 +170,15 @@ void NodesDialog::save() {
   } catch (const std::exception& e) {
     m_status->setText(QString::fromUtf8(e.what()));
   }
+}
+
+void NodesDialog::showKind(const QString& id) {
+  const QSignalBlocker blocker(m_kind);
+  if (m_kind->findData(id) < 0)  // saved with a kind no plugin offers now: kept, not replaced
+    m_kind->addItem(tr("%1 (no plugin offers it)").arg(id), id);
+  m_kind->setCurrentIndex(m_kind->findData(id));
+  for (const plugins::NodeKind* kind : m_nodes.kinds())
+    if (kind->id() == id) m_host->setPlaceholderText(kind->hostHint());
 }
 
 void NodesDialog::remove() {

@@ -2,6 +2,7 @@
 
 #include <QDialog>
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -15,7 +16,8 @@ class NodeManager;
 
 namespace ui {
 
-// Add, edit and remove remote nodes (host, port, user, key file, labels), test a connection —
+// Add, edit and remove remote nodes (kind, host, port, user, key file, labels; the kinds are the
+// plugins' node kinds, SSH first), test a connection —
 // which asks about an unknown host key with its SHA256 fingerprint — and see each node's
 // capabilities from its last check (CPU, bf16 / VNNI / AMX, GPUs, engine build).
 class NodesDialog : public QDialog {
@@ -29,9 +31,11 @@ class NodesDialog : public QDialog {
   void showNode();
   void save();
   void remove();
+  void showKind(const QString& id);
 
   app::NodeManager& m_nodes;
   QListWidget* m_list;
+  QComboBox* m_kind;
   QLineEdit *m_name, *m_host, *m_user, *m_key, *m_folder, *m_labels;
   QSpinBox* m_port;
   QLabel *m_capabilities, *m_status;

@@ -44,20 +44,40 @@ QTableWidgetItem* numberCell(double value, int decimals, const QString& suffix =
 }
 
 // Each layer's forward + backward ms in a profile's layers.
+double layerMs(const QJsonObject& layer) {
+  return layer.value("forward_ms").toDouble() + layer.value("backward_ms").toDouble();
+}
+
 QHash<QString, double> msByLayer(const QJsonArray& layers) {
   QHash<QString, double> ms;
-  for (const QJsonValue& v : layers) {
-    const QJsonObject l = v.toObject();
-    ms[l.value("name").toString()] = l.value("forward_ms").toDouble() + l.value("backward_ms").toDouble();
-  }
+  for (const QJsonValue& v : layers) ms[v.toObject().value("name").toString()] = layerMs(v.toObject());
   return ms;
+}
+
+// Each layer's facts from a run's latest profile; speedup: `otherMs` (the same layer in the run
+// beside it) over its own.
+QHash<QString, LayerFacts> factsOf(const QJsonObject& profile, const QHash<QString, double>& otherMs) {
+  QHash<QString, LayerFacts> facts;
+  for (const QJsonValue& v : profile.value("layers").toArray()) {
+    const QJsonObject l = v.toObject();
+    LayerFacts& f = facts[l.value("name").toString()];
+    f.ms = layerMs(l);
+    f.share = l.value("share").toDouble();
+    f.gflops = l.value("gflops").toDouble();
+    f.precision = l.value("precision").toString();
+    const double other = otherMs.value(l.value("name").toString());
+    f.speedup = other > 0 && f.ms > 0 ? other / f.ms : 0;
+  }
+  return facts;
 }
 }  // namespace
 
 struct ProfilePanel::Answer {
   QList<QByteArray> profiles;      // the chosen run's, oldest first
   QJsonObject latest;              // the last of them, parsed
-  QHash<QString, double> otherMs;  // each layer's ms in the other run's latest profile
+  QJsonObject otherLatest;         // the other run's latest profile
+  QString otherJob;                // the other run's job file
+  app::ModelGraph otherModel;      // drawn from it
   QJsonArray quantizedLayers;      // the chosen run's quantization report, when it is int8
   QString job;                     // the chosen run's job file
   app::ModelGraph model;           // drawn from it
@@ -97,24 +117,35 @@ ProfilePanel::ProfilePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   offerSaving(m_bars);
 
   m_graph = new ModelGraphView(this);
+  m_otherGraph = new ModelGraphView(this);
+  m_otherGraph->setObjectName("otherGraph");
+  m_graphTitle = new QLabel(this);
+  m_graphTitle->hide();
+  m_otherGraphTitle = new QLabel(this);
   m_colouring = new QComboBox(this);
   m_colouring->setObjectName("graphColouring");
   m_colouring->addItem(tr("Colour by time"), static_cast<int>(ModelGraphView::Colouring::time));
   m_colouring->addItem(tr("Colour by precision"), static_cast<int>(ModelGraphView::Colouring::precision));
   m_colouring->addItem(tr("Colour by speedup vs other"), static_cast<int>(ModelGraphView::Colouring::speedup));
   auto* fit = new QPushButton(tr("&Fit"), this);
-  connect(fit, &QPushButton::clicked, m_graph, &ModelGraphView::fit);
+  for (ModelGraphView* graph : {m_graph, m_otherGraph}) {
+    connect(fit, &QPushButton::clicked, graph, &ModelGraphView::fit);
+    connect(graph, &ModelGraphView::layerClicked, this, &ProfilePanel::selectLayer);
+  }
   m_legend = new QLabel(this);
   m_legend->setObjectName("graphLegend");
   m_legend->setWordWrap(true);
   connect(m_colouring, &QComboBox::currentIndexChanged, this, [this] {
-    m_graph->setColouring(static_cast<ModelGraphView::Colouring>(m_colouring->currentData().toInt()));
+    const auto colouring = static_cast<ModelGraphView::Colouring>(m_colouring->currentData().toInt());
+    m_graph->setColouring(colouring);
+    m_otherGraph->setColouring(colouring);
     m_legend->setText(m_graph->legend());
   });
   m_legend->setText(m_graph->legend());
-  connect(m_graph, &ModelGraphView::layerClicked, this, &ProfilePanel::selectRowOf);
   connect(m_table, &QTableWidget::currentCellChanged, this, [this](int row) {
-    if (row >= 0 && m_table->item(row, kLayer)) m_graph->selectLayer(m_table->item(row, kLayer)->text());
+    if (row < 0 || !m_table->item(row, kLayer)) return;
+    m_graph->selectLayer(m_table->item(row, kLayer)->text());
+    m_otherGraph->selectLayer(m_table->item(row, kLayer)->text());
   });
 
   auto* top = new QHBoxLayout;
@@ -133,7 +164,17 @@ ProfilePanel::ProfilePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   graphControls->addWidget(m_colouring, 1);
   graphControls->addWidget(fit);
   graphLayout->addLayout(graphControls);
-  graphLayout->addWidget(m_graph, 1);
+  auto* graphs = m_graphs = new QSplitter(Qt::Horizontal, this);
+  for (auto [title, graph] : {std::pair{m_graphTitle, m_graph}, std::pair{m_otherGraphTitle, m_otherGraph}}) {
+    auto* column = new QWidget(graphs);
+    auto* columnLayout = new QVBoxLayout(column);
+    columnLayout->setContentsMargins(0, 0, 0, 0);
+    columnLayout->addWidget(title);
+    columnLayout->addWidget(graph, 1);
+    graphs->addWidget(column);
+  }
+  graphs->widget(1)->hide();  // until another run is chosen
+  graphLayout->addWidget(graphs, 1);
   graphLayout->addWidget(m_legend);
   auto* splitter = new QSplitter(Qt::Horizontal, this);
   splitter->addWidget(numbers);
@@ -201,7 +242,7 @@ void ProfilePanel::show() {
   const int read = ++m_profileRead;
   m_reader.read<Answer>(
       this,
-      [runId, otherId, drawn = m_drawnJob](const app::ExperimentStore& store) {
+      [runId, otherId, drawn = m_drawnJob, otherDrawn = m_otherDrawnJob](const app::ExperimentStore& store) {
         Answer answer;
         if (runId) {
           answer.profiles = store.events(runId, "profile");
@@ -213,9 +254,11 @@ void ProfilePanel::show() {
           answer.job = store.run(runId).jobJson;
           if (answer.job != drawn) answer.model = app::modelGraphOfRun(store, runId);
         }
-        const QList<QByteArray> other = otherId ? store.events(otherId, "profile") : QList<QByteArray>();
-        if (!other.isEmpty())
-          answer.otherMs = msByLayer(QJsonDocument::fromJson(other.back()).object().value("layers").toArray());
+        if (otherId) {
+          answer.otherLatest = QJsonDocument::fromJson(store.lastEvent(otherId, "profile")).object();
+          answer.otherJob = store.run(otherId).jobJson;
+          if (answer.otherJob != otherDrawn) answer.otherModel = app::modelGraphOfRun(store, otherId);
+        }
         return answer;
       },
       [this, read](Answer answer) {
@@ -257,6 +300,7 @@ void ProfilePanel::fill(const Answer& answer) {
   if (!ranks.isEmpty()) header += tr("; all-reduce %1").arg(ranks.join(", "));
   m_step->setText(header);
   const QJsonArray layers = profile.value("layers").toArray();
+  const QHash<QString, double> otherMs = msByLayer(answer.otherLatest.value("layers").toArray());
   m_table->setRowCount(static_cast<int>(layers.size()));
   QVector<std::pair<double, QString>> costs;
   for (int row = 0; row < layers.size(); ++row) {
@@ -273,7 +317,7 @@ void ProfilePanel::fill(const Answer& answer) {
     m_table->setItem(row, kShare, numberCell(l.value("share").toDouble() * 100, 1, " %"));
     m_table->setItem(row, kGflops, numberCell(l.value("gflops").toDouble(), 1));
     m_table->setItem(row, kParameters, numberCell(l.value("parameters").toDouble(), 0));
-    const double other = answer.otherMs.value(l.value("name").toString());
+    const double other = otherMs.value(l.value("name").toString());
     m_table->setItem(row, kSpeedup, other > 0 && ms > 0 ? numberCell(other / ms, 2, "×") : new QTableWidgetItem);
     costs.append({ms, l.value("name").toString()});
   }
@@ -306,17 +350,8 @@ void ProfilePanel::fillGraph(const Answer& answer) {
     m_drawnJob = answer.job;
     m_graph->setModel(answer.model);
   }
-  QHash<QString, LayerFacts> facts;
-  for (const QJsonValue& v : answer.latest.value("layers").toArray()) {
-    const QJsonObject l = v.toObject();
-    LayerFacts& f = facts[l.value("name").toString()];
-    f.ms = l.value("forward_ms").toDouble() + l.value("backward_ms").toDouble();
-    f.share = l.value("share").toDouble();
-    f.gflops = l.value("gflops").toDouble();
-    f.precision = l.value("precision").toString();
-    const double other = answer.otherMs.value(l.value("name").toString());
-    f.speedup = other > 0 && f.ms > 0 ? other / f.ms : 0;
-  }
+  QHash<QString, LayerFacts> facts =
+      factsOf(answer.latest, msByLayer(answer.otherLatest.value("layers").toArray()));
   // An int8 run: its report lists every int8-capable layer, int8 or kept in fp32.
   for (const QJsonValue& v : answer.quantizedLayers) {
     const QJsonObject l = v.toObject();
@@ -325,6 +360,27 @@ void ProfilePanel::fillGraph(const Answer& answer) {
     f.fallback = f.precision != "int8";
   }
   m_graph->setLayerFacts(facts);
+  m_graphTitle->setText(m_run->currentText());
+
+  // The run beside it, drawn the same way; its speedups are over the first run.
+  const bool other = m_other->currentData().toLongLong() != 0;
+  QWidget* otherColumn = m_graphs->widget(1);
+  if (other && otherColumn->isHidden()) m_graphs->setSizes({1, 1});  // half each when it appears
+  otherColumn->setVisible(other);
+  m_graphTitle->setVisible(other);
+  if (!other) return;
+  if (answer.otherJob != m_otherDrawnJob) {
+    m_otherDrawnJob = answer.otherJob;
+    m_otherGraph->setModel(answer.otherModel);
+  }
+  m_otherGraph->setLayerFacts(factsOf(answer.otherLatest, msByLayer(answer.latest.value("layers").toArray())));
+  m_otherGraphTitle->setText(m_other->currentText());
+}
+
+void ProfilePanel::selectLayer(const QString& layer) {
+  m_graph->selectLayer(layer);
+  m_otherGraph->selectLayer(layer);
+  selectRowOf(layer);
 }
 
 void ProfilePanel::selectRowOf(const QString& layer) {

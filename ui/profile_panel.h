@@ -8,6 +8,7 @@ class QCustomPlot;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QSplitter;
 class QTableWidget;
 
 namespace twb {
@@ -24,8 +25,8 @@ class ModelGraphView;
 // parameters, sortable and filterable, with a bar chart of the costliest layers, and the run's
 // model drawn as a graph coloured by time, precision (an int8 run's quantization report: its
 // fallback layers) or speedup. Another run of the same model picked beside it gives each layer's
-// speedup (where bf16 won, where not). A layer clicked in the graph is selected in the table, and
-// the other way round.
+// speedup (where bf16 won, where not) and is drawn beside the first, coloured the same way. A
+// layer clicked in either graph is selected in both and in the table, and the other way round.
 class ProfilePanel : public QWidget {
   Q_OBJECT
 
@@ -39,6 +40,7 @@ class ProfilePanel : public QWidget {
   QComboBox* runChooser() const { return m_run; }
   QComboBox* otherChooser() const { return m_other; }
   ModelGraphView* graph() const { return m_graph; }
+  ModelGraphView* otherGraph() const { return m_otherGraph; }  // hidden while no other run
   QComboBox* colouringChooser() const { return m_colouring; }
   // Writes the chosen run's profiled steps as a Chrome trace and opens it with the system's
   // handler (the browser); returns the file, empty when there is nothing to write.
@@ -52,6 +54,7 @@ class ProfilePanel : public QWidget {
   struct Answer;  // what show() reads
   void fill(const Answer& answer);
   void fillGraph(const Answer& answer);
+  void selectLayer(const QString& layer);  // in both graphs and the table
   void selectRowOf(const QString& layer);
 
   app::StoreReader& m_reader;
@@ -65,10 +68,13 @@ class ProfilePanel : public QWidget {
   QPushButton* m_openTrace;
   QTableWidget* m_table;
   QCustomPlot* m_bars;
-  ModelGraphView* m_graph;
+  ModelGraphView *m_graph, *m_otherGraph;
+  QLabel *m_graphTitle, *m_otherGraphTitle;
+  QSplitter* m_graphs;  // the two graphs side by side
   QComboBox* m_colouring;
   QLabel* m_legend;
   QString m_drawnJob;  // the job whose model the graph shows: drawn again only when it changes
+  QString m_otherDrawnJob;
 };
 
 }  // namespace ui

@@ -13,16 +13,11 @@
 #include "exec/activation_budget.h"
 #include "exec/executor.h"
 #include "io/model_file.h"
-#include "io/onnx_import.h"
+#include "io/edited_model.h"
 
 namespace twb {
 
 namespace {
-bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // The samples of one input file: (S, sample...) or a single sample (sample...).
 struct InputFile {
   std::string path;
@@ -117,8 +112,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
                   "fp32, bf16 or int8 (int8 needs a model made by twb-engine quantize)")
       ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
   cmd->callback([&exitCode] {
-    ModelFile model =
-        endsWith(args.model, ".onnx") ? importOnnx(args.model) : loadModel(args.model);
+    ModelFile model = loadModelOrOnnx(args.model);
     if (model.spec.inputs.size() != 1)
       throw Error(args.model + ": predict feeds models of one input; this one has " +
                   std::to_string(model.spec.inputs.size()));

@@ -1,5 +1,6 @@
-// The built-in comparison report: the Compare tab's table and its chart of the overlaid curves,
-// as a self-contained HTML page (the chart inlined) and as a PDF (A4, landscape).
+// The built-in comparison report: the Compare tab's table, its chart of the overlaid curves and
+// the per-layer profile of each run, as a self-contained HTML page (the chart inlined) and as a
+// PDF (A4, landscape).
 #include <QBuffer>
 #include <QDateTime>
 #include <QFile>
@@ -9,10 +10,43 @@
 #include <QPdfWriter>
 #include <QTextDocument>
 #include <QUrl>
+#include <algorithm>
 
 #include "plugins/plugin_interfaces.h"
 
 namespace {
+
+QString number(double value, int decimals) { return QString::number(value, 'f', decimals); }
+
+// One run's costliest layers: time, share of the step and a bar of that share. The bar is a
+// table cell of that width, which QTextDocument (the PDF) draws as browsers do.
+QString profileHtml(const QJsonObject& profile) {
+  QString html = QString("<h3>%1</h3><p>step %2: %3 ms</p><table><tr><th>layer</th><th>op</th>"
+                         "<th>precision</th><th>ms</th><th>share</th><th></th></tr>")
+                     .arg(profile.value("run").toString().toHtmlEscaped())
+                     .arg(profile.value("step").toInt())
+                     .arg(number(profile.value("step_ms").toDouble(), 2));
+  const auto row = [&](const QString& name, const QString& op, const QString& precision, double ms,
+                       double share) {
+    const int bar = std::max(1, static_cast<int>(share * 300));
+    html += QString("<tr><td>%1</td><td>%2</td><td>%3</td><td align=\"right\">%4</td>"
+                    "<td align=\"right\">%5 %</td><td><table cellspacing=\"0\" cellpadding=\"0\" "
+                    "style=\"border:none\"><tr><td width=\"%6\" bgcolor=\"#3a78c2\" "
+                    "style=\"border:none\">&nbsp;</td></tr></table></td></tr>")
+                .arg(name.toHtmlEscaped(), op.toHtmlEscaped(), precision.toHtmlEscaped(),
+                     number(ms, 3), number(share * 100, 1))
+                .arg(bar);
+  };
+  for (const QJsonValue& v : profile.value("layers").toArray()) {
+    const QJsonObject l = v.toObject();
+    row(l.value("name").toString(), l.value("op").toString(), l.value("precision").toString(),
+        l.value("ms").toDouble(), l.value("share").toDouble());
+  }
+  if (const int rest = profile.value("other_layers").toInt(); rest > 0)
+    row(QString("%1 more layers").arg(rest), {}, {}, profile.value("other_ms").toDouble(),
+        profile.value("other_share").toDouble());
+  return html + "</table>";
+}
 
 // The report as HTML; the chart's <img> points at `chartSource` when there is a chart.
 QString reportHtml(const QJsonObject& report, const QString& chartSource) {
@@ -35,6 +69,9 @@ QString reportHtml(const QJsonObject& report, const QString& chartSource) {
   html += "</table>";
   if (!chartSource.isEmpty())
     html += "<h2>Curves</h2><p><img src=\"" + chartSource + "\" width=\"900\"></p>";
+  const QJsonArray profiles = report.value("profiles").toArray();
+  if (!profiles.isEmpty()) html += "<h2>Per-layer profiles</h2>";
+  for (const QJsonValue& profile : profiles) html += profileHtml(profile.toObject());
   return html + "</body></html>";
 }
 
