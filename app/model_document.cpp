@@ -5,6 +5,7 @@
 #include <QSet>
 #include <QUndoCommand>
 #include <algorithm>
+#include <functional>
 
 namespace twb::app {
 
@@ -71,6 +72,21 @@ QStringList boxNamesOf(const QJsonObject& spec) {
   return names;
 }
 
+// The spec's blocks after `edit` changed each one's node list; blocks left empty are dropped,
+// and so is the key when none is left (a model without blocks has none).
+void editBlocks(QJsonObject& spec, const std::function<QJsonArray(const QJsonArray&)>& edit) {
+  QJsonArray blocks;
+  for (const QJsonValue& v : spec.value("blocks").toArray()) {
+    QJsonObject block = v.toObject();
+    block["nodes"] = edit(block.value("nodes").toArray());
+    if (!block.value("nodes").toArray().isEmpty()) blocks.append(block);
+  }
+  if (blocks.isEmpty())
+    spec.remove("blocks");
+  else
+    spec["blocks"] = blocks;
+}
+
 QStringList readsOf(const QJsonObject& spec, const QString& node) {
   for (const QJsonValue& v : spec.value("nodes").toArray())
     if (v.toObject().value("name").toString() == node) {
@@ -117,7 +133,7 @@ QStringList ModelDocument::inputsOf(const QString& node) const {
 
 void ModelDocument::reset(const QJsonObject& spec) {
   m_undo.clear();
-  setState(laidOut({spec, {}}));
+  setState(laidOut({spec, {}, {}}));
   // Once more with the sizes the canvas measured while drawing the first.
   setState(laidOut(m_state));
 }
@@ -152,6 +168,10 @@ void ModelDocument::removeBoxes(const QStringList& names) {
   after.spec["nodes"] = kept;
   after.spec["inputs"] = inputs;
   for (const QString& gone : names) after.positions.remove(gone);
+  editBlocks(after.spec, [&](QJsonArray members) {
+    for (const QString& gone : names) members = withoutName(members, gone);
+    return members;
+  });
   apply(tr("Delete %1").arg(names.join(", ")), after);
 }
 
@@ -196,8 +216,8 @@ bool ModelDocument::rename(const QString& box, const QString& name, QString* why
   QString problem;
   if (name.trimmed().isEmpty())
     problem = tr("a name must not be empty");
-  else if (name != box && boxes().contains(name))
-    problem = tr("'%1' is the name of another box").arg(name);
+  else if (name != box && (boxes().contains(name) || blockNamed(name)))
+    problem = tr("'%1' is the name of another box or block").arg(name);
   if (!problem.isEmpty()) {
     if (why) *why = problem;
     return false;
@@ -214,8 +234,73 @@ bool ModelDocument::rename(const QString& box, const QString& name, QString* why
   after.spec["nodes"] = all;
   after.spec["inputs"] = withInputField(m_state.spec.value("inputs").toArray(), box, "name", name);
   after.positions[name] = after.positions.take(box);
+  editBlocks(after.spec, [&](const QJsonArray& members) { return renamed(members, box, name); });
   apply(tr("Rename %1 to %2").arg(box, name), after);
   return true;
+}
+
+QList<ModelDocument::Block> ModelDocument::blocks() const {
+  QList<Block> blocks;
+  for (const QJsonValue& v : m_state.spec.value("blocks").toArray()) {
+    Block block{v.toObject().value("name").toString(), {}};
+    for (const QJsonValue& n : v.toObject().value("nodes").toArray()) block.nodes << n.toString();
+    blocks << block;
+  }
+  return blocks;
+}
+
+bool ModelDocument::blockNamed(const QString& name) const {
+  const QList<Block> all = blocks();
+  return std::any_of(all.begin(), all.end(), [&](const Block& b) { return b.name == name; });
+}
+
+QString ModelDocument::blockOf(const QString& node) const {
+  for (const Block& block : blocks())
+    if (block.nodes.contains(node)) return block.name;
+  return {};
+}
+
+bool ModelDocument::group(const QString& name, const QStringList& members, QString* why) {
+  QString problem;
+  if (name.trimmed().isEmpty())
+    problem = tr("a block needs a name");
+  else if (boxes().contains(name) || blockNamed(name))
+    problem = tr("'%1' is the name of a box or block already").arg(name);
+  else if (members.isEmpty())
+    problem = tr("select the nodes of the block first");
+  for (const QString& member : members) {
+    if (!problem.isEmpty()) break;
+    if (isInput(member))
+      problem = tr("'%1' is an input of the model: a block holds nodes").arg(member);
+    else if (!blockOf(member).isEmpty())
+      problem = tr("'%1' is in block '%2' already").arg(member, blockOf(member));
+  }
+  if (!problem.isEmpty()) {
+    if (why) *why = problem;
+    return false;
+  }
+  State after = m_state;
+  QJsonArray blocks = m_state.spec.value("blocks").toArray();
+  QStringList ordered;  // in node order, as the spec lists them
+  for (const QString& box : boxes())
+    if (members.contains(box)) ordered << box;
+  blocks.append(QJsonObject{{"name", name}, {"nodes", QJsonArray::fromStringList(ordered)}});
+  after.spec["blocks"] = blocks;
+  apply(tr("Group %1").arg(name), after);
+  return true;
+}
+
+void ModelDocument::ungroup(const QString& name) {
+  State after = isCollapsed(name) ? shiftedBelow(m_state, name, false) : m_state;
+  after.collapsed.remove(name);
+  QJsonArray blocks;
+  for (const QJsonValue& v : m_state.spec.value("blocks").toArray())
+    if (v.toObject().value("name").toString() != name) blocks.append(v);
+  if (blocks.isEmpty())
+    after.spec.remove("blocks");
+  else
+    after.spec["blocks"] = blocks;
+  apply(tr("Ungroup %1").arg(name), after);
 }
 
 void ModelDocument::setAttribute(const QString& node, const QString& attribute,
@@ -385,7 +470,41 @@ ModelDocument::State ModelDocument::laidOut(State state) const {
   }
   const GraphLayout layout = layoutLayered(sizes, edges, 32);
   for (int i = 0; i < names.size(); ++i) state.positions[names[i]] = layout.nodes[i].topLeft();
+  for (const QString& block : std::as_const(state.collapsed))
+    state = shiftedBelow(state, block, true);
   return state;
+}
+
+ModelDocument::State ModelDocument::shiftedBelow(State state, const QString& block,
+                                                 bool collapsing) const {
+  QStringList members;
+  for (const QJsonValue& v : state.spec.value("blocks").toArray())
+    if (v.toObject().value("name").toString() == block)
+      for (const QJsonValue& n : v.toObject().value("nodes").toArray()) members << n.toString();
+  if (members.isEmpty()) return state;
+  const auto sizeOf = [&](const QString& box) { return m_sizes.value(box, QSizeF(120, 48)); };
+  QRectF open;
+  for (const QString& member : members)
+    open |= QRectF(state.positions.value(member), sizeOf(member));
+  const QPointF top = state.positions.value(members.front());
+  const double closedBottom = top.y() + sizeOf(members.front()).height();
+  const double room = open.bottom() - closedBottom;
+  // Collapsing: what starts below the open block moves up; opening: what starts below the box.
+  const double below = collapsing ? open.bottom() : closedBottom;
+  for (auto it = state.positions.begin(); it != state.positions.end(); ++it)
+    if (!members.contains(it.key()) && it.value().y() >= below)
+      it.value().ry() += collapsing ? -room : room;
+  return state;
+}
+
+void ModelDocument::setCollapsed(const QString& block, bool collapsed) {
+  if (collapsed == isCollapsed(block) || !blockNamed(block)) return;
+  State after = shiftedBelow(m_state, block, collapsed);
+  if (collapsed)
+    after.collapsed.insert(block);
+  else
+    after.collapsed.remove(block);
+  apply(collapsed ? tr("Collapse %1").arg(block) : tr("Open %1").arg(block), after);
 }
 
 void ModelDocument::apply(const QString& what, State after) {
@@ -394,6 +513,9 @@ void ModelDocument::apply(const QString& what, State after) {
 
 void ModelDocument::setState(const State& state) {
   m_state = state;
+  QSet<QString> blockNames;
+  for (const Block& block : blocks()) blockNames.insert(block.name);
+  m_state.collapsed.intersect(blockNames);  // a block whose nodes were all deleted
   // Outputs: the nodes nothing reads.
   QSet<QString> read;
   for (const QJsonValue& v : nodes())

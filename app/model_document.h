@@ -5,6 +5,7 @@
 #include <QJsonObject>
 #include <QObject>
 #include <QPointF>
+#include <QSet>
 #include <QUndoStack>
 
 #include "app/model_graph.h"
@@ -23,6 +24,12 @@ class ModelDocument : public QObject {
   struct State {
     QJsonObject spec;
     QHash<QString, QPointF> positions;  // box name -> top-left on the canvas
+    QSet<QString> collapsed;            // blocks drawn as one box, at their first node
+  };
+  // A named group of nodes (the spec's "blocks", docs/model-file.md), drawn as one frame.
+  struct Block {
+    QString name;
+    QStringList nodes;
   };
 
   explicit ModelDocument(QObject* parent = nullptr);
@@ -33,6 +40,8 @@ class ModelDocument : public QObject {
   QPointF position(const QString& box) const { return m_state.positions.value(box); }
   bool isInput(const QString& box) const;
   QJsonObject node(const QString& name) const;  // empty when there is none
+  QList<Block> blocks() const;
+  QString blockOf(const QString& node) const;  // empty: in none
   const ModelGraph& graph() const { return m_graph; }
   QString errorNode() const { return m_errorNode; }  // the box the engine's message names
   QUndoStack* undoStack() { return &m_undo; }
@@ -50,6 +59,15 @@ class ModelDocument : public QObject {
   void setAttribute(const QString& node, const QString& attribute, const QJsonValue& value);
   void setInputShape(const QString& input, const QJsonArray& shape);
   void moveBoxes(const QHash<QString, QPointF>& to);
+  // Makes `nodes` the block `name`; false with `why` for an empty name, a name a box or block
+  // has, an input, or a node in another block already.
+  bool group(const QString& name, const QStringList& nodes, QString* why = nullptr);
+  void ungroup(const QString& name);
+  // Draws `block` as one box, the boxes below it moved up into the room it no longer takes, or
+  // opens it again (they move back down). An edit of the drawing, not of the model: undone like
+  // the others.
+  void setCollapsed(const QString& block, bool collapsed);
+  bool isCollapsed(const QString& block) const { return m_state.collapsed.contains(block); }
   void layOut();  // every box where the layered layout puts it
 
   // Nodes as the clipboard holds them: {"nodes": [...], "positions": {name: [x, y]}}, each
@@ -77,8 +95,11 @@ class ModelDocument : public QObject {
   void apply(const QString& what, State after);
   void setState(const State& state);
   State laidOut(State state) const;
+  // `state` with the boxes below `block` moved by the room it takes open minus one box.
+  State shiftedBelow(State state, const QString& block, bool collapsing) const;
   QJsonArray nodes() const { return m_state.spec.value("nodes").toArray(); }
   int nodeIndex(const QString& name) const;
+  bool blockNamed(const QString& name) const;
 
   State m_state;
   ModelGraph m_graph;

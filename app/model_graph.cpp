@@ -1,6 +1,7 @@
 #include "app/model_graph.h"
 
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QStringList>
 
@@ -8,6 +9,7 @@
 #include "app/run_summary.h"
 #include "graph/graph.h"
 #include "graph/templates.h"
+#include "io/edited_model.h"
 #include "ops/op_catalog.h"
 
 namespace twb::app {
@@ -85,12 +87,25 @@ QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error) {
       return {};
     }
   }
-  *error = model.contains("file")
-               ? QCoreApplication::translate(
-                     "ModelGraph",
-                     "The model is the file %1 on the node that ran the job; export it to draw it.")
-                     .arg(model.value("file").toString())
-               : QCoreApplication::translate("ModelGraph", "The job names no model.");
+  const QString file = model.value("file").toString();
+  if (file.isEmpty()) {
+    *error = QCoreApplication::translate("ModelGraph", "The job names no model.");
+    return {};
+  }
+  // A model file this machine has (the workbench sends it with the job from here).
+  if (QFileInfo(file).isAbsolute() && QFileInfo::exists(file)) {
+    try {
+      return toQt(loadModelOrOnnx(file.toStdString()).spec.toJson());
+    } catch (const std::exception& e) {
+      *error = QString::fromStdString(e.what());
+      return {};
+    }
+  }
+  *error = QCoreApplication::translate(
+               "ModelGraph",
+               "The model is the file %1 on the node that ran the job, not on this machine; "
+               "export it to draw it.")
+               .arg(file);
   return {};
 }
 

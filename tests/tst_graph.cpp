@@ -75,6 +75,31 @@ class TestGraph : public QObject {
     QCOMPARE(g.values()[g.outputs()[0]].shape, (Shape{8, 100}));
   }
 
+  // Named blocks: kept through JSON, no effect on the graph, and wrong ones refused at the field.
+  void blocksNameGroupsOfNodes() {
+    nlohmann::json json = makeTemplate("lenet5", {}).toJson();
+    json["blocks"] = {{{"name", "features"}, {"nodes", {"conv1", "relu1", "pool1"}}},
+                      {{"name", "classifier"}, {"nodes", {"fc1", "relu3", "fc2"}}}};
+    const ModelSpec spec = ModelSpec::fromJson(json);
+    QCOMPARE(spec.blocks.size(), size_t{2});
+    QCOMPARE(spec.toJson().dump(), json.dump());
+    QCOMPARE(Graph::build(spec, 2).nodes().size(), Graph::build(makeTemplate("lenet5", {}), 2).nodes().size());
+    QVERIFY(!makeTemplate("lenet5", {}).toJson().contains("blocks"));  // none: no key
+    const auto refused = [&](const char* blocks) {
+      nlohmann::json bad = json;
+      bad["blocks"] = nlohmann::json::parse(blocks);
+      return test::errorOf([&] { ModelSpec::fromJson(bad); });
+    };
+    QCOMPARE(refused(R"([{"name": "b", "nodes": ["conv1", "nope"]}])"),
+             std::string("model.blocks[0].nodes[1]: no node named 'nope'"));
+    QCOMPARE(refused(R"([{"name": "a", "nodes": ["conv1"]}, {"name": "b", "nodes": ["conv1"]}])"),
+             std::string("model.blocks[1].nodes[0]: 'conv1' is in block 'a' already"));
+    QCOMPARE(refused(R"([{"name": "fc1", "nodes": ["conv1"]}])"),
+             std::string("model.blocks[0].name: 'fc1' is already the name of a node, input or block"));
+    QCOMPARE(refused(R"([{"name": "b", "nodes": []}])"), std::string("model.blocks[0].nodes: a block holds at least one node"));
+    QVERIFY(refused(R"([{"name": "b", "nodes": ["conv1"], "colour": "red"}])").find("colour") != std::string::npos);
+  }
+
   void nodesMayBeListedInAnyOrder() {
     ModelSpec s = ModelSpec::fromJson(nlohmann::json::parse(R"({"inputs": [{"name": "x", "shape": [6]}],
       "nodes": [{"name": "b", "op": "ReLU", "inputs": ["a"]}, {"name": "a", "op": "Linear", "inputs": ["x"], "attrs": {"out_features": 3}}],

@@ -12,6 +12,8 @@
 #include "app/model_document.h"
 #include "app/model_graph.h"
 #include "graph/templates.h"
+#include "graph/graph.h"
+#include "io/model_file.h"
 #include "io/onnx_import.h"
 
 using namespace twb;
@@ -164,6 +166,19 @@ class ModelGraphTest : public QObject {
     const app::ModelGraph file =
         app::modelGraphOfJob(QJsonObject{{"model", QJsonObject{{"file", "/runs/m.twbm"}}}});
     QVERIFY2(file.error.contains("/runs/m.twbm"), qPrintable(file.error));
+    // A model file on this machine is drawn from the spec it holds; a damaged one says so.
+    const QString twbm = m_dir.filePath("lenet5.twbm");
+    const ModelSpec lenet5 = makeTemplate("lenet5", {});
+    ParameterStore params;
+    params.ensure(Graph::build(lenet5, 1), 3);
+    saveModel(twbm.toStdString(), lenet5, params);
+    const app::ModelGraph drawn = app::modelGraphOfJob(QJsonObject{{"model", QJsonObject{{"file", twbm}}}});
+    QVERIFY2(drawn.error.isEmpty(), qPrintable(drawn.error));
+    QCOMPARE(drawn.nodes.back().name, QString("logits"));
+    QFile damaged(twbm);
+    QVERIFY(damaged.resize(40));
+    const app::ModelGraph broken = app::modelGraphOfJob(QJsonObject{{"model", QJsonObject{{"file", twbm}}}});
+    QVERIFY2(broken.error.contains(twbm), qPrintable(broken.error));
   }
 
   void deepModelsLayOutWithoutOverlapsWithinASecond_data() {
@@ -242,6 +257,41 @@ class ModelGraphTest : public QObject {
     QCOMPARE(fcs, 4);
     document.undoStack()->undo();  // one edit
     QCOMPARE(document.spec(), before);
+  }
+
+  void namedBlocksFollowEveryEdit() {
+    // lenet5's convolutions grouped as "features": kept in the spec the engine accepts, renamed
+    // and pruned with their nodes, refused where they make no block, each one edit.
+    app::ModelDocument document;
+    QString error;
+    document.reset(app::modelSpecOfJob(QJsonObject{{"model", QJsonObject{{"template", "lenet5"}}}}, &error));
+    const QJsonObject plain = document.spec();
+    QString why;
+    QVERIFY(document.group("features", {"pool1", "conv1", "relu1"}, &why));
+    QCOMPARE(document.blocks().size(), 1);
+    QCOMPARE(document.blocks()[0].nodes, QStringList({"conv1", "relu1", "pool1"}));  // node order
+    QCOMPARE(document.blockOf("relu1"), QString("features"));
+    QVERIFY2(document.graph().error.isEmpty(), qPrintable(document.graph().error));
+    QVERIFY(!document.group("features", {"fc1"}, &why));
+    QVERIFY2(why.contains("'features' is the name of a box or block"), qPrintable(why));
+    QVERIFY(!document.group("head", {"fc1", "conv1"}, &why));
+    QVERIFY2(why.contains("'conv1' is in block 'features' already"), qPrintable(why));
+    QVERIFY(!document.group("in", {"image"}, &why));
+    QVERIFY(!document.group(" ", {"fc1"}, &why));
+    QVERIFY(!document.rename("fc1", "features", &why));
+    QVERIFY(document.rename("relu1", "act1"));
+    QCOMPARE(document.blocks()[0].nodes, QStringList({"conv1", "act1", "pool1"}));
+    document.removeBoxes({"conv1", "act1", "pool1"});  // its last nodes gone: the block too
+    QVERIFY(!document.spec().contains("blocks"));
+    document.undoStack()->undo();
+    QCOMPARE(document.blocks()[0].nodes, QStringList({"conv1", "act1", "pool1"}));
+    document.undoStack()->undo();  // the rename
+    document.ungroup("features");
+    QCOMPARE(document.spec(), plain);
+    document.undoStack()->undo();
+    QCOMPARE(document.blockOf("conv1"), QString("features"));
+    document.undoStack()->undo();  // the grouping: exactly the template again
+    QCOMPARE(document.spec(), plain);
   }
 
   void crossingsAreUndoneAndCyclesStillDrawn() {

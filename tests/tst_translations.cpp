@@ -1,5 +1,5 @@
-// The Simplified Chinese translation covers every user-visible string of app/ and ui/: lupdate
-// run on today's sources finds nothing new, nothing is left unfinished or empty, and the
+// The Simplified Chinese translation covers every user-visible string of app/, ui/ and plugins/:
+// lupdate run on today's sources finds nothing new, nothing is left unfinished or empty, and the
 // compiled translation built into the workbench translates its strings.
 #include <QApplication>
 #include <QDomDocument>

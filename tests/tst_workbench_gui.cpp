@@ -785,6 +785,72 @@ class WorkbenchGuiTest : public QObject {
     screenshot("designer-resnet50");
   }
 
+  void designerGroupsBlocksThatCollapse() {
+    // resnet18-cifar's first two residual blocks grouped by name: the first collapsed into one
+    // box by a double-click on its frame's name, the second left open as a frame around its
+    // boxes; the spec the engine accepts holds both, and undo gives back the template exactly.
+    ui::ModelDesigner& designer = *m_window->designer();
+    m_window->tabs()->setCurrentWidget(&designer);
+    QVERIFY(designer.openModelOf(QJsonObject{{"model", QJsonObject{{"template", "resnet18-cifar"}}}}));
+    ui::DesignerCanvas& canvas = *designer.canvas();
+    app::ModelDocument& document = designer.document();
+    const QJsonObject plain = document.spec();
+    const auto nodesOf = [&](const QString& prefix) {
+      QStringList nodes;
+      for (const QString& box : document.boxes())
+        if (box.startsWith(prefix)) nodes << box;
+      return nodes;
+    };
+    const QStringList first = nodesOf("layer1_0_"), second = nodesOf("layer1_1_");
+    QVERIFY(first.size() >= 5 && second.size() >= 5);
+    canvas.selectBoxes(first);
+    QVERIFY(designer.groupSelection("layer1.0"));
+    canvas.selectBoxes(second);
+    QVERIFY(designer.groupSelection("layer1.1"));
+    QVERIFY(!designer.groupSelection("layer1.1"));  // the name is taken: said, nothing changed
+    QVERIFY2(designer.findChild<QLabel*>("designerStatus")->text().contains("layer1.1"),
+             qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
+    QCOMPARE(document.blocks().size(), 2);
+    QVERIFY2(document.graph().error.isEmpty(), qPrintable(document.graph().error));
+    QVERIFY(designer.findChild<QPushButton*>("designerUseInJob")->isEnabled());
+    for (const QString& node : second)
+      QVERIFY(canvas.frameOf("layer1.1").contains(QRectF(document.position(node), canvas.boxSize(node))));
+    // A double-click on the first frame's name collapses it: its nodes are one box, and the
+    // boxes below move up into the room it no longer takes.
+    const QRectF frame = canvas.frameOf("layer1.0");
+    const QPointF secondOpen = document.position(second.back());
+    canvas.centerOn(frame.center());
+    QTest::mouseDClick(canvas.viewport(), Qt::LeftButton, {}, canvas.mapFromScene(frame.topLeft() + QPointF(30, 8)));
+    QVERIFY(document.isCollapsed("layer1.0"));
+    for (const QString& node : first) QCOMPARE(canvas.centreOf(node), canvas.centreOf(first.front()));
+    QVERIFY(canvas.frameOf("layer1.0").isNull());
+    QVERIFY(!canvas.frameOf("layer1.1").isNull());
+    QVERIFY(document.position(second.back()).y() < secondOpen.y() - 100);
+    QVERIFY(canvas.frameOf("layer1.1").top() > canvas.mapToScene(canvas.centreOf(first.front())).y());
+    canvas.centerOn(canvas.mapToScene(canvas.centreOf(first.front())));
+    screenshot("designer-blocks");
+    // Selecting the collapsed box selects its nodes; dragging it moves them all.
+    canvas.selectBoxes({first.front()});
+    QCOMPARE(canvas.selectedBoxes(), first);
+    const QPointF before = document.position(first.back());
+    const QPoint grab = canvas.centreOf(first.front());
+    QTest::mousePress(canvas.viewport(), Qt::LeftButton, {}, grab);
+    QMouseEvent move(QEvent::MouseMove, grab + QPoint(60, 0), canvas.viewport()->mapToGlobal(grab + QPoint(60, 0)),
+                     Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(canvas.viewport(), &move);
+    QTest::mouseRelease(canvas.viewport(), Qt::LeftButton, {}, grab + QPoint(60, 0));
+    QVERIFY2(document.position(first.back()).x() > before.x() + 30,
+             qPrintable(QString("%1 -> %2").arg(before.x()).arg(document.position(first.back()).x())));
+    document.undoStack()->undo();  // the move
+    // A double-click on the box opens it again, the boxes below back where they were; undoing
+    // the collapse, the opening and both groupings restores the template.
+    QTest::mouseDClick(canvas.viewport(), Qt::LeftButton, {}, canvas.centreOf(first.front()));
+    QVERIFY(!document.isCollapsed("layer1.0"));
+    QCOMPARE(document.position(second.back()), secondOpen);
+    for (int edits = 0; edits < 4; ++edits) document.undoStack()->undo();
+    QCOMPARE(document.spec(), plain);
+  }
+
   void anInt8RunsGraphShowsItsFallbackLayers() {
     // The int8 run Compare precisions made, and a copy of it whose report kept fc2 in fp32 (what
     // `--max-drop` writes for a sensitive layer), in a project of their own.

@@ -49,12 +49,12 @@
 <context>
     <name>ModelGraph</name>
     <message>
-        <source>The model is the file %1 on the node that ran the job; export it to draw it.</source>
-        <translation>模型是运行该作业的节点上的文件 %1;导出后即可绘制。</translation>
-    </message>
-    <message>
         <source>The job names no model.</source>
         <translation>该作业未指定模型。</translation>
+    </message>
+    <message>
+        <source>The model is the file %1 on the node that ran the job, not on this machine; export it to draw it.</source>
+        <translation>模型是运行该作业的节点上的文件 %1，不在本机；请先导出再绘制。</translation>
     </message>
 </context>
 <context>
@@ -247,10 +247,6 @@ Trust this host and remember its key?</source>
         <translation>名称不能为空</translation>
     </message>
     <message>
-        <source>&apos;%1&apos; is the name of another box</source>
-        <translation>“%1”是另一个方框的名称</translation>
-    </message>
-    <message>
         <source>Rename %1 to %2</source>
         <translation>将 %1 重命名为 %2</translation>
     </message>
@@ -297,6 +293,46 @@ Trust this host and remember its key?</source>
     <message>
         <source>Repeat %1 %2 times</source>
         <translation>将 %1 重复 %2 次</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is the name of another box or block</source>
+        <translation>“%1”已是另一个方框或块的名称</translation>
+    </message>
+    <message>
+        <source>a block needs a name</source>
+        <translation>块需要一个名称</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is the name of a box or block already</source>
+        <translation>“%1”已是某个方框或块的名称</translation>
+    </message>
+    <message>
+        <source>select the nodes of the block first</source>
+        <translation>请先选择块中的节点</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is an input of the model: a block holds nodes</source>
+        <translation>“%1”是模型的输入：块只能包含节点</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is in block &apos;%2&apos; already</source>
+        <translation>“%1”已在块“%2”中</translation>
+    </message>
+    <message>
+        <source>Group %1</source>
+        <translation>组合 %1</translation>
+    </message>
+    <message>
+        <source>Ungroup %1</source>
+        <translation>取消组合 %1</translation>
+    </message>
+    <message>
+        <source>Collapse %1</source>
+        <translation>折叠 %1</translation>
+    </message>
+    <message>
+        <source>Open %1</source>
+        <translation>展开 %1</translation>
     </message>
 </context>
 <context>
@@ -564,6 +600,17 @@ Trust this host and remember its key?</source>
         <translation>
             <numerusform>%n 个运行的比较</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>twb::ui::DesignerCanvas</name>
+    <message>
+        <source>Block</source>
+        <translation>块</translation>
+    </message>
+    <message>
+        <source>%1 nodes, %2</source>
+        <translation>%1 个节点，%2</translation>
     </message>
 </context>
 <context>
@@ -1520,6 +1567,42 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>Saved %1: %2.</source>
         <translation>已保存 %1：%2。</translation>
+    </message>
+    <message>
+        <source>&amp;Group…</source>
+        <translation>组合(&amp;G)…</translation>
+    </message>
+    <message>
+        <source>Name the selected nodes as a block, drawn as one frame that collapses</source>
+        <translation>将所选节点命名为一个块，绘制为可折叠的框</translation>
+    </message>
+    <message>
+        <source>Group into a block</source>
+        <translation>组合为块</translation>
+    </message>
+    <message>
+        <source>Block name</source>
+        <translation>块名称</translation>
+    </message>
+    <message>
+        <source>block</source>
+        <translation>块</translation>
+    </message>
+    <message>
+        <source>Ungroup</source>
+        <translation>取消组合</translation>
+    </message>
+    <message>
+        <source>The selected nodes&apos; blocks become plain nodes again</source>
+        <translation>所选节点所在的块恢复为普通节点</translation>
+    </message>
+    <message>
+        <source>Co&amp;llapse</source>
+        <translation>折叠(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Draw the selected nodes&apos; blocks as one box each, or open them again (double-clicking a block&apos;s name or box does the same)</source>
+        <translation>将所选节点所在的块各绘制为一个方框，或再次展开（双击块的名称或方框效果相同）</translation>
     </message>
 </context>
 <context>

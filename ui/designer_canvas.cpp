@@ -2,6 +2,7 @@
 
 #include <QClipboard>
 #include <QDragEnterEvent>
+#include <QFontMetricsF>
 #include <QGraphicsItem>
 #include <QGraphicsLineItem>
 #include <QGraphicsScene>
@@ -22,21 +23,25 @@ namespace {
 constexpr double kMinWidth = 90, kCorner = 5, kPort = 5, kPortGrab = 9;
 }  // namespace
 
-// One input or node: op in bold, name, inferred output shape; ports above and below.
+// One input, node or collapsed block: op (or "Block") in bold, name, inferred output shape;
+// ports above and below.
 class DesignBox : public QGraphicsItem {
  public:
-  DesignBox(QString name, const QStringList& lines, const QFont& font, bool isInput,
+  enum class Kind { input, node, block };
+
+  DesignBox(QString name, const QStringList& lines, const QFont& font, Kind kind,
             std::function<void()> moved)
       : m_name(std::move(name)),
         m_lines(lines),
         m_font(font),
         m_size(boxTextSize(lines, font, kMinWidth)),
-        m_isInput(isInput),
+        m_kind(kind),
         m_moved(std::move(moved)) {
     setFlags(ItemIsMovable | ItemIsSelectable | ItemSendsGeometryChanges);
   }
 
   const QString& name() const { return m_name; }
+  bool isBlock() const { return m_kind == Kind::block; }
   QSizeF size() const { return m_size; }
   QPointF outputPort() const { return pos() + QPointF(m_size.width() / 2, m_size.height()); }
   QPointF inputPort() const { return pos() + QPointF(m_size.width() / 2, 0); }
@@ -52,19 +57,24 @@ class DesignBox : public QGraphicsItem {
   void paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) override {
     const QRectF box(QPointF(0, 0), m_size);
     painter->setRenderHint(QPainter::Antialiasing);
-    painter->setBrush(m_isInput ? QColor("#ffffff") : QColor("#eef3fb"));
+    painter->setBrush(m_kind == Kind::input   ? QColor("#ffffff")
+                      : m_kind == Kind::block ? QColor("#fdf3dc")
+                                              : QColor("#eef3fb"));
     if (isSelected()) {  // a halo, so that a wrong box keeps its red outline
       painter->setPen(QPen(QColor("#1a73e8"), 3));
       painter->drawRoundedRect(box.adjusted(-2, -2, 2, 2), kCorner + 2, kCorner + 2);
     }
     painter->setPen(m_wrong ? QPen(QColor("#d93025"), 3) : QPen(QColor("#555555"), 1));
     painter->drawRoundedRect(box, kCorner, kCorner);
+    if (m_kind == Kind::block)  // a stack of boxes: there is more inside
+      painter->drawLine(box.bottomLeft() + QPointF(kCorner, 3),
+                        box.bottomRight() + QPointF(-kCorner, 3));
     painter->setPen(Qt::black);
     paintBoxText(*painter, m_lines, m_font, m_size.width());
     painter->setPen(QPen(QColor("#555555"), 1));
     painter->setBrush(QColor("#1a73e8"));
     painter->drawEllipse(QPointF(m_size.width() / 2, m_size.height()), kPort, kPort);
-    if (!m_isInput) {
+    if (m_kind != Kind::input) {
       painter->setBrush(Qt::white);
       painter->drawEllipse(QPointF(m_size.width() / 2, 0), kPort, kPort);
     }
@@ -81,7 +91,8 @@ class DesignBox : public QGraphicsItem {
   QStringList m_lines;
   QFont m_font;
   QSizeF m_size;
-  bool m_isInput, m_wrong = false;
+  Kind m_kind;
+  bool m_wrong = false;
   std::function<void()> m_moved;
 };
 
@@ -113,6 +124,43 @@ class DesignEdge : public QGraphicsPathItem {
   DesignBox *m_from, *m_to;
 };
 
+// An expanded block: a frame around its boxes with its name on top; double-clicking the name
+// collapses it. It follows the boxes as they move, behind them, and takes no clicks.
+class BlockFrame : public QGraphicsRectItem {
+ public:
+  BlockFrame(QString name, QList<DesignBox*> members, const QFont& font)
+      : m_name(std::move(name)), m_members(std::move(members)), m_font(font) {
+    setZValue(-2);
+    setAcceptedMouseButtons(Qt::NoButton);
+    setPen(QPen(QColor("#c58b00"), 1.2, Qt::DashLine));
+    setBrush(QColor(253, 243, 220, 110));
+    follow();
+  }
+  const QString& name() const { return m_name; }
+  QRectF titleRect() const {
+    const QRectF r = rect();
+    return QRectF(r.topLeft(), QSizeF(r.width(), QFontMetricsF(m_font).height() + 6));
+  }
+  void follow() {
+    QRectF around;
+    for (const DesignBox* box : m_members) around |= QRectF(box->pos(), box->size());
+    const double title = QFontMetricsF(m_font).height() + 6;
+    setRect(around.adjusted(-14, -14 - title, 14, 14));
+  }
+  void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override {
+    QGraphicsRectItem::paint(painter, option, widget);
+    painter->setFont(m_font);
+    painter->setPen(QColor("#8a6100"));
+    painter->drawText(titleRect().adjusted(8, 0, -8, 0), Qt::AlignVCenter | Qt::AlignLeft,
+                      QString::fromUtf8("\u25BE ") + m_name);
+  }
+
+ private:
+  QString m_name;
+  QList<DesignBox*> m_members;
+  QFont m_font;
+};
+
 DesignerCanvas::DesignerCanvas(app::ModelDocument& document, QWidget* parent)
     : QGraphicsView(parent), m_document(document) {
   setObjectName("designerCanvas");
@@ -137,33 +185,69 @@ void DesignerCanvas::redraw() {
   m_redrawing = true;
   m_boxes.clear();
   m_edges.clear();
+  m_frames.clear();
+  m_drawnAs.clear();
   m_link = nullptr;
   scene()->clear();
   const app::ModelGraph& graph = m_document.graph();
-  QHash<QString, QSizeF> sizes;
-  for (const QString& name : m_document.boxes()) {
-    const bool input = m_document.isInput(name);
-    const QString op = input ? QString("Input") : m_document.node(name).value("op").toString();
-    const int inferred = graph.indexOf(name);
-    const QString shape =
-        inferred >= 0 ? app::batchedShapeText(graph.nodes[inferred].shape) : QString("?");
-    auto* box = new DesignBox(name, {op, name, shape}, font(), input, [this] { routeEdges(); });
-    box->setPos(m_document.position(name));
-    if (name == m_document.errorNode()) box->markWrong(graph.error);
+  const QList<app::ModelDocument::Block> blocks = m_document.blocks();
+  for (const app::ModelDocument::Block& block : blocks)
+    if (m_document.isCollapsed(block.name))
+      for (const QString& node : block.nodes) m_drawnAs.insert(node, block.name);
+  const auto shapeOf = [&](const QString& node) {
+    const int inferred = graph.indexOf(node);
+    return inferred >= 0 ? app::batchedShapeText(graph.nodes[inferred].shape) : QString("?");
+  };
+  const auto add = [&](const QString& name, const QStringList& lines, DesignBox::Kind kind,
+                       QPointF at) {
+    auto* box = new DesignBox(name, lines, font(), kind, [this] { routeEdges(); });
+    box->setPos(at);
     scene()->addItem(box);
     m_boxes.insert(name, box);
+    return box;
+  };
+  QHash<QString, QSizeF> sizes;
+  for (const QString& name : m_document.boxes()) {
+    if (m_drawnAs.contains(name)) continue;
+    const bool input = m_document.isInput(name);
+    const QString op = input ? QString("Input") : m_document.node(name).value("op").toString();
+    DesignBox* box =
+        add(name, {op, name, shapeOf(name)}, input ? DesignBox::Kind::input : DesignBox::Kind::node,
+            m_document.position(name));
+    if (name == m_document.errorNode()) box->markWrong(graph.error);
     sizes.insert(name, box->size());
   }
   m_document.setBoxSizes(sizes);
+  for (const app::ModelDocument::Block& block : blocks) {
+    if (m_document.isCollapsed(block.name)) {
+      DesignBox* box =
+          add(block.name,
+              {tr("Block"), block.name,
+               tr("%1 nodes, %2").arg(block.nodes.size()).arg(shapeOf(exitOf(block.name)))},
+              DesignBox::Kind::block, m_document.position(block.nodes.front()));
+      if (block.nodes.contains(m_document.errorNode())) box->markWrong(graph.error);
+      continue;
+    }
+    QList<DesignBox*> members;
+    for (const QString& node : block.nodes) members << m_boxes.value(node);
+    members.removeAll(nullptr);
+    auto* frame = new BlockFrame(block.name, members, font());
+    scene()->addItem(frame);
+    m_frames.append(frame);
+  }
+  QSet<std::pair<DesignBox*, DesignBox*>> drawn;  // a collapsed block's edges drawn once
   for (const QString& name : m_document.boxes())
-    for (const QString& from : m_document.inputsOf(name))
-      if (m_boxes.contains(from)) {
-        auto* edge = new DesignEdge(m_boxes[from], m_boxes[name]);
-        scene()->addItem(edge);
-        m_edges.append(edge);
-      }
+    for (const QString& from : m_document.inputsOf(name)) {
+      DesignBox* a = m_boxes.value(m_drawnAs.value(from, from));
+      DesignBox* b = m_boxes.value(m_drawnAs.value(name, name));
+      if (!a || !b || a == b || drawn.contains(std::pair{a, b})) continue;
+      drawn.insert(std::pair{a, b});
+      auto* edge = new DesignEdge(a, b);
+      scene()->addItem(edge);
+      m_edges.append(edge);
+    }
   for (const QString& name : selected)
-    if (DesignBox* box = m_boxes.value(name)) box->setSelected(true);
+    if (DesignBox* box = m_boxes.value(m_drawnAs.value(name, name))) box->setSelected(true);
   scene()->setSceneRect(scene()->itemsBoundingRect().adjusted(-200, -200, 200, 200));
   m_redrawing = false;
   emit selectionChanged();
@@ -171,39 +255,71 @@ void DesignerCanvas::redraw() {
 
 void DesignerCanvas::routeEdges() {
   for (DesignEdge* e : m_edges) e->route();
+  for (BlockFrame* f : m_frames) f->follow();
+}
+
+QString DesignerCanvas::exitOf(const QString& block) const {
+  QStringList members;
+  for (const app::ModelDocument::Block& b : m_document.blocks())
+    if (b.name == block) members = b.nodes;
+  for (const QString& node : m_document.boxes())
+    if (!members.contains(node))
+      for (const QString& read : m_document.inputsOf(node))
+        if (members.contains(read)) return read;
+  return members.isEmpty() ? QString() : members.back();
+}
+
+// The node a connection starts at or ends on when it is drawn from or to `box`: the box's own,
+// or a collapsed block's output node (its exit) or first node (its entry).
+QString DesignerCanvas::nodeOfBox(const DesignBox* box, bool asSource) const {
+  if (!box->isBlock()) return box->name();
+  if (asSource) return exitOf(box->name());
+  for (const app::ModelDocument::Block& b : m_document.blocks())
+    if (b.name == box->name()) return b.nodes.front();
+  return {};
+}
+
+QRectF DesignerCanvas::frameOf(const QString& block) const {
+  for (const BlockFrame* f : m_frames)
+    if (f->name() == block) return f->rect();
+  return {};
+}
+
+DesignBox* DesignerCanvas::drawnBox(const QString& box) const {
+  return m_boxes.value(m_drawnAs.value(box, box));
 }
 
 QStringList DesignerCanvas::selectedBoxes() const {
-  QStringList names;
+  QStringList names;  // a selected collapsed block: every node in it
   for (const QString& name : m_document.boxes())
-    if (const DesignBox* box = m_boxes.value(name); box && box->isSelected()) names << name;
+    if (const DesignBox* box = drawnBox(name); box && box->isSelected()) names << name;
   return names;
 }
 
 void DesignerCanvas::selectBoxes(const QStringList& names) {
   scene()->clearSelection();
   for (const QString& name : names)
-    if (DesignBox* box = m_boxes.value(name)) box->setSelected(true);
+    if (DesignBox* box = drawnBox(name)) box->setSelected(true);
 }
 
 QPoint DesignerCanvas::outputPortOf(const QString& box) const {
-  const DesignBox* b = m_boxes.value(box);
+  const DesignBox* b = drawnBox(box);
   return b ? mapFromScene(b->outputPort()) : QPoint();
 }
 
 QPoint DesignerCanvas::centreOf(const QString& box) const {
-  const DesignBox* b = m_boxes.value(box);
+  const DesignBox* b = drawnBox(box);
   return b ? mapFromScene(b->pos() + QPointF(b->size().width() / 2, b->size().height() / 2))
            : QPoint();
 }
 
 bool DesignerCanvas::isMarkedWrong(const QString& box) const {
-  const DesignBox* b = m_boxes.value(box);
+  const DesignBox* b = drawnBox(box);
   return b && b->isWrong();
 }
 
 QSizeF DesignerCanvas::boxSize(const QString& box) const {
-  const DesignBox* b = m_boxes.value(box);
+  const DesignBox* b = drawnBox(box);
   return b ? b->size() : QSizeF();
 }
 
@@ -228,7 +344,7 @@ void DesignerCanvas::mousePressEvent(QMouseEvent* event) {
   if (event->button() == Qt::LeftButton)
     for (DesignBox* box : std::as_const(m_boxes))
       if (QLineF(box->outputPort(), at).length() <= kPortGrab) {
-        m_linkFrom = box->name();
+        m_linkFrom = nodeOfBox(box, true);
         m_link = scene()->addLine(QLineF(box->outputPort(), at),
                                   QPen(QColor("#1a73e8"), 2, Qt::DashLine));
         event->accept();
@@ -254,16 +370,37 @@ void DesignerCanvas::mouseReleaseEvent(QMouseEvent* event) {
     m_linkFrom.clear();
     const DesignBox* target = boxAt(mapToScene(event->position().toPoint()));
     QString why;
-    if (target && !m_document.connectBoxes(from, target->name(), &why)) emit status(why);
+    if (target && !m_document.connectBoxes(from, nodeOfBox(target, false), &why)) emit status(why);
     event->accept();
     return;
   }
   QGraphicsView::mouseReleaseEvent(event);
+  // A collapsed block sits where its first node does: its nodes move with it.
   QHash<QString, QPointF> moved;
-  for (auto it = m_boxes.begin(); it != m_boxes.end(); ++it)
-    if (it.value()->pos() != m_document.position(it.key()))
-      moved.insert(it.key(), it.value()->pos());
+  for (const QString& name : m_document.boxes()) {
+    const DesignBox* box = drawnBox(name);
+    if (!box) continue;
+    const QString anchor = box->isBlock() ? nodeOfBox(box, false) : name;
+    const QPointF delta = box->pos() - m_document.position(anchor);
+    if (!delta.isNull()) moved.insert(name, m_document.position(name) + delta);
+  }
   if (!moved.isEmpty()) m_document.moveBoxes(moved);
+}
+
+void DesignerCanvas::mouseDoubleClickEvent(QMouseEvent* event) {
+  const QPointF at = mapToScene(event->position().toPoint());
+  for (QGraphicsItem* item : scene()->items(at)) {
+    if (const auto* box = dynamic_cast<DesignBox*>(item); box && box->isBlock()) {
+      m_document.setCollapsed(box->name(), false);
+      return;
+    }
+    if (const auto* frame = dynamic_cast<BlockFrame*>(item);
+        frame && frame->titleRect().contains(at)) {
+      m_document.setCollapsed(frame->name(), true);
+      return;
+    }
+  }
+  QGraphicsView::mouseDoubleClickEvent(event);
 }
 
 void DesignerCanvas::keyPressEvent(QKeyEvent* event) {

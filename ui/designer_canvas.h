@@ -10,6 +10,7 @@ namespace twb::ui {
 
 class DesignBox;
 class DesignEdge;
+class BlockFrame;
 
 // The designer's canvas: the document's inputs and nodes as boxes (op, name, the output shape
 // the engine inferred, an input port on top and an output port below) and its edges. Dragging a
@@ -36,6 +37,10 @@ class DesignerCanvas : public QGraphicsView {
   QPoint centreOf(const QString& box) const;
   bool isMarkedWrong(const QString& box) const;
   QSizeF boxSize(const QString& box) const;
+  // Named blocks: an open one is a frame around its boxes (double-click its name to collapse
+  // it), a collapsed one a single box (double-click to open it; app::ModelDocument::
+  // setCollapsed). A box of a collapsed block is drawn as the block.
+  QRectF frameOf(const QString& block) const;  // an open block's frame, scene coordinates
   // `at`, or the first place to its right where a box of `size` overlaps none.
   QPointF freeSpotNear(QPointF at, QSizeF size) const;
 
@@ -47,6 +52,7 @@ class DesignerCanvas : public QGraphicsView {
   void mousePressEvent(QMouseEvent* event) override;
   void mouseMoveEvent(QMouseEvent* event) override;
   void mouseReleaseEvent(QMouseEvent* event) override;
+  void mouseDoubleClickEvent(QMouseEvent* event) override;
   void keyPressEvent(QKeyEvent* event) override;
   void wheelEvent(QWheelEvent* event) override;
   void dragEnterEvent(QDragEnterEvent* event) override;
@@ -57,11 +63,16 @@ class DesignerCanvas : public QGraphicsView {
   void redraw();
   void routeEdges();
   DesignBox* boxAt(const QPointF& scenePoint) const;
+  DesignBox* drawnBox(const QString& box) const;  // its own, or its collapsed block's
+  QString exitOf(const QString& block) const;     // the node read outside it, else its last
+  QString nodeOfBox(const DesignBox* box, bool asSource) const;
 
   app::ModelDocument& m_document;
   QHash<QString, DesignBox*> m_boxes;
   QVector<DesignEdge*> m_edges;
-  QString m_linkFrom;  // a connection being dragged from this box's output
+  QVector<BlockFrame*> m_frames;
+  QHash<QString, QString> m_drawnAs;  // a node of a collapsed block -> the block
+  QString m_linkFrom;                 // a connection being dragged from this box's output
   QGraphicsLineItem* m_link = nullptr;
   bool m_redrawing = false;
 };

@@ -14,6 +14,7 @@
 #include <QMimeData>
 #include <QPushButton>
 #include <QSplitter>
+#include <QStyle>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -104,16 +105,43 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
     QString why;
     if (ok && !m_document.repeat(m_canvas->selectedBoxes(), times, &why)) m_status->setText(why);
   });
+  QPushButton* group = button(tr("&Group…"), "designerGroup");
+  group->setToolTip(tr("Name the selected nodes as a block, drawn as one frame that collapses"));
+  connect(group, &QPushButton::clicked, this, [this] {
+    bool ok = false;
+    const QString name = QInputDialog::getText(this, tr("Group into a block"), tr("Block name"),
+                                               QLineEdit::Normal, tr("block"), &ok);
+    if (ok) groupSelection(name);
+  });
+  QPushButton* ungroup = button(tr("Ungroup"), "designerUngroup");
+  ungroup->setToolTip(tr("The selected nodes' blocks become plain nodes again"));
+  connect(ungroup, &QPushButton::clicked, this, [this] {
+    for (const QString& block : blocksOfSelection()) m_document.ungroup(block);
+  });
+  QPushButton* collapse = button(tr("Co&llapse"), "designerCollapse");
+  collapse->setToolTip(
+      tr("Draw the selected nodes' blocks as one box each, or open them again "
+         "(double-clicking a block's name or box does the same)"));
+  connect(collapse, &QPushButton::clicked, this, [this] {
+    const QStringList blocks = blocksOfSelection();
+    const bool anyOpen = std::any_of(blocks.begin(), blocks.end(),
+                                     [&](const QString& b) { return !m_document.isCollapsed(b); });
+    for (const QString& block : blocks) m_document.setCollapsed(block, anyOpen);
+  });
   QPushButton* fit = button(tr("&Fit"), "designerFit");
   connect(fit, &QPushButton::clicked, m_canvas, &DesignerCanvas::fit);
   auto* undo = new QToolButton(this);
   undo->setDefaultAction(m_document.undoStack()->createUndoAction(this, tr("Undo")));
   undo->defaultAction()->setShortcut(QKeySequence::Undo);
+  undo->defaultAction()->setIcon(style()->standardIcon(QStyle::SP_ArrowBack));
   undo->setObjectName("designerUndo");
   auto* redo = new QToolButton(this);
   redo->setDefaultAction(m_document.undoStack()->createRedoAction(this, tr("Redo")));
   redo->defaultAction()->setShortcut(QKeySequence::Redo);
+  redo->defaultAction()->setIcon(style()->standardIcon(QStyle::SP_ArrowForward));
   redo->setObjectName("designerRedo");
+  for (QToolButton* b : {undo, redo})
+    b->setToolButtonStyle(Qt::ToolButtonIconOnly);  // "Undo Rename a to b" as tooltip
   addActions({undo->defaultAction(), redo->defaultAction()});
   m_use = button(tr("&Use in job"), "designerUseInJob");
   connect(m_use, &QPushButton::clicked, this, [this] { emit useInJob(m_document.spec()); });
@@ -124,7 +152,7 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
 
   auto* tools = new QHBoxLayout;
   for (QWidget* w : std::initializer_list<QWidget*>{m_template, fromJob, open, save, undo, redo,
-                                                    layOut, repeat, fit})
+                                                    layOut, repeat, group, ungroup, collapse, fit})
     tools->addWidget(w);
   tools->addStretch(1);
   tools->addWidget(m_use);
@@ -168,6 +196,24 @@ void ModelDesigner::fillPalette() {
     auto* item = new QListWidgetItem(name, m_palette);
     item->setToolTip(doc);
   }
+}
+
+bool ModelDesigner::groupSelection(const QString& name) {
+  QString why;
+  const bool grouped = m_document.group(name.trimmed(), m_canvas->selectedBoxes(), &why);
+  if (!grouped) {
+    m_status->setStyleSheet("color: #d93025");
+    m_status->setText(why);
+  }
+  return grouped;
+}
+
+QStringList ModelDesigner::blocksOfSelection() const {
+  QStringList blocks;
+  for (const QString& box : m_canvas->selectedBoxes())
+    if (const QString block = m_document.blockOf(box); !block.isEmpty() && !blocks.contains(block))
+      blocks << block;
+  return blocks;
 }
 
 QString ModelDesigner::addFromPalette(const QString& op) {

@@ -21,8 +21,9 @@ class NodeProperties;
 // double-click adds the op below the selected box and connects it, dragging drops it anywhere),
 // the canvas, the selected box's properties, and a status line with what the engine says of the
 // model (its totals, or its message, also on the box it names). Undo / redo, lay out, start from
-// a template, the job's model, or a spec file; save the spec; "Use in job" puts it into the Job
-// tab, and is offered only while the engine accepts the model.
+// a template, the job's model, or a spec file; save the spec; group nodes into named blocks that
+// collapse into one box; "Use in job" puts it into the Job tab, and is offered only while the
+// engine accepts the model.
 class ModelDesigner : public QWidget {
   Q_OBJECT
 
@@ -46,6 +47,9 @@ class ModelDesigner : public QWidget {
   // model opened from a model file keeps that file's weights where its layers did not change.
   // Says what was written, or why not, in the status line.
   bool saveFile(const QString& path);
+  // Groups the selected nodes into the block `name` (the Group button, without its dialog);
+  // false with the reason in the status line.
+  bool groupSelection(const QString& name);
   // Adds `op` as a palette double-click does; returns the new node's name.
   QString addFromPalette(const QString& op);
 
@@ -60,6 +64,7 @@ class ModelDesigner : public QWidget {
   bool openSpec(const QJsonObject& spec, const QString& error, const QString& source = {});
   void chooseFile();
   void chooseSaveFile();
+  QStringList blocksOfSelection() const;
 
   app::ModelDocument m_document;
   QJsonArray m_catalog;

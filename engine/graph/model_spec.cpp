@@ -1,5 +1,8 @@
 #include "graph/model_spec.h"
 
+#include <map>
+#include <set>
+
 #include "core/error.h"
 #include "core/json_object.h"
 #include "ops/op_registry.h"
@@ -22,6 +25,34 @@ const nlohmann::json& arrayField(JsonObject& o, const std::string& key) {
   const auto& v = o.raw(key);
   if (!v.is_array()) throw o.error(key, "must be an array, got " + jsonTypeName(v));
   return v;
+}
+
+// The blocks of `spec`, whose inputs and nodes are read already.
+std::vector<BlockSpec> readBlocks(const nlohmann::json& array, const std::string& path,
+                                  const ModelSpec& spec) {
+  std::set<std::string> taken, nodes;  // names a block may not have; nodes a block may hold
+  for (const auto& in : spec.inputs) taken.insert(in.name);
+  for (const auto& n : spec.nodes) taken.insert(n.name), nodes.insert(n.name);
+  std::map<std::string, std::string> blockOf;
+  std::vector<BlockSpec> blocks;
+  for (size_t i = 0; i < array.size(); ++i) {
+    JsonObject b(array[i], path + "[" + std::to_string(i) + "]");
+    BlockSpec block{b.string("name"), stringList(b.raw("nodes"), b.pathOf("nodes"))};
+    if (block.name.empty()) throw b.error("name", "must not be empty");
+    if (!taken.insert(block.name).second)
+      throw b.error("name", "'" + block.name + "' is already the name of a node, input or block");
+    if (block.nodes.empty()) throw b.error("nodes", "a block holds at least one node");
+    for (size_t j = 0; j < block.nodes.size(); ++j) {
+      const std::string& node = block.nodes[j];
+      const std::string at = b.pathOf("nodes") + "[" + std::to_string(j) + "]";
+      if (!nodes.count(node)) throw Error(at + ": no node named '" + node + "'");
+      if (const auto [it, added] = blockOf.emplace(node, block.name); !added)
+        throw Error(at + ": '" + node + "' is in block '" + it->second + "' already");
+    }
+    b.rejectUnknown();
+    blocks.push_back(std::move(block));
+  }
+  return blocks;
 }
 }  // namespace
 
@@ -55,6 +86,7 @@ ModelSpec ModelSpec::fromJson(const nlohmann::json& json, const std::string& pat
     spec.nodes.push_back(std::move(s));
   }
   if (o.has("outputs")) spec.outputs = stringList(o.raw("outputs"), o.pathOf("outputs"));
+  if (o.has("blocks")) spec.blocks = readBlocks(arrayField(o, "blocks"), o.pathOf("blocks"), spec);
   o.rejectUnknown();
   return spec;
 }
@@ -75,6 +107,7 @@ nlohmann::json ModelSpec::toJson() const {
     j["nodes"].push_back(node);
   }
   j["outputs"] = outputs;
+  for (const auto& b : blocks) j["blocks"].push_back({{"name", b.name}, {"nodes", b.nodes}});
   return j;
 }
 

@@ -13,8 +13,9 @@ namespace twb {
 // nodes each reading named inputs or earlier nodes, and named outputs. Its JSON form is
 //   {"name": "...", "inputs": [{"name": "image", "shape": [1, 28, 28]}],
 //    "nodes": [{"name": "fc1", "op": "Linear", "inputs": ["flat"], "attrs": {...}}, ...],
-//    "outputs": ["logits"]}
-// and is documented in docs/model-file.md.
+//    "outputs": ["logits"], "blocks": [{"name": "stem", "nodes": ["conv1", "bn1"]}]}
+// and is documented in docs/model-file.md. Blocks name groups of nodes for the people reading the
+// model (the designer draws them, collapsible); they change nothing the engine computes.
 struct InputSpec {
   std::string name;
   Shape shape;  // per sample
@@ -28,11 +29,17 @@ struct NodeSpec {
   nlohmann::json attrs = nlohmann::json::object();
 };
 
+struct BlockSpec {
+  std::string name;                // unique among blocks, nodes and inputs
+  std::vector<std::string> nodes;  // at least one; a node is in at most one block
+};
+
 struct ModelSpec {
   std::string name;
   std::vector<InputSpec> inputs;
   std::vector<NodeSpec> nodes;
   std::vector<std::string> outputs;
+  std::vector<BlockSpec> blocks;
 
   // Errors carry the path of the bad field ("nodes[2].inputs: must be an array").
   static ModelSpec fromJson(const nlohmann::json& json, const std::string& path = "model");

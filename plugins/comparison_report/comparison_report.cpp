@@ -21,18 +21,20 @@ QString number(double value, int decimals) { return QString::number(value, 'f', 
 // One run's costliest layers: time, share of the step and a bar of that share. The bar is a
 // table cell of that width, which QTextDocument (the PDF) draws as browsers do.
 QString profileHtml(const QJsonObject& profile) {
-  QString html = QString("<h3>%1</h3><p>step %2: %3 ms</p><table><tr><th>layer</th><th>op</th>"
-                         "<th>precision</th><th>ms</th><th>share</th><th></th></tr>")
+  QString html = QString(
+                     "<h3>%1</h3><p>step %2: %3 ms</p><table><tr><th>layer</th><th>op</th>"
+                     "<th>precision</th><th>ms</th><th>share</th><th></th></tr>")
                      .arg(profile.value("run").toString().toHtmlEscaped())
                      .arg(profile.value("step").toInt())
                      .arg(number(profile.value("step_ms").toDouble(), 2));
   const auto row = [&](const QString& name, const QString& op, const QString& precision, double ms,
                        double share) {
     const int bar = std::max(1, static_cast<int>(share * 300));
-    html += QString("<tr><td>%1</td><td>%2</td><td>%3</td><td align=\"right\">%4</td>"
-                    "<td align=\"right\">%5 %</td><td><table cellspacing=\"0\" cellpadding=\"0\" "
-                    "style=\"border:none\"><tr><td width=\"%6\" bgcolor=\"#3a78c2\" "
-                    "style=\"border:none\">&nbsp;</td></tr></table></td></tr>")
+    html += QString(
+                "<tr><td>%1</td><td>%2</td><td>%3</td><td align=\"right\">%4</td>"
+                "<td align=\"right\">%5 %</td><td><table cellspacing=\"0\" cellpadding=\"0\" "
+                "style=\"border:none\"><tr><td width=\"%6\" bgcolor=\"#3a78c2\" "
+                "style=\"border:none\">&nbsp;</td></tr></table></td></tr>")
                 .arg(name.toHtmlEscaped(), op.toHtmlEscaped(), precision.toHtmlEscaped(),
                      number(ms, 3), number(share * 100, 1))
                 .arg(bar);
