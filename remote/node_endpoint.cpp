@@ -26,17 +26,20 @@ QJsonArray fetchOpCatalog(NodeEndpoint& node) {
   const node::v1::OpCatalog catalog = connectClient(node).opCatalog();
   for (const auto& op : catalog.ops()) {
     QJsonArray attrs;
-    for (const auto& a : op.attributes())
-      attrs.append(QJsonObject{
-          {"name", QString::fromStdString(a.name())},
-          {"type", QString::fromStdString(a.type())},
-          {"required", a.required()},
-          // A JSON value, wrapped to parse: "null", 3, [2, 2], "same".
-          {"default",
-           QJsonDocument::fromJson("[" + QByteArray::fromStdString(a.default_json()) + "]")
-               .array()
-               .at(0)},
-          {"doc", QString::fromStdString(a.doc())}});
+    for (const auto& a : op.attributes()) {
+      QJsonObject attr{{"name", QString::fromStdString(a.name())},
+                       {"type", QString::fromStdString(a.type())},
+                       {"required", a.required()},
+                       // A JSON value, wrapped to parse: "null", 3, [2, 2], "same".
+                       {"default", QJsonDocument::fromJson(
+                                       "[" + QByteArray::fromStdString(a.default_json()) + "]")
+                                       .array()
+                                       .at(0)},
+                       {"doc", QString::fromStdString(a.doc())}};
+      if (a.has_min()) attr["min"] = a.min();
+      if (a.has_max()) attr["max"] = a.max();
+      attrs.append(attr);
+    }
     ops.append(QJsonObject{{"name", QString::fromStdString(op.name())},
                            {"doc", QString::fromStdString(op.doc())},
                            {"min_inputs", op.min_inputs()},

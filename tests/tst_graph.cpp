@@ -121,6 +121,11 @@ class TestGraph : public QObject {
                 .find("node 'c' (Conv2d): input channels 3 and out_channels 4 must both be divisible by groups 2") != std::string::npos);
     QVERIFY(buildError(spec(R"([{"name": "c", "op": "Conv2d", "inputs": ["x"], "attrs": {"out_channels": 4, "kernel": 9}}])"))
                 .find("does not fit the height of 8") != std::string::npos);
+    // Outside an attribute's range (the catalogue's min and max), named with its value.
+    QVERIFY(buildError(spec(R"([{"name": "c", "op": "Conv2d", "inputs": ["x"], "attrs": {"out_channels": 4, "kernel": [3, 0]}}])"))
+                .find("nodes[0] 'c'.attrs.kernel: must be >= 1, got 0") != std::string::npos);
+    QVERIFY(buildError(spec(R"([{"name": "d", "op": "Dropout", "inputs": ["x"], "attrs": {"p": 1.5}}])"))
+                .find("nodes[0] 'd'.attrs.p: must be <= 1, got 1.5") != std::string::npos);
     QVERIFY(buildError(spec(R"([{"name": "a", "op": "ReLU", "inputs": ["y"]}])"))
                 .find("nodes[0] 'a': input 'y' is neither a model input nor a node") != std::string::npos);
     QVERIFY(buildError(spec(R"([{"name": "a", "op": "ReLU", "inputs": ["x"]}, {"name": "a", "op": "ReLU", "inputs": ["x"]}])"))
@@ -144,6 +149,9 @@ class TestGraph : public QObject {
         QCOMPARE(op["attrs"][0]["name"].get<std::string>(), std::string("out_channels"));
         QVERIFY(op["attrs"][0]["required"].get<bool>());
         QCOMPARE(op["attrs"][2]["default"].get<int>(), 1);  // stride
+        QCOMPARE(op["attrs"][2]["min"].get<double>(), 1.0);
+        QCOMPARE(op["attrs"][3]["min"].get<double>(), 0.0);  // padding
+        QVERIFY(!op["attrs"][0].contains("max"));
       }
   }
 

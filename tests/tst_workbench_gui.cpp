@@ -720,12 +720,26 @@ class WorkbenchGuiTest : public QObject {
     auto* use = field<QPushButton>("designerUseInJob");
     QVERIFY(use->isEnabled());
     QVERIFY(field<QLabel>("designerStatus")->text().contains("61,706"));  // LeNet-5's parameters
+    // Every box with its costs (conv1: 6 × 5 × 5 weights + 6 biases; 28 × 28 × 6 outputs of 25
+    // multiply-adds and a bias each), every edge with the shape it carries.
+    const QStringList conv1 = canvas.textOf("conv1");
+    QCOMPARE(conv1.mid(0, 3), QStringList({"Conv2d", "conv1", "N×6×28×28"}));
+    QVERIFY2(QRegularExpression(R"(^156 params, 23\d\.\d kFLOP$)").match(conv1.value(3)).hasMatch(), qPrintable(conv1.value(3)));
+    QCOMPARE(canvas.textOf("relu1").value(3), QString("4.7 kFLOP"));  // one op per element
+    QCOMPARE(canvas.edgeLabel("conv1", "relu1"), QString("N×6×28×28"));
+    QCOMPARE(canvas.edgeLabel("flatten", "fc1"), QString("N×400"));
     screenshot("designer-lenet5");
 
     // An invalid edit: the required out_channels of conv2 removed. The engine's message is on
     // conv2, Use in job is off; undo gives back exactly the valid model.
     const QJsonObject valid = document.spec();
     QTest::mouseClick(canvas.viewport(), Qt::LeftButton, {}, canvas.centreOf("conv2"));
+    // A value outside the attribute's range (the op catalogue's min) is refused beside its
+    // field before it reaches the model.
+    QVERIFY(typeInto(designer, "attr_kernel", "5, 0"));
+    QCOMPARE(field<QLabel>("propertyProblem")->text(), QString("kernel: 0 is outside ≥ 1"));
+    QCOMPARE(document.spec(), valid);
+    QVERIFY(designer.findChild<QLineEdit*>("attr_stride")->toolTip().contains("≥ 1"));
     QVERIFY(typeInto(designer, "attr_out_channels", ""));
     QTRY_VERIFY(canvas.isMarkedWrong("conv2"));
     QVERIFY2(field<QLabel>("designerStatus")->text().contains("out_channels"), qPrintable(field<QLabel>("designerStatus")->text()));

@@ -612,6 +612,22 @@ Trust this host and remember its key?</source>
         <source>%1 nodes, %2</source>
         <translation>%1 个节点，%2</translation>
     </message>
+    <message>
+        <source>%1 params</source>
+        <translation>%1 个参数</translation>
+    </message>
+    <message>
+        <source>%1 GFLOP</source>
+        <translation>%1 GFLOP</translation>
+    </message>
+    <message>
+        <source>%1 MFLOP</source>
+        <translation>%1 MFLOP</translation>
+    </message>
+    <message>
+        <source>%1 kFLOP</source>
+        <translation>%1 kFLOP</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ExportPanel</name>
@@ -1894,6 +1910,14 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>%1: %2</source>
         <translation>%1:%2</translation>
+    </message>
+    <message>
+        <source>%1 to %2</source>
+        <translation>%1 至 %2</translation>
+    </message>
+    <message>
+        <source>%1 is outside %2</source>
+        <translation>%1 超出范围 %2</translation>
     </message>
 </context>
 <context>

@@ -6,9 +6,11 @@
 #include <QGraphicsItem>
 #include <QGraphicsLineItem>
 #include <QGraphicsScene>
+#include <QGraphicsSimpleTextItem>
 #include <QGuiApplication>
 #include <QJsonDocument>
 #include <QKeyEvent>
+#include <QLocale>
 #include <QMimeData>
 #include <QPainter>
 #include <QPainterPath>
@@ -42,6 +44,7 @@ class DesignBox : public QGraphicsItem {
 
   const QString& name() const { return m_name; }
   bool isBlock() const { return m_kind == Kind::block; }
+  const QStringList& lines() const { return m_lines; }
   QSizeF size() const { return m_size; }
   QPointF outputPort() const { return pos() + QPointF(m_size.width() / 2, m_size.height()); }
   QPointF inputPort() const { return pos() + QPointF(m_size.width() / 2, 0); }
@@ -96,22 +99,30 @@ class DesignBox : public QGraphicsItem {
   std::function<void()> m_moved;
 };
 
-// An edge from one box's output port to another's input port; selectable, to delete it.
+// An edge from one box's output port to another's input port, labelled with the shape it
+// carries; selectable, to delete it.
 class DesignEdge : public QGraphicsPathItem {
  public:
-  DesignEdge(DesignBox* from, DesignBox* to) : m_from(from), m_to(to) {
+  DesignEdge(DesignBox* from, DesignBox* to, const QString& shape, QFont font)
+      : m_from(from), m_to(to), m_label(new QGraphicsSimpleTextItem(shape, this)) {
     setFlag(ItemIsSelectable);
     setZValue(-1);
+    font.setPointSizeF(font.pointSizeF() * 0.8);
+    m_label->setFont(font);
+    m_label->setBrush(QColor("#666666"));
     route();
   }
   DesignBox* from() const { return m_from; }
   DesignBox* to() const { return m_to; }
+  QString label() const { return m_label->text(); }
   void route() {
     const QPointF a = m_from->outputPort(), b = m_to->inputPort();
     const double bend = std::max(30.0, std::abs(b.y() - a.y()) / 2);
     QPainterPath path(a);
     path.cubicTo(a + QPointF(0, bend), b - QPointF(0, bend), b);
     setPath(path);
+    const QPointF middle = path.pointAtPercent(0.5);
+    m_label->setPos(middle + QPointF(6, -m_label->boundingRect().height() / 2));
     setPen(QPen(isSelected() ? QColor("#1a73e8") : QColor("#777777"), isSelected() ? 2.5 : 1.4));
   }
   QPainterPath shape() const override {  // easier to click than a hairline
@@ -122,6 +133,7 @@ class DesignEdge : public QGraphicsPathItem {
 
  private:
   DesignBox *m_from, *m_to;
+  QGraphicsSimpleTextItem* m_label;
 };
 
 // An expanded block: a frame around its boxes with its name on top; double-clicking the name
@@ -198,6 +210,23 @@ void DesignerCanvas::redraw() {
     const int inferred = graph.indexOf(node);
     return inferred >= 0 ? app::batchedShapeText(graph.nodes[inferred].shape) : QString("?");
   };
+  // What a box costs: its parameters and forward FLOPs per sample, the parts it has.
+  const auto costOf = [&](const QStringList& nodes) {
+    qint64 parameters = 0;
+    double flops = 0;
+    for (const QString& node : nodes)
+      if (const int i = graph.indexOf(node); i >= 0)
+        parameters += graph.nodes[i].parameters, flops += graph.nodes[i].flops;
+    QStringList parts;
+    if (parameters > 0) parts << tr("%1 params").arg(QLocale().toString(parameters));
+    if (flops >= 1e9)
+      parts << tr("%1 GFLOP").arg(flops / 1e9, 0, 'f', 2);
+    else if (flops >= 1e6)
+      parts << tr("%1 MFLOP").arg(flops / 1e6, 0, 'f', 2);
+    else if (flops > 0)
+      parts << tr("%1 kFLOP").arg(flops / 1e3, 0, 'f', 1);
+    return parts.isEmpty() ? QStringList() : QStringList{parts.join(", ")};
+  };
   const auto add = [&](const QString& name, const QStringList& lines, DesignBox::Kind kind,
                        QPointF at) {
     auto* box = new DesignBox(name, lines, font(), kind, [this] { routeEdges(); });
@@ -212,19 +241,20 @@ void DesignerCanvas::redraw() {
     const bool input = m_document.isInput(name);
     const QString op = input ? QString("Input") : m_document.node(name).value("op").toString();
     DesignBox* box =
-        add(name, {op, name, shapeOf(name)}, input ? DesignBox::Kind::input : DesignBox::Kind::node,
-            m_document.position(name));
+        add(name, QStringList{op, name, shapeOf(name)} + costOf({name}),
+            input ? DesignBox::Kind::input : DesignBox::Kind::node, m_document.position(name));
     if (name == m_document.errorNode()) box->markWrong(graph.error);
     sizes.insert(name, box->size());
   }
   m_document.setBoxSizes(sizes);
   for (const app::ModelDocument::Block& block : blocks) {
     if (m_document.isCollapsed(block.name)) {
-      DesignBox* box =
-          add(block.name,
-              {tr("Block"), block.name,
-               tr("%1 nodes, %2").arg(block.nodes.size()).arg(shapeOf(exitOf(block.name)))},
-              DesignBox::Kind::block, m_document.position(block.nodes.front()));
+      DesignBox* box = add(
+          block.name,
+          QStringList{tr("Block"), block.name,
+                      tr("%1 nodes, %2").arg(block.nodes.size()).arg(shapeOf(exitOf(block.name)))} +
+              costOf(block.nodes),
+          DesignBox::Kind::block, m_document.position(block.nodes.front()));
       if (block.nodes.contains(m_document.errorNode())) box->markWrong(graph.error);
       continue;
     }
@@ -242,7 +272,7 @@ void DesignerCanvas::redraw() {
       DesignBox* b = m_boxes.value(m_drawnAs.value(name, name));
       if (!a || !b || a == b || drawn.contains(std::pair{a, b})) continue;
       drawn.insert(std::pair{a, b});
-      auto* edge = new DesignEdge(a, b);
+      auto* edge = new DesignEdge(a, b, shapeOf(from), font());
       scene()->addItem(edge);
       m_edges.append(edge);
     }
@@ -316,6 +346,17 @@ QPoint DesignerCanvas::centreOf(const QString& box) const {
 bool DesignerCanvas::isMarkedWrong(const QString& box) const {
   const DesignBox* b = drawnBox(box);
   return b && b->isWrong();
+}
+
+QStringList DesignerCanvas::textOf(const QString& box) const {
+  const DesignBox* b = drawnBox(box);
+  return b ? b->lines() : QStringList();
+}
+
+QString DesignerCanvas::edgeLabel(const QString& from, const QString& to) const {
+  for (const DesignEdge* e : m_edges)
+    if (e->from() == drawnBox(from) && e->to() == drawnBox(to)) return e->label();
+  return {};
 }
 
 QSizeF DesignerCanvas::boxSize(const QString& box) const {

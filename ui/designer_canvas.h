@@ -37,6 +37,8 @@ class DesignerCanvas : public QGraphicsView {
   QPoint centreOf(const QString& box) const;
   bool isMarkedWrong(const QString& box) const;
   QSizeF boxSize(const QString& box) const;
+  QStringList textOf(const QString& box) const;  // its lines: op, name, shape, cost
+  QString edgeLabel(const QString& from, const QString& to) const;  // the shape it carries
   // Named blocks: an open one is a frame around its boxes (double-click its name to collapse
   // it), a collapsed one a single box (double-click to open it; app::ModelDocument::
   // setCollapsed). A box of a collapsed block is drawn as the block.

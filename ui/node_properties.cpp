@@ -21,6 +21,31 @@ std::optional<QJsonArray> integerList(const QString& text) {
   }
   return values;
 }
+
+// "≥ 1", "0 to 1": an attribute's range from its schema (the op catalogue's min and max).
+QString rangeText(const QJsonObject& schema) {
+  const bool min = schema.contains("min"), max = schema.contains("max");
+  const QString low = QString::number(schema.value("min").toDouble(), 'g', 10),
+                high = QString::number(schema.value("max").toDouble(), 'g', 10);
+  if (min && max) return NodeProperties::tr("%1 to %2").arg(low, high);
+  if (min) return QString::fromUtf8("\u2265 ") + low;
+  if (max) return QString::fromUtf8("\u2264 ") + high;
+  return {};
+}
+
+// Whether `value` (each element of a pair or list) is within the schema's range; `why` if not.
+bool withinRange(const QJsonObject& schema, const QJsonValue& value, QString* why) {
+  const QJsonArray values = value.isArray() ? value.toArray() : QJsonArray{value};
+  for (const QJsonValue& v : values) {
+    if (!v.isDouble()) continue;
+    if ((schema.contains("min") && v.toDouble() < schema.value("min").toDouble()) ||
+        (schema.contains("max") && v.toDouble() > schema.value("max").toDouble())) {
+      *why = NodeProperties::tr("%1 is outside %2").arg(attributeText(v), rangeText(schema));
+      return false;
+    }
+  }
+  return true;
+}
 }  // namespace
 
 QJsonValue attributeValue(const QString& type, const QString& text, QString* why) {
@@ -188,11 +213,13 @@ QWidget* NodeProperties::attributeField(const QJsonObject& schema, const QJsonVa
   field->setObjectName("attr_" + attr);
   field->setPlaceholderText(
       schema.value("required").toBool() ? tr("required") : attributeText(schema.value("default")));
-  field->setToolTip(QString("%1 (%2)").arg(schema.value("doc").toString(), type));
-  connect(field, &QLineEdit::editingFinished, this, [this, field, box, attr, type] {
+  const QString range = rangeText(schema);
+  field->setToolTip(QString("%1 (%2)").arg(schema.value("doc").toString(),
+                                           range.isEmpty() ? type : type + ", " + range));
+  connect(field, &QLineEdit::editingFinished, this, [this, field, box, attr, type, schema] {
     QString why;
     const QJsonValue v = attributeValue(type, field->text(), &why);
-    if (v.isNull()) {
+    if (v.isNull() || !withinRange(schema, v, &why)) {
       m_problem->setText(tr("%1: %2").arg(attr, why));
       return;
     }

@@ -58,7 +58,7 @@ class BatchNorm2dOp : public Op {
 const OpRegistration kBatchNorm2d{{
     {"BatchNorm2d", "Batch normalisation over (N, H, W) for each channel.", 1, 1,
      {{"eps", AttrType::number, 1e-5, "Added to the variance."},
-      {"momentum", AttrType::number, 0.1, "Weight of the batch in the running statistics."}},
+      {"momentum", AttrType::number, 0.1, "Weight of the batch in the running statistics.", 0, 1}},
      [](Attrs a) { return std::make_unique<BatchNorm2dOp>(std::move(a)); },
      {.followsInput = true, .inference = InferenceForm::foldsIntoProducer}}}};
 

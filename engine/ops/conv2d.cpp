@@ -15,12 +15,8 @@ class Conv2dOp : public Op {
     fusedActivation(attrs());
     const auto k = attrs().pair("kernel"), s = attrs().pair("stride"),
                p = attrs().pair("padding"), d = attrs().pair("dilation");
-    requirePositive(k, "kernel");
-    requirePositive(s, "stride");
-    requirePositive(d, "dilation");
-    if (p[0] < 0 || p[1] < 0) throw Error("attribute padding must be >= 0");
+    // Every attribute is within its range here (AttrSpec::min): sizes >= 1, padding >= 0.
     const int64_t oc = attrs().integer("out_channels"), g = attrs().integer("groups");
-    if (oc <= 0 || g <= 0) throw Error("attributes out_channels and groups must be > 0");
     if (in[0][1] % g || oc % g)
       throw Error("input channels " + std::to_string(in[0][1]) + " and out_channels " +
                   std::to_string(oc) + " must both be divisible by groups " + std::to_string(g));
@@ -54,12 +50,12 @@ class Conv2dOp : public Op {
 
 const OpRegistration kConv2d{{
     {"Conv2d", "2-D convolution over (N, C, H, W).", 1, 1,
-     {{"out_channels", AttrType::integer, nullptr, "Output channels."},
-      {"kernel", AttrType::integerOrPair, nullptr, "Kernel size, k or [kh, kw]."},
-      {"stride", AttrType::integerOrPair, 1, "Stride."},
-      {"padding", AttrType::integerOrPair, 0, "Zero padding on each side."},
-      {"dilation", AttrType::integerOrPair, 1, "Spacing between kernel taps."},
-      {"groups", AttrType::integer, 1, "Channel groups (channels = groups: depthwise)."},
+     {{"out_channels", AttrType::integer, nullptr, "Output channels.", 1},
+      {"kernel", AttrType::integerOrPair, nullptr, "Kernel size, k or [kh, kw].", 1},
+      {"stride", AttrType::integerOrPair, 1, "Stride.", 1},
+      {"padding", AttrType::integerOrPair, 0, "Zero padding on each side.", 0},
+      {"dilation", AttrType::integerOrPair, 1, "Spacing between kernel taps.", 1},
+      {"groups", AttrType::integer, 1, "Channel groups (channels = groups: depthwise).", 1},
       {"bias", AttrType::boolean, true, "Add a learned bias."},
       fusedActivationAttr()},
      [](Attrs a) { return std::make_unique<Conv2dOp>(std::move(a)); },

@@ -11,8 +11,6 @@ class EmbeddingOp : public Op {
  public:
   using Op::Op;
   Shape outputShape(const std::vector<Shape>& in) const override {
-    if (attrs().integer("num_embeddings") < 1 || attrs().integer("embedding_dim") < 1)
-      throw Error("attributes num_embeddings and embedding_dim must be >= 1");
     Shape out = in[0];
     out.push_back(attrs().integer("embedding_dim"));
     return out;
@@ -37,8 +35,8 @@ const OpRegistration kEmbedding{
       "Looks up a learned vector for each token id (a float holding 0, 1, ...).",
       1,
       1,
-      {{"num_embeddings", AttrType::integer, nullptr, "Size of the vocabulary."},
-       {"embedding_dim", AttrType::integer, nullptr, "Width of each vector."}},
+      {{"num_embeddings", AttrType::integer, nullptr, "Size of the vocabulary.", 1},
+       {"embedding_dim", AttrType::integer, nullptr, "Width of each vector.", 1}},
       [](Attrs a) { return std::make_unique<EmbeddingOp>(std::move(a)); },
       {}}}};
 

@@ -13,8 +13,7 @@ class LinearOp : public Op {
   using Op::Op;
   Shape outputShape(const std::vector<Shape>& in) const override {
     if (in[0].size() < 2) throw Error("expects an input (N, ..., features), got " + toString(in[0]));
-    const int64_t out = attrs().integer("out_features");
-    if (out <= 0) throw Error("attribute out_features must be > 0");
+    const int64_t out = attrs().integer("out_features");  // >= 1: its range
     fusedActivation(attrs());
     Shape shape = in[0];
     shape.back() = out;
@@ -47,7 +46,7 @@ class LinearOp : public Op {
 
 const OpRegistration kLinear{{
     {"Linear", "Fully connected layer: y = x W^T + b.", 1, 1,
-     {{"out_features", AttrType::integer, nullptr, "Output features."},
+     {{"out_features", AttrType::integer, nullptr, "Output features.", 1},
       {"bias", AttrType::boolean, true, "Add a learned bias."},
       fusedActivationAttr()},
      [](Attrs a) { return std::make_unique<LinearOp>(std::move(a)); },

@@ -3,6 +3,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct AttrSpec {
   AttrType type;
   nlohmann::json defaultValue;  // null: required
   std::string doc;
+  // The range of a number, or of each integer of an integer, pair or list; checked with the
+  // type, and what the designer's property editor offers.
+  std::optional<double> min = std::nullopt, max = std::nullopt;
 };
 
 // Validated attributes of one node, defaults filled in.

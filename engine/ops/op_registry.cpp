@@ -6,6 +6,25 @@
 namespace twb {
 
 namespace {
+// Numbers print as written: 1, not 1.000000.
+std::string numberText(double v) {
+  nlohmann::json j = v;
+  if (v == static_cast<double>(static_cast<int64_t>(v))) j = static_cast<int64_t>(v);
+  return j.dump();
+}
+
+// `v` (already of its type) within the attribute's range: each element of a pair or list.
+void checkRange(const AttrSpec& spec, const nlohmann::json& v, const std::string& path) {
+  if (!v.is_number() && !v.is_array()) return;
+  for (const auto& e : v.is_array() ? v : nlohmann::json::array({v})) {
+    const double x = e.get<double>();
+    if (spec.min && x < *spec.min)
+      throw Error(path + ": must be >= " + numberText(*spec.min) + ", got " + e.dump());
+    if (spec.max && x > *spec.max)
+      throw Error(path + ": must be <= " + numberText(*spec.max) + ", got " + e.dump());
+  }
+}
+
 void checkType(const AttrSpec& spec, const nlohmann::json& v, const std::string& path) {
   auto fail = [&](const char* want) {
     throw Error(path + ": must be " + want + ", got " + jsonTypeName(v));
@@ -24,9 +43,8 @@ void checkType(const AttrSpec& spec, const nlohmann::json& v, const std::string&
       if (!v.is_string()) fail("a string");
       break;
     case AttrType::integerOrPair:
-      if (!(v.is_number_integer() ||
-            (v.is_array() && v.size() == 2 && v[0].is_number_integer() &&
-             v[1].is_number_integer())))
+      if (!(v.is_number_integer() || (v.is_array() && v.size() == 2 && v[0].is_number_integer() &&
+                                      v[1].is_number_integer())))
         fail("an integer or a pair [h, w] of integers");
       break;
     case AttrType::integers:
@@ -94,6 +112,7 @@ std::unique_ptr<Op> OpRegistry::create(const std::string& op, const nlohmann::js
     const std::string attrPath = path + ".attrs." + spec.name;
     if (attrs.is_object() && attrs.contains(spec.name)) {
       checkType(spec, attrs[spec.name], attrPath);
+      checkRange(spec, attrs[spec.name], attrPath);
       filled[spec.name] = attrs[spec.name];
     } else if (!spec.defaultValue.is_null()) {
       filled[spec.name] = spec.defaultValue;

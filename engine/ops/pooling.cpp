@@ -59,9 +59,9 @@ class GlobalAvgPoolOp : public Op {
 };
 
 std::vector<AttrSpec> poolAttrs(bool average) {
-  std::vector<AttrSpec> a{{"kernel", AttrType::integerOrPair, nullptr, "Window size."},
-                          {"stride", AttrType::integerOrPair, 0, "Stride; 0: the kernel size."},
-                          {"padding", AttrType::integerOrPair, 0, "Implicit padding."}};
+  std::vector<AttrSpec> a{{"kernel", AttrType::integerOrPair, nullptr, "Window size.", 1},
+                          {"stride", AttrType::integerOrPair, 0, "Stride; 0: the kernel size.", 0},
+                          {"padding", AttrType::integerOrPair, 0, "Implicit padding.", 0}};
   if (average)
     a.push_back({"count_include_pad", AttrType::boolean, true,
                  "Count padded zeros in the average (PyTorch's default)."});

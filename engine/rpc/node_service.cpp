@@ -175,6 +175,8 @@ grpc::Status NodeService::GetOpCatalog(grpc::ServerContext* context,
       a->set_default_json(attr["default"].dump());
       a->set_required(attr["required"].get<bool>());
       a->set_doc(attr["doc"].get<std::string>());
+      if (attr.contains("min")) a->set_min(attr["min"].get<double>());
+      if (attr.contains("max")) a->set_max(attr["max"].get<double>());
     }
   }
   for (const auto& t : templateList()) catalog->add_templates(t.name);
