@@ -291,8 +291,7 @@ bool ModelDocument::group(const QString& name, const QStringList& members, QStri
 }
 
 void ModelDocument::ungroup(const QString& name) {
-  State after = isCollapsed(name) ? shiftedBelow(m_state, name, false) : m_state;
-  after.collapsed.remove(name);
+  State after = isCollapsed(name) ? openedState(m_state, name) : m_state;
   QJsonArray blocks;
   for (const QJsonValue& v : m_state.spec.value("blocks").toArray())
     if (v.toObject().value("name").toString() != name) blocks.append(v);
@@ -470,40 +469,56 @@ ModelDocument::State ModelDocument::laidOut(State state) const {
   }
   const GraphLayout layout = layoutLayered(sizes, edges, 32);
   for (int i = 0; i < names.size(); ++i) state.positions[names[i]] = layout.nodes[i].topLeft();
-  for (const QString& block : std::as_const(state.collapsed))
-    state = shiftedBelow(state, block, true);
+  const QStringList collapsed = state.collapsed.keys();  // collapsed again, from the new places
+  state.collapsed.clear();
+  for (const QString& block : collapsed) state = collapsedState(state, block);
   return state;
 }
 
-ModelDocument::State ModelDocument::shiftedBelow(State state, const QString& block,
-                                                 bool collapsing) const {
+std::pair<QStringList, double> ModelDocument::blockRoom(const State& state,
+                                                        const QString& block) const {
   QStringList members;
   for (const QJsonValue& v : state.spec.value("blocks").toArray())
     if (v.toObject().value("name").toString() == block)
       for (const QJsonValue& n : v.toObject().value("nodes").toArray()) members << n.toString();
-  if (members.isEmpty()) return state;
+  if (members.isEmpty()) return {};
   const auto sizeOf = [&](const QString& box) { return m_sizes.value(box, QSizeF(120, 48)); };
   QRectF open;
   for (const QString& member : members)
     open |= QRectF(state.positions.value(member), sizeOf(member));
-  const QPointF top = state.positions.value(members.front());
-  const double closedBottom = top.y() + sizeOf(members.front()).height();
-  const double room = open.bottom() - closedBottom;
-  // Collapsing: what starts below the open block moves up; opening: what starts below the box.
-  const double below = collapsing ? open.bottom() : closedBottom;
+  const double closedBottom =
+      state.positions.value(members.front()).y() + sizeOf(members.front()).height();
+  return {members, open.bottom() - closedBottom};
+}
+
+ModelDocument::State ModelDocument::collapsedState(State state, const QString& block) const {
+  const auto [members, room] = blockRoom(state, block);
+  if (members.isEmpty()) return state;
+  // What starts below the open block (not beside it) moves up into the room.
+  double bottom = 0;
+  for (const QString& member : members)
+    bottom = std::max(bottom, state.positions.value(member).y() +
+                                  m_sizes.value(member, QSizeF(120, 48)).height());
+  QStringList moved;
   for (auto it = state.positions.begin(); it != state.positions.end(); ++it)
-    if (!members.contains(it.key()) && it.value().y() >= below)
-      it.value().ry() += collapsing ? -room : room;
+    if (!members.contains(it.key()) && it.value().y() >= bottom) {
+      it.value().ry() -= room;
+      moved << it.key();
+    }
+  state.collapsed.insert(block, moved);
+  return state;
+}
+
+ModelDocument::State ModelDocument::openedState(State state, const QString& block) const {
+  const double room = blockRoom(state, block).second;
+  for (const QString& box : state.collapsed.take(block))
+    if (state.positions.contains(box)) state.positions[box].ry() += room;
   return state;
 }
 
 void ModelDocument::setCollapsed(const QString& block, bool collapsed) {
   if (collapsed == isCollapsed(block) || !blockNamed(block)) return;
-  State after = shiftedBelow(m_state, block, collapsed);
-  if (collapsed)
-    after.collapsed.insert(block);
-  else
-    after.collapsed.remove(block);
+  const State after = collapsed ? collapsedState(m_state, block) : openedState(m_state, block);
   apply(collapsed ? tr("Collapse %1").arg(block) : tr("Open %1").arg(block), after);
 }
 
@@ -513,9 +528,8 @@ void ModelDocument::apply(const QString& what, State after) {
 
 void ModelDocument::setState(const State& state) {
   m_state = state;
-  QSet<QString> blockNames;
-  for (const Block& block : blocks()) blockNames.insert(block.name);
-  m_state.collapsed.intersect(blockNames);  // a block whose nodes were all deleted
+  for (const QString& block : m_state.collapsed.keys())  // a block whose nodes were all deleted
+    if (!blockNamed(block)) m_state.collapsed.remove(block);
   // Outputs: the nodes nothing reads.
   QSet<QString> read;
   for (const QJsonValue& v : nodes())

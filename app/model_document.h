@@ -5,7 +5,8 @@
 #include <QJsonObject>
 #include <QObject>
 #include <QPointF>
-#include <QSet>
+#include <QStringList>
+#include <utility>
 #include <QUndoStack>
 
 #include "app/model_graph.h"
@@ -24,7 +25,9 @@ class ModelDocument : public QObject {
   struct State {
     QJsonObject spec;
     QHash<QString, QPointF> positions;  // box name -> top-left on the canvas
-    QSet<QString> collapsed;            // blocks drawn as one box, at their first node
+    // Blocks drawn as one box, at their first node: each with the boxes it moved up into the
+    // room it freed, which move back down when it opens.
+    QHash<QString, QStringList> collapsed;
   };
   // A named group of nodes (the spec's "blocks", docs/model-file.md), drawn as one frame.
   struct Block {
@@ -95,8 +98,12 @@ class ModelDocument : public QObject {
   void apply(const QString& what, State after);
   void setState(const State& state);
   State laidOut(State state) const;
-  // `state` with the boxes below `block` moved by the room it takes open minus one box.
-  State shiftedBelow(State state, const QString& block, bool collapsing) const;
+  // `state` with `block` collapsed (the boxes below it moved up by the room it no longer takes)
+  // or opened (those boxes moved back down).
+  State collapsedState(State state, const QString& block) const;
+  State openedState(State state, const QString& block) const;
+  // The nodes of `block` and the room they take open beyond one box's height.
+  std::pair<QStringList, double> blockRoom(const State& state, const QString& block) const;
   QJsonArray nodes() const { return m_state.spec.value("nodes").toArray(); }
   int nodeIndex(const QString& name) const;
   bool blockNamed(const QString& name) const;

@@ -294,6 +294,35 @@ class ModelGraphTest : public QObject {
     QCOMPARE(document.spec(), plain);
   }
 
+  void aCollapsedBlockGivesBackItsRoom() {
+    // image -> a -> b -> sum, and image -> side -> sum beside the block [a, b]: collapsing moves
+    // what is below the block up (sum), not what is beside it (side); opening puts every box
+    // back where it was.
+    app::ModelDocument document;
+    const QString a = document.addNode("ReLU", {}), b = document.addNode("ReLU", {}),
+                  side = document.addNode("ReLU", {}), sum = document.addNode("Add", {});
+    QVERIFY(document.connectBoxes("image", a) && document.connectBoxes(a, b) &&
+            document.connectBoxes("image", side) && document.connectBoxes(b, sum) &&
+            document.connectBoxes(side, sum));
+    document.layOut();
+    QVERIFY2(document.graph().error.isEmpty(), qPrintable(document.graph().error));
+    QVERIFY(document.group("pair", {a, b}));
+    QHash<QString, QPointF> open;
+    for (const QString& box : document.boxes()) open[box] = document.position(box);
+    QVERIFY(open[side].y() > open[a].y() - 1 && open[side].y() < open[b].y() + 1);  // beside
+    document.setCollapsed("pair", true);
+    QVERIFY(document.isCollapsed("pair"));
+    QVERIFY(document.position(sum).y() < open[sum].y() - 40);
+    QCOMPARE(document.position(side), open[side]);
+    document.setCollapsed("pair", false);
+    for (const QString& box : document.boxes()) QCOMPARE(document.position(box), open[box]);
+    document.undoStack()->undo();  // the opening
+    QVERIFY(document.isCollapsed("pair"));
+    document.layOut();  // laid out collapsed: still one box's room
+    QVERIFY(document.isCollapsed("pair"));
+    QVERIFY(document.position(sum).y() < document.position(b).y() + 10);
+  }
+
   void crossingsAreUndoneAndCyclesStillDrawn() {
     // Two chains whose second layer starts crossed: a->d, b->c with c before d.
     const QVector<QSizeF> sizes(4, QSizeF(40, 20));
