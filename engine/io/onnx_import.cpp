@@ -186,6 +186,18 @@ class Importer {
     return it == m_aliases.end() ? name : resolve(it->second);
   }
 
+  // `name` is `target` under another name (Identity, Dropout, a Pad of zeros, ...). A value that
+  // would stand for itself — a node reading its own output, through any chain — is refused:
+  // resolving it would never end.
+  void alias(const std::string& name, const std::string& target, const ImportedNode* node) {
+    const std::string resolved = resolve(target);
+    if (resolved == name) {
+      const std::string what = "'" + name + "' is defined by itself (a cycle)";
+      throw node ? node->error(what) : Error(what);
+    }
+    m_aliases[name] = resolved;
+  }
+
   const Tensor& constant(const ImportedNode& n, int input) const {
     if (n.proto().input_size() <= input)
       throw n.error("input " + std::to_string(input) + " is missing");
@@ -297,7 +309,7 @@ class Importer {
       return;
     }
     m_layouts.erase(name);
-    if (layout.engine != name) m_aliases[name] = layout.engine;
+    if (layout.engine != name) alias(name, layout.engine, nullptr);
   }
 
   // The engine value ONNX value `name` is or is a view of.
@@ -461,7 +473,10 @@ class Importer {
       throw n.error("only a Slice of one axis with step 1 is supported");
     const std::string input = resolve(n.input(0));
     const auto [axis, size] = sliceAxis(n, input, axes[0]);
-    auto clampIndex = [&](int64_t i) { return std::clamp<int64_t>(i < 0 ? i + size : i, 0, size); };
+    // Captured by value: clang before 16 cannot capture a structured binding.
+    auto clampIndex = [dim = size](int64_t i) {
+      return std::clamp<int64_t>(i < 0 ? i + dim : i, 0, dim);
+    };
     sliced(n, input, axis, clampIndex(starts[0]), clampIndex(ends[0]), n.output());
   }
 
@@ -653,13 +668,13 @@ class Importer {
       m_constants[out] = m_constants.at(n.input(0));  // PyTorch shares equal initializers so
     } else if (op == "Identity" || op == "Dropout" || op == "Cast") {
       // Cast of a computed value: the engine's values are floats (token ids too).
-      m_aliases[out] = n.input(0);
+      alias(out, n.input(0), &n);
     } else if (op == "Pad") {
       // PyTorch writes a Pad of zeros before some average pools; only that form is accepted.
       const Tensor& pads = constant(n, 1);
       for (int64_t i = 0; i < pads.numel(); ++i)
         if (pads.data<int32_t>()[i] != 0) throw n.error("only a Pad of zeros is supported");
-      m_aliases[out] = n.input(0);
+      alias(out, n.input(0), &n);
     } else if (op == "QuantizeLinear" || op == "DequantizeLinear") {
       qdq(n);
     } else if (op == "Constant") {
@@ -813,7 +828,7 @@ class Importer {
     if (!quantized)
       throw n.error("only a DequantizeLinear of a constant or of a QuantizeLinear is supported");
     const std::string input = resolve(quantized->value);
-    m_aliases[n.output()] = input;
+    alias(n.output(), input, &n);
     m_ranges[input] = quantized->range;
     if (const NodeSpec* producer = emittedNode(input);
         producer && (producer->op == "ReLU" || producer->op == "ReLU6" || producer->op == "GELU"))
