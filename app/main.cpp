@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
     local.kind = "local";
     local.folder = data + "/local-node";
     twb::app::WorkbenchController controller(store, plugins.nodeKind("local")->endpoint(local, context));
-    twb::app::NodeManager nodes(config + "/nodes.json", context, plugins.nodeKinds());
+    twb::app::NodeManager nodes(config + "/nodes.json", context, plugins);
     twb::ui::MainWindow window(controller, &nodes, &plugins);
     window.show();
     // A node that does not exist is said and nothing runs: never another node than the one asked.

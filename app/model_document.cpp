@@ -72,8 +72,15 @@ QStringList boxNamesOf(const QJsonObject& spec) {
   return names;
 }
 
-// The spec's blocks after `edit` changed each one's node list; blocks left empty are dropped,
-// and so is the key when none is left (a model without blocks has none).
+// `blocks` as the spec's; a model without blocks has no key.
+void storeBlocks(QJsonObject& spec, const QJsonArray& blocks) {
+  if (blocks.isEmpty())
+    spec.remove("blocks");
+  else
+    spec["blocks"] = blocks;
+}
+
+// The spec's blocks after `edit` changed each one's node list; blocks left empty are dropped.
 void editBlocks(QJsonObject& spec, const std::function<QJsonArray(const QJsonArray&)>& edit) {
   QJsonArray blocks;
   for (const QJsonValue& v : spec.value("blocks").toArray()) {
@@ -81,10 +88,15 @@ void editBlocks(QJsonObject& spec, const std::function<QJsonArray(const QJsonArr
     block["nodes"] = edit(block.value("nodes").toArray());
     if (!block.value("nodes").toArray().isEmpty()) blocks.append(block);
   }
-  if (blocks.isEmpty())
-    spec.remove("blocks");
-  else
-    spec["blocks"] = blocks;
+  storeBlocks(spec, blocks);
+}
+
+QStringList nodesOfBlock(const QJsonObject& spec, const QString& block) {
+  QStringList nodes;
+  for (const QJsonValue& v : spec.value("blocks").toArray())
+    if (v.toObject().value("name").toString() == block)
+      for (const QJsonValue& n : v.toObject().value("nodes").toArray()) nodes << n.toString();
+  return nodes;
 }
 
 QStringList readsOf(const QJsonObject& spec, const QString& node) {
@@ -242,11 +254,14 @@ bool ModelDocument::rename(const QString& box, const QString& name, QString* why
 QList<ModelDocument::Block> ModelDocument::blocks() const {
   QList<Block> blocks;
   for (const QJsonValue& v : m_state.spec.value("blocks").toArray()) {
-    Block block{v.toObject().value("name").toString(), {}};
-    for (const QJsonValue& n : v.toObject().value("nodes").toArray()) block.nodes << n.toString();
-    blocks << block;
+    const QString name = v.toObject().value("name").toString();
+    blocks << Block{name, nodesOfBlock(m_state.spec, name)};
   }
   return blocks;
+}
+
+QStringList ModelDocument::nodesOf(const QString& block) const {
+  return nodesOfBlock(m_state.spec, block);
 }
 
 bool ModelDocument::blockNamed(const QString& name) const {
@@ -295,10 +310,7 @@ void ModelDocument::ungroup(const QString& name) {
   QJsonArray blocks;
   for (const QJsonValue& v : m_state.spec.value("blocks").toArray())
     if (v.toObject().value("name").toString() != name) blocks.append(v);
-  if (blocks.isEmpty())
-    after.spec.remove("blocks");
-  else
-    after.spec["blocks"] = blocks;
+  storeBlocks(after.spec, blocks);
   apply(tr("Ungroup %1").arg(name), after);
 }
 
@@ -475,12 +487,9 @@ ModelDocument::State ModelDocument::laidOut(State state) const {
   return state;
 }
 
-std::pair<QStringList, double> ModelDocument::blockRoom(const State& state,
-                                                        const QString& block) const {
-  QStringList members;
-  for (const QJsonValue& v : state.spec.value("blocks").toArray())
-    if (v.toObject().value("name").toString() == block)
-      for (const QJsonValue& n : v.toObject().value("nodes").toArray()) members << n.toString();
+ModelDocument::BlockExtent ModelDocument::extentOf(const State& state,
+                                                   const QString& block) const {
+  const QStringList members = nodesOfBlock(state.spec, block);
   if (members.isEmpty()) return {};
   const auto sizeOf = [&](const QString& box) { return m_sizes.value(box, QSizeF(120, 48)); };
   QRectF open;
@@ -488,21 +497,17 @@ std::pair<QStringList, double> ModelDocument::blockRoom(const State& state,
     open |= QRectF(state.positions.value(member), sizeOf(member));
   const double closedBottom =
       state.positions.value(members.front()).y() + sizeOf(members.front()).height();
-  return {members, open.bottom() - closedBottom};
+  return {members, open.bottom(), open.bottom() - closedBottom};
 }
 
 ModelDocument::State ModelDocument::collapsedState(State state, const QString& block) const {
-  const auto [members, room] = blockRoom(state, block);
-  if (members.isEmpty()) return state;
+  const BlockExtent extent = extentOf(state, block);
+  if (extent.nodes.isEmpty()) return state;
   // What starts below the open block (not beside it) moves up into the room.
-  double bottom = 0;
-  for (const QString& member : members)
-    bottom = std::max(bottom, state.positions.value(member).y() +
-                                  m_sizes.value(member, QSizeF(120, 48)).height());
   QStringList moved;
   for (auto it = state.positions.begin(); it != state.positions.end(); ++it)
-    if (!members.contains(it.key()) && it.value().y() >= bottom) {
-      it.value().ry() -= room;
+    if (!extent.nodes.contains(it.key()) && it.value().y() >= extent.bottom) {
+      it.value().ry() -= extent.room;
       moved << it.key();
     }
   state.collapsed.insert(block, moved);
@@ -510,7 +515,7 @@ ModelDocument::State ModelDocument::collapsedState(State state, const QString& b
 }
 
 ModelDocument::State ModelDocument::openedState(State state, const QString& block) const {
-  const double room = blockRoom(state, block).second;
+  const double room = extentOf(state, block).room;
   for (const QString& box : state.collapsed.take(block))
     if (state.positions.contains(box)) state.positions[box].ry() += room;
   return state;

@@ -6,7 +6,6 @@
 #include <QObject>
 #include <QPointF>
 #include <QStringList>
-#include <utility>
 #include <QUndoStack>
 
 #include "app/model_graph.h"
@@ -44,6 +43,7 @@ class ModelDocument : public QObject {
   bool isInput(const QString& box) const;
   QJsonObject node(const QString& name) const;  // empty when there is none
   QList<Block> blocks() const;
+  QStringList nodesOf(const QString& block) const;  // in node order; empty: no such block
   QString blockOf(const QString& node) const;  // empty: in none
   const ModelGraph& graph() const { return m_graph; }
   QString errorNode() const { return m_errorNode; }  // the box the engine's message names
@@ -102,8 +102,12 @@ class ModelDocument : public QObject {
   // or opened (those boxes moved back down).
   State collapsedState(State state, const QString& block) const;
   State openedState(State state, const QString& block) const;
-  // The nodes of `block` and the room they take open beyond one box's height.
-  std::pair<QStringList, double> blockRoom(const State& state, const QString& block) const;
+  // Where an open block ends, and the room it takes beyond one box's height.
+  struct BlockExtent {
+    QStringList nodes;
+    double bottom = 0, room = 0;
+  };
+  BlockExtent extentOf(const State& state, const QString& block) const;
   QJsonArray nodes() const { return m_state.spec.value("nodes").toArray(); }
   int nodeIndex(const QString& name) const;
   bool blockNamed(const QString& name) const;

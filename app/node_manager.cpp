@@ -10,11 +10,8 @@ namespace twb {
 namespace app {
 
 NodeManager::NodeManager(const QString& registryFile, plugins::NodeContext context,
-                         QList<const plugins::NodeKind*> kinds, QObject* parent)
-    : QObject(parent),
-      m_registry(registryFile),
-      m_context(std::move(context)),
-      m_kinds(std::move(kinds)) {
+                         const PluginCatalog& plugins, QObject* parent)
+    : QObject(parent), m_registry(registryFile), m_context(std::move(context)), m_plugins(plugins) {
   m_context.prompts = askingPrompts();
 }
 
@@ -77,8 +74,8 @@ remote::SshPrompts NodeManager::askingPrompts() {
 }
 
 std::shared_ptr<remote::NodeEndpoint> NodeManager::makeEndpoint(const remote::NodeEntry& entry) {
-  for (const plugins::NodeKind* kind : m_kinds)
-    if (kind->id() == entry.kind) return kind->endpoint(entry, m_context);
+  if (const plugins::NodeKind* kind = m_plugins.nodeKind(entry.kind))
+    return kind->endpoint(entry, m_context);
   throw remote::RemoteError(("node '" + entry.name + "': kind: no plugin offers '" + entry.kind +
                              "' (Help > Plugins lists what is loaded)")
                                 .toStdString(),
@@ -104,8 +101,8 @@ void NodeManager::test(const QString& name) {
     } catch (const std::exception& e) {
       health = QString::fromUtf8(e.what());
     }
-    QMetaObject::invokeMethod(
-        this, [this, name, health] { emit checked(name, health); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(this, [this, name, health] { emit checked(name, health); },
+                              Qt::QueuedConnection);
   });
 }
 

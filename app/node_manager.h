@@ -7,7 +7,7 @@
 #include <mutex>
 #include <optional>
 
-#include "plugins/plugin_interfaces.h"
+#include "app/plugin_catalog.h"
 #include "remote/node_endpoint.h"
 #include "remote/node_registry.h"
 
@@ -17,8 +17,9 @@ namespace app {
 using NodeEntry = remote::NodeEntry;  // a saved node: its kind, target, folder, labels, last info
 
 // The workbench's remote nodes: the saved list (remote::NodeRegistry), reached through the node
-// kinds of the plugins (SSH by default), and connection tests run off the GUI thread. An unknown host key becomes the hostKeyQuestion() signal, answered by the
-// GUI (a dialog showing the fingerprint) while the connecting thread waits; nothing is asked
+// kinds of the plugins (SSH by default), and connection tests run off the GUI thread. An unknown
+// host key becomes the hostKeyQuestion() signal, answered by the GUI (a dialog showing the
+// fingerprint) while the connecting thread waits; nothing is asked
 // twice once accepted. Passphrases, passwords and one-time codes are asked the same way
 // (loginQuestion()) and never written to a file; a key's passphrase is kept in the desktop
 // keyring when the user asks (app/keyring.h), and used from there while it opens the key.
@@ -27,10 +28,10 @@ class NodeManager : public QObject {
 
  public:
   // `registryFile`: the saved nodes; `context`: what the node kinds get (the engine, its bundle,
-  // the workbench's own known_hosts), whose prompts become this manager's questions; `kinds`:
-  // the ways to reach a node (app::PluginCatalog::nodeKinds()).
+  // the workbench's own known_hosts), whose prompts become this manager's questions; `plugins`:
+  // their node kinds are the ways to reach a node (it must outlive the manager).
   NodeManager(const QString& registryFile, plugins::NodeContext context,
-              QList<const plugins::NodeKind*> kinds, QObject* parent = nullptr);
+              const PluginCatalog& plugins, QObject* parent = nullptr);
   ~NodeManager() override;
 
   // The saved nodes, as the registry file holds them.
@@ -40,7 +41,8 @@ class NodeManager : public QObject {
   // host, or a port outside 1-65535.
   void save(const NodeEntry& entry) { m_registry.upsert(entry); }
   bool remove(const QString& name) { return m_registry.remove(name); }
-  const QList<const plugins::NodeKind*>& kinds() const { return m_kinds; }
+  QList<const plugins::NodeKind*> kinds() const { return m_plugins.nodeKinds(); }
+  const plugins::NodeKind* kind(const QString& id) const { return m_plugins.nodeKind(id); }
   // Connects (deploying the engine if needed), asks GetNodeInfo and records it; the answer comes
   // as checked().
   void test(const QString& name);
@@ -69,7 +71,7 @@ class NodeManager : public QObject {
 
   remote::NodeRegistry m_registry;
   plugins::NodeContext m_context;
-  QList<const plugins::NodeKind*> m_kinds;
+  const PluginCatalog& m_plugins;
   std::mutex m_mutex;
   std::map<QString, std::shared_ptr<remote::NodeEndpoint>> m_endpoints;
 };

@@ -69,7 +69,7 @@ class KeyringTest : public QObject {
     const QString config = m_dir.filePath("config");
     const PluginCatalog plugins(PluginCatalog::defaultFolders());
     NodeManager nodes(config + "/nodes.json", {TWB_ENGINE_BINARY, m_bundle, config + "/known_hosts", {}},
-                      plugins.nodeKinds());
+                      plugins);
     connect(&nodes, &NodeManager::hostKeyQuestion, this,
             [](const QString&, const QString&, const QString&, bool* accept) { *accept = true; });
     int asked = 0;

@@ -503,6 +503,7 @@ class WorkbenchGuiTest : public QObject {
     profile->otherChooser()->setCurrentIndex(2);
     ui::ModelGraphView* other = profile->otherGraph();
     QTRY_VERIFY(other->isVisible());
+    QVERIFY2(other->width() > 150, qPrintable(QString::number(other->width())));  // half the side
     QTRY_COMPARE(other->layers(), graph->layers());
     if (trainedRuns() == 2) {
       QTRY_VERIFY2(other->toolTipOf("fc1").contains("% of the step") && other->toolTipOf("fc1").contains("the other run's speed"),
@@ -1017,7 +1018,7 @@ class WorkbenchGuiTest : public QObject {
       daemon.start(TWB_ENGINE_BINARY, {"serve", "--listen", "unix:" + socket, "--data-dir", data.filePath("daemon")});
       QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(socket), twb::test::timeScaled(20000));
       app::NodeManager nodes(data.filePath("nodes.json"), {TWB_ENGINE_BINARY, {}, data.filePath("known_hosts"), {}},
-                             window.plugins().nodeKinds());
+                             window.plugins());
       {
         ui::NodesDialog nodesDialog(nodes, &window);
         nodesDialog.show();
@@ -1119,7 +1120,7 @@ class WorkbenchGuiTest : public QObject {
     QVERIFY2(server.start(), qPrintable(server.error()));
     app::NodeManager nodes(m_dir.filePath("nodes.json"),
                            {TWB_ENGINE_BINARY, output.trimmed().split('\n').last(), m_dir.filePath("known_hosts"), {}},
-                           m_window->plugins().nodeKinds());
+                           m_window->plugins());
     ui::NodesDialog dialog(nodes, m_window.get());
     ui::answerNodeQuestions(nodes, m_window.get());  // as the main window does for its own nodes
     dialog.show();
@@ -1736,7 +1737,7 @@ class WorkbenchGuiTest : public QObject {
     } stopDaemons{m_dir, hosts};
     app::NodeManager nodes(m_dir.filePath("nodes-across.json"),
                            {TWB_ENGINE_BINARY, output.trimmed().split('\n').last(), m_dir.filePath("known_hosts"), {}},
-                           m_window->plugins().nodeKinds());
+                           m_window->plugins());
     connect(&nodes, &app::NodeManager::hostKeyQuestion, this,
             [](const QString&, const QString&, const QString&, bool* accept) { *accept = true; });
     std::vector<std::unique_ptr<test::SshServer>> servers;

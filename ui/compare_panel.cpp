@@ -200,7 +200,7 @@ void ComparePanel::refresh() {
             rows.secondsToTarget.insert(run.id, app::secondsToAccuracy(store, run.id, target));
           if (!rows.nodes.contains(run.node)) rows.nodes.insert(run.node, store.node(run.node));
           if (const QByteArray profile = store.lastEvent(run.id, "profile"); !profile.isEmpty())
-            rows.profiles.insert(run.id, QJsonDocument::fromJson(profile).object());
+            rows.profiles.insert(run.id, profile);  // parsed when a report asks
           if (app::runKind(run) == "train")
             for (const QString& field : std::as_const(rows.fields)) rows.fieldValues[run.id] << app::jobField(run, field);
         }
@@ -511,7 +511,8 @@ QJsonArray ComparePanel::reportProfiles() const {
   for (int r = 0; r < m_table->rowCount(); ++r) {
     const QTableWidgetItem* item = m_table->item(r, kRun);
     if (m_table->isRowHidden(r) || !item) continue;
-    const QJsonObject profile = m_profiles.value(item->data(Qt::UserRole).toLongLong());
+    const QJsonObject profile =
+        QJsonDocument::fromJson(m_profiles.value(item->data(Qt::UserRole).toLongLong())).object();
     if (profile.isEmpty()) continue;
     QList<QJsonObject> layers;
     for (const QJsonValue& v : profile.value("layers").toArray()) {

@@ -69,7 +69,7 @@ class ComparePanel : public QWidget {
     QHash<QString, QJsonObject> nodes;                      // each run's node, as last saved
     QStringList fields;                                     // the job fields that differ
     QHash<qint64, QList<QJsonValue>> fieldValues;           // a training run's, by field
-    QHash<qint64, QJsonObject> profiles;                    // each run's latest step profile
+    QHash<qint64, QByteArray> profiles;                     // each run's latest step profile
   };
   void fill(const Rows& rows);
   // The latest step profile of each run shown, its costliest layers first, for reports.
@@ -89,7 +89,7 @@ class ComparePanel : public QWidget {
   bool m_stale = false;  // refresh() waits until the panel is shown
   int m_tableRead = 0, m_plotRead = 0;  // the latest reads: older answers are dropped
   QList<app::Run> m_runs;               // as the table shows them
-  QHash<qint64, QJsonObject> m_profiles;  // their latest step profiles, for reports
+  QHash<qint64, QByteArray> m_profiles;  // their latest step profiles (JSON), for reports
 
   QComboBox *m_baseline, *m_metric;
   QDoubleSpinBox* m_target;

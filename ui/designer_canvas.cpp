@@ -289,9 +289,7 @@ void DesignerCanvas::routeEdges() {
 }
 
 QString DesignerCanvas::exitOf(const QString& block) const {
-  QStringList members;
-  for (const app::ModelDocument::Block& b : m_document.blocks())
-    if (b.name == block) members = b.nodes;
+  const QStringList members = m_document.nodesOf(block);
   for (const QString& node : m_document.boxes())
     if (!members.contains(node))
       for (const QString& read : m_document.inputsOf(node))
@@ -303,10 +301,7 @@ QString DesignerCanvas::exitOf(const QString& block) const {
 // or a collapsed block's output node (its exit) or first node (its entry).
 QString DesignerCanvas::nodeOfBox(const DesignBox* box, bool asSource) const {
   if (!box->isBlock()) return box->name();
-  if (asSource) return exitOf(box->name());
-  for (const app::ModelDocument::Block& b : m_document.blocks())
-    if (b.name == box->name()) return b.nodes.front();
-  return {};
+  return asSource ? exitOf(box->name()) : m_document.nodesOf(box->name()).value(0);
 }
 
 QRectF DesignerCanvas::frameOf(const QString& block) const {

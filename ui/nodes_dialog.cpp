@@ -177,8 +177,7 @@ void NodesDialog::showKind(const QString& id) {
   if (m_kind->findData(id) < 0)  // saved with a kind no plugin offers now: kept, not replaced
     m_kind->addItem(tr("%1 (no plugin offers it)").arg(id), id);
   m_kind->setCurrentIndex(m_kind->findData(id));
-  for (const plugins::NodeKind* kind : m_nodes.kinds())
-    if (kind->id() == id) m_host->setPlaceholderText(kind->hostHint());
+  if (const plugins::NodeKind* kind = m_nodes.kind(id)) m_host->setPlaceholderText(kind->hostHint());
 }
 
 void NodesDialog::remove() {

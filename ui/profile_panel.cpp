@@ -76,6 +76,7 @@ struct ProfilePanel::Answer {
   QList<QByteArray> profiles;      // the chosen run's, oldest first
   QJsonObject latest;              // the last of them, parsed
   QJsonObject otherLatest;         // the other run's latest profile
+  QHash<QString, double> otherMs;  // each layer's ms in it
   QString otherJob;                // the other run's job file
   app::ModelGraph otherModel;      // drawn from it
   QJsonArray quantizedLayers;      // the chosen run's quantization report, when it is int8
@@ -256,6 +257,7 @@ void ProfilePanel::show() {
         }
         if (otherId) {
           answer.otherLatest = QJsonDocument::fromJson(store.lastEvent(otherId, "profile")).object();
+          answer.otherMs = msByLayer(answer.otherLatest.value("layers").toArray());
           answer.otherJob = store.run(otherId).jobJson;
           if (answer.otherJob != otherDrawn) answer.otherModel = app::modelGraphOfRun(store, otherId);
         }
@@ -300,7 +302,6 @@ void ProfilePanel::fill(const Answer& answer) {
   if (!ranks.isEmpty()) header += tr("; all-reduce %1").arg(ranks.join(", "));
   m_step->setText(header);
   const QJsonArray layers = profile.value("layers").toArray();
-  const QHash<QString, double> otherMs = msByLayer(answer.otherLatest.value("layers").toArray());
   m_table->setRowCount(static_cast<int>(layers.size()));
   QVector<std::pair<double, QString>> costs;
   for (int row = 0; row < layers.size(); ++row) {
@@ -317,7 +318,7 @@ void ProfilePanel::fill(const Answer& answer) {
     m_table->setItem(row, kShare, numberCell(l.value("share").toDouble() * 100, 1, " %"));
     m_table->setItem(row, kGflops, numberCell(l.value("gflops").toDouble(), 1));
     m_table->setItem(row, kParameters, numberCell(l.value("parameters").toDouble(), 0));
-    const double other = otherMs.value(l.value("name").toString());
+    const double other = answer.otherMs.value(l.value("name").toString());
     m_table->setItem(row, kSpeedup, other > 0 && ms > 0 ? numberCell(other / ms, 2, "×") : new QTableWidgetItem);
     costs.append({ms, l.value("name").toString()});
   }
@@ -351,7 +352,7 @@ void ProfilePanel::fillGraph(const Answer& answer) {
     m_graph->setModel(answer.model);
   }
   QHash<QString, LayerFacts> facts =
-      factsOf(answer.latest, msByLayer(answer.otherLatest.value("layers").toArray()));
+      factsOf(answer.latest, answer.otherMs);
   // An int8 run: its report lists every int8-capable layer, int8 or kept in fp32.
   for (const QJsonValue& v : answer.quantizedLayers) {
     const QJsonObject l = v.toObject();
@@ -365,8 +366,12 @@ void ProfilePanel::fillGraph(const Answer& answer) {
   // The run beside it, drawn the same way; its speedups are over the first run.
   const bool other = m_other->currentData().toLongLong() != 0;
   QWidget* otherColumn = m_graphs->widget(1);
-  if (other && otherColumn->isHidden()) m_graphs->setSizes({1, 1});  // half each when it appears
+  const bool appears = other && otherColumn->isHidden();
   otherColumn->setVisible(other);
+  if (appears) {  // half each; sizes given while it was hidden would leave it none
+    const int half = std::max(1, m_graphs->width() / 2);
+    m_graphs->setSizes({half, half});
+  }
   m_graphTitle->setVisible(other);
   if (!other) return;
   if (answer.otherJob != m_otherDrawnJob) {

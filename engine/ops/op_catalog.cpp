@@ -7,18 +7,12 @@ namespace twb {
 namespace {
 const char* typeName(AttrType type) {
   switch (type) {
-    case AttrType::integer:
-      return "integer";
-    case AttrType::number:
-      return "number";
-    case AttrType::boolean:
-      return "boolean";
-    case AttrType::string:
-      return "string";
-    case AttrType::integerOrPair:
-      return "integer or [h, w]";
-    case AttrType::integers:
-      return "integers";
+    case AttrType::integer: return "integer";
+    case AttrType::number: return "number";
+    case AttrType::boolean: return "boolean";
+    case AttrType::string: return "string";
+    case AttrType::integerOrPair: return "integer or [h, w]";
+    case AttrType::integers: return "integers";
   }
   return "unknown";
 }

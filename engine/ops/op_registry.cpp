@@ -43,8 +43,9 @@ void checkType(const AttrSpec& spec, const nlohmann::json& v, const std::string&
       if (!v.is_string()) fail("a string");
       break;
     case AttrType::integerOrPair:
-      if (!(v.is_number_integer() || (v.is_array() && v.size() == 2 && v[0].is_number_integer() &&
-                                      v[1].is_number_integer())))
+      if (!(v.is_number_integer() ||
+            (v.is_array() && v.size() == 2 && v[0].is_number_integer() &&
+             v[1].is_number_integer())))
         fail("an integer or a pair [h, w] of integers");
       break;
     case AttrType::integers:
