@@ -8,11 +8,14 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <stdexcept>
 #include <thread>
 
 #include "core/float16.h"
 #include "core/random.h"
 #include "dist/gloo_communicator.h"
+#include "dist/gradient_reducer.h"
+#include "graph/templates.h"
 #include "test_support.h"
 
 using namespace twb;
@@ -182,6 +185,53 @@ class TestCollectives : public QObject {
     QCOMPARE(floatToHalf(1.0f + 1.0f / 2048), uint16_t(0x3c00));
     QCOMPARE(floatToHalf(1.0f + 3.0f / 2048), uint16_t(0x3c02));
     QCOMPARE(floatToHalf(65520.0f), uint16_t(0x7c00));  // rounds up past the largest half
+  }
+
+  // The reducer's thread averages each bucket while "backward" (this rank's thread) is still
+  // writing the gradients of earlier nodes: a bucket is sent only once the node writing its last
+  // gradient has said so, and after finish() every gradient is the mean over the ranks. Two steps,
+  // so the buckets' buffers are reused.
+  void bucketsAreAveragedWhileBackwardStillWrites() {
+    const Graph graph = Graph::build(makeTemplate("mlp", {{"hidden", {64, 32}}}, "model"), 4);
+    // Small integers: their sum and its half are exact in float, so the mean compares exactly.
+    const auto gradientValue = [](int rank, size_t param, int64_t i, int step) {
+      return static_cast<float>((rank + 1) * (static_cast<int64_t>(param) + 1) + i % 7 + step);
+    };
+    std::vector<size_t> buckets(2), spans(2);
+    onRanks(2, [&](int r, Communicator& comm) {
+      ParameterStore params;
+      params.ensure(graph, 1);
+      GradientReducer reducer(comm, WireType::f32);
+      reducer.plan(params, graph, 4096);
+      buckets[static_cast<size_t>(r)] = reducer.bucketCount();
+      for (int step = 0; step < 2; ++step) {
+        for (size_t n = graph.nodes().size(); n-- > 0;) {
+          for (const ParamSpec& spec : graph.nodes()[n].params) {
+            Parameter& p = params.at(graph.nodes()[n].name + "." + spec.suffix);
+            const size_t index = static_cast<size_t>(&p - params.all().data());
+            float* g = p.grad.data<float>();
+            for (int64_t i = 0; i < p.grad.numel(); ++i) g[i] = gradientValue(r, index, i, step);
+          }
+          reducer.gradientsReady(n);
+        }
+        reducer.finish();
+        spans[static_cast<size_t>(r)] = reducer.lastStepSpans().size();
+        for (size_t k = 0; k < params.all().size(); ++k) {
+          const Parameter& p = params.all()[k];
+          for (int64_t i = 0; i < p.grad.numel(); ++i) {
+            const float mean = (gradientValue(0, k, i, step) + gradientValue(1, k, i, step)) / 2;
+            if (p.grad.data<float>()[i] != mean)
+              throw std::runtime_error(p.name + "[" + std::to_string(i) + "] is " +
+                                       std::to_string(p.grad.data<float>()[i]) + ", the mean is " +
+                                       std::to_string(mean));
+          }
+        }
+      }
+    });
+    // 784x64 weights fill a 4 KiB bucket alone; 64x32 and 32x10 (with biases) share one.
+    QCOMPARE(buckets[0], size_t(2));
+    QCOMPARE(buckets[1], buckets[0]);
+    QCOMPARE(spans[0], buckets[0]);
   }
 
   // A rank of a machine that stops coming to the shared-memory barrier fails its neighbours
