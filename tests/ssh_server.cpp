@@ -88,6 +88,11 @@ SshServer::SshServer(const QString& dir, const QString& address, const QString& 
                    .arg(m_port)
                    .arg(m_address, m_dir)
                    .toUtf8());
+  // What a session starts (a node's daemon, its workers) runs under the test's sanitizer
+  // options, as it would started locally: suppressions, and stopping at the first report.
+  for (const char* name : {"ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS"})
+    if (qEnvironmentVariableIsSet(name))
+      config.write(QString("SetEnv %1=\"%2\"\n").arg(name, qEnvironmentVariable(name)).toUtf8());
 }
 
 SshServer::~SshServer() { stop(); }

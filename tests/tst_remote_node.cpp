@@ -408,7 +408,7 @@ class RemoteNodeTest : public QObject {
     {
       JobDispatcher dispatcher(node);
       attach(dispatcher, first, this);
-      dispatcher.submit(twb::remote::TrainingRequest{QString::fromUtf8(readAll(TWB_SOURCE_DIR "/resources/examples/fmnist-mlp.json"))});
+      dispatcher.submit(twb::remote::TrainingRequest{shortJob(200, 10)});
       QTRY_VERIFY_WITH_TIMEOUT(first.done(), twb::test::timeScaled(240000));
     }
     QVERIFY2(first.failure.isEmpty(), qPrintable(first.failure));
