@@ -75,6 +75,10 @@ class EngineBundleTest : public QObject {
                 .exitCode == 0);
     QVERIFY(QFile::copy(TWB_SOURCE_DIR "/resources/examples/fmnist-mlp.json",
                         root + "/tmp/fmnist-mlp.json"));
+    // Under the sanitizer presets the options name suppression files of the source tree.
+    QVERIFY(QDir().mkpath(root + TWB_SOURCE_DIR "/tests"));
+    QVERIFY(run("cp", {"-a", TWB_SOURCE_DIR "/tests/sanitizers", root + TWB_SOURCE_DIR "/tests/"})
+                .exitCode == 0);
     ProcMount proc(root);
     QVERIFY(proc.mounted);
     const QString engine = "/opt/" + name + "/bin/twb-engine";
