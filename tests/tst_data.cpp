@@ -20,9 +20,10 @@ using namespace twb;
 using twb::test::errorOf;
 
 namespace {
-// ASan keeps freed blocks resident (its quarantine, 256 MiB) to catch uses after free, so a
-// bound on how much memory opening a dataset leaves resident holds only without it.
-#if defined(__SANITIZE_ADDRESS__)
+// ASan keeps freed blocks resident (its quarantine, 256 MiB) to catch uses after free, and
+// TSan's allocator and shadow add their own: a bound on how much memory opening a dataset
+// leaves resident holds only without them.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool kFreedMemoryStaysResident = true;
 #else
 constexpr bool kFreedMemoryStaysResident = false;
