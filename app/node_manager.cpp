@@ -101,8 +101,8 @@ void NodeManager::test(const QString& name) {
     } catch (const std::exception& e) {
       health = QString::fromUtf8(e.what());
     }
-    QMetaObject::invokeMethod(this, [this, name, health] { emit checked(name, health); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, name, health] { emit checked(name, health); }, Qt::QueuedConnection);
   });
 }
 

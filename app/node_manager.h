@@ -19,10 +19,10 @@ using NodeEntry = remote::NodeEntry;  // a saved node: its kind, target, folder,
 // The workbench's remote nodes: the saved list (remote::NodeRegistry), reached through the node
 // kinds of the plugins (SSH by default), and connection tests run off the GUI thread. An unknown
 // host key becomes the hostKeyQuestion() signal, answered by the GUI (a dialog showing the
-// fingerprint) while the connecting thread waits; nothing is asked
-// twice once accepted. Passphrases, passwords and one-time codes are asked the same way
-// (loginQuestion()) and never written to a file; a key's passphrase is kept in the desktop
-// keyring when the user asks (app/keyring.h), and used from there while it opens the key.
+// fingerprint) while the connecting thread waits; nothing is asked twice once accepted.
+// Passphrases, passwords and one-time codes are asked the same way (loginQuestion()) and never
+// written to a file; a key's passphrase is kept in the desktop keyring when the user asks
+// (app/keyring.h), and used from there while it opens the key.
 class NodeManager : public QObject {
   Q_OBJECT
 

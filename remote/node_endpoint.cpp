@@ -10,8 +10,9 @@ namespace twb::remote {
 
 NodeClient connectClient(NodeEndpoint& node) {
   const QString tokenFile = node.tokenFile();
-  return NodeClient(NodeAddress::parse(node.connect().toStdString()),
-                    tokenFile.isEmpty() ? AccessToken() : AccessToken::fromFile(tokenFile.toStdString()));
+  return NodeClient(
+      NodeAddress::parse(node.connect().toStdString()),
+      tokenFile.isEmpty() ? AccessToken() : AccessToken::fromFile(tokenFile.toStdString()));
 }
 
 QJsonObject fetchNodeInfo(NodeEndpoint& node) {
