@@ -190,7 +190,7 @@ class TestCollectives : public QObject {
   // The reducer's thread averages each bucket while "backward" (this rank's thread) is still
   // writing the gradients of earlier nodes: a bucket is sent only once the node writing its last
   // gradient has said so, and after finish() every gradient is the mean over the ranks. Two steps,
-  // so the buckets' buffers are reused.
+  // so the buckets' buffers are reused; the second in the order a cutoff of 0 asks for.
   void bucketsAreAveragedWhileBackwardStillWrites() {
     const Graph graph = Graph::build(makeTemplate("mlp", {{"hidden", {64, 32}}}, "model"), 4);
     // Small integers: their sum and its half are exact in float, so the mean compares exactly.
@@ -198,6 +198,7 @@ class TestCollectives : public QObject {
       return static_cast<float>((rank + 1) * (static_cast<int64_t>(param) + 1) + i % 7 + step);
     };
     std::vector<size_t> buckets(2), spans(2);
+    std::vector<std::vector<size_t>> orders(2);
     onRanks(2, [&](int r, Communicator& comm) {
       ParameterStore params;
       params.ensure(graph, 1);
@@ -214,8 +215,12 @@ class TestCollectives : public QObject {
           }
           reducer.gradientsReady(n);
         }
+        reducer.close({});
         reducer.finish();
         spans[static_cast<size_t>(r)] = reducer.lastStepSpans().size();
+        for (const CommSpan& s : reducer.lastStepSpans()) orders[static_cast<size_t>(r)].push_back(s.bucket);
+        // The second step sends every bucket first layers first, as the next forward needs them.
+        reducer.setCutoff(0);
         for (size_t k = 0; k < params.all().size(); ++k) {
           const Parameter& p = params.all()[k];
           for (int64_t i = 0; i < p.grad.numel(); ++i) {
@@ -232,6 +237,8 @@ class TestCollectives : public QObject {
     QCOMPARE(buckets[0], size_t(2));
     QCOMPARE(buckets[1], buckets[0]);
     QCOMPARE(spans[0], buckets[0]);
+    QCOMPARE(orders[0], (std::vector<size_t>{0, 1, 1, 0}));
+    QCOMPARE(orders[1], orders[0]);
   }
 
   // A rank of a machine that stops coming to the shared-memory barrier fails its neighbours

@@ -1116,6 +1116,18 @@ Trust this host and remember its key?</source>
         <source>Image folder</source>
         <translation>图像文件夹</translation>
     </message>
+    <message>
+        <source>Averaging goes on while the next step loads data and runs forward</source>
+        <translation>梯度平均在下一步加载数据和前向计算时继续进行</translation>
+    </message>
+    <message>
+        <source>Each layer&apos;s optimizer update waits until the next forward reaches that layer, so the all-reduces hide behind data loading and forward as well as backward. The weights are the same bit for bit either way.</source>
+        <translation>每一层的优化器更新推迟到下一次前向计算到达该层时进行，因此 all-reduce 不仅与反向计算重叠，也与数据加载和前向计算重叠。两种方式得到的权重逐位相同。</translation>
+    </message>
+    <message>
+        <source>Overlap with forward</source>
+        <translation>与前向计算重叠</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobJsonEditor</name>

@@ -383,9 +383,18 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
          "its own samples, as PyTorch's DDP does."));
   bindFlag(syncBatchNorm, "parallel.sync_batch_norm", false);
   parallel->addRow(tr("Synchronized BatchNorm"), syncBatchNorm);
+  auto* overlapForward =
+      named(new QCheckBox(tr("Averaging goes on while the next step loads data and runs forward")),
+            "overlapForward");
+  overlapForward->setToolTip(
+      tr("Each layer's optimizer update waits until the next forward reaches that layer, so the "
+         "all-reduces hide behind data loading and forward as well as backward. The weights are "
+         "the same bit for bit either way."));
+  bindFlag(overlapForward, "parallel.overlap_forward", true);
+  parallel->addRow(tr("Overlap with forward"), overlapForward);
   // The options of data parallelism are editable, and the batch is per rank, under it alone.
-  const QList<QWidget*> dataOnly{m_nodes,  ranks,     compression,  bucket,
-                                 streams,  interface, hierarchical, syncBatchNorm};
+  const QList<QWidget*> dataOnly{m_nodes,   ranks,     compression,  bucket,        streams,
+                                 interface, hierarchical, syncBatchNorm, overlapForward};
   const auto showStrategy = [=, this] {
     const bool data = m_document.value("parallel.strategy", "single").toString() == "data";
     for (QWidget* w : dataOnly) w->setEnabled(data);
@@ -413,7 +422,8 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
     // The options of data parallelism mean nothing to one worker, which refuses them.
     if (value != "data")
       for (const char* key : {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams",
-                              "interface", "hierarchical", "sync_batch_norm", "timeout_s"})
+                              "interface", "hierarchical", "sync_batch_norm", "overlap_forward",
+                              "timeout_s"})
         m_document.remove(QString("parallel.") + key);
     m_document.set("parallel.strategy", value, "single");
     if (m_document.value("parallel").toObject().isEmpty()) m_document.remove("parallel");

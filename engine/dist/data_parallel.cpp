@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 
 #include "dist/gloo_communicator.h"
 #include "exec/executor.h"
@@ -74,9 +75,14 @@ std::string DataParallelTraining::shareResumePoint(const std::string& checkpoint
   return path;
 }
 
-void DataParallelTraining::start(ParameterStore& params, const Graph& graph) {
+void DataParallelTraining::start(ParameterStore& params, const Graph& graph,
+                                 Optimizer* optimizer) {
   m_params = &params;
   m_graph = &graph;
+  if (optimizer && m_config.overlapForward) {
+    m_optimizer = optimizer;
+    m_optimizer->ensureState(params.all());
+  }
   // Before anything sized by the model travels: do all ranks hold the same parameters?
   m_reducer.plan(params, graph, SIZE_MAX);
   std::string signature;
@@ -126,6 +132,42 @@ void DataParallelTraining::apply(const Setting& setting) {
   m_reducer.plan(*m_params, *m_graph, setting.bucketBytes);
   m_comm->useStreams(setting.streams);
   m_fingerprint = fnv1a(m_reducer.layout()) & 0xffffff;
+  if (!m_optimizer) return;
+  // The optimizer keeps its state in the order of the parameters that have gradients.
+  std::map<const Parameter*, size_t> stateIndex;
+  for (const Parameter& p : m_params->all())
+    if (!p.grad.empty()) stateIndex.emplace(&p, stateIndex.size());
+  m_stateIndices.assign(m_reducer.bucketCount(), {});
+  for (size_t b = 0; b < m_reducer.bucketCount(); ++b)
+    for (const Parameter* p : m_reducer.bucket(b).params) m_stateIndices[b].push_back(stateIndex.at(p));
+  m_updated.assign(m_reducer.bucketCount(), 0);
+}
+
+void DataParallelTraining::update(size_t index) {
+  m_reducer.waitFor(index);
+  const GradientBucket& bucket = m_reducer.bucket(index);
+  for (size_t i = 0; i < bucket.params.size(); ++i)
+    m_optimizer->update(*bucket.params[i], m_stateIndices[index][i], m_pendingLr);
+  m_updated[index] = 1;
+}
+
+void DataParallelTraining::updateAll() {
+  if (!m_pending) return;
+  for (size_t b = 0; b < m_updated.size(); ++b)
+    if (!m_updated[b]) update(b);
+  m_pending = false;
+}
+
+void DataParallelTraining::parametersNeeded(size_t node) {
+  if (!m_pending) return;
+  const size_t b = m_reducer.bucketOf(node);
+  if (b != GradientReducer::npos && !m_updated[b]) update(b);
+}
+
+void DataParallelTraining::flush() {
+  if (!m_optimizer) return;
+  updateAll();
+  readControl();
 }
 
 void DataParallelTraining::checkSameModel(uint32_t signature) {
@@ -138,20 +180,41 @@ void DataParallelTraining::checkSameModel(uint32_t signature) {
                   "every rank must run the same job)");
 }
 
-bool DataParallelTraining::finishStep(bool stopRequested) {
+bool DataParallelTraining::finishStep(bool stopRequested, float lr) {
+  flush();  // the step before, when its updates were deferred
+  // One small all-reduce after the step's buckets agrees on stopping, checks that every rank
+  // reduced the same buckets and shares rank 0's bucket order for the steps to come.
+  const bool ordering = m_optimizer && rank() == 0;
+  m_sentFingerprint[0] = static_cast<float>(m_fingerprint >> 12);
+  m_sentFingerprint[1] = static_cast<float>(m_fingerprint & 0xfff);
+  m_control[0] = stopRequested ? 1.f : 0.f;
+  m_control[1] = m_sentFingerprint[0];
+  m_control[2] = m_sentFingerprint[1];
+  m_control[3] = ordering ? static_cast<float>(m_reducer.suggestedCutoff(steadyMicros())) : 0.f;
+  m_reducer.close([this] { m_comm->allReduceSum(m_control, 4, WireType::f32); });
+  m_controlUnread = true;
+  if (m_optimizer) {
+    m_optimizer->advance();
+    m_pendingLr = lr;
+    m_pending = true;
+    std::fill(m_updated.begin(), m_updated.end(), 0);
+  } else {
+    readControl();
+  }
+  if (!m_trials.empty()) tune();
+  return m_stopAgreed;
+}
+
+void DataParallelTraining::readControl() {
+  if (!m_controlUnread) return;
   m_reducer.finish();
-  // One small all-reduce per step agrees on stopping and checks that every rank reduced the
-  // same buckets: the fingerprint's two 12-bit halves sum exactly in f32.
-  float control[3] = {stopRequested ? 1.f : 0.f, static_cast<float>(m_fingerprint >> 12),
-                      static_cast<float>(m_fingerprint & 0xfff)};
-  const float mine[2] = {control[1], control[2]};
-  m_comm->allReduceSum(control, 3, WireType::f32);
-  if (control[1] != mine[0] * ranks() || control[2] != mine[1] * ranks())
+  m_controlUnread = false;
+  if (m_control[1] != m_sentFingerprint[0] * ranks() || m_control[2] != m_sentFingerprint[1] * ranks())
     throw Error("data parallel: rank " + std::to_string(rank()) +
                 ": the ranks reduced different gradient buckets this step (every rank must run "
                 "the same model)");
-  if (!m_trials.empty()) tune();
-  return control[0] > 0;
+  m_stopAgreed = m_stopAgreed || m_control[0] > 0;
+  if (m_optimizer) m_reducer.setCutoff(static_cast<size_t>(m_control[3]));
 }
 
 void DataParallelTraining::tune() {
@@ -163,6 +226,7 @@ void DataParallelTraining::tune() {
   m_trialSeconds[m_trial] += seconds;
   if (++m_trialSteps < kTrialSteps) return;
   m_trialSteps = 0;
+  flush();  // buckets are planned anew only between steps
   if (++m_trial < m_trials.size()) {
     apply(m_trials[m_trial]);
     return;
@@ -185,12 +249,14 @@ void DataParallelTraining::tune() {
 }
 
 void DataParallelTraining::sum(std::vector<double>& values) {
+  flush();  // collectives of this thread go after the communication thread's
   std::vector<float> f(values.begin(), values.end());
   m_comm->allReduceSum(f.data(), f.size(), WireType::f32);
   std::copy(f.begin(), f.end(), values.begin());
 }
 
 nlohmann::json DataParallelTraining::report(const StepWindow& local) {
+  flush();
   const auto spans = m_reducer.takeSpans();
   double commSeconds = 0;
   for (const auto& s : spans) commSeconds += (s.endUs - s.startUs) / 1e6;
@@ -228,6 +294,7 @@ nlohmann::json DataParallelTraining::report(const StepWindow& local) {
 }
 
 nlohmann::json DataParallelTraining::stepCommunication(double stepStartUs) {
+  flush();
   // Every rank reduced the same buckets (checked each step), so the gather has a fixed size.
   constexpr size_t kFields = 4;
   const auto& spans = m_reducer.lastStepSpans();

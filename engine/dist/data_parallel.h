@@ -12,8 +12,12 @@ namespace twb {
 
 // Data parallelism in the style of PyTorch's DDP: ranks start from rank 0's weights, each trains
 // on its shard of the batch, and gradients are averaged in fused buckets whose all-reduces
-// overlap backward. Bucket size and stream count left "auto" in the job are tried during the
-// first steps; rank 0's fastest choice is broadcast and announced as a `comm_tuned` event.
+// overlap backward. With "overlap_forward" they also overlap the next step's data loading and
+// forward: each bucket's optimizer update waits until forward reaches its first layer, and the
+// buckets backward leaves unsent go first layers first (the order is agreed through rank 0's
+// measurements, so every rank sends the same). Bucket size and stream count left "auto" in the
+// job are tried during the first steps; rank 0's fastest choice is broadcast and announced as a
+// `comm_tuned` event.
 class DataParallelTraining : public TrainingStrategy {
  public:
   // `statistics`: the ranks synchronized BatchNorm gathers from (a communicator of its own, used
@@ -27,9 +31,12 @@ class DataParallelTraining : public TrainingStrategy {
   RankCollective* batchNormRanks() override { return m_statistics.get(); }
   std::string shareResumePoint(const std::string& checkpoint,
                                const std::string& scratchFolder) override;
-  void start(ParameterStore& params, const Graph& graph) override;
+  void start(ParameterStore& params, const Graph& graph, Optimizer* optimizer) override;
+  bool defersUpdates() const override { return m_optimizer != nullptr; }
+  void parametersNeeded(size_t node) override;
   void gradientsReady(size_t node) override { m_reducer.gradientsReady(node); }
-  bool finishStep(bool stopRequested) override;
+  bool finishStep(bool stopRequested, float lr) override;
+  void flush() override;
   void sum(std::vector<double>& values) override;
   nlohmann::json report(const StepWindow& local) override;
   nlohmann::json stepCommunication(double stepStartUs) override;
@@ -47,6 +54,11 @@ class DataParallelTraining : public TrainingStrategy {
   void tune();
   // Throws unless every rank's `signature` (of its parameters' names and shapes) is rank 0's.
   void checkSameModel(uint32_t signature);
+  // Deferred updates: bucket `index`'s parameters, once averaged, through the optimizer.
+  void update(size_t index);
+  void updateAll();
+  // Waits for the step's control all-reduce (see finishStep) and acts on its result.
+  void readControl();
 
   std::unique_ptr<Communicator> m_comm, m_statistics;
   ParallelConfig m_config;
@@ -55,6 +67,18 @@ class DataParallelTraining : public TrainingStrategy {
   ParameterStore* m_params = nullptr;
   const Graph* m_graph = nullptr;
   uint32_t m_fingerprint = 0;  // of the bucket layout every rank must share
+  // The per-step all-reduce, after the step's buckets: stop asked, the fingerprint's two 12-bit
+  // halves (they sum exactly in f32), and rank 0's suggested bucket order cutoff.
+  float m_control[4] = {};
+  float m_sentFingerprint[2] = {};
+  bool m_controlUnread = false, m_stopAgreed = false;
+  // Deferred updates: the optimizer, each bucket's parameters' state indices, the pending step's
+  // learning rate and which of its buckets are updated.
+  Optimizer* m_optimizer = nullptr;
+  std::vector<std::vector<size_t>> m_stateIndices;
+  float m_pendingLr = 0;
+  bool m_pending = false;
+  std::vector<char> m_updated;
   std::vector<Setting> m_trials;
   std::vector<double> m_trialSeconds;
   size_t m_trial = 0;

@@ -22,6 +22,7 @@ GradientReducer::~GradientReducer() {
 void GradientReducer::plan(ParameterStore& params, const Graph& graph, size_t bucketBytes) {
   m_buckets.clear();
   m_bucketsOfNode.assign(graph.nodes().size(), {});
+  m_bucketOf.assign(graph.nodes().size(), npos);
   GradientBucket current;
   const auto close = [&] {
     if (current.params.empty()) return;
@@ -39,11 +40,20 @@ void GradientReducer::plan(ParameterStore& params, const Graph& graph, size_t bu
       current.params.push_back(&p);
       current.elements += static_cast<size_t>(p.grad.numel());
       current.readyNode = n;
+      m_bucketOf[n] = m_buckets.size();
     }
     // A bucket closes between nodes, so each node's gradients travel together.
     if (current.elements * sizeof(float) >= bucketBytes) close();
   }
   close();
+  std::lock_guard lock(m_mutex);
+  m_order.clear();
+  m_next = 0;
+  m_ready.assign(m_buckets.size(), 0);
+  m_done.assign(m_buckets.size(), 0);
+  m_readyUs.assign(m_buckets.size(), 0);
+  m_lastStep.clear();
+  m_cutoff = npos;
 }
 
 std::string GradientReducer::layout() const {
@@ -63,23 +73,81 @@ size_t GradientReducer::totalBytes() const {
   return bytes;
 }
 
+void GradientReducer::open(std::unique_lock<std::mutex>& lock) {
+  if (m_open) return;
+  waitUntil(lock, [&] { return m_finishedSteps == m_closedSteps; });
+  const size_t count = m_buckets.size(), cutoff = std::min(m_cutoff, count);
+  m_order.clear();
+  for (size_t b = 0; b < cutoff; ++b) m_order.push_back(b);
+  for (size_t b = count; b-- > cutoff;) m_order.push_back(b);
+  m_next = 0;
+  std::fill(m_ready.begin(), m_ready.end(), 0);
+  std::fill(m_done.begin(), m_done.end(), 0);
+  m_open = true;
+}
+
 void GradientReducer::gradientsReady(size_t node) {
   if (node >= m_bucketsOfNode.size() || m_bucketsOfNode[node].empty()) return;
+  const double now = steadyMicros();
   {
-    std::lock_guard lock(m_mutex);
-    for (size_t b : m_bucketsOfNode[node]) m_queue.push_back(b);
-    m_pending += m_bucketsOfNode[node].size();
+    std::unique_lock lock(m_mutex);
+    open(lock);
+    for (size_t b : m_bucketsOfNode[node]) m_ready[b] = 1, m_readyUs[b] = now;
   }
   m_changed.notify_all();
 }
 
-void GradientReducer::finish() {
-  const double start = steadyMicros();
-  std::unique_lock lock(m_mutex);
-  m_changed.wait(lock, [&] { return m_pending == 0 || m_error; });
-  m_exposedSeconds += (steadyMicros() - start) / 1e6;
+void GradientReducer::close(std::function<void()> last) {
+  const double now = steadyMicros();
+  {
+    std::unique_lock lock(m_mutex);
+    open(lock);
+    for (size_t b = 0; b < m_buckets.size(); ++b)
+      if (!m_ready[b]) m_ready[b] = 1, m_readyUs[b] = now;
+    m_last = std::move(last);
+    m_open = false;
+    ++m_closedSteps;
+  }
+  m_changed.notify_all();
+}
+
+void GradientReducer::waitUntil(std::unique_lock<std::mutex>& lock,
+                                const std::function<bool()>& done) {
+  if (!done() && !m_error) {
+    const double start = steadyMicros();
+    m_changed.wait(lock, [&] { return done() || m_error; });
+    m_exposedSeconds += (steadyMicros() - start) / 1e6;
+  }
   if (m_error) std::rethrow_exception(m_error);
-  m_lastStep = std::exchange(m_stepSpans, {});
+}
+
+void GradientReducer::waitFor(size_t index) {
+  std::unique_lock lock(m_mutex);
+  waitUntil(lock, [&] { return m_done[index] != 0; });
+}
+
+void GradientReducer::finish() {
+  std::unique_lock lock(m_mutex);
+  waitUntil(lock, [&] { return m_finishedSteps == m_closedSteps; });
+}
+
+void GradientReducer::setCutoff(size_t cutoff) {
+  std::lock_guard lock(m_mutex);
+  m_cutoff = cutoff;
+}
+
+size_t GradientReducer::suggestedCutoff(double backwardEndUs) {
+  std::lock_guard lock(m_mutex);
+  if (m_lastStep.size() != m_buckets.size()) return m_buckets.size();  // nothing measured yet
+  std::vector<double> micros(m_buckets.size());
+  for (const CommSpan& s : m_lastStep) micros[s.bucket] = s.endUs - s.startUs;
+  double free = 0;  // when the communication thread would be free again
+  size_t cutoff = 0;
+  for (; cutoff < m_buckets.size(); ++cutoff) {
+    free = std::max(free, m_readyUs[cutoff]) + micros[cutoff];
+    if (free > backwardEndUs) break;
+  }
+  return cutoff;
 }
 
 std::vector<CommSpan> GradientReducer::takeSpans() {
@@ -87,27 +155,41 @@ std::vector<CommSpan> GradientReducer::takeSpans() {
   return std::exchange(m_spans, {});
 }
 
-double GradientReducer::takeExposedSeconds() { return std::exchange(m_exposedSeconds, 0.0); }
+double GradientReducer::takeExposedSeconds() {
+  std::lock_guard lock(m_mutex);
+  return std::exchange(m_exposedSeconds, 0.0);
+}
 
 void GradientReducer::run() {
   for (;;) {
-    size_t bucket;
+    size_t bucket = npos;
+    std::function<void()> last;
     {
       std::unique_lock lock(m_mutex);
-      m_changed.wait(lock, [&] { return m_stopping || (!m_queue.empty() && !m_error); });
+      const auto bucketReady = [&] { return m_next < m_order.size() && m_ready[m_order[m_next]]; };
+      const auto stepDone = [&] {
+        return m_closedSteps > m_finishedSteps && m_next == m_order.size();
+      };
+      m_changed.wait(lock, [&] { return m_stopping || (!m_error && (bucketReady() || stepDone())); });
       if (m_stopping) return;
-      bucket = m_queue.front();
-      m_queue.pop_front();
+      if (bucketReady()) bucket = m_order[m_next];
+      else last = std::move(m_last);
     }
     try {
-      reduce(bucket);
+      if (bucket != npos) reduce(bucket);
+      else if (last) last();
       std::lock_guard lock(m_mutex);
-      --m_pending;
+      if (bucket != npos) {
+        m_done[bucket] = 1;
+        ++m_next;
+      } else {
+        ++m_finishedSteps;
+        m_lastStep = std::exchange(m_stepSpans, {});
+      }
     } catch (...) {
-      // The step cannot complete: finish() rethrows, and nothing more is sent.
+      // The step cannot complete: waiters rethrow, and nothing more is sent.
       std::lock_guard lock(m_mutex);
       m_error = std::current_exception();
-      m_queue.clear();
     }
     m_changed.notify_all();
   }

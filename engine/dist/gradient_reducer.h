@@ -2,8 +2,8 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -33,45 +33,82 @@ struct CommSpan {
 // Averages gradients over the ranks while backward runs: trainable parameters are fused into
 // buckets in reverse graph order, and a bucket's all-reduce starts on a communication thread as
 // soon as the node writing its last gradient has finished its backward.
+//
+// A step opens with its first gradientsReady() and closes with close(); its all-reduces may go
+// on after that, while the caller starts the next step (waitFor() one bucket, finish() all).
+// Every rank must send the same collectives in the same order, so the order of a step's buckets
+// is fixed before it opens and never depends on timing: buckets [0, cutoff) in the order
+// backward finishes them, then the rest first layers first, the order the next forward needs
+// them in.
 class GradientReducer {
  public:
+  static constexpr size_t npos = SIZE_MAX;
+
   GradientReducer(Communicator& comm, WireType wire);
   ~GradientReducer();
   GradientReducer(const GradientReducer&) = delete;
   GradientReducer& operator=(const GradientReducer&) = delete;
 
   // Groups the trainable parameters of `graph` into buckets of at least `bucketBytes` (the last
-  // may be smaller). Call between steps only.
+  // may be smaller); a node's parameters always share one. Call between steps only (after
+  // finish()).
   void plan(ParameterStore& params, const Graph& graph, size_t bucketBytes);
   // A description of the buckets every rank must share (parameter names, shapes and bucket
   // boundaries), for the check that the ranks run the same model.
   std::string layout() const;
   size_t bucketCount() const { return m_buckets.size(); }
   size_t totalBytes() const;
+  const GradientBucket& bucket(size_t index) const { return m_buckets[index]; }
+  // The bucket holding node `node`'s gradients; npos when it has none.
+  size_t bucketOf(size_t node) const { return node < m_bucketOf.size() ? m_bucketOf[node] : npos; }
 
   void gradientsReady(size_t node);
-  // Waits for every bucket of the step; gradients are then the mean over the ranks.
+  // Ends the step's backward (every gradient is final). `last`, when given, runs on the
+  // communication thread after the step's buckets: a collective of its own, in the same place on
+  // every rank.
+  void close(std::function<void()> last);
+  // Waits until bucket `index` of the last closed step is the mean over the ranks.
+  void waitFor(size_t index);
+  // Waits for the whole of the last closed step.
   void finish();
+  // From the next step on, buckets [0, cutoff) go in backward's order and the rest in forward's.
+  // Every rank must set the same cutoff at the same step.
+  void setCutoff(size_t cutoff);
+  // The cutoff the times of this step suggest: how many buckets, reduced one after the other as
+  // they became ready and at the previous step's speeds, would have been done by `backwardEndUs`.
+  size_t suggestedCutoff(double backwardEndUs);
 
-  // Since the last takeSpans(): the all-reduces run, and the seconds backward's caller waited in
-  // finish() for them (the communication backward did not hide).
+  // Since the last takeSpans(): the all-reduces run, and the seconds the caller waited in
+  // waitFor() and finish() for them (the communication that computation did not hide).
   std::vector<CommSpan> takeSpans();
   double takeExposedSeconds();
-  // The all-reduces of the step finish() last waited for.
+  // The all-reduces of the last finished step.
   const std::vector<CommSpan>& lastStepSpans() const { return m_lastStep; }
 
  private:
+  // Starts a new step, once the last closed one is complete. Needs the lock.
+  void open(std::unique_lock<std::mutex>& lock);
+  void waitUntil(std::unique_lock<std::mutex>& lock, const std::function<bool()>& done);
   void run();
   void reduce(size_t bucket);
 
   Communicator& m_comm;
   WireType m_wire;
   std::vector<GradientBucket> m_buckets;
-  std::vector<std::vector<size_t>> m_bucketsOfNode;
+  std::vector<std::vector<size_t>> m_bucketsOfNode;  // the buckets a node's backward completes
+  std::vector<size_t> m_bucketOf;                    // the bucket of a node's gradients
+
   std::mutex m_mutex;
   std::condition_variable m_changed;
-  std::deque<size_t> m_queue;
-  size_t m_pending = 0;  // queued or running this step
+  // The step in flight: its order, how far the thread is, which buckets are ready and done.
+  std::vector<size_t> m_order;
+  size_t m_next = 0;
+  std::vector<char> m_ready, m_done;
+  std::vector<double> m_readyUs;
+  std::function<void()> m_last;
+  bool m_open = false;
+  uint64_t m_closedSteps = 0, m_finishedSteps = 0;
+  size_t m_cutoff = npos;
   bool m_stopping = false;
   std::exception_ptr m_error;
   std::vector<CommSpan> m_spans;

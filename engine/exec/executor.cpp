@@ -235,6 +235,7 @@ double steadyMicros() {
 void Executor::forward() {
   auto& stream = cpuStream();
   for (size_t n = 0; n < m_kernels.size(); ++n) {
+    if (m_forwardListener) m_forwardListener(n);
     if (!m_profiling) {
       for (const auto& cast : m_casts[n]) cast.execute(stream);
       m_kernels[n]->forward(stream);

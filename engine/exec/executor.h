@@ -66,6 +66,11 @@ class Executor {
   void setBackwardListener(std::function<void(size_t node)> listener) {
     m_backwardListener = std::move(listener);
   }
+  // Called before each node's forward with its index (data-parallel training updates the
+  // node's parameters there, once their gradients of the step before are averaged).
+  void setForwardListener(std::function<void(size_t node)> listener) {
+    m_forwardListener = std::move(listener);
+  }
   // Times every node of the following steps (a clock read around each kernel; off by default).
   void setProfiling(bool on) { m_profiling = on; }
   const std::vector<NodeTiming>& nodeTimings() const { return m_timings; }
@@ -124,7 +129,7 @@ class Executor {
   bool m_profiling = false;
   std::vector<NodeTiming> m_timings;  // one per node
   uint64_t m_seed = 0;
-  std::function<void(size_t)> m_backwardListener;
+  std::function<void(size_t)> m_forwardListener, m_backwardListener;
 };
 
 }  // namespace twb

@@ -91,12 +91,14 @@ ParallelConfig readParallel(JsonObject p) {
   c.interface = p.string("interface", "");
   c.hierarchical = p.boolean("hierarchical", false);
   c.syncBatchNorm = p.boolean("sync_batch_norm", false);
+  c.overlapForward = p.boolean("overlap_forward", true);
   c.timeoutSeconds = p.number("timeout_s", c.timeoutSeconds);
   if (!(c.timeoutSeconds >= 1 && c.timeoutSeconds <= 3600))
     throw p.error("timeout_s", "must be between 1 and 3600 seconds");
   if (!c.data())
     for (const char* key : {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams",
-                            "interface", "hierarchical", "sync_batch_norm", "timeout_s"})
+                            "interface", "hierarchical", "sync_batch_norm", "overlap_forward",
+                            "timeout_s"})
       if (p.has(key)) throw p.error(key, "only applies to \"strategy\": \"data\"");
   p.rejectUnknown();
   return c;
@@ -300,6 +302,7 @@ nlohmann::json ParallelConfig::toJson() const {
           {"interface", interface},
           {"hierarchical", hierarchical},
           {"sync_batch_norm", syncBatchNorm},
+          {"overlap_forward", overlapForward},
           {"timeout_s", timeoutSeconds}};
 }
 

@@ -24,6 +24,7 @@ struct ParallelConfig {
   std::string interface;             // network interface of the collectives; "": the route to rank 0
   bool hierarchical = false;         // a node's ranks reduce through shared memory first
   bool syncBatchNorm = false;        // BatchNorm normalises with the whole batch's statistics
+  bool overlapForward = true;        // all-reduces also overlap the next step's forward
   double timeoutSeconds = 10;        // a rank that waits longer on a peer fails the job
   bool data() const { return strategy == "data"; }
   int64_t ranks() const {

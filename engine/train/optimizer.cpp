@@ -15,6 +15,14 @@ void Optimizer::ensureState(const std::vector<Parameter>& params) {
         m_state.emplace_back(p.name + "." + suffix, Tensor(p.value.shape(), DType::f32));
 }
 
+void Optimizer::step(std::vector<Parameter>& params, float lr) {
+  ensureState(params);
+  advance();
+  size_t index = 0;
+  for (auto& p : params)
+    if (!p.grad.empty()) update(p, index++, lr);
+}
+
 namespace {
 // Elementwise updates are memory-bound; threads pay off above this many elements. Every element
 // is computed the same way whatever the thread count, so results do not depend on it.
@@ -25,30 +33,24 @@ constexpr int64_t kParallelThreshold = 1 << 14;
 class Sgd : public Optimizer {
  public:
   explicit Sgd(OptimizerConfig c) : m_c(std::move(c)) {}
-  void step(std::vector<Parameter>& params, float lr) override {
+  void update(Parameter& p, size_t index, float lr) override {
     const float wd = static_cast<float>(m_c.weightDecay), mu = static_cast<float>(m_c.momentum);
-    ensureState(params);
-    size_t j = 0;
-    for (auto& p : params) {
-      if (p.grad.empty()) continue;
-      float* w = p.value.data<float>();
-      const float* g = p.grad.data<float>();
-      float* buf = mu != 0 ? m_state[j++].second.data<float>() : nullptr;
-      const int64_t n = p.value.numel();
-      const bool nesterov = m_c.nesterov;
-      if (!buf) {
+    float* w = p.value.data<float>();
+    const float* g = p.grad.data<float>();
+    const int64_t n = p.value.numel();
+    if (mu == 0) {
 #pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
-        for (int64_t i = 0; i < n; ++i) w[i] -= lr * (g[i] + wd * w[i]);
-        continue;
-      }
-#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
-      for (int64_t i = 0; i < n; ++i) {
-        const float d = g[i] + wd * w[i];
-        buf[i] = mu * buf[i] + d;
-        w[i] -= lr * (nesterov ? d + mu * buf[i] : buf[i]);
-      }
+      for (int64_t i = 0; i < n; ++i) w[i] -= lr * (g[i] + wd * w[i]);
+      return;
     }
-    ++m_steps;
+    float* buf = m_state[index].second.data<float>();
+    const bool nesterov = m_c.nesterov;
+#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+    for (int64_t i = 0; i < n; ++i) {
+      const float d = g[i] + wd * w[i];
+      buf[i] = mu * buf[i] + d;
+      w[i] -= lr * (nesterov ? d + mu * buf[i] : buf[i]);
+    }
   }
   std::vector<std::string> stateSuffixes() const override {
     if (m_c.momentum == 0) return {};
@@ -66,32 +68,26 @@ class Sgd : public Optimizer {
 class Adam : public Optimizer {
  public:
   Adam(OptimizerConfig c, bool decoupled) : m_c(std::move(c)), m_decoupled(decoupled) {}
-  void step(std::vector<Parameter>& params, float lr) override {
-    ++m_steps;
+  void update(Parameter& p, size_t index, float lr) override {
     const float b1 = static_cast<float>(m_c.beta1), b2 = static_cast<float>(m_c.beta2);
     const float eps = static_cast<float>(m_c.eps), wd = static_cast<float>(m_c.weightDecay);
     const float correction1 = 1.f - static_cast<float>(std::pow(m_c.beta1, m_steps));
     const float correction2Sqrt = std::sqrt(1.f - static_cast<float>(std::pow(m_c.beta2, m_steps)));
     const float stepSize = lr / correction1;
-    ensureState(params);
-    size_t j = 0;
-    for (auto& p : params) {
-      if (p.grad.empty()) continue;
-      float* w = p.value.data<float>();
-      const float* g = p.grad.data<float>();
-      float* m = m_state[j++].second.data<float>();
-      float* v = m_state[j++].second.data<float>();
-      const int64_t n = p.value.numel();
-      const bool decoupled = m_decoupled;
+    float* w = p.value.data<float>();
+    const float* g = p.grad.data<float>();
+    float* m = m_state[2 * index].second.data<float>();
+    float* v = m_state[2 * index + 1].second.data<float>();
+    const int64_t n = p.value.numel();
+    const bool decoupled = m_decoupled;
 #pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
-      for (int64_t i = 0; i < n; ++i) {
-        float d = g[i];
-        if (decoupled) w[i] *= 1.f - lr * wd;
-        else d += wd * w[i];
-        m[i] = b1 * m[i] + (1.f - b1) * d;
-        v[i] = b2 * v[i] + (1.f - b2) * d * d;
-        w[i] -= stepSize * m[i] / (std::sqrt(v[i]) / correction2Sqrt + eps);
-      }
+    for (int64_t i = 0; i < n; ++i) {
+      float d = g[i];
+      if (decoupled) w[i] *= 1.f - lr * wd;
+      else d += wd * w[i];
+      m[i] = b1 * m[i] + (1.f - b1) * d;
+      v[i] = b2 * v[i] + (1.f - b2) * d * d;
+      w[i] -= stepSize * m[i] / (std::sqrt(v[i]) / correction2Sqrt + eps);
     }
   }
   std::vector<std::string> stateSuffixes() const override { return {"exp_avg", "exp_avg_sq"}; }

@@ -22,7 +22,13 @@ struct OptimizerConfig {
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
-  virtual void step(std::vector<Parameter>& params, float lr) = 0;
+  // One step over every trainable parameter: advance(), then update() each.
+  void step(std::vector<Parameter>& params, float lr);
+  // Counts a step; the updates of its parameters follow, all before the next advance()
+  // (data-parallel training updates each gradient bucket when the next forward needs it).
+  void advance() { ++m_steps; }
+  // Updates one trainable parameter, the `index`-th of the parameters passed to ensureState().
+  virtual void update(Parameter& param, size_t index, float lr) = 0;
   // Named state ("NAME.momentum", ...), created on first use; restored before resuming.
   std::vector<std::pair<std::string, Tensor>>& state() { return m_state; }
   int64_t steps() const { return m_steps; }

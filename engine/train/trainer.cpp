@@ -159,8 +159,10 @@ void TrainingRun::setUp() {
     m_gpu->upload(m_params, state, m_optimizer->steps());
   }
   if (m_strategy) {
-    m_strategy->start(m_params, m_exec->graph());
+    m_strategy->start(m_params, m_exec->graph(), m_gpu ? nullptr : m_optimizer.get());
     m_exec->setBackwardListener([this](size_t node) { m_strategy->gradientsReady(node); });
+    if (m_strategy->defersUpdates())
+      m_exec->setForwardListener([this](size_t node) { m_strategy->parametersNeeded(node); });
   }
 }
 
@@ -224,6 +226,7 @@ void TrainingRun::publishProfile(const StepTimes& times) {
 
 void TrainingRun::evaluate(const char* reason) {
   fetchFromDevice();
+  if (m_strategy) m_strategy->flush();
   EvalResult r;
   if (m_strategy) {  // each rank evaluates its slice of the test split
     const int64_t n = m_data.test->size(), rank = m_strategy->rank(), ranks = m_strategy->ranks();
@@ -250,6 +253,7 @@ void TrainingRun::evaluate(const char* reason) {
 }
 
 void TrainingRun::checkpoint() {
+  if (m_strategy) m_strategy->flush();
   if (m_options.outDir.empty() || !writesFiles()) return;
   fetchFromDevice();
   const fs::path dir = fs::path(m_options.outDir) / "checkpoints";
@@ -310,9 +314,9 @@ TrainResult TrainingRun::run() {
         m_exec->forward();
         m_exec->backward();
         // Ranks agree on stopping before the optimizer; one process looks again after the step.
-        agreedStop = m_strategy && m_strategy->finishStep(stopRequested());
+        agreedStop = m_strategy && m_strategy->finishStep(stopRequested(), lr);
         times.optimizerStart = steadyMicros();
-        m_optimizer->step(m_params.all(), lr);
+        if (!m_strategy || !m_strategy->defersUpdates()) m_optimizer->step(m_params.all(), lr);
       }
       times.end = steadyMicros();
       ++m_state.step;

@@ -7,6 +7,7 @@
 #include "core/rank_collective.h"
 #include "exec/parameter_store.h"
 #include "graph/graph.h"
+#include "train/optimizer.h"
 
 namespace twb {
 
@@ -34,13 +35,23 @@ class TrainingStrategy {
   virtual std::string shareResumePoint(const std::string& checkpoint,
                                        const std::string& scratchFolder) = 0;
   // Before the first step, once weights are initialised or loaded: every rank takes rank 0's.
-  // `graph` is the training graph whose backward order the gradients follow.
-  virtual void start(ParameterStore& params, const Graph& graph) = 0;
+  // `graph` is the training graph whose backward order the gradients follow. `optimizer`, when
+  // given, may be left to the strategy (defersUpdates()).
+  virtual void start(ParameterStore& params, const Graph& graph, Optimizer* optimizer) = 0;
+  // Whether the strategy runs the optimizer itself: then a step's gradients are averaged while
+  // the next step begins, and a parameter is updated just before the next forward reads it.
+  virtual bool defersUpdates() const = 0;
+  // Before node `node`'s forward: with deferred updates, its parameters are made current.
+  virtual void parametersNeeded(size_t node) = 0;
   // After node `node`'s backward: its parameters' gradients are final.
   virtual void gradientsReady(size_t node) = 0;
-  // Before the optimizer step: waits until every gradient is the mean over the ranks, and
-  // checks that every rank runs the same model. Returns whether any rank asked to stop.
-  virtual bool finishStep(bool stopRequested) = 0;
+  // After backward. Without deferred updates, waits until every gradient is the mean over the
+  // ranks, ready for the caller's optimizer step at `lr`; with them, leaves the step to finish
+  // while the next one starts. Checks that every rank runs the same model and returns whether
+  // the ranks agreed to stop (with deferred updates, as asked one step earlier).
+  virtual bool finishStep(bool stopRequested, float lr) = 0;
+  // Completes the deferred updates: the parameters are the step's (before evaluating or saving).
+  virtual void flush() = 0;
   // Sums `values` over the ranks, in place (losses, counts).
   virtual void sum(std::vector<double>& values) = 0;
   // The communication of the steps since the last report, for the step event ("comm_ms",

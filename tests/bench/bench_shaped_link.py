@@ -231,31 +231,34 @@ def timeit_once(f):
 class ScalingModel:
     """Step time of data parallel on p ranks from one rank's per-layer times and the link."""
 
-    def __init__(self, profile, bucket_bytes, alpha, beta, copy_beta):
+    def __init__(self, profile, bucket_bytes, alpha, beta, copy_beta, overlap_forward):
         layers = profile["layers"]
-        self.forward_ms = sum(l["forward_ms"] for l in layers)
+        self.forward = [l["forward_ms"] for l in layers]
+        self.forward_ms = sum(self.forward)
         self.other_ms = profile["data_ms"] + profile["optimizer_ms"]
-        # Backward runs the layers in reverse; a layer's gradients are final when it ends.
-        self.ready, self.grad_bytes, t = [], [], self.forward_ms
-        for layer in reversed(layers):
-            t += layer["backward_ms"]
-            if layer["parameters"]:
-                self.ready.append(t)
-                self.grad_bytes.append(4 * layer["parameters"])
-        self.backward_end = t
-        self.bucket_bytes, self.alpha, self.beta, self.copy_beta = bucket_bytes, alpha, beta, copy_beta
-
-    def buckets(self):
-        """(ready time, bytes) of each bucket: whole layers in backward order up to the size."""
-        out, size, ready = [], 0, 0
-        for t, n in zip(self.ready, self.grad_bytes):
-            size, ready = size + n, t
-            if size >= self.bucket_bytes:
-                out.append((ready, size))
+        # Backward runs the layers in reverse; a layer's gradients are final when it ends. Whole
+        # layers are fused into buckets in that order up to the bucket size.
+        self.backward = [l["backward_ms"] for l in layers]
+        self.bucket_of = [None] * len(layers)  # of each layer with parameters
+        self.closes = {}  # layer index -> the bucket its backward completes
+        self.bucket_bytes = []
+        size = 0
+        for i in reversed(range(len(layers))):
+            if not layers[i]["parameters"]:
+                continue
+            size += 4 * layers[i]["parameters"]
+            self.bucket_of[i] = len(self.bucket_bytes)
+            last = i
+            if size >= bucket_bytes:
+                self.closes[last] = len(self.bucket_bytes)
+                self.bucket_bytes.append(size)
                 size = 0
         if size:
-            out.append((ready, size))
-        return out
+            self.closes[last] = len(self.bucket_bytes)
+            self.bucket_bytes.append(size)
+        self.backward_end = self.forward_ms + sum(self.backward)
+        self.alpha, self.beta, self.copy_beta = alpha, beta, copy_beta
+        self.overlap_forward = overlap_forward
 
     def ring_ms(self, p, n, wire=1.0):
         if p == 1:
@@ -272,12 +275,42 @@ class ScalingModel:
         shm_ms = (2 + local) * n / local * self.copy_beta * 1e3 if local > 1 else 0.0
         return shm_ms + self.ring_ms(max(1, p // local), n)
 
-    def step_ms(self, p, scheme="ring", per_node=8):
-        done = 0.0
-        for ready, n in self.buckets():
-            done = max(done, ready) + self.allreduce_ms(p, n, scheme, per_node)
-        control = 2 * (p - 1) * self.alpha * 1e3  # the per-step agreement (3 floats)
-        return max(done, self.backward_end) + self.other_ms + control
+    def step_ms(self, p, scheme="ring", per_node=8, steps=6):
+        """The period of steady-state steps, simulated: forward (waiting, with overlap_forward,
+        for each layer's bucket of the step before), backward making buckets ready, and one
+        communication thread reducing them in the engine's order, then the per-step agreement."""
+        durations = [self.allreduce_ms(p, n, scheme, per_node) for n in self.bucket_bytes]
+        control = 2 * (p - 1) * self.alpha * 1e3  # the per-step all-reduce (4 floats)
+        count = len(durations)
+        cutoff, comm_free, done, starts, t = count, 0.0, None, [], 0.0
+        for _ in range(steps):
+            starts.append(t)
+            t += self.other_ms
+            for i, f in enumerate(self.forward):
+                if done and self.overlap_forward and self.bucket_of[i] is not None:
+                    t = max(t, done[self.bucket_of[i]])
+                t += f
+            ready = [0.0] * count
+            for i in reversed(range(len(self.forward))):
+                t += self.backward[i]
+                if i in self.closes:
+                    ready[self.closes[i]] = t
+            order = list(range(cutoff)) + list(reversed(range(cutoff, count)))
+            done = [0.0] * count
+            for b in order:
+                comm_free = max(comm_free, ready[b]) + durations[b]
+                done[b] = comm_free
+            comm_free += control
+            if self.overlap_forward:  # rank 0's rule: what backward's order finishes in time
+                free, cutoff = 0.0, 0
+                while cutoff < count:
+                    free = max(free, ready[cutoff]) + durations[cutoff]
+                    if free > t:
+                        break
+                    cutoff += 1
+            else:
+                t = max(t, comm_free)
+        return starts[-1] - starts[-2]
 
     def compute_ms(self):
         return self.backward_end + self.other_ms
@@ -339,6 +372,8 @@ def main():
     parser.add_argument("--bucket-bytes", type=int, help="fixed instead of tuned")
     parser.add_argument("--streams", type=int, help="fixed instead of tuned")
     parser.add_argument("--skip-peer", action="store_true", help="the engine alone (no DDP)")
+    parser.add_argument("--no-overlap-forward", action="store_true",
+                        help="update right after backward, as DDP does")
     args = parser.parse_args()
     script = os.path.abspath(__file__)
     engine = os.path.abspath(args.engine)
@@ -347,13 +382,15 @@ def main():
         link = measure_link(script)
         with tempfile.TemporaryDirectory() as folder:
             fixed = {"bucket_bytes": args.bucket_bytes, "streams": args.streams}
-            twb = engine_across_hosts(engine, args.model, args.steps, folder,
-                                      {k: v for k, v in fixed.items() if v})
+            communication = {k: v for k, v in fixed.items() if v}
+            communication["overlap_forward"] = not args.no_overlap_forward
+            twb = engine_across_hosts(engine, args.model, args.steps, folder, communication)
         ddp_ms = float("nan") if args.skip_peer else ddp_across_hosts(script, args.model, args.steps)
     finally:
         remove_hosts()
     alpha, beta = link["alpha_s"], link["beta_s_per_byte"]
-    model = ScalingModel(twb["profile"], twb["bucket_bytes"], alpha, beta, copy_seconds_per_byte())
+    model = ScalingModel(twb["profile"], twb["bucket_bytes"], alpha, beta, copy_seconds_per_byte(),
+                         not args.no_overlap_forward)
     predicted = model.step_ms(2)
     batch = BATCH[args.model]
     print(f"link {args.rate}: alpha {alpha * 1e6:.0f} us, beta {8 / beta / 1e6:.0f} Mbit/s")
