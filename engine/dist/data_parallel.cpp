@@ -143,8 +143,8 @@ void DataParallelTraining::apply(const Setting& setting) {
   m_updated.assign(m_reducer.bucketCount(), 0);
 }
 
-void DataParallelTraining::update(size_t index) {
-  m_reducer.waitFor(index);
+void DataParallelTraining::update(size_t index, bool byForward) {
+  m_reducer.waitFor(index, byForward);
   const GradientBucket& bucket = m_reducer.bucket(index);
   for (size_t i = 0; i < bucket.params.size(); ++i)
     m_optimizer->update(*bucket.params[i], m_stateIndices[index][i], m_pendingLr);
@@ -154,14 +154,14 @@ void DataParallelTraining::update(size_t index) {
 void DataParallelTraining::updateAll() {
   if (!m_pending) return;
   for (size_t b = 0; b < m_updated.size(); ++b)
-    if (!m_updated[b]) update(b);
+    if (!m_updated[b]) update(b, false);
   m_pending = false;
 }
 
 void DataParallelTraining::parametersNeeded(size_t node) {
   if (!m_pending) return;
   const size_t b = m_reducer.bucketOf(node);
-  if (b != GradientReducer::npos && !m_updated[b]) update(b);
+  if (b != GradientReducer::npos && !m_updated[b]) update(b, true);
 }
 
 void DataParallelTraining::flush() {

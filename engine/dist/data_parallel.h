@@ -54,8 +54,9 @@ class DataParallelTraining : public TrainingStrategy {
   void tune();
   // Throws unless every rank's `signature` (of its parameters' names and shapes) is rank 0's.
   void checkSameModel(uint32_t signature);
-  // Deferred updates: bucket `index`'s parameters, once averaged, through the optimizer.
-  void update(size_t index);
+  // Deferred updates: bucket `index`'s parameters, once averaged, through the optimizer
+  // (`byForward`: the next forward needs them now).
+  void update(size_t index, bool byForward);
   void updateAll();
   // Waits for the step's control all-reduce (see finishStep) and acts on its result.
   void readControl();

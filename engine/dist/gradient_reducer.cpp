@@ -1,7 +1,9 @@
 #include "dist/gradient_reducer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <numeric>
 
 #include "exec/executor.h"
 
@@ -52,6 +54,7 @@ void GradientReducer::plan(ParameterStore& params, const Graph& graph, size_t bu
   m_ready.assign(m_buckets.size(), 0);
   m_done.assign(m_buckets.size(), 0);
   m_readyUs.assign(m_buckets.size(), 0);
+  m_neededAfterUs.assign(m_buckets.size(), std::nan(""));
   m_lastStep.clear();
   m_cutoff = npos;
 }
@@ -105,6 +108,8 @@ void GradientReducer::close(std::function<void()> last) {
     for (size_t b = 0; b < m_buckets.size(); ++b)
       if (!m_ready[b]) m_ready[b] = 1, m_readyUs[b] = now;
     m_last = std::move(last);
+    m_closedUs = now;
+    m_forwardWaitedUs = 0;
     m_open = false;
     ++m_closedSteps;
   }
@@ -121,9 +126,13 @@ void GradientReducer::waitUntil(std::unique_lock<std::mutex>& lock,
   if (m_error) std::rethrow_exception(m_error);
 }
 
-void GradientReducer::waitFor(size_t index) {
+void GradientReducer::waitFor(size_t index, bool byForward) {
+  const double start = steadyMicros();
   std::unique_lock lock(m_mutex);
   waitUntil(lock, [&] { return m_done[index] != 0; });
+  if (!byForward) return;
+  m_neededAfterUs[index] = start - m_closedUs - m_forwardWaitedUs;
+  m_forwardWaitedUs += steadyMicros() - start;
 }
 
 void GradientReducer::finish() {
@@ -138,16 +147,31 @@ void GradientReducer::setCutoff(size_t cutoff) {
 
 size_t GradientReducer::suggestedCutoff(double backwardEndUs) {
   std::lock_guard lock(m_mutex);
-  if (m_lastStep.size() != m_buckets.size()) return m_buckets.size();  // nothing measured yet
-  std::vector<double> micros(m_buckets.size());
+  const size_t count = m_buckets.size();
+  const bool measured = m_lastStep.size() == count &&
+                        std::none_of(m_neededAfterUs.begin(), m_neededAfterUs.end(),
+                                     [](double t) { return std::isnan(t); });
+  if (!measured) return count;
+  std::vector<double> micros(count);
   for (const CommSpan& s : m_lastStep) micros[s.bucket] = s.endUs - s.startUs;
-  double free = 0;  // when the communication thread would be free again
-  size_t cutoff = 0;
-  for (; cutoff < m_buckets.size(); ++cutoff) {
-    free = std::max(free, m_readyUs[cutoff]) + micros[cutoff];
-    if (free > backwardEndUs) break;
+  std::vector<size_t> byNeed(count);
+  std::iota(byNeed.begin(), byNeed.end(), size_t(0));
+  std::sort(byNeed.begin(), byNeed.end(),
+            [&](size_t a, size_t b) { return m_neededAfterUs[a] < m_neededAfterUs[b]; });
+  size_t best = count;
+  double bestWait = INFINITY;
+  std::vector<double> done(count);
+  for (size_t cutoff = count + 1; cutoff-- > 0;) {
+    double free = 0;
+    const auto reduce = [&](size_t b) { done[b] = free = std::max(free, m_readyUs[b]) + micros[b]; };
+    for (size_t b = 0; b < cutoff; ++b) reduce(b);
+    for (size_t b = count; b-- > cutoff;) reduce(b);
+    double waited = 0;
+    for (size_t b : byNeed)
+      waited += std::max(0.0, done[b] - (backwardEndUs + m_neededAfterUs[b] + waited));
+    if (waited < bestWait) best = cutoff, bestWait = waited;
   }
-  return cutoff;
+  return best;
 }
 
 std::vector<CommSpan> GradientReducer::takeSpans() {

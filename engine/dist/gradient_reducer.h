@@ -67,15 +67,18 @@ class GradientReducer {
   // communication thread after the step's buckets: a collective of its own, in the same place on
   // every rank.
   void close(std::function<void()> last);
-  // Waits until bucket `index` of the last closed step is the mean over the ranks.
-  void waitFor(size_t index);
+  // Waits until bucket `index` of the last closed step is the mean over the ranks. `byForward`:
+  // the next step's forward needs it now (the time is remembered for suggestedCutoff()).
+  void waitFor(size_t index, bool byForward);
   // Waits for the whole of the last closed step.
   void finish();
   // From the next step on, buckets [0, cutoff) go in backward's order and the rest in forward's.
   // Every rank must set the same cutoff at the same step.
   void setCutoff(size_t cutoff);
-  // The cutoff the times of this step suggest: how many buckets, reduced one after the other as
-  // they became ready and at the previous step's speeds, would have been done by `backwardEndUs`.
+  // The cutoff the times measured suggest, for a step whose backward ends at `backwardEndUs`:
+  // with the buckets becoming ready as in this step, taking as long as in the step before, and
+  // the next forward needing each when the last forward did, the one that leaves forward
+  // waiting least (the largest of equals; all of them until forward's needs are known).
   size_t suggestedCutoff(double backwardEndUs);
 
   // Since the last takeSpans(): the all-reduces run, and the seconds the caller waited in
@@ -105,6 +108,10 @@ class GradientReducer {
   size_t m_next = 0;
   std::vector<char> m_ready, m_done;
   std::vector<double> m_readyUs;
+  // When forward first needed each bucket, in µs of its own work since the step before closed
+  // (waits left out); NaN until measured.
+  std::vector<double> m_neededAfterUs;
+  double m_closedUs = 0, m_forwardWaitedUs = 0;
   std::function<void()> m_last;
   bool m_open = false;
   uint64_t m_closedSteps = 0, m_finishedSteps = 0;

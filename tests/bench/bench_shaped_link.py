@@ -282,7 +282,7 @@ class ScalingModel:
         durations = [self.allreduce_ms(p, n, scheme, per_node) for n in self.bucket_bytes]
         control = 2 * (p - 1) * self.alpha * 1e3  # the per-step all-reduce (4 floats)
         count = len(durations)
-        cutoff, comm_free, done, starts, t = count, 0.0, None, [], 0.0
+        cutoff, comm_free, done, starts, t = count, 0.0, None, [], 0.0  # FIFO until measured
         for _ in range(steps):
             starts.append(t)
             t += self.other_ms
@@ -295,22 +295,41 @@ class ScalingModel:
                 t += self.backward[i]
                 if i in self.closes:
                     ready[self.closes[i]] = t
-            order = list(range(cutoff)) + list(reversed(range(cutoff, count)))
-            done = [0.0] * count
-            for b in order:
-                comm_free = max(comm_free, ready[b]) + durations[b]
-                done[b] = comm_free
+            done, comm_free = self.reduce(ready, durations, cutoff, comm_free)
             comm_free += control
-            if self.overlap_forward:  # rank 0's rule: what backward's order finishes in time
-                free, cutoff = 0.0, 0
-                while cutoff < count:
-                    free = max(free, ready[cutoff]) + durations[cutoff]
-                    if free > t:
-                        break
-                    cutoff += 1
+            if self.overlap_forward:
+                cutoff = self.best_cutoff(ready, durations, t)
             else:
                 t = max(t, comm_free)
         return starts[-1] - starts[-2]
+
+    @staticmethod
+    def reduce(ready, durations, cutoff, free):
+        """When each bucket is averaged: [0, cutoff) in backward's order, the rest reversed."""
+        count = len(ready)
+        done = [0.0] * count
+        for b in list(range(cutoff)) + list(reversed(range(cutoff, count))):
+            free = max(free, ready[b]) + durations[b]
+            done[b] = free
+        return done, free
+
+    def best_cutoff(self, ready, durations, backward_end):
+        """Rank 0's rule (GradientReducer::suggestedCutoff): the order that leaves the next
+        forward waiting least, the largest cutoff of equals."""
+        needed, t = {}, self.other_ms
+        for i, f in enumerate(self.forward):
+            if self.bucket_of[i] is not None:
+                needed.setdefault(self.bucket_of[i], t)
+            t += f
+        best, best_wait = len(ready), float("inf")
+        for cutoff in reversed(range(len(ready) + 1)):
+            done, _ = self.reduce(ready, durations, cutoff, 0.0)
+            waited = 0.0
+            for b in sorted(needed, key=needed.get):
+                waited += max(0.0, done[b] - (backward_end + needed[b] + waited))
+            if waited < best_wait:
+                best, best_wait = cutoff, waited
+        return best
 
     def compute_ms(self):
         return self.backward_end + self.other_ms
