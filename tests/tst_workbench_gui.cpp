@@ -195,6 +195,13 @@ class WorkbenchGuiTest : public QObject {
         named << plot->graph(g)->name();
     return named;
   }
+  // A chart is drawn on the Monitor's redraw tick once it is shown: true when its axes have been
+  // fitted to its first curve.
+  static bool fittedToData(QCustomPlot* plot) {
+    bool found = false;
+    const QCPRange keys = plot->graph(0)->data()->keyRange(found);
+    return found && plot->xAxis->range().contains(keys.upper);
+  }
   // Adds `op` from the designer's palette as a user does: click it, press Enter. Returns the new
   // node's name (it is selected).
   static QString addOp(ui::ModelDesigner& designer, const QString& op) {
@@ -1248,7 +1255,8 @@ class WorkbenchGuiTest : public QObject {
                                           {"ranks_per_node", 2},    {"bucket_bytes", 1 << 20},
                                           {"compression", "bf16"},  {"streams", 2},
                                           {"interface", "eth1"},    {"hierarchical", true},
-                                          {"sync_batch_norm", true}, {"timeout_s", 30}};
+                                          {"sync_batch_norm", true}, {"overlap_forward", false},
+                                          {"timeout_s", 30}};
     jobs << acrossNodes;
     for (const QJsonObject& job : std::as_const(jobs)) {
       ui::JobForm form;
@@ -1664,6 +1672,13 @@ class WorkbenchGuiTest : public QObject {
     QCOMPARE(m_window->jobForm()->job()["parallel"].toObject()["sync_batch_norm"], QJsonValue(true));
     syncBatchNorm->setChecked(false);
     QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("sync_batch_norm"));
+    // Overlap with the next forward is the engine's default: shown ticked, written only when off.
+    auto* overlapForward = field<QCheckBox>("overlapForward");
+    QVERIFY(overlapForward->isEnabled() && overlapForward->isChecked());
+    overlapForward->setChecked(false);
+    QCOMPARE(m_window->jobForm()->job()["parallel"].toObject()["overlap_forward"], QJsonValue(false));
+    overlapForward->setChecked(true);
+    QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("overlap_forward"));
     field<QComboBox>("compression")->setCurrentText("bf16");
     field<QSpinBox>("maxSteps")->setValue(60);
     field<QSpinBox>("threads")->setValue(1);
@@ -1686,10 +1701,12 @@ class WorkbenchGuiTest : public QObject {
              qPrintable(named.join(", ")));
     auto* lower = m_window->monitor()->findChild<QTabWidget*>();
     lower->setCurrentWidget(ranks);
+    QTRY_VERIFY(fittedToData(ranks));
     screenshot("monitor-ranks");
     QCustomPlot* stepTime = m_window->monitor()->findChild<QCustomPlot*>("step-time");
     QVERIFY(drawnSeries(stepTime).filter("(exposed communication)").size() == 1);
     lower->setCurrentWidget(stepTime);
+    QTRY_VERIFY(fittedToData(stepTime));
     screenshot("monitor-communication");
     lower->setCurrentIndex(0);
     // The trace has a communication row per rank, with each bucket's all-reduce.
