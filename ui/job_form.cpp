@@ -370,28 +370,32 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
   bindText(interface, "parallel.interface", "");
   parallel->addRow(tr("Network interface"),
                    withError(interface, fieldError("interfaceError", {"parallel.interface"})));
-  auto* hierarchical = named(new QCheckBox(tr("Ranks of a node reduce through shared memory first")),
-                             "hierarchical");
-  hierarchical->setToolTip(tr("Hierarchical all-reduce: only one rank per node sends over the network."));
-  bindFlag(hierarchical, "parallel.hierarchical", false);
-  parallel->addRow(tr("Hierarchical"), hierarchical);
-  auto* syncBatchNorm =
-      named(new QCheckBox(tr("BatchNorm uses the statistics of every rank's samples")), "syncBatchNorm");
-  syncBatchNorm->setToolTip(
+  // A yes / no option of the parallel block: its row label, the box's text and tooltip.
+  const auto addFlag = [&](const QString& label, const QString& text, const QString& toolTip,
+                           const char* name, const QString& path, bool engineDefault) {
+    auto* box = named(new QCheckBox(text), name);
+    box->setToolTip(toolTip);
+    bindFlag(box, path, engineDefault);
+    parallel->addRow(label, box);
+    return box;
+  };
+  auto* hierarchical =
+      addFlag(tr("Hierarchical"), tr("Ranks of a node reduce through shared memory first"),
+              tr("Hierarchical all-reduce: only one rank per node sends over the network."),
+              "hierarchical", "parallel.hierarchical", false);
+  auto* syncBatchNorm = addFlag(
+      tr("Synchronized BatchNorm"), tr("BatchNorm uses the statistics of every rank's samples"),
       tr("Synchronized BatchNorm: the ranks train as one process with the whole batch would, at "
          "the cost of two small exchanges per BatchNorm layer and step. Off: each rank normalises "
-         "its own samples, as PyTorch's DDP does."));
-  bindFlag(syncBatchNorm, "parallel.sync_batch_norm", false);
-  parallel->addRow(tr("Synchronized BatchNorm"), syncBatchNorm);
-  auto* overlapForward =
-      named(new QCheckBox(tr("Averaging goes on while the next step loads data and runs forward")),
-            "overlapForward");
-  overlapForward->setToolTip(
+         "its own samples, as PyTorch's DDP does."),
+      "syncBatchNorm", "parallel.sync_batch_norm", false);
+  auto* overlapForward = addFlag(
+      tr("Overlap with forward"),
+      tr("Averaging goes on while the next step loads data and runs forward"),
       tr("Each layer's optimizer update waits until the next forward reaches that layer, so the "
          "all-reduces hide behind data loading and forward as well as backward. The weights are "
-         "the same bit for bit either way."));
-  bindFlag(overlapForward, "parallel.overlap_forward", true);
-  parallel->addRow(tr("Overlap with forward"), overlapForward);
+         "the same bit for bit either way."),
+      "overlapForward", "parallel.overlap_forward", true);
   // The options of data parallelism are editable, and the batch is per rank, under it alone.
   const QList<QWidget*> dataOnly{m_nodes,   ranks,     compression,  bucket,        streams,
                                  interface, hierarchical, syncBatchNorm, overlapForward};
