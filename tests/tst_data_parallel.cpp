@@ -160,6 +160,12 @@ class TestDataParallel : public QObject {
     QCOMPARE((*last)["bytes_sent"].get<double>() > 0, !hierarchical);
     QVERIFY((*last)["exposed_comm_ms"].get<double>() <=
             (*last)["ranks"][0]["step_ms"].get<double>());
+    // The optimizer ran during forward (overlap_forward), and the profile still counts it.
+    const auto profile = std::find_if(events.rbegin(), events.rend(),
+                                      [](const auto& e) { return e["type"] == "profile"; });
+    QVERIFY(profile != events.rend());
+    QVERIFY((*profile)["optimizer_in_forward"].get<bool>());
+    QVERIFY((*profile)["optimizer_ms"].get<double>() > 0);
   }
 
   // Synchronized BatchNorm normalises over the global batch, so N ranks take the steps one

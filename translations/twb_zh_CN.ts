@@ -2188,6 +2188,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>An int8 run: the graph shows which layers run int8 (colour by precision).</source>
         <translation>int8 运行:图中显示哪些层以 int8 运行(按精度着色)。</translation>
     </message>
+    <message>
+        <source>Step %1: %2 ms, of which data %3 ms and optimizer %4 ms (during forward)</source>
+        <translation>第 %1 步：%2 ms，其中数据 %3 ms，优化器 %4 ms（在前向计算中）</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::RunNotesDialog</name>

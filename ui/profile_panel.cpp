@@ -287,7 +287,9 @@ void ProfilePanel::fill(const Answer& answer) {
     return;
   }
   const QJsonObject& profile = answer.latest;
-  QString header = tr("Step %1: %2 ms, of which data %3 ms and optimizer %4 ms")
+  QString header = (profile.value("optimizer_in_forward").toBool()
+                        ? tr("Step %1: %2 ms, of which data %3 ms and optimizer %4 ms (during forward)")
+                        : tr("Step %1: %2 ms, of which data %3 ms and optimizer %4 ms"))
                        .arg(profile.value("step").toInt())
                        .arg(profile.value("step_ms").toDouble(), 0, 'f', 2)
                        .arg(profile.value("data_ms").toDouble(), 0, 'f', 2)

@@ -145,10 +145,13 @@ void DataParallelTraining::apply(const Setting& setting) {
 
 void DataParallelTraining::update(size_t index, bool byForward) {
   m_reducer.waitFor(index, byForward);
+  const double start = steadyMicros();
   const GradientBucket& bucket = m_reducer.bucket(index);
   for (size_t i = 0; i < bucket.params.size(); ++i)
     m_optimizer->update(*bucket.params[i], m_stateIndices[index][i], m_pendingLr);
   m_updated[index] = 1;
+  if (m_updates.ms == 0) m_updates.firstStartUs = start;
+  m_updates.ms += (steadyMicros() - start) / 1e3;
 }
 
 void DataParallelTraining::updateAll() {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <utility>
 
 #include "dist/communicator.h"
 #include "dist/gradient_reducer.h"
@@ -37,6 +38,7 @@ class DataParallelTraining : public TrainingStrategy {
   void gradientsReady(size_t node) override { m_reducer.gradientsReady(node); }
   bool finishStep(bool stopRequested, float lr) override;
   void flush() override;
+  DeferredUpdates takeDeferredUpdates() override { return std::exchange(m_updates, {}); }
   void sum(std::vector<double>& values) override;
   nlohmann::json report(const StepWindow& local) override;
   nlohmann::json stepCommunication(double stepStartUs) override;
@@ -80,6 +82,7 @@ class DataParallelTraining : public TrainingStrategy {
   float m_pendingLr = 0;
   bool m_pending = false;
   std::vector<char> m_updated;
+  DeferredUpdates m_updates;
   std::vector<Setting> m_trials;
   std::vector<double> m_trialSeconds;
   size_t m_trial = 0;

@@ -56,6 +56,7 @@ nlohmann::json StepProfile::toJson() const {
           {"accounted_ms", accountedMs()},
           {"data_ms", dataMs},
           {"optimizer_ms", optimizerMs},
+          {"optimizer_in_forward", optimizerInForward},
           {"layers", layersJson},
           {"comm", communication}};
 }
@@ -70,8 +71,10 @@ void StepProfile::appendTo(ChromeTrace& trace) const {
       trace.addSlice(l.name + " (backward)", "backward", l.backwardStartUs, l.backwardMs * 1e3, 1,
                      args);
   }
+  // Updates spread between forward's layers are summed into one slice, on the data row.
   if (optimizerMs > 0)
-    trace.addSlice("optimizer", "optimizer", optimizerStartUs, optimizerMs * 1e3, 1, stepArgs);
+    trace.addSlice("optimizer", "optimizer", optimizerStartUs, optimizerMs * 1e3,
+                   optimizerInForward ? 2 : 1, stepArgs);
   for (const auto& c : communication) {
     const int rank = c.value("rank", 0);
     trace.addSlice("all-reduce, bucket " + std::to_string(c.value("bucket", 0)), "communication",

@@ -27,6 +27,7 @@ struct StepProfile {
   double stepMs = 0;  // measured wall time of the whole step
   double dataMs = 0, dataStartUs = 0;
   double optimizerMs = 0, optimizerStartUs = 0;
+  bool optimizerInForward = false;  // data parallel's deferred updates, between forward's layers
   std::vector<LayerProfile> layers;
   // Data parallel: each rank's all-reduces of the step (TrainingStrategy::stepCommunication),
   // drawn as one trace row per rank.

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
@@ -52,6 +53,7 @@ class TrainingRun {
   // Steady-clock microseconds at the phases of one step.
   struct StepTimes {
     double dataStart = 0, computeStart = 0, optimizerStart = 0, end = 0;
+    std::optional<DeferredUpdates> deferred;  // the optimizer ran during forward
   };
   void emitStep(int64_t samples, double loss, int64_t correct, const StepTimes& times);
   void publishProfile(const StepTimes& times);
@@ -219,6 +221,11 @@ void TrainingRun::publishProfile(const StepTimes& times) {
   p.dataMs = (times.computeStart - times.dataStart) / 1e3;
   p.optimizerStartUs = times.optimizerStart;
   p.optimizerMs = (times.end - times.optimizerStart) / 1e3;
+  if (times.deferred) {
+    p.optimizerStartUs = times.deferred->firstStartUs;
+    p.optimizerMs = times.deferred->ms;
+    p.optimizerInForward = true;
+  }
   if (m_strategy) p.communication = m_strategy->stepCommunication(times.dataStart);
   m_events.publish("profile", p.toJson());
   if (!m_options.tracePath.empty()) p.appendTo(m_trace);
@@ -316,7 +323,8 @@ TrainResult TrainingRun::run() {
         // Ranks agree on stopping before the optimizer; one process looks again after the step.
         agreedStop = m_strategy && m_strategy->finishStep(stopRequested(), lr);
         times.optimizerStart = steadyMicros();
-        if (!m_strategy || !m_strategy->defersUpdates()) m_optimizer->step(m_params.all(), lr);
+        if (m_strategy && m_strategy->defersUpdates()) times.deferred = m_strategy->takeDeferredUpdates();
+        else m_optimizer->step(m_params.all(), lr);
       }
       times.end = steadyMicros();
       ++m_state.step;

@@ -14,6 +14,12 @@ namespace twb {
 // What a parallel strategy (dist/) adds to train()'s loop. The loop stays the single-process
 // one; a strategy keeps the ranks in step: same starting weights, gradients averaged over ranks
 // before each optimizer step, statistics summed, and a stop agreed by all.
+// Deferred optimizer updates (TrainingStrategy::defersUpdates) run since the last look: when the
+// first began and how long they took together, waits for their gradients left out.
+struct DeferredUpdates {
+  double firstStartUs = 0, ms = 0;
+};
+
 // Mean times of one rank's steps since the last step event.
 struct StepWindow {
   double stepMs = 0, dataMs = 0, computeMs = 0;
@@ -52,6 +58,8 @@ class TrainingStrategy {
   virtual bool finishStep(bool stopRequested, float lr) = 0;
   // Completes the deferred updates: the parameters are the step's (before evaluating or saving).
   virtual void flush() = 0;
+  // The deferred updates run since the last call (for the profile's optimizer row).
+  virtual DeferredUpdates takeDeferredUpdates() = 0;
   // Sums `values` over the ranks, in place (losses, counts).
   virtual void sum(std::vector<double>& values) = 0;
   // The communication of the steps since the last report, for the step event ("comm_ms",
