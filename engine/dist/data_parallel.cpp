@@ -150,7 +150,7 @@ void DataParallelTraining::update(size_t index, bool byForward) {
   for (size_t i = 0; i < bucket.params.size(); ++i)
     m_optimizer->update(*bucket.params[i], m_stateIndices[index][i], m_pendingLr);
   m_updated[index] = 1;
-  if (m_updates.ms == 0) m_updates.firstStartUs = start;
+  if (m_updates.firstStartUs == 0) m_updates.firstStartUs = start;
   m_updates.ms += (steadyMicros() - start) / 1e3;
 }
 
