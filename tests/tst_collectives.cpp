@@ -218,7 +218,8 @@ class TestCollectives : public QObject {
         reducer.close({});
         reducer.finish();
         spans[static_cast<size_t>(r)] = reducer.lastStepSpans().size();
-        for (const CommSpan& s : reducer.lastStepSpans()) orders[static_cast<size_t>(r)].push_back(s.bucket);
+        for (const CommSpan& s : reducer.lastStepSpans())
+          orders[static_cast<size_t>(r)].push_back(s.bucket);
         // The second step sends every bucket first layers first, as the next forward needs them.
         reducer.setCutoff(0);
         for (size_t k = 0; k < params.all().size(); ++k) {

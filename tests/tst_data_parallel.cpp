@@ -12,8 +12,8 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "dist/data_parallel.h"
@@ -256,20 +256,23 @@ class TestDataParallel : public QObject {
       for (const auto& e : readEvents(dir.filePath(name + ".jsonl")))
         if (e["type"] == "eval") evals[overlap].push_back(e["loss"]);
     }
-    const auto [worst, where] =
-        largestRelativeDifference(loadModel(dir.filePath("after-backward/model.twbm").toStdString()),
-                                  loadModel(dir.filePath("deferred/model.twbm").toStdString()));
+    const auto [worst, where] = largestRelativeDifference(
+        loadModel(dir.filePath("after-backward/model.twbm").toStdString()),
+        loadModel(dir.filePath("deferred/model.twbm").toStdString()));
     QVERIFY2(worst == 0, qPrintable(QString("%1 differs by %2").arg(where.c_str()).arg(worst)));
     // A checkpoint written mid-run holds the same weights and Adam moments, bit for bit.
-    const TensorFile a = readTensorFile(dir.filePath("after-backward/checkpoints/step-40.twbc").toStdString());
-    const TensorFile b = readTensorFile(dir.filePath("deferred/checkpoints/step-40.twbc").toStdString());
+    const TensorFile a =
+        readTensorFile(dir.filePath("after-backward/checkpoints/step-40.twbc").toStdString());
+    const TensorFile b =
+        readTensorFile(dir.filePath("deferred/checkpoints/step-40.twbc").toStdString());
     QCOMPARE(a.metadata.at("optimizer_steps"), std::string("40"));
     QCOMPARE(b.metadata.at("optimizer_steps"), a.metadata.at("optimizer_steps"));
     QCOMPARE(b.tensors.size(), a.tensors.size());
     for (size_t i = 0; i < a.tensors.size(); ++i) {
       const auto& [name, tensor] = a.tensors[i];
       QCOMPARE(b.tensors[i].first, name);
-      QVERIFY2(std::memcmp(tensor.raw(), b.tensors[i].second.raw(), tensor.bytes()) == 0, name.c_str());
+      QVERIFY2(std::memcmp(tensor.raw(), b.tensors[i].second.raw(), tensor.bytes()) == 0,
+               name.c_str());
     }
     QCOMPARE(evals[true].size(), size_t(3));  // steps 25, 50 and the final one
     QCOMPARE(evals[true], evals[false]);

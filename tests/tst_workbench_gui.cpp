@@ -1251,12 +1251,13 @@ class WorkbenchGuiTest : public QObject {
     inlineSpec["model"] = QJsonObject{{"spec", QJsonObject{{"name", "tiny"}, {"input", QJsonArray{784}}}}};
     jobs << inlineSpec;
     QJsonObject acrossNodes = everyFieldJob();  // nodes the form does not know, in their order
-    acrossNodes["parallel"] = QJsonObject{{"strategy", "data"},     {"nodes", QJsonArray{"b", "a"}},
-                                          {"ranks_per_node", 2},    {"bucket_bytes", 1 << 20},
-                                          {"compression", "bf16"},  {"streams", 2},
-                                          {"interface", "eth1"},    {"hierarchical", true},
-                                          {"sync_batch_norm", true}, {"overlap_forward", false},
-                                          {"timeout_s", 30}};
+    acrossNodes["parallel"] =
+        QJsonObject{{"strategy", "data"},      {"nodes", QJsonArray{"b", "a"}},
+                    {"ranks_per_node", 2},     {"bucket_bytes", 1 << 20},
+                    {"compression", "bf16"},   {"streams", 2},
+                    {"interface", "eth1"},     {"hierarchical", true},
+                    {"sync_batch_norm", true}, {"overlap_forward", false},
+                    {"timeout_s", 30}};
     jobs << acrossNodes;
     for (const QJsonObject& job : std::as_const(jobs)) {
       ui::JobForm form;
@@ -1676,7 +1677,8 @@ class WorkbenchGuiTest : public QObject {
     auto* overlapForward = field<QCheckBox>("overlapForward");
     QVERIFY(overlapForward->isEnabled() && overlapForward->isChecked());
     overlapForward->setChecked(false);
-    QCOMPARE(m_window->jobForm()->job()["parallel"].toObject()["overlap_forward"], QJsonValue(false));
+    QCOMPARE(m_window->jobForm()->job()["parallel"].toObject()["overlap_forward"],
+             QJsonValue(false));
     overlapForward->setChecked(true);
     QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("overlap_forward"));
     field<QComboBox>("compression")->setCurrentText("bf16");

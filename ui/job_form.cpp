@@ -397,7 +397,7 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
          "the same bit for bit either way."),
       "overlapForward", "parallel.overlap_forward", true);
   // The options of data parallelism are editable, and the batch is per rank, under it alone.
-  const QList<QWidget*> dataOnly{m_nodes,   ranks,     compression,  bucket,        streams,
+  const QList<QWidget*> dataOnly{m_nodes,   ranks,        compression,   bucket,        streams,
                                  interface, hierarchical, syncBatchNorm, overlapForward};
   const auto showStrategy = [=, this] {
     const bool data = m_document.value("parallel.strategy", "single").toString() == "data";
@@ -425,9 +425,9 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
     const QString value = strategy->currentData().toString();
     // The options of data parallelism mean nothing to one worker, which refuses them.
     if (value != "data")
-      for (const char* key : {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams",
-                              "interface", "hierarchical", "sync_batch_norm", "overlap_forward",
-                              "timeout_s"})
+      for (const char* key :
+           {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams", "interface",
+            "hierarchical", "sync_batch_norm", "overlap_forward", "timeout_s"})
         m_document.remove(QString("parallel.") + key);
     m_document.set("parallel.strategy", value, "single");
     if (m_document.value("parallel").toObject().isEmpty()) m_document.remove("parallel");

@@ -287,13 +287,14 @@ void ProfilePanel::fill(const Answer& answer) {
     return;
   }
   const QJsonObject& profile = answer.latest;
-  QString header = (profile.value("optimizer_in_forward").toBool()
-                        ? tr("Step %1: %2 ms, of which data %3 ms and optimizer %4 ms (during forward)")
-                        : tr("Step %1: %2 ms, of which data %3 ms and optimizer %4 ms"))
-                       .arg(profile.value("step").toInt())
-                       .arg(profile.value("step_ms").toDouble(), 0, 'f', 2)
-                       .arg(profile.value("data_ms").toDouble(), 0, 'f', 2)
-                       .arg(profile.value("optimizer_ms").toDouble(), 0, 'f', 2);
+  QString header =
+      (profile.value("optimizer_in_forward").toBool()
+           ? tr("Step %1: %2 ms, of which data %3 ms and optimizer %4 ms (during forward)")
+           : tr("Step %1: %2 ms, of which data %3 ms and optimizer %4 ms"))
+          .arg(profile.value("step").toInt())
+          .arg(profile.value("step_ms").toDouble(), 0, 'f', 2)
+          .arg(profile.value("data_ms").toDouble(), 0, 'f', 2)
+          .arg(profile.value("optimizer_ms").toDouble(), 0, 'f', 2);
   // Data parallel: each rank's all-reduce time (the trace shows when each bucket ran).
   QMap<int, double> commMs;
   for (const QJsonValue& c : profile.value("comm").toArray())

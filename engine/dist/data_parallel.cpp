@@ -75,8 +75,7 @@ std::string DataParallelTraining::shareResumePoint(const std::string& checkpoint
   return path;
 }
 
-void DataParallelTraining::start(ParameterStore& params, const Graph& graph,
-                                 Optimizer* optimizer) {
+void DataParallelTraining::start(ParameterStore& params, const Graph& graph, Optimizer* optimizer) {
   m_params = &params;
   m_graph = &graph;
   if (optimizer && m_config.overlapForward) {
@@ -139,7 +138,8 @@ void DataParallelTraining::apply(const Setting& setting) {
     if (!p.grad.empty()) stateIndex.emplace(&p, stateIndex.size());
   m_stateIndices.assign(m_reducer.bucketCount(), {});
   for (size_t b = 0; b < m_reducer.bucketCount(); ++b)
-    for (const Parameter* p : m_reducer.bucket(b).params) m_stateIndices[b].push_back(stateIndex.at(p));
+    for (const Parameter* p : m_reducer.bucket(b).params)
+      m_stateIndices[b].push_back(stateIndex.at(p));
   m_updated.assign(m_reducer.bucketCount(), 0);
 }
 
@@ -212,7 +212,8 @@ void DataParallelTraining::readControl() {
   if (!m_controlUnread) return;
   m_reducer.finish();
   m_controlUnread = false;
-  if (m_control[1] != m_sentFingerprint[0] * ranks() || m_control[2] != m_sentFingerprint[1] * ranks())
+  if (m_control[1] != m_sentFingerprint[0] * ranks() ||
+      m_control[2] != m_sentFingerprint[1] * ranks())
     throw Error("data parallel: rank " + std::to_string(rank()) +
                 ": the ranks reduced different gradient buckets this step (every rank must run "
                 "the same model)");

@@ -148,9 +148,9 @@ void GradientReducer::setCutoff(size_t cutoff) {
 size_t GradientReducer::suggestedCutoff(double backwardEndUs) {
   std::lock_guard lock(m_mutex);
   const size_t count = m_buckets.size();
-  const bool measured = m_lastStep.size() == count &&
-                        std::none_of(m_neededAfterUs.begin(), m_neededAfterUs.end(),
-                                     [](double t) { return std::isnan(t); });
+  const bool measured =
+      m_lastStep.size() == count && std::none_of(m_neededAfterUs.begin(), m_neededAfterUs.end(),
+                                                 [](double t) { return std::isnan(t); });
   if (!measured) return count;
   std::vector<double> micros(count);
   for (const CommSpan& s : m_lastStep) micros[s.bucket] = s.endUs - s.startUs;
@@ -163,7 +163,9 @@ size_t GradientReducer::suggestedCutoff(double backwardEndUs) {
   std::vector<double> done(count);
   for (size_t cutoff = count + 1; cutoff-- > 0;) {
     double free = 0;
-    const auto reduce = [&](size_t b) { done[b] = free = std::max(free, m_readyUs[b]) + micros[b]; };
+    const auto reduce = [&](size_t b) {
+      done[b] = free = std::max(free, m_readyUs[b]) + micros[b];
+    };
     for (size_t b = 0; b < cutoff; ++b) reduce(b);
     for (size_t b = count; b-- > cutoff;) reduce(b);
     double waited = 0;
@@ -194,14 +196,19 @@ void GradientReducer::run() {
       const auto stepDone = [&] {
         return m_closedSteps > m_finishedSteps && m_next == m_order.size();
       };
-      m_changed.wait(lock, [&] { return m_stopping || (!m_error && (bucketReady() || stepDone())); });
+      m_changed.wait(lock,
+                     [&] { return m_stopping || (!m_error && (bucketReady() || stepDone())); });
       if (m_stopping) return;
-      if (bucketReady()) bucket = m_order[m_next];
-      else last = std::move(m_last);
+      if (bucketReady())
+        bucket = m_order[m_next];
+      else
+        last = std::move(m_last);
     }
     try {
-      if (bucket != npos) reduce(bucket);
-      else if (last) last();
+      if (bucket != npos)
+        reduce(bucket);
+      else if (last)
+        last();
       std::lock_guard lock(m_mutex);
       if (bucket != npos) {
         m_done[bucket] = 1;

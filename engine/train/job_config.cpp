@@ -96,9 +96,9 @@ ParallelConfig readParallel(JsonObject p) {
   if (!(c.timeoutSeconds >= 1 && c.timeoutSeconds <= 3600))
     throw p.error("timeout_s", "must be between 1 and 3600 seconds");
   if (!c.data())
-    for (const char* key : {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams",
-                            "interface", "hierarchical", "sync_batch_norm", "overlap_forward",
-                            "timeout_s"})
+    for (const char* key :
+         {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams", "interface",
+          "hierarchical", "sync_batch_norm", "overlap_forward", "timeout_s"})
       if (p.has(key)) throw p.error(key, "only applies to \"strategy\": \"data\"");
   p.rejectUnknown();
   return c;

@@ -83,8 +83,10 @@ class Adam : public Optimizer {
 #pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
     for (int64_t i = 0; i < n; ++i) {
       float d = g[i];
-      if (decoupled) w[i] *= 1.f - lr * wd;
-      else d += wd * w[i];
+      if (decoupled)
+        w[i] *= 1.f - lr * wd;
+      else
+        d += wd * w[i];
       m[i] = b1 * m[i] + (1.f - b1) * d;
       v[i] = b2 * v[i] + (1.f - b2) * d * d;
       w[i] -= stepSize * m[i] / (std::sqrt(v[i]) / correction2Sqrt + eps);

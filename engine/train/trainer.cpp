@@ -323,8 +323,10 @@ TrainResult TrainingRun::run() {
         // Ranks agree on stopping before the optimizer; one process looks again after the step.
         agreedStop = m_strategy && m_strategy->finishStep(stopRequested(), lr);
         times.optimizerStart = steadyMicros();
-        if (m_strategy && m_strategy->defersUpdates()) times.deferred = m_strategy->takeDeferredUpdates();
-        else m_optimizer->step(m_params.all(), lr);
+        if (m_strategy && m_strategy->defersUpdates())
+          times.deferred = m_strategy->takeDeferredUpdates();
+        else
+          m_optimizer->step(m_params.all(), lr);
       }
       times.end = steadyMicros();
       ++m_state.step;
