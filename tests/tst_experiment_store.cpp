@@ -343,7 +343,8 @@ class ExperimentStoreTest : public QObject {
     qint64 committed = 0;
     QElapsedTimer timer;
     timer.start();
-    while (committed < 300 && timer.elapsed() < 60000 && follower.state() != QProcess::NotRunning) {
+    while (committed < 300 && timer.elapsed() < twb::test::timeScaled(60000) &&
+           follower.state() != QProcess::NotRunning) {
       follower.waitForReadyRead(100);
       while (follower.canReadLine())
         committed =
@@ -396,7 +397,7 @@ class ExperimentStoreTest : public QObject {
     auto job = QJsonDocument::fromJson(example.readAll()).object();
     job["max_steps"] = 100000;
     dispatcher.submit(twb::remote::TrainingRequest(QJsonDocument(job).toJson()));
-    QVERIFY(submitted.wait(30000));
+    QVERIFY(submitted.wait(twb::test::timeScaled(30000)));
     const QString jobFolder = m_dir.filePath("lost-node/jobs/") + submitted.front().front().toString();
     QTRY_VERIFY_WITH_TIMEOUT(store.lastSeq(run) >= 3, twb::test::timeScaled(60000));
     QFile status(jobFolder + "/status.json");
