@@ -57,6 +57,14 @@ class TrainingRun {
   };
   void emitStep(int64_t samples, double loss, int64_t correct, const StepTimes& times);
   void publishProfile(const StepTimes& times);
+  // Whether anything after step `step` (counted from 1) reads the parameters or gathers from
+  // the ranks: its step event, profile, checkpoint, evaluation or the end of its epoch or run.
+  bool readsStateAfter(int64_t step, bool profiled) const {
+    const auto every = [&](int64_t n) { return n > 0 && step % n == 0; };
+    return profiled || every(m_job.logEverySteps) || every(m_job.checkpointEverySteps) ||
+           every(m_job.evalEverySteps) || step == m_totalSteps ||
+           m_state.batchInEpoch + 1 >= m_stepsPerEpoch;
+  }
   // A GPU run's parameters and optimizer state back in the ParameterStore and the Optimizer,
   // which evaluation, checkpoints and the saved model read.
   void fetchFromDevice();
@@ -328,6 +336,11 @@ TrainResult TrainingRun::run() {
         else
           m_optimizer->step(m_params.all(), lr);
       }
+      // A step event, profile, checkpoint or evaluation after this step reads the parameters
+      // or talks to the other ranks: deferred updates are completed here, so that their wait
+      // counts in this step's time (and its exposed communication) and not between steps.
+      if (m_strategy && m_strategy->defersUpdates() && readsStateAfter(m_state.step + 1, profiled))
+        m_strategy->flush();
       times.end = steadyMicros();
       ++m_state.step;
       ++m_state.batchInEpoch;
