@@ -62,12 +62,17 @@ QJsonDocument chromeTraceFromProfiles(const QList<QByteArray>& profileEvents) {
           {{"step", step}, {"op", layer.value("op")}, {"precision", layer.value("precision")}}));
       at += ms * 1e3;
     };
+    // Data parallel's deferred updates ran between forward's layers: summed into one slice from
+    // forward's start, on the data row, as the engine's own trace shows them.
+    const double optimizerMs = profile.value("optimizer_ms").toDouble();
+    const bool optimizerInForward = profile.value("optimizer_in_forward").toBool();
+    if (optimizerMs > 0 && optimizerInForward)
+      events.append(slice("optimizer", "optimizer", at, optimizerMs, kData, stepArgs));
     for (const QJsonValue& layer : layers) layerSlice(layer.toObject(), false);
     for (qsizetype i = layers.size() - 1; i >= 0; --i)
       if (layers[i].toObject().value("backward_ms").toDouble() > 0)
         layerSlice(layers[i].toObject(), true);
-    const double optimizerMs = profile.value("optimizer_ms").toDouble();
-    if (optimizerMs > 0)
+    if (optimizerMs > 0 && !optimizerInForward)
       events.append(slice("optimizer", "optimizer", at, optimizerMs, kCompute, stepArgs));
   }
   return QJsonDocument(QJsonObject{{"traceEvents", events}, {"displayTimeUnit", "ms"}});

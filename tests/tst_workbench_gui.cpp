@@ -1715,9 +1715,21 @@ class WorkbenchGuiTest : public QObject {
     QSet<int> commRows;
     const QJsonArray trace = app::chromeTraceFromProfiles(m_store->events(runId, "profile"))
                                  .object()["traceEvents"].toArray();
-    for (const QJsonValue& e : trace)
+    double firstForwardUs = -1, optimizerUs = -1;
+    int optimizerRow = 0;
+    for (const QJsonValue& e : trace) {
       if (e["cat"] == "communication" && e["dur"].toDouble() > 0) commRows.insert(e["tid"].toInt());
+      if (e["cat"] == "forward" && firstForwardUs < 0) firstForwardUs = e["ts"].toDouble();
+      if (e["cat"] == "optimizer" && optimizerUs < 0) {
+        optimizerUs = e["ts"].toDouble();
+        optimizerRow = e["tid"].toInt();
+      }
+    }
     QCOMPARE(commRows.size(), 2);
+    // With overlap_forward (the default) the update ran during forward: on the data row, from
+    // forward's start, not after backward.
+    QCOMPARE(optimizerRow, 2);
+    QCOMPARE(optimizerUs, firstForwardUs);
     // The Profile tab sums each rank's all-reduces of the profiled step.
     m_window->tabs()->setCurrentWidget(m_window->profilePanel());
     QTRY_VERIFY_WITH_TIMEOUT(m_window->profilePanel()->findChild<QLabel*>("profileStep")->text().contains("all-reduce rank 0"), twb::test::timeScaled(10000));
