@@ -23,14 +23,12 @@ GradientReducer::~GradientReducer() {
 
 void GradientReducer::plan(ParameterStore& params, const Graph& graph, size_t bucketBytes) {
   m_buckets.clear();
-  m_bucketsOfNode.assign(graph.nodes().size(), {});
   m_bucketOf.assign(graph.nodes().size(), npos);
   GradientBucket current;
   const auto close = [&] {
     if (current.params.empty()) return;
     current.fused.resize(current.elements);
     if (m_wire != WireType::f32) current.feedback.assign(current.elements, 0.f);
-    m_bucketsOfNode[current.readyNode].push_back(m_buckets.size());
     m_buckets.push_back(std::move(current));
     current = {};
   };
@@ -90,12 +88,15 @@ void GradientReducer::open(std::unique_lock<std::mutex>& lock) {
 }
 
 void GradientReducer::gradientsReady(size_t node) {
-  if (node >= m_bucketsOfNode.size() || m_bucketsOfNode[node].empty()) return;
+  // A bucket is complete at the last node backward reaches of those it holds.
+  const size_t b = bucketOf(node);
+  if (b == npos || m_buckets[b].readyNode != node) return;
   const double now = steadyMicros();
   {
     std::unique_lock lock(m_mutex);
     open(lock);
-    for (size_t b : m_bucketsOfNode[node]) m_ready[b] = 1, m_readyUs[b] = now;
+    m_ready[b] = 1;
+    m_readyUs[b] = now;
   }
   m_changed.notify_all();
 }

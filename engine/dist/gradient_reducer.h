@@ -98,8 +98,7 @@ class GradientReducer {
   Communicator& m_comm;
   WireType m_wire;
   std::vector<GradientBucket> m_buckets;
-  std::vector<std::vector<size_t>> m_bucketsOfNode;  // the buckets a node's backward completes
-  std::vector<size_t> m_bucketOf;                    // the bucket of a node's gradients
+  std::vector<size_t> m_bucketOf;  // the bucket of a node's gradients
 
   std::mutex m_mutex;
   std::condition_variable m_changed;
