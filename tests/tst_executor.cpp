@@ -1,18 +1,20 @@
 // The executor's promises: the steady-state training step allocates nothing, and activations
 // between convolutions stay in the layout oneDNN prefers instead of being reordered each step.
-#include <QtTest>
-
 #include <dlfcn.h>
 
+#include <QtTest>
 #include <atomic>
 #include <cmath>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
+#include "core/error.h"
+#include "core/random.h"
 #include "data/data_loader.h"
 #include "exec/executor.h"
 #include "graph/templates.h"
+#include "quant/inference_rewrite.h"
 #include "train/evaluator.h"
 #include "train/optimizer.h"
 
@@ -55,6 +57,39 @@ ModelSpec stateful() {
              {"logits", "Linear", {"drop"}, {{"out_features", 10}}}};
   s.outputs = {"logits"};
   return s;
+}
+
+// MobileNet's inverted residual without its shortcut: expand (1x1), depthwise 3x3, project.
+ModelSpec expandDepthwiseProject(int stride, bool depthwiseBias) {
+  ModelSpec s;
+  s.name = "inverted-residual";
+  s.inputs = {{"image", {8, 12, 12}, DType::f32}};
+  s.nodes = {{"expand",
+              "Conv2d",
+              {"image"},
+              {{"out_channels", 24}, {"kernel", 1}, {"activation", "relu6"}}},
+             {"dw",
+              "Conv2d",
+              {"expand"},
+              {{"out_channels", 24},
+               {"kernel", 3},
+               {"padding", 1},
+               {"stride", stride},
+               {"groups", 24},
+               {"bias", depthwiseBias},
+               {"activation", "relu6"}}},
+             {"project", "Conv2d", {"dw"}, {{"out_channels", 8}, {"kernel", 1}}}};
+  s.outputs = {"project"};
+  return s;
+}
+
+float maxRelativeDifference(const std::vector<float>& a, const std::vector<float>& b) {
+  float scale = 0, diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    scale = std::max(scale, std::abs(b[i]));
+    diff = std::max(diff, std::abs(a[i] - b[i]));
+  }
+  return diff / scale;
 }
 }  // namespace
 
@@ -125,6 +160,57 @@ class TestExecutor : public QObject {
     for (const char* v : {"conv1", "relu1", "pool1", "conv2", "relu2", "pool2"})
       QVERIFY2(!exec.isPlainLayout(v), v);
     for (const char* v : {"image", "flatten", "fc1", "logits"}) QVERIFY2(exec.isPlainLayout(v), v);
+  }
+
+  // Frozen inference computes a depthwise convolution inside the 1x1 convolution before it (the
+  // expanded value is never stored), with the outputs of the plain executor.
+  void frozenInferenceAbsorbsTheDepthwiseConvolution_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<QString>("expanded");  // the value that is no longer stored
+    QTest::newRow("stride 1") << "stride 1"
+                              << "expand";
+    QTest::newRow("stride 2, no depthwise bias") << "stride 2"
+                                                 << "expand";
+    QTest::newRow("mobilenet-v2-cifar") << "mobilenet-v2-cifar"
+                                        << "block3_expand";
+  }
+
+  void frozenInferenceAbsorbsTheDepthwiseConvolution() {
+    QFETCH(QString, model);
+    QFETCH(QString, expanded);
+    const int64_t batch = 4;
+    ParameterStore params;
+    ModelSpec spec =
+        model == "stride 1" ? expandDepthwiseProject(1, true) : expandDepthwiseProject(2, false);
+    if (model == "mobilenet-v2-cifar") {
+      spec = makeTemplate("mobilenet-v2-cifar", {});
+      params.ensure(Graph::build(spec, 1), 3);
+      const InferenceModel folded = rewriteForInference(spec, params);
+      spec = folded.spec;
+      params = folded.params;
+    }
+    params.ensure(Graph::build(spec, 1), 3);
+    ExecOptions frozen{ExecMode::infer};
+    frozen.frozen = true;
+    Executor plain(Graph::build(spec, batch), params, {ExecMode::infer}),
+        fused(Graph::build(spec, batch), params, frozen);
+    Random random(4);
+    const std::string input = spec.inputs[0].name;
+    for (int64_t i = 0; i < batch * numel(spec.inputs[0].shape); ++i)
+      static_cast<float*>(plain.inputBuffer(input))[i] =
+          static_cast<float*>(fused.inputBuffer(input))[i] = random.normal();
+    plain.forward();
+    fused.forward();
+    const std::string output = spec.outputs[0];
+    const float difference = maxRelativeDifference(fused.read(output), plain.read(output));
+    QVERIFY2(difference <= 1e-5f, qPrintable(QString::number(difference)));
+    QCOMPARE(fused.flopsPerStep(), plain.flopsPerStep());
+    // The expanded value was computed inside the kernel, never stored: only the plain executor has
+    // it.
+    QCOMPARE(plain.read(expanded.toStdString()).size(),
+             static_cast<size_t>(numel(
+                 plain.graph().values()[plain.graph().valueIndex(expanded.toStdString())].shape)));
+    QVERIFY_THROWS_EXCEPTION(Error, fused.read(expanded.toStdString()));
   }
 
   // The work of a training step: the forward pass, every weight gradient, and input gradients

@@ -145,8 +145,9 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
                    "note: %lld samples per pass instead of %lld keep the values under %lld MiB\n",
                    static_cast<long long>(batch), static_cast<long long>(args.batch),
                    static_cast<long long>(kInferenceActivationBudget >> 20));
-    Executor exec(Graph::build(model.spec, batch), model.params,
-                  {ExecMode::infer, false, precision, model.quant ? &*model.quant : nullptr});
+    ExecOptions options{ExecMode::infer, false, precision, model.quant ? &*model.quant : nullptr};
+    options.frozen = true;
+    Executor exec(Graph::build(model.spec, batch), model.params, options);
     const GraphValue& outputValue = exec.graph().values()[exec.graph().outputs()[0]];
     const std::string output = outputValue.name;
     const Shape outShape = outputValue.shape;

@@ -45,10 +45,16 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels() {
     m_valueScales = m_placement.storedScale;
   }
   m_castPlans.resize(m_graph.nodes().size());
+  m_absorbedBy.assign(m_graph.nodes().size(), -1);
   // In execution order, so each kernel sees the layouts its inputs' producers chose.
   size_t scratchpadBytes = 0;
   for (const auto& node : m_graph.nodes()) {
     auto kernel = makeCpuKernel(node.opName);
+    if (m_absorbedBy[m_kernels.size()] >= 0) {  // computed by an earlier node's kernel
+      m_kernels.push_back(std::move(kernel));
+      continue;
+    }
+    kernel->setFrozen(m_options.frozen && m_options.mode == ExecMode::infer);
     std::vector<dnnl::memory::desc> in;
     for (int v : node.inputs) in.push_back(layouts[v]);
     if (int8) {
@@ -60,8 +66,17 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels() {
           std::find(outputs.begin(), outputs.end(), node.output) != outputs.end();
       kernel->setTypes(compute, outputType(node.op->traits(), compute, isOutput));
     }
+    const int absorbed = absorbableReader(m_kernels.size());
+    if (absorbed >= 0 && kernel->absorb(node, m_graph.nodes()[absorbed]))
+      m_absorbedBy[absorbed] = static_cast<int>(m_kernels.size());
     try {
-      layouts[node.output] = kernel->prepare(node, in, m_options.mode == ExecMode::train);
+      const dnnl::memory::desc out = kernel->prepare(node, in, m_options.mode == ExecMode::train);
+      if (absorbed >= 0 && m_absorbedBy[absorbed] >= 0) {
+        layouts[m_graph.nodes()[absorbed].output] = out;
+        layouts[node.output] = dnnl::memory::desc();  // never stored
+      } else {
+        layouts[node.output] = out;
+      }
     } catch (const dnnl::error& e) {
       throw primitiveFailure(node, e);
     }
@@ -72,6 +87,19 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels() {
   m_scratchpad = std::shared_ptr<void>(std::aligned_alloc(64, (scratchpadBytes + 63) / 64 * 64 + 64),
                                        [](void* p) { std::free(p); });
   return layouts;
+}
+
+int Executor::absorbableReader(size_t n) const {
+  if (!m_options.frozen || m_options.mode != ExecMode::infer ||
+      m_options.precision != Precision::fp32)
+    return -1;
+  const int value = m_graph.nodes()[n].output;
+  const GraphValue& v = m_graph.values()[value];
+  const auto& outputs = m_graph.outputs();
+  if (v.consumers.size() != 1 || std::find(outputs.begin(), outputs.end(), value) != outputs.end())
+    return -1;
+  const int reader = v.consumers[0];
+  return m_graph.nodes()[reader].inputs.size() == 1 ? reader : -1;
 }
 
 void Executor::chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKernel& kernel) {
@@ -115,6 +143,7 @@ void Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layouts) {
       gradientValues(m_graph, m_options.mode == ExecMode::train, m_options.inputGradients);
   for (size_t v = 0; v < layouts.size(); ++v) {
     Slot& s = m_slots[v];
+    if (!layouts[v].get_size()) continue;  // computed inside a kernel, never stored
     s.value = dnnl::memory(layouts[v], cpuEngine());
     if (!needsGrad[v]) continue;
     auto zeroed = [&] {
@@ -144,6 +173,8 @@ void Executor::bindKernels(const std::vector<dnnl::memory::desc>& layouts,
   m_timings.resize(m_graph.nodes().size());
   for (size_t n = 0; n < m_graph.nodes().size(); ++n) {
     const GraphNode& node = m_graph.nodes()[n];
+    m_casts.emplace_back();
+    if (m_absorbedBy[n] >= 0) continue;  // its work and FLOPs are its absorber's
     KernelIO io;
     io.scratchpad = m_scratchpad;
     io.randomSeed = &m_seed;
@@ -165,7 +196,6 @@ void Executor::bindKernels(const std::vector<dnnl::memory::desc>& layouts,
       }
       io.inputGrads.push_back(grad);
     }
-    m_casts.emplace_back();
     for (const InputCast& cast : m_castPlans[n]) {
       const dnnl::memory converted(cast.to, cpuEngine());
       const bool quantize = dtypeOf(cast.to) != DType::f32;
@@ -184,6 +214,15 @@ void Executor::bindKernels(const std::vector<dnnl::memory::desc>& layouts,
     timing.compute = m_kernels[n]->computeType();
     timing.forwardFlops = node.forwardFlops;
     timing.bytes = static_cast<double>(layouts[node.output].get_size());
+    const auto absorbed = std::find(m_absorbedBy.begin(), m_absorbedBy.end(), static_cast<int>(n));
+    if (absorbed != m_absorbedBy.end()) {
+      const GraphNode& next = m_graph.nodes()[static_cast<size_t>(absorbed - m_absorbedBy.begin())];
+      io.output = m_slots[next.output].value;
+      for (const auto& p : next.params)
+        io.absorbedParams.push_back(params.at(next.name + "." + p.suffix).value);
+      timing.forwardFlops += next.forwardFlops;
+      timing.bytes = static_cast<double>(layouts[next.output].get_size());
+    }
     for (int v : node.inputs) timing.bytes += static_cast<double>(layouts[v].get_size());
     bool trainable = false;
     for (const auto& p : node.params) {
@@ -284,6 +323,12 @@ void Executor::copyPlain(const dnnl::memory& from, const dnnl::memory& to, float
 
 std::vector<float> Executor::read(const std::string& value) const {
   const int v = m_graph.valueIndex(value);
+  const int producer = m_graph.values()[v].producer;
+  if (producer >= 0 && !m_slots[v].value)
+    throw Error(
+        "value '" + value + "' is not kept: node '" +
+        m_graph.nodes()[static_cast<size_t>(producer)].name +
+        "' computes the node after it in one primitive (frozen inference reads only outputs)");
   std::vector<float> out(numel(m_graph.values()[v].shape));
   copyPlain(m_slots[v].value,
             dnnl::memory(plainDesc(m_graph.values()[v].shape), cpuEngine(), out.data()),

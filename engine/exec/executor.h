@@ -40,6 +40,11 @@ struct ExecOptions {
   // Training: BatchNorm normalises with the statistics of the whole batch over these ranks
   // (synchronized BatchNorm; must outlive the executor); null: with this rank's share's.
   RankCollective* batchNormRanks = nullptr;
+  // Inference on weights that do not change after construction, reading only the graph's
+  // outputs (bench, predict): weights are laid out for their primitives once, and a kernel may
+  // compute the node after it in one primitive, never storing the value between them (read()
+  // refuses such a value). Not for evaluation during training or calibration.
+  bool frozen = false;
 };
 
 // A graph compiled for the CPU at one batch size: every kernel prepared, every buffer (values,
@@ -110,6 +115,9 @@ class Executor {
   // Under int8: the types a node computes in and writes, its scales, and the casts its inputs
   // need; records the scale of its output when that is int8.
   void chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKernel& kernel);
+  // Frozen fp32 inference: the node that node `n`'s kernel may absorb (CpuKernel::absorb), the
+  // only reader of its output, reading nothing else, the output not a graph output; else -1.
+  int absorbableReader(size_t n) const;
   void allocateBuffers(const std::vector<dnnl::memory::desc>& layouts);
   void bindKernels(const std::vector<dnnl::memory::desc>& layouts, ParameterStore& params);
   void copyPlain(const dnnl::memory& from, const dnnl::memory& to, float scale = 1) const;
@@ -128,6 +136,7 @@ class Executor {
   double m_flopsPerStep = 0;
   bool m_profiling = false;
   std::vector<NodeTiming> m_timings;  // one per node
+  std::vector<int> m_absorbedBy;      // per node: the node whose kernel computes it, or -1
   uint64_t m_seed = 0;
   std::function<void(size_t)> m_forwardListener, m_backwardListener;
 };

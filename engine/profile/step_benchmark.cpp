@@ -33,9 +33,10 @@ StepBenchmarkResult benchmarkSteps(const ModelSpec& model, const StepBenchmarkOp
                     ? Graph::build(withLoss(model, "SoftmaxCrossEntropy", outputShape), options.batch)
                     : Graph::build(model, options.batch);
   params.ensure(graph, 1);
-  Executor exec(std::move(graph), params,
-                {options.train ? ExecMode::train : ExecMode::infer, false, options.precision,
-                 options.quant});
+  ExecOptions execOptions{options.train ? ExecMode::train : ExecMode::infer, false,
+                          options.precision, options.quant};
+  execOptions.frozen = !options.train;
+  Executor exec(std::move(graph), params, execOptions);
   Random random(2);
   for (const auto& in : model.inputs) {
     auto* x = static_cast<float*>(exec.inputBuffer(in.name));

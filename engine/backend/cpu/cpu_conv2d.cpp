@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "backend/cpu/cpu_kernel.h"
 
 namespace twb {
@@ -19,8 +21,30 @@ dnnl::memory::desc plainLayout(const dnnl::memory::desc& desc) {
 // (format any), so a chain of convolutions and activations stays blocked. Master weights are
 // plain f32 (OC, IC/G, KH, KW), reordered (and cast, in bf16) once per step into the layout and
 // type the primitive wants; weight and bias gradients are computed in f32.
+// In frozen fp32 inference a 1x1 convolution absorbs the 3x3 depthwise one that reads its output
+// (MobileNet's expansion and depthwise pair: a oneDNN depthwise post-op), so the expanded
+// activations, the block's largest, never go to memory.
 class CpuConv2d : public CpuKernel {
  public:
+  bool absorb(const GraphNode& self, const GraphNode& next) override {
+    if (m_compute != DType::f32 || next.opName != "Conv2d") return false;
+    const Attrs& a = self.op->attrs();
+    const Attrs& b = next.op->attrs();
+    const auto& w = self.params[0].shape;
+    const auto& dw = next.params[0].shape;
+    const std::vector<int64_t> one{1, 1}, zero{0, 0};
+    const bool pointwise = w[2] == 1 && w[3] == 1 && a.integer("groups") == 1 &&
+                           a.pair("stride") == one && a.pair("padding") == zero;
+    const auto stride = b.pair("stride");
+    const bool depthwise3x3 = b.integer("groups") == w[0] && dw[0] == w[0] && dw[1] == 1 &&
+                              dw[2] == 3 && dw[3] == 3 && b.pair("padding") == one &&
+                              b.pair("dilation") == one && stride[0] == stride[1] &&
+                              (stride[0] == 1 || stride[0] == 2);
+    if (!pointwise || !depthwise3x3) return false;
+    m_depthwise = &next;
+    return true;
+  }
+
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
                              bool training) override {
     const Attrs& a = node.op->attrs();
@@ -59,6 +83,13 @@ class CpuConv2d : public CpuKernel {
     dnnl::primitive_attr attr = attributesWithActivation(node, training);
     if (isInt8())
       attr.set_output_scales(1 << 1, m_quant.outputScales(!activationSeesRealValues(node)));
+    if (m_depthwise) {
+      dnnl::post_ops ops = attr.get_post_ops();
+      ops.append_dw(dt::f32, dt::f32, dt::f32, 3, m_depthwise->op->attrs().pair("stride")[0], 1, 0,
+                    {});
+      appendActivation(ops, *m_depthwise);
+      attr.set_post_ops(ops);
+    }
     m_fwd = m_hasBias
                 ? dnnl::convolution_forward::primitive_desc(
                       {prop, algo, anySrc, anyWeights, m_bias, anyDst, strides, dilates, padL,
@@ -98,11 +129,12 @@ class CpuConv2d : public CpuKernel {
   void bind(const KernelIO& io) override {
     const dnnl::memory src = inLayout(m_forward, io.inputs[0], m_fwd.src_desc());
     if (isInt8()) return bindInt8(src, io);
-    const dnnl::memory weights = inLayout(m_forward, wrap(io.params[0], m_weightsPlain),
-                                          m_fwd.weights_desc());
+    const dnnl::memory weights =
+        weightsInLayout(wrap(io.params[0], m_weightsPlain), m_fwd.weights_desc());
     std::unordered_map<int, dnnl::memory> args{
         {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, io.output}};
     if (m_hasBias) args[DNNL_ARG_BIAS] = wrap(io.params[1], m_bias);
+    if (m_depthwise) bindDepthwise(io, args);
     addStep(m_forward, dnnl::convolution_forward(m_fwd), args, m_fwd.scratchpad_desc(), io);
     if (!io.outputGrad) return;
 
@@ -129,6 +161,23 @@ class CpuConv2d : public CpuKernel {
   }
 
  private:
+  // The absorbed depthwise convolution's weights (C, 1, 3, 3) and bias (zeros when it has none).
+  void bindDepthwise(const KernelIO& io, std::unordered_map<int, dnnl::memory>& args) {
+    const int64_t channels = io.absorbedParams[0].shape()[0];
+    const dnnl::memory::desc plain({channels, 1, 1, 3, 3}, dt::f32, tag::goihw);
+    const dnnl::memory::desc bias({channels}, dt::f32, tag::a);
+    const int dw = DNNL_ARG_ATTR_POST_OP_DW;
+    args[dw | DNNL_ARG_WEIGHTS] =
+        weightsInLayout(wrap(io.absorbedParams[0], plain),
+                        m_fwd.query_md(dnnl::query::exec_arg_md, dw | DNNL_ARG_WEIGHTS));
+    if (io.absorbedParams.size() < 2) {
+      m_depthwiseBias = Tensor({channels}, DType::f32);
+      std::fill_n(m_depthwiseBias.data<float>(), channels, 0.f);
+    }
+    args[dw | DNNL_ARG_BIAS] =
+        wrap(io.absorbedParams.size() > 1 ? io.absorbedParams[1] : m_depthwiseBias, bias);
+  }
+
   // Weights are quantized once here: an int8 plan is for inference, where they do not change.
   void bindInt8(const dnnl::memory& src, const KernelIO& io) {
     dnnl::memory weights(m_fwd.weights_desc(), cpuEngine());
@@ -145,7 +194,8 @@ class CpuConv2d : public CpuKernel {
 
   bool m_hasBias = true;
   int m_channelMask = 1;
-  Tensor m_scaledBias;
+  Tensor m_scaledBias, m_depthwiseBias;
+  const GraphNode* m_depthwise = nullptr;  // absorbed by absorb()
   dnnl::memory::desc m_weightsPlain, m_bias;
   dnnl::convolution_forward::primitive_desc m_fwd;
   dnnl::convolution_backward_data::primitive_desc m_bwdData;

@@ -119,10 +119,18 @@ dnnl::primitive_attr CpuKernel::attributesWithActivation(const GraphNode& node, 
   if (training)
     throw Error("node '" + node.name + "': a fused activation is for inference graphs; train " +
                 "with a separate ReLU node");
+  dnnl::post_ops ops;
+  appendActivation(ops, node);
+  attr.set_post_ops(ops);
+  return attr;
+}
+
+void CpuKernel::appendActivation(dnnl::post_ops& ops, const GraphNode& node) const {
   // Under int8 the post-op sees the output in its own units, q = real / scale, except where
   // activationSeesRealValues: then a second post-op scales its result.
-  dnnl::post_ops ops;
   switch (fusedActivation(node.op->attrs())) {
+    case FusedActivation::none:
+      break;
     case FusedActivation::relu:
       ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
       break;
@@ -134,8 +142,6 @@ dnnl::primitive_attr CpuKernel::attributesWithActivation(const GraphNode& node, 
       if (m_quant.outputScale != 1.f)
         ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f / m_quant.outputScale, 0.f);
   }
-  attr.set_post_ops(ops);
-  return attr;
 }
 
 bool CpuKernel::activationSeesRealValues(const GraphNode& node) {
@@ -204,6 +210,16 @@ dnnl::memory CpuKernel::inLayout(Steps& steps, const dnnl::memory& source,
   dnnl::memory converted(wanted, cpuEngine());
   addReorder(steps, source, converted);
   return converted;
+}
+
+dnnl::memory CpuKernel::weightsInLayout(const dnnl::memory& plain,
+                                        const dnnl::memory::desc& wanted) {
+  if (!m_frozen) return inLayout(m_forward, plain, wanted);
+  if (plain.get_desc() == wanted) return plain;
+  dnnl::memory laidOut(wanted, cpuEngine());
+  dnnl::reorder(plain, laidOut).execute(cpuStream(), const_cast<dnnl::memory&>(plain), laidOut);
+  cpuStream().wait();
+  return laidOut;
 }
 
 dnnl::memory CpuKernel::writeBuffer(const dnnl::memory& target,

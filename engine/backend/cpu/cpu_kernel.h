@@ -58,6 +58,7 @@ struct KernelIO {
   std::shared_ptr<void> scratchpad;     // shared by all kernels; run one at a time
   const uint64_t* randomSeed = nullptr;  // changes every step (dropout masks)
   RankCollective* batchNormRanks = nullptr;  // synchronized BatchNorm's ranks; null: this one
+  std::vector<Tensor> absorbedParams;        // of the node absorb() took in, plain f32
 };
 
 // Scales of an int8 kernel (a real value is q * scale), set by the executor from the
@@ -90,6 +91,9 @@ class CpuKernel {
   }
   DType computeType() const { return m_compute; }
   void setQuant(KernelQuant quant) { m_quant = std::move(quant); }
+  // Inference on weights that stay as bound (ExecOptions::frozen), set before prepare(): weights
+  // are laid out for the primitive once, at bind(), instead of at every forward.
+  void setFrozen(bool frozen) { m_frozen = frozen; }
   bool isInt8() const { return m_compute == DType::s8 || m_compute == DType::u8; }
 
   // Returns the layout of the output for inputs laid out as `inputs`.
@@ -97,6 +101,14 @@ class CpuKernel {
                                      const std::vector<dnnl::memory::desc>& inputs,
                                      bool training) = 0;
   virtual void bind(const KernelIO& io) = 0;
+  // Frozen inference only, before prepare(): whether this kernel also computes `next`, the only
+  // reader of `self`'s output, in its own primitive, never storing the value between them. If
+  // it does, prepare() returns next's output layout and bind() gets next's parameters in
+  // io.absorbedParams and next's output as io.output.
+  virtual bool absorb(const GraphNode& self, const GraphNode& next) {
+    (void)self, (void)next;
+    return false;
+  }
   virtual void forward(dnnl::stream& stream) { run(m_forward, stream); }
   virtual void backward(dnnl::stream& stream) { run(m_backward, stream); }
 
@@ -114,6 +126,8 @@ class CpuKernel {
   // output's units: set the quantization first); throws when training, where
   // a fused activation has no backward here.
   dnnl::primitive_attr attributesWithActivation(const GraphNode& node, bool training) const;
+  // Appends `node`'s fused activation, if it has one, to `ops` (see attributesWithActivation).
+  void appendActivation(dnnl::post_ops& ops, const GraphNode& node) const;
   // Whether the fused activation is no function of the scaled value (GELU): under int8 the
   // output scales then stop at real units and the activation's post-ops scale to the output's.
   static bool activationSeesRealValues(const GraphNode& node);
@@ -127,6 +141,9 @@ class CpuKernel {
   // reorder appended to `steps`.
   static dnnl::memory inLayout(Steps& steps, const dnnl::memory& source,
                                const dnnl::memory::desc& wanted);
+  // Weights in layout `wanted`: laid out once, now, when frozen; else as inLayout() does, by a
+  // reorder at every forward (training and evaluation change them between forwards).
+  dnnl::memory weightsInLayout(const dnnl::memory& plain, const dnnl::memory::desc& wanted);
   // A buffer in layout `computed` for a primitive to write, copied into `target` by a reorder
   // that the caller appends after the primitive with finishInto().
   static dnnl::memory writeBuffer(const dnnl::memory& target, const dnnl::memory::desc& computed);
@@ -138,6 +155,7 @@ class CpuKernel {
   size_t m_scratchpadBytes = 0;
   DType m_compute = DType::f32, m_output = DType::f32;
   KernelQuant m_quant;
+  bool m_frozen = false;
 };
 
 // Quantizes plain f32 weights into `target` (s8, any layout) once: q = round(w / scale[oc]),
