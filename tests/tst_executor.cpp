@@ -1,12 +1,13 @@
 // The executor's promises: the steady-state training step allocates nothing, and activations
 // between convolutions stay in the layout oneDNN prefers instead of being reordered each step.
+#include <QtTest>
+
 #include <dlfcn.h>
 
-#include <QtTest>
 #include <atomic>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
+#include <cstdlib>
 #include <new>
 
 #include "core/error.h"
@@ -15,6 +16,7 @@
 #include "exec/executor.h"
 #include "graph/templates.h"
 #include "quant/inference_rewrite.h"
+#include "test_support.h"
 #include "train/evaluator.h"
 #include "train/optimizer.h"
 
@@ -81,15 +83,6 @@ ModelSpec expandDepthwiseProject(int stride, bool depthwiseBias) {
              {"project", "Conv2d", {"dw"}, {{"out_channels", 8}, {"kernel", 1}}}};
   s.outputs = {"project"};
   return s;
-}
-
-float maxRelativeDifference(const std::vector<float>& a, const std::vector<float>& b) {
-  float scale = 0, diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    scale = std::max(scale, std::abs(b[i]));
-    diff = std::max(diff, std::abs(a[i] - b[i]));
-  }
-  return diff / scale;
 }
 }  // namespace
 
@@ -202,7 +195,9 @@ class TestExecutor : public QObject {
     plain.forward();
     fused.forward();
     const std::string output = spec.outputs[0];
-    const float difference = maxRelativeDifference(fused.read(output), plain.read(output));
+    const std::vector<float> ours = fused.read(output), reference = plain.read(output);
+    const double difference =
+        test::relativeError(ours.data(), reference.data(), static_cast<int64_t>(ours.size()));
     QVERIFY2(difference <= 1e-5f, qPrintable(QString::number(difference)));
     QCOMPARE(fused.flopsPerStep(), plain.flopsPerStep());
     // The expanded value was computed inside the kernel, never stored: only the plain executor has

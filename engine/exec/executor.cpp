@@ -214,9 +214,9 @@ void Executor::bindKernels(const std::vector<dnnl::memory::desc>& layouts,
     timing.compute = m_kernels[n]->computeType();
     timing.forwardFlops = node.forwardFlops;
     timing.bytes = static_cast<double>(layouts[node.output].get_size());
-    const auto absorbed = std::find(m_absorbedBy.begin(), m_absorbedBy.end(), static_cast<int>(n));
-    if (absorbed != m_absorbedBy.end()) {
-      const GraphNode& next = m_graph.nodes()[static_cast<size_t>(absorbed - m_absorbedBy.begin())];
+    const int absorbed = absorbableReader(n);
+    if (absorbed >= 0 && m_absorbedBy[static_cast<size_t>(absorbed)] == static_cast<int>(n)) {
+      const GraphNode& next = m_graph.nodes()[static_cast<size_t>(absorbed)];
       io.output = m_slots[next.output].value;
       for (const auto& p : next.params)
         io.absorbedParams.push_back(params.at(next.name + "." + p.suffix).value);
