@@ -84,6 +84,24 @@ ModelSpec expandDepthwiseProject(int stride, bool depthwiseBias) {
   s.outputs = {"project"};
   return s;
 }
+
+// One 3x3 convolution with stride 1 and padding 1 and a fused activation.
+ModelSpec threeByThree(int in, int out, int height, int width, const std::string& activation,
+                       bool bias) {
+  ModelSpec s;
+  s.name = "three-by-three";
+  s.inputs = {{"image", {in, height, width}, DType::f32}};
+  s.nodes = {{"conv",
+              "Conv2d",
+              {"image"},
+              {{"out_channels", out},
+               {"kernel", 3},
+               {"padding", 1},
+               {"bias", bias},
+               {"activation", activation}}}};
+  s.outputs = {"conv"};
+  return s;
+}
 }  // namespace
 
 class TestExecutor : public QObject {
@@ -206,6 +224,58 @@ class TestExecutor : public QObject {
              static_cast<size_t>(numel(
                  plain.graph().values()[plain.graph().valueIndex(expanded.toStdString())].shape)));
     QVERIFY_THROWS_EXCEPTION(Error, fused.read(expanded.toStdString()));
+  }
+
+  void frozenInferenceRunsThreeByThreeByWinograd_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<double>("tolerance");
+    // F(4x4, 3x3) rounds more than a direct sum (its transforms scale by up to 8 and 1/24):
+    // about 1e-5 of the largest output per layer.
+    QTest::newRow("7x7, ReLU, bias") << "64 72 7 7 relu bias" << 2e-5;
+    QTest::newRow("9x5: partial tiles, no bias") << "64 64 9 5 none -" << 2e-5;
+    QTest::newRow("ReLU6, more in than out") << "128 64 12 12 relu6 bias" << 2e-5;
+    QTest::newRow("resnet18-cifar: 13 such layers in a row") << "resnet18-cifar" << 1e-5;
+  }
+
+  // Frozen inference runs a 3x3 convolution with stride 1 between 64 or more channels by
+  // Winograd's F(4x4, 3x3) (backend/cpu/winograd_conv3x3.h); the plain executor runs oneDNN's
+  // direct kernel, the reference.
+  void frozenInferenceRunsThreeByThreeByWinograd() {
+    QFETCH(QString, model);
+    QFETCH(double, tolerance);
+    const int64_t batch = 3;
+    ModelSpec spec;
+    ParameterStore params;
+    if (model == "resnet18-cifar") {
+      spec = makeTemplate("resnet18-cifar", {});
+      params.ensure(Graph::build(spec, 1), 5);
+      const InferenceModel folded = rewriteForInference(spec, params);
+      spec = folded.spec;
+      params = folded.params;
+    } else {
+      const QStringList f = model.split(' ');
+      spec = threeByThree(f[0].toInt(), f[1].toInt(), f[2].toInt(), f[3].toInt(),
+                          f[4].toStdString(), f[5] == "bias");
+    }
+    params.ensure(Graph::build(spec, 1), 5);
+    ExecOptions frozen{ExecMode::infer};
+    frozen.frozen = true;
+    Executor plain(Graph::build(spec, batch), params, {ExecMode::infer}),
+        winograd(Graph::build(spec, batch), params, frozen);
+    Random random(6);
+    const std::string input = spec.inputs[0].name;
+    for (int64_t i = 0; i < batch * numel(spec.inputs[0].shape); ++i)
+      static_cast<float*>(plain.inputBuffer(input))[i] =
+          static_cast<float*>(winograd.inputBuffer(input))[i] = random.normal();
+    plain.forward();
+    winograd.forward();
+    const std::string output = spec.outputs[0];
+    const std::vector<float> ours = winograd.read(output), reference = plain.read(output);
+    const double difference =
+        test::relativeError(ours.data(), reference.data(), static_cast<int64_t>(ours.size()));
+    QVERIFY2(difference <= tolerance, qPrintable(QString::number(difference)));
+    // The same kernel would agree to the bit: a difference in rounding shows Winograd ran.
+    QVERIFY(difference > 0);
   }
 
   // The work of a training step: the forward pass, every weight gradient, and input gradients

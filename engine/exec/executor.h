@@ -41,9 +41,10 @@ struct ExecOptions {
   // (synchronized BatchNorm; must outlive the executor); null: with this rank's share's.
   RankCollective* batchNormRanks = nullptr;
   // Inference on weights that do not change after construction, reading only the graph's
-  // outputs (bench, predict): weights are laid out for their primitives once, and a kernel may
-  // compute the node after it in one primitive, never storing the value between them (read()
-  // refuses such a value). Not for evaluation during training or calibration.
+  // outputs (bench, predict): weights are laid out (or transformed, for Winograd's 3x3
+  // convolution) for their kernels once, and a kernel may compute the node after it in one
+  // primitive, never storing the value between them (read() refuses such a value). Not for
+  // evaluation during training or calibration.
   bool frozen = false;
 };
 

@@ -1,6 +1,9 @@
 #include <algorithm>
+#include <limits>
 
 #include "backend/cpu/cpu_kernel.h"
+#include "backend/cpu/winograd_conv3x3.h"
+#include "ops/fused_activation.h"
 
 namespace twb {
 
@@ -23,7 +26,8 @@ dnnl::memory::desc plainLayout(const dnnl::memory::desc& desc) {
 // type the primitive wants; weight and bias gradients are computed in f32.
 // In frozen fp32 inference a 1x1 convolution absorbs the 3x3 depthwise one that reads its output
 // (MobileNet's expansion and depthwise pair: a oneDNN depthwise post-op), so the expanded
-// activations, the block's largest, never go to memory.
+// activations, the block's largest, never go to memory; and a 3x3 convolution with stride 1 runs
+// as Winograd's F(4x4, 3x3) (winograd_conv3x3.h), which needs weights that stay as bound.
 class CpuConv2d : public CpuKernel {
  public:
   bool absorb(const GraphNode& self, const GraphNode& next) override {
@@ -77,6 +81,9 @@ class CpuConv2d : public CpuKernel {
         anyWeightsF32(wDims, dt::f32, tag::any);
     const dnnl::memory::dims strides{stride[0], stride[1]}, dilates{dil[0] - 1, dil[1] - 1},
         padL{pad[0], pad[1]};
+    if (m_frozen && m_compute == DType::f32 && m_output == DType::f32 && !m_depthwise &&
+        takesWinograd(node, {src[0], w[1], w[0], src[2], src[3]}))
+      return prepareWinograd(src, dstDims);
     const auto prop = training ? dnnl::prop_kind::forward_training
                                : dnnl::prop_kind::forward_inference;
     const auto algo = dnnl::algorithm::convolution_direct;
@@ -127,6 +134,7 @@ class CpuConv2d : public CpuKernel {
   }
 
   void bind(const KernelIO& io) override {
+    if (m_winograd) return bindWinograd(io);
     const dnnl::memory src = inLayout(m_forward, io.inputs[0], m_fwd.src_desc());
     if (isInt8()) return bindInt8(src, io);
     const dnnl::memory weights =
@@ -160,7 +168,57 @@ class CpuConv2d : public CpuKernel {
     finishInto(m_backward, grad, gradPlain);
   }
 
+  void forward(dnnl::stream& stream) override {
+    run(m_forward, stream);
+    if (m_winograd)
+      m_winograd->run(static_cast<const float*>(m_winogradSrc.get_data_handle()),
+                      static_cast<float*>(m_winogradDst.get_data_handle()),
+                      static_cast<float*>(m_winogradScratch.get()), m_lowest, m_highest);
+  }
+
  private:
+  // Whether Winograd takes this convolution: 3x3, stride 1, padding 1, one group, whole channel
+  // blocks, and an activation it applies as a clamp (none, ReLU, ReLU6).
+  bool takesWinograd(const GraphNode& node, const WinogradConv3x3::Shape& shape) {
+    const Attrs& a = node.op->attrs();
+    const std::vector<int64_t> one{1, 1};
+    const auto& w = node.params[0].shape;
+    if (w[2] != 3 || w[3] != 3 || a.integer("groups") != 1 || a.pair("stride") != one ||
+        a.pair("padding") != one || a.pair("dilation") != one || !WinogradConv3x3::supports(shape))
+      return false;
+    m_lowest = -std::numeric_limits<float>::infinity();
+    m_highest = std::numeric_limits<float>::infinity();
+    switch (fusedActivation(a)) {
+      case FusedActivation::none:
+        break;
+      case FusedActivation::relu6:
+        m_highest = 6.f;
+        [[fallthrough]];
+      case FusedActivation::relu:
+        m_lowest = 0.f;
+        break;
+      default:
+        return false;
+    }
+    m_winograd = std::make_unique<WinogradConv3x3>(shape);
+    return true;
+  }
+
+  dnnl::memory::desc prepareWinograd(const dnnl::memory::dims& src, const dnnl::memory::dims& dst) {
+    m_winogradSrcDesc = dnnl::memory::desc(src, dt::f32, tag::nChw8c);
+    noteScratchpad(
+        dnnl::memory::desc({static_cast<int64_t>(m_winograd->scratchBytes())}, dt::u8, tag::a));
+    return dnnl::memory::desc(dst, dt::f32, tag::nChw8c);
+  }
+
+  void bindWinograd(const KernelIO& io) {
+    m_winogradSrc = inLayout(m_forward, io.inputs[0], m_winogradSrcDesc);
+    m_winogradDst = io.output;
+    m_winogradScratch = io.scratchpad;
+    m_winograd->setWeights(io.params[0].data<float>(),
+                           m_hasBias ? io.params[1].data<float>() : nullptr);
+  }
+
   // The absorbed depthwise convolution's weights (C, 1, 3, 3) and bias (zeros when it has none).
   void bindDepthwise(const KernelIO& io, std::unordered_map<int, dnnl::memory>& args) {
     const int64_t channels = io.absorbedParams[0].shape()[0];
@@ -196,6 +254,11 @@ class CpuConv2d : public CpuKernel {
   int m_channelMask = 1;
   Tensor m_scaledBias, m_depthwiseBias;
   const GraphNode* m_depthwise = nullptr;  // absorbed by absorb()
+  std::unique_ptr<WinogradConv3x3> m_winograd;  // set when prepare() chose it
+  float m_lowest = 0, m_highest = 0;            // its activation, as a clamp
+  dnnl::memory::desc m_winogradSrcDesc;
+  dnnl::memory m_winogradSrc, m_winogradDst;
+  std::shared_ptr<void> m_winogradScratch;
   dnnl::memory::desc m_weightsPlain, m_bias;
   dnnl::convolution_forward::primitive_desc m_fwd;
   dnnl::convolution_backward_data::primitive_desc m_bwdData;

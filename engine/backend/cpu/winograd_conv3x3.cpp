@@ -1,0 +1,207 @@
+#include "backend/cpu/winograd_conv3x3.h"
+
+#include <dnnl.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "core/error.h"
+
+namespace twb {
+
+namespace {
+constexpr int64_t kBlock = 8;  // channels per block of nChw8c
+constexpr int kSide = 6;       // an input tile is 6x6 ...
+constexpr int kOut = 4;        // ... and gives a 4x4 block of outputs
+constexpr int kPoints = kSide * kSide;
+// The transforms cost memory traffic per channel and the products work per pair of channels:
+// with fewer channels than this, oneDNN's direct kernel is as fast.
+constexpr int64_t kFewestChannels = 64;
+// Scratch for one pass: the transformed input and products of this many bytes' worth of tiles
+// stay in the last-level cache between the transforms and the products.
+constexpr int64_t kChunkBytes = 16 << 20;
+
+using Lanes = float[kBlock];
+
+// The 1-D transforms of F(4, 3) (Lavin and Gray's matrices), applied to the columns of a tile
+// and then to its rows, 8 channels at a time. Input: B^T d.
+inline void inputTransform(const Lanes* const d[kSide], Lanes* out) {
+  for (int l = 0; l < kBlock; ++l) {
+    const float d0 = (*d[0])[l], d1 = (*d[1])[l], d2 = (*d[2])[l], d3 = (*d[3])[l], d4 = (*d[4])[l],
+                d5 = (*d[5])[l];
+    out[0][l] = 4 * d0 - 5 * d2 + d4;
+    out[1][l] = -4 * (d1 + d2) + d3 + d4;
+    out[2][l] = 4 * (d1 - d2) - d3 + d4;
+    out[3][l] = 2 * (d3 - d1) - d2 + d4;
+    out[4][l] = 2 * (d1 - d3) - d2 + d4;
+    out[5][l] = 4 * d1 - 5 * d3 + d5;
+  }
+}
+
+// Filter: G g.
+inline void filterTransform(float g0, float g1, float g2, float* out) {
+  out[0] = g0 / 4;
+  out[1] = -(g0 + g1 + g2) / 6;
+  out[2] = -(g0 - g1 + g2) / 6;
+  out[3] = g0 / 24 + g1 / 12 + g2 / 6;
+  out[4] = g0 / 24 - g1 / 12 + g2 / 6;
+  out[5] = g2;
+}
+
+// Output: A^T m.
+inline void outputTransform(const float* const m[kSide], Lanes* out) {
+  for (int l = 0; l < kBlock; ++l) {
+    const float m0 = m[0][l], m1 = m[1][l], m2 = m[2][l], m3 = m[3][l], m4 = m[4][l], m5 = m[5][l];
+    out[0][l] = m0 + m1 + m2 + m3 + m4;
+    out[1][l] = m1 - m2 + 2 * (m3 - m4);
+    out[2][l] = m1 + m2 + 4 * (m3 + m4);
+    out[3][l] = m1 - m2 + 8 * (m3 - m4) + m5;
+  }
+}
+}  // namespace
+
+bool WinogradConv3x3::supports(const Shape& shape) {
+  return shape.in % kBlock == 0 && shape.out % kBlock == 0 && shape.height > 0 && shape.width > 0 &&
+         std::min(shape.in, shape.out) >= kFewestChannels;
+}
+
+WinogradConv3x3::WinogradConv3x3(const Shape& shape)
+    : m_shape(shape),
+      m_tilesHigh((shape.height + kOut - 1) / kOut),
+      m_tilesWide((shape.width + kOut - 1) / kOut),
+      m_tiles(shape.batch * m_tilesHigh * m_tilesWide),
+      m_chunk(std::clamp<int64_t>(kChunkBytes / (kPoints * sizeof(float) * (shape.in + shape.out)),
+                                  1, m_tiles)),
+      m_u(static_cast<size_t>(kPoints * shape.in * shape.out)),
+      m_bias(static_cast<size_t>(shape.out)) {}
+
+void WinogradConv3x3::setWeights(const float* weights, const float* bias) {
+  const int64_t in = m_shape.in, out = m_shape.out;
+  for (int64_t k = 0; k < out; ++k) {
+    for (int64_t c = 0; c < in; ++c) {
+      const float* g = weights + (k * in + c) * 9;
+      float columns[3][kSide];  // G g: the kernel's columns, transformed
+      for (int j = 0; j < 3; ++j) filterTransform(g[j], g[3 + j], g[6 + j], columns[j]);
+      for (int i = 0; i < kSide; ++i) {
+        float u[kSide];  // (G g G^T) row i
+        filterTransform(columns[0][i], columns[1][i], columns[2][i], u);
+        for (int j = 0; j < kSide; ++j) m_u[((i * kSide + j) * in + c) * out + k] = u[j];
+      }
+    }
+  }
+  if (bias)
+    std::copy(bias, bias + out, m_bias.begin());
+  else
+    std::fill(m_bias.begin(), m_bias.end(), 0.f);
+}
+
+size_t WinogradConv3x3::scratchBytes() const {
+  return static_cast<size_t>(kPoints * m_chunk * (m_shape.in + m_shape.out)) * sizeof(float);
+}
+
+void WinogradConv3x3::run(const float* src, float* dst, float* scratch, float lo, float hi) const {
+  const int64_t in = m_shape.in, out = m_shape.out;
+  float* v = scratch;
+  float* m = scratch + kPoints * m_chunk * in;
+  for (int64_t first = 0; first < m_tiles; first += m_chunk) {
+    const int64_t count = std::min(m_chunk, m_tiles - first);
+    transformInput(src, first, count, v);
+    for (int p = 0; p < kPoints; ++p) {
+      if (dnnl_sgemm('N', 'N', count, out, in, 1.f, v + p * count * in, in,
+                     m_u.data() + p * in * out, out, 0.f, m + p * count * out, out) != dnnl_success)
+        throw Error("Winograd convolution: oneDNN's sgemm refused a " + std::to_string(count) +
+                    "x" + std::to_string(in) + "x" + std::to_string(out) + " product");
+    }
+    transformOutput(m, first, count, dst, lo, hi);
+  }
+}
+
+void WinogradConv3x3::transformInput(const float* src, int64_t first, int64_t count,
+                                     float* v) const {
+  const int64_t in = m_shape.in, height = m_shape.height, width = m_shape.width;
+  static const Lanes kZero{};
+  forEachBlockOfTile(
+      in / kBlock, first, count, [&](int64_t block, int64_t t, const TileWalk& tile) {
+        const int64_t top = tile.row * kOut - 1, left = tile.column * kOut - 1;
+        const auto* plane = reinterpret_cast<const Lanes*>(
+            src + (tile.image * (in / kBlock) + block) * height * width * kBlock);
+        const Lanes* d[kSide][kSide];  // the tile, zeros outside the image (the padding)
+        for (int r = 0; r < kSide; ++r) {
+          for (int c = 0; c < kSide; ++c) {
+            const int64_t y = top + r, x = left + c;
+            d[r][c] = y >= 0 && y < height && x >= 0 && x < width ? plane + y * width + x : &kZero;
+          }
+        }
+        alignas(32) Lanes columns[kSide][kSide];  // B^T d, stored transposed: [column][row]
+        for (int c = 0; c < kSide; ++c) {
+          const Lanes* column[kSide];
+          for (int r = 0; r < kSide; ++r) column[r] = d[r][c];
+          inputTransform(column, columns[c]);
+        }
+        for (int r = 0; r < kSide; ++r) {
+          const Lanes* row[kSide];
+          for (int c = 0; c < kSide; ++c) row[c] = &columns[c][r];
+          alignas(32) Lanes transformed[kSide];  // (B^T d B) row r
+          inputTransform(row, transformed);
+          for (int c = 0; c < kSide; ++c)
+            std::memcpy(v + ((r * kSide + c) * count + t) * in + block * kBlock, transformed[c],
+                        sizeof(Lanes));
+        }
+      });
+}
+
+void WinogradConv3x3::transformOutput(const float* m, int64_t first, int64_t count, float* dst,
+                                      float lo, float hi) const {
+  const int64_t out = m_shape.out, height = m_shape.height, width = m_shape.width;
+  forEachBlockOfTile(
+      out / kBlock, first, count, [&](int64_t block, int64_t t, const TileWalk& tile) {
+        const int64_t top = tile.row * kOut, left = tile.column * kOut;
+        alignas(32) Lanes columns[kSide][kOut];  // A^T m, stored transposed: [column][row]
+        for (int c = 0; c < kSide; ++c) {
+          const float* column[kSide];
+          for (int r = 0; r < kSide; ++r)
+            column[r] = m + ((r * kSide + c) * count + t) * out + block * kBlock;
+          outputTransform(column, columns[c]);
+        }
+        float* plane = dst + (tile.image * (out / kBlock) + block) * height * width * kBlock;
+        const float* bias = m_bias.data() + block * kBlock;
+        for (int r = 0; r < kOut && top + r < height; ++r) {
+          const float* row[kSide];
+          for (int c = 0; c < kSide; ++c) row[c] = columns[c][r];
+          alignas(32) Lanes y[kOut];  // (A^T m A) row r
+          outputTransform(row, y);
+          for (int c = 0; c < kOut && left + c < width; ++c) {
+            float* target = plane + ((top + r) * width + left + c) * kBlock;
+            for (int l = 0; l < kBlock; ++l)
+              target[l] = std::min(std::max(y[c][l] + bias[l], lo), hi);
+          }
+        }
+      });
+}
+
+template <class Body>
+void WinogradConv3x3::forEachBlockOfTile(int64_t blocks, int64_t first, int64_t count,
+                                         const Body& body) const {
+  // Each thread takes a contiguous range of (tile, block) pairs, channel blocks innermost, so
+  // the transformed tile is written in whole cache lines; tiles are walked, not divided.
+#pragma omp parallel
+  {
+    const int64_t total = blocks * count, threads = omp_get_num_threads(),
+                  id = omp_get_thread_num();
+    const int64_t begin = total * id / threads, end = total * (id + 1) / threads;
+    int64_t t = begin / blocks, block = begin % blocks;
+    TileWalk tile(first + t, m_tilesHigh, m_tilesWide);
+    for (int64_t i = begin; i < end; ++i) {
+      body(block, t, tile);
+      if (++block == blocks) {
+        block = 0;
+        ++t;
+        tile.next();
+      }
+    }
+  }
+}
+
+}  // namespace twb

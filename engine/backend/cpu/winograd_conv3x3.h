@@ -1,0 +1,70 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace twb {
+
+// A 3x3 convolution with stride 1 and padding 1 by Winograd's minimal filtering F(4x4, 3x3)
+// (Lavin and Gray, 2015): each 4x4 block of outputs costs 36 multiplications per input and
+// output channel instead of 144, as 36 independent matrix products (tiles x in) x (in x out)
+// between a transform of the input's 6x6 tiles and one of the products. It rounds more than a
+// direct sum (about 1e-5 of the largest output per layer), and is for inference on fixed
+// weights, which are transformed once. oneDNN 2.x has Winograd only on AVX-512; on AVX2 its
+// direct kernel runs ResNet-50's deeper 3x3 layers at 55-75 % of its matmul peak.
+// Source and destination are in oneDNN's nChw8c layout (blocks of 8 channels innermost), the
+// layout oneDNN's convolutions chain in on AVX2, so the transforms load and store whole blocks.
+class WinogradConv3x3 {
+ public:
+  struct Shape {
+    int64_t batch = 0, in = 0, out = 0, height = 0, width = 0;
+  };
+  // Whether the shape fits the layout: both channel counts in whole blocks of 8.
+  static bool supports(const Shape& shape);
+
+  explicit WinogradConv3x3(const Shape& shape);
+  // Transforms `weights` (out, in, 3, 3), plain f32, and copies `bias` (out; null: zeros).
+  void setWeights(const float* weights, const float* bias);
+  // Bytes of scratch memory run() needs: the transformed input and products of a chunk of tiles.
+  size_t scratchBytes() const;
+  // dst = min(max(conv(src) + bias, lo), hi): src (batch, in/8, H, W, 8), dst (batch, out/8,
+  // H, W, 8); `scratch` holds scratchBytes(), 64-byte aligned.
+  void run(const float* src, float* dst, float* scratch, float lo, float hi) const;
+
+ private:
+  // A 4x4 block of outputs, by image and position, walked in order without a division per step.
+  struct TileWalk {
+    TileWalk(int64_t tile, int64_t high, int64_t wide)
+        : image(tile / (high * wide)),
+          row(tile % (high * wide) / wide),
+          column(tile % wide),
+          high(high),
+          wide(wide) {}
+    void next() {
+      if (++column < wide) return;
+      column = 0;
+      if (++row < high) return;
+      row = 0;
+      ++image;
+    }
+    int64_t image, row, column, high, wide;
+  };
+  // Calls body(block, t, tile) for every channel block and tile first + t, t < count, in
+  // parallel.
+  template <class Body>
+  void forEachBlockOfTile(int64_t blocks, int64_t first, int64_t count, const Body& body) const;
+  // Tiles [first, first + count) of the batch into v (36, count, in).
+  void transformInput(const float* src, int64_t first, int64_t count, float* v) const;
+  // Products m (36, count, out) of the same tiles back to 4x4 blocks of dst.
+  void transformOutput(const float* m, int64_t first, int64_t count, float* dst, float lo,
+                       float hi) const;
+
+  Shape m_shape;
+  int64_t m_tilesHigh = 0, m_tilesWide = 0, m_tiles = 0;
+  int64_t m_chunk = 0;        // tiles per pass, so the scratch stays in the last-level cache
+  std::vector<float> m_u;     // transformed weights (36, in, out)
+  std::vector<float> m_bias;  // (out)
+};
+
+}  // namespace twb
