@@ -1,13 +1,14 @@
 // The executor's promises: the steady-state training step allocates nothing, and activations
 // between convolutions stay in the layout oneDNN prefers instead of being reordered each step.
-#include <QtTest>
-
 #include <dlfcn.h>
 
+#include <QtTest>
+#include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
+#include <limits>
 #include <new>
 
 #include "core/error.h"
@@ -100,6 +101,17 @@ ModelSpec threeByThree(int in, int out, int height, int width, const std::string
                {"bias", bias},
                {"activation", activation}}}};
   s.outputs = {"conv"};
+  return s;
+}
+
+// A convolution, whose output oneDNN lays out in blocks of channels, read by `pool`.
+ModelSpec convolutionThenPool(int64_t size, const NodeSpec& pool) {
+  ModelSpec s;
+  s.name = "conv-pool";
+  s.inputs = {{"image", {3, size, size}, DType::f32}};
+  s.nodes = {{"conv", "Conv2d", {"image"}, {{"out_channels", 16}, {"kernel", 3}, {"padding", 1}}},
+             pool};
+  s.outputs = {pool.name};
   return s;
 }
 }  // namespace
@@ -276,6 +288,66 @@ class TestExecutor : public QObject {
     QVERIFY2(difference <= tolerance, qPrintable(QString::number(difference)));
     // The same kernel would agree to the bit: a difference in rounding shows Winograd ran.
     QVERIFY(difference > 0);
+  }
+
+  void inferencePoolsTheBlockedLayout_data() {
+    QTest::addColumn<int>("size");
+    QTest::addColumn<int>("kernel");  // 0: global average
+    QTest::addColumn<int>("stride");
+    QTest::addColumn<int>("padding");
+    QTest::newRow("max 2x2") << 8 << 2 << 2 << 0;
+    QTest::newRow("max 3x3, stride 2, padding 1: edge windows") << 9 << 3 << 2 << 1;
+    QTest::newRow("global average") << 7 << 0 << 0 << 0;
+  }
+
+  // Inference pools a blocked (nChw8c) input with blocked_pooling.h's loops; the reference is
+  // computed here from the convolution's output.
+  void inferencePoolsTheBlockedLayout() {
+    QFETCH(int, size);
+    QFETCH(int, kernel);
+    QFETCH(int, stride);
+    QFETCH(int, padding);
+    const int64_t batch = 2, channels = 16;
+    const NodeSpec pool =
+        kernel == 0 ? NodeSpec{"pool", "GlobalAvgPool", {"conv"}, {}}
+                    : NodeSpec{"pool",
+                               "MaxPool2d",
+                               {"conv"},
+                               {{"kernel", kernel}, {"stride", stride}, {"padding", padding}}};
+    const ModelSpec spec = convolutionThenPool(size, pool);
+    ParameterStore params;
+    params.ensure(Graph::build(spec, 1), 7);
+    Executor infer(Graph::build(spec, batch), params, {ExecMode::infer});
+    Random random(8);
+    for (int64_t i = 0; i < batch * numel(spec.inputs[0].shape); ++i)
+      static_cast<float*>(infer.inputBuffer("image"))[i] = random.normal();
+    infer.forward();
+    const std::vector<float> x = infer.read("conv"), ours = infer.read("pool");
+    const int64_t out = kernel == 0 ? 1 : (size + 2 * padding - kernel) / stride + 1;
+    QCOMPARE(ours.size(), static_cast<size_t>(batch * channels * out * out));
+    std::vector<float> reference(ours.size());
+    for (int64_t plane = 0; plane < batch * channels; ++plane) {
+      const float* in = x.data() + plane * size * size;
+      if (kernel == 0) {
+        double sum = 0;
+        for (int64_t i = 0; i < size * size; ++i) sum += in[i];
+        reference[plane] = static_cast<float>(sum / (size * size));
+        continue;
+      }
+      for (int64_t oy = 0; oy < out; ++oy) {
+        for (int64_t ox = 0; ox < out; ++ox) {
+          float best = -std::numeric_limits<float>::infinity();
+          for (int64_t y = oy * stride - padding; y < oy * stride - padding + kernel; ++y)
+            for (int64_t x0 = ox * stride - padding; x0 < ox * stride - padding + kernel; ++x0)
+              if (y >= 0 && y < size && x0 >= 0 && x0 < size)
+                best = std::max(best, in[y * size + x0]);
+          reference[(plane * out + oy) * out + ox] = best;
+        }
+      }
+    }
+    const double difference =
+        test::relativeError(ours.data(), reference.data(), static_cast<int64_t>(ours.size()));
+    QVERIFY2(difference <= 1e-6, qPrintable(QString::number(difference)));
   }
 
   // The work of a training step: the forward pass, every weight gradient, and input gradients
