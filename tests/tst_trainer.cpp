@@ -1,8 +1,9 @@
 // The training loop: resuming from a checkpoint continues bit-identically, schedules follow
 // their formulas, and the data order is a function of (seed, epoch, batch).
+#include <omp.h>
+
 #include <QTemporaryDir>
 #include <QtTest>
-
 #include <cmath>
 #include <fstream>
 
@@ -143,6 +144,27 @@ class TestTrainer : public QObject {
     QVERIFY2(std::abs(second.testAccuracy - first.testAccuracy) <= 0.02,
              (std::to_string(first.testAccuracy) + " vs " + std::to_string(second.testAccuracy)).c_str());
     QVERIFY(first.testAccuracy > 0.6);  // far from the chance level a fresh model would score
+  }
+
+  // A job's "threads" holds while it trains and not after: an in-process caller keeps its own
+  // OpenMP thread count (a job's 2 once stayed set for the rest of a test process).
+  void jobThreadsLastOnlyAsLongAsTheRun() {
+    QTemporaryDir dir;
+    nlohmann::json spec = jobJson(writeCsv(dir), 1);
+    spec["threads"] = 2;
+    spec["max_steps"] = 2;
+    const int callers = omp_get_max_threads();
+    omp_set_num_threads(1);
+    EventLog events;
+    int during = 0;
+    events.addListener([&](const nlohmann::json& e) {
+      if (e["type"] == "step") during = omp_get_max_threads();
+    });
+    train(JobConfig::fromJson(spec), {dir.filePath("run").toStdString(), "", nullptr, ""}, events);
+    const int after = omp_get_max_threads();
+    omp_set_num_threads(callers);
+    QCOMPARE(during, 2);
+    QCOMPARE(after, 1);
   }
 
   void eventsAreNumberedWithoutGaps() {

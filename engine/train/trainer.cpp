@@ -35,6 +35,21 @@ void pruneCheckpoints(const fs::path& dir, int64_t keep) {
   for (size_t i = 0; i + keep < found.size(); ++i) fs::remove(found[i].second);
 }
 
+// The job's OpenMP thread count on this thread while the run lasts, then the caller's again:
+// an in-process caller (a test, the workbench) keeps its own.
+class ScopedThreads {
+ public:
+  explicit ScopedThreads(int threads) : m_callers(omp_get_max_threads()) {
+    if (threads > 0) omp_set_num_threads(threads);
+  }
+  ~ScopedThreads() { omp_set_num_threads(m_callers); }
+  ScopedThreads(const ScopedThreads&) = delete;
+  ScopedThreads& operator=(const ScopedThreads&) = delete;
+
+ private:
+  int m_callers;
+};
+
 class TrainingRun {
  public:
   TrainingRun(const JobConfig& job, const TrainOptions& options, EventLog& events)
@@ -96,7 +111,6 @@ class TrainingRun {
 };
 
 void TrainingRun::setUp() {
-  if (m_job.threads > 0) omp_set_num_threads(m_job.threads);
   JobPlan plan = planJob(m_job);
   m_data = plan.data;
   m_normalization = plan.normalization;
@@ -281,6 +295,7 @@ void TrainingRun::checkpoint() {
 }
 
 TrainResult TrainingRun::run() {
+  const ScopedThreads threads(m_job.threads);
   setUp();
   m_events.publish("state", {{"state", "running"},
                           {"job", m_job.name},
