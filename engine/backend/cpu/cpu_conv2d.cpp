@@ -11,10 +11,6 @@ namespace {
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
-bool isReference(const dnnl::primitive_desc_base& pd) {
-  return std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
-}
-
 // `desc`'s dimensions and type in the plain row-major layout (nchw).
 dnnl::memory::desc plainLayout(const dnnl::memory::desc& desc) {
   return dnnl::memory::desc(desc.dims(), desc.data_type(), tag::nchw);
@@ -123,9 +119,9 @@ class CpuConv2d : public CpuKernel {
       // one input channel), and its reference kernel is ~100x slower (cnn-small's conv1 at batch
       // 32: 310 ms against 1.4 ms). In plain layouts its im2col + GEMM kernel takes the shape;
       // the reorders there and back cost far less.
-      if (isReference(m_bwdWeights)) {
+      if (isReferenceKernel(m_bwdWeights)) {
         const auto plain = backwardWeights(plainLayout(m_fwd.src_desc()), plainLayout(m_fwd.dst_desc()));
-        if (!isReference(plain)) m_bwdWeights = plain;
+        if (!isReferenceKernel(plain)) m_bwdWeights = plain;
       }
       noteScratchpad(m_bwdData.scratchpad_desc());
       noteScratchpad(m_bwdWeights.scratchpad_desc());

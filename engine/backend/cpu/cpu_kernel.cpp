@@ -80,6 +80,10 @@ Shape shapeOf(const dnnl::memory::desc& desc) {
   return Shape(dims.begin(), dims.end());
 }
 
+bool isReferenceKernel(const dnnl::primitive_desc_base& pd) {
+  return std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
+}
+
 dnnl::memory::desc plainDesc(const Shape& shape, DType dtype) {
   const auto type = dnnlType(dtype);
   using tag = dnnl::memory::format_tag;
