@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <new>
 
 #include "core/error.h"
@@ -84,6 +85,42 @@ ModelSpec expandDepthwiseProject(int stride, bool depthwiseBias) {
              {"project", "Conv2d", {"dw"}, {{"out_channels", 8}, {"kernel", 1}}}};
   s.outputs = {"project"};
   return s;
+}
+
+// A template in its inference form (BatchNorm folded, activations fused), weights from `seed`.
+ModelSpec foldedTemplate(const std::string& name, ParameterStore& params, uint64_t seed) {
+  const ModelSpec spec = makeTemplate(name, {});
+  params.ensure(Graph::build(spec, 1), seed);
+  InferenceModel folded = rewriteForInference(spec, params);
+  params = std::move(folded.params);
+  return folded.spec;
+}
+
+// A frozen and a plain inference executor of `spec` run on the same random input.
+struct FrozenAgainstPlain {
+  std::unique_ptr<Executor> frozen, plain;
+  double difference = 0;  // of the frozen one's output, relative to the plain one's
+};
+
+FrozenAgainstPlain runFrozenAgainstPlain(const ModelSpec& spec, ParameterStore& params,
+                                         int64_t batch, uint64_t seed) {
+  ExecOptions frozen{ExecMode::infer};
+  frozen.frozen = true;
+  FrozenAgainstPlain run{
+      std::make_unique<Executor>(Graph::build(spec, batch), params, frozen),
+      std::make_unique<Executor>(Graph::build(spec, batch), params, ExecOptions{ExecMode::infer})};
+  Random random(seed);
+  const std::string input = spec.inputs[0].name;
+  for (int64_t i = 0; i < batch * numel(spec.inputs[0].shape); ++i)
+    static_cast<float*>(run.plain->inputBuffer(input))[i] =
+        static_cast<float*>(run.frozen->inputBuffer(input))[i] = random.normal();
+  run.plain->forward();
+  run.frozen->forward();
+  const std::vector<float> ours = run.frozen->read(spec.outputs[0]),
+                           reference = run.plain->read(spec.outputs[0]);
+  run.difference =
+      test::relativeError(ours.data(), reference.data(), static_cast<int64_t>(ours.size()));
+  return run;
 }
 
 // One 3x3 convolution with stride 1 and padding 1 and a fused activation.
@@ -201,34 +238,14 @@ class TestExecutor : public QObject {
   void frozenInferenceAbsorbsTheDepthwiseConvolution() {
     QFETCH(QString, model);
     QFETCH(QString, expanded);
-    const int64_t batch = 4;
     ParameterStore params;
     ModelSpec spec =
         model == "stride 1" ? expandDepthwiseProject(1, true) : expandDepthwiseProject(2, false);
-    if (model == "mobilenet-v2-cifar") {
-      spec = makeTemplate("mobilenet-v2-cifar", {});
-      params.ensure(Graph::build(spec, 1), 3);
-      const InferenceModel folded = rewriteForInference(spec, params);
-      spec = folded.spec;
-      params = folded.params;
-    }
+    if (model == "mobilenet-v2-cifar") spec = foldedTemplate("mobilenet-v2-cifar", params, 3);
     params.ensure(Graph::build(spec, 1), 3);
-    ExecOptions frozen{ExecMode::infer};
-    frozen.frozen = true;
-    Executor plain(Graph::build(spec, batch), params, {ExecMode::infer}),
-        fused(Graph::build(spec, batch), params, frozen);
-    Random random(4);
-    const std::string input = spec.inputs[0].name;
-    for (int64_t i = 0; i < batch * numel(spec.inputs[0].shape); ++i)
-      static_cast<float*>(plain.inputBuffer(input))[i] =
-          static_cast<float*>(fused.inputBuffer(input))[i] = random.normal();
-    plain.forward();
-    fused.forward();
-    const std::string output = spec.outputs[0];
-    const std::vector<float> ours = fused.read(output), reference = plain.read(output);
-    const double difference =
-        test::relativeError(ours.data(), reference.data(), static_cast<int64_t>(ours.size()));
-    QVERIFY2(difference <= 1e-5f, qPrintable(QString::number(difference)));
+    const FrozenAgainstPlain run = runFrozenAgainstPlain(spec, params, 4, 4);
+    const Executor &fused = *run.frozen, &plain = *run.plain;
+    QVERIFY2(run.difference <= 1e-5, qPrintable(QString::number(run.difference)));
     QCOMPARE(fused.flopsPerStep(), plain.flopsPerStep());
     // The expanded value was computed inside the kernel, never stored: only the plain executor has
     // it.
@@ -255,36 +272,17 @@ class TestExecutor : public QObject {
   void frozenInferenceRunsThreeByThreeByWinograd() {
     QFETCH(QString, model);
     QFETCH(double, tolerance);
-    const int64_t batch = 3;
-    ModelSpec spec;
     ParameterStore params;
+    ModelSpec spec;
     if (model == "resnet18-cifar") {
-      spec = makeTemplate("resnet18-cifar", {});
-      params.ensure(Graph::build(spec, 1), 5);
-      const InferenceModel folded = rewriteForInference(spec, params);
-      spec = folded.spec;
-      params = folded.params;
+      spec = foldedTemplate("resnet18-cifar", params, 5);
     } else {
       const QStringList f = model.split(' ');
       spec = threeByThree(f[0].toInt(), f[1].toInt(), f[2].toInt(), f[3].toInt(),
                           f[4].toStdString(), f[5] == "bias");
     }
     params.ensure(Graph::build(spec, 1), 5);
-    ExecOptions frozen{ExecMode::infer};
-    frozen.frozen = true;
-    Executor plain(Graph::build(spec, batch), params, {ExecMode::infer}),
-        winograd(Graph::build(spec, batch), params, frozen);
-    Random random(6);
-    const std::string input = spec.inputs[0].name;
-    for (int64_t i = 0; i < batch * numel(spec.inputs[0].shape); ++i)
-      static_cast<float*>(plain.inputBuffer(input))[i] =
-          static_cast<float*>(winograd.inputBuffer(input))[i] = random.normal();
-    plain.forward();
-    winograd.forward();
-    const std::string output = spec.outputs[0];
-    const std::vector<float> ours = winograd.read(output), reference = plain.read(output);
-    const double difference =
-        test::relativeError(ours.data(), reference.data(), static_cast<int64_t>(ours.size()));
+    const double difference = runFrozenAgainstPlain(spec, params, 3, 6).difference;
     QVERIFY2(difference <= tolerance, qPrintable(QString::number(difference)));
     // The same kernel would agree to the bit: a difference in rounding shows Winograd ran.
     QVERIFY(difference > 0);
