@@ -253,17 +253,23 @@ class TestExecutor : public QObject {
              static_cast<size_t>(numel(
                  plain.graph().values()[plain.graph().valueIndex(expanded.toStdString())].shape)));
     QVERIFY_THROWS_EXCEPTION(Error, fused.read(expanded.toStdString()));
+    // The profile says where the depthwise convolution went.
+    const Graph& g = plain.graph();
+    const int reader = g.values()[g.valueIndex(expanded.toStdString())].consumers[0];
+    QCOMPARE(fused.nodeTimings()[reader].kernel, "in " + expanded.toStdString());
   }
 
   void frozenInferenceRunsThreeByThreeByWinograd_data() {
     QTest::addColumn<QString>("model");
     QTest::addColumn<double>("tolerance");
+    QTest::addColumn<int>("layers");  // that Winograd computes
     // F(4x4, 3x3) rounds more than a direct sum (its transforms scale by up to 8 and 1/24):
     // about 1e-5 of the largest output per layer.
-    QTest::newRow("7x7, ReLU, bias") << "64 72 7 7 relu bias" << 2e-5;
-    QTest::newRow("9x5: partial tiles, no bias") << "64 64 9 5 none -" << 2e-5;
-    QTest::newRow("ReLU6, more in than out") << "128 64 12 12 relu6 bias" << 2e-5;
-    QTest::newRow("resnet18-cifar: 13 such layers in a row") << "resnet18-cifar" << 1e-5;
+    QTest::newRow("7x7, ReLU, bias") << "64 72 7 7 relu bias" << 2e-5 << 1;
+    QTest::newRow("9x5: partial tiles, no bias") << "64 64 9 5 none -" << 2e-5 << 1;
+    QTest::newRow("ReLU6, more in than out") << "128 64 12 12 relu6 bias" << 2e-5 << 1;
+    QTest::newRow("32 channels: direct") << "32 64 8 8 relu bias" << 0.0 << 0;
+    QTest::newRow("resnet18-cifar: 13 such layers in a row") << "resnet18-cifar" << 1e-5 << 13;
   }
 
   // Frozen inference runs a 3x3 convolution with stride 1 between 64 or more channels by
@@ -272,6 +278,7 @@ class TestExecutor : public QObject {
   void frozenInferenceRunsThreeByThreeByWinograd() {
     QFETCH(QString, model);
     QFETCH(double, tolerance);
+    QFETCH(int, layers);
     ParameterStore params;
     ModelSpec spec;
     if (model == "resnet18-cifar") {
@@ -282,10 +289,14 @@ class TestExecutor : public QObject {
                           f[4].toStdString(), f[5] == "bias");
     }
     params.ensure(Graph::build(spec, 1), 5);
-    const double difference = runFrozenAgainstPlain(spec, params, 3, 6).difference;
-    QVERIFY2(difference <= tolerance, qPrintable(QString::number(difference)));
-    // The same kernel would agree to the bit: a difference in rounding shows Winograd ran.
-    QVERIFY(difference > 0);
+    const FrozenAgainstPlain run = runFrozenAgainstPlain(spec, params, 3, 6);
+    QVERIFY2(run.difference <= tolerance, qPrintable(QString::number(run.difference)));
+    const auto& timings = run.frozen->nodeTimings();
+    QCOMPARE(std::count_if(timings.begin(), timings.end(),
+                           [](const NodeTiming& t) { return t.kernel == "winograd F(4x4, 3x3)"; }),
+             static_cast<std::ptrdiff_t>(layers));
+    // oneDNN's direct kernel in both executors agrees to the bit; Winograd rounds differently.
+    QCOMPARE(run.difference > 0, layers > 0);
   }
 
   void inferencePoolsTheBlockedLayout_data() {

@@ -243,6 +243,9 @@ void Executor::bindKernels(const std::vector<dnnl::memory::desc>& layouts,
     } catch (const dnnl::error& e) {
       throw primitiveFailure(node, e);
     }
+    timing.kernel = m_kernels[n]->implementation();
+    if (absorbed >= 0 && m_absorbedBy[static_cast<size_t>(absorbed)] == static_cast<int>(n))
+      m_timings[static_cast<size_t>(absorbed)].kernel = "in " + node.name;
   }
 }
 

@@ -27,6 +27,7 @@ struct NodeTiming {
   double forwardFlops = 0, backwardFlops = 0;
   double bytes = 0;  // inputs, output and parameters one forward touches, in their own types
   DType compute = DType::f32;
+  std::string kernel;  // what computes it (CpuKernel::implementation), or "in <node>"
 };
 
 // Microseconds on the steady clock, the time base of NodeTiming and of traces.

@@ -15,6 +15,7 @@ StepProfile StepProfile::fromExecutor(const Executor& exec) {
     l.name = node.name;
     l.op = node.opName;
     l.precision = dtypeName(t.compute);
+    l.kernel = t.kernel;
     l.output = g.values()[node.output].shape;
     for (const auto& param : node.params)
       if (param.trainable) l.parameters += numel(param.shape);
@@ -42,6 +43,7 @@ nlohmann::json StepProfile::toJson() const {
     layersJson.push_back({{"name", l.name},
                           {"op", l.op},
                           {"precision", l.precision},
+                          {"kernel", l.kernel},
                           {"output_shape", l.output},
                           {"parameters", l.parameters},
                           {"forward_ms", l.forwardMs},
@@ -92,22 +94,24 @@ std::string StepProfile::table() const {
   });
   std::string out;
   char line[256];
-  std::snprintf(line, sizeof line, "  %-22s %-20s %-5s %9s %9s %7s %9s  %s\n", "layer", "op",
-                "type", "fwd ms", "bwd ms", "share", "GFLOP/s", "output");
+  std::snprintf(line, sizeof line, "  %-22s %-20s %-5s %9s %9s %7s %9s  %-18s %s\n", "layer", "op",
+                "type", "fwd ms", "bwd ms", "share", "GFLOP/s", "output", "kernel");
   out += line;
   auto row = [&](const std::string& name, const std::string& op, const std::string& type,
-                 double fwd, double bwd, double flops, const std::string& shape) {
+                 double fwd, double bwd, double flops, const std::string& shape,
+                 const std::string& kernel) {
     const double ms = fwd + bwd;
-    std::snprintf(line, sizeof line, "  %-22s %-20s %-5s %9.3f %9.3f %6.1f%% %9.1f  %s\n",
+    std::snprintf(line, sizeof line, "  %-22s %-20s %-5s %9.3f %9.3f %6.1f%% %9.1f  %-18s %s\n",
                   name.substr(0, 22).c_str(), op.substr(0, 20).c_str(), type.c_str(), fwd, bwd,
                   stepMs > 0 ? 100 * ms / stepMs : 0.0, ms > 0 ? flops / ms / 1e6 : 0.0,
-                  shape.c_str());
+                  shape.c_str(), kernel.substr(0, 40).c_str());
     out += line;
   };
   for (const auto* l : sorted)
-    row(l->name, l->op, l->precision, l->forwardMs, l->backwardMs, l->flops, toString(l->output));
-  if (optimizerMs > 0) row("(optimizer)", "", "f32", optimizerMs, 0, 0, "");
-  if (dataMs > 0) row("(data)", "", "", dataMs, 0, 0, "");
+    row(l->name, l->op, l->precision, l->forwardMs, l->backwardMs, l->flops, toString(l->output),
+        l->kernel);
+  if (optimizerMs > 0) row("(optimizer)", "", "f32", optimizerMs, 0, 0, "", "");
+  if (dataMs > 0) row("(data)", "", "", dataMs, 0, 0, "", "");
   std::snprintf(line, sizeof line, "  rows add up to %.3f ms of the measured %.3f ms step\n",
                 accountedMs(), stepMs);
   return out + line;

@@ -11,6 +11,7 @@ namespace twb {
 
 struct LayerProfile {
   std::string name, op, precision;
+  std::string kernel;  // what computed it (NodeTiming::kernel)
   Shape output;
   int64_t parameters = 0;
   double forwardMs = 0, backwardMs = 0;

@@ -211,6 +211,7 @@ class CpuConv2d : public CpuKernel {
     m_winogradSrc = inLayout(m_forward, io.inputs[0], m_winogradSrcDesc);
     m_winogradDst = io.output;
     m_winogradScratch = io.scratchpad;
+    m_implementation = "winograd F(4x4, 3x3)";
     m_winograd->setWeights(io.params[0].data<float>(),
                            m_hasBias ? io.params[1].data<float>() : nullptr);
   }

@@ -199,6 +199,13 @@ void CpuKernel::addStep(Steps& steps, dnnl::primitive primitive,
                         const dnnl::memory::desc& scratchpad, const KernelIO& io) {
   if (scratchpad.get_size() > 0)
     args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(scratchpad, cpuEngine(), io.scratchpad.get());
+  if (&steps == &m_forward && m_implementation.empty()) {
+    const char* name = nullptr;
+    if (dnnl_primitive_desc_query(primitive.get_primitive_desc(), dnnl_query_impl_info_str, 0,
+                                  &name) == dnnl_success &&
+        name)
+      m_implementation = name;
+  }
   steps.emplace_back(std::move(primitive), std::move(args));
 }
 

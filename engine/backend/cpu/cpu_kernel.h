@@ -116,6 +116,10 @@ class CpuKernel {
   virtual void backward(dnnl::stream& stream) { run(m_backward, stream); }
 
   size_t scratchpadBytes() const { return m_scratchpadBytes; }
+  // What computes this node's forward, for the profile: oneDNN's implementation of its first
+  // primitive ("jit:avx2", "ref:any", ...) or the name of our own loop; "" before bind() or
+  // for a kernel that only copies.
+  const std::string& implementation() const { return m_implementation; }
   // The largest |q| of int8 weights this kernel multiplies exactly (the calibrator's limit).
   virtual int int8WeightLevels() const { return 127; }
 
@@ -156,6 +160,7 @@ class CpuKernel {
 
   Steps m_forward, m_backward;
   size_t m_scratchpadBytes = 0;
+  std::string m_implementation;  // set by the first addStep() to m_forward, or by the kernel
   DType m_compute = DType::f32, m_output = DType::f32;
   KernelQuant m_quant;
   bool m_frozen = false;

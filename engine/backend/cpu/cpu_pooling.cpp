@@ -66,6 +66,7 @@ class CpuPooling : public CpuKernel {
     if (m_blockedLoop) {
       m_src = io.inputs[0];
       m_dst = io.output;
+      m_implementation = "own loop over nChw8c";
       return;
     }
     // GlobalAvgPool's (N, C) output is the same bytes as a plain (N, C, 1, 1).

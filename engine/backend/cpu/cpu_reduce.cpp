@@ -98,7 +98,9 @@ class CpuReduce : public CpuKernel {
     const dnnl::memory kept(m_kept, cpuEngine(), io.output.get_data_handle());
     m_src = inLayout(m_forward, io.inputs[0], m_x);
     m_dst = io.output;
-    if (!m_loop)
+    if (m_loop)
+      m_implementation = "own loop";
+    else
       addStep(m_forward, dnnl::reduction(m_fwd), {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_DST, kept}},
               m_fwd.scratchpad_desc(), io);
     if (!io.outputGrad || !io.inputGrads[0]) return;
