@@ -471,6 +471,12 @@ class WorkbenchGuiTest : public QObject {
     QCOMPARE(profile->runChooser()->currentIndex(), 0);
     QTableWidget* table = profile->table();
     QTRY_VERIFY(table->rowCount() >= 3);  // the mlp's Linear layers, activations, loss
+    QCOMPARE(table->horizontalHeaderItem(10)->text(), QString("Kernel"));
+    for (int row = 0; row < table->rowCount(); ++row)  // what computed each matrix product
+      if (table->item(row, 1)->text() == "Linear") QVERIFY(!table->item(row, 10)->text().isEmpty());
+    table->scrollToItem(table->item(0, 10));
+    screenshot("profile-kernel");
+    table->scrollToItem(table->item(0, 0));
     if (trainedRuns() == 2) {
       profile->otherChooser()->setCurrentIndex(2);  // (none), fp32, bf16
       QVERIFY(shown.wait());

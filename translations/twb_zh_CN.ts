@@ -2192,6 +2192,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>Step %1: %2 ms, of which data %3 ms and optimizer %4 ms (during forward)</source>
         <translation>第 %1 步：%2 ms，其中数据 %3 ms，优化器 %4 ms（在前向计算中）</translation>
     </message>
+    <message>
+        <source>Kernel</source>
+        <translation>计算内核</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::RunNotesDialog</name>

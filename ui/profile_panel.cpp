@@ -31,7 +31,7 @@ namespace twb {
 namespace ui {
 
 namespace {
-enum Column { kLayer, kOp, kShape, kPrecision, kForward, kBackward, kShare, kGflops, kParameters, kSpeedup, kColumns };
+enum Column { kLayer, kOp, kShape, kPrecision, kForward, kBackward, kShare, kGflops, kParameters, kSpeedup, kKernel, kColumns };
 constexpr int kBars = 15;
 
 // A number cell that sorts as a number.
@@ -107,7 +107,7 @@ ProfilePanel::ProfilePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   m_table->setObjectName("profileTable");
   m_table->setHorizontalHeaderLabels({tr("Layer"), tr("Op"), tr("Output shape"), tr("Precision"),
                                       tr("Forward ms"), tr("Backward ms"), tr("% of step"),
-                                      tr("GFLOP/s"), tr("Parameters"), tr("Speedup vs other")});
+                                      tr("GFLOP/s"), tr("Parameters"), tr("Speedup vs other"), tr("Kernel")});
   m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
   m_table->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);  // execution order first
@@ -323,6 +323,7 @@ void ProfilePanel::fill(const Answer& answer) {
     m_table->setItem(row, kParameters, numberCell(l.value("parameters").toDouble(), 0));
     const double other = answer.otherMs.value(l.value("name").toString());
     m_table->setItem(row, kSpeedup, other > 0 && ms > 0 ? numberCell(other / ms, 2, "×") : new QTableWidgetItem);
+    m_table->setItem(row, kKernel, new QTableWidgetItem(l.value("kernel").toString()));
     costs.append({ms, l.value("name").toString()});
   }
   m_table->setSortingEnabled(true);
