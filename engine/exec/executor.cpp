@@ -214,8 +214,11 @@ void Executor::bindKernels(const std::vector<dnnl::memory::desc>& layouts,
     timing.compute = m_kernels[n]->computeType();
     timing.forwardFlops = node.forwardFlops;
     timing.bytes = static_cast<double>(layouts[node.output].get_size());
-    const int absorbed = absorbableReader(n);
-    if (absorbed >= 0 && m_absorbedBy[static_cast<size_t>(absorbed)] == static_cast<int>(n)) {
+    const int reader = absorbableReader(n);
+    const int absorbed =  // the node this kernel computes too, or -1
+        reader >= 0 && m_absorbedBy[static_cast<size_t>(reader)] == static_cast<int>(n) ? reader
+                                                                                        : -1;
+    if (absorbed >= 0) {
       const GraphNode& next = m_graph.nodes()[static_cast<size_t>(absorbed)];
       io.output = m_slots[next.output].value;
       for (const auto& p : next.params)
@@ -244,8 +247,7 @@ void Executor::bindKernels(const std::vector<dnnl::memory::desc>& layouts,
       throw primitiveFailure(node, e);
     }
     timing.kernel = m_kernels[n]->implementation();
-    if (absorbed >= 0 && m_absorbedBy[static_cast<size_t>(absorbed)] == static_cast<int>(n))
-      m_timings[static_cast<size_t>(absorbed)].kernel = "in " + node.name;
+    if (absorbed >= 0) m_timings[static_cast<size_t>(absorbed)].kernel = "in " + node.name;
   }
 }
 
