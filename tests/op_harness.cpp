@@ -153,6 +153,8 @@ std::vector<OpCase> opCases() {
       single("Transpose (N, T, D) -> (N, D, T)", "Transpose", {{5, 3}}, {{"perm", {0, 2, 1}}}, 2),
       single("MatMul (N, M, K) x (N, K, P)", "MatMul", {{5, 7}, {7, 3}}, {}, 3),
       single("MatMul heads (N, H, T, d) x (N, H, d, T)", "MatMul", {{2, 4, 6}, {2, 6, 4}}, {}, 2),
+      single("MatMul whole and partial 6x16 register tiles", "MatMul", {{2, 13, 20}, {2, 20, 37}},
+             {}, 2),
       single("Transpose 4-D heads", "Transpose", {{3, 4, 5}}, {{"perm", {0, 2, 3, 1}}}, 2),
       single("Add", "Add", {{3, 4, 5}, {3, 4, 5}}),
       single("Add three", "Add", {{6}, {6}, {6}}, {}, 3),

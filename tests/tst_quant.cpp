@@ -181,16 +181,20 @@ class TestQuant : public QObject {
   // evaluated by PyTorch operators: same logits up to a few int8 rounding flips, and the same
   // top-1 on at least 99 % of the samples.
   void int8MatchesTheQdqExportRunByPyTorch_data() {
+    // Linears of the same integers agree with PyTorch's to rounding (a signed input's shift to
+    // u8 off by one gave 0.016); convolutions round their requantization differently.
     QTest::addColumn<QString>("model");
-    QTest::newRow("trained cnn-small") << "cnn";
-    QTest::newRow("resnet18-cifar") << "resnet18-cifar";
-    QTest::newRow("mlp (signed input into an int8 Linear)") << "mlp";
-    QTest::newRow("mobilenet-v2-cifar (ReLU6 fused, depthwise)") << "mobilenet-v2-cifar";
-    QTest::newRow("Linear, GELU, Linear (GELU fused)") << "gelu-mlp";
+    QTest::addColumn<double>("tolerance");
+    QTest::newRow("trained cnn-small") << "cnn" << 0.05;
+    QTest::newRow("resnet18-cifar") << "resnet18-cifar" << 0.05;
+    QTest::newRow("mlp (signed input into an int8 Linear)") << "mlp" << 1e-5;
+    QTest::newRow("mobilenet-v2-cifar (ReLU6 fused, depthwise)") << "mobilenet-v2-cifar" << 0.05;
+    QTest::newRow("Linear, GELU, Linear (GELU fused)") << "gelu-mlp" << 1e-5;
   }
 
   void int8MatchesTheQdqExportRunByPyTorch() {
     QFETCH(QString, model);
+    QFETCH(double, tolerance);
     const bool cnn = model == "cnn";
     ModelFile fp32 = m_cnn;
     if (!cnn) {
@@ -226,9 +230,10 @@ class TestQuant : public QObject {
     for (int64_t i = 0; i < n; ++i)
       agree += argmax(&engine[i * classes], classes) == argmax(&reference[i * classes], classes);
     const double error = relativeError(engine.data(), reference.data(), static_cast<int64_t>(engine.size()));
-    qInfo("%s: top-1 agreement %.2f %%, relative error %.4f", qPrintable(model), 100.0 * agree / n, error);
+    qInfo("%s: top-1 agreement %.2f %%, relative error %.3g", qPrintable(model), 100.0 * agree / n,
+          error);
     QVERIFY(agree >= n * 99 / 100);
-    QVERIFY2(error < 0.05, qPrintable(QString::number(error)));
+    QVERIFY2(error < tolerance, qPrintable(QString::number(error)));
     // And int8 is a real approximation of fp32, not a copy of it.
     const auto exact = run(folded.spec, folded.params, x, n);
     const double fromFp32 = relativeError(engine.data(), exact.data(), static_cast<int64_t>(exact.size()));

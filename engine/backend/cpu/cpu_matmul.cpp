@@ -1,4 +1,5 @@
 #include "backend/cpu/cpu_kernel.h"
+#include "backend/cpu/small_products.h"
 
 namespace twb {
 
@@ -11,8 +12,9 @@ dnnl::memory::desc transposedView(const dnnl::memory::desc& plain) {
   return plain.permute_axes(axes);
 }
 
-// MatMul of two activations on oneDNN's batched matmul, over plain layouts. Backward reads
-// the inputs through transposed views: dA = dC B^T, dB = A^T dC.
+// MatMul of two activations on oneDNN's batched matmul, over plain layouts; f32 forward of small
+// matrices (attention's) by smallProducts(). Backward reads the inputs through transposed views:
+// dA = dC B^T, dB = A^T dC.
 class CpuMatMul : public CpuKernel {
  public:
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
@@ -23,6 +25,9 @@ class CpuMatMul : public CpuKernel {
     m_c = plainDesc(node.op->outputShape({a, b}), m_output);
     m_fwd = dnnl::matmul::primitive_desc({m_a, m_b, m_c}, attributes(), cpuEngine());
     noteScratchpad(m_fwd.scratchpad_desc());
+    const size_t r = a.size();
+    m_small = {numel(a) / (a[r - 2] * a[r - 1]), a[r - 2], a[r - 1], b[r - 1]};
+    m_loop = m_compute == DType::f32 && m_output == DType::f32 && smallProductsPay(m_small);
     if (training) {
       m_dc = plainDesc(shapeOf(m_c), m_compute);
       m_gradA =
@@ -38,9 +43,15 @@ class CpuMatMul : public CpuKernel {
   void bind(const KernelIO& io) override {
     const dnnl::memory a = inLayout(m_forward, io.inputs[0], m_a);
     const dnnl::memory b = inLayout(m_forward, io.inputs[1], m_b);
-    addStep(m_forward, dnnl::matmul(m_fwd),
-            {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, io.output}},
-            m_fwd.scratchpad_desc(), io);
+    m_src[0] = a;
+    m_src[1] = b;
+    m_dst = io.output;
+    if (m_loop)
+      m_implementation = "own loop";
+    else
+      addStep(m_forward, dnnl::matmul(m_fwd),
+              {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, io.output}},
+              m_fwd.scratchpad_desc(), io);
     if (!io.outputGrad) return;
     const dnnl::memory dc = inLayout(m_backward, io.outputGrad, m_dc);
     auto view = [](const dnnl::memory& m) {
@@ -62,7 +73,18 @@ class CpuMatMul : public CpuKernel {
     }
   }
 
+  void forward(dnnl::stream& stream) override {
+    run(m_forward, stream);
+    if (m_loop)
+      smallProducts(static_cast<const float*>(m_src[0].get_data_handle()),
+                    static_cast<const float*>(m_src[1].get_data_handle()),
+                    static_cast<float*>(m_dst.get_data_handle()), m_small);
+  }
+
  private:
+  bool m_loop = false;  // forward by smallProducts()
+  SmallProductShape m_small;
+  dnnl::memory m_src[2], m_dst;
   dnnl::memory::desc m_a, m_b, m_c, m_dc;
   dnnl::matmul::primitive_desc m_fwd, m_gradA, m_gradB;
 };

@@ -1,0 +1,88 @@
+#include "backend/cpu/small_products.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+
+namespace twb {
+
+namespace {
+constexpr int kTileRows = 6, kTileColumns = 16;  // 12 accumulators of the 16 AVX2 registers
+constexpr int64_t kLargestProduct = 64 * 64 * 64;  // m * k * n
+
+__attribute__((target("avx2,fma"))) __m256i firstLanes(int lanes) {
+  const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), index);
+}
+
+// c[rows x columns] = a[rows x depth] b[depth x columns], rows <= 6, columns <= 16: each step
+// of the depth broadcasts one element of each row of a and multiplies it into one 16-wide row
+// of b. kWhole: all 16 columns (no masks, whose stores are slow on AMD). The loops over the
+// tile's rows are unrolled so the accumulators stay in registers.
+template <bool kWhole>
+__attribute__((target("avx2,fma"))) void productTile(const float* a, int64_t lda, const float* b,
+                                                     int64_t ldb, float* c, int64_t ldc, int rows,
+                                                     int columns, int64_t depth) {
+  const __m256i low = firstLanes(columns), high = firstLanes(columns - 8);
+  const float* rowOfA[kTileRows];
+#pragma GCC unroll 8
+  for (int r = 0; r < kTileRows; ++r) rowOfA[r] = a + std::min(r, rows - 1) * lda;
+  __m256 acc[kTileRows][2];
+#pragma GCC unroll 8
+  for (auto& row : acc) row[0] = row[1] = _mm256_setzero_ps();
+  for (int64_t k = 0; k < depth; ++k) {
+    const float* rowOfB = b + k * ldb;
+    const __m256 b0 = kWhole ? _mm256_loadu_ps(rowOfB) : _mm256_maskload_ps(rowOfB, low);
+    const __m256 b1 = kWhole ? _mm256_loadu_ps(rowOfB + 8) : _mm256_maskload_ps(rowOfB + 8, high);
+#pragma GCC unroll 8
+    for (int r = 0; r < kTileRows; ++r) {
+      const __m256 x = _mm256_broadcast_ss(rowOfA[r] + k);
+      acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < kTileRows; ++r) {
+    if (r >= rows) break;
+    float* rowOfC = c + r * ldc;
+    if (kWhole) {
+      _mm256_storeu_ps(rowOfC, acc[r][0]);
+      _mm256_storeu_ps(rowOfC + 8, acc[r][1]);
+    } else {
+      alignas(32) float row[kTileColumns];
+      _mm256_store_ps(row, acc[r][0]);
+      _mm256_store_ps(row + 8, acc[r][1]);
+      std::copy(row, row + columns, rowOfC);
+    }
+  }
+}
+}  // namespace
+
+bool smallProductsPay(const SmallProductShape& shape) {
+  static const bool available = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return available && shape.m * shape.k * shape.n <= kLargestProduct;
+}
+
+void smallProducts(const float* a, const float* b, float* c, const SmallProductShape& shape) {
+  const int64_t m = shape.m, k = shape.k, n = shape.n;
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < shape.batch; ++i) {
+    const float* x = a + i * m * k;
+    const float* y = b + i * k * n;
+    float* z = c + i * m * n;
+    for (int64_t row = 0; row < m; row += kTileRows) {
+      const int rows = static_cast<int>(std::min<int64_t>(kTileRows, m - row));
+      for (int64_t column = 0; column < n; column += kTileColumns) {
+        const int columns = static_cast<int>(std::min<int64_t>(kTileColumns, n - column));
+        if (columns == kTileColumns)
+          productTile<true>(x + row * k, k, y + column, n, z + row * n + column, n, rows, columns,
+                            k);
+        else
+          productTile<false>(x + row * k, k, y + column, n, z + row * n + column, n, rows, columns,
+                             k);
+      }
+    }
+  }
+}
+
+}  // namespace twb
