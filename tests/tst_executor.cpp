@@ -268,11 +268,12 @@ class TestExecutor : public QObject {
     QTest::newRow("7x7, ReLU, bias") << "64 72 7 7 relu bias" << 2e-5 << 1;
     QTest::newRow("9x5: partial tiles, no bias") << "64 64 9 5 none -" << 2e-5 << 1;
     QTest::newRow("ReLU6, more in than out") << "128 64 12 12 relu6 bias" << 2e-5 << 1;
-    QTest::newRow("32 channels: direct") << "32 64 8 8 relu bias" << 0.0 << 0;
+    QTest::newRow("32 to 64 (cnn-small's)") << "32 64 14 14 relu bias" << 2e-5 << 1;
+    QTest::newRow("16 channels: direct") << "16 32 8 8 relu bias" << 0.0 << 0;
     QTest::newRow("resnet18-cifar: 13 such layers in a row") << "resnet18-cifar" << 1e-5 << 13;
   }
 
-  // Frozen inference runs a 3x3 convolution with stride 1 between 64 or more channels by
+  // Frozen inference runs a 3x3 convolution with stride 1 between 32 or more channels by
   // Winograd's F(4x4, 3x3) (backend/cpu/winograd_conv3x3.h); the plain executor runs oneDNN's
   // direct kernel, the reference.
   void frozenInferenceRunsThreeByThreeByWinograd() {

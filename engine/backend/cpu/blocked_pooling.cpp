@@ -31,7 +31,10 @@ void maxPoolBlocked(const float* src, const BlockedPlanes& planes, const PoolWin
         for (int64_t y = y0; y < y1; ++y) {
           for (int64_t x = x0; x < x1; ++x) {
             const float* v = in + (y * width + x) * kBlock;
-            for (int l = 0; l < kBlock; ++l) best[l] = std::max(best[l], v[l]);
+            // Spelled out, not std::max: GCC vectorizes this form (4-lane maxps), std::max
+            // here stayed scalar (cnn-small's first pool 0.35 -> 0.18 ms alone).
+#pragma omp simd
+            for (int l = 0; l < kBlock; ++l) best[l] = best[l] < v[l] ? v[l] : best[l];
           }
         }
         std::copy_n(best, kBlock, out + ox * kBlock);
@@ -48,6 +51,7 @@ void globalAvgPoolBlocked(const float* src, const BlockedPlanes& planes, float* 
     const float* in = src + plane * area * kBlock;
     float sum[kBlock] = {};
     for (int64_t i = 0; i < area; ++i)
+#pragma omp simd
       for (int l = 0; l < kBlock; ++l) sum[l] += in[i * kBlock + l];
     // Plane p holds channels [8 (p % blocks), +8) of image p / blocks: (N, C) is the same order.
     for (int l = 0; l < kBlock; ++l) dst[plane * kBlock + l] = sum[l] * scale;

@@ -54,9 +54,11 @@ class WinogradConv3x3 {
   // parallel.
   template <class Body>
   void forEachBlockOfTile(int64_t blocks, int64_t first, int64_t count, const Body& body) const;
-  // Tiles [first, first + count) of the batch into v (36, count, in).
+  // Tiles [first, first + count) of the batch into v (count, 36, in): tile by tile, so a tile's
+  // transform writes and reads one region, and the products read them as matrices whose rows
+  // are 36 * in apart.
   void transformInput(const float* src, int64_t first, int64_t count, float* v) const;
-  // Products m (36, count, out) of the same tiles back to 4x4 blocks of dst.
+  // Products m (count, 36, out) of the same tiles back to 4x4 blocks of dst.
   void transformOutput(const float* m, int64_t first, int64_t count, float* dst, float lo,
                        float hi) const;
 
