@@ -259,45 +259,92 @@ class TestExecutor : public QObject {
     QCOMPARE(fused.nodeTimings()[reader].kernel, "in " + expanded.toStdString());
   }
 
-  void frozenInferenceRunsThreeByThreeByWinograd_data() {
-    QTest::addColumn<QString>("model");
-    QTest::addColumn<double>("tolerance");
-    QTest::addColumn<int>("layers");  // that Winograd computes
-    // F(4x4, 3x3) rounds more than a direct sum (its transforms scale by up to 8 and 1/24):
-    // about 1e-5 of the largest output per layer.
-    QTest::newRow("7x7, ReLU, bias") << "64 72 7 7 relu bias" << 2e-5 << 1;
-    QTest::newRow("9x5: partial tiles, no bias") << "64 64 9 5 none -" << 2e-5 << 1;
-    QTest::newRow("ReLU6, more in than out") << "128 64 12 12 relu6 bias" << 2e-5 << 1;
-    QTest::newRow("32 to 64 (cnn-small's)") << "32 64 14 14 relu bias" << 2e-5 << 1;
-    QTest::newRow("16 channels: direct") << "16 32 8 8 relu bias" << 0.0 << 0;
-    QTest::newRow("resnet18-cifar: 13 such layers in a row") << "resnet18-cifar" << 1e-5 << 13;
+  void threeByThreeConvolutionsRunByWinograd_data() {
+    QTest::addColumn<QString>("layer");
+    QTest::addColumn<bool>("winograd");
+    QTest::newRow("7x7, ReLU, bias") << "64 72 7 7 relu bias" << true;
+    QTest::newRow("9x5: partial tiles, no bias") << "64 64 9 5 none -" << true;
+    QTest::newRow("ReLU6, more in than out") << "128 64 12 12 relu6 bias" << true;
+    QTest::newRow("32 to 64 (cnn-small's)") << "32 64 14 14 relu bias" << true;
+    QTest::newRow("16 channels: oneDNN's direct kernel") << "16 32 8 8 relu bias" << false;
   }
 
-  // Frozen inference runs a 3x3 convolution with stride 1 between 32 or more channels by
-  // Winograd's F(4x4, 3x3) (backend/cpu/winograd_conv3x3.h); the plain executor runs oneDNN's
-  // direct kernel, the reference.
-  void frozenInferenceRunsThreeByThreeByWinograd() {
-    QFETCH(QString, model);
-    QFETCH(double, tolerance);
-    QFETCH(int, layers);
+  // A 3x3 convolution with stride 1 between 32 or more channels runs by Winograd's F(4x4, 3x3)
+  // (backend/cpu/winograd_conv3x3.h) in fp32 inference, on weights transformed once (frozen) or
+  // at every forward, against a direct sum in double here. (Training, forward and backward:
+  // the op harness's Winograd rows, against PyTorch and finite differences.)
+  void threeByThreeConvolutionsRunByWinograd() {
+    QFETCH(QString, layer);
+    QFETCH(bool, winograd);
+    const QStringList f = layer.split(' ');
+    const int in = f[0].toInt(), out = f[1].toInt(), height = f[2].toInt(), width = f[3].toInt();
+    const bool bias = f[5] == "bias";
+    const ModelSpec spec = threeByThree(in, out, height, width, f[4].toStdString(), bias);
+    const int64_t batch = 3;
     ParameterStore params;
-    ModelSpec spec;
-    if (model == "resnet18-cifar") {
-      spec = foldedTemplate("resnet18-cifar", params, 5);
-    } else {
-      const QStringList f = model.split(' ');
-      spec = threeByThree(f[0].toInt(), f[1].toInt(), f[2].toInt(), f[3].toInt(),
-                          f[4].toStdString(), f[5] == "bias");
-    }
     params.ensure(Graph::build(spec, 1), 5);
-    const FrozenAgainstPlain run = runFrozenAgainstPlain(spec, params, 3, 6);
-    QVERIFY2(run.difference <= tolerance, qPrintable(QString::number(run.difference)));
-    const auto& timings = run.frozen->nodeTimings();
-    QCOMPARE(std::count_if(timings.begin(), timings.end(),
-                           [](const NodeTiming& t) { return t.kernel == "winograd F(4x4, 3x3)"; }),
-             static_cast<std::ptrdiff_t>(layers));
-    // oneDNN's direct kernel in both executors agrees to the bit; Winograd rounds differently.
-    QCOMPARE(run.difference > 0, layers > 0);
+    Random random(6);
+    std::vector<float> image(static_cast<size_t>(batch * in * height * width));
+    for (float& v : image) v = random.normal();
+    const float* w = params.find("conv.weight")->value.data<float>();
+    const float* b = bias ? params.find("conv.bias")->value.data<float>() : nullptr;
+    // Direct: y[n, k, y, x] = b[k] + sum over c, i, j of w[k, c, i, j] image[n, c, y + i - 1, x + j
+    // - 1].
+    std::vector<float> reference(static_cast<size_t>(batch * out * height * width));
+    for (int64_t n = 0; n < batch; ++n)
+      for (int k = 0; k < out; ++k)
+        for (int y = 0; y < height; ++y)
+          for (int x = 0; x < width; ++x) {
+            double sum = b ? b[k] : 0.0;
+            for (int c = 0; c < in; ++c)
+              for (int i = 0; i < 3; ++i)
+                for (int j = 0; j < 3; ++j) {
+                  const int row = y + i - 1, column = x + j - 1;
+                  if (row < 0 || row >= height || column < 0 || column >= width) continue;
+                  sum += double(w[((k * in + c) * 3 + i) * 3 + j]) *
+                         image[((n * in + c) * height + row) * width + column];
+                }
+            if (f[4] != "none") sum = std::max(sum, 0.0);
+            if (f[4] == "relu6") sum = std::min(sum, 6.0);
+            reference[((n * out + k) * height + y) * width + x] = static_cast<float>(sum);
+          }
+    for (const bool frozen : {true, false}) {
+      ExecOptions options{ExecMode::infer};
+      options.frozen = frozen;
+      Executor exec(Graph::build(spec, batch), params, options);
+      std::copy(image.begin(), image.end(), static_cast<float*>(exec.inputBuffer("image")));
+      exec.forward();
+      const std::vector<float> ours = exec.read("conv");
+      // F(4x4, 3x3) rounds more than a direct sum (its transforms scale by up to 8 and 1/24):
+      // about 1e-5 of the largest output.
+      const double error =
+          test::relativeError(ours.data(), reference.data(), static_cast<int64_t>(ours.size()));
+      QVERIFY2(error <= (winograd ? 2e-5 : 1e-6), qPrintable(QString::number(error)));
+      QCOMPARE(exec.nodeTimings()[0].kernel == "winograd F(4x4, 3x3)", winograd);
+    }
+  }
+
+  // resnet18-cifar's 3x3 convolutions with stride 1 (13 of its 17 3x3 layers; the others have
+  // stride 2 or 3 input channels) take Winograd in inference and in training.
+  void resnetTakesWinogradWhereItCan() {
+    const auto winogradLayers = [](Executor& exec) {
+      exec.setProfiling(true);
+      exec.forward();
+      const auto& timings = exec.nodeTimings();
+      return std::count_if(timings.begin(), timings.end(),
+                           [](const NodeTiming& t) { return t.kernel == "winograd F(4x4, 3x3)"; });
+    };
+    ParameterStore folded;
+    ExecOptions frozen{ExecMode::infer};
+    frozen.frozen = true;
+    Executor inference(Graph::build(foldedTemplate("resnet18-cifar", folded, 5), 2), folded,
+                       frozen);
+    QCOMPARE(winogradLayers(inference), std::ptrdiff_t{13});
+    ParameterStore params;
+    Graph graph = Graph::build(makeTemplate("resnet18-cifar", {}), 2);
+    params.ensure(graph, 5);
+    Executor training(std::move(graph), params, ExecOptions{ExecMode::train});
+    QCOMPARE(winogradLayers(training), std::ptrdiff_t{13});
   }
 
   void inferencePoolsTheBlockedLayout_data() {

@@ -22,8 +22,10 @@ dnnl::memory::desc plainLayout(const dnnl::memory::desc& desc) {
 // type the primitive wants; weight and bias gradients are computed in f32.
 // In frozen fp32 inference a 1x1 convolution absorbs the 3x3 depthwise one that reads its output
 // (MobileNet's expansion and depthwise pair: a oneDNN depthwise post-op), so the expanded
-// activations, the block's largest, never go to memory; and a 3x3 convolution with stride 1 runs
-// as Winograd's F(4x4, 3x3) (winograd_conv3x3.h), which needs weights that stay as bound.
+// activations, the block's largest, never go to memory. In fp32 a 3x3 convolution with stride 1
+// runs as Winograd's F(4x4, 3x3) (winograd_conv3x3.h), forward and, when training, backward to
+// its input; oneDNN computes the weights' gradient over the same blocked buffers. Weights that
+// stay as bound are transformed once, others at every forward.
 class CpuConv2d : public CpuKernel {
  public:
   bool absorb(const GraphNode& self, const GraphNode& next) override {
@@ -72,14 +74,19 @@ class CpuConv2d : public CpuKernel {
     m_bias = dnnl::memory::desc({w[0]}, dt::f32, tag::a);
     const auto compute = dnnlType(m_compute);
     const auto weightType = isInt8() ? dt::s8 : compute;
-    const dnnl::memory::desc anySrc(src, compute, tag::any),
-        anyDst(dstDims, dnnlType(m_output), tag::any), anyWeights(wDims, weightType, tag::any),
+    dnnl::memory::desc anySrc(src, compute, tag::any),
+        anyDst(dstDims, dnnlType(m_output), tag::any);
+    const dnnl::memory::desc anyWeights(wDims, weightType, tag::any),
         anyWeightsF32(wDims, dt::f32, tag::any);
     const dnnl::memory::dims strides{stride[0], stride[1]}, dilates{dil[0] - 1, dil[1] - 1},
         padL{pad[0], pad[1]};
-    if (m_frozen && m_compute == DType::f32 && m_output == DType::f32 && !m_depthwise &&
-        takesWinograd(node, {src[0], w[1], w[0], src[2], src[3]}))
-      return prepareWinograd(src, dstDims);
+    if (m_compute == DType::f32 && m_output == DType::f32 && !m_depthwise &&
+        takesWinograd(node, {src[0], w[1], w[0], src[2], src[3]})) {
+      const dnnl::memory::desc dst = prepareWinograd(src, dstDims, training);
+      if (!training) return dst;
+      anySrc = m_winogradSrcDesc;  // the weights' gradient reads what Winograd read and wrote
+      anyDst = dst;
+    }
     const auto prop = training ? dnnl::prop_kind::forward_training
                                : dnnl::prop_kind::forward_inference;
     const auto algo = dnnl::algorithm::convolution_direct;
@@ -103,9 +110,10 @@ class CpuConv2d : public CpuKernel {
                       attr, cpuEngine());
     noteScratchpad(m_fwd.scratchpad_desc());
     if (training) {
-      m_bwdData = dnnl::convolution_backward_data::primitive_desc(
-          {algo, m_fwd.src_desc(), anyWeights, m_fwd.dst_desc(), strides, dilates, padL, padR},
-          attributes(), cpuEngine(), m_fwd);
+      if (!m_winogradToInput)
+        m_bwdData = dnnl::convolution_backward_data::primitive_desc(
+            {algo, m_fwd.src_desc(), anyWeights, m_fwd.dst_desc(), strides, dilates, padL, padR},
+            attributes(), cpuEngine(), m_fwd);
       const auto backwardWeights = [&](const dnnl::memory::desc& source, const dnnl::memory::desc& diffDst) {
         return m_hasBias ? dnnl::convolution_backward_weights::primitive_desc(
                                {algo, source, anyWeightsF32, m_bias, diffDst, strides, dilates, padL, padR},
@@ -123,14 +131,18 @@ class CpuConv2d : public CpuKernel {
         const auto plain = backwardWeights(plainLayout(m_fwd.src_desc()), plainLayout(m_fwd.dst_desc()));
         if (!isReferenceKernel(plain)) m_bwdWeights = plain;
       }
-      noteScratchpad(m_bwdData.scratchpad_desc());
+      if (!m_winogradToInput) noteScratchpad(m_bwdData.scratchpad_desc());
       noteScratchpad(m_bwdWeights.scratchpad_desc());
     }
     return m_fwd.dst_desc();
   }
 
   void bind(const KernelIO& io) override {
-    if (m_winograd) return bindWinograd(io);
+    if (m_winograd) {
+      bindWinograd(io);
+      if (io.outputGrad) bindBackward(m_winogradSrc, dnnl::memory(), io);
+      return;
+    }
     const dnnl::memory src = inLayout(m_forward, io.inputs[0], m_fwd.src_desc());
     if (isInt8()) return bindInt8(src, io);
     const dnnl::memory weights =
@@ -140,9 +152,41 @@ class CpuConv2d : public CpuKernel {
     if (m_hasBias) args[DNNL_ARG_BIAS] = wrap(io.params[1], m_bias);
     if (m_depthwise) bindDepthwise(io, args);
     addStep(m_forward, dnnl::convolution_forward(m_fwd), args, m_fwd.scratchpad_desc(), io);
-    if (!io.outputGrad) return;
+    if (io.outputGrad) bindBackward(src, weights, io);
+  }
 
-    if (io.inputGrads[0]) {
+  void forward(dnnl::stream& stream) override {
+    run(m_forward, stream);
+    if (!m_winograd) return;
+    if (!m_frozen)
+      m_winograd->setWeights(WinogradConv3x3::KernelView::plain(m_weightsData, m_inChannels),
+                             m_biasData);
+    m_winograd->run(static_cast<const float*>(m_winogradSrc.get_data_handle()),
+                    static_cast<float*>(m_winogradDst.get_data_handle()),
+                    static_cast<float*>(m_winogradScratch.get()), m_lowest, m_highest);
+  }
+
+  void backward(dnnl::stream& stream) override {
+    if (m_winogradToInput && m_inputGrad) {
+      m_winogradToInput->setWeights(
+          WinogradConv3x3::KernelView::forInput(m_weightsData, m_inChannels), nullptr);
+      const float kUnbounded = std::numeric_limits<float>::infinity();
+      m_winogradToInput->run(static_cast<const float*>(m_outputGrad.get_data_handle()),
+                             static_cast<float*>(m_inputGrad.get_data_handle()),
+                             static_cast<float*>(m_winogradScratch.get()), -kUnbounded, kUnbounded);
+    }
+    run(m_backward, stream);
+  }
+
+ private:
+  // The gradients of the input (by oneDNN, or by Winograd in backward()) and of the weights and
+  // bias; `weights` is the forward's laid-out copy (empty under Winograd).
+  void bindBackward(const dnnl::memory& src, const dnnl::memory& weights, const KernelIO& io) {
+    if (io.inputGrads[0] && m_winogradToInput) {
+      m_outputGrad = io.outputGrad;  // in the output's layout, nChw8c
+      m_inputGrad = writeBuffer(io.inputGrads[0], m_winogradSrcDesc);
+      finishInto(m_backward, m_inputGrad, io.inputGrads[0]);
+    } else if (io.inputGrads[0]) {
       const dnnl::memory w = inLayout(m_backward, weights, m_bwdData.weights_desc());
       const dnnl::memory diffSrc = writeBuffer(io.inputGrads[0], m_bwdData.diff_src_desc());
       addStep(m_backward, dnnl::convolution_backward_data(m_bwdData),
@@ -164,15 +208,6 @@ class CpuConv2d : public CpuKernel {
     finishInto(m_backward, grad, gradPlain);
   }
 
-  void forward(dnnl::stream& stream) override {
-    run(m_forward, stream);
-    if (m_winograd)
-      m_winograd->run(static_cast<const float*>(m_winogradSrc.get_data_handle()),
-                      static_cast<float*>(m_winogradDst.get_data_handle()),
-                      static_cast<float*>(m_winogradScratch.get()), m_lowest, m_highest);
-  }
-
- private:
   // Whether Winograd takes this convolution: 3x3, stride 1, padding 1, one group, whole channel
   // blocks, and an activation it applies as a clamp (none, ReLU, ReLU6).
   bool takesWinograd(const GraphNode& node, const WinogradConv3x3::Shape& shape) {
@@ -200,11 +235,21 @@ class CpuConv2d : public CpuKernel {
     return true;
   }
 
-  dnnl::memory::desc prepareWinograd(const dnnl::memory::dims& src, const dnnl::memory::dims& dst) {
+  dnnl::memory::desc prepareWinograd(const dnnl::memory::dims& src, const dnnl::memory::dims& dst,
+                                     bool training) {
     m_winogradSrcDesc = dnnl::memory::desc(src, dt::f32, tag::nChw8c);
-    noteScratchpad(
-        dnnl::memory::desc({static_cast<int64_t>(m_winograd->scratchBytes())}, dt::u8, tag::a));
-    return dnnl::memory::desc(dst, dt::f32, tag::nChw8c);
+    m_winogradDstDesc = dnnl::memory::desc(dst, dt::f32, tag::nChw8c);
+    m_inChannels = src[1];
+    const auto scratch = [](const WinogradConv3x3& w) {
+      return dnnl::memory::desc({static_cast<int64_t>(w.scratchBytes())}, dt::u8, tag::a);
+    };
+    noteScratchpad(scratch(*m_winograd));
+    if (training) {
+      m_winogradToInput = std::make_unique<WinogradConv3x3>(
+          WinogradConv3x3::Shape{src[0], dst[1], src[1], src[2], src[3]});
+      noteScratchpad(scratch(*m_winogradToInput));
+    }
+    return m_winogradDstDesc;
   }
 
   void bindWinograd(const KernelIO& io) {
@@ -212,8 +257,11 @@ class CpuConv2d : public CpuKernel {
     m_winogradDst = io.output;
     m_winogradScratch = io.scratchpad;
     m_implementation = "winograd F(4x4, 3x3)";
-    m_winograd->setWeights(io.params[0].data<float>(),
-                           m_hasBias ? io.params[1].data<float>() : nullptr);
+    m_weightsData = io.params[0].data<float>();
+    m_biasData = m_hasBias ? io.params[1].data<float>() : nullptr;
+    if (m_frozen)
+      m_winograd->setWeights(WinogradConv3x3::KernelView::plain(m_weightsData, m_inChannels),
+                             m_biasData);
   }
 
   // The absorbed depthwise convolution's weights (C, 1, 3, 3) and bias (zeros when it has none).
@@ -252,10 +300,14 @@ class CpuConv2d : public CpuKernel {
   Tensor m_scaledBias, m_depthwiseBias;
   const GraphNode* m_depthwise = nullptr;  // absorbed by absorb()
   std::unique_ptr<WinogradConv3x3> m_winograd;  // set when prepare() chose it
+  std::unique_ptr<WinogradConv3x3> m_winogradToInput;  // and training: the input's gradient
   float m_lowest = 0, m_highest = 0;            // its activation, as a clamp
-  dnnl::memory::desc m_winogradSrcDesc;
-  dnnl::memory m_winogradSrc, m_winogradDst;
+  dnnl::memory::desc m_winogradSrcDesc, m_winogradDstDesc;
+  dnnl::memory m_winogradSrc, m_winogradDst, m_outputGrad, m_inputGrad;
   std::shared_ptr<void> m_winogradScratch;
+  const float* m_weightsData = nullptr;  // plain (OC, IC, 3, 3), as the optimizer leaves them
+  const float* m_biasData = nullptr;
+  int64_t m_inChannels = 0;
   dnnl::memory::desc m_weightsPlain, m_bias;
   dnnl::convolution_forward::primitive_desc m_fwd;
   dnnl::convolution_backward_data::primitive_desc m_bwdData;

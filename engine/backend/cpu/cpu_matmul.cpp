@@ -1,5 +1,5 @@
 #include "backend/cpu/cpu_kernel.h"
-#include "backend/cpu/small_products.h"
+#include "backend/cpu/tile_product.h"
 
 namespace twb {
 

@@ -1,13 +1,11 @@
 #include "backend/cpu/winograd_conv3x3.h"
 
-#include <dnnl.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <cstring>
-#include <string>
 
-#include "core/error.h"
+#include "backend/cpu/tile_product.h"
 
 namespace twb {
 
@@ -23,6 +21,9 @@ constexpr int64_t kFewestChannels = 32;
 // Scratch for one pass: the transformed input and products of this many bytes' worth of tiles
 // stay in the last-level cache between the transforms and the products.
 constexpr int64_t kChunkBytes = 16 << 20;
+// Tiles per task of the products: whole register tiles of 6 rows, reusing a panel of the
+// transformed weights from the closest caches.
+constexpr int64_t kRowsPerTask = 48;
 
 using Lanes = float[kBlock];
 
@@ -45,14 +46,19 @@ TWB_AVX2 inline void inputTransform(const Lanes* const d[kSide], Lanes* out) {
   }
 }
 
-// Filter: G g.
-inline void filterTransform(float g0, float g1, float g2, float* out) {
-  out[0] = g0 / 4;
-  out[1] = -(g0 + g1 + g2) / 6;
-  out[2] = -(g0 - g1 + g2) / 6;
-  out[3] = g0 / 24 + g1 / 12 + g2 / 6;
-  out[4] = g0 / 24 - g1 / 12 + g2 / 6;
-  out[5] = g2;
+// Filter: G g, for 8 kernels at a time (by reciprocals: a division per element took most of the
+// time when weights change every step).
+TWB_AVX2 inline void filterTransform(const Lanes& g0, const Lanes& g1, const Lanes& g2,
+                                     Lanes* out) {
+  constexpr float kSixth = 1.f / 6, kTwelfth = 1.f / 12, kTwentyFourth = 1.f / 24;
+  for (int l = 0; l < kBlock; ++l) {
+    out[0][l] = 0.25f * g0[l];
+    out[1][l] = -kSixth * (g0[l] + g1[l] + g2[l]);
+    out[2][l] = -kSixth * (g0[l] - g1[l] + g2[l]);
+    out[3][l] = kTwentyFourth * g0[l] + kTwelfth * g1[l] + kSixth * g2[l];
+    out[4][l] = kTwentyFourth * g0[l] - kTwelfth * g1[l] + kSixth * g2[l];
+    out[5][l] = g2[l];
+  }
 }
 
 // Output: A^T m.
@@ -107,12 +113,30 @@ TWB_AVX2 void transformOutputTile(const float* m, int64_t stride, const float* b
     }
   }
 }
+// G g G^T of the kernels from input channel c to 8 output channels [k, k + 8), each point's 8
+// lanes to u[point * stride].
+TWB_AVX2 void transformKernels(const WinogradConv3x3::KernelView& kernel, int64_t c, int64_t k,
+                               float* u, int64_t stride) {
+  Lanes g[3][3];
+  for (int l = 0; l < kBlock; ++l) {
+    const float* w = kernel.base + (k + l) * kernel.out + c * kernel.in;
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j) g[i][j][l] = w[i * kernel.row + j * kernel.column];
+  }
+  Lanes columns[3][kSide];  // G g: the kernel's columns, transformed
+  for (int j = 0; j < 3; ++j) filterTransform(g[0][j], g[1][j], g[2][j], columns[j]);
+  for (int i = 0; i < kSide; ++i) {
+    Lanes row[kSide];  // (G g G^T) row i
+    filterTransform(columns[0][i], columns[1][i], columns[2][i], row);
+    for (int j = 0; j < kSide; ++j)
+      std::memcpy(u + (i * kSide + j) * stride, row[j], sizeof(Lanes));
+  }
+}
 }  // namespace
 
 bool WinogradConv3x3::supports(const Shape& shape) {
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return avx2 && shape.in % kBlock == 0 && shape.out % kBlock == 0 && shape.height > 0 &&
-         shape.width > 0 && std::min(shape.in, shape.out) >= kFewestChannels;
+  return tileProductAvailable() && shape.in % kBlock == 0 && shape.out % kBlock == 0 &&
+         shape.height > 0 && shape.width > 0 && std::min(shape.in, shape.out) >= kFewestChannels;
 }
 
 WinogradConv3x3::WinogradConv3x3(const Shape& shape)
@@ -122,23 +146,28 @@ WinogradConv3x3::WinogradConv3x3(const Shape& shape)
       m_tiles(shape.batch * m_tilesHigh * m_tilesWide),
       m_chunk(std::clamp<int64_t>(kChunkBytes / (kPoints * sizeof(float) * (shape.in + shape.out)),
                                   1, m_tiles)),
-      m_u(static_cast<size_t>(kPoints * shape.in * shape.out)),
+      m_u(static_cast<size_t>(kPoints * panelCount() * shape.in * kPanel)),
       m_bias(static_cast<size_t>(shape.out)) {}
 
-void WinogradConv3x3::setWeights(const float* weights, const float* bias) {
-  const int64_t in = m_shape.in, out = m_shape.out;
-  for (int64_t k = 0; k < out; ++k) {
-    for (int64_t c = 0; c < in; ++c) {
-      const float* g = weights + (k * in + c) * 9;
-      float columns[3][kSide];  // G g: the kernel's columns, transformed
-      for (int j = 0; j < 3; ++j) filterTransform(g[j], g[3 + j], g[6 + j], columns[j]);
-      for (int i = 0; i < kSide; ++i) {
-        float u[kSide];  // (G g G^T) row i
-        filterTransform(columns[0][i], columns[1][i], columns[2][i], u);
-        for (int j = 0; j < kSide; ++j) m_u[((i * kSide + j) * in + c) * out + k] = u[j];
-      }
-    }
-  }
+WinogradConv3x3::KernelView WinogradConv3x3::KernelView::plain(const float* weights, int64_t in) {
+  return {weights, in * 9, 9, 3, 1};
+}
+
+WinogradConv3x3::KernelView WinogradConv3x3::KernelView::forInput(const float* weights,
+                                                                  int64_t in) {
+  // Element (c, k, i, j) of the input's kernel is (k, c, 2 - i, 2 - j) of the forward one, whose
+  // input channels (`in`) are this kernel's outputs.
+  return {weights + 8, 9, in * 9, -3, -1};
+}
+
+void WinogradConv3x3::setWeights(const KernelView& kernel, const float* bias) {
+  const int64_t in = m_shape.in, out = m_shape.out, panels = panelCount();
+  float* u = m_u.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < in; ++c)
+    for (int64_t k = 0; k < out; k += kBlock)
+      transformKernels(kernel, c, k, u + ((k / kPanel) * in + c) * kPanel + k % kPanel,
+                       panels * in * kPanel);
   if (bias)
     std::copy(bias, bias + out, m_bias.begin());
   else
@@ -156,12 +185,21 @@ void WinogradConv3x3::run(const float* src, float* dst, float* scratch, float lo
   for (int64_t first = 0; first < m_tiles; first += m_chunk) {
     const int64_t count = std::min(m_chunk, m_tiles - first);
     transformInput(src, first, count, v);
-    for (int p = 0; p < kPoints; ++p) {
-      if (dnnl_sgemm('N', 'N', count, out, in, 1.f, v + p * in, kPoints * in,
-                     m_u.data() + p * in * out, out, 0.f, m + p * out,
-                     kPoints * out) != dnnl_success)
-        throw Error("Winograd convolution: oneDNN's sgemm refused a " + std::to_string(count) +
-                    "x" + std::to_string(in) + "x" + std::to_string(out) + " product");
+    // The 36 products (count x in) x (in x out), in blocks of rows, on tileProduct(): each tile's
+    // outputs come out the same whatever the batch.
+    const int64_t blocks = (count + kRowsPerTask - 1) / kRowsPerTask;
+    const int64_t panels = panelCount();
+    // Points innermost: a thread's consecutive tasks read the same tiles' rows.
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t b = 0; b < blocks; ++b) {
+      for (int p = 0; p < kPoints; ++p) {
+        const int64_t row = b * kRowsPerTask, rows = std::min(kRowsPerTask, count - row);
+        for (int64_t j = 0; j < panels; ++j)
+          tileProduct(v + row * kPoints * in + p * in, kPoints * in,
+                      m_u.data() + (p * panels + j) * in * kPanel, kPanel,
+                      m + row * kPoints * out + p * out + j * kPanel, kPoints * out, rows, in,
+                      std::min(kPanel, out - j * kPanel));
+      }
     }
     transformOutput(m, first, count, dst, lo, hi);
   }

@@ -10,9 +10,10 @@ namespace twb {
 // (Lavin and Gray, 2015): each 4x4 block of outputs costs 36 multiplications per input and
 // output channel instead of 144, as 36 independent matrix products (tiles x in) x (in x out)
 // between a transform of the input's 6x6 tiles and one of the products. It rounds more than a
-// direct sum (about 1e-5 of the largest output per layer), and is for inference on fixed
-// weights, which are transformed once. oneDNN 2.x has Winograd only on AVX-512; on AVX2 its
-// direct kernel runs ResNet-50's deeper 3x3 layers at 55-75 % of its matmul peak.
+// direct sum (about 1e-5 of the largest output per layer). oneDNN 2.x has Winograd only on
+// AVX-512; on AVX2 its direct kernel runs ResNet-50's deeper 3x3 layers at 55-75 % of its
+// matmul peak. A convolution's backward pass to its input is the same kind of convolution, from
+// the output's gradient with the kernel flipped and its channels swapped (weightsForInput()).
 // Source and destination are in oneDNN's nChw8c layout (blocks of 8 channels innermost), the
 // layout oneDNN's convolutions chain in on AVX2, so the transforms load and store whole blocks.
 class WinogradConv3x3 {
@@ -23,9 +24,21 @@ class WinogradConv3x3 {
   // Whether the shape fits the layout: both channel counts in whole blocks of 8.
   static bool supports(const Shape& shape);
 
+  // Where the kernel's element (out channel, in channel, row, column) is, in floats from `base`.
+  struct KernelView {
+    const float* base = nullptr;
+    int64_t out = 0, in = 0, row = 0, column = 0;
+    // A plain (out, in, 3, 3) f32 kernel.
+    static KernelView plain(const float* weights, int64_t in);
+    // The kernel that computes the gradient of a convolution's input from its output's: a plain
+    // (out, in, 3, 3) kernel of that convolution read flipped and with its channels swapped.
+    static KernelView forInput(const float* weights, int64_t in);
+  };
+
   explicit WinogradConv3x3(const Shape& shape);
-  // Transforms `weights` (out, in, 3, 3), plain f32, and copies `bias` (out; null: zeros).
-  void setWeights(const float* weights, const float* bias);
+  // Transforms the kernel and copies `bias` (out; null: zeros), in parallel: once for inference
+  // on fixed weights, at every forward where they change.
+  void setWeights(const KernelView& kernel, const float* bias);
   // Bytes of scratch memory run() needs: the transformed input and products of a chunk of tiles.
   size_t scratchBytes() const;
   // dst = min(max(conv(src) + bias, lo), hi): src (batch, in/8, H, W, 8), dst (batch, out/8,
@@ -65,7 +78,12 @@ class WinogradConv3x3 {
   Shape m_shape;
   int64_t m_tilesHigh = 0, m_tilesWide = 0, m_tiles = 0;
   int64_t m_chunk = 0;        // tiles per pass, so the scratch stays in the last-level cache
-  std::vector<float> m_u;     // transformed weights (36, in, out)
+  // Transformed weights: per point, the (in x out) matrix in panels of 16 output channels, each
+  // (in x 16) contiguous (zeros past out), so a product streams one panel instead of reading rows
+  // of a power-of-two stride, which fall into a few sets of the L1 cache.
+  static constexpr int64_t kPanel = 16;
+  int64_t panelCount() const { return (m_shape.out + kPanel - 1) / kPanel; }
+  std::vector<float> m_u;     // (36, panels, in, 16)
   std::vector<float> m_bias;  // (out)
 };
 

@@ -1,4 +1,4 @@
-#include "backend/cpu/small_products.h"
+#include "backend/cpu/tile_product.h"
 
 #include <immintrin.h>
 
@@ -7,7 +7,7 @@
 namespace twb {
 
 namespace {
-constexpr int kTileRows = 6, kTileColumns = 16;  // 12 accumulators of the 16 AVX2 registers
+constexpr int kTileRows = 6, kTileColumns = 16;    // 12 accumulators of the 16 AVX2 registers
 constexpr int64_t kLargestProduct = 64 * 64 * 64;  // m * k * n
 
 __attribute__((target("avx2,fma"))) __m256i firstLanes(int lanes) {
@@ -58,31 +58,36 @@ __attribute__((target("avx2,fma"))) void productTile(const float* a, int64_t lda
 }
 }  // namespace
 
-bool smallProductsPay(const SmallProductShape& shape) {
+bool tileProductAvailable() {
   static const bool available = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return available && shape.m * shape.k * shape.n <= kLargestProduct;
+  return available;
+}
+
+void tileProduct(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+                 int64_t m, int64_t k, int64_t n) {
+  for (int64_t row = 0; row < m; row += kTileRows) {
+    const int rows = static_cast<int>(std::min<int64_t>(kTileRows, m - row));
+    for (int64_t column = 0; column < n; column += kTileColumns) {
+      const int columns = static_cast<int>(std::min<int64_t>(kTileColumns, n - column));
+      if (columns == kTileColumns)
+        productTile<true>(a + row * lda, lda, b + column, ldb, c + row * ldc + column, ldc, rows,
+                          columns, k);
+      else
+        productTile<false>(a + row * lda, lda, b + column, ldb, c + row * ldc + column, ldc, rows,
+                           columns, k);
+    }
+  }
+}
+
+bool smallProductsPay(const SmallProductShape& shape) {
+  return tileProductAvailable() && shape.m * shape.k * shape.n <= kLargestProduct;
 }
 
 void smallProducts(const float* a, const float* b, float* c, const SmallProductShape& shape) {
   const int64_t m = shape.m, k = shape.k, n = shape.n;
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < shape.batch; ++i) {
-    const float* x = a + i * m * k;
-    const float* y = b + i * k * n;
-    float* z = c + i * m * n;
-    for (int64_t row = 0; row < m; row += kTileRows) {
-      const int rows = static_cast<int>(std::min<int64_t>(kTileRows, m - row));
-      for (int64_t column = 0; column < n; column += kTileColumns) {
-        const int columns = static_cast<int>(std::min<int64_t>(kTileColumns, n - column));
-        if (columns == kTileColumns)
-          productTile<true>(x + row * k, k, y + column, n, z + row * n + column, n, rows, columns,
-                            k);
-        else
-          productTile<false>(x + row * k, k, y + column, n, z + row * n + column, n, rows, columns,
-                             k);
-      }
-    }
-  }
+  for (int64_t i = 0; i < shape.batch; ++i)
+    tileProduct(a + i * m * k, k, b + i * k * n, n, c + i * m * n, n, m, k, n);
 }
 
 }  // namespace twb

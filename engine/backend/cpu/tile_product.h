@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+
+namespace twb {
+
+// Matrix products on AVX2 with FMA by register tiles of 6 rows x 16 columns held over the whole
+// depth. Each element of a product sums its k terms in order, whatever the matrices' sizes, so a
+// row gives the same bits in any product it is part of (oneDNN's sgemm blocks by size: batches of
+// 64 and 32 images differed in 0.2-0.6 % of Winograd's outputs, and data-parallel ranks drifted
+// from one process by 1e-4 in 50 steps).
+
+// Whether this CPU runs them.
+bool tileProductAvailable();
+
+// c (m x n) = a (m x k) b (k x n), row-major f32 with leading dimensions lda, ldb, ldc; on the
+// calling thread.
+void tileProduct(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+                 int64_t m, int64_t k, int64_t n);
+
+// Many small products at once, c[i] = a[i] b[i] for i < batch, each (m x k) (k x n), packed:
+// attention's scores and mix, where a ViT's 16 tokens and 16-wide heads make 256 products of
+// 16x16 by 16x16 per layer at batch 64. oneDNN 2.6's batched matmul pays per product there
+// (16-21 GFLOP/s on a 2-core AVX2 EPYC); the register tiles reach 96. From about 64x64x64 on,
+// oneDNN's blocked GEMM is as fast or faster, so the engine takes this only below that.
+struct SmallProductShape {
+  int64_t batch = 0, m = 0, k = 0, n = 0;
+};
+
+// Whether tileProductAvailable() and the products are small enough to gain by it.
+bool smallProductsPay(const SmallProductShape& shape);
+
+// In parallel over the batch.
+void smallProducts(const float* a, const float* b, float* c, const SmallProductShape& shape);
+
+}  // namespace twb
