@@ -324,6 +324,72 @@ class TestExecutor : public QObject {
     }
   }
 
+  // Training by Winograd over more tiles than one pass takes (64 channels at 32x32, batch 16:
+  // 1024 tiles in passes of 910), so the kernel gradient sums its passes: output, input gradient
+  // and kernel and bias gradients against direct sums in double.
+  void trainingByWinogradSumsItsPasses() {
+    const int channels = 64, side = 32;
+    const int64_t batch = 16, plane = side * side;
+    const ModelSpec spec = threeByThree(channels, channels, side, side, "none", true);
+    ParameterStore params;
+    Graph graph = Graph::build(spec, batch);
+    params.ensure(graph, 7);
+    ExecOptions options{ExecMode::train};
+    options.inputGradients = true;
+    Executor exec(std::move(graph), params, options);
+    Random random(8);
+    std::vector<float> x(static_cast<size_t>(batch * channels * plane)), dy(x.size());
+    for (float& v : x) v = random.normal();
+    for (float& v : dy) v = random.normal();
+    std::copy(x.begin(), x.end(), static_cast<float*>(exec.inputBuffer("image")));
+    exec.setGradient("conv", dy);
+    exec.forward();
+    exec.backward();
+    const float* w = params.find("conv.weight")->value.data<float>();
+    const float* b = params.find("conv.bias")->value.data<float>();
+    std::vector<double> y(x.size()), dx(x.size()), dw(static_cast<size_t>(channels * channels * 9)),
+        db(channels);
+    const auto at = [&](int64_t n, int c, int row, int column) {
+      return ((n * channels + c) * side + row) * side + column;
+    };
+    for (int64_t n = 0; n < batch; ++n)
+      for (int k = 0; k < channels; ++k)
+        for (int r = 0; r < side; ++r)
+          for (int col = 0; col < side; ++col) {
+            const double g = dy[at(n, k, r, col)];
+            db[k] += g;
+            double sum = b[k];
+            for (int c = 0; c < channels; ++c)
+              for (int i = 0; i < 3; ++i)
+                for (int j = 0; j < 3; ++j) {
+                  const int row = r + i - 1, column = col + j - 1;
+                  if (row < 0 || row >= side || column < 0 || column >= side) continue;
+                  const int64_t wi = ((k * channels + c) * 3 + i) * 3 + j;
+                  sum += double(w[wi]) * x[at(n, c, row, column)];
+                  dx[at(n, c, row, column)] += double(w[wi]) * g;
+                  dw[wi] += double(x[at(n, c, row, column)]) * g;
+                }
+            y[at(n, k, r, col)] = sum;
+          }
+    const auto check = [](const char* what, const std::vector<float>& ours,
+                          const std::vector<double>& reference) {
+      const std::vector<float> expected(reference.begin(), reference.end());
+      const double error =
+          test::relativeError(ours.data(), expected.data(), static_cast<int64_t>(ours.size()));
+      QVERIFY2(error <= 2e-5, qPrintable(QString("%1: %2").arg(what).arg(error)));
+    };
+    check("output", exec.read("conv"), y);
+    check("input gradient", exec.readGradient("image"), dx);
+    const Tensor& wg = params.find("conv.weight")->grad;
+    const Tensor& bg = params.find("conv.bias")->grad;
+    check("kernel gradient", std::vector<float>(wg.data<float>(), wg.data<float>() + wg.numel()),
+          dw);
+    check("bias gradient", std::vector<float>(bg.data<float>(), bg.data<float>() + bg.numel()), db);
+    exec.setProfiling(true);
+    exec.forward();
+    QCOMPARE(exec.nodeTimings()[0].kernel, std::string("winograd F(4x4, 3x3)"));
+  }
+
   // resnet18-cifar's 3x3 convolutions with stride 1 (13 of its 17 3x3 layers; the others have
   // stride 2 or 3 input channels) take Winograd in inference and in training.
   void resnetTakesWinogradWhereItCan() {

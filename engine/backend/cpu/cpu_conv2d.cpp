@@ -74,19 +74,14 @@ class CpuConv2d : public CpuKernel {
     m_bias = dnnl::memory::desc({w[0]}, dt::f32, tag::a);
     const auto compute = dnnlType(m_compute);
     const auto weightType = isInt8() ? dt::s8 : compute;
-    dnnl::memory::desc anySrc(src, compute, tag::any),
-        anyDst(dstDims, dnnlType(m_output), tag::any);
-    const dnnl::memory::desc anyWeights(wDims, weightType, tag::any),
+    const dnnl::memory::desc anySrc(src, compute, tag::any),
+        anyDst(dstDims, dnnlType(m_output), tag::any), anyWeights(wDims, weightType, tag::any),
         anyWeightsF32(wDims, dt::f32, tag::any);
     const dnnl::memory::dims strides{stride[0], stride[1]}, dilates{dil[0] - 1, dil[1] - 1},
         padL{pad[0], pad[1]};
     if (m_compute == DType::f32 && m_output == DType::f32 && !m_depthwise &&
-        takesWinograd(node, {src[0], w[1], w[0], src[2], src[3]})) {
-      const dnnl::memory::desc dst = prepareWinograd(src, dstDims, training);
-      if (!training) return dst;
-      anySrc = m_winogradSrcDesc;  // the weights' gradient reads what Winograd read and wrote
-      anyDst = dst;
-    }
+        takesWinograd(node, {src[0], w[1], w[0], src[2], src[3]}))
+      return prepareWinograd(src, dstDims, training);
     const auto prop = training ? dnnl::prop_kind::forward_training
                                : dnnl::prop_kind::forward_inference;
     const auto algo = dnnl::algorithm::convolution_direct;
@@ -110,10 +105,9 @@ class CpuConv2d : public CpuKernel {
                       attr, cpuEngine());
     noteScratchpad(m_fwd.scratchpad_desc());
     if (training) {
-      if (!m_winogradToInput)
-        m_bwdData = dnnl::convolution_backward_data::primitive_desc(
-            {algo, m_fwd.src_desc(), anyWeights, m_fwd.dst_desc(), strides, dilates, padL, padR},
-            attributes(), cpuEngine(), m_fwd);
+      m_bwdData = dnnl::convolution_backward_data::primitive_desc(
+          {algo, m_fwd.src_desc(), anyWeights, m_fwd.dst_desc(), strides, dilates, padL, padR},
+          attributes(), cpuEngine(), m_fwd);
       const auto backwardWeights = [&](const dnnl::memory::desc& source, const dnnl::memory::desc& diffDst) {
         return m_hasBias ? dnnl::convolution_backward_weights::primitive_desc(
                                {algo, source, anyWeightsF32, m_bias, diffDst, strides, dilates, padL, padR},
@@ -131,18 +125,14 @@ class CpuConv2d : public CpuKernel {
         const auto plain = backwardWeights(plainLayout(m_fwd.src_desc()), plainLayout(m_fwd.dst_desc()));
         if (!isReferenceKernel(plain)) m_bwdWeights = plain;
       }
-      if (!m_winogradToInput) noteScratchpad(m_bwdData.scratchpad_desc());
+      noteScratchpad(m_bwdData.scratchpad_desc());
       noteScratchpad(m_bwdWeights.scratchpad_desc());
     }
     return m_fwd.dst_desc();
   }
 
   void bind(const KernelIO& io) override {
-    if (m_winograd) {
-      bindWinograd(io);
-      if (io.outputGrad) bindBackward(m_winogradSrc, dnnl::memory(), io);
-      return;
-    }
+    if (m_winograd) return bindWinograd(io);
     const dnnl::memory src = inLayout(m_forward, io.inputs[0], m_fwd.src_desc());
     if (isInt8()) return bindInt8(src, io);
     const dnnl::memory weights =
@@ -167,26 +157,15 @@ class CpuConv2d : public CpuKernel {
   }
 
   void backward(dnnl::stream& stream) override {
-    if (m_winogradToInput && m_inputGrad) {
-      m_winogradToInput->setWeights(
-          WinogradConv3x3::KernelView::forInput(m_weightsData, m_inChannels), nullptr);
-      const float kUnbounded = std::numeric_limits<float>::infinity();
-      m_winogradToInput->run(static_cast<const float*>(m_outputGrad.get_data_handle()),
-                             static_cast<float*>(m_inputGrad.get_data_handle()),
-                             static_cast<float*>(m_winogradScratch.get()), -kUnbounded, kUnbounded);
-    }
+    if (m_winogradToInput) backwardByWinograd();
     run(m_backward, stream);
   }
 
  private:
-  // The gradients of the input (by oneDNN, or by Winograd in backward()) and of the weights and
-  // bias; `weights` is the forward's laid-out copy (empty under Winograd).
+  // The gradients of the input, the weights and the bias on oneDNN; `weights` is the forward's
+  // laid-out copy.
   void bindBackward(const dnnl::memory& src, const dnnl::memory& weights, const KernelIO& io) {
-    if (io.inputGrads[0] && m_winogradToInput) {
-      m_outputGrad = io.outputGrad;  // in the output's layout, nChw8c
-      m_inputGrad = writeBuffer(io.inputGrads[0], m_winogradSrcDesc);
-      finishInto(m_backward, m_inputGrad, io.inputGrads[0]);
-    } else if (io.inputGrads[0]) {
+    if (io.inputGrads[0]) {
       const dnnl::memory w = inLayout(m_backward, weights, m_bwdData.weights_desc());
       const dnnl::memory diffSrc = writeBuffer(io.inputGrads[0], m_bwdData.diff_src_desc());
       addStep(m_backward, dnnl::convolution_backward_data(m_bwdData),
@@ -248,6 +227,8 @@ class CpuConv2d : public CpuKernel {
       m_winogradToInput = std::make_unique<WinogradConv3x3>(
           WinogradConv3x3::Shape{src[0], dst[1], src[1], src[2], src[3]});
       noteScratchpad(scratch(*m_winogradToInput));
+      noteScratchpad(dnnl::memory::desc(
+          {static_cast<int64_t>(m_winograd->weightGradientScratchBytes())}, dt::u8, tag::a));
     }
     return m_winogradDstDesc;
   }
@@ -262,6 +243,30 @@ class CpuConv2d : public CpuKernel {
     if (m_frozen)
       m_winograd->setWeights(WinogradConv3x3::KernelView::plain(m_weightsData, m_inChannels),
                              m_biasData);
+    if (!io.outputGrad) return;
+    m_outputGrad = io.outputGrad;  // in the output's layout, nChw8c
+    if (io.inputGrads[0]) {
+      m_inputGrad = writeBuffer(io.inputGrads[0], m_winogradSrcDesc);
+      finishInto(m_backward, m_inputGrad, io.inputGrads[0]);
+    }
+    m_weightGrad = io.paramGrads[0].empty() ? nullptr : io.paramGrads[0].data<float>();
+    m_biasGrad = m_hasBias && !io.paramGrads[1].empty() ? io.paramGrads[1].data<float>() : nullptr;
+  }
+
+  // The gradients of the weights and bias and of the input (into m_inputGrad, laid out into the
+  // input's layout by m_backward after).
+  void backwardByWinograd() {
+    auto* scratch = static_cast<float*>(m_winogradScratch.get());
+    const auto* dy = static_cast<const float*>(m_outputGrad.get_data_handle());
+    if (m_weightGrad)
+      m_winograd->weightGradient(static_cast<const float*>(m_winogradSrc.get_data_handle()), dy,
+                                 scratch, m_weightGrad, m_biasGrad);
+    if (!m_inputGrad) return;
+    m_winogradToInput->setWeights(
+        WinogradConv3x3::KernelView::forInput(m_weightsData, m_inChannels), nullptr);
+    const float kUnbounded = std::numeric_limits<float>::infinity();
+    m_winogradToInput->run(dy, static_cast<float*>(m_inputGrad.get_data_handle()), scratch,
+                           -kUnbounded, kUnbounded);
   }
 
   // The absorbed depthwise convolution's weights (C, 1, 3, 3) and bias (zeros when it has none).
@@ -307,6 +312,8 @@ class CpuConv2d : public CpuKernel {
   std::shared_ptr<void> m_winogradScratch;
   const float* m_weightsData = nullptr;  // plain (OC, IC, 3, 3), as the optimizer leaves them
   const float* m_biasData = nullptr;
+  float* m_weightGrad = nullptr;  // plain, like the weights; null: not trainable
+  float* m_biasGrad = nullptr;
   int64_t m_inChannels = 0;
   dnnl::memory::desc m_weightsPlain, m_bias;
   dnnl::convolution_forward::primitive_desc m_fwd;

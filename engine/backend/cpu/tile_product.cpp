@@ -15,18 +15,18 @@ __attribute__((target("avx2,fma"))) __m256i firstLanes(int lanes) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), index);
 }
 
-// c[rows x columns] = a[rows x depth] b[depth x columns], rows <= 6, columns <= 16: each step
+// c[rows x columns] (+)= a[rows x depth] b[depth x columns], rows <= 6, columns <= 16: each step
 // of the depth broadcasts one element of each row of a and multiplies it into one 16-wide row
 // of b. kWhole: all 16 columns (no masks, whose stores are slow on AMD). The loops over the
 // tile's rows are unrolled so the accumulators stay in registers.
 template <bool kWhole>
-__attribute__((target("avx2,fma"))) void productTile(const float* a, int64_t lda, const float* b,
+__attribute__((target("avx2,fma"))) void productTile(const StridedMatrix& a, const float* b,
                                                      int64_t ldb, float* c, int64_t ldc, int rows,
-                                                     int columns, int64_t depth) {
+                                                     int columns, int64_t depth, bool accumulate) {
   const __m256i low = firstLanes(columns), high = firstLanes(columns - 8);
   const float* rowOfA[kTileRows];
 #pragma GCC unroll 8
-  for (int r = 0; r < kTileRows; ++r) rowOfA[r] = a + std::min(r, rows - 1) * lda;
+  for (int r = 0; r < kTileRows; ++r) rowOfA[r] = a.data + std::min(r, rows - 1) * a.row;
   __m256 acc[kTileRows][2];
 #pragma GCC unroll 8
   for (auto& row : acc) row[0] = row[1] = _mm256_setzero_ps();
@@ -34,9 +34,10 @@ __attribute__((target("avx2,fma"))) void productTile(const float* a, int64_t lda
     const float* rowOfB = b + k * ldb;
     const __m256 b0 = kWhole ? _mm256_loadu_ps(rowOfB) : _mm256_maskload_ps(rowOfB, low);
     const __m256 b1 = kWhole ? _mm256_loadu_ps(rowOfB + 8) : _mm256_maskload_ps(rowOfB + 8, high);
+    const int64_t step = k * a.step;
 #pragma GCC unroll 8
     for (int r = 0; r < kTileRows; ++r) {
-      const __m256 x = _mm256_broadcast_ss(rowOfA[r] + k);
+      const __m256 x = _mm256_broadcast_ss(rowOfA[r] + step);
       acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
       acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
     }
@@ -46,13 +47,17 @@ __attribute__((target("avx2,fma"))) void productTile(const float* a, int64_t lda
     if (r >= rows) break;
     float* rowOfC = c + r * ldc;
     if (kWhole) {
+      if (accumulate) {
+        acc[r][0] = _mm256_add_ps(acc[r][0], _mm256_loadu_ps(rowOfC));
+        acc[r][1] = _mm256_add_ps(acc[r][1], _mm256_loadu_ps(rowOfC + 8));
+      }
       _mm256_storeu_ps(rowOfC, acc[r][0]);
       _mm256_storeu_ps(rowOfC + 8, acc[r][1]);
     } else {
       alignas(32) float row[kTileColumns];
       _mm256_store_ps(row, acc[r][0]);
       _mm256_store_ps(row + 8, acc[r][1]);
-      std::copy(row, row + columns, rowOfC);
+      for (int j = 0; j < columns; ++j) rowOfC[j] = accumulate ? rowOfC[j] + row[j] : row[j];
     }
   }
 }
@@ -63,18 +68,19 @@ bool tileProductAvailable() {
   return available;
 }
 
-void tileProduct(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
-                 int64_t m, int64_t k, int64_t n) {
+void tileProduct(const StridedMatrix& a, const float* b, int64_t ldb, float* c, int64_t ldc,
+                 int64_t m, int64_t k, int64_t n, bool accumulate) {
   for (int64_t row = 0; row < m; row += kTileRows) {
     const int rows = static_cast<int>(std::min<int64_t>(kTileRows, m - row));
+    const StridedMatrix tile{a.data + row * a.row, a.row, a.step};
     for (int64_t column = 0; column < n; column += kTileColumns) {
       const int columns = static_cast<int>(std::min<int64_t>(kTileColumns, n - column));
       if (columns == kTileColumns)
-        productTile<true>(a + row * lda, lda, b + column, ldb, c + row * ldc + column, ldc, rows,
-                          columns, k);
+        productTile<true>(tile, b + column, ldb, c + row * ldc + column, ldc, rows, columns, k,
+                          accumulate);
       else
-        productTile<false>(a + row * lda, lda, b + column, ldb, c + row * ldc + column, ldc, rows,
-                           columns, k);
+        productTile<false>(tile, b + column, ldb, c + row * ldc + column, ldc, rows, columns, k,
+                           accumulate);
     }
   }
 }
@@ -87,7 +93,7 @@ void smallProducts(const float* a, const float* b, float* c, const SmallProductS
   const int64_t m = shape.m, k = shape.k, n = shape.n;
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < shape.batch; ++i)
-    tileProduct(a + i * m * k, k, b + i * k * n, n, c + i * m * n, n, m, k, n);
+    tileProduct({a + i * m * k, k, 1}, b + i * k * n, n, c + i * m * n, n, m, k, n);
 }
 
 }  // namespace twb

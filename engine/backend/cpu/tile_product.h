@@ -13,10 +13,16 @@ namespace twb {
 // Whether this CPU runs them.
 bool tileProductAvailable();
 
-// c (m x n) = a (m x k) b (k x n), row-major f32 with leading dimensions lda, ldb, ldc; on the
-// calling thread.
-void tileProduct(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
-                 int64_t m, int64_t k, int64_t n);
+// A matrix whose element (r, k) is data[r * row + k * step]: row-major (step 1) or transposed.
+struct StridedMatrix {
+  const float* data = nullptr;
+  int64_t row = 0, step = 1;
+};
+
+// c (m x n) = a (m x k) b (k x n), or c += when `accumulate`; b and c row-major f32 with leading
+// dimensions ldb, ldc; on the calling thread.
+void tileProduct(const StridedMatrix& a, const float* b, int64_t ldb, float* c, int64_t ldc,
+                 int64_t m, int64_t k, int64_t n, bool accumulate = false);
 
 // Many small products at once, c[i] = a[i] b[i] for i < batch, each (m x k) (k x n), packed:
 // attention's scores and mix, where a ViT's 16 tokens and 16-wide heads make 256 products of

@@ -132,6 +132,71 @@ TWB_AVX2 void transformKernels(const WinogradConv3x3::KernelView& kernel, int64_
       std::memcpy(u + (i * kSide + j) * stride, row[j], sizeof(Lanes));
   }
 }
+// The 6 values z = A y of 4 values y (the transpose of the output transform A^T), 8 lanes each.
+TWB_AVX2 inline void outputGradientTransform(const Lanes* const y[kOut], Lanes* z) {
+  for (int l = 0; l < kBlock; ++l) {
+    const float y0 = (*y[0])[l], y1 = (*y[1])[l], y2 = (*y[2])[l], y3 = (*y[3])[l];
+    z[0][l] = y0;
+    z[1][l] = y0 + y1 + y2 + y3;
+    z[2][l] = y0 - y1 + y2 - y3;
+    z[3][l] = y0 + 2 * y1 + 4 * y2 + 8 * y3;
+    z[4][l] = y0 - 2 * y1 + 4 * y2 - 8 * y3;
+    z[5][l] = y3;
+  }
+}
+
+// A dy A^T of one 4x4 block of the output's gradient, dy[row][column] (zeros past the image),
+// its 36 points to z[point * stride], 8 lanes each.
+TWB_AVX2 void transformOutputGradientTile(const Lanes* const dy[kOut][kOut], float* z,
+                                          int64_t stride) {
+  alignas(32) Lanes columns[kOut][kSide];  // A dy, stored transposed: [column][row]
+  for (int c = 0; c < kOut; ++c) {
+    const Lanes* column[kOut];
+    for (int r = 0; r < kOut; ++r) column[r] = dy[r][c];
+    outputGradientTransform(column, columns[c]);
+  }
+  for (int r = 0; r < kSide; ++r) {
+    const Lanes* row[kOut];
+    for (int c = 0; c < kOut; ++c) row[c] = &columns[c][r];
+    alignas(32) Lanes transformed[kSide];
+    outputGradientTransform(row, transformed);
+    for (int c = 0; c < kSide; ++c)
+      std::memcpy(z + (r * kSide + c) * stride, transformed[c], sizeof(Lanes));
+  }
+}
+
+// G^T x of 6 values (the transpose of the filter transform G), 8 lanes each.
+TWB_AVX2 inline void kernelGradientTransform(const Lanes* const x[kSide], Lanes* y) {
+  constexpr float kSixth = 1.f / 6, kTwelfth = 1.f / 12, kTwentyFourth = 1.f / 24;
+  for (int l = 0; l < kBlock; ++l) {
+    const float x0 = (*x[0])[l], x1 = (*x[1])[l], x2 = (*x[2])[l], x3 = (*x[3])[l], x4 = (*x[4])[l],
+                x5 = (*x[5])[l];
+    y[0][l] = 0.25f * x0 - kSixth * (x1 + x2) + kTwentyFourth * (x3 + x4);
+    y[1][l] = kSixth * (x2 - x1) + kTwelfth * (x3 - x4);
+    y[2][l] = kSixth * (x3 + x4 - x1 - x2) + x5;
+  }
+}
+
+// dw (k + l, c, 3, 3) for 8 output channels from their transformed gradient: point p's 8 lanes at
+// du[p * stride].
+TWB_AVX2 void kernelGradientTile(const float* du, int64_t stride, float* dw, int64_t kernelStride) {
+  alignas(32) Lanes points[kPoints];
+  for (int p = 0; p < kPoints; ++p) std::memcpy(points[p], du + p * stride, sizeof(Lanes));
+  alignas(32) Lanes rows[kSide][3];  // G^T applied down each column: [column][row]
+  for (int c = 0; c < kSide; ++c) {
+    const Lanes* column[kSide];
+    for (int r = 0; r < kSide; ++r) column[r] = &points[r * kSide + c];
+    kernelGradientTransform(column, rows[c]);
+  }
+  for (int i = 0; i < 3; ++i) {
+    const Lanes* row[kSide];
+    for (int c = 0; c < kSide; ++c) row[c] = &rows[c][i];
+    alignas(32) Lanes g[3];
+    kernelGradientTransform(row, g);
+    for (int j = 0; j < 3; ++j)
+      for (int l = 0; l < kBlock; ++l) dw[l * kernelStride + i * 3 + j] = g[j][l];
+  }
+}
 }  // namespace
 
 bool WinogradConv3x3::supports(const Shape& shape) {
@@ -184,7 +249,7 @@ void WinogradConv3x3::run(const float* src, float* dst, float* scratch, float lo
   float* m = scratch + kPoints * m_chunk * in;
   for (int64_t first = 0; first < m_tiles; first += m_chunk) {
     const int64_t count = std::min(m_chunk, m_tiles - first);
-    transformInput(src, first, count, v);
+    transformInput(src, first, count, v, kPoints * in, in);
     // The 36 products (count x in) x (in x out), in blocks of rows, on tileProduct(): each tile's
     // outputs come out the same whatever the batch.
     const int64_t blocks = (count + kRowsPerTask - 1) / kRowsPerTask;
@@ -195,7 +260,7 @@ void WinogradConv3x3::run(const float* src, float* dst, float* scratch, float lo
       for (int p = 0; p < kPoints; ++p) {
         const int64_t row = b * kRowsPerTask, rows = std::min(kRowsPerTask, count - row);
         for (int64_t j = 0; j < panels; ++j)
-          tileProduct(v + row * kPoints * in + p * in, kPoints * in,
+          tileProduct({v + row * kPoints * in + p * in, kPoints * in, 1},
                       m_u.data() + (p * panels + j) * in * kPanel, kPanel,
                       m + row * kPoints * out + p * out + j * kPanel, kPoints * out, rows, in,
                       std::min(kPanel, out - j * kPanel));
@@ -205,8 +270,75 @@ void WinogradConv3x3::run(const float* src, float* dst, float* scratch, float lo
   }
 }
 
-void WinogradConv3x3::transformInput(const float* src, int64_t first, int64_t count,
-                                     float* v) const {
+size_t WinogradConv3x3::weightGradientScratchBytes() const {
+  const int64_t in = m_shape.in;
+  return static_cast<size_t>(kPoints * in * panelCount() * kPanel +
+                             kPoints * m_chunk * (in + panelCount() * kPanel)) *
+         sizeof(float);
+}
+
+void WinogradConv3x3::weightGradient(const float* src, const float* dy, float* scratch, float* dw,
+                                     float* db) const {
+  const int64_t in = m_shape.in, out = m_shape.out, panels = panelCount();
+  float* du = scratch;  // (36, in, panels * 16)
+  const int64_t wide = panels * kPanel;
+  float* v = du + kPoints * in * wide;
+  float* z = v + kPoints * m_chunk * in;
+  for (int64_t first = 0; first < m_tiles; first += m_chunk) {
+    const int64_t count = std::min(m_chunk, m_tiles - first);
+    transformInput(src, first, count, v, in, count * in);
+    transformOutputGradient(dy, first, count, z);
+    // dU_p (+)= V_p^T Z_p: (in x count) x (count x 16) per panel.
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int p = 0; p < kPoints; ++p)
+      for (int64_t j = 0; j < panels; ++j)
+        tileProduct({v + p * count * in, 1, in}, z + (p * panels + j) * count * kPanel, kPanel,
+                    du + p * in * wide + j * kPanel, wide, in, count, kPanel, first > 0);
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < in; ++c)
+    for (int64_t k = 0; k < out; k += kBlock)
+      kernelGradientTile(du + c * wide + k, in * wide, dw + (k * in + c) * 9, in * 9);
+  if (!db) return;
+  const int64_t area = m_shape.height * m_shape.width;
+#pragma omp parallel for schedule(static)
+  for (int64_t block = 0; block < out / kBlock; ++block) {
+    float sum[kBlock] = {};
+    for (int64_t n = 0; n < m_shape.batch; ++n) {
+      const float* plane = dy + (n * (out / kBlock) + block) * area * kBlock;
+      for (int64_t i = 0; i < area; ++i)
+#pragma omp simd
+        for (int l = 0; l < kBlock; ++l) sum[l] += plane[i * kBlock + l];
+    }
+    std::copy(sum, sum + kBlock, db + block * kBlock);
+  }
+}
+
+void WinogradConv3x3::transformOutputGradient(const float* dy, int64_t first, int64_t count,
+                                              float* z) const {
+  const int64_t out = m_shape.out, height = m_shape.height, width = m_shape.width;
+  const int64_t panels = panelCount();
+  static const Lanes kZero{};
+  forEachBlockOfTile(
+      out / kBlock, first, count, [&](int64_t block, int64_t t, const TileWalk& tile) {
+        const int64_t top = tile.row * kOut, left = tile.column * kOut;
+        const auto* plane = reinterpret_cast<const Lanes*>(
+            dy + (tile.image * (out / kBlock) + block) * height * width * kBlock);
+        const Lanes* d[kOut][kOut];  // outputs past the image have no gradient
+        for (int r = 0; r < kOut; ++r) {
+          for (int c = 0; c < kOut; ++c) {
+            const int64_t y = top + r, x = left + c;
+            d[r][c] = y < height && x < width ? plane + y * width + x : &kZero;
+          }
+        }
+        const int64_t k = block * kBlock;
+        transformOutputGradientTile(d, z + ((k / kPanel) * count + t) * kPanel + k % kPanel,
+                                    panels * count * kPanel);
+      });
+}
+
+void WinogradConv3x3::transformInput(const float* src, int64_t first, int64_t count, float* v,
+                                     int64_t tileStride, int64_t pointStride) const {
   const int64_t in = m_shape.in, height = m_shape.height, width = m_shape.width;
   static const Lanes kZero{};
   forEachBlockOfTile(
@@ -221,7 +353,7 @@ void WinogradConv3x3::transformInput(const float* src, int64_t first, int64_t co
             d[r][c] = y >= 0 && y < height && x >= 0 && x < width ? plane + y * width + x : &kZero;
           }
         }
-        transformInputTile(d, v + t * kPoints * in + block * kBlock, in);
+        transformInputTile(d, v + t * tileStride + block * kBlock, pointStride);
       });
 }
 

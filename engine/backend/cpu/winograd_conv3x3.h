@@ -45,6 +45,16 @@ class WinogradConv3x3 {
   // H, W, 8); `scratch` holds scratchBytes(), 64-byte aligned.
   void run(const float* src, float* dst, float* scratch, float lo, float hi) const;
 
+  // Bytes of scratch memory weightGradient() needs: the transformed kernels' gradient and a chunk
+  // of transformed tiles of the input and of the output's gradient.
+  size_t weightGradientScratchBytes() const;
+  // The gradients of the kernel, dw (out, in, 3, 3) plain, and of the bias, db (out; null: none),
+  // from the input src and the output's gradient dy, laid out as for run(). In the transformed
+  // domain each point's gradient is a product over the tiles, (in x tiles) x (tiles x out), of the
+  // input's transform and the output gradient's (A dy A^T); G^T (that) G brings it back to 3x3.
+  void weightGradient(const float* src, const float* dy, float* scratch, float* dw,
+                      float* db) const;
+
  private:
   // A 4x4 block of outputs, by image and position, walked in order without a division per step.
   struct TileWalk {
@@ -67,10 +77,15 @@ class WinogradConv3x3 {
   // parallel.
   template <class Body>
   void forEachBlockOfTile(int64_t blocks, int64_t first, int64_t count, const Body& body) const;
-  // Tiles [first, first + count) of the batch into v (count, 36, in): tile by tile, so a tile's
-  // transform writes and reads one region, and the products read them as matrices whose rows
-  // are 36 * in apart.
-  void transformInput(const float* src, int64_t first, int64_t count, float* v) const;
+  // Tiles [first, first + count) of the batch into v, tile t's point p at v[t * tileStride +
+  // p * pointStride]: (count, 36, in) for run(), so a tile's transform writes one region and the
+  // products read rows 36 * in apart; (36, count, in) for weightGradient(), whose products read
+  // each point's tiles in order.
+  void transformInput(const float* src, int64_t first, int64_t count, float* v, int64_t tileStride,
+                      int64_t pointStride) const;
+  // The same tiles of the output's gradient, A dy A^T (zeros past the image), into z (36, panels,
+  // count, 16): each point's (count x out) matrix in panels of 16 columns, as m_u.
+  void transformOutputGradient(const float* dy, int64_t first, int64_t count, float* z) const;
   // Products m (count, 36, out) of the same tiles back to 4x4 blocks of dst.
   void transformOutput(const float* m, int64_t first, int64_t count, float* dst, float lo,
                        float hi) const;
