@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <type_traits>
 
 namespace twb {
 
@@ -17,11 +18,12 @@ __attribute__((target("avx2,fma"))) __m256i firstLanes(int lanes) {
 
 // c[rows x columns] (+)= a[rows x depth] b[depth x columns], rows <= 6, columns <= 16: each step
 // of the depth broadcasts one element of each row of a and multiplies it into one 16-wide row
-// of b. kWhole: all 16 columns (no masks, whose stores are slow on AMD). The loops over the
+// of b; c is float or double (Sum). kWhole: all 16 columns (no masks, whose stores are slow on
+// AMD). The loops over the
 // tile's rows are unrolled so the accumulators stay in registers.
-template <bool kWhole>
+template <bool kWhole, class Sum>
 __attribute__((target("avx2,fma"))) void productTile(const StridedMatrix& a, const float* b,
-                                                     int64_t ldb, float* c, int64_t ldc, int rows,
+                                                     int64_t ldb, Sum* c, int64_t ldc, int rows,
                                                      int columns, int64_t depth, bool accumulate) {
   const __m256i low = firstLanes(columns), high = firstLanes(columns - 8);
   const float* rowOfA[kTileRows];
@@ -45,8 +47,8 @@ __attribute__((target("avx2,fma"))) void productTile(const StridedMatrix& a, con
 #pragma GCC unroll 8
   for (int r = 0; r < kTileRows; ++r) {
     if (r >= rows) break;
-    float* rowOfC = c + r * ldc;
-    if (kWhole) {
+    Sum* rowOfC = c + r * ldc;
+    if constexpr (kWhole && std::is_same_v<Sum, float>) {
       if (accumulate) {
         acc[r][0] = _mm256_add_ps(acc[r][0], _mm256_loadu_ps(rowOfC));
         acc[r][1] = _mm256_add_ps(acc[r][1], _mm256_loadu_ps(rowOfC + 8));
@@ -68,21 +70,32 @@ bool tileProductAvailable() {
   return available;
 }
 
-void tileProduct(const StridedMatrix& a, const float* b, int64_t ldb, float* c, int64_t ldc,
-                 int64_t m, int64_t k, int64_t n, bool accumulate) {
+template <class Sum>
+void tileProductOf(const StridedMatrix& a, const float* b, int64_t ldb, Sum* c, int64_t ldc,
+                   int64_t m, int64_t k, int64_t n, bool accumulate) {
   for (int64_t row = 0; row < m; row += kTileRows) {
     const int rows = static_cast<int>(std::min<int64_t>(kTileRows, m - row));
     const StridedMatrix tile{a.data + row * a.row, a.row, a.step};
     for (int64_t column = 0; column < n; column += kTileColumns) {
       const int columns = static_cast<int>(std::min<int64_t>(kTileColumns, n - column));
       if (columns == kTileColumns)
-        productTile<true>(tile, b + column, ldb, c + row * ldc + column, ldc, rows, columns, k,
-                          accumulate);
+        productTile<true, Sum>(tile, b + column, ldb, c + row * ldc + column, ldc, rows, columns, k,
+                               accumulate);
       else
-        productTile<false>(tile, b + column, ldb, c + row * ldc + column, ldc, rows, columns, k,
-                           accumulate);
+        productTile<false, Sum>(tile, b + column, ldb, c + row * ldc + column, ldc, rows, columns,
+                                k, accumulate);
     }
   }
+}
+
+void tileProduct(const StridedMatrix& a, const float* b, int64_t ldb, float* c, int64_t ldc,
+                 int64_t m, int64_t k, int64_t n, bool accumulate) {
+  tileProductOf(a, b, ldb, c, ldc, m, k, n, accumulate);
+}
+
+void tileProduct(const StridedMatrix& a, const float* b, int64_t ldb, double* c, int64_t ldc,
+                 int64_t m, int64_t k, int64_t n, bool accumulate) {
+  tileProductOf(a, b, ldb, c, ldc, m, k, n, accumulate);
 }
 
 bool smallProductsPay(const SmallProductShape& shape) {

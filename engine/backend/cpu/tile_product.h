@@ -23,6 +23,9 @@ struct StridedMatrix {
 // dimensions ldb, ldc; on the calling thread.
 void tileProduct(const StridedMatrix& a, const float* b, int64_t ldb, float* c, int64_t ldc,
                  int64_t m, int64_t k, int64_t n, bool accumulate = false);
+// The same, each element's float sum of k terms stored into (or added to) a double.
+void tileProduct(const StridedMatrix& a, const float* b, int64_t ldb, double* c, int64_t ldc,
+                 int64_t m, int64_t k, int64_t n, bool accumulate = false);
 
 // Many small products at once, c[i] = a[i] b[i] for i < batch, each (m x k) (k x n), packed:
 // attention's scores and mix, where a ViT's 16 tokens and 16-wide heads make 256 products of

@@ -24,6 +24,11 @@ constexpr int64_t kChunkBytes = 16 << 20;
 // Tiles per task of the products: whole register tiles of 6 rows, reusing a panel of the
 // transformed weights from the closest caches.
 constexpr int64_t kRowsPerTask = 48;
+// The kernel's gradient sums over the tiles of whole images, at least this many tiles at a time,
+// in float, and adds those sums in double: data-parallel ranks, each with a share of the batch,
+// then sum the same groups of images as one process with all of it (one running float sum over
+// the tiles made them drift apart by 5e-5 in 50 steps of cnn-small, a tie flipping).
+constexpr int64_t kTilesPerSum = 64;
 
 using Lanes = float[kBlock];
 
@@ -179,9 +184,11 @@ TWB_AVX2 inline void kernelGradientTransform(const Lanes* const x[kSide], Lanes*
 
 // dw (k + l, c, 3, 3) for 8 output channels from their transformed gradient: point p's 8 lanes at
 // du[p * stride].
-TWB_AVX2 void kernelGradientTile(const float* du, int64_t stride, float* dw, int64_t kernelStride) {
+TWB_AVX2 void kernelGradientTile(const double* du, int64_t stride, float* dw,
+                                 int64_t kernelStride) {
   alignas(32) Lanes points[kPoints];
-  for (int p = 0; p < kPoints; ++p) std::memcpy(points[p], du + p * stride, sizeof(Lanes));
+  for (int p = 0; p < kPoints; ++p)
+    for (int l = 0; l < kBlock; ++l) points[p][l] = static_cast<float>(du[p * stride + l]);
   alignas(32) Lanes rows[kSide][3];  // G^T applied down each column: [column][row]
   for (int c = 0; c < kSide; ++c) {
     const Lanes* column[kSide];
@@ -209,8 +216,9 @@ WinogradConv3x3::WinogradConv3x3(const Shape& shape)
       m_tilesHigh((shape.height + kOut - 1) / kOut),
       m_tilesWide((shape.width + kOut - 1) / kOut),
       m_tiles(shape.batch * m_tilesHigh * m_tilesWide),
-      m_chunk(std::clamp<int64_t>(kChunkBytes / (kPoints * sizeof(float) * (shape.in + shape.out)),
-                                  1, m_tiles)),
+      m_imagesPerSum(std::max<int64_t>(1, kTilesPerSum / (m_tilesHigh * m_tilesWide))),
+      m_chunk(chunkOfWholeSums(
+          kChunkBytes / static_cast<int64_t>(kPoints * sizeof(float) * (shape.in + shape.out)))),
       m_u(static_cast<size_t>(kPoints * panelCount() * shape.in * kPanel)),
       m_bias(static_cast<size_t>(shape.out)) {}
 
@@ -270,30 +278,38 @@ void WinogradConv3x3::run(const float* src, float* dst, float* scratch, float lo
   }
 }
 
+int64_t WinogradConv3x3::chunkOfWholeSums(int64_t tiles) const {
+  const int64_t sum = m_imagesPerSum * m_tilesHigh * m_tilesWide;  // tiles
+  return std::min(std::max(tiles / sum, int64_t{1}) * sum, m_tiles);
+}
+
 size_t WinogradConv3x3::weightGradientScratchBytes() const {
-  const int64_t in = m_shape.in;
-  return static_cast<size_t>(kPoints * in * panelCount() * kPanel +
-                             kPoints * m_chunk * (in + panelCount() * kPanel)) *
-         sizeof(float);
+  const int64_t in = m_shape.in, wide = panelCount() * kPanel;
+  return static_cast<size_t>(kPoints * in * wide) * sizeof(double) +
+         static_cast<size_t>(kPoints * m_chunk * (in + wide)) * sizeof(float);
 }
 
 void WinogradConv3x3::weightGradient(const float* src, const float* dy, float* scratch, float* dw,
                                      float* db) const {
   const int64_t in = m_shape.in, out = m_shape.out, panels = panelCount();
-  float* du = scratch;  // (36, in, panels * 16)
   const int64_t wide = panels * kPanel;
-  float* v = du + kPoints * in * wide;
+  auto* du = reinterpret_cast<double*>(scratch);  // (36, in, wide)
+  float* v = scratch + 2 * kPoints * in * wide;
   float* z = v + kPoints * m_chunk * in;
+  const int64_t sumTiles = m_imagesPerSum * m_tilesHigh * m_tilesWide;
   for (int64_t first = 0; first < m_tiles; first += m_chunk) {
     const int64_t count = std::min(m_chunk, m_tiles - first);
     transformInput(src, first, count, v, in, count * in);
     transformOutputGradient(dy, first, count, z);
-    // dU_p (+)= V_p^T Z_p: (in x count) x (count x 16) per panel.
+    // dU_p (+)= V_p^T Z_p: (in x tiles) x (tiles x 16) per panel and group of images.
 #pragma omp parallel for collapse(2) schedule(static)
     for (int p = 0; p < kPoints; ++p)
       for (int64_t j = 0; j < panels; ++j)
-        tileProduct({v + p * count * in, 1, in}, z + (p * panels + j) * count * kPanel, kPanel,
-                    du + p * in * wide + j * kPanel, wide, in, count, kPanel, first > 0);
+        for (int64_t t = 0; t < count; t += sumTiles)
+          tileProduct({v + (p * count + t) * in, 1, in},
+                      z + ((p * panels + j) * count + t) * kPanel, kPanel,
+                      du + p * in * wide + j * kPanel, wide, in, std::min(sumTiles, count - t),
+                      kPanel, first > 0 || t > 0);
   }
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < in; ++c)
@@ -303,7 +319,7 @@ void WinogradConv3x3::weightGradient(const float* src, const float* dy, float* s
   const int64_t area = m_shape.height * m_shape.width;
 #pragma omp parallel for schedule(static)
   for (int64_t block = 0; block < out / kBlock; ++block) {
-    float sum[kBlock] = {};
+    double sum[kBlock] = {};  // in double, for the same reason
     for (int64_t n = 0; n < m_shape.batch; ++n) {
       const float* plane = dy + (n * (out / kBlock) + block) * area * kBlock;
       for (int64_t i = 0; i < area; ++i)

@@ -91,8 +91,12 @@ class WinogradConv3x3 {
                        float hi) const;
 
   Shape m_shape;
+  // `tiles` rounded down to whole groups of m_imagesPerSum images (at least one), at most all.
+  int64_t chunkOfWholeSums(int64_t tiles) const;
+
   int64_t m_tilesHigh = 0, m_tilesWide = 0, m_tiles = 0;
-  int64_t m_chunk = 0;        // tiles per pass, so the scratch stays in the last-level cache
+  int64_t m_imagesPerSum = 1;  // images whose tiles the kernel gradient sums in float
+  int64_t m_chunk = 0;         // tiles per pass, so the scratch stays in the last-level cache
   // Transformed weights: per point, the (in x out) matrix in panels of 16 output channels, each
   // (in x 16) contiguous (zeros past out), so a product streams one panel instead of reading rows
   // of a power-of-two stride, which fall into a few sets of the L1 cache.
