@@ -270,9 +270,10 @@ class TestExecutor : public QObject {
   }
 
   // A 3x3 convolution with stride 1 between 32 or more channels runs by Winograd's F(4x4, 3x3)
-  // (backend/cpu/winograd_conv3x3.h) in fp32 inference, on weights transformed once (frozen) or
-  // at every forward, against a direct sum in double here. (Training, forward and backward:
-  // the op harness's Winograd rows, against PyTorch and finite differences.)
+  // (backend/cpu/winograd_conv3x3.h) in frozen fp32 inference, and by oneDNN's direct kernel
+  // where weights may change between forwards, both against a direct sum in double here.
+  // (Training, forward and backward: trainingByWinogradSumsItsPasses and the op harness's
+  // Winograd rows, against PyTorch and finite differences.)
   void threeByThreeConvolutionsRunByWinograd() {
     QFETCH(QString, layer);
     QFETCH(bool, winograd);
@@ -319,8 +320,9 @@ class TestExecutor : public QObject {
       // about 1e-5 of the largest output.
       const double error =
           test::relativeError(ours.data(), reference.data(), static_cast<int64_t>(ours.size()));
-      QVERIFY2(error <= (winograd ? 2e-5 : 1e-6), qPrintable(QString::number(error)));
-      QCOMPARE(exec.nodeTimings()[0].kernel == "winograd F(4x4, 3x3)", winograd);
+      const bool byWinograd = winograd && frozen;
+      QVERIFY2(error <= (byWinograd ? 2e-5 : 5e-6), qPrintable(QString::number(error)));
+      QCOMPARE(exec.nodeTimings()[0].kernel == "winograd F(4x4, 3x3)", byWinograd);
     }
   }
 

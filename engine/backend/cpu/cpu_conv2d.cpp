@@ -24,8 +24,7 @@ dnnl::memory::desc plainLayout(const dnnl::memory::desc& desc) {
 // (MobileNet's expansion and depthwise pair: a oneDNN depthwise post-op), so the expanded
 // activations, the block's largest, never go to memory. In fp32 a 3x3 convolution with stride 1
 // runs as Winograd's F(4x4, 3x3) (winograd_conv3x3.h), forward and, when training, backward to
-// its input; oneDNN computes the weights' gradient over the same blocked buffers. Weights that
-// stay as bound are transformed once, others at every forward.
+// its input and its weights. Frozen weights are transformed once, trained ones at every forward.
 class CpuConv2d : public CpuKernel {
  public:
   bool absorb(const GraphNode& self, const GraphNode& next) override {
@@ -79,8 +78,11 @@ class CpuConv2d : public CpuKernel {
         anyWeightsF32(wDims, dt::f32, tag::any);
     const dnnl::memory::dims strides{stride[0], stride[1]}, dilates{dil[0] - 1, dil[1] - 1},
         padL{pad[0], pad[1]};
+    // Not in inference on weights that may change between forwards (evaluation during training,
+    // calibration): there the kernel transform at every forward cost more than it saved
+    // (quantizing ResNet-50 took minutes instead of seconds).
     if (m_compute == DType::f32 && m_output == DType::f32 && !m_depthwise &&
-        takesWinograd(node, {src[0], w[1], w[0], src[2], src[3]}))
+        (m_frozen || training) && takesWinograd(node, {src[0], w[1], w[0], src[2], src[3]}))
       return prepareWinograd(src, dstDims, training);
     const auto prop = training ? dnnl::prop_kind::forward_training
                                : dnnl::prop_kind::forward_inference;
