@@ -110,8 +110,8 @@ class CpuLinear : public CpuKernel {
   }
 
   void forward(dnnl::stream& stream) override {
-    if (!m_shifted) return run(m_forward, stream);
-    run(m_forward, stream);  // lays the input out plain, if it was not
+    run(m_forward, stream);  // for a shifted input: only its plain layout, if it was not
+    if (!m_shifted) return;
     // Locals: a byte store may alias the members, which would be loaded again for every byte.
     const int8_t* from = m_signed;
     auto* to = static_cast<uint8_t*>(m_unsigned.get_data_handle());
