@@ -32,14 +32,15 @@ __attribute__((target("avx2,fma"))) void productTile(const StridedMatrix& a, con
   __m256 acc[kTileRows][2];
 #pragma GCC unroll 8
   for (auto& row : acc) row[0] = row[1] = _mm256_setzero_ps();
-  for (int64_t k = 0; k < depth; ++k) {
-    const float* rowOfB = b + k * ldb;
+  // Offsets advance by additions: a multiplication per step cost as much as the products.
+  const int64_t step = a.step;
+  const float* rowOfB = b;
+  for (int64_t k = 0, offset = 0; k < depth; ++k, offset += step, rowOfB += ldb) {
     const __m256 b0 = kWhole ? _mm256_loadu_ps(rowOfB) : _mm256_maskload_ps(rowOfB, low);
     const __m256 b1 = kWhole ? _mm256_loadu_ps(rowOfB + 8) : _mm256_maskload_ps(rowOfB + 8, high);
-    const int64_t step = k * a.step;
 #pragma GCC unroll 8
     for (int r = 0; r < kTileRows; ++r) {
-      const __m256 x = _mm256_broadcast_ss(rowOfA[r] + step);
+      const __m256 x = _mm256_broadcast_ss(rowOfA[r] + offset);
       acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
       acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
     }

@@ -73,8 +73,8 @@ class WinogradConv3x3 {
     }
     int64_t image, row, column, high, wide;
   };
-  // Calls body(block, t, tile) for every channel block and tile first + t, t < count, in
-  // parallel.
+  // Calls body(block, t, tile) for every channel block and tile first + t, t < count: in
+  // parallel, or all on the calling thread when it is one of a parallel region's.
   template <class Body>
   void forEachBlockOfTile(int64_t blocks, int64_t first, int64_t count, const Body& body) const;
   // Tiles [first, first + count) of the batch into v, tile t's point p at v[t * tileStride +
@@ -91,12 +91,16 @@ class WinogradConv3x3 {
                        float hi) const;
 
   Shape m_shape;
+  // Tiles per group of run(): at most kGroupTiles, the same for every thread.
+  int64_t groupOfTiles() const;
   // `tiles` rounded down to whole groups of m_imagesPerSum images (at least one), at most all.
   int64_t chunkOfWholeSums(int64_t tiles) const;
 
   int64_t m_tilesHigh = 0, m_tilesWide = 0, m_tiles = 0;
   int64_t m_imagesPerSum = 1;  // images whose tiles the kernel gradient sums in float
-  int64_t m_chunk = 0;         // tiles per pass, so the scratch stays in the last-level cache
+  int m_threads = 1;           // run()'s threads, each with its share of the scratch
+  int64_t m_group = 0;         // tiles a thread of run() takes at a time
+  int64_t m_chunk = 0;         // tiles per pass of the kernel's gradient (kChunkBytes)
   // Transformed weights: per point, the (in x out) matrix in panels of 16 output channels, each
   // (in x 16) contiguous (zeros past out), so a product streams one panel instead of reading rows
   // of a power-of-two stride, which fall into a few sets of the L1 cache.
