@@ -11,6 +11,11 @@
 namespace twb {
 
 namespace {
+// Every chunk of samples builds one executor per layer: ResNet-50 at 224x224, one sample a chunk,
+// built 64 x 55 of them in `quantize --samples 64`. A few chunks measure each layer's noise over
+// thousands of its outputs (10^5 and more for a convolution's) already.
+constexpr int64_t kSqnrChunks = 4;
+
 // Signal and quantization-noise power, summed over chunks of samples.
 struct SignalNoise {
   double signal = 0, noise = 0;
@@ -38,9 +43,10 @@ std::map<std::string, double> layerSqnr(const InferenceModel& model, const Quant
                                         const std::vector<float>& samples, int64_t limit) {
   const InputSpec& input = model.spec.inputs.at(0);
   const int64_t sampleSize = numel(input.shape);
-  const int64_t n = std::min(limit, static_cast<int64_t>(samples.size()) / sampleSize);
+  const int64_t available = std::min(limit, static_cast<int64_t>(samples.size()) / sampleSize);
   // The fp32 reference and one int8 executor are alive at once: half the budget each.
-  const int64_t batch = batchWithinBudget(model.spec, n, kInferenceActivationBudget / 2);
+  const int64_t batch = batchWithinBudget(model.spec, available, kInferenceActivationBudget / 2);
+  const int64_t n = std::min(available, kSqnrChunks * batch);
   ParameterStore params = model.params;
   auto run = [&](Precision precision, const QuantPlan* quant, int64_t first) {
     auto exec = std::make_unique<Executor>(Graph::build(model.spec, batch), params,

@@ -18,8 +18,8 @@ QuantPlan onlyLayer(const QuantPlan& plan, const std::string& layer);
 
 // Per int8-capable layer: the signal-to-quantization-noise ratio of its output when only it runs
 // in int8, against the fp32 model, in dB (10 log10(sum x^2 / sum (x - q)^2), infinite when
-// equal), over the calibration samples (at most `limit`, in whole chunks that keep the two
-// executors within the inference activation budget).
+// equal), over the calibration samples (at most `limit`, in at most 4 whole chunks that keep the
+// two executors within the inference activation budget).
 std::map<std::string, double> layerSqnr(const InferenceModel& model, const QuantPlan& plan,
                                         const std::vector<float>& samples, int64_t limit = 256);
 
