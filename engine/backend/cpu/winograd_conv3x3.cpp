@@ -240,11 +240,15 @@ WinogradConv3x3::KernelView WinogradConv3x3::KernelView::forInput(const float* w
 void WinogradConv3x3::setWeights(const KernelView& kernel, const float* bias) {
   const int64_t in = m_shape.in, out = m_shape.out, panels = panelCount();
   float* u = m_u.data();
-#pragma omp parallel for schedule(static)
-  for (int64_t c = 0; c < in; ++c)
-    for (int64_t k = 0; k < out; k += kBlock)
-      transformKernels(kernel, c, k, u + ((k / kPanel) * in + c) * kPanel + k % kPanel,
-                       panels * in * kPanel);
+  // Panel by panel, input channels in order: each point's panel is written as one sequential
+  // run of whole cache lines (input channels outermost wrote 36 x panels runs at once, and
+  // 512 to 512 channels took 12.9 ms, 4 times the products of 32 tiles).
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t j = 0; j < panels; ++j)
+    for (int64_t c = 0; c < in; ++c)
+      for (int64_t k = j * kPanel; k < std::min(out, (j + 1) * kPanel); k += kBlock)
+        transformKernels(kernel, c, k, u + (j * in + c) * kPanel + k % kPanel,
+                         panels * in * kPanel);
   if (bias)
     std::copy(bias, bias + out, m_bias.begin());
   else
