@@ -294,18 +294,24 @@ int64_t WinogradConv3x3::chunkOfWholeSums(int64_t tiles) const {
   return std::min(std::max(tiles / sum, int64_t{1}) * sum, m_tiles);
 }
 
+int64_t WinogradConv3x3::kernelGradientRow() const {
+  // A line longer than its content: at 64 channels a row of 18 KB put all rows of a product into
+  // two sets of the L1 cache.
+  return panelCount() * kPoints * kPanel + 8;
+}
+
 size_t WinogradConv3x3::weightGradientScratchBytes() const {
   const int64_t in = m_shape.in, wide = panelCount() * kPanel;
-  return static_cast<size_t>(kPoints * in * wide) * sizeof(double) +
+  return static_cast<size_t>(in * kernelGradientRow()) * sizeof(double) +
          static_cast<size_t>(kPoints * m_chunk * (in + wide)) * sizeof(float);
 }
 
 void WinogradConv3x3::weightGradient(const float* src, const float* dy, float* scratch, float* dw,
                                      float* db) const {
   const int64_t in = m_shape.in, out = m_shape.out, panels = panelCount();
-  const int64_t wide = panels * kPanel;
-  auto* du = reinterpret_cast<double*>(scratch);  // (36, in, wide)
-  float* v = scratch + 2 * kPoints * in * wide;
+  auto* du = reinterpret_cast<double*>(scratch);  // (in, kernelGradientRow())
+  const int64_t duRow = kernelGradientRow();
+  float* v = scratch + 2 * in * duRow;
   float* z = v + kPoints * m_chunk * in;
   const int64_t sumTiles = m_imagesPerSum * m_tilesHigh * m_tilesWide;
   for (int64_t first = 0; first < m_tiles; first += m_chunk) {
@@ -319,13 +325,14 @@ void WinogradConv3x3::weightGradient(const float* src, const float* dy, float* s
         for (int64_t t = 0; t < count; t += sumTiles)
           tileProduct({v + (p * count + t) * in, 1, in},
                       z + ((p * panels + j) * count + t) * kPanel, kPanel,
-                      du + p * in * wide + j * kPanel, wide, in, std::min(sumTiles, count - t),
+                      du + (j * kPoints + p) * kPanel, duRow, in, std::min(sumTiles, count - t),
                       kPanel, first > 0 || t > 0);
   }
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < in; ++c)
     for (int64_t k = 0; k < out; k += kBlock)
-      kernelGradientTile(du + c * wide + k, in * wide, dw + (k * in + c) * 9, in * 9);
+      kernelGradientTile(du + c * duRow + (k / kPanel) * kPoints * kPanel + k % kPanel, kPanel,
+                         dw + (k * in + c) * 9, in * 9);
   if (!db) return;
   const int64_t area = m_shape.height * m_shape.width;
 #pragma omp parallel for schedule(static)
