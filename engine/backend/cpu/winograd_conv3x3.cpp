@@ -186,8 +186,8 @@ TWB_AVX2 inline void kernelGradientTransform(const Lanes* const x[kSide], Lanes*
 
 // dw (k + l, c, 3, 3) for 8 output channels from their transformed gradient: point p's 8 lanes at
 // du[p * stride].
-TWB_AVX2 void kernelGradientTile(const double* du, int64_t stride, float* dw,
-                                 int64_t kernelStride) {
+template <class Sum>
+TWB_AVX2 void kernelGradientTile(const Sum* du, int64_t stride, float* dw, int64_t kernelStride) {
   alignas(32) Lanes points[kPoints];
   for (int p = 0; p < kPoints; ++p)
     for (int l = 0; l < kBlock; ++l) points[p][l] = static_cast<float>(du[p * stride + l]);
@@ -308,8 +308,32 @@ size_t WinogradConv3x3::weightGradientScratchBytes() const {
 
 void WinogradConv3x3::weightGradient(const float* src, const float* dy, float* scratch, float* dw,
                                      float* db) const {
+  // One group of images holds the whole batch where the tiles are few (a ResNet's 4x4 layers):
+  // its float sums need no double, and the transformed gradient is half the bytes.
+  if (m_imagesPerSum >= m_shape.batch)
+    kernelGradient<float>(src, dy, scratch, dw);
+  else
+    kernelGradient<double>(src, dy, scratch, dw);
+  if (!db) return;
+  const int64_t out = m_shape.out, area = m_shape.height * m_shape.width;
+#pragma omp parallel for schedule(static)
+  for (int64_t block = 0; block < out / kBlock; ++block) {
+    double sum[kBlock] = {};  // in double, as the kernel's sums of groups of images
+    for (int64_t n = 0; n < m_shape.batch; ++n) {
+      const float* plane = dy + (n * (out / kBlock) + block) * area * kBlock;
+      for (int64_t i = 0; i < area; ++i)
+#pragma omp simd
+        for (int l = 0; l < kBlock; ++l) sum[l] += plane[i * kBlock + l];
+    }
+    std::copy(sum, sum + kBlock, db + block * kBlock);
+  }
+}
+
+template <class Sum>
+void WinogradConv3x3::kernelGradient(const float* src, const float* dy, float* scratch,
+                                     float* dw) const {
   const int64_t in = m_shape.in, out = m_shape.out, panels = panelCount();
-  auto* du = reinterpret_cast<double*>(scratch);  // (in, kernelGradientRow())
+  auto* du = reinterpret_cast<Sum*>(scratch);  // (in, kernelGradientRow())
   const int64_t duRow = kernelGradientRow();
   float* v = scratch + 2 * in * duRow;
   float* z = v + kPoints * m_chunk * in;
@@ -333,19 +357,6 @@ void WinogradConv3x3::weightGradient(const float* src, const float* dy, float* s
     for (int64_t k = 0; k < out; k += kBlock)
       kernelGradientTile(du + c * duRow + (k / kPanel) * kPoints * kPanel + k % kPanel, kPanel,
                          dw + (k * in + c) * 9, in * 9);
-  if (!db) return;
-  const int64_t area = m_shape.height * m_shape.width;
-#pragma omp parallel for schedule(static)
-  for (int64_t block = 0; block < out / kBlock; ++block) {
-    double sum[kBlock] = {};  // in double, for the same reason
-    for (int64_t n = 0; n < m_shape.batch; ++n) {
-      const float* plane = dy + (n * (out / kBlock) + block) * area * kBlock;
-      for (int64_t i = 0; i < area; ++i)
-#pragma omp simd
-        for (int l = 0; l < kBlock; ++l) sum[l] += plane[i * kBlock + l];
-    }
-    std::copy(sum, sum + kBlock, db + block * kBlock);
-  }
 }
 
 void WinogradConv3x3::transformOutputGradient(const float* dy, int64_t first, int64_t count,

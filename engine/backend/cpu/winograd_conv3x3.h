@@ -91,7 +91,10 @@ class WinogradConv3x3 {
                        float hi) const;
 
   Shape m_shape;
-  // The kernel's gradient in the transformed domain is (in, panels, 36, 16) in double, rows of
+  // weightGradient()'s kernel part, its transformed-domain sums in Sum (float or double).
+  template <class Sum>
+  void kernelGradient(const float* src, const float* dy, float* scratch, float* dw) const;
+  // The kernel's gradient in the transformed domain is (in, panels, 36, 16), rows of
   // this length: a panel's 36 points of one input channel together, so the transform back reads
   // one sequential run per channel (points outermost, it read 36 runs 2 MB apart at 512
   // channels and took longer than the products).
