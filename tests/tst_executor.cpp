@@ -326,12 +326,23 @@ class TestExecutor : public QObject {
     }
   }
 
-  // Training by Winograd over more tiles than one pass takes (64 channels at 32x32, batch 16:
-  // 1024 tiles in passes of 910), so the kernel gradient sums its passes: output, input gradient
-  // and kernel and bias gradients against direct sums in double.
+  void trainingByWinogradSumsItsPasses_data() {
+    QTest::addColumn<int>("channels");
+    QTest::addColumn<int>("side");
+    QTest::addColumn<int>("batch");
+    // 1024 tiles in passes of 910: the kernel gradient sums its passes and groups in double.
+    QTest::newRow("64 channels at 32x32, two passes") << 64 << 32 << 16;
+    // One tile an image: one group holds the batch, summed in float.
+    QTest::newRow("32 channels at 4x4, one group") << 32 << 4 << 8;
+  }
+
+  // Training by Winograd: output, input gradient and kernel and bias gradients against direct
+  // sums in double.
   void trainingByWinogradSumsItsPasses() {
-    const int channels = 64, side = 32;
-    const int64_t batch = 16, plane = side * side;
+    QFETCH(int, channels);
+    QFETCH(int, side);
+    QFETCH(int, batch);
+    const int64_t plane = side * side;
     const ModelSpec spec = threeByThree(channels, channels, side, side, "none", true);
     ParameterStore params;
     Graph graph = Graph::build(spec, batch);
