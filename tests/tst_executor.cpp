@@ -326,6 +326,32 @@ class TestExecutor : public QObject {
     }
   }
 
+  // A NaN in the input stays NaN through Winograd's fused ReLU and ReLU6 (a clamp that put a
+  // bound in its place would hide a diverged model behind zeros or sixes), and only the 4x4
+  // blocks of outputs whose 6x6 tile reads it are touched.
+  void winogradKeepsNanThroughItsClamp() {
+    const int channels = 32, side = 8;
+    for (const std::string activation : {"relu", "relu6"}) {
+      const ModelSpec spec = threeByThree(channels, channels, side, side, activation, true);
+      ParameterStore params;
+      params.ensure(Graph::build(spec, 1), 5);
+      ExecOptions frozen{ExecMode::infer};
+      frozen.frozen = true;
+      Executor exec(Graph::build(spec, 1), params, frozen);
+      auto* image = static_cast<float*>(exec.inputBuffer("image"));
+      std::fill_n(image, channels * side * side, 1.f);
+      image[side + 1] = std::numeric_limits<float>::quiet_NaN();  // channel 0, row 1, column 1
+      exec.forward();
+      QCOMPARE(exec.nodeTimings()[0].kernel, std::string("winograd F(4x4, 3x3)"));
+      const std::vector<float> out = exec.read("conv");
+      for (int k = 0; k < channels; ++k) {
+        // The tile of outputs [0, 4) x [0, 4) reads input rows and columns -1 to 4.
+        QVERIFY2(std::isnan(out[(k * side + 2) * side + 2]), activation.c_str());
+        QVERIFY2(!std::isnan(out[(k * side + 6) * side + 6]), activation.c_str());
+      }
+    }
+  }
+
   void trainingByWinogradSumsItsPasses_data() {
     QTest::addColumn<int>("channels");
     QTest::addColumn<int>("side");
