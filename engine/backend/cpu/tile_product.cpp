@@ -19,8 +19,7 @@ __attribute__((target("avx2,fma"))) __m256i firstLanes(int lanes) {
 // c[rows x columns] (+)= a[rows x depth] b[depth x columns], rows <= 6, columns <= 16: each step
 // of the depth broadcasts one element of each row of a and multiplies it into one 16-wide row
 // of b; c is float or double (Sum). kWhole: all 16 columns (no masks, whose stores are slow on
-// AMD). The loops over the
-// tile's rows are unrolled so the accumulators stay in registers.
+// AMD). The loops over the tile's rows are unrolled so the accumulators stay in registers.
 template <bool kWhole, class Sum>
 __attribute__((target("avx2,fma"))) void productTile(const StridedMatrix& a, const float* b,
                                                      int64_t ldb, Sum* c, int64_t ldc, int rows,

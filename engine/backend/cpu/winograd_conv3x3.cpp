@@ -299,8 +299,8 @@ int64_t WinogradConv3x3::chunkOfWholeSums(int64_t tiles) const {
 }
 
 int64_t WinogradConv3x3::kernelGradientRow() const {
-  // A line longer than its content: at 64 channels a row of 18 KB put all rows of a product into
-  // two sets of the L1 cache.
+  // 8 elements longer than its content (a line of doubles, half a line of floats): at 64 channels
+  // rows of exactly 18 KB put all rows of a product into two sets of the L1 cache.
   return panelCount() * kPoints * kPanel + 8;
 }
 
