@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "exec/device_choice.h"
 #include "exec/gpu_executor.h"
+#include "exec/gpu_loader.h"
 #include "graph/templates.h"
 
 using namespace twb;
@@ -113,6 +114,37 @@ class TestGpuPlan : public QObject {
       QVERIFY2(std::string(e.what()).starts_with("device: cuda asked for, but "), e.what());
     }
     QVERIFY(mapped("libtwb-cuda.so"));
+  }
+
+  // The plugin says without a GPU which ops it runs and how much memory a plan needs (after the
+  // test above, which needs it not loaded yet).
+  void theBackendRunsTheConvolutionalTemplates() {
+    std::string whyNot;
+    gpu::GpuBackend* backend = findGpuBackend(&whyNot);
+    if (!backend) QSKIP(whyNot.c_str());
+    const std::vector<std::string> ops = backend->ops();
+    for (const char* name : {"cnn-small", "resnet18-cifar", "resnet50"}) {
+      const Graph graph = Graph::build(
+          withLoss(makeTemplate(name, nullptr, "test"), "SoftmaxCrossEntropy", {1, 10}), 2);
+      for (const GraphNode& n : graph.nodes())
+        QVERIFY2(std::find(ops.begin(), ops.end(), n.opName) != ops.end(),
+                 (std::string(name) + ": " + n.opName).c_str());
+    }
+  }
+
+  // cuDNN's workspace (256 MiB, for its faster algorithms) is counted before a plan is
+  // compiled, so that a plan that does not fit is refused with the right numbers.
+  void aConvolutionPlanCountsCudnnsWorkspace() {
+    std::string whyNot;
+    gpu::GpuBackend* backend = findGpuBackend(&whyNot);
+    if (!backend) QSKIP(whyNot.c_str());
+    const auto cnn =
+        withLoss(makeTemplate("cnn-small", nullptr, "test"), "SoftmaxCrossEntropy", {1, 10});
+    const int64_t withConvolutions =
+        backend->planBytes(GpuExecutor::lower(Graph::build(cnn, 4), {}));
+    const int64_t mlpOnly = backend->planBytes(GpuExecutor::lower(mlpGraph(4), {}));
+    QVERIFY2(withConvolutions >= (int64_t(256) << 20), std::to_string(withConvolutions).c_str());
+    QVERIFY2(mlpOnly < (int64_t(64) << 20), std::to_string(mlpOnly).c_str());
   }
 };
 

@@ -34,6 +34,10 @@ std::string explainLoadError(const std::string& path, const std::string& loader)
     hint =
         " (cuBLASLt 13 is part of the CUDA 13 toolkit or the nvidia-cublas wheel: install it, "
         "or add its lib folder to LD_LIBRARY_PATH)";
+  else if (loader.find("libcudnn") != std::string::npos)
+    hint =
+        " (cuDNN 9 for CUDA 13 is NVIDIA's cudnn9-cuda-13 package or the nvidia-cudnn-cu13 wheel: "
+        "install it, or add its lib folder to LD_LIBRARY_PATH)";
   return "the CUDA backend " + path + " cannot be loaded: " + loader + hint;
 }
 

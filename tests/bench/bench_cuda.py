@@ -5,7 +5,8 @@ Each model runs in bench_cuda_steps (our engine, one CUDA graph per step after t
 and in PyTorch eager in this process, at the same batch, with the same optimizer (SGD, momentum
 0.9, Nesterov), softmax cross-entropy, on fixed random inputs copied host -> GPU from pinned
 memory every step, the loss read back every step. PyTorch gets its best of the default and the
-fused optimizer. Rounds are interleaved and each peer keeps its best round.
+fused optimizer, and for the convolutional models of NCHW and channels-last (cuDNN benchmark
+mode off, its default). Rounds are interleaved and each peer keeps its best round.
 
 The wide MLP's target is against cuBLASLt's bf16 matmul peak (8192^3 on random data, its fastest
 algorithm), measured by bench_cuda_steps before and after its steps in every round: achieved
@@ -25,35 +26,53 @@ import torch
 
 MLP = {"template": "mlp", "args": {"hidden": [512, 256]}}
 WIDE = {"template": "mlp", "args": {"input": [8192], "hidden": [8192, 8192, 8192]}}
+CNN = {"template": "cnn-small"}
+RESNET50 = {"template": "resnet50"}
 CASES = [  # name, model, batch, precision, steps, target
     ("mlp fp32", MLP, 256, "fp32", 2000, ("torch", 3.0)),
     ("mlp bf16", MLP, 256, "bf16", 2000, ("torch", 3.0)),
+    ("cnn-small fp32", CNN, 256, "fp32", 1000, ("torch", 3.0)),
+    ("cnn-small bf16", CNN, 256, "bf16", 1000, ("torch", 3.0)),
+    ("resnet50 bf16", RESNET50, 128, "bf16", 60, ("torch", 1.1)),
     ("wide mlp bf16", WIDE, 8192, "bf16", 30, ("peak", 0.75)),
 ]
 
 
 def torch_model(model):
+    """The template's layers in PyTorch: (module, input shape, classes)."""
+    if model["template"] == "resnet50":
+        import torchvision
+        return torchvision.models.resnet50(num_classes=1000).cuda(), [3, 224, 224], 1000
+    if model["template"] == "cnn-small":
+        nn = torch.nn
+        layers = [nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                  nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                  nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10)]
+        return nn.Sequential(*layers).cuda(), [1, 28, 28], 10
     args = model["args"]
-    sizes = [args.get("input", [1, 28, 28])]
+    shape = args.get("input", [1, 28, 28])
     layers = [torch.nn.Flatten()]
     width = 1
-    for d in sizes[0]:
+    for d in shape:
         width *= d
     for h in args["hidden"]:
         layers += [torch.nn.Linear(width, h), torch.nn.ReLU()]
         width = h
     layers.append(torch.nn.Linear(width, 10))
-    return torch.nn.Sequential(*layers).cuda(), [args.get("input", [1, 28, 28])]
+    return torch.nn.Sequential(*layers).cuda(), shape, 10
 
 
-def torch_rate(model_json, batch, precision, steps, fused):
-    model, (shape,) = torch_model(model_json)
+def torch_rate(model_json, batch, precision, steps, fused, channels_last):
+    model, shape, classes = torch_model(model_json)
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    model = model.to(memory_format=memory_format)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True, fused=fused)
-    x_host = torch.randn([batch] + shape).pin_memory()
+    x_host = torch.randn([batch] + shape).contiguous(memory_format=memory_format).pin_memory()
     y_host = torch.randint(0, 10, (batch,)).pin_memory()
-    logits_host = torch.empty((batch, 10)).pin_memory()
+    logits_host = torch.empty((batch, classes)).pin_memory()
     loss_fn = torch.nn.CrossEntropyLoss()
     torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+    torch.backends.cudnn.allow_tf32 = precision == "tf32"
 
     def step():
         x = x_host.to("cuda", non_blocking=True)
@@ -98,8 +117,11 @@ def main():
             peaks[precision] = max(peaks.get(precision, 0.0), r["peak_tflops"])
             if best_ours is None or r["samples_per_s"] > best_ours["samples_per_s"]:
                 best_ours = r
+            layouts = (False, True) if model["template"] != "mlp" else (False,)
             for fused in (False, True):
-                best_torch = max(best_torch, torch_rate(model, batch, precision, steps, fused))
+                for channels_last in layouts:
+                    best_torch = max(best_torch, torch_rate(model, batch, precision, steps, fused,
+                                                            channels_last))
         ratio = best_ours["samples_per_s"] / best_torch
         best_ours["peak_tflops"] = peaks[precision]  # the highest the run measured
         mfu = best_ours["step_tflops"] / best_ours["peak_tflops"]

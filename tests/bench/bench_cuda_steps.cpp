@@ -19,16 +19,22 @@
 using namespace twb;
 
 namespace {
-// FLOPs of a training step: per Linear 2 rows in out for the forward product, as much for the
-// weight gradient and, where the input wants one, for the input gradient.
+// FLOPs of a training step's products: per Linear 2 rows in out for the forward product, per
+// convolution 2 outputs (in / groups) kh kw; as much again for the weight gradient and, where
+// the input wants one, for the input gradient.
 double stepFlops(const gpu::GpuPlan& plan) {
   double flops = 0;
   for (const auto& node : plan.nodes) {
-    if (node.op != "Linear") continue;
     const auto& in = plan.values[node.inputs[0]];
-    const double rows = in.shape[0], inFeatures = in.shape.back(),
-                 out = plan.values[node.output].shape.back();
-    flops += 2 * rows * inFeatures * out * (in.gradient ? 3 : 2);
+    const Shape& out = plan.values[node.output].shape;
+    double forward = 0;
+    if (node.op == "Linear") {
+      forward = 2.0 * numel(out) * in.shape.back();
+    } else if (node.op == "Conv2d") {
+      const Shape& w = plan.params[node.params[0]].shape;  // (out, in / groups, kh, kw)
+      forward = 2.0 * numel(out) * w[1] * w[2] * w[3];
+    }
+    flops += forward * (in.gradient ? 3 : 2);
   }
   return flops;
 }

@@ -69,10 +69,13 @@ void fillInputs(void* image, void* labels, int64_t batch, uint64_t seed) {
 }
 
 // Runs forward and backward on a GPU and a CPU executor holding the same weights and inputs,
-// then compares every value, every value's gradient and every parameter's gradient; returns the
-// worst norm-wise relative error and names where it is.
+// then compares every value, every parameter's gradient, the statistics forward updated (batch
+// norm's running ones) and, with `valueGradients`, every value's gradient; returns the worst
+// norm-wise relative error and names where it is. Whole models leave value gradients out: where
+// a max-pooling window holds equal values (zeros after ReLU) the backends may route its gradient
+// to different ones, which the ReLU before masks, so parameters still agree.
 double worstDifference(const Graph& graph, Executor& cpu, GpuExecutor& gpu, ParameterStore& params,
-                       std::string& where) {
+                       std::string& where, bool valueGradients = true) {
   cpu.forward();
   cpu.backward();
   gpu.session().forward();
@@ -86,11 +89,21 @@ double worstDifference(const Graph& graph, Executor& cpu, GpuExecutor& gpu, Para
   for (const GraphValue& v : graph.values()) {
     if (v.dtype != DType::f32) continue;
     compare(v.name, gpu.session().read(v.name), cpu.read(v.name));
-    if (gpu.plan().values[graph.valueIndex(v.name)].gradient)
+    if (valueGradients && gpu.plan().values[graph.valueIndex(v.name)].gradient)
       compare("d" + v.name, gpu.session().readGradient(v.name), cpu.readGradient(v.name));
   }
+  ParameterStore fromGpu;
+  fromGpu.ensure(graph, 1);
+  gpu.download(fromGpu);
   for (size_t p = 0; p < gpu.plan().params.size(); ++p) {
     const Parameter& param = params.at(gpu.plan().params[p].name);
+    if (!gpu.plan().params[p].trainable) {
+      const Tensor& mine = fromGpu.at(param.name).value;
+      compare(param.name, std::vector<float>(mine.data<float>(), mine.data<float>() + mine.numel()),
+              std::vector<float>(param.value.data<float>(),
+                                 param.value.data<float>() + param.value.numel()));
+      continue;
+    }
     const float* g = param.grad.data<float>();
     compare("d" + param.name, gpu.session().readParamGradient(p),
             std::vector<float>(g, g + param.grad.numel()));
@@ -173,6 +186,101 @@ void everyOpMatchesTheCpu(Precision precision, bool tf32, double tolerance) {
   opMatchesTheCpu("SoftmaxCrossEntropy",
                   oneOp({10}, {{"loss", "SoftmaxCrossEntropy", {"x", "label"}, {}}}, true),
                   precision, tf32, tolerance);
+  const std::vector<std::pair<std::string, nlohmann::json>> convolutions{
+      {"Conv2d 3x3, padding 1", {{"out_channels", 8}, {"kernel", 3}, {"padding", 1}}},
+      {"Conv2d 3x3, stride 2, no bias",
+       {{"out_channels", 16}, {"kernel", 3}, {"stride", 2}, {"padding", 1}, {"bias", false}}},
+      {"Conv2d 1x1", {{"out_channels", 24}, {"kernel", 1}}},
+      {"Conv2d grouped, dilated, 3x5",
+       {{"out_channels", 8},
+        {"kernel", {3, 5}},
+        {"padding", {2, 1}},
+        {"dilation", 2},
+        {"groups", 4}}},
+  };
+  for (const auto& [name, attrs] : convolutions)
+    opMatchesTheCpu(name, oneOp({8, 11, 11}, {{"conv", "Conv2d", {"x"}, attrs}}), precision, tf32,
+                    tolerance);
+  // Batch norm after a convolution, so that in bf16 it normalises a bf16 input.
+  opMatchesTheCpu(
+      "Conv2d+BatchNorm2d+ReLU",
+      oneOp({3, 9, 9},
+            {{"conv", "Conv2d", {"x"}, {{"out_channels", 6}, {"kernel", 3}, {"bias", false}}},
+             {"bn", "BatchNorm2d", {"conv"}, {}},
+             {"relu", "ReLU", {"bn"}, {}}}),
+      precision, tf32, tolerance);
+  opMatchesTheCpu("MaxPool2d 2x2",
+                  oneOp({4, 8, 8}, {{"pool", "MaxPool2d", {"x"}, {{"kernel", 2}}}}), precision,
+                  tf32, tolerance);
+  opMatchesTheCpu(
+      "MaxPool2d 3x3, stride 2, padding 1",
+      oneOp({4, 9, 9},
+            {{"pool", "MaxPool2d", {"x"}, {{"kernel", 3}, {"stride", 2}, {"padding", 1}}}}),
+      precision, tf32, tolerance);
+  for (bool countPadding : {true, false})
+    opMatchesTheCpu(std::string("AvgPool2d 3x3, padding 1, count_include_pad ") +
+                        (countPadding ? "true" : "false"),
+                    oneOp({4, 8, 8}, {{"pool",
+                                       "AvgPool2d",
+                                       {"x"},
+                                       {{"kernel", 3},
+                                        {"stride", 1},
+                                        {"padding", 1},
+                                        {"count_include_pad", countPadding}}}}),
+                    precision, tf32, tolerance);
+  opMatchesTheCpu(
+      "Conv2d+MaxPool2d+GlobalAvgPool",
+      oneOp({3, 10, 10}, {{"conv", "Conv2d", {"x"}, {{"out_channels", 8}, {"kernel", 3}}},
+                          {"pool", "MaxPool2d", {"conv"}, {{"kernel", 2}}},
+                          {"gap", "GlobalAvgPool", {"pool"}, {}}}),
+      precision, tf32, tolerance);
+  opMatchesTheCpu("GlobalAvgPool", oneOp({5, 4, 4}, {{"gap", "GlobalAvgPool", {"x"}, {}}}),
+                  precision, tf32, tolerance);
+  // x is read twice, so its gradient is the sum of both paths (the accumulate path).
+  opMatchesTheCpu(
+      "Add of x and ReLU(x)",
+      oneOp({6, 5, 5}, {{"relu", "ReLU", {"x"}, {}}, {"sum", "Add", {"x", "relu"}, {}}}), precision,
+      tf32, tolerance);
+}
+
+// Whole convolutional models in fp32 (TF32 off): values, parameter gradients and batch norm's
+// running statistics against the CPU backend.
+void modelMatchesTheCpu(const std::string& name, const ModelSpec& spec, int64_t batch,
+                        double tolerance) {
+  const Graph graph = Graph::build(spec, batch);
+  ParameterStore params;
+  params.ensure(graph, 7);
+  Executor cpu(Graph::build(spec, batch), params, {ExecMode::train});
+  cpu.setGradient("loss", {1.f});
+  GpuExecOptions options;
+  options.cudaGraph = false;
+  options.logits = "logits";
+  GpuExecutor gpu(graph, params, options);
+  const GraphValue& image = graph.values()[graph.inputs()[0]];
+  std::mt19937 rng(17);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  auto* x = static_cast<float*>(cpu.inputBuffer(image.name));
+  for (int64_t i = 0; i < numel(image.shape); ++i) x[i] = normal(rng);
+  auto* labels = static_cast<int32_t*>(cpu.inputBuffer("label"));
+  for (int64_t i = 0; i < batch; ++i) labels[i] = static_cast<int32_t>(rng() % 10);
+  std::memcpy(gpu.inputBuffer(image.name), x, 4 * numel(image.shape));
+  std::memcpy(gpu.inputBuffer("label"), labels, 4 * batch);
+  std::string where;
+  const double worst = worstDifference(graph, cpu, gpu, params, where, false);
+  check(worst <= tolerance, name + " fp32: values, parameter gradients and statistics within " +
+                                formatError(tolerance) + " of the CPU (worst " +
+                                formatError(worst) + ": " + where + ")");
+}
+
+ModelSpec templateWithLoss(const std::string& name, const nlohmann::json& args) {
+  return withLoss(makeTemplate(name, args, "test"), "SoftmaxCrossEntropy", {1, 10});
+}
+
+void convolutionalModelsMatchTheCpu() {
+  modelMatchesTheCpu("cnn-small", templateWithLoss("cnn-small", nullptr), 64, 1e-4);
+  modelMatchesTheCpu("cnn-small with batch norm",
+                     templateWithLoss("cnn-small", {{"batch_norm", true}}), 64, 1e-4);
+  modelMatchesTheCpu("resnet18-cifar", templateWithLoss("resnet18-cifar", nullptr), 16, 1e-4);
 }
 
 // The whole mlp in fp32: differences must not grow along the chain of ops.
@@ -196,10 +304,10 @@ void mlpMatchesTheCpu() {
                            formatError(worst) + ": " + where + ")");
 }
 
-std::vector<float> trainSteps(bool cudaGraph, int steps, gpu::PlanOptimizer optimizer,
-                              bool* replayed) {
+std::vector<float> trainSteps(const ModelSpec& model, bool cudaGraph, int steps,
+                              gpu::PlanOptimizer optimizer, bool* replayed) {
   const int64_t batch = 128;
-  const Graph graph = Graph::build(mlpWithLoss({256, 128}), batch);
+  const Graph graph = Graph::build(model, batch);
   ParameterStore params;
   params.ensure(graph, 3);
   GpuExecOptions options;
@@ -219,23 +327,27 @@ std::vector<float> trainSteps(bool cudaGraph, int steps, gpu::PlanOptimizer opti
   return all;
 }
 
-void graphReplayMatchesEager() {
+void graphReplayMatchesEager(const std::string& name, const ModelSpec& model) {
   gpu::PlanOptimizer adam;
   adam.type = "adam";
   adam.weightDecay = 0.01f;
   bool replayed = false, eagerReplayed = true;
-  const std::vector<float> graphed = trainSteps(true, 12, adam, &replayed);
-  const std::vector<float> eager = trainSteps(false, 12, adam, &eagerReplayed);
-  check(replayed && !eagerReplayed, "steps 3..12 replayed one captured CUDA graph");
+  const std::vector<float> graphed = trainSteps(model, true, 12, adam, &replayed);
+  const std::vector<float> eager = trainSteps(model, false, 12, adam, &eagerReplayed);
+  check(replayed && !eagerReplayed, name + ": steps 3..12 replayed one captured CUDA graph");
   check(graphed.size() == eager.size() &&
             std::memcmp(graphed.data(), eager.data(), 4 * graphed.size()) == 0,
-        "12 Adam steps replayed from a graph give the same bits as eager launches");
+        name + ": 12 Adam steps replayed from a graph give the same bits as eager launches");
 }
 
-JobConfig fashionJob(const std::string& device, int64_t maxSteps, int64_t epochs) {
+const nlohmann::json kMlp = {{"template", "mlp"}, {"args", {{"hidden", {512, 256}}}}};
+const nlohmann::json kCnn = {{"template", "cnn-small"}, {"args", {{"batch_norm", true}}}};
+
+JobConfig fashionJob(const nlohmann::json& model, const std::string& device, int64_t maxSteps,
+                     int64_t epochs) {
   nlohmann::json job = {
       {"name", "gpu-check"},
-      {"model", {{"template", "mlp"}, {"args", {{"hidden", {512, 256}}}}}},
+      {"model", model},
       {"dataset", "idx:" + g_data},
       {"optimizer", {{"type", "sgd"}, {"lr", 0.05}, {"momentum", 0.9}, {"nesterov", true}}},
       {"batch", 128},
@@ -255,13 +367,15 @@ TrainResult runJob(const JobConfig& job, const std::string& out, const std::stri
   return train(job, options, events);
 }
 
-void trainsFashionMnistLikeTheCpu() {
-  const TrainResult gpu = runJob(fashionJob("cuda", 0, 2), "");
-  const TrainResult cpu = runJob(fashionJob("cpu", 0, 2), "");
-  char text[160];
+void trainsFashionMnistLikeTheCpu(const std::string& name, const nlohmann::json& model,
+                                  int64_t epochs) {
+  const TrainResult gpu = runJob(fashionJob(model, "cuda", 0, epochs), "");
+  const TrainResult cpu = runJob(fashionJob(model, "cpu", 0, epochs), "");
+  char text[200];
   std::snprintf(text, sizeof text,
-                "mlp on Fashion-MNIST, 2 epochs: GPU %.2f %%, CPU %.2f %% (within 0.3 points)",
-                100 * gpu.testAccuracy, 100 * cpu.testAccuracy);
+                "%s on Fashion-MNIST, %lld epoch(s): GPU %.2f %%, CPU %.2f %% (within 0.3 points)",
+                name.c_str(), static_cast<long long>(epochs), 100 * gpu.testAccuracy,
+                100 * cpu.testAccuracy);
   check(std::fabs(gpu.testAccuracy - cpu.testAccuracy) <= 0.003 && gpu.testAccuracy > 0.8, text);
 }
 
@@ -270,16 +384,17 @@ std::string fileBytes(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-void resumeIsBitIdentical() {
+void resumeIsBitIdentical(const std::string& name, const nlohmann::json& model) {
   namespace fs = std::filesystem;
   const fs::path root = fs::temp_directory_path() / "twb-cuda-resume";
   fs::remove_all(root);
-  runJob(fashionJob("cuda", 40, 1), (root / "straight").string());
-  runJob(fashionJob("cuda", 20, 1), (root / "halves").string());
-  runJob(fashionJob("cuda", 40, 1), (root / "halves").string(), (root / "halves").string());
+  runJob(fashionJob(model, "cuda", 40, 1), (root / "straight").string());
+  runJob(fashionJob(model, "cuda", 20, 1), (root / "halves").string());
+  runJob(fashionJob(model, "cuda", 40, 1), (root / "halves").string(), (root / "halves").string());
   const std::string a = fileBytes(root / "straight" / "model.twbm");
   const std::string b = fileBytes(root / "halves" / "model.twbm");
-  check(!a.empty() && a == b, "40 steps and 20 + resume + 20 steps write the same model bytes");
+  check(!a.empty() && a == b,
+        name + ": 40 steps and 20 + resume + 20 steps write the same model bytes");
   fs::remove_all(root);
 }
 
@@ -305,10 +420,9 @@ void badDevicesAreRefused() {
   const Graph big = Graph::build(mlpWithLoss({512, 256}), huge);
   expectError("batch 100000000", [&] { GpuExecutor(big, ParameterStore{}, {}); },
               {"batch 100000000", "GiB of GPU memory", "free"});
-  const ModelSpec cnn =
-      withLoss(makeTemplate("cnn-small", nullptr, "test"), "SoftmaxCrossEntropy", {1, 10});
-  expectError("cnn-small on cuda", [&] { chooseDevice("cuda", Graph::build(cnn, 8)); },
-              {"device: cuda", "Conv2d", "no CUDA kernel"});
+  const ModelSpec vit = templateWithLoss("vit-tiny", nullptr);
+  expectError("vit-tiny on cuda", [&] { chooseDevice("cuda", Graph::build(vit, 8)); },
+              {"device: cuda", "no CUDA kernel"});
 }
 }  // namespace
 
@@ -338,10 +452,22 @@ int main(int argc, char** argv) {
       {"ops fp32 (TF32 on)", [] { everyOpMatchesTheCpu(Precision::fp32, true, 2e-3); }},
       {"ops bf16", [] { everyOpMatchesTheCpu(Precision::bf16, false, 1e-2); }},
       {"mlp fp32", mlpMatchesTheCpu},
-      {"graph replay", graphReplayMatchesEager},
+      {"convolutional models fp32", convolutionalModelsMatchTheCpu},
+      {"graph replay",
+       [] {
+         graphReplayMatchesEager("mlp", mlpWithLoss({256, 128}));
+       }},
+      {"graph replay, cnn-small with batch norm",
+       [] {
+         graphReplayMatchesEager("cnn-small",
+                                 templateWithLoss("cnn-small", {{"batch_norm", true}}));
+       }},
       {"bad devices", badDevicesAreRefused},
-      {"resume", resumeIsBitIdentical},
-      {"Fashion-MNIST", trainsFashionMnistLikeTheCpu},
+      {"resume", [] { resumeIsBitIdentical("mlp", kMlp); }},
+      {"resume, cnn-small with batch norm", [] { resumeIsBitIdentical("cnn-small", kCnn); }},
+      {"Fashion-MNIST", [] { trainsFashionMnistLikeTheCpu("mlp", kMlp, 2); }},
+      {"Fashion-MNIST, cnn-small with batch norm",
+       [] { trainsFashionMnistLikeTheCpu("cnn-small", kCnn, 1); }},
   };
   for (const auto& [name, run] : checks) {
     std::printf("%s\n", name);

@@ -1,15 +1,17 @@
 // The CUDA backend plugin: libtwb-cuda.so, loaded by the engine when a job asks for a GPU
-// (exec/gpu_loader.h). Links the CUDA runtime statically, so a node needs only its driver and
-// cuBLASLt.
+// (exec/gpu_loader.h). Links the CUDA runtime statically, so a node needs only its driver,
+// cuBLASLt and cuDNN.
 #include <cublasLt.h>
 #include <cuda_runtime.h>
 #include <dlfcn.h>
 
+#include <map>
 #include <mutex>
 
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/cuda_nodes.h"
 #include "backend/cuda/cuda_session.h"
+#include "backend/cuda/cudnn_support.h"
 #include "backend/cuda/matmul_rate.h"
 #include "backend/cuda/memory_plan.h"
 #include "backend/gpu_backend.h"
@@ -30,6 +32,7 @@ std::string formatGiB(int64_t bytes) {
 class CudaBackend : public GpuBackend {
  public:
   ~CudaBackend() override {
+    for (auto& [device, dnn] : m_dnn) cudnnDestroy(dnn);
     if (m_lt) cublasLtDestroy(m_lt);
   }
 
@@ -39,7 +42,7 @@ class CudaBackend : public GpuBackend {
     cudaDriverGetVersion(&driver);
     return "CUDA runtime " + versionText(runtime) + ", driver " +
            (driver ? versionText(driver) : "none") + ", cuBLASLt " +
-           std::to_string(cublasLtGetVersion());
+           std::to_string(cublasLtGetVersion()) + ", cuDNN " + std::to_string(cudnnGetVersion());
   }
 
   std::vector<DeviceInfo> devices() override {
@@ -104,7 +107,7 @@ class CudaBackend : public GpuBackend {
                   std::to_string(plan.device) + " (" + gpu.name + ") has " +
                   std::to_string(gpu.major) + "." + std::to_string(gpu.minor));
     TWB_CUDA(cudaSetDevice(plan.device));
-    return std::make_unique<CudaSession>(plan, handle());
+    return std::make_unique<CudaSession>(plan, CudaLibraries{handle(), dnnHandle(plan.device)});
   }
 
  private:
@@ -113,8 +116,18 @@ class CudaBackend : public GpuBackend {
     return m_lt;
   }
 
+  // cuDNN's handle belongs to the device current when it is made, so one per device.
+  cudnnHandle_t dnnHandle(int device) {
+    std::lock_guard<std::mutex> lock(m_dnnMutex);
+    cudnnHandle_t& dnn = m_dnn[device];
+    if (!dnn) TWB_CUDNN(cudnnCreate(&dnn));
+    return dnn;
+  }
+
   std::once_flag m_ltOnce;
   cublasLtHandle_t m_lt = nullptr;
+  std::mutex m_dnnMutex;
+  std::map<int, cudnnHandle_t> m_dnn;
 };
 }  // namespace
 

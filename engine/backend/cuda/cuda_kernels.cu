@@ -1,31 +1,9 @@
-#include "backend/cuda/cuda_check.h"
 #include "backend/cuda/cuda_kernels.h"
+#include "backend/cuda/kernel_support.cuh"
 
 namespace twb::gpu {
 
 namespace {
-constexpr int kThreads = 256;
-
-unsigned blocksFor(int64_t n) {
-  const int64_t blocks = (n + kThreads - 1) / kThreads;
-  return static_cast<unsigned>(blocks < 65535 * 16 ? blocks : 65535 * 16);
-}
-
-void checkLaunch(const char* kernel) { checkCuda(cudaGetLastError(), kernel); }
-
-__device__ float toFloat(float x) { return x; }
-__device__ float toFloat(__nv_bfloat16 x) { return __bfloat162float(x); }
-template <typename T>
-__device__ T fromFloat(float x);
-template <>
-__device__ float fromFloat<float>(float x) {
-  return x;
-}
-template <>
-__device__ __nv_bfloat16 fromFloat<__nv_bfloat16>(float x) {
-  return __float2bfloat16(x);
-}
-
 template <typename T>
 __global__ void relu(const T* x, T* y, int64_t n) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
@@ -123,13 +101,8 @@ __global__ void meanOfRows(const float* rowLoss, float* loss, int64_t rows) {
   __shared__ float partial[kThreads];
   float sum = 0;
   for (int64_t r = threadIdx.x; r < rows; r += kThreads) sum += rowLoss[r];
-  partial[threadIdx.x] = sum;
-  __syncthreads();
-  for (int stride = kThreads / 2; stride > 0; stride /= 2) {
-    if (threadIdx.x < stride) partial[threadIdx.x] += partial[threadIdx.x + stride];
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) *loss = partial[0] / static_cast<float>(rows);
+  sum = blockSum(sum, partial);
+  if (threadIdx.x == 0) *loss = sum / static_cast<float>(rows);
 }
 
 __global__ void crossEntropyBackward(const float* x, const int32_t* labels, const float* dloss,

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 
+#include "backend/cuda/cnn_kernels.h"
 #include "backend/cuda/cuda_kernels.h"
+#include "backend/cuda/cudnn_nodes.h"
 #include "backend/cuda/memory_plan.h"
 #include "core/error.h"
 
@@ -127,6 +129,83 @@ class CudaFlatten : public CudaNode {
   void backward(cudaStream_t) override {}
 };
 
+// The sum of two or more inputs of one shape: the first is copied, the others added, each
+// converted to the output's type; backward passes the output gradient to every input.
+class CudaAdd : public CudaNode {
+ public:
+  CudaAdd(const GpuPlan& plan, const PlanNode& node, NodeBuffers b)
+      : m_b(std::move(b)), m_n(elementsOf(plan.values[node.output].shape)) {
+    if (node.attrs.value("activation", "none") != "none")
+      throw Error("a fused activation is not supported here (train the unfused graph)");
+  }
+
+  void forward(cudaStream_t s) override {
+    for (size_t i = 0; i < m_b.inputs.size(); ++i)
+      pass(m_b.inputs[i], m_b.inputBf16[i], m_b.output, m_b.outputBf16, i > 0, s);
+  }
+
+  void backward(cudaStream_t s) override {
+    for (size_t i = 0; i < m_b.inputs.size(); ++i)
+      if (m_b.inputGrads[i])
+        pass(m_b.outputGrad, m_b.outputBf16, m_b.inputGrads[i], m_b.inputBf16[i], m_b.accumulate[i],
+             s);
+  }
+
+ private:
+  void pass(const void* from, bool fromBf16, void* to, bool toBf16, bool accumulate,
+            cudaStream_t s) const {
+    if (fromBf16 && toBf16)
+      launchAccumulate(static_cast<const bf16*>(from), static_cast<bf16*>(to), m_n, accumulate, s);
+    else if (fromBf16)
+      launchAccumulate(static_cast<const bf16*>(from), static_cast<float*>(to), m_n, accumulate, s);
+    else if (toBf16)
+      launchAccumulate(static_cast<const float*>(from), static_cast<bf16*>(to), m_n, accumulate, s);
+    else
+      launchAccumulate(static_cast<const float*>(from), static_cast<float*>(to), m_n, accumulate,
+                       s);
+  }
+
+  NodeBuffers m_b;
+  int64_t m_n;
+};
+
+// (N, C, H, W) -> (N, C): the mean of each channel's plane.
+class CudaGlobalAvgPool : public CudaNode {
+ public:
+  CudaGlobalAvgPool(const GpuPlan& plan, const PlanNode& node, NodeBuffers b) : m_b(std::move(b)) {
+    const Shape& in = plan.values[node.inputs[0]].shape;
+    m_rows = in[0] * in[1];
+    m_plane = elementsOf(in) / m_rows;
+    if (m_b.inputBf16[0] != m_b.outputBf16)
+      throw Error("its input and output must have the same precision here");
+  }
+
+  void forward(cudaStream_t s) override {
+    if (m_b.outputBf16)
+      launchGlobalAvgPool(static_cast<const bf16*>(m_b.inputs[0]), static_cast<bf16*>(m_b.output),
+                          m_rows, m_plane, s);
+    else
+      launchGlobalAvgPool(static_cast<const float*>(m_b.inputs[0]), static_cast<float*>(m_b.output),
+                          m_rows, m_plane, s);
+  }
+
+  void backward(cudaStream_t s) override {
+    if (!m_b.inputGrads[0]) return;
+    if (m_b.outputBf16)
+      launchGlobalAvgPoolBackward(static_cast<const bf16*>(m_b.outputGrad),
+                                  static_cast<bf16*>(m_b.inputGrads[0]), m_rows, m_plane,
+                                  m_b.accumulate[0], s);
+    else
+      launchGlobalAvgPoolBackward(static_cast<const float*>(m_b.outputGrad),
+                                  static_cast<float*>(m_b.inputGrads[0]), m_rows, m_plane,
+                                  m_b.accumulate[0], s);
+  }
+
+ private:
+  NodeBuffers m_b;
+  int64_t m_rows = 0, m_plane = 0;
+};
+
 class CudaCrossEntropy : public CudaNode {
  public:
   CudaCrossEntropy(const GpuPlan& plan, const PlanNode& node, NodeBuffers b) : m_b(std::move(b)) {
@@ -156,17 +235,23 @@ class CudaCrossEntropy : public CudaNode {
 }  // namespace
 
 const std::vector<std::string>& cudaOps() {
-  static const std::vector<std::string> ops{"Flatten", "Linear", "ReLU", "SoftmaxCrossEntropy"};
+  static const std::vector<std::string> ops{
+      "Add",           "AvgPool2d", "BatchNorm2d", "Conv2d", "Flatten",
+      "GlobalAvgPool", "Linear",    "MaxPool2d",   "ReLU",   "SoftmaxCrossEntropy"};
   return ops;
 }
 
 std::unique_ptr<CudaNode> makeCudaNode(const GpuPlan& plan, size_t n, NodeBuffers buffers,
-                                       cublasLtHandle_t lt) {
+                                       const CudaLibraries& libraries) {
   const PlanNode& node = plan.nodes[n];
   try {
     if (node.op == "Linear")
-      return std::make_unique<CudaLinear>(plan, node, std::move(buffers), lt);
+      return std::make_unique<CudaLinear>(plan, node, std::move(buffers), libraries.lt);
     if (node.op == "ReLU") return std::make_unique<CudaRelu>(plan, node, std::move(buffers));
+    if (node.op == "Add") return std::make_unique<CudaAdd>(plan, node, std::move(buffers));
+    if (node.op == "GlobalAvgPool")
+      return std::make_unique<CudaGlobalAvgPool>(plan, node, std::move(buffers));
+    if (auto cudnn = makeCudnnNode(plan, node, buffers, libraries.dnn)) return cudnn;
     if (node.op == "Flatten") {
       // Its output shares the input's buffers (memory_plan.h), gradient included: right only
       // while nothing else reads that input.

@@ -2,6 +2,7 @@
 
 #include <cublasLt.h>
 #include <cuda_runtime.h>
+#include <cudnn.h>
 
 #include <memory>
 #include <string>
@@ -24,6 +25,8 @@ struct NodeBuffers {
   std::vector<void*> paramsBf16;           // bf16 shadows, for bf16 nodes
   void* inputCast = nullptr;               // bf16 scratch (memory_plan.h)
   void* gradCast = nullptr;
+  void* weightGradCast = nullptr;  // a bf16 convolution's weight gradient, before f32
+  float* batchStats = nullptr;     // batch norm's saved mean and inverse deviation
   float* biasPartial = nullptr;
   float* rowLoss = nullptr;
   void* workspace = nullptr;
@@ -41,8 +44,14 @@ class CudaNode {
 // The ops this backend runs.
 const std::vector<std::string>& cudaOps();
 
+// The library handles a session's nodes enqueue their work through.
+struct CudaLibraries {
+  cublasLtHandle_t lt = nullptr;
+  cudnnHandle_t dnn = nullptr;
+};
+
 // Throws twb::Error naming the node when its op or attributes are not supported here.
 std::unique_ptr<CudaNode> makeCudaNode(const GpuPlan& plan, size_t node, NodeBuffers buffers,
-                                       cublasLtHandle_t lt);
+                                       const CudaLibraries& libraries);
 
 }  // namespace twb::gpu

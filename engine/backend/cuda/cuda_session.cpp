@@ -17,7 +17,7 @@ constexpr int64_t kEagerSteps = 2;
 int64_t bytesOf(const PlanValue& value) { return elementsOf(value.shape) * (value.bf16 ? 2 : 4); }
 }  // namespace
 
-CudaSession::CudaSession(const GpuPlan& plan, cublasLtHandle_t lt)
+CudaSession::CudaSession(const GpuPlan& plan, const CudaLibraries& libraries)
     : m_plan(plan), m_memory(MemoryPlan::of(plan)) {
   TWB_CUDA(cudaSetDevice(plan.device));
   TWB_CUDA(cudaStreamCreateWithFlags(&m_stream, cudaStreamNonBlocking));
@@ -50,7 +50,7 @@ CudaSession::CudaSession(const GpuPlan& plan, cublasLtHandle_t lt)
   std::vector<bool> gradientWritten(plan.values.size(), false);
   m_nodes.resize(plan.nodes.size());
   for (size_t n = plan.nodes.size(); n-- > 0;)
-    m_nodes[n] = makeCudaNode(plan, n, buffersOf(n, gradientWritten), lt);
+    m_nodes[n] = makeCudaNode(plan, n, buffersOf(n, gradientWritten), libraries);
   TWB_CUDA(cudaStreamSynchronize(m_stream));
 }
 
@@ -104,6 +104,8 @@ NodeBuffers CudaSession::buffersOf(size_t n, std::vector<bool>& gradientWritten)
   }
   b.inputCast = at(m_memory.inputCast[n]);
   b.gradCast = at(m_memory.gradCast[n]);
+  b.weightGradCast = at(m_memory.weightGradCast[n]);
+  b.batchStats = reinterpret_cast<float*>(at(m_memory.batchStats[n]));
   b.biasPartial = reinterpret_cast<float*>(at(m_memory.biasPartial[n]));
   b.rowLoss = reinterpret_cast<float*>(at(m_memory.rowLoss[n]));
   b.workspace = at(m_memory.workspace);

@@ -22,7 +22,7 @@ namespace twb::gpu {
 // a copy stream of their own, into landing buffers, while the step before computes.
 class CudaSession : public GpuSession {
  public:
-  CudaSession(const GpuPlan& plan, cublasLtHandle_t lt);
+  CudaSession(const GpuPlan& plan, const CudaLibraries& libraries);
   ~CudaSession() override;
 
   void* inputBuffer(const std::string& name) override;

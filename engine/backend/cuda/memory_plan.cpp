@@ -11,6 +11,12 @@ int64_t elementsOf(const Shape& shape) {
   return n;
 }
 
+std::string shapeText(const Shape& shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
 namespace {
 constexpr int64_t kAlign = 256;  // bytes: what cuBLASLt's fastest kernels want of every operand
 
@@ -75,18 +81,25 @@ MemoryPlan MemoryPlan::of(const GpuPlan& plan) {
   if (anyBf16) m.shadow = carve.take(2 * m.paramElements);
 
   const size_t nodes = plan.nodes.size();
-  m.inputCast.assign(nodes, -1);
-  m.gradCast.assign(nodes, -1);
-  m.biasPartial.assign(nodes, -1);
-  m.rowLoss.assign(nodes, -1);
+  for (auto* perNode :
+       {&m.inputCast, &m.gradCast, &m.weightGradCast, &m.biasPartial, &m.batchStats, &m.rowLoss})
+    perNode->assign(nodes, -1);
   for (size_t n = 0; n < nodes; ++n) {
     const PlanNode& node = plan.nodes[n];
-    if (node.op == "Linear" && node.bf16) {
+    const bool product = node.op == "Linear" || node.op == "Conv2d";
+    if (product && node.bf16) {
       const PlanValue& in = plan.values[node.inputs[0]];
       const PlanValue& out = plan.values[node.output];
       if (!in.bf16) m.inputCast[n] = carve.take(2 * elementsOf(in.shape));
       if (!out.bf16 && out.gradient) m.gradCast[n] = carve.take(2 * elementsOf(out.shape));
     }
+    if (node.op == "Conv2d") {
+      m.workspaceBytes = int64_t(256) << 20;
+      if (node.bf16 && plan.training)
+        m.weightGradCast[n] = carve.take(2 * elementsOf(plan.params[node.params[0]].shape));
+    }
+    if (node.op == "BatchNorm2d" && plan.training)
+      m.batchStats[n] = carve.take(4 * 2 * plan.values[node.inputs[0]].shape[1]);
     if (node.op == "Linear" && plan.training && node.attrs.value("bias", true)) {
       const Shape& out = plan.values[node.output].shape;
       m.biasPartial[n] =

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "backend/gpu_backend.h"
@@ -22,17 +23,21 @@ struct MemoryPlan {
   int64_t paramElements = 0, trainableElements = 0;
   int64_t params = -1, grads = -1, state = -1, shadow = -1;  // shadow: bf16 copy, or -1
   int stateTensors = 0;                                      // per trainable parameter
-  // Per node: bf16 copies of an f32 input or f32 output gradient for a bf16 matrix product,
-  // a Linear's partial bias-gradient sums, and the per-row losses of a loss node.
-  std::vector<int64_t> inputCast, gradCast, biasPartial, rowLoss;
+  // Per node: bf16 copies of an f32 input or f32 output gradient for a bf16 matrix product or
+  // convolution, a bf16 convolution's weight gradient, a Linear's partial bias-gradient sums,
+  // batch norm's saved statistics, and the per-row losses of a loss node.
+  std::vector<int64_t> inputCast, gradCast, weightGradCast, biasPartial, batchStats, rowLoss;
   int64_t scalars = -1, workspace = -1;
+  // cuBLASLt's; convolutions get more, for cuDNN's faster algorithms.
   int64_t workspaceBytes = 32 << 20;
   int64_t totalBytes = 0;
 
   static MemoryPlan of(const GpuPlan& plan);
 };
 
-// core/shape.h's numel, which this plugin cannot link (it links nothing of the engine).
+// core/shape.h's numel and toString, which this plugin cannot link (it links nothing of the
+// engine).
 int64_t elementsOf(const Shape& shape);
+std::string shapeText(const Shape& shape);  // "[128, 1, 28, 28]"
 
 }  // namespace twb::gpu

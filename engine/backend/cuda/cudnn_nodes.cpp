@@ -1,0 +1,291 @@
+#include "backend/cuda/cudnn_nodes.h"
+
+#include <cuda_bf16.h>
+
+#include "backend/cuda/cnn_kernels.h"
+#include "backend/cuda/cuda_kernels.h"
+#include "backend/cuda/cudnn_support.h"
+#include "backend/cuda/memory_plan.h"
+
+namespace twb::gpu {
+
+namespace {
+using bf16 = __nv_bfloat16;
+constexpr float kOne = 1.f, kZero = 0.f;
+
+// An attribute given as k or [kh, kw].
+std::pair<int, int> pairOf(const nlohmann::json& attrs, const char* key) {
+  const nlohmann::json& v = attrs.at(key);
+  if (v.is_array()) return {v[0].get<int>(), v[1].get<int>()};
+  return {v.get<int>(), v.get<int>()};
+}
+
+// The pass's algorithm: the first of cuDNN's heuristic ranking that is deterministic and fits
+// the workspace. Heuristics rank without timing, so every process picks the same one and a
+// resumed run computes the same bits (timed choices broke that for cuBLASLt: lt_matmul.h).
+template <typename Algo>
+struct PassChoice {
+  Algo algo{};
+  cudnnMathType_t math = CUDNN_DEFAULT_MATH;
+};
+
+template <typename Algo, typename Perf>
+PassChoice<Algo> firstDeterministic(const Perf* ranked, int count, size_t workspace, bool fmaOnly,
+                                    const char* pass) {
+  for (int i = 0; i < count; ++i) {
+    const Perf& p = ranked[i];
+    if (p.status != CUDNN_STATUS_SUCCESS || p.determinism != CUDNN_DETERMINISTIC ||
+        p.memory > workspace)
+      continue;
+    // fp32 with TF32 off: cuDNN's ranking may name tensor-op math; FMA math forbids TF32.
+    return {p.algo, fmaOnly ? CUDNN_FMA_MATH : p.mathType};
+  }
+  throw Error(std::string("cuDNN offers no deterministic ") + pass + " algorithm within the " +
+              std::to_string(workspace >> 20) + " MiB workspace");
+}
+
+class CudnnConv : public CudaNode {
+ public:
+  CudnnConv(const GpuPlan& plan, const PlanNode& node, NodeBuffers b, cudnnHandle_t dnn)
+      : m_b(std::move(b)),
+        m_dnn(dnn),
+        m_x(plan.values[node.inputs[0]].shape, node.bf16),
+        m_y(plan.values[node.output].shape, node.bf16),
+        m_w(plan.params[node.params[0]].shape, node.bf16),
+        m_bf16(node.bf16) {
+    if (node.attrs.value("activation", "none") != "none")
+      throw Error("a fused activation is not supported here (train the unfused graph)");
+    if (m_b.inputBf16[0] && !node.bf16)
+      throw Error("a bf16 input to an fp32 convolution is not supported here");
+    const Shape& out = plan.values[node.output].shape;
+    m_images = out[0], m_channels = out[1], m_plane = out[2] * out[3];
+    m_inputElements = elementsOf(plan.values[node.inputs[0]].shape);
+    m_weightElements = elementsOf(plan.params[node.params[0]].shape);
+    m_bias = node.params.size() > 1;
+    const auto [ph, pw] = pairOf(node.attrs, "padding");
+    const auto [sh, sw] = pairOf(node.attrs, "stride");
+    const auto [dh, dw] = pairOf(node.attrs, "dilation");
+    TWB_CUDNN(cudnnSetConvolution2dDescriptor(m_conv, ph, pw, sh, sw, dh, dw,
+                                              CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+    TWB_CUDNN(cudnnSetConvolutionGroupCount(m_conv, node.attrs.at("groups").get<int>()));
+    int n = 0, c = 0, h = 0, w = 0;
+    TWB_CUDNN(cudnnGetConvolution2dForwardOutputDim(m_conv, m_x, m_w, &n, &c, &h, &w));
+    if (n != out[0] || c != out[1] || h != out[2] || w != out[3])
+      throw Error("cuDNN's output shape differs from the graph's " + shapeText(out));
+
+    const bool fmaOnly = !node.bf16 && !plan.allowTf32;
+    TWB_CUDNN(cudnnSetConvolutionMathType(m_conv, fmaOnly ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH));
+    const size_t ws = m_b.workspaceBytes;
+    int found = 0;
+    cudnnConvolutionFwdAlgoPerf_t forward[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+    TWB_CUDNN(cudnnGetConvolutionForwardAlgorithm_v7(
+        m_dnn, m_x, m_w, m_conv, m_y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, forward));
+    m_forward =
+        firstDeterministic<cudnnConvolutionFwdAlgo_t>(forward, found, ws, fmaOnly, "forward");
+    if (!plan.training) return;
+    cudnnConvolutionBwdDataAlgoPerf_t data[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+    TWB_CUDNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(
+        m_dnn, m_w, m_y, m_conv, m_x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, data));
+    m_data = firstDeterministic<cudnnConvolutionBwdDataAlgo_t>(data, found, ws, fmaOnly,
+                                                               "backward-data");
+    cudnnConvolutionBwdFilterAlgoPerf_t filter[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+    TWB_CUDNN(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+        m_dnn, m_x, m_y, m_conv, m_w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &found, filter));
+    m_filter = firstDeterministic<cudnnConvolutionBwdFilterAlgo_t>(filter, found, ws, fmaOnly,
+                                                                   "backward-filter");
+  }
+
+  void forward(cudaStream_t s) override {
+    if (m_b.inputCast)
+      launchToBf16(static_cast<const float*>(m_b.inputs[0]), static_cast<bf16*>(m_b.inputCast),
+                   m_inputElements, s);
+    TWB_CUDNN(cudnnSetStream(m_dnn, s));
+    TWB_CUDNN(cudnnSetConvolutionMathType(m_conv, m_forward.math));
+    TWB_CUDNN(cudnnConvolutionForward(m_dnn, &kOne, m_x, input(), m_w, weight(), m_conv,
+                                      m_forward.algo, m_b.workspace, m_b.workspaceBytes, &kZero,
+                                      m_y, m_b.output));
+    if (!m_bias) return;
+    if (m_bf16)
+      launchAddChannelBias(static_cast<bf16*>(m_b.output), m_b.params[1], m_images, m_channels,
+                           m_plane, s);
+    else
+      launchAddChannelBias(static_cast<float*>(m_b.output), m_b.params[1], m_images, m_channels,
+                           m_plane, s);
+  }
+
+  void backward(cudaStream_t s) override {
+    TWB_CUDNN(cudnnSetStream(m_dnn, s));
+    if (m_b.paramGrads[0]) weightGradient(s);
+    if (m_bias && m_b.paramGrads[1]) {
+      if (m_bf16)
+        launchChannelBiasGradient(static_cast<const bf16*>(m_b.outputGrad), m_b.paramGrads[1],
+                                  m_images, m_channels, m_plane, s);
+      else
+        launchChannelBiasGradient(static_cast<const float*>(m_b.outputGrad), m_b.paramGrads[1],
+                                  m_images, m_channels, m_plane, s);
+    }
+    if (m_b.inputGrads[0]) inputGradient(s);
+  }
+
+ private:
+  const void* weight() const {
+    return m_bf16 ? m_b.paramsBf16[0] : static_cast<const void*>(m_b.params[0]);
+  }
+  const void* input() const { return m_b.inputCast ? m_b.inputCast : m_b.inputs[0]; }
+
+  // In bf16 cuDNN writes a bf16 gradient, which is then widened into the f32 one.
+  void weightGradient(cudaStream_t s) {
+    void* target = m_bf16 ? m_b.weightGradCast : static_cast<void*>(m_b.paramGrads[0]);
+    TWB_CUDNN(cudnnSetConvolutionMathType(m_conv, m_filter.math));
+    TWB_CUDNN(cudnnConvolutionBackwardFilter(m_dnn, &kOne, m_x, input(), m_y, m_b.outputGrad,
+                                             m_conv, m_filter.algo, m_b.workspace,
+                                             m_b.workspaceBytes, &kZero, m_w, target));
+    if (m_bf16)
+      launchAccumulate(static_cast<const bf16*>(m_b.weightGradCast), m_b.paramGrads[0],
+                       m_weightElements, false, s);
+  }
+
+  // An f32 input of a bf16 convolution: its gradient comes out in bf16 into the input's cast
+  // buffer (no longer needed once the weight gradient has read it) and is added as f32.
+  void inputGradient(cudaStream_t s) {
+    TWB_CUDNN(cudnnSetConvolutionMathType(m_conv, m_data.math));
+    const float beta = m_b.accumulate[0] && !m_b.inputCast ? 1.f : 0.f;
+    void* target = m_b.inputCast ? m_b.inputCast : m_b.inputGrads[0];
+    TWB_CUDNN(cudnnConvolutionBackwardData(m_dnn, &kOne, m_w, weight(), m_y, m_b.outputGrad, m_conv,
+                                           m_data.algo, m_b.workspace, m_b.workspaceBytes, &beta,
+                                           m_x, target));
+    if (m_b.inputCast)
+      launchAccumulate(static_cast<const bf16*>(m_b.inputCast),
+                       static_cast<float*>(m_b.inputGrads[0]), m_inputElements, m_b.accumulate[0],
+                       s);
+  }
+
+  NodeBuffers m_b;
+  cudnnHandle_t m_dnn;
+  TensorDescriptor m_x, m_y;
+  FilterDescriptor m_w;
+  ConvolutionDescriptor m_conv;
+  bool m_bf16 = false, m_bias = false;
+  int64_t m_images = 0, m_channels = 0, m_plane = 0, m_inputElements = 0, m_weightElements = 0;
+  PassChoice<cudnnConvolutionFwdAlgo_t> m_forward;
+  PassChoice<cudnnConvolutionBwdDataAlgo_t> m_data;
+  PassChoice<cudnnConvolutionBwdFilterAlgo_t> m_filter;
+};
+
+// Training normalises by the batch's statistics and updates the running ones in place (cuDNN's
+// running variance takes the unbiased batch variance, as the CPU backend and PyTorch do);
+// inference plans use the running ones. Parameters: weight, bias, running_mean, running_var.
+class CudnnBatchNorm : public CudaNode {
+ public:
+  CudnnBatchNorm(const GpuPlan& plan, const PlanNode& node, NodeBuffers b, cudnnHandle_t dnn)
+      : m_b(std::move(b)),
+        m_dnn(dnn),
+        m_x(plan.values[node.inputs[0]].shape, m_b.inputBf16[0]),
+        m_stats(TensorDescriptor::batchNormStatistics(m_x)),
+        m_channels(plan.values[node.inputs[0]].shape[1]),
+        m_training(plan.training),
+        m_eps(node.attrs.at("eps").get<double>()),
+        m_momentum(node.attrs.at("momentum").get<double>()) {
+    if (m_b.inputBf16[0] != m_b.outputBf16)
+      throw Error("its input and output must have the same precision here");
+    if (m_eps < CUDNN_BN_MIN_EPSILON)
+      throw Error("eps " + std::to_string(m_eps) + " is below cuDNN's smallest, " +
+                  std::to_string(CUDNN_BN_MIN_EPSILON));
+    if (m_training && (!m_b.inputGrads[0] || !m_b.paramGrads[0] || !m_b.paramGrads[1]))
+      throw Error("training it needs its input's gradient and trainable weight and bias here");
+  }
+
+  void forward(cudaStream_t s) override {
+    TWB_CUDNN(cudnnSetStream(m_dnn, s));
+    const auto& p = m_b.params;
+    if (m_training)
+      TWB_CUDNN(cudnnBatchNormalizationForwardTraining(
+          m_dnn, CUDNN_BATCHNORM_SPATIAL, &kOne, &kZero, m_x, m_b.inputs[0], m_x, m_b.output,
+          m_stats, p[0], p[1], m_momentum, p[2], p[3], m_eps, m_b.batchStats,
+          m_b.batchStats + m_channels));
+    else
+      TWB_CUDNN(cudnnBatchNormalizationForwardInference(m_dnn, CUDNN_BATCHNORM_SPATIAL, &kOne,
+                                                        &kZero, m_x, m_b.inputs[0], m_x, m_b.output,
+                                                        m_stats, p[0], p[1], p[2], p[3], m_eps));
+  }
+
+  void backward(cudaStream_t s) override {
+    TWB_CUDNN(cudnnSetStream(m_dnn, s));
+    const float beta = m_b.accumulate[0] ? 1.f : 0.f;
+    TWB_CUDNN(cudnnBatchNormalizationBackward(
+        m_dnn, CUDNN_BATCHNORM_SPATIAL, &kOne, &beta, &kOne, &kZero, m_x, m_b.inputs[0], m_x,
+        m_b.outputGrad, m_x, m_b.inputGrads[0], m_stats, m_b.params[0], m_b.paramGrads[0],
+        m_b.paramGrads[1], m_eps, m_b.batchStats, m_b.batchStats + m_channels));
+  }
+
+ private:
+  NodeBuffers m_b;
+  cudnnHandle_t m_dnn;
+  TensorDescriptor m_x, m_stats;
+  int64_t m_channels;
+  bool m_training;
+  double m_eps, m_momentum;
+};
+
+// MaxPool2d (the deterministic max: overlapping windows give the same bits every run) and
+// AvgPool2d, counting the padding or not as the node says.
+class CudnnPool : public CudaNode {
+ public:
+  CudnnPool(const GpuPlan& plan, const PlanNode& node, NodeBuffers b, cudnnHandle_t dnn)
+      : m_b(std::move(b)),
+        m_dnn(dnn),
+        m_x(plan.values[node.inputs[0]].shape, m_b.inputBf16[0]),
+        m_y(plan.values[node.output].shape, m_b.outputBf16) {
+    if (m_b.inputBf16[0] != m_b.outputBf16)
+      throw Error("its input and output must have the same precision here");
+    const auto [kh, kw] = pairOf(node.attrs, "kernel");
+    const auto [ph, pw] = pairOf(node.attrs, "padding");
+    auto [sh, sw] = pairOf(node.attrs, "stride");
+    if (sh == 0 && sw == 0) sh = kh, sw = kw;  // the op's "stride 0: the kernel"
+    cudnnPoolingMode_t mode = CUDNN_POOLING_MAX_DETERMINISTIC;
+    if (node.op == "AvgPool2d")
+      mode = node.attrs.at("count_include_pad").get<bool>()
+                 ? CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING
+                 : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING;
+    TWB_CUDNN(
+        cudnnSetPooling2dDescriptor(m_pool, mode, CUDNN_PROPAGATE_NAN, kh, kw, ph, pw, sh, sw));
+    const Shape& out = plan.values[node.output].shape;
+    int n = 0, c = 0, h = 0, w = 0;
+    TWB_CUDNN(cudnnGetPooling2dForwardOutputDim(m_pool, m_x, &n, &c, &h, &w));
+    if (n != out[0] || c != out[1] || h != out[2] || w != out[3])
+      throw Error("cuDNN's output shape differs from the graph's " + shapeText(out));
+  }
+
+  void forward(cudaStream_t s) override {
+    TWB_CUDNN(cudnnSetStream(m_dnn, s));
+    TWB_CUDNN(
+        cudnnPoolingForward(m_dnn, m_pool, &kOne, m_x, m_b.inputs[0], &kZero, m_y, m_b.output));
+  }
+
+  void backward(cudaStream_t s) override {
+    if (!m_b.inputGrads[0]) return;
+    TWB_CUDNN(cudnnSetStream(m_dnn, s));
+    const float beta = m_b.accumulate[0] ? 1.f : 0.f;
+    TWB_CUDNN(cudnnPoolingBackward(m_dnn, m_pool, &kOne, m_y, m_b.output, m_y, m_b.outputGrad, m_x,
+                                   m_b.inputs[0], &beta, m_x, m_b.inputGrads[0]));
+  }
+
+ private:
+  NodeBuffers m_b;
+  cudnnHandle_t m_dnn;
+  TensorDescriptor m_x, m_y;
+  PoolingDescriptor m_pool;
+};
+}  // namespace
+
+std::unique_ptr<CudaNode> makeCudnnNode(const GpuPlan& plan, const PlanNode& node, NodeBuffers b,
+                                        cudnnHandle_t dnn) {
+  if (node.op == "Conv2d") return std::make_unique<CudnnConv>(plan, node, std::move(b), dnn);
+  if (node.op == "BatchNorm2d")
+    return std::make_unique<CudnnBatchNorm>(plan, node, std::move(b), dnn);
+  if (node.op == "MaxPool2d" || node.op == "AvgPool2d")
+    return std::make_unique<CudnnPool>(plan, node, std::move(b), dnn);
+  return nullptr;
+}
+
+}  // namespace twb::gpu

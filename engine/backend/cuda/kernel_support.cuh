@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "backend/cuda/cuda_check.h"
+
+// What the backend's kernel files share: launch sizes, the launch check, and the conversions
+// that let a kernel compute in f32 whatever type a buffer holds.
+namespace twb::gpu {
+
+constexpr int kThreads = 256;
+
+// Grid-stride kernels: enough blocks to fill the GPU, capped where more would only queue.
+inline unsigned blocksFor(int64_t n) {
+  const int64_t blocks = (n + kThreads - 1) / kThreads;
+  return static_cast<unsigned>(blocks < 65535 * 16 ? blocks : 65535 * 16);
+}
+
+inline void checkLaunch(const char* kernel) { checkCuda(cudaGetLastError(), kernel); }
+
+__device__ inline float toFloat(float x) { return x; }
+__device__ inline float toFloat(__nv_bfloat16 x) { return __bfloat162float(x); }
+
+template <typename T>
+__device__ T fromFloat(float x);
+template <>
+__device__ inline float fromFloat<float>(float x) {
+  return x;
+}
+template <>
+__device__ inline __nv_bfloat16 fromFloat<__nv_bfloat16>(float x) {
+  return __float2bfloat16(x);
+}
+
+// The sum of every thread's `value` in a block of kThreads threads, in a fixed tree (the same
+// bits every run), returned to thread 0. `partial` is the block's shared array of kThreads.
+__device__ inline float blockSum(float value, float* partial) {
+  partial[threadIdx.x] = value;
+  __syncthreads();
+  for (int stride = kThreads / 2; stride > 0; stride /= 2) {
+    if (threadIdx.x < stride) partial[threadIdx.x] += partial[threadIdx.x + stride];
+    __syncthreads();
+  }
+  return partial[0];
+}
+
+}  // namespace twb::gpu
