@@ -8,9 +8,11 @@
 
 #include "core/error.h"
 #include "exec/device_choice.h"
+#include "exec/executor.h"
 #include "exec/gpu_executor.h"
 #include "exec/gpu_loader.h"
 #include "graph/templates.h"
+#include "profile/step_profile.h"
 
 using namespace twb;
 
@@ -114,6 +116,33 @@ class TestGpuPlan : public QObject {
       QVERIFY2(std::string(e.what()).starts_with("device: cuda asked for, but "), e.what());
     }
     QVERIFY(mapped("libtwb-cuda.so"));
+  }
+
+  // A GPU's profiled step becomes the same profile as the CPU's: every layer, FLOPs counted as
+  // the CPU executor counts them, starts placed on the profiler's clock.
+  void aGpuProfileCountsLikeTheCpus() {
+    const auto cnn = withLoss(makeTemplate("cnn-small", {{"batch_norm", true}}, "test"),
+                              "SoftmaxCrossEntropy", {1, 10});
+    const Graph graph = Graph::build(cnn, 8);
+    ParameterStore params;
+    params.ensure(graph, 1);
+    Executor cpu(Graph::build(cnn, 8), params, {ExecMode::train});
+    cpu.setGradient("loss", {1.f});
+    const gpu::GpuPlan plan = GpuExecutor::lower(graph, {});
+    std::vector<gpu::NodeTimes> times(graph.nodes().size());
+    for (size_t n = 0; n < times.size(); ++n)
+      times[n] = {0.5 * n, 0.25, 10.0 + 0.5 * (times.size() - 1 - n), 0.5, "cuDNN"};
+    const StepProfile p = StepProfile::fromGpu(graph, plan, times, 1000.0);
+    QCOMPARE(p.layers.size(), graph.nodes().size());
+    double flops = 0;
+    for (const LayerProfile& l : p.layers) flops += l.flops;
+    QCOMPARE(flops, cpu.flopsPerStep());
+    const LayerProfile& conv2 = p.layers[4];
+    QCOMPARE(conv2.name, std::string("conv2"));
+    QCOMPARE(conv2.startUs, 1000.0 + 1e3 * 0.5 * 4);
+    QCOMPARE(conv2.backwardMs, 0.5);
+    QCOMPARE(conv2.parameters, int64_t{64 * 32 * 9});
+    QCOMPARE(conv2.kernel, std::string("cuDNN"));
   }
 
   // The plugin says without a GPU which ops it runs and how much memory a plan needs (after the

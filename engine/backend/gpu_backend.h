@@ -68,6 +68,14 @@ struct GpuPlan {
   PlanOptimizer optimizer;
 };
 
+// A node's share of a profiled step, timed by CUDA events on the GPU's clock: milliseconds, the
+// starts counted from the step's first forward.
+struct NodeTimes {
+  double forwardStartMs = 0, forwardMs = 0;
+  double backwardStartMs = 0, backwardMs = 0;
+  std::string implementation;  // "cuDNN", "cuBLASLt", "CUDA kernel"
+};
+
 // One plan compiled for one GPU: every buffer allocated at construction, nothing per step.
 class GpuSession {
  public:
@@ -93,6 +101,10 @@ class GpuSession {
   virtual void prefetch() = 0;
   virtual void launchStep(float lr) = 0;
   virtual void finishStep() = 0;
+  // A whole step as step() does it, but launched eagerly with CUDA events around each node's
+  // forward and backward (the same bits as a replayed step); returns when it is done, with each
+  // node's times in plan order.
+  virtual std::vector<NodeTimes> profiledStep(float lr) = 0;
   virtual float loss() const = 0;
   virtual const float* logits() const = 0;
 

@@ -30,6 +30,43 @@ StepProfile StepProfile::fromExecutor(const Executor& exec) {
   return p;
 }
 
+StepProfile StepProfile::fromGpu(const Graph& graph, const gpu::GpuPlan& plan,
+                                 const std::vector<gpu::NodeTimes>& times, double forwardStartUs) {
+  StepProfile p;
+  auto bytesOf = [&](int v) {
+    return static_cast<double>(numel(plan.values[v].shape)) * (plan.values[v].bf16 ? 2 : 4);
+  };
+  for (size_t n = 0; n < graph.nodes().size(); ++n) {
+    const GraphNode& node = graph.nodes()[n];
+    const gpu::PlanNode& lowered = plan.nodes[n];
+    const gpu::NodeTimes& t = times[n];
+    LayerProfile l;
+    l.name = node.name;
+    l.op = node.opName;
+    l.precision = lowered.bf16 ? "bf16" : "f32";
+    l.kernel = t.implementation;
+    l.output = graph.values()[node.output].shape;
+    bool trainable = false;
+    l.bytes = bytesOf(lowered.output);
+    for (int v : lowered.inputs) l.bytes += bytesOf(v);
+    for (const auto& param : node.params) {
+      l.bytes += static_cast<double>(numel(param.shape)) * (lowered.bf16 ? 2 : 4);
+      if (param.trainable) l.parameters += numel(param.shape), trainable = true;
+    }
+    // As the CPU executor counts: backward repeats forward's work once per gradient it makes.
+    bool inputGradient = false;
+    for (int v : lowered.inputs) inputGradient = inputGradient || plan.values[v].gradient;
+    const bool backward = plan.values[lowered.output].gradient;
+    l.flops = node.forwardFlops * (1 + (backward ? trainable + inputGradient : 0));
+    l.forwardMs = t.forwardMs;
+    l.backwardMs = t.backwardMs;
+    l.startUs = forwardStartUs + 1e3 * t.forwardStartMs;
+    l.backwardStartUs = forwardStartUs + 1e3 * t.backwardStartMs;
+    p.layers.push_back(l);
+  }
+  return p;
+}
+
 double StepProfile::accountedMs() const {
   double ms = dataMs + optimizerMs;
   for (const auto& l : layers) ms += l.forwardMs + l.backwardMs;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/gpu_backend.h"
 #include "exec/executor.h"
 #include "profile/chrome_trace.h"
 
@@ -36,6 +37,10 @@ struct StepProfile {
 
   // The executor's last profiled forward/backward as layers.
   static StepProfile fromExecutor(const Executor& exec);
+  // A GPU session's profiled step (GpuSession::profiledStep) of `graph` lowered to `plan`, its
+  // first forward placed at `forwardStartUs` on the profiler's clock.
+  static StepProfile fromGpu(const Graph& graph, const gpu::GpuPlan& plan,
+                             const std::vector<gpu::NodeTimes>& times, double forwardStartUs);
   double accountedMs() const;  // layers + data + optimizer
   nlohmann::json toJson() const;
   void appendTo(ChromeTrace& trace) const;

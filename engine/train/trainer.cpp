@@ -96,6 +96,8 @@ class TrainingRun {
   DeviceChoice m_device;
   std::unique_ptr<Executor> m_exec;     // on the CPU
   std::unique_ptr<GpuExecutor> m_gpu;   // on a GPU
+  Graph m_gpuGraph;                     // the graph m_gpu runs, for its profiles
+  std::vector<gpu::NodeTimes> m_gpuTimes;  // its last profiled step
   std::unique_ptr<Optimizer> m_optimizer;
   std::unique_ptr<Evaluator> m_evaluator;
   std::unique_ptr<DataLoader> m_loader;
@@ -145,6 +147,7 @@ void TrainingRun::setUp() {
                          o.nesterov};
     options.logits = m_output;
     m_gpu = std::make_unique<GpuExecutor>(plan.graph, m_params, options);
+    m_gpuGraph = std::move(plan.graph);
     // Evaluation runs on the CPU executor for now, in fp32 where this CPU has no bf16.
     if (precision == Precision::bf16 && !bf16Unavailable().empty()) {
       evalPrecision = Precision::fp32;
@@ -165,10 +168,6 @@ void TrainingRun::setUp() {
 
   m_profileEvery = m_job.profileEverySteps;
   if (m_profileEvery == 0 && !m_options.tracePath.empty()) m_profileEvery = 50;
-  if (m_gpu && m_profileEvery > 0) {
-    m_events.log("warning", "per-layer profiles are not recorded on the GPU yet; training unprofiled");
-    m_profileEvery = 0;
-  }
 
   std::string resumePath =
       m_options.resumeFrom.empty() ? "" : findLatestCheckpoint(m_options.resumeFrom);
@@ -236,13 +235,24 @@ void TrainingRun::emitStep(int64_t samples, double loss, int64_t correct,
 }
 
 void TrainingRun::publishProfile(const StepTimes& times) {
-  StepProfile p = StepProfile::fromExecutor(*m_exec);
+  // The GPU's layers are placed from the step's launch: its clock starts there, give or take the
+  // launch and the inputs' copy.
+  StepProfile p =
+      m_gpu ? StepProfile::fromGpu(m_gpuGraph, m_gpu->plan(), m_gpuTimes, times.computeStart)
+            : StepProfile::fromExecutor(*m_exec);
   p.step = m_state.step;
   p.stepMs = (times.end - times.dataStart) / 1e3;
   p.dataStartUs = times.dataStart;
   p.dataMs = (times.computeStart - times.dataStart) / 1e3;
   p.optimizerStartUs = times.optimizerStart;
   p.optimizerMs = (times.end - times.optimizerStart) / 1e3;
+  if (m_gpu) {  // the update runs on the GPU after backward, with the copies out and the wait
+    double backwardEnd = times.computeStart;
+    for (const LayerProfile& l : p.layers)
+      backwardEnd = std::max(backwardEnd, l.backwardStartUs + 1e3 * l.backwardMs);
+    p.optimizerStartUs = backwardEnd;
+    p.optimizerMs = std::max(0.0, (times.end - backwardEnd) / 1e3);
+  }
   if (times.deferred) {
     p.optimizerStartUs = times.deferred->firstStartUs;
     p.optimizerMs = times.deferred->ms;
@@ -334,8 +344,11 @@ TrainResult TrainingRun::run() {
       const float lr = static_cast<float>(
           learningRate(m_job.schedule, m_job.optimizer.lr, m_state.step, m_totalSteps));
       bool agreedStop = false;
-      if (m_gpu) {  // forward, backward and update: one CUDA graph
-        m_gpu->step(lr);
+      if (m_gpu) {  // forward, backward and update: one CUDA graph, or timed launches
+        if (profiled)
+          m_gpuTimes = m_gpu->session().profiledStep(lr);
+        else
+          m_gpu->step(lr);
         times.optimizerStart = steadyMicros();
       } else {
         const uint64_t rank = m_strategy ? static_cast<uint64_t>(m_strategy->rank()) : 0;

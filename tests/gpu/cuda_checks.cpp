@@ -398,6 +398,60 @@ void resumeIsBitIdentical(const std::string& name, const nlohmann::json& model) 
   fs::remove_all(root);
 }
 
+// A profiled step computes what a plain one does and times every layer with CUDA events; a job
+// profiled on the GPU writes those layers into its Chrome trace.
+void profiledStepsTimeEveryLayer() {
+  const ModelSpec model = templateWithLoss("cnn-small", {{"batch_norm", true}});
+  const int64_t batch = 128;
+  const Graph graph = Graph::build(model, batch);
+  std::vector<std::vector<float>> weights;
+  std::vector<gpu::NodeTimes> times;
+  for (bool profiled : {false, true}) {
+    ParameterStore params;  // the same initial weights both times (seeded)
+    params.ensure(graph, 3);
+    GpuExecOptions options;
+    options.logits = "logits";
+    options.optimizer.momentum = 0.9f;
+    GpuExecutor gpu(graph, params, options);
+    for (int s = 0; s < 4; ++s) {
+      fillInputs(gpu.inputBuffer("image"), gpu.inputBuffer("label"), batch, 40 + s);
+      if (profiled && s == 3)
+        times = gpu.session().profiledStep(0.01f);
+      else
+        gpu.step(0.01f);
+    }
+    gpu.download(params);
+    std::vector<float> all;
+    for (const Parameter& p : params.all())
+      all.insert(all.end(), p.value.data<float>(), p.value.data<float>() + p.value.numel());
+    weights.push_back(all);
+  }
+  check(weights[0] == weights[1], "a profiled step leaves the same weights as a plain one");
+  bool timed = times.size() == graph.nodes().size();
+  std::string untimed;
+  for (size_t n = 0; timed && n < times.size(); ++n)
+    if (graph.nodes()[n].opName != "Flatten" &&
+        (times[n].forwardMs <= 0 || times[n].backwardMs <= 0))
+      untimed += " " + graph.nodes()[n].name;
+  check(timed && untimed.empty(), "every layer has a forward and a backward time" +
+                                      (untimed.empty() ? "" : ", except" + untimed));
+
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / "twb-cuda-profile";
+  fs::remove_all(root);
+  EventLog events;
+  TrainOptions options;
+  options.outDir = (root / "run").string();
+  options.tracePath = (root / "trace.json").string();
+  JobConfig job = fashionJob(kCnn, "cuda", 30, 1);
+  job.profileEverySteps = 10;
+  train(job, options, events);
+  const std::string trace = fileBytes(root / "trace.json");
+  check(trace.find("\"conv2\"") != std::string::npos && trace.find("cuDNN") != std::string::npos,
+        "a job profiled on the GPU writes its layers (conv2, by cuDNN) into the trace");
+  fs::remove_all(root);
+}
+
 void expectError(const std::string& what, const std::function<void()>& run,
                  const std::vector<std::string>& words) {
   try {
@@ -462,6 +516,7 @@ int main(int argc, char** argv) {
          graphReplayMatchesEager("cnn-small",
                                  templateWithLoss("cnn-small", {{"batch_norm", true}}));
        }},
+      {"profiles", profiledStepsTimeEveryLayer},
       {"bad devices", badDevicesAreRefused},
       {"resume", [] { resumeIsBitIdentical("mlp", kMlp); }},
       {"resume, cnn-small with batch norm", [] { resumeIsBitIdentical("cnn-small", kCnn); }},

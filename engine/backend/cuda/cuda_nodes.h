@@ -39,6 +39,8 @@ class CudaNode {
   virtual ~CudaNode() = default;
   virtual void forward(cudaStream_t stream) = 0;
   virtual void backward(cudaStream_t stream) = 0;
+  // What computes it, for profiles.
+  virtual const char* implementation() const { return "CUDA kernel"; }
 };
 
 // The ops this backend runs.

@@ -55,6 +55,7 @@ CudaSession::CudaSession(const GpuPlan& plan, const CudaLibraries& libraries)
 }
 
 CudaSession::~CudaSession() {
+  for (cudaEvent_t event : m_profileEvents) cudaEventDestroy(event);
   if (m_graphExec) cudaGraphExecDestroy(m_graphExec);
   if (m_graph) cudaGraphDestroy(m_graph);
   for (auto& [name, host] : m_hostInputs) cudaFreeHost(host);
@@ -268,7 +269,7 @@ void CudaSession::step(float lr) {
   finishStep();
 }
 
-void CudaSession::launchStep(float lr) {
+void CudaSession::beginStep(float lr) {
   if (!m_plan.training) throw Error("step() on a GPU plan compiled for inference");
   takePrefetched();
   ++m_optimizerSteps;
@@ -278,6 +279,10 @@ void CudaSession::launchStep(float lr) {
       lr / (1.f - static_cast<float>(std::pow(double(o.beta1), double(m_optimizerSteps))));
   m_hostScalars->correction2Sqrt =
       std::sqrt(1.f - static_cast<float>(std::pow(double(o.beta2), double(m_optimizerSteps))));
+}
+
+void CudaSession::launchStep(float lr) {
+  beginStep(lr);
   if (!m_graphExec && m_plan.cudaGraph && m_steps >= kEagerSteps) {
     TWB_CUDA(cudaStreamBeginCapture(m_stream, cudaStreamCaptureModeThreadLocal));
     try {
@@ -299,6 +304,50 @@ void CudaSession::launchStep(float lr) {
 }
 
 void CudaSession::finishStep() { TWB_CUDA(cudaStreamSynchronize(m_stream)); }
+
+// Events split the step at every node boundary: forward's n + 1 events, then backward's, each
+// node's time the span between its two.
+std::vector<NodeTimes> CudaSession::profiledStep(float lr) {
+  const size_t nodes = m_nodes.size();
+  if (m_profileEvents.empty()) {
+    m_profileEvents.resize(2 * (nodes + 1));
+    for (cudaEvent_t& event : m_profileEvents) TWB_CUDA(cudaEventCreate(&event));
+  }
+  cudaEvent_t* forwardAt = m_profileEvents.data();
+  cudaEvent_t* backwardAt = forwardAt + nodes + 1;
+  beginStep(lr);
+  enqueueInputs();
+  TWB_CUDA(cudaEventRecord(forwardAt[0], m_stream));
+  for (size_t n = 0; n < nodes; ++n) {
+    m_nodes[n]->forward(m_stream);
+    TWB_CUDA(cudaEventRecord(forwardAt[n + 1], m_stream));
+  }
+  TWB_CUDA(cudaEventRecord(backwardAt[0], m_stream));
+  for (size_t k = 0; k < nodes; ++k) {  // the k-th node backward visits: nodes - 1 - k
+    m_nodes[nodes - 1 - k]->backward(m_stream);
+    TWB_CUDA(cudaEventRecord(backwardAt[k + 1], m_stream));
+  }
+  enqueueUpdate();
+  enqueueOutputs();
+  ++m_steps;
+  TWB_CUDA(cudaStreamSynchronize(m_stream));
+
+  auto elapsed = [](cudaEvent_t from, cudaEvent_t to) {
+    float ms = 0;
+    TWB_CUDA(cudaEventElapsedTime(&ms, from, to));
+    return static_cast<double>(ms);
+  };
+  std::vector<NodeTimes> times(nodes);
+  for (size_t n = 0; n < nodes; ++n) {
+    const size_t k = nodes - 1 - n;
+    times[n].forwardStartMs = elapsed(forwardAt[0], forwardAt[n]);
+    times[n].forwardMs = elapsed(forwardAt[n], forwardAt[n + 1]);
+    times[n].backwardStartMs = elapsed(forwardAt[0], backwardAt[k]);
+    times[n].backwardMs = elapsed(backwardAt[k], backwardAt[k + 1]);
+    times[n].implementation = m_nodes[n]->implementation();
+  }
+  return times;
+}
 
 void CudaSession::forward() {
   takePrefetched();

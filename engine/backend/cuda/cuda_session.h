@@ -36,6 +36,7 @@ class CudaSession : public GpuSession {
   void prefetch() override;
   void launchStep(float lr) override;
   void finishStep() override;
+  std::vector<NodeTimes> profiledStep(float lr) override;
   float loss() const override { return *m_hostLoss; }
   const float* logits() const override { return m_hostLogits; }
 
@@ -62,6 +63,8 @@ class CudaSession : public GpuSession {
   void enqueueUpdate();
   void enqueueOutputs();
   void enqueueStep();
+  // The host side of a step before it is enqueued: its inputs taken, the scalars it reads set.
+  void beginStep(float lr);
   std::vector<float> readDevice(const void* source, int64_t elements, bool bf16);
   void refreshShadow();
 
@@ -80,6 +83,7 @@ class CudaSession : public GpuSession {
   StepScalars* m_hostScalars = nullptr;
   int m_lossValue = -1, m_logitsValue = -1;
   int64_t m_optimizerSteps = 0, m_steps = 0;
+  std::vector<cudaEvent_t> m_profileEvents;  // made on the first profiled step
   cudaGraph_t m_graph = nullptr;
   cudaGraphExec_t m_graphExec = nullptr;
 };

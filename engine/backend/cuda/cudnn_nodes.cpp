@@ -95,6 +95,8 @@ class CudnnConv : public CudaNode {
                                                                    "backward-filter");
   }
 
+  const char* implementation() const override { return "cuDNN"; }
+
   void forward(cudaStream_t s) override {
     if (m_b.inputCast)
       launchToBf16(static_cast<const float*>(m_b.inputs[0]), static_cast<bf16*>(m_b.inputCast),
@@ -195,6 +197,8 @@ class CudnnBatchNorm : public CudaNode {
       throw Error("training it needs its input's gradient and trainable weight and bias here");
   }
 
+  const char* implementation() const override { return "cuDNN"; }
+
   void forward(cudaStream_t s) override {
     TWB_CUDNN(cudnnSetStream(m_dnn, s));
     const auto& p = m_b.params;
@@ -255,6 +259,8 @@ class CudnnPool : public CudaNode {
     if (n != out[0] || c != out[1] || h != out[2] || w != out[3])
       throw Error("cuDNN's output shape differs from the graph's " + shapeText(out));
   }
+
+  const char* implementation() const override { return "cuDNN"; }
 
   void forward(cudaStream_t s) override {
     TWB_CUDNN(cudnnSetStream(m_dnn, s));
