@@ -1,6 +1,8 @@
 // What the engine hands the CUDA backend, checked where no GPU is needed: the lowering of a graph
 // into the plugin's plain-data plan follows the CPU executor's precision rules and gradient flow,
 // and a job picks its device as docs/job-file.md says. The GPU side: tests/gpu/cuda_checks.
+#include <dlfcn.h>
+
 #include <QFile>
 #include <QFileInfo>
 #include <QtTest>
@@ -11,6 +13,7 @@
 #include "exec/executor.h"
 #include "exec/gpu_executor.h"
 #include "exec/gpu_loader.h"
+#include "exec/gpu_monitor.h"
 #include "graph/templates.h"
 #include "profile/step_profile.h"
 
@@ -143,6 +146,18 @@ class TestGpuPlan : public QObject {
     QCOMPARE(conv2.backwardMs, 0.5);
     QCOMPARE(conv2.parameters, int64_t{64 * 32 * 9});
     QCOMPARE(conv2.kernel, std::string("cuDNN"));
+  }
+
+  // NVML comes with the NVIDIA driver: where it is missing, the GPU monitor says so by name (and
+  // a GPU run logs that instead of its load).
+  void withoutNvmlTheGpuMonitorSaysWhy() {
+    if (void* nvml = dlopen("libnvidia-ml.so.1", RTLD_LAZY)) {
+      dlclose(nvml);
+      QSKIP("this machine has NVML");
+    }
+    std::string whyNot;
+    QVERIFY(!GpuMonitor::open("0000:3b:00.0", &whyNot));
+    QVERIFY2(whyNot.starts_with("libnvidia-ml.so.1 cannot be loaded: "), whyNot.c_str());
   }
 
   // The plugin says without a GPU which ops it runs and how much memory a plan needs (after the

@@ -1512,6 +1512,47 @@ class WorkbenchGuiTest : public QObject {
     QCOMPARE(loss->xAxis->range().upper, 200.0);
   }
 
+  // A run on a GPU reports its GPU's utilization and memory in step events (the engine reads
+  // them from NVML, which this machine lacks: the events here are written as the engine writes
+  // them); the Monitor's GPU tab draws both per run, memory as a share of the GPU's.
+  void aGpuRunShowsItsUtilizationAndMemory() {
+    ui::MonitorPanel monitor;
+    monitor.resize(1000, 640);
+    monitor.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&monitor));
+    monitor.addRun(1, "cnn-small on cuda:0");
+    monitor.addRun(2, "cnn-small on the CPU");
+    const double total = 150.0 * (1 << 30);
+    for (int s = 10; s <= 300; s += 10) {
+      QJsonObject gpu{{"step", s},
+                      {"loss", 2.0 / (1 + 0.05 * s)},
+                      {"gpu_utilization", s < 40 ? 35.0 : 92.0},
+                      {"gpu_memory_used", (12.0 + 0.01 * s) * (1 << 30)},
+                      {"gpu_memory_total", total}};
+      monitor.addEvent(1, "step", QJsonDocument(gpu).toJson());
+      monitor.addEvent(
+          2, "step",
+          QJsonDocument(QJsonObject{{"step", s}, {"loss", 2.1 / (1 + 0.05 * s)}}).toJson());
+    }
+    auto* gpuPlot = monitor.findChild<QCustomPlot*>("gpuPlot");
+    QVERIFY(gpuPlot);
+    QCOMPARE(drawnSeries(gpuPlot),
+             (QStringList{"cnn-small on cuda:0 · utilization", "cnn-small on cuda:0 · memory"}));
+    QCPGraph* memory = nullptr;
+    for (int g = 0; g < gpuPlot->graphCount(); ++g)
+      if (gpuPlot->graph(g)->name().endsWith("memory")) memory = gpuPlot->graph(g);
+    // Raw points sit on a faint unnamed graph; the named one is smoothed, so check its range.
+    bool found = false;
+    const QCPRange shares = memory->data()->valueRange(found);
+    QVERIFY(found && shares.lower >= 100 * 12.1 / 150 - 0.5 &&
+            shares.upper <= 100 * 15.0 / 150 + 0.01);
+    monitor.findChild<QTabWidget*>()->setCurrentWidget(gpuPlot);
+    QTRY_VERIFY(fittedToData(gpuPlot));
+    const QString path = QString(TWB_BINARY_DIR "/screenshots/monitor-gpu.png");
+    QDir().mkpath(TWB_BINARY_DIR "/screenshots");
+    QVERIFY(monitor.grab().save(path));
+  }
+
   // A zoom survives live updates until a double-click; loss and learning rate on a log scale.
   void monitorKeepsAZoomThroughLiveUpdates() {
     ui::MonitorPanel monitor;

@@ -1804,6 +1804,26 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>The Monitor draws the newest runs of a project; Compare has them all.</source>
         <translation>监视器绘制项目中最新的运行；比较页包含全部运行。</translation>
     </message>
+    <message>
+        <source>% of the GPU</source>
+        <translation>GPU 占比（%）</translation>
+    </message>
+    <message>
+        <source>GPU</source>
+        <translation>GPU</translation>
+    </message>
+    <message>
+        <source>Runs on a GPU: its utilization and memory in use (all processes&apos;)</source>
+        <translation>在 GPU 上的运行：GPU 利用率和已用显存（所有进程）</translation>
+    </message>
+    <message>
+        <source> · utilization</source>
+        <translation> · 利用率</translation>
+    </message>
+    <message>
+        <source> · memory</source>
+        <translation> · 显存</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::NodeChecklist</name>

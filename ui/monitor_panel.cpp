@@ -147,6 +147,7 @@ void MonitorPanel::fitToData(QCustomPlot* plot) {
 void MonitorPanel::fitAxes(QCustomPlot* plot) {
   m_fitting = true;
   plot->rescaleAxes();
+  if (plot == m_gpuPlot) plot->yAxis->setRange(0, 100);  // shares: the whole scale reads best
   m_fitting = false;
 }
 
@@ -163,6 +164,7 @@ bool MonitorPanel::followLiveData(QCustomPlot* plot) {
     plot->xAxis->setRange(shownX);
     plot->yAxis->setRange(shownY);
   }
+  if (plot == m_gpuPlot) plot->yAxis->setRange(0, 100);
   m_fitting = false;
   return moved;
 }
@@ -223,6 +225,7 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
   m_lrPlot = addChart(tr("learning rate"), "learning-rate");
   m_ranksPlot = addChart(tr("ms per step"), "ranks");
   m_ranksPlot->setObjectName("ranksPlot");
+  m_gpuPlot = addChart(tr("% of the GPU"), "gpuPlot");
   m_lower = new QTabWidget(this);
   m_lower->addTab(m_accuracyPlot, tr("Accuracy"));
   m_lower->addTab(m_throughputPlot, tr("Throughput"));
@@ -231,6 +234,9 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
   m_lower->addTab(m_ranksPlot, tr("Ranks"));
   m_lower->setTabToolTip(m_lower->count() - 1,
                          tr("Data parallel: each rank's step time, to spot a slow rank"));
+  m_lower->addTab(m_gpuPlot, tr("GPU"));
+  m_lower->setTabToolTip(m_lower->count() - 1,
+                         tr("Runs on a GPU: its utilization and memory in use (all processes')"));
 
   m_xAxis = new QComboBox(this);
   m_xAxis->setObjectName("xAxis");
@@ -493,6 +499,16 @@ void MonitorPanel::addEvent(qint64 runId, const QString& type, const QByteArray&
       append(lazySeries(runId, "exposed_comm_ms", m_stepTimePlot,
                         label + tr(" (exposed communication)"), colour, Qt::DotLine),
              step, epoch, time, e.value("exposed_comm_ms").toDouble());
+    // A GPU run: how busy its GPU is, and how full.
+    if (e.contains("gpu_utilization"))
+      append(lazySeries(runId, "gpu_utilization", m_gpuPlot, label + tr(" · utilization"), colour,
+                        Qt::SolidLine),
+             step, epoch, time, e.value("gpu_utilization").toDouble());
+    if (e.value("gpu_memory_total").toDouble() > 0)
+      append(
+          lazySeries(runId, "gpu_memory", m_gpuPlot, label + tr(" · memory"), colour, Qt::DashLine),
+          step, epoch, time,
+          100 * e.value("gpu_memory_used").toDouble() / e.value("gpu_memory_total").toDouble());
     // Ranks of a run share its colour and differ by dash pattern (then by shade).
     static const Qt::PenStyle dashes[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine,
                                           Qt::DashDotDotLine};

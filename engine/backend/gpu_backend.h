@@ -23,6 +23,7 @@ struct DeviceInfo {
   int major = 0, minor = 0;  // compute capability
   int multiprocessors = 0;
   bool bf16 = false, tf32 = false;  // tensor-core support (compute capability >= 8.0)
+  std::string pciBusId;             // "0000:3b:00.0": how NVML finds the same GPU
 };
 
 struct PlanValue {

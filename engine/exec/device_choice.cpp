@@ -26,7 +26,7 @@ std::string unsupportedNode(const Graph& graph, gpu::GpuBackend& backend) {
   return "";
 }
 
-DeviceChoice cpu(std::string note = "") { return {-1, "cpu", "cpu", std::move(note)}; }
+DeviceChoice cpu(std::string note = "") { return {-1, "cpu", "cpu", std::move(note), ""}; }
 
 // Loading the CUDA backend maps cuBLASLt, about 0.35 s: a job that names no device probes for a
 // GPU only where the NVIDIA driver's control device exists (in VMs and containers too).
@@ -70,7 +70,7 @@ DeviceChoice chooseDevice(const std::string& asked, const Graph& graph) {
     if (wanted) throw Error("device: " + asked + ": " + missing + " (use \"device\": \"cpu\")");
     return cpu("training on the CPU although this node has " + describe(gpus[0]) + ": " + missing);
   }
-  return {index, "cuda:" + std::to_string(index), describe(gpus[index]), ""};
+  return {index, "cuda:" + std::to_string(index), describe(gpus[index]), "", gpus[index].pciBusId};
 }
 
 }  // namespace twb

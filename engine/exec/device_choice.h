@@ -15,6 +15,7 @@ struct DeviceChoice {
   std::string name;         // "cpu", "cuda:0"
   std::string description;  // "cuda:0 (NVIDIA H200, 139.8 GiB, compute capability 9.0)"
   std::string note;
+  std::string pciBusId;  // the GPU's, for its load (exec/gpu_monitor.h)
 };
 
 // Throws twb::Error at the field "device" naming what is missing: no CUDA backend or library,

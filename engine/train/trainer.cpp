@@ -14,6 +14,7 @@
 #include "exec/device_choice.h"
 #include "exec/executor.h"
 #include "exec/gpu_executor.h"
+#include "exec/gpu_monitor.h"
 #include "io/model_file.h"
 #include "profile/step_profile.h"
 #include "train/checkpoint.h"
@@ -98,6 +99,7 @@ class TrainingRun {
   std::unique_ptr<GpuExecutor> m_gpu;   // on a GPU
   Graph m_gpuGraph;                     // the graph m_gpu runs, for its profiles
   std::vector<gpu::NodeTimes> m_gpuTimes;  // its last profiled step
+  std::unique_ptr<GpuMonitor> m_gpuMonitor;  // its load, in step events; null without NVML
   std::unique_ptr<Optimizer> m_optimizer;
   std::unique_ptr<Evaluator> m_evaluator;
   std::unique_ptr<DataLoader> m_loader;
@@ -148,6 +150,10 @@ void TrainingRun::setUp() {
     options.logits = m_output;
     m_gpu = std::make_unique<GpuExecutor>(plan.graph, m_params, options);
     m_gpuGraph = std::move(plan.graph);
+    std::string noMonitor;
+    m_gpuMonitor = GpuMonitor::open(m_device.pciBusId, &noMonitor);
+    if (!m_gpuMonitor)
+      m_events.log("info", "GPU utilization and memory not reported: " + noMonitor);
     // Evaluation runs on the CPU executor for now, in fp32 where this CPU has no bf16.
     if (precision == Precision::bf16 && !bf16Unavailable().empty()) {
       evalPrecision = Precision::fp32;
@@ -218,6 +224,12 @@ void TrainingRun::emitStep(int64_t samples, double loss, int64_t correct,
       {"step_ms", window.stepMs},
       {"data_ms", window.dataMs},
       {"compute_ms", window.computeMs}};
+  if (m_gpuMonitor) {
+    const GpuLoad load = m_gpuMonitor->sample();
+    event["gpu_utilization"] = load.utilization;
+    event["gpu_memory_used"] = load.memoryUsed;
+    event["gpu_memory_total"] = load.memoryTotal;
+  }
   // Data parallel: the loss and accuracy of the global batch, every rank's own times.
   std::vector<double> sums{m_windowLoss, static_cast<double>(m_windowSamples),
                            static_cast<double>(m_windowCorrect)};

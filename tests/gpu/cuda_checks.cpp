@@ -7,8 +7,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <functional>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -19,6 +19,7 @@
 #include "exec/executor.h"
 #include "exec/gpu_executor.h"
 #include "exec/gpu_loader.h"
+#include "exec/gpu_monitor.h"
 #include "graph/templates.h"
 #include "train/evaluator.h"
 #include "train/event_log.h"
@@ -452,6 +453,22 @@ void profiledStepsTimeEveryLayer() {
   fs::remove_all(root);
 }
 
+// NVML finds the GPU CUDA calls cuda:0 by its PCI bus id: the same total memory.
+void nvmlReadsTheSameGpu() {
+  const gpu::DeviceInfo gpu0 = gpuBackend().devices().at(0);
+  std::string whyNot;
+  const auto monitor = GpuMonitor::open(gpu0.pciBusId, &whyNot);
+  check(monitor != nullptr,
+        "NVML opens cuda:0 at PCI " + gpu0.pciBusId + (monitor ? "" : ": " + whyNot));
+  if (!monitor) return;
+  const GpuLoad load = monitor->sample();
+  check(std::llabs(load.memoryTotal - gpu0.totalBytes) <= gpu0.totalBytes / 50 &&
+            load.utilization >= 0 && load.utilization <= 100,
+        "NVML's cuda:0: " + std::to_string(load.memoryTotal >> 20) + " MiB, CUDA's " +
+            std::to_string(gpu0.totalBytes >> 20) + " MiB; utilization " +
+            std::to_string(load.utilization) + " %");
+}
+
 void expectError(const std::string& what, const std::function<void()>& run,
                  const std::vector<std::string>& words) {
   try {
@@ -517,6 +534,7 @@ int main(int argc, char** argv) {
                                  templateWithLoss("cnn-small", {{"batch_norm", true}}));
        }},
       {"profiles", profiledStepsTimeEveryLayer},
+      {"NVML", nvmlReadsTheSameGpu},
       {"bad devices", badDevicesAreRefused},
       {"resume", [] { resumeIsBitIdentical("mlp", kMlp); }},
       {"resume, cnn-small with batch norm", [] { resumeIsBitIdentical("cnn-small", kCnn); }},

@@ -68,6 +68,10 @@ class CudaBackend : public GpuBackend {
       info.minor = p.minor;
       info.multiprocessors = p.multiProcessorCount;
       info.bf16 = info.tf32 = p.major >= 8;
+      char busId[32];
+      std::snprintf(busId, sizeof busId, "%04x:%02x:%02x.0", p.pciDomainID, p.pciBusID,
+                    p.pciDeviceID);
+      info.pciBusId = busId;
       found.push_back(info);
     }
     return found;
