@@ -66,6 +66,9 @@ struct GpuPlan {
   bool training = true;
   bool allowTf32 = false;  // fp32 matrix products on TF32 tensor cores
   bool cudaGraph = true;   // step() replays one captured CUDA graph after the first steps
+  // Images (N, C, H, W) are stored NHWC on the GPU, the layout of cuDNN's tensor-core kernels;
+  // what crosses this boundary (inputs, read(), gradients, parameters) stays NCHW.
+  bool channelsLast = false;
   PlanOptimizer optimizer;
 };
 

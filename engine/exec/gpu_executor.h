@@ -17,6 +17,7 @@ struct GpuExecOptions {
   bool training = true;
   bool allowTf32 = false;
   bool cudaGraph = true;
+  bool channelsLast = false;     // gpu::GpuPlan::channelsLast
   bool inputGradients = false;   // also the gradients of the graph's f32 inputs (tests)
   gpu::PlanOptimizer optimizer;  // the trainer translates the job's optimizer
   std::string logits;            // the value copied back after every step

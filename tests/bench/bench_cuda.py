@@ -6,7 +6,7 @@ and in PyTorch eager in this process, at the same batch, with the same optimizer
 0.9, Nesterov), softmax cross-entropy, on fixed random inputs copied host -> GPU from pinned
 memory every step, the loss read back every step. PyTorch gets its best of the default and the
 fused optimizer, and for the convolutional models of NCHW and channels-last (cuDNN benchmark
-mode off, its default). Rounds are interleaved and each peer keeps its best round.
+mode off, its default); ours runs both layouts too (GpuPlan::channelsLast) and keeps the better. Rounds are interleaved and each peer keeps its best round.
 
 The wide MLP's target is against cuBLASLt's bf16 matmul peak (8192^3 on random data, its fastest
 algorithm), measured by bench_cuda_steps before and after its steps in every round: achieved
@@ -96,9 +96,9 @@ def torch_rate(model_json, batch, precision, steps, fused, channels_last):
     return batch * steps / (time.perf_counter() - start)
 
 
-def ours(binary, model_json, batch, precision, steps):
-    out = subprocess.run([binary, json.dumps(model_json), str(batch), precision, str(steps)],
-                         check=True, capture_output=True, text=True)
+def ours(binary, model_json, batch, precision, steps, layout):
+    out = subprocess.run([binary, json.dumps(model_json), str(batch), precision, str(steps),
+                          f"--{layout}"], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -112,12 +112,14 @@ def main():
     rows, missed, peaks = [], 0, {}
     for name, model, batch, precision, steps, (kind, target) in CASES:
         best_ours, best_torch = None, 0.0
+        images = model["template"] != "mlp"
         for _ in range(args.rounds):
-            r = ours(args.steps_binary, model, batch, precision, steps)
-            peaks[precision] = max(peaks.get(precision, 0.0), r["peak_tflops"])
-            if best_ours is None or r["samples_per_s"] > best_ours["samples_per_s"]:
-                best_ours = r
-            layouts = (False, True) if model["template"] != "mlp" else (False,)
+            for layout in ("nchw", "nhwc") if images else ("nchw",):
+                r = ours(args.steps_binary, model, batch, precision, steps, layout)
+                peaks[precision] = max(peaks.get(precision, 0.0), r["peak_tflops"])
+                if best_ours is None or r["samples_per_s"] > best_ours["samples_per_s"]:
+                    best_ours = r
+            layouts = (False, True) if images else (False,)
             for fused in (False, True):
                 for channels_last in layouts:
                     best_torch = max(best_torch, torch_rate(model, batch, precision, steps, fused,
@@ -132,6 +134,7 @@ def main():
                      "ratio_vs_torch": ratio, "fraction_of_peak": mfu,
                      "target": f"{kind} >= {target}", "met": ok})
         print(f"{name:14} batch {batch:5}: ours {best_ours['samples_per_s']:12.0f}/s "
+              f"[{best_ours['layout']}] "
               f"({best_ours['step_ms']:.3f} ms: eager fwd {best_ours['eager_forward_ms']:.3f} "
               f"bwd {best_ours['eager_backward_ms']:.3f}; {best_ours['step_tflops']:.1f} TFLOP/s, "
               f"peak {best_ours['peak_tflops']:.1f}), torch {best_torch:12.0f}/s, "

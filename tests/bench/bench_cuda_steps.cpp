@@ -2,7 +2,8 @@
 // which runs PyTorch eager on the same model, batch and optimizer beside it. Random inputs (no
 // data loading); every step copies its inputs in (the next step's on the copy stream while this
 // one computes) and its loss and logits out, as training does.
-//   bench_cuda_steps MODEL_JSON BATCH fp32|tf32|bf16 STEPS [--eager]
+//   bench_cuda_steps MODEL_JSON BATCH fp32|tf32|bf16 STEPS [--eager] [--nchw | --nhwc]
+// (images' layout on the GPU: by default the trainer's, NHWC in bf16 and TF32)
 // prints one JSON line: samples/s, ms/step, TFLOP/s of the step and cuBLASLt's peak for the
 // precision, measured in the same process.
 #include <algorithm>
@@ -43,7 +44,8 @@ double stepFlops(const gpu::GpuPlan& plan) {
 int main(int argc, char** argv) {
   if (argc < 5) {
     std::fprintf(stderr,
-                 "usage: bench_cuda_steps MODEL_JSON BATCH fp32|tf32|bf16 STEPS [--eager]\n");
+                 "usage: bench_cuda_steps MODEL_JSON BATCH fp32|tf32|bf16 STEPS [--eager] "
+                 "[--nchw | --nhwc]\n");
     return 2;
   }
   try {
@@ -51,7 +53,16 @@ int main(int argc, char** argv) {
     const int64_t batch = std::stoll(argv[2]);
     const std::string precision = argv[3];
     const int steps = std::stoi(argv[4]);
-    const bool graphs = !(argc > 5 && std::string(argv[5]) == "--eager");
+    bool graphs = true, channelsLast = precision != "fp32";
+    for (int i = 5; i < argc; ++i) {
+      const std::string flag = argv[i];
+      if (flag == "--eager")
+        graphs = false;
+      else if (flag == "--nchw" || flag == "--nhwc")
+        channelsLast = flag == "--nhwc";
+      else
+        throw Error("unknown option " + flag);
+    }
     const ModelSpec model =
         withLoss(makeTemplate(modelJson.at("template"),
                               modelJson.value("args", nlohmann::json::object()), "model"),
@@ -66,6 +77,7 @@ int main(int argc, char** argv) {
     options.precision = precision == "bf16" ? Precision::bf16 : Precision::fp32;
     options.allowTf32 = precision == "tf32";
     options.cudaGraph = graphs;
+    options.channelsLast = channelsLast;
     options.optimizer = sgd;
     options.logits = "logits";
     GpuExecutor gpu(graph, params, options);
@@ -111,6 +123,7 @@ int main(int argc, char** argv) {
     const nlohmann::json result = {{"batch", batch},
                                    {"precision", precision},
                                    {"cuda_graph", graphs},
+                                   {"layout", channelsLast ? "nhwc" : "nchw"},
                                    {"samples_per_s", batch / stepSeconds},
                                    {"step_ms", 1e3 * stepSeconds},
                                    {"eager_forward_ms", forwardMs},

@@ -112,11 +112,25 @@ double worstDifference(const Graph& graph, Executor& cpu, GpuExecutor& gpu, Para
   return worst;
 }
 
+// How the GPU runs a check: precision, TF32, layout, and the tolerance that goes with them.
+struct Setting {
+  Precision precision = Precision::fp32;
+  bool tf32 = false;
+  bool channelsLast = false;
+  double tolerance = 1e-4;
+
+  std::string name() const {
+    return std::string(precisionName(precision)) + (tf32 ? "+tf32" : "") +
+           (channelsLast ? ", NHWC" : "");
+  }
+};
+
 // One op (or an op and the ReLU after it) forward and backward on the GPU against the CPU
 // backend in the same precision, on the same weights, inputs and output gradients, so each op is
 // judged on its own rounding rather than on differences carried in from the ops before it.
-void opMatchesTheCpu(const std::string& name, const ModelSpec& spec, Precision precision, bool tf32,
-                     double tolerance) {
+void opMatchesTheCpu(const std::string& name, const ModelSpec& spec, const Setting& setting) {
+  const Precision precision = setting.precision;
+  const double tolerance = setting.tolerance;
   const int64_t batch = 96;
   const Graph graph = Graph::build(spec, batch);
   ParameterStore params;
@@ -127,7 +141,8 @@ void opMatchesTheCpu(const std::string& name, const ModelSpec& spec, Precision p
   Executor cpu(Graph::build(spec, batch), params, {ExecMode::train, true, cpuPrecision});
   GpuExecOptions options;
   options.precision = precision;
-  options.allowTf32 = tf32;
+  options.allowTf32 = setting.tf32;
+  options.channelsLast = setting.channelsLast;
   options.cudaGraph = false;
   options.inputGradients = true;
   GpuExecutor gpu(graph, params, options);
@@ -156,10 +171,9 @@ void opMatchesTheCpu(const std::string& name, const ModelSpec& spec, Precision p
   }
   std::string where;
   const double worst = worstDifference(graph, cpu, gpu, params, where);
-  check(worst <= tolerance, name + " " + precisionName(precision) + (tf32 ? "+tf32" : "") +
-                                " vs CPU " + precisionName(cpuPrecision) + ": within " +
-                                formatError(tolerance) + " (worst " + formatError(worst) + ": " +
-                                where + ")");
+  check(worst <= tolerance, name + " " + setting.name() + " vs CPU " + precisionName(cpuPrecision) +
+                                ": within " + formatError(tolerance) + " (worst " +
+                                formatError(worst) + ": " + where + ")");
 }
 
 ModelSpec oneOp(const Shape& input, const std::vector<NodeSpec>& nodes, bool labels = false) {
@@ -172,21 +186,19 @@ ModelSpec oneOp(const Shape& input, const std::vector<NodeSpec>& nodes, bool lab
   return spec;
 }
 
-void everyOpMatchesTheCpu(Precision precision, bool tf32, double tolerance) {
+void everyOpMatchesTheCpu(const Setting& setting) {
   const nlohmann::json linear = {{"out_features", 72}};
-  opMatchesTheCpu("Linear", oneOp({200}, {{"fc", "Linear", {"x"}, linear}}), precision, tf32,
-                  tolerance);
+  opMatchesTheCpu("Linear", oneOp({200}, {{"fc", "Linear", {"x"}, linear}}), setting);
   opMatchesTheCpu("Linear without bias",
                   oneOp({200}, {{"fc", "Linear", {"x"}, {{"out_features", 40}, {"bias", false}}}}),
-                  precision, tf32, tolerance);
+                  setting);
   opMatchesTheCpu("Linear+ReLU",
                   oneOp({200}, {{"fc", "Linear", {"x"}, linear}, {"relu", "ReLU", {"fc"}, {}}}),
-                  precision, tf32, tolerance);
-  opMatchesTheCpu("Flatten", oneOp({3, 8, 8}, {{"flat", "Flatten", {"x"}, {}}}), precision, tf32,
-                  tolerance);
+                  setting);
+  opMatchesTheCpu("Flatten", oneOp({3, 8, 8}, {{"flat", "Flatten", {"x"}, {}}}), setting);
   opMatchesTheCpu("SoftmaxCrossEntropy",
                   oneOp({10}, {{"loss", "SoftmaxCrossEntropy", {"x", "label"}, {}}}, true),
-                  precision, tf32, tolerance);
+                  setting);
   const std::vector<std::pair<std::string, nlohmann::json>> convolutions{
       {"Conv2d 3x3, padding 1", {{"out_channels", 8}, {"kernel", 3}, {"padding", 1}}},
       {"Conv2d 3x3, stride 2, no bias",
@@ -200,8 +212,7 @@ void everyOpMatchesTheCpu(Precision precision, bool tf32, double tolerance) {
         {"groups", 4}}},
   };
   for (const auto& [name, attrs] : convolutions)
-    opMatchesTheCpu(name, oneOp({8, 11, 11}, {{"conv", "Conv2d", {"x"}, attrs}}), precision, tf32,
-                    tolerance);
+    opMatchesTheCpu(name, oneOp({8, 11, 11}, {{"conv", "Conv2d", {"x"}, attrs}}), setting);
   // Batch norm after a convolution, so that in bf16 it normalises a bf16 input.
   opMatchesTheCpu(
       "Conv2d+BatchNorm2d+ReLU",
@@ -209,15 +220,14 @@ void everyOpMatchesTheCpu(Precision precision, bool tf32, double tolerance) {
             {{"conv", "Conv2d", {"x"}, {{"out_channels", 6}, {"kernel", 3}, {"bias", false}}},
              {"bn", "BatchNorm2d", {"conv"}, {}},
              {"relu", "ReLU", {"bn"}, {}}}),
-      precision, tf32, tolerance);
+      setting);
   opMatchesTheCpu("MaxPool2d 2x2",
-                  oneOp({4, 8, 8}, {{"pool", "MaxPool2d", {"x"}, {{"kernel", 2}}}}), precision,
-                  tf32, tolerance);
+                  oneOp({4, 8, 8}, {{"pool", "MaxPool2d", {"x"}, {{"kernel", 2}}}}), setting);
   opMatchesTheCpu(
       "MaxPool2d 3x3, stride 2, padding 1",
       oneOp({4, 9, 9},
             {{"pool", "MaxPool2d", {"x"}, {{"kernel", 3}, {"stride", 2}, {"padding", 1}}}}),
-      precision, tf32, tolerance);
+      setting);
   for (bool countPadding : {true, false})
     opMatchesTheCpu(std::string("AvgPool2d 3x3, padding 1, count_include_pad ") +
                         (countPadding ? "true" : "false"),
@@ -228,26 +238,25 @@ void everyOpMatchesTheCpu(Precision precision, bool tf32, double tolerance) {
                                         {"stride", 1},
                                         {"padding", 1},
                                         {"count_include_pad", countPadding}}}}),
-                    precision, tf32, tolerance);
+                    setting);
   opMatchesTheCpu(
       "Conv2d+MaxPool2d+GlobalAvgPool",
       oneOp({3, 10, 10}, {{"conv", "Conv2d", {"x"}, {{"out_channels", 8}, {"kernel", 3}}},
                           {"pool", "MaxPool2d", {"conv"}, {{"kernel", 2}}},
                           {"gap", "GlobalAvgPool", {"pool"}, {}}}),
-      precision, tf32, tolerance);
+      setting);
   opMatchesTheCpu("GlobalAvgPool", oneOp({5, 4, 4}, {{"gap", "GlobalAvgPool", {"x"}, {}}}),
-                  precision, tf32, tolerance);
+                  setting);
   // x is read twice, so its gradient is the sum of both paths (the accumulate path).
   opMatchesTheCpu(
       "Add of x and ReLU(x)",
-      oneOp({6, 5, 5}, {{"relu", "ReLU", {"x"}, {}}, {"sum", "Add", {"x", "relu"}, {}}}), precision,
-      tf32, tolerance);
+      oneOp({6, 5, 5}, {{"relu", "ReLU", {"x"}, {}}, {"sum", "Add", {"x", "relu"}, {}}}), setting);
 }
 
-// Whole convolutional models in fp32 (TF32 off): values, parameter gradients and batch norm's
-// running statistics against the CPU backend.
+// Whole convolutional models in fp32 (TF32 off), in either layout: values, parameter gradients
+// and batch norm's running statistics against the CPU backend.
 void modelMatchesTheCpu(const std::string& name, const ModelSpec& spec, int64_t batch,
-                        double tolerance) {
+                        bool channelsLast, double tolerance) {
   const Graph graph = Graph::build(spec, batch);
   ParameterStore params;
   params.ensure(graph, 7);
@@ -255,6 +264,7 @@ void modelMatchesTheCpu(const std::string& name, const ModelSpec& spec, int64_t 
   cpu.setGradient("loss", {1.f});
   GpuExecOptions options;
   options.cudaGraph = false;
+  options.channelsLast = channelsLast;
   options.logits = "logits";
   GpuExecutor gpu(graph, params, options);
   const GraphValue& image = graph.values()[graph.inputs()[0]];
@@ -268,7 +278,8 @@ void modelMatchesTheCpu(const std::string& name, const ModelSpec& spec, int64_t 
   std::memcpy(gpu.inputBuffer("label"), labels, 4 * batch);
   std::string where;
   const double worst = worstDifference(graph, cpu, gpu, params, where, false);
-  check(worst <= tolerance, name + " fp32: values, parameter gradients and statistics within " +
+  check(worst <= tolerance, name + (channelsLast ? " fp32, NHWC" : " fp32") +
+                                ": values, parameter gradients and statistics within " +
                                 formatError(tolerance) + " of the CPU (worst " +
                                 formatError(worst) + ": " + where + ")");
 }
@@ -278,10 +289,14 @@ ModelSpec templateWithLoss(const std::string& name, const nlohmann::json& args) 
 }
 
 void convolutionalModelsMatchTheCpu() {
-  modelMatchesTheCpu("cnn-small", templateWithLoss("cnn-small", nullptr), 64, 1e-4);
-  modelMatchesTheCpu("cnn-small with batch norm",
-                     templateWithLoss("cnn-small", {{"batch_norm", true}}), 64, 1e-4);
-  modelMatchesTheCpu("resnet18-cifar", templateWithLoss("resnet18-cifar", nullptr), 16, 1e-4);
+  for (bool channelsLast : {false, true}) {
+    modelMatchesTheCpu("cnn-small", templateWithLoss("cnn-small", nullptr), 64, channelsLast, 1e-4);
+    modelMatchesTheCpu("cnn-small with batch norm",
+                       templateWithLoss("cnn-small", {{"batch_norm", true}}), 64, channelsLast,
+                       1e-4);
+    modelMatchesTheCpu("resnet18-cifar", templateWithLoss("resnet18-cifar", nullptr), 16,
+                       channelsLast, 1e-4);
+  }
 }
 
 // The whole mlp in fp32: differences must not grow along the chain of ops.
@@ -305,7 +320,7 @@ void mlpMatchesTheCpu() {
                            formatError(worst) + ": " + where + ")");
 }
 
-std::vector<float> trainSteps(const ModelSpec& model, bool cudaGraph, int steps,
+std::vector<float> trainSteps(const ModelSpec& model, bool cudaGraph, bool channelsLast, int steps,
                               gpu::PlanOptimizer optimizer, bool* replayed) {
   const int64_t batch = 128;
   const Graph graph = Graph::build(model, batch);
@@ -313,6 +328,7 @@ std::vector<float> trainSteps(const ModelSpec& model, bool cudaGraph, int steps,
   params.ensure(graph, 3);
   GpuExecOptions options;
   options.cudaGraph = cudaGraph;
+  options.channelsLast = channelsLast;
   options.optimizer = optimizer;
   options.logits = "logits";
   GpuExecutor gpu(graph, params, options);
@@ -328,13 +344,14 @@ std::vector<float> trainSteps(const ModelSpec& model, bool cudaGraph, int steps,
   return all;
 }
 
-void graphReplayMatchesEager(const std::string& name, const ModelSpec& model) {
+void graphReplayMatchesEager(const std::string& name, const ModelSpec& model,
+                             bool channelsLast = false) {
   gpu::PlanOptimizer adam;
   adam.type = "adam";
   adam.weightDecay = 0.01f;
   bool replayed = false, eagerReplayed = true;
-  const std::vector<float> graphed = trainSteps(model, true, 12, adam, &replayed);
-  const std::vector<float> eager = trainSteps(model, false, 12, adam, &eagerReplayed);
+  const std::vector<float> graphed = trainSteps(model, true, channelsLast, 12, adam, &replayed);
+  const std::vector<float> eager = trainSteps(model, false, channelsLast, 12, adam, &eagerReplayed);
   check(replayed && !eagerReplayed, name + ": steps 3..12 replayed one captured CUDA graph");
   check(graphed.size() == eager.size() &&
             std::memcmp(graphed.data(), eager.data(), 4 * graphed.size()) == 0,
@@ -519,19 +536,38 @@ int main(int argc, char** argv) {
     return 77;
   }
   const std::vector<std::pair<const char*, std::function<void()>>> checks{
-      {"ops fp32 (TF32 off)", [] { everyOpMatchesTheCpu(Precision::fp32, false, 1e-4); }},
-      {"ops fp32 (TF32 on)", [] { everyOpMatchesTheCpu(Precision::fp32, true, 2e-3); }},
-      {"ops bf16", [] { everyOpMatchesTheCpu(Precision::bf16, false, 1e-2); }},
+      {"ops fp32 (TF32 off)",
+       [] {
+         everyOpMatchesTheCpu({Precision::fp32, false, false, 1e-4});
+       }},
+      {"ops fp32 (TF32 off), NHWC",
+       [] {
+         everyOpMatchesTheCpu({Precision::fp32, false, true, 1e-4});
+       }},
+      {"ops fp32 (TF32 on)",
+       [] {
+         everyOpMatchesTheCpu({Precision::fp32, true, false, 2e-3});
+       }},
+      {"ops bf16",
+       [] {
+         everyOpMatchesTheCpu({Precision::bf16, false, false, 1e-2});
+       }},
+      {"ops bf16, NHWC",
+       [] {
+         everyOpMatchesTheCpu({Precision::bf16, false, true, 1e-2});
+       }},
       {"mlp fp32", mlpMatchesTheCpu},
       {"convolutional models fp32", convolutionalModelsMatchTheCpu},
       {"graph replay",
        [] {
          graphReplayMatchesEager("mlp", mlpWithLoss({256, 128}));
        }},
-      {"graph replay, cnn-small with batch norm",
+      {"graph replay, cnn-small with batch norm, both layouts",
        [] {
-         graphReplayMatchesEager("cnn-small",
-                                 templateWithLoss("cnn-small", {{"batch_norm", true}}));
+         for (bool channelsLast : {false, true})
+           graphReplayMatchesEager(channelsLast ? "cnn-small, NHWC" : "cnn-small",
+                                   templateWithLoss("cnn-small", {{"batch_norm", true}}),
+                                   channelsLast);
        }},
       {"profiles", profiledStepsTimeEveryLayer},
       {"NVML", nvmlReadsTheSameGpu},

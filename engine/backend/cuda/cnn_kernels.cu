@@ -11,12 +11,38 @@ __global__ void accumulateInto(const S* x, D* y, int64_t n, bool accumulate) {
     y[i] = fromFloat<D>(accumulate ? toFloat(y[i]) + toFloat(x[i]) : toFloat(x[i]));
 }
 
+// One thread per destination element, so writes are contiguous (reads stride by a plane or by
+// the channels): simple and deterministic; the layouts' moves are a small part of a step.
+template <typename S, typename D>
+__global__ void toChannelsLast(const S* src, D* dst, int64_t images, int64_t channels,
+                               int64_t plane, bool accumulate) {
+  const int64_t n = images * channels * plane;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t c = i % channels, p = i / channels % plane, image = i / (channels * plane);
+    const float v = toFloat(src[(image * channels + c) * plane + p]);
+    dst[i] = fromFloat<D>(accumulate ? toFloat(dst[i]) + v : v);
+  }
+}
+
+template <typename S, typename D>
+__global__ void fromChannelsLast(const S* src, D* dst, int64_t images, int64_t channels,
+                                 int64_t plane, bool accumulate) {
+  const int64_t n = images * channels * plane;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t p = i % plane, c = i / plane % channels, image = i / (channels * plane);
+    const float v = toFloat(src[(image * plane + p) * channels + c]);
+    dst[i] = fromFloat<D>(accumulate ? toFloat(dst[i]) + v : v);
+  }
+}
+
 template <typename T>
-__global__ void addChannelBias(T* y, const float* bias, int64_t n, int64_t channels,
-                               int64_t plane) {
+__global__ void addChannelBias(T* y, const float* bias, int64_t n, int64_t channels, int64_t plane,
+                               bool channelsLast) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x)
-    y[i] = fromFloat<T>(toFloat(y[i]) + bias[i / plane % channels]);
+    y[i] = fromFloat<T>(toFloat(y[i]) + bias[channelsLast ? i % channels : i / plane % channels]);
 }
 
 // The block's threads walk (image, position) pairs of channel blockIdx.x together, so small
@@ -35,24 +61,35 @@ __global__ void channelBiasGradient(const T* dy, float* db, int64_t images, int6
   if (threadIdx.x == 0) db[c] = sum;
 }
 
-// One thread per row: planes are small (7x7 in ResNet-50), and the order of the sum is fixed.
+// Where element p of plane (image, c) lives, NCHW or NHWC.
+__device__ inline int64_t planeElement(int64_t image, int64_t c, int64_t p, int64_t channels,
+                                       int64_t plane, bool channelsLast) {
+  return channelsLast ? (image * plane + p) * channels + c : (image * channels + c) * plane + p;
+}
+
+// One thread per (image, channel): planes are small (7x7 in ResNet-50), the sum's order fixed.
 template <typename T>
-__global__ void globalAvgPool(const T* x, T* y, int64_t rows, int64_t plane) {
+__global__ void globalAvgPool(const T* x, T* y, int64_t images, int64_t channels, int64_t plane,
+                              bool channelsLast) {
   const int64_t r = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
-  if (r >= rows) return;
+  if (r >= images * channels) return;
+  const int64_t image = r / channels, c = r % channels;
   float sum = 0;
-  for (int64_t p = 0; p < plane; ++p) sum += toFloat(x[r * plane + p]);
+  for (int64_t p = 0; p < plane; ++p)
+    sum += toFloat(x[planeElement(image, c, p, channels, plane, channelsLast)]);
   y[r] = fromFloat<T>(sum / static_cast<float>(plane));
 }
 
 template <typename T>
-__global__ void globalAvgPoolBackward(const T* dy, T* dx, int64_t rows, int64_t plane,
-                                      bool accumulate) {
-  const int64_t n = rows * plane;
+__global__ void globalAvgPoolBackward(const T* dy, T* dx, int64_t images, int64_t channels,
+                                      int64_t plane, bool channelsLast, bool accumulate) {
+  const int64_t n = images * channels * plane;
   const float scale = 1.f / static_cast<float>(plane);
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x) {
-    const float g = toFloat(dy[i / plane]) * scale;
+    const int64_t image = i / (channels * plane);
+    const int64_t c = channelsLast ? i % channels : i / plane % channels;
+    const float g = toFloat(dy[image * channels + c]) * scale;
     dx[i] = fromFloat<T>(accumulate ? toFloat(dx[i]) + g : g);
   }
 }
@@ -64,11 +101,27 @@ void launchAccumulate(const S* x, D* y, int64_t n, bool accumulate, cudaStream_t
   checkLaunch("accumulateInto");
 }
 
+template <typename S, typename D>
+void launchToChannelsLast(const S* src, D* dst, int64_t images, int64_t channels, int64_t plane,
+                          bool accumulate, cudaStream_t stream) {
+  toChannelsLast<<<blocksFor(images * channels * plane), kThreads, 0, stream>>>(
+      src, dst, images, channels, plane, accumulate);
+  checkLaunch("toChannelsLast");
+}
+
+template <typename S, typename D>
+void launchFromChannelsLast(const S* src, D* dst, int64_t images, int64_t channels, int64_t plane,
+                            bool accumulate, cudaStream_t stream) {
+  fromChannelsLast<<<blocksFor(images * channels * plane), kThreads, 0, stream>>>(
+      src, dst, images, channels, plane, accumulate);
+  checkLaunch("fromChannelsLast");
+}
+
 template <typename T>
 void launchAddChannelBias(T* y, const float* bias, int64_t images, int64_t channels, int64_t plane,
-                          cudaStream_t stream) {
+                          bool channelsLast, cudaStream_t stream) {
   const int64_t n = images * channels * plane;
-  addChannelBias<<<blocksFor(n), kThreads, 0, stream>>>(y, bias, n, channels, plane);
+  addChannelBias<<<blocksFor(n), kThreads, 0, stream>>>(y, bias, n, channels, plane, channelsLast);
   checkLaunch("addChannelBias");
 }
 
@@ -81,17 +134,19 @@ void launchChannelBiasGradient(const T* dy, float* db, int64_t images, int64_t c
 }
 
 template <typename T>
-void launchGlobalAvgPool(const T* x, T* y, int64_t rows, int64_t plane, cudaStream_t stream) {
-  const auto blocks = static_cast<unsigned>((rows + kThreads - 1) / kThreads);
-  globalAvgPool<<<blocks, kThreads, 0, stream>>>(x, y, rows, plane);
+void launchGlobalAvgPool(const T* x, T* y, int64_t images, int64_t channels, int64_t plane,
+                         bool channelsLast, cudaStream_t stream) {
+  const auto blocks = static_cast<unsigned>((images * channels + kThreads - 1) / kThreads);
+  globalAvgPool<<<blocks, kThreads, 0, stream>>>(x, y, images, channels, plane, channelsLast);
   checkLaunch("globalAvgPool");
 }
 
 template <typename T>
-void launchGlobalAvgPoolBackward(const T* dy, T* dx, int64_t rows, int64_t plane, bool accumulate,
+void launchGlobalAvgPoolBackward(const T* dy, T* dx, int64_t images, int64_t channels,
+                                 int64_t plane, bool channelsLast, bool accumulate,
                                  cudaStream_t stream) {
-  globalAvgPoolBackward<<<blocksFor(rows * plane), kThreads, 0, stream>>>(dy, dx, rows, plane,
-                                                                          accumulate);
+  globalAvgPoolBackward<<<blocksFor(images * channels * plane), kThreads, 0, stream>>>(
+      dy, dx, images, channels, plane, channelsLast, accumulate);
   checkLaunch("globalAvgPoolBackward");
 }
 
@@ -100,19 +155,31 @@ template void launchAccumulate<float, float>(const float*, float*, int64_t, bool
 template void launchAccumulate<bf16, bf16>(const bf16*, bf16*, int64_t, bool, cudaStream_t);
 template void launchAccumulate<bf16, float>(const bf16*, float*, int64_t, bool, cudaStream_t);
 template void launchAccumulate<float, bf16>(const float*, bf16*, int64_t, bool, cudaStream_t);
-template void launchAddChannelBias<float>(float*, const float*, int64_t, int64_t, int64_t,
+#define TWB_LAYOUT_MOVES(S, D)                                                              \
+  template void launchToChannelsLast<S, D>(const S*, D*, int64_t, int64_t, int64_t, bool,   \
+                                           cudaStream_t);                                   \
+  template void launchFromChannelsLast<S, D>(const S*, D*, int64_t, int64_t, int64_t, bool, \
+                                             cudaStream_t);
+TWB_LAYOUT_MOVES(float, float)
+TWB_LAYOUT_MOVES(bf16, bf16)
+TWB_LAYOUT_MOVES(float, bf16)
+TWB_LAYOUT_MOVES(bf16, float)
+#undef TWB_LAYOUT_MOVES
+template void launchAddChannelBias<float>(float*, const float*, int64_t, int64_t, int64_t, bool,
                                           cudaStream_t);
-template void launchAddChannelBias<bf16>(bf16*, const float*, int64_t, int64_t, int64_t,
+template void launchAddChannelBias<bf16>(bf16*, const float*, int64_t, int64_t, int64_t, bool,
                                          cudaStream_t);
 template void launchChannelBiasGradient<float>(const float*, float*, int64_t, int64_t, int64_t,
                                                cudaStream_t);
 template void launchChannelBiasGradient<bf16>(const bf16*, float*, int64_t, int64_t, int64_t,
                                               cudaStream_t);
-template void launchGlobalAvgPool<float>(const float*, float*, int64_t, int64_t, cudaStream_t);
-template void launchGlobalAvgPool<bf16>(const bf16*, bf16*, int64_t, int64_t, cudaStream_t);
-template void launchGlobalAvgPoolBackward<float>(const float*, float*, int64_t, int64_t, bool,
-                                                 cudaStream_t);
-template void launchGlobalAvgPoolBackward<bf16>(const bf16*, bf16*, int64_t, int64_t, bool,
-                                                cudaStream_t);
+template void launchGlobalAvgPool<float>(const float*, float*, int64_t, int64_t, int64_t, bool,
+                                         cudaStream_t);
+template void launchGlobalAvgPool<bf16>(const bf16*, bf16*, int64_t, int64_t, int64_t, bool,
+                                        cudaStream_t);
+template void launchGlobalAvgPoolBackward<float>(const float*, float*, int64_t, int64_t, int64_t,
+                                                 bool, bool, cudaStream_t);
+template void launchGlobalAvgPoolBackward<bf16>(const bf16*, bf16*, int64_t, int64_t, int64_t, bool,
+                                                bool, cudaStream_t);
 
 }  // namespace twb::gpu

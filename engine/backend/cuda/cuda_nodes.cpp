@@ -132,6 +132,39 @@ class CudaFlatten : public CudaNode {
   void backward(cudaStream_t) override {}
 };
 
+// Flatten of an image in a channels-last plan: NHWC on the GPU, flat in NCHW order (as a Linear
+// after it was trained on the CPU expects), so the elements move; backward moves them back.
+class CudaFlattenChannelsLast : public CudaNode {
+ public:
+  CudaFlattenChannelsLast(const GpuPlan& plan, const PlanNode& node, NodeBuffers b)
+      : m_b(std::move(b)) {
+    const Shape& in = plan.values[node.inputs[0]].shape;
+    m_images = in[0], m_channels = in[1], m_plane = in[2] * in[3];
+  }
+
+  void forward(cudaStream_t s) override {
+    withElementType(m_b.outputBf16, [&](auto* type) {
+      using T = std::remove_pointer_t<decltype(type)>;
+      launchFromChannelsLast(static_cast<const T*>(m_b.inputs[0]), static_cast<T*>(m_b.output),
+                             m_images, m_channels, m_plane, false, s);
+    });
+  }
+
+  void backward(cudaStream_t s) override {
+    if (!m_b.inputGrads[0]) return;
+    withElementType(m_b.outputBf16, [&](auto* type) {
+      using T = std::remove_pointer_t<decltype(type)>;
+      launchToChannelsLast(static_cast<const T*>(m_b.outputGrad),
+                           static_cast<T*>(m_b.inputGrads[0]), m_images, m_channels, m_plane,
+                           m_b.accumulate[0], s);
+    });
+  }
+
+ private:
+  NodeBuffers m_b;
+  int64_t m_images = 0, m_channels = 0, m_plane = 0;
+};
+
 // The sum of two or more inputs of one shape: the first is copied, the others added, each
 // converted to the output's type; backward passes the output gradient to every input.
 class CudaAdd : public CudaNode {
@@ -175,38 +208,37 @@ class CudaAdd : public CudaNode {
 // (N, C, H, W) -> (N, C): the mean of each channel's plane.
 class CudaGlobalAvgPool : public CudaNode {
  public:
-  CudaGlobalAvgPool(const GpuPlan& plan, const PlanNode& node, NodeBuffers b) : m_b(std::move(b)) {
+  CudaGlobalAvgPool(const GpuPlan& plan, const PlanNode& node, NodeBuffers b)
+      : m_b(std::move(b)), m_channelsLast(plan.channelsLast) {
     const Shape& in = plan.values[node.inputs[0]].shape;
-    m_rows = in[0] * in[1];
-    m_plane = elementsOf(in) / m_rows;
+    m_images = in[0], m_channels = in[1];
+    m_plane = elementsOf(in) / (m_images * m_channels);
     if (m_b.inputBf16[0] != m_b.outputBf16)
       throw Error("its input and output must have the same precision here");
   }
 
   void forward(cudaStream_t s) override {
-    if (m_b.outputBf16)
-      launchGlobalAvgPool(static_cast<const bf16*>(m_b.inputs[0]), static_cast<bf16*>(m_b.output),
-                          m_rows, m_plane, s);
-    else
-      launchGlobalAvgPool(static_cast<const float*>(m_b.inputs[0]), static_cast<float*>(m_b.output),
-                          m_rows, m_plane, s);
+    withElementType(m_b.outputBf16, [&](auto* type) {
+      using T = std::remove_pointer_t<decltype(type)>;
+      launchGlobalAvgPool(static_cast<const T*>(m_b.inputs[0]), static_cast<T*>(m_b.output),
+                          m_images, m_channels, m_plane, m_channelsLast, s);
+    });
   }
 
   void backward(cudaStream_t s) override {
     if (!m_b.inputGrads[0]) return;
-    if (m_b.outputBf16)
-      launchGlobalAvgPoolBackward(static_cast<const bf16*>(m_b.outputGrad),
-                                  static_cast<bf16*>(m_b.inputGrads[0]), m_rows, m_plane,
-                                  m_b.accumulate[0], s);
-    else
-      launchGlobalAvgPoolBackward(static_cast<const float*>(m_b.outputGrad),
-                                  static_cast<float*>(m_b.inputGrads[0]), m_rows, m_plane,
-                                  m_b.accumulate[0], s);
+    withElementType(m_b.outputBf16, [&](auto* type) {
+      using T = std::remove_pointer_t<decltype(type)>;
+      launchGlobalAvgPoolBackward(static_cast<const T*>(m_b.outputGrad),
+                                  static_cast<T*>(m_b.inputGrads[0]), m_images, m_channels, m_plane,
+                                  m_channelsLast, m_b.accumulate[0], s);
+    });
   }
 
  private:
   NodeBuffers m_b;
-  int64_t m_rows = 0, m_plane = 0;
+  bool m_channelsLast = false;
+  int64_t m_images = 0, m_channels = 0, m_plane = 0;
 };
 
 class CudaCrossEntropy : public CudaNode {
@@ -248,17 +280,22 @@ std::unique_ptr<CudaNode> makeCudaNode(const GpuPlan& plan, size_t n, NodeBuffer
                                        const CudaLibraries& libraries) {
   const PlanNode& node = plan.nodes[n];
   try {
-    if (node.op == "Linear")
+    if (node.op == "Linear") {
+      if (plan.channelsLast && plan.values[node.inputs[0]].shape.size() == 4)
+        throw Error("its input is an image, stored channels-last here (flatten it first)");
       return std::make_unique<CudaLinear>(plan, node, std::move(buffers), libraries.lt);
+    }
     if (node.op == "ReLU") return std::make_unique<CudaRelu>(plan, node, std::move(buffers));
     if (node.op == "Add") return std::make_unique<CudaAdd>(plan, node, std::move(buffers));
     if (node.op == "GlobalAvgPool")
       return std::make_unique<CudaGlobalAvgPool>(plan, node, std::move(buffers));
     if (auto cudnn = makeCudnnNode(plan, node, buffers, libraries.dnn)) return cudnn;
     if (node.op == "Flatten") {
+      const int input = node.inputs[0];
+      if (reordersOnFlatten(plan, input))
+        return std::make_unique<CudaFlattenChannelsLast>(plan, node, std::move(buffers));
       // Its output shares the input's buffers (memory_plan.h), gradient included: right only
       // while nothing else reads that input.
-      const int input = node.inputs[0];
       const auto readers =
           std::count_if(plan.nodes.begin(), plan.nodes.end(), [&](const PlanNode& n) {
             return std::find(n.inputs.begin(), n.inputs.end(), input) != n.inputs.end();

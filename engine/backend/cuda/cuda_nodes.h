@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cublasLt.h>
+#include <cuda_bf16.h>
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "backend/cuda/lt_matmul.h"
@@ -25,7 +27,8 @@ struct NodeBuffers {
   std::vector<void*> paramsBf16;           // bf16 shadows, for bf16 nodes
   void* inputCast = nullptr;               // bf16 scratch (memory_plan.h)
   void* gradCast = nullptr;
-  void* weightGradCast = nullptr;  // a bf16 convolution's weight gradient, before f32
+  void* filter = nullptr;          // a channels-last convolution's weights, (out, kh, kw, in)
+  void* filterGrad = nullptr;      // a convolution's weight gradient as cuDNN writes it, before f32
   float* batchStats = nullptr;     // batch norm's saved mean and inverse deviation
   float* biasPartial = nullptr;
   float* rowLoss = nullptr;
@@ -42,6 +45,16 @@ class CudaNode {
   // What computes it, for profiles.
   virtual const char* implementation() const { return "CUDA kernel"; }
 };
+
+// Calls f with a null pointer of a buffer's element type, bf16 or float, so that one generic
+// lambda launches the kernel of either: using T = std::remove_pointer_t<decltype(type)>.
+template <typename F>
+void withElementType(bool isBf16, F&& f) {
+  if (isBf16)
+    f(static_cast<__nv_bfloat16*>(nullptr));
+  else
+    f(static_cast<float*>(nullptr));
+}
 
 // The ops this backend runs.
 const std::vector<std::string>& cudaOps();

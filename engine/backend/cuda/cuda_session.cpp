@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "backend/cuda/cnn_kernels.h"
 #include "backend/cuda/cuda_check.h"
 #include "core/error.h"
 
@@ -15,6 +16,24 @@ namespace {
 constexpr int64_t kEagerSteps = 2;
 
 int64_t bytesOf(const PlanValue& value) { return elementsOf(value.shape) * (value.bf16 ? 2 : 4); }
+
+// An image of a channels-last plan between the host's NCHW and the GPU's NHWC.
+std::vector<float> permuted(const std::vector<float>& from, const Shape& nchw,
+                            bool toChannelsLast) {
+  const int64_t images = nchw[0], channels = nchw[1], plane = nchw[2] * nchw[3];
+  std::vector<float> to(from.size());
+  for (int64_t i = 0; i < images; ++i)
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t p = 0; p < plane; ++p) {
+        const int64_t planar = (i * channels + c) * plane + p,
+                      last = (i * plane + p) * channels + c;
+        if (toChannelsLast)
+          to[last] = from[planar];
+        else
+          to[planar] = from[last];
+      }
+  return to;
+}
 }  // namespace
 
 CudaSession::CudaSession(const GpuPlan& plan, const CudaLibraries& libraries)
@@ -86,7 +105,8 @@ NodeBuffers CudaSession::buffersOf(size_t n, std::vector<bool>& gradientWritten)
     b.inputBf16.push_back(m_plan.values[v].bf16);
     void* grad = m_plan.training ? at(slot.gradOffset) : nullptr;
     b.inputGrads.push_back(grad);
-    b.accumulate.push_back(grad && gradientWritten[v] && node.op != "Flatten");
+    const bool shares = node.op == "Flatten" && !reordersOnFlatten(m_plan, v);
+    b.accumulate.push_back(grad && gradientWritten[v] && !shares);
     if (grad) gradientWritten[v] = true;
   }
   const MemoryPlan::Value& out = m_memory.values[node.output];
@@ -105,7 +125,8 @@ NodeBuffers CudaSession::buffersOf(size_t n, std::vector<bool>& gradientWritten)
   }
   b.inputCast = at(m_memory.inputCast[n]);
   b.gradCast = at(m_memory.gradCast[n]);
-  b.weightGradCast = at(m_memory.weightGradCast[n]);
+  b.filter = at(m_memory.filter[n]);
+  b.filterGrad = at(m_memory.filterGrad[n]);
   b.batchStats = reinterpret_cast<float*>(at(m_memory.batchStats[n]));
   b.biasPartial = reinterpret_cast<float*>(at(m_memory.biasPartial[n]));
   b.rowLoss = reinterpret_cast<float*>(at(m_memory.rowLoss[n]));
@@ -207,10 +228,18 @@ void CudaSession::takePrefetched() {
 }
 
 void CudaSession::enqueueInputs() {
-  for (int v : m_plan.inputs)
-    TWB_CUDA(cudaMemcpyAsync(at(m_memory.values[v].offset), at(m_memory.values[v].landing),
-                             static_cast<size_t>(bytesOf(m_plan.values[v])),
-                             cudaMemcpyDeviceToDevice, m_stream));
+  for (int v : m_plan.inputs) {
+    const MemoryPlan::Value& slot = m_memory.values[v];
+    const Shape& shape = m_plan.values[v].shape;
+    if (channelsLast(v))  // images arrive NCHW (graph inputs are f32)
+      launchToChannelsLast(reinterpret_cast<const float*>(at(slot.landing)),
+                           reinterpret_cast<float*>(at(slot.offset)), shape[0], shape[1],
+                           shape[2] * shape[3], false, m_stream);
+    else
+      TWB_CUDA(cudaMemcpyAsync(at(slot.offset), at(slot.landing),
+                               static_cast<size_t>(bytesOf(m_plan.values[v])),
+                               cudaMemcpyDeviceToDevice, m_stream));
+  }
   // An external event node inside a captured graph (the copy stream waits on it from outside),
   // a plain record outside one (where the external flag is refused).
   cudaStreamCaptureStatus capturing = cudaStreamCaptureStatusNone;
@@ -379,15 +408,17 @@ std::vector<float> CudaSession::readDevice(const void* source, int64_t elements,
 std::vector<float> CudaSession::read(const std::string& name) {
   const int v = valueIndex(name);
   if (m_plan.values[v].labels) throw Error("value '" + name + "' holds labels, not floats");
-  return readDevice(at(m_memory.values[v].offset), m_memory.values[v].elements,
-                    m_plan.values[v].bf16);
+  const std::vector<float> stored =
+      readDevice(at(m_memory.values[v].offset), m_memory.values[v].elements, m_plan.values[v].bf16);
+  return channelsLast(v) ? permuted(stored, m_plan.values[v].shape, false) : stored;
 }
 
 std::vector<float> CudaSession::readGradient(const std::string& name) {
   const int v = valueIndex(name);
   if (m_memory.values[v].gradOffset < 0) throw Error("value '" + name + "' has no gradient");
-  return readDevice(at(m_memory.values[v].gradOffset), m_memory.values[v].elements,
-                    m_plan.values[v].bf16);
+  const std::vector<float> stored = readDevice(at(m_memory.values[v].gradOffset),
+                                               m_memory.values[v].elements, m_plan.values[v].bf16);
+  return channelsLast(v) ? permuted(stored, m_plan.values[v].shape, false) : stored;
 }
 
 std::vector<float> CudaSession::readParamGradient(size_t p) {
@@ -397,13 +428,15 @@ std::vector<float> CudaSession::readParamGradient(size_t p) {
                     elementsOf(m_plan.params[p].shape), false);
 }
 
-void CudaSession::setGradient(const std::string& name, const std::vector<float>& plain) {
+void CudaSession::setGradient(const std::string& name, const std::vector<float>& given) {
   const int v = valueIndex(name);
   const MemoryPlan::Value& slot = m_memory.values[v];
   if (slot.gradOffset < 0) throw Error("value '" + name + "' has no gradient");
-  if (static_cast<int64_t>(plain.size()) != slot.elements)
-    throw Error("value '" + name + "': " + std::to_string(plain.size()) +
+  if (static_cast<int64_t>(given.size()) != slot.elements)
+    throw Error("value '" + name + "': " + std::to_string(given.size()) +
                 " gradient elements given, " + std::to_string(slot.elements) + " expected");
+  const std::vector<float> plain =
+      channelsLast(v) ? permuted(given, m_plan.values[v].shape, true) : given;
   if (!m_plan.values[v].bf16) {
     TWB_CUDA(cudaMemcpyAsync(at(slot.gradOffset), plain.data(), 4 * plain.size(),
                              cudaMemcpyHostToDevice, m_stream));

@@ -52,6 +52,10 @@ class CudaSession : public GpuSession {
  private:
   char* at(int64_t offset) const { return offset < 0 ? nullptr : m_device + offset; }
   int valueIndex(const std::string& name) const;
+  // Whether value v is an image stored NHWC (GpuPlan::channelsLast); the host sees it NCHW.
+  bool channelsLast(int v) const {
+    return m_plan.channelsLast && m_plan.values[v].shape.size() == 4;
+  }
   NodeBuffers buffersOf(size_t node, std::vector<bool>& gradientWritten) const;
   // Labels outside the classes would read past the logits: refused on the host first.
   void checkLabels() const;

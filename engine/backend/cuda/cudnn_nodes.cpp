@@ -44,15 +44,18 @@ PassChoice<Algo> firstDeterministic(const Perf* ranked, int count, size_t worksp
               std::to_string(workspace >> 20) + " MiB workspace");
 }
 
+// Channels-last: the weights are moved into cuDNN's (out, kh, kw, in) order, in the node's
+// type, at every forward (the update changes the f32 masters), and the weight gradient back.
 class CudnnConv : public CudaNode {
  public:
   CudnnConv(const GpuPlan& plan, const PlanNode& node, NodeBuffers b, cudnnHandle_t dnn)
       : m_b(std::move(b)),
         m_dnn(dnn),
-        m_x(plan.values[node.inputs[0]].shape, node.bf16),
-        m_y(plan.values[node.output].shape, node.bf16),
-        m_w(plan.params[node.params[0]].shape, node.bf16),
-        m_bf16(node.bf16) {
+        m_x(plan.values[node.inputs[0]].shape, node.bf16, plan.channelsLast),
+        m_y(plan.values[node.output].shape, node.bf16, plan.channelsLast),
+        m_w(plan.params[node.params[0]].shape, node.bf16, plan.channelsLast),
+        m_bf16(node.bf16),
+        m_channelsLast(plan.channelsLast) {
     if (node.attrs.value("activation", "none") != "none")
       throw Error("a fused activation is not supported here (train the unfused graph)");
     if (m_b.inputBf16[0] && !node.bf16)
@@ -60,7 +63,9 @@ class CudnnConv : public CudaNode {
     const Shape& out = plan.values[node.output].shape;
     m_images = out[0], m_channels = out[1], m_plane = out[2] * out[3];
     m_inputElements = elementsOf(plan.values[node.inputs[0]].shape);
-    m_weightElements = elementsOf(plan.params[node.params[0]].shape);
+    const Shape& weights = plan.params[node.params[0]].shape;
+    m_weightElements = elementsOf(weights);
+    m_filterOut = weights[0], m_filterIn = weights[1], m_filterTaps = weights[2] * weights[3];
     m_bias = node.params.size() > 1;
     const auto [ph, pw] = pairOf(node.attrs, "padding");
     const auto [sh, sw] = pairOf(node.attrs, "stride");
@@ -101,50 +106,67 @@ class CudnnConv : public CudaNode {
     if (m_b.inputCast)
       launchToBf16(static_cast<const float*>(m_b.inputs[0]), static_cast<bf16*>(m_b.inputCast),
                    m_inputElements, s);
+    if (m_channelsLast)
+      withElementType(m_bf16, [&](auto* type) {
+        using T = std::remove_pointer_t<decltype(type)>;
+        launchToChannelsLast(m_b.params[0], static_cast<T*>(m_b.filter), m_filterOut, m_filterIn,
+                             m_filterTaps, false, s);
+      });
     TWB_CUDNN(cudnnSetStream(m_dnn, s));
     TWB_CUDNN(cudnnSetConvolutionMathType(m_conv, m_forward.math));
     TWB_CUDNN(cudnnConvolutionForward(m_dnn, &kOne, m_x, input(), m_w, weight(), m_conv,
                                       m_forward.algo, m_b.workspace, m_b.workspaceBytes, &kZero,
                                       m_y, m_b.output));
     if (!m_bias) return;
-    if (m_bf16)
-      launchAddChannelBias(static_cast<bf16*>(m_b.output), m_b.params[1], m_images, m_channels,
-                           m_plane, s);
-    else
-      launchAddChannelBias(static_cast<float*>(m_b.output), m_b.params[1], m_images, m_channels,
-                           m_plane, s);
+    withElementType(m_bf16, [&](auto* type) {
+      using T = std::remove_pointer_t<decltype(type)>;
+      launchAddChannelBias(static_cast<T*>(m_b.output), m_b.params[1], m_images, m_channels,
+                           m_plane, m_channelsLast, s);
+    });
   }
 
   void backward(cudaStream_t s) override {
     TWB_CUDNN(cudnnSetStream(m_dnn, s));
     if (m_b.paramGrads[0]) weightGradient(s);
-    if (m_bias && m_b.paramGrads[1]) {
-      if (m_bf16)
-        launchChannelBiasGradient(static_cast<const bf16*>(m_b.outputGrad), m_b.paramGrads[1],
-                                  m_images, m_channels, m_plane, s);
-      else
-        launchChannelBiasGradient(static_cast<const float*>(m_b.outputGrad), m_b.paramGrads[1],
-                                  m_images, m_channels, m_plane, s);
-    }
+    if (m_bias && m_b.paramGrads[1])
+      withElementType(m_bf16, [&](auto* type) {
+        using T = std::remove_pointer_t<decltype(type)>;
+        const T* dy = static_cast<const T*>(m_b.outputGrad);
+        if (m_channelsLast)  // rows of channels, as a Linear's output
+          launchBiasGradient(dy, m_b.biasPartial, m_b.paramGrads[1], m_images * m_plane, m_channels,
+                             s);
+        else
+          launchChannelBiasGradient(dy, m_b.paramGrads[1], m_images, m_channels, m_plane, s);
+      });
     if (m_b.inputGrads[0]) inputGradient(s);
   }
 
  private:
   const void* weight() const {
+    if (m_channelsLast) return m_b.filter;
     return m_bf16 ? m_b.paramsBf16[0] : static_cast<const void*>(m_b.params[0]);
   }
   const void* input() const { return m_b.inputCast ? m_b.inputCast : m_b.inputs[0]; }
 
-  // In bf16 cuDNN writes a bf16 gradient, which is then widened into the f32 one.
+  // cuDNN writes the f32 gradient itself only in fp32 NCHW; otherwise it writes bf16 or
+  // channels-last, which becomes the f32 (out, in, kh, kw) one.
   void weightGradient(cudaStream_t s) {
-    void* target = m_bf16 ? m_b.weightGradCast : static_cast<void*>(m_b.paramGrads[0]);
+    const bool direct = !m_bf16 && !m_channelsLast;
+    void* target = direct ? static_cast<void*>(m_b.paramGrads[0]) : m_b.filterGrad;
     TWB_CUDNN(cudnnSetConvolutionMathType(m_conv, m_filter.math));
     TWB_CUDNN(cudnnConvolutionBackwardFilter(m_dnn, &kOne, m_x, input(), m_y, m_b.outputGrad,
                                              m_conv, m_filter.algo, m_b.workspace,
                                              m_b.workspaceBytes, &kZero, m_w, target));
-    if (m_bf16)
-      launchAccumulate(static_cast<const bf16*>(m_b.weightGradCast), m_b.paramGrads[0],
-                       m_weightElements, false, s);
+    if (direct) return;
+    withElementType(m_bf16, [&](auto* type) {
+      using T = std::remove_pointer_t<decltype(type)>;
+      const T* written = static_cast<const T*>(m_b.filterGrad);
+      if (m_channelsLast)
+        launchFromChannelsLast(written, m_b.paramGrads[0], m_filterOut, m_filterIn, m_filterTaps,
+                               false, s);
+      else
+        launchAccumulate(written, m_b.paramGrads[0], m_weightElements, false, s);
+    });
   }
 
   // An f32 input of a bf16 convolution: its gradient comes out in bf16 into the input's cast
@@ -167,8 +189,9 @@ class CudnnConv : public CudaNode {
   TensorDescriptor m_x, m_y;
   FilterDescriptor m_w;
   ConvolutionDescriptor m_conv;
-  bool m_bf16 = false, m_bias = false;
+  bool m_bf16 = false, m_channelsLast = false, m_bias = false;
   int64_t m_images = 0, m_channels = 0, m_plane = 0, m_inputElements = 0, m_weightElements = 0;
+  int64_t m_filterOut = 0, m_filterIn = 0, m_filterTaps = 0;
   PassChoice<cudnnConvolutionFwdAlgo_t> m_forward;
   PassChoice<cudnnConvolutionBwdDataAlgo_t> m_data;
   PassChoice<cudnnConvolutionBwdFilterAlgo_t> m_filter;
@@ -182,7 +205,7 @@ class CudnnBatchNorm : public CudaNode {
   CudnnBatchNorm(const GpuPlan& plan, const PlanNode& node, NodeBuffers b, cudnnHandle_t dnn)
       : m_b(std::move(b)),
         m_dnn(dnn),
-        m_x(plan.values[node.inputs[0]].shape, m_b.inputBf16[0]),
+        m_x(plan.values[node.inputs[0]].shape, m_b.inputBf16[0], plan.channelsLast),
         m_stats(TensorDescriptor::batchNormStatistics(m_x)),
         m_channels(plan.values[node.inputs[0]].shape[1]),
         m_training(plan.training),
@@ -238,8 +261,8 @@ class CudnnPool : public CudaNode {
   CudnnPool(const GpuPlan& plan, const PlanNode& node, NodeBuffers b, cudnnHandle_t dnn)
       : m_b(std::move(b)),
         m_dnn(dnn),
-        m_x(plan.values[node.inputs[0]].shape, m_b.inputBf16[0]),
-        m_y(plan.values[node.output].shape, m_b.outputBf16) {
+        m_x(plan.values[node.inputs[0]].shape, m_b.inputBf16[0], plan.channelsLast),
+        m_y(plan.values[node.output].shape, m_b.outputBf16, plan.channelsLast) {
     if (m_b.inputBf16[0] != m_b.outputBf16)
       throw Error("its input and output must have the same precision here");
     const auto [kh, kw] = pairOf(node.attrs, "kernel");

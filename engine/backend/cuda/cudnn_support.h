@@ -27,14 +27,18 @@ inline cudnnDataType_t cudnnType(bool bf16) {
   return bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
 }
 
-// A packed NCHW tensor.
+inline cudnnTensorFormat_t cudnnLayout(bool channelsLast) {
+  return channelsLast ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
+}
+
+// A packed tensor of shape (N, C, H, W), laid out NCHW or, with `channelsLast`, NHWC.
 class TensorDescriptor {
  public:
-  TensorDescriptor(const Shape& nchw, bool bf16) : TensorDescriptor() {
+  TensorDescriptor(const Shape& nchw, bool bf16, bool channelsLast) : TensorDescriptor() {
     if (nchw.size() != 4)
       throw Error("cuDNN is given a tensor of rank " + std::to_string(nchw.size()) +
                   ", not (N, C, H, W)");
-    TWB_CUDNN(cudnnSetTensor4dDescriptor(m_desc, CUDNN_TENSOR_NCHW, cudnnType(bf16),
+    TWB_CUDNN(cudnnSetTensor4dDescriptor(m_desc, cudnnLayout(channelsLast), cudnnType(bf16),
                                          static_cast<int>(nchw[0]), static_cast<int>(nchw[1]),
                                          static_cast<int>(nchw[2]), static_cast<int>(nchw[3])));
   }
@@ -59,12 +63,13 @@ class TensorDescriptor {
   cudnnTensorDescriptor_t m_desc = nullptr;
 };
 
-// A convolution's weights (out, in / groups, kh, kw), as the engine stores them.
+// A convolution's weights of shape (out, in / groups, kh, kw): as the engine stores them, or
+// with `channelsLast` as cuDNN's NHWC kernels read them, (out, kh, kw, in / groups).
 class FilterDescriptor {
  public:
-  FilterDescriptor(const Shape& oihw, bool bf16) {
+  FilterDescriptor(const Shape& oihw, bool bf16, bool channelsLast) {
     TWB_CUDNN(cudnnCreateFilterDescriptor(&m_desc));
-    TWB_CUDNN(cudnnSetFilter4dDescriptor(m_desc, cudnnType(bf16), CUDNN_TENSOR_NCHW,
+    TWB_CUDNN(cudnnSetFilter4dDescriptor(m_desc, cudnnType(bf16), cudnnLayout(channelsLast),
                                          static_cast<int>(oihw[0]), static_cast<int>(oihw[1]),
                                          static_cast<int>(oihw[2]), static_cast<int>(oihw[3])));
   }

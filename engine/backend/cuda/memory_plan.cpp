@@ -5,6 +5,10 @@
 
 namespace twb::gpu {
 
+bool reordersOnFlatten(const GpuPlan& plan, int input) {
+  return plan.channelsLast && plan.values[input].shape.size() == 4;
+}
+
 int64_t elementsOf(const Shape& shape) {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
@@ -44,7 +48,8 @@ MemoryPlan MemoryPlan::of(const GpuPlan& plan) {
   Carver carve;
   m.values.resize(plan.values.size());
   for (const PlanNode& node : plan.nodes)
-    if (node.op == "Flatten") m.values[node.output].aliasOf = node.inputs[0];
+    if (node.op == "Flatten" && !reordersOnFlatten(plan, node.inputs[0]))
+      m.values[node.output].aliasOf = node.inputs[0];
   for (size_t v = 0; v < plan.values.size(); ++v) {
     const PlanValue& value = plan.values[v];
     Value& slot = m.values[v];
@@ -81,8 +86,8 @@ MemoryPlan MemoryPlan::of(const GpuPlan& plan) {
   if (anyBf16) m.shadow = carve.take(2 * m.paramElements);
 
   const size_t nodes = plan.nodes.size();
-  for (auto* perNode :
-       {&m.inputCast, &m.gradCast, &m.weightGradCast, &m.biasPartial, &m.batchStats, &m.rowLoss})
+  for (auto* perNode : {&m.inputCast, &m.gradCast, &m.filter, &m.filterGrad, &m.biasPartial,
+                        &m.batchStats, &m.rowLoss})
     perNode->assign(nodes, -1);
   for (size_t n = 0; n < nodes; ++n) {
     const PlanNode& node = plan.nodes[n];
@@ -95,8 +100,15 @@ MemoryPlan MemoryPlan::of(const GpuPlan& plan) {
     }
     if (node.op == "Conv2d") {
       m.workspaceBytes = int64_t(256) << 20;
-      if (node.bf16 && plan.training)
-        m.weightGradCast[n] = carve.take(2 * elementsOf(plan.params[node.params[0]].shape));
+      const int64_t weightBytes =
+          elementsOf(plan.params[node.params[0]].shape) * (node.bf16 ? 2 : 4);
+      if (plan.channelsLast) m.filter[n] = carve.take(weightBytes);
+      if ((node.bf16 || plan.channelsLast) && plan.training)
+        m.filterGrad[n] = carve.take(weightBytes);
+      if (plan.channelsLast && plan.training && node.params.size() > 1) {
+        const Shape& out = plan.values[node.output].shape;
+        m.biasPartial[n] = carve.take(4 * biasPartialElements(out[0] * out[2] * out[3], out[1]));
+      }
     }
     if (node.op == "BatchNorm2d" && plan.training)
       m.batchStats[n] = carve.take(4 * 2 * plan.values[node.inputs[0]].shape[1]);

@@ -15,7 +15,7 @@ struct MemoryPlan {
   struct Value {
     int64_t elements = 0, offset = -1, gradOffset = -1;
     int64_t landing = -1;  // graph inputs: where the copy stream puts the next step's
-    int aliasOf = -1;      // a Flatten's output shares its input's buffers
+    int aliasOf = -1;      // a Flatten's output shares its input's buffers (same element order)
   };
   std::vector<Value> values;
   // Parameters live in flat f32 buffers, trainable ones first, so one launch updates them all.
@@ -24,9 +24,10 @@ struct MemoryPlan {
   int64_t params = -1, grads = -1, state = -1, shadow = -1;  // shadow: bf16 copy, or -1
   int stateTensors = 0;                                      // per trainable parameter
   // Per node: bf16 copies of an f32 input or f32 output gradient for a bf16 matrix product or
-  // convolution, a bf16 convolution's weight gradient, a Linear's partial bias-gradient sums,
-  // batch norm's saved statistics, and the per-row losses of a loss node.
-  std::vector<int64_t> inputCast, gradCast, weightGradCast, biasPartial, batchStats, rowLoss;
+  // convolution; a convolution's weights in channels-last order and its weight gradient as cuDNN
+  // writes it (bf16 or channels-last); partial bias-gradient sums (a Linear's, a channels-last
+  // convolution's); batch norm's saved statistics; the per-row losses of a loss node.
+  std::vector<int64_t> inputCast, gradCast, filter, filterGrad, biasPartial, batchStats, rowLoss;
   int64_t scalars = -1, workspace = -1;
   // cuBLASLt's; convolutions get more, for cuDNN's faster algorithms.
   int64_t workspaceBytes = 32 << 20;
@@ -34,6 +35,10 @@ struct MemoryPlan {
 
   static MemoryPlan of(const GpuPlan& plan);
 };
+
+// Whether a Flatten of value `input` reorders it (NHWC on the GPU, NCHW once flat) rather than
+// sharing its buffers.
+bool reordersOnFlatten(const GpuPlan& plan, int input);
 
 // core/shape.h's numel and toString, which this plugin cannot link (it links nothing of the
 // engine).
