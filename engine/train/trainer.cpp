@@ -228,10 +228,16 @@ void TrainingRun::emitStep(int64_t samples, double loss, int64_t correct,
       {"data_ms", window.dataMs},
       {"compute_ms", window.computeMs}};
   if (m_gpuMonitor) {
-    const GpuLoad load = m_gpuMonitor->sample();
-    event["gpu_utilization"] = load.utilization;
-    event["gpu_memory_used"] = load.memoryUsed;
-    event["gpu_memory_total"] = load.memoryTotal;
+    try {
+      const GpuLoad load = m_gpuMonitor->sample();
+      event["gpu_utilization"] = load.utilization;
+      event["gpu_memory_used"] = load.memoryUsed;
+      event["gpu_memory_total"] = load.memoryTotal;
+    } catch (const Error& e) {  // the load is extra: training goes on without it
+      m_events.log("warning",
+                   std::string("GPU utilization and memory no longer reported: ") + e.what());
+      m_gpuMonitor.reset();
+    }
   }
   // Data parallel: the loss and accuracy of the global batch, every rank's own times.
   std::vector<double> sums{m_windowLoss, static_cast<double>(m_windowSamples),
