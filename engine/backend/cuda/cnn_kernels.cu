@@ -14,25 +14,18 @@ __global__ void accumulateInto(const S* x, D* y, int64_t n, bool accumulate) {
 // One thread per destination element, so writes are contiguous (reads stride by a plane or by
 // the channels): simple and deterministic; the layouts' moves are a small part of a step.
 template <typename S, typename D>
-__global__ void toChannelsLast(const S* src, D* dst, int64_t images, int64_t channels,
-                               int64_t plane, bool accumulate) {
+__global__ void relayout(const S* src, D* dst, int64_t images, int64_t channels, int64_t plane,
+                         bool toChannelsLast, bool accumulate) {
   const int64_t n = images * channels * plane;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t c = i % channels, p = i / channels % plane, image = i / (channels * plane);
-    const float v = toFloat(src[(image * channels + c) * plane + p]);
-    dst[i] = fromFloat<D>(accumulate ? toFloat(dst[i]) + v : v);
-  }
-}
-
-template <typename S, typename D>
-__global__ void fromChannelsLast(const S* src, D* dst, int64_t images, int64_t channels,
-                                 int64_t plane, bool accumulate) {
-  const int64_t n = images * channels * plane;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t p = i % plane, c = i / plane % channels, image = i / (channels * plane);
-    const float v = toFloat(src[(image * plane + p) * channels + c]);
+    const int64_t image = i / (channels * plane), within = i % (channels * plane);
+    // `within` counts (p, c) in the destination when it is channels-last, else (c, p).
+    const int64_t c = toChannelsLast ? within % channels : within / plane;
+    const int64_t p = toChannelsLast ? within / channels : within % plane;
+    const int64_t from =
+        toChannelsLast ? (image * channels + c) * plane + p : (image * plane + p) * channels + c;
+    const float v = toFloat(src[from]);
     dst[i] = fromFloat<D>(accumulate ? toFloat(dst[i]) + v : v);
   }
 }
@@ -102,19 +95,11 @@ void launchAccumulate(const S* x, D* y, int64_t n, bool accumulate, cudaStream_t
 }
 
 template <typename S, typename D>
-void launchToChannelsLast(const S* src, D* dst, int64_t images, int64_t channels, int64_t plane,
-                          bool accumulate, cudaStream_t stream) {
-  toChannelsLast<<<blocksFor(images * channels * plane), kThreads, 0, stream>>>(
-      src, dst, images, channels, plane, accumulate);
-  checkLaunch("toChannelsLast");
-}
-
-template <typename S, typename D>
-void launchFromChannelsLast(const S* src, D* dst, int64_t images, int64_t channels, int64_t plane,
-                            bool accumulate, cudaStream_t stream) {
-  fromChannelsLast<<<blocksFor(images * channels * plane), kThreads, 0, stream>>>(
-      src, dst, images, channels, plane, accumulate);
-  checkLaunch("fromChannelsLast");
+void launchRelayout(const S* src, D* dst, int64_t images, int64_t channels, int64_t plane,
+                    Layout to, bool accumulate, cudaStream_t stream) {
+  relayout<<<blocksFor(images * channels * plane), kThreads, 0, stream>>>(
+      src, dst, images, channels, plane, to == Layout::nhwc, accumulate);
+  checkLaunch("relayout");
 }
 
 template <typename T>
@@ -155,16 +140,14 @@ template void launchAccumulate<float, float>(const float*, float*, int64_t, bool
 template void launchAccumulate<bf16, bf16>(const bf16*, bf16*, int64_t, bool, cudaStream_t);
 template void launchAccumulate<bf16, float>(const bf16*, float*, int64_t, bool, cudaStream_t);
 template void launchAccumulate<float, bf16>(const float*, bf16*, int64_t, bool, cudaStream_t);
-#define TWB_LAYOUT_MOVES(S, D)                                                              \
-  template void launchToChannelsLast<S, D>(const S*, D*, int64_t, int64_t, int64_t, bool,   \
-                                           cudaStream_t);                                   \
-  template void launchFromChannelsLast<S, D>(const S*, D*, int64_t, int64_t, int64_t, bool, \
-                                             cudaStream_t);
-TWB_LAYOUT_MOVES(float, float)
-TWB_LAYOUT_MOVES(bf16, bf16)
-TWB_LAYOUT_MOVES(float, bf16)
-TWB_LAYOUT_MOVES(bf16, float)
-#undef TWB_LAYOUT_MOVES
+#define TWB_RELAYOUT(S, D)                                                                  \
+  template void launchRelayout<S, D>(const S*, D*, int64_t, int64_t, int64_t, Layout, bool, \
+                                     cudaStream_t);
+TWB_RELAYOUT(float, float)
+TWB_RELAYOUT(bf16, bf16)
+TWB_RELAYOUT(float, bf16)
+TWB_RELAYOUT(bf16, float)
+#undef TWB_RELAYOUT
 template void launchAddChannelBias<float>(float*, const float*, int64_t, int64_t, int64_t, bool,
                                           cudaStream_t);
 template void launchAddChannelBias<bf16>(bf16*, const float*, int64_t, int64_t, int64_t, bool,

@@ -16,14 +16,15 @@ namespace twb::gpu {
 template <typename S, typename D>
 void launchAccumulate(const S* x, D* y, int64_t n, bool accumulate, cudaStream_t stream);
 
-// dst (+)= src moved from (images, channels, plane) to (images, plane, channels), converting
-// the type; and back. Weights (out, in, kh, kw) move to cuDNN's (out, kh, kw, in) the same way.
+// The order of an image's elements: (channels, plane), or channels-last (plane, channels).
+enum class Layout { nchw, nhwc };
+
+// dst (+)= src, `images` images of `channels` planes of `plane` elements moved from the other
+// layout into `to`, converting the type. Weights (out, in, kh, kw) move to cuDNN's
+// (out, kh, kw, in) the same way.
 template <typename S, typename D>
-void launchToChannelsLast(const S* src, D* dst, int64_t images, int64_t channels, int64_t plane,
-                          bool accumulate, cudaStream_t stream);
-template <typename S, typename D>
-void launchFromChannelsLast(const S* src, D* dst, int64_t images, int64_t channels, int64_t plane,
-                            bool accumulate, cudaStream_t stream);
+void launchRelayout(const S* src, D* dst, int64_t images, int64_t channels, int64_t plane,
+                    Layout to, bool accumulate, cudaStream_t stream);
 
 // y[i, c, p] += bias[c] over `images` images of `channels` planes of `plane` elements, NCHW;
 // with `channelsLast`, y[i, p, c] += bias[c].

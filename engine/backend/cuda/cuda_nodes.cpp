@@ -145,8 +145,8 @@ class CudaFlattenChannelsLast : public CudaNode {
   void forward(cudaStream_t s) override {
     withElementType(m_b.outputBf16, [&](auto* type) {
       using T = std::remove_pointer_t<decltype(type)>;
-      launchFromChannelsLast(static_cast<const T*>(m_b.inputs[0]), static_cast<T*>(m_b.output),
-                             m_images, m_channels, m_plane, false, s);
+      launchRelayout(static_cast<const T*>(m_b.inputs[0]), static_cast<T*>(m_b.output), m_images,
+                     m_channels, m_plane, Layout::nchw, false, s);
     });
   }
 
@@ -154,9 +154,8 @@ class CudaFlattenChannelsLast : public CudaNode {
     if (!m_b.inputGrads[0]) return;
     withElementType(m_b.outputBf16, [&](auto* type) {
       using T = std::remove_pointer_t<decltype(type)>;
-      launchToChannelsLast(static_cast<const T*>(m_b.outputGrad),
-                           static_cast<T*>(m_b.inputGrads[0]), m_images, m_channels, m_plane,
-                           m_b.accumulate[0], s);
+      launchRelayout(static_cast<const T*>(m_b.outputGrad), static_cast<T*>(m_b.inputGrads[0]),
+                     m_images, m_channels, m_plane, Layout::nhwc, m_b.accumulate[0], s);
     });
   }
 
@@ -213,8 +212,7 @@ class CudaGlobalAvgPool : public CudaNode {
     const Shape& in = plan.values[node.inputs[0]].shape;
     m_images = in[0], m_channels = in[1];
     m_plane = elementsOf(in) / (m_images * m_channels);
-    if (m_b.inputBf16[0] != m_b.outputBf16)
-      throw Error("its input and output must have the same precision here");
+    requireSamePrecision(m_b);
   }
 
   void forward(cudaStream_t s) override {

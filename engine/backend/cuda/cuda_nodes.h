@@ -12,6 +12,7 @@
 
 #include "backend/cuda/lt_matmul.h"
 #include "backend/gpu_backend.h"
+#include "core/error.h"
 
 namespace twb::gpu {
 
@@ -45,6 +46,12 @@ class CudaNode {
   // What computes it, for profiles.
   virtual const char* implementation() const { return "CUDA kernel"; }
 };
+
+// Ops that keep their input's type (normalisation, pooling) run in one type here.
+inline void requireSamePrecision(const NodeBuffers& b) {
+  if (b.inputBf16[0] != b.outputBf16)
+    throw Error("its input and output must have the same precision here");
+}
 
 // Calls f with a null pointer of a buffer's element type, bf16 or float, so that one generic
 // lambda launches the kernel of either: using T = std::remove_pointer_t<decltype(type)>.

@@ -232,9 +232,9 @@ void CudaSession::enqueueInputs() {
     const MemoryPlan::Value& slot = m_memory.values[v];
     const Shape& shape = m_plan.values[v].shape;
     if (channelsLast(v))  // images arrive NCHW (graph inputs are f32)
-      launchToChannelsLast(reinterpret_cast<const float*>(at(slot.landing)),
-                           reinterpret_cast<float*>(at(slot.offset)), shape[0], shape[1],
-                           shape[2] * shape[3], false, m_stream);
+      launchRelayout(reinterpret_cast<const float*>(at(slot.landing)),
+                     reinterpret_cast<float*>(at(slot.offset)), shape[0], shape[1],
+                     shape[2] * shape[3], Layout::nhwc, false, m_stream);
     else
       TWB_CUDA(cudaMemcpyAsync(at(slot.offset), at(slot.landing),
                                static_cast<size_t>(bytesOf(m_plan.values[v])),

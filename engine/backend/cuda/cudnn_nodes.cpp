@@ -109,8 +109,8 @@ class CudnnConv : public CudaNode {
     if (m_channelsLast)
       withElementType(m_bf16, [&](auto* type) {
         using T = std::remove_pointer_t<decltype(type)>;
-        launchToChannelsLast(m_b.params[0], static_cast<T*>(m_b.filter), m_filterOut, m_filterIn,
-                             m_filterTaps, false, s);
+        launchRelayout(m_b.params[0], static_cast<T*>(m_b.filter), m_filterOut, m_filterIn,
+                       m_filterTaps, Layout::nhwc, false, s);
       });
     TWB_CUDNN(cudnnSetStream(m_dnn, s));
     TWB_CUDNN(cudnnSetConvolutionMathType(m_conv, m_forward.math));
@@ -162,8 +162,8 @@ class CudnnConv : public CudaNode {
       using T = std::remove_pointer_t<decltype(type)>;
       const T* written = static_cast<const T*>(m_b.filterGrad);
       if (m_channelsLast)
-        launchFromChannelsLast(written, m_b.paramGrads[0], m_filterOut, m_filterIn, m_filterTaps,
-                               false, s);
+        launchRelayout(written, m_b.paramGrads[0], m_filterOut, m_filterIn, m_filterTaps,
+                       Layout::nchw, false, s);
       else
         launchAccumulate(written, m_b.paramGrads[0], m_weightElements, false, s);
     });
@@ -211,8 +211,7 @@ class CudnnBatchNorm : public CudaNode {
         m_training(plan.training),
         m_eps(node.attrs.at("eps").get<double>()),
         m_momentum(node.attrs.at("momentum").get<double>()) {
-    if (m_b.inputBf16[0] != m_b.outputBf16)
-      throw Error("its input and output must have the same precision here");
+    requireSamePrecision(m_b);
     if (m_eps < CUDNN_BN_MIN_EPSILON)
       throw Error("eps " + std::to_string(m_eps) + " is below cuDNN's smallest, " +
                   std::to_string(CUDNN_BN_MIN_EPSILON));
@@ -263,8 +262,7 @@ class CudnnPool : public CudaNode {
         m_dnn(dnn),
         m_x(plan.values[node.inputs[0]].shape, m_b.inputBf16[0], plan.channelsLast),
         m_y(plan.values[node.output].shape, m_b.outputBf16, plan.channelsLast) {
-    if (m_b.inputBf16[0] != m_b.outputBf16)
-      throw Error("its input and output must have the same precision here");
+    requireSamePrecision(m_b);
     const auto [kh, kw] = pairOf(node.attrs, "kernel");
     const auto [ph, pw] = pairOf(node.attrs, "padding");
     auto [sh, sw] = pairOf(node.attrs, "stride");

@@ -31,79 +31,63 @@ inline cudnnTensorFormat_t cudnnLayout(bool channelsLast) {
   return channelsLast ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
 }
 
-// A packed tensor of shape (N, C, H, W), laid out NCHW or, with `channelsLast`, NHWC.
-class TensorDescriptor {
+// Owns one cuDNN descriptor: made by Create, freed by Destroy, movable, used where cuDNN takes
+// the plain handle.
+template <typename Handle, cudnnStatus_t (*Create)(Handle*), cudnnStatus_t (*Destroy)(Handle)>
+class Descriptor {
  public:
-  TensorDescriptor(const Shape& nchw, bool bf16, bool channelsLast) : TensorDescriptor() {
+  Descriptor() { checkCudnn(Create(&m_desc), "creating a descriptor"); }
+  ~Descriptor() {
+    if (m_desc) Destroy(m_desc);
+  }
+  Descriptor(Descriptor&& other) noexcept : m_desc(other.m_desc) { other.m_desc = nullptr; }
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+  operator Handle() const { return m_desc; }
+
+ private:
+  Handle m_desc = nullptr;
+};
+
+using ConvolutionDescriptor =
+    Descriptor<cudnnConvolutionDescriptor_t, cudnnCreateConvolutionDescriptor,
+               cudnnDestroyConvolutionDescriptor>;
+using PoolingDescriptor = Descriptor<cudnnPoolingDescriptor_t, cudnnCreatePoolingDescriptor,
+                                     cudnnDestroyPoolingDescriptor>;
+
+// A packed tensor of shape (N, C, H, W), laid out NCHW or, with `channelsLast`, NHWC.
+class TensorDescriptor : public Descriptor<cudnnTensorDescriptor_t, cudnnCreateTensorDescriptor,
+                                           cudnnDestroyTensorDescriptor> {
+ public:
+  TensorDescriptor(const Shape& nchw, bool bf16, bool channelsLast) {
     if (nchw.size() != 4)
       throw Error("cuDNN is given a tensor of rank " + std::to_string(nchw.size()) +
                   ", not (N, C, H, W)");
-    TWB_CUDNN(cudnnSetTensor4dDescriptor(m_desc, cudnnLayout(channelsLast), cudnnType(bf16),
+    TWB_CUDNN(cudnnSetTensor4dDescriptor(*this, cudnnLayout(channelsLast), cudnnType(bf16),
                                          static_cast<int>(nchw[0]), static_cast<int>(nchw[1]),
                                          static_cast<int>(nchw[2]), static_cast<int>(nchw[3])));
   }
   // The (1, C, 1, 1) f32 scale, shift and statistics of batch norm over `x`.
   static TensorDescriptor batchNormStatistics(const TensorDescriptor& x) {
     TensorDescriptor stats;
-    TWB_CUDNN(cudnnDeriveBNTensorDescriptor(stats.m_desc, x.m_desc, CUDNN_BATCHNORM_SPATIAL));
+    TWB_CUDNN(cudnnDeriveBNTensorDescriptor(stats, x, CUDNN_BATCHNORM_SPATIAL));
     return stats;
   }
-  ~TensorDescriptor() {
-    if (m_desc) cudnnDestroyTensorDescriptor(m_desc);
-  }
-  TensorDescriptor(TensorDescriptor&& other) noexcept : m_desc(other.m_desc) {
-    other.m_desc = nullptr;
-  }
-  TensorDescriptor(const TensorDescriptor&) = delete;
-  TensorDescriptor& operator=(const TensorDescriptor&) = delete;
-  operator cudnnTensorDescriptor_t() const { return m_desc; }
 
  private:
-  TensorDescriptor() { TWB_CUDNN(cudnnCreateTensorDescriptor(&m_desc)); }
-  cudnnTensorDescriptor_t m_desc = nullptr;
+  TensorDescriptor() = default;
 };
 
 // A convolution's weights of shape (out, in / groups, kh, kw): as the engine stores them, or
 // with `channelsLast` as cuDNN's NHWC kernels read them, (out, kh, kw, in / groups).
-class FilterDescriptor {
+class FilterDescriptor : public Descriptor<cudnnFilterDescriptor_t, cudnnCreateFilterDescriptor,
+                                           cudnnDestroyFilterDescriptor> {
  public:
   FilterDescriptor(const Shape& oihw, bool bf16, bool channelsLast) {
-    TWB_CUDNN(cudnnCreateFilterDescriptor(&m_desc));
-    TWB_CUDNN(cudnnSetFilter4dDescriptor(m_desc, cudnnType(bf16), cudnnLayout(channelsLast),
+    TWB_CUDNN(cudnnSetFilter4dDescriptor(*this, cudnnType(bf16), cudnnLayout(channelsLast),
                                          static_cast<int>(oihw[0]), static_cast<int>(oihw[1]),
                                          static_cast<int>(oihw[2]), static_cast<int>(oihw[3])));
   }
-  ~FilterDescriptor() { cudnnDestroyFilterDescriptor(m_desc); }
-  FilterDescriptor(const FilterDescriptor&) = delete;
-  FilterDescriptor& operator=(const FilterDescriptor&) = delete;
-  operator cudnnFilterDescriptor_t() const { return m_desc; }
-
- private:
-  cudnnFilterDescriptor_t m_desc = nullptr;
-};
-
-class ConvolutionDescriptor {
- public:
-  ConvolutionDescriptor() { TWB_CUDNN(cudnnCreateConvolutionDescriptor(&m_desc)); }
-  ~ConvolutionDescriptor() { cudnnDestroyConvolutionDescriptor(m_desc); }
-  ConvolutionDescriptor(const ConvolutionDescriptor&) = delete;
-  ConvolutionDescriptor& operator=(const ConvolutionDescriptor&) = delete;
-  operator cudnnConvolutionDescriptor_t() const { return m_desc; }
-
- private:
-  cudnnConvolutionDescriptor_t m_desc = nullptr;
-};
-
-class PoolingDescriptor {
- public:
-  PoolingDescriptor() { TWB_CUDNN(cudnnCreatePoolingDescriptor(&m_desc)); }
-  ~PoolingDescriptor() { cudnnDestroyPoolingDescriptor(m_desc); }
-  PoolingDescriptor(const PoolingDescriptor&) = delete;
-  PoolingDescriptor& operator=(const PoolingDescriptor&) = delete;
-  operator cudnnPoolingDescriptor_t() const { return m_desc; }
-
- private:
-  cudnnPoolingDescriptor_t m_desc = nullptr;
 };
 
 }  // namespace twb::gpu
