@@ -190,6 +190,26 @@ class TestGpuPlan : public QObject {
     QVERIFY2(withConvolutions >= (int64_t(256) << 20), std::to_string(withConvolutions).c_str());
     QVERIFY2(mlpOnly < (int64_t(64) << 20), std::to_string(mlpOnly).c_str());
   }
+
+  // Channels-last, a Flatten of an image reorders it into buffers of its own, and every
+  // convolution keeps its weights and their gradient in cuDNN's order besides the masters.
+  void aChannelsLastPlanHoldsItsReorderedBuffers() {
+    std::string whyNot;
+    gpu::GpuBackend* backend = findGpuBackend(&whyNot);
+    if (!backend) QSKIP(whyNot.c_str());
+    const Graph graph = Graph::build(
+        withLoss(makeTemplate("cnn-small", nullptr, "test"), "SoftmaxCrossEntropy", {1, 10}), 16);
+    GpuExecOptions options;
+    const int64_t planar = backend->planBytes(GpuExecutor::lower(graph, options));
+    options.channelsLast = true;
+    const int64_t last = backend->planBytes(GpuExecutor::lower(graph, options));
+    const int64_t flattened = 4 * numel(graph.values()[graph.valueIndex("flatten")].shape);
+    int64_t weights = 0;
+    for (const GraphNode& node : graph.nodes())
+      if (node.opName == "Conv2d") weights += 4 * numel(node.params[0].shape);
+    QVERIFY2(last - planar >= 2 * flattened + 2 * weights,
+             (std::to_string(last - planar) + " more bytes").c_str());
+  }
 };
 
 QTEST_APPLESS_MAIN(TestGpuPlan)
