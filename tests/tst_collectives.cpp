@@ -190,8 +190,18 @@ class TestCollectives : public QObject {
   // The reducer's thread averages each bucket while "backward" (this rank's thread) is still
   // writing the gradients of earlier nodes: a bucket is sent only once the node writing its last
   // gradient has said so, and after finish() every gradient is the mean over the ranks. Two steps,
-  // so the buckets' buffers are reused; the second in the order a cutoff of 0 asks for.
+  // so the buckets' buffers are reused; the second in the order a cutoff of 0 asks for. With the
+  // gradients packed in the buckets' order (as data-parallel training lays them out), every
+  // bucket is reduced in place, over the gaps between its gradients too (logits.bias' 10 floats
+  // end 6 short of the next 64-byte boundary).
+  void bucketsAreAveragedWhileBackwardStillWrites_data() {
+    QTest::addColumn<bool>("packed");
+    QTest::newRow("gradients where ensure() put them") << false;
+    QTest::newRow("gradients packed in the buckets' order") << true;
+  }
+
   void bucketsAreAveragedWhileBackwardStillWrites() {
+    QFETCH(bool, packed);
     const Graph graph = Graph::build(makeTemplate("mlp", {{"hidden", {64, 32}}}, "model"), 4);
     // Small integers: their sum and its half are exact in float, so the mean compares exactly.
     const auto gradientValue = [](int rank, size_t param, int64_t i, int step) {
@@ -202,9 +212,14 @@ class TestCollectives : public QObject {
     onRanks(2, [&](int r, Communicator& comm) {
       ParameterStore params;
       params.ensure(graph, 1);
+      if (packed) params.packGradients(GradientReducer::gradientOrder(graph));
       GradientReducer reducer(comm, WireType::f32);
       reducer.plan(params, graph, 4096);
       buckets[static_cast<size_t>(r)] = reducer.bucketCount();
+      for (size_t b = 0; b < reducer.bucketCount(); ++b)
+        if ((reducer.bucket(b).packed != nullptr) != packed)
+          throw std::runtime_error("bucket " + std::to_string(b) + " is " + (packed ? "not " : "") +
+                                   "reduced in place");
       for (int step = 0; step < 2; ++step) {
         for (size_t n = graph.nodes().size(); n-- > 0;) {
           for (const ParamSpec& spec : graph.nodes()[n].params) {

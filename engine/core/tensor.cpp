@@ -32,6 +32,18 @@ Tensor Tensor::clone() const {
   return copy;
 }
 
+Tensor Tensor::view(const Tensor& base, int64_t offset, Shape shape) {
+  Tensor t;
+  t.m_shape = std::move(shape);
+  t.m_dtype = base.m_dtype;
+  if (offset < 0 || offset + t.numel() > base.numel())
+    throw Error("a view of " + toString(t.m_shape) + " at element " + std::to_string(offset) +
+                " does not fit in " + toString(base.m_shape));
+  const size_t at = static_cast<size_t>(offset) * dtypeSize(base.m_dtype);
+  t.m_data = std::shared_ptr<std::byte>(base.m_data, base.m_data.get() + at);
+  return t;
+}
+
 void Tensor::fill(float value) {
   if (m_dtype != DType::f32) throw Error("Tensor::fill supports f32 only");
   float* p = data<float>();

@@ -26,6 +26,9 @@ class Tensor {
   T* data() const { return static_cast<T*>(raw()); }
 
   Tensor clone() const;
+  // A tensor of `shape` inside `base`'s buffer from element `offset` on, sharing (and keeping
+  // alive) that buffer; throws twb::Error when it does not fit.
+  static Tensor view(const Tensor& base, int64_t offset, Shape shape);
   void fill(float value);  // f32 only
 
  private:

@@ -75,6 +75,11 @@ std::string DataParallelTraining::shareResumePoint(const std::string& checkpoint
   return path;
 }
 
+// In the buckets' order, so that each bucket is reduced where backward wrote it, without copies.
+void DataParallelTraining::arrangeGradients(ParameterStore& params, const Graph& graph) {
+  params.packGradients(GradientReducer::gradientOrder(graph));
+}
+
 void DataParallelTraining::start(ParameterStore& params, const Graph& graph, Optimizer* optimizer) {
   m_params = &params;
   m_graph = &graph;

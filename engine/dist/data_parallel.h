@@ -32,6 +32,7 @@ class DataParallelTraining : public TrainingStrategy {
   RankCollective* batchNormRanks() override { return m_statistics.get(); }
   std::string shareResumePoint(const std::string& checkpoint,
                                const std::string& scratchFolder) override;
+  void arrangeGradients(ParameterStore& params, const Graph& graph) override;
   void start(ParameterStore& params, const Graph& graph, Optimizer* optimizer) override;
   bool defersUpdates() const override { return m_optimizer != nullptr; }
   void parametersNeeded(size_t node) override;

@@ -21,14 +21,41 @@ GradientReducer::~GradientReducer() {
   m_thread.join();
 }
 
+std::vector<std::string> GradientReducer::gradientOrder(const Graph& graph) {
+  std::vector<std::string> names;
+  for (size_t n = graph.nodes().size(); n-- > 0;)
+    for (const ParamSpec& spec : graph.nodes()[n].params)
+      if (spec.trainable) names.push_back(graph.nodes()[n].name + "." + spec.suffix);
+  return names;
+}
+
+namespace {
+// The range a bucket's gradients span when they lie one after another as packGradients lays
+// them out (each from the next aligned element after the one before); null otherwise.
+float* packedRange(const std::vector<Parameter*>& params, size_t& elements) {
+  float* first = params.front()->grad.data<float>();
+  const float* expected = first;
+  for (const Parameter* p : params) {
+    if (p->grad.data<float>() != expected) return nullptr;
+    const int64_t n = p->grad.numel(), align = ParameterStore::kPackAlignment;
+    expected += (n + align - 1) / align * align;
+  }
+  const Parameter* last = params.back();
+  elements = static_cast<size_t>(last->grad.data<float>() + last->grad.numel() - first);
+  return first;
+}
+}  // namespace
+
 void GradientReducer::plan(ParameterStore& params, const Graph& graph, size_t bucketBytes) {
   m_buckets.clear();
   m_bucketOf.assign(graph.nodes().size(), npos);
   GradientBucket current;
   const auto close = [&] {
     if (current.params.empty()) return;
-    current.fused.resize(current.elements);
-    if (m_wire != WireType::f32) current.feedback.assign(current.elements, 0.f);
+    current.packed = packedRange(current.params, current.packedElements);
+    if (!current.packed) current.fused.resize(current.elements);
+    const size_t sent = current.packed ? current.packedElements : current.elements;
+    if (m_wire != WireType::f32) current.feedback.assign(sent, 0.f);
     m_buckets.push_back(std::move(current));
     current = {};
   };
@@ -230,21 +257,31 @@ void GradientReducer::run() {
 void GradientReducer::reduce(size_t index) {
   GradientBucket& b = m_buckets[index];
   const double start = steadyMicros();
+  const float scale = 1.0f / static_cast<float>(m_comm.size());
+  float* feedback = b.feedback.empty() ? nullptr : b.feedback.data();
+  if (b.packed) {  // where backward wrote them (the gaps between are zeros, and stay so)
+    m_comm.allReduceSum(b.packed, b.packedElements, m_wire, feedback);
+    for (size_t i = 0; i < b.packedElements; ++i) b.packed[i] *= scale;
+    recordSpan(index, start, b.packedElements);
+    return;
+  }
   float* fused = b.fused.data();
   for (const Parameter* p : b.params) {
     std::memcpy(fused, p->grad.data<float>(), sizeof(float) * static_cast<size_t>(p->grad.numel()));
     fused += p->grad.numel();
   }
-  m_comm.allReduceSum(b.fused.data(), b.elements, m_wire,
-                      b.feedback.empty() ? nullptr : b.feedback.data());
-  const float scale = 1.0f / static_cast<float>(m_comm.size());
+  m_comm.allReduceSum(b.fused.data(), b.elements, m_wire, feedback);
   fused = b.fused.data();
   for (Parameter* p : b.params) {
     float* g = p->grad.data<float>();
     for (int64_t i = 0; i < p->grad.numel(); ++i) g[i] = fused[i] * scale;
     fused += p->grad.numel();
   }
-  const CommSpan span{index, start, steadyMicros(), b.elements * sizeof(float)};
+  recordSpan(index, start, b.elements);
+}
+
+void GradientReducer::recordSpan(size_t bucket, double startUs, size_t elements) {
+  const CommSpan span{bucket, startUs, steadyMicros(), elements * sizeof(float)};
   std::lock_guard lock(m_mutex);
   m_spans.push_back(span);
   m_stepSpans.push_back(span);

@@ -18,6 +18,10 @@ namespace twb {
 struct GradientBucket {
   std::vector<Parameter*> params;
   size_t elements = 0;
+  // Where the gradients were packed (ParameterStore::packGradients): the bucket's range there,
+  // reduced in place; null: they are copied into `fused` and back.
+  float* packed = nullptr;
+  size_t packedElements = 0;  // the range, with the gaps between gradients
   size_t readyNode = 0;  // the graph node whose backward writes the bucket's last gradient
   std::vector<float> fused;
   std::vector<float> feedback;  // compressed wire: this rank's rounding, added back next step
@@ -45,6 +49,10 @@ class GradientReducer {
   static constexpr size_t npos = SIZE_MAX;
 
   GradientReducer(Communicator& comm, WireType wire);
+  // The trainable parameters of `graph` in the order backward finishes their gradients (nodes
+  // last to first, a node's in its order): the buckets' order, in which packing the gradients
+  // (ParameterStore::packGradients) makes every bucket one range.
+  static std::vector<std::string> gradientOrder(const Graph& graph);
   ~GradientReducer();
   GradientReducer(const GradientReducer&) = delete;
   GradientReducer& operator=(const GradientReducer&) = delete;
@@ -94,6 +102,7 @@ class GradientReducer {
   void waitUntil(std::unique_lock<std::mutex>& lock, const std::function<bool()>& done);
   void run();
   void reduce(size_t bucket);
+  void recordSpan(size_t bucket, double startUs, size_t elements);
 
   Communicator& m_comm;
   WireType m_wire;

@@ -1,6 +1,7 @@
 #include "exec/parameter_store.h"
 
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 #include "core/error.h"
@@ -34,6 +35,27 @@ void ParameterStore::ensure(const Graph& graph, uint64_t seed) {
     }
     m_index[name] = m_params.size();
     m_params.push_back(std::move(p));
+  }
+}
+
+void ParameterStore::packGradients(const std::vector<std::string>& names) {
+  const auto padded = [](int64_t n) {
+    return (n + kPackAlignment - 1) / kPackAlignment * kPackAlignment;
+  };
+  int64_t total = 0;
+  for (const std::string& name : names) {
+    const Parameter& p = at(name);
+    if (p.grad.empty()) throw Error("parameter '" + name + "' has no gradient to pack");
+    total += padded(p.grad.numel());
+  }
+  const Tensor packed({total}, DType::f32);
+  int64_t offset = 0;
+  for (const std::string& name : names) {
+    Parameter& p = at(name);
+    Tensor view = Tensor::view(packed, offset, p.grad.shape());
+    std::memcpy(view.raw(), p.grad.raw(), p.grad.bytes());
+    p.grad = view;
+    offset += padded(p.grad.numel());
   }
 }
 

@@ -28,6 +28,12 @@ class ParameterStore {
   const Parameter* find(const std::string& name) const;
   Parameter& at(const std::string& name);  // throws twb::Error naming the parameter
   const Parameter& at(const std::string& name) const;
+  // Lays the gradients of `names` out one after another in one buffer, each from a 64-byte
+  // boundary (the gaps stay zero), so that a run of them is one range: data parallel reduces
+  // its buckets where backward writes them. Before any executor binds the gradients.
+  void packGradients(const std::vector<std::string>& names);
+  static constexpr int64_t kPackAlignment = 16;  // floats
+
   std::vector<Parameter>& all() { return m_params; }
   const std::vector<Parameter>& all() const { return m_params; }
 

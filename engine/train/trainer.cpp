@@ -163,6 +163,7 @@ void TrainingRun::setUp() {
       m_events.log("info", "evaluating the bf16 GPU run in fp32 on the CPU: " + bf16Unavailable());
     }
   } else {
+    if (m_strategy) m_strategy->arrangeGradients(m_params, plan.graph);
     m_exec = std::make_unique<Executor>(std::move(plan.graph), m_params,
                                         ExecOptions{ExecMode::train, false, precision, nullptr,
                                                     m_strategy ? m_strategy->batchNormRanks()

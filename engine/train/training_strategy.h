@@ -40,6 +40,8 @@ class TrainingStrategy {
   // other machines), written under `scratchFolder`; returns the file this rank loads, or "".
   virtual std::string shareResumePoint(const std::string& checkpoint,
                                        const std::string& scratchFolder) = 0;
+  // Before an executor binds the gradients: lays them out the way the strategy reduces them.
+  virtual void arrangeGradients(ParameterStore& params, const Graph& graph) = 0;
   // Before the first step, once weights are initialised or loaded: every rank takes rank 0's.
   // `graph` is the training graph whose backward order the gradients follow. `optimizer`, when
   // given, may be left to the strategy (defersUpdates()).
