@@ -297,6 +297,8 @@ class TestCollectives : public QObject {
       int32_t mine = 10 + r, all[3] = {};
       comm.allGather(&mine, sizeof mine, all);
       if (all[0] != 10 || all[1] != 11 || all[2] != 12) throw Error("allGather out of order");
+      // Nothing to gather (a profiled step before any bucket was reduced): no division by zero.
+      comm.allGather(&mine, 0, all);
       double value = r == 2 ? 3.25 : 0;
       comm.broadcast(&value, sizeof value, 2);
       if (value != 3.25) throw Error("broadcast did not arrive");

@@ -12,7 +12,8 @@ class RankCollective {
   virtual ~RankCollective() = default;
   virtual int rank() const = 0;
   virtual int size() const = 0;
-  // Every rank's `bytes` bytes of `mine`, in rank order, into `all` (size() * bytes).
+  // Every rank's `bytes` bytes of `mine`, in rank order, into `all` (size() * bytes); 0 bytes
+  // on every rank: nothing.
   virtual void allGather(const void* mine, size_t bytes, void* all) = 0;
 };
 

@@ -52,6 +52,8 @@ class GlooCommunicator : public Communicator {
     guarded([&] { ring(0, data, count, wire, false, nullptr); });
   }
   void allGather(const void* mine, size_t bytes, void* all) override {
+    if (bytes == 0)
+      return;  // every rank gathers the same size: nothing to send (Gloo divides by it)
     guarded([&] {
       gloo::AllgatherOptions options(m_contexts[0]);
       options.setInput(static_cast<char*>(const_cast<void*>(mine)), bytes);

@@ -11,8 +11,8 @@ Measured as well:
   - the link's alpha (one-way latency of a small message) and beta (seconds per byte of a bulk
     transfer both ways at once, as a ring uses its links), by a TCP ping-pong and an exchange
     between the two hosts;
-  - the engine's per-layer compute times (its profile event, at 2 ranks) and bucket size (its
-    comm_tuned event).
+  - the engine's per-layer compute times (the median of its profile events after tuning, at 2
+    ranks) and bucket size (its comm_tuned event).
 From those, a scaling model predicts the step time: each bucket becomes ready when backward has
 written its last gradient (layers in reverse order, the measured times), a communication thread
 reduces the buckets in order, each all-reduce costing 2(p-1) alpha + 2(p-1)/p n beta for a ring
@@ -143,7 +143,7 @@ def engine_job(model, steps, nodes=None, communication=None):
     job = {"name": f"shaped-{model}", "model": {"template": model}, "dataset": DATA[model],
            "batch": BATCH[model], "epochs": 1, "max_steps": steps, "seed": 1, "threads": 1,
            "optimizer": {"type": "sgd", "lr": 0.01, "momentum": 0.9},
-           "eval": {"every_epoch": False}, "log_every_steps": 10, "profile": {"every_steps": 20}}
+           "eval": {"every_epoch": False}, "log_every_steps": 10, "profile": {"every_steps": 10}}
     if nodes:
         job["parallel"] = {"strategy": "data", "nodes": nodes, "ranks_per_node": 1,
                            **(communication or {})}
@@ -188,8 +188,23 @@ def engine_across_hosts(engine, model, steps, folder, communication):
         "comm_ms": statistics.median(e["comm_ms"] for e in settled),
         "exposed_ms": statistics.median(e["exposed_comm_ms"] for e in settled),
         "bucket_bytes": tuned["bucket_bytes"],
-        "profile": profiles[-1],
+        "profile": median_profile(profiles),
     }
+
+
+def median_profile(profiles):
+    """One profile of the median of each layer's times over the profiled steps (a single step's
+    times drift by +-15 % on this VM); profiled steps, like step events, every 10 steps."""
+    assert profiles, "no profiled step after tuning; give more --steps"
+    median = dict(profiles[-1])
+    for key in ("data_ms", "optimizer_ms"):
+        median[key] = statistics.median(p[key] for p in profiles)
+    median["layers"] = []
+    for i, layer in enumerate(profiles[-1]["layers"]):
+        times = {key: statistics.median(p["layers"][i][key] for p in profiles)
+                 for key in ("forward_ms", "backward_ms")}
+        median["layers"].append({**layer, **times})
+    return median
 
 
 # --- the peer ---------------------------------------------------------------------------------
