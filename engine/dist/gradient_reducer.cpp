@@ -37,8 +37,7 @@ float* packedRange(const std::vector<Parameter*>& params, size_t& elements) {
   const float* expected = first;
   for (const Parameter* p : params) {
     if (p->grad.data<float>() != expected) return nullptr;
-    const int64_t n = p->grad.numel(), align = ParameterStore::kPackAlignment;
-    expected += (n + align - 1) / align * align;
+    expected += ParameterStore::packedStride(p->grad.numel());
   }
   const Parameter* last = params.back();
   elements = static_cast<size_t>(last->grad.data<float>() + last->grad.numel() - first);

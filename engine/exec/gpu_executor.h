@@ -17,11 +17,17 @@ struct GpuExecOptions {
   bool training = true;
   bool allowTf32 = false;
   bool cudaGraph = true;
-  bool channelsLast = false;     // gpu::GpuPlan::channelsLast
+  bool channelsLast = false;     // gpu::GpuPlan::channelsLast; jobs: channelsLastFor()
   bool inputGradients = false;   // also the gradients of the graph's f32 inputs (tests)
   gpu::PlanOptimizer optimizer;  // the trainer translates the job's optimizer
   std::string logits;            // the value copied back after every step
 };
+
+// The layout a job's images take on the GPU: cuDNN's tensor-core convolutions (bf16, TF32) read
+// NHWC; fp32 on FMA stays NCHW, as PyTorch's default, until a GPU measures otherwise.
+inline bool channelsLastFor(Precision precision, bool allowTf32) {
+  return precision == Precision::bf16 || allowTf32;
+}
 
 // A graph compiled for a GPU through the CUDA backend plugin (exec/gpu_loader.h): the engine's
 // side of the boundary. It lowers the graph into plain data with the same precision rules and

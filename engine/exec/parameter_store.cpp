@@ -39,14 +39,11 @@ void ParameterStore::ensure(const Graph& graph, uint64_t seed) {
 }
 
 void ParameterStore::packGradients(const std::vector<std::string>& names) {
-  const auto padded = [](int64_t n) {
-    return (n + kPackAlignment - 1) / kPackAlignment * kPackAlignment;
-  };
   int64_t total = 0;
   for (const std::string& name : names) {
     const Parameter& p = at(name);
     if (p.grad.empty()) throw Error("parameter '" + name + "' has no gradient to pack");
-    total += padded(p.grad.numel());
+    total += packedStride(p.grad.numel());
   }
   const Tensor packed({total}, DType::f32);
   int64_t offset = 0;
@@ -55,7 +52,7 @@ void ParameterStore::packGradients(const std::vector<std::string>& names) {
     Tensor view = Tensor::view(packed, offset, p.grad.shape());
     std::memcpy(view.raw(), p.grad.raw(), p.grad.bytes());
     p.grad = view;
-    offset += padded(p.grad.numel());
+    offset += packedStride(p.grad.numel());
   }
 }
 

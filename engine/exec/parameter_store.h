@@ -32,7 +32,8 @@ class ParameterStore {
   // boundary (the gaps stay zero), so that a run of them is one range: data parallel reduces
   // its buckets where backward writes them. Before any executor binds the gradients.
   void packGradients(const std::vector<std::string>& names);
-  static constexpr int64_t kPackAlignment = 16;  // floats
+  // Where the gradient after one of `elements` starts, counted from its start.
+  static int64_t packedStride(int64_t elements) { return (elements + 15) / 16 * 16; }
 
   std::vector<Parameter>& all() { return m_params; }
   const std::vector<Parameter>& all() const { return m_params; }

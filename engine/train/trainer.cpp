@@ -139,9 +139,7 @@ void TrainingRun::setUp() {
     options.device = m_device.cuda;
     options.precision = precision;
     options.allowTf32 = m_job.allowTf32;
-    // cuDNN's tensor-core convolutions (bf16, TF32) read NHWC; fp32 on FMA stays NCHW, as
-    // PyTorch's default, until a GPU measures otherwise (docs/benchmarks.md).
-    options.channelsLast = precision == Precision::bf16 || m_job.allowTf32;
+    options.channelsLast = channelsLastFor(precision, m_job.allowTf32);
     const OptimizerConfig& o = m_job.optimizer;
     options.optimizer = {o.type,
                          static_cast<float>(o.momentum),

@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
     const int64_t batch = std::stoll(argv[2]);
     const std::string precision = argv[3];
     const int steps = std::stoi(argv[4]);
-    bool graphs = true, channelsLast = precision != "fp32";
+    const Precision compute = precision == "bf16" ? Precision::bf16 : Precision::fp32;
+    bool graphs = true, channelsLast = channelsLastFor(compute, precision == "tf32");
     for (int i = 5; i < argc; ++i) {
       const std::string flag = argv[i];
       if (flag == "--eager")
@@ -74,7 +75,7 @@ int main(int argc, char** argv) {
     sgd.momentum = 0.9f;
     sgd.nesterov = true;
     GpuExecOptions options;
-    options.precision = precision == "bf16" ? Precision::bf16 : Precision::fp32;
+    options.precision = compute;
     options.allowTf32 = precision == "tf32";
     options.cudaGraph = graphs;
     options.channelsLast = channelsLast;

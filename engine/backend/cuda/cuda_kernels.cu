@@ -1,3 +1,4 @@
+#include "backend/cuda/cnn_kernels.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/kernel_support.cuh"
 
@@ -55,12 +56,6 @@ __global__ void sumChunks(const float* partial, float* db, int64_t chunks, int64
   float sum = 0;
   for (int64_t k = 0; k < chunks; ++k) sum += partial[k * cols + c];
   db[c] = sum;
-}
-
-__global__ void toBf16(const float* x, __nv_bfloat16* y, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x)
-    y[i] = __float2bfloat16(x[i]);
 }
 
 template <typename T>
@@ -188,8 +183,7 @@ void launchBiasGradient(const T* dy, float* partial, float* db, int64_t rows, in
 }
 
 void launchToBf16(const float* x, __nv_bfloat16* y, int64_t n, cudaStream_t stream) {
-  toBf16<<<blocksFor(n), kThreads, 0, stream>>>(x, y, n);
-  checkLaunch("toBf16");
+  launchAccumulate(x, y, n, false, stream);
 }
 
 template <typename T>
