@@ -10,13 +10,15 @@ optimizer, on a fixed random batch.
 Measured as well:
   - the link's alpha (one-way latency of a small message) and beta (seconds per byte of a bulk
     transfer both ways at once, as a ring uses its links), by a TCP ping-pong and an exchange
-    between the two hosts;
+    between the two hosts, once with the hosts idle and once with one busy thread on each (a
+    rank's compute thread: the hosts' network stacks share this machine's cores with it);
   - the engine's per-layer compute times (the median of its profile events after tuning, at 2
     ranks) and bucket size (its comm_tuned event).
 From those, a scaling model predicts the step time: each bucket becomes ready when backward has
 written its last gradient (layers in reverse order, the measured times), a communication thread
 reduces the buckets in order, each all-reduce costing 2(p-1) alpha + 2(p-1)/p n beta for a ring
-of p ranks (n bytes; half for bf16 on the wire); hierarchical puts `--per-node` ranks on a node
+of p ranks (n bytes; half for bf16 on the wire; beta the busy hosts' while the ranks compute, the
+idle hosts' after); hierarchical puts `--per-node` ranks on a node
 that sum through shared memory (at the measured memory copy rate) and rings only the nodes. The
 2-rank prediction is compared with the measured step; the curves for 2-512 ranks go to an SVG.
 
@@ -38,9 +40,11 @@ import time
 
 from peer_setup import DEFAULT_ENGINE, ddp_median_step, prepare_torch
 
-BATCH = {"cnn-small": 64, "mlp": 64, "resnet18-cifar": 32}
-DATA = {"cnn-small": "fashion-mnist", "mlp": "fashion-mnist", "resnet18-cifar": "synthetic:3x32x32:10"}
-SHAPE = {"cnn-small": (1, 28, 28), "mlp": (1, 28, 28), "resnet18-cifar": (3, 32, 32)}
+BATCH = {"cnn-small": 64, "mlp": 64, "resnet18-cifar": 32, "resnet50": 8}
+DATA = {"cnn-small": "fashion-mnist", "mlp": "fashion-mnist", "resnet18-cifar": "synthetic:3x32x32:10",
+        "resnet50": "synthetic:3x224x224:10"}
+SHAPE = {"cnn-small": (1, 28, 28), "mlp": (1, 28, 28), "resnet18-cifar": (3, 32, 32),
+         "resnet50": (3, 224, 224)}
 HOSTS = ["twbsl0", "twbsl1"]
 ADDRESS = ["10.78.1.2", "10.78.1.3"]
 BRIDGE = "twbslbr"
@@ -127,8 +131,20 @@ def link_worker(role, address, port):
         print(json.dumps({"alpha_s": alpha, "beta_s_per_byte": (both_ways - 2 * alpha) / size}))
 
 
-def measure_link(script):
+def measure_link(script, busy):
+    """alpha and beta between the hosts; `busy`: with a busy thread on each host meanwhile."""
     port = 29411
+    loads = [subprocess.Popen(in_host(host, sys.executable, "-c", "while True: pass"))
+             for host in range(2)] if busy else []
+    try:
+        return link_pair(script, port)
+    finally:
+        for load in loads:
+            load.kill()
+            load.wait()
+
+
+def link_pair(script, port):
     server = subprocess.Popen(in_host(1, sys.executable, script, "--link-worker", "server",
                                       ADDRESS[1], str(port)))
     time.sleep(0.5)
@@ -247,6 +263,7 @@ class ScalingModel:
     """Step time of data parallel on p ranks from one rank's per-layer times and the link."""
 
     def __init__(self, profile, bucket_bytes, alpha, beta, copy_beta, overlap_forward):
+        """`beta`: (while the ranks compute, while they wait), seconds per byte of the link."""
         layers = profile["layers"]
         self.forward = [l["forward_ms"] for l in layers]
         self.forward_ms = sum(self.forward)
@@ -272,31 +289,49 @@ class ScalingModel:
             self.closes[last] = len(self.bucket_bytes)
             self.bucket_bytes.append(size)
         self.backward_end = self.forward_ms + sum(self.backward)
-        self.alpha, self.beta, self.copy_beta = alpha, beta, copy_beta
+        self.alpha, self.copy_beta = alpha, copy_beta
+        self.beta_busy, self.beta_idle = beta
         self.overlap_forward = overlap_forward
 
-    def ring_ms(self, p, n, wire=1.0):
+    def ring_cost(self, p, n, wire=1.0):
+        """(fixed ms, bytes each rank sends) of a ring all-reduce of n bytes on p ranks."""
         if p == 1:
-            return 0.0
-        return (2 * (p - 1) * self.alpha + 2 * (p - 1) / p * n * wire * self.beta) * 1e3
+            return 0.0, 0.0
+        return 2 * (p - 1) * self.alpha * 1e3, 2 * (p - 1) / p * n * wire
 
-    def allreduce_ms(self, p, n, scheme, per_node):
+    def allreduce_cost(self, p, n, scheme, per_node):
         if scheme == "ring":
-            return self.ring_ms(p, n)
+            return self.ring_cost(p, n)
         if scheme == "bf16":
-            return self.ring_ms(p, n, 0.5)
+            return self.ring_cost(p, n, 0.5)
         local = min(per_node, p)
         # copy in, sum the local slots (a share each), copy out: ~ (2 + local) n of memory traffic
         shm_ms = (2 + local) * n / local * self.copy_beta * 1e3 if local > 1 else 0.0
-        return shm_ms + self.ring_ms(max(1, p // local), n)
+        fixed, sent = self.ring_cost(max(1, p // local), n)
+        return shm_ms + fixed, sent
+
+    def transfer_end(self, start, cost, busy_until):
+        """When an all-reduce started at `start` ends: its bytes go at the busy link's rate until
+        `busy_until` (the ranks computing), at the idle link's after."""
+        fixed, sent = cost
+        t = start + fixed
+        busy_ms, idle_ms = self.beta_busy * 1e3, self.beta_idle * 1e3
+        if t < busy_until:
+            if sent * busy_ms <= busy_until - t:
+                return t + sent * busy_ms
+            sent -= (busy_until - t) / busy_ms
+            t = busy_until
+        return t + sent * idle_ms
 
     def step_ms(self, p, scheme="ring", per_node=8, steps=6):
         """The period of steady-state steps, simulated: forward (waiting, with overlap_forward,
         for each layer's bucket of the step before), backward making buckets ready, and one
-        communication thread reducing them in the engine's order, then the per-step agreement."""
-        durations = [self.allreduce_ms(p, n, scheme, per_node) for n in self.bucket_bytes]
+        communication thread reducing them in the engine's order, then the per-step agreement.
+        With overlap_forward the ranks go on computing (the next forward) while the last
+        buckets are reduced; without, they wait, and the link has the machine to itself."""
+        costs = [self.allreduce_cost(p, n, scheme, per_node) for n in self.bucket_bytes]
         control = 2 * (p - 1) * self.alpha * 1e3  # the per-step all-reduce (4 floats)
-        count = len(durations)
+        count = len(costs)
         cutoff, comm_free, done, starts, t = count, 0.0, None, [], 0.0  # FIFO until measured
         for _ in range(steps):
             starts.append(t)
@@ -310,25 +345,25 @@ class ScalingModel:
                 t += self.backward[i]
                 if i in self.closes:
                     ready[self.closes[i]] = t
-            done, comm_free = self.reduce(ready, durations, cutoff, comm_free)
+            busy_until = float("inf") if self.overlap_forward else t
+            done, comm_free = self.reduce(ready, costs, cutoff, comm_free, busy_until)
             comm_free += control
             if self.overlap_forward:
-                cutoff = self.best_cutoff(ready, durations, t)
+                cutoff = self.best_cutoff(ready, costs, t)
             else:
                 t = max(t, comm_free)
         return starts[-1] - starts[-2]
 
-    @staticmethod
-    def reduce(ready, durations, cutoff, free):
+    def reduce(self, ready, costs, cutoff, free, busy_until):
         """When each bucket is averaged: [0, cutoff) in backward's order, the rest reversed."""
         count = len(ready)
         done = [0.0] * count
         for b in list(range(cutoff)) + list(reversed(range(cutoff, count))):
-            free = max(free, ready[b]) + durations[b]
+            free = self.transfer_end(max(free, ready[b]), costs[b], busy_until)
             done[b] = free
         return done, free
 
-    def best_cutoff(self, ready, durations, backward_end):
+    def best_cutoff(self, ready, costs, backward_end):
         """Rank 0's rule (GradientReducer::suggestedCutoff): the order that leaves the next
         forward waiting least, the largest cutoff of equals."""
         needed, t = {}, self.other_ms
@@ -338,7 +373,7 @@ class ScalingModel:
             t += f
         best, best_wait = len(ready), float("inf")
         for cutoff in reversed(range(len(ready) + 1)):
-            done, _ = self.reduce(ready, durations, cutoff, 0.0)
+            done, _ = self.reduce(ready, costs, cutoff, 0.0, float("inf"))
             waited = 0.0
             for b in sorted(needed, key=needed.get):
                 waited += max(0.0, done[b] - (backward_end + needed[b] + waited))
@@ -413,7 +448,7 @@ def main():
     engine = os.path.abspath(args.engine)
     make_hosts(args.rate)
     try:
-        link = measure_link(script)
+        link = {"idle": measure_link(script, False), "busy": measure_link(script, True)}
         with tempfile.TemporaryDirectory() as folder:
             fixed = {"bucket_bytes": args.bucket_bytes, "streams": args.streams}
             communication = {k: v for k, v in fixed.items() if v}
@@ -422,12 +457,14 @@ def main():
         ddp_ms = float("nan") if args.skip_peer else ddp_across_hosts(script, args.model, args.steps)
     finally:
         remove_hosts()
-    alpha, beta = link["alpha_s"], link["beta_s_per_byte"]
+    alpha = link["idle"]["alpha_s"]
+    beta = (link["busy"]["beta_s_per_byte"], link["idle"]["beta_s_per_byte"])
     model = ScalingModel(twb["profile"], twb["bucket_bytes"], alpha, beta, copy_seconds_per_byte(),
                          not args.no_overlap_forward)
     predicted = model.step_ms(2)
     batch = BATCH[args.model]
-    print(f"link {args.rate}: alpha {alpha * 1e6:.0f} us, beta {8 / beta / 1e6:.0f} Mbit/s")
+    print(f"link {args.rate}: alpha {alpha * 1e6:.0f} us, beta {8 / beta[1] / 1e6:.0f} Mbit/s "
+          f"idle, {8 / beta[0] / 1e6:.0f} Mbit/s with the hosts busy")
     print(f"{args.model}, 2 ranks on 2 hosts: twb {2 * batch * 1e3 / twb['step_ms']:.0f} samples/s "
           f"(step {twb['step_ms']:.1f} ms), DDP {2 * batch * 1e3 / ddp_ms:.0f} samples/s "
           f"(step {ddp_ms:.1f} ms): {ddp_ms / twb['step_ms']:.2f}x")
@@ -435,6 +472,10 @@ def main():
     print(f"communication {twb['comm_ms']:.1f} ms per step, exposed {twb['exposed_ms']:.1f} ms "
           f"({exposed_share:.0%}); bucket {twb['bucket_bytes'] >> 10} KiB")
     error = predicted / twb["step_ms"] - 1
+    idle_link = ScalingModel(twb["profile"], twb["bucket_bytes"], alpha, (beta[1], beta[1]),
+                             copy_seconds_per_byte(), not args.no_overlap_forward).step_ms(2)
+    print(f"model with the idle link's beta throughout: {idle_link:.1f} ms "
+          f"({idle_link / twb['step_ms'] - 1:+.1%})")
     print(f"model: 2-rank step {predicted:.1f} ms predicted, {twb['step_ms']:.1f} ms measured "
           f"({error:+.1%}); compute alone {model.compute_ms():.1f} ms")
     ranks = [2 ** k for k in range(1, 10)]
