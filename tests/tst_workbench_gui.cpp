@@ -1265,6 +1265,11 @@ class WorkbenchGuiTest : public QObject {
                     {"sync_batch_norm", true}, {"overlap_forward", false},
                     {"timeout_s", 30}};
     jobs << acrossNodes;
+    for (const QJsonValue& hierarchical : {QJsonValue("auto"), QJsonValue(false)}) {
+      QJsonObject written = everyFieldJob();  // the engine's default, or off, written out
+      written["parallel"] = QJsonObject{{"strategy", "data"}, {"hierarchical", hierarchical}};
+      jobs << written;
+    }
     for (const QJsonObject& job : std::as_const(jobs)) {
       ui::JobForm form;
       form.setJob(job);
@@ -1728,6 +1733,13 @@ class WorkbenchGuiTest : public QObject {
              QJsonValue(false));
     overlapForward->setChecked(true);
     QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("overlap_forward"));
+    // Hierarchical is the engine's "auto" unless chosen: a flag when chosen, gone when auto again.
+    auto* hierarchical = field<QComboBox>("hierarchical");
+    QCOMPARE(hierarchical->currentData().toString(), QString("auto"));
+    hierarchical->setCurrentIndex(hierarchical->findData(false));
+    QCOMPARE(m_window->jobForm()->job()["parallel"].toObject()["hierarchical"], QJsonValue(false));
+    hierarchical->setCurrentIndex(hierarchical->findData("auto"));
+    QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("hierarchical"));
     field<QComboBox>("compression")->setCurrentText("bf16");
     field<QSpinBox>("maxSteps")->setValue(60);
     field<QSpinBox>("threads")->setValue(1);

@@ -1061,14 +1061,6 @@ Trust this host and remember its key?</source>
         <translation>正在每个节点上检查…</translation>
     </message>
     <message>
-        <source>Ranks of a node reduce through shared memory first</source>
-        <translation>同一节点的进程先通过共享内存归约</translation>
-    </message>
-    <message>
-        <source>Hierarchical all-reduce: only one rank per node sends over the network.</source>
-        <translation>分层全归约：每个节点只有一个进程通过网络发送。</translation>
-    </message>
-    <message>
         <source>Hierarchical</source>
         <translation>分层归约</translation>
     </message>
@@ -1127,6 +1119,22 @@ Trust this host and remember its key?</source>
     <message>
         <source>Overlap with forward</source>
         <translation>与前向计算重叠</translation>
+    </message>
+    <message>
+        <source>auto: through shared memory where it has room</source>
+        <translation>自动：在有空间时通过共享内存</translation>
+    </message>
+    <message>
+        <source>yes: ranks of a node reduce through shared memory first</source>
+        <translation>是：同一节点的进程先通过共享内存归约</translation>
+    </message>
+    <message>
+        <source>no: every rank sends over the network</source>
+        <translation>否：每个进程都通过网络发送</translation>
+    </message>
+    <message>
+        <source>Hierarchical all-reduce: the ranks of each node sum through shared memory and only one rank per node sends over the network. Auto does so unless a node&apos;s /dev/shm is too small (as in a container), and then says so in the run&apos;s log.</source>
+        <translation>分层全归约：每个节点的进程先通过共享内存求和，每个节点只有一个进程通过网络发送。自动模式下如此，除非某个节点的 /dev/shm 太小（如在容器中），此时会在运行日志中说明。</translation>
     </message>
 </context>
 <context>

@@ -379,10 +379,8 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
     parallel->addRow(label, box);
     return box;
   };
-  auto* hierarchical =
-      addFlag(tr("Hierarchical"), tr("Ranks of a node reduce through shared memory first"),
-              tr("Hierarchical all-reduce: only one rank per node sends over the network."),
-              "hierarchical", "parallel.hierarchical", false);
+  auto* hierarchical = hierarchicalChoice();
+  parallel->addRow(tr("Hierarchical"), hierarchical);
   auto* syncBatchNorm = addFlag(
       tr("Synchronized BatchNorm"), tr("BatchNorm uses the statistics of every rank's samples"),
       tr("Synchronized BatchNorm: the ranks train as one process with the whole batch would, at "
@@ -434,6 +432,32 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
     showStrategy();
     edited();
   });
+}
+
+QComboBox* JobForm::hierarchicalChoice() {
+  // true, false or "auto", the engine's default: shared memory where /dev/shm has room.
+  auto* combo = named(new QComboBox, "hierarchical");
+  combo->addItem(tr("auto: through shared memory where it has room"), "auto");
+  combo->addItem(tr("yes: ranks of a node reduce through shared memory first"), true);
+  combo->addItem(tr("no: every rank sends over the network"), false);
+  combo->setToolTip(
+      tr("Hierarchical all-reduce: the ranks of each node sum through shared memory and only "
+         "one rank per node sends over the network. Auto does so unless a node's /dev/shm is too "
+         "small (as in a container), and then says so in the run's log."));
+  m_showers.push_back([=, this] {
+    const QJsonValue value = m_document.value("parallel.hierarchical", "auto");
+    int index = value.isBool() ? (value.toBool() ? 1 : 2) : combo->findData(value.toVariant());
+    if (index < 0) {  // shown as the file says; the node judges it
+      combo->addItem(value.toVariant().toString(), value.toVariant());
+      index = combo->count() - 1;
+    }
+    combo->setCurrentIndex(index);
+  });
+  connect(combo, &QComboBox::currentIndexChanged, this,
+          [combo, write = writerFor("parallel.hierarchical", "auto")] {
+            write(QJsonValue::fromVariant(combo->currentData()));
+          });
+  return combo;
 }
 
 void JobForm::addIntegerRow(QFormLayout* form, const QString& label, QSpinBox* spin,

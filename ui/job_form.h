@@ -68,6 +68,8 @@ class JobForm : public QWidget {
   // Ties a field to one path of the document: shown from it, written to it when the user edits.
   // Strategy, ranks and the communication options (data parallel only).
   void addParallelGroup(QFormLayout* parallel);
+  // parallel.hierarchical: auto, yes or no.
+  QComboBox* hierarchicalChoice();
   void bindText(QLineEdit* edit, const QString& path, const QString& engineDefault);
   void bindNumber(QLineEdit* edit, const QString& path, double engineDefault);
   void bindInteger(QSpinBox* spin, const QString& path, int engineDefault);

@@ -62,6 +62,7 @@ std::unique_ptr<TrainingStrategy> joinRanks(const Args& args, JobConfig& job, Ev
   o.interface = job.parallel.interface;
   o.hierarchical = job.parallel.hierarchical;
   o.ranksPerNode = static_cast<int>(job.parallel.ranksPerNode);
+  o.note = [&events](const std::string& message) { events.log("info", message); };
   o.streams = job.parallel.streams > 0 ? static_cast<int>(job.parallel.streams) : 2;
   o.timeout = std::chrono::milliseconds(static_cast<int64_t>(job.parallel.timeoutSeconds * 1e3));
   // Ranks of one machine share its cores unless the job says otherwise.

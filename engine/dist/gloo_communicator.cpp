@@ -12,8 +12,10 @@
 #include <net/if.h>
 #include <netdb.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <set>
@@ -262,6 +264,28 @@ std::string sharedMemoryName(const std::string& secret, int node) {
 
 // Floats per rank slot of a hierarchical reduction: larger reductions go in chunks.
 constexpr size_t kSharedSlotFloats = size_t{4} << 20;
+
+// Whether every machine of the job can hold its ranks' shared-memory segment (`bytes`) in
+// /dev/shm, agreed over `world` so that all ranks choose alike. A container's small /dev/shm
+// (64 MiB by default in Docker) would otherwise end in SIGBUS or a refusal.
+bool sharedMemoryFitsEverywhere(Communicator& world, size_t bytes,
+                                const std::function<void(const std::string&)>& note) {
+  struct statvfs fs {};
+  const double freeBytes =
+      ::statvfs("/dev/shm", &fs) == 0 ? static_cast<double>(fs.f_bavail) * fs.f_frsize : 0;
+  std::vector<float> tooSmall(static_cast<size_t>(world.size()), 0.f);
+  tooSmall[static_cast<size_t>(world.rank())] = freeBytes < static_cast<double>(bytes) ? 1.f : 0.f;
+  world.allReduceSum(tooSmall.data(), tooSmall.size());
+  const auto first = std::find(tooSmall.begin(), tooSmall.end(), 1.f);
+  if (first == tooSmall.end()) return true;
+  if (note)
+    note("parallel.hierarchical is auto, and /dev/shm on the machine of rank " +
+         std::to_string(first - tooSmall.begin()) + " has less room than the " +
+         std::to_string(bytes >> 20) +
+         " MiB its ranks need to reduce through shared memory: gradients go over the network "
+         "(give /dev/shm more room, or set \"hierarchical\": false to choose this)");
+  return false;
+}
 }  // namespace
 
 std::unique_ptr<Communicator> connectGloo(const GlooOptions& options,
@@ -270,7 +294,7 @@ std::unique_ptr<Communicator> connectGloo(const GlooOptions& options,
     throw Error("rank " + std::to_string(options.rank) + " is outside a job of " +
                 std::to_string(options.size) + " ranks");
   if (options.streams < 1) throw Error("streams must be >= 1");
-  const bool hierarchical = options.hierarchical && options.ranksPerNode > 1;
+  bool hierarchical = options.hierarchical.value_or(true) && options.ranksPerNode > 1;
   if (hierarchical && options.size % options.ranksPerNode != 0)
     throw Error("a hierarchical job of " + std::to_string(options.size) +
                 " ranks cannot have " + std::to_string(options.ranksPerNode) + " per node");
@@ -285,9 +309,6 @@ std::unique_ptr<Communicator> connectGloo(const GlooOptions& options,
   if (options.rank == 0)
     server = std::make_unique<RendezvousServer>(options.rendezvous.host, options.rendezvous.port,
                                                 options.secret);
-  const int node = hierarchical ? options.rank / options.ranksPerNode : 0;
-  const int nodes = hierarchical ? options.size / options.ranksPerNode : 0;
-  const bool leader = hierarchical && options.rank % options.ranksPerNode == 0;
   try {
     auto device = gloo::transport::tcp::CreateDevice(attr);
     RendezvousStore store(options.rendezvous, options.secret, options.connectTimeout);
@@ -295,6 +316,14 @@ std::unique_ptr<Communicator> connectGloo(const GlooOptions& options,
         connectMeshes(store, "", options.rank, options.size, options.streams, device,
                       options.connectTimeout),
         options.timeout);
+    world->setTimeout(options.connectTimeout);
+    if (hierarchical && !options.hierarchical)
+      hierarchical = sharedMemoryFitsEverywhere(
+          *world, SharedMemoryGroup::segmentBytes(options.ranksPerNode, kSharedSlotFloats),
+          options.note);
+    const int node = hierarchical ? options.rank / options.ranksPerNode : 0;
+    const int nodes = hierarchical ? options.size / options.ranksPerNode : 0;
+    const bool leader = hierarchical && options.rank % options.ranksPerNode == 0;
     std::unique_ptr<Communicator> leaders;
     if (leader && nodes > 1)
       leaders = std::make_unique<GlooCommunicator>(
@@ -307,7 +336,6 @@ std::unique_ptr<Communicator> connectGloo(const GlooOptions& options,
           options.timeout);
     // Every rank has read every address once all have reached this barrier: nothing needs the
     // rendezvous any more.
-    world->setTimeout(options.connectTimeout);
     world->barrier();
     world->setTimeout(options.timeout);
     if (server) server->close();

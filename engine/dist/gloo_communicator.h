@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "dist/communicator.h"
@@ -19,9 +21,12 @@ struct GlooOptions {
   std::string interface;
   int streams = 1;  // parallel connections per peer; large reductions are split across them
   // Hierarchical all-reduce (HierarchicalCommunicator): ranks r with the same r / ranksPerNode
-  // share a machine and reduce through shared memory first.
-  bool hierarchical = false;
+  // share a machine and reduce through shared memory first. Unset: hierarchical when every
+  // machine's /dev/shm has room for it (the ranks agree), the flat ring otherwise.
+  std::optional<bool> hierarchical = false;
   int ranksPerNode = 1;
+  // Told what connecting chose where the options left it open (why shared memory is not used).
+  std::function<void(const std::string&)> note;
   std::chrono::milliseconds connectTimeout{60000};
   std::chrono::milliseconds timeout{10000};
 };

@@ -38,8 +38,7 @@ struct SharedMemoryGroup::Header {
 SharedMemoryGroup::SharedMemoryGroup(const std::string& name, int localRank, int localSize,
                                      size_t slotFloats, std::chrono::milliseconds timeout)
     : m_localRank(localRank), m_localSize(localSize), m_slotFloats(slotFloats), m_timeout(timeout) {
-  const size_t header = pageAligned(sizeof(Header));
-  m_bytes = header + static_cast<size_t>(localSize + 1) * pageAligned(slotFloats * sizeof(float));
+  m_bytes = segmentBytes(localSize, slotFloats);
   const auto deadline = Clock::now() + timeout;
   const std::string where = "rank-local " + std::to_string(localRank) + " of " +
                             std::to_string(localSize) + " on this machine";
@@ -50,6 +49,13 @@ SharedMemoryGroup::SharedMemoryGroup(const std::string& name, int localRank, int
     if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(m_bytes)) != 0)
       throw CommError(where + ": cannot create shared memory " + name + ": " +
                       std::strerror(errno));
+    // Reserved now: a full /dev/shm is this error, not a SIGBUS at the first reduction.
+    if (const int error = ::posix_fallocate(fd, 0, static_cast<off_t>(m_bytes))) {
+      ::close(fd);
+      ::shm_unlink(name.c_str());
+      throw CommError(where + ": cannot reserve " + std::to_string(m_bytes >> 20) +
+                      " MiB of shared memory in /dev/shm: " + std::strerror(error));
+    }
   } else {
     // Rank 0 may not have created it yet.
     while ((fd = ::shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0600)) < 0) {
@@ -84,6 +90,11 @@ SharedMemoryGroup::SharedMemoryGroup(const std::string& name, int localRank, int
   }
   barrier();  // everyone has it mapped: the name can go
   if (localRank == 0) ::shm_unlink(name.c_str());
+}
+
+size_t SharedMemoryGroup::segmentBytes(int localSize, size_t slotFloats) {
+  return pageAligned(sizeof(Header)) +
+         static_cast<size_t>(localSize + 1) * pageAligned(slotFloats * sizeof(float));
 }
 
 SharedMemoryGroup::~SharedMemoryGroup() {

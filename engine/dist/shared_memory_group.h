@@ -19,6 +19,8 @@ class SharedMemoryGroup {
   SharedMemoryGroup(const std::string& name, int localRank, int localSize, size_t slotFloats,
                     std::chrono::milliseconds timeout);
   ~SharedMemoryGroup();
+  // The bytes of a group's segment: what /dev/shm must have free for it.
+  static size_t segmentBytes(int localSize, size_t slotFloats);
   SharedMemoryGroup(const SharedMemoryGroup&) = delete;
   SharedMemoryGroup& operator=(const SharedMemoryGroup&) = delete;
 

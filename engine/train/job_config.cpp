@@ -89,7 +89,12 @@ ParallelConfig readParallel(JsonObject p) {
   c.streams = integerOrAuto(p, "streams");
   if (c.streams > 16) throw p.error("streams", "must be <= 16, got " + std::to_string(c.streams));
   c.interface = p.string("interface", "");
-  c.hierarchical = p.boolean("hierarchical", false);
+  if (p.has("hierarchical") && p.raw("hierarchical").is_string()) {
+    if (p.string("hierarchical") != "auto")
+      throw p.error("hierarchical", "must be true, false or \"auto\"");
+  } else if (p.has("hierarchical")) {
+    c.hierarchical = p.boolean("hierarchical");
+  }
   c.syncBatchNorm = p.boolean("sync_batch_norm", false);
   c.overlapForward = p.boolean("overlap_forward", true);
   c.timeoutSeconds = p.number("timeout_s", c.timeoutSeconds);
@@ -300,7 +305,7 @@ nlohmann::json ParallelConfig::toJson() const {
           {"compression", compression},
           {"streams", streams},
           {"interface", interface},
-          {"hierarchical", hierarchical},
+          {"hierarchical", hierarchical ? nlohmann::json(*hierarchical) : nlohmann::json("auto")},
           {"sync_batch_norm", syncBatchNorm},
           {"overlap_forward", overlapForward},
           {"timeout_s", timeoutSeconds}};

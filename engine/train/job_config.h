@@ -22,7 +22,8 @@ struct ParallelConfig {
   std::string compression = "none";  // gradients on the wire: none | bf16 | fp16
   int64_t streams = 0;               // connections per peer; 0: tuned in the first steps
   std::string interface;             // network interface of the collectives; "": the route to rank 0
-  bool hierarchical = false;         // a node's ranks reduce through shared memory first
+  // A node's ranks reduce through shared memory first; unset ("auto"): where /dev/shm has room.
+  std::optional<bool> hierarchical;
   bool syncBatchNorm = false;        // BatchNorm normalises with the whole batch's statistics
   bool overlapForward = true;        // all-reduces also overlap the next step's forward
   double timeoutSeconds = 10;        // a rank that waits longer on a peer fails the job

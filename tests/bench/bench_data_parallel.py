@@ -3,16 +3,16 @@
 side by side in one run.
 
 Both run 2 ranks on this machine, one thread per rank, the same model, per-rank batch, SGD with
-momentum and softmax cross-entropy, with gradients averaged over loopback TCP every step. The
-engine runs `twb-engine train --ranks 2` on its real data loader (Fashion-MNIST, or synthetic
+momentum and softmax cross-entropy, with gradients averaged every step (PyTorch over loopback
+TCP; the engine both over loopback TCP and through shared memory, below). The engine runs `twb-engine train --ranks 2` on its real data loader (Fashion-MNIST, or synthetic
 CIFAR-shaped data for resnet18-cifar) and reports its step times in its step events; PyTorch
 trains on a fixed random batch (no loader cost), so the comparison favours the peer.
 
 Also measured, for the engine: 1 rank on 1 thread, so that
   scaling efficiency = throughput(2 ranks) / (2 x throughput(1 rank)),
 and the communication time of the step and how much of it backward did not hide; and the 2 ranks
-again with "hierarchical": true, which on one machine reduces through shared memory instead of
-loopback TCP.
+both with "hierarchical": false (loopback TCP, as PyTorch's Gloo ranks) and true (through shared
+memory: the engine's default for ranks of one machine).
 
 The machine is a shared VM whose speed drifts, so the three set-ups run in --rounds interleaved
 rounds and each keeps its best round.
@@ -53,8 +53,8 @@ def engine_run(engine, model, ranks, steps, folder, hierarchical=False):
            "batch": BATCH[model], "epochs": 1, "max_steps": steps, "seed": 1, "threads": 1,
            "optimizer": {"type": "sgd", "lr": 0.01, "momentum": 0.9},
            "eval": {"every_epoch": False}, "log_every_steps": 10}
-    if hierarchical:
-        job["parallel"] = {"strategy": "data", "hierarchical": True}
+    if ranks > 1:  # the engine's default on one machine is shared memory; TCP is asked for
+        job["parallel"] = {"strategy": "data", "hierarchical": hierarchical}
     path = os.path.join(folder, job["name"] + ".json")
     events = os.path.join(folder, job["name"] + ".jsonl")
     with open(path, "w") as f:
