@@ -446,7 +446,7 @@ QComboBox* JobForm::hierarchicalChoice() {
          "small (as in a container), and then says so in the run's log."));
   m_showers.push_back([=, this] {
     const QJsonValue value = m_document.value("parallel.hierarchical", "auto");
-    int index = value.isBool() ? (value.toBool() ? 1 : 2) : combo->findData(value.toVariant());
+    int index = combo->findData(value.toVariant());
     if (index < 0) {  // shown as the file says; the node judges it
       combo->addItem(value.toVariant().toString(), value.toVariant());
       index = combo->count() - 1;

@@ -317,7 +317,7 @@ std::unique_ptr<Communicator> connectGloo(const GlooOptions& options,
                       options.connectTimeout),
         options.timeout);
     world->setTimeout(options.connectTimeout);
-    if (hierarchical && !options.hierarchical)
+    if (hierarchical && !options.hierarchical.has_value())  // "auto"
       hierarchical = sharedMemoryFitsEverywhere(
           *world, SharedMemoryGroup::segmentBytes(options.ranksPerNode, kSharedSlotFloats),
           options.note);
