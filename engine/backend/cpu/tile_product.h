@@ -4,11 +4,13 @@
 
 namespace twb {
 
-// Matrix products on AVX2 with FMA by register tiles of 6 rows x 16 columns held over the whole
-// depth. Each element of a product sums its k terms in order, whatever the matrices' sizes, so a
-// row gives the same bits in any product it is part of (oneDNN's sgemm blocks by size: batches of
-// 64 and 32 images differed in 0.2-0.6 % of Winograd's outputs, and data-parallel ranks drifted
-// from one process by 1e-4 in 50 steps).
+// Matrix products by register tiles held over the whole depth: 6 rows x 16 columns on AVX2 with
+// FMA, 6 rows x 32 columns where the CPU has AVX-512 (twice the multiplications per instruction;
+// Winograd's products ran 1.9-2.0 times as fast on an AVX-512 EPYC). Each element of a product
+// sums its k terms in order by fused multiply-adds, whatever the matrices' sizes and the tiles'
+// width, so a row gives the same bits in any product it is part of and on either instruction set
+// (oneDNN's sgemm blocks by size: batches of 64 and 32 images differed in 0.2-0.6 % of
+// Winograd's outputs, and data-parallel ranks drifted from one process by 1e-4 in 50 steps).
 
 // Whether this CPU runs them.
 bool tileProductAvailable();
@@ -19,13 +21,27 @@ struct StridedMatrix {
   int64_t row = 0, step = 1;
 };
 
-// c (m x n) = a (m x k) b (k x n), or c += when `accumulate`; b and c row-major f32 with leading
-// dimensions ldb, ldc; on the calling thread.
-void tileProduct(const StridedMatrix& a, const float* b, int64_t ldb, float* c, int64_t ldc,
-                 int64_t m, int64_t k, int64_t n, bool accumulate = false);
+// Columns a panel holds.
+constexpr int64_t kPanelColumns = 16;
+
+// A matrix stored in panels of kPanelColumns columns: element (r, j) is
+// data[(j / 16) * panel + r * row + j % 16]. A row-major one with leading dimension ld is
+// {data, ld} (panel 16); Winograd keeps each panel of its kernels contiguous instead, so that a
+// product streams it rather than rows a power-of-two stride apart (which share a few L1 sets).
+template <class T>
+struct PanelMatrix {
+  T* data = nullptr;
+  int64_t row = 0, panel = kPanelColumns;
+};
+
+// c (m x n) = a (m x k) b (k x n), or c += when `accumulate`; on the calling thread.
+void tileProduct(const StridedMatrix& a, const PanelMatrix<const float>& b,
+                 const PanelMatrix<float>& c, int64_t m, int64_t k, int64_t n,
+                 bool accumulate = false);
 // The same, each element's float sum of k terms stored into (or added to) a double.
-void tileProduct(const StridedMatrix& a, const float* b, int64_t ldb, double* c, int64_t ldc,
-                 int64_t m, int64_t k, int64_t n, bool accumulate = false);
+void tileProduct(const StridedMatrix& a, const PanelMatrix<const float>& b,
+                 const PanelMatrix<double>& c, int64_t m, int64_t k, int64_t n,
+                 bool accumulate = false);
 
 // Many small products at once, c[i] = a[i] b[i] for i < batch, each (m x k) (k x n), packed:
 // attention's scores and mix, where a ViT's 16 tokens and 16-wide heads make 256 products of

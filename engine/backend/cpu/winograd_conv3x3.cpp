@@ -6,8 +6,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "backend/cpu/tile_product.h"
-
 namespace twb {
 
 namespace {
@@ -284,10 +282,9 @@ void WinogradConv3x3::run(const float* src, float* dst, float* scratch, float lo
       // The 36 products (count x in) x (in x out) on tileProduct(): each tile's outputs come out
       // the same whatever the batch.
       for (int p = 0; p < kPoints; ++p)
-        for (int64_t j = 0; j < panels; ++j)
-          tileProduct({v + p * in, kPoints * in, 1}, m_u.data() + (p * panels + j) * in * kPanel,
-                      kPanel, m + p * out + j * kPanel, kPoints * out, count, in,
-                      std::min(kPanel, out - j * kPanel));
+        tileProduct({v + p * in, kPoints * in, 1},
+                    {m_u.data() + p * panels * in * kPanel, kPanel, in * kPanel},
+                    {m + p * out, kPoints * out}, count, in, out);
       transformOutput(m, first, count, dst, lo, hi);
     }
   }
@@ -346,15 +343,17 @@ void WinogradConv3x3::kernelGradient(const float* src, const float* dy, float* s
     const int64_t count = std::min(m_chunk, m_tiles - first);
     transformInput(src, first, count, v, in, count * in);
     transformOutputGradient(dy, first, count, z);
-    // dU_p (+)= V_p^T Z_p: (in x tiles) x (tiles x 16) per panel and group of images.
+    // dU_p (+)= V_p^T Z_p: (in x tiles) x (tiles x 32) per pair of panels (the widest tile) and
+    // group of images.
 #pragma omp parallel for collapse(2) schedule(static)
     for (int p = 0; p < kPoints; ++p)
-      for (int64_t j = 0; j < panels; ++j)
+      for (int64_t j = 0; j < panels; j += 2)
         for (int64_t t = 0; t < count; t += sumTiles)
           tileProduct({v + (p * count + t) * in, 1, in},
-                      z + ((p * panels + j) * count + t) * kPanel, kPanel,
-                      du + (j * kPoints + p) * kPanel, duRow, in, std::min(sumTiles, count - t),
-                      kPanel, first > 0 || t > 0);
+                      {z + ((p * panels + j) * count + t) * kPanel, kPanel, count * kPanel},
+                      {du + (j * kPoints + p) * kPanel, duRow, kPoints * kPanel}, in,
+                      std::min(sumTiles, count - t), std::min<int64_t>(2, panels - j) * kPanel,
+                      first > 0 || t > 0);
   }
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < in; ++c)

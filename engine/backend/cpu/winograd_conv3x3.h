@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "backend/cpu/tile_product.h"
+
 namespace twb {
 
 // A 3x3 convolution with stride 1 and padding 1 by Winograd's minimal filtering F(4x4, 3x3)
@@ -112,7 +114,7 @@ class WinogradConv3x3 {
   // Transformed weights: per point, the (in x out) matrix in panels of 16 output channels, each
   // (in x 16) contiguous (zeros past out), so a product streams one panel instead of reading rows
   // of a power-of-two stride, which fall into a few sets of the L1 cache.
-  static constexpr int64_t kPanel = 16;
+  static constexpr int64_t kPanel = kPanelColumns;
   int64_t panelCount() const { return (m_shape.out + kPanel - 1) / kPanel; }
   std::vector<float> m_u;     // (36, panels, in, 16)
   std::vector<float> m_bias;  // (out)
