@@ -212,22 +212,45 @@ class CpuConv2d : public CpuKernel {
       default:
         return false;
     }
-    m_winograd = std::make_unique<WinogradConv3x3>(shape);
+    WinogradConv3x3::Shape laidOut = shape;
+    laidOut.channelsLast = directKernelTakesChannelsLast(shape);
+    m_winograd = std::make_unique<WinogradConv3x3>(laidOut);
     return true;
+  }
+
+  // Whether oneDNN's direct kernel for this 3x3 convolution takes its input channels-last (its
+  // AVX-512 kernels) rather than blocked: Winograd then chains in the same layout as its
+  // neighbours.
+  static bool directKernelTakesChannelsLast(const WinogradConv3x3::Shape& shape) {
+    const dnnl::memory::dims src{shape.batch, shape.in, shape.height, shape.width},
+        dst{shape.batch, shape.out, shape.height, shape.width};
+    const dnnl::convolution_forward::primitive_desc direct(
+        {dnnl::prop_kind::forward_inference,
+         dnnl::algorithm::convolution_direct,
+         dnnl::memory::desc(src, dt::f32, tag::any),
+         dnnl::memory::desc({shape.out, shape.in, 3, 3}, dt::f32, tag::any),
+         dnnl::memory::desc(dst, dt::f32, tag::any),
+         {1, 1},
+         {0, 0},
+         {1, 1},
+         {1, 1}},
+        cpuEngine());
+    return direct.src_desc() == dnnl::memory::desc(src, dt::f32, tag::nhwc);
   }
 
   dnnl::memory::desc prepareWinograd(const dnnl::memory::dims& src, const dnnl::memory::dims& dst,
                                      bool training) {
-    m_winogradSrcDesc = dnnl::memory::desc(src, dt::f32, tag::nChw8c);
-    m_winogradDstDesc = dnnl::memory::desc(dst, dt::f32, tag::nChw8c);
+    const tag layout = m_winograd->shape().channelsLast ? tag::nhwc : tag::nChw8c;
+    m_winogradSrcDesc = dnnl::memory::desc(src, dt::f32, layout);
+    m_winogradDstDesc = dnnl::memory::desc(dst, dt::f32, layout);
     m_inChannels = src[1];
     const auto scratch = [](const WinogradConv3x3& w) {
       return dnnl::memory::desc({static_cast<int64_t>(w.scratchBytes())}, dt::u8, tag::a);
     };
     noteScratchpad(scratch(*m_winograd));
     if (training) {
-      m_winogradToInput = std::make_unique<WinogradConv3x3>(
-          WinogradConv3x3::Shape{src[0], dst[1], src[1], src[2], src[3]});
+      m_winogradToInput = std::make_unique<WinogradConv3x3>(WinogradConv3x3::Shape{
+          src[0], dst[1], src[1], src[2], src[3], m_winograd->shape().channelsLast});
       noteScratchpad(scratch(*m_winogradToInput));
       noteScratchpad(dnnl::memory::desc(
           {static_cast<int64_t>(m_winograd->weightGradientScratchBytes())}, dt::u8, tag::a));
@@ -246,7 +269,7 @@ class CpuConv2d : public CpuKernel {
       m_winograd->setWeights(WinogradConv3x3::KernelView::plain(m_weightsData, m_inChannels),
                              m_biasData);
     if (!io.outputGrad) return;
-    m_outputGrad = io.outputGrad;  // in the output's layout, nChw8c
+    m_outputGrad = io.outputGrad;  // in the output's layout
     if (io.inputGrads[0]) {
       m_inputGrad = writeBuffer(io.inputGrads[0], m_winogradSrcDesc);
       finishInto(m_backward, m_inputGrad, io.inputGrads[0]);

@@ -9,7 +9,7 @@
 namespace twb {
 
 namespace {
-constexpr int64_t kBlock = 8;  // channels per block of nChw8c
+constexpr int64_t kBlock = 8;  // channels a transform takes at a time
 constexpr int kSide = 6;       // an input tile is 6x6 ...
 constexpr int kOut = 4;        // ... and gives a 4x4 block of outputs
 constexpr int kPoints = kSide * kSide;
@@ -98,10 +98,11 @@ TWB_AVX2 void transformInputTile(const Lanes* const d[kSide][kSide], float* v, i
 }
 
 // The 4x4 block of outputs A^T m A + bias, clamped to [lo, hi], of one block of channels from its
-// 36 products m[point * stride]; out[(r * width + c) * 8] for the rows and columns inside the
-// image.
+// 36 products m[point * stride]; to out[r * rowStride + c * pixel] for the rows and columns
+// inside the image.
 TWB_AVX2 void transformOutputTile(const float* m, int64_t stride, const float* bias, float lo,
-                                  float hi, int rows, int columns, int64_t width, float* out) {
+                                  float hi, int rows, int columns, int64_t rowStride, int64_t pixel,
+                                  float* out) {
   alignas(32) Lanes transposed[kSide][kOut];  // A^T m, stored transposed: [column][row]
   for (int c = 0; c < kSide; ++c) {
     const float* column[kSide];
@@ -118,7 +119,7 @@ TWB_AVX2 void transformOutputTile(const float* m, int64_t stride, const float* b
       // By intrinsics: GCC left this clamp in 4-lane and scalar code in every form tried. The
       // bound comes first so that a NaN output stays NaN (MAXPS returns its second operand then).
       const __m256 v = _mm256_add_ps(_mm256_load_ps(y[c]), b);
-      _mm256_storeu_ps(out + (r * width + c) * kBlock, _mm256_min_ps(high, _mm256_max_ps(low, v)));
+      _mm256_storeu_ps(out + r * rowStride + c * pixel, _mm256_min_ps(high, _mm256_max_ps(low, v)));
     }
   }
 }
@@ -210,6 +211,12 @@ TWB_AVX2 void kernelGradientTile(const Sum* du, int64_t stride, float* dw, int64
 }
 }  // namespace
 
+WinogradConv3x3::Strides WinogradConv3x3::stridesOf(int64_t channels) const {
+  const int64_t area = m_shape.height * m_shape.width;
+  if (m_shape.channelsLast) return {area * channels, kBlock, channels};
+  return {channels * area, area * kBlock, kBlock};
+}
+
 bool WinogradConv3x3::supports(const Shape& shape) {
   return tileProductAvailable() && shape.in % kBlock == 0 && shape.out % kBlock == 0 &&
          shape.height > 0 && shape.width > 0 && std::min(shape.in, shape.out) >= kFewestChannels;
@@ -217,6 +224,8 @@ bool WinogradConv3x3::supports(const Shape& shape) {
 
 WinogradConv3x3::WinogradConv3x3(const Shape& shape)
     : m_shape(shape),
+      m_src(stridesOf(shape.in)),
+      m_dst(stridesOf(shape.out)),
       m_tilesHigh((shape.height + kOut - 1) / kOut),
       m_tilesWide((shape.width + kOut - 1) / kOut),
       m_tiles(shape.batch * m_tilesHigh * m_tilesWide),
@@ -321,10 +330,10 @@ void WinogradConv3x3::weightGradient(const float* src, const float* dy, float* s
   for (int64_t block = 0; block < out / kBlock; ++block) {
     double sum[kBlock] = {};  // in double, as the kernel's sums of groups of images
     for (int64_t n = 0; n < m_shape.batch; ++n) {
-      const float* plane = dy + (n * (out / kBlock) + block) * area * kBlock;
+      const float* plane = dy + n * m_dst.image + block * m_dst.block;
       for (int64_t i = 0; i < area; ++i)
 #pragma omp simd
-        for (int l = 0; l < kBlock; ++l) sum[l] += plane[i * kBlock + l];
+        for (int l = 0; l < kBlock; ++l) sum[l] += plane[i * m_dst.pixel + l];
     }
     std::copy(sum, sum + kBlock, db + block * kBlock);
   }
@@ -370,13 +379,14 @@ void WinogradConv3x3::transformOutputGradient(const float* dy, int64_t first, in
   forEachBlockOfTile(
       out / kBlock, first, count, [&](int64_t block, int64_t t, const TileWalk& tile) {
         const int64_t top = tile.row * kOut, left = tile.column * kOut;
-        const auto* plane = reinterpret_cast<const Lanes*>(
-            dy + (tile.image * (out / kBlock) + block) * height * width * kBlock);
+        const float* plane = dy + tile.image * m_dst.image + block * m_dst.block;
         const Lanes* d[kOut][kOut];  // outputs past the image have no gradient
         for (int r = 0; r < kOut; ++r) {
           for (int c = 0; c < kOut; ++c) {
             const int64_t y = top + r, x = left + c;
-            d[r][c] = y < height && x < width ? plane + y * width + x : &kZero;
+            d[r][c] = y < height && x < width
+                          ? reinterpret_cast<const Lanes*>(plane + (y * width + x) * m_dst.pixel)
+                          : &kZero;
           }
         }
         const int64_t k = block * kBlock;
@@ -392,13 +402,14 @@ void WinogradConv3x3::transformInput(const float* src, int64_t first, int64_t co
   forEachBlockOfTile(
       in / kBlock, first, count, [&](int64_t block, int64_t t, const TileWalk& tile) {
         const int64_t top = tile.row * kOut - 1, left = tile.column * kOut - 1;
-        const auto* plane = reinterpret_cast<const Lanes*>(
-            src + (tile.image * (in / kBlock) + block) * height * width * kBlock);
+        const float* plane = src + tile.image * m_src.image + block * m_src.block;
         const Lanes* d[kSide][kSide];  // the tile, zeros outside the image (the padding)
         for (int r = 0; r < kSide; ++r) {
           for (int c = 0; c < kSide; ++c) {
             const int64_t y = top + r, x = left + c;
-            d[r][c] = y >= 0 && y < height && x >= 0 && x < width ? plane + y * width + x : &kZero;
+            d[r][c] = y >= 0 && y < height && x >= 0 && x < width
+                          ? reinterpret_cast<const Lanes*>(plane + (y * width + x) * m_src.pixel)
+                          : &kZero;
           }
         }
         transformInputTile(d, v + t * tileStride + block * kBlock, pointStride);
@@ -411,12 +422,12 @@ void WinogradConv3x3::transformOutput(const float* m, int64_t first, int64_t cou
   forEachBlockOfTile(
       out / kBlock, first, count, [&](int64_t block, int64_t t, const TileWalk& tile) {
         const int64_t top = tile.row * kOut, left = tile.column * kOut;
-        float* plane = dst + (tile.image * (out / kBlock) + block) * height * width * kBlock;
-        transformOutputTile(m + t * kPoints * out + block * kBlock, out,
-                            m_bias.data() + block * kBlock, lo, hi,
-                            static_cast<int>(std::min<int64_t>(kOut, height - top)),
-                            static_cast<int>(std::min<int64_t>(kOut, width - left)), width,
-                            plane + (top * width + left) * kBlock);
+        float* plane = dst + tile.image * m_dst.image + block * m_dst.block;
+        transformOutputTile(
+            m + t * kPoints * out + block * kBlock, out, m_bias.data() + block * kBlock, lo, hi,
+            static_cast<int>(std::min<int64_t>(kOut, height - top)),
+            static_cast<int>(std::min<int64_t>(kOut, width - left)), width * m_dst.pixel,
+            m_dst.pixel, plane + (top * width + left) * m_dst.pixel);
       });
 }
 

@@ -16,12 +16,16 @@ namespace twb {
 // AVX-512; on AVX2 its direct kernel runs ResNet-50's deeper 3x3 layers at 55-75 % of its
 // matmul peak. A convolution's backward pass to its input is the same kind of convolution, from
 // the output's gradient with the kernel flipped and its channels swapped (weightsForInput()).
-// Source and destination are in oneDNN's nChw8c layout (blocks of 8 channels innermost), the
-// layout oneDNN's convolutions chain in on AVX2, so the transforms load and store whole blocks.
+// Source and destination are in the layout oneDNN's convolutions chain in on the CPU, so that
+// no reorder comes between them: nChw8c (blocks of 8 channels innermost) on AVX2, NHWC on
+// AVX-512 (oneDNN 2.6's brgconv kernels; the two reorders cost about 10 ms of ResNet-50's
+// 375 ms step there). Either way 8 channels of one pixel are contiguous, and the transforms load
+// and store such blocks.
 class WinogradConv3x3 {
  public:
   struct Shape {
     int64_t batch = 0, in = 0, out = 0, height = 0, width = 0;
+    bool channelsLast = false;  // NHWC, else nChw8c
   };
   // Whether the shape fits the layout: both channel counts in whole blocks of 8.
   static bool supports(const Shape& shape);
@@ -38,13 +42,14 @@ class WinogradConv3x3 {
   };
 
   explicit WinogradConv3x3(const Shape& shape);
+  const Shape& shape() const { return m_shape; }
   // Transforms the kernel and copies `bias` (out; null: zeros), in parallel: once for inference
   // on fixed weights, at every forward where they change.
   void setWeights(const KernelView& kernel, const float* bias);
   // Bytes of scratch memory run() needs: the transformed input and products of a chunk of tiles.
   size_t scratchBytes() const;
-  // dst = min(max(conv(src) + bias, lo), hi): src (batch, in/8, H, W, 8), dst (batch, out/8,
-  // H, W, 8); `scratch` holds scratchBytes(), 64-byte aligned.
+  // dst = min(max(conv(src) + bias, lo), hi), both in the shape's layout; `scratch` holds
+  // scratchBytes(), 64-byte aligned.
   void run(const float* src, float* dst, float* scratch, float lo, float hi) const;
 
   // Bytes of scratch memory weightGradient() needs: the transformed kernels' gradient and a chunk
@@ -92,7 +97,15 @@ class WinogradConv3x3 {
   void transformOutput(const float* m, int64_t first, int64_t count, float* dst, float lo,
                        float hi) const;
 
+  // Where a block of 8 channels of a pixel is, in floats: image n, block b and pixel
+  // (y, x) at n * image + b * block + (y * width + x) * pixel.
+  struct Strides {
+    int64_t image = 0, block = 0, pixel = 0;
+  };
+  Strides stridesOf(int64_t channels) const;
+
   Shape m_shape;
+  Strides m_src, m_dst;  // of the input (in channels) and the output (out channels)
   // weightGradient()'s kernel part, its transformed-domain sums in Sum (float or double).
   template <class Sum>
   void kernelGradient(const float* src, const float* dy, float* scratch, float* dw) const;
