@@ -87,6 +87,22 @@ ModelSpec expandDepthwiseProject(int stride, bool depthwiseBias) {
   return s;
 }
 
+// A ResNet bottleneck's end: the shortcut (stem) read by the block's first convolution and added
+// to its last one's output.
+ModelSpec bottleneck() {
+  ModelSpec s;
+  s.name = "bottleneck";
+  s.inputs = {{"image", {8, 10, 10}, DType::f32}};
+  s.nodes = {
+      {"stem", "Conv2d", {"image"}, {{"out_channels", 32}, {"kernel", 1}, {"activation", "relu"}}},
+      {"reduce", "Conv2d", {"stem"}, {{"out_channels", 16}, {"kernel", 1}, {"activation", "relu"}}},
+      {"project", "Conv2d", {"reduce"}, {{"out_channels", 32}, {"kernel", 1}}},
+      {"sum", "Add", {"project", "stem"}, {{"activation", "relu"}}},
+      {"pool", "GlobalAvgPool", {"sum"}, {}}};
+  s.outputs = {"pool"};
+  return s;
+}
+
 // A template in its inference form (BatchNorm folded, activations fused), weights from `seed`.
 ModelSpec foldedTemplate(const std::string& name, ParameterStore& params, uint64_t seed) {
   const ModelSpec spec = makeTemplate(name, {});
@@ -257,6 +273,48 @@ class TestExecutor : public QObject {
     const Graph& g = plain.graph();
     const int reader = g.values()[g.valueIndex(expanded.toStdString())].consumers[0];
     QCOMPARE(fused.nodeTimings()[reader].kernel, "in " + expanded.toStdString());
+  }
+
+  // Frozen inference adds a residual shortcut inside the convolution before the sum, into the
+  // shortcut's buffer in place, with the plain executor's outputs, step after step.
+  void frozenInferenceSumsTheShortcutInPlace_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<QString>("sum");
+    QTest::addColumn<QString>("convolution");  // the one that computes it
+    QTest::addColumn<QString>("shortcut");     // the value summed into
+    QTest::newRow("bottleneck") << "bottleneck"
+                                << "sum"
+                                << "project"
+                                << "stem";
+    // A downsampling block: its 1x1 shortcut convolution runs last and adds the branch into it.
+    QTest::newRow("resnet18-cifar") << "resnet18-cifar"
+                                    << "layer2_0_add"
+                                    << "layer2_0_down"
+                                    << "layer2_0_conv2";
+  }
+
+  void frozenInferenceSumsTheShortcutInPlace() {
+    QFETCH(QString, model);
+    QFETCH(QString, sum);
+    QFETCH(QString, convolution);
+    QFETCH(QString, shortcut);
+    ParameterStore params;
+    const ModelSpec spec =
+        model == "bottleneck" ? bottleneck() : foldedTemplate(model.toStdString(), params, 5);
+    params.ensure(Graph::build(spec, 1), 5);
+    const FrozenAgainstPlain run = runFrozenAgainstPlain(spec, params, 3, 6);
+    QVERIFY2(run.difference <= 1e-5, qPrintable(QString::number(run.difference)));
+    const Graph& g = run.plain->graph();
+    const int sumNode = g.values()[g.valueIndex(sum.toStdString())].producer;
+    QCOMPARE(run.frozen->nodeTimings()[sumNode].kernel, "in " + convolution.toStdString());
+    // The shortcut's buffer holds the sum now: read() refuses it, naming the sum.
+    QCOMPARE(run.plain->read(shortcut.toStdString()).size(),
+             static_cast<size_t>(numel(g.values()[g.valueIndex(shortcut.toStdString())].shape)));
+    QVERIFY_THROWS_EXCEPTION(Error, run.frozen->read(shortcut.toStdString()));
+    // A second step recomputes the shortcut before adding into it: the same outputs again.
+    const std::vector<float> first = run.frozen->read(spec.outputs[0]);
+    run.frozen->forward();
+    QCOMPARE(run.frozen->read(spec.outputs[0]), first);
   }
 
   void threeByThreeConvolutionsRunByWinograd_data() {

@@ -67,8 +67,12 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels() {
       kernel->setTypes(compute, outputType(node.op->traits(), compute, isOutput));
     }
     const int absorbed = absorbableReader(m_kernels.size());
-    if (absorbed >= 0 && kernel->absorb(node, m_graph.nodes()[absorbed]))
-      m_absorbedBy[absorbed] = static_cast<int>(m_kernels.size());
+    if (absorbed >= 0) {
+      const int residual = residualOf(m_kernels.size(), absorbed);
+      if (kernel->absorb(node, m_graph.nodes()[absorbed],
+                         residual >= 0 ? layouts[residual] : dnnl::memory::desc()))
+        m_absorbedBy[absorbed] = static_cast<int>(m_kernels.size());
+    }
     try {
       const dnnl::memory::desc out = kernel->prepare(node, in, m_options.mode == ExecMode::train);
       if (absorbed >= 0 && m_absorbedBy[absorbed] >= 0) {
@@ -99,7 +103,27 @@ int Executor::absorbableReader(size_t n) const {
   if (v.consumers.size() != 1 || std::find(outputs.begin(), outputs.end(), value) != outputs.end())
     return -1;
   const int reader = v.consumers[0];
-  return m_graph.nodes()[reader].inputs.size() == 1 ? reader : -1;
+  const size_t reads = m_graph.nodes()[reader].inputs.size();
+  return reads == 1 || (reads == 2 && residualOf(n, reader) >= 0) ? reader : -1;
+}
+
+int Executor::residualOf(size_t n, int reader) const {
+  const auto& inputs = m_graph.nodes()[reader].inputs;
+  const int mine = m_graph.nodes()[n].output;
+  if (inputs.size() != 2 || inputs[0] == inputs[1]) return -1;
+  const int other = inputs[0] == mine ? inputs[1] : inputs[0];
+  const GraphValue& v = m_graph.values()[other];
+  const auto& outputs = m_graph.outputs();
+  const bool computedBefore = v.producer >= 0 && v.producer < static_cast<int>(n);
+  // Nodes run in order: a reader before n is done with the value by then (a ResNet block's
+  // first convolution reads the shortcut too).
+  const bool readBefore = std::all_of(v.consumers.begin(), v.consumers.end(), [&](int c) {
+    return c == reader || c < static_cast<int>(n);
+  });
+  return computedBefore && readBefore &&
+                 std::find(outputs.begin(), outputs.end(), other) == outputs.end()
+             ? other
+             : -1;
 }
 
 void Executor::chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKernel& kernel) {
@@ -141,10 +165,23 @@ void Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layouts) {
   m_slots.resize(layouts.size());
   const std::vector<bool> needsGrad =
       gradientValues(m_graph, m_options.mode == ExecMode::train, m_options.inputGradients);
+  // A sum computed in place in its residual's buffer (CpuKernel::absorb) is stored there.
+  m_summedInto.assign(layouts.size(), -1);
+  std::vector<int> inPlaceOf(layouts.size(), -1);
+  for (size_t n = 0; n < m_graph.nodes().size(); ++n) {
+    const int absorber = m_absorbedBy[n];
+    const int residual =
+        absorber >= 0 ? residualOf(static_cast<size_t>(absorber), static_cast<int>(n)) : -1;
+    if (residual < 0) continue;
+    m_summedInto[static_cast<size_t>(residual)] = m_graph.nodes()[n].output;
+    inPlaceOf[static_cast<size_t>(m_graph.nodes()[n].output)] = residual;
+  }
   for (size_t v = 0; v < layouts.size(); ++v) {
     Slot& s = m_slots[v];
     if (!layouts[v].get_size()) continue;  // computed inside a kernel, never stored
-    s.value = dnnl::memory(layouts[v], cpuEngine());
+    const int residual = inPlaceOf[v];     // computed before: its slot is there
+    s.value = residual >= 0 ? m_slots[static_cast<size_t>(residual)].value
+                            : dnnl::memory(layouts[v], cpuEngine());
     if (!needsGrad[v]) continue;
     auto zeroed = [&] {
       dnnl::memory m(layouts[v], cpuEngine());
@@ -334,6 +371,10 @@ std::vector<float> Executor::read(const std::string& value) const {
         "value '" + value + "' is not kept: node '" +
         m_graph.nodes()[static_cast<size_t>(producer)].name +
         "' computes the node after it in one primitive (frozen inference reads only outputs)");
+  if (const int sum = m_summedInto[static_cast<size_t>(v)]; sum >= 0)
+    throw Error("value '" + value + "' is not kept: '" +
+                m_graph.values()[static_cast<size_t>(sum)].name +
+                "' is summed into its buffer in place (frozen inference reads only outputs)");
   std::vector<float> out(numel(m_graph.values()[v].shape));
   copyPlain(m_slots[v].value,
             dnnl::memory(plainDesc(m_graph.values()[v].shape), cpuEngine(), out.data()),

@@ -44,7 +44,8 @@ struct ExecOptions {
   // Inference on weights that do not change after construction, reading only the graph's
   // outputs (bench, predict): weights are laid out (or transformed, for Winograd's 3x3
   // convolution) for their kernels once, and a kernel may compute the node after it in one
-  // primitive, never storing the value between them (read() refuses such a value). Not for
+  // primitive, never storing the value between them, or add a residual shortcut into the
+  // shortcut's buffer in place (read() refuses both values). Not for
   // evaluation during training or calibration.
   bool frozen = false;
 };
@@ -118,8 +119,13 @@ class Executor {
   // need; records the scale of its output when that is int8.
   void chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKernel& kernel);
   // Frozen fp32 inference: the node that node `n`'s kernel may absorb (CpuKernel::absorb), the
-  // only reader of its output, reading nothing else, the output not a graph output; else -1.
+  // only reader of its output, the output not a graph output, reading nothing else or one
+  // residual (residualOf()); else -1.
   int absorbableReader(size_t n) const;
+  // The value other than node n's output that two-input node `reader` reads, when node n's
+  // kernel may add into its buffer in place: computed by a node before n, read by no node
+  // after n but `reader`, not a graph output; else -1.
+  int residualOf(size_t n, int reader) const;
   void allocateBuffers(const std::vector<dnnl::memory::desc>& layouts);
   void bindKernels(const std::vector<dnnl::memory::desc>& layouts, ParameterStore& params);
   void copyPlain(const dnnl::memory& from, const dnnl::memory& to, float scale = 1) const;
@@ -139,6 +145,7 @@ class Executor {
   bool m_profiling = false;
   std::vector<NodeTiming> m_timings;  // one per node
   std::vector<int> m_absorbedBy;      // per node: the node whose kernel computes it, or -1
+  std::vector<int> m_summedInto;      // per value: the sum stored in its buffer in place, or -1
   uint64_t m_seed = 0;
   std::function<void(size_t)> m_forwardListener, m_backwardListener;
 };

@@ -107,9 +107,12 @@ class CpuKernel {
   // Frozen inference only, before prepare(): whether this kernel also computes `next`, the only
   // reader of `self`'s output, in its own primitive, never storing the value between them. If
   // it does, prepare() returns next's output layout and bind() gets next's parameters in
-  // io.absorbedParams and next's output as io.output.
-  virtual bool absorb(const GraphNode& self, const GraphNode& next) {
-    (void)self, (void)next;
+  // io.absorbedParams and next's output as io.output. When next reads a second value (a
+  // residual shortcut's sum), `residual` is that value's layout: io.output is then the residual's
+  // own buffer, which this kernel adds into in place (its only reader is next); else it is empty.
+  virtual bool absorb(const GraphNode& self, const GraphNode& next,
+                      const dnnl::memory::desc& residual) {
+    (void)self, (void)next, (void)residual;
     return false;
   }
   virtual void forward(dnnl::stream& stream) { run(m_forward, stream); }
