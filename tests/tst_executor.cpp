@@ -317,6 +317,23 @@ class TestExecutor : public QObject {
     QCOMPARE(run.frozen->read(spec.outputs[0]), first);
   }
 
+  // Frozen inference runs a Flatten and the Linear after it as one inner product over the
+  // unflattened value in its producer's layout (the flattened value is never stored), with the
+  // plain executor's outputs.
+  void frozenInferenceMultipliesTheUnflattenedValue() {
+    ParameterStore params;
+    const ModelSpec spec = foldedTemplate("cnn-small", params, 7);
+    params.ensure(Graph::build(spec, 1), 7);
+    const FrozenAgainstPlain run = runFrozenAgainstPlain(spec, params, 5, 8);
+    QVERIFY2(run.difference <= 1e-5, qPrintable(QString::number(run.difference)));
+    const Graph& g = run.plain->graph();
+    const int linear = g.values()[g.valueIndex("flatten")].consumers[0];
+    QCOMPARE(g.nodes()[linear].opName, std::string("Linear"));
+    QCOMPARE(run.frozen->nodeTimings()[linear].kernel, std::string("in flatten"));
+    QVERIFY_THROWS_EXCEPTION(Error, run.frozen->read("flatten"));
+    QCOMPARE(run.frozen->flopsPerStep(), run.plain->flopsPerStep());
+  }
+
   void threeByThreeConvolutionsRunByWinograd_data() {
     QTest::addColumn<QString>("layer");
     QTest::addColumn<bool>("winograd");
