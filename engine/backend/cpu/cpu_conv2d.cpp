@@ -51,7 +51,8 @@ class CpuConv2d : public CpuKernel {
 
   // A ResNet block's last convolution adds the shortcut into the shortcut's own buffer (oneDNN's
   // sum post-op, then the sum's activation), so the sum never makes a pass over memory of its own
-  // (ResNet-50's 16 sums with their ReLU: 20 ms of a 390 ms step at batch 16 on an AVX-512 EPYC).
+  // (ResNet-50's 16 sums with their ReLU: 20 ms of a 375-455 ms step at batch 16 on an AVX-512
+  // EPYC).
   // Not after this convolution's own activation, and not for a 3x3 one with stride 1, which may
   // run by Winograd.
   bool absorbResidualSum(const GraphNode& self, const GraphNode& sum,
@@ -134,12 +135,13 @@ class CpuConv2d : public CpuKernel {
                              attr, cpuEngine());
     };
     m_fwd = forwardFrom(anySrc);
-    // Frozen fp32 inference takes the input as its producer laid it out when a kernel of oneDNN
-    // other than its reference one reads that layout: on AVX-512 a 1x1 convolution asks for NHWC
-    // while one with a fused depthwise convolution writes nChw16c, and MobileNetV2's reorders
-    // between the two took a quarter of its step (45 against 52-57 ms at batch 64).
+    // Frozen fp32 inference takes a blocked input as its producer laid it out when a kernel of
+    // oneDNN other than its reference one reads that layout: on AVX-512 a 1x1 convolution asks for
+    // NHWC while one with a fused depthwise convolution writes nChw16c, and MobileNetV2's
+    // step went from 51-57 to 43-45 ms at batch 64 without the reorders between the two.
+    // A plain input (the graph's) is still reordered, as before.
     if (m_frozen && m_compute == DType::f32 && in[0].data_type() == dt::f32 &&
-        m_fwd.src_desc() != in[0]) {
+        in[0] != plainLayout(in[0]) && m_fwd.src_desc() != in[0]) {
       try {
         const auto asWritten = forwardFrom(in[0]);
         if (!isReferenceKernel(asWritten)) m_fwd = asWritten;

@@ -21,9 +21,9 @@ class CpuReshape : public CpuKernel {
 
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
                              bool) override {
+    if (m_linear) return prepareInnerProduct(in[0]);
     const auto dims = in[0].dims();
     const Shape inShape(dims.begin(), dims.end());
-    if (m_linear) return prepareInnerProduct(in[0]);
     m_inputPlain = plainDesc(inShape, m_compute);
     return plainDesc(node.op->outputShape({inShape}), m_compute);
   }

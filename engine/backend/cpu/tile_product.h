@@ -6,7 +6,7 @@ namespace twb {
 
 // Matrix products by register tiles held over the whole depth: 6 rows x 16 columns on AVX2 with
 // FMA, 6 rows x 32 columns where the CPU has AVX-512 (twice the multiplications per instruction;
-// Winograd's products ran 1.9-2.0 times as fast on an AVX-512 EPYC). Each element of a product
+// Winograd's products ran 1.96-2.06 times as fast on an AVX-512 EPYC). Each element of a product
 // sums its k terms in order by fused multiply-adds, whatever the matrices' sizes and the tiles'
 // width, so a row gives the same bits in any product it is part of and on either instruction set
 // (oneDNN's sgemm blocks by size: batches of 64 and 32 images differed in 0.2-0.6 % of
