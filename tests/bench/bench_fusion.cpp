@@ -1,9 +1,11 @@
 // Tensor fusion: ResNet-50's trainable gradient tensors all-reduced one call per tensor against
 // the same tensors fused into buckets, copied in and out (the trainer's buckets before the
 // gradients were packed) and reduced in place (the trainer's buckets now), between 2 ranks over
-// loopback TCP (Gloo, as training runs), side by side in one process.
+// loopback TCP (Gloo, as training runs), side by side in one process; or one rank per process,
+// each on its own host (bench_fusion_latency.py runs them across a link with latency).
 //
 // Usage: bench_fusion [--rounds 5] [--bucket-mib 4] [--model resnet50]
+//                     [--rank R --rendezvous HOST:PORT --secret S]
 // Prints the per-tensor and fused times (best of the rounds) and their ratio; exits 1 when the
 // in-place buckets are not at least 5x faster (the target of docs/benchmarks.md).
 #include <chrono>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "dist/gloo_communicator.h"
+#include "dist/rendezvous.h"
 #include "graph/graph.h"
 #include "graph/templates.h"
 
@@ -41,12 +44,12 @@ double millisSince(Clock::time_point start) {
 // Per round: every tensor reduced on its own, then the same tensors through buckets copied in
 // and out, then the buckets reduced in place. The tensors lie as data-parallel training packs
 // its gradients (ParameterStore::packGradients): one buffer, each from a 16-float boundary.
-void runRank(int rank, int port, const std::string& secret, const std::vector<int64_t>& sizes,
-             size_t bucketFloats, int rounds, Result& result) {
+void runRank(int rank, const RendezvousAddress& rendezvous, const std::string& secret,
+             const std::vector<int64_t>& sizes, size_t bucketFloats, int rounds, Result& result) {
   GlooOptions options;
   options.rank = rank;
   options.size = 2;
-  options.rendezvous = {"127.0.0.1", port};
+  options.rendezvous = rendezvous;
   options.secret = secret;
   options.timeout = std::chrono::seconds(60);
   auto comm = connectGloo(options);
@@ -91,10 +94,18 @@ void runRank(int rank, int port, const std::string& secret, const std::vector<in
 int main(int argc, char** argv) {
   int rounds = 5;
   double bucketMib = 4;
-  std::string model = "resnet50";
+  std::string model = "resnet50", secret;
+  int onlyRank = -1;
+  RendezvousAddress rendezvous;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--rounds") rounds = std::stoi(argv[i + 1]);
+    else if (flag == "--rank")
+      onlyRank = std::stoi(argv[i + 1]);
+    else if (flag == "--rendezvous")
+      rendezvous = RendezvousAddress::parse(argv[i + 1]);
+    else if (flag == "--secret")
+      secret = argv[i + 1];
     else if (flag == "--bucket-mib") bucketMib = std::stod(argv[i + 1]);
     else if (flag == "--model") model = argv[i + 1];
     else {
@@ -108,14 +119,24 @@ int main(int argc, char** argv) {
   for (const auto& [name, spec] : graph.parameters())
     if (spec.trainable) sizes.push_back(numel(spec.shape)), total += numel(spec.shape);
   const size_t bucketFloats = static_cast<size_t>(bucketMib * (1 << 20) / sizeof(float));
-  std::printf("%s: %zu gradient tensors, %.1f MiB; buckets of %.1f MiB; 2 ranks over loopback\n",
-              model.c_str(), sizes.size(), total * 4.0 / (1 << 20), bucketMib);
-  const int port = freePort("127.0.0.1");
-  const std::string secret = makeRendezvousSecret();
+  std::printf("%s: %zu gradient tensors, %.1f MiB; buckets of %.1f MiB; 2 ranks %s\n",
+              model.c_str(), sizes.size(), total * 4.0 / (1 << 20), bucketMib,
+              onlyRank < 0 ? "over loopback" : "in their own processes");
   Result results[2];
-  std::thread other([&] { runRank(1, port, secret, sizes, bucketFloats, rounds, results[1]); });
-  runRank(0, port, secret, sizes, bucketFloats, rounds, results[0]);
-  other.join();
+  if (onlyRank >= 0) {
+    if (onlyRank > 1 || rendezvous.port == 0 || secret.empty()) {
+      std::fprintf(stderr, "--rank takes 0 or 1 and needs --rendezvous HOST:PORT and --secret\n");
+      return 2;
+    }
+    runRank(onlyRank, rendezvous, secret, sizes, bucketFloats, rounds, results[0]);
+  } else {
+    rendezvous = {"127.0.0.1", freePort("127.0.0.1")};
+    secret = makeRendezvousSecret();
+    std::thread other(
+        [&] { runRank(1, rendezvous, secret, sizes, bucketFloats, rounds, results[1]); });
+    runRank(0, rendezvous, secret, sizes, bucketFloats, rounds, results[0]);
+    other.join();
+  }
   const double ratio = results[0].perTensorMs / results[0].inPlaceMs;
   std::printf(
       "one all-reduce per tensor:  %8.1f ms\nfused, copied in and out:   %8.1f ms\n"

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Tensor fusion across a link with latency: ResNet-50's gradient tensors, one all-reduce per
+tensor against fused buckets reduced in place, between two hosts (network namespaces) joined by
+a link that holds every packet for a fixed one-way delay (delay_link.py; this kernel has no
+netem). One rank per host, one `bench_fusion --rank` process each, for each delay in turn.
+
+On loopback (bench_fusion alone) fusion saves only the per-call cost of a reduction; between
+machines every all-reduce also waits for its messages to cross the link (2 one-way delays for a
+2-rank ring, and more when a reduction is cut into chunks), which fusion pays once per bucket
+instead of once per tensor.
+
+Needs root. Usage:
+  sudo /usr/bin/python3 tests/bench/bench_fusion_latency.py [--delays-ms 0 0.1 0.5 1 2]
+      [--bucket-mib 25] [--rounds 3] [--bench build/release/tests/bench_fusion]
+Prints one row per delay; exits 1 when fusion is not at least 5x faster at the largest delay.
+"""
+import argparse
+import os
+import re
+import secrets
+import subprocess
+import sys
+
+from delay_link import DelayLink
+
+TIMES = re.compile(r"one all-reduce per tensor:\s+([\d.]+) ms.*fused, copied in and out:\s+([\d.]+)"
+                   r" ms.*fused, reduced in place:\s+([\d.]+) ms", re.S)
+
+
+def fusion_across(link, bench, model, bucket_mib, rounds):
+    """Per-tensor, fused-copied and fused-in-place times (best of the rounds) seen by rank 0."""
+    rendezvous = f"{link.address[0]}:29517"
+    secret = secrets.token_hex(16)
+    common = ["--model", model, "--bucket-mib", str(bucket_mib), "--rounds", str(rounds),
+              "--rendezvous", rendezvous, "--secret", secret]
+    ranks = [subprocess.Popen(link.in_host(rank, bench, "--rank", str(rank), *common),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for rank in (0, 1)]
+    outputs = [rank.communicate(timeout=1800)[0] for rank in ranks]
+    found = TIMES.search(outputs[0])
+    if not found:
+        sys.exit(f"bench_fusion on rank 0 printed no times:\n{outputs[0]}\nrank 1:\n{outputs[1]}")
+    return [float(value) for value in found.groups()]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--delays-ms", type=float, nargs="+", default=[0, 0.1, 0.5, 1, 2])
+    parser.add_argument("--bucket-mib", type=float, default=25)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--model", default="resnet50")
+    parser.add_argument("--bench", default=os.path.join(os.path.dirname(__file__), "..", "..",
+                                                        "build", "release", "tests", "bench_fusion"))
+    args = parser.parse_args()
+    bench = os.path.abspath(args.bench)
+    print(f"{args.model}, buckets of {args.bucket_mib} MiB, 2 ranks on two hosts, best of "
+          f"{args.rounds} rounds")
+    print("| one-way delay | round trip | one per tensor | fused, copied | fused, in place | "
+          "in place faster by |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    ratio = 0.0
+    for delay in args.delays_ms:
+        with DelayLink(delay) as link:
+            round_trip = link.round_trip_ms()
+            per_tensor, copied, in_place = fusion_across(link, bench, args.model, args.bucket_mib,
+                                                         args.rounds)
+        ratio = per_tensor / in_place
+        print(f"| {delay:g} ms | {round_trip:.2f} ms | {per_tensor:.1f} ms | {copied:.1f} ms | {in_place:.1f} ms | "
+              f"**{ratio:.2f}×** |", flush=True)
+    return 0 if ratio >= 5 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
