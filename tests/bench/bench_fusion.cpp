@@ -119,8 +119,11 @@ int main(int argc, char** argv) {
   for (const auto& [name, spec] : graph.parameters())
     if (spec.trainable) sizes.push_back(numel(spec.shape)), total += numel(spec.shape);
   const size_t bucketFloats = static_cast<size_t>(bucketMib * (1 << 20) / sizeof(float));
-  std::printf("%s: %zu gradient tensors, %.1f MiB; buckets of %.1f MiB; 2 ranks %s\n",
-              model.c_str(), sizes.size(), total * 4.0 / (1 << 20), bucketMib,
+  size_t buckets = 0;
+  for (size_t first = 0; first < sizes.size(); first = bucketEnd(sizes, first, bucketFloats))
+    ++buckets;
+  std::printf("%s: %zu gradient tensors, %.1f MiB; %zu buckets of %.1f MiB; 2 ranks %s\n",
+              model.c_str(), sizes.size(), total * 4.0 / (1 << 20), buckets, bucketMib,
               onlyRank < 0 ? "over loopback" : "in their own processes");
   Result results[2];
   if (onlyRank >= 0) {

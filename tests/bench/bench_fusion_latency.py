@@ -7,12 +7,14 @@ netem). One rank per host, one `bench_fusion --rank` process each, for each dela
 On loopback (bench_fusion alone) fusion saves only the per-call cost of a reduction; between
 machines every all-reduce also waits for its messages to cross the link (2 one-way delays for a
 2-rank ring, and more when a reduction is cut into chunks), which fusion pays once per bucket
-instead of once per tensor.
+instead of once per tensor. Each row after the first also gives what the scaling model's latency
+term (bench_shaped_link.ring_latency_s, from the round trip measured on the link) predicts from
+the first row: its time plus, for every all-reduce, the latency added since.
 
 Needs root. Usage:
   sudo /usr/bin/python3 tests/bench/bench_fusion_latency.py [--delays-ms 0 0.1 0.5 1 2]
       [--bucket-mib 25] [--rounds 3] [--bench build/release/tests/bench_fusion]
-Prints one row per delay; exits 1 when fusion is not at least 5x faster at the largest delay.
+Prints one row per delay (a Markdown table); exits 1 when fusion is not at least 5x faster at the largest delay.
 """
 import argparse
 import os
@@ -21,14 +23,17 @@ import secrets
 import subprocess
 import sys
 
+from bench_shaped_link import ring_latency_s
 from delay_link import DelayLink
 
 TIMES = re.compile(r"one all-reduce per tensor:\s+([\d.]+) ms.*fused, copied in and out:\s+([\d.]+)"
                    r" ms.*fused, reduced in place:\s+([\d.]+) ms", re.S)
+COUNTS = re.compile(r"(\d+) gradient tensors.*; (\d+) buckets")
 
 
 def fusion_across(link, bench, model, bucket_mib, rounds):
-    """Per-tensor, fused-copied and fused-in-place times (best of the rounds) seen by rank 0."""
+    """Per-tensor, fused-copied and fused-in-place times (best of the rounds) seen by rank 0,
+    and the number of tensors and of buckets."""
     rendezvous = f"{link.address[0]}:29517"
     secret = secrets.token_hex(16)
     common = ["--model", model, "--bucket-mib", str(bucket_mib), "--rounds", str(rounds),
@@ -37,10 +42,10 @@ def fusion_across(link, bench, model, bucket_mib, rounds):
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
              for rank in (0, 1)]
     outputs = [rank.communicate(timeout=1800)[0] for rank in ranks]
-    found = TIMES.search(outputs[0])
-    if not found:
+    times, counts = TIMES.search(outputs[0]), COUNTS.search(outputs[0])
+    if not times or not counts:
         sys.exit(f"bench_fusion on rank 0 printed no times:\n{outputs[0]}\nrank 1:\n{outputs[1]}")
-    return [float(value) for value in found.groups()]
+    return [float(value) for value in times.groups()], [int(value) for value in counts.groups()]
 
 
 def main():
@@ -55,18 +60,21 @@ def main():
     bench = os.path.abspath(args.bench)
     print(f"{args.model}, buckets of {args.bucket_mib} MiB, 2 ranks on two hosts, best of "
           f"{args.rounds} rounds")
-    print("| one-way delay | round trip | one per tensor | fused, copied | fused, in place | "
-          "in place faster by |")
+    print("| one-way delay | round trip | one per tensor (predicted) | fused, copied | "
+          "fused, in place (predicted) | in place faster by |")
     print("|---:|---:|---:|---:|---:|---:|")
-    ratio = 0.0
+    ratio, first = 0.0, None
     for delay in args.delays_ms:
         with DelayLink(delay) as link:
             round_trip = link.round_trip_ms()
-            per_tensor, copied, in_place = fusion_across(link, bench, args.model, args.bucket_mib,
-                                                         args.rounds)
+            (per_tensor, copied, in_place), (tensors, buckets) = fusion_across(
+                link, bench, args.model, args.bucket_mib, args.rounds)
+        first = first or (round_trip, per_tensor, in_place)
+        added_ms = 1e3 * (ring_latency_s(2, round_trip / 2e3) - ring_latency_s(2, first[0] / 2e3))
         ratio = per_tensor / in_place
-        print(f"| {delay:g} ms | {round_trip:.2f} ms | {per_tensor:.1f} ms | {copied:.1f} ms | {in_place:.1f} ms | "
-              f"**{ratio:.2f}×** |", flush=True)
+        print(f"| {delay:g} ms | {round_trip:.2f} ms | {per_tensor:.1f} ms "
+              f"({first[1] + tensors * added_ms:.0f}) | {copied:.1f} ms | {in_place:.1f} ms "
+              f"({first[2] + buckets * added_ms:.0f}) | **{ratio:.2f}×** |", flush=True)
     return 0 if ratio >= 5 else 1
 
 

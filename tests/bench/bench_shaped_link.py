@@ -16,8 +16,8 @@ Measured as well:
     ranks) and bucket size (its comm_tuned event).
 From those, a scaling model predicts the step time: each bucket becomes ready when backward has
 written its last gradient (layers in reverse order, the measured times), a communication thread
-reduces the buckets in order, each all-reduce costing 2(p-1) alpha + 2(p-1)/p n beta for a ring
-of p ranks (n bytes; half for bf16 on the wire; beta the busy hosts' while the ranks compute, the
+reduces the buckets in order, each all-reduce costing 4(p-1) alpha + 2(p-1)/p n beta for a ring
+of p ranks (2(p-1) hops, each a "ready to receive" message and then the data: ring_latency_s) (n bytes; half for bf16 on the wire; beta the busy hosts' while the ranks compute, the
 idle hosts' after); hierarchical puts `--per-node` ranks on a node
 that sum through shared memory (at the measured memory copy rate) and rings only the nodes. The
 2-rank prediction is compared with the measured step; the curves for 2-512 ranks go to an SVG.
@@ -259,6 +259,13 @@ def timeit_once(f):
     return time.perf_counter() - t0
 
 
+def ring_latency_s(p, alpha):
+    """The latency part of a ring all-reduce on p ranks: 2(p-1) hops, each paying two one-way
+    delays, since Gloo's TCP pairs send a hop's data only once the receiver's "ready to receive"
+    message has crossed (bench_fusion_latency.py measures 4.5-5.5 delays per 2-rank call)."""
+    return 2 * (p - 1) * 2 * alpha
+
+
 class ScalingModel:
     """Step time of data parallel on p ranks from one rank's per-layer times and the link."""
 
@@ -297,7 +304,7 @@ class ScalingModel:
         """(fixed ms, bytes each rank sends) of a ring all-reduce of n bytes on p ranks."""
         if p == 1:
             return 0.0, 0.0
-        return 2 * (p - 1) * self.alpha * 1e3, 2 * (p - 1) / p * n * wire
+        return ring_latency_s(p, self.alpha) * 1e3, 2 * (p - 1) / p * n * wire
 
     def allreduce_cost(self, p, n, scheme, per_node):
         if scheme == "ring":
@@ -330,7 +337,7 @@ class ScalingModel:
         With overlap_forward the ranks go on computing (the next forward) while the last
         buckets are reduced; without, they wait, and the link has the machine to itself."""
         costs = [self.allreduce_cost(p, n, scheme, per_node) for n in self.bucket_bytes]
-        control = 2 * (p - 1) * self.alpha * 1e3  # the per-step all-reduce (4 floats)
+        control = ring_latency_s(p, self.alpha) * 1e3  # the per-step all-reduce (4 floats)
         count = len(costs)
         cutoff, comm_free, done, starts, t = count, 0.0, None, [], 0.0  # FIFO until measured
         for _ in range(steps):
