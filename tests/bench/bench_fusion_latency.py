@@ -5,16 +5,17 @@ a link that holds every packet for a fixed one-way delay (delay_link.py; this ke
 netem). One rank per host, one `bench_fusion --rank` process each, for each delay in turn.
 
 On loopback (bench_fusion alone) fusion saves only the per-call cost of a reduction; between
-machines every all-reduce also waits for its messages to cross the link (2 one-way delays for a
-2-rank ring, and more when a reduction is cut into chunks), which fusion pays once per bucket
-instead of once per tensor. Each row after the first also gives what the scaling model's latency
+machines every all-reduce also waits for its messages to cross the link (a 2-rank ring makes two
+hops, each a "ready to receive" message and then the data: 4 one-way delays), which fusion pays
+once per bucket instead of once per tensor. Each row after the first also gives what the scaling model's latency
 term (bench_shaped_link.ring_latency_s, from the round trip measured on the link) predicts from
 the first row: its time plus, for every all-reduce, the latency added since.
 
 Needs root. Usage:
   sudo /usr/bin/python3 tests/bench/bench_fusion_latency.py [--delays-ms 0 0.1 0.5 1 2]
       [--bucket-mib 25] [--rounds 3] [--bench build/release/tests/bench_fusion]
-Prints one row per delay (a Markdown table); exits 1 when fusion is not at least 5x faster at the largest delay.
+Prints one row per delay (a Markdown table); exits 1 when fusion is not at least 5x faster at
+the largest delay.
 """
 import argparse
 import os
