@@ -8,8 +8,9 @@ On loopback (bench_fusion alone) fusion saves only the per-call cost of a reduct
 machines every all-reduce also waits for its messages to cross the link (a 2-rank ring makes two
 hops, each a "ready to receive" message and then the data: 4 one-way delays), which fusion pays
 once per bucket instead of once per tensor. Each row after the first also gives what the scaling model's latency
-term (bench_shaped_link.ring_latency_s, from the round trip measured on the link) predicts from
-the first row: its time plus, for every all-reduce, the latency added since.
+term (bench_shaped_link.ring_latency_s, from the link's alpha, measured on it as the scaling
+benchmark measures its links, with its beta) predicts from the first row: its time plus, for
+every all-reduce, the latency added since.
 
 Needs root. Usage:
   sudo /usr/bin/python3 tests/bench/bench_fusion_latency.py [--delays-ms 0 0.1 0.5 1 2]
@@ -24,6 +25,7 @@ import secrets
 import subprocess
 import sys
 
+import bench_shaped_link
 from bench_shaped_link import ring_latency_s
 from delay_link import DelayLink
 
@@ -61,19 +63,21 @@ def main():
     bench = os.path.abspath(args.bench)
     print(f"{args.model}, buckets of {args.bucket_mib} MiB, 2 ranks on two hosts, best of "
           f"{args.rounds} rounds")
-    print("| one-way delay | round trip | one per tensor (predicted) | fused, copied | "
-          "fused, in place (predicted) | in place faster by |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print("| one-way delay | round trip | link both ways | one per tensor (predicted) | "
+          "fused, copied | fused, in place (predicted) | in place faster by |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     ratio, first = 0.0, None
     for delay in args.delays_ms:
         with DelayLink(delay) as link:
-            round_trip = link.round_trip_ms()
+            measured = bench_shaped_link.link_pair(bench_shaped_link.__file__, 29516,
+                                                   link.in_host, link.address[1])
+            round_trip, rate = 2e3 * measured["alpha_s"], 8e-6 / measured["beta_s_per_byte"]
             (per_tensor, copied, in_place), (tensors, buckets) = fusion_across(
                 link, bench, args.model, args.bucket_mib, args.rounds)
         first = first or (round_trip, per_tensor, in_place)
         added_ms = 1e3 * (ring_latency_s(2, round_trip / 2e3) - ring_latency_s(2, first[0] / 2e3))
         ratio = per_tensor / in_place
-        print(f"| {delay:g} ms | {round_trip:.2f} ms | {per_tensor:.1f} ms "
+        print(f"| {delay:g} ms | {round_trip:.2f} ms | {rate:.0f} Mbit/s | {per_tensor:.1f} ms "
               f"({first[1] + tensors * added_ms:.0f}) | {copied:.1f} ms | {in_place:.1f} ms "
               f"({first[2] + buckets * added_ms:.0f}) | **{ratio:.2f}×** |", flush=True)
     return 0 if ratio >= 5 else 1

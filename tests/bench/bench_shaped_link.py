@@ -144,11 +144,14 @@ def measure_link(script, busy):
             load.wait()
 
 
-def link_pair(script, port):
-    server = subprocess.Popen(in_host(1, sys.executable, script, "--link-worker", "server",
-                                      ADDRESS[1], str(port)))
+def link_pair(script, port, run_in=in_host, server_address=ADDRESS[1]):
+    """alpha and beta from host 0 to host 1; `run_in(host, *command)` wraps a command to run in
+    that host (the delayed link's hosts measure themselves with it too)."""
+    server = subprocess.Popen(run_in(1, sys.executable, script, "--link-worker", "server",
+                                     server_address, str(port)))
     time.sleep(0.5)
-    client = sh(*in_host(0, sys.executable, script, "--link-worker", "client", ADDRESS[1], str(port)))
+    client = sh(*run_in(0, sys.executable, script, "--link-worker", "client", server_address,
+                        str(port)))
     server.wait(timeout=30)
     return json.loads(client.stdout)
 

@@ -9,7 +9,6 @@ a real bandwidth-delay product.
 
 Needs root. Use as a context manager:
     with DelayLink(delay_ms=1.0) as link:
-        print(link.round_trip_ms())
         subprocess.run(link.in_host(0, "some-client", link.address[1]))
 """
 import collections
@@ -19,7 +18,6 @@ import os
 import select
 import struct
 import subprocess
-import sys
 import threading
 import time
 
@@ -28,33 +26,6 @@ IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 # Large packets keep the relay's per-packet cost off the bandwidth (a 64 KB packet per read).
 MTU = 65000
 PR_SET_TIMERSLACK = 29
-
-ECHO = """
-import socket, sys
-with socket.create_server((sys.argv[1], int(sys.argv[2]))) as server:
-    conn, _ = server.accept()
-    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    while byte := conn.recv(1):
-        conn.sendall(byte)
-"""
-PING = """
-import socket, statistics, sys, time
-for attempt in range(100):  # until the echo listens
-    try:
-        conn = socket.create_connection((sys.argv[1], int(sys.argv[2])))
-        break
-    except ConnectionRefusedError:
-        time.sleep(0.05)
-conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-times = []
-for _ in range(50):
-    start = time.perf_counter()
-    conn.sendall(b"p")
-    conn.recv(1)
-    times.append(time.perf_counter() - start)
-print(statistics.median(times) * 1e3)
-"""
-
 
 def sh(*args, check=True):
     return subprocess.run(args, check=check, capture_output=True, text=True)
@@ -96,19 +67,6 @@ class DelayLink:
         for fd in self.devices:
             os.close(fd)
         self.remove()
-
-    def round_trip_ms(self, port=29516):
-        """The median of 50 one-byte TCP round trips from host 0 to host 1, as the link gives
-        them (the delay both ways plus both hosts' stacks and the relay)."""
-        echo = subprocess.Popen(self.in_host(1, sys.executable, "-c", ECHO, self.address[1],
-                                             str(port)))
-        try:
-            ping = subprocess.run(self.in_host(0, sys.executable, "-c", PING, self.address[1],
-                                               str(port)), check=True, capture_output=True,
-                                  text=True, timeout=60)
-        finally:
-            echo.wait(timeout=60)
-        return float(ping.stdout)
 
     def remove(self):
         for ns in self.HOSTS:
