@@ -27,12 +27,13 @@ IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 MTU = 65000
 PR_SET_TIMERSLACK = 29
 
+
 def sh(*args, check=True):
     return subprocess.run(args, check=check, capture_output=True, text=True)
 
 
 class DelayLink:
-    HOSTS = ["twbdl0", "twbdl1"]
+    hosts = ["twbdl0", "twbdl1"]  # network namespaces, and each one's end of the link
     address = ["10.79.0.1", "10.79.0.2"]
 
     def __init__(self, delay_ms):
@@ -42,11 +43,11 @@ class DelayLink:
         self.thread = None
 
     def in_host(self, host, *args):
-        return ["ip", "netns", "exec", self.HOSTS[host], *args]
+        return ["ip", "netns", "exec", self.hosts[host], *args]
 
     def __enter__(self):
         self.remove()
-        for host, (ns, address) in enumerate(zip(self.HOSTS, self.address)):
+        for host, (ns, address) in enumerate(zip(self.hosts, self.address)):
             fd = os.open("/dev/net/tun", os.O_RDWR)
             fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", ns.encode(), IFF_TUN | IFF_NO_PI))
             self.devices.append(fd)
@@ -69,7 +70,7 @@ class DelayLink:
         self.remove()
 
     def remove(self):
-        for ns in self.HOSTS:
+        for ns in self.hosts:
             sh("ip", "netns", "del", ns, check=False)
 
     def _relay(self):
