@@ -129,6 +129,12 @@ class GlooCommunicator : public Communicator {
   // all-gather. Every hop encodes to the wire type and accumulates in f32; the owner of a chunk
   // rounds it once, so all ranks end with the same bits. Each rounding a rank does lands in
   // `feedback` at the elements it rounded, and is added to its data at the next call.
+  //
+  // Gloo's TCP pairs send a hop's data only once the receiver has announced the receive, so
+  // every hop's receive is posted before the first send, each into a place of its own: the
+  // announcements cross while the earlier hops run, and a hop after the first waits one latency
+  // for its data instead of two. A gathered chunk may land in `data` while the hop that sends
+  // that range is posted: its bytes come back only after the right neighbour has received it.
   void ring(size_t stream, float* data, size_t count, WireType wire, bool gather, float* feedback) {
     gloo::Context& context = *m_contexts[stream];
     const int p = context.size, r = context.rank;
@@ -148,42 +154,53 @@ class GlooCommunicator : public Communicator {
     const auto chunkEnd = [&](int chunk) { return shardBegin(count, p, (chunk % p + p) % p + 1); };
     // f32 travels as it is: sent straight from `data`, and gathered straight into it.
     const bool direct = wire == WireType::f32;
-    // Staging buffers grow to the largest chunk seen and are kept: a step allocates nothing.
+    const int hops = gather ? 2 * (p - 1) : p - 1;
+    // The reduce-scatter's hops (and, off f32, the gather's) receive into staging, one chunk's
+    // room per hop. Staging buffers grow to the largest ring seen and are kept: a step
+    // allocates nothing.
+    const int stagedHops = direct ? p - 1 : hops;
     const size_t largest = (count / static_cast<size_t>(p) + 1) * element;
     Staging& staging = m_staging[stream];
     if (!direct && staging.send.size() < largest) staging.send.resize(largest);
-    if (staging.receive.size() < largest) staging.receive.resize(largest);
+    if (staging.receive.size() < largest * static_cast<size_t>(stagedHops))
+      staging.receive.resize(largest * static_cast<size_t>(stagedHops));
     char* sendBytes = staging.send.data();
-    char* recvBytes = staging.receive.data();
+    const auto received = [&](int hop) { return staging.receive.data() + largest * static_cast<size_t>(hop); };
     auto sender = direct ? nullptr : context.createUnboundBuffer(sendBytes, largest);
-    auto receiver = context.createUnboundBuffer(recvBytes, largest);
+    auto receiver = context.createUnboundBuffer(staging.receive.data(), staging.receive.size());
     auto dataOut = direct ? context.createUnboundBuffer(data, count * sizeof(float)) : nullptr;
-    auto dataIn = direct ? context.createUnboundBuffer(data, count * sizeof(float)) : nullptr;
-    const int hops = gather ? 2 * (p - 1) : p - 1;
+    auto dataIn = direct && gather ? context.createUnboundBuffer(data, count * sizeof(float)) : nullptr;
     const uint64_t slot = static_cast<uint64_t>(context.nextSlot(hops));
-    const auto exchange = [&](int hop, int sendChunk, int recvChunk, bool gathering) {
+    // Hop s of the reduce-scatter receives chunk r - s - 2; hop s of the gather chunk r - s - 1.
+    const auto recvChunkOf = [&](int hop) { return hop < p - 1 ? r - hop - 2 : r - (hop - p + 1) - 1; };
+    const auto inOf = [&](int hop) -> std::unique_ptr<gloo::transport::UnboundBuffer>& {
+      return hop < stagedHops ? receiver : dataIn;
+    };
+    for (int hop = 0; hop < hops; ++hop) {
+      const int chunk = recvChunkOf(hop);
+      const size_t offset = hop < stagedHops ? largest * static_cast<size_t>(hop) : begin(chunk) * element;
+      withPeer(left, false, [&] {
+        inOf(hop)->recv(left, slot + static_cast<uint64_t>(hop), offset, (chunkEnd(chunk) - begin(chunk)) * element);
+      });
+    }
+    const auto exchange = [&](int hop, int sendChunk) {
       const size_t sendFirst = begin(sendChunk), sendCount = chunkEnd(sendChunk) - sendFirst;
-      const size_t recvFirst = begin(recvChunk), recvCount = chunkEnd(recvChunk) - recvFirst;
-      const uint64_t hopSlot = slot + static_cast<uint64_t>(hop);
       auto& out = direct ? dataOut : sender;
-      auto& in = direct && gathering ? dataIn : receiver;
       const size_t outOffset = direct ? sendFirst * element : 0;
-      const size_t inOffset = direct && gathering ? recvFirst * element : 0;
       if (!direct) {
         encodeWire(data + sendFirst, sendCount, wire, sendBytes);
-        if (!gathering) keepRounding(sendFirst, sendCount, sendBytes);
+        if (hop < p - 1) keepRounding(sendFirst, sendCount, sendBytes);
       }
-      withPeer(right, true, [&] { out->send(right, hopSlot, outOffset, sendCount * element); });
-      withPeer(left, false, [&] { in->recv(left, hopSlot, inOffset, recvCount * element); });
+      withPeer(right, true, [&] { out->send(right, slot + static_cast<uint64_t>(hop), outOffset, sendCount * element); });
       m_bytesSent += sendCount * element;
-      withPeer(left, false, [&] { in->waitRecv(m_timeout); });
+      withPeer(left, false, [&] { inOf(hop)->waitRecv(m_timeout); });
       withPeer(right, true, [&] { out->waitSend(m_timeout); });
-      return recvCount;
+      const int chunk = recvChunkOf(hop);
+      return std::make_pair(begin(chunk), chunkEnd(chunk) - begin(chunk));
     };
     for (int s = 0; s < p - 1; ++s) {
-      const int recvChunk = r - s - 2;
-      const size_t n = exchange(s, r - s - 1, recvChunk, false);
-      accumulateWire(recvBytes, n, wire, data + begin(recvChunk));
+      const auto [first, n] = exchange(s, r - s - 1);
+      accumulateWire(received(s), n, wire, data + first);
     }
     if (!gather) return;
     if (!direct) {  // the owner keeps what the others will receive
@@ -193,9 +210,8 @@ class GlooCommunicator : public Communicator {
       decodeWire(sendBytes, n, wire, data + first);
     }
     for (int s = 0; s < p - 1; ++s) {
-      const int recvChunk = r - s - 1;
-      const size_t n = exchange(p - 1 + s, r - s, recvChunk, true);
-      if (!direct) decodeWire(recvBytes, n, wire, data + begin(recvChunk));
+      const auto [first, n] = exchange(p - 1 + s, r - s);
+      if (!direct) decodeWire(received(p - 1 + s), n, wire, data + first);
     }
   }
 
