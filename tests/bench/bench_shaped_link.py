@@ -16,8 +16,8 @@ Measured as well:
     ranks) and bucket size (its comm_tuned event).
 From those, a scaling model predicts the step time: each bucket becomes ready when backward has
 written its last gradient (layers in reverse order, the measured times), a communication thread
-reduces the buckets in order, each all-reduce costing 4(p-1) alpha + 2(p-1)/p n beta for a ring
-of p ranks (2(p-1) hops, each a "ready to receive" message and then the data: ring_latency_s) (n bytes; half for bf16 on the wire; beta the busy hosts' while the ranks compute, the
+reduces the buckets in order, each all-reduce costing (2p-1) alpha + 2(p-1)/p n beta for a ring
+of p ranks (ring_latency_s) (n bytes; half for bf16 on the wire; beta the busy hosts' while the ranks compute, the
 idle hosts' after); hierarchical puts `--per-node` ranks on a node
 that sum through shared memory (at the measured memory copy rate) and rings only the nodes. The
 2-rank prediction is compared with the measured step; the curves for 2-512 ranks go to an SVG.
@@ -263,10 +263,11 @@ def timeit_once(f):
 
 
 def ring_latency_s(p, alpha):
-    """The latency part of a ring all-reduce on p ranks: 2(p-1) hops, each paying two one-way
-    delays, since Gloo's TCP pairs send a hop's data only once the receiver's "ready to receive"
-    message has crossed (bench_fusion_latency.py measures 4.5-5.5 delays per 2-rank call)."""
-    return 2 * (p - 1) * 2 * alpha
+    """The latency part of a ring all-reduce on p ranks: 2(p-1) hops, the first paying two
+    one-way latencies (Gloo's TCP pairs send a hop's data only once the receiver's "ready to
+    receive" message has crossed) and the others one, their receives announced before the first
+    send (bench_fusion_latency.py measures about 3.3 latencies per 2-rank call)."""
+    return (2 * (p - 1) + 1) * alpha if p > 1 else 0.0
 
 
 class ScalingModel:
