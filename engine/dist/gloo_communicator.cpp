@@ -165,22 +165,29 @@ class GlooCommunicator : public Communicator {
     if (staging.receive.size() < largest * static_cast<size_t>(stagedHops))
       staging.receive.resize(largest * static_cast<size_t>(stagedHops));
     char* sendBytes = staging.send.data();
-    const auto received = [&](int hop) { return staging.receive.data() + largest * static_cast<size_t>(hop); };
+    const auto received = [&](int hop) {
+      return staging.receive.data() + largest * static_cast<size_t>(hop);
+    };
     auto sender = direct ? nullptr : context.createUnboundBuffer(sendBytes, largest);
     auto receiver = context.createUnboundBuffer(staging.receive.data(), staging.receive.size());
     auto dataOut = direct ? context.createUnboundBuffer(data, count * sizeof(float)) : nullptr;
-    auto dataIn = direct && gather ? context.createUnboundBuffer(data, count * sizeof(float)) : nullptr;
+    auto dataIn =
+        direct && gather ? context.createUnboundBuffer(data, count * sizeof(float)) : nullptr;
     const uint64_t slot = static_cast<uint64_t>(context.nextSlot(hops));
     // Hop s of the reduce-scatter receives chunk r - s - 2; hop s of the gather chunk r - s - 1.
-    const auto recvChunkOf = [&](int hop) { return hop < p - 1 ? r - hop - 2 : r - (hop - p + 1) - 1; };
+    const auto recvChunkOf = [&](int hop) {
+      return hop < p - 1 ? r - hop - 2 : r - (hop - p + 1) - 1;
+    };
     const auto inOf = [&](int hop) -> std::unique_ptr<gloo::transport::UnboundBuffer>& {
       return hop < stagedHops ? receiver : dataIn;
     };
     for (int hop = 0; hop < hops; ++hop) {
       const int chunk = recvChunkOf(hop);
-      const size_t offset = hop < stagedHops ? largest * static_cast<size_t>(hop) : begin(chunk) * element;
+      const size_t offset =
+          hop < stagedHops ? largest * static_cast<size_t>(hop) : begin(chunk) * element;
       withPeer(left, false, [&] {
-        inOf(hop)->recv(left, slot + static_cast<uint64_t>(hop), offset, (chunkEnd(chunk) - begin(chunk)) * element);
+        inOf(hop)->recv(left, slot + static_cast<uint64_t>(hop), offset,
+                        (chunkEnd(chunk) - begin(chunk)) * element);
       });
     }
     const auto exchange = [&](int hop, int sendChunk) {
@@ -191,7 +198,9 @@ class GlooCommunicator : public Communicator {
         encodeWire(data + sendFirst, sendCount, wire, sendBytes);
         if (hop < p - 1) keepRounding(sendFirst, sendCount, sendBytes);
       }
-      withPeer(right, true, [&] { out->send(right, slot + static_cast<uint64_t>(hop), outOffset, sendCount * element); });
+      withPeer(right, true, [&] {
+        out->send(right, slot + static_cast<uint64_t>(hop), outOffset, sendCount * element);
+      });
       m_bytesSent += sendCount * element;
       withPeer(left, false, [&] { inOf(hop)->waitRecv(m_timeout); });
       withPeer(right, true, [&] { out->waitSend(m_timeout); });
