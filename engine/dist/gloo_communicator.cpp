@@ -175,6 +175,7 @@ class GlooCommunicator : public Communicator {
         direct && gather ? context.createUnboundBuffer(data, count * sizeof(float)) : nullptr;
     const uint64_t slot = static_cast<uint64_t>(context.nextSlot(hops));
     // Hop s of the reduce-scatter receives chunk r - s - 2; hop s of the gather chunk r - s - 1.
+    // Every hop sends the chunk after the one it receives.
     const auto recvChunkOf = [&](int hop) {
       return hop < p - 1 ? r - hop - 2 : r - (hop - p + 1) - 1;
     };
@@ -190,7 +191,8 @@ class GlooCommunicator : public Communicator {
                         (chunkEnd(chunk) - begin(chunk)) * element);
       });
     }
-    const auto exchange = [&](int hop, int sendChunk) {
+    const auto exchange = [&](int hop) {
+      const int chunk = recvChunkOf(hop), sendChunk = chunk + 1;
       const size_t sendFirst = begin(sendChunk), sendCount = chunkEnd(sendChunk) - sendFirst;
       auto& out = direct ? dataOut : sender;
       const size_t outOffset = direct ? sendFirst * element : 0;
@@ -204,11 +206,10 @@ class GlooCommunicator : public Communicator {
       m_bytesSent += sendCount * element;
       withPeer(left, false, [&] { inOf(hop)->waitRecv(m_timeout); });
       withPeer(right, true, [&] { out->waitSend(m_timeout); });
-      const int chunk = recvChunkOf(hop);
       return std::make_pair(begin(chunk), chunkEnd(chunk) - begin(chunk));
     };
     for (int s = 0; s < p - 1; ++s) {
-      const auto [first, n] = exchange(s, r - s - 1);
+      const auto [first, n] = exchange(s);
       accumulateWire(received(s), n, wire, data + first);
     }
     if (!gather) return;
@@ -219,7 +220,7 @@ class GlooCommunicator : public Communicator {
       decodeWire(sendBytes, n, wire, data + first);
     }
     for (int s = 0; s < p - 1; ++s) {
-      const auto [first, n] = exchange(p - 1 + s, r - s);
+      const auto [first, n] = exchange(p - 1 + s);
       if (!direct) decodeWire(received(p - 1 + s), n, wire, data + first);
     }
   }

@@ -6,8 +6,9 @@ netem). One rank per host, one `bench_fusion --rank` process each, for each dela
 
 On loopback (bench_fusion alone) fusion saves only the per-call cost of a reduction; between
 machines every all-reduce also waits for its messages to cross the link (a 2-rank ring makes two
-hops, each a "ready to receive" message and then the data: 4 one-way delays), which fusion pays
-once per bucket instead of once per tensor. Each row after the first also gives what the scaling model's latency
+hops: the first waits for the peer's "ready to receive" message and then the data, the second
+only for the data, 3 one-way delays), which fusion pays once per bucket instead of once per
+tensor. Each row after the first also gives what the scaling model's latency
 term (bench_shaped_link.ring_latency_s, from the link's alpha, measured on it as the scaling
 benchmark measures its links, with its beta) predicts from the first row: its time plus, for
 every all-reduce, the latency added since.

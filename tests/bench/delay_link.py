@@ -75,8 +75,8 @@ class DelayLink:
 
     def _relay(self):
         """Holds each packet for the delay, then writes it to the other host's device. One
-        thread serves both directions (two would take turns at Python's lock, late), and waits
-        on the devices only until the oldest held packet is due, so packets leave on time."""
+        thread serves both directions and waits on the devices only until the oldest held
+        packet is due, so packets leave on time."""
         # The kernel lets a sleep run 50 us late by default: too coarse for delays of 0.1 ms.
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0)
         held = {fd: collections.deque() for fd in self.devices}

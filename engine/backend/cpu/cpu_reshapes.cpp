@@ -8,7 +8,8 @@ namespace {
 // where blocked activations meet the plain layout of fully connected layers.
 // In frozen fp32 inference a Flatten absorbs the Linear that reads it: one oneDNN inner product
 // over the unflattened value in the layout its producer wrote, the Linear's weights laid out to
-// match once, so the activations are never reordered (cnn-small: 0.19 ms of a 2.2 ms step).
+// match once, so the activations are never reordered (cnn-small: 1.35-1.40 against 1.45-1.55 ms a
+// step).
 class CpuReshape : public CpuKernel {
  public:
   bool absorb(const GraphNode& self, const GraphNode& next,
