@@ -8,9 +8,9 @@ DistributedDataParallel (Gloo backend), one process per host, same model, per-ra
 optimizer, on a fixed random batch.
 
 Measured as well:
-  - the link's alpha (one-way latency of a small message) and beta (seconds per byte of a bulk
-    transfer both ways at once, as a ring uses its links), by a TCP ping-pong and an exchange
-    between the two hosts, once with the hosts idle and once with one busy thread on each (a
+  - the link's alpha (one-way latency of a small message) and beta (seconds per byte of
+    transfers of the engine's tuned bucket size, both ways at once, as a ring uses its links), by a
+    TCP ping-pong and back-to-back exchanges between the two hosts after the engine's run, once with the hosts idle and once with one busy thread on each (a
     rank's compute thread: the hosts' network stacks share this machine's cores with it);
   - the engine's per-layer compute times (the median of its profile events after tuning, at 2
     ranks) and bucket size (its comm_tuned event).
@@ -54,7 +54,7 @@ def sh(*args, check=True):
     return subprocess.run(args, check=check, capture_output=True, text=True)
 
 
-def make_hosts(rate):
+def make_hosts(rate, burst):
     remove_hosts()
     sh("ip", "link", "add", BRIDGE, "type", "bridge")
     sh("ip", "addr", "add", "10.78.1.1/24", "dev", BRIDGE)
@@ -68,7 +68,7 @@ def make_hosts(rate):
         sh("ip", "netns", "exec", ns, "ip", "addr", "add", address + "/24", "dev", ns + "n")
         sh("ip", "netns", "exec", ns, "ip", "link", "set", ns + "n", "up")
         sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
-        tbf = ["tbf", "rate", rate, "burst", "256kb", "latency", "50ms"]
+        tbf = ["tbf", "rate", rate, "burst", burst, "latency", "50ms"]
         sh("tc", "qdisc", "add", "dev", ns + "h", "root", *tbf)
         sh("ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", ns + "n", "root", *tbf)
 
@@ -96,10 +96,12 @@ def exchange(conn, size):
     sender.join()
 
 
-def link_worker(role, address, port):
+def link_worker(role, address, port, size):
     """Runs inside a host: the server, or the client that measures alpha (half a 1-byte round
-    trip) and beta (per byte of 32 MiB sent both ways at once: a ring's links carry both
-    directions, and each direction's acknowledgements queue behind the other's data)."""
+    trip) and beta (per byte of `size`-byte exchanges, both ways at once and back to back, at
+    least 16 MiB in all: a ring's links carry both directions, each direction's acknowledgements
+    queue behind the other's data, and a transfer of one bucket never grows TCP's window as far
+    as a long stream does, so it is timed at the size the job sends)."""
     if role == "server":
         with socket.create_server((address, port)) as server:
             conn, _ = server.accept()
@@ -121,37 +123,40 @@ def link_worker(role, address, port):
             conn.sendall(b"p")
             conn.recv(1)
             rtts.append(time.perf_counter() - t0)
-        size = 32 << 20
-        t0 = time.perf_counter()
-        conn.sendall(b"b" + size.to_bytes(8, "little"))
-        exchange(conn, size)
-        both_ways = time.perf_counter() - t0
-        conn.sendall(b"q")
         alpha = statistics.median(rtts) / 2
-        print(json.dumps({"alpha_s": alpha, "beta_s_per_byte": (both_ways - 2 * alpha) / size}))
+        exchanges = []
+        for _ in range(max(3, (16 << 20) // size)):
+            t0 = time.perf_counter()
+            conn.sendall(b"b" + size.to_bytes(8, "little"))
+            exchange(conn, size)
+            exchanges.append(time.perf_counter() - t0)
+        conn.sendall(b"q")
+        beta = (statistics.median(exchanges) - 2 * alpha) / size
+        print(json.dumps({"alpha_s": alpha, "beta_s_per_byte": beta}))
 
 
-def measure_link(script, busy):
-    """alpha and beta between the hosts; `busy`: with a busy thread on each host meanwhile."""
+def measure_link(script, busy, size):
+    """alpha and beta between the hosts for `size`-byte exchanges; `busy`: with a busy thread on
+    each host meanwhile."""
     port = 29411
     loads = [subprocess.Popen(in_host(host, sys.executable, "-c", "while True: pass"))
              for host in range(2)] if busy else []
     try:
-        return link_pair(script, port)
+        return link_pair(script, port, size=size)
     finally:
         for load in loads:
             load.kill()
             load.wait()
 
 
-def link_pair(script, port, run_in=in_host, server_address=ADDRESS[1]):
+def link_pair(script, port, run_in=in_host, server_address=ADDRESS[1], size=32 << 20):
     """alpha and beta from host 0 to host 1; `run_in(host, *command)` wraps a command to run in
     that host (the delayed link's hosts measure themselves with it too)."""
     server = subprocess.Popen(run_in(1, sys.executable, script, "--link-worker", "server",
-                                     server_address, str(port)))
+                                     server_address, str(port), "0"))
     time.sleep(0.5)
     client = sh(*run_in(0, sys.executable, script, "--link-worker", "client", server_address,
-                        str(port)))
+                        str(port), str(size)))
     server.wait(timeout=30)
     return json.loads(client.stdout)
 
@@ -446,6 +451,7 @@ def main():
     parser.add_argument("--engine", default=DEFAULT_ENGINE)
     parser.add_argument("--model", default="cnn-small")
     parser.add_argument("--rate", default="100mbit", help="tc tbf rate of each host's link")
+    parser.add_argument("--burst", default="256kb", help="tc tbf burst of each host's link")
     parser.add_argument("--steps", type=int, default=80)
     parser.add_argument("--per-node", type=int, default=8, help="ranks per node, hierarchical")
     parser.add_argument("--svg", help="write the predicted scaling curves here")
@@ -457,14 +463,15 @@ def main():
     args = parser.parse_args()
     script = os.path.abspath(__file__)
     engine = os.path.abspath(args.engine)
-    make_hosts(args.rate)
+    make_hosts(args.rate, args.burst)
     try:
-        link = {"idle": measure_link(script, False), "busy": measure_link(script, True)}
         with tempfile.TemporaryDirectory() as folder:
             fixed = {"bucket_bytes": args.bucket_bytes, "streams": args.streams}
             communication = {k: v for k, v in fixed.items() if v}
             communication["overlap_forward"] = not args.no_overlap_forward
             twb = engine_across_hosts(engine, args.model, args.steps, folder, communication)
+        link = {state: measure_link(script, state == "busy", twb["bucket_bytes"])
+                for state in ("idle", "busy")}
         ddp_ms = float("nan") if args.skip_peer else ddp_across_hosts(script, args.model, args.steps)
     finally:
         remove_hosts()
@@ -515,7 +522,7 @@ def main():
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--link-worker":
-        link_worker(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        link_worker(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     elif len(sys.argv) > 1 and sys.argv[1] == "--ddp-worker":
         ddp_worker(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]))
     else:
