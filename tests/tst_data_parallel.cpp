@@ -17,6 +17,7 @@
 #include <set>
 #include <thread>
 
+#include "dist/core_binding.h"
 #include "dist/data_parallel.h"
 #include "dist/gloo_communicator.h"
 #include "graph/templates.h"
@@ -421,6 +422,84 @@ class TestDataParallel : public QObject {
     QVERIFY2(tuned != events.end(), "no comm_tuned event");
     QVERIFY((*tuned)["tried"].size() >= 2 && (*tuned)["bucket_bytes"].get<int64_t>() > 0);
     QCOMPARE(events.back()["step"].get<int>(), 3 * (60000 / 96));
+  }
+
+  void ranksGetCoresOfTheirOwnWhenTheyFit_data() {
+    QTest::addColumn<int>("ranks");
+    QTest::addColumn<int>("threads");
+    QTest::addColumn<QVector<int>>("allowed");
+    QTest::addColumn<QString>("expected");  // each rank's cores, or "" for no binding
+    QTest::newRow("2 x 1 thread on 2") << 2 << 1 << QVector<int>{0, 1} << "0|1";
+    QTest::newRow("2 x 2 threads on 4, a mask with gaps")
+        << 2 << 2 << QVector<int>{2, 5, 7, 9} << "2,5|7,9";
+    QTest::newRow("an equal share (threads 0)") << 2 << 0 << QVector<int>{0, 1, 2, 3} << "0,1|2,3";
+    QTest::newRow("an equal share with a core left over: unbound")
+        << 3 << 0 << QVector<int>{0, 1, 2, 3} << "";
+    QTest::newRow("2 x 1 thread on 4: room for other work, unbound")
+        << 2 << 1 << QVector<int>{0, 1, 2, 3} << "";
+    QTest::newRow("3 x 1 thread on 2: shared, unbound") << 3 << 1 << QVector<int>{0, 1} << "";
+    QTest::newRow("2 x 2 threads on 3: unbound") << 2 << 2 << QVector<int>{0, 1, 2} << "";
+    QTest::newRow("an equal share of too few cores") << 3 << 0 << QVector<int>{0, 1} << "";
+  }
+  void ranksGetCoresOfTheirOwnWhenTheyFit() {
+    QFETCH(int, ranks);
+    QFETCH(int, threads);
+    QFETCH(QVector<int>, allowed);
+    QFETCH(QString, expected);
+    QStringList got;
+    for (const auto& cores : coresForRanks(ranks, threads, {allowed.begin(), allowed.end()})) {
+      QStringList names;
+      for (int c : cores) names << QString::number(c);
+      got << names.join(',');
+    }
+    QCOMPARE(got.join('|'), expected);
+  }
+
+  // The binding as the ranks see it: each rank of a 2-rank job that fills the machine may run on
+  // its half of the cores, not the other's.
+  void ranksOfALocalJobRunBoundToDifferentCores() {
+    const std::vector<int> allowed = allowedCores();
+    if (allowed.size() % 2 != 0) QSKIP("an odd number of cores: two ranks cannot split them");
+    QTemporaryDir tmp;
+    const QDir dir(tmp.path());
+    nlohmann::json job = baseJob("mlp", 32);
+    job["max_steps"] = 400;
+    job["threads"] = static_cast<int>(allowed.size() / 2);
+    const QString out = dir.filePath("run");
+    QProcess launcher;
+    launcher.setProcessChannelMode(QProcess::MergedChannels);
+    launcher.start(TWB_ENGINE_BINARY,
+                   {"train", writeJob(dir, "job", job), "--ranks", "2", "--out", out});
+    QVERIFY(launcher.waitForStarted());
+    QMap<QString, QString> coresOfRank;  // "--rank" value -> Cpus_allowed_list
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+          for (const QString& pid : processesMentioning(out)) {
+            const auto args = commandLine(pid);
+            const int at = static_cast<int>(args.indexOf("--rank"));
+            QFile status("/proc/" + pid + "/status");
+            if (at < 0 || !status.open(QIODevice::ReadOnly)) continue;
+            for (const QByteArray& line : status.readAll().split('\n'))
+              if (line.startsWith("Cpus_allowed_list:"))
+                coresOfRank[args.value(at + 1)] = line.mid(18).trimmed();
+          }
+          return coresOfRank.size() == 2;
+        }(),
+        test::timeScaled(60000));
+    QVERIFY2(launcher.waitForFinished(test::timeScaled(300000)), "the job did not end");
+    QCOMPARE(launcher.exitCode(), 0);
+    const auto expected = coresForRanks(2, static_cast<int>(allowed.size() / 2), allowed);
+    for (int rank : {0, 1}) {
+      QStringList cores;  // Cpus_allowed_list names runs of cores as "first-last"
+      for (const QString& part : coresOfRank.value(QString::number(rank)).split(',')) {
+        const QStringList ends = part.split('-');
+        for (int c = ends.first().toInt(); c <= ends.last().toInt(); ++c)
+          cores << QString::number(c);
+      }
+      QStringList want;
+      for (int c : expected.at(static_cast<size_t>(rank))) want << QString::number(c);
+      QCOMPARE(cores, want);
+    }
   }
 
   void ranksRunningDifferentModelsAreStopped() {

@@ -42,6 +42,7 @@ int launch(const Args& args, const JobConfig& job, const std::string& outDir,
   if (!args.trace.empty()) own[0].insert(own[0].end(), {"--trace", args.trace});
   RankGroup group;
   group.count = static_cast<int>(job.parallel.ranks());
+  group.threadsPerRank = job.threads;
   const LocalRanksResult result = launchLocalRanks(group, common, own, stop);
   if (!result.failure.empty())
     std::fprintf(stderr, "error: data-parallel job failed: %s\n", result.failure.c_str());

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "dist/core_binding.h"
 #include "dist/rendezvous.h"
 
 namespace twb {
@@ -22,7 +23,8 @@ using Clock = std::chrono::steady_clock;
 // How long the other ranks may take to notice a failed rank before they are killed.
 constexpr auto kGrace = std::chrono::seconds(3);
 
-pid_t spawn(const std::vector<std::string>& args, bool quiet, pid_t launcher) {
+pid_t spawn(const std::vector<std::string>& args, bool quiet, pid_t launcher,
+            const std::vector<int>& cores) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -35,6 +37,7 @@ pid_t spawn(const std::vector<std::string>& args, bool quiet, pid_t launcher) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (!cores.empty()) bindToCores(cores);  // unbound, it still runs: only slower
   if (quiet) {
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, STDOUT_FILENO);
@@ -63,6 +66,7 @@ LocalRanksResult launchLocalRanks(RankGroup group, const std::vector<std::string
   ::setenv(kSecretVariable, group.secret.c_str(), 1);
   std::vector<pid_t> pids(static_cast<size_t>(ranks), -1);
   const pid_t self = ::getpid();
+  const auto cores = coresForRanks(ranks, group.threadsPerRank, allowedCores());
   for (int r = 0; r < ranks; ++r) {
     std::vector<std::string> args{"twb-engine"};
     args.insert(args.end(), commonArgs.begin(), commonArgs.end());
@@ -70,7 +74,8 @@ LocalRanksResult launchLocalRanks(RankGroup group, const std::vector<std::string
                              group.rendezvous});
     const auto& own = perRankArgs[static_cast<size_t>(r)];
     args.insert(args.end(), own.begin(), own.end());
-    pids[static_cast<size_t>(r)] = spawn(args, r > 0, self);
+    pids[static_cast<size_t>(r)] = spawn(
+        args, r > 0, self, cores.empty() ? std::vector<int>{} : cores[static_cast<size_t>(r)]);
   }
   ::unsetenv(kSecretVariable);
 

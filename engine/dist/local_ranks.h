@@ -19,13 +19,15 @@ struct RankGroup {
   int count = 1;           // processes started here
   std::string rendezvous;  // rank 0's HOST:PORT
   std::string secret;
+  int threadsPerRank = 0;  // the job's threads (0: the ranks share the machine's cores)
 };
 
 // Runs `group.count` processes of this executable (twb-engine): local rank i (global rank
 // firstRank + i) with `commonArgs`, then `--rank R --rendezvous HOST:PORT` and its own
 // `perRankArgs[i]`. The job's rendezvous secret travels in the environment
 // (TWB_RENDEZVOUS_SECRET), never on a command line. Standard output of every process but the
-// first goes to /dev/null. Failures name the global rank.
+// first goes to /dev/null. Failures name the global rank. When the ranks' threads fit on the cores
+// this process may use, each rank is bound to cores of its own (dist/core_binding.h).
 //
 // A stop request is passed on to every rank (they agree on it and checkpoint). When a rank dies
 // or fails, the others get a grace period to fail on their own, then are killed: nothing is left

@@ -73,6 +73,7 @@ RendezvousAddress placementRendezvous(const nlohmann::json& placement, bool port
 RankGroup rankGroup(const JobConfig& job, const nlohmann::json& placement) {
   RankGroup group;
   group.count = static_cast<int>(job.parallel.ranksPerNode);
+  group.threadsPerRank = job.threads;
   if (placement.is_null()) {
     if (!job.parallel.nodes.empty())
       throw Error(

@@ -19,7 +19,7 @@ rounds and each keeps its best round.
 
 Usage: tests/bench/bench_data_parallel.py [--engine build/release/engine/twb-engine]
                                           [--models cnn-small,resnet18-cifar] [--steps 60]
-                                          [--rounds 3]
+                                          [--rounds 3] [--batch N]
 Exits 1 when a target of docs/benchmarks.md is missed.
 """
 import argparse
@@ -46,11 +46,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def engine_run(engine, model, ranks, steps, folder, hierarchical=False):
+def engine_run(engine, model, batch, ranks, steps, folder, hierarchical=False):
     """Samples/s of the engine from its step events once the bucket size and streams are tuned
     (the comm_tuned event; 25 steps), and rank 0's communication per step."""
     job = {"name": f"dp-{model}-{ranks}", "model": {"template": model}, "dataset": DATA[model],
-           "batch": BATCH[model], "epochs": 1, "max_steps": steps, "seed": 1, "threads": 1,
+           "batch": batch, "epochs": 1, "max_steps": steps, "seed": 1, "threads": 1,
            "optimizer": {"type": "sgd", "lr": 0.01, "momentum": 0.9},
            "eval": {"every_epoch": False}, "log_every_steps": 10}
     if ranks > 1:  # the engine's default on one machine is shared memory; TCP is asked for
@@ -72,28 +72,28 @@ def engine_run(engine, model, ranks, steps, folder, hierarchical=False):
     step_ms = statistics.median(e["step_ms"] for e in settled)
     comm = statistics.median(e.get("comm_ms", 0) for e in settled)
     exposed = statistics.median(e.get("exposed_comm_ms", 0) for e in settled)
-    return ranks * BATCH[model] * 1e3 / step_ms, step_ms, comm, exposed
+    return ranks * batch * 1e3 / step_ms, step_ms, comm, exposed
 
 
-def ddp_rank(rank, world, port, model, steps, queue):
+def ddp_rank(rank, world, port, model, batch, steps, queue):
     seconds = ddp_median_step(prepare_torch(1), rank, world, f"tcp://127.0.0.1:{port}", model,
-                              BATCH[model], SHAPE[model], steps)
+                              batch, SHAPE[model], steps)
     if rank == 0:
         queue.put(seconds)
 
 
-def ddp_run(model, steps):
+def ddp_run(model, batch, steps):
     import torch.multiprocessing as mp
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     port = free_port()
-    procs = [ctx.Process(target=ddp_rank, args=(r, 2, port, model, steps, queue)) for r in range(2)]
+    procs = [ctx.Process(target=ddp_rank, args=(r, 2, port, model, batch, steps, queue)) for r in range(2)]
     for p in procs:
         p.start()
     seconds = queue.get(timeout=1800)
     for p in procs:
         p.join()
-    return 2 * BATCH[model] / seconds, seconds * 1e3
+    return 2 * batch / seconds, seconds * 1e3
 
 
 def main():
@@ -102,18 +102,20 @@ def main():
     parser.add_argument("--models", default="cnn-small,resnet18-cifar")
     parser.add_argument("--steps", type=int, default=50, help="per run; 25 tune communication")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch", type=int, help="per rank, for every model (default: BATCH)")
     args = parser.parse_args()
     missed = []
     print(f"{'model':16} {'set-up':14} {'twb 2 ranks':>14} {'DDP 2 ranks':>14} {'vs DDP':>7} "
           f"{'twb 1 rank':>12} {'scaling':>8} {'comm ms':>8} {'exposed':>8}")
     with tempfile.TemporaryDirectory() as folder:
         for model in args.models.split(","):
+            batch = args.batch or BATCH[model]
             tcp, shm, one, ddp = (0, 0, 0, 0), (0, 0, 0, 0), 0, 0
             for _ in range(args.rounds):
-                tcp = max(tcp, engine_run(args.engine, model, 2, args.steps, folder))
-                shm = max(shm, engine_run(args.engine, model, 2, args.steps, folder, True))
-                one = max(one, engine_run(args.engine, model, 1, args.steps, folder)[0])
-                ddp = max(ddp, ddp_run(model, args.steps)[0])
+                tcp = max(tcp, engine_run(args.engine, model, batch, 2, args.steps, folder))
+                shm = max(shm, engine_run(args.engine, model, batch, 2, args.steps, folder, True))
+                one = max(one, engine_run(args.engine, model, batch, 1, args.steps, folder)[0])
+                ddp = max(ddp, ddp_run(model, batch, args.steps)[0])
             for setup, (rate, _, comm, exposed) in (("loopback TCP", tcp), ("shared memory", shm)):
                 print(f"{model:16} {setup:14} {rate:11.0f} /s {ddp:11.0f} /s {rate / ddp:6.2f}x "
                       f"{one:9.0f} /s {rate / (2 * one):7.0%} {comm:8.1f} {exposed:8.1f}")

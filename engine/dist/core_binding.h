@@ -1,0 +1,26 @@
+#pragma once
+
+#include <vector>
+
+namespace twb {
+
+// Where the ranks of one machine run. Bound to cores of their own, two one-thread ranks on two
+// cores stop trading places with each other's and the kernel's threads: cnn-small's 2-rank
+// step ran 4-19 % faster bound than left to the scheduler (docs/benchmarks.md).
+
+// The CPUs this process may run on, in ascending order.
+std::vector<int> allowedCores();
+
+// Disjoint cores for each of `ranks` processes of `threadsPerRank` threads (0: an equal share of
+// `allowed`), taken in order from `allowed`, when together they fill `allowed` exactly; empty
+// otherwise, and the scheduler places them: a job that leaves cores free may share the machine
+// with other jobs or other namespace hosts, which a binding of its own would crowd onto the
+// same first cores.
+std::vector<std::vector<int>> coresForRanks(int ranks, int threadsPerRank,
+                                            const std::vector<int>& allowed);
+
+// Binds the calling thread, and what it starts or executes from then on, to `cores`; false if
+// the kernel refuses.
+bool bindToCores(const std::vector<int>& cores);
+
+}  // namespace twb
