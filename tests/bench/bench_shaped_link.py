@@ -9,9 +9,10 @@ optimizer, on a fixed random batch.
 
 Measured as well:
   - the link's alpha (one-way latency of a small message) and beta (seconds per byte of
-    transfers of the engine's tuned bucket size, both ways at once, as a ring uses its links), by a
-    TCP ping-pong and back-to-back exchanges between the two hosts after the engine's run, once with the hosts idle and once with one busy thread on each (a
-    rank's compute thread: the hosts' network stacks share this machine's cores with it);
+    transfers of the engine's tuned bucket size, both ways at once, as a ring uses its links), by
+    a TCP ping-pong and back-to-back exchanges between the two hosts after the engine's run, once
+    with the hosts idle and once with one busy thread on each (a rank's compute thread: the
+    hosts' network stacks share this machine's cores with it);
   - the engine's per-layer compute times (the median of its profile events after tuning, at 2
     ranks) and bucket size (its comm_tuned event).
 From those, a scaling model predicts the step time: each bucket becomes ready when backward has
