@@ -455,8 +455,8 @@ class TestDataParallel : public QObject {
     QCOMPARE(got.join('|'), expected);
   }
 
-  // The binding as the ranks see it: each rank of a 2-rank job that fills the machine may run on
-  // its half of the cores, not the other's.
+  // The binding as the ranks see it: each rank of a 2-rank job with `threads` 0 (an equal share)
+  // may run on its half of the cores, not the other's, and is told to start that many threads.
   void ranksOfALocalJobRunBoundToDifferentCores() {
     const std::vector<int> allowed = allowedCores();
     if (allowed.size() % 2 != 0) QSKIP("an odd number of cores: two ranks cannot split them");
@@ -464,7 +464,7 @@ class TestDataParallel : public QObject {
     const QDir dir(tmp.path());
     nlohmann::json job = baseJob("mlp", 32);
     job["max_steps"] = 400;
-    job["threads"] = static_cast<int>(allowed.size() / 2);
+    job["threads"] = 0;
     const QString out = dir.filePath("run");
     QProcess launcher;
     launcher.setProcessChannelMode(QProcess::MergedChannels);
@@ -472,6 +472,7 @@ class TestDataParallel : public QObject {
                    {"train", writeJob(dir, "job", job), "--ranks", "2", "--out", out});
     QVERIFY(launcher.waitForStarted());
     QMap<QString, QString> coresOfRank;  // "--rank" value -> Cpus_allowed_list
+    QMap<QString, QString> threadsOfRank;  // "--rank" value -> "--threads" value
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
           for (const QString& pid : processesMentioning(out)) {
@@ -479,6 +480,8 @@ class TestDataParallel : public QObject {
             const int at = static_cast<int>(args.indexOf("--rank"));
             QFile status("/proc/" + pid + "/status");
             if (at < 0 || !status.open(QIODevice::ReadOnly)) continue;
+            const int threads = static_cast<int>(args.indexOf("--threads"));
+            threadsOfRank[args.value(at + 1)] = threads < 0 ? "" : args.value(threads + 1);
             for (const QByteArray& line : status.readAll().split('\n'))
               if (line.startsWith("Cpus_allowed_list:"))
                 coresOfRank[args.value(at + 1)] = line.mid(18).trimmed();
@@ -488,7 +491,7 @@ class TestDataParallel : public QObject {
         test::timeScaled(60000));
     QVERIFY2(launcher.waitForFinished(test::timeScaled(300000)), "the job did not end");
     QCOMPARE(launcher.exitCode(), 0);
-    const auto expected = coresForRanks(2, static_cast<int>(allowed.size() / 2), allowed);
+    const auto expected = coresForRanks(2, 0, allowed);
     for (int rank : {0, 1}) {
       QStringList cores;  // Cpus_allowed_list names runs of cores as "first-last"
       for (const QString& part : coresOfRank.value(QString::number(rank)).split(',')) {
@@ -499,6 +502,7 @@ class TestDataParallel : public QObject {
       QStringList want;
       for (int c : expected.at(static_cast<size_t>(rank))) want << QString::number(c);
       QCOMPARE(cores, want);
+      QCOMPARE(threadsOfRank.value(QString::number(rank)), QString::number(want.size()));
     }
   }
 

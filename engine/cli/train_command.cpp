@@ -1,14 +1,15 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 
 #include "cli/commands.h"
 #include "cli/interrupt.h"
 #include "cli/job_argument.h"
 #include "cli/progress_bar.h"
 #include "cli/run_folder.h"
+#include "dist/core_binding.h"
 #include "dist/data_parallel.h"
 #include "dist/gloo_communicator.h"
 #include "dist/local_ranks.h"
@@ -22,6 +23,7 @@ struct Args {
   std::string out, resume, events, precision, trace;
   int ranks = 0;           // --ranks: local data-parallel ranks
   int rank = -1;           // set by the launcher: this process is one rank
+  int threads = 0;         // set by the launcher: the cores it bound this rank to
   std::string rendezvous;  // set by the launcher
 };
 
@@ -66,10 +68,12 @@ std::unique_ptr<TrainingStrategy> joinRanks(const Args& args, JobConfig& job, Ev
   o.note = [&events](const std::string& message) { events.log("info", message); };
   o.streams = job.parallel.streams > 0 ? static_cast<int>(job.parallel.streams) : 2;
   o.timeout = std::chrono::milliseconds(static_cast<int64_t>(job.parallel.timeoutSeconds * 1e3));
-  // Ranks of one machine share its cores unless the job says otherwise.
-  if (job.threads == 0)
-    job.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
-                                  static_cast<int>(job.parallel.ranksPerNode));
+  // Ranks of one machine share the cores they may use unless the job says otherwise.
+  if (args.threads > 0)
+    job.threads = args.threads;
+  else if (job.threads == 0)
+    job.threads = std::max(
+        1, static_cast<int>(allowedCores().size()) / static_cast<int>(job.parallel.ranksPerNode));
   std::unique_ptr<Communicator> statistics;
   auto comm = connectGloo(o, job.parallel.syncBatchNorm ? &statistics : nullptr);
   return std::make_unique<DataParallelTraining>(std::move(comm), job.parallel, events,
@@ -96,6 +100,7 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
   // Set by the launcher for each rank it starts.
   cmd->add_option("--rank", args.rank)->group("");
   cmd->add_option("--rendezvous", args.rendezvous)->group("");
+  cmd->add_option("--threads", args.threads)->group("");
   cmd->callback([&exitCode] {
     JobConfig job = args.job.load();
     if (!args.precision.empty()) job.precision = args.precision;

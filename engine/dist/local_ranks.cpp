@@ -74,6 +74,8 @@ LocalRanksResult launchLocalRanks(RankGroup group, const std::vector<std::string
                              group.rendezvous});
     const auto& own = perRankArgs[static_cast<size_t>(r)];
     args.insert(args.end(), own.begin(), own.end());
+    if (!cores.empty() && group.threadsPerRank == 0)  // its share: one thread per core
+      args.insert(args.end(), {"--threads", std::to_string(cores[static_cast<size_t>(r)].size())});
     pids[static_cast<size_t>(r)] = spawn(
         args, r > 0, self, cores.empty() ? std::vector<int>{} : cores[static_cast<size_t>(r)]);
   }
