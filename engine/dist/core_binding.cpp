@@ -27,11 +27,11 @@ std::vector<std::vector<int>> coresForRanks(int ranks, int threadsPerRank,
   return cores;
 }
 
-bool bindToCores(const std::vector<int>& cores) {
+void bindToCores(const std::vector<int>& cores) {
   cpu_set_t set;
   CPU_ZERO(&set);
   for (int cpu : cores) CPU_SET(cpu, &set);
-  return ::sched_setaffinity(0, sizeof(set), &set) == 0;
+  ::sched_setaffinity(0, sizeof(set), &set);
 }
 
 }  // namespace twb

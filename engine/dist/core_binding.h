@@ -4,9 +4,8 @@
 
 namespace twb {
 
-// Where the ranks of one machine run. Bound to cores of their own, two one-thread ranks on two
-// cores stop trading places with each other's and the kernel's threads: cnn-small's 2-rank
-// step ran 4-19 % faster bound than left to the scheduler (docs/benchmarks.md).
+// Where the ranks of one machine run. Bound to cores of their own, cnn-small's two one-thread
+// ranks on two cores ran 4-19 % faster than left to the scheduler (docs/benchmarks.md).
 
 // The CPUs this process may run on, in ascending order.
 std::vector<int> allowedCores();
@@ -19,8 +18,8 @@ std::vector<int> allowedCores();
 std::vector<std::vector<int>> coresForRanks(int ranks, int threadsPerRank,
                                             const std::vector<int>& allowed);
 
-// Binds the calling thread, and what it starts or executes from then on, to `cores`; false if
-// the kernel refuses.
-bool bindToCores(const std::vector<int>& cores);
+// Binds the calling thread, and what it starts or executes from then on, to `cores`. A refusal
+// is ignored: an unbound rank still runs, only slower.
+void bindToCores(const std::vector<int>& cores);
 
 }  // namespace twb

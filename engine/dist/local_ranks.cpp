@@ -37,7 +37,7 @@ pid_t spawn(const std::vector<std::string>& args, bool quiet, pid_t launcher,
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  if (!cores.empty()) bindToCores(cores);  // unbound, it still runs: only slower
+  if (!cores.empty()) bindToCores(cores);
   if (quiet) {
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, STDOUT_FILENO);
