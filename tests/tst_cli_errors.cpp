@@ -6,9 +6,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
-
 #include <fstream>
 
 #include "test_support.h"
@@ -93,6 +93,11 @@ class TestCliErrors : public QObject {
     QTest::newRow("device index not a number")
         << QString::fromStdString(job("fashion-mnist", R"("device": "cuda:one")"))
         << "device: 'cuda:one' is not a device";
+    QTest::newRow("normalization for three channels on one")
+        << R"({"model": {"template": "mlp"}, "dataset": {"train": "fashion-mnist",
+              "normalize": {"mean": [0.5, 0.5, 0.5], "std": [0.2, 0.2, 0.2]}}})"
+        << "dataset.normalize: mean and std need 1 value each for the 1-channel samples of "
+           "fashion-mnist, got 3 and 3";
     QTest::newRow("model input does not fit the data")
         << R"({"model": {"template": "mlp", "args": {"input": [3, 32, 32]}}})"
         << "has samples of [1, 28, 28]";
@@ -251,6 +256,29 @@ class TestCliErrors : public QObject {
     QCOMPARE(o.exitCode, 1);
     QVERIFY2(o.output.contains("names a .twbm file but --format is onnx"), qPrintable(o.output));
     QVERIFY(!QFileInfo::exists(dir.filePath("n.twbm")));
+  }
+
+  // eval refuses a dataset whose labels the model has no output for, and a confusion matrix
+  // file it cannot write, naming them.
+  void badEvalInputFails() {
+    QTemporaryDir dir;
+    QCOMPARE(
+        runEngine({"export", "mlp", "--format", "twbm", "--out", dir.filePath("m.twbm")}).exitCode,
+        0);
+    const EngineRun labels =
+        runEngine({"eval", dir.filePath("m.twbm"), "--dataset", "synthetic:1x28x28:40:200"});
+    QVERIFY2(labels.finished && !labels.crashed, qPrintable(labels.output));
+    QCOMPARE(labels.exitCode, 1);
+    QVERIFY2(labels.output.contains(
+                 QRegularExpression("synthetic:1x28x28:40: label [1-3][0-9] of sample [0-9]+ "
+                                    "is not one of the model's 10 classes")),
+             qPrintable(labels.output));
+    const QString csv = dir.filePath("no/such/folder/cm.csv");
+    const EngineRun confusion = runEngine(
+        {"eval", dir.filePath("m.twbm"), "--dataset", "fashion-mnist", "--confusion", csv});
+    QCOMPARE(confusion.exitCode, 1);
+    QVERIFY2(confusion.output.contains(csv + ": cannot write the confusion matrix"),
+             qPrintable(confusion.output));
   }
 
   // predict refuses arrays it cannot read or feed, naming the file: real .npy files from

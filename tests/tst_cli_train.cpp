@@ -6,12 +6,14 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
-
 #include <csignal>
 #include <fstream>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <numeric>
+#include <set>
 
+#include "data/idx_file.h"
+#include "data/npy_file.h"
 #include "test_support.h"
 
 namespace {
@@ -123,6 +125,90 @@ class TestCliTrain : public QObject {
     const EngineRun refused = runEngine({"eval", model, "--dataset", "fashion-mnist", "--precision", "int8"});
     QCOMPARE(refused.exitCode, 1);
     QVERIFY2(refused.output.contains("twb-engine quantize"), qPrintable(refused.output));
+  }
+
+  // eval --per-class on the trained fmnist-cnn: each row of the confusion matrix holds the test
+  // split's samples of its label (counted here from the label file), its diagonal the reported
+  // accuracy, the CSV the same counts under Fashion-MNIST's class names; and on 500 test images
+  // given as arrays the matrix equals one tallied here from `predict`'s logits of the same
+  // images, normalised here as the model was trained.
+  void evalBreaksAccuracyDownByClass() {
+    const QString job = example("fmnist-cnn.json");
+    if (!m_accuracy.contains(job)) QSKIP("needs examplesReachTheirAccuracy(fmnist-cnn) first");
+    QTemporaryDir dir;
+    const QString model = m_models.filePath("fmnist-cnn.twbm"), csv = dir.filePath("confusion.csv");
+    const EngineRun eval = runEngine(
+        {"eval", model, "--dataset", "fashion-mnist", "--per-class", "--json", "--confusion", csv});
+    QVERIFY2(eval.exitCode == 0, qPrintable(eval.output));
+    const auto result = nlohmann::json::parse(eval.output.toStdString());
+    const auto confusion = result["confusion"].get<std::vector<std::vector<int64_t>>>();
+    QCOMPARE(confusion.size(), size_t(10));
+    const twb::IdxArray labels =
+        twb::readIdxFile("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz");
+    std::vector<int64_t> perLabel(10, 0);
+    for (uint8_t label : labels.data) ++perLabel[label];
+    int64_t diagonal = 0;
+    for (size_t label = 0; label < 10; ++label) {
+      QCOMPARE(confusion[label].size(), size_t(10));
+      QCOMPARE(std::accumulate(confusion[label].begin(), confusion[label].end(), int64_t(0)),
+               perLabel[label]);
+      diagonal += confusion[label][label];
+      const auto& row = result["per_class"][label];
+      QCOMPARE(row["samples"].get<int64_t>(), perLabel[label]);
+      QCOMPARE(row["correct"].get<int64_t>(), confusion[label][label]);
+    }
+    QVERIFY(std::abs(static_cast<double>(diagonal) / 10000 - m_accuracy[job]) < 1e-9);
+    const std::vector<std::string> names{"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                         "Coat",        "Sandal",    "Shirt",    "Sneaker",
+                                         "Bag",         "Ankle boot"};
+    std::ifstream in(csv.toStdString());
+    std::string line;
+    std::getline(in, line);
+    std::string header = "label \\ answer";
+    for (const auto& name : names) header += "," + name;
+    QCOMPARE(line, header);
+    for (size_t label = 0; label < 10; ++label) {
+      QVERIFY(std::getline(in, line));
+      std::string expected = names[label];
+      for (int64_t count : confusion[label]) expected += "," + std::to_string(count);
+      QCOMPARE(line, expected);
+      QCOMPARE(result["per_class"][label]["class"].get<std::string>(), names[label]);
+    }
+
+    // The same images through predict, tallied here.
+    const twb::IdxArray images =
+        twb::readIdxFile("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
+    constexpr int64_t kSamples = 500, kPixels = 28 * 28;
+    twb::Tensor raw({kSamples, 1, 28, 28}, twb::DType::f32), normalized = raw.clone(),
+                                                             y({kSamples}, twb::DType::f32);
+    for (int64_t i = 0; i < kSamples * kPixels; ++i) {
+      raw.data<float>()[i] = images.data[static_cast<size_t>(i)] * (1.0f / 255.0f);
+      normalized.data<float>()[i] = (raw.data<float>()[i] - 0.2860f) * (1.0f / 0.3530f);
+    }
+    for (int64_t i = 0; i < kSamples; ++i) y.data<float>()[i] = labels.data[static_cast<size_t>(i)];
+    const std::string x = dir.filePath("x.npy").toStdString(),
+                      xn = dir.filePath("xn.npy").toStdString(),
+                      yPath = dir.filePath("y.npy").toStdString(),
+                      out = dir.filePath("out.npy").toStdString();
+    twb::writeNpyFile(x, raw);
+    twb::writeNpyFile(xn, normalized);
+    twb::writeNpyFile(yPath, y);
+    const EngineRun predict = runEngine({"predict", model, "--input", QString::fromStdString(xn),
+                                         "--out", QString::fromStdString(out), "--batch", "500"});
+    QVERIFY2(predict.exitCode == 0, qPrintable(predict.output));
+    const twb::Tensor logits = twb::readNpyFile(out);
+    std::vector<std::vector<int64_t>> tallied(10, std::vector<int64_t>(10, 0));
+    for (int64_t i = 0; i < kSamples; ++i) {
+      const float* row = logits.data<float>() + i * 10;
+      ++tallied[labels.data[static_cast<size_t>(i)]][std::max_element(row, row + 10) - row];
+    }
+    const EngineRun subset =
+        runEngine({"eval", model, "--dataset", QString::fromStdString("npy:" + x + "," + yPath),
+                   "--per-class", "--json", "--batch", "500"});
+    QVERIFY2(subset.exitCode == 0, qPrintable(subset.output));
+    QCOMPARE(nlohmann::json::parse(subset.output.toStdString())["confusion"]
+                 .get<std::vector<std::vector<int64_t>>>(),
+             tallied);
   }
 
   // bf16 mixed precision from the same initial weights and data order (same seed) ends within

@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/class_report.h"
 #include "cli/commands.h"
 #include "cli/model_argument.h"
 #include "core/error.h"
@@ -12,21 +13,27 @@ namespace twb {
 void addEvalCommand(CLI::App& app, int& exitCode) {
   auto* cmd = app.add_subcommand("eval", "Evaluate a model file on a dataset's test split");
   struct Args {
-    std::string model, dataset, precision = "fp32";
+    std::string model, dataset, precision = "fp32", confusion;
     int64_t batch = 1000;
-    bool json = false;
+    bool json = false, perClass = false;
   };
   static Args args;
   cmd->add_option("MODEL", args.model, "Model file (.twbm)")->required();
   cmd->add_option("--dataset", args.dataset,
-                  "fashion-mnist | idx:DIR | cifar10:DIR | csv:FILE | npy:X.npy,Y.npy | images:DIR | "
-                  "synthetic:SHAPE:CLASSES")
+                  "fashion-mnist | idx:DIR | cifar10:DIR | csv:FILE | npy:X.npy,Y.npy | "
+                  "npz:FILE.npz[:X,Y] | images:DIR | synthetic:SHAPE:CLASSES")
       ->required();
   cmd->add_option("--batch", args.batch, "Evaluation batch")->check(CLI::PositiveNumber);
   cmd->add_option("--precision", args.precision,
                   "fp32, bf16 or int8 (int8 needs a model made by twb-engine quantize)")
       ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
   cmd->add_flag("--json", args.json, "Print one JSON object");
+  cmd->add_flag("--per-class", args.perClass,
+                "Also each class's accuracy, precision and the class it is most often taken for "
+                "(with --json: per_class and the confusion matrix)");
+  cmd->add_option(
+      "--confusion", args.confusion,
+      "Write the confusion matrix as CSV (rows: the label, columns: the model's answer)");
   cmd->callback([&exitCode] {
     ModelFile model = loadModel(args.model);
     const DatasetSplits data = openDataset(args.dataset, model.spec.soleInputShape());
@@ -41,19 +48,41 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
     const EvalResult r = evaluator.run(
         data.test, args.batch,
         model.dataset.normalization.value_or(data.test->defaultNormalization()));
+    // The dataset's names describe the labels counted; a model trained on other names is
+    // worth a word, since its answers may mean other classes.
+    std::vector<std::string> names = data.test->classNames();
+    if (names.empty())
+      names = model.dataset.classNames;
+    else if (!model.dataset.classNames.empty() && model.dataset.classNames != names)
+      std::fprintf(stderr, "warning: %s was trained on classes named differently from %s's\n",
+                   args.model.c_str(), data.test->name().c_str());
+    const std::vector<ClassScore> scores = classScores(r, names);
+    if (!args.confusion.empty()) writeConfusionCsv(args.confusion, r, scores);
     if (args.json) {
-      std::printf("%s\n", nlohmann::json{{"model", args.model},
-                                         {"dataset", data.test->name()},
-                                         {"precision", args.precision},
-                                         {"samples", r.samples},
-                                         {"accuracy", r.accuracy},
-                                         {"loss", r.loss}}
-                              .dump()
-                              .c_str());
+      nlohmann::json j{{"model", args.model},         {"dataset", data.test->name()},
+                       {"precision", args.precision}, {"samples", r.samples},
+                       {"accuracy", r.accuracy},      {"loss", r.loss}};
+      if (args.perClass) {
+        for (const ClassScore& s : scores)
+          j["per_class"].push_back(
+              {{"class", s.name},
+               {"samples", s.samples},
+               {"correct", s.correct},
+               {"answered", s.answered},
+               {"mistaken_for",
+                s.mistakenFor >= 0 ? nlohmann::json(scores[s.mistakenFor].name) : nlohmann::json()},
+               {"mistaken_count", s.mistakenCount}});
+        for (int64_t label = 0; label < r.classes; ++label)
+          j["confusion"].push_back(
+              std::vector<int64_t>(r.confusion.begin() + label * r.classes,
+                                   r.confusion.begin() + (label + 1) * r.classes));
+      }
+      std::printf("%s\n", j.dump().c_str());
     } else {
       std::printf("%s on %s: accuracy %.4f, loss %.4f over %lld samples\n", args.model.c_str(),
                   data.test->name().c_str(), r.accuracy, r.loss,
                   static_cast<long long>(r.samples));
+      if (args.perClass) printClassTable(scores);
     }
     exitCode = kExitOk;
   });

@@ -84,7 +84,8 @@ std::vector<std::pair<int64_t, float>> topK(const float* row, int64_t classes, i
 }  // namespace
 
 void addPredictCommand(CLI::App& app, int& exitCode) {
-  auto* cmd = app.add_subcommand("predict", "Run a model on arrays (.npy) and write its outputs");
+  auto* cmd =
+      app.add_subcommand("predict", "Run a model on arrays (.npy) or images and write its outputs");
   struct Args {
     std::string model, out, precision = "fp32";
     std::vector<std::string> inputs;

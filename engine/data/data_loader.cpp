@@ -18,14 +18,11 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
                 std::to_string(m_options.shardCount) + " does not exist");
   if (m_options.shardCount > 1 && !m_options.dropLast)
     throw Error("sharded loading drops the ragged last batch");
-  const auto& n = m_options.normalization;
-  const int64_t channels = m_dataset->sampleShape().size() >= 3 ? m_dataset->sampleShape()[0] : 1;
-  if (n.mean.size() != n.std.size() ||
-      (n.mean.size() != 1 && static_cast<int64_t>(n.mean.size()) != channels))
-    throw Error("normalization: mean and std need 1 or " + std::to_string(channels) +
-                " values each for " + m_dataset->name());
-  for (float s : n.std)
-    if (!(s > 0)) throw Error("normalization: std must be > 0");
+  try {
+    checkNormalizationFits(m_options.normalization, *m_dataset);
+  } catch (const Error& e) {
+    throw e.within("normalization");
+  }
   int64_t workers = m_options.workers;
   if (workers <= 0)
     workers = m_dataset->readsFiles()

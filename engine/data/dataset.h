@@ -37,9 +37,13 @@ class Dataset {
   virtual Normalization defaultNormalization() const { return {}; }
   // True when read() decodes a file, so a DataLoader reads with several workers.
   virtual bool readsFiles() const { return false; }
-  // The name of each class, when the data has them (an image folder's sub-folders).
+  // The name of each class, when the data has them (an image folder's sub-folders, the
+  // published names of Fashion-MNIST's and CIFAR-10's labels).
   virtual std::vector<std::string> classNames() const { return {}; }
 };
+
+// Throws twb::Error unless `n` has one value, or one per channel, for the samples of `dataset`.
+void checkNormalizationFits(const Normalization& n, const Dataset& dataset);
 
 // A dataset held in memory as bytes (images) or floats (tabular data).
 class InMemoryDataset : public Dataset {
@@ -56,11 +60,14 @@ class InMemoryDataset : public Dataset {
   int64_t classes() const override { return m_classes; }
   int32_t read(int64_t index, float* out) const override;
   Normalization defaultNormalization() const override { return m_normalization; }
+  std::vector<std::string> classNames() const override { return m_classNames; }
+  void setClassNames(std::vector<std::string> names) { m_classNames = std::move(names); }
 
  private:
   std::string m_name;
   Shape m_shape;
   int64_t m_classes;
+  std::vector<std::string> m_classNames;
   std::vector<uint8_t> m_pixels;  // scaled by 1/255 on read
   std::vector<float> m_values;
   std::vector<int32_t> m_labels;

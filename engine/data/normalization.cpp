@@ -1,3 +1,4 @@
+#include "core/error.h"
 #include "core/json_object.h"
 #include "data/dataset.h"
 
@@ -14,6 +15,20 @@ Normalization normalizationFromJson(const nlohmann::json& json, const std::strin
     if (!(s > 0)) throw o.error("std", "must hold values > 0");
   o.rejectUnknown();
   return {{mean.begin(), mean.end()}, {std.begin(), std.end()}};
+}
+
+void checkNormalizationFits(const Normalization& n, const Dataset& dataset) {
+  const Shape& shape = dataset.sampleShape();
+  const int64_t channels = shape.size() >= 3 ? shape[0] : 1;
+  if (n.mean.size() != n.std.size() ||
+      (n.mean.size() != 1 && static_cast<int64_t>(n.mean.size()) != channels))
+    throw Error(
+        "mean and std need " +
+        (channels == 1 ? std::string("1 value") : "1 or " + std::to_string(channels) + " values") +
+        " each for the " + std::to_string(channels) + "-channel samples of " + dataset.name() +
+        ", got " + std::to_string(n.mean.size()) + " and " + std::to_string(n.std.size()));
+  for (float s : n.std)
+    if (!(s > 0)) throw Error("std must be > 0");
 }
 
 void normalizeSample(const Normalization& normalization, float* sample, int64_t size) {

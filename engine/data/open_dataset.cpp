@@ -16,6 +16,12 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+// The labels' meanings, from each dataset's own description.
+const std::vector<std::string> kFashionMnistClasses{
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+const std::vector<std::string> kCifar10Classes{"airplane", "automobile", "bird",  "cat",  "deer",
+                                               "dog",      "frog",       "horse", "ship", "truck"};
 
 // "DIR/NAME" or "DIR/NAME.gz", whichever exists.
 std::string findIdx(const std::string& dir, const std::string& name) {
@@ -24,8 +30,9 @@ std::string findIdx(const std::string& dir, const std::string& name) {
   throw Error(dir + ": missing " + name + " (or " + name + ".gz)");
 }
 
-std::shared_ptr<Dataset> idxSplit(const std::string& dir, const std::string& prefix,
-                                  const std::string& name, const Normalization& normalization) {
+std::shared_ptr<InMemoryDataset> idxSplit(const std::string& dir, const std::string& prefix,
+                                          const std::string& name,
+                                          const Normalization& normalization) {
   const std::string imagesPath = findIdx(dir, prefix + "-images-idx3-ubyte");
   const std::string labelsPath = findIdx(dir, prefix + "-labels-idx1-ubyte");
   IdxArray images = readIdxFile(imagesPath);
@@ -48,10 +55,15 @@ std::shared_ptr<Dataset> idxSplit(const std::string& dir, const std::string& pre
 }
 
 DatasetSplits idxDataset(const std::string& dir, const std::string& name,
-                         const Normalization& normalization) {
+                         const Normalization& normalization,
+                         const std::vector<std::string>& classNames = {}) {
   if (!fs::is_directory(dir)) throw Error(name + ": dataset folder " + dir + " does not exist");
-  return {idxSplit(dir, "train", name, normalization),
-          idxSplit(dir, "t10k", name + " (test)", normalization)};
+  const auto train = idxSplit(dir, "train", name, normalization),
+             test = idxSplit(dir, "t10k", name + " (test)", normalization);
+  for (const auto& split : {train, test})
+    if (split->classes() == static_cast<int64_t>(classNames.size()))
+      split->setClassNames(classNames);
+  return {train, test};
 }
 
 std::shared_ptr<Dataset> cifarSplit(const std::vector<std::string>& files,
@@ -75,9 +87,11 @@ std::shared_ptr<Dataset> cifarSplit(const std::vector<std::string>& files,
       pixels.insert(pixels.end(), bytes.begin() + r + 1, bytes.begin() + r + kRecord);
     }
   }
-  return std::make_shared<InMemoryDataset>(
+  auto dataset = std::make_shared<InMemoryDataset>(
       name, Shape{3, 32, 32}, 10, std::move(pixels), std::move(labels),
       Normalization{{0.4914f, 0.4822f, 0.4465f}, {0.2470f, 0.2435f, 0.2616f}});
+  dataset->setClassNames(kCifar10Classes);
+  return dataset;
 }
 
 DatasetSplits cifarDataset(const std::string& dir) {
@@ -124,7 +138,8 @@ DatasetSplits openDataset(const std::string& spec, const Shape& modelInput) {
   const std::string kind = spec.substr(0, colon);
   const std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
   if (spec == "fashion-mnist")
-    return idxDataset(kFashionMnistDir, "fashion-mnist", Normalization{{0.2860f}, {0.3530f}});
+    return idxDataset(kFashionMnistDir, "fashion-mnist", Normalization{{0.2860f}, {0.3530f}},
+                      kFashionMnistClasses);
   if (kind == "idx" && !rest.empty()) return idxDataset(rest, spec, Normalization{{0.5f}, {0.5f}});
   if (kind == "cifar10" && !rest.empty()) return cifarDataset(rest);
   if (kind == "csv" && !rest.empty()) return openCsv(rest);

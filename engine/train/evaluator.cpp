@@ -2,19 +2,22 @@
 
 #include <vector>
 
+#include "core/error.h"
 #include "exec/activation_budget.h"
 
 namespace twb {
 
+int64_t predictedClass(const float* row, int64_t classes) {
+  int64_t best = 0;
+  for (int64_t c = 1; c < classes; ++c)
+    if (row[c] > row[best]) best = c;
+  return best;
+}
+
 int64_t countCorrect(const float* logits, const int32_t* labels, int64_t n, int64_t classes) {
   int64_t correct = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const float* row = logits + i * classes;
-    int64_t best = 0;
-    for (int64_t c = 1; c < classes; ++c)
-      if (row[c] > row[best]) best = c;
-    correct += best == labels[i];
-  }
+  for (int64_t i = 0; i < n; ++i)
+    correct += predictedClass(logits + i * classes, classes) == labels[i];
   return correct;
 }
 
@@ -62,18 +65,31 @@ EvalResult Evaluator::run(std::shared_ptr<const Dataset> data, int64_t batch,
   std::vector<float> samples(static_cast<size_t>(batch * numel(data->sampleShape())));
   std::vector<int32_t> labels(static_cast<size_t>(batch));
   loader.start(0);
+  const int64_t classes = outputShape[1];
   EvalResult result;
+  result.classes = classes;
+  result.confusion.assign(static_cast<size_t>(classes * classes), 0);
   double lossSum = 0;
   int64_t correct = 0;
   const std::string output = m_model.outputs.empty() ? m_model.nodes.back().name : m_model.outputs[0];
   for (int64_t n; (n = loader.next(samples.data(), labels.data())) > 0;) {
+    for (int64_t i = 0; i < n; ++i)
+      if (labels[i] < 0 || labels[i] >= classes)
+        throw Error(data->name() + ": label " + std::to_string(labels[i]) + " of sample " +
+                    std::to_string(result.samples + i) + " is not one of the model's " +
+                    std::to_string(classes) + " classes");
     Executor& exec = executorFor(n, outputShape);
     std::copy_n(samples.data(), n * numel(data->sampleShape()),
                 static_cast<float*>(exec.inputBuffer(m_model.inputs[0].name)));
-    writeLabels(exec.inputBuffer("label"), m_loss, labels.data(), n, outputShape[1]);
+    writeLabels(exec.inputBuffer("label"), m_loss, labels.data(), n, classes);
     exec.forward();
     lossSum += static_cast<double>(exec.plainValue("loss")[0]) * n;
-    correct += countCorrect(exec.read(output).data(), labels.data(), n, outputShape[1]);
+    const std::vector<float> logits = exec.read(output);
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t answer = predictedClass(logits.data() + i * classes, classes);
+      ++result.confusion[static_cast<size_t>(labels[i] * classes + answer)];
+      correct += answer == labels[i];
+    }
     result.samples += n;
   }
   if (result.samples) {

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "data/data_loader.h"
 #include "exec/executor.h"
@@ -12,6 +13,9 @@ struct EvalResult {
   double loss = 0;
   double accuracy = 0;  // 0 to 1
   int64_t samples = 0;
+  int64_t classes = 0;
+  // classes x classes counts: row = the label, column = the model's answer.
+  std::vector<int64_t> confusion;
 };
 
 // Runs a model in inference mode over a whole dataset (the ragged last batch included) and
@@ -41,7 +45,10 @@ class Evaluator {
 void writeLabels(void* buffer, const std::string& loss, const int32_t* labels, int64_t n,
                  int64_t classes);
 
-// Fraction of rows of `logits` (n x classes) whose argmax is the label.
+// The class a row of logits picks (the first of equal maxima).
+int64_t predictedClass(const float* row, int64_t classes);
+
+// Rows of `logits` (n x classes) whose argmax is the label.
 int64_t countCorrect(const float* logits, const int32_t* labels, int64_t n, int64_t classes);
 
 }  // namespace twb

@@ -16,6 +16,13 @@ JobPlan planJob(const JobConfig& job) {
     throw e.within("dataset");
   }
   plan.normalization = job.normalization.value_or(plan.data.train->defaultNormalization());
+  if (job.normalization) {
+    try {
+      checkNormalizationFits(*job.normalization, *plan.data.train);
+    } catch (const Error& e) {
+      throw e.within("dataset.normalize");
+    }
+  }
   const Dataset& train = *plan.data.train;
 
   const ModelSpec& model = job.model;

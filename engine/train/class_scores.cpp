@@ -1,0 +1,28 @@
+#include "train/class_scores.h"
+
+namespace twb {
+
+std::vector<ClassScore> classScores(const EvalResult& result,
+                                    const std::vector<std::string>& names) {
+  const int64_t classes = result.classes;
+  const bool named = static_cast<int64_t>(names.size()) == classes;
+  std::vector<ClassScore> scores(static_cast<size_t>(classes));
+  for (int64_t label = 0; label < classes; ++label) {
+    ClassScore& score = scores[static_cast<size_t>(label)];
+    score.name = named ? names[static_cast<size_t>(label)] : std::to_string(label);
+    for (int64_t answer = 0; answer < classes; ++answer) {
+      const int64_t count = result.confusion[static_cast<size_t>(label * classes + answer)];
+      score.samples += count;
+      scores[static_cast<size_t>(answer)].answered += count;
+      if (answer == label) {
+        score.correct = count;
+      } else if (count > score.mistakenCount) {
+        score.mistakenFor = answer;
+        score.mistakenCount = count;
+      }
+    }
+  }
+  return scores;
+}
+
+}  // namespace twb
