@@ -36,6 +36,7 @@ QString example(const char* name) {
 class TestCliTrain : public QObject {
   Q_OBJECT
   QMap<QString, double> m_accuracy;  // final test accuracy of each example, fp32
+  QMap<QString, nlohmann::json> m_perClass;  // and its per-class counts, from the eval event
   QTemporaryDir m_models;            // the trained models, by example file name
 
  private slots:
@@ -56,7 +57,10 @@ class TestCliTrain : public QObject {
     double finalAccuracy = -1;
     int epochs = 0;
     for (const auto& e : readEvents(events))
-      if (e["type"] == "eval") finalAccuracy = e["accuracy"], epochs = static_cast<int>(e["epoch"].get<double>());
+      if (e["type"] == "eval") {
+        finalAccuracy = e["accuracy"], epochs = static_cast<int>(e["epoch"].get<double>());
+        m_perClass[job] = e["per_class"];
+      }
     qInfo("%s: test accuracy %.4f after %d epochs", qPrintable(job), finalAccuracy, epochs);
     QVERIFY(epochs <= 5);
     QVERIFY2(finalAccuracy >= minimum, qPrintable(run.output));
@@ -158,6 +162,10 @@ class TestCliTrain : public QObject {
       QCOMPARE(row["correct"].get<int64_t>(), confusion[label][label]);
     }
     QVERIFY(std::abs(static_cast<double>(diagonal) / 10000 - m_accuracy[job]) < 1e-9);
+    for (size_t label = 0; label < 10; ++label) {  // training's final eval event counted the same
+      QCOMPARE(m_perClass[job]["correct"][label].get<int64_t>(), confusion[label][label]);
+      QCOMPARE(m_perClass[job]["samples"][label].get<int64_t>(), perLabel[label]);
+    }
     const std::vector<std::string> names{"T-shirt/top", "Trouser",   "Pullover", "Dress",
                                          "Coat",        "Sandal",    "Shirt",    "Sneaker",
                                          "Bag",         "Ankle boot"};

@@ -288,6 +288,22 @@ class TestDataParallel : public QObject {
     }
     QCOMPARE(evals[true].size(), size_t(3));  // steps 25, 50 and the final one
     QCOMPARE(evals[true], evals[false]);
+    // The final evaluation's per-class counts, summed over the ranks' halves of the test split,
+    // are those of one process evaluating the written model.
+    const auto events = readEvents(dir.filePath("deferred.jsonl"));
+    const auto last = std::find_if(events.rbegin(), events.rend(),
+                                   [](const nlohmann::json& e) { return e["type"] == "eval"; });
+    const auto eval = runEngine({"eval", dir.filePath("deferred/model.twbm"), "--dataset",
+                                 "fashion-mnist", "--per-class", "--json"});
+    QVERIFY2(eval.exitCode == 0, qPrintable(eval.output));
+    const auto whole = nlohmann::json::parse(eval.output.toStdString())["per_class"];
+    QCOMPARE((*last)["per_class"]["correct"].size(), whole.size());
+    for (size_t c = 0; c < whole.size(); ++c) {
+      QCOMPARE((*last)["per_class"]["correct"][c].get<int64_t>(),
+               whole[c]["correct"].get<int64_t>());
+      QCOMPARE((*last)["per_class"]["samples"][c].get<int64_t>(),
+               whole[c]["samples"].get<int64_t>());
+    }
   }
 
   // One epoch of the mlp on 2 ranks, with and without bf16 on the wire, for two seeds: the

@@ -18,6 +18,7 @@
 #include "io/model_file.h"
 #include "profile/step_profile.h"
 #include "train/checkpoint.h"
+#include "train/class_scores.h"
 #include "train/evaluator.h"
 #include "train/job_plan.h"
 #include "train/quantizer.h"
@@ -289,26 +290,41 @@ void TrainingRun::evaluate(const char* reason) {
   EvalResult r;
   if (m_strategy) {  // each rank evaluates its slice of the test split
     const int64_t n = m_data.test->size(), rank = m_strategy->rank(), ranks = m_strategy->ranks();
-    const EvalResult mine = m_evaluator->run(
-        sliceDataset(m_data.test, n * rank / ranks, n * (rank + 1) / ranks), m_job.evalBatch,
-        m_normalization);
-    std::vector<double> sums{mine.loss * mine.samples, std::round(mine.accuracy * mine.samples),
-                             static_cast<double>(mine.samples)};
+    r = m_evaluator->run(sliceDataset(m_data.test, n * rank / ranks, n * (rank + 1) / ranks),
+                         m_job.evalBatch, m_normalization);
+  } else {
+    r = m_evaluator->run(m_data.test, m_job.evalBatch, m_normalization);
+  }
+  std::vector<ClassScore> scores = classScores(r, {});
+  if (m_strategy) {
+    std::vector<double> sums{r.loss * r.samples, std::round(r.accuracy * r.samples),
+                             static_cast<double>(r.samples)};
+    for (const ClassScore& s : scores)
+      sums.insert(sums.end(), {static_cast<double>(s.correct), static_cast<double>(s.samples)});
     m_strategy->sum(sums);
     r.samples = static_cast<int64_t>(sums[2]);
     r.loss = sums[0] / sums[2];
     r.accuracy = sums[1] / sums[2];
-  } else {
-    r = m_evaluator->run(m_data.test, m_job.evalBatch, m_normalization);
+    for (size_t c = 0; c < scores.size(); ++c) {
+      scores[c].correct = static_cast<int64_t>(sums[3 + 2 * c]);
+      scores[c].samples = static_cast<int64_t>(sums[4 + 2 * c]);
+    }
+  }
+  nlohmann::json perClass{{"correct", nlohmann::json::array()},
+                          {"samples", nlohmann::json::array()}};
+  for (const ClassScore& s : scores) {
+    perClass["correct"].push_back(s.correct);
+    perClass["samples"].push_back(s.samples);
   }
   m_result.testLoss = r.loss;
   m_result.testAccuracy = r.accuracy;
   m_events.publish("eval", {{"step", m_state.step},
-                         {"epoch", static_cast<double>(m_state.step) / m_stepsPerEpoch},
-                         {"loss", r.loss},
-                         {"accuracy", r.accuracy},
-                         {"samples", r.samples},
-                         {"reason", reason}});
+                            {"epoch", static_cast<double>(m_state.step) / m_stepsPerEpoch},
+                            {"loss", r.loss},
+                            {"accuracy", r.accuracy},
+                            {"samples", r.samples},
+                            {"per_class", perClass},
+                            {"reason", reason}});
 }
 
 void TrainingRun::checkpoint() {
