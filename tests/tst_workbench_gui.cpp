@@ -608,6 +608,44 @@ class WorkbenchGuiTest : public QObject {
     QTRY_COMPARE(compare->chart()->graphCount(), trainedRuns());
     QVERIFY(ui::saveChart(compare->chart(), m_dir.filePath("compare.png")));
     screenshot("compare");
+    // By class: one bar a class for each trained run, its last evaluation's right answers over
+    // the class's test samples, which add up to the run's test accuracy; Fashion-MNIST's names
+    // on the axis.
+    auto* metric = field<QComboBox>("compareMetric");
+    metric->setCurrentIndex(metric->findData("eval/by_class"));
+    QTRY_VERIFY(compare->chart()->graphCount() == 0 &&
+                compare->chart()->plottableCount() == trainedRuns());
+    for (int row = 0; row < trainedRuns(); ++row) {
+      const qint64 runId = table->item(row, 0)->data(Qt::UserRole).toLongLong();
+      const QJsonObject perClass = QJsonDocument::fromJson(m_store->lastEvent(runId, "eval"))
+                                       .object()
+                                       .value("per_class")
+                                       .toObject();
+      const QJsonArray correct = perClass.value("correct").toArray(),
+                       samples = perClass.value("samples").toArray();
+      auto* bars = qobject_cast<QCPBars*>(compare->chart()->plottable(row));
+      QVERIFY(bars);
+      QCOMPARE(bars->name(), table->item(row, 0)->text());
+      QCOMPARE(bars->dataCount(), 10);
+      double right = 0, all = 0;
+      for (int c = 0; c < 10; ++c) {
+        QVERIFY(qAbs(bars->data()->at(c)->value -
+                     100 * correct[c].toDouble() / samples[c].toDouble()) < 1e-9);
+        right += correct[c].toDouble();
+        all += samples[c].toDouble();
+      }
+      QCOMPARE(all, 10000.0);
+      QVERIFY2(
+          qAbs(100 * right / all - table->item(row, 3)->data(Qt::UserRole + 1).toDouble()) < 0.01,
+          qPrintable(table->item(row, 3)->text()));
+    }
+    auto ticker = compare->chart()->xAxis->ticker().dynamicCast<QCPAxisTickerText>();
+    QVERIFY(ticker);
+    QCOMPARE(ticker->ticks().value(0), QString("T-shirt/top"));
+    QCOMPARE(ticker->ticks().value(9), QString("Ankle boot"));
+    screenshot("compare-by-class");
+    metric->setCurrentIndex(0);
+    QTRY_COMPARE(compare->chart()->graphCount(), trainedRuns());
     const QString csv = m_dir.filePath("compare.csv");
     QVERIFY(m_window->comparePanel()->exportCsv(csv));
     QFile file(csv);

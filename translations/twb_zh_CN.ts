@@ -173,6 +173,10 @@ Trust this host and remember its key?</source>
         <source>Node the job runs on: local or a saved node&apos;s name</source>
         <translation>作业运行的节点：local 或已保存节点的名称</translation>
     </message>
+    <message>
+        <source>class</source>
+        <translation>类别</translation>
+    </message>
 </context>
 <context>
     <name>RunState</name>
@@ -600,6 +604,10 @@ Trust this host and remember its key?</source>
         <translation>
             <numerusform>%n 个运行的比较</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Test accuracy by class (%)</source>
+        <translation>各类别测试准确率 (%)</translation>
     </message>
 </context>
 <context>

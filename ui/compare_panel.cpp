@@ -14,8 +14,8 @@
 #include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
-#include <QPushButton>
 #include <QPainter>
+#include <QPushButton>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -26,12 +26,13 @@
 #include <optional>
 
 #include "app/experiment_store.h"
+#include "app/run_state_text.h"
 #include "app/run_summary.h"
 #include "app/store_reader.h"
 #include "app/varying_job_fields.h"
 #include "ui/charts.h"
+#include "ui/class_accuracy_chart.h"
 #include "ui/parallel_coordinates.h"
-#include "app/run_state_text.h"
 
 namespace twb {
 namespace ui {
@@ -42,6 +43,8 @@ constexpr int kMeasuredRows = 50;
 // The raw number behind a cell's text (sorting, CSV); a header's unit for the CSV.
 constexpr int kValueRole = Qt::UserRole + 1;
 constexpr int kUnitRole = Qt::UserRole + 2;
+// The chart's metric that is no curve: each run's last evaluation, class by class.
+constexpr const char* kByClass = "eval/by_class";
 
 // A cell that sorts by its number where it has one (cells without one go last), by text
 // otherwise: "9,000" before "12,000", "-0.40 pt" before "+0.10 pt".
@@ -111,6 +114,7 @@ ComparePanel::ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   m_metric->setObjectName("compareMetric");
   m_metric->addItem(tr("Test accuracy (%)"), "eval/accuracy");
   m_metric->addItem(tr("Training loss"), "train/loss");
+  m_metric->addItem(tr("Test accuracy by class (%)"), kByClass);
   m_chart = new QCustomPlot(this);
   m_chart->setObjectName("compareChart");
   m_chart->setMinimumHeight(200);
@@ -346,6 +350,20 @@ void ComparePanel::plot() {
   m_chartNote->setText(tr("%n training run(s) not drawn: tick a run to draw it", nullptr, undrawn));
   m_chartNote->setVisible(undrawn > 0);
   const int read = ++m_plotRead;
+  if (m_metric->currentData().toString() == kByClass) {
+    m_reader.read<QHash<qint64, QByteArray>>(
+        this,
+        [training, drawn = drawnRuns()](const app::ExperimentStore& store) {
+          QHash<qint64, QByteArray> evals;
+          for (const app::Run& run : training)
+            if (drawn.contains(run.id)) evals.insert(run.id, store.lastEvent(run.id, "eval"));
+          return evals;
+        },
+        [this, read, training](QHash<qint64, QByteArray> evals) {
+          if (read == m_plotRead) drawByClass(training, evals);
+        });
+    return;
+  }
   m_reader.read<QHash<qint64, QVector<app::MetricPoint>>>(
       this,
       [training, drawn = drawnRuns(), metric = m_metric->currentData().toString()](const app::ExperimentStore& store) {
@@ -357,6 +375,24 @@ void ComparePanel::plot() {
       [this, read, training](QHash<qint64, QVector<app::MetricPoint>> curves) {
         if (read == m_plotRead) draw(training, curves);
       });
+}
+
+void ComparePanel::drawByClass(const QList<app::Run>& training,
+                               const QHash<qint64, QByteArray>& evals) {
+  QList<ClassAccuracy> runs;
+  int trained = 0;
+  for (const app::Run& run : training) {
+    const QColor colour = runColour(trained++);  // the run's Monitor colour, as in draw()
+    const QJsonObject perClass =
+        QJsonDocument::fromJson(evals.value(run.id)).object().value("per_class").toObject();
+    if (!perClass.isEmpty()) runs << ClassAccuracy{run.name, colour, perClass};
+  }
+  m_chart->clearPlottables();
+  m_chart->clearItems();
+  m_chart->yAxis->setLabel(m_metric->currentText());
+  drawClassAccuracy(m_chart, runs);
+  m_chart->replot();
+  emit refreshed();
 }
 
 void ComparePanel::draw(const QList<app::Run>& training,
@@ -384,6 +420,10 @@ void ComparePanel::draw(const QList<app::Run>& training,
   m_chart->clearPlottables();
   m_chart->clearItems();
   m_chart->yAxis->setLabel(m_metric->currentText());
+  // As before drawByClass(), which turns the class names and lays the legend out in a row.
+  m_chart->xAxis->setTickLabelRotation(0);
+  m_chart->legend->setFillOrder(QCPLayoutGrid::foRowsFirst);
+  m_chart->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignRight | Qt::AlignTop);
   // One or two points a run make no curve: each run's final value as a bar, labelled.
   const bool bars = most > 0 && most <= 2;
   if (bars) {

@@ -316,6 +316,8 @@ void TrainingRun::evaluate(const char* reason) {
     perClass["correct"].push_back(s.correct);
     perClass["samples"].push_back(s.samples);
   }
+  if (const auto names = m_data.test->classNames(); names.size() == scores.size())
+    perClass["names"] = names;
   m_result.testLoss = r.loss;
   m_result.testAccuracy = r.accuracy;
   m_events.publish("eval", {{"step", m_state.step},
