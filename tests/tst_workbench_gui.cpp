@@ -608,21 +608,21 @@ class WorkbenchGuiTest : public QObject {
     QTRY_COMPARE(compare->chart()->graphCount(), trainedRuns());
     QVERIFY(ui::saveChart(compare->chart(), m_dir.filePath("compare.png")));
     screenshot("compare");
-    // By class: one bar a class for each trained run, its last evaluation's right answers over
-    // the class's test samples, which add up to the run's test accuracy; Fashion-MNIST's names
-    // on the axis.
+    // By class: one bar a class for each trained run (its last evaluation) and for the int8
+    // run (its int8 evaluation), right answers over the class's test samples, which add up to
+    // the run's test accuracy in the table; Fashion-MNIST's names on the axis.
     auto* metric = field<QComboBox>("compareMetric");
     metric->setCurrentIndex(metric->findData("eval/by_class"));
-    QTRY_VERIFY(compare->chart()->graphCount() == 0 &&
-                compare->chart()->plottableCount() == trainedRuns());
-    for (int row = 0; row < trainedRuns(); ++row) {
+    QTRY_VERIFY(compare->chart()->graphCount() == 0 && compare->chart()->plottableCount() == rows);
+    for (int row = 0; row < rows; ++row) {
       const qint64 runId = table->item(row, 0)->data(Qt::UserRole).toLongLong();
-      const QJsonObject perClass = QJsonDocument::fromJson(m_store->lastEvent(runId, "eval"))
-                                       .object()
-                                       .value("per_class")
-                                       .toObject();
-      const QJsonArray correct = perClass.value("correct").toArray(),
-                       samples = perClass.value("samples").toArray();
+      const QJsonObject event =
+          QJsonDocument::fromJson(m_store->lastEvent(runId, row == int8 ? "quantize" : "eval"))
+              .object();
+      const QJsonValue perClass =
+          row == int8 ? event.value("report")["int8"]["per_class"] : event.value("per_class");
+      const QJsonArray correct = perClass["correct"].toArray(),
+                       samples = perClass["samples"].toArray();
       auto* bars = qobject_cast<QCPBars*>(compare->chart()->plottable(row));
       QVERIFY(bars);
       QCOMPARE(bars->name(), table->item(row, 0)->text());

@@ -351,16 +351,29 @@ void ComparePanel::plot() {
   m_chartNote->setVisible(undrawn > 0);
   const int read = ++m_plotRead;
   if (m_metric->currentData().toString() == kByClass) {
-    m_reader.read<QHash<qint64, QByteArray>>(
+    // The ticked training runs' last evaluations, and every quantized run's int8 evaluation.
+    QList<app::Run> runs = training;
+    for (const app::Run& run : std::as_const(m_runs))
+      if (app::runKind(run) == "quantize") runs << run;
+    m_reader.read<QHash<qint64, QJsonObject>>(
         this,
-        [training, drawn = drawnRuns()](const app::ExperimentStore& store) {
-          QHash<qint64, QByteArray> evals;
-          for (const app::Run& run : training)
-            if (drawn.contains(run.id)) evals.insert(run.id, store.lastEvent(run.id, "eval"));
-          return evals;
+        [runs, drawn = drawnRuns()](const app::ExperimentStore& store) {
+          QHash<qint64, QJsonObject> perClass;
+          for (const app::Run& run : runs) {
+            if (app::runKind(run) == "quantize") {
+              const QJsonObject event =
+                  QJsonDocument::fromJson(store.lastEvent(run.id, "quantize")).object();
+              perClass.insert(run.id, event["report"]["int8"]["per_class"].toObject());
+            } else if (drawn.contains(run.id)) {
+              perClass.insert(run.id, QJsonDocument::fromJson(store.lastEvent(run.id, "eval"))
+                                          .object()["per_class"]
+                                          .toObject());
+            }
+          }
+          return perClass;
         },
-        [this, read, training](QHash<qint64, QByteArray> evals) {
-          if (read == m_plotRead) drawByClass(training, evals);
+        [this, read, runs](QHash<qint64, QJsonObject> perClass) {
+          if (read == m_plotRead) drawByClass(runs, perClass);
         });
     return;
   }
@@ -377,20 +390,19 @@ void ComparePanel::plot() {
       });
 }
 
-void ComparePanel::drawByClass(const QList<app::Run>& training,
-                               const QHash<qint64, QByteArray>& evals) {
-  QList<ClassAccuracy> runs;
-  int trained = 0;
-  for (const app::Run& run : training) {
-    const QColor colour = runColour(trained++);  // the run's Monitor colour, as in draw()
-    const QJsonObject perClass =
-        QJsonDocument::fromJson(evals.value(run.id)).object().value("per_class").toObject();
-    if (!perClass.isEmpty()) runs << ClassAccuracy{run.name, colour, perClass};
+void ComparePanel::drawByClass(const QList<app::Run>& runs,
+                               const QHash<qint64, QJsonObject>& perClass) {
+  QList<ClassAccuracy> bars;
+  int index = 0;
+  for (const app::Run& run : runs) {
+    const QColor colour = runColour(index++);  // training runs first: their Monitor colours
+    if (!perClass.value(run.id).isEmpty())
+      bars << ClassAccuracy{run.name, colour, perClass.value(run.id)};
   }
   m_chart->clearPlottables();
   m_chart->clearItems();
   m_chart->yAxis->setLabel(m_metric->currentText());
-  drawClassAccuracy(m_chart, runs);
+  drawClassAccuracy(m_chart, bars);
   m_chart->replot();
   emit refreshed();
 }

@@ -76,7 +76,8 @@ class ComparePanel : public QWidget {
   QJsonArray reportProfiles() const;
   void plot();  // reads the chosen metric's curves, then draws them
   void draw(const QList<app::Run>& runs, const QHash<qint64, QVector<app::MetricPoint>>& curves);
-  void drawByClass(const QList<app::Run>& runs, const QHash<qint64, QByteArray>& evals);
+  // Training runs, then quantized ones; `perClass` holds the drawn ones' per_class objects.
+  void drawByClass(const QList<app::Run>& runs, const QHash<qint64, QJsonObject>& perClass);
   // The fixed columns, then one per job field that differs between the runs.
   void setHeaders(const QStringList& fields);
   // Bold and a star on the row with the highest test accuracy.

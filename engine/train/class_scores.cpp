@@ -25,4 +25,15 @@ std::vector<ClassScore> classScores(const EvalResult& result,
   return scores;
 }
 
+nlohmann::json perClassJson(const std::vector<ClassScore>& scores,
+                            const std::vector<std::string>& names) {
+  nlohmann::json j{{"correct", nlohmann::json::array()}, {"samples", nlohmann::json::array()}};
+  for (const ClassScore& s : scores) {
+    j["correct"].push_back(s.correct);
+    j["samples"].push_back(s.samples);
+  }
+  if (names.size() == scores.size()) j["names"] = names;
+  return j;
+}
+
 }  // namespace twb

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,10 @@ struct ClassScore {
 // by number otherwise.
 std::vector<ClassScore> classScores(const EvalResult& result,
                                     const std::vector<std::string>& names);
+
+// {"correct": [...], "samples": [...], "names": [...]}: what the eval event and the quantize
+// report carry (names only when there is one per class).
+nlohmann::json perClassJson(const std::vector<ClassScore>& scores,
+                            const std::vector<std::string>& names);
 
 }  // namespace twb

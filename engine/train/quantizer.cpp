@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "graph/graph.h"
 #include "profile/step_benchmark.h"
+#include "train/class_scores.h"
 #include "train/evaluator.h"
 
 namespace twb {
@@ -85,12 +86,15 @@ nlohmann::json quantizeModel(const ModelFile& fp32, const std::shared_ptr<const 
   int evaluations = 0;
   const int expected = options.maxDrop || options.sensitivity
                            ? static_cast<int>(plan.layers.size()) + 2 : 2;
+  EvalResult lastFp32, lastInt8;  // for the report's per-class counts
   const AccuracyFunction accuracy = [&](const QuantPlan* quant) {
     if (progress && !progress("evaluating", static_cast<double>(evaluations++) / expected))
       throw Error("quantization cancelled");
     Evaluator evaluator(model.spec, params, "SoftmaxCrossEntropy",
                         quant ? Precision::int8 : Precision::fp32, quant);
-    return evaluator.run(eval, options.evalBatch, normalization).accuracy;
+    EvalResult& result = quant ? lastInt8 : lastFp32;
+    result = evaluator.run(eval, options.evalBatch, normalization);
+    return result.accuracy;
   };
   std::optional<AccuracyAwareResult> sensitivity;
   double fp32Accuracy = 0, int8Accuracy = 0;
@@ -124,6 +128,14 @@ nlohmann::json quantizeModel(const ModelFile& fp32, const std::shared_ptr<const 
       {"size_ratio", static_cast<double>(fp32Bytes) / static_cast<double>(fileBytes(outPath))},
       {"int8_layers", plan.int8LayerCount()},
       {"layers", nlohmann::json::array()}};
+  // Per class, where the last evaluation of each precision is the one reported (accuracy-aware
+  // mode may end on a plan it measured earlier).
+  std::vector<std::string> names = eval->classNames();
+  if (names.empty()) names = fp32.dataset.classNames;
+  for (const auto& [key, result, reported] :
+       {std::tuple{"fp32", &lastFp32, fp32Accuracy}, std::tuple{"int8", &lastInt8, int8Accuracy}})
+    if (result->classes > 0 && result->accuracy == reported)
+      report[key]["per_class"] = perClassJson(classScores(*result, names), names);
   if (options.maxDrop) {
     report["max_drop_points"] = *options.maxDrop;
     report["max_drop_reached"] = sensitivity->reached;

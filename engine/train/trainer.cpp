@@ -310,14 +310,6 @@ void TrainingRun::evaluate(const char* reason) {
       scores[c].samples = static_cast<int64_t>(sums[4 + 2 * c]);
     }
   }
-  nlohmann::json perClass{{"correct", nlohmann::json::array()},
-                          {"samples", nlohmann::json::array()}};
-  for (const ClassScore& s : scores) {
-    perClass["correct"].push_back(s.correct);
-    perClass["samples"].push_back(s.samples);
-  }
-  if (const auto names = m_data.test->classNames(); names.size() == scores.size())
-    perClass["names"] = names;
   m_result.testLoss = r.loss;
   m_result.testAccuracy = r.accuracy;
   m_events.publish("eval", {{"step", m_state.step},
@@ -325,7 +317,7 @@ void TrainingRun::evaluate(const char* reason) {
                             {"loss", r.loss},
                             {"accuracy", r.accuracy},
                             {"samples", r.samples},
-                            {"per_class", perClass},
+                            {"per_class", perClassJson(scores, m_data.test->classNames())},
                             {"reason", reason}});
 }
 
