@@ -115,6 +115,19 @@ class TestCliTrain : public QObject {
     for (const char* precision : {"fp32", "int8"})
       for (const char* key : {"samples_per_s_b1", "samples_per_s_b64"})
         QVERIFY(report[precision][key].get<double>() > 0);
+    // Both evaluations by class: counts that add up to the reported accuracies.
+    for (const char* precision : {"fp32", "int8"}) {
+      const auto& perClass = report[precision]["per_class"];
+      QCOMPARE(perClass["names"][9].get<std::string>(), std::string("Ankle boot"));
+      int64_t right = 0, all = 0;
+      for (size_t c = 0; c < 10; ++c) {
+        right += perClass["correct"][c].get<int64_t>();
+        all += perClass["samples"][c].get<int64_t>();
+      }
+      QCOMPARE(all, int64_t(10000));
+      QVERIFY(std::abs(static_cast<double>(right) / 10000 -
+                       report[precision]["accuracy"].get<double>()) < 1e-9);
+    }
     QCOMPARE(report["layers"].size(), size_t(4));  // conv1, conv2, fc1, logits
     for (const auto& layer : report["layers"]) {
       QCOMPARE(layer["precision"].get<std::string>(), std::string("int8"));
