@@ -29,8 +29,9 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
       ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
   cmd->add_flag("--json", args.json, "Print one JSON object");
   cmd->add_flag("--per-class", args.perClass,
-                "Also each class's accuracy, precision and the class it is most often taken for "
-                "(with --json: per_class and the confusion matrix)");
+                "Also each class's accuracy (of its samples, the share answered right), precision "
+                "(of the model's answers of it, the share that are right) and the class it is most "
+                "often taken for (with --json: per_class and the confusion matrix)");
   cmd->add_option(
       "--confusion", args.confusion,
       "Write the confusion matrix as CSV (rows: the label, columns: the model's answer)");

@@ -42,7 +42,8 @@ class Dataset {
   virtual std::vector<std::string> classNames() const { return {}; }
 };
 
-// Throws twb::Error unless `n` has one value, or one per channel, for the samples of `dataset`.
+// Throws twb::Error unless `n` has one value, or one per channel, for the samples of `dataset`,
+// and every std is > 0.
 void checkNormalizationFits(const Normalization& n, const Dataset& dataset);
 
 // A dataset held in memory as bytes (images) or floats (tabular data).

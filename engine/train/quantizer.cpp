@@ -128,14 +128,12 @@ nlohmann::json quantizeModel(const ModelFile& fp32, const std::shared_ptr<const 
       {"size_ratio", static_cast<double>(fp32Bytes) / static_cast<double>(fileBytes(outPath))},
       {"int8_layers", plan.int8LayerCount()},
       {"layers", nlohmann::json::array()}};
-  // Per class, where the last evaluation of each precision is the one reported (accuracy-aware
-  // mode may end on a plan it measured earlier).
+  // Per class: the last evaluation of each precision is the one reported (analyseSensitivity
+  // measures its final plan last).
   std::vector<std::string> names = eval->classNames();
   if (names.empty()) names = fp32.dataset.classNames;
-  for (const auto& [key, result, reported] :
-       {std::tuple{"fp32", &lastFp32, fp32Accuracy}, std::tuple{"int8", &lastInt8, int8Accuracy}})
-    if (result->classes > 0 && result->accuracy == reported)
-      report[key]["per_class"] = perClassJson(classScores(*result, names), names);
+  report["fp32"]["per_class"] = perClassJson(classScores(lastFp32, names), names);
+  report["int8"]["per_class"] = perClassJson(classScores(lastInt8, names), names);
   if (options.maxDrop) {
     report["max_drop_points"] = *options.maxDrop;
     report["max_drop_reached"] = sensitivity->reached;
