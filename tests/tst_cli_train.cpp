@@ -8,6 +8,7 @@
 #include <QtTest>
 #include <csignal>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <set>
@@ -278,6 +279,24 @@ class TestCliTrain : public QObject {
                      100 * (report["bf16"]["accuracy"].get<double>() -
                             report["fp32"]["accuracy"].get<double>())) < 1e-9);
     QVERIFY(report["speedup"].get<double>() > 0);
+    // Class by class, as `eval --per-class` finds each written model in its own precision.
+    std::map<std::string, nlohmann::json> perClass;
+    for (const char* p : {"fp32", "bf16"}) {
+      const EngineRun eval =
+          runEngine({"eval", QString::fromStdString(report[p]["model"].get<std::string>()),
+                     "--dataset", "fashion-mnist", "--precision", p, "--per-class", "--json"});
+      QVERIFY2(eval.exitCode == 0, qPrintable(eval.output));
+      perClass[p] = nlohmann::json::parse(eval.output.toStdString())["per_class"];
+    }
+    QCOMPARE(report["classes"][0].get<std::string>(), std::string("T-shirt/top"));
+    QCOMPARE(report["class_difference_points"].size(), size_t(10));
+    for (size_t c = 0; c < 10; ++c) {
+      const auto accuracy = [&](const char* p) {
+        return perClass[p][c]["correct"].get<double>() / perClass[p][c]["samples"].get<double>();
+      };
+      QVERIFY(std::abs(report["class_difference_points"][c].get<double>() -
+                       100 * (accuracy("bf16") - accuracy("fp32"))) < 1e-9);
+    }
     const auto all = readEvents(events);
     std::set<std::string> precisions;
     for (size_t i = 0; i < all.size(); ++i) {

@@ -20,12 +20,20 @@ struct PrecisionRun {
   std::string precision;
   TrainResult result;
   double samplesPerSecond = 0;  // median over the run's step events
+  nlohmann::json perClass;      // of the last evaluation
 };
+
+// A class's test accuracy in a run's last evaluation (0 for a class the test split lacks).
+double classAccuracy(const PrecisionRun& run, size_t label) {
+  const double samples = run.perClass["samples"][label].get<double>();
+  return samples > 0 ? run.perClass["correct"][label].get<double>() / samples : 0;
+}
 
 PrecisionRun trainIn(JobConfig job, const std::string& precision, const std::string& outDir,
                      const std::atomic<bool>* stop, EventLog& events, ProgressBar& progress) {
   job.precision = precision;
   std::vector<double> throughput;
+  nlohmann::json perClass;
   EventLog runEvents;
   runEvents.addListener([&](const nlohmann::json& e) {
     nlohmann::json tagged = e;
@@ -36,10 +44,13 @@ PrecisionRun trainIn(JobConfig job, const std::string& precision, const std::str
     events.publish(e["type"], tagged);  // one numbered stream for both runs
     progress.onEvent(e);
     if (e["type"] == "step") throughput.push_back(e["samples_per_s"]);
+    if (e["type"] == "eval") perClass = e["per_class"];
   });
   std::fprintf(stderr, "training %s in %s\n", job.name.c_str(), precision.c_str());
-  PrecisionRun run{precision, train(job, {outDir + "/" + precision, "", stop, ""}, runEvents), 0};
+  PrecisionRun run{
+      precision, train(job, {outDir + "/" + precision, "", stop, ""}, runEvents), 0, {}};
   progress.finish();
+  run.perClass = perClass;
   if (!throughput.empty()) {
     std::nth_element(throughput.begin(), throughput.begin() + throughput.size() / 2,
                      throughput.end());
@@ -84,16 +95,34 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
       return;
     }
     const double speedup = fp32.samplesPerSecond > 0 ? bf16.samplesPerSecond / fp32.samplesPerSecond : 0;
-    const nlohmann::json report = {
+    // What bf16 changes class by class, and the class it costs most.
+    nlohmann::json classDifference = nlohmann::json::array();
+    size_t hardest = 0;
+    for (size_t label = 0; label < fp32.perClass["samples"].size(); ++label) {
+      classDifference.push_back(100 * (classAccuracy(bf16, label) - classAccuracy(fp32, label)));
+      if (classDifference[label] < classDifference[hardest]) hardest = label;
+    }
+    const nlohmann::json names = fp32.perClass.value("names", nlohmann::json::array());
+    const std::string hardestName =
+        hardest < names.size() ? names[hardest].get<std::string>() : std::to_string(hardest);
+    nlohmann::json report = {
         {"job", job.name},
         {"steps", fp32.result.steps},
-        {"fp32", {{"accuracy", fp32.result.testAccuracy}, {"loss", fp32.result.testLoss},
-                  {"samples_per_s", fp32.samplesPerSecond}, {"model", fp32.result.modelPath}}},
-        {"bf16", {{"accuracy", bf16.result.testAccuracy}, {"loss", bf16.result.testLoss},
-                  {"samples_per_s", bf16.samplesPerSecond}, {"model", bf16.result.modelPath}}},
+        {"fp32",
+         {{"accuracy", fp32.result.testAccuracy},
+          {"loss", fp32.result.testLoss},
+          {"samples_per_s", fp32.samplesPerSecond},
+          {"model", fp32.result.modelPath}}},
+        {"bf16",
+         {{"accuracy", bf16.result.testAccuracy},
+          {"loss", bf16.result.testLoss},
+          {"samples_per_s", bf16.samplesPerSecond},
+          {"model", bf16.result.modelPath}}},
         {"accuracy_difference_points", 100 * (bf16.result.testAccuracy - fp32.result.testAccuracy)},
         {"loss_difference", bf16.result.testLoss - fp32.result.testLoss},
-        {"speedup", speedup}};
+        {"speedup", speedup},
+        {"class_difference_points", classDifference}};
+    if (!names.empty()) report["classes"] = names;
     if (args.json) {
       std::printf("%s\n", report.dump(2).c_str());
     } else {
@@ -107,6 +136,10 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
                   bf16.result.testLoss, bf16.result.testLoss - fp32.result.testLoss);
       std::printf("  %-16s %12.0f %12.0f %13.2fx\n", "samples/s", fp32.samplesPerSecond,
                   bf16.samplesPerSecond, speedup);
+      if (!classDifference.empty())
+        std::printf("  %-16s %12.4f %12.4f %+13.2f pt  (%s)\n", "hardest-hit class",
+                    classAccuracy(fp32, hardest), classAccuracy(bf16, hardest),
+                    classDifference[hardest].get<double>(), hardestName.c_str());
     }
     exitCode = kExitOk;
   });
