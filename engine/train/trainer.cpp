@@ -297,18 +297,20 @@ void TrainingRun::evaluate(const char* reason) {
   }
   std::vector<ClassScore> scores = classScores(r, {});
   if (m_strategy) {
-    std::vector<double> sums{r.loss * r.samples, std::round(r.accuracy * r.samples),
-                             static_cast<double>(r.samples)};
+    // Counts are whole numbers well below 2^53: summed as doubles, they stay exact.
+    std::vector<double> sums{r.loss * r.samples, static_cast<double>(r.samples)};
     for (const ClassScore& s : scores)
       sums.insert(sums.end(), {static_cast<double>(s.correct), static_cast<double>(s.samples)});
     m_strategy->sum(sums);
-    r.samples = static_cast<int64_t>(sums[2]);
-    r.loss = sums[0] / sums[2];
-    r.accuracy = sums[1] / sums[2];
+    r.samples = static_cast<int64_t>(sums[1]);
+    r.loss = sums[0] / sums[1];
+    int64_t correct = 0;
     for (size_t c = 0; c < scores.size(); ++c) {
-      scores[c].correct = static_cast<int64_t>(sums[3 + 2 * c]);
-      scores[c].samples = static_cast<int64_t>(sums[4 + 2 * c]);
+      scores[c].correct = static_cast<int64_t>(sums[2 + 2 * c]);
+      scores[c].samples = static_cast<int64_t>(sums[3 + 2 * c]);
+      correct += scores[c].correct;
     }
+    r.accuracy = static_cast<double>(correct) / static_cast<double>(r.samples);
   }
   m_result.testLoss = r.loss;
   m_result.testAccuracy = r.accuracy;
