@@ -9,14 +9,14 @@ namespace twb {
 namespace ui {
 
 void drawClassAccuracy(QCustomPlot* chart, const QList<ClassAccuracy>& runs) {
+  // The first run's names label the axis if every run has the same ones.
+  const QJsonArray names =
+      runs.isEmpty() ? QJsonArray() : runs.front().perClass.value("names").toArray();
   qsizetype classes = 0;
-  QJsonArray names;
   bool sameNames = true;
   for (const ClassAccuracy& run : runs) {
     classes = std::max(classes, run.perClass.value("samples").toArray().size());
-    const QJsonArray runNames = run.perClass.value("names").toArray();
-    if (names.isEmpty()) names = runNames;
-    sameNames = sameNames && runNames == names;
+    sameNames = sameNames && run.perClass.value("names").toArray() == names;
   }
   auto ticker = QSharedPointer<QCPAxisTickerText>::create();
   for (qsizetype c = 0; c < classes; ++c)

@@ -4,19 +4,10 @@
 #include <cstdio>
 #include <fstream>
 
+#include "cli/csv_field.h"
 #include "core/error.h"
 
 namespace twb {
-
-namespace {
-// A CSV cell: quoted when it holds a separator, a quote or a line break (RFC 4180).
-std::string csvCell(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
-}  // namespace
 
 void printClassTable(const std::vector<ClassScore>& scores) {
   int width = 5;  // "class"
@@ -46,10 +37,10 @@ void writeConfusionCsv(const std::string& path, const EvalResult& result,
   std::ofstream out(path);
   if (!out) throw Error(path + ": cannot write the confusion matrix");
   out << "label \\ answer";
-  for (const ClassScore& s : scores) out << ',' << csvCell(s.name);
+  for (const ClassScore& s : scores) out << ',' << csvField(s.name);
   out << '\n';
   for (int64_t label = 0; label < result.classes; ++label) {
-    out << csvCell(scores[static_cast<size_t>(label)].name);
+    out << csvField(scores[static_cast<size_t>(label)].name);
     for (int64_t answer = 0; answer < result.classes; ++answer)
       out << ',' << result.confusion[static_cast<size_t>(label * result.classes + answer)];
     out << '\n';

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "cli/commands.h"
+#include "cli/csv_field.h"
 #include "cli/interrupt.h"
 #include "cli/sweep_runner.h"
 #include "core/error.h"
@@ -35,14 +36,6 @@ std::string number(double value, const char* format = "%.6g") {
   char text[32];
   std::snprintf(text, sizeof text, format, value);
   return text;
-}
-
-// A CSV field: quoted when it holds a comma, quote or line break.
-std::string csvField(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
 }
 
 void writeCsv(const std::string& path, const SweepPlan& plan,
