@@ -132,8 +132,9 @@ void SweepController::onState(qint64 runId, RunState state) {
     const int trial = m_trialOfRun.take(runId);
     m_nodeOfRun.remove(runId);
     if (state == RunState::Succeeded) m_rule->finished(trial);
-    if (m_stopReason.contains(runId)) {
-      const QString reason = m_stopReason.take(runId);
+    // A trial that failed (diverged) before the rule's cancel reached it keeps its own reason.
+    if (const QString reason = m_stopReason.take(runId);
+        !reason.isEmpty() && state == RunState::Cancelled) {
       m_controller.store().setRunNotes(runId, reason, {m_tag, "stopped-early"});
       emit runNotesChanged(runId, reason, {m_tag, "stopped-early"});
     }

@@ -110,14 +110,16 @@ void ParallelCoordinates::setLines(const QStringList& axes, const QString& resul
   }
   m_plot->xAxis->setTicker(ticker);
 
-  // Worst to best, so the best is drawn last, on top.
+  // Best first, and of equal results the first run (as the table marks it); drawn in reverse,
+  // so the best lies on top.
   QList<const Line*> order;
   for (const Line& line : lines) order << &line;
   std::stable_sort(order.begin(), order.end(), [](const Line* x, const Line* y) {
-    if (!x->result || !y->result) return !x->result && y->result;
-    return *x->result < *y->result;
+    if (!x->result || !y->result) return x->result && !y->result;
+    return *x->result > *y->result;
   });
-  // Sorted: the first with a result has the lowest, the last the highest.
+  std::reverse(order.begin(), order.end());
+  // Now worst to best: the first with a result has the lowest, the last the highest.
   const auto firstRanked = std::find_if(order.cbegin(), order.cend(),
                                         [](const Line* line) { return line->result.has_value(); });
   const double worst = firstRanked == order.cend() ? 0 : *(*firstRanked)->result;
