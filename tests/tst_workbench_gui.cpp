@@ -710,6 +710,10 @@ class WorkbenchGuiTest : public QObject {
     ui::DesignerCanvas& canvas = *designer.canvas();
     app::ModelDocument& document = designer.document();
     QCOMPARE(document.boxes(), QStringList({"image"}));  // a new model: its input alone
+    auto* status = designer.findChild<QLabel*>("designerStatus");  // a hint, not an error
+    QVERIFY2(status->text().startsWith("No ops yet") && status->styleSheet().isEmpty(),
+             qPrintable(status->text()));
+    QVERIFY(!designer.findChild<QPushButton*>("designerUseInJob")->isEnabled());
     // The palette offers the local node's op catalogue (GetOpCatalog): what `twb-engine ops`
     // lists, and the search narrows it.
     QTRY_VERIFY(designer.findChild<QLabel*>("catalogSource")->text().contains("node local"));
@@ -1550,9 +1554,16 @@ class WorkbenchGuiTest : public QObject {
     QTest::qWait(150);
     QVERIFY2(loss->xAxis->range().upper >= 200, qPrintable(QString::number(loss->xAxis->range().upper)));
     QVERIFY(loss->yAxis->range().contains(1.5 - 0.001 * 200) && loss->yAxis->range().contains(2.0));
+    QVERIFY(loss->xAxis->range().upper > 200);  // the room kept for live points
+    monitor.addEvent(2, "state", QJsonDocument(QJsonObject{{"state", "succeeded"}}).toJson());
+    QTest::qWait(150);
+    QCOMPARE(loss->xAxis->range().upper, 200.0);  // ended: fitted to its data
+    step(201);  // a run that goes on after all (resumed): room again
+    QTest::qWait(150);
+    QVERIFY(loss->xAxis->range().upper > 201);
     monitor.resetView();  // exactly the data again
     QTest::qWait(150);
-    QCOMPARE(loss->xAxis->range().upper, 200.0);
+    QCOMPARE(loss->xAxis->range().upper, 201.0);
   }
 
   // A run on a GPU reports its GPU's utilization and memory in step events (the engine reads

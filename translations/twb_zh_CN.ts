@@ -1648,6 +1648,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>Draw the selected nodes&apos; blocks as one box each, or open them again (double-clicking a block&apos;s name or box does the same)</source>
         <translation>将所选节点所在的块各绘制为一个方框，或再次展开（双击块的名称或方框效果相同）</translation>
     </message>
+    <message>
+        <source>No ops yet: start from a template, open a model, or drag ops from the list.</source>
+        <translation>还没有算子：从模板开始、打开模型，或从列表中拖入算子。</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ModelGraphView</name>

@@ -219,7 +219,10 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   restoreState(settings.value("mainWindow/state").toByteArray());
   if (!settings.contains("mainWindow/geometry")) {
     resize(1280, 800);
-    resizeDocks({findChild<QDockWidget*>("runsDock")}, {330}, Qt::Horizontal);
+    // Wide enough for runs' names; the docks take their size only once the window is laid out.
+    QTimer::singleShot(0, this, [this] {
+      resizeDocks({findChild<QDockWidget*>("runsDock")}, {330}, Qt::Horizontal);
+    });
   }
 }
 

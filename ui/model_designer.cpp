@@ -15,7 +15,7 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QStyle>
-#include <QToolButton>
+#include <QToolBar>
 #include <QVBoxLayout>
 #include <algorithm>
 
@@ -82,80 +82,75 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
       openModelOf(QJsonObject{{"model", QJsonObject{{"template", m_template->itemText(index)}}}});
     m_template->setCurrentIndex(0);
   });
-  const auto button = [this](const QString& text, const char* name) {
-    auto* b = new QPushButton(text, this);
-    b->setObjectName(name);
-    return b;
+  // A tool bar, not a row of buttons: on a narrow window the last ones fold into its » menu
+  // instead of widening the whole window.
+  auto* tools = new QToolBar(this);
+  tools->setObjectName("designerTools");
+  tools->addWidget(m_template);
+  const auto tool = [tools](const QString& text, const QString& tip = {}) {
+    QAction* action = tools->addAction(text);
+    action->setToolTip(tip.isEmpty() ? QString(text).remove('&') : tip);
+    return action;
   };
-  QPushButton* fromJob = button(tr("From &job"), "designerFromJob");
-  fromJob->setToolTip(tr("Open the Job tab's model"));
-  connect(fromJob, &QPushButton::clicked, this, &ModelDesigner::modelOfJobWanted);
-  QPushButton* open = button(tr("&Open…"), "designerOpen");
-  connect(open, &QPushButton::clicked, this, &ModelDesigner::chooseFile);
-  QPushButton* save = button(tr("&Save…"), "designerSave");
-  connect(save, &QPushButton::clicked, this, &ModelDesigner::chooseSaveFile);
-  QPushButton* layOut = button(tr("&Lay out"), "designerLayOut");
-  connect(layOut, &QPushButton::clicked, &m_document, &app::ModelDocument::layOut);
-  QPushButton* repeat = button(tr("&Repeat…"), "designerRepeat");
-  repeat->setToolTip(tr("Repeat the selected block: its copies follow one another"));
-  connect(repeat, &QPushButton::clicked, this, [this] {
-    bool ok = false;
-    const int times = QInputDialog::getInt(
-        this, tr("Repeat the block"), tr("How many times the block appears"), 2, 2, 1000, 1, &ok);
-    QString why;
-    if (ok && !m_document.repeat(m_canvas->selectedBoxes(), times, &why)) m_status->setText(why);
-  });
-  QPushButton* group = button(tr("&Group…"), "designerGroup");
-  group->setToolTip(tr("Name the selected nodes as a block, drawn as one frame that collapses"));
-  connect(group, &QPushButton::clicked, this, [this] {
-    bool ok = false;
-    const QString name = QInputDialog::getText(this, tr("Group into a block"), tr("Block name"),
-                                               QLineEdit::Normal, tr("block"), &ok);
-    if (ok) groupSelection(name);
-  });
-  QPushButton* ungroup = button(tr("Ungroup"), "designerUngroup");
-  ungroup->setToolTip(tr("The selected nodes' blocks become plain nodes again"));
-  connect(ungroup, &QPushButton::clicked, this, [this] {
-    for (const QString& block : blocksOfSelection()) m_document.ungroup(block);
-  });
-  QPushButton* collapse = button(tr("Co&llapse"), "designerCollapse");
-  collapse->setToolTip(
-      tr("Draw the selected nodes' blocks as one box each, or open them again "
-         "(double-clicking a block's name or box does the same)"));
-  connect(collapse, &QPushButton::clicked, this, [this] {
-    const QStringList blocks = blocksOfSelection();
-    const bool anyOpen = std::any_of(blocks.begin(), blocks.end(),
-                                     [&](const QString& b) { return !m_document.isCollapsed(b); });
-    for (const QString& block : blocks) m_document.setCollapsed(block, anyOpen);
-  });
-  QPushButton* fit = button(tr("&Fit"), "designerFit");
-  connect(fit, &QPushButton::clicked, m_canvas, &DesignerCanvas::fit);
-  auto* undo = new QToolButton(this);
-  undo->setDefaultAction(m_document.undoStack()->createUndoAction(this, tr("Undo")));
-  undo->defaultAction()->setShortcut(QKeySequence::Undo);
-  undo->defaultAction()->setIcon(style()->standardIcon(QStyle::SP_ArrowBack));
-  undo->setObjectName("designerUndo");
-  auto* redo = new QToolButton(this);
-  redo->setDefaultAction(m_document.undoStack()->createRedoAction(this, tr("Redo")));
-  redo->defaultAction()->setShortcut(QKeySequence::Redo);
-  redo->defaultAction()->setIcon(style()->standardIcon(QStyle::SP_ArrowForward));
-  redo->setObjectName("designerRedo");
-  for (QToolButton* b : {undo, redo})
-    b->setToolButtonStyle(Qt::ToolButtonIconOnly);  // "Undo Rename a to b" as tooltip
-  addActions({undo->defaultAction(), redo->defaultAction()});
-  m_use = button(tr("&Use in job"), "designerUseInJob");
+  connect(tool(tr("From &job"), tr("Open the Job tab's model")), &QAction::triggered, this,
+          &ModelDesigner::modelOfJobWanted);
+  connect(tool(tr("&Open…")), &QAction::triggered, this, &ModelDesigner::chooseFile);
+  connect(tool(tr("&Save…")), &QAction::triggered, this, &ModelDesigner::chooseSaveFile);
+  QAction* undo = m_document.undoStack()->createUndoAction(this, tr("Undo"));
+  undo->setShortcut(QKeySequence::Undo);
+  undo->setIcon(style()->standardIcon(QStyle::SP_ArrowBack));
+  QAction* redo = m_document.undoStack()->createRedoAction(this, tr("Redo"));
+  redo->setShortcut(QKeySequence::Redo);
+  redo->setIcon(style()->standardIcon(QStyle::SP_ArrowForward));
+  tools->addActions({undo, redo});  // icons only: "Undo Rename a to b" as tooltip
+  tools->widgetForAction(undo)->setObjectName("designerUndo");
+  tools->widgetForAction(redo)->setObjectName("designerRedo");
+  connect(tool(tr("&Lay out")), &QAction::triggered, &m_document, &app::ModelDocument::layOut);
+  connect(tool(tr("&Repeat…"), tr("Repeat the selected block: its copies follow one another")),
+          &QAction::triggered, this, [this] {
+            bool ok = false;
+            const int times =
+                QInputDialog::getInt(this, tr("Repeat the block"),
+                                     tr("How many times the block appears"), 2, 2, 1000, 1, &ok);
+            QString why;
+            if (ok && !m_document.repeat(m_canvas->selectedBoxes(), times, &why))
+              m_status->setText(why);
+          });
+  connect(tool(tr("&Group…"),
+               tr("Name the selected nodes as a block, drawn as one frame that collapses")),
+          &QAction::triggered, this, [this] {
+            bool ok = false;
+            const QString name =
+                QInputDialog::getText(this, tr("Group into a block"), tr("Block name"),
+                                      QLineEdit::Normal, tr("block"), &ok);
+            if (ok) groupSelection(name);
+          });
+  connect(tool(tr("Ungroup"), tr("The selected nodes' blocks become plain nodes again")),
+          &QAction::triggered, this, [this] {
+            for (const QString& block : blocksOfSelection()) m_document.ungroup(block);
+          });
+  connect(tool(tr("Co&llapse"), tr("Draw the selected nodes' blocks as one box each, or open them "
+                                   "again (double-clicking a block's name or box does the same)")),
+          &QAction::triggered, this, [this] {
+            const QStringList blocks = blocksOfSelection();
+            const bool anyOpen = std::any_of(blocks.begin(), blocks.end(), [&](const QString& b) {
+              return !m_document.isCollapsed(b);
+            });
+            for (const QString& block : blocks) m_document.setCollapsed(block, anyOpen);
+          });
+  connect(tool(tr("&Fit")), &QAction::triggered, m_canvas, &DesignerCanvas::fit);
+  addActions({undo, redo});
+  m_use = new QPushButton(tr("&Use in job"), this);
+  m_use->setObjectName("designerUseInJob");
   connect(m_use, &QPushButton::clicked, this, [this] { emit useInJob(m_document.spec()); });
   m_status = new QLabel(this);
   m_status->setObjectName("designerStatus");
   m_status->setWordWrap(true);
   m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
-  auto* tools = new QHBoxLayout;
-  for (QWidget* w : std::initializer_list<QWidget*>{m_template, fromJob, open, save, undo, redo,
-                                                    layOut, repeat, group, ungroup, collapse, fit})
-    tools->addWidget(w);
-  tools->addStretch(1);
-  tools->addWidget(m_use);
+  auto* top = new QHBoxLayout;
+  top->addWidget(tools, 1);
+  top->addWidget(m_use);
   auto* paletteSide = new QWidget(this);
   auto* paletteLayout = new QVBoxLayout(paletteSide);
   paletteLayout->setContentsMargins(0, 0, 0, 0);
@@ -169,7 +164,7 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   splitter->setStretchFactor(1, 1);
   splitter->setSizes({160, 700, 280});
   auto* layout = new QVBoxLayout(this);
-  layout->addLayout(tools);
+  layout->addLayout(top);
   layout->addWidget(splitter, 1);
   layout->addWidget(m_status);
   connect(&m_document, &app::ModelDocument::changed, this, &ModelDesigner::showState);
@@ -250,6 +245,13 @@ bool ModelDesigner::openSpec(const QJsonObject& spec, const QString& error, cons
 void ModelDesigner::showState() {
   const app::ModelGraph& graph = m_document.graph();
   m_use->setEnabled(graph.error.isEmpty());
+  if (m_document.spec().value("nodes").toArray().isEmpty()) {  // nothing done yet: no error
+    m_status->setStyleSheet({});
+    m_status->setText(
+        tr("No ops yet: start from a template, open a model, or drag ops from "
+           "the list."));
+    return;
+  }
   if (!graph.error.isEmpty()) {
     m_status->setStyleSheet("color: #d93025");
     m_status->setText(graph.error);

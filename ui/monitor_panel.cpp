@@ -536,6 +536,8 @@ void MonitorPanel::addEvent(qint64 runId, const QString& type, const QByteArray&
     if (e.contains("test_accuracy"))
       line += tr(" (test accuracy %1)").arg(e.value("test_accuracy").toDouble(), 0, 'f', 4);
     m_log->appendPlainText(line);
+    // An ended run grows no more: the charts drop the room kept for live points and fit again.
+    if (state && !isUnderWay(*state)) redrawSoon();
   }
 }
 
