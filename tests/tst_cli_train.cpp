@@ -137,9 +137,12 @@ class TestCliTrain : public QObject {
     }
     // The written model evaluates to the reported int8 accuracy; fp32 evaluation is refused
     // an int8 plan it does not have.
-    const EngineRun eval = runEngine({"eval", int8, "--dataset", "fashion-mnist", "--precision", "int8", "--json"});
+    const EngineRun eval = runEngine({"eval", int8, "--dataset", "fashion-mnist", "--precision",
+                                      "int8", "--json", "--per-class"});
     QVERIFY2(eval.exitCode == 0, qPrintable(eval.output));
-    QVERIFY(std::abs(nlohmann::json::parse(eval.output.toStdString())["accuracy"].get<double>() - quantized) < 1e-9);
+    const auto evaluated = nlohmann::json::parse(eval.output.toStdString());
+    QVERIFY(std::abs(evaluated["accuracy"].get<double>() - quantized) < 1e-9);
+    QCOMPARE(report["int8"]["per_class"]["confusion"], evaluated["confusion"]);  // cell by cell
     const EngineRun refused = runEngine({"eval", model, "--dataset", "fashion-mnist", "--precision", "int8"});
     QCOMPARE(refused.exitCode, 1);
     QVERIFY2(refused.output.contains("twb-engine quantize"), qPrintable(refused.output));
@@ -180,6 +183,7 @@ class TestCliTrain : public QObject {
       QCOMPARE(m_perClass[job]["correct"][label].get<int64_t>(), confusion[label][label]);
       QCOMPARE(m_perClass[job]["samples"][label].get<int64_t>(), perLabel[label]);
     }
+    QCOMPARE(m_perClass[job]["confusion"].get<std::vector<std::vector<int64_t>>>(), confusion);
     const std::vector<std::string> names{"T-shirt/top", "Trouser",   "Pullover", "Dress",
                                          "Coat",        "Sandal",    "Shirt",    "Sneaker",
                                          "Bag",         "Ankle boot"};
@@ -192,7 +196,7 @@ class TestCliTrain : public QObject {
     for (size_t label = 0; label < 10; ++label) {
       QVERIFY(std::getline(in, line));
       std::string expected = names[label];
-      for (int64_t count : confusion[label]) expected += "," + std::to_string(count);
+      for (int64_t count : confusion[label]) expected.append(",").append(std::to_string(count));
       QCOMPARE(line, expected);
       QCOMPARE(result["per_class"][label]["class"].get<std::string>(), names[label]);
     }

@@ -296,7 +296,9 @@ class TestDataParallel : public QObject {
     const auto eval = runEngine({"eval", dir.filePath("deferred/model.twbm"), "--dataset",
                                  "fashion-mnist", "--per-class", "--json"});
     QVERIFY2(eval.exitCode == 0, qPrintable(eval.output));
-    const auto whole = nlohmann::json::parse(eval.output.toStdString())["per_class"];
+    const auto evaluated = nlohmann::json::parse(eval.output.toStdString());
+    const auto& whole = evaluated["per_class"];
+    QCOMPARE((*last)["per_class"]["confusion"], evaluated["confusion"]);  // every cell summed
     QCOMPARE((*last)["per_class"]["correct"].size(), whole.size());
     for (size_t c = 0; c < whole.size(); ++c) {
       QCOMPARE((*last)["per_class"]["correct"][c].get<int64_t>(),

@@ -73,10 +73,7 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
                {"mistaken_for",
                 s.mistakenFor >= 0 ? nlohmann::json(scores[s.mistakenFor].name) : nlohmann::json()},
                {"mistaken_count", s.mistakenCount}});
-        for (int64_t label = 0; label < r.classes; ++label)
-          j["confusion"].push_back(
-              std::vector<int64_t>(r.confusion.begin() + label * r.classes,
-                                   r.confusion.begin() + (label + 1) * r.classes));
+        j["confusion"] = confusionJson(r);
       }
       std::printf("%s\n", j.dump().c_str());
     } else {

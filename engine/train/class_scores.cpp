@@ -25,14 +25,23 @@ std::vector<ClassScore> classScores(const EvalResult& result,
   return scores;
 }
 
-nlohmann::json perClassJson(const std::vector<ClassScore>& scores,
-                            const std::vector<std::string>& names) {
+nlohmann::json confusionJson(const EvalResult& result) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (int64_t label = 0; label < result.classes; ++label)
+    rows.push_back(std::vector<int64_t>(result.confusion.begin() + label * result.classes,
+                                        result.confusion.begin() + (label + 1) * result.classes));
+  return rows;
+}
+
+nlohmann::json perClassJson(const EvalResult& result, const std::vector<std::string>& names) {
   nlohmann::json j{{"correct", nlohmann::json::array()}, {"samples", nlohmann::json::array()}};
+  const std::vector<ClassScore> scores = classScores(result, names);
   for (const ClassScore& s : scores) {
     j["correct"].push_back(s.correct);
     j["samples"].push_back(s.samples);
   }
   if (names.size() == scores.size()) j["names"] = names;
+  if (result.classes <= kMaxClassesWithConfusion) j["confusion"] = confusionJson(result);
   return j;
 }
 

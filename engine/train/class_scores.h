@@ -24,9 +24,16 @@ struct ClassScore {
 std::vector<ClassScore> classScores(const EvalResult& result,
                                     const std::vector<std::string>& names);
 
-// {"correct": [...], "samples": [...], "names": [...]}: what the eval event and the quantize
-// report carry (names only when there is one per class).
-nlohmann::json perClassJson(const std::vector<ClassScore>& scores,
-                            const std::vector<std::string>& names);
+// The confusion matrix as one array of counts per label (row), by the model's answer (column).
+nlohmann::json confusionJson(const EvalResult& result);
+
+// Past this many classes the eval event leaves the confusion matrix out: it grows with their
+// square, and a chart of it stops being readable long before.
+inline constexpr int64_t kMaxClassesWithConfusion = 100;
+
+// {"correct": [...], "samples": [...], "names": [...], "confusion": [[...], ...]}: what the eval
+// event and the quantize report carry (names only when there is one per class; the matrix up to
+// kMaxClassesWithConfusion classes).
+nlohmann::json perClassJson(const EvalResult& result, const std::vector<std::string>& names);
 
 }  // namespace twb

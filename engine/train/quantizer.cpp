@@ -132,8 +132,8 @@ nlohmann::json quantizeModel(const ModelFile& fp32, const std::shared_ptr<const 
   // measures its final plan last).
   std::vector<std::string> names = eval->classNames();
   if (names.empty()) names = fp32.dataset.classNames;
-  report["fp32"]["per_class"] = perClassJson(classScores(lastFp32, names), names);
-  report["int8"]["per_class"] = perClassJson(classScores(lastInt8, names), names);
+  report["fp32"]["per_class"] = perClassJson(lastFp32, names);
+  report["int8"]["per_class"] = perClassJson(lastInt8, names);
   if (options.maxDrop) {
     report["max_drop_points"] = *options.maxDrop;
     report["max_drop_reached"] = sensitivity->reached;

@@ -295,20 +295,18 @@ void TrainingRun::evaluate(const char* reason) {
   } else {
     r = m_evaluator->run(m_data.test, m_job.evalBatch, m_normalization);
   }
-  std::vector<ClassScore> scores = classScores(r, {});
   if (m_strategy) {
+    // The whole confusion matrix is summed, so that every count of the event covers all ranks.
     // Counts are whole numbers well below 2^53: summed as doubles, they stay exact.
     std::vector<double> sums{r.loss * r.samples, static_cast<double>(r.samples)};
-    for (const ClassScore& s : scores)
-      sums.insert(sums.end(), {static_cast<double>(s.correct), static_cast<double>(s.samples)});
+    sums.insert(sums.end(), r.confusion.begin(), r.confusion.end());
     m_strategy->sum(sums);
     r.samples = static_cast<int64_t>(sums[1]);
     r.loss = sums[0] / sums[1];
     int64_t correct = 0;
-    for (size_t c = 0; c < scores.size(); ++c) {
-      scores[c].correct = static_cast<int64_t>(sums[2 + 2 * c]);
-      scores[c].samples = static_cast<int64_t>(sums[3 + 2 * c]);
-      correct += scores[c].correct;
+    for (size_t i = 0; i < r.confusion.size(); ++i) {
+      r.confusion[i] = static_cast<int64_t>(sums[2 + i]);
+      if (i % static_cast<size_t>(r.classes + 1) == 0) correct += r.confusion[i];  // the diagonal
     }
     r.accuracy = static_cast<double>(correct) / static_cast<double>(r.samples);
   }
@@ -319,7 +317,7 @@ void TrainingRun::evaluate(const char* reason) {
                             {"loss", r.loss},
                             {"accuracy", r.accuracy},
                             {"samples", r.samples},
-                            {"per_class", perClassJson(scores, m_data.test->classNames())},
+                            {"per_class", perClassJson(r, m_data.test->classNames())},
                             {"reason", reason}});
 }
 
