@@ -7,35 +7,35 @@
 #include <unistd.h>
 
 #include <QApplication>
-#include <QDesktopServices>
-#include <QElapsedTimer>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QMessageBox>
-#include <QTimer>
 #include <QCheckBox>
 #include <QComboBox>
-#include <QJsonArray>
-#include <QPlainTextEdit>
-#include <QProcess>
-#include <QRegularExpression>
-#include <QScrollArea>
-#include <QTableWidget>
+#include <QDesktopServices>
 #include <QDoubleSpinBox>
+#include <QElapsedTimer>
 #include <QFileDialog>
 #include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QProcess>
 #include <QPushButton>
+#include <QRegularExpression>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTemporaryDir>
-#include <QTranslator>
-#include <QTreeWidget>
+#include <QTimer>
 #include <QToolButton>
+#include <QTranslator>
 #include <QTreeView>
+#include <QTreeWidget>
 #include <QtTest>
 
 #include "app/experiment_store.h"
@@ -53,19 +53,20 @@
 #include "test_support.h"
 #include "ui/charts.h"
 #include "ui/compare_panel.h"
+#include "ui/confusion_view.h"
+#include "ui/designer_canvas.h"
 #include "ui/export_panel.h"
 #include "ui/job_form.h"
 #include "ui/job_json_editor.h"
 #include "ui/login_dialog.h"
 #include "ui/main_window.h"
+#include "ui/model_designer.h"
+#include "ui/model_graph_view.h"
 #include "ui/monitor_panel.h"
 #include "ui/node_list.h"
 #include "ui/node_questions.h"
 #include "ui/nodes_dialog.h"
 #include "ui/parallel_coordinates.h"
-#include "ui/designer_canvas.h"
-#include "ui/model_designer.h"
-#include "ui/model_graph_view.h"
 #include "ui/plugins_dialog.h"
 #include "ui/profile_panel.h"
 
@@ -644,6 +645,64 @@ class WorkbenchGuiTest : public QObject {
     QCOMPARE(ticker->ticks().value(0), QString("T-shirt/top"));
     QCOMPARE(ticker->ticks().value(9), QString("Ankle boot"));
     screenshot("compare-by-class");
+
+    // The confusion matrix, of the newest run (int8) at first: a cell per label and answer,
+    // coloured by the label's share and written with the count of the int8 report.
+    auto* charts = compare->findChild<QTabWidget*>("compareCharts");
+    ui::ConfusionView* confusion = compare->confusion();
+    charts->setCurrentWidget(confusion);
+    const auto perClassOf = [&](int row) {
+      const qint64 runId = table->item(row, 0)->data(Qt::UserRole).toLongLong();
+      const QJsonObject event =
+          QJsonDocument::fromJson(m_store->lastEvent(runId, row == int8 ? "quantize" : "eval"))
+              .object();
+      return (row == int8 ? event.value("report")["int8"]["per_class"] : event.value("per_class"))
+          .toObject();
+    };
+    const auto shareOf = [](const QJsonObject& perClass, int label, int answer) {
+      const QJsonArray counts = perClass["confusion"][label].toArray();
+      double samples = 0;
+      for (const QJsonValue& count : counts) samples += count.toDouble();
+      return 100 * counts[answer].toDouble() / samples;
+    };
+    QCOMPARE(field<QComboBox>("confusionRun")->currentText(), table->item(int8, 0)->text());
+    QVERIFY(confusion->note().isEmpty());
+    const QJsonObject int8Classes = perClassOf(int8), fp32Classes = perClassOf(0);
+    auto* cells = qobject_cast<QCPColorMap*>(confusion->chart()->plottable(0));
+    QVERIFY(cells);
+    QCOMPARE(cells->data()->keySize(), 10);
+    for (int label = 0; label < 10; ++label)
+      for (int answer = 0; answer < 10; ++answer)
+        QVERIFY(qAbs(cells->data()->cell(answer, label) - shareOf(int8Classes, label, answer)) <
+                1e-9);
+    QCOMPARE(confusion->chart()->itemCount(), 100);
+    for (int i = 0; i < confusion->chart()->itemCount(); ++i) {
+      auto* text = qobject_cast<QCPItemText*>(confusion->chart()->item(i));
+      const QPointF at = text->position->coords();
+      QCOMPARE(text->text(),
+               QString::number(int8Classes["confusion"][int(at.y())][int(at.x())].toInteger()));
+    }
+    screenshot("compare-confusion");
+    // Against fp32: the change of each share in points, signed so that red is worse (fewer
+    // right answers on the diagonal, more of a wrong one elsewhere).
+    const qint64 int8Id = table->item(int8, 0)->data(Qt::UserRole).toLongLong(),
+                 fp32Id = table->item(0, 0)->data(Qt::UserRole).toLongLong();
+    confusion->choose(int8Id, fp32Id);
+    table->setCurrentCell(0, 3);  // picking a run in the table draws its matrix
+    QCOMPARE(confusion->run(), fp32Id);
+    QCOMPARE(confusion->against(), fp32Id);
+    table->setCurrentCell(int8, 3);
+    QCOMPARE(confusion->run(), int8Id);
+    cells = qobject_cast<QCPColorMap*>(confusion->chart()->plottable(0));
+    for (int label = 0; label < 10; ++label)
+      for (int answer = 0; answer < 10; ++answer) {
+        const double change =
+            shareOf(int8Classes, label, answer) - shareOf(fp32Classes, label, answer);
+        QVERIFY(qAbs(cells->data()->cell(answer, label) - (label == answer ? -change : change)) <
+                1e-9);
+      }
+    screenshot("compare-confusion-change");
+    charts->setCurrentIndex(0);
     metric->setCurrentIndex(0);
     QTRY_COMPARE(compare->chart()->graphCount(), trainedRuns());
     const QString csv = m_dir.filePath("compare.csv");
@@ -1605,6 +1664,40 @@ class WorkbenchGuiTest : public QObject {
     const QString path = QString(TWB_BINARY_DIR "/screenshots/monitor-gpu.png");
     QDir().mkpath(TWB_BINARY_DIR "/screenshots");
     QVERIFY(monitor.grab().save(path));
+  }
+
+  // The confusion view's cells worked out by hand, and why it draws nothing when it does not:
+  // no evaluated run, a run without a matrix, two runs whose classes differ.
+  void confusionViewSaysWhyItDrawsNothing() {
+    ui::ConfusionView view;
+    view.resize(800, 500);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setRuns({});
+    QCOMPARE(view.note(), QString("No run of this project has been evaluated yet."));
+    const QJsonObject three{
+        {"confusion", QJsonArray{QJsonArray{5, 1, 0}, QJsonArray{0, 6, 0}, QJsonArray{2, 0, 4}}},
+        {"names", QJsonArray{"cat", "dog", "fox"}}};
+    const QJsonObject two{{"confusion", QJsonArray{QJsonArray{3, 1}, QJsonArray{0, 4}}}};
+    const QJsonObject without{{"correct", QJsonArray{1}}, {"samples", QJsonArray{2}}};
+    view.setRuns({{1, "three", three}, {2, "two", two}, {3, "imagenet", without}});
+    QCOMPARE(view.note(), QString("imagenet has no confusion matrix: it has more than 100 classes, "
+                                  "or it was evaluated by an older engine."));  // the newest
+    view.choose(1, 2);
+    QCOMPARE(view.note(),
+             QString("three has 3 classes, two has 2: their matrices do not compare."));
+    QCOMPARE(view.chart()->plottableCount(), 0);
+    view.choose(1);
+    QVERIFY(view.note().isEmpty());
+    auto* cells = qobject_cast<QCPColorMap*>(view.chart()->plottable(0));
+    QVERIFY(cells);
+    QCOMPARE(cells->data()->cell(0, 0), 500.0 / 6);  // (answer, label): cat taken for a cat
+    QCOMPARE(cells->data()->cell(1, 0), 100.0 / 6);  // a cat taken for a dog
+    QCOMPARE(cells->data()->cell(0, 2), 200.0 / 6);  // a fox taken for a cat
+    QCOMPARE(cells->data()->cell(1, 1), 100.0);
+    auto ticker = view.chart()->yAxis->ticker().dynamicCast<QCPAxisTickerText>();
+    QCOMPARE(ticker->ticks().values(), QList<QString>({"cat", "dog", "fox"}));
+    QVERIFY(view.chart()->yAxis->rangeReversed());  // the first label on top
   }
 
   // A zoom survives live updates until a double-click; loss and learning rate on a log scale.

@@ -609,6 +609,57 @@ Trust this host and remember its key?</source>
         <source>Test accuracy by class (%)</source>
         <translation>各类别测试准确率 (%)</translation>
     </message>
+    <message>
+        <source>Confusion matrix</source>
+        <translation>混淆矩阵</translation>
+    </message>
+</context>
+<context>
+    <name>twb::ui::ConfusionView</name>
+    <message>
+        <source>the model&apos;s answer</source>
+        <translation>模型的回答</translation>
+    </message>
+    <message>
+        <source>the sample&apos;s label</source>
+        <translation>样本的标签</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Against</source>
+        <translation>对比</translation>
+    </message>
+    <message>
+        <source>nothing: shares of each label</source>
+        <translation>无：各标签内的占比</translation>
+    </message>
+    <message>
+        <source>No run of this project has been evaluated yet.</source>
+        <translation>此项目还没有评估过的运行。</translation>
+    </message>
+    <message>
+        <source>%1 has no confusion matrix: it has more than 100 classes, or it was evaluated by an older engine.</source>
+        <translation>%1 没有混淆矩阵：它的类别超过 100 个，或由较旧的引擎评估。</translation>
+    </message>
+    <message>
+        <source>%1 has %2 classes, %3 has %4: their matrices do not compare.</source>
+        <translation>%1 有 %2 个类别，%3 有 %4 个：它们的矩阵无法比较。</translation>
+    </message>
+    <message>
+        <source>%1 against %2</source>
+        <translation>%1 对比 %2</translation>
+    </message>
+    <message>
+        <source>the model&apos;s answer — change in points against %1 (red: worse)</source>
+        <translation>模型的回答 — 相对 %1 的变化（百分点；红色：更差）</translation>
+    </message>
+    <message>
+        <source>the model&apos;s answer — colour: share of the label&apos;s samples</source>
+        <translation>模型的回答 — 颜色：占该标签样本的比例</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::DesignerCanvas</name>

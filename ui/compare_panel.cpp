@@ -32,6 +32,7 @@
 #include "app/varying_job_fields.h"
 #include "ui/charts.h"
 #include "ui/class_accuracy_chart.h"
+#include "ui/confusion_view.h"
 #include "ui/parallel_coordinates.h"
 
 namespace twb {
@@ -138,6 +139,12 @@ ComparePanel::ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   connect(m_baseline, &QComboBox::currentIndexChanged, this, &ComparePanel::refresh);
   connect(m_target, &QDoubleSpinBox::valueChanged, this, &ComparePanel::refresh);
   connect(m_metric, &QComboBox::currentIndexChanged, this, &ComparePanel::plot);
+  // The confusion matrix follows the run picked in the table.
+  connect(m_table, &QTableWidget::currentCellChanged, this, [this](int row) {
+    const QTableWidgetItem* name = row >= 0 ? m_table->item(row, kRun) : nullptr;
+    if (name && m_perClass.contains(name->data(Qt::UserRole).toLongLong()))
+      m_confusion->choose(name->data(Qt::UserRole).toLongLong(), m_confusion->against());
+  });
   connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
     if (item->column() != kRun || !(item->flags() & Qt::ItemIsUserCheckable)) return;
     m_picked.insert(item->data(Qt::UserRole).toLongLong(), item->checkState() == Qt::Checked);
@@ -166,6 +173,8 @@ ComparePanel::ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   curvesLayout->addWidget(m_chart, 1);
   charts->addTab(curves, tr("Curves"));
   charts->addTab(m_coordinates, tr("Parallel coordinates"));
+  m_confusion = new ConfusionView(this);
+  charts->addTab(m_confusion, tr("Confusion matrix"));
   auto* splitter = new QSplitter(Qt::Vertical, this);
   splitter->addWidget(m_table);
   splitter->addWidget(charts);
@@ -195,8 +204,9 @@ void ComparePanel::refresh() {
   const int read = ++m_tableRead;
   m_reader.read<Rows>(
       this,
-      [projectId = m_projectId, target = m_target->value() / 100](const app::ExperimentStore& store) {
-        Rows rows{store.runs(projectId), {}, {}, {}, {}, {}};
+      [projectId = m_projectId,
+       target = m_target->value() / 100](const app::ExperimentStore& store) {
+        Rows rows{store.runs(projectId), {}, {}, {}, {}, {}, {}};
         // The job fields that differ between the runs: the hyper-parameters being compared.
         rows.fields = app::varyingJobFields(rows.runs);
         for (const app::Run& run : rows.runs) {
@@ -206,7 +216,19 @@ void ComparePanel::refresh() {
           if (const QByteArray profile = store.lastEvent(run.id, "profile"); !profile.isEmpty())
             rows.profiles.insert(run.id, profile);  // parsed when a report asks
           if (app::runKind(run) == "train")
-            for (const QString& field : std::as_const(rows.fields)) rows.fieldValues[run.id] << app::jobField(run, field);
+            for (const QString& field : std::as_const(rows.fields))
+              rows.fieldValues[run.id] << app::jobField(run, field);
+          // By class: a training run's last evaluation, a quantized run's int8 evaluation.
+          const QJsonObject perClass =
+              app::runKind(run) == "quantize"
+                  ? QJsonDocument::fromJson(store.lastEvent(run.id, "quantize"))
+                        .object()
+                        .value("report")["int8"]["per_class"]
+                        .toObject()
+                  : QJsonDocument::fromJson(store.lastEvent(run.id, "eval"))
+                        .object()["per_class"]
+                        .toObject();
+          if (!perClass.isEmpty()) rows.perClass.insert(run.id, perClass);
         }
         return rows;
       },
@@ -218,6 +240,12 @@ void ComparePanel::refresh() {
 void ComparePanel::fill(const Rows& rows) {
   const QList<app::Run>& runs = m_runs = rows.runs;
   m_profiles = rows.profiles;
+  m_perClass = rows.perClass;
+  QList<ConfusionView::Source> evaluated;
+  for (const app::Run& run : runs)
+    if (m_perClass.contains(run.id))
+      evaluated << ConfusionView::Source{run.id, run.name, m_perClass.value(run.id)};
+  m_confusion->setRuns(evaluated);
   QList<qint64> training;
   for (const app::Run& run : runs)
     if (app::runKind(run) == "train") training << run.id;
@@ -351,30 +379,7 @@ void ComparePanel::plot() {
   m_chartNote->setVisible(undrawn > 0);
   const int read = ++m_plotRead;
   if (m_metric->currentData().toString() == kByClass) {
-    // The ticked training runs' last evaluations, and every quantized run's int8 evaluation.
-    QList<app::Run> runs = training;
-    for (const app::Run& run : std::as_const(m_runs))
-      if (app::runKind(run) == "quantize") runs << run;
-    m_reader.read<QHash<qint64, QJsonObject>>(
-        this,
-        [runs, drawn = drawnRuns()](const app::ExperimentStore& store) {
-          QHash<qint64, QJsonObject> perClass;
-          for (const app::Run& run : runs) {
-            if (app::runKind(run) == "quantize") {
-              const QJsonObject event =
-                  QJsonDocument::fromJson(store.lastEvent(run.id, "quantize")).object();
-              perClass.insert(run.id, event["report"]["int8"]["per_class"].toObject());
-            } else if (drawn.contains(run.id)) {
-              perClass.insert(run.id, QJsonDocument::fromJson(store.lastEvent(run.id, "eval"))
-                                          .object()["per_class"]
-                                          .toObject());
-            }
-          }
-          return perClass;
-        },
-        [this, read, runs](QHash<qint64, QJsonObject> perClass) {
-          if (read == m_plotRead) drawByClass(runs, perClass);
-        });
+    drawByClass(training);
     return;
   }
   m_reader.read<QHash<qint64, QVector<app::MetricPoint>>>(
@@ -390,14 +395,20 @@ void ComparePanel::plot() {
       });
 }
 
-void ComparePanel::drawByClass(const QList<app::Run>& runs,
-                               const QHash<qint64, QJsonObject>& perClass) {
+void ComparePanel::drawByClass(const QList<app::Run>& training) {
+  // The ticked training runs' last evaluations, then every quantized run's int8 evaluation; a
+  // training run's colour is its Monitor colour, ticked or not.
+  QList<app::Run> runs = training;
+  for (const app::Run& run : std::as_const(m_runs))
+    if (app::runKind(run) == "quantize") runs << run;
+  const QSet<qint64> drawn = drawnRuns();
   QList<ClassAccuracy> bars;
   int index = 0;
-  for (const app::Run& run : runs) {
-    const QColor colour = runColour(index++);  // training runs first: their Monitor colours
-    if (!perClass.value(run.id).isEmpty())
-      bars << ClassAccuracy{run.name, colour, perClass.value(run.id)};
+  for (const app::Run& run : std::as_const(runs)) {
+    const QColor colour = runColour(index++);
+    const bool shown = app::runKind(run) == "quantize" || drawn.contains(run.id);
+    if (shown && m_perClass.contains(run.id))
+      bars << ClassAccuracy{run.name, colour, m_perClass.value(run.id)};
   }
   m_chart->clearPlottables();
   m_chart->clearItems();

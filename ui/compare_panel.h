@@ -44,6 +44,9 @@ class ComparePanel : public QWidget {
   QTableWidget* table() const { return m_table; }
   QCustomPlot* chart() const { return m_chart; }
   class ParallelCoordinates* coordinates() const { return m_coordinates; }
+  class ConfusionView* confusion() const {
+    return m_confusion;
+  }
   void setTargetAccuracy(double percent);
   // Reads the project's runs again, off the GUI thread; the table and charts change when the
   // answer is in (refreshed()). A page of a tab widget that is not the current one reads when
@@ -70,14 +73,15 @@ class ComparePanel : public QWidget {
     QStringList fields;                                     // the job fields that differ
     QHash<qint64, QList<QJsonValue>> fieldValues;           // a training run's, by field
     QHash<qint64, QByteArray> profiles;                     // each run's latest step profile
+    QHash<qint64, QJsonObject> perClass;                    // each evaluated run's per_class
   };
   void fill(const Rows& rows);
   // The latest step profile of each run shown, its costliest layers first, for reports.
   QJsonArray reportProfiles() const;
   void plot();  // reads the chosen metric's curves, then draws them
   void draw(const QList<app::Run>& runs, const QHash<qint64, QVector<app::MetricPoint>>& curves);
-  // Training runs, then quantized ones; `perClass` holds the drawn ones' per_class objects.
-  void drawByClass(const QList<app::Run>& runs, const QHash<qint64, QJsonObject>& perClass);
+  // Each ticked training run's test accuracy by class, and each quantized run's.
+  void drawByClass(const QList<app::Run>& training);
   // The fixed columns, then one per job field that differs between the runs.
   void setHeaders(const QStringList& fields);
   // Bold and a star on the row with the highest test accuracy.
@@ -92,6 +96,7 @@ class ComparePanel : public QWidget {
   int m_tableRead = 0, m_plotRead = 0;  // the latest reads: older answers are dropped
   QList<app::Run> m_runs;               // as the table shows them
   QHash<qint64, QByteArray> m_profiles;  // their latest step profiles (JSON), for reports
+  QHash<qint64, QJsonObject> m_perClass;  // their evaluations by class (docs/events.md)
 
   QComboBox *m_baseline, *m_metric;
   QDoubleSpinBox* m_target;
@@ -99,6 +104,7 @@ class ComparePanel : public QWidget {
   QPushButton* m_report;  // Export report…, a menu of the plugins' formats
   QCustomPlot* m_chart;
   class ParallelCoordinates* m_coordinates;
+  class ConfusionView* m_confusion;
   // The chart draws the newest kChartRuns training runs unless the user ticks others or unticks
   // them: a project's hundreds of curves are unreadable and slow every redraw.
   static constexpr int kChartRuns = 10;
