@@ -129,6 +129,23 @@ class TestCliTrain : public QObject {
       QVERIFY(std::abs(static_cast<double>(right) / 10000 -
                        report[precision]["accuracy"].get<double>()) < 1e-9);
     }
+    // The table names the class int8 costs most, worked out here from the report's counts.
+    const auto& before = report["fp32"]["per_class"];
+    const auto& after = report["int8"]["per_class"];
+    size_t hardest = 0;
+    double worst = 1e9;
+    for (size_t c = 0; c < 10; ++c) {
+      const double change =
+          100.0 * (after["correct"][c].get<double>() - before["correct"][c].get<double>()) /
+          before["samples"][c].get<double>();
+      if (change < worst) worst = change, hardest = c;
+    }
+    const QString row = QString::asprintf(
+        "%-22s %13.2f%% %13.2f%% %+9.2f pt  (%s)", "hardest-hit class",
+        100 * before["correct"][hardest].get<double>() / before["samples"][hardest].get<double>(),
+        100 * after["correct"][hardest].get<double>() / after["samples"][hardest].get<double>(),
+        worst, before["names"][hardest].get<std::string>().c_str());
+    QVERIFY2(run.output.contains(row), qPrintable(row + "\n" + run.output));
     QCOMPARE(report["layers"].size(), size_t(4));  // conv1, conv2, fc1, logits
     for (const auto& layer : report["layers"]) {
       QCOMPARE(layer["precision"].get<std::string>(), std::string("int8"));

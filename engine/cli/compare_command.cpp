@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/cpu/cpu_kernel.h"
+#include "cli/class_report.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
 #include "cli/job_argument.h"
@@ -22,12 +23,6 @@ struct PrecisionRun {
   double samplesPerSecond = 0;  // median over the run's step events
   nlohmann::json perClass;      // of the last evaluation
 };
-
-// A class's test accuracy in a run's last evaluation (0 for a class the test split lacks).
-double classAccuracy(const PrecisionRun& run, size_t label) {
-  const double samples = run.perClass["samples"][label].get<double>();
-  return samples > 0 ? run.perClass["correct"][label].get<double>() / samples : 0;
-}
 
 PrecisionRun trainIn(JobConfig job, const std::string& precision, const std::string& outDir,
                      const std::atomic<bool>* stop, EventLog& events, ProgressBar& progress) {
@@ -96,15 +91,8 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
     }
     const double speedup = fp32.samplesPerSecond > 0 ? bf16.samplesPerSecond / fp32.samplesPerSecond : 0;
     // What bf16 changes class by class, and the class it costs most.
-    nlohmann::json classDifference = nlohmann::json::array();
-    size_t hardest = 0;
-    for (size_t label = 0; label < fp32.perClass["samples"].size(); ++label) {
-      classDifference.push_back(100 * (classAccuracy(bf16, label) - classAccuracy(fp32, label)));
-      if (classDifference[label] < classDifference[hardest]) hardest = label;
-    }
+    const ClassChanges classes = classChanges(fp32.perClass, bf16.perClass);
     const nlohmann::json names = fp32.perClass.value("names", nlohmann::json::array());
-    const std::string hardestName =
-        hardest < names.size() ? names[hardest].get<std::string>() : std::to_string(hardest);
     nlohmann::json report = {
         {"job", job.name},
         {"steps", fp32.result.steps},
@@ -121,7 +109,7 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
         {"accuracy_difference_points", 100 * (bf16.result.testAccuracy - fp32.result.testAccuracy)},
         {"loss_difference", bf16.result.testLoss - fp32.result.testLoss},
         {"speedup", speedup},
-        {"class_difference_points", classDifference}};
+        {"class_difference_points", classes.points}};
     if (!names.empty()) report["classes"] = names;
     if (args.json) {
       std::printf("%s\n", report.dump(2).c_str());
@@ -136,10 +124,9 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
                   bf16.result.testLoss, bf16.result.testLoss - fp32.result.testLoss);
       std::printf("  %-16s %12.0f %12.0f %13.2fx\n", "samples/s", fp32.samplesPerSecond,
                   bf16.samplesPerSecond, speedup);
-      if (!classDifference.empty())
-        std::printf("  %-16s %12.4f %12.4f %+13.2f pt  (%s)\n", "hardest-hit class",
-                    classAccuracy(fp32, hardest), classAccuracy(bf16, hardest),
-                    classDifference[hardest].get<double>(), hardestName.c_str());
+      if (!classes.points.empty())
+        std::printf("  %-16s %12.4f %12.4f %+13.2f pt  (%s)\n", "hardest-hit class", classes.before,
+                    classes.after, classes.points[classes.hardest], classes.hardestName.c_str());
     }
     exitCode = kExitOk;
   });
