@@ -146,6 +146,9 @@ class TestCliTrain : public QObject {
         100 * after["correct"][hardest].get<double>() / after["samples"][hardest].get<double>(),
         worst, before["names"][hardest].get<std::string>().c_str());
     QVERIFY2(run.output.contains(row), qPrintable(row + "\n" + run.output));
+    QCOMPARE(report["hardest_hit_class"]["name"].get<std::string>(),
+             before["names"][hardest].get<std::string>());
+    QVERIFY(std::abs(report["hardest_hit_class"]["points"].get<double>() - worst) < 1e-9);
     QCOMPARE(report["layers"].size(), size_t(4));  // conv1, conv2, fc1, logits
     for (const auto& layer : report["layers"]) {
       QCOMPARE(layer["precision"].get<std::string>(), std::string("int8"));

@@ -721,6 +721,19 @@ class WorkbenchGuiTest : public QObject {
     QTRY_VERIFY(!field<QLabel>("quantizeReport")->text().isEmpty());  // read off the GUI thread
     const QString report = field<QLabel>("quantizeReport")->text();
     QVERIFY2(report.contains("int8") && report.contains("samples/s") && report.contains("faster"), qPrintable(report));
+    {  // and the class int8 costs most, as the stored report names it
+      const QJsonObject stored =
+          QJsonDocument::fromJson(m_store->lastEvent(run->currentData().toLongLong(), "quantize"))
+              .object()
+              .value("report")["hardest_hit_class"]
+              .toObject();
+      QVERIFY(!stored.isEmpty());
+      QVERIFY2(report.contains(QString("The class int8 costs most: %1, %2 % → %3 %")
+                                   .arg(stored["name"].toString())
+                                   .arg(stored["fp32"].toDouble() * 100, 0, 'f', 2)
+                                   .arg(stored["int8"].toDouble() * 100, 0, 'f', 2)),
+               qPrintable(report));
+    }
     const QString onnx = m_dir.filePath("mlp-int8.onnx");
     field<QLineEdit>("exportDestination")->setText(onnx);
     QTest::mouseClick(field<QPushButton>("export"), Qt::LeftButton);

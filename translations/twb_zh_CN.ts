@@ -794,6 +794,10 @@ Trust this host and remember its key?</source>
         <source>Inference at batch 64: fp32 %1 → int8 %2 samples/s (%3× faster)</source>
         <translation>批大小 64 推理：fp32 %1 → int8 %2 样本/秒（快 %3 倍）</translation>
     </message>
+    <message>
+        <source>The class int8 costs most: %1, %2 % → %3 % (%4 points)</source>
+        <translation>int8 损失最大的类别：%1，%2 % → %3 %（%4 个百分点）</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobForm</name>

@@ -198,6 +198,12 @@ void ExportPanel::fillReport(const QList<QByteArray>& events) {
     text += "\n" + tr("Inference at batch 64: fp32 %1 → int8 %2 samples/s (%3× faster)")
                        .arg(locale.toString(fp32Speed, 'f', 0), locale.toString(int8Speed, 'f', 0))
                        .arg(int8Speed / fp32Speed, 0, 'f', 2);
+  if (const QJsonObject hardest = report.value("hardest_hit_class").toObject(); !hardest.isEmpty())
+    text += "\n" + tr("The class int8 costs most: %1, %2 % → %3 % (%4 points)")
+                       .arg(hardest.value("name").toString())
+                       .arg(hardest.value("fp32").toDouble() * 100, 0, 'f', 2)
+                       .arg(hardest.value("int8").toDouble() * 100, 0, 'f', 2)
+                       .arg(QString::asprintf("%+.2f", hardest.value("points").toDouble()));
   m_reportSummary->setText(text);
   const QJsonArray layers = report.value("layers").toArray();
   m_layers->setRowCount(static_cast<int>(layers.size()));

@@ -48,28 +48,4 @@ void writeConfusionCsv(const std::string& path, const EvalResult& result,
   if (!out.flush()) throw Error(path + ": cannot write the confusion matrix");
 }
 
-namespace {
-// A class's test accuracy in a `per_class` object (0 for a class its test split lacks).
-double classAccuracy(const nlohmann::json& perClass, size_t label) {
-  const double samples = perClass["samples"][label].get<double>();
-  return samples > 0 ? perClass["correct"][label].get<double>() / samples : 0;
-}
-}  // namespace
-
-ClassChanges classChanges(const nlohmann::json& before, const nlohmann::json& after) {
-  ClassChanges changes;
-  if (!before.contains("samples") || !after.contains("samples")) return changes;
-  for (size_t label = 0; label < before["samples"].size(); ++label) {
-    changes.points.push_back(100 * (classAccuracy(after, label) - classAccuracy(before, label)));
-    if (changes.points[label] < changes.points[changes.hardest]) changes.hardest = label;
-  }
-  if (changes.points.empty()) return changes;
-  const nlohmann::json names = before.value("names", nlohmann::json::array());
-  changes.hardestName = changes.hardest < names.size() ? names[changes.hardest].get<std::string>()
-                                                       : std::to_string(changes.hardest);
-  changes.before = classAccuracy(before, changes.hardest);
-  changes.after = classAccuracy(after, changes.hardest);
-  return changes;
-}
-
 }  // namespace twb

@@ -5,13 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/cpu/cpu_kernel.h"
-#include "cli/class_report.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
 #include "cli/job_argument.h"
 #include "cli/progress_bar.h"
 #include "cli/run_folder.h"
 #include "core/error.h"
+#include "train/class_scores.h"
 #include "train/trainer.h"
 
 namespace twb {
