@@ -281,9 +281,9 @@ class TestCliTrain : public QObject {
   void comparePrecisionsReportsBoth() {
     QTemporaryDir dir;
     const QString events = dir.filePath("events.jsonl");
-    const EngineRun run = runEngine({"compare-precisions", example("fmnist-mlp.json"), "--epochs", "0",
-                                     "--max-steps", "60", "--out", dir.path(), "--events", events,
-                                     "--json"});
+    const EngineRun run =
+        runEngine({"compare-precisions", example("fmnist-mlp.json"), "--epochs", "0", "--max-steps",
+                   "60", "--out", dir.path(), "--events", events, "--json", "--int8"});
     if (!bf16Unavailable().empty()) {  // refused at once, before fp32 trains
       QCOMPARE(run.exitCode, 1);
       QVERIFY2(run.output.contains("compare-precisions needs bf16, which is not available on this CPU"),
@@ -328,6 +328,19 @@ class TestCliTrain : public QObject {
       precisions.insert(all[i]["precision"].get<std::string>());
     }
     QCOMPARE(precisions, (std::set<std::string>{"fp32", "bf16"}));
+    // --int8: the fp32 model quantized, its report's fp32 side the very evaluation training
+    // ended with, its int8 side what `eval --precision int8` finds in the written model.
+    const auto& int8 = report["int8"];
+    QVERIFY(std::abs(int8["fp32"]["accuracy"].get<double>() -
+                     report["fp32"]["accuracy"].get<double>()) < 1e-9);
+    const EngineRun eval =
+        runEngine({"eval", QString::fromStdString(int8["model"].get<std::string>()), "--dataset",
+                   "fashion-mnist", "--precision", "int8", "--json"});
+    QVERIFY2(eval.exitCode == 0, qPrintable(eval.output));
+    QVERIFY(std::abs(nlohmann::json::parse(eval.output.toStdString())["accuracy"].get<double>() -
+                     int8["int8"]["accuracy"].get<double>()) < 1e-9);
+    QCOMPARE(int8["int8_layers"].get<int64_t>(), int64_t(3));  // the mlp's three Linears
+    QVERIFY(int8["int8"]["samples_per_s_b64"].get<double>() > 0);
   }
 
   void interruptCheckpointsAndResumeFinishes() {

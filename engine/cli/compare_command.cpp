@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "backend/cpu/cpu_kernel.h"
@@ -11,7 +12,10 @@
 #include "cli/progress_bar.h"
 #include "cli/run_folder.h"
 #include "core/error.h"
+#include "io/model_file.h"
 #include "train/class_scores.h"
+#include "train/job_plan.h"
+#include "train/quantizer.h"
 #include "train/trainer.h"
 
 namespace twb {
@@ -53,6 +57,28 @@ PrecisionRun trainIn(JobConfig job, const std::string& precision, const std::str
   }
   return run;
 }
+// The int8 model against the fp32 one it was made from: both evaluated, and both run for
+// inference at batch 64 (training throughput does not apply to int8).
+void printInt8(const nlohmann::json& q) {
+  const auto& f = q["fp32"];
+  const auto& i = q["int8"];
+  std::printf("\nint8 from the fp32 model (%lld of %zu layers in int8)\n",
+              static_cast<long long>(q["int8_layers"].get<int64_t>()), q["layers"].size());
+  std::printf("  %-16s %12s %12s %14s\n", "", "fp32", "int8", "int8 - fp32");
+  std::printf("  %-16s %12.4f %12.4f %+13.2f pt\n", "test accuracy", f["accuracy"].get<double>(),
+              i["accuracy"].get<double>(), -q["accuracy_drop_points"].get<double>());
+  if (i.contains("samples_per_s_b64"))
+    std::printf("  %-16s %12.0f %12.0f %13.2fx\n", "infer samples/s",
+                f["samples_per_s_b64"].get<double>(), i["samples_per_s_b64"].get<double>(),
+                i["samples_per_s_b64"].get<double>() / f["samples_per_s_b64"].get<double>());
+  std::printf("  %-16s %12lld %12lld %13.2fx\n", "bytes",
+              static_cast<long long>(f["bytes"].get<int64_t>()),
+              static_cast<long long>(i["bytes"].get<int64_t>()), 1 / q["size_ratio"].get<double>());
+  if (const auto hardest = q.find("hardest_hit_class"); hardest != q.end())
+    std::printf("  %-16s %12.4f %12.4f %+13.2f pt  (%s)\n", "hardest-hit class",
+                (*hardest)["fp32"].get<double>(), (*hardest)["int8"].get<double>(),
+                (*hardest)["points"].get<double>(), (*hardest)["name"].get<std::string>().c_str());
+}
 }  // namespace
 
 void addCompareCommand(CLI::App& app, int& exitCode) {
@@ -62,13 +88,17 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
   struct Args {
     JobArgument job;
     std::string out, events;
-    bool json = false;
+    bool json = false, int8 = false;
   };
   static Args args;
   args.job.addTo(cmd);
-  cmd->add_option("--out", args.out, "Folder for the fp32/ and bf16/ runs (default runs/NAME-TIME)");
+  cmd->add_option("--out", args.out,
+                  "Folder for the fp32/, bf16/ (and int8/) runs (default runs/NAME-TIME)");
   cmd->add_option("--events", args.events, "Append both runs' events, tagged with their precision");
   cmd->add_flag("--json", args.json, "Print the comparison as one JSON object");
+  cmd->add_flag("--int8", args.int8,
+                "Then quantize the fp32 model to int8 (512 training samples calibrate it) and "
+                "compare that too, as the workbench's Compare precisions does");
   cmd->callback([&exitCode] {
     const JobConfig job = args.job.load();
     // Said before fp32 trains, not after.
@@ -111,6 +141,28 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
         {"speedup", speedup},
         {"class_difference_points", classes.points}};
     if (!names.empty()) report["classes"] = names;
+    if (args.int8) {
+      std::fprintf(stderr, "quantizing the fp32 model to int8\n");
+      const JobPlan plan = planJob(job);
+      std::filesystem::create_directories(out + "/int8");
+      StageProgress stages(isatty(STDERR_FILENO));
+      // The quantize report (docs/quantization.md), its fp32 side from the same evaluation.
+      try {
+        report["int8"] =
+            quantizeModel(loadModel(fp32.result.modelPath), plan.data.train, plan.data.test,
+                          plan.normalization, QuantizeOptions{}, out + "/int8/model.twbm",
+                          [&](const std::string& stage, double fraction) {
+                            stages.update(stage, fraction);
+                            return !stop->load();
+                          });
+      } catch (const Error&) {
+        if (!stop->load()) throw;
+        exitCode = kExitInterrupted;  // Ctrl-C: the fp32 and bf16 runs stay
+        return;
+      }
+      stages.finish();
+      report["int8"]["model"] = out + "/int8/model.twbm";
+    }
     if (args.json) {
       std::printf("%s\n", report.dump(2).c_str());
     } else {
@@ -127,6 +179,7 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
       if (!classes.points.empty())
         std::printf("  %-16s %12.4f %12.4f %+13.2f pt  (%s)\n", "hardest-hit class", classes.before,
                     classes.after, classes.points[classes.hardest], classes.hardestName.c_str());
+      if (args.int8) printInt8(report["int8"]);
     }
     exitCode = kExitOk;
   });
