@@ -2264,6 +2264,14 @@ class WorkbenchGuiTest : public QObject {
     const QStringList drawn = compare->coordinates()->drawnByResult();
     QCOMPARE(drawn.size(), 6);
     QCOMPARE(drawn.front(), best->text());
+    QStringList lrLabels;  // the first axis: each of the sweep's three values labelled
+    QCustomPlot* coordinates = compare->coordinates()->plot();
+    for (int i = 0; i < coordinates->itemCount(); ++i)
+      if (auto* label = qobject_cast<QCPItemText*>(coordinates->item(i));
+          label && label->position->coords().x() == 0)
+        lrLabels << label->text();
+    lrLabels.sort();
+    QCOMPARE(lrLabels, QStringList({"0.0001", "0.01", "0.1 (log)"}));
     compare->findChild<QTabWidget*>("compareCharts")->setCurrentWidget(compare->coordinates());
     screenshot("compare-sweep");
     {  // in Chinese too

@@ -13,10 +13,14 @@
 namespace twb::ui {
 
 namespace {
+// Up to this many different numbers on an axis are each labelled; beyond, its ends alone.
+constexpr size_t kLabelledValues = 8;
+
 // Where an axis puts its values, from 0 (bottom) to 1 (top), and the labels it shows.
 struct AxisScale {
   bool numeric = true, log = false;
   double low = 0, high = 0;
+  std::vector<double> distinct;  // the numbers, ascending, each once
   std::map<QString, double> categories;
 
   explicit AxisScale(const QList<QJsonValue>& values) {
@@ -27,8 +31,11 @@ struct AxisScale {
       else if (!v.isUndefined() && !v.isNull())
         numeric = false;
     if (numeric && !numbers.isEmpty()) {
-      low = *std::min_element(numbers.begin(), numbers.end());
-      high = *std::max_element(numbers.begin(), numbers.end());
+      distinct.assign(numbers.begin(), numbers.end());
+      std::sort(distinct.begin(), distinct.end());
+      distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+      low = distinct.front();
+      high = distinct.back();
       log = low > 0 && high / low > 20;
       return;
     }
@@ -57,6 +64,14 @@ struct AxisScale {
     } else {
       out.append({0, QString::number(low, 'g', 4)});
       out.append({1, QString::number(high, 'g', 4) + (log ? " (log)" : "")});
+      // A sweep's few values each get their label, where it does not crowd another.
+      if (distinct.size() <= kLabelledValues)
+        for (double value : distinct) {
+          const double y = *at(QJsonValue(value));
+          if (std::all_of(out.begin(), out.end(),
+                          [y](const auto& l) { return std::abs(l.first - y) >= 0.06; }))
+            out.append({y, QString::number(value, 'g', 4)});
+        }
     }
     return out;
   }
