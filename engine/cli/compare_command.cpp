@@ -57,6 +57,7 @@ PrecisionRun trainIn(JobConfig job, const std::string& precision, const std::str
   }
   return run;
 }
+
 // The int8 model against the fp32 one it was made from: both evaluated, and both run for
 // inference at batch 64 (training throughput does not apply to int8).
 void printInt8(const nlohmann::json& q) {
