@@ -4,6 +4,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <csignal>
@@ -279,18 +280,12 @@ class TestCliTrain : public QObject {
   }
 
   void comparePrecisionsReportsBoth() {
+    TWB_SKIP_WITHOUT_BF16();  // comparePrecisionsWithoutBf16 covers such CPUs
     QTemporaryDir dir;
     const QString events = dir.filePath("events.jsonl");
     const EngineRun run =
         runEngine({"compare-precisions", example("fmnist-mlp.json"), "--epochs", "0", "--max-steps",
                    "60", "--out", dir.path(), "--events", events, "--json", "--int8"});
-    if (!bf16Unavailable().empty()) {  // refused at once, before fp32 trains
-      QCOMPARE(run.exitCode, 1);
-      QVERIFY2(run.output.contains("compare-precisions needs bf16, which is not available on this CPU"),
-               qPrintable(run.output));
-      QVERIFY(!QFile::exists(events));
-      TWB_SKIP_WITHOUT_BF16();
-    }
     QVERIFY2(run.exitCode == 0, qPrintable(run.output));
     const QString text = run.output.mid(run.output.indexOf("{\n"));
     const auto report = nlohmann::json::parse(text.toStdString());
@@ -341,6 +336,46 @@ class TestCliTrain : public QObject {
                      int8["int8"]["accuracy"].get<double>()) < 1e-9);
     QCOMPARE(int8["int8_layers"].get<int64_t>(), int64_t(3));  // the mlp's three Linears
     QVERIFY(int8["int8"]["samples_per_s_b64"].get<double>() > 0);
+  }
+
+  // On a CPU without bf16 (here: oneDNN held to AVX2), compare-precisions refuses before
+  // training, naming --int8, with which it trains fp32 alone and compares it with int8.
+  void comparePrecisionsWithoutBf16() {
+    qputenv("ONEDNN_MAX_CPU_ISA", "AVX2");
+    const auto restore = qScopeGuard([] { qunsetenv("ONEDNN_MAX_CPU_ISA"); });
+    QTemporaryDir dir;
+    const QString events = dir.filePath("events.jsonl");
+    const QStringList args{"compare-precisions",
+                           example("fmnist-mlp.json"),
+                           "--epochs",
+                           "0",
+                           "--max-steps",
+                           "60",
+                           "--out",
+                           dir.path(),
+                           "--events",
+                           events,
+                           "--json"};
+    const EngineRun refused = runEngine(args);
+    QCOMPARE(refused.exitCode, 1);
+    QVERIFY2(refused.output.contains(
+                 "compare-precisions needs bf16, which is not available on this CPU") &&
+                 refused.output.contains("with --int8 it compares fp32 with int8 here"),
+             qPrintable(refused.output));
+    QVERIFY(!QFile::exists(events));  // said before fp32 trained
+    const EngineRun run = runEngine(args + QStringList{"--int8"});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.output));
+    const auto report =
+        nlohmann::json::parse(run.output.mid(run.output.indexOf("{\n")).toStdString());
+    QVERIFY(!report.contains("bf16") && report.contains("bf16_unavailable"));
+    QVERIFY(report["fp32"]["accuracy"].get<double>() > 0.5);
+    QVERIFY(std::abs(report["int8"]["fp32"]["accuracy"].get<double>() -
+                     report["fp32"]["accuracy"].get<double>()) < 1e-9);
+    QVERIFY(report["int8"]["int8"]["accuracy"].get<double>() > 0.5);
+    QVERIFY(QFile::exists(dir.filePath("int8/model.twbm")) && !QFile::exists(dir.filePath("bf16")));
+    std::set<std::string> precisions;
+    for (const auto& e : readEvents(events)) precisions.insert(e["precision"].get<std::string>());
+    QCOMPARE(precisions, std::set<std::string>{"fp32"});
   }
 
   void interruptCheckpointsAndResumeFinishes() {

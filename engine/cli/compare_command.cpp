@@ -58,6 +58,59 @@ PrecisionRun trainIn(JobConfig job, const std::string& precision, const std::str
   return run;
 }
 
+nlohmann::json runJson(const PrecisionRun& run) {
+  return {{"accuracy", run.result.testAccuracy},
+          {"loss", run.result.testLoss},
+          {"samples_per_s", run.samplesPerSecond},
+          {"model", run.result.modelPath}};
+}
+
+// bf16 against fp32 in `report`: both runs, their differences, and class by class.
+void addBf16(nlohmann::json& report, const PrecisionRun& fp32, const PrecisionRun& bf16) {
+  report["bf16"] = runJson(bf16);
+  report["accuracy_difference_points"] =
+      100 * (bf16.result.testAccuracy - fp32.result.testAccuracy);
+  report["loss_difference"] = bf16.result.testLoss - fp32.result.testLoss;
+  report["speedup"] = fp32.samplesPerSecond > 0 ? bf16.samplesPerSecond / fp32.samplesPerSecond : 0;
+  const ClassChanges classes = classChanges(fp32.perClass, bf16.perClass);
+  report["class_difference_points"] = classes.points;
+  if (!classes.points.empty())
+    report["hardest_hit_class"] = {{"name", classes.hardestName},
+                                   {"fp32", classes.before},
+                                   {"bf16", classes.after},
+                                   {"points", classes.points[classes.hardest]}};
+}
+
+// The training runs: fp32 against bf16, or fp32 alone where bf16 could not run.
+void printTraining(const nlohmann::json& r) {
+  const auto& f = r["fp32"];
+  if (!r.contains("bf16")) {
+    std::printf("%s after %lld steps in fp32 (no bf16 on this CPU)\n",
+                r["job"].get<std::string>().c_str(),
+                static_cast<long long>(r["steps"].get<int64_t>()));
+    std::printf("  %-16s %12s\n", "", "fp32");
+    std::printf("  %-16s %12.4f\n", "test accuracy", f["accuracy"].get<double>());
+    std::printf("  %-16s %12.4f\n", "test loss", f["loss"].get<double>());
+    std::printf("  %-16s %12.0f\n", "samples/s", f["samples_per_s"].get<double>());
+    return;
+  }
+  const auto& b = r["bf16"];
+  std::printf("%s after %lld steps, same initial weights and data order\n",
+              r["job"].get<std::string>().c_str(),
+              static_cast<long long>(r["steps"].get<int64_t>()));
+  std::printf("  %-16s %12s %12s %14s\n", "", "fp32", "bf16", "bf16 - fp32");
+  std::printf("  %-16s %12.4f %12.4f %+13.2f pt\n", "test accuracy", f["accuracy"].get<double>(),
+              b["accuracy"].get<double>(), r["accuracy_difference_points"].get<double>());
+  std::printf("  %-16s %12.4f %12.4f %+14.4f\n", "test loss", f["loss"].get<double>(),
+              b["loss"].get<double>(), r["loss_difference"].get<double>());
+  std::printf("  %-16s %12.0f %12.0f %13.2fx\n", "samples/s", f["samples_per_s"].get<double>(),
+              b["samples_per_s"].get<double>(), r["speedup"].get<double>());
+  if (const auto hardest = r.find("hardest_hit_class"); hardest != r.end())
+    std::printf("  %-16s %12.4f %12.4f %+13.2f pt  (%s)\n", "hardest-hit class",
+                (*hardest)["fp32"].get<double>(), (*hardest)["bf16"].get<double>(),
+                (*hardest)["points"].get<double>(), (*hardest)["name"].get<std::string>().c_str());
+}
+
 // The int8 model against the fp32 one it was made from: both evaluated, and both run for
 // inference at batch 64 (training throughput does not apply to int8).
 void printInt8(const nlohmann::json& q) {
@@ -102,9 +155,11 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
                 "compare that too, as the workbench's Compare precisions does");
   cmd->callback([&exitCode] {
     const JobConfig job = args.job.load();
-    // Said before fp32 trains, not after.
-    if (!bf16Unavailable().empty())
-      throw Error("compare-precisions needs bf16, which is not available on this CPU: " + bf16Unavailable());
+    // Said before fp32 trains, not after. Without bf16, --int8 still compares fp32 with int8.
+    const std::string& noBf16 = bf16Unavailable();
+    if (!noBf16.empty() && !args.int8)
+      throw Error("compare-precisions needs bf16, which is not available on this CPU: " + noBf16 +
+                  " (with --int8 it compares fp32 with int8 here)");
     const std::string out = args.out.empty() ? defaultRunFolder(job.name + "-compare") : args.out;
     EventLog events;
     if (!args.events.empty()) events.open(args.events);
@@ -115,33 +170,21 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
       exitCode = kExitInterrupted;
       return;
     }
-    const PrecisionRun bf16 = trainIn(job, "bf16", out, stop, events, progress);
-    if (bf16.result.status == TrainStatus::cancelled) {
-      exitCode = kExitInterrupted;
-      return;
-    }
-    const double speedup = fp32.samplesPerSecond > 0 ? bf16.samplesPerSecond / fp32.samplesPerSecond : 0;
-    // What bf16 changes class by class, and the class it costs most.
-    const ClassChanges classes = classChanges(fp32.perClass, bf16.perClass);
-    const nlohmann::json names = fp32.perClass.value("names", nlohmann::json::array());
     nlohmann::json report = {
-        {"job", job.name},
-        {"steps", fp32.result.steps},
-        {"fp32",
-         {{"accuracy", fp32.result.testAccuracy},
-          {"loss", fp32.result.testLoss},
-          {"samples_per_s", fp32.samplesPerSecond},
-          {"model", fp32.result.modelPath}}},
-        {"bf16",
-         {{"accuracy", bf16.result.testAccuracy},
-          {"loss", bf16.result.testLoss},
-          {"samples_per_s", bf16.samplesPerSecond},
-          {"model", bf16.result.modelPath}}},
-        {"accuracy_difference_points", 100 * (bf16.result.testAccuracy - fp32.result.testAccuracy)},
-        {"loss_difference", bf16.result.testLoss - fp32.result.testLoss},
-        {"speedup", speedup},
-        {"class_difference_points", classes.points}};
-    if (!names.empty()) report["classes"] = names;
+        {"job", job.name}, {"steps", fp32.result.steps}, {"fp32", runJson(fp32)}};
+    if (const auto names = fp32.perClass.value("names", nlohmann::json::array()); !names.empty())
+      report["classes"] = names;
+    if (noBf16.empty()) {
+      const PrecisionRun bf16 = trainIn(job, "bf16", out, stop, events, progress);
+      if (bf16.result.status == TrainStatus::cancelled) {
+        exitCode = kExitInterrupted;
+        return;
+      }
+      addBf16(report, fp32, bf16);
+    } else {
+      std::fprintf(stderr, "no bf16 on this CPU (%s): fp32 and int8 alone\n", noBf16.c_str());
+      report["bf16_unavailable"] = noBf16;
+    }
     if (args.int8) {
       std::fprintf(stderr, "quantizing the fp32 model to int8\n");
       const JobPlan plan = planJob(job);
@@ -158,7 +201,7 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
                           });
       } catch (const Error&) {
         if (!stop->load()) throw;
-        exitCode = kExitInterrupted;  // Ctrl-C: the fp32 and bf16 runs stay
+        exitCode = kExitInterrupted;  // Ctrl-C: the trained runs stay
         return;
       }
       stages.finish();
@@ -167,19 +210,7 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
     if (args.json) {
       std::printf("%s\n", report.dump(2).c_str());
     } else {
-      std::printf("%s after %lld steps, same initial weights and data order\n", job.name.c_str(),
-                  static_cast<long long>(fp32.result.steps));
-      std::printf("  %-16s %12s %12s %14s\n", "", "fp32", "bf16", "bf16 - fp32");
-      std::printf("  %-16s %12.4f %12.4f %+13.2f pt\n", "test accuracy", fp32.result.testAccuracy,
-                  bf16.result.testAccuracy,
-                  100 * (bf16.result.testAccuracy - fp32.result.testAccuracy));
-      std::printf("  %-16s %12.4f %12.4f %+14.4f\n", "test loss", fp32.result.testLoss,
-                  bf16.result.testLoss, bf16.result.testLoss - fp32.result.testLoss);
-      std::printf("  %-16s %12.0f %12.0f %13.2fx\n", "samples/s", fp32.samplesPerSecond,
-                  bf16.samplesPerSecond, speedup);
-      if (!classes.points.empty())
-        std::printf("  %-16s %12.4f %12.4f %+13.2f pt  (%s)\n", "hardest-hit class", classes.before,
-                    classes.after, classes.points[classes.hardest], classes.hardestName.c_str());
+      printTraining(report);
       if (args.int8) printInt8(report["int8"]);
     }
     exitCode = kExitOk;
