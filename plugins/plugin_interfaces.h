@@ -70,7 +70,10 @@ class NodeKind {
 //                  "layers": [{"name", "op", "precision", "ms", "share"}, ...],
 //                  "other_layers": 3, "other_ms": 0.4, "other_share": 0.03}, ...]}
 // (the table as shown; each run's latest step profile, costliest layers first, for the runs that
-// have one), plus "chart": the chart as a PNG file's path, when there is one.
+// have one), plus "chart": the chart as a PNG file's path, when there is one, and "classes":
+//   {"names": ["T-shirt/top", ...], "runs": [{"run": "fmnist · fp32", "accuracy": [91.2, ...]}]}
+// (each shown run's test accuracy by class in percent, null for a class without samples), when
+// a shown run has one.
 class ReportFormat {
  public:
   virtual ~ReportFormat() = default;

@@ -1227,6 +1227,34 @@ class WorkbenchGuiTest : public QObject {
         QCOMPARE(text.mid(firstCell, costliest.size()), costliest);
       }
       QVERIFY2(profiled > 0, "no run of the project has a profile to report");
+      // Test accuracy by class: the first class's row holds each evaluated run's stored counts,
+      // in the table's order, the lowest in bold where they differ.
+      QVERIFY(text.contains("<h2>Test accuracy by class (%)</h2>"));
+      QStringList expected;
+      double lowest = 101, highest = -1;
+      QList<double> values;
+      for (int row = 0; row < compare->table()->rowCount(); ++row) {
+        const qint64 runId = compare->table()->item(row, 0)->data(Qt::UserRole).toLongLong();
+        const bool quantized = compare->table()->item(row, 1)->text() == "int8";
+        const QJsonObject event =
+            QJsonDocument::fromJson(m_store->lastEvent(runId, quantized ? "quantize" : "eval"))
+                .object();
+        const QJsonValue perClass =
+            quantized ? event.value("report")["int8"]["per_class"] : event.value("per_class");
+        if (!perClass["correct"].isArray()) continue;
+        values << 100 * perClass["correct"][0].toDouble() / perClass["samples"][0].toDouble();
+        lowest = std::min(lowest, values.back());
+        highest = std::max(highest, values.back());
+      }
+      QVERIFY(values.size() >= 2);
+      for (double value : values) {
+        const QString cell = QString::number(value, 'f', 2);
+        expected << "<td align=\"right\">" +
+                        (value == lowest && lowest < highest ? "<b>" + cell + "</b>" : cell) +
+                        "</td>";
+      }
+      QVERIFY2(text.contains("<tr><td>T-shirt/top</td>" + expected.join("") + "</tr>"),
+               qPrintable(expected.join("")));
       QProcess poppler;
       poppler.start("pdftoppm", {"-png", "-r", "50", pdf, QString(TWB_BINARY_DIR "/screenshots/report-pdf")});
       QVERIFY2(poppler.waitForFinished(60000) && poppler.exitCode() == 0, poppler.readAllStandardError().constData());

@@ -563,9 +563,37 @@ bool ComparePanel::exportReport(const plugins::ReportFormat& format, const QStri
                      {"columns", columns},
                      {"rows", rows},
                      {"profiles", reportProfiles()}};
+  if (const QJsonObject classes = reportClasses(); !classes.isEmpty()) report["classes"] = classes;
   const QString chart = path + ".chart.png";
   if (saveChart(m_chart, chart)) report["chart"] = chart;
   return format.write(report, path, error);
+}
+
+QJsonObject ComparePanel::reportClasses() const {
+  // The shown runs evaluated on the same classes as the first of them, in the table's order.
+  QJsonArray names, runs;
+  qsizetype classes = -1;
+  for (int r = 0; r < m_table->rowCount(); ++r) {
+    const QTableWidgetItem* item = m_table->item(r, kRun);
+    if (m_table->isRowHidden(r) || !item) continue;
+    const QJsonObject perClass = m_perClass.value(item->data(Qt::UserRole).toLongLong());
+    const QJsonArray correct = perClass.value("correct").toArray(),
+                     samples = perClass.value("samples").toArray();
+    if (correct.isEmpty() || (classes >= 0 && correct.size() != classes)) continue;
+    if (classes < 0) classes = correct.size(), names = perClass.value("names").toArray();
+    QJsonArray accuracy;
+    for (qsizetype c = 0; c < classes; ++c)
+      accuracy.append(samples[c].toDouble() > 0
+                          ? 100 * correct[c].toDouble() / samples[c].toDouble()
+                          : QJsonValue());
+    runs.append(QJsonObject{{"run", item->text()}, {"accuracy", accuracy}});
+  }
+  if (runs.isEmpty()) return {};
+  if (names.size() != classes) {  // unnamed classes go by number
+    names = {};
+    for (qsizetype c = 0; c < classes; ++c) names.append(QString::number(c));
+  }
+  return {{"names", names}, {"runs", runs}};
 }
 
 QJsonArray ComparePanel::reportProfiles() const {

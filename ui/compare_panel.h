@@ -78,6 +78,9 @@ class ComparePanel : public QWidget {
   void fill(const Rows& rows);
   // The latest step profile of each run shown, its costliest layers first, for reports.
   QJsonArray reportProfiles() const;
+  // The shown runs' test accuracy by class (percent), for reports: {"names", "runs": [{"run",
+  // "accuracy"}]}; empty when no shown run has one.
+  QJsonObject reportClasses() const;
   void plot();  // reads the chosen metric's curves, then draws them
   void draw(const QList<app::Run>& runs, const QHash<qint64, QVector<app::MetricPoint>>& curves);
   // Each ticked training run's test accuracy by class, and each quantized run's.

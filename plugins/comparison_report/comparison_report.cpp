@@ -1,6 +1,6 @@
-// The built-in comparison report: the Compare tab's table, its chart of the overlaid curves and
-// the per-layer profile of each run, as a self-contained HTML page (the chart inlined) and as a
-// PDF (A4, landscape).
+// The built-in comparison report: the Compare tab's table, its chart of the overlaid curves, the
+// runs' test accuracy by class and the per-layer profile of each run, as a self-contained HTML page
+// (the chart inlined) and as a PDF (A4, landscape).
 #include <QBuffer>
 #include <QDateTime>
 #include <QFile>
@@ -50,6 +50,34 @@ QString profileHtml(const QJsonObject& profile) {
   return html + "</table>";
 }
 
+// Test accuracy by class: a row per class, a column per run; each class's lowest in bold where
+// the runs differ, so the run (or precision) that costs a class most stands out.
+QString classesHtml(const QJsonObject& classes) {
+  const QJsonArray runs = classes.value("runs").toArray();
+  QString html = "<h2>Test accuracy by class (%)</h2><table><tr><th>class</th>";
+  for (const QJsonValue& run : runs)
+    html += "<th>" + run["run"].toString().toHtmlEscaped() + "</th>";
+  html += "</tr>";
+  const QJsonArray names = classes.value("names").toArray();
+  for (qsizetype c = 0; c < names.size(); ++c) {
+    double lowest = 101, highest = -1;
+    for (const QJsonValue& run : runs)
+      if (const QJsonValue a = run["accuracy"][c]; a.isDouble())
+        lowest = std::min(lowest, a.toDouble()), highest = std::max(highest, a.toDouble());
+    html += "<tr><td>" + names[c].toString().toHtmlEscaped() + "</td>";
+    for (const QJsonValue& run : runs) {
+      const QJsonValue a = run["accuracy"][c];
+      const QString cell = a.isDouble() ? number(a.toDouble(), 2) : QString("-");
+      html += "<td align=\"right\">" +
+              (lowest < highest && a.isDouble() && a.toDouble() == lowest ? "<b>" + cell + "</b>"
+                                                                          : cell) +
+              "</td>";
+    }
+    html += "</tr>";
+  }
+  return html + "</table>";
+}
+
 // The report as HTML; the chart's <img> points at `chartSource` when there is a chart.
 QString reportHtml(const QJsonObject& report, const QString& chartSource) {
   const QString title = report.value("title").toString().toHtmlEscaped();
@@ -71,6 +99,7 @@ QString reportHtml(const QJsonObject& report, const QString& chartSource) {
   html += "</table>";
   if (!chartSource.isEmpty())
     html += "<h2>Curves</h2><p><img src=\"" + chartSource + "\" width=\"900\"></p>";
+  if (report.contains("classes")) html += classesHtml(report.value("classes").toObject());
   const QJsonArray profiles = report.value("profiles").toArray();
   if (!profiles.isEmpty()) html += "<h2>Per-layer profiles</h2>";
   for (const QJsonValue& profile : profiles) html += profileHtml(profile.toObject());
