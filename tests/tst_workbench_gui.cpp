@@ -1739,6 +1739,19 @@ class WorkbenchGuiTest : public QObject {
     auto ticker = view.chart()->yAxis->ticker().dynamicCast<QCPAxisTickerText>();
     QCOMPARE(ticker->ticks().values(), QList<QString>({"cat", "dog", "fox"}));
     QVERIFY(view.chart()->yAxis->rangeReversed());  // the first label on top
+    QCOMPARE(view.describeCell(2, 0),
+             QString("fox taken for cat: 2 of 6 (33.33 %)"));  // its tooltip
+    QCOMPARE(view.describeCell(1, 1), QString("dog answered dog: 6 of 6 (100.00 %)"));
+    QVERIFY(view.describeCell(3, 0).isEmpty());  // below the matrix
+    const QJsonObject fewerFoxes{
+        {"confusion", QJsonArray{QJsonArray{6, 0, 0}, QJsonArray{0, 6, 0}, QJsonArray{1, 0, 5}}}};
+    view.setRuns({{1, "three", three}, {4, "fewer foxes", fewerFoxes}});
+    view.choose(1, 4);
+    QCOMPARE(view.describeCell(2, 0),
+             QString("fox taken for cat: 2 of 6 (33.33 %)\nfewer foxes: 16.67 % (+16.67 points)"));
+    auto* change = qobject_cast<QCPColorMap*>(view.chart()->plottable(0));
+    QCOMPARE(change->data()->cell(0, 2), 100.0 / 6);  // more foxes taken for cats: worse, red
+    QCOMPARE(change->data()->cell(0, 0), 100.0 - 500.0 / 6);  // fewer cats right: worse, red
   }
 
   // A zoom survives live updates until a double-click; loss and learning rate on a log scale.

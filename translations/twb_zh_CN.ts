@@ -660,6 +660,22 @@ Trust this host and remember its key?</source>
         <source>the model&apos;s answer — colour: share of the label&apos;s samples</source>
         <translation>模型的回答 — 颜色：占该标签样本的比例</translation>
     </message>
+    <message>
+        <source>%1 answered %2</source>
+        <translation>%1 被答为 %2</translation>
+    </message>
+    <message>
+        <source>%1 taken for %2</source>
+        <translation>%1 被误认为 %2</translation>
+    </message>
+    <message>
+        <source>: %1 of %2 (%3 %)</source>
+        <translation>：%2 个中的 %1 个（%3 %）</translation>
+    </message>
+    <message>
+        <source>%1: %2 % (%3 points)</source>
+        <translation>%1：%2 %（%3 个百分点）</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::DesignerCanvas</name>

@@ -6,6 +6,7 @@
 #include <QHBoxLayout>
 #include <QJsonArray>
 #include <QLabel>
+#include <QToolTip>
 #include <QVBoxLayout>
 #include <cmath>
 
@@ -75,6 +76,18 @@ ConfusionView::ConfusionView(QWidget* parent) : QWidget(parent) {
   m_chart->axisRect()->setMinimumMargins(QMargins(0, 0, 70, 0));
   m_chart->xAxis->setLabel(tr("the model's answer"));
   m_chart->yAxis->setLabel(tr("the sample's label"));
+  // The cell under the mouse, in words: which label, taken for what, how often.
+  connect(m_chart, &QCustomPlot::mouseMove, this, [this](QMouseEvent* event) {
+    const int answer =
+        static_cast<int>(std::lround(m_chart->xAxis->pixelToCoord(event->position().x())));
+    const int label =
+        static_cast<int>(std::lround(m_chart->yAxis->pixelToCoord(event->position().y())));
+    const QString text = m_chart->plottableCount() > 0 ? describeCell(label, answer) : QString();
+    if (text.isEmpty())
+      QToolTip::hideText();
+    else
+      QToolTip::showText(event->globalPosition().toPoint(), text, m_chart);
+  });
   connect(m_run, &QComboBox::currentIndexChanged, this, &ConfusionView::draw);
   connect(m_against, &QComboBox::currentIndexChanged, this, &ConfusionView::draw);
 
@@ -120,14 +133,43 @@ qint64 ConfusionView::against() const { return m_against->currentData().toLongLo
 
 QString ConfusionView::note() const { return m_note->isVisible() ? m_note->text() : QString(); }
 
+ConfusionView::Source ConfusionView::source(qint64 id) const {
+  for (const Source& s : m_runs)
+    if (s.id == id) return s;
+  return {};
+}
+
+QString ConfusionView::describeCell(int label, int answer) const {
+  const Source run = source(this->run()), other = source(against());
+  const QVector<QVector<double>> shares = rowShares(run.perClass),
+                                 otherShares = rowShares(other.perClass);
+  const QJsonArray counts = run.perClass.value("confusion").toArray(),
+                   names = run.perClass.value("names").toArray();
+  if (label < 0 || answer < 0 || label >= shares.size() || answer >= shares[label].size())
+    return {};
+  const auto name = [&](int c) {
+    return c < names.size() ? names[c].toString() : QString::number(c);
+  };
+  qint64 samples = 0;
+  for (const QJsonValue& count : counts[label].toArray()) samples += count.toInteger();
+  QString text = (label == answer ? tr("%1 answered %2") : tr("%1 taken for %2"))
+                     .arg(name(label), name(answer));
+  text += tr(": %1 of %2 (%3 %)")
+              .arg(counts[label].toArray()[answer].toInteger())
+              .arg(samples)
+              .arg(shares[label][answer], 0, 'f', 2);
+  if (label < otherShares.size() && answer < otherShares[label].size())
+    text += "\n" + tr("%1: %2 % (%3 points)")
+                       .arg(other.name)
+                       .arg(otherShares[label][answer], 0, 'f', 2)
+                       .arg(QString::asprintf("%+.2f",
+                                              shares[label][answer] - otherShares[label][answer]));
+  return text;
+}
+
 void ConfusionView::draw() {
   m_chart->clearPlottables();
   m_chart->clearItems();
-  const auto source = [this](qint64 id) {
-    for (const Source& s : std::as_const(m_runs))
-      if (s.id == id) return s;
-    return Source{};
-  };
   const Source run = source(this->run());
   const qint64 againstId = against();
   const Source against = source(againstId);

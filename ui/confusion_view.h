@@ -40,9 +40,13 @@ class ConfusionView : public QWidget {
   qint64 against() const;  // the run it is drawn against; 0: none
   QCustomPlot* chart() const { return m_chart; }
   QString note() const;  // why nothing is drawn, when nothing is
+  // A cell in words, as its tooltip says it: "Shirt taken for T-shirt/top: 231 of 1000 (23.10 %)",
+  // and the other run's share when drawn against one. Empty outside the matrix.
+  QString describeCell(int label, int answer) const;
 
  private:
   void draw();
+  Source source(qint64 id) const;  // the run of that id; an empty one when none
 
   QList<Source> m_runs;
   QComboBox *m_run, *m_against;
