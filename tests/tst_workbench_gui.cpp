@@ -1752,6 +1752,21 @@ class WorkbenchGuiTest : public QObject {
     auto* change = qobject_cast<QCPColorMap*>(view.chart()->plottable(0));
     QCOMPARE(change->data()->cell(0, 2), 100.0 / 6);  // more foxes taken for cats: worse, red
     QCOMPARE(change->data()->cell(0, 0), 100.0 - 500.0 / 6);  // fewer cats right: worse, red
+    // A hundred classes: colour alone (no counts written), every fourth class named.
+    QJsonArray hundred;
+    for (int label = 0; label < 100; ++label) {
+      QJsonArray row;
+      for (int answer = 0; answer < 100; ++answer)
+        row.append(answer == label ? 9 : (answer == (label + 1) % 100));
+      hundred.append(row);
+    }
+    view.setRuns({{5, "cifar-100", QJsonObject{{"confusion", hundred}}}});
+    QVERIFY(view.note().isEmpty());
+    QCOMPARE(view.chart()->itemCount(), 0);
+    const auto named = view.chart()->xAxis->ticker().dynamicCast<QCPAxisTickerText>()->ticks();
+    QCOMPARE(named.size(), 25);
+    QCOMPARE(named.lastKey(), 96.0);
+    QCOMPARE(view.describeCell(99, 0), QString("99 taken for 0: 1 of 10 (10.00 %)"));
   }
 
   // A zoom survives live updates until a double-click; loss and learning rate on a log scale.

@@ -8,6 +8,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QSvgGenerator>
+#include <algorithm>
 #include <iterator>
 
 namespace twb {
@@ -90,6 +91,15 @@ void offerSaving(QCustomPlot* chart) {
                    [chart] { saveChartAs(chart); });
     menu.exec(chart->mapToGlobal(at));
   });
+}
+
+QSharedPointer<QCPAxisTickerText> classTicker(const QJsonArray& names, qsizetype count) {
+  auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+  const qsizetype every = (count + kNamedClasses - 1) / kNamedClasses;
+  for (qsizetype c = 0; c < count; c += std::max<qsizetype>(1, every))
+    ticker->addTick(static_cast<double>(c),
+                    names.size() == count ? names[c].toString() : QString::number(c));
+  return ticker;
 }
 
 }  // namespace ui

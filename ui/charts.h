@@ -1,9 +1,12 @@
 #pragma once
 
 #include <QColor>
+#include <QJsonArray>
 #include <QPalette>
+#include <QSharedPointer>
 #include <QString>
 
+class QCPAxisTickerText;
 class QCustomPlot;
 
 namespace twb {
@@ -26,6 +29,11 @@ bool saveChart(QCustomPlot* chart, const QString& path);
 
 // Asks where, then saves `chart` (PNG, SVG or PDF); says so when it cannot.
 void saveChartAs(QCustomPlot* chart);
+
+// Ticks naming classes 0 .. count-1, by `names` where it has one per class and by number
+// otherwise; past kNamedClasses classes only every k-th is named, so the names stay readable.
+inline constexpr qsizetype kNamedClasses = 30;
+QSharedPointer<QCPAxisTickerText> classTicker(const QJsonArray& names, qsizetype count);
 
 // A context menu on `chart` with "Save chart as…".
 void offerSaving(QCustomPlot* chart);

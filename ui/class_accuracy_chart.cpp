@@ -5,6 +5,8 @@
 #include <QJsonArray>
 #include <QObject>
 
+#include "ui/charts.h"
+
 namespace twb {
 namespace ui {
 
@@ -18,11 +20,7 @@ void drawClassAccuracy(QCustomPlot* chart, const QList<ClassAccuracy>& runs) {
     classes = std::max(classes, run.perClass.value("samples").toArray().size());
     sameNames = sameNames && run.perClass.value("names").toArray() == names;
   }
-  auto ticker = QSharedPointer<QCPAxisTickerText>::create();
-  for (qsizetype c = 0; c < classes; ++c)
-    ticker->addTick(static_cast<double>(c),
-                    sameNames && c < names.size() ? names[c].toString() : QString::number(c));
-  chart->xAxis->setTicker(ticker);
+  chart->xAxis->setTicker(classTicker(sameNames ? names : QJsonArray(), classes));
   chart->xAxis->setTickLabelRotation(classes > 6 ? 30 : 0);
   chart->xAxis->setLabel(QObject::tr("class"));
   // The runs' bars side by side within 80 % of a class's width.

@@ -228,9 +228,7 @@ void ConfusionView::draw() {
 
   // Classes by name where the run names them, by number otherwise.
   const QJsonArray names = run.perClass.value("names").toArray();
-  auto ticker = QSharedPointer<QCPAxisTickerText>::create();
-  for (int c = 0; c < n; ++c)
-    ticker->addTick(c, c < names.size() ? names[c].toString() : QString::number(c));
+  const auto ticker = classTicker(names, n);
   for (QCPAxis* axis : {m_chart->xAxis, m_chart->yAxis}) {
     axis->setTicker(ticker);
     axis->setRange(-0.5, n - 0.5);
