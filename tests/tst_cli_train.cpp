@@ -378,6 +378,49 @@ class TestCliTrain : public QObject {
     QCOMPARE(precisions, std::set<std::string>{"fp32"});
   }
 
+  // bench --precision all: each precision against its own peak, side by side; int8 only infers;
+  // a precision the CPU lacks (oneDNN held to AVX2: no bf16) says why instead of a number.
+  void benchComparesEveryPrecision() {
+    const QStringList common{"bench", "mlp",      "--precision", "all",     "--json", "--steps",
+                             "5",     "--warmup", "1",           "--batch", "64"};
+    const auto precisionsOf = [](const EngineRun& run) {
+      std::vector<std::string> names;
+      const auto report = nlohmann::json::parse(run.output.toStdString());
+      for (const auto& row : report["precisions"])
+        names.push_back(row["precision"].get<std::string>());
+      return names;
+    };
+    const EngineRun infer = runEngine(common + QStringList{"--mode", "infer"});
+    QVERIFY2(infer.exitCode == 0, qPrintable(infer.output));
+    QCOMPARE(precisionsOf(infer), (std::vector<std::string>{"fp32", "bf16", "int8"}));
+    const auto rows = nlohmann::json::parse(infer.output.toStdString())["precisions"];
+    QCOMPARE(rows[0]["speedup"].get<double>(), 1.0);
+    for (const auto& row : rows) {
+      if (row.contains("unavailable")) continue;  // bf16, on a CPU without it
+      QVERIFY(row["samples_per_s"].get<double>() > 0 && row["peak_gflops"].get<double>() > 0);
+      QVERIFY(std::abs(row["mfu"].get<double>() -
+                       row["gflops"].get<double>() / row["peak_gflops"].get<double>()) < 1e-9);
+      QVERIFY(std::abs(row["speedup"].get<double>() - row["samples_per_s"].get<double>() /
+                                                          rows[0]["samples_per_s"].get<double>()) <
+              1e-9);
+    }
+    const EngineRun train = runEngine(common + QStringList{"--mode", "train"});
+    QVERIFY2(train.exitCode == 0, qPrintable(train.output));
+    QCOMPARE(precisionsOf(train), (std::vector<std::string>{"fp32", "bf16"}));
+    const EngineRun profiled = runEngine(common + QStringList{"--profile"});
+    QCOMPARE(profiled.exitCode, 1);
+    QVERIFY2(profiled.output.contains("--profile and --trace time one precision"),
+             qPrintable(profiled.output));
+    qputenv("ONEDNN_MAX_CPU_ISA", "AVX2");
+    const auto restore = qScopeGuard([] { qunsetenv("ONEDNN_MAX_CPU_ISA"); });
+    const EngineRun avx2 = runEngine(common + QStringList{"--mode", "infer"});
+    QVERIFY2(avx2.exitCode == 0, qPrintable(avx2.output));
+    const auto bf16 = nlohmann::json::parse(avx2.output.toStdString())["precisions"][1];
+    QVERIFY2(bf16["unavailable"].get<std::string>().find("bf16") != std::string::npos &&
+                 !bf16.contains("samples_per_s"),
+             qPrintable(avx2.output));
+  }
+
   void interruptCheckpointsAndResumeFinishes() {
     QTemporaryDir dir;
     const QString events = dir.filePath("events.jsonl");

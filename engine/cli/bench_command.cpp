@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "backend/cpu/cpu_kernel.h"
 #include "cli/commands.h"
 #include "cli/model_argument.h"
 #include "core/error.h"
@@ -68,24 +69,103 @@ nlohmann::json benchmarkData(const std::string& spec, const Shape& input, int64_
   return {{"dataset", spec}, {"batch", batch}, {"samples_per_s", timed * batch / seconds},
           {"batch_ms", 1e3 * seconds / timed}};
 }
+struct BenchArgs {
+  std::string model, precision = "fp32", mode = "train", dataset;
+  int64_t batch = 128, steps = 50, warmup = 10;
+  int threads = 0;
+  bool json = false, profile = false;
+  std::string trace;
+};
+
+// One precision's steps, timed against that precision's matmul peak measured here.
+struct PrecisionBench {
+  nlohmann::json summary;
+  StepBenchmarkResult result;
+};
+
+PrecisionBench benchPrecision(ModelFile file, const std::string& precisionName,
+                              const BenchArgs& args, bool profile) {
+  const Precision precision = parsePrecision(precisionName);
+  if (precision == Precision::int8 && !file.quant) file = quantizeForSpeed(file);
+  if (args.mode == "infer") file = inferenceForm(std::move(file), precision, args.model);
+  const double peak = measureMatmulPeakGflops(precision);
+  OptimizerConfig sgd;  // a training step costs its usual optimizer too
+  sgd.momentum = 0.9;
+  const auto optimizer = makeOptimizer(sgd);
+  StepBenchmarkResult r = benchmarkSteps(
+      file.spec, {args.batch, args.warmup, args.steps, args.mode == "train", precision,
+                  profile ? 1 : 0, &file.params, file.quant ? &*file.quant : nullptr,
+                  [&](std::vector<Parameter>& params) { optimizer->step(params, 0.01f); }});
+  nlohmann::json summary = {{"model", file.spec.name},
+                            {"precision", precisionName},
+                            {"mode", args.mode},
+                            {"batch", args.batch},
+                            {"threads", omp_get_max_threads()},
+                            {"samples_per_s", r.samplesPerSecond()},
+                            {"step_ms_p50", r.percentileMs(50)},
+                            {"step_ms_p90", r.percentileMs(90)},
+                            {"gflop_per_step", r.flopsPerStep / 1e9},
+                            {"gflops", r.gflops()},
+                            {"peak_gflops", peak},
+                            {"mfu", r.gflops() / peak}};
+  return {std::move(summary), std::move(r)};
+}
+
+// `--precision all`: every precision the mode has (int8 only infers), each against its own
+// peak, and its speed over fp32's; a precision this CPU cannot run says why.
+void benchEveryPrecision(const ModelFile& file, const BenchArgs& args) {
+  std::vector<std::string> precisions{"fp32", "bf16"};
+  if (args.mode == "infer") precisions.push_back("int8");
+  nlohmann::json rows = nlohmann::json::array();
+  for (const std::string& p : precisions) {
+    if (p == "bf16" && !bf16Unavailable().empty()) {
+      rows.push_back({{"precision", p}, {"unavailable", bf16Unavailable()}});
+      continue;
+    }
+    rows.push_back(benchPrecision(file, p, args, false).summary);
+  }
+  const double fp32 = rows[0]["samples_per_s"].get<double>();
+  for (auto& row : rows)
+    if (row.contains("samples_per_s")) row["speedup"] = row["samples_per_s"].get<double>() / fp32;
+  if (args.json) {
+    std::printf("%s\n", nlohmann::json{{"model", file.spec.name},
+                                       {"mode", args.mode},
+                                       {"batch", args.batch},
+                                       {"threads", omp_get_max_threads()},
+                                       {"precisions", rows},
+                                       {"peak_rss_mib", peakResidentMiB()}}
+                            .dump()
+                            .c_str());
+    return;
+  }
+  std::printf("%s %s, batch %lld, %d threads\n", file.spec.name.c_str(), args.mode.c_str(),
+              static_cast<long long>(args.batch), omp_get_max_threads());
+  std::printf("  %-9s %12s %9s %12s %14s %7s\n", "precision", "samples/s", "vs fp32", "GFLOP/s",
+              "peak GFLOP/s", "MFU");
+  for (const auto& row : rows) {
+    if (row.contains("unavailable")) {
+      std::printf("  %-9s not on this CPU: %s\n", row["precision"].get<std::string>().c_str(),
+                  row["unavailable"].get<std::string>().c_str());
+      continue;
+    }
+    std::printf("  %-9s %12.0f %8.2fx %12.1f %14.1f %5.1f %%\n",
+                row["precision"].get<std::string>().c_str(), row["samples_per_s"].get<double>(),
+                row["speedup"].get<double>(), row["gflops"].get<double>(),
+                row["peak_gflops"].get<double>(), 100 * row["mfu"].get<double>());
+  }
+  std::printf("  peak memory %.0f MiB\n", peakResidentMiB());
+}
 }  // namespace
 
 void addBenchCommand(CLI::App& app, int& exitCode) {
   auto* cmd = app.add_subcommand("bench", "Measure training or inference throughput of a model");
-  struct Args {
-    std::string model, precision = "fp32", mode = "train", dataset;
-    int64_t batch = 128, steps = 50, warmup = 10;
-    int threads = 0;
-    bool json = false, profile = false;
-    std::string trace;
-  };
-  static Args args;
+  static BenchArgs args;
   cmd->add_option("MODEL", args.model, "Template name, model file (.twbm) or job file (.json)")
       ->required();
   cmd->add_option("--precision", args.precision,
                   "fp32, bf16 or int8 (inference; a model without a quantization plan is "
-                  "calibrated on 64 random samples first)")
-      ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
+                  "calibrated on 64 random samples first), or all: each of them, side by side")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8", "all"}));
   cmd->add_option("--mode", args.mode,
                   "train, infer, or data: the data loader alone on --dataset, as the model's input")
       ->check(CLI::IsMember({"train", "infer", "data"}));
@@ -117,46 +197,33 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
       exitCode = kExitOk;
       return;
     }
-    const Precision precision = parsePrecision(args.precision);
-    if (precision == Precision::int8 && args.mode == "train")
-      throw Error("int8 is for inference: use --mode infer");
-    if (precision == Precision::int8 && !file.quant) file = quantizeForSpeed(file);
-    if (args.mode == "infer") file = inferenceForm(std::move(file), precision, args.model);
-    const ModelSpec& model = file.spec;
-    const double peak = measureMatmulPeakGflops(precision);
     const bool profile = args.profile || !args.trace.empty();
-    OptimizerConfig sgd;  // a training step costs its usual optimizer too
-    sgd.momentum = 0.9;
-    const auto optimizer = makeOptimizer(sgd);
-    const StepBenchmarkResult r = benchmarkSteps(
-        model, {args.batch, args.warmup, args.steps, args.mode == "train", precision,
-                profile ? 1 : 0, &file.params, file.quant ? &*file.quant : nullptr,
-                [&](std::vector<Parameter>& params) { optimizer->step(params, 0.01f); }});
+    if (args.precision == "all") {
+      if (profile)
+        throw Error("--profile and --trace time one precision: name it with --precision");
+      benchEveryPrecision(file, args);
+      exitCode = kExitOk;
+      return;
+    }
+    if (args.precision == "int8" && args.mode == "train")
+      throw Error("int8 is for inference: use --mode infer");
+    const PrecisionBench bench = benchPrecision(std::move(file), args.precision, args, profile);
+    const StepBenchmarkResult& r = bench.result;
     if (!args.trace.empty()) {
       ChromeTrace trace;
       r.profiles.front().appendTo(trace);
       trace.write(args.trace);
     }
-    const nlohmann::json out = {{"model", model.name},
-                                {"precision", args.precision},
-                                {"mode", args.mode},
-                                {"batch", args.batch},
-                                {"threads", omp_get_max_threads()},
-                                {"samples_per_s", r.samplesPerSecond()},
-                                {"step_ms_p50", r.percentileMs(50)},
-                                {"step_ms_p90", r.percentileMs(90)},
-                                {"gflop_per_step", r.flopsPerStep / 1e9},
-                                {"gflops", r.gflops()},
-                                {"peak_gflops", peak},
-                                {"mfu", r.gflops() / peak},
-                                {"peak_rss_mib", peakResidentMiB()}};
+    nlohmann::json out = bench.summary;
+    out["peak_rss_mib"] = peakResidentMiB();
     if (args.json) {
-      nlohmann::json withProfile = out;
-      if (profile) withProfile["profile"] = r.profiles.front().toJson();
-      std::printf("%s\n", withProfile.dump().c_str());
+      if (profile) out["profile"] = r.profiles.front().toJson();
+      std::printf("%s\n", out.dump().c_str());
     } else {
-      std::printf("%s %s %s, batch %lld, %d threads\n", model.name.c_str(), args.precision.c_str(),
-                  args.mode.c_str(), static_cast<long long>(args.batch), omp_get_max_threads());
+      const double peak = out["peak_gflops"].get<double>();
+      std::printf("%s %s %s, batch %lld, %d threads\n", out["model"].get<std::string>().c_str(),
+                  args.precision.c_str(), args.mode.c_str(), static_cast<long long>(args.batch),
+                  omp_get_max_threads());
       std::printf("  %.0f samples/s, step %.3f ms (p50) %.3f ms (p90)\n", r.samplesPerSecond(),
                   r.percentileMs(50), r.percentileMs(90));
       std::printf("  %.1f GFLOP/s of %.1f oneDNN %s matmul peak: MFU %.1f %%\n", r.gflops(),
