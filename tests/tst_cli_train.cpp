@@ -171,9 +171,9 @@ class TestCliTrain : public QObject {
 
   // eval --per-class on the trained fmnist-cnn: each row of the confusion matrix holds the test
   // split's samples of its label (counted here from the label file), its diagonal the reported
-  // accuracy, the CSV the same counts under Fashion-MNIST's class names; and on 500 test images
-  // given as arrays the matrix equals one tallied here from `predict`'s logits of the same
-  // images, normalised here as the model was trained.
+  // accuracy, the CSV the same counts under Fashion-MNIST's class names; and on the test images
+  // given as arrays the matrix and the top-5 accuracy equal those tallied here from `predict`'s
+  // logits of the same images, normalised here as the model was trained.
   void evalBreaksAccuracyDownByClass() {
     const QString job = example("fmnist-cnn.json");
     if (!m_accuracy.contains(job)) QSKIP("needs examplesReachTheirAccuracy(fmnist-cnn) first");
@@ -225,7 +225,7 @@ class TestCliTrain : public QObject {
     // The same images through predict, tallied here.
     const twb::IdxArray images =
         twb::readIdxFile("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
-    constexpr int64_t kSamples = 500, kPixels = 28 * 28;
+    constexpr int64_t kSamples = 10000, kPixels = 28 * 28;  // the whole test split
     twb::Tensor raw({kSamples, 1, 28, 28}, twb::DType::f32), normalized = raw.clone(),
                                                              y({kSamples}, twb::DType::f32);
     for (int64_t i = 0; i < kSamples * kPixels; ++i) {
@@ -245,17 +245,24 @@ class TestCliTrain : public QObject {
     QVERIFY2(predict.exitCode == 0, qPrintable(predict.output));
     const twb::Tensor logits = twb::readNpyFile(out);
     std::vector<std::vector<int64_t>> tallied(10, std::vector<int64_t>(10, 0));
+    int64_t inTop5 = 0;  // the label among the five highest logits, by sorting them here
     for (int64_t i = 0; i < kSamples; ++i) {
       const float* row = logits.data<float>() + i * 10;
-      ++tallied[labels.data[static_cast<size_t>(i)]][std::max_element(row, row + 10) - row];
+      const int label = labels.data[static_cast<size_t>(i)];
+      ++tallied[label][std::max_element(row, row + 10) - row];
+      std::vector<float> sorted(row, row + 10);
+      std::sort(sorted.begin(), sorted.end(), std::greater<>());
+      inTop5 += row[label] >= sorted[4];
     }
     const EngineRun subset =
         runEngine({"eval", model, "--dataset", QString::fromStdString("npy:" + x + "," + yPath),
                    "--per-class", "--json", "--batch", "500"});
     QVERIFY2(subset.exitCode == 0, qPrintable(subset.output));
-    QCOMPARE(nlohmann::json::parse(subset.output.toStdString())["confusion"]
-                 .get<std::vector<std::vector<int64_t>>>(),
-             tallied);
+    const auto subsetResult = nlohmann::json::parse(subset.output.toStdString());
+    QCOMPARE(subsetResult["confusion"].get<std::vector<std::vector<int64_t>>>(), tallied);
+    QCOMPARE(subsetResult["top5_accuracy"].get<double>(), static_cast<double>(inTop5) / kSamples);
+    QVERIFY2(inTop5 > kSamples * 0.95 && inTop5 < kSamples,
+             qPrintable(QString::number(inTop5)));  // misses too
   }
 
   // bf16 mixed precision from the same initial weights and data order (same seed) ends within

@@ -299,6 +299,7 @@ class TestDataParallel : public QObject {
     const auto evaluated = nlohmann::json::parse(eval.output.toStdString());
     const auto& whole = evaluated["per_class"];
     QCOMPARE((*last)["per_class"]["confusion"], evaluated["confusion"]);  // every cell summed
+    QCOMPARE((*last)["top5_accuracy"].get<double>(), evaluated["top5_accuracy"].get<double>());
     QCOMPARE((*last)["per_class"]["correct"].size(), whole.size());
     for (size_t c = 0; c < whole.size(); ++c) {
       QCOMPARE((*last)["per_class"]["correct"][c].get<int64_t>(),

@@ -63,6 +63,8 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
       nlohmann::json j{{"model", args.model},         {"dataset", data.test->name()},
                        {"precision", args.precision}, {"samples", r.samples},
                        {"accuracy", r.accuracy},      {"loss", r.loss}};
+      if (r.top5Correct >= 0 && r.samples > 0)
+        j["top5_accuracy"] = static_cast<double>(r.top5Correct) / static_cast<double>(r.samples);
       if (args.perClass) {
         for (const ClassScore& s : scores)
           j["per_class"].push_back(
@@ -77,9 +79,12 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
       }
       std::printf("%s\n", j.dump().c_str());
     } else {
-      std::printf("%s on %s: accuracy %.4f, loss %.4f over %lld samples\n", args.model.c_str(),
-                  data.test->name().c_str(), r.accuracy, r.loss,
-                  static_cast<long long>(r.samples));
+      std::printf("%s on %s: accuracy %.4f", args.model.c_str(), data.test->name().c_str(),
+                  r.accuracy);
+      if (r.top5Correct >= 0 && r.samples > 0)
+        std::printf(" (top-5 %.4f)",
+                    static_cast<double>(r.top5Correct) / static_cast<double>(r.samples));
+      std::printf(", loss %.4f over %lld samples\n", r.loss, static_cast<long long>(r.samples));
       if (args.perClass) printClassTable(scores);
     }
     exitCode = kExitOk;

@@ -14,6 +14,15 @@ int64_t predictedClass(const float* row, int64_t classes) {
   return best;
 }
 
+namespace {
+// Whether `label` is among the `k` highest of a row of logits (fewer than k classes above it).
+bool amongTop(const float* row, int64_t classes, int64_t label, int64_t k) {
+  int64_t higher = 0;
+  for (int64_t c = 0; c < classes; ++c) higher += row[c] > row[label];
+  return higher < k;
+}
+}  // namespace
+
 int64_t countCorrect(const float* logits, const int32_t* labels, int64_t n, int64_t classes) {
   int64_t correct = 0;
   for (int64_t i = 0; i < n; ++i)
@@ -69,6 +78,7 @@ EvalResult Evaluator::run(std::shared_ptr<const Dataset> data, int64_t batch,
   EvalResult result;
   result.classes = classes;
   result.confusion.assign(static_cast<size_t>(classes * classes), 0);
+  if (classes > 5) result.top5Correct = 0;
   double lossSum = 0;
   int64_t correct = 0;
   const std::string output = m_model.outputs.empty() ? m_model.nodes.back().name : m_model.outputs[0];
@@ -89,6 +99,8 @@ EvalResult Evaluator::run(std::shared_ptr<const Dataset> data, int64_t batch,
       const int64_t answer = predictedClass(logits.data() + i * classes, classes);
       ++result.confusion[static_cast<size_t>(labels[i] * classes + answer)];
       correct += answer == labels[i];
+      if (classes > 5)
+        result.top5Correct += amongTop(logits.data() + i * classes, classes, labels[i], 5);
     }
     result.samples += n;
   }

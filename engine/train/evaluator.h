@@ -16,6 +16,9 @@ struct EvalResult {
   int64_t classes = 0;
   // classes x classes counts: row = the label, column = the model's answer.
   std::vector<int64_t> confusion;
+  // Samples whose label is among the model's five highest outputs (ties counted in), when the
+  // model has more than five classes; -1 otherwise.
+  int64_t top5Correct = -1;
 };
 
 // Runs a model in inference mode over a whole dataset (the ragged last batch included) and

@@ -298,27 +298,30 @@ void TrainingRun::evaluate(const char* reason) {
   if (m_strategy) {
     // The whole confusion matrix is summed, so that every count of the event covers all ranks.
     // Counts are whole numbers well below 2^53: summed as doubles, they stay exact.
-    std::vector<double> sums{r.loss * r.samples, static_cast<double>(r.samples)};
+    std::vector<double> sums{r.loss * r.samples, static_cast<double>(r.samples),
+                             static_cast<double>(r.top5Correct)};
     sums.insert(sums.end(), r.confusion.begin(), r.confusion.end());
     m_strategy->sum(sums);
     r.samples = static_cast<int64_t>(sums[1]);
     r.loss = sums[0] / sums[1];
+    if (r.top5Correct >= 0) r.top5Correct = static_cast<int64_t>(sums[2]);
     int64_t correct = 0;
     for (size_t i = 0; i < r.confusion.size(); ++i) {
-      r.confusion[i] = static_cast<int64_t>(sums[2 + i]);
+      r.confusion[i] = static_cast<int64_t>(sums[3 + i]);
       if (i % static_cast<size_t>(r.classes + 1) == 0) correct += r.confusion[i];  // the diagonal
     }
     r.accuracy = static_cast<double>(correct) / static_cast<double>(r.samples);
   }
   m_result.testLoss = r.loss;
   m_result.testAccuracy = r.accuracy;
-  m_events.publish("eval", {{"step", m_state.step},
-                            {"epoch", static_cast<double>(m_state.step) / m_stepsPerEpoch},
-                            {"loss", r.loss},
-                            {"accuracy", r.accuracy},
-                            {"samples", r.samples},
-                            {"per_class", perClassJson(r, m_data.test->classNames())},
-                            {"reason", reason}});
+  nlohmann::json event{
+      {"step", m_state.step}, {"epoch", static_cast<double>(m_state.step) / m_stepsPerEpoch},
+      {"loss", r.loss},       {"accuracy", r.accuracy},
+      {"samples", r.samples}, {"per_class", perClassJson(r, m_data.test->classNames())},
+      {"reason", reason}};
+  if (r.top5Correct >= 0 && r.samples > 0)
+    event["top5_accuracy"] = static_cast<double>(r.top5Correct) / static_cast<double>(r.samples);
+  m_events.publish("eval", event);
 }
 
 void TrainingRun::checkpoint() {
