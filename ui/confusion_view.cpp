@@ -82,7 +82,7 @@ ConfusionView::ConfusionView(QWidget* parent) : QWidget(parent) {
         static_cast<int>(std::lround(m_chart->xAxis->pixelToCoord(event->position().x())));
     const int label =
         static_cast<int>(std::lround(m_chart->yAxis->pixelToCoord(event->position().y())));
-    const QString text = m_chart->plottableCount() > 0 ? describeCell(label, answer) : QString();
+    const QString text = describeCell(label, answer);
     if (text.isEmpty())
       QToolTip::hideText();
     else
@@ -140,9 +140,9 @@ ConfusionView::Source ConfusionView::source(qint64 id) const {
 }
 
 QString ConfusionView::describeCell(int label, int answer) const {
+  // The shares drawn last: the tooltip asks at every mouse move.
   const Source run = source(this->run()), other = source(against());
-  const QVector<QVector<double>> shares = rowShares(run.perClass),
-                                 otherShares = rowShares(other.perClass);
+  const QVector<QVector<double>>&shares = m_shares, &otherShares = m_otherShares;
   const QJsonArray counts = run.perClass.value("confusion").toArray(),
                    names = run.perClass.value("names").toArray();
   if (label < 0 || answer < 0 || label >= shares.size() || answer >= shares[label].size())
@@ -173,8 +173,9 @@ void ConfusionView::draw() {
   const Source run = source(this->run());
   const qint64 againstId = against();
   const Source against = source(againstId);
-  const QVector<QVector<double>> shares = rowShares(run.perClass),
-                                 otherShares = rowShares(against.perClass);
+  m_shares = rowShares(run.perClass);
+  m_otherShares = againstId != 0 ? rowShares(against.perClass) : QVector<QVector<double>>();
+  const QVector<QVector<double>>&shares = m_shares, &otherShares = m_otherShares;
   const auto n = static_cast<int>(shares.size());
   QString problem;
   if (m_runs.isEmpty())
@@ -192,6 +193,8 @@ void ConfusionView::draw() {
   m_note->setText(problem);
   m_note->setVisible(!problem.isEmpty());
   if (!problem.isEmpty()) {
+    m_shares.clear();  // nothing drawn: no cell to describe
+    m_otherShares.clear();
     m_chart->replot();
     return;
   }

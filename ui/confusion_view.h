@@ -3,6 +3,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QString>
+#include <QVector>
 #include <QWidget>
 
 class QComboBox;
@@ -49,6 +50,8 @@ class ConfusionView : public QWidget {
   Source source(qint64 id) const;  // the run of that id; an empty one when none
 
   QList<Source> m_runs;
+  // Each drawn cell's share of its label's samples (percent), the run's and the other run's.
+  QVector<QVector<double>> m_shares, m_otherShares;
   QComboBox *m_run, *m_against;
   QLabel* m_note;
   QCustomPlot* m_chart;

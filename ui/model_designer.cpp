@@ -89,7 +89,7 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   tools->addWidget(m_template);
   const auto tool = [tools](const QString& text, const QString& tip = {}) {
     QAction* action = tools->addAction(text);
-    action->setToolTip(tip.isEmpty() ? QString(text).remove('&') : tip);
+    if (!tip.isEmpty()) action->setToolTip(tip);  // else Qt's: the text without its '&'
     return action;
   };
   connect(tool(tr("From &job"), tr("Open the Job tab's model")), &QAction::triggered, this,

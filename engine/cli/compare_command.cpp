@@ -72,13 +72,15 @@ void addBf16(nlohmann::json& report, const PrecisionRun& fp32, const PrecisionRu
       100 * (bf16.result.testAccuracy - fp32.result.testAccuracy);
   report["loss_difference"] = bf16.result.testLoss - fp32.result.testLoss;
   report["speedup"] = fp32.samplesPerSecond > 0 ? bf16.samplesPerSecond / fp32.samplesPerSecond : 0;
-  const ClassChanges classes = classChanges(fp32.perClass, bf16.perClass);
-  report["class_difference_points"] = classes.points;
-  if (!classes.points.empty())
-    report["hardest_hit_class"] = {{"name", classes.hardestName},
-                                   {"fp32", classes.before},
-                                   {"bf16", classes.after},
-                                   {"points", classes.points[classes.hardest]}};
+  addClassChanges(report, fp32.perClass, bf16.perClass, "bf16");
+}
+
+// The "hardest-hit class" row of a table of fp32 against `precision`, when `report` names one.
+void printHardestHit(const nlohmann::json& report, const char* precision) {
+  if (const auto hardest = report.find("hardest_hit_class"); hardest != report.end())
+    std::printf("  %-16s %12.4f %12.4f %+13.2f pt  (%s)\n", "hardest-hit class",
+                (*hardest)["fp32"].get<double>(), (*hardest)[precision].get<double>(),
+                (*hardest)["points"].get<double>(), (*hardest)["name"].get<std::string>().c_str());
 }
 
 // The training runs: fp32 against bf16, or fp32 alone where bf16 could not run.
@@ -105,10 +107,7 @@ void printTraining(const nlohmann::json& r) {
               b["loss"].get<double>(), r["loss_difference"].get<double>());
   std::printf("  %-16s %12.0f %12.0f %13.2fx\n", "samples/s", f["samples_per_s"].get<double>(),
               b["samples_per_s"].get<double>(), r["speedup"].get<double>());
-  if (const auto hardest = r.find("hardest_hit_class"); hardest != r.end())
-    std::printf("  %-16s %12.4f %12.4f %+13.2f pt  (%s)\n", "hardest-hit class",
-                (*hardest)["fp32"].get<double>(), (*hardest)["bf16"].get<double>(),
-                (*hardest)["points"].get<double>(), (*hardest)["name"].get<std::string>().c_str());
+  printHardestHit(r, "bf16");
 }
 
 // The int8 model against the fp32 one it was made from: both evaluated, and both run for
@@ -128,10 +127,7 @@ void printInt8(const nlohmann::json& q) {
   std::printf("  %-16s %12lld %12lld %13.2fx\n", "bytes",
               static_cast<long long>(f["bytes"].get<int64_t>()),
               static_cast<long long>(i["bytes"].get<int64_t>()), 1 / q["size_ratio"].get<double>());
-  if (const auto hardest = q.find("hardest_hit_class"); hardest != q.end())
-    std::printf("  %-16s %12.4f %12.4f %+13.2f pt  (%s)\n", "hardest-hit class",
-                (*hardest)["fp32"].get<double>(), (*hardest)["int8"].get<double>(),
-                (*hardest)["points"].get<double>(), (*hardest)["name"].get<std::string>().c_str());
+  printHardestHit(q, "int8");
 }
 }  // namespace
 

@@ -51,7 +51,15 @@ double classAccuracy(const nlohmann::json& perClass, size_t label) {
   const double samples = perClass["samples"][label].get<double>();
   return samples > 0 ? perClass["correct"][label].get<double>() / samples : 0;
 }
-}  // namespace
+
+// Between two evaluations of the same classes (`per_class` objects, docs/events.md): each
+// class's change of test accuracy in points, and the class that lost most.
+struct ClassChanges {
+  std::vector<double> points;    // after - before, by class; empty without per-class counts
+  size_t hardest = 0;            // the largest fall (or the smallest rise)
+  std::string hardestName;       // its name, or its number
+  double before = 0, after = 0;  // its accuracies, 0 to 1
+};
 
 ClassChanges classChanges(const nlohmann::json& before, const nlohmann::json& after) {
   ClassChanges changes;
@@ -67,6 +75,18 @@ ClassChanges classChanges(const nlohmann::json& before, const nlohmann::json& af
   changes.before = classAccuracy(before, changes.hardest);
   changes.after = classAccuracy(after, changes.hardest);
   return changes;
+}
+}  // namespace
+
+void addClassChanges(nlohmann::json& report, const nlohmann::json& fp32,
+                     const nlohmann::json& other, const std::string& precision) {
+  const ClassChanges classes = classChanges(fp32, other);
+  report["class_difference_points"] = classes.points;
+  if (!classes.points.empty())
+    report["hardest_hit_class"] = {{"name", classes.hardestName},
+                                   {"fp32", classes.before},
+                                   {precision, classes.after},
+                                   {"points", classes.points[classes.hardest]}};
 }
 
 }  // namespace twb

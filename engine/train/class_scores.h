@@ -36,14 +36,10 @@ inline constexpr int64_t kMaxClassesWithConfusion = 100;
 // kMaxClassesWithConfusion classes).
 nlohmann::json perClassJson(const EvalResult& result, const std::vector<std::string>& names);
 
-// Between two evaluations of the same classes (`per_class` objects, docs/events.md): each
-// class's change of test accuracy in points, and the class that lost most.
-struct ClassChanges {
-  std::vector<double> points;    // after - before, by class; empty without per-class counts
-  size_t hardest = 0;            // the largest fall (or the smallest rise)
-  std::string hardestName;       // its name, or its number
-  double before = 0, after = 0;  // its accuracies, 0 to 1
-};
-ClassChanges classChanges(const nlohmann::json& before, const nlohmann::json& after);
+// Into a report comparing fp32 (`fp32`) with another precision (`other`, named `precision`):
+// "class_difference_points", and "hardest_hit_class" {"name", "fp32", PRECISION, "points"} when
+// the evaluations have per-class counts.
+void addClassChanges(nlohmann::json& report, const nlohmann::json& fp32,
+                     const nlohmann::json& other, const std::string& precision);
 
 }  // namespace twb

@@ -134,15 +134,7 @@ nlohmann::json quantizeModel(const ModelFile& fp32, const std::shared_ptr<const 
   if (names.empty()) names = fp32.dataset.classNames;
   report["fp32"]["per_class"] = perClassJson(lastFp32, names);
   report["int8"]["per_class"] = perClassJson(lastInt8, names);
-  if (const ClassChanges classes =
-          classChanges(report["fp32"]["per_class"], report["int8"]["per_class"]);
-      !classes.points.empty()) {
-    report["class_difference_points"] = classes.points;
-    report["hardest_hit_class"] = {{"name", classes.hardestName},
-                                   {"fp32", classes.before},
-                                   {"int8", classes.after},
-                                   {"points", classes.points[classes.hardest]}};
-  }
+  addClassChanges(report, report["fp32"]["per_class"], report["int8"]["per_class"], "int8");
   if (options.maxDrop) {
     report["max_drop_points"] = *options.maxDrop;
     report["max_drop_reached"] = sensitivity->reached;
