@@ -20,6 +20,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProcess>
@@ -856,6 +857,23 @@ class WorkbenchGuiTest : public QObject {
     QCOMPARE(canvas.textOf("relu1").value(3), QString("4.7 kFLOP"));  // one op per element
     QCOMPARE(canvas.edgeLabel("conv1", "relu1"), QString("N×6×28×28"));
     QCOMPARE(canvas.edgeLabel("flatten", "fc1"), QString("N×400"));
+    // The chain wraps into a second column: no edge runs through a box or loops above its
+    // ends, the one up to the next column included.
+    for (const QString& node : document.boxes())
+      for (const QString& input : document.inputsOf(node)) {
+        const QPainterPath edge = canvas.edgePath(input, node);
+        const QString name = input + " -> " + node;
+        QVERIFY2(!edge.isEmpty(), qPrintable(name));
+        const double top = std::min(canvas.boxRect(input).bottom(), canvas.boxRect(node).top());
+        QVERIFY2(edge.boundingRect().top() >= top - 30, qPrintable(name + " loops above its ends"));
+        for (const QString& other : document.boxes()) {
+          if (other == input || other == node) continue;
+          for (int i = 0; i <= 200; ++i)
+            QVERIFY2(!canvas.boxRect(other).contains(edge.pointAtPercent(i / 200.0)),
+                     qPrintable(name + " runs through " + other));
+        }
+      }
+    canvas.fit();
     screenshot("designer-lenet5");
 
     // An invalid edit: the required out_channels of conv2 removed. The engine's message is on
@@ -1185,6 +1203,15 @@ class WorkbenchGuiTest : public QObject {
       m_window->tabs()->setCurrentWidget(compare);  // a hidden Compare tab does not read
       compare->refresh();
       QTRY_VERIFY_WITH_TIMEOUT(compare->table()->rowCount() > 0, twb::test::timeScaled(10000));
+      // The Export menu offers every report format the window's plugins bring, by name.
+      QStringList offered;
+      for (const QAction* action :
+           compare->findChild<QPushButton*>("compareExport")->menu()->actions())
+        offered << action->text();
+      QVERIFY(!m_window->plugins().reportFormats().isEmpty());
+      for (const plugins::ReportFormat* f : m_window->plugins().reportFormats())
+        QVERIFY2(offered.contains(QString("Report as %1…").arg(f->name())),
+                 qPrintable(offered.join(", ")));
       QString error;
       const QString report = data.filePath("compare.md");
       QVERIFY2(compare->exportReport(*formats["Markdown"], report, &error), qPrintable(error));

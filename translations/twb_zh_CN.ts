@@ -490,10 +490,6 @@ Trust this host and remember its key?</source>
         <translation>模型大小</translation>
     </message>
     <message>
-        <source>Export CSV…</source>
-        <translation>导出 CSV…</translation>
-    </message>
-    <message>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
@@ -528,10 +524,6 @@ Trust this host and remember its key?</source>
     <message>
         <source>step</source>
         <translation>步</translation>
-    </message>
-    <message>
-        <source>Save chart…</source>
-        <translation>保存图表…</translation>
     </message>
     <message>
         <source>Target accuracy</source>
@@ -592,10 +584,6 @@ Trust this host and remember its key?</source>
         <translation>导出报告</translation>
     </message>
     <message>
-        <source>The table and the chart in a report format from a plugin (Help &gt; Plugins)</source>
-        <translation>以插件提供的报告格式导出表格和图表(帮助 &gt; 插件)</translation>
-    </message>
-    <message>
         <source>Cannot write %1: %2</source>
         <translation>无法写入 %1:%2</translation>
     </message>
@@ -612,6 +600,30 @@ Trust this host and remember its key?</source>
     <message>
         <source>Confusion matrix</source>
         <translation>混淆矩阵</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Over 100 %: FLOPs are counted as direct convolutions; Winograd layers multiply less</source>
+        <translation>超过 100 %：FLOP 按直接卷积计算；Winograd 层的乘法更少</translation>
+    </message>
+    <message>
+        <source>Table as CSV…</source>
+        <translation>表格导出为 CSV…</translation>
+    </message>
+    <message>
+        <source>Report as %1…</source>
+        <translation>报告导出为 %1…</translation>
+    </message>
+    <message>
+        <source>Reports come from plugins (Help &gt; Plugins): none is loaded</source>
+        <translation>报告格式来自插件（帮助 &gt; 插件）：当前未加载任何插件</translation>
+    </message>
+    <message>
+        <source>Chart as image…</source>
+        <translation>图表导出为图片…</translation>
     </message>
 </context>
 <context>

@@ -2,6 +2,7 @@
 
 #include <qcustomplot.h>
 
+#include <QAbstractItemView>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFile>
@@ -93,6 +94,8 @@ ComparePanel::ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
     : QWidget(parent), m_reader(reader), m_projectId(projectId) {
   m_baseline = new QComboBox(this);
   m_baseline->setObjectName("baseline");
+  m_baseline->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  m_baseline->setMinimumContentsLength(28);
   m_table = new QTableWidget(0, kColumns, this);
   m_table->setObjectName("compareTable");
   m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
@@ -125,17 +128,10 @@ ComparePanel::ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   followPalette(m_chart);
   offerSaving(m_chart);
 
-  auto* exportButton = new QPushButton(tr("Export CSV…"), this);
-  connect(exportButton, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export CSV"), {}, tr("CSV (*.csv)"));
-    if (!path.isEmpty()) exportCsv(path);
-  });
-  m_report = new QPushButton(tr("Export report"), this);
-  m_report->setObjectName("exportReport");
-  m_report->setToolTip(tr("The table and the chart in a report format from a plugin (Help > Plugins)"));
+  // One Export menu (table, reports, chart) leaves the row's room to the baseline's run name.
+  m_export = new QPushButton(tr("Export"), this);
+  m_export->setObjectName("compareExport");
   setReportFormats({});
-  auto* saveChartButton = new QPushButton(tr("Save chart…"), this);
-  connect(saveChartButton, &QPushButton::clicked, this, [this] { saveChartAs(m_chart); });
   connect(m_baseline, &QComboBox::currentIndexChanged, this, &ComparePanel::refresh);
   connect(m_target, &QDoubleSpinBox::valueChanged, this, &ComparePanel::refresh);
   connect(m_metric, &QComboBox::currentIndexChanged, this, &ComparePanel::plot);
@@ -157,9 +153,7 @@ ComparePanel::ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   top->addWidget(m_target);
   top->addWidget(new QLabel(tr("Chart"), this));
   top->addWidget(m_metric);
-  top->addWidget(exportButton);
-  top->addWidget(m_report);
-  top->addWidget(saveChartButton);
+  top->addWidget(m_export);
   m_coordinates = new ParallelCoordinates(this);
   auto* charts = new QTabWidget(this);
   charts->setObjectName("compareCharts");
@@ -257,7 +251,10 @@ void ComparePanel::fill(const Rows& rows) {
     for (const app::Run& run : runs) m_baseline->addItem(run.name, run.id);
     const int index = m_baseline->findData(chosen);
     m_baseline->setCurrentIndex(index >= 0 ? index : 0);
+    // A sweep's trial names outgrow the box: its list and tooltip show them whole.
+    m_baseline->view()->setMinimumWidth(m_baseline->view()->sizeHintForColumn(0) + 24);
   }
+  m_baseline->setToolTip(m_baseline->currentText());
   const qint64 baselineId = m_baseline->currentData().toLongLong();
   QJsonObject baseline;
   for (const app::Run& run : runs)
@@ -512,10 +509,15 @@ QTableWidgetItem* ComparePanel::mfuCell(const app::Run& run, const QJsonObject& 
   QTableWidgetItem* item = cell(QString::number(mfu, 'f', 1) + " %", mfu);
   // Against its own precision's peak: a bf16 run on a CPU without native bf16 is measured
   // against what bf16 can do there, not against fp32.
-  item->setToolTip(tr("%1 GFLOP/s sustained of %2's %3 matmul peak, %4 GFLOP/s")
-                       .arg(gflops, 0, 'f', 1)
-                       .arg(run.node, run.precision)
-                       .arg(peak, 0, 'f', 1));
+  QString tip = tr("%1 GFLOP/s sustained of %2's %3 matmul peak, %4 GFLOP/s")
+                    .arg(gflops, 0, 'f', 1)
+                    .arg(run.node, run.precision)
+                    .arg(peak, 0, 'f', 1);
+  // MFU counts the model's FLOPs, each convolution as a direct one.
+  if (mfu > 100)
+    tip += "\n" + tr("Over 100 %: FLOPs are counted as direct convolutions; Winograd layers "
+                     "multiply less");
+  item->setToolTip(tip);
   return item;
 }
 
@@ -536,18 +538,28 @@ void ComparePanel::setHeaders(const QStringList& fields) {
 }
 
 void ComparePanel::setReportFormats(const QList<const plugins::ReportFormat*>& formats) {
-  auto* menu = new QMenu(m_report);
+  auto* menu = new QMenu(m_export);
+  menu->addAction(tr("Table as CSV…"), this, [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export CSV"), {}, tr("CSV (*.csv)"));
+    if (!path.isEmpty()) exportCsv(path);
+  });
+  menu->addSeparator();
   for (const plugins::ReportFormat* format : formats)
-    menu->addAction(format->name(), this, [this, format] {
+    menu->addAction(tr("Report as %1…").arg(format->name()), this, [this, format] {
       const QString path = QFileDialog::getSaveFileName(this, tr("Export report"), {},
                                                         QString("%1 (*.%2)").arg(format->name(), format->suffix()));
       QString error;
       if (!path.isEmpty() && !exportReport(*format, path, &error))
         QMessageBox::warning(this, tr("Export report"), tr("Cannot write %1: %2").arg(path, error));
     });
-  delete m_report->menu();
-  m_report->setMenu(menu);
-  m_report->setEnabled(!formats.isEmpty());
+  if (formats.isEmpty())
+    menu->addAction(tr("Reports come from plugins (Help > Plugins): none is loaded"))
+        ->setEnabled(false);
+  menu->addSeparator();
+  menu->addAction(tr("Chart as image…"), this, [this] { saveChartAs(m_chart); });
+  delete m_export->menu();
+  m_export->setMenu(menu);
 }
 
 bool ComparePanel::exportReport(const plugins::ReportFormat& format, const QString& path, QString* error) const {

@@ -104,7 +104,7 @@ class ComparePanel : public QWidget {
   QComboBox *m_baseline, *m_metric;
   QDoubleSpinBox* m_target;
   QTableWidget* m_table;
-  QPushButton* m_report;  // Export report…, a menu of the plugins' formats
+  QPushButton* m_export;  // a menu: the table as CSV, a report in each plugin format, the chart
   QCustomPlot* m_chart;
   class ParallelCoordinates* m_coordinates;
   class ConfusionView* m_confusion;

@@ -110,20 +110,50 @@ class DesignEdge : public QGraphicsPathItem {
     font.setPointSizeF(font.pointSizeF() * 0.8);
     m_label->setFont(font);
     m_label->setBrush(QColor("#666666"));
-    route();
   }
   DesignBox* from() const { return m_from; }
   DesignBox* to() const { return m_to; }
   QString label() const { return m_label->text(); }
   void route() {
     const QPointF a = m_from->outputPort(), b = m_to->inputPort();
-    const double bend = std::max(30.0, std::abs(b.y() - a.y()) / 2);
     QPainterPath path(a);
-    path.cubicTo(a + QPointF(0, bend), b - QPointF(0, bend), b);
+    constexpr double kTurn = 24;
+    const QSizeF label = m_label->boundingRect().size();
+    if (b.y() > a.y()) {
+      const double bend = std::max(30.0, (b.y() - a.y()) / 2);
+      path.cubicTo(a + QPointF(0, bend), b - QPointF(0, bend), b);
+      m_label->setPos(path.pointAtPercent(0.5) + QPointF(6, -label.height() / 2));
+    } else {
+      // Up to a box beside or above (the next column of a long chain): a turn below the
+      // source, up the gap between the columns, a turn over the target, instead of a curve
+      // that loops over the target. The label goes over that turn, where nothing is drawn.
+      const double gap = upwardGap(kTurn);
+      path.cubicTo(a + QPointF(0, kTurn), QPointF(gap, a.y() + kTurn), QPointF(gap, a.y()));
+      path.lineTo(gap, b.y());
+      path.cubicTo(QPointF(gap, b.y() - kTurn), b - QPointF(0, kTurn), b);
+      m_label->setPos((gap + b.x() - label.width()) / 2, b.y() - kTurn - label.height());
+    }
     setPath(path);
-    const QPointF middle = path.pointAtPercent(0.5);
-    m_label->setPos(middle + QPointF(6, -m_label->boundingRect().height() / 2));
     setPen(QPen(isSelected() ? QColor("#1a73e8") : QColor("#777777"), isSelected() ? 2.5 : 1.4));
+  }
+  // The x of the vertical run of an edge going up: midway between the source's column (the
+  // boxes beside the run's height on the source's side) and the target, or beside the source
+  // when the target is in its column.
+  double upwardGap(double margin) const {
+    const QRectF from = m_from->sceneBoundingRect(), to = m_to->sceneBoundingRect();
+    const bool rightward = to.left() > from.right(), leftward = to.right() < from.left();
+    if (!rightward && !leftward) return from.right() + margin;
+    double edge = rightward ? from.right() : from.left();
+    const QRectF band(QPointF(std::min(from.left(), to.left()), to.top()),
+                      QPointF(std::max(from.right(), to.right()), from.bottom()));
+    for (QGraphicsItem* item : scene()->items(band)) {
+      const auto* box = dynamic_cast<const DesignBox*>(item);
+      if (!box || box == m_to) continue;
+      const QRectF r = box->sceneBoundingRect();
+      if (rightward && r.right() < to.left()) edge = std::max(edge, r.right());
+      if (leftward && r.left() > to.right()) edge = std::min(edge, r.left());
+    }
+    return rightward ? (edge + to.left()) / 2 : (edge + to.right()) / 2;
   }
   QPainterPath shape() const override {  // easier to click than a hairline
     QPainterPathStroker stroker;
@@ -274,6 +304,7 @@ void DesignerCanvas::redraw() {
       drawn.insert(std::pair{a, b});
       auto* edge = new DesignEdge(a, b, shapeOf(from), font());
       scene()->addItem(edge);
+      edge->route();  // in the scene, to see the boxes it passes
       m_edges.append(edge);
     }
   for (const QString& name : selected)
@@ -352,6 +383,17 @@ QString DesignerCanvas::edgeLabel(const QString& from, const QString& to) const 
   for (const DesignEdge* e : m_edges)
     if (e->from() == drawnBox(from) && e->to() == drawnBox(to)) return e->label();
   return {};
+}
+
+QPainterPath DesignerCanvas::edgePath(const QString& from, const QString& to) const {
+  for (const DesignEdge* e : m_edges)
+    if (e->from() == drawnBox(from) && e->to() == drawnBox(to)) return e->mapToScene(e->path());
+  return {};
+}
+
+QRectF DesignerCanvas::boxRect(const QString& box) const {
+  const DesignBox* b = drawnBox(box);
+  return b ? b->sceneBoundingRect() : QRectF();
 }
 
 QSizeF DesignerCanvas::boxSize(const QString& box) const {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QGraphicsView>
+#include <QPainterPath>
 
 #include "app/model_document.h"
 
@@ -39,6 +40,9 @@ class DesignerCanvas : public QGraphicsView {
   QSizeF boxSize(const QString& box) const;
   QStringList textOf(const QString& box) const;  // its lines: op, name, shape, cost
   QString edgeLabel(const QString& from, const QString& to) const;  // the shape it carries
+  // An edge's line and a box's outline, in scene coordinates.
+  QPainterPath edgePath(const QString& from, const QString& to) const;
+  QRectF boxRect(const QString& box) const;
   // Named blocks: an open one is a frame around its boxes (double-click its name to collapse
   // it), a collapsed one a single box (double-click to open it; app::ModelDocument::
   // setCollapsed). A box of a collapsed block is drawn as the block.

@@ -226,8 +226,15 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
                   omp_get_max_threads());
       std::printf("  %.0f samples/s, step %.3f ms (p50) %.3f ms (p90)\n", r.samplesPerSecond(),
                   r.percentileMs(50), r.percentileMs(90));
-      std::printf("  %.1f GFLOP/s of %.1f oneDNN %s matmul peak: MFU %.1f %%\n", r.gflops(),
-                  peak, args.precision.c_str(), 100 * r.gflops() / peak);
+      const double mfu = 100 * r.gflops() / peak;
+      std::printf("  %.1f GFLOP/s of %.1f oneDNN %s matmul peak: MFU %.1f %%\n", r.gflops(), peak,
+                  args.precision.c_str(), mfu);
+      // FLOPs are the model's (each convolution counted as a direct one), as MFU is usually
+      // defined; a layer computed by Winograd does fewer multiplications than that.
+      if (mfu > 100)
+        std::printf(
+            "  (over 100 %%: FLOPs are counted as direct convolutions; Winograd layers "
+            "multiply less)\n");
       std::printf("  peak memory %.0f MiB\n", out["peak_rss_mib"].get<double>());
       if (profile) std::printf("%s", r.profiles.front().table().c_str());
     }
