@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Refreshes docs/screenshots/ (shown in the README): every tab of the workbench as the GUI tests
-# (tests/tst_workbench_gui.cpp, tests/tst_run_recovery.cpp) leave it after a real "Compare
+# (tests/workbench_gui/, tests/tst_run_recovery.cpp) leave it after a real "Compare
 # precisions" and a real restart on the local node, drawn by a real X server (Xvfb) rather than
 # the offscreen platform the CI run uses.
 set -euo pipefail

@@ -14,8 +14,11 @@
 #include <QMimeData>
 #include <QPainter>
 #include <QPainterPath>
+#include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
+#include <vector>
 
 #include "ui/graph_drawing.h"
 
@@ -136,24 +139,37 @@ class DesignEdge : public QGraphicsPathItem {
     setPath(path);
     setPen(QPen(isSelected() ? QColor("#1a73e8") : QColor("#777777"), isSelected() ? 2.5 : 1.4));
   }
-  // The x of the vertical run of an edge going up: midway between the source's column (the
-  // boxes beside the run's height on the source's side) and the target, or beside the source
-  // when the target is in its column.
+  // The x of the vertical run of an edge going up: the free x (no box beside the run's height
+  // within `margin / 2`) nearest the middle between source and target, between their centres
+  // (else the middle: boxes placed that close leave no free way); beside them when one is above
+  // the other.
   double upwardGap(double margin) const {
     const QRectF from = m_from->sceneBoundingRect(), to = m_to->sceneBoundingRect();
     const bool rightward = to.left() > from.right(), leftward = to.right() < from.left();
-    if (!rightward && !leftward) return from.right() + margin;
-    double edge = rightward ? from.right() : from.left();
-    const QRectF band(QPointF(std::min(from.left(), to.left()), to.top()),
-                      QPointF(std::max(from.right(), to.right()), from.bottom()));
+    if (!rightward && !leftward) return std::max(from.right(), to.right()) + margin;
+    const double ideal =
+        rightward ? (from.right() + to.left()) / 2 : (to.right() + from.left()) / 2;
+    const double low = std::min(from.center().x(), to.center().x()),
+                 high = std::max(from.center().x(), to.center().x());
+    const QRectF band(QPointF(low, to.top()), QPointF(high, from.bottom()));
+    std::vector<std::pair<double, double>> taken;
+    std::vector<double> candidates{ideal};
     for (QGraphicsItem* item : scene()->items(band)) {
-      const auto* box = dynamic_cast<const DesignBox*>(item);
-      if (!box || box == m_to) continue;
-      const QRectF r = box->sceneBoundingRect();
-      if (rightward && r.right() < to.left()) edge = std::max(edge, r.right());
-      if (leftward && r.left() > to.right()) edge = std::min(edge, r.left());
+      if (!dynamic_cast<const DesignBox*>(item)) continue;
+      const QRectF r = item->sceneBoundingRect();
+      taken.emplace_back(r.left() - margin / 2, r.right() + margin / 2);
+      candidates.push_back(taken.back().first);
+      candidates.push_back(taken.back().second);
     }
-    return rightward ? (edge + to.left()) / 2 : (edge + to.right()) / 2;
+    const auto isFree = [&](double x) {
+      return x >= low && x <= high &&
+             std::none_of(taken.begin(), taken.end(),
+                          [x](const auto& span) { return x > span.first && x < span.second; });
+    };
+    double best = ideal, distance = std::numeric_limits<double>::infinity();
+    for (double x : candidates)
+      if (isFree(x) && std::abs(x - ideal) < distance) best = x, distance = std::abs(x - ideal);
+    return best;
   }
   QPainterPath shape() const override {  // easier to click than a hairline
     QPainterPathStroker stroker;

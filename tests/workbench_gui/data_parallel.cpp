@@ -1,0 +1,250 @@
+#include "workbench_gui_test.h"
+
+// Data parallel on the local node: two ranks started from the Job tab; the Monitor shows each
+// rank's step time and the communication backward did not hide.
+void WorkbenchGuiTest::aDataParallelRunShowsItsRanks() {
+  const qint64 defaultProject = m_controller->projectId();
+  const QJsonObject before = m_window->jobForm()->job();
+  const qint64 project = m_window->newProject("Data parallel");
+  m_window->tabs()->setCurrentIndex(0);
+  auto* strategy = field<QComboBox>("strategy");
+  QVERIFY(!field<QSpinBox>("ranksPerNode")->isEnabled());
+  strategy->setCurrentIndex(strategy->findData("data"));
+  QVERIFY(field<QSpinBox>("ranksPerNode")->isEnabled());
+  QVERIFY(field<QSpinBox>("batch")->suffix().contains("per rank"));
+  field<QSpinBox>("ranksPerNode")->setValue(2);
+  // Synchronized BatchNorm is the job's only when asked for, and gone when unticked again.
+  auto* syncBatchNorm = field<QCheckBox>("syncBatchNorm");
+  QVERIFY(syncBatchNorm->isEnabled() && !syncBatchNorm->isChecked());
+  syncBatchNorm->setChecked(true);
+  QCOMPARE(m_window->jobForm()->job()["parallel"].toObject()["sync_batch_norm"], QJsonValue(true));
+  syncBatchNorm->setChecked(false);
+  QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("sync_batch_norm"));
+  // Overlap with the next forward is the engine's default: shown ticked, written only when off.
+  auto* overlapForward = field<QCheckBox>("overlapForward");
+  QVERIFY(overlapForward->isEnabled() && overlapForward->isChecked());
+  overlapForward->setChecked(false);
+  QCOMPARE(m_window->jobForm()->job()["parallel"].toObject()["overlap_forward"], QJsonValue(false));
+  overlapForward->setChecked(true);
+  QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("overlap_forward"));
+  // Hierarchical is the engine's "auto" unless chosen: a flag when chosen, gone when auto again.
+  auto* hierarchical = field<QComboBox>("hierarchical");
+  QCOMPARE(hierarchical->currentData().toString(), QString("auto"));
+  hierarchical->setCurrentIndex(hierarchical->findData(false));
+  QCOMPARE(m_window->jobForm()->job()["parallel"].toObject()["hierarchical"], QJsonValue(false));
+  hierarchical->setCurrentIndex(hierarchical->findData("auto"));
+  QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("hierarchical"));
+  field<QComboBox>("compression")->setCurrentText("bf16");
+  field<QSpinBox>("maxSteps")->setValue(60);
+  field<QSpinBox>("threads")->setValue(1);
+  QVERIFY(m_window->jobForm()->job()["profile"].toObject()["every_steps"].toInt() > 0);
+  const QJsonObject parallel = m_window->jobForm()->job()["parallel"].toObject();
+  QCOMPARE(parallel,
+           (QJsonObject{{"strategy", "data"}, {"ranks_per_node", 2}, {"compression", "bf16"}}));
+  screenshot("job-data-parallel");
+  QPersistentModelIndex run;
+  runToSuccess(project, run);
+  if (!run.isValid()) return;
+  const qint64 runId = runIdOf(run);
+  const auto steps = m_store->events(runId, "step");
+  QVERIFY(!steps.isEmpty());
+  QCOMPARE(QJsonDocument::fromJson(steps.back()).object()["ranks"].toArray().size(), 2);
+  m_window->runsBrowser()->setCurrentIndex(run);
+  m_window->tabs()->setCurrentWidget(m_window->monitor());
+  auto* ranks = m_window->monitor()->findChild<QCustomPlot*>("ranksPlot");
+  const QStringList named = drawnSeries(ranks);
+  QVERIFY2(named.size() == 2 && named[0].endsWith("rank 0") && named[1].endsWith("rank 1"),
+           qPrintable(named.join(", ")));
+  auto* lower = m_window->monitor()->findChild<QTabWidget*>();
+  lower->setCurrentWidget(ranks);
+  QTRY_VERIFY(fittedToData(ranks));
+  screenshot("monitor-ranks");
+  QCustomPlot* stepTime = m_window->monitor()->findChild<QCustomPlot*>("step-time");
+  QVERIFY(drawnSeries(stepTime).filter("(exposed communication)").size() == 1);
+  lower->setCurrentWidget(stepTime);
+  QTRY_VERIFY(fittedToData(stepTime));
+  screenshot("monitor-communication");
+  lower->setCurrentIndex(0);
+  // The trace has a communication row per rank, with each bucket's all-reduce.
+  QSet<int> commRows;
+  const QJsonArray trace = app::chromeTraceFromProfiles(m_store->events(runId, "profile"))
+                               .object()["traceEvents"]
+                               .toArray();
+  double firstForwardUs = -1, optimizerUs = -1;
+  int optimizerRow = 0;
+  for (const QJsonValue& e : trace) {
+    if (e["cat"] == "communication" && e["dur"].toDouble() > 0) commRows.insert(e["tid"].toInt());
+    if (e["cat"] == "forward" && firstForwardUs < 0) firstForwardUs = e["ts"].toDouble();
+    if (e["cat"] == "optimizer" && optimizerUs < 0) {
+      optimizerUs = e["ts"].toDouble();
+      optimizerRow = e["tid"].toInt();
+    }
+  }
+  QCOMPARE(commRows.size(), 2);
+  // With overlap_forward (the default) the update ran during forward: on the data row, from
+  // forward's start, not after backward.
+  QCOMPARE(optimizerRow, 2);
+  QCOMPARE(optimizerUs, firstForwardUs);
+  // The Profile tab sums each rank's all-reduces of the profiled step.
+  m_window->tabs()->setCurrentWidget(m_window->profilePanel());
+  QTRY_VERIFY_WITH_TIMEOUT(m_window->profilePanel()
+                               ->findChild<QLabel*>("profileStep")
+                               ->text()
+                               .contains("all-reduce rank 0"),
+                           twb::test::timeScaled(10000));
+  QVERIFY(m_window->profilePanel()->findChild<QLabel*>("profileStep")->text().contains("rank 1:"));
+  screenshot("profile-data-parallel");
+
+  // Back to one worker: the ranks' options go, since one worker refuses them, and the job is
+  // the one it was before (which named no strategy).
+  m_window->tabs()->setCurrentIndex(0);
+  strategy->setCurrentIndex(strategy->findData("single"));
+  QVERIFY(!m_window->jobForm()->job().contains("parallel"));
+  QVERIFY(field<QSpinBox>("batch")->suffix().isEmpty());
+  m_window->runsBrowser()->setCurrentIndex(m_window->projectIndex(defaultProject));
+  m_window->jobForm()->setJob(before);
+}
+
+// Two hosts (network namespaces on a tc-shaped bridge, each with its own sshd and engine
+// folder), both checked in the Job tab: the run goes across them and stores each one's events.
+void WorkbenchGuiTest::aDataParallelRunAcrossTwoNamespaceHosts() {
+  if (::geteuid() != 0) QSKIP("needs root: sshd, network namespaces (CI runs as root)");
+  QString output;
+  QCOMPARE(test::runCommand(TWB_SOURCE_DIR "/packaging/make-engine-bundle.sh",
+                            {TWB_ENGINE_BINARY, m_dir.filePath("bundle")}, &output),
+           0);
+  test::NamespaceHosts hosts("twbgui", 2);
+  QVERIFY2(hosts.error().isEmpty(), qPrintable(hosts.error()));
+  struct StopDaemons {  // the hosts' daemons are local processes here; also on a failed check
+    QTemporaryDir& dir;
+    const test::NamespaceHosts& hosts;
+    ~StopDaemons() {
+      for (int i = 0; i < 2; ++i) {
+        QFile daemon(dir.filePath("engine-" + hosts.name(i)) + "/node/daemon.json");
+        if (daemon.open(QIODevice::ReadOnly))
+          ::kill(QJsonDocument::fromJson(daemon.readAll()).object().value("pid").toInt(), SIGTERM);
+      }
+    }
+  } stopDaemons{m_dir, hosts};
+  app::NodeManager nodes(
+      m_dir.filePath("nodes-across.json"),
+      {TWB_ENGINE_BINARY, output.trimmed().split('\n').last(), m_dir.filePath("known_hosts"), {}},
+      m_window->plugins());
+  connect(&nodes, &app::NodeManager::hostKeyQuestion, this,
+          [](const QString&, const QString&, const QString&, bool* accept) { *accept = true; });
+  std::vector<std::unique_ptr<test::SshServer>> servers;
+  for (int i = 0; i < 2; ++i) {
+    servers.push_back(std::make_unique<test::SshServer>(m_dir.filePath("sshd-" + hosts.name(i)),
+                                                        hosts.address(i), hosts.name(i)));
+    QVERIFY2(servers.back()->start(), qPrintable(servers.back()->error()));
+    remote::NodeEntry entry;
+    entry.name = hosts.name(i);
+    entry.target = {hosts.address(i), 22, "root", servers.back()->clientKey()};
+    entry.folder = m_dir.filePath("engine-" + hosts.name(i));  // a machine of its own
+    nodes.save(entry);
+  }
+  m_controller->setNodeManager(&nodes);
+  m_window->jobForm()->setNodes({hosts.name(0), hosts.name(1)});
+  const auto forgetNodes = forgetNodesOnExit();  // before `nodes` goes, also on a failed check
+
+  const qint64 defaultProject = m_controller->projectId();
+  const QJsonObject before = m_window->jobForm()->job();
+  const qint64 project = m_window->newProject("Across nodes");
+  m_window->tabs()->setCurrentIndex(0);
+  // A node the workbench does not know is refused at the field, before anything starts.
+  QJsonObject ghost = before;
+  ghost["parallel"] =
+      QJsonObject{{"strategy", "data"}, {"nodes", QJsonArray{hosts.name(0), "ghost"}}};
+  m_window->jobForm()->setJob(ghost);
+  QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("nodesError")->isVisible(), twb::test::timeScaled(30000));
+  QVERIFY2(field<QLabel>("nodesError")->text().contains("no node named 'ghost'"),
+           qPrintable(field<QLabel>("nodesError")->text()));
+  QVERIFY(!runEnabled());
+  m_window->jobForm()->setJob(before);
+  auto* strategy = field<QComboBox>("strategy");
+  strategy->setCurrentIndex(strategy->findData("data"));
+  auto* checklist = field<QListWidget>("parallelNodes");
+  QCOMPARE(checklist->count(), 3);  // local and the two hosts
+  checklist->item(1)->setCheckState(Qt::Checked);
+  QTRY_VERIFY(field<QLabel>("nodesError")->isVisible());  // one node is no job across nodes
+  checklist->item(2)->setCheckState(Qt::Checked);
+  QVERIFY(checklist->item(2)->text().contains("node 2 of 2"));
+  QVERIFY(!field<QComboBox>("node")->isEnabled());  // the checked nodes are where it runs
+  field<QSpinBox>("maxSteps")->setValue(60);
+  field<QSpinBox>("threads")->setValue(1);
+  const QJsonObject parallel = m_window->jobForm()->job()["parallel"].toObject();
+  QCOMPARE(parallel["nodes"].toArray(), QJsonArray({hosts.name(0), hosts.name(1)}));
+  QTRY_VERIFY_WITH_TIMEOUT(
+      runEnabled(), twb::test::timeScaled(120000));  // every node checked it (and got the engine)
+  screenshot("job-across-nodes");
+  QPersistentModelIndex run;
+  runToSuccess(project, run);
+  if (!run.isValid()) return;
+  const qint64 runId = runIdOf(run);
+  QCOMPARE(text(run, 3), hosts.name(0) + ", " + hosts.name(1));
+
+  // Each host's share and events are stored once, complete, by its first rank.
+  const QList<app::RunShare> shares = m_store->runShares(runId);
+  QCOMPARE(shares.size(), 2);
+  for (const app::RunShare& share : shares) {
+    QVERIFY(!share.nodeJobId.isEmpty());
+    const QVector<qint64> seqs = m_store->storedSeqs(runId, share.firstRank);
+    QVERIFY(!seqs.isEmpty());
+    for (int i = 0; i < seqs.size(); ++i) QCOMPARE(seqs[i], qint64{i + 1});
+    QFile log(m_dir.filePath("engine-" + share.node) + "/node/jobs/" + share.nodeJobId +
+              "/events.jsonl");
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    QCOMPARE(seqs.size(), log.readAll().count('\n'));
+  }
+  QCOMPARE(shares[1].firstRank, 1);
+  const auto steps = m_store->events(runId, "step");
+  QCOMPARE(QJsonDocument::fromJson(steps.back()).object()["ranks"].toArray().size(), 2);
+
+  // The Monitor: each rank's step time, and the communication part of the step.
+  m_window->runsBrowser()->setCurrentIndex(run);
+  m_window->tabs()->setCurrentWidget(m_window->monitor());
+  auto* ranks = m_window->monitor()->findChild<QCustomPlot*>("ranksPlot");
+  QCOMPARE(drawnSeries(ranks).filter("rank").size(), 2);
+  QCustomPlot* stepTime = m_window->monitor()->findChild<QCustomPlot*>("step-time");
+  QVERIFY(drawnSeries(stepTime).filter("(exposed communication)").size() == 1);
+  auto* lower = m_window->monitor()->findChild<QTabWidget*>();
+  lower->setCurrentWidget(ranks);
+  screenshot("monitor-across-nodes");
+  lower->setCurrentIndex(0);
+
+  // As if the workbench had been closed while it ran: a new controller on the same store follows
+  // every share again from its last stored event; nothing is stored twice.
+  const QVector<qint64> first = m_store->storedSeqs(runId, 0),
+                        second = m_store->storedSeqs(runId, 1);
+  m_store->setRunState(runId, twb::app::RunState::Running);
+  {  // ... and had not yet stored each share's last events
+    sqlite3* db = nullptr;
+    QCOMPARE(sqlite3_open(m_dir.filePath("experiments.db").toUtf8().constData(), &db), SQLITE_OK);
+    const QByteArray cut = QString(
+                               "DELETE FROM events WHERE run_id = %1 AND ((rank = 0 AND seq > %2) "
+                               "OR (rank = 1 AND seq > %3))")
+                               .arg(runId)
+                               .arg(first.size() - 3)
+                               .arg(second.size() - 5)
+                               .toUtf8();
+    QCOMPARE(sqlite3_exec(db, cut.constData(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  QCOMPARE(m_store->lastSeq(runId, 1), qint64(second.size() - 5));
+  {
+    app::WorkbenchController reopened(
+        *m_store, std::make_shared<remote::LocalNode>(TWB_ENGINE_BINARY, m_dir.filePath("node")));
+    reopened.setNodeManager(&nodes);
+    QVERIFY(reopened.followUnfinishedRuns() >= 1);
+    QTRY_COMPARE_WITH_TIMEOUT(m_store->run(runId).state, twb::app::RunState::Succeeded,
+                              twb::test::timeScaled(60000));
+  }
+  QCOMPARE(m_store->storedSeqs(runId, 0), first);
+  QCOMPARE(m_store->storedSeqs(runId, 1), second);
+
+  m_window->tabs()->setCurrentIndex(0);
+  strategy->setCurrentIndex(strategy->findData("single"));
+  QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("nodes"));
+  m_window->runsBrowser()->setCurrentIndex(m_window->projectIndex(defaultProject));
+  m_window->jobForm()->setJob(before);
+}

@@ -1,0 +1,363 @@
+#include "workbench_gui_test.h"
+
+void WorkbenchGuiTest::defaultJobIsValidatedByTheNode() {
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+  QVERIFY2(field<QLabel>("summary")->text().contains("535"),
+           qPrintable(field<QLabel>("summary")->text()));
+  // The local node in the nodes list, with what this CPU can do.
+  QTreeWidgetItem* local = m_window->nodeList()->topLevelItem(0);
+  QTRY_COMPARE_WITH_TIMEOUT(local->text(1), QString("ready"), twb::test::timeScaled(30000));
+  const QJsonObject info = m_store->node("local");  // kept with the experiments
+  QVERIFY(!info.value("cpuModel").toString().isEmpty());
+  QCOMPARE(local->text(2).contains("bf16"), info.value("bf16").toBool());
+  QCOMPARE(local->text(2).contains("VNNI"), info.value("vnni").toBool());
+  QCOMPARE(info.value("precisions").toArray().contains("bf16"), bf16Unavailable().empty());
+  screenshot("job");
+}
+
+// The new templates are offered, and the node checks them: the summary gives vit-tiny's size.
+void WorkbenchGuiTest::vitTinyIsOfferedAndCheckedByTheNode() {
+  auto* templ = field<QComboBox>("template");
+  QVERIFY(templ->findText("vit-tiny") >= 0 && templ->findText("mobilenet-v2-cifar") >= 0);
+  templ->setCurrentText("vit-tiny");
+  QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("summary")->text().contains("138"),
+                           twb::test::timeScaled(30000));
+  QVERIFY(runEnabled());
+  screenshot("job-vit-tiny");
+  templ->setCurrentText("mlp");
+  QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("summary")->text().contains("535"),
+                           twb::test::timeScaled(30000));
+}
+
+void WorkbenchGuiTest::invalidInputIsShownAtItsField() {
+  auto* lr = field<QLineEdit>("lr");
+  lr->selectAll();
+  QTest::keyClicks(lr, "0");
+  QVERIFY(!runEnabled());
+  QVERIFY(field<QLabel>("lrError")->isVisible());
+  QVERIFY(field<QLabel>("lrError")->text().contains("learning rate"));
+  QTest::keyClicks(lr, ".05x");  // kept as typed, and not a number
+  QCOMPARE(lr->text(), QString("0.05x"));
+  QVERIFY(field<QLabel>("lrError")->text().contains("not a number"));
+  QVERIFY(!runEnabled());
+  QTest::keyClick(lr, Qt::Key_Backspace);
+  QCOMPARE(m_window->jobForm()->job()["optimizer"].toObject()["lr"].toDouble(), 0.05);
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+
+  field<QSpinBox>("batch")->setValue(0);
+  QVERIFY(!runEnabled());
+  QVERIFY(field<QLabel>("batchError")->isVisible());
+  field<QSpinBox>("batch")->setValue(128);
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+
+  // Checked by the node: a dataset file that does not exist.
+  auto* dataset = field<QLineEdit>("dataset");
+  dataset->setText("csv:" + m_dir.filePath("missing.csv"));
+  QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("datasetError")->isVisible(),
+                           twb::test::timeScaled(30000));
+  QVERIFY2(field<QLabel>("datasetError")->text().contains("missing.csv"),
+           qPrintable(field<QLabel>("datasetError")->text()));
+  QVERIFY(!runEnabled());
+  screenshot("job-invalid");
+  dataset->setText("fashion-mnist");
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+
+  // A model file that is not a model.
+  const QString notAModel = m_dir.filePath("notes.twbm");
+  QFile notes(notAModel);
+  QVERIFY(notes.open(QIODevice::WriteOnly));
+  notes.write("these are my notes, not weights\n");
+  notes.close();
+  field<QLineEdit>("modelFile")->setText(notAModel);
+  QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("modelError")->isVisible(), twb::test::timeScaled(30000));
+  QVERIFY2(field<QLabel>("modelError")->text().contains("model.file"),
+           qPrintable(field<QLabel>("modelError")->text()));
+  QVERIFY(!runEnabled());
+  field<QLineEdit>("modelFile")->clear();
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+}
+
+void WorkbenchGuiTest::imageFolderIsChosenAndCheckedByTheNode() {
+  // Two classes of 8x8 PNGs, a batch's worth after the held-out tenth: the node decodes them
+  // to the model's 1x28x28.
+  const QString folder = m_dir.filePath("pictures");
+  for (const char* name : {"cats", "dogs"}) {
+    QVERIFY(QDir().mkpath(folder + "/" + name));
+    QImage image(8, 8, QImage::Format_Grayscale8);
+    for (int i = 0; i < 80; ++i) {
+      image.fill(name[0] + i);
+      QVERIFY(image.save(folder + "/" + name + "/" + QString::number(i) + ".png"));
+    }
+  }
+  auto* dataset = field<QLineEdit>("dataset");
+  QTimer::singleShot(0, this, [folder] {
+    auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
+    QVERIFY(dialog);
+    dialog->setDirectory(folder);
+    dialog->selectFile(folder);
+    static_cast<QDialog*>(dialog)->accept();  // public in QDialog; QFileDialog's runs
+  });
+  dataset->findChild<QAction*>("chooseImageFolder")->trigger();
+  QCOMPARE(dataset->text(), "images:" + folder);
+  QTRY_VERIFY2_WITH_TIMEOUT(runEnabled(), qPrintable(field<QLabel>("datasetError")->text()),
+                            twb::test::timeScaled(30000));
+  QVERIFY(!field<QLabel>("datasetError")->isVisible());
+  QWidget* form = dataset;
+  while (form && !qobject_cast<QScrollArea*>(form)) form = form->parentWidget();
+  QVERIFY(form);
+  qobject_cast<QScrollArea*>(form)->ensureWidgetVisible(dataset);
+  screenshot("job-image-folder");
+
+  // A file that is not an image is named at the field, and the text stays as chosen.
+  QFile notes(folder + "/dogs/notes.txt");
+  QVERIFY(notes.open(QIODevice::WriteOnly));
+  notes.close();
+  dataset->setText("images:" + folder + "/");
+  QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("datasetError")->isVisible(),
+                           twb::test::timeScaled(30000));
+  QVERIFY2(field<QLabel>("datasetError")->text().contains("notes.txt: not an image"),
+           qPrintable(field<QLabel>("datasetError")->text()));
+  QVERIFY(!runEnabled());
+  QCOMPARE(dataset->text(), "images:" + folder + "/");
+  dataset->setText("fashion-mnist");
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+}
+
+// Every example, and jobs naming every documented field, read back from the form as the same
+// document; an edit in the form changes its own field and nothing else.
+void WorkbenchGuiTest::jobFormKeepsEveryFieldOfTheFile() {
+  QList<QJsonObject> jobs;
+  const QDir examples(TWB_SOURCE_DIR "/resources/examples");
+  for (const QString& name : examples.entryList({"*.json"}, QDir::Files)) {
+    QFile file(examples.filePath(name));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    jobs << QJsonDocument::fromJson(file.readAll()).object();
+  }
+  QCOMPARE(jobs.size(), 4);
+  jobs << everyFieldJob();
+  QJsonObject adam = everyFieldJob();
+  adam["optimizer"] = QJsonObject{{"type", "adamw"}, {"lr", 3e-4},     {"weight_decay", 0.01},
+                                  {"beta1", 0.85},   {"beta2", 0.995}, {"eps", 1e-7}};
+  adam["schedule"] = QJsonObject{{"type", "cosine"}, {"min_lr", 1e-5}, {"warmup_steps", 10}};
+  adam["model"] = QJsonObject{{"file", "runs/mlp/model.twbm"}};
+  adam["loss"] = "MSE";
+  jobs << adam;
+  QJsonObject inlineSpec = everyFieldJob();
+  inlineSpec["model"] =
+      QJsonObject{{"spec", QJsonObject{{"name", "tiny"}, {"input", QJsonArray{784}}}}};
+  jobs << inlineSpec;
+  QJsonObject acrossNodes = everyFieldJob();  // nodes the form does not know, in their order
+  acrossNodes["parallel"] = QJsonObject{{"strategy", "data"},      {"nodes", QJsonArray{"b", "a"}},
+                                        {"ranks_per_node", 2},     {"bucket_bytes", 1 << 20},
+                                        {"compression", "bf16"},   {"streams", 2},
+                                        {"interface", "eth1"},     {"hierarchical", true},
+                                        {"sync_batch_norm", true}, {"overlap_forward", false},
+                                        {"timeout_s", 30}};
+  jobs << acrossNodes;
+  for (const QJsonValue& hierarchical : {QJsonValue("auto"), QJsonValue(false)}) {
+    QJsonObject written = everyFieldJob();  // the engine's default, or off, written out
+    written["parallel"] = QJsonObject{{"strategy", "data"}, {"hierarchical", hierarchical}};
+    jobs << written;
+  }
+  for (const QJsonObject& job : std::as_const(jobs)) {
+    ui::JobForm form;
+    form.setJob(job);
+    QCOMPARE(form.job(), job);
+  }
+
+  // Edits touch their own field: the cnn example keeps its momentum, Nesterov, weight decay,
+  // checkpoint keep and threads when the batch changes.
+  QJsonObject cnn = jobs[0];
+  QCOMPARE(cnn["name"].toString(), QString("fmnist-cnn"));
+  ui::JobForm form;
+  form.setJob(cnn);
+  form.findChild<QSpinBox*>("batch")->setValue(256);
+  cnn["batch"] = 256;
+  QCOMPARE(form.job(), cnn);
+  form.findChild<QCheckBox*>("nesterov")->setChecked(false);
+  QJsonObject optimizer = cnn["optimizer"].toObject();
+  optimizer["nesterov"] = false;
+  cnn["optimizer"] = optimizer;
+  QCOMPARE(form.job(), cnn);
+  // A field switched away from the engine's default and back leaves no trace.
+  auto* padding = form.findChild<QSpinBox*>("cropPadding");
+  padding->setValue(2);
+  QCOMPARE(form.job()["dataset"].toObject()["augment"].toObject()["crop_padding"].toInt(), 2);
+  padding->setValue(0);
+  QVERIFY(!form.job()["dataset"].toObject().contains("augment"));
+  QCOMPARE(form.job()["dataset"].toObject()["train"].toString(), QString("fashion-mnist"));
+  // The form shows what it has fields for.
+  form.setJob(jobs[3]);  // resnet18 on synthetic data with augmentation (sorted by file name)
+  QCOMPARE(form.findChild<QLineEdit*>("dataset")->text(), QString("synthetic:3x32x32:10"));
+  QCOMPARE(form.findChild<QSpinBox*>("cropPadding")->value(), 4);
+  QVERIFY(form.findChild<QCheckBox*>("flip")->isChecked());
+  QCOMPARE(form.findChild<QSpinBox*>("evalBatch")->value(), 250);
+  QCOMPARE(form.findChild<QSpinBox*>("checkpointKeep")->value(), 2);
+  form.setJob(jobs[1]);  // the mlp with template arguments
+  QCOMPARE(form.findChild<QLineEdit*>("templateArgs")->text(), QString("{\"hidden\":[512,256]}"));
+  QCOMPARE(form.findChild<QLineEdit*>("momentum")->text(), QString("0.9"));
+  QCOMPARE(form.findChild<QLineEdit*>("weightDecay")->text(), QString("0.0001"));
+  QCOMPARE(form.findChild<QSpinBox*>("threads")->value(), 2);
+  // What the Advanced editor gets, the form shows, and the job keeps.
+  QJsonObject typed = jobs[1];
+  typed["schedule"] = QJsonObject{{"type", "step"}, {"step_size", 100}, {"gamma", 0.5}};
+  form.advancedEditor()->text()->setPlainText(QString::fromUtf8(QJsonDocument(typed).toJson()));
+  QTRY_COMPARE(form.job(), typed);
+  QCOMPARE(form.findChild<QComboBox*>("schedule")->currentText(), QString("step"));
+}
+
+// A node whose bf16 matmul peak is below its fp32 peak (an Intel Xeon without AMX) gets a word
+// of warning for bf16; one where bf16 is faster (AMX) does not.
+void WorkbenchGuiTest::jobTabSaysWhenBf16IsSlowerOnTheNode() {
+  const auto node = [](double fp32, double bf16) {
+    return QJsonObject{{"logicalCores", 8},
+                       {"peaks", QJsonArray{QJsonObject{{"precision", "fp32"}, {"gflops", fp32}},
+                                            QJsonObject{{"precision", "bf16"}, {"gflops", bf16}}}}};
+  };
+  ui::JobForm form;
+  form.setNodeInfo("local", node(249, 149));
+  QCOMPARE(form.findChild<QSpinBox*>("threads")->specialValueText(),
+           QString("all 8 cores of the node"));
+  QVERIFY(form.precisionNote()->isHidden());  // fp32 chosen
+  form.findChild<QComboBox*>("precision")->setCurrentText("bf16");
+  QVERIFY(!form.precisionNote()->isHidden());
+  QVERIFY2(form.precisionNote()->text().contains("149 GFLOP/s against 249 for fp32"),
+           qPrintable(form.precisionNote()->text()));
+  form.resize(700, 900);
+  form.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&form));
+  QVERIFY(form.grab().save(QString(TWB_BINARY_DIR "/screenshots/job-bf16-slower.png")));
+  form.hide();
+  form.setNodeInfo("local", node(120, 480));
+  QVERIFY(form.precisionNote()->isHidden());
+  // This machine's own node: the note follows its measured peaks.
+  QTRY_VERIFY_WITH_TIMEOUT(m_store->node("local").contains("peaks"), twb::test::timeScaled(30000));
+  const QJsonObject local = m_store->node("local");
+  QHash<QString, double> peaks;
+  for (const QJsonValue& p : local.value("peaks").toArray())
+    peaks[p.toObject().value("precision").toString()] = p.toObject().value("gflops").toDouble();
+  QVERIFY(peaks.value("fp32") > 0 && peaks.value("int8") > 0);
+  form.setNodeInfo("local", local);
+  QCOMPARE(!form.precisionNote()->isHidden(),
+           peaks.contains("bf16") && peaks.value("bf16") < peaks.value("fp32"));
+}
+
+// The Job tab offers the node's devices, writes the one chosen (nothing for the node's own
+// choice), and keeps a device the job names that the node did not report: the node judges it.
+void WorkbenchGuiTest::jobTabOffersTheNodesDevices() {
+  ui::JobForm form;
+  form.setJob(QJsonObject{{"name", "gpu"}, {"model", QJsonObject{{"template", "mlp"}}}});
+  form.setNodeInfo("local",
+                   QJsonObject{{"logicalCores", 16},
+                               {"gpus", QJsonArray{QJsonObject{{"name", "NVIDIA H200"},
+                                                               {"memoryBytes", "150754820096"}}}}});
+  auto* device = form.findChild<QComboBox*>("device");
+  QVERIFY(device);
+  QCOMPARE(device->count(), 3);
+  QCOMPARE(device->currentData().toString(), QString());
+  QVERIFY(!form.job().contains("device"));
+  QCOMPARE(device->itemText(2), QString("cuda:0 (NVIDIA H200, 140.4 GiB)"));
+  device->setCurrentIndex(2);
+  QCOMPARE(form.job().value("device").toString(), QString("cuda:0"));
+  device->setCurrentIndex(1);
+  QCOMPARE(form.job().value("device").toString(), QString("cpu"));
+  form.resize(700, 900);
+  form.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&form));
+  device->setCurrentIndex(2);
+  QVERIFY(form.grab().save(QString(TWB_BINARY_DIR "/screenshots/job-device.png")));
+  form.hide();
+  device->setCurrentIndex(0);
+  QVERIFY(!form.job().contains("device"));
+  QJsonObject job = form.job();
+  job["device"] = "cuda:3";
+  form.setJob(job);
+  QCOMPARE(device->currentData().toString(), QString("cuda:3"));
+  // Facts of a node without GPUs arrive: the job still asks for what it asked for.
+  form.setNodeInfo("local", QJsonObject{{"logicalCores", 2}});
+  QCOMPARE(device->count(), 3);  // the node's choice, CPU, and cuda:3 as the job says
+  QCOMPARE(device->currentData().toString(), QString("cuda:3"));
+  QCOMPARE(form.job().value("device").toString(), QString("cuda:3"));
+}
+
+void WorkbenchGuiTest::advancedEditorShowsProblemsAtTheirLine() {
+  m_window->tabs()->setCurrentIndex(0);
+  ui::JobForm* form = m_window->jobForm();
+  const QJsonObject original = form->job();
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+  QPlainTextEdit* text = form->advancedEditor()->text();
+  QLabel* problem = form->advancedEditor()->problem();
+  // Not JSON: marked at its line, kept as typed, the form waits.
+  const QString broken = "{\n  \"name\": \"typo\",\n  \"batch\": 12 8\n}\n";
+  text->setPlainText(broken);
+  QTRY_VERIFY(problem->isVisible());
+  QVERIFY2(problem->text().startsWith("Line 3, column"), qPrintable(problem->text()));
+  QCOMPARE(text->toPlainText(), broken);
+  QVERIFY(!runEnabled());
+  QVERIFY(!field<QSpinBox>("batch")->isEnabled());
+  // JSON the node refuses: the problem at the field's line and under the form's field.
+  QJsonObject refused = original;
+  QJsonObject optimizer = refused["optimizer"].toObject();
+  optimizer["momentum"] = 1.5;
+  refused["optimizer"] = optimizer;
+  text->setPlainText(QString::fromUtf8(QJsonDocument(refused).toJson()));
+  QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("momentumError")->isVisible(),
+                           twb::test::timeScaled(30000));
+  QVERIFY(field<QSpinBox>("batch")->isEnabled());
+  QVERIFY2(problem->text().contains("optimizer.momentum") && problem->text().contains("(line "),
+           qPrintable(problem->text()));
+  QCOMPARE(field<QLineEdit>("momentum")->text(), QString("1.5"));
+  QVERIFY(!runEnabled());
+  screenshot("job-advanced-error");
+  form->setJob(original);
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+  QVERIFY(!problem->isVisible());
+}
+
+// A job file opened and run is exactly the file, on the node too.
+void WorkbenchGuiTest::anOpenedJobRunsExactlyTheFile() {
+  const qint64 defaultProject = m_controller->projectId();
+  const qint64 project = m_window->newProject("Job files");
+  const QJsonObject before = m_window->jobForm()->job();
+  const QJsonObject job = everyFieldJob();
+  const QString path = m_dir.filePath("every-field.json");
+  QFile file(path);
+  QVERIFY(file.open(QIODevice::WriteOnly));
+  file.write(QJsonDocument(job).toJson());
+  file.close();
+  QVERIFY(m_window->openJobFile(path));
+  QCOMPARE(m_window->jobForm()->job(), job);
+  QPersistentModelIndex run;
+  runToSuccess(project, run);
+  if (!run.isValid()) return;
+  const app::Run stored = m_store->run(runIdOf(run));
+  QCOMPARE(QJsonDocument::fromJson(stored.jobJson.toUtf8()).object(), job);
+  QFile task(m_dir.filePath("node/jobs/" + stored.nodeJobId + "/task.json"));
+  QVERIFY(task.open(QIODevice::ReadOnly));
+  QCOMPARE(QJsonDocument::fromJson(task.readAll()).object()["job"].toObject(), job);
+  m_window->runsBrowser()->setCurrentIndex(m_window->projectIndex(defaultProject));
+  m_window->jobForm()->setJob(before);
+}
+
+// `tensor-workbench JOB --node NAME`: a node that exists is chosen; one that does not is said,
+// with the nodes there are, and the Job tab keeps the node it had.
+void WorkbenchGuiTest::aNodeAskedForIsChosenOrNamedAsMissing() {
+  m_window->jobForm()->setNodes({"lab-a", "lab-b"});
+  QVERIFY(m_window->chooseNode("lab-b"));
+  QCOMPARE(m_window->jobForm()->node(), QString("lab-b"));
+  QString said;
+  QTimer::singleShot(0, this, [&] {
+    QTRY_VERIFY(QApplication::activeModalWidget());
+    auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+    QVERIFY(box);
+    said = box->text();
+    box->grab().save(QString(TWB_BINARY_DIR "/screenshots/no-such-node.png"));
+    box->accept();
+  });
+  QVERIFY(!m_window->chooseNode("lab-c"));
+  QCOMPARE(said,
+           QString("There is no node lab-c. The nodes are: local, lab-a, lab-b (Nodes dialog)."));
+  QCOMPARE(m_window->jobForm()->node(), QString("lab-b"));
+  QVERIFY(m_window->chooseNode("local"));
+  m_window->jobForm()->setNodes({});
+}

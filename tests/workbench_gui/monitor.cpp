@@ -1,0 +1,303 @@
+#include "workbench_gui_test.h"
+
+void WorkbenchGuiTest::comparePrecisionsStreamsLivePointsForBothRuns() {
+  field<QSpinBox>("maxSteps")->setValue(200);
+  field<QSpinBox>("logEvery")->setValue(5);
+  field<QSpinBox>("evalEvery")->setValue(50);
+  QTRY_VERIFY_WITH_TIMEOUT(field<QPushButton>("comparePrecisions")->isEnabled(),
+                           twb::test::timeScaled(30000));
+  QTest::mouseClick(field<QPushButton>("comparePrecisions"), Qt::LeftButton);
+  QCOMPARE(browser()->rowCount(), 1);  // the default project
+  // fp32 and bf16, or fp32 alone on a CPU that cannot run bf16 (the status bar says why).
+  QCOMPARE(runCount(), trainedRuns());
+  const qint64 fp32 = runIdOf(runRow(0));
+  if (trainedRuns() == 1) {
+    const QString notice = m_window->statusBar()->currentMessage();
+    QVERIFY2(notice.contains("cannot train in bf16") && notice.contains("AVX-512"),
+             qPrintable(notice));
+  } else {
+    QCOMPARE(text(runRow(1), 2), QString("bf16"));
+  }
+  // Live: points appear while the runs are still going.
+  QTRY_VERIFY_WITH_TIMEOUT(m_window->monitor()->pointCount(fp32) > 0, twb::test::timeScaled(60000));
+  for (int i = 0; i < trainedRuns(); ++i) {
+    QTRY_COMPARE_WITH_TIMEOUT(text(runRow(i), 1), QString("succeeded"),
+                              twb::test::timeScaled(180000));
+    QCOMPARE(m_window->monitor()->pointCount(runIdOf(runRow(i))), 40);
+  }
+  // The fp32 model is then quantized: an int8 run.
+  const int int8 = trainedRuns();
+  QTRY_VERIFY_WITH_TIMEOUT(runCount() == int8 + 1, twb::test::timeScaled(30000));
+  QCOMPARE(text(runRow(int8), 2), QString("int8"));
+  QTRY_VERIFY_WITH_TIMEOUT(text(runRow(int8), 1) == "succeeded", twb::test::timeScaled(180000));
+  QTRY_VERIFY_WITH_TIMEOUT(text(runRow(int8), 4).endsWith("%"), twb::test::timeScaled(30000));
+  QVERIFY(text(runRow(0), 4).endsWith("%"));  // final test accuracy
+  QTest::qWait(100);                          // one redraw
+  screenshot("monitor");
+  // Everything the node sent is in the store.
+  m_store->flush();
+  QCOMPARE(m_store->metric(fp32, "train/loss").size(), 40);
+  QCOMPARE(m_store->run(runIdOf(runRow(trainedRuns() - 1))).state, twb::app::RunState::Succeeded);
+}
+
+void WorkbenchGuiTest::monitorSwitchesAxesAndSavesCharts() {
+  ui::MonitorPanel* monitor = m_window->monitor();
+  m_window->tabs()->setCurrentWidget(monitor);
+  monitor->setXAxis(ui::MonitorPanel::XAxis::epoch);
+  QTest::qWait(100);  // one redraw
+  const double lastEpoch = monitor->lossPlot()->xAxis->range().upper;
+  QVERIFY2(lastEpoch > 0.4 && lastEpoch < 0.45,
+           qPrintable(QString::number(lastEpoch)));  // 200 / 468
+  QCOMPARE(monitor->lossPlot()->xAxis->label(), QString("epoch"));
+  screenshot("monitor-epoch");
+  monitor->setXAxis(ui::MonitorPanel::XAxis::step);
+  QTest::qWait(100);
+  QCOMPARE(monitor->lossPlot()->xAxis->range().upper, 200.0);
+  for (const char* suffix : {"png", "svg", "pdf"}) {
+    const QString path = m_dir.filePath(QString("loss.") + suffix);
+    QVERIFY(ui::saveChart(monitor->lossPlot(), path));
+    QVERIFY(QFileInfo(path).size() > 1000);
+  }
+  QFile svg(m_dir.filePath("loss.svg"));
+  QVERIFY(svg.open(QIODevice::ReadOnly));
+  QVERIFY(svg.readAll().contains("<svg"));
+  QVERIFY(!ui::saveChart(monitor->lossPlot(), m_dir.filePath("loss.bmpx")));
+
+  // The crosshair's readout: the x value and both runs' smoothed loss at step 100.
+  const QString readout = monitor->readout(monitor->lossPlot(), 100);
+  QVERIFY2(readout.startsWith("step 100\nfmnist-mlp · fp32: ") &&
+               readout.contains("fmnist-mlp · bf16: ") == (trainedRuns() == 2),
+           qPrintable(readout));
+
+  // A dark palette reaches the charts.
+  QPalette dark = monitor->palette();
+  dark.setColor(QPalette::Base, QColor(30, 30, 30));
+  dark.setColor(QPalette::Text, QColor(220, 220, 220));
+  monitor->setPalette(dark);
+  QTest::qWait(100);
+  QCOMPARE(monitor->lossPlot()->toPixmap().toImage().pixelColor(3, 3), QColor(30, 30, 30));
+  QCOMPARE(monitor->lossPlot()->xAxis->tickLabelColor(), QColor(220, 220, 220));
+  screenshot("monitor-dark");
+  monitor->setPalette(QPalette());
+}
+
+// A live curve gets room to grow: while its points fit, the axes stay and only its layer is
+// painted again (the other runs' curves stay in theirs); a point outside moves the axes.
+void WorkbenchGuiTest::liveCurvesGrowWithoutMovingTheAxes() {
+  ui::MonitorPanel monitor;
+  monitor.resize(1000, 640);
+  monitor.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&monitor));
+  monitor.addRun(1, "finished");
+  monitor.loadLossCurve(1, {1, 50, 100}, {2.0, 1.0, 0.8});
+  monitor.addRun(2, "live");
+  const auto step = [&monitor](int s) {
+    monitor.addEvent(2, "step",
+                     QJsonDocument(QJsonObject{{"step", s}, {"loss", 1.5 - 0.001 * s}}).toJson());
+  };
+  step(1);  // one point draws no line: a dot, until the second point
+  QCustomPlot* loss = monitor.lossPlot();
+  const auto liveCurve = [loss] {
+    for (int i = 0; i < loss->graphCount(); ++i)
+      if (loss->graph(i)->name() == "live") return loss->graph(i);
+    return static_cast<QCPGraph*>(nullptr);
+  };
+  QCOMPARE(liveCurve()->scatterStyle().shape(), QCPScatterStyle::ssDisc);
+  for (int s = 2; s <= 100; ++s) step(s);
+  QCOMPARE(liveCurve()->scatterStyle().shape(), QCPScatterStyle::ssNone);
+  QTest::qWait(150);
+  const auto layerOf = [loss](const QString& name) {
+    for (int i = 0; i < loss->graphCount(); ++i)
+      if (loss->graph(i)->name() == name) return loss->graph(i)->layer()->name();
+    return QString();
+  };
+  step(101);  // beyond the exact fit of the first redraw: the axes move, with room to grow
+  QTest::qWait(150);
+  const QCPRange grown = loss->xAxis->range();
+  QVERIFY2(grown.upper >= 101 + 0.2 * 100 && grown.upper <= 101 + 0.3 * 100,
+           qPrintable(QString::number(grown.upper)));
+  QCOMPARE(layerOf("live"), QString("live"));
+  QCOMPARE(layerOf("finished"), QString("main"));
+  for (int s = 102; s <= 120; ++s) step(s);  // inside that room
+  QTest::qWait(150);
+  QCOMPARE(loss->xAxis->range(), grown);
+  QVERIFY(!monitor.keepsUserView(loss));     // followed the data; not the user's view
+  for (int s = 121; s <= 200; ++s) step(s);  // past it
+  QTest::qWait(150);
+  QVERIFY2(loss->xAxis->range().upper >= 200,
+           qPrintable(QString::number(loss->xAxis->range().upper)));
+  QVERIFY(loss->yAxis->range().contains(1.5 - 0.001 * 200) && loss->yAxis->range().contains(2.0));
+  QVERIFY(loss->xAxis->range().upper > 200);  // the room kept for live points
+  monitor.addEvent(2, "state", QJsonDocument(QJsonObject{{"state", "succeeded"}}).toJson());
+  QTest::qWait(150);
+  QCOMPARE(loss->xAxis->range().upper, 200.0);  // ended: fitted to its data
+  step(201);  // a run that goes on after all (resumed): room again
+  QTest::qWait(150);
+  QVERIFY(loss->xAxis->range().upper > 201);
+  monitor.resetView();  // exactly the data again
+  QTest::qWait(150);
+  QCOMPARE(loss->xAxis->range().upper, 201.0);
+}
+
+// A run on a GPU reports its GPU's utilization and memory in step events (the engine reads
+// them from NVML, which this machine lacks: the events here are written as the engine writes
+// them); the Monitor's GPU tab draws both per run, memory as a share of the GPU's.
+void WorkbenchGuiTest::aGpuRunShowsItsUtilizationAndMemory() {
+  ui::MonitorPanel monitor;
+  monitor.resize(1000, 640);
+  monitor.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&monitor));
+  monitor.addRun(1, "cnn-small on cuda:0");
+  monitor.addRun(2, "cnn-small on the CPU");
+  const double total = 150.0 * (1 << 30);
+  for (int s = 10; s <= 300; s += 10) {
+    QJsonObject gpu{{"step", s},
+                    {"loss", 2.0 / (1 + 0.05 * s)},
+                    {"gpu_utilization", s < 40 ? 35.0 : 92.0},
+                    {"gpu_memory_used", (12.0 + 0.01 * s) * (1 << 30)},
+                    {"gpu_memory_total", total}};
+    monitor.addEvent(1, "step", QJsonDocument(gpu).toJson());
+    monitor.addEvent(
+        2, "step",
+        QJsonDocument(QJsonObject{{"step", s}, {"loss", 2.1 / (1 + 0.05 * s)}}).toJson());
+  }
+  auto* gpuPlot = monitor.findChild<QCustomPlot*>("gpuPlot");
+  QVERIFY(gpuPlot);
+  QCOMPARE(drawnSeries(gpuPlot),
+           (QStringList{"cnn-small on cuda:0 · utilization", "cnn-small on cuda:0 · memory"}));
+  QCPGraph* memory = nullptr;
+  for (int g = 0; g < gpuPlot->graphCount(); ++g)
+    if (gpuPlot->graph(g)->name().endsWith("memory")) memory = gpuPlot->graph(g);
+  // Raw points sit on a faint unnamed graph; the named one is smoothed, so check its range.
+  bool found = false;
+  const QCPRange shares = memory->data()->valueRange(found);
+  QVERIFY(found && shares.lower >= 100 * 12.1 / 150 - 0.5 &&
+          shares.upper <= 100 * 15.0 / 150 + 0.01);
+  monitor.findChild<QTabWidget*>()->setCurrentWidget(gpuPlot);
+  QTRY_VERIFY(fittedToData(gpuPlot));
+  const QString path = QString(TWB_BINARY_DIR "/screenshots/monitor-gpu.png");
+  QDir().mkpath(TWB_BINARY_DIR "/screenshots");
+  QVERIFY(monitor.grab().save(path));
+}
+
+// A zoom survives live updates until a double-click; loss and learning rate on a log scale.
+void WorkbenchGuiTest::monitorKeepsAZoomThroughLiveUpdates() {
+  ui::MonitorPanel monitor;
+  monitor.resize(1000, 640);
+  monitor.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&monitor));
+  monitor.addRun(1, "live");
+  const auto step = [&monitor](int s) {
+    const QJsonObject event{{"step", s},
+                            {"epoch", s / 468.0},
+                            {"time", 1000.0 + s},
+                            {"loss", 2.0 / (1 + 0.05 * s)},
+                            {"lr", 0.05 / (1 + 0.01 * s)},
+                            {"accuracy", 0.9 - 0.6 / (1 + 0.05 * s)}};
+    monitor.addEvent(1, "step", QJsonDocument(event).toJson());
+  };
+  for (int s = 1; s <= 100; ++s) step(s);
+  QTest::qWait(100);  // one redraw
+  QCustomPlot* loss = monitor.lossPlot();
+  QCOMPARE(loss->xAxis->range().upper, 100.0);
+  const QPointF centre = loss->rect().center();
+  QWheelEvent wheel(centre, loss->mapToGlobal(centre), {}, {0, 240}, Qt::NoButton, Qt::NoModifier,
+                    Qt::NoScrollPhase, false);
+  QCoreApplication::sendEvent(loss, &wheel);
+  const QCPRange zoomed = loss->xAxis->range();
+  QVERIFY2(zoomed.size() < 90, qPrintable(QString::number(zoomed.size())));
+  QVERIFY(monitor.keepsUserView(loss));
+  for (int s = 101; s <= 200; ++s) step(s);
+  QTest::qWait(100);
+  QCOMPARE(loss->xAxis->range(), zoomed);  // the live points did not undo the zoom
+  QVERIFY(!monitor.keepsUserView(monitor.learningRatePlot()));
+  // A chart in a tab not shown is drawn, fitted to the data, once it is shown.
+  monitor.findChild<QTabWidget*>()->setCurrentWidget(monitor.learningRatePlot());
+  QTest::qWait(100);
+  QCOMPARE(monitor.learningRatePlot()->xAxis->range().upper, 200.0);
+  monitor.findChild<QCheckBox*>("logScale")->setChecked(true);
+  QCOMPARE(monitor.learningRatePlot()->yAxis->scaleType(), QCPAxis::stLogarithmic);
+  QVERIFY(!monitor.keepsUserView(loss));  // a new scale starts from the data
+  QWheelEvent again(centre, loss->mapToGlobal(centre), {}, {0, 240}, Qt::NoButton, Qt::NoModifier,
+                    Qt::NoScrollPhase, false);
+  QCoreApplication::sendEvent(loss, &again);
+  step(201);
+  QTest::qWait(100);
+  QVERIFY(monitor.keepsUserView(loss));
+  QVERIFY(monitor.grab().save(QString(TWB_BINARY_DIR "/screenshots/monitor-zoomed.png")));
+  QTest::mouseDClick(loss, Qt::LeftButton, {}, centre.toPoint());
+  QTest::qWait(100);
+  QVERIFY(!monitor.keepsUserView(loss));
+  QCOMPARE(loss->xAxis->range().upper, 201.0);
+  QCOMPARE(loss->yAxis->scaleType(), QCPAxis::stLogarithmic);
+}
+
+void WorkbenchGuiTest::smoothingIsDebiased() {
+  // A constant curve stays constant under debiased smoothing (a biased EMA would start at 0).
+  const QVector<double> smoothed = ui::smoothCurve({2, 2, 2, 2}, 0.9);
+  for (double v : smoothed) QVERIFY(qAbs(v - 2) < 1e-12);
+  const QVector<double> step = ui::smoothCurve({0, 10}, 0.5);
+  QCOMPARE(step[1], 10.0 * 0.5 / 0.75);
+}
+
+void WorkbenchGuiTest::aRunShowsProgressAndCanBeCancelled() {
+  const qint64 defaultProject = m_controller->projectId();
+  const qint64 project = m_window->newProject("Long runs");
+  field<QSpinBox>("maxSteps")->setValue(0);  // no step budget: 5 epochs
+  field<QSpinBox>("epochs")->setValue(5);
+  m_window->tabs()->setCurrentIndex(0);
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+  QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
+  const QPersistentModelIndex projectRow = m_window->projectIndex(project);
+  QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 1, twb::test::timeScaled(10000));
+  const QPersistentModelIndex run = browser()->index(0, 0, projectRow);
+  const QRegularExpression progress("^running \\d+ %$");
+  QTRY_VERIFY_WITH_TIMEOUT(progress.match(text(run, 1)).hasMatch(), twb::test::timeScaled(60000));
+  m_window->runsBrowser()->setCurrentIndex(run);
+  m_window->cancelSelectedRun();
+  QTRY_COMPARE_WITH_TIMEOUT(text(run, 1), QString("cancelled"),
+                            twb::test::timeScaled(10000));  // at the next step
+  const qint64 runId = runIdOf(run);
+  QCOMPARE(m_store->run(runId).state, twb::app::RunState::Cancelled);
+  QVERIFY(m_store->lastSeq(runId) > 0);
+  QVERIFY(!m_controller->cancelRun(runId));  // nothing left to cancel
+  // Resumed from the checkpoint as a new run: it starts after the step the first one stopped at.
+  const qint64 stoppedAt = QJsonDocument::fromJson(m_store->events(runId, "state").back())
+                               .object()
+                               .value("step")
+                               .toInteger();
+  QVERIFY2(stoppedAt > 0, m_store->events(runId, "state").back().constData());
+  m_window->resumeSelectedRun();
+  QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 2, twb::test::timeScaled(10000));
+  const QPersistentModelIndex resumed = browser()->index(1, 0, projectRow);
+  QCOMPARE(text(resumed, 0), text(run, 0) + " (resumed)");
+  QTRY_COMPARE_WITH_TIMEOUT(text(resumed, 1), QString("succeeded"), twb::test::timeScaled(120000));
+  m_store->flush();
+  const auto loss = m_store->metric(runIdOf(resumed), "train/loss");
+  QVERIFY(!loss.isEmpty());
+  QVERIFY2(loss.front().step > stoppedAt, qPrintable(QString::number(loss.front().step)));
+  QCOMPARE(loss.back().step, 5.0 * 468);  // 5 epochs of 468 full batches of 128
+  // Deleted: gone from the browser and from every table of the store.
+  QVERIFY(m_window->deleteRun(runId));
+  QCOMPARE(runCount(projectRow), 1);
+  QVERIFY(!m_window->runIndex(runId).isValid());
+  QCOMPARE(m_store->lastSeq(runId), qint64{0});
+  QVERIFY(m_store->metric(runId, "train/loss").isEmpty());
+  QVERIFY(m_store->artifacts(runId).isEmpty());
+  QVERIFY_THROWS_EXCEPTION(app::StoreError, m_store->run(runId));
+  QCOMPARE(m_store->integrityCheck(), QString("ok"));
+  m_window->runsBrowser()->setCurrentIndex(m_window->projectIndex(defaultProject));
+  field<QSpinBox>("epochs")->setValue(1);
+}
+
+// The store's "disk full" (tst_experiment_store makes a real one) reaches the status bar, and
+// goes when writing works again.
+void WorkbenchGuiTest::aStoreThatCannotWriteIsShown() {
+  emit m_controller->storeWriteFailed(m_dir.filePath("experiments.db") +
+                                      ": database or disk is full");
+  QTRY_VERIFY(m_window->storeStatus()->isVisible());
+  QVERIFY(m_window->storeStatus()->text().contains("database or disk is full"));
+  screenshot("store-full");
+  emit m_controller->storeWriteFailed({});
+  QTRY_VERIFY(!m_window->storeStatus()->isVisible());
+}

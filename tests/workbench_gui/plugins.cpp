@@ -1,0 +1,262 @@
+#include "workbench_gui_test.h"
+
+void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
+  // A user plugin folder holding the tests' report, model format and node kind plugins, one
+  // built for an interface version this workbench does not have, and a file that only looks
+  // like a library.
+  QTemporaryDir data;
+  const QString folder = data.path() + "/tensor-workbench/plugins";
+  QVERIFY(QDir().mkpath(folder));
+  for (const char* name :
+       {"markdown_report", "tiny_model_format", "direct_node", "old_interface"}) {
+    const QString file = QString("libtest_plugin_%1.so").arg(name);
+    QVERIFY2(QFile::copy(QString(TWB_TEST_PLUGINS "/") + file, folder + "/" + file),
+             qPrintable(file));
+  }
+  QFile broken(folder + "/libbroken.so");
+  QVERIFY(broken.open(QIODevice::WriteOnly) && broken.write("not a shared library") > 0);
+  broken.close();
+  const QByteArray previous = qgetenv("XDG_DATA_HOME");
+  qputenv("XDG_DATA_HOME", data.path().toUtf8());
+  {
+    ui::MainWindow window(*m_controller);
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    ui::PluginsDialog* dialog = window.showPlugins();
+    QTableWidget* table = dialog->table();
+    QHash<QString, int> rowOf;  // by file, and the linked-in plugins by name
+    for (int row = 0; row < table->rowCount(); ++row) {
+      const QString file = table->item(row, 4)->text();
+      rowOf[file == "(built in)" ? table->item(row, 0)->text() : QFileInfo(file).fileName()] = row;
+    }
+    const auto cell = [&](const char* key, int column) {
+      return table->item(rowOf.value(key, -1), column)->text();
+    };
+    QVERIFY2(rowOf.size() == 9, qPrintable(rowOf.keys().join(", ")));  // 6 files, 3 built in
+    QCOMPARE(cell("SSH nodes", 2), QString("node kind: SSH"));
+    QCOMPARE(cell("This machine", 2), QString("node kind: This machine"));
+    QCOMPARE(cell("Model files", 2),
+             QString("model format: Tensor Workbench model; model format: ONNX"));
+    QCOMPARE(cell("libtwb_comparison_report.so", 2), QString("report: HTML; report: PDF"));
+    QCOMPARE(cell("libtest_plugin_markdown_report.so", 3), QString("loaded"));
+    QCOMPARE(cell("libtest_plugin_markdown_report.so", 2), QString("report: Markdown"));
+    QCOMPARE(cell("libtest_plugin_markdown_report.so", 0), QString("Markdown report (test)"));
+    QCOMPARE(cell("libtest_plugin_tiny_model_format.so", 2),
+             QString("model format: Tiny text model"));
+    QCOMPARE(cell("libtest_plugin_direct_node.so", 2), QString("node kind: Running daemon (test)"));
+    QVERIFY2(cell("libtest_plugin_old_interface.so", 3).contains("org.tensor-workbench.Plugin/0"),
+             qPrintable(cell("libtest_plugin_old_interface.so", 3)));
+    QVERIFY2(cell("libbroken.so", 3).startsWith("not used: not a Qt plugin"),
+             qPrintable(cell("libbroken.so", 3)));
+    QVERIFY(dialog->grab().save(TWB_BINARY_DIR "/screenshots/plugins.png"));
+
+    // The model format: a .tiny file opens in the designer, a bad one is refused at its line.
+    const QString tiny = data.filePath("small.tiny");
+    QFile model(tiny);
+    QVERIFY(model.open(QIODevice::WriteOnly));
+    model.write(
+        "# a small model\ninput image 1 28 28\nnode flatten Flatten image\nnode logits Linear "
+        "flatten out_features=10\n");
+    model.close();
+    ui::ModelDesigner& designer = *window.designer();
+    QVERIFY(designer.openFile(tiny));
+    QCOMPARE(designer.document().boxes(), QStringList({"image", "flatten", "logits"}));
+    QVERIFY2(designer.document().graph().error.isEmpty(),
+             qPrintable(designer.document().graph().error));
+    QCOMPARE(designer.document().graph().nodes.back().shape, QVector<qint64>({10}));
+    QVERIFY(model.open(QIODevice::WriteOnly));
+    model.write("input image 1 28 28\nnode logits Linear image out_features=ten\n");
+    model.close();
+    QVERIFY(!designer.openFile(tiny));
+    QVERIFY2(designer.findChild<QLabel*>("designerStatus")->text().contains("small.tiny:2:"),
+             qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
+    QCOMPARE(designer.document().boxes(), QStringList({"image", "flatten", "logits"}));  // kept
+    // ONNX, a built-in model format: the int8 mlp exported earlier opens (QDQ read back) and
+    // is laid out within a second; a file that is no ONNX model is refused, naming it.
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY2(designer.openFile(m_dir.filePath("mlp-int8.onnx")),
+             qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
+    QVERIFY2(clock.elapsed() < 1000, qPrintable(QString("%1 ms").arg(clock.elapsed())));
+    QVERIFY2(designer.document().graph().error.isEmpty(),
+             qPrintable(designer.document().graph().error));
+    const QStringList onnxBoxes = designer.document().boxes();
+    QVERIFY2(onnxBoxes.size() > 5 && onnxBoxes.contains("logits"),
+             qPrintable(onnxBoxes.join(", ")));
+    for (int i = 0; i < onnxBoxes.size(); ++i)
+      for (int j = i + 1; j < onnxBoxes.size(); ++j)
+        QVERIFY(!QRectF(designer.document().position(onnxBoxes[i]),
+                        designer.canvas()->boxSize(onnxBoxes[i]))
+                     .intersects(QRectF(designer.document().position(onnxBoxes[j]),
+                                        designer.canvas()->boxSize(onnxBoxes[j]))));
+    // Saved as .twbm after an edit of the last layer: the ONNX file's weights are kept for the
+    // layers left as they were (tst_model_file checks the values), and the file opens.
+    designer.document().setAttribute("logits", "out_features", 12);
+    const QString edited = data.filePath("edited.twbm");
+    QVERIFY(designer.saveFile(edited));
+    QVERIFY2(designer.findChild<QLabel*>("designerStatus")
+                 ->text()
+                 .contains("kept for 4 of 6 parameters; new: logits.weight, logits.bias"),
+             qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
+    QVERIFY(designer.openFile(edited));
+    QCOMPARE(designer.document().graph().nodes.back().shape, QVector<qint64>({12}));
+    QVERIFY(!designer.saveFile(data.filePath("model.tiny")));  // the tiny format only reads
+    QVERIFY2(designer.findChild<QLabel*>("designerStatus")
+                 ->text()
+                 .contains("no plugin writes .tiny files"),
+             qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
+    designer.document().setAttribute("logits", "out_features", 10);
+    const QString notOnnx = data.filePath("broken.onnx");
+    QFile garbage(notOnnx);
+    QVERIFY(garbage.open(QIODevice::WriteOnly) &&
+            garbage.write("\x08\x07garbage, not a protobuf") > 0);
+    garbage.close();
+    QVERIFY(!designer.openFile(notOnnx));
+    QVERIFY2(designer.findChild<QLabel*>("designerStatus")->text().contains(notOnnx),
+             qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
+    QCOMPARE(designer.document().boxes(), onnxBoxes);
+
+    // The node kind: a daemon serving on a unix socket, added as a node of the plugin's kind
+    // in the Nodes dialog and reached through it (GetNodeInfo over the plugin's endpoint).
+    QProcess daemon;
+    const QString socket = data.filePath("daemon.sock");
+    daemon.start(TWB_ENGINE_BINARY,
+                 {"serve", "--listen", "unix:" + socket, "--data-dir", data.filePath("daemon")});
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(socket), twb::test::timeScaled(20000));
+    app::NodeManager nodes(data.filePath("nodes.json"),
+                           {TWB_ENGINE_BINARY, {}, data.filePath("known_hosts"), {}},
+                           window.plugins());
+    {
+      ui::NodesDialog nodesDialog(nodes, &window);
+      nodesDialog.show();
+      auto* kind = nodesDialog.findChild<QComboBox*>("nodeKind");
+      QCOMPARE(kind->itemData(0).toString(), QString("ssh"));  // the default stays first
+      kind->setCurrentIndex(kind->findData("direct-test"));
+      QCOMPARE(nodesDialog.findChild<QLineEdit*>("nodeHost")->placeholderText(),
+               QString("unix:PATH of a running twb-engine serve"));
+      nodesDialog.findChild<QLineEdit*>("nodeName")->setText("daemon");
+      nodesDialog.findChild<QLineEdit*>("nodeHost")->setText("unix:" + socket);
+      QTest::mouseClick(nodesDialog.findChild<QPushButton*>("testNode"), Qt::LeftButton);
+      QTRY_VERIFY_WITH_TIMEOUT(
+          nodesDialog.findChild<QLabel*>("nodeStatus")->text().contains("connected"),
+          twb::test::timeScaled(30000));
+      QCOMPARE(nodes.find("daemon")->kind, QString("direct-test"));
+      QVERIFY2(nodesDialog.findChild<QLabel*>("nodeCapabilities")->text().contains(TWB_VERSION),
+               qPrintable(nodesDialog.findChild<QLabel*>("nodeCapabilities")->text()));
+    }
+    daemon.terminate();
+    QVERIFY(daemon.waitForFinished(10000));
+    // A node list naming a kind no plugin offers: the node is kept and its use says why.
+    app::NodeEntry orphan = *nodes.find("daemon");
+    orphan.kind = "gone";
+    nodes.save(orphan);
+    try {
+      nodes.endpoint("daemon");
+      QFAIL("a node of an unknown kind was reached");
+    } catch (const std::exception& e) {
+      QVERIFY2(QString(e.what()).contains("kind: no plugin offers 'gone'"), e.what());
+    }
+    QCOMPARE(nodes.find("daemon")->target.host, "unix:" + socket);
+
+    // The report format: the Compare table as Markdown, every run in it.
+    QHash<QString, const plugins::ReportFormat*> formats;
+    for (const plugins::ReportFormat* f : window.plugins().reportFormats()) formats[f->name()] = f;
+    QCOMPARE(formats.keys().size(), 3);  // the test's Markdown, the built-in HTML and PDF
+    ui::ComparePanel* compare =
+        m_window->comparePanel();                 // the project with the earlier tests' runs
+    m_window->tabs()->setCurrentWidget(compare);  // a hidden Compare tab does not read
+    compare->refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(compare->table()->rowCount() > 0, twb::test::timeScaled(10000));
+    // The Export menu offers every report format the window's plugins bring, by name.
+    QStringList offered;
+    for (const QAction* action :
+         compare->findChild<QPushButton*>("compareExport")->menu()->actions())
+      offered << action->text();
+    QVERIFY(!m_window->plugins().reportFormats().isEmpty());
+    for (const plugins::ReportFormat* f : m_window->plugins().reportFormats())
+      QVERIFY2(offered.contains(QString("Report as %1…").arg(f->name())),
+               qPrintable(offered.join(", ")));
+    QString error;
+    const QString report = data.filePath("compare.md");
+    QVERIFY2(compare->exportReport(*formats["Markdown"], report, &error), qPrintable(error));
+    QFile written(report);
+    QVERIFY(written.open(QIODevice::ReadOnly));
+    const QString markdown = QString::fromUtf8(written.readAll());
+    QVERIFY2(markdown.startsWith("# Comparison of"), qPrintable(markdown));
+    for (int row = 0; row < compare->table()->rowCount(); ++row)
+      QVERIFY2(markdown.contains("| " + compare->table()->item(row, 0)->text() + " |"),
+               qPrintable(markdown));
+    QVERIFY(QFile::exists(report + ".chart.png"));
+
+    // The built-in comparison report: HTML with the chart inlined, and a PDF whose pages
+    // poppler turns into PNGs (kept with the screenshots, to be looked at).
+    QVERIFY(formats.contains("HTML") && formats.contains("PDF"));
+    const QString html = data.filePath("compare.html"), pdf = data.filePath("compare.pdf");
+    QVERIFY2(compare->exportReport(*formats["HTML"], html, &error), qPrintable(error));
+    QVERIFY2(compare->exportReport(*formats["PDF"], pdf, &error), qPrintable(error));
+    QFile page(html);
+    QVERIFY(page.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(page.readAll());
+    QVERIFY(text.contains("<img src=\"data:image/png;base64,"));
+    for (int row = 0; row < compare->table()->rowCount(); ++row)
+      QVERIFY(
+          text.contains("<td>" + compare->table()->item(row, 0)->text().toHtmlEscaped() + "</td>"));
+    // Each profiled run's per-layer profile, its costliest layer (from the store) first.
+    int profiled = 0;
+    for (int row = 0; row < compare->table()->rowCount(); ++row) {
+      const QTableWidgetItem* run = compare->table()->item(row, 0);
+      const QByteArray profile =
+          m_store->lastEvent(run->data(Qt::UserRole).toLongLong(), "profile");
+      if (profile.isEmpty()) continue;
+      ++profiled;
+      QString costliest;
+      double most = -1;
+      for (const QJsonValue& v :
+           QJsonDocument::fromJson(profile).object().value("layers").toArray()) {
+        const double ms = v["forward_ms"].toDouble() + v["backward_ms"].toDouble();
+        if (ms > most) most = ms, costliest = v["name"].toString();
+      }
+      const qsizetype section = text.indexOf("<h3>" + run->text().toHtmlEscaped() + "</h3>");
+      QVERIFY2(section > 0, qPrintable(run->text()));
+      const qsizetype firstCell = text.indexOf("</th></tr><tr><td>", section) + 18;
+      QCOMPARE(text.mid(firstCell, costliest.size()), costliest);
+    }
+    QVERIFY2(profiled > 0, "no run of the project has a profile to report");
+    // Test accuracy by class: the first class's row holds each evaluated run's stored counts,
+    // in the table's order, the lowest in bold where they differ.
+    QVERIFY(text.contains("<h2>Test accuracy by class (%)</h2>"));
+    QStringList expected;
+    double lowest = 101, highest = -1;
+    QList<double> values;
+    for (int row = 0; row < compare->table()->rowCount(); ++row) {
+      const qint64 runId = compare->table()->item(row, 0)->data(Qt::UserRole).toLongLong();
+      const bool quantized = compare->table()->item(row, 1)->text() == "int8";
+      const QJsonObject event =
+          QJsonDocument::fromJson(m_store->lastEvent(runId, quantized ? "quantize" : "eval"))
+              .object();
+      const QJsonValue perClass =
+          quantized ? event.value("report")["int8"]["per_class"] : event.value("per_class");
+      if (!perClass["correct"].isArray()) continue;
+      values << 100 * perClass["correct"][0].toDouble() / perClass["samples"][0].toDouble();
+      lowest = std::min(lowest, values.back());
+      highest = std::max(highest, values.back());
+    }
+    QVERIFY(values.size() >= 2);
+    for (double value : values) {
+      const QString cell = QString::number(value, 'f', 2);
+      expected << "<td align=\"right\">" +
+                      (value == lowest && lowest < highest ? "<b>" + cell + "</b>" : cell) +
+                      "</td>";
+    }
+    QVERIFY2(text.contains("<tr><td>T-shirt/top</td>" + expected.join("") + "</tr>"),
+             qPrintable(expected.join("")));
+    QProcess poppler;
+    poppler.start("pdftoppm",
+                  {"-png", "-r", "50", pdf, QString(TWB_BINARY_DIR "/screenshots/report-pdf")});
+    QVERIFY2(poppler.waitForFinished(60000) && poppler.exitCode() == 0,
+             poppler.readAllStandardError().constData());
+    QVERIFY(QImage(TWB_BINARY_DIR "/screenshots/report-pdf-1.png").width() > 300);
+  }
+  qputenv("XDG_DATA_HOME", previous);
+}

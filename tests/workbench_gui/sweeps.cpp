@@ -1,0 +1,172 @@
+#include "workbench_gui_test.h"
+
+// A 3 x 2 grid (lr 0.01 / 0.1 / 0.0001 x fp32 / bf16) of the mlp, started from the Job tab: its
+// trials become runs of the project, two at a time; lr 0.0001 is stopped by the median rule;
+// Compare is the sweep's table (a column per swept field, sorted by value, the best marked, CSV
+// of raw numbers) with its parallel-coordinates chart.
+void WorkbenchGuiTest::aSweepFillsTheCompareTable() {
+  const OwnProject own(*m_window, *m_controller, "Sweep");
+  const qint64 project = own.id;
+  QJsonObject job{{"name", "lr-sweep"},
+                  {"model", QJsonObject{{"template", "mlp"}}},
+                  {"batch", 256},
+                  {"max_steps", 200},
+                  {"log_every_steps", 1},
+                  {"threads", 1},
+                  {"optimizer", QJsonObject{{"type", "sgd"}, {"lr", 0.1}}},
+                  {"eval", QJsonObject{{"every_epoch", false}}}};
+  // lr 0.0001 barely learns, so its loss stays above the median and its 200 steps (3 ms each)
+  // leave the cancel time to arrive. (The lr 10 diverges at step 6, 15 ms after the
+  // rule's stop: a race with the engine's own failure.) Where bf16 trials fail at once (this
+  // CPU), lr 0.0001 may start while only one other trial has finished: one is enough here.
+  job["sweep"] = QJsonObject{
+      {"concurrency", 2},
+      {"early_stop", QJsonObject{{"rule", "median"}, {"grace_steps", 2}, {"min_trials", 1}}},
+      {"parameters", QJsonObject{{"optimizer.lr", QJsonArray{0.01, 0.1, 0.0001}},
+                                 {"precision", QJsonArray{"fp32", "bf16"}}}}};
+  m_window->jobForm()->setJob(job);
+  QCOMPARE(m_window->jobForm()->job(), job);  // the form keeps the sweep block as it is
+  QTRY_VERIFY_WITH_TIMEOUT(
+      runEnabled(), twb::test::timeScaled(30000));  // the block and the first trial check out
+  QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
+  const QPersistentModelIndex projectRow = m_window->projectIndex(project);
+  const auto ended = [&] {
+    if (runCount(projectRow) != 6) return false;
+    for (const app::Run& run : m_store->runs(project))
+      if (isUnderWay(run.state)) return false;
+    return !m_window->findChild<app::SweepController*>()->isRunning();
+  };
+  const auto states = [&] {
+    QStringList said{m_window->findChild<app::SweepController*>()->isRunning() ? "running"
+                                                                               : "ended"};
+    for (const app::Run& run : m_store->runs(project))
+      said << run.name + ": " + twb::app::jobStateName(run.state) + " " + run.reason;
+    return said.join('\n');
+  };
+  QElapsedTimer waited;  // not QTRY: it waits twice as long again before it reports
+  waited.start();
+  while (!ended() && waited.elapsed() < 200000) QTest::qWait(200);
+  QVERIFY2(ended(), qPrintable(states()));
+
+  const bool bf16 = bf16Unavailable().empty();
+  for (const app::Run& run : m_store->runs(project)) {
+    const double lr = app::jobField(run, "optimizer.lr").toDouble();
+    QVERIFY2(run.tags.contains("sweep:lr-sweep"), qPrintable(run.name));
+    if (run.precision == "bf16" && !bf16) {
+      QCOMPARE(run.state, twb::app::RunState::Failed);
+    } else if (lr == 0.0001) {
+      QCOMPARE(run.state, twb::app::RunState::Cancelled);
+      QVERIFY2(run.tags.contains("stopped-early") && run.notes.contains("median rule"),
+               qPrintable(run.notes));
+    } else if (lr == 0.1) {
+      QCOMPARE(run.state, twb::app::RunState::Succeeded);
+    } else {  // lr 0.01: finished, or stopped by the rule once lr 0.1 had finished
+      QVERIFY2(run.state == twb::app::RunState::Succeeded || run.tags.contains("stopped-early"),
+               qPrintable(twb::app::jobStateName(run.state)));
+    }
+  }
+  // The browser finds the stopped trials by their tag.
+  auto* filter = field<QLineEdit>("runFilter");
+  filter->setText("stopped-early");
+  int stopped = 0;
+  for (const app::Run& run : m_store->runs(project)) stopped += run.tags.contains("stopped-early");
+  QVERIFY(stopped >= 1 && stopped < 6);
+  QCOMPARE(runCount(projectRow), stopped);  // the others are filtered out; the project stays
+  filter->clear();
+  QCOMPARE(runCount(projectRow), 6);
+
+  // The table: a column per swept field; sorted by accuracy, numerically; the best marked.
+  m_window->tabs()->setCurrentWidget(m_window->comparePanel());
+  ui::ComparePanel* compare = m_window->comparePanel();
+  QSignalSpy refreshed(compare, &ui::ComparePanel::refreshed);
+  compare->refresh();
+  QVERIFY(refreshed.wait());
+  QTableWidget* table = compare->table();
+  QStringList headers;
+  for (int c = 0; c < table->columnCount(); ++c) headers << table->horizontalHeaderItem(c)->text();
+  QVERIFY2(headers.contains("optimizer.lr") && headers.contains("precision"),
+           qPrintable(headers.join(" | ")));
+  const int accuracyColumn = static_cast<int>(headers.indexOf("Test accuracy"));
+  table->sortItems(accuracyColumn, Qt::DescendingOrder);
+  QList<double> accuracies;
+  QList<int> rows;  // with an accuracy (those without come first when descending)
+  for (int r = 0; r < table->rowCount(); ++r)
+    if (const QString text = table->item(r, accuracyColumn)->text(); !text.isEmpty())
+      accuracies << text.chopped(2).toDouble(), rows << r;
+  // lr 0.1 at least; lr 0.01 too unless the rule stopped it (trials reach the node in any
+  // order, and once lr 0.1 has finished, lr 0.01's loss is above its average).
+  QVERIFY(!accuracies.isEmpty());
+  QVERIFY(std::is_sorted(accuracies.rbegin(), accuracies.rend()));
+  QTableWidgetItem* best = table->item(rows[0], 0);
+  QVERIFY(best->font().bold() && !best->icon().isNull());
+  for (int r = 0; r < table->rowCount(); ++r)
+    if (r != rows[0])
+      QVERIFY(!table->item(r, 0)->font().bold() && table->item(r, 0)->icon().isNull());
+  // The CSV holds the store's numbers.
+  const QString csv = m_dir.filePath("sweep.csv");
+  QVERIFY(compare->exportCsv(csv));
+  QFile file(csv);
+  QVERIFY(file.open(QIODevice::ReadOnly));
+  const QStringList lines = QString::fromUtf8(file.readAll()).split('\n', Qt::SkipEmptyParts);
+  QCOMPARE(lines.size(), 7);
+  for (const QString& line : lines.mid(1)) {
+    const QStringList f = csvFields(line);  // trial names hold commas: quoted
+    const QString accuracy = f.value(accuracyColumn);
+    if (accuracy.isEmpty()) continue;
+    bool found = false;
+    for (const app::Run& run : m_store->runs(project))
+      found = found || (run.name == f[0] &&
+                        accuracy.toDouble() == run.summary.value("test_accuracy").toDouble() * 100);
+    QVERIFY2(found, qPrintable(line));
+  }
+  // Parallel coordinates: a line per trial, the best first.
+  const QStringList drawn = compare->coordinates()->drawnByResult();
+  QCOMPARE(drawn.size(), 6);
+  QCOMPARE(drawn.front(), best->text());
+  QStringList lrLabels;  // the first axis: each of the sweep's three values labelled
+  QCustomPlot* coordinates = compare->coordinates()->plot();
+  for (int i = 0; i < coordinates->itemCount(); ++i)
+    if (auto* label = qobject_cast<QCPItemText*>(coordinates->item(i));
+        label && label->position->coords().x() == 0)
+      lrLabels << label->text();
+  lrLabels.sort();
+  QCOMPARE(lrLabels, QStringList({"0.0001", "0.01", "0.1 (log)"}));
+  compare->findChild<QTabWidget*>("compareCharts")->setCurrentWidget(compare->coordinates());
+  screenshot("compare-sweep");
+  {  // in Chinese too
+    ChineseWindow zh(*m_controller);
+    QVERIFY(zh.window && QTest::qWaitForWindowExposed(zh.window.get()));
+    ui::MainWindow& chinese = *zh.window;
+    chinese.tabs()->setCurrentWidget(chinese.comparePanel());
+    chinese.comparePanel()->findChild<QTabWidget*>("compareCharts")->setCurrentIndex(1);
+    QTest::qWait(50);
+    QVERIFY(chinese.grab().save(TWB_BINARY_DIR "/screenshots/compare-sweep-zh.png"));
+  }
+  compare->findChild<QTabWidget*>("compareCharts")->setCurrentIndex(0);
+}
+
+// Run > Cancel sweep: the running trial is cancelled on its node and no other starts.
+void WorkbenchGuiTest::aSweepCanBeCancelled() {
+  const OwnProject own(*m_window, *m_controller, "Cancelled sweep");
+  QJsonObject job{{"name", "long-sweep"},
+                  {"model", QJsonObject{{"template", "mlp"}}},
+                  {"max_steps", 100000},
+                  {"threads", 1},
+                  {"eval", QJsonObject{{"every_epoch", false}}}};
+  job["sweep"] = QJsonObject{{"parameters", QJsonObject{{"seed", QJsonArray{1, 2, 3}}}}};
+  m_window->jobForm()->setJob(job);
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+  QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
+  const QPersistentModelIndex projectRow = m_window->projectIndex(own.id);
+  QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 1, twb::test::timeScaled(10000));
+  const qint64 runId = runIdOf(browser()->index(0, 0, projectRow));
+  QTRY_COMPARE_WITH_TIMEOUT(m_store->run(runId).state, twb::app::RunState::Running,
+                            twb::test::timeScaled(30000));
+  auto* sweeps = m_window->findChild<app::SweepController*>();
+  QVERIFY(sweeps->isRunning());
+  m_window->findChild<QAction*>("cancelSweep")->trigger();
+  QTRY_VERIFY_WITH_TIMEOUT(!sweeps->isRunning(), twb::test::timeScaled(30000));
+  QCOMPARE(m_store->run(runId).state, twb::app::RunState::Cancelled);
+  QTest::qWait(500);
+  QCOMPARE(runCount(projectRow), 1);  // the other two trials never started
+}
