@@ -6,11 +6,14 @@
 
 namespace twb {
 
-// Reads an ONNX model made of ops the engine has (Gemm, MatMul, Conv, BatchNormalization, Relu,
-// Sigmoid, Tanh, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Add, Sum, Concat,
-// Softmax, Dropout, Identity, Constant, a Pad of zeros, and GELU's erf form) into a model spec
-// with its weights. Inputs keep a free batch dimension. An unsupported op or attribute is an
-// error naming the node, its op type and what is missing.
+// Reads an ONNX model (opsets 11-17, as PyTorch writes them, external data files included) made
+// of ops the engine has into a model spec with its weights: Conv, Gemm, MatMul, BatchNormalization,
+// LayerNormalization, the activations (Relu, LeakyRelu, Clip, Sigmoid, HardSigmoid,
+// HardSwish, Tanh, GELU and SiLU in their decomposed forms too), pooling, ReduceMean/ReduceSum,
+// Softmax/LogSoftmax, elementwise arithmetic, Concat, Split, Slice, Gather, Transpose, Reshape,
+// Flatten, Squeeze/Unsqueeze, shape arithmetic on constants (folded), and QuantizeLinear /
+// DequantizeLinear pairs (read back as int8 layers). Inputs keep a free batch dimension. An
+// unsupported op or attribute is an error naming the node, its op type and what is missing.
 ModelFile importOnnx(const std::string& path);
 
 }  // namespace twb

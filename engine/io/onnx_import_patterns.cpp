@@ -1,0 +1,276 @@
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "core/error.h"
+#include "io/onnx_importer.h"
+
+namespace twb::onnx_import {
+
+// Arithmetic on constants, computed now: `(C // heads) ** -0.5` arrives as a size cast to
+// float, then Pow. Elementwise on tensors of one shape or a scalar.
+bool Importer::foldConstant(const ImportedNode& n) {
+  const std::string& op = n.proto().op_type();
+  static const std::set<std::string> kFoldable{"Cast", "Pow", "Sqrt", "Mul", "Div", "Add", "Sub"};
+  if (!kFoldable.count(op) || n.proto().input_size() == 0) return false;
+  if (op == "Cast" && n.integer("to", 0) != onnx::TensorProto::FLOAT) return false;
+  std::vector<Tensor> in;
+  for (int i = 0; i < n.proto().input_size(); ++i) {
+    if (const auto* folded = m_shapeArithmetic.find(n.input(i)); folded && op == "Cast") {
+      Tensor t(folded->size() == 1 ? Shape{} : Shape{static_cast<int64_t>(folded->size())},
+               DType::f32);
+      for (size_t k = 0; k < folded->size(); ++k) {
+        if ((*folded)[k].batch != 0) return false;
+        t.data<float>()[k] = static_cast<float>((*folded)[k].value);
+      }
+      in.push_back(t);
+      continue;
+    }
+    auto it = m_constants.find(n.input(i));
+    if (it == m_constants.end()) return false;
+    if (it->second.dtype() == DType::f32) {
+      in.push_back(it->second);
+    } else if (op == "Cast") {
+      Tensor t(it->second.shape(), DType::f32);
+      for (int64_t k = 0; k < t.numel(); ++k)
+        t.data<float>()[k] = static_cast<float>(it->second.data<int32_t>()[k]);
+      in.push_back(t);
+    } else {
+      return false;  // integer arithmetic: ShapeArithmetic's
+    }
+  }
+  Tensor out;
+  if (op == "Cast" || op == "Sqrt") {
+    out = in[0].clone();
+    for (int64_t k = 0; op == "Sqrt" && k < out.numel(); ++k)
+      out.data<float>()[k] = std::sqrt(out.data<float>()[k]);
+  } else {
+    if (in.size() != 2) return false;
+    const Tensor& a = in[0];
+    const Tensor& b = in[1];
+    if (a.numel() != b.numel() && a.numel() != 1 && b.numel() != 1) return false;
+    out = Tensor(a.numel() >= b.numel() ? a.shape() : b.shape(), DType::f32);
+    for (int64_t k = 0; k < out.numel(); ++k) {
+      const float x = a.data<float>()[a.numel() == 1 ? 0 : k],
+                  y = b.data<float>()[b.numel() == 1 ? 0 : k];
+      out.data<float>()[k] = op == "Pow"   ? std::pow(x, y)
+                             : op == "Mul" ? x * y
+                             : op == "Div" ? x / y
+                             : op == "Add" ? x + y
+                                           : x - y;
+    }
+  }
+  m_constants[n.output()] = out;
+  return true;
+}
+
+// LayerNorm as PyTorch writes it before opset 17: d = x - mean(x), d / sqrt(mean(d^2) + eps)
+// over the last axis, each step read once; its scale and shift follow as Mul and Add
+// (layerNormAffine). Recognised at the Div, which becomes a LayerNorm of x.
+bool Importer::decomposedLayerNorm(const ImportedNode& n) {
+  auto producer = [&](const std::string& name, const char* op) -> NodeSpec* {
+    NodeSpec* node = emittedNode(resolve(name));
+    return node && node->op == op && m_readers[name] <= 2 ? node : nullptr;
+  };
+  auto lastAxisMean = [](const NodeSpec* node) {
+    return node && node->attrs["axes"] == nlohmann::json::array({-1}) &&
+           node->attrs["keepdims"].get<bool>();
+  };
+  NodeSpec* root = producer(n.input(1), "Sqrt");
+  NodeSpec* eps = root ? producer(root->inputs[0], "Bias") : nullptr;
+  NodeSpec* variance = eps ? producer(eps->inputs[0], "ReduceMean") : nullptr;
+  NodeSpec* square = lastAxisMean(variance) ? producer(variance->inputs[0], "Pow") : nullptr;
+  NodeSpec* centred = square && square->attrs["exponent"].get<float>() == 2.f &&
+                              square->inputs[0] == resolve(n.input(0))
+                          ? producer(n.input(0), "Sub")
+                          : nullptr;
+  NodeSpec* mean = centred ? producer(centred->inputs[1], "ReduceMean") : nullptr;
+  if (!lastAxisMean(mean) || mean->inputs[0] != centred->inputs[0] ||
+      m_weights.at(eps->name + ".bias").numel() != 1)
+    return false;
+  const std::string x = centred->inputs[0];
+  const float epsilon = m_weights.at(eps->name + ".bias").data<float>()[0];
+  m_weights.erase(eps->name + ".bias");
+  const std::set<std::string> folded{root->name,   eps->name,     variance->name,
+                                     square->name, centred->name, mean->name};
+  std::erase_if(m_spec.nodes, [&](const NodeSpec& s) { return folded.count(s.name) > 0; });
+  const int64_t features = shapeOf(x).back();
+  Tensor ones({features}, DType::f32);
+  std::fill(ones.data<float>(), ones.data<float>() + features, 1.f);
+  m_weights[n.output() + ".weight"] = ones;
+  m_weights[n.output() + ".bias"] = Tensor({features}, DType::f32);  // zeros
+  add(n, "LayerNorm", {x}, {{"eps", epsilon}});
+  return true;
+}
+
+// The Mul by a scale and the Add of a shift that follow a LayerNorm (decomposedLayerNorm's):
+// folded into its weight and bias while they are still 1 and 0.
+bool Importer::layerNormAffine(const ImportedNode& n) {
+  if (n.proto().input_size() != 2) return false;
+  const bool scale = n.proto().op_type() == "Mul";
+  for (int c = 0; c < 2; ++c) {
+    auto constant = m_constants.find(n.input(c));
+    NodeSpec* node = emittedNode(resolve(n.input(1 - c)));
+    if (constant == m_constants.end() || !node || node->op != "LayerNorm" ||
+        m_readers[n.input(1 - c)] != 1)
+      continue;
+    Tensor& target = m_weights.at(node->name + (scale ? ".weight" : ".bias"));
+    const float untouched = scale ? 1.f : 0.f;
+    if (constant->second.numel() != target.numel() || constant->second.dtype() != DType::f32 ||
+        std::any_of(target.data<float>(), target.data<float>() + target.numel(),
+                    [&](float v) { return v != untouched; }))
+      continue;
+    std::copy_n(constant->second.data<float>(), target.numel(), target.data<float>());
+    for (const char* suffix : {".weight", ".bias"}) {
+      m_weights[n.output() + suffix] = m_weights.at(node->name + suffix);
+      m_weights.erase(node->name + suffix);
+    }
+    renameTo(*node, n.output());
+    return true;
+  }
+  return false;
+}
+
+// A 2-D constant transposed (a weight written as Transpose + MatMul).
+Tensor Importer::transposed(const ImportedNode& n, const Tensor& t) {
+  if (t.shape().size() != 2 || t.dtype() != DType::f32 ||
+      n.integers("perm", {1, 0}) != std::vector<int64_t>{1, 0})
+    throw n.error("only the transpose of a 2-D float constant is supported");
+  const int64_t rows = t.shape()[0], cols = t.shape()[1];
+  Tensor out({cols, rows}, DType::f32);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      out.data<float>()[c * rows + r] = t.data<float>()[r * cols + c];
+  return out;
+}
+
+// MatMul + Add of a constant vector is a Linear on more than two dimensions as PyTorch writes
+// it: the bias joins the Linear node, renamed to the Add's output.
+bool Importer::linearBias(const ImportedNode& n) {
+  if (n.proto().input_size() != 2) return false;
+  for (int b = 0; b < 2; ++b) {
+    auto constant = m_constants.find(n.input(b));
+    const std::string product = engineOf(resolve(n.input(1 - b)));
+    NodeSpec* node = emittedNode(product);
+    if (constant == m_constants.end() || !node || node->op != "Linear" ||
+        node->attrs["bias"].get<bool>() || m_readers[n.input(1 - b)] != 1 ||
+        constant->second.numel() != node->attrs["out_features"].get<int64_t>())
+      continue;
+    node->attrs["bias"] = true;
+    renameTo(*node, n.output());
+    m_weights[node->name + ".weight"] = m_weights.at(product + ".weight");
+    m_weights.erase(product + ".weight");
+    Tensor& bias = m_weights[node->name + ".bias"] = Tensor({constant->second.numel()}, DType::f32);
+    std::memcpy(bias.raw(), constant->second.raw(), constant->second.bytes());
+    return true;
+  }
+  return false;
+}
+
+// x * c, c * x and x / c for one float constant c: the factor Scale multiplies by (a
+// division stays exact as a multiplication only up to rounding: 1e-7 relative).
+std::optional<float> Importer::scalarFactor(const ImportedNode& n) const {
+  const std::string& op = n.proto().op_type();
+  if ((op != "Mul" && op != "Div") || n.proto().input_size() != 2) return std::nullopt;
+  const int c = m_constants.count(n.input(1)) ? 1 : 0;
+  auto constant = m_constants.find(n.input(c));
+  if ((op == "Div" && c != 1) || constant == m_constants.end()) return std::nullopt;
+  const Tensor& t = constant->second;
+  if (t.numel() != 1 || t.dtype() != DType::f32) return std::nullopt;
+  return op == "Mul" ? t.data<float>()[0] : 1.f / t.data<float>()[0];
+}
+
+// x + C for a float constant C (a positional embedding, a per-channel offset): a Bias holding
+// C, which broadcasts like ONNX's Add.
+bool Importer::addedConstant(const ImportedNode& n) {
+  if (n.proto().input_size() != 2) return false;
+  const int c = m_constants.count(n.input(1)) ? 1 : m_constants.count(n.input(0)) ? 0 : -1;
+  if (c < 0) return false;
+  const Tensor& t = m_constants.at(n.input(c));
+  if (t.dtype() != DType::f32) throw n.error("only a float constant can be added");
+  m_weights[n.output() + ".bias"] = t;
+  add(n, "Bias", {value(n, 1 - c)}, {{"shape", t.shape()}});
+  return true;
+}
+
+// Clip's bounds: attributes before opset 11, optional constant inputs since; absent is
+// unbounded. Clip(0, 6) is ReLU6.
+void Importer::clip(const ImportedNode& n) {
+  float lo = n.number("min", std::numeric_limits<float>::lowest());
+  float hi = n.number("max", std::numeric_limits<float>::max());
+  auto bound = [&](int input, float& v) {
+    if (n.proto().input_size() <= input || n.input(input).empty()) return;
+    const Tensor& t = constant(n, input);
+    if (t.numel() != 1 || t.dtype() != DType::f32) throw n.error("a bound must be one float");
+    v = t.data<float>()[0];
+  };
+  bound(1, lo);
+  bound(2, hi);
+  if (lo == 0.f && hi == 6.f)
+    add(n, "ReLU6", {value(n, 0)});
+  else
+    add(n, "Clip", {value(n, 0)}, {{"min", lo}, {"max", hi}});
+}
+
+// x * Sigmoid(x) is SiLU and x * HardSigmoid(x; 1/6, 1/2) is Hardswish, as PyTorch writes
+// them before opset 14: the gate node, read only by this Mul, becomes the activation.
+bool Importer::gatedActivation(const ImportedNode& n) {
+  for (int g = 0; g < 2 && g < n.proto().input_size(); ++g) {
+    const std::string gate = resolve(n.input(g));
+    NodeSpec* node = emittedNode(gate);
+    if (!node || m_readers[n.input(g)] != 1 || n.proto().input_size() != 2 ||
+        node->inputs[0] != resolve(n.input(1 - g)))
+      continue;
+    const bool pytorchHardSigmoid = node->op == "HardSigmoid" &&
+                                    std::abs(node->attrs["alpha"].get<float>() - 1.f / 6) < 1e-6f &&
+                                    node->attrs["beta"].get<float>() == 0.5f;
+    if (node->op != "Sigmoid" && !pytorchHardSigmoid) continue;
+    node->op = node->op == "Sigmoid" ? "SiLU" : "Hardswish";
+    node->attrs = nlohmann::json::object();
+    renameTo(*node, n.output());
+    return true;
+  }
+  return false;
+}
+
+const Importer::GeluStage* Importer::gelu(const ImportedNode& n, int input) const {
+  if (n.proto().input_size() <= input) return nullptr;
+  auto it = m_gelu.find(n.input(input));
+  return it == m_gelu.end() ? nullptr : &it->second;
+}
+
+bool Importer::isConstant(const ImportedNode& n, int input, float value) const {
+  auto it = m_constants.find(n.input(input));
+  return it != m_constants.end() && it->second.numel() == 1 && it->second.dtype() == DType::f32 &&
+         std::abs(it->second.data<float>()[0] - value) < 1e-5f * std::max(1.f, value);
+}
+
+void Importer::geluStep(const ImportedNode& n) {
+  const std::string& op = n.proto().op_type();
+  const std::string out = n.output();
+  const GeluStage* a = gelu(n, 0);
+  const GeluStage* b = gelu(n, 1);
+  if (op == "Div" && isConstant(n, 1, 1.41421356f)) {
+    m_gelu[out] = {value(n, 0), 1};
+  } else if (op == "Erf" && a && a->stage == 1) {
+    m_gelu[out] = {a->x, 2};
+  } else if (op == "Add" && a && a->stage == 2 && isConstant(n, 1, 1.f)) {
+    m_gelu[out] = {a->x, 3};
+  } else if (op == "Mul" && ((a && a->stage == 3 && resolve(n.input(1)) == a->x) ||
+                             (b && b->stage == 3 && resolve(n.input(0)) == b->x))) {
+    m_gelu[out] = {(a && a->stage == 3) ? a->x : b->x, 4};
+  } else if (op == "Mul" && a && a->stage == 4 && isConstant(n, 1, 0.5f)) {
+    add(n, "GELU", {a->x});
+  } else if (op != "Erf" && !m_constants.count(n.input(0)) && !m_constants.count(n.input(1))) {
+    add(n, op, {value(n, 0), value(n, 1)});  // Mul or Div of two computed values
+  } else if (const std::optional<float> factor = scalarFactor(n)) {
+    add(n, "Scale", {value(n, m_constants.count(n.input(0)) ? 1 : 0)}, {{"factor", *factor}});
+  } else {
+    throw n.error(
+        "unsupported op (only between two computed values, or as part of GELU's "
+        "erf form)");
+  }
+}
+
+}  // namespace twb::onnx_import

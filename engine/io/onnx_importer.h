@@ -1,0 +1,125 @@
+#pragma once
+
+// The ONNX importer (io/onnx_import.h is its entry point): one pass over the graph's nodes, each
+// translated into engine nodes. Its steps live in three files: onnx_import.cpp reads the file,
+// names values and translates each op; onnx_import_views.cpp keeps values whose batch is not
+// alone on axis 0 as views and runs the ops that move axes (Reshape, Squeeze, Slice, Gather,
+// Split); onnx_import_patterns.cpp folds the forms PyTorch writes ops in (GELU's erf form,
+// LayerNorm before opset 17, SiLU, Hardswish, MatMul + Add, constant arithmetic) back into one
+// engine op.
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "exec/quant_plan.h"
+#include "graph/graph.h"
+#include "io/model_file.h"
+#include "io/onnx_batch_layout.h"
+#include "io/onnx_imported_node.h"
+#include "io/onnx_qdq.h"
+#include "io/onnx_shape_arithmetic.h"
+
+namespace twb::onnx_import {
+
+inline constexpr const char* kBatchMoved =
+    "has its batch moved off axis 0 or merged with another axis (by a Transpose or Reshape); "
+    "the engine keeps the batch alone on axis 0";
+
+class Importer {
+ public:
+  explicit Importer(std::string path) : m_path(std::move(path)) {}
+  ModelFile run();
+
+ private:
+  // GELU arrives in its erf form, five nodes: x / sqrt(2) -> Erf -> + 1 -> x * . -> * 0.5.
+  // Each step records how far along the pattern its output is; the last one emits GELU.
+  struct GeluStage {
+    std::string x;
+    int stage;
+  };
+
+  // onnx_import.cpp: values, constants, emitted nodes, the int8 plan, each op.
+  std::string resolve(const std::string& name) const;
+  void alias(const std::string& name, const std::string& target, const ImportedNode* node);
+  const Tensor& constant(const ImportedNode& n, int input) const;
+  void add(const ImportedNode& n, const std::string& op, std::vector<std::string> inputs,
+           nlohmann::json attrs = nlohmann::json::object(), const std::string& name = "");
+  std::string value(const ImportedNode& n, int input);
+  std::optional<QuantPlan> quantPlan() const;
+  void checkQuantPlan(const Graph& graph, const QuantPlan& plan) const;
+  Shape shapeOf(const std::string& onnxName) const;
+  std::vector<SymbolicDim> onnxShapeOf(const std::string& onnxName) const;
+  void translate(const ImportedNode& n);
+  void qdq(const ImportedNode& n);
+  int64_t linear(const ImportedNode& n, const std::string& input, const std::string& out);
+  void layerNorm(const ImportedNode& n);
+  NodeSpec* emittedNode(const std::string& name);
+  void renameTo(NodeSpec& node, const std::string& name);
+
+  // onnx_import_views.cpp: values held as views of engine values, and the ops that move axes.
+  BatchLayout layoutOf(const std::string& name) const;
+  BatchLayout applied(const LayoutChange& change, const std::string& name,
+                      const char* reshapeSuffix);
+  static std::string engineName(const std::string& name, const BatchLayout& layout);
+  void keep(const std::string& name, const BatchLayout& layout);
+  std::string engineOf(const std::string& name) const;
+  const BatchLayout& normalised(const std::string& name);
+  std::optional<std::string> engineForm(const std::string& name);
+  int64_t axisAfterBatch(const ImportedNode& n, int64_t axis, int input) const;
+  std::vector<int64_t> integersOf(const ImportedNode& n, const std::string& attr, int input,
+                                  std::vector<int64_t> fallback) const;
+  void split(const ImportedNode& n);
+  std::pair<int64_t, int64_t> sliceAxis(const ImportedNode& n, const std::string& input,
+                                        int64_t axis) const;
+  void sliced(const ImportedNode& n, const std::string& input, int64_t axis, int64_t start,
+              int64_t end, const std::string& out);
+  BatchLayout sliceOf(const ImportedNode& n, const std::string& input, BatchLayout layout,
+                      int64_t axis, int64_t start, int64_t end, const std::string& name);
+  void slice(const ImportedNode& n);
+  void squeeze(const ImportedNode& n);
+  void gather(const ImportedNode& n);
+  void squeezeLayout(const ImportedNode& n, const std::string& input, std::vector<int64_t> axes,
+                     bool unsqueeze);
+  std::vector<SymbolicDim> explicitTarget(const ImportedNode& n, const std::string& input,
+                                          std::vector<SymbolicDim> target) const;
+  void reshapeLayout(const ImportedNode& n, const std::string& input,
+                     const std::vector<SymbolicDim>& target);
+  void reshape(const ImportedNode& n);
+  bool onLayout(const ImportedNode& n);
+
+  // onnx_import_patterns.cpp: PyTorch's multi-node forms folded into one engine op.
+  bool foldConstant(const ImportedNode& n);
+  bool decomposedLayerNorm(const ImportedNode& n);
+  bool layerNormAffine(const ImportedNode& n);
+  static Tensor transposed(const ImportedNode& n, const Tensor& t);
+  bool linearBias(const ImportedNode& n);
+  std::optional<float> scalarFactor(const ImportedNode& n) const;
+  bool addedConstant(const ImportedNode& n);
+  void clip(const ImportedNode& n);
+  bool gatedActivation(const ImportedNode& n);
+  const GeluStage* gelu(const ImportedNode& n, int input) const;
+  bool isConstant(const ImportedNode& n, int input, float value) const;
+  void geluStep(const ImportedNode& n);
+
+  std::map<std::string, GeluStage> m_gelu;
+  QdqReader m_qdq;
+  std::map<std::string, std::vector<float>> m_int8Layers;  // node -> weight scales (QDQ)
+  std::map<std::string, ActivationRange> m_ranges;         // value -> range (QDQ)
+  ShapeArithmetic m_shapeArithmetic;
+  // ONNX values whose batch is not alone on axis 0, as views of engine values.
+  std::map<std::string, BatchLayout> m_layouts;
+  std::map<std::string, int> m_readers;                // ONNX value -> nodes and outputs reading it
+  int64_t m_opset = 13;                                // of the default domain
+  std::map<std::string, int64_t> m_flatteningSoftmax;  // node -> axis, opset < 13
+  std::string m_path;
+  ModelSpec m_spec;
+  std::map<std::string, Tensor> m_constants, m_weights;
+  std::map<std::string, std::string> m_aliases;
+  std::set<std::string> m_produced;
+};
+
+}  // namespace twb::onnx_import
