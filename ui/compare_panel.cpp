@@ -444,22 +444,24 @@ void ComparePanel::draw(const QList<app::Run>& training,
   m_chart->xAxis->setTickLabelRotation(0);
   m_chart->legend->setFillOrder(QCPLayoutGrid::foRowsFirst);
   m_chart->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignRight | Qt::AlignTop);
-  // One or two points a run make no curve: each run's final value as a bar, labelled.
-  const bool bars = most > 0 && most <= 2;
-  if (bars) {
+  // One or two points a run make no curve: each run's final value as a dot, labelled. Dots, not
+  // bars: close values need an axis around them, and a bar cut off above 0 misstates the ratio
+  // between two runs.
+  const bool finals = most > 0 && most <= 2;
+  if (finals) {
     auto ticker = QSharedPointer<QCPAxisTickerText>::create();
     for (int i = 0; i < curves.size(); ++i) {
       ticker->addTick(i + 1, curves[i].name);
       if (curves[i].values.isEmpty()) continue;
-      auto* bar = new QCPBars(m_chart->xAxis, m_chart->yAxis);
-      bar->setName(curves[i].name);
-      bar->setPen(QPen(curves[i].colour));
-      bar->setBrush(curves[i].colour.lighter(130));
-      bar->setWidth(0.6);
-      bar->addData(i + 1, curves[i].values.back());
+      QCPGraph* dot = m_chart->addGraph();
+      dot->setName(curves[i].name);
+      dot->setLineStyle(QCPGraph::lsNone);
+      dot->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, curves[i].colour, 14));
+      dot->addData(i + 1, curves[i].values.back());
       auto* label = new QCPItemText(m_chart);
       label->position->setCoords(i + 1, curves[i].values.back());
       label->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
+      label->setPadding(QMargins(0, 0, 0, 10));  // above the dot
       label->setText(QString::number(curves[i].values.back(), 'f', percent ? 2 : 4) + (percent ? " %" : ""));
       label->setColor(palette().color(QPalette::Text));
     }
@@ -478,7 +480,7 @@ void ComparePanel::draw(const QList<app::Run>& training,
   }
   m_chart->rescaleAxes();
   QCPRange y = m_chart->yAxis->range();
-  if (bars) {  // around the values, not from the bars' base at 0
+  if (finals) {  // around the values
     m_chart->xAxis->setRange(0.3, curves.size() + 0.7);
     double lowest = std::numeric_limits<double>::max(), highest = std::numeric_limits<double>::lowest();
     for (const Curve& curve : std::as_const(curves))
@@ -492,7 +494,7 @@ void ComparePanel::draw(const QList<app::Run>& training,
   // value) wide, with room above for the labels, never below 0.
   const double span = std::max(y.size(), percent ? 2.0 : 0.1 * std::abs(y.upper));
   if (span > 0 && y.size() < span) y = QCPRange(y.center() - span / 2, y.center() + span / 2);
-  if (bars) y.upper += 0.15 * span;
+  if (finals) y.upper += 0.15 * span;
   if (y.lower < 0 && m_chart->yAxis->range().lower >= 0) y = QCPRange(0, y.upper - y.lower);
   m_chart->yAxis->setRange(y);
   m_chart->replot();

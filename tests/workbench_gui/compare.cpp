@@ -212,7 +212,7 @@ void WorkbenchGuiTest::confusionViewSaysWhyItDrawsNothing() {
 
 // Runs with one evaluation each and close accuracies: columns sort by value, the CSV holds the
 // raw numbers with units in its header, the job field that differs gets a column, and the
-// chart shows final values as bars on an axis around them.
+// chart shows final values as dots on an axis around them.
 void WorkbenchGuiTest::compareSortsByValueAndExportsRawNumbers() {
   app::ExperimentStore store(m_dir.filePath("compare.db"));
   const qint64 project = store.addProject("learning rates");
@@ -296,9 +296,21 @@ void WorkbenchGuiTest::compareSortsByValueAndExportsRawNumbers() {
     QCOMPARE(table->item(r, mfu)->text(),
              QString::number(100 * 10.0 * (i + 1) / 200, 'f', 1) + " %");
   }
-  // One evaluation a run: bars of the final values, on an axis around them rather than 0-100.
-  QCOMPARE(compare.chart()->graphCount(), 0);
+  // One evaluation a run: a dot at each final value (no bars cut off above 0), on an axis
+  // around them rather than 0-100.
   QCOMPARE(compare.chart()->plottableCount(), 3);
+  QCOMPARE(compare.chart()->graphCount(), 3);
+  for (int g = 0; g < 3; ++g) {
+    const QCPGraph* dot = compare.chart()->graph(g);
+    QCOMPARE(dot->lineStyle(), QCPGraph::lsNone);
+    QCOMPARE(dot->dataCount(), 1);
+    const int run = static_cast<int>(
+        std::find_if(std::begin(lrs), std::end(lrs),
+                     [&](double lr) { return dot->name() == QString("lr %1").arg(lr); }) -
+        std::begin(lrs));
+    QVERIFY2(run < 3, qPrintable(dot->name()));
+    QVERIFY(qFuzzyCompare(dot->data()->at(0)->value, accuracies[run] * 100));
+  }
   const QCPRange y = compare.chart()->yAxis->range();
   QVERIFY2(y.lower > 75 && y.upper < 90, qPrintable(QString("%1 .. %2").arg(y.lower).arg(y.upper)));
   QVERIFY(compare.grab().save(QString(TWB_BINARY_DIR "/screenshots/compare-few-evaluations.png")));
