@@ -52,6 +52,14 @@ int runCommand(const QString& program, const QStringList& args, QString* output)
   return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
 }
 
+QString makeEngineBundle(const QString& dir, QString* output) {
+  QString printed;
+  const int code = runCommand(TWB_SOURCE_DIR "/packaging/make-engine-bundle.sh",
+                              {TWB_ENGINE_BINARY, dir}, &printed);
+  if (output) *output = printed;
+  return code == 0 ? printed.trimmed().split('\n').last() : QString();
+}
+
 QString oneTimeCodePam(const QString& dir, const QString& code) {
   const QString check = dir + "/check-code.sh", pam = dir + "/pam-sshd";
   QFile script(check);

@@ -45,4 +45,8 @@ QString oneTimeCodePam(const QString& dir, const QString& code);
 // Runs a command to its end; returns its exit code (-1: did not start or crashed).
 int runCommand(const QString& program, const QStringList& args, QString* output = nullptr);
 
+// The engine bundle packaging/make-engine-bundle.sh writes into `dir`: its path (the script's
+// last line), or "" when the script failed; `output` gets all it printed.
+QString makeEngineBundle(const QString& dir, QString* output = nullptr);
+
 }  // namespace twb::test

@@ -20,6 +20,7 @@
 using twb::app::Keyring;
 using twb::app::NodeManager;
 using twb::app::PluginCatalog;
+using twb::test::makeEngineBundle;
 using twb::test::runCommand;
 
 namespace {
@@ -38,9 +39,8 @@ class KeyringTest : public QObject {
     QVERIFY2(qEnvironmentVariableIsSet("DBUS_SESSION_BUS_ADDRESS"),
              "run through tests/with_keyring.sh (a session bus and an unlocked keyring)");
     QString output;
-    QCOMPARE(runCommand(TWB_SOURCE_DIR "/packaging/make-engine-bundle.sh",
-                        {TWB_ENGINE_BINARY, m_dir.filePath("bundle")}, &output), 0);
-    m_bundle = output.trimmed().split('\n').last();
+    m_bundle = makeEngineBundle(m_dir.filePath("bundle"), &output);
+    QVERIFY2(!m_bundle.isEmpty(), qPrintable(output));
   }
 
   void keepForgetAndLookUp() {

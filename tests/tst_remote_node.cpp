@@ -28,6 +28,7 @@
 #include "test_support.h"
 
 using namespace twb::remote;
+using twb::test::makeEngineBundle;
 using twb::test::NamespaceHosts;
 using twb::test::runCommand;
 using twb::test::SshServer;
@@ -190,9 +191,7 @@ class RemoteNodeTest : public QObject {
   void initTestCase() {
     if (::geteuid() != 0) QSKIP("needs root: sshd, network namespaces (CI runs as root)");
     QString output;
-    QCOMPARE(runCommand(TWB_SOURCE_DIR "/packaging/make-engine-bundle.sh",
-                        {TWB_ENGINE_BINARY, m_work.filePath("bundle")}, &output), 0);
-    m_bundle = output.trimmed().split('\n').last();
+    m_bundle = makeEngineBundle(m_work.filePath("bundle"), &output);
     QVERIFY2(QFile::exists(m_bundle), qPrintable(output));
   }
 

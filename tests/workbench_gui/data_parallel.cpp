@@ -110,9 +110,8 @@ void WorkbenchGuiTest::aDataParallelRunShowsItsRanks() {
 void WorkbenchGuiTest::aDataParallelRunAcrossTwoNamespaceHosts() {
   if (::geteuid() != 0) QSKIP("needs root: sshd, network namespaces (CI runs as root)");
   QString output;
-  QCOMPARE(test::runCommand(TWB_SOURCE_DIR "/packaging/make-engine-bundle.sh",
-                            {TWB_ENGINE_BINARY, m_dir.filePath("bundle")}, &output),
-           0);
+  const QString bundle = test::makeEngineBundle(m_dir.filePath("bundle"), &output);
+  QVERIFY2(!bundle.isEmpty(), qPrintable(output));
   test::NamespaceHosts hosts("twbgui", 2);
   QVERIFY2(hosts.error().isEmpty(), qPrintable(hosts.error()));
   struct StopDaemons {  // the hosts' daemons are local processes here; also on a failed check
@@ -126,10 +125,9 @@ void WorkbenchGuiTest::aDataParallelRunAcrossTwoNamespaceHosts() {
       }
     }
   } stopDaemons{m_dir, hosts};
-  app::NodeManager nodes(
-      m_dir.filePath("nodes-across.json"),
-      {TWB_ENGINE_BINARY, output.trimmed().split('\n').last(), m_dir.filePath("known_hosts"), {}},
-      m_window->plugins());
+  app::NodeManager nodes(m_dir.filePath("nodes-across.json"),
+                         {TWB_ENGINE_BINARY, bundle, m_dir.filePath("known_hosts"), {}},
+                         m_window->plugins());
   connect(&nodes, &app::NodeManager::hostKeyQuestion, this,
           [](const QString&, const QString&, const QString&, bool* accept) { *accept = true; });
   std::vector<std::unique_ptr<test::SshServer>> servers;

@@ -85,9 +85,7 @@ void WorkbenchGuiTest::monitorSwitchesAxesAndSavesCharts() {
 // painted again (the other runs' curves stay in theirs); a point outside moves the axes.
 void WorkbenchGuiTest::liveCurvesGrowWithoutMovingTheAxes() {
   ui::MonitorPanel monitor;
-  monitor.resize(1000, 640);
-  monitor.show();
-  QVERIFY(QTest::qWaitForWindowExposed(&monitor));
+  QVERIFY(shown(monitor));
   monitor.addRun(1, "finished");
   monitor.loadLossCurve(1, {1, 50, 100}, {2.0, 1.0, 0.8});
   monitor.addRun(2, "live");
@@ -144,9 +142,7 @@ void WorkbenchGuiTest::liveCurvesGrowWithoutMovingTheAxes() {
 // them); the Monitor's GPU tab draws both per run, memory as a share of the GPU's.
 void WorkbenchGuiTest::aGpuRunShowsItsUtilizationAndMemory() {
   ui::MonitorPanel monitor;
-  monitor.resize(1000, 640);
-  monitor.show();
-  QVERIFY(QTest::qWaitForWindowExposed(&monitor));
+  QVERIFY(shown(monitor));
   monitor.addRun(1, "cnn-small on cuda:0");
   monitor.addRun(2, "cnn-small on the CPU");
   const double total = 150.0 * (1 << 30);
@@ -183,9 +179,7 @@ void WorkbenchGuiTest::aGpuRunShowsItsUtilizationAndMemory() {
 // A zoom survives live updates until a double-click; loss and learning rate on a log scale.
 void WorkbenchGuiTest::monitorKeepsAZoomThroughLiveUpdates() {
   ui::MonitorPanel monitor;
-  monitor.resize(1000, 640);
-  monitor.show();
-  QVERIFY(QTest::qWaitForWindowExposed(&monitor));
+  QVERIFY(shown(monitor));
   monitor.addRun(1, "live");
   const auto step = [&monitor](int s) {
     const QJsonObject event{{"step", s},

@@ -3,18 +3,16 @@
 void WorkbenchGuiTest::nodesDialogAddsTestsAndShowsANode() {
   if (::geteuid() != 0) QSKIP("needs root to start sshd (CI runs as root)");
   QString output;
-  QCOMPARE(test::runCommand(TWB_SOURCE_DIR "/packaging/make-engine-bundle.sh",
-                            {TWB_ENGINE_BINARY, m_dir.filePath("bundle")}, &output),
-           0);
+  const QString bundle = test::makeEngineBundle(m_dir.filePath("bundle"), &output);
+  QVERIFY2(!bundle.isEmpty(), qPrintable(output));
   // The node asks for a one-time code after the key (PAM through keyboard-interactive).
   test::SshServer server(m_dir.filePath("sshd"));
   server.usePam(test::oneTimeCodePam(m_dir.path(), "424242"));
   server.prependConfig("AuthenticationMethods publickey,keyboard-interactive");
   QVERIFY2(server.start(), qPrintable(server.error()));
-  app::NodeManager nodes(
-      m_dir.filePath("nodes.json"),
-      {TWB_ENGINE_BINARY, output.trimmed().split('\n').last(), m_dir.filePath("known_hosts"), {}},
-      m_window->plugins());
+  app::NodeManager nodes(m_dir.filePath("nodes.json"),
+                         {TWB_ENGINE_BINARY, bundle, m_dir.filePath("known_hosts"), {}},
+                         m_window->plugins());
   ui::NodesDialog dialog(nodes, m_window.get());
   ui::answerNodeQuestions(nodes, m_window.get());  // as the main window does for its own nodes
   dialog.show();

@@ -261,6 +261,12 @@ class WorkbenchGuiTest : public QObject {
     QCoreApplication::sendEvent(canvas.viewport(), &move);
     QTest::mouseRelease(canvas.viewport(), Qt::LeftButton, {}, canvas.centreOf(to));
   }
+  // A Monitor of its own, shown at the size the tests draw it; false when it never showed.
+  static bool shown(ui::MonitorPanel& monitor) {
+    monitor.resize(1000, 640);
+    monitor.show();
+    return QTest::qWaitForWindowExposed(&monitor);
+  }
   void screenshot(const QString& name) const {
     const QString path = QString(TWB_BINARY_DIR "/screenshots/") + name + ".png";
     QDir().mkpath(TWB_BINARY_DIR "/screenshots");
