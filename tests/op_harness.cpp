@@ -19,8 +19,10 @@ OpCase single(std::string label, std::string op, std::vector<Shape> inputs,
   c.spec.name = c.label;
   NodeSpec node{"out", std::move(op), {}, std::move(attrs)};
   for (size_t i = 0; i < inputs.size(); ++i) {
-    c.spec.inputs.push_back({"x" + std::to_string(i), inputs[i], DType::f32});
-    node.inputs.push_back("x" + std::to_string(i));
+    std::string name = "x";  // not "x" + to_string(i), which GCC 12 warns about (-Wrestrict)
+    name += std::to_string(i);
+    c.spec.inputs.push_back({name, inputs[i], DType::f32});
+    node.inputs.push_back(name);
   }
   c.spec.nodes.push_back(node);
   c.spec.outputs = {"out"};
