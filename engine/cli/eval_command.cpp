@@ -63,8 +63,7 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
       nlohmann::json j{{"model", args.model},         {"dataset", data.test->name()},
                        {"precision", args.precision}, {"samples", r.samples},
                        {"accuracy", r.accuracy},      {"loss", r.loss}};
-      if (r.top5Correct >= 0 && r.samples > 0)
-        j["top5_accuracy"] = static_cast<double>(r.top5Correct) / static_cast<double>(r.samples);
+      if (const auto top5 = r.top5Accuracy()) j["top5_accuracy"] = *top5;
       if (args.perClass) {
         for (const ClassScore& s : scores)
           j["per_class"].push_back(
@@ -81,9 +80,7 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
     } else {
       std::printf("%s on %s: accuracy %.4f", args.model.c_str(), data.test->name().c_str(),
                   r.accuracy);
-      if (r.top5Correct >= 0 && r.samples > 0)
-        std::printf(" (top-5 %.4f)",
-                    static_cast<double>(r.top5Correct) / static_cast<double>(r.samples));
+      if (const auto top5 = r.top5Accuracy()) std::printf(" (top-5 %.4f)", *top5);
       std::printf(", loss %.4f over %lld samples\n", r.loss, static_cast<long long>(r.samples));
       if (args.perClass) printClassTable(scores);
     }

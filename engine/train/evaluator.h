@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "data/data_loader.h"
@@ -19,6 +20,12 @@ struct EvalResult {
   // Samples whose label is among the model's five highest outputs (ties counted in), when the
   // model has more than five classes; -1 otherwise.
   int64_t top5Correct = -1;
+
+  // top5Correct over samples, 0 to 1; nullopt without it (five classes or fewer, no samples).
+  std::optional<double> top5Accuracy() const {
+    if (top5Correct < 0 || samples <= 0) return std::nullopt;
+    return static_cast<double>(top5Correct) / static_cast<double>(samples);
+  }
 };
 
 // Runs a model in inference mode over a whole dataset (the ragged last batch included) and

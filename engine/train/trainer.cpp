@@ -319,8 +319,7 @@ void TrainingRun::evaluate(const char* reason) {
       {"loss", r.loss},       {"accuracy", r.accuracy},
       {"samples", r.samples}, {"per_class", perClassJson(r, m_data.test->classNames())},
       {"reason", reason}};
-  if (r.top5Correct >= 0 && r.samples > 0)
-    event["top5_accuracy"] = static_cast<double>(r.top5Correct) / static_cast<double>(r.samples);
+  if (const auto top5 = r.top5Accuracy()) event["top5_accuracy"] = *top5;
   m_events.publish("eval", event);
 }
 
