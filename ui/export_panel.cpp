@@ -99,6 +99,9 @@ ExportPanel::ExportPanel(app::WorkbenchController& controller, app::StoreReader&
   layout->addWidget(m_layers, 1);
 
   connect(m_run, &QComboBox::currentIndexChanged, this, &ExportPanel::showReport);
+  // A run picked here outlasts the browser's earlier choice when the list is read again.
+  connect(m_run, &QComboBox::activated, this,
+          [this] { m_wanted = m_run->currentData().toLongLong(); });
   connect(browse, &QPushButton::clicked, this, [this] {
     const QString path = QFileDialog::getSaveFileName(this, tr("Export the model"), m_destination->text());
     if (!path.isEmpty()) m_destination->setText(path);

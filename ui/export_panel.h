@@ -47,7 +47,8 @@ class ExportPanel : public QWidget {
   app::WorkbenchController& m_controller;
   app::StoreReader& m_reader;
   QList<app::Run> m_runs;  // the finished runs offered
-  qint64 m_wanted = 0;     // the run to choose once they are read
+  qint64 m_wanted =
+      0;  // the run last chosen, in the browser or here: kept when the list is read again
   int m_listRead = 0, m_reportRead = 0;  // the latest reads: older answers are dropped
   QComboBox *m_run, *m_format, *m_observer, *m_scheme;
   QSpinBox* m_samples;

@@ -192,6 +192,9 @@ ProfilePanel::ProfilePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   layout->addWidget(splitter, 1);
 
   for (QComboBox* box : {m_run, m_other}) connect(box, &QComboBox::currentIndexChanged, this, &ProfilePanel::show);
+  // A run picked here outlasts the browser's earlier choice when the list is read again.
+  connect(m_run, &QComboBox::activated, this,
+          [this] { m_wanted = m_run->currentData().toLongLong(); });
   connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& text) {
     for (int row = 0; row < m_table->rowCount(); ++row)
       m_table->setRowHidden(row, !text.isEmpty() && !m_table->item(row, kLayer)->text().contains(text, Qt::CaseInsensitive) &&

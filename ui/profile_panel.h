@@ -59,7 +59,8 @@ class ProfilePanel : public QWidget {
 
   app::StoreReader& m_reader;
   qint64 m_projectId;
-  qint64 m_wanted = 0;          // the run to choose once the choosers are filled
+  qint64 m_wanted =
+      0;  // the run last chosen, in the browser or here: kept when the list is read again
   int m_listRead = 0, m_profileRead = 0;  // the latest reads: older answers are dropped
   QList<QByteArray> m_profiles;  // the chosen run's, as the table shows them
   QComboBox *m_run, *m_other;

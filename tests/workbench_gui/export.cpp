@@ -48,3 +48,27 @@ void WorkbenchGuiTest::exportWritesACheckedOnnxFile() {
   QVERIFY(exportedRecorded);
   QVERIFY(!m_store->artifacts(runIdOf(runRow(0))).isEmpty());  // the fp32 run's files
 }
+
+// The Profile and Export tabs follow the runs browser, but a run the user then picks on the tab
+// itself stays chosen when the tab reads its runs again (as it does whenever a run ends).
+void WorkbenchGuiTest::aRunChosenOnATabIsKeptWhenRunsAreReadAgain() {
+  m_window->runsBrowser()->setCurrentIndex(runRow(1));  // chosen afresh, so both tabs follow
+  m_window->runsBrowser()->setCurrentIndex(runRow(0));
+  const qint64 browsed = runIdOf(runRow(0));
+  const auto pickAnotherThenReadAgain = [&](auto* panel, QComboBox* box) {
+    m_window->tabs()->setCurrentWidget(panel);
+    QCOMPARE(box->currentData().toLongLong(), browsed);
+    QSignalSpy shown(panel,
+                     &std::remove_pointer_t<decltype(panel)>::shown);  // read off the GUI thread
+    box->setFocus();
+    QTest::keyClick(box, box->currentIndex() > 0 ? Qt::Key_Up : Qt::Key_Down);
+    const qint64 picked = box->currentData().toLongLong();
+    QVERIFY(picked != browsed);
+    QTRY_COMPARE_WITH_TIMEOUT(shown.count(), 1, twb::test::timeScaled(15000));
+    panel->refresh();
+    QTRY_COMPARE_WITH_TIMEOUT(shown.count(), 2, twb::test::timeScaled(15000));
+    QCOMPARE(box->currentData().toLongLong(), picked);
+  };
+  pickAnotherThenReadAgain(m_window->exportPanel(), field<QComboBox>("exportRun"));
+  pickAnotherThenReadAgain(m_window->profilePanel(), m_window->profilePanel()->runChooser());
+}

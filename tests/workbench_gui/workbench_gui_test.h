@@ -292,6 +292,7 @@ class WorkbenchGuiTest : public QObject {
   void profileShowsEveryLayerAndTheBf16Speedups();
   void compareListsEveryPrecision();
   void exportWritesACheckedOnnxFile();
+  void aRunChosenOnATabIsKeptWhenRunsAreReadAgain();
   void aResNetIsDrawnWithinASecond();
   void designerBuildsLenet5ByHandAndItTrains();
   void designerRoutesEdgesBetweenColumns();
