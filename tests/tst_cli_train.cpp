@@ -14,6 +14,7 @@
 #include <numeric>
 #include <set>
 
+#include "core/cpu_info.h"
 #include "data/idx_file.h"
 #include "data/npy_file.h"
 #include "test_support.h"
@@ -469,6 +470,39 @@ class TestCliTrain : public QObject {
     QVERIFY(firstResumedStep <= stoppedAt + 10);  // steps are reported every 10
     QCOMPARE(all.back()["state"].get<std::string>(), std::string("succeeded"));
     QCOMPARE(all.back()["step"].get<int>(), 1872);
+  }
+
+  // More threads than the cores the job may use slow every step: the run says so, at its start,
+  // in its events and on the terminal, and trains all the same.
+  void moreThreadsThanCoresAreSaid() {
+    const int cores = static_cast<int>(twb::allowedCores().size());
+    QVERIFY(cores > 0);
+    QTemporaryDir dir;
+    nlohmann::json job =
+        nlohmann::json::parse(std::ifstream(example("fmnist-mlp.json").toStdString()));
+    job["max_steps"] = 2;
+    const auto warningsWith = [&](int threads) {
+      job["threads"] = threads;
+      const QString name = QString("threads-%1").arg(threads);
+      std::ofstream(dir.filePath(name + ".json").toStdString()) << job.dump();
+      const QString events = dir.filePath(name + ".jsonl");
+      const EngineRun run = runEngine(
+          {"train", dir.filePath(name + ".json"), "--out", dir.filePath(name), "--events", events});
+      std::vector<std::string> said;
+      if (run.exitCode != 0) return std::make_pair(said, run.output);
+      for (const auto& e : readEvents(events))
+        if (e["type"] == "log" && e["level"] == "warning") said.push_back(e["message"]);
+      return std::make_pair(said, run.output);
+    };
+    const auto [fitting, fittingOutput] = warningsWith(cores);
+    QVERIFY2(fitting.empty() && !fittingOutput.contains("warning"), qPrintable(fittingOutput));
+    const auto [over, overOutput] = warningsWith(cores + 1);
+    const std::string expected = "threads: " + std::to_string(cores + 1) + " threads share the " +
+                                 std::to_string(cores) + " cores this job may use";
+    QVERIFY2(over.size() == 1 && over[0].rfind(expected, 0) == 0, qPrintable(overOutput));
+    QVERIFY2(overOutput.contains(QString::fromStdString("warning: " + expected)) &&
+                 overOutput.contains("model:"),  // and it trained
+             qPrintable(overOutput));
   }
 
   void infoReportsTheMachine() {

@@ -17,6 +17,7 @@
 #include <set>
 #include <thread>
 
+#include "core/cpu_info.h"
 #include "dist/core_binding.h"
 #include "dist/data_parallel.h"
 #include "dist/gloo_communicator.h"

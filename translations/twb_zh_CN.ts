@@ -1227,6 +1227,14 @@ Trust this host and remember its key?</source>
         <source>Hierarchical all-reduce: the ranks of each node sum through shared memory and only one rank per node sends over the network. Auto does so unless a node&apos;s /dev/shm is too small (as in a container), and then says so in the run&apos;s log.</source>
         <translation>分层全归约：每个节点的进程先通过共享内存求和，每个节点只有一个进程通过网络发送。自动模式下如此，除非某个节点的 /dev/shm 太小（如在容器中），此时会在运行日志中说明。</translation>
     </message>
+    <message>
+        <source>%1 ranks of %2 threads share the node&apos;s %3 cores: they take turns, and steps slow down. 0 gives each rank its share.</source>
+        <translation>%1 个进程各 %2 个线程共用节点的 %3 个核心：它们轮流运行，每步会变慢。设为 0 则每个进程使用各自的份额。</translation>
+    </message>
+    <message>
+        <source>%1 threads share the node&apos;s %2 cores: they take turns, and steps slow down. 0 uses every core.</source>
+        <translation>%1 个线程共用节点的 %2 个核心：它们轮流运行，每步会变慢。设为 0 则使用全部核心。</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobJsonEditor</name>
@@ -1926,6 +1934,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source> · memory</source>
         <translation> · 显存</translation>
+    </message>
+    <message>
+        <source>warning: %1</source>
+        <translation>警告：%1</translation>
     </message>
 </context>
 <context>

@@ -52,6 +52,7 @@ class JobForm : public QWidget {
   bool isChecking() const { return m_checking; }
   JobJsonEditor* advancedEditor() const { return m_advanced; }
   QLabel* precisionNote() const { return m_precisionNote; }
+  QLabel* threadsNote() const { return m_threadsNote; }
 
  public slots:
   // The node's answer to validationRequested(ticket).
@@ -90,6 +91,7 @@ class JobForm : public QWidget {
   // A label for the problems of the fields at `paths`, shown under its field.
   QLabel* fieldError(const char* name, std::initializer_list<QString> paths);
   void showNodeFacts();  // threads, the precision note and the devices, for the chosen node
+  void showThreadsNote();
   // The device choices: the node's own choice, the CPU, each GPU the node reported, and the
   // job's own value when it names none of these (the node judges it).
   void offerDevices();
@@ -107,6 +109,7 @@ class JobForm : public QWidget {
   QCheckBox* m_flip;
   QWidget* m_formArea;
   QLabel* m_precisionNote;  // a precision slower than fp32 on the node, and why
+  QLabel* m_threadsNote;    // more threads than the node has cores
   QLabel *m_modelError, *m_datasetError, *m_optimizerError, *m_lrError, *m_batchError, *m_nodeError,
       *m_generalError, *m_summary;
   QList<QLabel*> m_errorLabels;

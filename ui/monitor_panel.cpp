@@ -527,7 +527,9 @@ void MonitorPanel::addEvent(qint64 runId, const QString& type, const QByteArray&
                                .arg(e.value("accuracy").toDouble(), 0, 'f', 4)
                                .arg(e.value("loss").toDouble(), 0, 'f', 4));
   } else if (type == "log") {
-    m_log->appendPlainText(tr("run %1: %2").arg(runId).arg(e.value("message").toString()));
+    QString message = e.value("message").toString();
+    if (e.value("level").toString() == "warning") message = tr("warning: %1").arg(message);
+    m_log->appendPlainText(tr("run %1: %2").arg(runId).arg(message));
   } else if (type == "state") {
     const QString name = e.value("state").toString();
     const auto state = app::jobStateNamed(name);  // a state from a newer node: its own name

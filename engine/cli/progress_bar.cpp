@@ -62,7 +62,7 @@ void ProgressBar::onEvent(const nlohmann::json& e) {
                   e["accuracy"].get<double>(), e["loss"].get<double>());
     text = buf;
   } else if (type == "log") {
-    text = e["message"].get<std::string>();
+    text = (e.value("level", "") == "warning" ? "warning: " : "") + e["message"].get<std::string>();
   } else {
     return;
   }

@@ -9,7 +9,7 @@
 #include "cli/job_argument.h"
 #include "cli/progress_bar.h"
 #include "cli/run_folder.h"
-#include "dist/core_binding.h"
+#include "core/cpu_info.h"
 #include "dist/data_parallel.h"
 #include "dist/gloo_communicator.h"
 #include "dist/local_ranks.h"

@@ -1,5 +1,7 @@
 #include "core/cpu_info.h"
 
+#include <sched.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -50,6 +52,16 @@ CpuInfo readCpuInfo() {
     meminfo.ignore(1 << 10, '\n');
   }
   return info;
+}
+
+std::vector<int> allowedCores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cores;
+  if (::sched_getaffinity(0, sizeof(set), &set) != 0) return cores;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &set)) cores.push_back(cpu);
+  return cores;
 }
 
 }  // namespace twb

@@ -17,4 +17,7 @@ struct CpuInfo {
 
 CpuInfo readCpuInfo();
 
+// The CPUs this process may run on (its affinity mask), in ascending order.
+std::vector<int> allowedCores();
+
 }  // namespace twb

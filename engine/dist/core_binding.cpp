@@ -4,16 +4,6 @@
 
 namespace twb {
 
-std::vector<int> allowedCores() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cores;
-  if (::sched_getaffinity(0, sizeof(set), &set) != 0) return cores;
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
-    if (CPU_ISSET(cpu, &set)) cores.push_back(cpu);
-  return cores;
-}
-
 std::vector<std::vector<int>> coresForRanks(int ranks, int threadsPerRank,
                                             const std::vector<int>& allowed) {
   const int available = static_cast<int>(allowed.size());

@@ -7,9 +7,6 @@ namespace twb {
 // Where the ranks of one machine run. Bound to cores of their own, cnn-small's two one-thread
 // ranks on two cores ran 4-19 % faster than left to the scheduler (docs/benchmarks.md).
 
-// The CPUs this process may run on, in ascending order.
-std::vector<int> allowedCores();
-
 // Disjoint cores for each of `ranks` processes of `threadsPerRank` threads (0: an equal share of
 // `allowed`), taken in order from `allowed`, when together they fill `allowed` exactly; empty
 // otherwise, and the scheduler places them: a job that leaves cores free may share the machine

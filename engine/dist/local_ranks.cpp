@@ -12,6 +12,7 @@
 #include <cstring>
 #include <thread>
 
+#include "core/cpu_info.h"
 #include "core/error.h"
 #include "dist/core_binding.h"
 #include "dist/rendezvous.h"

@@ -242,6 +242,37 @@ void WorkbenchGuiTest::jobTabSaysWhenBf16IsSlowerOnTheNode() {
            peaks.contains("bf16") && peaks.value("bf16") < peaks.value("fp32"));
 }
 
+// More threads than the node has cores are said under Threads (the job still runs): for one
+// worker, and for the ranks a data-parallel job puts on each node.
+void WorkbenchGuiTest::jobTabSaysWhenThreadsOutnumberTheCores() {
+  ui::JobForm form;
+  form.setJob(QJsonObject{{"name", "threads"}, {"model", QJsonObject{{"template", "mlp"}}}});
+  form.setNodeInfo("local", QJsonObject{{"logicalCores", 8}});
+  auto* threads = form.findChild<QSpinBox*>("threads");
+  QVERIFY(form.threadsNote()->isHidden());  // 0: every core
+  threads->setValue(8);
+  QVERIFY(form.threadsNote()->isHidden());
+  threads->setValue(12);
+  QVERIFY(!form.threadsNote()->isHidden());
+  QVERIFY2(form.threadsNote()->text().startsWith("12 threads share the node's 8 cores"),
+           qPrintable(form.threadsNote()->text()));
+  QCOMPARE(form.job().value("threads").toInt(), 12);  // said, not changed
+  threads->setValue(4);
+  QVERIFY(form.threadsNote()->isHidden());
+  auto* strategy = form.findChild<QComboBox*>("strategy");
+  strategy->setCurrentIndex(strategy->findData("data"));
+  form.findChild<QSpinBox*>("ranksPerNode")->setValue(3);
+  QVERIFY(!form.threadsNote()->isHidden());
+  QVERIFY2(form.threadsNote()->text().startsWith("3 ranks of 4 threads share the node's 8 cores"),
+           qPrintable(form.threadsNote()->text()));
+  form.resize(1100, 700);
+  form.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&form));
+  QVERIFY(form.grab().save(QString(TWB_BINARY_DIR "/screenshots/job-threads-note.png")));
+  form.setNodeInfo("local", QJsonObject{{"logicalCores", 16}});  // another node: room for them
+  QVERIFY(form.threadsNote()->isHidden());
+}
+
 // The Job tab offers the node's devices, writes the one chosen (nothing for the node's own
 // choice), and keeps a device the job names that the node did not report: the node judges it.
 void WorkbenchGuiTest::jobTabOffersTheNodesDevices() {

@@ -135,6 +135,16 @@ void WorkbenchGuiTest::liveCurvesGrowWithoutMovingTheAxes() {
   monitor.resetView();  // exactly the data again
   QTest::qWait(150);
   QCOMPARE(loss->xAxis->range().upper, 201.0);
+  // The run's log lines, a warning marked as one.
+  const auto log = [&](const char* level, const char* message) {
+    monitor.addEvent(2, "log",
+                     QJsonDocument(QJsonObject{{"level", level}, {"message", message}}).toJson());
+    const QStringList lines = monitor.findChild<QPlainTextEdit*>("log")->toPlainText().split('\n');
+    return lines.back();
+  };
+  QCOMPARE(log("info", "checkpoint c.twbc"), QString("run 2: checkpoint c.twbc"));
+  QCOMPARE(log("warning", "threads: 3 threads share the 2 cores"),
+           QString("run 2: warning: threads: 3 threads share the 2 cores"));
 }
 
 // A run on a GPU reports its GPU's utilization and memory in step events (the engine reads

@@ -302,6 +302,7 @@ class WorkbenchGuiTest : public QObject {
   void nodesDialogAddsTestsAndShowsANode();
   void jobFormKeepsEveryFieldOfTheFile();
   void jobTabSaysWhenBf16IsSlowerOnTheNode();
+  void jobTabSaysWhenThreadsOutnumberTheCores();
   void jobTabOffersTheNodesDevices();
   void advancedEditorShowsProblemsAtTheirLine();
   void anOpenedJobRunsExactlyTheFile();
