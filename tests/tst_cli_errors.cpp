@@ -282,7 +282,8 @@ class TestCliErrors : public QObject {
   }
 
   // predict refuses arrays it cannot read or feed, naming the file: real .npy files from
-  // NumPy, cut, of the wrong shape, type or order, and a file that is no array at all.
+  // NumPy, cut, of the wrong shape, type or order, holding a NaN, and a file that is no array at
+  // all.
   void badPredictInputFails_data() {
     QTest::addColumn<QString>("python");
     QTest::addColumn<QString>("expected");
@@ -298,6 +299,9 @@ class TestCliErrors : public QObject {
                              << "x.npy: arrays of '<U1' are not supported";
     QTest::newRow("not a .npy file") << "open(f, 'w').write('hello')"
                                      << "x.npy: not a .npy file";
+    QTest::newRow("NaN")
+        << "a = np.zeros((3, 1, 28, 28)); a[2, 0, 1, 5] = np.nan; np.save(f, a)"
+        << "x.npy: sample 2 holds NaN at value 33 (samples must be finite numbers)";
   }
 
   void badPredictInputFails() {

@@ -144,11 +144,19 @@ class TestData : public QObject {
     write(path, "1,2,0\n1,x,1\n");
     QVERIFY(errorOf([&] {
               openDataset("csv:" + path.toStdString());
-            }).find("d.csv:2: column 2: 'x' is not a number") != std::string::npos);
+            }).find("d.csv:2: column 2: 'x' is not a finite number") != std::string::npos);
     write(path, "width,height,label\n1,2,0\n1,,1\n");
     QVERIFY(errorOf([&] {
               openDataset("csv:" + path.toStdString());
-            }).find("d.csv:3: column 2 ('height'): '' is not a number") != std::string::npos);
+            }).find("d.csv:3: column 2 ('height'): '' is not a finite number") !=
+            std::string::npos);
+    for (const char* value : {"nan", "-inf", "1e40"}) {  // 1e40: beyond float32
+      write(path, std::string("1,2,0\n1,") + value + ",1\n");
+      QVERIFY(errorOf([&] {
+                openDataset("csv:" + path.toStdString());
+              }).find(std::string("d.csv:2: column 2: '") + value + "' is not a finite number") !=
+              std::string::npos);
+    }
     write(path, "1,\"2,0\n");
     QVERIFY(errorOf([&] {
               openDataset("csv:" + path.toStdString());
@@ -183,6 +191,18 @@ class TestData : public QObject {
     std::vector<float> sample(6);
     QCOMPARE(d.train->read(4, sample.data()), 1);
     QCOMPARE(sample[5], 0.5f * 29);
+
+    // A NaN or an infinity is an error of the sample that holds it, when it is read.
+    samples.data<float>()[3 * 6 + 4] = std::nanf("");
+    samples.data<float>()[4 * 6 + 1] = -INFINITY;
+    writeNpyFile(x, samples);
+    const DatasetSplits bad = openDataset("npy:" + x + "," + y);
+    QCOMPARE(bad.train->read(2, sample.data()), 2);
+    QCOMPARE(errorOf([&] { bad.train->read(3, sample.data()); }),
+             x + ": sample 3 holds NaN at value 4 (samples must be finite numbers)");
+    QVERIFY(errorOf([&] {
+              bad.train->read(4, sample.data());
+            }).find(x + ": sample 4 holds -inf (as float32) at value 1") == 0);
 
     labels.data<float>()[2] = 1.5f;
     writeNpyFile(y, labels);
@@ -294,6 +314,8 @@ class TestData : public QObject {
          " y_test=np.array([3, 2, 1, 0], dtype=np.uint8))\n"
          "np.savez(d + 'named.npz', feats=np.arange(20, dtype=np.int16).reshape(5, 4),"
          " labels=np.arange(5, dtype=np.int32) % 2)\n"
+         "f = np.ones((3, 4)); f[1, 2] = np.inf\n"
+         "np.savez(d + 'infinite.npz', x_train=f, y_train=np.arange(3))\n"
          "b = bytearray(open(d + 'keras.npz', 'rb').read()); b[len(b) // 3] ^= 0xFF\n"
          "open(d + 'damaged.npz', 'wb').write(b)\n"
          "open(d + 'cut.npz', 'wb').write(open(d + 'keras.npz', 'rb').read()[:100])\n"
@@ -334,6 +356,9 @@ class TestData : public QObject {
     QVERIFY(errorOf([&] {
               openDataset("npz:" + d + "cut.npz");
             }).find("cut.npz: not a .npz archive") != std::string::npos);
+    QCOMPARE(errorOf([&] { openDataset("npz:" + d + "infinite.npz"); }),
+             d + "infinite.npz: array 'x_train': sample 1 holds +inf (as float32) at value 2 "
+                 "(samples must be finite numbers)");  // held in memory: checked at open
     const std::string damaged = errorOf([&] { openDataset("npz:" + d + "damaged.npz"); });
     QVERIFY2(damaged.find("damaged.npz") != std::string::npos, damaged.c_str());
   }

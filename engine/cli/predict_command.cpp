@@ -56,6 +56,7 @@ InputFile readInput(const std::string& path, const Shape& sample,
     throw Error(path + ": holds an array of " + toString(shape) + "; the model takes samples of " +
                 toString(sample) + " (one, or a stack of them)");
   }
+  checkFiniteSamples(file.values.data<float>(), file.samples, numel(sample), path);
   return file;
 }
 

@@ -109,10 +109,10 @@ class CsvReader {
     const std::string at = where(lineNumber);
     std::vector<double> row(cells.size());
     for (size_t i = 0; i < cells.size(); ++i)
-      if (!parseNumber(cells[i], row[i]))
+      if (!parseNumber(cells[i], row[i]) || !std::isfinite(static_cast<float>(row[i])))
         throw Error(at + ": column " + std::to_string(i + 1) +
                     (i < m_header.size() ? " ('" + m_header[i] + "')" : std::string()) + ": '" +
-                    cells[i] + "' is not a number");
+                    cells[i] + "' is not a finite number");
     if (cells.size() < 2) throw Error(at + ": needs at least one feature and a label");
     if (static_cast<int64_t>(cells.size()) != m_columns)
       throw Error(at + ": has " + std::to_string(cells.size()) + " columns, expected " +

@@ -48,6 +48,7 @@ std::shared_ptr<Dataset> arraysDataset(const std::string& spec, const Tensor& sa
                                        const std::string& labelsName) {
   const Shape& shape = samples.shape();
   checkSampleShape(shape, samplesName);
+  checkFiniteSamples(samples.data<float>(), shape[0], samples.numel() / shape[0], samplesName);
   std::vector<int32_t> classOf = classIndices(labels, labelsName, shape[0], samplesName);
   const int64_t classes = classCount(classOf);
   const float* values = samples.data<float>();
@@ -103,6 +104,7 @@ class NpyFileDataset : public Dataset {
       done += static_cast<size_t>(got);
     }
     npyToFloats(m_header, buffer.data(), m_sampleValues, out);
+    checkFiniteSamples(out, 1, m_sampleValues, m_path, index);
     return m_labels[static_cast<size_t>(index)];
   }
 

@@ -1,5 +1,7 @@
 #include "data/npy_file.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -124,6 +126,20 @@ void npyToFloats(const NpyHeader& header, const char* bytes, int64_t count, floa
     convert<int8_t>(bytes, count, out);
   else
     convert<uint8_t>(bytes, count, out);
+}
+
+void checkFiniteSamples(const float* values, int64_t count, int64_t sampleValues,
+                        const std::string& where, int64_t firstSample) {
+  const float* end = values + count * sampleValues;
+  const float* bad = std::find_if(values, end, [](float v) { return !std::isfinite(v); });
+  if (bad == end) return;
+  const int64_t at = bad - values;
+  throw Error(where + ": sample " + std::to_string(firstSample + at / sampleValues) + " holds " +
+              (std::isnan(*bad) ? "NaN"
+               : *bad > 0       ? "+inf (as float32)"
+                                : "-inf (as float32)") +
+              " at value " + std::to_string(at % sampleValues) +
+              " (samples must be finite numbers)");
 }
 
 Tensor readNpy(std::istream& in, const std::string& path) {

@@ -32,6 +32,12 @@ Tensor readNpyFile(const std::string& path);
 // The same from a stream (an entry of a .npz archive); errors name `where`.
 Tensor readNpy(std::istream& in, const std::string& where);
 
+// Throws naming `where`, the sample and the value when `count` samples of `sampleValues` values
+// each hold a NaN or an infinity (sample numbers count from `firstSample`). One such value in a
+// training set turns the weights it reaches into NaN, which a ReLU then hides from the loss.
+void checkFiniteSamples(const float* values, int64_t count, int64_t sampleValues,
+                        const std::string& where, int64_t firstSample = 0);
+
 // Writes an f32 tensor as a version 1.0 .npy file (np.load reads it back exactly).
 void writeNpyFile(const std::string& path, const Tensor& tensor);
 
