@@ -473,7 +473,8 @@ class TestCliTrain : public QObject {
   }
 
   // More threads than the cores the job may use slow every step: the run says so, at its start,
-  // in its events and on the terminal, and trains all the same.
+  // in its events and on the terminal, and trains all the same. Ranks that share the cores count
+  // together; ranks bound to cores of their own fit them.
   void moreThreadsThanCoresAreSaid() {
     const int cores = static_cast<int>(twb::allowedCores().size());
     QVERIFY(cores > 0);
@@ -481,28 +482,40 @@ class TestCliTrain : public QObject {
     nlohmann::json job =
         nlohmann::json::parse(std::ifstream(example("fmnist-mlp.json").toStdString()));
     job["max_steps"] = 2;
-    const auto warningsWith = [&](int threads) {
+    const auto warningsWith = [&](int threads, int ranks) {
       job["threads"] = threads;
-      const QString name = QString("threads-%1").arg(threads);
+      const QString name = QString("threads-%1-ranks-%2").arg(threads).arg(ranks);
       std::ofstream(dir.filePath(name + ".json").toStdString()) << job.dump();
       const QString events = dir.filePath(name + ".jsonl");
-      const EngineRun run = runEngine(
-          {"train", dir.filePath(name + ".json"), "--out", dir.filePath(name), "--events", events});
+      QStringList args{
+          "train", dir.filePath(name + ".json"), "--out", dir.filePath(name), "--events", events};
+      if (ranks > 1) args << "--ranks" << QString::number(ranks);
+      const EngineRun run = runEngine(args);
       std::vector<std::string> said;
       if (run.exitCode != 0) return std::make_pair(said, run.output);
       for (const auto& e : readEvents(events))
         if (e["type"] == "log" && e["level"] == "warning") said.push_back(e["message"]);
       return std::make_pair(said, run.output);
     };
-    const auto [fitting, fittingOutput] = warningsWith(cores);
-    QVERIFY2(fitting.empty() && !fittingOutput.contains("warning"), qPrintable(fittingOutput));
-    const auto [over, overOutput] = warningsWith(cores + 1);
-    const std::string expected = "threads: " + std::to_string(cores + 1) + " threads share the " +
-                                 std::to_string(cores) + " cores this job may use";
-    QVERIFY2(over.size() == 1 && over[0].rfind(expected, 0) == 0, qPrintable(overOutput));
-    QVERIFY2(overOutput.contains(QString::fromStdString("warning: " + expected)) &&
-                 overOutput.contains("model:"),  // and it trained
-             qPrintable(overOutput));
+    const auto expectOne = [&](const auto& found, const std::string& expected) {
+      const auto& [said, output] = found;
+      QVERIFY2(said.size() == 1 && said[0].rfind(expected, 0) == 0, qPrintable(output));
+      QVERIFY2(output.contains(QString::fromStdString("warning: " + expected)) &&
+                   output.contains("model:"),  // and it trained
+               qPrintable(output));
+    };
+    const auto expectNone = [&](const auto& found) {
+      const auto& [said, output] = found;
+      QVERIFY2(said.empty() && !output.contains("warning") && output.contains("model:"),
+               qPrintable(output));
+    };
+    const std::string onCores = " share the " + std::to_string(cores) + " cores this job may use";
+    expectNone(warningsWith(cores, 1));
+    expectOne(warningsWith(cores + 1, 1),
+              "threads: " + std::to_string(cores + 1) + " threads" + onCores);
+    expectOne(warningsWith(cores, 2),
+              "threads: 2 ranks of " + std::to_string(cores) + " threads" + onCores);
+    if (cores >= 2) expectNone(warningsWith(1, 2));
   }
 
   void infoReportsTheMachine() {

@@ -1939,6 +1939,18 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>warning: %1</source>
         <translation>警告：%1</translation>
     </message>
+    <message>
+        <source>No points yet: a run&apos;s curves grow here as it reports its steps.</source>
+        <translation>尚无数据点：运行报告步骤时，其曲线会在此增长。</translation>
+    </message>
+    <message>
+        <source>No data-parallel run shown: each rank&apos;s step time is drawn here for runs with the data-parallel strategy.</source>
+        <translation>未显示数据并行运行：采用数据并行策略的运行会在此绘制每个进程的单步用时。</translation>
+    </message>
+    <message>
+        <source>No GPU run shown: a GPU&apos;s utilization and memory are drawn here for runs on a GPU.</source>
+        <translation>未显示 GPU 运行：在 GPU 上的运行会在此绘制 GPU 的利用率和显存占用。</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::NodeChecklist</name>

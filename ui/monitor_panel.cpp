@@ -24,6 +24,12 @@ namespace twb {
 namespace ui {
 
 namespace {
+bool hasPoints(const QCustomPlot* plot) {
+  for (int i = 0; i < plot->graphCount(); ++i)
+    if (!plot->graph(i)->data()->isEmpty()) return true;
+  return false;
+}
+
 constexpr int kRedrawMs = 33;  // at most ~30 redraws a second
 // A chart slow to replot (t >= kSlowReplotMs: a project's many runs) takes at most about
 // 1/kReplotShare of the GUI thread: it is replotted again after kReplotShare · t ms at the earliest.
@@ -89,16 +95,13 @@ void reduceCurve(const QVector<double>& x, const QVector<double>& y, int buckets
   }
 }
 
-QCustomPlot* MonitorPanel::addChart(const QString& yLabel, const QString& name) {
+QCustomPlot* MonitorPanel::addChart(const QString& yLabel, const QString& name,
+                                    const QString& emptyNote) {
   auto* plot = new QCustomPlot(this);
   plot->setObjectName(name);
   plot->yAxis->setLabel(yLabel);
-  plot->legend->setVisible(true);
-  // The legend under the chart, in rows of six, not over the curves (a project's ten runs made
-  // it cover a third of the plot, and the right end, where live points arrive).
-  plot->axisRect()->insetLayout()->take(plot->legend);
-  plot->plotLayout()->addElement(1, 0, plot->legend);
-  plot->plotLayout()->setRowStretchFactor(1, 0.001);
+  // The legend goes under the chart, in rows of six, not over the curves (a project's ten runs
+  // made it cover a third of the plot, and the right end, where live points arrive).
   plot->plotLayout()->setRowSpacing(0);
   plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
   plot->legend->setWrap(6);
@@ -135,8 +138,35 @@ QCustomPlot* MonitorPanel::addChart(const QString& yLabel, const QString& name) 
     fitToData(plot);
   });
   offerSaving(plot);
+  auto* note = new QCPItemText(plot);
+  note->position->setType(QCPItemPosition::ptAxisRectRatio);
+  note->position->setCoords(0.5, 0.5);
+  note->setText(emptyNote);
+  note->setColor(palette().color(QPalette::PlaceholderText));
+  note->setClipToAxisRect(false);
+  m_emptyNotes.insert(plot, note);
   m_plots << plot;
+  showWhatIsDrawn(plot);
   return plot;
+}
+
+void MonitorPanel::showWhatIsDrawn(QCustomPlot* plot) {
+  // QCustomPlot sizes a layout column by the narrowest maximum of its cells, and an empty
+  // legend's is its margins: under the chart it squeezed the chart to its axis labels. It waits,
+  // hidden, inside the chart until it has an entry.
+  QCPLegend* legend = plot->legend;
+  const bool below = legend->layout() == plot->plotLayout();
+  if (legend->itemCount() > 0 && !below) {
+    plot->axisRect()->insetLayout()->take(legend);
+    plot->plotLayout()->addElement(1, 0, legend);
+    plot->plotLayout()->setRowStretchFactor(1, 0.001);
+  } else if (legend->itemCount() == 0 && below) {
+    plot->plotLayout()->take(legend);
+    plot->plotLayout()->simplify();
+    plot->axisRect()->insetLayout()->addElement(legend, Qt::AlignTop | Qt::AlignRight);
+  }
+  legend->setVisible(legend->itemCount() > 0);
+  m_emptyNotes.value(plot)->setVisible(!hasPoints(plot));
 }
 
 void MonitorPanel::fitToData(QCustomPlot* plot) {
@@ -176,9 +206,7 @@ void MonitorPanel::replot(QCustomPlot* plot) {
   bool everything = m_redrawAll.remove(plot);  // not only new points: fitted to the data exactly
   // A chart's first drawing with points fits them exactly: its empty axes hold no view to keep,
   // whenever the redraw timer happened to tick before the first points came.
-  bool hasData = false;
-  for (int i = 0; i < plot->graphCount() && !hasData; ++i)
-    hasData = !plot->graph(i)->data()->isEmpty();
+  const bool hasData = hasPoints(plot);
   if (hasData && !m_drawnWithData.contains(plot)) everything = true;
   if (hasData) m_drawnWithData.insert(plot);
   else m_drawnWithData.remove(plot);
@@ -195,8 +223,12 @@ void MonitorPanel::replot(QCustomPlot* plot) {
       everything = true;
     }
   }
-  if (everything) plot->replot(QCustomPlot::rpImmediateRefresh);
-  else live->replot();
+  if (everything) {
+    showWhatIsDrawn(plot);
+    plot->replot(QCustomPlot::rpImmediateRefresh);
+  } else {
+    live->replot();
+  }
 }
 
 void MonitorPanel::resetView() {
@@ -216,16 +248,22 @@ void MonitorPanel::setLogScale(bool logarithmic) {
 }
 
 MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
-  m_lossPlot = addChart(tr("training loss"), "loss");
+  const QString curvesComeFromRuns =
+      tr("No points yet: a run's curves grow here as it reports its steps.");
+  m_lossPlot = addChart(tr("training loss"), "loss", curvesComeFromRuns);
   m_lossPlot->setObjectName("lossPlot");
-  m_accuracyPlot = addChart(tr("accuracy"), "accuracy");
+  m_accuracyPlot = addChart(tr("accuracy"), "accuracy", curvesComeFromRuns);
   m_accuracyPlot->setObjectName("accuracyPlot");
-  m_throughputPlot = addChart(tr("samples/s"), "throughput");
-  m_stepTimePlot = addChart(tr("ms per step"), "step-time");
-  m_lrPlot = addChart(tr("learning rate"), "learning-rate");
-  m_ranksPlot = addChart(tr("ms per step"), "ranks");
+  m_throughputPlot = addChart(tr("samples/s"), "throughput", curvesComeFromRuns);
+  m_stepTimePlot = addChart(tr("ms per step"), "step-time", curvesComeFromRuns);
+  m_lrPlot = addChart(tr("learning rate"), "learning-rate", curvesComeFromRuns);
+  m_ranksPlot = addChart(tr("ms per step"), "ranks",
+                         tr("No data-parallel run shown: each rank's step time is drawn here for "
+                            "runs with the data-parallel strategy."));
   m_ranksPlot->setObjectName("ranksPlot");
-  m_gpuPlot = addChart(tr("% of the GPU"), "gpuPlot");
+  m_gpuPlot = addChart(tr("% of the GPU"), "gpuPlot",
+                       tr("No GPU run shown: a GPU's utilization and memory are drawn here for "
+                          "runs on a GPU."));
   m_lower = new QTabWidget(this);
   m_lower->addTab(m_accuracyPlot, tr("Accuracy"));
   m_lower->addTab(m_throughputPlot, tr("Throughput"));
@@ -404,6 +442,7 @@ void MonitorPanel::setRunsNotShown(int count) {
 void MonitorPanel::clear() {
   for (QCustomPlot* plot : std::as_const(m_plots)) {
     plot->clearGraphs();
+    showWhatIsDrawn(plot);
     plot->replot();
   }
   m_changed.clear();

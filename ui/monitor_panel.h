@@ -8,6 +8,7 @@
 
 class QCustomPlot;
 class QCPGraph;
+class QCPItemText;
 class QCheckBox;
 class QComboBox;
 class QLabel;
@@ -73,7 +74,10 @@ class MonitorPanel : public QWidget {
   // The curves of one run, by metric ("loss", "accuracy", "eval_accuracy", ...).
   using RunCurves = QHash<QString, Series>;
 
-  QCustomPlot* addChart(const QString& yLabel, const QString& name);
+  // A chart, and what it says while it has no points: which runs draw on it.
+  QCustomPlot* addChart(const QString& yLabel, const QString& name, const QString& emptyNote);
+  // The legend under the chart while it has entries; the empty note while it has no points.
+  void showWhatIsDrawn(QCustomPlot* plot);
   Series makeSeries(QCustomPlot* plot, const QColor& colour, const QString& name,
                     Qt::PenStyle style = Qt::SolidLine);
   void append(Series& series, double step, double epoch, double time, double value);
@@ -106,6 +110,7 @@ class MonitorPanel : public QWidget {
   QHash<QCustomPlot*, QSet<QCPGraph*>> m_changed;  // curves with new points since drawn
   qsizetype m_nextPlot = 0;       // where the next redraw looks first
   QElapsedTimer m_clock;
+  QHash<QCustomPlot*, QCPItemText*> m_emptyNotes;
   QHash<QCustomPlot*, QPair<qint64, qint64>> m_lastReplot;  // when (m_clock, ms) and how long
   bool m_fitting = false;         // axes are being fitted to the data, not moved by the user
   QLabel* m_smoothingValue;

@@ -68,12 +68,16 @@ std::unique_ptr<TrainingStrategy> joinRanks(const Args& args, JobConfig& job, Ev
   o.note = [&events](const std::string& message) { events.log("info", message); };
   o.streams = job.parallel.streams > 0 ? static_cast<int>(job.parallel.streams) : 2;
   o.timeout = std::chrono::milliseconds(static_cast<int64_t>(job.parallel.timeoutSeconds * 1e3));
-  // Ranks of one machine share the cores they may use unless the job says otherwise.
+  // Ranks of one machine share the cores they may use unless the job says otherwise; ranks the
+  // launcher bound to cores of their own (--threads) fit them by construction.
   if (args.threads > 0)
     job.threads = args.threads;
   else if (job.threads == 0)
     job.threads = std::max(
         1, static_cast<int>(allowedCores().size()) / static_cast<int>(job.parallel.ranksPerNode));
+  else if (const std::string warning = oversubscription(job.threads, job.parallel.ranksPerNode);
+           !warning.empty())
+    events.log("warning", warning);
   std::unique_ptr<Communicator> statistics;
   auto comm = connectGloo(o, job.parallel.syncBatchNorm ? &statistics : nullptr);
   return std::make_unique<DataParallelTraining>(std::move(comm), job.parallel, events,
@@ -126,11 +130,11 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
     }
     EventLog events;
     if (!args.events.empty()) events.open(args.events);
+    ProgressBar progress(isatty(STDERR_FILENO) && args.rank <= 0);
+    if (args.rank <= 0) events.addListener([&](const nlohmann::json& e) { progress.onEvent(e); });
     std::unique_ptr<TrainingStrategy> strategy;
     if (args.rank >= 0) strategy = joinRanks(args, job, events);
     options.strategy = strategy.get();
-    ProgressBar progress(isatty(STDERR_FILENO) && args.rank <= 0);
-    if (args.rank <= 0) events.addListener([&](const nlohmann::json& e) { progress.onEvent(e); });
     TrainResult result;
     try {
       result = train(job, options, events);

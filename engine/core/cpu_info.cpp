@@ -64,4 +64,14 @@ std::vector<int> allowedCores() {
   return cores;
 }
 
+std::string oversubscription(int64_t threads, int64_t processes) {
+  const auto cores = static_cast<int64_t>(allowedCores().size());
+  if (threads <= 0 || cores == 0 || threads * processes <= cores) return {};
+  return "threads: " +
+         (processes > 1 ? std::to_string(processes) + " ranks of " + std::to_string(threads)
+                        : std::to_string(threads)) +
+         " threads share the " + std::to_string(cores) +
+         " cores this job may use, and steps slow down (0 uses every core)";
+}
+
 }  // namespace twb

@@ -75,7 +75,7 @@ LocalRanksResult launchLocalRanks(RankGroup group, const std::vector<std::string
                              group.rendezvous});
     const auto& own = perRankArgs[static_cast<size_t>(r)];
     args.insert(args.end(), own.begin(), own.end());
-    if (!cores.empty() && group.threadsPerRank == 0)  // its share: one thread per core
+    if (!cores.empty())  // bound: one thread per core of its own (its share, or what was asked)
       args.insert(args.end(), {"--threads", std::to_string(cores[static_cast<size_t>(r)].size())});
     pids[static_cast<size_t>(r)] = spawn(
         args, r > 0, self, cores.empty() ? std::vector<int>{} : cores[static_cast<size_t>(r)]);

@@ -24,7 +24,8 @@ struct RankGroup {
 
 // Runs `group.count` processes of this executable (twb-engine): local rank i (global rank
 // firstRank + i) with `commonArgs`, then `--rank R --rendezvous HOST:PORT` and its own
-// `perRankArgs[i]` (and `--threads N`, its cores, when it is bound with the job's threads left 0).
+// `perRankArgs[i]` (and `--threads N`, the number of its cores, when it is bound to cores of its
+// own).
 // The job's rendezvous secret travels in the environment
 // (TWB_RENDEZVOUS_SECRET), never on a command line. Standard output of every process but the
 // first goes to /dev/null. Failures name the global rank. When the ranks' threads fit on the cores

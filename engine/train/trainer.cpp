@@ -53,20 +53,6 @@ class ScopedThreads {
   int m_callers;
 };
 
-// More compute threads than cores take turns on them, and each step waits for the last turn:
-// cnn-small trained at 0.60x its 2-thread speed with 3 threads on 2 cores, 0.21x with 16.
-// Said, not refused: the user may share the machine on purpose.
-std::string oversubscription(const JobConfig& job) {
-  const int64_t processes = job.parallel.data() ? job.parallel.ranksPerNode : 1;
-  const auto cores = static_cast<int64_t>(allowedCores().size());
-  if (job.threads <= 0 || cores == 0 || job.threads * processes <= cores) return {};
-  return "threads: " +
-         (processes > 1 ? std::to_string(processes) + " ranks of " + std::to_string(job.threads)
-                        : std::to_string(job.threads)) +
-         " threads share the " + std::to_string(cores) +
-         " cores this job may use, and steps slow down (0 uses every core)";
-}
-
 class TrainingRun {
  public:
   TrainingRun(const JobConfig& job, const TrainOptions& options, EventLog& events)
@@ -362,7 +348,9 @@ TrainResult TrainingRun::run() {
                           {"device", m_device.description},
                           {"total_steps", m_totalSteps},
                           {"steps_per_epoch", m_stepsPerEpoch}});
-  if (const std::string warning = oversubscription(m_job); !warning.empty())
+  // A rank's launcher judges the cores its ranks share (cli/train_command.cpp).
+  if (const std::string warning = oversubscription(m_job.threads, 1);
+      !m_strategy && !warning.empty())
     m_events.log("warning", warning);
   const std::string input = m_job.model.inputs[0].name;
   auto* samples =

@@ -305,3 +305,43 @@ void WorkbenchGuiTest::aStoreThatCannotWriteIsShown() {
   emit m_controller->storeWriteFailed({});
   QTRY_VERIFY(!m_window->storeStatus()->isVisible());
 }
+
+// A chart with nothing to draw says which runs draw there, at the chart's full width (an empty
+// legend under it had squeezed it to its axis labels); once points come, the note goes and the
+// legend sits under the chart, until the Monitor is cleared.
+void WorkbenchGuiTest::emptyChartsSayWhichRunsDrawThere() {
+  ui::MonitorPanel monitor;
+  QVERIFY(shown(monitor));
+  auto* ranks = monitor.findChild<QCustomPlot*>("ranksPlot");
+  monitor.findChild<QTabWidget*>()->setCurrentWidget(ranks);
+  const auto note = [ranks] {
+    for (int i = 0; i < ranks->itemCount(); ++i)
+      if (auto* text = qobject_cast<QCPItemText*>(ranks->item(i)); text && text->visible())
+        return text->text();
+    return QString();
+  };
+  const auto fullWidth = [ranks] { return ranks->axisRect()->width() > ranks->width() * 3 / 4; };
+  monitor.addRun(1, "one worker");
+  monitor.addEvent(1, "step", QJsonDocument(QJsonObject{{"step", 1}, {"loss", 1.0}}).toJson());
+  QTest::qWait(300);  // a few redraw ticks
+  QVERIFY2(fullWidth(), qPrintable(QString::number(ranks->axisRect()->width())));
+  QVERIFY2(note().startsWith("No data-parallel run shown"), qPrintable(note()));
+  QVERIFY(!ranks->legend->visible());
+  QVERIFY(monitor.grab().save(QString(TWB_BINARY_DIR "/screenshots/monitor-no-ranks.png")));
+
+  monitor.addRun(2, "two ranks");
+  monitor.addEvent(
+      2, "step",
+      QJsonDocument(QJsonObject{{"step", 1},
+                                {"loss", 1.0},
+                                {"ranks", QJsonArray{QJsonObject{{"rank", 0}, {"step_ms", 10.0}},
+                                                     QJsonObject{{"rank", 1}, {"step_ms", 12.0}}}}})
+          .toJson());
+  QTRY_VERIFY(note().isEmpty());
+  QCOMPARE(ranks->legend->itemCount(), 2);
+  QVERIFY(ranks->legend->visible() && ranks->legend->layout() == ranks->plotLayout());
+  QVERIFY(fullWidth());
+  monitor.clear();
+  QVERIFY(note().startsWith("No data-parallel run shown") && !ranks->legend->visible() &&
+          fullWidth());
+}

@@ -310,6 +310,7 @@ class WorkbenchGuiTest : public QObject {
   void liveCurvesGrowWithoutMovingTheAxes();
   void aGpuRunShowsItsUtilizationAndMemory();
   void confusionViewSaysWhyItDrawsNothing();
+  void emptyChartsSayWhichRunsDrawThere();
   void monitorKeepsAZoomThroughLiveUpdates();
   void compareSortsByValueAndExportsRawNumbers();
   void aStoreThatCannotWriteIsShown();
