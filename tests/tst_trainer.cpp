@@ -123,6 +123,39 @@ class TestTrainer : public QObject {
     QVERIFY(!identical(finalWeights(dir.filePath("straight")), finalWeights(dir.filePath("other"))));
   }
 
+  // A checkpoint resumes only with the optimizer that wrote it: another optimizer's state read as
+  // this one's crashed the first step (Adam after SGD with momentum: a segmentation fault).
+  void resumeWithAnotherOptimizerIsRefused() {
+    QTemporaryDir dir;
+    const QString csv = writeCsv(dir);
+    nlohmann::json spec = jobJson(csv, 5);
+    spec["max_steps"] = 6;
+    const std::string run = dir.filePath("run").toStdString();
+    EventLog events;
+    QCOMPARE(train(JobConfig::fromJson(spec), {run, "", nullptr, ""}, events).steps, 6);
+    spec["max_steps"] = 12;
+    const auto resumeWith = [&](const nlohmann::json& optimizer) {
+      nlohmann::json changed = spec;
+      changed["optimizer"] = optimizer;
+      EventLog resumed;
+      return test::errorOf([&] {
+        train(JobConfig::fromJson(changed), {run, run, nullptr, ""}, resumed);
+      });
+    };
+    const std::string adam = resumeWith({{"type", "adam"}, {"lr", 0.001}});
+    QVERIFY2(
+        adam.find("checkpoints/step-6.twbc: holds optimizer state 'conv.weight.momentum' where "
+                  "this job's optimizer keeps 'conv.weight.exp_avg'") != std::string::npos &&
+            adam.find("\"type\":\"sgd\"") != std::string::npos,
+        adam.c_str());
+    const std::string plain = resumeWith({{"type", "sgd"}, {"lr", 0.05}});  // no momentum: no state
+    QVERIFY2(plain.find("holds optimizer state 'conv.weight.momentum' where this job's optimizer "
+                        "keeps nothing") != std::string::npos,
+             plain.c_str());
+    const std::string same = resumeWith(spec["optimizer"]);
+    QVERIFY2(same == "no error", same.c_str());  // the same optimizer resumes
+  }
+
   // A job whose model is a .twbm file starts from that file's weights.
   void modelFileJobStartsFromItsWeights() {
     QTemporaryDir dir;

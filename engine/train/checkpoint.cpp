@@ -1,5 +1,6 @@
 #include "train/checkpoint.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
@@ -27,6 +28,37 @@ void saveCheckpoint(const std::string& path, const ParameterStore& params,
   writeTensorFile(path, file);
 }
 
+namespace {
+// The optimizer finds its state by position, so a checkpoint's must be exactly what it keeps, in
+// its order: another optimizer's state (the job changed between runs) crashed the first step.
+void checkOptimizerState(const std::string& path, const TensorFile& file,
+                         const std::vector<std::pair<std::string, Tensor>>& restored,
+                         const ParameterStore& params, Optimizer& optimizer) {
+  std::vector<std::pair<std::string, Shape>> expected;
+  for (const Parameter& p : params.all())
+    if (!p.grad.empty())
+      for (const std::string& suffix : optimizer.stateSuffixes())
+        expected.emplace_back(p.name + "." + suffix, p.value.shape());
+  for (size_t i = 0; i < std::max(expected.size(), restored.size()); ++i) {
+    const bool same = i < expected.size() && i < restored.size() &&
+                      restored[i].first == expected[i].first &&
+                      restored[i].second.shape() == expected[i].second;
+    if (same) continue;
+    std::string writtenWith = "another optimizer";
+    if (const auto job = file.metadata.find("job"); job != file.metadata.end()) {
+      const auto parsed = nlohmann::json::parse(job->second, nullptr, false);
+      if (parsed.is_object() && parsed.contains("optimizer"))
+        writtenWith = "the optimizer " + parsed["optimizer"].dump();
+    }
+    const std::string found = i < restored.size() ? "'" + restored[i].first + "'" : "nothing";
+    const std::string wanted = i < expected.size() ? "'" + expected[i].first + "'" : "nothing";
+    throw Error(path + ": holds optimizer state " + found + " where this job's optimizer keeps " +
+                wanted + ": the checkpoint was written with " + writtenWith +
+                "; resume with that optimizer (or train afresh from the run's model.twbm)");
+  }
+}
+}  // namespace
+
 TrainState loadCheckpoint(const std::string& path, ParameterStore& params, Optimizer& optimizer) {
   const TensorFile file = readTensorFile(path);
   auto meta = [&](const std::string& key) -> int64_t {
@@ -48,11 +80,13 @@ TrainState loadCheckpoint(const std::string& path, ParameterStore& params, Optim
     // In place: executors hold the addresses of these buffers.
     std::memcpy(p.value.raw(), t->raw(), t->bytes());
   }
-  auto& state = optimizer.state();
-  state.clear();
+  std::vector<std::pair<std::string, Tensor>> restored;
   for (const auto& [name, t] : file.tensors)
-    if (name.rfind("optim/", 0) == 0) state.emplace_back(name.substr(6), t.clone());
-  optimizer.setSteps(meta("optimizer_steps"));
+    if (name.rfind("optim/", 0) == 0) restored.emplace_back(name.substr(6), t.clone());
+  const int64_t steps = meta("optimizer_steps");
+  if (!restored.empty() || steps > 0) checkOptimizerState(path, file, restored, params, optimizer);
+  optimizer.state() = std::move(restored);
+  optimizer.setSteps(steps);
   return {meta("step"), meta("epoch"), meta("batch_in_epoch")};
 }
 
