@@ -123,6 +123,55 @@ class TestTrainer : public QObject {
     QVERIFY(!identical(finalWeights(dir.filePath("straight")), finalWeights(dir.filePath("other"))));
   }
 
+  // A damaged newest checkpoint costs the steps since the one before it, not the run: resume
+  // passes over it, says so, and still ends with the weights of an uninterrupted run.
+  void resumePassesOverADamagedCheckpoint() {
+    QTemporaryDir dir;
+    const QString csv = writeCsv(dir);
+    nlohmann::json spec = jobJson(csv, 5);
+    spec["checkpoint"] = {{"every_steps", 3}, {"keep", 2}};
+    const JobConfig job = JobConfig::fromJson(spec);
+    EventLog straightEvents;
+    train(job, {dir.filePath("straight").toStdString(), "", nullptr, ""}, straightEvents);
+
+    std::atomic<bool> stop{false};
+    EventLog firstEvents;
+    firstEvents.addListener([&](const nlohmann::json& e) {
+      if (e["type"] == "step" && e["step"] == 6) stop = true;
+    });
+    const std::string run = dir.filePath("resumed").toStdString();
+    QCOMPARE(train(job, {run, "", &stop, ""}, firstEvents).steps, 6);
+    const QString newest = QString::fromStdString(run + "/checkpoints/step-6.twbc");
+    QVERIFY(QFile::exists(QString::fromStdString(run + "/checkpoints/step-3.twbc")));
+    QVERIFY(QFile::resize(newest, 100));  // cut short, as a failing disk leaves a file
+
+    std::vector<nlohmann::json> logs;
+    EventLog secondEvents;
+    secondEvents.addListener([&](const nlohmann::json& e) {
+      if (e["type"] == "log") logs.push_back(e);
+    });
+    QCOMPARE(train(job, {run, run, nullptr, ""}, secondEvents).steps, 24);
+    QVERIFY(logs.size() >= 2);
+    QCOMPARE(logs[0]["level"], "warning");
+    const std::string warning = logs[0]["message"];
+    QVERIFY2(warning.rfind(newest.toStdString() + ": ", 0) == 0 &&
+                 warning.find("; resuming from an earlier checkpoint") != std::string::npos,
+             warning.c_str());
+    QCOMPARE(logs[1]["message"].get<std::string>(),
+             "resumed from " + run + "/checkpoints/step-3.twbc at step 3");
+    QVERIFY(
+        identical(finalWeights(dir.filePath("straight")), finalWeights(dir.filePath("resumed"))));
+
+    // With every checkpoint damaged, the newest's error, and no training.
+    QVERIFY(QFile::resize(QString::fromStdString(run + "/checkpoints/step-24.twbc"), 100));
+    QVERIFY(QFile::resize(QString::fromStdString(run + "/checkpoints/step-21.twbc"), 100));
+    EventLog thirdEvents;
+    const std::string error = test::errorOf([&] {
+      train(job, {run, run, nullptr, ""}, thirdEvents);
+    });
+    QVERIFY2(error.rfind(run + "/checkpoints/step-24.twbc: ", 0) == 0, error.c_str());
+  }
+
   // A checkpoint resumes only with the optimizer that wrote it: another optimizer's state read as
   // this one's crashed the first step (Adam after SGD with momentum: a segmentation fault).
   void resumeWithAnotherOptimizerIsRefused() {

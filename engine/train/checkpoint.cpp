@@ -90,20 +90,30 @@ TrainState loadCheckpoint(const std::string& path, ParameterStore& params, Optim
   return {meta("step"), meta("epoch"), meta("batch_in_epoch")};
 }
 
-std::string findLatestCheckpoint(const std::string& path) {
-  if (fs::is_regular_file(path)) return path;
+RestoredCheckpoint restoreNewestCheckpoint(const std::string& path, ParameterStore& params,
+                                           Optimizer& optimizer) {
+  if (fs::is_regular_file(path)) return {path, loadCheckpoint(path, params, optimizer), {}};
   const fs::path dir = fs::path(path) / "checkpoints";
   if (!fs::is_directory(dir)) throw Error(path + ": no checkpoints folder to resume from");
-  std::string best;
-  int64_t bestStep = -1;
+  std::vector<std::pair<int64_t, std::string>> found;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind("step-", 0) != 0 || entry.path().extension() != ".twbc") continue;
-    const int64_t step = std::atoll(name.c_str() + 5);
-    if (step > bestStep) bestStep = step, best = entry.path().string();
+    found.emplace_back(std::atoll(name.c_str() + 5), entry.path().string());
   }
-  if (best.empty()) throw Error(dir.string() + ": holds no checkpoint (step-N.twbc)");
-  return best;
+  if (found.empty()) throw Error(dir.string() + ": holds no checkpoint (step-N.twbc)");
+  std::sort(found.rbegin(), found.rend());
+  RestoredCheckpoint restored;
+  for (const auto& [step, candidate] : found) {
+    try {
+      restored.state = loadCheckpoint(candidate, params, optimizer);
+      restored.path = candidate;
+      return restored;
+    } catch (const Error& e) {
+      restored.passedOver.push_back(e.what());
+    }
+  }
+  throw Error(restored.passedOver.front());
 }
 
 }  // namespace twb

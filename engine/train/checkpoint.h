@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "exec/parameter_store.h"
 #include "train/optimizer.h"
@@ -23,8 +24,18 @@ void saveCheckpoint(const std::string& path, const ParameterStore& params,
 // Restores parameters and optimizer state in place; errors name the file and the tensor.
 TrainState loadCheckpoint(const std::string& path, ParameterStore& params, Optimizer& optimizer);
 
-// The newest checkpoint of a run folder (DIR/checkpoints/step-N.twbc), or `path` itself when it
-// is a checkpoint file. Throws when there is none.
-std::string findLatestCheckpoint(const std::string& path);
+// A checkpoint restored, and the newer ones passed over because they did not read.
+struct RestoredCheckpoint {
+  std::string path;
+  TrainState state;
+  std::vector<std::string> passedOver;  // each newer checkpoint's error, newest first
+};
+
+// Restores `path` when it is a checkpoint file; for a run folder, the newest checkpoint of
+// DIR/checkpoints (step-N.twbc) that reads, so a damaged newest one costs the steps since the one
+// before it, not the run. Throws when there is none, or the newest's error when none reads (a
+// job whose model or optimizer differs fails on every one of them).
+RestoredCheckpoint restoreNewestCheckpoint(const std::string& path, ParameterStore& params,
+                                           Optimizer& optimizer);
 
 }  // namespace twb

@@ -179,13 +179,22 @@ void TrainingRun::setUp() {
   m_profileEvery = m_job.profileEverySteps;
   if (m_profileEvery == 0 && !m_options.tracePath.empty()) m_profileEvery = 50;
 
-  std::string resumePath =
-      m_options.resumeFrom.empty() ? "" : findLatestCheckpoint(m_options.resumeFrom);
-  if (m_strategy) resumePath = m_strategy->shareResumePoint(resumePath, m_options.outDir);
-  if (!resumePath.empty()) {
-    m_state = loadCheckpoint(resumePath, m_params, *m_optimizer);
-    m_events.log("info", "resumed from " + resumePath + " at step " + std::to_string(m_state.step));
+  std::string resumePath;
+  if (!m_options.resumeFrom.empty()) {
+    const RestoredCheckpoint restored =
+        restoreNewestCheckpoint(m_options.resumeFrom, m_params, *m_optimizer);
+    for (const std::string& error : restored.passedOver)
+      m_events.log("warning", error + "; resuming from an earlier checkpoint");
+    resumePath = restored.path;
+    m_state = restored.state;
   }
+  if (m_strategy) {  // every rank resumes from rank 0's checkpoint
+    const std::string shared = m_strategy->shareResumePoint(resumePath, m_options.outDir);
+    if (shared != resumePath) m_state = loadCheckpoint(shared, m_params, *m_optimizer);
+    resumePath = shared;
+  }
+  if (!resumePath.empty())
+    m_events.log("info", "resumed from " + resumePath + " at step " + std::to_string(m_state.step));
   if (m_gpu) {  // the initial or resumed weights and optimizer state
     std::vector<const float*> state;
     for (const auto& [name, tensor] : m_optimizer->state()) state.push_back(tensor.data<float>());
