@@ -24,6 +24,7 @@ namespace twb {
 namespace ui {
 
 namespace {
+// Whether any curve of `plot` has a point.
 bool hasPoints(const QCustomPlot* plot) {
   for (int i = 0; i < plot->graphCount(); ++i)
     if (!plot->graph(i)->data()->isEmpty()) return true;
