@@ -90,24 +90,39 @@ TrainState loadCheckpoint(const std::string& path, ParameterStore& params, Optim
   return {meta("step"), meta("epoch"), meta("batch_in_epoch")};
 }
 
+namespace {
+// The checkpoints (step-N.twbc) of a run's checkpoints folder, newest first.
+std::vector<fs::path> checkpointsNewestFirst(const fs::path& dir) {
+  std::vector<std::pair<int64_t, fs::path>> found;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("step-", 0) != 0 || entry.path().extension() != ".twbc") continue;
+    found.emplace_back(std::atoll(name.c_str() + 5), entry.path());
+  }
+  std::sort(found.rbegin(), found.rend());
+  std::vector<fs::path> paths;
+  for (auto& [step, path] : found) paths.push_back(std::move(path));
+  return paths;
+}
+}  // namespace
+
+void pruneCheckpoints(const std::string& dir, int64_t keep) {
+  const std::vector<fs::path> found = checkpointsNewestFirst(dir);
+  for (size_t i = static_cast<size_t>(keep); i < found.size(); ++i) fs::remove(found[i]);
+}
+
 RestoredCheckpoint restoreNewestCheckpoint(const std::string& path, ParameterStore& params,
                                            Optimizer& optimizer) {
   if (fs::is_regular_file(path)) return {path, loadCheckpoint(path, params, optimizer), {}};
   const fs::path dir = fs::path(path) / "checkpoints";
   if (!fs::is_directory(dir)) throw Error(path + ": no checkpoints folder to resume from");
-  std::vector<std::pair<int64_t, std::string>> found;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("step-", 0) != 0 || entry.path().extension() != ".twbc") continue;
-    found.emplace_back(std::atoll(name.c_str() + 5), entry.path().string());
-  }
+  const std::vector<fs::path> found = checkpointsNewestFirst(dir);
   if (found.empty()) throw Error(dir.string() + ": holds no checkpoint (step-N.twbc)");
-  std::sort(found.rbegin(), found.rend());
   RestoredCheckpoint restored;
-  for (const auto& [step, candidate] : found) {
+  for (const fs::path& candidate : found) {
     try {
-      restored.state = loadCheckpoint(candidate, params, optimizer);
-      restored.path = candidate;
+      restored.state = loadCheckpoint(candidate.string(), params, optimizer);
+      restored.path = candidate.string();
       return restored;
     } catch (const Error& e) {
       restored.passedOver.push_back(e.what());

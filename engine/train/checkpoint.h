@@ -24,6 +24,9 @@ void saveCheckpoint(const std::string& path, const ParameterStore& params,
 // Restores parameters and optimizer state in place; errors name the file and the tensor.
 TrainState loadCheckpoint(const std::string& path, ParameterStore& params, Optimizer& optimizer);
 
+// Removes all but the newest `keep` checkpoints (step-N.twbc) of a run's checkpoints folder.
+void pruneCheckpoints(const std::string& dir, int64_t keep);
+
 // A checkpoint restored, and the newer ones passed over because they did not read.
 struct RestoredCheckpoint {
   std::string path;

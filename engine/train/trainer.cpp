@@ -28,16 +28,6 @@ namespace twb {
 
 namespace {
 namespace fs = std::filesystem;
-// Keeps the newest `keep` checkpoints of a run folder.
-void pruneCheckpoints(const fs::path& dir, int64_t keep) {
-  std::vector<std::pair<int64_t, fs::path>> found;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().extension() == ".twbc")
-      found.emplace_back(std::atoll(e.path().filename().string().c_str() + 5), e.path());
-  std::sort(found.begin(), found.end());
-  for (size_t i = 0; i + keep < found.size(); ++i) fs::remove(found[i].second);
-}
-
 // The job's OpenMP thread count on this thread while the run lasts, then the caller's again:
 // an in-process caller (a test, the workbench) keeps its own.
 class ScopedThreads {
@@ -340,7 +330,7 @@ void TrainingRun::checkpoint() {
   const fs::path dir = fs::path(m_options.outDir) / "checkpoints";
   const std::string path = (dir / ("step-" + std::to_string(m_state.step) + ".twbc")).string();
   saveCheckpoint(path, m_params, *m_optimizer, m_state, m_job.source);
-  pruneCheckpoints(dir, m_job.checkpointKeep);
+  pruneCheckpoints(dir.string(), m_job.checkpointKeep);
   m_result.checkpointPath = path;
   m_events.publish("log", {{"level", "info"}, {"message", "checkpoint " + path},
                         {"checkpoint", path}, {"step", m_state.step}});
@@ -357,10 +347,10 @@ TrainResult TrainingRun::run() {
                           {"device", m_device.description},
                           {"total_steps", m_totalSteps},
                           {"steps_per_epoch", m_stepsPerEpoch}});
-  // A rank's launcher judges the cores its ranks share (cli/train_command.cpp).
-  if (const std::string warning = oversubscription(m_job.threads, 1);
-      !m_strategy && !warning.empty())
-    m_events.log("warning", warning);
+  if (!m_strategy) {  // a rank's launcher judges the cores its ranks share (cli/train_command.cpp)
+    if (const std::string warning = oversubscription(m_job.threads, 1); !warning.empty())
+      m_events.log("warning", warning);
+  }
   const std::string input = m_job.model.inputs[0].name;
   auto* samples =
       static_cast<float*>(m_gpu ? m_gpu->inputBuffer(input) : m_exec->inputBuffer(input));

@@ -223,10 +223,7 @@ void WorkbenchGuiTest::jobTabSaysWhenBf16IsSlowerOnTheNode() {
   QVERIFY(!form.precisionNote()->isHidden());
   QVERIFY2(form.precisionNote()->text().contains("149 GFLOP/s against 249 for fp32"),
            qPrintable(form.precisionNote()->text()));
-  form.resize(700, 900);
-  form.show();
-  QVERIFY(QTest::qWaitForWindowExposed(&form));
-  QVERIFY(form.grab().save(QString(TWB_BINARY_DIR "/screenshots/job-bf16-slower.png")));
+  QVERIFY(shownAndSaved(form, {700, 900}, "job-bf16-slower"));
   form.hide();
   form.setNodeInfo("local", node(120, 480));
   QVERIFY(form.precisionNote()->isHidden());
@@ -265,10 +262,7 @@ void WorkbenchGuiTest::jobTabSaysWhenThreadsOutnumberTheCores() {
   QVERIFY(!form.threadsNote()->isHidden());
   QVERIFY2(form.threadsNote()->text().startsWith("3 ranks of 4 threads share the node's 8 cores"),
            qPrintable(form.threadsNote()->text()));
-  form.resize(1100, 700);
-  form.show();
-  QVERIFY(QTest::qWaitForWindowExposed(&form));
-  QVERIFY(form.grab().save(QString(TWB_BINARY_DIR "/screenshots/job-threads-note.png")));
+  QVERIFY(shownAndSaved(form, {1100, 700}, "job-threads-note"));
   form.setNodeInfo("local", QJsonObject{{"logicalCores", 16}});  // another node: room for them
   QVERIFY(form.threadsNote()->isHidden());
 }
@@ -292,11 +286,8 @@ void WorkbenchGuiTest::jobTabOffersTheNodesDevices() {
   QCOMPARE(form.job().value("device").toString(), QString("cuda:0"));
   device->setCurrentIndex(1);
   QCOMPARE(form.job().value("device").toString(), QString("cpu"));
-  form.resize(700, 900);
-  form.show();
-  QVERIFY(QTest::qWaitForWindowExposed(&form));
   device->setCurrentIndex(2);
-  QVERIFY(form.grab().save(QString(TWB_BINARY_DIR "/screenshots/job-device.png")));
+  QVERIFY(shownAndSaved(form, {700, 900}, "job-device"));
   form.hide();
   device->setCurrentIndex(0);
   QVERIFY(!form.job().contains("device"));

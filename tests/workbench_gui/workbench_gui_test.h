@@ -267,6 +267,15 @@ class WorkbenchGuiTest : public QObject {
     monitor.show();
     return QTest::qWaitForWindowExposed(&monitor);
   }
+  // A widget of a test's own, shown at `size` and saved as screenshots/NAME.png; false when it
+  // never showed or could not be saved.
+  static bool shownAndSaved(QWidget& widget, const QSize& size, const QString& name) {
+    widget.resize(size);
+    widget.show();
+    QDir().mkpath(TWB_BINARY_DIR "/screenshots");
+    return QTest::qWaitForWindowExposed(&widget) &&
+           widget.grab().save(QString(TWB_BINARY_DIR "/screenshots/") + name + ".png");
+  }
   void screenshot(const QString& name) const {
     const QString path = QString(TWB_BINARY_DIR "/screenshots/") + name + ".png";
     QDir().mkpath(TWB_BINARY_DIR "/screenshots");
