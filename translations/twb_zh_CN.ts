@@ -1156,10 +1156,6 @@ Trust this host and remember its key?</source>
         <translation>分层归约</translation>
     </message>
     <message>
-        <source>BatchNorm uses the statistics of every rank&apos;s samples</source>
-        <translation>BatchNorm 使用所有 rank 样本的统计量</translation>
-    </message>
-    <message>
         <source>Synchronized BatchNorm: the ranks train as one process with the whole batch would, at the cost of two small exchanges per BatchNorm layer and step. Off: each rank normalises its own samples, as PyTorch&apos;s DDP does.</source>
         <translation>同步 BatchNorm：各 rank 的训练与单个进程使用整个批次时相同，代价是每个 BatchNorm 层每步两次小规模数据交换。关闭时：每个 rank 只用自己的样本做归一化，与 PyTorch 的 DDP 相同。</translation>
     </message>
@@ -1200,10 +1196,6 @@ Trust this host and remember its key?</source>
         <translation>图像文件夹</translation>
     </message>
     <message>
-        <source>Averaging goes on while the next step loads data and runs forward</source>
-        <translation>梯度平均在下一步加载数据和前向计算时继续进行</translation>
-    </message>
-    <message>
         <source>Each layer&apos;s optimizer update waits until the next forward reaches that layer, so the all-reduces hide behind data loading and forward as well as backward. The weights are the same bit for bit either way.</source>
         <translation>每一层的优化器更新推迟到下一次前向计算到达该层时进行，因此 all-reduce 不仅与反向计算重叠，也与数据加载和前向计算重叠。两种方式得到的权重逐位相同。</translation>
     </message>
@@ -1234,6 +1226,14 @@ Trust this host and remember its key?</source>
     <message>
         <source>%1 threads share the node&apos;s %2 cores: they take turns, and steps slow down. 0 uses every core.</source>
         <translation>%1 个线程共用节点的 %2 个核心：它们轮流运行，每步会变慢。设为 0 则使用全部核心。</translation>
+    </message>
+    <message>
+        <source>statistics of every rank&apos;s samples</source>
+        <translation>所有 rank 样本的统计量</translation>
+    </message>
+    <message>
+        <source>averaging goes on during the next forward</source>
+        <translation>梯度平均与下一步前向计算同时进行</translation>
     </message>
 </context>
 <context>

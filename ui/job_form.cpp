@@ -20,6 +20,7 @@
 
 #include "ui/job_json_editor.h"
 #include "ui/node_checklist.h"
+#include "ui/wheel_scrolls_form.h"
 
 namespace twb {
 namespace ui {
@@ -101,6 +102,7 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
   scroll->setWidgetResizable(true);
   scroll->setFrameShape(QFrame::NoFrame);
   scroll->setWidget(m_formArea = buildForm());
+  letTheWheelScrollTheForm(m_formArea);
   auto* splitter = new QSplitter(Qt::Horizontal, this);
   splitter->addWidget(scroll);
   splitter->addWidget(advancedBox);
@@ -386,14 +388,13 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
   auto* hierarchical = hierarchicalChoice();
   parallel->addRow(tr("Hierarchical"), hierarchical);
   auto* syncBatchNorm = addFlag(
-      tr("Synchronized BatchNorm"), tr("BatchNorm uses the statistics of every rank's samples"),
+      tr("Synchronized BatchNorm"), tr("statistics of every rank's samples"),
       tr("Synchronized BatchNorm: the ranks train as one process with the whole batch would, at "
          "the cost of two small exchanges per BatchNorm layer and step. Off: each rank normalises "
          "its own samples, as PyTorch's DDP does."),
       "syncBatchNorm", "parallel.sync_batch_norm", false);
   auto* overlapForward = addFlag(
-      tr("Overlap with forward"),
-      tr("Averaging goes on while the next step loads data and runs forward"),
+      tr("Overlap with forward"), tr("averaging goes on during the next forward"),
       tr("Each layer's optimizer update waits until the next forward reaches that layer, so the "
          "all-reduces hide behind data loading and forward as well as backward. The weights are "
          "the same bit for bit either way."),
@@ -441,6 +442,9 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
 QComboBox* JobForm::hierarchicalChoice() {
   // true, false or "auto", the engine's default: shared memory where /dev/shm has room.
   auto* combo = named(new QComboBox, "hierarchical");
+  // Its long choices are elided rather than widening the form past the job file beside it.
+  combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  combo->setMinimumContentsLength(24);
   combo->addItem(tr("auto: through shared memory where it has room"), "auto");
   combo->addItem(tr("yes: ranks of a node reduce through shared memory first"), true);
   combo->addItem(tr("no: every rank sends over the network"), false);

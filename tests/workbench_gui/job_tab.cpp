@@ -267,6 +267,37 @@ void WorkbenchGuiTest::jobTabSaysWhenThreadsOutnumberTheCores() {
   QVERIFY(form.threadsNote()->isHidden());
 }
 
+// The wheel over the Job tab scrolls the form: the fields it passes over keep their values unless
+// the user clicked into one. (It used to turn the template from mlp to vit-tiny on the way down.)
+void WorkbenchGuiTest::scrollingTheJobTabChangesNoField() {
+  ui::JobForm form;
+  const QJsonObject job{
+      {"name", "wheel"}, {"model", QJsonObject{{"template", "mlp"}}}, {"batch", 128}};
+  form.setJob(job);
+  QVERIFY(shownAndSaved(form, {1100, 500}, "job-scrolled"));
+  auto* templateBox = form.findChild<QComboBox*>("template");
+  auto* batch = form.findChild<QSpinBox*>("batch");
+  QVERIFY(templateBox && batch);
+  // Whether the field took the wheel; one it leaves goes on to the scroll area (a wheel event
+  // sent by a test stops at its receiver, so the test asks the field, not the scroll bar).
+  const auto wheelTakenBy = [](QWidget* field) {
+    const QPointF at(field->width() / 2.0, field->height() / 2.0);
+    QWheelEvent wheel(at, field->mapToGlobal(at), {}, {0, -120}, Qt::NoButton, Qt::NoModifier,
+                      Qt::NoScrollPhase, false);
+    QApplication::sendEvent(field, &wheel);
+    return wheel.isAccepted();
+  };
+  QVERIFY(!wheelTakenBy(templateBox));
+  QVERIFY(!wheelTakenBy(batch));
+  QCOMPARE(form.job(), job);
+  form.activateWindow();
+  QVERIFY(QTest::qWaitForWindowActive(&form));
+  batch->setFocus();  // clicked into: the wheel is the user's way to change it
+  QVERIFY(batch->hasFocus());
+  QVERIFY(wheelTakenBy(batch));
+  QCOMPARE(form.job().value("batch").toInt(), 127);
+}
+
 // The Job tab offers the node's devices, writes the one chosen (nothing for the node's own
 // choice), and keeps a device the job names that the node did not report: the node judges it.
 void WorkbenchGuiTest::jobTabOffersTheNodesDevices() {

@@ -312,6 +312,7 @@ class WorkbenchGuiTest : public QObject {
   void jobFormKeepsEveryFieldOfTheFile();
   void jobTabSaysWhenBf16IsSlowerOnTheNode();
   void jobTabSaysWhenThreadsOutnumberTheCores();
+  void scrollingTheJobTabChangesNoField();
   void jobTabOffersTheNodesDevices();
   void advancedEditorShowsProblemsAtTheirLine();
   void anOpenedJobRunsExactlyTheFile();
