@@ -167,6 +167,14 @@ class NodeServiceTest : public QObject {
     int64_t parameters = 0;
     for (const auto& p : loaded.params.all()) parameters += p.value.numel();
     QCOMPARE(parameters, int64_t{784 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10});
+    // A folder as the file to write is said, and nothing is left beside it.
+    try {
+      node.download(job.id(), "model.twbm", m_dir->path().toStdString());
+      QFAIL("a folder was taken as the file to write");
+    } catch (const twb::Error& e) {
+      QCOMPARE(QString(e.what()), m_dir->path() + ": is a folder; name the file to write");
+    }
+    QVERIFY(!QFile::exists(m_dir->path() + ".part"));
   }
 
   void dataParallelJobRunsItsRanksOnTheNode() {

@@ -826,6 +826,26 @@ Trust this host and remember its key?</source>
         <source>The class int8 costs most: %1, %2 % → %3 % (%4 points)</source>
         <translation>int8 损失最大的类别：%1，%2 % → %3 %（%4 个百分点）</translation>
     </message>
+    <message>
+        <source>%1 is a folder: add the file&apos;s name, e.g. %2</source>
+        <translation>%1 是一个文件夹：请加上文件名，例如 %2</translation>
+    </message>
+    <message>
+        <source>The folder %1 does not exist.</source>
+        <translation>文件夹 %1 不存在。</translation>
+    </message>
+    <message>
+        <source>The folder %1 cannot be written to.</source>
+        <translation>无法写入文件夹 %1。</translation>
+    </message>
+    <message>
+        <source>%1 already exists. Replace it?</source>
+        <translation>%1 已存在。要替换它吗？</translation>
+    </message>
+    <message>
+        <source>Not exported: %1 is kept as it was.</source>
+        <translation>未导出：%1 保持原样。</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobForm</name>

@@ -1,8 +1,10 @@
 #include "ui/export_panel.h"
 
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -11,8 +13,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
-#include <QLocale>
 #include <QLineEdit>
+#include <QLocale>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
@@ -104,7 +107,9 @@ ExportPanel::ExportPanel(app::WorkbenchController& controller, app::StoreReader&
           [this] { m_wanted = m_run->currentData().toLongLong(); });
   connect(browse, &QPushButton::clicked, this, [this] {
     const QString path = QFileDialog::getSaveFileName(this, tr("Export the model"), m_destination->text());
-    if (!path.isEmpty()) m_destination->setText(path);
+    if (path.isEmpty()) return;
+    m_destination->setText(path);
+    m_replaceAgreed = path;
   });
   connect(m_quantize, &QPushButton::clicked, this, [this] {
     app::QuantizeSettings settings;
@@ -116,15 +121,14 @@ ExportPanel::ExportPanel(app::WorkbenchController& controller, app::StoreReader&
     m_status->setText(tr("Quantizing on the node; the int8 run appears in the runs list."));
   });
   connect(m_export, &QPushButton::clicked, this, [this] {
-    if (m_destination->text().trimmed().isEmpty()) {
-      m_status->setText(tr("Choose where to save the model."));
-      return;
-    }
+    // Typed relative paths are taken from the workbench's folder, and said in full.
+    const QString path = QFileInfo(m_destination->text().trimmed()).absoluteFilePath();
+    if (!mayWrite(path)) return;
     m_export->setEnabled(false);
     m_busy->show();
     m_status->setText(tr("Exporting…"));
     m_controller.exportRun(m_run->currentData().toLongLong(), m_format->currentData().toString(),
-                           m_destination->text());
+                           path);
   });
   connect(&m_controller, &app::WorkbenchController::exported, this, [this](qint64, const QString& path) {
     m_busy->hide();
@@ -137,6 +141,37 @@ ExportPanel::ExportPanel(app::WorkbenchController& controller, app::StoreReader&
             m_export->setEnabled(true);
             m_status->setText(tr("Export failed: %1").arg(message));
           });
+}
+
+bool ExportPanel::mayWrite(const QString& path) {
+  const QFileInfo file(path);
+  QString problem;
+  if (m_destination->text().trimmed().isEmpty())
+    problem = tr("Choose where to save the model.");
+  else if (file.isDir())
+    problem = tr("%1 is a folder: add the file's name, e.g. %2")
+                  .arg(QDir::toNativeSeparators(path),
+                       QDir::toNativeSeparators(
+                           QDir(path).filePath(m_run->currentText().section(" (", 0, -2) + "." +
+                                               m_format->currentData().toString())));
+  else if (!file.dir().exists())
+    problem = tr("The folder %1 does not exist.").arg(QDir::toNativeSeparators(file.path()));
+  else if (!QFileInfo(file.path()).isWritable())
+    problem = tr("The folder %1 cannot be written to.").arg(QDir::toNativeSeparators(file.path()));
+  if (!problem.isEmpty()) {
+    m_status->setText(problem);
+    return false;
+  }
+  if (file.exists() && path != m_replaceAgreed &&
+      QMessageBox::question(
+          this, tr("Export the model"),
+          tr("%1 already exists. Replace it?").arg(QDir::toNativeSeparators(path)),
+          QMessageBox::Yes | QMessageBox::No, QMessageBox::No) != QMessageBox::Yes) {
+    m_status->setText(
+        tr("Not exported: %1 is kept as it was.").arg(QDir::toNativeSeparators(path)));
+    return false;
+  }
+  return true;
 }
 
 void ExportPanel::showRun(qint64 runId) {

@@ -43,6 +43,9 @@ class ExportPanel : public QWidget {
  private:
   void showReport();  // reads the chosen run's quantization report, then shows it
   void fillReport(const QList<QByteArray>& quantizeEvents);
+  // Whether the model may be written at `path`: says what stops it, or asks before a file that
+  // is there is replaced, in the status line or a question.
+  bool mayWrite(const QString& path);
 
   app::WorkbenchController& m_controller;
   app::StoreReader& m_reader;
@@ -54,6 +57,7 @@ class ExportPanel : public QWidget {
   QSpinBox* m_samples;
   QDoubleSpinBox* m_maxDrop;
   QLineEdit* m_destination;
+  QString m_replaceAgreed;  // a file the save dialog already asked about replacing
   QPushButton *m_export, *m_quantize;
   QProgressBar* m_busy;
   QLabel *m_status, *m_reportSummary;

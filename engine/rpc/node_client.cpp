@@ -160,6 +160,8 @@ bool NodeClient::watch(const std::string& id, int64_t afterSeq,
 
 int64_t NodeClient::download(const std::string& id, const std::string& artifact,
                              const std::string& path) {
+  if (std::filesystem::is_directory(path))
+    throw Error(path + ": is a folder; name the file to write");
   const std::string partial = path + ".part";
   grpc::ClientContext context;
   prepare(context, true);
@@ -184,7 +186,12 @@ int64_t NodeClient::download(const std::string& id, const std::string& artifact,
     throw Error(path + ": download incomplete (" + std::to_string(bytes) + " of " +
                 std::to_string(total) + " bytes)");
   }
-  std::filesystem::rename(partial, path);
+  std::error_code renamed;
+  std::filesystem::rename(partial, path, renamed);
+  if (renamed) {
+    std::remove(partial.c_str());
+    throw Error(path + ": cannot write: " + renamed.message());
+  }
   return bytes;
 }
 

@@ -47,6 +47,45 @@ void WorkbenchGuiTest::exportWritesACheckedOnnxFile() {
         a.localPath == onnx && a.bytes == QFileInfo(onnx).size() && a.name.endsWith(".onnx");
   QVERIFY(exportedRecorded);
   QVERIFY(!m_store->artifacts(runIdOf(runRow(0))).isEmpty());  // the fp32 run's files
+
+  // Where the model cannot go is said before the node does any work, and a file that is there is
+  // replaced only when the user says so.
+  const auto exportTo = [&](const QString& path) {
+    field<QLineEdit>("exportDestination")->setText(path);
+    QTest::mouseClick(field<QPushButton>("export"), Qt::LeftButton);
+    QVERIFY(field<QPushButton>("export")->isEnabled());  // nothing started
+  };
+  exportTo(m_dir.path());
+  QCOMPARE(field<QLabel>("exportStatus")->text(),
+           QString("%1 is a folder: add the file's name, e.g. %1/%2.onnx")
+               .arg(m_dir.path(), run->currentText().section(" (", 0, -2)));
+  exportTo(m_dir.filePath("no-such-folder/model.onnx"));
+  QCOMPARE(field<QLabel>("exportStatus")->text(),
+           QString("The folder %1 does not exist.").arg(m_dir.filePath("no-such-folder")));
+  const QDateTime written = QFileInfo(onnx).lastModified();
+  const auto answer = [&](QMessageBox::StandardButton button, QString* asked) {
+    QTimer::singleShot(0, this, [=] {
+      QTRY_VERIFY(QApplication::activeModalWidget());
+      auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+      QVERIFY(box);
+      *asked = box->text();
+      box->button(button)->click();
+    });
+  };
+  QString asked;
+  answer(QMessageBox::No, &asked);
+  exportTo(onnx);
+  QCOMPARE(asked, QString("%1 already exists. Replace it?").arg(onnx));
+  QCOMPARE(field<QLabel>("exportStatus")->text(),
+           QString("Not exported: %1 is kept as it was.").arg(onnx));
+  QCOMPARE(QFileInfo(onnx).lastModified(), written);
+  answer(QMessageBox::Yes, &asked);
+  field<QLineEdit>("exportDestination")->setText(onnx);
+  QTest::mouseClick(field<QPushButton>("export"), Qt::LeftButton);
+  QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("exportStatus")->text() == "Saved " + onnx,
+                           twb::test::timeScaled(60000));
+  QVERIFY(QFileInfo(onnx).lastModified() > written);
+  QVERIFY(!QFile::exists(onnx + ".part"));
 }
 
 // The Profile and Export tabs follow the runs browser, but a run the user then picks on the tab
