@@ -1,9 +1,12 @@
 // twb-engine train / eval / info end to end on the real Fashion-MNIST files: the shipped
 // examples reach their accuracy, Ctrl-C checkpoints and a resume finishes the run, and the
 // events file is one gap-free sequence across both.
+#include <QDateTime>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -516,6 +519,58 @@ class TestCliTrain : public QObject {
     expectOne(warningsWith(cores, 2),
               "threads: 2 ranks of " + std::to_string(cores) + " threads" + onCores);
     if (cores >= 2) expectNone(warningsWith(1, 2));
+  }
+
+  // A run never writes over another: --out naming a folder that holds a run is refused before
+  // training (resuming it is how to write there again), and runs started in the same second
+  // without --out get folders of their own.
+  void aRunNeverWritesOverAnother() {
+    QTemporaryDir dir;
+    nlohmann::json job =
+        nlohmann::json::parse(std::ifstream(example("fmnist-mlp.json").toStdString()));
+    job["name"] = "same";
+    job["max_steps"] = 2;
+    const QString jobFile = dir.filePath("same.json");
+    std::ofstream(jobFile.toStdString()) << job.dump();
+    const QString first = dir.filePath("first");
+    QVERIFY(runEngine({"train", jobFile, "--out", first}).exitCode == 0);
+    QFile model(first + "/model.twbm");
+    QVERIFY(model.open(QIODevice::ReadOnly));
+    const QByteArray trained = model.readAll();
+    model.close();
+
+    const EngineRun again = runEngine({"train", jobFile, "--out", first, "--max-steps", "3"});
+    QCOMPARE(again.exitCode, 1);
+    QVERIFY2(again.output.contains("--out " + first +
+                                   ": already holds a run (model.twbm and 1 checkpoint) that "
+                                   "this one would overwrite"),
+             qPrintable(again.output));
+    QVERIFY(model.open(QIODevice::ReadOnly));
+    QVERIFY(model.readAll() == trained);
+    model.close();
+    const EngineRun resumed = runEngine({"train", jobFile, "--resume", first, "--max-steps", "4"});
+    QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.output));
+    QVERIFY(QFile::exists(first + "/checkpoints/step-4.twbc"));
+
+    // The folders of this second and the next ones are taken, as by runs started just before.
+    const QDateTime now = QDateTime::currentDateTime();
+    QStringList taken;
+    for (int s = 0; s < 30; ++s) {
+      taken << dir.filePath("runs/same-" + now.addSecs(s).toString("yyyyMMdd-HHmmss"));
+      QVERIFY(QDir().mkpath(taken.back()));
+    }
+    QProcess p;
+    p.setWorkingDirectory(dir.path());
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(TWB_ENGINE_BINARY, {"train", jobFile});
+    QVERIFY(p.waitForFinished(120000));
+    const QString output = QString::fromUtf8(p.readAll());
+    QVERIFY2(p.exitCode() == 0, qPrintable(output));
+    const QRegularExpressionMatch written =
+        QRegularExpression("model: (runs/same-\\d{8}-\\d{6}-2)/model.twbm").match(output);
+    QVERIFY2(written.hasMatch(), qPrintable(output));
+    QVERIFY(taken.contains(dir.filePath(written.captured(1)).chopped(2)));
+    for (const QString& folder : taken) QVERIFY(QDir(folder).isEmpty());
   }
 
   void infoReportsTheMachine() {

@@ -1,9 +1,11 @@
 // The .twbm model file: a round trip keeps spec and weights, the file is a valid safetensors
 // file (read here by an independent parser in Python), and damaged files give located errors.
+#include <unistd.h>
+
+#include <QDir>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
-
 #include <filesystem>
 #include <fstream>
 
@@ -34,6 +36,54 @@ class TestModelFile : public QObject {
       QVERIFY(std::memcmp(q->value.raw(), p.value.raw(), p.value.bytes()) == 0);
     }
     QVERIFY(!QFile::exists(dir.filePath("m.twbm.tmp")));
+  }
+
+  // A model is written whole or not at all: where it cannot go is said by name, and a disk that
+  // fills up mid-write leaves the model that was there before as it was, with no temporary.
+  void aModelThatCannotBeWrittenIsSaidAndTheOldOneKept() {
+    QTemporaryDir dir;
+    const ModelSpec spec = makeTemplate("mlp", {});
+    ParameterStore params;
+    params.ensure(Graph::build(spec, 1), 3);
+    const auto refused = [&](const QString& path) {
+      try {
+        saveModel(path.toStdString(), spec, params);
+      } catch (const Error& e) {
+        return QString(e.what());
+      }
+      return QString("written");
+    };
+    QCOMPARE(refused(dir.path()), dir.path() + ": is a folder; name the file to write");
+    QCOMPARE(refused(dir.filePath("missing/m.twbm")),
+             dir.filePath("missing/m.twbm") + ": the folder " + dir.filePath("missing") +
+                 " does not exist");
+    if (::geteuid() != 0) QSKIP("needs root to mount a small tmpfs (CI runs as root)");
+    const QString small = dir.filePath("small");
+    QVERIFY(QDir().mkpath(small));
+    QCOMPARE(QProcess::execute("mount", {"-t", "tmpfs", "-o", "size=3m", "tmpfs", small}), 0);
+    struct Unmount {
+      QString path;
+      ~Unmount() { QProcess::execute("umount", {"-l", path}); }
+    } unmount{small};
+    const QString model = small + "/m.twbm";  // the mlp: 2.1 MB, so a second copy does not fit
+    saveModel(model.toStdString(), spec, params);
+    const QByteArray before = [&] {
+      QFile file(model);
+      return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    }();
+    QVERIFY(before.size() > 2000000);
+    ParameterStore other;
+    other.ensure(Graph::build(spec, 1), 4);
+    try {
+      saveModel(model.toStdString(), spec, other);
+      QFAIL("a model was written on a full disk");
+    } catch (const Error& e) {
+      QCOMPARE(QString(e.what()), model + ": cannot write: No space left on device");
+    }
+    QFile after(model);
+    QVERIFY(after.open(QIODevice::ReadOnly));
+    QVERIFY(after.readAll() == before);
+    QVERIFY(!QFile::exists(model + ".tmp"));
   }
 
   void anEditKeepsTheWeightsOfUnchangedLayers() {

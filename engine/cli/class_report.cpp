@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
+#include <ostream>
 
 #include "cli/csv_field.h"
 #include "core/error.h"
+#include "core/file_writing.h"
 
 namespace twb {
 
@@ -34,18 +35,17 @@ void printClassTable(const std::vector<ClassScore>& scores) {
 
 void writeConfusionCsv(const std::string& path, const EvalResult& result,
                        const std::vector<ClassScore>& scores) {
-  std::ofstream out(path);
-  if (!out) throw Error(path + ": cannot write the confusion matrix");
-  out << "label \\ answer";
-  for (const ClassScore& s : scores) out << ',' << csvField(s.name);
-  out << '\n';
-  for (int64_t label = 0; label < result.classes; ++label) {
-    out << csvField(scores[static_cast<size_t>(label)].name);
-    for (int64_t answer = 0; answer < result.classes; ++answer)
-      out << ',' << result.confusion[static_cast<size_t>(label * result.classes + answer)];
+  writeFileWhole(path, [&](std::ostream& out) {
+    out << "label \\ answer";
+    for (const ClassScore& s : scores) out << ',' << csvField(s.name);
     out << '\n';
-  }
-  if (!out.flush()) throw Error(path + ": cannot write the confusion matrix");
+    for (int64_t label = 0; label < result.classes; ++label) {
+      out << csvField(scores[static_cast<size_t>(label)].name);
+      for (int64_t answer = 0; answer < result.classes; ++answer)
+        out << ',' << result.confusion[static_cast<size_t>(label * result.classes + answer)];
+      out << '\n';
+    }
+  });
 }
 
 }  // namespace twb

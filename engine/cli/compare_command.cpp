@@ -156,7 +156,13 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
     if (!noBf16.empty() && !args.int8)
       throw Error("compare-precisions needs bf16, which is not available on this CPU: " + noBf16 +
                   " (with --int8 it compares fp32 with int8 here)");
-    const std::string out = args.out.empty() ? defaultRunFolder(job.name + "-compare") : args.out;
+    for (const char* precision : {"fp32", "bf16"})
+      if (const std::string held = args.out.empty() ? "" : runHeldIn(args.out + "/" + precision);
+          !held.empty())
+        throw Error("--out " + args.out + ": its " + precision + "/ already holds a run (" + held +
+                    ") that this comparison would overwrite; choose another folder, or leave out "
+                    "--out for a new one");
+    const std::string out = args.out.empty() ? newRunFolder(job.name + "-compare") : args.out;
     EventLog events;
     if (!args.events.empty()) events.open(args.events);
     ProgressBar progress(isatty(STDERR_FILENO));

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -10,6 +9,7 @@
 #include "cli/model_argument.h"
 #include "cli/progress_bar.h"
 #include "core/error.h"
+#include "core/file_writing.h"
 #include "train/quantizer.h"
 
 namespace twb {
@@ -118,11 +118,7 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
           return !stop->load();
         });
     progress.finish();
-    if (!args.report.empty()) {
-      std::ofstream out(args.report);
-      out << report.dump(2) << "\n";
-      if (!out) throw Error(args.report + ": cannot write the report");
-    }
+    if (!args.report.empty()) writeFileWhole(args.report, report.dump(2) + "\n");
     if (args.json) std::printf("%s\n", report.dump().c_str());
     else printReport(report);
     exitCode = kExitOk;

@@ -1,14 +1,41 @@
 #include "cli/run_folder.h"
 
 #include <ctime>
+#include <filesystem>
 
 namespace twb {
 
-std::string defaultRunFolder(const std::string& name) {
+namespace fs = std::filesystem;
+
+std::string newRunFolder(const std::string& name) {
   char stamp[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  return "runs/" + name + "-" + stamp;
+  const std::string base = "runs/" + name + "-" + stamp;
+  fs::create_directories("runs");
+  for (int suffix = 1;; ++suffix) {
+    const std::string dir = suffix == 1 ? base : base + "-" + std::to_string(suffix);
+    if (fs::create_directory(dir)) return dir;  // false: another run made it first
+  }
+}
+
+std::string runHeldIn(const std::string& dir) {
+  std::error_code ignored;
+  std::string held = fs::exists(fs::path(dir) / "model.twbm", ignored) ? "model.twbm" : "";
+  int checkpoints = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(dir) / "checkpoints", ignored))
+    checkpoints += entry.path().extension() == ".twbc";
+  if (checkpoints > 0)
+    held += (held.empty() ? "" : " and ") + std::to_string(checkpoints) +
+            (checkpoints == 1 ? " checkpoint" : " checkpoints");
+  return held;
+}
+
+bool resumesIn(const std::string& dir, const std::string& resumeFrom) {
+  if (resumeFrom.empty()) return false;
+  const fs::path folder = fs::weakly_canonical(dir), resumed = fs::weakly_canonical(resumeFrom);
+  return resumed == folder ||
+         resumed.parent_path().parent_path() == folder;  // DIR/checkpoints/step-N.twbc
 }
 
 }  // namespace twb

@@ -4,7 +4,15 @@
 
 namespace twb {
 
-// Where a run writes when no --out is given: runs/NAME-YYYYmmdd-HHMMSS.
-std::string defaultRunFolder(const std::string& name);
+// Where a run writes when no --out is given: runs/NAME-YYYYmmdd-HHMMSS, made here, with -2, -3, ...
+// when a run started in the same second has that name, so two runs never share a folder.
+std::string newRunFolder(const std::string& name);
+
+// What a run left in `dir` ("model.twbm and 2 checkpoints"), which a new run there would replace
+// and prune; empty when it holds none.
+std::string runHeldIn(const std::string& dir);
+
+// Whether `resumeFrom` is the run folder `dir` or one of its checkpoints.
+bool resumesIn(const std::string& dir, const std::string& resumeFrom);
 
 }  // namespace twb

@@ -10,6 +10,7 @@
 #include "cli/interrupt.h"
 #include "cli/sweep_runner.h"
 #include "core/error.h"
+#include "core/file_writing.h"
 #include "train/job_config.h"
 
 namespace twb {
@@ -40,22 +41,20 @@ std::string number(double value, const char* format = "%.6g") {
 
 void writeCsv(const std::string& path, const SweepPlan& plan,
               const std::vector<TrialOutcome>& rows) {
-  std::ofstream out(path + ".part");
-  out << "trial";
-  for (const SweepParameter& p : plan.config.parameters) out << "," << csvField(p.path);
-  out << ",state,steps,loss,test_accuracy,node,job,reason\n";
-  for (const TrialOutcome& o : rows) {
-    out << o.trial;
-    for (const SweepParameter& p : plan.config.parameters)
-      out << ","
-          << csvField(sweepValueText(plan.trials[static_cast<size_t>(o.trial)].values[p.path]));
-    out << "," << o.state << "," << o.steps << "," << number(o.loss, "%.9g") << ","
-        << number(o.testAccuracy, "%.9g") << "," << csvField(o.node) << "," << o.jobId << ","
-        << csvField(o.reason) << "\n";
-  }
-  out.close();
-  if (!out) throw Error(path + ": cannot write the sweep's results");
-  std::rename((path + ".part").c_str(), path.c_str());
+  writeFileWhole(path, [&](std::ostream& out) {
+    out << "trial";
+    for (const SweepParameter& p : plan.config.parameters) out << "," << csvField(p.path);
+    out << ",state,steps,loss,test_accuracy,node,job,reason\n";
+    for (const TrialOutcome& o : rows) {
+      out << o.trial;
+      for (const SweepParameter& p : plan.config.parameters)
+        out << ","
+            << csvField(sweepValueText(plan.trials[static_cast<size_t>(o.trial)].values[p.path]));
+      out << "," << o.state << "," << o.steps << "," << number(o.loss, "%.9g") << ","
+          << number(o.testAccuracy, "%.9g") << "," << csvField(o.node) << "," << o.jobId << ","
+          << csvField(o.reason) << "\n";
+    }
+  });
 }
 }  // namespace
 

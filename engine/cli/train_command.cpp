@@ -113,9 +113,16 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
       job.parallel.ranksPerNode = args.ranks;
     }
     TrainOptions options;
+    // Checked once, by the process the user started: its ranks write where it says.
+    if (!args.out.empty() && args.rank < 0 && !resumesIn(args.out, args.resume))
+      if (const std::string held = runHeldIn(args.out); !held.empty())
+        throw Error("--out " + args.out + ": already holds a run (" + held +
+                    ") that this one would overwrite; choose another folder, leave out --out for "
+                    "a new one, or continue that run with --resume " +
+                    args.out);
     options.outDir = !args.out.empty()      ? args.out
                      : !args.resume.empty() ? args.resume
-                                            : defaultRunFolder(job.name);
+                                            : newRunFolder(job.name);
     options.resumeFrom = args.resume;
     options.tracePath = args.trace;
     options.stop = installInterruptHandler();

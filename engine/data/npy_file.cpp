@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "core/error.h"
+#include "core/file_writing.h"
 
 namespace twb {
 
@@ -167,18 +168,14 @@ void writeNpyFile(const std::string& path, const Tensor& tensor) {
   const size_t unpadded = 10 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
   header += '\n';
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  writeFileWhole(path, [&](std::ostream& out) {
     const uint16_t length = static_cast<uint16_t>(header.size());
     out.write(kMagic, 6);
     out.put(1).put(0);
     out.put(static_cast<char>(length & 0xff)).put(static_cast<char>(length >> 8));
     out << header;
     out.write(static_cast<const char*>(tensor.raw()), static_cast<std::streamsize>(tensor.bytes()));
-    if (!out) throw Error(path + ": cannot write");
-  }
-  std::rename(tmp.c_str(), path.c_str());
+  });
 }
 
 }  // namespace twb

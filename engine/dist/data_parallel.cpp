@@ -9,6 +9,7 @@
 #include <iterator>
 #include <map>
 
+#include "core/file_writing.h"
 #include "dist/gloo_communicator.h"
 #include "exec/executor.h"
 
@@ -67,11 +68,9 @@ std::string DataParallelTraining::shareResumePoint(const std::string& checkpoint
   if (have) return checkpoint;
   std::filesystem::create_directories(scratchFolder);
   const std::string path = scratchFolder + "/resume-point-rank-" + std::to_string(rank()) + ".twbc";
-  std::ofstream out(path + ".part", std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) throw Error(path + ": cannot write rank 0's checkpoint here");
-  std::filesystem::rename(path + ".part", path);
+  writeFileWhole(path, [&](std::ostream& out) {
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  });
   return path;
 }
 

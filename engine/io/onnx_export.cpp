@@ -4,11 +4,10 @@
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <set>
 
 #include "core/error.h"
+#include "core/file_writing.h"
 #include "exec/int8_placement.h"
 #include "graph/graph.h"
 #include "ops/fused_activation.h"
@@ -234,12 +233,10 @@ void exportOnnx(const std::string& path, const ModelSpec& spec, const ParameterS
   } catch (const std::exception& e) {
     throw Error(path + ": the exported model fails the ONNX checker: " + e.what());
   }
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out || !model.SerializeToOstream(&out)) throw Error(path + ": cannot write");
-  }
-  std::filesystem::rename(tmp, path);
+  writeFileWhole(path, [&](std::ostream& out) {
+    if (!model.SerializeToOstream(&out) && out)
+      throw Error(path + ": the model cannot be serialized");
+  });
 }
 
 }  // namespace twb

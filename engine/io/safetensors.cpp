@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/file_writing.h"
 #include "core/json_object.h"
 
 namespace twb {
@@ -27,10 +28,7 @@ void writeTensorFile(const std::string& path, const TensorFile& file) {
   }
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // keeps tensor data 8-byte aligned
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(path + ": cannot write");
+  writeFileWhole(path, [&](std::ostream& out) {
     uint64_t n = text.size();
     unsigned char len[8];
     for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
@@ -38,10 +36,7 @@ void writeTensorFile(const std::string& path, const TensorFile& file) {
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
     for (const auto& [name, t] : file.tensors)
       out.write(static_cast<const char*>(t.raw()), static_cast<std::streamsize>(t.bytes()));
-    out.flush();
-    if (!out) throw Error(path + ": write failed (disk full?)");
-  }
-  std::filesystem::rename(tmp, path);
+  });
 }
 
 TensorFile readTensorFile(const std::string& path) {

@@ -1,9 +1,6 @@
 #include "profile/chrome_trace.h"
 
-#include <filesystem>
-#include <fstream>
-
-#include "core/error.h"
+#include "core/file_writing.h"
 
 namespace twb {
 
@@ -25,14 +22,7 @@ void ChromeTrace::write(const std::string& path) const {
       {{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", 1}, {"args", {{"name", "compute"}}}});
   doc["traceEvents"].push_back(
       {{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", 2}, {"args", {{"name", "data"}}}});
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    if (!out) throw Error(path + ": cannot write the trace");
-    out << doc.dump();
-    if (!out) throw Error(path + ": write failed");
-  }
-  std::filesystem::rename(tmp, path);
+  writeFileWhole(path, doc.dump());
 }
 
 }  // namespace twb

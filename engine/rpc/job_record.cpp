@@ -1,12 +1,9 @@
 #include "rpc/job_record.h"
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstring>
 #include <fstream>
 
 #include "core/error.h"
+#include "core/file_writing.h"
 
 namespace twb {
 
@@ -63,19 +60,8 @@ JobRecord JobRecord::fromJson(const nlohmann::json& json) {
   return r;
 }
 
-void writeFileAtomically(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp";
-  std::FILE* file = std::fopen(temporary.c_str(), "w");
-  if (!file) throw Error(temporary + ": cannot write: " + std::strerror(errno));
-  const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size() &&
-                       std::fflush(file) == 0 && ::fsync(fileno(file)) == 0;
-  std::fclose(file);
-  if (!written || std::rename(temporary.c_str(), path.c_str()) != 0)
-    throw Error(path + ": cannot write: " + std::strerror(errno));
-}
-
 void JobFolder::save(const JobRecord& record) const {
-  writeFileAtomically(status(), record.toJson().dump(2) + "\n");
+  writeFileWhole(status(), record.toJson().dump(2) + "\n", {.durable = true});
 }
 
 JobRecord JobFolder::load() const {

@@ -45,7 +45,4 @@ struct JobFolder {
   JobRecord load() const;  // throws twb::Error naming the file
 };
 
-// Writes `text` to `path` through a temporary file and a rename.
-void writeFileAtomically(const std::string& path, const std::string& text);
-
 }  // namespace twb

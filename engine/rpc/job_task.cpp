@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/file_writing.h"
 #include "data/dataset.h"
 #include "dist/data_parallel.h"
 #include "dist/local_ranks.h"
@@ -131,7 +132,7 @@ void runRanks(const JobConfig& job, const nlohmann::json& task, const JobFolder&
     events.publish("rendezvous", {{"address", group.rendezvous}});
   }
   const std::string jobFile = folder.dir + "/data-parallel-job.json";
-  writeFileAtomically(jobFile, task.at("job").dump(2));
+  writeFileWhole(jobFile, task.at("job").dump(2), {.durable = true});
   std::vector<std::string> common{"train",      jobFile,   "--out",
                                   folder.out(), "--ranks", std::to_string(group.count)};
   if (!task.value("resume_from", "").empty())
@@ -189,7 +190,7 @@ void runQuantize(const nlohmann::json& task, const JobFolder& folder, const std:
                       lastPercent = percent;
                       return !stop->load();
                     });
-  std::ofstream(folder.out() + "/quantize.json") << report.dump(2) << "\n";
+  writeFileWhole(folder.out() + "/quantize.json", report.dump(2) + "\n");
   events.publish("quantize", {{"fp32_accuracy", report["fp32"]["accuracy"]},
                               {"int8_accuracy", report["int8"]["accuracy"]},
                               {"fp32_bytes", report["fp32"]["bytes"]},

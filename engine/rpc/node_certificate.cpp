@@ -1,20 +1,19 @@
 #include "rpc/node_certificate.h"
 
-#include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <memory>
 
 #include "core/error.h"
-#include "rpc/openssl_owned.h"
+#include "core/file_writing.h"
 #include "rpc/certificate_pins.h"
+#include "rpc/openssl_owned.h"
 
 namespace twb {
 
@@ -79,18 +78,6 @@ NodeCertificate createCertificate() {
           pemOf([&](BIO* bio) { return PEM_write_bio_X509(bio, x); })};
 }
 
-// Written under a temporary name with `mode` from the start, then renamed into place.
-void writePrivately(const fs::path& path, const std::string& text, mode_t mode) {
-  const std::string temporary = path.string() + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) throw Error(temporary + ": cannot write");
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                       ::fsync(fd) == 0;
-  ::close(fd);
-  if (!written) throw Error(temporary + ": cannot write");
-  fs::rename(temporary, path);
-}
-
 std::string readFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path.string() + ": cannot read");
@@ -105,8 +92,8 @@ NodeCertificate loadOrCreateNodeCertificate(const std::string& dataDir) {
     fs::create_directories(folder);
     fs::permissions(folder, fs::perms::owner_all, fs::perm_options::replace);
     const NodeCertificate created = createCertificate();
-    writePrivately(keyPath, created.keyPem, 0600);
-    writePrivately(certificatePath, created.certificatePem, 0644);
+    writeFileWhole(keyPath.string(), created.keyPem, {.mode = 0600, .durable = true});
+    writeFileWhole(certificatePath.string(), created.certificatePem, {.durable = true});
     return created;
   }
   struct stat info {};

@@ -13,6 +13,7 @@
 
 #include "core/build_info.h"
 #include "core/error.h"
+#include "core/file_writing.h"
 #include "rpc/certificate_pins.h"
 #include "rpc/node_certificate.h"
 #include "train/event_log.h"
@@ -114,7 +115,7 @@ NodeServer::NodeServer(const ServeOptions& options) {
                                  {"version", TWB_VERSION},
                                  {"build_hash", engineBuild()},
                                  {"certificate", m_certificateFingerprint}};
-  writeFileAtomically(m_dataDir + "/daemon.json", daemon.dump(2) + "\n");
+  writeFileWhole(m_dataDir + "/daemon.json", daemon.dump(2) + "\n", {.durable = true});
 }
 
 NodeServer::~NodeServer() {

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "core/error.h"
+#include "core/file_writing.h"
 #include "exec/device_choice.h"
 #include "graph/templates.h"
 #include "ops/op_catalog.h"
@@ -242,7 +243,7 @@ grpc::Status NodeService::SubmitJob(grpc::ServerContext* context,
     const std::string jobName = validateJobTask(task, folder.dir);
     if (name.empty()) name = jobName;
     if (name.empty()) name = task["kind"].get<std::string>() + " " + id;
-    writeFileAtomically(folder.task(), task.dump(2) + "\n");
+    writeFileWhole(folder.task(), task.dump(2) + "\n", {.durable = true});
     *status = toStatus(m_jobs.enqueue(id, name, task["kind"].get<std::string>(), submissionId));
     return grpc::Status::OK;
   } catch (const std::exception& e) {

@@ -7,6 +7,7 @@
 #include "backend/cpu/cpu_kernel.h"
 #include "core/build_info.h"
 #include "core/cpu_info.h"
+#include "core/file_writing.h"
 #include "exec/precision_policy.h"
 #include "profile/matmul_peak.h"
 #include "rpc/job_record.h"
@@ -38,8 +39,8 @@ std::map<std::string, double> measureOrLoad(const std::string& cacheFile) {
     peaks[precisionName(precision)] = measureMatmulPeakGflops(precision, kSize, kRepeats);
   }
   try {  // a cache that cannot be written only means measuring again next time
-    writeFileAtomically(cacheFile,
-                        nlohmann::json{{"machine", key}, {"gflops", peaks}}.dump(2) + "\n");
+    writeFileWhole(cacheFile, nlohmann::json{{"machine", key}, {"gflops", peaks}}.dump(2) + "\n",
+                   {.durable = true});
   } catch (const std::exception&) {
   }
   return peaks;

@@ -4,12 +4,12 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 
 #include "backend/cpu/cpu_kernel.h"
 #include "core/cpu_info.h"
 #include "core/error.h"
+#include "core/file_writing.h"
 #include "core/random.h"
 #include "data/data_loader.h"
 #include "exec/device_choice.h"
@@ -470,7 +470,7 @@ void TrainingRun::quantize() {
       (out / "model-int8.twbm").string(), [&](const std::string&, double) {
         return !(m_options.stop && m_options.stop->load());
       });
-  std::ofstream(out / "quantize.json") << report.dump(2) << "\n";
+  writeFileWhole((out / "quantize.json").string(), report.dump(2) + "\n");
   m_events.publish("quantize", {{"fp32_accuracy", report["fp32"]["accuracy"]},
                                 {"int8_accuracy", report["int8"]["accuracy"]},
                                 {"fp32_bytes", report["fp32"]["bytes"]},
