@@ -1397,10 +1397,6 @@ Trust this host and remember its key?</source>
         <translation>保存任务</translation>
     </message>
     <message>
-        <source>Cannot write %1</source>
-        <translation>无法写入 %1</translation>
-    </message>
-    <message>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
@@ -1607,6 +1603,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>Ops of node %1 (twb-engine %2)</source>
         <translation>节点 %1 的算子（twb-engine %2）</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
     </message>
 </context>
 <context>

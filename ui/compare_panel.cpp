@@ -5,7 +5,6 @@
 #include <QAbstractItemView>
 #include <QComboBox>
 #include <QDoubleSpinBox>
-#include <QFile>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -17,6 +16,7 @@
 #include <QMessageBox>
 #include <QPainter>
 #include <QPushButton>
+#include <QSaveFile>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -653,7 +653,7 @@ QJsonArray ComparePanel::reportProfiles() const {
 }
 
 bool ComparePanel::exportCsv(const QString& path) const {
-  QFile file(path);
+  QSaveFile file(path);
   if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) return false;
   QTextStream out(&file);
   // Raw numbers, full precision, their units in the header: what a spreadsheet or pandas reads.
@@ -673,7 +673,8 @@ bool ComparePanel::exportCsv(const QString& path) const {
     }
     out << row.join(',') << '\n';
   }
-  return true;
+  out.flush();
+  return file.commit();
 }
 
 }  // namespace ui

@@ -12,17 +12,19 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSaveFile>
 #include <QSettings>
+#include <QSortFilterProxyModel>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
-#include <QSortFilterProxyModel>
 #include <QTreeView>
 #include <QVBoxLayout>
 
 #include "app/node_manager.h"
 #include "app/project_history.h"
+#include "app/run_state_text.h"
 #include "app/run_summary.h"
 #include "app/runs_model.h"
 #include "app/store_reader.h"
@@ -32,14 +34,13 @@
 #include "ui/export_panel.h"
 #include "ui/job_form.h"
 #include "ui/model_designer.h"
-#include "ui/plugins_dialog.h"
 #include "ui/monitor_panel.h"
 #include "ui/node_list.h"
 #include "ui/node_questions.h"
-#include "ui/run_notes_dialog.h"
 #include "ui/nodes_dialog.h"
+#include "ui/plugins_dialog.h"
 #include "ui/profile_panel.h"
-#include "app/run_state_text.h"
+#include "ui/run_notes_dialog.h"
 
 namespace twb {
 namespace ui {
@@ -600,10 +601,11 @@ bool MainWindow::openJobFile(const QString& path) {
 void MainWindow::saveJob() {
   const QString path = QFileDialog::getSaveFileName(this, tr("Save job"), {}, tr("Job files (*.json)"));
   if (path.isEmpty()) return;
-  QFile file(path);
+  QSaveFile file(path);  // the file it replaces stays whole until the new one is
   if (!file.open(QIODevice::WriteOnly) ||
-      file.write(QJsonDocument(m_jobForm->job()).toJson()) < 0)
-    QMessageBox::warning(this, tr("Save job"), tr("Cannot write %1").arg(path));
+      file.write(QJsonDocument(m_jobForm->job()).toJson()) < 0 || !file.commit())
+    QMessageBox::warning(this, tr("Save job"),
+                         tr("Cannot write %1: %2").arg(path, file.errorString()));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -13,6 +13,7 @@
 #include <QLocale>
 #include <QMimeData>
 #include <QPushButton>
+#include <QSaveFile>
 #include <QSplitter>
 #include <QStyle>
 #include <QToolBar>
@@ -324,9 +325,9 @@ bool ModelDesigner::saveFile(const QString& path) {
   const QString suffix = QFileInfo(path).suffix().toLower();
   QString note, error;
   if (suffix == "json") {
-    QFile file(path);
+    QSaveFile file(path);
     if (file.open(QIODevice::WriteOnly) &&
-        file.write(QJsonDocument(m_document.spec()).toJson()) >= 0)
+        file.write(QJsonDocument(m_document.spec()).toJson()) >= 0 && file.commit())
       note = tr("the spec alone, no weights");
     else
       error = tr("Cannot write %1: %2").arg(path, file.errorString());
