@@ -86,7 +86,10 @@ qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& job
   run.precision = job.value("precision").toString("fp32");
   if (const QStringList nodes = nodesOf(job); !nodes.isEmpty())
     return launchAcrossNodes(run, job, nodes, resumeJob);
-  return launch(run, remote::TrainingRequest{run.jobJson, resumeJob, {}}, node);
+  remote::TrainingRequest request{run.jobJson, resumeJob, {}};
+  // A resumed job keeps the folder its first job had; the node knows it.
+  if (resumeJob.isEmpty() && endpointFor(node) == m_node) request.jobFolder = m_jobFolder;
+  return launch(run, request, node);
 }
 
 qint64 WorkbenchController::launchAcrossNodes(const Run& prepared, const QJsonObject& job,
@@ -471,10 +474,11 @@ void WorkbenchController::validate(const QJsonObject& job, int ticket, const QSt
     emit validated(ticket, false, "node", QString::fromUtf8(e.what()), {});
     return;
   }
-  QThreadPool::globalInstance()->start([this, node, text, ticket] {
+  const QString folder = node == m_node ? m_jobFolder : QString();
+  QThreadPool::globalInstance()->start([this, node, text, ticket, folder] {
     remote::JobValidation answer;
     try {
-      answer = remote::validateJob(*node, text);
+      answer = remote::validateJob(*node, text, folder);
     } catch (const std::exception& e) {
       answer.message = QString::fromUtf8(e.what());
     }

@@ -74,6 +74,11 @@ class WorkbenchController : public QObject {
   void checkLocalNode();
   // `node`'s dry run of a job; the answer comes as validated().
   void validate(const QJsonObject& job, int ticket, const QString& node = "local");
+  // The folder of the job file the user opened: jobs validated and started on the local node
+  // next resolve their relative paths (a dataset, a model file) there, as `twb-engine train
+  // FILE` does. Empty (a job not read from a file): the node's job folder. Remote nodes have
+  // their own files, so their jobs' paths stay theirs.
+  void setJobFolder(const QString& folder) { m_jobFolder = folder; }
   // Follows again, from the last stored event, every run the store lists as queued or running
   // that this session does not follow yet (the workbench was closed or killed while they ran);
   // each ends in its true state. A run whose node cannot be reached any more, or that never
@@ -126,6 +131,7 @@ class WorkbenchController : public QObject {
 
   ExperimentStore& m_store;
   std::shared_ptr<remote::NodeEndpoint> m_node;  // the local node
+  QString m_jobFolder;                           // see setJobFolder()
   class NodeManager* m_nodes = nullptr;
   qint64 m_project = 0;
   struct Active {

@@ -44,6 +44,7 @@ void JobDispatcher::submit(const TrainingRequest& training) {
   auto request = std::make_shared<v1::SubmitJobRequest>();
   request->mutable_train()->set_job_json(training.jobJson.toStdString());
   request->mutable_train()->set_resume_job(training.resumeJob.toStdString());
+  request->mutable_train()->set_job_folder(training.jobFolder.toStdString());
   if (const auto& share = training.placement) {
     auto* placement = request->mutable_train()->mutable_placement();
     placement->set_first_rank(share->firstRank);

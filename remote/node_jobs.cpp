@@ -23,9 +23,10 @@ JobValidation readValidation(const v1::ValidateJobResponse& answer) {
   return validation;
 }
 
-JobValidation validateJob(NodeEndpoint& node, const QByteArray& jobJson) {
+JobValidation validateJob(NodeEndpoint& node, const QByteArray& jobJson, const QString& jobFolder) {
   v1::ValidateJobRequest request;
   request.set_job_json(jobJson.toStdString());
+  request.set_job_folder(jobFolder.toStdString());
   return readValidation(connectClient(node).validate(request));
 }
 

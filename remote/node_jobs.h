@@ -38,6 +38,7 @@ struct TrainingRequest {
   QString resumeJob;
   std::optional<RankPlacement> placement;  // none: the whole job runs on this node
   QString submissionId;  // unique to this submission: asking again never starts a second job
+  QString jobFolder;     // where the node resolves the job's relative paths; empty: its job folder
 };
 
 // Post-training quantization of a trained job's model (docs/quantization.md).
@@ -66,7 +67,8 @@ struct NodeArtifact {
   qint64 bytes = 0;
 };
 
-JobValidation validateJob(NodeEndpoint& node, const QByteArray& jobJson);
+// `jobFolder`: where the node resolves the job's relative paths (TrainingRequest::jobFolder).
+JobValidation validateJob(NodeEndpoint& node, const QByteArray& jobJson, const QString& jobFolder = {});
 JobValidation readValidation(const node::v1::ValidateJobResponse& answer);
 void cancelJob(NodeEndpoint& node, const QString& jobId);
 QList<NodeArtifact> jobArtifacts(NodeEndpoint& node, const QString& jobId);

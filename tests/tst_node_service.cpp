@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/tensor.h"
+#include "data/npy_file.h"
 #include "io/model_file.h"
 #include "node_daemon.h"
 #include "rpc/event_log_reader.h"
@@ -210,6 +212,56 @@ class NodeServiceTest : public QObject {
     const std::string refused = twb::test::errorOf([&] { node.submit(trainRequest(job.dump())); });
     QVERIFY2(refused.find("parallel.nodes: a node runs its own ranks") != std::string::npos,
              refused.c_str());
+  }
+
+  // A job read from a file elsewhere on the node finds its files where `twb-engine train FILE`
+  // would: relative paths resolve against job_folder, for the check, the job, its ranks and a job
+  // resuming it (which keeps the first job's folder).
+  void relativePathsResolveAgainstTheJobFolder() {
+    NodeDaemon daemon(socket(), dataDir());
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    NodeClient node = client();
+    const QString folder = m_dir->filePath("my-experiment");
+    QVERIFY(QDir().mkpath(folder));
+    twb::Tensor samples({64, 1, 28, 28}, twb::DType::f32), labels({64}, twb::DType::f32);
+    for (int64_t i = 0; i < samples.numel(); ++i)
+      samples.data<float>()[i] = static_cast<float>(i % 7) / 7;
+    for (int64_t i = 0; i < 64; ++i) labels.data<float>()[i] = static_cast<float>(i % 10);
+    twb::writeNpyFile((folder + "/x.npy").toStdString(), samples);
+    twb::writeNpyFile((folder + "/y.npy").toStdString(), labels);
+    auto job = nlohmann::json::parse(shortJob(4, 1));
+    job["dataset"] = "npy:x.npy,y.npy";
+    job["batch"] = 16;
+    job["threads"] = 1;
+    job["checkpoint"] = {{"every_steps", 2}};
+    job["parallel"] = {{"strategy", "data"}, {"ranks_per_node", 2}};
+
+    v1::ValidateJobRequest check;
+    check.set_job_json(job.dump());
+    const auto lost = node.validate(check);  // the node's own folder: not there
+    QVERIFY(!lost.ok());
+    QCOMPARE(lost.problems(0).path(), std::string("dataset"));
+    check.set_job_folder("my-experiment");
+    const auto relative = node.validate(check);
+    QVERIFY(!relative.ok());
+    QCOMPARE(relative.problems(0).message(),
+             std::string("job_folder: 'my-experiment' must be an absolute path on the node"));
+    check.set_job_folder(folder.toStdString());
+    const auto found = node.validate(check);
+    QVERIFY2(found.ok(), found.problems_size() ? found.problems(0).message().c_str() : "");
+    QCOMPARE(found.total_steps(), int64_t{4});
+
+    auto request = trainRequest(job.dump());
+    request.mutable_train()->set_job_folder(folder.toStdString());
+    const auto first = node.submit(request);
+    QVERIFY(node.watch(first.id(), 0, [](const v1::Event&) { return true; }));
+    QCOMPARE(node.job(first.id()).state(), v1::SUCCEEDED);  // its two ranks read the arrays too
+    job["max_steps"] = 8;
+    auto resume = trainRequest(job.dump());
+    resume.mutable_train()->set_resume_job(first.id());
+    const auto resumed = node.submit(resume);
+    QVERIFY(node.watch(resumed.id(), 0, [](const v1::Event&) { return true; }));
+    QCOMPARE(node.job(resumed.id()).state(), v1::SUCCEEDED);
   }
 
   // `twb-engine client` runs a job across two nodes (two daemons of this machine), two ranks on

@@ -4,6 +4,7 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QJsonDocument>
@@ -593,6 +594,8 @@ bool MainWindow::openJobFile(const QString& path) {
     return false;
   }
   m_jobForm->setJob(document.object());
+  m_controller.setJobFolder(
+      QFileInfo(path).absolutePath());  // its relative paths, as the CLI reads them
   m_tabs->setCurrentWidget(m_jobForm);
   statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
   return true;

@@ -10,10 +10,12 @@ void JobArgument::addTo(CLI::App* command) {
       ->check(CLI::NonNegativeNumber);
   command->add_option("--max-steps", maxSteps, "Override the job's max_steps")
       ->check(CLI::NonNegativeNumber);
+  // Set by the node service for a copy of a job file read elsewhere.
+  command->add_option("--paths-from", pathsFrom)->group("");
 }
 
 JobConfig JobArgument::load() const {
-  JobConfig job = JobConfig::load(path);
+  JobConfig job = JobConfig::load(path, pathsFrom);
   if (epochs >= 0) job.epochs = epochs;
   if (maxSteps >= 0) job.maxSteps = maxSteps;
   if (job.epochs == 0 && job.maxSteps == 0) throw Error("--epochs 0 needs --max-steps above 0");

@@ -38,6 +38,8 @@ int launch(const Args& args, const JobConfig& job, const std::string& outDir,
   if (args.job.maxSteps >= 0)
     common.insert(common.end(), {"--max-steps", std::to_string(args.job.maxSteps)});
   if (!args.resume.empty()) common.insert(common.end(), {"--resume", args.resume});
+  if (!args.job.pathsFrom.empty())
+    common.insert(common.end(), {"--paths-from", args.job.pathsFrom});
   if (!args.precision.empty()) common.insert(common.end(), {"--precision", args.precision});
   std::vector<std::vector<std::string>> own(static_cast<size_t>(job.parallel.ranks()));
   if (!args.events.empty()) own[0].insert(own[0].end(), {"--events", args.events});

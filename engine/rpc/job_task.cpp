@@ -137,6 +137,8 @@ void runRanks(const JobConfig& job, const nlohmann::json& task, const JobFolder&
                                   folder.out(), "--ranks", std::to_string(group.count)};
   if (!task.value("resume_from", "").empty())
     common.insert(common.end(), {"--resume", task.value("resume_from", "")});
+  if (task.contains("job_folder"))
+    common.insert(common.end(), {"--paths-from", task["job_folder"].get<std::string>()});
   std::vector<std::vector<std::string>> own(static_cast<size_t>(group.count));
   own[0] = {"--events", folder.events()};
   const LocalRanksResult result = launchLocalRanks(group, common, own, stop);
@@ -159,7 +161,7 @@ void runRanks(const JobConfig& job, const nlohmann::json& task, const JobFolder&
 
 void runTrain(const nlohmann::json& task, const JobFolder& folder, const std::atomic<bool>* stop,
               EventLog& events) {
-  const JobConfig job = JobConfig::fromJson(task.at("job"), folder.dir);
+  const JobConfig job = JobConfig::fromJson(task.at("job"), task.value("job_folder", folder.dir));
   if (job.parallel.ranks() > 1) return runRanks(job, task, folder, stop, events);
   TrainOptions options;
   options.outDir = folder.out();
@@ -220,7 +222,7 @@ std::string validateJobTask(const nlohmann::json& task, const std::string& folde
   const std::string kind = requiredString(task, "kind");
   if (kind == "train") {
     try {
-      const JobConfig job = JobConfig::fromJson(task.at("job"), folder);
+      const JobConfig job = JobConfig::fromJson(task.at("job"), task.value("job_folder", folder));
       checkParallelPlacement(job, task.value("placement", nlohmann::json()));
       const JobPlan plan = planJob(job);
       if (!job.device.empty()) chooseDevice(job.device, plan.graph);

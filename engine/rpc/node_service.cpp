@@ -75,6 +75,19 @@ std::string resumeFolder(const std::string& id, const JobManager& jobs) {
   return out;
 }
 
+std::string checkedJobFolder(const std::string& folder, const std::string& field) {
+  if (!fs::path(folder).is_absolute())
+    throw Error(field + ": '" + folder + "' must be an absolute path on the node");
+  return folder;
+}
+
+// The job_folder of train job `id`'s task; empty when it had none.
+std::string jobFolderOf(const std::string& id, const JobManager& jobs) {
+  std::ifstream in(jobs.folder(id).task());
+  const nlohmann::json task = nlohmann::json::parse(in, nullptr, false);
+  return task.is_object() ? task.value("job_folder", "") : "";
+}
+
 nlohmann::json placementJson(const v1::RankPlacement& placement) {
   return {{"first_rank", placement.first_rank()},
           {"rendezvous", placement.rendezvous()},
@@ -88,6 +101,11 @@ nlohmann::json buildTask(const v1::SubmitJobRequest& request, const JobManager& 
       nlohmann::json task = {{"kind", "train"}, {"job", parseJobJson(request.train().job_json())}};
       if (const std::string& resume = request.train().resume_job(); !resume.empty())
         task["resume_from"] = resumeFolder(resume, jobs);
+      if (const std::string given = request.train().job_folder(); !given.empty())
+        task["job_folder"] = checkedJobFolder(given, "train.job_folder");
+      else if (const std::string& resume = request.train().resume_job(); !resume.empty())
+        if (const std::string first = jobFolderOf(resume, jobs); !first.empty())
+          task["job_folder"] = first;
       if (request.train().has_placement()) task["placement"] = placementJson(request.train().placement());
       return task;
     }
@@ -194,7 +212,10 @@ grpc::Status NodeService::ValidateJob(grpc::ServerContext* context,
   fs::create_directories(folder);
   try {
     writeJobFiles(request->files(), folder.string());
-    const JobConfig job = JobConfig::fromJson(parseJobJson(request->job_json()), folder.string());
+    const JobConfig job = JobConfig::fromJson(
+        parseJobJson(request->job_json()),
+        request->job_folder().empty() ? folder.string()
+                                      : checkedJobFolder(request->job_folder(), "job_folder"));
     checkParallelPlacement(job, request->has_placement() ? placementJson(request->placement())
                                                          : nlohmann::json());
     const JobPlan plan = planJob(job);

@@ -311,16 +311,15 @@ nlohmann::json ParallelConfig::toJson() const {
           {"timeout_s", timeoutSeconds}};
 }
 
-JobConfig JobConfig::load(const std::string& path) {
+JobConfig JobConfig::load(const std::string& path, const std::string& baseDir) {
   std::ifstream in(path);
   if (!in) throw Error(path + ": cannot open the job file");
   std::stringstream text;
   text << in.rdbuf();
   const nlohmann::json json = parseJsonText(text.str(), path);
   try {
-    return fromJson(json, fs::path(path).parent_path().string().empty()
-                              ? "."
-                              : fs::path(path).parent_path().string());
+    const std::string fileFolder = fs::path(path).parent_path().string();
+    return fromJson(json, !baseDir.empty() ? baseDir : fileFolder.empty() ? "." : fileFolder);
   } catch (const Error& e) {
     throw e.within(path);
   }

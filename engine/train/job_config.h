@@ -68,7 +68,8 @@ struct JobConfig {
   // `baseDir` resolves relative file paths (the job file's folder).
   static JobConfig fromJson(const nlohmann::json& json, const std::string& baseDir = ".");
   // Reads and validates a job file; errors start with its path.
-  static JobConfig load(const std::string& path);
+  // `baseDir` empty: relative paths resolve against the job file's folder.
+  static JobConfig load(const std::string& path, const std::string& baseDir = "");
 };
 
 // Whether `name` names a device: "cpu", "cuda" or "cuda:N".

@@ -392,6 +392,42 @@ void WorkbenchGuiTest::anOpenedJobRunsExactlyTheFile() {
   m_window->jobForm()->setJob(before);
 }
 
+// A job file that names its data relative to itself runs from the workbench as from `twb-engine
+// train FILE`: the local node reads the files beside it, and still runs exactly the file.
+void WorkbenchGuiTest::anOpenedJobFindsItsFilesBesideIt() {
+  OwnProject own(*m_window, *m_controller, "Files beside the job");
+  const QString folder = m_dir.filePath("experiment");
+  QVERIFY(QDir().mkpath(folder));
+  QProcess arrays;
+  arrays.start("/usr/bin/python3",
+               {"-c",
+                "import numpy as np, sys; r = np.random.RandomState(0); "
+                "np.save(sys.argv[1] + '/x.npy', r.rand(64, 1, 28, 28).astype('float32')); "
+                "np.save(sys.argv[1] + '/y.npy', np.arange(64) % 10)",
+                folder});
+  QVERIFY(arrays.waitForFinished(60000) && arrays.exitCode() == 0);
+  const QJsonObject job{{"name", "beside"},
+                        {"model", QJsonObject{{"template", "mlp"}}},
+                        {"dataset", "npy:x.npy,y.npy"},
+                        {"batch", 16},
+                        {"epochs", 1}};
+  const QString path = folder + "/job.json";
+  QFile file(path);
+  QVERIFY(file.open(QIODevice::WriteOnly));
+  file.write(QJsonDocument(job).toJson());
+  file.close();
+  QVERIFY(m_window->openJobFile(path));
+  QPersistentModelIndex run;
+  runToSuccess(own.id, run);
+  if (!run.isValid()) return;
+  const app::Run stored = m_store->run(runIdOf(run));
+  QFile task(m_dir.filePath("node/jobs/" + stored.nodeJobId + "/task.json"));
+  QVERIFY(task.open(QIODevice::ReadOnly));
+  const QJsonObject written = QJsonDocument::fromJson(task.readAll()).object();
+  QCOMPARE(written["job"].toObject(), job);
+  QCOMPARE(written["job_folder"].toString(), folder);
+}
+
 // `tensor-workbench JOB --node NAME`: a node that exists is chosen; one that does not is said,
 // with the nodes there are, and the Job tab keeps the node it had.
 void WorkbenchGuiTest::aNodeAskedForIsChosenOrNamedAsMissing() {

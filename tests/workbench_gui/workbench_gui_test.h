@@ -316,6 +316,7 @@ class WorkbenchGuiTest : public QObject {
   void jobTabOffersTheNodesDevices();
   void advancedEditorShowsProblemsAtTheirLine();
   void anOpenedJobRunsExactlyTheFile();
+  void anOpenedJobFindsItsFilesBesideIt();
   void aNodeAskedForIsChosenOrNamedAsMissing();
   void liveCurvesGrowWithoutMovingTheAxes();
   void aGpuRunShowsItsUtilizationAndMemory();
