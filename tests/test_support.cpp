@@ -86,4 +86,13 @@ QString engineOfAnotherBuild(const QString& dir) {
   return copy.fileName();
 }
 
+SmallDisk::SmallDisk(const QString& path, const QString& size) : m_path(path) {
+  m_mounted = QDir().mkpath(path) &&
+              QProcess::execute("mount", {"-t", "tmpfs", "-o", "size=" + size, "tmpfs", path}) == 0;
+}
+
+SmallDisk::~SmallDisk() {
+  if (m_mounted) QProcess::execute("umount", {"-l", m_path});
+}
+
 }  // namespace twb::test

@@ -53,4 +53,19 @@ int timeScaled(int ms);
 // would report its own. Returns the copy's path, or "" when the hash was not found.
 QString engineOfAnotherBuild(const QString& dir);
 
+// A disk that fills up: a tmpfs of `size` ("1m") mounted at `path` (made when missing) while this
+// lives, unmounted after. Mounting needs root (CI runs as root): mounted() says whether it is.
+class SmallDisk {
+ public:
+  SmallDisk(const QString& path, const QString& size);
+  ~SmallDisk();
+  SmallDisk(const SmallDisk&) = delete;
+  SmallDisk& operator=(const SmallDisk&) = delete;
+  bool mounted() const { return m_mounted; }
+
+ private:
+  QString m_path;
+  bool m_mounted = false;
+};
+
 }  // namespace twb::test

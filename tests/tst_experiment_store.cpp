@@ -250,12 +250,8 @@ class ExperimentStoreTest : public QObject {
     if (::geteuid() != 0) QSKIP("needs root to mount a small tmpfs (CI runs as root)");
     QTemporaryDir dir;
     const QString small = dir.filePath("small");
-    QVERIFY(QDir().mkpath(small));
-    QCOMPARE(QProcess::execute("mount", {"-t", "tmpfs", "-o", "size=1m", "tmpfs", small}), 0);
-    struct Unmount {
-      QString path;
-      ~Unmount() { QProcess::execute("umount", {"-l", path}); }
-    } unmount{small};
+    const twb::test::SmallDisk disk(small, "1m");
+    QVERIFY(disk.mounted());
     std::mutex mutex;
     QString failure;
     ExperimentStore store(small + "/experiments.db");

@@ -2,7 +2,6 @@
 // file (read here by an independent parser in Python), and damaged files give located errors.
 #include <unistd.h>
 
-#include <QDir>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -59,12 +58,8 @@ class TestModelFile : public QObject {
                  " does not exist");
     if (::geteuid() != 0) QSKIP("needs root to mount a small tmpfs (CI runs as root)");
     const QString small = dir.filePath("small");
-    QVERIFY(QDir().mkpath(small));
-    QCOMPARE(QProcess::execute("mount", {"-t", "tmpfs", "-o", "size=3m", "tmpfs", small}), 0);
-    struct Unmount {
-      QString path;
-      ~Unmount() { QProcess::execute("umount", {"-l", path}); }
-    } unmount{small};
+    const test::SmallDisk disk(small, "3m");
+    QVERIFY(disk.mounted());
     const QString model = small + "/m.twbm";  // the mlp: 2.1 MB, so a second copy does not fit
     saveModel(model.toStdString(), spec, params);
     const QByteArray before = [&] {
