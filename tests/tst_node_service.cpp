@@ -176,7 +176,7 @@ class NodeServiceTest : public QObject {
     } catch (const twb::Error& e) {
       QCOMPARE(QString(e.what()), m_dir->path() + ": is a folder; name the file to write");
     }
-    QVERIFY(!QFile::exists(m_dir->path() + ".part"));
+    QVERIFY(!QFile::exists(m_dir->path() + ".tmp"));
   }
 
   void dataParallelJobRunsItsRanksOnTheNode() {

@@ -1,10 +1,7 @@
 #include "rpc/node_client.h"
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-
 #include "core/error.h"
+#include "core/file_writing.h"
 
 namespace twb {
 
@@ -160,38 +157,26 @@ bool NodeClient::watch(const std::string& id, int64_t afterSeq,
 
 int64_t NodeClient::download(const std::string& id, const std::string& artifact,
                              const std::string& path) {
-  if (std::filesystem::is_directory(path))
-    throw Error(path + ": is a folder; name the file to write");
-  const std::string partial = path + ".part";
-  grpc::ClientContext context;
-  prepare(context, true);
-  v1::DownloadArtifactRequest request;
-  request.set_id(id);
-  request.set_name(artifact);
-  auto reader = m_stub->DownloadArtifact(&context, request);
-  std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error(partial + ": cannot write");
-  v1::ArtifactChunk chunk;
-  int64_t bytes = 0, total = 0;
-  while (reader->Read(&chunk)) {
-    out.write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
-    bytes += static_cast<int64_t>(chunk.data().size());
-    total = chunk.total_bytes();
-  }
-  out.close();
-  const grpc::Status status = reader->Finish();
-  if (!status.ok() || !out || bytes != total) {
-    std::remove(partial.c_str());
-    if (!status.ok()) fail(status);
-    throw Error(path + ": download incomplete (" + std::to_string(bytes) + " of " +
-                std::to_string(total) + " bytes)");
-  }
-  std::error_code renamed;
-  std::filesystem::rename(partial, path, renamed);
-  if (renamed) {
-    std::remove(partial.c_str());
-    throw Error(path + ": cannot write: " + renamed.message());
-  }
+  int64_t bytes = 0;
+  writeFileWhole(path, [&](std::ostream& out) {
+    grpc::ClientContext context;
+    prepare(context, true);
+    v1::DownloadArtifactRequest request;
+    request.set_id(id);
+    request.set_name(artifact);
+    auto reader = m_stub->DownloadArtifact(&context, request);
+    v1::ArtifactChunk chunk;
+    int64_t total = 0;
+    while (reader->Read(&chunk)) {
+      out.write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
+      bytes += static_cast<int64_t>(chunk.data().size());
+      total = chunk.total_bytes();
+    }
+    if (const grpc::Status status = reader->Finish(); !status.ok()) fail(status);
+    if (bytes != total)
+      throw Error(path + ": download incomplete (" + std::to_string(bytes) + " of " +
+                  std::to_string(total) + " bytes)");
+  });
   return bytes;
 }
 

@@ -85,7 +85,7 @@ void WorkbenchGuiTest::exportWritesACheckedOnnxFile() {
   QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("exportStatus")->text() == "Saved " + onnx,
                            twb::test::timeScaled(60000));
   QVERIFY(QFileInfo(onnx).lastModified() > written);
-  QVERIFY(!QFile::exists(onnx + ".part"));
+  QVERIFY(!QFile::exists(onnx + ".tmp"));
 }
 
 // The Profile and Export tabs follow the runs browser, but a run the user then picks on the tab
