@@ -1,6 +1,7 @@
 #include "app/model_graph.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QStringList>
@@ -74,7 +75,7 @@ ModelGraph modelGraphOfSpec(const QJsonObject& spec) {
   }
 }
 
-QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error) {
+QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error, const QString& jobFolder) {
   const QJsonObject model = job.value("model").toObject();
   if (model.contains("spec")) return model.value("spec").toObject();
   if (model.contains("template")) {
@@ -87,12 +88,14 @@ QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error) {
       return {};
     }
   }
-  const QString file = model.value("file").toString();
-  if (file.isEmpty()) {
+  const QString named = model.value("file").toString();
+  if (named.isEmpty()) {
     *error = QCoreApplication::translate("ModelGraph", "The job names no model.");
     return {};
   }
-  // A model file this machine has (the workbench sends it with the job from here).
+  const QString file = QFileInfo(named).isRelative() && !jobFolder.isEmpty()
+                           ? QDir(jobFolder).filePath(named)
+                           : named;
   if (QFileInfo(file).isAbsolute() && QFileInfo::exists(file)) {
     try {
       return toQt(loadModelOrOnnx(file.toStdString()).spec.toJson());
@@ -100,6 +103,10 @@ QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error) {
       *error = QString::fromStdString(e.what());
       return {};
     }
+  }
+  if (!jobFolder.isEmpty()) {  // a job file of this machine names a file it lacks
+    *error = QCoreApplication::translate("ModelGraph", "model.file: %1: no such file").arg(file);
+    return {};
   }
   *error = QCoreApplication::translate(
                "ModelGraph",

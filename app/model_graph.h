@@ -41,9 +41,11 @@ class ExperimentStore;
 // the model of the run it quantized.
 ModelGraph modelGraphOfRun(const ExperimentStore& store, qint64 runId);
 
-// The spec (docs/model-file.md) of a job's model: a template built with its arguments, or the
-// inline spec; empty with `error` set for a model file or a template the engine refuses.
-QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error);
+// The spec (docs/model-file.md) of a job's model: a template built with its arguments, the
+// inline spec, or the spec a model file of this machine holds (a relative path read from
+// `jobFolder`, the folder of the job file, as `twb-engine train FILE` reads it); empty with
+// `error` set for a model file this machine lacks or a model the engine refuses.
+QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error, const QString& jobFolder = {});
 
 // Every op the engine linked here offers, with its inputs and attribute schema (the same JSON
 // as the node service's GetOpCatalog for this engine version).

@@ -79,6 +79,7 @@ class WorkbenchController : public QObject {
   // FILE` does. Empty (a job not read from a file): the node's job folder. Remote nodes have
   // their own files, so their jobs' paths stay theirs.
   void setJobFolder(const QString& folder) { m_jobFolder = folder; }
+  const QString& jobFolder() const { return m_jobFolder; }
   // Follows again, from the last stored event, every run the store lists as queued or running
   // that this session does not follow yet (the workbench was closed or killed while they ran);
   // each ends in its true state. A run whose node cannot be reached any more, or that never

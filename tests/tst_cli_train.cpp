@@ -10,6 +10,7 @@
 #include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <map>
@@ -571,6 +572,32 @@ class TestCliTrain : public QObject {
     QVERIFY2(written.hasMatch(), qPrintable(output));
     QVERIFY(taken.contains(dir.filePath(written.captured(1)).chopped(2)));
     for (const QString& folder : taken) QVERIFY(QDir(folder).isEmpty());
+  }
+
+  // A job with "precision": "int8" trains in fp32, then quantizes: its `quantize` event carries
+  // the report itself (docs/events.md), the same one quantize.json holds, as a quantize job's.
+  void anInt8JobPublishesItsQuantizeReport() {
+    QTemporaryDir dir;
+    nlohmann::json job =
+        nlohmann::json::parse(std::ifstream(example("fmnist-mlp.json").toStdString()));
+    job["precision"] = "int8";
+    job["max_steps"] = 20;
+    const QString jobFile = dir.filePath("int8.json"), events = dir.filePath("events.jsonl");
+    std::ofstream(jobFile.toStdString()) << job.dump();
+    const EngineRun run =
+        runEngine({"train", jobFile, "--out", dir.filePath("run"), "--events", events});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.output));
+    const auto all = readEvents(events);
+    const auto quantize = std::find_if(
+        all.begin(), all.end(), [](const nlohmann::json& e) { return e["type"] == "quantize"; });
+    QVERIFY(quantize != all.end());
+    const nlohmann::json written =
+        nlohmann::json::parse(std::ifstream(dir.filePath("run/quantize.json").toStdString()));
+    QVERIFY2((*quantize)["report"].is_object(), (*quantize)["report"].dump().c_str());
+    QCOMPARE((*quantize)["report"].dump(), written.dump());
+    QCOMPARE((*quantize)["report"]["layers"].size(), size_t(3));  // the mlp's three Linears
+    QCOMPARE((*quantize)["model"].get<std::string>(),
+             dir.filePath("run/model-int8.twbm").toStdString());
   }
 
   void infoReportsTheMachine() {

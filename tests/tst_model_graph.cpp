@@ -175,6 +175,14 @@ class ModelGraphTest : public QObject {
     const app::ModelGraph drawn = app::modelGraphOfJob(QJsonObject{{"model", QJsonObject{{"file", twbm}}}});
     QVERIFY2(drawn.error.isEmpty(), qPrintable(drawn.error));
     QCOMPARE(drawn.nodes.back().name, QString("logits"));
+    // A job file naming it relatively, read from its folder as `twb-engine train FILE` reads it.
+    const QJsonObject besideTheJob{{"model", QJsonObject{{"file", "lenet5.twbm"}}}};
+    QString error;
+    QCOMPARE(app::modelSpecOfJob(besideTheJob, &error, m_dir.path()).value("name"),
+             QJsonValue("lenet5"));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QVERIFY(app::modelSpecOfJob(besideTheJob, &error, m_dir.filePath("elsewhere")).isEmpty());
+    QCOMPARE(error, "model.file: " + m_dir.filePath("elsewhere/lenet5.twbm") + ": no such file");
     QFile damaged(twbm);
     QVERIFY(damaged.resize(40));
     const app::ModelGraph broken = app::modelGraphOfJob(QJsonObject{{"model", QJsonObject{{"file", twbm}}}});

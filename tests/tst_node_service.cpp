@@ -262,6 +262,22 @@ class NodeServiceTest : public QObject {
     const auto resumed = node.submit(resume);
     QVERIFY(node.watch(resumed.id(), 0, [](const v1::Event&) { return true; }));
     QCOMPARE(node.job(resumed.id()).state(), v1::SUCCEEDED);
+
+    // `twb-engine client` sends a job file's folder to a node of this machine, as the workbench
+    // does; with --file the job's files go to the node and its paths resolve there.
+    const QString jobFile = folder + "/job.json";
+    { std::ofstream(jobFile.toStdString()) << job.dump(); }
+    const auto checked =
+        twb::test::runEngine({"client", "--node", socket(), "validate", jobFile}, 60000);
+    QVERIFY2(checked.exitCode == 0 && checked.output.contains(jobFile + ": ok;"),
+             qPrintable(checked.output));
+    const auto ran =
+        twb::test::runEngine({"client", "--node", socket(), "submit", jobFile, "--watch"}, 120000);
+    QVERIFY2(ran.exitCode == 0 && ran.output.contains("succeeded"), qPrintable(ran.output));
+    const auto sent = twb::test::runEngine(
+        {"client", "--node", socket(), "validate", jobFile, "--file", folder + "/x.npy"}, 60000);
+    QCOMPARE(sent.exitCode, 1);
+    QVERIFY2(sent.output.contains("y.npy: cannot open"), qPrintable(sent.output));
   }
 
   // `twb-engine client` runs a job across two nodes (two daemons of this machine), two ranks on

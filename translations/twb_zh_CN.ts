@@ -56,6 +56,10 @@
         <source>The model is the file %1 on the node that ran the job, not on this machine; export it to draw it.</source>
         <translation>模型是运行该作业的节点上的文件 %1，不在本机；请先导出再绘制。</translation>
     </message>
+    <message>
+        <source>model.file: %1: no such file</source>
+        <translation>model.file：%1：没有这个文件</translation>
+    </message>
 </context>
 <context>
     <name>NodeQuestions</name>

@@ -102,7 +102,8 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
     m_jobForm->setJob(job);
     m_tabs->setCurrentWidget(m_jobForm);
   });
-  connect(m_designer, &ModelDesigner::modelOfJobWanted, this, [this] { m_designer->openModelOf(m_jobForm->job()); });
+  connect(m_designer, &ModelDesigner::modelOfJobWanted, this,
+          [this] { m_designer->openModelOf(m_jobForm->job(), m_controller.jobFolder()); });
   setCentralWidget(m_tabs);
 
   m_projectStatus = new QLabel;

@@ -225,9 +225,9 @@ QString ModelDesigner::addFromPalette(const QString& op) {
   return name;
 }
 
-bool ModelDesigner::openModelOf(const QJsonObject& job) {
+bool ModelDesigner::openModelOf(const QJsonObject& job, const QString& jobFolder) {
   QString error;
-  const QJsonObject spec = app::modelSpecOfJob(job, &error);
+  const QJsonObject spec = app::modelSpecOfJob(job, &error, jobFolder);
   return openSpec(spec, error);
 }
 
@@ -295,7 +295,7 @@ bool ModelDesigner::openFile(const QString& path) {
                   .arg(path, parse.errorString())
                   .arg(parse.offset);
     else if (json.object().contains("model"))  // a job file: its model
-      spec = app::modelSpecOfJob(json.object(), &error);
+      spec = app::modelSpecOfJob(json.object(), &error, QFileInfo(path).absolutePath());
     else
       spec = json.object();
   } else {

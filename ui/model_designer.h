@@ -37,8 +37,9 @@ class ModelDesigner : public QWidget {
   // remote::fetchOpCatalog gives it) from now on; `source` says whose they are. Until then: the
   // ops of the engine linked into the workbench.
   void setOpCatalog(const QJsonArray& ops, const QString& source);
-  // Opens a job's model (template or inline spec) for editing; false with a message otherwise.
-  bool openModelOf(const QJsonObject& job);
+  // Opens a job's model (template, inline spec or model file: relative to `jobFolder`, the folder
+  // of the job file) for editing; false with a message otherwise.
+  bool openModelOf(const QJsonObject& job, const QString& jobFolder = {});
   // Opens a model spec or job file (JSON), or a file of one of the plugins' model formats;
   // false with the reason in the status line.
   bool openFile(const QString& path);

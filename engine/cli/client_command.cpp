@@ -60,12 +60,16 @@ NodeAccess access() {
           CertificatePins(args.knownNodes, acceptNewNode)};
 }
 
-NodeClient connect() {
+NodeAddress theNode() {
   if (args.nodes.size() != 1)
     throw Error("--node: this command talks to one node; " + std::to_string(args.nodes.size()) +
                 " were given (several are for a job across nodes: submit and validate)");
+  return NodeAddress::parse(args.nodes.front());
+}
+
+NodeClient connect() {
   const NodeAccess node = access();
-  return NodeClient(NodeAddress::parse(args.nodes.front()), node.token, node.pins);
+  return NodeClient(theNode(), node.token, node.pins);
 }
 
 std::string readText(const std::string& path) {
@@ -135,9 +139,14 @@ bool acrossNodes(const nlohmann::json& job) {
          job["parallel"]["nodes"].size() > 1;
 }
 
+// Where a node of this machine resolves the job's relative paths: beside the job file, as
+// `twb-engine train JOB` does, unless --file sends the job's files into its folder on the node.
+std::string jobFolder() { return args.files.empty() ? folderOfJobFile(args.job) : ""; }
+
 JobAcrossNodes jobAcrossNodes(const std::string& text, const nlohmann::json& job) {
   if (!args.files.empty()) throw Error("--file: not with a job across nodes");
-  return JobAcrossNodes(text, targetsOf(job, args.nodes), access(), args.rendezvousHost);
+  return JobAcrossNodes(text, targetsOf(job, args.nodes), access(), args.rendezvousHost,
+                        jobFolder());
 }
 
 // Problems of every node, one per line; true when there were none.
@@ -233,6 +242,7 @@ void addClientCommand(CLI::App& app, int& exitCode) {
     }
     v1::ValidateJobRequest request;
     request.set_job_json(text);
+    request.set_job_folder(jobFolderOn(theNode(), jobFolder()));
     addFiles(request);
     const auto result = connect().validate(request);
     for (const auto& problem : result.problems())
@@ -258,6 +268,7 @@ void addClientCommand(CLI::App& app, int& exitCode) {
     }
     v1::SubmitJobRequest request;
     request.mutable_train()->set_job_json(text);
+    request.mutable_train()->set_job_folder(jobFolderOn(theNode(), jobFolder()));
     request.mutable_train()->set_resume_job(args.resume);
     exitCode = submit(request);
   });

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "core/error.h"
@@ -34,10 +35,19 @@ std::vector<NodeTarget> targetsOf(const nlohmann::json& job,
   return targets;
 }
 
+std::string folderOfJobFile(const std::string& jobFile) {
+  return std::filesystem::absolute(jobFile).parent_path().lexically_normal().string();
+}
+
+std::string jobFolderOn(const NodeAddress& node, const std::string& jobFolder) {
+  return node.kind == NodeAddress::Kind::unix_socket ? jobFolder : "";
+}
+
 JobAcrossNodes::JobAcrossNodes(std::string jobJson, std::vector<NodeTarget> nodes,
-                               NodeAccess access, std::string rendezvousHost)
+                               NodeAccess access, std::string rendezvousHost, std::string jobFolder)
     : m_job(std::move(jobJson)),
       m_rendezvousHost(std::move(rendezvousHost)),
+      m_jobFolder(std::move(jobFolder)),
       m_secret(makeRendezvousSecret()),
       m_nodes(std::move(nodes)),
       m_access(std::move(access)) {
@@ -72,6 +82,7 @@ std::vector<std::string> JobAcrossNodes::check() {
         problems.push_back(where(m_nodes[node]) + ": its engine cannot run data parallel");
       v1::ValidateJobRequest request;
       request.set_job_json(m_job);
+      request.set_job_folder(jobFolderOn(m_nodes[node].address, m_jobFolder));
       auto* placement = request.mutable_placement();
       placement->set_first_rank(static_cast<int>(node) * m_ranksPerNode);
       placement->set_rendezvous(m_rendezvousHost);
@@ -95,6 +106,7 @@ std::vector<std::string> JobAcrossNodes::submit(const std::string& name,
       v1::SubmitJobRequest request;
       request.set_name(name);
       request.mutable_train()->set_job_json(m_job);
+      request.mutable_train()->set_job_folder(jobFolderOn(m_nodes[node].address, m_jobFolder));
       if (node == 0) request.mutable_train()->set_resume_job(resumeJob);
       auto* placement = request.mutable_train()->mutable_placement();
       placement->set_first_rank(static_cast<int>(node) * m_ranksPerNode);

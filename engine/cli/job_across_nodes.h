@@ -21,11 +21,19 @@ struct NodeTarget {
 std::vector<NodeTarget> targetsOf(const nlohmann::json& job,
                                   const std::vector<std::string>& nodeOptions);
 
+// A job file's folder, absolute: where `twb-engine train FILE` resolves its relative paths.
+std::string folderOfJobFile(const std::string& jobFile);
+
+// The folder where `node` resolves a job's relative paths: `jobFolder` on a node of this machine
+// (a unix socket); empty on another machine's node, whose files are its own.
+std::string jobFolderOn(const NodeAddress& node, const std::string& jobFolder);
+
 class JobAcrossNodes {
  public:
   // `rendezvousHost`: where the other nodes reach the first; empty: its tcp address's host.
+  // `jobFolder`: where the nodes of this machine (unix sockets) resolve the job's relative paths.
   JobAcrossNodes(std::string jobJson, std::vector<NodeTarget> nodes, NodeAccess access,
-                 std::string rendezvousHost);
+                 std::string rendezvousHost, std::string jobFolder);
 
   // Every node, before any rank starts: reachable, the first node's engine build, data parallel,
   // the job valid there with its share. One line per problem, "node NAME (ADDRESS): ...".
@@ -43,7 +51,7 @@ class JobAcrossNodes {
   NodeClient client(size_t node) const;
   void cancel(const std::vector<std::string>& ids) const;
 
-  std::string m_job, m_rendezvousHost, m_secret;
+  std::string m_job, m_rendezvousHost, m_jobFolder, m_secret;
   std::vector<NodeTarget> m_nodes;
   NodeAccess m_access;
   int m_ranksPerNode = 1;

@@ -88,7 +88,7 @@ int runSweepCommand(const std::string& jobPath, std::vector<NodeTarget> nodes, N
               nodes.size() == 1 ? "" : "s");
   std::fflush(stdout);
   const std::atomic<bool>* stop = installInterruptHandler();
-  SweepRunner runner(std::move(nodes), std::move(access));
+  SweepRunner runner(std::move(nodes), std::move(access), folderOfJobFile(jobPath));
   size_t ended = 0;
   const auto outcomes = runner.run(
       plan,

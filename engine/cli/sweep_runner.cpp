@@ -25,8 +25,8 @@ std::vector<NodeTarget> sweepTargets(const std::vector<std::string>& nodeOptions
   return targets;
 }
 
-SweepRunner::SweepRunner(std::vector<NodeTarget> nodes, NodeAccess access)
-    : m_nodes(std::move(nodes)), m_access(std::move(access)) {
+SweepRunner::SweepRunner(std::vector<NodeTarget> nodes, NodeAccess access, std::string jobFolder)
+    : m_nodes(std::move(nodes)), m_access(std::move(access)), m_jobFolder(std::move(jobFolder)) {
   if (m_nodes.empty()) throw Error("--node: a sweep needs at least one node");
 }
 
@@ -83,6 +83,7 @@ TrialOutcome SweepRunner::runTrial(const SweepTrial& trial, const NodeTarget& no
     NodeClient client(node.address, m_access.token, m_access.pins);
     v1::SubmitJobRequest request;
     request.mutable_train()->set_job_json(trial.job.dump());
+    request.mutable_train()->set_job_folder(jobFolderOn(node.address, m_jobFolder));
     request.set_name(trial.job.value("name", ""));
     outcome.jobId = client.submit(request).id();
     bool cancelling = false;

@@ -34,7 +34,8 @@ std::vector<NodeTarget> sweepTargets(const std::vector<std::string>& nodeOptions
 // it is hopeless.
 class SweepRunner {
  public:
-  SweepRunner(std::vector<NodeTarget> nodes, NodeAccess access);
+  // `jobFolder`: where the nodes of this machine resolve the trials' relative paths.
+  SweepRunner(std::vector<NodeTarget> nodes, NodeAccess access, std::string jobFolder);
 
   // Throws, before any trial starts, when a node does not answer. `onEnded` is called once per
   // trial as it ends, one call at a time. With `stop` set, running trials are cancelled and the
@@ -49,6 +50,7 @@ class SweepRunner {
 
   std::vector<NodeTarget> m_nodes;
   NodeAccess m_access;
+  std::string m_jobFolder;
 };
 
 }  // namespace twb

@@ -192,14 +192,7 @@ void runQuantize(const nlohmann::json& task, const JobFolder& folder, const std:
                       lastPercent = percent;
                       return !stop->load();
                     });
-  writeFileWhole(folder.out() + "/quantize.json", report.dump(2) + "\n");
-  events.publish("quantize", {{"fp32_accuracy", report["fp32"]["accuracy"]},
-                              {"int8_accuracy", report["int8"]["accuracy"]},
-                              {"fp32_bytes", report["fp32"]["bytes"]},
-                              {"int8_bytes", report["int8"]["bytes"]},
-                              {"int8_layers", report["int8_layers"]},
-                              {"model", out},
-                              {"report", report}});
+  publishQuantizeReport(report, folder.out(), events);
   events.publish("state", {{"state", "succeeded"}, {"model", out}});
 }
 

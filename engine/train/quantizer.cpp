@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/file_writing.h"
 #include "graph/graph.h"
 #include "profile/step_benchmark.h"
 #include "train/class_scores.h"
@@ -154,6 +155,18 @@ nlohmann::json quantizeModel(const ModelFile& fp32, const std::shared_ptr<const 
     }
   }
   return report;
+}
+
+void publishQuantizeReport(const nlohmann::json& report, const std::string& outDir,
+                           EventLog& events) {
+  writeFileWhole((std::filesystem::path(outDir) / "quantize.json").string(), report.dump(2) + "\n");
+  events.publish("quantize", {{"fp32_accuracy", report["fp32"]["accuracy"]},
+                              {"int8_accuracy", report["int8"]["accuracy"]},
+                              {"fp32_bytes", report["fp32"]["bytes"]},
+                              {"int8_bytes", report["int8"]["bytes"]},
+                              {"int8_layers", report["int8_layers"]},
+                              {"model", report["int8"]["file"]},
+                              {"report", report}});
 }
 
 }  // namespace twb

@@ -10,6 +10,7 @@
 #include "io/model_file.h"
 #include "quant/calibrator.h"
 #include "quant/sensitivity.h"
+#include "train/event_log.h"
 
 namespace twb {
 
@@ -33,5 +34,10 @@ nlohmann::json quantizeModel(const ModelFile& fp32, const std::shared_ptr<const 
                              const Normalization& normalization, const QuantizeOptions& options,
                              const std::string& outPath,
                              const std::function<bool(const std::string&, double)>& progress = {});
+
+// Writes a quantizeModel() report as quantize.json in `outDir` and publishes it as the `quantize`
+// event (docs/events.md), as an int8 training job and a quantize job of the node end.
+void publishQuantizeReport(const nlohmann::json& report, const std::string& outDir,
+                           EventLog& events);
 
 }  // namespace twb

@@ -470,14 +470,7 @@ void TrainingRun::quantize() {
       (out / "model-int8.twbm").string(), [&](const std::string&, double) {
         return !(m_options.stop && m_options.stop->load());
       });
-  writeFileWhole((out / "quantize.json").string(), report.dump(2) + "\n");
-  m_events.publish("quantize", {{"fp32_accuracy", report["fp32"]["accuracy"]},
-                                {"int8_accuracy", report["int8"]["accuracy"]},
-                                {"fp32_bytes", report["fp32"]["bytes"]},
-                                {"int8_bytes", report["int8"]["bytes"]},
-                                {"int8_layers", report["int8_layers"]},
-                                {"model", report["int8"]["file"]},
-                                {"report", (out / "quantize.json").string()}});
+  publishQuantizeReport(report, m_options.outDir, m_events);
 }
 
 TrainResult train(const JobConfig& job, const TrainOptions& options, EventLog& events) {

@@ -426,6 +426,24 @@ void WorkbenchGuiTest::anOpenedJobFindsItsFilesBesideIt() {
   const QJsonObject written = QJsonDocument::fromJson(task.readAll()).object();
   QCOMPARE(written["job"].toObject(), job);
   QCOMPARE(written["job_folder"].toString(), folder);
+
+  // A job file that fine-tunes the trained model, named beside it: the designer's "From job"
+  // draws that file, as the node reads it.
+  QVERIFY(QFile::copy(m_dir.filePath("node/jobs/" + stored.nodeJobId + "/out/model.twbm"),
+                      folder + "/trained.twbm"));
+  QJsonObject fineTune = job;
+  fineTune["model"] = QJsonObject{{"file", "trained.twbm"}};
+  QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+  file.write(QJsonDocument(fineTune).toJson());
+  file.close();
+  QVERIFY(m_window->openJobFile(path));
+  ui::ModelDesigner& designer = *m_window->designer();
+  for (QAction* action : designer.findChild<QToolBar*>("designerTools")->actions())
+    if (action->text() == "From &job") action->trigger();
+  auto* status = designer.findChild<QLabel*>("designerStatus");
+  QVERIFY2(status->styleSheet().isEmpty(), qPrintable(status->text()));
+  QVERIFY2(designer.document().boxes().contains("logits"),
+           qPrintable(designer.document().boxes().join(' ')));
 }
 
 // `tensor-workbench JOB --node NAME`: a node that exists is chosen; one that does not is said,
