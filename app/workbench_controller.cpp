@@ -201,7 +201,7 @@ qint64 WorkbenchController::quantizeRun(qint64 sourceRunId, const QuantizeSettin
   const remote::QuantizeRequest request{
       source.nodeJobId,
       modelArtifact(source),
-      QJsonDocument::fromJson(source.jobJson.toUtf8()).object().value("dataset").toString("fashion-mnist"),
+      {},  // the node calibrates on the data the model trained on, as the job resolved its paths
       settings.samples,
       settings.observer,
       settings.scheme,

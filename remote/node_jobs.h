@@ -45,7 +45,7 @@ struct TrainingRequest {
 struct QuantizeRequest {
   QString modelJob;     // the node's job that trained the model
   QString artifact;     // the model file among that job's artifacts
-  QString calibration;  // the dataset the calibration samples come from
+  QString calibration;  // the dataset the calibration samples come from; empty: the model's own
   int samples = 512;
   QString observer;
   QString scheme;

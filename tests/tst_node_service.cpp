@@ -263,6 +263,22 @@ class NodeServiceTest : public QObject {
     QVERIFY(node.watch(resumed.id(), 0, [](const v1::Event&) { return true; }));
     QCOMPARE(node.job(resumed.id()).state(), v1::SUCCEEDED);
 
+    // Its model quantized with no calibration set named: calibrated on the arrays it trained
+    // on, found where the job found them (the workbench asks this way).
+    v1::SubmitJobRequest quantize;
+    quantize.mutable_quantize()->mutable_model()->set_job(first.id());
+    quantize.mutable_quantize()->set_samples(32);
+    const auto int8 = node.submit(quantize);
+    nlohmann::json report;
+    QVERIFY(node.watch(int8.id(), 0, [&](const v1::Event& e) {
+      if (e.type() == "quantize") report = nlohmann::json::parse(e.json())["report"];
+      return true;
+    }));
+    QCOMPARE(node.job(int8.id()).state(), v1::SUCCEEDED);
+    QVERIFY2(report["calibration"]["dataset"].get<std::string>().find(
+                 folder.toStdString() + "/x.npy") != std::string::npos,
+             report["calibration"].dump().c_str());
+
     // `twb-engine client` sends a job file's folder to a node of this machine, as the workbench
     // does; with --file the job's files go to the node and its paths resolve there.
     const QString jobFile = folder + "/job.json";

@@ -284,7 +284,8 @@ void addClientCommand(CLI::App& app, int& exitCode) {
 
   auto* quantize = client->add_subcommand("quantize", "Queue int8 quantization of a job's model");
   addSourceOptions(quantize);
-  quantize->add_option("--calib", args.calib, "Calibration dataset (default fashion-mnist)");
+  quantize->add_option("--calib", args.calib,
+                       "Calibration dataset (default: the data the job trained on)");
   quantize->add_option("--samples", args.samples, "Calibration samples (default 512)");
   quantize->add_option("--observer", args.observer, "minmax, percentile or entropy");
   quantize->add_option("--scheme", args.scheme, "per-channel or local");

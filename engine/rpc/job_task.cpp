@@ -175,16 +175,18 @@ void runQuantize(const nlohmann::json& task, const JobFolder& folder, const std:
   const std::string modelPath = resolve(task.at("model").get<std::string>(), folder.dir);
   const QuantizeOptions options = quantizeOptions(task);
   const ModelFile model = loadModel(modelPath);
-  const DatasetSplits calib =
-      openDataset(task.value("calibration", "fashion-mnist"), model.spec.soleInputShape());
+  const Shape input = model.spec.soleInputShape();
+  const DatasetSplits calib = openDataset(task.value("calibration", "fashion-mnist"), input);
+  const auto evaluation =
+      task.contains("evaluation") ? openDataset(task["evaluation"], input).test : calib.test;
   events.publish("state", {{"state", "running"}, {"model", modelPath}});
   const std::string out = folder.out() + "/model-int8.twbm";
   int lastPercent = -1;
   std::string lastStage;
   const nlohmann::json report =
-      quantizeModel(model, calib.train, calib.test,
-                    model.dataset.normalization.value_or(calib.train->defaultNormalization()), options,
-                    out, [&](const std::string& stage, double fraction) {
+      quantizeModel(model, calib.train, evaluation,
+                    model.dataset.normalization.value_or(calib.train->defaultNormalization()),
+                    options, out, [&](const std::string& stage, double fraction) {
                       const int percent = static_cast<int>(fraction * 100);
                       if (stage != lastStage || percent != lastPercent)
                         events.publish("progress", {{"stage", stage}, {"fraction", fraction}});
@@ -228,6 +230,7 @@ std::string validateJobTask(const nlohmann::json& task, const std::string& folde
     checkModelFile(task, folder);
     quantizeOptions(task);
     openDataset(task.value("calibration", "fashion-mnist"));
+    if (task.contains("evaluation")) openDataset(task["evaluation"]);
   } else if (kind == "export") {
     checkModelFile(task, folder);
     if (task.value("format", "onnx") != "onnx")

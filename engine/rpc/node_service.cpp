@@ -81,11 +81,28 @@ std::string checkedJobFolder(const std::string& folder, const std::string& field
   return folder;
 }
 
-// The job_folder of train job `id`'s task; empty when it had none.
-std::string jobFolderOf(const std::string& id, const JobManager& jobs) {
+nlohmann::json taskOf(const std::string& id, const JobManager& jobs) {
   std::ifstream in(jobs.folder(id).task());
   const nlohmann::json task = nlohmann::json::parse(in, nullptr, false);
-  return task.is_object() ? task.value("job_folder", "") : "";
+  return task.is_object() ? task : nlohmann::json::object();
+}
+
+// The job_folder of train job `id`'s task; empty when it had none.
+std::string jobFolderOf(const std::string& id, const JobManager& jobs) {
+  return taskOf(id, jobs).value("job_folder", "");
+}
+
+// The datasets train job `id` trained and tested on, their paths resolved as it resolved them;
+// empty for another kind of job.
+struct TrainingData {
+  std::string train, test;
+};
+TrainingData trainingDataOf(const std::string& id, const JobManager& jobs) {
+  const nlohmann::json task = taskOf(id, jobs);
+  if (task.value("kind", "") != "train") return {};
+  const JobConfig job =
+      JobConfig::fromJson(task.at("job"), task.value("job_folder", jobs.folder(id).dir));
+  return {job.trainData, job.testData};
 }
 
 nlohmann::json placementJson(const v1::RankPlacement& placement) {
@@ -113,12 +130,20 @@ nlohmann::json buildTask(const v1::SubmitJobRequest& request, const JobManager& 
       const auto& q = request.quantize();
       nlohmann::json task = {{"kind", "quantize"},
                              {"model", sourceModel(q.model(), jobs, folder)},
-                             {"calibration", q.calibration().empty() ? "fashion-mnist" : q.calibration()},
+                             {"calibration", q.calibration()},
                              {"samples", q.samples() ? q.samples() : 512},
                              {"observer", q.observer().empty() ? "percentile" : q.observer()},
                              {"scheme", q.scheme().empty() ? "per-channel" : q.scheme()},
                              {"window", q.window() ? q.window() : 8}};
       if (q.has_max_drop()) task["max_drop"] = q.max_drop();
+      // Unless told otherwise, a model trained here calibrates on the data it trained on and is
+      // evaluated on its test data.
+      if (q.calibration().empty() && !q.model().job().empty()) {
+        const TrainingData data = trainingDataOf(q.model().job(), jobs);
+        task["calibration"] = data.train;
+        if (!data.test.empty()) task["evaluation"] = data.test;
+      }
+      if (task["calibration"] == "") task["calibration"] = "fashion-mnist";
       return task;
     }
     case v1::SubmitJobRequest::kExport:

@@ -426,6 +426,11 @@ void WorkbenchGuiTest::anOpenedJobFindsItsFilesBesideIt() {
   const QJsonObject written = QJsonDocument::fromJson(task.readAll()).object();
   QCOMPARE(written["job"].toObject(), job);
   QCOMPARE(written["job_folder"].toString(), folder);
+  // Its model quantized (the Export tab's way): calibrated on the arrays beside the job file.
+  const qint64 int8 = m_controller->quantizeRun(stored.id, {.samples = 32});
+  QTRY_VERIFY_WITH_TIMEOUT(!remote::isUnderWay(m_store->run(int8).state), test::timeScaled(60000));
+  QVERIFY2(m_store->run(int8).state == app::RunState::Succeeded,
+           qPrintable(m_store->run(int8).reason));
 
   // A job file that fine-tunes the trained model, named beside it: the designer's "From job"
   // draws that file, as the node reads it.
