@@ -449,6 +449,8 @@ void WorkbenchGuiTest::anOpenedJobFindsItsFilesBesideIt() {
   QVERIFY2(status->styleSheet().isEmpty(), qPrintable(status->text()));
   QVERIFY2(designer.document().boxes().contains("logits"),
            qPrintable(designer.document().boxes().join(' ')));
+  m_window->tabs()->setCurrentWidget(&designer);
+  QVERIFY(m_window->grab().save(TWB_BINARY_DIR "/screenshots/designer-model-beside-job.png"));
 }
 
 // `tensor-workbench JOB --node NAME`: a node that exists is chosen; one that does not is said,
