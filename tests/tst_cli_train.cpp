@@ -38,6 +38,16 @@ std::vector<nlohmann::json> readEvents(const QString& path) {
 QString example(const char* name) {
   return QString(TWB_SOURCE_DIR) + "/resources/examples/" + name;
 }
+
+// The fmnist-mlp example with `changes` applied, written as `name` in `dir`; returns its path.
+QString writeMlpJob(const QTemporaryDir& dir, const QString& name, const nlohmann::json& changes) {
+  nlohmann::json job =
+      nlohmann::json::parse(std::ifstream(example("fmnist-mlp.json").toStdString()));
+  job.update(changes);
+  const QString path = dir.filePath(name);
+  std::ofstream(path.toStdString()) << job.dump();
+  return path;
+}
 }  // namespace
 
 class TestCliTrain : public QObject {
@@ -527,12 +537,7 @@ class TestCliTrain : public QObject {
   // without --out get folders of their own.
   void aRunNeverWritesOverAnother() {
     QTemporaryDir dir;
-    nlohmann::json job =
-        nlohmann::json::parse(std::ifstream(example("fmnist-mlp.json").toStdString()));
-    job["name"] = "same";
-    job["max_steps"] = 2;
-    const QString jobFile = dir.filePath("same.json");
-    std::ofstream(jobFile.toStdString()) << job.dump();
+    const QString jobFile = writeMlpJob(dir, "same.json", {{"name", "same"}, {"max_steps", 2}});
     const QString first = dir.filePath("first");
     QVERIFY(runEngine({"train", jobFile, "--out", first}).exitCode == 0);
     QFile model(first + "/model.twbm");
@@ -578,12 +583,9 @@ class TestCliTrain : public QObject {
   // the report itself (docs/events.md), the same one quantize.json holds, as a quantize job's.
   void anInt8JobPublishesItsQuantizeReport() {
     QTemporaryDir dir;
-    nlohmann::json job =
-        nlohmann::json::parse(std::ifstream(example("fmnist-mlp.json").toStdString()));
-    job["precision"] = "int8";
-    job["max_steps"] = 20;
-    const QString jobFile = dir.filePath("int8.json"), events = dir.filePath("events.jsonl");
-    std::ofstream(jobFile.toStdString()) << job.dump();
+    const QString jobFile =
+        writeMlpJob(dir, "int8.json", {{"precision", "int8"}, {"max_steps", 20}});
+    const QString events = dir.filePath("events.jsonl");
     const EngineRun run =
         runEngine({"train", jobFile, "--out", dir.filePath("run"), "--events", events});
     QVERIFY2(run.exitCode == 0, qPrintable(run.output));
