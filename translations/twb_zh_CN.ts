@@ -1259,6 +1259,14 @@ Trust this host and remember its key?</source>
         <source>averaging goes on during the next forward</source>
         <translation>梯度平均与下一步前向计算同时进行</translation>
     </message>
+    <message>
+        <source>%1 cannot train in %2: %3</source>
+        <translation>%1 无法以 %2 训练：%3</translation>
+    </message>
+    <message>
+        <source>its engine does not offer it</source>
+        <translation>它的引擎不提供该精度</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobJsonEditor</name>

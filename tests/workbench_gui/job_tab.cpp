@@ -237,6 +237,36 @@ void WorkbenchGuiTest::jobTabSaysWhenBf16IsSlowerOnTheNode() {
   form.setNodeInfo("local", local);
   QCOMPARE(!form.precisionNote()->isHidden(),
            peaks.contains("bf16") && peaks.value("bf16") < peaks.value("fp32"));
+  // bf16 greyed where the node cannot train in it (a CPU without AVX-512).
+  const auto* items =
+      static_cast<QStandardItemModel*>(form.findChild<QComboBox*>("precision")->model());
+  QCOMPARE(items->findItems("bf16").front()->isEnabled(),
+           local.value("precisions").toArray().contains("bf16"));
+}
+
+// A node that cannot train in bf16 (a CPU without AVX-512) greys bf16 with its reason; a job
+// file asking for bf16 keeps it (the node's check then says why it refuses it).
+void WorkbenchGuiTest::jobTabGreysPrecisionsTheNodeCannotRun() {
+  const QString reason =
+      "oneDNN runs bf16 only on CPUs with AVX-512, and this CPU (AMD EPYC) has avx2";
+  ui::JobForm form;
+  form.setNodeInfo("local", QJsonObject{{"precisions", QJsonArray{"fp32", "int8"}},
+                                        {"bf16Unavailable", reason}});
+  auto* precision = form.findChild<QComboBox*>("precision");
+  const auto item = [&](const QString& text) {
+    return static_cast<QStandardItemModel*>(precision->model())->item(precision->findText(text));
+  };
+  QVERIFY(item("fp32")->isEnabled() && item("int8")->isEnabled());
+  QVERIFY(!item("bf16")->isEnabled());
+  QCOMPARE(item("bf16")->toolTip(), "local (this machine) cannot train in bf16: " + reason);
+
+  QJsonObject job = form.job();
+  job["precision"] = "bf16";
+  form.setJob(job);
+  QCOMPARE(precision->currentText(), QString("bf16"));
+  QCOMPARE(form.job().value("precision"), QJsonValue("bf16"));
+  form.setNodeInfo("local", QJsonObject{{"precisions", QJsonArray{"fp32", "bf16", "int8"}}});
+  QVERIFY(item("bf16")->isEnabled() && item("bf16")->toolTip().isEmpty());
 }
 
 // More threads than the node has cores are said under Threads (the job still runs): for one

@@ -32,6 +32,7 @@
 #include <QRegularExpression>
 #include <QScrollArea>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -312,6 +313,7 @@ class WorkbenchGuiTest : public QObject {
   void nodesDialogAddsTestsAndShowsANode();
   void jobFormKeepsEveryFieldOfTheFile();
   void jobTabSaysWhenBf16IsSlowerOnTheNode();
+  void jobTabGreysPrecisionsTheNodeCannotRun();
   void jobTabSaysWhenThreadsOutnumberTheCores();
   void scrollingTheJobTabChangesNoField();
   void jobTabOffersTheNodesDevices();
