@@ -850,6 +850,14 @@ Trust this host and remember its key?</source>
         <source>Not exported: %1 is kept as it was.</source>
         <translation>未导出：%1 保持原样。</translation>
     </message>
+    <message>
+        <source>No class loses accuracy in int8.</source>
+        <translation>int8 下没有任何类别的准确率下降。</translation>
+    </message>
+    <message>
+        <source>Calibrated on %1 samples of %2 (%3 observer, %4 weights); evaluated on %5 samples of %6</source>
+        <translation>用 %2 的 %1 个样本校准（%3 观察器，%4 权重）；在 %6 的 %5 个样本上评估</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobForm</name>

@@ -84,6 +84,8 @@ ExportPanel::ExportPanel(app::WorkbenchController& controller, app::StoreReader&
 
   m_reportSummary = new QLabel(this);
   m_reportSummary->setObjectName("quantizeReport");
+  m_reportSummary->setWordWrap(true);  // a dataset's long path wraps instead of widening the window
+  m_reportSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
   m_layers = new QTableWidget(0, 4, this);
   m_layers->setHorizontalHeaderLabels({tr("Layer"), tr("Op"), tr("Precision"), tr("SQNR (dB)")});
   m_layers->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
@@ -236,12 +238,27 @@ void ExportPanel::fillReport(const QList<QByteArray>& events) {
     text += "\n" + tr("Inference at batch 64: fp32 %1 → int8 %2 samples/s (%3× faster)")
                        .arg(locale.toString(fp32Speed, 'f', 0), locale.toString(int8Speed, 'f', 0))
                        .arg(int8Speed / fp32Speed, 0, 'f', 2);
-  if (const QJsonObject hardest = report.value("hardest_hit_class").toObject(); !hardest.isEmpty())
+  const QJsonObject hardest = report.value("hardest_hit_class").toObject();
+  if (!hardest.isEmpty() && hardest.value("points").toDouble() >= 0)
+    text += "\n" + tr("No class loses accuracy in int8.");
+  else if (!hardest.isEmpty())
     text += "\n" + tr("The class int8 costs most: %1, %2 % → %3 % (%4 points)")
                        .arg(hardest.value("name").toString())
                        .arg(hardest.value("fp32").toDouble() * 100, 0, 'f', 2)
                        .arg(hardest.value("int8").toDouble() * 100, 0, 'f', 2)
                        .arg(QString::asprintf("%+.2f", hardest.value("points").toDouble()));
+  // Which data the numbers come from: the node picks the run's own unless told otherwise.
+  const QJsonObject calibration = report.value("calibration").toObject();
+  const QJsonObject evaluation = report.value("evaluation").toObject();
+  if (!calibration.isEmpty())
+    text += "\n" + tr("Calibrated on %1 samples of %2 (%3 observer, %4 weights); evaluated on %5 "
+                      "samples of %6")
+                       .arg(locale.toString(calibration.value("samples").toInteger()),
+                            calibration.value("dataset").toString(),
+                            calibration.value("observer").toString(),
+                            calibration.value("scheme").toString(),
+                            locale.toString(evaluation.value("samples").toInteger()),
+                            evaluation.value("dataset").toString());
   m_reportSummary->setText(text);
   const QJsonArray layers = report.value("layers").toArray();
   m_layers->setRowCount(static_cast<int>(layers.size()));

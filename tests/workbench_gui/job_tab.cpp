@@ -461,6 +461,19 @@ void WorkbenchGuiTest::anOpenedJobFindsItsFilesBesideIt() {
   QTRY_VERIFY_WITH_TIMEOUT(!remote::isUnderWay(m_store->run(int8).state), test::timeScaled(60000));
   QVERIFY2(m_store->run(int8).state == app::RunState::Succeeded,
            qPrintable(m_store->run(int8).reason));
+  m_window->tabs()->setCurrentWidget(m_window->exportPanel());
+  m_window->exportPanel()->showRun(int8);
+  auto* report = field<QLabel>("quantizeReport");
+  QTRY_VERIFY2(report->text().contains(folder + "/x.npy"), qPrintable(report->text()));
+  QVERIFY2(report->minimumSizeHint().width() < 700, qPrintable(report->text()));  // wraps
+  // Random arrays: int8 answers as fp32 did, so no class loses (the line does not name one).
+  const QJsonObject hardest = QJsonDocument::fromJson(m_store->lastEvent(int8, "quantize"))
+                                  .object()
+                                  .value("report")["hardest_hit_class"]
+                                  .toObject();
+  QCOMPARE(report->text().contains("No class loses accuracy in int8."),
+           hardest["points"].toDouble() >= 0);
+  screenshot("export-report-own-data");
 
   // A job file that fine-tunes the trained model, named beside it: the designer's "From job"
   // draws that file, as the node reads it.
