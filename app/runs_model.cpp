@@ -124,9 +124,10 @@ void RunsModel::setRunState(qint64 runId, RunState state, const QString& reason)
   }
 }
 
-void RunsModel::setProgress(qint64 runId, int percent) {
+void RunsModel::setProgress(qint64 runId, int percent, const QString& stage) {
   RunRow* row = rowOf(runId);
-  const QString text = tr("%1 %2 %").arg(runStateText(RunState::Running)).arg(percent);
+  const QString text =
+      tr("%1 %2 %").arg(stage.isEmpty() ? runStateText(RunState::Running) : stage).arg(percent);
   if (!row || row->liveState == text) return;  // thousands of steps a second: a change is rarer
   row->liveState = text;
   row->warning = false;

@@ -40,7 +40,8 @@ class RunsModel : public QAbstractItemModel {
 
   // What the workbench learns while a run goes on; the row shows it until the next state.
   void setRunState(qint64 runId, RunState state, const QString& reason = {});
-  void setProgress(qint64 runId, int percent);
+  // `stage`: the part under way of a run made of stages (quantization: "calibrating", ...).
+  void setProgress(qint64 runId, int percent, const QString& stage = {});
   void setConnectionLost(qint64 runId, int attempt, const QString& reason);
   void setReconnected(qint64 runId);
   void setSummary(qint64 runId, const QJsonObject& summary);

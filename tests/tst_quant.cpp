@@ -4,7 +4,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
-
+#include <algorithm>
 #include <fstream>
 
 #include "core/random.h"
@@ -272,6 +272,30 @@ class TestQuant : public QObject {
     QCOMPARE(loaded.quant->observer, std::string("entropy"));
     const auto x = randomSamples(folded.spec, 8, 9);
     QCOMPARE(run(loaded.spec, loaded.params, x, 8, &*loaded.quant), run(folded.spec, folded.params, x, 8, &plan));
+  }
+
+  // Per-layer SQNR says how far it is, layer by layer, and stops when told to.
+  void layerSqnrReportsProgressAndCanBeCancelled() {
+    const InferenceModel folded = rewriteForInference(m_cnn.spec, m_cnn.params);
+    CalibrationOptions options;
+    options.samples = 64;
+    const std::vector<float> samples =
+        calibrationSamples(folded, m_train, m_train->defaultNormalization(), options);
+    const QuantPlan plan = calibrate(folded, samples, options);
+    std::vector<double> fractions;
+    const auto sqnr = layerSqnr(folded, plan, samples, [&](double f) {
+      fractions.push_back(f);
+      return true;
+    });
+    QCOMPARE(sqnr.size(), plan.layers.size());
+    QVERIFY(fractions.size() >= plan.layers.size());  // one per layer and chunk of samples
+    QVERIFY(std::is_sorted(fractions.begin(), fractions.end()) && fractions.front() > 0);
+    QCOMPARE(fractions.back(), 1.0);
+    int calls = 0;
+    const std::string cancelled =
+        errorOf([&] { layerSqnr(folded, plan, samples, [&](double) { return ++calls < 2; }); });
+    QCOMPARE(cancelled, std::string("quantization cancelled"));
+    QCOMPARE(calls, 2);
   }
 
   // The accuracy-aware search moves the layer that costs most back to fp32 first and stops

@@ -110,6 +110,8 @@ class RunsModelTest : public QObject {
     model.setProgress(m_failing, 45);  // thousands of steps a second: the same text is no change
     QCOMPARE(changed.size(), 1);
     QCOMPARE(changed[0][0].value<QModelIndex>(), model.runIndex(m_failing, RunsModel::kState));
+    model.setProgress(m_failing, 30, "calibrating");  // a run made of stages: the stage under way
+    QCOMPARE(text(model, m_failing, RunsModel::kState), QString("calibrating 30 %"));
     model.setConnectionLost(m_failing, 2, "UNAVAILABLE: failed to connect");
     QCOMPARE(text(model, m_failing, RunsModel::kState), QString("reconnecting (attempt 2)"));
     QVERIFY(model.runIndex(m_failing, RunsModel::kState)

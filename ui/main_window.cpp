@@ -142,7 +142,7 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   connect(&m_controller, &app::WorkbenchController::eventArrived, this,
           [this](qint64 runId, qint64 seq, const QString& type, const QByteArray& json) {
             m_history->addLiveEvent(runId, seq, type, json);
-            if (type == "step") showProgress(runId, json);
+            if (type == "step" || type == "progress") showProgress(runId, type, json);
           });
   connect(m_history, &app::ProjectHistory::runsRead, this,
           [this](qint64 projectId, const QList<app::Run>& runs, int trainingRuns) {
@@ -481,10 +481,13 @@ void MainWindow::resumeSelectedRun() {
   }
 }
 
-void MainWindow::showProgress(qint64 runId, const QByteArray& stepEvent) {
-  const QJsonObject step = QJsonDocument::fromJson(stepEvent).object();
-  if (const double total = step.value("total_steps").toDouble(); total > 0)
-    m_runsModel->setProgress(runId, qRound(100 * step.value("step").toDouble() / total));
+void MainWindow::showProgress(qint64 runId, const QString& type, const QByteArray& json) {
+  const QJsonObject e = QJsonDocument::fromJson(json).object();
+  if (type == "progress")  // a quantization's stages
+    m_runsModel->setProgress(runId, qRound(100 * e.value("fraction").toDouble()),
+                             e.value("stage").toString());
+  else if (const double total = e.value("total_steps").toDouble(); total > 0)
+    m_runsModel->setProgress(runId, qRound(100 * e.value("step").toDouble() / total));
 }
 
 void MainWindow::setRunState(qint64 runId, app::RunState state) {

@@ -104,7 +104,8 @@ class MainWindow : public QMainWindow {
   void showRunsInMonitor();  // the current project's training runs, from the store
   void setRunState(qint64 runId, app::RunState state);
   qint64 selectedRun() const;  // the run chosen in the browser, 0 when none
-  void showProgress(qint64 runId, const QByteArray& stepEvent);  // "running 45 %" in the browser
+  // "running 45 %" (a step event), or "calibrating 45 %" (a quantization's progress) in the browser
+  void showProgress(qint64 runId, const QString& type, const QByteArray& json);
   void startRun(const QJsonObject& job, const QString& node);
   void comparePrecisions(const QJsonObject& job, const QString& node);
   void offerNodes();

@@ -5,6 +5,7 @@
 #include <limits>
 #include <memory>
 
+#include "core/error.h"
 #include "exec/activation_budget.h"
 #include "exec/executor.h"
 
@@ -40,7 +41,9 @@ QuantPlan onlyLayer(const QuantPlan& plan, const std::string& layer) {
 }
 
 std::map<std::string, double> layerSqnr(const InferenceModel& model, const QuantPlan& plan,
-                                        const std::vector<float>& samples, int64_t limit) {
+                                        const std::vector<float>& samples,
+                                        const std::function<bool(double)>& progress,
+                                        int64_t limit) {
   const InputSpec& input = model.spec.inputs.at(0);
   const int64_t sampleSize = numel(input.shape);
   const int64_t available = std::min(limit, static_cast<int64_t>(samples.size()) / sampleSize);
@@ -57,11 +60,15 @@ std::map<std::string, double> layerSqnr(const InferenceModel& model, const Quant
     return exec;
   };
   std::map<std::string, SignalNoise> power;
+  const double runs = static_cast<double>(n / batch * plan.layers.size());
+  int64_t done = 0;
   for (int64_t first = 0; first + batch <= n; first += batch) {
     const auto reference = run(Precision::fp32, nullptr, first);
     for (const auto& [layer, quant] : plan.layers) {
       const QuantPlan one = onlyLayer(plan, layer);
       power[layer].add(reference->read(layer), run(Precision::int8, &one, first)->read(layer));
+      if (progress && !progress(static_cast<double>(++done) / runs))
+        throw Error("quantization cancelled");
     }
   }
   std::map<std::string, double> result;

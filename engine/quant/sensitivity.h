@@ -19,9 +19,12 @@ QuantPlan onlyLayer(const QuantPlan& plan, const std::string& layer);
 // Per int8-capable layer: the signal-to-quantization-noise ratio of its output when only it runs
 // in int8, against the fp32 model, in dB (10 log10(sum x^2 / sum (x - q)^2), infinite when
 // equal), over the calibration samples (at most `limit`, in at most 4 whole chunks that keep the
-// two executors within the inference activation budget).
+// two executors within the inference activation budget). `progress` gets the fraction done and
+// returns false to cancel (a twb::Error "quantization cancelled").
 std::map<std::string, double> layerSqnr(const InferenceModel& model, const QuantPlan& plan,
-                                        const std::vector<float>& samples, int64_t limit = 256);
+                                        const std::vector<float>& samples,
+                                        const std::function<bool(double)>& progress = {},
+                                        int64_t limit = 256);
 
 // Accuracy (0 to 1) of the model under a plan; null: fp32.
 using AccuracyFunction = std::function<double(const QuantPlan*)>;

@@ -80,8 +80,8 @@ nlohmann::json quantizeModel(const ModelFile& fp32, const std::shared_ptr<const 
   });
   if (plan.layers.empty())
     throw Error("model '" + fp32.spec.name + "' has no Conv2d or Linear layer to quantize");
-  if (progress && !progress("measuring SQNR", 0)) throw Error("quantization cancelled");
-  const std::map<std::string, double> sqnr = layerSqnr(model, plan, samples);
+  const std::map<std::string, double> sqnr = layerSqnr(
+      model, plan, samples, [&](double f) { return !progress || progress("measuring SQNR", f); });
 
   ParameterStore params = model.params;
   int evaluations = 0;

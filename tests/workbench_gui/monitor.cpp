@@ -25,11 +25,22 @@ void WorkbenchGuiTest::comparePrecisionsStreamsLivePointsForBothRuns() {
                               twb::test::timeScaled(180000));
     QCOMPARE(m_window->monitor()->pointCount(runIdOf(runRow(i))), 40);
   }
-  // The fp32 model is then quantized: an int8 run.
+  // The fp32 model is then quantized: an int8 run, its stages shown in the browser as they go.
+  QStringList states;
+  const QMetaObject::Connection watching =
+      connect(browser(), &QAbstractItemModel::dataChanged, this,
+              [&](const QModelIndex& from, const QModelIndex& to) {
+                for (int row = from.row(); row <= to.row(); ++row)
+                  states << text(from.siblingAtRow(row), 1);
+              });
   const int int8 = trainedRuns();
   QTRY_VERIFY_WITH_TIMEOUT(runCount() == int8 + 1, twb::test::timeScaled(30000));
   QCOMPARE(text(runRow(int8), 2), QString("int8"));
   QTRY_VERIFY_WITH_TIMEOUT(text(runRow(int8), 1) == "succeeded", twb::test::timeScaled(180000));
+  disconnect(watching);
+  QVERIFY2(!states.filter(QRegularExpression("^calibrating \\d+ %$")).isEmpty() &&
+               !states.filter(QRegularExpression("^evaluating \\d+ %$")).isEmpty(),
+           qPrintable(states.join(", ")));
   QTRY_VERIFY_WITH_TIMEOUT(text(runRow(int8), 4).endsWith("%"), twb::test::timeScaled(30000));
   QVERIFY(text(runRow(0), 4).endsWith("%"));  // final test accuracy
   QTest::qWait(100);                          // one redraw
