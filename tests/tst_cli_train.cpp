@@ -602,6 +602,30 @@ class TestCliTrain : public QObject {
              dir.filePath("run/model-int8.twbm").toStdString());
   }
 
+  // `eval` on a terminal draws a bar as the test set goes through (a pty made by script(1));
+  // elsewhere it prints its answer alone, so --json stays one object.
+  void evalShowsItsProgressOnATerminal() {
+    QTemporaryDir dir;
+    const QString jobFile = writeMlpJob(dir, "short.json", {{"max_steps", 5}});
+    QVERIFY(runEngine({"train", jobFile, "--out", dir.filePath("run")}).exitCode == 0);
+    const QString model = dir.filePath("run/model.twbm");
+    QProcess terminal;
+    terminal.setProcessChannelMode(QProcess::MergedChannels);
+    terminal.start(
+        "script",
+        {"-qec", QString("'%1' eval '%2' --dataset fashion-mnist").arg(TWB_ENGINE_BINARY, model),
+         "/dev/null"});
+    QVERIFY(terminal.waitForFinished(120000));
+    const QString drawn = QString::fromUtf8(terminal.readAll());
+    QVERIFY2(terminal.exitCode() == 0, qPrintable(drawn));
+    QVERIFY2(drawn.contains(QRegularExpression("evaluating +\\[#+\\.+\\] +\\d+%")) &&
+                 drawn.contains(QRegularExpression("evaluating +\\[#{28}\\] 100%")) &&
+                 drawn.contains("accuracy"),
+             qPrintable(drawn));
+    const EngineRun piped = runEngine({"eval", model, "--dataset", "fashion-mnist", "--json"});
+    QVERIFY2(piped.exitCode == 0 && !piped.output.contains("evaluating"), qPrintable(piped.output));
+  }
+
   void infoReportsTheMachine() {
     const EngineRun run = runEngine({"info", "--json"});
     QCOMPARE(run.exitCode, 0);

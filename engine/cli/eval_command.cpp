@@ -1,9 +1,12 @@
+#include <unistd.h>
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "cli/class_report.h"
 #include "cli/commands.h"
 #include "cli/model_argument.h"
+#include "cli/progress_bar.h"
 #include "core/error.h"
 #include "io/model_file.h"
 #include "train/evaluator.h"
@@ -45,10 +48,17 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
     model = inferenceForm(std::move(model), precision, args.model);
     Evaluator evaluator(model.spec, model.params, "SoftmaxCrossEntropy", precision,
                         model.quant ? &*model.quant : nullptr);
-    // As the model was trained, when its file says so.
+    // As the model was trained, when its file says so. A bar on a terminal only: --json's
+    // output stays one object wherever stderr goes.
+    const bool terminal = isatty(STDERR_FILENO);
+    StageProgress progress(terminal);
     const EvalResult r = evaluator.run(
         data.test, args.batch,
-        model.dataset.normalization.value_or(data.test->defaultNormalization()));
+        model.dataset.normalization.value_or(data.test->defaultNormalization()), [&](double f) {
+          if (terminal) progress.update("evaluating", f);
+          return true;
+        });
+    progress.finish();
     // The dataset's names describe the labels counted; a model trained on other names is
     // worth a word, since its answers may mean other classes.
     std::vector<std::string> names = data.test->classNames();

@@ -62,7 +62,8 @@ Executor& Evaluator::executorFor(int64_t batch, const Shape& outputShape) {
 }
 
 EvalResult Evaluator::run(std::shared_ptr<const Dataset> data, int64_t batch,
-                          const Normalization& normalization) {
+                          const Normalization& normalization,
+                          const std::function<bool(double)>& progress) {
   const Shape outputShape = [&] {
     const Graph g = Graph::build(m_model, 1);
     return g.values()[g.outputs()[0]].shape;
@@ -103,6 +104,9 @@ EvalResult Evaluator::run(std::shared_ptr<const Dataset> data, int64_t batch,
         result.top5Correct += amongTop(logits.data() + i * classes, classes, labels[i], 5);
     }
     result.samples += n;
+    if (progress &&
+        !progress(static_cast<double>(result.samples) / static_cast<double>(data->size())))
+      throw Error("evaluation cancelled");
   }
   if (result.samples) {
     result.loss = lossSum / result.samples;

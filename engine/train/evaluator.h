@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -36,8 +37,11 @@ class Evaluator {
   Evaluator(ModelSpec model, ParameterStore& params, std::string loss,
             Precision precision = Precision::fp32, const QuantPlan* quant = nullptr);
   ~Evaluator();
+  // `progress` gets the share of samples done after each batch and returns false to stop (a
+  // twb::Error "evaluation cancelled").
   EvalResult run(std::shared_ptr<const Dataset> data, int64_t batch,
-                 const Normalization& normalization);
+                 const Normalization& normalization,
+                 const std::function<bool(double)>& progress = {});
 
  private:
   Executor& executorFor(int64_t batch, const Shape& outputShape);

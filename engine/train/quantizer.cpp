@@ -89,12 +89,13 @@ nlohmann::json quantizeModel(const ModelFile& fp32, const std::shared_ptr<const 
                            ? static_cast<int>(plan.layers.size()) + 2 : 2;
   EvalResult lastFp32, lastInt8;  // for the report's per-class counts
   const AccuracyFunction accuracy = [&](const QuantPlan* quant) {
-    if (progress && !progress("evaluating", static_cast<double>(evaluations++) / expected))
-      throw Error("quantization cancelled");
+    const int done = evaluations++;
     Evaluator evaluator(model.spec, params, "SoftmaxCrossEntropy",
                         quant ? Precision::int8 : Precision::fp32, quant);
     EvalResult& result = quant ? lastInt8 : lastFp32;
-    result = evaluator.run(eval, options.evalBatch, normalization);
+    result = evaluator.run(eval, options.evalBatch, normalization, [&](double f) {
+      return !progress || progress("evaluating", (done + f) / expected);
+    });
     return result.accuracy;
   };
   std::optional<AccuracyAwareResult> sensitivity;
