@@ -602,26 +602,34 @@ class TestCliTrain : public QObject {
              dir.filePath("run/model-int8.twbm").toStdString());
   }
 
-  // `eval` on a terminal draws a bar as the test set goes through (a pty made by script(1));
-  // elsewhere it prints its answer alone, so --json stays one object.
-  void evalShowsItsProgressOnATerminal() {
+  // `eval` and `predict` on a terminal draw a bar as the samples go through (a pty made by
+  // script(1)); elsewhere they print their answers alone, so --json stays one object.
+  void evalAndPredictShowProgressOnATerminal() {
     QTemporaryDir dir;
     const QString jobFile = writeMlpJob(dir, "short.json", {{"max_steps", 5}});
     QVERIFY(runEngine({"train", jobFile, "--out", dir.filePath("run")}).exitCode == 0);
-    const QString model = dir.filePath("run/model.twbm");
-    QProcess terminal;
-    terminal.setProcessChannelMode(QProcess::MergedChannels);
-    terminal.start(
-        "script",
-        {"-qec", QString("'%1' eval '%2' --dataset fashion-mnist").arg(TWB_ENGINE_BINARY, model),
-         "/dev/null"});
-    QVERIFY(terminal.waitForFinished(120000));
-    const QString drawn = QString::fromUtf8(terminal.readAll());
-    QVERIFY2(terminal.exitCode() == 0, qPrintable(drawn));
-    QVERIFY2(drawn.contains(QRegularExpression("evaluating +\\[#+\\.+\\] +\\d+%")) &&
-                 drawn.contains(QRegularExpression("evaluating +\\[#{28}\\] 100%")) &&
-                 drawn.contains("accuracy"),
-             qPrintable(drawn));
+    const QString model = dir.filePath("run/model.twbm"), images = dir.filePath("images.npy");
+    twb::writeNpyFile(images.toStdString(), twb::Tensor({1000, 1, 28, 28}, twb::DType::f32));
+    const auto onATerminal = [&](const QString& command) {
+      QProcess terminal;
+      terminal.setProcessChannelMode(QProcess::MergedChannels);
+      terminal.start("script",
+                     {"-qec", QString("'%1' %2").arg(TWB_ENGINE_BINARY, command), "/dev/null"});
+      terminal.waitForFinished(120000);
+      return terminal.exitCode() == 0 ? QString::fromUtf8(terminal.readAll()) : QString();
+    };
+    const QString evaluated = onATerminal(QString("eval '%1' --dataset fashion-mnist").arg(model));
+    QVERIFY2(evaluated.contains(QRegularExpression("evaluating +\\[#+\\.+\\] +\\d+%")) &&
+                 evaluated.contains(QRegularExpression("evaluating +\\[#{28}\\] 100%")) &&
+                 evaluated.contains("accuracy"),
+             qPrintable(evaluated));
+    const QString predicted =
+        onATerminal(QString("predict '%1' --input '%2' --out '%3' --batch 100")
+                        .arg(model, images, dir.filePath("out.npy")));
+    QVERIFY2(predicted.contains(QRegularExpression("predicting +\\[#+\\.+\\] +\\d+%")) &&
+                 predicted.contains(QRegularExpression("predicting +\\[#{28}\\] 100%")) &&
+                 predicted.contains("1000 samples ->"),
+             qPrintable(predicted));
     const EngineRun piped = runEngine({"eval", model, "--dataset", "fashion-mnist", "--json"});
     QVERIFY2(piped.exitCode == 0 && !piped.output.contains("evaluating"), qPrintable(piped.output));
   }

@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -6,14 +8,15 @@
 
 #include "cli/commands.h"
 #include "cli/model_argument.h"
+#include "cli/progress_bar.h"
 #include "core/error.h"
 #include "data/image_file.h"
 #include "data/image_resize.h"
 #include "data/npy_file.h"
 #include "exec/activation_budget.h"
 #include "exec/executor.h"
-#include "io/model_file.h"
 #include "io/edited_model.h"
+#include "io/model_file.h"
 
 namespace twb {
 
@@ -163,6 +166,8 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
     const int64_t sampleValues = numel(sample);
     auto* in = static_cast<float*>(exec.inputBuffer(model.spec.inputs[0].name));
     int64_t done = 0, filled = 0;
+    const bool terminal = isatty(STDERR_FILENO);  // a bar on a terminal only, as eval's
+    StageProgress progress(terminal);
     auto runBatch = [&] {
       std::fill(in + filled * sampleValues, in + batch * sampleValues, 0.f);
       exec.forward();
@@ -171,6 +176,8 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
                   static_cast<size_t>(filled * perSample) * sizeof(float));
       done += filled;
       filled = 0;
+      if (terminal)
+        progress.update("predicting", static_cast<double>(done) / static_cast<double>(total));
     };
     for (const InputFile& file : files)
       for (int64_t s = 0; s < file.samples; ++s) {
@@ -179,6 +186,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
         if (++filled == batch) runBatch();
       }
     if (filled > 0) runBatch();
+    progress.finish();
     writeNpyFile(args.out, result);
 
     if (args.top > 0 && outShape.size() == 2) {
