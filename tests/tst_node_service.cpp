@@ -278,6 +278,24 @@ class NodeServiceTest : public QObject {
     QVERIFY2(report["calibration"]["dataset"].get<std::string>().find(
                  folder.toStdString() + "/x.npy") != std::string::npos,
              report["calibration"].dump().c_str());
+    // A job that fine-tuned a model file beside the job, the file deleted since: its own model
+    // still quantizes (the node reads the job's datasets, not its initial model).
+    QVERIFY(
+        QFile::copy(dataDir() + "/jobs/" + QString::fromStdString(first.id()) + "/out/model.twbm",
+                    folder + "/start.twbm"));
+    auto fineTune = job;
+    fineTune["model"] = {{"file", "start.twbm"}};
+    fineTune.erase("parallel");
+    auto fineTuneRequest = trainRequest(fineTune.dump());
+    fineTuneRequest.mutable_train()->set_job_folder(folder.toStdString());
+    const auto tuned = node.submit(fineTuneRequest);
+    QVERIFY(node.watch(tuned.id(), 0, [](const v1::Event&) { return true; }));
+    QCOMPARE(node.job(tuned.id()).state(), v1::SUCCEEDED);
+    QVERIFY(QFile::remove(folder + "/start.twbm"));
+    quantize.mutable_quantize()->mutable_model()->set_job(tuned.id());
+    const auto tunedInt8 = node.submit(quantize);
+    QVERIFY(node.watch(tunedInt8.id(), 0, [](const v1::Event&) { return true; }));
+    QCOMPARE(node.job(tunedInt8.id()).state(), v1::SUCCEEDED);
 
     // `twb-engine client` sends a job file's folder to a node of this machine, as the workbench
     // does; with --file the job's files go to the node and its paths resolve there.

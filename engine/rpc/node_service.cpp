@@ -94,15 +94,10 @@ std::string jobFolderOf(const std::string& id, const JobManager& jobs) {
 
 // The datasets train job `id` trained and tested on, their paths resolved as it resolved them;
 // empty for another kind of job.
-struct TrainingData {
-  std::string train, test;
-};
-TrainingData trainingDataOf(const std::string& id, const JobManager& jobs) {
+JobDatasets trainingDataOf(const std::string& id, const JobManager& jobs) {
   const nlohmann::json task = taskOf(id, jobs);
   if (task.value("kind", "") != "train") return {};
-  const JobConfig job =
-      JobConfig::fromJson(task.at("job"), task.value("job_folder", jobs.folder(id).dir));
-  return {job.trainData, job.testData};
+  return datasetsOfJob(task.at("job"), task.value("job_folder", jobs.folder(id).dir));
 }
 
 nlohmann::json placementJson(const v1::RankPlacement& placement) {
@@ -130,7 +125,6 @@ nlohmann::json buildTask(const v1::SubmitJobRequest& request, const JobManager& 
       const auto& q = request.quantize();
       nlohmann::json task = {{"kind", "quantize"},
                              {"model", sourceModel(q.model(), jobs, folder)},
-                             {"calibration", q.calibration()},
                              {"samples", q.samples() ? q.samples() : 512},
                              {"observer", q.observer().empty() ? "percentile" : q.observer()},
                              {"scheme", q.scheme().empty() ? "per-channel" : q.scheme()},
@@ -138,12 +132,11 @@ nlohmann::json buildTask(const v1::SubmitJobRequest& request, const JobManager& 
       if (q.has_max_drop()) task["max_drop"] = q.max_drop();
       // Unless told otherwise, a model trained here calibrates on the data it trained on and is
       // evaluated on its test data.
-      if (q.calibration().empty() && !q.model().job().empty()) {
-        const TrainingData data = trainingDataOf(q.model().job(), jobs);
-        task["calibration"] = data.train;
-        if (!data.test.empty()) task["evaluation"] = data.test;
-      }
-      if (task["calibration"] == "") task["calibration"] = "fashion-mnist";
+      JobDatasets data{q.calibration(), ""};
+      if (data.train.empty() && !q.model().job().empty())
+        data = trainingDataOf(q.model().job(), jobs);
+      task["calibration"] = data.train.empty() ? "fashion-mnist" : data.train;
+      if (!data.test.empty()) task["evaluation"] = data.test;
       return task;
     }
     case v1::SubmitJobRequest::kExport:

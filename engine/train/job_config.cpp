@@ -311,6 +311,13 @@ nlohmann::json ParallelConfig::toJson() const {
           {"timeout_s", timeoutSeconds}};
 }
 
+JobDatasets datasetsOfJob(const nlohmann::json& json, const std::string& baseDir) {
+  JobConfig job;
+  JsonObject o(json, "");
+  readDataset(o, job, baseDir);
+  return {job.trainData, job.testData};
+}
+
 JobConfig JobConfig::load(const std::string& path, const std::string& baseDir) {
   std::ifstream in(path);
   if (!in) throw Error(path + ": cannot open the job file");

@@ -72,6 +72,14 @@ struct JobConfig {
   static JobConfig load(const std::string& path, const std::string& baseDir = "");
 };
 
+// The datasets a job names (its "dataset": train, and test when given, as JobConfig holds them,
+// relative paths resolved against `baseDir`), read without the rest of the job: no model file
+// loaded, no graph built.
+struct JobDatasets {
+  std::string train, test;
+};
+JobDatasets datasetsOfJob(const nlohmann::json& json, const std::string& baseDir);
+
 // Whether `name` names a device: "cpu", "cuda" or "cuda:N".
 bool isDeviceName(const std::string& name);
 
