@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "backend/cpu/winograd_int8_conv3x3.h"
 #include "core/random.h"
 #include "data/dataset.h"
 #include "exec/executor.h"
@@ -85,6 +86,44 @@ std::vector<float> onnxRuntime(const QString& onnxPath, const std::vector<float>
   std::ifstream(out.toStdString(), std::ios::binary)
       .read(reinterpret_cast<char*>(y.data()), static_cast<std::streamsize>(y.size() * 4));
   return y;
+}
+// Conv2d 3x3 (in to mid channels, ReLU fused) and, when out > 0, a second one (mid to out)
+// reading it: integer weights and inputs at full range for the int8 kernels' exactness check.
+ModelSpec threeByThreePair(int in, int mid, int out, int height, int width) {
+  ModelSpec s;
+  s.name = "three-by-three-pair";
+  s.inputs = {{"image", {in, height, width}, DType::f32}};
+  const auto conv = [](const char* name, const char* input, int channels, const char* activation) {
+    return NodeSpec{
+        name,
+        "Conv2d",
+        {input},
+        {{"out_channels", channels}, {"kernel", 3}, {"padding", 1}, {"activation", activation}}};
+  };
+  s.nodes = {conv("conv1", "image", mid, out > 0 ? "relu" : "none")};
+  if (out > 0) s.nodes.push_back(conv("conv2", "conv1", out, "none"));
+  s.outputs = {s.nodes.back().name};
+  return s;
+}
+
+// The direct 3x3 convolution (padding 1) of integer values: in (in, H, W), w (out, in, 3, 3).
+std::vector<int64_t> integerConvolution(const std::vector<int64_t>& x,
+                                        const std::vector<int64_t>& w, int64_t in, int64_t out,
+                                        int64_t height, int64_t width) {
+  std::vector<int64_t> acc(static_cast<size_t>(out * height * width), 0);
+  for (int64_t k = 0; k < out; ++k)
+    for (int64_t y = 0; y < height; ++y)
+      for (int64_t x0 = 0; x0 < width; ++x0)
+        for (int64_t c = 0; c < in; ++c)
+          for (int64_t i = 0; i < 3; ++i)
+            for (int64_t j = 0; j < 3; ++j) {
+              const int64_t row = y + i - 1, column = x0 + j - 1;
+              if (row < 0 || row >= height || column < 0 || column >= width) continue;
+              acc[static_cast<size_t>((k * height + y) * width + x0)] +=
+                  w[static_cast<size_t>(((k * in + c) * 3 + i) * 3 + j)] *
+                  x[static_cast<size_t>((c * height + row) * width + column)];
+            }
+  return acc;
 }
 }  // namespace
 
@@ -251,6 +290,93 @@ class TestQuant : public QObject {
     const double fromExport = relativeError(imported.data(), engine.data(), static_cast<int64_t>(engine.size()));
     qInfo("%s: imported int8 against the engine's int8: relative error %.2g", qPrintable(model), fromExport);
     QVERIFY2(fromExport < 1e-3 * fromFp32, qPrintable(QString::number(fromExport)));
+  }
+
+  void int8ThreeByThreeConvolutionsSumExactly_data() {
+    QTest::addColumn<bool>("signedInput");
+    QTest::addColumn<int>("out");
+    QTest::newRow("s8 image, f32 output, partial tiles") << true << 0;
+    QTest::newRow("u8 image, u8 through a ReLU into a second convolution") << false << 16;
+  }
+
+  // int8 3x3 convolutions give the sums of their integers exactly. On a CPU without VNNI they run
+  // as Winograd's F(2x2, 3x3) in integers (backend/cpu/winograd_int8_conv3x3.h); oneDNN's direct
+  // kernel there adds u8 x s8 pairs in s16, which saturates at full-range values (half the
+  // outputs of ResNet-50's shapes off in a harness) and halves the weights of an s8 input.
+  // Scales are powers of two and biases whole multiples of them, so every step after the sum is
+  // exact in float too, and the reference below is the kernels' formula on exact sums:
+  // q = round(clamp((acc + bias / (s_x s_w)) * s_x s_w / s_y)).
+  void int8ThreeByThreeConvolutionsSumExactly() {
+    QFETCH(bool, signedInput);
+    QFETCH(int, out);
+    const int64_t in = 32, mid = 48, height = 9, width = 7;
+    const ModelSpec spec = threeByThreePair(in, mid, out, height, width);
+    const float sx = 1.f / 16, sw = 1.f / 128, s1 = 0.5f;
+    QuantPlan plan;
+    plan.activations["image"] = {sx * (signedInput ? 127.f : 255.f), !signedInput};
+    plan.activations["conv1"] = {s1 * 255.f, true};
+    plan.layers["conv1"] = {true, std::vector<float>(mid, sw)};
+    if (out > 0) plan.layers["conv2"] = {true, std::vector<float>(out, sw)};
+
+    Random random(3);
+    const auto integers = [&](size_t n, int lo, int hi) {
+      std::vector<int64_t> q(n);
+      for (auto& v : q)
+        v = lo + static_cast<int64_t>(random.uniform(0.f, 1.f) * (hi - lo + 1)) % (hi - lo + 1);
+      return q;
+    };
+    const auto qx = integers(static_cast<size_t>(in * height * width), signedInput ? -127 : 0,
+                             signedInput ? 127 : 255);
+    ParameterStore params;
+    params.ensure(Graph::build(spec, 1), 5);
+    const auto setLayer = [&](const char* name, int64_t channels, int64_t inputs, float sIn) {
+      const auto qw = integers(static_cast<size_t>(channels * inputs * 9), -127, 127);
+      const auto qb = integers(static_cast<size_t>(channels), -20000, 20000);
+      float* w = params.find(std::string(name) + ".weight")->value.data<float>();
+      float* b = params.find(std::string(name) + ".bias")->value.data<float>();
+      for (size_t i = 0; i < qw.size(); ++i) w[i] = static_cast<float>(qw[i]) * sw;
+      for (size_t i = 0; i < qb.size(); ++i) b[i] = static_cast<float>(qb[i]) * sIn * sw;
+      return std::make_pair(qw, qb);
+    };
+    const auto [w1, b1] = setLayer("conv1", mid, in, sx);
+    std::vector<float> x(qx.size());
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(qx[i]) * sx;
+
+    // conv1: to u8 in units of s1 when conv2 reads it, else f32.
+    const auto acc1 = integerConvolution(qx, w1, in, mid, height, width);
+    std::vector<int64_t> q1(acc1.size());
+    std::vector<float> reference(acc1.size());
+    const int64_t pixels = height * width;
+    for (size_t i = 0; i < acc1.size(); ++i) {
+      const float sum = static_cast<float>(acc1[i] + b1[i / static_cast<size_t>(pixels)]);
+      reference[i] = sum * sx * sw;
+      q1[i] = static_cast<int64_t>(std::nearbyint(std::clamp(sum * (sx * sw / s1), 0.f, 255.f)));
+    }
+    if (out > 0) {
+      const auto [w2, b2] = setLayer("conv2", out, mid, s1);
+      const auto acc2 = integerConvolution(q1, w2, mid, out, height, width);
+      reference.resize(acc2.size());
+      for (size_t i = 0; i < acc2.size(); ++i)
+        reference[i] =
+            static_cast<float>(acc2[i] + b2[i / static_cast<size_t>(pixels)]) * (s1 * sw);
+    }
+
+    Executor exec(Graph::build(spec, 1), params, {ExecMode::infer, false, Precision::int8, &plan});
+    std::copy(x.begin(), x.end(), static_cast<float*>(exec.inputBuffer("image")));
+    exec.forward();
+    const std::vector<float> ours = exec.read(spec.outputs[0]);
+    int64_t worst = 0;
+    const double error =
+        relativeError(ours.data(), reference.data(), static_cast<int64_t>(ours.size()), &worst);
+    qInfo("kernel %s: relative error %.3g (worst at %lld: %g against %g)",
+          exec.nodeTimings()[0].kernel.c_str(), error, static_cast<long long>(worst), ours[worst],
+          reference[worst]);
+    QVERIFY2(error <= 1e-7, qPrintable(QString::number(error)));
+    const WinogradInt8Conv3x3::Shape shape{
+        1,      in,    mid,
+        height, width, signedInput ? WinogradInt8Conv3x3::Type::s8 : WinogradInt8Conv3x3::Type::u8};
+    QCOMPARE(exec.nodeTimings()[0].kernel == "winograd F(2x2, 3x3) int8",
+             WinogradInt8Conv3x3::supports(shape));
   }
 
   // An int8 model file keeps int8 weights (I8) and the plan; loading it gives the same outputs.

@@ -3,6 +3,7 @@
 
 #include "backend/cpu/cpu_kernel.h"
 #include "backend/cpu/winograd_conv3x3.h"
+#include "backend/cpu/winograd_int8_conv3x3.h"
 #include "ops/fused_activation.h"
 
 namespace twb {
@@ -25,6 +26,8 @@ dnnl::memory::desc plainLayout(const dnnl::memory::desc& desc) {
 // activations, the block's largest, never go to memory. In fp32 a 3x3 convolution with stride 1
 // runs as Winograd's F(4x4, 3x3) (winograd_conv3x3.h), forward and, when training, backward to
 // its input and its weights. Frozen weights are transformed once, trained ones at every forward.
+// In int8 on a CPU without VNNI it runs as Winograd's F(2x2, 3x3) in integers
+// (winograd_int8_conv3x3.h), with the same results as a direct sum that does not saturate.
 class CpuConv2d : public CpuKernel {
  public:
   bool absorb(const GraphNode& self, const GraphNode& next,
@@ -148,6 +151,7 @@ class CpuConv2d : public CpuKernel {
       } catch (const dnnl::error&) {  // no kernel reads that layout: the reorder stays
       }
     }
+    if (isInt8() && !training && takesInt8Winograd(node, src[0], w[0])) return m_fwd.dst_desc();
     noteScratchpad(m_fwd.scratchpad_desc());
     if (training) {
       m_bwdData = dnnl::convolution_backward_data::primitive_desc(
@@ -179,6 +183,7 @@ class CpuConv2d : public CpuKernel {
   void bind(const KernelIO& io) override {
     if (m_winograd) return bindWinograd(io);
     const dnnl::memory src = inLayout(m_forward, io.inputs[0], m_fwd.src_desc());
+    if (m_winogradInt8) return bindInt8Winograd(src, io);
     if (isInt8()) return bindInt8(src, io);
     const dnnl::memory weights =
         weightsInLayout(wrap(io.params[0], m_weightsPlain), m_fwd.weights_desc());
@@ -192,6 +197,9 @@ class CpuConv2d : public CpuKernel {
 
   void forward(dnnl::stream& stream) override {
     run(m_forward, stream);
+    if (m_winogradInt8)
+      m_winogradInt8->run(m_winogradSrc.get_data_handle(), m_winogradDst.get_data_handle(),
+                          m_winogradScratch.get(), m_lowest, m_highest);
     if (!m_winograd) return;
     if (!m_frozen)
       m_winograd->setWeights(WinogradConv3x3::KernelView::plain(m_weightsData, m_inChannels),
@@ -232,32 +240,61 @@ class CpuConv2d : public CpuKernel {
     finishInto(m_backward, grad, gradPlain);
   }
 
-  // Whether Winograd takes this convolution: 3x3, stride 1, padding 1, one group, whole channel
-  // blocks, and an activation it applies as a clamp (none, ReLU, ReLU6).
-  bool takesWinograd(const GraphNode& node, const WinogradConv3x3::Shape& shape) {
+  // Whether Winograd's minimal filtering computes this convolution: 3x3, stride 1, padding 1,
+  // one group, and an activation it applies as a clamp (none, ReLU, ReLU6), whose bounds
+  // (in units of `unit`: the output's under int8) go to m_lowest and m_highest.
+  bool isWinogradShape(const GraphNode& node, float unit) {
     const Attrs& a = node.op->attrs();
     const std::vector<int64_t> one{1, 1};
     const auto& w = node.params[0].shape;
     if (w[2] != 3 || w[3] != 3 || a.integer("groups") != 1 || a.pair("stride") != one ||
-        a.pair("padding") != one || a.pair("dilation") != one || !WinogradConv3x3::supports(shape))
+        a.pair("padding") != one || a.pair("dilation") != one)
       return false;
     m_lowest = -std::numeric_limits<float>::infinity();
     m_highest = std::numeric_limits<float>::infinity();
     switch (fusedActivation(a)) {
       case FusedActivation::none:
-        break;
+        return true;
       case FusedActivation::relu6:
-        m_highest = 6.f;
+        m_highest = 6.f / unit;
         [[fallthrough]];
       case FusedActivation::relu:
         m_lowest = 0.f;
-        break;
+        return true;
       default:
         return false;
     }
+  }
+
+  // Whether Winograd takes this fp32 convolution (isWinogradShape, whole channel blocks).
+  bool takesWinograd(const GraphNode& node, const WinogradConv3x3::Shape& shape) {
+    if (!WinogradConv3x3::supports(shape) || !isWinogradShape(node, 1.f)) return false;
     WinogradConv3x3::Shape laidOut = shape;
     laidOut.channelsLast = directKernelTakesChannelsLast(shape);
     m_winograd = std::make_unique<WinogradConv3x3>(laidOut);
+    return true;
+  }
+
+  // Whether F(2x2, 3x3) in integers takes this int8 convolution in place of m_fwd, the direct
+  // one: in the layouts m_fwd reads and writes (NHWC), so its neighbours do not change.
+  bool takesInt8Winograd(const GraphNode& node, int64_t batch, int64_t out) {
+    const auto type = [](dt t) {
+      return t == dt::u8   ? WinogradInt8Conv3x3::Type::u8
+             : t == dt::s8 ? WinogradInt8Conv3x3::Type::s8
+                           : WinogradInt8Conv3x3::Type::f32;
+    };
+    const dnnl::memory::desc src = m_fwd.src_desc(), dst = m_fwd.dst_desc();
+    const auto inDims = src.dims(), outDims = dst.dims();
+    const WinogradInt8Conv3x3::Shape shape{
+        batch, inDims[1], out, inDims[2], inDims[3], type(src.data_type()), type(dst.data_type())};
+    const bool channelsLast = src == dnnl::memory::desc(inDims, src.data_type(), tag::nhwc) &&
+                              dst == dnnl::memory::desc(outDims, dst.data_type(), tag::nhwc);
+    if (!channelsLast || outDims[2] != inDims[2] || outDims[3] != inDims[3] ||
+        !WinogradInt8Conv3x3::supports(shape) || !isWinogradShape(node, m_quant.outputScale))
+      return false;
+    m_winogradInt8 = std::make_unique<WinogradInt8Conv3x3>(shape);
+    noteScratchpad(
+        dnnl::memory::desc({static_cast<int64_t>(m_winogradInt8->scratchBytes())}, dt::u8, tag::a));
     return true;
   }
 
@@ -368,6 +405,22 @@ class CpuConv2d : public CpuKernel {
     addStep(m_forward, dnnl::convolution_forward(m_fwd), args, m_fwd.scratchpad_desc(), io);
   }
 
+  // The kernel quantized to s8 once, as bindInt8 does, but plain (OC, IC, 3, 3) for the transform.
+  void bindInt8Winograd(const dnnl::memory& src, const KernelIO& io) {
+    const dnnl::memory::desc plain(m_weightsPlain.dims(), dt::s8, tag::oihw);
+    dnnl::memory weights(plain, cpuEngine());
+    quantizeWeights(wrap(io.params[0], m_weightsPlain), weights, m_quant.weightScales,
+                    m_channelMask);
+    if (m_hasBias) m_scaledBias = m_quant.scaledBias(io.params[1]);
+    const std::vector<float> scales = m_quant.outputScales();
+    m_winogradInt8->setWeights(static_cast<const int8_t*>(weights.get_data_handle()),
+                               m_hasBias ? m_scaledBias.data<float>() : nullptr, scales.data());
+    m_winogradSrc = src;
+    m_winogradDst = io.output;
+    m_winogradScratch = io.scratchpad;
+    m_implementation = "winograd F(2x2, 3x3) int8";
+  }
+
   bool m_hasBias = true;
   int m_channelMask = 1;
   Tensor m_scaledBias, m_depthwiseBias;
@@ -376,6 +429,7 @@ class CpuConv2d : public CpuKernel {
   dnnl::memory::desc m_residual;
   std::unique_ptr<WinogradConv3x3> m_winograd;  // set when prepare() chose it
   std::unique_ptr<WinogradConv3x3> m_winogradToInput;  // and training: the input's gradient
+  std::unique_ptr<WinogradInt8Conv3x3> m_winogradInt8;  // int8: set when prepare() chose it
   float m_lowest = 0, m_highest = 0;            // its activation, as a clamp
   dnnl::memory::desc m_winogradSrcDesc, m_winogradDstDesc;
   dnnl::memory m_winogradSrc, m_winogradDst, m_outputGrad, m_inputGrad;
