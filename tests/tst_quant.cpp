@@ -379,6 +379,49 @@ class TestQuant : public QObject {
              WinogradInt8Conv3x3::supports(shape));
   }
 
+  // A calibrated 1x1 convolution reading a u8 value sums its integers exactly: on a CPU without
+  // VNNI the calibrator gives it 7-bit weights (int8WeightLevels), whose u8 x s8 pairs oneDNN's
+  // direct kernel adds in s16 without saturating (8-bit ones saturated them).
+  void calibratedPointwiseConvolutionsSumExactly() {
+    const int64_t in = 32, out = 48, height = 6, width = 5, batch = 4, pixels = height * width;
+    ModelSpec spec;
+    spec.name = "pointwise";
+    spec.inputs = {{"image", {in, height, width}, DType::f32}};
+    spec.nodes = {{"conv", "Conv2d", {"image"}, {{"out_channels", out}, {"kernel", 1}}}};
+    spec.outputs = {"conv"};
+    ParameterStore params;
+    params.ensure(Graph::build(spec, 1), 5);
+    const InferenceModel model = rewriteForInference(spec, params);
+    // Pixels are whole multiples of 1/16 up to 255/16: the input's u8 scale is 1/16, and
+    // quantizing it is exact.
+    Random random(8);
+    std::vector<float> x(static_cast<size_t>(batch * in * pixels));
+    for (float& v : x) v = std::floor(random.uniform(0.f, 256.f)) / 16;
+    x[0] = 255.f / 16;
+    CalibrationOptions options;
+    options.samples = batch;
+    const QuantPlan plan = calibrate(model, x, options);
+    QCOMPARE(plan.range("image").scale(), 1.f / 16);
+    const std::vector<float>& scales = plan.layers.at("conv").weightScales;
+    const Tensor q = toInt8Weights(model.params.find("conv.weight")->value, scales);
+    const float* bias = model.params.find("conv.bias")->value.data<float>();
+    std::vector<float> reference(static_cast<size_t>(batch * out * pixels));
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t k = 0; k < out; ++k)
+        for (int64_t p = 0; p < pixels; ++p) {
+          int64_t acc = 0;
+          for (int64_t c = 0; c < in; ++c)
+            acc += int64_t{q.data<int8_t>()[k * in + c]} *
+                   static_cast<int64_t>(x[static_cast<size_t>((n * in + c) * pixels + p)] * 16);
+          reference[static_cast<size_t>((n * out + k) * pixels + p)] =
+              static_cast<float>(double(acc) * scales[static_cast<size_t>(k)] / 16 + bias[k]);
+        }
+    const auto ours = run(model.spec, model.params, x, batch, &plan);
+    const double error =
+        relativeError(ours.data(), reference.data(), static_cast<int64_t>(ours.size()));
+    QVERIFY2(error <= 1e-6, qPrintable(QString::number(error)));
+  }
+
   // An int8 model file keeps int8 weights (I8) and the plan; loading it gives the same outputs.
   void int8ModelFileRoundTrips() {
     const InferenceModel folded = rewriteForInference(m_cnn.spec, m_cnn.params);

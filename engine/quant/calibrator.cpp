@@ -103,7 +103,8 @@ QuantPlan calibrate(const InferenceModel& model, const std::vector<float>& sampl
     if (node.op->traits().int8 != Int8Role::weighted) continue;
     const Tensor& w = model.params.find(node.name + ".weight")->value;
     const int64_t out = w.shape()[0];
-    const int levels = makeCpuKernel(node.opName)->int8WeightLevels();
+    const bool signedInput = !plan.range(graph.values()[node.inputs[0]].name).nonNegative;
+    const int levels = makeCpuKernel(node.opName)->int8WeightLevels(node, signedInput);
     plan.layers[node.name] = {true, weightScales(w.data<float>(), out, w.numel() / out,
                                                  plan.window, levels)};
   }

@@ -70,6 +70,16 @@ class CpuConv2d : public CpuKernel {
     return true;
   }
 
+  // On CPUs without VNNI oneDNN's direct int8 kernels add u8 x s8 pairs in s16, which 8-bit
+  // weights saturate with a u8 input (an s8 input's weights the kernels halve themselves);
+  // Winograd's in integers sums exactly.
+  int int8WeightLevels(const GraphNode& node, bool signedInput) const override {
+    const auto& w = node.params[0].shape;
+    const bool exact =
+        isWinogradShape(node) && WinogradInt8Conv3x3::supports({1, w[1], w[0], 1, 1});
+    return signedInput || exact ? 127 : int8MatmulWeightLevels();
+  }
+
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
                              bool training) override {
     const Attrs& a = node.op->attrs();
@@ -241,34 +251,32 @@ class CpuConv2d : public CpuKernel {
   }
 
   // Whether Winograd's minimal filtering computes this convolution: 3x3, stride 1, padding 1,
-  // one group, and an activation it applies as a clamp (none, ReLU, ReLU6), whose bounds
-  // (in units of `unit`: the output's under int8) go to m_lowest and m_highest.
-  bool isWinogradShape(const GraphNode& node, float unit) {
+  // one group, and an activation it applies as a clamp (none, ReLU, ReLU6: setClamp()).
+  static bool isWinogradShape(const GraphNode& node) {
     const Attrs& a = node.op->attrs();
     const std::vector<int64_t> one{1, 1};
     const auto& w = node.params[0].shape;
-    if (w[2] != 3 || w[3] != 3 || a.integer("groups") != 1 || a.pair("stride") != one ||
-        a.pair("padding") != one || a.pair("dilation") != one)
-      return false;
-    m_lowest = -std::numeric_limits<float>::infinity();
-    m_highest = std::numeric_limits<float>::infinity();
-    switch (fusedActivation(a)) {
-      case FusedActivation::none:
-        return true;
-      case FusedActivation::relu6:
-        m_highest = 6.f / unit;
-        [[fallthrough]];
-      case FusedActivation::relu:
-        m_lowest = 0.f;
-        return true;
-      default:
-        return false;
-    }
+    const FusedActivation activation = fusedActivation(a);
+    return w[2] == 3 && w[3] == 3 && a.integer("groups") == 1 && a.pair("stride") == one &&
+           a.pair("padding") == one && a.pair("dilation") == one &&
+           (activation == FusedActivation::none || activation == FusedActivation::relu ||
+            activation == FusedActivation::relu6);
+  }
+
+  // The fused activation's bounds, in units of `unit` (the output's under int8), into
+  // m_lowest and m_highest.
+  void setClamp(const GraphNode& node, float unit) {
+    const FusedActivation activation = fusedActivation(node.op->attrs());
+    const bool relu = activation == FusedActivation::relu || activation == FusedActivation::relu6;
+    m_lowest = relu ? 0.f : -std::numeric_limits<float>::infinity();
+    m_highest =
+        activation == FusedActivation::relu6 ? 6.f / unit : std::numeric_limits<float>::infinity();
   }
 
   // Whether Winograd takes this fp32 convolution (isWinogradShape, whole channel blocks).
   bool takesWinograd(const GraphNode& node, const WinogradConv3x3::Shape& shape) {
-    if (!WinogradConv3x3::supports(shape) || !isWinogradShape(node, 1.f)) return false;
+    if (!WinogradConv3x3::supports(shape) || !isWinogradShape(node)) return false;
+    setClamp(node, 1.f);
     WinogradConv3x3::Shape laidOut = shape;
     laidOut.channelsLast = directKernelTakesChannelsLast(shape);
     m_winograd = std::make_unique<WinogradConv3x3>(laidOut);
@@ -290,8 +298,9 @@ class CpuConv2d : public CpuKernel {
     const bool channelsLast = src == dnnl::memory::desc(inDims, src.data_type(), tag::nhwc) &&
                               dst == dnnl::memory::desc(outDims, dst.data_type(), tag::nhwc);
     if (!channelsLast || outDims[2] != inDims[2] || outDims[3] != inDims[3] ||
-        !WinogradInt8Conv3x3::supports(shape) || !isWinogradShape(node, m_quant.outputScale))
+        !WinogradInt8Conv3x3::supports(shape) || !isWinogradShape(node))
       return false;
+    setClamp(node, m_quant.outputScale);
     m_winogradInt8 = std::make_unique<WinogradInt8Conv3x3>(shape);
     noteScratchpad(
         dnnl::memory::desc({static_cast<int64_t>(m_winogradInt8->scratchBytes())}, dt::u8, tag::a));

@@ -123,8 +123,12 @@ class CpuKernel {
   // primitive ("jit:avx2", "ref:any", ...) or the name of our own loop; "" before bind() or
   // for a kernel that only copies.
   const std::string& implementation() const { return m_implementation; }
-  // The largest |q| of int8 weights this kernel multiplies exactly (the calibrator's limit).
-  virtual int int8WeightLevels() const { return 127; }
+  // The largest |q| of int8 weights this kernel multiplies exactly for `node` with an s8 (else
+  // u8) input (the calibrator's limit).
+  virtual int int8WeightLevels(const GraphNode& node, bool signedInput) const {
+    (void)node, (void)signedInput;
+    return 127;
+  }
 
  protected:
   using Steps = std::vector<BoundPrimitive>;

@@ -22,9 +22,9 @@ using tag = dnnl::memory::format_tag;
 // an s8 input itself at every call, which on AVX2 made (1024 x 64) x (64 x 64) 1.7-2x slower.
 class CpuLinear : public CpuKernel {
  public:
-  // oneDNN's int8 matmul saturates 8-bit weights on CPUs without VNNI (its convolutions guard
-  // themselves).
-  int int8WeightLevels() const override { return int8MatmulWeightLevels(); }
+  // oneDNN's int8 matmul saturates 8-bit weights on CPUs without VNNI (an s8 input is shifted
+  // to u8 here, so every input is u8).
+  int int8WeightLevels(const GraphNode&, bool) const override { return int8MatmulWeightLevels(); }
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
                              bool training) override {
     // (N, ..., K) is multiplied as (rows, K): plain layouts of both shapes share their buffer.
