@@ -1048,6 +1048,14 @@ class NodeServiceTest : public QObject {
     const QString int8Model = m_dir->filePath("int8.twbm");
     node.download(int8.id(), "model-int8.twbm", int8Model.toStdString());
     QVERIFY(twb::loadModel(int8Model.toStdString()).quant.has_value());
+    // Only of its own train jobs' models does the node know the data; any other model is
+    // calibrated on data named by the caller.
+    v1::SubmitJobRequest requantize;
+    requantize.mutable_quantize()->mutable_model()->set_job(int8.id());
+    requantize.mutable_quantize()->mutable_model()->set_artifact("model-int8.twbm");
+    const std::string noData = twb::test::errorOf([&] { node.submit(requantize); });
+    QVERIFY2(noData.find("INVALID_ARGUMENT: quantize.calibration: required") != std::string::npos,
+             noData.c_str());
 
     v1::SubmitJobRequest exportRequest;
     exportRequest.mutable_export_()->mutable_model()->set_job(int8.id());

@@ -239,14 +239,14 @@ void ExportPanel::fillReport(const QList<QByteArray>& events) {
                        .arg(locale.toString(fp32Speed, 'f', 0), locale.toString(int8Speed, 'f', 0))
                        .arg(int8Speed / fp32Speed, 0, 'f', 2);
   const QJsonObject hardest = report.value("hardest_hit_class").toObject();
-  if (!hardest.isEmpty() && hardest.value("points").toDouble() >= 0)
-    text += "\n" + tr("No class loses accuracy in int8.");
-  else if (!hardest.isEmpty())
-    text += "\n" + tr("The class int8 costs most: %1, %2 % → %3 % (%4 points)")
-                       .arg(hardest.value("name").toString())
-                       .arg(hardest.value("fp32").toDouble() * 100, 0, 'f', 2)
-                       .arg(hardest.value("int8").toDouble() * 100, 0, 'f', 2)
-                       .arg(QString::asprintf("%+.2f", hardest.value("points").toDouble()));
+  const double points = hardest.value("points").toDouble();
+  if (!hardest.isEmpty())
+    text += "\n" + (points >= 0 ? tr("No class loses accuracy in int8.")
+                                : tr("The class int8 costs most: %1, %2 % → %3 % (%4 points)")
+                                      .arg(hardest.value("name").toString())
+                                      .arg(hardest.value("fp32").toDouble() * 100, 0, 'f', 2)
+                                      .arg(hardest.value("int8").toDouble() * 100, 0, 'f', 2)
+                                      .arg(QString::asprintf("%+.2f", points)));
   // Which data the numbers come from: the node picks the run's own unless told otherwise.
   const QJsonObject calibration = report.value("calibration").toObject();
   const QJsonObject evaluation = report.value("evaluation").toObject();

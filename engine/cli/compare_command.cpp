@@ -75,9 +75,14 @@ void addBf16(nlohmann::json& report, const PrecisionRun& fp32, const PrecisionRu
   addClassChanges(report, fp32.perClass, bf16.perClass, "bf16");
 }
 
-// The "hardest-hit class" row of a table of fp32 against `precision`, when `report` names one.
+// The "hardest-hit class" row of a table of fp32 against `precision`, when `report` names one
+// (where no class fell it names the one that rose least: then the row says none is hit).
 void printHardestHit(const nlohmann::json& report, const char* precision) {
-  if (const auto hardest = report.find("hardest_hit_class"); hardest != report.end())
+  const auto hardest = report.find("hardest_hit_class");
+  if (hardest == report.end()) return;
+  if ((*hardest)["points"].get<double>() >= 0)
+    std::printf("  %-16s none: no class loses accuracy in %s\n", "hardest-hit class", precision);
+  else
     std::printf("  %-16s %12.4f %12.4f %+13.2f pt  (%s)\n", "hardest-hit class",
                 (*hardest)["fp32"].get<double>(), (*hardest)[precision].get<double>(),
                 (*hardest)["points"].get<double>(), (*hardest)["name"].get<std::string>().c_str());

@@ -30,10 +30,16 @@ void printReport(const nlohmann::json& r) {
   std::printf("%-22s %14lld %14lld %9.2fx\n", "bytes",
               static_cast<long long>(f["bytes"].get<int64_t>()),
               static_cast<long long>(q["bytes"].get<int64_t>()), r["size_ratio"].get<double>());
-  if (const auto hardest = r.find("hardest_hit_class"); hardest != r.end())
-    std::printf("%-22s %13.2f%% %13.2f%% %+9.2f pt  (%s)\n", "hardest-hit class",
-                100 * (*hardest)["fp32"].get<double>(), 100 * (*hardest)["int8"].get<double>(),
-                (*hardest)["points"].get<double>(), (*hardest)["name"].get<std::string>().c_str());
+  // The report names the class that rose least where none fell; that is no "hardest hit".
+  if (const auto hardest = r.find("hardest_hit_class"); hardest != r.end()) {
+    if ((*hardest)["points"].get<double>() >= 0)
+      std::printf("%-22s none: no class loses accuracy in int8\n", "hardest-hit class");
+    else
+      std::printf("%-22s %13.2f%% %13.2f%% %+9.2f pt  (%s)\n", "hardest-hit class",
+                  100 * (*hardest)["fp32"].get<double>(), 100 * (*hardest)["int8"].get<double>(),
+                  (*hardest)["points"].get<double>(),
+                  (*hardest)["name"].get<std::string>().c_str());
+  }
   for (const char* key : {"samples_per_s_b1", "samples_per_s_b64"})
     if (f.contains(key))
       std::printf("%-22s %14.0f %14.0f %9.2fx\n", key, f[key].get<double>(), q[key].get<double>(),

@@ -176,7 +176,7 @@ void runQuantize(const nlohmann::json& task, const JobFolder& folder, const std:
   const QuantizeOptions options = quantizeOptions(task);
   const ModelFile model = loadModel(modelPath);
   const Shape input = model.spec.soleInputShape();
-  const DatasetSplits calib = openDataset(task.value("calibration", "fashion-mnist"), input);
+  const DatasetSplits calib = openDataset(task.at("calibration"), input);
   const auto evaluation =
       task.contains("evaluation") ? openDataset(task["evaluation"], input).test : calib.test;
   events.publish("state", {{"state", "running"}, {"model", modelPath}});
@@ -229,7 +229,7 @@ std::string validateJobTask(const nlohmann::json& task, const std::string& folde
   } else if (kind == "quantize") {
     checkModelFile(task, folder);
     quantizeOptions(task);
-    openDataset(task.value("calibration", "fashion-mnist"));
+    openDataset(task.at("calibration"));
     if (task.contains("evaluation")) openDataset(task["evaluation"]);
   } else if (kind == "export") {
     checkModelFile(task, folder);

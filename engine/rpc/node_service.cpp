@@ -131,11 +131,15 @@ nlohmann::json buildTask(const v1::SubmitJobRequest& request, const JobManager& 
                              {"window", q.window() ? q.window() : 8}};
       if (q.has_max_drop()) task["max_drop"] = q.max_drop();
       // Unless told otherwise, a model trained here calibrates on the data it trained on and is
-      // evaluated on its test data.
+      // evaluated on its test data; of any other model the node does not know the data.
       JobDatasets data{q.calibration(), ""};
       if (data.train.empty() && !q.model().job().empty())
         data = trainingDataOf(q.model().job(), jobs);
-      task["calibration"] = data.train.empty() ? "fashion-mnist" : data.train;
+      if (data.train.empty())
+        throw Error(
+            "quantize.calibration: required for a model that no train job of this node "
+            "made (the node does not know the data it was trained on)");
+      task["calibration"] = data.train;
       if (!data.test.empty()) task["evaluation"] = data.test;
       return task;
     }
