@@ -252,7 +252,9 @@ class TestTrainer : public QObject {
   void eventsAreNumberedWithoutGaps() {
     QTemporaryDir dir;
     const QString csv = writeCsv(dir);
-    const JobConfig job = JobConfig::fromJson(jobJson(csv, 1));
+    nlohmann::json json = jobJson(csv, 1);
+    json["eval"]["every_steps"] = 12;  // also ends epoch 2, and the run
+    const JobConfig job = JobConfig::fromJson(json);
     std::vector<nlohmann::json> seen;
     {
       EventLog events;
@@ -261,7 +263,8 @@ class TestTrainer : public QObject {
       train(job, {}, events);
     }
     std::ifstream in(dir.filePath("events.jsonl").toStdString());
-    int64_t expected = 1, steps = 0, evals = 0;
+    int64_t expected = 1, steps = 0;
+    std::vector<int64_t> evaluated;
     for (std::string line; std::getline(in, line); ++expected) {
       const auto e = nlohmann::json::parse(line);
       QCOMPARE(e["seq"].get<int64_t>(), expected);
@@ -275,13 +278,14 @@ class TestTrainer : public QObject {
           QVERIFY2(e.contains(f), f);
       }
       if (type == "eval") {
-        ++evals;
+        evaluated.push_back(e["step"].get<int64_t>());
         QVERIFY(e["accuracy"].get<double>() >= 0 && e["accuracy"].get<double>() <= 1);
         QVERIFY(e.contains("step") && e.contains("loss"));
       }
     }
     QCOMPARE(steps, 24);
-    QCOMPARE(evals, 4);  // after epochs 1-3 and the final one
+    // After epochs 1 and 3, and every 12 steps, which end epoch 2 and the run: each step once.
+    QCOMPARE(evaluated, (std::vector<int64_t>{6, 12, 18, 24}));
     QCOMPARE(static_cast<int64_t>(seen.size()), expected - 1);
     QCOMPARE(seen.back()["state"].get<std::string>(), std::string("succeeded"));
   }

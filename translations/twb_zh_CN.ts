@@ -2016,10 +2016,6 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         </translation>
     </message>
     <message>
-        <source>fp32 only</source>
-        <translation>仅 fp32</translation>
-    </message>
-    <message>
         <source>Node</source>
         <translation>节点</translation>
     </message>

@@ -52,6 +52,9 @@ class TrainingRun {
 
  private:
   void setUp();
+  // Evaluates on the test split, once per step: where the step, epoch and final evaluations
+  // fall on one step, the first names it (a second pass gave the same numbers at the cost of
+  // the whole test split).
   void evaluate(const char* reason);
   void checkpoint();
   // precision int8: the trained model quantized (default calibration) into out/model-int8.twbm.
@@ -97,6 +100,7 @@ class TrainingRun {
   std::unique_ptr<DataLoader> m_loader;
   TrainState m_state;
   int64_t m_totalSteps = 0, m_stepsPerEpoch = 0, m_classes = 0;
+  int64_t m_evaluatedStep = -1;
   std::string m_output;
   TrainResult m_result;
   int64_t m_profileEvery = 0;
@@ -285,6 +289,8 @@ void TrainingRun::publishProfile(const StepTimes& times) {
 }
 
 void TrainingRun::evaluate(const char* reason) {
+  if (m_state.step == m_evaluatedStep) return;
+  m_evaluatedStep = m_state.step;
   fetchFromDevice();
   if (m_strategy) m_strategy->flush();
   EvalResult r;
