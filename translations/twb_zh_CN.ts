@@ -823,10 +823,6 @@ Trust this host and remember its key?</source>
         <translation>测试准确率 fp32 %1 % → int8 %2 %；%3 → %4（缩小 %5 倍）；%6 层为 int8</translation>
     </message>
     <message>
-        <source>Inference at batch 64: fp32 %1 → int8 %2 samples/s (%3× faster)</source>
-        <translation>批大小 64 推理：fp32 %1 → int8 %2 样本/秒（快 %3 倍）</translation>
-    </message>
-    <message>
         <source>The class int8 costs most: %1, %2 % → %3 % (%4 points)</source>
         <translation>int8 损失最大的类别：%1，%2 % → %3 %（%4 个百分点）</translation>
     </message>
@@ -857,6 +853,18 @@ Trust this host and remember its key?</source>
     <message>
         <source>Calibrated on %1 samples of %2 (%3 observer, %4 weights); evaluated on %5 samples of %6</source>
         <translation>用 %2 的 %1 个样本校准（%3 观察器，%4 权重）；在 %6 的 %5 个样本上评估</translation>
+    </message>
+    <message>
+        <source>Inference at batch 64: fp32 %1 → int8 %2 samples/s (%3)</source>
+        <translation>批大小 64 推理：fp32 %1 → int8 %2 样本/秒（%3）</translation>
+    </message>
+    <message>
+        <source>%1× faster</source>
+        <translation>快 %1 倍</translation>
+    </message>
+    <message>
+        <source>%1× as fast: slower than fp32 on this node</source>
+        <translation>速度为 fp32 的 %1 倍：在此节点上比 fp32 慢</translation>
     </message>
 </context>
 <context>

@@ -234,10 +234,15 @@ void ExportPanel::fillReport(const QList<QByteArray>& events) {
                           locale.formattedDataSize(event.value("int8_bytes").toInteger()))
                      .arg(report.value("size_ratio").toDouble(), 0, 'f', 2)
                      .arg(event.value("int8_layers").toInt());
+  // A model too small for int8 to pay (the mlp on a CPU without VNNI) is said to be slower,
+  // not "0.97× faster".
   if (fp32Speed > 0 && int8Speed > 0)
-    text += "\n" + tr("Inference at batch 64: fp32 %1 → int8 %2 samples/s (%3× faster)")
-                       .arg(locale.toString(fp32Speed, 'f', 0), locale.toString(int8Speed, 'f', 0))
-                       .arg(int8Speed / fp32Speed, 0, 'f', 2);
+    text += "\n" + tr("Inference at batch 64: fp32 %1 → int8 %2 samples/s (%3)")
+                       .arg(locale.toString(fp32Speed, 'f', 0), locale.toString(int8Speed, 'f', 0),
+                            int8Speed >= fp32Speed
+                                ? tr("%1× faster").arg(int8Speed / fp32Speed, 0, 'f', 2)
+                                : tr("%1× as fast: slower than fp32 on this node")
+                                      .arg(int8Speed / fp32Speed, 0, 'f', 2));
   const QJsonObject hardest = report.value("hardest_hit_class").toObject();
   const double points = hardest.value("points").toDouble();
   if (!hardest.isEmpty())
