@@ -23,12 +23,12 @@ Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
     : m_graph(std::move(graph)), m_options(options) {
   if (options.precision == Precision::bf16 && !bf16Unavailable().empty())
     throw Error("bf16 is not available on this CPU: " + bf16Unavailable());
-  const std::vector<dnnl::memory::desc> layouts = prepareKernels();
+  const std::vector<dnnl::memory::desc> layouts = prepareKernels(params);
   allocateBuffers(layouts);
   bindKernels(layouts, params);
 }
 
-std::vector<dnnl::memory::desc> Executor::prepareKernels() {
+std::vector<dnnl::memory::desc> Executor::prepareKernels(const ParameterStore& params) {
   const auto& values = m_graph.values();
   const auto& outputs = m_graph.outputs();
   std::vector<dnnl::memory::desc> layouts(values.size());
@@ -58,7 +58,7 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels() {
     std::vector<dnnl::memory::desc> in;
     for (int v : node.inputs) in.push_back(layouts[v]);
     if (int8) {
-      chooseInt8(m_kernels.size(), in, *kernel);
+      chooseInt8(m_kernels.size(), in, *kernel, params);
     } else {
       const OpPrecision precision = opPrecision(node.op->traits(), m_options.precision);
       const DType compute = precision.followsInput ? dtypeOf(in[0]) : precision.compute;
@@ -126,7 +126,8 @@ int Executor::residualOf(size_t n, int reader) const {
              : -1;
 }
 
-void Executor::chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKernel& kernel) {
+void Executor::chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKernel& kernel,
+                          const ParameterStore& params) {
   const QuantPlan& plan = *m_options.quant;
   const GraphNode& node = m_graph.nodes()[n];
   if (node.op->traits().int8 == Int8Role::followsInput) {
@@ -155,8 +156,11 @@ void Executor::chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKern
   const int out = node.output;
   const bool outputInt8 = m_valueScales[out] > 0;
   if (outputInt8) quant.outputScale = m_valueScales[out];
+  // The plan's weight scales, unless it was calibrated for kernels more exact than this CPU's.
   if (node.op->traits().int8 == Int8Role::weighted)
-    quant.weightScales = plan.layers.at(node.name).weightScales;
+    quant.weightScales = weightScalesWithin(plan.layers.at(node.name).weightScales,
+                                            params.at(node.name + ".weight").value,
+                                            kernel.int8WeightLevels(node, wanted[0] == DType::s8));
   kernel.setTypes(wanted[0], outputInt8 ? m_placement.storedType[out] : DType::f32);
   kernel.setQuant(std::move(quant));
 }

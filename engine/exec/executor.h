@@ -107,7 +107,7 @@ class Executor {
   };
   // Construction, in three passes: choose every value's layout, allocate values and gradients,
   // then bind each kernel to its buffers.
-  std::vector<dnnl::memory::desc> prepareKernels();
+  std::vector<dnnl::memory::desc> prepareKernels(const ParameterStore& params);
   // A conversion of one input before a node runs: int8 values dequantized for an fp32 op, fp32
   // values quantized for an int8 one (real = q * scale).
   struct InputCast {
@@ -117,7 +117,8 @@ class Executor {
   };
   // Under int8: the types a node computes in and writes, its scales, and the casts its inputs
   // need; records the scale of its output when that is int8.
-  void chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKernel& kernel);
+  void chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKernel& kernel,
+                  const ParameterStore& params);
   // Frozen fp32 inference: the node that node `n`'s kernel may absorb (CpuKernel::absorb), the
   // only reader of its output, the output not a graph output, reading nothing else or one
   // residual (residualOf()); else -1.

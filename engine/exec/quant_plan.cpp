@@ -97,6 +97,21 @@ std::vector<float> weightScales(const float* weights, int64_t outChannels, int64
   return scales;
 }
 
+std::vector<float> weightScalesWithin(const std::vector<float>& scales, const Tensor& weights,
+                                      int levels) {
+  std::vector<float> fitted = scales;
+  const int64_t perChannel = weights.numel() / static_cast<int64_t>(scales.size());
+  for (size_t c = 0; c < scales.size(); ++c) {
+    const float* w = weights.data<float>() + static_cast<int64_t>(c) * perChannel;
+    float absMax = 0;
+    for (int64_t i = 0; i < perChannel; ++i) absMax = std::max(absMax, std::fabs(w[i]));
+    // Rounds to at most `levels`: as calibrated for this CPU, or for one at least as exact.
+    if (absMax / scales[c] >= static_cast<float>(levels) + 0.5f)
+      fitted[c] = absMax / static_cast<float>(levels);
+  }
+  return fitted;
+}
+
 Tensor toInt8Weights(const Tensor& weights, const std::vector<float>& scales) {
   Tensor q(weights.shape(), DType::s8);
   const int64_t perChannel = weights.numel() / static_cast<int64_t>(scales.size());

@@ -54,6 +54,13 @@ struct QuantPlan {
 std::vector<float> weightScales(const float* weights, int64_t outChannels, int64_t perChannel,
                                 int64_t window, int levels = 127);
 
+// `scales` of weights (OUT, ...) widened where a channel would need more than `levels`: a plan
+// calibrated on a CPU whose kernels multiply 8-bit weights exactly, run on one whose kernels
+// would saturate them (no VNNI). Such a channel's scale becomes max |w| / levels; channels that
+// fit keep theirs, so a plan calibrated here runs as calibrated.
+std::vector<float> weightScalesWithin(const std::vector<float>& scales, const Tensor& weights,
+                                      int levels);
+
 // q = round(w / scale[oc]) saturated to [-127, 127], rounding as the int8 kernels do (w times
 // 1 / scale, to nearest even); and back, q * scale[oc]. Weights are (OUT, ...).
 Tensor toInt8Weights(const Tensor& weights, const std::vector<float>& scales);
