@@ -124,7 +124,7 @@ class CpuKernel {
   // for a kernel that only copies.
   const std::string& implementation() const { return m_implementation; }
   // The largest |q| of int8 weights this kernel multiplies exactly for `node` with an s8 (else
-  // u8) input (the calibrator's limit).
+  // u8) input: the calibrator's limit, and the executor's for a plan calibrated elsewhere.
   virtual int int8WeightLevels(const GraphNode& node, bool signedInput) const {
     (void)node, (void)signedInput;
     return 127;
