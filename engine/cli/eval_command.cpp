@@ -50,12 +50,11 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
                         model.quant ? &*model.quant : nullptr);
     // As the model was trained, when its file says so. A bar on a terminal only: --json's
     // output stays one object wherever stderr goes.
-    const bool terminal = isatty(STDERR_FILENO);
-    StageProgress progress(terminal);
+    StageProgress progress(isatty(STDERR_FILENO), false);
     const EvalResult r = evaluator.run(
         data.test, args.batch,
         model.dataset.normalization.value_or(data.test->defaultNormalization()), [&](double f) {
-          if (terminal) progress.update("evaluating", f);
+          progress.update("evaluating", f);
           return true;
         });
     progress.finish();

@@ -166,8 +166,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
     const int64_t sampleValues = numel(sample);
     auto* in = static_cast<float*>(exec.inputBuffer(model.spec.inputs[0].name));
     int64_t done = 0, filled = 0;
-    const bool terminal = isatty(STDERR_FILENO);  // a bar on a terminal only, as eval's
-    StageProgress progress(terminal);
+    StageProgress progress(isatty(STDERR_FILENO), false);  // a bar on a terminal only, as eval's
     auto runBatch = [&] {
       std::fill(in + filled * sampleValues, in + batch * sampleValues, 0.f);
       exec.forward();
@@ -176,8 +175,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
                   static_cast<size_t>(filled * perSample) * sizeof(float));
       done += filled;
       filled = 0;
-      if (terminal)
-        progress.update("predicting", static_cast<double>(done) / static_cast<double>(total));
+      progress.update("predicting", static_cast<double>(done) / static_cast<double>(total));
     };
     for (const InputFile& file : files)
       for (int64_t s = 0; s < file.samples; ++s) {

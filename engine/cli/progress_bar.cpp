@@ -80,7 +80,7 @@ void StageProgress::update(const std::string& stage, double fraction) {
   const bool newStage = stage != m_stage;
   m_stage = stage;
   if (!m_terminal) {
-    if (newStage) std::fprintf(stderr, "%s...\n", stage.c_str());
+    if (newStage && m_linesElsewhere) std::fprintf(stderr, "%s...\n", stage.c_str());
     return;
   }
   constexpr int kWidth = 28;

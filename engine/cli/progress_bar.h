@@ -25,15 +25,17 @@ class ProgressBar {
 };
 
 // Progress of a job made of stages (calibrating, evaluating, ...): one redrawn bar per stage on a
-// terminal, a line per stage otherwise.
+// terminal, a line per stage otherwise, or nothing otherwise where `linesElsewhere` is false
+// (eval and predict, whose output others read).
 class StageProgress {
  public:
-  explicit StageProgress(bool terminal) : m_terminal(terminal) {}
+  explicit StageProgress(bool terminal, bool linesElsewhere = true)
+      : m_terminal(terminal), m_linesElsewhere(linesElsewhere) {}
   void update(const std::string& stage, double fraction);
   void finish();
 
  private:
-  bool m_terminal;
+  bool m_terminal, m_linesElsewhere;
   std::string m_stage;
 };
 

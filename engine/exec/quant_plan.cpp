@@ -99,16 +99,15 @@ std::vector<float> weightScales(const float* weights, int64_t outChannels, int64
 
 std::vector<float> weightScalesWithin(const std::vector<float>& scales, const Tensor& weights,
                                       int levels) {
+  const auto channels = static_cast<int64_t>(scales.size());
+  // Each channel's own scale for `levels`: max |w| / levels.
+  const std::vector<float> tight =
+      weightScales(weights.data<float>(), channels, weights.numel() / channels, 1, levels);
   std::vector<float> fitted = scales;
-  const int64_t perChannel = weights.numel() / static_cast<int64_t>(scales.size());
-  for (size_t c = 0; c < scales.size(); ++c) {
-    const float* w = weights.data<float>() + static_cast<int64_t>(c) * perChannel;
-    float absMax = 0;
-    for (int64_t i = 0; i < perChannel; ++i) absMax = std::max(absMax, std::fabs(w[i]));
-    // Rounds to at most `levels`: as calibrated for this CPU, or for one at least as exact.
-    if (absMax / scales[c] >= static_cast<float>(levels) + 0.5f)
-      fitted[c] = absMax / static_cast<float>(levels);
-  }
+  for (size_t c = 0; c < scales.size(); ++c)
+    // Kept where max |w| rounds to at most `levels`: calibrated for this CPU, or one as exact.
+    if (tight[c] * static_cast<float>(levels) >= scales[c] * (static_cast<float>(levels) + 0.5f))
+      fitted[c] = tight[c];
   return fitted;
 }
 

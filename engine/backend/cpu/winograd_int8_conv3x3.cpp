@@ -27,6 +27,14 @@ TWB_AVX2 inline void inputStep(const __m256i d[4], __m256i out[4]) {
   out[3] = _mm256_sub_epi16(d[1], d[3]);
 }
 
+// One step of the kernel's transform, (2G) g, on a column or row of three weights.
+inline void filterStep(int32_t g0, int32_t g1, int32_t g2, int32_t out[4]) {
+  out[0] = 2 * g0;
+  out[1] = g0 + g1 + g2;
+  out[2] = g0 - g1 + g2;
+  out[3] = 2 * g2;
+}
+
 // One step of the output transform, A^T m, on 8 channels' s32 sums.
 TWB_AVX2 inline void outputStep(const __m256i m[4], __m256i out[2]) {
   out[0] = _mm256_add_epi32(_mm256_add_epi32(m[0], m[1]), m[2]);
@@ -177,26 +185,18 @@ void WinogradInt8Conv3x3::setWeights(const int8_t* weights, const float* bias,
                                      const float* scales) {
   const int64_t in = m_shape.in, out = m_shape.out, pairs = in / 2;
   m_u.assign(static_cast<size_t>(out * kPoints * in), 0);
-  m_bias.assign(bias ? bias : scales, (bias ? bias : scales) + out);
-  if (!bias) std::fill(m_bias.begin(), m_bias.end(), 0.f);
+  m_bias = bias ? std::vector<float>(bias, bias + out) : std::vector<float>(out, 0.f);
   m_scales.assign(scales, scales + out);
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t o = 0; o < out; ++o)
     for (int64_t i = 0; i < in; ++i) {
       const int8_t* g = weights + (o * in + i) * 9;
-      // (2G) g: rows 2 g0, g0 + g1 + g2, g0 - g1 + g2, 2 g2 of each column
-      int32_t gg[kSide][3];
-      for (int c = 0; c < 3; ++c) {
-        const int32_t g0 = g[c], g1 = g[3 + c], g2 = g[6 + c];
-        gg[0][c] = 2 * g0;
-        gg[1][c] = g0 + g1 + g2;
-        gg[2][c] = g0 - g1 + g2;
-        gg[3][c] = 2 * g2;
-      }
+      int32_t columns[3][kSide];  // (2G) g, stored transposed: [column][row]
+      for (int c = 0; c < 3; ++c) filterStep(g[c], g[3 + c], g[6 + c], columns[c]);
       const int64_t panel = o / kPanel, lane = o % kPanel;
       for (int r = 0; r < kSide; ++r) {
-        const int32_t row[kSide] = {2 * gg[r][0], gg[r][0] + gg[r][1] + gg[r][2],
-                                    gg[r][0] - gg[r][1] + gg[r][2], 2 * gg[r][2]};
+        int32_t row[kSide];  // row r of (2G) g (2G)^T
+        filterStep(columns[0][r], columns[1][r], columns[2][r], row);
         for (int c = 0; c < kSide; ++c) {
           const int64_t point = r * kSide + c;
           m_u[static_cast<size_t>(
