@@ -294,13 +294,19 @@ class TestQuant : public QObject {
 
   void int8ThreeByThreeConvolutionsSumExactly_data() {
     QTest::addColumn<bool>("signedInput");
+    QTest::addColumn<int>("in");
     QTest::addColumn<int>("out");
-    QTest::newRow("s8 image, f32 output, partial tiles") << true << 0;
-    QTest::newRow("u8 image, u8 through a ReLU into a second convolution") << false << 16;
+    QTest::addColumn<bool>("largestTransform");
+    QTest::newRow("s8 image, f32 output, partial tiles") << true << 32 << 0 << false;
+    QTest::newRow("u8 image, u8 through a ReLU into a second convolution")
+        << false << 32 << 16 << false;
+    // Every channel's first tile and kernel chosen so that the input and kernel transforms
+    // both reach their bound at the same point: 128 channels of those products pass 2^31.
+    QTest::newRow("u8 image, the largest products of the transforms") << false << 128 << 0 << true;
   }
 
   // int8 3x3 convolutions give the sums of their integers exactly. On a CPU without VNNI they run
-  // as Winograd's F(2x2, 3x3) in integers (backend/cpu/winograd_int8_conv3x3.h); oneDNN's direct
+  // as Winograd's F(4x4, 3x3) in integers (backend/cpu/winograd_int8_conv3x3.h); oneDNN's direct
   // kernel there adds u8 x s8 pairs in s16, which saturates at full-range values (half the
   // outputs of ResNet-50's shapes off in a harness) and halves the weights of an s8 input.
   // Scales are powers of two and biases whole multiples of them, so every step after the sum is
@@ -308,8 +314,10 @@ class TestQuant : public QObject {
   // q = round(clamp((acc + bias / (s_x s_w)) * s_x s_w / s_y)).
   void int8ThreeByThreeConvolutionsSumExactly() {
     QFETCH(bool, signedInput);
+    QFETCH(int, in);
     QFETCH(int, out);
-    const int64_t in = 32, mid = 48, height = 9, width = 7;
+    QFETCH(bool, largestTransform);
+    const int64_t mid = 80, height = 9, width = 7;  // 80: more channels than one s32 sum takes
     const ModelSpec spec = threeByThreePair(in, mid, out, height, width);
     const float sx = 1.f / 16, sw = 1.f / 128, s1 = 0.5f;
     QuantPlan plan;
@@ -325,12 +333,25 @@ class TestQuant : public QObject {
         v = lo + static_cast<int64_t>(random.uniform(0.f, 1.f) * (hi - lo + 1)) % (hi - lo + 1);
       return q;
     };
-    const auto qx = integers(static_cast<size_t>(in * height * width), signedInput ? -127 : 0,
-                             signedInput ? 127 : 255);
+    auto qx = integers(static_cast<size_t>(in * height * width), signedInput ? -127 : 0,
+                       signedInput ? 127 : 255);
+    if (largestTransform) {
+      // Row 3 of F(4, 3)'s B^T, (0, -2, -1, 2, 1, 0), on both axes of the tile at (-1, -1):
+      // 255 where the coefficient's product is positive, 0 where negative.
+      const int sign[6] = {0, -1, -1, 1, 1, 0};
+      for (int64_t c = 0; c < in; ++c)
+        for (int y = 0; y < 5; ++y)
+          for (int x = 0; x < 5; ++x)
+            qx[static_cast<size_t>((c * height + y) * width + x)] =
+                sign[y + 1] * sign[x + 1] > 0 ? 255 : 0;
+    }
     ParameterStore params;
     params.ensure(Graph::build(spec, 1), 5);
     const auto setLayer = [&](const char* name, int64_t channels, int64_t inputs, float sIn) {
-      const auto qw = integers(static_cast<size_t>(channels * inputs * 9), -127, 127);
+      // The kernel's transform is largest where all weights are 127 (row 3 of D G is 1, 2, 4).
+      const auto qw = largestTransform
+                          ? std::vector<int64_t>(static_cast<size_t>(channels * inputs * 9), 127)
+                          : integers(static_cast<size_t>(channels * inputs * 9), -127, 127);
       const auto qb = integers(static_cast<size_t>(channels), -20000, 20000);
       float* w = params.find(std::string(name) + ".weight")->value.data<float>();
       float* b = params.find(std::string(name) + ".bias")->value.data<float>();
@@ -375,7 +396,7 @@ class TestQuant : public QObject {
     const WinogradInt8Conv3x3::Shape shape{
         1,      in,    mid,
         height, width, signedInput ? WinogradInt8Conv3x3::Type::s8 : WinogradInt8Conv3x3::Type::u8};
-    QCOMPARE(exec.nodeTimings()[0].kernel == "winograd F(2x2, 3x3) int8",
+    QCOMPARE(exec.nodeTimings()[0].kernel == "winograd F(4x4, 3x3) int8",
              WinogradInt8Conv3x3::supports(shape));
   }
 

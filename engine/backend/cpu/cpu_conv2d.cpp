@@ -26,7 +26,7 @@ dnnl::memory::desc plainLayout(const dnnl::memory::desc& desc) {
 // activations, the block's largest, never go to memory. In fp32 a 3x3 convolution with stride 1
 // runs as Winograd's F(4x4, 3x3) (winograd_conv3x3.h), forward and, when training, backward to
 // its input and its weights. Frozen weights are transformed once, trained ones at every forward.
-// In int8 on a CPU without VNNI it runs as Winograd's F(2x2, 3x3) in integers
+// In int8 on a CPU without VNNI it runs as Winograd's F(4x4, 3x3) in integers
 // (winograd_int8_conv3x3.h), with the same results as a direct sum that does not saturate.
 class CpuConv2d : public CpuKernel {
  public:
@@ -283,7 +283,7 @@ class CpuConv2d : public CpuKernel {
     return true;
   }
 
-  // Whether F(2x2, 3x3) in integers takes this int8 convolution in place of m_fwd, the direct
+  // Whether F(4x4, 3x3) in integers takes this int8 convolution in place of m_fwd, the direct
   // one: in the layouts m_fwd reads and writes (NHWC), so its neighbours do not change.
   bool takesInt8Winograd(const GraphNode& node, int64_t batch, int64_t out) {
     const auto type = [](dt t) {
@@ -427,7 +427,7 @@ class CpuConv2d : public CpuKernel {
     m_winogradSrc = src;
     m_winogradDst = io.output;
     m_winogradScratch = io.scratchpad;
-    m_implementation = "winograd F(2x2, 3x3) int8";
+    m_implementation = "winograd F(4x4, 3x3) int8";
   }
 
   bool m_hasBias = true;

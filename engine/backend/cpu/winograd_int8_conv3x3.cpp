@@ -4,76 +4,126 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace twb {
 
 namespace {
-constexpr int kSide = 4;                // an input tile is 4x4 ...
-constexpr int kPoints = kSide * kSide;  // ... and has 16 points in the transformed domain
+constexpr int kSide = 6;                // an input tile is 6x6 ...
+constexpr int kOut = 4;                 // ... for a 4x4 block of outputs ...
+constexpr int kPoints = kSide * kSide;  // ... and has 36 points in the transformed domain
 constexpr int64_t kChannels = 16;       // channels the transforms take at a time, as s16 lanes
 constexpr int64_t kPanel = 16;          // output channels a product's register tile holds
 constexpr int kTileRows = 6;            // tiles a product's register tile holds
-// Most tiles a thread transforms and multiplies at a time: their transformed input (16 points x
+// Most tiles a thread transforms and multiplies at a time: their transformed input (36 points x
 // in channels x 2 bytes each) stays in its own caches while every panel of the kernel streams by.
-constexpr int64_t kGroupTiles = 48;
+constexpr int64_t kGroupTiles = 18;
+// Pairs of products summed in s32 before the sum moves to double: a pair is at most 2 x 17 340 x
+// 49 x 128 (the largest input and kernel transforms meet at the same points), so 32 pairs stay
+// under 2^31 and 37 would not.
+constexpr int64_t kPairsPerSum = 32;
 
 #define TWB_AVX2 __attribute__((target("avx2")))
 
-// One step of F(2, 3)'s input transform, B^T d, on 16 channels.
-TWB_AVX2 inline void inputStep(const __m256i d[4], __m256i out[4]) {
-  out[0] = _mm256_sub_epi16(d[0], d[2]);
-  out[1] = _mm256_add_epi16(d[1], d[2]);
-  out[2] = _mm256_sub_epi16(d[2], d[1]);
-  out[3] = _mm256_sub_epi16(d[1], d[3]);
+using Words = int16_t __attribute__((vector_size(32)));  // 16 channels' s16 values
+using Quad = double __attribute__((vector_size(32)));    // 4 channels' sums
+
+// One step of F(4, 3)'s input transform, B^T d (Lavin and Gray's matrix), on 16 channels. An
+// input of u8 pixels gives at most 10 x 255 after the first step and 17 340 after the second;
+// no intermediate here passes 25 500.
+TWB_AVX2 inline void inputStep(const Words d[kSide], Words out[kSide]) {
+  const Words d42 = d[4] - d[2], d31 = d[3] - d[1];
+  out[0] = (d[0] - d[2]) * 4 + d42;
+  out[1] = (d[3] + d[4]) - (d[1] + d[2]) * 4;
+  out[2] = (d[4] - d[3]) + (d[1] - d[2]) * 4;
+  out[3] = d42 + d31 * 2;
+  out[4] = d42 - d31 * 2;
+  out[5] = (d[5] - d[3]) - d31 * 4;
 }
 
-// One step of the kernel's transform, (2G) g, on a column or row of three weights.
-inline void filterStep(int32_t g0, int32_t g1, int32_t g2, int32_t out[4]) {
-  out[0] = 2 * g0;
-  out[1] = g0 + g1 + g2;
-  out[2] = g0 - g1 + g2;
-  out[3] = 2 * g2;
+// One step of the kernel's transform, D G g: G's rows scaled to integers by D = diag(4, 6, 6,
+// 24, 24, 1), on a column or row of three weights (at most 7 x 128 after the first step, 49 x
+// 128 after the second).
+inline void filterStep(int32_t g0, int32_t g1, int32_t g2, int32_t out[kSide]) {
+  out[0] = g0;
+  out[1] = -(g0 + g1 + g2);
+  out[2] = -(g0 - g1 + g2);
+  out[3] = g0 + 2 * g1 + 4 * g2;
+  out[4] = g0 - 2 * g1 + 4 * g2;
+  out[5] = g2;
 }
 
-// One step of the output transform, A^T m, on 8 channels' s32 sums.
-TWB_AVX2 inline void outputStep(const __m256i m[4], __m256i out[2]) {
-  out[0] = _mm256_add_epi32(_mm256_add_epi32(m[0], m[1]), m[2]);
-  out[1] = _mm256_sub_epi32(_mm256_sub_epi32(m[1], m[2]), m[3]);
+// One step of the output transform on sums of the scaled kernel's products: A^T diag(24 / D) m,
+// so that the two steps give 576 times the direct convolution's sum. In double, where every value
+// is an integer under 2^46: exact.
+TWB_AVX2 inline void outputStep(const Quad m[kSide], Quad out[kOut]) {
+  const Quad s12 = m[1] + m[2], d12 = m[1] - m[2], s34 = m[3] + m[4], d34 = m[3] - m[4];
+  out[0] = 6 * m[0] + 4 * s12 + s34;
+  out[1] = 4 * d12 + 2 * d34;
+  out[2] = 4 * (s12 + s34);
+  out[3] = 4 * d12 + 8 * d34 + 24 * m[5];
 }
 
 template <bool kSigned>
-TWB_AVX2 inline __m256i widen(const uint8_t* pixel) {
+TWB_AVX2 inline Words widen(const uint8_t* pixel) {
   const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(pixel));
-  return kSigned ? _mm256_cvtepi8_epi16(bytes) : _mm256_cvtepu8_epi16(bytes);
+  return reinterpret_cast<Words>(kSigned ? _mm256_cvtepi8_epi16(bytes)
+                                         : _mm256_cvtepu8_epi16(bytes));
 }
 
 // B^T d B of 16 channels of one tile, its pixels at d[row][column] (padding: zeros); point p to
 // v[p * stride].
 template <bool kSigned>
 TWB_AVX2 void transformInputTile(const uint8_t* const d[kSide][kSide], int16_t* v, int64_t stride) {
-  __m256i rows[kSide][kSide];  // B^T d: [row][column]
+  Words rows[kSide][kSide];  // B^T d: [row][column]
   for (int c = 0; c < kSide; ++c) {
-    const __m256i column[kSide] = {widen<kSigned>(d[0][c]), widen<kSigned>(d[1][c]),
-                                   widen<kSigned>(d[2][c]), widen<kSigned>(d[3][c])};
-    __m256i out[kSide];
+    Words column[kSide], out[kSide];
+    for (int r = 0; r < kSide; ++r) column[r] = widen<kSigned>(d[r][c]);
     inputStep(column, out);
     for (int r = 0; r < kSide; ++r) rows[r][c] = out[r];
   }
   for (int r = 0; r < kSide; ++r) {
-    __m256i out[kSide];
+    Words out[kSide];
     inputStep(rows[r], out);
     for (int c = 0; c < kSide; ++c)
-      _mm256_store_si256(reinterpret_cast<__m256i*>(v + (r * kSide + c) * stride), out[c]);
+      std::memcpy(v + (r * kSide + c) * stride, &out[c], sizeof(Words));
   }
 }
 
-// rows x 16 output channels of one point: m[r * mRow + j] = sum over the pairs k of
-// v[r * vRow + 2k + {0, 1}] * u[32k + 2j + {0, 1}], held in registers over the whole depth.
+// 8 s32 sums of registers to two quads of m, added to what is there unless `first`.
+TWB_AVX2 inline void moveSums(__m256i sums, bool first, double* m) {
+  const __m256d low = _mm256_cvtepi32_pd(_mm256_castsi256_si128(sums));
+  const __m256d high = _mm256_cvtepi32_pd(_mm256_extracti128_si256(sums, 1));
+  if (first) {
+    _mm256_store_pd(m, low);
+    _mm256_store_pd(m + 4, high);
+  } else {
+    _mm256_store_pd(m, _mm256_add_pd(_mm256_load_pd(m), low));
+    _mm256_store_pd(m + 4, _mm256_add_pd(_mm256_load_pd(m + 4), high));
+  }
+}
+
+// acc0 and acc1 += the pair of s16 values at `pair`, in every lane, times u0 and u1 (vpmaddwd).
+// In assembly: from intrinsics GCC loaded all six rows' pairs first and, short of registers,
+// kept the accumulators on the stack (35 of 54 GMAC/s a core).
+TWB_AVX2 inline void multiplyAdd(const int16_t* pair, __m256i u0, __m256i u1, __m256i& acc0,
+                                 __m256i& acc1) {
+  __m256i x, product;
+  __asm__(
+      "vpbroadcastd %[pair], %[x]\n\t"
+      "vpmaddwd %[u0], %[x], %[product]\n\t"
+      "vpaddd %[product], %[acc0], %[acc0]\n\t"
+      "vpmaddwd %[u1], %[x], %[x]\n\t"
+      "vpaddd %[x], %[acc1], %[acc1]"
+      : [acc0] "+x"(acc0), [acc1] "+x"(acc1), [x] "=&x"(x), [product] "=&x"(product)
+      : [pair] "m"(*reinterpret_cast<const int32_t*>(pair)), [u0] "x"(u0), [u1] "x"(u1));
+}
+
+// Up to kPairsPerSum pairs of rows x 16 output channels of one point, summed in registers and
+// then moved to m (added unless `first`).
 template <int kRows>
-TWB_AVX2 void productTile(const int16_t* v, int64_t vRow, const int16_t* u, int64_t pairs,
-                          int32_t* m, int64_t mRow) {
-  // Unrolled, so the accumulators stay in registers (GCC at -O2 kept them on the stack: 33
-  // against 54 GMAC/s on one core of an AVX2 EPYC).
+TWB_AVX2 inline void productSum(const int16_t* v, int64_t vRow, const int16_t* u, int64_t pairs,
+                                bool first, double* m, int64_t mRow) {
   __m256i acc[kRows][2];
 #pragma GCC unroll 8
   for (int r = 0; r < kRows; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
@@ -81,32 +131,44 @@ TWB_AVX2 void productTile(const int16_t* v, int64_t vRow, const int16_t* u, int6
     const __m256i u0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u + 32 * k));
     const __m256i u1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u + 32 * k + 16));
 #pragma GCC unroll 8
-    for (int r = 0; r < kRows; ++r) {
-      int32_t pair;
-      __builtin_memcpy(&pair, v + r * vRow + 2 * k, sizeof pair);
-      const __m256i x = _mm256_set1_epi32(pair);
-      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(x, u0));
-      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(x, u1));
-    }
+    for (int r = 0; r < kRows; ++r) multiplyAdd(v + r * vRow + 2 * k, u0, u1, acc[r][0], acc[r][1]);
   }
 #pragma GCC unroll 8
   for (int r = 0; r < kRows; ++r) {
-    _mm256_store_si256(reinterpret_cast<__m256i*>(m + r * mRow), acc[r][0]);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(m + r * mRow + 8), acc[r][1]);
+    moveSums(acc[r][0], first, m + r * mRow);
+    moveSums(acc[r][1], first, m + r * mRow + 8);
   }
 }
 
-using ProductTile = void (*)(const int16_t*, int64_t, const int16_t*, int64_t, int32_t*, int64_t);
+// rows x 16 output channels of one point: m[r * mRow + j] = sum over the pairs k of
+// v[r * vRow + 2k + {0, 1}] * u[32k + 2j + {0, 1}].
+template <int kRows>
+TWB_AVX2 void productTile(const int16_t* v, int64_t vRow, const int16_t* u, int64_t pairs,
+                          double* m, int64_t mRow) {
+  for (int64_t k = 0; k < pairs; k += kPairsPerSum)
+    productSum<kRows>(v + 2 * k, vRow, u + 32 * k, std::min(kPairsPerSum, pairs - k), k == 0, m,
+                      mRow);
+}
+
+using ProductTile = void (*)(const int16_t*, int64_t, const int16_t*, int64_t, double*, int64_t);
 constexpr ProductTile kProductTiles[kTileRows + 1] = {
     nullptr,        productTile<1>, productTile<2>, productTile<3>,
     productTile<4>, productTile<5>, productTile<6>};
 
-// 8 outputs, in accumulator units times 4, to the output's type at `out`.
+// 8 outputs, in accumulator units times 576, to the output's type at `out`.
 template <WinogradInt8Conv3x3::Type kDst>
-TWB_AVX2 inline void storeOutputs(__m256i sum4, __m256 bias, __m256 scale, __m256 lo, __m256 hi,
-                                  void* out) {
-  const __m256 acc = _mm256_cvtepi32_ps(_mm256_srai_epi32(sum4, 2));  // exact: sum4 = 4 * acc
-  __m256 y = _mm256_mul_ps(_mm256_add_ps(acc, bias), scale);
+TWB_AVX2 inline void storeOutputs(const double* sum576, __m256 bias, __m256 scale, __m256 lo,
+                                  __m256 hi, void* out) {
+  // The sums are whole multiples of 576: rounding after the product by its reciprocal recovers
+  // the direct sum exactly, and converting that to float rounds as oneDNN's conversion of its
+  // s32 sum does.
+  const __m256d reciprocal = _mm256_set1_pd(1.0 / 576);
+  constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+  const __m128 low =
+      _mm256_cvtpd_ps(_mm256_round_pd(_mm256_mul_pd(_mm256_load_pd(sum576), reciprocal), kNearest));
+  const __m128 high = _mm256_cvtpd_ps(
+      _mm256_round_pd(_mm256_mul_pd(_mm256_load_pd(sum576 + 4), reciprocal), kNearest));
+  __m256 y = _mm256_mul_ps(_mm256_add_ps(_mm256_set_m128(high, low), bias), scale);
   y = _mm256_min_ps(_mm256_max_ps(y, lo), hi);
   if constexpr (kDst == WinogradInt8Conv3x3::Type::f32) {
     _mm256_storeu_ps(static_cast<float*>(out), y);
@@ -120,35 +182,37 @@ TWB_AVX2 inline void storeOutputs(__m256i sum4, __m256 bias, __m256 scale, __m25
   }
 }
 
-// A^T m A of one tile's 16 points, m[p * 16 + j] for the panel's 16 channels, to its 2x2 block
-// of outputs out[r * rowStride + c * pixel] (in elements of the output's type) inside `rows` x
-// `columns`.
+// The output transform of one tile's 36 points, m[p * 16 + j] for the panel's 16 channels, to
+// its 4x4 block of outputs out[r * rowStride + c * pixel] (in elements of the output's type)
+// inside `rows` x `columns`.
 template <WinogradInt8Conv3x3::Type kDst>
-TWB_AVX2 void transformOutputTile(const int32_t* m, const float* bias, const float* scale,
-                                  __m256 lo, __m256 hi, int rows, int columns, int64_t rowStride,
+TWB_AVX2 void transformOutputTile(const double* m, const float* bias, const float* scale, __m256 lo,
+                                  __m256 hi, int rows, int columns, int64_t rowStride,
                                   int64_t pixel, void* dst) {
   using T = std::conditional_t<kDst == WinogradInt8Conv3x3::Type::f32, float, uint8_t>;
+  alignas(32) double block[kOut][kOut][kPanel];  // the outputs times 576: [row][column][channel]
+  for (int quad = 0; quad < kPanel / 4; ++quad) {
+    Quad columnsOfRows[kOut][kSide];  // the first step's outputs: [row][column]
+    for (int c = 0; c < kSide; ++c) {
+      Quad column[kSide], out[kOut];
+      for (int r = 0; r < kSide; ++r)
+        std::memcpy(&column[r], m + (r * kSide + c) * kPanel + 4 * quad, sizeof(Quad));
+      outputStep(column, out);
+      for (int r = 0; r < kOut; ++r) columnsOfRows[r][c] = out[r];
+    }
+    for (int r = 0; r < rows; ++r) {
+      Quad out[kOut];
+      outputStep(columnsOfRows[r], out);
+      for (int c = 0; c < kOut; ++c) std::memcpy(&block[r][c][4 * quad], &out[c], sizeof(Quad));
+    }
+  }
   for (int half = 0; half < 2; ++half) {
     const int h = half * 8;
-    __m256i columnsOfRows[2][kSide];  // A^T m: [row][column]
-    for (int c = 0; c < kSide; ++c) {
-      __m256i column[kSide];
-      for (int r = 0; r < kSide; ++r)
-        column[r] =
-            _mm256_load_si256(reinterpret_cast<const __m256i*>(m + (r * kSide + c) * 16 + h));
-      __m256i out[2];
-      outputStep(column, out);
-      columnsOfRows[0][c] = out[0];
-      columnsOfRows[1][c] = out[1];
-    }
     const __m256 b = _mm256_loadu_ps(bias + h), s = _mm256_loadu_ps(scale + h);
-    for (int r = 0; r < rows; ++r) {
-      __m256i out[2];
-      outputStep(columnsOfRows[r], out);
+    for (int r = 0; r < rows; ++r)
       for (int c = 0; c < columns; ++c)
-        storeOutputs<kDst>(out[c], b, s, lo, hi,
+        storeOutputs<kDst>(&block[r][c][h], b, s, lo, hi,
                            static_cast<T*>(dst) + r * rowStride + c * pixel + h);
-    }
   }
 }
 }  // namespace
@@ -162,22 +226,26 @@ bool WinogradInt8Conv3x3::supports(const Shape& shape) {
 
 WinogradInt8Conv3x3::WinogradInt8Conv3x3(const Shape& shape)
     : m_shape(shape),
-      m_tilesHigh((shape.height + 1) / 2),
-      m_tilesWide((shape.width + 1) / 2),
+      m_tilesHigh((shape.height + kOut - 1) / kOut),
+      m_tilesWide((shape.width + kOut - 1) / kOut),
       m_tiles(shape.batch * m_tilesHigh * m_tilesWide),
       m_threads(omp_get_max_threads()),
       m_group(groupOfTiles()),
       m_zeros(shape.in, 0) {}
 
 int64_t WinogradInt8Conv3x3::groupOfTiles() const {
-  // As many groups for every thread (ResNet-50's 7x7 layers have 256 tiles at batch 16).
+  // As many groups for every thread (ResNet-50's 7x7 layers have 64 tiles at batch 16).
   int64_t groups = (m_tiles + kGroupTiles - 1) / kGroupTiles;
   groups = (groups + m_threads - 1) / m_threads * m_threads;
   return std::max<int64_t>(1, (m_tiles + groups - 1) / groups);
 }
 
+int64_t WinogradInt8Conv3x3::transformedInputBytes() const {
+  return (kPoints * m_group * m_shape.in * 2 + 63) / 64 * 64;
+}
+
 size_t WinogradInt8Conv3x3::scratchBytes() const {
-  const int64_t perThread = kPoints * m_group * m_shape.in * 2 + m_group * kPoints * kPanel * 4;
+  const int64_t perThread = transformedInputBytes() + m_group * kPoints * kPanel * 8;
   return static_cast<size_t>(m_threads * ((perThread + 63) / 64 * 64));
 }
 
@@ -191,11 +259,11 @@ void WinogradInt8Conv3x3::setWeights(const int8_t* weights, const float* bias,
   for (int64_t o = 0; o < out; ++o)
     for (int64_t i = 0; i < in; ++i) {
       const int8_t* g = weights + (o * in + i) * 9;
-      int32_t columns[3][kSide];  // (2G) g, stored transposed: [column][row]
+      int32_t columns[3][kSide];  // D G g, stored transposed: [column][row]
       for (int c = 0; c < 3; ++c) filterStep(g[c], g[3 + c], g[6 + c], columns[c]);
       const int64_t panel = o / kPanel, lane = o % kPanel;
       for (int r = 0; r < kSide; ++r) {
-        int32_t row[kSide];  // row r of (2G) g (2G)^T
+        int32_t row[kSide];  // row r of (D G) g (D G)^T
         filterStep(columns[0][r], columns[1][r], columns[2][r], row);
         for (int c = 0; c < kSide; ++c) {
           const int64_t point = r * kSide + c;
@@ -214,7 +282,8 @@ TWB_AVX2 void WinogradInt8Conv3x3::transformInput(const uint8_t* src, int64_t fi
   for (int64_t t = 0; t < count; ++t) {
     const int64_t tile = first + t;
     const int64_t image = tile / (m_tilesHigh * m_tilesWide);
-    const int64_t y0 = tile / m_tilesWide % m_tilesHigh * 2 - 1, x0 = tile % m_tilesWide * 2 - 1;
+    const int64_t y0 = tile / m_tilesWide % m_tilesHigh * kOut - 1;
+    const int64_t x0 = tile % m_tilesWide * kOut - 1;
     for (int64_t c = 0; c < in; c += kChannels) {
       const uint8_t* d[kSide][kSide];
       for (int r = 0; r < kSide; ++r)
@@ -233,7 +302,7 @@ TWB_AVX2 void WinogradInt8Conv3x3::transformInput(const uint8_t* src, int64_t fi
 }
 
 TWB_AVX2 void WinogradInt8Conv3x3::multiply(const int16_t* v, int64_t count, int64_t panel,
-                                            int32_t* m) const {
+                                            double* m) const {
   const int64_t in = m_shape.in, pairs = in / 2;
   for (int point = 0; point < kPoints; ++point) {
     const int16_t* u = m_u.data() + (panel * kPoints + point) * pairs * kPanel * 2;
@@ -246,7 +315,7 @@ TWB_AVX2 void WinogradInt8Conv3x3::multiply(const int16_t* v, int64_t count, int
   }
 }
 
-TWB_AVX2 void WinogradInt8Conv3x3::transformOutput(const int32_t* m, int64_t first, int64_t count,
+TWB_AVX2 void WinogradInt8Conv3x3::transformOutput(const double* m, int64_t first, int64_t count,
                                                    int64_t panel, void* dst, float lo,
                                                    float hi) const {
   const int64_t out = m_shape.out, height = m_shape.height, width = m_shape.width;
@@ -258,11 +327,11 @@ TWB_AVX2 void WinogradInt8Conv3x3::transformOutput(const int32_t* m, int64_t fir
   for (int64_t t = 0; t < count; ++t) {
     const int64_t tile = first + t;
     const int64_t image = tile / (m_tilesHigh * m_tilesWide);
-    const int64_t y = tile / m_tilesWide % m_tilesHigh * 2, x = tile % m_tilesWide * 2;
-    const int rows = static_cast<int>(std::min<int64_t>(2, height - y));
-    const int columns = static_cast<int>(std::min<int64_t>(2, width - x));
+    const int64_t y = tile / m_tilesWide % m_tilesHigh * kOut, x = tile % m_tilesWide * kOut;
+    const int rows = static_cast<int>(std::min<int64_t>(kOut, height - y));
+    const int columns = static_cast<int>(std::min<int64_t>(kOut, width - x));
     const int64_t at = ((image * height + y) * width + x) * out + c0;
-    const int32_t* mt = m + t * kPoints * kPanel;
+    const double* mt = m + t * kPoints * kPanel;
     const float *bias = m_bias.data() + c0, *scale = m_scales.data() + c0;
     switch (m_shape.dst) {
       case Type::u8:
@@ -282,14 +351,14 @@ TWB_AVX2 void WinogradInt8Conv3x3::transformOutput(const int32_t* m, int64_t fir
 }
 
 void WinogradInt8Conv3x3::run(const void* src, void* dst, void* scratch, float lo, float hi) const {
-  const int64_t in = m_shape.in, panels = m_shape.out / kPanel;
+  const int64_t panels = m_shape.out / kPanel;
   const int64_t groups = (m_tiles + m_group - 1) / m_group;
   const size_t perThread = scratchBytes() / static_cast<size_t>(m_threads);
 #pragma omp parallel num_threads(m_threads)
   {
     auto* mine = static_cast<uint8_t*>(scratch) + omp_get_thread_num() * perThread;
     auto* v = reinterpret_cast<int16_t*>(mine);
-    auto* m = reinterpret_cast<int32_t*>(mine + kPoints * m_group * in * 2);
+    auto* m = reinterpret_cast<double*>(mine + transformedInputBytes());
 #pragma omp for schedule(static)
     for (int64_t g = 0; g < groups; ++g) {
       const int64_t first = g * m_group, count = std::min(m_group, m_tiles - first);

@@ -6,16 +6,18 @@
 
 namespace twb {
 
-// An int8 3x3 convolution with stride 1 and padding 1 by Winograd's F(2x2, 3x3) in integers, for
+// An int8 3x3 convolution with stride 1 and padding 1 by Winograd's F(4x4, 3x3) in integers, for
 // CPUs without VNNI. There oneDNN multiplies u8 by s8 in pairs summed in s16 (vpmaddubsw), then
 // widens to s32: 16 products a cycle, no more than s16 pairs summed into s32 (vpmaddwd) give.
-// F(2x2, 3x3) needs 16 products per 2x2 block of outputs instead of 36, and its transforms keep
-// every value in s16: an input tile's transform B^T d B adds at most four pixels twice (|v| <= 1020
-// for u8), the kernel's (2G) g (2G)^T at most nine weights (|u| <= 1143), so the products are exact
-// and A^T m A is 4 times the direct convolution's sum, exactly (intermediate sums may wrap in s32;
-// the result does not). The epilogue is oneDNN's: dst = scale[oc] * (acc + bias[oc]), clamped,
-// rounded to nearest even and saturated. Source and destination are NHWC, as oneDNN's AVX2 int8
-// kernels take them.
+// F(4x4, 3x3) needs 36 products per 4x4 block of outputs instead of 144. Its input transform
+// B^T d B keeps a tile of u8 or s8 pixels in s16 (|v| <= 17 340), and the kernel's transform does
+// too once G's rows are scaled to integers (D G g G^T D with D = diag(4, 6, 6, 24, 24, 1): |u| <=
+// 49 x 128). The products are exact; they are summed in s32 over 64 input channels at a time (the
+// most that cannot overflow) and then in double, where the output transform, A^T diag(24 / D) m
+// diag(24 / D) A, is exact as well and gives 576 times the direct convolution's sum. So the
+// results are the direct sum's, bit for bit, where oneDNN's direct kernel would saturate. The
+// epilogue is oneDNN's: dst = scale[oc] * (acc + bias[oc]), clamped, rounded to nearest even and
+// saturated. Source and destination are NHWC, as oneDNN's AVX2 int8 kernels take them.
 class WinogradInt8Conv3x3 {
  public:
   enum class Type { u8, s8, f32 };
@@ -40,21 +42,22 @@ class WinogradInt8Conv3x3 {
   void run(const void* src, void* dst, void* scratch, float lo, float hi) const;
 
  private:
-  // Tiles [first, first + count) of the batch, transformed, into v (16, count, in).
+  // Tiles [first, first + count) of the batch, transformed, into v (36, count, in).
   void transformInput(const uint8_t* src, int64_t first, int64_t count, int16_t* v) const;
-  // The products of the same tiles with panel `panel` of the kernel, into m (count, 16, 16).
-  void multiply(const int16_t* v, int64_t count, int64_t panel, int32_t* m) const;
-  // m's 16 output channels of the panel back to 2x2 blocks of dst.
-  void transformOutput(const int32_t* m, int64_t first, int64_t count, int64_t panel, void* dst,
+  // The products of the same tiles with panel `panel` of the kernel, into m (count, 36, 16).
+  void multiply(const int16_t* v, int64_t count, int64_t panel, double* m) const;
+  // m's 16 output channels of the panel back to 4x4 blocks of dst.
+  void transformOutput(const double* m, int64_t first, int64_t count, int64_t panel, void* dst,
                        float lo, float hi) const;
   int64_t groupOfTiles() const;
+  int64_t transformedInputBytes() const;  // v's part of a thread's scratch
 
   Shape m_shape;
   int64_t m_tilesHigh = 0, m_tilesWide = 0, m_tiles = 0;
   int m_threads = 1;
   int64_t m_group = 0;  // tiles a thread takes at a time
   // Transformed kernel: per panel of 16 output channels and point, (in / 2) pairs of input
-  // channels, each 16 output channels x 2 s16 (the layout vpmaddwd multiplies): (panels, 16,
+  // channels, each 16 output channels x 2 s16 (the layout vpmaddwd multiplies): (panels, 36,
   // in / 2, 16, 2).
   std::vector<int16_t> m_u;
   std::vector<float> m_bias, m_scales;  // (out)
