@@ -89,19 +89,23 @@ std::vector<float> onnxRuntime(const QString& onnxPath, const std::vector<float>
 }
 // Conv2d 3x3 (in to mid channels, ReLU fused) and, when out > 0, a second one (mid to out)
 // reading it: integer weights and inputs at full range for the int8 kernels' exactness check.
-ModelSpec threeByThreePair(int in, int mid, int out, int height, int width) {
+ModelSpec threeByThreePair(int in, int mid, int out, int height, int width, int stride) {
   ModelSpec s;
   s.name = "three-by-three-pair";
   s.inputs = {{"image", {in, height, width}, DType::f32}};
-  const auto conv = [](const char* name, const char* input, int channels, const char* activation) {
-    return NodeSpec{
-        name,
-        "Conv2d",
-        {input},
-        {{"out_channels", channels}, {"kernel", 3}, {"padding", 1}, {"activation", activation}}};
+  const auto conv = [](const char* name, const char* input, int channels, const char* activation,
+                       int step) {
+    return NodeSpec{name,
+                    "Conv2d",
+                    {input},
+                    {{"out_channels", channels},
+                     {"kernel", 3},
+                     {"padding", 1},
+                     {"stride", step},
+                     {"activation", activation}}};
   };
-  s.nodes = {conv("conv1", "image", mid, out > 0 ? "relu" : "none")};
-  if (out > 0) s.nodes.push_back(conv("conv2", "conv1", out, "none"));
+  s.nodes = {conv("conv1", "image", mid, out > 0 ? "relu" : "none", stride)};
+  if (out > 0) s.nodes.push_back(conv("conv2", "conv1", out, "none", 1));
   s.outputs = {s.nodes.back().name};
   return s;
 }
@@ -109,17 +113,18 @@ ModelSpec threeByThreePair(int in, int mid, int out, int height, int width) {
 // The direct 3x3 convolution (padding 1) of integer values: in (in, H, W), w (out, in, 3, 3).
 std::vector<int64_t> integerConvolution(const std::vector<int64_t>& x,
                                         const std::vector<int64_t>& w, int64_t in, int64_t out,
-                                        int64_t height, int64_t width) {
-  std::vector<int64_t> acc(static_cast<size_t>(out * height * width), 0);
+                                        int64_t height, int64_t width, int64_t stride = 1) {
+  const int64_t outHeight = (height - 1) / stride + 1, outWidth = (width - 1) / stride + 1;
+  std::vector<int64_t> acc(static_cast<size_t>(out * outHeight * outWidth), 0);
   for (int64_t k = 0; k < out; ++k)
-    for (int64_t y = 0; y < height; ++y)
-      for (int64_t x0 = 0; x0 < width; ++x0)
+    for (int64_t y = 0; y < outHeight; ++y)
+      for (int64_t x0 = 0; x0 < outWidth; ++x0)
         for (int64_t c = 0; c < in; ++c)
           for (int64_t i = 0; i < 3; ++i)
             for (int64_t j = 0; j < 3; ++j) {
-              const int64_t row = y + i - 1, column = x0 + j - 1;
+              const int64_t row = y * stride + i - 1, column = x0 * stride + j - 1;
               if (row < 0 || row >= height || column < 0 || column >= width) continue;
-              acc[static_cast<size_t>((k * height + y) * width + x0)] +=
+              acc[static_cast<size_t>((k * outHeight + y) * outWidth + x0)] +=
                   w[static_cast<size_t>(((k * in + c) * 3 + i) * 3 + j)] *
                   x[static_cast<size_t>((c * height + row) * width + column)];
             }
@@ -297,12 +302,17 @@ class TestQuant : public QObject {
     QTest::addColumn<int>("in");
     QTest::addColumn<int>("out");
     QTest::addColumn<bool>("largestTransform");
-    QTest::newRow("s8 image, f32 output, partial tiles") << true << 32 << 0 << false;
+    QTest::addColumn<int>("stride");
+    QTest::newRow("s8 image, f32 output, partial tiles") << true << 32 << 0 << false << 1;
     QTest::newRow("u8 image, u8 through a ReLU into a second convolution")
-        << false << 32 << 16 << false;
+        << false << 32 << 16 << false << 1;
     // Every channel's first tile and kernel chosen so that the input and kernel transforms
     // both reach their bound at the same point: 128 channels of those products pass 2^31.
-    QTest::newRow("u8 image, the largest products of the transforms") << false << 128 << 0 << true;
+    QTest::newRow("u8 image, the largest products of the transforms")
+        << false << 128 << 0 << true << 1;
+    QTest::newRow("stride 2, s8 image, f32 output") << true << 32 << 0 << false << 2;
+    QTest::newRow("stride 2, u8 image, u8 through a ReLU into a second convolution")
+        << false << 32 << 16 << false << 2;
   }
 
   // int8 3x3 convolutions give the sums of their integers exactly. On a CPU without VNNI they run
@@ -317,8 +327,12 @@ class TestQuant : public QObject {
     QFETCH(int, in);
     QFETCH(int, out);
     QFETCH(bool, largestTransform);
-    const int64_t mid = 80, height = 9, width = 7;  // 80: more channels than one s32 sum takes
-    const ModelSpec spec = threeByThreePair(in, mid, out, height, width);
+    QFETCH(int, stride);
+    // 80: more channels than one s32 sum takes. At stride 2, 8x7 outputs: the polyphase form
+    // declines an odd number of 2x2 blocks unless it still saves a fifth of the products.
+    const int64_t mid = 80, height = stride == 1 ? 9 : 16, width = stride == 1 ? 7 : 14;
+    const int64_t outHeight = (height - 1) / stride + 1, outWidth = (width - 1) / stride + 1;
+    const ModelSpec spec = threeByThreePair(in, mid, out, height, width, stride);
     const float sx = 1.f / 16, sw = 1.f / 128, s1 = 0.5f;
     QuantPlan plan;
     plan.activations["image"] = {sx * (signedInput ? 127.f : 255.f), !signedInput};
@@ -364,10 +378,10 @@ class TestQuant : public QObject {
     for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(qx[i]) * sx;
 
     // conv1: to u8 in units of s1 when conv2 reads it, else f32.
-    const auto acc1 = integerConvolution(qx, w1, in, mid, height, width);
+    const auto acc1 = integerConvolution(qx, w1, in, mid, height, width, stride);
     std::vector<int64_t> q1(acc1.size());
     std::vector<float> reference(acc1.size());
-    const int64_t pixels = height * width;
+    const int64_t pixels = outHeight * outWidth;
     for (size_t i = 0; i < acc1.size(); ++i) {
       const float sum = static_cast<float>(acc1[i] + b1[i / static_cast<size_t>(pixels)]);
       reference[i] = sum * sx * sw;
@@ -375,7 +389,7 @@ class TestQuant : public QObject {
     }
     if (out > 0) {
       const auto [w2, b2] = setLayer("conv2", out, mid, s1);
-      const auto acc2 = integerConvolution(q1, w2, mid, out, height, width);
+      const auto acc2 = integerConvolution(q1, w2, mid, out, outHeight, outWidth);
       reference.resize(acc2.size());
       for (size_t i = 0; i < acc2.size(); ++i)
         reference[i] =
@@ -394,9 +408,15 @@ class TestQuant : public QObject {
           reference[worst]);
     QVERIFY2(error <= 1e-7, qPrintable(QString::number(error)));
     const WinogradInt8Conv3x3::Shape shape{
-        1,      in,    mid,
-        height, width, signedInput ? WinogradInt8Conv3x3::Type::s8 : WinogradInt8Conv3x3::Type::u8};
-    QCOMPARE(exec.nodeTimings()[0].kernel == "winograd F(4x4, 3x3) int8",
+        1,
+        in,
+        mid,
+        height,
+        width,
+        signedInput ? WinogradInt8Conv3x3::Type::s8 : WinogradInt8Conv3x3::Type::u8,
+        WinogradInt8Conv3x3::Type::f32,
+        stride};
+    QCOMPARE(exec.nodeTimings()[0].kernel.rfind("winograd", 0) == 0,
              WinogradInt8Conv3x3::supports(shape));
   }
 

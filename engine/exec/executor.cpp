@@ -158,9 +158,10 @@ void Executor::chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKern
   if (outputInt8) quant.outputScale = m_valueScales[out];
   // The plan's weight scales, unless it was calibrated for kernels more exact than this CPU's.
   if (node.op->traits().int8 == Int8Role::weighted)
-    quant.weightScales = weightScalesWithin(plan.layers.at(node.name).weightScales,
-                                            params.at(node.name + ".weight").value,
-                                            kernel.int8WeightLevels(node, wanted[0] == DType::s8));
+    quant.weightScales = weightScalesWithin(
+        plan.layers.at(node.name).weightScales, params.at(node.name + ".weight").value,
+        kernel.int8WeightLevels(node, m_graph.values()[node.inputs[0]].shape,
+                                wanted[0] == DType::s8));
   kernel.setTypes(wanted[0], outputInt8 ? m_placement.storedType[out] : DType::f32);
   kernel.setQuant(std::move(quant));
 }

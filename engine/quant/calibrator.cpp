@@ -104,7 +104,9 @@ QuantPlan calibrate(const InferenceModel& model, const std::vector<float>& sampl
     const Tensor& w = model.params.find(node.name + ".weight")->value;
     const int64_t out = w.shape()[0];
     const bool signedInput = !plan.range(graph.values()[node.inputs[0]].name).nonNegative;
-    const int levels = makeCpuKernel(node.opName)->int8WeightLevels(node, signedInput);
+    const int levels =
+        makeCpuKernel(node.opName)
+            ->int8WeightLevels(node, graph.values()[node.inputs[0]].shape, signedInput);
     plan.layers[node.name] = {true, weightScales(w.data<float>(), out, w.numel() / out,
                                                  plan.window, levels)};
   }

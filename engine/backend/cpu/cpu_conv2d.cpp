@@ -73,10 +73,11 @@ class CpuConv2d : public CpuKernel {
   // On CPUs without VNNI oneDNN's direct int8 kernels add u8 x s8 pairs in s16, which 8-bit
   // weights saturate with a u8 input (an s8 input's weights the kernels halve themselves);
   // Winograd's in integers sums exactly.
-  int int8WeightLevels(const GraphNode& node, bool signedInput) const override {
+  int int8WeightLevels(const GraphNode& node, const Shape& input, bool signedInput) const override {
     const auto& w = node.params[0].shape;
-    const bool exact =
-        isWinogradShape(node) && WinogradInt8Conv3x3::supports({1, w[1], w[0], 1, 1});
+    WinogradInt8Conv3x3::Shape shape{input[0], w[1], w[0], input[2], input[3]};
+    shape.stride = static_cast<int>(node.op->attrs().pair("stride")[0]);
+    const bool exact = isWinogradShape(node, {1, 2}) && WinogradInt8Conv3x3::supports(shape);
     return signedInput || exact ? 127 : int8MatmulWeightLevels();
   }
 
@@ -252,12 +253,16 @@ class CpuConv2d : public CpuKernel {
 
   // Whether Winograd's minimal filtering computes this convolution: 3x3, stride 1, padding 1,
   // one group, and an activation it applies as a clamp (none, ReLU, ReLU6: setClamp()).
-  static bool isWinogradShape(const GraphNode& node) {
+  // A 3x3 convolution with padding 1, one of `strides` on both axes, and an activation Winograd's
+  // epilogue applies.
+  static bool isWinogradShape(const GraphNode& node, std::initializer_list<int64_t> strides = {1}) {
     const Attrs& a = node.op->attrs();
-    const std::vector<int64_t> one{1, 1};
+    const std::vector<int64_t> one{1, 1}, stride = a.pair("stride");
     const auto& w = node.params[0].shape;
     const FusedActivation activation = fusedActivation(a);
-    return w[2] == 3 && w[3] == 3 && a.integer("groups") == 1 && a.pair("stride") == one &&
+    const bool strideTaken = stride[0] == stride[1] &&
+                             std::find(strides.begin(), strides.end(), stride[0]) != strides.end();
+    return w[2] == 3 && w[3] == 3 && a.integer("groups") == 1 && strideTaken &&
            a.pair("padding") == one && a.pair("dilation") == one &&
            (activation == FusedActivation::none || activation == FusedActivation::relu ||
             activation == FusedActivation::relu6);
@@ -283,8 +288,9 @@ class CpuConv2d : public CpuKernel {
     return true;
   }
 
-  // Whether F(4x4, 3x3) in integers takes this int8 convolution in place of m_fwd, the direct
-  // one: in the layouts m_fwd reads and writes (NHWC), so its neighbours do not change.
+  // Whether Winograd in integers (F(4x4, 3x3), or its polyphase form at stride 2) takes this int8
+  // convolution in place of m_fwd, the direct one: in the layouts m_fwd reads and writes (NHWC),
+  // so its neighbours do not change.
   bool takesInt8Winograd(const GraphNode& node, int64_t batch, int64_t out) {
     const auto type = [](dt t) {
       return t == dt::u8   ? WinogradInt8Conv3x3::Type::u8
@@ -293,12 +299,17 @@ class CpuConv2d : public CpuKernel {
     };
     const dnnl::memory::desc src = m_fwd.src_desc(), dst = m_fwd.dst_desc();
     const auto inDims = src.dims(), outDims = dst.dims();
-    const WinogradInt8Conv3x3::Shape shape{
-        batch, inDims[1], out, inDims[2], inDims[3], type(src.data_type()), type(dst.data_type())};
+    const WinogradInt8Conv3x3::Shape shape{batch,
+                                           inDims[1],
+                                           out,
+                                           inDims[2],
+                                           inDims[3],
+                                           type(src.data_type()),
+                                           type(dst.data_type()),
+                                           static_cast<int>(node.op->attrs().pair("stride")[0])};
     const bool channelsLast = src == dnnl::memory::desc(inDims, src.data_type(), tag::nhwc) &&
                               dst == dnnl::memory::desc(outDims, dst.data_type(), tag::nhwc);
-    if (!channelsLast || outDims[2] != inDims[2] || outDims[3] != inDims[3] ||
-        !WinogradInt8Conv3x3::supports(shape) || !isWinogradShape(node))
+    if (!channelsLast || !isWinogradShape(node, {1, 2}) || !WinogradInt8Conv3x3::supports(shape))
       return false;
     setClamp(node, m_quant.outputScale);
     m_winogradInt8 = std::make_unique<WinogradInt8Conv3x3>(shape);
@@ -427,7 +438,7 @@ class CpuConv2d : public CpuKernel {
     m_winogradSrc = src;
     m_winogradDst = io.output;
     m_winogradScratch = io.scratchpad;
-    m_implementation = "winograd F(4x4, 3x3) int8";
+    m_implementation = m_winogradInt8->name();
   }
 
   bool m_hasBias = true;

@@ -123,10 +123,11 @@ class CpuKernel {
   // primitive ("jit:avx2", "ref:any", ...) or the name of our own loop; "" before bind() or
   // for a kernel that only copies.
   const std::string& implementation() const { return m_implementation; }
-  // The largest |q| of int8 weights this kernel multiplies exactly for `node` with an s8 (else
-  // u8) input: the calibrator's limit, and the executor's for a plan calibrated elsewhere.
-  virtual int int8WeightLevels(const GraphNode& node, bool signedInput) const {
-    (void)node, (void)signedInput;
+  // The largest |q| of int8 weights this kernel multiplies exactly for `node` with an input of
+  // this shape, s8 (else u8): the calibrator's limit, and the executor's for a plan calibrated
+  // elsewhere.
+  virtual int int8WeightLevels(const GraphNode& node, const Shape& input, bool signedInput) const {
+    (void)node, (void)input, (void)signedInput;
     return 127;
   }
 

@@ -24,7 +24,9 @@ class CpuLinear : public CpuKernel {
  public:
   // oneDNN's int8 matmul saturates 8-bit weights on CPUs without VNNI (an s8 input is shifted
   // to u8 here, so every input is u8).
-  int int8WeightLevels(const GraphNode&, bool) const override { return int8MatmulWeightLevels(); }
+  int int8WeightLevels(const GraphNode&, const Shape&, bool) const override {
+    return int8MatmulWeightLevels();
+  }
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
                              bool training) override {
     // (N, ..., K) is multiplied as (rows, K): plain layouts of both shapes share their buffer.

@@ -4,65 +4,21 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cstring>
 
 namespace twb {
 
 namespace {
-constexpr int kSide = 6;                // an input tile is 6x6 ...
-constexpr int kOut = 4;                 // ... for a 4x4 block of outputs ...
-constexpr int kPoints = kSide * kSide;  // ... and has 36 points in the transformed domain
-constexpr int64_t kChannels = 16;       // channels the transforms take at a time, as s16 lanes
-constexpr int64_t kPanel = 16;          // output channels a product's register tile holds
-constexpr int kTileRows = 6;            // tiles a product's register tile holds
-// Most tiles a thread transforms and multiplies at a time: their transformed input (36 points x
-// in channels x 2 bytes each) stays in its own caches while every panel of the kernel streams by.
+constexpr int64_t kChannels = 16;  // channels the transforms take at a time, as s16 lanes
+constexpr int64_t kPanel = 16;     // output channels a product's register tile holds
+constexpr int kTileRows = 6;       // tiles a product's register tile holds
+// Most tiles a thread transforms and multiplies at a time: their transformed input (points x in
+// channels x 2 bytes each) stays in its own caches while every panel of the kernel streams by.
 constexpr int64_t kGroupTiles = 18;
-// Pairs of products summed in s32 before the sum moves to double: a pair is at most 2 x 17 340 x
-// 49 x 128 (the largest input and kernel transforms meet at the same points), so 32 pairs stay
-// under 2^31 and 37 would not.
-constexpr int64_t kPairsPerSum = 32;
 
 #define TWB_AVX2 __attribute__((target("avx2")))
 
 using Words = int16_t __attribute__((vector_size(32)));  // 16 channels' s16 values
 using Quad = double __attribute__((vector_size(32)));    // 4 channels' sums
-
-// One step of F(4, 3)'s input transform, B^T d (Lavin and Gray's matrix), on 16 channels. An
-// input of u8 pixels gives at most 10 x 255 after the first step and 17 340 after the second;
-// no intermediate here passes 25 500.
-TWB_AVX2 inline void inputStep(const Words d[kSide], Words out[kSide]) {
-  const Words d42 = d[4] - d[2], d31 = d[3] - d[1];
-  out[0] = (d[0] - d[2]) * 4 + d42;
-  out[1] = (d[3] + d[4]) - (d[1] + d[2]) * 4;
-  out[2] = (d[4] - d[3]) + (d[1] - d[2]) * 4;
-  out[3] = d42 + d31 * 2;
-  out[4] = d42 - d31 * 2;
-  out[5] = (d[5] - d[3]) - d31 * 4;
-}
-
-// One step of the kernel's transform, D G g: G's rows scaled to integers by D = diag(4, 6, 6,
-// 24, 24, 1), on a column or row of three weights (at most 7 x 128 after the first step, 49 x
-// 128 after the second).
-inline void filterStep(int32_t g0, int32_t g1, int32_t g2, int32_t out[kSide]) {
-  out[0] = g0;
-  out[1] = -(g0 + g1 + g2);
-  out[2] = -(g0 - g1 + g2);
-  out[3] = g0 + 2 * g1 + 4 * g2;
-  out[4] = g0 - 2 * g1 + 4 * g2;
-  out[5] = g2;
-}
-
-// One step of the output transform on sums of the scaled kernel's products: A^T diag(24 / D) m,
-// so that the two steps give 576 times the direct convolution's sum. In double, where every value
-// is an integer under 2^46: exact.
-TWB_AVX2 inline void outputStep(const Quad m[kSide], Quad out[kOut]) {
-  const Quad s12 = m[1] + m[2], d12 = m[1] - m[2], s34 = m[3] + m[4], d34 = m[3] - m[4];
-  out[0] = 6 * m[0] + 4 * s12 + s34;
-  out[1] = 4 * d12 + 2 * d34;
-  out[2] = 4 * (s12 + s34);
-  out[3] = 4 * d12 + 8 * d34 + 24 * m[5];
-}
 
 template <bool kSigned>
 TWB_AVX2 inline Words widen(const uint8_t* pixel) {
@@ -71,24 +27,191 @@ TWB_AVX2 inline Words widen(const uint8_t* pixel) {
                                          : _mm256_cvtepu8_epi16(bytes));
 }
 
-// B^T d B of 16 channels of one tile, its pixels at d[row][column] (padding: zeros); point p to
-// v[p * stride].
-template <bool kSigned>
-TWB_AVX2 void transformInputTile(const uint8_t* const d[kSide][kSide], int16_t* v, int64_t stride) {
-  Words rows[kSide][kSide];  // B^T d: [row][column]
-  for (int c = 0; c < kSide; ++c) {
-    Words column[kSide], out[kSide];
-    for (int r = 0; r < kSide; ++r) column[r] = widen<kSigned>(d[r][c]);
-    inputStep(column, out);
-    for (int r = 0; r < kSide; ++r) rows[r][c] = out[r];
-  }
-  for (int r = 0; r < kSide; ++r) {
-    Words out[kSide];
-    inputStep(rows[r], out);
-    for (int c = 0; c < kSide; ++c)
-      std::memcpy(v + (r * kSide + c) * stride, &out[c], sizeof(Words));
-  }
+TWB_AVX2 inline void store(const Words& words, int16_t* at) {
+  _mm256_store_si256(reinterpret_cast<__m256i*>(at), reinterpret_cast<__m256i>(words));
 }
+
+// By intrinsics: copies through memory made the loads wait for two 16-byte stores each.
+TWB_AVX2 inline Quad loadQuad(const double* at) {
+  return reinterpret_cast<Quad>(_mm256_load_pd(at));
+}
+
+TWB_AVX2 inline void store(const Quad& quad, double* at) {
+  _mm256_store_pd(at, reinterpret_cast<__m256d>(quad));
+}
+
+// Winograd's F(4x4, 3x3) for stride 1, on 6x6 tiles of the input.
+struct FourByFour {
+  static constexpr int kInput = 6, kOutput = 4, kPoints = 36, kStride = 1;
+  static constexpr double kMultiple = 576;  // the output transform gives the sums times this
+  // Pairs of products summed in s32 before the sum moves to double: a pair is at most 2 x 17 340
+  // x 49 x 128 (the largest input and kernel transforms meet at the same points), so 32 pairs
+  // stay under 2^31 and 37 would not.
+  static constexpr int64_t kPairsPerSum = 32;
+  static constexpr const char* kName = "winograd F(4x4, 3x3) int8";
+
+  // B^T d (Lavin and Gray's matrix) on 16 channels. An input of u8 pixels gives at most 10 x
+  // 255 after the first step and 17 340 after the second; no intermediate here passes 25 500.
+  TWB_AVX2 static void inputStep(const Words d[kInput], Words out[kInput]) {
+    const Words d42 = d[4] - d[2], d31 = d[3] - d[1];
+    out[0] = (d[0] - d[2]) * 4 + d42;
+    out[1] = (d[3] + d[4]) - (d[1] + d[2]) * 4;
+    out[2] = (d[4] - d[3]) + (d[1] - d[2]) * 4;
+    out[3] = d42 + d31 * 2;
+    out[4] = d42 - d31 * 2;
+    out[5] = (d[5] - d[3]) - d31 * 4;
+  }
+
+  // D G g: G's rows scaled to integers by D = diag(4, 6, 6, 24, 24, 1), on a column or row of
+  // three weights (at most 7 x 128 after the first step, 49 x 128 after the second).
+  static void kernelStep(int32_t g0, int32_t g1, int32_t g2, int32_t out[kInput]) {
+    out[0] = g0;
+    out[1] = -(g0 + g1 + g2);
+    out[2] = -(g0 - g1 + g2);
+    out[3] = g0 + 2 * g1 + 4 * g2;
+    out[4] = g0 - 2 * g1 + 4 * g2;
+    out[5] = g2;
+  }
+
+  // A^T diag(24 / D) m on sums of the scaled kernel's products, so that the two steps give 576
+  // times the direct convolution's sum. In double, where every value is an integer under 2^46:
+  // exact.
+  TWB_AVX2 static void outputStep(const Quad m[kInput], Quad out[kOutput]) {
+    const Quad s12 = m[1] + m[2], d12 = m[1] - m[2], s34 = m[3] + m[4], d34 = m[3] - m[4];
+    out[0] = 6 * m[0] + 4 * s12 + s34;
+    out[1] = 4 * d12 + 2 * d34;
+    out[2] = 4 * (s12 + s34);
+    out[3] = 4 * d12 + 8 * d34 + 24 * m[5];
+  }
+
+  // B^T d B of 16 channels of one tile, its pixels at d[row * 6 + column]; point p to
+  // v[p * stride].
+  template <bool kSigned>
+  TWB_AVX2 static void transformInput(const uint8_t* const* d, int16_t* v, int64_t stride) {
+    Words rows[kInput][kInput];  // B^T d: [row][column]
+    for (int c = 0; c < kInput; ++c) {
+      Words column[kInput], out[kInput];
+      for (int r = 0; r < kInput; ++r) column[r] = widen<kSigned>(d[r * kInput + c]);
+      inputStep(column, out);
+      for (int r = 0; r < kInput; ++r) rows[r][c] = out[r];
+    }
+    for (int r = 0; r < kInput; ++r) {
+      Words out[kInput];
+      inputStep(rows[r], out);
+      for (int c = 0; c < kInput; ++c) store(out[c], v + (r * kInput + c) * stride);
+    }
+  }
+
+  // (D G) g (D G)^T of one 3x3 kernel g (row-major), its 36 points to u.
+  static void transformKernel(const int8_t* g, int32_t u[kPoints]) {
+    int32_t columns[3][kInput];  // D G g, stored transposed: [column][row]
+    for (int c = 0; c < 3; ++c) kernelStep(g[c], g[3 + c], g[6 + c], columns[c]);
+    for (int r = 0; r < kInput; ++r)
+      kernelStep(columns[0][r], columns[1][r], columns[2][r], u + r * kInput);
+  }
+
+  // The 4x4 outputs of channels [4 quad, 4 quad + 4) from a tile's products m[p * 16 + j], to
+  // block[(row * 4 + column) * 16 + j].
+  TWB_AVX2 static void transformOutput(const double* m, int quad, double* block) {
+    Quad columnsOfRows[kOutput][kInput];  // the first step's outputs: [row][column]
+    for (int c = 0; c < kInput; ++c) {
+      Quad column[kInput], out[kOutput];
+      for (int r = 0; r < kInput; ++r)
+        column[r] = loadQuad(m + (r * kInput + c) * kPanel + 4 * quad);
+      outputStep(column, out);
+      for (int r = 0; r < kOutput; ++r) columnsOfRows[r][c] = out[r];
+    }
+    for (int r = 0; r < kOutput; ++r) {
+      Quad out[kOutput];
+      outputStep(columnsOfRows[r], out);
+      for (int c = 0; c < kOutput; ++c)
+        store(out[c], block + (r * kOutput + c) * kPanel + 4 * quad);
+    }
+  }
+};
+
+// A 3x3 convolution with stride 2 as the sum of four stride-1 ones on the input's phases (odd or
+// even rows, odd or even columns): the odd-odd phase meets the kernel's
+// four corners (a 2x2 kernel), the mixed phases its edge middles (2x1 and 1x2) and the even-even
+// phase its centre. Each 2-tap direction runs as Winograd's F(2, 2) (3 products for 2 outputs:
+// (d0 - d1) g0, d1 (g0 + g1), (d2 - d1) g1), so a 2x2 block of outputs costs 9 + 6 + 6 + 4 = 25
+// products per channel pair instead of 36, from a 5x5 tile of the input. Every value is an
+// integer and small (|v| <= 510, |u| <= 512): exact in s32 over 2 048 channels.
+struct StrideTwo {
+  static constexpr int kInput = 5, kOutput = 2, kPoints = 25, kStride = 2;
+  static constexpr double kMultiple = 1;
+  static constexpr int64_t kPairsPerSum = 1024;  // 2 x 510 x 512 a pair: 2^29 in 1 024 pairs
+  static constexpr const char* kName = "winograd polyphase F(2x2, 2x2) stride 2 int8";
+  // Points: odd-odd 3x3 from 0, odd-even 3x2 from 9, even-odd 2x3 from 15, even-even 2x2 from 21.
+  static constexpr int kOddOdd = 0, kOddEven = 9, kEvenOdd = 15, kEvenEven = 21;
+
+  // F(2, 2)'s input step on the three odd samples a (tile positions 0, 2, 4).
+  TWB_AVX2 static void inputStep(const Words& a0, const Words& a1, const Words& a2, Words out[3]) {
+    out[0] = a0 - a1;
+    out[1] = a1;
+    out[2] = a2 - a1;
+  }
+
+  template <bool kSigned>
+  TWB_AVX2 static void transformInput(const uint8_t* const* d, int16_t* v, int64_t stride) {
+    Words x[kInput][kInput];
+    for (int r = 0; r < kInput; ++r)
+      for (int c = 0; c < kInput; ++c) x[r][c] = widen<kSigned>(d[r * kInput + c]);
+    Words oddRows[kInput][3];  // the step down the odd rows, per column: [column][point]
+    for (int c = 0; c < kInput; ++c) inputStep(x[0][c], x[2][c], x[4][c], oddRows[c]);
+    for (int p = 0; p < 3; ++p) {
+      Words out[3];
+      inputStep(oddRows[0][p], oddRows[2][p], oddRows[4][p], out);
+      for (int q = 0; q < 3; ++q) store(out[q], v + (kOddOdd + p * 3 + q) * stride);
+      for (int j = 0; j < 2; ++j) store(oddRows[1 + 2 * j][p], v + (kOddEven + p * 2 + j) * stride);
+    }
+    for (int i = 0; i < 2; ++i) {
+      const Words* row = x[1 + 2 * i];
+      Words out[3];
+      inputStep(row[0], row[2], row[4], out);
+      for (int q = 0; q < 3; ++q) store(out[q], v + (kEvenOdd + i * 3 + q) * stride);
+      for (int j = 0; j < 2; ++j) store(row[1 + 2 * j], v + (kEvenEven + i * 2 + j) * stride);
+    }
+  }
+
+  // F(2, 2)'s kernel step on the two taps g0, g1 that meet one phase.
+  static void kernelStep(int32_t g0, int32_t g1, int32_t out[3]) {
+    out[0] = g0;
+    out[1] = g0 + g1;
+    out[2] = g1;
+  }
+
+  static void transformKernel(const int8_t* g, int32_t u[kPoints]) {
+    const auto w = [g](int r, int c) { return static_cast<int32_t>(g[r * 3 + c]); };
+    int32_t left[3], right[3], middle[3], across[3];
+    kernelStep(w(0, 0), w(2, 0), left);
+    kernelStep(w(0, 2), w(2, 2), right);
+    kernelStep(w(0, 1), w(2, 1), middle);  // the middle column's odd taps
+    kernelStep(w(1, 0), w(1, 2), across);  // the middle row's odd taps
+    for (int p = 0; p < 3; ++p) {
+      kernelStep(left[p], right[p], u + kOddOdd + p * 3);
+      for (int j = 0; j < 2; ++j) u[kOddEven + p * 2 + j] = middle[p];
+    }
+    for (int i = 0; i < 2; ++i)
+      for (int q = 0; q < 3; ++q) u[kEvenOdd + i * 3 + q] = across[q];
+    for (int k = 0; k < 4; ++k) u[kEvenEven + k] = w(1, 1);
+  }
+
+  TWB_AVX2 static void transformOutput(const double* m, int quad, double* block) {
+    const double* sums = m + 4 * quad;  // point p's quad at sums[p * kPanel]
+    for (int i = 0; i < 2; ++i)
+      for (int j = 0; j < 2; ++j) {
+        // F(2, 2)'s output step, y_i = m_i + m_(i + 1), on each 2-tap direction.
+        Quad y = loadQuad(sums + (kEvenEven + i * 2 + j) * kPanel);
+        for (int p = i; p < i + 2; ++p) {
+          y += loadQuad(sums + (kOddEven + p * 2 + j) * kPanel);
+          for (int q = j; q < j + 2; ++q) y += loadQuad(sums + (kOddOdd + p * 3 + q) * kPanel);
+        }
+        for (int q = j; q < j + 2; ++q) y += loadQuad(sums + (kEvenOdd + i * 3 + q) * kPanel);
+        store(y, block + (i * kOutput + j) * kPanel + 4 * quad);
+      }
+  }
+};
 
 // 8 s32 sums of registers to two quads of m, added to what is there unless `first`.
 TWB_AVX2 inline void moveSums(__m256i sums, bool first, double* m) {
@@ -141,33 +264,33 @@ TWB_AVX2 inline void productSum(const int16_t* v, int64_t vRow, const int16_t* u
 }
 
 // rows x 16 output channels of one point: m[r * mRow + j] = sum over the pairs k of
-// v[r * vRow + 2k + {0, 1}] * u[32k + 2j + {0, 1}].
+// v[r * vRow + 2k + {0, 1}] * u[32k + 2j + {0, 1}], in s32 over `pairsPerSum` pairs at a time.
 template <int kRows>
 TWB_AVX2 void productTile(const int16_t* v, int64_t vRow, const int16_t* u, int64_t pairs,
-                          double* m, int64_t mRow) {
-  for (int64_t k = 0; k < pairs; k += kPairsPerSum)
-    productSum<kRows>(v + 2 * k, vRow, u + 32 * k, std::min(kPairsPerSum, pairs - k), k == 0, m,
+                          int64_t pairsPerSum, double* m, int64_t mRow) {
+  for (int64_t k = 0; k < pairs; k += pairsPerSum)
+    productSum<kRows>(v + 2 * k, vRow, u + 32 * k, std::min(pairsPerSum, pairs - k), k == 0, m,
                       mRow);
 }
 
-using ProductTile = void (*)(const int16_t*, int64_t, const int16_t*, int64_t, double*, int64_t);
+using ProductTile = void (*)(const int16_t*, int64_t, const int16_t*, int64_t, int64_t, double*,
+                             int64_t);
 constexpr ProductTile kProductTiles[kTileRows + 1] = {
     nullptr,        productTile<1>, productTile<2>, productTile<3>,
     productTile<4>, productTile<5>, productTile<6>};
 
-// 8 outputs, in accumulator units times 576, to the output's type at `out`.
+// 8 outputs, in accumulator units times `multiple`, to the output's type at `out`.
 template <WinogradInt8Conv3x3::Type kDst>
-TWB_AVX2 inline void storeOutputs(const double* sum576, __m256 bias, __m256 scale, __m256 lo,
-                                  __m256 hi, void* out) {
-  // The sums are whole multiples of 576: rounding after the product by its reciprocal recovers
-  // the direct sum exactly, and converting that to float rounds as oneDNN's conversion of its
-  // s32 sum does.
-  const __m256d reciprocal = _mm256_set1_pd(1.0 / 576);
+TWB_AVX2 inline void storeOutputs(const double* sums, __m256d reciprocal, __m256 bias, __m256 scale,
+                                  __m256 lo, __m256 hi, void* out) {
+  // The sums are whole multiples of `multiple`: rounding after the product by its reciprocal
+  // recovers the direct sum exactly, and converting that to float rounds as oneDNN's conversion
+  // of its s32 sum does.
   constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
   const __m128 low =
-      _mm256_cvtpd_ps(_mm256_round_pd(_mm256_mul_pd(_mm256_load_pd(sum576), reciprocal), kNearest));
+      _mm256_cvtpd_ps(_mm256_round_pd(_mm256_mul_pd(_mm256_load_pd(sums), reciprocal), kNearest));
   const __m128 high = _mm256_cvtpd_ps(
-      _mm256_round_pd(_mm256_mul_pd(_mm256_load_pd(sum576 + 4), reciprocal), kNearest));
+      _mm256_round_pd(_mm256_mul_pd(_mm256_load_pd(sums + 4), reciprocal), kNearest));
   __m256 y = _mm256_mul_ps(_mm256_add_ps(_mm256_set_m128(high, low), bias), scale);
   y = _mm256_min_ps(_mm256_max_ps(y, lo), hi);
   if constexpr (kDst == WinogradInt8Conv3x3::Type::f32) {
@@ -182,36 +305,24 @@ TWB_AVX2 inline void storeOutputs(const double* sum576, __m256 bias, __m256 scal
   }
 }
 
-// The output transform of one tile's 36 points, m[p * 16 + j] for the panel's 16 channels, to
-// its 4x4 block of outputs out[r * rowStride + c * pixel] (in elements of the output's type)
-// inside `rows` x `columns`.
-template <WinogradInt8Conv3x3::Type kDst>
+// The output transform of one tile's products, m[p * 16 + j] for the panel's 16 channels, to
+// its block of outputs out[r * rowStride + c * pixel] (in elements of the output's type) inside
+// `rows` x `columns`.
+template <class Scheme, WinogradInt8Conv3x3::Type kDst>
 TWB_AVX2 void transformOutputTile(const double* m, const float* bias, const float* scale, __m256 lo,
                                   __m256 hi, int rows, int columns, int64_t rowStride,
                                   int64_t pixel, void* dst) {
   using T = std::conditional_t<kDst == WinogradInt8Conv3x3::Type::f32, float, uint8_t>;
-  alignas(32) double block[kOut][kOut][kPanel];  // the outputs times 576: [row][column][channel]
-  for (int quad = 0; quad < kPanel / 4; ++quad) {
-    Quad columnsOfRows[kOut][kSide];  // the first step's outputs: [row][column]
-    for (int c = 0; c < kSide; ++c) {
-      Quad column[kSide], out[kOut];
-      for (int r = 0; r < kSide; ++r)
-        std::memcpy(&column[r], m + (r * kSide + c) * kPanel + 4 * quad, sizeof(Quad));
-      outputStep(column, out);
-      for (int r = 0; r < kOut; ++r) columnsOfRows[r][c] = out[r];
-    }
-    for (int r = 0; r < rows; ++r) {
-      Quad out[kOut];
-      outputStep(columnsOfRows[r], out);
-      for (int c = 0; c < kOut; ++c) std::memcpy(&block[r][c][4 * quad], &out[c], sizeof(Quad));
-    }
-  }
+  constexpr int kOut = Scheme::kOutput;
+  alignas(32) double block[kOut * kOut * kPanel];  // the sums times the multiple
+  for (int quad = 0; quad < kPanel / 4; ++quad) Scheme::transformOutput(m, quad, block);
+  const __m256d reciprocal = _mm256_set1_pd(1 / Scheme::kMultiple);
   for (int half = 0; half < 2; ++half) {
     const int h = half * 8;
     const __m256 b = _mm256_loadu_ps(bias + h), s = _mm256_loadu_ps(scale + h);
     for (int r = 0; r < rows; ++r)
       for (int c = 0; c < columns; ++c)
-        storeOutputs<kDst>(&block[r][c][h], b, s, lo, hi,
+        storeOutputs<kDst>(block + (r * kOut + c) * kPanel + h, reciprocal, b, s, lo, hi,
                            static_cast<T*>(dst) + r * rowStride + c * pixel + h);
   }
 }
@@ -220,18 +331,35 @@ TWB_AVX2 void transformOutputTile(const double* m, const float* bias, const floa
 bool WinogradInt8Conv3x3::supports(const Shape& shape) {
   static const bool cpu = __builtin_cpu_supports("avx2") && !__builtin_cpu_supports("avx512vnni") &&
                           !__builtin_cpu_supports("avxvnni");
-  return cpu && shape.src != Type::f32 && shape.in % kChannels == 0 && shape.out % kPanel == 0 &&
-         shape.in > 0 && shape.out > 0;
+  const bool channels =
+      shape.in % kChannels == 0 && shape.out % kPanel == 0 && shape.in > 0 && shape.out > 0;
+  if (!cpu || shape.src == Type::f32 || !channels) return false;
+  if (shape.stride == 1) return true;
+  // At stride 2 the last row and column of 2x2 blocks are half wasted on an odd output: 7x7
+  // outputs (ResNet-50's last stage) take 400 products per channel pair against the direct
+  // kernel's 441, and ran slower (19.4 against 16.6 ms at batch 16).
+  const int64_t outHeight = (shape.height - 1) / 2 + 1, outWidth = (shape.width - 1) / 2 + 1;
+  const int64_t blocks = (outHeight + 1) / 2 * ((outWidth + 1) / 2);
+  return shape.stride == 2 && blocks * StrideTwo::kPoints * 10 <= outHeight * outWidth * 9 * 8;
 }
 
 WinogradInt8Conv3x3::WinogradInt8Conv3x3(const Shape& shape)
     : m_shape(shape),
-      m_tilesHigh((shape.height + kOut - 1) / kOut),
-      m_tilesWide((shape.width + kOut - 1) / kOut),
-      m_tiles(shape.batch * m_tilesHigh * m_tilesWide),
+      m_points(shape.stride == 1 ? FourByFour::kPoints : StrideTwo::kPoints),
+      m_outHeight((shape.height - 1) / shape.stride + 1),
+      m_outWidth((shape.width - 1) / shape.stride + 1),
       m_threads(omp_get_max_threads()),
-      m_group(groupOfTiles()),
-      m_zeros(shape.in, 0) {}
+      m_zeros(shape.in, 0) {
+  const int64_t side = shape.stride == 1 ? FourByFour::kOutput : StrideTwo::kOutput;
+  m_tilesHigh = (m_outHeight + side - 1) / side;
+  m_tilesWide = (m_outWidth + side - 1) / side;
+  m_tiles = shape.batch * m_tilesHigh * m_tilesWide;
+  m_group = groupOfTiles();
+}
+
+const char* WinogradInt8Conv3x3::name() const {
+  return m_shape.stride == 1 ? FourByFour::kName : StrideTwo::kName;
+}
 
 int64_t WinogradInt8Conv3x3::groupOfTiles() const {
   // As many groups for every thread (ResNet-50's 7x7 layers have 64 tiles at batch 16).
@@ -241,116 +369,118 @@ int64_t WinogradInt8Conv3x3::groupOfTiles() const {
 }
 
 int64_t WinogradInt8Conv3x3::transformedInputBytes() const {
-  return (kPoints * m_group * m_shape.in * 2 + 63) / 64 * 64;
+  return (m_points * m_group * m_shape.in * 2 + 63) / 64 * 64;
 }
 
 size_t WinogradInt8Conv3x3::scratchBytes() const {
-  const int64_t perThread = transformedInputBytes() + m_group * kPoints * kPanel * 8;
+  const int64_t perThread = transformedInputBytes() + m_group * m_points * kPanel * 8;
   return static_cast<size_t>(m_threads * ((perThread + 63) / 64 * 64));
 }
 
 void WinogradInt8Conv3x3::setWeights(const int8_t* weights, const float* bias,
                                      const float* scales) {
-  const int64_t in = m_shape.in, out = m_shape.out, pairs = in / 2;
-  m_u.assign(static_cast<size_t>(out * kPoints * in), 0);
+  const int64_t in = m_shape.in, out = m_shape.out, pairs = in / 2, points = m_points;
+  m_u.assign(static_cast<size_t>(out * points * in), 0);
   m_bias = bias ? std::vector<float>(bias, bias + out) : std::vector<float>(out, 0.f);
   m_scales.assign(scales, scales + out);
+  const bool strideOne = m_shape.stride == 1;
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t o = 0; o < out; ++o)
     for (int64_t i = 0; i < in; ++i) {
-      const int8_t* g = weights + (o * in + i) * 9;
-      int32_t columns[3][kSide];  // D G g, stored transposed: [column][row]
-      for (int c = 0; c < 3; ++c) filterStep(g[c], g[3 + c], g[6 + c], columns[c]);
+      int32_t u[FourByFour::kPoints];
+      if (strideOne)
+        FourByFour::transformKernel(weights + (o * in + i) * 9, u);
+      else
+        StrideTwo::transformKernel(weights + (o * in + i) * 9, u);
       const int64_t panel = o / kPanel, lane = o % kPanel;
-      for (int r = 0; r < kSide; ++r) {
-        int32_t row[kSide];  // row r of (D G) g (D G)^T
-        filterStep(columns[0][r], columns[1][r], columns[2][r], row);
-        for (int c = 0; c < kSide; ++c) {
-          const int64_t point = r * kSide + c;
-          m_u[static_cast<size_t>(
-              (((panel * kPoints + point) * pairs + i / 2) * kPanel + lane) * 2 + i % 2)] =
-              static_cast<int16_t>(row[c]);
-        }
-      }
+      for (int64_t point = 0; point < points; ++point)
+        m_u[static_cast<size_t>((((panel * points + point) * pairs + i / 2) * kPanel + lane) * 2 +
+                                i % 2)] = static_cast<int16_t>(u[point]);
     }
 }
 
+template <class Scheme>
 TWB_AVX2 void WinogradInt8Conv3x3::transformInput(const uint8_t* src, int64_t first, int64_t count,
                                                   int16_t* v) const {
+  constexpr int kSide = Scheme::kInput;
   const int64_t in = m_shape.in, height = m_shape.height, width = m_shape.width;
-  const int64_t stride = count * in;
+  const int64_t stride = count * in, step = Scheme::kOutput * Scheme::kStride;
   for (int64_t t = 0; t < count; ++t) {
     const int64_t tile = first + t;
     const int64_t image = tile / (m_tilesHigh * m_tilesWide);
-    const int64_t y0 = tile / m_tilesWide % m_tilesHigh * kOut - 1;
-    const int64_t x0 = tile % m_tilesWide * kOut - 1;
+    const int64_t y0 = tile / m_tilesWide % m_tilesHigh * step - 1;
+    const int64_t x0 = tile % m_tilesWide * step - 1;
     for (int64_t c = 0; c < in; c += kChannels) {
-      const uint8_t* d[kSide][kSide];
+      const uint8_t* d[kSide * kSide];
       for (int r = 0; r < kSide; ++r)
         for (int col = 0; col < kSide; ++col) {
           const int64_t y = y0 + r, x = x0 + col;
-          d[r][col] = y >= 0 && y < height && x >= 0 && x < width
-                          ? src + ((image * height + y) * width + x) * in + c
-                          : m_zeros.data();
+          d[r * kSide + col] = y >= 0 && y < height && x >= 0 && x < width
+                                   ? src + ((image * height + y) * width + x) * in + c
+                                   : m_zeros.data();
         }
       if (m_shape.src == Type::s8)
-        transformInputTile<true>(d, v + t * in + c, stride);
+        Scheme::template transformInput<true>(d, v + t * in + c, stride);
       else
-        transformInputTile<false>(d, v + t * in + c, stride);
+        Scheme::template transformInput<false>(d, v + t * in + c, stride);
     }
   }
 }
 
+template <class Scheme>
 TWB_AVX2 void WinogradInt8Conv3x3::multiply(const int16_t* v, int64_t count, int64_t panel,
                                             double* m) const {
   const int64_t in = m_shape.in, pairs = in / 2;
-  for (int point = 0; point < kPoints; ++point) {
-    const int16_t* u = m_u.data() + (panel * kPoints + point) * pairs * kPanel * 2;
+  for (int64_t point = 0; point < m_points; ++point) {
+    const int16_t* u = m_u.data() + (panel * m_points + point) * pairs * kPanel * 2;
     const int16_t* vp = v + point * count * in;
     for (int64_t t = 0; t < count; t += kTileRows) {
       const int rows = static_cast<int>(std::min<int64_t>(kTileRows, count - t));
-      kProductTiles[rows](vp + t * in, in, u, pairs, m + (t * kPoints + point) * kPanel,
-                          kPoints * kPanel);
+      kProductTiles[rows](vp + t * in, in, u, pairs, Scheme::kPairsPerSum,
+                          m + (t * m_points + point) * kPanel, m_points * kPanel);
     }
   }
 }
 
+template <class Scheme>
 TWB_AVX2 void WinogradInt8Conv3x3::transformOutput(const double* m, int64_t first, int64_t count,
                                                    int64_t panel, void* dst, float lo,
                                                    float hi) const {
-  const int64_t out = m_shape.out, height = m_shape.height, width = m_shape.width;
+  const int64_t out = m_shape.out, height = m_outHeight, width = m_outWidth;
   float low = lo, high = hi;
   if (m_shape.dst == Type::u8) low = std::max(low, 0.f), high = std::min(high, 255.f);
   if (m_shape.dst == Type::s8) low = std::max(low, -128.f), high = std::min(high, 127.f);
   const __m256 l = _mm256_set1_ps(low), h = _mm256_set1_ps(high);
-  const int64_t c0 = panel * kPanel;
+  const int64_t c0 = panel * kPanel, side = Scheme::kOutput;
   for (int64_t t = 0; t < count; ++t) {
     const int64_t tile = first + t;
     const int64_t image = tile / (m_tilesHigh * m_tilesWide);
-    const int64_t y = tile / m_tilesWide % m_tilesHigh * kOut, x = tile % m_tilesWide * kOut;
-    const int rows = static_cast<int>(std::min<int64_t>(kOut, height - y));
-    const int columns = static_cast<int>(std::min<int64_t>(kOut, width - x));
+    const int64_t y = tile / m_tilesWide % m_tilesHigh * side, x = tile % m_tilesWide * side;
+    const int rows = static_cast<int>(std::min(side, height - y));
+    const int columns = static_cast<int>(std::min(side, width - x));
     const int64_t at = ((image * height + y) * width + x) * out + c0;
-    const double* mt = m + t * kPoints * kPanel;
+    const double* mt = m + t * Scheme::kPoints * kPanel;
     const float *bias = m_bias.data() + c0, *scale = m_scales.data() + c0;
     switch (m_shape.dst) {
       case Type::u8:
-        transformOutputTile<Type::u8>(mt, bias, scale, l, h, rows, columns, width * out, out,
-                                      static_cast<uint8_t*>(dst) + at);
+        transformOutputTile<Scheme, Type::u8>(mt, bias, scale, l, h, rows, columns, width * out,
+                                              out, static_cast<uint8_t*>(dst) + at);
         break;
       case Type::s8:
-        transformOutputTile<Type::s8>(mt, bias, scale, l, h, rows, columns, width * out, out,
-                                      static_cast<int8_t*>(dst) + at);
+        transformOutputTile<Scheme, Type::s8>(mt, bias, scale, l, h, rows, columns, width * out,
+                                              out, static_cast<int8_t*>(dst) + at);
         break;
       case Type::f32:
-        transformOutputTile<Type::f32>(mt, bias, scale, l, h, rows, columns, width * out, out,
-                                       static_cast<float*>(dst) + at);
+        transformOutputTile<Scheme, Type::f32>(mt, bias, scale, l, h, rows, columns, width * out,
+                                               out, static_cast<float*>(dst) + at);
         break;
     }
   }
 }
 
-void WinogradInt8Conv3x3::run(const void* src, void* dst, void* scratch, float lo, float hi) const {
+template <class Scheme>
+void WinogradInt8Conv3x3::runWith(const void* src, void* dst, void* scratch, float lo,
+                                  float hi) const {
   const int64_t panels = m_shape.out / kPanel;
   const int64_t groups = (m_tiles + m_group - 1) / m_group;
   const size_t perThread = scratchBytes() / static_cast<size_t>(m_threads);
@@ -362,13 +492,20 @@ void WinogradInt8Conv3x3::run(const void* src, void* dst, void* scratch, float l
 #pragma omp for schedule(static)
     for (int64_t g = 0; g < groups; ++g) {
       const int64_t first = g * m_group, count = std::min(m_group, m_tiles - first);
-      transformInput(static_cast<const uint8_t*>(src), first, count, v);
+      transformInput<Scheme>(static_cast<const uint8_t*>(src), first, count, v);
       for (int64_t panel = 0; panel < panels; ++panel) {
-        multiply(v, count, panel, m);
-        transformOutput(m, first, count, panel, dst, lo, hi);
+        multiply<Scheme>(v, count, panel, m);
+        transformOutput<Scheme>(m, first, count, panel, dst, lo, hi);
       }
     }
   }
+}
+
+void WinogradInt8Conv3x3::run(const void* src, void* dst, void* scratch, float lo, float hi) const {
+  if (m_shape.stride == 1)
+    runWith<FourByFour>(src, dst, scratch, lo, hi);
+  else
+    runWith<StrideTwo>(src, dst, scratch, lo, hi);
 }
 
 }  // namespace twb
