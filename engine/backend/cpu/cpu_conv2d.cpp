@@ -26,8 +26,9 @@ dnnl::memory::desc plainLayout(const dnnl::memory::desc& desc) {
 // activations, the block's largest, never go to memory. In fp32 a 3x3 convolution with stride 1
 // runs as Winograd's F(4x4, 3x3) (winograd_conv3x3.h), forward and, when training, backward to
 // its input and its weights. Frozen weights are transformed once, trained ones at every forward.
-// In int8 on a CPU without VNNI it runs as Winograd's F(4x4, 3x3) in integers
-// (winograd_int8_conv3x3.h), with the same results as a direct sum that does not saturate.
+// In int8 on a CPU without VNNI it runs as Winograd's F(4x4, 3x3) in integers, and one with
+// stride 2 as four convolutions on its input's phases by F(2, 2) (winograd_int8_conv3x3.h), with
+// the same results as a direct sum that does not saturate.
 class CpuConv2d : public CpuKernel {
  public:
   bool absorb(const GraphNode& self, const GraphNode& next,
