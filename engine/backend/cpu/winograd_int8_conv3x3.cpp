@@ -363,7 +363,11 @@ const char* WinogradInt8Conv3x3::name() const {
 
 int64_t WinogradInt8Conv3x3::groupOfTiles() const {
   // As many groups for every thread (ResNet-50's 7x7 layers have 64 tiles at batch 16).
-  int64_t groups = (m_tiles + kGroupTiles - 1) / kGroupTiles;
+  // Every group streams the whole transformed kernel by once: with many output channels, more
+  // tiles a group (ResNet-50's last stage, 18.9 MB of kernel at 512 channels, more than this
+  // AVX2 EPYC's last-level cache: 17.7-18.8 against 20.1-21.4 ms for its two layers).
+  const int64_t target = std::max<int64_t>(kGroupTiles, m_shape.out / 16);
+  int64_t groups = (m_tiles + target - 1) / target;
   groups = (groups + m_threads - 1) / m_threads * m_threads;
   return std::max<int64_t>(1, (m_tiles + groups - 1) / groups);
 }
