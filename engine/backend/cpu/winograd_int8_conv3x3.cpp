@@ -131,12 +131,12 @@ struct FourByFour {
 };
 
 // A 3x3 convolution with stride 2 as the sum of four stride-1 ones on the input's phases (odd or
-// even rows, odd or even columns): the odd-odd phase meets the kernel's
-// four corners (a 2x2 kernel), the mixed phases its edge middles (2x1 and 1x2) and the even-even
-// phase its centre. Each 2-tap direction runs as Winograd's F(2, 2) (3 products for 2 outputs:
-// (d0 - d1) g0, d1 (g0 + g1), (d2 - d1) g1), so a 2x2 block of outputs costs 9 + 6 + 6 + 4 = 25
-// products per channel pair instead of 36, from a 5x5 tile of the input. Every value is an
-// integer and small (|v| <= 510, |u| <= 512): exact in s32 over 2 048 channels.
+// even rows, odd or even columns): the odd-odd phase meets the kernel's four corners (a 2x2
+// kernel), the mixed phases its edge middles (2x1 and 1x2) and the even-even phase its centre. Each
+// 2-tap direction runs as Winograd's F(2, 2) (3 products for 2 outputs: (d0 - d1) g0, d1 (g0 + g1),
+// (d2 - d1) g1), so a 2x2 block of outputs costs 9 + 6 + 6 + 4 = 25 products per channel pair
+// instead of 36, from a 5x5 tile of the input. Every value is an integer and small (|v| <= 510, |u|
+// <= 512): exact in s32 over 2 048 channels.
 struct StrideTwo {
   static constexpr int kInput = 5, kOutput = 2, kPoints = 25, kStride = 2;
   static constexpr double kMultiple = 1;
