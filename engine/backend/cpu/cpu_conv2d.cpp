@@ -76,9 +76,8 @@ class CpuConv2d : public CpuKernel {
   // Winograd's in integers sums exactly.
   int int8WeightLevels(const GraphNode& node, const Shape& input, bool signedInput) const override {
     const auto& w = node.params[0].shape;
-    WinogradInt8Conv3x3::Shape shape{input[0], w[1], w[0], input[2], input[3]};
-    shape.stride = static_cast<int>(node.op->attrs().pair("stride")[0]);
-    const bool exact = isWinogradShape(node, {1, 2}) && WinogradInt8Conv3x3::supports(shape);
+    const bool exact =
+        runsInt8Winograd(node, withStride(node, {input[0], w[1], w[0], input[2], input[3]}));
     return signedInput || exact ? 127 : int8MatmulWeightLevels();
   }
 
@@ -252,10 +251,21 @@ class CpuConv2d : public CpuKernel {
     finishInto(m_backward, grad, gradPlain);
   }
 
-  // Whether Winograd's minimal filtering computes this convolution: 3x3, stride 1, padding 1,
-  // one group, and an activation it applies as a clamp (none, ReLU, ReLU6: setClamp()).
-  // A 3x3 convolution with padding 1, one of `strides` on both axes, and an activation Winograd's
-  // epilogue applies.
+  // Whether Winograd's minimal filtering computes this convolution: 3x3, one of `strides` on both
+  // axes, padding 1, one group, and an activation it applies as a clamp (none, ReLU, ReLU6:
+  // setClamp()).
+  // Whether Winograd in integers (winograd_int8_conv3x3.h) computes this int8 convolution of this
+  // shape (source and destination NHWC).
+  static bool runsInt8Winograd(const GraphNode& node, const WinogradInt8Conv3x3::Shape& shape) {
+    return isWinogradShape(node, {1, 2}) && WinogradInt8Conv3x3::supports(shape);
+  }
+
+  static WinogradInt8Conv3x3::Shape withStride(const GraphNode& node,
+                                               WinogradInt8Conv3x3::Shape shape) {
+    shape.stride = static_cast<int>(node.op->attrs().pair("stride")[0]);
+    return shape;
+  }
+
   static bool isWinogradShape(const GraphNode& node, std::initializer_list<int64_t> strides = {1}) {
     const Attrs& a = node.op->attrs();
     const std::vector<int64_t> one{1, 1}, stride = a.pair("stride");
@@ -300,18 +310,12 @@ class CpuConv2d : public CpuKernel {
     };
     const dnnl::memory::desc src = m_fwd.src_desc(), dst = m_fwd.dst_desc();
     const auto inDims = src.dims(), outDims = dst.dims();
-    const WinogradInt8Conv3x3::Shape shape{batch,
-                                           inDims[1],
-                                           out,
-                                           inDims[2],
-                                           inDims[3],
-                                           type(src.data_type()),
-                                           type(dst.data_type()),
-                                           static_cast<int>(node.op->attrs().pair("stride")[0])};
+    const WinogradInt8Conv3x3::Shape shape =
+        withStride(node, {batch, inDims[1], out, inDims[2], inDims[3], type(src.data_type()),
+                          type(dst.data_type())});
     const bool channelsLast = src == dnnl::memory::desc(inDims, src.data_type(), tag::nhwc) &&
                               dst == dnnl::memory::desc(outDims, dst.data_type(), tag::nhwc);
-    if (!channelsLast || !isWinogradShape(node, {1, 2}) || !WinogradInt8Conv3x3::supports(shape))
-      return false;
+    if (!channelsLast || !runsInt8Winograd(node, shape)) return false;
     setClamp(node, m_quant.outputScale);
     m_winogradInt8 = std::make_unique<WinogradInt8Conv3x3>(shape);
     noteScratchpad(

@@ -46,7 +46,7 @@ struct FourByFour {
   static constexpr double kMultiple = 576;  // the output transform gives the sums times this
   // Pairs of products summed in s32 before the sum moves to double: a pair is at most 2 x 17 340
   // x 49 x 128 (the largest input and kernel transforms meet at the same points), so 32 pairs
-  // stay under 2^31 and 37 would not.
+  // stay under 2^31 (so would 37; 38 would not).
   static constexpr int64_t kPairsPerSum = 32;
   static constexpr const char* kName = "winograd F(4x4, 3x3) int8";
 

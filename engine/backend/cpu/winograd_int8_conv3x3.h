@@ -12,8 +12,8 @@ namespace twb {
 // F(4x4, 3x3) needs 36 products per 4x4 block of outputs instead of 144. Its input transform
 // B^T d B keeps a tile of u8 or s8 pixels in s16 (|v| <= 17 340), and the kernel's transform does
 // too once G's rows are scaled to integers (D G g G^T D with D = diag(4, 6, 6, 24, 24, 1): |u| <=
-// 49 x 128). The products are exact; they are summed in s32 over 64 input channels at a time (the
-// most that cannot overflow) and then in double, where the output transform, A^T diag(24 / D) m
+// 49 x 128). The products are exact; they are summed in s32 over 64 input channels at a time (74
+// at most cannot overflow) and then in double, where the output transform, A^T diag(24 / D) m
 // diag(24 / D) A, is exact as well and gives 576 times the direct convolution's sum. So the
 // results are the direct sum's, bit for bit, where oneDNN's direct kernel would saturate. The
 // epilogue is oneDNN's: dst = scale[oc] * (acc + bias[oc]), clamped, rounded to nearest even and
