@@ -463,6 +463,119 @@ class TestQuant : public QObject {
     QVERIFY2(error <= 1e-6, qPrintable(QString::number(error)));
   }
 
+  // A residual block's last convolution adds the shortcut inside its own primitive, into the
+  // shortcut's buffer, in the sum's units: without rounding its own result to int8 first. Scales
+  // are powers of two, so every product is exact and the reference rounds where the kernel does.
+  void int8ShortcutIsSummedInsideTheConvolution_data() {
+    QTest::addColumn<bool>("signedShortcut");  // s8 (no ReLU before it), else u8
+    QTest::newRow("u8 shortcut") << false;
+    QTest::newRow("s8 shortcut into a u8 sum") << true;
+  }
+
+  void int8ShortcutIsSummedInsideTheConvolution() {
+    QFETCH(bool, signedShortcut);
+    const int64_t in = 8, wide = 24, narrow = 16, pixels = 5 * 4;
+    ModelSpec spec;
+    spec.name = "bottleneck";
+    spec.inputs = {{"image", {in, 5, 4}, DType::f32}};
+    const auto pointwise = [](const char* name, const char* input, int64_t out,
+                              const char* activation) {
+      return NodeSpec{name,
+                      "Conv2d",
+                      {input},
+                      {{"out_channels", out}, {"kernel", 1}, {"activation", activation}}};
+    };
+    // The shortcut is read by the sum alone, as ResNet's projections are: an s8 value read by
+    // a convolution would take oneDNN's halved weights on CPUs without VNNI, inexact.
+    spec.nodes = {pointwise("shortcut", "image", wide, signedShortcut ? "none" : "relu"),
+                  pointwise("reduce", "image", narrow, "relu"),
+                  pointwise("project", "reduce", wide, "none"),
+                  {"sum", "Add", {"project", "shortcut"}, {{"activation", "relu"}}},
+                  {"pool", "GlobalAvgPool", {"sum"}, {}}};
+    spec.outputs = {"pool"};
+    // Real value = q * scale: the image 1/16, weights 1/128, shortcut 1/8, reduce 1/2, project 1/4
+    // (rounding it there would lose its last four bits), sum 1/4.
+    const float sx = 1.f / 16, sw = 1.f / 128, sr = 1.f / 8, s1 = 1.f / 2, sp = 1.f / 4,
+                sz = 1.f / 4;
+    QuantPlan plan;
+    plan.activations["image"] = {sx * 255.f, true};
+    plan.activations["shortcut"] = {signedShortcut ? sr * 127.f : sr * 255.f, !signedShortcut};
+    plan.activations["reduce"] = {s1 * 255.f, true};
+    plan.activations["project"] = {sp * 127.f, false};
+    plan.activations["sum"] = {sz * 255.f, true};
+    for (const char* layer : {"shortcut", "reduce", "project"})
+      plan.layers[layer] = {
+          true, std::vector<float>(
+                    static_cast<size_t>(std::string(layer) == "reduce" ? narrow : wide), sw)};
+
+    Random random(9);
+    const auto integers = [&](size_t n, int lo, int hi) {
+      std::vector<int64_t> q(n);
+      for (auto& v : q)
+        v = lo + static_cast<int64_t>(random.uniform(0.f, 1.f) * (hi - lo + 1)) % (hi - lo + 1);
+      return q;
+    };
+    ParameterStore params;
+    params.ensure(Graph::build(spec, 1), 5);
+    // Weights within 63 levels, which every CPU's u8-input kernels multiply exactly; returns
+    // acc + bias in the accumulator's units, per (channel, pixel).
+    const auto layer = [&](const char* name, const std::vector<int64_t>& qIn, int64_t inputs,
+                           int64_t outputs, float sIn) {
+      const auto qw = integers(static_cast<size_t>(outputs * inputs), -63, 63);
+      const auto qb = integers(static_cast<size_t>(outputs), -3000, 3000);
+      float* w = params.find(std::string(name) + ".weight")->value.data<float>();
+      float* b = params.find(std::string(name) + ".bias")->value.data<float>();
+      for (size_t i = 0; i < qw.size(); ++i) w[i] = static_cast<float>(qw[i]) * sw;
+      for (size_t i = 0; i < qb.size(); ++i) b[i] = static_cast<float>(qb[i]) * sIn * sw;
+      std::vector<int64_t> acc(static_cast<size_t>(outputs * pixels));
+      for (int64_t k = 0; k < outputs; ++k)
+        for (int64_t p = 0; p < pixels; ++p) {
+          int64_t a = qb[static_cast<size_t>(k)];
+          for (int64_t c = 0; c < inputs; ++c)
+            a += qw[static_cast<size_t>(k * inputs + c)] * qIn[static_cast<size_t>(c * pixels + p)];
+          acc[static_cast<size_t>(k * pixels + p)] = a;
+        }
+      return acc;
+    };
+    const auto requantize = [](const std::vector<int64_t>& acc, float scale, int lo, int hi) {
+      std::vector<int64_t> q(acc.size());
+      for (size_t i = 0; i < acc.size(); ++i)
+        q[i] = static_cast<int64_t>(
+            std::nearbyint(std::clamp(static_cast<float>(acc[i]) * scale, float(lo), float(hi))));
+      return q;
+    };
+    const auto qx = integers(static_cast<size_t>(in * pixels), 0, 255);
+    const auto qr = requantize(layer("shortcut", qx, in, wide, sx), sx * sw / sr,
+                               signedShortcut ? -128 : 0, signedShortcut ? 127 : 255);
+    const auto q1 = requantize(layer("reduce", qx, in, narrow, sx), sx * sw / s1, 0, 255);
+    const auto accP = layer("project", q1, narrow, wide, s1);
+    std::vector<float> reference(accP.size());
+    for (size_t i = 0; i < accP.size(); ++i)
+      reference[i] = sz * std::nearbyint(std::clamp(static_cast<float>(accP[i]) * (s1 * sw / sz) +
+                                                        static_cast<float>(qr[i]) * (sr / sz),
+                                                    0.f, 255.f));
+
+    Executor exec(Graph::build(spec, 1), params, {ExecMode::infer, false, Precision::int8, &plan});
+    std::vector<float> x(qx.size());
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(qx[i]) * sx;
+    std::copy(x.begin(), x.end(), static_cast<float*>(exec.inputBuffer("image")));
+    exec.forward();
+    const Graph& g = exec.graph();
+    QCOMPARE(
+        exec.nodeTimings()[static_cast<size_t>(g.values()[g.valueIndex("sum")].producer)].kernel,
+        std::string("in project"));
+    const std::vector<float> ours = exec.read("sum");
+    int64_t worst = 0;
+    const double error =
+        relativeError(ours.data(), reference.data(), static_cast<int64_t>(ours.size()), &worst);
+    QVERIFY2(error == 0, qPrintable(QString("relative error %1 (at %2: %3 against %4)")
+                                        .arg(error)
+                                        .arg(worst)
+                                        .arg(ours[static_cast<size_t>(worst)])
+                                        .arg(reference[static_cast<size_t>(worst)])));
+    QVERIFY_THROWS_EXCEPTION(Error, exec.read("shortcut"));  // its buffer holds the sum now
+  }
+
   void aPlanFromAMoreExactCpuRunsWithinThisOnesKernels_data() {
     QTest::addColumn<QString>("op");
     QTest::newRow("Linear") << "Linear";

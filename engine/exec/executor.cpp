@@ -70,8 +70,10 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels(const ParameterStore& p
     if (absorbed >= 0) {
       const int residual = residualOf(m_kernels.size(), absorbed);
       if (kernel->absorb(node, m_graph.nodes()[absorbed],
-                         residual >= 0 ? layouts[residual] : dnnl::memory::desc()))
+                         residual >= 0 ? layouts[residual] : dnnl::memory::desc())) {
         m_absorbedBy[absorbed] = static_cast<int>(m_kernels.size());
+        if (int8) sumInt8Into(*kernel, m_graph.nodes()[absorbed].output, residual);
+      }
     }
     try {
       const dnnl::memory::desc out = kernel->prepare(node, in, m_options.mode == ExecMode::train);
@@ -94,8 +96,9 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels(const ParameterStore& p
 }
 
 int Executor::absorbableReader(size_t n) const {
-  if (!m_options.frozen || m_options.mode != ExecMode::infer ||
-      m_options.precision != Precision::fp32)
+  const bool int8 = m_options.precision == Precision::int8;
+  if (m_options.mode != ExecMode::infer || !(int8 || m_options.frozen) ||
+      !(int8 || m_options.precision == Precision::fp32))
     return -1;
   const int value = m_graph.nodes()[n].output;
   const GraphValue& v = m_graph.values()[value];
@@ -104,7 +107,22 @@ int Executor::absorbableReader(size_t n) const {
     return -1;
   const int reader = v.consumers[0];
   const size_t reads = m_graph.nodes()[reader].inputs.size();
-  return reads == 1 || (reads == 2 && residualOf(n, reader) >= 0) ? reader : -1;
+  const int residual = reads == 2 ? residualOf(n, reader) : -1;
+  if (int8)  // int8 weights are quantized once, frozen or not; only sums of int8 values
+    return residual >= 0 && m_placement.nodeInt8[n] && m_placement.nodeInt8[reader] &&
+                   m_valueScales[value] > 0 && m_valueScales[residual] > 0 &&
+                   m_valueScales[m_graph.nodes()[reader].output] > 0
+               ? reader
+               : -1;
+  return reads == 1 || residual >= 0 ? reader : -1;
+}
+
+void Executor::sumInt8Into(CpuKernel& kernel, int sum, int residual) {
+  KernelQuant quant = kernel.quant();
+  quant.outputScale = m_valueScales[sum];
+  quant.residualScale = m_valueScales[residual];
+  kernel.setTypes(kernel.computeType(), m_placement.storedType[sum]);
+  kernel.setQuant(std::move(quant));
 }
 
 int Executor::residualOf(size_t n, int reader) const {
@@ -185,8 +203,11 @@ void Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layouts) {
     Slot& s = m_slots[v];
     if (!layouts[v].get_size()) continue;  // computed inside a kernel, never stored
     const int residual = inPlaceOf[v];     // computed before: its slot is there
-    s.value = residual >= 0 ? m_slots[static_cast<size_t>(residual)].value
-                            : dnnl::memory(layouts[v], cpuEngine());
+    // Over the residual's buffer, typed as the sum (under int8 an s8 shortcut may sum into u8).
+    s.value = residual >= 0
+                  ? dnnl::memory(layouts[v], cpuEngine(),
+                                 m_slots[static_cast<size_t>(residual)].value.get_data_handle())
+                  : dnnl::memory(layouts[v], cpuEngine());
     if (!needsGrad[v]) continue;
     auto zeroed = [&] {
       dnnl::memory m(layouts[v], cpuEngine());
@@ -289,7 +310,10 @@ void Executor::bindKernels(const std::vector<dnnl::memory::desc>& layouts,
       throw primitiveFailure(node, e);
     }
     timing.kernel = m_kernels[n]->implementation();
-    if (absorbed >= 0) m_timings[static_cast<size_t>(absorbed)].kernel = "in " + node.name;
+    if (absorbed >= 0) {
+      m_timings[static_cast<size_t>(absorbed)].kernel = "in " + node.name;
+      m_timings[static_cast<size_t>(absorbed)].compute = timing.compute;
+    }
   }
 }
 
@@ -377,9 +401,9 @@ std::vector<float> Executor::read(const std::string& value) const {
         m_graph.nodes()[static_cast<size_t>(producer)].name +
         "' computes the node after it in one primitive (frozen inference reads only outputs)");
   if (const int sum = m_summedInto[static_cast<size_t>(v)]; sum >= 0)
-    throw Error("value '" + value + "' is not kept: '" +
-                m_graph.values()[static_cast<size_t>(sum)].name +
-                "' is summed into its buffer in place (frozen inference reads only outputs)");
+    throw Error(
+        "value '" + value + "' is not kept: '" + m_graph.values()[static_cast<size_t>(sum)].name +
+        "' is summed into its buffer in place (frozen and int8 inference read only outputs)");
   std::vector<float> out(numel(m_graph.values()[v].shape));
   copyPlain(m_slots[v].value,
             dnnl::memory(plainDesc(m_graph.values()[v].shape), cpuEngine(), out.data()),

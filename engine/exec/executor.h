@@ -121,8 +121,12 @@ class Executor {
                   const ParameterStore& params);
   // Frozen fp32 inference: the node that node `n`'s kernel may absorb (CpuKernel::absorb), the
   // only reader of its output, the output not a graph output, reading nothing else or one
-  // residual (residualOf()); else -1.
+  // residual (residualOf()); int8 inference: a sum of n's int8 output and an int8 residual into
+  // an int8 value, both nodes placed in int8; else -1.
   int absorbableReader(size_t n) const;
+  // Under int8, after `kernel` absorbed the sum into value `sum` of its output and `residual`:
+  // it writes the sum's type and scale and adds the residual at its scale.
+  void sumInt8Into(CpuKernel& kernel, int sum, int residual);
   // The value other than node n's output that two-input node `reader` reads, when node n's
   // kernel may add into its buffer in place: computed by a node before n, read by no node
   // after n but `reader`, not a graph output; else -1.

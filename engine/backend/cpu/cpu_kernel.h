@@ -70,6 +70,7 @@ struct KernelQuant {
   std::vector<float> inputScales;   // per input
   float outputScale = 1;            // of a quantized output; 1 for an f32 output
   std::vector<float> weightScales;  // Conv2d and Linear: per output channel
+  float residualScale = 0;          // of a shortcut summed into the output in place (absorb)
 
   // Conv2d and Linear accumulate acc = sum q_x * q_w in s32; oneDNN 2.x then computes
   // dst = scale[oc] * (acc + bias) and the fused ReLU, so scale[oc] = s_x * s_w[oc] / s_dst
@@ -94,6 +95,7 @@ class CpuKernel {
   }
   DType computeType() const { return m_compute; }
   void setQuant(KernelQuant quant) { m_quant = std::move(quant); }
+  const KernelQuant& quant() const { return m_quant; }
   // Inference on weights that stay as bound (ExecOptions::frozen), set before prepare(): weights
   // are laid out for the primitive once, at bind(), instead of at every forward.
   void setFrozen(bool frozen) { m_frozen = frozen; }
@@ -104,12 +106,14 @@ class CpuKernel {
                                      const std::vector<dnnl::memory::desc>& inputs,
                                      bool training) = 0;
   virtual void bind(const KernelIO& io) = 0;
-  // Frozen inference only, before prepare(): whether this kernel also computes `next`, the only
-  // reader of `self`'s output, in its own primitive, never storing the value between them. If
-  // it does, prepare() returns next's output layout and bind() gets next's parameters in
-  // io.absorbedParams and next's output as io.output. When next reads a second value (a
-  // residual shortcut's sum), `residual` is that value's layout: io.output is then the residual's
-  // own buffer, which this kernel adds into in place (its only reader is next); else it is empty.
+  // Frozen fp32 inference, and int8 inference for a residual sum, before prepare(): whether this
+  // kernel also computes `next`, the only reader of `self`'s output, in its own primitive, never
+  // storing the value between them. If it does, prepare() returns next's output layout and
+  // bind() gets next's parameters in io.absorbedParams and next's output as io.output. When next
+  // reads a second value (a residual shortcut's sum), `residual` is that value's layout:
+  // io.output is then the residual's own buffer, which this kernel adds into in place (its only
+  // reader is next); else it is empty. Under int8 the executor then gives this kernel next's
+  // output type and scale, and the residual's scale (KernelQuant::residualScale).
   virtual bool absorb(const GraphNode& self, const GraphNode& next,
                       const dnnl::memory::desc& residual) {
     (void)self, (void)next, (void)residual;
