@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "backend/cpu/convolution_patches.h"
 #include "backend/cpu/winograd_int8_conv3x3.h"
 #include "core/random.h"
 #include "data/dataset.h"
@@ -110,22 +111,25 @@ ModelSpec threeByThreePair(int in, int mid, int out, int height, int width, int 
   return s;
 }
 
-// The direct 3x3 convolution (padding 1) of integer values: in (in, H, W), w (out, in, 3, 3).
+// The direct convolution of integer values: in (in, H, W), w (out, in, kernel, kernel), padding
+// (kernel - 1) / 2.
 std::vector<int64_t> integerConvolution(const std::vector<int64_t>& x,
                                         const std::vector<int64_t>& w, int64_t in, int64_t out,
-                                        int64_t height, int64_t width, int64_t stride = 1) {
+                                        int64_t height, int64_t width, int64_t stride = 1,
+                                        int64_t kernel = 3) {
+  const int64_t pad = (kernel - 1) / 2;
   const int64_t outHeight = (height - 1) / stride + 1, outWidth = (width - 1) / stride + 1;
   std::vector<int64_t> acc(static_cast<size_t>(out * outHeight * outWidth), 0);
   for (int64_t k = 0; k < out; ++k)
     for (int64_t y = 0; y < outHeight; ++y)
       for (int64_t x0 = 0; x0 < outWidth; ++x0)
         for (int64_t c = 0; c < in; ++c)
-          for (int64_t i = 0; i < 3; ++i)
-            for (int64_t j = 0; j < 3; ++j) {
-              const int64_t row = y * stride + i - 1, column = x0 * stride + j - 1;
+          for (int64_t i = 0; i < kernel; ++i)
+            for (int64_t j = 0; j < kernel; ++j) {
+              const int64_t row = y * stride + i - pad, column = x0 * stride + j - pad;
               if (row < 0 || row >= height || column < 0 || column >= width) continue;
               acc[static_cast<size_t>((k * outHeight + y) * outWidth + x0)] +=
-                  w[static_cast<size_t>(((k * in + c) * 3 + i) * 3 + j)] *
+                  w[static_cast<size_t>(((k * in + c) * kernel + i) * kernel + j)] *
                   x[static_cast<size_t>((c * height + row) * width + column)];
             }
   return acc;
@@ -418,6 +422,90 @@ class TestQuant : public QObject {
         stride};
     QCOMPARE(exec.nodeTimings()[0].kernel.rfind("winograd", 0) == 0,
              WinogradInt8Conv3x3::supports(shape));
+  }
+
+  // An int8 convolution of fewer than 4 input channels runs as a 1x1 convolution over its
+  // input's patches on CPUs without VNNI, with the direct sum's results: ResNet's stem (an s8
+  // image, 7x7, stride 2, padding 3, edges where the kernel overhangs on every side) and a
+  // two-channel 7x7 layer on a u8 image; a one-channel 3x3 layer stays direct (too few values
+  // under its kernel), with the same results.
+  void int8ConvolutionsOfFewChannelsSumExactly_data() {
+    QTest::addColumn<int>("in");
+    QTest::addColumn<int>("kernel");
+    QTest::addColumn<int>("stride");
+    QTest::addColumn<bool>("signedInput");
+    QTest::newRow("7x7 stem, stride 2, s8") << 3 << 7 << 2 << true;
+    QTest::newRow("7x7, two channels, u8") << 2 << 7 << 1 << false;
+    QTest::newRow("3x3, one channel, u8 (direct)") << 1 << 3 << 1 << false;
+  }
+
+  void int8ConvolutionsOfFewChannelsSumExactly() {
+    QFETCH(int, in);
+    QFETCH(int, kernel);
+    QFETCH(int, stride);
+    QFETCH(bool, signedInput);
+    const int64_t out = 24, height = 13, width = 11, batch = 3;
+    const int64_t outHeight = (height - 1) / stride + 1, outWidth = (width - 1) / stride + 1;
+    ModelSpec spec;
+    spec.name = "first-layer";
+    spec.inputs = {{"image", {in, height, width}, DType::f32}};
+    spec.nodes = {{"conv",
+                   "Conv2d",
+                   {"image"},
+                   {{"out_channels", out},
+                    {"kernel", kernel},
+                    {"stride", stride},
+                    {"padding", (kernel - 1) / 2}}}};
+    spec.outputs = {"conv"};
+    const float sx = 1.f / 16, sw = 1.f / 128;
+    QuantPlan plan;
+    plan.activations["image"] = {sx * (signedInput ? 127.f : 255.f), !signedInput};
+    plan.layers["conv"] = {true, std::vector<float>(static_cast<size_t>(out), sw)};
+    Random random(12);
+    const auto integers = [&](size_t n, int lo, int hi) {
+      std::vector<int64_t> q(n);
+      for (auto& v : q)
+        v = lo + static_cast<int64_t>(random.uniform(0.f, 1.f) * (hi - lo + 1)) % (hi - lo + 1);
+      return q;
+    };
+    // Weights within 63 levels, which a u8 input's kernels multiply exactly; even ones for an
+    // s8 input, whose kernels halve the weights on CPUs without VNNI (exact only for even ones).
+    auto qw = integers(static_cast<size_t>(out * in * kernel * kernel), -63, 63);
+    if (signedInput)
+      for (auto& v : qw) v *= 2;
+    const auto qb = integers(static_cast<size_t>(out), -3000, 3000);
+    ParameterStore params;
+    params.ensure(Graph::build(spec, 1), 5);
+    float* w = params.find("conv.weight")->value.data<float>();
+    float* b = params.find("conv.bias")->value.data<float>();
+    for (size_t i = 0; i < qw.size(); ++i) w[i] = static_cast<float>(qw[i]) * sw;
+    for (size_t i = 0; i < qb.size(); ++i) b[i] = static_cast<float>(qb[i]) * sx * sw;
+    const int64_t image = in * height * width, outImage = out * outHeight * outWidth;
+    std::vector<float> x(static_cast<size_t>(batch * image)), reference;
+    for (int64_t n = 0; n < batch; ++n) {
+      const auto qx =
+          integers(static_cast<size_t>(image), signedInput ? -127 : 0, signedInput ? 127 : 255);
+      for (int64_t i = 0; i < image; ++i)
+        x[static_cast<size_t>(n * image + i)] = static_cast<float>(qx[static_cast<size_t>(i)]) * sx;
+      const auto acc = integerConvolution(qx, qw, in, out, height, width, stride, kernel);
+      for (int64_t i = 0; i < outImage; ++i)
+        reference.push_back(
+            static_cast<float>(acc[static_cast<size_t>(i)] +
+                               qb[static_cast<size_t>(i / (outHeight * outWidth))]) *
+            (sx * sw));
+    }
+    const auto ours = run(spec, params, x, batch, &plan);
+    const double error =
+        relativeError(ours.data(), reference.data(), static_cast<int64_t>(ours.size()));
+    QVERIFY2(error == 0, qPrintable(QString::number(error)));
+    Executor exec(Graph::build(spec, batch), params,
+                  {ExecMode::infer, false, Precision::int8, &plan});
+    const ConvolutionPatches::Shape shape{in,        height,           width,
+                                          kernel,    kernel,           stride,
+                                          stride,    (kernel - 1) / 2, (kernel - 1) / 2,
+                                          outHeight, outWidth};
+    QCOMPARE(exec.nodeTimings()[0].kernel.rfind("patches", 0) == 0,
+             ConvolutionPatches::supports(shape));
   }
 
   // A calibrated 1x1 convolution reading a u8 value sums its integers exactly: on a CPU without

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "backend/cpu/convolution_patches.h"
 #include "backend/cpu/cpu_kernel.h"
 #include "backend/cpu/winograd_conv3x3.h"
 #include "backend/cpu/winograd_int8_conv3x3.h"
@@ -171,7 +172,9 @@ class CpuConv2d : public CpuKernel {
       } catch (const dnnl::error&) {  // no kernel reads that layout: the reorder stays
       }
     }
-    if (isInt8() && !training && takesInt8Winograd(node, src[0], w[0])) return m_fwd.dst_desc();
+    if (isInt8() && !training &&
+        (takesInt8Winograd(node, src[0], w[0]) || takesPatches(node, attr)))
+      return m_fwd.dst_desc();
     noteScratchpad(m_fwd.scratchpad_desc());
     if (training) {
       m_bwdData = dnnl::convolution_backward_data::primitive_desc(
@@ -204,6 +207,7 @@ class CpuConv2d : public CpuKernel {
     if (m_winograd) return bindWinograd(io);
     const dnnl::memory src = inLayout(m_forward, io.inputs[0], m_fwd.src_desc());
     if (m_winogradInt8) return bindInt8Winograd(src, io);
+    if (m_patches) return bindInt8Patches(src, io);
     if (isInt8()) return bindInt8(src, io);
     const dnnl::memory weights =
         weightsInLayout(wrap(io.params[0], m_weightsPlain), m_fwd.weights_desc());
@@ -217,6 +221,10 @@ class CpuConv2d : public CpuKernel {
 
   void forward(dnnl::stream& stream) override {
     run(m_forward, stream);
+    for (size_t n = 0; n < m_patchSteps.size(); ++n) {
+      m_patches->extract(m_patchSource + n * m_patchSourceBytes, m_patchRows);
+      m_patchSteps[n].execute(stream);
+    }
     if (m_winogradInt8)
       m_winogradInt8->run(m_winogradSrc.get_data_handle(), m_winogradDst.get_data_handle(),
                           m_winogradScratch.get(), m_lowest, m_highest);
@@ -329,6 +337,46 @@ class CpuConv2d : public CpuKernel {
     m_winogradInt8 = std::make_unique<WinogradInt8Conv3x3>(shape);
     noteScratchpad(
         dnnl::memory::desc({static_cast<int64_t>(m_winogradInt8->scratchBytes())}, dt::u8, tag::a));
+    return true;
+  }
+
+  // Whether an int8 convolution of few input channels runs as oneDNN's 1x1 convolution over its
+  // input's patches (convolution_patches.h), an image at a time, in place of m_fwd: in the
+  // layouts m_fwd reads and writes (NHWC), with its scales, bias and post-ops.
+  bool takesPatches(const GraphNode& node, const dnnl::primitive_attr& attr) {
+    const Attrs& a = node.op->attrs();
+    const auto& w = node.params[0].shape;
+    const auto inDims = m_fwd.src_desc().dims(), outDims = m_fwd.dst_desc().dims();
+    const auto stride = a.pair("stride"), pad = a.pair("padding");
+    const ConvolutionPatches::Shape shape{inDims[1], inDims[2],  inDims[3], w[2],
+                                          w[3],      stride[0],  stride[1], pad[0],
+                                          pad[1],    outDims[2], outDims[3]};
+    const auto nhwc = [](const dnnl::memory::desc& d) {
+      return d == dnnl::memory::desc(d.dims(), d.data_type(), tag::nhwc);
+    };
+    if (a.integer("groups") != 1 || a.pair("dilation") != std::vector<int64_t>{1, 1} ||
+        !nhwc(m_fwd.src_desc()) || !nhwc(m_fwd.dst_desc()) || !ConvolutionPatches::supports(shape))
+      return false;
+    const auto patches = std::make_shared<ConvolutionPatches>(shape);
+    const dnnl::memory::desc rows({1, patches->rowBytes(), outDims[2], outDims[3]},
+                                  m_fwd.src_desc().data_type(), tag::nhwc),
+        weights({w[0], patches->rowBytes(), 1, 1}, dt::s8, tag::any),
+        dst({1, w[0], outDims[2], outDims[3]}, m_fwd.dst_desc().data_type(), tag::nhwc);
+    const auto prop = dnnl::prop_kind::forward_inference;
+    const auto algo = dnnl::algorithm::convolution_direct;
+    const dnnl::memory::dims one{1, 1}, none{0, 0};
+    m_patchFwd =
+        m_hasBias ? dnnl::convolution_forward::primitive_desc(
+                        {prop, algo, rows, weights, m_bias, dst, one, none, none, none}, attr,
+                        cpuEngine())
+                  : dnnl::convolution_forward::primitive_desc(
+                        {prop, algo, rows, weights, dst, one, none, none, none}, attr, cpuEngine());
+    if (isReferenceKernel(m_patchFwd)) return false;
+    m_patches = patches;
+    m_patchBytes = (patches->imageBytes() + 63) / 64 * 64;
+    noteScratchpad(dnnl::memory::desc(
+        {static_cast<int64_t>(m_patchBytes + m_patchFwd.scratchpad_desc().get_size())}, dt::u8,
+        tag::a));
     return true;
   }
 
@@ -455,6 +503,44 @@ class CpuConv2d : public CpuKernel {
     m_implementation = m_winogradInt8->name();
   }
 
+  // The kernel quantized to s8 once, laid out as the patches' rows are ((ky, kx, c), then zeros),
+  // and one 1x1 convolution an image, each over the patches in the scratchpad's first bytes.
+  void bindInt8Patches(const dnnl::memory& src, const KernelIO& io) {
+    const auto& w = m_weightsPlain.dims();  // (OC, IC, KH, KW)
+    const int64_t row = m_patches->rowBytes();
+    dnnl::memory rowsOfWeights(dnnl::memory::desc({w[0], row, 1, 1}, dt::s8, tag::oihw),
+                               cpuEngine());
+    std::fill_n(static_cast<int8_t*>(rowsOfWeights.get_data_handle()), w[0] * row, 0);
+    quantizeWeights(wrap(io.params[0], m_weightsPlain),
+                    dnnl::memory(dnnl::memory::desc(w, dt::s8, {row, 1, w[3] * w[1], w[1]}),
+                                 cpuEngine(), rowsOfWeights.get_data_handle()),
+                    m_quant.weightScales, m_channelMask);
+    dnnl::memory weights(m_patchFwd.weights_desc(), cpuEngine());
+    dnnl::reorder(rowsOfWeights, weights).execute(cpuStream(), rowsOfWeights, weights);
+    cpuStream().wait();
+    auto* scratch = static_cast<uint8_t*>(io.scratchpad.get());
+    m_patchRows = scratch;
+    m_patchSource = static_cast<const uint8_t*>(src.get_data_handle());
+    const auto inDims = src.get_desc().dims();
+    m_patchSourceBytes = static_cast<size_t>(inDims[1] * inDims[2] * inDims[3]);
+    if (m_hasBias) m_scaledBias = m_quant.scaledBias(io.params[1]);
+    const size_t imageOut = m_patchFwd.dst_desc().get_size();
+    for (int64_t n = 0; n < inDims[0]; ++n) {
+      std::unordered_map<int, dnnl::memory> args{
+          {DNNL_ARG_SRC, dnnl::memory(m_patchFwd.src_desc(), cpuEngine(), m_patchRows)},
+          {DNNL_ARG_WEIGHTS, weights},
+          {DNNL_ARG_DST,
+           dnnl::memory(m_patchFwd.dst_desc(), cpuEngine(),
+                        static_cast<uint8_t*>(io.output.get_data_handle()) + n * imageOut)}};
+      if (m_hasBias) args[DNNL_ARG_BIAS] = wrap(m_scaledBias, m_bias);
+      if (m_patchFwd.scratchpad_desc().get_size() > 0)
+        args[DNNL_ARG_SCRATCHPAD] =
+            dnnl::memory(m_patchFwd.scratchpad_desc(), cpuEngine(), scratch + m_patchBytes);
+      m_patchSteps.emplace_back(dnnl::convolution_forward(m_patchFwd), std::move(args));
+    }
+    m_implementation = std::string("patches + ") + m_patchFwd.impl_info_str();
+  }
+
   bool m_hasBias = true;
   int m_channelMask = 1;
   Tensor m_scaledBias, m_depthwiseBias;
@@ -474,6 +560,13 @@ class CpuConv2d : public CpuKernel {
   float* m_biasGrad = nullptr;
   int64_t m_inChannels = 0;
   dnnl::memory::desc m_weightsPlain, m_bias;
+  std::shared_ptr<const ConvolutionPatches> m_patches;   // int8: set when prepare() chose them
+  dnnl::convolution_forward::primitive_desc m_patchFwd;  // one image's 1x1 convolution of them
+  size_t m_patchBytes = 0;                               // their part of the scratchpad
+  std::vector<BoundPrimitive> m_patchSteps;              // one per image
+  const uint8_t* m_patchSource = nullptr;
+  size_t m_patchSourceBytes = 0;  // an image's
+  uint8_t* m_patchRows = nullptr;
   dnnl::convolution_forward::primitive_desc m_fwd;
   dnnl::convolution_backward_data::primitive_desc m_bwdData;
   dnnl::convolution_backward_weights::primitive_desc m_bwdWeights;
