@@ -88,6 +88,14 @@ std::vector<float> onnxRuntime(const QString& onnxPath, const std::vector<float>
       .read(reinterpret_cast<char*>(y.data()), static_cast<std::streamsize>(y.size() * 4));
   return y;
 }
+// n integers drawn uniformly from [lo, hi].
+std::vector<int64_t> randomIntegers(Random& random, size_t n, int lo, int hi) {
+  std::vector<int64_t> q(n);
+  for (auto& v : q)
+    v = lo + static_cast<int64_t>(random.uniform(0.f, 1.f) * (hi - lo + 1)) % (hi - lo + 1);
+  return q;
+}
+
 // Conv2d 3x3 (in to mid channels, ReLU fused) and, when out > 0, a second one (mid to out)
 // reading it: integer weights and inputs at full range for the int8 kernels' exactness check.
 ModelSpec threeByThreePair(int in, int mid, int out, int height, int width, int stride) {
@@ -346,10 +354,7 @@ class TestQuant : public QObject {
 
     Random random(3);
     const auto integers = [&](size_t n, int lo, int hi) {
-      std::vector<int64_t> q(n);
-      for (auto& v : q)
-        v = lo + static_cast<int64_t>(random.uniform(0.f, 1.f) * (hi - lo + 1)) % (hi - lo + 1);
-      return q;
+      return randomIntegers(random, n, lo, hi);
     };
     auto qx = integers(static_cast<size_t>(in * height * width), signedInput ? -127 : 0,
                        signedInput ? 127 : 255);
@@ -463,10 +468,7 @@ class TestQuant : public QObject {
     plan.layers["conv"] = {true, std::vector<float>(static_cast<size_t>(out), sw)};
     Random random(12);
     const auto integers = [&](size_t n, int lo, int hi) {
-      std::vector<int64_t> q(n);
-      for (auto& v : q)
-        v = lo + static_cast<int64_t>(random.uniform(0.f, 1.f) * (hi - lo + 1)) % (hi - lo + 1);
-      return q;
+      return randomIntegers(random, n, lo, hi);
     };
     // Weights within 63 levels, which a u8 input's kernels multiply exactly; even ones for an
     // s8 input, whose kernels halve the weights on CPUs without VNNI (exact only for even ones).
@@ -598,10 +600,7 @@ class TestQuant : public QObject {
 
     Random random(9);
     const auto integers = [&](size_t n, int lo, int hi) {
-      std::vector<int64_t> q(n);
-      for (auto& v : q)
-        v = lo + static_cast<int64_t>(random.uniform(0.f, 1.f) * (hi - lo + 1)) % (hi - lo + 1);
-      return q;
+      return randomIntegers(random, n, lo, hi);
     };
     ParameterStore params;
     params.ensure(Graph::build(spec, 1), 5);
