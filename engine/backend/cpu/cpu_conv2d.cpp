@@ -145,8 +145,8 @@ class CpuConv2d : public CpuKernel {
         ops.append_sum(1.f);
       appendActivation(ops, *m_residualSum);
       attr.set_post_ops(ops);
-      anyDst =
-          m_residual;  // written where the shortcut is, in its layout (int8: in the sum's type)
+      // Written where the shortcut is, in its layout (under int8 in the sum's type).
+      anyDst = m_residual;
       anyDst.data.data_type = dnnl::memory::convert_to_c(dnnlType(m_output));
     }
     const auto forwardFrom = [&](const dnnl::memory::desc& source) {
