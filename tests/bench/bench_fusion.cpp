@@ -4,8 +4,10 @@
 // loopback TCP (Gloo, as training runs), side by side in one process; or one rank per process,
 // each on its own host (bench_fusion_latency.py runs them across a link with latency).
 //
-// Usage: bench_fusion [--rounds 5] [--bucket-mib 4] [--model resnet50]
+// Usage: bench_fusion [--rounds 5] [--bucket-mib 4] [--model resnet50] [--streams 1]
 //                     [--rank R --rendezvous HOST:PORT --secret S]
+// --streams: parallel connections a large reduction is split across (the job's "streams"), for
+// both ways alike.
 // Prints the per-tensor and fused times (best of the rounds) and their ratio; exits 1 when the
 // in-place buckets are not at least 5x faster (the target of docs/benchmarks.md).
 #include <chrono>
@@ -45,10 +47,12 @@ double millisSince(Clock::time_point start) {
 // and out, then the buckets reduced in place. The tensors lie as data-parallel training packs
 // its gradients (ParameterStore::packGradients): one buffer, each from a 16-float boundary.
 void runRank(int rank, const RendezvousAddress& rendezvous, const std::string& secret,
-             const std::vector<int64_t>& sizes, size_t bucketFloats, int rounds, Result& result) {
+             const std::vector<int64_t>& sizes, size_t bucketFloats, int rounds, int streams,
+             Result& result) {
   GlooOptions options;
   options.rank = rank;
   options.size = 2;
+  options.streams = streams;
   options.rendezvous = rendezvous;
   options.secret = secret;
   options.timeout = std::chrono::seconds(60);
@@ -95,7 +99,7 @@ int main(int argc, char** argv) {
   int rounds = 5;
   double bucketMib = 4;
   std::string model = "resnet50", secret;
-  int onlyRank = -1;
+  int onlyRank = -1, streams = 1;
   RendezvousAddress rendezvous;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
@@ -108,6 +112,7 @@ int main(int argc, char** argv) {
       secret = argv[i + 1];
     else if (flag == "--bucket-mib") bucketMib = std::stod(argv[i + 1]);
     else if (flag == "--model") model = argv[i + 1];
+    else if (flag == "--streams") streams = std::stoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
       return 2;
@@ -122,22 +127,23 @@ int main(int argc, char** argv) {
   size_t buckets = 0;
   for (size_t first = 0; first < sizes.size(); first = bucketEnd(sizes, first, bucketFloats))
     ++buckets;
-  std::printf("%s: %zu gradient tensors, %.1f MiB; %zu buckets of %.1f MiB; 2 ranks %s\n",
+  std::printf("%s: %zu gradient tensors, %.1f MiB; %zu buckets of %.1f MiB; 2 ranks %s, %d "
+              "stream(s)\n",
               model.c_str(), sizes.size(), total * 4.0 / (1 << 20), buckets, bucketMib,
-              onlyRank < 0 ? "over loopback" : "in their own processes");
+              onlyRank < 0 ? "over loopback" : "in their own processes", streams);
   Result results[2];
   if (onlyRank >= 0) {
     if (onlyRank > 1 || rendezvous.port == 0 || secret.empty()) {
       std::fprintf(stderr, "--rank takes 0 or 1 and needs --rendezvous HOST:PORT and --secret\n");
       return 2;
     }
-    runRank(onlyRank, rendezvous, secret, sizes, bucketFloats, rounds, results[0]);
+    runRank(onlyRank, rendezvous, secret, sizes, bucketFloats, rounds, streams, results[0]);
   } else {
     rendezvous = {"127.0.0.1", freePort("127.0.0.1")};
     secret = makeRendezvousSecret();
     std::thread other(
-        [&] { runRank(1, rendezvous, secret, sizes, bucketFloats, rounds, results[1]); });
-    runRank(0, rendezvous, secret, sizes, bucketFloats, rounds, results[0]);
+        [&] { runRank(1, rendezvous, secret, sizes, bucketFloats, rounds, streams, results[1]); });
+    runRank(0, rendezvous, secret, sizes, bucketFloats, rounds, streams, results[0]);
     other.join();
   }
   const double ratio = results[0].perTensorMs / results[0].inPlaceMs;

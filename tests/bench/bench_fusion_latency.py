@@ -15,7 +15,7 @@ every all-reduce, the latency added since.
 
 Needs root. Usage:
   sudo /usr/bin/python3 tests/bench/bench_fusion_latency.py [--delays-ms 0 0.1 0.5 1 2]
-      [--bucket-mib 25] [--rounds 3] [--bench build/release/tests/bench_fusion]
+      [--bucket-mib 25] [--rounds 3] [--streams 1] [--bench build/release/tests/bench_fusion]
 Prints one row per delay (a Markdown table); exits 1 when fusion is not at least 5x faster at
 the largest delay.
 """
@@ -35,13 +35,13 @@ TIMES = re.compile(r"one all-reduce per tensor:\s+([\d.]+) ms.*fused, copied in 
 COUNTS = re.compile(r"(\d+) gradient tensors.*; (\d+) buckets")
 
 
-def fusion_across(link, bench, model, bucket_mib, rounds):
+def fusion_across(link, bench, model, bucket_mib, rounds, streams):
     """Per-tensor, fused-copied and fused-in-place times (best of the rounds) seen by rank 0,
     and the number of tensors and of buckets."""
     rendezvous = f"{link.address[0]}:29517"
     secret = secrets.token_hex(16)
     common = ["--model", model, "--bucket-mib", str(bucket_mib), "--rounds", str(rounds),
-              "--rendezvous", rendezvous, "--secret", secret]
+              "--streams", str(streams), "--rendezvous", rendezvous, "--secret", secret]
     ranks = [subprocess.Popen(link.in_host(rank, bench, "--rank", str(rank), *common),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
              for rank in (0, 1)]
@@ -58,12 +58,14 @@ def main():
     parser.add_argument("--bucket-mib", type=float, default=25)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--model", default="resnet50")
+    parser.add_argument("--streams", type=int, default=1,
+                        help="parallel connections per peer, for both ways alike")
     parser.add_argument("--bench", default=os.path.join(os.path.dirname(__file__), "..", "..",
                                                         "build", "release", "tests", "bench_fusion"))
     args = parser.parse_args()
     bench = os.path.abspath(args.bench)
-    print(f"{args.model}, buckets of {args.bucket_mib} MiB, 2 ranks on two hosts, best of "
-          f"{args.rounds} rounds")
+    print(f"{args.model}, buckets of {args.bucket_mib} MiB, 2 ranks on two hosts, "
+          f"{args.streams} stream(s), best of {args.rounds} rounds")
     print("| one-way delay | round trip | link both ways | one per tensor (predicted) | "
           "fused, copied | fused, in place (predicted) | in place faster by |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
@@ -74,7 +76,7 @@ def main():
                                                    link.in_host, link.address[1])
             round_trip, rate = 2e3 * measured["alpha_s"], 8e-6 / measured["beta_s_per_byte"]
             (per_tensor, copied, in_place), (tensors, buckets) = fusion_across(
-                link, bench, args.model, args.bucket_mib, args.rounds)
+                link, bench, args.model, args.bucket_mib, args.rounds, args.streams)
         first = first or (round_trip, per_tensor, in_place)
         added_ms = 1e3 * (ring_latency_s(2, round_trip / 2e3) - ring_latency_s(2, first[0] / 2e3))
         ratio = per_tensor / in_place
