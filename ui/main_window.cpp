@@ -167,7 +167,9 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   connect(&m_controller, &app::WorkbenchController::runAdded, this, [this](const app::Run& run) {
     m_runsModel->addRun(run);
     if (run.projectId == m_shownProject && app::runKind(run) == "train")
-      m_monitor->addRun(run.id, run.name);  // int8: no curves
+      m_monitor->addRun(run.id, run.name);
+    else if (run.projectId == m_shownProject)
+      m_monitor->addLoggedRun(run.id);  // int8: no curves, but its messages
     m_compare->refresh();
   });
   connect(&m_controller, &app::WorkbenchController::runSummarized, this,

@@ -448,6 +448,7 @@ void MonitorPanel::clear() {
   }
   m_changed.clear();
   m_runs.clear();
+  m_loggedRuns.clear();
   m_runLooks.clear();
   m_firstTime = 0;
   m_log->clear();
@@ -524,8 +525,10 @@ void MonitorPanel::redrawSoon() {
 
 void MonitorPanel::addEvent(qint64 runId, const QString& type, const QByteArray& json) {
   const auto found = m_runs.find(runId);
-  if (found == m_runs.end()) return;
+  if (found == m_runs.end() && !m_loggedRuns.contains(runId)) return;
   const QJsonObject e = QJsonDocument::fromJson(json).object();
+  if (type == "log" || type == "state") return addToLog(runId, type, e);
+  if (found == m_runs.end()) return;  // a logged run: its other events draw nothing
   const double step = e.value("step").toDouble(), epoch = e.value("epoch").toDouble();
   if (m_firstTime == 0) m_firstTime = e.value("time").toDouble();
   const double time = e.value("time").toDouble() - m_firstTime;
@@ -566,21 +569,25 @@ void MonitorPanel::addEvent(qint64 runId, const QString& type, const QByteArray&
                                .arg(step)
                                .arg(e.value("accuracy").toDouble(), 0, 'f', 4)
                                .arg(e.value("loss").toDouble(), 0, 'f', 4));
-  } else if (type == "log") {
+  }
+}
+
+void MonitorPanel::addToLog(qint64 runId, const QString& type, const QJsonObject& e) {
+  if (type == "log") {
     QString message = e.value("message").toString();
     if (e.value("level").toString() == "warning") message = tr("warning: %1").arg(message);
     m_log->appendPlainText(tr("run %1: %2").arg(runId).arg(message));
-  } else if (type == "state") {
-    const QString name = e.value("state").toString();
-    const auto state = app::jobStateNamed(name);  // a state from a newer node: its own name
-    QString line = tr("run %1: %2").arg(runId).arg(state ? app::runStateText(*state) : name);
-    if (e.contains("reason")) line += " — " + e.value("reason").toString();
-    if (e.contains("test_accuracy"))
-      line += tr(" (test accuracy %1)").arg(e.value("test_accuracy").toDouble(), 0, 'f', 4);
-    m_log->appendPlainText(line);
-    // An ended run grows no more: the charts drop the room kept for live points and fit again.
-    if (state && !isUnderWay(*state)) redrawSoon();
+    return;
   }
+  const QString name = e.value("state").toString();
+  const auto state = app::jobStateNamed(name);  // a state from a newer node: its own name
+  QString line = tr("run %1: %2").arg(runId).arg(state ? app::runStateText(*state) : name);
+  if (e.contains("reason")) line += " — " + e.value("reason").toString();
+  if (e.contains("test_accuracy"))
+    line += tr(" (test accuracy %1)").arg(e.value("test_accuracy").toDouble(), 0, 'f', 4);
+  m_log->appendPlainText(line);
+  // An ended run grows no more: the charts drop the room kept for live points and fit again.
+  if (state && !isUnderWay(*state) && m_runs.contains(runId)) redrawSoon();
 }
 
 void MonitorPanel::loadLossCurve(qint64 runId, const QVector<double>& steps,

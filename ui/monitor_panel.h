@@ -2,6 +2,7 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QJsonObject>
 #include <QSet>
 #include <QVector>
 #include <QWidget>
@@ -39,6 +40,8 @@ class MonitorPanel : public QWidget {
 
   // Shows a run under `label` (its colour is picked here).
   void addRun(qint64 runId, const QString& label);
+  // A run that draws no curves (quantize, export): its messages and states go to the log.
+  void addLoggedRun(qint64 runId) { m_loggedRuns.insert(runId); }
   // Shows no run any more (the colours start again).
   void clear();
   // Says that `count` older runs of the project are not drawn (none when 0).
@@ -46,7 +49,7 @@ class MonitorPanel : public QWidget {
   // The stored curves are all in (a project's history): the charts fit them exactly, without the
   // room to grow they keep while data streams in.
   void historyShown() { redrawSoon(); }
-  // One event of a shown run (docs/events.md); events of runs not shown are ignored.
+  // One event of a shown or logged run (docs/events.md); events of other runs are ignored.
   void addEvent(qint64 runId, const QString& type, const QByteArray& json);
   // A stored run's whole training-loss curve at once (steps and values of equal length).
   void loadLossCurve(qint64 runId, const QVector<double>& steps, const QVector<double>& values);
@@ -80,6 +83,8 @@ class MonitorPanel : public QWidget {
   void showWhatIsDrawn(QCustomPlot* plot);
   Series makeSeries(QCustomPlot* plot, const QColor& colour, const QString& name,
                     Qt::PenStyle style = Qt::SolidLine);
+  // A "log" or "state" event as a line of the log.
+  void addToLog(qint64 runId, const QString& type, const QJsonObject& event);
   void append(Series& series, double step, double epoch, double time, double value);
   // A curve only some runs have (data parallel: communication, ranks), made at its first value.
   Series& lazySeries(qint64 runId, const QString& key, QCustomPlot* plot, const QString& name,
@@ -118,6 +123,7 @@ class MonitorPanel : public QWidget {
   QLabel* m_notShown;  // older runs of the project left out
   QTimer* m_redraw;
   QHash<qint64, RunCurves> m_runs;
+  QSet<qint64> m_loggedRuns;                         // addLoggedRun()
   QHash<qint64, QPair<QColor, QString>> m_runLooks;  // colour and label of each run
   XAxis m_axis = XAxis::step;
   double m_firstTime = 0;  // wall time of the first event shown, the origin of the time axis

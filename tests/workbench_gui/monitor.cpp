@@ -42,6 +42,9 @@ void WorkbenchGuiTest::comparePrecisionsStreamsLivePointsForBothRuns() {
                !states.filter(QRegularExpression("^evaluating \\d+ %$")).isEmpty(),
            qPrintable(states.join(", ")));
   QTRY_VERIFY_WITH_TIMEOUT(text(runRow(int8), 4).endsWith("%"), twb::test::timeScaled(30000));
+  // The int8 run draws no curves, but the Monitor's log has its end as the training runs' ends.
+  const QString log = field<QPlainTextEdit>("log")->toPlainText();
+  QVERIFY2(log.contains(QString("run %1: succeeded").arg(runIdOf(runRow(int8)))), qPrintable(log));
   QVERIFY(text(runRow(0), 4).endsWith("%"));  // final test accuracy
   QTest::qWait(100);                          // one redraw
   screenshot("monitor");
