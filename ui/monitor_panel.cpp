@@ -527,10 +527,10 @@ void MonitorPanel::addEvent(qint64 runId, const QString& type, const QByteArray&
   const auto found = m_runs.find(runId);
   if (found == m_runs.end() && !m_loggedRuns.contains(runId)) return;
   const QJsonObject e = QJsonDocument::fromJson(json).object();
+  if (found != m_runs.end() && m_firstTime == 0) m_firstTime = e.value("time").toDouble();
   if (type == "log" || type == "state") return addToLog(runId, type, e);
   if (found == m_runs.end()) return;  // a logged run: its other events draw nothing
   const double step = e.value("step").toDouble(), epoch = e.value("epoch").toDouble();
-  if (m_firstTime == 0) m_firstTime = e.value("time").toDouble();
   const double time = e.value("time").toDouble() - m_firstTime;
   RunCurves& run = *found;
   if (type == "step") {
