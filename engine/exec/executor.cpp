@@ -97,9 +97,8 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels(const ParameterStore& p
 
 int Executor::absorbableReader(size_t n) const {
   const bool int8 = m_options.precision == Precision::int8;
-  if (m_options.mode != ExecMode::infer || !(int8 || m_options.frozen) ||
-      !(int8 || m_options.precision == Precision::fp32))
-    return -1;
+  const bool frozenFp32 = m_options.frozen && m_options.precision == Precision::fp32;
+  if (m_options.mode != ExecMode::infer || !(int8 || frozenFp32)) return -1;
   const int value = m_graph.nodes()[n].output;
   const GraphValue& v = m_graph.values()[value];
   const auto& outputs = m_graph.outputs();

@@ -2,12 +2,13 @@
 
 #include <cstring>
 
+#include "backend/cpu/int8_without_vnni.h"
+
 namespace twb {
 
 bool ConvolutionPatches::supports(const Shape& shape) {
-  static const bool cpu = __builtin_cpu_supports("avx2") && !__builtin_cpu_supports("avx512vnni") &&
-                          !__builtin_cpu_supports("avxvnni");
-  return cpu && shape.in < 4 && shape.in * shape.kernelHeight * shape.kernelWidth >= kLeastRow;
+  return int8WithoutVnni() && shape.in < 4 &&
+         shape.in * shape.kernelHeight * shape.kernelWidth >= kLeastRow;
 }
 
 void ConvolutionPatches::extract(const uint8_t* src, uint8_t* dst) const {

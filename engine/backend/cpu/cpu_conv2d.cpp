@@ -59,15 +59,12 @@ class CpuConv2d : public CpuKernel {
   // (ResNet-50's 16 sums with their ReLU: 20 ms of a 375-455 ms step at batch 16 on an AVX-512
   // EPYC). Under int8 the sum is in the output's units, as the Add would write it, without
   // rounding this convolution's result to int8 first (ResNet-50's sums: 15 ms of a 549 ms step on
-  // an AVX2 EPYC, the post-op 0.06-0.8 ms a convolution).
+  // an AVX2 EPYC, the post-op 0.3-1.2 ms a convolution in profiles).
   // Not after this convolution's own activation, and not for a 3x3 one that may run by Winograd
   // (with stride 1, or 2 in int8).
   bool absorbResidualSum(const GraphNode& self, const GraphNode& sum,
                          const dnnl::memory::desc& residual) {
-    const auto& w = self.params[0].shape;
-    const auto stride = self.op->attrs().pair("stride");
-    const bool mayBeWinograd = w[2] == 3 && w[3] == 3 && stride[0] == stride[1] &&
-                               (stride[0] == 1 || (isInt8() && stride[0] == 2));
+    const bool mayBeWinograd = isInt8() ? isWinogradShape(self, {1, 2}) : isWinogradShape(self);
     if (!residual || mayBeWinograd || fusedActivation(self.op->attrs()) != FusedActivation::none ||
         (isInt8() && activationSeesRealValues(sum)))
       return false;
@@ -357,7 +354,7 @@ class CpuConv2d : public CpuKernel {
     if (a.integer("groups") != 1 || a.pair("dilation") != std::vector<int64_t>{1, 1} ||
         !nhwc(m_fwd.src_desc()) || !nhwc(m_fwd.dst_desc()) || !ConvolutionPatches::supports(shape))
       return false;
-    const auto patches = std::make_shared<ConvolutionPatches>(shape);
+    auto patches = std::make_unique<ConvolutionPatches>(shape);
     const dnnl::memory::desc rows({1, patches->rowBytes(), outDims[2], outDims[3]},
                                   m_fwd.src_desc().data_type(), tag::nhwc),
         weights({w[0], patches->rowBytes(), 1, 1}, dt::s8, tag::any),
@@ -372,8 +369,8 @@ class CpuConv2d : public CpuKernel {
                   : dnnl::convolution_forward::primitive_desc(
                         {prop, algo, rows, weights, dst, one, none, none, none}, attr, cpuEngine());
     if (isReferenceKernel(m_patchFwd)) return false;
-    m_patches = patches;
     m_patchBytes = (patches->imageBytes() + 63) / 64 * 64;
+    m_patches = std::move(patches);
     noteScratchpad(dnnl::memory::desc(
         {static_cast<int64_t>(m_patchBytes + m_patchFwd.scratchpad_desc().get_size())}, dt::u8,
         tag::a));
@@ -560,7 +557,7 @@ class CpuConv2d : public CpuKernel {
   float* m_biasGrad = nullptr;
   int64_t m_inChannels = 0;
   dnnl::memory::desc m_weightsPlain, m_bias;
-  std::shared_ptr<const ConvolutionPatches> m_patches;   // int8: set when prepare() chose them
+  std::unique_ptr<const ConvolutionPatches> m_patches;   // int8: set when prepare() chose them
   dnnl::convolution_forward::primitive_desc m_patchFwd;  // one image's 1x1 convolution of them
   size_t m_patchBytes = 0;                               // their part of the scratchpad
   std::vector<BoundPrimitive> m_patchSteps;              // one per image

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "backend/cpu/int8_without_vnni.h"
+
 namespace twb {
 
 namespace {
@@ -329,8 +331,7 @@ TWB_AVX2 void transformOutputTile(const double* m, const float* bias, const floa
 }  // namespace
 
 bool WinogradInt8Conv3x3::supports(const Shape& shape) {
-  static const bool cpu = __builtin_cpu_supports("avx2") && !__builtin_cpu_supports("avx512vnni") &&
-                          !__builtin_cpu_supports("avxvnni");
+  const bool cpu = int8WithoutVnni();
   const bool channels =
       shape.in % kChannels == 0 && shape.out % kPanel == 0 && shape.in > 0 && shape.out > 0;
   if (!cpu || shape.src == Type::f32 || !channels) return false;

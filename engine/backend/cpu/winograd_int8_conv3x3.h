@@ -28,8 +28,8 @@ class WinogradInt8Conv3x3 {
     Type src = Type::u8, dst = Type::u8;                        // src is u8 or s8
     int stride = 1;                                             // 1 or 2; padding is 1
   };
-  // Whether this CPU has AVX2 and lacks VNNI (with VNNI the direct kernel multiplies four pairs a
-  // lane at once and is the faster), both channel counts are whole blocks of 16, and at stride 2
+  // Whether this CPU has AVX2 and lacks VNNI (int8_without_vnni.h), both channel counts are whole
+  // blocks of 16, and at stride 2
   // the polyphase form multiplies at most 80 % of the direct kernel's products.
   static bool supports(const Shape& shape);
 
