@@ -31,23 +31,41 @@ void ProjectHistory::load(qint64 projectId) {
   m_reader = std::thread([this, projectId, generation] { read(projectId, generation); });
 }
 
+namespace {
+
+QList<Run> newest(const QList<Run>& runs, qsizetype count) {
+  return runs.mid(std::max<qsizetype>(0, runs.size() - count));
+}
+
+}  // namespace
+
 void ProjectHistory::read(qint64 projectId, quint64 generation) {
-  QList<Run> training;
+  QList<Run> training, logged;
   for (const Run& run : m_store.runs(projectId))
-    if (runKind(run) == "train") training << run;  // int8 runs draw no curves
-  const QList<Run> curveRuns = training.mid(std::max<qsizetype>(0, training.size() - kCurveRuns));
+    (runKind(run) == "train" ? training : logged) << run;  // int8 runs draw no curves, but log
+  const QList<Run> curveRuns = newest(training, kCurveRuns);
+  QList<qint64> loggedRuns;
+  for (const Run& run : newest(logged, kCurveRuns)) loggedRuns << run.id;
   QMetaObject::invokeMethod(
       this,
-      [this, projectId, curveRuns, generation, total = static_cast<int>(training.size())] {
-        if (generation == m_generation) emit runsRead(projectId, curveRuns, total);
+      [this, projectId, curveRuns, loggedRuns, generation,
+       total = static_cast<int>(training.size())] {
+        if (generation == m_generation) emit runsRead(projectId, curveRuns, loggedRuns, total);
       },
       Qt::QueuedConnection);
-  for (const Run& run : curveRuns) {
+  // Run by run in the order they were started: the Monitor's log lists them so.
+  QList<qint64> shown = loggedRuns;
+  for (const Run& run : curveRuns) shown << run.id;
+  std::sort(shown.begin(), shown.end());
+  for (const qint64 runId : std::as_const(shown)) {
     if (generation != m_generation) return;
-    const QList<StoredEvent> events = m_store.events(run.id, QStringList{"step", "eval"});
+    const QStringList types = loggedRuns.contains(runId)
+                                  ? QStringList{"log", "state"}
+                                  : QStringList{"step", "eval", "log", "state"};
+    const QList<StoredEvent> events = m_store.events(runId, types);
     std::deque<Slice> slices;
     for (qsizetype first = 0; first < events.size(); first += kSliceEvents)
-      slices.push_back({run.id, events.mid(first, kSliceEvents)});
+      slices.push_back({runId, events.mid(first, kSliceEvents)});
     QMetaObject::invokeMethod(
         this,
         [this, generation, slices = std::move(slices)]() mutable {

@@ -12,8 +12,9 @@
 
 namespace twb::app {
 
-// The events the Monitor draws a project's curves from. A project's stored runs and their
-// training runs' step and eval events are read off the GUI thread and handed to it a slice at a
+// The events the Monitor draws a project's curves and log from. A project's stored runs, their
+// training runs' step, eval, log and state events and the other runs' log and state events are
+// read off the GUI thread and handed to it a slice at a
 // time, so opening a project of hundreds of runs (hundreds of thousands of events) never holds
 // the GUI thread for long (docs/benchmarks.md, "Workbench GUI"). Live events pass through here
 // too: while the stored ones are handed over they wait, and each event arrives once, in order.
@@ -30,8 +31,9 @@ class ProjectHistory : public QObject {
   explicit ProjectHistory(const ExperimentStore& store, QObject* parent = nullptr);
   ~ProjectHistory() override;  // waits for the read under way
 
-  // Reads `projectId`'s runs and the step and eval events of its kCurveRuns newest training
-  // runs. What a read of another project under way has not handed over yet is dropped.
+  // Reads `projectId`'s runs, the curves and messages of its kCurveRuns newest training runs and
+  // the messages of its kCurveRuns newest other runs (quantize, export). What a read of another
+  // project under way has not handed over yet is dropped.
   void load(qint64 projectId);
   // Between load() and finished(): slices are still to come.
   bool isLoading() const { return m_loading; }
@@ -41,11 +43,13 @@ class ProjectHistory : public QObject {
 
  signals:
   // The first signal of a load: the training runs whose curves follow (the newest kCurveRuns,
-  // oldest first), and how many training runs the project has.
-  void runsRead(qint64 projectId, const QList<twb::app::Run>& curveRuns, int trainingRuns);
+  // oldest first), the other runs whose messages follow, and how many training runs the project
+  // has.
+  void runsRead(qint64 projectId, const QList<twb::app::Run>& curveRuns,
+                const QList<qint64>& loggedRuns, int trainingRuns);
   // Up to kSliceEvents consecutive events of one run, in the order its node sent them.
   void eventsRead(qint64 runId, const QList<twb::app::StoredEvent>& events);
-  // Every stored event of the project's training runs has been handed over.
+  // Every stored event of the runs read has been handed over.
   void finished(qint64 projectId);
 
  private:

@@ -12,6 +12,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <numeric>
@@ -170,36 +171,59 @@ class ExperimentStoreTest : public QObject {
     QCOMPARE(store.lastSeq(run, 2), qint64{0});
   }
 
-  // A store written before runs across nodes (schema 2) keeps its events as rank 0's.
+  // What the Monitor shows of a reopened project: the newest runs' curves and messages.
   void aProjectsHistoryArrivesInSlicesOnceAndInOrder() {
     ExperimentStore store(m_dir.filePath("history.db"));
     const qint64 project = store.addProject("many"), other = store.addProject("other");
     const int runs = twb::app::ProjectHistory::kCurveRuns + 5, steps = 600;
-    QList<qint64> ids;
+    QList<qint64> ids, quantizeRuns;
     for (int r = 0; r < runs; ++r) {
       ids << store.addRun({0, project, QString("r%1").arg(r), R"({"kind": "train"})", "local", "", {}, "fp32", 0, {}, {}, {}, {}, {}});
       for (qint64 seq = 1; seq <= steps; ++seq) store.appendEvent(ids.back(), seq, "step", stepEvent(seq, 1.0 / seq));
       store.appendEvent(ids.back(), steps + 1, "profile", "{}");  // not a curve's
+      store.appendEvent(ids.back(), steps + 2, "state", R"({"state": "succeeded"})");
+      // Quantize runs draw no curves; their messages and states are the log's.
+      if (r < runs - twb::app::ProjectHistory::kCurveRuns - 1) continue;
+      quantizeRuns << store.addRun({0,
+                                    project,
+                                    QString("q%1").arg(r),
+                                    R"({"kind": "quantize"})",
+                                    "local",
+                                    "",
+                                    {},
+                                    "int8",
+                                    0,
+                                    {},
+                                    {},
+                                    {},
+                                    {},
+                                    {}});
+      store.appendEvent(quantizeRuns.back(), 1, "log", R"({"message": "calibrating"})");
+      store.appendEvent(quantizeRuns.back(), 2, "progress", "{}");  // not the log's
+      store.appendEvent(quantizeRuns.back(), 3, "state", R"({"state": "succeeded"})");
     }
     store.flush();
     QCOMPARE(store.runsWithEvents(project, "profile").size(), runs);
     QVERIFY(store.runsWithEvents(other, "profile").isEmpty());
 
     twb::app::ProjectHistory history(store);
-    QList<qint64> shown;
+    QList<qint64> shown, logged, handedRuns;
     int trainingRuns = 0;
     QHash<qint64, QList<qint64>> seqs;  // per run, in the order handed over
     int slices = 0;
     QObject::connect(&history, &twb::app::ProjectHistory::runsRead,
-                     [&](qint64 projectId, const QList<twb::app::Run>& curveRuns, int total) {
+                     [&](qint64 projectId, const QList<twb::app::Run>& curveRuns,
+                         const QList<qint64>& loggedRuns, int total) {
                        QCOMPARE(projectId, project);
                        for (const twb::app::Run& run : curveRuns) shown << run.id;
+                       logged = loggedRuns;
                        trainingRuns = total;
                      });
     QObject::connect(&history, &twb::app::ProjectHistory::eventsRead,
                      [&](qint64 runId, const QList<twb::app::StoredEvent>& events) {
                        QVERIFY(events.size() <= twb::app::ProjectHistory::kSliceEvents);
                        ++slices;
+                       if (handedRuns.isEmpty() || handedRuns.back() != runId) handedRuns << runId;
                        for (const auto& event : events) seqs[runId] << event.seq;
                      });
     history.load(other);  // dropped: nothing of it arrives
@@ -207,23 +231,30 @@ class ExperimentStoreTest : public QObject {
     const qint64 newest = ids.back();
     // Live events while loading: one the store already holds, one it does not yet.
     history.addLiveEvent(newest, 5, "step", stepEvent(5, 0.2));
-    history.addLiveEvent(newest, steps + 2, "step", stepEvent(steps + 2, 0.1));
+    history.addLiveEvent(newest, steps + 3, "step", stepEvent(steps + 3, 0.1));
     QTRY_VERIFY_WITH_TIMEOUT(!history.isLoading(), twb::test::timeScaled(30000));
     QCOMPARE(trainingRuns, runs);
     QCOMPARE(shown, ids.mid(runs - twb::app::ProjectHistory::kCurveRuns));  // the newest, oldest first
-    QCOMPARE(seqs.size(), shown.size());
-    QList<qint64> expected = oneTo(steps).toList();
+    QCOMPARE(logged, quantizeRuns.mid(1));
+    QCOMPARE(seqs.size(), shown.size() + logged.size());
+    QList<qint64> expected = oneTo(steps).toList() << steps + 2;
     for (const qint64 id : std::as_const(shown)) {
       QList<qint64> want = expected;
-      if (id == newest) want << steps + 2;
-      QCOMPARE(seqs.value(id), want);  // every step once, in order; the profile not
+      if (id == newest) want << steps + 3;
+      QCOMPARE(seqs.value(id), want);  // every step and the state once, in order; the profile not
     }
+    for (const qint64 id : std::as_const(logged)) QCOMPARE(seqs.value(id), QList<qint64>({1, 3}));
+    // Run by run in the order they started, then what arrived live meanwhile.
+    QList<qint64> started = shown + logged;
+    std::sort(started.begin(), started.end());
+    QCOMPARE(handedRuns, started << newest);
     QVERIFY(slices > shown.size());  // slices, not one run at a time
-    history.addLiveEvent(newest, steps + 2, "step", stepEvent(steps + 2, 0.1));  // again: dropped
-    history.addLiveEvent(newest, steps + 3, "step", stepEvent(steps + 3, 0.1));
-    QCOMPARE(seqs.value(newest).mid(steps), QList<qint64>({steps + 2, steps + 3}));
+    history.addLiveEvent(newest, steps + 3, "step", stepEvent(steps + 3, 0.1));  // again: dropped
+    history.addLiveEvent(newest, steps + 4, "step", stepEvent(steps + 4, 0.1));
+    QCOMPARE(seqs.value(newest).mid(steps), QList<qint64>({steps + 2, steps + 3, steps + 4}));
   }
 
+  // A store written before runs across nodes (schema 2) keeps its events as rank 0's.
   void eventsOfAnOlderStoreBecomeRankZeros() {
     const QString path = m_dir.filePath("v2.db");
     sqlite3* db = nullptr;

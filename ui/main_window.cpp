@@ -145,9 +145,11 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
             if (type == "step" || type == "progress") showProgress(runId, type, json);
           });
   connect(m_history, &app::ProjectHistory::runsRead, this,
-          [this](qint64 projectId, const QList<app::Run>& runs, int trainingRuns) {
+          [this](qint64 projectId, const QList<app::Run>& runs, const QList<qint64>& loggedRuns,
+                 int trainingRuns) {
             if (projectId != m_shownProject) return;
             for (const app::Run& run : runs) m_monitor->addRun(run.id, run.name);
+            for (const qint64 runId : loggedRuns) m_monitor->addLoggedRun(runId);
             m_monitor->setRunsNotShown(trainingRuns - static_cast<int>(runs.size()));
           });
   connect(m_history, &app::ProjectHistory::finished, m_monitor, &MonitorPanel::historyShown);

@@ -48,6 +48,21 @@ void WorkbenchGuiTest::comparePrecisionsStreamsLivePointsForBothRuns() {
   QVERIFY(text(runRow(0), 4).endsWith("%"));  // final test accuracy
   QTest::qWait(100);                          // one redraw
   screenshot("monitor");
+  // Opened again (a window of its own on the same store), the log has every line it had live,
+  // the int8 run's end too (run by run: live, runs side by side interleave theirs).
+  {
+    ui::MainWindow reopened(*m_controller);
+    reopened.show();
+    const auto* replayed = reopened.monitor()->findChild<QPlainTextEdit*>("log");
+    const auto sortedLines = [](const QString& text) {
+      QStringList lines = text.split('\n');
+      lines.sort();
+      return lines;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(sortedLines(replayed->toPlainText()),
+                              sortedLines(field<QPlainTextEdit>("log")->toPlainText()),
+                              twb::test::timeScaled(30000));
+  }
   // Everything the node sent is in the store.
   m_store->flush();
   QCOMPARE(m_store->metric(fp32, "train/loss").size(), 40);
