@@ -1,8 +1,8 @@
 #include <algorithm>
 #include <limits>
 
-#include "backend/cpu/convolution_patches.h"
 #include "backend/cpu/cpu_kernel.h"
+#include "backend/cpu/int8_patch_convolution.h"
 #include "backend/cpu/winograd_conv3x3.h"
 #include "backend/cpu/winograd_int8_conv3x3.h"
 #include "ops/fused_activation.h"
@@ -29,7 +29,8 @@ dnnl::memory::desc plainLayout(const dnnl::memory::desc& desc) {
 // its input and its weights. Frozen weights are transformed once, trained ones at every forward.
 // In int8 on a CPU without VNNI it runs as Winograd's F(4x4, 3x3) in integers, and one with
 // stride 2 as four convolutions on its input's phases by F(2, 2) (winograd_int8_conv3x3.h), with
-// the same results as a direct sum that does not saturate.
+// the same results as a direct sum that does not saturate; one of fewer than 4 input channels
+// as a 1x1 convolution over its input's patches (int8_patch_convolution.h).
 class CpuConv2d : public CpuKernel {
  public:
   bool absorb(const GraphNode& self, const GraphNode& next,
@@ -218,10 +219,7 @@ class CpuConv2d : public CpuKernel {
 
   void forward(dnnl::stream& stream) override {
     run(m_forward, stream);
-    for (size_t n = 0; n < m_patchSteps.size(); ++n) {
-      m_patches->extract(m_patchSource + n * m_patchSourceBytes, m_patchRows);
-      m_patchSteps[n].execute(stream);
-    }
+    if (m_patches) m_patches->run(stream);
     if (m_winogradInt8)
       m_winogradInt8->run(m_winogradSrc.get_data_handle(), m_winogradDst.get_data_handle(),
                           m_winogradScratch.get(), m_lowest, m_highest);
@@ -265,9 +263,6 @@ class CpuConv2d : public CpuKernel {
     finishInto(m_backward, grad, gradPlain);
   }
 
-  // Whether Winograd's minimal filtering computes this convolution: 3x3, one of `strides` on both
-  // axes, padding 1, one group, and an activation it applies as a clamp (none, ReLU, ReLU6:
-  // setClamp()).
   // Whether Winograd in integers (winograd_int8_conv3x3.h) computes this int8 convolution of this
   // shape (source and destination NHWC).
   static bool runsInt8Winograd(const GraphNode& node, const WinogradInt8Conv3x3::Shape& shape) {
@@ -280,6 +275,9 @@ class CpuConv2d : public CpuKernel {
     return shape;
   }
 
+  // Whether Winograd's minimal filtering computes this convolution: 3x3, one of `strides` on both
+  // axes, padding 1, one group, and an activation it applies as a clamp (none, ReLU, ReLU6:
+  // setClamp()).
   static bool isWinogradShape(const GraphNode& node, std::initializer_list<int64_t> strides = {1}) {
     const Attrs& a = node.op->attrs();
     const std::vector<int64_t> one{1, 1}, stride = a.pair("stride");
@@ -337,44 +335,14 @@ class CpuConv2d : public CpuKernel {
     return true;
   }
 
-  // Whether an int8 convolution of few input channels runs as oneDNN's 1x1 convolution over its
-  // input's patches (convolution_patches.h), an image at a time, in place of m_fwd: in the
-  // layouts m_fwd reads and writes (NHWC), with its scales, bias and post-ops.
+  // Whether an int8 convolution of few input channels runs over its input's patches
+  // (int8_patch_convolution.h) in place of m_fwd, the direct one.
   bool takesPatches(const GraphNode& node, const dnnl::primitive_attr& attr) {
-    const Attrs& a = node.op->attrs();
-    const auto& w = node.params[0].shape;
-    const auto inDims = m_fwd.src_desc().dims(), outDims = m_fwd.dst_desc().dims();
-    const auto stride = a.pair("stride"), pad = a.pair("padding");
-    const ConvolutionPatches::Shape shape{inDims[1], inDims[2],  inDims[3], w[2],
-                                          w[3],      stride[0],  stride[1], pad[0],
-                                          pad[1],    outDims[2], outDims[3]};
-    const auto nhwc = [](const dnnl::memory::desc& d) {
-      return d == dnnl::memory::desc(d.dims(), d.data_type(), tag::nhwc);
-    };
-    if (a.integer("groups") != 1 || a.pair("dilation") != std::vector<int64_t>{1, 1} ||
-        !nhwc(m_fwd.src_desc()) || !nhwc(m_fwd.dst_desc()) || !ConvolutionPatches::supports(shape))
-      return false;
-    auto patches = std::make_unique<ConvolutionPatches>(shape);
-    const dnnl::memory::desc rows({1, patches->rowBytes(), outDims[2], outDims[3]},
-                                  m_fwd.src_desc().data_type(), tag::nhwc),
-        weights({w[0], patches->rowBytes(), 1, 1}, dt::s8, tag::any),
-        dst({1, w[0], outDims[2], outDims[3]}, m_fwd.dst_desc().data_type(), tag::nhwc);
-    const auto prop = dnnl::prop_kind::forward_inference;
-    const auto algo = dnnl::algorithm::convolution_direct;
-    const dnnl::memory::dims one{1, 1}, none{0, 0};
-    m_patchFwd =
-        m_hasBias ? dnnl::convolution_forward::primitive_desc(
-                        {prop, algo, rows, weights, m_bias, dst, one, none, none, none}, attr,
-                        cpuEngine())
-                  : dnnl::convolution_forward::primitive_desc(
-                        {prop, algo, rows, weights, dst, one, none, none, none}, attr, cpuEngine());
-    if (isReferenceKernel(m_patchFwd)) return false;
-    m_patchBytes = (patches->imageBytes() + 63) / 64 * 64;
-    m_patches = std::move(patches);
-    noteScratchpad(dnnl::memory::desc(
-        {static_cast<int64_t>(m_patchBytes + m_patchFwd.scratchpad_desc().get_size())}, dt::u8,
-        tag::a));
-    return true;
+    m_patches = Int8PatchConvolution::choose(node, m_fwd, attr, m_hasBias);
+    if (m_patches)
+      noteScratchpad(
+          dnnl::memory::desc({static_cast<int64_t>(m_patches->scratchpadBytes())}, dt::u8, tag::a));
+    return m_patches != nullptr;
   }
 
   // Whether oneDNN's direct kernel for this 3x3 convolution takes its input channels-last (its
@@ -500,42 +468,12 @@ class CpuConv2d : public CpuKernel {
     m_implementation = m_winogradInt8->name();
   }
 
-  // The kernel quantized to s8 once, laid out as the patches' rows are ((ky, kx, c), then zeros),
-  // and one 1x1 convolution an image, each over the patches in the scratchpad's first bytes.
   void bindInt8Patches(const dnnl::memory& src, const KernelIO& io) {
-    const auto& w = m_weightsPlain.dims();  // (OC, IC, KH, KW)
-    const int64_t row = m_patches->rowBytes();
-    dnnl::memory rowsOfWeights(dnnl::memory::desc({w[0], row, 1, 1}, dt::s8, tag::oihw),
-                               cpuEngine());
-    std::fill_n(static_cast<int8_t*>(rowsOfWeights.get_data_handle()), w[0] * row, 0);
-    quantizeWeights(wrap(io.params[0], m_weightsPlain),
-                    dnnl::memory(dnnl::memory::desc(w, dt::s8, {row, 1, w[3] * w[1], w[1]}),
-                                 cpuEngine(), rowsOfWeights.get_data_handle()),
-                    m_quant.weightScales, m_channelMask);
-    dnnl::memory weights(m_patchFwd.weights_desc(), cpuEngine());
-    dnnl::reorder(rowsOfWeights, weights).execute(cpuStream(), rowsOfWeights, weights);
-    cpuStream().wait();
-    auto* scratch = static_cast<uint8_t*>(io.scratchpad.get());
-    m_patchRows = scratch;
-    m_patchSource = static_cast<const uint8_t*>(src.get_data_handle());
-    const auto inDims = src.get_desc().dims();
-    m_patchSourceBytes = static_cast<size_t>(inDims[1] * inDims[2] * inDims[3]);
     if (m_hasBias) m_scaledBias = m_quant.scaledBias(io.params[1]);
-    const size_t imageOut = m_patchFwd.dst_desc().get_size();
-    for (int64_t n = 0; n < inDims[0]; ++n) {
-      std::unordered_map<int, dnnl::memory> args{
-          {DNNL_ARG_SRC, dnnl::memory(m_patchFwd.src_desc(), cpuEngine(), m_patchRows)},
-          {DNNL_ARG_WEIGHTS, weights},
-          {DNNL_ARG_DST,
-           dnnl::memory(m_patchFwd.dst_desc(), cpuEngine(),
-                        static_cast<uint8_t*>(io.output.get_data_handle()) + n * imageOut)}};
-      if (m_hasBias) args[DNNL_ARG_BIAS] = wrap(m_scaledBias, m_bias);
-      if (m_patchFwd.scratchpad_desc().get_size() > 0)
-        args[DNNL_ARG_SCRATCHPAD] =
-            dnnl::memory(m_patchFwd.scratchpad_desc(), cpuEngine(), scratch + m_patchBytes);
-      m_patchSteps.emplace_back(dnnl::convolution_forward(m_patchFwd), std::move(args));
-    }
-    m_implementation = std::string("patches + ") + m_patchFwd.impl_info_str();
+    m_patches->bind(src, wrap(io.params[0], m_weightsPlain), m_quant.weightScales,
+                    m_hasBias ? wrap(m_scaledBias, m_bias) : dnnl::memory(), io.output,
+                    static_cast<uint8_t*>(io.scratchpad.get()));
+    m_implementation = m_patches->name();
   }
 
   bool m_hasBias = true;
@@ -557,13 +495,7 @@ class CpuConv2d : public CpuKernel {
   float* m_biasGrad = nullptr;
   int64_t m_inChannels = 0;
   dnnl::memory::desc m_weightsPlain, m_bias;
-  std::unique_ptr<const ConvolutionPatches> m_patches;   // int8: set when prepare() chose them
-  dnnl::convolution_forward::primitive_desc m_patchFwd;  // one image's 1x1 convolution of them
-  size_t m_patchBytes = 0;                               // their part of the scratchpad
-  std::vector<BoundPrimitive> m_patchSteps;              // one per image
-  const uint8_t* m_patchSource = nullptr;
-  size_t m_patchSourceBytes = 0;  // an image's
-  uint8_t* m_patchRows = nullptr;
+  std::unique_ptr<Int8PatchConvolution> m_patches;  // int8: set when prepare() chose them
   dnnl::convolution_forward::primitive_desc m_fwd;
   dnnl::convolution_backward_data::primitive_desc m_bwdData;
   dnnl::convolution_backward_weights::primitive_desc m_bwdWeights;
