@@ -284,7 +284,7 @@ void ProfilePanel::fill(const Answer& answer) {
     m_step->setText(answer.quantizedLayers.isEmpty()
                         ? tr("No profile yet: set “Profile every (steps)” in the job.")
                         : tr("An int8 run: the graph shows which layers run int8 (colour by precision)."));
-    m_bars->xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));  // no stale layer names
+    m_bars->xAxis->setTickLabels(false);  // no stale layer names, and no numbers for layers
     m_bars->replot();
     emit shown();
     return;
@@ -343,6 +343,7 @@ void ProfilePanel::fill(const Answer& answer) {
   }
   bars->setData(positions, values);
   m_bars->xAxis->setTicker(ticker);
+  m_bars->xAxis->setTickLabels(true);
   m_bars->xAxis->setTickLabelRotation(30);
   m_bars->rescaleAxes();
   m_bars->xAxis->setRange(0, costs.size() + 1);

@@ -42,6 +42,7 @@ class ProfilePanel : public QWidget {
   ModelGraphView* graph() const { return m_graph; }
   ModelGraphView* otherGraph() const { return m_otherGraph; }  // hidden while no other run
   QComboBox* colouringChooser() const { return m_colouring; }
+  QCustomPlot* barChart() const { return m_bars; }  // the costliest layers
   // Writes the chosen run's profiled steps as a Chrome trace and opens it with the system's
   // handler (the browser); returns the file, empty when there is nothing to write.
   QString openTrace();
