@@ -16,8 +16,9 @@ every all-reduce, the latency added since.
 Needs root. Usage:
   sudo /usr/bin/python3 tests/bench/bench_fusion_latency.py [--delays-ms 0 0.1 0.5 1 2]
       [--bucket-mib 25] [--rounds 3] [--streams 1] [--bench build/release/tests/bench_fusion]
-Prints one row per delay (a Markdown table); exits 1 when fusion is not at least 5x faster at
-the largest delay.
+Prints one row per delay (a Markdown table), then the round trip from which the same model
+puts fusion at 5x on this link (docs/benchmarks.md, *Where the 5x begins*); exits 1 when fusion
+is not at least 5x faster at the largest delay.
 """
 import argparse
 import os
@@ -52,6 +53,19 @@ def fusion_across(link, bench, model, bucket_mib, rounds, streams):
     return [float(value) for value in times.groups()], [int(value) for value in counts.groups()]
 
 
+def five_times_round_trip_ms(first, tensors, buckets):
+    """The round trip (ms) from which fused buckets are 5x faster than one all-reduce per tensor,
+    from the first row (round trip, per-tensor and in-place ms): both send the same bytes, so
+    each call's cost c (latency and software) and the bytes' time b follow from the two columns,
+    and 5x needs c * (tensors - 5 * buckets) >= 4 * b; c grows by ring_latency_s per one-way
+    delay added."""
+    round_trip, per_tensor, in_place = first
+    per_call = (per_tensor - in_place) / (tensors - buckets)
+    bytes_ms = in_place - buckets * per_call
+    needed = 4 * bytes_ms / (tensors - 5 * buckets)
+    return max(round_trip, round_trip + 2 * (needed - per_call) / ring_latency_s(2, 1.0))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--delays-ms", type=float, nargs="+", default=[0, 0.1, 0.5, 1, 2])
@@ -83,6 +97,8 @@ def main():
         print(f"| {delay:g} ms | {round_trip:.2f} ms | {rate:.0f} Mbit/s | {per_tensor:.1f} ms "
               f"({first[1] + tensors * added_ms:.0f}) | {copied:.1f} ms | {in_place:.1f} ms "
               f"({first[2] + buckets * added_ms:.0f}) | **{ratio:.2f}×** |", flush=True)
+    print(f"model: fused 5x faster from a round trip of "
+          f"{five_times_round_trip_ms(first, tensors, buckets):.2f} ms on this link")
     return 0 if ratio >= 5 else 1
 
 
