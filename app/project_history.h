@@ -14,10 +14,10 @@ namespace twb::app {
 
 // The events the Monitor draws a project's curves and log from. A project's stored runs, their
 // training runs' step, eval, log and state events and the other runs' log and state events are
-// read off the GUI thread and handed to it a slice at a
-// time, so opening a project of hundreds of runs (hundreds of thousands of events) never holds
-// the GUI thread for long (docs/benchmarks.md, "Workbench GUI"). Live events pass through here
-// too: while the stored ones are handed over they wait, and each event arrives once, in order.
+// read off the GUI thread and handed to it a slice at a time, so opening a project of hundreds of
+// runs (hundreds of thousands of events) never holds the GUI thread for long (docs/benchmarks.md,
+// "Workbench GUI"). Live events pass through here too: while the stored ones are handed over they
+// wait, and each event arrives once, in order.
 class ProjectHistory : public QObject {
   Q_OBJECT
 

@@ -321,13 +321,12 @@ class CpuConv2d : public CpuKernel {
                            : WinogradInt8Conv3x3::Type::f32;
     };
     const dnnl::memory::desc src = m_fwd.src_desc(), dst = m_fwd.dst_desc();
-    const auto inDims = src.dims(), outDims = dst.dims();
+    const auto inDims = src.dims();
     const WinogradInt8Conv3x3::Shape shape =
         withStride(node, {batch, inDims[1], out, inDims[2], inDims[3], type(src.data_type()),
                           type(dst.data_type())});
-    const bool channelsLast = src == dnnl::memory::desc(inDims, src.data_type(), tag::nhwc) &&
-                              dst == dnnl::memory::desc(outDims, dst.data_type(), tag::nhwc);
-    if (!channelsLast || !runsInt8Winograd(node, shape)) return false;
+    if (!isChannelsLast(src) || !isChannelsLast(dst) || !runsInt8Winograd(node, shape))
+      return false;
     setClamp(node, m_quant.outputScale);
     m_winogradInt8 = std::make_unique<WinogradInt8Conv3x3>(shape);
     noteScratchpad(
@@ -362,7 +361,7 @@ class CpuConv2d : public CpuKernel {
          {1, 1},
          {1, 1}},
         cpuEngine());
-    return direct.src_desc() == dnnl::memory::desc(src, dt::f32, tag::nhwc);
+    return isChannelsLast(direct.src_desc());
   }
 
   dnnl::memory::desc prepareWinograd(const dnnl::memory::dims& src, const dnnl::memory::dims& dst,

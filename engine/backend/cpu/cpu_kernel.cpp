@@ -84,6 +84,10 @@ bool isReferenceKernel(const dnnl::primitive_desc_base& pd) {
   return std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
 }
 
+bool isChannelsLast(const dnnl::memory::desc& desc) {
+  return desc == dnnl::memory::desc(desc.dims(), desc.data_type(), dnnl::memory::format_tag::nhwc);
+}
+
 dnnl::memory::desc plainDesc(const Shape& shape, DType dtype) {
   const auto type = dnnlType(dtype);
   using tag = dnnl::memory::format_tag;

@@ -34,6 +34,8 @@ dnnl::memory::data_type dnnlType(DType dtype);
 // Whether oneDNN chose its reference implementation (plain C++ loops, often 10-100x slower
 // than its jit kernels) for a primitive: then a kernel may take another route.
 bool isReferenceKernel(const dnnl::primitive_desc_base& pd);
+// Whether `desc` is laid out channels-last (nhwc): its dimensions and type in that layout.
+bool isChannelsLast(const dnnl::memory::desc& desc);
 DType dtypeOf(const dnnl::memory::desc& desc);
 Shape shapeOf(const dnnl::memory::desc& desc);
 

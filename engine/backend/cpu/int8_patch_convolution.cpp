@@ -7,10 +7,6 @@ namespace twb {
 namespace {
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
-
-bool isChannelsLast(const dnnl::memory::desc& desc) {
-  return desc == dnnl::memory::desc(desc.dims(), desc.data_type(), tag::nhwc);
-}
 }  // namespace
 
 std::unique_ptr<Int8PatchConvolution> Int8PatchConvolution::choose(
