@@ -18,6 +18,7 @@
 #include <QStyle>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "ui/job_json_editor.h"
 #include "ui/node_checklist.h"
@@ -80,6 +81,19 @@ QComboBox* comboBox(const char* name, const QStringList& items) {
 }
 
 QString numberText(double value) { return QString::number(value, 'g', 12); }
+
+// The groups' labels as wide as the widest of them, so every field starts in one column.
+void alignFieldColumns(const QList<QFormLayout*>& forms) {
+  int widest = 0;
+  for (QFormLayout* form : forms)
+    for (int row = 0; row < form->rowCount(); ++row)
+      if (QLayoutItem* label = form->itemAt(row, QFormLayout::LabelRole))
+        widest = std::max(widest, label->sizeHint().width());
+  for (QFormLayout* form : forms)
+    for (int row = 0; row < form->rowCount(); ++row)
+      if (QLayoutItem* label = form->itemAt(row, QFormLayout::LabelRole); label && label->widget())
+        label->widget()->setMinimumWidth(widest);
+}
 }  // namespace
 
 JobForm::JobForm(QWidget* parent) : QWidget(parent) {
@@ -155,11 +169,13 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
 QWidget* JobForm::buildForm() {
   auto* area = new QWidget;
   auto* columns = new QVBoxLayout(area);
-  auto group = [columns](const QString& title) {
+  QList<QFormLayout*> forms;
+  auto group = [columns, &forms](const QString& title) {
     auto* box = new QGroupBox(title);
     auto* form = new QFormLayout(box);
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     columns->addWidget(box);
+    forms << form;
     return form;
   };
 
@@ -327,6 +343,7 @@ QWidget* JobForm::buildForm() {
                 10);
   addIntegerRow(cadence, tr("Profile every (steps)"),
                 spinBox("profileEvery", 0, 100000000, tr("off")), "profile.every_steps", 0);
+  alignFieldColumns(forms);
   columns->addStretch();
   return area;
 }

@@ -330,6 +330,30 @@ void WorkbenchGuiTest::scrollingTheJobTabChangesNoField() {
   QCOMPARE(form.job().value("batch").toInt(), 127);
 }
 
+// Every group's fields start at one x, in English and in Chinese, whichever group has the
+// widest label ("Synchronized BatchNorm" in Parallel, "Checkpoint every (steps)" in the last).
+void WorkbenchGuiTest::jobTabFieldsStartInOneColumn() {
+  const auto fieldColumns = [] {
+    ui::JobForm form;
+    form.setJob(QJsonObject{{"name", "columns"}, {"model", QJsonObject{{"template", "mlp"}}}});
+    form.resize(1100, 700);
+    form.show();
+    QSet<int> lefts;
+    if (!QTest::qWaitForWindowExposed(&form)) return lefts;
+    for (const char* name : {"name", "strategy", "template", "dataset", "lr", "evalEvery"})
+      if (auto* field = form.findChild<QWidget*>(name))
+        lefts << field->mapTo(&form, QPoint(0, 0)).x();
+    return lefts;
+  };
+  QCOMPARE(fieldColumns().size(), 1);
+  QTranslator chinese;
+  QVERIFY(chinese.load("twb_zh_CN", ":/i18n"));
+  QCoreApplication::installTranslator(&chinese);
+  const QSet<int> inChinese = fieldColumns();
+  QCoreApplication::removeTranslator(&chinese);
+  QCOMPARE(inChinese.size(), 1);
+}
+
 // The Job tab offers the node's devices, writes the one chosen (nothing for the node's own
 // choice), and keeps a device the job names that the node did not report: the node judges it.
 void WorkbenchGuiTest::jobTabOffersTheNodesDevices() {

@@ -316,6 +316,7 @@ class WorkbenchGuiTest : public QObject {
   void jobTabGreysPrecisionsTheNodeCannotRun();
   void jobTabSaysWhenThreadsOutnumberTheCores();
   void scrollingTheJobTabChangesNoField();
+  void jobTabFieldsStartInOneColumn();
   void jobTabOffersTheNodesDevices();
   void advancedEditorShowsProblemsAtTheirLine();
   void anOpenedJobRunsExactlyTheFile();
