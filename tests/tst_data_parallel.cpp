@@ -437,10 +437,25 @@ class TestDataParallel : public QObject {
              "the second run did not resume");
     QCOMPARE(events.back()["state"].get<std::string>(), std::string("succeeded"));
     // Left "auto", bucket size and streams were tried and the choice announced.
-    const auto tuned = std::find_if(events.begin(), events.end(),
+    // (the resumed run's: the killed one may have chosen otherwise)
+    const auto tuned = std::find_if(events.rbegin(), events.rend(),
                                     [](const auto& e) { return e["type"] == "comm_tuned"; });
-    QVERIFY2(tuned != events.end(), "no comm_tuned event");
+    QVERIFY2(tuned != events.rend(), "no comm_tuned event");
     QVERIFY((*tuned)["tried"].size() >= 2 && (*tuned)["bucket_bytes"].get<int64_t>() > 0);
+    // ... and said in words, in the events (the Monitor's log) and on the command line.
+    const int64_t tunedMiB = (*tuned)["bucket_bytes"].get<int64_t>() >> 20;
+    const std::string said =
+        "communication tuned: " +
+        (tunedMiB > 0 ? std::to_string(tunedMiB) + " MiB" : std::string("256 KiB")) + " buckets (" +
+        std::to_string((*tuned)["buckets"].get<int>()) + " a step), " +
+        std::to_string((*tuned)["streams"].get<int>()) + " connection";
+    QVERIFY2(std::any_of(events.rbegin(), tuned,
+                         [&](const auto& e) {
+                           return e["type"] == "log" &&
+                                  e["message"].template get<std::string>().rfind(said, 0) == 0;
+                         }),
+             said.c_str());
+    QVERIFY2(resumed.output.contains(QString::fromStdString(said)), qPrintable(resumed.output));
     QCOMPARE(events.back()["step"].get<int>(), 3 * (60000 / 96));
   }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,19 @@ namespace {
 // Steps each trial setting runs for (after one warm-up step that allocates and connects).
 constexpr int64_t kTrialSteps = 3;
 constexpr int kAutoStreams = 2;
+
+std::string bytesText(size_t bytes) {
+  if (bytes >= (size_t(1) << 20) && bytes % (size_t(1) << 20) == 0)
+    return std::to_string(bytes >> 20) + " MiB";
+  if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes >> 10) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+std::string millisecondsText(double ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f ms", ms);
+  return text;
+}
 
 uint32_t fnv1a(const std::string& text) {
   uint32_t h = 2166136261u;
@@ -245,6 +259,7 @@ void DataParallelTraining::tune() {
   m_comm->broadcast(&best, sizeof best, 0);
   apply(m_trials[static_cast<size_t>(best)]);
   nlohmann::json tried = nlohmann::json::array();
+  const auto [fastest, slowest] = std::minmax_element(m_trialSeconds.begin(), m_trialSeconds.end());
   for (size_t i = 0; i < m_trials.size(); ++i)
     tried.push_back({{"bucket_bytes", m_trials[i].bucketBytes},
                      {"streams", m_trials[i].streams},
@@ -253,6 +268,15 @@ void DataParallelTraining::tune() {
                                   {"streams", m_setting.streams},
                                   {"buckets", m_reducer.bucketCount()},
                                   {"tried", tried}});
+  // Said in words too, for the Monitor's log and the command line.
+  m_events.log("info", "communication tuned: " + bytesText(m_setting.bucketBytes) + " buckets (" +
+                           std::to_string(m_reducer.bucketCount()) + " a step), " +
+                           std::to_string(m_setting.streams) + " connection" +
+                           (m_setting.streams == 1 ? "" : "s") + " per peer; " +
+                           millisecondsText(1e3 * *fastest / kTrialSteps) +
+                           " a step against up to " +
+                           millisecondsText(1e3 * *slowest / kTrialSteps) + " for the " +
+                           std::to_string(m_trials.size()) + " settings tried");
   m_trials.clear();
 }
 

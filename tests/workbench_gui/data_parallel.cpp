@@ -63,6 +63,16 @@ void WorkbenchGuiTest::aDataParallelRunShowsItsRanks() {
   QVERIFY(drawnSeries(stepTime).filter("(exposed communication)").size() == 1);
   lower->setCurrentWidget(stepTime);
   QTRY_VERIFY(fittedToData(stepTime));
+  // The bucket size and connections tried in the first steps, and the ones kept, in the log.
+  const QString tuned = QJsonDocument::fromJson(m_store->events(runId, "comm_tuned").value(0))
+                            .object()["buckets"]
+                            .toVariant()
+                            .toString();
+  QVERIFY(!tuned.isEmpty());
+  const QString log = field<QPlainTextEdit>("log")->toPlainText();
+  QVERIFY2(log.contains(QString("run %1: communication tuned: ").arg(runId)) &&
+               log.contains("(" + tuned + " a step)"),
+           qPrintable(log));
   screenshot("monitor-communication");
   lower->setCurrentIndex(0);
   // The trace has a communication row per rank, with each bucket's all-reduce.
