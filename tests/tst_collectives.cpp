@@ -257,6 +257,68 @@ class TestCollectives : public QObject {
     QCOMPARE(orders[1], orders[0]);
   }
 
+  // fp16 on the wire holds gradients of any magnitude: the ranks agree on a power of two that
+  // lifts gradients of 1e-7 (fp16's subnormals are 6e-8 apart) and lowers ones of 5e4 (two of
+  // them sum past fp16's 65504); a step whose gradients outgrow the agreed scale overflows on
+  // every rank alike, counts as zero, and the next step agrees anew. Three steps: tiny, then
+  // large (overflow), then large again (right).
+  void fp16OnTheWireIsScaledToTheGradients_data() {
+    QTest::addColumn<bool>("packed");
+    QTest::newRow("gradients where ensure() put them") << false;
+    QTest::newRow("gradients packed in the buckets' order") << true;
+  }
+
+  void fp16OnTheWireIsScaledToTheGradients() {
+    QFETCH(bool, packed);
+    const Graph graph = Graph::build(makeTemplate("mlp", {{"hidden", {64, 32}}}, "model"), 4);
+    const auto gradientValue = [](int rank, int64_t i, int step) {
+      const double magnitude = step == 0 ? 1e-7 : 5e4;
+      return static_cast<float>(magnitude * (1 + (rank * 31 + i * 7) % 13 / 13.0));
+    };
+    std::vector<std::string> failures(2);
+    onRanks(2, [&](int r, Communicator& comm) {
+      ParameterStore params;
+      params.ensure(graph, 1);
+      if (packed) params.packGradients(GradientReducer::gradientOrder(graph));
+      GradientReducer reducer(comm, WireType::f16);
+      reducer.plan(params, graph, 4096);
+      std::string& failure = failures[static_cast<size_t>(r)];
+      for (int step = 0; step < 3 && failure.empty(); ++step) {
+        for (size_t n = graph.nodes().size(); n-- > 0;) {
+          for (const ParamSpec& spec : graph.nodes()[n].params) {
+            Parameter& p = params.at(graph.nodes()[n].name + "." + spec.suffix);
+            for (int64_t i = 0; i < p.grad.numel(); ++i)
+              p.grad.data<float>()[i] = gradientValue(r, i, step);
+          }
+          reducer.gradientsReady(n);
+        }
+        reducer.close({});
+        reducer.finish();
+        const bool overflow = step == 1;
+        for (size_t b = 0; b < reducer.bucketCount(); ++b)
+          if (reducer.overflowed(b) != overflow)
+            failure += "step " + std::to_string(step) + ", bucket " + std::to_string(b) +
+                       (overflow ? ": no overflow\n" : ": overflowed\n");
+        double worst = 0;
+        for (const Parameter& p : params.all())
+          for (int64_t i = 0; i < p.grad.numel(); ++i) {
+            const double mean =
+                overflow
+                    ? 0.0
+                    : (double(gradientValue(0, i, step)) + double(gradientValue(1, i, step))) / 2;
+            const double got = p.grad.data<float>()[i];
+            worst = std::max(worst, overflow ? std::abs(got) : std::abs(got - mean) / mean);
+          }
+        // Each rank's value and their sum are rounded once each to fp16's 11 bits.
+        if (worst > 2e-3)
+          failure += "step " + std::to_string(step) + ": a mean off by " + std::to_string(worst) +
+                     (overflow ? "" : " (relative)") + "\n";
+      }
+    });
+    QVERIFY2(failures[0].empty(), failures[0].c_str());
+    QVERIFY2(failures[1].empty(), failures[1].c_str());
+  }
+
   // A rank of a machine that stops coming to the shared-memory barrier fails its neighbours
   // within the timeout, naming what happened.
   void aSilentLocalRankFailsTheSharedMemoryReduction() {

@@ -60,6 +60,8 @@ class DataParallelTraining : public TrainingStrategy {
   // Deferred updates: bucket `index`'s parameters, once averaged, through the optimizer
   // (`byForward`: the next forward needs them now).
   void update(size_t index, bool byForward);
+  // A warning when bucket `index`'s gradients overflowed fp16 on the wire (they are zero).
+  void warnIfOverflowed(size_t index);
   void updateAll();
   // Waits for the step's control all-reduce (see finishStep) and acts on its result.
   void readControl();

@@ -256,10 +256,8 @@ void GradientReducer::run() {
 void GradientReducer::reduce(size_t index) {
   GradientBucket& b = m_buckets[index];
   const double start = steadyMicros();
-  const float scale = 1.0f / static_cast<float>(m_comm.size());
-  float* feedback = b.feedback.empty() ? nullptr : b.feedback.data();
   if (b.packed) {  // where backward wrote them (the gaps between are zeros, and stay so)
-    m_comm.allReduceSum(b.packed, b.packedElements, m_wire, feedback);
+    const float scale = allReduce(b, b.packed, b.packedElements);
     for (size_t i = 0; i < b.packedElements; ++i) b.packed[i] *= scale;
     recordSpan(index, start, b.packedElements);
     return;
@@ -269,7 +267,7 @@ void GradientReducer::reduce(size_t index) {
     std::memcpy(fused, p->grad.data<float>(), sizeof(float) * static_cast<size_t>(p->grad.numel()));
     fused += p->grad.numel();
   }
-  m_comm.allReduceSum(b.fused.data(), b.elements, m_wire, feedback);
+  const float scale = allReduce(b, b.fused.data(), b.elements);
   fused = b.fused.data();
   for (Parameter* p : b.params) {
     float* g = p->grad.data<float>();
@@ -277,6 +275,54 @@ void GradientReducer::reduce(size_t index) {
     fused += p->grad.numel();
   }
   recordSpan(index, start, b.elements);
+}
+
+namespace {
+// The largest gradient of any rank times the ranks (the most a partial sum can reach) is scaled
+// to at most 2^14, a quarter of fp16's range: room for gradients that grow before the next
+// agreement. Small ones move up out of fp16's subnormals by as much.
+constexpr float kScaledLargest = 16384.f;
+constexpr int kReductionsPerAgreement = 100;
+}  // namespace
+
+float GradientReducer::allReduce(GradientBucket& b, float* data, size_t count) {
+  const float ranks = static_cast<float>(m_comm.size());
+  float* feedback = b.feedback.empty() ? nullptr : b.feedback.data();
+  if (m_wire != WireType::f16) {
+    m_comm.allReduceSum(data, count, m_wire, feedback);
+    return 1.0f / ranks;
+  }
+  // The feedback is kept in the units of the scale it was rounded under.
+  if (b.wireScale == 0 || b.reductionsSinceAgreement >= kReductionsPerAgreement) {
+    const float was = b.wireScale;
+    if (was != 0)
+      for (size_t i = 0; i < count; ++i) feedback[i] /= was;  // powers of two: exact
+    b.wireScale = agreedScale(data, feedback, count);
+    for (size_t i = 0; i < count; ++i) feedback[i] *= b.wireScale;
+    b.reductionsSinceAgreement = 0;
+  }
+  ++b.reductionsSinceAgreement;
+  for (size_t i = 0; i < count; ++i) data[i] *= b.wireScale;
+  m_comm.allReduceSum(data, count, WireType::f16, feedback);
+  // Every rank holds the same bits now, so every rank decides the same.
+  b.overflowed = !std::all_of(data, data + count, [](float v) { return std::isfinite(v); });
+  if (!b.overflowed) return 1.0f / (b.wireScale * ranks);
+  std::fill(data, data + count, 0.f);
+  std::fill(feedback, feedback + count, 0.f);
+  b.wireScale = 0;  // agreed anew at the next reduction
+  return 0;
+}
+
+float GradientReducer::agreedScale(const float* data, const float* feedback, size_t count) {
+  float largest = 0;
+  for (size_t i = 0; i < count; ++i) largest = std::max(largest, std::abs(data[i] + feedback[i]));
+  std::vector<float> all(static_cast<size_t>(m_comm.size()));
+  m_comm.allGather(&largest, sizeof largest, all.data());
+  largest = *std::max_element(all.begin(), all.end());
+  if (!std::isfinite(largest) || largest == 0) return 1;
+  const float exponent =
+      std::floor(std::log2(kScaledLargest / (largest * static_cast<float>(m_comm.size()))));
+  return std::ldexp(1.0f, static_cast<int>(std::clamp(exponent, -60.f, 60.f)));
 }
 
 void GradientReducer::recordSpan(size_t bucket, double startUs, size_t elements) {

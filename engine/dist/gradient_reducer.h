@@ -25,6 +25,12 @@ struct GradientBucket {
   size_t readyNode = 0;  // the graph node whose backward writes the bucket's last gradient
   std::vector<float> fused;
   std::vector<float> feedback;  // compressed wire: this rank's rounding, added back next step
+  // fp16 on the wire: the power of two the gradients are multiplied by before they are sent, so
+  // that small ones stay clear of fp16's subnormals and sums below its largest value; 0 until the
+  // ranks agree on one (at the first reduction, after an overflow, and every 100 reductions).
+  float wireScale = 0;
+  int reductionsSinceAgreement = 0;
+  bool overflowed = false;  // the last reduction overflowed fp16: its gradients are zero
 };
 
 // A bucket's all-reduce on the communication thread, on the steady clock (profile rows).
@@ -67,6 +73,10 @@ class GradientReducer {
   size_t bucketCount() const { return m_buckets.size(); }
   size_t totalBytes() const;
   const GradientBucket& bucket(size_t index) const { return m_buckets[index]; }
+  // After waitFor(index): its last reduction overflowed fp16 on the wire, so its gradients were
+  // set to zero for the step (mixed-precision training skips such a step). Every rank sees the
+  // same.
+  bool overflowed(size_t index) const { return m_buckets[index].overflowed; }
   // The bucket holding node `node`'s gradients; npos when it has none.
   size_t bucketOf(size_t node) const { return node < m_bucketOf.size() ? m_bucketOf[node] : npos; }
 
@@ -102,6 +112,12 @@ class GradientReducer {
   void waitUntil(std::unique_lock<std::mutex>& lock, const std::function<bool()>& done);
   void run();
   void reduce(size_t bucket);
+  // All-reduces the bucket's `count` floats at `data` in place; returns what the result is to be
+  // multiplied by to give the mean over the ranks (with fp16 on the wire, the scale taken out).
+  float allReduce(GradientBucket& b, float* data, size_t count);
+  // fp16 on the wire: a power of two every rank agrees on, that takes the largest gradient of
+  // any rank, times the ranks, to at most 2^14.
+  float agreedScale(const float* data, const float* feedback, size_t count);
   void recordSpan(size_t bucket, double startUs, size_t elements);
 
   Communicator& m_comm;
