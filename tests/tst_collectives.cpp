@@ -60,6 +60,36 @@ void onRanks(int size, const std::function<void(int, Communicator&)>& body, int 
       QFAIL(qPrintable(QString("rank %1: %2").arg(r).arg(errors[static_cast<size_t>(r)].c_str())));
 }
 
+// One step of backward as the reducer sees it: every gradient written, node by node from the
+// last, each node announced as it finishes; then the step's reductions waited for.
+void backwardStep(GradientReducer& reducer, ParameterStore& params, const Graph& graph,
+                  const std::function<float(size_t param, int64_t i)>& gradient) {
+  for (size_t n = graph.nodes().size(); n-- > 0;) {
+    for (const ParamSpec& spec : graph.nodes()[n].params) {
+      Parameter& p = params.at(graph.nodes()[n].name + "." + spec.suffix);
+      const auto index = static_cast<size_t>(&p - params.all().data());
+      for (int64_t i = 0; i < p.grad.numel(); ++i) p.grad.data<float>()[i] = gradient(index, i);
+    }
+    reducer.gradientsReady(n);
+  }
+  reducer.close({});
+  reducer.finish();
+}
+
+// Parameters of `graph` whose gradients are where ensure() puts them, or `packed` in the
+// buckets' order, as data-parallel training lays them out.
+void makeGradients(ParameterStore& params, const Graph& graph, bool packed) {
+  params.ensure(graph, 1);
+  if (packed) params.packGradients(GradientReducer::gradientOrder(graph));
+}
+
+// The two layouts of gradients a reducer meets: the rows of a test taking `packed`.
+void gradientLayoutRows() {
+  QTest::addColumn<bool>("packed");
+  QTest::newRow("gradients where ensure() put them") << false;
+  QTest::newRow("gradients packed in the buckets' order") << true;
+}
+
 std::vector<float> rankData(int rank, size_t count) {
   Random random(mixSeed(7, static_cast<uint64_t>(rank)));
   std::vector<float> v(count);
@@ -194,11 +224,7 @@ class TestCollectives : public QObject {
   // gradients packed in the buckets' order (as data-parallel training lays them out), every
   // bucket is reduced in place, over the gaps between its gradients too (logits.bias' 10 floats
   // end 6 short of the next 64-byte boundary).
-  void bucketsAreAveragedWhileBackwardStillWrites_data() {
-    QTest::addColumn<bool>("packed");
-    QTest::newRow("gradients where ensure() put them") << false;
-    QTest::newRow("gradients packed in the buckets' order") << true;
-  }
+  void bucketsAreAveragedWhileBackwardStillWrites_data() { gradientLayoutRows(); }
 
   void bucketsAreAveragedWhileBackwardStillWrites() {
     QFETCH(bool, packed);
@@ -211,8 +237,7 @@ class TestCollectives : public QObject {
     std::vector<std::vector<size_t>> orders(2);
     onRanks(2, [&](int r, Communicator& comm) {
       ParameterStore params;
-      params.ensure(graph, 1);
-      if (packed) params.packGradients(GradientReducer::gradientOrder(graph));
+      makeGradients(params, graph, packed);
       GradientReducer reducer(comm, WireType::f32);
       reducer.plan(params, graph, 4096);
       buckets[static_cast<size_t>(r)] = reducer.bucketCount();
@@ -221,17 +246,8 @@ class TestCollectives : public QObject {
           throw std::runtime_error("bucket " + std::to_string(b) + " is " + (packed ? "not " : "") +
                                    "reduced in place");
       for (int step = 0; step < 2; ++step) {
-        for (size_t n = graph.nodes().size(); n-- > 0;) {
-          for (const ParamSpec& spec : graph.nodes()[n].params) {
-            Parameter& p = params.at(graph.nodes()[n].name + "." + spec.suffix);
-            const size_t index = static_cast<size_t>(&p - params.all().data());
-            float* g = p.grad.data<float>();
-            for (int64_t i = 0; i < p.grad.numel(); ++i) g[i] = gradientValue(r, index, i, step);
-          }
-          reducer.gradientsReady(n);
-        }
-        reducer.close({});
-        reducer.finish();
+        backwardStep(reducer, params, graph,
+                     [&](size_t param, int64_t i) { return gradientValue(r, param, i, step); });
         spans[static_cast<size_t>(r)] = reducer.lastStepSpans().size();
         for (const CommSpan& s : reducer.lastStepSpans())
           orders[static_cast<size_t>(r)].push_back(s.bucket);
@@ -262,11 +278,7 @@ class TestCollectives : public QObject {
   // them sum past fp16's 65504); a step whose gradients outgrow the agreed scale overflows on
   // every rank alike, counts as zero, and the next step agrees anew. Three steps: tiny, then
   // large (overflow), then large again (right).
-  void fp16OnTheWireIsScaledToTheGradients_data() {
-    QTest::addColumn<bool>("packed");
-    QTest::newRow("gradients where ensure() put them") << false;
-    QTest::newRow("gradients packed in the buckets' order") << true;
-  }
+  void fp16OnTheWireIsScaledToTheGradients_data() { gradientLayoutRows(); }
 
   void fp16OnTheWireIsScaledToTheGradients() {
     QFETCH(bool, packed);
@@ -278,22 +290,13 @@ class TestCollectives : public QObject {
     std::vector<std::string> failures(2);
     onRanks(2, [&](int r, Communicator& comm) {
       ParameterStore params;
-      params.ensure(graph, 1);
-      if (packed) params.packGradients(GradientReducer::gradientOrder(graph));
+      makeGradients(params, graph, packed);
       GradientReducer reducer(comm, WireType::f16);
       reducer.plan(params, graph, 4096);
       std::string& failure = failures[static_cast<size_t>(r)];
       for (int step = 0; step < 3 && failure.empty(); ++step) {
-        for (size_t n = graph.nodes().size(); n-- > 0;) {
-          for (const ParamSpec& spec : graph.nodes()[n].params) {
-            Parameter& p = params.at(graph.nodes()[n].name + "." + spec.suffix);
-            for (int64_t i = 0; i < p.grad.numel(); ++i)
-              p.grad.data<float>()[i] = gradientValue(r, i, step);
-          }
-          reducer.gradientsReady(n);
-        }
-        reducer.close({});
-        reducer.finish();
+        backwardStep(reducer, params, graph,
+                     [&](size_t, int64_t i) { return gradientValue(r, i, step); });
         const bool overflow = step == 1;
         for (size_t b = 0; b < reducer.bucketCount(); ++b)
           if (reducer.overflowed(b) != overflow)
