@@ -349,6 +349,7 @@ QWidget* JobForm::buildForm() {
 }
 
 void JobForm::addParallelGroup(QFormLayout* parallel) {
+  const size_t firstShower = m_showers.size();  // this group's
   // The strategies the engine runs today; the others arrive with their issue.
   auto* strategy = named(new QComboBox, "strategy");
   strategy->addItem(tr("single worker"), "single");
@@ -441,20 +442,33 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
     strategy->setCurrentIndex(strategy->findData(value));
     showStrategy();
   });
-  connect(strategy, &QComboBox::currentIndexChanged, this, [=, this] {
-    if (m_showing) return;
-    const QString value = strategy->currentData().toString();
-    // The options of data parallelism mean nothing to one worker, which refuses them.
-    if (value != "data")
-      for (const char* key :
-           {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams", "interface",
-            "hierarchical", "sync_batch_norm", "overlap_forward", "timeout_s"})
-        m_document.remove(QString("parallel.") + key);
-    m_document.set("parallel.strategy", value, "single");
-    if (m_document.value("parallel").toObject().isEmpty()) m_document.remove("parallel");
-    showStrategy();
-    edited();
-  });
+  connect(
+      strategy, &QComboBox::currentIndexChanged, this, [=, this, lastShower = m_showers.size()] {
+        if (m_showing) return;
+        const QString value = strategy->currentData().toString();
+        // The options of data parallelism mean nothing to one worker, which refuses them: they are
+        // kept aside, and come back if data parallel is chosen again.
+        const QJsonObject parallel = m_document.value("parallel").toObject();
+        for (const char* key :
+             {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams", "interface",
+              "hierarchical", "sync_batch_norm", "overlap_forward", "timeout_s"}) {
+          const QString path = QString("parallel.") + key;
+          if (value != "data" && parallel.contains(key)) {
+            m_parkedParallel[key] = parallel.value(key);
+            m_document.remove(path);
+          } else if (value == "data" && m_parkedParallel.contains(key) && !parallel.contains(key)) {
+            m_document.set(path, m_parkedParallel.value(key));
+          }
+        }
+        if (value == "data") m_parkedParallel = {};
+        m_document.set("parallel.strategy", value, "single");
+        if (m_document.value("parallel").toObject().isEmpty()) m_document.remove("parallel");
+        // The group's fields show what came back; the others keep what is typed in them.
+        m_showing = true;
+        for (size_t i = firstShower; i < lastShower; ++i) m_showers[i]();
+        m_showing = false;
+        edited();
+      });
 }
 
 QComboBox* JobForm::hierarchicalChoice() {
@@ -603,6 +617,7 @@ void JobForm::writeDataset() {
 
 void JobForm::setJob(const QJsonObject& job) {
   m_document.reset(job);
+  m_parkedParallel = {};
   showDocument();
   m_advanced->setJob(job);
   check();

@@ -101,6 +101,7 @@ class JobForm : public QWidget {
   bool m_showing = false;                        // fields are being filled from the document
   QHash<QString, QJsonObject> m_nodeInfo;        // per node
   QHash<QString, QString> m_fieldProblems;       // fields whose text is not a value yet, by path
+  QJsonObject m_parkedParallel;  // data parallel's options while one worker is chosen
 
   QComboBox *m_node, *m_template, *m_optimizer, *m_precision, *m_device;
   NodeChecklist* m_nodes;  // the nodes a data-parallel job runs across

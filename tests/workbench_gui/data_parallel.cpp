@@ -106,11 +106,23 @@ void WorkbenchGuiTest::aDataParallelRunShowsItsRanks() {
   screenshot("profile-data-parallel");
 
   // Back to one worker: the ranks' options go, since one worker refuses them, and the job is
-  // the one it was before (which named no strategy).
+  // the one it was before (which named no strategy)...
   m_window->tabs()->setCurrentIndex(0);
+  auto* lr = field<QLineEdit>("lr");
+  lr->setText("0.0.5");  // being typed: not a number yet
   strategy->setCurrentIndex(strategy->findData("single"));
   QVERIFY(!m_window->jobForm()->job().contains("parallel"));
   QVERIFY(field<QSpinBox>("batch")->suffix().isEmpty());
+  QCOMPARE(field<QComboBox>("compression")->currentText(), QString("none"));
+  // ... and come back with data parallel, shown in their fields; what is typed elsewhere stays.
+  strategy->setCurrentIndex(strategy->findData("data"));
+  QCOMPARE(m_window->jobForm()->job()["parallel"].toObject(), parallel);
+  QCOMPARE(field<QComboBox>("compression")->currentText(), QString("bf16"));
+  QCOMPARE(field<QSpinBox>("ranksPerNode")->value(), 2);
+  QCOMPARE(lr->text(), QString("0.0.5"));
+  lr->setText("0.05");
+  strategy->setCurrentIndex(strategy->findData("single"));
+  QVERIFY(!m_window->jobForm()->job().contains("parallel"));
   m_window->runsBrowser()->setCurrentIndex(m_window->projectIndex(defaultProject));
   m_window->jobForm()->setJob(before);
 }
