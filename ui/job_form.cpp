@@ -19,6 +19,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <utility>
 
 #include "ui/job_json_editor.h"
 #include "ui/node_checklist.h"
@@ -233,23 +234,7 @@ QWidget* JobForm::buildForm() {
   connect(m_template, &QComboBox::currentTextChanged, this, &JobForm::writeModel);
   connect(m_templateArgs, &QLineEdit::textEdited, this, &JobForm::writeModel);
   connect(m_modelFile, &QLineEdit::textChanged, this, &JobForm::writeModel);
-  m_showers.push_back([this] {
-    // A job with a model file keeps the last template on offer for when the file is cleared.
-    if (m_document.contains("model.template"))
-      m_template->setCurrentText(m_document.value("model.template").toString());
-    const QJsonValue args = m_document.value("model.args");
-    m_templateArgs->setText(
-        args.isObject()
-            ? QString::fromUtf8(QJsonDocument(args.toObject()).toJson(QJsonDocument::Compact))
-            : QString());
-    m_modelFile->setText(m_document.value("model.file").toString());
-    // An inline spec is edited under Advanced (or in the designer), not here.
-    const bool inlineSpec = m_document.contains("model.spec");
-    m_template->setEnabled(!inlineSpec);
-    m_templateArgs->setEnabled(!inlineSpec);
-    m_template->setToolTip(inlineSpec ? tr("This job's model is an inline spec: see Advanced.")
-                                      : QString());
-  });
+  m_showers.push_back([this] { showModel(); });
 
   // Data.
   QFormLayout* data = group(tr("Data"));
@@ -564,17 +549,43 @@ void JobForm::bindFlag(QCheckBox* box, const QString& path, bool engineDefault) 
           [write = writerFor(path, engineDefault)](bool v) { write(v); });
 }
 
+void JobForm::showModel() {
+  // A job with a model file keeps the last template on offer for when the file is cleared.
+  if (m_document.contains("model.template"))
+    m_template->setCurrentText(m_document.value("model.template").toString());
+  const QJsonValue args = m_document.value("model.args");
+  m_templateArgs->setText(
+      args.isObject()
+          ? QString::fromUtf8(QJsonDocument(args.toObject()).toJson(QJsonDocument::Compact))
+          : QString());
+  m_modelFile->setText(m_document.value("model.file").toString());
+  // An inline spec is edited under Advanced (or in the designer), not here.
+  const bool inlineSpec = m_document.contains("model.spec");
+  m_template->setEnabled(!inlineSpec);
+  m_templateArgs->setEnabled(!inlineSpec);
+  m_template->setToolTip(inlineSpec ? tr("This job's model is an inline spec: see Advanced.")
+                                    : QString());
+}
+
 void JobForm::writeModel() {
   if (m_showing) return;
   const QString file = m_modelFile->text().trimmed();
   m_fieldProblems.remove("model.args");
   if (!file.isEmpty()) {
+    // An inline spec is kept aside while a file stands in for it, and comes back without one.
+    if (!m_document.contains("model.file")) m_parkedSpec = m_document.value("model.spec");
     for (const char* other : {"model.template", "model.args", "model.spec"})
       m_document.remove(other);
     m_document.set("model.file", file);
     return edited();
   }
   m_document.remove("model.file");
+  if (!m_parkedSpec.isUndefined() && !m_document.contains("model.spec")) {
+    m_document.set("model.spec", std::exchange(m_parkedSpec, QJsonValue(QJsonValue::Undefined)));
+    m_showing = true;
+    showModel();
+    m_showing = false;
+  }
   if (m_document.contains("model.spec")) return edited();
   m_document.set("model.template", m_template->currentText().trimmed());
   const QString argsText = m_templateArgs->text().trimmed();
@@ -618,6 +629,7 @@ void JobForm::writeDataset() {
 void JobForm::setJob(const QJsonObject& job) {
   m_document.reset(job);
   m_parkedParallel = {};
+  m_parkedSpec = QJsonValue(QJsonValue::Undefined);
   showDocument();
   m_advanced->setJob(job);
   check();

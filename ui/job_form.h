@@ -82,6 +82,7 @@ class JobForm : public QWidget {
   std::function<void(const QJsonValue&)> writerFor(const QString& path,
                                                    const QJsonValue& engineDefault);
   void showDocument();  // every field from the document
+  void showModel();     // template, arguments and model file from the document
   void writeModel();
   void writeDataset();
   void edited();  // the document changed: the editor follows, the node checks it
@@ -102,6 +103,7 @@ class JobForm : public QWidget {
   QHash<QString, QJsonObject> m_nodeInfo;        // per node
   QHash<QString, QString> m_fieldProblems;       // fields whose text is not a value yet, by path
   QJsonObject m_parkedParallel;  // data parallel's options while one worker is chosen
+  QJsonValue m_parkedSpec{QJsonValue::Undefined};  // an inline model spec while a file replaces it
 
   QComboBox *m_node, *m_template, *m_optimizer, *m_precision, *m_device;
   NodeChecklist* m_nodes;  // the nodes a data-parallel job runs across

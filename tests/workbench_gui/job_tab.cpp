@@ -206,6 +206,17 @@ void WorkbenchGuiTest::jobFormKeepsEveryFieldOfTheFile() {
   form.advancedEditor()->text()->setPlainText(QString::fromUtf8(QJsonDocument(typed).toJson()));
   QTRY_COMPARE(form.job(), typed);
   QCOMPARE(form.findChild<QComboBox*>("schedule")->currentText(), QString("step"));
+  // A model file typed over an inline spec stands in for it while it is there; cleared, the
+  // spec is back as it was (the template is not put in its place).
+  form.setJob(inlineSpec);
+  auto* modelFile = form.findChild<QLineEdit*>("modelFile");
+  auto* templateBox = form.findChild<QComboBox*>("template");
+  QVERIFY(!templateBox->isEnabled());
+  for (const char* typing : {"m", "mo", "model.twbm"}) modelFile->setText(typing);
+  QCOMPARE(form.job()["model"].toObject(), (QJsonObject{{"file", "model.twbm"}}));
+  modelFile->clear();
+  QCOMPARE(form.job(), inlineSpec);
+  QVERIFY(!templateBox->isEnabled());
 }
 
 // A node whose bf16 matmul peak is below its fp32 peak (an Intel Xeon without AMX) gets a word
