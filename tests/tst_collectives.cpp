@@ -15,6 +15,7 @@
 #include "core/random.h"
 #include "dist/gloo_communicator.h"
 #include "dist/gradient_reducer.h"
+#include "dist/wire_format.h"
 #include "graph/templates.h"
 #include "test_support.h"
 
@@ -188,29 +189,52 @@ class TestCollectives : public QObject {
   // fp16 on the wire converts exactly as GCC's _Float16 (IEEE binary16, round to nearest even):
   // every one of the 65,536 halves decoded, and floats across the whole f32 range encoded.
   void fp16ConversionsMatchTheCompilers() {
+    // Every half, one at a time and as the wire decodes and accumulates a buffer of them (8 at
+    // an instruction where the CPU has F16C).
+    std::vector<uint16_t> halves(0x10000);
+    for (uint32_t h = 0; h <= 0xffff; ++h) halves[h] = static_cast<uint16_t>(h);
+    std::vector<float> decoded(halves.size()), accumulated(halves.size(), 0.f);
+    decodeWire(halves.data(), halves.size(), WireType::f16, decoded.data());
+    accumulateWire(halves.data(), halves.size(), WireType::f16, accumulated.data());
     for (uint32_t h = 0; h <= 0xffff; ++h) {
       _Float16 reference;
-      const uint16_t bits = static_cast<uint16_t>(h);
-      std::memcpy(&reference, &bits, sizeof bits);
-      const float expected = static_cast<float>(reference), got = halfToFloat(bits);
-      if (std::isnan(expected)) QVERIFY(std::isnan(got));
-      else QVERIFY2(std::memcmp(&expected, &got, sizeof got) == 0, qPrintable(QString::number(h, 16)));
+      std::memcpy(&reference, &halves[h], sizeof reference);
+      const float expected = static_cast<float>(reference);
+      const float sum = 0.f + expected;  // -0 accumulated onto 0 is 0
+      for (const auto& [got, wanted] :
+           {std::pair{halfToFloat(halves[h]), expected}, std::pair{decoded[h], expected},
+            std::pair{accumulated[h], sum}}) {
+        if (std::isnan(wanted))
+          QVERIFY(std::isnan(got));
+        else
+          QVERIFY2(std::memcmp(&wanted, &got, sizeof got) == 0, qPrintable(QString::number(h, 16)));
+      }
     }
-    int compared = 0;
-    for (uint64_t f = 0; f <= 0xffffffffull; f += 997) {  // every exponent, many mantissas
+    // Every exponent and many mantissas, one at a time and as the wire encodes them.
+    std::vector<float> floats;
+    for (uint64_t f = 0; f <= 0xffffffffull; f += 997) {
       const uint32_t bits = static_cast<uint32_t>(f);
-      float value;
-      std::memcpy(&value, &bits, sizeof value);
+      floats.push_back(0);
+      std::memcpy(&floats.back(), &bits, sizeof bits);
+    }
+    QVERIFY(floats.size() > 4000000);
+    std::vector<uint16_t> encoded(floats.size());
+    encodeWire(floats.data(), floats.size(), WireType::f16, encoded.data());
+    for (size_t k = 0; k < floats.size(); ++k) {
+      const float value = floats[k];
       const _Float16 reference = static_cast<_Float16>(value);
       uint16_t expected;
       std::memcpy(&expected, &reference, sizeof expected);
-      const uint16_t got = floatToHalf(value);
-      if (std::isnan(value)) QVERIFY((got & 0x7c00) == 0x7c00 && (got & 0x3ff));
-      else QVERIFY2(got == expected, qPrintable(QString("%1 -> %2, expected %3")
-                                                    .arg(bits, 8, 16).arg(got, 4, 16).arg(expected, 4, 16)));
-      ++compared;
+      for (const uint16_t got : {floatToHalf(value), encoded[k]}) {
+        if (std::isnan(value))
+          QVERIFY((got & 0x7c00) == 0x7c00 && (got & 0x3ff));
+        else if (got != expected)
+          QFAIL(qPrintable(QString("%1 -> %2, expected %3")
+                               .arg(k * 997, 8, 16)
+                               .arg(got, 4, 16)
+                               .arg(expected, 4, 16)));
+      }
     }
-    QVERIFY(compared > 4000000);
     // Ties: halfway between two halves rounds to the even one.
     QCOMPARE(floatToHalf(1.0f + 1.0f / 2048), uint16_t(0x3c00));
     QCOMPARE(floatToHalf(1.0f + 3.0f / 2048), uint16_t(0x3c02));

@@ -257,8 +257,7 @@ void GradientReducer::reduce(size_t index) {
   GradientBucket& b = m_buckets[index];
   const double start = steadyMicros();
   if (b.packed) {  // where backward wrote them (the gaps between are zeros, and stay so)
-    const float scale = allReduce(b, b.packed, b.packedElements);
-    for (size_t i = 0; i < b.packedElements; ++i) b.packed[i] *= scale;
+    averageOverRanks(b, b.packed, b.packedElements);
     recordSpan(index, start, b.packedElements);
     return;
   }
@@ -267,11 +266,10 @@ void GradientReducer::reduce(size_t index) {
     std::memcpy(fused, p->grad.data<float>(), sizeof(float) * static_cast<size_t>(p->grad.numel()));
     fused += p->grad.numel();
   }
-  const float scale = allReduce(b, b.fused.data(), b.elements);
+  averageOverRanks(b, b.fused.data(), b.elements);
   fused = b.fused.data();
   for (Parameter* p : b.params) {
-    float* g = p->grad.data<float>();
-    for (int64_t i = 0; i < p->grad.numel(); ++i) g[i] = fused[i] * scale;
+    std::memcpy(p->grad.data<float>(), fused, sizeof(float) * static_cast<size_t>(p->grad.numel()));
     fused += p->grad.numel();
   }
   recordSpan(index, start, b.elements);
@@ -285,12 +283,13 @@ constexpr float kScaledLargest = 16384.f;
 constexpr int kReductionsPerAgreement = 100;
 }  // namespace
 
-float GradientReducer::allReduce(GradientBucket& b, float* data, size_t count) {
+void GradientReducer::averageOverRanks(GradientBucket& b, float* data, size_t count) {
   const float ranks = static_cast<float>(m_comm.size());
   float* feedback = b.feedback.empty() ? nullptr : b.feedback.data();
   if (m_wire != WireType::f16) {
     m_comm.allReduceSum(data, count, m_wire, feedback);
-    return 1.0f / ranks;
+    for (size_t i = 0; i < count; ++i) data[i] *= 1.0f / ranks;
+    return;
   }
   // The feedback is kept in the units of the scale it was rounded under.
   if (b.wireScale == 0 || b.reductionsSinceAgreement >= kReductionsPerAgreement) {
@@ -304,13 +303,19 @@ float GradientReducer::allReduce(GradientBucket& b, float* data, size_t count) {
   ++b.reductionsSinceAgreement;
   for (size_t i = 0; i < count; ++i) data[i] *= b.wireScale;
   m_comm.allReduceSum(data, count, WireType::f16, feedback);
-  // Every rank holds the same bits now, so every rank decides the same.
-  b.overflowed = !std::all_of(data, data + count, [](float v) { return std::isfinite(v); });
-  if (!b.overflowed) return 1.0f / (b.wireScale * ranks);
+  // Every rank holds the same bits now, so every rank decides the same. inf - inf is NaN, and
+  // NaN is the only value that is not equal to itself: one pass finds any that is not finite.
+  const float toMean = 1.0f / (b.wireScale * ranks);
+  float notFinite = 0;
+  for (size_t i = 0; i < count; ++i) {
+    notFinite += data[i] - data[i];
+    data[i] *= toMean;
+  }
+  b.overflowed = notFinite != notFinite;
+  if (!b.overflowed) return;
   std::fill(data, data + count, 0.f);
   std::fill(feedback, feedback + count, 0.f);
   b.wireScale = 0;  // agreed anew at the next reduction
-  return 0;
 }
 
 float GradientReducer::agreedScale(const float* data, const float* feedback, size_t count) {

@@ -112,9 +112,9 @@ class GradientReducer {
   void waitUntil(std::unique_lock<std::mutex>& lock, const std::function<bool()>& done);
   void run();
   void reduce(size_t bucket);
-  // All-reduces the bucket's `count` floats at `data` in place; returns what the result is to be
-  // multiplied by to give the mean over the ranks (with fp16 on the wire, the scale taken out).
-  float allReduce(GradientBucket& b, float* data, size_t count);
+  // The mean over the ranks of the bucket's `count` floats at `data`, in place (with fp16 on the
+  // wire: scaled before it is sent, and the scale taken out).
+  void averageOverRanks(GradientBucket& b, float* data, size_t count);
   // fp16 on the wire: a power of two every rank agrees on, that takes the largest gradient of
   // any rank, times the ranks, to at most 2^14.
   float agreedScale(const float* data, const float* feedback, size_t count);
