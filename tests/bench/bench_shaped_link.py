@@ -25,7 +25,7 @@ that sum through shared memory (at the measured memory copy rate) and rings only
 
 Needs root (namespaces, tc). Usage:
   sudo /usr/bin/python3 tests/bench/bench_shaped_link.py [--model cnn-small] [--rate 100mbit]
-      [--steps 80] [--svg docs/scaling.svg]
+      [--steps 80] [--compression none|bf16|fp16] [--svg docs/scaling.svg]
 Exits 1 when a target is missed (>= 1.3x DDP; exposed <= 30 % of communication; the model
 within 10 % of the measured 2-rank step).
 """
@@ -458,6 +458,8 @@ def main():
     parser.add_argument("--svg", help="write the predicted scaling curves here")
     parser.add_argument("--bucket-bytes", type=int, help="fixed instead of tuned")
     parser.add_argument("--streams", type=int, help="fixed instead of tuned")
+    parser.add_argument("--compression", choices=("none", "bf16", "fp16"), default="none",
+                        help="gradients on the wire (the model halves the bytes for bf16 and fp16)")
     parser.add_argument("--skip-peer", action="store_true", help="the engine alone (no DDP)")
     parser.add_argument("--no-overlap-forward", action="store_true",
                         help="update right after backward, as DDP does")
@@ -470,6 +472,7 @@ def main():
             fixed = {"bucket_bytes": args.bucket_bytes, "streams": args.streams}
             communication = {k: v for k, v in fixed.items() if v}
             communication["overlap_forward"] = not args.no_overlap_forward
+            communication["compression"] = args.compression
             twb = engine_across_hosts(engine, args.model, args.steps, folder, communication)
         link = {state: measure_link(script, state == "busy", twb["bucket_bytes"])
                 for state in ("idle", "busy")}
@@ -480,11 +483,12 @@ def main():
     beta = (link["busy"]["beta_s_per_byte"], link["idle"]["beta_s_per_byte"])
     model = ScalingModel(twb["profile"], twb["bucket_bytes"], alpha, beta, copy_seconds_per_byte(),
                          not args.no_overlap_forward)
-    predicted = model.step_ms(2)
+    wire = "ring" if args.compression == "none" else "bf16"  # both halve the bytes
+    predicted = model.step_ms(2, wire)
     batch = BATCH[args.model]
     print(f"link {args.rate}: alpha {alpha * 1e6:.0f} us, beta {8 / beta[1] / 1e6:.0f} Mbit/s "
           f"idle, {8 / beta[0] / 1e6:.0f} Mbit/s with the hosts busy")
-    print(f"{args.model}, 2 ranks on 2 hosts: twb {2 * batch * 1e3 / twb['step_ms']:.0f} samples/s "
+    print(f"{args.model}, 2 ranks on 2 hosts, compression {args.compression}: twb {2 * batch * 1e3 / twb['step_ms']:.0f} samples/s "
           f"(step {twb['step_ms']:.1f} ms), DDP {2 * batch * 1e3 / ddp_ms:.0f} samples/s "
           f"(step {ddp_ms:.1f} ms): {ddp_ms / twb['step_ms']:.2f}x")
     exposed_share = twb["exposed_ms"] / twb["comm_ms"] if twb["comm_ms"] else 0
@@ -492,7 +496,7 @@ def main():
           f"({exposed_share:.0%}); bucket {twb['bucket_bytes'] >> 10} KiB")
     error = predicted / twb["step_ms"] - 1
     idle_link = ScalingModel(twb["profile"], twb["bucket_bytes"], alpha, (beta[1], beta[1]),
-                             copy_seconds_per_byte(), not args.no_overlap_forward).step_ms(2)
+                             copy_seconds_per_byte(), not args.no_overlap_forward).step_ms(2, wire)
     print(f"model with the idle link's beta throughout: {idle_link:.1f} ms "
           f"({idle_link / twb['step_ms'] - 1:+.1%})")
     print(f"model: 2-rank step {predicted:.1f} ms predicted, {twb['step_ms']:.1f} ms measured "
