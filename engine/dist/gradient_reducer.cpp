@@ -303,15 +303,18 @@ void GradientReducer::averageOverRanks(GradientBucket& b, float* data, size_t co
   ++b.reductionsSinceAgreement;
   for (size_t i = 0; i < count; ++i) data[i] *= b.wireScale;
   m_comm.allReduceSum(data, count, WireType::f16, feedback);
-  // Every rank holds the same bits now, so every rank decides the same. inf - inf is NaN, and
-  // NaN is the only value that is not equal to itself: one pass finds any that is not finite.
+  // Every rank holds the same bits now, so every rank decides the same. Infinities and NaNs are
+  // the floats whose exponent bits are all set; tested on the bits, the pass that takes the scale
+  // out finds them too and stays vectorized (a float sum would not be).
   const float toMean = 1.0f / (b.wireScale * ranks);
-  float notFinite = 0;
+  uint32_t notFinite = 0;
   for (size_t i = 0; i < count; ++i) {
-    notFinite += data[i] - data[i];
+    uint32_t bits;
+    std::memcpy(&bits, &data[i], sizeof bits);
+    notFinite |= (bits & 0x7f800000u) == 0x7f800000u;
     data[i] *= toMean;
   }
-  b.overflowed = notFinite != notFinite;
+  b.overflowed = notFinite != 0;
   if (!b.overflowed) return;
   std::fill(data, data + count, 0.f);
   std::fill(feedback, feedback + count, 0.f);
