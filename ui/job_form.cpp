@@ -449,9 +449,9 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
         m_document.set("parallel.strategy", value, "single");
         if (m_document.value("parallel").toObject().isEmpty()) m_document.remove("parallel");
         // The group's fields show what came back; the others keep what is typed in them.
-        m_showing = true;
-        for (size_t i = firstShower; i < lastShower; ++i) m_showers[i]();
-        m_showing = false;
+        showQuietly([&] {
+          for (size_t i = firstShower; i < lastShower; ++i) m_showers[i]();
+        });
         edited();
       });
 }
@@ -582,9 +582,7 @@ void JobForm::writeModel() {
   m_document.remove("model.file");
   if (!m_parkedSpec.isUndefined() && !m_document.contains("model.spec")) {
     m_document.set("model.spec", std::exchange(m_parkedSpec, QJsonValue(QJsonValue::Undefined)));
-    m_showing = true;
-    showModel();
-    m_showing = false;
+    showQuietly([this] { showModel(); });
   }
   if (m_document.contains("model.spec")) return edited();
   m_document.set("model.template", m_template->currentText().trimmed());
@@ -637,8 +635,14 @@ void JobForm::setJob(const QJsonObject& job) {
 
 void JobForm::showDocument() {
   m_fieldProblems.clear();  // every field shows the document again
+  showQuietly([this] {
+    for (const auto& show : m_showers) show();
+  });
+}
+
+void JobForm::showQuietly(const std::function<void()>& show) {
   m_showing = true;
-  for (const auto& show : m_showers) show();
+  show();
   m_showing = false;
 }
 

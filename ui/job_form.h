@@ -82,6 +82,8 @@ class JobForm : public QWidget {
   std::function<void(const QJsonValue&)> writerFor(const QString& path,
                                                    const QJsonValue& engineDefault);
   void showDocument();  // every field from the document
+  // Runs `show`, which fills fields from the document, without their edits writing back.
+  void showQuietly(const std::function<void()>& show);
   void showModel();     // template, arguments and model file from the document
   void writeModel();
   void writeDataset();
