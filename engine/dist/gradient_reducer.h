@@ -116,7 +116,7 @@ class GradientReducer {
   // wire: scaled before it is sent, and the scale taken out).
   void averageOverRanks(GradientBucket& b, float* data, size_t count);
   // fp16 on the wire: a power of two every rank agrees on, that takes the largest gradient of
-  // any rank, times the ranks, to at most 2^14.
+  // any rank, times the ranks, to at most 2^12.
   float agreedScale(const float* data, const float* feedback, size_t count);
   void recordSpan(size_t bucket, double startUs, size_t elements);
 
