@@ -301,49 +301,62 @@ class TestCollectives : public QObject {
   // lifts gradients of 1e-7 (fp16's subnormals are 6e-8 apart) and lowers ones of 5e4 (two of
   // them sum past fp16's 65504); a step whose gradients outgrow the agreed scale overflows on
   // every rank alike, counts as zero, and the next step agrees anew. Three steps: tiny, then
-  // large (overflow), then large again (right).
-  void fp16OnTheWireIsScaledToTheGradients_data() { gradientLayoutRows(); }
+  // large (overflow), then large again (right). Hierarchical too: the machines' sums are what
+  // travels in fp16, and the agreement goes through the hierarchical communicator.
+  void fp16OnTheWireIsScaledToTheGradients_data() {
+    QTest::addColumn<bool>("packed");
+    QTest::addColumn<int>("ranks");
+    QTest::addColumn<int>("ranksPerNode");  // > 0: hierarchical
+    QTest::newRow("2 ranks, gradients where ensure() put them") << false << 2 << 0;
+    QTest::newRow("2 ranks, gradients packed") << true << 2 << 0;
+    QTest::newRow("4 ranks, 2 a machine: shared memory, then fp16 between machines")
+        << true << 4 << 2;
+  }
 
   void fp16OnTheWireIsScaledToTheGradients() {
     QFETCH(bool, packed);
+    QFETCH(int, ranks);
+    QFETCH(int, ranksPerNode);
     const Graph graph = Graph::build(makeTemplate("mlp", {{"hidden", {64, 32}}}, "model"), 4);
     const auto gradientValue = [](int rank, int64_t i, int step) {
       const double magnitude = step == 0 ? 1e-7 : 5e4;
       return static_cast<float>(magnitude * (1 + (rank * 31 + i * 7) % 13 / 13.0));
     };
-    std::vector<std::string> failures(2);
-    onRanks(2, [&](int r, Communicator& comm) {
-      ParameterStore params;
-      makeGradients(params, graph, packed);
-      GradientReducer reducer(comm, WireType::f16);
-      reducer.plan(params, graph, 4096);
-      std::string& failure = failures[static_cast<size_t>(r)];
-      for (int step = 0; step < 3 && failure.empty(); ++step) {
-        backwardStep(reducer, params, graph,
-                     [&](size_t, int64_t i) { return gradientValue(r, i, step); });
-        const bool overflow = step == 1;
-        for (size_t b = 0; b < reducer.bucketCount(); ++b)
-          if (reducer.overflowed(b) != overflow)
-            failure += "step " + std::to_string(step) + ", bucket " + std::to_string(b) +
-                       (overflow ? ": no overflow\n" : ": overflowed\n");
-        double worst = 0;
-        for (const Parameter& p : params.all())
-          for (int64_t i = 0; i < p.grad.numel(); ++i) {
-            const double mean =
-                overflow
-                    ? 0.0
-                    : (double(gradientValue(0, i, step)) + double(gradientValue(1, i, step))) / 2;
-            const double got = p.grad.data<float>()[i];
-            worst = std::max(worst, overflow ? std::abs(got) : std::abs(got - mean) / mean);
+    std::vector<std::string> failures(static_cast<size_t>(ranks));
+    onRanks(
+        ranks,
+        [&](int r, Communicator& comm) {
+          ParameterStore params;
+          makeGradients(params, graph, packed);
+          GradientReducer reducer(comm, WireType::f16);
+          reducer.plan(params, graph, 4096);
+          std::string& failure = failures[static_cast<size_t>(r)];
+          for (int step = 0; step < 3 && failure.empty(); ++step) {
+            backwardStep(reducer, params, graph,
+                         [&](size_t, int64_t i) { return gradientValue(r, i, step); });
+            const bool overflow = step == 1;
+            for (size_t b = 0; b < reducer.bucketCount(); ++b)
+              if (reducer.overflowed(b) != overflow)
+                failure += "step " + std::to_string(step) + ", bucket " + std::to_string(b) +
+                           (overflow ? ": no overflow\n" : ": overflowed\n");
+            double worst = 0;
+            for (const Parameter& p : params.all())
+              for (int64_t i = 0; i < p.grad.numel(); ++i) {
+                double mean = 0;
+                for (int k = 0; k < ranks && !overflow; ++k)
+                  mean += gradientValue(k, i, step) / ranks;
+                const double got = p.grad.data<float>()[i];
+                worst = std::max(worst, overflow ? std::abs(got) : std::abs(got - mean) / mean);
+              }
+            // Each rank's value (or machine's sum) and the total are rounded once each to fp16's
+            // 11 bits.
+            if (worst > 2e-3)
+              failure += "step " + std::to_string(step) + ": a mean off by " +
+                         std::to_string(worst) + (overflow ? "" : " (relative)") + "\n";
           }
-        // Each rank's value and their sum are rounded once each to fp16's 11 bits.
-        if (worst > 2e-3)
-          failure += "step " + std::to_string(step) + ": a mean off by " + std::to_string(worst) +
-                     (overflow ? "" : " (relative)") + "\n";
-      }
-    });
-    QVERIFY2(failures[0].empty(), failures[0].c_str());
-    QVERIFY2(failures[1].empty(), failures[1].c_str());
+        },
+        1, ranksPerNode);
+    for (const std::string& failure : failures) QVERIFY2(failure.empty(), failure.c_str());
   }
 
   // A rank of a machine that stops coming to the shared-memory barrier fails its neighbours
