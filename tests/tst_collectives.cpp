@@ -84,13 +84,6 @@ void makeGradients(ParameterStore& params, const Graph& graph, bool packed) {
   if (packed) params.packGradients(GradientReducer::gradientOrder(graph));
 }
 
-// The two layouts of gradients a reducer meets: the rows of a test taking `packed`.
-void gradientLayoutRows() {
-  QTest::addColumn<bool>("packed");
-  QTest::newRow("gradients where ensure() put them") << false;
-  QTest::newRow("gradients packed in the buckets' order") << true;
-}
-
 std::vector<float> rankData(int rank, size_t count) {
   Random random(mixSeed(7, static_cast<uint64_t>(rank)));
   std::vector<float> v(count);
@@ -248,7 +241,11 @@ class TestCollectives : public QObject {
   // gradients packed in the buckets' order (as data-parallel training lays them out), every
   // bucket is reduced in place, over the gaps between its gradients too (logits.bias' 10 floats
   // end 6 short of the next 64-byte boundary).
-  void bucketsAreAveragedWhileBackwardStillWrites_data() { gradientLayoutRows(); }
+  void bucketsAreAveragedWhileBackwardStillWrites_data() {
+    QTest::addColumn<bool>("packed");
+    QTest::newRow("gradients where ensure() put them") << false;
+    QTest::newRow("gradients packed in the buckets' order") << true;
+  }
 
   void bucketsAreAveragedWhileBackwardStillWrites() {
     QFETCH(bool, packed);
