@@ -1999,6 +1999,22 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>No GPU run shown: a GPU&apos;s utilization and memory are drawn here for runs on a GPU.</source>
         <translation>未显示 GPU 运行：在 GPU 上的运行会在此绘制 GPU 的利用率和显存占用。</translation>
     </message>
+    <message>
+        <source>MiB sent per step</source>
+        <translation>每步发送的 MiB</translation>
+    </message>
+    <message>
+        <source>No data-parallel run shown: the bytes rank 0 sends for each step&apos;s gradients are drawn here for runs with the data-parallel strategy.</source>
+        <translation>未显示数据并行运行：采用数据并行策略的运行，其 rank 0 每步为梯度发送的字节数绘制在这里。</translation>
+    </message>
+    <message>
+        <source>Network</source>
+        <translation>网络</translation>
+    </message>
+    <message>
+        <source>Data parallel: what rank 0 sends over the network a step (half with bf16 or fp16 on the wire; ranks of one node that sum through shared memory send nothing to each other)</source>
+        <translation>数据并行：rank 0 每步通过网络发送的数据量（网络上使用 bf16 或 fp16 时减半；同一节点上通过共享内存求和的 rank 之间不经网络发送）</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::NodeChecklist</name>

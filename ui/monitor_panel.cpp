@@ -179,6 +179,8 @@ void MonitorPanel::fitAxes(QCustomPlot* plot) {
   m_fitting = true;
   plot->rescaleAxes();
   if (plot == m_gpuPlot) plot->yAxis->setRange(0, 100);  // shares: the whole scale reads best
+  // Amounts from zero, so that half the bytes reads as half the height.
+  if (plot == m_networkPlot) plot->yAxis->setRange(0, 1.1 * plot->yAxis->range().upper);
   m_fitting = false;
 }
 
@@ -196,6 +198,7 @@ bool MonitorPanel::followLiveData(QCustomPlot* plot) {
     plot->yAxis->setRange(shownY);
   }
   if (plot == m_gpuPlot) plot->yAxis->setRange(0, 100);
+  if (plot == m_networkPlot) plot->yAxis->setRangeLower(0);
   m_fitting = false;
   return moved;
 }
@@ -265,6 +268,10 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
   m_gpuPlot = addChart(tr("% of the GPU"), "gpuPlot",
                        tr("No GPU run shown: a GPU's utilization and memory are drawn here for "
                           "runs on a GPU."));
+  m_networkPlot =
+      addChart(tr("MiB sent per step"), "networkPlot",
+               tr("No data-parallel run shown: the bytes rank 0 sends for each step's "
+                  "gradients are drawn here for runs with the data-parallel strategy."));
   m_lower = new QTabWidget(this);
   m_lower->addTab(m_accuracyPlot, tr("Accuracy"));
   m_lower->addTab(m_throughputPlot, tr("Throughput"));
@@ -276,6 +283,11 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
   m_lower->addTab(m_gpuPlot, tr("GPU"));
   m_lower->setTabToolTip(m_lower->count() - 1,
                          tr("Runs on a GPU: its utilization and memory in use (all processes')"));
+  m_lower->addTab(m_networkPlot, tr("Network"));
+  m_lower->setTabToolTip(m_lower->count() - 1,
+                         tr("Data parallel: what rank 0 sends over the network a step (half with "
+                            "bf16 or fp16 on the wire; ranks of one node that sum through shared "
+                            "memory send nothing to each other)"));
 
   m_xAxis = new QComboBox(this);
   m_xAxis->setObjectName("xAxis");
@@ -542,6 +554,13 @@ void MonitorPanel::addEvent(qint64 runId, const QString& type, const QByteArray&
       append(lazySeries(runId, "exposed_comm_ms", m_stepTimePlot,
                         label + tr(" (exposed communication)"), colour, Qt::DotLine),
              step, epoch, time, e.value("exposed_comm_ms").toDouble());
+    // Data parallel: the bytes sent since the step event before, per step.
+    if (e.contains("bytes_sent")) {
+      Series& sent = lazySeries(runId, "bytes_sent", m_networkPlot, label, colour, Qt::SolidLine);
+      const double since = sent.steps.isEmpty() ? 0 : sent.steps.back();
+      append(sent, step, epoch, time,
+             e.value("bytes_sent").toDouble() / (1 << 20) / std::max(1.0, step - since));
+    }
     // A GPU run: how busy its GPU is, and how full.
     if (e.contains("gpu_utilization"))
       append(lazySeries(runId, "gpu_utilization", m_gpuPlot, label + tr(" · utilization"), colour,

@@ -102,7 +102,7 @@ class MonitorPanel : public QWidget {
   void replot(QCustomPlot* plot);  // now: only its live layer where that is enough
 
   QCustomPlot *m_lossPlot, *m_accuracyPlot, *m_throughputPlot, *m_stepTimePlot, *m_lrPlot,
-      *m_ranksPlot, *m_gpuPlot;
+      *m_ranksPlot, *m_gpuPlot, *m_networkPlot;
   QList<QCustomPlot*> m_plots;
   QTabWidget* m_lower;
   QComboBox* m_xAxis;

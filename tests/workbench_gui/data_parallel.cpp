@@ -55,6 +55,8 @@ void WorkbenchGuiTest::aDataParallelRunShowsItsRanks() {
   const QStringList named = drawnSeries(ranks);
   QVERIFY2(named.size() == 2 && named[0].endsWith("rank 0") && named[1].endsWith("rank 1"),
            qPrintable(named.join(", ")));
+  // What rank 0 sent a step (through shared memory here, so little on the network).
+  QCOMPARE(drawnSeries(m_window->monitor()->findChild<QCustomPlot*>("networkPlot")).size(), 1);
   auto* lower = m_window->monitor()->findChild<QTabWidget*>();
   lower->setCurrentWidget(ranks);
   QTRY_VERIFY(fittedToData(ranks));
@@ -227,6 +229,8 @@ void WorkbenchGuiTest::aDataParallelRunAcrossTwoNamespaceHosts() {
   QCOMPARE(drawnSeries(ranks).filter("rank").size(), 2);
   QCustomPlot* stepTime = m_window->monitor()->findChild<QCustomPlot*>("step-time");
   QVERIFY(drawnSeries(stepTime).filter("(exposed communication)").size() == 1);
+  // What rank 0 sent a step (through shared memory here, so little on the network).
+  QCOMPARE(drawnSeries(m_window->monitor()->findChild<QCustomPlot*>("networkPlot")).size(), 1);
   auto* lower = m_window->monitor()->findChild<QTabWidget*>();
   lower->setCurrentWidget(ranks);
   screenshot("monitor-across-nodes");

@@ -215,6 +215,47 @@ void WorkbenchGuiTest::aGpuRunShowsItsUtilizationAndMemory() {
   QVERIFY(monitor.grab().save(path));
 }
 
+// Data-parallel runs side by side, with and without compression: the Network tab draws the MiB
+// each sends a step, from step events that count the bytes since the one before (10 steps
+// apart, the first after the weights' broadcast of 8 MiB).
+void WorkbenchGuiTest::theNetworkTabShowsWhatCompressionSaves() {
+  ui::MonitorPanel monitor;
+  QVERIFY(shown(monitor));
+  monitor.addRun(1, "resnet18 · f32 on the wire");
+  monitor.addRun(2, "resnet18 · bf16 on the wire");
+  const double gradientBytes = 44.7 * (1 << 20);
+  for (int s = 10; s <= 200; s += 10)
+    for (int run : {1, 2}) {
+      const double perStep = run == 1 ? gradientBytes : gradientBytes / 2;
+      const double bytes = 10 * perStep + (s == 10 ? 8.0 * (1 << 20) : 0);
+      monitor.addEvent(
+          run, "step",
+          QJsonDocument(
+              QJsonObject{{"step", s}, {"loss", 2.0 / (1 + 0.02 * s)}, {"bytes_sent", bytes}})
+              .toJson());
+    }
+  auto* network = monitor.findChild<QCustomPlot*>("networkPlot");
+  QVERIFY(network);
+  QCOMPARE(drawnSeries(network),
+           (QStringList{"resnet18 · f32 on the wire", "resnet18 · bf16 on the wire"}));
+  // The raw points (the faint graphs): 44.7 and 22.35 MiB a step, the first step's 0.8 more.
+  QSet<double> perStep[2];
+  for (int g = 0; g < network->graphCount(); ++g) {
+    QCPGraph* graph = network->graph(g);
+    if (!graph->name().isEmpty()) continue;
+    for (auto point = graph->data()->constBegin(); point != graph->data()->constEnd(); ++point)
+      perStep[point->value < 30 ? 1 : 0] << std::round(point->value * 100) / 100;
+  }
+  QCOMPARE(perStep[0], (QSet<double>{45.5, 44.7}));
+  QCOMPARE(perStep[1], (QSet<double>{23.15, 22.35}));
+  monitor.findChild<QTabWidget*>()->setCurrentWidget(network);
+  QTRY_VERIFY(fittedToData(network));
+  QCOMPARE(network->yAxis->range().lower, 0.0);  // half the bytes, half the height
+  const QString path = QString(TWB_BINARY_DIR "/screenshots/monitor-network.png");
+  QDir().mkpath(TWB_BINARY_DIR "/screenshots");
+  QVERIFY(monitor.grab().save(path));
+}
+
 // A zoom survives live updates until a double-click; loss and learning rate on a log scale.
 void WorkbenchGuiTest::monitorKeepsAZoomThroughLiveUpdates() {
   ui::MonitorPanel monitor;

@@ -324,6 +324,7 @@ class WorkbenchGuiTest : public QObject {
   void aNodeAskedForIsChosenOrNamedAsMissing();
   void liveCurvesGrowWithoutMovingTheAxes();
   void aGpuRunShowsItsUtilizationAndMemory();
+  void theNetworkTabShowsWhatCompressionSaves();
   void confusionViewSaysWhyItDrawsNothing();
   void emptyChartsSayWhichRunsDrawThere();
   void monitorKeepsAZoomThroughLiveUpdates();
