@@ -178,10 +178,14 @@ void MonitorPanel::fitToData(QCustomPlot* plot) {
 void MonitorPanel::fitAxes(QCustomPlot* plot) {
   m_fitting = true;
   plot->rescaleAxes();
+  holdScale(plot);
+  m_fitting = false;
+}
+
+void MonitorPanel::holdScale(QCustomPlot* plot) {
   if (plot == m_gpuPlot) plot->yAxis->setRange(0, 100);  // shares: the whole scale reads best
   // Amounts from zero, so that half the bytes reads as half the height.
-  if (plot == m_networkPlot) plot->yAxis->setRange(0, 1.1 * plot->yAxis->range().upper);
-  m_fitting = false;
+  if (plot == m_networkPlot) plot->yAxis->setRangeLower(0);
 }
 
 bool MonitorPanel::followLiveData(QCustomPlot* plot) {
@@ -197,8 +201,7 @@ bool MonitorPanel::followLiveData(QCustomPlot* plot) {
     plot->xAxis->setRange(shownX);
     plot->yAxis->setRange(shownY);
   }
-  if (plot == m_gpuPlot) plot->yAxis->setRange(0, 100);
-  if (plot == m_networkPlot) plot->yAxis->setRangeLower(0);
+  holdScale(plot);
   m_fitting = false;
   return moved;
 }

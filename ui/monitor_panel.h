@@ -96,6 +96,8 @@ class MonitorPanel : public QWidget {
   // Axes to the data, not taken for the user's zoom; replotted soon.
   void fitToData(QCustomPlot* plot);
   void fitAxes(QCustomPlot* plot);
+  // The y ranges some charts keep whatever their data: the GPU's shares 0-100 %, bytes from 0.
+  void holdScale(QCustomPlot* plot);
   // Axes kept while the chart's data fits in them, else fitted with room to grow; true when
   // they moved.
   bool followLiveData(QCustomPlot* plot);

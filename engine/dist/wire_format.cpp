@@ -11,9 +11,9 @@
 namespace twb {
 
 namespace {
-// fp16 conversions in hardware (F16C, every x86 CPU since 2012 and every AVX2 one): 8 floats an
-// instruction where the portable ones take a branchy dozen per float. Both round to nearest
-// even and keep subnormals, so ranks with and without F16C send the same bits.
+// fp16 conversions in hardware (F16C, which every AVX2 CPU has): 8 floats an instruction where
+// the portable code branches per float. Both round to nearest even and keep subnormals, so
+// ranks with and without F16C send the same bits (NaNs' payloads aside).
 bool hasF16c() {
   static const bool available = __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
   return available;
