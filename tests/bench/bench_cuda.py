@@ -14,7 +14,8 @@ FLOP/s of the whole training step / the highest peak the run measured.
 
 Usage: tests/bench/bench_cuda.py --steps-binary build/release/tests/bench_cuda_steps
          [--rounds 3] [--json results.json]
-Exits 1 when a target of docs/benchmarks.md is missed.
+       tests/bench/bench_cuda.py --table results.json
+Exits 1 when a target of docs/benchmarks.md is missed or a case fails (the others still run).
 """
 import argparse
 import json
@@ -102,48 +103,81 @@ def ours(binary, model_json, batch, precision, steps, layout):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def measure(case, binary, rounds, peaks):
+    """One case: the best of our layouts and of PyTorch's settings over `rounds` rounds."""
+    name, model, batch, precision, steps, (kind, target) = case
+    best_ours, best_torch = None, 0.0
+    images = model["template"] != "mlp"
+    for _ in range(rounds):
+        for layout in ("nchw", "nhwc") if images else ("nchw",):
+            r = ours(binary, model, batch, precision, steps, layout)
+            peaks[precision] = max(peaks.get(precision, 0.0), r["peak_tflops"])
+            if best_ours is None or r["samples_per_s"] > best_ours["samples_per_s"]:
+                best_ours = r
+        layouts = (False, True) if images else (False,)
+        for fused in (False, True):
+            for channels_last in layouts:
+                best_torch = max(best_torch, torch_rate(model, batch, precision, steps, fused,
+                                                        channels_last))
+    ratio = best_ours["samples_per_s"] / best_torch
+    best_ours["peak_tflops"] = peaks[precision]  # the highest the run measured
+    mfu = best_ours["step_tflops"] / best_ours["peak_tflops"]
+    achieved = ratio if kind == "torch" else mfu
+    print(f"{name:14} batch {batch:5}: ours {best_ours['samples_per_s']:12.0f}/s "
+          f"[{best_ours['layout']}] "
+          f"({best_ours['step_ms']:.3f} ms: eager fwd {best_ours['eager_forward_ms']:.3f} "
+          f"bwd {best_ours['eager_backward_ms']:.3f}; {best_ours['step_tflops']:.1f} TFLOP/s, "
+          f"peak {best_ours['peak_tflops']:.1f}), torch {best_torch:12.0f}/s, "
+          f"x{ratio:.2f} vs torch, {100 * mfu:.1f} % of peak", flush=True)
+    return {"ours": best_ours, "torch_samples_per_s": best_torch, "ratio_vs_torch": ratio,
+            "fraction_of_peak": mfu, "met": achieved >= target}
+
+
+def print_table(rows):
+    """The cases of a results file, one line each: what was measured against its target."""
+    for row in rows:
+        head = f"{row['case']:14} batch {row['batch']:5}  target {row['target']:11}"
+        if "error" in row:
+            print(f"{head}  ERROR: {row['error']}")
+        else:
+            print(f"{head}  x{row['ratio_vs_torch']:.2f} vs torch, "
+                  f"{100 * row['fraction_of_peak']:.1f} % of peak  "
+                  f"{'met' if row['met'] else 'MISSED'}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps-binary", required=True)
+    parser.add_argument("--steps-binary")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--json")
+    parser.add_argument("--json", help="results, written again after every case")
+    parser.add_argument("--table", metavar="JSON", help="print the table of a results file")
     args = parser.parse_args()
+    if args.table:
+        with open(args.table) as f:
+            print_table(json.load(f))
+        return 0
+    if not args.steps_binary:
+        parser.error("--steps-binary is required")
     print(f"GPU: {torch.cuda.get_device_name(0)}, PyTorch {torch.__version__}", flush=True)
-    rows, missed, peaks = [], 0, {}
-    for name, model, batch, precision, steps, (kind, target) in CASES:
-        best_ours, best_torch = None, 0.0
-        images = model["template"] != "mlp"
-        for _ in range(args.rounds):
-            for layout in ("nchw", "nhwc") if images else ("nchw",):
-                r = ours(args.steps_binary, model, batch, precision, steps, layout)
-                peaks[precision] = max(peaks.get(precision, 0.0), r["peak_tflops"])
-                if best_ours is None or r["samples_per_s"] > best_ours["samples_per_s"]:
-                    best_ours = r
-            layouts = (False, True) if images else (False,)
-            for fused in (False, True):
-                for channels_last in layouts:
-                    best_torch = max(best_torch, torch_rate(model, batch, precision, steps, fused,
-                                                            channels_last))
-        ratio = best_ours["samples_per_s"] / best_torch
-        best_ours["peak_tflops"] = peaks[precision]  # the highest the run measured
-        mfu = best_ours["step_tflops"] / best_ours["peak_tflops"]
-        achieved = ratio if kind == "torch" else mfu
-        ok = achieved >= target
-        missed += not ok
-        rows.append({"case": name, "batch": batch, "ours": best_ours, "torch_samples_per_s": best_torch,
-                     "ratio_vs_torch": ratio, "fraction_of_peak": mfu,
-                     "target": f"{kind} >= {target}", "met": ok})
-        print(f"{name:14} batch {batch:5}: ours {best_ours['samples_per_s']:12.0f}/s "
-              f"[{best_ours['layout']}] "
-              f"({best_ours['step_ms']:.3f} ms: eager fwd {best_ours['eager_forward_ms']:.3f} "
-              f"bwd {best_ours['eager_backward_ms']:.3f}; {best_ours['step_tflops']:.1f} TFLOP/s, "
-              f"peak {best_ours['peak_tflops']:.1f}), torch {best_torch:12.0f}/s, "
-              f"x{ratio:.2f} vs torch, {100 * mfu:.1f} % of peak "
-              f"[{'met' if ok else 'MISSED'}: {kind} >= {target}]", flush=True)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=2)
-    return 1 if missed else 0
+    rows, peaks = [], {}
+    for case in CASES:
+        name, _, batch, _, _, (kind, target) = case
+        row = {"case": name, "batch": batch, "target": f"{kind} >= {target}", "met": False}
+        try:
+            row.update(measure(case, args.steps_binary, args.rounds, peaks))
+        except subprocess.CalledProcessError as e:  # one case's failure leaves the others to run
+            lines = (e.stderr or "").strip().splitlines()
+            row["error"] = lines[-1] if lines else f"exit {e.returncode}"
+            print(f"{name}: bench_cuda_steps failed: {row['error']}", flush=True)
+        except RuntimeError as e:  # PyTorch's CUDA errors, out of memory among them
+            row["error"] = str(e).splitlines()[0]
+            print(f"{name}: PyTorch failed: {row['error']}", flush=True)
+        rows.append(row)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(rows, f, indent=2)
+    print_table(rows)
+    return 0 if all(row["met"] for row in rows) else 1
 
 
 if __name__ == "__main__":

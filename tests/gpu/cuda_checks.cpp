@@ -1,7 +1,9 @@
 // The CUDA backend's checks (CTest label `gpu`). A plain program rather than a Qt Test suite: it
 // runs on GPU nodes with the engine bundle's libraries alone (no Qt there). Exits 77 (skipped)
 // with the reason where this machine has no CUDA backend or no GPU.
-//   cuda_checks [--data DIR]   DIR: Fashion-MNIST's idx files (default: the Debian package's)
+//   cuda_checks [--data DIR] [--only NAME]   DIR: Fashion-MNIST's idx files (default: the Debian
+//                                            package's); NAME: one check of those --list names
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -512,11 +514,70 @@ void badDevicesAreRefused() {
   expectError("vit-tiny on cuda", [&] { chooseDevice("cuda", Graph::build(vit, 8)); },
               {"device: cuda", "no CUDA kernel"});
 }
+
+// Every check, by the name --only takes.
+const std::vector<std::pair<std::string, std::function<void()>>> kChecks{
+    {"ops fp32 (TF32 off)",
+     [] {
+       everyOpMatchesTheCpu({Precision::fp32, false, false, 1e-4});
+     }},
+    {"ops fp32 (TF32 off), NHWC",
+     [] {
+       everyOpMatchesTheCpu({Precision::fp32, false, true, 1e-4});
+     }},
+    {"ops fp32 (TF32 on)",
+     [] {
+       everyOpMatchesTheCpu({Precision::fp32, true, false, 2e-3});
+     }},
+    {"ops bf16",
+     [] {
+       everyOpMatchesTheCpu({Precision::bf16, false, false, 1e-2});
+     }},
+    {"ops bf16, NHWC",
+     [] {
+       everyOpMatchesTheCpu({Precision::bf16, false, true, 1e-2});
+     }},
+    {"mlp fp32", mlpMatchesTheCpu},
+    {"convolutional models fp32", convolutionalModelsMatchTheCpu},
+    {"graph replay",
+     [] {
+       graphReplayMatchesEager("mlp", mlpWithLoss({256, 128}));
+     }},
+    {"graph replay, cnn-small with batch norm, both layouts",
+     [] {
+       for (bool channelsLast : {false, true})
+         graphReplayMatchesEager(channelsLast ? "cnn-small, NHWC" : "cnn-small",
+                                 templateWithLoss("cnn-small", {{"batch_norm", true}}),
+                                 channelsLast);
+     }},
+    {"profiles", profiledStepsTimeEveryLayer},
+    {"NVML", nvmlReadsTheSameGpu},
+    {"bad devices", badDevicesAreRefused},
+    {"resume", [] { resumeIsBitIdentical("mlp", kMlp); }},
+    {"resume, cnn-small with batch norm", [] { resumeIsBitIdentical("cnn-small", kCnn); }},
+    {"Fashion-MNIST", [] { trainsFashionMnistLikeTheCpu("mlp", kMlp, 2); }},
+    {"Fashion-MNIST, cnn-small with batch norm",
+     [] { trainsFashionMnistLikeTheCpu("cnn-small", kCnn, 1); }},
+};
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::string(argv[i]) == "--data") g_data = argv[i + 1];
+  std::string only;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--list") {
+      for (const auto& check : kChecks) std::printf("%s\n", check.first.c_str());
+      return 0;
+    }
+    if (i + 1 < argc && arg == "--data") g_data = argv[++i];
+    if (i + 1 < argc && arg == "--only") only = argv[++i];
+  }
+  const auto chosen = [&](const std::string& name) { return only.empty() || name == only; };
+  if (std::none_of(kChecks.begin(), kChecks.end(),
+                   [&](const auto& c) { return chosen(c.first); })) {
+    std::printf("cuda_checks: no check is named \"%s\" (--list names them)\n", only.c_str());
+    return 2;
+  }
   std::string whyNot;
   gpu::GpuBackend* backend = findGpuBackend(&whyNot);
   if (!backend) {
@@ -535,51 +596,9 @@ int main(int argc, char** argv) {
     std::printf("SKIP: %s\n", e.what());
     return 77;
   }
-  const std::vector<std::pair<const char*, std::function<void()>>> checks{
-      {"ops fp32 (TF32 off)",
-       [] {
-         everyOpMatchesTheCpu({Precision::fp32, false, false, 1e-4});
-       }},
-      {"ops fp32 (TF32 off), NHWC",
-       [] {
-         everyOpMatchesTheCpu({Precision::fp32, false, true, 1e-4});
-       }},
-      {"ops fp32 (TF32 on)",
-       [] {
-         everyOpMatchesTheCpu({Precision::fp32, true, false, 2e-3});
-       }},
-      {"ops bf16",
-       [] {
-         everyOpMatchesTheCpu({Precision::bf16, false, false, 1e-2});
-       }},
-      {"ops bf16, NHWC",
-       [] {
-         everyOpMatchesTheCpu({Precision::bf16, false, true, 1e-2});
-       }},
-      {"mlp fp32", mlpMatchesTheCpu},
-      {"convolutional models fp32", convolutionalModelsMatchTheCpu},
-      {"graph replay",
-       [] {
-         graphReplayMatchesEager("mlp", mlpWithLoss({256, 128}));
-       }},
-      {"graph replay, cnn-small with batch norm, both layouts",
-       [] {
-         for (bool channelsLast : {false, true})
-           graphReplayMatchesEager(channelsLast ? "cnn-small, NHWC" : "cnn-small",
-                                   templateWithLoss("cnn-small", {{"batch_norm", true}}),
-                                   channelsLast);
-       }},
-      {"profiles", profiledStepsTimeEveryLayer},
-      {"NVML", nvmlReadsTheSameGpu},
-      {"bad devices", badDevicesAreRefused},
-      {"resume", [] { resumeIsBitIdentical("mlp", kMlp); }},
-      {"resume, cnn-small with batch norm", [] { resumeIsBitIdentical("cnn-small", kCnn); }},
-      {"Fashion-MNIST", [] { trainsFashionMnistLikeTheCpu("mlp", kMlp, 2); }},
-      {"Fashion-MNIST, cnn-small with batch norm",
-       [] { trainsFashionMnistLikeTheCpu("cnn-small", kCnn, 1); }},
-  };
-  for (const auto& [name, run] : checks) {
-    std::printf("%s\n", name);
+  for (const auto& [name, run] : kChecks) {
+    if (!chosen(name)) continue;
+    std::printf("%s\n", name.c_str());
     try {
       run();
     } catch (const std::exception& e) {
