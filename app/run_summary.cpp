@@ -5,6 +5,20 @@
 
 namespace twb::app {
 
+RunPlacement placementOf(const ExperimentStore& store, const Run& run) {
+  RunPlacement placement;
+  for (const QByteArray& json : store.events(run.id, "state")) {
+    const QString device = QJsonDocument::fromJson(json).object().value("device").toString();
+    if (!device.isEmpty()) placement.device = device;
+  }
+  const QJsonArray ranks =
+      QJsonDocument::fromJson(store.lastEvent(run.id, "step")).object().value("ranks").toArray();
+  placement.ranks = std::max<int>(1, static_cast<int>(ranks.size()));
+  for (const RunShare& share : store.runShares(run.id)) placement.nodes << share.node;
+  if (placement.nodes.isEmpty()) placement.nodes << run.node;
+  return placement;
+}
+
 QString runKind(const Run& run) {
   return QJsonDocument::fromJson(run.jobJson.toUtf8()).object().value("kind").toString("train");
 }

@@ -20,6 +20,16 @@ QJsonObject summarizeRun(const ExperimentStore& store, qint64 runId);
 // with a test accuracy of at least `target` (0 to 1); nothing when no evaluation reached it.
 std::optional<double> secondsToAccuracy(const ExperimentStore& store, qint64 runId, double target);
 
+// Where a run trained: its device as the engine described it ("cpu", "cuda:0 (NVIDIA H200, …)"),
+// its ranks (from its step events: 1 unless data parallel) and the nodes that held them.
+struct RunPlacement {
+  QString device = "cpu";
+  int ranks = 1;
+  QStringList nodes;
+  bool onGpu() const { return device.startsWith("cuda"); }
+};
+RunPlacement placementOf(const ExperimentStore& store, const Run& run);
+
 // "quantize" for a run made by quantizing another, "train" otherwise.
 QString runKind(const Run& run);
 

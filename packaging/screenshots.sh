@@ -17,7 +17,8 @@ done
 mkdir -p docs/screenshots
 for name in job job-invalid job-advanced-error job-advanced-error-zh monitor monitor-zoomed \
             monitor-after-restart reconnecting reconnecting-zh profile compare compare-by-class \
-            compare-confusion compare-confusion-change compare-sweep compare-sweep-zh export nodes \
+            compare-confusion compare-confusion-change compare-scaling compare-sweep compare-sweep-zh \
+            export nodes \
             monitor-zh job-data-parallel monitor-ranks monitor-communication monitor-network \
             profile-data-parallel job-across-nodes monitor-across-nodes profile-graph \
             profile-graph-int8 designer-lenet5 designer-error designer-error-zh designer-resnet50 \

@@ -629,6 +629,38 @@ Trust this host and remember its key?</source>
         <source>Chart as image…</source>
         <translation>图表导出为图片…</translation>
     </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>%1 · %2 ranks on %3 nodes</source>
+        <translation>%1 · %2 个 rank，%3 个节点</translation>
+    </message>
+    <message>
+        <source>%1 · %2 ranks</source>
+        <translation>%1 · %2 个 rank</translation>
+    </message>
+    <message>
+        <source>%1 on %2</source>
+        <translation>%1，节点 %2</translation>
+    </message>
+    <message>
+        <source>%1 ranks at %2× the throughput of the baseline&apos;s %3: %4 % of linear scaling</source>
+        <translation>%1 个 rank 的吞吐量是基线（%3 个 rank）的 %2×：线性扩展的 %4 %</translation>
+    </message>
+    <message>
+        <source>Trained on %1: the node&apos;s matmul peak is its CPU&apos;s</source>
+        <translation>在 %1 上训练：节点的矩阵乘法峰值是其 CPU 的</translation>
+    </message>
+    <message>
+        <source>Ran on</source>
+        <translation>运行于</translation>
+    </message>
+    <message>
+        <source>Scaling</source>
+        <translation>扩展效率</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ConfusionView</name>

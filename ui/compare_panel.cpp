@@ -40,7 +40,22 @@ namespace twb {
 namespace ui {
 
 namespace {
-enum Column { kRun, kPrecision, kState, kAccuracy, kDifference, kTimeToTarget, kThroughput, kMode, kSpeedup, kSize, kMfu, kColumns };
+enum Column {
+  kRun,
+  kPrecision,
+  kRanOn,
+  kState,
+  kAccuracy,
+  kDifference,
+  kTimeToTarget,
+  kThroughput,
+  kMode,
+  kSpeedup,
+  kScaling,
+  kSize,
+  kMfu,
+  kColumns
+};
 constexpr int kMeasuredRows = 50;
 // The raw number behind a cell's text (sorting, CSV); a header's unit for the CSV.
 constexpr int kValueRole = Qt::UserRole + 1;
@@ -200,13 +215,16 @@ void ComparePanel::refresh() {
       this,
       [projectId = m_projectId,
        target = m_target->value() / 100](const app::ExperimentStore& store) {
-        Rows rows{store.runs(projectId), {}, {}, {}, {}, {}, {}};
+        Rows rows{store.runs(projectId), {}, {}, {}, {}, {}, {}, {}};
         // The job fields that differ between the runs: the hyper-parameters being compared.
         rows.fields = app::varyingJobFields(rows.runs);
         for (const app::Run& run : rows.runs) {
           if (run.summary.value("mode") == "train" && run.state == app::RunState::Succeeded)
             rows.secondsToTarget.insert(run.id, app::secondsToAccuracy(store, run.id, target));
-          if (!rows.nodes.contains(run.node)) rows.nodes.insert(run.node, store.node(run.node));
+          const app::RunPlacement placement = app::placementOf(store, run);
+          rows.placements.insert(run.id, placement);
+          for (const QString& node : placement.nodes)
+            if (!rows.nodes.contains(node)) rows.nodes.insert(node, store.node(node));
           if (const QByteArray profile = store.lastEvent(run.id, "profile"); !profile.isEmpty())
             rows.profiles.insert(run.id, profile);  // parsed when a report asks
           if (app::runKind(run) == "train")
@@ -259,6 +277,7 @@ void ComparePanel::fill(const Rows& rows) {
   QJsonObject baseline;
   for (const app::Run& run : runs)
     if (run.id == baselineId) baseline = run.summary;
+  const app::RunPlacement baselinePlacement = rows.placements.value(baselineId);
 
   const QSignalBlocker blockTable(m_table);  // no itemChanged while filling
   m_table->setSortingEnabled(false);
@@ -279,6 +298,8 @@ void ComparePanel::fill(const Rows& rows) {
     }
     m_table->setItem(row, kRun, name);
     m_table->setItem(row, kPrecision, cell(run.precision));
+    const app::RunPlacement placement = rows.placements.value(run.id);
+    m_table->setItem(row, kRanOn, ranOnCell(placement));
     m_table->setItem(row, kState, cell(app::runStateText(run.state)));
     const auto percent = hasAccuracy ? std::optional(accuracy * 100) : std::nullopt;
     m_table->setItem(row, kAccuracy, cell(QString::number(percent.value_or(0), 'f', 2) + " %", percent));
@@ -297,6 +318,12 @@ void ComparePanel::fill(const Rows& rows) {
       speedup = throughput / baseline.value("samples_per_s").toDouble(1);
     m_table->setItem(row, kSpeedup, cell(QString::number(speedup, 'f', 2) + "×",
                                          speedup > 0 ? std::optional(speedup) : std::nullopt));
+    m_table->setItem(row, kScaling,
+                     s.value("mode") == baseline.value("mode") &&
+                             placement.ranks != baselinePlacement.ranks &&
+                             placement.onGpu() == baselinePlacement.onGpu()
+                         ? scalingCell(speedup, placement.ranks, baselinePlacement.ranks)
+                         : cell(QString()));
     const double bytes = s.value("model_bytes").toDouble();
     m_table->setItem(row, kSize, cell(locale.formattedDataSize(static_cast<qint64>(bytes)),
                                       bytes > 0 ? std::optional(bytes) : std::nullopt));
@@ -307,7 +334,7 @@ void ComparePanel::fill(const Rows& rows) {
       reached->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     }
     m_table->setItem(row, kTimeToTarget, reached ? reached : cell(QString()));
-    m_table->setItem(row, kMfu, mfuCell(run, rows.nodes.value(run.node)));
+    m_table->setItem(row, kMfu, mfuCell(run, placement, rows.nodes));
     const QList<QJsonValue> values = rows.fieldValues.value(run.id);  // none for int8 runs
     for (int f = 0; f < fields.size(); ++f)
       m_table->setItem(row, kColumns + f, f < values.size() ? fieldCell(values[f]) : cell(QString()));
@@ -501,11 +528,49 @@ void ComparePanel::draw(const QList<app::Run>& training,
   emit refreshed();
 }
 
-QTableWidgetItem* ComparePanel::mfuCell(const app::Run& run, const QJsonObject& node) const {
+QTableWidgetItem* ComparePanel::ranOnCell(const app::RunPlacement& placement) const {
+  const QString device = placement.onGpu() ? placement.device.section(' ', 0, 0) : tr("CPU");
+  QString text = device;
+  if (placement.nodes.size() > 1)
+    text = tr("%1 · %2 ranks on %3 nodes")
+               .arg(device)
+               .arg(placement.ranks)
+               .arg(placement.nodes.size());
+  else if (placement.ranks > 1)
+    text = tr("%1 · %2 ranks").arg(device).arg(placement.ranks);
+  QTableWidgetItem* item = cell(text);
+  item->setToolTip(tr("%1 on %2").arg(placement.device, placement.nodes.join(", ")));
+  return item;
+}
+
+QTableWidgetItem* ComparePanel::scalingCell(double speedup, int ranks, int baselineRanks) const {
+  if (speedup <= 0) return cell(QString());
+  // Throughput per rank against the baseline's: 100 % is linear scaling.
+  const double efficiency = 100 * speedup * baselineRanks / ranks;
+  QTableWidgetItem* item = cell(QString::number(efficiency, 'f', 0) + " %", efficiency);
+  item->setToolTip(tr("%1 ranks at %2× the throughput of the baseline's %3: %4 % of linear scaling")
+                       .arg(ranks)
+                       .arg(speedup, 0, 'f', 2)
+                       .arg(baselineRanks)
+                       .arg(efficiency, 0, 'f', 1));
+  return item;
+}
+
+QTableWidgetItem* ComparePanel::mfuCell(const app::Run& run, const app::RunPlacement& placement,
+                                        const QHash<QString, QJsonObject>& nodes) const {
+  if (placement.onGpu()) {  // the nodes' peaks are their CPUs'
+    QTableWidgetItem* item = cell(QString());
+    item->setToolTip(
+        tr("Trained on %1: the node's matmul peak is its CPU's").arg(placement.device));
+    return item;
+  }
   const double gflops = run.summary.value("gflops").toDouble();
+  // A run across nodes against the peaks of them all.
   double peak = 0;
-  for (const QJsonValue& p : node.value("peaks").toArray())
-    if (p.toObject().value("precision") == run.precision) peak = p.toObject().value("gflops").toDouble();
+  for (const QString& node : placement.nodes)
+    for (const QJsonValue& p : nodes.value(node).value("peaks").toArray())
+      if (p.toObject().value("precision") == run.precision)
+        peak += p.toObject().value("gflops").toDouble();
   if (gflops <= 0 || peak <= 0) return cell(QString());
   const double mfu = 100 * gflops / peak;
   QTableWidgetItem* item = cell(QString::number(mfu, 'f', 1) + " %", mfu);
@@ -513,7 +578,7 @@ QTableWidgetItem* ComparePanel::mfuCell(const app::Run& run, const QJsonObject& 
   // against what bf16 can do there, not against fp32.
   QString tip = tr("%1 GFLOP/s sustained of %2's %3 matmul peak, %4 GFLOP/s")
                     .arg(gflops, 0, 'f', 1)
-                    .arg(run.node, run.precision)
+                    .arg(placement.nodes.join(" + "), run.precision)
                     .arg(peak, 0, 'f', 1);
   // MFU counts the model's FLOPs, each convolution as a direct one.
   if (mfu > 100)
@@ -526,11 +591,19 @@ QTableWidgetItem* ComparePanel::mfuCell(const app::Run& run, const QJsonObject& 
 void ComparePanel::setHeaders(const QStringList& fields) {
   m_table->setColumnCount(kColumns + static_cast<int>(fields.size()));
   const QString target = tr("Time to %1 %").arg(m_target->value());
-  const QList<QTableWidgetItem*> headers{
-      header(tr("Run")),          header(tr("Precision")),      header(tr("State")),
-      header(tr("Test accuracy"), "%"), header(tr("Δ vs baseline"), "pt"), header(target, "s"),
-      header(tr("Samples/s"), "samples/s"), header(tr("Measured in")), header(tr("Speedup"), "×"),
-      header(tr("Model size"), "bytes"), header(tr("MFU"), "%")};
+  const QList<QTableWidgetItem*> headers{header(tr("Run")),
+                                         header(tr("Precision")),
+                                         header(tr("Ran on")),
+                                         header(tr("State")),
+                                         header(tr("Test accuracy"), "%"),
+                                         header(tr("Δ vs baseline"), "pt"),
+                                         header(target, "s"),
+                                         header(tr("Samples/s"), "samples/s"),
+                                         header(tr("Measured in")),
+                                         header(tr("Speedup"), "×"),
+                                         header(tr("Scaling"), "%"),
+                                         header(tr("Model size"), "bytes"),
+                                         header(tr("MFU"), "%")};
   for (int c = 0; c < kColumns; ++c) m_table->setHorizontalHeaderItem(c, headers[c]);
   for (int f = 0; f < fields.size(); ++f) {
     QTableWidgetItem* item = header(fields[f]);

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "app/experiment_store.h"
+#include "app/run_summary.h"
 #include "plugins/plugin_interfaces.h"
 
 class QComboBox;
@@ -25,16 +26,17 @@ class StoreReader;
 
 namespace ui {
 
-// Runs side by side (untick a run to leave it out of the chart): precision, final test accuracy,
-// its difference from the baseline run, throughput (training, or inference for int8 models),
-// speedup over the baseline of the same kind, model size, the time each took to reach a chosen
-// test accuracy, MFU (against the node's matmul peak in the run's own precision), and a column
-// per job field that differs between the runs (the hyper-parameters); columns sort by value. Below, the training runs' test accuracy or training
-// loss overlaid (each run in its Monitor colour); runs with one or two evaluations show their
-// final values as bars on an axis around them; beside it, parallel coordinates of the
-// hyper-parameters and the test accuracy (a sweep's chart). The run with the best test accuracy
-// is marked (bold, a star). Exports the table as CSV (raw numbers, units in the header) and the
-// charts as PNG, SVG or PDF.
+// Runs side by side (untick a run to leave it out of the chart): precision, where it ran (device,
+// ranks, nodes), final test accuracy, its difference from the baseline run, throughput (training,
+// or inference for int8 models), speedup over the baseline of the same kind, scaling efficiency
+// against a baseline on another number of ranks, model size, the time each took to reach a chosen
+// test accuracy, MFU (against its nodes' matmul peak in the run's own precision), and a column
+// per job field that differs between the runs (the hyper-parameters); columns sort by value.
+// Below, the training runs' test accuracy or training loss overlaid (each run in its Monitor
+// colour); runs with one or two evaluations show their final values as bars on an axis around
+// them; beside it, parallel coordinates of the hyper-parameters and the test accuracy (a sweep's
+// chart). The run with the best test accuracy is marked (bold, a star). Exports the table as CSV
+// (raw numbers, units in the header) and the charts as PNG, SVG or PDF.
 class ComparePanel : public QWidget {
   Q_OBJECT
 
@@ -69,7 +71,8 @@ class ComparePanel : public QWidget {
   struct Rows {
     QList<app::Run> runs;
     QHash<qint64, std::optional<double>> secondsToTarget;  // succeeded training runs
-    QHash<QString, QJsonObject> nodes;                      // each run's node, as last saved
+    QHash<qint64, app::RunPlacement> placements;           // where each run trained
+    QHash<QString, QJsonObject> nodes;                     // the runs' nodes, as last saved
     QStringList fields;                                     // the job fields that differ
     QHash<qint64, QList<QJsonValue>> fieldValues;           // a training run's, by field
     QHash<qint64, QByteArray> profiles;                     // each run's latest step profile
@@ -90,8 +93,13 @@ class ComparePanel : public QWidget {
   // Bold and a star on the row with the highest test accuracy.
   void markBest();
   void plotCoordinates(const Rows& rows);
-  // The run's sustained FLOP rate against its node's matmul peak in the run's precision.
-  QTableWidgetItem* mfuCell(const app::Run& run, const QJsonObject& node) const;
+  // The run's device, its ranks and nodes.
+  QTableWidgetItem* ranOnCell(const app::RunPlacement& placement) const;
+  // A run's throughput per rank against the baseline's, which ran on `baselineRanks`.
+  QTableWidgetItem* scalingCell(double speedup, int ranks, int baselineRanks) const;
+  // The run's sustained FLOP rate against its nodes' matmul peaks in the run's precision.
+  QTableWidgetItem* mfuCell(const app::Run& run, const app::RunPlacement& placement,
+                            const QHash<QString, QJsonObject>& nodes) const;
 
   app::StoreReader& m_reader;
   qint64 m_projectId;

@@ -4,38 +4,44 @@ void WorkbenchGuiTest::compareListsEveryPrecision() {
   m_window->tabs()->setCurrentWidget(m_window->comparePanel());
   QTableWidget* table = m_window->findChild<QTableWidget*>("compareTable");
   const int rows = trainedRuns() + 1, int8 = trainedRuns();
-  QTRY_VERIFY_WITH_TIMEOUT(
-      table->rowCount() == rows && table->item(int8, 3) && !table->item(int8, 3)->text().isEmpty(),
-      twb::test::timeScaled(30000));
+  const int accuracy = columnOf(table, "Test accuracy"), toTarget = columnOf(table, "Time to");
+  QTRY_VERIFY_WITH_TIMEOUT(table->rowCount() == rows && table->item(int8, accuracy) &&
+                               !table->item(int8, accuracy)->text().isEmpty(),
+                           twb::test::timeScaled(30000));
   QStringList precisions;
   for (int row = 0; row < rows; ++row) {
     precisions << table->item(row, 1)->text();
-    QVERIFY2(table->item(row, 3)->text().endsWith("%"), qPrintable(table->item(row, 3)->text()));
-    QVERIFY2(table->item(row, 8)->text().endsWith("×"), qPrintable(table->item(row, 8)->text()));
-    QVERIFY(!table->item(row, 9)->text().isEmpty());  // model size
+    QVERIFY2(table->item(row, accuracy)->text().endsWith("%"),
+             qPrintable(table->item(row, accuracy)->text()));
+    const QString speedup = table->item(row, columnOf(table, "Speedup"))->text();
+    QVERIFY2(speedup.endsWith("×"), qPrintable(speedup));
+    QVERIFY(!table->item(row, columnOf(table, "Model size"))->text().isEmpty());
+    QCOMPARE(table->item(row, columnOf(table, "Ran on"))->text(), QString("CPU"));
   }
   QCOMPARE(precisions, trainedRuns() == 2 ? QStringList({"fp32", "bf16", "int8"})
                                           : QStringList({"fp32", "int8"}));
-  QCOMPARE(table->item(0, 4)->text(), QString("+0.00 pt"));  // fp32 is the baseline
-  QCOMPARE(table->item(int8, 7)->text(), QString("inference"));
+  QCOMPARE(table->item(0, columnOf(table, "Δ vs baseline"))->text(),
+           QString("+0.00 pt"));  // fp32 is the baseline
+  QCOMPARE(table->item(int8, columnOf(table, "Measured in"))->text(), QString("inference"));
+  QVERIFY(table->item(int8, columnOf(table, "Scaling"))->text().isEmpty());  // all on one rank
 
   // Time to a chosen test accuracy: reached by both trained runs within their run time. The
   // panel reads off the GUI thread, and a read asked earlier may answer first: wait for what
   // each change shows.
   ui::ComparePanel* compare = m_window->comparePanel();
   compare->setTargetAccuracy(70);
-  QTRY_COMPARE(table->horizontalHeaderItem(5)->text(), QString("Time to 70 %"));
+  QTRY_COMPARE(table->horizontalHeaderItem(toTarget)->text(), QString("Time to 70 %"));
   for (int row = 0; row < trainedRuns(); ++row) {
-    const QString text = table->item(row, 5)->text();
+    const QString text = table->item(row, toTarget)->text();
     QVERIFY2(
         text.endsWith(" s") && text.chopped(2).toDouble() > 0 && text.chopped(2).toDouble() < 120,
         qPrintable(text));
   }
-  QVERIFY(table->item(int8, 5)->text().isEmpty());  // the int8 run did not train
+  QVERIFY(table->item(int8, toTarget)->text().isEmpty());  // the int8 run did not train
   compare->setTargetAccuracy(99.9);
-  QTRY_COMPARE(table->item(0, 5)->text(), QString("not reached"));
+  QTRY_COMPARE(table->item(0, toTarget)->text(), QString("not reached"));
   compare->setTargetAccuracy(75);
-  QTRY_COMPARE(table->horizontalHeaderItem(5)->text(), QString("Time to 75 %"));
+  QTRY_COMPARE(table->horizontalHeaderItem(toTarget)->text(), QString("Time to 75 %"));
   // The chart overlays both trained runs' test accuracy, one point per evaluation.
   QTRY_COMPARE(compare->chart()->graphCount(), trainedRuns());
   for (int g = 0; g < trainedRuns(); ++g) QVERIFY(compare->chart()->graph(g)->dataCount() >= 4);
@@ -73,9 +79,9 @@ void WorkbenchGuiTest::compareListsEveryPrecision() {
       all += samples[c].toDouble();
     }
     QCOMPARE(all, 10000.0);
-    QVERIFY2(
-        qAbs(100 * right / all - table->item(row, 3)->data(Qt::UserRole + 1).toDouble()) < 0.01,
-        qPrintable(table->item(row, 3)->text()));
+    QVERIFY2(qAbs(100 * right / all -
+                  table->item(row, accuracy)->data(Qt::UserRole + 1).toDouble()) < 0.01,
+             qPrintable(table->item(row, accuracy)->text()));
   }
   auto ticker = compare->chart()->xAxis->ticker().dynamicCast<QCPAxisTickerText>();
   QVERIFY(ticker);
@@ -125,10 +131,10 @@ void WorkbenchGuiTest::compareListsEveryPrecision() {
   const qint64 int8Id = table->item(int8, 0)->data(Qt::UserRole).toLongLong(),
                fp32Id = table->item(0, 0)->data(Qt::UserRole).toLongLong();
   confusion->choose(int8Id, fp32Id);
-  table->setCurrentCell(0, 3);  // picking a run in the table draws its matrix
+  table->setCurrentCell(0, accuracy);  // picking a run in the table draws its matrix
   QCOMPARE(confusion->run(), fp32Id);
   QCOMPARE(confusion->against(), fp32Id);
-  table->setCurrentCell(int8, 3);
+  table->setCurrentCell(int8, accuracy);
   QCOMPARE(confusion->run(), int8Id);
   cells = qobject_cast<QCPColorMap*>(confusion->chart()->plottable(0));
   for (int label = 0; label < 10; ++label)
@@ -314,4 +320,100 @@ void WorkbenchGuiTest::compareSortsByValueAndExportsRawNumbers() {
   const QCPRange y = compare.chart()->yAxis->range();
   QVERIFY2(y.lower > 75 && y.upper < 90, qPrintable(QString("%1 .. %2").arg(y.lower).arg(y.upper)));
   QVERIFY(compare.grab().save(QString(TWB_BINARY_DIR "/screenshots/compare-few-evaluations.png")));
+}
+
+// Where each run trained, and how its throughput per rank compares with the baseline's: one rank,
+// two ranks, four ranks on two nodes (MFU against both nodes' peaks) and a GPU run (no CPU MFU,
+// no scaling against CPU runs), as the engine's events say it.
+void WorkbenchGuiTest::compareShowsWhereRunsRanAndHowTheyScale() {
+  app::ExperimentStore store(m_dir.filePath("scaling.db"));
+  const qint64 project = store.addProject("scaling");
+  struct Placed {
+    const char* name;
+    const char* device;
+    int ranks;
+    QStringList nodes;
+    double samplesPerS, gflops;
+  };
+  const Placed placed[] = {
+      {"1 rank", "cpu", 1, {"a"}, 1000, 100},
+      {"2 ranks", "cpu", 2, {"a"}, 1860, 186},
+      {"4 ranks", "cpu", 4, {"a", "b"}, 3000, 300},
+      {"gpu", "cuda:0 (NVIDIA H200, 139.8 GiB, compute capability 9.0)", 1, {"a"}, 50000, 5000}};
+  QList<qint64> ids;
+  for (const Placed& p : placed) {
+    app::Run run;
+    run.projectId = project;
+    run.name = p.name;
+    run.jobJson = R"({"name": "mlp"})";
+    run.node = p.nodes[0];
+    run.state = twb::app::RunState::Succeeded;
+    run.precision = "fp32";
+    const qint64 id = store.addRun(run);
+    ids << id;
+    for (int n = 0; n < p.nodes.size() && p.nodes.size() > 1; ++n)
+      store.setRunShare(id, {n, p.nodes[n], n * p.ranks / 2, QString("job-%1").arg(n)});
+    store.appendEvent(
+        id, 1, "state",
+        QJsonDocument(QJsonObject{{"state", "running"}, {"device", p.device}, {"time", 1000.0}})
+            .toJson());
+    QJsonObject step{{"step", 50}, {"samples_per_s", p.samplesPerS}};
+    if (p.ranks > 1) {  // a data-parallel run's step events carry every rank's times
+      QJsonArray ranks;
+      for (int r = 0; r < p.ranks; ++r) ranks.append(QJsonObject{{"rank", r}, {"step_ms", 5.0}});
+      step["ranks"] = ranks;
+    }
+    store.appendEvent(id, 2, "step", QJsonDocument(step).toJson());
+    const double accuracy = 0.85 + 0.002 * ids.size();
+    store.appendEvent(id, 3, "eval",
+                      QJsonDocument(QJsonObject{{"step", 50},
+                                                {"epoch", 1},
+                                                {"time", 1000 + 60 / p.ranks},
+                                                {"accuracy", accuracy},
+                                                {"loss", 0.4}})
+                          .toJson());
+    store.setRunSummary(id, {{"test_accuracy", accuracy},
+                             {"samples_per_s", p.samplesPerS},
+                             {"mode", "train"},
+                             {"gflops", p.gflops}});
+  }
+  for (const char* node : {"a", "b"})
+    store.saveNode(node,
+                   {{"peaks", QJsonArray{QJsonObject{{"precision", "fp32"}, {"gflops", 200.0}}}}});
+  store.flush();
+  app::StoreReader reader(store);
+  ui::ComparePanel compare(reader, project);
+  compare.resize(1400, 500);
+  compare.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&compare));
+  QSignalSpy refreshed(&compare, &ui::ComparePanel::refreshed);
+  auto* baseline = compare.findChild<QComboBox*>("baseline");
+  const auto chooseBaseline = [&](qint64 id) {
+    compare.refresh();
+    QVERIFY(refreshed.wait());
+    baseline->setCurrentIndex(baseline->findData(id));
+    compare.refresh();
+    QVERIFY(refreshed.wait());
+  };
+  QTableWidget* table = compare.table();
+  const auto column = [&](const QString& header) {
+    QStringList texts;
+    for (int r = 0; r < table->rowCount(); ++r)
+      texts << table->item(r, columnOf(table, header))->text();
+    return texts;
+  };
+  chooseBaseline(ids[0]);
+  QCOMPARE(column("Ran on"),
+           QStringList({"CPU", "CPU · 2 ranks", "CPU · 4 ranks on 2 nodes", "cuda:0"}));
+  // Throughput per rank against the one-rank baseline's: 1860 / 2 / 1000 and 3000 / 4 / 1000.
+  QCOMPARE(column("Scaling"), QStringList({"", "93 %", "75 %", ""}));
+  // The four ranks' 300 GFLOP/s against the peaks of both their nodes, 2 × 200.
+  QCOMPARE(column("MFU"), QStringList({"50.0 %", "93.0 %", "75.0 %", ""}));
+  QVERIFY(table->item(3, columnOf(table, "MFU"))->toolTip().contains("CPU"));
+  QVERIFY(table->item(2, columnOf(table, "MFU"))->toolTip().contains("a + b"));
+  QVERIFY(compare.grab().save(QString(TWB_BINARY_DIR "/screenshots/compare-scaling.png")));
+  // Against the two-rank run: one rank did more per rank (1000 / (1860 / 2)), four on two
+  // nodes less (750 / 930).
+  chooseBaseline(ids[1]);
+  QCOMPARE(column("Scaling"), QStringList({"108 %", "", "81 %", ""}));
 }

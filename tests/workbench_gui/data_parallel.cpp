@@ -106,6 +106,7 @@ void WorkbenchGuiTest::aDataParallelRunShowsItsRanks() {
                            twb::test::timeScaled(10000));
   QVERIFY(m_window->profilePanel()->findChild<QLabel*>("profileStep")->text().contains("rank 1:"));
   screenshot("profile-data-parallel");
+  QVERIFY(comparedRunRanOn("CPU · 2 ranks"));
 
   // Back to one worker: the ranks' options go, since one worker refuses them, and the job is
   // the one it was before (which named no strategy)...
@@ -235,6 +236,7 @@ void WorkbenchGuiTest::aDataParallelRunAcrossTwoNamespaceHosts() {
   lower->setCurrentWidget(ranks);
   screenshot("monitor-across-nodes");
   lower->setCurrentIndex(0);
+  QVERIFY(comparedRunRanOn("CPU · 2 ranks on 2 nodes"));
 
   // As if the workbench had been closed while it ran: a new controller on the same store follows
   // every share again from its last stored event; nothing is stored twice.

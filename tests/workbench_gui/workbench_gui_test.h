@@ -211,6 +211,26 @@ class WorkbenchGuiTest : public QObject {
     }
     return fields;
   }
+  // The column whose header starts with `header` (-1 when none does).
+  static int columnOf(QTableWidget* table, const QString& header) {
+    for (int c = 0; c < table->columnCount(); ++c)
+      if (table->horizontalHeaderItem(c)->text().startsWith(header)) return c;
+    return -1;
+  }
+  // The Compare tab of a project with one run says where the run trained, as `expected`.
+  bool comparedRunRanOn(const QString& expected) {
+    m_window->tabs()->setCurrentWidget(m_window->comparePanel());
+    QTableWidget* table = m_window->comparePanel()->table();
+    const int column = columnOf(table, "Ran on");
+    const auto shown = [&] {
+      return table->rowCount() == 1 && table->item(0, column) ? table->item(0, column)->text()
+                                                              : QString();
+    };
+    if (QTest::qWaitFor([&] { return shown() == expected; }, twb::test::timeScaled(10000)))
+      return true;
+    qWarning("Compare's \"Ran on\": \"%s\", not \"%s\"", qPrintable(shown()), qPrintable(expected));
+    return false;
+  }
   // The named series of a chart that have points.
   static QStringList drawnSeries(QCustomPlot* plot) {
     QStringList named;
@@ -329,6 +349,7 @@ class WorkbenchGuiTest : public QObject {
   void emptyChartsSayWhichRunsDrawThere();
   void monitorKeepsAZoomThroughLiveUpdates();
   void compareSortsByValueAndExportsRawNumbers();
+  void compareShowsWhereRunsRanAndHowTheyScale();
   void aStoreThatCannotWriteIsShown();
   void smoothingIsDebiased();
   void aDataParallelRunShowsItsRanks();
