@@ -412,7 +412,7 @@ class NodeServiceTest : public QObject {
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
     QCOMPARE(lines.value(0), QString("trial,optimizer.lr,precision,state,steps,loss,test_accuracy,"
-                                     "node,job,reason"));
+                                     "samples_per_s,node,job,reason"));
     QCOMPARE(lines.size(), 7);
     std::map<QString, std::unique_ptr<NodeClient>> nodes;
     nodes["a"] = std::make_unique<NodeClient>(NodeAddress::parse(socket().toStdString()), twb::AccessToken());
@@ -447,11 +447,17 @@ class NodeServiceTest : public QObject {
       QVERIFY(isNumber && accuracy <= previous);
       previous = accuracy;
       nlohmann::json last;
-      nodes.at(f[7])->watch(f[8].toStdString(), 0, [&](const v1::Event& e) {
+      double throughput = 0;  // the mean over the job's step events
+      int steps = 0;
+      nodes.at(f[8])->watch(f[9].toStdString(), 0, [&](const v1::Event& e) {
         if (e.type() == "state") last = nlohmann::json::parse(e.json());
+        if (e.type() == "step")
+          throughput += nlohmann::json::parse(e.json())["samples_per_s"].get<double>(), ++steps;
         return true;
       });
       QCOMPARE(accuracy, last["test_accuracy"].get<double>());
+      QVERIFY2(steps > 0 && qAbs(f[7].toDouble() / (throughput / steps) - 1) < 1e-6,
+               qPrintable(line));
     }
     // Two at a time, one on each node: their jobs overlapped, never more than two.
     std::vector<std::pair<double, int>> edges;

@@ -44,15 +44,15 @@ void writeCsv(const std::string& path, const SweepPlan& plan,
   writeFileWhole(path, [&](std::ostream& out) {
     out << "trial";
     for (const SweepParameter& p : plan.config.parameters) out << "," << csvField(p.path);
-    out << ",state,steps,loss,test_accuracy,node,job,reason\n";
+    out << ",state,steps,loss,test_accuracy,samples_per_s,node,job,reason\n";
     for (const TrialOutcome& o : rows) {
       out << o.trial;
       for (const SweepParameter& p : plan.config.parameters)
         out << ","
             << csvField(sweepValueText(plan.trials[static_cast<size_t>(o.trial)].values[p.path]));
       out << "," << o.state << "," << o.steps << "," << number(o.loss, "%.9g") << ","
-          << number(o.testAccuracy, "%.9g") << "," << csvField(o.node) << "," << o.jobId << ","
-          << csvField(o.reason) << "\n";
+          << number(o.testAccuracy, "%.9g") << "," << number(o.samplesPerS, "%.9g") << ","
+          << csvField(o.node) << "," << o.jobId << "," << csvField(o.reason) << "\n";
     }
   });
 }
@@ -106,7 +106,7 @@ int runSweepCommand(const std::string& jobPath, std::vector<NodeTarget> nodes, N
   const auto rows = ranked(outcomes, plan.config);
   std::printf("\n  %-5s", "trial");
   for (const SweepParameter& p : plan.config.parameters) std::printf(" %-14s", p.path.c_str());
-  std::printf(" %-13s %6s %10s %8s\n", "state", "steps", "loss", "test acc");
+  std::printf(" %-13s %6s %10s %8s %10s\n", "state", "steps", "loss", "test acc", "samples/s");
   bool best = true;
   for (const TrialOutcome& o : rows) {
     const bool marked = best && !std::isnan(metricOf(o, plan.config));
@@ -115,8 +115,9 @@ int runSweepCommand(const std::string& jobPath, std::vector<NodeTarget> nodes, N
     for (const SweepParameter& p : plan.config.parameters)
       std::printf(" %-14s",
                   sweepValueText(plan.trials[static_cast<size_t>(o.trial)].values[p.path]).c_str());
-    std::printf(" %-13s %6lld %10s %8s\n", o.state.c_str(), static_cast<long long>(o.steps),
-                number(o.loss, "%.4g").c_str(), number(o.testAccuracy, "%.4f").c_str());
+    std::printf(" %-13s %6lld %10s %8s %10s\n", o.state.c_str(), static_cast<long long>(o.steps),
+                number(o.loss, "%.4g").c_str(), number(o.testAccuracy, "%.4f").c_str(),
+                number(o.samplesPerS, "%.0f").c_str());
   }
   if (!csvPath.empty()) writeCsv(csvPath, plan, rows);
   if (stop && *stop) return kExitInterrupted;

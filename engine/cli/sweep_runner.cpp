@@ -88,9 +88,13 @@ TrialOutcome SweepRunner::runTrial(const SweepTrial& trial, const NodeTarget& no
     outcome.jobId = client.submit(request).id();
     bool cancelling = false;
     nlohmann::json finalState;
+    double throughputSum = 0;
+    int throughputEvents = 0;
     client.watch(outcome.jobId, 0, [&](const v1::Event& event) {
       const auto e = nlohmann::json::parse(event.json());
       if (event.type() == "state") finalState = e;
+      if (event.type() == "step" && e.contains("samples_per_s") && e["samples_per_s"].is_number())
+        throughputSum += e["samples_per_s"].get<double>(), ++throughputEvents;
       if (event.type() == "step" && e.contains("loss") && e["loss"].is_number()) {
         outcome.steps = e.value("step", int64_t{0});
         outcome.loss = e["loss"].get<double>();
@@ -116,6 +120,7 @@ TrialOutcome SweepRunner::runTrial(const SweepTrial& trial, const NodeTarget& no
       outcome.reason = finalState["reason"].get<std::string>();
     if (finalState.contains("test_accuracy"))
       outcome.testAccuracy = finalState["test_accuracy"].get<double>();
+    if (throughputEvents > 0) outcome.samplesPerS = throughputSum / throughputEvents;
     if (outcome.state == "succeeded") rule.finished(trial.index);
   } catch (const std::exception& e) {
     outcome.state = "failed";

@@ -23,6 +23,8 @@ struct TrialOutcome {
   int64_t steps = 0;   // of its last step event
   double loss = std::numeric_limits<double>::quiet_NaN();  // its last step event's
   double testAccuracy = std::numeric_limits<double>::quiet_NaN();
+  // The mean of its step events' training throughput (all ranks'), as the workbench's Compare.
+  double samplesPerS = std::numeric_limits<double>::quiet_NaN();
 };
 
 // The nodes of `twb-engine client --node ...` for a sweep: NAME=ADDRESS, or a bare address that
