@@ -210,6 +210,13 @@ Trust this host and remember its key?</source>
     </message>
 </context>
 <context>
+    <name>ScalingStudy</name>
+    <message>
+        <source>the node has %1 cores and a rank of %2 threads fills them: measuring scaling needs room for two ranks</source>
+        <translation>节点有 %1 个核心，一个 %2 线程的 rank 就已占满：测量扩展性至少需要容纳两个 rank</translation>
+    </message>
+</context>
+<context>
     <name>SshNodeKind</name>
     <message>
         <source>SSH</source>
@@ -660,6 +667,10 @@ Trust this host and remember its key?</source>
     <message>
         <source>Scaling</source>
         <translation>扩展效率</translation>
+    </message>
+    <message>
+        <source>Throughput (samples/s)</source>
+        <translation>吞吐量（样本/秒）</translation>
     </message>
 </context>
 <context>
@@ -1315,6 +1326,14 @@ Trust this host and remember its key?</source>
         <source>its engine does not offer it</source>
         <translation>它的引擎不提供该精度</translation>
     </message>
+    <message>
+        <source>Measure &amp;scaling</source>
+        <translation>测量扩展性(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Train data parallel on 1, 2, 4, … ranks a node, one run at a time, in a project of its own: Compare shows how the throughput scales</source>
+        <translation>以每节点 1、2、4…… 个 rank 进行数据并行训练，一次一个运行，放在单独的项目中：对比页显示吞吐量如何扩展</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobJsonEditor</name>
@@ -1667,6 +1686,22 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>Cannot write %1: %2</source>
         <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <source>Measure &amp;scaling</source>
+        <translation>测量扩展性(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Measure scaling</source>
+        <translation>测量扩展性</translation>
+    </message>
+    <message>
+        <source>Scaling was not measured: %1</source>
+        <translation>未测量扩展性：%1</translation>
+    </message>
+    <message>
+        <source>Measuring scaling: %1 ranks of %2 threads each, one run at a time</source>
+        <translation>正在测量扩展性：%1 个 rank，每个 %2 个线程，一次一个运行</translation>
     </message>
 </context>
 <context>

@@ -44,6 +44,7 @@ enum Column {
   kRun,
   kPrecision,
   kRanOn,
+  kScaling,
   kState,
   kAccuracy,
   kDifference,
@@ -51,12 +52,12 @@ enum Column {
   kThroughput,
   kMode,
   kSpeedup,
-  kScaling,
   kSize,
   kMfu,
   kColumns
 };
 constexpr int kMeasuredRows = 50;
+constexpr int kRunWidth = 340;  // pixels, at most
 // The raw number behind a cell's text (sorting, CSV); a header's unit for the CSV.
 constexpr int kValueRole = Qt::UserRole + 1;
 constexpr int kUnitRole = Qt::UserRole + 2;
@@ -117,6 +118,12 @@ ComparePanel::ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   // Column widths from the first rows (and the visible ones): measuring every cell of a
   // project's hundreds of runs at each fill held the GUI thread (bench_workbench_gui).
   m_table->horizontalHeader()->setResizeContentsPrecision(kMeasuredRows);
+  // Run names as long as a sweep's ("mlp [parallel.ranks_per_node=2]") would push the numbers
+  // out of sight: the column stops at kRunWidth, the names elided in the middle (their ends
+  // differ), whole on hover.
+  m_table->horizontalHeader()->setSectionResizeMode(kRun, QHeaderView::Interactive);
+  m_table->setTextElideMode(Qt::ElideMiddle);
+  m_table->setWordWrap(false);
   m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
   m_table->verticalHeader()->hide();
   // Runs in the order they were made until a column header is clicked.
@@ -133,6 +140,7 @@ ComparePanel::ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   m_metric->setObjectName("compareMetric");
   m_metric->addItem(tr("Test accuracy (%)"), "eval/accuracy");
   m_metric->addItem(tr("Training loss"), "train/loss");
+  m_metric->addItem(tr("Throughput (samples/s)"), "samples_per_s");
   m_metric->addItem(tr("Test accuracy by class (%)"), kByClass);
   m_chart = new QCustomPlot(this);
   m_chart->setObjectName("compareChart");
@@ -193,6 +201,10 @@ ComparePanel::ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
 }
 
 void ComparePanel::setTargetAccuracy(double percent) { m_target->setValue(percent); }
+
+void ComparePanel::showMetric(const QString& metric) {
+  if (const int index = m_metric->findData(metric); index >= 0) m_metric->setCurrentIndex(index);
+}
 
 void ComparePanel::setProjectId(qint64 projectId) {
   m_projectId = projectId;
@@ -292,6 +304,7 @@ void ComparePanel::fill(const Rows& rows) {
     const double accuracy = s.value("test_accuracy").toDouble();
     QTableWidgetItem* name = cell(run.name);
     name->setData(Qt::UserRole, run.id);
+    name->setToolTip(run.name);
     if (app::runKind(run) == "train") {
       name->setFlags(name->flags() | Qt::ItemIsUserCheckable);
       name->setCheckState(isDrawn(run.id) ? Qt::Checked : Qt::Unchecked);
@@ -340,6 +353,13 @@ void ComparePanel::fill(const Rows& rows) {
       m_table->setItem(row, kColumns + f, f < values.size() ? fieldCell(values[f]) : cell(QString()));
   }
   markBest();
+  // Scaling only where some run's ranks differ from the baseline's (CSV keeps every column).
+  bool scaled = false;
+  for (int row = 0; row < m_table->rowCount(); ++row)
+    scaled = scaled || !m_table->item(row, kScaling)->text().isEmpty();
+  m_table->setColumnHidden(kScaling, !scaled);
+  m_table->resizeColumnToContents(kRun);
+  if (m_table->columnWidth(kRun) > kRunWidth) m_table->setColumnWidth(kRun, kRunWidth);
   m_table->setSortingEnabled(true);
   plotCoordinates(rows);
   plot();
@@ -594,6 +614,7 @@ void ComparePanel::setHeaders(const QStringList& fields) {
   const QList<QTableWidgetItem*> headers{header(tr("Run")),
                                          header(tr("Precision")),
                                          header(tr("Ran on")),
+                                         header(tr("Scaling"), "%"),
                                          header(tr("State")),
                                          header(tr("Test accuracy"), "%"),
                                          header(tr("Δ vs baseline"), "pt"),
@@ -601,7 +622,6 @@ void ComparePanel::setHeaders(const QStringList& fields) {
                                          header(tr("Samples/s"), "samples/s"),
                                          header(tr("Measured in")),
                                          header(tr("Speedup"), "×"),
-                                         header(tr("Scaling"), "%"),
                                          header(tr("Model size"), "bytes"),
                                          header(tr("MFU"), "%")};
   for (int c = 0; c < kColumns; ++c) m_table->setHorizontalHeaderItem(c, headers[c]);
@@ -639,11 +659,15 @@ void ComparePanel::setReportFormats(const QList<const plugins::ReportFormat*>& f
 
 bool ComparePanel::exportReport(const plugins::ReportFormat& format, const QString& path, QString* error) const {
   QJsonArray columns, rows;
-  for (int c = 0; c < m_table->columnCount(); ++c) columns.append(m_table->horizontalHeaderItem(c)->text());
+  QList<int> shown;
+  for (int c = 0; c < m_table->columnCount(); ++c)
+    if (!m_table->isColumnHidden(c)) shown << c;
+  for (int c : std::as_const(shown)) columns.append(m_table->horizontalHeaderItem(c)->text());
   for (int r = 0; r < m_table->rowCount(); ++r) {
     if (m_table->isRowHidden(r)) continue;
     QJsonArray row;
-    for (int c = 0; c < m_table->columnCount(); ++c) row.append(m_table->item(r, c) ? m_table->item(r, c)->text() : QString());
+    for (int c : std::as_const(shown))
+      row.append(m_table->item(r, c) ? m_table->item(r, c)->text() : QString());
     rows.append(row);
   }
   QJsonObject report{{"title", tr("Comparison of %n run(s)", nullptr, static_cast<int>(rows.size()))},

@@ -32,11 +32,11 @@ namespace ui {
 // against a baseline on another number of ranks, model size, the time each took to reach a chosen
 // test accuracy, MFU (against its nodes' matmul peak in the run's own precision), and a column
 // per job field that differs between the runs (the hyper-parameters); columns sort by value.
-// Below, the training runs' test accuracy or training loss overlaid (each run in its Monitor
-// colour); runs with one or two evaluations show their final values as bars on an axis around
-// them; beside it, parallel coordinates of the hyper-parameters and the test accuracy (a sweep's
-// chart). The run with the best test accuracy is marked (bold, a star). Exports the table as CSV
-// (raw numbers, units in the header) and the charts as PNG, SVG or PDF.
+// Below, the training runs' test accuracy, training loss or throughput overlaid (each run in its
+// Monitor colour); runs with one or two evaluations show their final values as bars on an axis
+// around them; beside it, parallel coordinates of the hyper-parameters and the test accuracy (a
+// sweep's chart). The run with the best test accuracy is marked (bold, a star). Exports the table
+// as CSV (raw numbers, units in the header) and the charts as PNG, SVG or PDF.
 class ComparePanel : public QWidget {
   Q_OBJECT
 
@@ -50,6 +50,8 @@ class ComparePanel : public QWidget {
     return m_confusion;
   }
   void setTargetAccuracy(double percent);
+  // The chart's metric: "eval/accuracy", "train/loss", "samples_per_s" or "eval/by_class".
+  void showMetric(const QString& metric);
   // Reads the project's runs again, off the GUI thread; the table and charts change when the
   // answer is in (refreshed()). A page of a tab widget that is not the current one reads when
   // it is shown.

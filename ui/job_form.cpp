@@ -130,8 +130,13 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
   m_compare->setToolTip(
       tr("Train in fp32 and bf16 from the same initial weights, then quantize "
          "the fp32 result to int8"));
+  m_scaling = named(new QPushButton(tr("Measure &scaling"), this), "measureScaling");
+  m_scaling->setToolTip(
+      tr("Train data parallel on 1, 2, 4, … ranks a node, one run at a time, "
+         "in a project of its own: Compare shows how the throughput scales"));
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(m_summary, 1);
+  buttons->addWidget(m_scaling);
   buttons->addWidget(m_compare);
   buttons->addWidget(m_run);
 
@@ -164,6 +169,8 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
   connect(m_run, &QPushButton::clicked, this, [this] { emit runRequested(job(), node()); });
   connect(m_compare, &QPushButton::clicked, this,
           [this] { emit comparePrecisionsRequested(job(), node()); });
+  connect(m_scaling, &QPushButton::clicked, this,
+          [this] { emit measureScalingRequested(job(), node()); });
   setJob(newJob());
 }
 
@@ -741,14 +748,19 @@ void JobForm::showNodeFacts() {
   showThreadsNote();
 }
 
-void JobForm::showThreadsNote() {
-  // Threads beyond the cores take turns on them (cnn-small: 0.60x with 3 threads on 2 cores):
-  // said here, not refused, as the engine says it when the run starts.
+int JobForm::fewestCores() const {
   const QStringList across = m_nodes->chosen();
-  int cores = 0;  // the fewest of the nodes the job runs on, as far as they are known
+  int cores = 0;
   for (const QString& name : across.size() > 1 ? across : QStringList{node()})
     if (const int known = m_nodeInfo.value(name).value("logicalCores").toInt(); known > 0)
       cores = cores > 0 ? std::min(cores, known) : known;
+  return cores;
+}
+
+void JobForm::showThreadsNote() {
+  // Threads beyond the cores take turns on them (cnn-small: 0.60x with 3 threads on 2 cores):
+  // said here, not refused, as the engine says it when the run starts.
+  const int cores = fewestCores();
   const int threads = m_document.value("threads", 0).toInt();
   const bool data = m_document.value("parallel.strategy", "single").toString() == "data";
   const int ranks = data ? std::max(1, m_document.value("parallel.ranks_per_node", 1).toInt()) : 1;
@@ -775,6 +787,7 @@ void JobForm::check() {
   m_valid = false;
   m_run->setEnabled(false);
   m_compare->setEnabled(false);
+  m_scaling->setEnabled(false);
   ++m_ticket;  // answers to earlier questions are stale now
   m_debounce->stop();
   m_checking = false;
@@ -808,6 +821,7 @@ void JobForm::showValidation(int ticket, bool ok, const QString& path, const QSt
   m_valid = true;
   m_run->setEnabled(true);
   m_compare->setEnabled(m_precision->currentText() == "fp32");
+  m_scaling->setEnabled(!m_document.value("sweep").isObject());  // a sweep is a study already
   m_summary->setText(tr("%1 parameters · %2 GFLOP per step · ~%3 MiB · %4 steps")
                          .arg(QLocale().toString(summary.value("parameters").toDouble(), 'f', 0))
                          .arg(summary.value("flops_per_step").toDouble() / 1e9, 0, 'f', 2)

@@ -53,6 +53,9 @@ class JobForm : public QWidget {
   JobJsonEditor* advancedEditor() const { return m_advanced; }
   QLabel* precisionNote() const { return m_precisionNote; }
   QLabel* threadsNote() const { return m_threadsNote; }
+  // The logical cores of the fewest-cored node the job runs on, as far as the nodes said; 0 when
+  // none did.
+  int fewestCores() const;
 
  public slots:
   // The node's answer to validationRequested(ticket).
@@ -63,6 +66,7 @@ class JobForm : public QWidget {
   void validationRequested(const QJsonObject& job, int ticket, const QString& node);
   void runRequested(const QJsonObject& job, const QString& node);
   void comparePrecisionsRequested(const QJsonObject& job, const QString& node);
+  void measureScalingRequested(const QJsonObject& job, const QString& node);
 
  private:
   QWidget* buildForm();
@@ -120,7 +124,7 @@ class JobForm : public QWidget {
   QList<QLabel*> m_errorLabels;
   QHash<QString, QLabel*> m_fieldErrors;  // by exact path, before the wider rules
   JobJsonEditor* m_advanced;
-  QPushButton *m_run, *m_compare;
+  QPushButton *m_run, *m_compare, *m_scaling;
   QTimer* m_debounce;
   int m_ticket = 0;
   bool m_valid = false;

@@ -28,6 +28,7 @@
 #include "app/run_state_text.h"
 #include "app/run_summary.h"
 #include "app/runs_model.h"
+#include "app/scaling_study.h"
 #include "app/store_reader.h"
 #include "app/sweep_controller.h"
 #include "app/workbench_controller.h"
@@ -138,6 +139,7 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   connect(&m_controller, &app::WorkbenchController::validated, m_jobForm, &JobForm::showValidation);
   connect(m_jobForm, &JobForm::runRequested, this, &MainWindow::startRun);
   connect(m_jobForm, &JobForm::comparePrecisionsRequested, this, &MainWindow::comparePrecisions);
+  connect(m_jobForm, &JobForm::measureScalingRequested, this, &MainWindow::measureScaling);
   // The Monitor's curves: the shown project's stored events, then live ones, through m_history.
   connect(&m_controller, &app::WorkbenchController::eventArrived, this,
           [this](qint64 runId, qint64 seq, const QString& type, const QByteArray& json) {
@@ -260,6 +262,9 @@ void MainWindow::buildMenus() {
     if (m_jobForm->isValid()) comparePrecisions(m_jobForm->job(), m_jobForm->node());
   });
   compare->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+  runMenu->addAction(tr("Measure &scaling"), this, [this] {
+    if (m_jobForm->isValid()) measureScaling(m_jobForm->job(), m_jobForm->node());
+  });
   runMenu->addSeparator();
   QAction* cancel = runMenu->addAction(tr("C&ancel run"), this, &MainWindow::cancelSelectedRun);
   cancel->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
@@ -543,7 +548,7 @@ void MainWindow::runWhenChecked() {
   });
 }
 
-void MainWindow::startRun(const QJsonObject& job, const QString& node) {
+bool MainWindow::startRun(const QJsonObject& job, const QString& node) {
   if (job.contains("sweep")) {  // its trials go into the project; Compare is their table
     // The block's nodes when it names them, else the Job tab's.
     QStringList nodes;
@@ -552,24 +557,47 @@ void MainWindow::startRun(const QJsonObject& job, const QString& node) {
     if (nodes.isEmpty()) nodes << node;
     if (const QString problem = m_sweeps->start(job, nodes); !problem.isEmpty()) {
       QMessageBox::warning(this, tr("Sweep"), tr("The sweep was not started: %1").arg(problem));
-      return;
+      return false;
     }
     statusBar()->showMessage(tr("Sweep %1 started").arg(job.value("name").toString()));
     m_tabs->setCurrentWidget(m_compare);
-    return;
+    return true;
   }
   try {
     m_controller.startRun(job.value("name").toString(), job, node);
   } catch (const app::StoreError& e) {
     QMessageBox::warning(this, tr("Run"), tr("The run was not started: %1").arg(QString::fromUtf8(e.what())));
-    return;
+    return false;
   }
   m_tabs->setCurrentWidget(m_monitor);
+  return true;
 }
 
 void MainWindow::comparePrecisions(const QJsonObject& job, const QString& node) {
   m_controller.comparePrecisions(job, node);
   m_tabs->setCurrentWidget(m_monitor);
+}
+
+void MainWindow::measureScaling(const QJsonObject& job, const QString& node) {
+  const app::ScalingStudy study = app::scalingStudy(job, m_jobForm->fewestCores());
+  if (!study.problem.isEmpty()) {
+    QMessageBox::warning(this, tr("Measure scaling"),
+                         tr("Scaling was not measured: %1").arg(study.problem));
+    return;
+  }
+  // A project of its own: Compare holds these runs alone, the one-rank run first, the baseline.
+  QStringList taken;
+  for (const app::Project& project : m_controller.store().projects()) taken << project.name;
+  const QString name = study.job.value("name").toString();
+  QString projectName = name;
+  for (int n = 2; taken.contains(projectName); ++n) projectName = QString("%1 %2").arg(name).arg(n);
+  if (!newProject(projectName) || !startRun(study.job, node)) return;
+  m_compare->showMetric("samples_per_s");
+  QStringList ranks;
+  for (int r : study.ranks) ranks << QString::number(r);
+  statusBar()->showMessage(tr("Measuring scaling: %1 ranks of %2 threads each, one run at a time")
+                               .arg(ranks.join(", "))
+                               .arg(study.threads));
 }
 
 void MainWindow::offerNodes() {

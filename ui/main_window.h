@@ -106,8 +106,10 @@ class MainWindow : public QMainWindow {
   qint64 selectedRun() const;  // the run chosen in the browser, 0 when none
   // "running 45 %" (a step event), or "calibrating 45 %" (a quantization's progress) in the browser
   void showProgress(qint64 runId, const QString& type, const QByteArray& json);
-  void startRun(const QJsonObject& job, const QString& node);
+  bool startRun(const QJsonObject& job, const QString& node);  // false, said, when it did not start
   void comparePrecisions(const QJsonObject& job, const QString& node);
+  // The job's scaling study (app/scaling_study.h) as a sweep in a new project of its own.
+  void measureScaling(const QJsonObject& job, const QString& node);
   void offerNodes();
   void openJob();
   void saveJob();

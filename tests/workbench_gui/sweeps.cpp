@@ -170,3 +170,64 @@ void WorkbenchGuiTest::aSweepCanBeCancelled() {
   QTest::qWait(500);
   QCOMPARE(runCount(projectRow), 1);  // the other two trials never started
 }
+
+// Measure scaling from the Job tab: the job on 1 and 2 ranks of one thread each (the job asked for
+// every core; this node has 2), one run after the other, in a project of its own named for it;
+// Compare says where each ran and the two-rank run's scaling against the one-rank run, worked
+// out here from the runs' own stored throughputs.
+void WorkbenchGuiTest::measureScalingRunsOneRankThenTwo() {
+  const qint64 previous = m_controller->projectId();
+  const QJsonObject before = m_window->jobForm()->job();
+  const auto restore = qScopeGuard([&] {  // also after a failed check
+    m_window->showProject(previous);
+    m_window->jobForm()->setJob(before);
+  });
+  m_window->tabs()->setCurrentIndex(0);
+  QJsonObject job{{"name", "mlp-study"},
+                  {"model", QJsonObject{{"template", "mlp"}}},
+                  {"max_steps", 150},
+                  {"threads", 0},
+                  {"eval", QJsonObject{{"every_epoch", false}}}};
+  m_window->jobForm()->setJob(job);
+  auto* measure = field<QPushButton>("measureScaling");
+  QTRY_VERIFY_WITH_TIMEOUT(measure->isEnabled(), twb::test::timeScaled(30000));
+  QTest::mouseClick(measure, Qt::LeftButton);
+  auto* sweeps = m_window->findChild<app::SweepController*>();
+  QVERIFY(sweeps->isRunning());
+  const qint64 project = m_controller->projectId();
+  QVERIFY(project != previous);
+  QCOMPARE(m_window->projectIndex(project).data().toString(), QString("mlp-study scaling"));
+  QCOMPARE(m_window->jobForm()->job(), job);  // the Job tab keeps what the user set
+  QTRY_VERIFY_WITH_TIMEOUT(!sweeps->isRunning(), twb::test::timeScaled(120000));
+  const QList<app::Run> runs = m_store->runs(project);
+  QCOMPARE(runs.size(), 2);
+  double throughput[2] = {};
+  for (int i = 0; i < 2; ++i) {
+    QCOMPARE(runs[i].state, twb::app::RunState::Succeeded);
+    QCOMPARE(app::jobField(runs[i], "parallel.ranks_per_node").toInt(), i + 1);
+    QCOMPARE(app::jobField(runs[i], "threads").toInt(), 1);
+    QTRY_VERIFY(m_store->run(runs[i].id).summary.contains("samples_per_s"));
+    throughput[i] = m_store->run(runs[i].id).summary["samples_per_s"].toDouble();
+  }
+  m_window->tabs()->setCurrentWidget(m_window->comparePanel());
+  QTableWidget* table = m_window->comparePanel()->table();
+  const int ranOn = columnOf(table, "Ran on"), scaling = columnOf(table, "Scaling");
+  // Each run's row (the table keeps the sort order chosen before), as "Ran on: Scaling".
+  const auto shown = [&] {
+    QStringList rows(2);
+    for (int r = 0; r < table->rowCount(); ++r) {
+      const qint64 id = table->item(r, 0)->data(Qt::UserRole).toLongLong();
+      if (const int i = id == runs[0].id ? 0 : id == runs[1].id ? 1 : -1; i >= 0)
+        rows[i] = table->item(r, ranOn)->text() + ": " + table->item(r, scaling)->text();
+    }
+    return rows;
+  };
+  // The one-rank run is the baseline: no scaling of its own.
+  const QStringList expected{
+      "CPU: ",
+      "CPU · 2 ranks: " + QString::number(100 * throughput[1] / 2 / throughput[0], 'f', 0) + " %"};
+  const bool arrived =
+      QTest::qWaitFor([&] { return shown() == expected; }, twb::test::timeScaled(10000));
+  QVERIFY2(arrived, qPrintable(shown().join("; ") + " (expected " + expected.join("; ") + ")"));
+  screenshot("compare-scaling-study");
+}

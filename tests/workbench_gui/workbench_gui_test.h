@@ -357,6 +357,7 @@ class WorkbenchGuiTest : public QObject {
   void runNotesAndTagsAreKeptAndSearched();
   void aSweepFillsTheCompareTable();
   void aSweepCanBeCancelled();
+  void measureScalingRunsOneRankThenTwo();
   void aRunShowsProgressAndCanBeCancelled();
   void withoutADisplayTheExampleTrainsHeadless();
   void chineseTranslationShowsEveryScreen();

@@ -1,0 +1,74 @@
+// The sweep "Measure scaling" starts: the ranks it tries on nodes of a given size, the threads of
+// each rank, the job it runs (data parallel, the rest as the user set it) and the refusal where
+// two ranks do not fit.
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QtTest>
+
+#include "app/scaling_study.h"
+
+using twb::app::scalingStudy;
+
+class ScalingStudyTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void ranksDoubleUpToWhatFitsTheCores_data() {
+    QTest::addColumn<int>("cores");
+    QTest::addColumn<int>("threads");
+    QTest::addColumn<QList<int>>("ranks");
+    QTest::newRow("2 cores, 1 thread") << 2 << 1 << QList<int>{1, 2};
+    QTest::newRow("6 cores: the most that fit too") << 6 << 1 << QList<int>{1, 2, 4, 6};
+    QTest::newRow("16 cores, 2 threads") << 16 << 2 << QList<int>{1, 2, 4, 8};
+    QTest::newRow("every core: one thread a rank") << 4 << 0 << QList<int>{1, 2, 4};
+    QTest::newRow("cores not known") << 0 << 1 << QList<int>{1, 2};
+    QTest::newRow("7 cores, 3 threads") << 7 << 3 << QList<int>{1, 2};
+  }
+  void ranksDoubleUpToWhatFitsTheCores() {
+    QFETCH(int, cores);
+    QFETCH(int, threads);
+    QFETCH(QList<int>, ranks);
+    const auto study = scalingStudy(QJsonObject{{"name", "mlp"}, {"threads", threads}}, cores);
+    QVERIFY2(study.problem.isEmpty(), qPrintable(study.problem));
+    QCOMPARE(study.ranks, ranks);
+    QCOMPARE(study.threads, std::max(1, threads));
+    QCOMPARE(study.job["threads"].toInt(), std::max(1, threads));
+    QJsonArray swept;
+    for (int r : ranks) swept.append(r);
+    QCOMPARE(study.job["sweep"].toObject(),
+             (QJsonObject{{"method", "grid"},
+                          {"concurrency", 1},
+                          {"parameters", QJsonObject{{"parallel.ranks_per_node", swept}}}}));
+  }
+
+  // The job is the user's, data parallel, with what they chose for it kept and the ranks left to
+  // the sweep.
+  void theJobKeepsWhatTheUserSet() {
+    const QJsonObject job{{"name", "cnn"},
+                          {"batch", 32},
+                          {"precision", "bf16"},
+                          {"parallel", QJsonObject{{"strategy", "data"},
+                                                   {"ranks_per_node", 4},
+                                                   {"compression", "bf16"},
+                                                   {"nodes", QJsonArray{"a", "b"}}}}};
+    const auto study = scalingStudy(job, 8);
+    QCOMPARE(study.job["name"].toString(), QString("cnn scaling"));
+    QCOMPARE(study.job["batch"].toInt(), 32);
+    QCOMPARE(study.job["precision"].toString(), QString("bf16"));
+    QCOMPARE(study.job["parallel"].toObject(),
+             (QJsonObject{
+                 {"strategy", "data"}, {"compression", "bf16"}, {"nodes", QJsonArray{"a", "b"}}}));
+    const auto single = scalingStudy(QJsonObject{{"name", "mlp"}}, 2);
+    QCOMPARE(single.job["parallel"].toObject(), (QJsonObject{{"strategy", "data"}}));
+  }
+
+  void twoRanksThatDoNotFitAreRefused() {
+    const auto study = scalingStudy(QJsonObject{{"name", "mlp"}, {"threads", 2}}, 3);
+    QVERIFY(study.job.isEmpty());
+    QCOMPARE(study.problem, QString("the node has 3 cores and a rank of 2 threads fills them: "
+                                    "measuring scaling needs room for two ranks"));
+  }
+};
+
+QTEST_GUILESS_MAIN(ScalingStudyTest)
+#include "tst_scaling_study.moc"
