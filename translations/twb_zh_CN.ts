@@ -1703,6 +1703,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>Measuring scaling: %1 ranks of %2 threads each, one run at a time</source>
         <translation>正在测量扩展性：%1 个 rank，每个 %2 个线程，一次一个运行</translation>
     </message>
+    <message>
+        <source>a sweep is still running (Run &gt; Cancel sweep stops it)</source>
+        <translation>仍有一个扫描在运行（运行 &gt; 取消扫描 可停止它）</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ModelDesigner</name>

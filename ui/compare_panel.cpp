@@ -33,6 +33,7 @@
 #include "app/varying_job_fields.h"
 #include "ui/charts.h"
 #include "ui/class_accuracy_chart.h"
+#include "ui/compare_cells.h"
 #include "ui/confusion_view.h"
 #include "ui/parallel_coordinates.h"
 
@@ -58,46 +59,8 @@ enum Column {
 };
 constexpr int kMeasuredRows = 50;
 constexpr int kRunWidth = 340;  // pixels, at most
-// The raw number behind a cell's text (sorting, CSV); a header's unit for the CSV.
-constexpr int kValueRole = Qt::UserRole + 1;
-constexpr int kUnitRole = Qt::UserRole + 2;
 // The chart's metric that is no curve: each run's last evaluation, class by class.
 constexpr const char* kByClass = "eval/by_class";
-
-// A cell that sorts by its number where it has one (cells without one go last), by text
-// otherwise: "9,000" before "12,000", "-0.40 pt" before "+0.10 pt".
-class Cell : public QTableWidgetItem {
- public:
-  explicit Cell(const QString& text) : QTableWidgetItem(text) {}
-  Cell(const QString& text, double value) : QTableWidgetItem(text) {
-    setData(kValueRole, value);
-    setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-  }
-  bool operator<(const QTableWidgetItem& other) const override {
-    const QVariant mine = data(kValueRole), theirs = other.data(kValueRole);
-    if (mine.isValid() != theirs.isValid()) return mine.isValid();
-    if (mine.isValid()) return mine.toDouble() < theirs.toDouble();
-    return text() < other.text();
-  }
-};
-
-QTableWidgetItem* cell(const QString& text) { return new Cell(text); }
-// A numeric cell: `text` shows `value` formatted; empty when there is no value.
-QTableWidgetItem* cell(const QString& text, std::optional<double> value) {
-  return value ? new Cell(text, *value) : new Cell(QString());
-}
-
-QTableWidgetItem* header(const QString& text, const QString& unit = {}) {
-  auto* item = new QTableWidgetItem(text);
-  item->setData(kUnitRole, unit);
-  return item;
-}
-
-// A job field's value as a cell: numbers sort as numbers.
-QTableWidgetItem* fieldCell(const QJsonValue& value) {
-  return value.isDouble() ? cell(app::jobValueText(value), value.toDouble())
-                          : cell(app::jobValueText(value));
-}
 
 // For the CSV: a field quoted where it must be (RFC 4180).
 QString csvField(QString text) {
@@ -546,66 +509,6 @@ void ComparePanel::draw(const QList<app::Run>& training,
   m_chart->yAxis->setRange(y);
   m_chart->replot();
   emit refreshed();
-}
-
-QTableWidgetItem* ComparePanel::ranOnCell(const app::RunPlacement& placement) const {
-  const QString device = placement.onGpu() ? placement.device.section(' ', 0, 0) : tr("CPU");
-  QString text = device;
-  if (placement.nodes.size() > 1)
-    text = tr("%1 · %2 ranks on %3 nodes")
-               .arg(device)
-               .arg(placement.ranks)
-               .arg(placement.nodes.size());
-  else if (placement.ranks > 1)
-    text = tr("%1 · %2 ranks").arg(device).arg(placement.ranks);
-  QTableWidgetItem* item = cell(text);
-  item->setToolTip(tr("%1 on %2").arg(placement.device, placement.nodes.join(", ")));
-  return item;
-}
-
-QTableWidgetItem* ComparePanel::scalingCell(double speedup, int ranks, int baselineRanks) const {
-  if (speedup <= 0) return cell(QString());
-  // Throughput per rank against the baseline's: 100 % is linear scaling.
-  const double efficiency = 100 * speedup * baselineRanks / ranks;
-  QTableWidgetItem* item = cell(QString::number(efficiency, 'f', 0) + " %", efficiency);
-  item->setToolTip(tr("%1 ranks at %2× the throughput of the baseline's %3: %4 % of linear scaling")
-                       .arg(ranks)
-                       .arg(speedup, 0, 'f', 2)
-                       .arg(baselineRanks)
-                       .arg(efficiency, 0, 'f', 1));
-  return item;
-}
-
-QTableWidgetItem* ComparePanel::mfuCell(const app::Run& run, const app::RunPlacement& placement,
-                                        const QHash<QString, QJsonObject>& nodes) const {
-  if (placement.onGpu()) {  // the nodes' peaks are their CPUs'
-    QTableWidgetItem* item = cell(QString());
-    item->setToolTip(
-        tr("Trained on %1: the node's matmul peak is its CPU's").arg(placement.device));
-    return item;
-  }
-  const double gflops = run.summary.value("gflops").toDouble();
-  // A run across nodes against the peaks of them all.
-  double peak = 0;
-  for (const QString& node : placement.nodes)
-    for (const QJsonValue& p : nodes.value(node).value("peaks").toArray())
-      if (p.toObject().value("precision") == run.precision)
-        peak += p.toObject().value("gflops").toDouble();
-  if (gflops <= 0 || peak <= 0) return cell(QString());
-  const double mfu = 100 * gflops / peak;
-  QTableWidgetItem* item = cell(QString::number(mfu, 'f', 1) + " %", mfu);
-  // Against its own precision's peak: a bf16 run on a CPU without native bf16 is measured
-  // against what bf16 can do there, not against fp32.
-  QString tip = tr("%1 GFLOP/s sustained of %2's %3 matmul peak, %4 GFLOP/s")
-                    .arg(gflops, 0, 'f', 1)
-                    .arg(placement.nodes.join(" + "), run.precision)
-                    .arg(peak, 0, 'f', 1);
-  // MFU counts the model's FLOPs, each convolution as a direct one.
-  if (mfu > 100)
-    tip += "\n" + tr("Over 100 %: FLOPs are counted as direct convolutions; Winograd layers "
-                     "multiply less");
-  item->setToolTip(tip);
-  return item;
 }
 
 void ComparePanel::setHeaders(const QStringList& fields) {

@@ -95,13 +95,6 @@ class ComparePanel : public QWidget {
   // Bold and a star on the row with the highest test accuracy.
   void markBest();
   void plotCoordinates(const Rows& rows);
-  // The run's device, its ranks and nodes.
-  QTableWidgetItem* ranOnCell(const app::RunPlacement& placement) const;
-  // A run's throughput per rank against the baseline's, which ran on `baselineRanks`.
-  QTableWidgetItem* scalingCell(double speedup, int ranks, int baselineRanks) const;
-  // The run's sustained FLOP rate against its nodes' matmul peaks in the run's precision.
-  QTableWidgetItem* mfuCell(const app::Run& run, const app::RunPlacement& placement,
-                            const QHash<QString, QJsonObject>& nodes) const;
 
   app::StoreReader& m_reader;
   qint64 m_projectId;

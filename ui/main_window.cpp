@@ -579,7 +579,9 @@ void MainWindow::comparePrecisions(const QJsonObject& job, const QString& node) 
 }
 
 void MainWindow::measureScaling(const QJsonObject& job, const QString& node) {
-  const app::ScalingStudy study = app::scalingStudy(job, m_jobForm->fewestCores());
+  app::ScalingStudy study = app::scalingStudy(job, m_jobForm->fewestCores());
+  if (study.problem.isEmpty() && m_sweeps->isRunning())  // before its project is made
+    study.problem = tr("a sweep is still running (Run > Cancel sweep stops it)");
   if (!study.problem.isEmpty()) {
     QMessageBox::warning(this, tr("Measure scaling"),
                          tr("Scaling was not measured: %1").arg(study.problem));

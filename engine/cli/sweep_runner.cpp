@@ -93,8 +93,10 @@ TrialOutcome SweepRunner::runTrial(const SweepTrial& trial, const NodeTarget& no
     client.watch(outcome.jobId, 0, [&](const v1::Event& event) {
       const auto e = nlohmann::json::parse(event.json());
       if (event.type() == "state") finalState = e;
-      if (event.type() == "step" && e.contains("samples_per_s") && e["samples_per_s"].is_number())
-        throughputSum += e["samples_per_s"].get<double>(), ++throughputEvents;
+      if (event.type() == "step" && e.contains("samples_per_s") && e["samples_per_s"].is_number()) {
+        throughputSum += e["samples_per_s"].get<double>();
+        ++throughputEvents;
+      }
       if (event.type() == "step" && e.contains("loss") && e["loss"].is_number()) {
         outcome.steps = e.value("step", int64_t{0});
         outcome.loss = e["loss"].get<double>();
