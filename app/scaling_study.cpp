@@ -26,6 +26,8 @@ ScalingStudy scalingStudy(const QJsonObject& job, int cores) {
   study.job = job;
   study.job["name"] = job.value("name").toString() + " scaling";
   study.job["threads"] = study.threads;
+  const int steps = job.value("max_steps").toInt(0);
+  study.job["max_steps"] = steps > 0 ? std::min(steps, kScalingSteps) : kScalingSteps;
   QJsonObject parallel = job.value("parallel").toObject();
   parallel["strategy"] = "data";
   parallel.remove("ranks_per_node");  // the sweep sets it

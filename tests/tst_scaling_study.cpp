@@ -62,6 +62,18 @@ class ScalingStudyTest : public QObject {
     QCOMPARE(single.job["parallel"].toObject(), (QJsonObject{{"strategy", "data"}}));
   }
 
+  // Throughput is what the study measures: a few hundred steps a run, fewer when the job has.
+  void eachRunStopsAfterAFewHundredSteps() {
+    QCOMPARE(scalingStudy(QJsonObject{{"name", "mlp"}, {"epochs", 10}}, 2).job["max_steps"].toInt(),
+             twb::app::kScalingSteps);
+    QCOMPARE(
+        scalingStudy(QJsonObject{{"name", "mlp"}, {"max_steps", 5000}}, 2).job["max_steps"].toInt(),
+        twb::app::kScalingSteps);
+    QCOMPARE(
+        scalingStudy(QJsonObject{{"name", "mlp"}, {"max_steps", 120}}, 2).job["max_steps"].toInt(),
+        120);
+  }
+
   void twoRanksThatDoNotFitAreRefused() {
     const auto study = scalingStudy(QJsonObject{{"name", "mlp"}, {"threads", 2}}, 3);
     QVERIFY(study.job.isEmpty());
