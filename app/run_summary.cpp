@@ -5,9 +5,10 @@
 
 namespace twb::app {
 
-RunPlacement placementOf(const ExperimentStore& store, const Run& run) {
+RunPlacement placementOf(const ExperimentStore& store, const Run& run,
+                         const QList<QByteArray>& stateEvents) {
   RunPlacement placement;
-  for (const QByteArray& json : store.events(run.id, "state")) {
+  for (const QByteArray& json : stateEvents) {
     const QString device = QJsonDocument::fromJson(json).object().value("device").toString();
     if (!device.isEmpty()) placement.device = device;
   }
@@ -62,9 +63,10 @@ QJsonObject summarizeRun(const ExperimentStore& store, qint64 runId) {
   return summary;
 }
 
-std::optional<double> secondsToAccuracy(const ExperimentStore& store, qint64 runId, double target) {
+std::optional<double> secondsToAccuracy(const ExperimentStore& store, qint64 runId, double target,
+                                        const QList<QByteArray>& stateEvents) {
   double start = 0;
-  for (const QByteArray& json : store.events(runId, "state")) {
+  for (const QByteArray& json : stateEvents) {
     const QJsonObject event = QJsonDocument::fromJson(json).object();
     if (remote::jobStateNamed(event.value("state").toString()) == RunState::Running) start = event.value("time").toDouble();
   }

@@ -16,9 +16,13 @@ namespace twb::app {
 // Fields that the events do not give are absent.
 QJsonObject summarizeRun(const ExperimentStore& store, qint64 runId);
 
+// Both below read a run's state events (`store.events(runId, "state")`), which the caller reads
+// once for both.
+
 // Seconds from the start of `runId`'s training (its `running` state event) to its first evaluation
 // with a test accuracy of at least `target` (0 to 1); nothing when no evaluation reached it.
-std::optional<double> secondsToAccuracy(const ExperimentStore& store, qint64 runId, double target);
+std::optional<double> secondsToAccuracy(const ExperimentStore& store, qint64 runId, double target,
+                                        const QList<QByteArray>& stateEvents);
 
 // Where a run trained: its device as the engine described it ("cpu", "cuda:0 (NVIDIA H200, …)"),
 // its ranks (from its step events: 1 unless data parallel) and the nodes that held them.
@@ -28,7 +32,8 @@ struct RunPlacement {
   QStringList nodes;
   bool onGpu() const { return device.startsWith("cuda"); }
 };
-RunPlacement placementOf(const ExperimentStore& store, const Run& run);
+RunPlacement placementOf(const ExperimentStore& store, const Run& run,
+                         const QList<QByteArray>& stateEvents);
 
 // "quantize" for a run made by quantizing another, "train" otherwise.
 QString runKind(const Run& run);

@@ -7,6 +7,11 @@ namespace twb::app {
 
 ScalingStudy scalingStudy(const QJsonObject& job, int cores) {
   ScalingStudy study;
+  if (job.contains("sweep")) {  // its own block would be replaced
+    study.problem = QCoreApplication::translate(
+        "ScalingStudy", "the job is a sweep already: take its \"sweep\" block out first");
+    return study;
+  }
   study.threads = std::max(1, job.value("threads").toInt(0));
   const int most = cores > 0 ? cores / study.threads : 2;
   if (most < 2) {

@@ -16,11 +16,13 @@ struct ScalingStudy {
   QString problem;   // why there is no study, naming the numbers; empty when there is one
 };
 
-// The study of `job` on nodes of `cores` logical cores (0: not known, then 1 and 2 ranks).
+// The study of `job` on nodes of `cores` logical cores (0: not known, then 1 and 2 ranks); none
+// for a job that is a sweep itself.
 // Each rank keeps the job's threads; a job that asks for every core (threads 0) gets one thread
 // a rank, since "every core" split among more ranks leaves the cores, and so the speed, the same.
 // Ranks double up to the most that fit the cores, and that most is tried too (1, 2, 4, 6 on 6).
-// Throughput settles within a few hundred steps, so each run stops after kScalingSteps at most.
+// Throughput settles within a few hundred steps (the mlp's within 40), so each run stops after
+// kScalingSteps at most.
 constexpr int kScalingSteps = 300;
 ScalingStudy scalingStudy(const QJsonObject& job, int cores);
 

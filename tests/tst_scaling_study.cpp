@@ -74,6 +74,14 @@ class ScalingStudyTest : public QObject {
         120);
   }
 
+  void aSweepIsRefused() {
+    const auto study = scalingStudy(
+        QJsonObject{{"name", "mlp"}, {"sweep", QJsonObject{{"parameters", QJsonObject{}}}}}, 8);
+    QVERIFY(study.job.isEmpty());
+    QCOMPARE(study.problem,
+             QString("the job is a sweep already: take its \"sweep\" block out first"));
+  }
+
   void twoRanksThatDoNotFitAreRefused() {
     const auto study = scalingStudy(QJsonObject{{"name", "mlp"}, {"threads", 2}}, 3);
     QVERIFY(study.job.isEmpty());

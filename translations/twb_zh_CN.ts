@@ -215,6 +215,10 @@ Trust this host and remember its key?</source>
         <source>the node has %1 cores and a rank of %2 threads fills them: measuring scaling needs room for two ranks</source>
         <translation>节点有 %1 个核心，一个 %2 线程的 rank 就已占满：测量扩展性至少需要容纳两个 rank</translation>
     </message>
+    <message>
+        <source>the job is a sweep already: take its &quot;sweep&quot; block out first</source>
+        <translation>该任务本身已是扫描：请先移除其 &quot;sweep&quot; 块</translation>
+    </message>
 </context>
 <context>
     <name>SshNodeKind</name>

@@ -194,9 +194,11 @@ void ComparePanel::refresh() {
         // The job fields that differ between the runs: the hyper-parameters being compared.
         rows.fields = app::varyingJobFields(rows.runs);
         for (const app::Run& run : rows.runs) {
+          const QList<QByteArray> states = store.events(run.id, "state");
           if (run.summary.value("mode") == "train" && run.state == app::RunState::Succeeded)
-            rows.secondsToTarget.insert(run.id, app::secondsToAccuracy(store, run.id, target));
-          const app::RunPlacement placement = app::placementOf(store, run);
+            rows.secondsToTarget.insert(run.id,
+                                        app::secondsToAccuracy(store, run.id, target, states));
+          const app::RunPlacement placement = app::placementOf(store, run, states);
           rows.placements.insert(run.id, placement);
           for (const QString& node : placement.nodes)
             if (!rows.nodes.contains(node)) rows.nodes.insert(node, store.node(node));

@@ -821,7 +821,7 @@ void JobForm::showValidation(int ticket, bool ok, const QString& path, const QSt
   m_valid = true;
   m_run->setEnabled(true);
   m_compare->setEnabled(m_precision->currentText() == "fp32");
-  m_scaling->setEnabled(!m_document.value("sweep").isObject());  // a sweep is a study already
+  m_scaling->setEnabled(true);
   m_summary->setText(tr("%1 parameters · %2 GFLOP per step · ~%3 MiB · %4 steps")
                          .arg(QLocale().toString(summary.value("parameters").toDouble(), 'f', 0))
                          .arg(summary.value("flops_per_step").toDouble() / 1e9, 0, 'f', 2)
