@@ -164,23 +164,24 @@ void DataParallelTraining::apply(const Setting& setting) {
 void DataParallelTraining::update(size_t index, bool byForward) {
   m_reducer.waitFor(index, byForward);
   const double start = steadyMicros();
-  warnIfOverflowed(index);
   const GradientBucket& bucket = m_reducer.bucket(index);
-  for (size_t i = 0; i < bucket.params.size(); ++i)
-    m_optimizer->update(*bucket.params[i], m_stateIndices[index][i], m_pendingLr);
+  if (!overflowed(index))
+    for (size_t i = 0; i < bucket.params.size(); ++i)
+      m_optimizer->update(*bucket.params[i], m_stateIndices[index][i], m_pendingLr);
   m_updated[index] = 1;
   if (m_updates.firstStartUs == 0) m_updates.firstStartUs = start;
   m_updates.ms += (steadyMicros() - start) / 1e3;
 }
 
-void DataParallelTraining::warnIfOverflowed(size_t index) {
-  if (!m_reducer.overflowed(index)) return;
+bool DataParallelTraining::overflowed(size_t index) {
+  if (!m_reducer.overflowed(index)) return false;
   const auto& params = m_reducer.bucket(index).params;
   m_events.log("warning",
                "fp16 on the wire overflowed in the gradients of " + params.front()->name +
                    (params.size() > 1 ? " and " + std::to_string(params.size() - 1) + " more"
                                       : std::string()) +
-                   ": they count as zero this step, and their scale is agreed anew");
+                   ": they skip this step's update, and their scale is agreed anew");
+  return true;
 }
 
 void DataParallelTraining::updateAll() {
@@ -232,7 +233,11 @@ bool DataParallelTraining::finishStep(bool stopRequested, float lr) {
     std::fill(m_updated.begin(), m_updated.end(), 0);
   } else {
     readControl();  // the step's reductions are done
-    for (size_t b = 0; b < m_reducer.bucketCount(); ++b) warnIfOverflowed(b);
+    m_heldBack.clear();
+    for (size_t b = 0; b < m_reducer.bucketCount(); ++b)
+      if (overflowed(b))
+        m_heldBack.insert(m_heldBack.end(), m_reducer.bucket(b).params.begin(),
+                          m_reducer.bucket(b).params.end());
   }
   if (!m_trials.empty()) tune();
   return m_stopAgreed;

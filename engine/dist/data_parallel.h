@@ -38,6 +38,7 @@ class DataParallelTraining : public TrainingStrategy {
   void parametersNeeded(size_t node) override;
   void gradientsReady(size_t node) override { m_reducer.gradientsReady(node); }
   bool finishStep(bool stopRequested, float lr) override;
+  const std::vector<const Parameter*>& heldBack() const override { return m_heldBack; }
   void flush() override;
   DeferredUpdates takeDeferredUpdates() override { return std::exchange(m_updates, {}); }
   void sum(std::vector<double>& values) override;
@@ -60,8 +61,9 @@ class DataParallelTraining : public TrainingStrategy {
   // Deferred updates: bucket `index`'s parameters, once averaged, through the optimizer
   // (`byForward`: the next forward needs them now).
   void update(size_t index, bool byForward);
-  // A warning when bucket `index`'s gradients overflowed fp16 on the wire (they are zero).
-  void warnIfOverflowed(size_t index);
+  // Whether bucket `index`'s gradients overflowed fp16 on the wire this step; when they did,
+  // says so in a warning: its parameters skip the step's update.
+  bool overflowed(size_t index);
   void updateAll();
   // Waits for the step's control all-reduce (see finishStep) and acts on its result.
   void readControl();
@@ -86,6 +88,7 @@ class DataParallelTraining : public TrainingStrategy {
   bool m_pending = false;
   std::vector<char> m_updated;
   DeferredUpdates m_updates;
+  std::vector<const Parameter*> m_heldBack;  // without deferred updates: see heldBack()
   std::vector<Setting> m_trials;
   std::vector<double> m_trialSeconds;
   size_t m_trial = 0;

@@ -74,8 +74,8 @@ class GradientReducer {
   size_t totalBytes() const;
   const GradientBucket& bucket(size_t index) const { return m_buckets[index]; }
   // After waitFor(index): its last reduction overflowed fp16 on the wire, so its gradients were
-  // set to zero for the step (mixed-precision training skips such a step). Every rank sees the
-  // same.
+  // set to zero (the caller skips their update, as mixed-precision training skips such a step).
+  // Every rank sees the same.
   bool overflowed(size_t index) const { return m_buckets[index].overflowed; }
   // The bucket holding node `node`'s gradients; npos when it has none.
   size_t bucketOf(size_t node) const { return node < m_bucketOf.size() ? m_bucketOf[node] : npos; }

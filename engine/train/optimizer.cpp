@@ -1,5 +1,6 @@
 #include "train/optimizer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -15,12 +16,16 @@ void Optimizer::ensureState(const std::vector<Parameter>& params) {
         m_state.emplace_back(p.name + "." + suffix, Tensor(p.value.shape(), DType::f32));
 }
 
-void Optimizer::step(std::vector<Parameter>& params, float lr) {
+void Optimizer::step(std::vector<Parameter>& params, float lr,
+                     const std::vector<const Parameter*>& held) {
   ensureState(params);
   advance();
   size_t index = 0;
-  for (auto& p : params)
-    if (!p.grad.empty()) update(p, index++, lr);
+  for (auto& p : params) {
+    if (p.grad.empty()) continue;
+    if (std::find(held.begin(), held.end(), &p) == held.end()) update(p, index, lr);
+    ++index;
+  }
 }
 
 namespace {

@@ -22,8 +22,10 @@ struct OptimizerConfig {
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
-  // One step over every trainable parameter: advance(), then update() each.
-  void step(std::vector<Parameter>& params, float lr);
+  // One step over every trainable parameter: advance(), then update() each but those `held`,
+  // which keep their values and state (their gradients this step are unusable).
+  void step(std::vector<Parameter>& params, float lr,
+            const std::vector<const Parameter*>& held = {});
   // Counts a step; the updates of its parameters follow, all before the next advance()
   // (data-parallel training updates each gradient bucket when the next forward needs it).
   void advance() { ++m_steps; }

@@ -404,7 +404,8 @@ TrainResult TrainingRun::run() {
         if (m_strategy && m_strategy->defersUpdates())
           times.deferred = m_strategy->takeDeferredUpdates();
         else
-          m_optimizer->step(m_params.all(), lr);
+          m_optimizer->step(m_params.all(), lr,
+                            m_strategy ? m_strategy->heldBack() : std::vector<const Parameter*>{});
       }
       // A step event, profile, checkpoint or evaluation after this step reads the parameters
       // or talks to the other ranks: deferred updates are completed here, so that their wait

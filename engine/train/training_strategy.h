@@ -58,6 +58,10 @@ class TrainingStrategy {
   // while the next one starts. Checks that every rank runs the same model and returns whether
   // the ranks agreed to stop (with deferred updates, as asked one step earlier).
   virtual bool finishStep(bool stopRequested, float lr) = 0;
+  // After finishStep() without deferred updates: the parameters the caller's optimizer step
+  // leaves as they are, with their state, because their mean gradients are unusable this step
+  // (fp16 on the wire overflowed), as mixed-precision training skips such a step.
+  virtual const std::vector<const Parameter*>& heldBack() const = 0;
   // Completes the deferred updates: the parameters are the step's (before evaluating or saving).
   virtual void flush() = 0;
   // The deferred updates run since the last call (for the profile's optimizer row).
