@@ -5,6 +5,16 @@
 
 namespace twb::app {
 
+namespace {
+// 1, 2, 4, … below `most`, then `most`.
+QList<int> doublingUpTo(int most) {
+  QList<int> counts;
+  for (int n = 1; n < most; n *= 2) counts << n;
+  counts << most;
+  return counts;
+}
+}  // namespace
+
 ScalingStudy scalingStudy(const QJsonObject& job, int cores) {
   ScalingStudy study;
   if (job.contains("sweep")) {  // its own block would be replaced
@@ -12,9 +22,11 @@ ScalingStudy scalingStudy(const QJsonObject& job, int cores) {
         "ScalingStudy", "the job is a sweep already: take its \"sweep\" block out first");
     return study;
   }
+  QJsonObject parallel = job.value("parallel").toObject();
+  const QJsonArray nodes = parallel.value("nodes").toArray();
   study.threads = std::max(1, job.value("threads").toInt(0));
   const int most = cores > 0 ? cores / study.threads : 2;
-  if (most < 2) {
+  if (most < 2 && nodes.size() < 2) {
     study.problem = QCoreApplication::translate("ScalingStudy",
                                                 "the node has %1 cores and a rank of %2 threads "
                                                 "fills them: measuring scaling needs room for two "
@@ -23,24 +35,31 @@ ScalingStudy scalingStudy(const QJsonObject& job, int cores) {
                         .arg(study.threads);
     return study;
   }
-  for (int ranks = 1; ranks < most; ranks *= 2) study.ranks << ranks;
-  study.ranks << most;
-  QJsonArray values;
-  for (int ranks : std::as_const(study.ranks)) values.append(ranks);
+  study.ranks = doublingUpTo(std::max(1, most));
+  study.nodeCounts = doublingUpTo(std::max<int>(1, nodes.size()));
 
+  QJsonObject swept;
+  if (study.ranks.size() > 1) {
+    QJsonArray values;
+    for (int ranks : std::as_const(study.ranks)) values.append(ranks);
+    swept["parallel.ranks_per_node"] = values;
+  }
+  if (study.nodeCounts.size() > 1) {
+    QJsonArray values;
+    for (int count : std::as_const(study.nodeCounts))
+      values.append(QJsonArray::fromVariantList(nodes.toVariantList().mid(0, count)));
+    swept["parallel.nodes"] = values;  // before ranks_per_node: the nodes vary slowest
+  }
   study.job = job;
   study.job["name"] = job.value("name").toString() + " scaling";
   study.job["threads"] = study.threads;
   const int steps = job.value("max_steps").toInt(0);
   study.job["max_steps"] = steps > 0 ? std::min(steps, kScalingSteps) : kScalingSteps;
-  QJsonObject parallel = job.value("parallel").toObject();
   parallel["strategy"] = "data";
-  parallel.remove("ranks_per_node");  // the sweep sets it
+  parallel.remove("ranks_per_node");  // the sweep sets them
+  if (study.nodeCounts.size() > 1) parallel.remove("nodes");
   study.job["parallel"] = parallel;
-  study.job["sweep"] =
-      QJsonObject{{"method", "grid"},
-                  {"concurrency", 1},
-                  {"parameters", QJsonObject{{"parallel.ranks_per_node", values}}}};
+  study.job["sweep"] = QJsonObject{{"method", "grid"}, {"concurrency", 1}, {"parameters", swept}};
   return study;
 }
 

@@ -24,6 +24,18 @@ QStringList nodesOf(const QJsonObject& job) {
   return nodes.size() > 1 ? nodes : QStringList();
 }
 
+// A job "across" one node (the first trial of a scaling study across nodes) runs on that node,
+// without the list: a node takes parallel.nodes only with its placement among them.
+QJsonObject onItsOneNode(QJsonObject job, QString& node) {
+  QJsonObject parallel = job.value("parallel").toObject();
+  const QJsonArray listed = parallel.value("nodes").toArray();
+  if (listed.size() != 1) return job;
+  node = listed.first().toString();
+  parallel.remove("nodes");
+  job["parallel"] = parallel;
+  return job;
+}
+
 int ranksPerNode(const QJsonObject& job) {
   return job.value("parallel").toObject().value("ranks_per_node").toInt(1);
 }
@@ -77,8 +89,11 @@ std::shared_ptr<remote::NodeEndpoint> WorkbenchController::endpointFor(const QSt
   return m_nodes->endpoint(node);
 }
 
-qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& job, const QString& node,
-                                     const QString& resumeJob, qint64 projectId) {
+qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& asked,
+                                     const QString& askedNode, const QString& resumeJob,
+                                     qint64 projectId) {
+  QString node = askedNode;
+  const QJsonObject job = onItsOneNode(asked, node);
   Run run;
   run.projectId = projectId;
   run.name = name;

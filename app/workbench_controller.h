@@ -50,7 +50,8 @@ class WorkbenchController : public QObject {
   // Stores a training run and submits it to `node` ("local" or a saved node); returns its id.
   // `resumeJob`: a job on that node whose latest checkpoint the run continues from. A
   // data-parallel job whose parallel.nodes lists two or more nodes runs across those instead
-  // (docs/data-parallel.md): every node's share and events are stored with the run.
+  // (docs/data-parallel.md): every node's share and events are stored with the run; one that
+  // lists one node runs there.
   // `projectId`: the project the run goes into, 0 for the current one.
   qint64 startRun(const QString& name, const QJsonObject& job, const QString& node = "local",
                   const QString& resumeJob = {}, qint64 projectId = 0);

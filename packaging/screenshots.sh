@@ -17,7 +17,7 @@ done
 mkdir -p docs/screenshots
 for name in job job-invalid job-advanced-error job-advanced-error-zh monitor monitor-zoomed \
             monitor-after-restart reconnecting reconnecting-zh profile compare compare-by-class \
-            compare-confusion compare-confusion-change compare-scaling-study compare-sweep compare-sweep-zh \
+            compare-confusion compare-confusion-change compare-scaling-study compare-scaling-across-nodes compare-sweep compare-sweep-zh \
             export nodes \
             monitor-zh job-data-parallel monitor-ranks monitor-communication monitor-network \
             profile-data-parallel job-across-nodes monitor-across-nodes profile-graph \

@@ -55,11 +55,48 @@ class ScalingStudyTest : public QObject {
     QCOMPARE(study.job["name"].toString(), QString("cnn scaling"));
     QCOMPARE(study.job["batch"].toInt(), 32);
     QCOMPARE(study.job["precision"].toString(), QString("bf16"));
-    QCOMPARE(study.job["parallel"].toObject(),
-             (QJsonObject{
-                 {"strategy", "data"}, {"compression", "bf16"}, {"nodes", QJsonArray{"a", "b"}}}));
+    QCOMPARE(study.job["parallel"].toObject(),  // the nodes are swept too
+             (QJsonObject{{"strategy", "data"}, {"compression", "bf16"}}));
     const auto single = scalingStudy(QJsonObject{{"name", "mlp"}}, 2);
     QCOMPARE(single.job["parallel"].toObject(), (QJsonObject{{"strategy", "data"}}));
+  }
+
+  // A job across nodes is tried on its first node alone, then on more of its list, the nodes
+  // varying slowest so that the run of one rank on one node comes first; nodes that hold one rank
+  // each still make a study.
+  void aJobAcrossNodesIsTriedOnMoreOfThem_data() {
+    QTest::addColumn<int>("threads");
+    QTest::addColumn<QStringList>("nodes");
+    QTest::addColumn<QList<int>>("ranks");
+    QTest::addColumn<QList<int>>("nodeCounts");
+    QTest::newRow("2 nodes of 2 cores")
+        << 1 << QStringList{"a", "b"} << QList<int>{1, 2} << QList<int>{1, 2};
+    QTest::newRow("3 nodes") << 1 << QStringList{"a", "b", "c"} << QList<int>{1, 2}
+                             << QList<int>{1, 2, 3};
+    QTest::newRow("5 nodes a rank fills")
+        << 2 << QStringList{"a", "b", "c", "d", "e"} << QList<int>{1} << QList<int>{1, 2, 4, 5};
+  }
+  void aJobAcrossNodesIsTriedOnMoreOfThem() {
+    QFETCH(int, threads);
+    QFETCH(QStringList, nodes);
+    QFETCH(QList<int>, ranks);
+    QFETCH(QList<int>, nodeCounts);
+    const QJsonObject job{{"name", "cnn"},
+                          {"threads", threads},
+                          {"parallel", QJsonObject{{"strategy", "data"},
+                                                   {"ranks_per_node", 2},
+                                                   {"nodes", QJsonArray::fromStringList(nodes)}}}};
+    const auto study = scalingStudy(job, 2);
+    QVERIFY2(study.problem.isEmpty(), qPrintable(study.problem));
+    QCOMPARE(study.ranks, ranks);
+    QCOMPARE(study.nodeCounts, nodeCounts);
+    QJsonObject swept;
+    QJsonArray lists;
+    for (int n : nodeCounts) lists.append(QJsonArray::fromStringList(nodes.mid(0, n)));
+    swept["parallel.nodes"] = lists;
+    if (ranks.size() > 1) swept["parallel.ranks_per_node"] = QJsonArray{1, 2};
+    QCOMPARE(study.job["sweep"].toObject()["parameters"].toObject(), swept);
+    QCOMPARE(study.job["parallel"].toObject(), (QJsonObject{{"strategy", "data"}}));
   }
 
   // Throughput is what the study measures: a few hundred steps a run, fewer when the job has.

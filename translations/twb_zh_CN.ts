@@ -1711,6 +1711,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>a sweep is still running (Run &gt; Cancel sweep stops it)</source>
         <translation>仍有一个扫描在运行（运行 &gt; 取消扫描 可停止它）</translation>
     </message>
+    <message>
+        <source>Measuring scaling: %1 ranks a node on %2 nodes, %3 threads a rank, one run at a time</source>
+        <translation>正在测量扩展性：每个节点 %1 个 rank，%2 个节点，每个 rank %3 个线程，一次一个运行</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ModelDesigner</name>

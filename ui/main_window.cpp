@@ -595,11 +595,20 @@ void MainWindow::measureScaling(const QJsonObject& job, const QString& node) {
   for (int n = 2; taken.contains(projectName); ++n) projectName = QString("%1 %2").arg(name).arg(n);
   if (!newProject(projectName) || !startRun(study.job, node)) return;
   m_compare->showMetric("samples_per_s");
-  QStringList ranks;
-  for (int r : study.ranks) ranks << QString::number(r);
-  statusBar()->showMessage(tr("Measuring scaling: %1 ranks of %2 threads each, one run at a time")
-                               .arg(ranks.join(", "))
-                               .arg(study.threads));
+  const auto listed = [](const QList<int>& counts) {
+    QStringList texts;
+    for (int n : counts) texts << QString::number(n);
+    return texts.join(", ");
+  };
+  statusBar()->showMessage(
+      study.nodeCounts.size() > 1
+          ? tr("Measuring scaling: %1 ranks a node on %2 nodes, %3 threads a rank, one run at a "
+               "time")
+                .arg(listed(study.ranks), listed(study.nodeCounts))
+                .arg(study.threads)
+          : tr("Measuring scaling: %1 ranks of %2 threads each, one run at a time")
+                .arg(listed(study.ranks))
+                .arg(study.threads));
 }
 
 void MainWindow::offerNodes() {

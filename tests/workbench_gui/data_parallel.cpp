@@ -268,6 +268,30 @@ void WorkbenchGuiTest::aDataParallelRunAcrossTwoNamespaceHosts() {
   QCOMPARE(m_store->storedSeqs(runId, 0), first);
   QCOMPARE(m_store->storedSeqs(runId, 1), second);
 
+  // Measure scaling across the hosts: 1 and 2 ranks on the first host alone (that run goes to
+  // it, not to the Job tab's node), then on both; Compare says where each ran and how it scaled.
+  m_window->tabs()->setCurrentIndex(0);
+  field<QSpinBox>("maxSteps")->setValue(40);
+  auto* measure = field<QPushButton>("measureScaling");
+  QTRY_VERIFY_WITH_TIMEOUT(measure->isEnabled(), twb::test::timeScaled(60000));
+  QTest::mouseClick(measure, Qt::LeftButton);
+  auto* sweeps = m_window->findChild<app::SweepController*>();
+  QVERIFY(sweeps->isRunning());
+  const qint64 study = m_controller->projectId();
+  QVERIFY(study != project);
+  QTRY_VERIFY_WITH_TIMEOUT(!sweeps->isRunning(), twb::test::timeScaled(300000));
+  const QList<app::Run> studied = m_store->runs(study);
+  QCOMPARE(studied.size(), 4);
+  QCOMPARE(studied[0].node, hosts.name(0));
+  for (const app::Run& r : studied) {
+    QCOMPARE(r.state, twb::app::RunState::Succeeded);
+    QTRY_VERIFY(m_store->run(r.id).summary.contains("samples_per_s"));
+  }
+  QVERIFY(comparedScaling(
+      studied, {"CPU", "CPU · 2 ranks", "CPU · 2 ranks on 2 nodes", "CPU · 4 ranks on 2 nodes"},
+      {1, 2, 2, 4}));
+  screenshot("compare-scaling-across-nodes");
+
   m_window->tabs()->setCurrentIndex(0);
   strategy->setCurrentIndex(strategy->findData("single"));
   QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("nodes"));

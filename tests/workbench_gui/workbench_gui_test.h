@@ -231,6 +231,37 @@ class WorkbenchGuiTest : public QObject {
     qWarning("Compare's \"Ran on\": \"%s\", not \"%s\"", qPrintable(shown()), qPrintable(expected));
     return false;
   }
+  // A scaling study's runs in Compare: each one's "Ran on" is `ranOn[i]` and, but for the first
+  // (the baseline), its Scaling is its throughput per rank (of `ranks[i]`) over the first's, both
+  // from the runs' own stored throughputs. Runs found by id, whatever the table's sort order.
+  bool comparedScaling(const QList<app::Run>& runs, const QStringList& ranOn,
+                       const QList<int>& ranks) {
+    m_window->tabs()->setCurrentWidget(m_window->comparePanel());
+    QTableWidget* table = m_window->comparePanel()->table();
+    const int ranOnColumn = columnOf(table, "Ran on"), scaling = columnOf(table, "Scaling");
+    QStringList expected;
+    const double baseline = m_store->run(runs[0].id).summary["samples_per_s"].toDouble();
+    for (int i = 0; i < runs.size(); ++i) {
+      const double perRank =
+          m_store->run(runs[i].id).summary["samples_per_s"].toDouble() / ranks[i];
+      expected << ranOn[i] + ": " +
+                      (i == 0 ? QString()
+                              : QString::number(100 * perRank / baseline, 'f', 0) + " %");
+    }
+    const auto shown = [&] {
+      QStringList rows(runs.size());
+      for (int r = 0; r < table->rowCount(); ++r)
+        for (int i = 0; i < runs.size(); ++i)
+          if (table->item(r, 0)->data(Qt::UserRole).toLongLong() == runs[i].id)
+            rows[i] = table->item(r, ranOnColumn)->text() + ": " + table->item(r, scaling)->text();
+      return rows;
+    };
+    if (QTest::qWaitFor([&] { return shown() == expected; }, twb::test::timeScaled(10000)))
+      return true;
+    qWarning("Compare shows %s, not %s", qPrintable(shown().join("; ")),
+             qPrintable(expected.join("; ")));
+    return false;
+  }
   // The named series of a chart that have points.
   static QStringList drawnSeries(QCustomPlot* plot) {
     QStringList named;
