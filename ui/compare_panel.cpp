@@ -170,6 +170,14 @@ void ComparePanel::showMetric(const QString& metric) {
 }
 
 void ComparePanel::setProjectId(qint64 projectId) {
+  // A project not sorted yet shows its runs in the order they were made (a scaling study's
+  // baseline first), not in the order another project was sorted by.
+  if (projectId != m_projectId) {
+    QHeaderView* header = m_table->horizontalHeader();
+    m_sortOf.insert(m_projectId, {header->sortIndicatorSection(), header->sortIndicatorOrder()});
+    const auto [column, order] = m_sortOf.value(projectId, {-1, Qt::AscendingOrder});
+    header->setSortIndicator(column, order);
+  }
   m_projectId = projectId;
   refresh();
 }

@@ -98,6 +98,8 @@ class ComparePanel : public QWidget {
 
   app::StoreReader& m_reader;
   qint64 m_projectId;
+  // The column and order each project's table was last sorted by, restored when it is shown again.
+  QHash<qint64, std::pair<int, Qt::SortOrder>> m_sortOf;
   bool m_stale = false;  // refresh() waits until the panel is shown
   int m_tableRead = 0, m_plotRead = 0;  // the latest reads: older answers are dropped
   QList<app::Run> m_runs;               // as the table shows them

@@ -174,7 +174,8 @@ void WorkbenchGuiTest::aSweepCanBeCancelled() {
 // Measure scaling from the Job tab: the job on 1 and 2 ranks of one thread each (the job asked for
 // every core; this node has 2), one run after the other, in a project of its own named for it;
 // Compare says where each ran and the two-rank run's scaling against the one-rank run, worked
-// out here from the runs' own stored throughputs.
+// out here from the runs' own stored throughputs, in the order the runs ran (each project keeps
+// its own sort order).
 void WorkbenchGuiTest::measureScalingRunsOneRankThenTwo() {
   const qint64 previous = m_controller->projectId();
   const QJsonObject before = m_window->jobForm()->job();
@@ -189,6 +190,9 @@ void WorkbenchGuiTest::measureScalingRunsOneRankThenTwo() {
                   {"threads", 0},
                   {"eval", QJsonObject{{"every_epoch", false}}}};
   m_window->jobForm()->setJob(job);
+  QTableWidget* table = m_window->comparePanel()->table();
+  const int accuracy = columnOf(table, "Test accuracy");
+  table->sortItems(accuracy, Qt::DescendingOrder);  // in the project before
   auto* measure = field<QPushButton>("measureScaling");
   QTRY_VERIFY_WITH_TIMEOUT(measure->isEnabled(), twb::test::timeScaled(30000));
   QTest::mouseClick(measure, Qt::LeftButton);
@@ -209,9 +213,15 @@ void WorkbenchGuiTest::measureScalingRunsOneRankThenTwo() {
   }
   // The one-rank run is the baseline: no scaling of its own.
   QVERIFY(comparedScaling(runs, {"CPU", "CPU · 2 ranks"}, {1, 2}));
+  // A new project's table is not sorted by what another one was: its runs in the order they ran.
+  QCOMPARE(table->horizontalHeader()->sortIndicatorSection(), -1);
+  QCOMPARE(table->item(0, 0)->data(Qt::UserRole).toLongLong(), runs[0].id);
   // An earlier test's Chinese window answered the local node's check into this window's node
   // list too (one controller, one translator for the process): asked again, in English.
   m_controller->checkLocalNode();
   QTRY_COMPARE(m_window->nodeList()->topLevelItem(0)->text(0), QString("local"));
   screenshot("compare-scaling-study");
+  m_window->showProject(previous);  // ... and the project before comes back sorted as it was
+  QCOMPARE(table->horizontalHeader()->sortIndicatorSection(), accuracy);
+  QCOMPARE(table->horizontalHeader()->sortIndicatorOrder(), Qt::DescendingOrder);
 }
