@@ -291,6 +291,13 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
                          tr("Data parallel: what rank 0 sends over the network a step (half with "
                             "bf16 or fp16 on the wire; ranks of one node that sum through shared "
                             "memory send nothing to each other)"));
+  // A chart in another tab is not drawn while hidden: it is drawn as its tab opens, so that the
+  // picture it had when last shown (or none) does not stand until the next redraw tick.
+  connect(m_lower, &QTabWidget::currentChanged, this, [this](int index) {
+    auto* plot = qobject_cast<QCustomPlot*>(m_lower->widget(index));
+    takeNewPoints();
+    if (plot && m_undrawn.remove(plot)) replot(plot);
+  });
 
   m_xAxis = new QComboBox(this);
   m_xAxis->setObjectName("xAxis");
@@ -341,14 +348,7 @@ MonitorPanel::MonitorPanel(QWidget* parent) : QWidget(parent) {
   m_redraw = new QTimer(this);
   m_redraw->setInterval(kRedrawMs);
   connect(m_redraw, &QTimer::timeout, this, [this] {
-    if (m_dirty) {
-      m_dirty = false;
-      for (RunCurves& run : m_runs)
-        for (Series& series : run)
-          if (series.stale) draw(series);
-      m_undrawn += m_redrawAll;
-      for (auto it = m_changed.cbegin(); it != m_changed.cend(); ++it) m_undrawn.insert(it.key());
-    }
+    takeNewPoints();
     // One chart a tick, in turn: a replot of many runs takes milliseconds, and the event loop
     // gets its turn between two. A chart in another tab (or the Monitor hidden) waits until
     // shown; a chart slow to replot rests (kReplotShare).
@@ -531,6 +531,16 @@ void MonitorPanel::draw(Series& series) const {
   series.rawGraph->setData(rx, ry, true);
   reduceCurve(x, series.smooth, buckets, rx, ry);
   series.smoothGraph->setData(rx, ry, true);
+}
+
+void MonitorPanel::takeNewPoints() {
+  if (!m_dirty) return;
+  m_dirty = false;
+  for (RunCurves& run : m_runs)
+    for (Series& series : run)
+      if (series.stale) draw(series);
+  m_undrawn += m_redrawAll;
+  for (auto it = m_changed.cbegin(); it != m_changed.cend(); ++it) m_undrawn.insert(it.key());
 }
 
 void MonitorPanel::redrawSoon() {

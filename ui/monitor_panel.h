@@ -92,6 +92,8 @@ class MonitorPanel : public QWidget {
   const QVector<double>& xs(const Series& series) const;
   void resmooth(Series& series) const;
   void draw(Series& series) const;  // hands the graphs the curve, reduced when it is long
+  // Draws the series that got points since the last redraw tick and marks their charts undrawn.
+  void takeNewPoints();
   void redrawSoon();  // every chart, fitted to the data
   // Axes to the data, not taken for the user's zoom; replotted soon.
   void fitToData(QCustomPlot* plot);

@@ -234,6 +234,7 @@ void WorkbenchGuiTest::aDataParallelRunAcrossTwoNamespaceHosts() {
   QCOMPARE(drawnSeries(m_window->monitor()->findChild<QCustomPlot*>("networkPlot")).size(), 1);
   auto* lower = m_window->monitor()->findChild<QTabWidget*>();
   lower->setCurrentWidget(ranks);
+  QVERIFY2(shownNote(ranks).isEmpty() && fittedToData(ranks), qPrintable(shownNote(ranks)));
   screenshot("monitor-across-nodes");
   lower->setCurrentIndex(0);
   QVERIFY(comparedRunRanOn("CPU · 2 ranks on 2 nodes"));

@@ -272,6 +272,13 @@ class WorkbenchGuiTest : public QObject {
   }
   // A chart is drawn on the Monitor's redraw tick once it is shown: true when its axes have been
   // fitted to its first curve.
+  // The note an empty chart shows in place of curves; empty when it shows none.
+  static QString shownNote(QCustomPlot* plot) {
+    for (int i = 0; i < plot->itemCount(); ++i)
+      if (auto* text = qobject_cast<QCPItemText*>(plot->item(i)); text && text->visible())
+        return text->text();
+    return {};
+  }
   static bool fittedToData(QCustomPlot* plot) {
     bool found = false;
     const QCPRange keys = plot->graph(0)->data()->keyRange(found);
