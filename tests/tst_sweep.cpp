@@ -33,12 +33,20 @@ class SweepTest : public QObject {
     QCOMPARE(plan.trials[1].job["optimizer"]["lr"].get<double>(), 0.1);
     QCOMPARE(plan.trials[2].job["model"]["args"]["hidden"], nlohmann::json({128, 64}));
     QCOMPARE(plan.trials[3].job["name"].get<std::string>(),
-             std::string("s [model.args.hidden=[128,64], optimizer.lr=0.1]"));
+             std::string("s [hidden=[128,64], lr=0.1]"));
     for (const SweepTrial& t : plan.trials) {
       QVERIFY(!t.job.contains("sweep"));
       QCOMPARE(t.job["optimizer"]["type"].get<std::string>(), std::string("sgd"));  // kept
       QCOMPARE(t.job["model"]["template"].get<std::string>(), std::string("mlp"));
     }
+    // Paths whose last parts are the same name trials in whole.
+    QCOMPARE(
+        planSweep(jobWith({{"parameters",
+                            {{"optimizer.lr", {0.1}}, {"schedule.lr", {0.2}}, {"seed", {3}}}}}))
+            .trials[0]
+            .job["name"]
+            .get<std::string>(),
+        std::string("s [optimizer.lr=0.1, schedule.lr=0.2, seed=3]"));
     // A budget cuts the grid.
     QCOMPARE(planSweep(jobWith({{"trials", 3}, {"parameters", {{"seed", {1, 2, 3, 4, 5}}}}}))
                  .trials.size(),

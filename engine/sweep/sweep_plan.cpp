@@ -188,16 +188,27 @@ SweepPlan planSweep(const nlohmann::json& job) {
     }
   }
 
+  // Trials are named by the last part of each path ("lr=0.1"), which Compare's column of a
+  // trial name has room for; the whole path where two parameters' last parts are the same.
+  std::vector<std::string> lastParts, labels;
+  for (const SweepParameter& p : plan.config.parameters)
+    lastParts.push_back(p.path.substr(p.path.rfind('.') + 1));
+  for (size_t i = 0; i < lastParts.size(); ++i)
+    labels.push_back(std::count(lastParts.begin(), lastParts.end(), lastParts[i]) > 1
+                         ? plan.config.parameters[i].path
+                         : lastParts[i]);
+
   for (const nlohmann::json& a : assignments) {
     SweepTrial trial;
     trial.index = static_cast<int>(plan.trials.size());
     trial.job = base;
     std::string label;
     nlohmann::json values = nlohmann::json::object();
-    for (const SweepParameter& p : plan.config.parameters) {
-      setPath(trial.job, p.path, a[p.path]);
-      values[p.path] = a[p.path];
-      label += (label.empty() ? "" : ", ") + p.path + "=" + sweepValueText(a[p.path]);
+    for (size_t i = 0; i < plan.config.parameters.size(); ++i) {
+      const std::string& path = plan.config.parameters[i].path;
+      setPath(trial.job, path, a[path]);
+      values[path] = a[path];
+      label += (label.empty() ? "" : ", ") + labels[i] + "=" + sweepValueText(a[path]);
     }
     trial.job["name"] = name + " [" + label + "]";
     trial.values = std::move(values);
