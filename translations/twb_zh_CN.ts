@@ -1335,8 +1335,8 @@ Trust this host and remember its key?</source>
         <translation>测量扩展性(&amp;S)</translation>
     </message>
     <message>
-        <source>Train data parallel on 1, 2, 4, … ranks a node for up to 300 steps each, one run at a time, in a project of its own: Compare shows how the throughput scales</source>
-        <translation>以每节点 1、2、4…… 个 rank 进行数据并行训练，每次最多 300 步，一次一个运行，放在单独的项目中：对比页显示吞吐量如何扩展</translation>
+        <source>Train data parallel on 1, 2, 4, … ranks a node (and, across nodes, on 1, 2, 4, … of the checked nodes) for up to 300 steps each, one run at a time, in a project of its own: Compare shows how the throughput scales</source>
+        <translation>以数据并行在每个节点 1、2、4……个 rank 上训练（跨节点时，还在所勾选节点中的 1、2、4……个上训练），每次最多 300 步，一次一个运行，放在单独的项目中：比较页显示吞吐量如何扩展</translation>
     </message>
 </context>
 <context>

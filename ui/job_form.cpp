@@ -132,8 +132,9 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
          "the fp32 result to int8"));
   m_scaling = named(new QPushButton(tr("Measure &scaling"), this), "measureScaling");
   m_scaling->setToolTip(
-      tr("Train data parallel on 1, 2, 4, … ranks a node for up to 300 steps each, one run at "
-         "a time, in a project of its own: Compare shows how the throughput scales"));
+      tr("Train data parallel on 1, 2, 4, … ranks a node (and, across nodes, on 1, 2, 4, … of "
+         "the checked nodes) for up to 300 steps each, one run at a time, in a project of its "
+         "own: Compare shows how the throughput scales"));
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(m_summary, 1);
   buttons->addWidget(m_scaling);
