@@ -10,8 +10,10 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <array>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -89,6 +91,26 @@ QStringList processesMentioning(const QString& marker) {
   for (const QString& pid : QDir("/proc").entryList(QDir::Dirs))
     if (pid.toInt() > 0 && commandLine(pid).contains(marker.toUtf8())) found << pid;
   return found;
+}
+// Runs `body(rank, options)` on the two ranks of one job, each in a thread of its own, connected
+// over loopback; returns what each rank threw (test::errorOf's text).
+std::array<std::string, 2> onTwoRanks(const std::function<void(int, const GlooOptions&)>& body) {
+  GlooOptions base;
+  base.size = 2;
+  base.rendezvous = {"127.0.0.1", freePort("127.0.0.1")};
+  base.secret = makeRendezvousSecret();
+  std::array<std::string, 2> errors;
+  std::vector<std::thread> ranks;
+  for (int r = 0; r < 2; ++r)
+    ranks.emplace_back([&, r] {
+      errors[static_cast<size_t>(r)] = test::errorOf([&] {
+        GlooOptions o = base;
+        o.rank = r;
+        body(r, o);
+      });
+    });
+  for (auto& t : ranks) t.join();
+  return errors;
 }
 }  // namespace
 
@@ -549,33 +571,20 @@ class TestDataParallel : public QObject {
 
   void ranksRunningDifferentModelsAreStopped() {
     // Two ranks of one "job" whose models differ: the start check names the rank.
-    const std::string secret = makeRendezvousSecret();
-    GlooOptions base;
-    base.size = 2;
-    base.rendezvous = {"127.0.0.1", freePort("127.0.0.1")};
-    base.secret = secret;
-    std::string errors[2];
-    std::vector<std::thread> ranks;
-    for (int r = 0; r < 2; ++r)
-      ranks.emplace_back([&, r] {
-        errors[r] = test::errorOf([&] {
-          GlooOptions o = base;
-          o.rank = r;
-          EventLog events;
-          ParallelConfig config;
-          config.strategy = "data";
-          config.bucketBytes = 1 << 20;
-          config.streams = 1;
-          DataParallelTraining dp(connectGloo(o), config, events);
-          const ModelSpec spec = makeTemplate("mlp", {{"hidden", {r == 0 ? 64 : 32}}}, "model");
-          ParameterStore params;
-          const Graph graph = Graph::build(spec, 4);
-          params.ensure(graph, 1);
-          for (auto& p : params.all()) p.grad = Tensor(p.value.shape(), DType::f32);
-          dp.start(params, graph, nullptr);
-        });
-      });
-    for (auto& t : ranks) t.join();
+    const auto errors = onTwoRanks([](int r, const GlooOptions& o) {
+      EventLog events;
+      ParallelConfig config;
+      config.strategy = "data";
+      config.bucketBytes = 1 << 20;
+      config.streams = 1;
+      DataParallelTraining dp(connectGloo(o), config, events);
+      const ModelSpec spec = makeTemplate("mlp", {{"hidden", {r == 0 ? 64 : 32}}}, "model");
+      ParameterStore params;
+      const Graph graph = Graph::build(spec, 4);
+      params.ensure(graph, 1);
+      for (auto& p : params.all()) p.grad = Tensor(p.value.shape(), DType::f32);
+      dp.start(params, graph, nullptr);
+    });
     QVERIFY2(QString::fromStdString(errors[0] + errors[1]).contains("rank 1 runs another model"),
              qPrintable(QString::fromStdString(errors[0] + " | " + errors[1])));
   }
@@ -594,22 +603,12 @@ class TestDataParallel : public QObject {
   }
   void anOverflowedBucketSkipsItsUpdate() {
     QFETCH(bool, deferred);
-    const std::string secret = makeRendezvousSecret();
-    GlooOptions base;
-    base.size = 2;
-    base.rendezvous = {"127.0.0.1", freePort("127.0.0.1")};
-    base.secret = secret;
-    std::string errors[2];
     // Per rank and step: each parameter's values and momentum after the step.
     using Snapshot = std::map<std::string, std::pair<std::vector<float>, std::vector<float>>>;
     std::vector<Snapshot> after[2];
     std::string warnings[2];
-    std::vector<std::thread> ranks;
-    for (int r = 0; r < 2; ++r)
-      ranks.emplace_back([&, r] {
-        errors[r] = test::errorOf([&] {
-          GlooOptions o = base;
-          o.rank = r;
+    const auto errors =
+        onTwoRanks([&](int r, const GlooOptions& o) {
           EventLog events;
           events.addListener([&](const nlohmann::json& e) {
             if (e.value("level", "") == "warning") warnings[r] += e.value("message", "") + "\n";
@@ -654,10 +653,8 @@ class TestDataParallel : public QObject {
             after[r].push_back(snapshot);
           }
         });
-      });
-    for (auto& t : ranks) t.join();
     for (int r = 0; r < 2; ++r) {
-      QVERIFY2(after[r].size() == 3, errors[r].c_str());
+      QVERIFY2(after[r].size() == 3, errors[static_cast<size_t>(r)].c_str());
       const QString warned = QString::fromStdString(warnings[r]);
       QVERIFY2(warned.contains("fp16 on the wire overflowed in the gradients of logits.") &&
                    warned.contains("skip this step's update"),
