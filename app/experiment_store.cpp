@@ -83,10 +83,14 @@ const char* const kMigrations[] = {
 
 // The metrics a step or eval event carries, by the names the Monitor plots.
 const std::pair<const char*, const char*> kStepMetrics[] = {
-    {"loss", "train/loss"},         {"accuracy", "train/accuracy"},
-    {"lr", "lr"},                   {"samples_per_s", "samples_per_s"},
-    {"step_ms", "time/step_ms"},    {"data_ms", "time/data_ms"},
-    {"compute_ms", "time/compute_ms"}};
+    {"loss", "train/loss"},
+    {"accuracy", "train/accuracy"},
+    {"lr", "lr"},
+    {"samples_per_s", "samples_per_s"},
+    {"step_ms", "time/step_ms"},
+    {"data_ms", "time/data_ms"},
+    {"compute_ms", "time/compute_ms"},
+    {"exposed_comm_ms", "time/exposed_comm_ms"}};
 const std::pair<const char*, const char*> kEvalMetrics[] = {{"loss", "eval/loss"},
                                                             {"accuracy", "eval/accuracy"}};
 

@@ -44,11 +44,17 @@ QJsonObject summarizeRun(const ExperimentStore& store, qint64 runId) {
   const QList<QByteArray> evals = store.events(runId, "eval");
   if (!evals.isEmpty())
     summary["test_accuracy"] = QJsonDocument::fromJson(evals.back()).object().value("accuracy");
-  const auto throughput = store.metric(runId, "samples_per_s");
-  if (!throughput.isEmpty()) {
+  // Means over the logged steps: the throughput, and where a step's time went.
+  for (const auto& [field, metric] : {std::pair{"samples_per_s", "samples_per_s"},
+                                      {"step_ms", "time/step_ms"},
+                                      {"data_ms", "time/data_ms"},
+                                      {"compute_ms", "time/compute_ms"},
+                                      {"exposed_comm_ms", "time/exposed_comm_ms"}}) {
+    const auto points = store.metric(runId, metric);
+    if (points.isEmpty()) continue;
     double sum = 0;
-    for (const MetricPoint& p : throughput) sum += p.value;
-    summary["samples_per_s"] = sum / throughput.size();
+    for (const MetricPoint& p : points) sum += p.value;
+    summary[field] = sum / points.size();
   }
   // The work of a sample (forward and backward, from a profiled step) at the run's throughput:
   // what Compare holds against the node's matmul peak of the run's precision (MFU).

@@ -10,7 +10,9 @@ namespace twb::app {
 // What the Compare table shows of a finished run, worked out from its stored events:
 //   train runs: "test_accuracy" (final evaluation), "samples_per_s" (mean training throughput),
 //               "gflops" (the FLOP rate sustained: a profiled step's FLOPs per sample times
-//               that throughput), "mode": "train";
+//               that throughput), "mode": "train", and where a step's time went, as means over
+//               the logged steps: "step_ms", "data_ms", "compute_ms", "exposed_comm_ms" (data
+//               parallel: the communication backward did not hide);
 //   quantize runs: "test_accuracy" (int8), "samples_per_s" (int8 inference at batch 64),
 //               "speedup" (over fp32 inference in the same report), "model_bytes", "mode": "infer".
 // Fields that the events do not give are absent.

@@ -676,6 +676,26 @@ Trust this host and remember its key?</source>
         <source>Throughput (samples/s)</source>
         <translation>吞吐量（样本/秒）</translation>
     </message>
+    <message>
+        <source>A rank&apos;s step: %1 ms against the baseline&apos;s %2 ms</source>
+        <translation>每个 rank 的一步：%1 毫秒，基线为 %2 毫秒</translation>
+    </message>
+    <message>
+        <source>compute</source>
+        <translation>计算</translation>
+    </message>
+    <message>
+        <source>communication that compute did not hide</source>
+        <translation>未被计算掩盖的通信</translation>
+    </message>
+    <message>
+        <source>data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <source>  %1: %2 ms (%3), %4 ms</source>
+        <translation>  %1：%2 毫秒（%3），%4 毫秒</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ConfusionView</name>

@@ -65,17 +65,39 @@ QTableWidgetItem* ranOnCell(const app::RunPlacement& placement) {
   return item;
 }
 
-QTableWidgetItem* scalingCell(double speedup, int ranks, int baselineRanks) {
+QTableWidgetItem* scalingCell(double speedup, int ranks, int baselineRanks,
+                              const QJsonObject& summary, const QJsonObject& baselineSummary) {
   if (speedup <= 0) return cell(QString());
   // Throughput per rank against the baseline's: 100 % is linear scaling.
   const double efficiency = 100 * speedup * baselineRanks / ranks;
   QTableWidgetItem* item = cell(QString::number(efficiency, 'f', 0) + " %", efficiency);
-  item->setToolTip(
+  QString tip =
       Words::tr("%1 ranks at %2× the throughput of the baseline's %3: %4 % of linear scaling")
           .arg(ranks)
           .arg(speedup, 0, 'f', 2)
           .arg(baselineRanks)
-          .arg(efficiency, 0, 'f', 1));
+          .arg(efficiency, 0, 'f', 1);
+  // Why: a rank's step against the baseline's, part by part (what scaling loses is the time a
+  // step gains when each rank does the baseline's work).
+  if (summary.contains("step_ms") && baselineSummary.contains("step_ms")) {
+    const auto ms = [](double value) { return QString::number(value, 'f', 2); };
+    tip += "\n" + Words::tr("A rank's step: %1 ms against the baseline's %2 ms")
+                      .arg(ms(summary.value("step_ms").toDouble()),
+                           ms(baselineSummary.value("step_ms").toDouble()));
+    const std::pair<const char*, QString> parts[] = {
+        {"compute_ms", Words::tr("compute")},
+        {"exposed_comm_ms", Words::tr("communication that compute did not hide")},
+        {"data_ms", Words::tr("data")}};
+    for (const auto& [field, name] : parts) {
+      if (!summary.contains(field)) continue;
+      const double mine = summary.value(field).toDouble(),
+                   theirs = baselineSummary.value(field).toDouble();
+      tip += "\n" + Words::tr("  %1: %2 ms (%3), %4 ms")
+                        .arg(name, ms(mine), ms(theirs))
+                        .arg(mine - theirs >= 0 ? "+" + ms(mine - theirs) : ms(mine - theirs));
+    }
+  }
+  item->setToolTip(tip);
   return item;
 }
 

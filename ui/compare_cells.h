@@ -27,8 +27,10 @@ QTableWidgetItem* fieldCell(const QJsonValue& value);
 
 // Where a run trained: its device, its ranks and nodes.
 QTableWidgetItem* ranOnCell(const app::RunPlacement& placement);
-// A run's throughput per rank against the baseline's, which ran on `baselineRanks`.
-QTableWidgetItem* scalingCell(double speedup, int ranks, int baselineRanks);
+// A run's throughput per rank against the baseline's, which ran on `baselineRanks`; its tooltip
+// says where a step's time went against the baseline's, from the runs' summaries.
+QTableWidgetItem* scalingCell(double speedup, int ranks, int baselineRanks,
+                              const QJsonObject& summary, const QJsonObject& baselineSummary);
 // The run's sustained FLOP rate against its nodes' matmul peaks in the run's precision.
 QTableWidgetItem* mfuCell(const app::Run& run, const app::RunPlacement& placement,
                           const QHash<QString, QJsonObject>& nodes);

@@ -304,12 +304,12 @@ void ComparePanel::fill(const Rows& rows) {
       speedup = throughput / baseline.value("samples_per_s").toDouble(1);
     m_table->setItem(row, kSpeedup, cell(QString::number(speedup, 'f', 2) + "×",
                                          speedup > 0 ? std::optional(speedup) : std::nullopt));
-    m_table->setItem(row, kScaling,
-                     s.value("mode") == baseline.value("mode") &&
-                             placement.ranks != baselinePlacement.ranks &&
-                             placement.onGpu() == baselinePlacement.onGpu()
-                         ? scalingCell(speedup, placement.ranks, baselinePlacement.ranks)
-                         : cell(QString()));
+    m_table->setItem(
+        row, kScaling,
+        s.value("mode") == baseline.value("mode") && placement.ranks != baselinePlacement.ranks &&
+                placement.onGpu() == baselinePlacement.onGpu()
+            ? scalingCell(speedup, placement.ranks, baselinePlacement.ranks, s, baseline)
+            : cell(QString()));
     const double bytes = s.value("model_bytes").toDouble();
     m_table->setItem(row, kSize, cell(locale.formattedDataSize(static_cast<qint64>(bytes)),
                                       bytes > 0 ? std::optional(bytes) : std::nullopt));

@@ -335,12 +335,21 @@ void WorkbenchGuiTest::compareShowsWhereRunsRanAndHowTheyScale() {
     int ranks;
     QStringList nodes;
     double samplesPerS, gflops;
+    double stepMs, dataMs, computeMs, exposedMs;  // where a step went
   };
-  const Placed placed[] = {
-      {"1 rank", "cpu", 1, {"a"}, 1000, 100},
-      {"2 ranks", "cpu", 2, {"a"}, 1860, 186},
-      {"4 ranks", "cpu", 4, {"a", "b"}, 3000, 300},
-      {"gpu", "cuda:0 (NVIDIA H200, 139.8 GiB, compute capability 9.0)", 1, {"a"}, 50000, 5000}};
+  const Placed placed[] = {{"1 rank", "cpu", 1, {"a"}, 1000, 100, 10, 0.5, 9.5, 0},
+                           {"2 ranks", "cpu", 2, {"a"}, 1860, 186, 10.75, 0.5, 9.9, 0.35},
+                           {"4 ranks", "cpu", 4, {"a", "b"}, 3000, 300, 13.3, 0.6, 10.2, 2.5},
+                           {"gpu",
+                            "cuda:0 (NVIDIA H200, 139.8 GiB, compute capability 9.0)",
+                            1,
+                            {"a"},
+                            50000,
+                            5000,
+                            1,
+                            0.1,
+                            0.9,
+                            0}};
   QList<qint64> ids;
   for (const Placed& p : placed) {
     app::Run run;
@@ -358,7 +367,9 @@ void WorkbenchGuiTest::compareShowsWhereRunsRanAndHowTheyScale() {
         id, 1, "state",
         QJsonDocument(QJsonObject{{"state", "running"}, {"device", p.device}, {"time", 1000.0}})
             .toJson());
-    QJsonObject step{{"step", 50}, {"samples_per_s", p.samplesPerS}};
+    QJsonObject step{
+        {"step", 50},          {"samples_per_s", p.samplesPerS}, {"step_ms", p.stepMs},
+        {"data_ms", p.dataMs}, {"compute_ms", p.computeMs},      {"exposed_comm_ms", p.exposedMs}};
     if (p.ranks > 1) {  // a data-parallel run's step events carry every rank's times
       QJsonArray ranks;
       for (int r = 0; r < p.ranks; ++r) ranks.append(QJsonObject{{"rank", r}, {"step_ms", 5.0}});
@@ -373,10 +384,10 @@ void WorkbenchGuiTest::compareShowsWhereRunsRanAndHowTheyScale() {
                                                 {"accuracy", accuracy},
                                                 {"loss", 0.4}})
                           .toJson());
-    store.setRunSummary(id, {{"test_accuracy", accuracy},
-                             {"samples_per_s", p.samplesPerS},
-                             {"mode", "train"},
-                             {"gflops", p.gflops}});
+    store.flush();  // the step's metrics, for the summary
+    QJsonObject summary = app::summarizeRun(store, id);
+    summary["gflops"] = p.gflops;  // no profile event here to work it out from
+    store.setRunSummary(id, summary);
   }
   for (const char* node : {"a", "b"})
     store.saveNode(node,
@@ -413,9 +424,20 @@ void WorkbenchGuiTest::compareShowsWhereRunsRanAndHowTheyScale() {
   QCOMPARE(column("MFU"), QStringList({"50.0 %", "93.0 %", "75.0 %", ""}));
   QVERIFY(table->item(3, columnOf(table, "MFU"))->toolTip().contains("CPU"));
   QVERIFY(table->item(2, columnOf(table, "MFU"))->toolTip().contains("a + b"));
+  // Where the two-rank run's scaling went: a rank's step against the baseline's, part by part.
+  QCOMPARE(table->item(1, columnOf(table, "Scaling"))->toolTip(),
+           QString("2 ranks at 1.86× the throughput of the baseline's 1: 93.0 % of linear scaling\n"
+                   "A rank's step: 10.75 ms against the baseline's 10.00 ms\n"
+                   "  compute: 9.90 ms (9.50), +0.40 ms\n"
+                   "  communication that compute did not hide: 0.35 ms (0.00), +0.35 ms\n"
+                   "  data: 0.50 ms (0.50), +0.00 ms"));
   QVERIFY(compare.grab().save(QString(TWB_BINARY_DIR "/screenshots/compare-scaling.png")));
   // Against the two-rank run: one rank did more per rank (1000 / (1860 / 2)), four on two
   // nodes less (750 / 930).
   chooseBaseline(ids[1]);
   QCOMPARE(column("Scaling"), QStringList({"108 %", "", "81 %", ""}));
+  QVERIFY2(table->item(0, columnOf(table, "Scaling"))
+               ->toolTip()
+               .contains("compute: 9.50 ms (9.90), -0.40 ms"),
+           qPrintable(table->item(0, columnOf(table, "Scaling"))->toolTip()));
 }

@@ -49,6 +49,7 @@
 #include "app/model_graph.h"
 #include "app/node_manager.h"
 #include "app/profile_trace.h"
+#include "app/run_summary.h"
 #include "app/runs_model.h"
 #include "app/store_reader.h"
 #include "app/sweep_controller.h"
@@ -256,11 +257,21 @@ class WorkbenchGuiTest : public QObject {
             rows[i] = table->item(r, ranOnColumn)->text() + ": " + table->item(r, scaling)->text();
       return rows;
     };
-    if (QTest::qWaitFor([&] { return shown() == expected; }, twb::test::timeScaled(10000)))
-      return true;
-    qWarning("Compare shows %s, not %s", qPrintable(shown().join("; ")),
-             qPrintable(expected.join("; ")));
-    return false;
+    if (!QTest::qWaitFor([&] { return shown() == expected; }, twb::test::timeScaled(10000))) {
+      qWarning("Compare shows %s, not %s", qPrintable(shown().join("; ")),
+               qPrintable(expected.join("; ")));
+      return false;
+    }
+    // Each scaled run's tooltip says where its step's time went against the baseline's.
+    for (int r = 0; r < table->rowCount(); ++r)
+      if (const QString tip = table->item(r, scaling)->toolTip();
+          !table->item(r, scaling)->text().isEmpty() &&
+          !(tip.contains("A rank's step: ") &&
+            tip.contains("communication that compute did not hide"))) {
+        qWarning("Scaling's tooltip: %s", qPrintable(tip));
+        return false;
+      }
+    return true;
   }
   // The named series of a chart that have points.
   static QStringList drawnSeries(QCustomPlot* plot) {
