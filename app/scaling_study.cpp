@@ -22,6 +22,14 @@ ScalingStudy scalingStudy(const QJsonObject& job, int cores) {
         "ScalingStudy", "the job is a sweep already: take its \"sweep\" block out first");
     return study;
   }
+  if (const QString device = job.value("device").toString(); device.startsWith("cuda")) {
+    study.problem = QCoreApplication::translate("ScalingStudy",
+                                                "the job asks for %1, and data-parallel training "
+                                                "runs on CPUs in this version: set the device to "
+                                                "cpu or leave it to the node")
+                        .arg(device);
+    return study;
+  }
   QJsonObject parallel = job.value("parallel").toObject();
   const QJsonArray nodes = parallel.value("nodes").toArray();
   study.threads = std::max(1, job.value("threads").toInt(0));

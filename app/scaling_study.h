@@ -19,7 +19,7 @@ struct ScalingStudy {
 };
 
 // The study of `job` on nodes of `cores` logical cores (0: not known, then 1 and 2 ranks); none
-// for a job that is a sweep itself.
+// for a job that is a sweep itself or asks for a GPU.
 // Each rank keeps the job's threads; a job that asks for every core (threads 0) gets one thread
 // a rank, since "every core" split among more ranks leaves the cores, and so the speed, the same.
 // Ranks double up to the most that fit the cores, and that most is tried too (1, 2, 4, 6 on 6);

@@ -93,6 +93,10 @@ class TestCliErrors : public QObject {
     QTest::newRow("device index not a number")
         << QString::fromStdString(job("fashion-mnist", R"("device": "cuda:one")"))
         << "device: 'cuda:one' is not a device";
+    QTest::newRow("data parallel on a GPU")
+        << QString::fromStdString(
+               job("fashion-mnist", R"("device": "cuda", "parallel": {"strategy": "data"})"))
+        << "device: data-parallel training runs on CPUs in this engine version";
     QTest::newRow("normalization for three channels on one")
         << R"({"model": {"template": "mlp"}, "dataset": {"train": "fashion-mnist",
               "normalize": {"mean": [0.5, 0.5, 0.5], "std": [0.2, 0.2, 0.2]}}})"

@@ -119,6 +119,14 @@ class ScalingStudyTest : public QObject {
              QString("the job is a sweep already: take its \"sweep\" block out first"));
   }
 
+  void aGpuJobIsRefused() {
+    const auto study = scalingStudy(QJsonObject{{"name", "mlp"}, {"device", "cuda:0"}}, 8);
+    QVERIFY(study.job.isEmpty());
+    QCOMPARE(study.problem, QString("the job asks for cuda:0, and data-parallel training runs on "
+                                    "CPUs in this version: set the device to cpu or leave it to "
+                                    "the node"));
+  }
+
   void twoRanksThatDoNotFitAreRefused() {
     const auto study = scalingStudy(QJsonObject{{"name", "mlp"}, {"threads", 2}}, 3);
     QVERIFY(study.job.isEmpty());

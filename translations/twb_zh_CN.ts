@@ -219,6 +219,10 @@ Trust this host and remember its key?</source>
         <source>the job is a sweep already: take its &quot;sweep&quot; block out first</source>
         <translation>该任务本身已是扫描：请先移除其 &quot;sweep&quot; 块</translation>
     </message>
+    <message>
+        <source>the job asks for %1, and data-parallel training runs on CPUs in this version: set the device to cpu or leave it to the node</source>
+        <translation>作业要求使用 %1，而此版本的数据并行训练在 CPU 上运行：请把设备设为 cpu，或交由节点决定</translation>
+    </message>
 </context>
 <context>
     <name>SshNodeKind</name>

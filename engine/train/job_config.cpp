@@ -286,6 +286,10 @@ JobConfig JobConfig::fromJson(const nlohmann::json& json, const std::string& bas
   }
   job.threads = static_cast<int>(nonNegative(o, "threads", 0));
   if (o.has("parallel")) job.parallel = readParallel(o.object("parallel"));
+  if (job.parallel.data() && onGpu)
+    throw o.error("device",
+                  "data-parallel training runs on CPUs in this engine version; use "
+                  "\"cpu\", or leave the device out (the node then trains on its CPU)");
   o.rejectUnknown();
   return job;
 }

@@ -124,7 +124,8 @@ void TrainingRun::setUp() {
   // int8 is post-training: the job trains in fp32 and quantizes its result (quantize()).
   const Precision precision =
       m_job.precision == "int8" ? Precision::fp32 : parsePrecision(m_job.precision);
-  m_device = chooseDevice(m_job.device, plan.graph);
+  // Data parallel runs on CPUs for now: a job that leaves the device to the node trains there.
+  m_device = chooseDevice(m_strategy && m_job.device.empty() ? "cpu" : m_job.device, plan.graph);
   if (!m_device.note.empty()) m_events.log("info", m_device.note);
   Precision evalPrecision = precision;
   if (m_device.cuda >= 0) {
