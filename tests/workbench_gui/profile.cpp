@@ -149,6 +149,8 @@ void WorkbenchGuiTest::anInt8RunsGraphShowsItsFallbackLayers() {
   const qint64 copyId = m_store->addRun(copy);
   m_store->appendEvent(copyId, 1, "quantize", QJsonDocument(event).toJson(QJsonDocument::Compact));
   m_store->flush();
+  copy.id = copyId;
+  emit m_controller->runAdded(copy);  // as the controller announces a run it stores: listed
 
   ui::ProfilePanel* profile = m_window->profilePanel();
   m_window->tabs()->setCurrentWidget(profile);
