@@ -195,6 +195,53 @@ class TestDataParallel : public QObject {
     QVERIFY((*profile)["optimizer_ms"].get<double>() > 0);
   }
 
+  // parallel.lr_scaling scales optimizer.lr for the ranks' global batch: 2 ranks at lr 0.01
+  // scaled linearly, and 4 at lr 0.01 scaled by the square root, both train as one process with
+  // the global batch at lr 0.02.
+  void theLearningRateScalesWithTheRanks_data() {
+    QTest::addColumn<int>("ranks");
+    QTest::addColumn<QString>("scaling");
+    QTest::newRow("2 ranks, linear") << 2 << "linear";
+    QTest::newRow("4 ranks, square root") << 4 << "sqrt";
+  }
+  void theLearningRateScalesWithTheRanks() {
+    QFETCH(int, ranks);
+    QFETCH(QString, scaling);
+    QTemporaryDir tmp;
+    const QDir dir(tmp.path());
+    const int64_t global = 64;
+    nlohmann::json job = baseJob("mlp", global, 14);
+    job["optimizer"] = {{"type", "sgd"}, {"lr", 0.02}};
+    const QString single = writeJob(dir, "single", job);
+    job["batch"] = global / ranks;
+    job["optimizer"]["lr"] = 0.01;
+    job["parallel"] = {{"strategy", "data"},
+                       {"bucket_bytes", 4 << 20},
+                       {"streams", 1},
+                       {"lr_scaling", scaling.toStdString()}};
+    const QString parallel = writeJob(dir, "parallel", job);
+    auto one = runEngine({"train", single, "--out", dir.filePath("one")});
+    QVERIFY2(one.exitCode == 0, qPrintable(one.output));
+    auto many = runEngine({"train", parallel, "--ranks", QString::number(ranks), "--out",
+                           dir.filePath("many"), "--events", dir.filePath("many.jsonl")});
+    QVERIFY2(many.exitCode == 0, qPrintable(many.output));
+    const auto [worst, where] =
+        largestRelativeDifference(loadModel(dir.filePath("one/model.twbm").toStdString()),
+                                  loadModel(dir.filePath("many/model.twbm").toStdString()));
+    QVERIFY2(worst <= 1e-5,
+             qPrintable(QString("%1 differs by %2 (relative)").arg(where.c_str()).arg(worst)));
+    // Said once, and the steps report the learning rate they used.
+    int said = 0;
+    for (const auto& e : readEvents(dir.filePath("many.jsonl"))) {
+      if (e["type"] == "log" && e["message"] == "learning rate 0.01 scaled for " +
+                                                    std::to_string(ranks) + " ranks (" +
+                                                    scaling.toStdString() + "): 0.02")
+        ++said;
+      if (e["type"] == "step") QCOMPARE(e["lr"].get<double>(), 0.02);
+    }
+    QCOMPARE(said, 1);
+  }
+
   // Synchronized BatchNorm normalises over the global batch, so N ranks take the steps one
   // process takes with the whole batch. cnn-small with BatchNorm amplifies the order of float
   // sums (dbeta = sum(dy) nearly cancels: bn1.bias moves 1 % between 1 and 2 threads of the same
@@ -689,6 +736,9 @@ class TestDataParallel : public QObject {
                                                      << "parallel.streams: only applies to";
     QTest::newRow("node listed twice") << R"({"strategy": "data", "nodes": ["a", "a"]})"
                                        << "parallel.nodes: 'a' is listed twice";
+    QTest::newRow("unknown learning rate scaling")
+        << R"({"strategy": "data", "lr_scaling": "cubic"})"
+        << "parallel.lr_scaling: 'cubic' is not one of none, linear, sqrt";
     QTest::newRow("hierarchical neither a flag nor auto")
         << R"({"strategy": "data", "hierarchical": "yes"})"
         << R"(parallel.hierarchical: must be true, false or "auto")";

@@ -1362,6 +1362,14 @@ Trust this host and remember its key?</source>
         <source>Train data parallel on 1, 2, 4, … ranks a node (and, across nodes, on 1, 2, 4, … of the checked nodes) for up to 300 steps each, one run at a time, in a project of its own: Compare shows how the throughput scales</source>
         <translation>以数据并行在每个节点 1、2、4……个 rank 上训练（跨节点时，还在所勾选节点中的 1、2、4……个上训练），每次最多 300 步，一次一个运行，放在单独的项目中：比较页显示吞吐量如何扩展</translation>
     </message>
+    <message>
+        <source>The ranks train on a larger global batch (the batch is per rank): linear multiplies the learning rate by the number of ranks (Goyal et al.&apos;s rule for SGD, best with a warm-up), sqrt by its square root; none keeps the optimizer&apos;s.</source>
+        <translation>各 rank 合起来训练更大的全局批（批大小按每个 rank 计）：linear 把学习率乘以 rank 数（Goyal 等人针对 SGD 的规则，最好配合预热），sqrt 乘以其平方根；none 保持优化器的学习率。</translation>
+    </message>
+    <message>
+        <source>Learning rate scaling</source>
+        <translation>学习率缩放</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobJsonEditor</name>

@@ -370,6 +370,13 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
          "the bytes sent."));
   bindChoice(compression, "parallel.compression", "none");
   parallel->addRow(tr("Gradient compression"), compression);
+  auto* lrScaling = comboBox("lrScaling", {"none", "linear", "sqrt"});
+  lrScaling->setToolTip(
+      tr("The ranks train on a larger global batch (the batch is per rank): linear multiplies "
+         "the learning rate by the number of ranks (Goyal et al.'s rule for SGD, best with a "
+         "warm-up), sqrt by its square root; none keeps the optimizer's."));
+  bindChoice(lrScaling, "parallel.lr_scaling", "none");
+  parallel->addRow(tr("Learning rate scaling"), lrScaling);
   auto* bucket = spinBox("bucketKiB", 0, 1 << 20, tr("auto"));
   bucket->setSuffix(tr(" KiB"));
   bucket->setToolTip(
@@ -412,8 +419,8 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
          "the same bit for bit either way."),
       "overlapForward", "parallel.overlap_forward", true);
   // The options of data parallelism are editable, and the batch is per rank, under it alone.
-  const QList<QWidget*> dataOnly{m_nodes,   ranks,        compression,   bucket,        streams,
-                                 interface, hierarchical, syncBatchNorm, overlapForward};
+  const QList<QWidget*> dataOnly{m_nodes, ranks,     compression,  lrScaling,     bucket,
+                                 streams, interface, hierarchical, syncBatchNorm, overlapForward};
   const auto showStrategy = [=, this] {
     const bool data = m_document.value("parallel.strategy", "single").toString() == "data";
     for (QWidget* w : dataOnly) w->setEnabled(data);
@@ -444,7 +451,7 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
         const QJsonObject parallel = m_document.value("parallel").toObject();
         for (const char* key :
              {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams", "interface",
-              "hierarchical", "sync_batch_norm", "overlap_forward", "timeout_s"}) {
+              "hierarchical", "sync_batch_norm", "overlap_forward", "timeout_s", "lr_scaling"}) {
           const QString path = QString("parallel.") + key;
           if (value != "data" && parallel.contains(key)) {
             m_parkedParallel[key] = parallel.value(key);

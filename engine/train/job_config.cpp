@@ -1,6 +1,7 @@
 #include "train/job_config.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -97,13 +98,16 @@ ParallelConfig readParallel(JsonObject p) {
   }
   c.syncBatchNorm = p.boolean("sync_batch_norm", false);
   c.overlapForward = p.boolean("overlap_forward", true);
+  c.lrScaling = p.string("lr_scaling", c.lrScaling);
+  if (c.lrScaling != "none" && c.lrScaling != "linear" && c.lrScaling != "sqrt")
+    throw p.error("lr_scaling", "'" + c.lrScaling + "' is not one of none, linear, sqrt");
   c.timeoutSeconds = p.number("timeout_s", c.timeoutSeconds);
   if (!(c.timeoutSeconds >= 1 && c.timeoutSeconds <= 3600))
     throw p.error("timeout_s", "must be between 1 and 3600 seconds");
   if (!c.data())
     for (const char* key :
          {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams", "interface",
-          "hierarchical", "sync_batch_norm", "overlap_forward", "timeout_s"})
+          "hierarchical", "sync_batch_norm", "overlap_forward", "timeout_s", "lr_scaling"})
       if (p.has(key)) throw p.error(key, "only applies to \"strategy\": \"data\"");
   p.rejectUnknown();
   return c;
@@ -312,7 +316,14 @@ nlohmann::json ParallelConfig::toJson() const {
           {"hierarchical", hierarchical ? nlohmann::json(*hierarchical) : nlohmann::json("auto")},
           {"sync_batch_norm", syncBatchNorm},
           {"overlap_forward", overlapForward},
-          {"timeout_s", timeoutSeconds}};
+          {"timeout_s", timeoutSeconds},
+          {"lr_scaling", lrScaling}};
+}
+
+double ParallelConfig::lrFactor(int ranks) const {
+  if (lrScaling == "linear") return ranks;
+  if (lrScaling == "sqrt") return std::sqrt(static_cast<double>(ranks));
+  return 1;
 }
 
 JobDatasets datasetsOfJob(const nlohmann::json& json, const std::string& baseDir) {

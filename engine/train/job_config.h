@@ -27,7 +27,12 @@ struct ParallelConfig {
   bool syncBatchNorm = false;        // BatchNorm normalises with the whole batch's statistics
   bool overlapForward = true;        // all-reduces also overlap the next step's forward
   double timeoutSeconds = 10;        // a rank that waits longer on a peer fails the job
+  // The learning rate for the ranks' larger global batch: none (optimizer.lr as it is), linear
+  // (times the ranks, Goyal et al.'s rule for SGD) or sqrt (times their square root).
+  std::string lrScaling = "none";
   bool data() const { return strategy == "data"; }
+  // optimizer.lr is multiplied by this for `ranks` ranks.
+  double lrFactor(int ranks) const;
   int64_t ranks() const {
     return data() ? std::max<int64_t>(1, static_cast<int64_t>(nodes.size())) * ranksPerNode : 1;
   }

@@ -100,6 +100,7 @@ class TrainingRun {
   std::unique_ptr<DataLoader> m_loader;
   TrainState m_state;
   int64_t m_totalSteps = 0, m_stepsPerEpoch = 0, m_classes = 0;
+  double m_lr = 0;  // optimizer.lr, scaled for the ranks' global batch (parallel.lr_scaling)
   int64_t m_evaluatedStep = -1;
   std::string m_output;
   TrainResult m_result;
@@ -166,6 +167,14 @@ void TrainingRun::setUp() {
     m_exec->setGradient("loss", {1.0f});
   }
   m_optimizer = makeOptimizer(m_job.optimizer);
+  const int ranks = m_strategy ? m_strategy->ranks() : 1;
+  m_lr = m_job.optimizer.lr * m_job.parallel.lrFactor(ranks);
+  if (m_lr != m_job.optimizer.lr && writesFiles()) {  // said once, by rank 0
+    char text[160];
+    std::snprintf(text, sizeof text, "learning rate %g scaled for %d ranks (%s): %g",
+                  m_job.optimizer.lr, ranks, m_job.parallel.lrScaling.c_str(), m_lr);
+    m_events.log("info", text);
+  }
   m_evaluator = std::make_unique<Evaluator>(m_job.model, m_params, m_job.loss, evalPrecision);
   DataLoaderOptions loading{m_job.batch, true, true, m_job.seed, m_normalization, m_job.augmentation};
   if (m_strategy) loading.shardIndex = m_strategy->rank(), loading.shardCount = m_strategy->ranks();
@@ -228,7 +237,7 @@ void TrainingRun::emitStep(int64_t samples, double loss, int64_t correct,
       {"step", m_state.step},
       {"epoch", static_cast<double>(m_state.step) / m_stepsPerEpoch},
       {"total_steps", m_totalSteps},
-      {"lr", learningRate(m_job.schedule, m_job.optimizer.lr, m_state.step - 1, m_totalSteps)},
+      {"lr", learningRate(m_job.schedule, m_lr, m_state.step - 1, m_totalSteps)},
       {"step_ms", window.stepMs},
       {"data_ms", window.dataMs},
       {"compute_ms", window.computeMs}};
@@ -384,8 +393,8 @@ TrainResult TrainingRun::run() {
       writeLabels(labelBuffer, m_job.loss, labels.data(), n, m_classes);
       times.computeStart = steadyMicros();
       const auto stopRequested = [&] { return m_options.stop && m_options.stop->load(); };
-      const float lr = static_cast<float>(
-          learningRate(m_job.schedule, m_job.optimizer.lr, m_state.step, m_totalSteps));
+      const float lr =
+          static_cast<float>(learningRate(m_job.schedule, m_lr, m_state.step, m_totalSteps));
       bool agreedStop = false;
       if (m_gpu) {  // forward, backward and update: one CUDA graph, or timed launches
         if (profiled)

@@ -34,6 +34,20 @@ void WorkbenchGuiTest::aDataParallelRunShowsItsRanks() {
   QCOMPARE(m_window->jobForm()->job()["parallel"].toObject()["hierarchical"], QJsonValue(false));
   hierarchical->setCurrentIndex(hierarchical->findData("auto"));
   QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("hierarchical"));
+  // Learning rate scaling: the engine's "none" unless chosen; kept aside while one worker is
+  // chosen, and back with data parallel.
+  auto* lrScaling = field<QComboBox>("lrScaling");
+  QVERIFY(lrScaling->isEnabled());
+  QCOMPARE(lrScaling->currentText(), QString("none"));
+  lrScaling->setCurrentText("linear");
+  QCOMPARE(m_window->jobForm()->job()["parallel"].toObject()["lr_scaling"], QJsonValue("linear"));
+  strategy->setCurrentIndex(strategy->findData("single"));
+  QVERIFY(!lrScaling->isEnabled());
+  QVERIFY(!m_window->jobForm()->job().contains("parallel"));
+  strategy->setCurrentIndex(strategy->findData("data"));
+  QCOMPARE(m_window->jobForm()->job()["parallel"].toObject()["lr_scaling"], QJsonValue("linear"));
+  lrScaling->setCurrentText("none");
+  QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("lr_scaling"));
   field<QComboBox>("compression")->setCurrentText("bf16");
   field<QSpinBox>("maxSteps")->setValue(60);
   field<QSpinBox>("threads")->setValue(1);
