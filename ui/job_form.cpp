@@ -21,6 +21,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "ui/field_bindings.h"
+#include "ui/form_widgets.h"
 #include "ui/job_json_editor.h"
 #include "ui/node_checklist.h"
 #include "ui/wheel_scrolls_form.h"
@@ -41,47 +43,6 @@ QJsonObject newJob() {
           {"seed", 1},
           {"profile", QJsonObject{{"every_steps", 50}}}};
 }
-
-QLabel* makeErrorLabel(const char* name, QWidget* parent) {
-  auto* label = new QLabel(parent);
-  label->setObjectName(name);
-  label->setStyleSheet("color: #c62828;");
-  label->setWordWrap(true);
-  label->hide();
-  return label;
-}
-
-// A field and the label that shows its problem, stacked.
-QWidget* withError(QWidget* field, QLabel* error) {
-  auto* box = new QWidget;
-  auto* layout = new QVBoxLayout(box);
-  layout->setContentsMargins(0, 0, 0, 0);
-  layout->setSpacing(2);
-  layout->addWidget(field);
-  layout->addWidget(error);
-  return box;
-}
-
-template <typename T>
-T* named(T* widget, const char* name) {
-  widget->setObjectName(name);
-  return widget;
-}
-
-QSpinBox* spinBox(const char* name, int minimum, int maximum, const QString& specialZero = {}) {
-  auto* spin = named(new QSpinBox, name);
-  spin->setRange(minimum, maximum);
-  spin->setSpecialValueText(specialZero);
-  return spin;
-}
-
-QComboBox* comboBox(const char* name, const QStringList& items) {
-  auto* combo = named(new QComboBox, name);
-  combo->addItems(items);
-  return combo;
-}
-
-QString numberText(double value) { return QString::number(value, 'g', 12); }
 
 // The groups' labels as wide as the widest of them, so every field starts in one column.
 void alignFieldColumns(const QList<QFormLayout*>& forms) {
@@ -191,13 +152,13 @@ QWidget* JobForm::buildForm() {
   // Run: where and how.
   QFormLayout* run = group(tr("Run"));
   auto* name = named(new QLineEdit, "name");
-  bindText(name, "name", "job");
+  m_fields.bindText(name, "name", "job");
   run->addRow(tr("Run name"), name);
   m_node = named(new QComboBox, "node");
   m_node->addItem(tr("local (this machine)"), "local");
   run->addRow(tr("Node"), withError(m_node, m_nodeError));
   m_precision = comboBox("precision", {"fp32", "bf16", "int8"});
-  bindChoice(m_precision, "precision", "fp32");
+  m_fields.bindChoice(m_precision, "precision", "fp32");
   m_precisionNote = named(new QLabel, "precisionNote");
   m_precisionNote->setStyleSheet("color: #c06c00;");
   m_precisionNote->setWordWrap(true);
@@ -209,14 +170,14 @@ QWidget* JobForm::buildForm() {
   m_device = named(new QComboBox, "device");
   m_device->setToolTip(tr("Where the job trains: the CPU or one of the node's GPUs. The node's "
                           "choice is its first GPU when every layer of the model runs there."));
-  m_showers.push_back([this] { offerDevices(); });
+  m_fields.addShower([this] { offerDevices(); });
   connect(m_device, &QComboBox::currentIndexChanged, this,
-          [this, write = writerFor("device", "")](int index) {
+          [this, write = m_fields.writerFor("device", "")](int index) {
             if (index >= 0) write(m_device->itemData(index).toString());
           });
   run->addRow(tr("Device"), withError(m_device, fieldError("deviceError", {"device"})));
   m_threads = spinBox("threads", 0, 4096, tr("all cores"));
-  bindInteger(m_threads, "threads", 0);
+  m_fields.bindInteger(m_threads, "threads", 0);
   m_threadsNote = named(new QLabel, "threadsNote");
   m_threadsNote->setStyleSheet("color: #c06c00;");
   m_threadsNote->setWordWrap(true);
@@ -242,7 +203,7 @@ QWidget* JobForm::buildForm() {
   connect(m_template, &QComboBox::currentTextChanged, this, &JobForm::writeModel);
   connect(m_templateArgs, &QLineEdit::textEdited, this, &JobForm::writeModel);
   connect(m_modelFile, &QLineEdit::textChanged, this, &JobForm::writeModel);
-  m_showers.push_back([this] { showModel(); });
+  m_fields.addShower([this] { showModel(); });
 
   // Data.
   QFormLayout* data = group(tr("Data"));
@@ -272,7 +233,7 @@ QWidget* JobForm::buildForm() {
     connect(edit, &QLineEdit::textChanged, this, &JobForm::writeDataset);
   connect(m_cropPadding, &QSpinBox::valueChanged, this, &JobForm::writeDataset);
   connect(m_flip, &QCheckBox::toggled, this, &JobForm::writeDataset);
-  m_showers.push_back([this] {
+  m_fields.addShower([this] {
     const QJsonValue dataset = m_document.value("dataset", "fashion-mnist");
     const QJsonObject object = dataset.toObject();
     m_dataset->setText(dataset.isObject() ? object.value("train").toString() : dataset.toString());
@@ -284,34 +245,34 @@ QWidget* JobForm::buildForm() {
   // Optimization.
   QFormLayout* optimization = group(tr("Optimization"));
   auto* loss = comboBox("loss", {"SoftmaxCrossEntropy", "MSE"});
-  bindChoice(loss, "loss", "SoftmaxCrossEntropy");
+  m_fields.bindChoice(loss, "loss", "SoftmaxCrossEntropy");
   optimization->addRow(tr("Loss"), loss);
   m_optimizer = comboBox("optimizer", {"sgd", "adam", "adamw"});
-  bindChoice(m_optimizer, "optimizer.type", "sgd");
+  m_fields.bindChoice(m_optimizer, "optimizer.type", "sgd");
   optimization->addRow(tr("Optimizer"), withError(m_optimizer, m_optimizerError));
   m_lr = named(new QLineEdit, "lr");
-  bindNumber(m_lr, "optimizer.lr", 0.01);
+  m_fields.bindNumber(m_lr, "optimizer.lr", 0.01);
   optimization->addRow(tr("Learning rate"), withError(m_lr, m_lrError));
   auto* momentum = named(new QLineEdit, "momentum");
-  bindNumber(momentum, "optimizer.momentum", 0);
+  m_fields.bindNumber(momentum, "optimizer.momentum", 0);
   optimization->addRow(tr("Momentum (SGD)"),
                        withError(momentum, fieldError("momentumError", {"optimizer.momentum",
                                                                         "optimizer.nesterov"})));
   auto* nesterov = named(new QCheckBox(tr("Nesterov (SGD)")), "nesterov");
-  bindFlag(nesterov, "optimizer.nesterov", false);
+  m_fields.bindFlag(nesterov, "optimizer.nesterov", false);
   optimization->addRow(QString(), nesterov);
   auto* weightDecay = named(new QLineEdit, "weightDecay");
-  bindNumber(weightDecay, "optimizer.weight_decay", 0);
+  m_fields.bindNumber(weightDecay, "optimizer.weight_decay", 0);
   optimization->addRow(
       tr("Weight decay"),
       withError(weightDecay, fieldError("weightDecayError", {"optimizer.weight_decay"})));
   auto* schedule = comboBox("schedule", {"constant", "cosine", "step"});
-  bindChoice(schedule, "schedule.type", "constant");
+  m_fields.bindChoice(schedule, "schedule.type", "constant");
   optimization->addRow(tr("Schedule"), schedule);
   addIntegerRow(optimization, tr("Warm-up steps"), spinBox("warmup", 0, 100000000),
                 "schedule.warmup_steps", 0);
   m_batch = spinBox("batch", 0, 65536);
-  bindInteger(m_batch, "batch", 64);
+  m_fields.bindInteger(m_batch, "batch", 64);
   optimization->addRow(tr("Batch size"), withError(m_batch, m_batchError));
   addIntegerRow(optimization, tr("Epochs"), spinBox("epochs", 0, 10000), "epochs", 1);
   addIntegerRow(optimization, tr("Step budget"), spinBox("maxSteps", 0, 100000000, tr("no limit")),
@@ -320,7 +281,7 @@ QWidget* JobForm::buildForm() {
   // What the run reports and keeps, and how often.
   QFormLayout* cadence = group(tr("Evaluation, checkpoints and reports"));
   auto* everyEpoch = named(new QCheckBox(tr("Evaluate after every epoch")), "evalEveryEpoch");
-  bindFlag(everyEpoch, "eval.every_epoch", true);
+  m_fields.bindFlag(everyEpoch, "eval.every_epoch", true);
   cadence->addRow(QString(), everyEpoch);
   addIntegerRow(cadence, tr("Evaluate every (steps)"),
                 spinBox("evalEvery", 0, 100000000, tr("only at epochs' ends")), "eval.every_steps",
@@ -341,227 +302,10 @@ QWidget* JobForm::buildForm() {
   return area;
 }
 
-void JobForm::addParallelGroup(QFormLayout* parallel) {
-  const size_t firstShower = m_showers.size();  // this group's
-  // The strategies the engine runs today; the others arrive with their issue.
-  auto* strategy = named(new QComboBox, "strategy");
-  strategy->addItem(tr("single worker"), "single");
-  strategy->addItem(tr("data parallel"), "data");
-  strategy->setToolTip(
-      tr("Data parallel: several ranks each train on their share of every batch "
-         "(the batch size is per rank) and average their gradients."));
-  parallel->addRow(
-      tr("Strategy"),
-      withError(strategy, fieldError("strategyError", {"parallel.strategy"})));
-  m_nodes = new NodeChecklist;
-  m_showers.push_back([this] {
-    QStringList names;
-    for (const QJsonValue& node : m_document.value("parallel.nodes").toArray()) names << node.toString();
-    m_nodes->setChosen(names);
-  });
-  parallel->addRow(tr("Nodes"), withError(m_nodes, fieldError("nodesError", {"parallel.nodes"})));
-  auto* ranks = spinBox("ranksPerNode", 1, 64);
-  bindInteger(ranks, "parallel.ranks_per_node", 1);
-  parallel->addRow(tr("Ranks per node"),
-                   withError(ranks, fieldError("ranksError", {"parallel.ranks_per_node"})));
-  auto* compression = comboBox("compression", {"none", "bf16", "fp16"});
-  compression->setToolTip(
-      tr("Gradients on the wire; sums stay in fp32. bf16 and fp16 halve "
-         "the bytes sent."));
-  bindChoice(compression, "parallel.compression", "none");
-  parallel->addRow(tr("Gradient compression"), compression);
-  auto* lrScaling = comboBox("lrScaling", {"none", "linear", "sqrt"});
-  lrScaling->setToolTip(
-      tr("The ranks train on a larger global batch (the batch is per rank): linear multiplies "
-         "the learning rate by the number of ranks (Goyal et al.'s rule for SGD, best with a "
-         "warm-up), sqrt by its square root; none keeps the optimizer's."));
-  bindChoice(lrScaling, "parallel.lr_scaling", "none");
-  parallel->addRow(tr("Learning rate scaling"), lrScaling);
-  auto* bucket = spinBox("bucketKiB", 0, 1 << 20, tr("auto"));
-  bucket->setSuffix(tr(" KiB"));
-  bucket->setToolTip(
-      tr("Gradients fused per all-reduce; auto tries several sizes in the first "
-         "steps and keeps the fastest."));
-  m_showers.push_back(
-      [=, this] { bucket->setValue(m_document.value("parallel.bucket_bytes", 0).toInt() / 1024); });
-  connect(bucket, &QSpinBox::valueChanged, this,
-          [write = writerFor("parallel.bucket_bytes", 0)](int kib) { write(kib * 1024); });
-  parallel->addRow(tr("Fusion bucket"), bucket);
-  auto* streams = spinBox("streams", 0, 16, tr("auto"));
-  bindInteger(streams, "parallel.streams", 0);
-  parallel->addRow(tr("Connections per peer"), streams);
-  auto* interface = named(new QLineEdit, "interface");
-  interface->setPlaceholderText(tr("the one that reaches rank 0"));
-  bindText(interface, "parallel.interface", "");
-  parallel->addRow(tr("Network interface"),
-                   withError(interface, fieldError("interfaceError", {"parallel.interface"})));
-  // A yes / no option of the parallel block: its row label, the box's text and tooltip.
-  const auto addFlag = [&](const QString& label, const QString& text, const QString& toolTip,
-                           const char* name, const QString& path, bool engineDefault) {
-    auto* box = named(new QCheckBox(text), name);
-    box->setToolTip(toolTip);
-    bindFlag(box, path, engineDefault);
-    parallel->addRow(label, box);
-    return box;
-  };
-  auto* hierarchical = hierarchicalChoice();
-  parallel->addRow(tr("Hierarchical"), hierarchical);
-  auto* syncBatchNorm = addFlag(
-      tr("Synchronized BatchNorm"), tr("statistics of every rank's samples"),
-      tr("Synchronized BatchNorm: the ranks train as one process with the whole batch would, at "
-         "the cost of two small exchanges per BatchNorm layer and step. Off: each rank normalises "
-         "its own samples, as PyTorch's DDP does."),
-      "syncBatchNorm", "parallel.sync_batch_norm", false);
-  auto* overlapForward = addFlag(
-      tr("Overlap with forward"), tr("averaging goes on during the next forward"),
-      tr("Each layer's optimizer update waits until the next forward reaches that layer, so the "
-         "all-reduces hide behind data loading and forward as well as backward. The weights are "
-         "the same bit for bit either way."),
-      "overlapForward", "parallel.overlap_forward", true);
-  // The options of data parallelism are editable, and the batch is per rank, under it alone.
-  const QList<QWidget*> dataOnly{m_nodes, ranks,     compression,  lrScaling,     bucket,
-                                 streams, interface, hierarchical, syncBatchNorm, overlapForward};
-  const auto showStrategy = [=, this] {
-    const bool data = m_document.value("parallel.strategy", "single").toString() == "data";
-    for (QWidget* w : dataOnly) w->setEnabled(data);
-    m_batch->setSuffix(data ? tr(" per rank") : QString());
-    // Across nodes, the checked nodes are where it runs.
-    m_node->setEnabled(m_nodes->chosen().size() < 2);
-    m_node->setToolTip(m_node->isEnabled() ? QString() : tr("The job runs on the nodes checked under Parallel."));
-  };
-  connect(m_nodes, &NodeChecklist::chosenChanged, this, [=, this](const QStringList& names) {
-    if (names.isEmpty()) m_document.remove("parallel.nodes");
-    else m_document.set("parallel.nodes", QJsonArray::fromStringList(names));
-    showStrategy();
-    edited();
-  });
-
-  m_showers.push_back([=, this] {
-    const QString value = m_document.value("parallel.strategy", "single").toString();
-    if (strategy->findData(value) < 0) strategy->addItem(value, value);  // the node judges it
-    strategy->setCurrentIndex(strategy->findData(value));
-    showStrategy();
-  });
-  connect(
-      strategy, &QComboBox::currentIndexChanged, this, [=, this, lastShower = m_showers.size()] {
-        if (m_showing) return;
-        const QString value = strategy->currentData().toString();
-        // The options of data parallelism mean nothing to one worker, which refuses them: they are
-        // kept aside, and come back if data parallel is chosen again.
-        const QJsonObject parallel = m_document.value("parallel").toObject();
-        for (const char* key :
-             {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams", "interface",
-              "hierarchical", "sync_batch_norm", "overlap_forward", "timeout_s", "lr_scaling"}) {
-          const QString path = QString("parallel.") + key;
-          if (value != "data" && parallel.contains(key)) {
-            m_parkedParallel[key] = parallel.value(key);
-            m_document.remove(path);
-          } else if (value == "data" && m_parkedParallel.contains(key) && !parallel.contains(key)) {
-            m_document.set(path, m_parkedParallel.value(key));
-          }
-        }
-        if (value == "data") m_parkedParallel = {};
-        m_document.set("parallel.strategy", value, "single");
-        if (m_document.value("parallel").toObject().isEmpty()) m_document.remove("parallel");
-        // The group's fields show what came back; the others keep what is typed in them.
-        showQuietly([&] {
-          for (size_t i = firstShower; i < lastShower; ++i) m_showers[i]();
-        });
-        edited();
-      });
-}
-
-QComboBox* JobForm::hierarchicalChoice() {
-  // true, false or "auto", the engine's default: shared memory where /dev/shm has room.
-  auto* combo = named(new QComboBox, "hierarchical");
-  // Its long choices are elided rather than widening the form past the job file beside it.
-  combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-  combo->setMinimumContentsLength(24);
-  combo->addItem(tr("auto: through shared memory where it has room"), "auto");
-  combo->addItem(tr("yes: ranks of a node reduce through shared memory first"), true);
-  combo->addItem(tr("no: every rank sends over the network"), false);
-  combo->setToolTip(
-      tr("Hierarchical all-reduce: the ranks of each node sum through shared memory and only "
-         "one rank per node sends over the network. Auto does so unless a node's /dev/shm is too "
-         "small (as in a container), and then says so in the run's log."));
-  m_showers.push_back([=, this] {
-    const QJsonValue value = m_document.value("parallel.hierarchical", "auto");
-    int index = combo->findData(value.toVariant());
-    if (index < 0) {  // shown as the file says; the node judges it
-      combo->addItem(value.toVariant().toString(), value.toVariant());
-      index = combo->count() - 1;
-    }
-    combo->setCurrentIndex(index);
-  });
-  connect(combo, &QComboBox::currentIndexChanged, this,
-          [combo, write = writerFor("parallel.hierarchical", "auto")] {
-            write(QJsonValue::fromVariant(combo->currentData()));
-          });
-  return combo;
-}
-
 void JobForm::addIntegerRow(QFormLayout* form, const QString& label, QSpinBox* spin,
                             const QString& path, int engineDefault) {
-  bindInteger(spin, path, engineDefault);
+  m_fields.bindInteger(spin, path, engineDefault);
   form->addRow(label, spin);
-}
-
-void JobForm::bindText(QLineEdit* edit, const QString& path, const QString& engineDefault) {
-  m_showers.push_back(
-      [=, this] { edit->setText(m_document.value(path, engineDefault).toString()); });
-  connect(edit, &QLineEdit::textEdited, this, [=, this](const QString& text) {
-    m_document.set(path, text, engineDefault);
-    edited();
-  });
-}
-
-void JobForm::bindNumber(QLineEdit* edit, const QString& path, double engineDefault) {
-  m_showers.push_back(
-      [=, this] { edit->setText(numberText(m_document.value(path, engineDefault).toDouble())); });
-  connect(edit, &QLineEdit::textEdited, this, [=, this](const QString& text) {
-    bool ok = false;
-    const double value = QLocale::c().toDouble(text.trimmed(), &ok);
-    if (!ok) {  // kept as typed; the document keeps its last number until this is one
-      m_fieldProblems[path] = tr("“%1” is not a number (e.g. 0.05 or 3e-4).").arg(text);
-      return check();
-    }
-    m_fieldProblems.remove(path);
-    m_document.set(path, value, engineDefault);
-    edited();
-  });
-}
-
-std::function<void(const QJsonValue&)> JobForm::writerFor(const QString& path,
-                                                          const QJsonValue& engineDefault) {
-  return [this, path, engineDefault](const QJsonValue& value) {
-    if (m_showing) return;  // the field is being filled from the document, not edited
-    m_document.set(path, value, engineDefault);
-    edited();
-  };
-}
-
-void JobForm::bindInteger(QSpinBox* spin, const QString& path, int engineDefault) {
-  m_showers.push_back([=, this] { spin->setValue(m_document.value(path, engineDefault).toInt()); });
-  connect(spin, &QSpinBox::valueChanged, this,
-          [write = writerFor(path, engineDefault)](int v) { write(v); });
-}
-
-void JobForm::bindChoice(QComboBox* combo, const QString& path, const QString& engineDefault) {
-  m_showers.push_back([=, this] {
-    const QString value = m_document.value(path, engineDefault).toString();
-    if (combo->findText(value) < 0)
-      combo->addItem(value);  // shown as the file says; the node judges it
-    combo->setCurrentText(value);
-  });
-  connect(combo, &QComboBox::currentTextChanged, this,
-          [write = writerFor(path, engineDefault)](const QString& v) { write(v); });
-}
-
-void JobForm::bindFlag(QCheckBox* box, const QString& path, bool engineDefault) {
-  m_showers.push_back(
-      [=, this] { box->setChecked(m_document.value(path, engineDefault).toBool()); });
-  connect(box, &QCheckBox::toggled, this,
-          [write = writerFor(path, engineDefault)](bool v) { write(v); });
 }
 
 void JobForm::showModel() {
@@ -583,7 +327,7 @@ void JobForm::showModel() {
 }
 
 void JobForm::writeModel() {
-  if (m_showing) return;
+  if (m_fields.showing()) return;
   const QString file = m_modelFile->text().trimmed();
   m_fieldProblems.remove("model.args");
   if (!file.isEmpty()) {
@@ -597,7 +341,7 @@ void JobForm::writeModel() {
   m_document.remove("model.file");
   if (!m_parkedSpec.isUndefined() && !m_document.contains("model.spec")) {
     m_document.set("model.spec", std::exchange(m_parkedSpec, QJsonValue(QJsonValue::Undefined)));
-    showQuietly([this] { showModel(); });
+    m_fields.showQuietly([this] { showModel(); });
   }
   if (m_document.contains("model.spec")) return edited();
   m_document.set("model.template", m_template->currentText().trimmed());
@@ -620,7 +364,7 @@ void JobForm::writeModel() {
 }
 
 void JobForm::writeDataset() {
-  if (m_showing) return;
+  if (m_fields.showing()) return;
   const QString train = m_dataset->text().trimmed(), test = m_testData->text().trimmed();
   const bool augmenting = m_cropPadding->value() > 0 || m_flip->isChecked();
   // A plain spec stays a string; a test split or augmentation needs the object form.
@@ -650,15 +394,7 @@ void JobForm::setJob(const QJsonObject& job) {
 
 void JobForm::showDocument() {
   m_fieldProblems.clear();  // every field shows the document again
-  showQuietly([this] {
-    for (const auto& show : m_showers) show();
-  });
-}
-
-void JobForm::showQuietly(const std::function<void()>& show) {
-  m_showing = true;
-  show();
-  m_showing = false;
+  m_fields.showAll();
 }
 
 void JobForm::edited() {
@@ -698,23 +434,23 @@ void JobForm::setNodeInfo(const QString& node, const QJsonObject& info) {
 
 void JobForm::offerDevices() {
   const QString wanted = m_document.value("device", "").toString();
-  const bool showing = m_showing;
-  m_showing = true;  // filling the list is not an edit
-  m_device->clear();
-  m_device->addItem(tr("the node's choice"), QString());
-  m_device->addItem(tr("CPU"), QString("cpu"));
-  const QJsonArray gpus = m_nodeInfo.value(node()).value("gpus").toArray();
-  for (qsizetype i = 0; i < gpus.size(); ++i) {
-    const QJsonObject gpu = gpus[i].toObject();
-    m_device->addItem(tr("cuda:%1 (%2, %3 GiB)")
-                          .arg(i)
-                          .arg(gpu.value("name").toString())
-                          .arg(gpu.value("memoryBytes").toString().toDouble() / (1 << 30), 0, 'f', 1),
-                      QString("cuda:%1").arg(i));
-  }
-  if (m_device->findData(wanted) < 0) m_device->addItem(wanted, wanted);
-  m_device->setCurrentIndex(m_device->findData(wanted));
-  m_showing = showing;
+  m_fields.showQuietly([&] {  // filling the list is not an edit
+    m_device->clear();
+    m_device->addItem(tr("the node's choice"), QString());
+    m_device->addItem(tr("CPU"), QString("cpu"));
+    const QJsonArray gpus = m_nodeInfo.value(node()).value("gpus").toArray();
+    for (qsizetype i = 0; i < gpus.size(); ++i) {
+      const QJsonObject gpu = gpus[i].toObject();
+      m_device->addItem(
+          tr("cuda:%1 (%2, %3 GiB)")
+              .arg(i)
+              .arg(gpu.value("name").toString())
+              .arg(gpu.value("memoryBytes").toString().toDouble() / (1 << 30), 0, 'f', 1),
+          QString("cuda:%1").arg(i));
+    }
+    if (m_device->findData(wanted) < 0) m_device->addItem(wanted, wanted);
+    m_device->setCurrentIndex(m_device->findData(wanted));
+  });
 }
 
 void JobForm::showNodeFacts() {

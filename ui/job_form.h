@@ -3,10 +3,9 @@
 #include <QHash>
 #include <QJsonObject>
 #include <QWidget>
-#include <functional>
-#include <vector>
 
 #include "app/job_document.h"
+#include "ui/field_bindings.h"
 
 class QCheckBox;
 class QComboBox;
@@ -70,24 +69,13 @@ class JobForm : public QWidget {
 
  private:
   QWidget* buildForm();
-  // Ties a field to one path of the document: shown from it, written to it when the user edits.
-  // Strategy, ranks and the communication options (data parallel only).
+  // Strategy, ranks and the communication options (data parallel only; job_form_parallel.cpp).
   void addParallelGroup(QFormLayout* parallel);
   // parallel.hierarchical: auto, yes or no.
   QComboBox* hierarchicalChoice();
-  void bindText(QLineEdit* edit, const QString& path, const QString& engineDefault);
-  void bindNumber(QLineEdit* edit, const QString& path, double engineDefault);
-  void bindInteger(QSpinBox* spin, const QString& path, int engineDefault);
   void addIntegerRow(QFormLayout* form, const QString& label, QSpinBox* spin, const QString& path,
                      int engineDefault);
-  void bindChoice(QComboBox* combo, const QString& path, const QString& engineDefault);
-  void bindFlag(QCheckBox* box, const QString& path, bool engineDefault);
-  // What a bound field calls with its new value: written at `path`, then checked.
-  std::function<void(const QJsonValue&)> writerFor(const QString& path,
-                                                   const QJsonValue& engineDefault);
   void showDocument();  // every field from the document
-  // Runs `show`, which fills fields from the document, without their edits writing back.
-  void showQuietly(const std::function<void()>& show);
   void showModel();     // template, arguments and model file from the document
   void writeModel();
   void writeDataset();
@@ -104,10 +92,15 @@ class JobForm : public QWidget {
   void offerDevices();
 
   app::JobDocument m_document;
-  std::vector<std::function<void()>> m_showers;  // one per bound field
-  bool m_showing = false;                        // fields are being filled from the document
-  QHash<QString, QJsonObject> m_nodeInfo;        // per node
-  QHash<QString, QString> m_fieldProblems;       // fields whose text is not a value yet, by path
+  QHash<QString, QString> m_fieldProblems;  // fields whose text is not a value yet, by path
+  FieldBindings m_fields{m_document, [this] { edited(); },
+                         [this](const QString& path, const QString& message) {
+                           if (message.isEmpty()) return void(m_fieldProblems.remove(path));
+                           m_fieldProblems[path] = message;
+                           check();
+                         },
+                         nullptr};
+  QHash<QString, QJsonObject> m_nodeInfo;  // per node
   QJsonObject m_parkedParallel;  // data parallel's options while one worker is chosen
   QJsonValue m_parkedSpec{QJsonValue::Undefined};  // an inline model spec while a file replaces it
 
