@@ -59,7 +59,9 @@ ScalingStudy scalingStudy(const QJsonObject& job, int cores) {
     swept["parallel.nodes"] = values;  // before ranks_per_node: the nodes vary slowest
   }
   study.job = job;
-  study.job["name"] = job.value("name").toString() + " scaling";
+  // The runs are named by the job and what each tried ("mlp [ranks_per_node=2]"); the project
+  // that holds them, for the study.
+  study.project = job.value("name").toString() + " scaling";
   study.job["threads"] = study.threads;
   const int steps = job.value("max_steps").toInt(0);
   study.job["max_steps"] = steps > 0 ? std::min(steps, kScalingSteps) : kScalingSteps;

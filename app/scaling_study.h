@@ -12,6 +12,7 @@ namespace twb::app {
 // with each one's Scaling against it.
 struct ScalingStudy {
   QJsonObject job;        // the sweep: the job with a "sweep" block over the ranks and nodes
+  QString project;        // a name for the project of its runs: "JOB scaling"
   QList<int> ranks;       // the ranks per node it tries
   QList<int> nodeCounts;  // the numbers of nodes it tries ({1} for a job on one node)
   int threads = 1;        // each rank's

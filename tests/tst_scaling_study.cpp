@@ -52,7 +52,8 @@ class ScalingStudyTest : public QObject {
                                                    {"compression", "bf16"},
                                                    {"nodes", QJsonArray{"a", "b"}}}}};
     const auto study = scalingStudy(job, 8);
-    QCOMPARE(study.job["name"].toString(), QString("cnn scaling"));
+    QCOMPARE(study.job["name"].toString(), QString("cnn"));  // its trials: "cnn [...]"
+    QCOMPARE(study.project, QString("cnn scaling"));
     QCOMPARE(study.job["batch"].toInt(), 32);
     QCOMPARE(study.job["precision"].toString(), QString("bf16"));
     QCOMPARE(study.job["parallel"].toObject(),  // the nodes are swept too

@@ -590,9 +590,9 @@ void MainWindow::measureScaling(const QJsonObject& job, const QString& node) {
   // A project of its own: Compare holds these runs alone, the one-rank run first, the baseline.
   QStringList taken;
   for (const app::Project& project : m_controller.store().projects()) taken << project.name;
-  const QString name = study.job.value("name").toString();
-  QString projectName = name;
-  for (int n = 2; taken.contains(projectName); ++n) projectName = QString("%1 %2").arg(name).arg(n);
+  QString projectName = study.project;
+  for (int n = 2; taken.contains(projectName); ++n)
+    projectName = QString("%1 %2").arg(study.project).arg(n);
   if (!newProject(projectName) || !startRun(study.job, node)) return;
   m_compare->showMetric("samples_per_s");
   const auto listed = [](const QList<int>& counts) {
