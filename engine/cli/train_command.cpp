@@ -80,7 +80,7 @@ std::unique_ptr<TrainingStrategy> joinRanks(const Args& args, JobConfig& job, Ev
   else if (const std::string warning = oversubscription(job.threads, job.parallel.ranksPerNode);
            !warning.empty())
     events.log("warning", warning);
-  std::unique_ptr<Communicator> statistics;
+  std::unique_ptr<RankCollective> statistics;
   auto comm = connectGloo(o, job.parallel.syncBatchNorm ? &statistics : nullptr);
   return std::make_unique<DataParallelTraining>(std::move(comm), job.parallel, events,
                                                 std::move(statistics));

@@ -43,7 +43,7 @@ uint32_t fnv1a(const std::string& text) {
 
 DataParallelTraining::DataParallelTraining(std::unique_ptr<Communicator> comm,
                                            const ParallelConfig& config, EventLog& events,
-                                           std::unique_ptr<Communicator> statistics)
+                                           std::unique_ptr<RankCollective> statistics)
     : m_comm(std::move(comm)),
       m_statistics(std::move(statistics)),
       m_config(config),

@@ -21,10 +21,10 @@ namespace twb {
 // `comm_tuned` event.
 class DataParallelTraining : public TrainingStrategy {
  public:
-  // `statistics`: the ranks synchronized BatchNorm gathers from (a communicator of its own, used
+  // `statistics`: the ranks synchronized BatchNorm gathers from (a collective of its own, used
   // while `comm` reduces gradients); null when BatchNorm keeps per-rank statistics.
   DataParallelTraining(std::unique_ptr<Communicator> comm, const ParallelConfig& config,
-                       EventLog& events, std::unique_ptr<Communicator> statistics = nullptr);
+                       EventLog& events, std::unique_ptr<RankCollective> statistics = nullptr);
   ~DataParallelTraining() override;
 
   int rank() const override { return m_comm->rank(); }
@@ -68,7 +68,8 @@ class DataParallelTraining : public TrainingStrategy {
   // Waits for the step's control all-reduce (see finishStep) and acts on its result.
   void readControl();
 
-  std::unique_ptr<Communicator> m_comm, m_statistics;
+  std::unique_ptr<Communicator> m_comm;
+  std::unique_ptr<RankCollective> m_statistics;
   ParallelConfig m_config;
   EventLog& m_events;
   GradientReducer m_reducer;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "dist/hierarchical_communicator.h"
+#include "dist/shared_memory_collective.h"
 #include "dist/wire_format.h"
 
 namespace twb {
@@ -290,6 +291,8 @@ std::string sharedMemoryName(const std::string& secret, int node) {
 
 // Floats per rank slot of a hierarchical reduction: larger reductions go in chunks.
 constexpr size_t kSharedSlotFloats = size_t{4} << 20;
+// Floats per rank slot of synchronized BatchNorm's gathers: 2 x channels + 1 fit whole.
+constexpr size_t kStatisticsSlotFloats = size_t{64} << 10;
 
 // Whether every machine of the job can hold its ranks' shared-memory segment (`bytes`) in
 // /dev/shm, agreed over `world` so that all ranks choose alike. A container's small /dev/shm
@@ -315,7 +318,7 @@ bool sharedMemoryFitsEverywhere(Communicator& world, size_t bytes,
 }  // namespace
 
 std::unique_ptr<Communicator> connectGloo(const GlooOptions& options,
-                                          std::unique_ptr<Communicator>* statistics) {
+                                          std::unique_ptr<RankCollective>* statistics) {
   if (options.size < 1 || options.rank < 0 || options.rank >= options.size)
     throw Error("rank " + std::to_string(options.rank) + " is outside a job of " +
                 std::to_string(options.size) + " ranks");
@@ -355,7 +358,9 @@ std::unique_ptr<Communicator> connectGloo(const GlooOptions& options,
       leaders = std::make_unique<GlooCommunicator>(
           connectMeshes(store, "leaders-", node, nodes, options.streams, device, options.connectTimeout),
           options.timeout, options.ranksPerNode);
-    if (statistics)
+    // The statistics of ranks that all share a machine meet in shared memory (below).
+    const bool statisticsShared = hierarchical && options.size == options.ranksPerNode;
+    if (statistics && !statisticsShared)
       *statistics = std::make_unique<GlooCommunicator>(
           connectMeshes(store, "statistics-", options.rank, options.size, 1, device,
                         options.connectTimeout),
@@ -366,10 +371,18 @@ std::unique_ptr<Communicator> connectGloo(const GlooOptions& options,
     world->setTimeout(options.timeout);
     if (server) server->close();
     if (!hierarchical) return world;
-    auto local = std::make_unique<SharedMemoryGroup>(
-        sharedMemoryName(options.secret, node), options.rank % options.ranksPerNode,
-        options.ranksPerNode, kSharedSlotFloats, options.connectTimeout);
+    const int localRank = options.rank % options.ranksPerNode;
+    auto local = std::make_unique<SharedMemoryGroup>(sharedMemoryName(options.secret, node),
+                                                     localRank, options.ranksPerNode,
+                                                     kSharedSlotFloats, options.connectTimeout);
     local->setTimeout(options.timeout);
+    if (statistics && statisticsShared) {
+      auto group = std::make_unique<SharedMemoryGroup>(
+          sharedMemoryName(options.secret, node) + "-statistics", localRank, options.ranksPerNode,
+          kStatisticsSlotFloats, options.connectTimeout);
+      group->setTimeout(options.timeout);
+      *statistics = std::make_unique<SharedMemoryCollective>(std::move(group));
+    }
     return std::make_unique<HierarchicalCommunicator>(std::move(world), std::move(leaders),
                                                       std::move(local));
   } catch (const gloo::Exception& e) {

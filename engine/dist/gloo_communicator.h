@@ -34,10 +34,11 @@ struct GlooOptions {
 // Connects the ranks of a job over Gloo's TCP transport: a full mesh per stream, agreed through
 // the job's rendezvous, which rank 0 closes as soon as every rank is connected. Reductions run as
 // a ring on Gloo's pairs, so they can put bf16 / fp16 on the wire while accumulating in f32.
-// With `statistics`, also connects one more mesh of every rank there: synchronized BatchNorm's
-// small gathers run on it from the compute thread while gradient buckets use the others.
+// With `statistics`, also connects what synchronized BatchNorm's small gathers run on from the
+// compute thread while gradient buckets use the others: a shared-memory segment of their own
+// when every rank is on this machine and the job is hierarchical, one more mesh otherwise.
 std::unique_ptr<Communicator> connectGloo(const GlooOptions& options,
-                                          std::unique_ptr<Communicator>* statistics = nullptr);
+                                          std::unique_ptr<RankCollective>* statistics = nullptr);
 
 // Throws, naming the interface and those that exist, when this host has no interface `name`.
 void checkNetworkInterface(const std::string& name);
