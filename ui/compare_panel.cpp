@@ -81,7 +81,7 @@ ComparePanel::ComparePanel(app::StoreReader& reader, qint64 projectId, QWidget* 
   // Column widths from the first rows (and the visible ones): measuring every cell of a
   // project's hundreds of runs at each fill held the GUI thread (bench_workbench_gui).
   m_table->horizontalHeader()->setResizeContentsPrecision(kMeasuredRows);
-  // Run names as long as a sweep's ("mlp [parallel.ranks_per_node=2]") would push the numbers
+  // Run names as long as a sweep's ("mlp [nodes=[...], ranks_per_node=2]") would push the numbers
   // out of sight: the column stops at kRunWidth, the names elided in the middle (their ends
   // differ), whole on hover.
   m_table->horizontalHeader()->setSectionResizeMode(kRun, QHeaderView::Interactive);
