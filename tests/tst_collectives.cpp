@@ -5,6 +5,7 @@
 
 #include <QDir>
 #include <QtTest>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -112,24 +113,37 @@ class TestCollectives : public QObject {
  private slots:
   // Flat rings, and hierarchical ("perNode" > 0): 2 machines × 2 ranks and 1 machine × 3,
   // shared memory within, the machines' first ranks' ring between; a reduction larger than a
-  // shared-memory slot (4 Mi floats) goes in chunks.
+  // shared-memory slot (4 Mi floats) goes in chunks. "in place": the data lies in the
+  // communicator's gradient memory (at an offset into it), where it is summed without copies, to
+  // the same bits as a copy of it reduced elsewhere.
   void allReduceSumsOnEveryRankWithTheSameBits_data() {
+    QTest::addColumn<bool>("inPlace");
     QTest::addColumn<int>("ranks");
     QTest::addColumn<int>("count");
     QTest::addColumn<int>("streams");
     QTest::addColumn<QString>("wire");
     QTest::addColumn<double>("tolerance");
     QTest::addColumn<int>("perNode");
-    QTest::newRow("2 ranks f32") << 2 << 1001 << 1 << "none" << 1e-6 << 0;
-    QTest::newRow("3 ranks f32, fewer elements than ranks") << 3 << 2 << 1 << "none" << 1e-6 << 0;
-    QTest::newRow("4 ranks f32, 3 streams") << 4 << 300001 << 3 << "none" << 1e-6 << 0;
-    QTest::newRow("3 ranks bf16") << 3 << 4099 << 1 << "bf16" << 3 * 3.0 / 256 << 0;
-    QTest::newRow("3 ranks fp16") << 3 << 4099 << 1 << "fp16" << 3 * 3.0 / 2048 << 0;
-    QTest::newRow("2 x 2 shared memory, f32, chunked") << 4 << (4 << 20) + 1234 << 1 << "none" << 1e-6 << 2;
-    QTest::newRow("1 x 3 shared memory, f32") << 3 << 70001 << 1 << "none" << 1e-6 << 3;
-    QTest::newRow("2 x 2 shared memory, bf16") << 4 << 4099 << 1 << "bf16" << 4 * 3.0 / 256 << 2;
+    QTest::newRow("2 ranks f32") << false << 2 << 1001 << 1 << "none" << 1e-6 << 0;
+    QTest::newRow("3 ranks f32, fewer elements than ranks")
+        << false << 3 << 2 << 1 << "none" << 1e-6 << 0;
+    QTest::newRow("4 ranks f32, 3 streams") << false << 4 << 300001 << 3 << "none" << 1e-6 << 0;
+    QTest::newRow("3 ranks bf16") << false << 3 << 4099 << 1 << "bf16" << 3 * 3.0 / 256 << 0;
+    QTest::newRow("3 ranks fp16") << false << 3 << 4099 << 1 << "fp16" << 3 * 3.0 / 2048 << 0;
+    QTest::newRow("2 x 2 shared memory, f32, chunked")
+        << false << 4 << (4 << 20) + 1234 << 1 << "none" << 1e-6 << 2;
+    QTest::newRow("1 x 3 shared memory, f32") << false << 3 << 70001 << 1 << "none" << 1e-6 << 3;
+    QTest::newRow("2 x 2 shared memory, bf16")
+        << false << 4 << 4099 << 1 << "bf16" << 4 * 3.0 / 256 << 2;
+    QTest::newRow("1 x 3 shared memory, in place")
+        << true << 3 << 70001 << 1 << "none" << 1e-6 << 3;
+    QTest::newRow("1 x 2 shared memory, in place, 5 Mi floats")
+        << true << 2 << (5 << 20) << 1 << "none" << 1e-6 << 2;
+    QTest::newRow("2 x 2 shared memory, bf16, in place")
+        << true << 4 << 4099 << 1 << "bf16" << 4 * 3.0 / 256 << 2;
   }
   void allReduceSumsOnEveryRankWithTheSameBits() {
+    QFETCH(bool, inPlace);
     QFETCH(int, ranks);
     QFETCH(int, count);
     QFETCH(int, streams);
@@ -144,9 +158,23 @@ class TestCollectives : public QObject {
         ranks,
         [&](int r, Communicator& comm) {
           auto v = rankData(r, static_cast<size_t>(count));
-          comm.allReduceSum(v.data(), v.size(), type);
+          const Tensor memory = inPlace ? comm.gradientMemory(v.size() + 48) : Tensor();
+          if (inPlace) {
+            if (memory.empty()) throw Error("no gradient memory from a hierarchical communicator");
+            float* at = memory.data<float>() + 32;
+            std::copy(v.begin(), v.end(), at);
+            const uint64_t before = comm.bytesSent();  // the ranks agreed on /dev/shm's room
+            comm.allReduceSum(at, v.size(), type);
+            const uint64_t inPlaceBytes = comm.bytesSent() - before;
+            comm.allReduceSum(v.data(), v.size(), type);  // the same, copied through the slots
+            if (!std::equal(v.begin(), v.end(), at))
+              throw Error("the sum in place differs from the sum of a copy");
+            bytes[static_cast<size_t>(r)] = inPlaceBytes;
+          } else {
+            comm.allReduceSum(v.data(), v.size(), type);
+            bytes[static_cast<size_t>(r)] = comm.bytesSent();
+          }
           results[static_cast<size_t>(r)] = std::move(v);
-          bytes[static_cast<size_t>(r)] = comm.bytesSent();
         },
         streams, perNode);
     for (int r = 0; r < ranks; ++r) {

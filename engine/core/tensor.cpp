@@ -1,5 +1,6 @@
 #include "core/tensor.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -24,6 +25,12 @@ Tensor::Tensor(Shape shape, DType dtype) : m_shape(std::move(shape)), m_dtype(dt
   for (int64_t d : m_shape)
     if (d < 0) throw Error("negative dimension in shape " + toString(m_shape));
   m_data = allocate(bytes());
+}
+
+Tensor::Tensor(Shape shape, DType dtype, std::shared_ptr<std::byte> data)
+    : m_shape(std::move(shape)), m_dtype(dtype), m_data(std::move(data)) {
+  if (reinterpret_cast<uintptr_t>(m_data.get()) % 64 != 0)
+    throw Error("a tensor of " + toString(m_shape) + " given memory that is not 64-byte aligned");
 }
 
 Tensor Tensor::clone() const {

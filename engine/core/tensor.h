@@ -14,6 +14,9 @@ class Tensor {
  public:
   Tensor() = default;
   Tensor(Shape shape, DType dtype);  // zero-filled
+  // A tensor in memory that `data`'s owner keeps alive (a shared-memory segment, say), 64-byte
+  // aligned as every tensor's buffer is.
+  Tensor(Shape shape, DType dtype, std::shared_ptr<std::byte> data);
 
   const Shape& shape() const { return m_shape; }
   DType dtype() const { return m_dtype; }

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/rank_collective.h"
+#include "core/tensor.h"
 
 namespace twb {
 
@@ -43,6 +44,15 @@ class Communicator : public RankCollective {
   virtual void reduceScatterSum(float* data, size_t count, WireType wire = WireType::f32) = 0;
   virtual void broadcast(void* data, size_t bytes, int root) = 0;
   virtual void barrier() = 0;
+
+  // `floats` of memory whose ranges this communicator all-reduces faster than others, for the
+  // gradients to live in: where a machine's ranks reduce through shared memory, this rank's part
+  // of a segment they share, summed where backward wrote it. Empty where there is none.
+  // Collective: every rank asks at the same point, for the same count.
+  virtual Tensor gradientMemory(size_t floats) {
+    (void)floats;
+    return {};
+  }
 
   // Parallel connections a large reduction is split across: at most maxStreams(), the number
   // the communicator was connected with.

@@ -88,9 +88,12 @@ std::string DataParallelTraining::shareResumePoint(const std::string& checkpoint
   return path;
 }
 
-// In the buckets' order, so that each bucket is reduced where backward wrote it, without copies.
+// In the buckets' order, so that each bucket is reduced where backward wrote it, without copies;
+// in memory the communicator reduces faster where it has some (shared with the machine's ranks).
 void DataParallelTraining::arrangeGradients(ParameterStore& params, const Graph& graph) {
-  params.packGradients(GradientReducer::gradientOrder(graph));
+  const std::vector<std::string> order = GradientReducer::gradientOrder(graph);
+  params.packGradients(order,
+                       m_comm->gradientMemory(static_cast<size_t>(params.packedSize(order))));
 }
 
 void DataParallelTraining::start(ParameterStore& params, const Graph& graph, Optimizer* optimizer) {

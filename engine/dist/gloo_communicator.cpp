@@ -12,7 +12,6 @@
 #include <net/if.h>
 #include <netdb.h>
 #include <sys/socket.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -294,27 +293,6 @@ constexpr size_t kSharedSlotFloats = size_t{4} << 20;
 // Floats per rank slot of synchronized BatchNorm's gathers: 2 x channels + 1 fit whole.
 constexpr size_t kStatisticsSlotFloats = size_t{64} << 10;
 
-// Whether every machine of the job can hold its ranks' shared-memory segment (`bytes`) in
-// /dev/shm, agreed over `world` so that all ranks choose alike. A container's small /dev/shm
-// (64 MiB by default in Docker) would otherwise end in SIGBUS or a refusal.
-bool sharedMemoryFitsEverywhere(Communicator& world, size_t bytes,
-                                const std::function<void(const std::string&)>& note) {
-  struct statvfs fs {};
-  const double freeBytes =
-      ::statvfs("/dev/shm", &fs) == 0 ? static_cast<double>(fs.f_bavail) * fs.f_frsize : 0;
-  std::vector<float> tooSmall(static_cast<size_t>(world.size()), 0.f);
-  tooSmall[static_cast<size_t>(world.rank())] = freeBytes < static_cast<double>(bytes) ? 1.f : 0.f;
-  world.allReduceSum(tooSmall.data(), tooSmall.size());
-  const auto first = std::find(tooSmall.begin(), tooSmall.end(), 1.f);
-  if (first == tooSmall.end()) return true;
-  if (note)
-    note("parallel.hierarchical is auto, and /dev/shm on the machine of rank " +
-         std::to_string(first - tooSmall.begin()) + " has less room than the " +
-         std::to_string(bytes >> 20) +
-         " MiB its ranks need to reduce through shared memory: gradients go over the network "
-         "(give /dev/shm more room, or set \"hierarchical\": false to choose this)");
-  return false;
-}
 }  // namespace
 
 std::unique_ptr<Communicator> connectGloo(const GlooOptions& options,
@@ -346,10 +324,18 @@ std::unique_ptr<Communicator> connectGloo(const GlooOptions& options,
                       options.connectTimeout),
         options.timeout);
     world->setTimeout(options.connectTimeout);
-    if (hierarchical && !options.hierarchical.has_value())  // "auto"
-      hierarchical = sharedMemoryFitsEverywhere(
-          *world, SharedMemoryGroup::segmentBytes(options.ranksPerNode, kSharedSlotFloats),
-          options.note);
+    if (hierarchical && !options.hierarchical.has_value()) {  // "auto"
+      const size_t bytes = SharedMemoryGroup::segmentBytes(options.ranksPerNode, kSharedSlotFloats);
+      const int shortRank = rankShortOfSharedMemory(*world, bytes);
+      hierarchical = shortRank < 0;
+      if (!hierarchical && options.note)
+        options.note("parallel.hierarchical is auto, and /dev/shm on the machine of rank " +
+                     std::to_string(shortRank) + " has less room than the " +
+                     std::to_string(bytes >> 20) +
+                     " MiB its ranks need to reduce through shared memory: gradients go over the "
+                     "network (give /dev/shm more room, or set \"hierarchical\": false to choose "
+                     "this)");
+    }
     const int node = hierarchical ? options.rank / options.ranksPerNode : 0;
     const int nodes = hierarchical ? options.size / options.ranksPerNode : 0;
     const bool leader = hierarchical && options.rank % options.ranksPerNode == 0;
@@ -384,7 +370,8 @@ std::unique_ptr<Communicator> connectGloo(const GlooOptions& options,
       *statistics = std::make_unique<SharedMemoryCollective>(std::move(group));
     }
     return std::make_unique<HierarchicalCommunicator>(std::move(world), std::move(leaders),
-                                                      std::move(local));
+                                                      std::move(local),
+                                                      sharedMemoryName(options.secret, node));
   } catch (const gloo::Exception& e) {
     throw CommError("rank " + std::to_string(options.rank) + ": connecting to the other ranks " +
                     "failed: " + e.what());

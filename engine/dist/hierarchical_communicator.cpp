@@ -6,11 +6,38 @@ namespace twb {
 
 HierarchicalCommunicator::HierarchicalCommunicator(std::unique_ptr<Communicator> world,
                                                    std::unique_ptr<Communicator> leaders,
-                                                   std::unique_ptr<SharedMemoryGroup> local)
-    : m_world(std::move(world)), m_leaders(std::move(leaders)), m_local(std::move(local)) {}
+                                                   std::unique_ptr<SharedMemoryGroup> local,
+                                                   std::string sharedName)
+    : m_world(std::move(world)),
+      m_leaders(std::move(leaders)),
+      m_local(std::move(local)),
+      m_sharedName(std::move(sharedName)) {}
+
+Tensor HierarchicalCommunicator::gradientMemory(size_t floats) {
+  // On one machine each rank writes its share of the sum into every rank's part; across
+  // machines the sum goes through the result area, which the leaders reduce over the network.
+  const bool withResult = !oneMachine();
+  const int ranks = m_local->localSize();
+  if (rankShortOfSharedMemory(*m_world,
+                              SharedMemoryGroup::segmentBytes(ranks, floats, withResult)) >= 0)
+    return {};
+  m_gradients =
+      std::make_shared<SharedMemoryGroup>(m_sharedName + "-gradients", m_local->localRank(), ranks,
+                                          floats, m_local->timeout(), withResult);
+  auto* mine = reinterpret_cast<std::byte*>(m_gradients->slot(m_local->localRank()));
+  return Tensor({static_cast<int64_t>(floats)}, DType::f32,
+                std::shared_ptr<std::byte>(m_gradients, mine));
+}
 
 void HierarchicalCommunicator::allReduceSum(float* data, size_t count, WireType wire,
                                             float* feedback) {
+  if (m_gradients) {
+    const float* mine = m_gradients->slot(m_local->localRank());
+    if (data >= mine && data + count <= mine + m_gradients->slotFloats()) {
+      allReduceInPlace(static_cast<size_t>(data - mine), count, wire, feedback);
+      return;
+    }
+  }
   SharedMemoryGroup& local = *m_local;
   const int me = local.localRank(), ranks = local.localSize();
   float* result = local.result();
@@ -34,6 +61,34 @@ void HierarchicalCommunicator::allReduceSum(float* data, size_t count, WireType 
   }
 }
 
+void HierarchicalCommunicator::allReduceInPlace(size_t offset, size_t count, WireType wire,
+                                                float* feedback) {
+  SharedMemoryGroup& group = *m_gradients;
+  const int me = group.localRank(), ranks = group.localSize();
+  const size_t first = offset + shardBegin(count, ranks, me),
+               end = offset + shardBegin(count, ranks, me + 1);
+  group.barrier();  // every rank's gradients of the range are written
+  // This rank's share, summed over the parts in rank order: the same bits on every rank.
+  float* sum = oneMachine() ? group.slot(0) : group.result();
+  if (sum != group.slot(0))
+    std::memcpy(sum + first, group.slot(0) + first, (end - first) * sizeof(float));
+  for (int r = 1; r < ranks; ++r) {
+    const float* part = group.slot(r);
+    for (size_t i = first; i < end; ++i) sum[i] += part[i];
+  }
+  if (oneMachine()) {
+    for (int r = 1; r < ranks; ++r)
+      std::memcpy(group.slot(r) + first, sum + first, (end - first) * sizeof(float));
+    group.barrier();  // every share is everywhere
+    return;
+  }
+  group.barrier();
+  if (m_leaders) m_leaders->allReduceSum(sum + offset, count, wire, feedback);
+  group.barrier();
+  // No rank writes the result again before every rank has reached the next call's barrier.
+  std::memcpy(group.slot(me) + offset, sum + offset, count * sizeof(float));
+}
+
 void HierarchicalCommunicator::useStreams(int streams) {
   m_world->useStreams(streams);
   if (m_leaders) m_leaders->useStreams(streams);
@@ -43,6 +98,7 @@ void HierarchicalCommunicator::setTimeout(std::chrono::milliseconds timeout) {
   m_world->setTimeout(timeout);
   if (m_leaders) m_leaders->setTimeout(timeout);
   m_local->setTimeout(timeout);
+  if (m_gradients) m_gradients->setTimeout(timeout);
 }
 
 uint64_t HierarchicalCommunicator::bytesSent() const {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "dist/communicator.h"
 #include "dist/shared_memory_group.h"
@@ -13,13 +14,18 @@ namespace twb {
 // result back. Only one rank per machine sends, so the network carries 1/ranks_per_node of a
 // flat ring's traffic. Everything but all-reduce (broadcast, gathers, barriers) goes over the
 // flat `world` communicator.
+//
+// Data elsewhere is copied into the slots and back, a chunk at a time; gradients that live in
+// gradientMemory() are summed where they lie, each rank writing its share of the sum into every
+// rank's part (on one machine), which saves the copies and half the waits.
 class HierarchicalCommunicator : public Communicator {
  public:
   // `leaders`: the machines' first ranks among themselves; null on the other ranks, and when
-  // the job has one machine.
+  // the job has one machine. `sharedName`: the name of `local`'s segment, which further ones
+  // (gradientMemory()) extend.
   HierarchicalCommunicator(std::unique_ptr<Communicator> world,
                            std::unique_ptr<Communicator> leaders,
-                           std::unique_ptr<SharedMemoryGroup> local);
+                           std::unique_ptr<SharedMemoryGroup> local, std::string sharedName);
 
   int rank() const override { return m_world->rank(); }
   int size() const override { return m_world->size(); }
@@ -35,14 +41,23 @@ class HierarchicalCommunicator : public Communicator {
     m_world->broadcast(data, bytes, root);
   }
   void barrier() override { m_world->barrier(); }
+  // A segment of `floats` a rank on this machine, when every machine has room for it in
+  // /dev/shm (empty otherwise: the copies are still there).
+  Tensor gradientMemory(size_t floats) override;
   int maxStreams() const override { return m_world->maxStreams(); }
   void useStreams(int streams) override;
   void setTimeout(std::chrono::milliseconds timeout) override;
   uint64_t bytesSent() const override;
 
  private:
+  // The sum of `count` floats at `offset` of every rank's part of m_gradients, in place.
+  void allReduceInPlace(size_t offset, size_t count, WireType wire, float* feedback);
+  bool oneMachine() const { return m_world->size() == m_local->localSize(); }
+
   std::unique_ptr<Communicator> m_world, m_leaders;
   std::unique_ptr<SharedMemoryGroup> m_local;
+  std::string m_sharedName;
+  std::shared_ptr<SharedMemoryGroup> m_gradients;  // shared with the tensor over its slot
 };
 
 }  // namespace twb

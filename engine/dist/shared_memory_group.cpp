@@ -4,13 +4,16 @@
 #include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 #include "dist/communicator.h"
 
@@ -36,9 +39,10 @@ struct SharedMemoryGroup::Header {
 };
 
 SharedMemoryGroup::SharedMemoryGroup(const std::string& name, int localRank, int localSize,
-                                     size_t slotFloats, std::chrono::milliseconds timeout)
+                                     size_t slotFloats, std::chrono::milliseconds timeout,
+                                     bool withResult)
     : m_localRank(localRank), m_localSize(localSize), m_slotFloats(slotFloats), m_timeout(timeout) {
-  m_bytes = segmentBytes(localSize, slotFloats);
+  m_bytes = segmentBytes(localSize, slotFloats, withResult);
   const auto deadline = Clock::now() + timeout;
   const std::string where = "rank-local " + std::to_string(localRank) + " of " +
                             std::to_string(localSize) + " on this machine";
@@ -92,9 +96,9 @@ SharedMemoryGroup::SharedMemoryGroup(const std::string& name, int localRank, int
   if (localRank == 0) ::shm_unlink(name.c_str());
 }
 
-size_t SharedMemoryGroup::segmentBytes(int localSize, size_t slotFloats) {
-  return pageAligned(sizeof(Header)) +
-         static_cast<size_t>(localSize + 1) * pageAligned(slotFloats * sizeof(float));
+size_t SharedMemoryGroup::segmentBytes(int localSize, size_t slotFloats, bool withResult) {
+  return pageAligned(sizeof(Header)) + static_cast<size_t>(localSize + (withResult ? 1 : 0)) *
+                                           pageAligned(slotFloats * sizeof(float));
 }
 
 SharedMemoryGroup::~SharedMemoryGroup() {
@@ -133,6 +137,17 @@ void SharedMemoryGroup::barrier() {
     const timespec wait{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
     futex(&m_header->generation, FUTEX_WAIT, generation, &wait);
   }
+}
+
+int rankShortOfSharedMemory(Communicator& world, size_t bytes) {
+  struct statvfs fs {};
+  const double freeBytes =
+      ::statvfs("/dev/shm", &fs) == 0 ? static_cast<double>(fs.f_bavail) * fs.f_frsize : 0;
+  std::vector<float> tooSmall(static_cast<size_t>(world.size()), 0.f);
+  tooSmall[static_cast<size_t>(world.rank())] = freeBytes < static_cast<double>(bytes) ? 1.f : 0.f;
+  world.allReduceSum(tooSmall.data(), tooSmall.size());
+  const auto first = std::find(tooSmall.begin(), tooSmall.end(), 1.f);
+  return first == tooSmall.end() ? -1 : static_cast<int>(first - tooSmall.begin());
 }
 
 }  // namespace twb

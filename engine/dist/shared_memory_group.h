@@ -8,6 +8,8 @@
 
 namespace twb {
 
+class Communicator;
+
 // The ranks of one machine meeting in a POSIX shared-memory segment: a slot of floats per rank,
 // one result area, and a barrier (futex-based, so waiting ranks sleep). Local rank 0 creates the
 // segment, the others open it; it is unlinked as soon as every rank has it mapped, so nothing
@@ -16,11 +18,12 @@ class SharedMemoryGroup {
  public:
   // `name`: the same for the ranks of one machine and one job, unique otherwise. Waits up to
   // `timeout` for the group to be complete; throws CommError naming what is missing.
+  // `withResult`: whether the segment has the result area after the slots.
   SharedMemoryGroup(const std::string& name, int localRank, int localSize, size_t slotFloats,
-                    std::chrono::milliseconds timeout);
+                    std::chrono::milliseconds timeout, bool withResult = true);
   ~SharedMemoryGroup();
   // The bytes of a group's segment: what /dev/shm must have free for it.
-  static size_t segmentBytes(int localSize, size_t slotFloats);
+  static size_t segmentBytes(int localSize, size_t slotFloats, bool withResult = true);
   SharedMemoryGroup(const SharedMemoryGroup&) = delete;
   SharedMemoryGroup& operator=(const SharedMemoryGroup&) = delete;
 
@@ -28,12 +31,13 @@ class SharedMemoryGroup {
   int localSize() const { return m_localSize; }
   size_t slotFloats() const { return m_slotFloats; }
   float* slot(int localRank) const;
-  float* result() const;
+  float* result() const;  // only in a segment made with a result area
 
   // Every local rank waits here until all have arrived. A rank that does not come within the
   // timeout (it died or hangs) makes the others throw CommError.
   void barrier();
   void setTimeout(std::chrono::milliseconds timeout) { m_timeout = timeout; }
+  std::chrono::milliseconds timeout() const { return m_timeout; }
 
  private:
   struct Header;
@@ -44,5 +48,10 @@ class SharedMemoryGroup {
   void* m_base = nullptr;
   Header* m_header = nullptr;
 };
+
+// The first rank of `world` whose machine has less than `bytes` free in /dev/shm, agreed over
+// `world` so that all ranks choose alike; -1 when every machine has room. A container's small
+// /dev/shm (64 MiB by default in Docker) would otherwise end in SIGBUS or a refusal.
+int rankShortOfSharedMemory(Communicator& world, size_t bytes);
 
 }  // namespace twb

@@ -38,14 +38,22 @@ void ParameterStore::ensure(const Graph& graph, uint64_t seed) {
   }
 }
 
-void ParameterStore::packGradients(const std::vector<std::string>& names) {
+int64_t ParameterStore::packedSize(const std::vector<std::string>& names) const {
   int64_t total = 0;
   for (const std::string& name : names) {
     const Parameter& p = at(name);
     if (p.grad.empty()) throw Error("parameter '" + name + "' has no gradient to pack");
     total += packedStride(p.grad.numel());
   }
-  const Tensor packed({total}, DType::f32);
+  return total;
+}
+
+void ParameterStore::packGradients(const std::vector<std::string>& names, const Tensor& into) {
+  const int64_t total = packedSize(names);
+  const Tensor packed = into.empty() ? Tensor({total}, DType::f32) : into;
+  if (packed.dtype() != DType::f32 || packed.numel() < total)
+    throw Error("the buffer for the gradients holds " + std::to_string(packed.numel()) +
+                " elements, and they need " + std::to_string(total) + " floats");
   int64_t offset = 0;
   for (const std::string& name : names) {
     Parameter& p = at(name);

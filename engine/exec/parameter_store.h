@@ -30,8 +30,11 @@ class ParameterStore {
   const Parameter& at(const std::string& name) const;
   // Lays the gradients of `names` out one after another in one buffer, each from a 64-byte
   // boundary (the gaps stay zero), so that a run of them is one range: data parallel reduces
-  // its buckets where backward writes them. Before any executor binds the gradients.
-  void packGradients(const std::vector<std::string>& names);
+  // its buckets where backward writes them. Before any executor binds the gradients. `into`:
+  // the buffer to use (at least packedSize(names) floats), one of their own when empty.
+  void packGradients(const std::vector<std::string>& names, const Tensor& into = {});
+  // The floats packGradients() lays `names` out in.
+  int64_t packedSize(const std::vector<std::string>& names) const;
   // Where the gradient after one of `elements` starts, counted from its start.
   static int64_t packedStride(int64_t elements) { return (elements + 15) / 16 * 16; }
 

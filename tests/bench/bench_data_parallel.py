@@ -25,6 +25,7 @@ Exits 1 when a target of docs/benchmarks.md is missed.
 import argparse
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -61,7 +62,9 @@ def engine_run(engine, model, batch, ranks, steps, folder, hierarchical=False):
         json.dump(job, f)
     if os.path.exists(events):
         os.remove(events)  # the events file is appended to
-    args = [engine, "train", path, "--out", os.path.join(folder, job["name"]), "--events", events]
+    out = os.path.join(folder, job["name"])
+    shutil.rmtree(out, ignore_errors=True)  # train refuses to overwrite an earlier round's run
+    args = [engine, "train", path, "--out", out, "--events", events]
     if ranks > 1:
         args += ["--ranks", str(ranks)]
     subprocess.run(args, check=True, capture_output=True)
