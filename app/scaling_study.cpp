@@ -13,6 +13,14 @@ QList<int> doublingUpTo(int most) {
   counts << most;
   return counts;
 }
+
+// Those of `counts` that, times `times`, split `batch` evenly.
+QList<int> splitting(const QList<int>& counts, int times, int batch) {
+  QList<int> kept;
+  for (int n : counts)
+    if (batch % (n * times) == 0) kept << n;
+  return kept;
+}
 }  // namespace
 
 ScalingStudy scalingStudy(const QJsonObject& job, int cores) {
@@ -45,6 +53,18 @@ ScalingStudy scalingStudy(const QJsonObject& job, int cores) {
   }
   study.ranks = doublingUpTo(std::max(1, most));
   study.nodeCounts = doublingUpTo(std::max<int>(1, nodes.size()));
+  if (parallel.value("global_batch").toBool()) {     // every run's ranks must split the batch
+    const int batch = job.value("batch").toInt(64);  // the engine's default
+    study.ranks = splitting(study.ranks, 1, batch);
+    study.nodeCounts = splitting(study.nodeCounts, study.ranks.last(), batch);
+    if (study.ranks.size() * study.nodeCounts.size() < 2) {
+      study.problem = QCoreApplication::translate("ScalingStudy",
+                                                  "the global batch of %1 does not split evenly "
+                                                  "over 2 ranks: make it even")
+                          .arg(batch);
+      return study;
+    }
+  }
 
   QJsonObject swept;
   if (study.ranks.size() > 1) {

@@ -19,7 +19,7 @@ for name in job job-invalid job-advanced-error job-advanced-error-zh monitor mon
             monitor-after-restart reconnecting reconnecting-zh profile compare compare-by-class \
             compare-confusion compare-confusion-change compare-scaling-study compare-scaling-across-nodes compare-sweep compare-sweep-zh \
             export nodes \
-            monitor-zh job-data-parallel monitor-ranks monitor-communication monitor-network \
+            monitor-zh job-data-parallel job-global-batch-error monitor-ranks monitor-communication monitor-network \
             profile-data-parallel job-across-nodes monitor-across-nodes profile-graph \
             profile-graph-int8 designer-lenet5 designer-error designer-error-zh designer-resnet50 \
             designer-blocks plugins plugins-zh report-pdf-1; do

@@ -242,6 +242,43 @@ class TestDataParallel : public QObject {
     QCOMPARE(said, 1);
   }
 
+  // With "global_batch" the job's batch is the step's, split among the ranks: the ranks train as
+  // one process with that batch does, whatever their number, with no change to the job but the
+  // parallel block.
+  void aGlobalBatchIsSplitAmongTheRanks_data() {
+    QTest::addColumn<int>("ranks");
+    QTest::newRow("2 ranks") << 2;
+    QTest::newRow("4 ranks") << 4;
+  }
+  void aGlobalBatchIsSplitAmongTheRanks() {
+    QFETCH(int, ranks);
+    QTemporaryDir tmp;
+    const QDir dir(tmp.path());
+    nlohmann::json job = baseJob("mlp", 64, 14);
+    const QString single = writeJob(dir, "single", job);
+    job["parallel"] = {{"strategy", "data"}, {"global_batch", true}, {"streams", 1}};
+    const QString parallel = writeJob(dir, "parallel", job);
+    auto one = runEngine(
+        {"train", single, "--out", dir.filePath("one"), "--events", dir.filePath("one.jsonl")});
+    QVERIFY2(one.exitCode == 0, qPrintable(one.output));
+    auto many = runEngine({"train", parallel, "--ranks", QString::number(ranks), "--out",
+                           dir.filePath("many"), "--events", dir.filePath("many.jsonl")});
+    QVERIFY2(many.exitCode == 0, qPrintable(many.output));
+    const auto [worst, where] =
+        largestRelativeDifference(loadModel(dir.filePath("one/model.twbm").toStdString()),
+                                  loadModel(dir.filePath("many/model.twbm").toStdString()));
+    QVERIFY2(worst <= 1e-5,
+             qPrintable(QString("%1 differs by %2 (relative)").arg(where.c_str()).arg(worst)));
+    // As many steps an epoch as one process takes.
+    const auto stepsPerEpoch = [](const QString& events) {
+      for (const auto& e : readEvents(events))
+        if (e.contains("steps_per_epoch")) return e["steps_per_epoch"].get<int64_t>();
+      return int64_t{0};
+    };
+    QCOMPARE(stepsPerEpoch(dir.filePath("many.jsonl")), int64_t{60000 / 64});
+    QCOMPARE(stepsPerEpoch(dir.filePath("one.jsonl")), int64_t{60000 / 64});
+  }
+
   // Synchronized BatchNorm normalises over the global batch, so N ranks take the steps one
   // process takes with the whole batch. cnn-small with BatchNorm amplifies the order of float
   // sums (dbeta = sum(dy) nearly cancels: bn1.bias moves 1 % between 1 and 2 threads of the same
@@ -739,6 +776,12 @@ class TestDataParallel : public QObject {
     QTest::newRow("unknown learning rate scaling")
         << R"({"strategy": "data", "lr_scaling": "cubic"})"
         << "parallel.lr_scaling: 'cubic' is not one of none, linear, sqrt";
+    QTest::newRow("global batch that does not split")
+        << R"({"strategy": "data", "ranks_per_node": 3, "global_batch": true})"
+        << "parallel.global_batch: batch 32 does not split evenly among 3 ranks (30 or 33 would)";
+    QTest::newRow("global batch with learning rate scaling")
+        << R"({"strategy": "data", "global_batch": true, "lr_scaling": "linear"})"
+        << "parallel.lr_scaling: scales the learning rate for a global batch that grows";
     QTest::newRow("hierarchical neither a flag nor auto")
         << R"({"strategy": "data", "hierarchical": "yes"})"
         << R"(parallel.hierarchical: must be true, false or "auto")";

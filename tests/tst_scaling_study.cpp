@@ -100,6 +100,52 @@ class ScalingStudyTest : public QObject {
     QCOMPARE(study.job["parallel"].toObject(), (QJsonObject{{"strategy", "data"}}));
   }
 
+  // With a global batch every run splits the job's batch among its ranks (strong scaling): rank
+  // and node counts that do not split it are left out, and the option stays the job's.
+  void aGlobalBatchKeepsTheCountsThatSplitIt_data() {
+    QTest::addColumn<int>("batch");
+    QTest::addColumn<int>("cores");
+    QTest::addColumn<int>("nodes");
+    QTest::addColumn<QList<int>>("ranks");
+    QTest::addColumn<QList<int>>("nodeCounts");
+    QTest::newRow("64 on 6 cores") << 64 << 6 << 1 << QList<int>{1, 2, 4} << QList<int>{1};
+    QTest::newRow("48 on 3 nodes of 4 cores")
+        << 48 << 4 << 3 << QList<int>{1, 2, 4} << QList<int>{1, 2, 3};
+    QTest::newRow("40 on 3 nodes of 4 cores")
+        << 40 << 4 << 3 << QList<int>{1, 2, 4} << QList<int>{1, 2};
+    QTest::newRow("6 on 3 nodes of 2 cores") << 6 << 2 << 3 << QList<int>{1, 2} << QList<int>{1, 3};
+  }
+  void aGlobalBatchKeepsTheCountsThatSplitIt() {
+    QFETCH(int, batch);
+    QFETCH(int, cores);
+    QFETCH(int, nodes);
+    QFETCH(QList<int>, ranks);
+    QFETCH(QList<int>, nodeCounts);
+    QJsonObject parallel{{"strategy", "data"}, {"global_batch", true}};
+    QStringList names;
+    for (int n = 0; n < nodes; ++n) names << QString("n%1").arg(n);
+    if (nodes > 1) parallel["nodes"] = QJsonArray::fromStringList(names);
+    const auto study = scalingStudy(
+        QJsonObject{{"name", "mlp"}, {"batch", batch}, {"threads", 1}, {"parallel", parallel}},
+        cores);
+    QVERIFY2(study.problem.isEmpty(), qPrintable(study.problem));
+    QCOMPARE(study.ranks, ranks);
+    QCOMPARE(study.nodeCounts, nodeCounts);
+    QCOMPARE(study.job["parallel"].toObject()["global_batch"], QJsonValue(true));
+    QCOMPARE(study.job["batch"].toInt(), batch);
+  }
+
+  void aGlobalBatchThatDoesNotSplitIsRefused() {
+    const auto study = scalingStudy(
+        QJsonObject{{"name", "mlp"},
+                    {"batch", 63},
+                    {"parallel", QJsonObject{{"strategy", "data"}, {"global_batch", true}}}},
+        8);
+    QVERIFY(study.job.isEmpty());
+    QCOMPARE(study.problem,
+             QString("the global batch of 63 does not split evenly over 2 ranks: make it even"));
+  }
+
   // Throughput is what the study measures: a few hundred steps a run, fewer when the job has.
   void eachRunStopsAfterAFewHundredSteps() {
     QCOMPARE(scalingStudy(QJsonObject{{"name", "mlp"}, {"epochs", 10}}, 2).job["max_steps"].toInt(),

@@ -223,6 +223,10 @@ Trust this host and remember its key?</source>
         <source>the job asks for %1, and data-parallel training runs on CPUs in this version: set the device to cpu or leave it to the node</source>
         <translation>作业要求使用 %1，而此版本的数据并行训练在 CPU 上运行：请把设备设为 cpu，或交由节点决定</translation>
     </message>
+    <message>
+        <source>the global batch of %1 does not split evenly over 2 ranks: make it even</source>
+        <translation>全局批次 %1 无法在 2 个进程间均分：请改为偶数</translation>
+    </message>
 </context>
 <context>
     <name>SshNodeKind</name>
@@ -699,6 +703,10 @@ Trust this host and remember its key?</source>
     <message>
         <source>  %1: %2 ms (%3), %4 ms</source>
         <translation>  %1：%2 毫秒（%3），%4 毫秒</translation>
+    </message>
+    <message>
+        <source>A rank&apos;s step: %1 ms against %2 ms, the baseline&apos;s %3 ms for a rank&apos;s %4 % of its samples</source>
+        <translation>每个进程一步：%1 毫秒，对比 %2 毫秒，即基线 %3 毫秒按每进程 %4 % 的样本折算</translation>
     </message>
 </context>
 <context>
@@ -1195,10 +1203,6 @@ Trust this host and remember its key?</source>
         <translation>数据并行</translation>
     </message>
     <message>
-        <source>Data parallel: several ranks each train on their share of every batch (the batch size is per rank) and average their gradients.</source>
-        <translation>数据并行：多个进程（rank）各自训练每个批次中属于自己的那一份（批大小按每个 rank 计），并对梯度求平均。</translation>
-    </message>
-    <message>
         <source>Strategy</source>
         <translation>策略</translation>
     </message>
@@ -1369,6 +1373,26 @@ Trust this host and remember its key?</source>
     <message>
         <source>Learning rate scaling</source>
         <translation>学习率缩放</translation>
+    </message>
+    <message>
+        <source>Data parallel: several ranks each train on their share of every step&apos;s samples and average their gradients (the batch size is per rank unless Global batch splits it).</source>
+        <translation>数据并行：多个进程各自训练每一步样本中的一份，并对梯度取平均（批大小按每进程计，除非勾选“全局批次”将其拆分）。</translation>
+    </message>
+    <message>
+        <source>Global batch</source>
+        <translation>全局批次</translation>
+    </message>
+    <message>
+        <source>the batch size is split among the ranks</source>
+        <translation>批大小在各进程间拆分</translation>
+    </message>
+    <message>
+        <source>The batch size is the whole step&apos;s and each rank trains on its share, so runs on any number of ranks train on the same batches, as one process would (strong scaling); it must split evenly. Off: the batch size is each rank&apos;s, and more ranks train on a larger global batch.</source>
+        <translation>批大小为整个一步的批次，每个进程训练其中一份，因此无论进程数多少都在相同的批次上训练，与单进程一致（强扩展）；批大小必须能均分。关闭时：批大小按每进程计，进程越多全局批次越大。</translation>
+    </message>
+    <message>
+        <source> split among the ranks</source>
+        <translation> 在各进程间拆分</translation>
     </message>
 </context>
 <context>

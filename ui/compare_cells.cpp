@@ -65,7 +65,7 @@ QTableWidgetItem* ranOnCell(const app::RunPlacement& placement) {
   return item;
 }
 
-QTableWidgetItem* scalingCell(double speedup, int ranks, int baselineRanks,
+QTableWidgetItem* scalingCell(double speedup, int ranks, int baselineRanks, double work,
                               const QJsonObject& summary, const QJsonObject& baselineSummary) {
   if (speedup <= 0) return cell(QString());
   // Throughput per rank against the baseline's: 100 % is linear scaling.
@@ -77,13 +77,18 @@ QTableWidgetItem* scalingCell(double speedup, int ranks, int baselineRanks,
           .arg(speedup, 0, 'f', 2)
           .arg(baselineRanks)
           .arg(efficiency, 0, 'f', 1);
-  // Why: a rank's step against the baseline's, part by part (what scaling loses is the time a
-  // step gains when each rank does the baseline's work).
+  // Why: a rank's step against the baseline's for as many samples, part by part (what scaling
+  // loses is the time a step takes beyond that).
   if (summary.contains("step_ms") && baselineSummary.contains("step_ms")) {
     const auto ms = [](double value) { return QString::number(value, 'f', 2); };
-    tip += "\n" + Words::tr("A rank's step: %1 ms against the baseline's %2 ms")
-                      .arg(ms(summary.value("step_ms").toDouble()),
-                           ms(baselineSummary.value("step_ms").toDouble()));
+    const double step = summary.value("step_ms").toDouble(),
+                 baselineStep = baselineSummary.value("step_ms").toDouble();
+    tip += "\n" + (work == 1 ? Words::tr("A rank's step: %1 ms against the baseline's %2 ms")
+                                   .arg(ms(step), ms(baselineStep))
+                             : Words::tr("A rank's step: %1 ms against %2 ms, the baseline's %3 "
+                                         "ms for a rank's %4 % of its samples")
+                                   .arg(ms(step), ms(baselineStep * work), ms(baselineStep))
+                                   .arg(100 * work, 0, 'f', 0));
     const std::pair<const char*, QString> parts[] = {
         {"compute_ms", Words::tr("compute")},
         {"exposed_comm_ms", Words::tr("communication that compute did not hide")},
@@ -91,7 +96,7 @@ QTableWidgetItem* scalingCell(double speedup, int ranks, int baselineRanks,
     for (const auto& [field, name] : parts) {
       if (!summary.contains(field)) continue;
       const double mine = summary.value(field).toDouble(),
-                   theirs = baselineSummary.value(field).toDouble();
+                   theirs = baselineSummary.value(field).toDouble() * work;
       tip += "\n" + Words::tr("  %1: %2 ms (%3), %4 ms")
                         .arg(name, ms(mine), ms(theirs))
                         .arg(mine - theirs >= 0 ? "+" + ms(mine - theirs) : ms(mine - theirs));

@@ -28,8 +28,10 @@ QTableWidgetItem* fieldCell(const QJsonValue& value);
 // Where a run trained: its device, its ranks and nodes.
 QTableWidgetItem* ranOnCell(const app::RunPlacement& placement);
 // A run's throughput per rank against the baseline's, which ran on `baselineRanks`; its tooltip
-// says where a step's time went against the baseline's, from the runs' summaries.
-QTableWidgetItem* scalingCell(double speedup, int ranks, int baselineRanks,
+// says where a step's time went against the baseline's, from the runs' summaries. `work`: a
+// rank's samples a step over a baseline rank's (below 1 where the runs split one global batch),
+// which the baseline's times are scaled by: what linear scaling would take.
+QTableWidgetItem* scalingCell(double speedup, int ranks, int baselineRanks, double work,
                               const QJsonObject& summary, const QJsonObject& baselineSummary);
 // The run's sustained FLOP rate against its nodes' matmul peaks in the run's precision.
 QTableWidgetItem* mfuCell(const app::Run& run, const app::RunPlacement& placement,

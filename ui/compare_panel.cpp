@@ -62,6 +62,12 @@ constexpr int kRunWidth = 340;  // pixels, at most
 // The chart's metric that is no curve: each run's last evaluation, class by class.
 constexpr const char* kByClass = "eval/by_class";
 
+// The samples each of a run's `ranks` ranks trained on a step.
+double rankBatch(const app::Run& run, int ranks) {
+  const double batch = app::jobField(run, "batch").toDouble(64);  // the engine's default
+  return app::jobField(run, "parallel.global_batch").toBool() ? batch / std::max(1, ranks) : batch;
+}
+
 // For the CSV: a field quoted where it must be (RFC 4180).
 QString csvField(QString text) {
   if (!text.contains(',') && !text.contains('"') && !text.contains('\n')) return text;
@@ -260,9 +266,11 @@ void ComparePanel::fill(const Rows& rows) {
   m_baseline->setToolTip(m_baseline->currentText());
   const qint64 baselineId = m_baseline->currentData().toLongLong();
   QJsonObject baseline;
-  for (const app::Run& run : runs)
-    if (run.id == baselineId) baseline = run.summary;
   const app::RunPlacement baselinePlacement = rows.placements.value(baselineId);
+  double baselineBatch = 0;
+  for (const app::Run& run : runs)
+    if (run.id == baselineId)
+      baseline = run.summary, baselineBatch = rankBatch(run, baselinePlacement.ranks);
 
   const QSignalBlocker blockTable(m_table);  // no itemChanged while filling
   m_table->setSortingEnabled(false);
@@ -304,12 +312,13 @@ void ComparePanel::fill(const Rows& rows) {
       speedup = throughput / baseline.value("samples_per_s").toDouble(1);
     m_table->setItem(row, kSpeedup, cell(QString::number(speedup, 'f', 2) + "×",
                                          speedup > 0 ? std::optional(speedup) : std::nullopt));
-    m_table->setItem(
-        row, kScaling,
-        s.value("mode") == baseline.value("mode") && placement.ranks != baselinePlacement.ranks &&
-                placement.onGpu() == baselinePlacement.onGpu()
-            ? scalingCell(speedup, placement.ranks, baselinePlacement.ranks, s, baseline)
-            : cell(QString()));
+    m_table->setItem(row, kScaling,
+                     s.value("mode") == baseline.value("mode") &&
+                             placement.ranks != baselinePlacement.ranks &&
+                             placement.onGpu() == baselinePlacement.onGpu()
+                         ? scalingCell(speedup, placement.ranks, baselinePlacement.ranks,
+                                       rankBatch(run, placement.ranks) / baselineBatch, s, baseline)
+                         : cell(QString()));
     const double bytes = s.value("model_bytes").toDouble();
     m_table->setItem(row, kSize, cell(locale.formattedDataSize(static_cast<qint64>(bytes)),
                                       bytes > 0 ? std::optional(bytes) : std::nullopt));

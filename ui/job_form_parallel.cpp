@@ -17,13 +17,23 @@ namespace ui {
 
 void JobForm::addParallelGroup(QFormLayout* parallel) {
   const size_t firstShower = m_fields.count();  // this group's
+  // A yes / no option of the parallel block: its row label, the box's text and tooltip.
+  const auto addFlag = [&](const QString& label, const QString& text, const QString& toolTip,
+                           const char* name, const QString& path, bool engineDefault) {
+    auto* box = named(new QCheckBox(text), name);
+    box->setToolTip(toolTip);
+    m_fields.bindFlag(box, path, engineDefault);
+    parallel->addRow(label, box);
+    return box;
+  };
   // The strategies the engine runs today; the others arrive with their issue.
   auto* strategy = named(new QComboBox, "strategy");
   strategy->addItem(tr("single worker"), "single");
   strategy->addItem(tr("data parallel"), "data");
   strategy->setToolTip(
-      tr("Data parallel: several ranks each train on their share of every batch "
-         "(the batch size is per rank) and average their gradients."));
+      tr("Data parallel: several ranks each train on their share of every step's samples "
+         "and average their gradients (the batch size is per rank unless Global batch "
+         "splits it)."));
   parallel->addRow(tr("Strategy"),
                    withError(strategy, fieldError("strategyError", {"parallel.strategy"})));
   m_nodes = new NodeChecklist;
@@ -38,6 +48,15 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
   m_fields.bindInteger(ranks, "parallel.ranks_per_node", 1);
   parallel->addRow(tr("Ranks per node"),
                    withError(ranks, fieldError("ranksError", {"parallel.ranks_per_node"})));
+  auto* globalBatch = addFlag(
+      tr("Global batch"), tr("the batch size is split among the ranks"),
+      tr("The batch size is the whole step's and each rank trains on its share, so runs on any "
+         "number of ranks train on the same batches, as one process would (strong scaling); it "
+         "must split evenly. Off: the batch size is each rank's, and more ranks train on a larger "
+         "global batch."),
+      "globalBatch", "parallel.global_batch", false);
+  auto* globalBatchError = fieldError("globalBatchError", {"parallel.global_batch"});
+  parallel->addRow(QString(), globalBatchError);
   auto* compression = comboBox("compression", {"none", "bf16", "fp16"});
   compression->setToolTip(
       tr("Gradients on the wire; sums stay in fp32. bf16 and fp16 halve "
@@ -50,7 +69,8 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
          "the learning rate by the number of ranks (Goyal et al.'s rule for SGD, best with a "
          "warm-up), sqrt by its square root; none keeps the optimizer's."));
   m_fields.bindChoice(lrScaling, "parallel.lr_scaling", "none");
-  parallel->addRow(tr("Learning rate scaling"), lrScaling);
+  parallel->addRow(tr("Learning rate scaling"),
+                   withError(lrScaling, fieldError("lrScalingError", {"parallel.lr_scaling"})));
   auto* bucket = spinBox("bucketKiB", 0, 1 << 20, tr("auto"));
   bucket->setSuffix(tr(" KiB"));
   bucket->setToolTip(
@@ -69,15 +89,6 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
   m_fields.bindText(interface, "parallel.interface", "");
   parallel->addRow(tr("Network interface"),
                    withError(interface, fieldError("interfaceError", {"parallel.interface"})));
-  // A yes / no option of the parallel block: its row label, the box's text and tooltip.
-  const auto addFlag = [&](const QString& label, const QString& text, const QString& toolTip,
-                           const char* name, const QString& path, bool engineDefault) {
-    auto* box = named(new QCheckBox(text), name);
-    box->setToolTip(toolTip);
-    m_fields.bindFlag(box, path, engineDefault);
-    parallel->addRow(label, box);
-    return box;
-  };
   auto* hierarchical = hierarchicalChoice();
   parallel->addRow(tr("Hierarchical"), hierarchical);
   auto* syncBatchNorm = addFlag(
@@ -92,18 +103,24 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
          "all-reduces hide behind data loading and forward as well as backward. The weights are "
          "the same bit for bit either way."),
       "overlapForward", "parallel.overlap_forward", true);
-  // The options of data parallelism are editable, and the batch is per rank, under it alone.
-  const QList<QWidget*> dataOnly{m_nodes, ranks,     compression,  lrScaling,     bucket,
-                                 streams, interface, hierarchical, syncBatchNorm, overlapForward};
+  // The options of data parallelism are editable, and the batch is per rank or split, under it
+  // alone.
+  const QList<QWidget*> dataOnly{m_nodes,      ranks,         globalBatch,   compression,
+                                 lrScaling,    bucket,        streams,       interface,
+                                 hierarchical, syncBatchNorm, overlapForward};
   const auto showStrategy = [=, this] {
     const bool data = m_document.value("parallel.strategy", "single").toString() == "data";
     for (QWidget* w : dataOnly) w->setEnabled(data);
-    m_batch->setSuffix(data ? tr(" per rank") : QString());
+    const bool split = data && m_document.value("parallel.global_batch", false).toBool();
+    m_batch->setSuffix(!data ? QString() : split ? tr(" split among the ranks") : tr(" per rank"));
+    // The global batch does not grow with the ranks: nothing to scale the rate for.
+    lrScaling->setEnabled(data && (!split || lrScaling->currentText() != "none"));
     // Across nodes, the checked nodes are where it runs.
     m_node->setEnabled(m_nodes->chosen().size() < 2);
     m_node->setToolTip(
         m_node->isEnabled() ? QString() : tr("The job runs on the nodes checked under Parallel."));
   };
+  connect(globalBatch, &QCheckBox::toggled, this, showStrategy);
   connect(m_nodes, &NodeChecklist::chosenChanged, this, [=, this](const QStringList& names) {
     if (names.isEmpty())
       m_document.remove("parallel.nodes");
@@ -126,9 +143,9 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
         // The options of data parallelism mean nothing to one worker, which refuses them: they are
         // kept aside, and come back if data parallel is chosen again.
         const QJsonObject parallel = m_document.value("parallel").toObject();
-        for (const char* key :
-             {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams", "interface",
-              "hierarchical", "sync_batch_norm", "overlap_forward", "timeout_s", "lr_scaling"}) {
+        for (const char* key : {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams",
+                                "interface", "hierarchical", "sync_batch_norm", "overlap_forward",
+                                "timeout_s", "lr_scaling", "global_batch"}) {
           const QString path = QString("parallel.") + key;
           if (value != "data" && parallel.contains(key)) {
             m_parkedParallel[key] = parallel.value(key);

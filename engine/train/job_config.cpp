@@ -101,13 +101,18 @@ ParallelConfig readParallel(JsonObject p) {
   c.lrScaling = p.string("lr_scaling", c.lrScaling);
   if (c.lrScaling != "none" && c.lrScaling != "linear" && c.lrScaling != "sqrt")
     throw p.error("lr_scaling", "'" + c.lrScaling + "' is not one of none, linear, sqrt");
+  c.globalBatch = p.boolean("global_batch", false);
+  if (c.globalBatch && c.lrScaling != "none")
+    throw p.error("lr_scaling",
+                  "scales the learning rate for a global batch that grows with the ranks, and "
+                  "with \"global_batch\": true it stays the job's batch: leave lr_scaling out");
   c.timeoutSeconds = p.number("timeout_s", c.timeoutSeconds);
   if (!(c.timeoutSeconds >= 1 && c.timeoutSeconds <= 3600))
     throw p.error("timeout_s", "must be between 1 and 3600 seconds");
   if (!c.data())
-    for (const char* key :
-         {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams", "interface",
-          "hierarchical", "sync_batch_norm", "overlap_forward", "timeout_s", "lr_scaling"})
+    for (const char* key : {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams",
+                            "interface", "hierarchical", "sync_batch_norm", "overlap_forward",
+                            "timeout_s", "lr_scaling", "global_batch"})
       if (p.has(key)) throw p.error(key, "only applies to \"strategy\": \"data\"");
   p.rejectUnknown();
   return c;
@@ -317,7 +322,8 @@ nlohmann::json ParallelConfig::toJson() const {
           {"sync_batch_norm", syncBatchNorm},
           {"overlap_forward", overlapForward},
           {"timeout_s", timeoutSeconds},
-          {"lr_scaling", lrScaling}};
+          {"lr_scaling", lrScaling},
+          {"global_batch", globalBatch}};
 }
 
 double ParallelConfig::lrFactor(int ranks) const {

@@ -12,8 +12,8 @@
 
 namespace twb {
 
-// How a job is spread over processes (docs/job-file.md, "parallel"). `batch` is per rank: a
-// step of N ranks trains on N * batch samples.
+// How a job is spread over processes (docs/job-file.md, "parallel"). `batch` is per rank, a
+// step of N ranks training on N * batch samples, unless globalBatch splits it among them.
 struct ParallelConfig {
   std::string strategy = "single";  // single | data
   std::vector<std::string> nodes;   // data: the nodes the workbench dispatches to; empty: this one
@@ -30,7 +30,14 @@ struct ParallelConfig {
   // The learning rate for the ranks' larger global batch: none (optimizer.lr as it is), linear
   // (times the ranks, Goyal et al.'s rule for SGD) or sqrt (times their square root).
   std::string lrScaling = "none";
+  // `batch` is the whole step's, split evenly among the ranks: a step trains on as many samples
+  // whatever the ranks (strong scaling), so runs on different ranks train alike.
+  bool globalBatch = false;
   bool data() const { return strategy == "data"; }
+  // The samples of the job's `batch` each of `ranks` ranks trains on a step.
+  int64_t rankBatch(int64_t batch, int64_t ranks) const {
+    return globalBatch ? batch / ranks : batch;
+  }
   // optimizer.lr is multiplied by this for `ranks` ranks.
   double lrFactor(int ranks) const;
   int64_t ranks() const {

@@ -41,15 +41,24 @@ JobPlan planJob(const JobConfig& job) {
     throw Error("model: output '" + plan.output + "' is " + toString(outputShape) +
                 " per batch, but " + train.name() + " has " + std::to_string(train.classes()) +
                 " classes");
-  plan.graph = Graph::build(withLoss(model, job.loss, outputShape), job.batch);
-
   // Full batches only, as the DataLoader of training draws them; a step of data-parallel ranks
-  // takes one batch per rank.
+  // takes one batch per rank: the job's, or its share of it (parallel.global_batch).
   const int64_t ranks = job.parallel.ranks();
-  plan.stepsPerEpoch = train.size() / (job.batch * ranks);
+  if (job.parallel.globalBatch && job.batch % ranks != 0) {
+    const int64_t below = job.batch / ranks * ranks;
+    throw Error("parallel.global_batch: batch " + std::to_string(job.batch) +
+                " does not split evenly among " + std::to_string(ranks) + " ranks (" +
+                (below > 0 ? std::to_string(below) + " or " : "") + std::to_string(below + ranks) +
+                " would)");
+  }
+  plan.batch = job.parallel.rankBatch(job.batch, ranks);
+  plan.graph = Graph::build(withLoss(model, job.loss, outputShape), plan.batch);
+  plan.stepsPerEpoch = train.size() / (plan.batch * ranks);
   if (plan.stepsPerEpoch == 0)
     throw Error("batch: " + std::to_string(job.batch) +
-                (ranks > 1 ? " per rank times " + std::to_string(ranks) + " ranks" : "") +
+                (ranks > 1 && !job.parallel.globalBatch
+                     ? " per rank times " + std::to_string(ranks) + " ranks"
+                     : "") +
                 " is larger than the " + std::to_string(train.size()) + " samples of " +
                 train.name());
   plan.totalSteps = job.epochs * plan.stepsPerEpoch;

@@ -9,7 +9,7 @@
 namespace twb {
 
 // What a job will do, worked out without training: its data opened, the model checked against
-// it, the training graph (model + loss) at the job's batch size, and the step counts. The trainer
+// it, the training graph (model + loss) at a rank's batch size, and the step counts. The trainer
 // starts from it, and the node service's ValidateJob reports it as a dry run.
 struct JobPlan {
   DatasetSplits data;
@@ -17,6 +17,7 @@ struct JobPlan {
   Graph graph;
   std::string output;  // the model's output value (logits)
   int64_t classes = 0;
+  int64_t batch = 0;  // each rank's samples a step (parallel.global_batch splits the job's batch)
   int64_t stepsPerEpoch = 0;
   int64_t totalSteps = 0;
 };

@@ -101,6 +101,7 @@ class TrainingRun {
   std::unique_ptr<DataLoader> m_loader;
   TrainState m_state;
   int64_t m_totalSteps = 0, m_stepsPerEpoch = 0, m_classes = 0;
+  int64_t m_batch = 0;  // this rank's samples a step
   double m_lr = 0;  // optimizer.lr, scaled for the ranks' global batch (parallel.lr_scaling)
   int64_t m_evaluatedStep = -1;
   std::string m_output;
@@ -119,6 +120,7 @@ void TrainingRun::setUp() {
   m_output = plan.output;
   m_classes = plan.classes;
   m_stepsPerEpoch = plan.stepsPerEpoch;
+  m_batch = plan.batch;
   m_totalSteps = plan.totalSteps;
 
   if (!m_job.modelFile.empty()) m_params = std::move(loadModel(m_job.modelFile).params);
@@ -177,7 +179,7 @@ void TrainingRun::setUp() {
     m_events.log("info", text);
   }
   m_evaluator = std::make_unique<Evaluator>(m_job.model, m_params, m_job.loss, evalPrecision);
-  DataLoaderOptions loading{m_job.batch, true, true, m_job.seed, m_normalization, m_job.augmentation};
+  DataLoaderOptions loading{m_batch, true, true, m_job.seed, m_normalization, m_job.augmentation};
   if (m_strategy) loading.shardIndex = m_strategy->rank(), loading.shardCount = m_strategy->ranks();
   m_loader = std::make_unique<DataLoader>(m_data.train, loading);
 
@@ -372,7 +374,7 @@ TrainResult TrainingRun::run() {
   auto* samples =
       static_cast<float*>(m_gpu ? m_gpu->inputBuffer(input) : m_exec->inputBuffer(input));
   void* labelBuffer = m_gpu ? m_gpu->inputBuffer("label") : m_exec->inputBuffer("label");
-  std::vector<int32_t> labels(static_cast<size_t>(m_job.batch));
+  std::vector<int32_t> labels(static_cast<size_t>(m_batch));
   // Logits are read in place when plain f32 (a Linear's always are, and a GPU step copies them
   // back); otherwise copied each step.
   const bool logitsInPlace = m_gpu || m_exec->isPlainF32(m_output);

@@ -339,7 +339,7 @@ void WorkbenchGuiTest::compareShowsWhereRunsRanAndHowTheyScale() {
   };
   const Placed placed[] = {{"1 rank", "cpu", 1, {"a"}, 1000, 100, 10, 0.5, 9.5, 0},
                            {"2 ranks", "cpu", 2, {"a"}, 1860, 186, 10.75, 0.5, 9.9, 0.35},
-                           {"4 ranks", "cpu", 4, {"a", "b"}, 3000, 300, 13.3, 0.6, 10.2, 2.5},
+                           {"4 ranks", "cpu", 4, {"a", "b"}, 3000, 300, 13.5, 0.75, 10.25, 2.5},
                            {"gpu",
                             "cuda:0 (NVIDIA H200, 139.8 GiB, compute capability 9.0)",
                             1,
@@ -355,7 +355,11 @@ void WorkbenchGuiTest::compareShowsWhereRunsRanAndHowTheyScale() {
     app::Run run;
     run.projectId = project;
     run.name = p.name;
-    run.jobJson = R"({"name": "mlp"})";
+    // The four ranks split one global batch of 128: 32 each, half the baseline's 64 (the
+    // engine's default batch).
+    run.jobJson = p.ranks == 4
+                      ? R"({"name": "mlp", "batch": 128, "parallel": {"global_batch": true}})"
+                      : R"({"name": "mlp"})";
     run.node = p.nodes[0];
     run.state = twb::app::RunState::Succeeded;
     run.precision = "fp32";
@@ -431,6 +435,14 @@ void WorkbenchGuiTest::compareShowsWhereRunsRanAndHowTheyScale() {
                    "  compute: 9.90 ms (9.50), +0.40 ms\n"
                    "  communication that compute did not hide: 0.35 ms (0.00), +0.35 ms\n"
                    "  data: 0.50 ms (0.50), +0.00 ms"));
+  // A rank of the four trained on half the baseline's samples a step: the baseline's times for
+  // half of them are what linear scaling would take.
+  QCOMPARE(table->item(2, columnOf(table, "Scaling"))->toolTip().section('\n', 1),
+           QString("A rank's step: 13.50 ms against 5.00 ms, the baseline's 10.00 ms for a rank's "
+                   "50 % of its samples\n"
+                   "  compute: 10.25 ms (4.75), +5.50 ms\n"
+                   "  communication that compute did not hide: 2.50 ms (0.00), +2.50 ms\n"
+                   "  data: 0.75 ms (0.25), +0.50 ms"));
   QVERIFY(compare.grab().save(QString(TWB_BINARY_DIR "/screenshots/compare-scaling.png")));
   // Against the two-rank run: one rank did more per rank (1000 / (1860 / 2)), four on two
   // nodes less (750 / 930).

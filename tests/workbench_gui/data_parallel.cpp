@@ -48,6 +48,32 @@ void WorkbenchGuiTest::aDataParallelRunShowsItsRanks() {
   QCOMPARE(m_window->jobForm()->job()["parallel"].toObject()["lr_scaling"], QJsonValue("linear"));
   lrScaling->setCurrentText("none");
   QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("lr_scaling"));
+  // A global batch is split among the ranks, as the batch field says; a batch that does not
+  // split is refused at the option by the node, and learning rate scaling has nothing to scale.
+  auto* globalBatch = field<QCheckBox>("globalBatch");
+  QVERIFY(globalBatch->isEnabled() && !globalBatch->isChecked());
+  globalBatch->setChecked(true);
+  QCOMPARE(m_window->jobForm()->job()["parallel"].toObject()["global_batch"], QJsonValue(true));
+  QCOMPARE(field<QSpinBox>("batch")->suffix(), QString(" split among the ranks"));
+  QVERIFY(!lrScaling->isEnabled());
+  auto* batch = field<QSpinBox>("batch");
+  const int batchBefore = batch->value();
+  field<QSpinBox>("ranksPerNode")->setValue(3);
+  batch->setValue(64);
+  QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("globalBatchError")->isVisible(),
+                           twb::test::timeScaled(30000));
+  QVERIFY2(field<QLabel>("globalBatchError")
+               ->text()
+               .contains("batch 64 does not split evenly among 3 ranks (63 or 66 would)"),
+           qPrintable(field<QLabel>("globalBatchError")->text()));
+  QVERIFY(!runEnabled());
+  screenshot("job-global-batch-error");
+  field<QSpinBox>("ranksPerNode")->setValue(2);
+  batch->setValue(batchBefore);
+  globalBatch->setChecked(false);
+  QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("global_batch"));
+  QVERIFY(batch->suffix().contains("per rank"));
+  QVERIFY(lrScaling->isEnabled());
   field<QComboBox>("compression")->setCurrentText("bf16");
   field<QSpinBox>("maxSteps")->setValue(60);
   field<QSpinBox>("threads")->setValue(1);
