@@ -31,13 +31,21 @@ QString SweepController::plan(const QJsonObject& job, const QStringList& nodes) 
   m_ended = 0;
   m_lastStep.clear();
   m_cancelling = false;
+  m_storeError.clear();
   return {};
 }
 
 QString SweepController::start(const QJsonObject& job, const QStringList& nodes) {
   if (QString problem = plan(job, nodes); !problem.isEmpty()) return problem;
   m_projectId = m_controller.projectId();
-  m_sweepId = m_controller.store().addSweep(m_projectId, QJsonDocument(job).toJson(QJsonDocument::Compact), nodes);
+  try {
+    m_sweepId = m_controller.store().addSweep(
+        m_projectId, QJsonDocument(job).toJson(QJsonDocument::Compact), nodes);
+  } catch (const StoreError& e) {
+    m_plan.reset();
+    m_rule.reset();
+    return tr("sweep: the experiment store cannot record it: %1").arg(QString::fromUtf8(e.what()));
+  }
   launchNext();
   return {};
 }
@@ -94,17 +102,47 @@ void SweepController::launchNext() {
         node = candidate;
     const QJsonObject job =
         QJsonDocument::fromJson(QByteArray::fromStdString(trial.job.dump())).object();
-    const qint64 runId = m_controller.startRun(job.value("name").toString(), job, node, {}, m_projectId);
-    m_controller.store().addSweepTrial(m_sweepId, trial.index, runId);
-    m_controller.store().setRunNotes(runId, {}, {m_tag});
-    emit runNotesChanged(runId, {}, {m_tag});
+    qint64 runId = 0;
+    try {
+      runId = m_controller.startRun(job.value("name").toString(), job, node, {}, m_projectId);
+    } catch (const StoreError& e) {
+      --m_next;  // not started: a later session starts it
+      stopStarting(e);
+      break;
+    }
     m_trialOfRun.insert(runId, trial.index);
     m_nodeOfRun.insert(runId, node);
+    try {
+      m_controller.store().addSweepTrial(m_sweepId, trial.index, runId);
+      m_controller.store().setRunNotes(runId, {}, {m_tag});
+      emit runNotesChanged(runId, {}, {m_tag});
+    } catch (const StoreError& e) {
+      stopStarting(e);  // this one runs; the store does not know it as the sweep's
+    }
     // A run refused on the spot (an unknown node) has ended before it was ours to watch.
     if (const RunState now = m_controller.store().run(runId).state; now == RunState::Failed || now == RunState::Lost)
       QMetaObject::invokeMethod(
           this, [this, runId, now] { onState(runId, now); }, Qt::QueuedConnection);
   }
+}
+
+void SweepController::stopStarting(const StoreError& error) {
+  m_cancelling = true;  // the rest start no more; unlike a cancel, the running trials go on
+  if (m_storeError.isEmpty()) m_storeError = QString::fromUtf8(error.what());
+}
+
+QString SweepController::stoppedBecause() const {
+  if (m_storeError.isEmpty()) return {};
+  const size_t unstarted = m_plan->trials.size() - m_next;
+  if (unstarted == 0)
+    return tr("the experiment store cannot write (%1); it holds the sweep as unfinished until a "
+              "later session ends it")
+        .arg(m_storeError);
+  return tr("%1 of its %2 trials did not start: the experiment store cannot write (%3); reopen the "
+            "workbench once it can and the sweep goes on")
+      .arg(unstarted)
+      .arg(m_plan->trials.size())
+      .arg(m_storeError);
 }
 
 void SweepController::onEvent(qint64 runId, const QString& type, const QByteArray& json) {
@@ -135,17 +173,26 @@ void SweepController::onState(qint64 runId, RunState state) {
     // A trial that failed (diverged) before the rule's cancel reached it keeps its own reason.
     if (const QString reason = m_stopReason.take(runId);
         !reason.isEmpty() && state == RunState::Cancelled) {
-      m_controller.store().setRunNotes(runId, reason, {m_tag, "stopped-early"});
-      emit runNotesChanged(runId, reason, {m_tag, "stopped-early"});
+      try {
+        m_controller.store().setRunNotes(runId, reason, {m_tag, "stopped-early"});
+        emit runNotesChanged(runId, reason, {m_tag, "stopped-early"});
+      } catch (const StoreError& e) {
+        stopStarting(e);
+      }
     }
     emit progress(++m_ended, static_cast<int>(m_plan->trials.size()));
     launchNext();
   }
   if (m_plan && m_trialOfRun.isEmpty() && (m_cancelling || m_next == m_plan->trials.size())) {
-    m_controller.store().endSweep(m_sweepId);
+    try {
+      if (m_storeError.isEmpty()) m_controller.store().endSweep(m_sweepId);
+    } catch (const StoreError& e) {
+      stopStarting(e);  // left unfinished in the store: the next session ends it
+    }
+    const QString why = stoppedBecause();
     m_plan.reset();
     m_rule.reset();
-    emit finished();
+    emit finished(why);
   }
 }
 

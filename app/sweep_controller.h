@@ -43,7 +43,9 @@ class SweepController : public QObject {
   void progress(int ended, int total);
   // The sweep wrote a run's notes or tags.
   void runNotesChanged(qint64 runId, const QString& notes, const QStringList& tags);
-  void finished();
+  // No trial is left running. `stoppedBecause`: why trials were left unstarted (the store could
+  // not record them), empty when every trial ran or the sweep was cancelled.
+  void finished(const QString& stoppedBecause);
 
  private:
   // Plans `job`'s sweep; what is wrong with it, or "".
@@ -55,6 +57,11 @@ class SweepController : public QObject {
   void report(qint64 runId, int trial, const QJsonObject& step);
   void onEvent(qint64 runId, const QString& type, const QByteArray& json);
   void onState(qint64 runId, RunState state);
+  // A write to the store failed (a full disk): no more trials start, the running ones go on, and
+  // the store still holds the sweep unfinished, so a later session goes on with it.
+  void stopStarting(const StoreError& error);
+  // Why the sweep ends short, for finished(); empty when it does not.
+  QString stoppedBecause() const;
 
   WorkbenchController& m_controller;
   std::unique_ptr<SweepPlan> m_plan;
@@ -66,6 +73,7 @@ class SweepController : public QObject {
   size_t m_next = 0;
   int m_ended = 0;
   bool m_cancelling = false;
+  QString m_storeError;             // why the store could not write: no more trials start
   QHash<qint64, int> m_trialOfRun;  // the sweep's queued or running runs
   QHash<qint64, QString> m_nodeOfRun;
   QHash<qint64, QString> m_stopReason;  // runs the median rule is stopping

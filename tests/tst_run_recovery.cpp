@@ -5,16 +5,18 @@
 // dropped link to the node shows on the run's row and in the status bar until it is back. A sweep
 // goes on after its workbench is killed.
 #include <signal.h>
+#include <unistd.h>
 
 #include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QModelIndex>
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QSignalSpy>
 #include <QTemporaryDir>
-#include <QModelIndex>
 #include <QtTest>
 
 #include "app/experiment_store.h"
@@ -195,6 +197,63 @@ class RunRecoveryTest : public QObject {
     }
     QCOMPARE(lrs, QStringList({"0.05", "0.02", "0.01"}));
     verifyStoredOnce(first);
+  }
+
+  // A sweep whose store fills up while its first trial runs: that trial goes on to its end, the
+  // rest do not start (no crash, as an unrecorded run would have been), finished() says why, and
+  // the store keeps the sweep unfinished. With room again, a later session runs the other two.
+  void aSweepWhoseStoreFillsUpStopsStartingTrials() {
+    if (::geteuid() != 0) QSKIP("needs root to mount a small tmpfs (CI runs as root)");
+    const QString small = m_dir.filePath("small");
+    const test::SmallDisk disk(small, "2m");
+    QVERIFY(disk.mounted());
+    QJsonObject job = test::readJsonObject(writeJob("store-full", 40));
+    job["sweep"] =
+        QJsonObject{{"method", "grid"},
+                    {"concurrency", 1},
+                    {"parameters", QJsonObject{{"optimizer.lr", QJsonArray{0.05, 0.02, 0.01}}}}};
+    auto node = std::make_shared<remote::LocalNode>(TWB_ENGINE_BINARY, nodeDir());
+    QFile filler(small + "/filler");
+    {
+      app::ExperimentStore store(small + "/experiments.db");
+      app::WorkbenchController controller(store, node);
+      controller.setProjectId(store.addProject("store-full"));
+      app::SweepController sweeps(controller);
+      QSignalSpy finished(&sweeps, &app::SweepController::finished);
+      QCOMPARE(sweeps.start(job, {"local"}), QString());
+      QTRY_VERIFY_WITH_TIMEOUT(!store.unfinishedRuns().isEmpty(), 30000);
+      // The rest of the filesystem taken by another file.
+      QVERIFY(filler.open(QIODevice::WriteOnly));
+      const QByteArray chunk(16 * 1024, 'f');
+      while (filler.write(chunk) == chunk.size() && filler.flush()) {
+      }
+      filler.close();
+      QVERIFY(finished.wait(120000));
+      const QString why = finished.front().front().toString();
+      QVERIFY2(
+          why.startsWith("2 of its 3 trials did not start: the experiment store cannot write") &&
+              why.contains("disk is full"),
+          qPrintable(why));
+      QVERIFY(!sweeps.isRunning());
+    }
+    QVERIFY(filler.remove());
+    app::ExperimentStore store(small + "/experiments.db");
+    const std::optional<app::Sweep> stored = store.unfinishedSweep();
+    QVERIFY(stored);
+    QCOMPARE(stored->trialRuns.size(), 1);
+    app::WorkbenchController controller(store, node);
+    app::SweepController sweeps(controller);
+    QSignalSpy finished(&sweeps, &app::SweepController::finished);
+    controller.followUnfinishedRuns();
+    QVERIFY(sweeps.resumeUnfinished());
+    QVERIFY(finished.wait(120000));
+    QCOMPARE(finished.front().front().toString(), QString());
+    QVERIFY(!store.unfinishedSweep());
+    QList<app::Run> trials;
+    for (const app::Run& run : store.runs(stored->projectId))
+      if (run.tags.contains("sweep:store-full")) trials << run;
+    QCOMPARE(trials.size(), 3);
+    for (const app::Run& run : trials) QCOMPARE(run.state, twb::app::RunState::Succeeded);
   }
 
   void aRunWhoseNodeLostItEndsLost() {

@@ -450,6 +450,18 @@ Trust this host and remember its key?</source>
         <source>Stopped early by the median rule: at step %1 its best training loss was above the finished trials&apos; median, %2.</source>
         <translation>被中位数规则提前停止：在第 %1 步，其最佳训练损失高于已完成试验的中位数 %2。</translation>
     </message>
+    <message>
+        <source>sweep: the experiment store cannot record it: %1</source>
+        <translation>sweep：实验存储无法记录它：%1</translation>
+    </message>
+    <message>
+        <source>the experiment store cannot write (%1); it holds the sweep as unfinished until a later session ends it</source>
+        <translation>实验存储无法写入（%1）；该扫描在存储中保持未完成状态，直到之后的会话将其结束</translation>
+    </message>
+    <message>
+        <source>%1 of its %2 trials did not start: the experiment store cannot write (%3); reopen the workbench once it can and the sweep goes on</source>
+        <translation>%2 个试验中有 %1 个未启动：实验存储无法写入（%3）；待其可写后重新打开工作台，扫描将继续</translation>
+    </message>
 </context>
 <context>
     <name>twb::app::WorkbenchController</name>
@@ -1770,6 +1782,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>Measuring scaling: %1 ranks a node on %2 nodes, %3 threads a rank, one run at a time</source>
         <translation>正在测量扩展性：每个节点 %1 个 rank，%2 个节点，每个 rank %3 个线程，一次一个运行</translation>
+    </message>
+    <message>
+        <source>The sweep stopped: %1.</source>
+        <translation>扫描已停止：%1。</translation>
     </message>
 </context>
 <context>

@@ -164,8 +164,11 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   connect(m_sweeps, &app::SweepController::progress, this, [this](int ended, int total) {
     statusBar()->showMessage(tr("Sweep: %1 of %2 trials ended").arg(ended).arg(total));
   });
-  connect(m_sweeps, &app::SweepController::finished, this, [this] {
-    statusBar()->showMessage(tr("Sweep finished: its trials are in the Compare tab"));
+  connect(m_sweeps, &app::SweepController::finished, this, [this](const QString& stoppedBecause) {
+    if (stoppedBecause.isEmpty())
+      statusBar()->showMessage(tr("Sweep finished: its trials are in the Compare tab"));
+    else
+      QMessageBox::warning(this, tr("Sweep"), tr("The sweep stopped: %1.").arg(stoppedBecause));
     m_compare->refresh();
   });
   connect(&m_controller, &app::WorkbenchController::runAdded, this, [this](const app::Run& run) {
