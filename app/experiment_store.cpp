@@ -174,6 +174,10 @@ ExperimentStore::~ExperimentStore() {
   sqlite3_close(m_db);
 }
 
+void ExperimentStore::rollBack(sqlite3* db) const {
+  if (!sqlite3_get_autocommit(db)) exec(db, "ROLLBACK");
+}
+
 void ExperimentStore::exec(sqlite3* db, const char* sql) const {
   char* error = nullptr;
   if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
@@ -203,7 +207,7 @@ void ExperimentStore::migrate() {
       exec(m_db, ("PRAGMA user_version = " + std::to_string(version)).c_str());
       exec(m_db, "COMMIT");
     } catch (...) {
-      exec(m_db, "ROLLBACK");
+      rollBack(m_db);
       throw;
     }
   }
@@ -349,7 +353,7 @@ void ExperimentStore::deleteRun(qint64 runId) {
     Statement(m_db, "DELETE FROM runs WHERE id = ?").bind(1, runId).step();
     exec(m_db, "COMMIT");
   } catch (...) {
-    exec(m_db, "ROLLBACK");
+    rollBack(m_db);
     throw;
   }
 }

@@ -186,6 +186,9 @@ class ExperimentStore {
   void writeLoop();
   void commitBatch(std::deque<Pending>& batch);
   void exec(sqlite3* db, const char* sql) const;
+  // Ends a failed transaction. SQLite has rolled it back itself after some errors (a full disk),
+  // and a ROLLBACK then would fail, hiding the error that ended it.
+  void rollBack(sqlite3* db) const;
 
   QString m_path;
   sqlite3* m_db = nullptr;      // reads and run bookkeeping (the caller's thread)

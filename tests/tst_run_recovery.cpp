@@ -7,16 +7,20 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <QApplication>
 #include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QMessageBox>
 #include <QModelIndex>
+#include <QPlainTextEdit>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QtTest>
 
 #include "app/experiment_store.h"
@@ -254,6 +258,101 @@ class RunRecoveryTest : public QObject {
       if (run.tags.contains("sweep:store-full")) trials << run;
     QCOMPARE(trials.size(), 3);
     for (const app::Run& run : trials) QCOMPARE(run.state, twb::app::RunState::Succeeded);
+  }
+
+  // On a store that cannot write, notes typed for a run are kept in their dialog, which comes
+  // back after the warning (saved once there is room), and a run to delete stays.
+  void notesAndDeletionsOnAFullStoreAreRefusedNotLost() {
+    if (::geteuid() != 0) QSKIP("needs root to mount a small tmpfs (CI runs as root)");
+    const QString small = m_dir.filePath("small-notes");
+    const test::SmallDisk disk(small, "2m");
+    QVERIFY(disk.mounted());
+    app::ExperimentStore store(small + "/experiments.db");
+    const qint64 runId = store.addRun({0,
+                                       store.addProject("notes"),
+                                       "kept",
+                                       "{}",
+                                       "local",
+                                       "",
+                                       twb::app::RunState::Succeeded,
+                                       "fp32",
+                                       0,
+                                       {},
+                                       {},
+                                       {},
+                                       {},
+                                       {}});
+    auto node = std::make_shared<remote::LocalNode>(TWB_ENGINE_BINARY, nodeDir());
+    app::WorkbenchController controller(store, node);
+    ui::MainWindow window(controller);
+    QTRY_VERIFY(window.runIndex(runId).isValid());  // listed
+    QFile filler(small + "/filler");
+    const auto fillTheDisk = [&] {  // to the last byte, so that SQLite's log cannot grow
+      QVERIFY(filler.open(QIODevice::WriteOnly | QIODevice::Unbuffered));
+      for (const qint64 size : {4096, 1}) {
+        const QByteArray chunk(size, 'f');
+        while (filler.write(chunk) == size) {
+        }
+      }
+      filler.close();
+    };
+    fillTheDisk();
+    // SQLite's log may still have room in its file for a few writes: until it has none.
+    const auto untilTheStoreCannotWrite = [&] {
+      for (int i = 0; i < 200; ++i) {
+        try {
+          store.setRunNotes(runId, QString("note %1").arg(i), {});
+        } catch (const app::StoreError&) {
+          return true;
+        }
+      }
+      return false;
+    };
+    QVERIFY(untilTheStoreCannotWrite());
+    // Answers the modal windows as they come: the dialog, the warning, the dialog again.
+    QStringList warnings, shownAgain;
+    std::function<void()> answer = [&] {
+      QWidget* modal = QApplication::activeModalWidget();
+      if (auto* box = qobject_cast<QMessageBox*>(modal)) {
+        warnings << box->text();
+        box->accept();
+      } else if (modal && modal->objectName() == "runNotesDialog") {
+        auto* notes = modal->findChild<QPlainTextEdit*>("runNotes");
+        if (warnings.isEmpty()) {
+          notes->setPlainText("typed while the disk was full");
+        } else {
+          shownAgain << notes->toPlainText();
+          filler.remove();  // room again
+        }
+        qobject_cast<QDialog*>(modal)->accept();
+      }
+      if (shownAgain.isEmpty()) QTimer::singleShot(50, &window, answer);
+    };
+    QTimer::singleShot(50, &window, answer);
+    window.editRunNotes(runId);
+    QCOMPARE(warnings.size(), 1);
+    QVERIFY2(warnings[0].startsWith("The notes were not saved: ") &&
+                 warnings[0].contains("disk is full"),
+             qPrintable(warnings[0]));
+    QCOMPARE(shownAgain, QStringList({"typed while the disk was full"}));
+    QCOMPARE(store.run(runId).notes, QString("typed while the disk was full"));
+
+    fillTheDisk();
+    QVERIFY(untilTheStoreCannotWrite());
+    warnings.clear();
+    QTimer::singleShot(50, &window, [&] {
+      if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+        warnings << box->text();
+        box->accept();
+      }
+    });
+    QVERIFY(!window.deleteRun(runId));
+    QCOMPARE(warnings.size(), 1);
+    QVERIFY2(
+        warnings[0].startsWith("kept was not deleted: ") && warnings[0].contains("disk is full"),
+        qPrintable(warnings[0]));
+    QVERIFY(window.runIndex(runId).isValid());
+    QCOMPARE(store.run(runId).name, QString("kept"));
   }
 
   void aRunWhoseNodeLostItEndsLost() {

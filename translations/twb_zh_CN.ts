@@ -1787,6 +1787,18 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>The sweep stopped: %1.</source>
         <translation>扫描已停止：%1。</translation>
     </message>
+    <message>
+        <source>%1 was not deleted: %2</source>
+        <translation>%1 未删除：%2</translation>
+    </message>
+    <message>
+        <source>Notes and tags</source>
+        <translation>备注和标签</translation>
+    </message>
+    <message>
+        <source>The notes were not saved: %1</source>
+        <translation>备注未保存：%1</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ModelDesigner</name>

@@ -452,7 +452,13 @@ bool MainWindow::deleteRun(qint64 runId) {
     statusBar()->showMessage(tr("%1 is still running: cancel it first.").arg(name), 8000);
     return false;
   }
-  m_controller.store().deleteRun(runId);
+  try {
+    m_controller.store().deleteRun(runId);
+  } catch (const app::StoreError& e) {
+    QMessageBox::warning(this, tr("Delete run"),
+                         tr("%1 was not deleted: %2").arg(name, QString::fromUtf8(e.what())));
+    return false;
+  }
   m_runsModel->removeRun(runId);
   showRunsInMonitor();
   m_profile->refresh();
@@ -466,9 +472,17 @@ void MainWindow::editRunNotes(qint64 runId) {
   const app::Run* run = m_runsModel->run(runId);
   if (!run) return;
   RunNotesDialog dialog(run->name, run->notes, run->tags, this);
-  if (dialog.exec() != QDialog::Accepted) return;
-  m_controller.store().setRunNotes(runId, dialog.notes(), dialog.tags());
-  m_runsModel->setNotes(runId, dialog.notes(), dialog.tags());
+  while (dialog.exec() == QDialog::Accepted) {
+    try {
+      m_controller.store().setRunNotes(runId, dialog.notes(), dialog.tags());
+      m_runsModel->setNotes(runId, dialog.notes(), dialog.tags());
+      return;
+    } catch (const app::StoreError& e) {
+      // The dialog comes back with what was typed: saved again once there is room, or cancelled.
+      QMessageBox::warning(this, tr("Notes and tags"),
+                           tr("The notes were not saved: %1").arg(QString::fromUtf8(e.what())));
+    }
+  }
 }
 
 void MainWindow::cancelSelectedRun() {
