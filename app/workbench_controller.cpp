@@ -345,8 +345,13 @@ void WorkbenchController::finished(qint64 runId, RunState state) {
   emit runStateChanged(runId, state);
   if (state != RunState::Succeeded) return;
   if (const auto pending = m_quantizeWhenDone.find(runId); pending != m_quantizeWhenDone.end()) {
-    quantizeRun(runId, pending->second);
+    const QuantizeSettings settings = pending->second;
     m_quantizeWhenDone.erase(pending);
+    try {
+      quantizeRun(runId, settings);
+    } catch (const StoreError& e) {  // a full disk: Export quantizes it later
+      emit notice(tr("The int8 run was not started: %1").arg(QString::fromUtf8(e.what())));
+    }
   }
   // The summary needs the model's size from the node: worked out off the GUI thread.
   const Run run = m_store.run(runId);

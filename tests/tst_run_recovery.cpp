@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -17,6 +18,7 @@
 #include <QModelIndex>
 #include <QPlainTextEdit>
 #include <QProcess>
+#include <QPushButton>
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -30,6 +32,7 @@
 #include "remote/local_node.h"
 #include "remote/node_jobs.h"
 #include "test_support.h"
+#include "ui/job_form.h"
 #include "ui/main_window.h"
 #include "ui/monitor_panel.h"
 
@@ -261,8 +264,9 @@ class RunRecoveryTest : public QObject {
   }
 
   // On a store that cannot write, notes typed for a run are kept in their dialog, which comes
-  // back after the warning (saved once there is room), and a run to delete stays.
-  void notesAndDeletionsOnAFullStoreAreRefusedNotLost() {
+  // back after the warning (saved once there is room), a run to delete stays, and new runs are
+  // refused saying why.
+  void whatTheUserAsksOfAFullStoreIsRefusedNotLost() {
     if (::geteuid() != 0) QSKIP("needs root to mount a small tmpfs (CI runs as root)");
     const QString small = m_dir.filePath("small-notes");
     const test::SmallDisk disk(small, "2m");
@@ -353,6 +357,29 @@ class RunRecoveryTest : public QObject {
         qPrintable(warnings[0]));
     QVERIFY(window.runIndex(runId).isValid());
     QCOMPARE(store.run(runId).name, QString("kept"));
+
+    // New runs are refused with SQLite's reason: Compare precisions, and quantizing on Export.
+    warnings.clear();
+    QTimer::singleShot(50, &window, [&] {
+      if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+        warnings << box->text();
+        box->accept();
+      }
+    });
+    emit window.jobForm()->comparePrecisionsRequested(
+        test::readJsonObject(writeJob("full-compare", 10)), "local");
+    QCOMPARE(warnings.size(), 1);
+    QVERIFY2(warnings[0].startsWith("The runs were not started: ") &&
+                 warnings[0].contains("disk is full"),
+             qPrintable(warnings[0]));
+    auto* exportRun = window.findChild<QComboBox*>("exportRun");
+    QTRY_VERIFY(exportRun->findData(runId) >= 0);
+    exportRun->setCurrentIndex(exportRun->findData(runId));
+    window.findChild<QPushButton*>("quantize")->click();
+    const QString status = window.findChild<QLabel*>("exportStatus")->text();
+    QVERIFY2(status.startsWith("Not quantized: ") && status.contains("disk is full"),
+             qPrintable(status));
+    QCOMPARE(store.runs(store.run(runId).projectId).size(), 1);
   }
 
   void aRunWhoseNodeLostItEndsLost() {

@@ -489,6 +489,10 @@ Trust this host and remember its key?</source>
         <source>parallel.nodes: %1</source>
         <translation>parallel.nodes：%1</translation>
     </message>
+    <message>
+        <source>The int8 run was not started: %1</source>
+        <translation>int8 运行未启动：%1</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ComparePanel</name>
@@ -956,6 +960,10 @@ Trust this host and remember its key?</source>
     <message>
         <source>%1× as fast: slower than fp32 on this node</source>
         <translation>速度为 fp32 的 %1 倍：在此节点上比 fp32 慢</translation>
+    </message>
+    <message>
+        <source>Not quantized: %1</source>
+        <translation>未量化：%1</translation>
     </message>
 </context>
 <context>
@@ -1798,6 +1806,14 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>The notes were not saved: %1</source>
         <translation>备注未保存：%1</translation>
+    </message>
+    <message>
+        <source>Compare precisions</source>
+        <translation>比较精度</translation>
+    </message>
+    <message>
+        <source>The runs were not started: %1</source>
+        <translation>运行未启动：%1</translation>
     </message>
 </context>
 <context>

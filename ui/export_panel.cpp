@@ -119,7 +119,12 @@ ExportPanel::ExportPanel(app::WorkbenchController& controller, app::StoreReader&
     settings.observer = m_observer->currentText();
     settings.scheme = m_scheme->currentText();
     settings.maxDrop = m_maxDrop->value() < 0 ? -1 : m_maxDrop->value();
-    m_controller.quantizeRun(m_run->currentData().toLongLong(), settings);
+    try {
+      m_controller.quantizeRun(m_run->currentData().toLongLong(), settings);
+    } catch (const app::StoreError& e) {
+      m_status->setText(tr("Not quantized: %1").arg(QString::fromUtf8(e.what())));
+      return;
+    }
     m_status->setText(tr("Quantizing on the node; the int8 run appears in the runs list."));
   });
   connect(m_export, &QPushButton::clicked, this, [this] {

@@ -591,7 +591,13 @@ bool MainWindow::startRun(const QJsonObject& job, const QString& node) {
 }
 
 void MainWindow::comparePrecisions(const QJsonObject& job, const QString& node) {
-  m_controller.comparePrecisions(job, node);
+  try {
+    m_controller.comparePrecisions(job, node);
+  } catch (const app::StoreError& e) {
+    QMessageBox::warning(this, tr("Compare precisions"),
+                         tr("The runs were not started: %1").arg(QString::fromUtf8(e.what())));
+    return;
+  }
   m_tabs->setCurrentWidget(m_monitor);
 }
 
