@@ -95,4 +95,14 @@ SmallDisk::~SmallDisk() {
   if (m_mounted) QProcess::execute("umount", {"-l", m_path});
 }
 
+void SmallDisk::fillUp(QFile& file) const {
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered)) return;
+  for (const qint64 size : {16 * 1024, 1}) {  // unbuffered, so that the last bytes go too
+    const QByteArray chunk(size, 'f');
+    while (file.write(chunk) == size) {
+    }
+  }
+  file.close();
+}
+
 }  // namespace twb::test

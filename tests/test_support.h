@@ -2,6 +2,7 @@
 
 // Small helpers shared by the test suites.
 
+#include <QFile>
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
@@ -62,6 +63,8 @@ class SmallDisk {
   SmallDisk(const SmallDisk&) = delete;
   SmallDisk& operator=(const SmallDisk&) = delete;
   bool mounted() const { return m_mounted; }
+  // Writes `file` on it until the filesystem has not a byte left.
+  void fillUp(QFile& file) const;
 
  private:
   QString m_path;

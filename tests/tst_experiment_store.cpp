@@ -309,13 +309,8 @@ class ExperimentStoreTest : public QObject {
     while (seq < 50) append();
     store.flush();
     QCOMPARE(store.lastSeq(run), qint64{50});
-    // The rest of the filesystem taken by another file.
     QFile filler(small + "/filler");
-    QVERIFY(filler.open(QIODevice::WriteOnly));
-    const QByteArray chunk(16 * 1024, 'f');
-    while (filler.write(chunk) == chunk.size() && filler.flush()) {
-    }
-    filler.close();
+    disk.fillUp(filler);  // the rest of the filesystem taken by another file
     while (said().isEmpty() && seq < 3000) {
       append();
       if (seq % 20 == 0) QTest::qWait(60);  // a commit now and then

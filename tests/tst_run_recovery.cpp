@@ -229,12 +229,7 @@ class RunRecoveryTest : public QObject {
       QSignalSpy finished(&sweeps, &app::SweepController::finished);
       QCOMPARE(sweeps.start(job, {"local"}), QString());
       QTRY_VERIFY_WITH_TIMEOUT(!store.unfinishedRuns().isEmpty(), 30000);
-      // The rest of the filesystem taken by another file.
-      QVERIFY(filler.open(QIODevice::WriteOnly));
-      const QByteArray chunk(16 * 1024, 'f');
-      while (filler.write(chunk) == chunk.size() && filler.flush()) {
-      }
-      filler.close();
+      disk.fillUp(filler);  // the rest of the filesystem taken by another file
       QVERIFY(finished.wait(120000));
       const QString why = finished.front().front().toString();
       QVERIFY2(
@@ -291,16 +286,7 @@ class RunRecoveryTest : public QObject {
     ui::MainWindow window(controller);
     QTRY_VERIFY(window.runIndex(runId).isValid());  // listed
     QFile filler(small + "/filler");
-    const auto fillTheDisk = [&] {  // to the last byte, so that SQLite's log cannot grow
-      QVERIFY(filler.open(QIODevice::WriteOnly | QIODevice::Unbuffered));
-      for (const qint64 size : {4096, 1}) {
-        const QByteArray chunk(size, 'f');
-        while (filler.write(chunk) == size) {
-        }
-      }
-      filler.close();
-    };
-    fillTheDisk();
+    disk.fillUp(filler);
     // SQLite's log may still have room in its file for a few writes: until it has none.
     const auto untilTheStoreCannotWrite = [&] {
       for (int i = 0; i < 200; ++i) {
@@ -341,7 +327,7 @@ class RunRecoveryTest : public QObject {
     QCOMPARE(shownAgain, QStringList({"typed while the disk was full"}));
     QCOMPARE(store.run(runId).notes, QString("typed while the disk was full"));
 
-    fillTheDisk();
+    disk.fillUp(filler);
     QVERIFY(untilTheStoreCannotWrite());
     warnings.clear();
     QTimer::singleShot(50, &window, [&] {

@@ -17,13 +17,15 @@ namespace ui {
 
 void JobForm::addParallelGroup(QFormLayout* parallel) {
   const size_t firstShower = m_fields.count();  // this group's
-  // A yes / no option of the parallel block: its row label, the box's text and tooltip.
+  // A yes / no option of the parallel block: its row label, the box's text and tooltip, and
+  // where the node's refusal of it shows, if it can refuse it.
   const auto addFlag = [&](const QString& label, const QString& text, const QString& toolTip,
-                           const char* name, const QString& path, bool engineDefault) {
+                           const char* name, const QString& path, bool engineDefault,
+                           QLabel* error = nullptr) {
     auto* box = named(new QCheckBox(text), name);
     box->setToolTip(toolTip);
     m_fields.bindFlag(box, path, engineDefault);
-    parallel->addRow(label, box);
+    parallel->addRow(label, error ? withError(box, error) : box);
     return box;
   };
   // The strategies the engine runs today; the others arrive with their issue.
@@ -54,9 +56,8 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
          "number of ranks train on the same batches, as one process would (strong scaling); it "
          "must split evenly. Off: the batch size is each rank's, and more ranks train on a larger "
          "global batch."),
-      "globalBatch", "parallel.global_batch", false);
-  auto* globalBatchError = fieldError("globalBatchError", {"parallel.global_batch"});
-  parallel->addRow(QString(), globalBatchError);
+      "globalBatch", "parallel.global_batch", false,
+      fieldError("globalBatchError", {"parallel.global_batch"}));
   auto* compression = comboBox("compression", {"none", "bf16", "fp16"});
   compression->setToolTip(
       tr("Gradients on the wire; sums stay in fp32. bf16 and fp16 halve "
