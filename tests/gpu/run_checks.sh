@@ -3,7 +3,7 @@
 # cuDNN and PyTorch but none of the engine's Debian libraries, from a staged folder made here:
 #   STAGE/twb-engine-*.tar.gz   the engine bundle (packaging/make-engine-bundle.sh), with
 #                               lib/libtwb-cuda.so
-#   STAGE/cuda_checks, STAGE/bench_cuda_steps, STAGE/fashion-mnist/*.gz
+#   STAGE/cuda_checks, STAGE/bench_cuda_steps, STAGE/fashion-mnist/*.xz
 # Usage: tests/gpu/run_checks.sh STAGE OUT [SECONDS]   (logs and bench.json under OUT)
 # Device time is short and a faulted CUDA context stays faulted, so every check runs in a process
 # of its own under a time limit, the benchmarks get what is left of SECONDS (default 540), and a
@@ -16,6 +16,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out" /tmp/twb-bundle
 tar xzf "$stage"/twb-engine-*.tar.gz -C /tmp/twb-bundle
 bundle=$(ls -d /tmp/twb-bundle/twb-engine-*-linux-x86_64)
+# The dataset travels as .xz (smallest); Python's lzma unpacks it, as xz itself may be missing there.
+data=/tmp/twb-fashion-mnist
+mkdir -p "$data"
+python3 -c 'import lzma, pathlib, sys
+for f in pathlib.Path(sys.argv[1]).glob("*.xz"):
+    (pathlib.Path(sys.argv[2]) / f.stem).write_bytes(lzma.open(f).read())' "$stage/fashion-mnist" "$data"
 # The bundle's libraries serve the test programs too; cuBLASLt and cuDNN come from the node
 # (the CUDA toolkit's folders, or the nvidia-* wheels under Python's site-packages).
 find_library() {
@@ -45,7 +51,7 @@ while IFS= read -r name; do
     continue
   fi
   start=$SECONDS
-  timeout --kill-after=5 "$limit" "$stage/cuda_checks" --data "$stage/fashion-mnist" --only "$name" \
+  timeout --kill-after=5 "$limit" "$stage/cuda_checks" --data "$data" --only "$name" \
     2>&1 | tee -a "$out/checks.log"
   rc=${PIPESTATUS[0]}
   case $rc in
@@ -65,7 +71,7 @@ while IFS= read -r name; do
     mkdir -p "$out/logs"
     CUDA_LAUNCH_BLOCKING=1 CUDNN_LOGLEVEL_DBG=2 CUDNN_LOGDEST_DBG="$log.cudnn.log" \
       CUBLASLT_LOG_LEVEL=2 CUBLASLT_LOG_FILE="$log.cublaslt.log" \
-      timeout --kill-after=5 "$again" "$stage/cuda_checks" --data "$stage/fashion-mnist" \
+      timeout --kill-after=5 "$again" "$stage/cuda_checks" --data "$data" \
       --only "$name" >"$log.log" 2>&1
     summary+=("          again with the libraries' logs: $log.*")
   fi
