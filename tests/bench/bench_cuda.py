@@ -34,9 +34,13 @@ CASES = [  # name, model, batch, precision, steps, target
     ("mlp bf16", MLP, 256, "bf16", 2000, ("torch", 3.0)),
     ("cnn-small fp32", CNN, 256, "fp32", 1000, ("torch", 3.0)),
     ("cnn-small bf16", CNN, 256, "bf16", 1000, ("torch", 3.0)),
-    ("resnet50 bf16", RESNET50, 128, "bf16", 60, ("torch", 1.1)),
     ("wide mlp bf16", WIDE, 8192, "bf16", 30, ("peak", 0.75)),
+    ("resnet50 bf16", RESNET50, 128, "bf16", 60, ("torch", 1.1)),
 ]
+# One run of bench_cuda_steps may take this long (its setup, two peak measurements and the
+# steps): past it the case is an error and the next one runs. The first GPU run (2026-12-04) spent
+# its last 7 minutes in ResNet-50's first run without a line of output.
+RUN_SECONDS = 90
 
 
 def torch_model(model):
@@ -98,8 +102,11 @@ def torch_rate(model_json, batch, precision, steps, fused, channels_last):
 
 
 def ours(binary, model_json, batch, precision, steps, layout):
+    start = time.perf_counter()
     out = subprocess.run([binary, json.dumps(model_json), str(batch), precision, str(steps),
-                          f"--{layout}"], check=True, capture_output=True, text=True)
+                          f"--{layout}"], check=True, capture_output=True, text=True,
+                         timeout=RUN_SECONDS)
+    print(f"  ours {layout}: {time.perf_counter() - start:.1f} s", flush=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -169,6 +176,10 @@ def main():
             lines = (e.stderr or "").strip().splitlines()
             row["error"] = lines[-1] if lines else f"exit {e.returncode}"
             print(f"{name}: bench_cuda_steps failed: {row['error']}", flush=True)
+        except subprocess.TimeoutExpired as e:
+            row["error"] = f"bench_cuda_steps ran past {RUN_SECONDS} s"
+            got = e.stderr.decode() if isinstance(e.stderr, bytes) else (e.stderr or "")
+            print(f"{name}: {row['error']}; its phases:\n{got}", flush=True)
         except RuntimeError as e:  # PyTorch's CUDA errors, out of memory among them
             row["error"] = str(e).splitlines()[0]
             print(f"{name}: PyTorch failed: {row['error']}", flush=True)

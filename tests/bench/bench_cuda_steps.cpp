@@ -48,6 +48,13 @@ int main(int argc, char** argv) {
                  "[--nchw | --nhwc]\n");
     return 2;
   }
+  // Each phase's time on stderr, as it ends: what a run cut at its time limit got through.
+  auto lap = std::chrono::steady_clock::now();
+  auto phaseDone = [&lap](const char* phase) {
+    const auto now = std::chrono::steady_clock::now();
+    std::fprintf(stderr, "%s: %.1f s\n", phase, std::chrono::duration<double>(now - lap).count());
+    lap = now;
+  };
   try {
     const nlohmann::json modelJson = nlohmann::json::parse(argv[1]);
     const int64_t batch = std::stoll(argv[2]);
@@ -82,6 +89,7 @@ int main(int argc, char** argv) {
     options.optimizer = sgd;
     options.logits = "logits";
     GpuExecutor gpu(graph, params, options);
+    phaseDone("plan, memory and algorithm choice");
     const std::string input = graph.values()[graph.inputs()[0]].name;
     const int64_t features = numel(graph.values()[graph.inputs()[0]].shape);
     auto* x = static_cast<float*>(gpu.inputBuffer(input));
@@ -93,6 +101,7 @@ int main(int argc, char** argv) {
     // The peak before and after the steps, keeping the higher: clocks move with load.
     const double peakBefore =
         gpuBackend().matmulTflops(0, 8192, precision == "bf16", precision == "tf32");
+    phaseDone("matmul peak");
     // As training does: the next batch is staged and copied while this one computes.
     gpu::GpuSession& session = gpu.session();
     auto run = [&](int count) {
@@ -103,6 +112,7 @@ int main(int argc, char** argv) {
       }
     };
     run(20);
+    phaseDone("20 warm-up steps (2 eager, then the graph captured and replayed)");
     const auto start = std::chrono::steady_clock::now();
     run(steps);
     const double seconds =
