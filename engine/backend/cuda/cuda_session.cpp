@@ -259,6 +259,7 @@ void CudaSession::enqueueBackward() {
 }
 
 void CudaSession::enqueueUpdate() {
+  if (m_memory.trainableElements == 0) return;  // nothing to update; an empty grid is refused
   auto* scalars = reinterpret_cast<StepScalars*>(at(m_memory.scalars));
   TWB_CUDA(cudaMemcpyAsync(scalars, m_hostScalars, sizeof(StepScalars), cudaMemcpyHostToDevice,
                            m_stream));

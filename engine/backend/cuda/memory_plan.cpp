@@ -83,7 +83,9 @@ MemoryPlan MemoryPlan::of(const GpuPlan& plan) {
   m.params = carve.take(4 * m.paramElements);
   if (plan.training) m.grads = carve.take(4 * m.trainableElements);
   if (m.stateTensors) m.state = carve.take(4 * m.trainableElements * m.stateTensors);
-  if (anyBf16) m.shadow = carve.take(2 * m.paramElements);
+  // No shadow of no parameters: refreshing it would launch an empty grid, which CUDA refuses
+  // (the first GPU run: "accumulateInto: invalid argument" for a bf16 Add of x and ReLU(x)).
+  if (anyBf16 && m.paramElements > 0) m.shadow = carve.take(2 * m.paramElements);
 
   const size_t nodes = plan.nodes.size();
   for (auto* perNode : {&m.inputCast, &m.gradCast, &m.filter, &m.filterGrad, &m.biasPartial,
