@@ -136,6 +136,9 @@ def measure(case, binary, rounds, peaks):
           f"bwd {best_ours['eager_backward_ms']:.3f}; {best_ours['step_tflops']:.1f} TFLOP/s, "
           f"peak {best_ours['peak_tflops']:.1f}), torch {best_torch:12.0f}/s, "
           f"x{ratio:.2f} vs torch, {100 * mfu:.1f} % of peak", flush=True)
+    for layer in best_ours.get("slowest_layers", []):
+        print(f"    {layer['node']:24} fwd {layer['forward_ms']:7.3f} ms  "
+              f"bwd {layer['backward_ms']:7.3f} ms  {layer['implementation']}", flush=True)
     return {"ours": best_ours, "torch_samples_per_s": best_torch, "ratio_vs_torch": ratio,
             "fraction_of_peak": mfu, "met": achieved >= target}
 

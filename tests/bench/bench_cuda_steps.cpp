@@ -129,6 +129,21 @@ int main(int argc, char** argv) {
       forwardMs = std::min(forwardMs, std::chrono::duration<double, std::milli>(t1 - t0).count());
       backwardMs = std::min(backwardMs, std::chrono::duration<double, std::milli>(t2 - t1).count());
     }
+    // The layers a step spends most on, from one profiled step (CUDA events at every node),
+    // with what computed each: where to look when a case misses its target.
+    std::vector<gpu::NodeTimes> times = session.profiledStep(0.01f);
+    std::vector<size_t> order(times.size());
+    for (size_t n = 0; n < order.size(); ++n) order[n] = n;
+    const auto total = [&](size_t n) { return times[n].forwardMs + times[n].backwardMs; };
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return total(a) > total(b); });
+    nlohmann::json slowest = nlohmann::json::array();
+    for (size_t k = 0; k < std::min<size_t>(order.size(), 6); ++k) {
+      const size_t n = order[k];
+      slowest.push_back({{"node", gpu.plan().nodes[n].name},
+                         {"forward_ms", times[n].forwardMs},
+                         {"backward_ms", times[n].backwardMs},
+                         {"implementation", times[n].implementation}});
+    }
     const double peak = std::max(
         peakBefore, gpuBackend().matmulTflops(0, 8192, precision == "bf16", precision == "tf32"));
     const nlohmann::json result = {{"batch", batch},
@@ -141,7 +156,8 @@ int main(int argc, char** argv) {
                                    {"eager_backward_ms", backwardMs},
                                    {"step_tflops", stepFlops(gpu.plan()) / stepSeconds / 1e12},
                                    {"peak_tflops", peak},
-                                   {"loss", gpu.loss()}};
+                                   {"loss", gpu.loss()},
+                                   {"slowest_layers", slowest}};
     std::printf("%s\n", result.dump().c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_cuda_steps: %s\n", e.what());

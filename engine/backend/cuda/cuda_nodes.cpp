@@ -50,7 +50,7 @@ class CudaLinear : public CudaNode {
         CUDA_R_32F, tf32, ws);
   }
 
-  const char* implementation() const override { return "cuBLASLt"; }
+  std::string implementation() const override { return "cuBLASLt"; }
 
   void forward(cudaStream_t s) override {
     if (m_b.inputCast)
@@ -127,7 +127,7 @@ class CudaRelu : public CudaNode {
 // Flatten shares its input's buffers (memory_plan.h): nothing to run.
 class CudaFlatten : public CudaNode {
  public:
-  const char* implementation() const override { return "none (shares its input)"; }
+  std::string implementation() const override { return "none (shares its input)"; }
   void forward(cudaStream_t) override {}
   void backward(cudaStream_t) override {}
 };

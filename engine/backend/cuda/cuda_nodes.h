@@ -43,8 +43,8 @@ class CudaNode {
   virtual ~CudaNode() = default;
   virtual void forward(cudaStream_t stream) = 0;
   virtual void backward(cudaStream_t stream) = 0;
-  // What computes it, for profiles.
-  virtual const char* implementation() const { return "CUDA kernel"; }
+  // What computes it, for profiles (a convolution names cuDNN's algorithm for each pass).
+  virtual std::string implementation() const { return "CUDA kernel"; }
 };
 
 // Ops that keep their input's type (normalisation, pooling) run in one type here.

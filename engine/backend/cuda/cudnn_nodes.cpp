@@ -44,6 +44,32 @@ PassChoice<Algo> firstDeterministic(const Perf* ranked, int count, size_t worksp
               std::to_string(workspace >> 20) + " MiB workspace");
 }
 
+// cuDNN's algorithm of a pass and its math, as a profile names it: "IMPLICIT_PRECOMP_GEMM (tensor
+// ops)". The enums' names without their prefix, in their order.
+const char* algorithmName(cudnnConvolutionFwdAlgo_t algo) {
+  static const char* names[] = {
+      "IMPLICIT_GEMM", "IMPLICIT_PRECOMP_GEMM", "GEMM", "DIRECT", "FFT", "FFT_TILING",
+      "WINOGRAD",      "WINOGRAD_NONFUSED"};
+  return algo < CUDNN_CONVOLUTION_FWD_ALGO_COUNT ? names[algo] : "?";
+}
+const char* algorithmName(cudnnConvolutionBwdDataAlgo_t algo) {
+  static const char* names[] = {"ALGO_0",     "ALGO_1",   "FFT",
+                                "FFT_TILING", "WINOGRAD", "WINOGRAD_NONFUSED"};
+  return algo < CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT ? names[algo] : "?";
+}
+const char* algorithmName(cudnnConvolutionBwdFilterAlgo_t algo) {
+  static const char* names[] = {
+      "ALGO_0", "ALGO_1", "FFT", "ALGO_3", "WINOGRAD", "WINOGRAD_NONFUSED", "FFT_TILING"};
+  return algo < CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT ? names[algo] : "?";
+}
+
+template <typename Algo>
+std::string describe(const PassChoice<Algo>& choice) {
+  const bool tensorOps =
+      choice.math == CUDNN_TENSOR_OP_MATH || choice.math == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+  return std::string(algorithmName(choice.algo)) + (tensorOps ? " (tensor ops)" : "");
+}
+
 // Channels-last: the weights are moved into cuDNN's (out, kh, kw, in) order, in the node's
 // type, at every forward (the update changes the f32 masters), and the weight gradient back.
 class CudnnConv : public CudaNode {
@@ -87,6 +113,7 @@ class CudnnConv : public CudaNode {
         m_dnn, m_x, m_w, m_conv, m_y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, forward));
     m_forward =
         firstDeterministic<cudnnConvolutionFwdAlgo_t>(forward, found, ws, fmaOnly, "forward");
+    m_implementation = "cuDNN forward " + describe(m_forward);
     if (!plan.training) return;
     cudnnConvolutionBwdDataAlgoPerf_t data[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
     TWB_CUDNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(
@@ -98,9 +125,10 @@ class CudnnConv : public CudaNode {
         m_dnn, m_x, m_y, m_conv, m_w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &found, filter));
     m_filter = firstDeterministic<cudnnConvolutionBwdFilterAlgo_t>(filter, found, ws, fmaOnly,
                                                                    "backward-filter");
+    m_implementation += ", data " + describe(m_data) + ", filter " + describe(m_filter);
   }
 
-  const char* implementation() const override { return "cuDNN"; }
+  std::string implementation() const override { return m_implementation; }
 
   void forward(cudaStream_t s) override {
     if (m_b.inputCast)
@@ -195,6 +223,7 @@ class CudnnConv : public CudaNode {
   PassChoice<cudnnConvolutionFwdAlgo_t> m_forward;
   PassChoice<cudnnConvolutionBwdDataAlgo_t> m_data;
   PassChoice<cudnnConvolutionBwdFilterAlgo_t> m_filter;
+  std::string m_implementation;
 };
 
 // Training normalises by the batch's statistics and updates the running ones in place (cuDNN's
@@ -219,7 +248,7 @@ class CudnnBatchNorm : public CudaNode {
       throw Error("training it needs its input's gradient and trainable weight and bias here");
   }
 
-  const char* implementation() const override { return "cuDNN"; }
+  std::string implementation() const override { return "cuDNN"; }
 
   void forward(cudaStream_t s) override {
     TWB_CUDNN(cudnnSetStream(m_dnn, s));
@@ -281,7 +310,7 @@ class CudnnPool : public CudaNode {
       throw Error("cuDNN's output shape differs from the graph's " + shapeText(out));
   }
 
-  const char* implementation() const override { return "cuDNN"; }
+  std::string implementation() const override { return "cuDNN"; }
 
   void forward(cudaStream_t s) override {
     TWB_CUDNN(cudnnSetStream(m_dnn, s));
