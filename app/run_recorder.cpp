@@ -28,12 +28,19 @@ RunRecorder::RunRecorder(ExperimentStore& store, remote::MultiNodeDispatcher& di
                          qint64 runId, int ranksPerNode, QObject* parent)
     : QObject(parent), m_store(store), m_runId(runId) {
   using remote::MultiNodeDispatcher;
-  connect(&dispatcher, &MultiNodeDispatcher::submitted, this,
-          [this, &dispatcher, ranksPerNode](int node, const QString& jobId) {
-            m_store.setRunShare(m_runId, {node, dispatcher.nodeName(node), node * ranksPerNode, jobId});
-            if (node == 0) record(RunState::Running, jobId);
-          },
-          Qt::DirectConnection);
+  connect(
+      &dispatcher, &MultiNodeDispatcher::submitted, this,
+      [this, &dispatcher, ranksPerNode](int node, const QString& jobId) {
+        try {
+          m_store.setRunShare(m_runId,
+                              {node, dispatcher.nodeName(node), node * ranksPerNode, jobId});
+        } catch (const StoreError&) {
+          // A full disk: the share runs on unrecorded (a later start cannot follow that
+          // node's job); thrown from here it would end the workbench inside the signal.
+        }
+        if (node == 0) record(RunState::Running, jobId);
+      },
+      Qt::DirectConnection);
   connect(&dispatcher, &MultiNodeDispatcher::eventReceived, this,
           [this, ranksPerNode](int node, const QString&, qint64 seq, const QString& type,
                                const QByteArray& json) {
