@@ -1,7 +1,10 @@
 #include "ui/form_widgets.h"
 
 #include <QComboBox>
+#include <QCoreApplication>
+#include <QEvent>
 #include <QLabel>
+#include <QLayout>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
@@ -30,7 +33,28 @@ QLabel* makeErrorLabel(const char* name, QWidget* parent) {
   return label;
 }
 
+namespace {
+// Lays out again the form a field and its problem sit in when the problem shows or hides: Qt
+// 6.4 leaves the form's layout as it was, and the row kept the height of a message gone.
+class RelayoutFormOnVisibility : public QObject {
+ public:
+  using QObject::QObject;
+
+ protected:
+  bool eventFilter(QObject* watched, QEvent* event) override {
+    if (event->type() == QEvent::Show || event->type() == QEvent::Hide)
+      for (QWidget* w = static_cast<QWidget*>(watched)->parentWidget(); w && !w->isWindow();
+           w = w->parentWidget()) {
+        if (w->layout()) w->layout()->invalidate();
+        w->updateGeometry();
+      }
+    return false;
+  }
+};
+}  // namespace
+
 QWidget* withError(QWidget* field, QLabel* error) {
+  error->installEventFilter(new RelayoutFormOnVisibility(error));
   auto* box = new QWidget;
   auto* layout = new QVBoxLayout(box);
   layout->setContentsMargins(0, 0, 0, 0);

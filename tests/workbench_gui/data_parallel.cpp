@@ -52,6 +52,7 @@ void WorkbenchGuiTest::aDataParallelRunShowsItsRanks() {
   // split is refused at the option by the node, and learning rate scaling has nothing to scale.
   auto* globalBatch = field<QCheckBox>("globalBatch");
   QVERIFY(globalBatch->isEnabled() && !globalBatch->isChecked());
+  const int rowHeight = globalBatch->parentWidget()->height();
   globalBatch->setChecked(true);
   QCOMPARE(m_window->jobForm()->job()["parallel"].toObject()["global_batch"], QJsonValue(true));
   QCOMPARE(field<QSpinBox>("batch")->suffix(), QString(" split among the ranks"));
@@ -72,6 +73,11 @@ void WorkbenchGuiTest::aDataParallelRunShowsItsRanks() {
   batch->setValue(batchBefore);
   globalBatch->setChecked(false);
   QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("global_batch"));
+  // The refusal gone, its row is as tall as before it once the layouts have run (it kept the
+  // message's height until some later change laid the form out again).
+  QVERIFY(!field<QLabel>("globalBatchError")->isVisible());
+  QApplication::processEvents();
+  QCOMPARE(globalBatch->parentWidget()->height(), rowHeight);
   QVERIFY(batch->suffix().contains("per rank"));
   QVERIFY(lrScaling->isEnabled());
   field<QComboBox>("compression")->setCurrentText("bf16");
