@@ -69,6 +69,9 @@ struct GpuPlan {
   // Images (N, C, H, W) are stored NHWC on the GPU, the layout of cuDNN's tensor-core kernels;
   // what crosses this boundary (inputs, read(), gradients, parameters) stays NCHW.
   bool channelsLast = false;
+  // Only algorithms that give the same bits every run (bit-identical resume, graph replay equal
+  // to eager launches); false lets cuDNN's faster atomic ones in, to measure what that costs.
+  bool deterministic = true;
   PlanOptimizer optimizer;
 };
 
@@ -77,7 +80,7 @@ struct GpuPlan {
 struct NodeTimes {
   double forwardStartMs = 0, forwardMs = 0;
   double backwardStartMs = 0, backwardMs = 0;
-  std::string implementation;  // "cuDNN", "cuBLASLt", "CUDA kernel"
+  std::string implementation;  // "cuBLASLt", "CUDA kernel", "cuDNN forward IMPLICIT_GEMM, ..."
 };
 
 // One plan compiled for one GPU: every buffer allocated at construction, nothing per step.

@@ -19,6 +19,7 @@ struct GpuExecOptions {
   bool cudaGraph = true;
   bool channelsLast = false;     // gpu::GpuPlan::channelsLast; jobs: channelsLastFor()
   bool inputGradients = false;   // also the gradients of the graph's f32 inputs (tests)
+  bool deterministic = true;     // gpu::GpuPlan::deterministic
   gpu::PlanOptimizer optimizer;  // the trainer translates the job's optimizer
   std::string logits;            // the value copied back after every step
 };

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   if (argc < 5) {
     std::fprintf(stderr,
                  "usage: bench_cuda_steps MODEL_JSON BATCH fp32|tf32|bf16 STEPS [--eager] "
-                 "[--nchw | --nhwc]\n");
+                 "[--nchw | --nhwc] [--nondeterministic]\n");
     return 2;
   }
   // Each phase's time on stderr, as it ends: what a run cut at its time limit got through.
@@ -61,13 +61,16 @@ int main(int argc, char** argv) {
     const std::string precision = argv[3];
     const int steps = std::stoi(argv[4]);
     const Precision compute = precision == "bf16" ? Precision::bf16 : Precision::fp32;
-    bool graphs = true, channelsLast = channelsLastFor(compute, precision == "tf32");
+    bool graphs = true, deterministic = true,
+         channelsLast = channelsLastFor(compute, precision == "tf32");
     for (int i = 5; i < argc; ++i) {
       const std::string flag = argv[i];
       if (flag == "--eager")
         graphs = false;
       else if (flag == "--nchw" || flag == "--nhwc")
         channelsLast = flag == "--nhwc";
+      else if (flag == "--nondeterministic")
+        deterministic = false;
       else
         throw Error("unknown option " + flag);
     }
@@ -86,6 +89,7 @@ int main(int argc, char** argv) {
     options.allowTf32 = precision == "tf32";
     options.cudaGraph = graphs;
     options.channelsLast = channelsLast;
+    options.deterministic = deterministic;
     options.optimizer = sgd;
     options.logits = "logits";
     GpuExecutor gpu(graph, params, options);
@@ -150,6 +154,7 @@ int main(int argc, char** argv) {
                                    {"precision", precision},
                                    {"cuda_graph", graphs},
                                    {"layout", channelsLast ? "nhwc" : "nchw"},
+                                   {"deterministic", deterministic},
                                    {"samples_per_s", batch / stepSeconds},
                                    {"step_ms", 1e3 * stepSeconds},
                                    {"eager_forward_ms", forwardMs},

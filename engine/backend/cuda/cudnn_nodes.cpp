@@ -20,9 +20,10 @@ std::pair<int, int> pairOf(const nlohmann::json& attrs, const char* key) {
   return {v.get<int>(), v.get<int>()};
 }
 
-// The pass's algorithm: the first of cuDNN's heuristic ranking that is deterministic and fits
-// the workspace. Heuristics rank without timing, so every process picks the same one and a
-// resumed run computes the same bits (timed choices broke that for cuBLASLt: lt_matmul.h).
+// The pass's algorithm: the first of cuDNN's heuristic ranking that fits the workspace and, in a
+// deterministic plan, is deterministic. Heuristics rank without timing, so every process picks
+// the same one and a resumed run computes the same bits (timed choices broke that for cuBLASLt:
+// lt_matmul.h).
 template <typename Algo>
 struct PassChoice {
   Algo algo{};
@@ -30,18 +31,18 @@ struct PassChoice {
 };
 
 template <typename Algo, typename Perf>
-PassChoice<Algo> firstDeterministic(const Perf* ranked, int count, size_t workspace, bool fmaOnly,
-                                    const char* pass) {
+PassChoice<Algo> firstAllowed(const Perf* ranked, int count, size_t workspace, bool fmaOnly,
+                              bool deterministic, const char* pass) {
   for (int i = 0; i < count; ++i) {
     const Perf& p = ranked[i];
-    if (p.status != CUDNN_STATUS_SUCCESS || p.determinism != CUDNN_DETERMINISTIC ||
-        p.memory > workspace)
+    if (p.status != CUDNN_STATUS_SUCCESS || p.memory > workspace ||
+        (deterministic && p.determinism != CUDNN_DETERMINISTIC))
       continue;
     // fp32 with TF32 off: cuDNN's ranking may name tensor-op math; FMA math forbids TF32.
     return {p.algo, fmaOnly ? CUDNN_FMA_MATH : p.mathType};
   }
-  throw Error(std::string("cuDNN offers no deterministic ") + pass + " algorithm within the " +
-              std::to_string(workspace >> 20) + " MiB workspace");
+  throw Error(std::string("cuDNN offers no ") + (deterministic ? "deterministic " : "") + pass +
+              " algorithm within the " + std::to_string(workspace >> 20) + " MiB workspace");
 }
 
 // cuDNN's algorithm of a pass and its math, as a profile names it: "IMPLICIT_PRECOMP_GEMM (tensor
@@ -111,20 +112,20 @@ class CudnnConv : public CudaNode {
     cudnnConvolutionFwdAlgoPerf_t forward[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
     TWB_CUDNN(cudnnGetConvolutionForwardAlgorithm_v7(
         m_dnn, m_x, m_w, m_conv, m_y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, forward));
-    m_forward =
-        firstDeterministic<cudnnConvolutionFwdAlgo_t>(forward, found, ws, fmaOnly, "forward");
+    m_forward = firstAllowed<cudnnConvolutionFwdAlgo_t>(forward, found, ws, fmaOnly,
+                                                        plan.deterministic, "forward");
     m_implementation = "cuDNN forward " + describe(m_forward);
     if (!plan.training) return;
     cudnnConvolutionBwdDataAlgoPerf_t data[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
     TWB_CUDNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(
         m_dnn, m_w, m_y, m_conv, m_x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, data));
-    m_data = firstDeterministic<cudnnConvolutionBwdDataAlgo_t>(data, found, ws, fmaOnly,
-                                                               "backward-data");
+    m_data = firstAllowed<cudnnConvolutionBwdDataAlgo_t>(data, found, ws, fmaOnly,
+                                                         plan.deterministic, "backward-data");
     cudnnConvolutionBwdFilterAlgoPerf_t filter[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
     TWB_CUDNN(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
         m_dnn, m_x, m_y, m_conv, m_w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &found, filter));
-    m_filter = firstDeterministic<cudnnConvolutionBwdFilterAlgo_t>(filter, found, ws, fmaOnly,
-                                                                   "backward-filter");
+    m_filter = firstAllowed<cudnnConvolutionBwdFilterAlgo_t>(filter, found, ws, fmaOnly,
+                                                             plan.deterministic, "backward-filter");
     m_implementation += ", data " + describe(m_data) + ", filter " + describe(m_filter);
   }
 
