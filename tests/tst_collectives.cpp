@@ -115,7 +115,7 @@ class TestCollectives : public QObject {
   // shared memory within, the machines' first ranks' ring between; a reduction larger than a
   // shared-memory slot (4 Mi floats) goes in chunks. "in place": the data lies in the
   // communicator's gradient memory (at an offset into it), where it is summed without copies, to
-  // the same bits as a copy of it reduced elsewhere.
+  // the same bits as a copy of it reduced elsewhere, and averaged to the bits of that sum scaled.
   void allReduceSumsOnEveryRankWithTheSameBits_data() {
     QTest::addColumn<bool>("inPlace");
     QTest::addColumn<int>("ranks");
@@ -169,6 +169,14 @@ class TestCollectives : public QObject {
             comm.allReduceSum(v.data(), v.size(), type);  // the same, copied through the slots
             if (!std::equal(v.begin(), v.end(), at))
               throw Error("the sum in place differs from the sum of a copy");
+            // The mean in place: the scaling folded into the sum, to the bits of a scaled sum.
+            const auto mine = rankData(r, static_cast<size_t>(count));
+            std::copy(mine.begin(), mine.end(), at);
+            comm.allReduceMean(at, mine.size(), type);
+            std::vector<float> scaled = v;
+            for (float& x : scaled) x *= 1.0f / static_cast<float>(ranks);
+            if (!std::equal(scaled.begin(), scaled.end(), at))
+              throw Error("the mean in place differs from the sum times 1 / ranks");
             bytes[static_cast<size_t>(r)] = inPlaceBytes;
           } else {
             comm.allReduceSum(v.data(), v.size(), type);

@@ -39,6 +39,14 @@ class Communicator : public RankCollective {
   // rounding errors do not accumulate over steps.
   virtual void allReduceSum(float* data, size_t count, WireType wire = WireType::f32,
                             float* feedback = nullptr) = 0;
+  // The mean over every rank: allReduceSum, then every element times 1 / size(), to the same
+  // bits; a communicator that can fold the scaling into its last pass over the data does.
+  virtual void allReduceMean(float* data, size_t count, WireType wire = WireType::f32,
+                             float* feedback = nullptr) {
+    allReduceSum(data, count, wire, feedback);
+    const float toMean = 1.0f / static_cast<float>(size());
+    for (size_t i = 0; i < count; ++i) data[i] *= toMean;
+  }
   // Sums over every rank, leaving rank r's share, elements [begin(r), begin(r + 1)) of
   // shardBegin(), reduced in place (the rest of `data` is scratch).
   virtual void reduceScatterSum(float* data, size_t count, WireType wire = WireType::f32) = 0;

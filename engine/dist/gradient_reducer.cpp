@@ -287,11 +287,7 @@ constexpr int kReductionsPerAgreement = 100;
 void GradientReducer::averageOverRanks(GradientBucket& b, float* data, size_t count) {
   const float ranks = static_cast<float>(m_comm.size());
   float* feedback = b.feedback.empty() ? nullptr : b.feedback.data();
-  if (m_wire != WireType::f16) {
-    m_comm.allReduceSum(data, count, m_wire, feedback);
-    for (size_t i = 0; i < count; ++i) data[i] *= 1.0f / ranks;
-    return;
-  }
+  if (m_wire != WireType::f16) return m_comm.allReduceMean(data, count, m_wire, feedback);
   // The feedback is kept in the units of the scale it was rounded under.
   if (b.wireScale == 0 || b.reductionsSinceAgreement >= kReductionsPerAgreement) {
     const float was = b.wireScale;

@@ -29,15 +29,24 @@ Tensor HierarchicalCommunicator::gradientMemory(size_t floats) {
                 std::shared_ptr<std::byte>(m_gradients, mine));
 }
 
+size_t HierarchicalCommunicator::offsetInGradients(const float* data, size_t count) const {
+  if (!m_gradients) return std::string::npos;
+  const float* mine = m_gradients->slot(m_local->localRank());
+  if (data < mine || data + count > mine + m_gradients->slotFloats()) return std::string::npos;
+  return static_cast<size_t>(data - mine);
+}
+
+void HierarchicalCommunicator::allReduceMean(float* data, size_t count, WireType wire,
+                                             float* feedback) {
+  const size_t offset = offsetInGradients(data, count);
+  if (offset == std::string::npos) return Communicator::allReduceMean(data, count, wire, feedback);
+  allReduceInPlace(offset, count, wire, feedback, 1.0f / static_cast<float>(size()));
+}
+
 void HierarchicalCommunicator::allReduceSum(float* data, size_t count, WireType wire,
                                             float* feedback) {
-  if (m_gradients) {
-    const float* mine = m_gradients->slot(m_local->localRank());
-    if (data >= mine && data + count <= mine + m_gradients->slotFloats()) {
-      allReduceInPlace(static_cast<size_t>(data - mine), count, wire, feedback);
-      return;
-    }
-  }
+  if (const size_t offset = offsetInGradients(data, count); offset != std::string::npos)
+    return allReduceInPlace(offset, count, wire, feedback, 1.0f);
   SharedMemoryGroup& local = *m_local;
   const int me = local.localRank(), ranks = local.localSize();
   float* result = local.result();
@@ -62,7 +71,7 @@ void HierarchicalCommunicator::allReduceSum(float* data, size_t count, WireType 
 }
 
 void HierarchicalCommunicator::allReduceInPlace(size_t offset, size_t count, WireType wire,
-                                                float* feedback) {
+                                                float* feedback, float scale) {
   SharedMemoryGroup& group = *m_gradients;
   const int me = group.localRank(), ranks = group.localSize();
   const size_t first = offset + shardBegin(count, ranks, me),
@@ -77,6 +86,8 @@ void HierarchicalCommunicator::allReduceInPlace(size_t offset, size_t count, Wir
     for (size_t i = first; i < end; ++i) sum[i] += part[i];
   }
   if (oneMachine()) {
+    if (scale != 1.0f)  // over this rank's share alone, while it is still in cache
+      for (size_t i = first; i < end; ++i) sum[i] *= scale;
     for (int r = 1; r < ranks; ++r)
       std::memcpy(group.slot(r) + first, sum + first, (end - first) * sizeof(float));
     group.barrier();  // every share is everywhere
@@ -86,7 +97,8 @@ void HierarchicalCommunicator::allReduceInPlace(size_t offset, size_t count, Wir
   if (m_leaders) m_leaders->allReduceSum(sum + offset, count, wire, feedback);
   group.barrier();
   // No rank writes the result again before every rank has reached the next call's barrier.
-  std::memcpy(group.slot(me) + offset, sum + offset, count * sizeof(float));
+  float* mine = group.slot(me);
+  for (size_t i = offset; i < offset + count; ++i) mine[i] = sum[i] * scale;
 }
 
 void HierarchicalCommunicator::useStreams(int streams) {

@@ -31,6 +31,10 @@ class HierarchicalCommunicator : public Communicator {
   int size() const override { return m_world->size(); }
   void allReduceSum(float* data, size_t count, WireType wire = WireType::f32,
                     float* feedback = nullptr) override;
+  // In gradient memory each rank scales its share as it sums it (one machine) or as it copies
+  // the result back (several): no pass of its own.
+  void allReduceMean(float* data, size_t count, WireType wire = WireType::f32,
+                     float* feedback = nullptr) override;
   void reduceScatterSum(float* data, size_t count, WireType wire = WireType::f32) override {
     m_world->reduceScatterSum(data, count, wire);
   }
@@ -50,8 +54,12 @@ class HierarchicalCommunicator : public Communicator {
   uint64_t bytesSent() const override;
 
  private:
-  // The sum of `count` floats at `offset` of every rank's part of m_gradients, in place.
-  void allReduceInPlace(size_t offset, size_t count, WireType wire, float* feedback);
+  // The offset of [data, data + count) in this rank's part of m_gradients; npos where it is
+  // not there.
+  size_t offsetInGradients(const float* data, size_t count) const;
+  // The sum of `count` floats at `offset` of every rank's part of m_gradients, in place, times
+  // `scale`.
+  void allReduceInPlace(size_t offset, size_t count, WireType wire, float* feedback, float scale);
   bool oneMachine() const { return m_world->size() == m_local->localSize(); }
 
   std::unique_ptr<Communicator> m_world, m_leaders;
