@@ -39,7 +39,7 @@ CASES = [  # name, model, batch, precision, steps, target
 ]
 # One run of bench_cuda_steps may take this long (its setup, two peak measurements and the
 # steps): past it that run is dropped (its phases printed), and a case none of whose runs
-# finished is an error; the next case runs either way. The first GPU run (2026-12-04) spent
+# finished is an error; the next case runs either way. The GPU run of 2026-12-04 spent
 # its last 7 minutes in ResNet-50's first run without a line of output.
 RUN_SECONDS = 90
 

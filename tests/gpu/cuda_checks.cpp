@@ -243,8 +243,8 @@ void everyOpMatchesTheCpu(const Setting& setting) {
                     setting);
   // The pool reads x, not the convolution: behind a bf16 convolution a window's two largest
   // values are often equal, or a rounding apart in one backend and not the other, and either
-  // backend rightly routes that window's gradient to a different one of them (the first GPU run
-  // saw 6e-2 at the convolution's gradient from that alone).
+  // backend rightly routes that window's gradient to a different one of them (the GPU run of
+  // 2026-12-04 saw 6e-2 at the convolution's gradient from that alone).
   opMatchesTheCpu(
       "MaxPool2d+Conv2d+GlobalAvgPool",
       oneOp({3, 10, 10}, {{"pool", "MaxPool2d", {"x"}, {{"kernel", 2}}},
@@ -304,8 +304,8 @@ double roundingSensitivity(const ModelSpec& spec, int64_t batch, const std::vect
 // Whole convolutional models in fp32 (TF32 off), in either layout: values, parameter gradients
 // and batch norm's running statistics against the CPU backend, within 1e-4 or five times what
 // rounding alone moves the model's gradients by (roundingSensitivity), whichever is larger: a
-// wrong kernel is off by far more than that. The first GPU run held ResNet-18 to 1e-4 and found
-// 7e-3, under what the nudge alone moves it by.
+// wrong kernel is off by far more than that. The GPU run of 2026-12-04 held ResNet-18 to 1e-4 and
+// found 7e-3, under what the nudge alone moves it by.
 void modelMatchesTheCpu(const std::string& name, const ModelSpec& spec, int64_t batch,
                         bool channelsLast) {
   const Graph graph = Graph::build(spec, batch);
@@ -441,7 +441,7 @@ TrainResult runJob(const JobConfig& job, const std::string& out, const std::stri
 }
 
 // Test accuracy after `epochs`, the mean of three seeds on each device: one pair of runs differs
-// by the chance of its trajectory alone (the first GPU run: cnn-small after one epoch, GPU
+// by the chance of its trajectory alone (the GPU run of 2026-12-04: cnn-small after one epoch, GPU
 // 88.44 %, CPU 88.11 %), which a mean of three narrows by about 1.7 times.
 void trainsFashionMnistLikeTheCpu(const std::string& name, const nlohmann::json& model,
                                   int64_t epochs) {

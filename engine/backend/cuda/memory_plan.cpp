@@ -84,7 +84,8 @@ MemoryPlan MemoryPlan::of(const GpuPlan& plan) {
   if (plan.training) m.grads = carve.take(4 * m.trainableElements);
   if (m.stateTensors) m.state = carve.take(4 * m.trainableElements * m.stateTensors);
   // No shadow of no parameters: refreshing it would launch an empty grid, which CUDA refuses
-  // (the first GPU run: "accumulateInto: invalid argument" for a bf16 Add of x and ReLU(x)).
+  // (the GPU run of 2026-12-04: "accumulateInto: invalid argument" for a bf16 Add of x and
+  // ReLU(x)).
   if (anyBf16 && m.paramElements > 0) m.shadow = carve.take(2 * m.paramElements);
 
   const size_t nodes = plan.nodes.size();
