@@ -45,6 +45,19 @@ namespace {
 QString stateText(const ui::MainWindow& window, qint64 runId) {
   return window.runIndex(runId, 1).data().toString();
 }
+
+// On a full disk SQLite's log may still have room in its file for a few writes: writes a run's
+// notes until one fails; false if 200 went through.
+bool writeUntilTheStoreCannot(app::ExperimentStore& store, qint64 runId) {
+  for (int i = 0; i < 200; ++i) {
+    try {
+      store.setRunNotes(runId, QString("note %1").arg(i), {});
+    } catch (const app::StoreError&) {
+      return true;
+    }
+  }
+  return false;
+}
 }  // namespace
 
 class RunRecoveryTest : public QObject {
@@ -280,16 +293,7 @@ class RunRecoveryTest : public QObject {
     app::RunRecorder recorder(store, dispatcher, runId, 1);
     QFile filler(small + "/filler");
     disk.fillUp(filler);
-    // SQLite's log may still have room in its file for a few writes: until it has none.
-    bool full = false;
-    for (int i = 0; i < 200 && !full; ++i) {
-      try {
-        store.setRunNotes(runId, QString("note %1").arg(i), {});
-      } catch (const app::StoreError&) {
-        full = true;
-      }
-    }
-    QVERIFY(full);
+    QVERIFY(writeUntilTheStoreCannot(store, runId));
     emit dispatcher.submitted(1, "job-on-b");  // node b's share started
     QVERIFY(filler.remove());
     emit dispatcher.finished(twb::app::RunState::Succeeded, {});
@@ -326,18 +330,7 @@ class RunRecoveryTest : public QObject {
     QTRY_VERIFY(window.runIndex(runId).isValid());  // listed
     QFile filler(small + "/filler");
     disk.fillUp(filler);
-    // SQLite's log may still have room in its file for a few writes: until it has none.
-    const auto untilTheStoreCannotWrite = [&] {
-      for (int i = 0; i < 200; ++i) {
-        try {
-          store.setRunNotes(runId, QString("note %1").arg(i), {});
-        } catch (const app::StoreError&) {
-          return true;
-        }
-      }
-      return false;
-    };
-    QVERIFY(untilTheStoreCannotWrite());
+    QVERIFY(writeUntilTheStoreCannot(store, runId));
     // Answers the modal windows as they come: the dialog, the warning, the dialog again.
     QStringList warnings, shownAgain;
     std::function<void()> answer = [&] {
@@ -367,7 +360,7 @@ class RunRecoveryTest : public QObject {
     QCOMPARE(store.run(runId).notes, QString("typed while the disk was full"));
 
     disk.fillUp(filler);
-    QVERIFY(untilTheStoreCannotWrite());
+    QVERIFY(writeUntilTheStoreCannot(store, runId));
     warnings.clear();
     QTimer::singleShot(50, &window, [&] {
       if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
