@@ -68,7 +68,9 @@ def torch_model(model):
     return torch.nn.Sequential(*layers).cuda(), shape, 10
 
 
-def torch_rate(model_json, batch, precision, steps, fused, channels_last):
+def torch_rate(model_json, batch, precision, steps, fused, channels_last, profile_steps=0):
+    """PyTorch's samples/s, and with `profile_steps` the GPU kernels that took most of a step
+    then: [(kernel, ms a step)], from its profiler (what ours would have to beat)."""
     model, shape, classes = torch_model(model_json)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model = model.to(memory_format=memory_format)
@@ -99,7 +101,22 @@ def torch_rate(model_json, batch, precision, steps, fused, channels_last):
     for _ in range(steps):
         step()
     torch.cuda.synchronize()
-    return batch * steps / (time.perf_counter() - start)
+    rate = batch * steps / (time.perf_counter() - start)
+    if not profile_steps:
+        return rate, []
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        for _ in range(profile_steps):
+            step()
+        torch.cuda.synchronize()
+    per_step = {}
+    for event in prof.key_averages():
+        micros = getattr(event, "self_device_time_total", None)
+        if micros is None:  # before PyTorch 2.4
+            micros = getattr(event, "self_cuda_time_total", 0)
+        if micros > 0:
+            per_step[event.key] = micros / 1000 / profile_steps
+    return rate, sorted(per_step.items(), key=lambda kv: -kv[1])[:8]
 
 
 def ours(binary, model_json, batch, precision, steps, layout, *flags):
@@ -114,7 +131,7 @@ def ours(binary, model_json, batch, precision, steps, layout, *flags):
 def measure(case, binary, rounds, peaks):
     """One case: the best of our layouts and of PyTorch's settings over `rounds` rounds."""
     name, model, batch, precision, steps, (kind, target) = case
-    best_ours, best_torch = None, 0.0
+    best_ours, best_torch, torch_setting = None, 0.0, None
     images = model["template"] != "mlp"
     too_slow = set()  # layouts whose run went past RUN_SECONDS: not run again
     for _ in range(rounds):
@@ -134,8 +151,9 @@ def measure(case, binary, rounds, peaks):
         layouts = (False, True) if images else (False,)
         for fused in (False, True):
             for channels_last in layouts:
-                best_torch = max(best_torch, torch_rate(model, batch, precision, steps, fused,
-                                                        channels_last))
+                rate, _ = torch_rate(model, batch, precision, steps, fused, channels_last)
+                if rate > best_torch:
+                    best_torch, torch_setting = rate, (fused, channels_last)
     if best_ours is None:
         raise RuntimeError(f"every run of ours went past {RUN_SECONDS} s")
     # What determinism costs (ours keeps it for bit-identical resume; PyTorch's default does not):
@@ -164,8 +182,18 @@ def measure(case, binary, rounds, peaks):
     for layer in best_ours.get("slowest_layers", []):
         print(f"    {layer['node']:24} fwd {layer['forward_ms']:7.3f} ms  "
               f"bwd {layer['backward_ms']:7.3f} ms  {layer['implementation']}", flush=True)
-    return {"ours": best_ours, "torch_samples_per_s": best_torch, "ratio_vs_torch": ratio,
-            "fraction_of_peak": mfu, "met": achieved >= target}
+    result = {"ours": best_ours, "torch_samples_per_s": best_torch, "ratio_vs_torch": ratio,
+              "fraction_of_peak": mfu, "met": achieved >= target}
+    if kind == "torch" and not result["met"]:
+        # Where PyTorch's step goes, kernel by kernel, beside our slowest layers above.
+        try:
+            _, top = torch_rate(model, batch, precision, 20, *torch_setting, profile_steps=5)
+            result["torch_top_kernels"] = top
+            for kernel, ms in top:
+                print(f"    torch {ms:7.3f} ms  {kernel[:90]}", flush=True)
+        except Exception as e:  # the profile is a lead, not the measurement
+            print(f"    torch profile failed: {e}", flush=True)
+    return result
 
 
 def print_table(rows):
