@@ -19,4 +19,9 @@ rm -f "$stage"/fashion-mnist/*
 for f in /usr/share/datasets/fashion-mnist/*.gz; do
   zcat "$f" | xz -9 -T2 >"$stage/fashion-mnist/$(basename "$f" .gz).xz"
 done
-du -sh "$stage"
+# A device call carries the working tree and the stage together, 64 MiB at most.
+tree=$(cd "$root" && git ls-files -z | xargs -0 du -cb | tail -1 | cut -f1)
+staged=$(du -sb "$stage" | cut -f1)
+total=$(((tree + staged) / 1048576))
+echo "stage: $((staged / 1048576)) MiB, with the working tree $total MiB of the 64 a device call carries"
+((total < 64)) || { echo "stage: too large to carry" >&2; exit 1; }
