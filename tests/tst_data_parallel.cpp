@@ -792,11 +792,46 @@ class TestDataParallel : public QObject {
     nlohmann::json job = baseJob("mlp", 32);
     job["parallel"] = nlohmann::json::parse(parallel.toStdString());
     const QString path = writeJob(QDir(tmp.path()), "bad", job);
-    QElapsedTimer timer;
-    timer.start();
     auto r = runEngine({"train", path, "--out", tmp.filePath("out")});
     QCOMPARE(r.exitCode, 1);
-    QVERIFY2(r.output.contains(error), qPrintable(r.output));
+    QVERIFY2(r.output.count(error) == 1, qPrintable(r.output));  // not once per rank
+    QVERIFY2(!r.output.contains("data-parallel job failed"), qPrintable(r.output));
+    QVERIFY2(!QDir(tmp.filePath("out")).exists(), "a rank started before the error");
+  }
+
+  // What every rank would refuse alike (its data, its checkpoint) is said once, by the launcher,
+  // before any rank starts: not once per rank, followed by a rank's failure.
+  void badJobsOfLocalRanksAreRefusedOnce_data() {
+    QTest::addColumn<QString>("dataset");
+    QTest::addColumn<bool>("resume");  // from a folder without checkpoints
+    QTest::addColumn<QString>("error");
+    QTest::newRow("dataset that does not exist")
+        << "idx:/no/such/folder" << false << "dataset folder /no/such/folder does not exist";
+    QTest::newRow("batch larger than the data")
+        << "synthetic:1x28x28:10:40" << false
+        << "batch: 32 per rank times 2 ranks is larger than the 40 samples of";
+    QTest::newRow("resume from a folder without checkpoints")
+        << "fashion-mnist" << true << "/empty: no checkpoints folder to resume from";
+  }
+  void badJobsOfLocalRanksAreRefusedOnce() {
+    QFETCH(QString, dataset);
+    QFETCH(bool, resume);
+    QFETCH(QString, error);
+    QTemporaryDir tmp;
+    nlohmann::json job = baseJob("mlp", 32);
+    job["dataset"] = dataset.toStdString();
+    const QString path = writeJob(QDir(tmp.path()), "bad", job);
+    QStringList args{"train", path, "--ranks", "2"};
+    if (resume) {
+      QVERIFY(QDir(tmp.path()).mkdir("empty"));
+      args << "--resume" << tmp.filePath("empty");
+    } else {
+      args << "--out" << tmp.filePath("out");
+    }
+    auto r = runEngine(args);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.output.count(error) == 1, qPrintable(r.output));
+    QVERIFY2(!r.output.contains("data-parallel job failed"), qPrintable(r.output));
     QVERIFY2(!QDir(tmp.filePath("out")).exists(), "a rank started before the error");
   }
 };

@@ -13,6 +13,8 @@
 #include "dist/data_parallel.h"
 #include "dist/gloo_communicator.h"
 #include "dist/local_ranks.h"
+#include "train/checkpoint.h"
+#include "train/job_plan.h"
 #include "train/trainer.h"
 
 namespace twb {
@@ -133,7 +135,10 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
         throw Error(
             "parallel.nodes: a job across nodes runs from the workbench or `twb-engine "
             "client`; `train --ranks N` runs N ranks on this machine");
+      // What every rank would refuse alike is refused here, once, before any rank starts.
       checkParallelInterface(job.parallel);
+      planJob(job);
+      if (!args.resume.empty()) checkpointsToResumeFrom(args.resume);
       exitCode = launch(args, job, options.outDir, options.stop);
       return;
     }

@@ -111,18 +111,23 @@ void pruneCheckpoints(const std::string& dir, int64_t keep) {
   for (size_t i = static_cast<size_t>(keep); i < found.size(); ++i) fs::remove(found[i]);
 }
 
-RestoredCheckpoint restoreNewestCheckpoint(const std::string& path, ParameterStore& params,
-                                           Optimizer& optimizer) {
-  if (fs::is_regular_file(path)) return {path, loadCheckpoint(path, params, optimizer), {}};
+std::vector<std::string> checkpointsToResumeFrom(const std::string& path) {
+  if (fs::is_regular_file(path)) return {path};
   const fs::path dir = fs::path(path) / "checkpoints";
   if (!fs::is_directory(dir)) throw Error(path + ": no checkpoints folder to resume from");
-  const std::vector<fs::path> found = checkpointsNewestFirst(dir);
+  std::vector<std::string> found;
+  for (const fs::path& checkpoint : checkpointsNewestFirst(dir)) found.push_back(checkpoint);
   if (found.empty()) throw Error(dir.string() + ": holds no checkpoint (step-N.twbc)");
+  return found;
+}
+
+RestoredCheckpoint restoreNewestCheckpoint(const std::string& path, ParameterStore& params,
+                                           Optimizer& optimizer) {
   RestoredCheckpoint restored;
-  for (const fs::path& candidate : found) {
+  for (const std::string& candidate : checkpointsToResumeFrom(path)) {
     try {
-      restored.state = loadCheckpoint(candidate.string(), params, optimizer);
-      restored.path = candidate.string();
+      restored.state = loadCheckpoint(candidate, params, optimizer);
+      restored.path = candidate;
       return restored;
     } catch (const Error& e) {
       restored.passedOver.push_back(e.what());

@@ -34,6 +34,11 @@ struct RestoredCheckpoint {
   std::vector<std::string> passedOver;  // each newer checkpoint's error, newest first
 };
 
+// The checkpoints a resume from `path` tries: the file itself, or the checkpoints of the run
+// folder's checkpoints/ (step-N.twbc), newest first. Throws, naming the folder, when there are
+// none.
+std::vector<std::string> checkpointsToResumeFrom(const std::string& path);
+
 // Restores `path` when it is a checkpoint file; for a run folder, the newest checkpoint of
 // DIR/checkpoints (step-N.twbc) that reads, so a damaged newest one costs the steps since the one
 // before it, not the run. Throws when there is none, or the newest's error when none reads (a
