@@ -570,6 +570,44 @@ class TestDataParallel : public QObject {
     QCOMPARE(events.back()["step"].get<int>(), 3 * (60000 / 96));
   }
 
+  // Ctrl-C on the launcher: every rank stops at the same step, rank 0 checkpoints it, and the
+  // terminal hears once where the run stopped and how to resume it.
+  void anInterruptStopsEveryRankAtOneCheckpoint() {
+    QTemporaryDir tmp;
+    const QDir dir(tmp.path());
+    nlohmann::json job = baseJob("mlp", 32);
+    job.erase("max_steps");
+    job["epochs"] = 3;
+    const QString path = writeJob(dir, "job", job);
+    const QString out = dir.filePath("run"), events = dir.filePath("events.jsonl");
+    QProcess launcher;
+    launcher.setProcessChannelMode(QProcess::MergedChannels);
+    launcher.start(TWB_ENGINE_BINARY,
+                   {"train", path, "--ranks", "2", "--out", out, "--events", events});
+    QVERIFY(launcher.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+          for (const auto& e : readEvents(events))
+            if (e["type"] == "step" && e["step"].get<int>() >= 100) return true;
+          return false;
+        }(),
+        twb::test::timeScaled(120000));
+    ::kill(static_cast<pid_t>(launcher.processId()), SIGINT);
+    QVERIFY2(launcher.waitForFinished(30000), "the ranks did not stop");
+    const QString output = launcher.readAll();
+    QCOMPARE(launcher.exitCode(), 130);
+    const auto all = readEvents(events);
+    QCOMPARE(all.back()["state"].get<std::string>(), std::string("cancelled"));
+    const QString checkpoint =
+        out + QString("/checkpoints/step-%1.twbc").arg(all.back()["step"].get<int>());
+    QVERIFY(QFile::exists(checkpoint));
+    const QString said = "interrupted at step " + QString::number(all.back()["step"].get<int>()) +
+                         "; checkpoint " + checkpoint + "\n";
+    QVERIFY2(output.count("interrupted at step") == 1 && output.contains(said), qPrintable(output));
+    QCOMPARE(output.count("resume with:"), 1);
+    QVERIFY2(processesMentioning(out).isEmpty(), "a rank outlived the job");
+  }
+
   void ranksGetCoresOfTheirOwnWhenTheyFit_data() {
     QTest::addColumn<int>("ranks");
     QTest::addColumn<int>("threads");

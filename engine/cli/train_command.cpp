@@ -159,6 +159,10 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
     }
     progress.finish();
     if (result.status == TrainStatus::cancelled) {
+      if (args.rank > 0) {  // rank 0 says where the run's checkpoint is
+        exitCode = kExitInterrupted;
+        return;
+      }
       std::fprintf(
           stderr,
           "interrupted at step %lld; checkpoint %s\nresume with: twb-engine train %s --resume %s\n",
