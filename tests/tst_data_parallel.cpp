@@ -841,31 +841,45 @@ class TestDataParallel : public QObject {
   // before any rank starts: not once per rank, followed by a rank's failure.
   void badJobsOfLocalRanksAreRefusedOnce_data() {
     QTest::addColumn<QString>("dataset");
-    QTest::addColumn<bool>("resume");  // from a folder without checkpoints
+    QTest::addColumn<QString>("resume");  // "": none; "empty": a folder without checkpoints;
+                                          // "one process": a run of batch 32 in one process
     QTest::addColumn<QString>("error");
-    QTest::newRow("dataset that does not exist")
-        << "idx:/no/such/folder" << false << "dataset folder /no/such/folder does not exist";
+    QTest::newRow("dataset that does not exist") << "idx:/no/such/folder"
+                                                 << ""
+                                                 << "dataset folder /no/such/folder does not exist";
     QTest::newRow("batch larger than the data")
-        << "synthetic:1x28x28:10:40" << false
+        << "synthetic:1x28x28:10:40"
+        << ""
         << "batch: 32 per rank times 2 ranks is larger than the 40 samples of";
     QTest::newRow("resume from a folder without checkpoints")
-        << "fashion-mnist" << true << "/empty: no checkpoints folder to resume from";
+        << "fashion-mnist"
+        << "empty"
+        << "/empty: no checkpoints folder to resume from";
+    QTest::newRow("resume a run of another step size")
+        << "fashion-mnist"
+        << "one process"
+        << "/checkpoints/step-5.twbc: was written by a run of 32 samples a step, this one takes "
+           "64 (batch 32 on each of 2 ranks)";
   }
   void badJobsOfLocalRanksAreRefusedOnce() {
     QFETCH(QString, dataset);
-    QFETCH(bool, resume);
+    QFETCH(QString, resume);
     QFETCH(QString, error);
     QTemporaryDir tmp;
     nlohmann::json job = baseJob("mlp", 32);
     job["dataset"] = dataset.toStdString();
     const QString path = writeJob(QDir(tmp.path()), "bad", job);
     QStringList args{"train", path, "--ranks", "2"};
-    if (resume) {
-      QVERIFY(QDir(tmp.path()).mkdir("empty"));
-      args << "--resume" << tmp.filePath("empty");
-    } else {
-      args << "--out" << tmp.filePath("out");
+    const QString resumed = tmp.filePath(resume);
+    if (resume == "empty") QVERIFY(QDir(tmp.path()).mkdir("empty"));
+    if (resume == "one process") {
+      const auto first = runEngine({"train", path, "--max-steps", "5", "--out", resumed});
+      QVERIFY2(first.exitCode == 0, qPrintable(first.output));
     }
+    if (resume.isEmpty())
+      args << "--out" << tmp.filePath("out");
+    else
+      args << "--resume" << resumed;
     auto r = runEngine(args);
     QCOMPARE(r.exitCode, 1);
     QVERIFY2(r.output.count(error) == 1, qPrintable(r.output));

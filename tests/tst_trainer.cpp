@@ -11,6 +11,7 @@
 #include "data/data_loader.h"
 #include "io/safetensors.h"
 #include "test_support.h"
+#include "train/checkpoint.h"
 #include "train/trainer.h"
 
 using namespace twb;
@@ -203,6 +204,44 @@ class TestTrainer : public QObject {
              plain.c_str());
     const std::string same = resumeWith(spec["optimizer"]);
     QVERIFY2(same == "no error", same.c_str());  // the same optimizer resumes
+  }
+
+  // Steps, epochs and the schedule count steps of the run's size: a resume with another batch
+  // (or number of ranks) is refused, naming both sizes, before it trains. A checkpoint written
+  // before the size was recorded resumes as before.
+  void resumeWithAnotherStepSizeIsRefused() {
+    QTemporaryDir dir;
+    const QString csv = writeCsv(dir);
+    nlohmann::json spec = jobJson(csv, 5);
+    spec["max_steps"] = 6;
+    const std::string run = dir.filePath("run").toStdString();
+    EventLog events;
+    QCOMPARE(train(JobConfig::fromJson(spec), {run, "", nullptr, ""}, events).steps, 6);
+    const std::string checkpoint = run + "/checkpoints/step-6.twbc";
+    QCOMPARE(readCheckpointState(checkpoint).samplesPerStep, 16);
+    spec["max_steps"] = 12;
+    const auto resumeWithBatch = [&](int batch) {
+      nlohmann::json changed = spec;
+      changed["batch"] = batch;
+      EventLog resumed;
+      return test::errorOf([&] {
+        train(JobConfig::fromJson(changed), {run, run, nullptr, ""}, resumed);
+      });
+    };
+    const std::string larger = resumeWithBatch(32);
+    QVERIFY2(larger.find(checkpoint + ": was written by a run of 16 samples a step, this one "
+                                      "takes 32 (batch 32 on one process)") != std::string::npos,
+             larger.c_str());
+    QCOMPARE(readCheckpointState(checkpoint).step, 6);  // nothing trained, nothing written
+
+    // As a checkpoint of an older version: no samples_per_step in its metadata.
+    TensorFile older = readTensorFile(checkpoint);
+    QVERIFY(older.metadata.erase("samples_per_step") == 1);
+    writeTensorFile(checkpoint, older);
+    QCOMPARE(readCheckpointState(checkpoint).samplesPerStep, 0);
+    const std::string same = resumeWithBatch(16);
+    QVERIFY2(same == "no error", same.c_str());
+    QCOMPARE(readCheckpointState(run + "/checkpoints/step-12.twbc").step, 12);
   }
 
   // A job whose model is a .twbm file starts from that file's weights.

@@ -39,10 +39,10 @@ void writeTensorFile(const std::string& path, const TensorFile& file) {
   });
 }
 
-TensorFile readTensorFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open");
-  const uint64_t fileSize = std::filesystem::file_size(path);
+namespace {
+// The header of an open file: its JSON object and its length.
+std::pair<nlohmann::json, uint64_t> readHeader(std::ifstream& in, const std::string& path,
+                                               uint64_t fileSize) {
   unsigned char len[8];
   if (fileSize < 8 || !in.read(reinterpret_cast<char*>(len), 8))
     throw Error(path + ": truncated: shorter than the 8-byte header length");
@@ -60,16 +60,44 @@ TensorFile readTensorFile(const std::string& path) {
     throw Error(path + ": header at offset 8 is not JSON: " + e.what());
   }
   if (!header.is_object()) throw Error(path + ": header is not a JSON object");
+  return {std::move(header), headerSize};
+}
+
+std::map<std::string, std::string> metadataOf(const nlohmann::json& header,
+                                              const std::string& path) {
+  std::map<std::string, std::string> metadata;
+  const auto entry = header.find("__metadata__");
+  if (entry == header.end()) return metadata;
+  if (!entry->is_object()) throw Error(path + ": __metadata__ is not an object");
+  for (const auto& [k, v] : entry->items())
+    if (v.is_string()) metadata[k] = v.get<std::string>();
+  return metadata;
+}
+
+std::ifstream openTensorFile(const std::string& path, uint64_t& fileSize) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open");
+  fileSize = std::filesystem::file_size(path);
+  return in;
+}
+}  // namespace
+
+std::map<std::string, std::string> readTensorFileMetadata(const std::string& path) {
+  uint64_t fileSize = 0;
+  std::ifstream in = openTensorFile(path, fileSize);
+  return metadataOf(readHeader(in, path, fileSize).first, path);
+}
+
+TensorFile readTensorFile(const std::string& path) {
+  uint64_t fileSize = 0;
+  std::ifstream in = openTensorFile(path, fileSize);
+  const auto [header, headerSize] = readHeader(in, path, fileSize);
   TensorFile file;
   const uint64_t dataSize = fileSize - 8 - headerSize;
   std::vector<std::tuple<uint64_t, std::string, DType, Shape, uint64_t>> entries;
+  file.metadata = metadataOf(header, path);
   for (const auto& [name, entry] : header.items()) {
-    if (name == "__metadata__") {
-      if (!entry.is_object()) throw Error(path + ": __metadata__ is not an object");
-      for (const auto& [k, v] : entry.items())
-        if (v.is_string()) file.metadata[k] = v.get<std::string>();
-      continue;
-    }
+    if (name == "__metadata__") continue;
     JsonObject o(entry, path + ": tensor '" + name + "'");
     DType dtype;
     try {

@@ -25,5 +25,7 @@ struct TensorFile {
 void writeTensorFile(const std::string& path, const TensorFile& file);
 // Validates everything it reads; errors name the file, the tensor and the byte offset.
 TensorFile readTensorFile(const std::string& path);
+// The metadata alone, from the header (the tensors are not read).
+std::map<std::string, std::string> readTensorFileMetadata(const std::string& path);
 
 }  // namespace twb

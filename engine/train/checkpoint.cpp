@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "core/error.h"
 #include "io/safetensors.h"
@@ -19,6 +20,7 @@ void saveCheckpoint(const std::string& path, const ParameterStore& params,
                    {"step", std::to_string(state.step)},
                    {"epoch", std::to_string(state.epoch)},
                    {"batch_in_epoch", std::to_string(state.batchInEpoch)},
+                   {"samples_per_step", std::to_string(state.samplesPerStep)},
                    {"optimizer_steps", std::to_string(optimizer.steps())},
                    {"job", job.dump()}};
   for (const auto& p : params.all()) file.tensors.emplace_back("param/" + p.name, p.value);
@@ -57,22 +59,55 @@ void checkOptimizerState(const std::string& path, const TensorFile& file,
                 "; resume with that optimizer (or train afresh from the run's model.twbm)");
   }
 }
+
+// A number of the metadata; `fallback` for a key older checkpoints lack, or an error naming it.
+int64_t metadataNumber(const std::map<std::string, std::string>& metadata, const std::string& key,
+                       const std::string& path, std::optional<int64_t> fallback = {}) {
+  auto it = metadata.find(key);
+  if (it == metadata.end()) {
+    if (fallback) return *fallback;
+    throw Error(path + ": checkpoint metadata lacks '" + key + "'");
+  }
+  try {
+    return std::stoll(it->second);
+  } catch (const std::exception&) {
+    throw Error(path + ": checkpoint metadata '" + key + "' is not a number");
+  }
+}
+
+TrainState stateFrom(const std::map<std::string, std::string>& metadata, const std::string& path) {
+  auto format = metadata.find("format");
+  if (format == metadata.end() || format->second != "twb-checkpoint/1")
+    throw Error(path + ": not a Tensor Workbench checkpoint");
+  return {metadataNumber(metadata, "step", path), metadataNumber(metadata, "epoch", path),
+          metadataNumber(metadata, "batch_in_epoch", path),
+          metadataNumber(metadata, "samples_per_step", path, 0)};
+}
 }  // namespace
+
+TrainState readCheckpointState(const std::string& path) {
+  return stateFrom(readTensorFileMetadata(path), path);
+}
+
+void checkStepSizeMatches(const std::string& path, const TrainState& saved, int64_t batch,
+                          int64_t ranks) {
+  if (saved.samplesPerStep == 0 || saved.samplesPerStep == batch * ranks) return;
+  const std::string thisStep =
+      ranks > 1 ? std::to_string(batch * ranks) + " (batch " + std::to_string(batch) +
+                      " on each of " + std::to_string(ranks) + " ranks)"
+                : std::to_string(batch) + " (batch " + std::to_string(batch) + " on one process)";
+  throw Error(path + ": was written by a run of " + std::to_string(saved.samplesPerStep) +
+              " samples a step, this one takes " + thisStep +
+              "; steps, epochs and the learning-rate schedule count steps of one size, so it "
+              "would not continue that run: resume with a batch and ranks that make " +
+              std::to_string(saved.samplesPerStep) +
+              " samples a step, or train afresh from the run's model.twbm "
+              "(\"model\": {\"file\": ...})");
+}
 
 TrainState loadCheckpoint(const std::string& path, ParameterStore& params, Optimizer& optimizer) {
   const TensorFile file = readTensorFile(path);
-  auto meta = [&](const std::string& key) -> int64_t {
-    auto it = file.metadata.find(key);
-    if (it == file.metadata.end()) throw Error(path + ": checkpoint metadata lacks '" + key + "'");
-    try {
-      return std::stoll(it->second);
-    } catch (const std::exception&) {
-      throw Error(path + ": checkpoint metadata '" + key + "' is not a number");
-    }
-  };
-  auto format = file.metadata.find("format");
-  if (format == file.metadata.end() || format->second != "twb-checkpoint/1")
-    throw Error(path + ": not a Tensor Workbench checkpoint");
+  const TrainState state = stateFrom(file.metadata, path);
   for (auto& p : params.all()) {
     const Tensor* t = file.find("param/" + p.name);
     if (!t || t->shape() != p.value.shape() || t->dtype() != DType::f32)
@@ -83,11 +118,11 @@ TrainState loadCheckpoint(const std::string& path, ParameterStore& params, Optim
   std::vector<std::pair<std::string, Tensor>> restored;
   for (const auto& [name, t] : file.tensors)
     if (name.rfind("optim/", 0) == 0) restored.emplace_back(name.substr(6), t.clone());
-  const int64_t steps = meta("optimizer_steps");
+  const int64_t steps = metadataNumber(file.metadata, "optimizer_steps", path);
   if (!restored.empty() || steps > 0) checkOptimizerState(path, file, restored, params, optimizer);
   optimizer.state() = std::move(restored);
   optimizer.setSteps(steps);
-  return {meta("step"), meta("epoch"), meta("batch_in_epoch")};
+  return state;
 }
 
 namespace {

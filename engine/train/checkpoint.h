@@ -14,6 +14,9 @@ struct TrainState {
   int64_t step = 0;          // optimizer steps done
   int64_t epoch = 0;         // current epoch, 0-based
   int64_t batchInEpoch = 0;  // batches of that epoch done
+  // The step's samples over all ranks, which steps and epochs count in; 0 in a checkpoint
+  // written before it was recorded.
+  int64_t samplesPerStep = 0;
 };
 
 // A checkpoint is a safetensors file: "param/NAME" and "optim/NAME.STATE" tensors, with the
@@ -23,6 +26,15 @@ void saveCheckpoint(const std::string& path, const ParameterStore& params,
                     const nlohmann::json& job);
 // Restores parameters and optimizer state in place; errors name the file and the tensor.
 TrainState loadCheckpoint(const std::string& path, ParameterStore& params, Optimizer& optimizer);
+
+// The state a checkpoint holds, from its metadata alone.
+TrainState readCheckpointState(const std::string& path);
+
+// Throws, naming the checkpoint and both sizes, when `saved` was written by a run whose step
+// took other than `samplesPerStep` samples (another batch or number of ranks): its steps, epochs
+// and learning-rate schedule count steps of its own size, so this run would not continue it.
+void checkStepSizeMatches(const std::string& path, const TrainState& saved, int64_t batch,
+                          int64_t ranks);
 
 // Removes all but the newest `keep` checkpoints (step-N.twbc) of a run's checkpoints folder.
 void pruneCheckpoints(const std::string& dir, int64_t keep);

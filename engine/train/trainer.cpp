@@ -200,8 +200,11 @@ void TrainingRun::setUp() {
     if (shared != resumePath) m_state = loadCheckpoint(shared, m_params, *m_optimizer);
     resumePath = shared;
   }
-  if (!resumePath.empty())
+  if (!resumePath.empty()) {
+    checkStepSizeMatches(resumePath, m_state, m_batch, ranks);
     m_events.log("info", "resumed from " + resumePath + " at step " + std::to_string(m_state.step));
+  }
+  m_state.samplesPerStep = m_batch * ranks;
   if (m_gpu) {  // the initial or resumed weights and optimizer state
     std::vector<const float*> state;
     for (const auto& [name, tensor] : m_optimizer->state()) state.push_back(tensor.data<float>());
