@@ -570,9 +570,15 @@ class TestDataParallel : public QObject {
     QCOMPARE(events.back()["step"].get<int>(), 3 * (60000 / 96));
   }
 
-  // Ctrl-C on the launcher: every rank stops at the same step, rank 0 checkpoints it, and the
-  // terminal hears once where the run stopped and how to resume it.
+  // Ctrl-C on the launcher, or its terminal hung up: every rank stops at the same step, rank 0
+  // checkpoints it, and the terminal hears once where the run stopped and how to resume it.
+  void anInterruptStopsEveryRankAtOneCheckpoint_data() {
+    QTest::addColumn<int>("signal");
+    QTest::newRow("SIGINT") << int(SIGINT);
+    QTest::newRow("SIGHUP") << int(SIGHUP);
+  }
   void anInterruptStopsEveryRankAtOneCheckpoint() {
+    QFETCH(int, signal);
     QTemporaryDir tmp;
     const QDir dir(tmp.path());
     nlohmann::json job = baseJob("mlp", 32);
@@ -592,7 +598,7 @@ class TestDataParallel : public QObject {
           return false;
         }(),
         twb::test::timeScaled(120000));
-    ::kill(static_cast<pid_t>(launcher.processId()), SIGINT);
+    ::kill(static_cast<pid_t>(launcher.processId()), signal);
     QVERIFY2(launcher.waitForFinished(30000), "the ranks did not stop");
     const QString output = launcher.readAll();
     QCOMPARE(launcher.exitCode(), 130);
