@@ -56,7 +56,7 @@ class EngineBundleTest : public QObject {
     QVERIFY2(bundle.exitCode == 0, qPrintable(bundle.output));
     const QString archive = bundle.output.trimmed().split('\n').last();
     const QString name = QFileInfo(archive).fileName().remove(".tar.gz");
-    QVERIFY2(QRegularExpression("^twb-engine-[0-9.]+-[0-9a-f]{12}(-dirty)?-linux-x86_64$")
+    QVERIFY2(QRegularExpression("^twb-engine-[0-9.]+-[0-9a-f]{12}(-dirty-[0-9a-f]{8})?-linux-x86_64$")
                  .match(name).hasMatch(), qPrintable(name));
 
     const QString root = work.filePath("root");
