@@ -570,6 +570,21 @@ class TestDataParallel : public QObject {
     QCOMPARE(events.back()["step"].get<int>(), 3 * (60000 / 96));
   }
 
+  // compare-precisions trains in its own process: a data-parallel job is refused, not trained as
+  // one rank's share of every step.
+  void comparePrecisionsRefusesADataParallelJob() {
+    QTemporaryDir tmp;
+    nlohmann::json job = baseJob("mlp", 32);
+    job["parallel"] = {{"strategy", "data"}, {"ranks_per_node", 2}};
+    const QString path = writeJob(QDir(tmp.path()), "job", job);
+    const auto r = runEngine({"compare-precisions", path, "--out", tmp.filePath("out")});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.output.startsWith("error: parallel: compare-precisions trains the job in this one "
+                                 "process, and this job runs on 2 ranks"),
+             qPrintable(r.output));
+    QVERIFY(!QDir(tmp.filePath("out")).exists());
+  }
+
   // Ctrl-C on the launcher, or its terminal hung up: every rank stops at the same step, rank 0
   // checkpoints it, and the terminal hears once where the run stopped and how to resume it.
   void anInterruptStopsEveryRankAtOneCheckpoint_data() {

@@ -1016,6 +1016,21 @@ class NodeServiceTest : public QObject {
     QVERIFY2(refused.find("INVALID_ARGUMENT: train.resume_job: no job 'j9999' on this node") !=
                  std::string::npos,
              refused.c_str());
+    // So is a continuation whose steps would take another number of samples.
+    auto doubled = nlohmann::json::parse(shortJob(stoppedAt + 40, 1));
+    const int batch = doubled["batch"];
+    doubled["batch"] = 2 * batch;
+    v1::SubmitJobRequest otherBatch = trainRequest(doubled.dump());
+    otherBatch.mutable_train()->set_resume_job(job.id());
+    const size_t jobsBefore = node.list().size();
+    const std::string otherSize = twb::test::errorOf([&] { node.submit(otherBatch); });
+    const std::string expected = "INVALID_ARGUMENT: train.resume_job: ";
+    QVERIFY2(otherSize.find(expected) != std::string::npos &&
+                 otherSize.find(": was written by a run of " + std::to_string(batch) +
+                                " samples a step, this one takes " + std::to_string(2 * batch)) !=
+                     std::string::npos,
+             otherSize.c_str());
+    QCOMPARE(node.list().size(), jobsBefore);  // refused before it was queued
   }
 
   void quantizeAndExportRunAsJobs() {

@@ -156,6 +156,15 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
                 "compare that too, as the workbench's Compare precisions does");
   cmd->callback([&exitCode] {
     const JobConfig job = args.job.load();
+    // Both runs train in this process; a data-parallel job here would train one rank's share
+    // of every step, another job than the one asked for.
+    if (job.parallel.ranks() > 1)
+      throw Error(
+          "parallel: compare-precisions trains the job in this one process, and this job "
+          "runs on " +
+          std::to_string(job.parallel.ranks()) +
+          " ranks; compare it from the workbench (Compare precisions), or train it twice "
+          "with `train --ranks N --precision fp32` and `--precision bf16`");
     // Said before fp32 trains, not after. Without bf16, --int8 still compares fp32 with int8.
     const std::string& noBf16 = bf16Unavailable();
     if (!noBf16.empty() && !args.int8)

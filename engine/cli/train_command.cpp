@@ -29,21 +29,6 @@ struct Args {
   std::string rendezvous;  // set by the launcher
 };
 
-// The checkpoint the ranks would resume from (the newest whose header reads, as they pass over
-// damaged ones) holds a step of this job's size.
-void checkResumePoint(const std::string& resume, int64_t batch, int64_t ranks) {
-  const std::vector<std::string> candidates = checkpointsToResumeFrom(resume);
-  for (const std::string& checkpoint : candidates) {
-    TrainState saved;
-    try {
-      saved = readCheckpointState(checkpoint);
-    } catch (const Error&) {
-      continue;  // the ranks pass over it too, or say why none reads
-    }
-    return checkStepSizeMatches(checkpoint, saved, batch, ranks);
-  }
-}
-
 // Starts the ranks of a local data-parallel job: this same command once per rank, into one run
 // folder; rank 0 writes the events, the trace and the files.
 int launch(const Args& args, const JobConfig& job, const std::string& outDir,

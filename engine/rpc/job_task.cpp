@@ -13,6 +13,7 @@
 #include "io/model_file.h"
 #include "io/onnx_export.h"
 #include "rpc/event_log_reader.h"
+#include "train/checkpoint.h"
 #include "train/job_plan.h"
 #include "train/quantizer.h"
 #include "train/trainer.h"
@@ -221,9 +222,16 @@ std::string validateJobTask(const nlohmann::json& task, const std::string& folde
       checkParallelPlacement(job, task.value("placement", nlohmann::json()));
       const JobPlan plan = planJob(job);
       if (!job.device.empty()) chooseDevice(job.device, plan.graph);
+      try {  // the run it continues took steps of this size
+        const std::string resume = task.value("resume_from", "");
+        if (!resume.empty()) checkResumePoint(resume, plan.batch, job.parallel.ranks());
+      } catch (const Error& e) {
+        throw e.within("train.resume_job");
+      }
       return job.name;
     } catch (const Error& e) {
-      if (std::string_view(e.what()).starts_with("placement")) throw;
+      const std::string_view what = e.what();
+      if (what.starts_with("placement") || what.starts_with("train.resume_job")) throw;
       throw e.within("job");
     }
   } else if (kind == "quantize") {

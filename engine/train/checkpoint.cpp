@@ -105,6 +105,18 @@ void checkStepSizeMatches(const std::string& path, const TrainState& saved, int6
               "(\"model\": {\"file\": ...})");
 }
 
+void checkResumePoint(const std::string& path, int64_t batch, int64_t ranks) {
+  for (const std::string& checkpoint : checkpointsToResumeFrom(path)) {
+    TrainState saved;
+    try {
+      saved = readCheckpointState(checkpoint);
+    } catch (const Error&) {
+      continue;  // a resume passes over it too, or says why none reads
+    }
+    return checkStepSizeMatches(checkpoint, saved, batch, ranks);
+  }
+}
+
 TrainState loadCheckpoint(const std::string& path, ParameterStore& params, Optimizer& optimizer) {
   const TensorFile file = readTensorFile(path);
   const TrainState state = stateFrom(file.metadata, path);

@@ -36,6 +36,10 @@ TrainState readCheckpointState(const std::string& path);
 void checkStepSizeMatches(const std::string& path, const TrainState& saved, int64_t batch,
                           int64_t ranks);
 
+// Checks, before anything trains, the checkpoint a resume from `path` would load (the newest
+// whose header reads, as a resume passes over damaged ones) against this run's step size.
+void checkResumePoint(const std::string& path, int64_t batch, int64_t ranks);
+
 // Removes all but the newest `keep` checkpoints (step-N.twbc) of a run's checkpoints folder.
 void pruneCheckpoints(const std::string& dir, int64_t keep);
 
