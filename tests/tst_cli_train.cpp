@@ -407,6 +407,30 @@ class TestCliTrain : public QObject {
 
   // bench --precision all: each precision against its own peak, side by side; int8 only infers;
   // a precision the CPU lacks (oneDNN held to AVX2: no bf16) says why instead of a number.
+  // Of a job file, bench times the step the job trains: its batch (a rank's of a data-parallel
+  // job with a global batch), threads and precision, each unless the command line sets it.
+  void benchTakesAJobFilesStep() {
+    QTemporaryDir dir;
+    nlohmann::json job = {
+        {"model", {{"template", "mlp"}, {"args", {{"hidden", {16}}}}}},
+        {"batch", 48},
+        {"threads", 1},
+        {"parallel", {{"strategy", "data"}, {"ranks_per_node", 3}, {"global_batch", true}}}};
+    const QString path = dir.filePath("job.json");
+    std::ofstream(path.toStdString()) << job.dump();
+    const auto bench = [&](const QStringList& extra) {
+      const EngineRun run =
+          runEngine(QStringList{"bench", path, "--json", "--steps", "2", "--warmup", "0"} + extra);
+      return run.exitCode == 0 ? nlohmann::json::parse(run.output.toStdString())
+                               : nlohmann::json{{"error", run.output.toStdString()}};
+    };
+    const auto asTheJob = bench({});
+    QVERIFY2(asTheJob["batch"] == 16 && asTheJob["threads"] == 1 && asTheJob["precision"] == "fp32",
+             asTheJob.dump().c_str());
+    const auto asTold = bench({"--batch", "8", "--threads", "2"});
+    QVERIFY2(asTold["batch"] == 8 && asTold["threads"] == 2, asTold.dump().c_str());
+  }
+
   void benchComparesEveryPrecision() {
     const QStringList common{"bench", "mlp",      "--precision", "all",     "--json", "--steps",
                              "5",     "--warmup", "1",           "--batch", "64"};

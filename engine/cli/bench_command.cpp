@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "backend/cpu/cpu_kernel.h"
@@ -14,6 +15,7 @@
 #include "profile/matmul_peak.h"
 #include "profile/step_benchmark.h"
 #include "quant/calibrator.h"
+#include "train/job_config.h"
 #include "train/optimizer.h"
 
 namespace twb {
@@ -77,6 +79,12 @@ struct BenchArgs {
   std::string trace;
 };
 
+// "1 thread", "2 threads": what the steps ran on.
+std::string threadsText() {
+  const int threads = omp_get_max_threads();
+  return std::to_string(threads) + (threads == 1 ? " thread" : " threads");
+}
+
 // One precision's steps, timed against that precision's matmul peak measured here.
 struct PrecisionBench {
   nlohmann::json summary;
@@ -138,8 +146,8 @@ void benchEveryPrecision(const ModelFile& file, const BenchArgs& args) {
                             .c_str());
     return;
   }
-  std::printf("%s %s, batch %lld, %d threads\n", file.spec.name.c_str(), args.mode.c_str(),
-              static_cast<long long>(args.batch), omp_get_max_threads());
+  std::printf("%s %s, batch %lld, %s\n", file.spec.name.c_str(), args.mode.c_str(),
+              static_cast<long long>(args.batch), threadsText().c_str());
   std::printf("  %-9s %12s %9s %12s %14s %7s\n", "precision", "samples/s", "vs fp32", "GFLOP/s",
               "peak GFLOP/s", "MFU");
   for (const auto& row : rows) {
@@ -164,21 +172,34 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
       ->required();
   cmd->add_option("--precision", args.precision,
                   "fp32, bf16 or int8 (inference; a model without a quantization plan is "
-                  "calibrated on 64 random samples first), or all: each of them, side by side")
+                  "calibrated on 64 random samples first), or all: each of them, side by side "
+                  "(default: a job file's, else fp32)")
       ->check(CLI::IsMember({"fp32", "bf16", "int8", "all"}));
   cmd->add_option("--mode", args.mode,
                   "train, infer, or data: the data loader alone on --dataset, as the model's input")
       ->check(CLI::IsMember({"train", "infer", "data"}));
   cmd->add_option("--dataset", args.dataset, "Dataset spec for --mode data (docs/job-file.md)");
-  cmd->add_option("--batch", args.batch, "Batch")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch", args.batch,
+                  "Batch (default: a job file's, a rank's of a data-parallel one; else 128)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--steps", args.steps, "Timed steps")->check(CLI::PositiveNumber);
   cmd->add_option("--warmup", args.warmup, "Untimed steps first")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--threads", args.threads, "Compute threads (0: every core)")
+  cmd->add_option("--threads", args.threads,
+                  "Compute threads (0: every core; default: a job file's, else 0)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", args.json, "Print one JSON object");
   cmd->add_flag("--profile", args.profile, "Also time every layer of one more step");
   cmd->add_option("--trace", args.trace, "Write the profiled step as a Chrome trace (JSON)");
-  cmd->callback([&exitCode] {
+  cmd->callback([&exitCode, cmd] {
+    // Of a job file, the step the job trains: its batch (a rank's), threads and precision, unless
+    // the command line says otherwise.
+    if (std::filesystem::path(args.model).extension() == ".json") {
+      const JobConfig job = JobConfig::load(args.model);
+      if (!cmd->count("--batch"))
+        args.batch = job.parallel.rankBatch(job.batch, job.parallel.ranks());
+      if (!cmd->count("--threads")) args.threads = job.threads;
+      if (!cmd->count("--precision")) args.precision = job.precision;
+    }
     if (args.threads > 0) omp_set_num_threads(args.threads);
     ModelFile file = loadModelArgument(args.model);
     if (args.mode == "data" || !args.dataset.empty()) {
@@ -221,9 +242,9 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
       std::printf("%s\n", out.dump().c_str());
     } else {
       const double peak = out["peak_gflops"].get<double>();
-      std::printf("%s %s %s, batch %lld, %d threads\n", out["model"].get<std::string>().c_str(),
+      std::printf("%s %s %s, batch %lld, %s\n", out["model"].get<std::string>().c_str(),
                   args.precision.c_str(), args.mode.c_str(), static_cast<long long>(args.batch),
-                  omp_get_max_threads());
+                  threadsText().c_str());
       std::printf("  %.0f samples/s, step %.3f ms (p50) %.3f ms (p90)\n", r.samplesPerSecond(),
                   r.percentileMs(50), r.percentileMs(90));
       const double mfu = 100 * r.gflops() / peak;
