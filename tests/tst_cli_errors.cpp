@@ -200,6 +200,39 @@ class TestCliErrors : public QObject {
     }
   }
 
+  // A trace written at the end of a run: a folder that does not exist is refused before the first
+  // step, and one that goes away during the run costs the trace, not the trained model.
+  void aTraceThatCannotBeWrittenCostsNoWork() {
+    QTemporaryDir dir;
+    const QString jobPath = dir.filePath("job.json");
+    // The mlp's default layers: 3000 steps take seconds, ample time to take the folder away.
+    writeFile(jobPath, R"({"model": {"template": "mlp"}, "dataset": "synthetic:1x28x28:10",
+                           "batch": 64, "max_steps": 3000, "epochs": 0, "threads": 1})");
+    const EngineRun missing =
+        runEngine({"train", jobPath, "--out", dir.filePath("first"), "--trace", "/no/such/t.json"});
+    QCOMPARE(missing.exitCode, 1);
+    QVERIFY2(
+        missing.output.startsWith("error: /no/such/t.json: the folder /no/such does not exist"),
+        qPrintable(missing.output));
+    QVERIFY(!QFileInfo::exists(dir.filePath("first")));  // nothing trained
+
+    QVERIFY(QDir(dir.path()).mkdir("traces"));
+    const QString events = dir.filePath("events.jsonl");
+    QProcess run;
+    run.setProcessChannelMode(QProcess::MergedChannels);
+    run.start(TWB_ENGINE_BINARY, {"train", jobPath, "--out", dir.filePath("second"), "--events",
+                                  events, "--trace", dir.filePath("traces/t.json")});
+    QVERIFY(run.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(events).size() > 0, 30000);  // under way
+    QVERIFY(QDir(dir.filePath("traces")).removeRecursively());
+    QVERIFY(run.waitForFinished(120000));
+    QCOMPARE(run.exitCode(), 1);
+    const QString output = QString::fromUtf8(run.readAll());
+    QVERIFY2(output.contains("traces/t.json: the folder"), qPrintable(output));
+    QVERIFY(QFileInfo::exists(dir.filePath("second/model.twbm")));
+    QVERIFY(QFileInfo::exists(dir.filePath("second/checkpoints/step-3000.twbc")));
+  }
+
   void corruptModelFileFails() {
     QTemporaryDir dir;
     const QString model = dir.filePath("model.twbm");

@@ -603,16 +603,19 @@ class TestDataParallel : public QObject {
     const QString out = dir.filePath("run"), events = dir.filePath("events.jsonl");
     QProcess launcher;
     launcher.setProcessChannelMode(QProcess::MergedChannels);
-    launcher.start(TWB_ENGINE_BINARY,
-                   {"train", path, "--ranks", "2", "--out", out, "--events", events});
+    const QString trace = dir.filePath("trace.json");
+    launcher.start(TWB_ENGINE_BINARY, {"train", path, "--ranks", "2", "--out", out, "--events",
+                                       events, "--trace", trace});
     QVERIFY(launcher.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(
-        [&] {
-          for (const auto& e : readEvents(events))
-            if (e["type"] == "step" && e["step"].get<int>() >= 100) return true;
-          return false;
-        }(),
-        twb::test::timeScaled(120000));
+    const auto underWay = [&] {
+      for (const auto& e : readEvents(events))
+        if (e["type"] == "step" && e["step"].get<int>() >= 100) return true;
+      return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(underWay() || launcher.state() == QProcess::NotRunning,
+                             twb::test::timeScaled(120000));
+    QVERIFY2(launcher.state() == QProcess::Running,
+             qPrintable("the run ended before step 100: " + launcher.readAll()));
     ::kill(static_cast<pid_t>(launcher.processId()), signal);
     QVERIFY2(launcher.waitForFinished(30000), "the ranks did not stop");
     const QString output = launcher.readAll();
@@ -627,6 +630,19 @@ class TestDataParallel : public QObject {
     QVERIFY2(output.count("interrupted at step") == 1 && output.contains(said), qPrintable(output));
     QCOMPARE(output.count("resume with:"), 1);
     QVERIFY2(processesMentioning(out).isEmpty(), "a rank outlived the job");
+    // The steps profiled before the stop are in the trace (one every 50 steps).
+    std::ifstream traceFile(trace.toStdString());
+    const auto traced = nlohmann::json::parse(traceFile, nullptr, false);
+    QVERIFY2(traced.is_object(), "no trace after the stop");
+    // with each rank's all-reduces on a row of its own, named for the rank
+    std::set<std::string> rows;
+    std::set<int> reducing;
+    for (const auto& e : traced["traceEvents"]) {
+      if (e["name"] == "thread_name") rows.insert(e["args"]["name"].get<std::string>());
+      if (e.value("cat", "") == "communication") reducing.insert(e["args"]["rank"].get<int>());
+    }
+    QCOMPARE(reducing, (std::set<int>{0, 1}));
+    QVERIFY(rows.count("all-reduce, rank 0") && rows.count("all-reduce, rank 1"));
   }
 
   void ranksGetCoresOfTheirOwnWhenTheyFit_data() {
@@ -864,33 +880,42 @@ class TestDataParallel : public QObject {
     QTest::addColumn<QString>("dataset");
     QTest::addColumn<QString>("resume");  // "": none; "empty": a folder without checkpoints;
                                           // "one process": a run of batch 32 in one process
+    QTest::addColumn<QStringList>("extra");  // more arguments
     QTest::addColumn<QString>("error");
-    QTest::newRow("dataset that does not exist") << "idx:/no/such/folder"
-                                                 << ""
-                                                 << "dataset folder /no/such/folder does not exist";
+    QTest::newRow("dataset that does not exist")
+        << "idx:/no/such/folder"
+        << "" << QStringList{} << "dataset folder /no/such/folder does not exist";
     QTest::newRow("batch larger than the data")
         << "synthetic:1x28x28:10:40"
-        << ""
+        << "" << QStringList{}
         << "batch: 32 per rank times 2 ranks is larger than the 40 samples of";
     QTest::newRow("resume from a folder without checkpoints")
         << "fashion-mnist"
-        << "empty"
-        << "/empty: no checkpoints folder to resume from";
+        << "empty" << QStringList{} << "/empty: no checkpoints folder to resume from";
     QTest::newRow("resume a run of another step size")
         << "fashion-mnist"
-        << "one process"
+        << "one process" << QStringList{}
         << "/checkpoints/step-5.twbc: was written by a run of 32 samples a step, this one takes "
            "64 (batch 32 on each of 2 ranks)";
+    QTest::newRow("events into a folder that does not exist")
+        << "fashion-mnist"
+        << "" << QStringList{"--events", "/no/such/folder/events.jsonl"}
+        << "/no/such/folder/events.jsonl: the folder /no/such/folder does not exist";
+    QTest::newRow("trace into a folder that does not exist")
+        << "fashion-mnist"
+        << "" << QStringList{"--trace", "/no/such/folder/trace.json"}
+        << "/no/such/folder/trace.json: the folder /no/such/folder does not exist";
   }
   void badJobsOfLocalRanksAreRefusedOnce() {
     QFETCH(QString, dataset);
     QFETCH(QString, resume);
+    QFETCH(QStringList, extra);
     QFETCH(QString, error);
     QTemporaryDir tmp;
     nlohmann::json job = baseJob("mlp", 32);
     job["dataset"] = dataset.toStdString();
     const QString path = writeJob(QDir(tmp.path()), "bad", job);
-    QStringList args{"train", path, "--ranks", "2"};
+    QStringList args = QStringList{"train", path, "--ranks", "2"} + extra;
     const QString resumed = tmp.filePath(resume);
     if (resume == "empty") QVERIFY(QDir(tmp.path()).mkdir("empty"));
     if (resume == "one process") {

@@ -10,6 +10,7 @@
 #include "cli/progress_bar.h"
 #include "cli/run_folder.h"
 #include "core/cpu_info.h"
+#include "core/file_writing.h"
 #include "dist/data_parallel.h"
 #include "dist/gloo_communicator.h"
 #include "dist/local_ranks.h"
@@ -43,9 +44,11 @@ int launch(const Args& args, const JobConfig& job, const std::string& outDir,
   if (!args.job.pathsFrom.empty())
     common.insert(common.end(), {"--paths-from", args.job.pathsFrom});
   if (!args.precision.empty()) common.insert(common.end(), {"--precision", args.precision});
+  // Every rank profiles the steps a trace asks for (their profiled steps exchange timings); rank 0
+  // writes it.
+  if (!args.trace.empty()) common.insert(common.end(), {"--trace", args.trace});
   std::vector<std::vector<std::string>> own(static_cast<size_t>(job.parallel.ranks()));
   if (!args.events.empty()) own[0].insert(own[0].end(), {"--events", args.events});
-  if (!args.trace.empty()) own[0].insert(own[0].end(), {"--trace", args.trace});
   RankGroup group;
   group.count = static_cast<int>(job.parallel.ranks());
   group.threadsPerRank = job.threads;
@@ -138,6 +141,8 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
       // What every rank would refuse alike is refused here, once, before any rank starts.
       checkParallelInterface(job.parallel);
       const JobPlan plan = planJob(job);
+      for (const std::string& file : {args.events, args.trace})
+        if (!file.empty()) checkFileCanBeWritten(file);
       if (!args.resume.empty()) checkResumePoint(args.resume, plan.batch, job.parallel.ranks());
       exitCode = launch(args, job, options.outDir, options.stop);
       return;

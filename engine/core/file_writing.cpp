@@ -27,14 +27,21 @@ bool syncedToDisk(const std::string& file) {
 }
 }  // namespace
 
-void writeFileWhole(const std::string& path, const std::function<void(std::ostream&)>& fill,
-                    const FileWriting& how) {
+void checkFileCanBeWritten(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ignored;
   if (fs::is_directory(path, ignored)) throw Error(path + ": is a folder; name the file to write");
   const fs::path folder = fs::path(path).parent_path();
   if (!folder.empty() && !fs::is_directory(folder, ignored))
     throw Error(path + ": the folder " + folder.string() + " does not exist");
+  errno = 0;
+  if (::access(folder.empty() ? "." : folder.c_str(), W_OK) != 0)
+    throw Error(path + ": cannot write into its folder: " + lastReason("not writable"));
+}
+
+void writeFileWhole(const std::string& path, const std::function<void(std::ostream&)>& fill,
+                    const FileWriting& how) {
+  checkFileCanBeWritten(path);
 
   const std::string temporary = path + ".tmp";
   ::unlink(temporary.c_str());  // one left by a crash keeps its mode; this one is made with ours

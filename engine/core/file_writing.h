@@ -13,6 +13,11 @@ struct FileWriting {
   bool durable = false;  // on the disk (fsync) before it takes the old file's place
 };
 
+// Throws, naming `path` and why, where no file could be written: a folder of that name, a folder
+// that does not exist or that this process may not write into. For files written at the end of
+// long work, checked before it starts.
+void checkFileCanBeWritten(const std::string& path);
+
 // Writes `path` whole or not at all: `fill` writes PATH.tmp, which then takes the place of `path`.
 // Any failure removes the temporary and throws an Error naming `path` and why: a folder of that
 // name, a folder that does not exist, no permission, a full disk.

@@ -1,5 +1,7 @@
 #include "profile/chrome_trace.h"
 
+#include <set>
+
 #include "core/file_writing.h"
 
 namespace twb {
@@ -22,6 +24,17 @@ void ChromeTrace::write(const std::string& path) const {
       {{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", 1}, {"args", {{"name", "compute"}}}});
   doc["traceEvents"].push_back(
       {{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", 2}, {"args", {{"name", "data"}}}});
+  std::set<int> communicationRows;
+  for (const auto& e : m_events)
+    if (e["tid"].get<int>() >= kFirstCommunicationRow)
+      communicationRows.insert(e["tid"].get<int>());
+  for (int row : communicationRows)
+    doc["traceEvents"].push_back(
+        {{"name", "thread_name"},
+         {"ph", "M"},
+         {"pid", 1},
+         {"tid", row},
+         {"args", {{"name", "all-reduce, rank " + std::to_string(row - kFirstCommunicationRow)}}}});
   writeFileWhole(path, doc.dump());
 }
 

@@ -58,6 +58,8 @@ class TrainingRun {
   // the whole test split).
   void evaluate(const char* reason);
   void checkpoint();
+  // The profiled steps so far as a Chrome trace, when the run was asked for one.
+  void writeTrace();
   // precision int8: the trained model quantized (default calibration) into out/model-int8.twbm.
   void quantize();
   // What the saved model keeps of its data: the normalisation and the class names.
@@ -184,7 +186,10 @@ void TrainingRun::setUp() {
   m_loader = std::make_unique<DataLoader>(m_data.train, loading);
 
   m_profileEvery = m_job.profileEverySteps;
-  if (m_profileEvery == 0 && !m_options.tracePath.empty()) m_profileEvery = 50;
+  if (!m_options.tracePath.empty()) {  // every rank is given it: ranks profile the same steps
+    checkFileCanBeWritten(m_options.tracePath);  // before the run, not after it
+    if (m_profileEvery == 0) m_profileEvery = 50;
+  }
 
   std::string resumePath;
   if (!m_options.resumeFrom.empty()) {
@@ -358,6 +363,14 @@ void TrainingRun::checkpoint() {
                         {"checkpoint", path}, {"step", m_state.step}});
 }
 
+void TrainingRun::writeTrace() {
+  if (m_options.tracePath.empty() || !writesFiles()) return;
+  m_trace.write(m_options.tracePath);
+  m_events.log("info", "trace of " +
+                           std::to_string(m_state.step / std::max<int64_t>(m_profileEvery, 1)) +
+                           " profiled steps written to " + m_options.tracePath);
+}
+
 TrainResult TrainingRun::run() {
   const ScopedThreads threads(m_job.threads);
   setUp();
@@ -442,6 +455,7 @@ TrainResult TrainingRun::run() {
                     ": the loss is " + std::to_string(loss) + " (try a lower optimizer.lr)");
       if (m_strategy ? agreedStop : stopRequested()) {
         checkpoint();
+        writeTrace();
         m_result.status = TrainStatus::cancelled;
         m_result.steps = m_state.step;
         m_events.publish("state", {{"state", "cancelled"}, {"step", m_state.step},
@@ -460,11 +474,7 @@ TrainResult TrainingRun::run() {
   }
   evaluate("final");
   m_result.steps = m_state.step;
-  if (!m_options.tracePath.empty()) {
-    m_trace.write(m_options.tracePath);
-    m_events.log("info", "trace of " + std::to_string(m_state.step / std::max<int64_t>(m_profileEvery, 1)) +
-                             " profiled steps written to " + m_options.tracePath);
-  }
+  // The trained model first: whatever fails after it, the run's work is kept.
   if (!m_options.outDir.empty() && writesFiles()) {
     fs::create_directories(m_options.outDir);
     m_result.modelPath = (fs::path(m_options.outDir) / "model.twbm").string();
@@ -473,6 +483,7 @@ TrainResult TrainingRun::run() {
     checkpoint();
     if (m_job.precision == "int8") quantize();
   }
+  writeTrace();
   m_events.publish("state", {{"state", "succeeded"},
                           {"step", m_state.step},
                           {"test_accuracy", m_result.testAccuracy},
