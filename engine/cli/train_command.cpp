@@ -140,10 +140,10 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
             "client`; `train --ranks N` runs N ranks on this machine");
       // What every rank would refuse alike is refused here, once, before any rank starts.
       checkParallelInterface(job.parallel);
-      const JobPlan plan = planJob(job);
+      const int64_t rankBatch = planJob(job).batch;  // the data it opened is let go here
       for (const std::string& file : {args.events, args.trace})
         if (!file.empty()) checkFileCanBeWritten(file);
-      if (!args.resume.empty()) checkResumePoint(args.resume, plan.batch, job.parallel.ranks());
+      if (!args.resume.empty()) checkResumePoint(args.resume, rankBatch, job.parallel.ranks());
       exitCode = launch(args, job, options.outDir, options.stop);
       return;
     }
