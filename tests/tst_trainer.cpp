@@ -61,6 +61,30 @@ TensorFile finalWeights(const QString& dir) {
   return readTensorFile((dir + "/model.twbm").toStdString());
 }
 
+// The resume job's first 6 steps, trained into DIR/run, to be resumed with changes.
+struct SixSteps {
+  nlohmann::json spec;
+  std::string run;
+
+  explicit SixSteps(const QTemporaryDir& dir)
+      : spec(jobJson(writeCsv(dir), 5)), run(dir.filePath("run").toStdString()) {
+    spec["max_steps"] = 6;
+    EventLog events;
+    QCOMPARE_EQ(train(JobConfig::fromJson(spec), {run, "", nullptr, ""}, events).steps, 6);
+  }
+  // What resuming to step 12 with `field` of the job set to `value` says: "no error" when it
+  // resumes.
+  std::string resumeWith(const std::string& field, const nlohmann::json& value) const {
+    nlohmann::json changed = spec;
+    changed["max_steps"] = 12;
+    changed[field] = value;
+    EventLog resumed;
+    return test::errorOf([&] {
+      train(JobConfig::fromJson(changed), {run, run, nullptr, ""}, resumed);
+    });
+  }
+};
+
 bool identical(const TensorFile& a, const TensorFile& b) {
   if (a.tensors.size() != b.tensors.size()) return false;
   for (size_t i = 0; i < a.tensors.size(); ++i)
@@ -177,32 +201,19 @@ class TestTrainer : public QObject {
   // this one's crashed the first step (Adam after SGD with momentum: a segmentation fault).
   void resumeWithAnotherOptimizerIsRefused() {
     QTemporaryDir dir;
-    const QString csv = writeCsv(dir);
-    nlohmann::json spec = jobJson(csv, 5);
-    spec["max_steps"] = 6;
-    const std::string run = dir.filePath("run").toStdString();
-    EventLog events;
-    QCOMPARE(train(JobConfig::fromJson(spec), {run, "", nullptr, ""}, events).steps, 6);
-    spec["max_steps"] = 12;
-    const auto resumeWith = [&](const nlohmann::json& optimizer) {
-      nlohmann::json changed = spec;
-      changed["optimizer"] = optimizer;
-      EventLog resumed;
-      return test::errorOf([&] {
-        train(JobConfig::fromJson(changed), {run, run, nullptr, ""}, resumed);
-      });
-    };
-    const std::string adam = resumeWith({{"type", "adam"}, {"lr", 0.001}});
+    const SixSteps run(dir);
+    const std::string adam = run.resumeWith("optimizer", {{"type", "adam"}, {"lr", 0.001}});
     QVERIFY2(
         adam.find("checkpoints/step-6.twbc: holds optimizer state 'conv.weight.momentum' where "
                   "this job's optimizer keeps 'conv.weight.exp_avg'") != std::string::npos &&
             adam.find("\"type\":\"sgd\"") != std::string::npos,
         adam.c_str());
-    const std::string plain = resumeWith({{"type", "sgd"}, {"lr", 0.05}});  // no momentum: no state
+    const std::string plain =
+        run.resumeWith("optimizer", {{"type", "sgd"}, {"lr", 0.05}});  // no momentum: no state
     QVERIFY2(plain.find("holds optimizer state 'conv.weight.momentum' where this job's optimizer "
                         "keeps nothing") != std::string::npos,
              plain.c_str());
-    const std::string same = resumeWith(spec["optimizer"]);
+    const std::string same = run.resumeWith("optimizer", run.spec["optimizer"]);
     QVERIFY2(same == "no error", same.c_str());  // the same optimizer resumes
   }
 
@@ -211,24 +222,10 @@ class TestTrainer : public QObject {
   // before the size was recorded resumes as before.
   void resumeWithAnotherStepSizeIsRefused() {
     QTemporaryDir dir;
-    const QString csv = writeCsv(dir);
-    nlohmann::json spec = jobJson(csv, 5);
-    spec["max_steps"] = 6;
-    const std::string run = dir.filePath("run").toStdString();
-    EventLog events;
-    QCOMPARE(train(JobConfig::fromJson(spec), {run, "", nullptr, ""}, events).steps, 6);
-    const std::string checkpoint = run + "/checkpoints/step-6.twbc";
+    const SixSteps run(dir);
+    const std::string checkpoint = run.run + "/checkpoints/step-6.twbc";
     QCOMPARE(readCheckpointState(checkpoint).samplesPerStep, 16);
-    spec["max_steps"] = 12;
-    const auto resumeWithBatch = [&](int batch) {
-      nlohmann::json changed = spec;
-      changed["batch"] = batch;
-      EventLog resumed;
-      return test::errorOf([&] {
-        train(JobConfig::fromJson(changed), {run, run, nullptr, ""}, resumed);
-      });
-    };
-    const std::string larger = resumeWithBatch(32);
+    const std::string larger = run.resumeWith("batch", 32);
     QVERIFY2(larger.find(checkpoint + ": was written by a run of 16 samples a step, this one "
                                       "takes 32 (batch 32 on one process)") != std::string::npos,
              larger.c_str());
@@ -239,9 +236,9 @@ class TestTrainer : public QObject {
     QVERIFY(older.metadata.erase("samples_per_step") == 1);
     writeTensorFile(checkpoint, older);
     QCOMPARE(readCheckpointState(checkpoint).samplesPerStep, 0);
-    const std::string same = resumeWithBatch(16);
+    const std::string same = run.resumeWith("batch", 16);
     QVERIFY2(same == "no error", same.c_str());
-    QCOMPARE(readCheckpointState(run + "/checkpoints/step-12.twbc").step, 12);
+    QCOMPARE(readCheckpointState(run.run + "/checkpoints/step-12.twbc").step, 12);
   }
 
   // A job whose model is a .twbm file starts from that file's weights.
