@@ -810,6 +810,24 @@ class NodeServiceTest : public QObject {
     QVERIFY2(daemon.output().contains("chmod 700"), qPrintable(daemon.output()));
   }
 
+  // A client of a socket no daemon made says so, and how to start one; a socket file that is
+  // there but has no daemon behind it keeps gRPC's own words.
+  void aSocketWithoutADaemonIsSaidPlainly() {
+    const std::string missing = twb::test::errorOf([&] { client().info(); });
+    const std::string expected = socket().toStdString() + ": no node service listens here (" +
+                                 socket().mid(5).toStdString() +
+                                 " does not exist); start one "
+                                 "with `twb-engine serve --listen " +
+                                 socket().toStdString() + "`";
+    QVERIFY2(missing == expected, missing.c_str());
+    QVERIFY(QDir().mkpath(m_dir->filePath("run")));
+    QFile stale(socket().mid(5));  // left by a daemon that was killed
+    QVERIFY(stale.open(QIODevice::WriteOnly));
+    stale.close();
+    const std::string refused = twb::test::errorOf([&] { client().info(); });
+    QVERIFY2(refused.find("UNAVAILABLE") != std::string::npos, refused.c_str());
+  }
+
   // GetNodeInfo says what each precision's matmul peaks at here (bf16 only where the CPU runs
   // it), measured once and then read from the data folder by the daemons after.
   void nodeInfoCarriesPrecisionPeaks() {

@@ -1,5 +1,7 @@
 #include "rpc/node_client.h"
 
+#include <filesystem>
+
 #include "core/error.h"
 #include "core/file_writing.h"
 
@@ -37,7 +39,9 @@ std::string describeStatus(const grpc::Status& status) {
 }
 
 NodeClient::NodeClient(const NodeAddress& address, AccessToken token, const CertificatePins& pins)
-    : m_target(address.toString()), m_token(std::move(token)) {
+    : m_target(address.toString()),
+      m_socketPath(address.kind == NodeAddress::Kind::unix_socket ? address.path : ""),
+      m_token(std::move(token)) {
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(64 << 20);
   arguments.SetMaxSendMessageSize(256 << 20);
@@ -53,6 +57,15 @@ NodeClient::NodeClient(const NodeAddress& address, AccessToken token, const Cert
 }
 
 void NodeClient::fail(const grpc::Status& status) const {
+  // gRPC's words for a socket file that is not there ("failed to connect to all addresses")
+  // name neither the cause nor the cure.
+  std::error_code ignored;
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE && !m_socketPath.empty() &&
+      !std::filesystem::exists(m_socketPath, ignored))
+    throw RpcError(m_target + ": no node service listens here (" + m_socketPath +
+                       " does not exist); start one with `twb-engine serve --listen " + m_target +
+                       "`",
+                   status.error_code());
   throw RpcError(m_target + ": " + describeStatus(status), status.error_code());
 }
 

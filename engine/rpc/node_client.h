@@ -66,6 +66,7 @@ class NodeClient {
                 const Request& request) const;
 
   std::string m_target;
+  std::string m_socketPath;  // a unix socket's file; empty over TCP
   AccessToken m_token;
   std::shared_ptr<grpc::Channel> m_channel;
   std::unique_ptr<node::v1::NodeService::Stub> m_stub;

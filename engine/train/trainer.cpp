@@ -110,6 +110,7 @@ class TrainingRun {
   TrainResult m_result;
   int64_t m_profileEvery = 0;
   ChromeTrace m_trace;
+  int64_t m_tracedSteps = 0;  // profiled steps in m_trace (this process's, since any resume)
   // Sums since the last step event.
   double m_windowLoss = 0, m_windowData = 0, m_windowCompute = 0;
   int64_t m_windowSamples = 0, m_windowCorrect = 0, m_windowSteps = 0;
@@ -306,7 +307,10 @@ void TrainingRun::publishProfile(const StepTimes& times) {
   }
   if (m_strategy) p.communication = m_strategy->stepCommunication(times.dataStart);
   m_events.publish("profile", p.toJson());
-  if (!m_options.tracePath.empty()) p.appendTo(m_trace);
+  if (!m_options.tracePath.empty()) {
+    p.appendTo(m_trace);
+    ++m_tracedSteps;
+  }
 }
 
 void TrainingRun::evaluate(const char* reason) {
@@ -366,9 +370,8 @@ void TrainingRun::checkpoint() {
 void TrainingRun::writeTrace() {
   if (m_options.tracePath.empty() || !writesFiles()) return;
   m_trace.write(m_options.tracePath);
-  m_events.log("info", "trace of " +
-                           std::to_string(m_state.step / std::max<int64_t>(m_profileEvery, 1)) +
-                           " profiled steps written to " + m_options.tracePath);
+  m_events.log("info", "trace of " + std::to_string(m_tracedSteps) + " profiled steps written to " +
+                           m_options.tracePath);
 }
 
 TrainResult TrainingRun::run() {
