@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "backend/cpu/cpu_kernel.h"
 #include "cli/commands.h"
@@ -15,7 +16,6 @@
 #include "profile/matmul_peak.h"
 #include "profile/step_benchmark.h"
 #include "quant/calibrator.h"
-#include "train/job_config.h"
 #include "train/optimizer.h"
 
 namespace twb {
@@ -193,15 +193,16 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
   cmd->callback([&exitCode, cmd] {
     // Of a job file, the step the job trains: its batch (a rank's), threads and precision, unless
     // the command line says otherwise.
+    std::optional<JobConfig> job;
     if (std::filesystem::path(args.model).extension() == ".json") {
-      const JobConfig job = JobConfig::load(args.model);
+      job = JobConfig::load(args.model);
       if (!cmd->count("--batch"))
-        args.batch = job.parallel.rankBatch(job.batch, job.parallel.ranks());
-      if (!cmd->count("--threads")) args.threads = job.threads;
-      if (!cmd->count("--precision")) args.precision = job.precision;
+        args.batch = job->parallel.rankBatch(job->batch, job->parallel.ranks());
+      if (!cmd->count("--threads")) args.threads = job->threads;
+      if (!cmd->count("--precision")) args.precision = job->precision;
     }
     if (args.threads > 0) omp_set_num_threads(args.threads);
-    ModelFile file = loadModelArgument(args.model);
+    ModelFile file = job ? modelOfJob(*job) : loadModelArgument(args.model);
     if (args.mode == "data" || !args.dataset.empty()) {
       if (args.mode != "data" || args.dataset.empty())
         throw Error("--mode data and --dataset SPEC go together");

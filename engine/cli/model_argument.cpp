@@ -10,20 +10,21 @@
 
 namespace twb {
 
+ModelFile modelOfJob(const JobConfig& job) {
+  if (!job.modelFile.empty()) return loadModel(job.modelFile);
+  ModelFile file;
+  file.spec = job.model;
+  file.params.ensure(Graph::build(file.spec, 1), job.seed);
+  return file;
+}
+
 ModelFile loadModelArgument(const std::string& model) {
   const auto extension = std::filesystem::path(model).extension();
   if (extension == ".twbm") return loadModel(model);
+  if (extension == ".json") return modelOfJob(JobConfig::load(model));
   ModelFile file;
-  uint64_t seed = 0;
-  if (extension == ".json") {
-    const JobConfig job = JobConfig::load(model);
-    if (!job.modelFile.empty()) return loadModel(job.modelFile);
-    file.spec = job.model;
-    seed = job.seed;
-  } else {
-    file.spec = makeTemplate(model, nlohmann::json::object());
-  }
-  file.params.ensure(Graph::build(file.spec, 1), seed);
+  file.spec = makeTemplate(model, nlohmann::json::object());
+  file.params.ensure(Graph::build(file.spec, 1), 0);
   return file;
 }
 

@@ -4,12 +4,15 @@
 
 #include "exec/precision_policy.h"
 #include "io/model_file.h"
+#include "train/job_config.h"
 
 namespace twb {
 
 // MODEL on the command line: a model file (.twbm, with its weights), a job file (.json: its
 // model, with the job's initial weights) or a template name (freshly initialised weights).
 ModelFile loadModelArgument(const std::string& model);
+// A job's model, with the job's initial weights (or its model file's).
+ModelFile modelOfJob(const JobConfig& job);
 
 // The model as inference runs it in `precision`: its inference form (BatchNorm folded, ReLU, ReLU6
 // and GELU fused, Dropout dropped). An int8 model made by `quantize` already is one; an imported

@@ -31,7 +31,7 @@ TrainState loadCheckpoint(const std::string& path, ParameterStore& params, Optim
 TrainState readCheckpointState(const std::string& path);
 
 // Throws, naming the checkpoint and both sizes, when `saved` was written by a run whose step
-// took other than `samplesPerStep` samples (another batch or number of ranks): its steps, epochs
+// took other than `batch` × `ranks` samples (another batch or number of ranks): its steps, epochs
 // and learning-rate schedule count steps of its own size, so this run would not continue it.
 void checkStepSizeMatches(const std::string& path, const TrainState& saved, int64_t batch,
                           int64_t ranks);

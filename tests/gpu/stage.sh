@@ -19,8 +19,11 @@ rm -f "$stage"/fashion-mnist/*
 for f in /usr/share/datasets/fashion-mnist/*.gz; do
   zcat "$f" | xz -9 -T2 >"$stage/fashion-mnist/$(basename "$f" .gz).xz"
 done
-# A device call carries the working tree and the stage together, 64 MiB at most.
-tree=$(cd "$root" && git ls-files -z | xargs -0 du -cb | tail -1 | cut -f1)
+# A device call carries the working tree (tracked files and those git does not ignore) and the
+# stage together, 64 MiB at most. One du for every file (xargs may split the list into several
+# du runs, each with its own total); a tracked file deleted here is not carried.
+tree=$(cd "$root" && git ls-files -z --cached --others --exclude-standard |
+  { du -cb --files0-from=- 2>/dev/null || true; } | tail -1 | cut -f1)
 staged=$(du -sb "$stage" | cut -f1)
 total=$(((tree + staged) / 1048576))
 echo "stage: $((staged / 1048576)) MiB, with the working tree $total MiB of the 64 a device call carries"
