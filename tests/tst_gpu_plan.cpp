@@ -99,6 +99,22 @@ class TestGpuPlan : public QObject {
     QCOMPARE(plan.params[fc2.params[1]].name, std::string("fc2.bias"));
   }
 
+  // cuDNN's timed algorithms are remembered in the user's cache folder (XDG), which the plan
+  // names for the backend; a test or tool may name another file, or none.
+  void theTimedAlgorithmsGoInTheUsersCache() {
+    const QByteArray saved = qgetenv("XDG_CACHE_HOME");
+    qputenv("XDG_CACHE_HOME", "/tmp/twb-cache-test");
+    const gpu::GpuPlan plan = GpuExecutor::lower(mlpGraph(4), {});
+    QCOMPARE(plan.algorithmCache, std::string("/tmp/twb-cache-test/twb/cudnn-algorithms.json"));
+    qunsetenv("XDG_CACHE_HOME");
+    QCOMPARE(GpuExecOptions{}.algorithmCache,
+             qEnvironmentVariable("HOME").toStdString() + "/.cache/twb/cudnn-algorithms.json");
+    GpuExecOptions none;
+    none.algorithmCache.clear();
+    QVERIFY(GpuExecutor::lower(mlpGraph(4), none).algorithmCache.empty());
+    if (!saved.isNull()) qputenv("XDG_CACHE_HOME", saved);
+  }
+
   // Without the NVIDIA driver a job that names no device trains on the CPU, and finding that out
   // loads nothing (the backend maps cuBLASLt, about 0.35 s); "cpu" never loads it either. A job
   // that asks for a GPU loads the backend, which says why there is none.

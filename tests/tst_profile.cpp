@@ -74,12 +74,18 @@ class TestProfile : public QObject {
 
     std::ifstream in(trace);
     const auto doc = nlohmann::json::parse(in);  // throws, failing the test, unless valid JSON
+    std::map<std::string, std::string> kernels;  // what computed each layer, by its profile
+    for (const auto& l : profiles[0]["layers"]) kernels[l["name"]] = l["kernel"];
+    QVERIFY(!kernels.at("conv1").empty());
     std::map<std::string, int> forwardSlices;
     for (const auto& e : doc["traceEvents"]) {
       QVERIFY(e.contains("ph") && e.contains("pid") && e.contains("name"));
       if (e["ph"] != "X") continue;
       QVERIFY(e["ts"].is_number() && e["dur"].get<double>() >= 0);
-      if (e["cat"] == "forward") ++forwardSlices[e["name"]];
+      if (e["cat"] != "forward") continue;
+      ++forwardSlices[e["name"]];
+      const std::string& kernel = kernels.at(e["name"]);
+      if (!kernel.empty()) QCOMPARE(e["args"].value("kernel", ""), kernel);
     }
     QCOMPARE(forwardSlices.size(), size_t(11));
     for (const auto& [name, count] : forwardSlices) QCOMPARE(count, 4);

@@ -72,6 +72,9 @@ struct GpuPlan {
   // Only algorithms that give the same bits every run (bit-identical resume, graph replay equal
   // to eager launches); false lets cuDNN's faster atomic ones in, to measure what that costs.
   bool deterministic = true;
+  // The node's file of cuDNN's timed convolution algorithms (backend/cuda/conv_algorithms.h):
+  // every process picks what the first one timed. Empty: remembered in this process only.
+  std::string algorithmCache;
   PlanOptimizer optimizer;
 };
 

@@ -16,6 +16,7 @@ gpu::GpuPlan GpuExecutor::lower(const Graph& graph, const GpuExecOptions& option
   plan.cudaGraph = options.cudaGraph;
   plan.channelsLast = options.channelsLast;
   plan.deterministic = options.deterministic;
+  plan.algorithmCache = options.algorithmCache;
   plan.logits = options.logits;
   const bool hasLoss = std::any_of(graph.values().begin(), graph.values().end(),
                                    [](const GraphValue& v) { return v.name == "loss"; });

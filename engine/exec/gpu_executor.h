@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "backend/gpu_backend.h"
+#include "core/user_folders.h"
 #include "exec/parameter_store.h"
 #include "exec/precision_policy.h"
 #include "graph/graph.h"
@@ -20,6 +21,7 @@ struct GpuExecOptions {
   bool channelsLast = false;     // gpu::GpuPlan::channelsLast; jobs: channelsLastFor()
   bool inputGradients = false;   // also the gradients of the graph's f32 inputs (tests)
   bool deterministic = true;     // gpu::GpuPlan::deterministic
+  std::string algorithmCache = userFolder(UserFolder::cache) + "/cudnn-algorithms.json";
   gpu::PlanOptimizer optimizer;  // the trainer translates the job's optimizer
   std::string logits;            // the value copied back after every step
 };

@@ -104,7 +104,8 @@ void StepProfile::appendTo(ChromeTrace& trace) const {
   const nlohmann::json stepArgs = {{"step", step}};
   if (dataMs > 0) trace.addSlice("data", "data", dataStartUs, dataMs * 1e3, 2, stepArgs);
   for (const auto& l : layers) {
-    const nlohmann::json args = {{"step", step}, {"op", l.op}, {"precision", l.precision}};
+    nlohmann::json args = {{"step", step}, {"op", l.op}, {"precision", l.precision}};
+    if (!l.kernel.empty()) args["kernel"] = l.kernel;  // oneDNN's, cuDNN's algorithm, ...
     trace.addSlice(l.name, "forward", l.startUs, l.forwardMs * 1e3, 1, args);
     if (l.backwardMs > 0)
       trace.addSlice(l.name + " (backward)", "backward", l.backwardStartUs, l.backwardMs * 1e3, 1,

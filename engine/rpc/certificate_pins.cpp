@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/user_folders.h"
 #include "rpc/openssl_owned.h"
 
 namespace twb {
@@ -52,12 +52,7 @@ std::string pemOfDer(const std::string& base64Der) {
   return pem + "-----END CERTIFICATE-----\n";
 }
 
-std::string defaultPinsFile() {
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
-    return std::string(xdg) + "/twb/known_nodes";
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : ".") + "/.config/twb/known_nodes";
-}
+std::string defaultPinsFile() { return userFolder(UserFolder::config) + "/known_nodes"; }
 
 // A TCP connection to HOST:PORT within the deadline, or -1 with `why` set.
 int connectWithin(const std::string& host, int port, int timeoutMs, std::string& why) {

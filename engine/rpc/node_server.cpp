@@ -7,13 +7,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
 #include "core/build_info.h"
 #include "core/error.h"
 #include "core/file_writing.h"
+#include "core/user_folders.h"
 #include "rpc/certificate_pins.h"
 #include "rpc/node_certificate.h"
 #include "train/event_log.h"
@@ -61,12 +61,7 @@ std::string selfExecutable() {
 }
 }  // namespace
 
-std::string defaultDataDir() {
-  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
-    return std::string(xdg) + "/twb/node";
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : ".") + "/.local/share/twb/node";
-}
+std::string defaultDataDir() { return userFolder(UserFolder::data) + "/node"; }
 
 NodeServer::NodeServer(const ServeOptions& options) {
   const bool tcp = options.address.kind == NodeAddress::Kind::tcp;

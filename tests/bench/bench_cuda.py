@@ -13,7 +13,7 @@ algorithm), measured by bench_cuda_steps before and after its steps in every rou
 FLOP/s of the whole training step / the highest peak the run measured.
 
 Usage: tests/bench/bench_cuda.py --steps-binary build/release/tests/bench_cuda_steps
-         [--rounds 3] [--json results.json]
+         [--rounds 3] [--json results.json] [--cases "resnet50 bf16,cnn-small fp32"]
        tests/bench/bench_cuda.py --table results.json
 Exits 1 when a target of docs/benchmarks.md is missed or a case fails (the others still run).
 """
@@ -124,8 +124,14 @@ def ours(binary, model_json, batch, precision, steps, layout, *flags):
     out = subprocess.run([binary, json.dumps(model_json), str(batch), precision, str(steps),
                           f"--{layout}", *flags], check=True, capture_output=True, text=True,
                          timeout=RUN_SECONDS)
-    print(f"  ours {layout} {' '.join(flags)}: {time.perf_counter() - start:.1f} s", flush=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    # Each run's own slowest layers: the case's summary shows only the best run's, and the other
+    # layout's can be where the next step is (ResNet-50 NHWC, 2026-12-04).
+    slowest = ", ".join(f"{layer['node']} {layer['forward_ms'] + layer['backward_ms']:.2f} ms"
+                        for layer in result.get("slowest_layers", [])[:3])
+    print(f"  ours {layout} {' '.join(flags)}: {time.perf_counter() - start:.1f} s, "
+          f"{result['samples_per_s']:.0f}/s; slowest: {slowest}", flush=True)
+    return result
 
 
 def measure(case, binary, rounds, peaks):
@@ -214,6 +220,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", help="results, written again after every case")
     parser.add_argument("--table", metavar="JSON", help="print the table of a results file")
+    parser.add_argument("--cases", metavar="NAME,...",
+                        help="only these cases, in this order (default: all: "
+                             + ", ".join(case[0] for case in CASES) + ")")
     args = parser.parse_args()
     if args.table:
         with open(args.table) as f:
@@ -222,8 +231,15 @@ def main():
     if not args.steps_binary:
         parser.error("--steps-binary is required")
     print(f"GPU: {torch.cuda.get_device_name(0)}, PyTorch {torch.__version__}", flush=True)
+    cases = CASES
+    if args.cases:
+        by_name = {case[0]: case for case in CASES}
+        unknown = [name for name in args.cases.split(",") if name not in by_name]
+        if unknown:
+            parser.error(f"--cases: no case {', '.join(unknown)}")
+        cases = [by_name[name] for name in args.cases.split(",")]
     rows, peaks = [], {}
-    for case in CASES:
+    for case in cases:
         name, _, batch, _, _, (kind, target) = case
         row = {"case": name, "batch": batch, "target": f"{kind} >= {target}", "met": False}
         try:

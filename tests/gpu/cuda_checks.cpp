@@ -130,10 +130,10 @@ struct Setting {
 // One op (or an op and the ReLU after it) forward and backward on the GPU against the CPU
 // backend in the same precision, on the same weights, inputs and output gradients, so each op is
 // judged on its own rounding rather than on differences carried in from the ops before it.
-void opMatchesTheCpu(const std::string& name, const ModelSpec& spec, const Setting& setting) {
+void opMatchesTheCpu(const std::string& name, const ModelSpec& spec, const Setting& setting,
+                     int64_t batch = 96) {
   const Precision precision = setting.precision;
   const double tolerance = setting.tolerance;
-  const int64_t batch = 96;
   const Graph graph = Graph::build(spec, batch);
   ParameterStore params;
   params.ensure(graph, 7);
@@ -257,6 +257,10 @@ void everyOpMatchesTheCpu(const Setting& setting) {
   opMatchesTheCpu(
       "Add of x and ReLU(x)",
       oneOp({6, 5, 5}, {{"relu", "ReLU", {"x"}, {}}, {"sum", "Add", {"x", "relu"}, {}}}), setting);
+  // 97 x 5 elements: whole 16-byte packs and a tail of single elements (kernel_support.cuh).
+  opMatchesTheCpu("Add of x and ReLU(x), a tail past the packs",
+                  oneOp({5}, {{"relu", "ReLU", {"x"}, {}}, {"sum", "Add", {"x", "relu"}, {}}}),
+                  setting, 97);
 }
 
 // Parameter gradients and batch norm's running statistics of a CPU train step (forward,

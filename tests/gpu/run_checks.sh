@@ -4,7 +4,8 @@
 #   STAGE/twb-engine-*.tar.gz   the engine bundle (packaging/make-engine-bundle.sh), with
 #                               lib/libtwb-cuda.so
 #   STAGE/cuda_checks, STAGE/bench_cuda_steps, STAGE/fashion-mnist/*.xz
-# Usage: tests/gpu/run_checks.sh STAGE OUT [SECONDS]   (logs and bench.json under OUT)
+# Usage: tests/gpu/run_checks.sh STAGE OUT [SECONDS [BENCHMARK OPTIONS...]]
+#   (logs and bench.json under OUT; the options go to tests/bench/bench_cuda.py, --cases say)
 # Device time is short and a faulted CUDA context stays faulted, so every check runs in a process
 # of its own under a time limit, the benchmarks get what is left of SECONDS (default 540), and a
 # table of what passed, failed or was not reached comes last.
@@ -12,6 +13,7 @@ set -uo pipefail
 stage=$(cd "$1" && pwd)
 out=$2
 deadline=$((SECONDS + ${3:-540}))
+bench_options=("${@:4}")
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out" /tmp/twb-bundle
 tar xzf "$stage"/twb-engine-*.tar.gz -C /tmp/twb-bundle
@@ -80,7 +82,7 @@ done < <("$stage/cuda_checks" --list)
 bench_limit=$(left 5)
 if ((bench_limit >= 30)); then
   PYTHONUNBUFFERED=1 timeout --kill-after=5 "$bench_limit" python3 "$here/../bench/bench_cuda.py" \
-    --steps-binary "$stage/bench_cuda_steps" --rounds 2 --json "$out/bench.json" 2>&1 |
+    --steps-binary "$stage/bench_cuda_steps" --rounds 2 --json "$out/bench.json" "${bench_options[@]}" 2>&1 |
     tee "$out/bench.log"
   rc=${PIPESTATUS[0]}
   ((rc == 124 || rc == 137)) && summary+=("TIMED OUT benchmarks after $bench_limit s (bench.json holds the finished cases)")

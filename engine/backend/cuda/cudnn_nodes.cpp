@@ -2,7 +2,10 @@
 
 #include <cuda_bf16.h>
 
+#include <functional>
+
 #include "backend/cuda/cnn_kernels.h"
+#include "backend/cuda/conv_algorithms.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/cudnn_support.h"
 #include "backend/cuda/memory_plan.h"
@@ -20,26 +23,38 @@ std::pair<int, int> pairOf(const nlohmann::json& attrs, const char* key) {
   return {v.get<int>(), v.get<int>()};
 }
 
-// The pass's algorithm: the first of cuDNN's heuristic ranking that fits the workspace and, in a
-// deterministic plan, is deterministic. Heuristics rank without timing, so every process picks
-// the same one and a resumed run computes the same bits (timed choices broke that for cuBLASLt:
-// lt_matmul.h).
+// The math a convolution may use. cuDNN's default math keeps bf16 off the tensor cores (the
+// H200 run of 2026-12-04: bf16 cnn-small's conv2 backward at 2 TFLOP/s, ResNet-50 over a second
+// a step); fp32 goes to TF32 tensor cores only where the plan allows it.
+cudnnMathType_t convolutionMath(bool bf16, bool allowTf32) {
+  if (bf16) return CUDNN_TENSOR_OP_MATH;
+  return allowTf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
+}
+
+bool onTensorCores(cudnnMathType_t math) {
+  return math == CUDNN_TENSOR_OP_MATH || math == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+}
+
+// The algorithm of a convolution's pass and its math, as its cuDNN enum.
 template <typename Algo>
 struct PassChoice {
   Algo algo{};
   cudnnMathType_t math = CUDNN_DEFAULT_MATH;
 };
 
-template <typename Algo, typename Perf>
-PassChoice<Algo> firstAllowed(const Perf* ranked, int count, size_t workspace, bool fmaOnly,
-                              bool deterministic, const char* pass) {
+// The fastest of cuDNN's timed algorithms (cudnnFind* ranks them by time) that fits the
+// workspace and, in a deterministic plan, is deterministic. cuDNN's untimed heuristic ranking
+// put FFT first for the 1-channel conv1 of cnn-small, 0.47 ms of a 1.26 ms step on an H200.
+template <typename Perf>
+ConvAlgorithm fastestAllowed(const Perf* timed, int count, size_t workspace, cudnnMathType_t math,
+                             bool deterministic, const char* pass) {
   for (int i = 0; i < count; ++i) {
-    const Perf& p = ranked[i];
+    const Perf& p = timed[i];
     if (p.status != CUDNN_STATUS_SUCCESS || p.memory > workspace ||
         (deterministic && p.determinism != CUDNN_DETERMINISTIC))
       continue;
-    // fp32 with TF32 off: cuDNN's ranking may name tensor-op math; FMA math forbids TF32.
-    return {p.algo, fmaOnly ? CUDNN_FMA_MATH : p.mathType};
+    // FMA math forbids TF32, which cuDNN may still name.
+    return {static_cast<int>(p.algo), math == CUDNN_FMA_MATH ? math : p.mathType};
   }
   throw Error(std::string("cuDNN offers no ") + (deterministic ? "deterministic " : "") + pass +
               " algorithm within the " + std::to_string(workspace >> 20) + " MiB workspace");
@@ -66,9 +81,8 @@ const char* algorithmName(cudnnConvolutionBwdFilterAlgo_t algo) {
 
 template <typename Algo>
 std::string describe(const PassChoice<Algo>& choice) {
-  const bool tensorOps =
-      choice.math == CUDNN_TENSOR_OP_MATH || choice.math == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
-  return std::string(algorithmName(choice.algo)) + (tensorOps ? " (tensor ops)" : "");
+  return std::string(algorithmName(choice.algo)) +
+         (onTensorCores(choice.math) ? " (tensor ops)" : "");
 }
 
 // Channels-last: the weights are moved into cuDNN's (out, kh, kw, in) order, in the node's
@@ -105,27 +119,46 @@ class CudnnConv : public CudaNode {
     if (n != out[0] || c != out[1] || h != out[2] || w != out[3])
       throw Error("cuDNN's output shape differs from the graph's " + shapeText(out));
 
-    const bool fmaOnly = !node.bf16 && !plan.allowTf32;
-    TWB_CUDNN(cudnnSetConvolutionMathType(m_conv, fmaOnly ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH));
+    const cudnnMathType_t math = convolutionMath(node.bf16, plan.allowTf32);
+    TWB_CUDNN(cudnnSetConvolutionMathType(m_conv, math));
+    // Timing runs on the handle's stream, and the handle is the device's, shared by every
+    // session: it may still name the stream of a session since destroyed (the H200 run of
+    // 2026-12-04: every plan after the first in a process failed or crashed in cudnnFind).
+    TWB_CUDNN(cudnnSetStream(m_dnn, nullptr));
     const size_t ws = m_b.workspaceBytes;
-    int found = 0;
-    cudnnConvolutionFwdAlgoPerf_t forward[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-    TWB_CUDNN(cudnnGetConvolutionForwardAlgorithm_v7(
-        m_dnn, m_x, m_w, m_conv, m_y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, forward));
-    m_forward = firstAllowed<cudnnConvolutionFwdAlgo_t>(forward, found, ws, fmaOnly,
-                                                        plan.deterministic, "forward");
+    const bool deterministic = plan.deterministic;
+    // What a remembered choice holds for: the GPU, cuDNN, the shapes and every option.
+    const std::string key =
+        timingPlatform(plan.device) + ": x " + shapeText(plan.values[node.inputs[0]].shape) +
+        ", w " + shapeText(weights) + ", padding " + std::to_string(ph) + "," + std::to_string(pw) +
+        ", stride " + std::to_string(sh) + "," + std::to_string(sw) + ", dilation " +
+        std::to_string(dh) + "," + std::to_string(dw) + ", groups " +
+        std::to_string(node.attrs.at("groups").get<int>()) + (node.bf16 ? ", bf16" : ", f32") +
+        (plan.channelsLast ? ", NHWC" : ", NCHW") + ", math " + std::to_string(math) +
+        (deterministic ? ", deterministic" : "") + ", workspace " + std::to_string(ws) + ": ";
+    m_forward = choose<cudnnConvolutionFwdAlgo_t>(plan, key + "forward", [&] {
+      cudnnConvolutionFwdAlgoPerf_t timed[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+      int found = 0;
+      TWB_CUDNN(cudnnFindConvolutionForwardAlgorithm(
+          m_dnn, m_x, m_w, m_conv, m_y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, timed));
+      return fastestAllowed(timed, found, ws, math, deterministic, "forward");
+    });
     m_implementation = "cuDNN forward " + describe(m_forward);
     if (!plan.training) return;
-    cudnnConvolutionBwdDataAlgoPerf_t data[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-    TWB_CUDNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(
-        m_dnn, m_w, m_y, m_conv, m_x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, data));
-    m_data = firstAllowed<cudnnConvolutionBwdDataAlgo_t>(data, found, ws, fmaOnly,
-                                                         plan.deterministic, "backward-data");
-    cudnnConvolutionBwdFilterAlgoPerf_t filter[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-    TWB_CUDNN(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
-        m_dnn, m_x, m_y, m_conv, m_w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &found, filter));
-    m_filter = firstAllowed<cudnnConvolutionBwdFilterAlgo_t>(filter, found, ws, fmaOnly,
-                                                             plan.deterministic, "backward-filter");
+    m_data = choose<cudnnConvolutionBwdDataAlgo_t>(plan, key + "backward-data", [&] {
+      cudnnConvolutionBwdDataAlgoPerf_t timed[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+      int found = 0;
+      TWB_CUDNN(cudnnFindConvolutionBackwardDataAlgorithm(
+          m_dnn, m_w, m_y, m_conv, m_x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, timed));
+      return fastestAllowed(timed, found, ws, math, deterministic, "backward-data");
+    });
+    m_filter = choose<cudnnConvolutionBwdFilterAlgo_t>(plan, key + "backward-filter", [&] {
+      cudnnConvolutionBwdFilterAlgoPerf_t timed[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+      int found = 0;
+      TWB_CUDNN(cudnnFindConvolutionBackwardFilterAlgorithm(
+          m_dnn, m_x, m_y, m_conv, m_w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &found, timed));
+      return fastestAllowed(timed, found, ws, math, deterministic, "backward-filter");
+    });
     m_implementation += ", data " + describe(m_data) + ", filter " + describe(m_filter);
   }
 
@@ -171,6 +204,15 @@ class CudnnConv : public CudaNode {
   }
 
  private:
+  // A pass's algorithm as `time` picks it, remembered for every later plan of the node
+  // (conv_algorithms.h; GpuPlan::algorithmCache).
+  template <typename Algo>
+  static PassChoice<Algo> choose(const GpuPlan& plan, const std::string& key,
+                                 const std::function<ConvAlgorithm()>& time) {
+    const ConvAlgorithm chosen = rememberedChoice(plan.algorithmCache, key, time);
+    return {static_cast<Algo>(chosen.algo), chosen.math};
+  }
+
   const void* weight() const {
     if (m_channelsLast) return m_b.filter;
     return m_bf16 ? m_b.paramsBf16[0] : static_cast<const void*>(m_b.params[0]);

@@ -21,6 +21,26 @@ inline unsigned blocksFor(int64_t n) {
 
 inline void checkLaunch(const char* kernel) { checkCuda(cudaGetLastError(), kernel); }
 
+// N elements of T that one thread loads and stores at once, 16 bytes by default: elementwise
+// kernels with one element a thread moved 1.3 TB/s of the H200's 4.8 (the wide MLP's bf16
+// ReLUs, 2026-12-04).
+template <typename T, int N = 16 / sizeof(T)>
+struct alignas(sizeof(T) * N < 16 ? sizeof(T) * N : 16) Pack {
+  static constexpr int kCount = N;
+  T v[N];
+};
+
+static_assert(sizeof(Pack<__nv_bfloat16, 4>) == 8 && sizeof(Pack<float, 8>) == 32,
+              "a pack holds its elements without padding, so packs tile a buffer");
+
+// How many of the first n elements go in packs of N: every whole pack when each buffer starts
+// on a 16-byte boundary (null buffers, unused, do), none otherwise.
+template <int N, typename... Buffers>
+int64_t packedElements(int64_t n, const Buffers*... buffers) {
+  const bool aligned = ((reinterpret_cast<uintptr_t>(buffers) % 16 == 0) && ...);
+  return aligned ? n / N * N : 0;
+}
+
 __device__ inline float toFloat(float x) { return x; }
 __device__ inline float toFloat(__nv_bfloat16 x) { return __bfloat162float(x); }
 
