@@ -1,4 +1,5 @@
 #include "backend/cuda/cnn_kernels.h"
+#include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/kernel_support.cuh"
 
 namespace twb::gpu {
@@ -56,20 +57,30 @@ __global__ void addChannelBias(T* y, const float* bias, int64_t n, int64_t chann
     y[i] = fromFloat<T>(toFloat(y[i]) + bias[channelsLast ? i % channels : i / plane % channels]);
 }
 
-// The block's threads walk (image, position) pairs of channel blockIdx.x together, so small
-// planes (4x4 at the end of a CIFAR ResNet) keep every thread busy.
+// Values of one channel a block sums, at least: 8 a thread.
+constexpr int64_t kChannelChunk = 8 * kThreads;
+
+// The chunk size that keeps the chunks of a channel within a grid's 65535 rows.
+int64_t channelChunk(int64_t count) {
+  const int64_t fewest = (count + 65534) / 65535;
+  return fewest > kChannelChunk ? fewest : kChannelChunk;
+}
+
+// Block (c, k) sums chunk k of channel c's (image, position) values into partial[k, c].
 template <typename T>
-__global__ void channelBiasGradient(const T* dy, float* db, int64_t images, int64_t channels,
-                                    int64_t plane) {
-  __shared__ float partial[kThreads];
+__global__ void channelPartialSums(const T* dy, float* partial, int64_t images, int64_t channels,
+                                   int64_t plane, int64_t chunk) {
+  __shared__ float sums[kThreads];
   const int64_t c = blockIdx.x;
+  const int64_t first = blockIdx.y * chunk, count = images * plane;
+  const int64_t last = first + chunk < count ? first + chunk : count;
   float sum = 0;
-  for (int64_t k = threadIdx.x; k < images * plane; k += kThreads) {
+  for (int64_t k = first + threadIdx.x; k < last; k += kThreads) {
     const int64_t image = k / plane, p = k % plane;
     sum += toFloat(dy[(image * channels + c) * plane + p]);
   }
-  sum = blockSum(sum, partial);
-  if (threadIdx.x == 0) db[c] = sum;
+  sum = blockSum(sum, sums);
+  if (threadIdx.x == 0) partial[blockIdx.y * channels + c] = sum;
 }
 
 // Where element p of plane (image, c) lives, NCHW or NHWC.
@@ -138,12 +149,20 @@ void launchAddChannelBias(T* y, const float* bias, int64_t images, int64_t chann
   checkLaunch("addChannelBias");
 }
 
+int64_t channelBiasPartialElements(int64_t images, int64_t channels, int64_t plane) {
+  const int64_t count = images * plane, chunk = channelChunk(count);
+  return (count + chunk - 1) / chunk * channels;
+}
+
 template <typename T>
-void launchChannelBiasGradient(const T* dy, float* db, int64_t images, int64_t channels,
-                               int64_t plane, cudaStream_t stream) {
-  channelBiasGradient<<<static_cast<unsigned>(channels), kThreads, 0, stream>>>(dy, db, images,
-                                                                                channels, plane);
-  checkLaunch("channelBiasGradient");
+void launchChannelBiasGradient(const T* dy, float* partial, float* db, int64_t images,
+                               int64_t channels, int64_t plane, cudaStream_t stream) {
+  const int64_t count = images * plane, chunk = channelChunk(count);
+  const int64_t chunks = (count + chunk - 1) / chunk;
+  const dim3 grid(static_cast<unsigned>(channels), static_cast<unsigned>(chunks));
+  channelPartialSums<<<grid, kThreads, 0, stream>>>(dy, partial, images, channels, plane, chunk);
+  checkLaunch("channelPartialSums");
+  launchSumChunks(partial, db, chunks, channels, stream);
 }
 
 template <typename T>
@@ -180,10 +199,10 @@ template void launchAddChannelBias<float>(float*, const float*, int64_t, int64_t
                                           cudaStream_t);
 template void launchAddChannelBias<bf16>(bf16*, const float*, int64_t, int64_t, int64_t, bool,
                                          cudaStream_t);
-template void launchChannelBiasGradient<float>(const float*, float*, int64_t, int64_t, int64_t,
-                                               cudaStream_t);
-template void launchChannelBiasGradient<bf16>(const bf16*, float*, int64_t, int64_t, int64_t,
-                                              cudaStream_t);
+template void launchChannelBiasGradient<float>(const float*, float*, float*, int64_t, int64_t,
+                                               int64_t, cudaStream_t);
+template void launchChannelBiasGradient<bf16>(const bf16*, float*, float*, int64_t, int64_t,
+                                              int64_t, cudaStream_t);
 template void launchGlobalAvgPool<float>(const float*, float*, int64_t, int64_t, int64_t, bool,
                                          cudaStream_t);
 template void launchGlobalAvgPool<bf16>(const bf16*, bf16*, int64_t, int64_t, int64_t, bool,

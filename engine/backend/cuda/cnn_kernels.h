@@ -31,10 +31,14 @@ void launchRelayout(const S* src, D* dst, int64_t images, int64_t channels, int6
 template <typename T>
 void launchAddChannelBias(T* y, const float* bias, int64_t images, int64_t channels, int64_t plane,
                           bool channelsLast, cudaStream_t stream);
-// db[c] = the sum of dy[i, c, p] over images and plane (NCHW): one block per channel.
+// db[c] = the sum of dy[i, c, p] over images and plane (NCHW), in two deterministic passes over
+// `partial` (channelBiasPartialElements floats): sums of chunks of each channel side by side,
+// then the chunks in order. One block per channel left cnn-small's 32-channel conv1 with 32
+// blocks of 784 loads a thread.
+int64_t channelBiasPartialElements(int64_t images, int64_t channels, int64_t plane);
 template <typename T>
-void launchChannelBiasGradient(const T* dy, float* db, int64_t images, int64_t channels,
-                               int64_t plane, cudaStream_t stream);
+void launchChannelBiasGradient(const T* dy, float* partial, float* db, int64_t images,
+                               int64_t channels, int64_t plane, cudaStream_t stream);
 
 // y[i, c] = the mean of x's plane (i, c), x NCHW or, with `channelsLast`, NHWC; backward
 // dx (+)= dy[i, c] / plane over that plane.

@@ -282,6 +282,11 @@ void launchBiasGradient(const T* dy, float* partial, float* db, int64_t rows, in
                   static_cast<unsigned>(chunks));
   biasPartialSums<<<grid, dim3(kTileColumns, kRowThreads), 0, stream>>>(dy, partial, rows, cols);
   checkLaunch("biasPartialSums");
+  launchSumChunks(partial, db, chunks, cols, stream);
+}
+
+void launchSumChunks(const float* partial, float* db, int64_t chunks, int64_t cols,
+                     cudaStream_t stream) {
   sumChunks<<<blocksFor(cols), kThreads, 0, stream>>>(partial, db, chunks, cols);
   checkLaunch("sumChunks");
 }

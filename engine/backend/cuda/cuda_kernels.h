@@ -27,6 +27,9 @@ int64_t biasPartialElements(int64_t rows, int64_t cols);
 template <typename T>
 void launchBiasGradient(const T* dy, float* partial, float* db, int64_t rows, int64_t cols,
                         cudaStream_t stream);
+// db[c] = sum_k partial[k, c] over `chunks` rows, in order: the second pass of both.
+void launchSumChunks(const float* partial, float* db, int64_t chunks, int64_t cols,
+                     cudaStream_t stream);
 
 void launchToBf16(const float* x, __nv_bfloat16* y, int64_t n, cudaStream_t stream);
 

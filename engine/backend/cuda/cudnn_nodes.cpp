@@ -198,7 +198,8 @@ class CudnnConv : public CudaNode {
           launchBiasGradient(dy, m_b.biasPartial, m_b.paramGrads[1], m_images * m_plane, m_channels,
                              s);
         else
-          launchChannelBiasGradient(dy, m_b.paramGrads[1], m_images, m_channels, m_plane, s);
+          launchChannelBiasGradient(dy, m_b.biasPartial, m_b.paramGrads[1], m_images, m_channels,
+                                    m_plane, s);
       });
     if (m_b.inputGrads[0]) inputGradient(s);
   }

@@ -1,5 +1,6 @@
 #include "backend/cuda/memory_plan.h"
 
+#include "backend/cuda/cnn_kernels.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "core/error.h"
 
@@ -108,9 +109,11 @@ MemoryPlan MemoryPlan::of(const GpuPlan& plan) {
       if (plan.channelsLast) m.filter[n] = carve.take(weightBytes);
       if ((node.bf16 || plan.channelsLast) && plan.training)
         m.filterGrad[n] = carve.take(weightBytes);
-      if (plan.channelsLast && plan.training && node.params.size() > 1) {
+      if (plan.training && node.params.size() > 1) {  // the bias gradient's two passes
         const Shape& out = plan.values[node.output].shape;
-        m.biasPartial[n] = carve.take(4 * biasPartialElements(out[0] * out[2] * out[3], out[1]));
+        m.biasPartial[n] = carve.take(
+            4 * (plan.channelsLast ? biasPartialElements(out[0] * out[2] * out[3], out[1])
+                                   : channelBiasPartialElements(out[0], out[1], out[2] * out[3])));
       }
     }
     if (node.op == "BatchNorm2d" && plan.training)
