@@ -343,16 +343,22 @@ bool WorkbenchController::followAcrossNodes(const Run& run, const QList<RunShare
 
 void WorkbenchController::finished(qint64 runId, RunState state) {
   emit runStateChanged(runId, state);
-  if (state != RunState::Succeeded) return;
+  // "Quantize when done" is for a run that finishes: one stopped or failed is not quantized
+  // behind the user's back.
   if (const auto pending = m_quantizeWhenDone.find(runId); pending != m_quantizeWhenDone.end()) {
     const QuantizeSettings settings = pending->second;
     m_quantizeWhenDone.erase(pending);
-    try {
-      quantizeRun(runId, settings);
-    } catch (const StoreError& e) {  // a full disk: Export quantizes it later
-      emit notice(tr("The int8 run was not started: %1").arg(QString::fromUtf8(e.what())));
+    if (state == RunState::Succeeded) {
+      try {
+        quantizeRun(runId, settings);
+      } catch (const StoreError& e) {  // a full disk: Export quantizes it later
+        emit notice(tr("The int8 run was not started: %1").arg(QString::fromUtf8(e.what())));
+      }
     }
   }
+  // A stopped run keeps its model as trained so far: summarized too, with its files, so that
+  // Export finds it.
+  if (state != RunState::Succeeded && state != RunState::Cancelled) return;
   // The summary needs the model's size from the node: worked out off the GUI thread.
   const Run run = m_store.run(runId);
   std::shared_ptr<remote::NodeEndpoint> node = endpointFor(run.node);

@@ -499,7 +499,21 @@ class TestCliTrain : public QObject {
     auto before = readEvents(events);
     QCOMPARE(before.back()["state"].get<std::string>(), std::string("cancelled"));
     const int stoppedAt = before.back()["step"];
-    QVERIFY(QFile::exists(dir.filePath(QString("checkpoints/step-%1.twbc").arg(stoppedAt))));
+    const QString checkpoint = dir.filePath(QString("checkpoints/step-%1.twbc").arg(stoppedAt));
+    QVERIFY(QFile::exists(checkpoint));
+    // The model as trained so far is kept beside it, for eval, predict and export; a checkpoint
+    // given where a model goes is named as what it is.
+    const QString model = dir.filePath("model.twbm");
+    QCOMPARE(QString::fromStdString(before.back().value("model", "")), model);
+    QVERIFY2(output.contains("model as trained so far: " + model), qPrintable(output));
+    const EngineRun evaluated = runEngine({"eval", model, "--dataset", "fashion-mnist"});
+    QVERIFY2(evaluated.exitCode == 0 && evaluated.output.contains("accuracy"),
+             qPrintable(evaluated.output));
+    const EngineRun notAModel = runEngine({"eval", checkpoint, "--dataset", "fashion-mnist"});
+    QVERIFY2(
+        notAModel.exitCode != 0 &&
+            notAModel.output.contains(checkpoint + ": a training checkpoint, not a model file"),
+        qPrintable(notAModel.output));
 
     const EngineRun resumed = runEngine({"train", example("fmnist-mlp.json"), "--epochs", "4", "--resume",
                                    dir.path(), "--events", events});

@@ -1005,10 +1005,15 @@ class NodeServiceTest : public QObject {
     QCOMPARE(watched.finalState(), std::string("cancelled"));
     QVERIFY2(watched.events.back().contains("checkpoint"), watched.events.back().dump().c_str());
     QCOMPARE(node.job(job.id()).state(), v1::CANCELLED);
-    bool checkpoint = false;
-    for (const auto& a : node.artifacts(job.id()))
+    bool checkpoint = false, model = false;  // and the model as trained so far, for Export
+    for (const auto& a : node.artifacts(job.id())) {
       checkpoint |= a.name().starts_with("checkpoints/");
+      model |= a.name() == "model.twbm" && a.size_bytes() > 0;
+    }
     QVERIFY(checkpoint);
+    QVERIFY(model);
+    QVERIFY2(watched.events.back().value("model", "").ends_with("/model.twbm"),
+             watched.events.back().dump().c_str());
 
     // A new job continues from that checkpoint: its first step follows the cancelled one's last.
     const int64_t stoppedAt = watched.events.back()["step"];

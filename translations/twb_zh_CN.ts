@@ -965,6 +965,10 @@ Trust this host and remember its key?</source>
         <source>Not quantized: %1</source>
         <translation>未量化：%1</translation>
     </message>
+    <message>
+        <source>%1 (%2, stopped early)</source>
+        <translation>%1（%2，提前停止）</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobForm</name>

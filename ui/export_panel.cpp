@@ -192,7 +192,12 @@ void ExportPanel::refresh() {
       this,
       [projectId = m_controller.projectId()](const app::ExperimentStore& store) {
         QList<app::Run> runs = store.runs(projectId);
-        runs.removeIf([](const app::Run& run) { return run.state != app::RunState::Succeeded; });
+        // Runs with a model: finished ones, and stopped ones whose node kept the model as
+        // trained so far (runs stopped before engines kept it have none).
+        runs.removeIf([](const app::Run& run) {
+          return run.state != app::RunState::Succeeded &&
+                 !(run.state == app::RunState::Cancelled && run.summary.contains("model_bytes"));
+        });
         return runs;
       },
       [this, read](QList<app::Run> runs) {
@@ -201,7 +206,11 @@ void ExportPanel::refresh() {
         const qint64 chosen = m_run->currentData().toLongLong();
         const QSignalBlocker blocker(m_run);
         m_run->clear();
-        for (const app::Run& run : std::as_const(m_runs)) m_run->addItem(run.name + " (" + run.precision + ")", run.id);
+        for (const app::Run& run : std::as_const(m_runs))
+          m_run->addItem(run.state == app::RunState::Cancelled
+                             ? tr("%1 (%2, stopped early)").arg(run.name, run.precision)
+                             : run.name + " (" + run.precision + ")",
+                         run.id);
         const int wanted = m_run->findData(m_wanted), index = m_run->findData(chosen);
         m_run->setCurrentIndex(wanted >= 0 ? wanted : index >= 0 ? index : m_run->count() - 1);
         showReport();

@@ -203,8 +203,9 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
           std::printf("\n");
         }
     }
-    std::fprintf(stderr, "%s: %lld samples -> %s %s\n", args.model.c_str(),
-                 static_cast<long long>(total), args.out.c_str(), toString(resultShape).c_str());
+    std::fprintf(stderr, "%s: %lld sample%s -> %s %s\n", args.model.c_str(),
+                 static_cast<long long>(total), total == 1 ? "" : "s", args.out.c_str(),
+                 toString(resultShape).c_str());
     exitCode = kExitOk;
   });
 }

@@ -168,11 +168,12 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
         exitCode = kExitInterrupted;
         return;
       }
-      std::fprintf(
-          stderr,
-          "interrupted at step %lld; checkpoint %s\nresume with: twb-engine train %s --resume %s\n",
-          static_cast<long long>(result.steps), result.checkpointPath.c_str(),
-          args.job.path.c_str(), options.outDir.c_str());
+      std::fprintf(stderr, "interrupted at step %lld; checkpoint %s\n",
+                   static_cast<long long>(result.steps), result.checkpointPath.c_str());
+      if (!result.modelPath.empty())
+        std::fprintf(stderr, "model as trained so far: %s\n", result.modelPath.c_str());
+      std::fprintf(stderr, "resume with: twb-engine train %s --resume %s\n", args.job.path.c_str(),
+                   options.outDir.c_str());
       exitCode = kExitInterrupted;
       return;
     }

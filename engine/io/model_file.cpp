@@ -54,6 +54,10 @@ void saveModel(const std::string& path, const ModelSpec& spec, const ParameterSt
 ModelFile loadModel(const std::string& path) {
   const TensorFile file = readTensorFile(path);
   auto format = file.metadata.find("format");
+  if (format != file.metadata.end() && format->second.starts_with("twb-checkpoint/"))
+    throw Error(path +
+                ": a training checkpoint, not a model file: use its run's model.twbm (written "
+                "when the run ends or is stopped), or resume training from the checkpoint");
   if (format == file.metadata.end() || format->second != "twbm/1")
     throw Error(path + ": not a Tensor Workbench model (metadata format is not twbm/1)");
   auto specText = file.metadata.find("spec");

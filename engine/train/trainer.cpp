@@ -60,6 +60,9 @@ class TrainingRun {
   void checkpoint();
   // The profiled steps so far as a Chrome trace, when the run was asked for one.
   void writeTrace();
+  // The model as trained so far, out/model.twbm: at the end and when the run is stopped, so that
+  // a stopped run's work can be evaluated, exported or quantized without resuming it.
+  void writeModel();
   // precision int8: the trained model quantized (default calibration) into out/model-int8.twbm.
   void quantize();
   // What the saved model keeps of its data: the normalisation and the class names.
@@ -367,6 +370,14 @@ void TrainingRun::checkpoint() {
                         {"checkpoint", path}, {"step", m_state.step}});
 }
 
+void TrainingRun::writeModel() {
+  if (m_options.outDir.empty() || !writesFiles()) return;
+  fs::create_directories(m_options.outDir);
+  m_result.modelPath = (fs::path(m_options.outDir) / "model.twbm").string();
+  fetchFromDevice();
+  saveModel(m_result.modelPath, m_job.model, m_params, nullptr, datasetInfo());
+}
+
 void TrainingRun::writeTrace() {
   if (m_options.tracePath.empty() || !writesFiles()) return;
   m_trace.write(m_options.tracePath);
@@ -458,11 +469,14 @@ TrainResult TrainingRun::run() {
                     ": the loss is " + std::to_string(loss) + " (try a lower optimizer.lr)");
       if (m_strategy ? agreedStop : stopRequested()) {
         checkpoint();
+        writeModel();
         writeTrace();
         m_result.status = TrainStatus::cancelled;
         m_result.steps = m_state.step;
-        m_events.publish("state", {{"state", "cancelled"}, {"step", m_state.step},
-                                {"checkpoint", m_result.checkpointPath}});
+        m_events.publish("state", {{"state", "cancelled"},
+                                   {"step", m_state.step},
+                                   {"checkpoint", m_result.checkpointPath},
+                                   {"model", m_result.modelPath}});
         return m_result;
       }
       if (m_job.checkpointEverySteps && m_state.step % m_job.checkpointEverySteps == 0)
@@ -477,15 +491,9 @@ TrainResult TrainingRun::run() {
   }
   evaluate("final");
   m_result.steps = m_state.step;
-  // The trained model first: whatever fails after it, the run's work is kept.
-  if (!m_options.outDir.empty() && writesFiles()) {
-    fs::create_directories(m_options.outDir);
-    m_result.modelPath = (fs::path(m_options.outDir) / "model.twbm").string();
-    fetchFromDevice();
-    saveModel(m_result.modelPath, m_job.model, m_params, nullptr, datasetInfo());
-    checkpoint();
-    if (m_job.precision == "int8") quantize();
-  }
+  writeModel();  // first: whatever fails after it, the run's work is kept
+  checkpoint();
+  if (m_job.precision == "int8" && !m_options.outDir.empty() && writesFiles()) quantize();
   writeTrace();
   m_events.publish("state", {{"state", "succeeded"},
                           {"step", m_state.step},

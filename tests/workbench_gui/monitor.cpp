@@ -335,6 +335,13 @@ void WorkbenchGuiTest::aRunShowsProgressAndCanBeCancelled() {
   QCOMPARE(m_store->run(runId).state, twb::app::RunState::Cancelled);
   QVERIFY(m_store->lastSeq(runId) > 0);
   QVERIFY(!m_controller->cancelRun(runId));  // nothing left to cancel
+  // What it learned is kept: Export lists the stopped run once its node's files are known.
+  QTRY_VERIFY_WITH_TIMEOUT(field<QComboBox>("exportRun")->findData(runId) >= 0,
+                           twb::test::timeScaled(10000));
+  QVERIFY(m_store->run(runId).summary.value("model_bytes").toDouble() > 0);
+  auto* exportRun = field<QComboBox>("exportRun");
+  QVERIFY2(exportRun->itemText(exportRun->findData(runId)).endsWith("(fp32, stopped early)"),
+           qPrintable(exportRun->itemText(exportRun->findData(runId))));
   // Resumed from the checkpoint as a new run: it starts after the step the first one stopped at.
   const qint64 stoppedAt = QJsonDocument::fromJson(m_store->events(runId, "state").back())
                                .object()
