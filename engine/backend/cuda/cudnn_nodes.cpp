@@ -2,8 +2,6 @@
 
 #include <cuda_bf16.h>
 
-#include <functional>
-
 #include "backend/cuda/cnn_kernels.h"
 #include "backend/cuda/conv_algorithms.h"
 #include "backend/cuda/cuda_kernels.h"
@@ -126,7 +124,6 @@ class CudnnConv : public CudaNode {
     // 2026-12-04: every plan after the first in a process failed or crashed in cudnnFind).
     TWB_CUDNN(cudnnSetStream(m_dnn, nullptr));
     const size_t ws = m_b.workspaceBytes;
-    const bool deterministic = plan.deterministic;
     // What a remembered choice holds for: the GPU, cuDNN, the shapes and every option.
     const std::string key =
         timingPlatform(plan.device) + ": x " + shapeText(plan.values[node.inputs[0]].shape) +
@@ -135,30 +132,27 @@ class CudnnConv : public CudaNode {
         std::to_string(dh) + "," + std::to_string(dw) + ", groups " +
         std::to_string(node.attrs.at("groups").get<int>()) + (node.bf16 ? ", bf16" : ", f32") +
         (plan.channelsLast ? ", NHWC" : ", NCHW") + ", math " + std::to_string(math) +
-        (deterministic ? ", deterministic" : "") + ", workspace " + std::to_string(ws) + ": ";
-    m_forward = choose<cudnnConvolutionFwdAlgo_t>(plan, key + "forward", [&] {
-      cudnnConvolutionFwdAlgoPerf_t timed[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-      int found = 0;
-      TWB_CUDNN(cudnnFindConvolutionForwardAlgorithm(
-          m_dnn, m_x, m_w, m_conv, m_y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, timed));
-      return fastestAllowed(timed, found, ws, math, deterministic, "forward");
-    });
+        (plan.deterministic ? ", deterministic" : "") + ", workspace " + std::to_string(ws) + ": ";
+    m_forward = timedChoice<cudnnConvolutionFwdAlgo_t, cudnnConvolutionFwdAlgoPerf_t,
+                            CUDNN_CONVOLUTION_FWD_ALGO_COUNT>(
+        plan, key, math, "forward", [&](int count, int* found, auto* timed) {
+          return cudnnFindConvolutionForwardAlgorithm(m_dnn, m_x, m_w, m_conv, m_y, count, found,
+                                                      timed);
+        });
     m_implementation = "cuDNN forward " + describe(m_forward);
     if (!plan.training) return;
-    m_data = choose<cudnnConvolutionBwdDataAlgo_t>(plan, key + "backward-data", [&] {
-      cudnnConvolutionBwdDataAlgoPerf_t timed[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-      int found = 0;
-      TWB_CUDNN(cudnnFindConvolutionBackwardDataAlgorithm(
-          m_dnn, m_w, m_y, m_conv, m_x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, timed));
-      return fastestAllowed(timed, found, ws, math, deterministic, "backward-data");
-    });
-    m_filter = choose<cudnnConvolutionBwdFilterAlgo_t>(plan, key + "backward-filter", [&] {
-      cudnnConvolutionBwdFilterAlgoPerf_t timed[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-      int found = 0;
-      TWB_CUDNN(cudnnFindConvolutionBackwardFilterAlgorithm(
-          m_dnn, m_x, m_y, m_conv, m_w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &found, timed));
-      return fastestAllowed(timed, found, ws, math, deterministic, "backward-filter");
-    });
+    m_data = timedChoice<cudnnConvolutionBwdDataAlgo_t, cudnnConvolutionBwdDataAlgoPerf_t,
+                         CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT>(
+        plan, key, math, "backward-data", [&](int count, int* found, auto* timed) {
+          return cudnnFindConvolutionBackwardDataAlgorithm(m_dnn, m_w, m_y, m_conv, m_x, count,
+                                                           found, timed);
+        });
+    m_filter = timedChoice<cudnnConvolutionBwdFilterAlgo_t, cudnnConvolutionBwdFilterAlgoPerf_t,
+                           CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT>(
+        plan, key, math, "backward-filter", [&](int count, int* found, auto* timed) {
+          return cudnnFindConvolutionBackwardFilterAlgorithm(m_dnn, m_x, m_y, m_conv, m_w, count,
+                                                             found, timed);
+        });
     m_implementation += ", data " + describe(m_data) + ", filter " + describe(m_filter);
   }
 
@@ -205,12 +199,18 @@ class CudnnConv : public CudaNode {
   }
 
  private:
-  // A pass's algorithm as `time` picks it, remembered for every later plan of the node
-  // (conv_algorithms.h; GpuPlan::algorithmCache).
-  template <typename Algo>
-  static PassChoice<Algo> choose(const GpuPlan& plan, const std::string& key,
-                                 const std::function<ConvAlgorithm()>& time) {
-    const ConvAlgorithm chosen = rememberedChoice(plan.algorithmCache, key, time);
+  // A pass's algorithm: the fastest allowed of cuDNN's timing of its kCount algorithms (`find`,
+  // one of cudnnFind*), remembered for every later plan of the node (conv_algorithms.h).
+  template <typename Algo, typename Perf, int kCount, typename Find>
+  PassChoice<Algo> timedChoice(const GpuPlan& plan, const std::string& key, cudnnMathType_t math,
+                               const char* pass, Find find) const {
+    const ConvAlgorithm chosen = rememberedChoice(plan.algorithmCache, key + pass, [&] {
+      Perf timed[kCount];
+      int found = 0;
+      checkCudnn(find(kCount, &found, timed),
+                 (std::string("timing the ") + pass + " pass").c_str());
+      return fastestAllowed(timed, found, m_b.workspaceBytes, math, plan.deterministic, pass);
+    });
     return {static_cast<Algo>(chosen.algo), chosen.math};
   }
 
