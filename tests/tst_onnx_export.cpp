@@ -169,6 +169,59 @@ class TestOnnxExport : public QObject {
     QVERIFY2(error <= 1e-6, std::to_string(error).c_str());
   }
 
+  // The normalisation a model's inputs need and its class names go with it into ONNX (where
+  // another runtime's user reads them) and come back on import, so that predict and eval of the
+  // imported model normalise as training did (without them, Fashion-MNIST's mlp went from
+  // 85.9 % to 84.7 % through ONNX and back). A broken entry is an error naming it.
+  void theDataItWasTrainedOnTravelsWithTheModel() {
+    const ModelSpec spec = makeTemplate("mlp", {});
+    ParameterStore params;
+    params.ensure(Graph::build(spec, 1), 1);
+    DatasetInfo dataset;
+    dataset.normalization = Normalization{{0.286f}, {0.353f}};
+    dataset.classNames = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                          "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+    QTemporaryDir dir;
+    const QString path = dir.filePath("mlp.onnx");
+    exportOnnx(path.toStdString(), spec, params, nullptr, dataset);
+
+    const auto python = [](const QString& script, const QStringList& args) {
+      QProcess p;
+      p.start("/usr/bin/python3", QStringList{"-c", script} + args);
+      p.waitForFinished(60000);
+      return std::make_pair(
+          p.exitCode(), QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError()));
+    };
+    const auto [read, said] = python(
+        "import json, onnx, sys; m = onnx.load(sys.argv[1]); "
+        "d = json.loads({p.key: p.value for p in m.metadata_props}['twb.dataset']); "
+        "print(round(d['normalization']['mean'][0], 6), round(d['normalization']['std'][0], 6), "
+        "d['class_names'][9])",
+        {path});
+    QVERIFY2(read == 0, qPrintable(said));
+    QCOMPARE(said.trimmed(), QString("0.286 0.353 Ankle boot"));
+
+    const ModelFile back = importOnnx(path.toStdString());
+    QVERIFY(back.dataset.normalization.has_value());
+    QCOMPARE(back.dataset.normalization->mean, dataset.normalization->mean);
+    QCOMPARE(back.dataset.normalization->std, dataset.normalization->std);
+    QCOMPARE(back.dataset.classNames, dataset.classNames);
+
+    const QString rewrite =
+        "import onnx, sys; m = onnx.load(sys.argv[1]); m.metadata_props[0].value = sys.argv[2]; "
+        "onnx.save(m, sys.argv[3])";
+    const QString notJson = dir.filePath("not-json.onnx"), noStd = dir.filePath("no-std.onnx");
+    QCOMPARE(python(rewrite, {path, "{", notJson}).first, 0);
+    QCOMPARE(python(rewrite, {path, R"({"normalization": {"mean": [0.5]}})", noStd}).first, 0);
+    const std::string brokenJson = test::errorOf([&] { importOnnx(notJson.toStdString()); });
+    QVERIFY2(brokenJson == notJson.toStdString() + ": metadata_props 'twb.dataset' is not JSON",
+             brokenJson.c_str());
+    const std::string missing = test::errorOf([&] { importOnnx(noStd.toStdString()); });
+    QVERIFY2(missing.starts_with(noStd.toStdString() + ": metadata_props 'twb.dataset': ") &&
+                 missing.find("std") != std::string::npos,
+             missing.c_str());
+  }
+
   void lossesAreRefused() {
     const ModelSpec spec = withLoss(makeTemplate("mlp", {}), "SoftmaxCrossEntropy", {1, 10});
     ParameterStore params;

@@ -32,7 +32,7 @@ void addExportCommand(CLI::App& app, int& exitCode) {
     const ModelFile model = loadModelArgument(args.model);
     const QuantPlan* quant = model.quant ? &*model.quant : nullptr;
     if (args.format == "onnx")
-      exportOnnx(args.out, model.spec, model.params, quant);
+      exportOnnx(args.out, model.spec, model.params, quant, model.dataset);
     else
       saveModel(args.out, model.spec, model.params, quant, model.dataset);
     std::printf("%s -> %s (%s)\n", args.model.c_str(), args.out.c_str(), args.format.c_str());

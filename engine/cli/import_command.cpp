@@ -16,7 +16,8 @@ void addImportCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--out", args.out, "Model file to write (.twbm)")->required();
   cmd->callback([&exitCode] {
     const ModelFile model = importOnnx(args.onnx);
-    saveModel(args.out, model.spec, model.params, model.quant ? &*model.quant : nullptr);
+    saveModel(args.out, model.spec, model.params, model.quant ? &*model.quant : nullptr,
+              model.dataset);
     const Graph graph = Graph::build(model.spec, 1);
     const std::string int8 =
         model.quant ? ", " + std::to_string(model.quant->int8LayerCount()) + " int8 layers" : "";

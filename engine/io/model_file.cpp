@@ -18,6 +18,8 @@ const LayerQuant* int8Weight(const QuantPlan* quant, const std::string& param) {
   return it != quant->layers.end() && it->second.int8 ? &it->second : nullptr;
 }
 
+}  // namespace
+
 nlohmann::json toJson(const DatasetInfo& dataset) {
   nlohmann::json j = nlohmann::json::object();
   if (dataset.normalization) j["normalization"] = toJson(*dataset.normalization);
@@ -34,8 +36,6 @@ DatasetInfo datasetInfoFromJson(const nlohmann::json& j) {
   o.rejectUnknown();
   return dataset;
 }
-
-}  // namespace
 
 void saveModel(const std::string& path, const ModelSpec& spec, const ParameterStore& params,
                const QuantPlan* quant, const DatasetInfo& dataset) {

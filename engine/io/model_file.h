@@ -1,5 +1,6 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -29,6 +30,14 @@ struct ModelFile {
   std::optional<QuantPlan> quant;
   DatasetInfo dataset;
 };
+
+// Where an ONNX file the engine exports keeps the same JSON: its metadata_props entry.
+constexpr const char* kOnnxDatasetKey = "twb.dataset";
+
+// The "dataset" metadata as JSON, {"normalization": {...}, "class_names": [...]}, and back
+// (errors name the field: "dataset.normalization.std: ...").
+nlohmann::json toJson(const DatasetInfo& dataset);
+DatasetInfo datasetInfoFromJson(const nlohmann::json& j);
 
 void saveModel(const std::string& path, const ModelSpec& spec, const ParameterStore& params,
                const QuantPlan* quant = nullptr, const DatasetInfo& dataset = {});

@@ -226,8 +226,13 @@ class Exporter : public OnnxWriter {
 }  // namespace
 
 void exportOnnx(const std::string& path, const ModelSpec& spec, const ParameterStore& params,
-                const QuantPlan* quant) {
-  const onnx::ModelProto model = Exporter(spec, params, quant).run();
+                const QuantPlan* quant, const DatasetInfo& dataset) {
+  onnx::ModelProto model = Exporter(spec, params, quant).run();
+  if (dataset.normalization || !dataset.classNames.empty()) {
+    auto* entry = model.add_metadata_props();
+    entry->set_key(kOnnxDatasetKey);
+    entry->set_value(toJson(dataset).dump());
+  }
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception& e) {

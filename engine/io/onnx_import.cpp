@@ -102,6 +102,23 @@ std::vector<int64_t> symmetricPads(const ImportedNode& n) {
   return {p[0], p[1]};
 }
 
+// What the exporter kept of the training data (io/onnx_export.h); nothing in a model made
+// elsewhere.
+DatasetInfo datasetOf(const onnx::ModelProto& model, const std::string& path) {
+  for (const auto& entry : model.metadata_props()) {
+    if (entry.key() != kOnnxDatasetKey) continue;
+    const std::string where = path + ": metadata_props '" + kOnnxDatasetKey + "'";
+    const nlohmann::json j = nlohmann::json::parse(entry.value(), nullptr, false);
+    if (j.is_discarded()) throw Error(where + " is not JSON");
+    try {
+      return datasetInfoFromJson(j);
+    } catch (const Error& e) {
+      throw e.within(where);
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 ModelFile Importer::run() {
@@ -153,7 +170,7 @@ ModelFile Importer::run() {
       throw Error(m_path + ": graph output '" + output.name() + "' is not produced by any node");
     m_spec.outputs.push_back(name);
   }
-  ModelFile file{m_spec, {}, quantPlan(), {}};
+  ModelFile file{m_spec, {}, quantPlan(), datasetOf(model, m_path)};
   try {
     const Graph graph = Graph::build(m_spec, 1);
     for (const auto& [name, axis] : m_flatteningSoftmax)

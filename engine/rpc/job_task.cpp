@@ -204,7 +204,7 @@ void runExport(const nlohmann::json& task, const JobFolder& folder, EventLog& ev
   events.publish("state", {{"state", "running"}, {"model", modelPath}});
   const ModelFile model = loadModel(modelPath);
   const std::string out = folder.out() + "/" + fs::path(modelPath).stem().string() + ".onnx";
-  exportOnnx(out, model.spec, model.params, model.quant ? &*model.quant : nullptr);
+  exportOnnx(out, model.spec, model.params, model.quant ? &*model.quant : nullptr, model.dataset);
   events.publish("state", {{"state", "succeeded"}, {"model", out}});
 }
 }  // namespace
