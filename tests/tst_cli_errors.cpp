@@ -358,6 +358,28 @@ class TestCliErrors : public QObject {
     QVERIFY2(o.output.contains(expected), qPrintable("expected '" + expected + "' in: " + o.output));
     QVERIFY(!QFileInfo::exists(dir.filePath("y.npy")));
   }
+
+  // Where predict's outputs go is checked before any sample is read: a name that is not .npy
+  // (it wrote a NumPy array under any name) and a folder that does not exist.
+  void predictChecksItsOutputFirst() {
+    QTemporaryDir dir;
+    QCOMPARE(
+        runEngine({"export", "mlp", "--format", "twbm", "--out", dir.filePath("m.twbm")}).exitCode,
+        0);
+    const QString missing = dir.filePath("missing.npy");  // an input that is not there either
+    const EngineRun text = runEngine(
+        {"predict", dir.filePath("m.twbm"), "--input", missing, "--out", dir.filePath("y.txt")});
+    QCOMPARE(text.exitCode, 1);
+    QVERIFY2(text.output.contains("--out " + dir.filePath("y.txt") +
+                                  ": predict writes a NumPy array; give the file a .npy name"),
+             qPrintable(text.output));
+    const EngineRun folder = runEngine(
+        {"predict", dir.filePath("m.twbm"), "--input", missing, "--out", dir.filePath("no/y.npy")});
+    QCOMPARE(folder.exitCode, 1);
+    QVERIFY2(folder.output.contains(dir.filePath("no/y.npy")) && !folder.output.contains(missing),
+             qPrintable(folder.output));
+    QVERIFY(!QFileInfo::exists(dir.filePath("y.txt")));
+  }
 };
 
 

@@ -4,12 +4,14 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <numeric>
 
 #include "cli/commands.h"
 #include "cli/model_argument.h"
 #include "cli/progress_bar.h"
 #include "core/error.h"
+#include "core/file_writing.h"
 #include "data/image_file.h"
 #include "data/image_resize.h"
 #include "data/npy_file.h"
@@ -38,7 +40,8 @@ InputFile readImageInput(const std::string& path, const Shape& sample,
   if (!normalization)
     throw Error(path +
                 ": the model file records no normalisation for images (trained before "
-                "models kept it, or imported): give it with --mean and --std");
+                "models kept it, or imported from an ONNX file made elsewhere): give it with "
+                "--mean and --std");
   InputFile file{path, Tensor(sample, DType::f32), 1};
   float* x = file.values.data<float>();
   resizeAndCrop(readImageFile(path, sample[0]), sample[1], sample[2], x);
@@ -117,6 +120,11 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
                   "fp32, bf16 or int8 (int8 needs a model made by twb-engine quantize)")
       ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
   cmd->callback([&exitCode] {
+    // Where the outputs go is checked before any sample is read or run.
+    if (std::filesystem::path(args.out).extension() != ".npy")
+      throw Error("--out " + args.out +
+                  ": predict writes a NumPy array; give the file a .npy name");
+    checkFileCanBeWritten(args.out);
     ModelFile model = loadModelOrOnnx(args.model);
     if (model.spec.inputs.size() != 1)
       throw Error(args.model + ": predict feeds models of one input; this one has " +
