@@ -83,7 +83,8 @@ class TrainingRun {
            m_state.batchInEpoch + 1 >= m_stepsPerEpoch;
   }
   // A GPU run's parameters and optimizer state back in the ParameterStore and the Optimizer,
-  // which evaluation, checkpoints and the saved model read.
+  // which evaluation, checkpoints and the saved model read: once a step, however many of them
+  // read it (the end of a run evaluates, writes the model and a checkpoint).
   void fetchFromDevice();
   // Rank 0 of a data-parallel job, or the only process: the one that writes files.
   bool writesFiles() const { return !m_strategy || m_strategy->rank() == 0; }
@@ -114,6 +115,7 @@ class TrainingRun {
   int64_t m_profileEvery = 0;
   ChromeTrace m_trace;
   int64_t m_tracedSteps = 0;  // profiled steps in m_trace (this process's, since any resume)
+  int64_t m_fetchedStep = -1;  // the step whose GPU state the host holds (fetchFromDevice)
   // Sums since the last step event.
   double m_windowLoss = 0, m_windowData = 0, m_windowCompute = 0;
   int64_t m_windowSamples = 0, m_windowCorrect = 0, m_windowSteps = 0;
@@ -228,7 +230,8 @@ void TrainingRun::setUp() {
 }
 
 void TrainingRun::fetchFromDevice() {
-  if (!m_gpu) return;
+  if (!m_gpu || m_fetchedStep == m_state.step) return;
+  m_fetchedStep = m_state.step;
   m_optimizer->ensureState(m_params.all());
   std::vector<float*> state;
   for (auto& [name, tensor] : m_optimizer->state()) state.push_back(tensor.data<float>());
@@ -473,10 +476,11 @@ TrainResult TrainingRun::run() {
         writeTrace();
         m_result.status = TrainStatus::cancelled;
         m_result.steps = m_state.step;
-        m_events.publish("state", {{"state", "cancelled"},
-                                   {"step", m_state.step},
-                                   {"checkpoint", m_result.checkpointPath},
-                                   {"model", m_result.modelPath}});
+        nlohmann::json cancelled{{"state", "cancelled"},
+                                 {"step", m_state.step},
+                                 {"checkpoint", m_result.checkpointPath}};
+        if (!m_result.modelPath.empty()) cancelled["model"] = m_result.modelPath;
+        m_events.publish("state", cancelled);
         return m_result;
       }
       if (m_job.checkpointEverySteps && m_state.step % m_job.checkpointEverySteps == 0)

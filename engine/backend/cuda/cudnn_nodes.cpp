@@ -121,7 +121,7 @@ class CudnnConv : public CudaNode {
     TWB_CUDNN(cudnnSetConvolutionMathType(m_conv, math));
     // Timing runs on the handle's stream, and the handle is the device's, shared by every
     // session: it may still name the stream of a session since destroyed (the H200 run of
-    // 2026-12-04: every plan after the first in a process failed or crashed in cudnnFind).
+    // 2026-12-04: later plans of a process failed or crashed in cudnnFind).
     TWB_CUDNN(cudnnSetStream(m_dnn, nullptr));
     const size_t ws = m_b.workspaceBytes;
     // What a remembered choice holds for: the GPU, cuDNN, the shapes and every option.
