@@ -72,19 +72,31 @@ class TestCliErrors : public QObject {
     QTest::newRow("unknown op") << R"({"model": {"spec": {"inputs": [{"name": "image", "shape": [4]}],
         "nodes": [{"name": "x", "op": "Frobnicate", "inputs": ["image"]}]}}})"
                                 << "nodes[0] 'x': unknown op 'Frobnicate'";
-    QTest::newRow("lr zero") << QString::fromStdString(job("fashion-mnist", R"("optimizer": {"lr": 0})"))
-                             << "optimizer.lr: must be > 0";
-    QTest::newRow("lr negative")
-        << QString::fromStdString(job("fashion-mnist", R"("optimizer": {"type": "adam", "lr": -1})"))
-        << "optimizer.lr: must be > 0";
+    QTest::newRow("lr zero") << QString::fromStdString(
+                                    job("fashion-mnist", R"("optimizer": {"lr": 0})"))
+                             << "optimizer.lr: must be > 0, got 0";
+    QTest::newRow("lr negative") << QString::fromStdString(
+                                        job("fashion-mnist",
+                                            R"("optimizer": {"type": "adam", "lr": -1})"))
+                                 << "optimizer.lr: must be > 0, got -1";
+    QTest::newRow("momentum out of range")
+        << QString::fromStdString(
+               job("fashion-mnist", R"("optimizer": {"lr": 0.1, "momentum": 1.5})"))
+        << "optimizer.momentum: must be within [0, 1), got 1.5";
     QTest::newRow("batch zero") << R"({"model": {"template": "mlp"}, "batch": 0})"
                                 << "batch: must be > 0, got 0";
     QTest::newRow("not JSON") << "{\"model\": {\"template\": \"mlp\"},\n  \"batch\": 64,,}"
                               << "job.json:2:15: not valid JSON";
     QTest::newRow("wrong field type") << R"({"model": {"template": "mlp"}, "epochs": "five"})"
                                       << "epochs: must be an integer, got a string";
-    QTest::newRow("unknown field") << R"({"model": {"template": "mlp"}, "optimizer": {"lr": 0.1, "mommentum": 0.9}})"
-                                   << "optimizer.mommentum: unknown field";
+    QTest::newRow("unknown field")
+        << R"({"model": {"template": "mlp"}, "optimizer": {"lr": 0.1, "mommentum": 0.9}})"
+        << "optimizer.mommentum: unknown field (did you mean \"momentum\"?)";
+    QTest::newRow("misspelt top-level field") << R"({"model": {"template": "mlp"}, "epcohs": 2})"
+                                              << "epcohs: unknown field (did you mean \"epochs\"?)";
+    QTest::newRow("unknown field, nothing near it")
+        << R"({"model": {"template": "mlp"}, "colour": "red"})"
+        << "colour: unknown field\n";
     QTest::newRow("wrong attribute type") << R"({"model": {"spec": {"inputs": [{"name": "image", "shape": [1, 28, 28]}],
         "nodes": [{"name": "conv", "op": "Conv2d", "inputs": ["image"], "attrs": {"out_channels": "4", "kernel": 3}}]}}})"
                                           << "nodes[0] 'conv'.attrs.out_channels: must be an integer";
@@ -130,7 +142,8 @@ class TestCliErrors : public QObject {
     QVERIFY2(!o.crashed, qPrintable("twb-engine crashed: " + o.output));
     QCOMPARE(o.exitCode, 1);
     QVERIFY2(o.output.contains(expected), qPrintable("expected '" + expected + "' in: " + o.output));
-    QVERIFY2(o.output.startsWith("error: "), qPrintable(o.output));
+    // Every one of them is about the job: the message names its file first.
+    QVERIFY2(o.output.startsWith("error: " + jobPath + ":"), qPrintable(o.output));
   }
 
   // A GPU job on a node without a usable GPU stops before training and says why: no driver,

@@ -1,5 +1,6 @@
 #include "core/json_object.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace twb {
@@ -28,7 +29,10 @@ JsonObject::JsonObject(const nlohmann::json& value, std::string path)
                 jsonTypeName(value));
 }
 
-bool JsonObject::has(const std::string& key) const { return m_value.contains(key); }
+bool JsonObject::has(const std::string& key) const {
+  m_asked.insert(key);
+  return m_value.contains(key);
+}
 
 std::string JsonObject::pathOf(const std::string& key) const {
   return m_path.empty() ? key : m_path + "." + key;
@@ -38,8 +42,13 @@ Error JsonObject::error(const std::string& key, const std::string& message) cons
   return Error(pathOf(key) + ": " + message);
 }
 
+Error JsonObject::badValue(const std::string& key, const std::string& rule) const {
+  return error(key, has(key) ? rule + ", got " + m_value.at(key).dump() : rule);
+}
+
 const nlohmann::json* JsonObject::find(const std::string& key) {
   m_read.insert(key);
+  m_asked.insert(key);
   auto it = m_value.find(key);
   return it == m_value.end() ? nullptr : &*it;
 }
@@ -131,9 +140,35 @@ std::vector<std::string> JsonObject::strings(const std::string& key) {
 
 JsonObject JsonObject::object(const std::string& key) { return JsonObject(raw(key), pathOf(key)); }
 
+namespace {
+// Edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`.
+size_t editDistance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i)
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min(
+          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+}  // namespace
+
 void JsonObject::rejectUnknown() const {
-  for (const auto& [key, value] : m_value.items())
-    if (!m_read.count(key)) throw error(key, "unknown field");
+  for (const auto& [key, value] : m_value.items()) {
+    if (m_read.count(key)) continue;
+    // A key this object's reader knows and the document lacks, at most a third of it mistyped.
+    std::string nearest;
+    size_t best = std::max<size_t>(1, key.size() / 3) + 1;
+    for (const std::string& known : m_asked)
+      if (!m_value.contains(known))
+        if (const size_t d = editDistance(key, known); d < best) best = d, nearest = known;
+    throw error(key, nearest.empty() ? "unknown field"
+                                     : "unknown field (did you mean \"" + nearest + "\"?)");
+  }
 }
 
 }  // namespace twb

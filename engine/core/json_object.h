@@ -12,7 +12,8 @@ namespace twb {
 
 // Reads the fields of one JSON object and names the path of any bad field in its error:
 // "optimizer.lr: must be > 0", "nodes[3].attrs.kernel: must be an integer". Fields never read are
-// reported by rejectUnknown(), so a misspelt key is an error, not a silent default.
+// reported by rejectUnknown(), so a misspelt key is an error, not a silent default; the error
+// names the nearest key the reader asked for ("epcohs: unknown field (did you mean "epochs"?)").
 class JsonObject {
  public:
   JsonObject(const nlohmann::json& value, std::string path);
@@ -32,6 +33,8 @@ class JsonObject {
   // "optimizer.lr" for key "lr" of the object at "optimizer".
   std::string pathOf(const std::string& key) const;
   Error error(const std::string& key, const std::string& message) const;
+  // "optimizer.lr: must be > 0, got -1": a rule the given value breaks, with the value as written.
+  Error badValue(const std::string& key, const std::string& rule) const;
   void rejectUnknown() const;
 
  private:
@@ -39,6 +42,7 @@ class JsonObject {
   const nlohmann::json& m_value;
   std::string m_path;
   std::set<std::string> m_read;
+  mutable std::set<std::string> m_asked;  // every key read or tested with has(): the known ones
 };
 
 // "a string", "a number", ... for messages about a value of the wrong type.

@@ -48,7 +48,7 @@ QuantPlan QuantPlan::fromJson(const nlohmann::json& json, const std::string& pat
   plan.scheme = o.string("scheme");
   plan.window = o.integer("window");
   plan.samples = o.integer("samples");
-  if (plan.window < 1) throw o.error("window", "must be >= 1");
+  if (plan.window < 1) throw o.badValue("window", "must be >= 1");
   const auto& acts = o.raw("activations");
   if (!acts.is_object()) throw o.error("activations", "must be an object");
   for (const auto& [name, value] : acts.items()) {

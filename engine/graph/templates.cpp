@@ -39,7 +39,7 @@ ModelSpec mlp(JsonObject& args, const Shape& input, int64_t classes) {
   for (int64_t h : hidden)
     if (h <= 0) throw args.error("hidden", "sizes must be > 0");
   const double dropout = args.number("dropout", 0.0);
-  if (dropout < 0 || dropout >= 1) throw args.error("dropout", "must be within [0, 1)");
+  if (dropout < 0 || dropout >= 1) throw args.badValue("dropout", "must be within [0, 1)");
   SequentialBuilder b("mlp", input);
   b.add("flatten", "Flatten");
   for (size_t i = 0; i < hidden.size(); ++i) {
@@ -148,7 +148,7 @@ ModelSpec makeTemplate(const std::string& name, const nlohmann::json& argsJson,
   for (int64_t d : input)
     if (d <= 0) throw args.error("input", "sizes must be > 0");
   const int64_t classes = args.integer("classes", resnet && !cifar ? 1000 : 10);
-  if (classes < 2) throw args.error("classes", "must be >= 2");
+  if (classes < 2) throw args.badValue("classes", "must be >= 2");
   ModelSpec spec;
   if (name == "mlp") {
     spec = mlp(args, input, classes);
@@ -163,9 +163,9 @@ ModelSpec makeTemplate(const std::string& name, const nlohmann::json& argsJson,
     spec = makeResNet(std::stoi(name.substr(6, 2)), cifar, input, classes);
   } else if (name == "mobilenet-v2-cifar") {
     const double width = args.number("width", 1.0);
-    if (width <= 0 || width > 4) throw args.error("width", "must be within (0, 4]");
+    if (width <= 0 || width > 4) throw args.badValue("width", "must be within (0, 4]");
     const double dropout = args.number("dropout", 0.2);
-    if (dropout < 0 || dropout >= 1) throw args.error("dropout", "must be within [0, 1)");
+    if (dropout < 0 || dropout >= 1) throw args.badValue("dropout", "must be within [0, 1)");
     spec = makeMobileNetV2Cifar(input, classes, width, dropout);
   } else if (name == "vit-tiny") {
     spec = vit(args, input, classes);

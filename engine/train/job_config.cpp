@@ -108,7 +108,7 @@ ParallelConfig readParallel(JsonObject p) {
                   "with \"global_batch\": true it stays the job's batch: leave lr_scaling out");
   c.timeoutSeconds = p.number("timeout_s", c.timeoutSeconds);
   if (!(c.timeoutSeconds >= 1 && c.timeoutSeconds <= 3600))
-    throw p.error("timeout_s", "must be between 1 and 3600 seconds");
+    throw p.badValue("timeout_s", "must be between 1 and 3600 seconds");
   if (!c.data())
     for (const char* key : {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams",
                             "interface", "hierarchical", "sync_batch_norm", "overlap_forward",
@@ -179,12 +179,13 @@ void readOptimizer(JsonObject o, OptimizerConfig& opt) {
   if (opt.type != "sgd" && opt.type != "adam" && opt.type != "adamw")
     throw o.error("type", "unknown optimizer '" + opt.type + "' (expected sgd, adam or adamw)");
   opt.lr = o.number("lr", opt.lr);
-  if (!(opt.lr > 0)) throw o.error("lr", "must be > 0");
+  if (!(opt.lr > 0)) throw o.badValue("lr", "must be > 0");
   opt.weightDecay = o.number("weight_decay", 0.0);
-  if (opt.weightDecay < 0) throw o.error("weight_decay", "must be >= 0");
+  if (opt.weightDecay < 0) throw o.badValue("weight_decay", "must be >= 0");
   if (opt.type == "sgd") {
     opt.momentum = o.number("momentum", 0.0);
-    if (opt.momentum < 0 || opt.momentum >= 1) throw o.error("momentum", "must be within [0, 1)");
+    if (opt.momentum < 0 || opt.momentum >= 1)
+      throw o.badValue("momentum", "must be within [0, 1)");
     opt.nesterov = o.boolean("nesterov", false);
     if (opt.nesterov && opt.momentum == 0) throw o.error("nesterov", "needs momentum > 0");
   } else {
@@ -193,9 +194,9 @@ void readOptimizer(JsonObject o, OptimizerConfig& opt) {
     opt.eps = o.number("eps", opt.eps);
     for (const char* k : {"beta1", "beta2"}) {
       const double b = std::string(k) == "beta1" ? opt.beta1 : opt.beta2;
-      if (b < 0 || b >= 1) throw o.error(k, "must be within [0, 1)");
+      if (b < 0 || b >= 1) throw o.badValue(k, "must be within [0, 1)");
     }
-    if (!(opt.eps > 0)) throw o.error("eps", "must be > 0");
+    if (!(opt.eps > 0)) throw o.badValue("eps", "must be > 0");
   }
   o.rejectUnknown();
 }
@@ -208,11 +209,11 @@ void readSchedule(JsonObject o, ScheduleConfig& s) {
   if (s.type == "step") {
     s.stepSize = positive(o, "step_size", s.stepSize);
     s.gamma = o.number("gamma", s.gamma);
-    if (!(s.gamma > 0)) throw o.error("gamma", "must be > 0");
+    if (!(s.gamma > 0)) throw o.badValue("gamma", "must be > 0");
   }
   if (s.type == "cosine") {
     s.minLr = o.number("min_lr", 0.0);
-    if (s.minLr < 0) throw o.error("min_lr", "must be >= 0");
+    if (s.minLr < 0) throw o.badValue("min_lr", "must be >= 0");
   }
   o.rejectUnknown();
 }
@@ -347,7 +348,11 @@ JobConfig JobConfig::load(const std::string& path, const std::string& baseDir) {
   const nlohmann::json json = parseJsonText(text.str(), path);
   try {
     const std::string fileFolder = fs::path(path).parent_path().string();
-    return fromJson(json, !baseDir.empty() ? baseDir : fileFolder.empty() ? "." : fileFolder);
+    JobConfig job = fromJson(json, !baseDir.empty()     ? baseDir
+                                   : fileFolder.empty() ? "."
+                                                        : fileFolder);
+    job.origin = path;
+    return job;
   } catch (const Error& e) {
     throw e.within(path);
   }

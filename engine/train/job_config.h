@@ -1,10 +1,11 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
+#include "core/error.h"
 #include "data/data_loader.h"
 #include "graph/model_spec.h"
 #include "train/lr_schedule.h"
@@ -76,6 +77,12 @@ struct JobConfig {
   bool allowTf32 = false;  // GPU: fp32 matrix products on TF32 tensor cores
   ParallelConfig parallel;
   nlohmann::json source;  // the document as given, stored with checkpoints
+  std::string origin;     // the job file it was read from; empty for one sent whole (a node's)
+
+  // An error about one of its fields, naming the file it came from: "job.json: batch: ...".
+  Error aboutField(const Error& error) const {
+    return origin.empty() ? error : error.within(origin);
+  }
 
   // `baseDir` resolves relative file paths (the job file's folder).
   static JobConfig fromJson(const nlohmann::json& json, const std::string& baseDir = ".");

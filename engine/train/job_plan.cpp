@@ -5,7 +5,8 @@
 
 namespace twb {
 
-JobPlan planJob(const JobConfig& job) {
+namespace {
+JobPlan planFromFields(const JobConfig& job) {
   JobPlan plan;
   // The job file names its data under "dataset" (train, and test when given): errors say so.
   try {
@@ -65,6 +66,15 @@ JobPlan planJob(const JobConfig& job) {
   if (job.maxSteps > 0)
     plan.totalSteps = job.epochs > 0 ? std::min(plan.totalSteps, job.maxSteps) : job.maxSteps;
   return plan;
+}
+}  // namespace
+
+JobPlan planJob(const JobConfig& job) {
+  try {
+    return planFromFields(job);
+  } catch (const Error& e) {
+    throw job.aboutField(e);
+  }
 }
 
 int64_t estimateTrainingMemory(const JobPlan& plan, const JobConfig& job) {

@@ -137,7 +137,11 @@ void TrainingRun::setUp() {
   const Precision precision =
       m_job.precision == "int8" ? Precision::fp32 : parsePrecision(m_job.precision);
   // Data parallel runs on CPUs for now: a job that leaves the device to the node trains there.
-  m_device = chooseDevice(m_strategy && m_job.device.empty() ? "cpu" : m_job.device, plan.graph);
+  try {
+    m_device = chooseDevice(m_strategy && m_job.device.empty() ? "cpu" : m_job.device, plan.graph);
+  } catch (const Error& e) {
+    throw m_job.aboutField(e);
+  }
   if (!m_device.note.empty()) m_events.log("info", m_device.note);
   Precision evalPrecision = precision;
   if (m_device.cuda >= 0) {
