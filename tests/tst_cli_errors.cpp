@@ -265,6 +265,39 @@ class TestCliErrors : public QObject {
     QVERIFY2(o.output.contains("synthetic:3x0x2:10: bad shape"), qPrintable(o.output));
   }
 
+  // Options that count (batches, steps, samples, threads) refuse what is not a whole number in
+  // range, saying the rule and the value given.
+  void countOptionsSayTheRuleAndTheValue_data() {
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("bench --batch 0") << QStringList{"bench", "mlp", "--batch", "0"}
+                                     << "--batch: must be a whole number >= 1, got 0";
+    QTest::newRow("bench --steps 1.5") << QStringList{"bench", "mlp", "--steps", "1.5"}
+                                       << "--steps: must be a whole number >= 1, got 1.5";
+    QTest::newRow("bench --warmup -1") << QStringList{"bench", "mlp", "--warmup", "-1"}
+                                       << "--warmup: must be a whole number >= 0, got -1";
+    QTest::newRow("train --epochs ten") << QStringList{"train", "job.json", "--epochs", "ten"}
+                                        << "--epochs: must be a whole number >= 0, got ten";
+    QTest::newRow("eval --batch too large for any count")
+        << QStringList{"eval",          "m.twbm",  "--dataset",
+                       "fashion-mnist", "--batch", "99999999999999999999"}
+        << "--batch: must be a whole number >= 1, got 99999999999999999999";
+    QTest::newRow("quantize --window 0")
+        << QStringList{"quantize", "m.twbm", "--calib",  "fashion-mnist",
+                       "--out",    "q.twbm", "--window", "0"}
+        << "--window: must be a whole number >= 1, got 0";
+  }
+
+  void countOptionsSayTheRuleAndTheValue() {
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, expected);
+    const EngineRun o = runEngine(arguments);
+    QVERIFY(o.finished && !o.crashed);
+    QVERIFY(o.exitCode != 0);
+    QVERIFY2(o.output.contains(expected),
+             qPrintable("expected '" + expected + "' in: " + o.output));
+  }
+
   // quantize refuses a calibration set of the wrong shape, no samples, an unknown observer and
   // an int8 model given to quantize again, each with the reason and where.
   void badQuantizeInputFails_data() {
@@ -275,7 +308,7 @@ class TestCliErrors : public QObject {
         << "calibration set synthetic:3x32x32:10 has samples of shape [3, 32, 32], but "
            "input 'image' of model 'cnn-small' takes [1, 28, 28]";
     QTest::newRow("--samples 0") << QStringList{"--calib", "synthetic:1x28x28:10", "--samples", "0"}
-                                 << "--samples must be >= 1 (is 0)";
+                                 << "--samples: must be a whole number >= 1, got 0";
     QTest::newRow("negative --max-drop")
         << QStringList{"--calib", "synthetic:1x28x28:10", "--max-drop", "-1"} << "max drop must be >= 0";
     QTest::newRow("unknown observer") << QStringList{"--calib", "synthetic:1x28x28:10", "--observer", "kl"}

@@ -9,6 +9,7 @@
 
 #include "backend/cpu/cpu_kernel.h"
 #include "cli/commands.h"
+#include "cli/count_option.h"
 #include "cli/model_argument.h"
 #include "core/error.h"
 #include "core/random.h"
@@ -181,12 +182,12 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--dataset", args.dataset, "Dataset spec for --mode data (docs/job-file.md)");
   cmd->add_option("--batch", args.batch,
                   "Batch (default: a job file's, a rank's of a data-parallel one; else 128)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--steps", args.steps, "Timed steps")->check(CLI::PositiveNumber);
-  cmd->add_option("--warmup", args.warmup, "Untimed steps first")->check(CLI::NonNegativeNumber);
+      ->check(countAtLeast(1));
+  cmd->add_option("--steps", args.steps, "Timed steps")->check(countAtLeast(1));
+  cmd->add_option("--warmup", args.warmup, "Untimed steps first")->check(countAtLeast(0));
   cmd->add_option("--threads", args.threads,
                   "Compute threads (0: every core; default: a job file's, else 0)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(countAtLeast(0));
   cmd->add_flag("--json", args.json, "Print one JSON object");
   cmd->add_flag("--profile", args.profile, "Also time every layer of one more step");
   cmd->add_option("--trace", args.trace, "Write the profiled step as a Chrome trace (JSON)");

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/count_option.h"
 #include "cli/job_across_nodes.h"
 #include "cli/progress_bar.h"
 #include "cli/sweep_command.h"
@@ -286,7 +287,8 @@ void addClientCommand(CLI::App& app, int& exitCode) {
   addSourceOptions(quantize);
   quantize->add_option("--calib", args.calib,
                        "Calibration dataset (default: the data the job trained on)");
-  quantize->add_option("--samples", args.samples, "Calibration samples (default 512)");
+  quantize->add_option("--samples", args.samples, "Calibration samples (default 512)")
+      ->check(countAtLeast(1));
   quantize->add_option("--observer", args.observer, "minmax, percentile or entropy");
   quantize->add_option("--scheme", args.scheme, "per-channel or local");
   quantize->add_option("--max-drop", args.maxDrop, "Largest accuracy drop allowed, in points");
@@ -314,7 +316,8 @@ void addClientCommand(CLI::App& app, int& exitCode) {
 
   auto* watch = client->add_subcommand("watch", "Follow a job's events to its end");
   watch->add_option("ID", args.id, "Job id")->required();
-  watch->add_option("--after", args.after, "Only events with a higher sequence number");
+  watch->add_option("--after", args.after, "Only events with a higher sequence number")
+      ->check(countAtLeast(0));
   watch->add_flag("--json", args.json, "Print the events as JSON Lines");
   watch->callback([&exitCode] {
     NodeClient client = connect();

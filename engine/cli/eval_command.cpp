@@ -5,6 +5,7 @@
 
 #include "cli/class_report.h"
 #include "cli/commands.h"
+#include "cli/count_option.h"
 #include "cli/model_argument.h"
 #include "cli/progress_bar.h"
 #include "core/error.h"
@@ -26,7 +27,7 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
                   "fashion-mnist | idx:DIR | cifar10:DIR | csv:FILE | npy:X.npy,Y.npy | "
                   "npz:FILE.npz[:X,Y] | images:DIR | synthetic:SHAPE:CLASSES")
       ->required();
-  cmd->add_option("--batch", args.batch, "Evaluation batch")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch", args.batch, "Evaluation batch")->check(countAtLeast(1));
   cmd->add_option("--precision", args.precision,
                   "fp32, bf16 or int8 (int8 needs a model made by twb-engine quantize)")
       ->check(CLI::IsMember({"fp32", "bf16", "int8"}));

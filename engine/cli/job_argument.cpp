@@ -1,15 +1,15 @@
 #include "cli/job_argument.h"
 
+#include "cli/count_option.h"
 #include "core/error.h"
 
 namespace twb {
 
 void JobArgument::addTo(CLI::App* command) {
   command->add_option("JOB", path, "Job file (docs/job-file.md)")->required();
-  command->add_option("--epochs", epochs, "Override the job's epochs")
-      ->check(CLI::NonNegativeNumber);
+  command->add_option("--epochs", epochs, "Override the job's epochs")->check(countAtLeast(0));
   command->add_option("--max-steps", maxSteps, "Override the job's max_steps")
-      ->check(CLI::NonNegativeNumber);
+      ->check(countAtLeast(0));
   // Set by the node service for a copy of a job file read elsewhere.
   command->add_option("--paths-from", pathsFrom)->group("");
 }

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "cli/commands.h"
+#include "cli/count_option.h"
 #include "cli/model_argument.h"
 #include "cli/progress_bar.h"
 #include "core/error.h"
@@ -114,8 +115,8 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
       ->delimiter(',');
   cmd->add_option("--out", args.out, "Outputs of every sample, in input order (.npy)")->required();
   cmd->add_option("--top", args.top, "Print the K most likely classes of each sample")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--batch", args.batch, "Samples per forward pass")->check(CLI::PositiveNumber);
+      ->check(countAtLeast(0));
+  cmd->add_option("--batch", args.batch, "Samples per forward pass")->check(countAtLeast(1));
   cmd->add_option("--precision", args.precision,
                   "fp32, bf16 or int8 (int8 needs a model made by twb-engine quantize)")
       ->check(CLI::IsMember({"fp32", "bf16", "int8"}));

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/count_option.h"
 #include "cli/interrupt.h"
 #include "cli/model_argument.h"
 #include "cli/progress_bar.h"
@@ -80,14 +81,15 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
                   "Calibration dataset (its training split): fashion-mnist | idx:DIR | "
                   "cifar10:DIR | csv:FILE | npy:X.npy,Y.npy | images:DIR | synthetic:SHAPE:CLASSES")
       ->required();
-  cmd->add_option("--samples", args.samples, "Calibration samples");
+  cmd->add_option("--samples", args.samples, "Calibration samples")->check(countAtLeast(1));
   cmd->add_option("--observer", args.observer, "minmax, percentile or entropy")
       ->check(CLI::IsMember({"minmax", "percentile", "entropy"}));
   cmd->add_option("--percentile", args.percentile, "Percentile of magnitudes (percentile observer)")
       ->check(CLI::Range(50.0, 100.0));
   cmd->add_option("--scheme", args.scheme, "per-channel or local (one weight scale per window)")
       ->check(CLI::IsMember({"per-channel", "local"}));
-  cmd->add_option("--window", args.window, "Output channels per weight scale (local scheme)");
+  cmd->add_option("--window", args.window, "Output channels per weight scale (local scheme)")
+      ->check(countAtLeast(1));
   cmd->add_option("--max-drop", args.maxDrop,
                   "Accuracy-aware: keep sensitive layers in fp32 until the drop is <= P points");
   cmd->add_flag("--sensitivity", args.sensitivity, "Measure each layer's accuracy change alone");
@@ -98,9 +100,6 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
   cmd->add_flag("--json", args.json, "Print the report as one JSON object");
   cmd->add_flag("--no-throughput", args.noThroughput, "Skip the throughput measurements");
   cmd->callback([&exitCode] {
-    if (args.samples < 1)
-      throw Error("--samples must be >= 1 (is " + std::to_string(args.samples) + ")");
-    if (args.window < 1) throw Error("--window must be >= 1 (is " + std::to_string(args.window) + ")");
     const ModelFile model = loadModelArgument(args.model);
     const Shape input = model.spec.soleInputShape();
     const DatasetSplits calib = openDataset(args.calib, input);
@@ -125,8 +124,10 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
         });
     progress.finish();
     if (!args.report.empty()) writeFileWhole(args.report, report.dump(2) + "\n");
-    if (args.json) std::printf("%s\n", report.dump().c_str());
-    else printReport(report);
+    if (args.json)
+      std::printf("%s\n", report.dump().c_str());
+    else
+      printReport(report);
     exitCode = kExitOk;
   });
 }

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/count_option.h"
 #include "rpc/node_server.h"
 
 namespace twb {
@@ -19,7 +20,8 @@ void addServeCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--token-file", args.tokenFile, "File holding the token callers must present");
   cmd->add_option("--data-dir", args.dataDir, "Jobs and their artifacts (default " +
                                                   defaultDataDir() + ")");
-  cmd->add_option("--max-jobs", args.maxJobs, "Jobs run at once; more wait queued");
+  cmd->add_option("--max-jobs", args.maxJobs, "Jobs run at once; more wait queued")
+      ->check(countAtLeast(1));
   cmd->callback([&exitCode] {
     // SIGINT / SIGTERM are taken by this thread alone (sigwait), so the gRPC threads started
     // below never see them. Workers run in sessions of their own and keep running.
