@@ -223,6 +223,16 @@ void everyOpMatchesTheCpu(const Setting& setting) {
              {"bn", "BatchNorm2d", {"conv"}, {}},
              {"relu", "ReLU", {"bn"}, {}}}),
       setting);
+  // 40 channels: a whole and a part tile of the channels-last kernels' 32; 96 x 14 x 14 rows:
+  // 74 chunks of them; the convolution's output read twice: batch norm's input gradient is
+  // added to the Add's.
+  opMatchesTheCpu(
+      "Conv2d+BatchNorm2d+Add, 40 channels",
+      oneOp({3, 16, 16},
+            {{"conv", "Conv2d", {"x"}, {{"out_channels", 40}, {"kernel", 3}, {"bias", false}}},
+             {"bn", "BatchNorm2d", {"conv"}, {}},
+             {"sum", "Add", {"conv", "bn"}, {}}}),
+      setting);
   opMatchesTheCpu("MaxPool2d 2x2",
                   oneOp({4, 8, 8}, {{"pool", "MaxPool2d", {"x"}, {{"kernel", 2}}}}), setting);
   opMatchesTheCpu(

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "backend/cuda/batch_norm_kernels.h"
 #include "backend/cuda/cnn_kernels.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/cudnn_nodes.h"
@@ -74,10 +75,10 @@ class CudaLinear : public CudaNode {
     m_weightGrad->run(input(), outputGrad(), m_b.paramGrads[0], false, m_b.workspace, s);
     if (!m_bias) return;
     if (m_b.outputBf16)
-      launchBiasGradient(static_cast<const bf16*>(m_b.outputGrad), m_b.biasPartial,
+      launchBiasGradient(static_cast<const bf16*>(m_b.outputGrad), m_b.partialSums,
                          m_b.paramGrads[1], m_rows, m_out, s);
     else
-      launchBiasGradient(static_cast<const float*>(m_b.outputGrad), m_b.biasPartial,
+      launchBiasGradient(static_cast<const float*>(m_b.outputGrad), m_b.partialSums,
                          m_b.paramGrads[1], m_rows, m_out, s);
   }
 
@@ -239,6 +240,49 @@ class CudaGlobalAvgPool : public CudaNode {
   int64_t m_images = 0, m_channels = 0, m_plane = 0;
 };
 
+// Training batch norm on channels-last images, on kernels of its own (batch_norm_kernels.h);
+// NCHW and inference plans keep cuDNN's (cudnn_nodes.cpp). Parameters: weight, bias,
+// running_mean, running_var.
+class CudaBatchNorm : public CudaNode {
+ public:
+  CudaBatchNorm(const GpuPlan& plan, const PlanNode& node, NodeBuffers b)
+      : m_b(std::move(b)),
+        m_eps(static_cast<float>(node.attrs.at("eps").get<double>())),
+        m_momentum(static_cast<float>(node.attrs.at("momentum").get<double>())) {
+    const Shape& in = plan.values[node.inputs[0]].shape;
+    m_channels = in[1];
+    m_rows = elementsOf(in) / m_channels;
+    requireSamePrecision(m_b);
+    if (!m_b.inputGrads[0] || !m_b.paramGrads[0] || !m_b.paramGrads[1])
+      throw Error("training it needs its input's gradient and trainable weight and bias here");
+  }
+
+  void forward(cudaStream_t s) override {
+    const auto& p = m_b.params;
+    withElementType(m_b.outputBf16, [&](auto* type) {
+      using T = std::remove_pointer_t<decltype(type)>;
+      launchBatchNormForward(static_cast<const T*>(m_b.inputs[0]), static_cast<T*>(m_b.output),
+                             p[0], p[1], p[2], p[3], m_b.batchStats, m_b.partialSums, m_rows,
+                             m_channels, m_eps, m_momentum, s);
+    });
+  }
+
+  void backward(cudaStream_t s) override {
+    withElementType(m_b.outputBf16, [&](auto* type) {
+      using T = std::remove_pointer_t<decltype(type)>;
+      launchBatchNormBackward(
+          static_cast<const T*>(m_b.inputs[0]), static_cast<const T*>(m_b.outputGrad),
+          static_cast<T*>(m_b.inputGrads[0]), m_b.params[0], m_b.batchStats, m_b.paramGrads[0],
+          m_b.paramGrads[1], m_b.partialSums, m_rows, m_channels, m_b.accumulate[0], s);
+    });
+  }
+
+ private:
+  NodeBuffers m_b;
+  float m_eps, m_momentum;
+  int64_t m_channels = 0, m_rows = 0;
+};
+
 class CudaCrossEntropy : public CudaNode {
  public:
   CudaCrossEntropy(const GpuPlan& plan, const PlanNode& node, NodeBuffers b) : m_b(std::move(b)) {
@@ -287,6 +331,8 @@ std::unique_ptr<CudaNode> makeCudaNode(const GpuPlan& plan, size_t n, NodeBuffer
     if (node.op == "Add") return std::make_unique<CudaAdd>(plan, node, std::move(buffers));
     if (node.op == "GlobalAvgPool")
       return std::make_unique<CudaGlobalAvgPool>(plan, node, std::move(buffers));
+    if (node.op == "BatchNorm2d" && plan.channelsLast && plan.training)
+      return std::make_unique<CudaBatchNorm>(plan, node, std::move(buffers));
     if (auto cudnn = makeCudnnNode(plan, node, buffers, libraries.dnn)) return cudnn;
     if (node.op == "Flatten") {
       const int input = node.inputs[0];

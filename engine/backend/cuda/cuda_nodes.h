@@ -31,7 +31,7 @@ struct NodeBuffers {
   void* filter = nullptr;          // a channels-last convolution's weights, (out, kh, kw, in)
   void* filterGrad = nullptr;      // a convolution's weight gradient as cuDNN writes it, before f32
   float* batchStats = nullptr;     // batch norm's saved mean and inverse deviation
-  float* biasPartial = nullptr;
+  float* partialSums = nullptr;
   float* rowLoss = nullptr;
   void* workspace = nullptr;
   size_t workspaceBytes = 0;

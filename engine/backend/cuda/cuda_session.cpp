@@ -128,7 +128,7 @@ NodeBuffers CudaSession::buffersOf(size_t n, std::vector<bool>& gradientWritten)
   b.filter = at(m_memory.filter[n]);
   b.filterGrad = at(m_memory.filterGrad[n]);
   b.batchStats = reinterpret_cast<float*>(at(m_memory.batchStats[n]));
-  b.biasPartial = reinterpret_cast<float*>(at(m_memory.biasPartial[n]));
+  b.partialSums = reinterpret_cast<float*>(at(m_memory.partialSums[n]));
   b.rowLoss = reinterpret_cast<float*>(at(m_memory.rowLoss[n]));
   b.workspace = at(m_memory.workspace);
   b.workspaceBytes = static_cast<size_t>(m_memory.workspaceBytes);

@@ -189,10 +189,10 @@ class CudnnConv : public CudaNode {
         using T = std::remove_pointer_t<decltype(type)>;
         const T* dy = static_cast<const T*>(m_b.outputGrad);
         if (m_channelsLast)  // rows of channels, as a Linear's output
-          launchBiasGradient(dy, m_b.biasPartial, m_b.paramGrads[1], m_images * m_plane, m_channels,
+          launchBiasGradient(dy, m_b.partialSums, m_b.paramGrads[1], m_images * m_plane, m_channels,
                              s);
         else
-          launchChannelBiasGradient(dy, m_b.biasPartial, m_b.paramGrads[1], m_images, m_channels,
+          launchChannelBiasGradient(dy, m_b.partialSums, m_b.paramGrads[1], m_images, m_channels,
                                     m_plane, s);
       });
     if (m_b.inputGrads[0]) inputGradient(s);
@@ -273,6 +273,7 @@ class CudnnConv : public CudaNode {
 // Training normalises by the batch's statistics and updates the running ones in place (cuDNN's
 // running variance takes the unbiased batch variance, as the CPU backend and PyTorch do);
 // inference plans use the running ones. Parameters: weight, bias, running_mean, running_var.
+// Channels-last training plans run CudaBatchNorm instead (cuda_nodes.cpp).
 class CudnnBatchNorm : public CudaNode {
  public:
   CudnnBatchNorm(const GpuPlan& plan, const PlanNode& node, NodeBuffers b, cudnnHandle_t dnn)

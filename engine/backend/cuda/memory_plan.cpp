@@ -1,5 +1,6 @@
 #include "backend/cuda/memory_plan.h"
 
+#include "backend/cuda/batch_norm_kernels.h"
 #include "backend/cuda/cnn_kernels.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "core/error.h"
@@ -90,7 +91,7 @@ MemoryPlan MemoryPlan::of(const GpuPlan& plan) {
   if (anyBf16 && m.paramElements > 0) m.shadow = carve.take(2 * m.paramElements);
 
   const size_t nodes = plan.nodes.size();
-  for (auto* perNode : {&m.inputCast, &m.gradCast, &m.filter, &m.filterGrad, &m.biasPartial,
+  for (auto* perNode : {&m.inputCast, &m.gradCast, &m.filter, &m.filterGrad, &m.partialSums,
                         &m.batchStats, &m.rowLoss})
     perNode->assign(nodes, -1);
   for (size_t n = 0; n < nodes; ++n) {
@@ -111,16 +112,20 @@ MemoryPlan MemoryPlan::of(const GpuPlan& plan) {
         m.filterGrad[n] = carve.take(weightBytes);
       if (plan.training && node.params.size() > 1) {  // the bias gradient's two passes
         const Shape& out = plan.values[node.output].shape;
-        m.biasPartial[n] = carve.take(
+        m.partialSums[n] = carve.take(
             4 * (plan.channelsLast ? biasPartialElements(out[0] * out[2] * out[3], out[1])
                                    : channelBiasPartialElements(out[0], out[1], out[2] * out[3])));
       }
     }
-    if (node.op == "BatchNorm2d" && plan.training)
-      m.batchStats[n] = carve.take(4 * 2 * plan.values[node.inputs[0]].shape[1]);
+    if (node.op == "BatchNorm2d" && plan.training) {
+      const Shape& in = plan.values[node.inputs[0]].shape;
+      m.batchStats[n] = carve.take(4 * 2 * in[1]);
+      if (plan.channelsLast)  // its kernels' (batch_norm_kernels.h); cuDNN's NCHW one needs none
+        m.partialSums[n] = carve.take(4 * batchNormScratchElements(elementsOf(in) / in[1], in[1]));
+    }
     if (node.op == "Linear" && plan.training && node.attrs.value("bias", true)) {
       const Shape& out = plan.values[node.output].shape;
-      m.biasPartial[n] =
+      m.partialSums[n] =
           carve.take(4 * biasPartialElements(elementsOf(out) / out.back(), out.back()));
     }
     if (node.op == "SoftmaxCrossEntropy")

@@ -25,9 +25,10 @@ struct MemoryPlan {
   int stateTensors = 0;                                      // per trainable parameter
   // Per node: bf16 copies of an f32 input or f32 output gradient for a bf16 matrix product or
   // convolution; a convolution's weights in channels-last order and its weight gradient as cuDNN
-  // writes it (bf16 or channels-last); partial bias-gradient sums (a Linear's, a channels-last
-  // convolution's); batch norm's saved statistics; the per-row losses of a loss node.
-  std::vector<int64_t> inputCast, gradCast, filter, filterGrad, biasPartial, batchStats, rowLoss;
+  // writes it (bf16 or channels-last); the partial sums of a two-pass reduction (a Linear's or a
+  // convolution's bias gradient, a channels-last batch norm's statistics and gradients); batch
+  // norm's saved statistics; the per-row losses of a loss node.
+  std::vector<int64_t> inputCast, gradCast, filter, filterGrad, partialSums, batchStats, rowLoss;
   int64_t scalars = -1, workspace = -1;
   // cuBLASLt's; convolutions get more, for cuDNN's faster algorithms.
   int64_t workspaceBytes = 32 << 20;
