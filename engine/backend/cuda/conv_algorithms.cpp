@@ -93,7 +93,10 @@ ConvAlgorithm rememberedChoice(const std::string& file, const std::string& key,
 std::string timingPlatform(int device) {
   cudaDeviceProp properties{};
   TWB_CUDA(cudaGetDeviceProperties(&properties, device));
-  return std::string(properties.name) + ", cuDNN " + std::to_string(cudnnGetVersion());
+  int driver = 0;  // a driver update may change the kernels cuDNN launches, and their speed
+  TWB_CUDA(cudaDriverGetVersion(&driver));
+  return std::string(properties.name) + ", driver " + std::to_string(driver) + ", cuDNN " +
+         std::to_string(cudnnGetVersion());
 }
 
 }  // namespace twb::gpu

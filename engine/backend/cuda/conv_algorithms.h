@@ -23,7 +23,8 @@ struct ConvAlgorithm {
 ConvAlgorithm rememberedChoice(const std::string& file, const std::string& key,
                                const std::function<ConvAlgorithm()>& time);
 
-// "NVIDIA H200, cuDNN 91400": the GPU and library a remembered choice holds for.
+// "NVIDIA H200, driver 13000, cuDNN 91400": the GPU, driver and library a remembered choice
+// holds for.
 std::string timingPlatform(int device);
 
 }  // namespace twb::gpu
