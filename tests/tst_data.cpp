@@ -297,6 +297,43 @@ class TestData : public QObject {
             std::string::npos);
   }
 
+  // Samples in each numeric type NumPy writes that a float32 holds: half precision (as datasets
+  // are often kept), unsigned 16- and 32-bit; a type with no such value (complex) is refused,
+  // naming it.
+  void npySamplesOfEveryNumericType() {
+    QTemporaryDir dir;
+    const std::string d = dir.path().toStdString() + "/";
+    QProcess python;
+    python.setProcessChannelMode(QProcess::MergedChannels);
+    python.start(
+        "/usr/bin/python3",
+        {"-c",
+         "import numpy as np, sys; d = sys.argv[1] + '/'\n"
+         "x = np.array([[0.5, -2.0, 65504.0], [1e-7, 3.0, 0.0]])\n"
+         "np.save(d + 'f2.npy', x.astype(np.float16))\n"
+         "np.save(d + 'u2.npy', np.array([[1, 65535, 7], [0, 2, 3]], dtype=np.uint16))\n"
+         "np.save(d + 'u4.npy', np.array([[1, 4000000000, 7], [0, 2, 3]], dtype=np.uint32))\n"
+         "np.save(d + 'c8.npy', x.astype(np.complex64))\n"
+         "np.save(d + 'y.npy', np.array([1, 0], dtype=np.uint8))\n",
+         dir.path()});
+    QVERIFY(python.waitForFinished(60000));
+    QVERIFY2(python.exitCode() == 0, python.readAll().constData());
+    const std::vector<std::pair<std::string, std::vector<float>>> expected{
+        {"f2", {0.5f, -2.f, 65504.f, 1.1920929e-07f, 3.f, 0.f}},  // 1e-7 as fp16 rounds it
+        {"u2", {1.f, 65535.f, 7.f, 0.f, 2.f, 3.f}},
+        {"u4", {1.f, 4e9f, 7.f, 0.f, 2.f, 3.f}}};
+    for (const auto& [type, values] : expected) {
+      const DatasetSplits data = openDataset("npy:" + d + type + ".npy," + d + "y.npy");
+      std::vector<float> both(6);
+      QCOMPARE(data.train->read(0, both.data()), 1);
+      QCOMPARE(data.train->read(1, both.data() + 3), 0);
+      QVERIFY2(both == values, type.c_str());
+    }
+    QCOMPARE(errorOf([&] { openDataset("npy:" + d + "c8.npy," + d + "y.npy"); }),
+             d + "c8.npy: arrays of '<c8' are not supported (float16/32/64, int8/16/32/64 or "
+                 "uint8/16/32, little-endian)");
+  }
+
   // .npz archives as NumPy writes them (np.savez_compressed in Keras' layout with mixed types,
   // np.savez with named arrays), and damaged ones.
   void npzArchivesAndTheirErrors() {

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/file_writing.h"
+#include "core/float16.h"
 
 namespace twb {
 
@@ -100,14 +101,15 @@ NpyHeader readNpyHeader(std::istream& in, const std::string& path) {
   header.descr = descr;
   header.type = descr.size() > 1 ? descr.substr(1) : descr;
   const std::string& type = header.type;
-  header.itemBytes = type == "f4" || type == "i4"   ? 4
-                     : type == "f8" || type == "i8" ? 8
-                     : type == "i2"                 ? 2
-                     : type == "u1" || type == "i1" ? 1
-                                                    : 0;
+  header.itemBytes = type == "f4" || type == "i4" || type == "u4"   ? 4
+                     : type == "f8" || type == "i8"                 ? 8
+                     : type == "f2" || type == "i2" || type == "u2" ? 2
+                     : type == "u1" || type == "i1"                 ? 1
+                                                                    : 0;
   if (header.itemBytes == 0 || (bigEndian && header.itemBytes > 1))
     throw Error(path + ": arrays of '" + descr +
-                "' are not supported (float32/64, int8/16/32/64 or uint8, little-endian)");
+                "' are not supported (float16/32/64, int8/16/32/64 or uint8/16/32, "
+                "little-endian)");
   return header;
 }
 
@@ -123,6 +125,16 @@ void npyToFloats(const NpyHeader& header, const char* bytes, int64_t count, floa
     convert<int32_t>(bytes, count, out);
   else if (type == "i2")
     convert<int16_t>(bytes, count, out);
+  else if (type == "u4")
+    convert<uint32_t>(bytes, count, out);
+  else if (type == "u2")
+    convert<uint16_t>(bytes, count, out);
+  else if (type == "f2")
+    for (int64_t i = 0; i < count; ++i) {
+      uint16_t half;
+      std::memcpy(&half, bytes + 2 * i, 2);
+      out[i] = halfToFloat(half);
+    }
   else if (type == "i1")
     convert<int8_t>(bytes, count, out);
   else
