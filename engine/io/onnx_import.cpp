@@ -436,7 +436,7 @@ void Importer::translate(const ImportedNode& n) {
     if (m_opset < 13 && axis != -1) m_flatteningSoftmax[out] = axis;
     add(n, op, {value(n, 0)}, {{"axis", axis}});
   } else {
-    throw n.error("unsupported op");
+    throw n.error("unsupported op (the ops import reads: docs/model-file.md, Importing ONNX)");
   }
 }
 
