@@ -633,6 +633,52 @@ class TestCliTrain : public QObject {
     for (const QString& folder : taken) QVERIFY(QDir(folder).isEmpty());
   }
 
+  // A resume from one checkpoint file, without --out, goes on in that checkpoint's run (it wrote
+  // into a folder named after the file, which it could not make: the run was lost at its first
+  // checkpoint); a checkpoint kept outside any run starts a run folder of its own.
+  void resumingFromACheckpointFileGoesOnInItsRun() {
+    QTemporaryDir dir;
+    const QString jobFile = writeMlpJob(dir, "ck.json", {{"name", "ck"}, {"max_steps", 2}});
+    const QString run = dir.filePath("run");
+    QVERIFY(runEngine({"train", jobFile, "--out", run}).exitCode == 0);
+    const QString checkpoint = run + "/checkpoints/step-2.twbc";
+    QVERIFY(QFile::exists(checkpoint));
+    QVERIFY(QFile::remove(run + "/model.twbm"));
+
+    const EngineRun resumed =
+        runEngine({"train", jobFile, "--resume", checkpoint, "--max-steps", "4"});
+    QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.output));
+    QVERIFY2(resumed.output.contains("model: " + run + "/model.twbm"), qPrintable(resumed.output));
+    QVERIFY(QFile::exists(run + "/checkpoints/step-4.twbc"));
+
+    // The recipe loading a checkpoint as a model gives: its model, without training further.
+    QVERIFY(QFile::remove(run + "/model.twbm"));
+    const QString newest = run + "/checkpoints/step-4.twbc";
+    const EngineRun notAModel = runEngine({"export", newest, "--out", dir.filePath("m.onnx")});
+    QVERIFY2(notAModel.output.contains("`twb-engine train JOB --resume " + newest +
+                                       " --max-steps 1` writes the checkpoint's model"),
+             qPrintable(notAModel.output));
+    const EngineRun recipe = runEngine({"train", jobFile, "--resume", newest, "--max-steps", "1"});
+    QVERIFY2(recipe.exitCode == 0, qPrintable(recipe.output));
+    QVERIFY2(recipe.output.contains("after 4 steps"), qPrintable(recipe.output));
+    QVERIFY(QFile::exists(run + "/model.twbm"));
+    QVERIFY(!QFile::exists(run + "/checkpoints/step-5.twbc"));
+
+    QVERIFY(QFile::copy(checkpoint, dir.filePath("kept.twbc")));
+    QProcess loose;
+    loose.setWorkingDirectory(dir.path());
+    loose.setProcessChannelMode(QProcess::MergedChannels);
+    loose.start(TWB_ENGINE_BINARY, {"train", jobFile, "--resume", "kept.twbc", "--max-steps", "3"});
+    QVERIFY(loose.waitForFinished(120000));
+    const QString output = QString::fromUtf8(loose.readAll());
+    QVERIFY2(loose.exitCode() == 0, qPrintable(output));
+    const QRegularExpressionMatch written =
+        QRegularExpression("model: (runs/ck-\\d{8}-\\d{6})/model.twbm").match(output);
+    QVERIFY2(written.hasMatch(), qPrintable(output));
+    QVERIFY(QFile::exists(dir.filePath(written.captured(1) + "/checkpoints/step-3.twbc")));
+    QVERIFY(!QFile::exists(dir.filePath("model.twbm")));
+  }
+
   // A job with "precision": "int8" trains in fp32, then quantizes: its `quantize` event carries
   // the report itself (docs/events.md), the same one quantize.json holds, as a quantize job's.
   void anInt8JobPublishesItsQuantizeReport() {

@@ -169,7 +169,8 @@ void benchEveryPrecision(const ModelFile& file, const BenchArgs& args) {
 void addBenchCommand(CLI::App& app, int& exitCode) {
   auto* cmd = app.add_subcommand("bench", "Measure training or inference throughput of a model");
   static BenchArgs args;
-  cmd->add_option("MODEL", args.model, "Template name, model file (.twbm) or job file (.json)")
+  cmd->add_option("MODEL", args.model,
+                  "Template name, model file (.twbm), ONNX model (.onnx) or job file (.json)")
       ->required();
   cmd->add_option("--precision", args.precision,
                   "fp32, bf16 or int8 (inference; a model without a quantization plan is "

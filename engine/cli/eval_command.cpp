@@ -9,6 +9,7 @@
 #include "cli/model_argument.h"
 #include "cli/progress_bar.h"
 #include "core/error.h"
+#include "io/edited_model.h"
 #include "io/model_file.h"
 #include "train/evaluator.h"
 
@@ -22,7 +23,7 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
     bool json = false, perClass = false;
   };
   static Args args;
-  cmd->add_option("MODEL", args.model, "Model file (.twbm)")->required();
+  cmd->add_option("MODEL", args.model, "Model file (.twbm) or ONNX model (.onnx)")->required();
   cmd->add_option("--dataset", args.dataset,
                   "fashion-mnist | idx:DIR | cifar10:DIR | csv:FILE | npy:X.npy,Y.npy | "
                   "npz:FILE.npz[:X,Y] | images:DIR | synthetic:SHAPE:CLASSES")
@@ -40,7 +41,7 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
       "--confusion", args.confusion,
       "Write the confusion matrix as CSV (rows: the label, columns: the model's answer)");
   cmd->callback([&exitCode] {
-    ModelFile model = loadModel(args.model);
+    ModelFile model = loadModelOrOnnx(args.model);
     const DatasetSplits data = openDataset(args.dataset, model.spec.soleInputShape());
     if (model.spec.inputs.size() != 1 || model.spec.inputs[0].shape != data.test->sampleShape())
       throw Error(args.model + ": the model's input does not take samples of " +

@@ -14,7 +14,8 @@ void addExportCommand(CLI::App& app, int& exitCode) {
     std::string model, format, out;
   };
   static Args args;
-  cmd->add_option("MODEL", args.model, "Model file (.twbm), job file (.json) or template name")
+  cmd->add_option("MODEL", args.model,
+                  "Model file (.twbm), ONNX model (.onnx), job file (.json) or template name")
       ->required();
   cmd->add_option("--format", args.format,
                   "onnx or twbm (default: from --out's extension, else onnx)")

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "graph/graph.h"
 #include "graph/templates.h"
+#include "io/edited_model.h"
 #include "quant/inference_rewrite.h"
 #include "train/job_config.h"
 
@@ -20,8 +21,17 @@ ModelFile modelOfJob(const JobConfig& job) {
 
 ModelFile loadModelArgument(const std::string& model) {
   const auto extension = std::filesystem::path(model).extension();
-  if (extension == ".twbm") return loadModel(model);
   if (extension == ".json") return modelOfJob(JobConfig::load(model));
+  // Any other file is a model file or an ONNX model; loading says what else it is (a
+  // checkpoint, say).
+  std::error_code ignored;
+  if (extension == ".twbm" || extension == ".onnx" ||
+      std::filesystem::is_regular_file(model, ignored))
+    return loadModelOrOnnx(model);
+  if (!extension.empty() || model.find('/') != std::string::npos)
+    throw Error(model +
+                ": no such file (MODEL is a model file, an ONNX model, a job file or a "
+                "template name)");
   ModelFile file;
   file.spec = makeTemplate(model, nlohmann::json::object());
   file.params.ensure(Graph::build(file.spec, 1), 0);

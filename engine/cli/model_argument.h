@@ -8,8 +8,9 @@
 
 namespace twb {
 
-// MODEL on the command line: a model file (.twbm, with its weights), a job file (.json: its
-// model, with the job's initial weights) or a template name (freshly initialised weights).
+// MODEL on the command line: a model file (.twbm, with its weights), an ONNX model (.onnx,
+// imported), a job file (.json: its model, with the job's initial weights) or a template name
+// (freshly initialised weights).
 ModelFile loadModelArgument(const std::string& model);
 // A job's model, with the job's initial weights (or its model file's).
 ModelFile modelOfJob(const JobConfig& job);

@@ -76,7 +76,9 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
     bool sensitivity = false, json = false, noThroughput = false;
   };
   static Args args;
-  cmd->add_option("MODEL", args.model, "fp32 model file (.twbm) or job file (.json)")->required();
+  cmd->add_option("MODEL", args.model,
+                  "fp32 model file (.twbm), ONNX model (.onnx) or job file (.json)")
+      ->required();
   cmd->add_option("--calib", args.calib,
                   "Calibration dataset (its training split): fashion-mnist | idx:DIR | "
                   "cifar10:DIR | csv:FILE | npy:X.npy,Y.npy | images:DIR | synthetic:SHAPE:CLASSES")

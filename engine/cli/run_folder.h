@@ -12,6 +12,11 @@ std::string newRunFolder(const std::string& name);
 // and prune; empty when it holds none.
 std::string runHeldIn(const std::string& dir);
 
+// The folder a run resumed from `resumeFrom` writes to when no --out is given: the run folder
+// named, or RUN for one of its checkpoints (RUN/checkpoints/step-N.twbc); a checkpoint kept
+// anywhere else starts a new run folder (newRunFolder) rather than writing beside it.
+std::string resumedRunFolder(const std::string& resumeFrom, const std::string& name);
+
 // Whether `resumeFrom` is the run folder `dir` or one of its checkpoints.
 bool resumesIn(const std::string& dir, const std::string& resumeFrom);
 

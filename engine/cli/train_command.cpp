@@ -128,7 +128,7 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
                     "a new one, or continue that run with --resume " +
                     args.out);
     options.outDir = !args.out.empty()      ? args.out
-                     : !args.resume.empty() ? args.resume
+                     : !args.resume.empty() ? resumedRunFolder(args.resume, job.name)
                                             : newRunFolder(job.name);
     options.resumeFrom = args.resume;
     options.tracePath = args.trace;

@@ -1,5 +1,7 @@
 #include "io/model_file.h"
 
+#include <filesystem>
+
 #include "core/error.h"
 #include "core/json_object.h"
 #include "graph/graph.h"
@@ -52,12 +54,23 @@ void saveModel(const std::string& path, const ModelSpec& spec, const ParameterSt
 }
 
 ModelFile loadModel(const std::string& path) {
-  const TensorFile file = readTensorFile(path);
+  TensorFile file;
+  try {
+    file = readTensorFile(path);
+  } catch (const Error& e) {
+    // Another kind of file fails as a tensor file too: say what it was read as, and why not.
+    const std::string why = e.what();
+    if (!std::filesystem::is_regular_file(path)) throw;
+    throw Error(path + ": does not read as a Tensor Workbench model file (.twbm): " +
+                (why.starts_with(path + ": ") ? why.substr(path.size() + 2) : why));
+  }
   auto format = file.metadata.find("format");
   if (format != file.metadata.end() && format->second.starts_with("twb-checkpoint/"))
     throw Error(path +
                 ": a training checkpoint, not a model file: use its run's model.twbm (written "
-                "when the run ends or is stopped), or resume training from the checkpoint");
+                "when the run ends or is stopped); for a run that ended without one, `twb-engine "
+                "train JOB --resume " +
+                path + " --max-steps 1` writes the checkpoint's model without training further");
   if (format == file.metadata.end() || format->second != "twbm/1")
     throw Error(path + ": not a Tensor Workbench model (metadata format is not twbm/1)");
   auto specText = file.metadata.find("spec");
