@@ -441,6 +441,66 @@ class TestCliErrors : public QObject {
     QVERIFY(!QFileInfo::exists(dir.filePath("y.npy")));
   }
 
+  // A folder given to predict is every array and image under it, by path (hidden ones skipped);
+  // another file there, or a folder with none, is named before anything runs; a bad array found
+  // while reading writes no output.
+  void predictReadsFoldersAndNamesWhatItCannot() {
+    QTemporaryDir dir;
+    QCOMPARE(
+        runEngine({"export", "mlp", "--format", "twbm", "--out", dir.filePath("m.twbm")}).exitCode,
+        0);
+    QProcess numpy;
+    numpy.start("/usr/bin/python3",
+                {"-c",
+                 "import numpy as np, os, sys; d = sys.argv[1]\n"
+                 "for sub in ('in/sub', 'in/.cache', 'empty'): os.makedirs(os.path.join(d, sub))\n"
+                 "np.save(d + '/in/sub/b.npy', np.ones((2, 1, 28, 28), np.float32))\n"
+                 "np.save(d + '/in/a.npy', np.zeros((1, 28, 28), np.float32))\n"
+                 "open(d + '/in/.cache/junk', 'w').write('x')\n"
+                 "np.save(d + '/together.npy', np.concatenate([np.zeros((1, 1, 28, 28)), "
+                 "np.ones((2, 1, 28, 28))]))\n",
+                 dir.path()});
+    QVERIFY(numpy.waitForFinished(60000) && numpy.exitCode() == 0);
+    const EngineRun folder =
+        runEngine({"predict", dir.filePath("m.twbm"), "--input", dir.filePath("in"), "--out",
+                   dir.filePath("folder.npy"), "--top", "1"});
+    QVERIFY2(folder.exitCode == 0, qPrintable(folder.output));
+    QVERIFY2(folder.output.contains(dir.filePath("in/sub/b.npy") + "[1]:"),
+             qPrintable(folder.output));
+    const EngineRun together =
+        runEngine({"predict", dir.filePath("m.twbm"), "--input", dir.filePath("together.npy"),
+                   "--out", dir.filePath("together-out.npy")});
+    QCOMPARE(together.exitCode, 0);
+    QFile a(dir.filePath("folder.npy")), b(dir.filePath("together-out.npy"));
+    QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+    QCOMPARE(a.readAll(), b.readAll());  // the same three samples, in path order
+
+    writeFile(dir.filePath("in/notes.txt"), "x");
+    const EngineRun stray = runEngine({"predict", dir.filePath("m.twbm"), "--input",
+                                       dir.filePath("in"), "--out", dir.filePath("y.npy")});
+    QCOMPARE(stray.exitCode, 1);
+    QVERIFY2(stray.output.contains(dir.filePath("in/notes.txt") +
+                                   ": not an image (.png, .jpg) or array (.npy)"),
+             qPrintable(stray.output));
+    const EngineRun empty = runEngine({"predict", dir.filePath("m.twbm"), "--input",
+                                       dir.filePath("empty"), "--out", dir.filePath("y.npy")});
+    QCOMPARE(empty.exitCode, 1);
+    QVERIFY2(empty.output.contains(dir.filePath("empty") +
+                                   ": holds no images (.png, .jpg) or arrays (.npy)"),
+             qPrintable(empty.output));
+    QVERIFY(QFile::remove(dir.filePath("in/notes.txt")));
+    // Its header is whole, its data cut: found when read, after a.npy and b.npy have run.
+    QVERIFY(QFile::copy(dir.filePath("in/sub/b.npy"), dir.filePath("in/sub/c.npy")));
+    QVERIFY(QFile::resize(dir.filePath("in/sub/c.npy"), 1000));
+    const EngineRun bad =
+        runEngine({"predict", dir.filePath("m.twbm"), "--input", dir.filePath("in"), "--out",
+                   dir.filePath("y.npy"), "--batch", "1"});
+    QCOMPARE(bad.exitCode, 1);
+    QVERIFY2(bad.output.contains("c.npy: holds fewer bytes than its shape"),
+             qPrintable(bad.output));
+    QVERIFY(!QFileInfo::exists(dir.filePath("y.npy")));
+  }
+
   // Where predict's outputs go is checked before any sample is read: a name that is not .npy
   // (it wrote a NumPy array under any name) and a folder that does not exist.
   void predictChecksItsOutputFirst() {

@@ -220,6 +220,16 @@ class TestImageFolder : public QObject {
     const Tensor a = readNpyFile(file("images-out.npy")), b = readNpyFile(file("arrays-out.npy"));
     QCOMPARE(a.shape(), (Shape{2, 10}));
     QVERIFY(twb::test::relativeError(a.data<float>(), b.data<float>(), 20) < 1e-6);
+    // A folder is every image under it, by path: class 0's test images, the first two as above.
+    const int64_t inFolder = std::distance(fs::directory_iterator(file("fm/test/0")), {});
+    const auto fromFolder =
+        runEngine({"predict", QString::fromStdString(modelPath), "--input",
+                   m_dir.filePath("fm/test/0"), "--out", m_dir.filePath("folder-out.npy")});
+    QVERIFY2(fromFolder.exitCode == 0, qPrintable(fromFolder.output));
+    const Tensor all = readNpyFile(file("folder-out.npy"));
+    QCOMPARE(all.shape(), (Shape{inFolder, 10}));
+    QVERIFY(inFolder > 2);
+    QVERIFY(twb::test::relativeError(all.data<float>(), a.data<float>(), 20) < 1e-6);
 
     // Bad normalisations and images for a model that does not take them are named.
     const auto badMean = runEngine({"predict", QString::fromStdString(modelPath), "--input",

@@ -10,11 +10,10 @@
 #include "cli/commands.h"
 #include "cli/count_option.h"
 #include "cli/model_argument.h"
+#include "cli/predict_inputs.h"
 #include "cli/progress_bar.h"
 #include "core/error.h"
 #include "core/file_writing.h"
-#include "data/image_file.h"
-#include "data/image_resize.h"
 #include "data/npy_file.h"
 #include "exec/activation_budget.h"
 #include "exec/executor.h"
@@ -24,49 +23,6 @@
 namespace twb {
 
 namespace {
-// The samples of one input file: (S, sample...) or a single sample (sample...).
-struct InputFile {
-  std::string path;
-  Tensor values;
-  int64_t samples = 0;
-};
-
-// An image file as one sample: decoded, scaled and centre-cropped to the model's (C, H, W) input
-// as image-folder datasets are, then normalised as in training.
-InputFile readImageInput(const std::string& path, const Shape& sample,
-                         const std::optional<Normalization>& normalization) {
-  if (sample.size() != 3 || (sample[0] != 1 && sample[0] != 3))
-    throw Error(path + ": an image feeds models whose input is (1 or 3, H, W); this one takes " +
-                toString(sample));
-  if (!normalization)
-    throw Error(path +
-                ": the model file records no normalisation for images (trained before "
-                "models kept it, or imported from an ONNX file made elsewhere): give it with "
-                "--mean and --std");
-  InputFile file{path, Tensor(sample, DType::f32), 1};
-  float* x = file.values.data<float>();
-  resizeAndCrop(readImageFile(path, sample[0]), sample[1], sample[2], x);
-  normalizeSample(*normalization, x, numel(sample));
-  return file;
-}
-
-InputFile readInput(const std::string& path, const Shape& sample,
-                    const std::optional<Normalization>& normalization) {
-  if (hasImageExtension(path)) return readImageInput(path, sample, normalization);
-  InputFile file{path, readNpyFile(path), 0};
-  const Shape& shape = file.values.shape();
-  if (shape == sample) {
-    file.samples = 1;
-  } else if (shape.size() == sample.size() + 1 && Shape(shape.begin() + 1, shape.end()) == sample) {
-    file.samples = shape[0];
-  } else {
-    throw Error(path + ": holds an array of " + toString(shape) + "; the model takes samples of " +
-                toString(sample) + " (one, or a stack of them)");
-  }
-  checkFiniteSamples(file.values.data<float>(), file.samples, numel(sample), path);
-  return file;
-}
-
 // The k largest entries of one row of class scores, as probabilities: the row itself when it
 // already sums to 1 (a Softmax output), else its softmax.
 std::vector<std::pair<int64_t, float>> topK(const float* row, int64_t classes, int64_t k) {
@@ -104,8 +60,9 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("MODEL", args.model, "Model file (.twbm) or ONNX model (.onnx)")->required();
   cmd->add_option("--input", args.inputs,
                   "Inputs: arrays (.npy) of one sample or a stack of samples, fed as they are "
-                  "(normalise them as the model was trained); or images (.png, .jpg), scaled "
-                  "and centre-cropped to the model's input and normalised as in training")
+                  "(normalise them as the model was trained); images (.png, .jpg), scaled "
+                  "and centre-cropped to the model's input and normalised as in training; or "
+                  "folders of them (every image and array under one, by path)")
       ->required();
   cmd->add_option("--mean", args.mean,
                   "Per-channel mean to subtract from images (default: the model file's, from "
@@ -146,12 +103,11 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
         if (!(s > 0)) throw Error("--std: values must be > 0");
       normalization = Normalization{args.mean, args.std};
     }
-    std::vector<InputFile> files;
+    // Every input is checked (its shape, or an image's fit) before any is read whole; then they
+    // are read one at a time, so a folder of images need not fit in memory.
+    const std::vector<PredictInput> files = listPredictInputs(args.inputs, sample, normalization);
     int64_t total = 0;
-    for (const auto& path : args.inputs) {
-      files.push_back(readInput(path, sample, normalization));
-      total += files.back().samples;
-    }
+    for (const PredictInput& file : files) total += file.samples;
 
     const int64_t batch = batchWithinBudget(model.spec, args.batch);
     if (batch < args.batch)
@@ -186,19 +142,21 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
       filled = 0;
       progress.update("predicting", static_cast<double>(done) / static_cast<double>(total));
     };
-    for (const InputFile& file : files)
+    for (const PredictInput& file : files) {
+      const Tensor values = readPredictInput(file, sample, normalization);
       for (int64_t s = 0; s < file.samples; ++s) {
-        std::memcpy(in + filled * sampleValues, file.values.data<float>() + s * sampleValues,
+        std::memcpy(in + filled * sampleValues, values.data<float>() + s * sampleValues,
                     static_cast<size_t>(sampleValues) * sizeof(float));
         if (++filled == batch) runBatch();
       }
+    }
     if (filled > 0) runBatch();
     progress.finish();
     writeNpyFile(args.out, result);
 
     if (args.top > 0 && outShape.size() == 2) {
       int64_t index = 0;
-      for (const InputFile& file : files)
+      for (const PredictInput& file : files)
         for (int64_t s = 0; s < file.samples; ++s, ++index) {
           std::printf("%s[%lld]:", file.path.c_str(), static_cast<long long>(s));
           for (const auto& [cls, p] :

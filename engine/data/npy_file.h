@@ -13,19 +13,19 @@ namespace twb {
 struct NpyHeader {
   Shape shape;
   std::string descr;  // NumPy's, as written: "<f4"
-  std::string type;   // without the byte order: "f4", "f8", "i8", "i4", "i2", "i1", "u1"
+  std::string type;   // without the byte order: "f4", "f2", "i8", "u2", ...
   size_t itemBytes = 0;
   int64_t count = 0;       // values
   int64_t dataOffset = 0;  // bytes from the start of the file to the first value
 };
 
-// Reads the header of a C-ordered array of float32, float64, (u)int8, int16, int32 or int64,
+// Reads the header of a C-ordered array of float16/32/64, int8/16/32/64 or uint8/16/32,
 // leaving `in` at its first value. Throws like readNpy.
 NpyHeader readNpyHeader(std::istream& in, const std::string& where);
 // Converts `count` values of the header's type at `bytes` to floats.
 void npyToFloats(const NpyHeader& header, const char* bytes, int64_t count, float* out);
 
-// Reads a C-ordered array of float32, float64, (u)int8, int16, int32 or int64 as f32.
+// Reads a C-ordered array of any of those types as f32.
 // Throws twb::Error naming the file and what is wrong (a bad magic, header, type, Fortran
 // order, or fewer bytes than the shape needs).
 Tensor readNpyFile(const std::string& path);
