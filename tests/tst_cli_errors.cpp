@@ -146,6 +146,29 @@ class TestCliErrors : public QObject {
     QVERIFY2(o.output.startsWith("error: " + jobPath + ":"), qPrintable(o.output));
   }
 
+  // A job refused before it writes anything leaves no empty run folder behind (runs/NAME-TIME,
+  // made for it when no --out is given), from train and from compare-precisions alike.
+  void aRefusedJobLeavesNoRunFolder() {
+    QTemporaryDir dir;
+    writeFile(dir.filePath("job.json"), job("idx:/no/such/folder"));
+    for (const QString command : {"train", "compare-precisions"}) {
+      QProcess engine;
+      engine.setWorkingDirectory(dir.path());
+      engine.setProcessChannelMode(QProcess::MergedChannels);
+      // --int8: compare-precisions runs on a CPU without bf16 too.
+      engine.start(TWB_ENGINE_BINARY, command == "train"
+                                          ? QStringList{command, "job.json"}
+                                          : QStringList{command, "job.json", "--int8"});
+      QVERIFY(engine.waitForFinished(60000));
+      const QString output = QString::fromUtf8(engine.readAll());
+      QCOMPARE(engine.exitCode(), 1);
+      QVERIFY2(output.contains("dataset folder /no/such/folder does not exist"),
+               qPrintable(output));
+      QVERIFY2(QDir(dir.filePath("runs")).entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty(),
+               qPrintable(command));
+    }
+  }
+
   // A GPU job on a node without a usable GPU stops before training and says why: no driver,
   // or a CUDA library the backend needs that the node lacks (a real plugin whose cuBLASLt
   // dependency is renamed, as on a node with another CUDA major version), or no backend at all.

@@ -677,6 +677,23 @@ class TestCliTrain : public QObject {
     QVERIFY2(written.hasMatch(), qPrintable(output));
     QVERIFY(QFile::exists(dir.filePath(written.captured(1) + "/checkpoints/step-3.twbc")));
     QVERIFY(!QFile::exists(dir.filePath("model.twbm")));
+
+    // A checkpoint of another model, and a path to nothing, are named for what they are.
+    const QString wider = writeMlpJob(
+        dir, "wider.json",
+        {{"name", "ck"}, {"model", {{"template", "mlp"}, {"args", {{"hidden", {600, 256}}}}}}});
+    const EngineRun other = runEngine({"train", wider, "--resume", newest, "--max-steps", "5"});
+    QCOMPARE(other.exitCode, 1);
+    QVERIFY2(other.output.contains(newest +
+                                   ": parameter 'fc1.weight' is [512, 784] there and [600, 784] "
+                                   "in this job's model: a checkpoint of another model"),
+             qPrintable(other.output));
+    const EngineRun nothing =
+        runEngine({"train", jobFile, "--resume", run + "/checkpoints/step-9.twbc"});
+    QCOMPARE(nothing.exitCode, 1);
+    QVERIFY2(nothing.output.contains(
+                 "step-9.twbc: no such run folder or checkpoint file to resume from"),
+             qPrintable(nothing.output));
   }
 
   // A job with "precision": "int8" trains in fp32, then quantizes: its `quantize` event carries

@@ -177,6 +177,7 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
                     ") that this comparison would overwrite; choose another folder, or leave out "
                     "--out for a new one");
     const std::string out = args.out.empty() ? newRunFolder(job.name + "-compare") : args.out;
+    const EmptyRunFolderRemover leftEmpty(args.out.empty() ? out : "");
     EventLog events;
     if (!args.events.empty()) events.open(args.events);
     ProgressBar progress(isatty(STDERR_FILENO));

@@ -41,6 +41,11 @@ std::string resumedRunFolder(const std::string& resumeFrom, const std::string& n
   return newRunFolder(name);
 }
 
+EmptyRunFolderRemover::~EmptyRunFolderRemover() {
+  std::error_code ignored;
+  if (!m_dir.empty() && fs::is_empty(m_dir, ignored)) fs::remove(m_dir, ignored);
+}
+
 bool resumesIn(const std::string& dir, const std::string& resumeFrom) {
   if (resumeFrom.empty()) return false;
   const fs::path folder = fs::weakly_canonical(dir), resumed = fs::weakly_canonical(resumeFrom);

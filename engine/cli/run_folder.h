@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 namespace twb {
 
@@ -16,6 +17,20 @@ std::string runHeldIn(const std::string& dir);
 // named, or RUN for one of its checkpoints (RUN/checkpoints/step-N.twbc); a checkpoint kept
 // anywhere else starts a new run folder (newRunFolder) rather than writing beside it.
 std::string resumedRunFolder(const std::string& resumeFrom, const std::string& name);
+
+// Removes, when it goes, a run folder made for this command (newRunFolder) that the run left
+// empty, as a job refused at its data or model does: failed starts leave no empty runs/NAME-TIME
+// behind. An empty `dir` (a folder the user named) is left alone.
+class EmptyRunFolderRemover {
+ public:
+  explicit EmptyRunFolderRemover(std::string dir) : m_dir(std::move(dir)) {}
+  ~EmptyRunFolderRemover();
+  EmptyRunFolderRemover(const EmptyRunFolderRemover&) = delete;
+  EmptyRunFolderRemover& operator=(const EmptyRunFolderRemover&) = delete;
+
+ private:
+  std::string m_dir;
+};
 
 // Whether `resumeFrom` is the run folder `dir` or one of its checkpoints.
 bool resumesIn(const std::string& dir, const std::string& resumeFrom);

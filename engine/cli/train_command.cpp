@@ -130,6 +130,8 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
     options.outDir = !args.out.empty()      ? args.out
                      : !args.resume.empty() ? resumedRunFolder(args.resume, job.name)
                                             : newRunFolder(job.name);
+    const bool madeHere = args.out.empty() && !resumesIn(options.outDir, args.resume);
+    const EmptyRunFolderRemover leftEmpty(madeHere ? options.outDir : "");
     options.resumeFrom = args.resume;
     options.tracePath = args.trace;
     options.stop = installInterruptHandler();

@@ -122,8 +122,15 @@ TrainState loadCheckpoint(const std::string& path, ParameterStore& params, Optim
   const TrainState state = stateFrom(file.metadata, path);
   for (auto& p : params.all()) {
     const Tensor* t = file.find("param/" + p.name);
-    if (!t || t->shape() != p.value.shape() || t->dtype() != DType::f32)
-      throw Error(path + ": parameter '" + p.name + "' is missing or has another shape");
+    // Another model's checkpoint (the job's model changed since): say which and how.
+    if (!t)
+      throw Error(path + ": holds no parameter '" + p.name + "' of this job's model (" +
+                  toString(p.value.shape()) + "): a checkpoint of another model");
+    if (t->shape() != p.value.shape())
+      throw Error(path + ": parameter '" + p.name + "' is " + toString(t->shape()) + " there and " +
+                  toString(p.value.shape()) +
+                  " in this job's model: a checkpoint of another model");
+    if (t->dtype() != DType::f32) throw Error(path + ": parameter '" + p.name + "' is not float32");
     // In place: executors hold the addresses of these buffers.
     std::memcpy(p.value.raw(), t->raw(), t->bytes());
   }
@@ -160,6 +167,8 @@ void pruneCheckpoints(const std::string& dir, int64_t keep) {
 
 std::vector<std::string> checkpointsToResumeFrom(const std::string& path) {
   if (fs::is_regular_file(path)) return {path};
+  if (!fs::exists(path))
+    throw Error(path + ": no such run folder or checkpoint file to resume from");
   const fs::path dir = fs::path(path) / "checkpoints";
   if (!fs::is_directory(dir)) throw Error(path + ": no checkpoints folder to resume from");
   std::vector<std::string> found;
