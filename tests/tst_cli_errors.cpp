@@ -94,6 +94,12 @@ class TestCliErrors : public QObject {
         << "optimizer.mommentum: unknown field (did you mean \"momentum\"?)";
     QTest::newRow("misspelt top-level field") << R"({"model": {"template": "mlp"}, "epcohs": 2})"
                                               << "epcohs: unknown field (did you mean \"epochs\"?)";
+    QTest::newRow("misspelt model source")
+        << R"({"model": {"templat": "mlp"}})"
+        << "model.templat: unknown field (did you mean \"template\"?)";
+    QTest::newRow("misspelt required field")
+        << R"({"model": {"template": "mlp"}, "dataset": {"trian": "fashion-mnist"}})"
+        << "dataset.train: is required (is \"trian\" a misspelling of it?)";
     QTest::newRow("unknown field, nothing near it")
         << R"({"model": {"template": "mlp"}, "colour": "red"})"
         << "colour: unknown field\n";

@@ -5,6 +5,23 @@
 
 namespace twb {
 
+namespace {
+// Edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`.
+size_t editDistance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i)
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min(
+          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+}  // namespace
+
 std::string jsonTypeName(const nlohmann::json& value) {
   switch (value.type()) {
     case nlohmann::json::value_t::null:
@@ -55,7 +72,7 @@ const nlohmann::json* JsonObject::find(const std::string& key) {
 
 const nlohmann::json& JsonObject::raw(const std::string& key) {
   const auto* v = find(key);
-  if (!v) throw error(key, "is required");
+  if (!v) throw missing(key);
   return *v;
 }
 
@@ -63,7 +80,7 @@ std::string JsonObject::string(const std::string& key, std::optional<std::string
   const auto* v = find(key);
   if (!v) {
     if (fallback) return *fallback;
-    throw error(key, "is required");
+    throw missing(key);
   }
   if (!v->is_string()) throw error(key, "must be a string, got " + jsonTypeName(*v));
   return v->get<std::string>();
@@ -73,7 +90,7 @@ double JsonObject::number(const std::string& key, std::optional<double> fallback
   const auto* v = find(key);
   if (!v) {
     if (fallback) return *fallback;
-    throw error(key, "is required");
+    throw missing(key);
   }
   if (!v->is_number()) throw error(key, "must be a number, got " + jsonTypeName(*v));
   const double d = v->get<double>();
@@ -85,7 +102,7 @@ int64_t JsonObject::integer(const std::string& key, std::optional<int64_t> fallb
   const auto* v = find(key);
   if (!v) {
     if (fallback) return *fallback;
-    throw error(key, "is required");
+    throw missing(key);
   }
   if (!v->is_number_integer()) throw error(key, "must be an integer, got " + jsonTypeName(*v));
   return v->get<int64_t>();
@@ -95,7 +112,7 @@ bool JsonObject::boolean(const std::string& key, std::optional<bool> fallback) {
   const auto* v = find(key);
   if (!v) {
     if (fallback) return *fallback;
-    throw error(key, "is required");
+    throw missing(key);
   }
   if (!v->is_boolean()) throw error(key, "must be true or false, got " + jsonTypeName(*v));
   return v->get<bool>();
@@ -140,35 +157,35 @@ std::vector<std::string> JsonObject::strings(const std::string& key) {
 
 JsonObject JsonObject::object(const std::string& key) { return JsonObject(raw(key), pathOf(key)); }
 
-namespace {
-// Edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`.
-size_t editDistance(const std::string& a, const std::string& b) {
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i)
-    for (size_t j = 1; j <= b.size(); ++j) {
-      d[i][j] = std::min(
-          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[a.size()][b.size()];
+std::string JsonObject::nearestAsked(const std::string& key) const {
+  // A key this object's reader knows and the document lacks, at most a third of it mistyped.
+  std::string nearest;
+  size_t best = std::max<size_t>(1, key.size() / 3) + 1;
+  for (const std::string& known : m_asked)
+    if (!m_value.contains(known))
+      if (const size_t d = editDistance(key, known); d < best) best = d, nearest = known;
+  return nearest;
 }
-}  // namespace
+
+Error JsonObject::missing(const std::string& key) const {
+  m_asked.insert(key);
+  for (const auto& [given, value] : m_value.items())
+    if (!m_read.count(given) && nearestAsked(given) == key)
+      return error(key, "is required (is \"" + given + "\" a misspelling of it?)");
+  return error(key, "is required");
+}
+
+void JsonObject::rejectMisspelt() const {
+  for (const auto& [key, value] : m_value.items())
+    if (!m_read.count(key))
+      if (const std::string nearest = nearestAsked(key); !nearest.empty())
+        throw error(key, "unknown field (did you mean \"" + nearest + "\"?)");
+}
 
 void JsonObject::rejectUnknown() const {
-  for (const auto& [key, value] : m_value.items()) {
-    if (m_read.count(key)) continue;
-    // A key this object's reader knows and the document lacks, at most a third of it mistyped.
-    std::string nearest;
-    size_t best = std::max<size_t>(1, key.size() / 3) + 1;
-    for (const std::string& known : m_asked)
-      if (!m_value.contains(known))
-        if (const size_t d = editDistance(key, known); d < best) best = d, nearest = known;
-    throw error(key, nearest.empty() ? "unknown field"
-                                     : "unknown field (did you mean \"" + nearest + "\"?)");
-  }
+  rejectMisspelt();
+  for (const auto& [key, value] : m_value.items())
+    if (!m_read.count(key)) throw error(key, "unknown field");
 }
 
 }  // namespace twb

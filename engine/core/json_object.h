@@ -36,9 +36,14 @@ class JsonObject {
   // "optimizer.lr: must be > 0, got -1": a rule the given value breaks, with the value as written.
   Error badValue(const std::string& key, const std::string& rule) const;
   void rejectUnknown() const;
+  // Only the unread keys that look like misspellings of keys asked for: for a reader that must
+  // name a problem of its own when nothing it knows is there.
+  void rejectMisspelt() const;
 
  private:
   const nlohmann::json* find(const std::string& key);
+  std::string nearestAsked(const std::string& key) const;  // "" when none is near
+  Error missing(const std::string& key) const;  // "is required", naming a misspelling of it
   const nlohmann::json& m_value;
   std::string m_path;
   std::set<std::string> m_read;

@@ -120,6 +120,7 @@ ParallelConfig readParallel(JsonObject p) {
 
 void readModel(JsonObject m, JobConfig& job, const std::string& baseDir) {
   const int sources = m.has("template") + m.has("file") + m.has("spec");
+  if (sources == 0) m.rejectMisspelt();  // "templat" is named as such
   if (sources != 1) throw Error("model: give exactly one of \"template\", \"file\" or \"spec\"");
   if (m.has("template")) {
     const std::string name = m.string("template");
