@@ -312,6 +312,17 @@ class NodeServiceTest : public QObject {
         {"client", "--node", socket(), "validate", jobFile, "--file", folder + "/x.npy"}, 60000);
     QCOMPARE(sent.exitCode, 1);
     QVERIFY2(sent.output.contains("y.npy: cannot open"), qPrintable(sent.output));
+    // A job the node refuses for what its file says is named by the file, as validate names it.
+    auto misspelt = job;
+    misspelt["batchh"] = 8;
+    const QString badFile = folder + "/bad.json";
+    { std::ofstream(badFile.toStdString()) << misspelt.dump(); }
+    const auto refused =
+        twb::test::runEngine({"client", "--node", socket(), "submit", badFile}, 60000);
+    QCOMPARE(refused.exitCode, 1);
+    QVERIFY2(refused.output.contains("error: " + badFile + ": batchh: unknown field (refused by " +
+                                     socket() + ")"),
+             qPrintable(refused.output));
   }
 
   // `twb-engine client` runs a job across two nodes (two daemons of this machine), two ranks on

@@ -271,7 +271,16 @@ void addClientCommand(CLI::App& app, int& exitCode) {
     request.mutable_train()->set_job_json(text);
     request.mutable_train()->set_job_folder(jobFolderOn(theNode(), jobFolder()));
     request.mutable_train()->set_resume_job(args.resume);
-    exitCode = submit(request);
+    try {
+      exitCode = submit(request);
+    } catch (const RpcError& e) {
+      // A refusal of what the job file says names the file, as validate's problems do; the
+      // node answers one with the field's path after "job: " (docs/protocol.md).
+      const std::string field = "job: ";
+      if (e.code() != grpc::StatusCode::INVALID_ARGUMENT || !e.detail().starts_with(field)) throw;
+      throw Error(args.job + ": " + e.detail().substr(field.size()) + " (refused by " +
+                  args.nodes.front() + ")");
+    }
   });
 
   auto* sweep = client->add_subcommand(

@@ -66,7 +66,8 @@ void NodeClient::fail(const grpc::Status& status) const {
                        " does not exist); start one with `twb-engine serve --listen " + m_target +
                        "`",
                    status.error_code());
-  throw RpcError(m_target + ": " + describeStatus(status), status.error_code());
+  throw RpcError(m_target + ": " + describeStatus(status), status.error_code(),
+                 status.error_message());
 }
 
 void NodeClient::cancelAll() {

@@ -19,12 +19,16 @@ namespace twb {
 // INVALID_ARGUMENT, NOT_FOUND, UNAUTHENTICATED: it will not get better).
 class RpcError : public Error {
  public:
-  RpcError(const std::string& message, grpc::StatusCode code) : Error(message), m_code(code) {}
+  RpcError(const std::string& message, grpc::StatusCode code, std::string detail = "")
+      : Error(message), m_code(code), m_detail(std::move(detail)) {}
   grpc::StatusCode code() const { return m_code; }
+  // The node's own message, without the address and code: "job: batch: must be > 0, got 0".
+  const std::string& detail() const { return m_detail; }
   bool retryable() const;
 
  private:
   grpc::StatusCode m_code;
+  std::string m_detail;
 };
 
 // A blocking client of one node, for the CLI, the workbench's remote/ and tests. Failed calls
