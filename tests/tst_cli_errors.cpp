@@ -257,6 +257,12 @@ class TestCliErrors : public QObject {
         missing.output.startsWith("error: /no/such/t.json: the folder /no/such does not exist"),
         qPrintable(missing.output));
     QVERIFY(!QFileInfo::exists(dir.filePath("first")));  // nothing trained
+    const EngineRun noEvents = runEngine(
+        {"train", jobPath, "--out", dir.filePath("first"), "--events", "/no/such/e.jsonl"});
+    QCOMPARE(noEvents.exitCode, 1);
+    QVERIFY2(
+        noEvents.output.startsWith("error: /no/such/e.jsonl: the folder /no/such does not exist"),
+        qPrintable(noEvents.output));
 
     QVERIFY(QDir(dir.path()).mkdir("traces"));
     const QString events = dir.filePath("events.jsonl");

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/file_writing.h"
 
 namespace twb {
 
@@ -16,6 +17,7 @@ EventLog::~EventLog() {
 }
 
 void EventLog::open(const std::string& path) {
+  checkFileCanBeWritten(path);  // a missing folder is named as for every file the engine writes
   // A resumed run appends to its events file and continues its numbering, so seq has no gap.
   // A last line without its newline was torn by a crash or power cut: it is cut off, so the
   // next event starts on a line of its own.
