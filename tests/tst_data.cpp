@@ -45,6 +45,18 @@ void write(const QString& path, const std::string& bytes, bool gzip = false) {
   }
 }
 
+// Runs `script` with the real NumPy (after `import numpy as np, sys; d = sys.argv[1] + '/'`),
+// d being `folder`: the files NumPy writes, not our idea of them.
+bool writeWithNumpy(const QTemporaryDir& folder, const char* script) {
+  QProcess python;
+  python.setProcessChannelMode(QProcess::MergedChannels);
+  python.start(
+      "/usr/bin/python3",
+      {"-c", QString("import numpy as np, sys; d = sys.argv[1] + '/'\n") + script, folder.path()});
+  if (python.waitForFinished(60000) && python.exitCode() == 0) return true;
+  qWarning("%s", python.readAll().constData());
+  return false;
+}
 }  // namespace
 
 class TestData : public QObject {
@@ -303,21 +315,14 @@ class TestData : public QObject {
   void npySamplesOfEveryNumericType() {
     QTemporaryDir dir;
     const std::string d = dir.path().toStdString() + "/";
-    QProcess python;
-    python.setProcessChannelMode(QProcess::MergedChannels);
-    python.start(
-        "/usr/bin/python3",
-        {"-c",
-         "import numpy as np, sys; d = sys.argv[1] + '/'\n"
-         "x = np.array([[0.5, -2.0, 65504.0], [1e-7, 3.0, 0.0]])\n"
-         "np.save(d + 'f2.npy', x.astype(np.float16))\n"
-         "np.save(d + 'u2.npy', np.array([[1, 65535, 7], [0, 2, 3]], dtype=np.uint16))\n"
-         "np.save(d + 'u4.npy', np.array([[1, 4000000000, 7], [0, 2, 3]], dtype=np.uint32))\n"
-         "np.save(d + 'c8.npy', x.astype(np.complex64))\n"
-         "np.save(d + 'y.npy', np.array([1, 0], dtype=np.uint8))\n",
-         dir.path()});
-    QVERIFY(python.waitForFinished(60000));
-    QVERIFY2(python.exitCode() == 0, python.readAll().constData());
+    QVERIFY(writeWithNumpy(
+        dir,
+        "x = np.array([[0.5, -2.0, 65504.0], [1e-7, 3.0, 0.0]])\n"
+        "np.save(d + 'f2.npy', x.astype(np.float16))\n"
+        "np.save(d + 'u2.npy', np.array([[1, 65535, 7], [0, 2, 3]], dtype=np.uint16))\n"
+        "np.save(d + 'u4.npy', np.array([[1, 4000000000, 7], [0, 2, 3]], dtype=np.uint32))\n"
+        "np.save(d + 'c8.npy', x.astype(np.complex64))\n"
+        "np.save(d + 'y.npy', np.array([1, 0], dtype=np.uint8))\n"));
     const std::vector<std::pair<std::string, std::vector<float>>> expected{
         {"f2", {0.5f, -2.f, 65504.f, 1.1920929e-07f, 3.f, 0.f}},  // 1e-7 as fp16 rounds it
         {"u2", {1.f, 65535.f, 7.f, 0.f, 2.f, 3.f}},
@@ -339,27 +344,20 @@ class TestData : public QObject {
   void npzArchivesAndTheirErrors() {
     QTemporaryDir dir;
     const std::string d = dir.path().toStdString() + "/";
-    QProcess python;
-    python.setProcessChannelMode(QProcess::MergedChannels);
-    python.start(
-        "/usr/bin/python3",
-        {"-c",
-         "import numpy as np, sys; d = sys.argv[1] + '/'\n"
-         "np.savez_compressed(d + 'keras.npz', x_train=np.arange(36, dtype=np.float32).reshape(6, "
-         "2, 3),"
-         " y_train=np.arange(6) % 4, x_test=np.arange(24, dtype=np.float64).reshape(4, 2, 3) / 2,"
-         " y_test=np.array([3, 2, 1, 0], dtype=np.uint8))\n"
-         "np.savez(d + 'named.npz', feats=np.arange(20, dtype=np.int16).reshape(5, 4),"
-         " labels=np.arange(5, dtype=np.int32) % 2)\n"
-         "f = np.ones((3, 4)); f[1, 2] = np.inf\n"
-         "np.savez(d + 'infinite.npz', x_train=f, y_train=np.arange(3))\n"
-         "b = bytearray(open(d + 'keras.npz', 'rb').read()); b[len(b) // 3] ^= 0xFF\n"
-         "open(d + 'damaged.npz', 'wb').write(b)\n"
-         "open(d + 'cut.npz', 'wb').write(open(d + 'keras.npz', 'rb').read()[:100])\n"
-         "open(d + 'text.npz', 'w').write('not an archive')\n",
-         dir.path()});
-    QVERIFY(python.waitForFinished(60000));
-    QVERIFY2(python.exitCode() == 0, python.readAll().constData());
+    QVERIFY(writeWithNumpy(
+        dir,
+        "np.savez_compressed(d + 'keras.npz', x_train=np.arange(36, dtype=np.float32).reshape(6, "
+        "2, 3),"
+        " y_train=np.arange(6) % 4, x_test=np.arange(24, dtype=np.float64).reshape(4, 2, 3) / 2,"
+        " y_test=np.array([3, 2, 1, 0], dtype=np.uint8))\n"
+        "np.savez(d + 'named.npz', feats=np.arange(20, dtype=np.int16).reshape(5, 4),"
+        " labels=np.arange(5, dtype=np.int32) % 2)\n"
+        "f = np.ones((3, 4)); f[1, 2] = np.inf\n"
+        "np.savez(d + 'infinite.npz', x_train=f, y_train=np.arange(3))\n"
+        "b = bytearray(open(d + 'keras.npz', 'rb').read()); b[len(b) // 3] ^= 0xFF\n"
+        "open(d + 'damaged.npz', 'wb').write(b)\n"
+        "open(d + 'cut.npz', 'wb').write(open(d + 'keras.npz', 'rb').read()[:100])\n"
+        "open(d + 'text.npz', 'w').write('not an archive')\n"));
 
     const DatasetSplits keras = openDataset("npz:" + d + "keras.npz");
     QCOMPARE(keras.train->size(), int64_t(6));
