@@ -556,6 +556,28 @@ class TestCliErrors : public QObject {
     QVERIFY2(folder.output.contains(dir.filePath("no/y.npy")) && !folder.output.contains(missing),
              qPrintable(folder.output));
     QVERIFY(!QFileInfo::exists(dir.filePath("y.txt")));
+
+    // import and quantize write model files: a name of another format is refused before any
+    // work (they wrote a .twbm under an .onnx name, which every reader then took for ONNX).
+    QCOMPARE(
+        runEngine({"export", dir.filePath("m.twbm"), "--out", dir.filePath("m.onnx")}).exitCode, 0);
+    const EngineRun imported =
+        runEngine({"import", dir.filePath("m.onnx"), "--out", dir.filePath("i.onnx")});
+    QCOMPARE(imported.exitCode, 1);
+    QVERIFY2(imported.output.contains("--out " + dir.filePath("i.onnx") +
+                                      ": import writes a model file; give the file a .twbm name"),
+             qPrintable(imported.output));
+    const EngineRun quantized =
+        runEngine({"quantize", dir.filePath("m.twbm"), "--calib", "synthetic:1x28x28:10", "--out",
+                   dir.filePath("q.onnx")});
+    QCOMPARE(quantized.exitCode, 1);
+    QVERIFY2(
+        quantized.output.contains("--out " + dir.filePath("q.onnx") +
+                                  ": quantize writes the int8 model as a model file; give the "
+                                  "file a .twbm name (`twb-engine export` of it writes QDQ ONNX)"),
+        qPrintable(quantized.output));
+    QVERIFY(!QFileInfo::exists(dir.filePath("i.onnx")) &&
+            !QFileInfo::exists(dir.filePath("q.onnx")));
   }
 };
 

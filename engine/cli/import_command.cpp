@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/output_file.h"
 #include "graph/graph.h"
 #include "io/onnx_import.h"
 
@@ -15,6 +16,7 @@ void addImportCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("FILE", args.onnx, "ONNX model (.onnx)")->required();
   cmd->add_option("--out", args.out, "Model file to write (.twbm)")->required();
   cmd->callback([&exitCode] {
+    checkOutputFile(args.out, ".twbm", "import writes a model file", "export writes ONNX");
     const ModelFile model = importOnnx(args.onnx);
     saveModel(args.out, model.spec, model.params, model.quant ? &*model.quant : nullptr,
               model.dataset);

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/count_option.h"
 #include "cli/model_argument.h"
+#include "cli/output_file.h"
 #include "cli/predict_inputs.h"
 #include "cli/progress_bar.h"
 #include "core/error.h"
@@ -79,10 +80,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
       ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
   cmd->callback([&exitCode] {
     // Where the outputs go is checked before any sample is read or run.
-    if (std::filesystem::path(args.out).extension() != ".npy")
-      throw Error("--out " + args.out +
-                  ": predict writes a NumPy array; give the file a .npy name");
-    checkFileCanBeWritten(args.out);
+    checkOutputFile(args.out, ".npy", "predict writes a NumPy array");
     ModelFile model = loadModelOrOnnx(args.model);
     if (model.spec.inputs.size() != 1)
       throw Error(args.model + ": predict feeds models of one input; this one has " +

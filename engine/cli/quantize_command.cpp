@@ -8,6 +8,7 @@
 #include "cli/count_option.h"
 #include "cli/interrupt.h"
 #include "cli/model_argument.h"
+#include "cli/output_file.h"
 #include "cli/progress_bar.h"
 #include "core/error.h"
 #include "core/file_writing.h"
@@ -102,6 +103,8 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
   cmd->add_flag("--json", args.json, "Print the report as one JSON object");
   cmd->add_flag("--no-throughput", args.noThroughput, "Skip the throughput measurements");
   cmd->callback([&exitCode] {
+    checkOutputFile(args.out, ".twbm", "quantize writes the int8 model as a model file",
+                    "`twb-engine export` of it writes QDQ ONNX");
     const ModelFile model = loadModelArgument(args.model);
     const Shape input = model.spec.soleInputShape();
     const DatasetSplits calib = openDataset(args.calib, input);
