@@ -384,6 +384,21 @@ class TestCliErrors : public QObject {
         runEngine({"bench", onnx, "--mode", "infer", "--steps", "2", "--warmup", "0"});
     QVERIFY2(bench.exitCode == 0, qPrintable(bench.output));
     QCOMPARE(runEngine({"export", onnx, "--out", dir.filePath("back.twbm")}).exitCode, 0);
+    // A job's model file may be an ONNX model: its spec and weights, as import reads them.
+    writeFile(dir.filePath("onnx-job.json"),
+              R"({"model": {"file": "m.onnx"}, "dataset": "synthetic:1x28x28:10", "batch": 8,
+                  "max_steps": 3, "epochs": 0, "seed": 5})");
+    const EngineRun initial =
+        runEngine({"export", dir.filePath("onnx-job.json"), "--out", dir.filePath("initial.twbm")});
+    QCOMPARE(initial.exitCode, 0);
+    QCOMPARE(
+        accuracy.match(runEngine({"eval", dir.filePath("initial.twbm"), "--dataset", data}).output)
+            .captured(0),
+        accuracy.match(fromTwbm.output).captured(0));
+    const EngineRun trained =
+        runEngine({"train", dir.filePath("onnx-job.json"), "--out", dir.filePath("onnx-run")});
+    QVERIFY2(trained.exitCode == 0 && trained.output.contains("after 3 steps"),
+             qPrintable(trained.output));
 
     const EngineRun missing = runEngine({"bench", "./mlp"});
     QCOMPARE(missing.exitCode, 1);

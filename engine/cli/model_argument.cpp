@@ -12,7 +12,7 @@
 namespace twb {
 
 ModelFile modelOfJob(const JobConfig& job) {
-  if (!job.modelFile.empty()) return loadModel(job.modelFile);
+  if (!job.modelFile.empty()) return loadModelOrOnnx(job.modelFile);
   ModelFile file;
   file.spec = job.model;
   file.params.ensure(Graph::build(file.spec, 1), job.seed);

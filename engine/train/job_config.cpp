@@ -11,6 +11,7 @@
 #include "core/json_object.h"
 #include "graph/graph.h"
 #include "graph/templates.h"
+#include "io/edited_model.h"
 #include "io/model_file.h"
 #include "ops/op_registry.h"
 
@@ -133,7 +134,7 @@ void readModel(JsonObject m, JobConfig& job, const std::string& baseDir) {
   } else if (m.has("file")) {
     job.modelFile = resolve(m.string("file"), baseDir);
     try {
-      job.model = loadModel(job.modelFile).spec;
+      job.model = loadModelOrOnnx(job.modelFile).spec;
     } catch (const Error& e) {
       throw e.within("model.file");
     }
