@@ -973,10 +973,6 @@ Trust this host and remember its key?</source>
 <context>
     <name>twb::ui::JobForm</name>
     <message>
-        <source>optional: a .twbm model file instead of the template</source>
-        <translation>可选：用 .twbm 模型文件代替模板</translation>
-    </message>
-    <message>
         <source>no limit</source>
         <translation>不限</translation>
     </message>
@@ -1417,6 +1413,10 @@ Trust this host and remember its key?</source>
     <message>
         <source> split among the ranks</source>
         <translation> 在各进程间拆分</translation>
+    </message>
+    <message>
+        <source>optional: a model file (.twbm) or ONNX model (.onnx) instead of the template</source>
+        <translation>可选：用模型文件（.twbm）或 ONNX 模型（.onnx）代替模板</translation>
     </message>
 </context>
 <context>
