@@ -1415,8 +1415,8 @@ Trust this host and remember its key?</source>
         <translation> 在各进程间拆分</translation>
     </message>
     <message>
-        <source>optional: a model file (.twbm) or ONNX model (.onnx) instead of the template</source>
-        <translation>可选：用模型文件（.twbm）或 ONNX 模型（.onnx）代替模板</translation>
+        <source>optional: a .twbm or .onnx model instead of the template</source>
+        <translation>可选：用 .twbm 或 .onnx 模型代替模板</translation>
     </message>
 </context>
 <context>

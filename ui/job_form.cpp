@@ -198,8 +198,7 @@ QWidget* JobForm::buildForm() {
       tr("the template's defaults, or e.g. {\"hidden\": [512, 256]}"));
   model->addRow(tr("Template arguments"), m_templateArgs);
   m_modelFile = named(new QLineEdit, "modelFile");
-  m_modelFile->setPlaceholderText(
-      tr("optional: a model file (.twbm) or ONNX model (.onnx) instead of the template"));
+  m_modelFile->setPlaceholderText(tr("optional: a .twbm or .onnx model instead of the template"));
   model->addRow(tr("Model file"), withError(m_modelFile, m_modelError));
   connect(m_template, &QComboBox::currentTextChanged, this, &JobForm::writeModel);
   connect(m_templateArgs, &QLineEdit::textEdited, this, &JobForm::writeModel);
