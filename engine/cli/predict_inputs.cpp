@@ -47,6 +47,7 @@ int64_t arraySamples(const std::string& path, const Shape& sample) {
   throw Error(path + ": holds an array of " + toString(shape) + "; the model takes samples of " +
               toString(sample) + " (one, or a stack of them)");
 }
+
 // An image is one sample of a (1 or 3, H, W) input, normalised as the model was trained.
 void checkImageFits(const std::string& path, const Shape& sample,
                     const std::optional<Normalization>& normalization) {
