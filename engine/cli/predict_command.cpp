@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <numeric>
 
 #include "cli/commands.h"
@@ -14,7 +13,6 @@
 #include "cli/predict_inputs.h"
 #include "cli/progress_bar.h"
 #include "core/error.h"
-#include "core/file_writing.h"
 #include "data/npy_file.h"
 #include "exec/activation_budget.h"
 #include "exec/executor.h"

@@ -31,14 +31,14 @@ std::string runHeldIn(const std::string& dir) {
   return held;
 }
 
-std::string resumedRunFolder(const std::string& resumeFrom, const std::string& name) {
+std::string resumedRunFolder(const std::string& resumeFrom) {
   const fs::path checkpoint(resumeFrom), folder = checkpoint.parent_path();
   std::error_code ignored;
   if (!fs::is_regular_file(checkpoint, ignored))
     return resumeFrom;  // a run folder, or nothing: the resume's own error names it
   if (folder.filename() == "checkpoints")
     return folder.has_parent_path() ? folder.parent_path().string() : ".";
-  return newRunFolder(name);
+  return "";
 }
 
 EmptyRunFolderRemover::~EmptyRunFolderRemover() {

@@ -14,9 +14,9 @@ std::string newRunFolder(const std::string& name);
 std::string runHeldIn(const std::string& dir);
 
 // The folder a run resumed from `resumeFrom` writes to when no --out is given: the run folder
-// named, or RUN for one of its checkpoints (RUN/checkpoints/step-N.twbc); a checkpoint kept
-// anywhere else starts a new run folder (newRunFolder) rather than writing beside it.
-std::string resumedRunFolder(const std::string& resumeFrom, const std::string& name);
+// named, or RUN for one of its checkpoints (RUN/checkpoints/step-N.twbc); empty for a checkpoint
+// kept anywhere else, which starts a new run folder rather than writing beside it.
+std::string resumedRunFolder(const std::string& resumeFrom);
 
 // Removes, when it goes, a run folder made for this command (newRunFolder) that the run left
 // empty, as a job refused at its data or model does: failed starts leave no empty runs/NAME-TIME

@@ -128,9 +128,10 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
                     "a new one, or continue that run with --resume " +
                     args.out);
     options.outDir = !args.out.empty()      ? args.out
-                     : !args.resume.empty() ? resumedRunFolder(args.resume, job.name)
-                                            : newRunFolder(job.name);
-    const bool madeHere = args.out.empty() && !resumesIn(options.outDir, args.resume);
+                     : !args.resume.empty() ? resumedRunFolder(args.resume)
+                                            : "";
+    const bool madeHere = options.outDir.empty();
+    if (madeHere) options.outDir = newRunFolder(job.name);
     const EmptyRunFolderRemover leftEmpty(madeHere ? options.outDir : "");
     options.resumeFrom = args.resume;
     options.tracePath = args.trace;

@@ -167,8 +167,7 @@ std::string JsonObject::nearestAsked(const std::string& key) const {
   return nearest;
 }
 
-Error JsonObject::missing(const std::string& key) const {
-  m_asked.insert(key);
+Error JsonObject::missing(const std::string& key) const {  // after find(key) asked for it
   for (const auto& [given, value] : m_value.items())
     if (!m_read.count(given) && nearestAsked(given) == key)
       return error(key, "is required (is \"" + given + "\" a misspelling of it?)");
