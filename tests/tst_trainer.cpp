@@ -184,6 +184,11 @@ class TestTrainer : public QObject {
              warning.c_str());
     QCOMPARE(logs[1]["message"].get<std::string>(),
              "resumed from " + run + "/checkpoints/step-3.twbc at step 3");
+    // The last step is a checkpoint's: the end of the run does not write it a second time.
+    const auto lastStepCheckpoints = std::count_if(logs.begin(), logs.end(), [](const auto& e) {
+      return e.contains("checkpoint") && e["step"] == 24;
+    });
+    QCOMPARE(lastStepCheckpoints, 1);
     QVERIFY(
         identical(finalWeights(dir.filePath("straight")), finalWeights(dir.filePath("resumed"))));
 

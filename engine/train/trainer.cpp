@@ -111,6 +111,7 @@ class TrainingRun {
   int64_t m_batch = 0;  // this rank's samples a step
   double m_lr = 0;  // optimizer.lr, scaled for the ranks' global batch (parallel.lr_scaling)
   int64_t m_evaluatedStep = -1;
+  int64_t m_checkpointedStep = -1;  // the step of the newest checkpoint, on every rank
   std::string m_output;
   TrainResult m_result;
   int64_t m_profileEvery = 0;
@@ -367,6 +368,7 @@ void TrainingRun::evaluate(const char* reason) {
 
 void TrainingRun::checkpoint() {
   if (m_strategy) m_strategy->flush();
+  m_checkpointedStep = m_state.step;  // on every rank, so that all of them skip the same ones
   if (m_options.outDir.empty() || !writesFiles()) return;
   fetchFromDevice();
   const fs::path dir = fs::path(m_options.outDir) / "checkpoints";
@@ -501,7 +503,8 @@ TrainResult TrainingRun::run() {
   evaluate("final");
   m_result.steps = m_state.step;
   writeModel();  // first: whatever fails after it, the run's work is kept
-  checkpoint();
+  // A run whose last step was a checkpoint's has it already (it wrote the same step twice).
+  if (m_checkpointedStep != m_state.step) checkpoint();
   if (m_job.precision == "int8" && !m_options.outDir.empty() && writesFiles()) quantize();
   writeTrace();
   m_events.publish("state", {{"state", "succeeded"},
