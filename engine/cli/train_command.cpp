@@ -138,11 +138,15 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
     options.stop = installInterruptHandler();
     if (job.parallel.ranks() > 1 && args.rank < 0) {
       if (!job.parallel.nodes.empty())
-        throw Error(
-            "parallel.nodes: a job across nodes runs from the workbench or `twb-engine "
-            "client`; `train --ranks N` runs N ranks on this machine");
+        throw job.aboutField(
+            Error("parallel.nodes: a job across nodes runs from the workbench or `twb-engine "
+                  "client`; `train --ranks N` runs N ranks on this machine"));
       // What every rank would refuse alike is refused here, once, before any rank starts.
-      checkParallelInterface(job.parallel);
+      try {
+        checkParallelInterface(job.parallel);
+      } catch (const Error& e) {
+        throw job.aboutField(e);
+      }
       const int64_t rankBatch = planJob(job).batch;  // the data it opened is let go here
       for (const std::string& file : {args.events, args.trace})
         if (!file.empty()) checkFileCanBeWritten(file);
