@@ -1148,6 +1148,63 @@ class NodeServiceTest : public QObject {
     QVERIFY2(failed.output.contains("NOT_FOUND: id: no job 'j4242'"), qPrintable(failed.output));
   }
 
+  // `client cancel` says what it did to the job; `client download` does not replace a file of
+  // the user's that only has the artifact's name, and a download its caller cancels leaves
+  // nothing behind.
+  void clientCancelsAndDownloadsAsAsked() {
+    NodeDaemon daemon(socket(), dataDir());  // one job at a time: the second waits queued
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    NodeClient node = client();
+    const QString running =
+        QString::fromStdString(node.submit(trainRequest(shortJob(100000))).id());
+    const QString queued = QString::fromStdString(node.submit(trainRequest(shortJob(10))).id());
+    QVERIFY(waitFor([&] { return node.job(running.toStdString()).last_seq() >= 3; }, 30000));
+    const auto clientSays = [&](const QStringList& args) {
+      const auto run =
+          twb::test::runEngine(QStringList{"client", "--node", socket()} + args, 60000);
+      return QString::number(run.exitCode) + " " + run.output.trimmed();
+    };
+    QCOMPARE(clientSays({"cancel", queued}), "0 job " + queued + ": cancelled before it started");
+    QCOMPARE(clientSays({"cancel", running}),
+             "0 job " + running + ": stopping at its next step, with a checkpoint (client watch " +
+                 running + " follows it)");
+    QVERIFY(node.watch(running.toStdString(), 0, [](const v1::Event&) { return true; }));
+    const QString finished = QString::fromStdString(node.submit(trainRequest(shortJob(5))).id());
+    QVERIFY(node.watch(finished.toStdString(), 0, [](const v1::Event&) { return true; }));
+    QCOMPARE(clientSays({"cancel", finished}),
+             "0 job " + finished + " had already ended (succeeded): nothing to cancel");
+
+    // The artifact's own name: written where no file has it, refused where the user has one.
+    QVERIFY(QDir(m_dir->path()).mkpath("fresh") && QDir(m_dir->path()).mkpath("mine"));
+    { std::ofstream(m_dir->filePath("mine/model.twbm").toStdString()) << "my own model"; }
+    const QString before = QDir::currentPath();
+    QVERIFY(QDir::setCurrent(m_dir->filePath("fresh")));
+    const QString written = clientSays({"download", finished, "model.twbm"});
+    QVERIFY(QDir::setCurrent(m_dir->filePath("mine")));
+    const QString refused = clientSays({"download", finished, "model.twbm"});
+    QVERIFY(QDir::setCurrent(before));
+    const qint64 bytes = QFileInfo(m_dir->filePath("fresh/model.twbm")).size();
+    QVERIFY(bytes > 1000);
+    QCOMPARE(written,
+             "0 " + finished + " model.twbm -> model.twbm (" + QString::number(bytes) + " bytes)");
+    QCOMPARE(refused,
+             "1 error: model.twbm: already exists here; name the file to write with "
+             "--out (--out model.twbm replaces it)");
+    QCOMPARE(readFile(m_dir->filePath("mine/model.twbm")), "my own model");
+
+    // Cancelled after its first chunk: an error naming the file, and no file or part of one.
+    const std::string cancelled = m_dir->filePath("cancelled.twbm").toStdString();
+    int64_t chunks = 0;
+    const std::string error = twb::test::errorOf([&] {
+      node.download(finished.toStdString(), "model.twbm", cancelled,
+                    [&](int64_t, int64_t) { return ++chunks < 1; });
+    });
+    QCOMPARE(error, cancelled + ": download cancelled");
+    QCOMPARE(chunks, int64_t{1});
+    QVERIFY(!QFile::exists(QString::fromStdString(cancelled)));
+    QVERIFY(!QFile::exists(QString::fromStdString(cancelled + ".tmp")));
+  }
+
   void tornLastRecordIsIgnored() {
     const std::string path = m_dir->filePath("torn.jsonl").toStdString();
     {

@@ -1,6 +1,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -8,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/count_option.h"
+#include "cli/interrupt.h"
 #include "cli/job_across_nodes.h"
 #include "cli/progress_bar.h"
 #include "cli/sweep_command.h"
@@ -336,7 +338,17 @@ void addClientCommand(CLI::App& app, int& exitCode) {
   auto* cancel = client->add_subcommand("cancel", "Cancel a queued or running job");
   cancel->add_option("ID", args.id, "Job id")->required();
   cancel->callback([&exitCode] {
-    printStatus(connect().cancel(args.id));
+    const v1::JobStatus job = connect().cancel(args.id);
+    const char* id = job.id().c_str();
+    if (job.state() == v1::RUNNING)  // the worker checkpoints at its next step, then ends
+      std::printf(
+          "job %s: stopping at its next step, with a checkpoint (client watch %s follows "
+          "it)\n",
+          id, id);
+    else if (job.state() == v1::CANCELLED)
+      std::printf("job %s: %s\n", id, job.reason().empty() ? "cancelled" : job.reason().c_str());
+    else
+      std::printf("job %s had already ended (%s): nothing to cancel\n", id, stateName(job.state()));
     exitCode = kExitOk;
   });
 
@@ -361,7 +373,19 @@ void addClientCommand(CLI::App& app, int& exitCode) {
   download->callback([&exitCode] {
     const std::string out =
         args.out.empty() ? std::filesystem::path(args.artifact).filename().string() : args.out;
-    const int64_t bytes = connect().download(args.id, args.artifact, out);
+    // A name the user did not give does not replace a file of theirs.
+    if (args.out.empty() && std::filesystem::exists(out))
+      throw Error(out + ": already exists here; name the file to write with --out (--out " + out +
+                  " replaces it)");
+    const std::atomic<bool>* stop = installInterruptHandler();
+    StageProgress progress(isatty(STDERR_FILENO), false);  // a bar; its line says the rest
+    const int64_t bytes =
+        connect().download(args.id, args.artifact, out, [&](int64_t done, int64_t total) {
+          progress.update("downloading " + args.artifact,
+                          total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1);
+          return !stop->load();
+        });
+    progress.finish();
     std::printf("%s %s -> %s (%lld bytes)\n", args.id.c_str(), args.artifact.c_str(), out.c_str(),
                 static_cast<long long>(bytes));
     exitCode = kExitOk;

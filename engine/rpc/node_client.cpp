@@ -170,7 +170,8 @@ bool NodeClient::watch(const std::string& id, int64_t afterSeq,
 }
 
 int64_t NodeClient::download(const std::string& id, const std::string& artifact,
-                             const std::string& path) {
+                             const std::string& path,
+                             const std::function<bool(int64_t done, int64_t total)>& onProgress) {
   int64_t bytes = 0;
   writeFileWhole(path, [&](std::ostream& out) {
     grpc::ClientContext context;
@@ -185,6 +186,11 @@ int64_t NodeClient::download(const std::string& id, const std::string& artifact,
       out.write(chunk.data().data(), static_cast<std::streamsize>(chunk.data().size()));
       bytes += static_cast<int64_t>(chunk.data().size());
       total = chunk.total_bytes();
+      if (onProgress && !onProgress(bytes, total)) {
+        context.TryCancel();
+        reader->Finish();
+        throw Error(path + ": download cancelled");
+      }
     }
     if (const grpc::Status status = reader->Finish(); !status.ok()) fail(status);
     if (bytes != total)

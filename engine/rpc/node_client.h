@@ -58,8 +58,11 @@ class NodeClient {
   // Ends every call in progress at once (from another thread): they throw RpcError CANCELLED.
   void cancelAll();
 
-  // Writes the artifact to `path` (through PATH.part, renamed when complete); returns its bytes.
-  int64_t download(const std::string& id, const std::string& artifact, const std::string& path);
+  // Writes the artifact to `path` (through PATH.tmp, renamed when complete); returns its bytes.
+  // `onProgress` (bytes so far, the artifact's bytes) is called after each chunk; returning
+  // false cancels the download, which then throws and leaves nothing at `path`.
+  int64_t download(const std::string& id, const std::string& artifact, const std::string& path,
+                   const std::function<bool(int64_t done, int64_t total)>& onProgress = {});
 
  private:
   void prepare(grpc::ClientContext& context, bool streaming = false) const;
