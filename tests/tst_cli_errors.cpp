@@ -302,7 +302,7 @@ class TestCliErrors : public QObject {
 
   // Options that count (batches, steps, samples, threads) refuse what is not a whole number in
   // range, saying the rule and the value given.
-  void countOptionsSayTheRuleAndTheValue_data() {
+  void numericOptionsSayTheRuleAndTheValue_data() {
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<QString>("expected");
     QTest::newRow("bench --batch 0") << QStringList{"bench", "mlp", "--batch", "0"}
@@ -321,9 +321,28 @@ class TestCliErrors : public QObject {
         << QStringList{"quantize", "m.twbm", "--calib",  "fashion-mnist",
                        "--out",    "q.twbm", "--window", "0"}
         << "--window: must be a whole number >= 1, got 0";
+    QTest::newRow("train --ranks 100") << QStringList{"train", "job.json", "--ranks", "100"}
+                                       << "--ranks: must be a whole number within [1, 64], got 100";
+    QTest::newRow("quantize --percentile 20")
+        << QStringList{"quantize", "m.twbm", "--calib",      "fashion-mnist",
+                       "--out",    "q.twbm", "--percentile", "20"}
+        << "--percentile: must be a number within [50, 100], got 20";
+    QTest::newRow("quantize --percentile abc")
+        << QStringList{"quantize", "m.twbm", "--calib",      "fashion-mnist",
+                       "--out",    "q.twbm", "--percentile", "abc"}
+        << "--percentile: must be a number within [50, 100], got abc";
+    QTest::newRow("quantize --max-drop -3")
+        << QStringList{"quantize", "m.twbm", "--calib",    "fashion-mnist",
+                       "--out",    "q.twbm", "--max-drop", "-3"}
+        << "--max-drop: must be a number >= 0, got -3";
+    QTest::newRow("client quantize --max-drop nan")
+        << QStringList{"client",        "--node",     "unix:/nonexistent/n.sock",
+                       "quantize",      "j0001",      "--calib",
+                       "fashion-mnist", "--max-drop", "nan"}
+        << "--max-drop: must be a number >= 0, got nan";
   }
 
-  void countOptionsSayTheRuleAndTheValue() {
+  void numericOptionsSayTheRuleAndTheValue() {
     QFETCH(QStringList, arguments);
     QFETCH(QString, expected);
     const EngineRun o = runEngine(arguments);
@@ -333,8 +352,9 @@ class TestCliErrors : public QObject {
              qPrintable("expected '" + expected + "' in: " + o.output));
   }
 
-  // quantize refuses a calibration set of the wrong shape, no samples, an unknown observer and
-  // an int8 model given to quantize again, each with the reason and where.
+  // quantize refuses a calibration set of the wrong shape, no samples, an unknown observer, a
+  // report it could not write and an int8 model given to quantize again, each with the reason
+  // and where, before it calibrates.
   void badQuantizeInputFails_data() {
     QTest::addColumn<QStringList>("extra");
     QTest::addColumn<QString>("expected");
@@ -345,9 +365,13 @@ class TestCliErrors : public QObject {
     QTest::newRow("--samples 0") << QStringList{"--calib", "synthetic:1x28x28:10", "--samples", "0"}
                                  << "--samples: must be a whole number >= 1, got 0";
     QTest::newRow("negative --max-drop")
-        << QStringList{"--calib", "synthetic:1x28x28:10", "--max-drop", "-1"} << "max drop must be >= 0";
+        << QStringList{"--calib", "synthetic:1x28x28:10", "--max-drop", "-1"}
+        << "--max-drop: must be a number >= 0, got -1";
     QTest::newRow("unknown observer") << QStringList{"--calib", "synthetic:1x28x28:10", "--observer", "kl"}
                                       << "--observer: kl not in {minmax,percentile,entropy}";
+    QTest::newRow("--report into a folder that does not exist")
+        << QStringList{"--calib", "synthetic:1x28x28:10", "--report", "/nonexistent-folder/r.json"}
+        << "/nonexistent-folder/r.json: the folder /nonexistent-folder does not exist";
   }
 
   void badQuantizeInputFails() {
@@ -362,6 +386,7 @@ class TestCliErrors : public QObject {
     QVERIFY(o.exitCode != 0);
     QVERIFY2(o.output.contains(expected), qPrintable("expected '" + expected + "' in: " + o.output));
     QVERIFY(!QFileInfo::exists(dir.filePath("q.twbm")));  // nothing half-written
+    QVERIFY2(!o.output.contains("calibrating"), qPrintable(o.output));  // refused before the work
   }
 
   // MODEL is read for what it is: an ONNX model by eval, export and bench as by predict (eval

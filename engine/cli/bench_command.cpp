@@ -9,8 +9,8 @@
 
 #include "backend/cpu/cpu_kernel.h"
 #include "cli/commands.h"
-#include "cli/count_option.h"
 #include "cli/model_argument.h"
+#include "cli/option_checks.h"
 #include "core/error.h"
 #include "core/random.h"
 #include "data/data_loader.h"

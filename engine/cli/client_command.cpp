@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/count_option.h"
 #include "cli/interrupt.h"
 #include "cli/job_across_nodes.h"
+#include "cli/option_checks.h"
 #include "cli/progress_bar.h"
 #include "cli/sweep_command.h"
 #include "cli/sweep_runner.h"
@@ -302,7 +302,8 @@ void addClientCommand(CLI::App& app, int& exitCode) {
       ->check(countAtLeast(1));
   quantize->add_option("--observer", args.observer, "minmax, percentile or entropy");
   quantize->add_option("--scheme", args.scheme, "per-channel or local");
-  quantize->add_option("--max-drop", args.maxDrop, "Largest accuracy drop allowed, in points");
+  quantize->add_option("--max-drop", args.maxDrop, "Largest accuracy drop allowed, in points")
+      ->check(numberWithin(0));
   quantize->callback([&exitCode] {
     v1::SubmitJobRequest request;
     auto* q = request.mutable_quantize();

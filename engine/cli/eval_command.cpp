@@ -5,8 +5,8 @@
 
 #include "cli/class_report.h"
 #include "cli/commands.h"
-#include "cli/count_option.h"
 #include "cli/model_argument.h"
+#include "cli/option_checks.h"
 #include "cli/progress_bar.h"
 #include "core/error.h"
 #include "io/edited_model.h"

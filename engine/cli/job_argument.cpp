@@ -1,6 +1,6 @@
 #include "cli/job_argument.h"
 
-#include "cli/count_option.h"
+#include "cli/option_checks.h"
 #include "core/error.h"
 
 namespace twb {

@@ -7,8 +7,8 @@
 #include <numeric>
 
 #include "cli/commands.h"
-#include "cli/count_option.h"
 #include "cli/model_argument.h"
+#include "cli/option_checks.h"
 #include "cli/output_file.h"
 #include "cli/predict_inputs.h"
 #include "cli/progress_bar.h"

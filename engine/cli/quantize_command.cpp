@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/count_option.h"
 #include "cli/interrupt.h"
 #include "cli/model_argument.h"
+#include "cli/option_checks.h"
 #include "cli/output_file.h"
 #include "cli/progress_bar.h"
 #include "core/error.h"
@@ -88,13 +88,14 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--observer", args.observer, "minmax, percentile or entropy")
       ->check(CLI::IsMember({"minmax", "percentile", "entropy"}));
   cmd->add_option("--percentile", args.percentile, "Percentile of magnitudes (percentile observer)")
-      ->check(CLI::Range(50.0, 100.0));
+      ->check(numberWithin(50, 100));
   cmd->add_option("--scheme", args.scheme, "per-channel or local (one weight scale per window)")
       ->check(CLI::IsMember({"per-channel", "local"}));
   cmd->add_option("--window", args.window, "Output channels per weight scale (local scheme)")
       ->check(countAtLeast(1));
   cmd->add_option("--max-drop", args.maxDrop,
-                  "Accuracy-aware: keep sensitive layers in fp32 until the drop is <= P points");
+                  "Accuracy-aware: keep sensitive layers in fp32 until the drop is <= P points")
+      ->check(numberWithin(0));
   cmd->add_flag("--sensitivity", args.sensitivity, "Measure each layer's accuracy change alone");
   cmd->add_option("--eval", args.eval, "Evaluation dataset (default: the calibration dataset's "
                                        "test split)");
@@ -105,6 +106,7 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
   cmd->callback([&exitCode] {
     checkOutputFile(args.out, ".twbm", "quantize writes the int8 model as a model file",
                     "`twb-engine export` of it writes QDQ ONNX");
+    if (!args.report.empty()) checkFileCanBeWritten(args.report);  // before the work, not after
     const ModelFile model = loadModelArgument(args.model);
     const Shape input = model.spec.soleInputShape();
     const DatasetSplits calib = openDataset(args.calib, input);

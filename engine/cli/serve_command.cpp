@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "cli/count_option.h"
+#include "cli/option_checks.h"
 #include "rpc/node_server.h"
 
 namespace twb {

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/interrupt.h"
 #include "cli/job_argument.h"
+#include "cli/option_checks.h"
 #include "cli/progress_bar.h"
 #include "cli/run_folder.h"
 #include "core/cpu_info.h"
@@ -107,7 +108,7 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
                   "sets profile.every_steps)");
   cmd->add_option("--ranks", args.ranks,
                   "Run the job data parallel on N ranks of this machine (its batch is per rank)")
-      ->check(CLI::Range(1, 64));
+      ->check(countAtLeast(1, 64));
   // Set by the launcher for each rank it starts.
   cmd->add_option("--rank", args.rank)->group("");
   cmd->add_option("--rendezvous", args.rendezvous)->group("");
