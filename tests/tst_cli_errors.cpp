@@ -281,6 +281,34 @@ class TestCliErrors : public QObject {
     QVERIFY(QFileInfo::exists(dir.filePath("second/checkpoints/step-3000.twbc")));
   }
 
+  // Files written at the end of long work (bench's trace, a sweep's CSV) are checked before it:
+  // a billion steps to bench, a sweep on a node that is not there, refused for the file first.
+  void outputsWrittenAfterTheWorkAreCheckedBeforeIt_data() {
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("file");
+    QTest::newRow("bench --trace")
+        << QStringList{"bench", "mlp", "--steps", "1000000000", "--trace", "/no/such/t.json"}
+        << "/no/such/t.json";
+    QTest::newRow("client sweep --csv")
+        << QStringList{"client", "--node", "unix:/nonexistent/n.sock", "sweep",
+                       "SWEEP",  "--csv",  "/no/such/trials.csv"}
+        << "/no/such/trials.csv";
+  }
+  void outputsWrittenAfterTheWorkAreCheckedBeforeIt() {
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, file);
+    QTemporaryDir dir;
+    const QString sweep = dir.filePath("sweep.json");
+    writeFile(sweep, R"({"model": {"template": "mlp"}, "max_steps": 10, "epochs": 0,
+                         "sweep": {"parameters": {"optimizer.lr": [0.01, 0.1]}}})");
+    arguments.replaceInStrings("SWEEP", sweep);
+    const EngineRun o = runEngine(arguments, 60000);
+    QVERIFY2(o.finished, "it did the work first");
+    QCOMPARE(o.exitCode, 1);
+    QVERIFY2(o.output.startsWith("error: " + file + ": the folder /no/such does not exist"),
+             qPrintable(o.output));
+  }
+
   void corruptModelFileFails() {
     QTemporaryDir dir;
     const QString model = dir.filePath("model.twbm");

@@ -12,6 +12,7 @@
 #include "cli/model_argument.h"
 #include "cli/option_checks.h"
 #include "core/error.h"
+#include "core/file_writing.h"
 #include "core/random.h"
 #include "data/data_loader.h"
 #include "profile/matmul_peak.h"
@@ -193,6 +194,7 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
   cmd->add_flag("--profile", args.profile, "Also time every layer of one more step");
   cmd->add_option("--trace", args.trace, "Write the profiled step as a Chrome trace (JSON)");
   cmd->callback([&exitCode, cmd] {
+    if (!args.trace.empty()) checkFileCanBeWritten(args.trace);  // before the work, not after
     // Of a job file, the step the job trains: its batch (a rank's), threads and precision, unless
     // the command line says otherwise.
     std::optional<JobConfig> job;

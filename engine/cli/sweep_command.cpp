@@ -64,6 +64,7 @@ int runSweepCommand(const std::string& jobPath, std::vector<NodeTarget> nodes, N
   if (!in) throw Error(jobPath + ": cannot read");
   const nlohmann::json job =
       parseJsonText(std::string(std::istreambuf_iterator<char>(in), {}), jobPath);
+  if (!csvPath.empty()) checkFileCanBeWritten(csvPath);  // before the trials, not after them
   SweepPlan plan;
   try {
     plan = planSweep(job);
