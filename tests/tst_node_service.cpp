@@ -819,6 +819,14 @@ class NodeServiceTest : public QObject {
     NodeDaemon daemon("unix:" + open + "/node.sock", dataDir());
     QVERIFY(!daemon.started());
     QVERIFY2(daemon.output().contains("chmod 700"), qPrintable(daemon.output()));
+    // A data folder that cannot be made is named as such (it was "filesystem error: ...").
+    const QString file = m_dir->filePath("a-file");
+    { std::ofstream(file.toStdString()) << "not a folder"; }
+    NodeDaemon onAFile(socket(), file + "/data");
+    QVERIFY(!onAFile.started());
+    QVERIFY2(
+        onAFile.output().contains("error: " + file + "/data: cannot make the node's data folder: "),
+        qPrintable(onAFile.output()));
   }
 
   // A client of a socket no daemon made says so, and how to start one; a socket file that is

@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 
@@ -40,7 +41,9 @@ void prepareSocketFolder(const std::string& socketPath) {
                 std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " bytes");
   const fs::path folder = fs::path(socketPath).parent_path();
   if (!fs::exists(folder)) {
-    fs::create_directories(folder);
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (ec) throw Error(folder.string() + ": cannot make the socket's folder: " + ec.message());
     fs::permissions(folder, fs::perms::owner_all, fs::perm_options::replace);
   }
   struct stat info {};
@@ -74,10 +77,13 @@ NodeServer::NodeServer(const ServeOptions& options) {
     prepareSocketFolder(m_socketPath);
   }
   m_dataDir = options.dataDir.empty() ? defaultDataDir() : options.dataDir;
-  fs::create_directories(m_dataDir);
+  std::error_code ec;
+  fs::create_directories(m_dataDir, ec);
+  if (ec) throw Error(m_dataDir + ": cannot make the node's data folder: " + ec.message());
   // Two daemons on one data folder would both start its queued jobs.
   m_lock = ::open((m_dataDir + "/daemon.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (m_lock < 0 || ::flock(m_lock, LOCK_EX | LOCK_NB) != 0)
+  if (m_lock < 0) throw Error(m_dataDir + "/daemon.lock: cannot open: " + std::strerror(errno));
+  if (::flock(m_lock, LOCK_EX | LOCK_NB) != 0)
     throw Error(m_dataDir + ": another daemon serves this data folder (see its daemon.json)");
   m_jobs = std::make_unique<JobManager>(JobManager::Options{
       m_dataDir, options.engineBinary.empty() ? selfExecutable() : options.engineBinary,
