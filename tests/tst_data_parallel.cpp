@@ -27,6 +27,7 @@
 #include "io/model_file.h"
 #include "io/safetensors.h"
 #include "test_support.h"
+#include "train/checkpoint.h"
 
 using namespace twb;
 using test::runEngine;
@@ -830,6 +831,25 @@ class TestDataParallel : public QObject {
       }
     }
     QCOMPARE(after[1][2], after[0][2]);
+  }
+
+  // `train --ranks N` takes the place of the job's ranks_per_node, also with fewer: `--ranks 1`
+  // trains a data-parallel job file in one process (it was ignored, and the job's ranks ran).
+  void ranksOnTheCommandLineReplaceTheJobs() {
+    QTemporaryDir tmp;
+    nlohmann::json job = baseJob("mlp", 32);
+    job["parallel"] = {{"strategy", "data"}, {"ranks_per_node", 2}};
+    const QString path = writeJob(QDir(tmp.path()), "two-ranks", job);
+    const auto samplesPerStep = [&](const QStringList& ranks, const QString& out) {
+      const auto r = runEngine(
+          QStringList{"train", path, "--max-steps", "2", "--out", tmp.filePath(out)} + ranks);
+      if (r.exitCode != 0) qWarning("%s", qPrintable(r.output));
+      return twb::readCheckpointState(tmp.filePath(out + "/checkpoints/step-2.twbc").toStdString())
+          .samplesPerStep;
+    };
+    QCOMPARE(samplesPerStep({}, "job's"), int64_t{64});
+    QCOMPARE(samplesPerStep({"--ranks", "1"}, "one"), int64_t{32});
+    QCOMPARE(samplesPerStep({"--ranks", "3"}, "three"), int64_t{96});
   }
 
   void badParallelBlocksAreRefusedAtTheirField_data() {

@@ -25,7 +25,7 @@ namespace {
 struct Args {
   JobArgument job;
   std::string out, resume, events, precision, trace;
-  int ranks = 0;           // --ranks: local data-parallel ranks
+  int ranks = 0;           // --ranks: local data-parallel ranks; 0: the job's
   int rank = -1;           // set by the launcher: this process is one rank
   int threads = 0;         // set by the launcher: the cores it bound this rank to
   std::string rendezvous;  // set by the launcher
@@ -107,7 +107,8 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
                   "Write profiled steps as a Chrome trace (profiles every 50 steps unless the job "
                   "sets profile.every_steps)");
   cmd->add_option("--ranks", args.ranks,
-                  "Run the job data parallel on N ranks of this machine (its batch is per rank)")
+                  "Run the job data parallel on N ranks of this machine, in place of its "
+                  "parallel.ranks_per_node (1: one process)")
       ->check(countAtLeast(1, 64));
   // Set by the launcher for each rank it starts.
   cmd->add_option("--rank", args.rank)->group("");
@@ -116,8 +117,8 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
   cmd->callback([&exitCode] {
     JobConfig job = args.job.load();
     if (!args.precision.empty()) job.precision = args.precision;
-    if (args.ranks > 1) {
-      job.parallel.strategy = "data";
+    if (args.ranks > 0) {  // given: it replaces the job's ranks, also with fewer
+      if (args.ranks > 1) job.parallel.strategy = "data";
       job.parallel.ranksPerNode = args.ranks;
     }
     TrainOptions options;
