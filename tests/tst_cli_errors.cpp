@@ -85,6 +85,9 @@ class TestCliErrors : public QObject {
         << "optimizer.momentum: must be within [0, 1), got 1.5";
     QTest::newRow("batch zero") << R"({"model": {"template": "mlp"}, "batch": 0})"
                                 << "batch: must be > 0, got 0";
+    QTest::newRow("nothing to train")
+        << R"({"model": {"template": "mlp"}, "epochs": 0, "max_steps": 0})"
+        << "epochs: is 0 and so is max_steps: set either to train";
     QTest::newRow("not JSON") << "{\"model\": {\"template\": \"mlp\"},\n  \"batch\": 64,,}"
                               << "job.json:2:15: not valid JSON";
     QTest::newRow("wrong field type") << R"({"model": {"template": "mlp"}, "epochs": "five"})"

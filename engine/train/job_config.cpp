@@ -274,7 +274,8 @@ JobConfig JobConfig::fromJson(const nlohmann::json& json, const std::string& bas
   job.batch = positive(o, "batch", job.batch);
   job.epochs = nonNegative(o, "epochs", job.epochs);
   job.maxSteps = nonNegative(o, "max_steps", 0);
-  if (job.epochs == 0 && job.maxSteps == 0) throw o.error("epochs", "and max_steps are both 0");
+  if (job.epochs == 0 && job.maxSteps == 0)
+    throw o.error("epochs", "is 0 and so is max_steps: set either to train");
   const int64_t seed = nonNegative(o, "seed", 0);
   job.seed = static_cast<uint64_t>(seed);
   if (o.has("eval")) {
