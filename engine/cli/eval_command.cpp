@@ -24,10 +24,7 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
   };
   static Args args;
   cmd->add_option("MODEL", args.model, "Model file (.twbm) or ONNX model (.onnx)")->required();
-  cmd->add_option("--dataset", args.dataset,
-                  "fashion-mnist | idx:DIR | cifar10:DIR | csv:FILE | npy:X.npy,Y.npy | "
-                  "npz:FILE.npz[:X,Y] | images:DIR | synthetic:SHAPE:CLASSES")
-      ->required();
+  cmd->add_option("--dataset", args.dataset, kDatasetSpecForms)->required();
   cmd->add_option("--batch", args.batch, "Evaluation batch")->check(countAtLeast(1));
   cmd->add_option("--precision", args.precision,
                   "fp32, bf16 or int8 (int8 needs a model made by twb-engine quantize)")

@@ -81,8 +81,7 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
                   "fp32 model file (.twbm), ONNX model (.onnx) or job file (.json)")
       ->required();
   cmd->add_option("--calib", args.calib,
-                  "Calibration dataset (its training split): fashion-mnist | idx:DIR | "
-                  "cifar10:DIR | csv:FILE | npy:X.npy,Y.npy | images:DIR | synthetic:SHAPE:CLASSES")
+                  std::string("Calibration dataset (its training split): ") + kDatasetSpecForms)
       ->required();
   cmd->add_option("--samples", args.samples, "Calibration samples")->check(countAtLeast(1));
   cmd->add_option("--observer", args.observer, "minmax, percentile or entropy")

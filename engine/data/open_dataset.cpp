@@ -147,8 +147,7 @@ DatasetSplits openDataset(const std::string& spec, const Shape& modelInput) {
   if (kind == "npz" && !rest.empty()) return openNpz(spec, rest);
   if (kind == "images" && !rest.empty()) return openImageFolder(spec, rest, modelInput);
   if (kind == "synthetic") return syntheticDataset(spec, rest);
-  throw Error("unknown dataset '" + spec + "' (expected fashion-mnist, idx:DIR, cifar10:DIR, " +
-              "csv:FILE, npy:X.npy,Y.npy, npz:FILE.npz[:X,Y], images:DIR or synthetic:SHAPE:CLASSES)");
+  throw Error("unknown dataset '" + spec + "' (expected " + kDatasetSpecForms + ")");
 }
 
 }  // namespace twb
