@@ -5,6 +5,8 @@
   photo-3x32x32.npy      photo.png through torchvision's Resize(32) + CenterCrop(32) arithmetic
                          with PIL's bilinear filter, as float CHW in [0, 1]
   photo-jpg.npy          photo.jpg as PIL decodes it, float CHW in [0, 1]
+  photo-cmyk.jpg         the picture as a CMYK JPEG (stored inverted, with an Adobe marker)
+  photo-cmyk-jpg.npy     photo-cmyk.jpg as PIL decodes and converts it to RGB
 """
 import os
 import sys
@@ -39,6 +41,9 @@ def main():
     photo.save(os.path.join(out, "photo.jpg"), quality=90)
     np.save(os.path.join(out, "photo-3x32x32.npy"), chw(resize_and_crop(photo, 32)))
     np.save(os.path.join(out, "photo-jpg.npy"), chw(Image.open(os.path.join(out, "photo.jpg"))))
+    photo.convert("CMYK").save(os.path.join(out, "photo-cmyk.jpg"), quality=90)  # Adobe, inverted
+    cmyk = Image.open(os.path.join(out, "photo-cmyk.jpg"))
+    np.save(os.path.join(out, "photo-cmyk-jpg.npy"), chw(cmyk.convert("RGB")))
 
 
 if __name__ == "__main__":

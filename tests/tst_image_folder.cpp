@@ -115,6 +115,25 @@ class TestImageFolder : public QObject {
     QCOMPARE(readImageFile(file("photo.jpg"), 1).channels, int64_t(1));
   }
 
+  // A CMYK JPEG (print workflows write them) is RGB as PIL converts it; it was refused as
+  // "corrupt or truncated" (libjpeg converts only YCbCr and grey to RGB).
+  void cmykJpegDecodesAsPilConvertsIt() {
+    const Image photo = readImageFile(file("photo-cmyk.jpg"));
+    QCOMPARE(photo.channels, int64_t(3));
+    const Tensor reference = readNpyFile(file("photo-cmyk-jpg.npy"));
+    std::vector<float> ours(3 * 48 * 64);
+    resizeAndCrop(photo, 48, 64, ours.data());
+    for (size_t i = 0; i < ours.size(); ++i) QCOMPARE(ours[i], reference.data<float>()[i]);
+    // The picture itself, within JPEG's loss (the stored, inverted ink would be ~128 off).
+    const Image original = readImageFile(file("photo.png"));
+    double difference = 0;
+    for (size_t i = 0; i < original.pixels.size(); ++i)
+      difference += std::abs(int(original.pixels[i]) - int(photo.pixels[i]));
+    difference /= static_cast<double>(original.pixels.size());
+    QVERIFY2(difference < 6, std::to_string(difference).c_str());
+    QCOMPARE(readImageFile(file("photo-cmyk.jpg"), 1).channels, int64_t(1));
+  }
+
   void modelInputSetsTheSampleShape() {
     const DatasetSplits grey = openDataset("images:" + file("fm"), {1, 16, 16});
     QCOMPARE(grey.test->sampleShape(), (Shape{1, 16, 16}));

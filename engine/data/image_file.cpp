@@ -66,8 +66,11 @@ void jpegMessage(j_common_ptr info, int level) {
 }
 
 // No C++ object with a destructor lives in this function: a longjmp out of libjpeg skips them.
+// A CMYK (or YCCK) file, as print workflows write, is decoded into `cmyk` (4 bytes a pixel, as
+// stored; `inverted` where an Adobe marker says the values are stored inverted, as Photoshop
+// writes them) for the caller to convert: libjpeg converts only YCbCr and grey to RGB.
 bool decodeJpegInto(const std::vector<uint8_t>& bytes, int64_t wantChannels, Image& image,
-                    char* message) {
+                    std::vector<uint8_t>& cmyk, bool& inverted, char* message) {
   jpeg_decompress_struct info;
   JpegErrors errors;
   info.err = jpeg_std_error(&errors.manager);
@@ -82,7 +85,9 @@ bool decodeJpegInto(const std::vector<uint8_t>& bytes, int64_t wantChannels, Ima
   jpeg_mem_src(&info, bytes.data(), static_cast<unsigned long>(bytes.size()));
   jpeg_read_header(&info, TRUE);
   image.channels = wantChannels ? wantChannels : info.num_components == 1 ? 1 : 3;
-  info.out_color_space = image.channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+  const bool fourChannels = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
+  inverted = fourChannels && info.saw_Adobe_marker;
+  info.out_color_space = fourChannels ? JCS_CMYK : image.channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
   image.width = info.image_width;
   image.height = info.image_height;
   if (image.width <= 0 || image.height <= 0 || image.width * image.height > kMaxPixels) {
@@ -90,9 +95,11 @@ bool decodeJpegInto(const std::vector<uint8_t>& bytes, int64_t wantChannels, Ima
     return true;  // the caller names the size
   }
   jpeg_start_decompress(&info);
-  image.pixels.resize(static_cast<size_t>(image.width * image.height * image.channels));
+  std::vector<uint8_t>& out = fourChannels ? cmyk : image.pixels;
+  const int64_t stride = image.width * (fourChannels ? 4 : image.channels);
+  out.resize(static_cast<size_t>(image.height * stride));
   while (info.output_scanline < info.output_height) {
-    JSAMPROW row = image.pixels.data() + info.output_scanline * image.width * image.channels;
+    JSAMPROW row = out.data() + info.output_scanline * stride;
     jpeg_read_scanlines(&info, &row, 1);
   }
   jpeg_finish_decompress(&info);
@@ -100,12 +107,39 @@ bool decodeJpegInto(const std::vector<uint8_t>& bytes, int64_t wantChannels, Ima
   return true;
 }
 
+// CMYK as decoded to RGB or grey: R = (255 - C)(255 - K) / 255 and so on, rounded, as PIL
+// converts it (stored-inverted values are inverted back first).
+void cmykToPixels(const std::vector<uint8_t>& cmyk, bool inverted, Image& image) {
+  const int64_t pixels = image.width * image.height;
+  image.pixels.resize(static_cast<size_t>(pixels * image.channels));
+  const auto ink = [&](int64_t i, int c) {
+    const int v = cmyk[static_cast<size_t>(4 * i + c)];
+    return inverted ? 255 - v : v;
+  };
+  for (int64_t i = 0; i < pixels; ++i) {
+    const int paper = 255 - ink(i, 3);
+    uint8_t rgb[3];
+    for (int c = 0; c < 3; ++c) {
+      const int product = ink(i, c) * paper + 128;  // / 255, rounded, exactly in integers
+      rgb[c] = static_cast<uint8_t>(paper - (((product >> 8) + product) >> 8));
+    }
+    if (image.channels == 3)
+      std::copy(rgb, rgb + 3, image.pixels.begin() + 3 * i);
+    else  // ITU-R 601 luma, as libjpeg and PIL make grey
+      image.pixels[static_cast<size_t>(i)] =
+          static_cast<uint8_t>((299 * rgb[0] + 587 * rgb[1] + 114 * rgb[2] + 500) / 1000);
+  }
+}
+
 Image decodeJpeg(const std::string& path, const std::vector<uint8_t>& bytes, int64_t channels) {
   Image image;
+  std::vector<uint8_t> cmyk;
+  bool inverted = false;
   char message[JMSG_LENGTH_MAX];
-  if (!decodeJpegInto(bytes, channels, image, message))
+  if (!decodeJpegInto(bytes, channels, image, cmyk, inverted, message))
     throw Error(path + ": corrupt or truncated JPEG (" + message + ")");
   checkSize(path, image.width, image.height);
+  if (!cmyk.empty()) cmykToPixels(cmyk, inverted, image);
   return image;
 }
 
