@@ -8,7 +8,8 @@ lenet5, resnet18-cifar, a small net with batch norm, pooling, GELU and softmax, 
 every other activation (plain PyTorch, random weights, random batch-norm statistics, eval mode);
 the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and LayerNorm over
 tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub and Div, a net pooled by ReduceMean and ReduceSum (also at
-opset 11), a ViT and a MobileNetV2 with squeeze-excite as people write them, at opsets 11, 13
+opset 11), a DenseNet block (a Concat of one input first), a ViT and a MobileNetV2 with squeeze-excite as
+people write them, at opsets 11, 13
 and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, heads folded into the batch) at
 the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data; and for the error cases: unsupported.onnx
 (an ELU), no_output.onnx (a graph output no node produces) and sequence-first-output.onnx (an
@@ -169,6 +170,28 @@ class MobileNetStyle(torch.nn.Module):
         return self.head(self.blocks(self.stem(x)))
 
 
+class DenseStyle(torch.nn.Module):
+    """DenseNet's dense block as torchvision writes it: each layer reads torch.cat of every
+    feature map so far, the first a cat of one (a Concat of a single input)."""
+
+    def __init__(self, layers=3, growth=4):
+        super().__init__()
+        nn = torch.nn
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.layers = nn.ModuleList(
+            nn.Sequential(nn.BatchNorm2d(8 + i * growth), nn.ReLU(),
+                          nn.Conv2d(8 + i * growth, growth, 3, padding=1))
+            for i in range(layers))
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(8 + layers * growth, 5))
+
+    def forward(self, x):
+        features = [self.stem(x)]
+        for layer in self.layers:
+            features.append(layer(torch.cat(features, 1)))
+        return self.head(torch.cat(features, 1))
+
+
 def main(out):
     torch.manual_seed(0)
     nn = torch.nn
@@ -203,7 +226,8 @@ def main(out):
               ("attention", (8, 16), Attention(), 13),
               ("gating", (8, 16), Gating(), 13),
               ("mean-pooled", (3, 8, 8), MeanPooled(), 13),
-              ("mean-pooled-opset11", (3, 8, 8), MeanPooled(), 11))
+              ("mean-pooled-opset11", (3, 8, 8), MeanPooled(), 11),
+              ("dense-style", (3, 8, 8), DenseStyle(), 13))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()
     models += tuple((f"{name}-opset{opset}", shape, model, opset)
                     for name, shape, model in (("vit-style", (1, 28, 28), vit),

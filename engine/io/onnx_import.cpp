@@ -420,6 +420,8 @@ void Importer::translate(const ImportedNode& n) {
     add(n, "MatMul", {value(n, 0), value(n, 1)});
   } else if (op == "Add" && linearBias(n)) {
   } else if (op == "Add" && addedConstant(n)) {
+  } else if ((op == "Sum" || op == "Concat") && n.proto().input_size() == 1) {
+    alias(out, n.input(0), &n);  // torch.cat([x]) (DenseNet's first layer of a block): x
   } else if (op == "Add" || op == "Sum" || op == "Concat") {
     std::vector<std::string> inputs;
     for (int i = 0; i < n.proto().input_size(); ++i) inputs.push_back(value(n, i));
