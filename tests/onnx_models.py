@@ -8,7 +8,7 @@ lenet5, resnet18-cifar, a small net with batch norm, pooling, GELU and softmax, 
 every other activation (plain PyTorch, random weights, random batch-norm statistics, eval mode);
 the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and LayerNorm over
 tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub and Div, a net pooled by ReduceMean and ReduceSum (also at
-opset 11), a DenseNet block (a Concat of one input first), a ViT and a MobileNetV2 with squeeze-excite as
+opset 11), a DenseNet block (a Concat of one input first), pooling in ceil mode, a ViT and a MobileNetV2 with squeeze-excite as
 people write them, at opsets 11, 13
 and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, heads folded into the batch) at
 the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data; and for the error cases: unsupported.onnx
@@ -215,6 +215,11 @@ def main(out):
     with torch.no_grad():
         layer_norm[1].weight.uniform_(0.5, 1.5)
         layer_norm[1].bias.uniform_(-0.5, 0.5)
+    # SqueezeNet's and GoogLeNet's pools round their output size up: 12 -> 6 rows (a last
+    # window over the edge); 5 -> 3 with padding (the window that would start in it dropped).
+    ceil_mode_pooling = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.MaxPool2d(3, 2, ceil_mode=True),
+                                      nn.Conv2d(8, 8, 2), nn.MaxPool2d(2, 2, 1, ceil_mode=True),
+                                      nn.Flatten(), nn.Linear(72, 5))
     models = (("mlp", (1, 28, 28), torch_models.mlp(torch), 13),
               ("lenet5", (1, 28, 28), torch_models.lenet5(torch), 13),
               ("resnet18-cifar", (3, 32, 32), torch_models.resnet(torch, 18, True, 10), 13),
@@ -227,7 +232,8 @@ def main(out):
               ("gating", (8, 16), Gating(), 13),
               ("mean-pooled", (3, 8, 8), MeanPooled(), 13),
               ("mean-pooled-opset11", (3, 8, 8), MeanPooled(), 11),
-              ("dense-style", (3, 8, 8), DenseStyle(), 13))
+              ("dense-style", (3, 8, 8), DenseStyle(), 13),
+              ("ceil-mode-pooling", (3, 14, 14), ceil_mode_pooling, 13))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()
     models += tuple((f"{name}-opset{opset}", shape, model, opset)
                     for name, shape, model in (("vit-style", (1, 28, 28), vit),

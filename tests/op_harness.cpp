@@ -113,6 +113,13 @@ std::vector<OpCase> opCases() {
              Fill::distinct),
       single("MaxPool2d 3 stride 2 pad 1", "MaxPool2d", {{2, 8, 7}},
              {{"kernel", 3}, {"stride", 2}, {"padding", 1}}, 2, Fill::distinct),
+      // ceil_mode: the last window overhangs the far edge (8 -> 4 rows, not 3); with padding,
+      // one that would start in the padding is dropped (7 -> 4 columns, not 5).
+      single("MaxPool2d 3 stride 2 ceil_mode", "MaxPool2d", {{2, 8, 6}},
+             {{"kernel", 3}, {"stride", 2}, {"ceil_mode", true}}, 2, Fill::distinct),
+      single("MaxPool2d 2 pad 1 ceil_mode", "MaxPool2d", {{2, 5, 7}},
+             {{"kernel", 2}, {"stride", 2}, {"padding", 1}, {"ceil_mode", true}}, 2,
+             Fill::distinct),
       single("AvgPool2d 3 stride 2 pad 1", "AvgPool2d", {{3, 7, 8}},
              {{"kernel", 3}, {"stride", 2}, {"padding", 1}}),
       single("AvgPool2d exclude pad", "AvgPool2d", {{2, 7, 7}},

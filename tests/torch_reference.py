@@ -67,7 +67,8 @@ def run_node(node, args, params, training):
         k, s = pair(a["kernel"]), pair(a.get("stride", 0))
         s = k if s == (0, 0) else s
         if op == "MaxPool2d":
-            return F.max_pool2d(x, k, s, pair(a.get("padding", 0)))
+            return F.max_pool2d(x, k, s, pair(a.get("padding", 0)),
+                                ceil_mode=a.get("ceil_mode", False))
         return F.avg_pool2d(x, k, s, pair(a.get("padding", 0)),
                             count_include_pad=a.get("count_include_pad", True))
     if op in ("ReduceMean", "ReduceSum"):

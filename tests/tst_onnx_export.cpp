@@ -35,10 +35,11 @@ ModelSpec mixedOps() {
               "AvgPool2d",
               {"cat"},
               {{"kernel", 3}, {"stride", 2}, {"padding", 1}, {"count_include_pad", false}}},
-             {"g", "GELU", {"pool"}, {}},
+             {"ceiled", "MaxPool2d", {"pool"}, {{"kernel", 3}, {"stride", 2}, {"ceil_mode", true}}},
+             {"g", "GELU", {"ceiled"}, {}},
              {"t", "Tanh", {"g"}, {}},
              {"drop", "Dropout", {"t"}, {{"p", 0.3}}},
-             {"grid", "Reshape", {"drop"}, {{"shape", {8, 16}}}},
+             {"grid", "Reshape", {"drop"}, {{"shape", {8, 4}}}},
              {"flat", "Flatten", {"grid"}, {}},
              {"fc", "Linear", {"flat"}, {{"out_features", 6}}},
              {"out", "Softmax", {"fc"}, {}}};

@@ -51,6 +51,7 @@ class TestOnnxImport : public QObject {
     QTest::newRow("the same at opset 11 (axes as attributes)") << "mean-pooled-opset11";
     QTest::newRow("nn.Embedding: Gather from its table by int64 ids") << "embedding";
     QTest::newRow("DenseNet's block: torch.cat of every map so far, of one first") << "dense-style";
+    QTest::newRow("MaxPool in ceil mode, with and without padding") << "ceil-mode-pooling";
     for (int opset : {11, 13, 17}) {
       const std::string at = "-opset" + std::to_string(opset);
       // Shape arithmetic, a Split of a Transpose that moves the batch, LayerNorm decomposed

@@ -374,13 +374,16 @@ void Importer::translate(const ImportedNode& n) {
   } else if (op == "Clip") {
     clip(n);
   } else if (op == "MaxPool" || op == "AveragePool") {
-    if (n.integer("ceil_mode", 0) != 0) throw n.error("ceil_mode = 1 is not supported");
+    const bool ceilMode = n.integer("ceil_mode", 0) != 0;
+    if (ceilMode && op == "AveragePool")
+      throw n.error("ceil_mode = 1 is supported for MaxPool only");
     if (n.integers("dilations", {1, 1}) != std::vector<int64_t>{1, 1})
       throw n.error("dilated pooling is not supported");
     nlohmann::json attrs = {{"kernel", pairOf(n, "kernel_shape", 1)},
                             {"stride", pairOf(n, "strides", 1)},
                             {"padding", symmetricPads(n)}};
     if (op == "AveragePool") attrs["count_include_pad"] = n.integer("count_include_pad", 0) != 0;
+    if (ceilMode) attrs["ceil_mode"] = true;
     add(n, op == "MaxPool" ? "MaxPool2d" : "AvgPool2d", {value(n, 0)}, attrs);
   } else if (op == "GlobalAveragePool") {
     // ONNX keeps (N, C, 1, 1); the engine's GlobalAvgPool gives (N, C).

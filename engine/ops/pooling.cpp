@@ -17,8 +17,16 @@ class Pool2dOp : public Op {
     requirePositive(s, "stride");
     if (p[0] < 0 || p[1] < 0 || p[0] * 2 > k[0] || p[1] * 2 > k[1])
       throw Error("attribute padding must be >= 0 and at most half the kernel");
-    return {in[0][0], in[0][1], windowOutput(in[0][2], k[0], s[0], p[0], 1, "height"),
-            windowOutput(in[0][3], k[1], s[1], p[1], 1, "width")};
+    return {in[0][0], in[0][1], outputSize(in[0][2], k[0], s[0], p[0], "height"),
+            outputSize(in[0][3], k[1], s[1], p[1], "width")};
+  }
+  // ceil_mode (MaxPool2d) keeps a last window that overhangs the input's far edge, as PyTorch's
+  // and ONNX's: one more output where the strides do not end on it, unless that window would
+  // start in the padding (SqueezeNet's and GoogLeNet's 3x3 / 2 pools of even sizes).
+  int64_t outputSize(int64_t in, int64_t k, int64_t s, int64_t p, const char* axis) const {
+    const int64_t floor = windowOutput(in, k, s, p, 1, axis);
+    if (m_average || !attrs().boolean("ceil_mode") || (in + 2 * p - k) % s == 0) return floor;
+    return floor * s < in + p ? floor + 1 : floor;
   }
   double forwardFlops(const std::vector<Shape>&, const Shape& out) const override {
     const auto k = attrs().pair("kernel");
@@ -35,6 +43,7 @@ class Pool2dOp : public Op {
                       .integers("strides", stride())
                       .integers("pads", {p[0], p[1], p[0], p[1]});
     if (m_average) n.integer("count_include_pad", attrs().boolean("count_include_pad"));
+    if (!m_average && attrs().boolean("ceil_mode")) n.integer("ceil_mode", 1);
   }
 
  private:
@@ -65,6 +74,9 @@ std::vector<AttrSpec> poolAttrs(bool average) {
   if (average)
     a.push_back({"count_include_pad", AttrType::boolean, true,
                  "Count padded zeros in the average (PyTorch's default)."});
+  else
+    a.push_back({"ceil_mode", AttrType::boolean, false,
+                 "Round the output size up: a last window may overhang the input's far edge."});
   return a;
 }
 }  // namespace

@@ -337,6 +337,8 @@ class CudnnPool : public CudaNode {
         m_x(plan.values[node.inputs[0]].shape, m_b.inputBf16[0], plan.channelsLast),
         m_y(plan.values[node.output].shape, m_b.outputBf16, plan.channelsLast) {
     requireSamePrecision(m_b);
+    if (node.attrs.value("ceil_mode", false))  // cuDNN pads both sides alike
+      throw Error("ceil_mode has no cuDNN pooling (its last window overhangs one side only)");
     const auto [kh, kw] = pairOf(node.attrs, "kernel");
     const auto [ph, pw] = pairOf(node.attrs, "padding");
     auto [sh, sw] = pairOf(node.attrs, "stride");
