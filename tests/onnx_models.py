@@ -8,7 +8,8 @@ lenet5, resnet18-cifar, a small net with batch norm, pooling, GELU and softmax, 
 every other activation (plain PyTorch, random weights, random batch-norm statistics, eval mode);
 the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and LayerNorm over
 tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub and Div, a net pooled by ReduceMean and ReduceSum (also at
-opset 11), a DenseNet block (a Concat of one input first), pooling in ceil mode, a ViT and a MobileNetV2 with squeeze-excite as
+opset 11), a DenseNet block (a Concat of one input first), pooling in ceil mode, a ConvNeXt
+block (layer scale: a Mul by a constant tensor; also at 17), a ViT and a MobileNetV2 with squeeze-excite as
 people write them, at opsets 11, 13
 and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, heads folded into the batch) at
 the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data; and for the error cases: unsupported.onnx
@@ -192,6 +193,30 @@ class DenseStyle(torch.nn.Module):
         return self.head(torch.cat(features, 1))
 
 
+class ConvNextStyle(torch.nn.Module):
+    """ConvNeXt's block as torchvision writes it: a 7x7 depthwise convolution, LayerNorm and an
+    MLP over channels-last features, a learned per-channel layer scale (a Mul by a constant
+    tensor in ONNX), a residual; the input divided by per-channel constants first."""
+
+    def __init__(self, dim=8):
+        super().__init__()
+        nn = torch.nn
+        self.register_buffer("std", torch.rand(3, 1, 1) + 0.5)
+        self.stem = nn.Conv2d(3, dim, 2, stride=2)
+        self.depthwise = nn.Conv2d(dim, dim, 7, padding=3, groups=dim)
+        self.norm = nn.LayerNorm(dim)
+        self.up, self.down = nn.Linear(dim, 4 * dim), nn.Linear(4 * dim, dim)
+        self.gamma = nn.Parameter(torch.rand(dim, 1, 1) + 0.5)
+        self.head = nn.Linear(dim, 5)
+
+    def forward(self, x):
+        x = self.stem(x / self.std)
+        y = self.depthwise(x).permute(0, 2, 3, 1)
+        y = self.down(torch.nn.functional.gelu(self.up(self.norm(y)))).permute(0, 3, 1, 2)
+        x = x + self.gamma * y
+        return self.head(x.mean((2, 3)))
+
+
 def main(out):
     torch.manual_seed(0)
     nn = torch.nn
@@ -233,7 +258,9 @@ def main(out):
               ("mean-pooled", (3, 8, 8), MeanPooled(), 13),
               ("mean-pooled-opset11", (3, 8, 8), MeanPooled(), 11),
               ("dense-style", (3, 8, 8), DenseStyle(), 13),
-              ("ceil-mode-pooling", (3, 14, 14), ceil_mode_pooling, 13))
+              ("ceil-mode-pooling", (3, 14, 14), ceil_mode_pooling, 13),
+              ("convnext-style", (3, 8, 8), ConvNextStyle(), 13),
+              ("convnext-style-opset17", (3, 8, 8), ConvNextStyle(), 17))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()
     models += tuple((f"{name}-opset{opset}", shape, model, opset)
                     for name, shape, model in (("vit-style", (1, 28, 28), vit),

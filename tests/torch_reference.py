@@ -109,6 +109,8 @@ def run_node(node, args, params, training):
         return x.narrow(a["axis"], a["start"], a["end"] - a["start"])
     if op == "Bias":
         return x + p("bias")
+    if op == "LayerScale":
+        return x * p("scale")
     if op == "ReLU6":
         return F.relu6(x)
     if op == "Clip":

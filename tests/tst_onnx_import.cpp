@@ -52,6 +52,9 @@ class TestOnnxImport : public QObject {
     QTest::newRow("nn.Embedding: Gather from its table by int64 ids") << "embedding";
     QTest::newRow("DenseNet's block: torch.cat of every map so far, of one first") << "dense-style";
     QTest::newRow("MaxPool in ceil mode, with and without padding") << "ceil-mode-pooling";
+    QTest::newRow("ConvNeXt's block: layer scale, x / constants, LayerNorm over channels")
+        << "convnext-style";
+    QTest::newRow("the same at opset 17 (LayerNormalization)") << "convnext-style-opset17";
     for (int opset : {11, 13, 17}) {
       const std::string at = "-opset" + std::to_string(opset);
       // Shape arithmetic, a Split of a Transpose that moves the batch, LayerNorm decomposed

@@ -181,6 +181,24 @@ std::optional<float> Importer::scalarFactor(const ImportedNode& n) const {
   return op == "Mul" ? t.data<float>()[0] : 1.f / t.data<float>()[0];
 }
 
+// x * C, C * x and x / C for a float constant tensor C (ConvNeXt's layer scale, a per-channel
+// normalisation): a LayerScale holding C (1 / C for a division, exact up to rounding), which
+// broadcasts like ONNX's Mul.
+bool Importer::multipliedByConstant(const ImportedNode& n) {
+  const std::string& op = n.proto().op_type();
+  if ((op != "Mul" && op != "Div") || n.proto().input_size() != 2) return false;
+  const int c = m_constants.count(n.input(1)) ? 1 : m_constants.count(n.input(0)) ? 0 : -1;
+  if (c < 0 || (op == "Div" && c == 0)) return false;  // C / x is no scaling of x
+  const Tensor& t = m_constants.at(n.input(c));
+  if (t.dtype() != DType::f32) throw n.error("only a float constant can scale a value");
+  Tensor scale = t.clone();
+  if (op == "Div")
+    for (int64_t i = 0; i < scale.numel(); ++i) scale.data<float>()[i] = 1.f / t.data<float>()[i];
+  m_weights[n.output() + ".scale"] = scale;
+  add(n, "LayerScale", {value(n, 1 - c)}, {{"shape", t.shape()}});
+  return true;
+}
+
 // x + C for a float constant C (a positional embedding, a per-channel offset): a Bias holding
 // C, which broadcasts like ONNX's Add.
 bool Importer::addedConstant(const ImportedNode& n) {
@@ -266,10 +284,10 @@ void Importer::geluStep(const ImportedNode& n) {
     add(n, op, {value(n, 0), value(n, 1)});  // Mul or Div of two computed values
   } else if (const std::optional<float> factor = scalarFactor(n)) {
     add(n, "Scale", {value(n, m_constants.count(n.input(0)) ? 1 : 0)}, {{"factor", *factor}});
-  } else {
+  } else if (!multipliedByConstant(n)) {
     throw n.error(
-        "unsupported op (only between two computed values, or as part of GELU's "
-        "erf form)");
+        "unsupported op (only between two computed values, by a float constant, or as part of "
+        "GELU's erf form)");
   }
 }
 

@@ -99,6 +99,7 @@ class Importer {
   bool linearBias(const ImportedNode& n);
   std::optional<float> scalarFactor(const ImportedNode& n) const;
   bool addedConstant(const ImportedNode& n);
+  bool multipliedByConstant(const ImportedNode& n);
   void clip(const ImportedNode& n);
   bool gatedActivation(const ImportedNode& n);
   const GeluStage* gelu(const ImportedNode& n, int input) const;

@@ -4,13 +4,15 @@
 namespace twb {
 
 namespace {
-// y = x + p with p a learned tensor broadcast against x as NumPy does (aligned at the last
+// y = x (op) p with p a learned tensor broadcast against x as NumPy does (aligned at the last
 // dimension, dimensions of 1 repeated), but never across the batch: p = (T, D) on (N, T, D) is a
-// ViT's positional embedding, (C, 1, 1) on (N, C, H, W) a per-channel offset, and ONNX's
-// (1, T, D) form is read as it is.
-class BiasOp : public Op {
+// ViT's positional embedding, (C, 1, 1) on (N, C, H, W) a per-channel offset or ConvNeXt's layer
+// scale, and ONNX's (1, T, D) form is read as it is.
+class LearnedTensorOp : public Op {
  public:
-  using Op::Op;
+  // Bias adds p (starting at zero), LayerScale multiplies by it (starting at one).
+  LearnedTensorOp(Attrs attrs, bool multiplies) : Op(std::move(attrs)), m_multiplies(multiplies) {}
+
   Shape outputShape(const std::vector<Shape>& in) const override {
     const Shape p = attrs().integers("shape");
     const Shape& x = in[0];
@@ -27,25 +29,42 @@ class BiasOp : public Op {
     return x;
   }
   std::vector<ParamSpec> params(const std::vector<Shape>&) const override {
+    if (m_multiplies) return {{"scale", attrs().integers("shape"), ParamInit::ones}};
     return {{"bias", attrs().integers("shape"), ParamInit::zeros}};
   }
   double forwardFlops(const std::vector<Shape>& in, const Shape&) const override {
     return static_cast<double>(numel(in[0]));
   }
   void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
-    onnx.node("Add", io.inputsAndParams(), io.output);  // NumPy broadcasting aligns the ends
+    // NumPy broadcasting aligns the ends, as ONNX's does.
+    onnx.node(m_multiplies ? "Mul" : "Add", io.inputsAndParams(), io.output);
   }
+
+ private:
+  bool m_multiplies;
 };
+
+std::vector<AttrSpec> shapeAttr() {
+  return {{"shape", AttrType::integers, nullptr,
+           "Shape of the learned tensor, aligned with the input's last dimensions."}};
+}
 }  // namespace
 
-const OpRegistration kBias{
+const OpRegistration kLearnedTensor{
     {{"Bias",
       "Adds a learned tensor (starting at zero), broadcast as NumPy does but not across the batch.",
       1,
       1,
-      {{"shape", AttrType::integers, nullptr,
-        "Shape of the learned tensor, aligned with the input's last dimensions."}},
-      [](Attrs a) { return std::make_unique<BiasOp>(std::move(a)); },
+      shapeAttr(),
+      [](Attrs a) { return std::make_unique<LearnedTensorOp>(std::move(a), false); },
+      {.bf16 = true}},
+     {"LayerScale",
+      "Multiplies by a learned tensor (starting at one), broadcast as NumPy does but not across "
+      "the batch: ConvNeXt's and CaiT's layer scale, an imported Mul by a constant tensor.",
+      1,
+      1,
+      shapeAttr(),
+      [](Attrs a) { return std::make_unique<LearnedTensorOp>(std::move(a), true); },
       {.bf16 = true}}}};
 
 }  // namespace twb
