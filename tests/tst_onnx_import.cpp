@@ -55,6 +55,9 @@ class TestOnnxImport : public QObject {
     QTest::newRow("ConvNeXt's block: layer scale, x / constants, LayerNorm over channels")
         << "convnext-style";
     QTest::newRow("the same at opset 17 (LayerNormalization)") << "convnext-style-opset17";
+    QTest::newRow("a Pad of zeros before an average pool") << "padded-pools";
+    QTest::newRow("Pads of zeros before a pool and a convolution, opset 10")
+        << "padded-pools-opset10";
     for (int opset : {11, 13, 17}) {
       const std::string at = "-opset" + std::to_string(opset);
       // Shape arithmetic, a Split of a Transpose that moves the batch, LayerNorm decomposed
@@ -129,6 +132,15 @@ class TestOnnxImport : public QObject {
     QVERIFY(test::errorOf([&] {
               importOnnx(file("unsupported.onnx"));
             }).find("(Elu): unsupported op") != std::string::npos);
+    QVERIFY(test::errorOf([&] {
+              importOnnx(file("reflect-pad.onnx"));
+            }).find("(Pad): only constant padding is supported, not reflect") != std::string::npos);
+    const std::string maxPool =
+        test::errorOf([&] { importOnnx(file("zeros-before-max-pool.onnx")); });
+    QVERIFY2(maxPool.find("(MaxPool): input '") != std::string::npos &&
+                 maxPool.find("' is a Pad of zeros, which the engine keeps only as the padding of "
+                              "a Conv or AveragePool reading it") != std::string::npos,
+             maxPool.c_str());
     QVERIFY(test::errorOf([&] {
               importOnnx(file("no_output.onnx"));
             }).find("graph output 'nobody_makes_this' is not produced by any node") !=

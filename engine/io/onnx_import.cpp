@@ -92,8 +92,7 @@ std::vector<int64_t> pairOf(const ImportedNode& n, const std::string& attr, int6
 }
 
 // ONNX pads are [top, left, bottom, right]; the engine pads both sides alike.
-std::vector<int64_t> symmetricPads(const ImportedNode& n) {
-  const auto p = n.integers("pads", {0, 0, 0, 0});
+std::vector<int64_t> symmetricPads(const ImportedNode& n, const std::vector<int64_t>& p) {
   if (p.size() != 4 || p[0] != p[2] || p[1] != p[3])
     throw n.error("asymmetric pads are not supported");
   for (const auto& a : n.proto().attribute())
@@ -236,6 +235,10 @@ std::string Importer::value(const ImportedNode& n, int input) {
   }
   if (m_shapeArithmetic.find(name))
     throw n.error("input '" + name + "' is computed from shapes; only a Reshape may read it");
+  if (m_heldPads.count(name))
+    throw n.error("input '" + name +
+                  "' is a Pad of zeros, which the engine keeps only as the padding of a Conv or "
+                  "AveragePool reading it");
   return name;
 }
 
@@ -304,11 +307,7 @@ void Importer::translate(const ImportedNode& n) {
     // Cast of a computed value: the engine's values are floats (token ids too).
     alias(out, n.input(0), &n);
   } else if (op == "Pad") {
-    // PyTorch writes a Pad of zeros before some average pools; only that form is accepted.
-    const Tensor& pads = constant(n, 1);
-    for (int64_t i = 0; i < pads.numel(); ++i)
-      if (pads.data<int32_t>()[i] != 0) throw n.error("only a Pad of zeros is supported");
-    alias(out, n.input(0), &n);
+    zeroPad(n);
   } else if (op == "QuantizeLinear" || op == "DequantizeLinear") {
     qdq(n);
   } else if (op == "Constant") {
@@ -324,11 +323,12 @@ void Importer::translate(const ImportedNode& n) {
     if (auto scales = m_qdq.weightScales(n.input(1), 0, w.shape()[0])) m_int8Layers[out] = *scales;
     const bool bias = n.proto().input_size() > 2;
     if (bias) m_weights[out + ".bias"] = constant(n, 2);
-    add(n, "Conv2d", {value(n, 0)},
+    const PaddedInput in = paddedInput(n);
+    add(n, "Conv2d", {in.value},
         {{"out_channels", w.shape()[0]},
          {"kernel", {w.shape()[2], w.shape()[3]}},
          {"stride", pairOf(n, "strides", 1)},
-         {"padding", symmetricPads(n)},
+         {"padding", symmetricPads(n, in.pads)},
          {"dilation", pairOf(n, "dilations", 1)},
          {"groups", n.integer("group", 1)},
          {"bias", bias}});
@@ -379,12 +379,22 @@ void Importer::translate(const ImportedNode& n) {
       throw n.error("ceil_mode = 1 is supported for MaxPool only");
     if (n.integers("dilations", {1, 1}) != std::vector<int64_t>{1, 1})
       throw n.error("dilated pooling is not supported");
+    // A MaxPool reading a held Pad of zeros is refused by value(): zeros are no -inf.
+    const PaddedInput in = op == "AveragePool"
+                               ? paddedInput(n)
+                               : PaddedInput{value(n, 0), n.integers("pads", {0, 0, 0, 0})};
     nlohmann::json attrs = {{"kernel", pairOf(n, "kernel_shape", 1)},
                             {"stride", pairOf(n, "strides", 1)},
-                            {"padding", symmetricPads(n)}};
-    if (op == "AveragePool") attrs["count_include_pad"] = n.integer("count_include_pad", 0) != 0;
+                            {"padding", symmetricPads(n, in.pads)}};
+    if (op == "AveragePool") {
+      const bool countsPadding = n.integer("count_include_pad", 0) != 0;
+      if (in.padded && !countsPadding &&
+          n.integers("pads", {0, 0, 0, 0}) != std::vector<int64_t>{0, 0, 0, 0})
+        throw n.error("a Pad of zeros before an average that leaves its own padding out");
+      attrs["count_include_pad"] = countsPadding || in.padded;  // the Pad's zeros are counted
+    }
     if (ceilMode) attrs["ceil_mode"] = true;
-    add(n, op == "MaxPool" ? "MaxPool2d" : "AvgPool2d", {value(n, 0)}, attrs);
+    add(n, op == "MaxPool" ? "MaxPool2d" : "AvgPool2d", {in.value}, attrs);
   } else if (op == "GlobalAveragePool") {
     // ONNX keeps (N, C, 1, 1); the engine's GlobalAvgPool gives (N, C).
     add(n, "GlobalAvgPool", {value(n, 0)}, nlohmann::json::object(), out + "/pooled");

@@ -199,6 +199,47 @@ bool Importer::multipliedByConstant(const ImportedNode& n) {
   return true;
 }
 
+// A Pad of zeros on the height and width of an image: nothing where it pads nothing (PyTorch
+// writes one before some average pools); else held, to become the padding of the Conv or
+// AveragePool that reads it, as Inception's F.avg_pool2d(x, 3, 1, 1) arrives (a Pad, then a pool
+// without pads) and TensorFlow's converters write "same" padding.
+void Importer::zeroPad(const ImportedNode& n) {
+  const std::string mode = n.text("mode", "constant");
+  if (mode != "constant") throw n.error("only constant padding is supported, not " + mode);
+  std::vector<int64_t> pads = n.integers("pads", {});  // before opset 11 an attribute
+  float fill = n.number("value", 0.f);
+  if (m_opset >= 11) {
+    const Tensor& given = constant(n, 1);
+    pads.clear();
+    for (int64_t i = 0; i < given.numel(); ++i) pads.push_back(given.data<int32_t>()[i]);
+    if (n.proto().input_size() > 2 && !n.proto().input(2).empty()) {
+      const Tensor& value = constant(n, 2);
+      if (value.numel() != 1 || value.dtype() != DType::f32)
+        throw n.error("the padding value must be one float");
+      fill = value.data<float>()[0];
+    }
+  }
+  if (std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) {
+    alias(n.output(), n.input(0), &n);
+    return;
+  }
+  if (fill != 0.f) throw n.error("only a Pad of zeros is supported");
+  // [N, C, H, W begins, then ends]: padding of the height and width only, never a crop.
+  if (pads.size() != 8 || pads[0] || pads[1] || pads[4] || pads[5] ||
+      std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0; }))
+    throw n.error("only padding of an image's height and width is supported");
+  m_heldPads[n.output()] = {value(n, 0), {pads[2], pads[3], pads[6], pads[7]}, true};
+}
+
+Importer::PaddedInput Importer::paddedInput(const ImportedNode& n) {
+  std::vector<int64_t> pads = n.integers("pads", {0, 0, 0, 0});
+  if (pads.size() != 4) throw n.error("pads must have 4 values (2-D only)");
+  const auto held = m_heldPads.find(resolve(n.input(0)));
+  if (held == m_heldPads.end()) return {value(n, 0), pads};
+  for (size_t i = 0; i < 4; ++i) pads[i] += held->second.pads[i];
+  return {held->second.value, pads, true};
+}
+
 // x + C for a float constant C (a positional embedding, a per-channel offset): a Bias holding
 // C, which broadcasts like ONNX's Add.
 bool Importer::addedConstant(const ImportedNode& n) {

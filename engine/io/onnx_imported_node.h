@@ -44,6 +44,10 @@ class ImportedNode {
     auto it = m_attrs.find(attr);
     return it == m_attrs.end() ? fallback : it->second->f();
   }
+  std::string text(const std::string& attr, const std::string& fallback) const {
+    auto it = m_attrs.find(attr);
+    return it == m_attrs.end() ? fallback : it->second->s();
+  }
   std::vector<int64_t> integers(const std::string& attr, std::vector<int64_t> fallback) const {
     auto it = m_attrs.find(attr);
     if (it == m_attrs.end()) return fallback;

@@ -100,6 +100,15 @@ class Importer {
   std::optional<float> scalarFactor(const ImportedNode& n) const;
   bool addedConstant(const ImportedNode& n);
   bool multipliedByConstant(const ImportedNode& n);
+  void zeroPad(const ImportedNode& n);
+  // The value a Conv or AveragePool reads and its pads ([top, left, bottom, right]): its own,
+  // plus those of a Pad of zeros it reads (`padded`), whose input it then reads instead.
+  struct PaddedInput {
+    std::string value;
+    std::vector<int64_t> pads;
+    bool padded = false;
+  };
+  PaddedInput paddedInput(const ImportedNode& n);
   void clip(const ImportedNode& n);
   bool gatedActivation(const ImportedNode& n);
   const GeluStage* gelu(const ImportedNode& n, int input) const;
@@ -120,6 +129,7 @@ class Importer {
   ModelSpec m_spec;
   std::map<std::string, Tensor> m_constants, m_weights;
   std::map<std::string, std::string> m_aliases;
+  std::map<std::string, PaddedInput> m_heldPads;  // a Pad of zeros' output -> its input, pads
   std::set<std::string> m_produced;
 };
 
