@@ -8,7 +8,7 @@ lenet5, resnet18-cifar, a small net with batch norm, pooling, GELU and softmax, 
 every other activation (plain PyTorch, random weights, random batch-norm statistics, eval mode);
 the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and LayerNorm over
 tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub and Div, a net pooled by ReduceMean and ReduceSum (also at
-opset 11), a DenseNet block (a Concat of one input first), pooling in ceil mode, zero Pads before a pool (and, at opset 10, a convolution), a ConvNeXt
+opset 11), a DenseNet block (a Concat of one input first), pooling in ceil mode, zero Pads before a pool and a convolution (also at opset 10), a ConvNeXt
 block (layer scale: a Mul by a constant tensor; also at 17), a ViT and a MobileNetV2 with squeeze-excite as
 people write them, at opsets 11, 13
 and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, heads folded into the batch) at
@@ -219,13 +219,12 @@ class ConvNextStyle(torch.nn.Module):
 
 class PaddedPools(torch.nn.Module):
     """Pads of zeros the exporter writes as their own nodes: Inception's F.avg_pool2d(x, 3, 1, 1)
-    (a Pad, then an AveragePool without pads) and, where `explicit`, an F.pad before a
-    convolution (whose pads opsets 11 on compute with ConstantOfShape: opset 10 only)."""
+    (a Pad, then an AveragePool without pads) and an F.pad before a convolution (whose pads
+    opsets 11 on compute from constants: ConstantOfShape, Concat, Reshape, Slice, Transpose)."""
 
-    def __init__(self, explicit):
+    def __init__(self):
         super().__init__()
         nn = torch.nn
-        self.explicit = explicit
         self.conv = nn.Conv2d(3, 8, 3)
         self.padded_conv = nn.Conv2d(8, 8, 3, padding=1)
         self.head = nn.Linear(8, 5)
@@ -233,9 +232,7 @@ class PaddedPools(torch.nn.Module):
     def forward(self, x):
         x = torch.relu(self.conv(x))
         x = torch.nn.functional.avg_pool2d(x, 3, 1, 1)
-        if self.explicit:
-            x = torch.nn.functional.pad(x, (1, 1, 2, 2))
-        x = self.padded_conv(x)
+        x = self.padded_conv(torch.nn.functional.pad(x, (1, 1, 2, 2)))
         return self.head(x.mean((2, 3)))
 
 
@@ -282,8 +279,8 @@ def main(out):
               ("dense-style", (3, 8, 8), DenseStyle(), 13),
               ("ceil-mode-pooling", (3, 14, 14), ceil_mode_pooling, 13),
               ("convnext-style", (3, 8, 8), ConvNextStyle(), 13),
-              ("padded-pools", (3, 9, 9), PaddedPools(explicit=False), 13),
-              ("padded-pools-opset10", (3, 9, 9), PaddedPools(explicit=True), 10),
+              ("padded-pools", (3, 9, 9), PaddedPools(), 13),
+              ("padded-pools-opset10", (3, 9, 9), PaddedPools(), 10),
               ("convnext-style-opset17", (3, 8, 8), ConvNextStyle(), 17))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()
     models += tuple((f"{name}-opset{opset}", shape, model, opset)
@@ -370,7 +367,7 @@ def main(out):
 
     export(BatchCut(), (8, 16), os.path.join(out, "batch-cut.onnx"))
     # Pads the engine cannot keep as a convolution's or average's padding: reflected, and zeros
-    # before a max pool (where padding is -inf); at opset 10, where F.pad's pads are constants.
+    # before a max pool (where padding is -inf).
     class ReflectPad(torch.nn.Module):
         def forward(self, x):
             return torch.nn.functional.pad(x, (1, 1, 1, 1), mode="reflect").mean((2, 3))
@@ -379,8 +376,8 @@ def main(out):
         def forward(self, x):
             return torch.nn.functional.max_pool2d(torch.nn.functional.pad(x, (1, 1, 1, 1)), 2).mean((2, 3))
 
-    export(ReflectPad(), (3, 6, 6), os.path.join(out, "reflect-pad.onnx"), 10)
-    export(ZerosBeforeMaxPool(), (3, 6, 6), os.path.join(out, "zeros-before-max-pool.onnx"), 10)
+    export(ReflectPad(), (3, 6, 6), os.path.join(out, "reflect-pad.onnx"))
+    export(ZerosBeforeMaxPool(), (3, 6, 6), os.path.join(out, "zeros-before-max-pool.onnx"))
     elu = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3), torch.nn.ELU())
     export(elu, (4,), os.path.join(out, "unsupported.onnx"))
     model = onnx.load(os.path.join(out, "mlp.onnx"))

@@ -55,9 +55,9 @@ class TestOnnxImport : public QObject {
     QTest::newRow("ConvNeXt's block: layer scale, x / constants, LayerNorm over channels")
         << "convnext-style";
     QTest::newRow("the same at opset 17 (LayerNormalization)") << "convnext-style-opset17";
-    QTest::newRow("a Pad of zeros before an average pool") << "padded-pools";
-    QTest::newRow("Pads of zeros before a pool and a convolution, opset 10")
-        << "padded-pools-opset10";
+    // F.pad's pads: computed from constants (ConstantOfShape, Slice reversed, ...), folded.
+    QTest::newRow("Pads of zeros before an average pool and a convolution") << "padded-pools";
+    QTest::newRow("the same at opset 10 (pads as attributes)") << "padded-pools-opset10";
     for (int opset : {11, 13, 17}) {
       const std::string at = "-opset" + std::to_string(opset);
       // Shape arithmetic, a Split of a Transpose that moves the batch, LayerNorm decomposed

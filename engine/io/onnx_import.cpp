@@ -45,6 +45,8 @@ int64_t valueCount(const onnx::TensorProto& t, int64_t held, size_t valueBytes,
   return count;
 }
 
+}  // namespace
+
 Tensor toTensor(const onnx::TensorProto& t, const std::string& where) {
   const Shape shape(t.dims().begin(), t.dims().end());
   if (t.data_type() == onnx::TensorProto::FLOAT) {
@@ -84,6 +86,8 @@ Tensor toTensor(const onnx::TensorProto& t, const std::string& where) {
   }
   throw Error(where + ": tensor type " + std::to_string(t.data_type()) + " is not supported");
 }
+
+namespace {
 
 std::vector<int64_t> pairOf(const ImportedNode& n, const std::string& attr, int64_t fallback) {
   const auto v = n.integers(attr, {fallback, fallback});
@@ -300,7 +304,9 @@ void Importer::translate(const ImportedNode& n) {
       throw n.error(e.what());
     }
   };
-  if (foldConstant(n) || m_shapeArithmetic.fold(n, m_constants, shape) || onLayout(n)) return;
+  if (foldConstant(n) || foldIntegerConstants(n) || m_shapeArithmetic.fold(n, m_constants, shape) ||
+      onLayout(n))
+    return;
   if (op == "Identity" && m_constants.count(n.input(0))) {
     m_constants[out] = m_constants.at(n.input(0));  // PyTorch shares equal initializers so
   } else if (op == "Identity" || op == "Dropout" || op == "Cast") {

@@ -25,6 +25,10 @@
 
 namespace twb::onnx_import {
 
+// An ONNX tensor as an engine Tensor: FLOAT as f32, INT64 as s32 (shapes and axes; past int32
+// clamped, as a Slice's "to the end" is), INT8 and UINT8 as they are. `where` names it in errors.
+Tensor toTensor(const onnx::TensorProto& t, const std::string& where);
+
 inline constexpr const char* kBatchMoved =
     "has its batch moved off axis 0 or merged with another axis (by a Transpose or Reshape); "
     "the engine keeps the batch alone on axis 0";
@@ -93,6 +97,7 @@ class Importer {
 
   // onnx_import_patterns.cpp: PyTorch's multi-node forms folded into one engine op.
   bool foldConstant(const ImportedNode& n);
+  bool foldIntegerConstants(const ImportedNode& n);  // onnx_constant_folding.cpp
   bool decomposedLayerNorm(const ImportedNode& n);
   bool layerNormAffine(const ImportedNode& n);
   static Tensor transposed(const ImportedNode& n, const Tensor& t);

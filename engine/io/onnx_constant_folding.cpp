@@ -1,0 +1,165 @@
+#include <algorithm>
+#include <numeric>
+#include <set>
+
+#include "core/error.h"
+#include "io/onnx_importer.h"
+
+namespace twb::onnx_import {
+
+// Integer tensors computed from constants alone, folded at import into the constants they hold:
+// from opset 11 on PyTorch writes F.pad's pads as ConstantOfShape -> Concat -> Reshape -> Slice
+// (reversed) -> Transpose -> Reshape -> Cast of constants, for the Pad that reads them.
+namespace {
+struct IntArray {
+  Shape shape;
+  std::vector<int64_t> values;  // row-major
+};
+
+IntArray arrayOf(const Tensor& t) {
+  IntArray a{t.shape(), std::vector<int64_t>(static_cast<size_t>(t.numel()))};
+  for (int64_t i = 0; i < t.numel(); ++i) a.values[static_cast<size_t>(i)] = t.data<int32_t>()[i];
+  return a;
+}
+
+Tensor tensorOf(const IntArray& a) {
+  Tensor t(a.shape, DType::s32);
+  for (size_t i = 0; i < a.values.size(); ++i)
+    t.data<int32_t>()[i] = static_cast<int32_t>(a.values[i]);
+  return t;
+}
+
+std::vector<int64_t> stridesOf(const Shape& shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (size_t d = shape.size(); d-- > 1;) strides[d - 1] = strides[d] * shape[d];
+  return strides;
+}
+
+// The row-major index, in `shape`, of each element of `out` (whose element at `position`, a
+// multi-index, comes from `sourceIndex(position)`): the common loop of transpose and slice.
+template <typename SourceIndex>
+IntArray gathered(const IntArray& in, const Shape& outShape, SourceIndex sourceIndex) {
+  IntArray out{outShape, {}};
+  const int64_t count =
+      std::accumulate(outShape.begin(), outShape.end(), int64_t{1}, std::multiplies<int64_t>());
+  std::vector<int64_t> position(outShape.size(), 0);
+  for (int64_t i = 0; i < count; ++i) {
+    out.values.push_back(in.values[static_cast<size_t>(sourceIndex(position))]);
+    for (size_t d = outShape.size(); d-- > 0;) {  // next position, the last axis fastest
+      if (++position[d] < outShape[d]) break;
+      position[d] = 0;
+    }
+  }
+  return out;
+}
+
+int64_t axisIn(int64_t axis, size_t rank, const ImportedNode& n) {
+  const int64_t r = static_cast<int64_t>(rank);
+  if (axis < -r || axis >= r) throw n.error("axis " + std::to_string(axis) + " is out of range");
+  return axis < 0 ? axis + r : axis;
+}
+}  // namespace
+
+bool Importer::foldIntegerConstants(const ImportedNode& n) {
+  static const std::set<std::string> kFoldable{"ConstantOfShape", "Concat",    "Reshape",
+                                               "Slice",           "Transpose", "Cast"};
+  const std::string& op = n.proto().op_type();
+  if (!kFoldable.count(op) || n.proto().input_size() == 0) return false;
+  std::vector<IntArray> in;
+  for (const std::string& name : n.proto().input()) {
+    if (name.empty()) {  // an optional input left out
+      in.emplace_back();
+      continue;
+    }
+    const auto it = m_constants.find(name);
+    if (it == m_constants.end() || it->second.dtype() != DType::s32) return false;
+    in.push_back(arrayOf(it->second));
+  }
+  IntArray out;
+  if (op == "ConstantOfShape") {
+    int64_t fill = 0;
+    for (const auto& a : n.proto().attribute())
+      if (a.name() == "value") {
+        const Tensor value = toTensor(a.t(), n.name());
+        if (value.dtype() != DType::s32 || value.numel() != 1) return false;  // floats: not ints
+        fill = value.data<int32_t>()[0];
+      }
+    out.shape = Shape(in[0].values.begin(), in[0].values.end());
+    out.values.assign(static_cast<size_t>(std::accumulate(out.shape.begin(), out.shape.end(),
+                                                          int64_t{1}, std::multiplies<int64_t>())),
+                      fill);
+  } else if (op == "Cast") {
+    const int64_t to = n.integer("to", 0);
+    if (to != onnx::TensorProto::INT64 && to != onnx::TensorProto::INT32) return false;
+    out = in[0];
+  } else if (op == "Concat") {
+    const int64_t axis = axisIn(n.integer("axis", 0), in[0].shape.size(), n);
+    out.shape = in[0].shape;
+    out.shape[axis] = 0;
+    for (const IntArray& a : in) out.shape[axis] += a.shape[axis];
+    const int64_t outer = std::accumulate(out.shape.begin(), out.shape.begin() + axis, int64_t{1},
+                                          std::multiplies<int64_t>());
+    for (int64_t o = 0; o < outer; ++o)
+      for (const IntArray& a : in) {
+        const int64_t block = static_cast<int64_t>(a.values.size()) / std::max<int64_t>(outer, 1);
+        out.values.insert(out.values.end(), a.values.begin() + o * block,
+                          a.values.begin() + (o + 1) * block);
+      }
+  } else if (op == "Reshape") {
+    out.values = in[0].values;
+    int64_t known = 1, unknown = -1;
+    for (size_t d = 0; d < in[1].values.size(); ++d) {
+      int64_t size = in[1].values[d];
+      if (size == 0) size = in[0].shape.at(d);  // 0 keeps the input's size there
+      if (size == -1) unknown = static_cast<int64_t>(d);
+      out.shape.push_back(size);
+      if (size != -1) known *= size;
+    }
+    if (unknown >= 0)
+      out.shape[static_cast<size_t>(unknown)] = static_cast<int64_t>(out.values.size()) / known;
+  } else if (op == "Transpose") {
+    std::vector<int64_t> perm = n.integers("perm", {});
+    if (perm.empty())
+      for (size_t d = in[0].shape.size(); d-- > 0;) perm.push_back(static_cast<int64_t>(d));
+    const std::vector<int64_t> strides = stridesOf(in[0].shape);
+    Shape shape;
+    for (int64_t p : perm) shape.push_back(in[0].shape.at(static_cast<size_t>(p)));
+    out = gathered(in[0], shape, [&](const std::vector<int64_t>& at) {
+      int64_t index = 0;
+      for (size_t d = 0; d < perm.size(); ++d)
+        index += at[d] * strides[static_cast<size_t>(perm[d])];
+      return index;
+    });
+  } else {  // Slice (opset 10 on: starts, ends, axes and steps as inputs)
+    if (in.size() < 3) return false;
+    const size_t rank = in[0].shape.size();
+    std::vector<int64_t> first(rank, 0), step(rank, 1);
+    Shape shape = in[0].shape;
+    for (size_t i = 0; i < in[1].values.size(); ++i) {
+      const int64_t axis = in.size() > 3 && !in[3].values.empty() ? axisIn(in[3].values[i], rank, n)
+                                                                  : static_cast<int64_t>(i);
+      const int64_t size = in[0].shape[static_cast<size_t>(axis)];
+      const int64_t s = in.size() > 4 && !in[4].values.empty() ? in[4].values[i] : 1;
+      if (s == 0) throw n.error("a step of 0");
+      auto clamp = [&](int64_t v) {  // ONNX's: negatives count from the end, then clamped
+        if (v < 0) v += size;
+        return s > 0 ? std::clamp<int64_t>(v, 0, size) : std::clamp<int64_t>(v, -1, size - 1);
+      };
+      const int64_t start = clamp(in[1].values[i]), end = clamp(in[2].values[i]);
+      first[static_cast<size_t>(axis)] = start;
+      step[static_cast<size_t>(axis)] = s;
+      shape[static_cast<size_t>(axis)] =
+          std::max<int64_t>(0, s > 0 ? (end - start + s - 1) / s : (start - end - s - 1) / -s);
+    }
+    const std::vector<int64_t> strides = stridesOf(in[0].shape);
+    out = gathered(in[0], shape, [&](const std::vector<int64_t>& at) {
+      int64_t index = 0;
+      for (size_t d = 0; d < rank; ++d) index += (first[d] + at[d] * step[d]) * strides[d];
+      return index;
+    });
+  }
+  m_constants[n.output()] = tensorOf(out);
+  return true;
+}
+
+}  // namespace twb::onnx_import
