@@ -341,6 +341,28 @@ def main(out):
     onnx.checker.check_model(asymmetric)
     onnx.save(asymmetric, os.path.join(out, "asymmetric-qdq.onnx"))
 
+    # Integer constants a malformed file asks to fold (bad-fold-NAME.onnx): each is refused naming
+    # its node, none is computed.
+    def ints(name, values):
+        return tensor(numpy.array(values, numpy.int64), name)
+
+    bad_folds = {
+        "huge": ([h.make_node("ConstantOfShape", ["shape"], ["c"])], [ints("shape", [1 << 20, 1 << 20])]),
+        "negative": ([h.make_node("ConstantOfShape", ["shape"], ["c"])], [ints("shape", [2, -3])]),
+        "reshape": ([h.make_node("Reshape", ["a", "to"], ["c"])], [ints("a", [1, 2, 3]), ints("to", [2, 2])]),
+        "perm": ([h.make_node("Transpose", ["a"], ["c"], perm=[0, 5])], [ints("a", [[1, 2], [3, 4]])]),
+        "slice": ([h.make_node("Slice", ["a", "starts", "ends"], ["c"])],
+                  [ints("a", [1, 2, 3]), ints("starts", [0, 0]), ints("ends", [2])]),
+        "concat": ([h.make_node("Concat", ["a", "b"], ["c"], axis=0)], [ints("a", [1, 2]), ints("b", [[3]])]),
+    }
+    for name, (nodes, constants) in bad_folds.items():
+        graph = h.make_graph(nodes + [h.make_node("Identity", ["image"], ["logits"])], name,
+                             [h.make_tensor_value_info("image", onnx.TensorProto.FLOAT, ["batch", 4])],
+                             [h.make_tensor_value_info("logits", onnx.TensorProto.FLOAT, ["batch", 4])],
+                             constants)
+        onnx.save(h.make_model(graph, opset_imports=[h.make_opsetid("", 13)]),
+                  os.path.join(out, f"bad-fold-{name}.onnx"))
+
     # An output that keeps the batch on axis 1: refused.
     class SequenceFirst(torch.nn.Module):
         def __init__(self):

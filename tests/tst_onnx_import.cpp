@@ -132,6 +132,18 @@ class TestOnnxImport : public QObject {
     QVERIFY(test::errorOf([&] {
               importOnnx(file("unsupported.onnx"));
             }).find("(Elu): unsupported op") != std::string::npos);
+    // Malformed integer constants to fold: refused naming the node and what is wrong.
+    for (const auto& [name, expected] : std::vector<std::pair<std::string, std::string>>{
+             {"huge", "(ConstantOfShape): a constant of shape [1048576, 1048576] is not folded"},
+             {"negative", "(ConstantOfShape): a constant of shape [2, -3] is not folded"},
+             {"reshape", "(Reshape): a shape of another size than its input"},
+             {"perm", "(Transpose): perm is not a permutation of the input's axes"},
+             {"slice", "(Slice): starts, ends, axes and steps of different lengths"},
+             {"concat", "(Concat): inputs of different ranks"}}) {
+      const std::string error =
+          test::errorOf([&] { importOnnx(file("bad-fold-" + name + ".onnx")); });
+      QVERIFY2(error.find(expected) != std::string::npos, (name + ": " + error).c_str());
+    }
     QVERIFY(test::errorOf([&] {
               importOnnx(file("reflect-pad.onnx"));
             }).find("(Pad): only constant padding is supported, not reflect") != std::string::npos);

@@ -53,6 +53,23 @@ IntArray gathered(const IntArray& in, const Shape& outShape, SourceIndex sourceI
   return out;
 }
 
+// Folded tensors are shapes and pads: a malformed file's promise of more is refused, not met.
+constexpr int64_t kMostValues = 1 << 20;
+
+int64_t elementsOf(const Shape& shape, const ImportedNode& n) {
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d > 0 && count > kMostValues / d))
+      throw n.error("a constant of shape " + toString(shape) + " is not folded");
+    count *= d;
+  }
+  return count;
+}
+
+void require(bool holds, const ImportedNode& n, const std::string& what) {
+  if (!holds) throw n.error(what);
+}
+
 int64_t axisIn(int64_t axis, size_t rank, const ImportedNode& n) {
   const int64_t r = static_cast<int64_t>(rank);
   if (axis < -r || axis >= r) throw n.error("axis " + std::to_string(axis) + " is out of range");
@@ -75,8 +92,17 @@ bool Importer::foldIntegerConstants(const ImportedNode& n) {
     if (it == m_constants.end() || it->second.dtype() != DType::s32) return false;
     in.push_back(arrayOf(it->second));
   }
+  const auto inputs = [&](size_t count) {
+    require(in.size() >= count && std::all_of(in.begin(), in.begin() + count,
+                                              [](const IntArray& a) {
+                                                return !a.shape.empty() || !a.values.empty();
+                                              }),
+            n, "needs " + std::to_string(count) + " inputs");
+  };
   IntArray out;
   if (op == "ConstantOfShape") {
+    inputs(1);
+    require(in[0].shape.size() == 1, n, "its shape must be a 1-D tensor");
     int64_t fill = 0;
     for (const auto& a : n.proto().attribute())
       if (a.name() == "value") {
@@ -85,18 +111,24 @@ bool Importer::foldIntegerConstants(const ImportedNode& n) {
         fill = value.data<int32_t>()[0];
       }
     out.shape = Shape(in[0].values.begin(), in[0].values.end());
-    out.values.assign(static_cast<size_t>(std::accumulate(out.shape.begin(), out.shape.end(),
-                                                          int64_t{1}, std::multiplies<int64_t>())),
-                      fill);
+    out.values.assign(static_cast<size_t>(elementsOf(out.shape, n)), fill);
   } else if (op == "Cast") {
     const int64_t to = n.integer("to", 0);
     if (to != onnx::TensorProto::INT64 && to != onnx::TensorProto::INT32) return false;
     out = in[0];
   } else if (op == "Concat") {
+    inputs(in.size());
     const int64_t axis = axisIn(n.integer("axis", 0), in[0].shape.size(), n);
     out.shape = in[0].shape;
     out.shape[axis] = 0;
-    for (const IntArray& a : in) out.shape[axis] += a.shape[axis];
+    for (const IntArray& a : in) {
+      Shape others = a.shape;
+      require(others.size() == out.shape.size(), n, "inputs of different ranks");
+      out.shape[axis] += a.shape[axis];
+      others[axis] = out.shape[axis];
+      require(others == out.shape, n, "inputs that differ off the axis");
+    }
+    elementsOf(out.shape, n);
     const int64_t outer = std::accumulate(out.shape.begin(), out.shape.begin() + axis, int64_t{1},
                                           std::multiplies<int64_t>());
     for (int64_t o = 0; o < outer; ++o)
@@ -106,21 +138,36 @@ bool Importer::foldIntegerConstants(const ImportedNode& n) {
                           a.values.begin() + (o + 1) * block);
       }
   } else if (op == "Reshape") {
+    inputs(2);
     out.values = in[0].values;
     int64_t known = 1, unknown = -1;
     for (size_t d = 0; d < in[1].values.size(); ++d) {
       int64_t size = in[1].values[d];
-      if (size == 0) size = in[0].shape.at(d);  // 0 keeps the input's size there
+      if (size == 0) {  // 0 keeps the input's size there
+        require(d < in[0].shape.size(), n, "a 0 in the shape past the input's rank");
+        size = in[0].shape[d];
+      }
+      require(size >= -1 && (size != -1 || unknown < 0), n, "a shape with a bad entry");
       if (size == -1) unknown = static_cast<int64_t>(d);
       out.shape.push_back(size);
       if (size != -1) known *= size;
     }
-    if (unknown >= 0)
-      out.shape[static_cast<size_t>(unknown)] = static_cast<int64_t>(out.values.size()) / known;
+    const auto count = static_cast<int64_t>(out.values.size());
+    if (unknown >= 0) {
+      require(known > 0 && count % known == 0, n, "a shape that does not divide the values");
+      out.shape[static_cast<size_t>(unknown)] = count / known;
+    }
+    require(elementsOf(out.shape, n) == count, n, "a shape of another size than its input");
   } else if (op == "Transpose") {
+    inputs(1);
     std::vector<int64_t> perm = n.integers("perm", {});
     if (perm.empty())
       for (size_t d = in[0].shape.size(); d-- > 0;) perm.push_back(static_cast<int64_t>(d));
+    std::vector<int64_t> sorted = perm;
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t d = 0; d < sorted.size(); ++d)
+      require(sorted.size() == in[0].shape.size() && sorted[d] == static_cast<int64_t>(d), n,
+              "perm is not a permutation of the input's axes");
     const std::vector<int64_t> strides = stridesOf(in[0].shape);
     Shape shape;
     for (int64_t p : perm) shape.push_back(in[0].shape.at(static_cast<size_t>(p)));
@@ -132,7 +179,12 @@ bool Importer::foldIntegerConstants(const ImportedNode& n) {
     });
   } else {  // Slice (opset 10 on: starts, ends, axes and steps as inputs)
     if (in.size() < 3) return false;
+    inputs(3);
     const size_t rank = in[0].shape.size();
+    const size_t sliced = in[1].values.size();
+    for (size_t i = 2; i < in.size(); ++i)
+      require(in[i].values.empty() ? i > 2 : in[i].values.size() == sliced, n,
+              "starts, ends, axes and steps of different lengths");
     std::vector<int64_t> first(rank, 0), step(rank, 1);
     Shape shape = in[0].shape;
     for (size_t i = 0; i < in[1].values.size(); ++i) {
@@ -141,15 +193,22 @@ bool Importer::foldIntegerConstants(const ImportedNode& n) {
       const int64_t size = in[0].shape[static_cast<size_t>(axis)];
       const int64_t s = in.size() > 4 && !in[4].values.empty() ? in[4].values[i] : 1;
       if (s == 0) throw n.error("a step of 0");
-      auto clamp = [&](int64_t v) {  // ONNX's: negatives count from the end, then clamped
+      // ONNX's: negatives count from the end, then clamped (a reversed slice runs from at
+      // most the last entry to at least one before the first).
+      auto clamp = [&](int64_t v, int64_t lowest, int64_t highest) {
         if (v < 0) v += size;
-        return s > 0 ? std::clamp<int64_t>(v, 0, size) : std::clamp<int64_t>(v, -1, size - 1);
+        return std::max(lowest, std::min(v, highest));
       };
-      const int64_t start = clamp(in[1].values[i]), end = clamp(in[2].values[i]);
+      const int64_t start =
+          s > 0 ? clamp(in[1].values[i], 0, size) : clamp(in[1].values[i], 0, size - 1);
+      const int64_t end =
+          s > 0 ? clamp(in[2].values[i], 0, size) : clamp(in[2].values[i], -1, size - 1);
       first[static_cast<size_t>(axis)] = start;
       step[static_cast<size_t>(axis)] = s;
       shape[static_cast<size_t>(axis)] =
-          std::max<int64_t>(0, s > 0 ? (end - start + s - 1) / s : (start - end - s - 1) / -s);
+          size == 0 ? 0
+                    : std::max<int64_t>(
+                          0, s > 0 ? (end - start + s - 1) / s : (start - end - s - 1) / -s);
     }
     const std::vector<int64_t> strides = stridesOf(in[0].shape);
     out = gathered(in[0], shape, [&](const std::vector<int64_t>& at) {

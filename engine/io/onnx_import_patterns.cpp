@@ -210,6 +210,7 @@ void Importer::zeroPad(const ImportedNode& n) {
   float fill = n.number("value", 0.f);
   if (m_opset >= 11) {
     const Tensor& given = constant(n, 1);
+    if (given.dtype() != DType::s32) throw n.error("the pads must be integers");
     pads.clear();
     for (int64_t i = 0; i < given.numel(); ++i) pads.push_back(given.data<int32_t>()[i]);
     if (n.proto().input_size() > 2 && !n.proto().input(2).empty()) {
