@@ -15,7 +15,11 @@ std::string shortest(double value) {
 }
 }  // namespace
 
-CLI::Validator countAtLeast(long long least, long long most) {
+CLI::Validator countAtLeast(long long least) {
+  return countWithin(least, std::numeric_limits<long long>::max());
+}
+
+CLI::Validator countWithin(long long least, long long most) {
   const bool bounded = most != std::numeric_limits<long long>::max();
   const std::string rule =
       "must be a whole number " +

@@ -109,7 +109,7 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--ranks", args.ranks,
                   "Run the job data parallel on N ranks of this machine, in place of its "
                   "parallel.ranks_per_node (1: one process)")
-      ->check(countAtLeast(1, 64));
+      ->check(countWithin(1, 64));
   // Set by the launcher for each rank it starts.
   cmd->add_option("--rank", args.rank)->group("");
   cmd->add_option("--rendezvous", args.rendezvous)->group("");
