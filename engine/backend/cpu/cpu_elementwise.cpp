@@ -85,33 +85,12 @@ class CpuElementwise : public CpuKernel {
   }
 
  private:
-  // dst = scale * (src0 (op) src1), src1 broadcast over src0's shape.
-  Binary binary(dnnl::algorithm algo, const dnnl::memory::desc& src0,
-                const dnnl::memory::desc& src1, const dnnl::memory::desc& dst, float scale = 1) {
-    dnnl::primitive_attr attr = attributes();
-    if (scale != 1) {
-      dnnl::post_ops ops;
-      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, scale, 0.f);
-      attr.set_post_ops(ops);
-    }
-    Binary pd({algo, src0, src1, dst}, attr, cpuEngine());
-    noteScratchpad(pd.scratchpad_desc());
-    return pd;
-  }
-
   // The sum of a full-shape gradient over the dimensions an input was broadcast along.
   Reduction reduction(const dnnl::memory::desc& full, const dnnl::memory::desc& input) {
     Reduction pd({dnnl::algorithm::reduction_sum, full, input, 0.f, 0.f}, attributes(),
                  cpuEngine());
     noteScratchpad(pd.scratchpad_desc());
     return pd;
-  }
-
-  void addBinary(Steps& steps, const Binary& pd, const dnnl::memory& src0, const dnnl::memory& src1,
-                 const dnnl::memory& dst, const KernelIO& io) {
-    addStep(steps, dnnl::binary(pd),
-            {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}},
-            pd.scratchpad_desc(), io);
   }
 
   // A full-shape gradient into an input's gradient buffer: summed over the broadcast

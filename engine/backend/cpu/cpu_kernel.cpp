@@ -198,6 +198,28 @@ void CpuKernel::noteScratchpad(const dnnl::memory::desc& scratchpad) {
   m_scratchpadBytes = std::max(m_scratchpadBytes, scratchpad.get_size());
 }
 
+dnnl::binary::primitive_desc CpuKernel::binary(dnnl::algorithm algo, const dnnl::memory::desc& src0,
+                                               const dnnl::memory::desc& src1,
+                                               const dnnl::memory::desc& dst, float scale) {
+  dnnl::primitive_attr attr = attributes();
+  if (scale != 1) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, scale, 0.f);
+    attr.set_post_ops(ops);
+  }
+  dnnl::binary::primitive_desc pd({algo, src0, src1, dst}, attr, cpuEngine());
+  noteScratchpad(pd.scratchpad_desc());
+  return pd;
+}
+
+void CpuKernel::addBinary(Steps& steps, const dnnl::binary::primitive_desc& pd,
+                          const dnnl::memory& src0, const dnnl::memory& src1,
+                          const dnnl::memory& dst, const KernelIO& io) {
+  addStep(steps, dnnl::binary(pd),
+          {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}},
+          pd.scratchpad_desc(), io);
+}
+
 void CpuKernel::addStep(Steps& steps, dnnl::primitive primitive,
                         std::unordered_map<int, dnnl::memory> args,
                         const dnnl::memory::desc& scratchpad, const KernelIO& io) {

@@ -156,6 +156,13 @@ class CpuKernel {
   // Appends a primitive step, adding the shared scratchpad to its arguments.
   void addStep(Steps& steps, dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args,
                const dnnl::memory::desc& scratchpad, const KernelIO& io);
+  // A oneDNN binary: dst = scale * (src0 (algo) src1), src1 broadcast over src0's shape; its
+  // scratchpad noted.
+  dnnl::binary::primitive_desc binary(dnnl::algorithm algo, const dnnl::memory::desc& src0,
+                                      const dnnl::memory::desc& src1, const dnnl::memory::desc& dst,
+                                      float scale = 1);
+  void addBinary(Steps& steps, const dnnl::binary::primitive_desc& pd, const dnnl::memory& src0,
+                 const dnnl::memory& src1, const dnnl::memory& dst, const KernelIO& io);
   // Appends a reorder (a copy that converts layouts) from `from` into `to`.
   static void addReorder(Steps& steps, const dnnl::memory& from, const dnnl::memory& to);
   // `source` in layout `wanted`: itself when it already is, else a new buffer filled by a

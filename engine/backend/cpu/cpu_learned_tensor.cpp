@@ -60,20 +60,6 @@ class CpuLearnedTensor : public CpuKernel {
   }
 
  private:
-  // dst = src0 (op) src1, src1 broadcast over src0's shape.
-  Binary binary(dnnl::algorithm algo, const dnnl::memory::desc& src0,
-                const dnnl::memory::desc& src1, const dnnl::memory::desc& dst) {
-    Binary pd({algo, src0, src1, dst}, attributes(), cpuEngine());
-    noteScratchpad(pd.scratchpad_desc());
-    return pd;
-  }
-  void addBinary(Steps& steps, const Binary& pd, const dnnl::memory& src0, const dnnl::memory& src1,
-                 const dnnl::memory& dst, const KernelIO& io) {
-    addStep(steps, dnnl::binary(pd),
-            {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}},
-            pd.scratchpad_desc(), io);
-  }
-
   bool m_multiplies = false;
   dnnl::memory::desc m_x, m_param;
   Binary m_fwd, m_gradX, m_product;
