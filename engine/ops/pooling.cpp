@@ -20,9 +20,9 @@ class Pool2dOp : public Op {
     return {in[0][0], in[0][1], outputSize(in[0][2], k[0], s[0], p[0], "height"),
             outputSize(in[0][3], k[1], s[1], p[1], "width")};
   }
-  // ceil_mode (MaxPool2d) keeps a last window that overhangs the input's far edge, as PyTorch's
-  // and ONNX's: one more output where the strides do not end on it, unless that window would
-  // start in the padding (SqueezeNet's and GoogLeNet's 3x3 / 2 pools of even sizes).
+  // ceil_mode (MaxPool2d, as SqueezeNet's and GoogLeNet's 3x3 / 2 pools have it) keeps a last
+  // window that overhangs the input's far edge, by PyTorch's and ONNX's rule: one more output
+  // where the strides do not end on the edge, unless that window would start in the padding.
   int64_t outputSize(int64_t in, int64_t k, int64_t s, int64_t p, const char* axis) const {
     const int64_t floor = windowOutput(in, k, s, p, 1, axis);
     if (m_average || !attrs().boolean("ceil_mode") || (in + 2 * p - k) % s == 0) return floor;
