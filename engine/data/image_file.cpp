@@ -125,7 +125,7 @@ void cmykToPixels(const std::vector<uint8_t>& cmyk, bool inverted, Image& image)
     }
     if (image.channels == 3)
       std::copy(rgb, rgb + 3, image.pixels.begin() + 3 * i);
-    else  // ITU-R 601 luma, as libjpeg and PIL make grey
+    else  // ITU-R 601 luma (the weights libjpeg and PIL make grey with)
       image.pixels[static_cast<size_t>(i)] =
           static_cast<uint8_t>((299 * rgb[0] + 587 * rgb[1] + 114 * rgb[2] + 500) / 1000);
   }
