@@ -373,6 +373,32 @@ class TestCliErrors : public QObject {
         << "--max-drop: must be a number >= 0, got nan";
   }
 
+  // bench --mode data runs the loader alone: an option about the model's steps would be dropped
+  // without a word, so it is refused, naming the option.
+  void benchRefusesOptionsItWouldIgnore_data() {
+    QTest::addColumn<QString>("option");
+    QTest::newRow("trace") << "--trace=DIR/t.json";
+    QTest::newRow("profile") << "--profile";
+    QTest::newRow("precision") << "--precision=bf16";
+  }
+
+  void benchRefusesOptionsItWouldIgnore() {
+    QFETCH(QString, option);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const EngineRun o =
+        runEngine({"bench", "mlp", "--mode", "data", "--dataset", "fashion-mnist", "--steps", "2",
+                   "--warmup", "0", QString(option).replace("DIR", dir.path())});
+    QVERIFY(o.finished && !o.crashed);
+    QCOMPARE(o.exitCode, 1);
+    const QString name = option.section('=', 0, 0);
+    QVERIFY2(o.output.contains("error: " + name +
+                               " is about the model's steps, which --mode data "
+                               "does not run"),
+             qPrintable(o.output));
+    QVERIFY(!QFile::exists(dir.filePath("t.json")));
+  }
+
   void numericOptionsSayTheRuleAndTheValue() {
     QFETCH(QStringList, arguments);
     QFETCH(QString, expected);

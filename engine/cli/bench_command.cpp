@@ -194,6 +194,12 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
   cmd->add_flag("--profile", args.profile, "Also time every layer of one more step");
   cmd->add_option("--trace", args.trace, "Write the profiled step as a Chrome trace (JSON)");
   cmd->callback([&exitCode, cmd] {
+    if (args.mode == "data")
+      for (const char* option : {"--precision", "--profile", "--trace"})
+        if (cmd->count(option))
+          throw Error(std::string(option) +
+                      " is about the model's steps, which --mode data does not run: it times "
+                      "the data loader alone");
     if (!args.trace.empty()) checkFileCanBeWritten(args.trace);  // before the work, not after
     // Of a job file, the step the job trains: its batch (a rank's), threads and precision, unless
     // the command line says otherwise.
