@@ -333,7 +333,7 @@ class TestCliErrors : public QObject {
 
   // Options that count (batches, steps, samples, threads) refuse what is not a whole number in
   // range, saying the rule and the value given.
-  void numericOptionsSayTheRuleAndTheValue_data() {
+  void optionsSayTheRuleAndTheValue_data() {
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<QString>("expected");
     QTest::newRow("bench --batch 0") << QStringList{"bench", "mlp", "--batch", "0"}
@@ -371,6 +371,15 @@ class TestCliErrors : public QObject {
                        "quantize",      "j0001",      "--calib",
                        "fashion-mnist", "--max-drop", "nan"}
         << "--max-drop: must be a number >= 0, got nan";
+    // The client names its own options, not the node's fields they become.
+    QTest::newRow("client quantize --observer kl")
+        << QStringList{"client",     "--node", "unix:/nonexistent/n.sock", "quantize", "j0001",
+                       "--observer", "kl"}
+        << "--observer: kl not in {minmax,percentile,entropy}";
+    QTest::newRow("client quantize --scheme global")
+        << QStringList{"client",   "--node", "unix:/nonexistent/n.sock", "quantize", "j0001",
+                       "--scheme", "global"}
+        << "--scheme: global not in {per-channel,local}";
   }
 
   // bench --mode data runs the loader alone: an option about the model's steps would be dropped
@@ -399,7 +408,7 @@ class TestCliErrors : public QObject {
     QVERIFY(!QFile::exists(dir.filePath("t.json")));
   }
 
-  void numericOptionsSayTheRuleAndTheValue() {
+  void optionsSayTheRuleAndTheValue() {
     QFETCH(QStringList, arguments);
     QFETCH(QString, expected);
     const EngineRun o = runEngine(arguments);

@@ -15,6 +15,7 @@
 #include "cli/sweep_command.h"
 #include "cli/sweep_runner.h"
 #include "core/error.h"
+#include "quant/calibrator.h"
 #include "rpc/node_client.h"
 #include "train/job_config.h"
 
@@ -300,8 +301,10 @@ void addClientCommand(CLI::App& app, int& exitCode) {
                        "Calibration dataset (default: the data the job trained on)");
   quantize->add_option("--samples", args.samples, "Calibration samples (default 512)")
       ->check(countAtLeast(1));
-  quantize->add_option("--observer", args.observer, "minmax, percentile or entropy");
-  quantize->add_option("--scheme", args.scheme, "per-channel or local");
+  quantize->add_option("--observer", args.observer, "minmax, percentile or entropy")
+      ->check(CLI::IsMember(kObserverNames));
+  quantize->add_option("--scheme", args.scheme, "per-channel or local")
+      ->check(CLI::IsMember(kSchemeNames));
   quantize->add_option("--max-drop", args.maxDrop, "Largest accuracy drop allowed, in points")
       ->check(numberWithin(0));
   quantize->callback([&exitCode] {

@@ -85,11 +85,11 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
       ->required();
   cmd->add_option("--samples", args.samples, "Calibration samples")->check(countAtLeast(1));
   cmd->add_option("--observer", args.observer, "minmax, percentile or entropy")
-      ->check(CLI::IsMember({"minmax", "percentile", "entropy"}));
+      ->check(CLI::IsMember(kObserverNames));
   cmd->add_option("--percentile", args.percentile, "Percentile of magnitudes (percentile observer)")
       ->check(numberWithin(50, 100));
   cmd->add_option("--scheme", args.scheme, "per-channel or local (one weight scale per window)")
-      ->check(CLI::IsMember({"per-channel", "local"}));
+      ->check(CLI::IsMember(kSchemeNames));
   cmd->add_option("--window", args.window, "Output channels per weight scale (local scheme)")
       ->check(countAtLeast(1));
   cmd->add_option("--max-drop", args.maxDrop,

@@ -2,12 +2,19 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "data/dataset.h"
 #include "exec/quant_plan.h"
 #include "quant/inference_rewrite.h"
 
 namespace twb {
+
+// The values of CalibrationOptions' observer and scheme: the command lines offer these, the
+// node service refuses any other.
+inline const std::vector<std::string> kObserverNames{"minmax", "percentile", "entropy"};
+inline const std::vector<std::string> kSchemeNames{"per-channel", "local"};
 
 struct CalibrationOptions {
   int64_t samples = 512;

@@ -1,5 +1,6 @@
 #include "rpc/job_task.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -12,6 +13,7 @@
 #include "exec/device_choice.h"
 #include "io/model_file.h"
 #include "io/onnx_export.h"
+#include "quant/calibrator.h"
 #include "rpc/event_log_reader.h"
 #include "train/checkpoint.h"
 #include "train/job_plan.h"
@@ -49,10 +51,10 @@ QuantizeOptions quantizeOptions(const nlohmann::json& task) {
   if (options.calibration.samples < 1) throw Error("samples: must be >= 1");
   if (options.calibration.window < 1) throw Error("window: must be >= 1");
   const std::string& observer = options.calibration.observer;
-  if (observer != "minmax" && observer != "percentile" && observer != "entropy")
+  if (std::find(kObserverNames.begin(), kObserverNames.end(), observer) == kObserverNames.end())
     throw Error("observer: '" + observer + "' is not minmax, percentile or entropy");
   const std::string& scheme = options.calibration.scheme;
-  if (scheme != "per-channel" && scheme != "local")
+  if (std::find(kSchemeNames.begin(), kSchemeNames.end(), scheme) == kSchemeNames.end())
     throw Error("scheme: '" + scheme + "' is not per-channel or local");
   if (options.maxDrop && *options.maxDrop < 0) throw Error("max_drop: must be >= 0");
   return options;
