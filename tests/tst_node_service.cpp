@@ -503,6 +503,9 @@ class NodeServiceTest : public QObject {
                                            << "sweep.trials: random search needs a number of trials";
     QTest::newRow("node without an address") << R"({"nodes": ["ghost"], "parameters": {"seed": [1]}})"
                                              << "sweep.nodes: no --node ghost=ADDRESS says where node 'ghost' is";
+    // A path the job does not have fails every trial alike: the node's check of the first says so.
+    QTest::newRow("misspelt path") << R"({"parameters": {"optimizer.lrr": [0.01, 0.1]}})"
+                                   << "optimizer.lrr: unknown field (trial 0, checked on node ";
   }
   void aBadSweepIsRefusedAtItsField() {
     QFETCH(QString, sweep);

@@ -83,13 +83,20 @@ int runSweepCommand(const std::string& jobPath, std::vector<NodeTarget> nodes, N
     }
     nodes = std::move(named);
   }
+  const size_t nodeCount = nodes.size();
+  SweepRunner runner(std::move(nodes), std::move(access), folderOfJobFile(jobPath));
+  runner.checkNodesAnswer();
+  try {
+    runner.checkFirstTrial(plan);
+  } catch (const Error& e) {
+    throw Error(jobPath + ": " + e.what());
+  }
   std::printf("sweep %s: %zu trials, %lld at a time on %zu node%s\n",
               job.value("name", "job").c_str(), plan.trials.size(),
-              static_cast<long long>(plan.config.concurrency), nodes.size(),
-              nodes.size() == 1 ? "" : "s");
+              static_cast<long long>(plan.config.concurrency), nodeCount,
+              nodeCount == 1 ? "" : "s");
   std::fflush(stdout);
   const std::atomic<bool>* stop = installInterruptHandler();
-  SweepRunner runner(std::move(nodes), std::move(access), folderOfJobFile(jobPath));
   size_t ended = 0;
   const auto outcomes = runner.run(
       plan,

@@ -30,11 +30,7 @@ SweepRunner::SweepRunner(std::vector<NodeTarget> nodes, NodeAccess access, std::
   if (m_nodes.empty()) throw Error("--node: a sweep needs at least one node");
 }
 
-std::vector<TrialOutcome> SweepRunner::run(const SweepPlan& plan,
-                                           const std::function<void(const TrialOutcome&)>& onEnded,
-                                           const std::atomic<bool>* stop) {
-  // Every node answers before the first trial starts: an unreachable one is one error, not a
-  // failed trial after another.
+void SweepRunner::checkNodesAnswer() const {
   for (const NodeTarget& node : m_nodes) {
     try {
       NodeClient(node.address, m_access.token, m_access.pins).info();
@@ -42,6 +38,25 @@ std::vector<TrialOutcome> SweepRunner::run(const SweepPlan& plan,
       throw Error("--node " + node.name + ": " + e.what());
     }
   }
+}
+
+void SweepRunner::checkFirstTrial(const SweepPlan& plan) const {
+  const NodeTarget& first = m_nodes.front();  // where run() sends trial 0
+  v1::ValidateJobRequest request;
+  request.set_job_json(plan.trials.front().job.dump());
+  request.set_job_folder(jobFolderOn(first.address, m_jobFolder));
+  const auto answer = NodeClient(first.address, m_access.token, m_access.pins).validate(request);
+  if (answer.ok()) return;
+  std::string problems;
+  for (const auto& problem : answer.problems())
+    problems += (problems.empty() ? "" : "; ") + problem.message();
+  throw Error(problems + " (trial 0, checked on node " + first.name +
+              " before any trial was submitted)");
+}
+
+std::vector<TrialOutcome> SweepRunner::run(const SweepPlan& plan,
+                                           const std::function<void(const TrialOutcome&)>& onEnded,
+                                           const std::atomic<bool>* stop) {
   std::vector<TrialOutcome> outcomes(plan.trials.size());
   for (size_t t = 0; t < outcomes.size(); ++t) outcomes[t].trial = static_cast<int>(t);
   MedianStoppingRule rule(plan.config.earlyStop);

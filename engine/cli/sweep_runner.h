@@ -39,9 +39,15 @@ class SweepRunner {
   // `jobFolder`: where the nodes of this machine resolve the trials' relative paths.
   SweepRunner(std::vector<NodeTarget> nodes, NodeAccess access, std::string jobFolder);
 
-  // Throws, before any trial starts, when a node does not answer. `onEnded` is called once per
-  // trial as it ends, one call at a time. With `stop` set, running trials are cancelled and the
-  // rest are not started.
+  // The checks the workbench's Job tab makes before it starts a sweep, each one error rather
+  // than a failed trial after another. Throws "--node NAME: ..." when a node does not answer.
+  void checkNodesAnswer() const;
+  // Throws the node's reasons when the node trial 0 goes to refuses it: a misspelt path
+  // (`optimizer.lrr`) would fail every trial alike.
+  void checkFirstTrial(const SweepPlan& plan) const;
+
+  // `onEnded` is called once per trial as it ends, one call at a time. With `stop` set, running
+  // trials are cancelled and the rest are not started.
   std::vector<TrialOutcome> run(const SweepPlan& plan,
                                 const std::function<void(const TrialOutcome&)>& onEnded,
                                 const std::atomic<bool>* stop);
