@@ -500,10 +500,15 @@ class TestCliErrors : public QObject {
     writeFile(dir.filePath("job.json"), job("fashion-mnist"));
     const EngineRun notAModel = runEngine({"eval", dir.filePath("job.json"), "--dataset", data});
     QCOMPARE(notAModel.exitCode, 1);
-    QVERIFY2(notAModel.output.contains(
-                 "job.json: does not read as a Tensor Workbench model file (.twbm): "
-                 "header length"),
+    QVERIFY2(notAModel.output.contains("job.json: a job file (JSON), not a model file: "
+                                       "`twb-engine train " +
+                                       dir.filePath("job.json") + "` trains its model"),
              qPrintable(notAModel.output));
+    writeFile(dir.filePath("text.twbm"), "not a model");
+    const EngineRun text = runEngine({"eval", dir.filePath("text.twbm"), "--dataset", data});
+    QVERIFY2(text.output.contains("text.twbm: does not read as a Tensor Workbench model file "
+                                  "(.twbm): header length"),
+             qPrintable(text.output));
   }
 
   // export writes what --out's extension names, and refuses a --format that contradicts it.

@@ -1,6 +1,8 @@
 #include "io/model_file.h"
 
+#include <cctype>
 #include <filesystem>
+#include <fstream>
 
 #include "core/error.h"
 #include "core/json_object.h"
@@ -18,6 +20,15 @@ const LayerQuant* int8Weight(const QuantPlan* quant, const std::string& param) {
   if (param.substr(dot + 1) != "weight") return nullptr;
   auto it = quant->layers.find(param.substr(0, dot));
   return it != quant->layers.end() && it->second.int8 ? &it->second : nullptr;
+}
+
+// A job file (JSON) given where a model goes: its first non-blank character opens an object.
+bool looksLikeJson(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char c = 0;
+  while (in.get(c) && std::isspace(static_cast<unsigned char>(c))) {
+  }
+  return in && c == '{';
 }
 
 }  // namespace
@@ -61,6 +72,9 @@ ModelFile loadModel(const std::string& path) {
     // Another kind of file fails as a tensor file too: say what it was read as, and why not.
     const std::string why = e.what();
     if (!std::filesystem::is_regular_file(path)) throw;
+    if (looksLikeJson(path))
+      throw Error(path + ": a job file (JSON), not a model file: `twb-engine train " + path +
+                  "` trains its model into the run's model.twbm, which goes here");
     throw Error(path + ": does not read as a Tensor Workbench model file (.twbm): " +
                 (why.starts_with(path + ": ") ? why.substr(path.size() + 2) : why));
   }
