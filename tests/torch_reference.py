@@ -111,6 +111,9 @@ def run_node(node, args, params, training):
         return x + p("bias")
     if op == "LayerScale":
         return x * p("scale")
+    if op == "PrependTokens":
+        tokens = p("tokens")
+        return torch.cat([tokens.expand(x.shape[0], *tokens.shape[1:]), x], 1)
     if op == "ReLU6":
         return F.relu6(x)
     if op == "Clip":
