@@ -12,12 +12,13 @@ opset 11), a DenseNet block (a Concat of one input first), pooling in ceil mode,
 block (layer scale: a Mul by a constant tensor; also at 17), a ViT and a MobileNetV2 with squeeze-excite as
 people write them, at opsets 11, 13
 and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, heads folded into the batch) at
-the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data; and for the error cases: unsupported.onnx
+the same opsets, torchvision's own VisionTransformer (a class token expanded to the batch) at the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data; and for the error cases: unsupported.onnx
 (an ELU), no_output.onnx (a graph output no node produces) and sequence-first-output.onnx (an
 output whose batch is on axis 1), sequence-first-product.onnx (a Mul of two such values),
 external-escape.onnx (external data outside the model's folder), asymmetric-qdq.onnx (int8
 activations with a zero point)
-and batch-cut.onnx (a reshape that splits the batch).
+batch-cut.onnx (a reshape that splits the batch), expanded-input.onnx (an Expand of a computed
+value) and added-token.onnx (a parameter expanded to the batch and added, not put first).
 """
 import os
 import shutil
@@ -27,6 +28,7 @@ import numpy
 import onnx
 import onnx.numpy_helper
 import torch
+import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_models  # noqa: E402
@@ -283,9 +285,19 @@ def main(out):
               ("padded-pools-opset10", (3, 9, 9), PaddedPools(), 10),
               ("convnext-style-opset17", (3, 8, 8), ConvNextStyle(), 17))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()
+    # torchvision's ViT: `class_token.expand(n, -1, -1)` (shape arithmetic turns the -1s into 1s:
+    # Reshape, ConstantOfShape, Equal, Where) put before the patches, the head reading its output.
+    # Its class token and head start at zero: every parameter drawn instead.
+    torchvision_vit = torchvision.models.vision_transformer.VisionTransformer(
+        image_size=28, patch_size=7, num_layers=2, num_heads=4, hidden_dim=24, mlp_dim=48,
+        num_classes=10)
+    with torch.no_grad():
+        for parameter in torchvision_vit.parameters():
+            parameter.normal_(0, 0.2)
     models += tuple((f"{name}-opset{opset}", shape, model, opset)
                     for name, shape, model in (("vit-style", (1, 28, 28), vit),
                                                ("vit-mha", (1, 28, 28), vit_mha),
+                                               ("torchvision-vit", (3, 28, 28), torchvision_vit),
                                                ("mobilenet-style", (3, 16, 16), mobilenet))
                     for opset in (11, 13, 17))
     for name, shape, model, opset in models:
@@ -354,6 +366,10 @@ def main(out):
         "slice": ([h.make_node("Slice", ["a", "starts", "ends"], ["c"])],
                   [ints("a", [1, 2, 3]), ints("starts", [0, 0]), ints("ends", [2])]),
         "concat": ([h.make_node("Concat", ["a", "b"], ["c"], axis=0)], [ints("a", [1, 2]), ints("b", [[3]])]),
+        "broadcast": ([h.make_node("Mul", ["a", "b"], ["c"])], [ints("a", [1, 2, 3]), ints("b", [1, 2])]),
+        "divide": ([h.make_node("Div", ["a", "b"], ["c"])], [ints("a", [4, 6]), ints("b", [2, 0])]),
+        "batch-equal": ([h.make_node("Shape", ["image"], ["s"]), h.make_node("Equal", ["s", "b"], ["c"])],
+                        [ints("b", [3, 3])]),
     }
     for name, (nodes, constants) in bad_folds.items():
         graph = h.make_graph(nodes + [h.make_node("Identity", ["image"], ["logits"])], name,
@@ -388,6 +404,23 @@ def main(out):
             return x.reshape(2, -1, 16).sum(dim=0)
 
     export(BatchCut(), (8, 16), os.path.join(out, "batch-cut.onnx"))
+
+    # Expands the engine cannot keep: of a computed value, and of a constant added rather than put
+    # before the tokens.
+    class ExpandedInput(torch.nn.Module):
+        def forward(self, x):
+            return x[:, :1].expand(-1, 8, -1) * x
+
+    class AddedToken(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.token = torch.nn.Parameter(torch.randn(1, 1, 16))
+
+        def forward(self, x):
+            return x + self.token.expand(x.shape[0], -1, -1)
+
+    export(ExpandedInput(), (8, 16), os.path.join(out, "expanded-input.onnx"))
+    export(AddedToken(), (8, 16), os.path.join(out, "added-token.onnx"))
     # Pads the engine cannot keep as a convolution's or average's padding: reflected, and zeros
     # before a max pool (where padding is -inf).
     class ReflectPad(torch.nn.Module):

@@ -71,14 +71,15 @@ ModelSpec activations() {
   return s;
 }
 
-// Linear layers and LayerNorm over tokens (N, T, D) (MatMul + Add in ONNX), and one head of
-// attention between them.
+// Linear layers and LayerNorm over tokens (N, T, D) (MatMul + Add in ONNX), a class token put
+// first (Expand to the batch and Concat), and one head of attention between them.
 ModelSpec tokens() {
   ModelSpec s;
   s.name = "tokens";
   s.inputs = {{"x", {6, 12}, DType::f32}};
   s.nodes = {{"embed", "Linear", {"x"}, {{"out_features", 16}}},
-             {"ln", "LayerNorm", {"embed"}, {}},
+             {"class_token", "PrependTokens", {"embed"}, {}},
+             {"ln", "LayerNorm", {"class_token"}, {}},
              {"q", "Linear", {"ln"}, {{"out_features", 16}}},
              {"k", "Linear", {"ln"}, {{"out_features", 16}}},
              {"k_t", "Transpose", {"k"}, {{"perm", {0, 2, 1}}}},

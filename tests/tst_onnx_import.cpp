@@ -67,6 +67,9 @@ class TestOnnxImport : public QObject {
       // nn.MultiheadAttention: sequence first, heads folded into the batch, back again.
       QTest::newRow(("ViT with nn.MultiheadAttention" + at).c_str())
           << QString::fromStdString("vit-mha" + at);
+      // torchvision's: its class token expanded to the batch and put before the patches.
+      QTest::newRow(("torchvision's VisionTransformer" + at).c_str())
+          << QString::fromStdString("torchvision-vit" + at);
       // Depthwise, ReLU6, inverted residuals, squeeze-excite with HardSigmoid, Hardswish.
       QTest::newRow(("MobileNetV2 with squeeze-excite" + at).c_str())
           << QString::fromStdString("mobilenet-style" + at);
@@ -96,9 +99,10 @@ class TestOnnxImport : public QObject {
   // gives PyTorch's outputs, in an odd batch that leaves a short last one.
   void predictGivesPyTorchsOutputs_data() {
     QTest::addColumn<QString>("name");
-    for (const char* name : {"lenet5", "resnet18-cifar", "activations-opset11",
-                             "layer-norm-opset17", "attention", "gating", "mean-pooled",
-                             "vit-style-opset11", "vit-mha-opset17", "mobilenet-style-opset13"})
+    for (const char* name :
+         {"lenet5", "resnet18-cifar", "activations-opset11", "layer-norm-opset17", "attention",
+          "gating", "mean-pooled", "vit-style-opset11", "vit-mha-opset17",
+          "torchvision-vit-opset13", "mobilenet-style-opset13"})
       QTest::newRow(name) << name;
   }
 
@@ -139,7 +143,10 @@ class TestOnnxImport : public QObject {
              {"reshape", "(Reshape): a shape of another size than its input"},
              {"perm", "(Transpose): perm is not a permutation of the input's axes"},
              {"slice", "(Slice): starts, ends, axes and steps of different lengths"},
-             {"concat", "(Concat): inputs of different ranks"}}) {
+             {"concat", "(Concat): inputs of different ranks"},
+             {"broadcast", "(Mul): inputs of shapes that do not broadcast"},
+             {"divide", "(Div): a division by zero"},
+             {"batch-equal", "(Equal): a comparison whose answer depends on the batch size"}}) {
       const std::string error =
           test::errorOf([&] { importOnnx(file("bad-fold-" + name + ".onnx")); });
       QVERIFY2(error.find(expected) != std::string::npos, (name + ": " + error).c_str());
@@ -203,6 +210,18 @@ class TestOnnxImport : public QObject {
     QVERIFY2(batchCut.find("(Reshape): dimension 0 of the target shape (2) cuts the batch") !=
                  std::string::npos,
              batchCut.c_str());
+    const std::string expandedInput =
+        test::errorOf([&] { importOnnx(file("expanded-input.onnx")); });
+    QVERIFY2(
+        expandedInput.find("(Expand): only an Expand of a float constant to a shape computed "
+                           "from the batch (ViT's class token) is supported") != std::string::npos,
+        expandedInput.c_str());
+    const std::string addedToken = test::errorOf([&] { importOnnx(file("added-token.onnx")); });
+    QVERIFY2(addedToken.find("(Add): input '") != std::string::npos &&
+                 addedToken.find("' is a constant expanded to the batch, which the engine keeps "
+                                 "only as tokens a Concat puts before a computed value's") !=
+                     std::string::npos,
+             addedToken.c_str());
     QVERIFY(test::errorOf([&] { importOnnx(file("missing.onnx")); }).find("cannot open") !=
             std::string::npos);
   }

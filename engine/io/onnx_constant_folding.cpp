@@ -9,7 +9,8 @@ namespace twb::onnx_import {
 
 // Integer tensors computed from constants alone, folded at import into the constants they hold:
 // from opset 11 on PyTorch writes F.pad's pads as ConstantOfShape -> Concat -> Reshape -> Slice
-// (reversed) -> Transpose -> Reshape -> Cast of constants, for the Pad that reads them.
+// (reversed) -> Transpose -> Reshape -> Cast of constants, for the Pad that reads them, and
+// `t.expand(-1, 8, -1)`'s shape as ConstantOfShape -> Mul -> Equal -> Where.
 namespace {
 struct IntArray {
   Shape shape;
@@ -70,6 +71,43 @@ void require(bool holds, const ImportedNode& n, const std::string& what) {
   if (!holds) throw n.error(what);
 }
 
+// NumPy's broadcasting of `in`, aligned at their last axes, into one shape; each value is
+// `combine(values)` of the inputs' values at that position.
+template <typename Combine>
+IntArray broadcast(const std::vector<IntArray>& in, const ImportedNode& n, Combine combine) {
+  Shape shape;
+  for (const IntArray& a : in) {
+    if (a.shape.size() > shape.size())
+      shape.insert(shape.begin(), a.shape.size() - shape.size(), 1);
+    const size_t offset = shape.size() - a.shape.size();
+    for (size_t d = 0; d < a.shape.size(); ++d) {
+      int64_t& size = shape[offset + d];
+      require(a.shape[d] == size || a.shape[d] == 1 || size == 1, n,
+              "inputs of shapes that do not broadcast");
+      if (size == 1) size = a.shape[d];
+    }
+  }
+  elementsOf(shape, n);
+  std::vector<IntArray> aligned;  // each input gathered to the common shape
+  for (const IntArray& a : in) {
+    const size_t offset = shape.size() - a.shape.size();
+    const std::vector<int64_t> strides = stridesOf(a.shape);
+    aligned.push_back(gathered(a, shape, [&](const std::vector<int64_t>& at) {
+      int64_t index = 0;
+      for (size_t d = 0; d < a.shape.size(); ++d)
+        if (a.shape[d] != 1) index += at[offset + d] * strides[d];
+      return index;
+    }));
+  }
+  IntArray out{shape, {}};
+  std::vector<int64_t> values(in.size());
+  for (size_t i = 0; i < aligned.front().values.size(); ++i) {
+    for (size_t k = 0; k < in.size(); ++k) values[k] = aligned[k].values[i];
+    out.values.push_back(combine(values));
+  }
+  return out;
+}
+
 int64_t axisIn(int64_t axis, size_t rank, const ImportedNode& n) {
   const int64_t r = static_cast<int64_t>(rank);
   if (axis < -r || axis >= r) throw n.error("axis " + std::to_string(axis) + " is out of range");
@@ -78,8 +116,18 @@ int64_t axisIn(int64_t axis, size_t rank, const ImportedNode& n) {
 }  // namespace
 
 bool Importer::foldIntegerConstants(const ImportedNode& n) {
-  static const std::set<std::string> kFoldable{"ConstantOfShape", "Concat",    "Reshape",
-                                               "Slice",           "Transpose", "Cast"};
+  static const std::set<std::string> kFoldable{"ConstantOfShape",
+                                               "Concat",
+                                               "Reshape",
+                                               "Slice",
+                                               "Transpose",
+                                               "Cast",
+                                               "Add",
+                                               "Sub",
+                                               "Mul",
+                                               "Div",
+                                               "Equal",
+                                               "Where"};
   const std::string& op = n.proto().op_type();
   if (!kFoldable.count(op) || n.proto().input_size() == 0) return false;
   std::vector<IntArray> in;
@@ -112,6 +160,20 @@ bool Importer::foldIntegerConstants(const ImportedNode& n) {
       }
     out.shape = Shape(in[0].values.begin(), in[0].values.end());
     out.values.assign(static_cast<size_t>(elementsOf(out.shape, n)), fill);
+  } else if (op == "Where") {
+    inputs(3);
+    out = broadcast(in, n, [](const std::vector<int64_t>& v) { return v[0] ? v[1] : v[2]; });
+  } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Equal") {
+    // `t.expand(-1, 8, -1)` of constants: its -1s become 1s through Mul, Equal and Where.
+    inputs(2);
+    out = broadcast(in, n, [&](const std::vector<int64_t>& v) -> int64_t {
+      if (op == "Add") return v[0] + v[1];
+      if (op == "Sub") return v[0] - v[1];
+      if (op == "Mul") return v[0] * v[1];
+      if (op == "Equal") return v[0] == v[1];
+      if (v[1] == 0) throw n.error("a division by zero");
+      return v[0] / v[1];  // ONNX's integer Div truncates
+    });
   } else if (op == "Cast") {
     const int64_t to = n.integer("to", 0);
     if (to != onnx::TensorProto::INT64 && to != onnx::TensorProto::INT32) return false;

@@ -239,6 +239,10 @@ std::string Importer::value(const ImportedNode& n, int input) {
   }
   if (m_shapeArithmetic.find(name))
     throw n.error("input '" + name + "' is computed from shapes; only a Reshape may read it");
+  if (m_expandedToBatch.count(name))
+    throw n.error("input '" + name +
+                  "' is a constant expanded to the batch, which the engine keeps only as tokens "
+                  "a Concat puts before a computed value's (ViT's class token)");
   if (m_heldPads.count(name))
     throw n.error("input '" + name +
                   "' is a Pad of zeros, which the engine keeps only as the padding of a Conv or "
@@ -439,6 +443,9 @@ void Importer::translate(const ImportedNode& n) {
     add(n, "MatMul", {value(n, 0), value(n, 1)});
   } else if (op == "Add" && linearBias(n)) {
   } else if (op == "Add" && addedConstant(n)) {
+  } else if (op == "Expand") {
+    expandToBatch(n);
+  } else if (op == "Concat" && prependedTokens(n)) {
   } else if ((op == "Sum" || op == "Concat") && n.proto().input_size() == 1) {
     alias(out, n.input(0), &n);  // torch.cat([x]) (DenseNet's first layer of a block): x
   } else if (op == "Add" || op == "Sum" || op == "Concat") {

@@ -241,6 +241,42 @@ Importer::PaddedInput Importer::paddedInput(const ImportedNode& n) {
   return {held->second.value, pads, true};
 }
 
+// `class_token.expand(n, -1, -1)`: an Expand of a float constant (1, k, ...) to the batch, held
+// until the Concat that puts it before a computed value's tokens (prependedTokens).
+void Importer::expandToBatch(const ImportedNode& n) {
+  const auto data = m_constants.find(resolve(n.input(0)));
+  const std::vector<SymbolicDim>* target = m_shapeArithmetic.find(n.input(1));
+  if (data == m_constants.end() || data->second.dtype() != DType::f32 || !target)
+    throw n.error(
+        "only an Expand of a float constant to a shape computed from the batch (ViT's "
+        "class token) is supported");
+  const Shape& shape = data->second.shape();
+  bool toBatch = shape.size() == target->size() && shape.size() >= 3 && shape[0] == 1 &&
+                 target->front().batch == 1 && target->front().value == 0;
+  for (size_t d = 1; toBatch && d < shape.size(); ++d)
+    toBatch =
+        (*target)[d].batch == 0 && ((*target)[d].value == 1 || (*target)[d].value == shape[d]);
+  if (!toBatch)
+    throw n.error(
+        "only an Expand of a (1, tokens, ...) constant along the batch alone is "
+        "supported");
+  m_expandedToBatch[n.output()] = data->first;
+}
+
+// Concat(expanded tokens, x) along the tokens: a PrependTokens holding them.
+bool Importer::prependedTokens(const ImportedNode& n) {
+  const auto held = m_expandedToBatch.find(resolve(n.input(0)));
+  if (held == m_expandedToBatch.end()) return false;
+  const Tensor& tokens = m_constants.at(held->second);
+  const auto rank = static_cast<int64_t>(tokens.shape().size());
+  const int64_t axis = n.integer("axis", 1);
+  if (n.proto().input_size() != 2 || (axis != 1 && axis != 1 - rank))
+    throw n.error("expanded tokens are supported only first of two inputs joined along axis 1");
+  m_weights[n.output() + ".tokens"] = tokens;
+  add(n, "PrependTokens", {value(n, 1)}, {{"count", tokens.shape()[1]}});
+  return true;
+}
+
 // x + C for a float constant C (a positional embedding, a per-channel offset): a Bias holding
 // C, which broadcasts like ONNX's Add.
 bool Importer::addedConstant(const ImportedNode& n) {

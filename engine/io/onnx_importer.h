@@ -106,6 +106,8 @@ class Importer {
   bool addedConstant(const ImportedNode& n);
   bool multipliedByConstant(const ImportedNode& n);
   void zeroPad(const ImportedNode& n);
+  void expandToBatch(const ImportedNode& n);
+  bool prependedTokens(const ImportedNode& n);
   // The value a Conv or AveragePool reads and its pads ([top, left, bottom, right]): its own,
   // plus those of a Pad of zeros it reads (`padded`), whose input it then reads instead.
   struct PaddedInput {
@@ -135,6 +137,7 @@ class Importer {
   std::map<std::string, Tensor> m_constants, m_weights;
   std::map<std::string, std::string> m_aliases;
   std::map<std::string, PaddedInput> m_heldPads;  // a Pad of zeros' output -> its input, pads
+  std::map<std::string, std::string> m_expandedToBatch;  // an Expand's output -> its constant
   std::set<std::string> m_produced;
 };
 

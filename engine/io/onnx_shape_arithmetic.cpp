@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "io/onnx_importer.h"
+
 namespace twb {
 
 namespace {
@@ -13,6 +15,33 @@ int64_t wrapIndex(const ImportedNode& n, int64_t i, size_t size) {
                   " values");
   return i < 0 ? i + s : i;
 }
+
+// The size NumPy broadcasting gives operands of these sizes (each the size or 1).
+size_t broadcastSize(const ImportedNode& n, std::initializer_list<size_t> sizes) {
+  const size_t size = std::max(sizes);
+  for (size_t s : sizes)
+    if (s != size && s != 1) {
+      std::string list;
+      for (size_t t : sizes) list += (list.empty() ? "" : ", ") + std::to_string(t);
+      throw n.error("operands of " + list + " values do not broadcast");
+    }
+  return size;
+}
+
+// ConstantOfShape's integer fill (0 when the attribute is left out).
+int64_t integerFill(const ImportedNode& n) {
+  for (const auto& a : n.proto().attribute())
+    if (a.name() == "value") {
+      const Tensor value = onnx_import::toTensor(a.t(), n.name());
+      if (value.dtype() != DType::s32 || value.numel() != 1)
+        throw n.error("a ConstantOfShape in shape arithmetic must fill with one integer");
+      return value.data<int32_t>()[0];
+    }
+  return 0;
+}
+
+// Shapes computed from shapes have at most this many entries.
+constexpr int64_t kMaxShapeRank = 16;
 
 }  // namespace
 
@@ -48,7 +77,11 @@ bool ShapeArithmetic::fold(const ImportedNode& n, const std::map<std::string, Te
   const std::string& op = n.proto().op_type();
   const std::string out = n.output();
   if (op == "Shape") {
-    if (operand(n.input(0), constants)) return false;  // the shape of a shape: not folded here
+    if (const auto* shape = find(n.input(0))) {  // the shape of a shape: its length
+      m_values[out] = {{{0, static_cast<int64_t>(shape->size())}}, false};
+      return true;
+    }
+    if (operand(n.input(0), constants)) return false;  // of an integer constant: not folded here
     Folded f;
     f.dims = shapeOf(n.input(0));
     // Since opset 15 a Shape may keep a range of dimensions.
@@ -60,8 +93,9 @@ bool ShapeArithmetic::fold(const ImportedNode& n, const std::map<std::string, Te
     m_values[out] = f;
     return true;
   }
-  static const char* kFolded[] = {"Gather", "Unsqueeze", "Squeeze", "Concat", "Slice",
-                                  "Cast",   "Add",       "Sub",     "Mul",    "Div"};
+  static const char* kFolded[] = {
+      "Gather", "Unsqueeze", "Squeeze", "Concat",  "Slice",           "Cast",  "Add",
+      "Sub",    "Mul",       "Div",     "Reshape", "ConstantOfShape", "Equal", "Where"};
   if (std::find(std::begin(kFolded), std::end(kFolded), op) == std::end(kFolded)) return false;
   // Folded only when one input is folded and every other is folded or an integer constant.
   std::vector<const Folded*> in;
@@ -79,6 +113,27 @@ bool ShapeArithmetic::fold(const ImportedNode& n, const std::map<std::string, Te
   Folded f;
   if (op == "Cast") {
     f = *in[0];
+  } else if (op == "Reshape") {
+    // A 1-D shape reshaped to itself ([-1] or its length), as `x.expand(n, -1, -1)` writes it.
+    if (!m_values.count(n.input(0))) return false;
+    const std::vector<int64_t> target = plainValues(n, in.at(1)->dims);
+    const auto size = static_cast<int64_t>(in[0]->dims.size());
+    if (in[0]->scalar || target.size() != 1 || (target[0] != -1 && target[0] != size))
+      throw n.error("only a Reshape of a 1-D shape to itself is supported in shape arithmetic");
+    f.dims = in[0]->dims;
+  } else if (op == "ConstantOfShape") {
+    const std::vector<int64_t> shape = plainValues(n, in[0]->dims);
+    if (shape.size() != 1 || shape[0] < 0 || shape[0] > kMaxShapeRank)
+      throw n.error("only a 1-D ConstantOfShape of at most " + std::to_string(kMaxShapeRank) +
+                    " values is supported in shape arithmetic");
+    f.dims.assign(static_cast<size_t>(shape[0]), {0, integerFill(n)});
+  } else if (op == "Where") {
+    const std::vector<int64_t> condition = plainValues(n, in[0]->dims);
+    const size_t size =
+        broadcastSize(n, {condition.size(), in[1]->dims.size(), in[2]->dims.size()});
+    for (size_t i = 0; i < size; ++i)
+      f.dims.push_back(condition[condition.size() == 1 ? 0 : i] ? entry(*in[1], i)
+                                                                : entry(*in[2], i));
   } else if (op == "Gather") {
     if (n.integer("axis", 0) != 0 || in[0]->scalar)
       throw n.error("only a Gather from a 1-D shape is supported");
@@ -124,18 +179,22 @@ bool ShapeArithmetic::fold(const ImportedNode& n, const std::map<std::string, Te
 ShapeArithmetic::Folded ShapeArithmetic::arithmetic(const ImportedNode& n, const Folded& a,
                                                     const Folded& b) const {
   const std::string& op = n.proto().op_type();
-  const size_t size = std::max(a.dims.size(), b.dims.size());
-  if ((a.dims.size() != size && a.dims.size() != 1) ||
-      (b.dims.size() != size && b.dims.size() != 1))
-    throw n.error("operands of " + std::to_string(a.dims.size()) + " and " +
-                  std::to_string(b.dims.size()) + " values do not broadcast");
+  const size_t size = broadcastSize(n, {a.dims.size(), b.dims.size()});
   Folded f;
   f.scalar = a.scalar && b.scalar;
   for (size_t i = 0; i < size; ++i) {
-    const SymbolicDim x = a.dims[a.dims.size() == 1 ? 0 : i],
-                      y = b.dims[b.dims.size() == 1 ? 0 : i];
+    const SymbolicDim x = entry(a, i), y = entry(b, i);
     SymbolicDim r;
-    if (op == "Add" || op == "Sub") {
+    if (op == "Equal") {
+      // Sizes of different multiples of the batch are equal for at most one batch size: an
+      // answer that holds for every batch needs that one not to be a batch (N >= 1).
+      const int64_t slope = x.batch - y.batch, offset = y.value - x.value;
+      if (slope == 0) {
+        r.value = offset == 0;
+      } else if (offset % slope == 0 && offset / slope >= 1) {
+        throw n.error("a comparison whose answer depends on the batch size is not supported");
+      }
+    } else if (op == "Add" || op == "Sub") {
       const int64_t sign = op == "Add" ? 1 : -1;
       r = {x.batch + sign * y.batch, x.value + sign * y.value};
     } else if (op == "Mul") {

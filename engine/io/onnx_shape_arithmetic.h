@@ -2,8 +2,10 @@
 
 // Shape arithmetic as PyTorch exports it: `x.view(x.size(0), -1)` or `B, T, C = x.shape;
 // x.reshape(B, T, h, C // h)` becomes Shape -> Gather -> Unsqueeze -> Concat -> Reshape, with Mul,
-// Div, Slice and Cast between. The engine computes no integer tensors; these nodes are folded at
-// import into the values they hold, each a multiple of the batch plus a constant.
+// Div, Slice and Cast between; `t.expand(n, -1, -1)` adds Reshape, Shape, ConstantOfShape, Equal
+// and Where on the shape, which replace each -1 with 1. The engine computes no integer tensors;
+// these nodes are folded at import into the values they hold, each a multiple of the batch plus a
+// constant.
 
 #include <functional>
 #include <map>
@@ -48,6 +50,8 @@ class ShapeArithmetic {
   };
   // A folded value or an integer constant as a Folded; null when `name` is neither.
   const Folded* operand(const std::string& name, const std::map<std::string, Tensor>& constants);
+  // Entry i of `f` as broadcasting reads it (a single value repeats).
+  static SymbolicDim entry(const Folded& f, size_t i) { return f.dims[f.dims.size() == 1 ? 0 : i]; }
   Folded arithmetic(const ImportedNode& n, const Folded& a, const Folded& b) const;
 
   std::map<std::string, Folded> m_values;
