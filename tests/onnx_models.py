@@ -17,7 +17,8 @@ the same opsets, torchvision's own VisionTransformer (a class token expanded to 
 output whose batch is on axis 1), sequence-first-product.onnx (a Mul of two such values),
 external-escape.onnx (external data outside the model's folder), asymmetric-qdq.onnx (int8
 activations with a zero point)
-batch-cut.onnx (a reshape that splits the batch), expanded-input.onnx (an Expand of a computed
+batch-cut.onnx (a reshape that splits the batch), fixed-batch.onnx (a reshape to x.shape[0]
+exported without dynamic_axes), expanded-input.onnx (an Expand of a computed
 value) and added-token.onnx (a parameter expanded to the batch and added, not put first).
 """
 import os
@@ -419,6 +420,13 @@ def main(out):
         def forward(self, x):
             return x + self.token.expand(x.shape[0], -1, -1)
 
+    # `x.reshape(x.shape[0], -1)` exported with the batch fixed: the batch is the number 4 there.
+    class FlattenedByShape(torch.nn.Module):
+        def forward(self, x):
+            return x.reshape(x.shape[0], -1)
+
+    torch.onnx.export(FlattenedByShape(), torch.randn(BATCH, 8, 16), os.path.join(out, "fixed-batch.onnx"),
+                      input_names=["image"], output_names=["logits"])
     export(ExpandedInput(), (8, 16), os.path.join(out, "expanded-input.onnx"))
     export(AddedToken(), (8, 16), os.path.join(out, "added-token.onnx"))
     # Pads the engine cannot keep as a convolution's or average's padding: reflected, and zeros

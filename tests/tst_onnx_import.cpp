@@ -210,6 +210,15 @@ class TestOnnxImport : public QObject {
     QVERIFY2(batchCut.find("(Reshape): dimension 0 of the target shape (2) cuts the batch") !=
                  std::string::npos,
              batchCut.c_str());
+    // Exported with the batch fixed: the error says how to export it with the batch free.
+    const std::string fixedBatch = test::errorOf([&] { importOnnx(file("fixed-batch.onnx")); });
+    QVERIFY2(fixedBatch.find("(Reshape): dimension 0 of the target shape (4) cuts the batch") !=
+                     std::string::npos &&
+                 fixedBatch.find("(the file fixes the batch of input 'image' at 4, so sizes "
+                                 "computed from it are numbers here: export with the batch free, "
+                                 "torch.onnx.export(..., dynamic_axes={\"image\": {0: "
+                                 "\"batch\"}}))") != std::string::npos,
+             fixedBatch.c_str());
     const std::string expandedInput =
         test::errorOf([&] { importOnnx(file("expanded-input.onnx")); });
     QVERIFY2(

@@ -147,6 +147,8 @@ ModelFile Importer::run() {
   for (const auto& input : g.input()) {
     if (m_constants.count(input.name())) continue;
     const auto& dims = input.type().tensor_type().shape().dim();
+    if (!dims.empty() && dims[0].dim_value() > 0)
+      m_fixedBatch = {input.name(), dims[0].dim_value()};
     Shape shape;
     for (int i = 1; i < dims.size(); ++i) {
       if (dims[i].dim_value() <= 0)

@@ -283,7 +283,14 @@ void Importer::reshapeLayout(const ImportedNode& n, const std::string& input,
   try {
     keep(n.output(), applied(reshapedLayout(layoutOf(input), target), n.output(), "/split"));
   } catch (const Error& e) {
-    throw n.error(e.what());
+    // With the batch fixed, PyTorch writes x.shape[0] as that number, which reads as a size.
+    if (!m_fixedBatch) throw n.error(e.what());
+    const auto& [name, batch] = *m_fixedBatch;
+    throw n.error(std::string(e.what()) + " (the file fixes the batch of input '" + name + "' at " +
+                  std::to_string(batch) +
+                  ", so sizes computed from it are numbers here: export with the batch free, "
+                  "torch.onnx.export(..., dynamic_axes={\"" +
+                  name + "\": {0: \"batch\"}}))");
   }
 }
 

@@ -138,6 +138,8 @@ class Importer {
   std::map<std::string, std::string> m_aliases;
   std::map<std::string, PaddedInput> m_heldPads;  // a Pad of zeros' output -> its input, pads
   std::map<std::string, std::string> m_expandedToBatch;  // an Expand's output -> its constant
+  // An input whose batch the file fixes (exported without dynamic_axes), and that batch.
+  std::optional<std::pair<std::string, int64_t>> m_fixedBatch;
   std::set<std::string> m_produced;
 };
 
