@@ -371,6 +371,7 @@ def main(out):
         "divide": ([h.make_node("Div", ["a", "b"], ["c"])], [ints("a", [4, 6]), ints("b", [2, 0])]),
         "batch-equal": ([h.make_node("Shape", ["image"], ["s"]), h.make_node("Equal", ["s", "b"], ["c"])],
                         [ints("b", [3, 3])]),
+        "short-where": ([h.make_node("Shape", ["image"], ["s"]), h.make_node("Where", ["s", "s"], ["c"])], []),
     }
     for name, (nodes, constants) in bad_folds.items():
         graph = h.make_graph(nodes + [h.make_node("Identity", ["image"], ["logits"])], name,

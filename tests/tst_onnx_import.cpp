@@ -146,7 +146,8 @@ class TestOnnxImport : public QObject {
              {"concat", "(Concat): inputs of different ranks"},
              {"broadcast", "(Mul): inputs of shapes that do not broadcast"},
              {"divide", "(Div): a division by zero"},
-             {"batch-equal", "(Equal): a comparison whose answer depends on the batch size"}}) {
+             {"batch-equal", "(Equal): a comparison whose answer depends on the batch size"},
+             {"short-where", "(Where): needs 3 inputs"}}) {
       const std::string error =
           test::errorOf([&] { importOnnx(file("bad-fold-" + name + ".onnx")); });
       QVERIFY2(error.find(expected) != std::string::npos, (name + ": " + error).c_str());

@@ -110,13 +110,21 @@ bool ShapeArithmetic::fold(const ImportedNode& n, const std::map<std::string, Te
     if (!in.back()) return false;
   }
   if (!anyFolded) return false;
+  static const char* kTwoInputs[] = {"Add", "Sub", "Mul", "Div", "Equal", "Reshape"};
+  const size_t needed =
+      op == "Where"                                                                         ? 3
+      : std::find(std::begin(kTwoInputs), std::end(kTwoInputs), op) != std::end(kTwoInputs) ? 2
+                                                                                            : 1;
+  if (in.size() < needed ||
+      std::any_of(in.begin(), in.begin() + needed, [](const Folded* f) { return f == nullptr; }))
+    throw n.error("needs " + std::to_string(needed) + " inputs");
   Folded f;
   if (op == "Cast") {
     f = *in[0];
   } else if (op == "Reshape") {
     // A 1-D shape reshaped to itself ([-1] or its length), as `x.expand(n, -1, -1)` writes it.
     if (!m_values.count(n.input(0))) return false;
-    const std::vector<int64_t> target = plainValues(n, in.at(1)->dims);
+    const std::vector<int64_t> target = plainValues(n, in[1]->dims);
     const auto size = static_cast<int64_t>(in[0]->dims.size());
     if (in[0]->scalar || target.size() != 1 || (target[0] != -1 && target[0] != size))
       throw n.error("only a Reshape of a 1-D shape to itself is supported in shape arithmetic");
@@ -134,6 +142,7 @@ bool ShapeArithmetic::fold(const ImportedNode& n, const std::map<std::string, Te
     for (size_t i = 0; i < size; ++i)
       f.dims.push_back(condition[condition.size() == 1 ? 0 : i] ? entry(*in[1], i)
                                                                 : entry(*in[2], i));
+    f.scalar = in[0]->scalar && in[1]->scalar && in[2]->scalar;
   } else if (op == "Gather") {
     if (n.integer("axis", 0) != 0 || in[0]->scalar)
       throw n.error("only a Gather from a 1-D shape is supported");

@@ -3,7 +3,9 @@
 
 For each model the template (random weights; they do not change the speed) is written as a
 model file, calibrated to int8 on 64 synthetic samples, and both are exported as ONNX (int8 in
-the QDQ form). twb-engine runs `bench MODEL.twbm --mode infer --precision fp32|int8`; ONNX
+the QDQ form). A torchvision model (vit_b_16, resnet50_tv) is exported by PyTorch itself
+(/usr/bin/python3 with torch and torchvision, the batch free) and imported: ONNX Runtime runs
+PyTorch's file in fp32, the engine the model it imported from it. twb-engine runs `bench MODEL.twbm --mode infer --precision fp32|int8`; ONNX
 Runtime (npm's onnxruntime-node, its CPU build, through tests/bench/ort_infer.js) runs the
 exported files on the same batch and intra-op threads with every graph optimisation. Each figure
 is the best of --rounds interleaved rounds (a shared VM drifts).
@@ -13,7 +15,8 @@ the package itself):
   npm install --ignore-scripts --prefix build/ort onnxruntime-node
 
 Usage: tests/bench/bench_onnxruntime.py [--engine build/release/engine/twb-engine]
-           [--ort build/ort] [--models cnn-small resnet50 mobilenet-v2-cifar vit-tiny] [--rounds 2]
+           [--ort build/ort] [--models cnn-small resnet50 mobilenet-v2-cifar vit-tiny
+           vit_b_16 resnet50_tv] [--rounds 2]   (default: the templates)
 Exits 1 when a target is missed: >= 1.0x ONNX Runtime in fp32, >= 1.3x in int8.
 """
 import argparse
@@ -30,7 +33,19 @@ THREADS = 2
 MODELS = {"cnn-small": ((1, 28, 28), 10, 64, (5, 30)),
           "resnet50": ((3, 224, 224), 1000, 16, (1, 4)),
           "mobilenet-v2-cifar": ((3, 32, 32), 10, 64, (2, 10)),
-          "vit-tiny": ((1, 28, 28), 10, 64, (5, 30))}
+          "vit-tiny": ((1, 28, 28), 10, 64, (5, 30)),
+          "vit_b_16": ((3, 224, 224), 1000, 8, (1, 4)),
+          "resnet50_tv": ((3, 224, 224), 1000, 16, (1, 4))}
+TEMPLATES = ["cnn-small", "resnet50", "mobilenet-v2-cifar", "vit-tiny"]
+# torchvision's constructor of each model PyTorch exports.
+TORCHVISION = {"vit_b_16": "vit_b_16", "resnet50_tv": "resnet50"}
+TORCHVISION_EXPORT = """
+import sys, torch, torchvision
+model = getattr(torchvision.models, sys.argv[1])().eval()
+x = torch.randn(2, *map(int, sys.argv[3].split(",")))
+torch.onnx.export(model, x, sys.argv[2], opset_version=13, input_names=["x"], output_names=["y"],
+                  dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+"""
 TARGETS = {"fp32": 1.0, "int8": 1.3}
 
 
@@ -39,11 +54,19 @@ def prepare(engine, name, folder):
     shape, classes, _, _ = MODELS[name]
     files = {p: os.path.join(folder, f"{name}-{p}") for p in ("fp32", "int8")}
     synthetic = f"synthetic:{'x'.join(map(str, shape))}:{classes}:80"
-    steps = [["export", name, "--out", files["fp32"] + ".twbm"],
+    if name in TORCHVISION:
+        subprocess.run(["/usr/bin/python3", "-c", TORCHVISION_EXPORT, TORCHVISION[name],
+                        files["fp32"] + ".onnx", ",".join(map(str, shape))],
+                       check=True, capture_output=True)
+        first = ["import", files["fp32"] + ".onnx", "--out", files["fp32"] + ".twbm"]
+    else:
+        first = ["export", name, "--out", files["fp32"] + ".twbm"]
+    steps = [first,
              ["quantize", files["fp32"] + ".twbm", "--calib", synthetic, "--samples", "64",
               "--no-throughput", "--out", files["int8"] + ".twbm"],
-             ["export", files["fp32"] + ".twbm", "--out", files["fp32"] + ".onnx"],
              ["export", files["int8"] + ".twbm", "--out", files["int8"] + ".onnx"]]
+    if name not in TORCHVISION:
+        steps.append(["export", files["fp32"] + ".twbm", "--out", files["fp32"] + ".onnx"])
     for args in steps:
         subprocess.run([engine] + args, check=True, capture_output=True)
     return files
@@ -62,7 +85,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", default=DEFAULT_ENGINE)
     parser.add_argument("--ort", default=os.path.join(HERE, "../../build/ort"))
-    parser.add_argument("--models", nargs="+", default=list(MODELS))
+    parser.add_argument("--models", nargs="+", default=TEMPLATES, choices=list(MODELS))
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     if not os.path.isdir(os.path.join(args.ort, "node_modules", "onnxruntime-node")):
@@ -84,7 +107,7 @@ def main():
                 ratio = ours / theirs
                 met = ratio >= TARGETS[precision]
                 missed = missed or not met
-                print(f"{name:20} {batch:5} {precision:5} {ours:9.0f} {theirs:9.0f} {ratio:5.2f}x"
+                print(f"{name:20} {batch:5} {precision:5} {ours:9.1f} {theirs:9.1f} {ratio:5.2f}x"
                       f"  >= {TARGETS[precision]}x {'met' if met else 'MISSED'}", flush=True)
     sys.exit(1 if missed else 0)
 
