@@ -5,6 +5,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -29,12 +30,30 @@ class TestModelFile : public QObject {
     const ModelFile back = loadModel(path);
     QCOMPARE(back.spec.toJson().dump(), spec.toJson().dump());
     QCOMPARE(back.params.all().size(), params.all().size());
-    for (const auto& p : params.all()) {
-      const Parameter* q = back.params.find(p.name);
-      QVERIFY(q);
-      QVERIFY(std::memcmp(q->value.raw(), p.value.raw(), p.value.bytes()) == 0);
+    for (size_t i = 0; i < params.all().size(); ++i) {
+      const Parameter& p = params.all()[i];
+      const Parameter& q = back.params.all()[i];  // in the graph's order, as ensure() makes them
+      QCOMPARE(q.name, p.name);
+      QVERIFY(std::memcmp(q.value.raw(), p.value.raw(), p.value.bytes()) == 0);
+      // A gradient for each trainable one, zero (lenet5's fc1 is past the 64 KiB from which
+      // gradients come on fresh pages).
+      QCOMPARE(q.grad.empty(), !q.spec.trainable);
+      if (q.grad.empty()) continue;
+      QCOMPARE(toString(q.grad.shape()), toString(p.value.shape()));
+      const float* g = q.grad.data<float>();
+      QVERIFY(std::all_of(g, g + q.grad.numel(), [](float v) { return v == 0.f; }));
     }
     QVERIFY(!QFile::exists(dir.filePath("m.twbm.tmp")));
+    // A parameter added twice, or of another shape than its spec's, is refused by name.
+    ParameterStore store;
+    const Parameter& first = params.all().front();
+    store.add(first.name, first.spec, first.value.clone());
+    QVERIFY(test::errorOf([&] {
+              store.add(first.name, first.spec, first.value.clone());
+            }).find("parameter '" + first.name + "' is there already") != std::string::npos);
+    QVERIFY(test::errorOf([&] {
+              store.add("other", first.spec, Tensor({3}, DType::f32));
+            }).find("parameter 'other' is f32 [3] but the model needs f32 ") != std::string::npos);
   }
 
   // A model is written whole or not at all: where it cannot go is said by name, and a disk that

@@ -1,5 +1,7 @@
 #include "core/tensor.h"
 
+#include <sys/mman.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -19,11 +21,27 @@ std::shared_ptr<std::byte> allocate(size_t bytes) {
   std::memset(p, 0, rounded ? rounded : kAlignment);
   return std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
 }
+
+void checkDimensions(const Shape& shape) {
+  for (int64_t d : shape)
+    if (d < 0) throw Error("negative dimension in shape " + toString(shape));
+}
 }  // namespace
 
+Tensor Tensor::onFreshPages(Shape shape, DType dtype) {
+  checkDimensions(shape);
+  const size_t bytes = static_cast<size_t>(twb::numel(shape)) * dtypeSize(dtype);
+  constexpr size_t kMappedFrom = 64 << 10;  // smaller ones share the heap's pages
+  if (bytes < kMappedFrom) return Tensor(std::move(shape), dtype);
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw Error("out of memory mapping " + std::to_string(bytes) + " bytes");
+  return Tensor(std::move(shape), dtype,
+                std::shared_ptr<std::byte>(static_cast<std::byte*>(p),
+                                           [bytes](std::byte* q) { munmap(q, bytes); }));
+}
+
 Tensor::Tensor(Shape shape, DType dtype) : m_shape(std::move(shape)), m_dtype(dtype) {
-  for (int64_t d : m_shape)
-    if (d < 0) throw Error("negative dimension in shape " + toString(m_shape));
+  checkDimensions(m_shape);
   m_data = allocate(bytes());
 }
 

@@ -17,6 +17,10 @@ class Tensor {
   // A tensor in memory that `data`'s owner keeps alive (a shared-memory segment, say), 64-byte
   // aligned as every tensor's buffer is.
   Tensor(Shape shape, DType dtype, std::shared_ptr<std::byte> data);
+  // Zero-filled too, from 64 KiB on on pages of its own that the kernel zeroes when each is first
+  // touched: no pass over the memory first, and pages never written cost nothing. For tensors
+  // that live long (gradients, a file's tensors): each large one is a mapping of its own.
+  static Tensor onFreshPages(Shape shape, DType dtype);
 
   const Shape& shape() const { return m_shape; }
   DType dtype() const { return m_dtype; }

@@ -19,23 +19,33 @@ void ParameterStore::ensure(const Graph& graph, uint64_t seed) {
                     " but the model needs " + toString(spec.shape));
       continue;
     }
-    Parameter p{name, spec, Tensor(spec.shape, DType::f32), {}};
-    if (spec.trainable) p.grad = Tensor(spec.shape, DType::f32);
+    Tensor value(spec.shape, DType::f32);
     if (spec.init == ParamInit::ones) {
-      p.value.fill(1.f);
+      value.fill(1.f);
     } else if (spec.init == ParamInit::uniformFanIn) {
       Random random(mixSeed(seed, index));
       const float bound = 1.f / std::sqrt(static_cast<float>(spec.fanIn));
-      float* v = p.value.data<float>();
-      for (int64_t i = 0; i < p.value.numel(); ++i) v[i] = random.uniform(-bound, bound);
+      float* v = value.data<float>();
+      for (int64_t i = 0; i < value.numel(); ++i) v[i] = random.uniform(-bound, bound);
     } else if (spec.init == ParamInit::normal) {
       Random random(mixSeed(seed, index));
-      float* v = p.value.data<float>();
-      for (int64_t i = 0; i < p.value.numel(); ++i) v[i] = random.normal();
+      float* v = value.data<float>();
+      for (int64_t i = 0; i < value.numel(); ++i) v[i] = random.normal();
     }
-    m_index[name] = m_params.size();
-    m_params.push_back(std::move(p));
+    add(name, spec, std::move(value));
   }
+}
+
+void ParameterStore::add(const std::string& name, const ParamSpec& spec, Tensor value) {
+  if (find(name)) throw Error("parameter '" + name + "' is there already");
+  if (value.dtype() != DType::f32 || value.shape() != spec.shape)
+    throw Error("parameter '" + name + "' is " + dtypeName(value.dtype()) + " " +
+                toString(value.shape()) + " but the model needs f32 " + toString(spec.shape));
+  Parameter p{name, spec, std::move(value), {}};
+  // An inference model's gradients are never written: on fresh pages they cost nothing.
+  if (spec.trainable) p.grad = Tensor::onFreshPages(spec.shape, DType::f32);
+  m_index[name] = m_params.size();
+  m_params.push_back(std::move(p));
 }
 
 int64_t ParameterStore::packedSize(const std::vector<std::string>& names) const {

@@ -23,6 +23,11 @@ class ParameterStore {
   // Creates the parameters of `graph` not present yet, initialised from `seed` as PyTorch's
   // defaults would be (uniform within 1/sqrt(fan_in); BatchNorm scale 1, shift 0).
   void ensure(const Graph& graph, uint64_t seed);
+  // Adds parameter `name` holding `value` (of the spec's shape, f32), with a gradient when it is
+  // trainable, as ensure() makes them: for values read from a file or rewritten, which an
+  // initialisation would only be overwritten by. Throws twb::Error on a shape mismatch or a
+  // name already present.
+  void add(const std::string& name, const ParamSpec& spec, Tensor value);
 
   Parameter* find(const std::string& name);
   const Parameter* find(const std::string& name) const;

@@ -108,24 +108,26 @@ ModelFile loadModel(const std::string& path) {
   } catch (const Error& e) {
     throw e.within(path);
   }
-  // Build at batch 1 to learn every parameter's shape, then fill them from the file.
+  // Build at batch 1 to learn every parameter's shape, then take each from the file.
   const Graph graph = Graph::build(model.spec, 1);
-  model.params.ensure(graph, 0);
   const QuantPlan* quant = model.quant ? &*model.quant : nullptr;
-  for (auto& p : model.params.all()) {
-    const Tensor* t = file.find(p.name);
-    if (!t) throw Error(path + ": parameter '" + p.name + "' is missing");
-    const LayerQuant* layer = int8Weight(quant, p.name);
-    const DType stored = layer ? DType::s8 : DType::f32;
-    if (t->dtype() != stored || t->shape() != p.value.shape())
-      throw Error(path + ": parameter '" + p.name + "' is " + dtypeName(t->dtype()) + " " +
-                  toString(t->shape()) + ", the model needs " + dtypeName(stored) + " " +
-                  toString(p.value.shape()));
-    if (layer && static_cast<int64_t>(layer->weightScales.size()) != p.value.shape()[0])
-      throw Error(path + ": quantization.layers." + p.name.substr(0, p.name.rfind('.')) +
+  std::map<std::string, Tensor*> stored;
+  for (auto& [name, tensor] : file.tensors) stored[name] = &tensor;
+  for (const auto& [name, spec] : graph.parameters()) {
+    const auto found = stored.find(name);
+    if (found == stored.end()) throw Error(path + ": parameter '" + name + "' is missing");
+    Tensor& t = *found->second;
+    const LayerQuant* layer = int8Weight(quant, name);
+    const DType type = layer ? DType::s8 : DType::f32;
+    if (t.dtype() != type || t.shape() != spec.shape)
+      throw Error(path + ": parameter '" + name + "' is " + dtypeName(t.dtype()) + " " +
+                  toString(t.shape()) + ", the model needs " + dtypeName(type) + " " +
+                  toString(spec.shape));
+    if (layer && static_cast<int64_t>(layer->weightScales.size()) != spec.shape[0])
+      throw Error(path + ": quantization.layers." + name.substr(0, name.rfind('.')) +
                   ".weight_scales has " + std::to_string(layer->weightScales.size()) +
-                  " scales for " + std::to_string(p.value.shape()[0]) + " output channels");
-    p.value = layer ? fromInt8Weights(*t, layer->weightScales) : t->clone();
+                  " scales for " + std::to_string(spec.shape[0]) + " output channels");
+    model.params.add(name, spec, layer ? fromInt8Weights(t, layer->weightScales) : std::move(t));
   }
   return model;
 }

@@ -121,7 +121,7 @@ TensorFile readTensorFile(const std::string& path) {
   }
   std::sort(entries.begin(), entries.end());
   for (const auto& [offset, name, dtype, shape, bytes] : entries) {
-    Tensor t(shape, dtype);
+    Tensor t = Tensor::onFreshPages(shape, dtype);  // read into once, not zeroed first
     in.seekg(static_cast<std::streamoff>(8 + headerSize + offset));
     if (!in.read(static_cast<char*>(t.raw()), static_cast<std::streamsize>(bytes)))
       throw Error(path + ": tensor '" + name + "' at offset " +

@@ -117,8 +117,8 @@ InferenceModel rewriteForInference(const ModelSpec& spec, const ParameterStore& 
   for (const auto& o : graph.outputs()) r.out.outputs.push_back(r.resolve(graph.values()[o].name));
 
   InferenceModel model{r.out, {}};
-  model.params.ensure(Graph::build(model.spec, 1), 0);
-  for (auto& p : model.params.all()) p.value = r.param(p.name);
+  for (const auto& [name, paramSpec] : Graph::build(model.spec, 1).parameters())
+    model.params.add(name, paramSpec, r.param(name));
   return model;
 }
 
