@@ -48,7 +48,7 @@ class CpuPrependTokens : public CpuKernel {
     if (!m_outputGrad) return;
     const auto* dy = static_cast<const float*>(m_outputGrad.get_data_handle());
     const int64_t outputRow = m_tokenRow + m_inputRow;
-    if (m_tokensGrad.numel() > 0) {
+    if (!m_tokensGrad.empty()) {
       float* grad = m_tokensGrad.data<float>();
       std::memset(grad, 0, m_tokenRow * sizeof(float));
       for (int64_t n = 0; n < m_batch; ++n)
