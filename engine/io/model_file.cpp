@@ -111,12 +111,10 @@ ModelFile loadModel(const std::string& path) {
   // Build at batch 1 to learn every parameter's shape, then take each from the file.
   const Graph graph = Graph::build(model.spec, 1);
   const QuantPlan* quant = model.quant ? &*model.quant : nullptr;
-  std::map<std::string, Tensor*> stored;
-  for (auto& [name, tensor] : file.tensors) stored[name] = &tensor;
   for (const auto& [name, spec] : graph.parameters()) {
-    const auto found = stored.find(name);
-    if (found == stored.end()) throw Error(path + ": parameter '" + name + "' is missing");
-    Tensor& t = *found->second;
+    Tensor* found = file.find(name);
+    if (!found) throw Error(path + ": parameter '" + name + "' is missing");
+    Tensor& t = *found;
     const LayerQuant* layer = int8Weight(quant, name);
     const DType type = layer ? DType::s8 : DType::f32;
     if (t.dtype() != type || t.shape() != spec.shape)

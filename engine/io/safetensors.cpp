@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include "core/error.h"
 #include "core/file_writing.h"
@@ -14,6 +15,10 @@ const Tensor* TensorFile::find(const std::string& name) const {
   for (const auto& [n, t] : tensors)
     if (n == name) return &t;
   return nullptr;
+}
+
+Tensor* TensorFile::find(const std::string& name) {
+  return const_cast<Tensor*>(std::as_const(*this).find(name));
 }
 
 void writeTensorFile(const std::string& path, const TensorFile& file) {

@@ -19,6 +19,7 @@ struct TensorFile {
   std::map<std::string, std::string> metadata;
 
   const Tensor* find(const std::string& name) const;
+  Tensor* find(const std::string& name);  // to take a tensor out (moved)
 };
 
 // Writes to PATH.tmp and renames, so an interrupted save never leaves a half-written file.
