@@ -267,6 +267,19 @@ def main(out):
     ceil_mode_pooling = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.MaxPool2d(3, 2, ceil_mode=True),
                                       nn.Conv2d(8, 8, 2), nn.MaxPool2d(2, 2, 1, ceil_mode=True),
                                       nn.Flatten(), nn.Linear(72, 5))
+    # One convolution and one Linear applied twice: each node that reads a shared initializer
+    # gets its own parameter.
+    shared = nn.Conv2d(8, 8, 3, padding=1)
+    shared_head = nn.Linear(8, 8)
+    shared_weights = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), shared, nn.ReLU(), shared,
+                                   nn.AdaptiveAvgPool2d(1), nn.Flatten(), shared_head, nn.ReLU(),
+                                   shared_head, nn.Linear(8, 5))
+    # ResNet-D's shortcut pool (2 / 2, ceil_mode, the padding left out: 13 -> 7) and a 3 / 2 one
+    # whose last window overhangs the edge (6 -> 3): each such window the mean of what it covers.
+    ceil_mode_average = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(),
+                                      nn.AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False),
+                                      nn.Conv2d(8, 8, 2), nn.AvgPool2d(3, 2, ceil_mode=True),
+                                      nn.Flatten(), nn.Linear(72, 5))
     models = (("mlp", (1, 28, 28), torch_models.mlp(torch), 13),
               ("lenet5", (1, 28, 28), torch_models.lenet5(torch), 13),
               ("resnet18-cifar", (3, 32, 32), torch_models.resnet(torch, 18, True, 10), 13),
@@ -281,10 +294,12 @@ def main(out):
               ("mean-pooled-opset11", (3, 8, 8), MeanPooled(), 11),
               ("dense-style", (3, 8, 8), DenseStyle(), 13),
               ("ceil-mode-pooling", (3, 14, 14), ceil_mode_pooling, 13),
+              ("ceil-mode-average", (3, 15, 15), ceil_mode_average, 13),
               ("convnext-style", (3, 8, 8), ConvNextStyle(), 13),
               ("padded-pools", (3, 9, 9), PaddedPools(), 13),
               ("padded-pools-opset10", (3, 9, 9), PaddedPools(), 10),
-              ("convnext-style-opset17", (3, 8, 8), ConvNextStyle(), 17))
+              ("convnext-style-opset17", (3, 8, 8), ConvNextStyle(), 17),
+              ("shared-weights", (3, 10, 10), shared_weights, 13))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()
     # torchvision's ViT: `class_token.expand(n, -1, -1)` (shape arithmetic turns the -1s into 1s:
     # Reshape, ConstantOfShape, Equal, Where) put before the patches, the head reading its output.

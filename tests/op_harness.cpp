@@ -124,6 +124,19 @@ std::vector<OpCase> opCases() {
              {{"kernel", 3}, {"stride", 2}, {"padding", 1}}),
       single("AvgPool2d exclude pad", "AvgPool2d", {{2, 7, 7}},
              {{"kernel", 3}, {"stride", 2}, {"padding", 1}, {"count_include_pad", false}}),
+      // ResNet-D's shortcut: 2 / 2 in ceil_mode, the last row's and column's windows half over
+      // the edge (7 -> 4), each the mean of what it covers.
+      single("AvgPool2d 2 stride 2 ceil_mode", "AvgPool2d", {{3, 7, 6}},
+             {{"kernel", 2}, {"stride", 2}, {"ceil_mode", true}, {"count_include_pad", false}}),
+      // Without padding a count of it changes nothing: PyTorch divides by what is covered.
+      single("AvgPool2d 3 stride 2 ceil_mode counting padding", "AvgPool2d", {{2, 8, 6}},
+             {{"kernel", 3}, {"stride", 2}, {"ceil_mode", true}}),
+      single("AvgPool2d 3 stride 2 pad 1 ceil_mode exclude pad", "AvgPool2d", {{2, 6, 8}},
+             {{"kernel", 3},
+              {"stride", 2},
+              {"padding", 1},
+              {"ceil_mode", true},
+              {"count_include_pad", false}}),
       single("GlobalAvgPool", "GlobalAvgPool", {{5, 4, 6}}, {}, 3),
       single("ReduceMean (2, 3) as x.mean(dim=(2, 3))", "ReduceMean", {{5, 4, 6}},
              {{"axes", {2, 3}}, {"keepdims", false}}, 3),

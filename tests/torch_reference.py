@@ -69,7 +69,7 @@ def run_node(node, args, params, training):
         if op == "MaxPool2d":
             return F.max_pool2d(x, k, s, pair(a.get("padding", 0)),
                                 ceil_mode=a.get("ceil_mode", False))
-        return F.avg_pool2d(x, k, s, pair(a.get("padding", 0)),
+        return F.avg_pool2d(x, k, s, pair(a.get("padding", 0)), ceil_mode=a.get("ceil_mode", False),
                             count_include_pad=a.get("count_include_pad", True))
     if op in ("ReduceMean", "ReduceSum"):
         reduce = torch.mean if op == "ReduceMean" else torch.sum

@@ -6,6 +6,7 @@
 #include <QtTest>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "data/npy_file.h"
 #include "exec/executor.h"
@@ -52,9 +53,12 @@ class TestOnnxImport : public QObject {
     QTest::newRow("nn.Embedding: Gather from its table by int64 ids") << "embedding";
     QTest::newRow("DenseNet's block: torch.cat of every map so far, of one first") << "dense-style";
     QTest::newRow("MaxPool in ceil mode, with and without padding") << "ceil-mode-pooling";
+    QTest::newRow("AveragePool in ceil mode, the padding counted and not") << "ceil-mode-average";
     QTest::newRow("ConvNeXt's block: layer scale, x / constants, LayerNorm over channels")
         << "convnext-style";
     QTest::newRow("the same at opset 17 (LayerNormalization)") << "convnext-style-opset17";
+    QTest::newRow("a convolution and a Linear applied twice (shared initializers)")
+        << "shared-weights";
     // F.pad's pads: computed from constants (ConstantOfShape, Slice reversed, ...), folded.
     QTest::newRow("Pads of zeros before an average pool and a convolution") << "padded-pools";
     QTest::newRow("the same at opset 10 (pads as attributes)") << "padded-pools-opset10";
@@ -79,6 +83,10 @@ class TestOnnxImport : public QObject {
   void importedModelsMatchPyTorch() {
     QFETCH(QString, name);
     const ModelFile imported = importOnnx(file(name.toStdString() + ".onnx"));
+    // Each parameter trains alone: none shares memory with another, shared initializers too.
+    std::set<const void*> memory;
+    for (const Parameter& p : imported.params.all())
+      QVERIFY2(memory.insert(p.value.raw()).second, p.name.c_str());
     // Through the model file too: what `twb-engine import` writes is what runs.
     saveModel(file(name.toStdString() + ".twbm"), imported.spec, imported.params);
     ModelFile model = loadModel(file(name.toStdString() + ".twbm"));

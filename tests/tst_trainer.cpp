@@ -5,6 +5,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include "core/random.h"
@@ -246,7 +247,8 @@ class TestTrainer : public QObject {
     QCOMPARE(readCheckpointState(run.run + "/checkpoints/step-12.twbc").step, 12);
   }
 
-  // A job whose model is a .twbm file starts from that file's weights.
+  // A job whose model is a .twbm file starts from that file's weights, as read with its spec
+  // (the file is read once: here it is gone before the run starts).
   void modelFileJobStartsFromItsWeights() {
     QTemporaryDir dir;
     const QString csv = writeCsv(dir);
@@ -261,6 +263,7 @@ class TestTrainer : public QObject {
     again.erase("schedule");
     const JobConfig job = JobConfig::fromJson(again);
     QCOMPARE(job.model.toJson().dump(), JobConfig::fromJson(jobJson(csv, 3)).model.toJson().dump());
+    QVERIFY(std::filesystem::remove(first.modelPath));
     const TrainResult second = train(job, {dir.filePath("b").toStdString(), "", nullptr, ""}, events);
     // One step at lr 1e-12 leaves the weights as they were (up to batch-norm running
     // statistics, which one training step moves a little): the accuracy is the file's.

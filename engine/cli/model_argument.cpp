@@ -12,7 +12,11 @@
 namespace twb {
 
 ModelFile modelOfJob(const JobConfig& job) {
-  if (!job.modelFile.empty()) return loadModelOrOnnx(job.modelFile);
+  if (job.modelFileRead) {
+    ModelFile file = *job.modelFileRead;
+    file.params = file.params.clone();
+    return file;
+  }
   ModelFile file;
   file.spec = job.model;
   file.params.ensure(Graph::build(file.spec, 1), job.seed);

@@ -14,11 +14,13 @@ namespace twb {
 namespace {
 constexpr size_t kAlignment = 64;  // one cache line; what AVX-512 loads want
 
-std::shared_ptr<std::byte> allocate(size_t bytes) {
+// `written`: the bytes the caller writes next, which are not zeroed first (a pass over a large
+// tensor's memory costs as much as the copy that follows it); the rest up to the rounded size are.
+std::shared_ptr<std::byte> allocate(size_t bytes, size_t written = 0) {
   const size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   void* p = std::aligned_alloc(kAlignment, rounded ? rounded : kAlignment);
   if (!p) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes");
-  std::memset(p, 0, rounded ? rounded : kAlignment);
+  std::memset(static_cast<std::byte*>(p) + written, 0, (rounded ? rounded : kAlignment) - written);
   return std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
 }
 
@@ -52,8 +54,11 @@ Tensor::Tensor(Shape shape, DType dtype, std::shared_ptr<std::byte> data)
 }
 
 Tensor Tensor::clone() const {
-  Tensor copy(m_shape, m_dtype);
-  if (bytes()) std::memcpy(copy.raw(), raw(), bytes());
+  Tensor copy;
+  copy.m_shape = m_shape;
+  copy.m_dtype = m_dtype;
+  copy.m_data = allocate(bytes(), m_data ? bytes() : 0);
+  if (m_data) std::memcpy(copy.raw(), raw(), bytes());
   return copy;
 }
 

@@ -48,6 +48,12 @@ void ParameterStore::add(const std::string& name, const ParamSpec& spec, Tensor 
   m_params.push_back(std::move(p));
 }
 
+ParameterStore ParameterStore::clone() const {
+  ParameterStore copy;
+  for (const Parameter& p : m_params) copy.add(p.name, p.spec, p.value.clone());
+  return copy;
+}
+
 int64_t ParameterStore::packedSize(const std::vector<std::string>& names) const {
   int64_t total = 0;
   for (const std::string& name : names) {

@@ -29,6 +29,9 @@ class ParameterStore {
   // name already present.
   void add(const std::string& name, const ParamSpec& spec, Tensor value);
 
+  // A copy whose values are its own (copies of a Tensor share its memory), with fresh gradients.
+  ParameterStore clone() const;
+
   Parameter* find(const std::string& name);
   const Parameter* find(const std::string& name) const;
   Parameter& at(const std::string& name);  // throws twb::Error naming the parameter

@@ -10,7 +10,6 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 
 #include "core/error.h"
 #include "exec/int8_placement.h"
@@ -51,7 +50,7 @@ Tensor toTensor(const onnx::TensorProto& t, const std::string& where) {
   const Shape shape(t.dims().begin(), t.dims().end());
   if (t.data_type() == onnx::TensorProto::FLOAT) {
     valueCount(t, t.float_data_size(), sizeof(float), where);
-    Tensor out(shape, DType::f32);
+    Tensor out = Tensor::onFreshPages(shape, DType::f32);  // a weight: lives as long as the model
     if (!t.raw_data().empty())
       std::memcpy(out.raw(), t.raw_data().data(), out.bytes());
     else
@@ -127,10 +126,8 @@ DatasetInfo datasetOf(const onnx::ModelProto& model, const std::string& path) {
 ModelFile Importer::run() {
   std::ifstream in(m_path, std::ios::binary);
   if (!in) throw Error(m_path + ": cannot open");
-  std::stringstream bytes;
-  bytes << in.rdbuf();
   onnx::ModelProto model;
-  if (!model.ParseFromString(bytes.str()) || !model.has_graph())
+  if (!model.ParseFromIstream(&in) || !model.has_graph())
     throw Error(m_path +
                 ": not an ONNX model (or a truncated one): it does not parse as ModelProto");
   loadExternalData(*model.mutable_graph(), m_path);
@@ -141,8 +138,11 @@ ModelFile Importer::run() {
   for (const auto& opset : model.opset_import())
     if (opset.domain().empty() || opset.domain() == "ai.onnx") m_opset = opset.version();
   if (g.node_size() == 0) throw Error(m_path + ": the ONNX graph has no nodes");
-  for (const auto& t : g.initializer())
+  // Each initializer's bytes are let go once they are a tensor: a large model is not held twice.
+  for (auto& t : *model.mutable_graph()->mutable_initializer()) {
     m_constants[t.name()] = toTensor(t, m_path + ": initializer '" + t.name() + "'");
+    std::string().swap(*t.mutable_raw_data());
+  }
   m_spec.name = g.name().empty() ? "onnx" : g.name();
   for (const auto& input : g.input()) {
     if (m_constants.count(input.name())) continue;
@@ -182,17 +182,19 @@ ModelFile Importer::run() {
       if (axis + 1 != static_cast<int64_t>(graph.values()[graph.valueIndex(name)].shape.size()))
         throw Error("node '" + name + "': a softmax before opset 13 over axis " +
                     std::to_string(axis) + " that is not the last is not supported");
-    file.params.ensure(graph, 0);
     if (file.quant) checkQuantPlan(graph, *file.quant);
+    // The file's tensors become the parameters as they are; one initializer read by two
+    // nodes (or a constant folded into two) is copied for the second, so each trains alone.
+    std::set<const void*> taken;
+    for (const auto& [name, spec] : graph.parameters()) {
+      Tensor& t = m_weights.at(name);
+      if (t.shape() != spec.shape)
+        throw Error("'" + name + "' is " + toString(t.shape()) + " but the node needs " +
+                    toString(spec.shape));
+      file.params.add(name, spec, taken.insert(t.raw()).second ? std::move(t) : t.clone());
+    }
   } catch (const Error& e) {
     throw e.within(m_path);
-  }
-  for (auto& p : file.params.all()) {
-    const Tensor& t = m_weights.at(p.name);
-    if (t.shape() != p.value.shape())
-      throw Error(m_path + ": '" + p.name + "' is " + toString(t.shape()) + " but the node needs " +
-                  toString(p.value.shape()));
-    std::memcpy(p.value.raw(), t.raw(), t.bytes());
   }
   return file;
 }
@@ -387,8 +389,6 @@ void Importer::translate(const ImportedNode& n) {
     clip(n);
   } else if (op == "MaxPool" || op == "AveragePool") {
     const bool ceilMode = n.integer("ceil_mode", 0) != 0;
-    if (ceilMode && op == "AveragePool")
-      throw n.error("ceil_mode = 1 is supported for MaxPool only");
     if (n.integers("dilations", {1, 1}) != std::vector<int64_t>{1, 1})
       throw n.error("dilated pooling is not supported");
     // A MaxPool reading a held Pad of zeros is refused by value(): zeros are no -inf.
@@ -509,11 +509,18 @@ int64_t Importer::linear(const ImportedNode& n, const std::string& input, const 
   const bool transposed = op == "Gemm" && n.integer("transB", 0) == 1;
   const int64_t outFeatures = transposed ? b.shape()[0] : b.shape()[1];
   const int64_t inFeatures = transposed ? b.shape()[1] : b.shape()[0];
-  Tensor w({outFeatures, inFeatures}, DType::f32);
-  for (int64_t o = 0; o < outFeatures; ++o)
-    for (int64_t i = 0; i < inFeatures; ++i)
-      w.data<float>()[o * inFeatures + i] =
-          transposed ? b.data<float>()[o * inFeatures + i] : b.data<float>()[i * outFeatures + o];
+  // The engine's weight is (out, in), PyTorch's layout: a Gemm's transB holds it so, a MatMul's
+  // (in, out) is transposed in tiles (a column of a large weight is a cache line per float).
+  Tensor w = b;
+  if (!transposed) {
+    w = Tensor::onFreshPages({outFeatures, inFeatures}, DType::f32);
+    constexpr int64_t kTile = 32;
+    for (int64_t o0 = 0; o0 < outFeatures; o0 += kTile)
+      for (int64_t i0 = 0; i0 < inFeatures; i0 += kTile)
+        for (int64_t o = o0; o < std::min(o0 + kTile, outFeatures); ++o)
+          for (int64_t i = i0; i < std::min(i0 + kTile, inFeatures); ++i)
+            w.data<float>()[o * inFeatures + i] = b.data<float>()[i * outFeatures + o];
+  }
   m_weights[out + ".weight"] = w;
   if (auto scales = m_qdq.weightScales(n.input(1), transposed ? 0 : 1, outFeatures))
     m_int8Layers[out] = *scales;

@@ -17,15 +17,25 @@ class Pool2dOp : public Op {
     requirePositive(s, "stride");
     if (p[0] < 0 || p[1] < 0 || p[0] * 2 > k[0] || p[1] * 2 > k[1])
       throw Error("attribute padding must be >= 0 and at most half the kernel");
-    return {in[0][0], in[0][1], outputSize(in[0][2], k[0], s[0], p[0], "height"),
-            outputSize(in[0][3], k[1], s[1], p[1], "width")};
+    const Shape out{in[0][0], in[0][1], outputSize(in[0][2], k[0], s[0], p[0], "height"),
+                    outputSize(in[0][3], k[1], s[1], p[1], "width")};
+    // PyTorch divides such a window by what it covers of the input and padding, the overhang
+    // left out; a count of the padding divides every window by the kernel's size.
+    for (int i = 0; i < 2; ++i)
+      if (m_average && attrs().boolean("count_include_pad") && p[i] > 0 &&
+          (out[2 + i] - 1) * s[i] - p[i] + k[i] > in[0][2 + i] + p[i])
+        throw Error(
+            "ceil_mode with count_include_pad and padding: the last window overhangs the "
+            "padding, which the average would count; set count_include_pad to false");
+    return out;
   }
-  // ceil_mode (MaxPool2d, as SqueezeNet's and GoogLeNet's 3x3 / 2 pools have it) keeps a last
-  // window that overhangs the input's far edge, by PyTorch's and ONNX's rule: one more output
-  // where the strides do not end on the edge, unless that window would start in the padding.
+  // ceil_mode (MaxPool2d as SqueezeNet's and GoogLeNet's 3x3 / 2 pools have it, AvgPool2d as
+  // ResNet-D's shortcut has it) keeps a last window that overhangs the input's far edge, by
+  // PyTorch's and ONNX's rule: one more output where the strides do not end on the edge, unless
+  // that window would start in the padding.
   int64_t outputSize(int64_t in, int64_t k, int64_t s, int64_t p, const char* axis) const {
     const int64_t floor = windowOutput(in, k, s, p, 1, axis);
-    if (m_average || !attrs().boolean("ceil_mode") || (in + 2 * p - k) % s == 0) return floor;
+    if (!attrs().boolean("ceil_mode") || (in + 2 * p - k) % s == 0) return floor;
     return floor * s < in + p ? floor + 1 : floor;
   }
   double forwardFlops(const std::vector<Shape>&, const Shape& out) const override {
@@ -43,7 +53,7 @@ class Pool2dOp : public Op {
                       .integers("strides", stride())
                       .integers("pads", {p[0], p[1], p[0], p[1]});
     if (m_average) n.integer("count_include_pad", attrs().boolean("count_include_pad"));
-    if (!m_average && attrs().boolean("ceil_mode")) n.integer("ceil_mode", 1);
+    if (attrs().boolean("ceil_mode")) n.integer("ceil_mode", 1);
   }
 
  private:
@@ -74,9 +84,8 @@ std::vector<AttrSpec> poolAttrs(bool average) {
   if (average)
     a.push_back({"count_include_pad", AttrType::boolean, true,
                  "Count padded zeros in the average (PyTorch's default)."});
-  else
-    a.push_back({"ceil_mode", AttrType::boolean, false,
-                 "Round the output size up: a last window may overhang the input's far edge."});
+  a.push_back({"ceil_mode", AttrType::boolean, false,
+               "Round the output size up: a last window may overhang the input's far edge."});
   return a;
 }
 }  // namespace

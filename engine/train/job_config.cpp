@@ -134,7 +134,8 @@ void readModel(JsonObject m, JobConfig& job, const std::string& baseDir) {
   } else if (m.has("file")) {
     job.modelFile = resolve(m.string("file"), baseDir);
     try {
-      job.model = loadModelOrOnnx(job.modelFile).spec;
+      job.modelFileRead = std::make_shared<const ModelFile>(loadModelOrOnnx(job.modelFile));
+      job.model = job.modelFileRead->spec;
     } catch (const Error& e) {
       throw e.within("model.file");
     }

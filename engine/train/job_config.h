@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 #include "core/error.h"
 #include "data/data_loader.h"
 #include "graph/model_spec.h"
+#include "io/model_file.h"
 #include "train/lr_schedule.h"
 #include "train/optimizer.h"
 
@@ -52,7 +54,10 @@ struct ParallelConfig {
 struct JobConfig {
   std::string name = "job";
   ModelSpec model;
-  std::string modelFile;  // when the model came from a .twbm file: its initial weights
+  std::string modelFile;  // when the model came from a .twbm or ONNX file: its initial weights
+  // modelFile as it was read for `model`: a run starts from a copy of its weights (the file is
+  // read once, and a job trained twice, as compare-precisions does, starts from the same).
+  std::shared_ptr<const ModelFile> modelFileRead;
   std::string trainData = "fashion-mnist";
   std::string testData;   // empty: the test split of trainData
   std::optional<Normalization> normalization;  // empty: the dataset's default

@@ -17,7 +17,6 @@
 #include "exec/executor.h"
 #include "exec/gpu_executor.h"
 #include "exec/gpu_monitor.h"
-#include "io/edited_model.h"
 #include "io/model_file.h"
 #include "profile/step_profile.h"
 #include "train/checkpoint.h"
@@ -133,7 +132,7 @@ void TrainingRun::setUp() {
   m_batch = plan.batch;
   m_totalSteps = plan.totalSteps;
 
-  if (!m_job.modelFile.empty()) m_params = std::move(loadModelOrOnnx(m_job.modelFile).params);
+  if (m_job.modelFileRead) m_params = m_job.modelFileRead->params.clone();
   m_params.ensure(plan.graph, m_job.seed);
   // int8 is post-training: the job trains in fp32 and quantizes its result (quantize()).
   const Precision precision =

@@ -39,9 +39,12 @@ class CpuPooling : public CpuKernel {
         padL[i] = p[i];
         padR[i] = (out[2 + i] - 1) * s[i] + k[i] - src[2 + i] - p[i];
       }
+      // Without padding only a ceil_mode window that overhangs the edge covers less than the
+      // kernel, and PyTorch divides it by what it covers: excluding the padding says so.
       if (node.opName == "AvgPool2d")
-        algo = a.boolean("count_include_pad") ? dnnl::algorithm::pooling_avg_include_padding
-                                              : dnnl::algorithm::pooling_avg_exclude_padding;
+        algo = a.boolean("count_include_pad") && (p[0] > 0 || p[1] > 0)
+                   ? dnnl::algorithm::pooling_avg_include_padding
+                   : dnnl::algorithm::pooling_avg_exclude_padding;
       dst = dnnl::memory::desc({out[0], out[1], out[2], out[3]}, in[0].data_type(), tag::any);
     }
     if (!training && node.opName != "AvgPool2d" &&
