@@ -137,18 +137,22 @@ class TestGraph : public QObject {
     QVERIFY(buildError(spec(R"([{"name": "a", "op": "ReLU", "inputs": ["c"]}, {"name": "b", "op": "ReLU", "inputs": ["a"]},
                                {"name": "c", "op": "ReLU", "inputs": ["b"]}])"))
                 .find("has a cycle: a <- c <- b <- a") != std::string::npos);
-    // 8 rows, 3 / 2 with padding 1 in ceil_mode: the last window (rows 7 to 9) overhangs the
-    // padding; counting it is refused, leaving it out is not.
-    QVERIFY(
-        buildError(
-            spec(
-                R"([{"name": "p", "op": "AvgPool2d", "inputs": ["x"], "attrs": {"kernel": 3, "stride": 2, "padding": 1, "ceil_mode": true}}])"))
-            .find("node 'p' (AvgPool2d): ceil_mode with count_include_pad and padding: the last "
-                  "window overhangs") != std::string::npos);
-    QVERIFY(
-        buildError(spec(
-            R"([{"name": "p", "op": "AvgPool2d", "inputs": ["x"], "attrs": {"kernel": 3, "stride": 2, "padding": 1, "ceil_mode": true, "count_include_pad": false}}])")) ==
-        "no error");
+    // 8 rows, 3 / 2 with padding 1 in ceil_mode: the last window (rows 7 to 9) reaches past the
+    // padding; counting the padding is refused, leaving it out is not.
+    const std::string refused =
+        "node 'p' (AvgPool2d): ceil_mode with count_include_pad and "
+        "padding: the last window reaches past the padding";
+    QVERIFY(buildError(spec(R"([{"name": "p", "op": "AvgPool2d", "inputs": ["x"],
+                                 "attrs": {"kernel": 3, "stride": 2, "padding": 1, "ceil_mode": true}}])"))
+                .find(refused) != std::string::npos);
+    QVERIFY(buildError(spec(R"([{"name": "p", "op": "AvgPool2d", "inputs": ["x"],
+                                 "attrs": {"kernel": 3, "stride": 2, "padding": 1, "ceil_mode": true,
+                                           "count_include_pad": false}}])")) == "no error");
+    // Padded in height only, reaching past the edge in width (8 columns, 3 / 2: the last window
+    // 6 to 8).
+    QVERIFY(buildError(spec(R"([{"name": "p", "op": "AvgPool2d", "inputs": ["x"],
+                                 "attrs": {"kernel": 3, "stride": [1, 2], "padding": [1, 0], "ceil_mode": true}}])"))
+                .find(refused) != std::string::npos);
   }
 
   // The catalogue the designer and `twb-engine ops` read: every op, each attribute typed.

@@ -19,14 +19,16 @@ class Pool2dOp : public Op {
       throw Error("attribute padding must be >= 0 and at most half the kernel");
     const Shape out{in[0][0], in[0][1], outputSize(in[0][2], k[0], s[0], p[0], "height"),
                     outputSize(in[0][3], k[1], s[1], p[1], "width")};
-    // PyTorch divides such a window by what it covers of the input and padding, the overhang
-    // left out; a count of the padding divides every window by the kernel's size.
+    // PyTorch divides a window that reaches past the padding by what it covers of the input and
+    // padding; a count of the padding (oneDNN's) divides every window by the kernel's size.
+    const bool padded = p[0] > 0 || p[1] > 0;
     for (int i = 0; i < 2; ++i)
-      if (m_average && attrs().boolean("count_include_pad") && p[i] > 0 &&
+      if (m_average && padded && attrs().boolean("count_include_pad") &&
           (out[2 + i] - 1) * s[i] - p[i] + k[i] > in[0][2 + i] + p[i])
         throw Error(
-            "ceil_mode with count_include_pad and padding: the last window overhangs the "
-            "padding, which the average would count; set count_include_pad to false");
+            "ceil_mode with count_include_pad and padding: the last window reaches past "
+            "the padding, which PyTorch leaves out of the count; set count_include_pad "
+            "to false");
     return out;
   }
   // ceil_mode (MaxPool2d as SqueezeNet's and GoogLeNet's 3x3 / 2 pools have it, AvgPool2d as
