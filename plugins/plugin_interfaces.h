@@ -27,7 +27,8 @@ class ModelFormat {
   virtual ~ModelFormat() = default;
   virtual QString name() const = 0;          // as the Open dialog lists it
   virtual QStringList suffixes() const = 0;  // without the dot
-  // The model in `path`; an empty object with `error` saying what is wrong and where.
+  // The model in `path`; an empty object with `error` saying what is wrong and where. Called on
+  // a worker thread (a large model takes seconds to read): it touches no widget.
   virtual QJsonObject read(const QString& path, QString* error) const = 0;
   // Whether write() is offered: the designer's Save lists the formats that write.
   virtual bool writes() const { return false; }

@@ -238,6 +238,10 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   }
 }
 
+// The designer first: a model file it is reading goes through a plugin, which must outlive the
+// read (the plugins go with this window's members, before its child widgets).
+MainWindow::~MainWindow() { delete m_designer; }
+
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* open = file->addAction(tr("&Open job…"), this, &MainWindow::openJob);

@@ -48,6 +48,7 @@ class MainWindow : public QMainWindow {
   // `plugins`: the loaded plugins (none: the window loads them from the default folders).
   explicit MainWindow(app::WorkbenchController& controller, app::NodeManager* nodes = nullptr,
                       const app::PluginCatalog* plugins = nullptr, QWidget* parent = nullptr);
+  ~MainWindow() override;
 
   JobForm* jobForm() const { return m_jobForm; }
   MonitorPanel* monitor() const { return m_monitor; }

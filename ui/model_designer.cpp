@@ -12,6 +12,7 @@
 #include <QListWidget>
 #include <QLocale>
 #include <QMimeData>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QSplitter>
@@ -149,6 +150,23 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   m_status->setWordWrap(true);
   m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
+  m_reading = new QProgressBar(this);
+  m_reading->setObjectName("designerReading");
+  m_reading->setRange(0, 0);  // busy: an import says nothing of how far it is
+  m_reading->setMaximumWidth(160);
+  m_cancelReading = new QPushButton(tr("Cancel"), this);
+  m_cancelReading->setObjectName("designerCancelReading");
+  connect(m_cancelReading, &QPushButton::clicked, this, [this] {
+    const QString path = m_readingPath;
+    ++m_readTicket;
+    showReading({});
+    m_status->setStyleSheet({});
+    m_status->setText(tr("Opening %1 cancelled; the model shown is as it was.").arg(path));
+    emit fileOpened(path, false);
+  });
+  m_readers.setMaxThreadCount(1);  // reads end in the order they began
+  showReading({});
+
   auto* top = new QHBoxLayout;
   top->addWidget(tools, 1);
   top->addWidget(m_use);
@@ -167,7 +185,11 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(top);
   layout->addWidget(splitter, 1);
-  layout->addWidget(m_status);
+  auto* statusRow = new QHBoxLayout;
+  statusRow->addWidget(m_status, 1);
+  statusRow->addWidget(m_reading);
+  statusRow->addWidget(m_cancelReading);
+  layout->addLayout(statusRow);
   connect(&m_document, &app::ModelDocument::changed, this, &ModelDesigner::showState);
   showState();
 }
@@ -303,12 +325,35 @@ bool ModelDesigner::openFile(const QString& path) {
         std::find_if(m_formats.begin(), m_formats.end(),
                      [&](const plugins::ModelFormat* f) { return f->suffixes().contains(suffix); });
     if (format == m_formats.end())
-      error = tr("%1: no plugin reads .%2 files (Help > Plugins)").arg(path, suffix);
-    else
-      spec = (*format)->read(path, &error);
-    return openSpec(spec, error, path);  // a model file: its weights are kept where they fit
+      return openSpec({}, tr("%1: no plugin reads .%2 files (Help > Plugins)").arg(path, suffix));
+    readModelFile(path, **format);
+    return true;
   }
   return openSpec(spec, error);
+}
+
+void ModelDesigner::readModelFile(const QString& path, const plugins::ModelFormat& format) {
+  const quint64 ticket = ++m_readTicket;
+  showReading(path);
+  m_readers.start([this, path, &format, ticket] {
+    QString error;
+    const QJsonObject spec = format.read(path, &error);
+    QMetaObject::invokeMethod(this, [this, path, spec, error, ticket] {
+      if (ticket != m_readTicket) return;  // cancelled, or another file opened since
+      showReading({});
+      // A model file: its weights are kept where they fit when the model is saved.
+      emit fileOpened(path, openSpec(spec, error, path));
+    });
+  });
+}
+
+void ModelDesigner::showReading(const QString& path) {
+  m_readingPath = path;
+  m_reading->setVisible(!path.isEmpty());
+  m_cancelReading->setVisible(!path.isEmpty());
+  if (path.isEmpty()) return;
+  m_status->setStyleSheet({});
+  m_status->setText(tr("Opening %1…").arg(path));
 }
 
 void ModelDesigner::chooseSaveFile() {

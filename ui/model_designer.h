@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QJsonObject>
+#include <QThreadPool>
 #include <QWidget>
 
 #include "app/model_document.h"
@@ -10,6 +11,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QProgressBar;
 class QPushButton;
 
 namespace twb::ui {
@@ -40,8 +42,10 @@ class ModelDesigner : public QWidget {
   // Opens a job's model (template, inline spec or model file: relative to `jobFolder`, the folder
   // of the job file) for editing; false with a message otherwise.
   bool openModelOf(const QJsonObject& job, const QString& jobFolder = {});
-  // Opens a model spec or job file (JSON), or a file of one of the plugins' model formats;
-  // false with the reason in the status line.
+  // Opens a model spec or job file (JSON); false with the reason in the status line. A file of
+  // one of the plugins' model formats is read off the GUI thread (a large ONNX model takes
+  // seconds), with a busy bar and Cancel; the model shown stays until fileOpened() says the new
+  // one is. False when no plugin reads the file.
   bool openFile(const QString& path);
   void setModelFormats(const QList<const plugins::ModelFormat*>& formats) { m_formats = formats; }
   // Saves the model as a spec (.json) or in a plugin's format that writes (by the suffix): a
@@ -57,12 +61,17 @@ class ModelDesigner : public QWidget {
  signals:
   void useInJob(const QJsonObject& spec);
   void modelOfJobWanted();  // "From job": the window answers with openModelOf()
+  // A model file openFile() read is shown (true), or was refused (the reason in the status line)
+  // or cancelled (false).
+  void fileOpened(const QString& path, bool ok);
 
  private:
   void showState();
   // Shows `spec` as a new model (read from the model file `source`, when it was), or `error`
   // (not empty) in the status line, keeping the model.
   bool openSpec(const QJsonObject& spec, const QString& error, const QString& source = {});
+  void readModelFile(const QString& path, const plugins::ModelFormat& format);
+  void showReading(const QString& path);  // empty: none
   void chooseFile();
   void chooseSaveFile();
   QStringList blocksOfSelection() const;
@@ -81,6 +90,11 @@ class ModelDesigner : public QWidget {
   QComboBox* m_template;
   QLabel* m_status;
   QPushButton* m_use;
+  QProgressBar* m_reading;
+  QPushButton* m_cancelReading;
+  QString m_readingPath;     // the model file being read; empty: none
+  quint64 m_readTicket = 0;  // the read whose model is wanted: a later ticket drops an earlier's
+  QThreadPool m_readers;     // last: a read in flight ends before the designer is taken apart
 };
 
 }  // namespace twb::ui

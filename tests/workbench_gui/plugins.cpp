@@ -1,4 +1,15 @@
+#include <QProgressBar>
+
 #include "workbench_gui_test.h"
+
+namespace {
+// Opens the model file `path` in the designer and waits until it is read: whether it opened.
+bool openModelFile(ui::ModelDesigner& designer, const QString& path) {
+  QSignalSpy opened(&designer, &ui::ModelDesigner::fileOpened);
+  return designer.openFile(path) && opened.wait(twb::test::timeScaled(30000)) &&
+         opened.last().at(0).toString() == path && opened.last().at(1).toBool();
+}
+}  // namespace
 
 void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
   // A user plugin folder holding the tests' report, model format and node kind plugins, one
@@ -60,7 +71,7 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
         "flatten out_features=10\n");
     model.close();
     ui::ModelDesigner& designer = *window.designer();
-    QVERIFY(designer.openFile(tiny));
+    QVERIFY(openModelFile(designer, tiny));
     QCOMPARE(designer.document().boxes(), QStringList({"image", "flatten", "logits"}));
     QVERIFY2(designer.document().graph().error.isEmpty(),
              qPrintable(designer.document().graph().error));
@@ -68,7 +79,7 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
     QVERIFY(model.open(QIODevice::WriteOnly));
     model.write("input image 1 28 28\nnode logits Linear image out_features=ten\n");
     model.close();
-    QVERIFY(!designer.openFile(tiny));
+    QVERIFY(!openModelFile(designer, tiny));
     QVERIFY2(designer.findChild<QLabel*>("designerStatus")->text().contains("small.tiny:2:"),
              qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
     QCOMPARE(designer.document().boxes(), QStringList({"image", "flatten", "logits"}));  // kept
@@ -76,7 +87,7 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
     // is laid out within a second; a file that is no ONNX model is refused, naming it.
     QElapsedTimer clock;
     clock.start();
-    QVERIFY2(designer.openFile(m_dir.filePath("mlp-int8.onnx")),
+    QVERIFY2(openModelFile(designer, m_dir.filePath("mlp-int8.onnx")),
              qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
     QVERIFY2(clock.elapsed() < 1000, qPrintable(QString("%1 ms").arg(clock.elapsed())));
     QVERIFY2(designer.document().graph().error.isEmpty(),
@@ -99,7 +110,7 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
                  ->text()
                  .contains("kept for 4 of 6 parameters; new: logits.weight, logits.bias"),
              qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
-    QVERIFY(designer.openFile(edited));
+    QVERIFY(openModelFile(designer, edited));
     QCOMPARE(designer.document().graph().nodes.back().shape, QVector<qint64>({12}));
     QVERIFY(!designer.saveFile(data.filePath("model.tiny")));  // the tiny format only reads
     QVERIFY2(designer.findChild<QLabel*>("designerStatus")
@@ -112,9 +123,35 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
     QVERIFY(garbage.open(QIODevice::WriteOnly) &&
             garbage.write("\x08\x07garbage, not a protobuf") > 0);
     garbage.close();
-    QVERIFY(!designer.openFile(notOnnx));
+    QVERIFY(!openModelFile(designer, notOnnx));
     QVERIFY2(designer.findChild<QLabel*>("designerStatus")->text().contains(notOnnx),
              qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
+    QCOMPARE(designer.document().boxes(), onnxBoxes);
+    // A model file is read off the GUI thread: while it is, a busy bar and Cancel show and the
+    // model shown stays. Cancelled, its model is dropped when the read ends (reads end in the
+    // order they began: by the time the next file opens, the cancelled one has ended).
+    const QString cancelled = data.filePath("cancelled.tiny");
+    QFile small(cancelled);
+    QVERIFY(small.open(QIODevice::WriteOnly) &&
+            small.write("input image 1 28 28\nnode flatten Flatten image\n") > 0);
+    small.close();
+    QSignalSpy opened(&designer, &ui::ModelDesigner::fileOpened);
+    const QString onnx = m_dir.filePath("mlp-int8.onnx");
+    window.tabs()->setCurrentWidget(&designer);
+    QVERIFY(designer.openFile(cancelled));
+    QVERIFY(designer.findChild<QProgressBar*>("designerReading")->isVisible());
+    QCOMPARE(designer.findChild<QLabel*>("designerStatus")->text(),
+             QString("Opening %1…").arg(cancelled));
+    QCOMPARE(designer.document().boxes(), onnxBoxes);
+    QVERIFY(designer.grab().save(TWB_BINARY_DIR "/screenshots/designer-opening.png"));
+    designer.findChild<QPushButton*>("designerCancelReading")->click();
+    QVERIFY(!designer.findChild<QProgressBar*>("designerReading")->isVisible());
+    QVERIFY2(designer.findChild<QLabel*>("designerStatus")->text().contains("cancelled"),
+             qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
+    QVERIFY(openModelFile(designer, onnx));
+    QCOMPARE(opened.size(), 2);
+    QCOMPARE(opened.at(0), QVariantList({cancelled, false}));
+    QCOMPARE(opened.at(1), QVariantList({onnx, true}));
     QCOMPARE(designer.document().boxes(), onnxBoxes);
 
     // The node kind: a daemon serving on a unix socket, added as a node of the plugin's kind
