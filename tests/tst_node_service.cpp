@@ -1090,8 +1090,25 @@ class NodeServiceTest : public QObject {
     quantize.mutable_quantize()->set_samples(128);
     quantize.mutable_quantize()->set_observer("magic");
     const std::string badObserver = twb::test::errorOf([&] { node.submit(quantize); });
-    QVERIFY2(badObserver.find("INVALID_ARGUMENT: observer: 'magic'") != std::string::npos,
+    QVERIFY2(badObserver.find("INVALID_ARGUMENT: quantize.observer: 'magic'") != std::string::npos,
              badObserver.c_str());
+    // `client quantize` says the node's refusals as its options: the field set by --calib,
+    // --artifact, JOB_ID.
+    const QString id = QString::fromStdString(trained.id());
+    for (const auto& [options, error] : std::vector<std::pair<QStringList, QString>>{
+             {{"--calib", "nosuchdata"}, "--calib: unknown dataset 'nosuchdata'"},
+             {{"--artifact", "nosuch.twbm"},
+              "--artifact: job " + id + " has no artifact 'nosuch.twbm'"}}) {
+      const auto run = twb::test::runEngine(
+          QStringList{"client", "--node", socket(), "quantize", id} + options, 60000);
+      QCOMPARE(run.exitCode, 1);
+      QVERIFY2(run.output.contains(error) && run.output.contains("(refused by " + socket() + ")"),
+               qPrintable(run.output));
+    }
+    const auto noJob =
+        twb::test::runEngine({"client", "--node", socket(), "export", "j9999"}, 60000);
+    QVERIFY2(noJob.output.contains("JOB_ID: no job 'j9999' on this node"),
+             qPrintable(noJob.output));
     quantize.mutable_quantize()->set_observer("minmax");
     const auto int8 = node.submit(quantize);
     QCOMPARE(int8.kind(), std::string("quantize"));

@@ -179,6 +179,27 @@ int submit(v1::SubmitJobRequest& request) {
   return args.watch ? watchJob(client, job.id(), 0) : kExitOk;
 }
 
+// quantize and export: the node names a refused field of the request (docs/protocol.md), which
+// is said here as the option that set it.
+int submitNamingOptions(v1::SubmitJobRequest& request) {
+  static const std::pair<std::string, std::string> kOptionOfField[] = {
+      {"quantize.calibration", "--calib"},     {"quantize.samples", "--samples"},
+      {"quantize.observer", "--observer"},     {"quantize.scheme", "--scheme"},
+      {"quantize.max_drop", "--max-drop"},     {"quantize.model.artifact", "--artifact"},
+      {"export.model.artifact", "--artifact"}, {"quantize.model.job", "JOB_ID"},
+      {"export.model.job", "JOB_ID"}};
+  try {
+    return submit(request);
+  } catch (const RpcError& e) {
+    if (e.code() != grpc::StatusCode::INVALID_ARGUMENT) throw;
+    for (const auto& [field, option] : kOptionOfField)
+      if (e.detail().starts_with(field + ": "))
+        throw Error(option + e.detail().substr(field.size()) + " (refused by " +
+                    args.nodes.front() + ")");
+    throw;
+  }
+}
+
 void addSubmitOptions(CLI::App* cmd) {
   cmd->add_flag("--watch", args.watch, "Follow the job to its end");
   cmd->add_flag("--json", args.json, "With --watch: print the events as JSON Lines");
@@ -317,7 +338,7 @@ void addClientCommand(CLI::App& app, int& exitCode) {
     q->set_observer(args.observer);
     q->set_scheme(args.scheme);
     if (args.maxDrop) q->set_max_drop(*args.maxDrop);
-    exitCode = submit(request);
+    exitCode = submitNamingOptions(request);
   });
 
   auto* exportCmd = client->add_subcommand("export", "Queue an ONNX export of a job's model");
@@ -326,7 +347,7 @@ void addClientCommand(CLI::App& app, int& exitCode) {
     v1::SubmitJobRequest request;
     request.mutable_export_()->mutable_model()->set_job(args.id);
     request.mutable_export_()->mutable_model()->set_artifact(args.artifact);
-    exitCode = submit(request);
+    exitCode = submitNamingOptions(request);
   });
 
   auto* watch = client->add_subcommand("watch", "Follow a job's events to its end");

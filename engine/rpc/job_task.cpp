@@ -238,8 +238,16 @@ std::string validateJobTask(const nlohmann::json& task, const std::string& folde
     }
   } else if (kind == "quantize") {
     checkModelFile(task, folder);
-    quantizeOptions(task);
-    openDataset(task.at("calibration"));
+    try {  // the task's options are the request's fields of the same names
+      quantizeOptions(task);
+    } catch (const Error& e) {
+      throw Error("quantize." + std::string(e.what()));
+    }
+    try {
+      openDataset(task.at("calibration"));
+    } catch (const Error& e) {
+      throw e.within("quantize.calibration");
+    }
     if (task.contains("evaluation")) openDataset(task["evaluation"]);
   } else if (kind == "export") {
     checkModelFile(task, folder);

@@ -51,16 +51,18 @@ nlohmann::json parseJobJson(const std::string& text) {
   return parseJsonText(text, "job_json");
 }
 
-// The path on this node of the model a quantize or export job reads.
+// The path on this node of the model a quantize or export job reads; errors name the field
+// under `where` ("quantize.model").
 std::string sourceModel(const v1::ModelSource& source, const JobManager& jobs,
-                        const std::string& folder) {
+                        const std::string& folder, const std::string& where) {
   if (!source.file().empty()) return folder + "/" + source.file();
-  if (source.job().empty()) throw Error("model.job: required (or model.file)");
-  if (!jobs.find(source.job())) throw Error("model.job: no job '" + source.job() + "' on this node");
+  if (source.job().empty()) throw Error(where + ".job: required (or " + where + ".file)");
+  if (!jobs.find(source.job()))
+    throw Error(where + ".job: no job '" + source.job() + "' on this node");
   const std::string artifact = source.artifact().empty() ? "model.twbm" : source.artifact();
   const std::string path = jobs.folder(source.job()).out() + "/" + artifact;
   if (fs::path(artifact).lexically_normal().string().starts_with("..") || !fs::is_regular_file(path))
-    throw Error("model.artifact: job " + source.job() + " has no artifact '" + artifact + "'");
+    throw Error(where + ".artifact: job " + source.job() + " has no artifact '" + artifact + "'");
   return path;
 }
 
@@ -124,7 +126,7 @@ nlohmann::json buildTask(const v1::SubmitJobRequest& request, const JobManager& 
     case v1::SubmitJobRequest::kQuantize: {
       const auto& q = request.quantize();
       nlohmann::json task = {{"kind", "quantize"},
-                             {"model", sourceModel(q.model(), jobs, folder)},
+                             {"model", sourceModel(q.model(), jobs, folder, "quantize.model")},
                              {"samples", q.samples() ? q.samples() : 512},
                              {"observer", q.observer().empty() ? "percentile" : q.observer()},
                              {"scheme", q.scheme().empty() ? "per-channel" : q.scheme()},
@@ -145,7 +147,7 @@ nlohmann::json buildTask(const v1::SubmitJobRequest& request, const JobManager& 
     }
     case v1::SubmitJobRequest::kExport:
       return {{"kind", "export"},
-              {"model", sourceModel(request.export_().model(), jobs, folder)},
+              {"model", sourceModel(request.export_().model(), jobs, folder, "export.model")},
               {"format", request.export_().format().empty() ? "onnx" : request.export_().format()}};
     default:
       throw Error("kind: one of train, quantize or export is required");
