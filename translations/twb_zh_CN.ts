@@ -1974,6 +1974,18 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>No ops yet: start from a template, open a model, or drag ops from the list.</source>
         <translation>还没有算子：从模板开始、打开模型，或从列表中拖入算子。</translation>
     </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Opening %1 cancelled; the model shown is as it was.</source>
+        <translation>已取消打开 %1；显示的模型保持不变。</translation>
+    </message>
+    <message>
+        <source>Opening %1…</source>
+        <translation>正在打开 %1…</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ModelGraphView</name>
