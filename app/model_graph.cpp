@@ -16,6 +16,11 @@
 namespace twb::app {
 
 namespace {
+// A job's model.file as `twb-engine train FILE` reads it: a relative path from the job's folder.
+QString resolvedModelFile(const QString& named, const QString& jobFolder) {
+  return QFileInfo(named).isRelative() && !jobFolder.isEmpty() ? QDir(jobFolder).filePath(named)
+                                                               : named;
+}
 
 nlohmann::json toNlohmann(const QJsonObject& object) {
   return nlohmann::json::parse(QJsonDocument(object).toJson(QJsonDocument::Compact).toStdString());
@@ -93,10 +98,7 @@ QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error, const QString
     *error = QCoreApplication::translate("ModelGraph", "The job names no model.");
     return {};
   }
-  const QString file = QFileInfo(named).isRelative() && !jobFolder.isEmpty()
-                           ? QDir(jobFolder).filePath(named)
-                           : named;
-  if (QFileInfo(file).isAbsolute() && QFileInfo::exists(file)) {
+  if (const QString file = localModelFileOfJob(job, jobFolder); !file.isEmpty()) {
     try {
       return toQt(loadModelOrOnnx(file.toStdString()).spec.toJson());
     } catch (const std::exception& e) {
@@ -104,6 +106,7 @@ QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error, const QString
       return {};
     }
   }
+  const QString file = resolvedModelFile(named, jobFolder);
   if (!jobFolder.isEmpty()) {  // a job file of this machine names a file it lacks
     *error = QCoreApplication::translate("ModelGraph", "model.file: %1: no such file").arg(file);
     return {};
@@ -114,6 +117,13 @@ QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error, const QString
                "export it to draw it.")
                .arg(file);
   return {};
+}
+
+QString localModelFileOfJob(const QJsonObject& job, const QString& jobFolder) {
+  const QString named = job.value("model").toObject().value("file").toString();
+  if (named.isEmpty()) return {};
+  const QString file = resolvedModelFile(named, jobFolder);
+  return QFileInfo(file).isAbsolute() && QFileInfo::exists(file) ? file : QString();
 }
 
 ModelGraph modelGraphOfJob(const QJsonObject& job) {

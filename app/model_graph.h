@@ -46,6 +46,9 @@ ModelGraph modelGraphOfRun(const ExperimentStore& store, qint64 runId);
 // `jobFolder`, the folder of the job file, as `twb-engine train FILE` reads it); empty with
 // `error` set for a model file this machine lacks or a model the engine refuses.
 QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error, const QString& jobFolder = {});
+// The model file of this machine a job's model is (its path as modelSpecOfJob reads it), or
+// empty: a template, an inline spec, a file this machine lacks.
+QString localModelFileOfJob(const QJsonObject& job, const QString& jobFolder = {});
 
 // Every op the engine linked here offers, with its inputs and attribute schema (the same JSON
 // as the node service's GetOpCatalog for this engine version).

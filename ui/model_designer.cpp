@@ -248,6 +248,10 @@ QString ModelDesigner::addFromPalette(const QString& op) {
 }
 
 bool ModelDesigner::openModelOf(const QJsonObject& job, const QString& jobFolder) {
+  // A model file of this machine opens as Open… opens it: read off the GUI thread, and its
+  // weights kept by Save for the layers left as they were.
+  if (const QString file = app::localModelFileOfJob(job, jobFolder); !file.isEmpty())
+    return openFile(file);
   QString error;
   const QJsonObject spec = app::modelSpecOfJob(job, &error, jobFolder);
   return openSpec(spec, error);
@@ -317,7 +321,7 @@ bool ModelDesigner::openFile(const QString& path) {
                   .arg(path, parse.errorString())
                   .arg(parse.offset);
     else if (json.object().contains("model"))  // a job file: its model
-      spec = app::modelSpecOfJob(json.object(), &error, QFileInfo(path).absolutePath());
+      return openModelOf(json.object(), QFileInfo(path).absolutePath());
     else
       spec = json.object();
   } else {

@@ -40,7 +40,8 @@ class ModelDesigner : public QWidget {
   // ops of the engine linked into the workbench.
   void setOpCatalog(const QJsonArray& ops, const QString& source);
   // Opens a job's model (template, inline spec or model file: relative to `jobFolder`, the folder
-  // of the job file) for editing; false with a message otherwise.
+  // of the job file) for editing; false with a message otherwise. A model file opens as
+  // openFile() opens it.
   bool openModelOf(const QJsonObject& job, const QString& jobFolder = {});
   // Opens a model spec or job file (JSON); false with the reason in the status line. A file of
   // one of the plugins' model formats is read off the GUI thread (a large ONNX model takes

@@ -523,12 +523,20 @@ void WorkbenchGuiTest::anOpenedJobFindsItsFilesBesideIt() {
   file.close();
   QVERIFY(m_window->openJobFile(path));
   ui::ModelDesigner& designer = *m_window->designer();
+  QSignalSpy opened(&designer, &ui::ModelDesigner::fileOpened);
   for (QAction* action : designer.findChild<QToolBar*>("designerTools")->actions())
     if (action->text() == "From &job") action->trigger();
+  QVERIFY(opened.wait(twb::test::timeScaled(30000)));
+  QCOMPARE(opened.last(), QVariantList({folder + "/trained.twbm", true}));
   auto* status = designer.findChild<QLabel*>("designerStatus");
   QVERIFY2(status->styleSheet().isEmpty(), qPrintable(status->text()));
   QVERIFY2(designer.document().boxes().contains("logits"),
            qPrintable(designer.document().boxes().join(' ')));
+  // Saved again, the file's weights are kept for every layer: the edits left each as it was.
+  QVERIFY(designer.saveFile(folder + "/saved.twbm"));
+  QVERIFY2(
+      status->text().contains(QRegularExpression("kept for (\\d+) of \\1 parameters; new: none")),
+      qPrintable(status->text()));
   m_window->tabs()->setCurrentWidget(&designer);
   QVERIFY(m_window->grab().save(TWB_BINARY_DIR "/screenshots/designer-model-beside-job.png"));
 }
