@@ -158,11 +158,9 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   m_cancelReading->setObjectName("designerCancelReading");
   connect(m_cancelReading, &QPushButton::clicked, this, [this] {
     const QString path = m_readingPath;
-    ++m_readTicket;
-    showReading({});
+    abandonReading();
     m_status->setStyleSheet({});
     m_status->setText(tr("Opening %1 cancelled; the model shown is as it was.").arg(path));
-    emit fileOpened(path, false);
   });
   m_readers.setMaxThreadCount(1);  // reads end in the order they began
   showReading({});
@@ -248,6 +246,7 @@ QString ModelDesigner::addFromPalette(const QString& op) {
 }
 
 bool ModelDesigner::openModelOf(const QJsonObject& job, const QString& jobFolder) {
+  abandonReading();  // the model asked for last is the one shown
   // A model file of this machine opens as Open… opens it: read off the GUI thread, and its
   // weights kept by Save for the layers left as they were.
   if (const QString file = app::localModelFileOfJob(job, jobFolder); !file.isEmpty())
@@ -305,6 +304,7 @@ void ModelDesigner::chooseFile() {
 }
 
 bool ModelDesigner::openFile(const QString& path) {
+  abandonReading();
   const QString suffix = QFileInfo(path).suffix().toLower();
   QString error;
   QJsonObject spec;
@@ -349,6 +349,14 @@ void ModelDesigner::readModelFile(const QString& path, const plugins::ModelForma
       emit fileOpened(path, openSpec(spec, error, path));
     });
   });
+}
+
+void ModelDesigner::abandonReading() {
+  if (m_readingPath.isEmpty()) return;
+  const QString path = m_readingPath;
+  ++m_readTicket;
+  showReading({});
+  emit fileOpened(path, false);
 }
 
 void ModelDesigner::showReading(const QString& path) {

@@ -73,6 +73,8 @@ class ModelDesigner : public QWidget {
   bool openSpec(const QJsonObject& spec, const QString& error, const QString& source = {});
   void readModelFile(const QString& path, const plugins::ModelFormat& format);
   void showReading(const QString& path);  // empty: none
+  // Stops waiting for the model file being read, if one is: its model is dropped when it comes.
+  void abandonReading();
   void chooseFile();
   void chooseSaveFile();
   QStringList blocksOfSelection() const;

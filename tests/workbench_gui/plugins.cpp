@@ -153,6 +153,13 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
     QCOMPARE(opened.at(0), QVariantList({cancelled, false}));
     QCOMPARE(opened.at(1), QVariantList({onnx, true}));
     QCOMPARE(designer.document().boxes(), onnxBoxes);
+    // A template opened while a file is read is the model asked for last: the read is dropped.
+    QVERIFY(designer.openFile(cancelled));
+    QVERIFY(designer.openModelOf(QJsonObject{{"model", QJsonObject{{"template", "lenet5"}}}}));
+    QVERIFY(!designer.findChild<QProgressBar*>("designerReading")->isVisible());
+    QVERIFY(openModelFile(designer, onnx));
+    QCOMPARE(opened.size(), 4);
+    QCOMPARE(opened.at(2), QVariantList({cancelled, false}));
 
     // The node kind: a daemon serving on a unix socket, added as a node of the plugin's kind
     // in the Nodes dialog and reached through it (GetNodeInfo over the plugin's endpoint).
