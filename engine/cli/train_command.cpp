@@ -165,7 +165,7 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
     options.strategy = strategy.get();
     TrainResult result;
     try {
-      result = train(job, options, events);
+      result = train(std::move(job), options, events);
     } catch (const Error& e) {
       progress.finish();
       events.publish("state", {{"state", "failed"}, {"reason", e.what()}});

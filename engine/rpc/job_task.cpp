@@ -164,13 +164,13 @@ void runRanks(const JobConfig& job, const nlohmann::json& task, const JobFolder&
 
 void runTrain(const nlohmann::json& task, const JobFolder& folder, const std::atomic<bool>* stop,
               EventLog& events) {
-  const JobConfig job = JobConfig::fromJson(task.at("job"), task.value("job_folder", folder.dir));
+  JobConfig job = JobConfig::fromJson(task.at("job"), task.value("job_folder", folder.dir));
   if (job.parallel.ranks() > 1) return runRanks(job, task, folder, stop, events);
   TrainOptions options;
   options.outDir = folder.out();
   options.resumeFrom = task.value("resume_from", "");
   options.stop = stop;
-  train(job, options, events);  // publishes running, then succeeded or cancelled
+  train(std::move(job), options, events);  // publishes running, then succeeded or cancelled
 }
 
 void runQuantize(const nlohmann::json& task, const JobFolder& folder, const std::atomic<bool>* stop,

@@ -46,8 +46,15 @@ class ScopedThreads {
 
 class TrainingRun {
  public:
-  TrainingRun(const JobConfig& job, const TrainOptions& options, EventLog& events)
-      : m_job(job), m_options(options), m_events(events), m_strategy(options.strategy) {}
+  // `modelFile`: the job's model file as read (job.modelFileRead), held until the run has its
+  // own copy of its weights.
+  TrainingRun(const JobConfig& job, std::shared_ptr<const ModelFile> modelFile,
+              const TrainOptions& options, EventLog& events)
+      : m_job(job),
+        m_modelFile(std::move(modelFile)),
+        m_options(options),
+        m_events(events),
+        m_strategy(options.strategy) {}
 
   TrainResult run();
 
@@ -90,6 +97,7 @@ class TrainingRun {
   bool writesFiles() const { return !m_strategy || m_strategy->rank() == 0; }
 
   const JobConfig& m_job;
+  std::shared_ptr<const ModelFile> m_modelFile;
   const TrainOptions& m_options;
   EventLog& m_events;
   TrainingStrategy* m_strategy;
@@ -132,7 +140,10 @@ void TrainingRun::setUp() {
   m_batch = plan.batch;
   m_totalSteps = plan.totalSteps;
 
-  if (m_job.modelFileRead) m_params = m_job.modelFileRead->params.clone();
+  if (m_modelFile) {
+    m_params = m_modelFile->params.clone();
+    m_modelFile.reset();  // the weights are held once while the run lasts
+  }
   m_params.ensure(plan.graph, m_job.seed);
   // int8 is post-training: the job trains in fp32 and quantizes its result (quantize()).
   const Precision precision =
@@ -529,8 +540,9 @@ void TrainingRun::quantize() {
   publishQuantizeReport(report, m_options.outDir, m_events);
 }
 
-TrainResult train(const JobConfig& job, const TrainOptions& options, EventLog& events) {
-  TrainingRun run(job, options, events);
+TrainResult train(JobConfig job, const TrainOptions& options, EventLog& events) {
+  std::shared_ptr<const ModelFile> modelFile = std::move(job.modelFileRead);
+  TrainingRun run(job, std::move(modelFile), options, events);
   return run.run();
 }
 

@@ -34,7 +34,8 @@ struct TrainResult {
 // Runs a job: builds the model, trains it for its epochs or steps, evaluates on the test split,
 // writes checkpoints and the final model, and reports everything as events (docs/events.md).
 // With the same seed, N steps, a stop, a resume and N more steps give the weights of 2N
-// uninterrupted steps, bit for bit.
-TrainResult train(const JobConfig& job, const TrainOptions& options, EventLog& events);
+// uninterrupted steps, bit for bit. A job given as an rvalue lets its model file's weights go once
+// the run has its own copy of them.
+TrainResult train(JobConfig job, const TrainOptions& options, EventLog& events);
 
 }  // namespace twb
