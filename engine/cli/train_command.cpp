@@ -153,6 +153,7 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
       for (const std::string& file : {args.events, args.trace})
         if (!file.empty()) checkFileCanBeWritten(file);
       if (!args.resume.empty()) checkResumePoint(args.resume, rankBatch, job.parallel.ranks());
+      job.modelFileRead.reset();  // each rank reads the model file itself
       exitCode = launch(args, job, options.outDir, options.stop);
       return;
     }

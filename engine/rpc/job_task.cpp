@@ -165,7 +165,10 @@ void runRanks(const JobConfig& job, const nlohmann::json& task, const JobFolder&
 void runTrain(const nlohmann::json& task, const JobFolder& folder, const std::atomic<bool>* stop,
               EventLog& events) {
   JobConfig job = JobConfig::fromJson(task.at("job"), task.value("job_folder", folder.dir));
-  if (job.parallel.ranks() > 1) return runRanks(job, task, folder, stop, events);
+  if (job.parallel.ranks() > 1) {
+    job.modelFileRead.reset();  // each rank reads the model file itself
+    return runRanks(job, task, folder, stop, events);
+  }
   TrainOptions options;
   options.outDir = folder.out();
   options.resumeFrom = task.value("resume_from", "");
