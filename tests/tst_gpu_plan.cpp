@@ -7,7 +7,11 @@
 #include <QFileInfo>
 #include <QtTest>
 #include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
 
+#include "backend/cuda/activation_math.h"
 #include "core/error.h"
 #include "exec/device_choice.h"
 #include "exec/executor.h"
@@ -42,6 +46,17 @@ bool mapped(const char* library) {
 const gpu::PlanNode& node(const gpu::GpuPlan& plan, const std::string& name) {
   return *std::find_if(plan.nodes.begin(), plan.nodes.end(),
                        [&](const gpu::PlanNode& n) { return n.name == name; });
+}
+
+// ||a - b|| / ||b||; NaN never passes.
+double relativeError(const std::vector<float>& a, const std::vector<float>& b) {
+  double diff = 0, ref = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
+    ref += double(b[i]) * b[i];
+  }
+  const double e = std::sqrt(diff) / std::max(std::sqrt(ref), 1e-30);
+  return std::isnan(e) || a.size() != b.size() ? INFINITY : e;
 }
 }  // namespace
 
@@ -137,6 +152,18 @@ class TestGpuPlan : public QObject {
     QVERIFY(mapped("libtwb-cuda.so"));
   }
 
+  // Unasked, a job trains on a GPU only where every op of its model has run on one against the
+  // CPU backend (the backend's newer kernels wait for a GPU run); each op is named once.
+  void opsNotCheckedOnAGpuAreNamedOnce() {
+    QVERIFY(opsNotCheckedOnAGpu(mlpGraph(4)).empty());
+    const Graph vit = Graph::build(makeTemplate("vit-tiny", nullptr, "test"), 2);
+    const std::vector<std::string> unchecked = opsNotCheckedOnAGpu(vit);
+    for (const char* op : {"LayerNorm", "MatMul", "Softmax", "Transpose", "GELU"})
+      QVERIFY2(std::count(unchecked.begin(), unchecked.end(), op) == 1, op);
+    for (const char* op : {"Conv2d", "Linear", "Add"})
+      QVERIFY2(std::count(unchecked.begin(), unchecked.end(), op) == 0, op);
+  }
+
   // A GPU's profiled step becomes the same profile as the CPU's: every layer, FLOPs counted as
   // the CPU executor counts them, starts placed on the profiler's clock.
   void aGpuProfileCountsLikeTheCpus() {
@@ -178,6 +205,61 @@ class TestGpuPlan : public QObject {
 
   // The plugin says without a GPU which ops it runs and how much memory a plan needs (after the
   // test above, which needs it not loaded yet).
+  // The CUDA kernels' activations (activation_math.h, compiled for the host here) against the
+  // CPU backend's (oneDNN's eltwise) on the same inputs and output gradients, each op with its
+  // attributes as the GPU plan hands them to the plugin: the formulas are checked where there is
+  // no GPU; tests/gpu/cuda_checks runs the kernels themselves against the CPU.
+  void theGpuActivationsComputeTheCpusFormulas() {
+    const std::map<std::string, nlohmann::json> attrs{{"LeakyReLU", {{"negative_slope", 0.2}}},
+                                                      {"HardSigmoid", {{"alpha", 0.3}}},
+                                                      {"Pow", {{"exponent", 1.5}}},
+                                                      {"Scale", {{"factor", -0.7}}},
+                                                      {"Clip", {{"min", -0.5}, {"max", 0.8}}}};
+    for (const char* op : gpu::kActivationOps) {
+      const std::string name = op;
+      const bool positive = name == "Sqrt" || name == "Pow";  // defined for x > 0 only
+      const nlohmann::json opAttrs = attrs.count(name) ? attrs.at(name) : nlohmann::json::object();
+      ModelSpec spec;
+      spec.name = "activation";
+      spec.inputs = {{"x", {999}, DType::f32}};
+      spec.nodes = {{"act", name, {"x"}, opAttrs}};
+      spec.outputs = {"act"};
+      const Graph graph = Graph::build(spec, 3);
+      const gpu::GpuPlan plan = GpuExecutor::lower(graph, {});
+      const gpu::PlanNode& planned = node(plan, "act");
+      const gpu::Activation f = gpu::activationOf(
+          planned.op, [&](const char* a) { return planned.attrs.at(a).get<double>(); });
+
+      ParameterStore params;
+      ExecOptions options;
+      options.inputGradients = true;
+      Executor cpu(Graph::build(spec, 3), params, options);
+      std::mt19937 rng(5);
+      std::normal_distribution<float> normal(0.f, 2.f);
+      std::uniform_real_distribution<float> uniform(0.05f, 4.f);
+      auto* x = static_cast<float*>(cpu.inputBuffer("x"));
+      std::vector<float> dy(3 * 999), y(dy.size()), dx(dy.size());
+      // The first inputs sit on the ops' boundaries (ReLU's 0, Hardswish's +-3, ReLU6's 6,
+      // Clip's bounds), where the two backends must pick the same side.
+      const float boundaries[] = {0.f, -3.f, 3.f, 6.f, -0.5f, 0.8f};
+      for (size_t i = 0; i < dy.size(); ++i) {
+        x[i] = positive ? uniform(rng) : i < std::size(boundaries) ? boundaries[i] : normal(rng);
+        dy[i] = normal(rng);
+        y[i] = f(x[i]);
+        dx[i] = f.gradient(x[i], dy[i]);
+      }
+      cpu.setGradient("act", dy);
+      cpu.forward();
+      cpu.backward();
+      const double forward = relativeError(y, cpu.read("act"));
+      const double backward = relativeError(dx, cpu.readGradient("x"));
+      QVERIFY2(forward <= 1e-5 && backward <= 1e-5,
+               (name + ": y within " + std::to_string(forward) + ", dx within " +
+                std::to_string(backward))
+                   .c_str());
+    }
+  }
+
   void theBackendRunsTheConvolutionalTemplates() {
     std::string whyNot;
     gpu::GpuBackend* backend = findGpuBackend(&whyNot);

@@ -26,6 +26,18 @@ std::string unsupportedNode(const Graph& graph, gpu::GpuBackend& backend) {
   return "";
 }
 
+// The ops whose CUDA kernels tests/gpu/cuda_checks ran against the CPU backend on a GPU (an
+// H200, 2026-12-04); the backend's others wait for a GPU run before jobs take them unasked.
+const std::vector<std::string> kCheckedOnAGpu{
+    "Add",           "AvgPool2d", "BatchNorm2d", "Conv2d", "Flatten",
+    "GlobalAvgPool", "Linear",    "MaxPool2d",   "ReLU",   "SoftmaxCrossEntropy"};
+
+std::string listed(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
 DeviceChoice cpu(std::string note = "") { return {-1, "cpu", "cpu", std::move(note), ""}; }
 
 // Loading the CUDA backend maps cuBLASLt, about 0.35 s: a job that names no device probes for a
@@ -70,7 +82,27 @@ DeviceChoice chooseDevice(const std::string& asked, const Graph& graph) {
     if (wanted) throw Error("device: " + asked + ": " + missing + " (use \"device\": \"cpu\")");
     return cpu("training on the CPU although this node has " + describe(gpus[0]) + ": " + missing);
   }
-  return {index, "cuda:" + std::to_string(index), describe(gpus[index]), "", gpus[index].pciBusId};
+  const std::vector<std::string> unchecked = opsNotCheckedOnAGpu(graph);
+  const std::string uncheckedNote = unchecked.empty()
+                                        ? ""
+                                        : listed(unchecked) +
+                                              " run on CUDA kernels not yet checked on a GPU "
+                                              "against the CPU backend";
+  if (!wanted && !unchecked.empty())
+    return cpu("training on the CPU although this node has " + describe(gpus[0]) + ": " +
+               uncheckedNote + " (\"device\": \"cuda\" trains there)");
+  return {index, "cuda:" + std::to_string(index), describe(gpus[index]), uncheckedNote,
+          gpus[index].pciBusId};
+}
+
+std::vector<std::string> opsNotCheckedOnAGpu(const Graph& graph) {
+  std::vector<std::string> ops;
+  for (const GraphNode& node : graph.nodes())
+    if (std::find(kCheckedOnAGpu.begin(), kCheckedOnAGpu.end(), node.opName) ==
+            kCheckedOnAGpu.end() &&
+        std::find(ops.begin(), ops.end(), node.opName) == ops.end())
+      ops.push_back(node.opName);
+  return ops;
 }
 
 }  // namespace twb

@@ -1,12 +1,26 @@
 #include "exec/gpu_executor.h"
 
 #include <algorithm>
+#include <set>
 
 #include "core/error.h"
 #include "exec/gpu_loader.h"
 #include "exec/gradient_values.h"
 
 namespace twb {
+
+bool channelsLastFor(const Graph& graph, Precision precision, bool allowTf32) {
+  if (precision != Precision::bf16 && !allowTf32) return false;
+  // The ops whose CUDA kernels read and write images in either layout.
+  static const std::set<std::string> imageOps{
+      "Conv2d", "BatchNorm2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool", "Add", "Flatten"};
+  auto image = [&](int v) { return graph.values()[v].shape.size() == 4; };
+  return std::all_of(graph.nodes().begin(), graph.nodes().end(), [&](const GraphNode& node) {
+    const bool touchesImages =
+        image(node.output) || std::any_of(node.inputs.begin(), node.inputs.end(), image);
+    return !touchesImages || node.op->traits().elementwise || imageOps.count(node.opName) > 0;
+  });
+}
 
 gpu::GpuPlan GpuExecutor::lower(const Graph& graph, const GpuExecOptions& options) {
   gpu::GpuPlan plan;

@@ -27,10 +27,10 @@ struct GpuExecOptions {
 };
 
 // The layout a job's images take on the GPU: cuDNN's tensor-core convolutions (bf16, TF32) read
-// NHWC; fp32 on FMA stays NCHW, as PyTorch's default, until a GPU measures otherwise.
-inline bool channelsLastFor(Precision precision, bool allowTf32) {
-  return precision == Precision::bf16 || allowTf32;
-}
+// NHWC; fp32 on FMA stays NCHW, as PyTorch's default, until a GPU measures otherwise. A plan
+// stores every rank-4 value of the graph NHWC or none, so a graph whose rank-4 values are not
+// all images between convolutions (a ViT's attention heads, transposed and multiplied) stays NCHW.
+bool channelsLastFor(const Graph& graph, Precision precision, bool allowTf32);
 
 // A graph compiled for a GPU through the CUDA backend plugin (exec/gpu_loader.h): the engine's
 // side of the boundary. It lowers the graph into plain data with the same precision rules and

@@ -54,6 +54,7 @@ void gelu(OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) {
 
 OpDef activation(const char* name, const char* doc, std::vector<AttrSpec> attrs,
                  OnnxForm onnxForm, OpTraits traits = {.followsInput = true}) {
+  traits.elementwise = true;  // y[i] from x[i] alone, in every layout
   return {name, doc, 1, 1, std::move(attrs),
           [onnxForm](Attrs a) { return std::make_unique<ActivationOp>(std::move(a), onnxForm); },
           traits};

@@ -20,10 +20,16 @@ class DropoutOp : public Op {
 };
 }  // namespace
 
-const OpRegistration kDropout{{
-    {"Dropout", "Randomly zeroes elements while training.", 1, 1,
-     {{"p", AttrType::number, 0.5, "Probability of zeroing an element.", 0, 1}},
-     [](Attrs a) { return std::make_unique<DropoutOp>(std::move(a)); },
-     {.followsInput = true, .int8 = Int8Role::followsInput, .inference = InferenceForm::identity}}}};
+const OpRegistration kDropout{
+    {{"Dropout",
+      "Randomly zeroes elements while training.",
+      1,
+      1,
+      {{"p", AttrType::number, 0.5, "Probability of zeroing an element.", 0, 1}},
+      [](Attrs a) { return std::make_unique<DropoutOp>(std::move(a)); },
+      {.followsInput = true,
+       .int8 = Int8Role::followsInput,
+       .inference = InferenceForm::identity,
+       .elementwise = true}}}};
 
 }  // namespace twb

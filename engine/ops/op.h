@@ -90,6 +90,9 @@ struct OpTraits {
   // 0: it has none.
   int fusedFormInputs = 0;
   LossTarget loss = LossTarget::none;
+  // Each output element is a function of the same element of the input alone (activations,
+  // dropout): it computes the same in any layout.
+  bool elementwise = false;
 };
 
 class OnnxWriter;

@@ -164,7 +164,7 @@ void TrainingRun::setUp() {
     options.device = m_device.cuda;
     options.precision = precision;
     options.allowTf32 = m_job.allowTf32;
-    options.channelsLast = channelsLastFor(precision, m_job.allowTf32);
+    options.channelsLast = channelsLastFor(plan.graph, precision, m_job.allowTf32);
     const OptimizerConfig& o = m_job.optimizer;
     options.optimizer = {o.type,
                          static_cast<float>(o.momentum),

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -61,8 +62,8 @@ int main(int argc, char** argv) {
     const std::string precision = argv[3];
     const int steps = std::stoi(argv[4]);
     const Precision compute = precision == "bf16" ? Precision::bf16 : Precision::fp32;
-    bool graphs = true, deterministic = true,
-         channelsLast = channelsLastFor(compute, precision == "tf32");
+    bool graphs = true, deterministic = true;
+    std::optional<bool> channelsLast;  // the job's choice unless given
     for (int i = 5; i < argc; ++i) {
       const std::string flag = argv[i];
       if (flag == "--eager")
@@ -88,7 +89,8 @@ int main(int argc, char** argv) {
     options.precision = compute;
     options.allowTf32 = precision == "tf32";
     options.cudaGraph = graphs;
-    options.channelsLast = channelsLast;
+    options.channelsLast =
+        channelsLast.value_or(channelsLastFor(graph, compute, precision == "tf32"));
     options.deterministic = deterministic;
     options.optimizer = sgd;
     options.logits = "logits";

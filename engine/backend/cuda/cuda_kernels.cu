@@ -5,55 +5,6 @@
 namespace twb::gpu {
 
 namespace {
-// ReLU a zero for NaN too, as the CPU backend: !(x > 0).
-template <typename T>
-__device__ inline T reluOf(T x) {
-  return toFloat(x) > 0.f ? x : fromFloat<T>(0.f);
-}
-
-template <typename T>
-__device__ inline float reluGradient(T y, T dy, T dx, bool accumulate) {
-  const float g = toFloat(y) > 0.f ? toFloat(dy) : 0.f;
-  return accumulate ? toFloat(dx) + g : g;
-}
-
-template <typename T>
-__global__ void relu(const T* x, T* y, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x)
-    y[i] = reluOf(x[i]);
-}
-
-template <typename T>
-__global__ void reluPacked(const Pack<T>* x, Pack<T>* y, int64_t packs) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < packs;
-       i += int64_t(gridDim.x) * blockDim.x) {
-    Pack<T> p = x[i];
-    for (int k = 0; k < Pack<T>::kCount; ++k) p.v[k] = reluOf(p.v[k]);
-    y[i] = p;
-  }
-}
-
-template <typename T>
-__global__ void reluBackward(const T* y, const T* dy, T* dx, int64_t n, bool accumulate) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(gridDim.x) * blockDim.x)
-    dx[i] = fromFloat<T>(reluGradient(y[i], dy[i], dx[i], accumulate));
-}
-
-template <typename T>
-__global__ void reluBackwardPacked(const Pack<T>* y, const Pack<T>* dy, Pack<T>* dx, int64_t packs,
-                                   bool accumulate) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < packs;
-       i += int64_t(gridDim.x) * blockDim.x) {
-    const Pack<T> out = y[i], grad = dy[i];
-    Pack<T> in = accumulate ? dx[i] : Pack<T>{};
-    for (int k = 0; k < Pack<T>::kCount; ++k)
-      in.v[k] = fromFloat<T>(reluGradient(out.v[k], grad.v[k], in.v[k], accumulate));
-    dx[i] = in;
-  }
-}
-
 template <typename T>
 __global__ void addBias(T* out, const float* bias, int64_t rows, int64_t cols) {
   const int64_t n = rows * cols;
@@ -232,38 +183,6 @@ __global__ void adamPacked(Floats* w, const Floats* g, Floats* m, Floats* v, Bf1
 }
 }  // namespace
 
-// 16 bytes a thread where every buffer allows it, one element a thread for the rest.
-template <typename T>
-void launchRelu(const T* x, T* y, int64_t n, cudaStream_t stream) {
-  const int64_t packed = packedElements<Pack<T>::kCount>(n, x, y);
-  if (packed > 0) {
-    const int64_t packs = packed / Pack<T>::kCount;
-    reluPacked<<<blocksFor(packs), kThreads, 0, stream>>>(reinterpret_cast<const Pack<T>*>(x),
-                                                          reinterpret_cast<Pack<T>*>(y), packs);
-    checkLaunch("reluPacked");
-  }
-  if (packed == n) return;
-  relu<<<blocksFor(n - packed), kThreads, 0, stream>>>(x + packed, y + packed, n - packed);
-  checkLaunch("relu");
-}
-
-template <typename T>
-void launchReluBackward(const T* y, const T* dy, T* dx, int64_t n, bool accumulate,
-                        cudaStream_t stream) {
-  const int64_t packed = packedElements<Pack<T>::kCount>(n, y, dy, dx);
-  if (packed > 0) {
-    const int64_t packs = packed / Pack<T>::kCount;
-    reluBackwardPacked<<<blocksFor(packs), kThreads, 0, stream>>>(
-        reinterpret_cast<const Pack<T>*>(y), reinterpret_cast<const Pack<T>*>(dy),
-        reinterpret_cast<Pack<T>*>(dx), packs, accumulate);
-    checkLaunch("reluBackwardPacked");
-  }
-  if (packed == n) return;
-  reluBackward<<<blocksFor(n - packed), kThreads, 0, stream>>>(y + packed, dy + packed, dx + packed,
-                                                               n - packed, accumulate);
-  checkLaunch("reluBackward");
-}
-
 template <typename T>
 void launchAddBias(T* out, const float* bias, int64_t rows, int64_t cols, cudaStream_t stream) {
   addBias<<<blocksFor(rows * cols), kThreads, 0, stream>>>(out, bias, rows, cols);
@@ -358,13 +277,6 @@ void launchAdam(float* w, const float* g, float* m, float* v, __nv_bfloat16* sha
   checkLaunch("adam");
 }
 
-template void launchRelu<float>(const float*, float*, int64_t, cudaStream_t);
-template void launchRelu<__nv_bfloat16>(const __nv_bfloat16*, __nv_bfloat16*, int64_t,
-                                        cudaStream_t);
-template void launchReluBackward<float>(const float*, const float*, float*, int64_t, bool,
-                                        cudaStream_t);
-template void launchReluBackward<__nv_bfloat16>(const __nv_bfloat16*, const __nv_bfloat16*,
-                                                __nv_bfloat16*, int64_t, bool, cudaStream_t);
 template void launchFillUniform<float>(float*, int64_t, uint32_t, cudaStream_t);
 template void launchFillUniform<__nv_bfloat16>(__nv_bfloat16*, int64_t, uint32_t, cudaStream_t);
 template void launchAddBias<float>(float*, const float*, int64_t, int64_t, cudaStream_t);

@@ -5,18 +5,14 @@
 
 #include <cstdint>
 
-// The CUDA backend's own kernels: elementwise ops, the loss and the fused optimizer update.
+// The CUDA backend's own kernels: the bias, the loss and the fused optimizer update (the
+// activations: activation_kernels.h).
 // Each launcher enqueues on `stream` and checks the launch. Every reduction runs in a fixed order
 // (one thread or one block per result), so a step gives the same bits eagerly and replayed from a
 // CUDA graph, and from run to run.
 namespace twb::gpu {
 
 // `accumulate`: add into the destination (a value read by several nodes sums their gradients).
-template <typename T>
-void launchRelu(const T* x, T* y, int64_t n, cudaStream_t stream);
-template <typename T>
-void launchReluBackward(const T* y, const T* dy, T* dx, int64_t n, bool accumulate,
-                        cudaStream_t stream);
 
 // out[r, c] += bias[c] for a row-major [rows, cols] output.
 template <typename T>

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 
+#include "backend/cuda/activation_kernels.h"
 #include "backend/cuda/batch_norm_kernels.h"
 #include "backend/cuda/cnn_kernels.h"
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/cudnn_nodes.h"
 #include "backend/cuda/memory_plan.h"
+#include "backend/cuda/tensor_nodes.h"
 #include "core/error.h"
 
 namespace twb::gpu {
@@ -96,33 +98,39 @@ class CudaLinear : public CudaNode {
   std::unique_ptr<LtMatmul> m_forward, m_inputGrad, m_weightGrad;
 };
 
-class CudaRelu : public CudaNode {
+// The catalogue's elementwise activations, in the input's type (bf16 under mixed precision).
+class CudaActivation : public CudaNode {
  public:
-  CudaRelu(const GpuPlan& plan, const PlanNode& node, NodeBuffers b)
-      : m_b(std::move(b)), m_n(elementsOf(plan.values[node.output].shape)) {}
+  CudaActivation(const GpuPlan& plan, const PlanNode& node, NodeBuffers b)
+      : m_b(std::move(b)),
+        m_f(activationOf(node.op,
+                         [&](const char* name) { return node.attrs.at(name).get<double>(); })),
+        m_n(elementsOf(plan.values[node.output].shape)) {
+    requireSamePrecision(m_b);
+  }
 
   void forward(cudaStream_t s) override {
-    if (m_b.outputBf16)
-      launchRelu(static_cast<const bf16*>(m_b.inputs[0]), static_cast<bf16*>(m_b.output), m_n, s);
-    else
-      launchRelu(static_cast<const float*>(m_b.inputs[0]), static_cast<float*>(m_b.output), m_n, s);
+    withElementType(m_b.outputBf16, [&](auto type) {
+      using T = std::remove_pointer_t<decltype(type)>;
+      launchActivation(m_f, static_cast<const T*>(m_b.inputs[0]), static_cast<T*>(m_b.output), m_n,
+                       s);
+    });
   }
 
   void backward(cudaStream_t s) override {
     if (!m_b.inputGrads[0]) return;
-    if (m_b.outputBf16)
-      launchReluBackward(static_cast<const bf16*>(m_b.output),
-                         static_cast<const bf16*>(m_b.outputGrad),
-                         static_cast<bf16*>(m_b.inputGrads[0]), m_n, m_b.accumulate[0], s);
-    else
-      launchReluBackward(static_cast<const float*>(m_b.output),
-                         static_cast<const float*>(m_b.outputGrad),
-                         static_cast<float*>(m_b.inputGrads[0]), m_n, m_b.accumulate[0], s);
+    withElementType(m_b.outputBf16, [&](auto type) {
+      using T = std::remove_pointer_t<decltype(type)>;
+      launchActivationBackward(m_f, static_cast<const T*>(m_b.inputs[0]),
+                               static_cast<const T*>(m_b.outputGrad),
+                               static_cast<T*>(m_b.inputGrads[0]), m_n, m_b.accumulate[0], s);
+    });
   }
 
  private:
   NodeBuffers m_b;
-  int64_t m_n;
+  Activation m_f;
+  int64_t m_n = 0;
 };
 
 // Flatten shares its input's buffers (memory_plan.h): nothing to run.
@@ -312,9 +320,14 @@ class CudaCrossEntropy : public CudaNode {
 }  // namespace
 
 const std::vector<std::string>& cudaOps() {
-  static const std::vector<std::string> ops{
-      "Add",           "AvgPool2d", "BatchNorm2d", "Conv2d", "Flatten",
-      "GlobalAvgPool", "Linear",    "MaxPool2d",   "ReLU",   "SoftmaxCrossEntropy"};
+  static const std::vector<std::string> ops = [] {
+    std::vector<std::string> all{"Add",    "AvgPool2d", "BatchNorm2d",
+                                 "Conv2d", "Flatten",   "GlobalAvgPool",
+                                 "Linear", "MaxPool2d", "SoftmaxCrossEntropy"};
+    all.insert(all.end(), std::begin(kActivationOps), std::end(kActivationOps));
+    all.insert(all.end(), tensorOps().begin(), tensorOps().end());
+    return all;
+  }();
   return ops;
 }
 
@@ -327,13 +340,15 @@ std::unique_ptr<CudaNode> makeCudaNode(const GpuPlan& plan, size_t n, NodeBuffer
         throw Error("its input is an image, stored channels-last here (flatten it first)");
       return std::make_unique<CudaLinear>(plan, node, std::move(buffers), libraries.lt);
     }
-    if (node.op == "ReLU") return std::make_unique<CudaRelu>(plan, node, std::move(buffers));
+    if (isActivation(node.op))
+      return std::make_unique<CudaActivation>(plan, node, std::move(buffers));
     if (node.op == "Add") return std::make_unique<CudaAdd>(plan, node, std::move(buffers));
     if (node.op == "GlobalAvgPool")
       return std::make_unique<CudaGlobalAvgPool>(plan, node, std::move(buffers));
     if (node.op == "BatchNorm2d" && plan.channelsLast && plan.training)
       return std::make_unique<CudaBatchNorm>(plan, node, std::move(buffers));
     if (auto cudnn = makeCudnnNode(plan, node, buffers, libraries.dnn)) return cudnn;
+    if (auto tensor = makeTensorNode(plan, node, buffers)) return tensor;
     if (node.op == "Flatten") {
       const int input = node.inputs[0];
       if (reordersOnFlatten(plan, input))

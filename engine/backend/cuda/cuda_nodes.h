@@ -30,7 +30,7 @@ struct NodeBuffers {
   void* gradCast = nullptr;
   void* filter = nullptr;          // a channels-last convolution's weights, (out, kh, kw, in)
   void* filterGrad = nullptr;      // a convolution's weight gradient as cuDNN writes it, before f32
-  float* batchStats = nullptr;     // batch norm's saved mean and inverse deviation
+  float* batchStats = nullptr;     // batch (per channel) or layer norm's (per row) mean and 1/dev
   float* partialSums = nullptr;
   float* rowLoss = nullptr;
   void* workspace = nullptr;
@@ -61,6 +61,17 @@ void withElementType(bool isBf16, F&& f) {
     f(static_cast<__nv_bfloat16*>(nullptr));
   else
     f(static_cast<float*>(nullptr));
+}
+
+// withElementType for two or three buffers: f(a, b) or f(a, b, c).
+template <typename F>
+void withElementTypes(bool aBf16, bool bBf16, F&& f) {
+  withElementType(aBf16, [&](auto a) { withElementType(bBf16, [&](auto b) { f(a, b); }); });
+}
+template <typename F>
+void withElementTypes(bool aBf16, bool bBf16, bool cBf16, F&& f) {
+  withElementTypes(aBf16, bBf16,
+                   [&](auto a, auto b) { withElementType(cBf16, [&](auto c) { f(a, b, c); }); });
 }
 
 // The ops this backend runs.

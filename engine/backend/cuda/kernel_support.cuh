@@ -5,10 +5,11 @@
 
 #include <cstdint>
 
+#include "backend/cuda/bf16_convert.h"
 #include "backend/cuda/cuda_check.h"
 
 // What the backend's kernel files share: launch sizes, the launch check, and the conversions
-// that let a kernel compute in f32 whatever type a buffer holds.
+// that let a kernel compute in f32 whatever type a buffer holds (bf16_convert.h).
 namespace twb::gpu {
 
 constexpr int kThreads = 256;
@@ -39,20 +40,6 @@ template <int N, typename... Buffers>
 int64_t packedElements(int64_t n, const Buffers*... buffers) {
   const bool aligned = ((reinterpret_cast<uintptr_t>(buffers) % 16 == 0) && ...);
   return aligned ? n / N * N : 0;
-}
-
-__device__ inline float toFloat(float x) { return x; }
-__device__ inline float toFloat(__nv_bfloat16 x) { return __bfloat162float(x); }
-
-template <typename T>
-__device__ T fromFloat(float x);
-template <>
-__device__ inline float fromFloat<float>(float x) {
-  return x;
-}
-template <>
-__device__ inline __nv_bfloat16 fromFloat<__nv_bfloat16>(float x) {
-  return __float2bfloat16(x);
 }
 
 // The sum of every thread's `value` in a block of kThreads threads, in a fixed tree (the same

@@ -11,18 +11,6 @@ bool reordersOnFlatten(const GpuPlan& plan, int input) {
   return plan.channelsLast && plan.values[input].shape.size() == 4;
 }
 
-int64_t elementsOf(const Shape& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
-}
-
-std::string shapeText(const Shape& shape) {
-  std::string text = "[";
-  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
-}
-
 namespace {
 constexpr int64_t kAlign = 256;  // bytes: what cuBLASLt's fastest kernels want of every operand
 
@@ -127,6 +115,10 @@ MemoryPlan MemoryPlan::of(const GpuPlan& plan) {
       const Shape& out = plan.values[node.output].shape;
       m.partialSums[n] =
           carve.take(4 * biasPartialElements(elementsOf(out) / out.back(), out.back()));
+    }
+    if (node.op == "LayerNorm") {  // each row's mean and 1 / deviation, inference too
+      const Shape& in = plan.values[node.inputs[0]].shape;
+      m.batchStats[n] = carve.take(4 * 2 * (elementsOf(in) / in.back()));
     }
     if (node.op == "SoftmaxCrossEntropy")
       m.rowLoss[n] = carve.take(4 * plan.values[node.inputs[0]].shape[0]);

@@ -27,7 +27,8 @@ struct MemoryPlan {
   // convolution; a convolution's weights in channels-last order and its weight gradient as cuDNN
   // writes it (bf16 or channels-last); the partial sums of a two-pass reduction (a Linear's or a
   // convolution's bias gradient, a channels-last batch norm's statistics and gradients); batch
-  // norm's saved statistics; the per-row losses of a loss node.
+  // norm's saved statistics (per channel) and layer norm's (per row); the per-row losses of a
+  // loss node.
   std::vector<int64_t> inputCast, gradCast, filter, filterGrad, partialSums, batchStats, rowLoss;
   int64_t scalars = -1, workspace = -1;
   // cuBLASLt's; convolutions get more, for cuDNN's faster algorithms.
@@ -43,7 +44,16 @@ bool reordersOnFlatten(const GpuPlan& plan, int input);
 
 // core/shape.h's numel and toString, which this plugin cannot link (it links nothing of the
 // engine).
-int64_t elementsOf(const Shape& shape);
-std::string shapeText(const Shape& shape);  // "[128, 1, 28, 28]"
+inline int64_t elementsOf(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+inline std::string shapeText(const Shape& shape) {  // "[128, 1, 28, 28]"
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
 
 }  // namespace twb::gpu

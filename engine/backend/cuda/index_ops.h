@@ -1,0 +1,180 @@
+#pragma once
+
+#include <cstdint>
+
+#include "backend/cuda/bf16_convert.h"
+
+// Ops that move or combine elements by index, as the CUDA backend computes them: one item per
+// element or output (item_kernels.h runs one GPU thread an item), in f32 whatever the buffers'
+// type; every sum in a fixed order, so a step gives the same bits every run.
+namespace twb::gpu {
+
+constexpr int kMaxRank = 6;
+
+// to[o] (+)= from[source(o)]: o walks `to` row-major over dims, and dimension k of `to` steps
+// `from` by fromStrides[k] (a transpose, its gradient the inverse permutation's).
+template <typename From, typename To>
+struct Permute {
+  const From* from;
+  To* to;
+  int rank = 0;
+  int64_t dims[kMaxRank] = {};
+  int64_t fromStrides[kMaxRank] = {};
+  bool accumulate = false;
+
+  TWB_HOST_DEVICE void operator()(int64_t o) const {
+    int64_t source = 0, rest = o;
+    for (int k = rank - 1; k >= 0; --k) {
+      source += rest % dims[k] * fromStrides[k];
+      rest /= dims[k];
+    }
+    const float v = toFloat(from[source]);
+    to[o] = fromFloat<To>(accumulate ? toFloat(to[o]) + v : v);
+  }
+};
+
+// How a large tensor (row-major over dims) maps onto a small one that repeats along some of its
+// dimensions: element i of the large one is element small(i) of the small one, smallStrides[k]
+// being 0 where the small tensor has a dimension of 1 (a learned tensor broadcast over the batch
+// and tokens; a mean's reduced axes). `repeats` large elements share each small one.
+struct BroadcastMap {
+  int rank = 0;
+  int64_t dims[kMaxRank] = {};
+  int64_t smallStrides[kMaxRank] = {};
+  int64_t repeats = 1;
+
+  TWB_HOST_DEVICE int64_t small(int64_t i) const {
+    int64_t s = 0;
+    for (int k = rank - 1; k >= 0; --k) {
+      s += i % dims[k] * smallStrides[k];
+      i /= dims[k];
+    }
+    return s;
+  }
+  // The j-th (j < repeats) large element that maps to small element s, in row-major order.
+  TWB_HOST_DEVICE int64_t large(int64_t s, int64_t j) const {
+    int64_t i = 0, stride = 1;
+    for (int k = rank - 1; k >= 0; --k) {
+      int64_t index;
+      if (smallStrides[k] == 0) {
+        index = j % dims[k];
+        j /= dims[k];
+      } else {
+        index = s / smallStrides[k] % dims[k];
+      }
+      i += index * stride;
+      stride *= dims[k];
+    }
+    return i;
+  }
+};
+
+// Bias (y = x + p) and LayerScale (y = x * p) with p, f32, broadcast over x.
+template <typename In, typename Out>
+struct LearnedTensorForward {
+  const In* x;
+  Out* y;
+  const float* p;
+  BroadcastMap map;
+  bool multiplies = false;
+
+  TWB_HOST_DEVICE void operator()(int64_t i) const {
+    const float v = toFloat(x[i]), q = p[map.small(i)];
+    y[i] = fromFloat<Out>(multiplies ? v * q : v + q);
+  }
+};
+
+// dx (+)= dy (Bias) or dy * p (LayerScale).
+template <typename In, typename Out>
+struct LearnedTensorInputGradient {
+  const Out* dy;
+  In* dx;
+  const float* p;
+  BroadcastMap map;
+  bool multiplies = false, accumulate = false;
+
+  TWB_HOST_DEVICE void operator()(int64_t i) const {
+    const float g = multiplies ? toFloat(dy[i]) * p[map.small(i)] : toFloat(dy[i]);
+    dx[i] = fromFloat<In>(accumulate ? toFloat(dx[i]) + g : g);
+  }
+};
+
+// dp[s] = the sum of dy (Bias) or dy * x (LayerScale) over the elements that s repeats to.
+template <typename In, typename Out>
+struct LearnedTensorGradient {
+  const In* x;
+  const Out* dy;
+  float* dp;
+  BroadcastMap map;
+  bool multiplies = false;
+
+  TWB_HOST_DEVICE void operator()(int64_t s) const {
+    float sum = 0.f;
+    for (int64_t j = 0; j < map.repeats; ++j) {
+      const int64_t i = map.large(s, j);
+      sum += multiplies ? toFloat(dy[i]) * toFloat(x[i]) : toFloat(dy[i]);
+    }
+    dp[s] = sum;
+  }
+};
+
+// ReduceSum and ReduceMean: y[s] = the sum or mean of x over the elements s stands for (y is
+// the small tensor).
+template <typename In, typename Out>
+struct ReduceOver {
+  const In* x;
+  Out* y;
+  BroadcastMap map;
+  bool mean = false;
+
+  TWB_HOST_DEVICE void operator()(int64_t s) const {
+    float sum = 0.f;
+    for (int64_t j = 0; j < map.repeats; ++j) sum += toFloat(x[map.large(s, j)]);
+    y[s] = fromFloat<Out>(mean ? sum / map.repeats : sum);
+  }
+};
+
+// dx[i] (+)= dy[small(i)], divided by the repeats for a mean.
+template <typename In, typename Out>
+struct ReduceOverBackward {
+  const Out* dy;
+  In* dx;
+  BroadcastMap map;
+  bool mean = false, accumulate = false;
+
+  TWB_HOST_DEVICE void operator()(int64_t i) const {
+    const float g = toFloat(dy[map.small(i)]) / (mean ? map.repeats : 1);
+    dx[i] = fromFloat<In>(accumulate ? toFloat(dx[i]) + g : g);
+  }
+};
+
+// Where element (b, i, j) of a batch of matrices lies: b * batch + i * row + j * col, so that a
+// transposed operand is the same buffer read with its strides swapped.
+struct MatrixStrides {
+  int64_t batch = 0, row = 0, col = 0;
+  TWB_HOST_DEVICE int64_t at(int64_t b, int64_t i, int64_t j) const {
+    return b * batch + i * row + j * col;
+  }
+};
+
+// c[b, i, j] (+)= sum over k < depth of a[b, i, k] * b[b, k, j], one item per element of c
+// (rows x cols a matrix), summed in f32 in order of k. MatMul's forward and both gradients.
+template <typename A, typename B, typename C>
+struct BatchedProduct {
+  const A* a;
+  const B* b;
+  C* c;
+  MatrixStrides as, bs;
+  int64_t rows = 0, cols = 0, depth = 0;
+  bool accumulate = false;
+
+  TWB_HOST_DEVICE void operator()(int64_t item) const {
+    const int64_t j = item % cols, i = item / cols % rows, batch = item / (rows * cols);
+    float sum = 0.f;
+    for (int64_t k = 0; k < depth; ++k)
+      sum += toFloat(a[as.at(batch, i, k)]) * toFloat(b[bs.at(batch, k, j)]);
+    c[item] = fromFloat<C>(accumulate ? toFloat(c[item]) + sum : sum);
+  }
+};
+
+}  // namespace twb::gpu

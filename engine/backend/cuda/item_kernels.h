@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "backend/cuda/index_ops.h"
+#include "backend/cuda/row_ops.h"
+
+// Runs f(i) for every i < items, one GPU thread an item, on `stream`: the launcher of the ops
+// whose per-item work row_ops.h and index_ops.h define (host code too, which tests run on the
+// CPU). `kernel` names the launch in errors.
+namespace twb::gpu {
+
+template <typename F>
+void launchItems(const F& f, int64_t items, const char* kernel, cudaStream_t stream);
+
+}  // namespace twb::gpu
+
+// X(functor type) for every functor the nodes launch, in each element type they are handed:
+// item_kernels.cu instantiates launchItems for these.
+#define TWB_ITEMS_T(X, F) X(F<float>) X(F<__nv_bfloat16>)
+#define TWB_ITEMS_IN_OUT(X, F) \
+  X(F<float, float>)           \
+  X(F<float, __nv_bfloat16>) X(F<__nv_bfloat16, float>) X(F<__nv_bfloat16, __nv_bfloat16>)
+#define TWB_ITEMS_PRODUCT(X, A, B) \
+  X(BatchedProduct<A, B, float>) X(BatchedProduct<A, B, __nv_bfloat16>)
+#define TWB_ITEM_FUNCTORS(X)                      \
+  TWB_ITEMS_IN_OUT(X, SoftmaxRows)                \
+  TWB_ITEMS_IN_OUT(X, SoftmaxRowsBackward)        \
+  TWB_ITEMS_T(X, LayerNormRows)                   \
+  TWB_ITEMS_T(X, LayerNormRowsBackward)           \
+  TWB_ITEMS_T(X, LayerNormParamGradients)         \
+  TWB_ITEMS_IN_OUT(X, Permute)                    \
+  TWB_ITEMS_IN_OUT(X, LearnedTensorForward)       \
+  TWB_ITEMS_IN_OUT(X, LearnedTensorInputGradient) \
+  TWB_ITEMS_IN_OUT(X, LearnedTensorGradient)      \
+  TWB_ITEMS_IN_OUT(X, ReduceOver)                 \
+  TWB_ITEMS_IN_OUT(X, ReduceOverBackward)         \
+  TWB_ITEMS_PRODUCT(X, float, float)              \
+  TWB_ITEMS_PRODUCT(X, float, __nv_bfloat16)      \
+  TWB_ITEMS_PRODUCT(X, __nv_bfloat16, float)      \
+  TWB_ITEMS_PRODUCT(X, __nv_bfloat16, __nv_bfloat16)

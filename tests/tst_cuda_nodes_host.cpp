@@ -1,0 +1,289 @@
+// The CUDA backend's tensor nodes (backend/cuda/tensor_nodes.cpp: softmax, layer norm,
+// transpose, reshape, learned tensors, reductions, batched products) run on the host against the
+// CPU backend. launchItems is defined here to run a kernel's per-item functor in a loop on the
+// CPU, so each node's shapes, strides, types, gradients and accumulation are checked where there
+// is no GPU; what only a GPU runs (the grid-stride launch, item_kernels.cu) is left to
+// tests/gpu/cuda_checks, which runs the same ops there.
+#include <cuda_bf16.h>
+
+#include <QtTest>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "backend/cpu/cpu_kernel.h"
+#include "backend/cuda/item_kernels.h"
+#include "backend/cuda/memory_plan.h"
+#include "backend/cuda/tensor_nodes.h"
+#include "exec/executor.h"
+#include "exec/gpu_executor.h"
+#include "graph/templates.h"
+
+namespace twb::gpu {
+template <typename F>
+void launchItems(const F& f, int64_t items, const char*, cudaStream_t) {
+  for (int64_t i = 0; i < items; ++i) f(i);
+}
+#define TWB_INSTANTIATE(...) \
+  template void launchItems<__VA_ARGS__>(const __VA_ARGS__&, int64_t, const char*, cudaStream_t);
+TWB_ITEM_FUNCTORS(TWB_INSTANTIATE)
+}  // namespace twb::gpu
+
+using namespace twb;
+
+namespace {
+// ||a - b|| / ||b||; NaN never passes.
+double relativeError(const std::vector<float>& a, const std::vector<float>& b) {
+  double diff = 0, ref = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
+    ref += double(b[i]) * b[i];
+  }
+  const double e = std::sqrt(diff) / std::max(std::sqrt(ref), 1e-30);
+  return std::isnan(e) || a.size() != b.size() ? INFINITY : e;
+}
+
+// A buffer of a plan value or gradient on the host, in the type the plan stores it in.
+struct HostBuffer {
+  std::vector<float> f32;
+  std::vector<__nv_bfloat16> bf16;
+  bool isBf16 = false;
+
+  HostBuffer(int64_t n, bool asBf16) : isBf16(asBf16) {
+    if (asBf16)
+      bf16.assign(static_cast<size_t>(n), __float2bfloat16(0.f));
+    else
+      f32.assign(static_cast<size_t>(n), 0.f);
+  }
+  void* data() { return isBf16 ? static_cast<void*>(bf16.data()) : f32.data(); }
+  std::vector<float> read() const {
+    if (!isBf16) return f32;
+    std::vector<float> out;
+    for (const auto& v : bf16) out.push_back(__bfloat162float(v));
+    return out;
+  }
+  void write(const std::vector<float>& values) {
+    if (!isBf16) return void(f32 = values);
+    for (size_t i = 0; i < values.size(); ++i) bf16[i] = __float2bfloat16(values[i]);
+  }
+};
+
+struct Case {
+  const char* name;
+  ModelSpec spec;
+};
+
+ModelSpec model(std::vector<InputSpec> inputs, std::vector<NodeSpec> nodes,
+                std::vector<std::string> outputs) {
+  ModelSpec spec;
+  spec.name = "tensor-ops";
+  spec.inputs = std::move(inputs);
+  spec.nodes = std::move(nodes);
+  spec.outputs = std::move(outputs);
+  return spec;
+}
+
+InputSpec input(const char* name, Shape shape) { return {name, std::move(shape), DType::f32}; }
+
+std::vector<Case> cases() {
+  return {
+      {"Softmax, last axis", model({input("x", {4, 5, 7})}, {{"y", "Softmax", {"x"}, {}}}, {"y"})},
+      {"Softmax, a middle axis",
+       model({input("x", {6, 5})}, {{"y", "Softmax", {"x"}, {{"axis", 1}}}}, {"y"})},
+      {"LogSoftmax",
+       model({input("x", {3, 8, 2})}, {{"y", "LogSoftmax", {"x"}, {{"axis", 2}}}}, {"y"})},
+      {"LayerNorm", model({input("x", {5, 12})}, {{"y", "LayerNorm", {"x"}, {}}}, {"y"})},
+      {"Transpose (0, 2, 3, 1)",
+       model({input("x", {3, 4, 5})}, {{"y", "Transpose", {"x"}, {{"perm", {0, 2, 3, 1}}}}},
+             {"y"})},
+      {"Transpose (0, 2, 1)",
+       model({input("x", {4, 6})}, {{"y", "Transpose", {"x"}, {{"perm", {0, 2, 1}}}}}, {"y"})},
+      {"Reshape",
+       model({input("x", {4, 6})}, {{"y", "Reshape", {"x"}, {{"shape", {6, 4}}}}}, {"y"})},
+      {"Bias over the batch",
+       model({input("x", {5, 6})}, {{"y", "Bias", {"x"}, {{"shape", {5, 6}}}}}, {"y"})},
+      {"Bias over the batch and rows",
+       model({input("x", {4, 6})}, {{"y", "Bias", {"x"}, {{"shape", {6}}}}}, {"y"})},
+      {"LayerScale per channel",
+       model({input("x", {4, 3, 3})}, {{"y", "LayerScale", {"x"}, {{"shape", {4, 1, 1}}}}}, {"y"})},
+      {"ReduceMean, keepdims false",
+       model({input("x", {5, 6})},
+             {{"y", "ReduceMean", {"x"}, {{"axes", {1}}, {"keepdims", false}}}}, {"y"})},
+      {"ReduceSum of two axes",
+       model({input("x", {3, 4, 5})}, {{"y", "ReduceSum", {"x"}, {{"axes", {1, -1}}}}}, {"y"})},
+      {"MatMul", model({input("a", {3, 4, 5}), input("b", {3, 5, 2})},
+                       {{"y", "MatMul", {"a", "b"}, {}}}, {"y"})},
+      // x is read by two nodes: the second gradient written into it adds to the first.
+      {"two readers of one value", model({input("x", {4, 6})},
+                                         {{"t", "Transpose", {"x"}, {{"perm", {0, 2, 1}}}},
+                                          {"n", "LayerNorm", {"x"}, {}},
+                                          {"y", "MatMul", {"n", "t"}, {}}},
+                                         {"y"})},
+  };
+}
+
+// Runs `spec` forward and backward on the CPU executor and, node by node, on the CUDA backend's
+// tensor nodes over host buffers, with the same weights, inputs and output gradients; returns
+// the worst relative difference and where it is.
+double worstDifference(const ModelSpec& spec, Precision precision, std::string& where) {
+  const int64_t batch = 3;
+  const Graph graph = Graph::build(spec, batch);
+  ParameterStore params;
+  params.ensure(graph, 7);
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  for (Parameter& p : params.all())  // not the ones and zeros layer norm starts from
+    for (int64_t i = 0; i < p.value.numel(); ++i) p.value.data<float>()[i] = normal(rng);
+  ExecOptions options;
+  options.inputGradients = true;
+  options.precision = precision;
+  Executor cpu(Graph::build(spec, batch), params, options);
+
+  GpuExecOptions gpuOptions;
+  gpuOptions.precision = precision;
+  gpuOptions.inputGradients = true;
+  const gpu::GpuPlan plan = GpuExecutor::lower(graph, gpuOptions);
+  std::vector<HostBuffer> values, grads;
+  for (const gpu::PlanValue& v : plan.values) {
+    values.emplace_back(gpu::elementsOf(v.shape), v.bf16);
+    grads.emplace_back(gpu::elementsOf(v.shape), v.bf16);
+  }
+  for (int v : plan.inputs) {
+    const std::string& name = plan.values[v].name;
+    auto* x = static_cast<float*>(cpu.inputBuffer(name));
+    std::vector<float> given(values[v].f32.size());
+    for (float& g : given) g = normal(rng);
+    std::memcpy(x, given.data(), given.size() * 4);
+    values[v].write(given);
+  }
+  std::vector<std::vector<float>> weights, weightGrads;
+  for (const gpu::PlanParam& p : plan.params) {
+    const Tensor& t = params.at(p.name).value;
+    weights.emplace_back(t.data<float>(), t.data<float>() + t.numel());
+    weightGrads.emplace_back(t.numel(), 0.f);
+  }
+
+  // The session's accumulate flags: backward runs the nodes in reverse, and every reader of a
+  // value after the first to write its gradient adds to it.
+  std::vector<std::unique_ptr<gpu::CudaNode>> nodes(plan.nodes.size());
+  std::vector<std::vector<float>> stats(plan.nodes.size());
+  std::vector<bool> written(plan.values.size(), false);
+  for (size_t n = plan.nodes.size(); n-- > 0;) {
+    const gpu::PlanNode& node = plan.nodes[n];
+    gpu::NodeBuffers b;
+    for (int v : node.inputs) {
+      b.inputs.push_back(values[v].data());
+      b.inputBf16.push_back(plan.values[v].bf16);
+      b.inputGrads.push_back(plan.values[v].gradient ? grads[v].data() : nullptr);
+      b.accumulate.push_back(written[v]);
+      written[v] = true;
+    }
+    b.output = values[node.output].data();
+    b.outputGrad = grads[node.output].data();
+    b.outputBf16 = plan.values[node.output].bf16;
+    for (int p : node.params) {
+      b.params.push_back(weights[p].data());
+      b.paramGrads.push_back(weightGrads[p].data());
+    }
+    stats[n].assign(2 * static_cast<size_t>(gpu::elementsOf(plan.values[node.output].shape)), 0.f);
+    b.batchStats = stats[n].data();
+    nodes[n] = gpu::makeTensorNode(plan, node, b);
+    if (!nodes[n]) throw std::runtime_error(node.op + " is not a tensor node");
+  }
+
+  for (int v : graph.outputs()) {
+    std::vector<float> grad(values[v].read().size());
+    for (float& g : grad) g = normal(rng);
+    cpu.setGradient(plan.values[v].name, grad);
+    grads[v].write(grad);
+  }
+  cpu.forward();
+  cpu.backward();
+  for (auto& node : nodes) node->forward(nullptr);
+  for (size_t n = nodes.size(); n-- > 0;) nodes[n]->backward(nullptr);
+
+  double worst = 0;
+  auto compare = [&](const std::string& name, const std::vector<float>& mine,
+                     const std::vector<float>& reference) {
+    const double e = relativeError(mine, reference);
+    if (e > worst || std::isinf(e)) worst = e, where = name;
+  };
+  for (size_t v = 0; v < plan.values.size(); ++v) {
+    const std::string& name = plan.values[v].name;
+    compare(name, values[v].read(), cpu.read(name));
+    if (plan.values[v].gradient) compare("d" + name, grads[v].read(), cpu.readGradient(name));
+  }
+  for (size_t p = 0; p < plan.params.size(); ++p) {
+    const Tensor& g = params.at(plan.params[p].name).grad;
+    compare("d" + plan.params[p].name, weightGrads[p],
+            std::vector<float>(g.data<float>(), g.data<float>() + g.numel()));
+  }
+  return worst;
+}
+}  // namespace
+
+class TestCudaNodesHost : public QObject {
+  Q_OBJECT
+ private slots:
+  void everyTensorNodeMatchesTheCpu_data() {
+    QTest::addColumn<int>("index");
+    QTest::addColumn<bool>("bf16");
+    const auto all = cases();
+    for (size_t i = 0; i < all.size(); ++i)
+      for (bool bf16 : {false, true})
+        QTest::newRow((std::string(all[i].name) + (bf16 ? ", bf16" : ", fp32")).c_str())
+            << static_cast<int>(i) << bf16;
+  }
+
+  // fp32 within 1e-5; bf16 within 1e-2 (values stored in bf16 round differently where the two
+  // backends order their sums differently), against the CPU in bf16.
+  void everyTensorNodeMatchesTheCpu() {
+    QFETCH(int, index);
+    QFETCH(bool, bf16);
+    if (bf16 && !bf16Unavailable().empty()) QSKIP(bf16Unavailable().c_str());
+    const Case c = cases()[static_cast<size_t>(index)];
+    std::string where;
+    const double worst = worstDifference(c.spec, bf16 ? Precision::bf16 : Precision::fp32, where);
+    const double tolerance = bf16 ? 1e-2 : 1e-5;
+    QVERIFY2(worst <= tolerance,
+             (std::string(c.name) + ": worst " + std::to_string(worst) + " at " + where).c_str());
+  }
+
+  // Each tensor op the backend lists, which a job's device check trusts, has a case above.
+  void everyTensorOpHasACase() {
+    const auto all = cases();
+    for (const std::string& op : gpu::tensorOps()) {
+      const bool covered = std::any_of(all.begin(), all.end(), [&](const Case& c) {
+        return std::any_of(c.spec.nodes.begin(), c.spec.nodes.end(),
+                           [&](const NodeSpec& n) { return n.op == op; });
+      });
+      QVERIFY2(covered, op.c_str());
+    }
+  }
+
+  // A channels-last plan stores rank-4 values NHWC, which these nodes do not read: refused with
+  // the reason, and a job's layout choice keeps such graphs NCHW.
+  void channelsLastPlansOfSuchGraphsAreRefused() {
+    const ModelSpec spec = cases()[4].spec;  // a transpose of a rank-4 value
+    const Graph graph = Graph::build(spec, 2);
+    QVERIFY(!channelsLastFor(graph, Precision::bf16, false));
+    for (const char* name : {"cnn-small", "mobilenet-v2-cifar", "vit-tiny"}) {
+      const Graph whole = Graph::build(makeTemplate(name, nullptr, "test"), 2);
+      QCOMPARE(channelsLastFor(whole, Precision::bf16, false), std::string(name) != "vit-tiny");
+      QVERIFY(!channelsLastFor(whole, Precision::fp32, false));  // fp32 on FMA stays NCHW
+    }
+    GpuExecOptions options;
+    options.channelsLast = true;
+    const gpu::GpuPlan plan = GpuExecutor::lower(graph, options);
+    gpu::NodeBuffers b;
+    try {
+      gpu::makeTensorNode(plan, plan.nodes[0], b);
+      QFAIL("a channels-last transpose of a rank-4 value was accepted");
+    } catch (const Error& e) {
+      QVERIFY2(std::string(e.what()).find("channels-last") != std::string::npos, e.what());
+    }
+  }
+};
+
+QTEST_APPLESS_MAIN(TestCudaNodesHost)
+#include "tst_cuda_nodes_host.moc"
