@@ -49,11 +49,11 @@ struct HostBuffer {
   std::vector<__nv_bfloat16> bf16;
   bool isBf16 = false;
 
-  HostBuffer(int64_t n, bool asBf16) : isBf16(asBf16) {
+  HostBuffer(int64_t n, bool asBf16, float fill) : isBf16(asBf16) {
     if (asBf16)
-      bf16.assign(static_cast<size_t>(n), __float2bfloat16(0.f));
+      bf16.assign(static_cast<size_t>(n), __float2bfloat16(fill));
     else
-      f32.assign(static_cast<size_t>(n), 0.f);
+      f32.assign(static_cast<size_t>(n), fill);
   }
   void* data() { return isBf16 ? static_cast<void*>(bf16.data()) : f32.data(); }
   std::vector<float> read() const {
@@ -113,6 +113,26 @@ std::vector<Case> cases() {
        model({input("x", {3, 4, 5})}, {{"y", "ReduceSum", {"x"}, {{"axes", {1, -1}}}}}, {"y"})},
       {"MatMul", model({input("a", {3, 4, 5}), input("b", {3, 5, 2})},
                        {{"y", "MatMul", {"a", "b"}, {}}}, {"y"})},
+      {"Mul, broadcast on each side",
+       model({input("a", {5, 1}), input("b", {1, 6})}, {{"y", "Mul", {"a", "b"}, {}}}, {"y"})},
+      {"Sub",
+       model({input("a", {4, 6}), input("b", {4, 1})}, {{"y", "Sub", {"a", "b"}, {}}}, {"y"})},
+      {"Div",
+       model({input("a", {4, 6}), input("b", {1, 6})}, {{"y", "Div", {"a", "b"}, {}}}, {"y"})},
+      {"Concat of three", model({input("a", {2, 5}), input("b", {3, 5}), input("c", {1, 5})},
+                                {{"y", "Concat", {"a", "b", "c"}, {{"axis", 1}}}}, {"y"})},
+      {"Concat along the last axis", model({input("a", {4, 2}), input("b", {4, 3})},
+                                           {{"y", "Concat", {"a", "b"}, {{"axis", 2}}}}, {"y"})},
+      {"Slice", model({input("x", {7, 4})},
+                      {{"y", "Slice", {"x"}, {{"axis", 1}, {"start", 2}, {"end", 5}}}}, {"y"})},
+      {"PrependTokens",
+       model({input("x", {4, 6})}, {{"y", "PrependTokens", {"x"}, {{"count", 2}}}}, {"y"})},
+      {"MSE",
+       model({input("p", {4, 6}), input("t", {4, 6})}, {{"err", "MSE", {"p", "t"}, {}}}, {"err"})},
+      // Under bf16 the product, and so the prediction, is bf16.
+      {"MSE of a product",
+       model({input("p", {4, 6}), input("q", {4, 6}), input("t", {4, 6})},
+             {{"product", "Mul", {"p", "q"}, {}}, {"err", "MSE", {"product", "t"}, {}}}, {"err"})},
       // x is read by two nodes: the second gradient written into it adds to the first.
       {"two readers of one value", model({input("x", {4, 6})},
                                          {{"t", "Transpose", {"x"}, {{"perm", {0, 2, 1}}}},
@@ -144,9 +164,11 @@ double worstDifference(const ModelSpec& spec, Precision precision, std::string& 
   gpuOptions.inputGradients = true;
   const gpu::GpuPlan plan = GpuExecutor::lower(graph, gpuOptions);
   std::vector<HostBuffer> values, grads;
+  // Gradients start as a step before left them (here 7): a node that writes one, rather than
+  // adding to it, must write every element.
   for (const gpu::PlanValue& v : plan.values) {
-    values.emplace_back(gpu::elementsOf(v.shape), v.bf16);
-    grads.emplace_back(gpu::elementsOf(v.shape), v.bf16);
+    values.emplace_back(gpu::elementsOf(v.shape), v.bf16, 0.f);
+    grads.emplace_back(gpu::elementsOf(v.shape), v.bf16, 7.f);
   }
   for (int v : plan.inputs) {
     const std::string& name = plan.values[v].name;
@@ -160,7 +182,7 @@ double worstDifference(const ModelSpec& spec, Precision precision, std::string& 
   for (const gpu::PlanParam& p : plan.params) {
     const Tensor& t = params.at(p.name).value;
     weights.emplace_back(t.data<float>(), t.data<float>() + t.numel());
-    weightGrads.emplace_back(t.numel(), 0.f);
+    weightGrads.emplace_back(t.numel(), 7.f);
   }
 
   // The session's accumulate flags: backward runs the nodes in reverse, and every reader of a
@@ -185,8 +207,10 @@ double worstDifference(const ModelSpec& spec, Precision precision, std::string& 
       b.params.push_back(weights[p].data());
       b.paramGrads.push_back(weightGrads[p].data());
     }
-    stats[n].assign(2 * static_cast<size_t>(gpu::elementsOf(plan.values[node.output].shape)), 0.f);
-    b.batchStats = stats[n].data();
+    // Layer norm's saved statistics, a loss's per-row sums: no node needs more than this.
+    stats[n].assign(2 * static_cast<size_t>(gpu::elementsOf(plan.values[node.inputs[0]].shape)),
+                    0.f);
+    b.batchStats = b.rowLoss = stats[n].data();
     nodes[n] = gpu::makeTensorNode(plan, node, b);
     if (!nodes[n]) throw std::runtime_error(node.op + " is not a tensor node");
   }

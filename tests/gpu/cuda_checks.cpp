@@ -217,6 +217,26 @@ void tensorOpsMatchTheCpu(const Setting& setting) {
                       {"scale", "LayerScale", {"norm"}, {{"shape", {24}}}},
                       {"pool", "ReduceMean", {"scale"}, {{"axes", {1}}, {"keepdims", false}}}}),
       setting, 32);
+  // Learned tokens, two slices, arithmetic between them (broadcast too) and a concat.
+  opMatchesTheCpu(
+      "PrependTokens+Slice+Mul+Div+Sub+Concat",
+      oneOp({6, 10}, {{"fc", "Linear", {"x"}, tokens},
+                      {"tokens", "PrependTokens", {"fc"}, {{"count", 2}}},
+                      {"a", "Slice", {"tokens"}, {{"axis", 1}, {"start", 0}, {"end", 4}}},
+                      {"b", "Slice", {"tokens"}, {{"axis", 1}, {"start", 4}, {"end", 8}}},
+                      {"first", "Slice", {"b"}, {{"axis", 1}, {"start", 0}, {"end", 1}}},
+                      {"product", "Mul", {"a", "first"}, {}},
+                      {"gate", "Sigmoid", {"b"}, {}},
+                      {"quotient", "Div", {"a", "gate"}, {}},
+                      {"difference", "Sub", {"product", "quotient"}, {}},
+                      {"joined", "Concat", {"difference", "a"}, {{"axis", 2}}}}),
+      setting, 32);
+  {
+    ModelSpec regression =
+        oneOp({10}, {{"fc", "Linear", {"x"}, tokens}, {"error", "MSE", {"fc", "target"}, {}}});
+    regression.inputs.push_back({"target", {24}, DType::f32});
+    opMatchesTheCpu("Linear+MSE", regression, setting, 32);
+  }
   opMatchesTheCpu("LogSoftmax+ReduceSum",
                   oneOp({6, 10}, {{"fc", "Linear", {"x"}, tokens},
                                   {"log", "LogSoftmax", {"fc"}, {{"axis", 1}}},

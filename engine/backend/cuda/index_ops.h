@@ -148,6 +148,134 @@ struct ReduceOverBackward {
   }
 };
 
+// Mul, Sub and Div of two inputs broadcast to the output (a and b map onto it as small tensors
+// of the same rank).
+enum class BinaryKind { mul, sub, div };
+
+template <typename A, typename B, typename Out>
+struct BinaryForward {
+  const A* a;
+  const B* b;
+  Out* y;
+  BroadcastMap aMap, bMap;
+  BinaryKind kind = BinaryKind::mul;
+
+  TWB_HOST_DEVICE void operator()(int64_t i) const {
+    const float u = toFloat(a[aMap.small(i)]), v = toFloat(b[bMap.small(i)]);
+    const float r = kind == BinaryKind::mul ? u * v : kind == BinaryKind::sub ? u - v : u / v;
+    y[i] = fromFloat<Out>(r);
+  }
+};
+
+// The gradient of input a (`ofB` false) or b, one item per element of that input: the sum over
+// the output elements it was broadcast to of dy * d(a op b)/d(input).
+template <typename A, typename B, typename Out>
+struct BinaryGradient {
+  const A* a;
+  const B* b;
+  const Out* dy;
+  A* da;
+  B* db;
+  BroadcastMap aMap, bMap;  // each onto the output (y's element i: aMap.small(i), bMap.small(i))
+  BinaryKind kind = BinaryKind::mul;
+  bool ofB = false, accumulate = false;
+
+  TWB_HOST_DEVICE void operator()(int64_t s) const {
+    const BroadcastMap& mine = ofB ? bMap : aMap;
+    float sum = 0.f;
+    for (int64_t j = 0; j < mine.repeats; ++j) {
+      const int64_t i = mine.large(s, j);
+      const float g = toFloat(dy[i]), u = toFloat(a[aMap.small(i)]), v = toFloat(b[bMap.small(i)]);
+      if (kind == BinaryKind::mul)
+        sum += g * (ofB ? u : v);
+      else if (kind == BinaryKind::sub)
+        sum += ofB ? -g : g;
+      else
+        sum += ofB ? -g * u / (v * v) : g / v;
+    }
+    if (ofB)
+      db[s] = fromFloat<B>(accumulate ? toFloat(db[s]) + sum : sum);
+    else
+      da[s] = fromFloat<A>(accumulate ? toFloat(da[s]) + sum : sum);
+  }
+};
+
+// A block of `outer` runs of `inner` elements that sits in a larger tensor at `offset` with runs
+// `stride` apart: a Concat input in its output, a Slice in its input, a sequence behind
+// prepended tokens. Element i of the block is element at(i) of the larger tensor.
+struct Block {
+  int64_t inner = 1, stride = 1, offset = 0;
+  TWB_HOST_DEVICE int64_t at(int64_t i) const { return i / inner * stride + offset + i % inner; }
+  // Where large element l lies in the block, or -1 outside it (large holds `outer` runs).
+  TWB_HOST_DEVICE int64_t inBlock(int64_t l) const {
+    const int64_t r = l % stride - offset;
+    return r >= 0 && r < inner ? l / stride * inner + r : -1;
+  }
+};
+
+// block (+)= large at the block's place (Slice forward, a Concat input's gradient), or, with
+// `into`, large at the block's place (+)= block (Concat forward: each input writes its block).
+template <typename From, typename To>
+struct BlockCopy {
+  const From* from;
+  To* to;
+  Block block;
+  bool into = false, accumulate = false;
+
+  TWB_HOST_DEVICE void operator()(int64_t i) const {
+    const int64_t t = into ? block.at(i) : i;
+    const float v = toFloat(from[into ? i : block.at(i)]);
+    to[t] = fromFloat<To>(accumulate ? toFloat(to[t]) + v : v);
+  }
+};
+
+// The gradient of a Slice's input, one item per input element: dy where the slice took it,
+// zero elsewhere.
+template <typename In, typename Out>
+struct SliceGradient {
+  const Out* dy;
+  In* dx;
+  Block block;
+  bool accumulate = false;
+
+  TWB_HOST_DEVICE void operator()(int64_t l) const {
+    const int64_t k = block.inBlock(l);
+    const float g = k < 0 ? 0.f : toFloat(dy[k]);
+    dx[l] = fromFloat<In>(accumulate ? toFloat(dx[l]) + g : g);
+  }
+};
+
+// PrependTokens: each sample's `prefix` leading elements are the learned tokens (f32, shared by
+// every sample), the rest the input's: y[n, r] = r < prefix ? tokens[r] : x[n, r - prefix], rows
+// of `row` output elements.
+template <typename In, typename Out>
+struct PrependTokensForward {
+  const In* x;
+  const float* tokens;
+  Out* y;
+  int64_t row = 0, prefix = 0;
+
+  TWB_HOST_DEVICE void operator()(int64_t i) const {
+    const int64_t n = i / row, r = i % row;
+    const float v = r < prefix ? tokens[r] : toFloat(x[n * (row - prefix) + r - prefix]);
+    y[i] = fromFloat<Out>(v);
+  }
+};
+
+// The tokens' gradient, one item per token element: the sum of dy over the samples.
+template <typename Out>
+struct PrependTokensGradient {
+  const Out* dy;
+  float* dtokens;
+  int64_t row = 0, samples = 0;
+
+  TWB_HOST_DEVICE void operator()(int64_t r) const {
+    float sum = 0.f;
+    for (int64_t n = 0; n < samples; ++n) sum += toFloat(dy[n * row + r]);
+    dtokens[r] = sum;
+  }
+};
+
 // Where element (b, i, j) of a batch of matrices lies: b * batch + i * row + j * col, so that a
 // transposed operand is the same buffer read with its strides swapped.
 struct MatrixStrides {

@@ -120,7 +120,7 @@ MemoryPlan MemoryPlan::of(const GpuPlan& plan) {
       const Shape& in = plan.values[node.inputs[0]].shape;
       m.batchStats[n] = carve.take(4 * 2 * (elementsOf(in) / in.back()));
     }
-    if (node.op == "SoftmaxCrossEntropy")
+    if (node.op == "SoftmaxCrossEntropy" || node.op == "MSE")
       m.rowLoss[n] = carve.take(4 * plan.values[node.inputs[0]].shape[0]);
   }
   m.scalars = carve.take(sizeof(StepScalars));

@@ -152,4 +152,52 @@ struct LayerNormParamGradients {
   }
 };
 
+// MSE, in two passes that keep the sum's order fixed: each row's sum of squared differences
+// (one item a row of `cols`), then their mean (one item) into *loss; in f32 whatever the
+// prediction's and target's types.
+template <typename P, typename T>
+struct SquaredErrorRows {
+  const P* prediction;
+  const T* target;
+  float* rowSums;
+  int64_t cols = 0;
+
+  TWB_HOST_DEVICE void operator()(int64_t r) const {
+    float sum = 0.f;
+    for (int64_t k = 0; k < cols; ++k) {
+      const float d = toFloat(prediction[r * cols + k]) - toFloat(target[r * cols + k]);
+      sum += d * d;
+    }
+    rowSums[r] = sum;
+  }
+};
+
+struct MeanOfRows {
+  const float* rowSums;
+  float* loss;
+  int64_t rows = 0, count = 0;  // count: every element of the prediction
+
+  TWB_HOST_DEVICE void operator()(int64_t) const {
+    float sum = 0.f;
+    for (int64_t r = 0; r < rows; ++r) sum += rowSums[r];
+    *loss = sum / count;
+  }
+};
+
+// dprediction (+)= dloss * 2 (prediction - target) / count.
+template <typename P, typename T>
+struct SquaredErrorGradient {
+  const P* prediction;
+  const T* target;
+  const float* dloss;
+  P* dx;
+  int64_t count = 0;
+  bool accumulate = false;
+
+  TWB_HOST_DEVICE void operator()(int64_t i) const {
+    const float g = *dloss * 2.f * (toFloat(prediction[i]) - toFloat(target[i])) / count;
+    dx[i] = fromFloat<P>(accumulate ? toFloat(dx[i]) + g : g);
+  }
+};
+
 }  // namespace twb::gpu

@@ -2,36 +2,14 @@
 
 #include <cuda_bf16.h>
 
-#include <algorithm>
-#include <functional>
-#include <numeric>
-
+#include "backend/cuda/broadcast_nodes.h"
 #include "backend/cuda/item_kernels.h"
-#include "backend/cuda/memory_plan.h"
-#include "core/error.h"
+#include "backend/cuda/piece_nodes.h"
+#include "backend/cuda/tensor_node_support.h"
 
 namespace twb::gpu {
 
 namespace {
-template <typename Null>
-using Elem = std::remove_pointer_t<Null>;
-
-std::vector<int64_t> rowMajorStrides(const Shape& shape) {
-  std::vector<int64_t> strides(shape.size(), 1);
-  for (size_t k = shape.size(); k-- > 1;) strides[k - 1] = strides[k] * shape[k];
-  return strides;
-}
-
-int64_t productOf(Shape::const_iterator begin, Shape::const_iterator end) {
-  return std::accumulate(begin, end, int64_t(1), std::multiplies<int64_t>());
-}
-
-void requireRankAtMost(const Shape& shape) {
-  if (shape.size() > static_cast<size_t>(kMaxRank))
-    throw Error("a value of rank " + std::to_string(shape.size()) + " (" + shapeText(shape) +
-                "); this backend's kernels take at most " + std::to_string(kMaxRank));
-}
-
 // Softmax and LogSoftmax along one axis; the output's type may differ from the input's (they
 // compute in f32 in every precision, their input cast up).
 class CudaSoftmax : public CudaNode {
@@ -211,73 +189,6 @@ class CudaReshape : public CudaNode {
   int64_t m_n = 0;
 };
 
-// A map of `large` onto `small`, whose dimensions are those of `large` or 1, aligned at the
-// end (missing leading ones are 1).
-BroadcastMap broadcastMap(const Shape& large, const Shape& small) {
-  requireRankAtMost(large);
-  BroadcastMap map;
-  map.rank = static_cast<int>(large.size());
-  const std::vector<int64_t> strides = rowMajorStrides(small);
-  const int offset = map.rank - static_cast<int>(small.size());
-  for (int k = 0; k < map.rank; ++k) {
-    const int q = k - offset;
-    map.dims[k] = large[k];
-    map.smallStrides[k] = q < 0 || small[q] == 1 ? 0 : strides[q];
-  }
-  map.repeats = elementsOf(large) / elementsOf(small);
-  return map;
-}
-
-// Bias (x + p) and LayerScale (x * p), p a learned f32 tensor broadcast over x.
-class CudaLearnedTensor : public CudaNode {
- public:
-  CudaLearnedTensor(const GpuPlan& plan, const PlanNode& node, NodeBuffers b)
-      : m_b(std::move(b)),
-        m_map(broadcastMap(plan.values[node.output].shape, plan.params[node.params[0]].shape)),
-        m_n(elementsOf(plan.values[node.output].shape)),
-        m_parameters(elementsOf(plan.params[node.params[0]].shape)),
-        m_multiplies(node.op == "LayerScale") {}
-
-  void forward(cudaStream_t s) override {
-    withElementTypes(m_b.inputBf16[0], m_b.outputBf16, [&](auto in, auto out) {
-      using In = Elem<decltype(in)>;
-      using Out = Elem<decltype(out)>;
-      const LearnedTensorForward<In, Out> f{static_cast<const In*>(m_b.inputs[0]),
-                                            static_cast<Out*>(m_b.output), m_b.params[0], m_map,
-                                            m_multiplies};
-      launchItems(f, m_n, "learnedTensor", s);
-    });
-  }
-
-  void backward(cudaStream_t s) override {
-    withElementTypes(m_b.inputBf16[0], m_b.outputBf16, [&](auto in, auto out) {
-      using In = Elem<decltype(in)>;
-      using Out = Elem<decltype(out)>;
-      const auto* dy = static_cast<const Out*>(m_b.outputGrad);
-      if (m_b.inputGrads[0]) {
-        const LearnedTensorInputGradient<In, Out> f{dy,
-                                                    static_cast<In*>(m_b.inputGrads[0]),
-                                                    m_b.params[0],
-                                                    m_map,
-                                                    m_multiplies,
-                                                    m_b.accumulate[0]};
-        launchItems(f, m_n, "learnedTensorInputGradient", s);
-      }
-      if (m_b.paramGrads[0]) {
-        const LearnedTensorGradient<In, Out> f{static_cast<const In*>(m_b.inputs[0]), dy,
-                                               m_b.paramGrads[0], m_map, m_multiplies};
-        launchItems(f, m_parameters, "learnedTensorGradient", s);
-      }
-    });
-  }
-
- private:
-  NodeBuffers m_b;
-  BroadcastMap m_map;
-  int64_t m_n = 0, m_parameters = 0;
-  bool m_multiplies = false;
-};
-
 // ReduceSum and ReduceMean over some axes (never the batch).
 class CudaReduce : public CudaNode {
  public:
@@ -378,6 +289,50 @@ class CudaMatMul : public CudaNode {
   int64_t m_m = 0, m_k = 0, m_p = 0, m_batches = 0;
 };
 
+// MSE of a prediction against a target of its shape, in f32: per-row sums of squares (the
+// node's rowLoss buffer), then their mean; the target gets no gradient.
+class CudaMse : public CudaNode {
+ public:
+  CudaMse(const GpuPlan& plan, const PlanNode& node, NodeBuffers b) : m_b(std::move(b)) {
+    if (m_b.outputBf16) throw Error("its loss must be f32");
+    const Shape& prediction = plan.values[node.inputs[0]].shape;
+    m_rows = prediction[0];
+    m_count = elementsOf(prediction);
+  }
+
+  void forward(cudaStream_t s) override {
+    withElementTypes(m_b.inputBf16[0], m_b.inputBf16[1], [&](auto p, auto t) {
+      using P = Elem<decltype(p)>;
+      using T = Elem<decltype(t)>;
+      const SquaredErrorRows<P, T> rows{static_cast<const P*>(m_b.inputs[0]),
+                                        static_cast<const T*>(m_b.inputs[1]), m_b.rowLoss,
+                                        m_count / m_rows};
+      launchItems(rows, m_rows, "squaredErrorRows", s);
+    });
+    launchItems(MeanOfRows{m_b.rowLoss, static_cast<float*>(m_b.output), m_rows, m_count}, 1,
+                "meanOfRows", s);
+  }
+
+  void backward(cudaStream_t s) override {
+    if (!m_b.inputGrads[0]) return;
+    withElementTypes(m_b.inputBf16[0], m_b.inputBf16[1], [&](auto p, auto t) {
+      using P = Elem<decltype(p)>;
+      using T = Elem<decltype(t)>;
+      const SquaredErrorGradient<P, T> f{static_cast<const P*>(m_b.inputs[0]),
+                                         static_cast<const T*>(m_b.inputs[1]),
+                                         static_cast<const float*>(m_b.outputGrad),
+                                         static_cast<P*>(m_b.inputGrads[0]),
+                                         m_count,
+                                         m_b.accumulate[0]};
+      launchItems(f, m_count, "squaredErrorGradient", s);
+    });
+  }
+
+ private:
+  NodeBuffers m_b;
+  int64_t m_rows = 0, m_count = 0;
+};
+
 // Whether a rank-4 value passes through the node: channels-last plans store those NHWC.
 bool touchesRank4(const GpuPlan& plan, const PlanNode& node) {
   auto rank4 = [&](int v) { return plan.values[v].shape.size() == 4; };
@@ -386,9 +341,13 @@ bool touchesRank4(const GpuPlan& plan, const PlanNode& node) {
 }  // namespace
 
 const std::vector<std::string>& tensorOps() {
-  static const std::vector<std::string> ops{"Softmax",   "LogSoftmax", "LayerNorm",  "Transpose",
-                                            "Reshape",   "Bias",       "LayerScale", "ReduceMean",
-                                            "ReduceSum", "MatMul"};
+  static const std::vector<std::string> ops = [] {
+    std::vector<std::string> all{"Softmax",    "LogSoftmax", "LayerNorm", "Transpose", "Reshape",
+                                 "ReduceMean", "ReduceSum",  "MatMul",    "MSE"};
+    all.insert(all.end(), broadcastOps().begin(), broadcastOps().end());
+    all.insert(all.end(), pieceOps().begin(), pieceOps().end());
+    return all;
+  }();
   return ops;
 }
 
@@ -400,16 +359,17 @@ std::unique_ptr<CudaNode> makeTensorNode(const GpuPlan& plan, const PlanNode& no
     throw Error(
         "a rank-4 value here is stored channels-last (NHWC), which this op reads as "
         "NCHW; plans of such graphs keep their images NCHW (a job does so by itself)");
+  if (auto broadcast = makeBroadcastNode(plan, node, buffers)) return broadcast;
+  if (auto piece = makePieceNode(plan, node, buffers)) return piece;
   const std::string& op = node.op;
   if (op == "Softmax" || op == "LogSoftmax")
     return std::make_unique<CudaSoftmax>(plan, node, std::move(buffers));
   if (op == "LayerNorm") return std::make_unique<CudaLayerNorm>(plan, node, std::move(buffers));
   if (op == "Transpose") return std::make_unique<CudaTranspose>(plan, node, std::move(buffers));
   if (op == "Reshape") return std::make_unique<CudaReshape>(plan, node, std::move(buffers));
-  if (op == "Bias" || op == "LayerScale")
-    return std::make_unique<CudaLearnedTensor>(plan, node, std::move(buffers));
   if (op == "ReduceMean" || op == "ReduceSum")
     return std::make_unique<CudaReduce>(plan, node, std::move(buffers));
+  if (op == "MSE") return std::make_unique<CudaMse>(plan, node, std::move(buffers));
   return std::make_unique<CudaMatMul>(plan, node, std::move(buffers));
 }
 

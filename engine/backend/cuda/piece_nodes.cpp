@@ -1,0 +1,152 @@
+#include "backend/cuda/piece_nodes.h"
+
+#include <cuda_bf16.h>
+
+#include "backend/cuda/item_kernels.h"
+#include "backend/cuda/tensor_node_support.h"
+
+namespace twb::gpu {
+
+namespace {
+// Where a part of extent `extent` at `start` along `axis` of `whole` lies in it.
+Block blockAlong(const Shape& whole, int64_t axis, int64_t start, int64_t extent) {
+  const int64_t after = productOf(whole.begin() + axis + 1, whole.end());
+  return {extent * after, whole[axis] * after, start * after};
+}
+
+// block (+)= whole at the block's place, or (into) whole at the block's place (+)= block.
+void copyBlock(const void* from, bool fromBf16, void* to, bool toBf16, Block block, bool into,
+               int64_t items, bool accumulate, const char* kernel, cudaStream_t s) {
+  withElementTypes(fromBf16, toBf16, [&](auto fromType, auto toType) {
+    using From = Elem<decltype(fromType)>;
+    using To = Elem<decltype(toType)>;
+    const BlockCopy<From, To> f{static_cast<const From*>(from), static_cast<To*>(to), block, into,
+                                accumulate};
+    launchItems(f, items, kernel, s);
+  });
+}
+
+// Concat: each input writes its block of the output; each input's gradient reads its block.
+class CudaConcat : public CudaNode {
+ public:
+  CudaConcat(const GpuPlan& plan, const PlanNode& node, NodeBuffers b) : m_b(std::move(b)) {
+    const Shape& out = plan.values[node.output].shape;
+    const int64_t axis = node.attrs.at("axis").get<int64_t>();
+    int64_t start = 0;
+    for (int v : node.inputs) {
+      const Shape& in = plan.values[v].shape;
+      m_blocks.push_back(blockAlong(out, axis, start, in[axis]));
+      m_sizes.push_back(elementsOf(in));
+      start += in[axis];
+    }
+  }
+
+  void forward(cudaStream_t s) override {
+    for (size_t k = 0; k < m_blocks.size(); ++k)
+      copyBlock(m_b.inputs[k], m_b.inputBf16[k], m_b.output, m_b.outputBf16, m_blocks[k], true,
+                m_sizes[k], false, "concat", s);
+  }
+
+  void backward(cudaStream_t s) override {
+    for (size_t k = 0; k < m_blocks.size(); ++k)
+      if (m_b.inputGrads[k])
+        copyBlock(m_b.outputGrad, m_b.outputBf16, m_b.inputGrads[k], m_b.inputBf16[k], m_blocks[k],
+                  false, m_sizes[k], m_b.accumulate[k], "concatBackward", s);
+  }
+
+ private:
+  NodeBuffers m_b;
+  std::vector<Block> m_blocks;
+  std::vector<int64_t> m_sizes;
+};
+
+// Slice: entries [start, end) of one axis; its input's gradient is zero outside them.
+class CudaSlice : public CudaNode {
+ public:
+  CudaSlice(const GpuPlan& plan, const PlanNode& node, NodeBuffers b)
+      : m_b(std::move(b)),
+        m_in(elementsOf(plan.values[node.inputs[0]].shape)),
+        m_out(elementsOf(plan.values[node.output].shape)) {
+    const int64_t start = node.attrs.at("start").get<int64_t>();
+    m_block = blockAlong(plan.values[node.inputs[0]].shape, node.attrs.at("axis").get<int64_t>(),
+                         start, node.attrs.at("end").get<int64_t>() - start);
+  }
+
+  void forward(cudaStream_t s) override {
+    copyBlock(m_b.inputs[0], m_b.inputBf16[0], m_b.output, m_b.outputBf16, m_block, false, m_out,
+              false, "slice", s);
+  }
+
+  void backward(cudaStream_t s) override {
+    if (!m_b.inputGrads[0]) return;
+    withElementTypes(m_b.inputBf16[0], m_b.outputBf16, [&](auto in, auto out) {
+      using In = Elem<decltype(in)>;
+      using Out = Elem<decltype(out)>;
+      const SliceGradient<In, Out> f{static_cast<const Out*>(m_b.outputGrad),
+                                     static_cast<In*>(m_b.inputGrads[0]), m_block,
+                                     m_b.accumulate[0]};
+      launchItems(f, m_in, "sliceBackward", s);
+    });
+  }
+
+ private:
+  NodeBuffers m_b;
+  int64_t m_in = 0, m_out = 0;
+  Block m_block;
+};
+
+// PrependTokens: (N, T, ...) -> (N, count + T, ...), the learned tokens (f32) first.
+class CudaPrependTokens : public CudaNode {
+ public:
+  CudaPrependTokens(const GpuPlan& plan, const PlanNode& node, NodeBuffers b) : m_b(std::move(b)) {
+    const Shape& out = plan.values[node.output].shape;
+    m_samples = out[0];
+    m_row = elementsOf(out) / m_samples;
+    m_prefix = elementsOf(plan.params[node.params[0]].shape);
+  }
+
+  void forward(cudaStream_t s) override {
+    withElementTypes(m_b.inputBf16[0], m_b.outputBf16, [&](auto in, auto out) {
+      using In = Elem<decltype(in)>;
+      using Out = Elem<decltype(out)>;
+      const PrependTokensForward<In, Out> f{static_cast<const In*>(m_b.inputs[0]), m_b.params[0],
+                                            static_cast<Out*>(m_b.output), m_row, m_prefix};
+      launchItems(f, m_samples * m_row, "prependTokens", s);
+    });
+  }
+
+  void backward(cudaStream_t s) override {
+    if (m_b.inputGrads[0])
+      copyBlock(m_b.outputGrad, m_b.outputBf16, m_b.inputGrads[0], m_b.inputBf16[0],
+                {m_row - m_prefix, m_row, m_prefix}, false, m_samples * (m_row - m_prefix),
+                m_b.accumulate[0], "prependTokensInputGradient", s);
+    if (!m_b.paramGrads[0]) return;
+    withElementType(m_b.outputBf16, [&](auto out) {
+      using Out = Elem<decltype(out)>;
+      const PrependTokensGradient<Out> f{static_cast<const Out*>(m_b.outputGrad), m_b.paramGrads[0],
+                                         m_row, m_samples};
+      launchItems(f, m_prefix, "prependTokensGradient", s);
+    });
+  }
+
+ private:
+  NodeBuffers m_b;
+  int64_t m_samples = 0, m_row = 0, m_prefix = 0;
+};
+}  // namespace
+
+const std::vector<std::string>& pieceOps() {
+  static const std::vector<std::string> ops{"Concat", "Slice", "PrependTokens"};
+  return ops;
+}
+
+std::unique_ptr<CudaNode> makePieceNode(const GpuPlan& plan, const PlanNode& node,
+                                        NodeBuffers& buffers) {
+  if (node.op == "Concat") return std::make_unique<CudaConcat>(plan, node, std::move(buffers));
+  if (node.op == "Slice") return std::make_unique<CudaSlice>(plan, node, std::move(buffers));
+  if (node.op == "PrependTokens")
+    return std::make_unique<CudaPrependTokens>(plan, node, std::move(buffers));
+  return nullptr;
+}
+
+}  // namespace twb::gpu
