@@ -273,16 +273,70 @@ class TestCudaNodesHost : public QObject {
              (std::string(c.name) + ": worst " + std::to_string(worst) + " at " + where).c_str());
   }
 
-  // Each tensor op the backend lists, which a job's device check trusts, has a case above.
+  // Each tensor op the backend lists, which a job's device check trusts, has a case above
+  // (Dropout, whose masks are not the CPU's, has its own test below).
   void everyTensorOpHasACase() {
     const auto all = cases();
     for (const std::string& op : gpu::tensorOps()) {
+      if (op == "Dropout") continue;
       const bool covered = std::any_of(all.begin(), all.end(), [&](const Case& c) {
         return std::any_of(c.spec.nodes.begin(), c.spec.nodes.end(),
                            [&](const NodeSpec& n) { return n.op == op; });
       });
       QVERIFY2(covered, op.c_str());
     }
+  }
+
+  // Dropout draws each element's mask from the step's seed, the node and the element: a rate of
+  // p zeroed, the rest scaled by 1 / (1 - p), backward through the same mask, the same mask for
+  // the same seed and another for the next step's; in inference, the input unchanged.
+  void dropoutDrawsItsMaskFromTheStepSeed() {
+    const float p = 0.3f;
+    const ModelSpec spec =
+        model({input("x", {100, 100})}, {{"y", "Dropout", {"x"}, {{"p", p}}}}, {"y"});
+    const int64_t batch = 3, n = batch * 100 * 100;
+    std::vector<float> x(n), dy(n), y(n), dx(n, 7.f);
+    std::mt19937 rng(3);
+    std::normal_distribution<float> normal(0.f, 1.f);
+    for (int64_t i = 0; i < n; ++i) x[i] = normal(rng), dy[i] = normal(rng);
+    gpu::StepScalars scalars;
+    auto run = [&](bool training, uint64_t seed, bool accumulate) {
+      GpuExecOptions options;
+      options.training = training;
+      const gpu::GpuPlan plan = GpuExecutor::lower(Graph::build(spec, batch), options);
+      gpu::NodeBuffers b;
+      b.inputs = {x.data()};
+      b.inputBf16 = {false};
+      b.inputGrads = {dx.data()};
+      b.accumulate = {accumulate};
+      b.output = y.data();
+      b.outputGrad = dy.data();
+      b.scalars = &scalars;
+      scalars.seed = seed;
+      const auto node = gpu::makeTensorNode(plan, plan.nodes[0], b);
+      node->forward(nullptr);
+      if (training) node->backward(nullptr);
+    };
+    run(true, 41, false);
+    int64_t zeroed = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const bool kept = y[i] != 0.f;
+      zeroed += !kept;
+      QCOMPARE(y[i], kept ? x[i] / (1.f - p) : 0.f);
+      QCOMPARE(dx[i], kept ? dy[i] / (1.f - p) : 0.f);
+    }
+    QVERIFY2(std::abs(double(zeroed) / n - p) < 0.015, std::to_string(zeroed).c_str());
+    const std::vector<float> first = y, firstGrad = dx;
+    run(true, 41, true);  // the same seed: the same mask; backward adds to what dx holds
+    QVERIFY(y == first);
+    for (int64_t i = 0; i < n; ++i) QCOMPARE(dx[i], 2 * firstGrad[i]);
+    run(true, 42, false);  // the next step's seed: about 2 p (1 - p) of the elements change
+    int64_t changed = 0;
+    for (int64_t i = 0; i < n; ++i) changed += (y[i] == 0.f) != (first[i] == 0.f);
+    QVERIFY2(std::abs(double(changed) / n - 2 * p * (1 - p)) < 0.02,
+             std::to_string(changed).c_str());
+    run(false, 42, false);
+    QVERIFY(y == x);
   }
 
   // A channels-last plan stores rank-4 values NHWC, which these nodes do not read: refused with

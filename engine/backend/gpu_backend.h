@@ -103,6 +103,9 @@ class GpuSession {
   // A whole training step: inputs to the GPU, forward, backward, optimizer update, loss and
   // logits back; returns once they are on the host (loss(), logits()).
   virtual void step(float lr) = 0;
+  // The seed of the following steps' random draws (dropout's masks, from it, the node and the
+  // element), as the CPU executor's setRandomSeed: a resumed run draws the same masks.
+  virtual void setRandomSeed(uint64_t seed) = 0;
   // The same in parts, so that the next batch is loaded and copied while this one computes:
   // prefetch() copies the staged inputs to the GPU on a copy stream (after the step that
   // still reads the previous ones has taken them); launchStep() starts a step on the

@@ -52,6 +52,7 @@ class GpuExecutor {
               int64_t steps = 0);
   void download(ParameterStore& params, const std::vector<float*>& state = {});
   void step(float lr) { m_session->step(lr); }
+  void setRandomSeed(uint64_t seed) { m_session->setRandomSeed(seed); }
   float loss() const { return m_session->loss(); }
   const float* logits() const { return m_session->logits(); }
   gpu::GpuSession& session() { return *m_session; }

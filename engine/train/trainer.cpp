@@ -89,6 +89,11 @@ class TrainingRun {
            every(m_job.evalEverySteps) || step == m_totalSteps ||
            m_state.batchInEpoch + 1 >= m_stepsPerEpoch;
   }
+  // The seed of this step's random draws (dropout's masks) on `rank`: the same after a resume.
+  uint64_t stepSeed(int rank) const {
+    return mixSeed(m_job.seed, static_cast<uint64_t>(m_state.step),
+                   0xd0 + (static_cast<uint64_t>(rank) << 8));
+  }
   // A GPU run's parameters and optimizer state back in the ParameterStore and the Optimizer,
   // which evaluation, checkpoints and the saved model read: once a step, however many of them
   // read it (the end of a run evaluates, writes the model and a checkpoint).
@@ -450,15 +455,14 @@ TrainResult TrainingRun::run() {
           static_cast<float>(learningRate(m_job.schedule, m_lr, m_state.step, m_totalSteps));
       bool agreedStop = false;
       if (m_gpu) {  // forward, backward and update: one CUDA graph, or timed launches
+        m_gpu->setRandomSeed(stepSeed(0));
         if (profiled)
           m_gpuTimes = m_gpu->session().profiledStep(lr);
         else
           m_gpu->step(lr);
         times.optimizerStart = steadyMicros();
       } else {
-        const uint64_t rank = m_strategy ? static_cast<uint64_t>(m_strategy->rank()) : 0;
-        m_exec->setRandomSeed(
-            mixSeed(m_job.seed, static_cast<uint64_t>(m_state.step), 0xd0 + (rank << 8)));
+        m_exec->setRandomSeed(stepSeed(m_strategy ? m_strategy->rank() : 0));
         m_exec->forward();
         m_exec->backward();
         // Ranks agree on stopping before the optimizer; one process looks again after the step.

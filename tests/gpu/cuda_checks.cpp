@@ -659,11 +659,54 @@ void badDevicesAreRefused() {
   const Graph big = Graph::build(mlpWithLoss({512, 256}), huge);
   expectError("batch 100000000", [&] { GpuExecutor(big, ParameterStore{}, {}); },
               {"batch 100000000", "GiB of GPU memory", "free"});
-  // Dropout has no CUDA kernel yet.
-  const ModelSpec mobilenet = templateWithLoss("mobilenet-v2-cifar", nullptr);
-  expectError("mobilenet-v2-cifar on cuda",
-              [&] { chooseDevice("cuda", Graph::build(mobilenet, 8)); },
-              {"device: cuda", "no CUDA kernel", "Dropout"});
+  // Embedding has no CUDA kernel yet.
+  ModelSpec embedding;
+  embedding.name = "embedding";
+  embedding.inputs = {{"ids", {6}, DType::s32}};
+  embedding.nodes = {
+      {"embed", "Embedding", {"ids"}, {{"num_embeddings", 10}, {"embedding_dim", 4}}}};
+  embedding.outputs = {"embed"};
+  expectError("an Embedding on cuda", [&] { chooseDevice("cuda", Graph::build(embedding, 8)); },
+              {"device: cuda", "no CUDA kernel", "Embedding"});
+}
+
+// Dropout on the GPU: a rate of p zeroed, the rest scaled by 1 / (1 - p), the input gradient
+// through the same mask, another mask for another step's seed (tests/tst_cuda_nodes_host runs the
+// same node on the host).
+void dropoutKeepsItsRate() {
+  const float p = 0.3f;
+  const int64_t batch = 64;
+  const Graph graph = Graph::build(oneOp({1000}, {{"drop", "Dropout", {"x"}, {{"p", p}}}}), batch);
+  GpuExecOptions options;
+  options.cudaGraph = false;
+  options.inputGradients = true;
+  GpuExecutor gpu(graph, ParameterStore{}, options);
+  const int64_t n = batch * 1000;
+  std::vector<float> x(static_cast<size_t>(n)), dy(x.size());
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = normal(rng), dy[i] = normal(rng);
+  std::memcpy(gpu.inputBuffer("x"), x.data(), 4 * x.size());
+  std::vector<std::vector<float>> masks;
+  for (uint64_t seed : {11, 12}) {
+    gpu.setRandomSeed(seed);
+    gpu.session().setGradient("drop", dy);
+    gpu.session().forward();
+    gpu.session().backward();
+    const std::vector<float> y = gpu.session().read("drop"), dx = gpu.session().readGradient("x");
+    int64_t zeroed = 0, wrong = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+      const bool kept = y[i] != 0.f;
+      zeroed += !kept;
+      wrong += y[i] != (kept ? x[i] / (1.f - p) : 0.f) || dx[i] != (kept ? dy[i] / (1.f - p) : 0.f);
+    }
+    check(std::abs(double(zeroed) / n - p) < 0.01 && wrong == 0,
+          "dropout p 0.3, seed " + std::to_string(seed) + ": " + std::to_string(zeroed) + " of " +
+              std::to_string(n) + " zeroed, " + std::to_string(wrong) +
+              " kept values or gradients not scaled by 1 / (1 - p)");
+    masks.push_back(y);
+  }
+  check(masks[0] != masks[1], "dropout: another seed draws another mask");
 }
 
 // Every check, by the name --only takes.
@@ -704,6 +747,7 @@ const std::vector<std::pair<std::string, std::function<void()>>> kChecks{
     {"profiles", profiledStepsTimeEveryLayer},
     {"NVML", nvmlReadsTheSameGpu},
     {"bad devices", badDevicesAreRefused},
+    {"dropout", dropoutKeepsItsRate},
     {"resume", [] { resumeIsBitIdentical("mlp", kMlp); }},
     {"resume, cnn-small with batch norm", [] { resumeIsBitIdentical("cnn-small", kCnn); }},
     {"Fashion-MNIST", [] { trainsFashionMnistLikeTheCpu("mlp", kMlp, 2); }},

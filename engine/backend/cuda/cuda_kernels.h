@@ -47,6 +47,7 @@ struct StepScalars {
   float lr = 0;
   float stepSize = 0;         // adam: lr / (1 - beta1^t)
   float correction2Sqrt = 1;  // adam: sqrt(1 - beta2^t)
+  uint64_t seed = 0;          // dropout's masks (GpuSession::setRandomSeed)
 };
 
 struct UpdateConstants {

@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/lt_matmul.h"
 #include "backend/gpu_backend.h"
 #include "core/error.h"
@@ -33,6 +34,7 @@ struct NodeBuffers {
   float* batchStats = nullptr;     // batch (per channel) or layer norm's (per row) mean and 1/dev
   float* partialSums = nullptr;
   float* rowLoss = nullptr;
+  const StepScalars* scalars = nullptr;  // this step's, on the device (dropout's seed)
   void* workspace = nullptr;
   size_t workspaceBytes = 0;
 };

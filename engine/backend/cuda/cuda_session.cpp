@@ -130,6 +130,7 @@ NodeBuffers CudaSession::buffersOf(size_t n, std::vector<bool>& gradientWritten)
   b.batchStats = reinterpret_cast<float*>(at(m_memory.batchStats[n]));
   b.partialSums = reinterpret_cast<float*>(at(m_memory.partialSums[n]));
   b.rowLoss = reinterpret_cast<float*>(at(m_memory.rowLoss[n]));
+  b.scalars = reinterpret_cast<const StepScalars*>(at(m_memory.scalars));
   b.workspace = at(m_memory.workspace);
   b.workspaceBytes = static_cast<size_t>(m_memory.workspaceBytes);
   return b;
@@ -228,6 +229,9 @@ void CudaSession::takePrefetched() {
 }
 
 void CudaSession::enqueueInputs() {
+  // The step's scalars first: dropout reads the seed in forward, the update the rest.
+  TWB_CUDA(cudaMemcpyAsync(at(m_memory.scalars), m_hostScalars, sizeof(StepScalars),
+                           cudaMemcpyHostToDevice, m_stream));
   for (int v : m_plan.inputs) {
     const MemoryPlan::Value& slot = m_memory.values[v];
     const Shape& shape = m_plan.values[v].shape;
@@ -260,9 +264,7 @@ void CudaSession::enqueueBackward() {
 
 void CudaSession::enqueueUpdate() {
   if (m_memory.trainableElements == 0) return;  // nothing to update; an empty grid is refused
-  auto* scalars = reinterpret_cast<StepScalars*>(at(m_memory.scalars));
-  TWB_CUDA(cudaMemcpyAsync(scalars, m_hostScalars, sizeof(StepScalars), cudaMemcpyHostToDevice,
-                           m_stream));
+  const auto* scalars = reinterpret_cast<const StepScalars*>(at(m_memory.scalars));
   const PlanOptimizer& o = m_plan.optimizer;
   const UpdateConstants c{o.momentum, o.weightDecay, o.beta1, o.beta2, o.eps, o.nesterov};
   float* w = reinterpret_cast<float*>(at(m_memory.params));

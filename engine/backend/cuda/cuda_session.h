@@ -33,6 +33,7 @@ class CudaSession : public GpuSession {
   int64_t optimizerSteps() const override { return m_optimizerSteps; }
 
   void step(float lr) override;
+  void setRandomSeed(uint64_t seed) override { m_hostScalars->seed = seed; }
   void prefetch() override;
   void launchStep(float lr) override;
   void finishStep() override;

@@ -4,12 +4,13 @@
 
 #include <cstdint>
 
+#include "backend/cuda/dropout_ops.h"
 #include "backend/cuda/index_ops.h"
 #include "backend/cuda/row_ops.h"
 
 // Runs f(i) for every i < items, one GPU thread an item, on `stream`: the launcher of the ops
-// whose per-item work row_ops.h and index_ops.h define (host code too, which tests run on the
-// CPU). `kernel` names the launch in errors.
+// whose per-item work row_ops.h, index_ops.h and dropout_ops.h define (host code too, which tests
+// run on the CPU). `kernel` names the launch in errors.
 namespace twb::gpu {
 
 template <typename F>
@@ -41,5 +42,6 @@ void launchItems(const F& f, int64_t items, const char* kernel, cudaStream_t str
   TWB_ITEMS_PAIR_OUT(X, BinaryForward) TWB_ITEMS_PAIR_OUT(X, BinaryGradient) \
   TWB_ITEMS_IN_OUT(X, BlockCopy) TWB_ITEMS_IN_OUT(X, SliceGradient) \
   TWB_ITEMS_IN_OUT(X, PrependTokensForward) TWB_ITEMS_T(X, PrependTokensGradient) \
-  TWB_ITEMS_IN_OUT(X, SquaredErrorRows) TWB_ITEMS_IN_OUT(X, SquaredErrorGradient) X(MeanOfRows)
+  TWB_ITEMS_IN_OUT(X, SquaredErrorRows) TWB_ITEMS_IN_OUT(X, SquaredErrorGradient) X(MeanOfRows) \
+  TWB_ITEMS_T(X, DropoutItems)
 // clang-format on

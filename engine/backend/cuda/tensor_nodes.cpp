@@ -333,6 +333,41 @@ class CudaMse : public CudaNode {
   int64_t m_rows = 0, m_count = 0;
 };
 
+// Dropout: in training, each element kept (scaled by 1 / (1 - p)) or zeroed by a draw from the
+// step's seed (dropout_ops.h), forward and backward alike; in inference, a copy.
+class CudaDropout : public CudaNode {
+ public:
+  CudaDropout(const GpuPlan& plan, const PlanNode& node, NodeBuffers b)
+      : m_b(std::move(b)),
+        m_n(elementsOf(plan.values[node.output].shape)),
+        m_node(static_cast<uint64_t>(&node - plan.nodes.data())),
+        m_p(plan.training ? node.attrs.at("p").get<float>() : 0.f) {
+    requireSamePrecision(m_b);
+  }
+
+  void forward(cudaStream_t s) override { run(m_b.inputs[0], m_b.output, false, "dropout", s); }
+
+  void backward(cudaStream_t s) override {
+    if (m_b.inputGrads[0])
+      run(m_b.outputGrad, m_b.inputGrads[0], m_b.accumulate[0], "dropoutBackward", s);
+  }
+
+ private:
+  void run(const void* from, void* to, bool accumulate, const char* kernel, cudaStream_t s) const {
+    withElementType(m_b.outputBf16, [&](auto type) {
+      using T = Elem<decltype(type)>;
+      const DropoutItems<T> f{
+          static_cast<const T*>(from), static_cast<T*>(to), m_b.scalars, m_node, m_p, accumulate};
+      launchItems(f, m_n, kernel, s);
+    });
+  }
+
+  NodeBuffers m_b;
+  int64_t m_n = 0;
+  uint64_t m_node = 0;
+  float m_p = 0.f;  // 0 in inference: every element kept, unscaled
+};
+
 // Whether a rank-4 value passes through the node: channels-last plans store those NHWC.
 bool touchesRank4(const GpuPlan& plan, const PlanNode& node) {
   auto rank4 = [&](int v) { return plan.values[v].shape.size() == 4; };
@@ -343,7 +378,7 @@ bool touchesRank4(const GpuPlan& plan, const PlanNode& node) {
 const std::vector<std::string>& tensorOps() {
   static const std::vector<std::string> ops = [] {
     std::vector<std::string> all{"Softmax",    "LogSoftmax", "LayerNorm", "Transpose", "Reshape",
-                                 "ReduceMean", "ReduceSum",  "MatMul",    "MSE"};
+                                 "ReduceMean", "ReduceSum",  "MatMul",    "MSE",       "Dropout"};
     all.insert(all.end(), broadcastOps().begin(), broadcastOps().end());
     all.insert(all.end(), pieceOps().begin(), pieceOps().end());
     return all;
@@ -370,6 +405,7 @@ std::unique_ptr<CudaNode> makeTensorNode(const GpuPlan& plan, const PlanNode& no
   if (op == "ReduceMean" || op == "ReduceSum")
     return std::make_unique<CudaReduce>(plan, node, std::move(buffers));
   if (op == "MSE") return std::make_unique<CudaMse>(plan, node, std::move(buffers));
+  if (op == "Dropout") return std::make_unique<CudaDropout>(plan, node, std::move(buffers));
   return std::make_unique<CudaMatMul>(plan, node, std::move(buffers));
 }
 
