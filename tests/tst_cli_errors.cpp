@@ -365,12 +365,16 @@ class TestCliErrors : public QObject {
     QTest::newRow("quantize --max-drop -3")
         << QStringList{"quantize", "m.twbm", "--calib",    "fashion-mnist",
                        "--out",    "q.twbm", "--max-drop", "-3"}
-        << "--max-drop: must be a number >= 0, got -3";
+        << "--max-drop: must be a number within [0, 100], got -3";
+    QTest::newRow("quantize --max-drop 150")
+        << QStringList{"quantize", "model.twbm", "--calib",    "fashion-mnist",
+                       "--out",    "q.twbm",     "--max-drop", "150"}
+        << "--max-drop: must be a number within [0, 100], got 150";
     QTest::newRow("client quantize --max-drop nan")
         << QStringList{"client",        "--node",     "unix:/nonexistent/n.sock",
                        "quantize",      "j0001",      "--calib",
                        "fashion-mnist", "--max-drop", "nan"}
-        << "--max-drop: must be a number >= 0, got nan";
+        << "--max-drop: must be a number within [0, 100], got nan";
     // The client names its own options, not the node's fields they become.
     QTest::newRow("client quantize --observer kl")
         << QStringList{"client",     "--node", "unix:/nonexistent/n.sock", "quantize", "j0001",
@@ -432,7 +436,7 @@ class TestCliErrors : public QObject {
                                  << "--samples: must be a whole number >= 1, got 0";
     QTest::newRow("negative --max-drop")
         << QStringList{"--calib", "synthetic:1x28x28:10", "--max-drop", "-1"}
-        << "--max-drop: must be a number >= 0, got -1";
+        << "--max-drop: must be a number within [0, 100], got -1";
     QTest::newRow("unknown observer") << QStringList{"--calib", "synthetic:1x28x28:10", "--observer", "kl"}
                                       << "--observer: kl not in {minmax,percentile,entropy}";
     QTest::newRow("--report into a folder that does not exist")

@@ -327,7 +327,7 @@ void addClientCommand(CLI::App& app, int& exitCode) {
   quantize->add_option("--scheme", args.scheme, "per-channel or local")
       ->check(CLI::IsMember(kSchemeNames));
   quantize->add_option("--max-drop", args.maxDrop, "Largest accuracy drop allowed, in points")
-      ->check(numberWithin(0));
+      ->check(numberWithin(0, 100));
   quantize->callback([&exitCode] {
     v1::SubmitJobRequest request;
     auto* q = request.mutable_quantize();

@@ -94,7 +94,7 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
       ->check(countAtLeast(1));
   cmd->add_option("--max-drop", args.maxDrop,
                   "Accuracy-aware: keep sensitive layers in fp32 until the drop is <= P points")
-      ->check(numberWithin(0));
+      ->check(numberWithin(0, 100));
   cmd->add_flag("--sensitivity", args.sensitivity, "Measure each layer's accuracy change alone");
   cmd->add_option("--eval", args.eval, "Evaluation dataset (default: the calibration dataset's "
                                        "test split)");

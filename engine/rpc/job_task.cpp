@@ -56,7 +56,9 @@ QuantizeOptions quantizeOptions(const nlohmann::json& task) {
   const std::string& scheme = options.calibration.scheme;
   if (std::find(kSchemeNames.begin(), kSchemeNames.end(), scheme) == kSchemeNames.end())
     throw Error("scheme: '" + scheme + "' is not per-channel or local");
-  if (options.maxDrop && *options.maxDrop < 0) throw Error("max_drop: must be >= 0");
+  if (options.maxDrop && !(*options.maxDrop >= 0 && *options.maxDrop <= 100))
+    throw Error("max_drop: must be within [0, 100] points, got " +
+                std::to_string(*options.maxDrop));
   return options;
 }
 

@@ -64,8 +64,9 @@ nlohmann::json quantizeModel(const ModelFile& fp32, const std::shared_ptr<const 
                              const Normalization& normalization, const QuantizeOptions& options,
                              const std::string& outPath,
                              const std::function<bool(const std::string&, double)>& progress) {
-  if (options.maxDrop && *options.maxDrop < 0)
-    throw Error("max drop must be >= 0 points (is " + std::to_string(*options.maxDrop) + ")");
+  if (options.maxDrop && !(*options.maxDrop >= 0 && *options.maxDrop <= 100))
+    throw Error("max drop must be within [0, 100] points (is " + std::to_string(*options.maxDrop) +
+                ")");
   if (fp32.quant) throw Error("the model is already quantized; quantize its fp32 original");
   InferenceModel model = rewriteForInference(fp32.spec, fp32.params);
   const std::vector<float> samples =
