@@ -506,6 +506,10 @@ class NodeServiceTest : public QObject {
     // A path the job does not have fails every trial alike: the node's check of the first says so.
     QTest::newRow("misspelt path") << R"({"parameters": {"optimizer.lrr": [0.01, 0.1]}})"
                                    << "optimizer.lrr: unknown field (trial 0, checked on node ";
+    // A value only a later trial has fails only that trial: every trial is checked first.
+    QTest::newRow("a later trial's value")
+        << R"({"parameters": {"batch": [32, 0]}})"
+        << "batch: must be > 0, got 0 (trial 1, checked on node ";
   }
   void aBadSweepIsRefusedAtItsField() {
     QFETCH(QString, sweep);

@@ -87,7 +87,7 @@ int runSweepCommand(const std::string& jobPath, std::vector<NodeTarget> nodes, N
   SweepRunner runner(std::move(nodes), std::move(access), folderOfJobFile(jobPath));
   runner.checkNodesAnswer();
   try {
-    runner.checkFirstTrial(plan);
+    runner.checkTrials(plan);
   } catch (const Error& e) {
     throw Error(jobPath + ": " + e.what());
   }

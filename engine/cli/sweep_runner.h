@@ -42,9 +42,10 @@ class SweepRunner {
   // The checks the workbench's Job tab makes before it starts a sweep, each one error rather
   // than a failed trial after another. Throws "--node NAME: ..." when a node does not answer.
   void checkNodesAnswer() const;
-  // Throws the node's reasons when the node trial 0 goes to refuses it: a misspelt path
-  // (`optimizer.lrr`) would fail every trial alike.
-  void checkFirstTrial(const SweepPlan& plan) const;
+  // Throws the node's reasons, naming the trial and its values, when the first node refuses a
+  // trial (a misspelt path, `optimizer.lrr`, fails every trial alike; a value, batch 0, one) or
+  // another node refuses the first trial (its data, devices or build).
+  void checkTrials(const SweepPlan& plan) const;
 
   // `onEnded` is called once per trial as it ends, one call at a time. With `stop` set, running
   // trials are cancelled and the rest are not started.
