@@ -35,6 +35,7 @@ class ModelFormat {
   // Writes the model `spec` to `path`, with the weights of `source` (the file the model was
   // opened from, in any format the workbench reads; empty: none) for every layer the edits left
   // as it was, the others initialised afresh; `note` says which. False with `error` saying why.
+  // Called on a worker thread, as read() is.
   virtual bool write(const QJsonObject& spec, const QString& source, const QString& path,
                      QString* note, QString* error) const {
     Q_UNUSED(spec) Q_UNUSED(source) Q_UNUSED(path) Q_UNUSED(note)

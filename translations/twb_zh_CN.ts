@@ -1986,6 +1986,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>Opening %1…</source>
         <translation>正在打开 %1…</translation>
     </message>
+    <message>
+        <source>Saving %1…</source>
+        <translation>正在保存 %1…</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ModelGraphView</name>

@@ -162,7 +162,7 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
     m_status->setStyleSheet({});
     m_status->setText(tr("Opening %1 cancelled; the model shown is as it was.").arg(path));
   });
-  m_readers.setMaxThreadCount(1);  // reads end in the order they began
+  m_workers.setMaxThreadCount(1);  // reads and saves end in the order they began
   showReading({});
 
   auto* top = new QHBoxLayout;
@@ -339,7 +339,7 @@ bool ModelDesigner::openFile(const QString& path) {
 void ModelDesigner::readModelFile(const QString& path, const plugins::ModelFormat& format) {
   const quint64 ticket = ++m_readTicket;
   showReading(path);
-  m_readers.start([this, path, &format, ticket] {
+  m_workers.start([this, path, &format, ticket] {
     QString error;
     const QJsonObject spec = format.read(path, &error);
     QMetaObject::invokeMethod(this, [this, path, spec, error, ticket] {
@@ -361,11 +361,15 @@ void ModelDesigner::abandonReading() {
 
 void ModelDesigner::showReading(const QString& path) {
   m_readingPath = path;
-  m_reading->setVisible(!path.isEmpty());
-  m_cancelReading->setVisible(!path.isEmpty());
+  showBusy();
   if (path.isEmpty()) return;
   m_status->setStyleSheet({});
   m_status->setText(tr("Opening %1…").arg(path));
+}
+
+void ModelDesigner::showBusy() {
+  m_reading->setVisible(!m_readingPath.isEmpty() || m_saves > 0);
+  m_cancelReading->setVisible(!m_readingPath.isEmpty());  // a save cannot stop half-written
 }
 
 void ModelDesigner::chooseSaveFile() {
@@ -380,27 +384,43 @@ void ModelDesigner::chooseSaveFile() {
 
 bool ModelDesigner::saveFile(const QString& path) {
   const QString suffix = QFileInfo(path).suffix().toLower();
-  QString note, error;
   if (suffix == "json") {
     QSaveFile file(path);
-    if (file.open(QIODevice::WriteOnly) &&
-        file.write(QJsonDocument(m_document.spec()).toJson()) >= 0 && file.commit())
-      note = tr("the spec alone, no weights");
-    else
-      error = tr("Cannot write %1: %2").arg(path, file.errorString());
-  } else {
-    const auto format =
-        std::find_if(m_formats.begin(), m_formats.end(), [&](const plugins::ModelFormat* f) {
-          return f->writes() && f->suffixes().contains(suffix);
-        });
-    if (format == m_formats.end())
-      error = tr("%1: no plugin writes .%2 files (Help > Plugins)").arg(path, suffix);
-    else
-      (*format)->write(m_document.spec(), m_source, path, &note, &error);
+    const bool ok = file.open(QIODevice::WriteOnly) &&
+                    file.write(QJsonDocument(m_document.spec()).toJson()) >= 0 && file.commit();
+    showSaved(path, tr("the spec alone, no weights"),
+              ok ? QString() : tr("Cannot write %1: %2").arg(path, file.errorString()));
+    return ok;
   }
+  const auto format = std::find_if(
+      m_formats.begin(), m_formats.end(),
+      [&](const plugins::ModelFormat* f) { return f->writes() && f->suffixes().contains(suffix); });
+  if (format == m_formats.end()) {
+    showSaved(path, {}, tr("%1: no plugin writes .%2 files (Help > Plugins)").arg(path, suffix));
+    return false;
+  }
+  // Off the GUI thread: the weights are read from the source file again and written out (a
+  // large model takes seconds). The model as it is now is what gets saved.
+  ++m_saves;
+  showBusy();
+  m_status->setStyleSheet({});
+  m_status->setText(tr("Saving %1…").arg(path));
+  m_workers.start([this, path, format = *format, spec = m_document.spec(), source = m_source] {
+    QString note, error;
+    format->write(spec, source, path, &note, &error);
+    QMetaObject::invokeMethod(this, [this, path, note, error] {
+      --m_saves;
+      showBusy();
+      showSaved(path, note, error);
+    });
+  });
+  return true;
+}
+
+void ModelDesigner::showSaved(const QString& path, const QString& note, const QString& error) {
   m_status->setStyleSheet(error.isEmpty() ? QString() : QString("color: #d93025"));
   m_status->setText(error.isEmpty() ? tr("Saved %1: %2.").arg(path, note) : error);
-  return error.isEmpty();
+  emit fileSaved(path, error.isEmpty());
 }
 
 }  // namespace twb::ui

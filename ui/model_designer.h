@@ -51,7 +51,10 @@ class ModelDesigner : public QWidget {
   void setModelFormats(const QList<const plugins::ModelFormat*>& formats) { m_formats = formats; }
   // Saves the model as a spec (.json) or in a plugin's format that writes (by the suffix): a
   // model opened from a model file keeps that file's weights where its layers did not change.
-  // Says what was written, or why not, in the status line.
+  // A plugin's format is written off the GUI thread, with the busy bar (no Cancel: a save does
+  // not stop half-written); fileSaved() says when it is done. Says what was written, or why
+  // not, in the status line. False when refused at once (no plugin writes the suffix, a spec
+  // that cannot be written).
   bool saveFile(const QString& path);
   // Groups the selected nodes into the block `name` (the Group button, without its dialog);
   // false with the reason in the status line.
@@ -65,6 +68,9 @@ class ModelDesigner : public QWidget {
   // A model file openFile() read is shown (true), or was refused (the reason in the status line)
   // or cancelled (false).
   void fileOpened(const QString& path, bool ok);
+  // A save of saveFile() is done (at once for a spec or a refusal): written (true) or not (the
+  // reason in the status line).
+  void fileSaved(const QString& path, bool ok);
 
  private:
   void showState();
@@ -73,6 +79,8 @@ class ModelDesigner : public QWidget {
   bool openSpec(const QJsonObject& spec, const QString& error, const QString& source = {});
   void readModelFile(const QString& path, const plugins::ModelFormat& format);
   void showReading(const QString& path);  // empty: none
+  void showBusy();                        // the busy bar while a read or a save is in flight
+  void showSaved(const QString& path, const QString& note, const QString& error);
   // Stops waiting for the model file being read, if one is: its model is dropped when it comes.
   void abandonReading();
   void chooseFile();
@@ -96,8 +104,11 @@ class ModelDesigner : public QWidget {
   QProgressBar* m_reading;
   QPushButton* m_cancelReading;
   QString m_readingPath;     // the model file being read; empty: none
+  int m_saves = 0;           // saves in flight
   quint64 m_readTicket = 0;  // the read whose model is wanted: a later ticket drops an earlier's
-  QThreadPool m_readers;     // last: a read in flight ends before the designer is taken apart
+  // Reads and saves, one at a time in the order they began; last: one in flight ends before
+  // the designer is taken apart.
+  QThreadPool m_workers;
 };
 
 }  // namespace twb::ui

@@ -533,7 +533,10 @@ void WorkbenchGuiTest::anOpenedJobFindsItsFilesBesideIt() {
   QVERIFY2(designer.document().boxes().contains("logits"),
            qPrintable(designer.document().boxes().join(' ')));
   // Saved again, the file's weights are kept for every layer: the edits left each as it was.
+  QSignalSpy saved(&designer, &ui::ModelDesigner::fileSaved);
   QVERIFY(designer.saveFile(folder + "/saved.twbm"));
+  QVERIFY(saved.wait(twb::test::timeScaled(30000)));
+  QCOMPARE(saved.last(), QVariantList({folder + "/saved.twbm", true}));
   QVERIFY2(
       status->text().contains(QRegularExpression("kept for (\\d+) of \\1 parameters; new: none")),
       qPrintable(status->text()));

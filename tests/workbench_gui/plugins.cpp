@@ -105,7 +105,20 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
     // layers left as they were (tst_model_file checks the values), and the file opens.
     designer.document().setAttribute("logits", "out_features", 12);
     const QString edited = data.filePath("edited.twbm");
+    // Written off the GUI thread: the busy bar shows, without Cancel (a save does not stop
+    // half-written), until fileSaved says it is done.
+    window.tabs()->setCurrentWidget(&designer);
+    QSignalSpy saved(&designer, &ui::ModelDesigner::fileSaved);
     QVERIFY(designer.saveFile(edited));
+    auto* busy = designer.findChild<QProgressBar*>("designerReading");
+    QVERIFY(busy->isVisible());
+    QVERIFY(!designer.findChild<QPushButton*>("designerCancelReading")->isVisible());
+    QVERIFY2(designer.findChild<QLabel*>("designerStatus")->text().startsWith("Saving "),
+             qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
+    QVERIFY(window.grab().save(TWB_BINARY_DIR "/screenshots/designer-saving.png"));
+    QVERIFY(saved.wait(twb::test::timeScaled(30000)));
+    QCOMPARE(saved.last(), QVariantList({edited, true}));
+    QVERIFY(!busy->isVisible());
     QVERIFY2(designer.findChild<QLabel*>("designerStatus")
                  ->text()
                  .contains("kept for 4 of 6 parameters; new: logits.weight, logits.bias"),
