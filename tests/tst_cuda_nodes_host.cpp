@@ -18,6 +18,7 @@
 #include "exec/executor.h"
 #include "exec/gpu_executor.h"
 #include "graph/templates.h"
+#include "normwise_error.h"
 
 namespace twb::gpu {
 template <typename F>
@@ -32,17 +33,6 @@ TWB_ITEM_FUNCTORS(TWB_INSTANTIATE)
 using namespace twb;
 
 namespace {
-// ||a - b|| / ||b||; NaN never passes.
-double relativeError(const std::vector<float>& a, const std::vector<float>& b) {
-  double diff = 0, ref = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    diff += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
-    ref += double(b[i]) * b[i];
-  }
-  const double e = std::sqrt(diff) / std::max(std::sqrt(ref), 1e-30);
-  return std::isnan(e) || a.size() != b.size() ? INFINITY : e;
-}
-
 // A buffer of a plan value or gradient on the host, in the type the plan stores it in.
 struct HostBuffer {
   std::vector<float> f32;
@@ -229,7 +219,7 @@ double worstDifference(const ModelSpec& spec, Precision precision, std::string& 
   double worst = 0;
   auto compare = [&](const std::string& name, const std::vector<float>& mine,
                      const std::vector<float>& reference) {
-    const double e = relativeError(mine, reference);
+    const double e = twb::test::normwiseError(mine, reference);
     if (e > worst || std::isinf(e)) worst = e, where = name;
   };
   for (size_t v = 0; v < plan.values.size(); ++v) {

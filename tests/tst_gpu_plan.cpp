@@ -19,6 +19,7 @@
 #include "exec/gpu_loader.h"
 #include "exec/gpu_monitor.h"
 #include "graph/templates.h"
+#include "normwise_error.h"
 #include "profile/step_profile.h"
 
 using namespace twb;
@@ -48,16 +49,6 @@ const gpu::PlanNode& node(const gpu::GpuPlan& plan, const std::string& name) {
                        [&](const gpu::PlanNode& n) { return n.name == name; });
 }
 
-// ||a - b|| / ||b||; NaN never passes.
-double relativeError(const std::vector<float>& a, const std::vector<float>& b) {
-  double diff = 0, ref = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    diff += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
-    ref += double(b[i]) * b[i];
-  }
-  const double e = std::sqrt(diff) / std::max(std::sqrt(ref), 1e-30);
-  return std::isnan(e) || a.size() != b.size() ? INFINITY : e;
-}
 }  // namespace
 
 class TestGpuPlan : public QObject {
@@ -251,8 +242,8 @@ class TestGpuPlan : public QObject {
       cpu.setGradient("act", dy);
       cpu.forward();
       cpu.backward();
-      const double forward = relativeError(y, cpu.read("act"));
-      const double backward = relativeError(dx, cpu.readGradient("x"));
+      const double forward = twb::test::normwiseError(y, cpu.read("act"));
+      const double backward = twb::test::normwiseError(dx, cpu.readGradient("x"));
       QVERIFY2(forward <= 1e-5 && backward <= 1e-5,
                (name + ": y within " + std::to_string(forward) + ", dx within " +
                 std::to_string(backward))

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "../normwise_error.h"
 #include "backend/cpu/cpu_kernel.h"
 #include "backend/cuda/activation_math.h"
 #include "core/error.h"
@@ -39,18 +40,6 @@ std::string g_data = "/usr/share/datasets/fashion-mnist";
 void check(bool ok, const std::string& what) {
   std::printf("  %s %s\n", ok ? "ok  " : "FAIL", what.c_str());
   if (!ok) ++g_failures;
-}
-
-// ||a - b|| / ||b||, the norm-wise relative error of METHOD.md; NaN never passes.
-double relativeError(const std::vector<float>& a, const std::vector<float>& b) {
-  if (a.size() != b.size()) return INFINITY;
-  double diff = 0, ref = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    diff += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
-    ref += double(b[i]) * b[i];
-  }
-  const double e = std::sqrt(diff) / std::max(std::sqrt(ref), 1e-30);
-  return std::isnan(e) ? INFINITY : e;
 }
 
 std::string formatError(double e) {
@@ -88,7 +77,7 @@ double worstDifference(const Graph& graph, Executor& cpu, GpuExecutor& gpu, Para
   double worst = 0;
   auto compare = [&](const std::string& name, const std::vector<float>& g,
                      const std::vector<float>& c) {
-    const double e = relativeError(g, c);
+    const double e = twb::test::normwiseError(g, c);
     if (e > worst || std::isinf(e)) worst = e, where = name;
   };
   for (const GraphValue& v : graph.values()) {
@@ -381,7 +370,7 @@ double roundingSensitivity(const ModelSpec& spec, int64_t batch, const std::vect
   const auto moved = cpuStep(spec, batch, nudged, labels);
   double worst = 0;
   for (size_t p = 0; p < plain.size(); ++p)
-    worst = std::max(worst, relativeError(moved[p], plain[p]));
+    worst = std::max(worst, twb::test::normwiseError(moved[p], plain[p]));
   return worst;
 }
 
