@@ -61,6 +61,7 @@ struct HostBuffer {
 struct Case {
   const char* name;
   ModelSpec spec;
+  int ids = 0;  // inputs are whole numbers in [0, ids) (an Embedding's); 0: any
 };
 
 ModelSpec model(std::vector<InputSpec> inputs, std::vector<NodeSpec> nodes,
@@ -123,6 +124,10 @@ std::vector<Case> cases() {
       {"MSE of a product",
        model({input("p", {4, 6}), input("q", {4, 6}), input("t", {4, 6})},
              {{"product", "Mul", {"p", "q"}, {}}, {"err", "MSE", {"product", "t"}, {}}}, {"err"})},
+      {"Embedding",
+       model({input("ids", {5})},
+             {{"y", "Embedding", {"ids"}, {{"num_embeddings", 7}, {"embedding_dim", 4}}}}, {"y"}),
+       7},
       // x is read by two nodes: the second gradient written into it adds to the first.
       {"two readers of one value", model({input("x", {4, 6})},
                                          {{"t", "Transpose", {"x"}, {{"perm", {0, 2, 1}}}},
@@ -135,7 +140,7 @@ std::vector<Case> cases() {
 // Runs `spec` forward and backward on the CPU executor and, node by node, on the CUDA backend's
 // tensor nodes over host buffers, with the same weights, inputs and output gradients; returns
 // the worst relative difference and where it is.
-double worstDifference(const ModelSpec& spec, Precision precision, std::string& where) {
+double worstDifference(const ModelSpec& spec, int ids, Precision precision, std::string& where) {
   const int64_t batch = 3;
   const Graph graph = Graph::build(spec, batch);
   ParameterStore params;
@@ -164,7 +169,7 @@ double worstDifference(const ModelSpec& spec, Precision precision, std::string& 
     const std::string& name = plan.values[v].name;
     auto* x = static_cast<float*>(cpu.inputBuffer(name));
     std::vector<float> given(values[v].f32.size());
-    for (float& g : given) g = normal(rng);
+    for (float& g : given) g = ids ? static_cast<float>(rng() % ids) : normal(rng);
     std::memcpy(x, given.data(), given.size() * 4);
     values[v].write(given);
   }
@@ -179,6 +184,7 @@ double worstDifference(const ModelSpec& spec, Precision precision, std::string& 
   // value after the first to write its gradient adds to it.
   std::vector<std::unique_ptr<gpu::CudaNode>> nodes(plan.nodes.size());
   std::vector<std::vector<float>> stats(plan.nodes.size());
+  std::vector<unsigned long long> firstBad(plan.nodes.size(), 0);
   std::vector<bool> written(plan.values.size(), false);
   for (size_t n = plan.nodes.size(); n-- > 0;) {
     const gpu::PlanNode& node = plan.nodes[n];
@@ -201,6 +207,7 @@ double worstDifference(const ModelSpec& spec, Precision precision, std::string& 
     stats[n].assign(2 * static_cast<size_t>(gpu::elementsOf(plan.values[node.inputs[0]].shape)),
                     0.f);
     b.batchStats = b.rowLoss = stats[n].data();
+    b.firstBad = &firstBad[n];
     nodes[n] = gpu::makeTensorNode(plan, node, b);
     if (!nodes[n]) throw std::runtime_error(node.op + " is not a tensor node");
   }
@@ -215,6 +222,9 @@ double worstDifference(const ModelSpec& spec, Precision precision, std::string& 
   cpu.backward();
   for (auto& node : nodes) node->forward(nullptr);
   for (size_t n = nodes.size(); n-- > 0;) nodes[n]->backward(nullptr);
+  for (size_t n = 0; n < nodes.size(); ++n)  // an Embedding saw no bad id: its slot was reset
+    if (plan.nodes[n].op == "Embedding" && firstBad[n] != ~0ull)
+      throw std::runtime_error("an Embedding flagged position " + std::to_string(firstBad[n]));
 
   double worst = 0;
   auto compare = [&](const std::string& name, const std::vector<float>& mine,
@@ -257,7 +267,8 @@ class TestCudaNodesHost : public QObject {
     if (bf16 && !bf16Unavailable().empty()) QSKIP(bf16Unavailable().c_str());
     const Case c = cases()[static_cast<size_t>(index)];
     std::string where;
-    const double worst = worstDifference(c.spec, bf16 ? Precision::bf16 : Precision::fp32, where);
+    const double worst =
+        worstDifference(c.spec, c.ids, bf16 ? Precision::bf16 : Precision::fp32, where);
     const double tolerance = bf16 ? 1e-2 : 1e-5;
     QVERIFY2(worst <= tolerance,
              (std::string(c.name) + ": worst " + std::to_string(worst) + " at " + where).c_str());
@@ -327,6 +338,31 @@ class TestCudaNodesHost : public QObject {
              std::to_string(changed).c_str());
     run(false, 42, false);
     QVERIFY(y == x);
+  }
+
+  // An id that is not a whole number within the table gives a zero row and marks the first such
+  // position, which the node reports after the step (as the CPU backend stops at it).
+  void anEmbeddingMarksItsFirstBadId() {
+    const ModelSpec spec =
+        model({input("ids", {4})},
+              {{"y", "Embedding", {"ids"}, {{"num_embeddings", 3}, {"embedding_dim", 2}}}}, {"y"});
+    const gpu::GpuPlan plan = GpuExecutor::lower(Graph::build(spec, 2), {});
+    std::vector<float> ids{0, 2, 1, 1, 2, 3, 1.5f, -1}, table{1, 2, 3, 4, 5, 6}, y(16, 9.f);
+    unsigned long long firstBad = 0;
+    gpu::NodeBuffers b;
+    b.inputs = {ids.data()};
+    b.inputBf16 = {false};
+    b.output = y.data();
+    b.params = {table.data()};
+    b.paramGrads = {nullptr};
+    b.firstBad = &firstBad;
+    const auto node = gpu::makeTensorNode(plan, plan.nodes[0], b);
+    node->forward(nullptr);
+    QCOMPARE(firstBad, 5ull);  // 3 is past the table's 3 rows; 1.5 and -1 come later
+    QCOMPARE(y, std::vector<float>({1, 2, 5, 6, 3, 4, 3, 4, 5, 6, 0, 0, 0, 0, 0, 0}));
+    ids[5] = 0;
+    node->forward(nullptr);
+    QCOMPARE(firstBad, 6ull);  // each forward starts afresh
   }
 
   // A channels-last plan stores rank-4 values NHWC, which these nodes do not read: refused with

@@ -638,6 +638,8 @@ void expectError(const std::string& what, const std::function<void()>& run,
   }
 }
 
+// A device beyond the node's, a batch beyond the GPU's memory and a token id beyond an
+// Embedding's table: each a clear error naming the field or node and the numbers.
 void badDevicesAreRefused() {
   const Graph graph = Graph::build(mlpWithLoss({64}), 64);
   const size_t gpus = gpuBackend().devices().size();
@@ -648,15 +650,20 @@ void badDevicesAreRefused() {
   const Graph big = Graph::build(mlpWithLoss({512, 256}), huge);
   expectError("batch 100000000", [&] { GpuExecutor(big, ParameterStore{}, {}); },
               {"batch 100000000", "GiB of GPU memory", "free"});
-  // Embedding has no CUDA kernel yet.
-  ModelSpec embedding;
-  embedding.name = "embedding";
-  embedding.inputs = {{"ids", {6}, DType::s32}};
-  embedding.nodes = {
-      {"embed", "Embedding", {"ids"}, {{"num_embeddings", 10}, {"embedding_dim", 4}}}};
-  embedding.outputs = {"embed"};
-  expectError("an Embedding on cuda", [&] { chooseDevice("cuda", Graph::build(embedding, 8)); },
-              {"device: cuda", "no CUDA kernel", "Embedding"});
+  // A token id outside an Embedding's table stops the step, naming the node, id and position,
+  // as on the CPU.
+  const ModelSpec embedding =
+      oneOp({6}, {{"embed", "Embedding", {"x"}, {{"num_embeddings", 10}, {"embedding_dim", 4}}}});
+  const Graph embeddingGraph = Graph::build(embedding, 2);
+  ParameterStore table;
+  table.ensure(embeddingGraph, 1);
+  GpuExecOptions eager;
+  eager.cudaGraph = false;
+  GpuExecutor embedder(embeddingGraph, table, eager);
+  const float ids[12] = {0, 1, 2, 3, 12, 4, 5, 6, 7, 8, 9, 0};
+  std::memcpy(embedder.inputBuffer("x"), ids, sizeof ids);
+  expectError("an id outside the table", [&] { embedder.session().forward(); },
+              {"node 'embed'", "token id 12", "position 4", "[0, 10)"});
 }
 
 // Dropout on the GPU: a rate of p zeroed, the rest scaled by 1 / (1 - p), the input gradient

@@ -35,6 +35,7 @@ struct NodeBuffers {
   float* partialSums = nullptr;
   float* rowLoss = nullptr;
   const StepScalars* scalars = nullptr;  // this step's, on the device (dropout's seed)
+  unsigned long long* firstBad = nullptr;  // an Embedding's first bad position (index_ops.h)
   void* workspace = nullptr;
   size_t workspaceBytes = 0;
 };
@@ -45,6 +46,9 @@ class CudaNode {
   virtual ~CudaNode() = default;
   virtual void forward(cudaStream_t stream) = 0;
   virtual void backward(cudaStream_t stream) = 0;
+  // After a step has finished on the device: throws twb::Error for what the step found wrong in
+  // its data (an Embedding's token id outside its table), naming the node.
+  virtual void checkAfterStep() {}
   // What computes it, for profiles (a convolution names cuDNN's algorithm for each pass).
   virtual std::string implementation() const { return "CUDA kernel"; }
 };

@@ -131,6 +131,7 @@ NodeBuffers CudaSession::buffersOf(size_t n, std::vector<bool>& gradientWritten)
   b.partialSums = reinterpret_cast<float*>(at(m_memory.partialSums[n]));
   b.rowLoss = reinterpret_cast<float*>(at(m_memory.rowLoss[n]));
   b.scalars = reinterpret_cast<const StepScalars*>(at(m_memory.scalars));
+  b.firstBad = reinterpret_cast<unsigned long long*>(at(m_memory.firstBad[n]));
   b.workspace = at(m_memory.workspace);
   b.workspaceBytes = static_cast<size_t>(m_memory.workspaceBytes);
   return b;
@@ -335,7 +336,14 @@ void CudaSession::launchStep(float lr) {
   ++m_steps;
 }
 
-void CudaSession::finishStep() { TWB_CUDA(cudaStreamSynchronize(m_stream)); }
+void CudaSession::finishStep() {
+  TWB_CUDA(cudaStreamSynchronize(m_stream));
+  checkNodes();
+}
+
+void CudaSession::checkNodes() {
+  for (auto& node : m_nodes) node->checkAfterStep();
+}
 
 // Events split the step at every node boundary: forward's n + 1 events, then backward's, each
 // node's time the span between its two.
@@ -363,6 +371,7 @@ std::vector<NodeTimes> CudaSession::profiledStep(float lr) {
   enqueueOutputs();
   ++m_steps;
   TWB_CUDA(cudaStreamSynchronize(m_stream));
+  checkNodes();
 
   auto elapsed = [](cudaEvent_t from, cudaEvent_t to) {
     float ms = 0;
@@ -387,6 +396,7 @@ void CudaSession::forward() {
   enqueueForward();
   enqueueOutputs();
   TWB_CUDA(cudaStreamSynchronize(m_stream));
+  checkNodes();
 }
 
 void CudaSession::backward() {

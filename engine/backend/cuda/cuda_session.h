@@ -63,6 +63,7 @@ class CudaSession : public GpuSession {
   void takePrefetched();
   // Prefetched inputs from their landing buffers into the values the nodes read.
   void enqueueInputs();
+  void checkNodes();  // after the stream has finished a step: CudaNode::checkAfterStep
   void enqueueForward();
   void enqueueBackward();
   void enqueueUpdate();

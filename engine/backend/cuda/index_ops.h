@@ -1,5 +1,7 @@
 #pragma once
 
+#include <math.h>
+
 #include <cstdint>
 
 #include "backend/cuda/bf16_convert.h"
@@ -273,6 +275,61 @@ struct PrependTokensGradient {
     float sum = 0.f;
     for (int64_t n = 0; n < samples; ++n) sum += toFloat(dy[n * row + r]);
     dtokens[r] = sum;
+  }
+};
+
+// Embedding: row ids[t] of an f32 table of `rows` rows of `width`, one item per output element.
+// An id that is not an integer in [0, rows) gives a zero row and lowers *firstBad to its
+// position t (the node reports the first after the step, as the CPU backend stops at it).
+TWB_HOST_DEVICE inline bool validId(float id, int64_t rows) {
+  return id >= 0.f && id < static_cast<float>(rows) && id == floorf(id);
+}
+
+TWB_HOST_DEVICE inline void lowerTo(unsigned long long* target, unsigned long long value) {
+#ifdef __CUDA_ARCH__
+  atomicMin(target, value);
+#else
+  if (value < *target) *target = value;
+#endif
+}
+
+struct ResetFirstBad {
+  unsigned long long* firstBad;
+  TWB_HOST_DEVICE void operator()(int64_t) const { *firstBad = ~0ull; }
+};
+
+template <typename Ids>
+struct EmbeddingForward {
+  const Ids* ids;
+  const float* table;
+  float* y;
+  unsigned long long* firstBad;
+  int64_t rows = 0, width = 0;
+
+  TWB_HOST_DEVICE void operator()(int64_t i) const {
+    const int64_t t = i / width, k = i % width;
+    const float id = toFloat(ids[t]);
+    const bool valid = validId(id, rows);
+    y[i] = valid ? table[static_cast<int64_t>(id) * width + k] : 0.f;
+    if (!valid && k == 0) lowerTo(firstBad, static_cast<unsigned long long>(t));
+  }
+};
+
+// The table's gradient, one item per column k: zeroed, then each position's dy row added to its
+// id's row in order of position (the same sums every run).
+template <typename Ids>
+struct EmbeddingGradient {
+  const Ids* ids;
+  const float* dy;
+  float* dtable;
+  int64_t rows = 0, width = 0, count = 0;
+
+  TWB_HOST_DEVICE void operator()(int64_t k) const {
+    for (int64_t r = 0; r < rows; ++r) dtable[r * width + k] = 0.f;
+    for (int64_t t = 0; t < count; ++t) {
+      const float id = toFloat(ids[t]);
+      if (validId(id, rows)) dtable[static_cast<int64_t>(id) * width + k] += dy[t * width + k];
+    }
   }
 };
 

@@ -43,5 +43,5 @@ void launchItems(const F& f, int64_t items, const char* kernel, cudaStream_t str
   TWB_ITEMS_IN_OUT(X, BlockCopy) TWB_ITEMS_IN_OUT(X, SliceGradient) \
   TWB_ITEMS_IN_OUT(X, PrependTokensForward) TWB_ITEMS_T(X, PrependTokensGradient) \
   TWB_ITEMS_IN_OUT(X, SquaredErrorRows) TWB_ITEMS_IN_OUT(X, SquaredErrorGradient) X(MeanOfRows) \
-  TWB_ITEMS_T(X, DropoutItems)
+  TWB_ITEMS_T(X, DropoutItems) X(ResetFirstBad) TWB_ITEMS_T(X, EmbeddingForward) TWB_ITEMS_T(X, EmbeddingGradient)
 // clang-format on

@@ -80,7 +80,7 @@ MemoryPlan MemoryPlan::of(const GpuPlan& plan) {
 
   const size_t nodes = plan.nodes.size();
   for (auto* perNode : {&m.inputCast, &m.gradCast, &m.filter, &m.filterGrad, &m.partialSums,
-                        &m.batchStats, &m.rowLoss})
+                        &m.batchStats, &m.rowLoss, &m.firstBad})
     perNode->assign(nodes, -1);
   for (size_t n = 0; n < nodes; ++n) {
     const PlanNode& node = plan.nodes[n];
@@ -120,6 +120,7 @@ MemoryPlan MemoryPlan::of(const GpuPlan& plan) {
       const Shape& in = plan.values[node.inputs[0]].shape;
       m.batchStats[n] = carve.take(4 * 2 * (elementsOf(in) / in.back()));
     }
+    if (node.op == "Embedding") m.firstBad[n] = carve.take(sizeof(unsigned long long));
     if (node.op == "SoftmaxCrossEntropy" || node.op == "MSE")
       m.rowLoss[n] = carve.take(4 * plan.values[node.inputs[0]].shape[0]);
   }

@@ -30,6 +30,7 @@ struct MemoryPlan {
   // norm's saved statistics (per channel) and layer norm's (per row); the per-row losses of a
   // loss node.
   std::vector<int64_t> inputCast, gradCast, filter, filterGrad, partialSums, batchStats, rowLoss;
+  std::vector<int64_t> firstBad;  // an Embedding's first position with a bad id
   int64_t scalars = -1, workspace = -1;
   // cuBLASLt's; convolutions get more, for cuDNN's faster algorithms.
   int64_t workspaceBytes = 32 << 20;

@@ -2,6 +2,7 @@
 
 #include <cuda_bf16.h>
 
+#include "backend/cuda/cuda_check.h"
 #include "backend/cuda/item_kernels.h"
 #include "backend/cuda/tensor_node_support.h"
 
@@ -133,10 +134,78 @@ class CudaPrependTokens : public CudaNode {
   NodeBuffers m_b;
   int64_t m_samples = 0, m_row = 0, m_prefix = 0;
 };
+// Embedding: row ids[t] of the table (f32 in every precision) for each id; an id that is not an
+// integer within the table stops the step, as on the CPU, once the step is done.
+class CudaEmbedding : public CudaNode {
+ public:
+  CudaEmbedding(const GpuPlan& plan, const PlanNode& node, NodeBuffers b)
+      : m_b(std::move(b)),
+        m_node(node.name),
+        m_rows(node.attrs.at("num_embeddings").get<int64_t>()),
+        m_width(node.attrs.at("embedding_dim").get<int64_t>()),
+        m_count(elementsOf(plan.values[node.inputs[0]].shape)) {
+    if (m_b.outputBf16) throw Error("its rows must be f32");
+  }
+
+  void forward(cudaStream_t s) override {
+    launchItems(ResetFirstBad{m_b.firstBad}, 1, "embeddingReset", s);
+    withElementType(m_b.inputBf16[0], [&](auto type) {
+      using Ids = Elem<decltype(type)>;
+      const EmbeddingForward<Ids> f{static_cast<const Ids*>(m_b.inputs[0]),
+                                    m_b.params[0],
+                                    static_cast<float*>(m_b.output),
+                                    m_b.firstBad,
+                                    m_rows,
+                                    m_width};
+      launchItems(f, m_count * m_width, "embedding", s);
+    });
+  }
+
+  void backward(cudaStream_t s) override {
+    if (!m_b.paramGrads[0]) return;
+    withElementType(m_b.inputBf16[0], [&](auto type) {
+      using Ids = Elem<decltype(type)>;
+      const EmbeddingGradient<Ids> f{static_cast<const Ids*>(m_b.inputs[0]),
+                                     static_cast<const float*>(m_b.outputGrad),
+                                     m_b.paramGrads[0],
+                                     m_rows,
+                                     m_width,
+                                     m_count};
+      launchItems(f, m_width, "embeddingGradient", s);
+    });
+  }
+
+  void checkAfterStep() override {
+    unsigned long long first = 0;
+    checkCuda(cudaMemcpy(&first, m_b.firstBad, sizeof first, cudaMemcpyDeviceToHost),
+              "reading an Embedding's check");
+    if (first == ~0ull) return;
+    float id = 0;
+    if (m_b.inputBf16[0]) {
+      __nv_bfloat16 stored;
+      checkCuda(cudaMemcpy(&stored, static_cast<const __nv_bfloat16*>(m_b.inputs[0]) + first,
+                           sizeof stored, cudaMemcpyDeviceToHost),
+                "reading an Embedding's id");
+      id = __bfloat162float(stored);
+    } else {
+      checkCuda(cudaMemcpy(&id, static_cast<const float*>(m_b.inputs[0]) + first, sizeof id,
+                           cudaMemcpyDeviceToHost),
+                "reading an Embedding's id");
+    }
+    throw Error("node '" + m_node + "': token id " + std::to_string(id) + " at position " +
+                std::to_string(first) + " of the batch is not an integer in [0, " +
+                std::to_string(m_rows) + ")");
+  }
+
+ private:
+  NodeBuffers m_b;
+  std::string m_node;
+  int64_t m_rows = 0, m_width = 0, m_count = 0;
+};
 }  // namespace
 
 const std::vector<std::string>& pieceOps() {
-  static const std::vector<std::string> ops{"Concat", "Slice", "PrependTokens"};
+  static const std::vector<std::string> ops{"Concat", "Slice", "PrependTokens", "Embedding"};
   return ops;
 }
 
@@ -146,6 +215,8 @@ std::unique_ptr<CudaNode> makePieceNode(const GpuPlan& plan, const PlanNode& nod
   if (node.op == "Slice") return std::make_unique<CudaSlice>(plan, node, std::move(buffers));
   if (node.op == "PrependTokens")
     return std::make_unique<CudaPrependTokens>(plan, node, std::move(buffers));
+  if (node.op == "Embedding")
+    return std::make_unique<CudaEmbedding>(plan, node, std::move(buffers));
   return nullptr;
 }
 

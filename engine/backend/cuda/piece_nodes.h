@@ -6,8 +6,9 @@
 
 #include "backend/cuda/cuda_nodes.h"
 
-// The CUDA nodes of ops that join or cut tensors along an axis: Concat, Slice, and
-// PrependTokens (learned tokens before each sample's). Part of the tensor nodes (tensor_nodes.h).
+// The CUDA nodes of ops that join, cut or gather pieces of tensors: Concat, Slice, PrependTokens
+// (learned tokens before each sample's) and Embedding (a table's rows by id). Part of the tensor
+// nodes (tensor_nodes.h).
 namespace twb::gpu {
 
 const std::vector<std::string>& pieceOps();
