@@ -43,21 +43,23 @@ void SweepRunner::checkNodesAnswer() const {
 void SweepRunner::checkTrials(const SweepPlan& plan) const {
   // Every trial on the first node (a value one trial alone has, batch 0, fails there), and the
   // first on each other node (what differs between nodes: data, devices, the engine's build).
-  std::vector<std::pair<size_t, const NodeTarget*>> checks;
-  for (size_t t = 0; t < plan.trials.size(); ++t) checks.push_back({t, &m_nodes.front()});
-  for (size_t n = 1; n < m_nodes.size(); ++n) checks.push_back({0, &m_nodes[n]});
-  for (const auto& [t, node] : checks) {
-    v1::ValidateJobRequest request;
-    request.set_job_json(plan.trials[t].job.dump());
-    request.set_job_folder(jobFolderOn(node->address, m_jobFolder));
-    const auto answer = NodeClient(node->address, m_access.token, m_access.pins).validate(request);
-    if (answer.ok()) continue;
-    std::string problems;
-    for (const auto& problem : answer.problems())
-      problems += (problems.empty() ? "" : "; ") + problem.message();
-    throw Error(problems + " (trial " + std::to_string(t) + ", checked on node " + node->name +
-                " before any trial was submitted; its values: " + plan.trials[t].values.dump() +
-                ")");
+  for (size_t n = 0; n < m_nodes.size(); ++n) {
+    const NodeTarget& node = m_nodes[n];
+    NodeClient client(node.address, m_access.token, m_access.pins);
+    const size_t trials = n == 0 ? plan.trials.size() : 1;
+    for (size_t t = 0; t < trials; ++t) {
+      v1::ValidateJobRequest request;
+      request.set_job_json(plan.trials[t].job.dump());
+      request.set_job_folder(jobFolderOn(node.address, m_jobFolder));
+      const auto answer = client.validate(request);
+      if (answer.ok()) continue;
+      std::string problems;
+      for (const auto& problem : answer.problems())
+        problems += (problems.empty() ? "" : "; ") + problem.message();
+      throw Error(problems + " (trial " + std::to_string(t) + ", checked on node " + node.name +
+                  " before any trial was submitted; its values: " + plan.trials[t].values.dump() +
+                  ")");
+    }
   }
 }
 

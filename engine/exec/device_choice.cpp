@@ -27,9 +27,9 @@ std::string unsupportedNode(const Graph& graph, gpu::GpuBackend& backend) {
 }
 
 // The ops whose CUDA kernels tests/gpu/cuda_checks ran against the CPU backend on a GPU (an
-// H200, 2026-12-04; ReLU has run on the activation kernels since, and channels-last batch norm
-// on kernels of its own, both built after that run); the backend's others wait for a GPU run
-// before jobs take them unasked.
+// H200, 2026-12-04). ReLU now runs on the activation kernels and channels-last batch norm on
+// kernels of its own, both built after that run and not yet run on a GPU. The backend's other
+// ops wait for a GPU run before jobs take them unasked.
 const std::vector<std::string> kCheckedOnAGpu{
     "Add",           "AvgPool2d", "BatchNorm2d", "Conv2d", "Flatten",
     "GlobalAvgPool", "Linear",    "MaxPool2d",   "ReLU",   "SoftmaxCrossEntropy"};

@@ -111,7 +111,7 @@ class CudaActivation : public CudaNode {
 
   void forward(cudaStream_t s) override {
     withElementType(m_b.outputBf16, [&](auto type) {
-      using T = std::remove_pointer_t<decltype(type)>;
+      using T = Elem<decltype(type)>;
       launchActivation(m_f, static_cast<const T*>(m_b.inputs[0]), static_cast<T*>(m_b.output), m_n,
                        s);
     });
@@ -120,7 +120,7 @@ class CudaActivation : public CudaNode {
   void backward(cudaStream_t s) override {
     if (!m_b.inputGrads[0]) return;
     withElementType(m_b.outputBf16, [&](auto type) {
-      using T = std::remove_pointer_t<decltype(type)>;
+      using T = Elem<decltype(type)>;
       launchActivationBackward(m_f, static_cast<const T*>(m_b.inputs[0]),
                                static_cast<const T*>(m_b.outputGrad),
                                static_cast<T*>(m_b.inputGrads[0]), m_n, m_b.accumulate[0], s);
@@ -153,7 +153,7 @@ class CudaFlattenChannelsLast : public CudaNode {
 
   void forward(cudaStream_t s) override {
     withElementType(m_b.outputBf16, [&](auto* type) {
-      using T = std::remove_pointer_t<decltype(type)>;
+      using T = Elem<decltype(type)>;
       launchRelayout(static_cast<const T*>(m_b.inputs[0]), static_cast<T*>(m_b.output), m_images,
                      m_channels, m_plane, Layout::nchw, false, s);
     });
@@ -162,7 +162,7 @@ class CudaFlattenChannelsLast : public CudaNode {
   void backward(cudaStream_t s) override {
     if (!m_b.inputGrads[0]) return;
     withElementType(m_b.outputBf16, [&](auto* type) {
-      using T = std::remove_pointer_t<decltype(type)>;
+      using T = Elem<decltype(type)>;
       launchRelayout(static_cast<const T*>(m_b.outputGrad), static_cast<T*>(m_b.inputGrads[0]),
                      m_images, m_channels, m_plane, Layout::nhwc, m_b.accumulate[0], s);
     });
@@ -226,7 +226,7 @@ class CudaGlobalAvgPool : public CudaNode {
 
   void forward(cudaStream_t s) override {
     withElementType(m_b.outputBf16, [&](auto* type) {
-      using T = std::remove_pointer_t<decltype(type)>;
+      using T = Elem<decltype(type)>;
       launchGlobalAvgPool(static_cast<const T*>(m_b.inputs[0]), static_cast<T*>(m_b.output),
                           m_images, m_channels, m_plane, m_channelsLast, s);
     });
@@ -235,7 +235,7 @@ class CudaGlobalAvgPool : public CudaNode {
   void backward(cudaStream_t s) override {
     if (!m_b.inputGrads[0]) return;
     withElementType(m_b.outputBf16, [&](auto* type) {
-      using T = std::remove_pointer_t<decltype(type)>;
+      using T = Elem<decltype(type)>;
       launchGlobalAvgPoolBackward(static_cast<const T*>(m_b.outputGrad),
                                   static_cast<T*>(m_b.inputGrads[0]), m_images, m_channels, m_plane,
                                   m_channelsLast, m_b.accumulate[0], s);
@@ -268,7 +268,7 @@ class CudaBatchNorm : public CudaNode {
   void forward(cudaStream_t s) override {
     const auto& p = m_b.params;
     withElementType(m_b.outputBf16, [&](auto* type) {
-      using T = std::remove_pointer_t<decltype(type)>;
+      using T = Elem<decltype(type)>;
       launchBatchNormForward(static_cast<const T*>(m_b.inputs[0]), static_cast<T*>(m_b.output),
                              p[0], p[1], p[2], p[3], m_b.batchStats, m_b.partialSums, m_rows,
                              m_channels, m_eps, m_momentum, s);
@@ -277,7 +277,7 @@ class CudaBatchNorm : public CudaNode {
 
   void backward(cudaStream_t s) override {
     withElementType(m_b.outputBf16, [&](auto* type) {
-      using T = std::remove_pointer_t<decltype(type)>;
+      using T = Elem<decltype(type)>;
       launchBatchNormBackward(
           static_cast<const T*>(m_b.inputs[0]), static_cast<const T*>(m_b.outputGrad),
           static_cast<T*>(m_b.inputGrads[0]), m_b.params[0], m_b.batchStats, m_b.paramGrads[0],

@@ -59,8 +59,12 @@ inline void requireSamePrecision(const NodeBuffers& b) {
     throw Error("its input and output must have the same precision here");
 }
 
+// The element type behind withElementType's null pointers: using T = Elem<decltype(type)>.
+template <typename Null>
+using Elem = std::remove_pointer_t<Null>;
+
 // Calls f with a null pointer of a buffer's element type, bf16 or float, so that one generic
-// lambda launches the kernel of either: using T = std::remove_pointer_t<decltype(type)>.
+// lambda launches the kernel of either.
 template <typename F>
 void withElementType(bool isBf16, F&& f) {
   if (isBf16)

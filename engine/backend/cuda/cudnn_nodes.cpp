@@ -164,7 +164,7 @@ class CudnnConv : public CudaNode {
                    m_inputElements, s);
     if (m_channelsLast)
       withElementType(m_bf16, [&](auto* type) {
-        using T = std::remove_pointer_t<decltype(type)>;
+        using T = Elem<decltype(type)>;
         launchRelayout(m_b.params[0], static_cast<T*>(m_b.filter), m_filterOut, m_filterIn,
                        m_filterTaps, Layout::nhwc, false, s);
       });
@@ -175,7 +175,7 @@ class CudnnConv : public CudaNode {
                                       m_y, m_b.output));
     if (!m_bias) return;
     withElementType(m_bf16, [&](auto* type) {
-      using T = std::remove_pointer_t<decltype(type)>;
+      using T = Elem<decltype(type)>;
       launchAddChannelBias(static_cast<T*>(m_b.output), m_b.params[1], m_images, m_channels,
                            m_plane, m_channelsLast, s);
     });
@@ -186,7 +186,7 @@ class CudnnConv : public CudaNode {
     if (m_b.paramGrads[0]) weightGradient(s);
     if (m_bias && m_b.paramGrads[1])
       withElementType(m_bf16, [&](auto* type) {
-        using T = std::remove_pointer_t<decltype(type)>;
+        using T = Elem<decltype(type)>;
         const T* dy = static_cast<const T*>(m_b.outputGrad);
         if (m_channelsLast)  // rows of channels, as a Linear's output
           launchBiasGradient(dy, m_b.partialSums, m_b.paramGrads[1], m_images * m_plane, m_channels,
@@ -231,7 +231,7 @@ class CudnnConv : public CudaNode {
                                              m_b.workspaceBytes, &kZero, m_w, target));
     if (direct) return;
     withElementType(m_bf16, [&](auto* type) {
-      using T = std::remove_pointer_t<decltype(type)>;
+      using T = Elem<decltype(type)>;
       const T* written = static_cast<const T*>(m_b.filterGrad);
       if (m_channelsLast)
         launchRelayout(written, m_b.paramGrads[0], m_filterOut, m_filterIn, m_filterTaps,

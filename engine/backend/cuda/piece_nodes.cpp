@@ -134,6 +134,7 @@ class CudaPrependTokens : public CudaNode {
   NodeBuffers m_b;
   int64_t m_samples = 0, m_row = 0, m_prefix = 0;
 };
+
 // Embedding: row ids[t] of the table (f32 in every precision) for each id; an id that is not an
 // integer within the table stops the step, as on the CPU, once the step is done.
 class CudaEmbedding : public CudaNode {

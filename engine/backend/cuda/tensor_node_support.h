@@ -4,19 +4,16 @@
 #include <functional>
 #include <numeric>
 #include <string>
-#include <type_traits>
 #include <vector>
 
+#include "backend/cuda/cuda_nodes.h"
 #include "backend/cuda/index_ops.h"
 #include "backend/cuda/memory_plan.h"
 #include "core/error.h"
 
 // What the tensor nodes' files (tensor_nodes.cpp, broadcast_nodes.cpp, piece_nodes.cpp) share:
-// shapes as strides, and the element type behind withElementType's null pointers.
+// shapes as strides, and broadcasting.
 namespace twb::gpu {
-
-template <typename Null>
-using Elem = std::remove_pointer_t<Null>;
 
 inline std::vector<int64_t> rowMajorStrides(const Shape& shape) {
   std::vector<int64_t> strides(shape.size(), 1);

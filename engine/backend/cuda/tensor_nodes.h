@@ -17,7 +17,8 @@ namespace twb::gpu {
 const std::vector<std::string>& tensorOps();
 
 // Null when the node's op is none of tensorOps(); throws twb::Error for one that is but cannot
-// run here (the caller names the node).
+// run here (the caller names the node). `node` is an element of plan.nodes (its index seeds a
+// Dropout's masks).
 std::unique_ptr<CudaNode> makeTensorNode(const GpuPlan& plan, const PlanNode& node,
                                          NodeBuffers& buffers);
 
