@@ -217,6 +217,7 @@ void MultiNodeDispatcher::shareEnded(int node, JobState state, const QString& re
     share.ended = state;
     share.reason = reason;
     if (state != JobState::Succeeded) m_cancelling = true;  // the others cannot go on without it
+    m_shareFailed = m_shareFailed || state == JobState::Failed || state == JobState::Lost;
     // A share is still under way once submitted, until it ends; one never submitted will not be
     // once the job is ending.
     bool running = false, failed = false, cancelled = false;
@@ -252,8 +253,10 @@ void MultiNodeDispatcher::cancel() {
 // Asks every node whose share is under way to stop it; blocking, on a thread of ours.
 void MultiNodeDispatcher::cancelShares() {
   std::vector<std::pair<int, QString>> toCancel;
+  bool atOnce;
   {
     std::lock_guard lock(m_mutex);
+    atOnce = m_shareFailed;
     for (int node = 0; node < nodeCount(); ++node) {
       const Share& share = m_shares[static_cast<size_t>(node)];
       if (share.progress == Share::UnderWay && !share.jobId.isEmpty())
@@ -262,7 +265,7 @@ void MultiNodeDispatcher::cancelShares() {
   }
   for (const auto& [node, id] : toCancel) {
     try {
-      cancelJob(*m_nodes[static_cast<size_t>(node)].endpoint, id);
+      cancelJob(*m_nodes[static_cast<size_t>(node)].endpoint, id, atOnce);
     } catch (const std::exception&) {
       // Unreachable or already ended: its dispatcher reports how the share ended.
     }

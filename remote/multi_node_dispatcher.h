@@ -93,6 +93,7 @@ class MultiNodeDispatcher : public QObject {
   std::mutex m_mutex;
   std::vector<Share> m_shares;
   bool m_cancelling = false, m_ended = false;
+  bool m_shareFailed = false;  // the others' ranks wait on its dead ones: cancelled at once
   std::vector<std::thread> m_threads;
 };
 

@@ -30,8 +30,8 @@ JobValidation validateJob(NodeEndpoint& node, const QByteArray& jobJson, const Q
   return readValidation(connectClient(node).validate(request));
 }
 
-void cancelJob(NodeEndpoint& node, const QString& jobId) {
-  connectClient(node).cancel(jobId.toStdString());
+void cancelJob(NodeEndpoint& node, const QString& jobId, bool atOnce) {
+  connectClient(node).cancel(jobId.toStdString(), atOnce);
 }
 
 QList<NodeArtifact> jobArtifacts(NodeEndpoint& node, const QString& jobId) {

@@ -70,7 +70,8 @@ struct NodeArtifact {
 // `jobFolder`: where the node resolves the job's relative paths (TrainingRequest::jobFolder).
 JobValidation validateJob(NodeEndpoint& node, const QByteArray& jobJson, const QString& jobFolder = {});
 JobValidation readValidation(const node::v1::ValidateJobResponse& answer);
-void cancelJob(NodeEndpoint& node, const QString& jobId);
+// `atOnce`: see CancelJobRequest (another node's share of the job failed).
+void cancelJob(NodeEndpoint& node, const QString& jobId, bool atOnce = false);
 QList<NodeArtifact> jobArtifacts(NodeEndpoint& node, const QString& jobId);
 // Copies one of the job's files to `destination` here.
 void downloadArtifact(NodeEndpoint& node, const QString& jobId, const QString& artifact,

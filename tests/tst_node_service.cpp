@@ -1011,6 +1011,31 @@ class NodeServiceTest : public QObject {
     }
   }
 
+  // Cancelled at once (another node's share of its data-parallel job failed), the worker is
+  // killed without the checkpoint of a graceful stop, which its ranks could not reach.
+  void cancelAtOnceKillsTheWorker() {
+    NodeDaemon daemon(socket(), dataDir());
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    NodeClient node = client();
+    auto unsaved = nlohmann::json::parse(shortJob(100000));
+    unsaved["checkpoint"]["every_steps"] = 1000000;  // so that any checkpoint is the stop's
+    const auto job = node.submit(trainRequest(unsaved.dump()));
+    QVERIFY(waitFor([&] { return node.job(job.id()).last_seq() >= 3; }, 30000));
+    node.cancel(job.id(), true);
+    Watched watched;
+    QVERIFY(node.watch(job.id(), 0, [&](const v1::Event& e) {
+      watched.add(e);
+      return true;
+    }));
+    const v1::JobStatus ended = node.job(job.id());
+    QCOMPARE(ended.state(), v1::CANCELLED);
+    QCOMPARE(ended.signal(), SIGKILL);
+    QCOMPARE(ended.reason(), std::string("killed at once: another part of the job failed"));
+    QCOMPARE(watched.finalState(), std::string("cancelled"));
+    for (const auto& a : node.artifacts(job.id()))
+      QVERIFY2(!a.name().starts_with("checkpoints/"), a.name().c_str());
+  }
+
   void cancelStopsWithCheckpoint() {
     NodeDaemon daemon(socket(), dataDir());
     QVERIFY2(daemon.started(), qPrintable(daemon.output()));

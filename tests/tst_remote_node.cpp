@@ -631,7 +631,8 @@ class RemoteNodeTest : public QObject {
       sinceKill.start();
       ::kill(rank1.front(), SIGKILL);
       QTRY_VERIFY_WITH_TIMEOUT(followed.done(), twb::test::timeScaled(30000));
-      QVERIFY2(sinceKill.elapsed() < 10000, qPrintable(QString::number(sinceKill.elapsed())));
+      QVERIFY2(sinceKill.elapsed() < 10000,
+               qPrintable(QString::number(sinceKill.elapsed()) + " ms; " + followed.reason));
       QCOMPARE(followed.state, QString("failed"));
       QVERIFY2(followed.reason.contains("twbdp1: data parallel: rank 1 (pid " +
                                         QString::number(rank1.front()) + ") was killed by signal 9"),

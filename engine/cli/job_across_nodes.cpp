@@ -126,16 +126,16 @@ std::vector<std::string> JobAcrossNodes::submit(const std::string& name,
       if (rendezvous == m_rendezvousHost) throw Error(where(m_nodes[0]) + ": " + failure);
     }
   } catch (const std::exception& e) {
-    cancel(ids);
+    cancel(ids, true);
     throw Error(e.what());
   }
   return ids;
 }
 
-void JobAcrossNodes::cancel(const std::vector<std::string>& ids) const {
+void JobAcrossNodes::cancel(const std::vector<std::string>& ids, bool atOnce) const {
   for (size_t node = 0; node < ids.size(); ++node) {
     try {
-      client(node).cancel(ids[node]);
+      client(node).cancel(ids[node], atOnce);
     } catch (const std::exception&) {
       // Ended already, or unreachable: its own ranks fail once their peers are gone.
     }
@@ -147,7 +147,8 @@ int JobAcrossNodes::follow(const std::vector<std::string>& ids,
   std::vector<std::string> endings(ids.size());
   std::atomic<bool> cancelled{false};
   const auto ended = [&](size_t node, v1::JobState state, const std::string& reason) {
-    if (state != v1::SUCCEEDED && !cancelled.exchange(true)) cancel(ids);
+    if (state != v1::SUCCEEDED && !cancelled.exchange(true))
+      cancel(ids, state == v1::FAILED || state == v1::LOST);
     if (state != v1::SUCCEEDED) endings[node] = where(m_nodes[node]) + ": " + reason;
   };
   std::vector<std::thread> others;

@@ -49,7 +49,8 @@ class JobAcrossNodes {
 
  private:
   NodeClient client(size_t node) const;
-  void cancel(const std::vector<std::string>& ids) const;
+  // `atOnce`: the job cannot go on (see CancelJobRequest).
+  void cancel(const std::vector<std::string>& ids, bool atOnce) const;
 
   std::string m_job, m_rendezvousHost, m_jobFolder, m_secret;
   std::vector<NodeTarget> m_nodes;

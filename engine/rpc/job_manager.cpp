@@ -147,7 +147,7 @@ JobRecord JobManager::enqueue(const std::string& id, const std::string& name,
   return stored.record;
 }
 
-std::optional<JobRecord> JobManager::cancel(const std::string& id) {
+std::optional<JobRecord> JobManager::cancel(const std::string& id, bool atOnce) {
   std::lock_guard lock(m_mutex);
   const auto found = m_jobs.find(id);
   if (found == m_jobs.end()) return std::nullopt;
@@ -158,11 +158,17 @@ std::optional<JobRecord> JobManager::cancel(const std::string& id) {
     entry.record.reason = "cancelled before it started";
     entry.record.finishedTime = unixNow();
     saveLocked(entry);
-  } else if (entry.record.state == JobState::running && !entry.record.cancelRequested) {
-    entry.record.cancelRequested = true;
-    entry.killAt = std::chrono::steady_clock::now() + kCancelGrace;
-    saveLocked(entry);
-    ::kill(entry.record.pid, SIGTERM);
+  } else if (entry.record.state == JobState::running) {
+    if (!entry.record.cancelRequested) {
+      entry.record.cancelRequested = true;
+      entry.killAt = std::chrono::steady_clock::now() + kCancelGrace;
+      saveLocked(entry);
+      if (!atOnce) ::kill(entry.record.pid, SIGTERM);
+    }
+    if (atOnce && !entry.killAtOnce) {
+      entry.killAtOnce = true;
+      ::kill(entry.record.pid, SIGKILL);
+    }
   }
   m_changes.notify();
   return entry.record;
@@ -235,7 +241,8 @@ void JobManager::finishLocked(Entry& entry, int exitCode, int signal) {
     record.reason = last->value("reason", "");
   } else if (record.cancelRequested) {
     record.state = JobState::cancelled;
-    record.reason = "killed: it did not stop within 15 s of the cancel";
+    record.reason = entry.killAtOnce ? "killed at once: another part of the job failed"
+                                     : "killed: it did not stop within 15 s of the cancel";
     logState(folder, record.state, {{"reason", record.reason}, {"signal", signal}});
   } else {
     record.state = JobState::lost;

@@ -44,8 +44,9 @@ class JobManager {
                     const std::string& submissionId = {});
 
   // Queued: cancelled at once. Running: the worker is asked to stop (SIGTERM: training writes a
-  // checkpoint first) and killed if it has not ended 15 s later. Finished: unchanged.
-  std::optional<JobRecord> cancel(const std::string& id);
+  // checkpoint first) and killed if it has not ended 15 s later, or at once with `atOnce` (its
+  // ranks wait on a failed peer and would not reach the checkpoint). Finished: unchanged.
+  std::optional<JobRecord> cancel(const std::string& id, bool atOnce = false);
   std::optional<JobRecord> find(const std::string& id) const;
   std::optional<JobRecord> findSubmission(const std::string& submissionId) const;
   std::vector<JobRecord> list() const;
@@ -58,6 +59,7 @@ class JobManager {
     JobRecord record;
     bool child = false;  // started by this daemon (waitpid works), or reattached
     std::chrono::steady_clock::time_point killAt{};
+    bool killAtOnce = false;  // cancelled with atOnce
   };
   void reload();
   void monitor();

@@ -109,9 +109,10 @@ v1::JobStatus NodeClient::submit(const v1::SubmitJobRequest& request) {
   return call(&v1::NodeService::Stub::SubmitJob, request);
 }
 
-v1::JobStatus NodeClient::cancel(const std::string& id) {
+v1::JobStatus NodeClient::cancel(const std::string& id, bool atOnce) {
   v1::CancelJobRequest request;
   request.set_id(id);
+  request.set_at_once(atOnce);
   return call(&v1::NodeService::Stub::CancelJob, request);
 }
 

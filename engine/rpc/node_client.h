@@ -44,7 +44,7 @@ class NodeClient {
   node::v1::OpCatalog opCatalog();
   node::v1::ValidateJobResponse validate(const node::v1::ValidateJobRequest& request);
   node::v1::JobStatus submit(const node::v1::SubmitJobRequest& request);
-  node::v1::JobStatus cancel(const std::string& id);
+  node::v1::JobStatus cancel(const std::string& id, bool atOnce = false);  // see CancelJobRequest
   node::v1::JobStatus job(const std::string& id);
   std::vector<node::v1::JobStatus> list();
   std::vector<node::v1::Artifact> artifacts(const std::string& id);

@@ -300,7 +300,7 @@ grpc::Status NodeService::SubmitJob(grpc::ServerContext* context,
 grpc::Status NodeService::CancelJob(grpc::ServerContext* context,
                                     const v1::CancelJobRequest* request, v1::JobStatus* status) {
   if (auto denied = m_token.check(*context); !denied.ok()) return denied;
-  const auto record = m_jobs.cancel(request->id());
+  const auto record = m_jobs.cancel(request->id(), request->at_once());
   if (!record) return {grpc::StatusCode::NOT_FOUND, "id: no job '" + request->id() + "'"};
   *status = toStatus(*record);
   return grpc::Status::OK;
