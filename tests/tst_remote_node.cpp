@@ -626,7 +626,12 @@ class RemoteNodeTest : public QObject {
                                    followed.steps[0].last().value("step").toInt() >= 60,
                                240000);  // past the checkpoint of step 50
       const QList<int> rank1 = engineProcesses("--rank 1 --rendezvous 10.78.0.2");
+      const QList<int> rank2 = engineProcesses("--rank 2 --rendezvous 10.78.0.2");
       QCOMPARE(rank1.size(), 1);
+      QCOMPARE(rank2.size(), 1);
+      // Rank 2 stopped first, as a rank that hangs: it will not notice the kill, and only the
+      // cancel at once of its node's share, when rank 1's share fails, ends it in time.
+      ::kill(rank2.front(), SIGSTOP);
       QElapsedTimer sinceKill;
       sinceKill.start();
       ::kill(rank1.front(), SIGKILL);
