@@ -571,6 +571,60 @@ class TestDataParallel : public QObject {
     QCOMPARE(events.back()["step"].get<int>(), 3 * (60000 / 96));
   }
 
+  // A rank that hangs (stopped, as a debugger or a frozen machine would) is named by its missing
+  // heartbeats within seconds, long before the job's 60 s collective timeout, whether the ranks
+  // wait for it in shared memory or on TCP.
+  void aHungRankIsNamedByItsMissingHeartbeats_data() {
+    QTest::addColumn<bool>("hierarchical");
+    QTest::newRow("shared memory") << true;
+    QTest::newRow("tcp") << false;
+  }
+  void aHungRankIsNamedByItsMissingHeartbeats() {
+    QFETCH(bool, hierarchical);
+    QTemporaryDir tmp;
+    const QDir dir(tmp.path());
+    nlohmann::json job = baseJob("mlp", 32);
+    job["max_steps"] = 100000;
+    job["parallel"] = {{"strategy", "data"}, {"timeout_s", 60}, {"hierarchical", hierarchical}};
+    const QString path = writeJob(dir, "job", job);
+    const QString out = dir.filePath("run"), events = dir.filePath("events.jsonl");
+    QProcess launcher;
+    launcher.setProcessChannelMode(QProcess::MergedChannels);
+    launcher.start(TWB_ENGINE_BINARY,
+                   {"train", path, "--ranks", "3", "--out", out, "--events", events});
+    QVERIFY(launcher.waitForStarted());
+    const auto stepped = [&] {
+      const auto logged = readEvents(events);
+      return std::any_of(logged.begin(), logged.end(),
+                         [](const auto& e) { return e["type"] == "step"; });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(stepped(), twb::test::timeScaled(120000));
+    QString hung;
+    for (const QString& pid : processesMentioning(out)) {
+      const auto args = commandLine(pid);
+      const int at = static_cast<int>(args.indexOf("--rank"));
+      if (at >= 0 && args.value(at + 1) == "1") hung = pid;
+    }
+    QVERIFY(!hung.isEmpty());
+    QElapsedTimer timer;
+    timer.start();
+    ::kill(hung.toInt(), SIGSTOP);
+    QVERIFY2(launcher.waitForFinished(30000), "the job did not end after a rank hung");
+    const double seconds = timer.elapsed() / 1e3;
+    const QString output = launcher.readAll();
+    QVERIFY2(seconds < 10, qPrintable(QString("the job took %1 s to fail").arg(seconds)));
+    QCOMPARE(launcher.exitCode(), 1);
+    const QString named =
+        "rank 1 (127.0.0.1) has not answered a heartbeat for 3.0 s: it hangs, or the link to it is "
+        "down";
+    QVERIFY2(output.contains(named), qPrintable(output));
+    const auto logged = readEvents(events);
+    QCOMPARE(logged.back()["state"].get<std::string>(), std::string("failed"));
+    QVERIFY2(QString::fromStdString(logged.back()["reason"].get<std::string>()).contains(named),
+             logged.back().dump().c_str());
+    QVERIFY2(processesMentioning(out).isEmpty(), "a rank outlived the job");
+  }
+
   // compare-precisions trains in its own process: a data-parallel job is refused, not trained as
   // one rank's share of every step.
   void comparePrecisionsRefusesADataParallelJob() {

@@ -21,7 +21,9 @@
 #include <thread>
 #include <vector>
 
+#include "dist/comm_abort.h"
 #include "dist/hierarchical_communicator.h"
+#include "dist/peer_watch.h"
 #include "dist/shared_memory_collective.h"
 #include "dist/wire_format.h"
 
@@ -35,13 +37,18 @@ class GlooCommunicator : public Communicator {
  public:
   // `rankStride`: the job's rank of this group's rank r is r × rankStride (the machines' first
   // ranks of a hierarchical job; 1 for all ranks), as messages name it.
+  // `abort`: raised, it ends the reductions' waits at once.
   GlooCommunicator(std::vector<std::shared_ptr<gloo::Context>> contexts,
-                   std::chrono::milliseconds timeout, int rankStride = 1)
+                   std::shared_ptr<CommAbort> abort, std::chrono::milliseconds timeout,
+                   int rankStride = 1)
       : m_contexts(std::move(contexts)),
+        m_abort(std::move(abort)),
         m_streams(m_contexts.size()),
         m_staging(m_contexts.size()),
         m_timeout(timeout),
         m_rankStride(rankStride) {}
+  // Kept running as long as this communicator.
+  void keepWatched(std::unique_ptr<PeerWatch> watch) { m_watch = std::move(watch); }
 
   int rank() const override { return m_contexts[0]->rank; }
   int size() const override { return m_contexts[0]->size; }
@@ -91,6 +98,7 @@ class GlooCommunicator : public Communicator {
   // Runs a collective, turning Gloo's errors into ours.
   template <typename F>
   void guarded(F&& collective) {
+    m_abort->check();
     try {
       collective();
     } catch (const gloo::Exception& e) {
@@ -173,6 +181,13 @@ class GlooCommunicator : public Communicator {
     auto dataOut = direct ? context.createUnboundBuffer(data, count * sizeof(float)) : nullptr;
     auto dataIn =
         direct && gather ? context.createUnboundBuffer(data, count * sizeof(float)) : nullptr;
+    const auto wake = m_abort->onRaise([&] {
+      for (auto* buffer : {sender.get(), receiver.get(), dataOut.get(), dataIn.get()})
+        if (buffer) {
+          buffer->abortWaitRecv();
+          buffer->abortWaitSend();
+        }
+    });
     const uint64_t slot = static_cast<uint64_t>(context.nextSlot(hops));
     // Hop s of the reduce-scatter receives chunk r - s - 2; hop s of the gather chunk r - s - 1.
     // Every hop sends the chunk after the one it receives.
@@ -204,8 +219,12 @@ class GlooCommunicator : public Communicator {
         out->send(right, slot + static_cast<uint64_t>(hop), outOffset, sendCount * element);
       });
       m_bytesSent += sendCount * element;
-      withPeer(left, false, [&] { inOf(hop)->waitRecv(m_timeout); });
-      withPeer(right, true, [&] { out->waitSend(m_timeout); });
+      withPeer(left, false, [&] {
+        if (!inOf(hop)->waitRecv(nullptr, m_timeout)) aborted();
+      });
+      withPeer(right, true, [&] {
+        if (!out->waitSend(nullptr, m_timeout)) aborted();
+      });
       return std::make_pair(begin(chunk), chunkEnd(chunk) - begin(chunk));
     };
     for (int s = 0; s < p - 1; ++s) {
@@ -225,6 +244,12 @@ class GlooCommunicator : public Communicator {
     }
   }
 
+  // A wait that the abort woke: fails with its reason.
+  [[noreturn]] void aborted() const {
+    m_abort->check();
+    throw CommError("rank " + std::to_string(rank() * m_rankStride) + ": a wait was aborted");
+  }
+
   // Runs one transport call, naming the peer when it fails (closed, reset or timed out).
   template <typename F>
   void withPeer(int peer, bool sending, F&& call) {
@@ -238,6 +263,8 @@ class GlooCommunicator : public Communicator {
   }
 
   std::vector<std::shared_ptr<gloo::Context>> m_contexts;  // one per stream
+  std::shared_ptr<CommAbort> m_abort;
+  std::unique_ptr<PeerWatch> m_watch;                      // on the world's communicator
   size_t m_streams;                                        // in use
   struct Staging {
     std::vector<char> send, receive;  // wire-typed chunks of one stream's ring
@@ -288,6 +315,18 @@ std::string sharedMemoryName(const std::string& secret, int node) {
   return name;
 }
 
+// Every rank's address, as `mine` is this rank's: for messages that name a peer's machine.
+std::vector<std::string> gatherHosts(Communicator& world, const std::string& mine) {
+  constexpr size_t kBytes = 64;
+  std::vector<char> all(kBytes * static_cast<size_t>(world.size()));
+  char own[kBytes] = {};
+  mine.copy(own, kBytes - 1);
+  world.allGather(own, kBytes, all.data());
+  std::vector<std::string> hosts;
+  for (int r = 0; r < world.size(); ++r) hosts.emplace_back(&all[kBytes * static_cast<size_t>(r)]);
+  return hosts;
+}
+
 // Floats per rank slot of a hierarchical reduction: larger reductions go in chunks.
 constexpr size_t kSharedSlotFloats = size_t{4} << 20;
 // Floats per rank slot of synchronized BatchNorm's gathers: 2 x channels + 1 fit whole.
@@ -319,10 +358,11 @@ std::unique_ptr<Communicator> connectGloo(const GlooOptions& options,
   try {
     auto device = gloo::transport::tcp::CreateDevice(attr);
     RendezvousStore store(options.rendezvous, options.secret, options.connectTimeout);
+    auto abort = std::make_shared<CommAbort>();
     auto world = std::make_unique<GlooCommunicator>(
         connectMeshes(store, "", options.rank, options.size, options.streams, device,
                       options.connectTimeout),
-        options.timeout);
+        abort, options.timeout);
     world->setTimeout(options.connectTimeout);
     if (hierarchical && !options.hierarchical.has_value()) {  // "auto"
       const size_t bytes = SharedMemoryGroup::segmentBytes(options.ranksPerNode, kSharedSlotFloats);
@@ -342,31 +382,42 @@ std::unique_ptr<Communicator> connectGloo(const GlooOptions& options,
     std::unique_ptr<Communicator> leaders;
     if (leader && nodes > 1)
       leaders = std::make_unique<GlooCommunicator>(
-          connectMeshes(store, "leaders-", node, nodes, options.streams, device, options.connectTimeout),
-          options.timeout, options.ranksPerNode);
+          connectMeshes(store, "leaders-", node, nodes, options.streams, device,
+                        options.connectTimeout),
+          abort, options.timeout, options.ranksPerNode);
     // The statistics of ranks that all share a machine meet in shared memory (below).
     const bool statisticsShared = hierarchical && options.size == options.ranksPerNode;
     if (statistics && !statisticsShared)
       *statistics = std::make_unique<GlooCommunicator>(
           connectMeshes(store, "statistics-", options.rank, options.size, 1, device,
                         options.connectTimeout),
-          options.timeout);
+          abort, options.timeout);
+    const auto heartbeats = options.size > 1
+                                ? connectMeshes(store, "heartbeats-", options.rank, options.size, 1,
+                                                device, options.connectTimeout)
+                                : std::vector<std::shared_ptr<gloo::Context>>{};
     // Every rank has read every address once all have reached this barrier: nothing needs the
     // rendezvous any more.
     world->barrier();
     world->setTimeout(options.timeout);
     if (server) server->close();
+    if (!heartbeats.empty())
+      world->keepWatched(std::make_unique<PeerWatch>(
+          heartbeats.front(), gatherHosts(*world, localAddressTowards(options.rendezvous)), abort,
+          options.heartbeatPeriod, options.heartbeatSilence));
     if (!hierarchical) return world;
     const int localRank = options.rank % options.ranksPerNode;
     auto local = std::make_unique<SharedMemoryGroup>(sharedMemoryName(options.secret, node),
                                                      localRank, options.ranksPerNode,
                                                      kSharedSlotFloats, options.connectTimeout);
     local->setTimeout(options.timeout);
+    local->watch(abort);
     if (statistics && statisticsShared) {
       auto group = std::make_unique<SharedMemoryGroup>(
           sharedMemoryName(options.secret, node) + "-statistics", localRank, options.ranksPerNode,
           kStatisticsSlotFloats, options.connectTimeout);
       group->setTimeout(options.timeout);
+      group->watch(abort);
       *statistics = std::make_unique<SharedMemoryCollective>(std::move(group));
     }
     return std::make_unique<HierarchicalCommunicator>(std::move(world), std::move(leaders),

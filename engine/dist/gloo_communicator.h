@@ -29,6 +29,10 @@ struct GlooOptions {
   std::function<void(const std::string&)> note;
   std::chrono::milliseconds connectTimeout{60000};
   std::chrono::milliseconds timeout{10000};
+  // Every rank exchanges a heartbeat with every other each period; one a peer has not answered
+  // within `heartbeatSilence` fails the collectives at once, naming it (PeerWatch).
+  std::chrono::milliseconds heartbeatPeriod{500};
+  std::chrono::milliseconds heartbeatSilence{3000};
 };
 
 // Connects the ranks of a job over Gloo's TCP transport: a full mesh per stream, agreed through

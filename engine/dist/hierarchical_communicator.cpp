@@ -24,6 +24,7 @@ Tensor HierarchicalCommunicator::gradientMemory(size_t floats) {
   m_gradients =
       std::make_shared<SharedMemoryGroup>(m_sharedName + "-gradients", m_local->localRank(), ranks,
                                           floats, m_local->timeout(), withResult);
+  if (m_local->abort()) m_gradients->watch(m_local->abort());
   auto* mine = reinterpret_cast<std::byte*>(m_gradients->slot(m_local->localRank()));
   return Tensor({static_cast<int64_t>(floats)}, DType::f32,
                 std::shared_ptr<std::byte>(m_gradients, mine));

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "dist/comm_abort.h"
 #include "dist/communicator.h"
 
 namespace twb {
@@ -23,6 +24,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr uint32_t kMagic = 0x74776273;  // "twbs": the creator has finished setting up
 constexpr int kSpins = 2000;             // a short spin first: most waits are brief
+constexpr auto kAbortCheck = std::chrono::milliseconds(100);
 
 int futex(std::atomic<uint32_t>* word, int op, uint32_t value, const timespec* timeout) {
   return static_cast<int>(
@@ -114,6 +116,7 @@ float* SharedMemoryGroup::slot(int localRank) const {
 float* SharedMemoryGroup::result() const { return slot(m_localSize); }
 
 void SharedMemoryGroup::barrier() {
+  if (m_abort) m_abort->check();
   const uint32_t generation = m_header->generation.load(std::memory_order_acquire);
   if (m_header->arrived.fetch_add(1, std::memory_order_acq_rel) + 1 ==
       static_cast<uint32_t>(m_localSize)) {
@@ -126,6 +129,7 @@ void SharedMemoryGroup::barrier() {
     if (m_header->generation.load(std::memory_order_acquire) != generation) return;
   const auto deadline = Clock::now() + m_timeout;
   while (m_header->generation.load(std::memory_order_acquire) == generation) {
+    if (m_abort) m_abort->check();
     const auto left = deadline - Clock::now();
     if (left <= Clock::duration::zero())
       throw CommError("rank-local " + std::to_string(m_localRank) +
@@ -133,7 +137,10 @@ void SharedMemoryGroup::barrier() {
                       "machine did not reach the shared-memory barrier within " +
                       std::to_string(m_timeout.count() / 1000.0).substr(0, 4) +
                       " s (one died or hangs)");
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    // In slices, so that a raised abort is seen within one.
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::min<Clock::duration>(left, kAbortCheck))
+                        .count();
     const timespec wait{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
     futex(&m_header->generation, FUTEX_WAIT, generation, &wait);
   }

@@ -4,10 +4,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace twb {
 
+class CommAbort;
 class Communicator;
 
 // The ranks of one machine meeting in a POSIX shared-memory segment: a slot of floats per rank,
@@ -37,6 +39,9 @@ class SharedMemoryGroup {
   // timeout (it died or hangs) makes the others throw CommError.
   void barrier();
   void setTimeout(std::chrono::milliseconds timeout) { m_timeout = timeout; }
+  // Once `abort` is raised, barriers throw its CommError, a waiting one within 0.1 s.
+  void watch(std::shared_ptr<CommAbort> abort) { m_abort = std::move(abort); }
+  const std::shared_ptr<CommAbort>& abort() const { return m_abort; }
   std::chrono::milliseconds timeout() const { return m_timeout; }
 
  private:
@@ -47,6 +52,7 @@ class SharedMemoryGroup {
   std::chrono::milliseconds m_timeout;
   void* m_base = nullptr;
   Header* m_header = nullptr;
+  std::shared_ptr<CommAbort> m_abort;
 };
 
 // The first rank of `world` whose machine has less than `bytes` free in /dev/shm, agreed over
