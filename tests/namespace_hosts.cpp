@@ -31,6 +31,12 @@ void NamespaceHosts::shape(int host) {
   run(QStringList{"ip", "netns", "exec", name(host), "tc", "qdisc", "replace", "dev", name(host) + "n"} + tbf);
 }
 
+void NamespaceHosts::cutOff(int host) {
+  run({"tc", "qdisc", "replace", "dev", name(host) + "h", "root", "blackhole"});
+  run({"ip", "netns", "exec", name(host), "tc", "qdisc", "replace", "dev", name(host) + "n", "root",
+       "blackhole"});
+}
+
 NamespaceHosts::~NamespaceHosts() { remove(); }
 
 void NamespaceHosts::run(const QStringList& command) {

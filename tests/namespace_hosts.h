@@ -20,6 +20,9 @@ class NamespaceHosts {
   QString address(int host) const { return "10.78.0." + QString::number(host + 2); }
   // Shapes both directions of the host's link (again, after a fault replaced its qdisc).
   void shape(int host);
+  // Drops every packet of the host's link both ways (tc's blackhole qdisc: no reset reaches
+  // either end, as when a cable is pulled) until shape(host).
+  void cutOff(int host);
 
  private:
   void run(const QStringList& command);

@@ -662,6 +662,34 @@ class RemoteNodeTest : public QObject {
                             "/out/resume-point-rank-2.twbc"));
     }
 
+    // The third host cut off for 6 s, every packet dropped: no connection breaks, but the other
+    // hosts' ranks miss its heartbeats and stop within 10 s naming rank 2 and its address; it
+    // misses theirs. Once the link is back, the job ends failed, with no rank left.
+    {
+      MultiNodeDispatcher dispatcher(nodes);
+      FollowedAcrossNodes followed;
+      attach(dispatcher, followed, this);
+      dispatcher.submit(dataParallelJob(names, 100000));
+      QTRY_VERIFY_WITH_TIMEOUT(followed.steps[0].size() >= 2, twb::test::timeScaled(240000));
+      QElapsedTimer sinceCut;
+      sinceCut.start();
+      hosts.cutOff(2);
+      QTRY_VERIFY_WITH_TIMEOUT(engineProcesses("--rank 0 --rendezvous 10.78.0.2").isEmpty() &&
+                                   engineProcesses("--rank 1 --rendezvous 10.78.0.2").isEmpty(),
+                               10000);
+      QVERIFY2(sinceCut.elapsed() < 10000, qPrintable(QString::number(sinceCut.elapsed())));
+      QTest::qWait(static_cast<int>(std::max<qint64>(0, 6000 - sinceCut.elapsed())));
+      hosts.shape(2);
+      QVERIFY2(hosts.error().isEmpty(), qPrintable(hosts.error()));
+      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), twb::test::timeScaled(60000));
+      QCOMPARE(followed.state, QString("failed"));
+      QVERIFY2(followed.reason.contains("twbdp0: rank 0: rank 2 (10.78.0.4) has not answered a "
+                                        "heartbeat for 3.0 s: it hangs, or the link to it is down"),
+               qPrintable(followed.reason));
+      QTRY_VERIFY_WITH_TIMEOUT(engineProcesses("--rendezvous 10.78.0.2").isEmpty(),
+                               twb::test::timeScaled(5000));
+    }
+
     // Cancelled by the user: every host's share stops (at the same step, checkpointed), and
     // the job ends cancelled, with no rank left.
     {

@@ -276,13 +276,10 @@ QString Campaign::inject(Fault fault) {
 // Cuts a namespace host off for 1 to 6 s: its link down, or every packet dropped both ways.
 QString Campaign::cutLink(bool drop) {
   const int host = random(2);
-  const QString outside = m_hosts.name(host) + "h", inside = m_hosts.name(host) + "n";
-  const QStringList inNamespace{"netns", "exec", m_hosts.name(host)};
+  const QString outside = m_hosts.name(host) + "h";
   const int ms = 1000 + random(5000);
   if (drop) {
-    test::runCommand("tc", {"qdisc", "replace", "dev", outside, "root", "blackhole"});
-    test::runCommand("ip", inNamespace + QStringList{"tc", "qdisc", "replace", "dev", inside,
-                                                     "root", "blackhole"});
+    m_hosts.cutOff(host);
     pause(ms);
     m_hosts.shape(host);
   } else {
