@@ -111,6 +111,18 @@ QStringList processesMentioning(const QString& marker) {
     if (pid.toInt() > 0 && commandLine(pid).contains(marker.toUtf8())) found << pid;
   return found;
 }
+
+// The pid of the rank `rank` of the job whose run folder is `out`, by its arguments; empty when
+// there is none.
+QString processOfRank(const QString& out, int rank) {
+  for (const QString& pid : processesMentioning(out)) {
+    const auto args = commandLine(pid);
+    const int at = static_cast<int>(args.indexOf("--rank"));
+    if (at >= 0 && args.value(at + 1) == QByteArray::number(rank)) return pid;
+  }
+  return {};
+}
+
 // Runs `body(rank, options)` on the two ranks of one job, each in a thread of its own, connected
 // over loopback; returns what each rank threw (test::errorOf's text).
 std::array<std::string, 2> onTwoRanks(const std::function<void(int, const GlooOptions&)>& body) {
@@ -516,13 +528,7 @@ class TestDataParallel : public QObject {
                                        dir.filePath("events.jsonl")});
     QVERIFY(launcher.waitForStarted());
     QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(out + "/checkpoints/step-200.twbc"), twb::test::timeScaled(120000));
-    // Rank 1 is the process whose arguments say so.
-    QString victim;
-    for (const QString& pid : processesMentioning(out)) {
-      const auto args = commandLine(pid);
-      const int at = static_cast<int>(args.indexOf("--rank"));
-      if (at >= 0 && args.value(at + 1) == "1") victim = pid;
-    }
+    const QString victim = processOfRank(out, 1);
     QVERIFY(!victim.isEmpty());
     QElapsedTimer timer;
     timer.start();
@@ -599,12 +605,7 @@ class TestDataParallel : public QObject {
                          [](const auto& e) { return e["type"] == "step"; });
     };
     QTRY_VERIFY_WITH_TIMEOUT(stepped(), twb::test::timeScaled(120000));
-    QString hung;
-    for (const QString& pid : processesMentioning(out)) {
-      const auto args = commandLine(pid);
-      const int at = static_cast<int>(args.indexOf("--rank"));
-      if (at >= 0 && args.value(at + 1) == "1") hung = pid;
-    }
+    const QString hung = processOfRank(out, 1);
     QVERIFY(!hung.isEmpty());
     QElapsedTimer timer;
     timer.start();
