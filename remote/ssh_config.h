@@ -16,7 +16,7 @@ struct SshHostConfig {
   QStringList identityFiles;    // IdentityFile, every one, ~ and %d %h %r %u expanded
   bool identitiesOnly = false;  // IdentitiesOnly: only these keys, not the agent's others
   QStringList proxyJumps;       // ProxyJump: [user@]host[:port] hops, the first reached first
-  int serverAliveInterval = 0;  // ServerAliveInterval, seconds; 0: off
+  std::optional<int> serverAliveInterval;  // ServerAliveInterval, seconds; 0: off
   int connectTimeout = 0;       // ConnectTimeout, seconds; 0: unset
 };
 

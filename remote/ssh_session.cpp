@@ -22,6 +22,8 @@ namespace {
 // Each SFTP write waits for its reply, so fewer, larger writes upload faster; OpenSSH's
 // sftp-server takes messages up to 256 KiB.
 constexpr qint64 kSftpChunk = 240 * 1024;
+// Seconds between keepalive probes where the ssh config does not set ServerAliveInterval.
+constexpr int kDefaultServerAliveInterval = 15;
 
 QString methodNames(int methods) {
   QStringList names;
@@ -166,17 +168,23 @@ void SshSession::connectThroughJumps() {
   ssh_options_set(m_session, SSH_OPTIONS_FD, &socket);
 }
 
-// ServerAliveInterval: libssh 0.10 sends no keepalives of its own, so the kernel's TCP
-// keepalive probes the link at that interval and drops it after three unanswered probes (ssh's
-// ServerAliveCountMax), which the tunnels then see as a lost connection.
+// ServerAliveInterval, 15 s unless the ssh config says otherwise (0 turns it off), so that a node
+// that vanishes (powered off, its link gone) is noticed while its jobs are followed: libssh 0.10
+// sends no keepalives of its own, so the kernel's TCP keepalive probes an idle link at that
+// interval and drops it after three unanswered probes (ssh's ServerAliveCountMax), and
+// TCP_USER_TIMEOUT drops it as soon when what was sent stays unacknowledged. The tunnels then see
+// a lost connection, and the dispatchers reconnect.
 void SshSession::keepAlive() {
-  const int interval = m_config.serverAliveInterval, probes = 3, on = 1;
+  const int interval = m_config.serverAliveInterval.value_or(kDefaultServerAliveInterval);
+  const int probes = 3, on = 1;
   if (interval <= 0 || m_jump) return;
+  const unsigned unacknowledgedMs = static_cast<unsigned>(interval * (probes + 1) * 1000);
   const int fd = ssh_get_fd(m_session);
   ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &interval, sizeof interval);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
   ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &unacknowledgedMs, sizeof unacknowledgedMs);
 }
 
 void SshSession::verifyHostKey() {

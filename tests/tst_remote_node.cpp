@@ -706,6 +706,41 @@ class RemoteNodeTest : public QObject {
     }
   }
 
+  // A node whose link drops every packet (no reset reaches either end, as when it is powered
+  // off) is seen lost through the keepalives of ServerAliveInterval, rather than followed in
+  // silence for ever; once the link is back, its job is followed to the end, every event once.
+  void aNodeCutOffIsNoticedByItsKeepalives() {
+    NamespaceHosts hosts("twbka", 1);
+    QVERIFY2(hosts.error().isEmpty(), qPrintable(hosts.error()));
+    SshServer server(m_work.filePath("ssh-ka"), hosts.address(0), hosts.name(0));
+    QVERIFY2(server.start(), qPrintable(server.error()));
+    writeSshConfig("Host " + hosts.address(0) + "\n  ServerAliveInterval 1\n");
+    const QString base = m_work.filePath("node-ka");
+    Followed followed;
+    {
+      JobDispatcher dispatcher(std::make_shared<RemoteNode>(nodeOptions(server, base)));
+      attach(dispatcher, followed, this);
+      dispatcher.submit(twb::remote::TrainingRequest{shortJob(6000, 10)});
+      QTRY_VERIFY_WITH_TIMEOUT(followed.seqs.size() >= 3, twb::test::timeScaled(240000));
+      QElapsedTimer sinceCut;
+      sinceCut.start();
+      hosts.cutOff(0);
+      QTRY_VERIFY_WITH_TIMEOUT(followed.lost >= 1, twb::test::timeScaled(20000));
+      const qint64 noticedAfter = sinceCut.elapsed();
+      hosts.shape(0);
+      QVERIFY2(hosts.error().isEmpty(), qPrintable(hosts.error()));
+      QTRY_VERIFY_WITH_TIMEOUT(followed.done(), twb::test::timeScaled(240000));
+      QVERIFY2(noticedAfter < 10000, qPrintable(QString::number(noticedAfter)));
+    }
+    QVERIFY2(followed.failure.isEmpty(), qPrintable(followed.failure));
+    QCOMPARE(followed.state, QString("succeeded"));
+    QVERIFY(followed.reconnected >= 1);
+    QVERIFY(followed.complete());
+    QCOMPARE(followed.seqs.size(),
+             readAll(base + "/node/jobs/" + followed.jobId + "/events.jsonl").count('\n'));
+    stopNodeProcesses(base);
+  }
+
   void localNodeNeedsNoSetup() {
     auto node = std::make_shared<LocalNode>(TWB_ENGINE_BINARY, m_work.filePath("local-data"));
     Followed followed;

@@ -62,7 +62,7 @@ Host *
                                               QDir::homePath() + "/.ssh/id alice of me"}));
     QCOMPARE(gpu1.proxyJumps, QStringList({"bastion", "inner:2200"}));
     QVERIFY(gpu1.identitiesOnly);
-    QCOMPARE(gpu1.serverAliveInterval, 15);
+    QCOMPARE(gpu1.serverAliveInterval.value_or(0), 15);
     QCOMPARE(gpu1.connectTimeout, 7);
 
     const auto old = config.resolve("gpu-old", "me");

@@ -20,8 +20,8 @@ WireType parseWireType(const std::string& name);  // "none" | "bf16" | "fp16"
 const char* wireTypeName(WireType type);
 size_t wireBytes(WireType type);  // bytes per element
 
-// A collective failed: a peer died, hung past the timeout or sent something else than expected.
-// The message names this rank and the peer it was waiting for.
+// A collective failed: a peer died, stopped answering heartbeats (PeerWatch), kept a wait past
+// the timeout or sent something else than expected. The message names this rank and the peer.
 class CommError : public Error {
  public:
   using Error::Error;
