@@ -74,9 +74,11 @@ void MultiNodeDispatcher::wire(int node) {
       d, &JobDispatcher::eventReceived, this,
       [this, node](const QString& id, qint64 seq, const QString& type, const QByteArray& json) {
         const QJsonObject event = QJsonDocument::fromJson(json).object();
-        if (type == "state") {
+        {
           std::lock_guard lock(m_mutex);
-          m_shares[static_cast<size_t>(node)].reason = event.value("reason").toString();
+          Share& share = m_shares[static_cast<size_t>(node)];
+          if (share.progress == Share::Ended) return;  // given up on (below): no longer followed
+          if (type == "state") share.reason = event.value("reason").toString();
         }
         emit eventReceived(node, id, seq, type, json);
         if (node == 0 && type == "rendezvous") {
@@ -109,6 +111,17 @@ void MultiNodeDispatcher::wire(int node) {
   connect(
       d, &JobDispatcher::connectionLost, this,
       [this, node](const QString&, const QString& reason, int attempt, int retryInMs) {
+        bool giveUp;
+        {
+          std::lock_guard lock(m_mutex);
+          giveUp = m_shareFailed && m_shares[static_cast<size_t>(node)].progress == Share::UnderWay;
+        }
+        // The job has failed already: waiting for a node that cannot be reached would only keep
+        // it open. Its ranks stop by themselves once their peers' heartbeats stop.
+        if (giveUp)
+          return shareEnded(node, JobState::Lost,
+                            tr("unreachable once another node's share had failed; its ranks "
+                               "stop by themselves when they miss their peers' heartbeats"));
         emit connectionLost(node, reason, attempt, retryInMs);
       },
       Qt::DirectConnection);
@@ -213,6 +226,7 @@ void MultiNodeDispatcher::shareEnded(int node, JobState state, const QString& re
   {
     std::lock_guard lock(m_mutex);
     Share& share = m_shares[static_cast<size_t>(node)];
+    if (share.progress == Share::Ended) return;  // given up on before its node said how it ended
     share.progress = Share::Ended;
     share.ended = state;
     share.reason = reason;

@@ -37,7 +37,8 @@ NodesCheck checkJobAcrossNodes(const std::vector<JobNode>& nodes, const QString&
 // First every node is checked (checkJobAcrossNodes). Then the first
 // node gets its share, picks the rendezvous port and says where; then the others get theirs,
 // with the job's secret. Each node's events arrive tagged with the node's index; when one node's
-// share fails, the others are cancelled, and the job's end names every node that failed.
+// share fails, the others are cancelled at once, a node that cannot be reached then is not waited
+// for (its share ends lost), and the job's end names every node that failed.
 class MultiNodeDispatcher : public QObject {
   Q_OBJECT
 
