@@ -123,6 +123,25 @@ QString processOfRank(const QString& out, int rank) {
   return {};
 }
 
+// Sends `signal` to rank 1 of the job `launcher` runs with the run folder `out`, and waits up to
+// `waitMs` for the launcher to end.
+struct RankSignalled {
+  QString pid;          // rank 1's; empty when there was none
+  double seconds = -1;  // from the signal to the launcher's end; -1: it did not end
+  QString output;       // the launcher's
+};
+RankSignalled signalRankOne(QProcess& launcher, const QString& out, int signal, int waitMs) {
+  RankSignalled result;
+  result.pid = processOfRank(out, 1);
+  if (result.pid.isEmpty()) return result;
+  QElapsedTimer timer;
+  timer.start();
+  ::kill(result.pid.toInt(), signal);
+  if (launcher.waitForFinished(waitMs)) result.seconds = timer.elapsed() / 1e3;
+  result.output = launcher.readAll();
+  return result;
+}
+
 // Runs `body(rank, options)` on the two ranks of one job, each in a thread of its own, connected
 // over loopback; returns what each rank threw (test::errorOf's text).
 std::array<std::string, 2> onTwoRanks(const std::function<void(int, const GlooOptions&)>& body) {
@@ -528,18 +547,14 @@ class TestDataParallel : public QObject {
                                        dir.filePath("events.jsonl")});
     QVERIFY(launcher.waitForStarted());
     QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(out + "/checkpoints/step-200.twbc"), twb::test::timeScaled(120000));
-    const QString victim = processOfRank(out, 1);
-    QVERIFY(!victim.isEmpty());
-    QElapsedTimer timer;
-    timer.start();
-    ::kill(victim.toInt(), SIGKILL);
-    QVERIFY2(launcher.waitForFinished(15000), "the job did not end after a rank was killed");
-    const double seconds = timer.elapsed() / 1e3;
-    const QString output = launcher.readAll();
-    QVERIFY2(seconds < 10, qPrintable(QString("the job took %1 s to fail").arg(seconds)));
+    const RankSignalled killed = signalRankOne(launcher, out, SIGKILL, 15000);
+    QVERIFY(!killed.pid.isEmpty());
+    QVERIFY2(killed.seconds >= 0, "the job did not end after a rank was killed");
+    QVERIFY2(killed.seconds < 10,
+             qPrintable(QString("the job took %1 s to fail").arg(killed.seconds)));
     QCOMPARE(launcher.exitCode(), 1);
-    QVERIFY2(output.contains("rank 1 (pid " + victim + ") was killed by signal 9"),
-             qPrintable(output));
+    QVERIFY2(killed.output.contains("rank 1 (pid " + killed.pid + ") was killed by signal 9"),
+             qPrintable(killed.output));
     QVERIFY2(processesMentioning(out).isEmpty(), "a rank outlived the job");
 
     auto resumed = runEngine(
@@ -605,20 +620,16 @@ class TestDataParallel : public QObject {
                          [](const auto& e) { return e["type"] == "step"; });
     };
     QTRY_VERIFY_WITH_TIMEOUT(stepped(), twb::test::timeScaled(120000));
-    const QString hung = processOfRank(out, 1);
-    QVERIFY(!hung.isEmpty());
-    QElapsedTimer timer;
-    timer.start();
-    ::kill(hung.toInt(), SIGSTOP);
-    QVERIFY2(launcher.waitForFinished(30000), "the job did not end after a rank hung");
-    const double seconds = timer.elapsed() / 1e3;
-    const QString output = launcher.readAll();
-    QVERIFY2(seconds < 10, qPrintable(QString("the job took %1 s to fail").arg(seconds)));
+    const RankSignalled stopped = signalRankOne(launcher, out, SIGSTOP, 30000);
+    QVERIFY(!stopped.pid.isEmpty());
+    QVERIFY2(stopped.seconds >= 0, "the job did not end after a rank hung");
+    QVERIFY2(stopped.seconds < 10,
+             qPrintable(QString("the job took %1 s to fail").arg(stopped.seconds)));
     QCOMPARE(launcher.exitCode(), 1);
     const QString named =
         "rank 1 (127.0.0.1) has not answered a heartbeat for 3.0 s: it hangs, or the link to it is "
         "down";
-    QVERIFY2(output.contains(named), qPrintable(output));
+    QVERIFY2(stopped.output.contains(named), qPrintable(stopped.output));
     const auto logged = readEvents(events);
     QCOMPARE(logged.back()["state"].get<std::string>(), std::string("failed"));
     QVERIFY2(QString::fromStdString(logged.back()["reason"].get<std::string>()).contains(named),
