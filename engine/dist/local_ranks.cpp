@@ -48,6 +48,19 @@ pid_t spawn(const std::vector<std::string>& args, bool quiet, pid_t launcher,
   ::_exit(127);
 }
 
+// Stopped (SIGSTOP, or held by a debugger): such a rank cannot stop by itself.
+bool isStopped(pid_t pid) {
+  char path[32];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  FILE* file = std::fopen(path, "r");
+  if (!file) return false;
+  char stat[512] = {};
+  const size_t read = std::fread(stat, 1, sizeof stat - 1, file);
+  std::fclose(file);
+  const char* nameEnd = std::strrchr(stat, ')');  // the command name may hold spaces
+  return read > 0 && nameEnd && nameEnd[1] == ' ' && (nameEnd[2] == 'T' || nameEnd[2] == 't');
+}
+
 std::string describe(int status) {
   if (WIFSIGNALED(status))
     return std::string("was killed by signal ") + std::to_string(WTERMSIG(status)) + " (" +
@@ -110,9 +123,9 @@ LocalRanksResult launchLocalRanks(RankGroup group, const std::vector<std::string
         if (p > 0) ::kill(p, SIGTERM);
       stopSent = true;
     }
-    if (Clock::now() >= killAt)
-      for (pid_t p : pids)
-        if (p > 0) ::kill(p, SIGKILL);
+    for (pid_t p : pids)  // after a failure, at once where a rank is stopped
+      if (p > 0 && (Clock::now() >= killAt || (!failure.empty() && isStopped(p))))
+        ::kill(p, SIGKILL);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (!failure.empty()) return {1, failure};
