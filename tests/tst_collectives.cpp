@@ -1,7 +1,11 @@
-// Collectives on Gloo: ranks are threads of this process, each with its own communicator over
-// real TCP on loopback. Sums are checked against a double-precision reference, compression by
-// the bytes the communicator handed to the transport, failures by how fast and how clearly they
-// are reported.
+// Collectives on Gloo: ranks are threads of this process (a rank to be stopped, a child
+// process), each with its own communicator over real TCP on loopback. Sums are checked against a
+// double-precision reference, compression by the bytes the communicator handed to the transport,
+// failures by how fast and how clearly they are reported.
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <QDir>
 #include <QtTest>
@@ -9,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <numeric>
 #include <stdexcept>
 #include <thread>
 
@@ -427,18 +432,78 @@ class TestCollectives : public QObject {
     });
   }
 
+  // Five ranks: the broadcast's tree is not a full one, and every rank is its root once.
   void gatherBroadcastAndBarrier() {
-    onRanks(3, [&](int r, Communicator& comm) {
-      int32_t mine = 10 + r, all[3] = {};
+    const int ranks = 5;
+    onRanks(ranks, [&](int r, Communicator& comm) {
+      int32_t mine = 10 + r, all[ranks] = {};
       comm.allGather(&mine, sizeof mine, all);
-      if (all[0] != 10 || all[1] != 11 || all[2] != 12) throw Error("allGather out of order");
-      // Nothing to gather (a profiled step before any bucket was reduced): no division by zero.
+      for (int q = 0; q < ranks; ++q)
+        if (all[q] != 10 + q) throw Error("allGather: slot " + std::to_string(q) + " is off");
+      // Nothing to gather (a profiled step before any bucket was reduced): nothing sent.
       comm.allGather(&mine, 0, all);
-      double value = r == 2 ? 3.25 : 0;
-      comm.broadcast(&value, sizeof value, 2);
-      if (value != 3.25) throw Error("broadcast did not arrive");
+      for (int root = 0; root < ranks; ++root) {
+        std::vector<float> values(100000, r == root ? 0.f : -1.f);
+        if (r == root) std::iota(values.begin(), values.end(), static_cast<float>(root));
+        comm.broadcast(values.data(), values.size() * sizeof(float), root);
+        for (size_t i = 0; i < values.size(); i += 997)
+          if (values[i] != static_cast<float>(root + i))
+            throw Error("broadcast from rank " + std::to_string(root) + ": element " +
+                        std::to_string(i) + " is off");
+      }
       comm.barrier();
     });
+  }
+
+  // A peer that hangs, the whole process stopped (heartbeats too), while the others gather,
+  // broadcast or wait at a barrier: they fail within the heartbeats' silence, naming it, not
+  // after the collective's timeout. The peer is a child process, so that it can be stopped.
+  void aHungPeerFailsEveryCollectiveByItsHeartbeats_data() {
+    QTest::addColumn<QString>("collective");
+    for (const char* name : {"allGather", "broadcast", "barrier", "allReduceSum"})
+      QTest::newRow(name) << name;
+  }
+  void aHungPeerFailsEveryCollectiveByItsHeartbeats() {
+    QFETCH(QString, collective);
+    const int port = freePort("127.0.0.1");
+    const std::string secret = makeRendezvousSecret();
+    const auto options = [&](int rank) {
+      GlooOptions o = optionsFor(rank, 2, port, secret);
+      o.timeout = 10s;
+      o.heartbeatSilence = 1s;
+      return o;
+    };
+    const pid_t peer = ::fork();
+    QVERIFY(peer >= 0);
+    if (peer == 0) {
+      try {
+        auto comm = connectGloo(options(1));
+        comm->barrier();
+        ::raise(SIGSTOP);
+      } catch (...) {
+      }
+      ::_exit(0);
+    }
+    const auto reap = qScopeGuard([&] {
+      ::kill(peer, SIGKILL);
+      ::waitpid(peer, nullptr, 0);
+    });
+    auto comm = connectGloo(options(0));
+    comm->barrier();
+    std::vector<float> values(1000, 1.f);
+    float gathered[2] = {};
+    QElapsedTimer timer;
+    timer.start();
+    const QString error = QString::fromStdString(test::errorOf([&] {
+      if (collective == "allGather") comm->allGather(values.data(), sizeof(float), gathered);
+      if (collective == "broadcast") comm->broadcast(values.data(), sizeof(float), 1);
+      if (collective == "barrier") comm->barrier();
+      if (collective == "allReduceSum") comm->allReduceSum(values.data(), values.size());
+    }));
+    const qint64 waited = timer.elapsed();
+    QVERIFY2(error.contains("rank 1 (127.0.0.1) has not answered a heartbeat for 1.0 s"),
+             qPrintable(error));
+    QVERIFY2(waited < 4000, qPrintable(QString("failed after %1 ms").arg(waited)));
   }
 
   void aSilentPeerFailsTheCollectiveWithinTheTimeout() {

@@ -1,9 +1,6 @@
 #include "dist/gloo_communicator.h"
 
 #include <arpa/inet.h>
-#include <gloo/allgather.h>
-#include <gloo/barrier.h>
-#include <gloo/broadcast.h>
 #include <gloo/common/error.h>
 #include <gloo/rendezvous/context.h>
 #include <gloo/rendezvous/prefix_store.h>
@@ -16,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <set>
 #include <thread>
@@ -61,31 +59,44 @@ class GlooCommunicator : public Communicator {
     guarded([&] { ring(0, data, count, wire, false, nullptr); });
   }
   void allGather(const void* mine, size_t bytes, void* all) override {
-    if (bytes == 0)
-      return;  // every rank gathers the same size: nothing to send (Gloo divides by it)
+    if (bytes == 0) return;  // every rank gathers the same size: nothing to send
     guarded([&] {
-      gloo::AllgatherOptions options(m_contexts[0]);
-      options.setInput(static_cast<char*>(const_cast<void*>(mine)), bytes);
-      options.setOutput(static_cast<char*>(all), bytes * static_cast<size_t>(size()));
-      options.setTimeout(m_timeout);
-      gloo::allgather(options);
+      const int p = size(), r = rank();
+      char* slots = static_cast<char*>(all);
+      char* own = slots + bytes * static_cast<size_t>(r);
+      if (own != mine) std::memcpy(own, mine, bytes);
+      Messages messages(*this, all, bytes * static_cast<size_t>(p));
+      for (int q = 0; q < p; ++q)
+        if (q != r) messages.receive(q, bytes * static_cast<size_t>(q), bytes);
+      for (int q = 0; q < p; ++q)
+        if (q != r) messages.send(q, bytes * static_cast<size_t>(r), bytes);
+      messages.waitReceives();
+      messages.waitSends();
     });
   }
+  // A binomial tree: a rank receives from the rank that differs in its lowest set bit (counted
+  // from the root), then sends to the ranks below that bit, the largest subtree first.
   void broadcast(void* data, size_t bytes, int root) override {
     guarded([&] {
-      gloo::BroadcastOptions options(m_contexts[0]);
-      options.setOutput(static_cast<char*>(data), bytes);
-      options.setRoot(root);
-      options.setTimeout(m_timeout);
-      gloo::broadcast(options);
+      const int p = size(), relative = (rank() - root + p) % p;
+      const auto absolute = [&](int rel) { return (rel + root) % p; };
+      Messages messages(*this, data, bytes);
+      int bit = 1;
+      for (; bit < p; bit <<= 1)
+        if (relative & bit) {
+          messages.receive(absolute(relative - bit), 0, bytes);
+          messages.waitReceives();
+          break;
+        }
+      for (bit >>= 1; bit > 0; bit >>= 1)
+        if (relative + bit < p) messages.send(absolute(relative + bit), 0, bytes);
+      messages.waitSends();
     });
   }
   void barrier() override {
-    guarded([&] {
-      gloo::BarrierOptions options(m_contexts[0]);
-      options.setTimeout(m_timeout);
-      gloo::barrier(options);
-    });
+    std::vector<char> arrived(static_cast<size_t>(size()));
+    const char here = 1;
+    allGather(&here, 1, arrived.data());
   }
   int maxStreams() const override { return static_cast<int>(m_contexts.size()); }
   void useStreams(int streams) override {
@@ -243,6 +254,53 @@ class GlooCommunicator : public Communicator {
       if (!direct) decodeWire(received(p - 1 + s), n, wire, data + first);
     }
   }
+
+  // The messages of one gather or broadcast over `memory`, on the first stream: posted, then
+  // waited for in a way the abort wakes (Gloo's own gathers and broadcasts cannot be woken).
+  class Messages {
+   public:
+    Messages(GlooCommunicator& comm, void* memory, size_t bytes)
+        : m_comm(comm),
+          m_context(*comm.m_contexts[0]),
+          m_buffer(m_context.createUnboundBuffer(memory, bytes)),
+          m_slot(static_cast<uint64_t>(m_context.nextSlot())),
+          m_wake(comm.m_abort->onRaise([this] {
+            m_buffer->abortWaitRecv();
+            m_buffer->abortWaitSend();
+          })) {}
+    void receive(int peer, size_t offset, size_t bytes) {
+      m_comm.withPeer(peer, false, [&] { m_buffer->recv(peer, m_slot, offset, bytes); });
+      m_receiving.push_back(peer);
+    }
+    void send(int peer, size_t offset, size_t bytes) {
+      m_comm.withPeer(peer, true, [&] { m_buffer->send(peer, m_slot, offset, bytes); });
+      m_sending.push_back(peer);
+    }
+    void waitReceives() { waitAll(m_receiving, false); }
+    void waitSends() { waitAll(m_sending, true); }
+
+   private:
+    // Waits for every message to or from `peers`, in the order they end; a failure names the
+    // first peer still pending.
+    void waitAll(std::vector<int>& peers, bool sending) {
+      for (size_t pending = peers.size(); pending > 0; --pending) {
+        int done = -1;
+        m_comm.withPeer(peers.front(), sending, [&] {
+          const bool ended = sending ? m_buffer->waitSend(&done, m_comm.m_timeout)
+                                     : m_buffer->waitRecv(&done, m_comm.m_timeout);
+          if (!ended) m_comm.aborted();
+        });
+        std::erase(peers, done);
+      }
+    }
+
+    GlooCommunicator& m_comm;
+    gloo::Context& m_context;
+    std::unique_ptr<gloo::transport::UnboundBuffer> m_buffer;
+    uint64_t m_slot;
+    std::shared_ptr<void> m_wake;  // declared after the buffer it wakes: destroyed before it
+    std::vector<int> m_receiving, m_sending;  // peers whose messages are pending
+  };
 
   // A wait that the abort woke: fails with its reason.
   [[noreturn]] void aborted() const {
