@@ -58,8 +58,9 @@ void PeerWatch::run() {
     }
     for (int peer = 0; peer < ranks; ++peer) {
       if (peer == me) continue;
+      // Rounded up: a wait cut short of the silence would read as a broken connection below.
       const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(start + m_silence - Clock::now());
+          std::chrono::ceil<std::chrono::milliseconds>(start + m_silence - Clock::now());
       try {
         if (!m_receive[static_cast<size_t>(peer)]->waitRecv(
                 nullptr, std::max(left, std::chrono::milliseconds(0))))
