@@ -375,6 +375,9 @@ class TestCliErrors : public QObject {
                        "quantize",      "j0001",      "--calib",
                        "fashion-mnist", "--max-drop", "nan"}
         << "--max-drop: must be a number within [0, 100], got nan";
+    QTest::newRow("client --keepalive 0")
+        << QStringList{"client", "--node", "unix:/nonexistent/n.sock", "--keepalive", "0", "info"}
+        << "--keepalive: must be a number within [0.5, 3600], got 0";
     // The client names its own options, not the node's fields they become.
     QTest::newRow("client quantize --observer kl")
         << QStringList{"client",     "--node", "unix:/nonexistent/n.sock", "quantize", "j0001",

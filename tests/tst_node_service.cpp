@@ -6,9 +6,11 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -619,6 +621,63 @@ class NodeServiceTest : public QObject {
     const auto next = node.submit(trainRequest(shortJob(20)));
     QVERIFY(node.watch(next.id(), 0, [](const v1::Event&) { return true; }));
     QCOMPARE(node.job(next.id()).state(), v1::SUCCEEDED);
+  }
+
+  // A daemon that hangs (stopped) under a watch: the client's keepalive pings go unanswered,
+  // and the watch ends with UNAVAILABLE within about two keepalive periods instead of never.
+  void aWatchOfAHungDaemonEndsByItsKeepalive() {
+    NodeDaemon daemon(socket(), dataDir());
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    NodeClient node(NodeAddress::parse(socket().toStdString()), {}, twb::CertificatePins(),
+                    std::chrono::milliseconds(1500));
+    const auto job = node.submit(trainRequest(shortJob(100000)));
+    QVERIFY(waitFor([&] { return node.job(job.id()).last_seq() >= 3; }, 30000));
+    const int64_t seen = node.job(job.id()).last_seq();
+    const auto pid = static_cast<pid_t>(daemon.pid());
+    QCOMPARE(::kill(pid, SIGSTOP), 0);
+    const auto carryOn = [pid] { ::kill(pid, SIGCONT); };
+    auto resume = qScopeGuard(carryOn);
+    // Without a keepalive the watch would wait for ever: this ends it after 20 s.
+    std::mutex mutex;
+    std::condition_variable ended;
+    bool watchEnded = false;
+    std::thread bound([&] {
+      std::unique_lock lock(mutex);
+      if (!ended.wait_for(lock, std::chrono::seconds(20), [&] { return watchEnded; }))
+        node.cancelAll();
+    });
+    QElapsedTimer timer;
+    timer.start();
+    const QString error = QString::fromStdString(twb::test::errorOf(
+        [&] { node.watch(job.id(), seen, [](const v1::Event&) { return true; }); }));
+    const qint64 waited = timer.elapsed();
+    {
+      std::lock_guard lock(mutex);
+      watchEnded = true;
+    }
+    ended.notify_all();
+    bound.join();
+    qInfo("the watch ended %lld ms after the daemon stopped: %s", static_cast<long long>(waited),
+          qPrintable(error));
+    QVERIFY2(error.contains("UNAVAILABLE"), qPrintable(error));
+    QVERIFY2(waited < 8000, qPrintable(QString("after %1 ms").arg(waited)));
+    // The command line says so, and how to follow the job on.
+    const QString id = QString::fromStdString(job.id());
+    timer.restart();
+    const auto cli = twb::test::runEngine(
+        {"client", "--node", socket(), "--keepalive", "1", "watch", id, "--after", "2"}, 30000);
+    qInfo("twb-engine client watch ended after %lld ms: %s",
+          static_cast<long long>(timer.elapsed()), qPrintable(cli.output));
+    QCOMPARE(cli.exitCode, 1);
+    QVERIFY2(cli.output.contains("UNAVAILABLE") &&
+                 cli.output.contains("the job may still run there: `twb-engine client --node " +
+                                     socket() + " watch " + id + " --after 2` follows it on"),
+             qPrintable(cli.output));
+    carryOn();
+    resume.dismiss();
+    NodeClient again = client();
+    again.cancel(job.id(), true);
+    QVERIFY(waitFor([&] { return again.job(job.id()).state() == v1::CANCELLED; }, 30000));
   }
 
   void restartedDaemonReattachesRunningJob() {

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -33,6 +34,7 @@ struct ClientArgs {
   int64_t after = 0, samples = 0;
   std::string observer, scheme;
   std::optional<double> maxDrop;
+  double keepaliveSeconds = NodeClient::kDefaultKeepalive.count() / 1000.0;
 };
 ClientArgs args;
 
@@ -61,7 +63,8 @@ bool acceptNewNode(const std::string& hostPort, const std::string& fingerprint) 
 
 NodeAccess access() {
   return {args.tokenFile.empty() ? AccessToken() : AccessToken::fromFile(args.tokenFile),
-          CertificatePins(args.knownNodes, acceptNewNode)};
+          CertificatePins(args.knownNodes, acceptNewNode),
+          std::chrono::milliseconds(std::llround(args.keepaliveSeconds * 1000))};
 }
 
 NodeAddress theNode() {
@@ -73,7 +76,7 @@ NodeAddress theNode() {
 
 NodeClient connect() {
   const NodeAccess node = access();
-  return NodeClient(theNode(), node.token, node.pins);
+  return NodeClient(theNode(), node.token, node.pins, node.keepalive);
 }
 
 std::string readText(const std::string& path) {
@@ -109,7 +112,9 @@ int watchJob(NodeClient& client, const std::string& id, int64_t after) {
   ProgressBar progress(isatty(STDERR_FILENO));
   StageProgress stages(isatty(STDERR_FILENO));
   nlohmann::json finalState;
-  client.watch(id, after, [&](const v1::Event& event) {
+  int64_t seen = after;
+  const auto onEvent = [&](const v1::Event& event) {
+    seen = event.seq();
     if (args.json) {
       std::printf("%s\n", event.json().c_str());
       std::fflush(stdout);
@@ -122,7 +127,16 @@ int watchJob(NodeClient& client, const std::string& id, int64_t after) {
     else
       progress.onEvent(parsed);
     return true;
-  });
+  };
+  try {
+    client.watch(id, after, onEvent);
+  } catch (const RpcError& e) {
+    if (e.code() != grpc::StatusCode::UNAVAILABLE) throw;
+    // The node stopped answering (its link, its daemon): the job may well go on there.
+    throw Error(std::string(e.what()) +
+                "\nthe job may still run there: `twb-engine client --node " + client.target() +
+                " watch " + id + " --after " + std::to_string(seen) + "` follows it on from here");
+  }
   progress.finish();
   stages.finish();
   const std::string state = finalState.value("state", "unknown");
@@ -225,6 +239,11 @@ void addClientCommand(CLI::App& app, int& exitCode) {
                      "TCP nodes' pinned TLS certificates (default ~/.config/twb/known_nodes)");
   client->add_flag("--trust-new-node", args.trustNewNode,
                    "Pin the certificate of a TCP node seen for the first time without asking");
+  client
+      ->add_option("--keepalive", args.keepaliveSeconds,
+                   "Seconds of silence on a watch before the node is pinged; one unanswered "
+                   "as long ends the watch (default 10)")
+      ->check(numberWithin(0.5, 3600));
   client->add_option("--rendezvous-host", args.rendezvousHost,
                      "A job across nodes: where the others reach the first node (default: the "
                      "host of its tcp address)");

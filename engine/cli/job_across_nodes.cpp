@@ -61,7 +61,7 @@ JobAcrossNodes::JobAcrossNodes(std::string jobJson, std::vector<NodeTarget> node
 }
 
 NodeClient JobAcrossNodes::client(size_t node) const {
-  return NodeClient(m_nodes[node].address, m_access.token, m_access.pins);
+  return NodeClient(m_nodes[node].address, m_access.token, m_access.pins, m_access.keepalive);
 }
 
 std::vector<std::string> JobAcrossNodes::check() {

@@ -38,13 +38,21 @@ std::string describeStatus(const grpc::Status& status) {
   return std::string(codeName(status.error_code())) + ": " + status.error_message();
 }
 
-NodeClient::NodeClient(const NodeAddress& address, AccessToken token, const CertificatePins& pins)
+NodeClient::NodeClient(const NodeAddress& address, AccessToken token, const CertificatePins& pins,
+                       std::chrono::milliseconds keepalive)
     : m_target(address.toString()),
       m_socketPath(address.kind == NodeAddress::Kind::unix_socket ? address.path : ""),
       m_token(std::move(token)) {
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(64 << 20);
   arguments.SetMaxSendMessageSize(256 << 20);
+  arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, static_cast<int>(keepalive.count()));
+  arguments.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, static_cast<int>(keepalive.count()));
+  // A watch of a job that logs nothing for minutes sends no data: keep pinging all the same.
+  arguments.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  // A connection the node does not take up (its daemon hangs) is given up as soon: two
+  // periods (gRPC's own default, 20 s, at the default period).
+  arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, static_cast<int>(2 * keepalive.count()));
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (address.kind == NodeAddress::Kind::tcp) {
     grpc::SslCredentialsOptions tls;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -7,7 +8,6 @@
 #include <string>
 
 #include "core/error.h"
-
 #include "rpc/access_token.h"
 #include "rpc/certificate_pins.h"
 #include "rpc/listen_address.h"
@@ -37,8 +37,17 @@ class RpcError : public Error {
 // first use when `pins` accepts it); the constructor throws twb::Error when it cannot be trusted.
 class NodeClient {
  public:
+  // A streaming call (watch, download) has no deadline: on a connection silent for
+  // `keepalive`, the client pings the node, and drops the connection when the ping is not
+  // answered within `keepalive` either. A node whose link was cut or whose daemon hangs then
+  // ends the call with UNAVAILABLE instead of leaving it waiting for ever.
+  static constexpr std::chrono::milliseconds kDefaultKeepalive{10000};
+
   NodeClient(const NodeAddress& address, AccessToken token,
-             const CertificatePins& pins = CertificatePins());
+             const CertificatePins& pins = CertificatePins(),
+             std::chrono::milliseconds keepalive = kDefaultKeepalive);
+
+  const std::string& target() const { return m_target; }  // "unix:/run/n.sock", "tcp:host:port"
 
   node::v1::NodeInfo info();
   node::v1::OpCatalog opCatalog();
@@ -86,6 +95,7 @@ class NodeClient {
 struct NodeAccess {
   AccessToken token;
   CertificatePins pins;
+  std::chrono::milliseconds keepalive = NodeClient::kDefaultKeepalive;
 };
 
 // "NOT_FOUND: id: no job 'j9'" from a failed call.

@@ -104,6 +104,9 @@ NodeServer::NodeServer(const ServeOptions& options) {
   builder.AddListeningPort(options.address.grpcTarget(), credentials, tcp ? &port : nullptr);
   builder.RegisterService(m_service.get());
   builder.SetMaxReceiveMessageSize(256 << 20);  // jobs may carry model files
+  // Clients ping a silent watch every few seconds (NodeClient's keepalive); gRPC's default
+  // would take pings closer than 5 minutes for abuse and drop the connection.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1000);
   m_server = builder.BuildAndStart();
   if (!m_server || (tcp && port == 0))
     throw Error("cannot listen on " + options.address.toString() +
