@@ -1,5 +1,6 @@
 #include "app/job_document.h"
 
+#include <QJsonArray>
 #include <QStringList>
 
 namespace twb::app {
@@ -50,6 +51,13 @@ void JobDocument::set(const QString& path, const QJsonValue& value,
 
 void JobDocument::remove(const QString& path) {
   if (contains(path)) write(m_job, path.split('.'), 0, QJsonValue::Undefined);
+}
+
+QStringList nodesAcross(const QJsonObject& job) {
+  QStringList nodes;
+  for (const QJsonValue& node : job.value("parallel").toObject().value("nodes").toArray())
+    nodes << node.toString();
+  return nodes.size() > 1 ? nodes : QStringList();
 }
 
 }  // namespace twb::app

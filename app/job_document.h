@@ -3,6 +3,7 @@
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QString>
+#include <QStringList>
 
 namespace twb::app {
 
@@ -33,5 +34,8 @@ class JobDocument {
  private:
   QJsonObject m_job, m_given;
 };
+
+// The nodes a data-parallel job runs across: its parallel.nodes, when it lists two or more.
+QStringList nodesAcross(const QJsonObject& job);
 
 }  // namespace twb::app

@@ -39,8 +39,15 @@ int skipString(const QString& text, int start) {
 int jsonFieldOffset(const QString& text, const QString& path) {
   std::vector<Frame> frames;
   int best = -1;
+  bool elementNext = false;  // in an array, after '[' or ','
   for (int i = 0; i < text.size();) {
     const QChar c = text[i];
+    if (elementNext && !c.isSpace() && c != ']') {  // an element's value starts here
+      elementNext = false;
+      const QString here = pathOf(frames);
+      if (here == path) return i;
+      if (path.startsWith(here + '.') || path.startsWith(here + '[')) best = i;
+    }
     if (c == '"') {
       const int end = skipString(text, i);
       int next = end;
@@ -54,12 +61,15 @@ int jsonFieldOffset(const QString& text, const QString& path) {
       i = end;
       continue;
     }
-    if (c == '{' || c == '[')
+    if (c == '{' || c == '[') {
       frames.push_back({c == '{', {}, 0});
-    else if ((c == '}' || c == ']') && !frames.empty())
+      elementNext = c == '[';
+    } else if ((c == '}' || c == ']') && !frames.empty()) {
       frames.pop_back();
-    else if (c == ',' && !frames.empty() && !frames.back().object)
+    } else if (c == ',' && !frames.empty() && !frames.back().object) {
       ++frames.back().index;
+      elementNext = true;
+    }
     ++i;
   }
   return best;

@@ -3,12 +3,13 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QRegularExpression>
 #include <QThreadPool>
 #include <QUuid>
 
+#include "app/job_document.h"
 #include "app/node_manager.h"
 #include "app/run_summary.h"
+#include "app/sweep_check.h"
 #include "remote/node_jobs.h"
 #include "sweep/sweep_plan.h"
 
@@ -16,14 +17,6 @@ namespace twb {
 namespace app {
 
 namespace {
-// The nodes a data-parallel job runs across: its parallel.nodes, when it lists two or more.
-QStringList nodesOf(const QJsonObject& job) {
-  QStringList nodes;
-  for (const QJsonValue& node : job.value("parallel").toObject().value("nodes").toArray())
-    nodes << node.toString();
-  return nodes.size() > 1 ? nodes : QStringList();
-}
-
 // A job "across" one node (the first trial of a scaling study across nodes) runs on that node,
 // without the list: a node takes parallel.nodes only with its placement among them.
 QJsonObject onItsOneNode(QJsonObject job, QString& node) {
@@ -38,13 +31,6 @@ QJsonObject onItsOneNode(QJsonObject job, QString& node) {
 
 int ranksPerNode(const QJsonObject& job) {
   return job.value("parallel").toObject().value("ranks_per_node").toInt(1);
-}
-
-// The job-file field a node's problem is about: "node b (root@h:22): parallel.interface: ..."
-QString problemField(const QString& problem) {
-  static const QRegularExpression field(R"(^node \S+ \([^)]*\): ([A-Za-z_][\w.\[\]]*): )");
-  const auto match = field.match(problem);
-  return match.hasMatch() ? match.captured(1) : QString("parallel.nodes");
 }
 
 // The model file a run leaves on its node.
@@ -99,7 +85,7 @@ qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& ask
   run.name = name;
   run.jobJson = QString::fromUtf8(QJsonDocument(job).toJson());
   run.precision = job.value("precision").toString("fp32");
-  if (const QStringList nodes = nodesOf(job); !nodes.isEmpty())
+  if (const QStringList nodes = nodesAcross(job); !nodes.isEmpty())
     return launchAcrossNodes(run, job, nodes, resumeJob);
   remote::TrainingRequest request{run.jobJson, resumeJob, {}};
   // A resumed job keeps the folder its first job had; the node knows it.
@@ -463,36 +449,22 @@ void WorkbenchController::validateAcrossNodes(const QByteArray& job, const QStri
     return;
   }
   QThreadPool::globalInstance()->start([this, nodes, job, ticket] {
-    const remote::NodesCheck check = remote::checkJobAcrossNodes(nodes, QString::fromUtf8(job));
-    const bool ok = check.problems.isEmpty();
-    const QString message = check.problems.join('\n');
-    const QString path = ok ? QString() : problemField(check.problems.front());
-    const QJsonObject summary = check.first.summary;
-    QMetaObject::invokeMethod(this, [=, this] { emit validated(ticket, ok, path, message, summary); },
-                              Qt::QueuedConnection);
+    const remote::JobValidation answer =
+        remote::checkJobAcrossNodes(nodes, QString::fromUtf8(job)).validation();
+    QMetaObject::invokeMethod(
+        this,
+        [=, this] {
+          emit validated(ticket, answer.ok, answer.path, answer.message, answer.summary);
+        },
+        Qt::QueuedConnection);
   });
 }
 
 void WorkbenchController::validate(const QJsonObject& job, int ticket, const QString& nodeName) {
-  // A sweep: its block here, then its first trial on the node as any job.
-  if (job.contains("sweep")) {
-    QJsonObject first;
-    try {
-      const SweepPlan plan = planSweep(nlohmann::json::parse(QJsonDocument(job).toJson().toStdString()));
-      first = QJsonDocument::fromJson(QByteArray::fromStdString(plan.trials.front().job.dump())).object();
-      for (const std::string& name : plan.config.nodes) endpointFor(QString::fromStdString(name));
-    } catch (const SweepError& e) {
-      const QString message = QString::fromUtf8(e.what());
-      emit validated(ticket, false, message.section(": ", 0, 0), message, {});
-      return;
-    } catch (const std::exception& e) {  // a node of sweep.nodes that is not known
-      emit validated(ticket, false, "sweep.nodes", "sweep.nodes: " + QString::fromUtf8(e.what()), {});
-      return;
-    }
-    return validate(first, ticket, nodeName);
-  }
+  if (job.contains("sweep")) return validateSweep(job, ticket, nodeName);
   const QByteArray text = QJsonDocument(job).toJson();
-  if (const QStringList names = nodesOf(job); !names.isEmpty()) return validateAcrossNodes(text, names, ticket);
+  if (const QStringList names = nodesAcross(job); !names.isEmpty())
+    return validateAcrossNodes(text, names, ticket);
   std::shared_ptr<remote::NodeEndpoint> node;
   try {
     node = endpointFor(nodeName);
@@ -510,6 +482,46 @@ void WorkbenchController::validate(const QJsonObject& job, int ticket, const QSt
     }
     QMetaObject::invokeMethod(
         this, [=, this] { emit validated(ticket, answer.ok, answer.path, answer.message, answer.summary); },
+        Qt::QueuedConnection);
+  });
+}
+
+void WorkbenchController::validateSweep(const QJsonObject& job, int ticket,
+                                        const QString& nodeName) {
+  const nlohmann::json document = nlohmann::json::parse(QJsonDocument(job).toJson().toStdString());
+  auto plan = std::make_shared<SweepPlan>();
+  try {
+    *plan = planSweep(document);
+  } catch (const SweepError& e) {
+    const QString message = QString::fromUtf8(e.what());
+    emit validated(ticket, false, message.section(": ", 0, 0), message, {});
+    return;
+  }
+  // Where its trials run (as MainWindow::startRun sends them): the block's nodes, else the form's.
+  QStringList nodes;
+  for (const std::string& name : plan->config.nodes) nodes << QString::fromStdString(name);
+  const QString nodesField = nodes.isEmpty() ? "node" : "sweep.nodes";
+  if (nodes.isEmpty()) nodes << nodeName;
+  QString field;  // of the node looked up
+  std::vector<TrialCheck> checks;
+  try {
+    checks = planTrialChecks(*plan, nodes, [&](const QString& name, TrialCheck& check) {
+      field = check.node.isEmpty() ? "parallel.nodes" : nodesField;
+      check.endpoint = endpointFor(name);
+      check.jobFolder = check.endpoint == m_node ? m_jobFolder : QString();
+    });
+  } catch (const std::exception& e) {
+    const QString message = QString::fromUtf8(e.what());
+    emit validated(ticket, false, field, field == "node" ? message : field + ": " + message, {});
+    return;
+  }
+  QThreadPool::globalInstance()->start([this, checks, plan, document, ticket] {
+    const remote::JobValidation answer = runTrialChecks(checks, *plan, document);
+    QMetaObject::invokeMethod(
+        this,
+        [=, this] {
+          emit validated(ticket, answer.ok, answer.path, answer.message, answer.summary);
+        },
         Qt::QueuedConnection);
   });
 }

@@ -129,6 +129,8 @@ class WorkbenchController : public QObject {
                                                  int ranksPerNode);
   bool followAcrossNodes(const Run& run, const QList<RunShare>& shares);
   void validateAcrossNodes(const QByteArray& job, const QStringList& nodes, int ticket);
+  // The sweep block, then its trials on their nodes (planTrialChecks).
+  void validateSweep(const QJsonObject& job, int ticket, const QString& node);
   void finished(qint64 runId, RunState state);
 
   ExperimentStore& m_store;

@@ -3,6 +3,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <algorithm>
 
 #include "remote/remote_error.h"
@@ -128,6 +129,16 @@ void MultiNodeDispatcher::wire(int node) {
   connect(
       d, &JobDispatcher::reconnected, this,
       [this, node](const QString&, qint64) { emit reconnected(node); }, Qt::DirectConnection);
+}
+
+JobValidation NodesCheck::validation() const {
+  if (problems.isEmpty()) return first;
+  static const QRegularExpression field(R"(^node \S+ \([^)]*\): ([A-Za-z_][\w.\[\]]*): )");
+  const auto match = field.match(problems.front());
+  JobValidation failed;
+  failed.path = match.hasMatch() ? match.captured(1) : QString("parallel.nodes");
+  failed.message = problems.join('\n');
+  return failed;
 }
 
 NodesCheck checkJobAcrossNodes(const std::vector<JobNode>& nodes, const QString& jobJson,

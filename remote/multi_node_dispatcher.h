@@ -29,6 +29,9 @@ struct JobNode {
 struct NodesCheck {
   QStringList problems;
   JobValidation first;
+  // As one node's answer: the first node's when every node passed; else every problem, at the
+  // job-file field the first is about ("node b (root@h:22): parallel.interface: ...").
+  JobValidation validation() const;
 };
 NodesCheck checkJobAcrossNodes(const std::vector<JobNode>& nodes, const QString& jobJson,
                                const QString& secret = {});

@@ -60,6 +60,16 @@ class JobDocumentTest : public QObject {
     QCOMPARE(jsonFieldOffset(text, "optimizer.lr"), static_cast<int>(text.indexOf("\"lr\"")));
     QCOMPARE(jsonFieldOffset(text, "model.spec.nodes[1].attrs"),
              static_cast<int>(text.indexOf("\"attrs\"")));
+    // An element of an array: its value, a number as an object.
+    const QString list = "{\"sweep\": {\"parameters\": {\"batch\": [32,\n 64, 128]}}}";
+    QCOMPARE(jsonFieldOffset(list, "sweep.parameters.batch[1]"),
+             static_cast<int>(list.indexOf("64")));
+    QCOMPARE(jsonFieldOffset(list, "sweep.parameters.batch[0]"),
+             static_cast<int>(list.indexOf("32")));
+    QCOMPARE(jsonFieldOffset(text, "model.spec.nodes[1]"),
+             static_cast<int>(text.indexOf("{\"op\": \"ReLU\"")));
+    QCOMPARE(jsonFieldOffset(list, "sweep.parameters.batch[5]"),
+             static_cast<int>(list.indexOf("\"batch\"")));
     // A field the text lacks: its nearest enclosing key.
     QCOMPARE(jsonFieldOffset(text, "optimizer.momentum"),
              static_cast<int>(text.indexOf("\"optimizer\"")));

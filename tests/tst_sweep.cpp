@@ -53,6 +53,31 @@ class SweepTest : public QObject {
              size_t{3});
   }
 
+  // A 3 x 2 grid (precision fastest): trials 0 and 1 try both precisions with lr 0.01, 2 and 4
+  // the other rates; 3 and 5 try nothing new.
+  void aFewTrialsCoverEveryValue() {
+    const nlohmann::json job = jobWith(
+        {{"parameters",
+          {{"optimizer.lr", {0.01, 0.1, 10}}, {"precision", {{"values", {"fp32", "bf16"}}}}}}});
+    const SweepPlan plan = planSweep(job);
+    QCOMPARE(plan.trials.size(), size_t{6});
+    QCOMPARE(trialsCoveringEveryValue(plan), (std::vector<size_t>{0, 1, 2, 4}));
+    // Where each trial's values are written in the block.
+    QCOMPARE(sweepValueField(job, plan.trials[4], "optimizer.lr"),
+             std::string("sweep.parameters.optimizer.lr[2]"));
+    QCOMPARE(sweepValueField(job, plan.trials[3], "precision"),
+             std::string("sweep.parameters.precision.values[1]"));
+    // Drawn from a range, each trial's value is new; it is written as the range.
+    const nlohmann::json random =
+        jobWith({{"method", "random"},
+                 {"trials", 5},
+                 {"parameters", {{"optimizer.lr", {{"min", 0.001}, {"max", 1}}}}}});
+    const SweepPlan drawn = planSweep(random);
+    QCOMPARE(trialsCoveringEveryValue(drawn), (std::vector<size_t>{0, 1, 2, 3, 4}));
+    QCOMPARE(sweepValueField(random, drawn.trials[3], "optimizer.lr"),
+             std::string("sweep.parameters.optimizer.lr"));
+  }
+
   void randomDrawsStayInTheirRangeAndRepeatWithTheSeed() {
     const auto sweep =
         nlohmann::json{{"method", "random"},

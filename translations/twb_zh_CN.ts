@@ -240,6 +240,17 @@ Trust this host and remember its key?</source>
     </message>
 </context>
 <context>
+    <name>SweepCheck</name>
+    <message>
+        <source> on node %1</source>
+        <translation>（节点 %1）</translation>
+    </message>
+    <message>
+        <source>trial %1 of %2 (%3)%4: %5</source>
+        <translation>第 %1 个试验（共 %2 个；%3）%4：%5</translation>
+    </message>
+</context>
+<context>
     <name>twb::app::ModelDocument</name>
     <message>
         <source>Add %1</source>

@@ -398,7 +398,8 @@ void JobForm::showDocument() {
 }
 
 void JobForm::edited() {
-  m_advanced->setJob(m_document.json());
+  // Typing in the editor wins: once read, it replaces the document, this change with it.
+  if (!m_advanced->holdsUnreadTyping()) m_advanced->setJob(m_document.json());
   check();
 }
 
@@ -465,18 +466,22 @@ void JobForm::showNodeFacts() {
         peak.toObject().value("gflops").toDouble();
   // A precision the node cannot train in stays in the list, greyed with the node's reason, and
   // a job asking for it keeps it (the node's check says under the field why it is refused).
+  // Greying an item signals the combo's current text again: not an edit.
   const QJsonArray offered = info.value("precisions").toArray();
   auto* items = static_cast<QStandardItemModel*>(m_precision->model());
-  for (int i = 0; i < m_precision->count(); ++i) {
-    const QString precision = m_precision->itemText(i);
-    const bool cannot = !offered.isEmpty() && !offered.contains(precision);
-    items->item(i)->setEnabled(!cannot);
-    items->item(i)->setToolTip(cannot ? tr("%1 cannot train in %2: %3")
-                                            .arg(m_node->currentText(), precision,
-                                                 info.value(precision + "Unavailable")
-                                                     .toString(tr("its engine does not offer it")))
-                                      : QString());
-  }
+  m_fields.showQuietly([&] {
+    for (int i = 0; i < m_precision->count(); ++i) {
+      const QString precision = m_precision->itemText(i);
+      const bool cannot = !offered.isEmpty() && !offered.contains(precision);
+      items->item(i)->setEnabled(!cannot);
+      items->item(i)->setToolTip(cannot
+                                     ? tr("%1 cannot train in %2: %3")
+                                           .arg(m_node->currentText(), precision,
+                                                info.value(precision + "Unavailable")
+                                                    .toString(tr("its engine does not offer it")))
+                                     : QString());
+    }
+  });
   // bf16 pays where the hardware multiplies bf16 natively; elsewhere oneDNN converts to fp32
   // and back, and the node's own peaks show it.
   const bool slower = m_precision->currentText() == "bf16" && peaks.value("bf16") > 0 &&

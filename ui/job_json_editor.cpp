@@ -57,6 +57,8 @@ void JobJsonEditor::setJob(const QJsonObject& job) {
   if (!m_parses) emit parsesChanged(m_parses = true);
 }
 
+bool JobJsonEditor::holdsUnreadTyping() const { return m_debounce->isActive() || !m_parses; }
+
 void JobJsonEditor::parse() {
   const QString text = m_text->toPlainText();
   QJsonParseError error{};

@@ -22,6 +22,9 @@ class JobJsonEditor : public QWidget {
   // Shows `job`, replacing the text (the form changed it, or a file was opened).
   void setJob(const QJsonObject& job);
   bool parses() const { return m_parses; }
+  // The user's typing that the form has not read yet: keys struck within the pause before it is
+  // parsed, or text that does not parse. The form does not write over it.
+  bool holdsUnreadTyping() const;
   // Marks the field at `path` (the node's dry run found `message` there); an empty path clears.
   void showProblem(const QString& path, const QString& message);
   QPlainTextEdit* text() const { return m_text; }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <set>
 #include <sstream>
 
 namespace twb {
@@ -215,6 +216,30 @@ SweepPlan planSweep(const nlohmann::json& job) {
     plan.trials.push_back(std::move(trial));
   }
   return plan;
+}
+
+std::vector<size_t> trialsCoveringEveryValue(const SweepPlan& plan) {
+  std::set<std::pair<std::string, std::string>> tried;  // (path, value)
+  std::vector<size_t> covering;
+  for (size_t t = 0; t < plan.trials.size(); ++t) {
+    bool tries = false;
+    for (const auto& [path, value] : plan.trials[t].values.items())
+      tries |= tried.emplace(path, value.dump()).second;
+    if (tries) covering.push_back(t);
+  }
+  return covering;
+}
+
+std::string sweepValueField(const nlohmann::json& job, const SweepTrial& trial,
+                            const std::string& path) {
+  const std::string field = "sweep.parameters." + path;
+  const nlohmann::json& spec = job.at("sweep").at("parameters").at(path);
+  const bool listed = spec.is_object() && spec.contains("values");
+  const nlohmann::json& values = listed ? spec["values"] : spec;
+  if (!values.is_array()) return field;
+  const auto at = std::find(values.begin(), values.end(), trial.values.at(path));
+  if (at == values.end()) return field;
+  return field + (listed ? ".values[" : "[") + std::to_string(at - values.begin()) + "]";
 }
 
 }  // namespace twb

@@ -64,6 +64,17 @@ struct SweepPlan {
 // or a path the job cannot take (a field inside something that is not an object).
 SweepPlan planSweep(const nlohmann::json& job);
 
+// The trials that, together, give every swept field each of its values at least once, in
+// trial order: the few a dry run checks so that every value has been tried (4 of a 3 x 2 grid's
+// 6). A value drawn from a range is a value of its own.
+std::vector<size_t> trialsCoveringEveryValue(const SweepPlan& plan);
+
+// Where the job file's sweep block writes `trial`'s value of the swept field `path`:
+// "sweep.parameters.optimizer.lr[2]" in a list, "sweep.parameters.optimizer.lr.values[2]", or the
+// range it was drawn from, "sweep.parameters.optimizer.lr".
+std::string sweepValueField(const nlohmann::json& job, const SweepTrial& trial,
+                            const std::string& path);
+
 // "0.01", "fp32", "[512,256]": a value as a table cell and a CSV field show it.
 std::string sweepValueText(const nlohmann::json& value);
 

@@ -282,6 +282,33 @@ void WorkbenchGuiTest::jobTabGreysPrecisionsTheNodeCannotRun() {
   QVERIFY(item("bf16")->isEnabled() && item("bf16")->toolTip().isEmpty());
 }
 
+// Typing in the Advanced editor is the user's before the form has read it: node facts that
+// arrive in the pause after a key stroke (the chosen precision greyed, which signals the combo
+// again) leave it as typed, and once read it is the job; so do facts that arrive while it does
+// not parse.
+void WorkbenchGuiTest::typingInTheEditorOutlivesNodeFacts() {
+  ui::JobForm form;
+  form.setJob(QJsonObject{{"name", "typed"},
+                          {"model", QJsonObject{{"template", "mlp"}}},
+                          {"precision", "bf16"},
+                          {"batch", 64}});
+  QPlainTextEdit* text = form.advancedEditor()->text();
+  QString typing = text->toPlainText();
+  typing.replace("64", "96");
+  text->setPlainText(typing);
+  form.setNodeInfo("local", QJsonObject{{"precisions", QJsonArray{"fp32", "int8"}},
+                                        {"bf16Unavailable", "no bf16 here"}});
+  QCOMPARE(text->toPlainText(), typing);
+  QTRY_COMPARE(form.job().value("batch").toInt(), 96);
+  QCOMPARE(form.findChild<QSpinBox*>("batch")->value(), 96);
+  QString broken = typing;
+  broken.replace("96", "9 6");
+  text->setPlainText(broken);
+  QTRY_VERIFY(!form.advancedEditor()->parses());
+  form.setNodeInfo("local", QJsonObject{{"precisions", QJsonArray{"fp32", "bf16", "int8"}}});
+  QCOMPARE(text->toPlainText(), broken);
+}
+
 // More threads than the node has cores are said under Threads (the job still runs): for one
 // worker, and for the ranks a data-parallel job puts on each node.
 void WorkbenchGuiTest::jobTabSaysWhenThreadsOutnumberTheCores() {

@@ -171,6 +171,44 @@ void WorkbenchGuiTest::aSweepCanBeCancelled() {
   QCOMPARE(runCount(projectRow), 1);  // the other two trials never started
 }
 
+// A sweep is checked value by value as it is typed: a learning rate the node refuses, tried only
+// by trials 5 and 6 of a 3 x 2 grid, is named with its trial at its place in the sweep block, and
+// Run waits; with the value mended, Run is there again.
+void WorkbenchGuiTest::aSweepIsCheckedValueByValueAsItIsTyped() {
+  m_window->tabs()->setCurrentIndex(0);
+  ui::JobForm* form = m_window->jobForm();
+  QJsonObject job{{"name", "typo-sweep"},
+                  {"model", QJsonObject{{"template", "mlp"}}},
+                  {"max_steps", 20},
+                  {"optimizer", QJsonObject{{"type", "sgd"}, {"lr", 0.1}}}};
+  job["sweep"] =
+      QJsonObject{{"parameters", QJsonObject{{"optimizer.lr", QJsonArray{0.01, 0.1, -1}},
+                                             {"precision", QJsonArray{"fp32", "bf16"}}}}};
+  QPlainTextEdit* text = form->advancedEditor()->text();
+  const QString typed = QString::fromUtf8(QJsonDocument(job).toJson());
+  text->setPlainText(typed);
+  QLabel* problem = form->advancedEditor()->problem();
+  QTRY_VERIFY_WITH_TIMEOUT(problem->isVisible(), twb::test::timeScaled(60000));
+  const QString said = problem->text();
+  QVERIFY2(said.contains("sweep.parameters.optimizer.lr[2]: trial 5 of 6 (optimizer.lr=-1, "
+                         "precision=fp32): optimizer.lr: "),
+           qPrintable(said));
+  // Marked where -1 is written: the third value of the list.
+  const int line = typed.left(typed.indexOf("-1")).count('\n') + 1;
+  const int named = typed.left(typed.indexOf("\"optimizer.lr\": [")).count('\n') + 1;
+  QVERIFY2(said.endsWith(QString("(line %1)").arg(line)) && line > named, qPrintable(said));
+  QVERIFY(field<QLabel>("generalError")->text().contains("trial 5 of 6"));
+  QVERIFY(!runEnabled());
+  QCOMPARE(text->toPlainText(), typed);  // kept as typed
+  screenshot("job-sweep-trial-refused");
+
+  QString mended = typed;
+  mended.replace("-1", "0.001");
+  text->setPlainText(mended);
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(60000));
+  QVERIFY(!problem->isVisible());
+}
+
 // Measure scaling from the Job tab: the job on 1 and 2 ranks of one thread each (the job asked for
 // every core; this node has 2), one run after the other, in a project of its own named for it;
 // Compare says where each ran and the two-rank run's scaling against the one-rank run, worked

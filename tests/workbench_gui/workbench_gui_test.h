@@ -383,6 +383,7 @@ class WorkbenchGuiTest : public QObject {
   void jobFormKeepsEveryFieldOfTheFile();
   void jobTabSaysWhenBf16IsSlowerOnTheNode();
   void jobTabGreysPrecisionsTheNodeCannotRun();
+  void typingInTheEditorOutlivesNodeFacts();
   void jobTabSaysWhenThreadsOutnumberTheCores();
   void scrollingTheJobTabChangesNoField();
   void jobTabFieldsStartInOneColumn();
@@ -406,6 +407,7 @@ class WorkbenchGuiTest : public QObject {
   void runNotesAndTagsAreKeptAndSearched();
   void aSweepFillsTheCompareTable();
   void aSweepCanBeCancelled();
+  void aSweepIsCheckedValueByValueAsItIsTyped();
   void measureScalingRunsOneRankThenTwo();
   void aRunShowsProgressAndCanBeCancelled();
   void withoutADisplayTheExampleTrainsHeadless();

@@ -1,0 +1,87 @@
+#include "app/sweep_check.h"
+
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <algorithm>
+
+#include "app/job_document.h"
+
+namespace twb::app {
+
+namespace {
+remote::JobValidation run(const TrialCheck& check) {
+  if (!check.across.empty())
+    return remote::checkJobAcrossNodes(check.across, QString::fromUtf8(check.job)).validation();
+  try {
+    return remote::validateJob(*check.endpoint, check.job, check.jobFolder);
+  } catch (const std::exception& e) {
+    remote::JobValidation failed;
+    failed.message = QString::fromUtf8(e.what());
+    return failed;
+  }
+}
+}  // namespace
+
+std::vector<TrialCheck> planTrialChecks(
+    const SweepPlan& plan, const QStringList& nodes,
+    const std::function<void(const QString& node, TrialCheck& check)>& endpointOf) {
+  std::vector<TrialCheck> checks;
+  const std::vector<size_t> covering = trialsCoveringEveryValue(plan);
+  for (int n = 0; n < nodes.size(); ++n)
+    for (const size_t t : n == 0 ? covering : std::vector<size_t>{0}) {
+      TrialCheck check;
+      check.trial = t;
+      check.job = QByteArray::fromStdString(plan.trials[t].job.dump());
+      const QStringList across = nodesAcross(QJsonDocument::fromJson(check.job).object());
+      if (across.isEmpty()) {
+        check.node = nodes[n];
+        endpointOf(check.node, check);
+      } else if (n == 0) {  // wherever the sweep runs it, it runs there
+        for (const QString& name : across) {
+          TrialCheck one;
+          endpointOf(name, one);
+          check.across.push_back({name, one.endpoint});
+        }
+      } else {
+        continue;
+      }
+      checks.push_back(std::move(check));
+    }
+  return checks;
+}
+
+remote::JobValidation runTrialChecks(const std::vector<TrialCheck>& checks, const SweepPlan& plan,
+                                     const nlohmann::json& job) {
+  remote::JobValidation first;
+  for (const TrialCheck& check : checks) {
+    remote::JobValidation answer = run(check);
+    if (answer.ok) {
+      if (&check == &checks.front()) first = answer;
+      continue;
+    }
+    const SweepTrial& trial = plan.trials[check.trial];
+    QStringList values;
+    for (const auto& [path, value] : trial.values.items())
+      values << QString::fromStdString(path + "=" + sweepValueText(value));
+    const bool severalNodes = std::any_of(
+        checks.begin(), checks.end(), [&](const TrialCheck& c) { return c.node != check.node; });
+    const QString where =
+        severalNodes && check.across.empty()
+            ? QCoreApplication::translate("SweepCheck", " on node %1").arg(check.node)
+            : QString();
+    answer.message = QCoreApplication::translate("SweepCheck", "trial %1 of %2 (%3)%4: %5")
+                         .arg(check.trial + 1)
+                         .arg(plan.trials.size())
+                         .arg(values.join(", "), where, answer.message);
+    for (const auto& [path, value] : trial.values.items()) {
+      const QString swept = QString::fromStdString(path);
+      if (answer.path == swept || answer.path.startsWith(swept + '.') ||
+          answer.path.startsWith(swept + '['))
+        answer.path = QString::fromStdString(sweepValueField(job, trial, path));
+    }
+    return answer;
+  }
+  return first;
+}
+
+}  // namespace twb::app
