@@ -177,6 +177,7 @@ void WorkbenchGuiTest::aSweepCanBeCancelled() {
 void WorkbenchGuiTest::aSweepIsCheckedValueByValueAsItIsTyped() {
   m_window->tabs()->setCurrentIndex(0);
   ui::JobForm* form = m_window->jobForm();
+  const auto restore = qScopeGuard([form, shown = form->job()] { form->setJob(shown); });
   QJsonObject job{{"name", "typo-sweep"},
                   {"model", QJsonObject{{"template", "mlp"}}},
                   {"max_steps", 20},
