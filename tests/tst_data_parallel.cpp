@@ -598,11 +598,14 @@ class TestDataParallel : public QObject {
   // wait for it in shared memory or on TCP.
   void aHungRankIsNamedByItsMissingHeartbeats_data() {
     QTest::addColumn<bool>("hierarchical");
-    QTest::newRow("shared memory") << true;
-    QTest::newRow("tcp") << false;
+    QTest::addColumn<double>("heartbeat");  // parallel.heartbeat_s; 0: the default, 3 s
+    QTest::newRow("shared memory") << true << 0.0;
+    QTest::newRow("tcp") << false << 0.0;
+    QTest::newRow("tcp, heartbeat_s 1.5") << false << 1.5;
   }
   void aHungRankIsNamedByItsMissingHeartbeats() {
     QFETCH(bool, hierarchical);
+    QFETCH(double, heartbeat);
     QTemporaryDir tmp;
     const QDir dir(tmp.path());
     nlohmann::json job = baseJob("mlp", 32);
@@ -611,6 +614,8 @@ class TestDataParallel : public QObject {
     // statistics or tuning results as well as in a reduction, and heartbeats wake every one.
     job["log_every_steps"] = 1;
     job["parallel"] = {{"strategy", "data"}, {"timeout_s", 60}, {"hierarchical", hierarchical}};
+    if (heartbeat > 0) job["parallel"]["heartbeat_s"] = heartbeat;
+    const double silence = heartbeat > 0 ? heartbeat : 3;
     const QString path = writeJob(dir, "job", job);
     const QString out = dir.filePath("run"), events = dir.filePath("events.jsonl");
     QProcess launcher;
@@ -628,14 +633,16 @@ class TestDataParallel : public QObject {
     QVERIFY(!stopped.pid.isEmpty());
     QVERIFY2(stopped.seconds >= 0, "the job did not end after a rank hung");
     qInfo("the job failed %.2f s after rank 1 was stopped", stopped.seconds);
-    // 3 s of silence, and the stopped rank killed as soon as another has failed (not after the
-    // launcher's 3 s grace, which ranks that can stop by themselves get).
-    QVERIFY2(stopped.seconds < 6,
+    // The silence (less a heartbeat period: a peer may be a round ahead), and the stopped rank
+    // killed as soon as another has failed (not after the launcher's 3 s grace, which ranks that
+    // can stop by themselves get).
+    QVERIFY2(stopped.seconds >= silence - 0.5 && stopped.seconds < silence + 3,
              qPrintable(QString("the job took %1 s to fail").arg(stopped.seconds)));
     QCOMPARE(launcher.exitCode(), 1);
-    const QString named =
-        "rank 1 (127.0.0.1) has not answered a heartbeat for 3.0 s: it hangs, or the link to it is "
-        "down";
+    const QString named = QString(
+                              "rank 1 (127.0.0.1) has not answered a heartbeat for %1 s: it "
+                              "hangs, or the link to it is down")
+                              .arg(silence, 0, 'f', 1);
     QVERIFY2(stopped.output.contains(named), qPrintable(stopped.output));
     const auto logged = readEvents(events);
     QCOMPARE(logged.back()["state"].get<std::string>(), std::string("failed"));
@@ -952,6 +959,9 @@ class TestDataParallel : public QObject {
     QTest::newRow("global batch with learning rate scaling")
         << R"({"strategy": "data", "global_batch": true, "lr_scaling": "linear"})"
         << "parallel.lr_scaling: scales the learning rate for a global batch that grows";
+    QTest::newRow("heartbeats too close")
+        << R"({"strategy": "data", "heartbeat_s": 0.1})"
+        << "parallel.heartbeat_s: must be between 0.5 and 3600 seconds";
     QTest::newRow("hierarchical neither a flag nor auto")
         << R"({"strategy": "data", "hierarchical": "yes"})"
         << R"(parallel.hierarchical: must be true, false or "auto")";

@@ -146,7 +146,7 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
         const QJsonObject parallel = m_document.value("parallel").toObject();
         for (const char* key : {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams",
                                 "interface", "hierarchical", "sync_batch_norm", "overlap_forward",
-                                "timeout_s", "lr_scaling", "global_batch"}) {
+                                "timeout_s", "heartbeat_s", "lr_scaling", "global_batch"}) {
           const QString path = QString("parallel.") + key;
           if (value != "data" && parallel.contains(key)) {
             m_parkedParallel[key] = parallel.value(key);

@@ -76,6 +76,10 @@ std::unique_ptr<TrainingStrategy> joinRanks(const Args& args, JobConfig& job, Ev
   o.note = [&events](const std::string& message) { events.log("info", message); };
   o.streams = job.parallel.streams > 0 ? static_cast<int>(job.parallel.streams) : 2;
   o.timeout = std::chrono::milliseconds(static_cast<int64_t>(job.parallel.timeoutSeconds * 1e3));
+  // Six heartbeats in a silence, as the default's 0.5 s in 3 s.
+  o.heartbeatSilence =
+      std::chrono::milliseconds(static_cast<int64_t>(job.parallel.heartbeatSeconds * 1e3));
+  o.heartbeatPeriod = o.heartbeatSilence / 6;
   // Ranks of one machine share the cores they may use unless the job says otherwise; ranks the
   // launcher bound to cores of their own (--threads) fit them by construction.
   if (args.threads > 0)

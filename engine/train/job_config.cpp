@@ -110,10 +110,13 @@ ParallelConfig readParallel(JsonObject p) {
   c.timeoutSeconds = p.number("timeout_s", c.timeoutSeconds);
   if (!(c.timeoutSeconds >= 1 && c.timeoutSeconds <= 3600))
     throw p.badValue("timeout_s", "must be between 1 and 3600 seconds");
+  c.heartbeatSeconds = p.number("heartbeat_s", c.heartbeatSeconds);
+  if (!(c.heartbeatSeconds >= 0.5 && c.heartbeatSeconds <= 3600))
+    throw p.badValue("heartbeat_s", "must be between 0.5 and 3600 seconds");
   if (!c.data())
     for (const char* key : {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams",
                             "interface", "hierarchical", "sync_batch_norm", "overlap_forward",
-                            "timeout_s", "lr_scaling", "global_batch"})
+                            "timeout_s", "heartbeat_s", "lr_scaling", "global_batch"})
       if (p.has(key)) throw p.error(key, "only applies to \"strategy\": \"data\"");
   p.rejectUnknown();
   return c;
@@ -327,6 +330,7 @@ nlohmann::json ParallelConfig::toJson() const {
           {"sync_batch_norm", syncBatchNorm},
           {"overlap_forward", overlapForward},
           {"timeout_s", timeoutSeconds},
+          {"heartbeat_s", heartbeatSeconds},
           {"lr_scaling", lrScaling},
           {"global_batch", globalBatch}};
 }

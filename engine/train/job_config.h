@@ -30,6 +30,9 @@ struct ParallelConfig {
   bool syncBatchNorm = false;        // BatchNorm normalises with the whole batch's statistics
   bool overlapForward = true;        // all-reduces also overlap the next step's forward
   double timeoutSeconds = 10;        // a rank that waits longer on a peer fails the job
+  // A peer whose heartbeats go unanswered this long hangs or has lost its link: the job fails
+  // naming it (dist/peer_watch.h), well before timeoutSeconds.
+  double heartbeatSeconds = 3;
   // The learning rate for the ranks' larger global batch: none (optimizer.lr as it is), linear
   // (times the ranks, Goyal et al.'s rule for SGD) or sqrt (times their square root).
   std::string lrScaling = "none";
