@@ -644,6 +644,10 @@ class TestDataParallel : public QObject {
                               "hangs, or the link to it is down")
                               .arg(silence, 0, 'f', 1);
     QVERIFY2(stopped.output.contains(named), qPrintable(stopped.output));
+    // The launcher's last word names it too, not only the rank that failed first.
+    QVERIFY2(stopped.output.contains("rank 1 (pid " + stopped.pid +
+                                     ") was stopped (SIGSTOP, a debugger) and was killed\n"),
+             qPrintable(stopped.output));
     const auto logged = readEvents(events);
     QCOMPARE(logged.back()["state"].get<std::string>(), std::string("failed"));
     QVERIFY2(QString::fromStdString(logged.back()["reason"].get<std::string>()).contains(named),

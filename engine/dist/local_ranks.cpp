@@ -96,7 +96,8 @@ LocalRanksResult launchLocalRanks(RankGroup group, const std::vector<std::string
   ::unsetenv(kSecretVariable);
 
   int running = ranks;
-  std::string failure;
+  std::string failure, stoppedRanks;  // stoppedRanks: those killed for being stopped
+  std::vector<bool> named(static_cast<size_t>(ranks), false);  // in stoppedRanks
   bool stopSent = false, anyInterrupted = false;
   Clock::time_point killAt = Clock::time_point::max();
   while (running > 0) {
@@ -123,12 +124,22 @@ LocalRanksResult launchLocalRanks(RankGroup group, const std::vector<std::string
         if (p > 0) ::kill(p, SIGTERM);
       stopSent = true;
     }
-    for (pid_t p : pids)  // after a failure, at once where a rank is stopped
-      if (p > 0 && (Clock::now() >= killAt || (!failure.empty() && isStopped(p))))
-        ::kill(p, SIGKILL);
+    for (int r = 0; r < ranks; ++r) {  // after a failure, at once where a rank is stopped
+      const pid_t p = pids[static_cast<size_t>(r)];
+      if (p <= 0 || failure.empty()) continue;
+      const bool stopped = isStopped(p);
+      if (!stopped && Clock::now() < killAt) continue;
+      // A stopped rank is most likely why the others failed: the last line names it too.
+      if (stopped && !named[static_cast<size_t>(r)]) {
+        named[static_cast<size_t>(r)] = true;
+        stoppedRanks += "; rank " + std::to_string(group.firstRank + r) + " (pid " +
+                        std::to_string(p) + ") was stopped (SIGSTOP, a debugger) and was killed";
+      }
+      ::kill(p, SIGKILL);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (!failure.empty()) return {1, failure};
+  if (!failure.empty()) return {1, failure + stoppedRanks};
   return {anyInterrupted ? 130 : 0, {}};
 }
 

@@ -8,7 +8,9 @@ namespace twb {
 
 struct LocalRanksResult {
   int exitCode = 0;     // 0, 130 when the ranks stopped on request, 1 when one failed
-  std::string failure;  // "rank 1 (pid 4242) was killed by signal 9 (Killed)"
+  // "rank 1 (pid 4242) was killed by signal 9 (Killed)", then "; rank 2 (pid 4243) was stopped
+  // (SIGSTOP, a debugger) and was killed" for each rank found stopped once another had failed.
+  std::string failure;
 };
 
 // This machine's share of a job's ranks. A job on this machine alone leaves `rendezvous` empty:
