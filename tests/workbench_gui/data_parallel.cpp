@@ -331,7 +331,7 @@ void WorkbenchGuiTest::aDataParallelRunAcrossTwoNamespaceHosts() {
   QCOMPARE(studied.size(), 4);
   QCOMPARE(studied[0].node, hosts.name(0));
   for (const app::Run& r : studied) {
-    QCOMPARE(r.state, twb::app::RunState::Succeeded);
+    QVERIFY2(r.state == twb::app::RunState::Succeeded, qPrintable(r.name + ": " + r.reason));
     QTRY_VERIFY(m_store->run(r.id).summary.contains("samples_per_s"));
   }
   QVERIFY(comparedScaling(
