@@ -60,4 +60,11 @@ QStringList nodesAcross(const QJsonObject& job) {
   return nodes.size() > 1 ? nodes : QStringList();
 }
 
+QStringList sweepNodes(const QJsonObject& job, const QString& formNode) {
+  QStringList nodes;
+  for (const QJsonValue& node : job.value("sweep").toObject().value("nodes").toArray())
+    nodes << node.toString();
+  return nodes.isEmpty() ? QStringList{formNode} : nodes;
+}
+
 }  // namespace twb::app

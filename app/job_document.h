@@ -37,5 +37,7 @@ class JobDocument {
 
 // The nodes a data-parallel job runs across: its parallel.nodes, when it lists two or more.
 QStringList nodesAcross(const QJsonObject& job);
+// The nodes a sweep's trials are spread over: its sweep.nodes, else `formNode` (the Job tab's).
+QStringList sweepNodes(const QJsonObject& job, const QString& formNode);
 
 }  // namespace twb::app

@@ -12,19 +12,11 @@ namespace {
 remote::JobValidation run(const TrialCheck& check) {
   if (!check.across.empty())
     return remote::checkJobAcrossNodes(check.across, QString::fromUtf8(check.job)).validation();
-  try {
-    return remote::validateJob(*check.endpoint, check.job, check.jobFolder);
-  } catch (const std::exception& e) {
-    remote::JobValidation failed;
-    failed.message = QString::fromUtf8(e.what());
-    return failed;
-  }
+  return remote::validateJob(*check.endpoint, check.job, check.jobFolder);
 }
 }  // namespace
 
-std::vector<TrialCheck> planTrialChecks(
-    const SweepPlan& plan, const QStringList& nodes,
-    const std::function<void(const QString& node, TrialCheck& check)>& endpointOf) {
+std::vector<TrialCheck> planTrialChecks(const SweepPlan& plan, const QStringList& nodes) {
   std::vector<TrialCheck> checks;
   const std::vector<size_t> covering = trialsCoveringEveryValue(plan);
   for (int n = 0; n < nodes.size(); ++n)
@@ -33,18 +25,12 @@ std::vector<TrialCheck> planTrialChecks(
       check.trial = t;
       check.job = QByteArray::fromStdString(plan.trials[t].job.dump());
       const QStringList across = nodesAcross(QJsonDocument::fromJson(check.job).object());
-      if (across.isEmpty()) {
+      if (across.isEmpty())
         check.node = nodes[n];
-        endpointOf(check.node, check);
-      } else if (n == 0) {  // wherever the sweep runs it, it runs there
-        for (const QString& name : across) {
-          TrialCheck one;
-          endpointOf(name, one);
-          check.across.push_back({name, one.endpoint});
-        }
-      } else {
+      else if (n == 0)  // wherever the sweep runs it, it runs there
+        for (const QString& name : across) check.across.push_back({name, nullptr});
+      else
         continue;
-      }
       checks.push_back(std::move(check));
     }
   return checks;

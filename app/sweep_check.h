@@ -3,7 +3,6 @@
 #include <QByteArray>
 #include <QString>
 #include <QStringList>
-#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -20,7 +19,7 @@ struct TrialCheck {
   size_t trial = 0;
   QByteArray job;
   QString node;
-  std::shared_ptr<remote::NodeEndpoint> endpoint;
+  std::shared_ptr<remote::NodeEndpoint> endpoint;  // the caller's to give, as across's
   QString jobFolder;                    // where the node resolves relative paths; empty: its own
   std::vector<remote::JobNode> across;  // not empty: checked across these instead
 };
@@ -28,11 +27,9 @@ struct TrialCheck {
 // Which trials to check on which node, as `twb-engine client sweep` does before it submits:
 // on the first of `nodes` the trials that together try every swept value (every trial would
 // take a second or so each, on every edit), on each other node the first trial (what differs
-// between nodes: data, devices, the engine's build). `endpointOf` names each node's endpoint
-// and folder (it throws for a node that is not known).
-std::vector<TrialCheck> planTrialChecks(
-    const SweepPlan& plan, const QStringList& nodes,
-    const std::function<void(const QString& node, TrialCheck& check)>& endpointOf);
+// between nodes: data, devices, the engine's build). The checks name their nodes; the caller
+// gives them their endpoints (and folders).
+std::vector<TrialCheck> planTrialChecks(const SweepPlan& plan, const QStringList& nodes);
 
 // Runs the checks in order, blocking (a worker thread's); the first problem ends them, said as
 // its trial's, "trial 5 of 6 (optimizer.lr=10, precision=fp32) on node b: optimizer.lr: ...",

@@ -11,6 +11,7 @@
 #include "app/run_summary.h"
 #include "app/sweep_check.h"
 #include "remote/node_jobs.h"
+#include "remote/remote_error.h"
 #include "sweep/sweep_plan.h"
 
 namespace twb {
@@ -71,7 +72,10 @@ void WorkbenchController::setNodeManager(NodeManager* nodes) {
 }
 
 std::shared_ptr<remote::NodeEndpoint> WorkbenchController::endpointFor(const QString& node) {
-  if (node.isEmpty() || node == "local" || !m_nodes) return m_node;
+  if (node.isEmpty() || node == "local") return m_node;
+  if (!m_nodes)  // a name of another workbench's: never quietly the local node
+    throw remote::RemoteError(
+        ("no node named '" + node + "' (only the local node is known)").toStdString(), false);
   return m_nodes->endpoint(node);
 }
 
@@ -448,9 +452,15 @@ void WorkbenchController::validateAcrossNodes(const QByteArray& job, const QStri
     emit validated(ticket, false, "parallel.nodes", QString::fromUtf8(e.what()), {});
     return;
   }
-  QThreadPool::globalInstance()->start([this, nodes, job, ticket] {
-    const remote::JobValidation answer =
-        remote::checkJobAcrossNodes(nodes, QString::fromUtf8(job)).validation();
+  answerFromWorker(ticket, [nodes, job] {
+    return remote::checkJobAcrossNodes(nodes, QString::fromUtf8(job)).validation();
+  });
+}
+
+void WorkbenchController::answerFromWorker(int ticket,
+                                           std::function<remote::JobValidation()> check) {
+  QThreadPool::globalInstance()->start([this, ticket, check = std::move(check)] {
+    const remote::JobValidation answer = check();
     QMetaObject::invokeMethod(
         this,
         [=, this] {
@@ -473,17 +483,8 @@ void WorkbenchController::validate(const QJsonObject& job, int ticket, const QSt
     return;
   }
   const QString folder = node == m_node ? m_jobFolder : QString();
-  QThreadPool::globalInstance()->start([this, node, text, ticket, folder] {
-    remote::JobValidation answer;
-    try {
-      answer = remote::validateJob(*node, text, folder);
-    } catch (const std::exception& e) {
-      answer.message = QString::fromUtf8(e.what());
-    }
-    QMetaObject::invokeMethod(
-        this, [=, this] { emit validated(ticket, answer.ok, answer.path, answer.message, answer.summary); },
-        Qt::QueuedConnection);
-  });
+  answerFromWorker(ticket,
+                   [node, text, folder] { return remote::validateJob(*node, text, folder); });
 }
 
 void WorkbenchController::validateSweep(const QJsonObject& job, int ticket,
@@ -497,33 +498,26 @@ void WorkbenchController::validateSweep(const QJsonObject& job, int ticket,
     emit validated(ticket, false, message.section(": ", 0, 0), message, {});
     return;
   }
-  // Where its trials run (as MainWindow::startRun sends them): the block's nodes, else the form's.
-  QStringList nodes;
-  for (const std::string& name : plan->config.nodes) nodes << QString::fromStdString(name);
-  const QString nodesField = nodes.isEmpty() ? "node" : "sweep.nodes";
-  if (nodes.isEmpty()) nodes << nodeName;
-  QString field;  // of the node looked up
-  std::vector<TrialCheck> checks;
-  try {
-    checks = planTrialChecks(*plan, nodes, [&](const QString& name, TrialCheck& check) {
-      field = check.node.isEmpty() ? "parallel.nodes" : nodesField;
-      check.endpoint = endpointFor(name);
-      check.jobFolder = check.endpoint == m_node ? m_jobFolder : QString();
-    });
-  } catch (const std::exception& e) {
-    const QString message = QString::fromUtf8(e.what());
-    emit validated(ticket, false, field, field == "node" ? message : field + ": " + message, {});
-    return;
+  std::vector<TrialCheck> checks = planTrialChecks(*plan, sweepNodes(job, nodeName));
+  // A node not known is said at the field that named it.
+  const QString nodesField =
+      job.value("sweep").toObject().contains("nodes") ? "sweep.nodes" : "node";
+  for (TrialCheck& check : checks) {
+    const QString field = check.across.empty() ? nodesField : "parallel.nodes";
+    try {
+      if (check.across.empty()) {
+        check.endpoint = endpointFor(check.node);
+        check.jobFolder = check.endpoint == m_node ? m_jobFolder : QString();
+      }
+      for (remote::JobNode& node : check.across) node.endpoint = endpointFor(node.name);
+    } catch (const std::exception& e) {
+      const QString message = QString::fromUtf8(e.what());
+      emit validated(ticket, false, field, field == "node" ? message : field + ": " + message, {});
+      return;
+    }
   }
-  QThreadPool::globalInstance()->start([this, checks, plan, document, ticket] {
-    const remote::JobValidation answer = runTrialChecks(checks, *plan, document);
-    QMetaObject::invokeMethod(
-        this,
-        [=, this] {
-          emit validated(ticket, answer.ok, answer.path, answer.message, answer.summary);
-        },
-        Qt::QueuedConnection);
-  });
+  answerFromWorker(ticket,
+                   [checks, plan, document] { return runTrialChecks(checks, *plan, document); });
 }
 
 }  // namespace app

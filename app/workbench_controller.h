@@ -5,6 +5,7 @@
 #include <QObject>
 #include <QSet>
 #include <QString>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -122,6 +123,7 @@ class WorkbenchController : public QObject {
   // A dispatcher for the run, with the recorder and the signals above wired to it.
   remote::JobDispatcher& attach(qint64 runId, const QString& node,
                                 std::shared_ptr<remote::NodeEndpoint> endpoint);
+  // Throws RemoteError for a node that is not known.
   std::shared_ptr<remote::NodeEndpoint> endpointFor(const QString& node);
   qint64 launchAcrossNodes(const Run& run, const QJsonObject& job, const QStringList& nodes,
                            const QString& resumeJob);
@@ -129,6 +131,8 @@ class WorkbenchController : public QObject {
                                                  int ranksPerNode);
   bool followAcrossNodes(const Run& run, const QList<RunShare>& shares);
   void validateAcrossNodes(const QByteArray& job, const QStringList& nodes, int ticket);
+  // Runs `check` on a worker thread; its answer comes as validated(ticket, ...) on this one.
+  void answerFromWorker(int ticket, std::function<remote::JobValidation()> check);
   // The sweep block, then its trials on their nodes (planTrialChecks).
   void validateSweep(const QJsonObject& job, int ticket, const QString& node);
   void finished(qint64 runId, RunState state);

@@ -27,7 +27,13 @@ JobValidation validateJob(NodeEndpoint& node, const QByteArray& jobJson, const Q
   v1::ValidateJobRequest request;
   request.set_job_json(jobJson.toStdString());
   request.set_job_folder(jobFolder.toStdString());
-  return readValidation(connectClient(node).validate(request));
+  try {
+    return readValidation(connectClient(node).validate(request));
+  } catch (const std::exception& e) {
+    JobValidation failed;
+    failed.message = QString::fromUtf8(e.what());
+    return failed;
+  }
 }
 
 void cancelJob(NodeEndpoint& node, const QString& jobId, bool atOnce) {

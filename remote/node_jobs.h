@@ -68,6 +68,7 @@ struct NodeArtifact {
 };
 
 // `jobFolder`: where the node resolves the job's relative paths (TrainingRequest::jobFolder).
+// A node that cannot be asked answers as a failed check that says why.
 JobValidation validateJob(NodeEndpoint& node, const QByteArray& jobJson, const QString& jobFolder = {});
 JobValidation readValidation(const node::v1::ValidateJobResponse& answer);
 // `atOnce`: see CancelJobRequest (another node's share of the job failed).

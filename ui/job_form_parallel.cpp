@@ -143,19 +143,20 @@ void JobForm::addParallelGroup(QFormLayout* parallel) {
         const QString value = strategy->currentData().toString();
         // The options of data parallelism mean nothing to one worker, which refuses them: they are
         // kept aside, and come back if data parallel is chosen again.
+        // Every option but the strategy is data parallelism's (the engine refuses any other).
         const QJsonObject parallel = m_document.value("parallel").toObject();
-        for (const char* key : {"nodes", "ranks_per_node", "bucket_bytes", "compression", "streams",
-                                "interface", "hierarchical", "sync_batch_norm", "overlap_forward",
-                                "timeout_s", "heartbeat_s", "lr_scaling", "global_batch"}) {
-          const QString path = QString("parallel.") + key;
-          if (value != "data" && parallel.contains(key)) {
-            m_parkedParallel[key] = parallel.value(key);
-            m_document.remove(path);
-          } else if (value == "data" && m_parkedParallel.contains(key) && !parallel.contains(key)) {
-            m_document.set(path, m_parkedParallel.value(key));
+        if (value != "data") {
+          for (auto option = parallel.begin(); option != parallel.end(); ++option) {
+            if (option.key() == "strategy") continue;
+            m_parkedParallel[option.key()] = option.value();
+            m_document.remove("parallel." + option.key());
           }
+        } else {
+          for (auto option = m_parkedParallel.begin(); option != m_parkedParallel.end(); ++option)
+            if (!parallel.contains(option.key()))
+              m_document.set("parallel." + option.key(), option.value());
+          m_parkedParallel = {};
         }
-        if (value == "data") m_parkedParallel = {};
         m_document.set("parallel.strategy", value, "single");
         if (m_document.value("parallel").toObject().isEmpty()) m_document.remove("parallel");
         // The group's fields show what came back; the others keep what is typed in them.

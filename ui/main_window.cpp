@@ -23,6 +23,7 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
+#include "app/job_document.h"
 #include "app/node_manager.h"
 #include "app/project_history.h"
 #include "app/run_state_text.h"
@@ -571,12 +572,8 @@ void MainWindow::runWhenChecked() {
 
 bool MainWindow::startRun(const QJsonObject& job, const QString& node) {
   if (job.contains("sweep")) {  // its trials go into the project; Compare is their table
-    // The block's nodes when it names them, else the Job tab's.
-    QStringList nodes;
-    for (const QJsonValue& name : job.value("sweep").toObject().value("nodes").toArray())
-      nodes << name.toString();
-    if (nodes.isEmpty()) nodes << node;
-    if (const QString problem = m_sweeps->start(job, nodes); !problem.isEmpty()) {
+    if (const QString problem = m_sweeps->start(job, app::sweepNodes(job, node));
+        !problem.isEmpty()) {
       QMessageBox::warning(this, tr("Sweep"), tr("The sweep was not started: %1").arg(problem));
       return false;
     }

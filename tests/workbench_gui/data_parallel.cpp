@@ -3,10 +3,8 @@
 // Data parallel on the local node: two ranks started from the Job tab; the Monitor shows each
 // rank's step time and the communication backward did not hide.
 void WorkbenchGuiTest::aDataParallelRunShowsItsRanks() {
-  const qint64 defaultProject = m_controller->projectId();
-  const QJsonObject before = m_window->jobForm()->job();
-  const qint64 project = m_window->newProject("Data parallel");
-  m_window->tabs()->setCurrentIndex(0);
+  const OwnProject own(*m_window, *m_controller, "Data parallel");  // gives the Job tab back
+  const qint64 project = own.id;
   auto* strategy = field<QComboBox>("strategy");
   QVERIFY(!field<QSpinBox>("ranksPerNode")->isEnabled());
   strategy->setCurrentIndex(strategy->findData("data"));
@@ -172,8 +170,6 @@ void WorkbenchGuiTest::aDataParallelRunShowsItsRanks() {
   lr->setText("0.05");
   strategy->setCurrentIndex(strategy->findData("single"));
   QVERIFY(!m_window->jobForm()->job().contains("parallel"));
-  m_window->runsBrowser()->setCurrentIndex(m_window->projectIndex(defaultProject));
-  m_window->jobForm()->setJob(before);
 }
 
 // Two hosts (network namespaces on a tc-shaped bridge, each with its own sshd and engine
@@ -216,10 +212,9 @@ void WorkbenchGuiTest::aDataParallelRunAcrossTwoNamespaceHosts() {
   m_window->jobForm()->setNodes({hosts.name(0), hosts.name(1)});
   const auto forgetNodes = forgetNodesOnExit();  // before `nodes` goes, also on a failed check
 
-  const qint64 defaultProject = m_controller->projectId();
-  const QJsonObject before = m_window->jobForm()->job();
-  const qint64 project = m_window->newProject("Across nodes");
-  m_window->tabs()->setCurrentIndex(0);
+  const OwnProject own(*m_window, *m_controller, "Across nodes");  // also on a failed check
+  const qint64 project = own.id;
+  const QJsonObject& before = own.job;
   // A node the workbench does not know is refused at the field, before anything starts.
   QJsonObject ghost = before;
   ghost["parallel"] =
@@ -342,6 +337,4 @@ void WorkbenchGuiTest::aDataParallelRunAcrossTwoNamespaceHosts() {
   m_window->tabs()->setCurrentIndex(0);
   strategy->setCurrentIndex(strategy->findData("single"));
   QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("nodes"));
-  m_window->runsBrowser()->setCurrentIndex(m_window->projectIndex(defaultProject));
-  m_window->jobForm()->setJob(before);
 }

@@ -208,6 +208,17 @@ void WorkbenchGuiTest::aSweepIsCheckedValueByValueAsItIsTyped() {
   text->setPlainText(mended);
   QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(60000));
   QVERIFY(!problem->isVisible());
+
+  // A node the workbench does not know, among the sweep's own: said at the sweep's nodes.
+  QJsonObject spread = QJsonDocument::fromJson(mended.toUtf8()).object();
+  QJsonObject block = spread["sweep"].toObject();
+  block["nodes"] = QJsonArray{"local", "ghost"};
+  spread["sweep"] = block;
+  text->setPlainText(QString::fromUtf8(QJsonDocument(spread).toJson()));
+  QTRY_VERIFY_WITH_TIMEOUT(problem->isVisible(), twb::test::timeScaled(60000));
+  QVERIFY2(problem->text().startsWith("sweep.nodes: ") && problem->text().contains("'ghost'"),
+           qPrintable(problem->text()));
+  QVERIFY(!runEnabled());
 }
 
 // Measure scaling from the Job tab: the job on 1 and 2 ranks of one thread each (the job asked for
