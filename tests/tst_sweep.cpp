@@ -34,6 +34,13 @@ class SweepTest : public QObject {
     QCOMPARE(plan.trials[2].job["model"]["args"]["hidden"], nlohmann::json({128, 64}));
     QCOMPARE(plan.trials[3].job["name"].get<std::string>(),
              std::string("s [hidden=[128,64], lr=0.1]"));
+    // Lists of names without their quotes, as the names show alone.
+    QCOMPARE(
+        planSweep(jobWith({{"parameters", {{"parallel.nodes", {{"lab-a"}, {"lab-a", "lab-b"}}}}}}))
+            .trials[1]
+            .job["name"]
+            .get<std::string>(),
+        std::string("s [nodes=[lab-a,lab-b]]"));
     for (const SweepTrial& t : plan.trials) {
       QVERIFY(!t.job.contains("sweep"));
       QCOMPARE(t.job["optimizer"]["type"].get<std::string>(), std::string("sgd"));  // kept

@@ -147,6 +147,12 @@ nlohmann::json draw(const SweepParameter& p, std::mt19937_64& random) {
 
 std::string sweepValueText(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
+  if (value.is_array()) {  // its items as they would show alone: node names without quotes
+    std::string text = "[";
+    for (const nlohmann::json& item : value)
+      text += (text.size() > 1 ? "," : "") + sweepValueText(item);
+    return text + "]";
+  }
   if (value.is_number_float()) {
     std::ostringstream text;
     text.precision(6);

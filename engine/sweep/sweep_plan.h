@@ -75,7 +75,7 @@ std::vector<size_t> trialsCoveringEveryValue(const SweepPlan& plan);
 std::string sweepValueField(const nlohmann::json& job, const SweepTrial& trial,
                             const std::string& path);
 
-// "0.01", "fp32", "[512,256]": a value as a table cell and a CSV field show it.
+// "0.01", "fp32", "[512,256]", "[lab-a,lab-b]": a value as a table cell and a CSV field show it.
 std::string sweepValueText(const nlohmann::json& value);
 
 }  // namespace twb
