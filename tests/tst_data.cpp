@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "data/data_loader.h"
 #include "data/dataset.h"
+#include "data/dataset_facts.h"
 #include "data/idx_file.h"
 #include "data/npy_file.h"
 #include "test_support.h"
@@ -110,6 +111,52 @@ class TestData : public QObject {
     std::vector<int> perClass(10);
     for (int64_t i = 0; i < d.test->size(); ++i) ++perClass[d.test->read(i, x.data())];
     for (int c : perClass) QCOMPARE(c, 1000);
+  }
+
+  // A node keeps what its checks read of a dataset while the files are as they were, and reads
+  // them again once one changes.
+  void checksReadADatasetAgainOnlyWhenItsFilesChange() {
+    namespace fs = std::filesystem;
+    QTemporaryDir dir;
+    const auto labels = [](const std::string& values) {
+      return idx({static_cast<uint32_t>(values.size())}, values);
+    };
+    for (const QString split : {"train", "t10k"}) {
+      write(dir.filePath(split + "-images-idx3-ubyte"), idx({3, 2, 2}, std::string(12, '\x80')));
+      write(dir.filePath(split + "-labels-idx1-ubyte"), labels({0, 1, 11}));  // 12 classes
+    }
+    const std::string spec = "idx:" + dir.path().toStdString();
+    DatasetFactsCache cache;
+    const DatasetSplits first = cache.open(spec);
+    QCOMPARE(first.train->size(), 3);
+    QCOMPARE(first.train->sampleShape(), (Shape{1, 2, 2}));
+    QCOMPARE(first.train->classes(), 12);
+    QCOMPARE(first.train->name(), spec);
+    QCOMPARE(first.test->name(), spec + " (test)");
+    std::vector<float> x(4);
+    QVERIFY(errorOf([&] { first.train->read(0, x.data()); }).find("only its facts") !=
+            std::string::npos);
+
+    // New labels of the same size, the file's time put back: its facts are kept (a read
+    // would find class 19)...
+    const fs::path trainLabels = dir.filePath("train-labels-idx1-ubyte").toStdString();
+    const auto written = fs::last_write_time(trainLabels);
+    write(QString::fromStdString(trainLabels.string()), labels({0, 1, 19}));
+    fs::last_write_time(trainLabels, written);
+    QCOMPARE(cache.open(spec).train->classes(), 12);
+    QCOMPARE(openDataset(spec).train->classes(), 20);
+    // ... until its time says it changed.
+    fs::last_write_time(trainLabels, written + std::chrono::seconds(1));
+    QCOMPARE(cache.open(spec).train->classes(), 20);
+    // Gone: the error of opening it.
+    fs::remove(trainLabels);
+    QVERIFY2(errorOf([&] { cache.open(spec); }).find("missing train-labels-idx1-ubyte") !=
+                 std::string::npos,
+             errorOf([&] { cache.open(spec); }).c_str());
+    // Forms that read their samples as drawn are opened each time: the data itself.
+    std::vector<float> sample(12);
+    QCOMPARE(errorOf([&] { cache.open("synthetic:3x2x2:4:10").train->read(0, sample.data()); }),
+             std::string("no error"));
   }
 
   void cifarBinary() {

@@ -99,6 +99,10 @@ struct DatasetSplits {
 // Errors name the spec and the file at fault.
 DatasetSplits openDataset(const std::string& spec, const Shape& modelInput = {});
 
+// The files and folders opening `spec` reads whole (a folder: each file in it); empty for the
+// forms that read their samples as they are drawn, or make them.
+std::vector<std::string> datasetFilesReadWhole(const std::string& spec);
+
 // Those forms in a line, for help texts and errors.
 inline constexpr const char* kDatasetSpecForms =
     "fashion-mnist | idx:DIR | cifar10:DIR | csv:FILE | npy:X.npy,Y.npy | npz:FILE.npz[:X,Y] | "

@@ -133,6 +133,18 @@ DatasetSplits syntheticDataset(const std::string& spec, const std::string& rest)
 }
 }  // namespace
 
+std::vector<std::string> datasetFilesReadWhole(const std::string& spec) {
+  const size_t colon = spec.find(':');
+  const std::string kind = spec.substr(0, colon);
+  const std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
+  if (spec == "fashion-mnist") return {kFashionMnistDir};
+  if (rest.empty()) return {};
+  if (kind == "idx" || kind == "cifar10" || kind == "csv") return {rest};
+  if (kind == "npz" && rest.rfind(".npz") != std::string::npos)
+    return {rest.substr(0, rest.rfind(".npz") + 4)};
+  return {};  // npy reads its samples as drawn, images decode them, synthetic makes them
+}
+
 DatasetSplits openDataset(const std::string& spec, const Shape& modelInput) {
   const size_t colon = spec.find(':');
   const std::string kind = spec.substr(0, colon);

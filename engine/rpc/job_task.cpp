@@ -221,13 +221,17 @@ void checkParallelPlacement(const JobConfig& job, const nlohmann::json& placemen
   if (job.parallel.ranks() > 1) checkRendezvous(rankGroup(job, placement), placement);
 }
 
-std::string validateJobTask(const nlohmann::json& task, const std::string& folder) {
+std::string validateJobTask(const nlohmann::json& task, const std::string& folder,
+                            DatasetFactsCache& datasets) {
+  const DatasetOpener open = [&](const std::string& spec, const Shape& input) {
+    return datasets.open(spec, input);
+  };
   const std::string kind = requiredString(task, "kind");
   if (kind == "train") {
     try {
       const JobConfig job = JobConfig::fromJson(task.at("job"), task.value("job_folder", folder));
       checkParallelPlacement(job, task.value("placement", nlohmann::json()));
-      const JobPlan plan = planJob(job);
+      const JobPlan plan = planJob(job, open);
       if (!job.device.empty()) chooseDevice(job.device, plan.graph);
       try {  // the run it continues took steps of this size
         const std::string resume = task.value("resume_from", "");
@@ -249,11 +253,11 @@ std::string validateJobTask(const nlohmann::json& task, const std::string& folde
       throw Error("quantize." + std::string(e.what()));
     }
     try {
-      openDataset(task.at("calibration"));
+      datasets.open(task.at("calibration"));
     } catch (const Error& e) {
       throw e.within("quantize.calibration");
     }
-    if (task.contains("evaluation")) openDataset(task["evaluation"]);
+    if (task.contains("evaluation")) datasets.open(task["evaluation"]);
   } else if (kind == "export") {
     checkModelFile(task, folder);
     if (task.value("format", "onnx") != "onnx")

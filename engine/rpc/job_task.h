@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "data/dataset_facts.h"
 #include "rpc/job_record.h"
 #include "train/job_config.h"
 
@@ -21,8 +22,10 @@ namespace twb {
 // Checks a task before it is queued — a training job by a dry run (its data opened, its model
 // checked against it) — and returns the job's own name (empty for quantize and export). Throws
 // twb::Error naming the bad field ("job: batch", "model", "observer") so the node answers
-// INVALID_ARGUMENT instead of queueing a job that would fail.
-std::string validateJobTask(const nlohmann::json& task, const std::string& folder);
+// INVALID_ARGUMENT instead of queueing a job that would fail. `datasets`: the node's, so that a
+// check reads data it read before only when its files changed.
+std::string validateJobTask(const nlohmann::json& task, const std::string& folder,
+                            DatasetFactsCache& datasets);
 
 // The parallel side of a training job as this node would run it; `placement` (null when absent)
 // is this node's share of a job across nodes. Checks the interface, that only a job across nodes

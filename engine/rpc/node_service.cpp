@@ -242,7 +242,9 @@ grpc::Status NodeService::ValidateJob(grpc::ServerContext* context,
                                       : checkedJobFolder(request->job_folder(), "job_folder"));
     checkParallelPlacement(job, request->has_placement() ? placementJson(request->placement())
                                                          : nlohmann::json());
-    const JobPlan plan = planJob(job);
+    const JobPlan plan = planJob(job, [this](const std::string& spec, const Shape& input) {
+      return m_datasets.open(spec, input);
+    });
     // A device the job names must exist here (left out, the worker picks one and says which).
     if (!job.device.empty()) chooseDevice(job.device, plan.graph);
     response->set_ok(true);
@@ -285,7 +287,7 @@ grpc::Status NodeService::SubmitJob(grpc::ServerContext* context,
   try {
     writeJobFiles(request->files(), folder.dir);
     const nlohmann::json task = buildTask(*request, m_jobs, folder.dir);
-    const std::string jobName = validateJobTask(task, folder.dir);
+    const std::string jobName = validateJobTask(task, folder.dir, m_datasets);
     if (name.empty()) name = jobName;
     if (name.empty()) name = task["kind"].get<std::string>() + " " + id;
     writeFileWhole(folder.task(), task.dump(2) + "\n", {.durable = true});

@@ -3,6 +3,7 @@
 #include <mutex>
 #include <string>
 
+#include "data/dataset_facts.h"
 #include "rpc/access_token.h"
 #include "rpc/job_manager.h"
 #include "rpc/precision_peaks.h"
@@ -46,6 +47,8 @@ class NodeService final : public node::v1::NodeService::Service {
   JobManager& m_jobs;
   AccessToken m_token;
   std::string m_scratchDir;  // ValidateJob writes the files sent with a job here
+  DatasetFactsCache
+      m_datasets;  // what checks read of the datasets, while their files are unchanged
   PrecisionPeaks m_peaks;
   std::mutex m_submissionMutex;  // held by a SubmitJob that carries a submission id
 };

@@ -6,13 +6,12 @@
 namespace twb {
 
 namespace {
-JobPlan planFromFields(const JobConfig& job) {
+JobPlan planFromFields(const JobConfig& job, const DatasetOpener& open) {
   JobPlan plan;
   // The job file names its data under "dataset" (train, and test when given): errors say so.
   try {
-    plan.data = openDataset(job.trainData, job.model.soleInputShape());
-    if (!job.testData.empty())
-      plan.data.test = openDataset(job.testData, job.model.soleInputShape()).test;
+    plan.data = open(job.trainData, job.model.soleInputShape());
+    if (!job.testData.empty()) plan.data.test = open(job.testData, job.model.soleInputShape()).test;
   } catch (const Error& e) {
     throw e.within("dataset");
   }
@@ -69,9 +68,9 @@ JobPlan planFromFields(const JobConfig& job) {
 }
 }  // namespace
 
-JobPlan planJob(const JobConfig& job) {
+JobPlan planJob(const JobConfig& job, const DatasetOpener& open) {
   try {
-    return planFromFields(job);
+    return planFromFields(job, open);
   } catch (const Error& e) {
     throw job.aboutField(e);
   }
