@@ -3,6 +3,7 @@
 #include <QCoreApplication>
 #include <QJsonDocument>
 #include <algorithm>
+#include <numeric>
 
 #include "app/job_document.h"
 
@@ -18,9 +19,13 @@ remote::JobValidation run(const TrialCheck& check) {
 
 std::vector<TrialCheck> planTrialChecks(const SweepPlan& plan, const QStringList& nodes) {
   std::vector<TrialCheck> checks;
-  const std::vector<size_t> covering = trialsCoveringEveryValue(plan);
+  std::vector<size_t> onFirstNode = trialsCoveringEveryValue(plan);
+  if (plan.trials.size() <= kEveryTrialCheckedUpTo) {
+    onFirstNode.resize(plan.trials.size());
+    std::iota(onFirstNode.begin(), onFirstNode.end(), size_t{0});
+  }
   for (int n = 0; n < nodes.size(); ++n)
-    for (const size_t t : n == 0 ? covering : std::vector<size_t>{0}) {
+    for (const size_t t : n == 0 ? onFirstNode : std::vector<size_t>{0}) {
       TrialCheck check;
       check.trial = t;
       check.job = QByteArray::fromStdString(plan.trials[t].job.dump());

@@ -25,10 +25,12 @@ struct TrialCheck {
 };
 
 // Which trials to check on which node, as `twb-engine client sweep` does before it submits:
-// on the first of `nodes` the trials that together try every swept value (every trial would
-// take a second or so each, on every edit), on each other node the first trial (what differs
-// between nodes: data, devices, the engine's build). The checks name their nodes; the caller
+// on the first of `nodes` every trial of a sweep of up to kEveryTrialCheckedUpTo (a check takes
+// about 50 ms on a node that has read the data before), else the trials that together try every
+// swept value; on each other node the first trial (what differs between nodes: data, devices,
+// the engine's build). The checks name their nodes; the caller
 // gives them their endpoints (and folders).
+inline constexpr size_t kEveryTrialCheckedUpTo = 32;
 std::vector<TrialCheck> planTrialChecks(const SweepPlan& plan, const QStringList& nodes);
 
 // Runs the checks in order, blocking (a worker thread's); the first problem ends them, said as

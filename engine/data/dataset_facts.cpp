@@ -76,10 +76,10 @@ std::shared_ptr<Dataset> datasetFacts(const Dataset& dataset) {
 DatasetSplits DatasetFactsCache::open(const std::string& spec, const Shape& modelInput) {
   const std::string print = fingerprint(spec);
   if (print.empty()) return openDataset(spec, modelInput);
-  const std::string key = spec + '\n' + toString(modelInput);
+  // Only image folders, never kept, read to the model's input: the spec is the key.
   {
     std::lock_guard lock(m_mutex);
-    if (const auto found = m_entries.find(key);
+    if (const auto found = m_entries.find(spec);
         found != m_entries.end() && found->second.fingerprint == print)
       return found->second.facts;
   }
@@ -90,7 +90,7 @@ DatasetSplits DatasetFactsCache::open(const std::string& spec, const Shape& mode
   constexpr size_t kMostKept = 32;  // facts are small; a bound all the same
   std::lock_guard lock(m_mutex);
   if (m_entries.size() >= kMostKept) m_entries.clear();
-  m_entries[key] = {print, facts};
+  m_entries[spec] = {print, facts};
   return facts;
 }
 

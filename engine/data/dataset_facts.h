@@ -28,7 +28,7 @@ class DatasetFactsCache {
     DatasetSplits facts;
   };
   std::mutex m_mutex;
-  std::map<std::string, Entry> m_entries;  // by spec and model input
+  std::map<std::string, Entry> m_entries;  // by spec
 };
 
 }  // namespace twb

@@ -219,6 +219,21 @@ void WorkbenchGuiTest::aSweepIsCheckedValueByValueAsItIsTyped() {
   QVERIFY2(problem->text().startsWith("sweep.nodes: ") && problem->text().contains("'ghost'"),
            qPrintable(problem->text()));
   QVERIFY(!runEnabled());
+
+  // A combination that fails only together, in the one trial that tries no value of its own:
+  // a small grid is checked trial by trial.
+  QJsonObject together = QJsonDocument::fromJson(mended.toUtf8()).object();
+  together["parallel"] = QJsonObject{{"strategy", "data"}, {"global_batch", true}};
+  together["sweep"] =
+      QJsonObject{{"parameters", QJsonObject{{"batch", QJsonArray{66, 64}},
+                                             {"parallel.ranks_per_node", QJsonArray{2, 3}}}}};
+  text->setPlainText(QString::fromUtf8(QJsonDocument(together).toJson()));
+  QTRY_VERIFY_WITH_TIMEOUT(problem->text().contains("trial"), twb::test::timeScaled(60000));
+  QVERIFY2(problem->text().contains("trial 4 of 4 (batch=64, parallel.ranks_per_node=3): "
+                                    "parallel.global_batch: batch 64 does not split evenly among "
+                                    "3 ranks"),
+           qPrintable(problem->text()));
+  QVERIFY(!runEnabled());
 }
 
 // Measure scaling from the Job tab: the job on 1 and 2 ranks of one thread each (the job asked for
