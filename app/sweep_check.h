@@ -28,8 +28,7 @@ struct TrialCheck {
 // on the first of `nodes` every trial of a sweep of up to kEveryTrialCheckedUpTo (a check takes
 // about 50 ms on a node that has read the data before), else the trials that together try every
 // swept value; on each other node the first trial (what differs between nodes: data, devices,
-// the engine's build). The checks name their nodes; the caller
-// gives them their endpoints (and folders).
+// the engine's build). The checks name their nodes; the caller gives them their endpoints.
 inline constexpr size_t kEveryTrialCheckedUpTo = 32;
 std::vector<TrialCheck> planTrialChecks(const SweepPlan& plan, const QStringList& nodes);
 

@@ -10,6 +10,7 @@ namespace twb {
 namespace {
 namespace fs = std::filesystem;
 
+// What checking a job reads of a dataset, without its samples.
 class FactsOnlyDataset final : public Dataset {
  public:
   explicit FactsOnlyDataset(const Dataset& d)
@@ -67,11 +68,11 @@ std::string fingerprint(const std::string& spec) {
   }
   return print;
 }
-}  // namespace
 
-std::shared_ptr<Dataset> datasetFacts(const Dataset& dataset) {
+std::shared_ptr<Dataset> factsOf(const Dataset& dataset) {
   return std::make_shared<FactsOnlyDataset>(dataset);
 }
+}  // namespace
 
 DatasetSplits DatasetFactsCache::open(const std::string& spec, const Shape& modelInput) {
   const std::string print = fingerprint(spec);
@@ -84,8 +85,8 @@ DatasetSplits DatasetFactsCache::open(const std::string& spec, const Shape& mode
       return found->second.facts;
   }
   const DatasetSplits opened = openDataset(spec, modelInput);  // throws: nothing kept
-  DatasetSplits facts{datasetFacts(*opened.train),
-                      opened.test == opened.train ? nullptr : datasetFacts(*opened.test)};
+  DatasetSplits facts{factsOf(*opened.train),
+                      opened.test == opened.train ? nullptr : factsOf(*opened.test)};
   if (!facts.test) facts.test = facts.train;
   constexpr size_t kMostKept = 32;  // facts are small; a bound all the same
   std::lock_guard lock(m_mutex);
