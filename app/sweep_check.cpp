@@ -4,6 +4,7 @@
 #include <QJsonDocument>
 #include <algorithm>
 #include <numeric>
+#include <set>
 
 #include "app/job_document.h"
 
@@ -42,9 +43,11 @@ std::vector<TrialCheck> planTrialChecks(const SweepPlan& plan, const QStringList
 }
 
 remote::JobValidation runTrialChecks(const std::vector<TrialCheck>& checks, const SweepPlan& plan,
-                                     const nlohmann::json& job) {
+                                     const nlohmann::json& job,
+                                     const std::function<void(int done)>& checked) {
   remote::JobValidation first;
   for (const TrialCheck& check : checks) {
+    checked(static_cast<int>(&check - checks.data()));
     remote::JobValidation answer = run(check);
     if (answer.ok) {
       if (&check == &checks.front()) first = answer;
@@ -72,6 +75,11 @@ remote::JobValidation runTrialChecks(const std::vector<TrialCheck>& checks, cons
     }
     return answer;
   }
+  checked(static_cast<int>(checks.size()));
+  std::set<size_t> trials;
+  for (const TrialCheck& check : checks) trials.insert(check.trial);
+  first.summary["trials"] = static_cast<double>(plan.trials.size());
+  first.summary["trials_checked"] = static_cast<double>(trials.size());
   return first;
 }
 

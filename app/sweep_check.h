@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QString>
 #include <QStringList>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -35,8 +36,10 @@ std::vector<TrialCheck> planTrialChecks(const SweepPlan& plan, const QStringList
 // Runs the checks in order, blocking (a worker thread's); the first problem ends them, said as
 // its trial's, "trial 5 of 6 (optimizer.lr=10, precision=fp32) on node b: optimizer.lr: ...",
 // at the field of the sweep block that gave the trial the value the problem is about. All
-// passing: the first check's answer (its summary).
+// passing: the first check's answer, its summary with "trials" (the sweep's) and
+// "trials_checked". `checked(done)` is called before each check and after the last.
 remote::JobValidation runTrialChecks(const std::vector<TrialCheck>& checks, const SweepPlan& plan,
-                                     const nlohmann::json& job);
+                                     const nlohmann::json& job,
+                                     const std::function<void(int done)>& checked);
 
 }  // namespace twb::app

@@ -516,8 +516,13 @@ void WorkbenchController::validateSweep(const QJsonObject& job, int ticket,
       return;
     }
   }
-  answerFromWorker(ticket,
-                   [checks, plan, document] { return runTrialChecks(checks, *plan, document); });
+  answerFromWorker(ticket, [this, checks, plan, document, ticket] {
+    const int total = static_cast<int>(checks.size());
+    return runTrialChecks(checks, *plan, document, [this, ticket, total](int done) {
+      QMetaObject::invokeMethod(
+          this, [=, this] { emit validationProgress(ticket, done, total); }, Qt::QueuedConnection);
+    });
+  });
 }
 
 }  // namespace app

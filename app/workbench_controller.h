@@ -96,6 +96,8 @@ class WorkbenchController : public QObject {
   // ok, or the problem's field path and message; `summary` has parameters, flops, memory.
   void validated(int ticket, bool ok, const QString& path, const QString& message,
                  const QJsonObject& summary);
+  // How far the check of a sweep's trials (`ticket`) has gone: `done` of `total` dry runs.
+  void validationProgress(int ticket, int done, int total);
   void runFailed(qint64 runId, const QString& message);
   // Something the user should read that is no failure (a precision the node cannot run).
   void notice(const QString& message);

@@ -1429,6 +1429,26 @@ Trust this host and remember its key?</source>
         <source>optional: a .twbm or .onnx model instead of the template</source>
         <translation>可选：用 .twbm 或 .onnx 模型代替模板</translation>
     </message>
+    <message>
+        <source>%1 trials, %2 checked (every value)</source>
+        <translation>%1 次试验，已检查 %2 次（覆盖每个取值）</translation>
+    </message>
+    <message>
+        <source>1 trial, checked</source>
+        <translation>1 次试验，已检查</translation>
+    </message>
+    <message>
+        <source>%1 trials, all checked</source>
+        <translation>%1 次试验，全部已检查</translation>
+    </message>
+    <message>
+        <source>%1 · first trial: %2</source>
+        <translation>%1 · 第一次试验：%2</translation>
+    </message>
+    <message>
+        <source>Checking the sweep&apos;s trials: %1 of %2…</source>
+        <translation>正在检查扫描的试验：第 %1 / %2 次…</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobJsonEditor</name>

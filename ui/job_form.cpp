@@ -571,11 +571,25 @@ void JobForm::showValidation(int ticket, bool ok, const QString& path, const QSt
   m_run->setEnabled(true);
   m_compare->setEnabled(m_precision->currentText() == "fp32");
   m_scaling->setEnabled(true);
-  m_summary->setText(tr("%1 parameters · %2 GFLOP per step · ~%3 MiB · %4 steps")
-                         .arg(QLocale().toString(summary.value("parameters").toDouble(), 'f', 0))
-                         .arg(summary.value("flops_per_step").toDouble() / 1e9, 0, 'f', 2)
-                         .arg(summary.value("memory_bytes").toDouble() / (1 << 20), 0, 'f', 1)
-                         .arg(summary.value("total_steps").toDouble(), 0, 'f', 0));
+  const QString figures =
+      tr("%1 parameters · %2 GFLOP per step · ~%3 MiB · %4 steps")
+          .arg(QLocale().toString(summary.value("parameters").toDouble(), 'f', 0))
+          .arg(summary.value("flops_per_step").toDouble() / 1e9, 0, 'f', 2)
+          .arg(summary.value("memory_bytes").toDouble() / (1 << 20), 0, 'f', 1)
+          .arg(summary.value("total_steps").toDouble(), 0, 'f', 0);
+  const int trials = summary.value("trials").toInt(),
+            checked = summary.value("trials_checked").toInt();
+  if (trials == 0) return m_summary->setText(figures);
+  const QString sweep = checked < trials
+                            ? tr("%1 trials, %2 checked (every value)").arg(trials).arg(checked)
+                        : trials == 1 ? tr("1 trial, checked")
+                                      : tr("%1 trials, all checked").arg(trials);
+  m_summary->setText(tr("%1 · first trial: %2").arg(sweep, figures));
+}
+
+void JobForm::showValidationProgress(int ticket, int done, int total) {
+  if (ticket != m_ticket || !m_checking) return;
+  m_summary->setText(tr("Checking the sweep's trials: %1 of %2…").arg(done).arg(total));
 }
 
 QLabel* JobForm::fieldError(const char* name, std::initializer_list<QString> paths) {

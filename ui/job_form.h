@@ -60,6 +60,8 @@ class JobForm : public QWidget {
   // The node's answer to validationRequested(ticket).
   void showValidation(int ticket, bool ok, const QString& path, const QString& message,
                       const QJsonObject& summary);
+  // How far the node has checked a sweep's trials.
+  void showValidationProgress(int ticket, int done, int total);
 
  signals:
   void validationRequested(const QJsonObject& job, int ticket, const QString& node);

@@ -138,6 +138,8 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   connect(m_jobForm, &JobForm::validationRequested, &m_controller,
           &app::WorkbenchController::validate);
   connect(&m_controller, &app::WorkbenchController::validated, m_jobForm, &JobForm::showValidation);
+  connect(&m_controller, &app::WorkbenchController::validationProgress, m_jobForm,
+          &JobForm::showValidationProgress);
   connect(m_jobForm, &JobForm::runRequested, this, &MainWindow::startRun);
   connect(m_jobForm, &JobForm::comparePrecisionsRequested, this, &MainWindow::comparePrecisions);
   connect(m_jobForm, &JobForm::measureScalingRequested, this, &MainWindow::measureScaling);

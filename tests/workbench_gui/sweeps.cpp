@@ -205,9 +205,22 @@ void WorkbenchGuiTest::aSweepIsCheckedValueByValueAsItIsTyped() {
 
   QString mended = typed;
   mended.replace("-1", "0.001");
+  QSignalSpy progress(m_controller.get(), &app::WorkbenchController::validationProgress);
   text->setPlainText(mended);
   QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(60000));
   QVERIFY(!problem->isVisible());
+  // Each of the six trials checked, as the Job tab said while it went, and says now.
+  QVERIFY(progress.size() >= 7);
+  for (int done = 0; done <= 6; ++done) {
+    const QList<QVariant> step = progress.at(progress.size() - 7 + done);
+    QCOMPARE(step.at(1).toInt(), done);
+    QCOMPARE(step.at(2).toInt(), 6);
+  }
+  const QString summary = field<QLabel>("summary")->text();
+  QVERIFY2(
+      summary.startsWith("6 trials, all checked · first trial: ") && summary.contains("parameters"),
+      qPrintable(summary));
+  screenshot("job-sweep-checked");
 
   // A node the workbench does not know, among the sweep's own: said at the sweep's nodes.
   QJsonObject spread = QJsonDocument::fromJson(mended.toUtf8()).object();
