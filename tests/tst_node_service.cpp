@@ -420,6 +420,10 @@ class NodeServiceTest : public QObject {
                                            "sweep", jobFile, "--csv", csvFile},
                                           300000);
     QVERIFY2(run.finished && run.exitCode == 0, qPrintable(run.output));
+    // Its dry runs say they are under way (a line off a terminal, a bar on one), before the first
+    // trial.
+    const qsizetype checking = run.output.indexOf("checking the trials...");
+    QVERIFY2(checking >= 0 && checking < run.output.indexOf("[1/6]"), qPrintable(run.output));
 
     QFile csv(csvFile);
     QVERIFY(csv.open(QIODevice::ReadOnly));

@@ -1,5 +1,7 @@
 #include "cli/sweep_command.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -8,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/csv_field.h"
 #include "cli/interrupt.h"
+#include "cli/progress_bar.h"
 #include "cli/sweep_runner.h"
 #include "core/error.h"
 #include "core/file_writing.h"
@@ -86,9 +89,18 @@ int runSweepCommand(const std::string& jobPath, std::vector<NodeTarget> nodes, N
   const size_t nodeCount = nodes.size();
   SweepRunner runner(std::move(nodes), std::move(access), folderOfJobFile(jobPath));
   runner.checkNodesAnswer();
+  const std::atomic<bool>* stop = installInterruptHandler();
+  StageProgress progress(isatty(STDERR_FILENO));
   try {
-    runner.checkTrials(plan);
+    const bool checked = runner.checkTrials(plan, [&](size_t done, size_t total) {
+      progress.update("checking the trials",
+                      static_cast<double>(done) / static_cast<double>(total));
+      return !*stop;
+    });
+    progress.finish();
+    if (!checked) return kExitInterrupted;  // before any trial was submitted
   } catch (const Error& e) {
+    progress.finish();
     throw Error(jobPath + ": " + e.what());
   }
   std::printf("sweep %s: %zu trials, %lld at a time on %zu node%s\n",
@@ -96,7 +108,6 @@ int runSweepCommand(const std::string& jobPath, std::vector<NodeTarget> nodes, N
               static_cast<long long>(plan.config.concurrency), nodeCount,
               nodeCount == 1 ? "" : "s");
   std::fflush(stdout);
-  const std::atomic<bool>* stop = installInterruptHandler();
   size_t ended = 0;
   const auto outcomes = runner.run(
       plan,

@@ -40,14 +40,18 @@ void SweepRunner::checkNodesAnswer() const {
   }
 }
 
-void SweepRunner::checkTrials(const SweepPlan& plan) const {
+bool SweepRunner::checkTrials(const SweepPlan& plan,
+                              const std::function<bool(size_t done, size_t total)>& checked) const {
   // Every trial on the first node (a value one trial alone has, batch 0, fails there), and the
   // first on each other node (what differs between nodes: data, devices, the engine's build).
+  const size_t total = plan.trials.size() + m_nodes.size() - 1;
+  size_t done = 0;
   for (size_t n = 0; n < m_nodes.size(); ++n) {
     const NodeTarget& node = m_nodes[n];
     NodeClient client(node.address, m_access.token, m_access.pins);
     const size_t trials = n == 0 ? plan.trials.size() : 1;
     for (size_t t = 0; t < trials; ++t) {
+      if (!checked(done++, total)) return false;
       v1::ValidateJobRequest request;
       request.set_job_json(plan.trials[t].job.dump());
       request.set_job_folder(jobFolderOn(node.address, m_jobFolder));
@@ -61,6 +65,7 @@ void SweepRunner::checkTrials(const SweepPlan& plan) const {
                   ")");
     }
   }
+  return checked(total, total);
 }
 
 std::vector<TrialOutcome> SweepRunner::run(const SweepPlan& plan,

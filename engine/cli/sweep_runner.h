@@ -44,8 +44,10 @@ class SweepRunner {
   void checkNodesAnswer() const;
   // Throws the node's reasons, naming the trial and its values, when the first node refuses a
   // trial (a misspelt path, `optimizer.lrr`, fails every trial alike; a value, batch 0, one) or
-  // another node refuses the first trial (its data, devices or build).
-  void checkTrials(const SweepPlan& plan) const;
+  // another node refuses the first trial (its data, devices or build). `checked(done, total)`
+  // comes before each dry run and after the last; false stops them (Ctrl-C), returned then.
+  bool checkTrials(const SweepPlan& plan,
+                   const std::function<bool(size_t done, size_t total)>& checked) const;
 
   // `onEnded` is called once per trial as it ends, one call at a time. With `stop` set, running
   // trials are cancelled and the rest are not started.
