@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -102,6 +103,10 @@ DatasetSplits openDataset(const std::string& spec, const Shape& modelInput = {})
 // The files and folders opening `spec` reads whole (a folder: each file in it); empty for the
 // forms that read their samples as they are drawn, or make them.
 std::vector<std::string> datasetFilesReadWhole(const std::string& spec);
+
+// How a dataset is opened: openDataset, or as a check does (DatasetFactsCache::opener).
+using DatasetOpener =
+    std::function<DatasetSplits(const std::string& spec, const Shape& modelInput)>;
 
 // Those forms in a line, for help texts and errors.
 inline constexpr const char* kDatasetSpecForms =

@@ -19,6 +19,9 @@ namespace twb {
 class DatasetFactsCache {
  public:
   DatasetSplits open(const std::string& spec, const Shape& modelInput = {});
+  DatasetOpener opener() {
+    return [this](const std::string& spec, const Shape& input) { return open(spec, input); };
+  }
 
  private:
   struct Entry {

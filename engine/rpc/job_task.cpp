@@ -223,15 +223,12 @@ void checkParallelPlacement(const JobConfig& job, const nlohmann::json& placemen
 
 std::string validateJobTask(const nlohmann::json& task, const std::string& folder,
                             DatasetFactsCache& datasets) {
-  const DatasetOpener open = [&](const std::string& spec, const Shape& input) {
-    return datasets.open(spec, input);
-  };
   const std::string kind = requiredString(task, "kind");
   if (kind == "train") {
     try {
       const JobConfig job = JobConfig::fromJson(task.at("job"), task.value("job_folder", folder));
       checkParallelPlacement(job, task.value("placement", nlohmann::json()));
-      const JobPlan plan = planJob(job, open);
+      const JobPlan plan = planJob(job, datasets.opener());
       if (!job.device.empty()) chooseDevice(job.device, plan.graph);
       try {  // the run it continues took steps of this size
         const std::string resume = task.value("resume_from", "");

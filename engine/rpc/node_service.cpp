@@ -242,9 +242,7 @@ grpc::Status NodeService::ValidateJob(grpc::ServerContext* context,
                                       : checkedJobFolder(request->job_folder(), "job_folder"));
     checkParallelPlacement(job, request->has_placement() ? placementJson(request->placement())
                                                          : nlohmann::json());
-    const JobPlan plan = planJob(job, [this](const std::string& spec, const Shape& input) {
-      return m_datasets.open(spec, input);
-    });
+    const JobPlan plan = planJob(job, m_datasets.opener());
     // A device the job names must exist here (left out, the worker picks one and says which).
     if (!job.device.empty()) chooseDevice(job.device, plan.graph);
     response->set_ok(true);

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <functional>
 #include <string>
 
 #include "data/dataset.h"
@@ -23,12 +22,9 @@ struct JobPlan {
   int64_t totalSteps = 0;
 };
 
-// How a plan opens its data: openDataset, or a check's DatasetFactsCache.
-using DatasetOpener =
-    std::function<DatasetSplits(const std::string& spec, const Shape& modelInput)>;
-
 // Throws twb::Error naming the field or node at fault: a dataset that cannot be opened, an input
 // shape the data does not have, an output too small for the classes, a batch larger than the data.
+// `open`: openDataset, or a check's DatasetFactsCache::opener().
 JobPlan planJob(const JobConfig& job, const DatasetOpener& open = openDataset);
 
 // Bytes a training step needs, estimated: parameters with their gradients and optimizer state
