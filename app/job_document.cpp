@@ -53,17 +53,23 @@ void JobDocument::remove(const QString& path) {
   if (contains(path)) write(m_job, path.split('.'), 0, QJsonValue::Undefined);
 }
 
-QStringList nodesAcross(const QJsonObject& job) {
+namespace {
+// The names in `job`'s BLOCK.nodes.
+QStringList nodesNamedIn(const QJsonObject& job, const char* block) {
   QStringList nodes;
-  for (const QJsonValue& node : job.value("parallel").toObject().value("nodes").toArray())
+  for (const QJsonValue& node : job.value(block).toObject().value("nodes").toArray())
     nodes << node.toString();
+  return nodes;
+}
+}  // namespace
+
+QStringList nodesAcross(const QJsonObject& job) {
+  const QStringList nodes = nodesNamedIn(job, "parallel");
   return nodes.size() > 1 ? nodes : QStringList();
 }
 
 QStringList sweepNodes(const QJsonObject& job, const QString& formNode) {
-  QStringList nodes;
-  for (const QJsonValue& node : job.value("sweep").toObject().value("nodes").toArray())
-    nodes << node.toString();
+  const QStringList nodes = nodesNamedIn(job, "sweep");
   return nodes.isEmpty() ? QStringList{formNode} : nodes;
 }
 

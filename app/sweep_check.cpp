@@ -20,11 +20,9 @@ remote::JobValidation run(const TrialCheck& check) {
 
 std::vector<TrialCheck> planTrialChecks(const SweepPlan& plan, const QStringList& nodes) {
   std::vector<TrialCheck> checks;
-  std::vector<size_t> onFirstNode = trialsCoveringEveryValue(plan);
-  if (plan.trials.size() <= kEveryTrialCheckedUpTo) {
-    onFirstNode.resize(plan.trials.size());
-    std::iota(onFirstNode.begin(), onFirstNode.end(), size_t{0});
-  }
+  std::vector<size_t> onFirstNode(plan.trials.size());
+  std::iota(onFirstNode.begin(), onFirstNode.end(), size_t{0});
+  if (plan.trials.size() > kEveryTrialCheckedUpTo) onFirstNode = trialsCoveringEveryValue(plan);
   for (int n = 0; n < nodes.size(); ++n)
     for (const size_t t : n == 0 ? onFirstNode : std::vector<size_t>{0}) {
       TrialCheck check;

@@ -3,7 +3,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
-#include <QRegularExpression>
 #include <algorithm>
 
 #include "remote/remote_error.h"
@@ -131,12 +130,15 @@ void MultiNodeDispatcher::wire(int node) {
       [this, node](const QString&, qint64) { emit reconnected(node); }, Qt::DirectConnection);
 }
 
+void NodesCheck::add(const QString& problem, const QString& path) {
+  if (problems.isEmpty()) firstPath = path;
+  problems << problem;
+}
+
 JobValidation NodesCheck::validation() const {
   if (problems.isEmpty()) return first;
-  static const QRegularExpression field(R"(^node \S+ \([^)]*\): ([A-Za-z_][\w.\[\]]*): )");
-  const auto match = field.match(problems.front());
   JobValidation failed;
-  failed.path = match.hasMatch() ? match.captured(1) : QString("parallel.nodes");
+  failed.path = firstPath;
   failed.message = problems.join('\n');
   return failed;
 }
@@ -146,11 +148,11 @@ NodesCheck checkJobAcrossNodes(const std::vector<JobNode>& nodes, const QString&
   NodesCheck check;
   const QString host = nodes.front().endpoint->networkHost();
   if (host.isEmpty()) {
-    check.problems << MultiNodeDispatcher::tr(
-                          "parallel.nodes: %1 cannot be the first node of a job across nodes: the "
-                          "others could not reach its rendezvous; list it after a node reached "
-                          "over SSH")
-                          .arg(nodes.front().name);
+    check.add(MultiNodeDispatcher::tr(
+                  "parallel.nodes: %1 cannot be the first node of a job across nodes: the "
+                  "others could not reach its rendezvous; list it after a node reached "
+                  "over SSH")
+                  .arg(nodes.front().name));
     return check;
   }
   const QJsonObject parallel =
@@ -167,14 +169,13 @@ NodesCheck checkJobAcrossNodes(const std::vector<JobNode>& nodes, const QString&
       const QString build = QString::fromStdString(info.engine_version() + " " + info.build_hash());
       if (node == 0) firstBuild = build;
       if (build != firstBuild)
-        check.problems << MultiNodeDispatcher::tr(
-                              "%1: runs engine %2, but %3 runs %4: every node of a job needs the "
-                              "same engine (test the node to deploy the workbench's bundle)")
-                              .arg(where, build, nodes.front().name, firstBuild);
+        check.add(MultiNodeDispatcher::tr(
+                      "%1: runs engine %2, but %3 runs %4: every node of a job needs the same "
+                      "engine (test the node to deploy the workbench's bundle)")
+                      .arg(where, build, nodes.front().name, firstBuild));
       const auto& strategies = info.parallel_strategies();
       if (std::find(strategies.begin(), strategies.end(), "data") == strategies.end())
-        check.problems
-            << MultiNodeDispatcher::tr("%1: its engine cannot run data parallel").arg(where);
+        check.add(MultiNodeDispatcher::tr("%1: its engine cannot run data parallel").arg(where));
       v1::ValidateJobRequest request;
       request.set_job_json(jobJson.toStdString());
       *request.mutable_placement() = placement(static_cast<int>(node) * ranksPerNode, host,
@@ -182,9 +183,10 @@ NodesCheck checkJobAcrossNodes(const std::vector<JobNode>& nodes, const QString&
       const v1::ValidateJobResponse answer = client.validate(request);
       if (node == 0) check.first = readValidation(answer);
       for (const auto& problem : answer.problems())
-        check.problems << where + ": " + QString::fromStdString(problem.message());
+        check.add(where + ": " + QString::fromStdString(problem.message()),
+                  QString::fromStdString(problem.path()));
     } catch (const std::exception& e) {
-      check.problems << where + ": " + QString::fromUtf8(e.what());
+      check.add(where + ": " + QString::fromUtf8(e.what()));
     }
   }
   return check;

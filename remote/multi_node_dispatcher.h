@@ -28,9 +28,11 @@ struct JobNode {
 // node's dry run (parameters, FLOPs, memory). Blocking: for worker threads.
 struct NodesCheck {
   QStringList problems;
+  QString firstPath;  // the job-file field problems.front() is about
   JobValidation first;
+  void add(const QString& problem, const QString& path = "parallel.nodes");
   // As one node's answer: the first node's when every node passed; else every problem, at the
-  // job-file field the first is about ("node b (root@h:22): parallel.interface: ...").
+  // field the first is about.
   JobValidation validation() const;
 };
 NodesCheck checkJobAcrossNodes(const std::vector<JobNode>& nodes, const QString& jobJson,

@@ -241,6 +241,19 @@ void WorkbenchGuiTest::aDataParallelRunAcrossTwoNamespaceHosts() {
   QTRY_VERIFY_WITH_TIMEOUT(
       runEnabled(), twb::test::timeScaled(120000));  // every node checked it (and got the engine)
   screenshot("job-across-nodes");
+  // A problem one host finds is said at its field, naming the host: an interface it lacks.
+  auto* interface = field<QLineEdit>("interface");
+  QTest::keyClicks(interface, "twbnosuch0");
+  QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("interfaceError")->isVisible(),
+                           twb::test::timeScaled(60000));
+  QVERIFY2(field<QLabel>("interfaceError")->text().contains("no network interface 'twbnosuch0'"),
+           qPrintable(field<QLabel>("interfaceError")->text()));
+  QVERIFY(!runEnabled());
+  screenshot("job-across-nodes-interface");
+  interface->selectAll();
+  QTest::keyClick(interface, Qt::Key_Delete);
+  QVERIFY(!m_window->jobForm()->job()["parallel"].toObject().contains("interface"));
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(60000));
   QPersistentModelIndex run;
   runToSuccess(project, run);
   if (!run.isValid()) return;
