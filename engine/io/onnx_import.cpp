@@ -71,6 +71,21 @@ Tensor toTensor(const onnx::TensorProto& t, const std::string& where) {
           v[i], std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()));
     return out;
   }
+  if (t.data_type() == onnx::TensorProto::BOOL || t.data_type() == onnx::TensorProto::INT32) {
+    // Masks and fills: one byte or four a value raw, else one int32_data entry each.
+    const size_t size = t.data_type() == onnx::TensorProto::BOOL ? 1 : 4;
+    valueCount(t, t.int32_data_size(), size, where);
+    Tensor out(shape, DType::s32);
+    for (int64_t i = 0; i < out.numel(); ++i) {
+      int32_t v = 0;
+      if (t.raw_data().empty())
+        v = t.int32_data(static_cast<int>(i));
+      else
+        std::memcpy(&v, t.raw_data().data() + i * static_cast<int64_t>(size), size);
+      out.data<int32_t>()[i] = size == 1 ? (v & 0xff) != 0 : v;
+    }
+    return out;
+  }
   if (t.data_type() == onnx::TensorProto::INT8 || t.data_type() == onnx::TensorProto::UINT8) {
     // QDQ weights and zero points; int32_data holds one value per entry when not raw
     const bool isUnsigned = t.data_type() == onnx::TensorProto::UINT8;
@@ -233,7 +248,10 @@ void Importer::add(const ImportedNode& n, const std::string& op, std::vector<std
 }
 
 std::string Importer::value(const ImportedNode& n, int input) {
-  const std::string name = resolve(n.input(input));
+  return computed(n, resolve(n.input(input)));
+}
+
+std::string Importer::computed(const ImportedNode& n, const std::string& name) {
   if (m_constants.count(name))
     throw n.error("input '" + name + "' is a constant; the engine needs a computed value");
   if (m_layouts.count(name)) {
@@ -312,9 +330,13 @@ void Importer::translate(const ImportedNode& n) {
       throw n.error(e.what());
     }
   };
-  if (foldConstant(n) || foldIntegerConstants(n) || m_shapeArithmetic.fold(n, m_constants, shape) ||
-      onLayout(n))
+  if (foldConstants(n)) return;
+  if (m_shapeArithmetic.fold(n, m_constants, shape)) {
+    // What does not depend on the batch folds on as any constant does.
+    if (auto constant = m_shapeArithmetic.constantOf(out)) m_constants[out] = std::move(*constant);
     return;
+  }
+  if (onLayout(n)) return;
   if (op == "Identity" && m_constants.count(n.input(0))) {
     m_constants[out] = m_constants.at(n.input(0));  // PyTorch shares equal initializers so
   } else if (op == "Identity" || op == "Dropout" || op == "Cast") {

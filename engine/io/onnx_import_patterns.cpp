@@ -8,63 +8,6 @@
 
 namespace twb::onnx_import {
 
-// Arithmetic on constants, computed now: `(C // heads) ** -0.5` arrives as a size cast to
-// float, then Pow. Elementwise on tensors of one shape or a scalar.
-bool Importer::foldConstant(const ImportedNode& n) {
-  const std::string& op = n.proto().op_type();
-  static const std::set<std::string> kFoldable{"Cast", "Pow", "Sqrt", "Mul", "Div", "Add", "Sub"};
-  if (!kFoldable.count(op) || n.proto().input_size() == 0) return false;
-  if (op == "Cast" && n.integer("to", 0) != onnx::TensorProto::FLOAT) return false;
-  std::vector<Tensor> in;
-  for (int i = 0; i < n.proto().input_size(); ++i) {
-    if (const auto* folded = m_shapeArithmetic.find(n.input(i)); folded && op == "Cast") {
-      Tensor t(folded->size() == 1 ? Shape{} : Shape{static_cast<int64_t>(folded->size())},
-               DType::f32);
-      for (size_t k = 0; k < folded->size(); ++k) {
-        if ((*folded)[k].batch != 0) return false;
-        t.data<float>()[k] = static_cast<float>((*folded)[k].value);
-      }
-      in.push_back(t);
-      continue;
-    }
-    auto it = m_constants.find(n.input(i));
-    if (it == m_constants.end()) return false;
-    if (it->second.dtype() == DType::f32) {
-      in.push_back(it->second);
-    } else if (op == "Cast") {
-      Tensor t(it->second.shape(), DType::f32);
-      for (int64_t k = 0; k < t.numel(); ++k)
-        t.data<float>()[k] = static_cast<float>(it->second.data<int32_t>()[k]);
-      in.push_back(t);
-    } else {
-      return false;  // integer arithmetic: ShapeArithmetic's
-    }
-  }
-  Tensor out;
-  if (op == "Cast" || op == "Sqrt") {
-    out = in[0].clone();
-    for (int64_t k = 0; op == "Sqrt" && k < out.numel(); ++k)
-      out.data<float>()[k] = std::sqrt(out.data<float>()[k]);
-  } else {
-    if (in.size() != 2) return false;
-    const Tensor& a = in[0];
-    const Tensor& b = in[1];
-    if (a.numel() != b.numel() && a.numel() != 1 && b.numel() != 1) return false;
-    out = Tensor(a.numel() >= b.numel() ? a.shape() : b.shape(), DType::f32);
-    for (int64_t k = 0; k < out.numel(); ++k) {
-      const float x = a.data<float>()[a.numel() == 1 ? 0 : k],
-                  y = b.data<float>()[b.numel() == 1 ? 0 : k];
-      out.data<float>()[k] = op == "Pow"   ? std::pow(x, y)
-                             : op == "Mul" ? x * y
-                             : op == "Div" ? x / y
-                             : op == "Add" ? x + y
-                                           : x - y;
-    }
-  }
-  m_constants[n.output()] = out;
-  return true;
-}
-
 // LayerNorm as PyTorch writes it before opset 17: d = x - mean(x), d / sqrt(mean(d^2) + eps)
 // over the last axis, each step read once; its scale and shift follow as Mul and Add
 // (layerNormAffine). Recognised at the Div, which becomes a LayerNorm of x.
@@ -285,9 +228,44 @@ bool Importer::addedConstant(const ImportedNode& n) {
   if (c < 0) return false;
   const Tensor& t = m_constants.at(n.input(c));
   if (t.dtype() != DType::f32) throw n.error("only a float constant can be added");
+  const std::string input = resolve(n.input(1 - c));
+  if (m_layouts.count(input)) {
+    addedToView(n, input, t);
+    return true;
+  }
   m_weights[n.output() + ".bias"] = t;
   add(n, "Bias", {value(n, 1 - c)}, {{"shape", t.shape()}});
   return true;
+}
+
+// A constant added to a value whose batch shares an axis with others, as Swin adds its relative
+// position bias, (1, heads, N, N), to attention scores of (N * windows, heads, N, N): the Bias
+// runs on the engine value, each of the constant's axes on the engine axis its ONNX axis is.
+void Importer::addedToView(const ImportedNode& n, const std::string& input, const Tensor& t) {
+  const BatchLayout& layout = normalised(input);
+  const auto rank = static_cast<int64_t>(layout.groups.size());
+  const auto constantRank = static_cast<int64_t>(t.shape().size());
+  if (constantRank > rank)
+    throw n.error("the constant has more axes than the value it is added to");
+  Shape shape(layout.sizes.size() - 1, 1);  // the engine value's axes after the batch
+  int64_t previous = 0;
+  for (int64_t i = 0; i < constantRank; ++i) {
+    const int64_t size = t.shape()[static_cast<size_t>(i)];
+    if (size == 1) continue;
+    const int64_t axis = rank - constantRank + i;
+    const std::optional<int64_t> engineAxis = layout.soleAxis(axis);
+    if (!engineAxis || *engineAxis <= previous)
+      throw n.error("the constant varies along ONNX axis " + std::to_string(axis) +
+                    ", which holds the batch or merges several axes");
+    shape[static_cast<size_t>(*engineAxis - 1)] = size;
+    previous = *engineAxis;
+  }
+  const std::string name = engineName(n.output(), layout);
+  m_weights[name + ".bias"] = Tensor::view(t, 0, shape).clone();
+  add(n, "Bias", {layout.engine}, {{"shape", shape}}, name);
+  BatchLayout out = layout;
+  out.engine = name;
+  keep(n.output(), out);
 }
 
 // Clip's bounds: attributes before opset 11, optional constant inputs since; absent is

@@ -127,7 +127,7 @@ void Importer::sliced(const ImportedNode& n, const std::string& input, int64_t a
 // view of it.
 BatchLayout Importer::sliceOf(const ImportedNode& n, const std::string& input, BatchLayout layout,
                               int64_t axis, int64_t start, int64_t end, const std::string& name) {
-  add(n, "Slice", {m_layouts.count(input) ? layout.engine : value(n, 0)},
+  add(n, "Slice", {m_layouts.count(input) ? layout.engine : computed(n, input)},
       {{"axis", axis}, {"start", start}, {"end", end}}, name);
   layout.engine = name;
   layout.sizes[axis] = {0, end - start};
@@ -137,17 +137,60 @@ BatchLayout Importer::sliceOf(const ImportedNode& n, const std::string& input, B
 // x[..., a:b] on one axis after the batch, step 1.
 void Importer::slice(const ImportedNode& n) {
   const auto starts = integersOf(n, "starts", 1, {}), ends = integersOf(n, "ends", 2, {});
-  const auto axes = integersOf(n, "axes", 3, {0}), steps = integersOf(n, "steps", 4, {1});
-  if (starts.size() != 1 || ends.size() != 1 || axes.size() != 1 ||
-      steps != std::vector<int64_t>{1})
-    throw n.error("only a Slice of one axis with step 1 is supported");
-  const std::string input = resolve(n.input(0));
-  const auto [axis, size] = sliceAxis(n, input, axes[0]);
+  std::vector<int64_t> axes(starts.size());
+  std::iota(axes.begin(), axes.end(), 0);
+  axes = integersOf(n, "axes", 3, axes);
+  const auto steps = integersOf(n, "steps", 4, std::vector<int64_t>(starts.size(), 1));
+  if (starts.empty() || ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    throw n.error("starts, ends, axes and steps must name the same axes");
+  // One axis at a time: Swin's patch merging takes x[:, 0::2, 1::2, :].
+  std::string input = resolve(n.input(0));
+  for (size_t i = 0; i < starts.size(); ++i) {
+    const std::string out =
+        i + 1 == starts.size() ? n.output() : n.output() + "/axis" + std::to_string(axes[i]);
+    slicedWithStep(n, input, axes[i], starts[i], ends[i], steps[i], out);
+    input = resolve(out);
+  }
+}
+
+// x[..., start:end:step] on ONNX axis `axis` of `input`, as ONNX value `out`. A step s > 1 of an
+// axis of size k * s is the axis split into (k, s), entry start % s of the second kept, and the
+// two merged again; the engine's Slice takes step 1 only.
+void Importer::slicedWithStep(const ImportedNode& n, const std::string& input, int64_t axis,
+                              int64_t start, int64_t end, int64_t step, const std::string& out) {
+  const auto [engineAxis, size] = sliceAxis(n, input, axis);
+  if (step < 1) throw n.error("a Slice with step " + std::to_string(step) + " is not supported");
   // Captured by value: clang before 16 cannot capture a structured binding.
   auto clampIndex = [dim = size](int64_t i) {
     return std::clamp<int64_t>(i < 0 ? i + dim : i, 0, dim);
   };
-  sliced(n, input, axis, clampIndex(starts[0]), clampIndex(ends[0]), n.output());
+  start = clampIndex(start);
+  end = clampIndex(end);
+  if (step == 1) {
+    sliced(n, input, engineAxis, start, end, out);
+    return;
+  }
+  if (size % step != 0)
+    throw n.error("a Slice with step " + std::to_string(step) + " of an axis of size " +
+                  std::to_string(size) + ", which the step does not divide, is not supported");
+  const int64_t count = std::max<int64_t>(0, (end - start + step - 1) / step);
+  std::vector<SymbolicDim> shape = onnxShapeOf(input);
+  const auto at = static_cast<size_t>(axis < 0 ? axis + static_cast<int64_t>(shape.size()) : axis);
+  std::vector<SymbolicDim> split = shape;
+  split[at] = {0, size / step};
+  split.insert(split.begin() + static_cast<int64_t>(at) + 1, {0, step});
+  reshapeLayout(n, input, split, out + "/strided");
+  const std::string strided = resolve(out + "/strided");
+  const int64_t phase = sliceAxis(n, strided, static_cast<int64_t>(at) + 1).first;
+  sliced(n, strided, phase, start % step, start % step + 1, out + "/phase");
+  const std::string phased = resolve(out + "/phase");
+  const int64_t outer = sliceAxis(n, phased, static_cast<int64_t>(at)).first;
+  sliced(n, phased, outer, start / step, start / step + count, out + "/entries");
+  shape[at] = {0, count};
+  reshapeLayout(n, resolve(out + "/entries"), shape, out);
+  // The kept entry's axis of size 1 still sits beside the entries: merged away.
+  if (m_layouts.count(out)) keep(out, BatchLayout(normalised(out)));
 }
 
 // Squeeze and Unsqueeze of a computed value: a Reshape to the shape they give.
@@ -233,7 +276,7 @@ void Importer::squeezeLayout(const ImportedNode& n, const std::string& input,
   std::sort(axes.begin(), axes.end());
   if (unsqueeze) {
     for (int64_t a : axes) shape.insert(shape.begin() + std::min<int64_t>(a, shape.size()), {0, 1});
-    reshapeLayout(n, input, shape);
+    reshapeLayout(n, input, shape, n.output());
     return;
   }
   for (auto it = axes.rbegin(); it != axes.rend(); ++it) {
@@ -278,10 +321,10 @@ std::vector<SymbolicDim> Importer::explicitTarget(const ImportedNode& n, const s
 // A Reshape that moves or merges the batch, or of a value whose batch is not alone on axis 0:
 // a change of the view (onnx_batch_layout.h).
 void Importer::reshapeLayout(const ImportedNode& n, const std::string& input,
-                             const std::vector<SymbolicDim>& target) {
-  if (!m_layouts.count(input)) value(n, 0);  // a computed value, not a constant
+                             const std::vector<SymbolicDim>& target, const std::string& out) {
+  if (!m_layouts.count(input)) computed(n, input);  // a computed value, not a constant
   try {
-    keep(n.output(), applied(reshapedLayout(layoutOf(input), target), n.output(), "/split"));
+    keep(out, applied(reshapedLayout(layoutOf(input), target), out, "/split"));
   } catch (const Error& e) {
     // With the batch fixed, PyTorch writes x.shape[0] as that number, which reads as a size.
     if (!m_fixedBatch) throw n.error(e.what());
@@ -305,13 +348,19 @@ void Importer::reshape(const ImportedNode& n) {
     for (int64_t i = 0; i < shape.numel(); ++i) target.push_back({0, shape.data<int32_t>()[i]});
   }
   const std::string input = resolve(n.input(0));
-  const bool batchFirst =
+  bool batchFirst =
       !target.empty() &&
       ((target[0].batch == 1 && target[0].value == 0) ||
        (target[0].batch == 0 && target[0].value <= 0)) &&
       std::all_of(target.begin() + 1, target.end(), [](SymbolicDim d) { return d.batch == 0; });
+  if (batchFirst && target[0].value == -1 && !m_layouts.count(input)) {
+    // A leading -1 is the batch only when the rest hold one sample: Swin's
+    // `attn.view(-1, heads, N, N)` merges its windows into it.
+    const SymbolicDim first = explicitTarget(n, input, target)[0];
+    batchFirst = first.batch == 1 && first.value == 0;
+  }
   if (!batchFirst || m_layouts.count(input)) {
-    reshapeLayout(n, input, explicitTarget(n, input, target));
+    reshapeLayout(n, input, explicitTarget(n, input, target), n.output());
     return;
   }
   std::vector<int64_t> dims;

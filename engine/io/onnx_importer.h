@@ -5,8 +5,8 @@
 // names values and translates each op; onnx_import_views.cpp keeps values whose batch is not
 // alone on axis 0 as views and runs the ops that move axes (Reshape, Squeeze, Slice, Gather,
 // Split); onnx_import_patterns.cpp folds the forms PyTorch writes ops in (GELU's erf form,
-// LayerNorm before opset 17, SiLU, Hardswish, MatMul + Add, constant arithmetic) back into one
-// engine op.
+// LayerNorm before opset 17, SiLU, Hardswish, MatMul + Add) back into one engine op;
+// onnx_constant_folding.cpp computes what constants alone make.
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -53,6 +53,7 @@ class Importer {
   void add(const ImportedNode& n, const std::string& op, std::vector<std::string> inputs,
            nlohmann::json attrs = nlohmann::json::object(), const std::string& name = "");
   std::string value(const ImportedNode& n, int input);
+  std::string computed(const ImportedNode& n, const std::string& name);
   std::optional<QuantPlan> quantPlan() const;
   void checkQuantPlan(const Graph& graph, const QuantPlan& plan) const;
   Shape shapeOf(const std::string& onnxName) const;
@@ -84,6 +85,8 @@ class Importer {
   BatchLayout sliceOf(const ImportedNode& n, const std::string& input, BatchLayout layout,
                       int64_t axis, int64_t start, int64_t end, const std::string& name);
   void slice(const ImportedNode& n);
+  void slicedWithStep(const ImportedNode& n, const std::string& input, int64_t axis, int64_t start,
+                      int64_t end, int64_t step, const std::string& out);
   void squeeze(const ImportedNode& n);
   void gather(const ImportedNode& n);
   void squeezeLayout(const ImportedNode& n, const std::string& input, std::vector<int64_t> axes,
@@ -91,19 +94,20 @@ class Importer {
   std::vector<SymbolicDim> explicitTarget(const ImportedNode& n, const std::string& input,
                                           std::vector<SymbolicDim> target) const;
   void reshapeLayout(const ImportedNode& n, const std::string& input,
-                     const std::vector<SymbolicDim>& target);
+                     const std::vector<SymbolicDim>& target, const std::string& out);
   void reshape(const ImportedNode& n);
   bool onLayout(const ImportedNode& n);
 
+  bool foldConstants(const ImportedNode& n);  // onnx_constant_folding.cpp
+
   // onnx_import_patterns.cpp: PyTorch's multi-node forms folded into one engine op.
-  bool foldConstant(const ImportedNode& n);
-  bool foldIntegerConstants(const ImportedNode& n);  // onnx_constant_folding.cpp
   bool decomposedLayerNorm(const ImportedNode& n);
   bool layerNormAffine(const ImportedNode& n);
   static Tensor transposed(const ImportedNode& n, const Tensor& t);
   bool linearBias(const ImportedNode& n);
   std::optional<float> scalarFactor(const ImportedNode& n) const;
   bool addedConstant(const ImportedNode& n);
+  void addedToView(const ImportedNode& n, const std::string& input, const Tensor& t);
   bool multipliedByConstant(const ImportedNode& n);
   void zeroPad(const ImportedNode& n);
   void expandToBatch(const ImportedNode& n);

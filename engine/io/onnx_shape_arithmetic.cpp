@@ -59,6 +59,18 @@ const std::vector<SymbolicDim>* ShapeArithmetic::find(const std::string& name) c
   return it == m_values.end() ? nullptr : &it->second.dims;
 }
 
+std::optional<Tensor> ShapeArithmetic::constantOf(const std::string& name) const {
+  auto it = m_values.find(name);
+  if (it == m_values.end()) return std::nullopt;
+  const std::vector<SymbolicDim>& dims = it->second.dims;
+  if (std::any_of(dims.begin(), dims.end(), [](SymbolicDim d) { return d.batch != 0; }))
+    return std::nullopt;
+  Tensor t(it->second.scalar ? Shape{} : Shape{static_cast<int64_t>(dims.size())}, DType::s32);
+  for (size_t i = 0; i < dims.size(); ++i)
+    t.data<int32_t>()[i] = static_cast<int32_t>(dims[i].value);
+  return t;
+}
+
 const ShapeArithmetic::Folded* ShapeArithmetic::operand(
     const std::string& name, const std::map<std::string, Tensor>& constants) {
   if (auto it = m_values.find(name); it != m_values.end()) return &it->second;
@@ -94,8 +106,8 @@ bool ShapeArithmetic::fold(const ImportedNode& n, const std::map<std::string, Te
     return true;
   }
   static const char* kFolded[] = {
-      "Gather", "Unsqueeze", "Squeeze", "Concat",  "Slice",           "Cast",  "Add",
-      "Sub",    "Mul",       "Div",     "Reshape", "ConstantOfShape", "Equal", "Where"};
+      "Gather", "Unsqueeze", "Squeeze", "Concat",  "Slice",           "Cast",  "Add",  "Sub",
+      "Mul",    "Div",       "Mod",     "Reshape", "ConstantOfShape", "Equal", "Where"};
   if (std::find(std::begin(kFolded), std::end(kFolded), op) == std::end(kFolded)) return false;
   // Folded only when one input is folded and every other is folded or an integer constant.
   std::vector<const Folded*> in;
@@ -110,7 +122,7 @@ bool ShapeArithmetic::fold(const ImportedNode& n, const std::map<std::string, Te
     if (!in.back()) return false;
   }
   if (!anyFolded) return false;
-  static const char* kTwoInputs[] = {"Add", "Sub", "Mul", "Div", "Equal", "Reshape"};
+  static const char* kTwoInputs[] = {"Add", "Sub", "Mul", "Div", "Mod", "Equal", "Reshape"};
   const size_t needed =
       op == "Where"                                                                         ? 3
       : std::find(std::begin(kTwoInputs), std::end(kTwoInputs), op) != std::end(kTwoInputs) ? 2
@@ -210,6 +222,15 @@ ShapeArithmetic::Folded ShapeArithmetic::arithmetic(const ImportedNode& n, const
       if (x.batch != 0 && y.batch != 0)
         throw n.error("a product of two batch sizes is not supported");
       r = {x.batch * y.value + y.batch * x.value, x.value * y.value};
+    } else if (op == "Mod") {
+      // Swin's window padding, (window - W % window) % window: a multiple of the batch that the
+      // divisor divides leaves the same remainder for every batch.
+      if (n.integer("fmod", 0) != 0 || y.batch != 0 || y.value == 0 || x.batch % y.value != 0)
+        throw n.error(
+            "only an integer Mod by a constant that divides the batch's multiple is "
+            "supported in shape arithmetic");
+      r.value = x.value % y.value;
+      if (r.value != 0 && (r.value < 0) != (y.value < 0)) r.value += y.value;  // the divisor's sign
     } else {  // Div: exact, or the batch could not be kept apart
       if (y.batch != 0 || y.value == 0 || x.batch % y.value != 0 ||
           (x.batch != 0 && x.value % y.value != 0))

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,11 @@ class ShapeArithmetic {
 
   // The values a folded 1-D tensor holds, or null when `name` is not one.
   const std::vector<SymbolicDim>* find(const std::string& name) const;
+
+  // A folded value that does not depend on the batch, as the integer constant it is (sizes
+  // of axes the batch is not on, and what is computed from them: Swin's window padding); null
+  // otherwise.
+  std::optional<Tensor> constantOf(const std::string& name) const;
 
  private:
   struct Folded {
