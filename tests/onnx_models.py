@@ -310,6 +310,15 @@ def main(out):
     with torch.no_grad():
         for parameter in torchvision_vit.parameters():
             parameter.normal_(0, 0.2)
+    # torchvision's Swin: windows cut by Reshape and Transpose with the batch merged into them,
+    # shifted by Slice and Concat, an attention mask computed from the shapes (Range, ScatterND,
+    # Equal, Where), the relative position bias added to the windows' scores, patch merging by
+    # strided slices. 32 x 32: 8 x 8 patches in 4 x 4 windows, the second block's shifted.
+    swin = torchvision.models.swin_transformer.SwinTransformer(
+        patch_size=[4, 4], embed_dim=24, depths=[2, 2], num_heads=[2, 4], window_size=[4, 4],
+        num_classes=10)
+    models += tuple((f"torchvision-swin-opset{opset}", (3, 32, 32), swin, opset)
+                    for opset in (13, 17))
     models += tuple((f"{name}-opset{opset}", shape, model, opset)
                     for name, shape, model in (("vit-style", (1, 28, 28), vit),
                                                ("vit-mha", (1, 28, 28), vit_mha),

@@ -78,6 +78,8 @@ class TestOnnxImport : public QObject {
       QTest::newRow(("MobileNetV2 with squeeze-excite" + at).c_str())
           << QString::fromStdString("mobilenet-style" + at);
     }
+    QTest::newRow("torchvision's SwinTransformer, shifted windows") << "torchvision-swin-opset13";
+    QTest::newRow("the same at opset 17") << "torchvision-swin-opset17";
   }
 
   void importedModelsMatchPyTorch() {
@@ -110,7 +112,7 @@ class TestOnnxImport : public QObject {
     for (const char* name :
          {"lenet5", "resnet18-cifar", "activations-opset11", "layer-norm-opset17", "attention",
           "gating", "mean-pooled", "vit-style-opset11", "vit-mha-opset17",
-          "torchvision-vit-opset13", "mobilenet-style-opset13"})
+          "torchvision-vit-opset13", "mobilenet-style-opset13", "torchvision-swin-opset17"})
       QTest::newRow(name) << name;
   }
 
@@ -127,6 +129,26 @@ class TestOnnxImport : public QObject {
     const double error =
         test::relativeError(ours.data<float>(), torch.data<float>(), torch.numel());
     QVERIFY2(error <= 1e-4, std::to_string(error).c_str());
+  }
+
+  // Swin's attention mask is computed by the model, not learned: imported as a fixed tensor that
+  // training leaves alone, while the relative position biases (the file's initializers) learn.
+  void computedConstantsStayFixed() {
+    const ModelFile imported = importOnnx(file("torchvision-swin-opset13.onnx"));
+    int64_t total = 0, fixed = 0, masks = 0;
+    for (const NodeSpec& node : imported.spec.nodes) {
+      if (node.op != "Bias" || !node.attrs.value("fixed", false)) continue;
+      const Parameter* mask = imported.params.find(node.name + ".bias");
+      QVERIFY2(mask, node.name.c_str());
+      std::set<float> values(mask->value.data<float>(),
+                             mask->value.data<float>() + mask->value.numel());
+      QVERIFY(values == (std::set<float>{-100.f, 0.f}));  // masked_fill's two values
+      fixed += mask->value.numel();
+      ++masks;
+    }
+    QCOMPARE(masks, 1);  // the one shifted block: the second stage's window covers it whole
+    for (const Parameter& p : imported.params.all()) total += p.value.numel();
+    QCOMPARE(Graph::build(imported.spec, 1).parameterCount(), total - fixed);
   }
 
   void badFilesGiveClearErrors() {

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <set>
 
@@ -35,8 +36,9 @@ Tensor tensorOf(const Folded& f) {
   for (size_t i = 0; i < f.values.size(); ++i) {
     if (f.floating)
       t.data<float>()[i] = static_cast<float>(f.values[i]);
-    else
-      t.data<int32_t>()[i] = static_cast<int32_t>(f.values[i]);
+    else  // past int32 clamped, as toTensor clamps int64: a hostile file's products too
+      t.data<int32_t>()[i] = static_cast<int32_t>(std::clamp<double>(
+          f.values[i], std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()));
   }
   return t;
 }
@@ -459,7 +461,8 @@ bool Importer::foldConstants(const ImportedNode& n) {
   } else if (op == "Range") {
     const double start = scalar(in[0], n, "start"), limit = scalar(in[1], n, "limit"),
                  delta = scalar(in[2], n, "delta");
-    require(delta != 0, n, "a delta of 0");
+    require(delta != 0 && std::isfinite(start) && std::isfinite(limit) && std::isfinite(delta), n,
+            "start, limit and delta must be finite, delta not 0");
     const auto count = static_cast<int64_t>(std::max(0.0, std::ceil((limit - start) / delta)));
     out.shape = {count};
     elementsOf(out.shape, n);
@@ -471,6 +474,8 @@ bool Importer::foldConstants(const ImportedNode& n) {
     out = scattered(in[0], in[1], in[2], n);
   }
   m_constants[n.output()] = tensorOf(out);
+  for (const std::string& name : n.proto().input())
+    if (m_learned.count(name)) m_learned.insert(n.output());
   return true;
 }
 

@@ -156,6 +156,7 @@ ModelFile Importer::run() {
   // Each initializer's bytes are let go once they are a tensor: a large model is not held twice.
   for (auto& t : *model.mutable_graph()->mutable_initializer()) {
     m_constants[t.name()] = toTensor(t, m_path + ": initializer '" + t.name() + "'");
+    m_learned.insert(t.name());
     std::string().swap(*t.mutable_raw_data());
   }
   m_spec.name = g.name().empty() ? "onnx" : g.name();
@@ -338,6 +339,7 @@ void Importer::translate(const ImportedNode& n) {
   }
   if (onLayout(n)) return;
   if (op == "Identity" && m_constants.count(n.input(0))) {
+    if (m_learned.count(n.input(0))) m_learned.insert(out);
     m_constants[out] = m_constants.at(n.input(0));  // PyTorch shares equal initializers so
   } else if (op == "Identity" || op == "Dropout" || op == "Cast") {
     // Cast of a computed value: the engine's values are floats (token ids too).

@@ -127,6 +127,16 @@ std::optional<float> Importer::scalarFactor(const ImportedNode& n) const {
 // x * C, C * x and x / C for a float constant tensor C (ConvNeXt's layer scale, a per-channel
 // normalisation): a LayerScale holding C (1 / C for a division, exact up to rounding), which
 // broadcasts like ONNX's Mul.
+namespace {
+// A Bias's or LayerScale's attributes: fixed only where the constant is not the file's
+// parameter.
+nlohmann::json tensorAttrs(const Shape& shape, bool fixed) {
+  nlohmann::json attrs{{"shape", shape}};
+  if (fixed) attrs["fixed"] = true;
+  return attrs;
+}
+}  // namespace
+
 bool Importer::multipliedByConstant(const ImportedNode& n) {
   const std::string& op = n.proto().op_type();
   if ((op != "Mul" && op != "Div") || n.proto().input_size() != 2) return false;
@@ -138,7 +148,7 @@ bool Importer::multipliedByConstant(const ImportedNode& n) {
   if (op == "Div")
     for (int64_t i = 0; i < scale.numel(); ++i) scale.data<float>()[i] = 1.f / t.data<float>()[i];
   m_weights[n.output() + ".scale"] = scale;
-  add(n, "LayerScale", {value(n, 1 - c)}, {{"shape", t.shape()}});
+  add(n, "LayerScale", {value(n, 1 - c)}, tensorAttrs(t.shape(), !m_learned.count(n.input(c))));
   return true;
 }
 
@@ -171,7 +181,9 @@ void Importer::zeroPad(const ImportedNode& n) {
   // [N, C, H, W begins, then ends]: padding of the height and width only, never a crop.
   if (pads.size() != 8 || pads[0] || pads[1] || pads[4] || pads[5] ||
       std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0; }))
-    throw n.error("only padding of an image's height and width is supported");
+    throw n.error("pads " + toString(Shape(pads.begin(), pads.end())) +
+                  ": only padding of an image's height and width (axes 2 and 3 of N, C, H, W) "
+                  "is supported");
   m_heldPads[n.output()] = {value(n, 0), {pads[2], pads[3], pads[6], pads[7]}, true};
 }
 
@@ -230,18 +242,19 @@ bool Importer::addedConstant(const ImportedNode& n) {
   if (t.dtype() != DType::f32) throw n.error("only a float constant can be added");
   const std::string input = resolve(n.input(1 - c));
   if (m_layouts.count(input)) {
-    addedToView(n, input, t);
+    addedToView(n, input, t, !m_learned.count(n.input(c)));
     return true;
   }
   m_weights[n.output() + ".bias"] = t;
-  add(n, "Bias", {value(n, 1 - c)}, {{"shape", t.shape()}});
+  add(n, "Bias", {value(n, 1 - c)}, tensorAttrs(t.shape(), !m_learned.count(n.input(c))));
   return true;
 }
 
 // A constant added to a value whose batch shares an axis with others, as Swin adds its relative
 // position bias, (1, heads, N, N), to attention scores of (N * windows, heads, N, N): the Bias
 // runs on the engine value, each of the constant's axes on the engine axis its ONNX axis is.
-void Importer::addedToView(const ImportedNode& n, const std::string& input, const Tensor& t) {
+void Importer::addedToView(const ImportedNode& n, const std::string& input, const Tensor& t,
+                           bool fixed) {
   const BatchLayout& layout = normalised(input);
   const auto rank = static_cast<int64_t>(layout.groups.size());
   const auto constantRank = static_cast<int64_t>(t.shape().size());
@@ -262,7 +275,7 @@ void Importer::addedToView(const ImportedNode& n, const std::string& input, cons
   }
   const std::string name = engineName(n.output(), layout);
   m_weights[name + ".bias"] = Tensor::view(t, 0, shape).clone();
-  add(n, "Bias", {layout.engine}, {{"shape", shape}}, name);
+  add(n, "Bias", {layout.engine}, tensorAttrs(shape, fixed), name);
   BatchLayout out = layout;
   out.engine = name;
   keep(n.output(), out);

@@ -107,7 +107,7 @@ class Importer {
   bool linearBias(const ImportedNode& n);
   std::optional<float> scalarFactor(const ImportedNode& n) const;
   bool addedConstant(const ImportedNode& n);
-  void addedToView(const ImportedNode& n, const std::string& input, const Tensor& t);
+  void addedToView(const ImportedNode& n, const std::string& input, const Tensor& t, bool fixed);
   bool multipliedByConstant(const ImportedNode& n);
   void zeroPad(const ImportedNode& n);
   void expandToBatch(const ImportedNode& n);
@@ -139,6 +139,9 @@ class Importer {
   std::string m_path;
   ModelSpec m_spec;
   std::map<std::string, Tensor> m_constants, m_weights;
+  // Constants that are the file's initializers or computed from one: its parameters, which an
+  // added or multiplying constant becomes a learned tensor of; others stay fixed.
+  std::set<std::string> m_learned;
   std::map<std::string, std::string> m_aliases;
   std::map<std::string, PaddedInput> m_heldPads;  // a Pad of zeros' output -> its input, pads
   std::map<std::string, std::string> m_expandedToBatch;  // an Expand's output -> its constant

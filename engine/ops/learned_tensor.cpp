@@ -29,8 +29,10 @@ class LearnedTensorOp : public Op {
     return x;
   }
   std::vector<ParamSpec> params(const std::vector<Shape>&) const override {
-    if (m_multiplies) return {{"scale", attrs().integers("shape"), ParamInit::ones}};
-    return {{"bias", attrs().integers("shape"), ParamInit::zeros}};
+    ParamSpec p = m_multiplies ? ParamSpec{"scale", attrs().integers("shape"), ParamInit::ones}
+                               : ParamSpec{"bias", attrs().integers("shape"), ParamInit::zeros};
+    p.trainable = !attrs().boolean("fixed");
+    return {p};
   }
   double forwardFlops(const std::vector<Shape>& in, const Shape&) const override {
     return static_cast<double>(numel(in[0]));
@@ -44,9 +46,12 @@ class LearnedTensorOp : public Op {
   bool m_multiplies;
 };
 
-std::vector<AttrSpec> shapeAttr() {
+std::vector<AttrSpec> tensorAttrs() {
   return {{"shape", AttrType::integers, nullptr,
-           "Shape of the learned tensor, aligned with the input's last dimensions."}};
+           "Shape of the learned tensor, aligned with the input's last dimensions."},
+          {"fixed", AttrType::boolean, false,
+           "Keep the tensor as it is given, untrained: a constant of an imported model (Swin's "
+           "attention mask)."}};
 }
 }  // namespace
 
@@ -55,7 +60,7 @@ const OpRegistration kLearnedTensor{
       "Adds a learned tensor (starting at zero), broadcast as NumPy does but not across the batch.",
       1,
       1,
-      shapeAttr(),
+      tensorAttrs(),
       [](Attrs a) { return std::make_unique<LearnedTensorOp>(std::move(a), false); },
       {.bf16 = true}},
      {"LayerScale",
@@ -63,7 +68,7 @@ const OpRegistration kLearnedTensor{
       "the batch: ConvNeXt's and CaiT's layer scale, an imported Mul by a constant tensor.",
       1,
       1,
-      shapeAttr(),
+      tensorAttrs(),
       [](Attrs a) { return std::make_unique<LearnedTensorOp>(std::move(a), true); },
       {.bf16 = true}}}};
 

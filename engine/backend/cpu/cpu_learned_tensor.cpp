@@ -49,6 +49,7 @@ class CpuLearnedTensor : public CpuKernel {
         addReorder(m_backward, dy, io.inputGrads[0]);
       }
     }
+    if (io.paramGrads[0].empty()) return;  // a fixed tensor: nothing to learn
     dnnl::memory summed = dy;
     if (m_multiplies) {  // dy * x at x's shape, then summed like Bias's dy
       summed = dnnl::memory(m_x, cpuEngine());
