@@ -239,6 +239,28 @@ class PaddedPools(torch.nn.Module):
         return self.head(x.mean((2, 3)))
 
 
+class ZerosBeforeMaxPool(torch.nn.Module):
+    """Zeros padded before a max pool, whose own padding would be -inf: a Pad of its own."""
+
+    def forward(self, x):
+        return torch.nn.functional.max_pool2d(torch.nn.functional.pad(x, (1, 1, 1, 1)), 2).mean((2, 3))
+
+
+class OptionAShortcut(torch.nn.Module):
+    """The CIFAR ResNets' (ResNet-20 to -110) downsampling block whose shortcut has no weights:
+    every other pixel (a Slice with steps 2) widened with zero channels (a Pad of the channels)."""
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.conv = nn.Conv2d(8, 16, 3, stride=2, padding=1)
+        self.head = nn.Linear(16, 5)
+
+    def forward(self, x):
+        shortcut = torch.nn.functional.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, 4, 4))
+        return self.head(torch.relu(self.conv(x) + shortcut).mean((2, 3)))
+
+
 def main(out):
     torch.manual_seed(0)
     nn = torch.nn
@@ -299,7 +321,9 @@ def main(out):
               ("padded-pools", (3, 9, 9), PaddedPools(), 13),
               ("padded-pools-opset10", (3, 9, 9), PaddedPools(), 10),
               ("convnext-style-opset17", (3, 8, 8), ConvNextStyle(), 17),
-              ("shared-weights", (3, 10, 10), shared_weights, 13))
+              ("shared-weights", (3, 10, 10), shared_weights, 13),
+              ("zeros-before-max-pool", (3, 6, 6), ZerosBeforeMaxPool(), 13),
+              ("option-a-shortcut", (8, 8, 8), OptionAShortcut(), 13))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()
     # torchvision's ViT: `class_token.expand(n, -1, -1)` (shape arithmetic turns the -1s into 1s:
     # Reshape, ConstantOfShape, Equal, Where) put before the patches, the head reading its output.
@@ -319,6 +343,9 @@ def main(out):
         num_classes=10)
     models += tuple((f"torchvision-swin-opset{opset}", (3, 32, 32), swin, opset)
                     for opset in (13, 17))
+    # 36 x 36: 9 x 9 patches, padded to 12 x 12 for the windows (a Pad of the tokens' height and
+    # width, computed with Mod), cropped back after.
+    models += (("torchvision-swin-padded", (3, 36, 36), swin, 13),)
     models += tuple((f"{name}-opset{opset}", shape, model, opset)
                     for name, shape, model in (("vit-style", (1, 28, 28), vit),
                                                ("vit-mha", (1, 28, 28), vit_mha),
@@ -454,18 +481,12 @@ def main(out):
                       input_names=["image"], output_names=["logits"])
     export(ExpandedInput(), (8, 16), os.path.join(out, "expanded-input.onnx"))
     export(AddedToken(), (8, 16), os.path.join(out, "added-token.onnx"))
-    # Pads the engine cannot keep as a convolution's or average's padding: reflected, and zeros
-    # before a max pool (where padding is -inf).
+    # A pad the engine does not compute: reflected.
     class ReflectPad(torch.nn.Module):
         def forward(self, x):
             return torch.nn.functional.pad(x, (1, 1, 1, 1), mode="reflect").mean((2, 3))
 
-    class ZerosBeforeMaxPool(torch.nn.Module):
-        def forward(self, x):
-            return torch.nn.functional.max_pool2d(torch.nn.functional.pad(x, (1, 1, 1, 1)), 2).mean((2, 3))
-
     export(ReflectPad(), (3, 6, 6), os.path.join(out, "reflect-pad.onnx"))
-    export(ZerosBeforeMaxPool(), (3, 6, 6), os.path.join(out, "zeros-before-max-pool.onnx"))
     elu = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3), torch.nn.ELU())
     export(elu, (4,), os.path.join(out, "unsupported.onnx"))
     model = onnx.load(os.path.join(out, "mlp.onnx"))

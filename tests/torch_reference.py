@@ -7,7 +7,7 @@ the same weights and inputs, and writes the results as another safetensors file.
 A case's metadata holds "spec" (the ModelSpec JSON) and "mode":
   op     one forward and backward: inputs "in/NAME", parameters "param/NAME", the output's
          upstream gradient "grad/OUT"; writes "out/OUT", "grad_in/NAME", "grad_param/NAME",
-         and for BatchNorm the updated running statistics "state/NAME".
+         and for BatchNorm the updated running statistics "state/NAME" (a fixed tensor's too).
   train  "steps" optimizer steps on one batch with the optimizer in "optimizer" (JSON, the job
          file's form); writes "loss/STEP" and the final "param/NAME".
 """
@@ -107,6 +107,9 @@ def run_node(node, args, params, training):
         return F.embedding(x.long(), p("weight"))
     if op == "Slice":
         return x.narrow(a["axis"], a["start"], a["end"] - a["start"])
+    if op == "Pad":  # F.pad names the last axis's pads first
+        pads = [0, 0] * (x.dim() - 1 - a["axis"]) + [a.get("before", 0), a.get("after", 0)]
+        return F.pad(x, pads)
     if op == "Bias":
         return x + p("bias")
     if op == "LayerScale":
@@ -171,8 +174,13 @@ def main(src, dst):
     spec = json.loads(meta["spec"])
     inputs = {k[3:]: v for k, v in t.items() if k.startswith("in/")}
     params = {k[6:]: v for k, v in t.items() if k.startswith("param/")}
-    trainable = {k: v.requires_grad_() for k, v in params.items()
-                 if not k.endswith(("running_mean", "running_var"))}
+    # Running statistics and fixed tensors (an imported constant) are state, not trained.
+    fixed = {n["name"] for n in spec["nodes"] if n.get("attrs", {}).get("fixed")}
+
+    def is_state(name):
+        return name.endswith(("running_mean", "running_var")) or name.rsplit(".", 1)[0] in fixed
+
+    trainable = {k: v.requires_grad_() for k, v in params.items() if not is_state(k)}
     out = {}
     if meta["mode"] == "op":
         for k, v in inputs.items():
@@ -188,7 +196,7 @@ def main(src, dst):
         for k, v in trainable.items():
             out["grad_param/" + k] = v.grad
         for k, v in params.items():
-            if k.endswith(("running_mean", "running_var")):
+            if is_state(k):
                 out["state/" + k] = v
     else:
         opt = make_optimizer(json.loads(meta["optimizer"]), list(trainable.values()))

@@ -116,6 +116,8 @@ std::vector<Case> cases() {
                                            {{"y", "Concat", {"a", "b"}, {{"axis", 2}}}}, {"y"})},
       {"Slice", model({input("x", {7, 4})},
                       {{"y", "Slice", {"x"}, {{"axis", 1}, {"start", 2}, {"end", 5}}}}, {"y"})},
+      {"Pad", model({input("x", {3, 4})},
+                    {{"y", "Pad", {"x"}, {{"axis", 1}, {"before", 2}, {"after", 1}}}}, {"y"})},
       {"PrependTokens",
        model({input("x", {4, 6})}, {{"y", "PrependTokens", {"x"}, {{"count", 2}}}}, {"y"})},
       {"MSE",

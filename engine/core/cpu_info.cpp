@@ -39,6 +39,7 @@ CpuInfo readCpuInfo() {
   info.avx512f = flags.count("avx512f");
   info.avx512Bf16 = flags.count("avx512_bf16");
   info.avx512Vnni = flags.count("avx512_vnni") || flags.count("avx512vnni");
+  info.avxVnni = flags.count("avx_vnni");
   info.amxBf16 = flags.count("amx_bf16");
   info.amxInt8 = flags.count("amx_int8");
   std::ifstream meminfo("/proc/meminfo");

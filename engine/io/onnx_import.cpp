@@ -266,10 +266,13 @@ std::string Importer::computed(const ImportedNode& n, const std::string& name) {
     throw n.error("input '" + name +
                   "' is a constant expanded to the batch, which the engine keeps only as tokens "
                   "a Concat puts before a computed value's (ViT's class token)");
-  if (m_heldPads.count(name))
-    throw n.error("input '" + name +
-                  "' is a Pad of zeros, which the engine keeps only as the padding of a Conv or "
-                  "AveragePool reading it");
+  if (auto held = m_heldPads.find(name); held != m_heldPads.end()) {
+    // An image's padding read by another op than a Conv or AveragePool: padded after all.
+    const std::vector<int64_t> p = held->second.pads;  // top, left, bottom, right
+    const std::string input = held->second.value;
+    m_heldPads.erase(held);
+    padded(n, input, {0, 0, p[0], p[1], 0, 0, p[2], p[3]}, name);
+  }
   return name;
 }
 

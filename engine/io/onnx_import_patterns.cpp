@@ -178,13 +178,35 @@ void Importer::zeroPad(const ImportedNode& n) {
     return;
   }
   if (fill != 0.f) throw n.error("only a Pad of zeros is supported");
-  // [N, C, H, W begins, then ends]: padding of the height and width only, never a crop.
-  if (pads.size() != 8 || pads[0] || pads[1] || pads[4] || pads[5] ||
+  const size_t rank = pads.size() / 2;  // every axis's begin, then every end
+  if (pads.size() % 2 != 0 || pads[0] != 0 || pads[rank] != 0 ||
       std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0; }))
     throw n.error("pads " + toString(Shape(pads.begin(), pads.end())) +
-                  ": only padding of an image's height and width (axes 2 and 3 of N, C, H, W) "
-                  "is supported");
-  m_heldPads[n.output()] = {value(n, 0), {pads[2], pads[3], pads[6], pads[7]}, true};
+                  ": only zeros added after the batch are supported (no crop)");
+  // An image's height and width: held, for the Conv or AveragePool that reads it to take as its
+  // own padding; any other axes (Swin's tokens, a CIFAR ResNet's channels) padded now.
+  if (rank == 4 && pads[1] == 0 && pads[5] == 0) {
+    m_heldPads[n.output()] = {value(n, 0), {pads[2], pads[3], pads[6], pads[7]}, true};
+    return;
+  }
+  padded(n, value(n, 0), pads, n.output());
+}
+
+// `input` with pads (ONNX's: every axis's begin, then every end; the batch's none) of zeros as
+// engine value `out`: one Pad an axis padded.
+void Importer::padded(const ImportedNode& n, std::string input, const std::vector<int64_t>& pads,
+                      const std::string& out) {
+  const size_t rank = pads.size() / 2;
+  size_t last = 0;
+  for (size_t axis = 1; axis < rank; ++axis)
+    if (pads[axis] || pads[rank + axis]) last = axis;
+  for (size_t axis = 1; axis <= last; ++axis) {
+    if (!pads[axis] && !pads[rank + axis]) continue;
+    const std::string name = axis == last ? out : out + "/axis" + std::to_string(axis);
+    add(n, "Pad", {input}, {{"axis", axis}, {"before", pads[axis]}, {"after", pads[rank + axis]}},
+        name);
+    input = name;
+  }
 }
 
 Importer::PaddedInput Importer::paddedInput(const ImportedNode& n) {

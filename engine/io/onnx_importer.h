@@ -110,6 +110,8 @@ class Importer {
   void addedToView(const ImportedNode& n, const std::string& input, const Tensor& t, bool fixed);
   bool multipliedByConstant(const ImportedNode& n);
   void zeroPad(const ImportedNode& n);
+  void padded(const ImportedNode& n, std::string input, const std::vector<int64_t>& pads,
+              const std::string& out);
   void expandToBatch(const ImportedNode& n);
   bool prependedTokens(const ImportedNode& n);
   // The value a Conv or AveragePool reads and its pads ([top, left, bottom, right]): its own,

@@ -33,18 +33,62 @@ class SliceOp : public Op {
               y);
   }
 };
+
+// Zeros before and after one axis after the batch: Slice's mirror image (its input is the window
+// of its output that a Slice would take).
+class PadOp : public Op {
+ public:
+  using Op::Op;
+  Shape outputShape(const std::vector<Shape>& in) const override {
+    const int64_t rank = static_cast<int64_t>(in[0].size());
+    const int64_t axis = attrs().integer("axis");
+    if (axis < 1 || axis >= rank)
+      throw Error("attribute axis " + std::to_string(axis) + " is out of range for " +
+                  toString(in[0]) + " (axis 0 is the batch)");
+    const int64_t before = attrs().integer("before"), after = attrs().integer("after");
+    if (before < 0 || after < 0)
+      throw Error("attributes before " + std::to_string(before) + " and after " +
+                  std::to_string(after) + " must be >= 0");
+    Shape out = in[0];
+    out[axis] += before + after;
+    return out;
+  }
+  void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
+    const std::string& y = io.output;
+    const size_t rank = io.outputShape.size();
+    std::vector<int64_t> pads(2 * rank, 0);  // ONNX's: every axis's begin, then every end
+    const auto axis = static_cast<size_t>(attrs().integer("axis"));
+    pads[axis] = attrs().integer("before");
+    pads[rank + axis] = attrs().integer("after");
+    onnx.node("Pad", {io.inputs[0], onnx.int64s(y + "/pads", pads)}, y);
+  }
+};
+
+std::vector<AttrSpec> axisAttr() {
+  return {{"axis", AttrType::integer, nullptr, "The axis (>= 1)."}};
+}
 }  // namespace
 
-// A copy of part of its input: it keeps the input's type and int8 scale.
+// Copies of their input, part of it or within zeros: they keep the input's type and int8 scale.
 const OpRegistration kSlice{
     {{"Slice",
       "Entries start..end-1 of one axis after the batch.",
       1,
       1,
-      {{"axis", AttrType::integer, nullptr, "The axis (>= 1)."},
+      {axisAttr()[0],
        {"start", AttrType::integer, nullptr, "First entry kept."},
        {"end", AttrType::integer, nullptr, "One past the last entry kept."}},
       [](Attrs a) { return std::make_unique<SliceOp>(std::move(a)); },
+      {.followsInput = true, .int8 = Int8Role::followsInput}},
+     {"Pad",
+      "Zeros before and after one axis after the batch: an imported F.pad (Swin's window "
+      "padding, a CIFAR ResNet's shortcut widened with zero channels), a Pad per padded axis.",
+      1,
+      1,
+      {axisAttr()[0],
+       {"before", AttrType::integer, 0, "Zeros before the input's entries."},
+       {"after", AttrType::integer, 0, "Zeros after them."}},
+      [](Attrs a) { return std::make_unique<PadOp>(std::move(a)); },
       {.followsInput = true, .int8 = Int8Role::followsInput}}}};
 
 }  // namespace twb

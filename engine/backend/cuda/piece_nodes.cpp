@@ -61,38 +61,59 @@ class CudaConcat : public CudaNode {
   std::vector<int64_t> m_sizes;
 };
 
-// Slice: entries [start, end) of one axis; its input's gradient is zero outside them.
-class CudaSlice : public CudaNode {
+// Slice and Pad, mirror images: a Slice's output is the block [start, end) of one axis of its
+// input, a Pad's input the block [before, before + size) of its output. The whole is written one
+// item per element (zero outside the block: a Pad's output, a Slice's input gradient), the block
+// by copying it out of the whole.
+class CudaWindow : public CudaNode {
  public:
-  CudaSlice(const GpuPlan& plan, const PlanNode& node, NodeBuffers b)
-      : m_b(std::move(b)),
-        m_in(elementsOf(plan.values[node.inputs[0]].shape)),
-        m_out(elementsOf(plan.values[node.output].shape)) {
-    const int64_t start = node.attrs.at("start").get<int64_t>();
-    m_block = blockAlong(plan.values[node.inputs[0]].shape, node.attrs.at("axis").get<int64_t>(),
-                         start, node.attrs.at("end").get<int64_t>() - start);
+  CudaWindow(const GpuPlan& plan, const PlanNode& node, NodeBuffers b)
+      : m_b(std::move(b)), m_pads(node.op == "Pad") {
+    const Shape& in = plan.values[node.inputs[0]].shape;
+    const Shape& out = plan.values[node.output].shape;
+    const int64_t axis = node.attrs.at("axis").get<int64_t>();
+    const Shape& whole = m_pads ? out : in;
+    const Shape& part = m_pads ? in : out;
+    m_whole = elementsOf(whole);
+    m_part = elementsOf(part);
+    m_block = blockAlong(whole, axis, node.attrs.at(m_pads ? "before" : "start").get<int64_t>(),
+                         part[axis]);
   }
 
   void forward(cudaStream_t s) override {
-    copyBlock(m_b.inputs[0], m_b.inputBf16[0], m_b.output, m_b.outputBf16, m_block, false, m_out,
-              false, "slice", s);
+    if (m_pads)
+      aroundBlock(m_b.inputs[0], m_b.inputBf16[0], m_b.output, m_b.outputBf16, false, "pad", s);
+    else
+      copyBlock(m_b.inputs[0], m_b.inputBf16[0], m_b.output, m_b.outputBf16, m_block, false, m_part,
+                false, "slice", s);
   }
 
   void backward(cudaStream_t s) override {
     if (!m_b.inputGrads[0]) return;
-    withElementTypes(m_b.inputBf16[0], m_b.outputBf16, [&](auto in, auto out) {
-      using In = Elem<decltype(in)>;
-      using Out = Elem<decltype(out)>;
-      const SliceGradient<In, Out> f{static_cast<const Out*>(m_b.outputGrad),
-                                     static_cast<In*>(m_b.inputGrads[0]), m_block,
-                                     m_b.accumulate[0]};
-      launchItems(f, m_in, "sliceBackward", s);
-    });
+    if (m_pads)
+      copyBlock(m_b.outputGrad, m_b.outputBf16, m_b.inputGrads[0], m_b.inputBf16[0], m_block, false,
+                m_part, m_b.accumulate[0], "padBackward", s);
+    else
+      aroundBlock(m_b.outputGrad, m_b.outputBf16, m_b.inputGrads[0], m_b.inputBf16[0],
+                  m_b.accumulate[0], "sliceBackward", s);
   }
 
  private:
+  // whole (+)= the block from `block` at its place, zeros around it.
+  void aroundBlock(const void* block, bool blockBf16, void* whole, bool wholeBf16, bool accumulate,
+                   const char* kernel, cudaStream_t s) const {
+    withElementTypes(wholeBf16, blockBf16, [&](auto wholeType, auto blockType) {
+      using Whole = Elem<decltype(wholeType)>;
+      using Part = Elem<decltype(blockType)>;
+      const SliceGradient<Whole, Part> f{static_cast<const Part*>(block),
+                                         static_cast<Whole*>(whole), m_block, accumulate};
+      launchItems(f, m_whole, kernel, s);
+    });
+  }
+
   NodeBuffers m_b;
-  int64_t m_in = 0, m_out = 0;
+  bool m_pads;
+  int64_t m_whole = 0, m_part = 0;
   Block m_block;
 };
 
@@ -206,14 +227,15 @@ class CudaEmbedding : public CudaNode {
 }  // namespace
 
 const std::vector<std::string>& pieceOps() {
-  static const std::vector<std::string> ops{"Concat", "Slice", "PrependTokens", "Embedding"};
+  static const std::vector<std::string> ops{"Concat", "Slice", "Pad", "PrependTokens", "Embedding"};
   return ops;
 }
 
 std::unique_ptr<CudaNode> makePieceNode(const GpuPlan& plan, const PlanNode& node,
                                         NodeBuffers& buffers) {
   if (node.op == "Concat") return std::make_unique<CudaConcat>(plan, node, std::move(buffers));
-  if (node.op == "Slice") return std::make_unique<CudaSlice>(plan, node, std::move(buffers));
+  if (node.op == "Slice" || node.op == "Pad")
+    return std::make_unique<CudaWindow>(plan, node, std::move(buffers));
   if (node.op == "PrependTokens")
     return std::make_unique<CudaPrependTokens>(plan, node, std::move(buffers));
   if (node.op == "Embedding")
