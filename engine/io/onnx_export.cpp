@@ -92,6 +92,19 @@ class Exporter : public OnnxWriter {
     init->set_raw_data(t.raw(), t.bytes());
   }
 
+  // A fixed tensor (an imported model's constant) as a Constant node, not an initializer: what
+  // PyTorch writes as initializers are parameters, which an import trains.
+  void addConstant(const std::string& name, const Tensor& t) {
+    node("Constant", {}, name);
+    auto* value = m_node.proto->add_attribute();
+    value->set_name("value");
+    value->set_type(onnx::AttributeProto::TENSOR);
+    auto* tensor = value->mutable_t();
+    tensor->set_data_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : t.shape()) tensor->add_dims(d);
+    tensor->set_raw_data(t.raw(), t.bytes());
+  }
+
   std::string int64s(const std::string& name, const std::vector<int64_t>& values) override {
     auto* init = m_graph->add_initializer();
     init->set_name(name);
@@ -127,6 +140,8 @@ class Exporter : public OnnxWriter {
       if (!param) throw Error("parameter '" + name + "' is missing");
       if (int8 && p.suffix == "weight") addInt8Weight(name, param->value,
                                                       m_quant->layers.at(node.name).weightScales);
+      else if (node.op->attrs().json().value("fixed", false))
+        addConstant(name, param->value);
       else addInitializer(name, param->value);
       names.push_back(name);
     }
