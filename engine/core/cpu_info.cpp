@@ -40,6 +40,7 @@ CpuInfo readCpuInfo() {
   info.avx512Bf16 = flags.count("avx512_bf16");
   info.avx512Vnni = flags.count("avx512_vnni") || flags.count("avx512vnni");
   info.avxVnni = flags.count("avx_vnni");
+  info.f16c = flags.count("avx") && flags.count("f16c");
   info.amxBf16 = flags.count("amx_bf16");
   info.amxInt8 = flags.count("amx_int8");
   std::ifstream meminfo("/proc/meminfo");

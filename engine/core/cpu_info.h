@@ -12,7 +12,8 @@ struct CpuInfo {
   int64_t memoryBytes = 0;
   bool avx2 = false, avx512f = false, avx512Bf16 = false, avx512Vnni = false;
   bool amxBf16 = false, amxInt8 = false;
-  bool avxVnni = false;  // VNNI without AVX-512 (Alder Lake on): not reported, only asked
+  // Asked, not reported: VNNI without AVX-512 (Alder Lake on), and fp16 conversions.
+  bool avxVnni = false, f16c = false;
   std::vector<std::string> isaFlags() const;  // the flags above that are present
 };
 

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/bfloat16.h"
+#include "core/cpu_info.h"
 #include "core/float16.h"
 
 namespace twb {
@@ -15,7 +16,7 @@ namespace {
 // the portable code branches per float. Both round to nearest even and keep subnormals, so
 // ranks with and without F16C send the same bits (NaNs' payloads aside).
 bool hasF16c() {
-  static const bool available = __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+  static const bool available = readCpuInfo().f16c;  // clang before 15 cannot ask "f16c"
   return available;
 }
 

@@ -72,14 +72,14 @@ Folded gathered(const Folded& in, const Shape& outShape, SourceIndex sourceIndex
   return out;
 }
 
-// Folded tensors are shapes, pads and masks: a malformed file's promise of more is refused, not
-// met.
+// Folded tensors are shapes, pads and masks, or no larger than what they are computed from (a
+// weight's Cast): a malformed file's promise of more is refused, not met.
 constexpr int64_t kMostValues = 1 << 20;
 
-int64_t elementsOf(const Shape& shape, const ImportedNode& n) {
+int64_t elementsOf(const Shape& shape, const ImportedNode& n, int64_t limit) {
   int64_t count = 1;
   for (int64_t d : shape) {
-    if (d < 0 || (d > 0 && count > kMostValues / d))
+    if (d < 0 || (d > 0 && count > limit / d))
       throw n.error("a constant of shape " + toString(shape) + " is not folded");
     count *= d;
   }
@@ -109,7 +109,7 @@ double scalar(const Folded& f, const ImportedNode& n, const char* what) {
 // NumPy's broadcasting of `in`, aligned at their last axes, into one shape; each value is
 // `combine(values)` of the inputs' values at that position.
 template <typename Combine>
-Folded broadcast(const std::vector<Folded>& in, const ImportedNode& n, bool floating,
+Folded broadcast(const std::vector<Folded>& in, const ImportedNode& n, int64_t limit, bool floating,
                  Combine combine) {
   Shape shape;
   for (const Folded& a : in) {
@@ -123,7 +123,7 @@ Folded broadcast(const std::vector<Folded>& in, const ImportedNode& n, bool floa
       if (size == 1) size = a.shape[d];
     }
   }
-  elementsOf(shape, n);
+  elementsOf(shape, n, limit);
   std::vector<Folded> aligned;  // each input gathered to the common shape
   for (const Folded& a : in) {
     const size_t offset = shape.size() - a.shape.size();
@@ -159,7 +159,8 @@ double arithmetic(const std::string& op, double x, double y, bool floating, bool
   return fmod || r == 0 || (r < 0) == (y < 0) ? r : r + y;
 }
 
-Folded reshaped(const Folded& in, const std::vector<int64_t>& target, const ImportedNode& n) {
+Folded reshaped(const Folded& in, const std::vector<int64_t>& target, const ImportedNode& n,
+                int64_t limit) {
   Folded out{{}, in.values, in.floating};
   int64_t known = 1, unknown = -1;
   for (size_t d = 0; d < target.size(); ++d) {
@@ -178,7 +179,7 @@ Folded reshaped(const Folded& in, const std::vector<int64_t>& target, const Impo
     require(known > 0 && count % known == 0, n, "a shape that does not divide the values");
     out.shape[static_cast<size_t>(unknown)] = count / known;
   }
-  require(elementsOf(out.shape, n) == count, n, "a shape of another size than its input");
+  require(elementsOf(out.shape, n, limit) == count, n, "a shape of another size than its input");
   return out;
 }
 
@@ -200,7 +201,8 @@ Folded permuted(const Folded& in, std::vector<int64_t> perm, const ImportedNode&
   });
 }
 
-Folded concatenated(const std::vector<Folded>& in, int64_t axis, const ImportedNode& n) {
+Folded concatenated(const std::vector<Folded>& in, int64_t axis, const ImportedNode& n,
+                    int64_t limit) {
   Folded out{in[0].shape, {}, in[0].floating};
   axis = axisIn(axis, out.shape.size(), n);
   out.shape[axis] = 0;
@@ -211,7 +213,7 @@ Folded concatenated(const std::vector<Folded>& in, int64_t axis, const ImportedN
     others[axis] = out.shape[axis];
     require(others == out.shape, n, "inputs that differ off the axis");
   }
-  elementsOf(out.shape, n);
+  elementsOf(out.shape, n, limit);
   const int64_t outer = countOf(Shape(out.shape.begin(), out.shape.begin() + axis));
   for (int64_t o = 0; o < outer; ++o)
     for (const Folded& a : in) {
@@ -265,14 +267,14 @@ Folded slicedAlong(const std::vector<Folded>& in, const ImportedNode& n) {
   });
 }
 
-Folded gatheredAlong(const Folded& data, const Folded& indices, int64_t axis,
-                     const ImportedNode& n) {
+Folded gatheredAlong(const Folded& data, const Folded& indices, int64_t axis, const ImportedNode& n,
+                     int64_t limit) {
   axis = axisIn(axis, data.shape.size(), n);
   const int64_t size = data.shape[static_cast<size_t>(axis)];
   Shape shape(data.shape.begin(), data.shape.begin() + axis);
   shape.insert(shape.end(), indices.shape.begin(), indices.shape.end());
   shape.insert(shape.end(), data.shape.begin() + axis + 1, data.shape.end());
-  elementsOf(shape, n);
+  elementsOf(shape, n, limit);
   const std::vector<int64_t> strides = stridesOf(data.shape),
                              picks = integers(indices, n, "indices");
   const std::vector<int64_t> pickStrides = stridesOf(indices.shape);
@@ -368,6 +370,10 @@ bool Importer::foldConstants(const ImportedNode& n) {
       return false;
     in.push_back(foldedOf(it->second));
   }
+  // A weight's Transpose (2-D) is Importer::transposed's, not copied through doubles.
+  if (op == "Transpose" && in[0].floating && in[0].shape.size() == 2) return false;
+  int64_t limit = kMostValues;
+  for (const Folded& a : in) limit = std::max(limit, static_cast<int64_t>(a.values.size()));
   const auto inputs = [&](size_t count) {
     require(in.size() >= count &&
                 std::all_of(in.begin(), in.begin() + count,
@@ -404,12 +410,12 @@ bool Importer::foldConstants(const ImportedNode& n) {
       }
     const std::vector<int64_t> shape = integers(in[0], n, "the shape");
     out.shape = Shape(shape.begin(), shape.end());
-    out.values.assign(static_cast<size_t>(elementsOf(out.shape, n)), fill);
+    out.values.assign(static_cast<size_t>(elementsOf(out.shape, n, limit)), fill);
   } else if (op == "Where") {
-    out = broadcast(in, n, in[1].floating,
+    out = broadcast(in, n, limit, in[1].floating,
                     [](const std::vector<double>& v) { return v[0] != 0 ? v[1] : v[2]; });
   } else if (op == "Equal") {
-    out = broadcast(in, n, false, [](const std::vector<double>& v) { return v[0] == v[1]; });
+    out = broadcast(in, n, limit, false, [](const std::vector<double>& v) { return v[0] == v[1]; });
   } else if (op == "Not") {
     out = in[0];
     for (double& v : out.values) v = v == 0;
@@ -421,7 +427,7 @@ bool Importer::foldConstants(const ImportedNode& n) {
     const bool floating = in[0].floating;
     const bool fmod = n.integer("fmod", 0) != 0;
     require(op != "Mod" || !floating || fmod, n, "a Mod of floats needs fmod=1");
-    out = broadcast(in, n, floating, [&](const std::vector<double>& v) {
+    out = broadcast(in, n, limit, floating, [&](const std::vector<double>& v) {
       return arithmetic(op, v[0], v[1], floating, fmod, n);
     });
   } else if (op == "Cast") {
@@ -440,9 +446,9 @@ bool Importer::foldConstants(const ImportedNode& n) {
       return false;
     }
   } else if (op == "Concat") {
-    out = concatenated(in, n.integer("axis", 0), n);
+    out = concatenated(in, n.integer("axis", 0), n, limit);
   } else if (op == "Reshape") {
-    out = reshaped(in[0], integers(in[1], n, "the shape"), n);
+    out = reshaped(in[0], integers(in[1], n, "the shape"), n, limit);
   } else if (op == "Transpose") {
     out = permuted(in[0], n.integers("perm", {}), n);
   } else if (op == "Slice") {
@@ -452,12 +458,12 @@ bool Importer::foldConstants(const ImportedNode& n) {
   } else if (op == "Expand") {
     const std::vector<int64_t> shape = integers(in[1], n, "the shape");
     const Shape target(shape.begin(), shape.end());
-    const Folded sized{target, std::vector<double>(static_cast<size_t>(elementsOf(target, n))),
-                       false};
-    out = broadcast({in[0], sized}, n, in[0].floating,
+    const Folded sized{
+        target, std::vector<double>(static_cast<size_t>(elementsOf(target, n, limit))), false};
+    out = broadcast({in[0], sized}, n, limit, in[0].floating,
                     [](const std::vector<double>& v) { return v[0]; });
   } else if (op == "Gather") {
-    out = gatheredAlong(in[0], in[1], n.integer("axis", 0), n);
+    out = gatheredAlong(in[0], in[1], n.integer("axis", 0), n, limit);
   } else if (op == "Range") {
     const double start = scalar(in[0], n, "start"), limit = scalar(in[1], n, "limit"),
                  delta = scalar(in[2], n, "delta");
@@ -465,7 +471,7 @@ bool Importer::foldConstants(const ImportedNode& n) {
             "start, limit and delta must be finite, delta not 0");
     const auto count = static_cast<int64_t>(std::max(0.0, std::ceil((limit - start) / delta)));
     out.shape = {count};
-    elementsOf(out.shape, n);
+    elementsOf(out.shape, n, limit);
     out.floating = in[0].floating;
     for (int64_t i = 0; i < count; ++i)
       out.values.push_back(start + static_cast<double>(i) * delta);
