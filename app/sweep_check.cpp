@@ -42,10 +42,11 @@ std::vector<TrialCheck> planTrialChecks(const SweepPlan& plan, const QStringList
 
 remote::JobValidation runTrialChecks(const std::vector<TrialCheck>& checks, const SweepPlan& plan,
                                      const nlohmann::json& job,
-                                     const std::function<void(int done)>& checked) {
+                                     const std::function<bool(int done)>& checked) {
   remote::JobValidation first;
   for (const TrialCheck& check : checks) {
-    checked(static_cast<int>(&check - checks.data()));
+    if (!checked(static_cast<int>(&check - checks.data())))
+      return {false, {}, "stopped: a newer check was asked", {}};  // never shown
     remote::JobValidation answer = run(check);
     if (answer.ok) {
       if (&check == &checks.front()) first = answer;

@@ -37,9 +37,10 @@ std::vector<TrialCheck> planTrialChecks(const SweepPlan& plan, const QStringList
 // its trial's, "trial 5 of 6 (optimizer.lr=10, precision=fp32) on node b: optimizer.lr: ...",
 // at the field of the sweep block that gave the trial the value the problem is about. All
 // passing: the first check's answer, its summary with "trials" (the sweep's) and
-// "trials_checked". `checked(done)` is called before each check and after the last.
+// "trials_checked". `checked(done)` is called before each check and after the last; when it
+// answers false the checks stop there, answered as stopped (a failure no one waits for).
 remote::JobValidation runTrialChecks(const std::vector<TrialCheck>& checks, const SweepPlan& plan,
                                      const nlohmann::json& job,
-                                     const std::function<void(int done)>& checked);
+                                     const std::function<bool(int done)>& checked);
 
 }  // namespace twb::app

@@ -471,6 +471,7 @@ void WorkbenchController::answerFromWorker(int ticket,
 }
 
 void WorkbenchController::validate(const QJsonObject& job, int ticket, const QString& nodeName) {
+  m_askedTicket = ticket;
   if (job.contains("sweep")) return validateSweep(job, ticket, nodeName);
   const QByteArray text = QJsonDocument(job).toJson();
   if (const QStringList names = nodesAcross(job); !names.isEmpty())
@@ -521,6 +522,7 @@ void WorkbenchController::validateSweep(const QJsonObject& job, int ticket,
     return runTrialChecks(checks, *plan, document, [this, ticket, total](int done) {
       QMetaObject::invokeMethod(
           this, [=, this] { emit validationProgress(ticket, done, total); }, Qt::QueuedConnection);
+      return m_askedTicket == ticket;  // the user edited again: the rest would go unread
     });
   });
 }

@@ -5,6 +5,7 @@
 #include <QObject>
 #include <QSet>
 #include <QString>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -74,7 +75,8 @@ class WorkbenchController : public QObject {
   void exportRun(qint64 runId, const QString& format, const QString& destination);
   // Asks the local node for its GetNodeInfo; the answer comes as localNodeChecked().
   void checkLocalNode();
-  // `node`'s dry run of a job; the answer comes as validated().
+  // `node`'s dry run of a job; the answer comes as validated(). A later ticket makes the
+  // earlier one stale: a sweep's dry runs for it stop at the next trial.
   void validate(const QJsonObject& job, int ticket, const QString& node = "local");
   // The folder of the job file the user opened: jobs validated and started on the local node
   // next resolve their relative paths (a dataset, a model file) there, as `twb-engine train
@@ -142,6 +144,7 @@ class WorkbenchController : public QObject {
   ExperimentStore& m_store;
   std::shared_ptr<remote::NodeEndpoint> m_node;  // the local node
   QString m_jobFolder;                           // see setJobFolder()
+  std::atomic<int> m_askedTicket{0};             // the newest validate()'s
   class NodeManager* m_nodes = nullptr;
   qint64 m_project = 0;
   struct Active {

@@ -222,6 +222,26 @@ void WorkbenchGuiTest::aSweepIsCheckedValueByValueAsItIsTyped() {
       qPrintable(summary));
   screenshot("job-sweep-checked");
 
+  // Edited again while its trials are checked: the stale check stops at its next trial.
+  QSignalSpy answers(m_controller.get(), &app::WorkbenchController::validated);
+  progress.clear();
+  const QJsonObject sweep = QJsonDocument::fromJson(mended.toUtf8()).object();
+  m_controller->validate(sweep, 1000001);
+  m_controller->validate(sweep, 1000002);
+  auto answered = [&](int ticket) {
+    for (const QList<QVariant>& a : answers)
+      if (a.at(0).toInt() == ticket) return true;
+    return false;
+  };
+  QTRY_VERIFY_WITH_TIMEOUT(answered(1000001) && answered(1000002), twb::test::timeScaled(60000));
+  int staleChecked = 0, freshChecked = 0;  // the most trials each said it had checked
+  for (const QList<QVariant>& step : progress) {
+    int& most = step.at(0).toInt() == 1000001 ? staleChecked : freshChecked;
+    most = std::max(most, step.at(1).toInt());
+  }
+  QVERIFY2(staleChecked <= 1 && freshChecked == 6,
+           qPrintable(QString("stale %1, fresh %2").arg(staleChecked).arg(freshChecked)));
+
   // A node the workbench does not know, among the sweep's own: said at the sweep's nodes.
   QJsonObject spread = QJsonDocument::fromJson(mended.toUtf8()).object();
   QJsonObject block = spread["sweep"].toObject();
