@@ -134,7 +134,7 @@ BatchLayout Importer::sliceOf(const ImportedNode& n, const std::string& input, B
   return layout;
 }
 
-// x[..., a:b] on one axis after the batch, step 1.
+// x[..., a:b:s, c:d] on the axes after the batch that the Slice names, one at a time.
 void Importer::slice(const ImportedNode& n) {
   const auto starts = integersOf(n, "starts", 1, {}), ends = integersOf(n, "ends", 2, {});
   std::vector<int64_t> axes(starts.size());
