@@ -169,6 +169,11 @@ std::vector<OpCase> opCases() {
       single("Bias (1, D) as ONNX aligns it", "Bias", {{4, 6}}, {{"shape", {1, 1, 6}}}, 3),
       single("Bias fixed (an imported mask)", "Bias", {{4, 6}},
              {{"shape", {4, 6}}, {"fixed", true}}, 3),
+      // Repeated between two axes it spans: an own loop where oneDNN has only its reference.
+      single("Bias (3, 1, 5) on (N, 3, 4, 5), Swin's mask", "Bias", {{3, 4, 5}},
+             {{"shape", {3, 1, 5}}}, 2),
+      single("LayerScale (3, 1, 5) on (N, 3, 4, 5)", "LayerScale", {{3, 4, 5}},
+             {{"shape", {3, 1, 5}}}, 2),
       single("LayerScale per channel of (N, C, H, W)", "LayerScale", {{3, 4, 5}},
              {{"shape", {3, 1, 1}}}, 2),
       single("LayerScale of tokens' features (D)", "LayerScale", {{4, 6}}, {{"shape", {6}}}, 3),
