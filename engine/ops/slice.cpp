@@ -4,17 +4,22 @@
 namespace twb {
 
 namespace {
+// Attribute axis of `attrs`, checked against `shape`: one of its axes after the batch.
+int64_t axisAfterBatch(const Attrs& attrs, const Shape& shape) {
+  const int64_t axis = attrs.integer("axis");
+  if (axis < 1 || axis >= static_cast<int64_t>(shape.size()))
+    throw Error("attribute axis " + std::to_string(axis) + " is out of range for " +
+                toString(shape) + " (axis 0 is the batch)");
+  return axis;
+}
+
 // The entries [start, end) of one axis after the batch: Split's parts, x[:, a:b], a head's
 // share of a fused projection.
 class SliceOp : public Op {
  public:
   using Op::Op;
   Shape outputShape(const std::vector<Shape>& in) const override {
-    const int64_t rank = static_cast<int64_t>(in[0].size());
-    const int64_t axis = attrs().integer("axis");
-    if (axis < 1 || axis >= rank)
-      throw Error("attribute axis " + std::to_string(axis) + " is out of range for " +
-                  toString(in[0]) + " (axis 0 is the batch)");
+    const int64_t axis = axisAfterBatch(attrs(), in[0]);
     const int64_t start = attrs().integer("start"), end = attrs().integer("end");
     if (start < 0 || end > in[0][axis] || start >= end)
       throw Error("attributes start " + std::to_string(start) + " and end " + std::to_string(end) +
@@ -40,11 +45,7 @@ class PadOp : public Op {
  public:
   using Op::Op;
   Shape outputShape(const std::vector<Shape>& in) const override {
-    const int64_t rank = static_cast<int64_t>(in[0].size());
-    const int64_t axis = attrs().integer("axis");
-    if (axis < 1 || axis >= rank)
-      throw Error("attribute axis " + std::to_string(axis) + " is out of range for " +
-                  toString(in[0]) + " (axis 0 is the batch)");
+    const int64_t axis = axisAfterBatch(attrs(), in[0]);
     const int64_t before = attrs().integer("before"), after = attrs().integer("after");
     if (before < 0 || after < 0)
       throw Error("attributes before " + std::to_string(before) + " and after " +
