@@ -380,12 +380,11 @@ bool Importer::foldConstants(const ImportedNode& n) {
                             [](const Folded& a) { return !a.shape.empty() || !a.values.empty(); }),
             n, "needs " + std::to_string(count) + " inputs");
   };
-  inputs(op == "Where" || op == "Range" || op == "ScatterND" || op == "Slice" ? 3
-         : std::set<std::string>{"Shape", "ConstantOfShape", "Concat", "Transpose", "Squeeze",
-                                 "Unsqueeze", "Cast", "Sqrt", "Not"}
-                 .count(op)
-             ? 1
-             : 2);
+  static const std::set<std::string> kThreeInputs{"Where", "Range", "ScatterND", "Slice"};
+  static const std::set<std::string> kOneInput{"Shape",   "ConstantOfShape", "Concat", "Transpose",
+                                               "Squeeze", "Unsqueeze",       "Cast",   "Sqrt",
+                                               "Not"};
+  inputs(kThreeInputs.count(op) ? 3 : kOneInput.count(op) ? 1 : 2);
   // Opsets before 13 name Squeeze's and Unsqueeze's axes as an attribute.
   const auto axes = [&] {
     return in.size() > 1 ? integers(in[1], n, "axes") : n.integers("axes", {});

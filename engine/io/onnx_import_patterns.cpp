@@ -124,9 +124,6 @@ std::optional<float> Importer::scalarFactor(const ImportedNode& n) const {
   return op == "Mul" ? t.data<float>()[0] : 1.f / t.data<float>()[0];
 }
 
-// x * C, C * x and x / C for a float constant tensor C (ConvNeXt's layer scale, a per-channel
-// normalisation): a LayerScale holding C (1 / C for a division, exact up to rounding), which
-// broadcasts like ONNX's Mul.
 namespace {
 // A Bias's or LayerScale's attributes: fixed only where the constant is not the file's
 // parameter.
@@ -137,6 +134,9 @@ nlohmann::json tensorAttrs(const Shape& shape, bool fixed) {
 }
 }  // namespace
 
+// x * C, C * x and x / C for a float constant tensor C (ConvNeXt's layer scale, a per-channel
+// normalisation): a LayerScale holding C (1 / C for a division, exact up to rounding), which
+// broadcasts like ONNX's Mul.
 bool Importer::multipliedByConstant(const ImportedNode& n) {
   const std::string& op = n.proto().op_type();
   if ((op != "Mul" && op != "Div") || n.proto().input_size() != 2) return false;
