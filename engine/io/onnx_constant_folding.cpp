@@ -358,6 +358,13 @@ bool Importer::foldConstants(const ImportedNode& n) {
                                                "Where"};
   const std::string& op = n.proto().op_type();
   if (!kFoldable.count(op) || n.proto().input_size() == 0) return false;
+  // A weight's Transpose (2-D) is Importer::transposed's, not copied through doubles.
+  if (op == "Transpose") {
+    const auto weight = m_constants.find(n.proto().input(0));
+    if (weight != m_constants.end() && weight->second.dtype() == DType::f32 &&
+        weight->second.shape().size() == 2)
+      return false;
+  }
   std::vector<Folded> in;
   for (const std::string& name : n.proto().input()) {
     if (name.empty()) {  // an optional input left out
@@ -370,8 +377,6 @@ bool Importer::foldConstants(const ImportedNode& n) {
       return false;
     in.push_back(foldedOf(it->second));
   }
-  // A weight's Transpose (2-D) is Importer::transposed's, not copied through doubles.
-  if (op == "Transpose" && in[0].floating && in[0].shape.size() == 2) return false;
   int64_t limit = kMostValues;
   for (const Folded& a : in) limit = std::max(limit, static_cast<int64_t>(a.values.size()));
   const auto inputs = [&](size_t count) {

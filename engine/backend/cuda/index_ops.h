@@ -231,19 +231,19 @@ struct BlockCopy {
   }
 };
 
-// The gradient of a Slice's input, one item per input element: dy where the slice took it,
-// zero elsewhere.
-template <typename In, typename Out>
-struct SliceGradient {
-  const Out* dy;
-  In* dx;
+// A block written into its whole, one item per element of the whole: the block's value where it
+// lies, zero around it. A Slice's input gradient (dy where the slice took it) and a Pad's output.
+template <typename Whole, typename Part>
+struct AroundBlock {
+  const Part* part;
+  Whole* whole;
   Block block;
   bool accumulate = false;
 
   TWB_HOST_DEVICE void operator()(int64_t l) const {
     const int64_t k = block.inBlock(l);
-    const float g = k < 0 ? 0.f : toFloat(dy[k]);
-    dx[l] = fromFloat<In>(accumulate ? toFloat(dx[l]) + g : g);
+    const float v = k < 0 ? 0.f : toFloat(part[k]);
+    whole[l] = fromFloat<Whole>(accumulate ? toFloat(whole[l]) + v : v);
   }
 };
 

@@ -40,7 +40,7 @@ void launchItems(const F& f, int64_t items, const char* kernel, cudaStream_t str
   TWB_ITEMS_IN_OUT(X, ReduceOver) TWB_ITEMS_IN_OUT(X, ReduceOverBackward) \
   TWB_ITEMS_PAIR_OUT(X, BatchedProduct) \
   TWB_ITEMS_PAIR_OUT(X, BinaryForward) TWB_ITEMS_PAIR_OUT(X, BinaryGradient) \
-  TWB_ITEMS_IN_OUT(X, BlockCopy) TWB_ITEMS_IN_OUT(X, SliceGradient) \
+  TWB_ITEMS_IN_OUT(X, BlockCopy) TWB_ITEMS_IN_OUT(X, AroundBlock) \
   TWB_ITEMS_IN_OUT(X, PrependTokensForward) TWB_ITEMS_T(X, PrependTokensGradient) \
   TWB_ITEMS_IN_OUT(X, SquaredErrorRows) TWB_ITEMS_IN_OUT(X, SquaredErrorGradient) X(MeanOfRows) \
   TWB_ITEMS_T(X, DropoutItems) X(ResetFirstBad) TWB_ITEMS_T(X, EmbeddingForward) TWB_ITEMS_T(X, EmbeddingGradient)

@@ -105,8 +105,8 @@ class CudaWindow : public CudaNode {
     withElementTypes(wholeBf16, blockBf16, [&](auto wholeType, auto blockType) {
       using Whole = Elem<decltype(wholeType)>;
       using Part = Elem<decltype(blockType)>;
-      const SliceGradient<Whole, Part> f{static_cast<const Part*>(block),
-                                         static_cast<Whole*>(whole), m_block, accumulate};
+      const AroundBlock<Whole, Part> f{static_cast<const Part*>(block), static_cast<Whole*>(whole),
+                                       m_block, accumulate};
       launchItems(f, m_whole, kernel, s);
     });
   }
