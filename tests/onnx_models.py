@@ -12,13 +12,16 @@ opset 11), a DenseNet block (a Concat of one input first), pooling in ceil mode,
 block (layer scale: a Mul by a constant tensor; also at 17), a ViT and a MobileNetV2 with squeeze-excite as
 people write them, at opsets 11, 13
 and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, heads folded into the batch) at
-the same opsets, torchvision's own VisionTransformer (a class token expanded to the batch) at the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data; and for the error cases: unsupported.onnx
+the same opsets, torchvision's own VisionTransformer (a class token expanded to the batch) at the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data;
+torchvision's ViT and Swin, the MultiheadAttention ViT, attention sequence first and a flatten by
+`x.view(x.size(0), -1)` exported with the batch fixed at 1 and at 2 (NAME-batchB), their
+inputs of 4 samples; and for the error cases: unsupported.onnx
 (an ELU), no_output.onnx (a graph output no node produces) and sequence-first-output.onnx (an
 output whose batch is on axis 1), sequence-first-product.onnx (a Mul of two such values),
 external-escape.onnx (external data outside the model's folder), asymmetric-qdq.onnx (int8
 activations with a zero point)
-batch-cut.onnx (a reshape that splits the batch), fixed-batch.onnx (a reshape to x.shape[0]
-exported without dynamic_axes), expanded-input.onnx (an Expand of a computed
+batch-cut.onnx (a reshape that splits the batch), fixed-batch-cut.onnx (the same exported with
+the batch fixed), expanded-input.onnx (an Expand of a computed
 value) and added-token.onnx (a parameter expanded to the batch and added, not put first).
 """
 import os
@@ -38,12 +41,15 @@ from torch_reference import write_safetensors  # noqa: E402
 BATCH = 4
 
 
-def export(model, shape, path, opset=13):
+def export(model, shape, path, opset=13, fixed_batch=None):
+    """Exports with the batch free, or fixed at `fixed_batch` (PyTorch's default, no dynamic_axes);
+    returns an input of BATCH samples either way."""
     model.eval()
     x = torch.randn(BATCH, *shape)
-    torch.onnx.export(model, x, path, opset_version=opset, input_names=["image"],
-                      output_names=["logits"],
-                      dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
+    free = {"dynamic_axes": {"image": {0: "batch"}, "logits": {0: "batch"}}}
+    torch.onnx.export(model, x if fixed_batch is None else torch.randn(fixed_batch, *shape), path,
+                      opset_version=opset, input_names=["image"], output_names=["logits"],
+                      **({} if fixed_batch else free))
     return x
 
 
@@ -261,6 +267,33 @@ class OptionAShortcut(torch.nn.Module):
         return self.head(torch.relu(self.conv(x) + shortcut).mean((2, 3)))
 
 
+class SequenceFirstAttention(torch.nn.Module):
+    """nn.MultiheadAttention sequence first, as it works inside: (T, N, E). Exported at batch 1 its
+    `view(T * N, E)` reads (T, E), where the batch could sit before E as well as after T."""
+
+    def __init__(self):
+        super().__init__()
+        self.attention = torch.nn.MultiheadAttention(16, 4)
+        self.head = torch.nn.Linear(16, 5)
+
+    def forward(self, x):
+        y = x.transpose(0, 1)
+        y, _ = self.attention(y, y, y, need_weights=False)
+        return self.head(y.transpose(0, 1).mean(1))
+
+
+class FlattenedBySize(torch.nn.Module):
+    """`x.view(x.size(0), -1)`, as older torchvision models flatten."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+        self.linear = torch.nn.Linear(4 * 6 * 6, 5)
+
+    def forward(self, x):
+        return self.linear(self.conv(x).view(x.size(0), -1))
+
+
 def main(out):
     torch.manual_seed(0)
     nn = torch.nn
@@ -352,14 +385,24 @@ def main(out):
                                                ("torchvision-vit", (3, 28, 28), torchvision_vit),
                                                ("mobilenet-style", (3, 16, 16), mobilenet))
                     for opset in (11, 13, 17))
-    for name, shape, model, opset in models:
+    # Exported with the batch fixed, as torch.onnx.export does by default: every size computed from
+    # the batch is a number. Imported with the batch free, run on BATCH samples.
+    models = tuple((name, shape, model, opset, None) for name, shape, model, opset in models)
+    models += tuple((f"{name}-batch{batch}", shape, model, 17, batch)
+                    for name, shape, model in (("torchvision-vit", (3, 28, 28), torchvision_vit),
+                                               ("torchvision-swin", (3, 32, 32), swin),
+                                               ("vit-mha", (1, 28, 28), vit_mha),
+                                               ("sequence-first-mha", (6, 16), SequenceFirstAttention()),
+                                               ("flattened-by-size", (3, 8, 8), FlattenedBySize()))
+                    for batch in (1, 2))
+    for name, shape, model, opset, fixed_batch in models:
         for m in model.modules():  # batch norm that is not the identity in eval mode
             if isinstance(m, torch.nn.BatchNorm2d):
                 m.running_mean.uniform_(-0.5, 0.5)
                 m.running_var.uniform_(0.5, 1.5)
                 m.weight.data.uniform_(0.5, 1.5)
                 m.bias.data.uniform_(-0.5, 0.5)
-        x = export(model, shape, os.path.join(out, name + ".onnx"), opset)
+        x = export(model, shape, os.path.join(out, name + ".onnx"), opset, fixed_batch)
         with torch.no_grad():
             y = model(x)
         write_safetensors(os.path.join(out, name + ".io"), {"image": x, "logits": y})
@@ -472,13 +515,8 @@ def main(out):
         def forward(self, x):
             return x + self.token.expand(x.shape[0], -1, -1)
 
-    # `x.reshape(x.shape[0], -1)` exported with the batch fixed: the batch is the number 4 there.
-    class FlattenedByShape(torch.nn.Module):
-        def forward(self, x):
-            return x.reshape(x.shape[0], -1)
-
-    torch.onnx.export(FlattenedByShape(), torch.randn(BATCH, 8, 16), os.path.join(out, "fixed-batch.onnx"),
-                      input_names=["image"], output_names=["logits"])
+    # The same exported with the batch fixed (at 4): no dimension of its target holds the samples.
+    export(BatchCut(), (8, 16), os.path.join(out, "fixed-batch-cut.onnx"), fixed_batch=BATCH)
     export(ExpandedInput(), (8, 16), os.path.join(out, "expanded-input.onnx"))
     export(AddedToken(), (8, 16), os.path.join(out, "added-token.onnx"))
     # A pad the engine does not compute: reflected.

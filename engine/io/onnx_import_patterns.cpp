@@ -240,11 +240,14 @@ void Importer::expandToBatch(const ImportedNode& n) {
   m_expandedToBatch[n.output()] = data->first;
 }
 
-// Concat(expanded tokens, x) along the tokens: a PrependTokens holding them.
+// Concat(expanded tokens, x) along the tokens: a PrependTokens holding them. With the batch
+// fixed, the Expand is folded into the tokens repeated for each sample, (batch, tokens, ...).
 bool Importer::prependedTokens(const ImportedNode& n) {
   const auto held = m_expandedToBatch.find(resolve(n.input(0)));
-  if (held == m_expandedToBatch.end()) return false;
-  const Tensor& tokens = m_constants.at(held->second);
+  const std::optional<Tensor> repeated =
+      held == m_expandedToBatch.end() ? tokensOfFixedBatch(n) : std::nullopt;
+  if (held == m_expandedToBatch.end() && !repeated) return false;
+  const Tensor& tokens = repeated ? *repeated : m_constants.at(held->second);
   const auto rank = static_cast<int64_t>(tokens.shape().size());
   const int64_t axis = n.integer("axis", 1);
   if (n.proto().input_size() != 2 || (axis != 1 && axis != 1 - rank))

@@ -326,14 +326,13 @@ void Importer::reshapeLayout(const ImportedNode& n, const std::string& input,
   try {
     keep(out, applied(reshapedLayout(layoutOf(input), target), out, "/split"));
   } catch (const Error& e) {
-    // With the batch fixed, PyTorch writes x.shape[0] as that number, which reads as a size.
+    // With the batch fixed, batchFreed() found no dimension to put it back in.
     if (!m_fixedBatch) throw n.error(e.what());
     const auto& [name, batch] = *m_fixedBatch;
+    const std::string samples = std::to_string(batch);
     throw n.error(std::string(e.what()) + " (the file fixes the batch of input '" + name + "' at " +
-                  std::to_string(batch) +
-                  ", so sizes computed from it are numbers here: export with the batch free, "
-                  "torch.onnx.export(..., dynamic_axes={\"" +
-                  name + "\": {0: \"batch\"}}))");
+                  samples + ", and no dimension of this target holds those " + samples +
+                  " samples apart from the rest, as a model that runs each sample alone does)");
   }
 }
 
@@ -348,6 +347,7 @@ void Importer::reshape(const ImportedNode& n) {
     for (int64_t i = 0; i < shape.numel(); ++i) target.push_back({0, shape.data<int32_t>()[i]});
   }
   const std::string input = resolve(n.input(0));
+  target = batchFreed(input, target);
   bool batchFirst =
       !target.empty() &&
       ((target[0].batch == 1 && target[0].value == 0) ||

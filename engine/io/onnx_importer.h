@@ -6,7 +6,8 @@
 // alone on axis 0 as views and runs the ops that move axes (Reshape, Squeeze, Slice, Gather,
 // Split); onnx_import_patterns.cpp folds the forms PyTorch writes ops in (GELU's erf form,
 // LayerNorm before opset 17, SiLU, Hardswish, MatMul + Add) back into one engine op;
-// onnx_constant_folding.cpp computes what constants alone make.
+// onnx_constant_folding.cpp computes what constants alone make; onnx_fixed_batch.cpp reads the
+// sizes a file with a fixed batch spells as numbers.
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -96,6 +97,11 @@ class Importer {
   void reshapeLayout(const ImportedNode& n, const std::string& input,
                      const std::vector<SymbolicDim>& target, const std::string& out);
   void reshape(const ImportedNode& n);
+  // onnx_fixed_batch.cpp: a Reshape's target of numbers, in a file whose batch is fixed, with
+  // the batch a symbol again where the input's lands; `target` as it is otherwise.
+  std::vector<SymbolicDim> batchFreed(const std::string& input,
+                                      const std::vector<SymbolicDim>& target) const;
+  std::optional<Tensor> tokensOfFixedBatch(const ImportedNode& n) const;
   bool onLayout(const ImportedNode& n);
 
   bool foldConstants(const ImportedNode& n);  // onnx_constant_folding.cpp
