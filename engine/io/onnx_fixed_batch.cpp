@@ -4,7 +4,6 @@
 // symbol (onnx_shape_arithmetic.h), in the dimension the input's batch lands in.
 #include <algorithm>
 #include <cstring>
-#include <numeric>
 
 #include "io/onnx_importer.h"
 
@@ -12,6 +11,9 @@ namespace twb::onnx_import {
 
 namespace {
 int64_t atBatch(SymbolicDim d, int64_t batch) { return d.batch * batch + d.value; }
+
+// acc *= by, false where that overflows: a file's numbers may be anything.
+bool multiply(int64_t& acc, int64_t by) { return !__builtin_mul_overflow(acc, by, &acc); }
 }  // namespace
 
 std::vector<SymbolicDim> Importer::batchFreed(const std::string& input,
@@ -20,34 +22,38 @@ std::vector<SymbolicDim> Importer::batchFreed(const std::string& input,
       std::any_of(target.begin(), target.end(), [](SymbolicDim d) { return d.batch != 0; }))
     return target;
   const int64_t batch = m_fixedBatch->second;
+  if (batch > (int64_t{1} << 31)) return target;
   const BatchLayout layout = layoutOf(input);
   // The input's values in row-major order: how many come before the batch's, and how many in all.
-  int64_t before = 1;
+  int64_t before = 1, total = 1;
   bool batchSeen = false;
   for (const auto& group : layout.groups)
     for (int64_t id : group) {
       batchSeen = batchSeen || id == 0;
-      if (!batchSeen) before *= atBatch(layout.sizes[id], batch);
+      if (!batchSeen && !multiply(before, atBatch(layout.sizes[id], batch))) return target;
     }
   std::vector<int64_t> shape;
-  for (SymbolicDim d : layout.onnxShape()) shape.push_back(atBatch(d, batch));
-  const int64_t total =
-      std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+  for (SymbolicDim d : layout.onnxShape()) {
+    shape.push_back(atBatch(d, batch));
+    if (!multiply(total, shape.back())) return target;
+  }
   // The target as numbers: a 0 copies the input's dimension, a -1 takes what the rest leave.
+  // Anything else than sizes and one -1 is left to the usual error, which says what is wrong.
   std::vector<int64_t> sizes;
   std::optional<size_t> rest;
   int64_t known = 1;
   for (size_t i = 0; i < target.size(); ++i) {
     int64_t d = target[i].value;
     if (d == 0 && i < shape.size()) d = shape[i];
-    if (d == -1)
+    if (d == -1 && !rest)
       rest = i;
-    else
-      known *= d;
+    else if (d < 1 || !multiply(known, d))
+      return target;
     sizes.push_back(d);
   }
-  if (known <= 0 || total % known != 0) return target;  // the usual error says what is wrong
+  if (total % known != 0) return target;
   if (rest) sizes[*rest] = total / known;
+  if (total != known * (rest ? sizes[*rest] : 1)) return target;
   // Where the batch lands: a dimension that starts where it does (`x.view(B, T, h, d)`, or
   // (T, B * heads, d) sequence first), else one it falls inside (`x.view(T * B, E)`). At batch 1
   // both may fit: the batch stays off the last axis (the features Linear and Softmax run on)

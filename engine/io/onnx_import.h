@@ -12,7 +12,8 @@ namespace twb {
 // HardSwish, Tanh, GELU and SiLU in their decomposed forms too), pooling, ReduceMean/ReduceSum,
 // Softmax/LogSoftmax, elementwise arithmetic, Concat, Split, Slice, Gather, Transpose, Reshape,
 // Flatten, Squeeze/Unsqueeze, shape arithmetic on constants (folded), and QuantizeLinear /
-// DequantizeLinear pairs (read back as int8 layers). Inputs keep a free batch dimension. An
+// DequantizeLinear pairs (read back as int8 layers). Inputs keep a free batch dimension, also where
+// the file fixes it (io/onnx_fixed_batch.cpp). An
 // unsupported op or attribute is an error naming the node, its op type and what is missing.
 ModelFile importOnnx(const std::string& path);
 

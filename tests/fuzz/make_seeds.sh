@@ -44,26 +44,28 @@ done
 
 # ONNX as PyTorch writes it where the importer folds most: a tiny torchvision Swin (its shifted
 # windows' mask from Range and ScatterND; 20 x 20 pixels are 5 x 5 patches, padded to 6 x 6 for
-# windows of 2), its values renamed short to keep the seed small.
-/usr/bin/python3 - "$out/onnx/swin.onnx" <<'PY' 2>/dev/null
+# windows of 2), its values renamed short to keep the seed small; once with the batch free, once
+# fixed at 1 (PyTorch's default: sizes computed from the batch are numbers).
+/usr/bin/python3 - "$out/onnx/swin.onnx" "$out/onnx/swin-batch1.onnx" <<'PY' 2>/dev/null
 import sys, onnx, torch
 from torchvision.models.swin_transformer import SwinTransformer
 torch.manual_seed(0)
 model = SwinTransformer(patch_size=[4, 4], embed_dim=4, depths=[2], num_heads=[1],
                         window_size=[2, 2], num_classes=2).eval()
-torch.onnx.export(model, torch.randn(1, 3, 20, 20), sys.argv[1], opset_version=13,
-                  input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "batch"}})
-m = onnx.load(sys.argv[1])
-short = {}
-rename = lambda v: v if v in ("", "x", "y") else short.setdefault(v, f"v{len(short)}")
-for t in m.graph.initializer:
-    t.name = rename(t.name)
-for n in m.graph.node:
-    n.name = ""
-    n.input[:] = [rename(v) for v in n.input]
-    n.output[:] = [rename(v) for v in n.output]
-del m.graph.value_info[:]
-onnx.save(m, sys.argv[1])
+for path, free in ((sys.argv[1], {"dynamic_axes": {"x": {0: "batch"}}}), (sys.argv[2], {})):
+    torch.onnx.export(model, torch.randn(1, 3, 20, 20), path, opset_version=13,
+                      input_names=["x"], output_names=["y"], **free)
+    m = onnx.load(path)
+    short = {}
+    rename = lambda v: v if v in ("", "x", "y") else short.setdefault(v, f"v{len(short)}")
+    for t in m.graph.initializer:
+        t.name = rename(t.name)
+    for n in m.graph.node:
+        n.name = ""
+        n.input[:] = [rename(v) for v in n.input]
+        n.output[:] = [rename(v) for v in n.output]
+    del m.graph.value_info[:]
+    onnx.save(m, path)
 PY
 
 /usr/bin/python3 - "$root" "$out" <<'PY'
