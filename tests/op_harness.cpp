@@ -141,6 +141,9 @@ std::vector<OpCase> opCases() {
       single("ReduceMean (2, 3) as x.mean(dim=(2, 3))", "ReduceMean", {{5, 4, 6}},
              {{"axes", {2, 3}}, {"keepdims", false}}, 3),
       single("ReduceMean tokens keepdims", "ReduceMean", {{7, 4}}, {{"axes", {1}}}, 2),
+      // A mean over 1 x 1 maps reduces nothing (an ImageNet network's last maps at 32 x 32).
+      single("ReduceMean (2, 3) of 1 x 1 maps", "ReduceMean", {{6, 1, 1}},
+             {{"axes", {2, 3}}, {"keepdims", false}}, 3),
       single("ReduceSum last axis", "ReduceSum", {{3, 5}}, {{"axes", {-1}}, {"keepdims", false}},
              2),
       single("BatchNorm2d", "BatchNorm2d", {{3, 5, 5}}, {}, 4),
