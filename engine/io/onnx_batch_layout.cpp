@@ -21,7 +21,14 @@ constexpr SymbolicDim kOne{0, 1};
 
 SymbolicDim product(SymbolicDim a, SymbolicDim b) {
   if (a.batch != 0 && b.batch != 0) throw Error("a product of two batch sizes is not supported");
-  return {a.batch * b.value + b.batch * a.value, a.value * b.value};
+  SymbolicDim p;
+  int64_t batchOfA = 0, batchOfB = 0;
+  if (__builtin_mul_overflow(a.batch, b.value, &batchOfA) ||
+      __builtin_mul_overflow(b.batch, a.value, &batchOfB) ||
+      __builtin_add_overflow(batchOfA, batchOfB, &p.batch) ||
+      __builtin_mul_overflow(a.value, b.value, &p.value))
+    throw Error("the sizes " + text(a) + " and " + text(b) + " multiply past 2^63");
+  return p;
 }
 
 std::optional<SymbolicDim> quotient(SymbolicDim a, SymbolicDim b) {
