@@ -15,7 +15,8 @@ and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, h
 the same opsets, torchvision's own VisionTransformer (a class token expanded to the batch) at the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data;
 torchvision's ViT and Swin, the MultiheadAttention ViT, attention sequence first and a flatten by
 `x.view(x.size(0), -1)` exported with the batch fixed at 1 and at 2 (NAME-batchB), their
-inputs of 4 samples; and for the error cases: unsupported.onnx
+inputs of 4 samples; pooling in ceil mode at opset 9 and torchvision's ShuffleNetV2 at opset 8
+(batch fixed at 1); and for the error cases: unsupported.onnx
 (an ELU), no_output.onnx (a graph output no node produces) and sequence-first-output.onnx (an
 output whose batch is on axis 1), sequence-first-product.onnx (a Mul of two such values),
 external-escape.onnx (external data outside the model's folder), asymmetric-qdq.onnx (int8
@@ -395,6 +396,13 @@ def main(out):
                                                ("sequence-first-mha", (6, 16), SequenceFirstAttention()),
                                                ("flattened-by-size", (3, 8, 8), FlattenedBySize()))
                     for batch in (1, 2))
+    # Older opsets, as the ONNX model zoo's files are: a max pool in ceil mode written as more
+    # padding at the end (opset 9); torchvision's ShuffleNetV2 at opset 8 (its channel split and
+    # shuffle sized by double constants, exported only with the batch fixed; at 32 x 32 its last
+    # maps are 1 x 1, averaged over nothing).
+    models += (("ceil-mode-pooling-opset9", (3, 14, 14), ceil_mode_pooling, 9, None),
+               ("torchvision-shufflenet-opset8", (3, 32, 32),
+                torchvision.models.shufflenet_v2_x0_5(num_classes=10), 8, 1))
     for name, shape, model, opset, fixed_batch in models:
         for m in model.modules():  # batch norm that is not the identity in eval mode
             if isinstance(m, torch.nn.BatchNorm2d):

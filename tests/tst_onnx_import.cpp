@@ -87,6 +87,11 @@ class TestOnnxImport : public QObject {
     QTest::newRow("zeros padded before a max pool") << "zeros-before-max-pool";
     QTest::newRow("CIFAR ResNet's shortcut: x[:, :, ::2, ::2] padded with zero channels")
         << "option-a-shortcut";
+    // Before opset 10: ceil mode as more padding at the end; sizes computed in doubles.
+    QTest::newRow("MaxPool in ceil mode at opset 9 (pads longer at the end)")
+        << "ceil-mode-pooling-opset9";
+    QTest::newRow("torchvision's ShuffleNetV2 at opset 8, batch 1, its last maps 1 x 1")
+        << "torchvision-shufflenet-opset8";
     // Exported with the batch fixed (torch.onnx.export's default): sizes computed from it are
     // numbers, read with the batch free again; run on 4 samples.
     for (const char* name : {"torchvision-vit", "torchvision-swin", "vit-mha", "sequence-first-mha",

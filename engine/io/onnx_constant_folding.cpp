@@ -329,6 +329,7 @@ Folded squeezed(const Folded& in, std::vector<int64_t> axes, bool unsqueeze,
     const size_t rank = in.shape.size() + axes.size();
     for (int64_t& a : axes) a = axisIn(a, rank, n);
     std::sort(axes.begin(), axes.end());
+    require(std::adjacent_find(axes.begin(), axes.end()) == axes.end(), n, "an axis named twice");
     for (int64_t a : axes) out.shape.insert(out.shape.begin() + a, 1);
     return out;
   }

@@ -57,6 +57,19 @@ Tensor toTensor(const onnx::TensorProto& t, const std::string& where) {
       std::copy(t.float_data().begin(), t.float_data().end(), out.data<float>());
     return out;
   }
+  if (t.data_type() == onnx::TensorProto::DOUBLE) {
+    // Constants PyTorch writes as doubles before opset 9 (a Slice's scale, a Div's divisor).
+    const int64_t count = valueCount(t, t.double_data_size(), sizeof(double), where);
+    std::vector<double> v(static_cast<size_t>(count));
+    if (!t.raw_data().empty())
+      std::memcpy(v.data(), t.raw_data().data(), v.size() * sizeof(double));
+    else
+      v.assign(t.double_data().begin(), t.double_data().end());
+    Tensor out(shape, DType::f32);
+    std::transform(v.begin(), v.end(), out.data<float>(),
+                   [](double d) { return static_cast<float>(d); });
+    return out;
+  }
   if (t.data_type() == onnx::TensorProto::INT64) {
     const int64_t count = valueCount(t, t.int64_data_size(), sizeof(int64_t), where);
     Tensor out(shape, DType::s32);  // shapes and axes: small integers
@@ -117,6 +130,33 @@ std::vector<int64_t> symmetricPads(const ImportedNode& n, const std::vector<int6
     if (a.name() == "auto_pad" && !a.s().empty() && a.s() != "NOTSET")
       throw n.error("auto_pad " + a.s() + " is not supported");
   return {p[0], p[1]};
+}
+
+// Windows of `kernel` at `stride` over `size` values padded `before` and `after`; in ceil mode as
+// PyTorch counts them (the last window starts inside the values or the leading padding).
+int64_t windowCount(int64_t size, int64_t kernel, int64_t stride, int64_t before, int64_t after,
+                    bool ceil) {
+  const int64_t span = size + before + after - kernel;
+  if (span < 0 || stride < 1) return 0;
+  int64_t count = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
+  if (ceil && (count - 1) * stride >= size + before) --count;
+  return count;
+}
+
+// Before opset 10 ONNX had no ceil mode: PyTorch writes a max pool in ceil mode as more padding
+// at the end (SqueezeNet 1.1 of the ONNX model zoo). Whether `pads` ([top, left, bottom, right])
+// over the (height, width) `image` are such: the same windows as ceil mode with the leading pads.
+bool ceilModeAsEndPads(const std::vector<int64_t>& pads, const std::vector<int64_t>& kernel,
+                       const std::vector<int64_t>& stride, const Shape& image) {
+  if (pads.size() != 4 || kernel.size() != 2 || stride.size() != 2 || image.size() != 2)
+    return false;
+  for (size_t a = 0; a < 2; ++a) {
+    const int64_t before = pads[a], after = pads[a + 2];
+    if (after < before || windowCount(image[a], kernel[a], stride[a], before, after, false) !=
+                              windowCount(image[a], kernel[a], stride[a], before, before, true))
+      return false;
+  }
+  return true;
 }
 
 // What the exporter kept of the training data (io/onnx_export.h); nothing in a model made
@@ -415,16 +455,25 @@ void Importer::translate(const ImportedNode& n) {
   } else if (op == "Clip") {
     clip(n);
   } else if (op == "MaxPool" || op == "AveragePool") {
-    const bool ceilMode = n.integer("ceil_mode", 0) != 0;
+    bool ceilMode = n.integer("ceil_mode", 0) != 0;
     if (n.integers("dilations", {1, 1}) != std::vector<int64_t>{1, 1})
       throw n.error("dilated pooling is not supported");
     // A MaxPool reading a held Pad of zeros is refused by value(): zeros are no -inf.
-    const PaddedInput in = op == "AveragePool"
-                               ? paddedInput(n)
-                               : PaddedInput{value(n, 0), n.integers("pads", {0, 0, 0, 0})};
-    nlohmann::json attrs = {{"kernel", pairOf(n, "kernel_shape", 1)},
-                            {"stride", pairOf(n, "strides", 1)},
-                            {"padding", symmetricPads(n, in.pads)}};
+    PaddedInput in = op == "AveragePool"
+                         ? paddedInput(n)
+                         : PaddedInput{value(n, 0), n.integers("pads", {0, 0, 0, 0})};
+    const std::vector<int64_t> kernel = pairOf(n, "kernel_shape", 1),
+                               stride = pairOf(n, "strides", 1);
+    if (op == "MaxPool" && !ceilMode && in.pads.size() == 4 &&
+        (in.pads[0] != in.pads[2] || in.pads[1] != in.pads[3])) {
+      const Shape shape = shapeOf(in.value);
+      if (shape.size() == 4 && ceilModeAsEndPads(in.pads, kernel, stride, {shape[2], shape[3]})) {
+        in.pads = {in.pads[0], in.pads[1], in.pads[0], in.pads[1]};
+        ceilMode = true;
+      }
+    }
+    nlohmann::json attrs = {
+        {"kernel", kernel}, {"stride", stride}, {"padding", symmetricPads(n, in.pads)}};
     if (op == "AveragePool") {
       const bool countsPadding = n.integer("count_include_pad", 0) != 0;
       if (in.padded && !countsPadding &&
