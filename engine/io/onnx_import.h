@@ -6,7 +6,7 @@
 
 namespace twb {
 
-// Reads an ONNX model (opsets 11-17, as PyTorch writes them, external data files included) made
+// Reads an ONNX model (opsets 7-17, as PyTorch writes them, external data files included) made
 // of ops the engine has into a model spec with its weights: Conv, Gemm, MatMul, BatchNormalization,
 // LayerNormalization, the activations (Relu, LeakyRelu, Clip, Sigmoid, HardSigmoid,
 // HardSwish, Tanh, GELU and SiLU in their decomposed forms too), pooling, ReduceMean/ReduceSum,
