@@ -15,10 +15,11 @@ and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, h
 the same opsets, torchvision's own VisionTransformer (a class token expanded to the batch) at the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data;
 torchvision's ViT and Swin, the MultiheadAttention ViT, attention sequence first and a flatten by
 `x.view(x.size(0), -1)` exported with the batch fixed at 1 and at 2 (NAME-batchB), their
-inputs of 4 samples; pooling in ceil mode at opset 9 and torchvision's ShuffleNetV2 at opset 8
+inputs of 4 samples; nn.TransformerEncoder sequence first, its norm after and before, at opsets
+13 and 17, and a per-token gate sequence first; pooling in ceil mode at opset 9 and torchvision's ShuffleNetV2 at opset 8
 (batch fixed at 1); and for the error cases: unsupported.onnx
 (an ELU), no_output.onnx (a graph output no node produces) and sequence-first-output.onnx (an
-output whose batch is on axis 1), sequence-first-product.onnx (a Mul of two such values),
+output whose batch is on axis 1), sequence-first-sum.onnx (such a value plus a batch-first one),
 external-escape.onnx (external data outside the model's folder), asymmetric-qdq.onnx (int8
 activations with a zero point)
 batch-cut.onnx (a reshape that splits the batch), fixed-batch-cut.onnx (the same exported with
@@ -283,6 +284,34 @@ class SequenceFirstAttention(torch.nn.Module):
         return self.head(y.transpose(0, 1).mean(1))
 
 
+class SequenceFirstEncoder(torch.nn.Module):
+    """nn.TransformerEncoder with batch_first left False, fed (N, T, E) transposed."""
+
+    def __init__(self, norm_first):
+        super().__init__()
+        layer = torch.nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0, activation="gelu",
+                                                 norm_first=norm_first)
+        self.encoder = torch.nn.TransformerEncoder(layer, 2)
+        self.head = torch.nn.Linear(16, 5)
+
+    def forward(self, x):
+        return self.head(self.encoder(x.transpose(0, 1)).transpose(0, 1).mean(1))
+
+
+class SequenceFirstGate(torch.nn.Module):
+    """A gate of one value per token times the tokens, sequence first: (T, N, 1) * (T, N, E),
+    then reshaped by -1 (which reads the product's shape: the broadcast one)."""
+
+    def __init__(self):
+        super().__init__()
+        self.head = torch.nn.Linear(8 * 16, 5)
+
+    def forward(self, x):
+        t = x.transpose(0, 1)
+        gated = torch.sigmoid(t.mean(-1, keepdim=True)) * t
+        return self.head(gated.reshape(8, -1, 4, 4).transpose(0, 1).flatten(1))
+
+
 class FlattenedBySize(torch.nn.Module):
     """`x.view(x.size(0), -1)`, as older torchvision models flatten."""
 
@@ -400,7 +429,13 @@ def main(out):
     # padding at the end (opset 9); torchvision's ShuffleNetV2 at opset 8 (its channel split and
     # shuffle sized by double constants, exported only with the batch fixed; at 32 x 32 its last
     # maps are 1 x 1, averaged over nothing).
-    models += (("ceil-mode-pooling-opset9", (3, 14, 14), ceil_mode_pooling, 9, None),
+    # nn.TransformerEncoder as PyTorch defaults it, sequence first: residual adds, LayerNorms and
+    # GELU on (T, N, E) values; after the norm (LayerNorm decomposed at opset 13) and before it.
+    models += tuple((f"sequence-first-encoder{'-norm-first' if norm_first else ''}-opset{opset}",
+                     (8, 16), SequenceFirstEncoder(norm_first), opset, None)
+                    for norm_first in (False, True) for opset in (13, 17))
+    models += (("sequence-first-gate", (8, 16), SequenceFirstGate(), 13, None),
+               ("ceil-mode-pooling-opset9", (3, 14, 14), ceil_mode_pooling, 9, None),
                ("torchvision-shufflenet-opset8", (3, 32, 32),
                 torchvision.models.shufflenet_v2_x0_5(num_classes=10), 8, 1))
     for name, shape, model, opset, fixed_batch in models:
@@ -494,13 +529,12 @@ def main(out):
 
     export(SequenceFirst(), (8, 16), os.path.join(out, "sequence-first-output.onnx"))
 
-    # A product of two sequence-first values, which only the batch-first form could feed: refused.
-    class SequenceFirstProduct(torch.nn.Module):
+    # A sequence-first value plus a batch-first one broadcast along the sequence: refused.
+    class SequenceFirstPlusBatchFirst(torch.nn.Module):
         def forward(self, x):
-            t = x.transpose(0, 1)
-            return (t * t).transpose(0, 1)
+            return (x.transpose(0, 1) + x[:, 0]).transpose(0, 1)
 
-    export(SequenceFirstProduct(), (8, 16), os.path.join(out, "sequence-first-product.onnx"))
+    export(SequenceFirstPlusBatchFirst(), (8, 16), os.path.join(out, "sequence-first-sum.onnx"))
 
     # A reshape that cuts the batch in two: refused.
     class BatchCut(torch.nn.Module):

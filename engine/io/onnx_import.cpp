@@ -380,7 +380,7 @@ void Importer::translate(const ImportedNode& n) {
     if (auto constant = m_shapeArithmetic.constantOf(out)) m_constants[out] = std::move(*constant);
     return;
   }
-  if (onLayout(n)) return;
+  if (elementwiseOnView(n) || onLayout(n)) return;
   if (op == "Identity" && m_constants.count(n.input(0))) {
     if (m_learned.count(n.input(0))) m_learned.insert(out);
     m_constants[out] = m_constants.at(n.input(0));  // PyTorch shares equal initializers so

@@ -65,11 +65,12 @@ bool Importer::layerNormAffine(const ImportedNode& n) {
                     [&](float v) { return v != untouched; }))
       continue;
     std::copy_n(constant->second.data<float>(), target.numel(), target.data<float>());
+    const std::string before = node->name;
+    renameTo(*node, n.output());  // its name may be a view's engine value's
     for (const char* suffix : {".weight", ".bias"}) {
-      m_weights[n.output() + suffix] = m_weights.at(node->name + suffix);
-      m_weights.erase(node->name + suffix);
+      m_weights[node->name + suffix] = m_weights.at(before + suffix);
+      m_weights.erase(before + suffix);
     }
-    renameTo(*node, n.output());
     return true;
   }
   return false;

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <numeric>
+#include <set>
 
 #include "core/error.h"
 #include "io/onnx_importer.h"
@@ -441,6 +442,75 @@ bool Importer::onLayout(const ImportedNode& n) {
     return result(layout, -1, {}, name);
   }
   return false;
+}
+
+// Ops on each value alone, or along the last axis, reading values held as views (sequence first,
+// (T, N, E), through nn.TransformerEncoderLayer's residual adds, LayerNorms and activations): the
+// node is translated as it is on the views' engine values in the views' order (normalised),
+// and its output is viewed alike. Computed operands must be viewed alike (an axis of size 1 where
+// the other's is not broadcasts, as a LayerNorm's mean does); a constant may span only axes after
+// the batch's. False, for the usual path and its error, for anything else.
+bool Importer::elementwiseOnView(const ImportedNode& n) {
+  static const std::set<std::string> kEach = {
+      "Relu",      "Sigmoid", "Tanh", "LeakyRelu", "Erf", "Sqrt", "HardSigmoid",
+      "HardSwish", "Clip",    "Pow",  "Add",       "Sub", "Mul",  "Div"};
+  const std::string& op = n.proto().op_type();
+  const bool lastAxis = op == "LayerNormalization" || op == "ReduceMean";
+  if (!kEach.count(op) && !lastAxis) return false;
+  std::optional<BatchLayout> layout;
+  for (int i = 0; i < n.proto().input_size(); ++i)
+    if (m_layouts.count(resolve(n.input(i)))) {
+      layout = normalised(resolve(n.input(i)));
+      break;
+    }
+  if (!layout) return false;
+  const auto rank = static_cast<int64_t>(layout->groups.size());
+  int64_t batchAxis = 0;
+  while (std::find(layout->groups[batchAxis].begin(), layout->groups[batchAxis].end(), 0) ==
+         layout->groups[batchAxis].end())
+    ++batchAxis;
+  onnx::NodeProto onEngine = n.proto();
+  BatchLayout result = *layout;  // its sizes broadcast over every operand's
+  for (int i = 0; i < n.proto().input_size(); ++i) {
+    const std::string input = resolve(n.input(i));
+    if (input.empty()) continue;
+    if (auto c = m_constants.find(input); c != m_constants.end()) {
+      if (static_cast<int64_t>(c->second.shape().size()) >= rank - batchAxis) return false;
+      continue;
+    }
+    if (!m_layouts.count(input)) return false;  // batch first: not laid out alike
+    const BatchLayout& other = normalised(input);
+    if (other.groups != layout->groups) return false;
+    for (size_t a = 0; a < other.sizes.size(); ++a) {
+      const SymbolicDim x = other.sizes[a], y = result.sizes[a];
+      const bool xIsOne = x.batch == 0 && x.value == 1, yIsOne = y.batch == 0 && y.value == 1;
+      if (!(x.batch == y.batch && x.value == y.value) && !xIsOne && !yIsOne) return false;
+      if (yIsOne) result.sizes[a] = x;
+    }
+    onEngine.set_input(i, other.engine);
+  }
+  if (lastAxis) {
+    const std::vector<int64_t> axes = op == "ReduceMean"
+                                          ? integersOf(n, "axes", 1, {})
+                                          : std::vector<int64_t>{n.integer("axis", -1)};
+    if (!layout->soleAxis(-1) || axes.size() != 1 || (axes[0] != -1 && axes[0] != rank - 1) ||
+        n.integer("keepdims", 1) != 1)
+      return false;
+  }
+  const std::string out = n.output(), engine = engineName(out, *layout);
+  onEngine.set_output(0, engine);
+  m_readers[engine] = m_readers[out];
+  translate(ImportedNode(onEngine));
+  if (auto held = m_layouts.find(engine); held != m_layouts.end()) {
+    // A node folded into the engine node before it (a LayerNorm's scale) renamed that node's view.
+    result.engine = held->second.engine;
+    m_layouts.erase(held);
+  } else {
+    result.engine = resolve(engine);
+  }
+  if (op == "ReduceMean") result.sizes[*layout->soleAxis(-1)] = {0, 1};
+  keep(out, result);
+  return true;
 }
 
 }  // namespace twb::onnx_import

@@ -103,6 +103,7 @@ class Importer {
                                       const std::vector<SymbolicDim>& target) const;
   std::optional<Tensor> tokensOfFixedBatch(const ImportedNode& n) const;
   bool onLayout(const ImportedNode& n);
+  bool elementwiseOnView(const ImportedNode& n);
 
   bool foldConstants(const ImportedNode& n);  // onnx_constant_folding.cpp
 
