@@ -285,7 +285,8 @@ class SequenceFirstAttention(torch.nn.Module):
 
 
 class SequenceFirstEncoder(torch.nn.Module):
-    """nn.TransformerEncoder with batch_first left False, fed (N, T, E) transposed."""
+    """nn.TransformerEncoder with batch_first left False, fed (N, T, E) transposed, pooled over
+    the tokens (axis 0): a mean, or with the norm first a sum keeping the axis."""
 
     def __init__(self, norm_first):
         super().__init__()
@@ -293,9 +294,11 @@ class SequenceFirstEncoder(torch.nn.Module):
                                                  norm_first=norm_first)
         self.encoder = torch.nn.TransformerEncoder(layer, 2)
         self.head = torch.nn.Linear(16, 5)
+        self.norm_first = norm_first
 
     def forward(self, x):
-        return self.head(self.encoder(x.transpose(0, 1)).transpose(0, 1).mean(1))
+        y = self.encoder(x.transpose(0, 1))
+        return self.head(y.sum(0, keepdim=True).squeeze(0) if self.norm_first else y.mean(0))
 
 
 class SequenceFirstGate(torch.nn.Module):

@@ -428,6 +428,7 @@ bool Importer::onLayout(const ImportedNode& n) {
     add(n, "Scale", {layout.engine}, {{"factor", *factor}}, name);
     return result(layout, -1, {}, name);
   }
+  if (op == "ReduceMean" || op == "ReduceSum") return reducedView(n, input);
   if (op == "Softmax" || op == "LogSoftmax") {
     const BatchLayout& layout = m_layouts.at(input);
     const int64_t rank = static_cast<int64_t>(layout.groups.size());
@@ -510,6 +511,44 @@ bool Importer::elementwiseOnView(const ImportedNode& n) {
   }
   if (op == "ReduceMean") result.sizes[*layout->soleAxis(-1)] = {0, 1};
   keep(out, result);
+  return true;
+}
+
+// ReduceMean or ReduceSum of a view over axes each alone on an engine axis (a sequence-first
+// encoder's `x.mean(0)` over its tokens): the engine value reduced over those, the view without
+// them (or with them of size 1, keepdims).
+bool Importer::reducedView(const ImportedNode& n, const std::string& input) {
+  const BatchLayout& layout = normalised(input);
+  const auto rank = static_cast<int64_t>(layout.groups.size());
+  const bool keepDims = n.integer("keepdims", 1) != 0;
+  std::vector<int64_t> axes = integersOf(n, "axes", 1, {});
+  if (axes.empty()) throw n.error("a reduction over every axis takes in the batch");
+  std::vector<int64_t> engineAxes;
+  for (int64_t& a : axes) {
+    const std::optional<int64_t> axis = layout.soleAxis(a);
+    if (!axis) throw n.error("axis " + std::to_string(a) + " holds the batch or merges several");
+    a = a < 0 ? a + rank : a;
+    engineAxes.push_back(*axis);
+  }
+  const std::string name = engineName(n.output(), layout);
+  add(n, n.proto().op_type(), {layout.engine}, {{"axes", engineAxes}, {"keepdims", keepDims}},
+      name);
+  BatchLayout result{name, {}, {}};
+  std::vector<int64_t> renumbered(layout.sizes.size(), -1);
+  for (size_t id = 0; id < layout.sizes.size(); ++id) {
+    const bool reduced =
+        std::count(engineAxes.begin(), engineAxes.end(), static_cast<int64_t>(id)) > 0;
+    if (reduced && !keepDims) continue;
+    renumbered[id] = static_cast<int64_t>(result.sizes.size());
+    result.sizes.push_back(reduced ? SymbolicDim{0, 1} : layout.sizes[id]);
+  }
+  for (int64_t a = 0; a < rank; ++a) {
+    if (!keepDims && std::count(axes.begin(), axes.end(), a)) continue;
+    std::vector<int64_t> group;
+    for (int64_t id : layout.groups[a]) group.push_back(renumbered[id]);
+    result.groups.push_back(group);
+  }
+  keep(n.output(), result);
   return true;
 }
 

@@ -104,6 +104,7 @@ class Importer {
   std::optional<Tensor> tokensOfFixedBatch(const ImportedNode& n) const;
   bool onLayout(const ImportedNode& n);
   bool elementwiseOnView(const ImportedNode& n);
+  bool reducedView(const ImportedNode& n, const std::string& input);
 
   bool foldConstants(const ImportedNode& n);  // onnx_constant_folding.cpp
 
