@@ -104,7 +104,7 @@ class TestModelFile : public QObject {
     // lenet5 edited as in the designer: logits given more outputs, conv2 renamed. Every other
     // layer keeps the source's weights bit for bit; logits and the renamed layer start afresh.
     const ModelSpec source = makeTemplate("lenet5", {});
-    ModelFile file{source, {}, {}, {}};
+    ModelFile file{source, {}, {}, {}, {}};
     file.params.ensure(Graph::build(source, 1), 17);
     nlohmann::json json = source.toJson();
     for (auto& node : json["nodes"]) {

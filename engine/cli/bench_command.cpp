@@ -33,7 +33,7 @@ ModelFile quantizeForSpeed(const ModelFile& fp32) {
   CalibrationOptions options;
   options.observer = "minmax";
   QuantPlan plan = calibrate(model, samples, options);
-  return {std::move(model.spec), std::move(model.params), std::move(plan), {}};
+  return {std::move(model.spec), std::move(model.params), std::move(plan), {}, {}};
 }
 
 // The most memory this process has held, in MiB (what a cgroup or address-space limit meets).

@@ -27,6 +27,7 @@ void addImportCommand(CLI::App& app, int& exitCode) {
                 args.onnx.c_str(), graph.nodes().size(),
                 static_cast<long long>(graph.parameterCount()), int8.c_str(),
                 graph.forwardFlops() / 1e6, args.out.c_str());
+    for (const std::string& note : model.notes) std::printf("note: %s\n", note.c_str());
     exitCode = kExitOk;
   });
 }

@@ -48,7 +48,7 @@ ModelFile inferenceForm(ModelFile model, Precision precision, const std::string&
                 "quantize");
   InferenceModel inference = rewriteForInference(model.spec, model.params);
   return {std::move(inference.spec), std::move(inference.params), std::move(model.quant),
-          std::move(model.dataset)};
+          std::move(model.dataset), std::move(model.notes)};
 }
 
 }  // namespace twb

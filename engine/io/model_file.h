@@ -29,6 +29,9 @@ struct ModelFile {
   ParameterStore params;          // f32; an int8 layer's weights are its q * scale
   std::optional<QuantPlan> quant;
   DatasetInfo dataset;
+  // What reading it changed of what the file says, for the user (an ONNX file's fixed batch
+  // read as a free one); not saved.
+  std::vector<std::string> notes;
 };
 
 // Where an ONNX file the engine exports keeps the same JSON: its metadata_props entry.

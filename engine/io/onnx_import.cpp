@@ -231,7 +231,11 @@ ModelFile Importer::run() {
       throw Error(m_path + ": graph output '" + output.name() + "' is not produced by any node");
     m_spec.outputs.push_back(name);
   }
-  ModelFile file{m_spec, {}, quantPlan(), datasetOf(model, m_path)};
+  ModelFile file{m_spec, {}, quantPlan(), datasetOf(model, m_path), {}};
+  if (m_fixedBatch)
+    file.notes.push_back("input '" + m_fixedBatch->first + "': the file fixes its batch at " +
+                         std::to_string(m_fixedBatch->second) +
+                         "; read with the batch free, any batch runs");
   try {
     const Graph graph = Graph::build(m_spec, 1);
     for (const auto& [name, axis] : m_flatteningSoftmax)

@@ -458,29 +458,47 @@ bool Importer::elementwiseOnView(const ImportedNode& n) {
   const std::string& op = n.proto().op_type();
   const bool lastAxis = op == "LayerNormalization" || op == "ReduceMean";
   if (!kEach.count(op) && !lastAxis) return false;
-  std::optional<BatchLayout> layout;
+  std::vector<int> viewed;
   for (int i = 0; i < n.proto().input_size(); ++i)
-    if (m_layouts.count(resolve(n.input(i)))) {
-      layout = normalised(resolve(n.input(i)));
-      break;
-    }
-  if (!layout) return false;
-  const auto rank = static_cast<int64_t>(layout->groups.size());
+    if (m_layouts.count(resolve(n.input(i)))) viewed.push_back(i);
+  if (viewed.empty()) return false;
+  const BatchLayout& first = m_layouts.at(resolve(n.input(viewed[0])));
+  const auto rank = static_cast<int64_t>(first.groups.size());
   int64_t batchAxis = 0;
-  while (std::find(layout->groups[batchAxis].begin(), layout->groups[batchAxis].end(), 0) ==
-         layout->groups[batchAxis].end())
+  while (std::find(first.groups[batchAxis].begin(), first.groups[batchAxis].end(), 0) ==
+         first.groups[batchAxis].end())
     ++batchAxis;
-  onnx::NodeProto onEngine = n.proto();
-  BatchLayout result = *layout;  // its sizes broadcast over every operand's
+  // Operands held alike as they are run as they are (a Scale of attention's queries); ops along
+  // the last axis, a constant broadcast over trailing axes, or operands held otherwise need the
+  // view's order.
+  bool ordered = lastAxis;
   for (int i = 0; i < n.proto().input_size(); ++i) {
     const std::string input = resolve(n.input(i));
     if (input.empty()) continue;
     if (auto c = m_constants.find(input); c != m_constants.end()) {
-      if (static_cast<int64_t>(c->second.shape().size()) >= rank - batchAxis) return false;
-      continue;
+      const auto constantRank = static_cast<int64_t>(c->second.shape().size());
+      if (constantRank >= rank - batchAxis) return false;
+      ordered = ordered || constantRank > 0;
+    } else if (!m_layouts.count(input)) {
+      return false;  // batch first: not laid out alike
+    } else {
+      const BatchLayout& other = m_layouts.at(input);
+      ordered = ordered || other.groups != first.groups ||
+                !std::equal(other.sizes.begin(), other.sizes.end(), first.sizes.begin(),
+                            first.sizes.end(), [](SymbolicDim x, SymbolicDim y) {
+                              return x.batch == y.batch && x.value == y.value;
+                            });
     }
-    if (!m_layouts.count(input)) return false;  // batch first: not laid out alike
-    const BatchLayout& other = normalised(input);
+  }
+  auto layoutOfInput = [&](int i) -> BatchLayout {
+    const std::string input = resolve(n.input(i));
+    return ordered ? normalised(input) : m_layouts.at(input);
+  };
+  const std::optional<BatchLayout> layout = layoutOfInput(viewed[0]);
+  onnx::NodeProto onEngine = n.proto();
+  BatchLayout result = *layout;  // its sizes broadcast over every operand's
+  for (int i : viewed) {
+    const BatchLayout other = layoutOfInput(i);
     if (other.groups != layout->groups) return false;
     for (size_t a = 0; a < other.sizes.size(); ++a) {
       const SymbolicDim x = other.sizes[a], y = result.sizes[a];
@@ -489,6 +507,8 @@ bool Importer::elementwiseOnView(const ImportedNode& n) {
       if (yIsOne) result.sizes[a] = x;
     }
     onEngine.set_input(i, other.engine);
+    // Patterns ask whether a value has one reader (a Linear's bias folds into it): the view's.
+    m_readers.try_emplace(other.engine, m_readers[n.input(i)]);
   }
   if (lastAxis) {
     const std::vector<int64_t> axes = op == "ReduceMean"

@@ -537,10 +537,9 @@ void TrainingRun::quantize() {
   options.throughput = false;
   const fs::path out(m_options.outDir);
   const nlohmann::json report = quantizeModel(
-      {m_job.model, m_params, std::nullopt, datasetInfo()}, m_data.train, m_data.test, m_normalization, options,
-      (out / "model-int8.twbm").string(), [&](const std::string&, double) {
-        return !(m_options.stop && m_options.stop->load());
-      });
+      {m_job.model, m_params, std::nullopt, datasetInfo(), {}}, m_data.train, m_data.test,
+      m_normalization, options, (out / "model-int8.twbm").string(),
+      [&](const std::string&, double) { return !(m_options.stop && m_options.stop->load()); });
   publishQuantizeReport(report, m_options.outDir, m_events);
 }
 
