@@ -23,7 +23,12 @@ std::vector<SymbolicDim> Importer::batchFreed(const std::string& input,
     return target;
   const int64_t batch = m_fixedBatch->second;
   if (batch > (int64_t{1} << 31)) return target;
-  const BatchLayout layout = layoutOf(input);
+  BatchLayout layout;
+  try {
+    layout = layoutOf(input);
+  } catch (const Error&) {
+    return target;  // not a computed value: the usual path says so
+  }
   // The input's values in row-major order: how many come before the batch's, and how many in all.
   int64_t before = 1, total = 1;
   bool batchSeen = false;
