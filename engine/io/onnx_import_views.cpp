@@ -447,10 +447,10 @@ bool Importer::onLayout(const ImportedNode& n) {
 
 // Ops on each value alone, or along the last axis, reading values held as views (sequence first,
 // (T, N, E), through nn.TransformerEncoderLayer's residual adds, LayerNorms and activations): the
-// node is translated as it is on the views' engine values in the views' order (normalised),
-// and its output is viewed alike. Computed operands must be viewed alike (an axis of size 1 where
-// the other's is not broadcasts, as a LayerNorm's mean does); a constant may span only axes after
-// the batch's. False, for the usual path and its error, for anything else.
+// node is translated as it is on the views' engine values, and its output is viewed alike.
+// Computed operands must be viewed alike (an axis of size 1 where the other's is not broadcasts,
+// as a LayerNorm's mean does); a constant may span only axes after the batch's. False, for the
+// usual path and its error, for anything else.
 bool Importer::elementwiseOnView(const ImportedNode& n) {
   static const std::set<std::string> kEach = {
       "Relu",      "Sigmoid", "Tanh", "LeakyRelu", "Erf", "Sqrt", "HardSigmoid",
@@ -494,12 +494,12 @@ bool Importer::elementwiseOnView(const ImportedNode& n) {
     const std::string input = resolve(n.input(i));
     return ordered ? normalised(input) : m_layouts.at(input);
   };
-  const std::optional<BatchLayout> layout = layoutOfInput(viewed[0]);
+  const BatchLayout layout = layoutOfInput(viewed[0]);
   onnx::NodeProto onEngine = n.proto();
-  BatchLayout result = *layout;  // its sizes broadcast over every operand's
+  BatchLayout result = layout;  // its sizes broadcast over every operand's
   for (int i : viewed) {
     const BatchLayout other = layoutOfInput(i);
-    if (other.groups != layout->groups) return false;
+    if (other.groups != layout.groups) return false;
     for (size_t a = 0; a < other.sizes.size(); ++a) {
       const SymbolicDim x = other.sizes[a], y = result.sizes[a];
       const bool xIsOne = x.batch == 0 && x.value == 1, yIsOne = y.batch == 0 && y.value == 1;
@@ -514,11 +514,11 @@ bool Importer::elementwiseOnView(const ImportedNode& n) {
     const std::vector<int64_t> axes = op == "ReduceMean"
                                           ? integersOf(n, "axes", 1, {})
                                           : std::vector<int64_t>{n.integer("axis", -1)};
-    if (!layout->soleAxis(-1) || axes.size() != 1 || (axes[0] != -1 && axes[0] != rank - 1) ||
+    if (!layout.soleAxis(-1) || axes.size() != 1 || (axes[0] != -1 && axes[0] != rank - 1) ||
         n.integer("keepdims", 1) != 1)
       return false;
   }
-  const std::string out = n.output(), engine = engineName(out, *layout);
+  const std::string out = n.output(), engine = engineName(out, layout);
   onEngine.set_output(0, engine);
   m_readers[engine] = m_readers[out];
   translate(ImportedNode(onEngine));
@@ -529,7 +529,7 @@ bool Importer::elementwiseOnView(const ImportedNode& n) {
   } else {
     result.engine = resolve(engine);
   }
-  if (op == "ReduceMean") result.sizes[*layout->soleAxis(-1)] = {0, 1};
+  if (op == "ReduceMean") result.sizes[*layout.soleAxis(-1)] = {0, 1};
   keep(out, result);
   return true;
 }
