@@ -1,10 +1,10 @@
 #pragma once
 
 // The ONNX importer (io/onnx_import.h is its entry point): one pass over the graph's nodes, each
-// translated into engine nodes. Its steps live in three files: onnx_import.cpp reads the file,
+// translated into engine nodes. Its steps live in these files: onnx_import.cpp reads the file,
 // names values and translates each op; onnx_import_views.cpp keeps values whose batch is not
 // alone on axis 0 as views and runs the ops that move axes (Reshape, Squeeze, Slice, Gather,
-// Split); onnx_import_patterns.cpp folds the forms PyTorch writes ops in (GELU's erf form,
+// Split) and those along an axis or on each value of a view; onnx_import_patterns.cpp folds the forms PyTorch writes ops in (GELU's erf form,
 // LayerNorm before opset 17, SiLU, Hardswish, MatMul + Add) back into one engine op;
 // onnx_constant_folding.cpp computes what constants alone make; onnx_fixed_batch.cpp reads the
 // sizes a file with a fixed batch spells as numbers.
