@@ -147,7 +147,8 @@ class TestOnnxImport : public QObject {
     for (const char* name :
          {"lenet5", "resnet18-cifar", "activations-opset11", "layer-norm-opset17", "attention",
           "gating", "mean-pooled", "vit-style-opset11", "vit-mha-opset17",
-          "torchvision-vit-opset13", "mobilenet-style-opset13", "torchvision-swin-opset17"})
+          "torchvision-vit-opset13", "mobilenet-style-opset13", "torchvision-swin-opset17",
+          "torchvision-swin-batch1"})
       QTest::newRow(name) << name;
   }
 
@@ -158,6 +159,9 @@ class TestOnnxImport : public QObject {
         test::runEngine({"predict", base + ".onnx", "--input", base + ".input.npy", "--out",
                          base + ".predicted.npy", "--batch", "3"});
     QVERIFY2(run.finished && run.exitCode == 0, qPrintable(run.output));
+    // A batch the file fixes is said to be read as a free one.
+    QCOMPARE(run.output.contains("the file fixes its batch at 1; read with the batch free"),
+             name.endsWith("-batch1"));
     const Tensor ours = readNpyFile((base + ".predicted.npy").toStdString());
     const Tensor torch = readNpyFile((base + ".output.npy").toStdString());
     QCOMPARE(toString(ours.shape()), toString(torch.shape()));

@@ -38,7 +38,7 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
       "--confusion", args.confusion,
       "Write the confusion matrix as CSV (rows: the label, columns: the model's answer)");
   cmd->callback([&exitCode] {
-    ModelFile model = loadModelOrOnnx(args.model);
+    ModelFile model = loadModelFileArgument(args.model);
     const DatasetSplits data = openDataset(args.dataset, model.spec.soleInputShape());
     if (model.spec.inputs.size() != 1 || model.spec.inputs[0].shape != data.test->sampleShape())
       throw Error(args.model + ": the model's input does not take samples of " +

@@ -1,5 +1,6 @@
 #include "cli/model_argument.h"
 
+#include <cstdio>
 #include <filesystem>
 
 #include "core/error.h"
@@ -23,6 +24,14 @@ ModelFile modelOfJob(const JobConfig& job) {
   return file;
 }
 
+ModelFile loadModelFileArgument(const std::string& path) {
+  ModelFile file = loadModelOrOnnx(path);
+  // On standard error: standard output may be the command's result (--json).
+  for (const std::string& note : file.notes)
+    std::fprintf(stderr, "note: %s: %s\n", path.c_str(), note.c_str());
+  return file;
+}
+
 ModelFile loadModelArgument(const std::string& model) {
   const auto extension = std::filesystem::path(model).extension();
   if (extension == ".json") return modelOfJob(JobConfig::load(model));
@@ -30,8 +39,9 @@ ModelFile loadModelArgument(const std::string& model) {
   // checkpoint, say).
   std::error_code ignored;
   if (extension == ".twbm" || extension == ".onnx" ||
-      std::filesystem::is_regular_file(model, ignored))
-    return loadModelOrOnnx(model);
+      std::filesystem::is_regular_file(model, ignored)) {
+    return loadModelFileArgument(model);
+  }
   if (!extension.empty() || model.find('/') != std::string::npos)
     throw Error(model +
                 ": no such file (MODEL is a model file, an ONNX model, a job file or a "

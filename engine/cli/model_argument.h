@@ -12,6 +12,9 @@ namespace twb {
 // imported), a job file (.json: its model, with the job's initial weights) or a template name
 // (freshly initialised weights).
 ModelFile loadModelArgument(const std::string& model);
+// A model file or ONNX model on the command line, what reading it changed said on standard error
+// (an ONNX file's fixed batch read as a free one).
+ModelFile loadModelFileArgument(const std::string& path);
 // A job's model, with the job's initial weights (or its model file's).
 ModelFile modelOfJob(const JobConfig& job);
 

@@ -79,7 +79,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
   cmd->callback([&exitCode] {
     // Where the outputs go is checked before any sample is read or run.
     checkOutputFile(args.out, ".npy", "predict writes a NumPy array");
-    ModelFile model = loadModelOrOnnx(args.model);
+    ModelFile model = loadModelFileArgument(args.model);
     if (model.spec.inputs.size() != 1)
       throw Error(args.model + ": predict feeds models of one input; this one has " +
                   std::to_string(model.spec.inputs.size()));
