@@ -14,7 +14,7 @@ namespace twb::onnx_import {
 bool Importer::decomposedLayerNorm(const ImportedNode& n) {
   auto producer = [&](const std::string& name, const char* op) -> NodeSpec* {
     NodeSpec* node = emittedNode(resolve(name));
-    return node && node->op == op && m_readers[name] <= 2 ? node : nullptr;
+    return node && node->op == op && !node->inputs.empty() && m_readers[name] <= 2 ? node : nullptr;
   };
   auto lastAxisMean = [](const NodeSpec* node) {
     return node && node->attrs["axes"] == nlohmann::json::array({-1}) &&
@@ -28,7 +28,8 @@ bool Importer::decomposedLayerNorm(const ImportedNode& n) {
                               square->inputs[0] == resolve(n.input(0))
                           ? producer(n.input(0), "Sub")
                           : nullptr;
-  NodeSpec* mean = centred ? producer(centred->inputs[1], "ReduceMean") : nullptr;
+  NodeSpec* mean =
+      centred && centred->inputs.size() == 2 ? producer(centred->inputs[1], "ReduceMean") : nullptr;
   if (!lastAxisMean(mean) || mean->inputs[0] != centred->inputs[0] ||
       m_weights.at(eps->name + ".bias").numel() != 1)
     return false;
@@ -333,7 +334,7 @@ bool Importer::gatedActivation(const ImportedNode& n) {
     const std::string gate = resolve(n.input(g));
     NodeSpec* node = emittedNode(gate);
     if (!node || m_readers[n.input(g)] != 1 || n.proto().input_size() != 2 ||
-        node->inputs[0] != resolve(n.input(1 - g)))
+        node->inputs.empty() || node->inputs[0] != resolve(n.input(1 - g)))
       continue;
     const bool pytorchHardSigmoid = node->op == "HardSigmoid" &&
                                     std::abs(node->attrs["alpha"].get<float>() - 1.f / 6) < 1e-6f &&
