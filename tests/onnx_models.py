@@ -16,7 +16,8 @@ the same opsets, torchvision's own VisionTransformer (a class token expanded to 
 torchvision's ViT and Swin, the MultiheadAttention ViT, attention sequence first and a flatten by
 `x.view(x.size(0), -1)` exported with the batch fixed at 1 and at 2 (NAME-batchB), their
 inputs of 4 samples; nn.TransformerEncoder sequence first, its norm after and before, at opsets
-13 and 17, and a per-token gate sequence first; pooling in ceil mode at opset 9 and torchvision's ShuffleNetV2 at opset 8
+13 and 17, and a per-token gate sequence first; a text classifier with its sequence length
+free (text-free-length); pooling in ceil mode at opset 9 and torchvision's ShuffleNetV2 at opset 8
 (batch fixed at 1); and for the error cases: unsupported.onnx
 (an ELU), no_output.onnx (a graph output no node produces) and sequence-first-output.onnx (an
 output whose batch is on axis 1), sequence-first-sum.onnx (such a value plus a batch-first one),
@@ -315,6 +316,19 @@ class SequenceFirstGate(torch.nn.Module):
         return self.head(gated.reshape(8, -1, 4, 4).transpose(0, 1).flatten(1))
 
 
+class TextClassifier(torch.nn.Module):
+    """Token ids through an embedding and a batch-first encoder layer, mean-pooled."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(50, 16)
+        self.encoder = torch.nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0, batch_first=True)
+        self.head = torch.nn.Linear(16, 5)
+
+    def forward(self, ids):
+        return self.head(self.encoder(self.embedding(ids)).mean(1))
+
+
 class FlattenedBySize(torch.nn.Module):
     """`x.view(x.size(0), -1)`, as older torchvision models flatten."""
 
@@ -466,6 +480,16 @@ def main(out):
                       dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
     with torch.no_grad():
         write_safetensors(os.path.join(out, "embedding.io"), {"image": ids.float(), "logits": embedding(ids)})
+
+    # A text classifier exported with its sequence length free too, as text models are: its ids
+    # (N, 12) run once the length is given at import.
+    text = TextClassifier().eval()
+    ids = torch.randint(0, 50, (BATCH, 12))
+    torch.onnx.export(text, ids[:2, :7], os.path.join(out, "text-free-length.onnx"), opset_version=17,
+                      input_names=["image"], output_names=["logits"],
+                      dynamic_axes={"image": {0: "batch", 1: "sequence"}, "logits": {0: "batch"}})
+    with torch.no_grad():
+        write_safetensors(os.path.join(out, "text-free-length.io"), {"image": ids.float(), "logits": text(ids)})
 
     # lenet5 with its weights in a file beside the model (ONNX external data); and a copy whose
     # location climbs out of the model's folder.

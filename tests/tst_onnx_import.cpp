@@ -140,6 +140,53 @@ class TestOnnxImport : public QObject {
     QVERIFY2(error <= 1e-4, std::to_string(error).c_str());
   }
 
+  // A text model's sequence length left free by the file is given at import; without it, or
+  // given wrong, the error names the input and what to give.
+  void aFreeSequenceLengthIsGivenAtImport() {
+    const std::string path = file("text-free-length.onnx");
+    const std::string missing = test::errorOf([&] { importOnnx(path); });
+    QVERIFY2(missing.find("input 'image': dimension 1 ('sequence') has no fixed size; give the "
+                          "input's dimensions after the batch (twb-engine import --input-shape "
+                          "image=D1xD2...)") != std::string::npos,
+             missing.c_str());
+    const std::string rank = test::errorOf([&] { importOnnx(path, {{"image", {12, 2}}}); });
+    QVERIFY2(rank.find("input 'image' takes 1 sizes after the batch; the shape given for it, "
+                       "[12, 2], has 2") != std::string::npos,
+             rank.c_str());
+    const std::string contradicts = test::errorOf([&] {
+      importOnnx(file("mlp.onnx"), {{"image", {1, 28, 27}}});
+    });
+    QVERIFY2(contradicts.find("input 'image': the file fixes dimension 3 at 28, not 27") !=
+                 std::string::npos,
+             contradicts.c_str());
+    const std::string stranger = test::errorOf([&] { importOnnx(path, {{"ids", {12}}}); });
+    QVERIFY2(stranger.find("a shape is given for input 'ids', which the graph lacks") !=
+                 std::string::npos,
+             stranger.c_str());
+    ModelFile model = importOnnx(path, {{"image", {12}}});
+    const TensorFile io = readTensorFile(file("text-free-length.io"));
+    Executor exec(Graph::build(model.spec, io.find("image")->shape()[0]), model.params,
+                  {ExecMode::infer});
+    std::memcpy(exec.inputBuffer("image"), io.find("image")->raw(), io.find("image")->bytes());
+    exec.forward();
+    const auto ours = exec.read(model.spec.outputs[0]);
+    const Tensor* logits = io.find("logits");
+    QCOMPARE(static_cast<int64_t>(ours.size()), logits->numel());
+    const double error = test::relativeError(ours.data(), logits->data<float>(), logits->numel());
+    QVERIFY2(error <= 1e-4, std::to_string(error).c_str());
+    // The command line's form of it: NAME=D1xD2..., each a size.
+    const test::EngineRun bad =
+        test::runEngine({"import", QString::fromStdString(path), "--out",
+                         QString::fromStdString(file("text.twbm")), "--input-shape", "image=12x"});
+    QVERIFY2(bad.finished && bad.exitCode != 0 &&
+                 bad.output.contains("--input-shape image=12x: '' is not a size"),
+             qPrintable(bad.output));
+    const test::EngineRun good =
+        test::runEngine({"import", QString::fromStdString(path), "--out",
+                         QString::fromStdString(file("text.twbm")), "--input-shape", "image=12"});
+    QVERIFY2(good.finished && good.exitCode == 0, qPrintable(good.output));
+  }
+
   // twb-engine predict on the ONNX file itself and PyTorch's inputs as .npy (NumPy's own files)
   // gives PyTorch's outputs, in an odd batch that leaves a short last one.
   void predictGivesPyTorchsOutputs_data() {

@@ -200,19 +200,16 @@ ModelFile Importer::run() {
     std::string().swap(*t.mutable_raw_data());
   }
   m_spec.name = g.name().empty() ? "onnx" : g.name();
+  for (const auto& [name, shape] : m_inputShapes)
+    if (std::none_of(g.input().begin(), g.input().end(),
+                     [&](const auto& input) { return input.name() == name; }))
+      throw Error(m_path + ": a shape is given for input '" + name + "', which the graph lacks");
   for (const auto& input : g.input()) {
     if (m_constants.count(input.name())) continue;
     const auto& dims = input.type().tensor_type().shape().dim();
     if (!dims.empty() && dims[0].dim_value() > 0)
       m_fixedBatch = {input.name(), dims[0].dim_value()};
-    Shape shape;
-    for (int i = 1; i < dims.size(); ++i) {
-      if (dims[i].dim_value() <= 0)
-        throw Error(m_path + ": input '" + input.name() + "': dimension " + std::to_string(i) +
-                    " has no fixed size");
-      shape.push_back(dims[i].dim_value());
-    }
-    m_spec.inputs.push_back({input.name(), shape, DType::f32});
+    m_spec.inputs.push_back({input.name(), inputShape(input.name(), dims), DType::f32});
   }
   for (const auto& node : g.node())
     for (const auto& input : node.input()) ++m_readers[input];
@@ -346,6 +343,40 @@ void Importer::checkQuantPlan(const Graph& graph, const QuantPlan& plan) const {
 }
 
 // The shape of a value translated so far, batch first.
+// An input's dimensions after the batch: the file's, where it leaves one free (a text model's
+// sequence) the shape given for the input (import --input-shape).
+Shape Importer::inputShape(
+    const std::string& name,
+    const google::protobuf::RepeatedPtrField<onnx::TensorShapeProto::Dimension>& dims) const {
+  const auto given = m_inputShapes.find(name);
+  const std::string where = m_path + ": input '" + name + "'";
+  if (given != m_inputShapes.end() && given->second.size() + 1 != static_cast<size_t>(dims.size()))
+    throw Error(where + " takes " + std::to_string(std::max(dims.size() - 1, 0)) +
+                " sizes after the batch; the shape given for it, " + toString(given->second) +
+                ", has " + std::to_string(given->second.size()));
+  Shape shape;
+  for (int i = 1; i < dims.size(); ++i) {
+    int64_t size = dims[i].dim_value();
+    if (given != m_inputShapes.end()) {
+      const int64_t wanted = given->second[static_cast<size_t>(i - 1)];
+      if (size > 0 && size != wanted)
+        throw Error(where + ": the file fixes dimension " + std::to_string(i) + " at " +
+                    std::to_string(size) + ", not " + std::to_string(wanted));
+      size = wanted;
+    }
+    if (size <= 0) {
+      const std::string symbol =
+          dims[i].dim_param().empty() ? "" : " ('" + dims[i].dim_param() + "')";
+      throw Error(where + ": dimension " + std::to_string(i) + symbol +
+                  " has no fixed size; give the input's dimensions after the batch (twb-engine "
+                  "import --input-shape " +
+                  name + "=D1xD2...)");
+    }
+    shape.push_back(size);
+  }
+  return shape;
+}
+
 Shape Importer::shapeOf(const std::string& onnxName) const {
   const std::string name = resolve(onnxName);
   if (m_layouts.count(name)) throw Error("'" + name + "' " + kBatchMoved);
@@ -660,6 +691,8 @@ void Importer::renameTo(NodeSpec& node, const std::string& name) {
 
 namespace twb {
 
-ModelFile importOnnx(const std::string& path) { return onnx_import::Importer(path).run(); }
+ModelFile importOnnx(const std::string& path, const std::map<std::string, Shape>& inputShapes) {
+  return onnx_import::Importer(path, inputShapes).run();
+}
 
 }  // namespace twb

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <map>
 #include <string>
 
+#include "core/shape.h"
 #include "io/model_file.h"
 
 namespace twb {
@@ -15,6 +17,8 @@ namespace twb {
 // DequantizeLinear pairs (read back as int8 layers). Inputs keep a free batch dimension, also where
 // the file fixes it (io/onnx_fixed_batch.cpp). An
 // unsupported op or attribute is an error naming the node, its op type and what is missing.
-ModelFile importOnnx(const std::string& path);
+// `inputShapes` gives an input's dimensions after the batch where the file leaves them free (a
+// text model's sequence length); an error names an input that needs one.
+ModelFile importOnnx(const std::string& path, const std::map<std::string, Shape>& inputShapes = {});
 
 }  // namespace twb

@@ -36,7 +36,8 @@ inline constexpr const char* kBatchMoved =
 
 class Importer {
  public:
-  explicit Importer(std::string path) : m_path(std::move(path)) {}
+  Importer(std::string path, std::map<std::string, Shape> inputShapes)
+      : m_path(std::move(path)), m_inputShapes(std::move(inputShapes)) {}
   ModelFile run();
 
  private:
@@ -57,6 +58,9 @@ class Importer {
   std::string computed(const ImportedNode& n, const std::string& name);
   std::optional<QuantPlan> quantPlan() const;
   void checkQuantPlan(const Graph& graph, const QuantPlan& plan) const;
+  Shape inputShape(
+      const std::string& name,
+      const google::protobuf::RepeatedPtrField<onnx::TensorShapeProto::Dimension>& dims) const;
   Shape shapeOf(const std::string& onnxName) const;
   std::vector<SymbolicDim> onnxShapeOf(const std::string& onnxName) const;
   void translate(const ImportedNode& n);
@@ -147,6 +151,7 @@ class Importer {
   int64_t m_opset = 13;                                // of the default domain
   std::map<std::string, int64_t> m_flatteningSoftmax;  // node -> axis, opset < 13
   std::string m_path;
+  std::map<std::string, Shape> m_inputShapes;  // given for inputs the file leaves free
   ModelSpec m_spec;
   std::map<std::string, Tensor> m_constants, m_weights;
   // Constants that are the file's initializers or computed from one: its parameters, which an

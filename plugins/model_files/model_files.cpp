@@ -101,7 +101,8 @@ class ModelFilesPlugin : public QObject, public twb::plugins::Plugin {
                            [](const std::string& path, const twb::ModelFile& m) {
                              twb::saveModel(path, m.spec, m.params, nullptr, m.dataset);
                            }};
-  EngineModelFormat m_onnx{"ONNX", "onnx", twb::importOnnx,
+  EngineModelFormat m_onnx{"ONNX", "onnx",
+                           [](const std::string& path) { return twb::importOnnx(path); },
                            [](const std::string& path, const twb::ModelFile& m) {
                              twb::exportOnnx(path, m.spec, m.params);
                            }};
