@@ -200,10 +200,11 @@ ModelFile Importer::run() {
     std::string().swap(*t.mutable_raw_data());
   }
   m_spec.name = g.name().empty() ? "onnx" : g.name();
-  for (const auto& [name, shape] : m_inputShapes)
+  for (const auto& given : m_inputShapes)
     if (std::none_of(g.input().begin(), g.input().end(),
-                     [&](const auto& input) { return input.name() == name; }))
-      throw Error(m_path + ": a shape is given for input '" + name + "', which the graph lacks");
+                     [&](const auto& input) { return input.name() == given.first; }))
+      throw Error(m_path + ": a shape is given for input '" + given.first +
+                  "', which the graph lacks");
   for (const auto& input : g.input()) {
     if (m_constants.count(input.name())) continue;
     const auto& dims = input.type().tensor_type().shape().dim();

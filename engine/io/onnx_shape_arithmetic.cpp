@@ -122,7 +122,8 @@ bool ShapeArithmetic::fold(const ImportedNode& n, const std::map<std::string, Te
     if (!in.back()) return false;
   }
   if (!anyFolded) return false;
-  static const char* kTwoInputs[] = {"Add", "Sub", "Mul", "Div", "Mod", "Equal", "Reshape"};
+  static const char* kTwoInputs[] = {"Add", "Sub",   "Mul",     "Div",
+                                     "Mod", "Equal", "Reshape", "Gather"};
   const size_t needed =
       op == "Where"                                                                         ? 3
       : std::find(std::begin(kTwoInputs), std::end(kTwoInputs), op) != std::end(kTwoInputs) ? 2
@@ -174,7 +175,10 @@ bool ShapeArithmetic::fold(const ImportedNode& n, const std::map<std::string, Te
     f.dims = in[0]->dims;
     f.scalar = !unsqueeze;
   } else if (op == "Concat") {
-    for (const Folded* part : in) f.dims.insert(f.dims.end(), part->dims.begin(), part->dims.end());
+    for (const Folded* part : in) {
+      if (!part) throw n.error("an input left empty");
+      f.dims.insert(f.dims.end(), part->dims.begin(), part->dims.end());
+    }
   } else if (op == "Slice") {
     // starts, ends, axes, steps: attributes before opset 10, inputs since.
     auto ints = [&](int input, const char* attr, std::vector<int64_t> fallback) {
