@@ -58,7 +58,7 @@ Tensor toTensor(const onnx::TensorProto& t, const std::string& where) {
     return out;
   }
   if (t.data_type() == onnx::TensorProto::DOUBLE) {
-    // Constants PyTorch writes as doubles before opset 9 (a Slice's scale, a Div's divisor).
+    // Constants PyTorch writes as doubles before opset 9 (sizes computed as Python floats).
     const int64_t count = valueCount(t, t.double_data_size(), sizeof(double), where);
     std::vector<double> v(static_cast<size_t>(count));
     if (!t.raw_data().empty())
@@ -152,8 +152,9 @@ bool ceilModeAsEndPads(const std::vector<int64_t>& pads, const std::vector<int64
     return false;
   for (size_t a = 0; a < 2; ++a) {
     const int64_t before = pads[a], after = pads[a + 2];
-    if (after < before || windowCount(image[a], kernel[a], stride[a], before, after, false) !=
-                              windowCount(image[a], kernel[a], stride[a], before, before, true))
+    if (after < before || kernel[a] < 1 || stride[a] < 1 ||
+        windowCount(image[a], kernel[a], stride[a], before, after, false) !=
+            windowCount(image[a], kernel[a], stride[a], before, before, true))
       return false;
   }
   return true;
@@ -343,7 +344,6 @@ void Importer::checkQuantPlan(const Graph& graph, const QuantPlan& plan) const {
   }
 }
 
-// The shape of a value translated so far, batch first.
 // An input's dimensions after the batch: the file's, where it leaves one free (a text model's
 // sequence) the shape given for the input (import --input-shape).
 Shape Importer::inputShape(
@@ -378,6 +378,7 @@ Shape Importer::inputShape(
   return shape;
 }
 
+// The shape of a value translated so far, batch first.
 Shape Importer::shapeOf(const std::string& onnxName) const {
   const std::string name = resolve(onnxName);
   if (m_layouts.count(name)) throw Error("'" + name + "' " + kBatchMoved);
