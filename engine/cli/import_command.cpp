@@ -55,7 +55,8 @@ void addImportCommand(CLI::App& app, int& exitCode) {
     std::map<std::string, Shape> inputShapes;
     for (const std::string& given : args.inputShapes) {
       const auto [name, shape] = parseInputShape(given);
-      inputShapes[name] = shape;
+      if (!inputShapes.emplace(name, shape).second)
+        throw Error("--input-shape: input '" + name + "' is given twice");
     }
     const ModelFile model = importOnnx(args.onnx, inputShapes);
     saveModel(args.out, model.spec, model.params, model.quant ? &*model.quant : nullptr,

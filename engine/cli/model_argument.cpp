@@ -39,9 +39,8 @@ ModelFile loadModelArgument(const std::string& model) {
   // checkpoint, say).
   std::error_code ignored;
   if (extension == ".twbm" || extension == ".onnx" ||
-      std::filesystem::is_regular_file(model, ignored)) {
+      std::filesystem::is_regular_file(model, ignored))
     return loadModelFileArgument(model);
-  }
   if (!extension.empty() || model.find('/') != std::string::npos)
     throw Error(model +
                 ": no such file (MODEL is a model file, an ONNX model, a job file or a "
