@@ -150,8 +150,8 @@ class TestOnnxImport : public QObject {
                           "image=D1xD2...)") != std::string::npos,
              missing.c_str());
     const std::string rank = test::errorOf([&] { importOnnx(path, {{"image", {12, 2}}}); });
-    QVERIFY2(rank.find("input 'image' takes 1 sizes after the batch; the shape given for it, "
-                       "[12, 2], has 2") != std::string::npos,
+    QVERIFY2(rank.find("input 'image' has 1 dimension(s) after the batch; the shape given for "
+                       "it, [12, 2], has 2") != std::string::npos,
              rank.c_str());
     const std::string contradicts = test::errorOf([&] {
       importOnnx(file("mlp.onnx"), {{"image", {1, 28, 27}}});

@@ -352,9 +352,9 @@ Shape Importer::inputShape(
   const auto given = m_inputShapes.find(name);
   const std::string where = m_path + ": input '" + name + "'";
   if (given != m_inputShapes.end() && given->second.size() + 1 != static_cast<size_t>(dims.size()))
-    throw Error(where + " takes " + std::to_string(std::max(dims.size() - 1, 0)) +
-                " sizes after the batch; the shape given for it, " + toString(given->second) +
-                ", has " + std::to_string(given->second.size()));
+    throw Error(where + " has " + std::to_string(std::max(dims.size() - 1, 0)) +
+                " dimension(s) after the batch; the shape given for it, " +
+                toString(given->second) + ", has " + std::to_string(given->second.size()));
   Shape shape;
   for (int i = 1; i < dims.size(); ++i) {
     int64_t size = dims[i].dim_value();
