@@ -27,9 +27,11 @@ class ModelFormat {
   virtual ~ModelFormat() = default;
   virtual QString name() const = 0;          // as the Open dialog lists it
   virtual QStringList suffixes() const = 0;  // without the dot
-  // The model in `path`; an empty object with `error` saying what is wrong and where. Called on
-  // a worker thread (a large model takes seconds to read): it touches no widget.
-  virtual QJsonObject read(const QString& path, QString* error) const = 0;
+  // The model in `path`; an empty object with `error` saying what is wrong and where. `notes`
+  // gets what the reading changed of what the file says (a batch the file fixes, read as free),
+  // shown to the user with the model. Called on a worker thread (a large model takes seconds to
+  // read): it touches no widget.
+  virtual QJsonObject read(const QString& path, QStringList* notes, QString* error) const = 0;
   // Whether write() is offered: the designer's Save lists the formats that write.
   virtual bool writes() const { return false; }
   // Writes the model `spec` to `path`, with the weights of `source` (the file the model was
@@ -95,5 +97,5 @@ class Plugin {
 
 }  // namespace twb::plugins
 
-#define TWB_PLUGIN_IID "org.tensor-workbench.Plugin/2"
+#define TWB_PLUGIN_IID "org.tensor-workbench.Plugin/3"
 Q_DECLARE_INTERFACE(twb::plugins::Plugin, TWB_PLUGIN_IID)

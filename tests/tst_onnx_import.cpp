@@ -6,6 +6,7 @@
 #include <QtTest>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "data/npy_file.h"
@@ -215,6 +216,43 @@ class TestOnnxImport : public QObject {
     const double error =
         test::relativeError(ours.data<float>(), torch.data<float>(), torch.numel());
     QVERIFY2(error <= 1e-4, std::to_string(error).c_str());
+  }
+
+  // A job that trains a file fixing its batch says so once; with two ranks rank 0 says it (each
+  // rank reads the file itself).
+  void aJobOnAFixedBatchFileSaysTheBatchIsFree_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<int>("ranks");
+    QTest::addColumn<int>("said");
+    QTest::newRow("batch fixed, 1 rank") << "flattened-by-size-batch1.onnx" << 1 << 1;
+    QTest::newRow("batch fixed, 2 ranks") << "flattened-by-size-batch2.onnx" << 2 << 1;
+    QTest::newRow("batch free") << "mlp.onnx" << 1 << 0;
+  }
+
+  void aJobOnAFixedBatchFileSaysTheBatchIsFree() {
+    QFETCH(QString, file);
+    QFETCH(int, ranks);
+    QFETCH(int, said);
+    const bool image = file.startsWith("flattened");
+    const QString job = m_dir.filePath("fine-tune.json"), run = m_dir.filePath("fine-tune-run");
+    std::ofstream(job.toStdString())
+        << nlohmann::json{{"model", {{"file", file.toStdString()}}},
+                          {"dataset", image ? "synthetic:3x8x8:5" : "synthetic:1x28x28:10"},
+                          {"batch", 4},
+                          {"max_steps", 2},
+                          {"epochs", 0},
+                          {"threads", 1}};
+    QStringList args{"train", job, "--out", run};
+    if (ranks > 1) args << "--ranks" << QString::number(ranks);
+    const test::EngineRun trained = test::runEngine(args);
+    QVERIFY2(trained.finished && trained.exitCode == 0, qPrintable(trained.output));
+    const QString note = QString(
+                             "model.file: input 'image': the file fixes its batch at %1; read "
+                             "with the batch free, any batch runs")
+                             .arg(file.contains("batch2") ? 2 : 1);
+    QVERIFY2(trained.output.count(image ? note : "model.file:") == said,
+             qPrintable(trained.output));
+    QVERIFY(QDir(run).removeRecursively());
   }
 
   // Swin's attention mask is computed by the model, not learned: imported as a fixed tensor that

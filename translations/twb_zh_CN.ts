@@ -2021,6 +2021,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>Saving %1…</source>
         <translation>正在保存 %1…</translation>
     </message>
+    <message>
+        <source>The model shown differs from what %1 says:</source>
+        <translation>所显示的模型与 %1 中所写的不同：</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ModelGraphView</name>

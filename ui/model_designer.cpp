@@ -150,6 +150,14 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   m_status->setWordWrap(true);
   m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
+  m_fileNotes = new QLabel(this);
+  m_fileNotes->setObjectName("designerFileNotes");
+  m_fileNotes->setWordWrap(true);
+  m_fileNotes->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_fileNotes->setStyleSheet(
+      "background: #fef7e0; border: 1px solid #f9ab00; border-radius: 3px; padding: 4px");
+  m_fileNotes->hide();
+
   m_reading = new QProgressBar(this);
   m_reading->setObjectName("designerReading");
   m_reading->setRange(0, 0);  // busy: an import says nothing of how far it is
@@ -182,6 +190,7 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   splitter->setSizes({160, 700, 280});
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(top);
+  layout->addWidget(m_fileNotes);
   layout->addWidget(splitter, 1);
   auto* statusRow = new QHBoxLayout;
   statusRow->addWidget(m_status, 1);
@@ -256,13 +265,20 @@ bool ModelDesigner::openModelOf(const QJsonObject& job, const QString& jobFolder
   return openSpec(spec, error);
 }
 
-bool ModelDesigner::openSpec(const QJsonObject& spec, const QString& error, const QString& source) {
+bool ModelDesigner::openSpec(const QJsonObject& spec, const QString& error, const QString& source,
+                             const QStringList& notes) {
   if (!error.isEmpty()) {
     m_status->setStyleSheet("color: #d93025");
     m_status->setText(error);
     return false;
   }
   m_source = source;
+  // Said over the model for as long as it is the file's: the model differs from what the file
+  // says, and the user should not have to find that out from a run.
+  m_fileNotes->setText(
+      tr("The model shown differs from what %1 says:").arg(QFileInfo(source).fileName()) + "\n• " +
+      notes.join("\n• "));
+  m_fileNotes->setVisible(!notes.isEmpty());
   m_document.reset(spec);
   m_canvas->fit();
   return true;
@@ -341,12 +357,13 @@ void ModelDesigner::readModelFile(const QString& path, const plugins::ModelForma
   showReading(path);
   m_workers.start([this, path, &format, ticket] {
     QString error;
-    const QJsonObject spec = format.read(path, &error);
-    QMetaObject::invokeMethod(this, [this, path, spec, error, ticket] {
+    QStringList notes;
+    const QJsonObject spec = format.read(path, &notes, &error);
+    QMetaObject::invokeMethod(this, [this, path, spec, error, notes, ticket] {
       if (ticket != m_readTicket) return;  // cancelled, or another file opened since
       showReading({});
       // A model file: its weights are kept where they fit when the model is saved.
-      emit fileOpened(path, openSpec(spec, error, path));
+      emit fileOpened(path, openSpec(spec, error, path, notes));
     });
   });
 }

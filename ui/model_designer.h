@@ -74,9 +74,10 @@ class ModelDesigner : public QWidget {
 
  private:
   void showState();
-  // Shows `spec` as a new model (read from the model file `source`, when it was), or `error`
-  // (not empty) in the status line, keeping the model.
-  bool openSpec(const QJsonObject& spec, const QString& error, const QString& source = {});
+  // Shows `spec` as a new model (read from the model file `source`, when it was, with the
+  // reader's `notes` over it), or `error` (not empty) in the status line, keeping the model.
+  bool openSpec(const QJsonObject& spec, const QString& error, const QString& source = {},
+                const QStringList& notes = {});
   void readModelFile(const QString& path, const plugins::ModelFormat& format);
   void showReading(const QString& path);  // empty: none
   void showBusy();                        // the busy bar while a read or a save is in flight
@@ -100,6 +101,7 @@ class ModelDesigner : public QWidget {
   NodeProperties* m_properties;
   QComboBox* m_template;
   QLabel* m_status;
+  QLabel* m_fileNotes;  // what reading the model file changed of what it says; hidden: nothing
   QPushButton* m_use;
   QProgressBar* m_reading;
   QPushButton* m_cancelReading;

@@ -146,6 +146,9 @@ void TrainingRun::setUp() {
   m_totalSteps = plan.totalSteps;
 
   if (m_modelFile) {
+    if (writesFiles())  // said once, by rank 0: the model trained is not quite what the file says
+      for (const std::string& note : m_modelFile->notes)
+        m_events.log("info", "model.file: " + note);
     m_params = m_modelFile->params.clone();
     m_modelFile.reset();  // the weights are held once while the run lasts
   }

@@ -43,9 +43,11 @@ class EngineModelFormat final : public twb::plugins::ModelFormat {
 
   QString name() const override { return m_name; }
   QStringList suffixes() const override { return {m_suffix}; }
-  QJsonObject read(const QString& path, QString* error) const override {
+  QJsonObject read(const QString& path, QStringList* notes, QString* error) const override {
     try {
-      return toQt(m_read(path.toStdString()).spec.toJson());
+      const twb::ModelFile model = m_read(path.toStdString());
+      for (const std::string& note : model.notes) *notes << QString::fromStdString(note);
+      return toQt(model.spec.toJson());
     } catch (const std::exception& e) {
       *error = path + ": " + QString::fromUtf8(e.what());
       return {};

@@ -16,7 +16,8 @@ class TinyModelFormat : public twb::plugins::ModelFormat {
  public:
   QString name() const override { return "Tiny text model"; }
   QStringList suffixes() const override { return {"tiny"}; }
-  QJsonObject read(const QString& path, QString* error) const override {
+  QJsonObject read(const QString& path, QStringList* notes, QString* error) const override {
+    Q_UNUSED(notes)  // the file is read as it says
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
       *error = path + ": " + file.errorString();

@@ -173,6 +173,41 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
     QVERIFY(openModelFile(designer, onnx));
     QCOMPARE(opened.size(), 4);
     QCOMPARE(opened.at(2), QVariantList({cancelled, false}));
+    // An ONNX file that fixes its batch (torch.onnx.export's default) is read with the batch
+    // free: the Model tab says so over the model while it shows that file's model, and not
+    // over another's.
+    auto* fileNotes = designer.findChild<QLabel*>("designerFileNotes");
+    QVERIFY(!fileNotes->isVisible());  // mlp-int8.onnx leaves its batch free
+    const QString fixedBatch = data.filePath("fixed-batch.onnx");
+    QProcess writer;
+    writer.start(
+        "/usr/bin/python3",
+        {"-c",
+         "import sys, numpy as np, onnx\n"
+         "from onnx import helper as h, TensorProto as T, numpy_helper\n"
+         "w = numpy_helper.from_array(np.ones((784, 10), np.float32), 'w')\n"
+         "x = h.make_tensor_value_info('x', T.FLOAT, [1, 784])\n"
+         "y = h.make_tensor_value_info('y', T.FLOAT, [1, 10])\n"
+         "g = h.make_graph([h.make_node('MatMul', ['x', 'w'], ['y'])], 'g', [x], [y], [w])\n"
+         "onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 13)]), sys.argv[1])",
+         fixedBatch});
+    QVERIFY(writer.waitForFinished(60000));
+    QVERIFY2(writer.exitCode() == 0, writer.readAllStandardError().constData());
+    QVERIFY(openModelFile(designer, fixedBatch));
+    QVERIFY(fileNotes->isVisible());
+    QCOMPARE(fileNotes->text(),
+             QString("The model shown differs from what fixed-batch.onnx says:\n• input 'x': the "
+                     "file fixes its batch at 1; read with the batch free, any batch runs"));
+    QVERIFY(window.grab().save(TWB_BINARY_DIR "/screenshots/designer-file-notes.png"));
+    designer.document().setAttribute(designer.document().boxes().back(), "out_features", 12);
+    QVERIFY(fileNotes->isVisible());  // an edit keeps the model the file's
+    QVERIFY(!openModelFile(designer, notOnnx));
+    QVERIFY(fileNotes->isVisible());  // a refused file leaves the model shown, and its note
+    QVERIFY(designer.openModelOf(QJsonObject{{"model", QJsonObject{{"template", "lenet5"}}}}));
+    QVERIFY(!fileNotes->isVisible());
+    QVERIFY(openModelFile(designer, fixedBatch));
+    QVERIFY(openModelFile(designer, onnx));
+    QVERIFY(!fileNotes->isVisible());
 
     // The node kind: a daemon serving on a unix socket, added as a node of the plugin's kind
     // in the Nodes dialog and reached through it (GetNodeInfo over the plugin's endpoint).
