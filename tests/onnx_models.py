@@ -17,7 +17,7 @@ torchvision's ViT and Swin, the MultiheadAttention ViT, attention sequence first
 `x.view(x.size(0), -1)` exported with the batch fixed at 1 and at 2 (NAME-batchB), their
 inputs of 4 samples; nn.TransformerEncoder sequence first, its norm after and before, at opsets
 13 and 17, and a per-token gate sequence first; a text classifier with its sequence length
-free (text-free-length); pooling in ceil mode at opset 9 and torchvision's ShuffleNetV2 at opset 8
+free (text-free-length), and two inputs with sizes left free (two-free-inputs); pooling in ceil mode at opset 9 and torchvision's ShuffleNetV2 at opset 8
 (batch fixed at 1); and for the error cases: unsupported.onnx
 (an ELU), no_output.onnx (a graph output no node produces) and sequence-first-output.onnx (an
 output whose batch is on axis 1), sequence-first-sum.onnx (such a value plus a batch-first one),
@@ -341,6 +341,11 @@ class FlattenedBySize(torch.nn.Module):
         return self.linear(self.conv(x).view(x.size(0), -1))
 
 
+class TwoInputs(torch.nn.Module):
+    def forward(self, tokens, picture):
+        return tokens.relu(), picture.relu()
+
+
 def main(out):
     torch.manual_seed(0)
     nn = torch.nn
@@ -490,6 +495,13 @@ def main(out):
                       dynamic_axes={"image": {0: "batch", 1: "sequence"}, "logits": {0: "batch"}})
     with torch.no_grad():
         write_safetensors(os.path.join(out, "text-free-length.io"), {"image": ids.float(), "logits": text(ids)})
+
+    # Two inputs leaving sizes free: a sequence, and an image's height and width.
+    torch.onnx.export(TwoInputs(), (ids[:2, :7].float(), torch.randn(2, 3, 5, 5)),
+                      os.path.join(out, "two-free-inputs.onnx"), opset_version=17,
+                      input_names=["tokens", "picture"], output_names=["a", "b"],
+                      dynamic_axes={"tokens": {0: "batch", 1: "sequence"},
+                                    "picture": {0: "batch", 2: "height", 3: "width"}})
 
     # lenet5 with its weights in a file beside the model (ONNX external data); and a copy whose
     # location climbs out of the model's folder.

@@ -14,6 +14,7 @@
 #include "io/onnx_export.h"
 #include "io/onnx_import.h"
 #include "io/safetensors.h"
+#include "train/job_config.h"
 #include "test_support.h"
 
 using namespace twb;
@@ -150,6 +151,22 @@ class TestOnnxImport : public QObject {
                           "input's dimensions after the batch (twb-engine import --input-shape "
                           "image=D1xD2...)") != std::string::npos,
              missing.c_str());
+    // Every input that needs sizes is named at once, for a caller that asks for them.
+    try {
+      importOnnx(file("two-free-inputs.onnx"), {{"tokens", {7}}});
+      QFAIL("the picture's sizes are free");
+    } catch (const FreeInputSizes& e) {
+      QCOMPARE(e.inputs().size(), size_t{1});
+      QCOMPARE(e.inputs()[0].name, std::string("picture"));
+      QCOMPARE(toString(e.inputs()[0].dims), std::string("[3, 0, 0]"));
+      QVERIFY(e.inputs()[0].symbols == std::vector<std::string>({"", "height", "width"}));
+    }
+    const std::string both = test::errorOf([&] { importOnnx(file("two-free-inputs.onnx")); });
+    QVERIFY2(both.find("input 'tokens': dimension 1 ('sequence') has no fixed size; input "
+                       "'picture': dimension 2 ('height') has no fixed size; give the inputs' "
+                       "dimensions after the batch (twb-engine import --input-shape "
+                       "tokens=D1xD2... --input-shape picture=D1xD2...)") != std::string::npos,
+             both.c_str());
     const std::string rank = test::errorOf([&] { importOnnx(path, {{"image", {12, 2}}}); });
     QVERIFY2(rank.find("input 'image' has 1 dimension(s) after the batch; the shape given for "
                        "it, [12, 2], has 2") != std::string::npos,
@@ -186,6 +203,56 @@ class TestOnnxImport : public QObject {
         test::runEngine({"import", QString::fromStdString(path), "--out",
                          QString::fromStdString(file("text.twbm")), "--input-shape", "image=12"});
     QVERIFY2(good.finished && good.exitCode == 0, qPrintable(good.output));
+  }
+
+  // A job gives them in its model's "input_shape"; wrong or missing ones are named there.
+  void aJobGivesTheSizesAFileLeavesFree_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<QString>("said");  // empty: the job reads
+    QTest::newRow("given") << R"({"file": "text-free-length.onnx", "input_shape": {"image": [12]}})"
+                           << "";
+    QTest::newRow("both given")
+        << R"({"file": "two-free-inputs.onnx",
+               "input_shape": {"tokens": [9], "picture": [3, 6, 5]}})"
+        << "";
+    QTest::newRow("missing")
+        << R"({"file": "two-free-inputs.onnx", "input_shape": {"tokens": [9]}})"
+        << "model.file: " + m_dir.filePath("two-free-inputs.onnx") +
+               ": input 'picture': dimension 2 ('height') has no fixed size; give the sizes after "
+               "the batch in the model's \"input_shape\": {\"picture\": [3, height, width]}, "
+               "with a size in place of each name";
+    QTest::newRow("zero") << R"({"file": "text-free-length.onnx", "input_shape": {"image": [0]}})"
+                          << "model.input_shape.image: must be a list of sizes of at least 1";
+    QTest::newRow("not an object")
+        << R"({"file": "text-free-length.onnx", "input_shape": [12]})"
+        << "model.input_shape: must be an object of input names and their sizes after the batch";
+    QTest::newRow("unknown input")
+        << R"({"file": "text-free-length.onnx", "input_shape": {"ids": [12]}})"
+        << "a shape is given for input 'ids', which the graph lacks";
+    QTest::newRow("a .twbm") << R"({"file": "mlp.twbm", "input_shape": {"image": [1, 28, 28]}})"
+                             << "mlp.twbm: input shapes are given for it, and only an ONNX file "
+                                "leaves sizes free";
+    QTest::newRow("no file") << R"({"template": "mlp", "input_shape": {"image": [12]}})"
+                             << "model.input_shape: gives the sizes a model file leaves free";
+  }
+
+  void aJobGivesTheSizesAFileLeavesFree() {
+    QFETCH(QString, model);
+    QFETCH(QString, said);
+    const std::string job = file("sizes-job.json");
+    const ModelFile mlp = importOnnx(file("mlp.onnx"));
+    saveModel(file("mlp.twbm"), mlp.spec, mlp.params);
+    std::ofstream(job) << R"({"model": )" << model.toStdString() << "}";
+    if (said.isEmpty()) {
+      const JobConfig config = JobConfig::load(job);
+      const nlohmann::json given = nlohmann::json::parse(model.toStdString())["input_shape"];
+      QCOMPARE(config.model.inputs.size(), given.size());
+      for (const InputSpec& input : config.model.inputs)
+        QCOMPARE(toString(input.shape), toString(given[input.name].get<Shape>()));
+      return;
+    }
+    const std::string error = test::errorOf([&] { JobConfig::load(job); });
+    QVERIFY2(error.find(said.toStdString()) != std::string::npos, error.c_str());
   }
 
   // twb-engine predict on the ONNX file itself and PyTorch's inputs as .npy (NumPy's own files)

@@ -22,9 +22,13 @@ std::string ownerOf(const std::string& parameter) {
 
 }  // namespace
 
-ModelFile loadModelOrOnnx(const std::string& path) {
+ModelFile loadModelOrOnnx(const std::string& path,
+                          const std::map<std::string, Shape>& inputShapes) {
   const bool onnx = path.size() >= 5 && path.compare(path.size() - 5, 5, ".onnx") == 0;
-  return onnx ? importOnnx(path) : loadModel(path);
+  if (onnx) return importOnnx(path, inputShapes);
+  if (!inputShapes.empty())
+    throw Error(path + ": input shapes are given for it, and only an ONNX file leaves sizes free");
+  return loadModel(path);
 }
 
 EditedModel carryWeights(const ModelFile& source, const ModelSpec& edited, uint64_t seed) {

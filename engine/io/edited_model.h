@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -8,8 +9,10 @@
 namespace twb {
 
 // A model file of either form the engine reads: ONNX (io/onnx_import.h) by its .onnx suffix,
-// else a .twbm (io/model_file.h).
-ModelFile loadModelOrOnnx(const std::string& path);
+// with `inputShapes` for the sizes it leaves free, else a .twbm (io/model_file.h), whose sizes
+// are all fixed: shapes given for one are an error.
+ModelFile loadModelOrOnnx(const std::string& path,
+                          const std::map<std::string, Shape>& inputShapes = {});
 
 // A model spec edited from a model file (the designer's Save of an opened .twbm or ONNX file):
 // the file's weights carried over to every parameter whose layer the edit left as it was (the

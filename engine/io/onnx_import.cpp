@@ -206,13 +206,15 @@ ModelFile Importer::run() {
                      [&](const auto& input) { return input.name() == given.first; }))
       throw Error(m_path + ": a shape is given for input '" + given.first +
                   "', which the graph lacks");
+  std::vector<FreeInput> free;  // every input that needs sizes, named in one error
   for (const auto& input : g.input()) {
     if (m_constants.count(input.name())) continue;
     const auto& dims = input.type().tensor_type().shape().dim();
     if (!dims.empty() && dims[0].dim_value() > 0)
       m_fixedBatch = {input.name(), dims[0].dim_value()};
-    m_spec.inputs.push_back({input.name(), inputShape(input.name(), dims), DType::f32});
+    m_spec.inputs.push_back({input.name(), inputShape(input.name(), dims, free), DType::f32});
   }
+  if (!free.empty()) throw FreeInputSizes(m_path, std::move(free));
   for (const auto& node : g.node())
     for (const auto& input : node.input()) ++m_readers[input];
   for (const auto& output : g.output()) ++m_readers[output.name()];
@@ -348,16 +350,17 @@ void Importer::checkQuantPlan(const Graph& graph, const QuantPlan& plan) const {
 // sequence) the shape given for the input (import --input-shape).
 Shape Importer::inputShape(
     const std::string& name,
-    const google::protobuf::RepeatedPtrField<onnx::TensorShapeProto::Dimension>& dims) const {
+    const google::protobuf::RepeatedPtrField<onnx::TensorShapeProto::Dimension>& dims,
+    std::vector<FreeInput>& free) const {
   const auto given = m_inputShapes.find(name);
   const std::string where = m_path + ": input '" + name + "'";
   if (given != m_inputShapes.end() && given->second.size() + 1 != static_cast<size_t>(dims.size()))
     throw Error(where + " has " + std::to_string(std::max(dims.size() - 1, 0)) +
                 " dimension(s) after the batch; the shape given for it, " +
                 toString(given->second) + ", has " + std::to_string(given->second.size()));
-  Shape shape;
+  FreeInput sizes{name, {}, {}};
   for (int i = 1; i < dims.size(); ++i) {
-    int64_t size = dims[i].dim_value();
+    int64_t size = std::max<int64_t>(dims[i].dim_value(), 0);
     if (given != m_inputShapes.end()) {
       const int64_t wanted = given->second[static_cast<size_t>(i - 1)];
       if (size > 0 && size != wanted)
@@ -365,17 +368,12 @@ Shape Importer::inputShape(
                     std::to_string(size) + ", not " + std::to_string(wanted));
       size = wanted;
     }
-    if (size <= 0) {
-      const std::string symbol =
-          dims[i].dim_param().empty() ? "" : " ('" + dims[i].dim_param() + "')";
-      throw Error(where + ": dimension " + std::to_string(i) + symbol +
-                  " has no fixed size; give the input's dimensions after the batch (twb-engine "
-                  "import --input-shape " +
-                  name + "=D1xD2...)");
-    }
-    shape.push_back(size);
+    sizes.dims.push_back(size);
+    sizes.symbols.push_back(dims[i].dim_param());
   }
-  return shape;
+  if (std::count(sizes.dims.begin(), sizes.dims.end(), 0) == 0) return sizes.dims;
+  free.push_back(std::move(sizes));
+  return {};
 }
 
 // The shape of a value translated so far, batch first.
@@ -692,6 +690,37 @@ void Importer::renameTo(NodeSpec& node, const std::string& name) {
 }  // namespace twb::onnx_import
 
 namespace twb {
+
+namespace {
+
+// "input 'ids': dimension 1 ('sequence') has no fixed size": the first free size of each input.
+std::string freeSizesProblem(const std::string& path, const std::vector<FreeInput>& inputs) {
+  std::string problem = path;
+  for (const FreeInput& input : inputs) {
+    const size_t i = static_cast<size_t>(
+        std::find(input.dims.begin(), input.dims.end(), 0) - input.dims.begin());
+    const std::string symbol = input.symbols[i].empty() ? "" : " ('" + input.symbols[i] + "')";
+    problem += (&input == &inputs.front() ? ": input '" : "; input '") + input.name +
+               "': dimension " + std::to_string(i + 1) + symbol + " has no fixed size";
+  }
+  return problem;
+}
+
+std::string givenAtImport(const std::vector<FreeInput>& inputs) {
+  std::string options;
+  for (const FreeInput& input : inputs)
+    options += (options.empty() ? "" : " ") + std::string("--input-shape ") + input.name +
+               "=D1xD2...";
+  return std::string("; give the input") + (inputs.size() > 1 ? "s'" : "'s") +
+         " dimensions after the batch (twb-engine import " + options + ")";
+}
+
+}  // namespace
+
+FreeInputSizes::FreeInputSizes(const std::string& path, std::vector<FreeInput> inputs)
+    : Error(freeSizesProblem(path, inputs) + givenAtImport(inputs)),
+      m_inputs(std::move(inputs)),
+      m_problem(freeSizesProblem(path, m_inputs)) {}
 
 ModelFile importOnnx(const std::string& path, const std::map<std::string, Shape>& inputShapes) {
   return onnx_import::Importer(path, inputShapes).run();

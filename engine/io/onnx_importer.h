@@ -20,6 +20,7 @@
 #include "graph/graph.h"
 #include "io/model_file.h"
 #include "io/onnx_batch_layout.h"
+#include "io/onnx_import.h"
 #include "io/onnx_imported_node.h"
 #include "io/onnx_qdq.h"
 #include "io/onnx_shape_arithmetic.h"
@@ -58,9 +59,11 @@ class Importer {
   std::string computed(const ImportedNode& n, const std::string& name);
   std::optional<QuantPlan> quantPlan() const;
   void checkQuantPlan(const Graph& graph, const QuantPlan& plan) const;
+  // Empty, with the input added to `free`, where the file leaves a size free and none is given.
   Shape inputShape(
       const std::string& name,
-      const google::protobuf::RepeatedPtrField<onnx::TensorShapeProto::Dimension>& dims) const;
+      const google::protobuf::RepeatedPtrField<onnx::TensorShapeProto::Dimension>& dims,
+      std::vector<FreeInput>& free) const;
   Shape shapeOf(const std::string& onnxName) const;
   std::vector<SymbolicDim> onnxShapeOf(const std::string& onnxName) const;
   void translate(const ImportedNode& n);
