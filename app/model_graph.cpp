@@ -11,6 +11,7 @@
 #include "graph/graph.h"
 #include "graph/templates.h"
 #include "io/edited_model.h"
+#include "io/input_shapes.h"
 #include "ops/op_catalog.h"
 
 namespace twb::app {
@@ -100,7 +101,11 @@ QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error, const QString
   }
   if (const QString file = localModelFileOfJob(job, jobFolder); !file.isEmpty()) {
     try {
-      return toQt(loadModelOrOnnx(file.toStdString()).spec.toJson());
+      const auto inputShapes = inputShapesOfModel(toNlohmann(model));
+      return toQt(loadModelOrOnnx(file.toStdString(), inputShapes).spec.toJson());
+    } catch (const FreeInputSizes& e) {
+      *error = QString::fromStdString(missingInputShapes(e).what());
+      return {};
     } catch (const std::exception& e) {
       *error = QString::fromStdString(e.what());
       return {};

@@ -10,6 +10,7 @@
 
 #include <QJsonObject>
 #include <QList>
+#include <QMap>
 #include <QString>
 #include <QStringList>
 #include <QtPlugin>
@@ -21,26 +22,51 @@
 
 namespace twb::plugins {
 
+// Sizes given for the dimensions after the batch that a model file leaves free (a text model's
+// sequence length), by input name.
+using InputShapes = QMap<QString, QList<qint64>>;
+
+// An input whose sizes the file leaves free: its dimensions after the batch, 0 where free, and
+// the file's names for them ("sequence"; empty where it names none).
+struct FreeInput {
+  QString name;
+  QList<qint64> dims;
+  QStringList symbols;
+};
+
+// What ModelFormat::read made of a file.
+struct ModelRead {
+  QJsonObject spec;   // empty: not read, `error` says why
+  QString error;      // what is wrong and where
+  QStringList notes;  // what the reading changed of what the file says (a batch it fixes, read
+                      // as free): shown to the user with the model
+  // Not read for want of these sizes: the designer asks the user and reads again with them.
+  QList<FreeInput> freeInputs;
+};
+
 // A model file format the designer opens: a file read as a model spec (docs/model-file.md).
 class ModelFormat {
  public:
   virtual ~ModelFormat() = default;
   virtual QString name() const = 0;          // as the Open dialog lists it
   virtual QStringList suffixes() const = 0;  // without the dot
-  // The model in `path`; an empty object with `error` saying what is wrong and where. `notes`
-  // gets what the reading changed of what the file says (a batch the file fixes, read as free),
-  // shown to the user with the model. Called on a worker thread (a large model takes seconds to
-  // read): it touches no widget.
-  virtual QJsonObject read(const QString& path, QStringList* notes, QString* error) const = 0;
+  // The model in `path`, with `inputShapes` for the sizes the file leaves free. Called on a
+  // worker thread (a large model takes seconds to read): it touches no widget.
+  virtual ModelRead read(const QString& path, const InputShapes& inputShapes) const = 0;
   // Whether write() is offered: the designer's Save lists the formats that write.
   virtual bool writes() const { return false; }
   // Writes the model `spec` to `path`, with the weights of `source` (the file the model was
-  // opened from, in any format the workbench reads; empty: none) for every layer the edits left
-  // as it was, the others initialised afresh; `note` says which. False with `error` saying why.
-  // Called on a worker thread, as read() is.
-  virtual bool write(const QJsonObject& spec, const QString& source, const QString& path,
-                     QString* note, QString* error) const {
-    Q_UNUSED(spec) Q_UNUSED(source) Q_UNUSED(path) Q_UNUSED(note)
+  // opened from, in any format the workbench reads, with the sizes it was read with; empty:
+  // none) for every layer the edits left as it was, the others initialised afresh; `note` says
+  // which. False with `error` saying why. Called on a worker thread, as read() is.
+  virtual bool write(const QJsonObject& spec, const QString& source,
+                     const InputShapes& sourceShapes, const QString& path, QString* note,
+                     QString* error) const {
+    Q_UNUSED(spec)
+    Q_UNUSED(source)
+    Q_UNUSED(sourceShapes)
+    Q_UNUSED(path)
+    Q_UNUSED(note)
     *error = QStringLiteral("%1 files are read only").arg(name());
     return false;
   }

@@ -235,6 +235,39 @@ class ModelGraphTest : public QObject {
     laidOut(g);
   }
 
+  // A job's ONNX model file that leaves its sequence length free is drawn with the sizes the
+  // job's "input_shape" gives; without them, or with bad ones, the job's field is named.
+  void aJobsModelFileIsDrawnWithItsInputShape() {
+    QProcess python;
+    python.setProcessChannelMode(QProcess::MergedChannels);
+    const QString path = m_dir.filePath("text.onnx");
+    python.start("/usr/bin/python3",
+                 {"-c", QString("import sys, torch; sys.path.insert(0, '%1/tests'); "
+                                "import onnx_models as m; torch.onnx.export(m.TextClassifier(), "
+                                "torch.randint(0, 50, (2, 7)), '%2', opset_version=17, "
+                                "input_names=['ids'], dynamic_axes={'ids': {0: 'batch', 1: "
+                                "'sequence'}})")
+                            .arg(TWB_SOURCE_DIR, path)});
+    QVERIFY(python.waitForFinished(300000));
+    QVERIFY2(python.exitCode() == 0, python.readAll().constData());
+    const auto jobOf = [&](const QJsonValue& inputShape) {
+      QJsonObject model{{"file", path}};
+      if (!inputShape.isUndefined()) model["input_shape"] = inputShape;
+      return QJsonObject{{"model", model}};
+    };
+    const app::ModelGraph sized = app::modelGraphOfJob(jobOf(QJsonObject{{"ids", QJsonArray{12}}}));
+    QVERIFY2(sized.error.isEmpty(), qPrintable(sized.error));
+    QCOMPARE(sized.nodes.front().shape, QVector<qint64>({12}));
+    const app::ModelGraph unsized = app::modelGraphOfJob(jobOf(QJsonValue::Undefined));
+    QCOMPARE(unsized.error, "model.file: " + path +
+                                ": input 'ids': dimension 1 ('sequence') has no fixed size; give "
+                                "the sizes after the batch in the model's \"input_shape\": "
+                                "{\"ids\": [sequence]}, with a size in place of each name");
+    const app::ModelGraph zero = app::modelGraphOfJob(jobOf(QJsonObject{{"ids", QJsonArray{0}}}));
+    QVERIFY2(zero.error.startsWith("model.input_shape.ids: must be a list of sizes of at least 1"),
+             qPrintable(zero.error));
+  }
+
   void aBlockIsRepeatedAsOneEdit() {
     // image -> flatten -> fc -> relu -> logits; the block [fc, relu] three times in a row.
     app::ModelDocument document;

@@ -982,6 +982,33 @@ Trust this host and remember its key?</source>
     </message>
 </context>
 <context>
+    <name>twb::ui::InputSizesDialog</name>
+    <message>
+        <source>Sizes of %1</source>
+        <translation>%1 的尺寸</translation>
+    </message>
+    <message>
+        <source>%1 leaves these sizes of its inputs free. Give them to open the model; the batch stays free.</source>
+        <translation>%1 未固定其输入的这些尺寸。请给出它们以打开模型；批大小仍不固定。</translation>
+    </message>
+    <message>
+        <source>dimension %1</source>
+        <translation>第 %1 维</translation>
+    </message>
+    <message>
+        <source>Dimension %1 of input &apos;%2&apos;, a size from 1 to %3</source>
+        <translation>输入“%2”的第 %1 维，尺寸为 1 到 %3</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>The batch, left free</source>
+        <translation>批大小，不固定</translation>
+    </message>
+</context>
+<context>
     <name>twb::ui::JobForm</name>
     <message>
         <source>no limit</source>
@@ -2024,6 +2051,14 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>The model shown differs from what %1 says:</source>
         <translation>所显示的模型与 %1 中所写的不同：</translation>
+    </message>
+    <message>
+        <source>Opening %1: its free sizes are asked for…</source>
+        <translation>正在打开 %1：正在询问其未固定的尺寸…</translation>
+    </message>
+    <message>
+        <source>%1; not opened: its sizes were not given.</source>
+        <translation>%1；未打开：未给出其尺寸。</translation>
     </message>
 </context>
 <context>

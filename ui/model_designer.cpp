@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QInputDialog>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
@@ -22,6 +23,7 @@
 #include <algorithm>
 
 #include "ui/designer_canvas.h"
+#include "ui/input_sizes_dialog.h"
 #include "ui/node_properties.h"
 
 namespace twb::ui {
@@ -40,6 +42,19 @@ class OpPalette : public QListWidget {
     return data;
   }
 };
+
+// The sizes a job's model gives for those its model file leaves free ("input_shape"), as written:
+// the reader judges them.
+plugins::InputShapes inputShapesOfJob(const QJsonObject& job) {
+  plugins::InputShapes shapes;
+  const QJsonObject given = job.value("model").toObject().value("input_shape").toObject();
+  for (auto it = given.begin(); it != given.end(); ++it) {
+    QList<qint64> dims;
+    for (const QJsonValue& size : it.value().toArray()) dims << size.toInteger();
+    shapes.insert(it.key(), dims);
+  }
+  return shapes;
+}
 
 constexpr double kBelow = 40;       // how far under the selected box a new node goes
 constexpr QSizeF kNewBox(130, 60);  // room a new box is given
@@ -259,14 +274,14 @@ bool ModelDesigner::openModelOf(const QJsonObject& job, const QString& jobFolder
   // A model file of this machine opens as Open… opens it: read off the GUI thread, and its
   // weights kept by Save for the layers left as they were.
   if (const QString file = app::localModelFileOfJob(job, jobFolder); !file.isEmpty())
-    return openFile(file);
+    return openFile(file, inputShapesOfJob(job));
   QString error;
   const QJsonObject spec = app::modelSpecOfJob(job, &error, jobFolder);
   return openSpec(spec, error);
 }
 
-bool ModelDesigner::openSpec(const QJsonObject& spec, const QString& error, const QString& source,
-                             const QStringList& notes) {
+bool ModelDesigner::openSpec(const QJsonObject& spec, const QString& error,
+                             const SourceFile& source) {
   if (!error.isEmpty()) {
     m_status->setStyleSheet("color: #d93025");
     m_status->setText(error);
@@ -276,9 +291,9 @@ bool ModelDesigner::openSpec(const QJsonObject& spec, const QString& error, cons
   // Said over the model for as long as it is the file's: the model differs from what the file
   // says, and the user should not have to find that out from a run.
   m_fileNotes->setText(
-      tr("The model shown differs from what %1 says:").arg(QFileInfo(source).fileName()) + "\n• " +
-      notes.join("\n• "));
-  m_fileNotes->setVisible(!notes.isEmpty());
+      tr("The model shown differs from what %1 says:").arg(QFileInfo(source.path).fileName()) +
+      "\n• " + source.notes.join("\n• "));
+  m_fileNotes->setVisible(!source.notes.isEmpty());
   m_document.reset(spec);
   m_canvas->fit();
   return true;
@@ -319,7 +334,7 @@ void ModelDesigner::chooseFile() {
   if (!path.isEmpty()) openFile(path);
 }
 
-bool ModelDesigner::openFile(const QString& path) {
+bool ModelDesigner::openFile(const QString& path, const plugins::InputShapes& inputShapes) {
   abandonReading();
   const QString suffix = QFileInfo(path).suffix().toLower();
   QString error;
@@ -346,32 +361,57 @@ bool ModelDesigner::openFile(const QString& path) {
                      [&](const plugins::ModelFormat* f) { return f->suffixes().contains(suffix); });
     if (format == m_formats.end())
       return openSpec({}, tr("%1: no plugin reads .%2 files (Help > Plugins)").arg(path, suffix));
-    readModelFile(path, **format);
+    readModelFile(path, **format, inputShapes);
     return true;
   }
   return openSpec(spec, error);
 }
 
-void ModelDesigner::readModelFile(const QString& path, const plugins::ModelFormat& format) {
+void ModelDesigner::readModelFile(const QString& path, const plugins::ModelFormat& format,
+                                  const plugins::InputShapes& inputShapes) {
   const quint64 ticket = ++m_readTicket;
   showReading(path);
-  m_workers.start([this, path, &format, ticket] {
-    QString error;
-    QStringList notes;
-    const QJsonObject spec = format.read(path, &notes, &error);
-    QMetaObject::invokeMethod(this, [this, path, spec, error, notes, ticket] {
+  m_workers.start([this, path, &format, inputShapes, ticket] {
+    const plugins::ModelRead read = format.read(path, inputShapes);
+    QMetaObject::invokeMethod(this, [this, path, &format, inputShapes, read, ticket] {
       if (ticket != m_readTicket) return;  // cancelled, or another file opened since
+      if (!read.freeInputs.isEmpty()) return askInputSizes(path, format, read, inputShapes);
       showReading({});
       // A model file: its weights are kept where they fit when the model is saved.
-      emit fileOpened(path, openSpec(spec, error, path, notes));
+      emit fileOpened(path, openSpec(read.spec, read.error, {path, inputShapes, read.notes}));
     });
   });
+}
+
+void ModelDesigner::askInputSizes(const QString& path, const plugins::ModelFormat& format,
+                                  const plugins::ModelRead& read,
+                                  const plugins::InputShapes& given) {
+  auto* dialog = new InputSizesDialog(QFileInfo(path).fileName(), read.freeInputs, this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  m_askingSizes = dialog;
+  m_status->setText(tr("Opening %1: its free sizes are asked for…").arg(path));
+  const quint64 ticket = m_readTicket;
+  connect(dialog, &QDialog::accepted, this, [this, dialog, path, &format, given, ticket] {
+    if (ticket != m_readTicket) return;
+    plugins::InputShapes shapes = given;
+    shapes.insert(dialog->shapes());
+    readModelFile(path, format, shapes);
+  });
+  connect(dialog, &QDialog::rejected, this, [this, path, error = read.error, ticket] {
+    if (ticket != m_readTicket) return;
+    showReading({});
+    m_status->setStyleSheet("color: #d93025");
+    m_status->setText(tr("%1; not opened: its sizes were not given.").arg(error));
+    emit fileOpened(path, false);
+  });
+  dialog->open();
 }
 
 void ModelDesigner::abandonReading() {
   if (m_readingPath.isEmpty()) return;
   const QString path = m_readingPath;
-  ++m_readTicket;
+  ++m_readTicket;  // drops the read in flight, or the answer of the sizes asked for
+  if (m_askingSizes) m_askingSizes->close();
   showReading({});
   emit fileOpened(path, false);
 }
@@ -424,7 +464,7 @@ bool ModelDesigner::saveFile(const QString& path) {
   m_status->setText(tr("Saving %1…").arg(path));
   m_workers.start([this, path, format = *format, spec = m_document.spec(), source = m_source] {
     QString note, error;
-    format->write(spec, source, path, &note, &error);
+    format->write(spec, source.path, source.inputShapes, path, &note, &error);
     QMetaObject::invokeMethod(this, [this, path, note, error] {
       --m_saves;
       showBusy();

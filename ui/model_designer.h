@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QJsonObject>
+#include <QPointer>
 #include <QThreadPool>
 #include <QWidget>
 
@@ -8,6 +9,7 @@
 #include "plugins/plugin_interfaces.h"
 
 class QComboBox;
+class QDialog;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -45,9 +47,10 @@ class ModelDesigner : public QWidget {
   bool openModelOf(const QJsonObject& job, const QString& jobFolder = {});
   // Opens a model spec or job file (JSON); false with the reason in the status line. A file of
   // one of the plugins' model formats is read off the GUI thread (a large ONNX model takes
-  // seconds), with a busy bar and Cancel; the model shown stays until fileOpened() says the new
-  // one is. False when no plugin reads the file.
-  bool openFile(const QString& path);
+  // seconds), with a busy bar and Cancel, and `inputShapes` for the sizes it leaves free (those
+  // not given are asked for, InputSizesDialog); the model shown stays until fileOpened() says
+  // the new one is. False when no plugin reads the file.
+  bool openFile(const QString& path, const plugins::InputShapes& inputShapes = {});
   void setModelFormats(const QList<const plugins::ModelFormat*>& formats) { m_formats = formats; }
   // Saves the model as a spec (.json) or in a plugin's format that writes (by the suffix): a
   // model opened from a model file keeps that file's weights where its layers did not change.
@@ -74,11 +77,21 @@ class ModelDesigner : public QWidget {
 
  private:
   void showState();
-  // Shows `spec` as a new model (read from the model file `source`, when it was, with the
-  // reader's `notes` over it), or `error` (not empty) in the status line, keeping the model.
-  bool openSpec(const QJsonObject& spec, const QString& error, const QString& source = {},
-                const QStringList& notes = {});
-  void readModelFile(const QString& path, const plugins::ModelFormat& format);
+  // The model file a model was read from: its path (empty: none), the sizes given for what it
+  // leaves free, and what the reading changed of what it says.
+  struct SourceFile {
+    QString path;
+    plugins::InputShapes inputShapes;
+    QStringList notes;
+  };
+  // Shows `spec` as a new model (read from `source`, when it was, with its notes over it), or
+  // `error` (not empty) in the status line, keeping the model.
+  bool openSpec(const QJsonObject& spec, const QString& error, const SourceFile& source = {});
+  void readModelFile(const QString& path, const plugins::ModelFormat& format,
+                     const plugins::InputShapes& inputShapes);
+  // Asks for the sizes `read` lacks; read again with them, or refused when the user cancels.
+  void askInputSizes(const QString& path, const plugins::ModelFormat& format,
+                     const plugins::ModelRead& read, const plugins::InputShapes& given);
   void showReading(const QString& path);  // empty: none
   void showBusy();                        // the busy bar while a read or a save is in flight
   void showSaved(const QString& path, const QString& note, const QString& error);
@@ -91,7 +104,7 @@ class ModelDesigner : public QWidget {
   app::ModelDocument m_document;
   QJsonArray m_catalog;
   QList<const plugins::ModelFormat*> m_formats;
-  QString m_source;  // the model file the model was opened from; empty: none
+  SourceFile m_source;  // the model file the model was opened from
   void fillPalette();
 
   QLineEdit* m_filter;
@@ -108,6 +121,7 @@ class ModelDesigner : public QWidget {
   QString m_readingPath;     // the model file being read; empty: none
   int m_saves = 0;           // saves in flight
   quint64 m_readTicket = 0;  // the read whose model is wanted: a later ticket drops an earlier's
+  QPointer<QDialog> m_askingSizes;  // the sizes of the file being read, while asked for
   // Reads and saves, one at a time in the order they began; last: one in flight ends before
   // the designer is taken apart.
   QThreadPool m_workers;

@@ -12,8 +12,9 @@
 #include "graph/graph.h"
 #include "graph/templates.h"
 #include "io/edited_model.h"
-#include "io/onnx_import.h"
+#include "io/input_shapes.h"
 #include "io/model_file.h"
+#include "io/onnx_import.h"
 #include "ops/op_registry.h"
 
 namespace twb {
@@ -123,39 +124,6 @@ ParallelConfig readParallel(JsonObject p) {
   return c;
 }
 
-// {"ids": [sequence], "image": [3, height, width]}: the sizes the file fixes, and the names of
-// those it leaves free ("D2" where it names none).
-std::string inputShapeExample(const std::vector<FreeInput>& inputs) {
-  std::string example;
-  for (const FreeInput& input : inputs) {
-    example += (example.empty() ? "{\"" : ", \"") + input.name + "\": [";
-    for (size_t i = 0; i < input.dims.size(); ++i)
-      example += (i ? ", " : "") + (input.dims[i] > 0     ? std::to_string(input.dims[i])
-                                    : input.symbols[i].empty() ? "D" + std::to_string(i + 1)
-                                                               : input.symbols[i]);
-    example += "]";
-  }
-  return example + "}";
-}
-
-// "input_shape": {"ids": [128]}: the sizes after the batch an ONNX model file leaves free.
-std::map<std::string, Shape> readInputShapes(JsonObject& m) {
-  std::map<std::string, Shape> shapes;
-  if (!m.has("input_shape")) return shapes;
-  const nlohmann::json& given = m.raw("input_shape");
-  if (!given.is_object() || given.empty())
-    throw m.error("input_shape", "must be an object of input names and their sizes after the "
-                                 "batch, as {\"ids\": [128]}");
-  JsonObject inputs(given, m.pathOf("input_shape"));
-  for (const auto& item : given.items()) {
-    Shape shape = inputs.integers(item.key());
-    if (shape.empty() || std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d < 1; }))
-      throw inputs.badValue(item.key(), "must be a list of sizes of at least 1");
-    shapes[item.key()] = std::move(shape);
-  }
-  return shapes;
-}
-
 void readModel(JsonObject m, JobConfig& job, const std::string& baseDir) {
   const int sources = m.has("template") + m.has("file") + m.has("spec");
   if (sources == 0) m.rejectMisspelt();  // "templat" is named as such
@@ -176,9 +144,7 @@ void readModel(JsonObject m, JobConfig& job, const std::string& baseDir) {
           std::make_shared<const ModelFile>(loadModelOrOnnx(job.modelFile, inputShapes));
       job.model = job.modelFileRead->spec;
     } catch (const FreeInputSizes& e) {
-      throw Error("model.file: " + e.problem() + "; give the sizes after the batch in the " +
-                  "model's \"input_shape\": " + inputShapeExample(e.inputs()) +
-                  ", with a size in place of each name");
+      throw missingInputShapes(e);
     } catch (const Error& e) {
       throw e.within("model.file");
     }

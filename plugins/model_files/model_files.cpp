@@ -30,10 +30,29 @@ QString namesOf(const std::vector<std::string>& names) {
   return shown.join(", ");
 }
 
+std::map<std::string, twb::Shape> toEngine(const twb::plugins::InputShapes& shapes) {
+  std::map<std::string, twb::Shape> engine;
+  for (auto it = shapes.begin(); it != shapes.end(); ++it)
+    engine[it.key().toStdString()] = twb::Shape(it.value().begin(), it.value().end());
+  return engine;
+}
+
+QList<twb::plugins::FreeInput> toPlugin(const std::vector<twb::FreeInput>& inputs) {
+  QList<twb::plugins::FreeInput> free;
+  for (const twb::FreeInput& input : inputs) {
+    QStringList symbols;
+    for (const std::string& symbol : input.symbols) symbols << QString::fromStdString(symbol);
+    free.append({QString::fromStdString(input.name),
+                 QList<qint64>(input.dims.begin(), input.dims.end()), symbols});
+  }
+  return free;
+}
+
 // A model file format of the engine: how it reads a file and how it writes a model.
 class EngineModelFormat final : public twb::plugins::ModelFormat {
  public:
-  using Reader = std::function<twb::ModelFile(const std::string&)>;
+  using Reader =
+      std::function<twb::ModelFile(const std::string&, const std::map<std::string, twb::Shape>&)>;
   using Writer = std::function<void(const std::string&, const twb::ModelFile&)>;
   EngineModelFormat(QString name, QString suffix, Reader reader, Writer writer)
       : m_name(std::move(name)),
@@ -43,24 +62,31 @@ class EngineModelFormat final : public twb::plugins::ModelFormat {
 
   QString name() const override { return m_name; }
   QStringList suffixes() const override { return {m_suffix}; }
-  QJsonObject read(const QString& path, QStringList* notes, QString* error) const override {
+  twb::plugins::ModelRead read(const QString& path,
+                               const twb::plugins::InputShapes& inputShapes) const override {
+    twb::plugins::ModelRead read;
     try {
-      const twb::ModelFile model = m_read(path.toStdString());
-      for (const std::string& note : model.notes) *notes << QString::fromStdString(note);
-      return toQt(model.spec.toJson());
+      const twb::ModelFile model = m_read(path.toStdString(), toEngine(inputShapes));
+      for (const std::string& note : model.notes) read.notes << QString::fromStdString(note);
+      read.spec = toQt(model.spec.toJson());
+    } catch (const twb::FreeInputSizes& e) {  // asked of the user, not told how to give them
+      read.error = QString::fromStdString(e.problem());
+      read.freeInputs = toPlugin(e.inputs());
     } catch (const std::exception& e) {
-      *error = path + ": " + QString::fromUtf8(e.what());
-      return {};
+      read.error = path + ": " + QString::fromUtf8(e.what());
     }
+    return read;
   }
   bool writes() const override { return true; }
-  bool write(const QJsonObject& spec, const QString& source, const QString& path, QString* note,
+  bool write(const QJsonObject& spec, const QString& source,
+             const twb::plugins::InputShapes& sourceShapes, const QString& path, QString* note,
              QString* error) const override {
     try {
       const twb::ModelSpec edited = twb::ModelSpec::fromJson(
           nlohmann::json::parse(QJsonDocument(spec).toJson().toStdString()));
       const twb::ModelFile original =
-          source.isEmpty() ? twb::ModelFile{} : twb::loadModelOrOnnx(source.toStdString());
+          source.isEmpty() ? twb::ModelFile{}
+                           : twb::loadModelOrOnnx(source.toStdString(), toEngine(sourceShapes));
       const twb::EditedModel model = twb::carryWeights(original, edited);
       m_write(path.toStdString(), model.model);
       *note = source.isEmpty()
@@ -99,12 +125,11 @@ class ModelFilesPlugin : public QObject, public twb::plugins::Plugin {
   }
 
  private:
-  EngineModelFormat m_twbm{"Tensor Workbench model", "twbm", twb::loadModel,
+  EngineModelFormat m_twbm{"Tensor Workbench model", "twbm", twb::loadModelOrOnnx,
                            [](const std::string& path, const twb::ModelFile& m) {
                              twb::saveModel(path, m.spec, m.params, nullptr, m.dataset);
                            }};
-  EngineModelFormat m_onnx{"ONNX", "onnx",
-                           [](const std::string& path) { return twb::importOnnx(path); },
+  EngineModelFormat m_onnx{"ONNX", "onnx", twb::importOnnx,
                            [](const std::string& path, const twb::ModelFile& m) {
                              twb::exportOnnx(path, m.spec, m.params);
                            }};

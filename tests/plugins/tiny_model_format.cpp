@@ -16,8 +16,16 @@ class TinyModelFormat : public twb::plugins::ModelFormat {
  public:
   QString name() const override { return "Tiny text model"; }
   QStringList suffixes() const override { return {"tiny"}; }
-  QJsonObject read(const QString& path, QStringList* notes, QString* error) const override {
-    Q_UNUSED(notes)  // the file is read as it says
+  twb::plugins::ModelRead read(const QString& path,
+                               const twb::plugins::InputShapes& inputShapes) const override {
+    Q_UNUSED(inputShapes)  // every size is in the file
+    twb::plugins::ModelRead read;
+    read.spec = parse(path, &read.error);
+    return read;
+  }
+
+ private:
+  QJsonObject parse(const QString& path, QString* error) const {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
       *error = path + ": " + file.errorString();

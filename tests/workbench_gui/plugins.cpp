@@ -1,5 +1,7 @@
+#include <QPointer>
 #include <QProgressBar>
 
+#include "ui/input_sizes_dialog.h"
 #include "workbench_gui_test.h"
 
 namespace {
@@ -208,6 +210,113 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
     QVERIFY(openModelFile(designer, fixedBatch));
     QVERIFY(openModelFile(designer, onnx));
     QVERIFY(!fileNotes->isVisible());
+    // A file that leaves sizes free (a text model's sequence length, an image's height and
+    // width): the Model tab asks for them, the file's own sizes shown and a field for each free
+    // one named as the file names it, "Open" off until each holds a size; the model opens with
+    // them and Save reads its weights with them. Cancelled, the model shown stays.
+    const QString freeSizes = data.filePath("free-sizes.onnx");
+    writer.start("/usr/bin/python3",
+                 {"-c",
+                  "import sys, numpy as np, onnx\n"
+                  "from onnx import helper as h, TensorProto as T, numpy_helper\n"
+                  "w = numpy_helper.from_array(np.ones((4, 3, 3, 3), np.float32), 'w')\n"
+                  "c = numpy_helper.from_array(np.zeros(4, np.float32), 'c')\n"
+                  "t = h.make_tensor_value_info('tokens', T.FLOAT, ['batch', 'sequence'])\n"
+                  "p = h.make_tensor_value_info('picture', T.FLOAT, ['batch', 3, 'height', None])\n"
+                  "a = h.make_tensor_value_info('a', T.FLOAT, ['batch', 'sequence'])\n"
+                  "b = h.make_tensor_value_info('b', T.FLOAT, ['batch', 4, None, None])\n"
+                  "g = h.make_graph([h.make_node('Relu', ['tokens'], ['a']),\n"
+                  "                  h.make_node('Conv', ['picture', 'w', 'c'], ['b'], "
+                  "kernel_shape=[3, 3])],\n"
+                  "                 'g', [t, p], [a, b], [w, c])\n"
+                  "onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 13)]), sys.argv[1])",
+                  freeSizes});
+    QVERIFY(writer.waitForFinished(60000));
+    QVERIFY2(writer.exitCode() == 0, writer.readAllStandardError().constData());
+    const auto sizesDialog = [&designer] {
+      ui::InputSizesDialog* dialog = nullptr;
+      [&] {
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (dialog = designer.findChild<ui::InputSizesDialog*>()) && dialog->isVisible(),
+            twb::test::timeScaled(30000));
+      }();
+      return dialog;
+    };
+    const auto inputShapeOf = [&designer](const QString& name) {
+      for (const QJsonValue& input : designer.document().spec().value("inputs").toArray())
+        if (input["name"].toString() == name) return input["shape"].toArray();
+      return QJsonArray();
+    };
+    QSignalSpy openedWithSizes(&designer, &ui::ModelDesigner::fileOpened);
+    const QStringList modelBefore = designer.document().boxes();
+    QVERIFY(designer.openFile(freeSizes));
+    ui::InputSizesDialog* sizes = sizesDialog();
+    QVERIFY(sizes);
+    auto* sequence = sizes->findChild<QLineEdit*>("inputSize_tokens_1");
+    auto* height = sizes->findChild<QLineEdit*>("inputSize_picture_2");
+    auto* width = sizes->findChild<QLineEdit*>("inputSize_picture_3");
+    QVERIFY(sequence && height && width);
+    QVERIFY(!sizes->findChild<QLineEdit*>("inputSize_picture_1"));  // the file fixes it at 3
+    QCOMPARE(sequence->placeholderText(), QString("sequence"));
+    QCOMPARE(height->placeholderText(), QString("height"));
+    QCOMPARE(width->placeholderText(), QString("dimension 3"));  // the file names it not
+    auto* openWithSizes = sizes->findChild<QPushButton*>("inputSizesOpen");
+    QVERIFY(!openWithSizes->isEnabled());
+    QTest::keyClicks(sequence, "12");
+    QTest::keyClicks(height, "0");  // not a size
+    QTest::keyClicks(width, "6");
+    QVERIFY(!openWithSizes->isEnabled());
+    height->clear();
+    QTest::keyClicks(height, "8");
+    QVERIFY(openWithSizes->isEnabled());
+    QVERIFY(sizes->grab().save(TWB_BINARY_DIR "/screenshots/designer-input-sizes.png"));
+    QCOMPARE(designer.document().boxes(), modelBefore);  // nothing shown before it is read
+    openWithSizes->click();
+    QVERIFY(openedWithSizes.wait(twb::test::timeScaled(30000)));
+    QCOMPARE(openedWithSizes.last(), QVariantList({freeSizes, true}));
+    QCOMPARE(inputShapeOf("tokens"), QJsonArray({12}));
+    QCOMPARE(inputShapeOf("picture"), QJsonArray({3, 8, 6}));
+    QVERIFY2(designer.document().graph().error.isEmpty(),
+             qPrintable(designer.document().graph().error));
+    QSignalSpy savedWithSizes(&designer, &ui::ModelDesigner::fileSaved);
+    QVERIFY(designer.saveFile(data.filePath("free-sizes.twbm")));
+    QVERIFY(savedWithSizes.wait(twb::test::timeScaled(30000)));
+    QCOMPARE(savedWithSizes.last(), QVariantList({data.filePath("free-sizes.twbm"), true}));
+    QVERIFY2(designer.findChild<QLabel*>("designerStatus")
+                 ->text()
+                 .contains("kept for 2 of 2 parameters; new: none"),
+             qPrintable(designer.findChild<QLabel*>("designerStatus")->text()));
+    const QStringList sized = designer.document().boxes();
+    QVERIFY(designer.openFile(freeSizes));
+    const qsizetype answered = openedWithSizes.size();
+    sizesDialog()->reject();
+    QCOMPARE(openedWithSizes.size(), answered + 1);  // said as the question is put away
+    QCOMPARE(openedWithSizes.last(), QVariantList({freeSizes, false}));
+    QCOMPARE(designer.findChild<QLabel*>("designerStatus")->text(),
+             freeSizes +
+                 ": input 'tokens': dimension 1 ('sequence') has no fixed size; input "
+                 "'picture': dimension 2 ('height') has no fixed size; not opened: its "
+                 "sizes were not given.");
+    QCOMPARE(designer.document().boxes(), sized);
+    // A job's model gives them in "input_shape": what it gives is not asked again.
+    QVERIFY(designer.openModelOf(QJsonObject{
+        {"model", QJsonObject{{"file", freeSizes},
+                              {"input_shape", QJsonObject{{"tokens", QJsonArray{5}}}}}}}));
+    sizes = sizesDialog();
+    QVERIFY(!sizes->findChild<QLineEdit*>("inputSize_tokens_1"));
+    QTest::keyClicks(sizes->findChild<QLineEdit*>("inputSize_picture_2"), "4");
+    QTest::keyClicks(sizes->findChild<QLineEdit*>("inputSize_picture_3"), "5");
+    sizes->findChild<QPushButton*>("inputSizesOpen")->click();
+    QVERIFY(openedWithSizes.wait(twb::test::timeScaled(30000)));
+    QCOMPARE(openedWithSizes.last(), QVariantList({freeSizes, true}));
+    QCOMPARE(inputShapeOf("tokens"), QJsonArray({5}));
+    QCOMPARE(inputShapeOf("picture"), QJsonArray({3, 4, 5}));
+    // Another file opened while the sizes are asked for is the one shown; the question goes.
+    QVERIFY(designer.openFile(freeSizes));
+    QPointer<ui::InputSizesDialog> abandoned = sizesDialog();
+    QVERIFY(openModelFile(designer, onnx));
+    QTRY_VERIFY(!abandoned || !abandoned->isVisible());
+    QCOMPARE(designer.document().boxes(), onnxBoxes);
 
     // The node kind: a daemon serving on a unix socket, added as a node of the plugin's kind
     // in the Nodes dialog and reached through it (GetNodeInfo over the plugin's endpoint).
