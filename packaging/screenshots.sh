@@ -22,7 +22,7 @@ for name in job job-invalid job-advanced-error job-advanced-error-zh monitor mon
             monitor-zh job-data-parallel job-global-batch-error monitor-ranks monitor-communication monitor-network \
             profile-data-parallel job-across-nodes monitor-across-nodes profile-graph \
             profile-graph-int8 designer-lenet5 designer-error designer-error-zh designer-resnet50 \
-            designer-blocks designer-file-notes plugins plugins-zh report-pdf-1; do
+            designer-blocks designer-file-notes designer-input-sizes job-input-sizes plugins plugins-zh report-pdf-1; do
   cp "build/release/screenshots/$name.png" docs/screenshots/
 done
 echo "docs/screenshots/ updated"

@@ -57,18 +57,26 @@ int timeScaled(int ms) {
   return ms * std::max(1, qEnvironmentVariableIntValue("TWB_TEST_TIME_SCALE"));
 }
 
-EngineRun runEngine(const QStringList& args, int timeoutMs) {
-  QProcess engine;
-  engine.setProcessChannelMode(QProcess::MergedChannels);
-  engine.start(TWB_ENGINE_BINARY, args);
-  EngineRun run;
-  run.finished = engine.waitForFinished(timeScaled(timeoutMs));
-  if (!run.finished) engine.kill();
-  engine.waitForFinished();
-  run.crashed = engine.exitStatus() != QProcess::NormalExit;
-  run.exitCode = engine.exitCode();
-  run.output = QString::fromUtf8(engine.readAll());
+ProgramRun runProgram(const QString& program, const QStringList& args, int timeoutMs) {
+  QProcess process;
+  process.setProcessChannelMode(QProcess::MergedChannels);
+  process.start(program, args);
+  ProgramRun run;
+  run.finished = process.waitForFinished(timeScaled(timeoutMs));
+  if (!run.finished) process.kill();
+  process.waitForFinished();
+  run.crashed = process.exitStatus() != QProcess::NormalExit;
+  run.exitCode = process.exitCode();
+  run.output = QString::fromUtf8(process.readAll());
   return run;
+}
+
+EngineRun runEngine(const QStringList& args, int timeoutMs) {
+  return runProgram(TWB_ENGINE_BINARY, args, timeoutMs);
+}
+
+ProgramRun runPython(const QStringList& args, int timeoutMs) {
+  return runProgram("/usr/bin/python3", args, timeoutMs);
 }
 
 QString engineOfAnotherBuild(const QString& dir) {

@@ -30,15 +30,19 @@ int64_t residentBytes();
 // max |ours - reference| / max |reference| over n values (0 when both are all zero).
 double relativeError(const float* ours, const float* reference, int64_t n, int64_t* worst = nullptr);
 
-// A finished run of the twb-engine binary under test.
-struct EngineRun {
+// A finished run of a program: the twb-engine binary under test, or Python.
+struct ProgramRun {
   bool finished = false;  // false: killed after the timeout (a hang)
   bool crashed = false;   // ended by a signal
   int exitCode = -1;
   QString output;         // stdout and stderr together
 };
+using EngineRun = ProgramRun;
 
+ProgramRun runProgram(const QString& program, const QStringList& args, int timeoutMs = 600000);
 EngineRun runEngine(const QStringList& args, int timeoutMs = 600000);
+// Debian's python3, which has PyTorch and onnx (the references and the files they write).
+ProgramRun runPython(const QStringList& args, int timeoutMs = 600000);
 
 // The JSON object in a file ({} when it cannot be read or is not one), and the number of lines of
 // a file (-1 when it cannot be read): a node's status.json and events.jsonl.

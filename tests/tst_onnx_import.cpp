@@ -177,6 +177,10 @@ class TestOnnxImport : public QObject {
     QVERIFY2(contradicts.find("input 'image': the file fixes dimension 3 at 28, not 27") !=
                  std::string::npos,
              contradicts.c_str());
+    const std::string zero = test::errorOf([&] { importOnnx(path, {{"image", {0}}}); });
+    QVERIFY2(zero.find("input 'image': the size given for dimension 1, 0, is not a size (at "
+                       "least 1)") != std::string::npos,
+             zero.c_str());
     const std::string stranger = test::errorOf([&] { importOnnx(path, {{"ids", {12}}}); });
     QVERIFY2(stranger.find("a shape is given for input 'ids', which the graph lacks") !=
                  std::string::npos,

@@ -1476,6 +1476,22 @@ Trust this host and remember its key?</source>
         <source>Checking the sweep&apos;s trials: %1 of %2…</source>
         <translation>正在检查扫描的试验：第 %1 / %2 次…</translation>
     </message>
+    <message>
+        <source>for an ONNX file that leaves sizes free, e.g. ids=128; image=3x224x224</source>
+        <translation>用于未固定尺寸的 ONNX 文件，例如 ids=128; image=3x224x224</translation>
+    </message>
+    <message>
+        <source>Each input&apos;s dimensions after the batch, as NAME=D1xD2..., inputs separated by &apos;;&apos;</source>
+        <translation>每个输入在批之后的各维，写作 NAME=D1xD2...，输入之间以“;”分隔</translation>
+    </message>
+    <message>
+        <source>Input sizes</source>
+        <translation>输入尺寸</translation>
+    </message>
+    <message>
+        <source>Input sizes are NAME=D1xD2... for each input, separated by &apos;;&apos; (each size at least 1): &apos;%1&apos; is not</source>
+        <translation>输入尺寸为每个输入的 NAME=D1xD2...，以“;”分隔（每个尺寸至少为 1）：“%1”不是</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobJsonEditor</name>

@@ -200,6 +200,14 @@ QWidget* JobForm::buildForm() {
   m_modelFile = named(new QLineEdit, "modelFile");
   m_modelFile->setPlaceholderText(tr("optional: a .twbm or .onnx model instead of the template"));
   model->addRow(tr("Model file"), withError(m_modelFile, m_modelError));
+  m_inputShape = named(new QLineEdit, "modelInputShape");
+  m_inputShape->setPlaceholderText(
+      tr("for an ONNX file that leaves sizes free, e.g. ids=128; image=3x224x224"));
+  m_inputShape->setToolTip(
+      tr("Each input's dimensions after the batch, as NAME=D1xD2..., "
+         "inputs separated by ';'"));
+  model->addRow(tr("Input sizes"), m_inputShape);
+  connect(m_inputShape, &QLineEdit::textEdited, this, &JobForm::writeInputShape);
   connect(m_template, &QComboBox::currentTextChanged, this, &JobForm::writeModel);
   connect(m_templateArgs, &QLineEdit::textEdited, this, &JobForm::writeModel);
   connect(m_modelFile, &QLineEdit::textChanged, this, &JobForm::writeModel);
@@ -318,12 +326,54 @@ void JobForm::showModel() {
           ? QString::fromUtf8(QJsonDocument(args.toObject()).toJson(QJsonDocument::Compact))
           : QString());
   m_modelFile->setText(m_document.value("model.file").toString());
+  QStringList inputShape;
+  const QJsonObject shapes = m_document.value("model.input_shape").toObject();
+  for (auto it = shapes.begin(); it != shapes.end(); ++it) {
+    QStringList dims;
+    for (const QJsonValue& size : it.value().toArray()) dims << QString::number(size.toInteger());
+    inputShape << it.key() + "=" + dims.join('x');
+  }
+  m_inputShape->setText(inputShape.join("; "));
   // An inline spec is edited under Advanced (or in the designer), not here.
   const bool inlineSpec = m_document.contains("model.spec");
   m_template->setEnabled(!inlineSpec);
   m_templateArgs->setEnabled(!inlineSpec);
   m_template->setToolTip(inlineSpec ? tr("This job's model is an inline spec: see Advanced.")
                                     : QString());
+}
+
+void JobForm::writeInputShape() {
+  if (m_fields.showing()) return;
+  m_fieldProblems.remove("model.input_shape");
+  const QString text = m_inputShape->text().trimmed();
+  if (text.isEmpty()) {
+    m_document.remove("model.input_shape");
+    return edited();
+  }
+  QJsonObject shapes;
+  for (const QString& part : text.split(';', Qt::SkipEmptyParts)) {
+    const QString name = part.section('=', 0, 0).trimmed();
+    QJsonArray dims;
+    for (const QString& size : part.section('=', 1).split('x')) {
+      bool ok = false;
+      const qint64 value = size.trimmed().toLongLong(&ok);
+      if (!ok || value < 1) {
+        dims = {};
+        break;
+      }
+      dims.append(value);
+    }
+    if (name.isEmpty() || !part.contains('=') || dims.isEmpty()) {
+      m_fieldProblems["model.input_shape"] =
+          tr("Input sizes are NAME=D1xD2... for each input, separated by ';' (each size at least "
+             "1): '%1' is not")
+              .arg(part.trimmed());
+      return check();
+    }
+    shapes[name] = dims;
+  }
+  m_document.set("model.input_shape", shapes);
+  edited();
 }
 
 void JobForm::writeModel() {

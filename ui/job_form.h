@@ -80,6 +80,7 @@ class JobForm : public QWidget {
   void showDocument();  // every field from the document
   void showModel();     // template, arguments and model file from the document
   void writeModel();
+  void writeInputShape();  // "ids=128; image=3x224x224" as the model's "input_shape"
   void writeDataset();
   void edited();  // the document changed: the editor follows, the node checks it
   void check();
@@ -108,7 +109,7 @@ class JobForm : public QWidget {
 
   QComboBox *m_node, *m_template, *m_optimizer, *m_precision, *m_device;
   NodeChecklist* m_nodes;  // the nodes a data-parallel job runs across
-  QLineEdit *m_modelFile, *m_templateArgs, *m_dataset, *m_testData, *m_lr;
+  QLineEdit *m_modelFile, *m_inputShape, *m_templateArgs, *m_dataset, *m_testData, *m_lr;
   QSpinBox *m_cropPadding, *m_threads, *m_batch;
   QCheckBox* m_flip;
   QWidget* m_formArea;

@@ -363,6 +363,9 @@ Shape Importer::inputShape(
     int64_t size = std::max<int64_t>(dims[i].dim_value(), 0);
     if (given != m_inputShapes.end()) {
       const int64_t wanted = given->second[static_cast<size_t>(i - 1)];
+      if (wanted < 1)
+        throw Error(where + ": the size given for dimension " + std::to_string(i) + ", " +
+                    std::to_string(wanted) + ", is not a size (at least 1)");
       if (size > 0 && size != wanted)
         throw Error(where + ": the file fixes dimension " + std::to_string(i) + " at " +
                     std::to_string(size) + ", not " + std::to_string(wanted));

@@ -1,5 +1,15 @@
 #include "workbench_gui_test.h"
 
+namespace {
+// Scrolls the scroll area holding `field` until it shows; false when none holds it.
+bool scrolledTo(QWidget* field) {
+  QWidget* area = field;
+  while (area && !qobject_cast<QScrollArea*>(area)) area = area->parentWidget();
+  if (area) qobject_cast<QScrollArea*>(area)->ensureWidgetVisible(field);
+  return area != nullptr;
+}
+}  // namespace
+
 void WorkbenchGuiTest::defaultJobIsValidatedByTheNode() {
   QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
   QVERIFY2(field<QLabel>("summary")->text().contains("535"),
@@ -79,6 +89,61 @@ void WorkbenchGuiTest::invalidInputIsShownAtItsField() {
   QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
 }
 
+// An ONNX model file whose image sizes are left free: the node's check names them and the
+// job's "input_shape"; "Input sizes" gives them, in import's NAME=D1xD2... form.
+void WorkbenchGuiTest::aModelFileLeavingSizesFreeIsGivenThem() {
+  const QString onnx = m_dir.filePath("any-size.onnx");
+  const twb::test::ProgramRun python = twb::test::runPython(
+      {"-c",
+       "import sys, numpy as np, onnx\n"
+       "from onnx import helper as h, TensorProto as T, numpy_helper\n"
+       "w = numpy_helper.from_array(np.full((10, 1, 3, 3), 0.1, np.float32), 'w')\n"
+       "x = h.make_tensor_value_info('image', T.FLOAT, ['batch', 1, 'height', 'width'])\n"
+       "y = h.make_tensor_value_info('y', T.FLOAT, ['batch', 10])\n"
+       "g = h.make_graph([h.make_node('Conv', ['image', 'w'], ['c'], kernel_shape=[3, 3]),\n"
+       "                  h.make_node('GlobalAveragePool', ['c'], ['p']),\n"
+       "                  h.make_node('Flatten', ['p'], ['y'])], 'g', [x], [y], [w])\n"
+       "onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 13)]), sys.argv[1])",
+       onnx});
+  QVERIFY2(python.exitCode == 0, qPrintable(python.output));
+  const QJsonObject before = m_window->jobForm()->job();
+  field<QLineEdit>("modelFile")->setText(onnx);
+  QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("modelError")->text().contains("\"input_shape\""),
+                           twb::test::timeScaled(30000));
+  QVERIFY2(field<QLabel>("modelError")
+               ->text()
+               .contains("input 'image': dimension 2 ('height') has no fixed size; give the sizes "
+                         "after the batch in the model's \"input_shape\": {\"image\": [1, "
+                         "height, width]}"),
+           qPrintable(field<QLabel>("modelError")->text()));
+  QVERIFY(!runEnabled());
+  auto* sizes = field<QLineEdit>("modelInputShape");
+  QTest::keyClicks(sizes, "image=1x28");
+  QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("modelError")->text().contains("has 2"),
+                           twb::test::timeScaled(30000));  // the node counts 3 dimensions
+  QTest::keyClicks(sizes, "xz");
+  QCOMPARE(field<QLabel>("modelError")->text(),
+           QString("Input sizes are NAME=D1xD2... for each input, separated by ';' (each size at "
+                   "least 1): 'image=1x28xz' is not"));
+  QVERIFY(!runEnabled());
+  QTest::keyClick(sizes, Qt::Key_Backspace);
+  QTest::keyClicks(sizes, "28");
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+  QCOMPARE(m_window->jobForm()->job()["model"].toObject(),
+           QJsonObject(
+               {{"file", onnx}, {"input_shape", QJsonObject{{"image", QJsonArray{1, 28, 28}}}}}));
+  QVERIFY(scrolledTo(sizes));
+  screenshot("job-input-sizes");
+  // Shown again from the job; cleared, the job gives none.
+  m_window->jobForm()->setJob(m_window->jobForm()->job());
+  QCOMPARE(sizes->text(), QString("image=1x28x28"));
+  sizes->selectAll();
+  QTest::keyClick(sizes, Qt::Key_Delete);
+  QVERIFY(!m_window->jobForm()->job()["model"].toObject().contains("input_shape"));
+  m_window->jobForm()->setJob(before);
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+}
+
 void WorkbenchGuiTest::imageFolderIsChosenAndCheckedByTheNode() {
   // Two classes of 8x8 PNGs, a batch's worth after the held-out tenth: the node decodes them
   // to the model's 1x28x28.
@@ -104,10 +169,7 @@ void WorkbenchGuiTest::imageFolderIsChosenAndCheckedByTheNode() {
   QTRY_VERIFY2_WITH_TIMEOUT(runEnabled(), qPrintable(field<QLabel>("datasetError")->text()),
                             twb::test::timeScaled(30000));
   QVERIFY(!field<QLabel>("datasetError")->isVisible());
-  QWidget* form = dataset;
-  while (form && !qobject_cast<QScrollArea*>(form)) form = form->parentWidget();
-  QVERIFY(form);
-  qobject_cast<QScrollArea*>(form)->ensureWidgetVisible(dataset);
+  QVERIFY(scrolledTo(dataset));
   screenshot("job-image-folder");
 
   // A file that is not an image is named at the field, and the text stays as chosen.

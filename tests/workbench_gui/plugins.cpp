@@ -181,9 +181,7 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
     auto* fileNotes = designer.findChild<QLabel*>("designerFileNotes");
     QVERIFY(!fileNotes->isVisible());  // mlp-int8.onnx leaves its batch free
     const QString fixedBatch = data.filePath("fixed-batch.onnx");
-    QProcess writer;
-    writer.start(
-        "/usr/bin/python3",
+    twb::test::ProgramRun python = twb::test::runPython(
         {"-c",
          "import sys, numpy as np, onnx\n"
          "from onnx import helper as h, TensorProto as T, numpy_helper\n"
@@ -193,8 +191,7 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
          "g = h.make_graph([h.make_node('MatMul', ['x', 'w'], ['y'])], 'g', [x], [y], [w])\n"
          "onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 13)]), sys.argv[1])",
          fixedBatch});
-    QVERIFY(writer.waitForFinished(60000));
-    QVERIFY2(writer.exitCode() == 0, writer.readAllStandardError().constData());
+    QVERIFY2(python.exitCode == 0, qPrintable(python.output));
     QVERIFY(openModelFile(designer, fixedBatch));
     QVERIFY(fileNotes->isVisible());
     QCOMPARE(fileNotes->text(),
@@ -215,24 +212,23 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
     // one named as the file names it, "Open" off until each holds a size; the model opens with
     // them and Save reads its weights with them. Cancelled, the model shown stays.
     const QString freeSizes = data.filePath("free-sizes.onnx");
-    writer.start("/usr/bin/python3",
-                 {"-c",
-                  "import sys, numpy as np, onnx\n"
-                  "from onnx import helper as h, TensorProto as T, numpy_helper\n"
-                  "w = numpy_helper.from_array(np.ones((4, 3, 3, 3), np.float32), 'w')\n"
-                  "c = numpy_helper.from_array(np.zeros(4, np.float32), 'c')\n"
-                  "t = h.make_tensor_value_info('tokens', T.FLOAT, ['batch', 'sequence'])\n"
-                  "p = h.make_tensor_value_info('picture', T.FLOAT, ['batch', 3, 'height', None])\n"
-                  "a = h.make_tensor_value_info('a', T.FLOAT, ['batch', 'sequence'])\n"
-                  "b = h.make_tensor_value_info('b', T.FLOAT, ['batch', 4, None, None])\n"
-                  "g = h.make_graph([h.make_node('Relu', ['tokens'], ['a']),\n"
-                  "                  h.make_node('Conv', ['picture', 'w', 'c'], ['b'], "
-                  "kernel_shape=[3, 3])],\n"
-                  "                 'g', [t, p], [a, b], [w, c])\n"
-                  "onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 13)]), sys.argv[1])",
-                  freeSizes});
-    QVERIFY(writer.waitForFinished(60000));
-    QVERIFY2(writer.exitCode() == 0, writer.readAllStandardError().constData());
+    python = twb::test::runPython(
+        {"-c",
+         "import sys, numpy as np, onnx\n"
+         "from onnx import helper as h, TensorProto as T, numpy_helper\n"
+         "w = numpy_helper.from_array(np.ones((4, 3, 3, 3), np.float32), 'w')\n"
+         "c = numpy_helper.from_array(np.zeros(4, np.float32), 'c')\n"
+         "t = h.make_tensor_value_info('tokens', T.FLOAT, ['batch', 'sequence'])\n"
+         "p = h.make_tensor_value_info('picture', T.FLOAT, ['batch', 3, 'height', None])\n"
+         "a = h.make_tensor_value_info('a', T.FLOAT, ['batch', 'sequence'])\n"
+         "b = h.make_tensor_value_info('b', T.FLOAT, ['batch', 4, None, None])\n"
+         "g = h.make_graph([h.make_node('Relu', ['tokens'], ['a']),\n"
+         "                  h.make_node('Conv', ['picture', 'w', 'c'], ['b'], "
+         "kernel_shape=[3, 3])],\n"
+         "                 'g', [t, p], [a, b], [w, c])\n"
+         "onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 13)]), sys.argv[1])",
+         freeSizes});
+    QVERIFY2(python.exitCode == 0, qPrintable(python.output));
     const auto sizesDialog = [&designer] {
       ui::InputSizesDialog* dialog = nullptr;
       [&] {

@@ -366,6 +366,7 @@ class WorkbenchGuiTest : public QObject {
   void defaultJobIsValidatedByTheNode();
   void vitTinyIsOfferedAndCheckedByTheNode();
   void invalidInputIsShownAtItsField();
+  void aModelFileLeavingSizesFreeIsGivenThem();
   void imageFolderIsChosenAndCheckedByTheNode();
   void comparePrecisionsStreamsLivePointsForBothRuns();
   void monitorSwitchesAxesAndSavesCharts();
