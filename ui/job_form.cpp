@@ -206,7 +206,8 @@ QWidget* JobForm::buildForm() {
   m_inputShape->setToolTip(
       tr("Each input's dimensions after the batch, as NAME=D1xD2..., "
          "inputs separated by ';'"));
-  model->addRow(tr("Input sizes"), m_inputShape);
+  model->addRow(tr("Input sizes"),
+                withError(m_inputShape, fieldError("modelInputShapeError", {"model.input_shape"})));
   connect(m_inputShape, &QLineEdit::textEdited, this, &JobForm::writeInputShape);
   connect(m_template, &QComboBox::currentTextChanged, this, &JobForm::writeModel);
   connect(m_templateArgs, &QLineEdit::textEdited, this, &JobForm::writeModel);

@@ -122,13 +122,15 @@ void WorkbenchGuiTest::aModelFileLeavingSizesFreeIsGivenThem() {
   QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("modelError")->text().contains("has 2"),
                            twb::test::timeScaled(30000));  // the node counts 3 dimensions
   QTest::keyClicks(sizes, "xz");
-  QCOMPARE(field<QLabel>("modelError")->text(),
+  QVERIFY(field<QLabel>("modelInputShapeError")->isVisible());
+  QCOMPARE(field<QLabel>("modelInputShapeError")->text(),
            QString("Input sizes are NAME=D1xD2... for each input, separated by ';' (each size at "
                    "least 1): 'image=1x28xz' is not"));
   QVERIFY(!runEnabled());
   QTest::keyClick(sizes, Qt::Key_Backspace);
   QTest::keyClicks(sizes, "28");
   QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+  QVERIFY(!field<QLabel>("modelInputShapeError")->isVisible());
   QCOMPARE(m_window->jobForm()->job()["model"].toObject(),
            QJsonObject(
                {{"file", onnx}, {"input_shape", QJsonObject{{"image", QJsonArray{1, 28, 28}}}}}));
