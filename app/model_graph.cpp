@@ -124,6 +124,33 @@ QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error, const QString
   return {};
 }
 
+QMap<QString, QList<qint64>> inputShapesOfJob(const QJsonObject& job, QString* error) {
+  QMap<QString, QList<qint64>> shapes;
+  try {
+    for (const auto& [name, shape] : inputShapesOfModel(toNlohmann(job.value("model").toObject())))
+      shapes.insert(QString::fromStdString(name), QList<qint64>(shape.begin(), shape.end()));
+  } catch (const std::exception& e) {
+    *error = QString::fromStdString(e.what());
+    shapes.clear();
+  }
+  return shapes;
+}
+
+bool inputShapeOfText(const QString& text, QJsonObject* inputShape, QString* badPart) {
+  for (const QString& part : text.split(';', Qt::SkipEmptyParts)) {
+    try {
+      const auto [name, shape] = parseInputShape(QString(part).remove(' ').toStdString());
+      QJsonArray dims;
+      for (const int64_t size : shape) dims.append(static_cast<qint64>(size));
+      (*inputShape)[QString::fromStdString(name)] = dims;
+    } catch (const std::exception&) {
+      *badPart = part.trimmed();
+      return false;
+    }
+  }
+  return true;
+}
+
 QString localModelFileOfJob(const QJsonObject& job, const QString& jobFolder) {
   const QString named = job.value("model").toObject().value("file").toString();
   if (named.isEmpty()) return {};

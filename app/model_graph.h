@@ -2,6 +2,8 @@
 
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QList>
+#include <QMap>
 #include <QString>
 #include <QVector>
 
@@ -49,6 +51,13 @@ QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error, const QString
 // The model file of this machine a job's model is (its path as modelSpecOfJob reads it), or
 // empty: a template, an inline spec, a file this machine lacks.
 QString localModelFileOfJob(const QJsonObject& job, const QString& jobFolder = {});
+
+// A job's model's "input_shape" (the sizes its model file leaves free, by input), as the engine
+// reads it: empty with `error` naming the field when it is malformed.
+QMap<QString, QList<qint64>> inputShapesOfJob(const QJsonObject& job, QString* error);
+// "ids=128; image=3x224x224" (the Job tab's "Input sizes", import's NAME=D1xD2... per input) as
+// "input_shape"; false with `badPart` the first part that is no NAME=D1xD2....
+bool inputShapeOfText(const QString& text, QJsonObject* inputShape, QString* badPart);
 
 // Every op the engine linked here offers, with its inputs and attribute schema (the same JSON
 // as the node service's GetOpCatalog for this engine version).

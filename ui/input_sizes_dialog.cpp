@@ -7,11 +7,13 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <limits>
 
 namespace twb::ui {
 
 namespace {
-constexpr int kLargestSize = 1 << 24;
+// The engine takes sizes up to 2^31 (io/input_shapes.h); a validator's bound is an int.
+constexpr int kLargestSize = std::numeric_limits<int>::max();
 }
 
 InputSizesDialog::InputSizesDialog(const QString& file, const QList<plugins::FreeInput>& inputs,

@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "app/model_graph.h"
 #include "ui/field_bindings.h"
 #include "ui/form_widgets.h"
 #include "ui/job_json_editor.h"
@@ -352,26 +353,12 @@ void JobForm::writeInputShape() {
     return edited();
   }
   QJsonObject shapes;
-  for (const QString& part : text.split(';', Qt::SkipEmptyParts)) {
-    const QString name = part.section('=', 0, 0).trimmed();
-    QJsonArray dims;
-    for (const QString& size : part.section('=', 1).split('x')) {
-      bool ok = false;
-      const qint64 value = size.trimmed().toLongLong(&ok);
-      if (!ok || value < 1) {
-        dims = {};
-        break;
-      }
-      dims.append(value);
-    }
-    if (name.isEmpty() || !part.contains('=') || dims.isEmpty()) {
-      m_fieldProblems["model.input_shape"] =
-          tr("Input sizes are NAME=D1xD2... for each input, separated by ';' (each size at least "
-             "1): '%1' is not")
-              .arg(part.trimmed());
-      return check();
-    }
-    shapes[name] = dims;
+  if (QString badPart; !app::inputShapeOfText(text, &shapes, &badPart)) {
+    m_fieldProblems["model.input_shape"] =
+        tr("Input sizes are NAME=D1xD2... for each input, separated by ';' (each size at least "
+           "1): '%1' is not")
+            .arg(badPart);
+    return check();
   }
   m_document.set("model.input_shape", shapes);
   edited();

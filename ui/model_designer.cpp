@@ -6,7 +6,6 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QInputDialog>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
@@ -42,19 +41,6 @@ class OpPalette : public QListWidget {
     return data;
   }
 };
-
-// The sizes a job's model gives for those its model file leaves free ("input_shape"), as written:
-// the reader judges them.
-plugins::InputShapes inputShapesOfJob(const QJsonObject& job) {
-  plugins::InputShapes shapes;
-  const QJsonObject given = job.value("model").toObject().value("input_shape").toObject();
-  for (auto it = given.begin(); it != given.end(); ++it) {
-    QList<qint64> dims;
-    for (const QJsonValue& size : it.value().toArray()) dims << size.toInteger();
-    shapes.insert(it.key(), dims);
-  }
-  return shapes;
-}
 
 constexpr double kBelow = 40;       // how far under the selected box a new node goes
 constexpr QSizeF kNewBox(130, 60);  // room a new box is given
@@ -273,8 +259,11 @@ bool ModelDesigner::openModelOf(const QJsonObject& job, const QString& jobFolder
   abandonReading();  // the model asked for last is the one shown
   // A model file of this machine opens as Open… opens it: read off the GUI thread, and its
   // weights kept by Save for the layers left as they were.
-  if (const QString file = app::localModelFileOfJob(job, jobFolder); !file.isEmpty())
-    return openFile(file, inputShapesOfJob(job));
+  if (const QString file = app::localModelFileOfJob(job, jobFolder); !file.isEmpty()) {
+    QString error;
+    const plugins::InputShapes inputShapes = app::inputShapesOfJob(job, &error);
+    return error.isEmpty() ? openFile(file, inputShapes) : openSpec({}, error);
+  }
   QString error;
   const QJsonObject spec = app::modelSpecOfJob(job, &error, jobFolder);
   return openSpec(spec, error);

@@ -1,4 +1,3 @@
-#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -6,37 +5,10 @@
 #include "cli/output_file.h"
 #include "core/error.h"
 #include "graph/graph.h"
+#include "io/input_shapes.h"
 #include "io/onnx_import.h"
 
 namespace twb {
-
-namespace {
-// "NAME=D1xD2...", as --input-shape takes it.
-std::pair<std::string, Shape> parseInputShape(const std::string& given) {
-  const auto equals = given.find('=');
-  const std::string error = "--input-shape " + given + ": ";
-  if (equals == std::string::npos || equals == 0)
-    throw Error(error + "expected NAME=D1xD2... (the input's dimensions after the batch)");
-  Shape shape;
-  const std::string dims = given.substr(equals + 1);
-  for (size_t from = 0; from <= dims.size();) {
-    const size_t to = std::min(dims.find('x', from), dims.size());
-    const std::string dim = dims.substr(from, to - from);
-    from = to + 1;
-    size_t end = 0;
-    long long size = 0;
-    try {
-      size = std::stoll(dim, &end);
-    } catch (const std::exception&) {
-      end = 0;
-    }
-    if (end == 0 || end != dim.size() || size < 1 || size > (1LL << 31))
-      throw Error(error + "'" + dim + "' is not a size (a whole number from 1 to 2^31)");
-    shape.push_back(size);
-  }
-  return {given.substr(0, equals), shape};
-}
-}  // namespace
 
 void addImportCommand(CLI::App& app, int& exitCode) {
   auto* cmd = app.add_subcommand("import", "Convert an ONNX model into a model file (.twbm)");
@@ -54,7 +26,13 @@ void addImportCommand(CLI::App& app, int& exitCode) {
     checkOutputFile(args.out, ".twbm", "import writes a model file", "export writes ONNX");
     std::map<std::string, Shape> inputShapes;
     for (const std::string& given : args.inputShapes) {
-      const auto [name, shape] = parseInputShape(given);
+      std::pair<std::string, Shape> parsed;
+      try {
+        parsed = parseInputShape(given);
+      } catch (const Error& e) {
+        throw Error("--input-shape " + std::string(e.what()));
+      }
+      const auto& [name, shape] = parsed;
       if (!inputShapes.emplace(name, shape).second)
         throw Error("--input-shape: input '" + name + "' is given twice");
     }

@@ -4,6 +4,34 @@
 
 namespace twb {
 
+namespace {
+bool isInputSize(int64_t size) { return size >= 1 && size <= kLargestInputSize; }
+}  // namespace
+
+std::pair<std::string, Shape> parseInputShape(const std::string& given) {
+  const auto equals = given.find('=');
+  if (equals == std::string::npos || equals == 0)
+    throw Error(given + ": expected NAME=D1xD2... (the input's dimensions after the batch)");
+  Shape shape;
+  const std::string dims = given.substr(equals + 1);
+  for (size_t from = 0; from <= dims.size();) {
+    const size_t to = std::min(dims.find('x', from), dims.size());
+    const std::string dim = dims.substr(from, to - from);
+    from = to + 1;
+    size_t end = 0;
+    long long size = 0;
+    try {
+      size = std::stoll(dim, &end);
+    } catch (const std::exception&) {
+      end = 0;
+    }
+    if (end == 0 || end != dim.size() || !isInputSize(size))
+      throw Error(given + ": '" + dim + "' is not a size (a whole number from 1 to 2^31)");
+    shape.push_back(size);
+  }
+  return {given.substr(0, equals), shape};
+}
+
 std::map<std::string, Shape> readInputShapes(JsonObject& model) {
   std::map<std::string, Shape> shapes;
   if (!model.has("input_shape")) return shapes;
@@ -15,8 +43,8 @@ std::map<std::string, Shape> readInputShapes(JsonObject& model) {
   JsonObject inputs(given, model.pathOf("input_shape"));
   for (const auto& item : given.items()) {
     Shape shape = inputs.integers(item.key());
-    if (shape.empty() || std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d < 1; }))
-      throw inputs.badValue(item.key(), "must be a list of sizes of at least 1");
+    if (shape.empty() || !std::all_of(shape.begin(), shape.end(), isInputSize))
+      throw inputs.badValue(item.key(), "must be a list of sizes of at least 1 and at most 2^31");
     shapes[item.key()] = std::move(shape);
   }
   return shapes;

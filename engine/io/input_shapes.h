@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/json_object.h"
@@ -13,6 +14,13 @@
 #include "io/onnx_import.h"
 
 namespace twb {
+
+// The largest size an input's dimension may be given (import, a job, the workbench).
+constexpr int64_t kLargestInputSize = int64_t{1} << 31;
+
+// "NAME=D1xD2...": one input's dimensions after the batch, as import's --input-shape and the
+// Job tab's "Input sizes" write them; an error names `given` and the part that is no size.
+std::pair<std::string, Shape> parseInputShape(const std::string& given);
 
 // The model object's "input_shape"; none when it gives none. Errors name the field.
 std::map<std::string, Shape> readInputShapes(JsonObject& model);
