@@ -148,8 +148,8 @@ class TestOnnxImport : public QObject {
     const std::string path = file("text-free-length.onnx");
     const std::string missing = test::errorOf([&] { importOnnx(path); });
     QVERIFY2(missing.find("input 'image': dimension 1 ('sequence') has no fixed size; give the "
-                          "input's dimensions after the batch (twb-engine import --input-shape "
-                          "image=D1xD2...)") != std::string::npos,
+                          "input's dimensions after the batch (--input-shape image=D1xD2...)") !=
+                 std::string::npos,
              missing.c_str());
     // Every input that needs sizes is named at once, for a caller that asks for them.
     try {
@@ -164,8 +164,8 @@ class TestOnnxImport : public QObject {
     const std::string both = test::errorOf([&] { importOnnx(file("two-free-inputs.onnx")); });
     QVERIFY2(both.find("input 'tokens': dimension 1 ('sequence') has no fixed size; input "
                        "'picture': dimension 2 ('height') has no fixed size; give the inputs' "
-                       "dimensions after the batch (twb-engine import --input-shape "
-                       "tokens=D1xD2... --input-shape picture=D1xD2...)") != std::string::npos,
+                       "dimensions after the batch (--input-shape tokens=D1xD2... --input-shape "
+                       "picture=D1xD2...)") != std::string::npos,
              both.c_str());
     const std::string rank = test::errorOf([&] { importOnnx(path, {{"image", {12, 2}}}); });
     QVERIFY2(rank.find("input 'image' has 1 dimension(s) after the batch; the shape given for "
@@ -207,6 +207,110 @@ class TestOnnxImport : public QObject {
         test::runEngine({"import", QString::fromStdString(path), "--out",
                          QString::fromStdString(file("text.twbm")), "--input-shape", "image=12"});
     QVERIFY2(good.finished && good.exitCode == 0, qPrintable(good.output));
+  }
+
+  // Every command that reads a model file takes them as import does: predict gives PyTorch's
+  // outputs, eval its answers, export and quantize write the model with them; given where no
+  // file leaves a size free, they are refused naming the model.
+  void everyCommandReadingAModelTakesTheSizes() {
+    const QString onnx = QString::fromStdString(file("text-free-length.onnx"));
+    const TensorFile io = readTensorFile(file("text-free-length.io"));
+    const Tensor& ids = *io.find("image");
+    const Tensor& logits = *io.find("logits");
+    writeNpyFile(file("ids.npy"), ids);
+    // Labels the PyTorch model answers: eval's accuracy is 100 % exactly when ours agree.
+    const int64_t samples = ids.shape()[0], classes = logits.shape()[1];
+    Tensor answers({samples}, DType::f32);
+    for (int64_t i = 0; i < samples; ++i) {
+      const float* row = logits.data<float>() + i * classes;
+      answers.data<float>()[i] = static_cast<float>(std::max_element(row, row + classes) - row);
+    }
+    writeNpyFile(file("answers.npy"), answers);
+    const QString data =
+        QString::fromStdString("npy:" + file("ids.npy") + "," + file("answers.npy"));
+    const QString sizes = "image=12";
+
+    const test::EngineRun predicted =
+        test::runEngine({"predict", onnx, "--input-shape", sizes, "--input",
+                         QString::fromStdString(file("ids.npy")), "--out",
+                         QString::fromStdString(file("predicted.npy"))});
+    QVERIFY2(predicted.finished && predicted.exitCode == 0, qPrintable(predicted.output));
+    const Tensor outputs = readNpyFile(file("predicted.npy"));
+    QCOMPARE(outputs.numel(), logits.numel());
+    const double error =
+        test::relativeError(outputs.data<float>(), logits.data<float>(), logits.numel());
+    QVERIFY2(error <= 1e-4, std::to_string(error).c_str());
+
+    const test::EngineRun evaluated =
+        test::runEngine({"eval", onnx, "--input-shape", sizes, "--dataset", data, "--json"});
+    QVERIFY2(evaluated.finished && evaluated.exitCode == 0, qPrintable(evaluated.output));
+    const auto report = nlohmann::json::parse(
+        evaluated.output.mid(evaluated.output.lastIndexOf("\n{") + 1).toStdString());
+    QCOMPARE(report["accuracy"].get<double>(), 1.0);
+
+    for (const QString command : {"export", "quantize"}) {
+      const QString out =
+          QString::fromStdString(file("sized-by-" + command.toStdString() + ".twbm"));
+      QStringList args = {command, onnx, "--input-shape", sizes, "--out", out};
+      if (command == "quantize")
+        args << "--calib" << data << "--samples"
+             << "8"
+             << "--no-throughput";
+      const test::EngineRun written = test::runEngine(args);
+      QVERIFY2(written.finished && written.exitCode == 0, qPrintable(written.output));
+      const ModelFile model = loadModel(out.toStdString());
+      QCOMPARE(toString(model.spec.inputs[0].shape), std::string("[12]"));
+      QCOMPARE(model.quant.has_value(), command == "quantize");
+    }
+
+    // bench's random inputs are token ids here, as the Embedding reading them takes: training
+    // steps, and inference in every precision (int8 calibrated on them).
+    for (const QString mode : {"train", "infer"}) {
+      QStringList args = {"bench",   onnx, "--input-shape", sizes, "--mode",   mode,
+                          "--batch", "2",  "--steps",       "1",   "--warmup", "0"};
+      if (mode == "infer")
+        args << "--precision"
+             << "all";
+      const test::EngineRun timed = test::runEngine(args);
+      QVERIFY2(timed.finished && timed.exitCode == 0, qPrintable(timed.output));
+    }
+
+    // Without them, each command names what to give; given where they have no place, refused.
+    const test::EngineRun unsized = test::runEngine({"eval", onnx, "--dataset", data});
+    QVERIFY2(unsized.finished && unsized.exitCode != 0 &&
+                 unsized.output.contains("input 'image': dimension 1 ('sequence') has no fixed "
+                                         "size; give the input's dimensions after the batch "
+                                         "(--input-shape image=D1xD2...)"),
+             qPrintable(unsized.output));
+    const QString job = QString::fromStdString(file("text-job.json"));
+    std::ofstream(job.toStdString())
+        << R"({"model": {"file": "text-free-length.onnx", "input_shape": {"image": [12]}}})";
+    const struct {
+      QStringList args;
+      QString said;
+    } refused[] = {
+        {{"bench", job, "--input-shape", sizes},
+         job + ": --input-shape is for an ONNX model file; a job gives the sizes its model file "
+               "leaves free in its model's \"input_shape\""},
+        {{"export", job, "--input-shape", sizes, "--out", "x.onnx"},
+         job + ": --input-shape is for an ONNX model file"},
+        {{"export", "mlp", "--input-shape", sizes, "--out", "x.onnx"},
+         "mlp: --input-shape is for an ONNX model file; a template's sizes are fixed"},
+        {{"export", QString::fromStdString(file("sized-by-export.twbm")), "--input-shape", sizes,
+          "--out", "x.onnx"},
+         "sized-by-export.twbm: input shapes are given for it, and only an ONNX file leaves "
+         "sizes free"},
+        {{"predict", onnx, "--input-shape", sizes, "--input-shape", "image=7", "--input", "x.npy",
+          "--out", "y.npy"},
+         "--input-shape: input 'image' is given twice"},
+        {{"quantize", onnx, "--input-shape", "image=12x", "--calib", data, "--out", "x.twbm"},
+         "--input-shape image=12x: '' is not a size"},
+    };
+    for (const auto& [args, said] : refused) {
+      const test::EngineRun run = test::runEngine(args);
+      QVERIFY2(run.finished && run.exitCode == 1 && run.output.contains(said),
+               qPrintable(args.join(' ') + ":\n" + run.output));
+    }
   }
 
   // A job gives them in its model's "input_shape"; wrong or missing ones are named there.

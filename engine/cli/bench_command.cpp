@@ -17,6 +17,7 @@
 #include "data/data_loader.h"
 #include "profile/matmul_peak.h"
 #include "profile/step_benchmark.h"
+#include "profile/synthetic_inputs.h"
 #include "quant/calibrator.h"
 #include "train/optimizer.h"
 
@@ -24,12 +25,13 @@ namespace twb {
 
 namespace {
 // An int8 plan for timing only: the model's inference form with activation ranges from 64
-// normally distributed samples. Its accuracy means nothing; its speed is int8's.
+// random samples. Its accuracy means nothing; its speed is int8's.
 ModelFile quantizeForSpeed(const ModelFile& fp32) {
   InferenceModel model = rewriteForInference(fp32.spec, fp32.params);
   std::vector<float> samples(static_cast<size_t>(64 * numel(model.spec.inputs.at(0).shape)));
   Random random(3);
-  for (float& x : samples) x = random.normal();
+  fillSyntheticInput(model.spec, model.spec.inputs.at(0).name, samples.data(),
+                     static_cast<int64_t>(samples.size()), random);
   CalibrationOptions options;
   options.observer = "minmax";
   QuantPlan plan = calibrate(model, samples, options);
@@ -79,6 +81,7 @@ struct BenchArgs {
   int threads = 0;
   bool json = false, profile = false;
   std::string trace;
+  std::vector<std::string> inputShapes;
 };
 
 // "1 thread", "2 threads": what the steps ran on.
@@ -173,6 +176,7 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("MODEL", args.model,
                   "Template name, model file (.twbm), ONNX model (.onnx) or job file (.json)")
       ->required();
+  addInputShapeOption(*cmd, args.inputShapes);
   cmd->add_option("--precision", args.precision,
                   "fp32, bf16 or int8 (inference; a model without a quantization plan is "
                   "calibrated on 64 random samples first), or all: each of them, side by side "
@@ -201,10 +205,12 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
                       " is about the model's steps, which --mode data does not run: it times "
                       "the data loader alone");
     if (!args.trace.empty()) checkFileCanBeWritten(args.trace);  // before the work, not after
+    const InputShapes inputShapes = parseInputShapeOptions(args.inputShapes);
     // Of a job file, the step the job trains: its batch (a rank's), threads and precision, unless
     // the command line says otherwise.
     std::optional<JobConfig> job;
     if (std::filesystem::path(args.model).extension() == ".json") {
+      if (!inputShapes.empty()) throw inputShapesGivenToAJob(args.model);
       job = JobConfig::load(args.model);
       if (!cmd->count("--batch"))
         args.batch = job->parallel.rankBatch(job->batch, job->parallel.ranks());
@@ -212,7 +218,7 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
       if (!cmd->count("--precision")) args.precision = job->precision;
     }
     if (args.threads > 0) omp_set_num_threads(args.threads);
-    ModelFile file = job ? modelOfJob(*job) : loadModelArgument(args.model);
+    ModelFile file = job ? modelOfJob(*job) : loadModelArgument(args.model, inputShapes);
     if (args.mode == "data" || !args.dataset.empty()) {
       if (args.mode != "data" || args.dataset.empty())
         throw Error("--mode data and --dataset SPEC go together");

@@ -21,9 +21,11 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
     std::string model, dataset, precision = "fp32", confusion;
     int64_t batch = 1000;
     bool json = false, perClass = false;
+    std::vector<std::string> inputShapes;
   };
   static Args args;
   cmd->add_option("MODEL", args.model, "Model file (.twbm) or ONNX model (.onnx)")->required();
+  addInputShapeOption(*cmd, args.inputShapes);
   cmd->add_option("--dataset", args.dataset, kDatasetSpecForms)->required();
   cmd->add_option("--batch", args.batch, "Evaluation batch")->check(countAtLeast(1));
   cmd->add_option("--precision", args.precision,
@@ -38,7 +40,7 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
       "--confusion", args.confusion,
       "Write the confusion matrix as CSV (rows: the label, columns: the model's answer)");
   cmd->callback([&exitCode] {
-    ModelFile model = loadModelFileArgument(args.model);
+    ModelFile model = loadModelFileArgument(args.model, parseInputShapeOptions(args.inputShapes));
     const DatasetSplits data = openDataset(args.dataset, model.spec.soleInputShape());
     if (model.spec.inputs.size() != 1 || model.spec.inputs[0].shape != data.test->sampleShape())
       throw Error(args.model + ": the model's input does not take samples of " +

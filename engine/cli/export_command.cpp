@@ -12,11 +12,13 @@ void addExportCommand(CLI::App& app, int& exitCode) {
       "export", "Write a model as ONNX (int8 models in the QDQ form) or as a .twbm model file");
   struct Args {
     std::string model, format, out;
+    std::vector<std::string> inputShapes;
   };
   static Args args;
   cmd->add_option("MODEL", args.model,
                   "Model file (.twbm), ONNX model (.onnx), job file (.json) or template name")
       ->required();
+  addInputShapeOption(*cmd, args.inputShapes);
   cmd->add_option("--format", args.format,
                   "onnx or twbm (default: from --out's extension, else onnx)")
       ->check(CLI::IsMember({"onnx", "twbm"}));
@@ -30,7 +32,7 @@ void addExportCommand(CLI::App& app, int& exitCode) {
       throw Error("--out " + args.out + " names a ." + implied + " file but --format is " +
                   args.format);
     if (args.format.empty()) args.format = implied.empty() ? "onnx" : implied;
-    const ModelFile model = loadModelArgument(args.model);
+    const ModelFile model = loadModelArgument(args.model, parseInputShapeOptions(args.inputShapes));
     const QuantPlan* quant = model.quant ? &*model.quant : nullptr;
     if (args.format == "onnx")
       exportOnnx(args.out, model.spec, model.params, quant, model.dataset);

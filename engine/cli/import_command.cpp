@@ -1,11 +1,10 @@
 #include <cstdio>
-#include <map>
 
 #include "cli/commands.h"
+#include "cli/model_argument.h"
 #include "cli/output_file.h"
 #include "core/error.h"
 #include "graph/graph.h"
-#include "io/input_shapes.h"
 #include "io/onnx_import.h"
 
 namespace twb {
@@ -19,24 +18,10 @@ void addImportCommand(CLI::App& app, int& exitCode) {
   static Args args;
   cmd->add_option("FILE", args.onnx, "ONNX model (.onnx)")->required();
   cmd->add_option("--out", args.out, "Model file to write (.twbm)")->required();
-  cmd->add_option("--input-shape", args.inputShapes,
-                  "NAME=D1xD2...: an input's dimensions after the batch, where the file leaves "
-                  "them free (a text model's sequence length); repeat for several inputs");
+  addInputShapeOption(*cmd, args.inputShapes);
   cmd->callback([&exitCode] {
     checkOutputFile(args.out, ".twbm", "import writes a model file", "export writes ONNX");
-    std::map<std::string, Shape> inputShapes;
-    for (const std::string& given : args.inputShapes) {
-      std::pair<std::string, Shape> parsed;
-      try {
-        parsed = parseInputShape(given);
-      } catch (const Error& e) {
-        throw Error("--input-shape " + std::string(e.what()));
-      }
-      const auto& [name, shape] = parsed;
-      if (!inputShapes.emplace(name, shape).second)
-        throw Error("--input-shape: input '" + name + "' is given twice");
-    }
-    const ModelFile model = importOnnx(args.onnx, inputShapes);
+    const ModelFile model = importOnnx(args.onnx, parseInputShapeOptions(args.inputShapes));
     saveModel(args.out, model.spec, model.params, model.quant ? &*model.quant : nullptr,
               model.dataset);
     const Graph graph = Graph::build(model.spec, 1);

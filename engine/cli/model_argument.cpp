@@ -7,6 +7,7 @@
 #include "graph/graph.h"
 #include "graph/templates.h"
 #include "io/edited_model.h"
+#include "io/input_shapes.h"
 #include "quant/inference_rewrite.h"
 #include "train/job_config.h"
 
@@ -24,27 +25,60 @@ ModelFile modelOfJob(const JobConfig& job) {
   return file;
 }
 
-ModelFile loadModelFileArgument(const std::string& path) {
-  ModelFile file = loadModelOrOnnx(path);
+void addInputShapeOption(CLI::App& cmd, std::vector<std::string>& given) {
+  cmd.add_option("--input-shape", given,
+                 "NAME=D1xD2...: an input's dimensions after the batch, where an ONNX model file "
+                 "leaves them free (a text model's sequence length); repeat for several inputs");
+}
+
+InputShapes parseInputShapeOptions(const std::vector<std::string>& given) {
+  InputShapes shapes;
+  for (const std::string& option : given) {
+    std::pair<std::string, Shape> parsed;
+    try {
+      parsed = parseInputShape(option);
+    } catch (const Error& e) {
+      throw Error("--input-shape " + std::string(e.what()));
+    }
+    if (shapes.count(parsed.first))
+      throw Error("--input-shape: input '" + parsed.first + "' is given twice");
+    shapes.insert(std::move(parsed));
+  }
+  return shapes;
+}
+
+Error inputShapesGivenToAJob(const std::string& job) {
+  return Error(job +
+               ": --input-shape is for an ONNX model file; a job gives the sizes its model "
+               "file leaves free in its model's \"input_shape\"");
+}
+
+ModelFile loadModelFileArgument(const std::string& path, const InputShapes& inputShapes) {
+  ModelFile file = loadModelOrOnnx(path, inputShapes);
   // On standard error: standard output may be the command's result (--json).
   for (const std::string& note : file.notes)
     std::fprintf(stderr, "note: %s: %s\n", path.c_str(), note.c_str());
   return file;
 }
 
-ModelFile loadModelArgument(const std::string& model) {
+ModelFile loadModelArgument(const std::string& model, const InputShapes& inputShapes) {
   const auto extension = std::filesystem::path(model).extension();
-  if (extension == ".json") return modelOfJob(JobConfig::load(model));
+  if (extension == ".json") {
+    if (!inputShapes.empty()) throw inputShapesGivenToAJob(model);
+    return modelOfJob(JobConfig::load(model));
+  }
   // Any other file is a model file or an ONNX model; loading says what else it is (a
   // checkpoint, say).
   std::error_code ignored;
   if (extension == ".twbm" || extension == ".onnx" ||
       std::filesystem::is_regular_file(model, ignored))
-    return loadModelFileArgument(model);
+    return loadModelFileArgument(model, inputShapes);
   if (!extension.empty() || model.find('/') != std::string::npos)
     throw Error(model +
                 ": no such file (MODEL is a model file, an ONNX model, a job file or a "
                 "template name)");
+  if (!inputShapes.empty())
+    throw Error(model + ": --input-shape is for an ONNX model file; a template's sizes are fixed");
   ModelFile file;
   file.spec = makeTemplate(model, nlohmann::json::object());
   file.params.ensure(Graph::build(file.spec, 1), 0);

@@ -51,12 +51,13 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
       app.add_subcommand("predict", "Run a model on arrays (.npy) or images and write its outputs");
   struct Args {
     std::string model, out, precision = "fp32";
-    std::vector<std::string> inputs;
+    std::vector<std::string> inputs, inputShapes;
     std::vector<float> mean, std;
     int64_t batch = 64, top = 0;
   };
   static Args args;
   cmd->add_option("MODEL", args.model, "Model file (.twbm) or ONNX model (.onnx)")->required();
+  addInputShapeOption(*cmd, args.inputShapes);
   cmd->add_option("--input", args.inputs,
                   "Inputs: arrays (.npy) of one sample or a stack of samples, fed as they are "
                   "(normalise them as the model was trained); images (.png, .jpg), scaled "
@@ -79,7 +80,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
   cmd->callback([&exitCode] {
     // Where the outputs go is checked before any sample is read or run.
     checkOutputFile(args.out, ".npy", "predict writes a NumPy array");
-    ModelFile model = loadModelFileArgument(args.model);
+    ModelFile model = loadModelFileArgument(args.model, parseInputShapeOptions(args.inputShapes));
     if (model.spec.inputs.size() != 1)
       throw Error(args.model + ": predict feeds models of one input; this one has " +
                   std::to_string(model.spec.inputs.size()));

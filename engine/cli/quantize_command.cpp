@@ -75,11 +75,13 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
     double percentile = 99.99;
     std::optional<double> maxDrop;
     bool sensitivity = false, json = false, noThroughput = false;
+    std::vector<std::string> inputShapes;
   };
   static Args args;
   cmd->add_option("MODEL", args.model,
                   "fp32 model file (.twbm), ONNX model (.onnx) or job file (.json)")
       ->required();
+  addInputShapeOption(*cmd, args.inputShapes);
   cmd->add_option("--calib", args.calib,
                   std::string("Calibration dataset (its training split): ") + kDatasetSpecForms)
       ->required();
@@ -106,7 +108,7 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
     checkOutputFile(args.out, ".twbm", "quantize writes the int8 model as a model file",
                     "`twb-engine export` of it writes QDQ ONNX");
     if (!args.report.empty()) checkFileCanBeWritten(args.report);  // before the work, not after
-    const ModelFile model = loadModelArgument(args.model);
+    const ModelFile model = loadModelArgument(args.model, parseInputShapeOptions(args.inputShapes));
     const Shape input = model.spec.soleInputShape();
     const DatasetSplits calib = openDataset(args.calib, input);
     const DatasetSplits eval = args.eval.empty() ? calib : openDataset(args.eval, input);

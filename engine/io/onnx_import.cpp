@@ -709,19 +709,19 @@ std::string freeSizesProblem(const std::string& path, const std::vector<FreeInpu
   return problem;
 }
 
-std::string givenAtImport(const std::vector<FreeInput>& inputs) {
+std::string givenOnTheCommandLine(const std::vector<FreeInput>& inputs) {
   std::string options;
   for (const FreeInput& input : inputs)
     options += (options.empty() ? "" : " ") + std::string("--input-shape ") + input.name +
                "=D1xD2...";
   return std::string("; give the input") + (inputs.size() > 1 ? "s'" : "'s") +
-         " dimensions after the batch (twb-engine import " + options + ")";
+         " dimensions after the batch (" + options + ")";
 }
 
 }  // namespace
 
 FreeInputSizes::FreeInputSizes(const std::string& path, std::vector<FreeInput> inputs)
-    : Error(freeSizesProblem(path, inputs) + givenAtImport(inputs)),
+    : Error(freeSizesProblem(path, inputs) + givenOnTheCommandLine(inputs)),
       m_inputs(std::move(inputs)),
       m_problem(freeSizesProblem(path, m_inputs)) {}
 

@@ -32,7 +32,7 @@ struct FreeInput {
 
 // The error of a file read without the sizes it leaves free: every such input, for a caller
 // that asks for them (the workbench's Model tab) or says how to give them (`problem()`, the
-// message without the way to give them; what() gives import's --input-shape).
+// message without the way to give them; what() gives the command line's --input-shape).
 class FreeInputSizes : public Error {
  public:
   FreeInputSizes(const std::string& path, std::vector<FreeInput> inputs);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/random.h"
+#include "profile/synthetic_inputs.h"
 
 namespace twb {
 
@@ -38,10 +39,9 @@ StepBenchmarkResult benchmarkSteps(const ModelSpec& model, const StepBenchmarkOp
   execOptions.frozen = !options.train;
   Executor exec(std::move(graph), params, execOptions);
   Random random(2);
-  for (const auto& in : model.inputs) {
-    auto* x = static_cast<float*>(exec.inputBuffer(in.name));
-    for (int64_t i = 0; i < options.batch * numel(in.shape); ++i) x[i] = random.normal();
-  }
+  for (const auto& in : model.inputs)
+    fillSyntheticInput(model, in.name, static_cast<float*>(exec.inputBuffer(in.name)),
+                       options.batch * numel(in.shape), random);
   if (options.train) {
     auto* labels = static_cast<int32_t*>(exec.inputBuffer("label"));
     for (int64_t i = 0; i < options.batch; ++i)
