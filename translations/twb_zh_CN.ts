@@ -1492,6 +1492,10 @@ Trust this host and remember its key?</source>
         <source>Input sizes are NAME=D1xD2... for each input, separated by &apos;;&apos; (each size at least 1): &apos;%1&apos; is not</source>
         <translation>输入尺寸为每个输入的 NAME=D1xD2...，以“;”分隔（每个尺寸至少为 1）：“%1”不是</translation>
     </message>
+    <message>
+        <source>The model file stands in for the template: clear it to choose one.</source>
+        <translation>模型文件代替了模板：清空它才能选择模板。</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobJsonEditor</name>

@@ -213,6 +213,7 @@ QWidget* JobForm::buildForm() {
   connect(m_template, &QComboBox::currentTextChanged, this, &JobForm::writeModel);
   connect(m_templateArgs, &QLineEdit::textEdited, this, &JobForm::writeModel);
   connect(m_modelFile, &QLineEdit::textChanged, this, &JobForm::writeModel);
+  connect(m_modelFile, &QLineEdit::textChanged, this, &JobForm::enableTemplateFields);
   m_fields.addShower([this] { showModel(); });
 
   // Data.
@@ -336,12 +337,20 @@ void JobForm::showModel() {
     inputShape << it.key() + "=" + dims.join('x');
   }
   m_inputShape->setText(inputShape.join("; "));
-  // An inline spec is edited under Advanced (or in the designer), not here.
+  enableTemplateFields();
+}
+
+void JobForm::enableTemplateFields() {
+  // The template is the model only without a model file or an inline spec (edited under
+  // Advanced or in the designer); otherwise a template chosen would change nothing.
   const bool inlineSpec = m_document.contains("model.spec");
-  m_template->setEnabled(!inlineSpec);
-  m_templateArgs->setEnabled(!inlineSpec);
-  m_template->setToolTip(inlineSpec ? tr("This job's model is an inline spec: see Advanced.")
-                                    : QString());
+  const bool file = !m_modelFile->text().trimmed().isEmpty();
+  m_template->setEnabled(!inlineSpec && !file);
+  m_templateArgs->setEnabled(!inlineSpec && !file);
+  m_template->setToolTip(
+      file         ? tr("The model file stands in for the template: clear it to choose one.")
+      : inlineSpec ? tr("This job's model is an inline spec: see Advanced.")
+                   : QString());
 }
 
 void JobForm::writeInputShape() {

@@ -79,6 +79,7 @@ class JobForm : public QWidget {
                      int engineDefault);
   void showDocument();  // every field from the document
   void showModel();     // template, arguments and model file from the document
+  void enableTemplateFields();
   void writeModel();
   void writeInputShape();  // "ids=128; image=3x224x224" as the model's "input_shape"
   void writeDataset();

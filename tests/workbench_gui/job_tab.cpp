@@ -107,7 +107,11 @@ void WorkbenchGuiTest::aModelFileLeavingSizesFreeIsGivenThem() {
        onnx});
   QVERIFY2(python.exitCode == 0, qPrintable(python.output));
   const QJsonObject before = m_window->jobForm()->job();
+  QVERIFY(field<QComboBox>("template")->isEnabled());
   field<QLineEdit>("modelFile")->setText(onnx);
+  // The file stands in for the template, which cannot be chosen meanwhile.
+  QVERIFY(!field<QComboBox>("template")->isEnabled());
+  QVERIFY(!field<QLineEdit>("templateArgs")->isEnabled());
   QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("modelError")->text().contains("\"input_shape\""),
                            twb::test::timeScaled(30000));
   QVERIFY2(field<QLabel>("modelError")
@@ -143,6 +147,7 @@ void WorkbenchGuiTest::aModelFileLeavingSizesFreeIsGivenThem() {
   QTest::keyClick(sizes, Qt::Key_Delete);
   QVERIFY(!m_window->jobForm()->job()["model"].toObject().contains("input_shape"));
   m_window->jobForm()->setJob(before);
+  QVERIFY(field<QComboBox>("template")->isEnabled());
   QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
 }
 
