@@ -415,6 +415,55 @@ class TestCliErrors : public QObject {
     QVERIFY(!QFile::exists(dir.filePath("t.json")));
   }
 
+  // Values that cannot fit in memory are refused before any is allocated (Linux would grant them
+  // and kill the engine once they are touched), naming what they need, the largest and what
+  // there is; under a limit on the process (ulimit -v) the allocation that fails says the same.
+  void valuesBeyondMemoryAreRefusedNamingTheLargest_data() {
+    QTest::addColumn<QString>("limit");  // ulimit -v, KiB
+    QTest::addColumn<QString>("batch");
+    QTest::addColumn<QString>("why");
+    QTest::newRow("beyond the machine") << "unlimited"
+                                        << "1000000000"
+                                        << "this machine has [0-9.]+ GiB available, swap included";
+    QTest::newRow("beyond a limit on the process")
+        << "1500000"
+        << "200000"
+        << "the memory could not be had \\(could not create a memory object\\)";
+  }
+
+  void valuesBeyondMemoryAreRefusedNamingTheLargest() {
+    QFETCH(QString, limit);
+    QFETCH(QString, batch);
+    QFETCH(QString, why);
+#ifdef __SANITIZE_ADDRESS__
+    if (limit != "unlimited") QSKIP("AddressSanitizer's shadow memory needs more address space");
+#endif
+    const EngineRun o = twb::test::runProgram(
+        "/bin/bash", {"-c", "ulimit -v " + limit + " && exec \"$0\" \"$@\"", TWB_ENGINE_BINARY,
+                      "bench", "mlp", "--batch", batch, "--steps", "1", "--warmup", "0"});
+    QVERIFY2(o.finished && !o.crashed && o.exitCode == 1, qPrintable(o.output));
+    const QRegularExpression said("error: the step's values at batch " + batch +
+                                  " need [0-9.]+ GiB \\(the largest, 'fc1' of \\[" + batch +
+                                  ", 512\\] with its gradients, [0-9.]+ GiB\\); " + why +
+                                  ": give a smaller batch or smaller inputs");
+    QVERIFY2(said.match(o.output).hasMatch(), qPrintable(o.output));
+  }
+
+  // The same of a model's parameters, before they are made.
+  void parametersBeyondMemoryAreRefusedNamingTheLargest() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString job = dir.filePath("huge.json");
+    writeFile(job, R"({"model": {"template": "mlp", "args": {"hidden": [100000000000]}}})");
+    const EngineRun o = runEngine({"bench", job, "--steps", "1", "--warmup", "0"});
+    QVERIFY2(o.finished && !o.crashed && o.exitCode == 1, qPrintable(o.output));
+    const QRegularExpression said(
+        "error: the model's parameters need [0-9.]+ GiB \\(the largest, 'fc1.weight' of "
+        "\\[100000000000, 784\\] with its gradient, [0-9.]+ GiB\\); this machine has [0-9.]+ GiB "
+        "available, swap included: give a smaller model");
+    QVERIFY2(said.match(o.output).hasMatch(), qPrintable(o.output));
+  }
+
   void optionsSayTheRuleAndTheValue() {
     QFETCH(QStringList, arguments);
     QFETCH(QString, expected);

@@ -181,6 +181,13 @@ class TestOnnxImport : public QObject {
     QVERIFY2(zero.find("input 'image': the size given for dimension 1, 0, is not a size (at "
                        "least 1)") != std::string::npos,
              zero.c_str());
+    // The file's shape arithmetic computes with the size; past 32 bits it is refused, not wrapped.
+    const std::string huge = test::errorOf([&] {
+      importOnnx(path, {{"image", {int64_t{1} << 31}}});
+    });
+    QVERIFY2(huge.find("(Gather): computes 2147483648, past the 32-bit integers of the engine's "
+                       "shape arithmetic") != std::string::npos,
+             huge.c_str());
     const std::string stranger = test::errorOf([&] { importOnnx(path, {{"ids", {12}}}); });
     QVERIFY2(stranger.find("a shape is given for input 'ids', which the graph lacks") !=
                  std::string::npos,

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "exec/gradient_values.h"
 #include "exec/int8_placement.h"
+#include "exec/memory_need.h"
 
 namespace twb {
 
@@ -92,6 +93,9 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels(const ParameterStore& p
   // One scratchpad for the whole plan: kernels run one at a time.
   m_scratchpad = std::shared_ptr<void>(std::aligned_alloc(64, (scratchpadBytes + 63) / 64 * 64 + 64),
                                        [](void* p) { std::free(p); });
+  if (!m_scratchpad)
+    throw Error("the kernels' scratchpad of " + gibibytes(double(scratchpadBytes)) +
+                " could not be had: give a smaller batch or smaller inputs");
   return layouts;
 }
 
@@ -198,6 +202,29 @@ void Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layouts) {
     m_summedInto[static_cast<size_t>(residual)] = m_graph.nodes()[n].output;
     inPlaceOf[static_cast<size_t>(m_graph.nodes()[n].output)] = residual;
   }
+  // What the values and their gradients take, checked before any is allocated.
+  MemoryNeed need("the step's values at batch " + std::to_string(m_graph.batch()));
+  for (size_t v = 0; v < layouts.size(); ++v) {
+    const size_t size = layouts[v].get_size();
+    const size_t readers = gradientReaders(static_cast<int>(v)).size();
+    const GraphValue& value = m_graph.values()[v];
+    need.add((inPlaceOf[v] >= 0 ? 0 : size) +
+                 (needsGrad[v] ? size * (1 + (readers < 2 ? 0 : readers)) : 0),
+             "'" + value.name + "' of " + toString(value.shape) +
+                 (needsGrad[v] ? " with its gradients" : ""));
+  }
+  const std::string remedy = "give a smaller batch or smaller inputs";
+  need.checkAvailable(remedy);
+  try {
+    allocateSlots(layouts, needsGrad, inPlaceOf);
+  } catch (const dnnl::error& e) {  // a limit on this process (ulimit -v, a cgroup)
+    throw need.notHad(e.what(), remedy);
+  }
+}
+
+void Executor::allocateSlots(const std::vector<dnnl::memory::desc>& layouts,
+                             const std::vector<bool>& needsGrad,
+                             const std::vector<int>& inPlaceOf) {
   for (size_t v = 0; v < layouts.size(); ++v) {
     Slot& s = m_slots[v];
     if (!layouts[v].get_size()) continue;  // computed inside a kernel, never stored

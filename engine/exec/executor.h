@@ -132,6 +132,8 @@ class Executor {
   // after n but `reader`, not a graph output; else -1.
   int residualOf(size_t n, int reader) const;
   void allocateBuffers(const std::vector<dnnl::memory::desc>& layouts);
+  void allocateSlots(const std::vector<dnnl::memory::desc>& layouts,
+                     const std::vector<bool>& needsGrad, const std::vector<int>& inPlaceOf);
   void bindKernels(const std::vector<dnnl::memory::desc>& layouts, ParameterStore& params);
   void copyPlain(const dnnl::memory& from, const dnnl::memory& to, float scale = 1) const;
   // The (node, input) reads of a value that take a share of its gradient.

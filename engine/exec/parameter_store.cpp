@@ -6,10 +6,18 @@
 
 #include "core/error.h"
 #include "core/random.h"
+#include "exec/memory_need.h"
 
 namespace twb {
 
 void ParameterStore::ensure(const Graph& graph, uint64_t seed) {
+  MemoryNeed need("the model's parameters");  // those made here
+  for (const auto& [name, spec] : graph.parameters())
+    if (!find(name))
+      need.add(sizeof(float) * static_cast<size_t>(numel(spec.shape)) * (spec.trainable ? 2 : 1),
+               "'" + name + "' of " + toString(spec.shape) +
+                   (spec.trainable ? " with its gradient" : ""));
+  need.checkAvailable("give a smaller model");
   uint64_t index = 0;
   for (const auto& [name, spec] : graph.parameters()) {
     ++index;

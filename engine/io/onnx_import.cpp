@@ -415,7 +415,7 @@ void Importer::translate(const ImportedNode& n) {
   if (foldConstants(n)) return;
   if (m_shapeArithmetic.fold(n, m_constants, shape)) {
     // What does not depend on the batch folds on as any constant does.
-    if (auto constant = m_shapeArithmetic.constantOf(out)) m_constants[out] = std::move(*constant);
+    if (auto constant = m_shapeArithmetic.constantOf(n)) m_constants[out] = std::move(*constant);
     return;
   }
   if (elementwiseOnView(n) || onLayout(n)) return;

@@ -1,6 +1,7 @@
 #include "io/onnx_shape_arithmetic.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "io/onnx_importer.h"
 
@@ -59,15 +60,21 @@ const std::vector<SymbolicDim>* ShapeArithmetic::find(const std::string& name) c
   return it == m_values.end() ? nullptr : &it->second.dims;
 }
 
-std::optional<Tensor> ShapeArithmetic::constantOf(const std::string& name) const {
-  auto it = m_values.find(name);
+std::optional<Tensor> ShapeArithmetic::constantOf(const ImportedNode& n) const {
+  auto it = m_values.find(n.output());
   if (it == m_values.end()) return std::nullopt;
   const std::vector<SymbolicDim>& dims = it->second.dims;
   if (std::any_of(dims.begin(), dims.end(), [](SymbolicDim d) { return d.batch != 0; }))
     return std::nullopt;
   Tensor t(it->second.scalar ? Shape{} : Shape{static_cast<int64_t>(dims.size())}, DType::s32);
-  for (size_t i = 0; i < dims.size(); ++i)
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (dims[i].value < std::numeric_limits<int32_t>::min() ||
+        dims[i].value > std::numeric_limits<int32_t>::max())
+      throw n.error("computes " + std::to_string(dims[i].value) +
+                    ", past the 32-bit integers of the engine's shape arithmetic (a size given "
+                    "for an input too large for this model?)");
     t.data<int32_t>()[i] = static_cast<int32_t>(dims[i].value);
+  }
   return t;
 }
 

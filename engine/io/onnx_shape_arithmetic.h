@@ -44,10 +44,11 @@ class ShapeArithmetic {
   // The values a folded 1-D tensor holds, or null when `name` is not one.
   const std::vector<SymbolicDim>* find(const std::string& name) const;
 
-  // A folded value that does not depend on the batch, as the integer constant it is (sizes
-  // of axes the batch is not on, and what is computed from them: Swin's window padding); null
-  // otherwise.
-  std::optional<Tensor> constantOf(const std::string& name) const;
+  // The output of `n`, folded, when it does not depend on the batch: the integer constant it is
+  // (sizes of axes the batch is not on, and what is computed from them: Swin's window padding);
+  // null otherwise. Throws naming `n` for a value past the engine's 32-bit integers (a size
+  // given at import multiplied past 2^31 - 1).
+  std::optional<Tensor> constantOf(const ImportedNode& n) const;
 
  private:
   struct Folded {

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "core/error.h"
+
+namespace twb {
+
+// What a group of allocations (a step's values, a model's parameters) takes, and the largest of
+// them, added up before any is made: Linux grants more memory than it has and kills the process
+// once the pages are touched, so what cannot fit is refused first, with words.
+class MemoryNeed {
+ public:
+  explicit MemoryNeed(std::string what) : m_what(std::move(what)) {}
+  // `name`: how the error names it ("'fc1' of [128, 512]").
+  void add(size_t bytes, const std::string& name);
+  size_t bytes() const { return m_total; }
+
+  // Throws unless the total fits in what this machine has available (swap included); `remedy`
+  // ends the message ("give a smaller batch or smaller inputs").
+  void checkAvailable(const std::string& remedy) const;
+  // The error of an allocation that failed all the same (a limit on the process: ulimit -v, a
+  // cgroup), with the allocator's words.
+  Error notHad(const std::string& allocatorSaid, const std::string& remedy) const;
+
+ private:
+  Error error(const std::string& why, const std::string& remedy) const;
+
+  std::string m_what, m_largest;
+  size_t m_total = 0, m_largestBytes = 0;
+};
+
+// "17.4 GiB".
+std::string gibibytes(double bytes);
+
+}  // namespace twb
