@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 
 #include "core/error.h"
 
@@ -15,7 +16,6 @@ class MemoryNeed {
   explicit MemoryNeed(std::string what) : m_what(std::move(what)) {}
   // `name`: how the error names it ("'fc1' of [128, 512]").
   void add(size_t bytes, const std::string& name);
-  size_t bytes() const { return m_total; }
 
   // Throws unless the total fits in what this machine has available (swap included); `remedy`
   // ends the message ("give a smaller batch or smaller inputs").
