@@ -136,19 +136,32 @@ QMap<QString, QList<qint64>> inputShapesOfJob(const QJsonObject& job, QString* e
   return shapes;
 }
 
-bool inputShapeOfText(const QString& text, QJsonObject* inputShape, QString* badPart) {
+QJsonObject inputShapeOfText(const QString& text, QString* error) {
+  QJsonObject inputShape;
   for (const QString& part : text.split(';', Qt::SkipEmptyParts)) {
+    std::pair<std::string, Shape> parsed;
     try {
-      const auto [name, shape] = parseInputShape(QString(part).remove(' ').toStdString());
-      QJsonArray dims;
-      for (const int64_t size : shape) dims.append(static_cast<qint64>(size));
-      (*inputShape)[QString::fromStdString(name)] = dims;
+      parsed = parseInputShape(QString(part).remove(' ').toStdString());
     } catch (const std::exception&) {
-      *badPart = part.trimmed();
-      return false;
+      *error = QCoreApplication::translate("ModelGraph",
+                                           "Input sizes are NAME=D1xD2... for each input, "
+                                           "separated by ';' (each size at least 1): '%1' is not")
+                   .arg(part.trimmed());
+      return {};
     }
+    const QString name = QString::fromStdString(parsed.first);
+    if (inputShape.contains(name)) {
+      *error = QCoreApplication::translate("ModelGraph",
+                                           "Input sizes give each input once: '%1' gives '%2' "
+                                           "again")
+                   .arg(part.trimmed(), name);
+      return {};
+    }
+    QJsonArray dims;
+    for (const int64_t size : parsed.second) dims.append(static_cast<qint64>(size));
+    inputShape[name] = dims;
   }
-  return true;
+  return inputShape;
 }
 
 QString localModelFileOfJob(const QJsonObject& job, const QString& jobFolder) {

@@ -55,9 +55,10 @@ QString localModelFileOfJob(const QJsonObject& job, const QString& jobFolder = {
 // A job's model's "input_shape" (the sizes its model file leaves free, by input), as the engine
 // reads it: empty with `error` naming the field when it is malformed.
 QMap<QString, QList<qint64>> inputShapesOfJob(const QJsonObject& job, QString* error);
-// "ids=128; image=3x224x224" (the Job tab's "Input sizes", import's NAME=D1xD2... per input) as
-// "input_shape"; false with `badPart` the first part that is no NAME=D1xD2....
-bool inputShapeOfText(const QString& text, QJsonObject* inputShape, QString* badPart);
+// "ids=128; image=3x224x224" (the Job tab's "Input sizes", import's NAME=D1xD2... per input, each
+// input once) as "input_shape"; empty with `error` naming the first part that is no
+// NAME=D1xD2... or gives an input again.
+QJsonObject inputShapeOfText(const QString& text, QString* error);
 
 // Every op the engine linked here offers, with its inputs and attribute schema (the same JSON
 // as the node service's GetOpCatalog for this engine version).

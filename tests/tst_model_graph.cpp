@@ -268,6 +268,20 @@ class ModelGraphTest : public QObject {
              qPrintable(zero.error));
   }
 
+  // The Job tab's "Input sizes" text: each input once, a malformed or repeated part named.
+  void inputSizesTextGivesEachInputOnce() {
+    QString error;
+    QCOMPARE(app::inputShapeOfText("ids = 128; image=3x224x224", &error),
+             QJsonObject({{"ids", QJsonArray{128}}, {"image", QJsonArray{3, 224, 224}}}));
+    QVERIFY(error.isEmpty());
+    QVERIFY(app::inputShapeOfText("ids=128; image=3xz", &error).isEmpty());
+    QCOMPARE(error, QString("Input sizes are NAME=D1xD2... for each input, separated by ';' "
+                            "(each size at least 1): 'image=3xz' is not"));
+    error.clear();
+    QVERIFY(app::inputShapeOfText("ids=128; ids=256", &error).isEmpty());
+    QCOMPARE(error, QString("Input sizes give each input once: 'ids=256' gives 'ids' again"));
+  }
+
   void aBlockIsRepeatedAsOneEdit() {
     // image -> flatten -> fc -> relu -> logits; the block [fc, relu] three times in a row.
     app::ModelDocument document;

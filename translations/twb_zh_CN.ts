@@ -60,6 +60,14 @@
         <source>model.file: %1: no such file</source>
         <translation>model.file：%1：没有这个文件</translation>
     </message>
+    <message>
+        <source>Input sizes are NAME=D1xD2... for each input, separated by &apos;;&apos; (each size at least 1): &apos;%1&apos; is not</source>
+        <translation>输入尺寸为每个输入的 NAME=D1xD2...，以“;”分隔（每个尺寸至少为 1）：“%1”不是</translation>
+    </message>
+    <message>
+        <source>Input sizes give each input once: &apos;%1&apos; gives &apos;%2&apos; again</source>
+        <translation>输入尺寸中每个输入只能给出一次：“%1”再次给出了“%2”</translation>
+    </message>
 </context>
 <context>
     <name>NodeQuestions</name>
@@ -1487,10 +1495,6 @@ Trust this host and remember its key?</source>
     <message>
         <source>Input sizes</source>
         <translation>输入尺寸</translation>
-    </message>
-    <message>
-        <source>Input sizes are NAME=D1xD2... for each input, separated by &apos;;&apos; (each size at least 1): &apos;%1&apos; is not</source>
-        <translation>输入尺寸为每个输入的 NAME=D1xD2...，以“;”分隔（每个尺寸至少为 1）：“%1”不是</translation>
     </message>
     <message>
         <source>The model file stands in for the template: clear it to choose one.</source>

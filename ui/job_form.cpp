@@ -361,12 +361,10 @@ void JobForm::writeInputShape() {
     m_document.remove("model.input_shape");
     return edited();
   }
-  QJsonObject shapes;
-  if (QString badPart; !app::inputShapeOfText(text, &shapes, &badPart)) {
-    m_fieldProblems["model.input_shape"] =
-        tr("Input sizes are NAME=D1xD2... for each input, separated by ';' (each size at least "
-           "1): '%1' is not")
-            .arg(badPart);
+  QString error;
+  const QJsonObject shapes = app::inputShapeOfText(text, &error);
+  if (!error.isEmpty()) {
+    m_fieldProblems["model.input_shape"] = error;
     return check();
   }
   m_document.set("model.input_shape", shapes);

@@ -135,6 +135,19 @@ void WorkbenchGuiTest::aModelFileLeavingSizesFreeIsGivenThem() {
   QTest::keyClicks(sizes, "28");
   QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
   QVERIFY(!field<QLabel>("modelInputShapeError")->isVisible());
+  // An input given twice is named, not taken silently.
+  const QString given = sizes->text();
+  QTest::keyClicks(sizes, "; image=2");
+  QVERIFY(field<QLabel>("modelInputShapeError")->isVisible());
+  QCOMPARE(field<QLabel>("modelInputShapeError")->text(),
+           QString("Input sizes give each input once: 'image=2' gives 'image' again"));
+  QVERIFY(!runEnabled());
+  QVERIFY(scrolledTo(sizes));
+  screenshot("job-input-sizes-repeated");
+  sizes->setText(given);
+  emit sizes->textEdited(given);
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+  QVERIFY(!field<QLabel>("modelInputShapeError")->isVisible());
   QCOMPARE(m_window->jobForm()->job()["model"].toObject(),
            QJsonObject(
                {{"file", onnx}, {"input_shape", QJsonObject{{"image", QJsonArray{1, 28, 28}}}}}));
