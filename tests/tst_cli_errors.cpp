@@ -11,6 +11,7 @@
 #include <QtTest>
 #include <fstream>
 
+#include "memory_cgroup.h"
 #include "test_support.h"
 #include "train/job_config.h"
 
@@ -444,7 +445,7 @@ class TestCliErrors : public QObject {
     QVERIFY2(o.finished && !o.crashed && o.exitCode == 1, qPrintable(o.output));
     const QRegularExpression said("error: the step's values at batch " + batch +
                                   " need [0-9.]+ GiB \\(the largest, 'fc1' of \\[" + batch +
-                                  ", 512\\] with its gradients, [0-9.]+ GiB\\); " + why +
+                                  ", 512\\] with its gradients, [0-9.]+ [GM]iB\\); " + why +
                                   ": give a smaller batch or smaller inputs");
     QVERIFY2(said.match(o.output).hasMatch(), qPrintable(o.output));
   }
@@ -461,6 +462,73 @@ class TestCliErrors : public QObject {
         "error: the model's parameters need [0-9.]+ GiB \\(the largest, 'fc1.weight' of "
         "\\[100000000000, 784\\] with its gradient, [0-9.]+ GiB\\); this machine has [0-9.]+ GiB "
         "available, swap included: give a smaller model");
+    QVERIFY2(said.match(o.output).hasMatch(), qPrintable(o.output));
+  }
+
+  // In a container (a memory cgroup with a limit) /proc/meminfo shows the whole machine: the
+  // limit is what the kernel holds the process to, killing it past it, so it is what is said.
+  void valuesBeyondACgroupLimitAreRefused() {
+    const twb::test::MemoryCgroup cgroup(int64_t{512} << 20);
+    if (!cgroup.error().isEmpty()) QSKIP(qPrintable(cgroup.error()));
+    const EngineRun o = twb::test::runProgram(
+        "/bin/bash", cgroup.bashArguments(TWB_ENGINE_BINARY, {"bench", "mlp", "--batch", "200000",
+                                                              "--steps", "1", "--warmup", "0"}));
+    QVERIFY2(o.finished && !o.crashed && o.exitCode == 1, qPrintable(o.output));
+    const QRegularExpression said(
+        "error: the step's values at batch 200000 need [0-9.]+ GiB \\(the largest, 'fc1' of "
+        "\\[200000, 512\\] with its gradients, [0-9]+ MiB\\); the memory cgroup " +
+        QRegularExpression::escape(cgroup.path()) +
+        " allows [0-9]+ MiB more \\(its limit is 512 MiB, [0-9]+ MiB of it in use\\): give a "
+        "smaller batch or smaller inputs");
+    QVERIFY2(said.match(o.output).hasMatch(), qPrintable(o.output));
+  }
+
+  // Ranks of one job on one machine check what it has at the same moment and allocate after:
+  // each is held to its share, where a step of each fits alone but not of both.
+  void ranksOnOneMachineShareItsMemory() {
+    const twb::test::MemoryCgroup cgroup(int64_t{1} << 30);
+    if (!cgroup.error().isEmpty()) QSKIP(qPrintable(cgroup.error()));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString job = dir.filePath("job.json");
+    // About 600 MiB of values a rank: under the limit, over half of it.
+    writeFile(job, R"({"model": {"template": "mlp"}, "dataset": "synthetic:1x28x28:10:100000",
+                       "batch": 33000, "max_steps": 1, "threads": 1})");
+    const EngineRun o = twb::test::runProgram(
+        "/bin/bash", cgroup.bashArguments(TWB_ENGINE_BINARY, {"train", job, "--ranks", "2", "--out",
+                                                              dir.filePath("run")}));
+    QVERIFY2(o.finished && !o.crashed && o.exitCode == 1, qPrintable(o.output));
+    const QRegularExpression said(
+        "the step's values at batch 33000 need [0-9]+ MiB \\(.*\\); the memory cgroup " +
+        QRegularExpression::escape(cgroup.path()) +
+        " allows [0-9]+ MiB more \\(.*\\), [0-9]+ MiB for each of the job's 2 ranks here: give a "
+        "smaller batch or smaller inputs, or run fewer ranks on this machine");
+    QVERIFY2(said.match(o.output).hasMatch(), qPrintable(o.output));
+  }
+
+  // Adam keeps two tensors the size of each parameter, made at the first step once the values
+  // and gradients hold their memory: checked then, against what is left.
+  void optimizerStateBeyondALimitIsRefused() {
+    const twb::test::MemoryCgroup cgroup(int64_t{1} << 30);
+    if (!cgroup.error().isEmpty()) QSKIP(qPrintable(cgroup.error()));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString job = dir.filePath("job.json");
+    // 299 MiB of weights in fc1: they and their gradients fit, Adam's 598 MiB more do not.
+    writeFile(job, R"({"model": {"template": "mlp", "args": {"hidden": [100000]}},
+                       "dataset": "synthetic:1x28x28:10:100", "batch": 8, "max_steps": 1,
+                       "optimizer": {"type": "adam", "lr": 0.001}})");
+    const EngineRun o = twb::test::runProgram(
+        "/bin/bash",
+        cgroup.bashArguments(TWB_ENGINE_BINARY, {"train", job, "--out", dir.filePath("run")}));
+    QVERIFY2(o.finished && !o.crashed && o.exitCode == 1, qPrintable(o.output));
+    const QRegularExpression said(
+        "error: the optimizer's state tensors need [0-9]+ MiB \\(the largest, 'fc1.weight' of "
+        "\\[100000, 784\\]'s exp_avg, exp_avg_sq, 598 MiB\\); the memory cgroup " +
+        QRegularExpression::escape(cgroup.path()) +
+        " allows [0-9]+ MiB more \\(its limit is 1.0 GiB, [0-9]+ MiB of it in use\\): give a "
+        "smaller "
+        "model, or an optimizer that keeps less \\(sgd without momentum keeps none\\)");
     QVERIFY2(said.match(o.output).hasMatch(), qPrintable(o.output));
   }
 

@@ -15,6 +15,7 @@
 #include "dist/data_parallel.h"
 #include "dist/gloo_communicator.h"
 #include "dist/local_ranks.h"
+#include "exec/memory_need.h"
 #include "train/checkpoint.h"
 #include "train/job_plan.h"
 #include "train/trainer.h"
@@ -73,6 +74,7 @@ std::unique_ptr<TrainingStrategy> joinRanks(const Args& args, JobConfig& job, Ev
   o.interface = job.parallel.interface;
   o.hierarchical = job.parallel.hierarchical;
   o.ranksPerNode = static_cast<int>(job.parallel.ranksPerNode);
+  shareMachineMemory(o.ranksPerNode);
   o.note = [&events](const std::string& message) { events.log("info", message); };
   o.streams = job.parallel.streams > 0 ? static_cast<int>(job.parallel.streams) : 2;
   o.timeout = std::chrono::milliseconds(static_cast<int64_t>(job.parallel.timeoutSeconds * 1e3));

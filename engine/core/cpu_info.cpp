@@ -56,18 +56,6 @@ CpuInfo readCpuInfo() {
   return info;
 }
 
-int64_t availableMemoryBytes() {
-  std::ifstream meminfo("/proc/meminfo");
-  int64_t kb = 0;
-  for (std::string key; meminfo >> key;) {
-    int64_t value = 0;
-    meminfo >> value;
-    if (key == "MemAvailable:" || key == "SwapFree:") kb += value;
-    meminfo.ignore(1 << 10, '\n');
-  }
-  return kb * 1024;
-}
-
 std::vector<int> allowedCores() {
   cpu_set_t set;
   CPU_ZERO(&set);

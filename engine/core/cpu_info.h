@@ -20,10 +20,6 @@ struct CpuInfo {
 
 CpuInfo readCpuInfo();
 
-// The memory this process could have now without the kernel killing something for it: what
-// Linux counts available (free and reclaimable) plus free swap; 0 when /proc says nothing.
-int64_t availableMemoryBytes();
-
 // The CPUs this process may run on (its affinity mask), in ascending order.
 std::vector<int> allowedCores();
 

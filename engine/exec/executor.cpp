@@ -94,7 +94,7 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels(const ParameterStore& p
   m_scratchpad = std::shared_ptr<void>(std::aligned_alloc(64, (scratchpadBytes + 63) / 64 * 64 + 64),
                                        [](void* p) { std::free(p); });
   if (!m_scratchpad)
-    throw Error("the kernels' scratchpad of " + gibibytes(double(scratchpadBytes)) +
+    throw Error("the kernels' scratchpad of " + memorySize(double(scratchpadBytes)) +
                 " could not be had: give a smaller batch or smaller inputs");
   return layouts;
 }

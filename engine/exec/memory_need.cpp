@@ -3,13 +3,16 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "core/cpu_info.h"
+#include "core/available_memory.h"
 
 namespace twb {
 
-std::string gibibytes(double bytes) {
+std::string memorySize(double bytes) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.1f GiB", bytes / double(int64_t{1} << 30));
+  if (bytes < double(int64_t{1} << 30))
+    std::snprintf(text, sizeof text, "%.0f MiB", bytes / double(int64_t{1} << 20));
+  else
+    std::snprintf(text, sizeof text, "%.1f GiB", bytes / double(int64_t{1} << 30));
   return text;
 }
 
@@ -20,11 +23,33 @@ void MemoryNeed::add(size_t bytes, const std::string& name) {
   m_largest = name;
 }
 
+namespace {
+int g_processesSharing = 1;
+
+// "this machine has 21.3 GiB available, swap included"
+std::string whatIsAvailable(const AvailableMemory& available) {
+  if (available.cgroup.empty())
+    return "this machine has " + memorySize(double(available.bytes)) + " available, swap included";
+  return "the memory cgroup " + available.cgroup + " allows " +
+         memorySize(double(available.bytes)) + " more (its limit is " +
+         memorySize(double(available.cgroupLimit)) + ", " +
+         memorySize(double(available.cgroupUsed)) + " of it in use)";
+}
+}  // namespace
+
+void shareMachineMemory(int processes) { g_processesSharing = processes; }
+
 void MemoryNeed::checkAvailable(const std::string& remedy) const {
-  const int64_t available = availableMemoryBytes();
-  if (available > 0 && m_total > static_cast<size_t>(available))
-    throw error("this machine has " + gibibytes(double(available)) + " available, swap included",
-                remedy);
+  const AvailableMemory available = availableMemory();
+  if (available.bytes <= 0 && available.cgroup.empty()) return;  // /proc says nothing
+  const size_t share =
+      static_cast<size_t>(available.bytes) / static_cast<size_t>(g_processesSharing);
+  if (m_total <= share) return;
+  if (g_processesSharing == 1) throw error(whatIsAvailable(available), remedy);
+  const std::string ranks = std::to_string(g_processesSharing);
+  throw error(whatIsAvailable(available) + ", " + memorySize(double(share)) +
+                  " for each of the job's " + ranks + " ranks here",
+              remedy + ", or run fewer ranks on this machine");
 }
 
 Error MemoryNeed::notHad(const std::string& allocatorSaid, const std::string& remedy) const {
@@ -32,8 +57,8 @@ Error MemoryNeed::notHad(const std::string& allocatorSaid, const std::string& re
 }
 
 Error MemoryNeed::error(const std::string& why, const std::string& remedy) const {
-  return Error(m_what + " need " + gibibytes(double(m_total)) + " (the largest, " + m_largest +
-               ", " + gibibytes(double(m_largestBytes)) + "); " + why + ": " + remedy);
+  return Error(m_what + " need " + memorySize(double(m_total)) + " (the largest, " + m_largest +
+               ", " + memorySize(double(m_largestBytes)) + "); " + why + ": " + remedy);
 }
 
 }  // namespace twb

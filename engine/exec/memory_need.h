@@ -17,8 +17,9 @@ class MemoryNeed {
   // `name`: how the error names it ("'fc1' of [128, 512]").
   void add(size_t bytes, const std::string& name);
 
-  // Throws unless the total fits in what this machine has available (swap included); `remedy`
-  // ends the message ("give a smaller batch or smaller inputs").
+  // Throws unless the total fits in what this machine has available (swap included, within the
+  // process's cgroup limit, shared among the job's ranks here); `remedy` ends the message ("give
+  // a smaller batch or smaller inputs").
   void checkAvailable(const std::string& remedy) const;
   // The error of an allocation that failed all the same (a limit on the process: ulimit -v, a
   // cgroup), with the allocator's words.
@@ -31,7 +32,11 @@ class MemoryNeed {
   size_t m_total = 0, m_largestBytes = 0;
 };
 
-// "17.4 GiB".
-std::string gibibytes(double bytes);
+// "17.4 GiB", "312 MiB".
+std::string memorySize(double bytes);
+
+// Says that this process is one of `processes` ranks of a job on this machine: they check what
+// it has at once and allocate after, so each is held to its share.
+void shareMachineMemory(int processes);
 
 }  // namespace twb

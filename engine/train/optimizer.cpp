@@ -4,12 +4,22 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "exec/memory_need.h"
 
 namespace twb {
 
 void Optimizer::ensureState(const std::vector<Parameter>& params) {
   if (!m_state.empty()) return;
   const std::vector<std::string> suffixes = stateSuffixes();
+  std::string kept;  // "exp_avg, exp_avg_sq"
+  for (const auto& suffix : suffixes) kept += (kept.empty() ? "" : ", ") + suffix;
+  MemoryNeed need("the optimizer's state tensors");
+  for (const auto& p : params)
+    if (!p.grad.empty())
+      need.add(suffixes.size() * p.value.bytes(),
+               "'" + p.name + "' of " + toString(p.value.shape()) + "'s " + kept);
+  need.checkAvailable(
+      "give a smaller model, or an optimizer that keeps less (sgd without momentum keeps none)");
   for (const auto& p : params)
     if (!p.grad.empty())
       for (const auto& suffix : suffixes)
