@@ -3,6 +3,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QProcess>
 #include <QThread>
 
 namespace twb::test {
@@ -15,7 +16,7 @@ bool writeTo(const QString& path, const QByteArray& text) {
 
 }  // namespace
 
-MemoryCgroup::MemoryCgroup(int64_t limitBytes) {
+MemoryCgroup::MemoryCgroup(int64_t limitBytes) : m_limit(limitBytes) {
   m_path = "/twb-test-" + QString::number(QCoreApplication::applicationPid());
   // v1 names the limit memory.limit_in_bytes; v2 memory.max, where the root hands the
   // controller down (cgroup.subtree_control).
@@ -45,10 +46,30 @@ MemoryCgroup::~MemoryCgroup() {
   for (int attempt = 0; attempt < 50 && !QDir().rmdir(m_directory); ++attempt) QThread::msleep(100);
 }
 
-QStringList MemoryCgroup::bashArguments(const QString& program, const QStringList& args) const {
-  return QStringList{"-c", "echo $$ > '" + m_directory + "/cgroup.procs' && exec \"$0\" \"$@\"",
-                     program} +
-         args;
+void MemoryCgroup::fillToTheLimit() const {
+  QProcess taker;
+  taker.start("/bin/bash", bashArguments("/usr/bin/python3",
+                                         {"-c", "taken = b'\\1' * " + QString::number(m_limit)}));
+  taker.waitForFinished(60000);
+}
+
+QString MemoryCgroup::entering(int oomScoreAdjustment) const {
+  const QString adjust = oomScoreAdjustment == 0 ? QString()
+                                                 : "echo " + QString::number(oomScoreAdjustment) +
+                                                       " > /proc/self/oom_score_adj && ";
+  return "echo $$ > '" + m_directory + "/cgroup.procs' && " + adjust;
+}
+
+QStringList MemoryCgroup::bashArguments(const QString& program, const QStringList& args,
+                                        int oomScoreAdjustment) const {
+  return QStringList{"-c", entering(oomScoreAdjustment) + "exec \"$0\" \"$@\"", program} + args;
+}
+
+bool MemoryCgroup::writeLauncher(const QString& path, const QString& program) const {
+  QFile script(path);
+  if (!script.open(QIODevice::WriteOnly)) return false;
+  script.write(("#!/bin/bash\n" + entering(0) + "exec '" + program + "' \"$@\"\n").toUtf8());
+  return script.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
 }
 
 }  // namespace twb::test

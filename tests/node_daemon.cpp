@@ -6,7 +6,7 @@ namespace twb::test {
 
 NodeDaemon::NodeDaemon(const QString& listen, const QString& dataDir, const QStringList& extra,
                        const QString& engine)
-    : m_process(std::make_unique<QProcess>()) {
+    : m_process(std::make_unique<QProcess>()), m_dataDir(dataDir) {
   m_process->setProcessChannelMode(QProcess::MergedChannels);
   m_process->start(engine,
                    QStringList{"serve", "--listen", listen, "--data-dir", dataDir} + extra);

@@ -19,13 +19,14 @@ class NodeDaemon {
 
   bool started() const { return !m_address.isEmpty(); }
   QString address() const { return m_address; }  // as printed: tcp with the port it bound
+  QString dataDir() const { return m_dataDir; }
   QString output() const { return m_output; }    // what it printed before it was ready or died
   qint64 pid() const { return m_process->processId(); }
   void kill();  // SIGKILL, as a crash would
 
  private:
   std::unique_ptr<QProcess> m_process;
-  QString m_address, m_output;
+  QString m_dataDir, m_address, m_output;
 };
 
 }  // namespace twb::test

@@ -26,6 +26,7 @@
 #include "graph/templates.h"
 #include "io/model_file.h"
 #include "io/safetensors.h"
+#include "memory_cgroup.h"
 #include "test_support.h"
 #include "train/checkpoint.h"
 
@@ -556,6 +557,7 @@ class TestDataParallel : public QObject {
     QCOMPARE(launcher.exitCode(), 1);
     QVERIFY2(killed.output.contains("rank 1 (pid " + killed.pid + ") was killed by signal 9"),
              qPrintable(killed.output));
+    QVERIFY2(!killed.output.contains("want of memory"), qPrintable(killed.output));  // kill -9's
     QVERIFY2(processesMentioning(out).isEmpty(), "a rank outlived the job");
 
     auto resumed = runEngine(
@@ -591,6 +593,49 @@ class TestDataParallel : public QObject {
              said.c_str());
     QVERIFY2(resumed.output.contains(QString::fromStdString(said)), qPrintable(resumed.output));
     QCOMPARE(events.back()["step"].get<int>(), 3 * (60000 / 96));
+  }
+
+  // A rank the kernel kills for want of memory dies by SIGKILL as from `kill -9`: the job's
+  // error says it was most likely memory, by the kernel's count of such kills. Here the ranks run
+  // in a memory cgroup of 1 GiB, rank 1 the first its killer chooses, and a process beside them
+  // asks for it all once they train.
+  void aRankKilledForMemoryIsSaidToBe() {
+    const twb::test::MemoryCgroup cgroup(int64_t{1} << 30);
+    if (!cgroup.error().isEmpty()) QSKIP(qPrintable(cgroup.error()));
+    QTemporaryDir tmp;
+    const QDir dir(tmp.path());
+    nlohmann::json job = baseJob("mlp", 256);
+    job.erase("max_steps");
+    job["dataset"] = "synthetic:1x28x28:10:100000";
+    job["epochs"] = 100;
+    const QString path = writeJob(dir, "job", job);
+    const QString out = dir.filePath("run");
+    QProcess launcher;
+    launcher.setProcessChannelMode(QProcess::MergedChannels);
+    launcher.start("/bin/bash", cgroup.bashArguments(TWB_ENGINE_BINARY,
+                                                     {"train", path, "--ranks", "2", "--out", out,
+                                                      "--events", dir.filePath("events.jsonl")}));
+    QVERIFY(launcher.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(twb::test::lineCount(dir.filePath("events.jsonl")) > 10,
+                             twb::test::timeScaled(60000));
+    const QString rankOne = processOfRank(out, 1);
+    QVERIFY(!rankOne.isEmpty());
+    QFile score("/proc/" + rankOne + "/oom_score_adj");
+    QVERIFY(score.open(QIODevice::WriteOnly) && score.write("1000") == 4);
+    score.close();
+    // (the kernel takes seconds to reclaim what it can before it kills: how soon the job ends
+    // after a rank's death is aKilledRankFailsTheJobQuicklyAndResumeContinues's)
+    cgroup.fillToTheLimit();
+    QVERIFY2(launcher.waitForFinished(15000), "the job did not end after a rank was killed");
+    const QString output = launcher.readAll();
+    QCOMPARE(launcher.exitCode(), 1);
+    const QRegularExpression said(
+        "error: data-parallel job failed: rank 1 \\(pid " + rankOne +
+        "\\) was killed by signal 9 "
+        "\\(Killed\\), most likely for want of memory: the kernel's out-of-memory killer ended "
+        "[0-9]+ process(es)? while it ran \\(dmesg names them\\)");
+    QVERIFY2(said.match(output).hasMatch(), qPrintable(output));
+    QVERIFY2(processesMentioning(out).isEmpty(), "a rank outlived the job");
   }
 
   // A rank that hangs (stopped, as a debugger or a frozen machine would) is named by its missing

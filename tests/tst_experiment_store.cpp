@@ -20,6 +20,7 @@
 #include "app/experiment_store.h"
 #include "app/project_history.h"
 #include "app/run_recorder.h"
+#include "memory_cgroup.h"
 #include "node_daemon.h"
 #include "remote/direct_node.h"
 #include "remote/node_jobs.h"
@@ -407,27 +408,65 @@ class ExperimentStoreTest : public QObject {
   void aLostRunKeepsTheNodesReason() {
     twb::test::NodeDaemon daemon("unix:" + m_dir.filePath("run/lost.sock"), m_dir.filePath("lost-node"));
     QVERIFY2(daemon.started(), qPrintable(daemon.output()));
-    ExperimentStore store(m_dir.filePath("lost.db"));
-    const qint64 run =
-        store.addRun({0, store.addProject("lost"), "mlp", "{}", "local", "", {}, "fp32", 0, {}, {}, {}, {}, {}});
+    const QString reason =
+        reasonOfALostRun(daemon, "lost", [](int worker) { QCOMPARE(::kill(worker, SIGKILL), 0); });
+    QCOMPARE(reason, QString("worker killed by signal 9 (KILL)"));
+  }
+
+  // ... and where the kernel killed it for want of memory (the same SIGKILL), the node says that
+  // was most likely why. The daemon and its worker run in a memory cgroup, the worker made the
+  // first the kernel's out-of-memory killer chooses, and a process beside it asks for it all.
+  void aRunLostForMemoryIsSaidToBe() {
+    const twb::test::MemoryCgroup cgroup(int64_t{768} << 20);
+    if (!cgroup.error().isEmpty()) QSKIP(qPrintable(cgroup.error()));
+    const QString engine = m_dir.filePath("engine-in-cgroup.sh");
+    QVERIFY(cgroup.writeLauncher(engine, TWB_ENGINE_BINARY));
+    twb::test::NodeDaemon daemon("unix:" + m_dir.filePath("run/oom.sock"),
+                                 m_dir.filePath("oom-node"), {}, engine);
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    const QString reason = reasonOfALostRun(daemon, "oom", [&](int worker) {
+      QFile score("/proc/" + QString::number(worker) + "/oom_score_adj");
+      QVERIFY(score.open(QIODevice::WriteOnly) && score.write("1000") == 4);
+      score.close();
+      cgroup.fillToTheLimit();
+    });
+    QVERIFY2(
+        QRegularExpression("^worker killed by signal 9 \\(KILL\\), most likely for want of "
+                           "memory: the kernel's out-of-memory killer ended [0-9]+ process(es)? "
+                           "while it ran \\(dmesg names them\\)$")
+            .match(reason)
+            .hasMatch(),
+        qPrintable(reason));
+  }
+
+ private:
+  // Runs a long job on `daemon`, recorded in a store, calls `kill` with its worker's pid once it
+  // trains, and returns the reason stored when the run is lost.
+  QString reasonOfALostRun(const twb::test::NodeDaemon& daemon, const QString& name,
+                           const std::function<void(int worker)>& kill) {
+    ExperimentStore store(m_dir.filePath(name + ".db"));
+    const qint64 run = store.addRun(
+        {0, store.addProject(name), "mlp", "{}", "local", "", {}, "fp32", 0, {}, {}, {}, {}, {}});
     twb::remote::JobDispatcher dispatcher(std::make_shared<twb::remote::DirectNode>(daemon.address()));
     twb::app::RunRecorder recorder(store, dispatcher, run);
     QSignalSpy submitted(&dispatcher, &twb::remote::JobDispatcher::submitted);
     QSignalSpy finished(&dispatcher, &twb::remote::JobDispatcher::jobFinished);
     QFile example(TWB_SOURCE_DIR "/resources/examples/fmnist-mlp.json");
-    QVERIFY(example.open(QIODevice::ReadOnly));
+    if (!example.open(QIODevice::ReadOnly)) return "cannot read " + example.fileName();
     auto job = QJsonDocument::fromJson(example.readAll()).object();
     job["max_steps"] = 100000;
     dispatcher.submit(twb::remote::TrainingRequest(QJsonDocument(job).toJson()));
-    QVERIFY(submitted.wait(twb::test::timeScaled(30000)));
-    const QString jobFolder = m_dir.filePath("lost-node/jobs/") + submitted.front().front().toString();
-    QTRY_VERIFY_WITH_TIMEOUT(store.lastSeq(run) >= 3, twb::test::timeScaled(60000));
+    if (!submitted.wait(twb::test::timeScaled(30000))) return "not submitted";
+    const QString jobFolder = daemon.dataDir() + "/jobs/" + submitted.front().front().toString();
+    if (!QTest::qWaitFor([&] { return store.lastSeq(run) >= 3; }, twb::test::timeScaled(60000)))
+      return "the run did not train";
     QFile status(jobFolder + "/status.json");
-    QVERIFY(status.open(QIODevice::ReadOnly));
-    QCOMPARE(::kill(QJsonDocument::fromJson(status.readAll()).object().value("pid").toInt(), SIGKILL), 0);
-    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), twb::test::timeScaled(30000));
-    QCOMPARE(store.run(run).state, RunState::Lost);
-    QCOMPARE(store.run(run).reason, QString("worker killed by signal 9 (KILL)"));
+    if (!status.open(QIODevice::ReadOnly)) return "no " + status.fileName();
+    kill(QJsonDocument::fromJson(status.readAll()).object().value("pid").toInt());
+    if (!QTest::qWaitFor([&] { return !finished.isEmpty(); }, twb::test::timeScaled(30000)))
+      return "the run did not end";
+    if (store.run(run).state != RunState::Lost) return "the run was not lost";
+    return store.run(run).reason;
   }
 };
 

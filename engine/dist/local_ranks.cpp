@@ -14,6 +14,7 @@
 
 #include "core/cpu_info.h"
 #include "core/error.h"
+#include "core/oom_kills.h"
 #include "dist/core_binding.h"
 #include "dist/rendezvous.h"
 
@@ -61,10 +62,11 @@ bool isStopped(pid_t pid) {
   return read > 0 && nameEnd && nameEnd[1] == ' ' && (nameEnd[2] == 'T' || nameEnd[2] == 't');
 }
 
-std::string describe(int status) {
+// `oomKillsAtStart`: the kernel's out-of-memory kills when the ranks started.
+std::string describe(int status, int64_t oomKillsAtStart) {
   if (WIFSIGNALED(status))
     return std::string("was killed by signal ") + std::to_string(WTERMSIG(status)) + " (" +
-           ::strsignal(WTERMSIG(status)) + ")";
+           ::strsignal(WTERMSIG(status)) + ")" + outOfMemoryNote(WTERMSIG(status), oomKillsAtStart);
   return "exited with code " + std::to_string(WEXITSTATUS(status));
 }
 }  // namespace
@@ -80,6 +82,7 @@ LocalRanksResult launchLocalRanks(RankGroup group, const std::vector<std::string
   ::setenv(kSecretVariable, group.secret.c_str(), 1);
   std::vector<pid_t> pids(static_cast<size_t>(ranks), -1);
   const pid_t self = ::getpid();
+  const int64_t oomKillsAtStart = outOfMemoryKills();
   const auto cores = coresForRanks(ranks, group.threadsPerRank, allowedCores());
   for (int r = 0; r < ranks; ++r) {
     std::vector<std::string> args{"twb-engine"};
@@ -112,8 +115,8 @@ LocalRanksResult launchLocalRanks(RankGroup group, const std::vector<std::string
           const bool interrupted = WIFEXITED(status) && WEXITSTATUS(status) == 130;
           anyInterrupted = anyInterrupted || interrupted;
           if (!ok && !interrupted && failure.empty()) {
-            failure = "rank " + std::to_string(group.firstRank + r) + " (pid " + std::to_string(pid) + ") " +
-                      describe(status);
+            failure = "rank " + std::to_string(group.firstRank + r) + " (pid " +
+                      std::to_string(pid) + ") " + describe(status, oomKillsAtStart);
             killAt = Clock::now() + kGrace;
           }
         }

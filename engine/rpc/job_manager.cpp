@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/oom_kills.h"
 #include "rpc/event_log_reader.h"
 #include "train/event_log.h"
 
@@ -30,9 +31,10 @@ double unixNow() {
       .count();
 }
 
-std::string describeEnd(int exitCode, int signal) {
+std::string describeEnd(int exitCode, int signal, int64_t oomKillsAtStart) {
   if (signal)
-    return "worker killed by signal " + std::to_string(signal) + " (" + sigabbrev_np(signal) + ")";
+    return "worker killed by signal " + std::to_string(signal) + " (" + sigabbrev_np(signal) + ")" +
+           outOfMemoryNote(signal, oomKillsAtStart);
   if (exitCode >= 0)
     return "worker exited with code " + std::to_string(exitCode) + " without a final state";
   return "worker ended while no daemon was watching it; its exit status is unknown";
@@ -246,7 +248,7 @@ void JobManager::finishLocked(Entry& entry, int exitCode, int signal) {
     logState(folder, record.state, {{"reason", record.reason}, {"signal", signal}});
   } else {
     record.state = JobState::lost;
-    record.reason = describeEnd(exitCode, signal);
+    record.reason = describeEnd(exitCode, signal, entry.oomKillsAtStart);
     logState(folder, record.state,
              {{"reason", record.reason}, {"exit_code", exitCode}, {"signal", signal}});
   }
@@ -270,6 +272,7 @@ void JobManager::startQueuedLocked() {
 void JobManager::startLocked(Entry& entry) {
   JobRecord& record = entry.record;
   const JobFolder folder = this->folder(record.id);
+  entry.oomKillsAtStart = outOfMemoryKills();
   posix_spawn_file_actions_t files;
   posix_spawn_file_actions_init(&files);
   posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);

@@ -60,6 +60,8 @@ class JobManager {
     bool child = false;  // started by this daemon (waitpid works), or reattached
     std::chrono::steady_clock::time_point killAt{};
     bool killAtOnce = false;  // cancelled with atOnce
+    // The kernel's out-of-memory kills when this daemon started the worker (-1: reattached).
+    int64_t oomKillsAtStart = -1;
   };
   void reload();
   void monitor();
