@@ -483,6 +483,36 @@ class TestCliErrors : public QObject {
     QVERIFY2(said.match(o.output).hasMatch(), qPrintable(o.output));
   }
 
+  // An .npz is read into memory whole: an array that will not fit is refused, naming it and the
+  // form that streams from disk, before it is inflated (381 MiB of zeros take 98 KiB compressed).
+  void anNpzBeyondALimitIsRefused() {
+    const twb::test::MemoryCgroup cgroup(int64_t{256} << 20);
+    if (!cgroup.error().isEmpty()) QSKIP(qPrintable(cgroup.error()));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString npz = dir.filePath("big.npz");
+    const auto written = twb::test::runPython(
+        {"-c",
+         "import numpy as np, sys; np.savez_compressed(sys.argv[1], "
+         "x_train=np.zeros((100000, 1000), np.uint8), y_train=np.zeros(100000, np.int64))",
+         npz});
+    QVERIFY2(written.exitCode == 0, qPrintable(written.output));
+    const QString job = dir.filePath("job.json");
+    writeFile(job, R"({"model": {"template": "mlp"}, "dataset": "npz:)" + npz.toStdString() +
+                       R"(", "batch": 32, "max_steps": 1})");
+    const EngineRun o = twb::test::runProgram(
+        "/bin/bash",
+        cgroup.bashArguments(TWB_ENGINE_BINARY, {"train", job, "--out", dir.filePath("run")}));
+    QVERIFY2(o.finished && !o.crashed && o.exitCode == 1, qPrintable(o.output));
+    const QRegularExpression said(
+        "dataset: the float32 values of " + QRegularExpression::escape(npz) +
+        ": array 'x_train' need 381 MiB \\(shape \\[100000, 1000\\]\\); the memory cgroup " +
+        QRegularExpression::escape(cgroup.path()) +
+        " allows [0-9]+ MiB more \\(.*\\): an .npz is read whole; save its arrays with np.save and "
+        "give npy:X.npy,Y.npy, which stream from disk");
+    QVERIFY2(said.match(o.output).hasMatch(), qPrintable(o.output));
+  }
+
   // Ranks of one job on one machine check what it has at the same moment and allocate after:
   // each is held to its share, where a step of each fits alone but not of both.
   void ranksOnOneMachineShareItsMemory() {

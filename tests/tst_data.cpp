@@ -356,6 +356,27 @@ class TestData : public QObject {
             std::string::npos);
   }
 
+  // A header that claims more values than its file holds is refused from the file's size, before
+  // an array of that shape is made (2^40 float32 values would be 4 TiB).
+  void npyClaimingMoreThanItsFileIsRefusedBeforeAllocating() {
+    QTemporaryDir dir;
+    const std::string labels = dir.filePath("labels.npy").toStdString();
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776,), }";
+    header.resize(117, ' ');
+    header += '\n';
+    {
+      std::ofstream out(labels, std::ios::binary);
+      const char preamble[] = {
+          '\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<char>(header.size()), 0};
+      out.write(preamble, sizeof preamble);
+      out << header << std::string(8, '\0');
+    }
+    QCOMPARE(errorOf([&] { readNpyFile(labels); }),
+             labels +
+                 ": holds fewer bytes than its shape [1099511627776] of <f4 needs "
+                 "(4398046511104)");
+  }
+
   // Samples in each numeric type NumPy writes that a float32 holds: half precision (as datasets
   // are often kept), unsigned 16- and 32-bit; a type with no such value (complex) is refused,
   // naming it.

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/file_writing.h"
 #include "core/float16.h"
+#include "core/memory_need.h"
 
 namespace twb {
 
@@ -63,7 +64,13 @@ void convert(const char* data, int64_t count, float* out) {
 Tensor readNpyFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open");
-  return readNpy(in, path);
+  const NpyHeader header = readNpyHeader(in, path);
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<int64_t>(in.tellg());
+  in.seekg(header.dataOffset);
+  checkNpyValuesFit(header, static_cast<uint64_t>(std::max<int64_t>(0, size - header.dataOffset)),
+                    path, "the array is read whole: give a smaller one");
+  return readNpyValues(in, header, path);
 }
 
 NpyHeader readNpyHeader(std::istream& in, const std::string& path) {
@@ -155,15 +162,35 @@ void checkFiniteSamples(const float* values, int64_t count, int64_t sampleValues
               " (samples must be finite numbers)");
 }
 
-Tensor readNpy(std::istream& in, const std::string& path) {
-  const NpyHeader header = readNpyHeader(in, path);
-  std::string data(static_cast<size_t>(header.count) * header.itemBytes, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  if (!in)
-    throw Error(path + ": holds fewer bytes than its shape " + toString(header.shape) + " of " +
-                header.descr + " needs (" + std::to_string(data.size()) + ")");
+namespace {
+Error fewerBytesThanTheShape(const NpyHeader& header, const std::string& where) {
+  return Error(where + ": holds fewer bytes than its shape " + toString(header.shape) + " of " +
+               header.descr + " needs (" +
+               std::to_string(static_cast<uint64_t>(header.count) * header.itemBytes) + ")");
+}
+}  // namespace
+
+void checkNpyValuesFit(const NpyHeader& header, uint64_t heldBytes, const std::string& where,
+                       const std::string& remedy) {
+  if (heldBytes < static_cast<uint64_t>(header.count) * header.itemBytes)
+    throw fewerBytesThanTheShape(header, where);
+  MemoryNeed need("the float32 values of " + where);
+  need.add(static_cast<size_t>(header.count) * sizeof(float), "shape " + toString(header.shape));
+  need.checkAvailable(remedy);
+}
+
+Tensor readNpyValues(std::istream& in, const NpyHeader& header, const std::string& where) {
   Tensor out(header.shape, DType::f32);
-  npyToFloats(header, data.data(), header.count, out.data<float>());
+  constexpr int64_t kPieceValues = int64_t{1} << 16;
+  std::string piece(static_cast<size_t>(kPieceValues) * header.itemBytes, '\0');
+  for (int64_t done = 0; done < header.count;) {
+    const int64_t values = std::min(kPieceValues, header.count - done);
+    in.read(piece.data(),
+            static_cast<std::streamsize>(values * static_cast<int64_t>(header.itemBytes)));
+    if (!in) throw fewerBytesThanTheShape(header, where);
+    npyToFloats(header, piece.data(), values, out.data<float>() + done);
+    done += values;
+  }
   return out;
 }
 

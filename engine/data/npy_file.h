@@ -25,12 +25,19 @@ NpyHeader readNpyHeader(std::istream& in, const std::string& where);
 // Converts `count` values of the header's type at `bytes` to floats.
 void npyToFloats(const NpyHeader& header, const char* bytes, int64_t count, float* out);
 
+// Refuses, before the array is made, an array whose values `heldBytes` (what follows the header)
+// cannot hold, or whose f32 values this machine cannot (core/memory_need; `remedy` ends that
+// message).
+void checkNpyValuesFit(const NpyHeader& header, uint64_t heldBytes, const std::string& where,
+                       const std::string& remedy);
+// Reads the values `header` describes from `in` (left at the first) as f32, a piece at a time:
+// no copy of the file's bytes is held beside the array.
+Tensor readNpyValues(std::istream& in, const NpyHeader& header, const std::string& where);
+
 // Reads a C-ordered array of any of those types as f32.
 // Throws twb::Error naming the file and what is wrong (a bad magic, header, type, Fortran
-// order, or fewer bytes than the shape needs).
+// order, fewer bytes than the shape needs, more values than memory holds).
 Tensor readNpyFile(const std::string& path);
-// The same from a stream (an entry of a .npz archive); errors name `where`.
-Tensor readNpy(std::istream& in, const std::string& where);
 
 // Throws naming `where`, the sample and the value when `count` samples of `sampleValues` values
 // each hold a NaN or an infinity (sample numbers count from `firstSample`). One such value in a

@@ -3,12 +3,42 @@
 #include <zip.h>
 
 #include <algorithm>
-#include <sstream>
+#include <array>
+#include <istream>
+#include <limits>
+#include <memory>
+#include <streambuf>
 
 #include "core/error.h"
 #include "data/npy_file.h"
 
 namespace twb {
+namespace {
+
+// An entry of the archive as a stream, inflated a piece at a time. A read libzip fails (a
+// damaged entry; a wrong CRC, found once the end is reached) ends the stream and is kept.
+class EntryBuffer : public std::streambuf {
+ public:
+  explicit EntryBuffer(zip_file_t* file) : m_file(file) {}
+  const std::string& failure() const { return m_failure; }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    const zip_int64_t got = zip_fread(m_file, m_piece.data(), m_piece.size());
+    if (got < 0) m_failure = zip_file_strerror(m_file);
+    if (got <= 0) return traits_type::eof();
+    setg(m_piece.data(), m_piece.data(), m_piece.data() + got);
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  zip_file_t* m_file;
+  std::array<char, 1 << 16> m_piece{};
+  std::string m_failure;
+};
+
+}  // namespace
 
 NpzFile::NpzFile(const std::string& path) : m_path(path) {
   int code = 0;
@@ -47,19 +77,26 @@ Tensor NpzFile::read(const std::string& name) const {
   zip_stat_t stat;
   if (zip_stat(m_zip, entry.c_str(), 0, &stat) != 0 || !(stat.valid & ZIP_STAT_SIZE))
     throw Error(where + ": " + zip_strerror(m_zip));
-  zip_file_t* file = zip_fopen(m_zip, entry.c_str(), 0);
+  const std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> file(zip_fopen(m_zip, entry.c_str(), 0),
+                                                               zip_fclose);
   if (!file) throw Error(where + ": " + zip_strerror(m_zip));
-  std::string bytes(stat.size, '\0');
-  const zip_int64_t got = zip_fread(file, bytes.data(), bytes.size());
-  // libzip checks the entry's CRC when a read reaches its end: one more read does.
-  char past = 0;
-  const zip_int64_t end = got < 0 ? -1 : zip_fread(file, &past, 1);
-  const std::string why = got < 0 || end != 0 ? zip_file_strerror(file) : "";
-  zip_fclose(file);
-  if (got != static_cast<zip_int64_t>(bytes.size()) || end != 0)
-    throw Error(where + ": cut or damaged (" + (why.empty() ? "short read" : why) + ")");
-  std::istringstream in(bytes);
-  return readNpy(in, where);
+  EntryBuffer buffer(file.get());
+  std::istream in(&buffer);
+  const auto damaged = [&] { return Error(where + ": cut or damaged (" + buffer.failure() + ")"); };
+  try {
+    const NpyHeader header = readNpyHeader(in, where);
+    const uint64_t size = stat.size, offset = static_cast<uint64_t>(header.dataOffset);
+    checkNpyValuesFit(header, size > offset ? size - offset : 0, where,
+                      "an .npz is read whole; save its arrays with np.save and give "
+                      "npy:X.npy,Y.npy, which stream from disk");
+    Tensor values = readNpyValues(in, header, where);
+    in.ignore(std::numeric_limits<std::streamsize>::max());  // to the end, where libzip checks
+    if (!buffer.failure().empty()) throw damaged();          // the entry's CRC
+    return values;
+  } catch (const Error&) {
+    if (!buffer.failure().empty()) throw damaged();  // why the array read short or wrong
+    throw;
+  }
 }
 
 }  // namespace twb

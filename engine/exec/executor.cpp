@@ -7,9 +7,9 @@
 
 #include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
+#include "core/memory_need.h"
 #include "exec/gradient_values.h"
 #include "exec/int8_placement.h"
-#include "exec/memory_need.h"
 
 namespace twb {
 

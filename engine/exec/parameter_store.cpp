@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/memory_need.h"
 #include "core/random.h"
-#include "exec/memory_need.h"
 
 namespace twb {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "exec/memory_need.h"
+#include "core/memory_need.h"
 
 namespace twb {
 

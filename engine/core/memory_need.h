@@ -29,7 +29,7 @@ class MemoryNeed {
   Error error(const std::string& why, const std::string& remedy) const;
 
   std::string m_what, m_largest;
-  size_t m_total = 0, m_largestBytes = 0;
+  size_t m_total = 0, m_largestBytes = 0, m_count = 0;
 };
 
 // "17.4 GiB", "312 MiB".

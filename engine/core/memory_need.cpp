@@ -1,4 +1,4 @@
-#include "exec/memory_need.h"
+#include "core/memory_need.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -18,6 +18,7 @@ std::string memorySize(double bytes) {
 
 void MemoryNeed::add(size_t bytes, const std::string& name) {
   m_total += bytes;
+  ++m_count;
   if (bytes <= m_largestBytes) return;
   m_largestBytes = bytes;
   m_largest = name;
@@ -57,8 +58,11 @@ Error MemoryNeed::notHad(const std::string& allocatorSaid, const std::string& re
 }
 
 Error MemoryNeed::error(const std::string& why, const std::string& remedy) const {
-  return Error(m_what + " need " + memorySize(double(m_total)) + " (the largest, " + m_largest +
-               ", " + memorySize(double(m_largestBytes)) + "); " + why + ": " + remedy);
+  const std::string which =
+      m_count == 1 ? m_largest
+                   : "the largest, " + m_largest + ", " + memorySize(double(m_largestBytes));
+  return Error(m_what + " need " + memorySize(double(m_total)) + " (" + which + "); " + why + ": " +
+               remedy);
 }
 
 }  // namespace twb
