@@ -483,34 +483,60 @@ class TestCliErrors : public QObject {
     QVERIFY2(said.match(o.output).hasMatch(), qPrintable(o.output));
   }
 
-  // An .npz is read into memory whole: an array that will not fit is refused, naming it and the
-  // form that streams from disk, before it is inflated (381 MiB of zeros take 98 KiB compressed).
-  void anNpzBeyondALimitIsRefused() {
+  // An .npz or IDX dataset is read into memory whole: data that will not fit is refused, naming it
+  // and the form that streams from disk, before it is inflated (hundreds of MiB of zeros take
+  // kilobytes compressed).
+  void datasetsHeldInMemoryBeyondALimitAreRefused_data() {
+    QTest::addColumn<QString>("dataset");  // in the test's folder, DIR
+    QTest::addColumn<QString>("writer");   // Python writing it there (argv[1]: the folder)
+    QTest::addColumn<QString>("said");
+    QTest::newRow("npz")
+        << "npz:DIR/big.npz"
+        << "import numpy as np, sys; np.savez_compressed(sys.argv[1] + "
+           "'/big.npz', x_train=np.zeros((100000, 1000), np.uint8), "
+           "y_train=np.zeros(100000, np.int64))"
+        << "the float32 values of DIR/big.npz: array 'x_train' need 381 MiB "
+           "\\(shape \\[100000, 1000\\]\\); WHY: an .npz is read whole; save "
+           "its arrays with np.save and give npy:X.npy,Y.npy, which stream from disk";
+    QTest::newRow("idx")
+        << "idx:DIR"
+        << "import gzip, struct, sys\n"
+           "for name, dims in (('images-idx3', (100000, 60, 60)), "
+           "('labels-idx1', (100000,))):\n"
+           "  n = 1\n"
+           "  for d in dims: n *= d\n"
+           "  with gzip.open(sys.argv[1] + '/train-' + name + '-ubyte.gz', 'wb') as f:\n"
+           "    f.write(bytes([0, 0, 8, len(dims)]) + struct.pack('>' + 'i' * "
+           "len(dims), *dims) + bytes(n))"
+        << "the data of DIR/train-images-idx3-ubyte.gz need 343 MiB "
+           "\\(\\[100000, 60, 60\\]\\); WHY: an IDX file is read whole; give the "
+           "samples as npy:X.npy,Y.npy, which stream from disk";
+  }
+
+  void datasetsHeldInMemoryBeyondALimitAreRefused() {
+    QFETCH(QString, dataset);
+    QFETCH(QString, writer);
+    QFETCH(QString, said);
     const twb::test::MemoryCgroup cgroup(int64_t{256} << 20);
     if (!cgroup.error().isEmpty()) QSKIP(qPrintable(cgroup.error()));
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    const QString npz = dir.filePath("big.npz");
-    const auto written = twb::test::runPython(
-        {"-c",
-         "import numpy as np, sys; np.savez_compressed(sys.argv[1], "
-         "x_train=np.zeros((100000, 1000), np.uint8), y_train=np.zeros(100000, np.int64))",
-         npz});
+    const auto written = twb::test::runPython({"-c", writer, dir.path()});
     QVERIFY2(written.exitCode == 0, qPrintable(written.output));
     const QString job = dir.filePath("job.json");
-    writeFile(job, R"({"model": {"template": "mlp"}, "dataset": "npz:)" + npz.toStdString() +
+    writeFile(job, R"({"model": {"template": "mlp"}, "dataset": ")" +
+                       dataset.replace("DIR", dir.path()).toStdString() +
                        R"(", "batch": 32, "max_steps": 1})");
     const EngineRun o = twb::test::runProgram(
         "/bin/bash",
         cgroup.bashArguments(TWB_ENGINE_BINARY, {"train", job, "--out", dir.filePath("run")}));
     QVERIFY2(o.finished && !o.crashed && o.exitCode == 1, qPrintable(o.output));
-    const QRegularExpression said(
-        "dataset: the float32 values of " + QRegularExpression::escape(npz) +
-        ": array 'x_train' need 381 MiB \\(shape \\[100000, 1000\\]\\); the memory cgroup " +
-        QRegularExpression::escape(cgroup.path()) +
-        " allows [0-9]+ MiB more \\(.*\\): an .npz is read whole; save its arrays with np.save and "
-        "give npy:X.npy,Y.npy, which stream from disk");
-    QVERIFY2(said.match(o.output).hasMatch(), qPrintable(o.output));
+    const QRegularExpression expected(
+        "dataset: " +
+        said.replace("DIR", QRegularExpression::escape(dir.path()))
+            .replace("WHY", "the memory cgroup " + QRegularExpression::escape(cgroup.path()) +
+                                " allows [0-9]+ MiB more \\(.*\\)"));
+    QVERIFY2(expected.match(o.output).hasMatch(), qPrintable(o.output));
   }
 
   // Ranks of one job on one machine check what it has at the same moment and allocate after:

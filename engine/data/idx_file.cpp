@@ -7,6 +7,8 @@
 #include <memory>
 
 #include "core/error.h"
+#include "core/memory_need.h"
+#include "core/shape.h"
 
 namespace twb {
 
@@ -66,6 +68,12 @@ IdxArray readIdxFile(const std::string& path) {
     array.dims.push_back(d);
     count *= d;
   }
+  // Held whole: refused here if memory cannot hold it, before a byte is read.
+  MemoryNeed need("the data of " + path);
+  need.add(static_cast<size_t>(count), toString(array.dims));
+  need.checkAvailable(
+      "an IDX file is read whole; give the samples as npy:X.npy,Y.npy, which "
+      "stream from disk");
   // Read in slices, growing as the data arrives: a header that promises more than the file holds
   // fails when the data ends, not by allocating what it promised.
   while (static_cast<int64_t>(array.data.size()) < count) {
