@@ -8,21 +8,22 @@
 
 namespace twb {
 
-// What a group of allocations (a step's values, a model's parameters) takes, and the largest of
-// them, added up before any is made: Linux grants more memory than it has and kills the process
-// once the pages are touched, so what cannot fit is refused first, with words.
+// What a group of allocations (a step's values, a model's parameters, an array read whole) takes,
+// and the largest of them, added up before any is made: Linux grants more memory than it has and
+// kills the process once the pages are touched, so what cannot fit is refused first, with words.
 class MemoryNeed {
  public:
   explicit MemoryNeed(std::string what) : m_what(std::move(what)) {}
-  // `name`: how the error names it ("'fc1' of [128, 512]").
+  // `name`: how the error names it ("'fc1' of [128, 512]"); the largest is named where there are
+  // several.
   void add(size_t bytes, const std::string& name);
 
   // Throws unless the total fits in what this machine has available (swap included, within the
   // process's cgroup limit, shared among the job's ranks here); `remedy` ends the message ("give
   // a smaller batch or smaller inputs").
   void checkAvailable(const std::string& remedy) const;
-  // The error of an allocation that failed all the same (a limit on the process: ulimit -v, a
-  // cgroup), with the allocator's words.
+  // The error of an allocation that failed all the same (a limit on the process's address space,
+  // ulimit -v), with the allocator's words.
   Error notHad(const std::string& allocatorSaid, const std::string& remedy) const;
 
  private:

@@ -13,7 +13,7 @@ budget=${1:-600}
 shift || true
 build=$root/build/fuzz
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(job_file model_spec model_file safetensors idx csv image onnx event_log node_requests)
+[ ${#targets[@]} -gt 0 ] || targets=(job_file model_spec model_file safetensors idx npy csv image onnx event_log node_requests)
 [ -d "$build/seeds" ] || bash "$root/tests/fuzz/make_seeds.sh" "$build/seeds" >/dev/null
 
 failed=0

@@ -9,7 +9,7 @@ out=${1:-$root/build/fuzz/seeds}
 engine=${2:-$root/build/release/engine/twb-engine}
 [ -x "$engine" ] || { echo "make_seeds: $engine: build the release preset first" >&2; exit 1; }
 rm -rf "$out"
-for target in job_file model_spec model_file safetensors idx csv image onnx event_log node_requests; do
+for target in job_file model_spec model_file safetensors idx npy csv image onnx event_log node_requests; do
   mkdir -p "$out/$target"
 done
 work=$(mktemp -d)
@@ -93,6 +93,13 @@ images = struct.pack(">IIII", 0x00000803, 2, 3, 3) + bytes(range(18))
 open(f"{out}/idx/labels.idx", "wb").write(labels)
 open(f"{out}/idx/images.idx", "wb").write(images)
 open(f"{out}/idx/labels.idx.gz", "wb").write(gzip.compress(labels, mtime=0))
+# Arrays as NumPy writes them: two types and a 2-D shape; an archive of two, one compressed.
+import numpy as np
+np.save(f"{out}/npy/floats.npy", np.arange(6, dtype=np.float32).reshape(2, 3))
+np.save(f"{out}/npy/halves.npy", np.arange(4, dtype=np.float16))
+np.savez(f"{out}/npy/pair.npz", x_train=np.arange(6, dtype=np.uint8).reshape(3, 2),
+         y_train=np.arange(3, dtype=np.int64))
+np.savez_compressed(f"{out}/npy/compressed.npz", x=np.zeros((4, 4), np.int16))
 open(f"{out}/csv/iris.csv", "w").write("f1,f2,f3,label\n5.1,3.5,1.4,0\n6.2,2.9,4.3,1\n7.7,3.0,6.1,2\n")
 open(f"{out}/csv/quoted.csv", "w").write('"f 1","f, 2",label\r\n "0.5" ,1,"0"\r\n')
 
