@@ -511,6 +511,18 @@ class TestCliErrors : public QObject {
         << "the data of DIR/train-images-idx3-ubyte.gz need 343 MiB "
            "\\(\\[100000, 60, 60\\]\\); WHY: an IDX file is read whole; give the "
            "samples as npy:X.npy,Y.npy, which stream from disk";
+    // A plain file's header that promises more than the file holds is what is wrong with it,
+    // whatever memory has: said from the file's size.
+    QTest::newRow("idx promising more than it holds")
+        << "idx:DIR"
+        << "import struct, sys\n"
+           "d = sys.argv[1] + '/train-'\n"
+           "open(d + 'images-idx3-ubyte', 'wb').write(bytes([0, 0, 8, 3]) + "
+           "struct.pack('>iii', 8192, 1024, 1024) + bytes(10))\n"
+           "open(d + 'labels-idx1-ubyte', 'wb').write(bytes([0, 0, 8, 1]) + "
+           "struct.pack('>i', 8192) + bytes(8192))"
+        << "DIR/train-images-idx3-ubyte: truncated: the header promises 8589934592 bytes of "
+           "data, the file holds 10";
   }
 
   void datasetsHeldInMemoryBeyondALimitAreRefused() {

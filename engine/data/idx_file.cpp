@@ -68,6 +68,15 @@ IdxArray readIdxFile(const std::string& path) {
     array.dims.push_back(d);
     count *= d;
   }
+  const auto truncated = [&](int64_t held) {
+    return Error(path + ": truncated: the header promises " + std::to_string(count) +
+                 " bytes of data, the file holds " + std::to_string(held));
+  };
+  // A plain file's size says whether it holds the promise (a gzipped one's, only once inflated).
+  if (gzdirect(file.get())) {
+    const auto held = static_cast<int64_t>(std::filesystem::file_size(path)) - 4 - 4 * rank;
+    if (held < count) throw truncated(held);
+  }
   // Held whole: refused here if memory cannot hold it, before a byte is read.
   MemoryNeed need("the data of " + path);
   need.add(static_cast<size_t>(count), toString(array.dims));
@@ -85,10 +94,8 @@ IdxArray readIdxFile(const std::string& path) {
       break;
     }
   }
-  const size_t got = array.data.size();
-  if (static_cast<int64_t>(got) != count)
-    throw Error(path + ": truncated: the header promises " + std::to_string(count) +
-                " bytes of data, the file holds " + std::to_string(got));
+  if (static_cast<int64_t>(array.data.size()) != count)
+    throw truncated(static_cast<int64_t>(array.data.size()));
   return array;
 }
 
