@@ -182,6 +182,14 @@ NodesCheck checkJobAcrossNodes(const std::vector<JobNode>& nodes, const QString&
                                                secret.isEmpty() ? makeSecret() : secret);
       const v1::ValidateJobResponse answer = client.validate(request);
       if (node == 0) check.first = readValidation(answer);
+      // The node with the least memory for each rank is the one a step must fit.
+      QJsonObject& summary = check.first.summary;
+      const auto available = static_cast<double>(answer.memory_available_bytes());
+      if (node == 0 ||
+          (available > 0 && available < summary.value("memory_available_bytes").toDouble())) {
+        summary["memory_available_bytes"] = available;
+        summary["memory_available_node"] = n.name;
+      }
       for (const auto& problem : answer.problems())
         check.add(where + ": " + QString::fromStdString(problem.message()),
                   QString::fromStdString(problem.path()));

@@ -16,10 +16,12 @@ JobValidation readValidation(const v1::ValidateJobResponse& answer) {
     validation.path = QString::fromStdString(answer.problems(0).path());
     validation.message = QString::fromStdString(answer.problems(0).message());
   }
-  validation.summary = {{"parameters", static_cast<double>(answer.parameters())},
-                        {"flops_per_step", answer.flops_per_step()},
-                        {"memory_bytes", static_cast<double>(answer.memory_bytes())},
-                        {"total_steps", static_cast<double>(answer.total_steps())}};
+  validation.summary = {
+      {"parameters", static_cast<double>(answer.parameters())},
+      {"flops_per_step", answer.flops_per_step()},
+      {"memory_bytes", static_cast<double>(answer.memory_bytes())},
+      {"memory_available_bytes", static_cast<double>(answer.memory_available_bytes())},
+      {"total_steps", static_cast<double>(answer.total_steps())}};
   return validation;
 }
 

@@ -1095,10 +1095,6 @@ Trust this host and remember its key?</source>
         <translation>正在节点上检查…</translation>
     </message>
     <message>
-        <source>%1 parameters · %2 GFLOP per step · ~%3 MiB · %4 steps</source>
-        <translation>%1 个参数 · 每步 %2 GFLOP · 约 %3 MiB · %4 步</translation>
-    </message>
-    <message>
         <source>off</source>
         <translation>关闭</translation>
     </message>
@@ -1499,6 +1495,30 @@ Trust this host and remember its key?</source>
     <message>
         <source>The model file stands in for the template: clear it to choose one.</source>
         <translation>模型文件代替了模板：清空它才能选择模板。</translation>
+    </message>
+    <message>
+        <source>%1 GiB</source>
+        <translation>%1 GiB</translation>
+    </message>
+    <message>
+        <source>Training needs about %1; the node has %2 for each rank.</source>
+        <translation>训练约需 %1；该节点为每个进程（rank）提供 %2。</translation>
+    </message>
+    <message>
+        <source>Training needs about %1; node %2 has %3 for each rank.</source>
+        <translation>训练约需 %1；节点 %2 为每个进程（rank）提供 %3。</translation>
+    </message>
+    <message>
+        <source>The run would likely be refused when it starts: a smaller batch or model needs less.</source>
+        <translation>运行开始时很可能会被拒绝：更小的批大小或模型所需内存更少。</translation>
+    </message>
+    <message>
+        <source>%1 parameters · %2 GFLOP per step · ~%3 · %4 steps</source>
+        <translation>%1 个参数 · 每步 %2 GFLOP · 约 %3 · %4 步</translation>
+    </message>
+    <message>
+        <source>%1 MiB</source>
+        <translation>%1 MiB</translation>
     </message>
 </context>
 <context>

@@ -71,6 +71,11 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
                    m_batchError, m_nodeError,    m_generalError};
   m_summary = named(new QLabel(this), "summary");
   m_summary->setWordWrap(true);
+  // Beside Run, where the user looks before starting it (the fields it is about may be anywhere).
+  m_memoryNote = named(new QLabel(this), "memoryNote");
+  m_memoryNote->setStyleSheet("color: #c06c00;");
+  m_memoryNote->setWordWrap(true);
+  m_memoryNote->hide();
 
   m_advanced = new JobJsonEditor(this);
   auto* advancedBox = new QGroupBox(tr("Advanced: the job file (every field)"));
@@ -97,8 +102,11 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
       tr("Train data parallel on 1, 2, 4, … ranks a node (and, across nodes, on 1, 2, 4, … of "
          "the checked nodes) for up to 300 steps each, one run at a time, in a project of its "
          "own: Compare shows how the throughput scales"));
+  auto* summary = new QVBoxLayout;
+  summary->addWidget(m_summary);
+  summary->addWidget(m_memoryNote);
   auto* buttons = new QHBoxLayout;
-  buttons->addWidget(m_summary, 1);
+  buttons->addLayout(summary, 1);
   buttons->addWidget(m_scaling);
   buttons->addWidget(m_compare);
   buttons->addWidget(m_run);
@@ -578,6 +586,7 @@ void JobForm::check() {
   for (QLabel* label : std::as_const(m_errorLabels)) label->hide();
   if (m_advanced->parses()) m_advanced->showProblem({}, {});  // else it shows where the JSON breaks
   m_summary->clear();
+  m_memoryNote->hide();
   m_valid = false;
   m_run->setEnabled(false);
   m_compare->setEnabled(false);
@@ -613,14 +622,15 @@ void JobForm::showValidation(int ticket, bool ok, const QString& path, const QSt
     return showProblem(path, message);
   }
   m_valid = true;
+  showMemoryNote(summary);
   m_run->setEnabled(true);
   m_compare->setEnabled(m_precision->currentText() == "fp32");
   m_scaling->setEnabled(true);
   const QString figures =
-      tr("%1 parameters · %2 GFLOP per step · ~%3 MiB · %4 steps")
+      tr("%1 parameters · %2 GFLOP per step · ~%3 · %4 steps")
           .arg(QLocale().toString(summary.value("parameters").toDouble(), 'f', 0))
           .arg(summary.value("flops_per_step").toDouble() / 1e9, 0, 'f', 2)
-          .arg(summary.value("memory_bytes").toDouble() / (1 << 20), 0, 'f', 1)
+          .arg(memoryAmount(summary.value("memory_bytes").toDouble()))
           .arg(summary.value("total_steps").toDouble(), 0, 'f', 0);
   const int trials = summary.value("trials").toInt(),
             checked = summary.value("trials_checked").toInt();
@@ -630,6 +640,30 @@ void JobForm::showValidation(int ticket, bool ok, const QString& path, const QSt
                         : trials == 1 ? tr("1 trial, checked")
                                       : tr("%1 trials, all checked").arg(trials);
   m_summary->setText(tr("%1 · first trial: %2").arg(sweep, figures));
+}
+
+QString JobForm::memoryAmount(double bytes) {
+  return bytes < (1 << 30) ? tr("%1 MiB").arg(bytes / (1 << 20), 0, 'f', 1)
+                           : tr("%1 GiB").arg(bytes / (1 << 30), 0, 'f', 1);
+}
+
+void JobForm::showMemoryNote(const QJsonObject& summary) {
+  // Said, not refused: the estimate is the node's rough sum; the engine checks exactly when the
+  // run starts (and refuses then, with what it counted).
+  const double needed = summary.value("memory_bytes").toDouble();
+  const double available = summary.value("memory_available_bytes").toDouble();
+  const bool over = available > 0 && needed > available;
+  m_memoryNote->setVisible(over);
+  if (!over) return;
+  const QString node = summary.value("memory_available_node").toString();
+  const QString said = node.isEmpty()
+                           ? tr("Training needs about %1; the node has %2 for each rank.")
+                                 .arg(memoryAmount(needed), memoryAmount(available))
+                           : tr("Training needs about %1; node %2 has %3 for each rank.")
+                                 .arg(memoryAmount(needed), node, memoryAmount(available));
+  m_memoryNote->setText(said + " " +
+                        tr("The run would likely be refused when it starts: a smaller batch or "
+                           "model needs less."));
 }
 
 void JobForm::showValidationProgress(int ticket, int done, int total) {

@@ -52,6 +52,7 @@ class JobForm : public QWidget {
   JobJsonEditor* advancedEditor() const { return m_advanced; }
   QLabel* precisionNote() const { return m_precisionNote; }
   QLabel* threadsNote() const { return m_threadsNote; }
+  QLabel* memoryNote() const { return m_memoryNote; }
   // The logical cores of the fewest-cored node the job runs on, as far as the nodes said; 0 when
   // none did.
   int fewestCores() const;
@@ -91,6 +92,9 @@ class JobForm : public QWidget {
   QLabel* fieldError(const char* name, std::initializer_list<QString> paths);
   void showNodeFacts();  // threads, the precision note and the devices, for the chosen node
   void showThreadsNote();
+  // From a check's answer: where the estimate passes what the node has for each rank.
+  void showMemoryNote(const QJsonObject& summary);
+  static QString memoryAmount(double bytes);  // "9.1 MiB", "687.7 GiB"
   // The device choices: the node's own choice, the CPU, each GPU the node reported, and the
   // job's own value when it names none of these (the node judges it).
   void offerDevices();
@@ -116,6 +120,7 @@ class JobForm : public QWidget {
   QWidget* m_formArea;
   QLabel* m_precisionNote;  // a precision slower than fp32 on the node, and why
   QLabel* m_threadsNote;    // more threads than the node has cores
+  QLabel* m_memoryNote;     // training needs more memory than the node has for a rank
   QLabel *m_modelError, *m_datasetError, *m_optimizerError, *m_lrError, *m_batchError, *m_nodeError,
       *m_generalError, *m_summary;
   QList<QLabel*> m_errorLabels;

@@ -16,6 +16,7 @@
 #include "cli/sweep_command.h"
 #include "cli/sweep_runner.h"
 #include "core/error.h"
+#include "core/memory_need.h"
 #include "quant/calibrator.h"
 #include "rpc/node_client.h"
 #include "train/job_config.h"
@@ -292,11 +293,20 @@ void addClientCommand(CLI::App& app, int& exitCode) {
     for (const auto& problem : result.problems())
       std::printf("%s: %s\n", args.job.c_str(), problem.message().c_str());
     if (result.ok())
-      std::printf("%s: ok; model %s, %lld parameters, %.3g GFLOP per step, ~%.1f MiB, %lld steps\n",
-                  args.job.c_str(), result.model().c_str(),
-                  static_cast<long long>(result.parameters()), result.flops_per_step() / 1e9,
-                  result.memory_bytes() / double(1 << 20),
-                  static_cast<long long>(result.total_steps()));
+      std::printf(
+          "%s: ok; model %s, %lld parameters, %.3g GFLOP per step, ~%s of %s available "
+          "a rank, %lld steps\n",
+          args.job.c_str(), result.model().c_str(), static_cast<long long>(result.parameters()),
+          result.flops_per_step() / 1e9, memorySize(double(result.memory_bytes())).c_str(),
+          memorySize(double(result.memory_available_bytes())).c_str(),
+          static_cast<long long>(result.total_steps()));
+    if (result.ok() && result.memory_bytes() > result.memory_available_bytes() &&
+        result.memory_available_bytes() > 0)
+      std::printf(
+          "%s: warning: training needs about %s, more than the node has for each rank "
+          "(%s): the run would likely be refused when it starts\n",
+          args.job.c_str(), memorySize(double(result.memory_bytes())).c_str(),
+          memorySize(double(result.memory_available_bytes())).c_str());
     exitCode = result.ok() ? kExitOk : kExitError;
   });
 

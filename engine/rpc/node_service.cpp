@@ -5,6 +5,7 @@
 #include <fstream>
 #include <regex>
 
+#include "core/available_memory.h"
 #include "core/error.h"
 #include "core/file_writing.h"
 #include "exec/device_choice.h"
@@ -250,6 +251,8 @@ grpc::Status NodeService::ValidateJob(grpc::ServerContext* context,
     response->set_parameters(plan.graph.parameterCount());
     response->set_flops_per_step(3 * plan.graph.forwardFlops());  // forward + backward (2x)
     response->set_memory_bytes(estimateTrainingMemory(plan, job));
+    response->set_memory_available_bytes(availableMemory().bytes /
+                                         (job.parallel.data() ? job.parallel.ranksPerNode : 1));
     response->set_steps_per_epoch(plan.stepsPerEpoch);
     response->set_total_steps(plan.totalSteps);
     const Shape& output = plan.graph.values()[plan.graph.valueIndex(plan.output)].shape;

@@ -41,6 +41,30 @@ void WorkbenchGuiTest::vitTinyIsOfferedAndCheckedByTheNode() {
                            twb::test::timeScaled(30000));
 }
 
+// The node's check gives its memory estimate and what the node has for each rank: where the
+// estimate is more, the Batch size field says so, and the run stays the user's to start (the
+// engine checks exactly when it starts).
+void WorkbenchGuiTest::jobTabSaysWhenTrainingNeedsMoreMemoryThanTheNodeHas() {
+  auto* args = field<QLineEdit>("templateArgs");
+  auto* note = field<QLabel>("memoryNote");
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+  QVERIFY(note->isHidden());
+  QTest::keyClicks(args, "{\"hidden\": [100000000]}");  // 78 billion weights in fc1
+  QTRY_VERIFY_WITH_TIMEOUT(note->isVisible(), twb::test::timeScaled(30000));
+  QVERIFY2(QRegularExpression("^Training needs about [0-9.]+ GiB; the node has [0-9.]+ GiB for "
+                              "each rank. The run would likely be refused when it starts: a "
+                              "smaller batch or model needs less.$")
+               .match(note->text())
+               .hasMatch(),
+           qPrintable(note->text()));
+  QVERIFY(runEnabled());
+  screenshot("job-memory-note");
+  args->selectAll();
+  QTest::keyClick(args, Qt::Key_Delete);
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+  QVERIFY(note->isHidden());
+}
+
 void WorkbenchGuiTest::invalidInputIsShownAtItsField() {
   auto* lr = field<QLineEdit>("lr");
   lr->selectAll();

@@ -365,6 +365,7 @@ class WorkbenchGuiTest : public QObject {
   void initTestCase();
   void defaultJobIsValidatedByTheNode();
   void vitTinyIsOfferedAndCheckedByTheNode();
+  void jobTabSaysWhenTrainingNeedsMoreMemoryThanTheNodeHas();
   void invalidInputIsShownAtItsField();
   void aModelFileLeavingSizesFreeIsGivenThem();
   void imageFolderIsChosenAndCheckedByTheNode();
