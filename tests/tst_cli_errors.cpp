@@ -24,6 +24,18 @@ void writeFile(const QString& path, const std::string& bytes) {
   out << bytes;
 }
 
+// Runs the engine with `args` in `cgroup` and checks that it ends with an error matching `said`,
+// where CGROUP stands for the cgroup's path.
+void expectRefusedIn(const twb::test::MemoryCgroup& cgroup, const QStringList& args,
+                     const QString& said) {
+  const EngineRun o =
+      twb::test::runProgram("/bin/bash", cgroup.bashArguments(TWB_ENGINE_BINARY, args));
+  QVERIFY2(o.finished && !o.crashed && o.exitCode == 1, qPrintable(o.output));
+  const QRegularExpression expected(
+      QString(said).replace("CGROUP", QRegularExpression::escape(cgroup.path())));
+  QVERIFY2(expected.match(o.output).hasMatch(), qPrintable(o.output));
+}
+
 std::string be32(uint32_t v) {
   return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
 }
@@ -470,17 +482,11 @@ class TestCliErrors : public QObject {
   void valuesBeyondACgroupLimitAreRefused() {
     const twb::test::MemoryCgroup cgroup(int64_t{512} << 20);
     if (!cgroup.error().isEmpty()) QSKIP(qPrintable(cgroup.error()));
-    const EngineRun o = twb::test::runProgram(
-        "/bin/bash", cgroup.bashArguments(TWB_ENGINE_BINARY, {"bench", "mlp", "--batch", "200000",
-                                                              "--steps", "1", "--warmup", "0"}));
-    QVERIFY2(o.finished && !o.crashed && o.exitCode == 1, qPrintable(o.output));
-    const QRegularExpression said(
-        "error: the step's values at batch 200000 need [0-9.]+ GiB \\(the largest, 'fc1' of "
-        "\\[200000, 512\\] with its gradients, [0-9]+ MiB\\); the memory cgroup " +
-        QRegularExpression::escape(cgroup.path()) +
-        " allows [0-9]+ MiB more \\(its limit is 512 MiB, [0-9]+ MiB of it in use\\): give a "
-        "smaller batch or smaller inputs");
-    QVERIFY2(said.match(o.output).hasMatch(), qPrintable(o.output));
+    expectRefusedIn(cgroup, {"bench", "mlp", "--batch", "200000", "--steps", "1", "--warmup", "0"},
+                    "error: the step's values at batch 200000 need [0-9.]+ GiB \\(the largest, "
+                    "'fc1' of \\[200000, 512\\] with its gradients, [0-9]+ MiB\\); the memory "
+                    "cgroup CGROUP allows [0-9]+ MiB more \\(its limit is 512 MiB, [0-9]+ MiB of "
+                    "it in use\\): give a smaller batch or smaller inputs");
   }
 
   // An .npz or IDX dataset is read into memory whole: data that will not fit is refused, naming it
@@ -539,16 +545,11 @@ class TestCliErrors : public QObject {
     writeFile(job, R"({"model": {"template": "mlp"}, "dataset": ")" +
                        dataset.replace("DIR", dir.path()).toStdString() +
                        R"(", "batch": 32, "max_steps": 1})");
-    const EngineRun o = twb::test::runProgram(
-        "/bin/bash",
-        cgroup.bashArguments(TWB_ENGINE_BINARY, {"train", job, "--out", dir.filePath("run")}));
-    QVERIFY2(o.finished && !o.crashed && o.exitCode == 1, qPrintable(o.output));
-    const QRegularExpression expected(
-        "dataset: " +
-        said.replace("DIR", QRegularExpression::escape(dir.path()))
-            .replace("WHY", "the memory cgroup " + QRegularExpression::escape(cgroup.path()) +
-                                " allows [0-9]+ MiB more \\(.*\\)"));
-    QVERIFY2(expected.match(o.output).hasMatch(), qPrintable(o.output));
+    expectRefusedIn(cgroup, {"train", job, "--out", dir.filePath("run")},
+                    "dataset: " + said.replace("DIR", QRegularExpression::escape(dir.path()))
+                                      .replace("WHY",
+                                               "the memory cgroup CGROUP allows [0-9]+ MiB "
+                                               "more \\(.*\\)"));
   }
 
   // Ranks of one job on one machine check what it has at the same moment and allocate after:
@@ -562,16 +563,11 @@ class TestCliErrors : public QObject {
     // About 600 MiB of values a rank: under the limit, over half of it.
     writeFile(job, R"({"model": {"template": "mlp"}, "dataset": "synthetic:1x28x28:10:100000",
                        "batch": 33000, "max_steps": 1, "threads": 1})");
-    const EngineRun o = twb::test::runProgram(
-        "/bin/bash", cgroup.bashArguments(TWB_ENGINE_BINARY, {"train", job, "--ranks", "2", "--out",
-                                                              dir.filePath("run")}));
-    QVERIFY2(o.finished && !o.crashed && o.exitCode == 1, qPrintable(o.output));
-    const QRegularExpression said(
-        "the step's values at batch 33000 need [0-9]+ MiB \\(.*\\); the memory cgroup " +
-        QRegularExpression::escape(cgroup.path()) +
-        " allows [0-9]+ MiB more \\(.*\\), [0-9]+ MiB for each of the job's 2 ranks here: give a "
-        "smaller batch or smaller inputs, or run fewer ranks on this machine");
-    QVERIFY2(said.match(o.output).hasMatch(), qPrintable(o.output));
+    expectRefusedIn(cgroup, {"train", job, "--ranks", "2", "--out", dir.filePath("run")},
+                    "the step's values at batch 33000 need [0-9]+ MiB \\(.*\\); the memory "
+                    "cgroup CGROUP allows [0-9]+ MiB more \\(.*\\), [0-9]+ MiB for each of the "
+                    "job's 2 ranks here: give a smaller batch or smaller inputs, or run fewer "
+                    "ranks on this machine");
   }
 
   // Adam keeps two tensors the size of each parameter, made at the first step once the values
@@ -586,18 +582,12 @@ class TestCliErrors : public QObject {
     writeFile(job, R"({"model": {"template": "mlp", "args": {"hidden": [100000]}},
                        "dataset": "synthetic:1x28x28:10:100", "batch": 8, "max_steps": 1,
                        "optimizer": {"type": "adam", "lr": 0.001}})");
-    const EngineRun o = twb::test::runProgram(
-        "/bin/bash",
-        cgroup.bashArguments(TWB_ENGINE_BINARY, {"train", job, "--out", dir.filePath("run")}));
-    QVERIFY2(o.finished && !o.crashed && o.exitCode == 1, qPrintable(o.output));
-    const QRegularExpression said(
-        "error: the optimizer's state tensors need [0-9]+ MiB \\(the largest, 'fc1.weight' of "
-        "\\[100000, 784\\]'s exp_avg, exp_avg_sq, 598 MiB\\); the memory cgroup " +
-        QRegularExpression::escape(cgroup.path()) +
-        " allows [0-9]+ MiB more \\(its limit is 1.0 GiB, [0-9]+ MiB of it in use\\): give a "
-        "smaller "
-        "model, or an optimizer that keeps less \\(sgd without momentum keeps none\\)");
-    QVERIFY2(said.match(o.output).hasMatch(), qPrintable(o.output));
+    expectRefusedIn(cgroup, {"train", job, "--out", dir.filePath("run")},
+                    "error: the optimizer's state tensors need [0-9]+ MiB \\(the largest, "
+                    "'fc1.weight' of \\[100000, 784\\]'s exp_avg, exp_avg_sq, 598 MiB\\); the "
+                    "memory cgroup CGROUP allows [0-9]+ MiB more \\(its limit is 1.0 GiB, [0-9]+ "
+                    "MiB of it in use\\): give a smaller model, or an optimizer that keeps less "
+                    "\\(sgd without momentum keeps none\\)");
   }
 
   void optionsSayTheRuleAndTheValue() {
