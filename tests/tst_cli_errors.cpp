@@ -552,6 +552,33 @@ class TestCliErrors : public QObject {
                                                "more \\(.*\\)"));
   }
 
+  // A loader that decodes files keeps two batches in flight a thread, allocated when it starts:
+  // here 4 of 300 MiB (images scaled to the model's 3 x 512 x 512), where the step's values fit.
+  void loaderBatchesBeyondALimitAreRefused() {
+    const twb::test::MemoryCgroup cgroup(int64_t{1} << 30);
+    if (!cgroup.error().isEmpty()) QSKIP(qPrintable(cgroup.error()));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const auto written = twb::test::runPython(
+        {"-c",
+         "import os, sys; from PIL import Image\n"
+         "for c in ('a', 'b'):\n"
+         "  os.makedirs(f'{sys.argv[1]}/images/{c}')\n"
+         "  for i in range(60): Image.new('RGB', (8, 8)).save(f'{sys.argv[1]}/images/{c}/{i}.png')",
+         dir.path()});
+    QVERIFY2(written.exitCode == 0, qPrintable(written.output));
+    const QString job = dir.filePath("job.json");
+    writeFile(job, R"({"model": {"template": "mlp", "args": {"input": [3, 512, 512], "hidden": [4],
+                       "classes": 2}}, "dataset": "images:)" +
+                       dir.filePath("images").toStdString() +
+                       R"(", "batch": 100, "max_steps": 1, "threads": 2})");
+    expectRefusedIn(cgroup, {"train", job, "--out", dir.filePath("run")},
+                    "error: the data loader's 4 batches in flight need 1.2 GiB \\(batches of 100 x "
+                    "\\[3, 512, 512\\]\\); the memory cgroup CGROUP allows [0-9]+ MiB more "
+                    "\\(.*\\): give a smaller batch, or fewer threads \\(each of the loader's 2 "
+                    "threads holds two batches\\)");
+  }
+
   // Ranks of one job on one machine check what it has at the same moment and allocate after:
   // each is held to its share, where a step of each fits alone but not of both.
   void ranksOnOneMachineShareItsMemory() {

@@ -2,7 +2,9 @@
 
 #include <cstring>
 
+#include "core/cpu_info.h"
 #include "core/error.h"
+#include "core/memory_need.h"
 #include "core/random.h"
 
 namespace twb {
@@ -26,8 +28,16 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
   int64_t workers = m_options.workers;
   if (workers <= 0)
     workers = m_dataset->readsFiles()
-                  ? std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()))
+                  ? std::max<int64_t>(1, static_cast<int64_t>(allowedCores().size()))
                   : 1;
+  // Every batch in flight is held (and written) at once: checked before any is made.
+  MemoryNeed need("the data loader's " + std::to_string(2 * workers) + " batches in flight");
+  need.add(
+      static_cast<size_t>(2 * workers * m_options.batch) *
+          (sizeof(float) * static_cast<size_t>(m_sampleSize) + sizeof(int32_t)),
+      "batches of " + std::to_string(m_options.batch) + " x " + toString(m_dataset->sampleShape()));
+  need.checkAvailable("give a smaller batch, or fewer threads (each of the loader's " +
+                      std::to_string(workers) + " threads holds two batches)");
   m_raw.resize(static_cast<size_t>(workers));
   m_slots.resize(static_cast<size_t>(2 * workers));
   for (auto& slot : m_slots) {

@@ -32,7 +32,7 @@ struct DataLoaderOptions {
   int64_t shardIndex = 0;
   int64_t shardCount = 1;
   // Threads assembling batches, each a whole batch at a time; 0: one for data in memory, one per
-  // core for datasets that decode files (Dataset::readsFiles).
+  // core this process may run on for datasets that decode files (Dataset::readsFiles).
   int64_t workers = 0;
 };
 

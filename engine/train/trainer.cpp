@@ -212,6 +212,8 @@ void TrainingRun::setUp() {
   }
   m_evaluator = std::make_unique<Evaluator>(m_job.model, m_params, m_job.loss, evalPrecision);
   DataLoaderOptions loading{m_batch, true, true, m_job.seed, m_normalization, m_job.augmentation};
+  // As many loader threads as compute threads: a rank's share of the cores, not the machine's.
+  loading.workers = m_job.threads;
   if (m_strategy) loading.shardIndex = m_strategy->rank(), loading.shardCount = m_strategy->ranks();
   m_loader = std::make_unique<DataLoader>(m_data.train, loading);
 
