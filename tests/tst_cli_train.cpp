@@ -21,6 +21,7 @@
 #include "core/cpu_info.h"
 #include "data/idx_file.h"
 #include "data/npy_file.h"
+#include "memory_cgroup.h"
 #include "test_support.h"
 
 namespace {
@@ -758,6 +759,34 @@ class TestCliTrain : public QObject {
     for (const char* key : {"version", "cpu_model", "isa", "threads", "avx512_bf16", "avx512_vnni", "amx"})
       QVERIFY2(info.contains(key), key);
     QVERIFY(info["threads"].get<int>() >= 1);
+    QVERIFY(info["memory_available_bytes"].get<int64_t>() > 0);
+  }
+
+  // In a container, what the process may have is its memory cgroup's room, which `info` says
+  // with the cgroup (a user sees why runs are held to less than the machine's memory).
+  void infoSaysTheMemoryCgroupsLimit() {
+    const twb::test::MemoryCgroup cgroup(int64_t{512} << 20);
+    if (!cgroup.error().isEmpty()) QSKIP(qPrintable(cgroup.error()));
+    for (const bool json : {false, true}) {
+      const EngineRun run = twb::test::runProgram(
+          "/bin/bash", cgroup.bashArguments(TWB_ENGINE_BINARY, json ? QStringList{"info", "--json"}
+                                                                    : QStringList{"info"}));
+      QCOMPARE(run.exitCode, 0);
+      if (!json) {
+        QVERIFY2(
+            QRegularExpression("memory: +[0-9.]+ GiB, [0-9]+ MiB available to this process "
+                               "\\(memory cgroup " +
+                               QRegularExpression::escape(cgroup.path()) + ", limit 512 MiB\\)")
+                .match(run.output)
+                .hasMatch(),
+            qPrintable(run.output));
+        continue;
+      }
+      const auto info = nlohmann::json::parse(run.output.toStdString());
+      QCOMPARE(QString::fromStdString(info["memory_cgroup"].get<std::string>()), cgroup.path());
+      QCOMPARE(info["memory_cgroup_limit_bytes"].get<int64_t>(), int64_t{512} << 20);
+      QVERIFY(info["memory_available_bytes"].get<int64_t>() <= int64_t{512} << 20);
+    }
   }
 };
 

@@ -5,9 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "core/available_memory.h"
 #include "core/build_info.h"
 #include "core/cpu_info.h"
 #include "core/error.h"
+#include "core/memory_need.h"
 #include "exec/gpu_loader.h"
 
 namespace twb {
@@ -46,20 +48,26 @@ void addInfoCommand(CLI::App& app, int& exitCode) {
   cmd->add_flag("--json", json, "Print one JSON object");
   cmd->callback([&exitCode] {
     const CpuInfo cpu = readCpuInfo();
+    const AvailableMemory available = availableMemory();
     const dnnl_version_t* dnnl = dnnl_version();
     const std::string onednn = std::to_string(dnnl->major) + "." + std::to_string(dnnl->minor) +
                                "." + std::to_string(dnnl->patch);
     nlohmann::json facts = {{"version", TWB_VERSION},
-                                  {"build_hash", engineBuild()},
-                                  {"cpu_model", cpu.model},
-                                  {"logical_cores", cpu.logicalCores},
-                                  {"threads", omp_get_max_threads()},
-                                  {"memory_bytes", cpu.memoryBytes},
-                                  {"isa", cpu.isaFlags()},
-                                  {"avx512_bf16", cpu.avx512Bf16},
-                                  {"avx512_vnni", cpu.avx512Vnni},
-                                  {"amx", cpu.amxBf16 || cpu.amxInt8},
-                                  {"onednn", onednn}};
+                            {"build_hash", engineBuild()},
+                            {"cpu_model", cpu.model},
+                            {"logical_cores", cpu.logicalCores},
+                            {"threads", omp_get_max_threads()},
+                            {"memory_bytes", cpu.memoryBytes},
+                            {"memory_available_bytes", available.bytes},
+                            {"isa", cpu.isaFlags()},
+                            {"avx512_bf16", cpu.avx512Bf16},
+                            {"avx512_vnni", cpu.avx512Vnni},
+                            {"amx", cpu.amxBf16 || cpu.amxInt8},
+                            {"onednn", onednn}};
+    if (!available.cgroup.empty()) {
+      facts["memory_cgroup"] = available.cgroup;
+      facts["memory_cgroup_limit_bytes"] = available.cgroupLimit;
+    }
     facts.update(gpuFacts());
     facts["backends"] = facts["gpus"].empty() ? nlohmann::json{"cpu"} : nlohmann::json{"cpu", "cuda"};
     if (json) {
@@ -74,7 +82,14 @@ void addInfoCommand(CLI::App& app, int& exitCode) {
       std::printf("bf16:     %s   vnni: %s   amx: %s\n", cpu.avx512Bf16 ? "yes" : "no",
                   cpu.avx512Vnni ? "yes" : "no", cpu.amxBf16 || cpu.amxInt8 ? "yes" : "no");
       std::printf("threads:  %d\n", omp_get_max_threads());
-      std::printf("memory:   %.1f GiB\n", cpu.memoryBytes / double(1 << 30));
+      // What a run may have: the machine's available memory, or its memory cgroup's room.
+      const std::string limit = available.cgroup.empty()
+                                    ? ""
+                                    : " (memory cgroup " + available.cgroup + ", limit " +
+                                          memorySize(double(available.cgroupLimit)) + ")";
+      std::printf("memory:   %s, %s available to this process%s\n",
+                  memorySize(double(cpu.memoryBytes)).c_str(),
+                  memorySize(double(available.bytes)).c_str(), limit.c_str());
       for (const auto& g : facts["gpus"])
         std::printf("GPU:      %s %s, %.1f GiB, compute capability %s%s\n",
                     g["device"].get<std::string>().c_str(), g["name"].get<std::string>().c_str(),
