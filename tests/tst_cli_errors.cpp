@@ -455,7 +455,7 @@ class TestCliErrors : public QObject {
         "/bin/bash", {"-c", "ulimit -v " + limit + " && exec \"$0\" \"$@\"", TWB_ENGINE_BINARY,
                       "bench", "mlp", "--batch", batch, "--steps", "1", "--warmup", "0"});
     QVERIFY2(o.finished && !o.crashed && o.exitCode == 1, qPrintable(o.output));
-    const QRegularExpression said("error: the step's values at batch " + batch +
+    const QRegularExpression said("error: the step's values and kernel buffers at batch " + batch +
                                   " need [0-9.]+ GiB \\(the largest, 'fc1' of \\[" + batch +
                                   ", 512\\] with its gradients, [0-9.]+ [GM]iB\\); " + why +
                                   ": give a smaller batch or smaller inputs");
@@ -483,10 +483,30 @@ class TestCliErrors : public QObject {
     const twb::test::MemoryCgroup cgroup(int64_t{512} << 20);
     if (!cgroup.error().isEmpty()) QSKIP(qPrintable(cgroup.error()));
     expectRefusedIn(cgroup, {"bench", "mlp", "--batch", "200000", "--steps", "1", "--warmup", "0"},
-                    "error: the step's values at batch 200000 need [0-9.]+ GiB \\(the largest, "
+                    "error: the step's values and kernel buffers at batch 200000 need [0-9.]+ GiB "
+                    "\\(the largest, "
                     "'fc1' of \\[200000, 512\\] with its gradients, [0-9]+ MiB\\); the memory "
                     "cgroup CGROUP allows [0-9]+ MiB more \\(its limit is 512 MiB, [0-9]+ MiB of "
                     "it in use\\): give a smaller batch or smaller inputs");
+  }
+
+  // A convolution run by Winograd keeps its weights transformed (4x the weights, twice when
+  // training) and the kernels share one scratchpad: both are in the step's sum, where
+  // resnet18-cifar at batch 1 has 17 MiB of values and 378 MiB in all.
+  void kernelBuffersAreCountedWithTheValues() {
+    const twb::test::MemoryCgroup cgroup(int64_t{200} << 20);
+    if (!cgroup.error().isEmpty()) QSKIP(qPrintable(cgroup.error()));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString job = dir.filePath("job.json");
+    writeFile(job,
+              R"({"model": {"template": "resnet18-cifar"}, "dataset": "synthetic:3x32x32:10:100",
+                       "batch": 1, "max_steps": 1})");
+    expectRefusedIn(
+        cgroup, {"train", job, "--out", dir.filePath("run")},
+        "error: the step's values and kernel buffers at batch 1 need 3[0-9][0-9] MiB "
+        "\\(the largest, (the kernels' scratchpad|the transformed weights of '[a-z0-9_.]+'), "
+        "[0-9]+ MiB\\); the memory cgroup CGROUP allows [0-9]+ MiB more");
   }
 
   // An .npz or IDX dataset is read into memory whole: data that will not fit is refused, naming it
@@ -590,11 +610,12 @@ class TestCliErrors : public QObject {
     // About 600 MiB of values a rank: under the limit, over half of it.
     writeFile(job, R"({"model": {"template": "mlp"}, "dataset": "synthetic:1x28x28:10:100000",
                        "batch": 33000, "max_steps": 1, "threads": 1})");
-    expectRefusedIn(cgroup, {"train", job, "--ranks", "2", "--out", dir.filePath("run")},
-                    "the step's values at batch 33000 need [0-9]+ MiB \\(.*\\); the memory "
-                    "cgroup CGROUP allows [0-9]+ MiB more \\(.*\\), [0-9]+ MiB for each of the "
-                    "job's 2 ranks here: give a smaller batch or smaller inputs, or run fewer "
-                    "ranks on this machine");
+    expectRefusedIn(
+        cgroup, {"train", job, "--ranks", "2", "--out", dir.filePath("run")},
+        "the step's values and kernel buffers at batch 33000 need [0-9]+ MiB \\(.*\\); the memory "
+        "cgroup CGROUP allows [0-9]+ MiB more \\(.*\\), [0-9]+ MiB for each of the "
+        "job's 2 ranks here: give a smaller batch or smaller inputs, or run fewer "
+        "ranks on this machine");
   }
 
   // Adam keeps two tensors the size of each parameter, made at the first step once the values

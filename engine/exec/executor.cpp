@@ -90,12 +90,7 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels(const ParameterStore& p
     scratchpadBytes = std::max(scratchpadBytes, kernel->scratchpadBytes());
     m_kernels.push_back(std::move(kernel));
   }
-  // One scratchpad for the whole plan: kernels run one at a time.
-  m_scratchpad = std::shared_ptr<void>(std::aligned_alloc(64, (scratchpadBytes + 63) / 64 * 64 + 64),
-                                       [](void* p) { std::free(p); });
-  if (!m_scratchpad)
-    throw Error("the kernels' scratchpad of " + memorySize(double(scratchpadBytes)) +
-                " could not be had: give a smaller batch or smaller inputs");
+  m_scratchpadBytes = scratchpadBytes;
   return layouts;
 }
 
@@ -203,7 +198,8 @@ void Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layouts) {
     inPlaceOf[static_cast<size_t>(m_graph.nodes()[n].output)] = residual;
   }
   // What the values and their gradients take, checked before any is allocated.
-  MemoryNeed need("the step's values at batch " + std::to_string(m_graph.batch()));
+  MemoryNeed need("the step's values and kernel buffers at batch " +
+                  std::to_string(m_graph.batch()));
   for (size_t v = 0; v < layouts.size(); ++v) {
     const size_t size = layouts[v].get_size();
     const size_t readers = gradientReaders(static_cast<int>(v)).size();
@@ -213,8 +209,17 @@ void Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layouts) {
              "'" + value.name + "' of " + toString(value.shape) +
                  (needsGrad[v] ? " with its gradients" : ""));
   }
+  // What the kernels make for themselves, and their one scratchpad (they run one at a time).
+  for (size_t n = 0; n < m_kernels.size(); ++n)
+    if (const size_t owned = m_kernels[n]->ownedBytes())
+      need.add(owned, "the transformed weights of '" + m_graph.nodes()[n].name + "'");
+  need.add(m_scratchpadBytes, "the kernels' scratchpad");
   const std::string remedy = "give a smaller batch or smaller inputs";
   need.checkAvailable(remedy);
+  m_scratchpad =
+      std::shared_ptr<void>(std::aligned_alloc(64, (m_scratchpadBytes + 63) / 64 * 64 + 64),
+                            [](void* p) { std::free(p); });
+  if (!m_scratchpad) throw need.notHad("the kernels' scratchpad could not be allocated", remedy);
   try {
     allocateSlots(layouts, needsGrad, inPlaceOf);
   } catch (const dnnl::error& e) {  // a limit on this process (ulimit -v, a cgroup)

@@ -147,6 +147,7 @@ class Executor {
   std::vector<float> m_valueScales;                    // of int8 values; 0 for the others
   std::vector<std::vector<InputCast>> m_castPlans;     // per node
   std::vector<std::vector<BoundPrimitive>> m_casts;    // per node, run before it
+  size_t m_scratchpadBytes = 0;                        // the largest a kernel asks for
   std::shared_ptr<void> m_scratchpad;
   double m_flopsPerStep = 0;
   bool m_profiling = false;

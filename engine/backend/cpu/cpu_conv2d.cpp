@@ -237,6 +237,11 @@ class CpuConv2d : public CpuKernel {
     run(m_backward, stream);
   }
 
+  size_t ownedBytes() const override {
+    return (m_winograd ? m_winograd->transformedWeightBytes() : 0) +
+           (m_winogradToInput ? m_winogradToInput->transformedWeightBytes() : 0);
+  }
+
  private:
   // The gradients of the input, the weights and the bias on oneDNN; `weights` is the forward's
   // laid-out copy.

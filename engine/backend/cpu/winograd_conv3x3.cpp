@@ -234,7 +234,6 @@ WinogradConv3x3::WinogradConv3x3(const Shape& shape)
       m_group(groupOfTiles()),
       m_chunk(chunkOfWholeSums(
           kChunkBytes / static_cast<int64_t>(kPoints * sizeof(float) * (shape.in + shape.out)))),
-      m_u(static_cast<size_t>(kPoints * panelCount() * shape.in * kPanel)),
       m_bias(static_cast<size_t>(shape.out)) {}
 
 WinogradConv3x3::KernelView WinogradConv3x3::KernelView::plain(const float* weights, int64_t in) {
@@ -248,8 +247,14 @@ WinogradConv3x3::KernelView WinogradConv3x3::KernelView::forInput(const float* w
   return {weights + 8, 9, in * 9, -3, -1};
 }
 
+size_t WinogradConv3x3::transformedWeightBytes() const {
+  return static_cast<size_t>(kPoints * panelCount() * m_shape.in * kPanel) * sizeof(float);
+}
+
 void WinogradConv3x3::setWeights(const KernelView& kernel, const float* bias) {
   const int64_t in = m_shape.in, out = m_shape.out, panels = panelCount();
+  // Made here, not with the plan: the executor counts it with the step's values first.
+  if (m_u.empty()) m_u.resize(transformedWeightBytes() / sizeof(float));
   float* u = m_u.data();
   // Panel by panel, input channels in order: each point's panel is written as one sequential
   // run of whole cache lines (input channels outermost wrote 36 x panels runs at once, and

@@ -44,8 +44,12 @@ class WinogradConv3x3 {
   explicit WinogradConv3x3(const Shape& shape);
   const Shape& shape() const { return m_shape; }
   // Transforms the kernel and copies `bias` (out; null: zeros), in parallel: once for inference
-  // on fixed weights, at every forward where they change.
+  // on fixed weights, at every forward where they change. The first call makes the transformed
+  // kernel's memory, transformedWeightBytes().
   void setWeights(const KernelView& kernel, const float* bias);
+  // What the transformed kernel holds: 36 points of each 3x3 kernel, 4 times the weights (output
+  // channels rounded up to whole panels).
+  size_t transformedWeightBytes() const;
   // Bytes of scratch memory run() needs: the transformed input and products of a chunk of tiles.
   size_t scratchBytes() const;
   // dst = min(max(conv(src) + bias, lo), hi), both in the shape's layout; `scratch` holds
