@@ -1,9 +1,9 @@
 #include "core/memory_need.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
-
-#include "core/available_memory.h"
 
 namespace twb {
 
@@ -26,6 +26,7 @@ void MemoryNeed::add(size_t bytes, const std::string& name) {
 
 namespace {
 int g_processesSharing = 1;
+std::atomic<size_t> g_reserved{0};  // by MemoryReservation
 
 // "this machine has 21.3 GiB available, swap included"
 std::string whatIsAvailable(const AvailableMemory& available) {
@@ -40,17 +41,42 @@ std::string whatIsAvailable(const AvailableMemory& available) {
 
 void shareMachineMemory(int processes) { g_processesSharing = processes; }
 
+MemoryReservation::MemoryReservation(size_t bytes) : m_bytes(bytes) { g_reserved += bytes; }
+
+MemoryReservation& MemoryReservation::operator=(MemoryReservation&& other) noexcept {
+  if (this == &other) return *this;
+  release();
+  m_bytes = other.m_bytes;
+  other.m_bytes = 0;
+  return *this;
+}
+
+void MemoryReservation::release() {
+  g_reserved -= m_bytes;
+  m_bytes = 0;
+}
+
 void MemoryNeed::checkAvailable(const std::string& remedy) const {
-  const AvailableMemory available = availableMemory();
+  checkAvailable(remedy, availableMemory());
+}
+
+void MemoryNeed::checkAvailable(const std::string& remedy, const AvailableMemory& available) const {
   if (available.bytes <= 0 && available.cgroup.empty()) return;  // /proc says nothing
   const size_t share =
       static_cast<size_t>(available.bytes) / static_cast<size_t>(g_processesSharing);
-  if (m_total <= share) return;
-  if (g_processesSharing == 1) throw error(whatIsAvailable(available), remedy);
-  const std::string ranks = std::to_string(g_processesSharing);
-  throw error(whatIsAvailable(available) + ", " + memorySize(double(share)) +
-                  " for each of the job's " + ranks + " ranks here",
-              remedy + ", or run fewer ranks on this machine");
+  const size_t reserved = g_reserved;
+  if (m_total + reserved <= share) return;
+  std::string why = whatIsAvailable(available);
+  std::string advice = remedy;
+  if (g_processesSharing > 1) {
+    why += ", " + memorySize(double(share)) + " for each of the job's " +
+           std::to_string(g_processesSharing) + " ranks here";
+    advice += ", or run fewer ranks on this machine";
+  }
+  if (reserved > 0)
+    why += ", " + memorySize(double(std::min(reserved, share))) +
+           " of it promised to buffers this process made and has not yet written";
+  throw error(why, advice);
 }
 
 Error MemoryNeed::notHad(const std::string& allocatorSaid, const std::string& remedy) const {

@@ -13,6 +13,9 @@ namespace twb {
 // chunk, resnet18-cifar 77).
 constexpr int64_t kInferenceActivationBudget = int64_t{256} << 20;
 
+// The bytes of every value of the model's graph for one sample (fp32).
+int64_t valueBytesPerSample(const ModelSpec& model);
+
 // The largest batch, at most `requested` and at least 1, whose values fit `budgetBytes`.
 int64_t batchWithinBudget(const ModelSpec& model, int64_t requested,
                           int64_t budgetBytes = kInferenceActivationBudget);

@@ -7,6 +7,7 @@
 
 #include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
+#include "core/heap_in_use.h"
 #include "core/memory_need.h"
 #include "exec/gradient_values.h"
 #include "exec/int8_placement.h"
@@ -14,6 +15,8 @@
 namespace twb {
 
 namespace {
+constexpr const char* kStepMemoryRemedy = "give a smaller batch or smaller inputs";
+
 Error primitiveFailure(const GraphNode& node, const dnnl::error& e) {
   return Error("node '" + node.name + "' (" + node.opName + "): oneDNN could not create its " +
                "primitives: " + e.what());
@@ -25,8 +28,24 @@ Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
   if (options.precision == Precision::bf16 && !bf16Unavailable().empty())
     throw Error("bf16 is not available on this CPU: " + bf16Unavailable());
   const std::vector<dnnl::memory::desc> layouts = prepareKernels(params);
-  allocateBuffers(layouts);
+  // What the process may have before the step's buffers are made: the values are checked against
+  // it before they are allocated, and the kernels' own buffers with them once those are made.
+  const AvailableMemory available = availableMemory();
+  MemoryNeed need = allocateBuffers(layouts, available);
+  const size_t heapBeforeBinding = heapBytesInUse();
   bindKernels(layouts, params);
+  // What the kernels made for themselves as they bound: oneDNN's workspaces (pooling's indices,
+  // BatchNorm's), inputs and gradients laid out for a primitive, dropout masks. Measured, not
+  // summed from the kernels, since each makes its own; none is touched before the step.
+  const size_t heapAfterBinding = heapBytesInUse();
+  if (heapAfterBinding > heapBeforeBinding) {
+    need.add(heapAfterBinding - heapBeforeBinding, "the kernels' workspaces and layout copies");
+    need.checkAvailable(kStepMemoryRemedy, available);
+  }
+  // Held aside from later checks (the evaluation's executor, the optimizer's state) until the
+  // first step writes it: what of it is not in use yet.
+  const int64_t written = std::max<int64_t>(0, available.bytes - availableMemory().bytes);
+  m_unwritten = MemoryReservation(need.total() - std::min<size_t>(need.total(), written));
 }
 
 std::vector<dnnl::memory::desc> Executor::prepareKernels(const ParameterStore& params) {
@@ -182,7 +201,8 @@ void Executor::chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKern
   kernel.setQuant(std::move(quant));
 }
 
-void Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layouts) {
+MemoryNeed Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layouts,
+                                     const AvailableMemory& available) {
   m_slots.resize(layouts.size());
   const std::vector<bool> needsGrad =
       gradientValues(m_graph, m_options.mode == ExecMode::train, m_options.inputGradients);
@@ -214,17 +234,18 @@ void Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layouts) {
     if (const size_t owned = m_kernels[n]->ownedBytes())
       need.add(owned, "the transformed weights of '" + m_graph.nodes()[n].name + "'");
   need.add(m_scratchpadBytes, "the kernels' scratchpad");
-  const std::string remedy = "give a smaller batch or smaller inputs";
-  need.checkAvailable(remedy);
+  need.checkAvailable(kStepMemoryRemedy, available);
   m_scratchpad =
       std::shared_ptr<void>(std::aligned_alloc(64, (m_scratchpadBytes + 63) / 64 * 64 + 64),
                             [](void* p) { std::free(p); });
-  if (!m_scratchpad) throw need.notHad("the kernels' scratchpad could not be allocated", remedy);
+  if (!m_scratchpad)
+    throw need.notHad("the kernels' scratchpad could not be allocated", kStepMemoryRemedy);
   try {
     allocateSlots(layouts, needsGrad, inPlaceOf);
   } catch (const dnnl::error& e) {  // a limit on this process (ulimit -v, a cgroup)
-    throw need.notHad(e.what(), remedy);
+    throw need.notHad(e.what(), kStepMemoryRemedy);
   }
+  return need;
 }
 
 void Executor::allocateSlots(const std::vector<dnnl::memory::desc>& layouts,
@@ -390,6 +411,7 @@ void Executor::forward() {
     m_timings[n].forwardMs = (steadyMicros() - start) / 1e3;
   }
   stream.wait();
+  if (m_options.mode == ExecMode::infer) m_unwritten.release();
 }
 
 void Executor::backward() {
@@ -411,6 +433,7 @@ void Executor::backward() {
   for (int v : m_graph.inputs())
     if (m_slots[v].sum) m_slots[v].sum->execute(stream);
   stream.wait();
+  m_unwritten.release();
 }
 
 void Executor::copyPlain(const dnnl::memory& from, const dnnl::memory& to, float scale) const {

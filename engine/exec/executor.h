@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/memory_need.h"
 #include "core/rank_collective.h"
 #include "exec/int8_placement.h"
 #include "exec/parameter_store.h"
@@ -131,7 +132,10 @@ class Executor {
   // kernel may add into its buffer in place: computed by a node before n, read by no node
   // after n but `reader`, not a graph output; else -1.
   int residualOf(size_t n, int reader) const;
-  void allocateBuffers(const std::vector<dnnl::memory::desc>& layouts);
+  // Checks the step's values, their gradients and the kernels' buffers known from the plan
+  // against `available`, then allocates them: returns that sum, for the check after binding.
+  MemoryNeed allocateBuffers(const std::vector<dnnl::memory::desc>& layouts,
+                             const AvailableMemory& available);
   void allocateSlots(const std::vector<dnnl::memory::desc>& layouts,
                      const std::vector<bool>& needsGrad, const std::vector<int>& inPlaceOf);
   void bindKernels(const std::vector<dnnl::memory::desc>& layouts, ParameterStore& params);
@@ -149,6 +153,7 @@ class Executor {
   std::vector<std::vector<BoundPrimitive>> m_casts;    // per node, run before it
   size_t m_scratchpadBytes = 0;                        // the largest a kernel asks for
   std::shared_ptr<void> m_scratchpad;
+  MemoryReservation m_unwritten;  // the buffers, until the first step writes them
   double m_flopsPerStep = 0;
   bool m_profiling = false;
   std::vector<NodeTiming> m_timings;  // one per node

@@ -51,23 +51,37 @@ Evaluator::Evaluator(ModelSpec model, ParameterStore& params, std::string loss,
 
 Evaluator::~Evaluator() = default;
 
+Shape Evaluator::outputShape() const {
+  const Graph g = Graph::build(m_model, 1);
+  return g.values()[g.outputs()[0]].shape;
+}
+
 Executor& Evaluator::executorFor(int64_t batch, const Shape& outputShape) {
   auto& slot = m_executors[batch];
   if (!slot) {
     Graph graph = Graph::build(withLoss(m_model, m_loss, outputShape), batch);
-    slot = std::make_unique<Executor>(std::move(graph), m_params,
-                                      ExecOptions{ExecMode::infer, false, m_precision, m_quant});
+    try {
+      slot = std::make_unique<Executor>(std::move(graph), m_params,
+                                        ExecOptions{ExecMode::infer, false, m_precision, m_quant});
+    } catch (const Error& e) {
+      m_executors.erase(batch);
+      throw e.within("evaluation");
+    }
   }
   return *slot;
+}
+
+void Evaluator::prepare(int64_t samples, int64_t batch) {
+  batch = batchWithinBudget(m_model, batch);
+  const Shape shape = outputShape();
+  if (samples >= batch) executorFor(batch, shape);
+  if (samples % batch) executorFor(samples % batch, shape);
 }
 
 EvalResult Evaluator::run(std::shared_ptr<const Dataset> data, int64_t batch,
                           const Normalization& normalization,
                           const std::function<bool(double)>& progress) {
-  const Shape outputShape = [&] {
-    const Graph g = Graph::build(m_model, 1);
-    return g.values()[g.outputs()[0]].shape;
-  }();
+  const Shape outputShape = this->outputShape();
   // Samples are independent in inference: a smaller batch changes nothing but the memory held.
   batch = batchWithinBudget(m_model, batch);
   DataLoaderOptions options{batch, false, false, 0, normalization, {}};

@@ -42,8 +42,12 @@ class Evaluator {
   EvalResult run(std::shared_ptr<const Dataset> data, int64_t batch,
                  const Normalization& normalization,
                  const std::function<bool(double)>& progress = {});
+  // Makes the executors that run() over `samples` at `batch` will use, so that memory it would
+  // lack is said now (before a training run's first step, not after its last).
+  void prepare(int64_t samples, int64_t batch);
 
  private:
+  Shape outputShape() const;
   Executor& executorFor(int64_t batch, const Shape& outputShape);
 
   ModelSpec m_model;

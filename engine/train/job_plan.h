@@ -27,8 +27,9 @@ struct JobPlan {
 // `open`: openDataset, or a check's DatasetFactsCache::opener().
 JobPlan planJob(const JobConfig& job, const DatasetOpener& open = openDataset);
 
-// Bytes a training step needs, estimated: parameters with their gradients and optimizer state
-// (fp32 master copies), and every activation with its gradient.
+// Bytes a training run needs, estimated: parameters with their gradients and optimizer state
+// (fp32 master copies), every activation of a step with its gradient, and the evaluation's
+// values.
 int64_t estimateTrainingMemory(const JobPlan& plan, const JobConfig& job);
 
 }  // namespace twb

@@ -64,6 +64,8 @@ class TrainingRun {
   // fall on one step, the first names it (a second pass gave the same numbers at the cost of
   // the whole test split).
   void evaluate(const char* reason);
+  // The test samples this process evaluates: a rank's slice in data parallel.
+  std::shared_ptr<const Dataset> testSplit() const;
   void checkpoint();
   // The profiled steps so far as a Chrome trace, when the run was asked for one.
   void writeTrace();
@@ -211,6 +213,7 @@ void TrainingRun::setUp() {
     m_events.log("info", text);
   }
   m_evaluator = std::make_unique<Evaluator>(m_job.model, m_params, m_job.loss, evalPrecision);
+  m_evaluator->prepare(testSplit()->size(), m_job.evalBatch);
   DataLoaderOptions loading{m_batch, true, true, m_job.seed, m_normalization, m_job.augmentation};
   // As many loader threads as compute threads: a rank's share of the cores, not the machine's.
   loading.workers = m_job.threads;
@@ -345,19 +348,19 @@ void TrainingRun::publishProfile(const StepTimes& times) {
   }
 }
 
+std::shared_ptr<const Dataset> TrainingRun::testSplit() const {
+  if (!m_strategy) return m_data.test;
+  // Each rank evaluates its slice, and the ranks sum their counts.
+  const int64_t n = m_data.test->size(), rank = m_strategy->rank(), ranks = m_strategy->ranks();
+  return sliceDataset(m_data.test, n * rank / ranks, n * (rank + 1) / ranks);
+}
+
 void TrainingRun::evaluate(const char* reason) {
   if (m_state.step == m_evaluatedStep) return;
   m_evaluatedStep = m_state.step;
   fetchFromDevice();
   if (m_strategy) m_strategy->flush();
-  EvalResult r;
-  if (m_strategy) {  // each rank evaluates its slice of the test split
-    const int64_t n = m_data.test->size(), rank = m_strategy->rank(), ranks = m_strategy->ranks();
-    r = m_evaluator->run(sliceDataset(m_data.test, n * rank / ranks, n * (rank + 1) / ranks),
-                         m_job.evalBatch, m_normalization);
-  } else {
-    r = m_evaluator->run(m_data.test, m_job.evalBatch, m_normalization);
-  }
+  EvalResult r = m_evaluator->run(testSplit(), m_job.evalBatch, m_normalization);
   if (m_strategy) {
     // The whole confusion matrix is summed, so that every count of the event covers all ranks.
     // Counts are whole numbers well below 2^53: summed as doubles, they stay exact.
@@ -519,9 +522,9 @@ TrainResult TrainingRun::run() {
       if (m_job.evalEveryEpoch && m_state.step < m_totalSteps) evaluate("epoch");
     }
   }
-  evaluate("final");
   m_result.steps = m_state.step;
   writeModel();  // first: whatever fails after it, the run's work is kept
+  evaluate("final");
   // A run whose last step was a checkpoint's has it already (it wrote the same step twice).
   if (m_checkpointedStep != m_state.step) checkpoint();
   if (m_job.precision == "int8" && !m_options.outDir.empty() && writesFiles()) quantize();

@@ -237,8 +237,8 @@ class CpuConv2d : public CpuKernel {
     run(m_backward, stream);
   }
 
-  size_t ownedBytes() const override {
-    return (m_winograd ? m_winograd->transformedWeightBytes() : 0) +
+  size_t ownedBytes() const override {  // frozen weights are transformed at bind()
+    return (m_winograd && !m_frozen ? m_winograd->transformedWeightBytes() : 0) +
            (m_winogradToInput ? m_winogradToInput->transformedWeightBytes() : 0);
   }
 

@@ -125,8 +125,9 @@ class CpuKernel {
   virtual void backward(dnnl::stream& stream) { run(m_backward, stream); }
 
   size_t scratchpadBytes() const { return m_scratchpadBytes; }
-  // Memory the kernel makes for itself once it runs (Winograd's transformed weights), known
-  // after prepare(): the executor counts it with the step's values before either is made.
+  // Memory the kernel makes for itself after bind(), once it runs (the transformed weights of a
+  // training run's Winograd convolution), known after prepare(): the executor counts it with the
+  // step's values before either is made. What bind() makes the executor measures.
   virtual size_t ownedBytes() const { return 0; }
   // What computes this node's forward, for the profile: oneDNN's implementation of its first
   // primitive ("jit:avx2", "ref:any", ...) or the name of our own loop; "" before bind() or
