@@ -188,7 +188,7 @@ class NodeServiceTest : public QObject {
     auto job = nlohmann::json::parse(shortJob(40));
     job["batch"] = 64;
     job["threads"] = 1;
-    job["parallel"] = {{"strategy", "data"}, {"ranks_per_node", 2}};
+    job["parallel"] = {{"strategy", "data"}, {"ranks_per_node", 2}, {"lr_scaling", "linear"}};
     const auto status = node.submit(trainRequest(job.dump()));
     Watched watched;
     QVERIFY(node.watch(status.id(), 0, [&](const v1::Event& e) {
@@ -197,14 +197,29 @@ class NodeServiceTest : public QObject {
     }));
     QVERIFY2(isOneToN(watched.seqs), "seq has a gap or a duplicate");
     QCOMPARE(watched.finalState(), std::string("succeeded"));
-    int steps = 0;
-    for (const auto& e : watched.events)
+    int steps = 0, running = 0, scaled = 0;
+    std::set<std::string> messages;
+    std::set<int> evaluated;
+    for (const auto& e : watched.events) {
       if (e["type"] == "step") {
         ++steps;
         QCOMPARE(e["ranks"].size(), size_t{2});  // every rank's times, told by rank 0 once
         QCOMPARE(e["total_steps"].get<int>(), 40);
       }
+      // Through the node's merged stream too, what the job says is said once, not by each rank.
+      running += e["type"] == "state" && e["state"] == "running";
+      if (e["type"] == "log") {
+        const std::string message = e["message"];
+        QVERIFY2(messages.insert(message).second, ("said twice: " + message).c_str());
+        scaled += message.find("scaled for 2 ranks") != std::string::npos;
+      }
+      if (e["type"] == "eval")
+        QVERIFY2(evaluated.insert(e["step"].get<int>()).second, e.dump().c_str());
+    }
     QCOMPARE(steps, 4);
+    QCOMPARE(running, 1);
+    QCOMPARE(scaled, 1);
+    QVERIFY(evaluated.count(40));
     QCOMPARE(node.job(status.id()).state(), v1::SUCCEEDED);
     const QString model = m_dir->filePath("dp.twbm");
     QVERIFY(node.download(status.id(), "model.twbm", model.toStdString()) > 0);
