@@ -514,31 +514,37 @@ class TestCliErrors : public QObject {
                     "it in use\\): give a smaller batch or smaller inputs");
   }
 
-  // A convolution run by Winograd keeps its weights transformed (4x the weights, twice when
-  // training) and the kernels share one scratchpad: both are in the step's sum, where
-  // resnet18-cifar at batch 1 has 17 MiB of values and 378 MiB in all.
-  void kernelBuffersAreCountedWithTheValues() {
-    const CgroupTrial trial(int64_t{200} << 20);
-    if (!trial.unavailable().isEmpty()) QSKIP(qPrintable(trial.unavailable()));
-    trial.expectTrainingRefused(
-        R"({"model": {"template": "resnet18-cifar"}, "dataset": "synthetic:3x32x32:10:100",
-            "batch": 1, "max_steps": 1})",
-        "error: the step's values and kernel buffers at batch 1 need 3[0-9][0-9] MiB "
-        "\\(the largest, (the kernels' scratchpad|the transformed weights of '[a-z0-9_.]+'), "
-        "[0-9]+ MiB\\); the memory cgroup CGROUP allows [0-9]+ MiB more");
+  // The step's sum holds what the kernels make for themselves, resnet18-cifar trained in a
+  // cgroup its values alone fit: a convolution run by Winograd keeps its weights transformed (4x
+  // the weights, twice when training) and the kernels share one scratchpad (at batch 1: 17 MiB of
+  // values, 378 MiB in all); what kernels make as they bind (layout copies of inputs and
+  // gradients, oneDNN's workspaces: 71 MiB at batch 16) is measured. Without either, the kernel
+  // killed the run in its first step.
+  void kernelBuffersAreCountedWithTheValues_data() {
+    QTest::addColumn<int>("limitMiB");
+    QTest::addColumn<int>("batch");
+    QTest::addColumn<QString>("said");
+    QTest::newRow("transformed weights, scratchpad")
+        << 200 << 1
+        << "need 3[0-9][0-9] MiB \\(the largest, (the kernels' scratchpad|the transformed weights "
+           "of '[a-z0-9_.]+'), [0-9]+ MiB\\); the memory cgroup CGROUP allows [0-9]+ MiB more";
+    QTest::newRow("made as the kernels bind")
+        << 730 << 16
+        << "need 7[0-9][0-9] MiB \\(the largest, [^)]+\\); the memory cgroup CGROUP allows "
+           "6[0-9][0-9] MiB more";
   }
 
-  // What kernels make as they bind (layout copies of inputs and gradients, oneDNN's workspaces:
-  // 71 MiB for resnet18-cifar at batch 16) is measured and checked with the values: without it
-  // the step's 648 MiB fit this limit and the kernel killed the run in its first step.
-  void buffersKernelsMakeAsTheyBindAreCounted() {
-    const CgroupTrial trial(int64_t{730} << 20);
+  void kernelBuffersAreCountedWithTheValues() {
+    QFETCH(int, limitMiB);
+    QFETCH(int, batch);
+    QFETCH(QString, said);
+    const CgroupTrial trial(int64_t{limitMiB} << 20);
     if (!trial.unavailable().isEmpty()) QSKIP(qPrintable(trial.unavailable()));
     trial.expectTrainingRefused(
-        R"({"model": {"template": "resnet18-cifar"}, "dataset": "synthetic:3x32x32:10:100",
-            "batch": 16, "max_steps": 1})",
-        "error: the step's values and kernel buffers at batch 16 need 7[0-9][0-9] MiB "
-        "\\(the largest, [^)]+\\); the memory cgroup CGROUP allows 6[0-9][0-9] MiB more");
+        QString(R"({"model": {"template": "resnet18-cifar"}, "dataset": "synthetic:3x32x32:10:100",
+                    "batch": %1, "max_steps": 1})")
+            .arg(batch),
+        QString("error: the step's values and kernel buffers at batch %1 ").arg(batch) + said);
   }
 
   // The evaluation's executors are made with the training's, before the first step, and checked
@@ -646,7 +652,8 @@ class TestCliErrors : public QObject {
   }
 
   // Ranks of one job on one machine check what it has at the same moment and allocate after:
-  // each is held to its share, where a step of each fits alone but not of both.
+  // each is held to its share, where a step of each fits alone but not of both. Every rank
+  // refuses alike; the launcher says it once, with the rank that failed first.
   void ranksOnOneMachineShareItsMemory() {
     const CgroupTrial trial(int64_t{1} << 30);
     if (!trial.unavailable().isEmpty()) QSKIP(qPrintable(trial.unavailable()));
@@ -654,10 +661,12 @@ class TestCliErrors : public QObject {
     trial.expectTrainingRefused(
         R"({"model": {"template": "mlp"}, "dataset": "synthetic:1x28x28:10:100000",
             "batch": 33000, "max_steps": 1, "threads": 1})",
-        "the step's values and kernel buffers at batch 33000 need [0-9]+ MiB \\(.*\\); the memory "
+        "^error: data-parallel job failed: rank [01] \\(pid [0-9]+\\) exited with code 1: "
+        "the step's values and kernel buffers at batch 33000 need [0-9]+ MiB \\([^)]*\\); the "
+        "memory "
         "cgroup CGROUP allows [0-9]+ MiB more \\(.*\\), [0-9]+ MiB for each of the "
         "job's 2 ranks here: give a smaller batch or smaller inputs, or run fewer "
-        "ranks on this machine",
+        "ranks on this machine\\n$",
         {"--ranks", "2"});
   }
 

@@ -35,8 +35,8 @@ Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
   const size_t heapBeforeBinding = heapBytesInUse();
   bindKernels(layouts, params);
   // What the kernels made for themselves as they bound: oneDNN's workspaces (pooling's indices,
-  // BatchNorm's), inputs and gradients laid out for a primitive, dropout masks. Measured, not
-  // summed from the kernels, since each makes its own; none is touched before the step.
+  // BatchNorm's), inputs and gradients laid out for a primitive, dropout masks, a frozen model's
+  // transformed weights. Measured, not summed from the kernels, since each makes its own.
   const size_t heapAfterBinding = heapBytesInUse();
   if (heapAfterBinding > heapBeforeBinding) {
     need.add(heapAfterBinding - heapBeforeBinding, "the kernels' workspaces and layout copies");
