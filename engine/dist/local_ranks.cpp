@@ -34,6 +34,13 @@ struct RankErrors {
   std::string partial;
   std::vector<std::string> errors;  // "error: " taken off
 
+  RankErrors() = default;
+  RankErrors(const RankErrors&) = delete;
+  RankErrors& operator=(const RankErrors&) = delete;
+  ~RankErrors() {
+    if (fd >= 0) ::close(fd);
+  }
+
   // Reads what the rank wrote; until its end when `toTheEnd` (the rank has exited).
   void pump(bool toTheEnd) {
     char buffer[4096];
@@ -76,7 +83,12 @@ pid_t spawn(const std::vector<std::string>& args, bool quiet, pid_t launcher,
   if (::pipe2(pipe, O_CLOEXEC) != 0)
     throw Error(std::string("cannot start a rank: ") + std::strerror(errno));
   const pid_t pid = ::fork();
-  if (pid < 0) throw Error(std::string("cannot start a rank: ") + std::strerror(errno));
+  if (pid < 0) {
+    const int error = errno;
+    ::close(pipe[0]);
+    ::close(pipe[1]);
+    throw Error(std::string("cannot start a rank: ") + std::strerror(error));
+  }
   if (pid > 0) {
     ::close(pipe[1]);
     ::fcntl(pipe[0], F_SETFL, O_NONBLOCK);
