@@ -5,6 +5,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -494,6 +495,65 @@ class TestData : public QObject {
               openDataset("synthetic:3x8x8:5:9:9");
             }).find("expected synthetic:SHAPE:CLASSES[:SIZE]") != std::string::npos);
     QVERIFY(errorOf([] { openDataset("mnist"); }).find("unknown dataset 'mnist'") !=
+            std::string::npos);
+  }
+
+  // Both splits are labelled by one rule, so a test accuracy means something: a classifier fitted
+  // on the training split answers the test split far above chance (it was at chance when each
+  // split drew its own rule). For noise, the class means of the features; for token ids, each
+  // position's token counts per class (naive Bayes).
+  void syntheticSplitsShareTheirLabellingRule() {
+    const DatasetSplits noise = openDataset("synthetic:16:4:4000");
+    std::vector<double> means(4 * 16, 0.0);
+    std::vector<float> x(16);
+    for (int64_t i = 0; i < noise.train->size(); ++i) {
+      const int label = noise.train->read(i, x.data());
+      for (int f = 0; f < 16; ++f) means[label * 16 + f] += x[f];
+    }
+    int right = 0;
+    for (int64_t i = 0; i < noise.test->size(); ++i) {
+      const int label = noise.test->read(i, x.data());
+      int best = 0;
+      double bestScore = -1e300;
+      for (int c = 0; c < 4; ++c) {
+        double score = 0;
+        for (int f = 0; f < 16; ++f) score += means[c * 16 + f] * x[f];
+        if (score > bestScore) bestScore = score, best = c;
+      }
+      right += best == label;
+    }
+    const double noiseAccuracy = double(right) / double(noise.test->size());
+    QVERIFY2(noiseAccuracy > 0.5, std::to_string(noiseAccuracy).c_str());  // chance: 0.25
+
+    const DatasetSplits ids = openDataset("synthetic:6:3:6000:ids=8");
+    QCOMPARE(ids.train->name(), std::string("synthetic:6:3:ids=8"));
+    std::vector<double> counts(3 * 6 * 8, 1.0), perClass(3, 0.0);  // Laplace's one added
+    for (int64_t i = 0; i < ids.train->size(); ++i) {
+      const int label = ids.train->read(i, x.data());
+      perClass[label] += 1;
+      for (int p = 0; p < 6; ++p) {
+        QVERIFY2(x[p] >= 0 && x[p] < 8 && x[p] == std::floor(x[p]), std::to_string(x[p]).c_str());
+        counts[(label * 6 + p) * 8 + static_cast<int>(x[p])] += 1;
+      }
+    }
+    right = 0;
+    for (int64_t i = 0; i < ids.test->size(); ++i) {
+      const int label = ids.test->read(i, x.data());
+      int best = 0;
+      double bestScore = -1e300;
+      for (int c = 0; c < 3; ++c) {
+        double score = std::log(perClass[c]);
+        for (int p = 0; p < 6; ++p)
+          score += std::log(counts[(c * 6 + p) * 8 + static_cast<int>(x[p])] / (perClass[c] + 8));
+        if (score > bestScore) bestScore = score, best = c;
+      }
+      right += best == label;
+    }
+    const double idsAccuracy = double(right) / double(ids.test->size());
+    QVERIFY2(idsAccuracy > 0.6, std::to_string(idsAccuracy).c_str());  // chance: 0.33
+    qInfo("fitted on the training split, on the test split: noise %.3f, ids %.3f", noiseAccuracy,
+          idsAccuracy);
+    QVERIFY(errorOf([] { openDataset("synthetic:6:3:ids=0"); }).find("ids=VOCABULARY must be") !=
             std::string::npos);
   }
 

@@ -2,6 +2,7 @@
 // torch.onnx.export, imported and run by the engine give PyTorch's outputs (relative error
 // <= 1e-4); bad files give errors that name the node or the problem.
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <filesystem>
@@ -14,8 +15,8 @@
 #include "io/onnx_export.h"
 #include "io/onnx_import.h"
 #include "io/safetensors.h"
-#include "train/job_config.h"
 #include "test_support.h"
+#include "train/job_config.h"
 
 using namespace twb;
 
@@ -214,6 +215,34 @@ class TestOnnxImport : public QObject {
         test::runEngine({"import", QString::fromStdString(path), "--out",
                          QString::fromStdString(file("text.twbm")), "--input-shape", "image=12"});
     QVERIFY2(good.finished && good.exitCode == 0, qPrintable(good.output));
+  }
+
+  // A text model trains on synthetic token ids (synthetic:...:ids=VOCABULARY); on plain synthetic
+  // noise its Embedding refuses the first id, naming itself and the table's range.
+  void aTextModelTrainsOnSyntheticTokenIds() {
+    const auto jobWith = [&](const std::string& name, const std::string& dataset) {
+      const std::string path = file(name + ".json");
+      std::ofstream(path) << nlohmann::json{
+          {"model", {{"file", file("text-free-length.onnx")}, {"input_shape", {{"image", {12}}}}}},
+          {"dataset", dataset},
+          {"batch", 16},
+          {"max_steps", 4}};
+      return QString::fromStdString(path);
+    };
+    const test::EngineRun ids =
+        test::runEngine({"train", jobWith("text-ids", "synthetic:12:4:200:ids=50"), "--out",
+                         QString::fromStdString(file("text-run"))});
+    QVERIFY2(ids.finished && ids.exitCode == 0, qPrintable(ids.output));
+    QVERIFY2(ids.output.contains("test accuracy"), qPrintable(ids.output));
+    const test::EngineRun noise =
+        test::runEngine({"train", jobWith("text-noise", "synthetic:12:4:200"), "--out",
+                         QString::fromStdString(file("noise-run"))});
+    QVERIFY2(noise.finished && noise.exitCode == 1 &&
+                 QRegularExpression("token id -?[0-9.e-]+ at position [0-9]+ of the batch is not "
+                                    "an integer in \\[0, 50\\)")
+                     .match(noise.output)
+                     .hasMatch(),
+             qPrintable(noise.output));
   }
 
   // Every command that reads a model file takes them as import does: predict gives PyTorch's

@@ -1361,10 +1361,6 @@ Trust this host and remember its key?</source>
         <translation>cuda:%1（%2，%3 GiB）</translation>
     </message>
     <message>
-        <source>fashion-mnist, idx:DIR, cifar10:DIR, csv:FILE, npy:X.npy,Y.npy, images:DIR (a folder of class folders of PNG or JPEG images) or synthetic:SHAPE:CLASSES</source>
-        <translation>fashion-mnist、idx:DIR、cifar10:DIR、csv:FILE、npy:X.npy,Y.npy、images:DIR（每个类别一个子文件夹的 PNG 或 JPEG 图像文件夹）或 synthetic:SHAPE:CLASSES</translation>
-    </message>
-    <message>
         <source>Choose an image folder: one sub-folder of PNG or JPEG images per class, or train/ and test/ folders of them</source>
         <translation>选择图像文件夹：每个类别一个 PNG 或 JPEG 图像子文件夹，或包含这类子文件夹的 train/ 和 test/ 文件夹</translation>
     </message>
@@ -1519,6 +1515,10 @@ Trust this host and remember its key?</source>
     <message>
         <source>%1 MiB</source>
         <translation>%1 MiB</translation>
+    </message>
+    <message>
+        <source>fashion-mnist, idx:DIR, cifar10:DIR, csv:FILE, npy:X.npy,Y.npy, images:DIR (a folder of class folders of PNG or JPEG images) or synthetic:SHAPE:CLASSES (with :ids=VOCABULARY, a text model&apos;s token ids)</source>
+        <translation>fashion-mnist、idx:DIR、cifar10:DIR、csv:FILE、npy:X.npy,Y.npy、images:DIR（每个类别一个子文件夹的 PNG 或 JPEG 图像文件夹）或 synthetic:SHAPE:CLASSES（加 :ids=VOCABULARY 则为文本模型的词元 ID）</translation>
     </message>
 </context>
 <context>

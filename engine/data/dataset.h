@@ -94,8 +94,9 @@ struct DatasetSplits {
 //   npy:X.npy,Y.npy            samples (N, ...) and labels (N); test = the same pair
 //   npz:FILE.npz[:X,Y]         the same pair in one NumPy archive (arrays x and y by default)
 //   images:DIR[:test=F]        PNG/JPEG class folders (data/image_folder_dataset.h)
-//   synthetic:SHAPE:CLASSES[:SIZE]  e.g. synthetic:3x32x32:10, learnable random data; SIZE
-//                              training samples (default 10000), a fifth of it for test
+//   synthetic:SHAPE:CLASSES[:SIZE][:ids=V]  e.g. synthetic:3x32x32:10, learnable random data;
+//                              SIZE training samples (default 10000), a fifth of it for test;
+//                              ids=V: token ids below V, for a text model
 // `modelInput`, when known, is the shape the samples feed: image folders are decoded to it.
 // Errors name the spec and the file at fault.
 DatasetSplits openDataset(const std::string& spec, const Shape& modelInput = {});
@@ -111,6 +112,6 @@ using DatasetOpener =
 // Those forms in a line, for help texts and errors.
 inline constexpr const char* kDatasetSpecForms =
     "fashion-mnist | idx:DIR | cifar10:DIR | csv:FILE | npy:X.npy,Y.npy | npz:FILE.npz[:X,Y] | "
-    "images:DIR | synthetic:SHAPE:CLASSES";
+    "images:DIR | synthetic:SHAPE:CLASSES[:ids=VOCABULARY]";
 
 }  // namespace twb

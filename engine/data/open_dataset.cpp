@@ -115,8 +115,18 @@ DatasetSplits syntheticDataset(const std::string& spec, const std::string& rest)
   std::vector<std::string> parts;
   std::stringstream ss(rest);
   for (std::string part; std::getline(ss, part, ':');) parts.push_back(part);
+  // Token ids for a text model, last: synthetic:SHAPE:CLASSES[:SIZE]:ids=VOCABULARY.
+  int64_t vocabulary = 0;
+  if (parts.size() >= 3 && parts.back().rfind("ids=", 0) == 0) {
+    vocabulary = smallInteger(parts.back().substr(4), 9, 1);
+    if (vocabulary < 0)
+      throw Error(spec + ": ids=VOCABULARY must be an integer >= 1 (token ids are below it)");
+    parts.pop_back();
+  }
   if (parts.size() != 2 && parts.size() != 3)
-    throw Error(spec + ": expected synthetic:SHAPE:CLASSES[:SIZE], e.g. synthetic:3x32x32:10");
+    throw Error(spec +
+                ": expected synthetic:SHAPE:CLASSES[:SIZE][:ids=VOCABULARY], e.g. "
+                "synthetic:3x32x32:10, or synthetic:128:2:ids=30522 for a text model");
   Shape shape;
   try {
     shape = parseShape(parts[0]);
@@ -128,8 +138,9 @@ DatasetSplits syntheticDataset(const std::string& spec, const std::string& rest)
   const int64_t size = parts.size() == 3 ? smallInteger(parts[2], 10, 1) : 10000;
   if (size < 0) throw Error(spec + ": SIZE must be an integer >= 1 (training samples)");
   // Samples are made from (seed, index) on every read: any size costs no memory.
-  return {std::make_shared<SyntheticDataset>(shape, classes, size, 1),
-          std::make_shared<SyntheticDataset>(shape, classes, std::max<int64_t>(1, size / 5), 2)};
+  return {std::make_shared<SyntheticDataset>(shape, classes, size, 1, vocabulary),
+          std::make_shared<SyntheticDataset>(shape, classes, std::max<int64_t>(1, size / 5), 2,
+                                             vocabulary)};
 }
 }  // namespace
 
