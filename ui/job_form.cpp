@@ -229,9 +229,8 @@ QWidget* JobForm::buildForm() {
   m_dataset = named(new QLineEdit, "dataset");
   m_dataset->setToolTip(
       tr("fashion-mnist, idx:DIR, cifar10:DIR, csv:FILE, npy:X.npy,Y.npy, images:DIR (a folder of "
-         "class folders "
-         "of PNG or JPEG images) or synthetic:SHAPE:CLASSES (with :ids=VOCABULARY, a text "
-         "model's token ids)"));
+         "class folders of PNG or JPEG images) or synthetic:SHAPE:CLASSES (with :ids=VOCABULARY, "
+         "a text model's token ids)"));
   // A folder of class folders on this machine becomes images:DIR, only when the user picks one.
   QAction* chooseFolder = m_dataset->addAction(style()->standardIcon(QStyle::SP_DirOpenIcon),
                                                QLineEdit::TrailingPosition);

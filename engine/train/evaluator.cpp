@@ -71,11 +71,17 @@ Executor& Evaluator::executorFor(int64_t batch, const Shape& outputShape) {
   return *slot;
 }
 
+std::vector<int64_t> evaluationBatches(const ModelSpec& model, int64_t samples, int64_t batch) {
+  batch = batchWithinBudget(model, batch);
+  std::vector<int64_t> batches;
+  if (samples >= batch) batches.push_back(batch);
+  if (samples % batch) batches.push_back(samples % batch);
+  return batches;
+}
+
 void Evaluator::prepare(int64_t samples, int64_t batch) {
-  batch = batchWithinBudget(m_model, batch);
   const Shape shape = outputShape();
-  if (samples >= batch) executorFor(batch, shape);
-  if (samples % batch) executorFor(samples % batch, shape);
+  for (const int64_t b : evaluationBatches(m_model, samples, batch)) executorFor(b, shape);
 }
 
 EvalResult Evaluator::run(std::shared_ptr<const Dataset> data, int64_t batch,

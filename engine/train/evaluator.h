@@ -29,6 +29,10 @@ struct EvalResult {
   }
 };
 
+// The batch sizes an evaluation of `samples` at `batch` runs, each one executor: the batch (within
+// the inference budget) and the ragged last one.
+std::vector<int64_t> evaluationBatches(const ModelSpec& model, int64_t samples, int64_t batch);
+
 // Runs a model in inference mode over a whole dataset (the ragged last batch included) and
 // reports the mean loss and the accuracy. Executors are compiled once per batch size and kept.
 class Evaluator {

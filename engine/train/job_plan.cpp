@@ -1,10 +1,9 @@
 #include "train/job_plan.h"
 
-#include <algorithm>
-
 #include "core/error.h"
 #include "data/data_loader.h"
 #include "exec/activation_budget.h"
+#include "train/evaluator.h"
 
 namespace twb {
 
@@ -86,12 +85,11 @@ int64_t estimateTrainingMemory(const JobPlan& plan, const JobConfig& job) {
   int64_t activations = 0;
   for (const GraphValue& value : plan.graph.values()) activations += numel(value.shape);
   const int64_t bytesPerValue = 4;
-  // The evaluation's executors, made with the training's: the test split's batch (within the
-  // inference budget) and its ragged last batch.
-  const int64_t testSamples = plan.data.test ? plan.data.test->size() : 0;
-  const int64_t evalBatch = batchWithinBudget(job.model, std::max<int64_t>(1, job.evalBatch));
-  const int64_t evalSamples =
-      std::min(testSamples, evalBatch) + (testSamples > evalBatch ? testSamples % evalBatch : 0);
+  // The evaluation's executors, made with the training's.
+  int64_t evalSamples = 0;
+  for (const int64_t batch :
+       evaluationBatches(job.model, plan.data.test ? plan.data.test->size() : 0, job.evalBatch))
+    evalSamples += batch;
   return bytesPerValue * (parameters * (2 + stateCopies) + 2 * activations) +
          evalSamples * valueBytesPerSample(job.model);
 }
