@@ -12,6 +12,7 @@
 #include <memory>
 #include <new>
 
+#include "backend/cpu/winograd_conv3x3.h"
 #include "core/error.h"
 #include "core/random.h"
 #include "data/data_loader.h"
@@ -502,6 +503,89 @@ class TestExecutor : public QObject {
     exec.setProfiling(true);
     exec.forward();
     QCOMPARE(exec.nodeTimings()[0].kernel, std::string("winograd F(4x4, 3x3)"));
+  }
+
+  void winogradReadsEachLayout_data() {
+    QTest::addColumn<int>("layout");
+    QTest::newRow("nChw8c") << static_cast<int>(WinogradConv3x3::Layout::blocked8);
+    QTest::newRow("nChw16c") << static_cast<int>(WinogradConv3x3::Layout::blocked16);
+    QTest::newRow("NHWC") << static_cast<int>(WinogradConv3x3::Layout::channelsLast);
+  }
+
+  // Winograd in each layout it chains in with oneDNN's kernels: its output and its kernel's and
+  // bias's gradients against direct sums in double, each value read and written where the
+  // layout puts it (partial tiles at the right and bottom edges, three groups of 16 channels).
+  void winogradReadsEachLayout() {
+    QFETCH(int, layout);
+    const WinogradConv3x3::Shape shape{2, 32, 48,
+                                       9, 7,  static_cast<WinogradConv3x3::Layout>(layout)};
+    QVERIFY(WinogradConv3x3::supports(shape));
+    const int64_t area = shape.height * shape.width;
+    // Where element (n, c, y, x) of a value of `channels` is in the layout.
+    const auto at = [&](int64_t channels, int64_t n, int64_t c, int64_t y, int64_t x) {
+      const int64_t pixel = y * shape.width + x;
+      switch (shape.layout) {
+        case WinogradConv3x3::Layout::channelsLast:
+          return (n * area + pixel) * channels + c;
+        case WinogradConv3x3::Layout::blocked16:
+          return ((n * channels / 16 + c / 16) * area + pixel) * 16 + c % 16;
+        case WinogradConv3x3::Layout::blocked8:
+          break;
+      }
+      return ((n * channels / 8 + c / 8) * area + pixel) * 8 + c % 8;
+    };
+    Random random(11);
+    const auto normal = [&](int64_t n) {
+      std::vector<float> v(static_cast<size_t>(n));
+      for (float& x : v) x = random.normal();
+      return v;
+    };
+    const std::vector<float> x = normal(shape.batch * shape.in * area),
+                             dy = normal(shape.batch * shape.out * area),
+                             w = normal(shape.out * shape.in * 9), bias = normal(shape.out);
+    std::vector<double> y(dy.size()), dw(w.size()), db(bias.size());
+    for (int64_t n = 0; n < shape.batch; ++n)
+      for (int64_t k = 0; k < shape.out; ++k)
+        for (int64_t r = 0; r < shape.height; ++r)
+          for (int64_t col = 0; col < shape.width; ++col) {
+            const size_t o = static_cast<size_t>(at(shape.out, n, k, r, col));
+            double sum = bias[k];
+            db[k] += dy[o];
+            for (int64_t c = 0; c < shape.in; ++c)
+              for (int64_t i = 0; i < 3; ++i)
+                for (int64_t j = 0; j < 3; ++j) {
+                  const int64_t row = r + i - 1, column = col + j - 1;
+                  if (row < 0 || row >= shape.height || column < 0 || column >= shape.width)
+                    continue;
+                  const size_t wi = static_cast<size_t>(((k * shape.in + c) * 3 + i) * 3 + j);
+                  const double input = x[static_cast<size_t>(at(shape.in, n, c, row, column))];
+                  sum += double(w[wi]) * input;
+                  dw[wi] += input * dy[o];
+                }
+            y[o] = sum;
+          }
+    WinogradConv3x3 conv(shape);
+    const auto scratch = [](size_t bytes) {
+      return std::shared_ptr<float>(
+          static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)),
+          [](float* p) { std::free(p); });
+    };
+    conv.setWeights(WinogradConv3x3::KernelView::plain(w.data(), shape.in), bias.data());
+    std::vector<float> out(dy.size()), weightGradient(w.size()), biasGradient(bias.size());
+    const float infinity = std::numeric_limits<float>::infinity();
+    conv.run(x.data(), out.data(), scratch(conv.scratchBytes()).get(), -infinity, infinity);
+    conv.weightGradient(x.data(), dy.data(), scratch(conv.weightGradientScratchBytes()).get(),
+                        weightGradient.data(), biasGradient.data());
+    const auto check = [](const char* what, const std::vector<float>& ours,
+                          const std::vector<double>& reference) {
+      const std::vector<float> expected(reference.begin(), reference.end());
+      const double error =
+          test::relativeError(ours.data(), expected.data(), static_cast<int64_t>(ours.size()));
+      QVERIFY2(error <= 2e-5, qPrintable(QString("%1: %2").arg(what).arg(error)));
+    };
+    check("output", out, y);
+    check("kernel gradient", weightGradient, dw);
+    check("bias gradient", biasGradient, db);
   }
 
   // resnet18-cifar's 3x3 convolutions with stride 1 (13 of its 17 3x3 layers; the others have

@@ -120,7 +120,8 @@ class CpuConv2d : public CpuKernel {
     // calibration): there the kernel transform ran at every forward (the largest item of a
     // profile of `quantize resnet50`).
     if (m_compute == DType::f32 && m_output == DType::f32 && !m_depthwise && !m_residualSum &&
-        (m_frozen || training) && takesWinograd(node, {src[0], w[1], w[0], src[2], src[3]}))
+        (m_frozen || training) &&
+        takesWinograd(node, {src[0], w[1], w[0], src[2], src[3]}, training))
       return prepareWinograd(src, dstDims, training);
     const auto prop = training ? dnnl::prop_kind::forward_training
                                : dnnl::prop_kind::forward_inference;
@@ -306,12 +307,15 @@ class CpuConv2d : public CpuKernel {
         activation == FusedActivation::relu6 ? 6.f / unit : std::numeric_limits<float>::infinity();
   }
 
-  // Whether Winograd takes this fp32 convolution (isWinogradShape, whole channel blocks).
-  bool takesWinograd(const GraphNode& node, const WinogradConv3x3::Shape& shape) {
-    if (!WinogradConv3x3::supports(shape) || !isWinogradShape(node)) return false;
-    setClamp(node, 1.f);
+  // Whether Winograd takes this fp32 convolution (isWinogradShape, whole channel blocks of its
+  // neighbours' layout, or of 8 with a reorder on each side).
+  bool takesWinograd(const GraphNode& node, const WinogradConv3x3::Shape& shape, bool training) {
+    if (!isWinogradShape(node)) return false;
     WinogradConv3x3::Shape laidOut = shape;
-    laidOut.channelsLast = directKernelTakesChannelsLast(shape);
+    laidOut.layout = directKernelLayout(shape, training);
+    if (!WinogradConv3x3::supports(laidOut)) laidOut.layout = WinogradConv3x3::Layout::blocked8;
+    if (!WinogradConv3x3::supports(laidOut)) return false;
+    setClamp(node, 1.f);
     m_winograd = std::make_unique<WinogradConv3x3>(laidOut);
     return true;
   }
@@ -349,14 +353,15 @@ class CpuConv2d : public CpuKernel {
     return m_patches != nullptr;
   }
 
-  // Whether oneDNN's direct kernel for this 3x3 convolution takes its input channels-last (its
-  // AVX-512 kernels) rather than blocked: Winograd then chains in the same layout as its
-  // neighbours.
-  static bool directKernelTakesChannelsLast(const WinogradConv3x3::Shape& shape) {
+  // The layout oneDNN's direct kernel for this 3x3 convolution takes its input in (channels-last
+  // in inference on AVX-512, nChw16c in training there, nChw8c on AVX2): Winograd then chains in
+  // the same layout as its neighbours.
+  static WinogradConv3x3::Layout directKernelLayout(const WinogradConv3x3::Shape& shape,
+                                                    bool training) {
     const dnnl::memory::dims src{shape.batch, shape.in, shape.height, shape.width},
         dst{shape.batch, shape.out, shape.height, shape.width};
     const dnnl::convolution_forward::primitive_desc direct(
-        {dnnl::prop_kind::forward_inference,
+        {training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference,
          dnnl::algorithm::convolution_direct,
          dnnl::memory::desc(src, dt::f32, tag::any),
          dnnl::memory::desc({shape.out, shape.in, 3, 3}, dt::f32, tag::any),
@@ -366,12 +371,18 @@ class CpuConv2d : public CpuKernel {
          {1, 1},
          {1, 1}},
         cpuEngine());
-    return isChannelsLast(direct.src_desc());
+    using Layout = WinogradConv3x3::Layout;
+    if (isChannelsLast(direct.src_desc())) return Layout::channelsLast;
+    return direct.src_desc() == dnnl::memory::desc(src, dt::f32, tag::nChw16c) ? Layout::blocked16
+                                                                               : Layout::blocked8;
   }
 
   dnnl::memory::desc prepareWinograd(const dnnl::memory::dims& src, const dnnl::memory::dims& dst,
                                      bool training) {
-    const tag layout = m_winograd->shape().channelsLast ? tag::nhwc : tag::nChw8c;
+    const WinogradConv3x3::Layout laidOut = m_winograd->shape().layout;
+    const tag layout = laidOut == WinogradConv3x3::Layout::channelsLast ? tag::nhwc
+                       : laidOut == WinogradConv3x3::Layout::blocked16  ? tag::nChw16c
+                                                                        : tag::nChw8c;
     m_winogradSrcDesc = dnnl::memory::desc(src, dt::f32, layout);
     m_winogradDstDesc = dnnl::memory::desc(dst, dt::f32, layout);
     m_inChannels = src[1];
@@ -380,8 +391,8 @@ class CpuConv2d : public CpuKernel {
     };
     noteScratchpad(scratch(*m_winograd));
     if (training) {
-      m_winogradToInput = std::make_unique<WinogradConv3x3>(WinogradConv3x3::Shape{
-          src[0], dst[1], src[1], src[2], src[3], m_winograd->shape().channelsLast});
+      m_winogradToInput = std::make_unique<WinogradConv3x3>(
+          WinogradConv3x3::Shape{src[0], dst[1], src[1], src[2], src[3], laidOut});
       noteScratchpad(scratch(*m_winogradToInput));
       noteScratchpad(dnnl::memory::desc(
           {static_cast<int64_t>(m_winograd->weightGradientScratchBytes())}, dt::u8, tag::a));

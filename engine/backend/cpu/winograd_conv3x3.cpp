@@ -211,14 +211,26 @@ TWB_AVX2 void kernelGradientTile(const Sum* du, int64_t stride, float* dw, int64
 }
 }  // namespace
 
+int64_t WinogradConv3x3::Strides::blockAt(int64_t b) const {
+  return b / perGroup * group + b % perGroup * kBlock;
+}
+
 WinogradConv3x3::Strides WinogradConv3x3::stridesOf(int64_t channels) const {
   const int64_t area = m_shape.height * m_shape.width;
-  if (m_shape.channelsLast) return {area * channels, kBlock, channels};
-  return {channels * area, area * kBlock, kBlock};
+  switch (m_shape.layout) {
+    case Layout::channelsLast:
+      return {area * channels, 0, channels / kBlock, channels};
+    case Layout::blocked16:
+      return {channels * area, area * 2 * kBlock, 2, 2 * kBlock};
+    case Layout::blocked8:
+      break;
+  }
+  return {channels * area, area * kBlock, 1, kBlock};
 }
 
 bool WinogradConv3x3::supports(const Shape& shape) {
-  return tileProductAvailable() && shape.in % kBlock == 0 && shape.out % kBlock == 0 &&
+  const int64_t block = shape.layout == Layout::blocked16 ? 2 * kBlock : kBlock;
+  return tileProductAvailable() && shape.in % block == 0 && shape.out % block == 0 &&
          shape.height > 0 && shape.width > 0 && std::min(shape.in, shape.out) >= kFewestChannels;
 }
 
@@ -335,7 +347,7 @@ void WinogradConv3x3::weightGradient(const float* src, const float* dy, float* s
   for (int64_t block = 0; block < out / kBlock; ++block) {
     double sum[kBlock] = {};  // in double, as the kernel's sums of groups of images
     for (int64_t n = 0; n < m_shape.batch; ++n) {
-      const float* plane = dy + n * m_dst.image + block * m_dst.block;
+      const float* plane = dy + n * m_dst.image + m_dst.blockAt(block);
       for (int64_t i = 0; i < area; ++i)
 #pragma omp simd
         for (int l = 0; l < kBlock; ++l) sum[l] += plane[i * m_dst.pixel + l];
@@ -384,7 +396,7 @@ void WinogradConv3x3::transformOutputGradient(const float* dy, int64_t first, in
   forEachBlockOfTile(
       out / kBlock, first, count, [&](int64_t block, int64_t t, const TileWalk& tile) {
         const int64_t top = tile.row * kOut, left = tile.column * kOut;
-        const float* plane = dy + tile.image * m_dst.image + block * m_dst.block;
+        const float* plane = dy + tile.image * m_dst.image + m_dst.blockAt(block);
         const Lanes* d[kOut][kOut];  // outputs past the image have no gradient
         for (int r = 0; r < kOut; ++r) {
           for (int c = 0; c < kOut; ++c) {
@@ -407,7 +419,7 @@ void WinogradConv3x3::transformInput(const float* src, int64_t first, int64_t co
   forEachBlockOfTile(
       in / kBlock, first, count, [&](int64_t block, int64_t t, const TileWalk& tile) {
         const int64_t top = tile.row * kOut - 1, left = tile.column * kOut - 1;
-        const float* plane = src + tile.image * m_src.image + block * m_src.block;
+        const float* plane = src + tile.image * m_src.image + m_src.blockAt(block);
         const Lanes* d[kSide][kSide];  // the tile, zeros outside the image (the padding)
         for (int r = 0; r < kSide; ++r) {
           for (int c = 0; c < kSide; ++c) {
@@ -427,7 +439,7 @@ void WinogradConv3x3::transformOutput(const float* m, int64_t first, int64_t cou
   forEachBlockOfTile(
       out / kBlock, first, count, [&](int64_t block, int64_t t, const TileWalk& tile) {
         const int64_t top = tile.row * kOut, left = tile.column * kOut;
-        float* plane = dst + tile.image * m_dst.image + block * m_dst.block;
+        float* plane = dst + tile.image * m_dst.image + m_dst.blockAt(block);
         transformOutputTile(
             m + t * kPoints * out + block * kBlock, out, m_bias.data() + block * kBlock, lo, hi,
             static_cast<int>(std::min<int64_t>(kOut, height - top)),

@@ -17,17 +17,20 @@ namespace twb {
 // matmul peak. A convolution's backward pass to its input is the same kind of convolution, from
 // the output's gradient with the kernel flipped and its channels swapped (weightsForInput()).
 // Source and destination are in the layout oneDNN's convolutions chain in on the CPU, so that
-// no reorder comes between them: nChw8c (blocks of 8 channels innermost) on AVX2, NHWC on
-// AVX-512 (oneDNN 2.6's brgconv kernels; the two reorders cost about 10 ms of ResNet-50's
-// 375 ms step there). Either way 8 channels of one pixel are contiguous, and the transforms load
-// and store such blocks.
+// no reorder comes between them: nChw8c (blocks of 8 channels innermost) on AVX2, NHWC in
+// inference on AVX-512 (oneDNN 2.6's brgconv kernels; the two reorders cost about 10 ms of
+// ResNet-50's 375 ms step there), nChw16c in training there (copies of the input and its
+// gradient at each stage's first block took 14 % of resnet18-cifar's memory). In each, 8
+// channels of one pixel are contiguous, and the transforms load and store such blocks.
 class WinogradConv3x3 {
  public:
+  enum class Layout { blocked8, blocked16, channelsLast };  // nChw8c, nChw16c, NHWC
   struct Shape {
     int64_t batch = 0, in = 0, out = 0, height = 0, width = 0;
-    bool channelsLast = false;  // NHWC, else nChw8c
+    Layout layout = Layout::blocked8;
   };
-  // Whether the shape fits the layout: both channel counts in whole blocks of 8.
+  // Whether the shape fits its layout: both channel counts in whole blocks of 8 (of 16 in
+  // nChw16c, which would pad the rest).
   static bool supports(const Shape& shape);
 
   // Where the kernel's element (out channel, in channel, row, column) is, in floats from `base`.
@@ -102,9 +105,11 @@ class WinogradConv3x3 {
                        float hi) const;
 
   // Where a block of 8 channels of a pixel is, in floats: image n, block b and pixel
-  // (y, x) at n * image + b * block + (y * width + x) * pixel.
+  // (y, x) at n * image + blockAt(b) + (y * width + x) * pixel, the blocks of 8 in groups of
+  // `perGroup` (2 in nChw16c; all of a pixel's in NHWC), a group's blocks side by side.
   struct Strides {
-    int64_t image = 0, block = 0, pixel = 0;
+    int64_t image = 0, group = 0, perGroup = 1, pixel = 0;
+    int64_t blockAt(int64_t b) const;
   };
   Strides stridesOf(int64_t channels) const;
 
