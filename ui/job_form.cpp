@@ -649,8 +649,8 @@ QString JobForm::memoryAmount(double bytes) {
 }
 
 void JobForm::showMemoryNote(const QJsonObject& summary) {
-  // Said, not refused: the estimate is the node's rough sum; the engine checks exactly when the
-  // run starts (and refuses then, with what it counted).
+  // Said, not refused: the estimate leaves out what kernels make as they bind; the engine checks
+  // exactly when the run starts (and refuses then, with what it counted).
   const double needed = summary.value("memory_bytes").toDouble();
   const double available = summary.value("memory_available_bytes").toDouble();
   const bool over = available > 0 && needed > available;

@@ -1,5 +1,4 @@
 #include <omp.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -11,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/model_argument.h"
 #include "cli/option_checks.h"
+#include "core/available_memory.h"
 #include "core/error.h"
 #include "core/file_writing.h"
 #include "core/random.h"
@@ -38,12 +38,8 @@ ModelFile quantizeForSpeed(const ModelFile& fp32) {
   return {std::move(model.spec), std::move(model.params), std::move(plan), {}, {}};
 }
 
-// The most memory this process has held, in MiB (what a cgroup or address-space limit meets).
-double peakResidentMiB() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024.0;
-}
+// In MiB, as bench prints it.
+double peakResidentMiB() { return static_cast<double>(peakResidentBytes()) / (1 << 20); }
 
 // Batches per second of the data loader alone, drawing the training split of `spec` as the
 // model's input: what a training step waits for when the data cannot keep up.

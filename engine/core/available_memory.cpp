@@ -1,5 +1,7 @@
 #include "core/available_memory.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <fstream>
 #include <optional>
@@ -133,6 +135,12 @@ AvailableMemory availableMemory() {
     path = slash == 0 ? "/" : path.substr(0, slash);
   }
   return available;
+}
+
+int64_t peakResidentBytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return int64_t{usage.ru_maxrss} * 1024;  // reported in KiB
 }
 
 }  // namespace twb

@@ -20,4 +20,7 @@ struct AvailableMemory {
 
 AvailableMemory availableMemory();
 
+// The most memory this process has had resident at once, in bytes (what a limit meets).
+int64_t peakResidentBytes();
+
 }  // namespace twb

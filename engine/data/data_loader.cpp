@@ -9,6 +9,24 @@
 
 namespace twb {
 
+namespace {
+int64_t workerCount(const Dataset& dataset, const DataLoaderOptions& options) {
+  if (options.workers > 0) return options.workers;
+  return dataset.readsFiles() ? std::max<int64_t>(1, static_cast<int64_t>(allowedCores().size()))
+                              : 1;
+}
+}  // namespace
+
+MemoryNeed batchesInFlight(const Dataset& dataset, const DataLoaderOptions& options) {
+  const int64_t workers = workerCount(dataset, options);
+  MemoryNeed need("the data loader's " + std::to_string(2 * workers) + " batches in flight");
+  need.add(
+      static_cast<size_t>(2 * workers * options.batch) *
+          (sizeof(float) * static_cast<size_t>(numel(dataset.sampleShape())) + sizeof(int32_t)),
+      "batches of " + std::to_string(options.batch) + " x " + toString(dataset.sampleShape()));
+  return need;
+}
+
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
     : m_dataset(std::move(dataset)),
       m_options(std::move(options)),
@@ -25,18 +43,10 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
   } catch (const Error& e) {
     throw e.within("normalization");
   }
-  int64_t workers = m_options.workers;
-  if (workers <= 0)
-    workers = m_dataset->readsFiles()
-                  ? std::max<int64_t>(1, static_cast<int64_t>(allowedCores().size()))
-                  : 1;
   // Every batch in flight is held (and written) at once: checked before any is made.
-  MemoryNeed need("the data loader's " + std::to_string(2 * workers) + " batches in flight");
-  need.add(
-      static_cast<size_t>(2 * workers * m_options.batch) *
-          (sizeof(float) * static_cast<size_t>(m_sampleSize) + sizeof(int32_t)),
-      "batches of " + std::to_string(m_options.batch) + " x " + toString(m_dataset->sampleShape()));
-  need.checkAvailable("give a smaller batch, or fewer threads (each of the loader's " +
+  const int64_t workers = workerCount(*m_dataset, m_options);
+  batchesInFlight(*m_dataset, m_options)
+      .checkAvailable("give a smaller batch, or fewer threads (each of the loader's " +
                       std::to_string(workers) + " threads holds two batches)");
   m_raw.resize(static_cast<size_t>(workers));
   m_slots.resize(static_cast<size_t>(2 * workers));

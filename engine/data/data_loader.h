@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/memory_need.h"
 #include "data/dataset.h"
 
 namespace twb {
@@ -35,6 +36,9 @@ struct DataLoaderOptions {
   // core this process may run on for datasets that decode files (Dataset::readsFiles).
   int64_t workers = 0;
 };
+
+// The batches a loader of `dataset` holds at once (two per worker), counted before it makes them.
+MemoryNeed batchesInFlight(const Dataset& dataset, const DataLoaderOptions& options);
 
 // Batches of a dataset, assembled ahead by worker threads (batch k by worker k mod workers, two
 // batches in flight per worker) into buffers allocated once. The order of an epoch is a permutation

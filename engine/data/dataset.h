@@ -41,6 +41,9 @@ class Dataset {
   // The name of each class, when the data has them (an image folder's sub-folders, the
   // published names of Fashion-MNIST's and CIFAR-10's labels).
   virtual std::vector<std::string> classNames() const { return {}; }
+  // Bytes of samples and labels it holds in memory (read whole when opened); 0 when it reads
+  // them as it goes.
+  virtual int64_t heldBytes() const { return 0; }
 };
 
 // Throws twb::Error unless `n` has one value, or one per channel, for the samples of `dataset`,
@@ -64,6 +67,7 @@ class InMemoryDataset : public Dataset {
   Normalization defaultNormalization() const override { return m_normalization; }
   std::vector<std::string> classNames() const override { return m_classNames; }
   void setClassNames(std::vector<std::string> names) { m_classNames = std::move(names); }
+  int64_t heldBytes() const override;
 
  private:
   std::string m_name;

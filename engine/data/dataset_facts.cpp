@@ -20,7 +20,8 @@ class FactsOnlyDataset final : public Dataset {
         m_classes(d.classes()),
         m_normalization(d.defaultNormalization()),
         m_readsFiles(d.readsFiles()),
-        m_classNames(d.classNames()) {}
+        m_classNames(d.classNames()),
+        m_heldBytes(d.heldBytes()) {}
 
   std::string name() const override { return m_name; }
   int64_t size() const override { return m_size; }
@@ -32,6 +33,7 @@ class FactsOnlyDataset final : public Dataset {
   Normalization defaultNormalization() const override { return m_normalization; }
   bool readsFiles() const override { return m_readsFiles; }
   std::vector<std::string> classNames() const override { return m_classNames; }
+  int64_t heldBytes() const override { return m_heldBytes; }
 
  private:
   std::string m_name;
@@ -41,6 +43,7 @@ class FactsOnlyDataset final : public Dataset {
   Normalization m_normalization;
   bool m_readsFiles;
   std::vector<std::string> m_classNames;
+  int64_t m_heldBytes;
 };
 
 std::string stamp(const fs::directory_entry& entry) {

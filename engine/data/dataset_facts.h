@@ -11,8 +11,8 @@ namespace twb {
 
 // Opens datasets for job checks (a node's ValidateJob, which the workbench asks at each edit of a
 // job) and keeps their facts (name, size, sample shape, classes and their names, default
-// normalization: what a check reads; their read() throws) while the files they were read from
-// keep their names, sizes and modification times. The forms read whole when opened
+// normalization, bytes held: what a check reads; their read() throws) while the files they were
+// read from keep their names, sizes and modification times. The forms read whole when opened
 // (datasetFilesReadWhole) cost a pass over all their data otherwise, 0.3 s to inflate
 // Fashion-MNIST's training images; the others are opened each time, as openDataset does.
 // Safe to call from several threads.

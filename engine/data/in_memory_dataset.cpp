@@ -21,6 +21,11 @@ InMemoryDataset::InMemoryDataset(std::string name, Shape sampleShape, int64_t cl
       m_values(std::move(values)),
       m_labels(std::move(labels)) {}
 
+int64_t InMemoryDataset::heldBytes() const {
+  return static_cast<int64_t>(m_pixels.size() + sizeof(float) * m_values.size() +
+                              sizeof(int32_t) * m_labels.size());
+}
+
 int32_t InMemoryDataset::read(int64_t index, float* out) const {
   const int64_t n = numel(m_shape);
   if (!m_pixels.empty()) {

@@ -24,9 +24,7 @@ Error primitiveFailure(const GraphNode& node, const dnnl::error& e) {
 }  // namespace
 
 Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
-    : m_graph(std::move(graph)), m_options(options) {
-  if (options.precision == Precision::bf16 && !bf16Unavailable().empty())
-    throw Error("bf16 is not available on this CPU: " + bf16Unavailable());
+    : Executor(std::move(graph), options) {
   const std::vector<dnnl::memory::desc> layouts = prepareKernels(params);
   // What the process may have before the step's buffers are made: the values are checked against
   // it before they are allocated, and the kernels' own buffers with them once those are made.
@@ -46,6 +44,18 @@ Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
   // first step writes it: what of it is not in use yet.
   const int64_t written = std::max<int64_t>(0, available.bytes - availableMemory().bytes);
   m_unwritten = MemoryReservation(need.total() - std::min<size_t>(need.total(), written));
+}
+
+Executor::Executor(Graph graph, ExecOptions options)
+    : m_graph(std::move(graph)), m_options(options) {
+  if (options.precision == Precision::bf16 && !bf16Unavailable().empty())
+    throw Error("bf16 is not available on this CPU: " + bf16Unavailable());
+}
+
+MemoryNeed Executor::plannedNeed(Graph graph, const ParameterStore& params, ExecOptions options) {
+  Executor planned(std::move(graph), options);
+  const std::vector<dnnl::memory::desc> layouts = planned.prepareKernels(params);
+  return planned.stepNeed(layouts, planned.valuesSummedInPlace());
 }
 
 std::vector<dnnl::memory::desc> Executor::prepareKernels(const ParameterStore& params) {
@@ -201,14 +211,10 @@ void Executor::chooseInt8(size_t n, std::vector<dnnl::memory::desc>& in, CpuKern
   kernel.setQuant(std::move(quant));
 }
 
-MemoryNeed Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layouts,
-                                     const AvailableMemory& available) {
-  m_slots.resize(layouts.size());
-  const std::vector<bool> needsGrad =
-      gradientValues(m_graph, m_options.mode == ExecMode::train, m_options.inputGradients);
+std::vector<int> Executor::valuesSummedInPlace() {
   // A sum computed in place in its residual's buffer (CpuKernel::absorb) is stored there.
-  m_summedInto.assign(layouts.size(), -1);
-  std::vector<int> inPlaceOf(layouts.size(), -1);
+  m_summedInto.assign(m_graph.values().size(), -1);
+  std::vector<int> inPlaceOf(m_graph.values().size(), -1);
   for (size_t n = 0; n < m_graph.nodes().size(); ++n) {
     const int absorber = m_absorbedBy[n];
     const int residual =
@@ -217,7 +223,13 @@ MemoryNeed Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layo
     m_summedInto[static_cast<size_t>(residual)] = m_graph.nodes()[n].output;
     inPlaceOf[static_cast<size_t>(m_graph.nodes()[n].output)] = residual;
   }
-  // What the values and their gradients take, checked before any is allocated.
+  return inPlaceOf;
+}
+
+MemoryNeed Executor::stepNeed(const std::vector<dnnl::memory::desc>& layouts,
+                              const std::vector<int>& inPlaceOf) const {
+  const std::vector<bool> needsGrad =
+      gradientValues(m_graph, m_options.mode == ExecMode::train, m_options.inputGradients);
   MemoryNeed need("the step's values and kernel buffers at batch " +
                   std::to_string(m_graph.batch()));
   for (size_t v = 0; v < layouts.size(); ++v) {
@@ -234,12 +246,23 @@ MemoryNeed Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layo
     if (const size_t owned = m_kernels[n]->ownedBytes())
       need.add(owned, "the transformed weights of '" + m_graph.nodes()[n].name + "'");
   need.add(m_scratchpadBytes, "the kernels' scratchpad");
+  return need;
+}
+
+MemoryNeed Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layouts,
+                                     const AvailableMemory& available) {
+  m_slots.resize(layouts.size());
+  const std::vector<int> inPlaceOf = valuesSummedInPlace();
+  // What the values and their gradients take, checked before any is allocated.
+  MemoryNeed need = stepNeed(layouts, inPlaceOf);
   need.checkAvailable(kStepMemoryRemedy, available);
   m_scratchpad =
       std::shared_ptr<void>(std::aligned_alloc(64, (m_scratchpadBytes + 63) / 64 * 64 + 64),
                             [](void* p) { std::free(p); });
   if (!m_scratchpad)
     throw need.notHad("the kernels' scratchpad could not be allocated", kStepMemoryRemedy);
+  const std::vector<bool> needsGrad =
+      gradientValues(m_graph, m_options.mode == ExecMode::train, m_options.inputGradients);
   try {
     allocateSlots(layouts, needsGrad, inPlaceOf);
   } catch (const dnnl::error& e) {  // a limit on this process (ulimit -v, a cgroup)

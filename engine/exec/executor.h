@@ -59,6 +59,11 @@ class Executor {
  public:
   Executor(Graph graph, ParameterStore& params, ExecOptions options = {});
   ~Executor();
+  // What an executor of `graph` allocates before it binds (its values and their gradients in the
+  // layouts its kernels choose, their transformed weights and scratchpad), worked out from its
+  // plan without making any of it; not what the kernels make as they bind (measured then).
+  // `params` is read only under int8.
+  static MemoryNeed plannedNeed(Graph graph, const ParameterStore& params, ExecOptions options);
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
@@ -107,7 +112,8 @@ class Executor {
     std::unique_ptr<BoundPrimitive> sum;     // adds consumerGrads into grad
   };
   // Construction, in three passes: choose every value's layout, allocate values and gradients,
-  // then bind each kernel to its buffers.
+  // then bind each kernel to its buffers. This one makes none of them (plannedNeed()).
+  Executor(Graph graph, ExecOptions options);
   std::vector<dnnl::memory::desc> prepareKernels(const ParameterStore& params);
   // A conversion of one input before a node runs: int8 values dequantized for an fp32 op, fp32
   // values quantized for an int8 one (real = q * scale).
@@ -132,8 +138,14 @@ class Executor {
   // kernel may add into its buffer in place: computed by a node before n, read by no node
   // after n but `reader`, not a graph output; else -1.
   int residualOf(size_t n, int reader) const;
-  // Checks the step's values, their gradients and the kernels' buffers known from the plan
-  // against `available`, then allocates them: returns that sum, for the check after binding.
+  // Per value: the residual whose buffer it is summed into in place (CpuKernel::absorb), or -1;
+  // records the reverse in m_summedInto.
+  std::vector<int> valuesSummedInPlace();
+  // The step's values, their gradients and the kernels' buffers known from the plan.
+  MemoryNeed stepNeed(const std::vector<dnnl::memory::desc>& layouts,
+                      const std::vector<int>& inPlaceOf) const;
+  // Checks stepNeed() against `available`, then allocates it: returns that sum, for the check
+  // after binding.
   MemoryNeed allocateBuffers(const std::vector<dnnl::memory::desc>& layouts,
                              const AvailableMemory& available);
   void allocateSlots(const std::vector<dnnl::memory::desc>& layouts,

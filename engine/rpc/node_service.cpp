@@ -245,12 +245,12 @@ grpc::Status NodeService::ValidateJob(grpc::ServerContext* context,
                                                          : nlohmann::json());
     const JobPlan plan = planJob(job, m_datasets.opener());
     // A device the job names must exist here (left out, the worker picks one and says which).
-    if (!job.device.empty()) chooseDevice(job.device, plan.graph);
+    const DeviceChoice device = chooseTrainingDevice(job, plan.graph);
     response->set_ok(true);
     response->set_model(job.model.name);
     response->set_parameters(plan.graph.parameterCount());
     response->set_flops_per_step(3 * plan.graph.forwardFlops());  // forward + backward (2x)
-    response->set_memory_bytes(estimateTrainingMemory(plan, job));
+    response->set_memory_bytes(estimateTrainingMemory(plan, job, device));
     response->set_memory_available_bytes(availableMemory().bytes /
                                          (job.parallel.data() ? job.parallel.ranksPerNode : 1));
     response->set_steps_per_epoch(plan.stepsPerEpoch);

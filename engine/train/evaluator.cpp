@@ -56,13 +56,17 @@ Shape Evaluator::outputShape() const {
   return g.values()[g.outputs()[0]].shape;
 }
 
+Graph Evaluator::graphAt(int64_t batch, const Shape& outputShape) const {
+  return Graph::build(withLoss(m_model, m_loss, outputShape), batch);
+}
+
+ExecOptions Evaluator::options() const { return {ExecMode::infer, false, m_precision, m_quant}; }
+
 Executor& Evaluator::executorFor(int64_t batch, const Shape& outputShape) {
   auto& slot = m_executors[batch];
   if (!slot) {
-    Graph graph = Graph::build(withLoss(m_model, m_loss, outputShape), batch);
     try {
-      slot = std::make_unique<Executor>(std::move(graph), m_params,
-                                        ExecOptions{ExecMode::infer, false, m_precision, m_quant});
+      slot = std::make_unique<Executor>(graphAt(batch, outputShape), m_params, options());
     } catch (const Error& e) {
       m_executors.erase(batch);
       throw e.within("evaluation");
@@ -82,6 +86,14 @@ std::vector<int64_t> evaluationBatches(const ModelSpec& model, int64_t samples, 
 void Evaluator::prepare(int64_t samples, int64_t batch) {
   const Shape shape = outputShape();
   for (const int64_t b : evaluationBatches(m_model, samples, batch)) executorFor(b, shape);
+}
+
+size_t Evaluator::plannedBytes(int64_t samples, int64_t batch) const {
+  const Shape shape = outputShape();
+  size_t bytes = 0;
+  for (const int64_t b : evaluationBatches(m_model, samples, batch))
+    bytes += Executor::plannedNeed(graphAt(b, shape), m_params, options()).total();
+  return bytes;
 }
 
 EvalResult Evaluator::run(std::shared_ptr<const Dataset> data, int64_t batch,

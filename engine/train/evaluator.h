@@ -49,9 +49,14 @@ class Evaluator {
   // Makes the executors that run() over `samples` at `batch` will use, so that memory it would
   // lack is said now (before a training run's first step, not after its last).
   void prepare(int64_t samples, int64_t batch);
+  // What prepare() would allocate before binding, worked out without making it
+  // (Executor::plannedNeed).
+  size_t plannedBytes(int64_t samples, int64_t batch) const;
 
  private:
   Shape outputShape() const;
+  Graph graphAt(int64_t batch, const Shape& outputShape) const;
+  ExecOptions options() const;
   Executor& executorFor(int64_t batch, const Shape& outputShape);
 
   ModelSpec m_model;

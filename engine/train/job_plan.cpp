@@ -1,9 +1,11 @@
 #include "train/job_plan.h"
 
+#include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
 #include "data/data_loader.h"
-#include "exec/activation_budget.h"
+#include "exec/executor.h"
 #include "train/evaluator.h"
+#include "train/optimizer.h"
 
 namespace twb {
 
@@ -54,7 +56,8 @@ JobPlan planFromFields(const JobConfig& job, const DatasetOpener& open) {
                 " would)");
   }
   plan.batch = job.parallel.rankBatch(job.batch, ranks);
-  plan.graph = Graph::build(withLoss(model, job.loss, outputShape), plan.batch);
+  plan.trained = withLoss(model, job.loss, outputShape);
+  plan.graph = Graph::build(plan.trained, plan.batch);
   plan.stepsPerEpoch = train.size() / (plan.batch * ranks);
   if (plan.stepsPerEpoch == 0)
     throw Error("batch: " + std::to_string(job.batch) +
@@ -78,20 +81,43 @@ JobPlan planJob(const JobConfig& job, const DatasetOpener& open) {
   }
 }
 
-int64_t estimateTrainingMemory(const JobPlan& plan, const JobConfig& job) {
-  const std::string& optimizer = job.optimizer.type;
-  const int64_t stateCopies = optimizer == "sgd" ? (job.optimizer.momentum != 0 ? 1 : 0) : 2;
-  const int64_t parameters = plan.graph.parameterCount();
-  int64_t activations = 0;
-  for (const GraphValue& value : plan.graph.values()) activations += numel(value.shape);
-  const int64_t bytesPerValue = 4;
-  // The evaluation's executors, made with the training's.
-  int64_t evalSamples = 0;
-  for (const int64_t batch :
-       evaluationBatches(job.model, plan.data.test ? plan.data.test->size() : 0, job.evalBatch))
-    evalSamples += batch;
-  return bytesPerValue * (parameters * (2 + stateCopies) + 2 * activations) +
-         evalSamples * valueBytesPerSample(job.model);
+Precision trainingPrecision(const JobConfig& job) {
+  return job.precision == "int8" ? Precision::fp32 : parsePrecision(job.precision);
+}
+
+DeviceChoice chooseTrainingDevice(const JobConfig& job, const Graph& graph) {
+  // Data parallel runs on CPUs for now: a job that leaves the device to the node trains there.
+  try {
+    return chooseDevice(job.parallel.ranks() > 1 && job.device.empty() ? "cpu" : job.device, graph);
+  } catch (const Error& e) {
+    throw job.aboutField(e);
+  }
+}
+
+int64_t estimateTrainingMemory(const JobPlan& plan, const JobConfig& job,
+                               const DeviceChoice& device) {
+  ParameterStore noWeights;  // the plans read weights only under int8
+  const Precision precision = trainingPrecision(job);
+  int64_t bytes = 0;
+  const size_t stateCopies = makeOptimizer(job.optimizer)->stateSuffixes().size();
+  for (const auto& [name, spec] : plan.graph.parameters())
+    bytes += static_cast<int64_t>(sizeof(float)) * numel(spec.shape) *
+             (spec.trainable ? 2 + static_cast<int64_t>(stateCopies) : 1);
+  if (device.cuda < 0)
+    bytes += Executor::plannedNeed(Graph::build(plan.trained, plan.batch), noWeights,
+                                   {ExecMode::train, false, precision})
+                 .total();
+  // The evaluation runs on the CPU, in fp32 where this CPU has no bf16 (a GPU run's).
+  const Precision evaluated =
+      precision == Precision::bf16 && !bf16Unavailable().empty() ? Precision::fp32 : precision;
+  const Evaluator evaluator(job.model, noWeights, job.loss, evaluated);
+  bytes += evaluator.plannedBytes(plan.data.test ? plan.data.test->size() : 0, job.evalBatch);
+  bytes += plan.data.train->heldBytes();
+  if (plan.data.test && plan.data.test != plan.data.train) bytes += plan.data.test->heldBytes();
+  DataLoaderOptions loading;
+  loading.batch = plan.batch;
+  loading.workers = job.threads;
+  return bytes + static_cast<int64_t>(batchesInFlight(*plan.data.train, loading).total());
 }
 
 }  // namespace twb

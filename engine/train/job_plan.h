@@ -3,6 +3,8 @@
 #include <string>
 
 #include "data/dataset.h"
+#include "exec/device_choice.h"
+#include "exec/precision_policy.h"
 #include "graph/graph.h"
 #include "train/job_config.h"
 
@@ -14,7 +16,8 @@ namespace twb {
 struct JobPlan {
   DatasetSplits data;
   Normalization normalization;
-  Graph graph;
+  ModelSpec trained;   // the model with its loss
+  Graph graph;         // of `trained`
   std::string output;  // the model's output value (logits)
   int64_t classes = 0;
   int64_t batch = 0;  // each rank's samples a step (parallel.global_batch splits the job's batch)
@@ -27,9 +30,20 @@ struct JobPlan {
 // `open`: openDataset, or a check's DatasetFactsCache::opener().
 JobPlan planJob(const JobConfig& job, const DatasetOpener& open = openDataset);
 
-// Bytes a training run needs, estimated: parameters with their gradients and optimizer state
-// (fp32 master copies), every activation of a step with its gradient, and the evaluation's
-// values.
-int64_t estimateTrainingMemory(const JobPlan& plan, const JobConfig& job);
+// The precision a job trains in: an int8 job trains in fp32 and quantizes its result.
+Precision trainingPrecision(const JobConfig& job);
+
+// Where a job's steps run: its "device", or where it leaves that out, the node's choice (the CPU
+// for the ranks of a data-parallel job). Throws twb::Error at the field "device".
+DeviceChoice chooseTrainingDevice(const JobConfig& job, const Graph& graph);
+
+// Bytes a training run needs in this machine's memory, counted as the engine counts them when it
+// starts: the parameters with their gradients and the optimizer's state, the step's values and
+// gradients in the layouts its kernels choose (Executor::plannedNeed; none for a step on a GPU),
+// the evaluation's values, the data held in memory and the loader's batches. Not in it: what the
+// kernels make as they bind, which the engine measures then (up to 14 % of the step on the built-in
+// templates).
+int64_t estimateTrainingMemory(const JobPlan& plan, const JobConfig& job,
+                               const DeviceChoice& device);
 
 }  // namespace twb

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "backend/cpu/cpu_kernel.h"
+#include "core/available_memory.h"
 #include "core/cpu_info.h"
 #include "core/error.h"
 #include "core/file_writing.h"
@@ -156,14 +157,8 @@ void TrainingRun::setUp() {
   }
   m_params.ensure(plan.graph, m_job.seed);
   // int8 is post-training: the job trains in fp32 and quantizes its result (quantize()).
-  const Precision precision =
-      m_job.precision == "int8" ? Precision::fp32 : parsePrecision(m_job.precision);
-  // Data parallel runs on CPUs for now: a job that leaves the device to the node trains there.
-  try {
-    m_device = chooseDevice(m_strategy && m_job.device.empty() ? "cpu" : m_job.device, plan.graph);
-  } catch (const Error& e) {
-    throw m_job.aboutField(e);
-  }
+  const Precision precision = trainingPrecision(m_job);
+  m_device = chooseTrainingDevice(m_job, plan.graph);
   if (!m_device.note.empty()) m_events.log("info", m_device.note);
   Precision evalPrecision = precision;
   if (m_device.cuda >= 0) {
@@ -530,10 +525,11 @@ TrainResult TrainingRun::run() {
   if (m_job.precision == "int8" && !m_options.outDir.empty() && writesFiles()) quantize();
   writeTrace();
   m_events.publish("state", {{"state", "succeeded"},
-                          {"step", m_state.step},
-                          {"test_accuracy", m_result.testAccuracy},
-                          {"test_loss", m_result.testLoss},
-                          {"model", m_result.modelPath}});
+                             {"step", m_state.step},
+                             {"test_accuracy", m_result.testAccuracy},
+                             {"test_loss", m_result.testLoss},
+                             {"model", m_result.modelPath},
+                             {"peak_memory_bytes", peakResidentBytes()}});
   return m_result;
 }
 }  // namespace
