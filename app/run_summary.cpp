@@ -26,6 +26,9 @@ QString runKind(const Run& run) {
 
 QJsonObject summarizeRun(const ExperimentStore& store, qint64 runId) {
   QJsonObject summary;
+  const QJsonObject ended = QJsonDocument::fromJson(store.lastEvent(runId, "state")).object();
+  if (ended.contains("peak_memory_bytes"))
+    summary["peak_memory_bytes"] = ended.value("peak_memory_bytes");
   if (runKind(store.run(runId)) == "quantize") {
     const QList<QByteArray> quantize = store.events(runId, "quantize");
     if (quantize.isEmpty()) return summary;

@@ -14,7 +14,8 @@ namespace twb::app {
 //               the logged steps: "step_ms", "data_ms", "compute_ms", "exposed_comm_ms" (data
 //               parallel: the communication backward did not hide);
 //   quantize runs: "test_accuracy" (int8), "samples_per_s" (int8 inference at batch 64),
-//               "speedup" (over fp32 inference in the same report), "model_bytes", "mode": "infer".
+//               "speedup" (over fp32 inference in the same report), "model_bytes", "mode": "infer";
+//   both: "peak_memory_bytes" (the most memory its process held, said when it succeeded).
 // Fields that the events do not give are absent.
 QJsonObject summarizeRun(const ExperimentStore& store, qint64 runId);
 

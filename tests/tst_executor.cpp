@@ -48,6 +48,15 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 using namespace twb;
 
 namespace {
+// Fails the test unless `ours` is within 2e-5 (relative) of a reference summed in double.
+void checkAgainstDouble(const char* what, const std::vector<float>& ours,
+                        const std::vector<double>& reference) {
+  const std::vector<float> expected(reference.begin(), reference.end());
+  const double error =
+      test::relativeError(ours.data(), expected.data(), static_cast<int64_t>(ours.size()));
+  QVERIFY2(error <= 2e-5, qPrintable(QString("%1: %2").arg(what).arg(error)));
+}
+
 // The model of tst_trainer's resume case plus dropout and BN: every kind of kernel state.
 ModelSpec stateful() {
   ModelSpec s;
@@ -486,20 +495,14 @@ class TestExecutor : public QObject {
                 }
             y[at(n, k, r, col)] = sum;
           }
-    const auto check = [](const char* what, const std::vector<float>& ours,
-                          const std::vector<double>& reference) {
-      const std::vector<float> expected(reference.begin(), reference.end());
-      const double error =
-          test::relativeError(ours.data(), expected.data(), static_cast<int64_t>(ours.size()));
-      QVERIFY2(error <= 2e-5, qPrintable(QString("%1: %2").arg(what).arg(error)));
-    };
-    check("output", exec.read("conv"), y);
-    check("input gradient", exec.readGradient("image"), dx);
+    checkAgainstDouble("output", exec.read("conv"), y);
+    checkAgainstDouble("input gradient", exec.readGradient("image"), dx);
     const Tensor& wg = params.find("conv.weight")->grad;
     const Tensor& bg = params.find("conv.bias")->grad;
-    check("kernel gradient", std::vector<float>(wg.data<float>(), wg.data<float>() + wg.numel()),
-          dw);
-    check("bias gradient", std::vector<float>(bg.data<float>(), bg.data<float>() + bg.numel()), db);
+    checkAgainstDouble("kernel gradient",
+                       std::vector<float>(wg.data<float>(), wg.data<float>() + wg.numel()), dw);
+    checkAgainstDouble("bias gradient",
+                       std::vector<float>(bg.data<float>(), bg.data<float>() + bg.numel()), db);
     exec.setProfiling(true);
     exec.forward();
     QCOMPARE(exec.nodeTimings()[0].kernel, std::string("winograd F(4x4, 3x3)"));
@@ -576,16 +579,9 @@ class TestExecutor : public QObject {
     conv.run(x.data(), out.data(), scratch(conv.scratchBytes()).get(), -infinity, infinity);
     conv.weightGradient(x.data(), dy.data(), scratch(conv.weightGradientScratchBytes()).get(),
                         weightGradient.data(), biasGradient.data());
-    const auto check = [](const char* what, const std::vector<float>& ours,
-                          const std::vector<double>& reference) {
-      const std::vector<float> expected(reference.begin(), reference.end());
-      const double error =
-          test::relativeError(ours.data(), expected.data(), static_cast<int64_t>(ours.size()));
-      QVERIFY2(error <= 2e-5, qPrintable(QString("%1: %2").arg(what).arg(error)));
-    };
-    check("output", out, y);
-    check("kernel gradient", weightGradient, dw);
-    check("bias gradient", biasGradient, db);
+    checkAgainstDouble("output", out, y);
+    checkAgainstDouble("kernel gradient", weightGradient, dw);
+    checkAgainstDouble("bias gradient", biasGradient, db);
   }
 
   // resnet18-cifar's 3x3 convolutions with stride 1 (13 of its 17 3x3 layers; the others have

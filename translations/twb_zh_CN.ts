@@ -743,6 +743,10 @@ Trust this host and remember its key?</source>
         <source>A rank&apos;s step: %1 ms against %2 ms, the baseline&apos;s %3 ms for a rank&apos;s %4 % of its samples</source>
         <translation>每个进程一步：%1 毫秒，对比 %2 毫秒，即基线 %3 毫秒按每进程 %4 % 的样本折算</translation>
     </message>
+    <message>
+        <source>Peak memory</source>
+        <translation>峰值内存</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ConfusionView</name>

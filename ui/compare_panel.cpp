@@ -54,6 +54,7 @@ enum Column {
   kMode,
   kSpeedup,
   kSize,
+  kPeakMemory,
   kMfu,
   kColumns
 };
@@ -322,6 +323,10 @@ void ComparePanel::fill(const Rows& rows) {
     const double bytes = s.value("model_bytes").toDouble();
     m_table->setItem(row, kSize, cell(locale.formattedDataSize(static_cast<qint64>(bytes)),
                                       bytes > 0 ? std::optional(bytes) : std::nullopt));
+    const double peak = s.value("peak_memory_bytes").toDouble();
+    m_table->setItem(row, kPeakMemory,
+                     cell(locale.formattedDataSize(static_cast<qint64>(peak)),
+                          peak > 0 ? std::optional(peak) : std::nullopt));
     QTableWidgetItem* reached = nullptr;
     if (rows.secondsToTarget.contains(run.id)) {
       const auto seconds = rows.secondsToTarget.value(run.id);
@@ -545,6 +550,7 @@ void ComparePanel::setHeaders(const QStringList& fields) {
                                          header(tr("Measured in")),
                                          header(tr("Speedup"), "×"),
                                          header(tr("Model size"), "bytes"),
+                                         header(tr("Peak memory"), "bytes"),
                                          header(tr("MFU"), "%")};
   for (int c = 0; c < kColumns; ++c) m_table->setHorizontalHeaderItem(c, headers[c]);
   for (int f = 0; f < fields.size(); ++f) {

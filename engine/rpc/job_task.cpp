@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/available_memory.h"
 #include "core/error.h"
 #include "core/file_writing.h"
 #include "data/dataset.h"
@@ -203,7 +204,9 @@ void runQuantize(const nlohmann::json& task, const JobFolder& folder, const std:
                       return !stop->load();
                     });
   publishQuantizeReport(report, folder.out(), events);
-  events.publish("state", {{"state", "succeeded"}, {"model", out}});
+  events.publish(
+      "state",
+      {{"state", "succeeded"}, {"model", out}, {"peak_memory_bytes", peakResidentBytes()}});
 }
 
 void runExport(const nlohmann::json& task, const JobFolder& folder, EventLog& events) {

@@ -1,3 +1,4 @@
+#include "ui/compare_cells.h"
 #include "workbench_gui_test.h"
 
 void WorkbenchGuiTest::compareListsEveryPrecision() {
@@ -16,6 +17,10 @@ void WorkbenchGuiTest::compareListsEveryPrecision() {
     const QString speedup = table->item(row, columnOf(table, "Speedup"))->text();
     QVERIFY2(speedup.endsWith("×"), qPrintable(speedup));
     QVERIFY(!table->item(row, columnOf(table, "Model size"))->text().isEmpty());
+    // What each run's process held at most (the int8 run's: the quantization's), as it said when
+    // it succeeded.
+    const QTableWidgetItem* peak = table->item(row, columnOf(table, "Peak memory"));
+    QVERIFY2(peak->data(ui::kValueRole).toDouble() > 50e6, qPrintable(peak->text()));
     QCOMPARE(table->item(row, columnOf(table, "Ran on"))->text(), QString("CPU"));
   }
   QCOMPARE(precisions, trainedRuns() == 2 ? QStringList({"fp32", "bf16", "int8"})
