@@ -189,6 +189,7 @@ NodesCheck checkJobAcrossNodes(const std::vector<JobNode>& nodes, const QString&
           (available > 0 && available < summary.value("memory_available_bytes").toDouble())) {
         summary["memory_available_bytes"] = available;
         summary["memory_available_node"] = n.name;
+        summary["fitting_batch"] = static_cast<double>(answer.fitting_batch());
       }
       for (const auto& problem : answer.problems())
         check.add(where + ": " + QString::fromStdString(problem.message()),

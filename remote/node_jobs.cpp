@@ -21,6 +21,7 @@ JobValidation readValidation(const v1::ValidateJobResponse& answer) {
       {"flops_per_step", answer.flops_per_step()},
       {"memory_bytes", static_cast<double>(answer.memory_bytes())},
       {"memory_available_bytes", static_cast<double>(answer.memory_available_bytes())},
+      {"fitting_batch", static_cast<double>(answer.fitting_batch())},
       {"total_steps", static_cast<double>(answer.total_steps())}};
   return validation;
 }

@@ -217,6 +217,36 @@ class NodeServiceTest : public QObject {
                             .arg(share)));
   }
 
+  // A job beyond what the node has for a rank is told the largest batch whose estimate fits
+  // (the Job tab's memory note says it): that batch fits, two more do not.
+  void aJobBeyondTheNodesMemoryIsToldTheBatchThatFits() {
+    NodeDaemon daemon(socket(), dataDir());
+    QVERIFY2(daemon.started(), qPrintable(daemon.output()));
+    NodeClient node = client();
+    const auto validate = [&](int64_t batch) {
+      const nlohmann::json job = {{"model", {{"template", "resnet18-cifar"}}},
+                                  {"dataset", "synthetic:3x32x32:10:100000000"},
+                                  {"batch", batch}};
+      v1::ValidateJobRequest check;
+      check.set_job_json(job.dump());
+      return node.validate(check);
+    };
+    // Half again as large as the node's memory holds, from two small batches' estimates.
+    const auto small = validate(8), twice = validate(16);
+    QVERIFY(small.ok() && twice.ok() && small.memory_available_bytes() > 0);
+    const int64_t perSample = (twice.memory_bytes() - small.memory_bytes()) / 8;
+    const int64_t batch = 3 * small.memory_available_bytes() / 2 / perSample;
+    const auto over = validate(batch);
+    QVERIFY(over.ok());  // said, not refused: the engine checks exactly when the run starts
+    QVERIFY(over.memory_bytes() > over.memory_available_bytes());
+    const int64_t fitting = over.fitting_batch();
+    QVERIFY2(fitting > batch / 2 && fitting < batch, qPrintable(QString::number(fitting)));
+    const auto at = validate(fitting), beyond = validate(fitting + 2);
+    QVERIFY(at.memory_bytes() <= at.memory_available_bytes());
+    QVERIFY(beyond.memory_bytes() > beyond.memory_available_bytes());
+    QCOMPARE(at.fitting_batch(), int64_t{0});  // told only where the job does not fit
+  }
+
   void dataParallelJobRunsItsRanksOnTheNode() {
     NodeDaemon daemon(socket(), dataDir());
     QVERIFY2(daemon.started(), qPrintable(daemon.output()));

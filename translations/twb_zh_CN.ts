@@ -1509,10 +1509,6 @@ Trust this host and remember its key?</source>
         <translation>训练约需 %1；节点 %2 为每个进程（rank）提供 %3。</translation>
     </message>
     <message>
-        <source>The run would likely be refused when it starts: a smaller batch or model needs less.</source>
-        <translation>运行开始时很可能会被拒绝：更小的批大小或模型所需内存更少。</translation>
-    </message>
-    <message>
         <source>%1 parameters · %2 GFLOP per step · ~%3 · %4 steps</source>
         <translation>%1 个参数 · 每步 %2 GFLOP · 约 %3 · %4 步</translation>
     </message>
@@ -1523,6 +1519,14 @@ Trust this host and remember its key?</source>
     <message>
         <source>fashion-mnist, idx:DIR, cifar10:DIR, csv:FILE, npy:X.npy,Y.npy, images:DIR (a folder of class folders of PNG or JPEG images) or synthetic:SHAPE:CLASSES (with :ids=VOCABULARY, a text model&apos;s token ids)</source>
         <translation>fashion-mnist、idx:DIR、cifar10:DIR、csv:FILE、npy:X.npy,Y.npy、images:DIR（每个类别一个子文件夹的 PNG 或 JPEG 图像文件夹）或 synthetic:SHAPE:CLASSES（加 :ids=VOCABULARY 则为文本模型的词元 ID）</translation>
+    </message>
+    <message>
+        <source>The run would likely be refused when it starts; a batch of %1 fits.</source>
+        <translation>运行很可能在启动时被拒绝；批大小为 %1 时可以容纳。</translation>
+    </message>
+    <message>
+        <source>The run would likely be refused when it starts; even a batch of 1 does not fit: a smaller model needs less.</source>
+        <translation>运行很可能在启动时被拒绝；即使批大小为 1 也放不下：更小的模型需要的内存更少。</translation>
     </message>
 </context>
 <context>

@@ -662,9 +662,14 @@ void JobForm::showMemoryNote(const QJsonObject& summary) {
                                  .arg(memoryAmount(needed), memoryAmount(available))
                            : tr("Training needs about %1; node %2 has %3 for each rank.")
                                  .arg(memoryAmount(needed), node, memoryAmount(available));
+  const int fitting = summary.value("fitting_batch").toInt();
   m_memoryNote->setText(said + " " +
-                        tr("The run would likely be refused when it starts: a smaller batch or "
-                           "model needs less."));
+                        (fitting > 0 ? tr("The run would likely be refused when it starts; a "
+                                          "batch of %1 fits.")
+                                           .arg(fitting)
+                                     : tr("The run would likely be refused when it starts; "
+                                          "even a batch of 1 does not fit: a smaller model "
+                                          "needs less.")));
 }
 
 void JobForm::showValidationProgress(int ticket, int done, int total) {

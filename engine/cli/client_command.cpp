@@ -301,12 +301,17 @@ void addClientCommand(CLI::App& app, int& exitCode) {
           memorySize(double(result.memory_available_bytes())).c_str(),
           static_cast<long long>(result.total_steps()));
     if (result.ok() && result.memory_bytes() > result.memory_available_bytes() &&
-        result.memory_available_bytes() > 0)
+        result.memory_available_bytes() > 0) {
+      const std::string fitting =
+          result.fitting_batch() > 0
+              ? "a batch of " + std::to_string(result.fitting_batch()) + " fits"
+              : std::string("even a batch of 1 does not fit");
       std::printf(
           "%s: warning: training needs about %s, more than the node has for each rank "
-          "(%s): the run would likely be refused when it starts\n",
+          "(%s): the run would likely be refused when it starts; %s\n",
           args.job.c_str(), memorySize(double(result.memory_bytes())).c_str(),
-          memorySize(double(result.memory_available_bytes())).c_str());
+          memorySize(double(result.memory_available_bytes())).c_str(), fitting.c_str());
+    }
     exitCode = result.ok() ? kExitOk : kExitError;
   });
 

@@ -250,9 +250,13 @@ grpc::Status NodeService::ValidateJob(grpc::ServerContext* context,
     response->set_model(job.model.name);
     response->set_parameters(plan.graph.parameterCount());
     response->set_flops_per_step(3 * plan.graph.forwardFlops());  // forward + backward (2x)
-    response->set_memory_bytes(estimateTrainingMemory(plan, job, device));
-    response->set_memory_available_bytes(availableMemory().bytes /
-                                         (job.parallel.data() ? job.parallel.ranksPerNode : 1));
+    const int64_t needed = estimateTrainingMemory(plan, job, device);
+    const int64_t available =
+        availableMemory().bytes / (job.parallel.data() ? job.parallel.ranksPerNode : 1);
+    response->set_memory_bytes(needed);
+    response->set_memory_available_bytes(available);
+    if (available > 0 && needed > available)
+      response->set_fitting_batch(largestBatchWithin(job, device, available, m_datasets.opener()));
     response->set_steps_per_epoch(plan.stepsPerEpoch);
     response->set_total_steps(plan.totalSteps);
     const Shape& output = plan.graph.values()[plan.graph.valueIndex(plan.output)].shape;

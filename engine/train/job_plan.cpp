@@ -120,4 +120,27 @@ int64_t estimateTrainingMemory(const JobPlan& plan, const JobConfig& job,
   return bytes + static_cast<int64_t>(batchesInFlight(*plan.data.train, loading).total());
 }
 
+int64_t largestBatchWithin(const JobConfig& job, const DeviceChoice& device, int64_t availableBytes,
+                           const DatasetOpener& open) {
+  const int64_t ranks = job.parallel.ranks();
+  const auto asJobCounts = [&](int64_t rankBatch) {
+    return job.parallel.globalBatch ? rankBatch * ranks : rankBatch;
+  };
+  const auto fits = [&](int64_t rankBatch) {
+    JobConfig smaller = job;
+    smaller.batch = asJobCounts(rankBatch);
+    return estimateTrainingMemory(planJob(smaller, open), smaller, device) <= availableBytes;
+  };
+  // The estimate grows with the batch: halve the range between one that fits and one that does not.
+  int64_t fitting = 0, over = job.parallel.rankBatch(job.batch, ranks);
+  while (over - fitting > 1) {
+    const int64_t middle = fitting + (over - fitting) / 2;
+    if (fits(middle))
+      fitting = middle;
+    else
+      over = middle;
+  }
+  return asJobCounts(fitting);
+}
+
 }  // namespace twb

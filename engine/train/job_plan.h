@@ -46,4 +46,9 @@ DeviceChoice chooseTrainingDevice(const JobConfig& job, const Graph& graph);
 int64_t estimateTrainingMemory(const JobPlan& plan, const JobConfig& job,
                                const DeviceChoice& device);
 
+// The largest "batch" of `job` (as the job counts it: a rank's, or the global one with
+// parallel.global_batch) below its own whose estimate fits `availableBytes`; 0 when none does.
+int64_t largestBatchWithin(const JobConfig& job, const DeviceChoice& device, int64_t availableBytes,
+                           const DatasetOpener& open = openDataset);
+
 }  // namespace twb

@@ -52,13 +52,27 @@ void WorkbenchGuiTest::jobTabSaysWhenTrainingNeedsMoreMemoryThanTheNodeHas() {
   QTest::keyClicks(args, "{\"hidden\": [100000000]}");  // 78 billion weights in fc1
   QTRY_VERIFY_WITH_TIMEOUT(note->isVisible(), twb::test::timeScaled(30000));
   QVERIFY2(QRegularExpression("^Training needs about [0-9.]+ GiB; the node has [0-9.]+ GiB for "
-                              "each rank. The run would likely be refused when it starts: a "
-                              "smaller batch or model needs less.$")
+                              "each rank. The run would likely be refused when it starts; even "
+                              "a batch of 1 does not fit: a smaller model needs less.$")
                .match(note->text())
                .hasMatch(),
            qPrintable(note->text()));
   QVERIFY(runEnabled());
   screenshot("job-memory-note");
+  // 784 million weights fit; a batch of 20 000 samples of a million values each does not, and
+  // the note says which batch does.
+  args->selectAll();
+  QTest::keyClicks(args, "{\"hidden\": [1000000]}");
+  auto* batch = field<QSpinBox>("batch");
+  batch->setValue(20000);
+  const QRegularExpression fits(
+      "The run would likely be refused when it starts; a batch of "
+      "([0-9]+) fits.$");
+  QTRY_VERIFY_WITH_TIMEOUT(fits.match(note->text()).hasMatch(), twb::test::timeScaled(30000));
+  const int fitting = fits.match(note->text()).captured(1).toInt();
+  QVERIFY2(fitting > 0 && fitting < 20000, qPrintable(note->text()));
+  screenshot("job-memory-note-fitting-batch");
+  batch->setValue(128);
   args->selectAll();
   QTest::keyClick(args, Qt::Key_Delete);
   QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
