@@ -55,7 +55,7 @@ Executor::Executor(Graph graph, ExecOptions options)
 MemoryNeed Executor::plannedNeed(Graph graph, const ParameterStore& params, ExecOptions options) {
   Executor planned(std::move(graph), options);
   const std::vector<dnnl::memory::desc> layouts = planned.prepareKernels(params);
-  return planned.stepNeed(layouts, planned.valuesSummedInPlace());
+  return planned.stepNeed(layouts, planned.gradientNeeds(), planned.valuesSummedInPlace());
 }
 
 std::vector<dnnl::memory::desc> Executor::prepareKernels(const ParameterStore& params) {
@@ -226,10 +226,13 @@ std::vector<int> Executor::valuesSummedInPlace() {
   return inPlaceOf;
 }
 
+std::vector<bool> Executor::gradientNeeds() const {
+  return gradientValues(m_graph, m_options.mode == ExecMode::train, m_options.inputGradients);
+}
+
 MemoryNeed Executor::stepNeed(const std::vector<dnnl::memory::desc>& layouts,
+                              const std::vector<bool>& needsGrad,
                               const std::vector<int>& inPlaceOf) const {
-  const std::vector<bool> needsGrad =
-      gradientValues(m_graph, m_options.mode == ExecMode::train, m_options.inputGradients);
   MemoryNeed need("the step's values and kernel buffers at batch " +
                   std::to_string(m_graph.batch()));
   for (size_t v = 0; v < layouts.size(); ++v) {
@@ -253,16 +256,15 @@ MemoryNeed Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layo
                                      const AvailableMemory& available) {
   m_slots.resize(layouts.size());
   const std::vector<int> inPlaceOf = valuesSummedInPlace();
+  const std::vector<bool> needsGrad = gradientNeeds();
   // What the values and their gradients take, checked before any is allocated.
-  MemoryNeed need = stepNeed(layouts, inPlaceOf);
+  MemoryNeed need = stepNeed(layouts, needsGrad, inPlaceOf);
   need.checkAvailable(kStepMemoryRemedy, available);
   m_scratchpad =
       std::shared_ptr<void>(std::aligned_alloc(64, (m_scratchpadBytes + 63) / 64 * 64 + 64),
                             [](void* p) { std::free(p); });
   if (!m_scratchpad)
     throw need.notHad("the kernels' scratchpad could not be allocated", kStepMemoryRemedy);
-  const std::vector<bool> needsGrad =
-      gradientValues(m_graph, m_options.mode == ExecMode::train, m_options.inputGradients);
   try {
     allocateSlots(layouts, needsGrad, inPlaceOf);
   } catch (const dnnl::error& e) {  // a limit on this process (ulimit -v, a cgroup)

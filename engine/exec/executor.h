@@ -141,9 +141,11 @@ class Executor {
   // Per value: the residual whose buffer it is summed into in place (CpuKernel::absorb), or -1;
   // records the reverse in m_summedInto.
   std::vector<int> valuesSummedInPlace();
+  // Per value: whether the step keeps its gradient (exec/gradient_values.h).
+  std::vector<bool> gradientNeeds() const;
   // The step's values, their gradients and the kernels' buffers known from the plan.
   MemoryNeed stepNeed(const std::vector<dnnl::memory::desc>& layouts,
-                      const std::vector<int>& inPlaceOf) const;
+                      const std::vector<bool>& needsGrad, const std::vector<int>& inPlaceOf) const;
   // Checks stepNeed() against `available`, then allocates it: returns that sum, for the check
   // after binding.
   MemoryNeed allocateBuffers(const std::vector<dnnl::memory::desc>& layouts,
