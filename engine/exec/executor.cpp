@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/heap_in_use.h"
 #include "core/memory_need.h"
+#include "exec/gradient_arena.h"
 #include "exec/gradient_values.h"
 #include "exec/int8_placement.h"
 
@@ -16,6 +17,12 @@ namespace twb {
 
 namespace {
 constexpr const char* kStepMemoryRemedy = "give a smaller batch or smaller inputs";
+
+std::vector<size_t> sizesOf(const std::vector<dnnl::memory::desc>& layouts) {
+  std::vector<size_t> sizes;
+  for (const auto& layout : layouts) sizes.push_back(layout.get_size());
+  return sizes;
+}
 
 Error primitiveFailure(const GraphNode& node, const dnnl::error& e) {
   return Error("node '" + node.name + "' (" + node.opName + "): oneDNN could not create its " +
@@ -235,15 +242,21 @@ MemoryNeed Executor::stepNeed(const std::vector<dnnl::memory::desc>& layouts,
                               const std::vector<int>& inPlaceOf) const {
   MemoryNeed need("the step's values and kernel buffers at batch " +
                   std::to_string(m_graph.batch()));
+  const GradientPlacement gradients = placeGradients(m_graph, needsGrad, sizesOf(layouts));
   for (size_t v = 0; v < layouts.size(); ++v) {
     const size_t size = layouts[v].get_size();
-    const size_t readers = gradientReaders(static_cast<int>(v)).size();
+    size_t ownGradients = 0;
+    if (needsGrad[v]) {
+      ownGradients += gradients.gradOffset[v] == GradientPlacement::kOwnBuffer ? size : 0;
+      for (size_t offset : gradients.shareOffsets[v])
+        ownGradients += offset == GradientPlacement::kOwnBuffer ? size : 0;
+    }
     const GraphValue& value = m_graph.values()[v];
-    need.add((inPlaceOf[v] >= 0 ? 0 : size) +
-                 (needsGrad[v] ? size * (1 + (readers < 2 ? 0 : readers)) : 0),
+    need.add((inPlaceOf[v] >= 0 ? 0 : size) + ownGradients,
              "'" + value.name + "' of " + toString(value.shape) +
-                 (needsGrad[v] ? " with its gradients" : ""));
+                 (ownGradients ? " with its gradients" : ""));
   }
+  need.add(gradients.arenaBytes, "the gradients backward holds at once");
   // What the kernels make for themselves, and their one scratchpad (they run one at a time).
   for (size_t n = 0; n < m_kernels.size(); ++n)
     if (const size_t owned = m_kernels[n]->ownedBytes())
@@ -276,6 +289,21 @@ MemoryNeed Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layo
 void Executor::allocateSlots(const std::vector<dnnl::memory::desc>& layouts,
                              const std::vector<bool>& needsGrad,
                              const std::vector<int>& inPlaceOf) {
+  const GradientPlacement gradients = placeGradients(m_graph, needsGrad, sizesOf(layouts));
+  if (gradients.arenaBytes)
+    m_gradientArena = std::shared_ptr<void>(std::aligned_alloc(64, gradients.arenaBytes),
+                                            [](void* p) { std::free(p); });
+  if (gradients.arenaBytes && !m_gradientArena)
+    throw Error("the gradients' arena (" + std::to_string(gradients.arenaBytes >> 20) +
+                " MiB) could not be allocated");
+  // A buffer of its own, zeroed (a share no kernel writes stays zero), or one in the arena.
+  auto gradientAt = [&](size_t offset, const dnnl::memory::desc& layout) {
+    if (offset != GradientPlacement::kOwnBuffer)
+      return dnnl::memory(layout, cpuEngine(), static_cast<char*>(m_gradientArena.get()) + offset);
+    dnnl::memory m(layout, cpuEngine());
+    std::memset(m.get_data_handle(), 0, layout.get_size());
+    return m;
+  };
   for (size_t v = 0; v < layouts.size(); ++v) {
     Slot& s = m_slots[v];
     if (!layouts[v].get_size()) continue;  // computed inside a kernel, never stored
@@ -286,23 +314,19 @@ void Executor::allocateSlots(const std::vector<dnnl::memory::desc>& layouts,
                                  m_slots[static_cast<size_t>(residual)].value.get_data_handle())
                   : dnnl::memory(layouts[v], cpuEngine());
     if (!needsGrad[v]) continue;
-    auto zeroed = [&] {
-      dnnl::memory m(layouts[v], cpuEngine());
-      std::memset(m.get_data_handle(), 0, layouts[v].get_size());
-      return m;
-    };
-    s.grad = zeroed();
+    s.grad = gradientAt(gradients.gradOffset[v], layouts[v]);
+    s.gradientKept = gradients.gradOffset[v] == GradientPlacement::kOwnBuffer;
     // A value read by several nodes gets a gradient share per read, summed before its
     // producer's backward.
-    const size_t readers = gradientReaders(static_cast<int>(v)).size();
-    if (readers < 2) continue;
+    const std::vector<size_t>& shares = gradients.shareOffsets[v];
+    if (shares.empty()) continue;
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, s.grad}};
-    for (size_t c = 0; c < readers; ++c) {
-      s.consumerGrads.push_back(zeroed());
+    for (size_t c = 0; c < shares.size(); ++c) {
+      s.consumerGrads.push_back(gradientAt(shares[c], layouts[v]));
       args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(c)] = s.consumerGrads[c];
     }
-    const std::vector<dnnl::memory::desc> parts(readers, layouts[v]);
-    const dnnl::sum::primitive_desc pd(layouts[v], std::vector<float>(readers, 1.f), parts,
+    const std::vector<dnnl::memory::desc> parts(shares.size(), layouts[v]);
+    const dnnl::sum::primitive_desc pd(layouts[v], std::vector<float>(shares.size(), 1.f), parts,
                                        cpuEngine());
     s.sum = std::make_unique<BoundPrimitive>(dnnl::sum(pd), std::move(args));
   }
@@ -328,7 +352,7 @@ void Executor::bindKernels(const std::vector<dnnl::memory::desc>& layouts,
         if (s.consumerGrads.empty()) {
           grad = s.grad;
         } else {
-          const auto readers = gradientReaders(v);
+          const auto readers = gradientReaders(m_graph, v);
           const auto me = std::find(readers.begin(), readers.end(),
                                     std::pair<int, size_t>{static_cast<int>(n), i});
           grad = s.consumerGrads[static_cast<size_t>(me - readers.begin())];
@@ -395,17 +419,6 @@ void Executor::bindKernels(const std::vector<dnnl::memory::desc>& layouts,
 }
 
 Executor::~Executor() = default;
-
-std::vector<std::pair<int, size_t>> Executor::gradientReaders(int value) const {
-  std::vector<std::pair<int, size_t>> readers;
-  for (size_t n = 0; n < m_graph.nodes().size(); ++n) {
-    const GraphNode& node = m_graph.nodes()[n];
-    for (size_t i = 0; i < node.inputs.size(); ++i)
-      if (node.inputs[i] == value && node.op->differentiable(i))
-        readers.emplace_back(static_cast<int>(n), i);
-  }
-  return readers;
-}
 
 void* Executor::inputBuffer(const std::string& name) {
   const int v = m_graph.valueIndex(name);
@@ -493,6 +506,9 @@ std::vector<float> Executor::read(const std::string& value) const {
 std::vector<float> Executor::readGradient(const std::string& value) const {
   const int v = m_graph.valueIndex(value);
   if (!m_slots[v].grad) throw Error("no gradient is computed for '" + value + "'");
+  if (!m_slots[v].gradientKept)
+    throw Error("the gradient of '" + value +
+                "' is not kept after backward (only the graph's inputs' and outputs' are)");
   std::vector<float> out(numel(m_graph.values()[v].shape));
   copyPlain(m_slots[v].grad, dnnl::memory(plainDesc(m_graph.values()[v].shape), cpuEngine(),
                                           out.data()));

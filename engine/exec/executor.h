@@ -108,6 +108,7 @@ class Executor {
  private:
   struct Slot {
     dnnl::memory value, grad;
+    bool gradientKept = false;  // in a buffer of its own, not the arena later nodes reuse
     std::vector<dnnl::memory> consumerGrads;  // one per consumer when there are several
     std::unique_ptr<BoundPrimitive> sum;     // adds consumerGrads into grad
   };
@@ -154,8 +155,6 @@ class Executor {
                      const std::vector<bool>& needsGrad, const std::vector<int>& inPlaceOf);
   void bindKernels(const std::vector<dnnl::memory::desc>& layouts, ParameterStore& params);
   void copyPlain(const dnnl::memory& from, const dnnl::memory& to, float scale = 1) const;
-  // The (node, input) reads of a value that take a share of its gradient.
-  std::vector<std::pair<int, size_t>> gradientReaders(int value) const;
 
   Graph m_graph;
   ExecOptions m_options;
@@ -167,6 +166,7 @@ class Executor {
   std::vector<std::vector<BoundPrimitive>> m_casts;    // per node, run before it
   size_t m_scratchpadBytes = 0;                        // the largest a kernel asks for
   std::shared_ptr<void> m_scratchpad;
+  std::shared_ptr<void> m_gradientArena;  // the gradients backward holds at once (gradient_arena.h)
   MemoryReservation m_unwritten;  // the buffers, until the first step writes them
   double m_flopsPerStep = 0;
   bool m_profiling = false;

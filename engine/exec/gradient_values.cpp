@@ -28,4 +28,14 @@ std::vector<bool> gradientValues(const Graph& graph, bool training, bool inputGr
   return wanted;
 }
 
+std::vector<std::pair<int, size_t>> gradientReaders(const Graph& graph, int value) {
+  std::vector<std::pair<int, size_t>> readers;
+  const auto& nodes = graph.nodes();
+  for (size_t n = 0; n < nodes.size(); ++n)
+    for (size_t i = 0; i < nodes[n].inputs.size(); ++i)
+      if (nodes[n].inputs[i] == value && nodes[n].op->differentiable(i))
+        readers.emplace_back(static_cast<int>(n), i);
+  return readers;
+}
+
 }  // namespace twb
