@@ -465,7 +465,8 @@ class TestCliErrors : public QObject {
     QTest::newRow("beyond a limit on the process")
         << "1500000"
         << "200000"
-        << "the memory could not be had \\(could not create a memory object\\)";
+        << "the memory could not be had \\(the step's arena of [0-9.]+ [GM]iB could not be "
+           "allocated\\)";
   }
 
   void valuesBeyondMemoryAreRefusedNamingTheLargest() {
@@ -480,8 +481,8 @@ class TestCliErrors : public QObject {
                       "bench", "mlp", "--batch", batch, "--steps", "1", "--warmup", "0"});
     QVERIFY2(o.finished && !o.crashed && o.exitCode == 1, qPrintable(o.output));
     const QRegularExpression said("error: the step's values and kernel buffers at batch " + batch +
-                                  " need [0-9.]+ GiB \\(the largest, the gradients backward "
-                                  "holds at once, [0-9.]+ [GM]iB\\); " +
+                                  " need [0-9.]+ GiB \\(the largest, the values and "
+                                  "gradients a step holds at once, [0-9.]+ [GM]iB\\); " +
                                   why + ": give a smaller batch or smaller inputs");
     QVERIFY2(said.match(o.output).hasMatch(), qPrintable(o.output));
   }
@@ -509,7 +510,8 @@ class TestCliErrors : public QObject {
     expectRefusedIn(
         cgroup, {"bench", "mlp", "--batch", "200000", "--steps", "1", "--warmup", "0"},
         "error: the step's values and kernel buffers at batch 200000 need [0-9.]+ GiB "
-        "\\(the largest, the gradients backward holds at once, [0-9]+ MiB\\); the memory "
+        "\\(the largest, the values and gradients a step holds at once, [0-9.]+ [GM]iB\\); "
+        "the memory "
         "cgroup CGROUP allows [0-9]+ MiB more \\(its limit is 512 MiB, [0-9]+ MiB of "
         "it in use\\): give a smaller batch or smaller inputs");
   }
@@ -662,12 +664,12 @@ class TestCliErrors : public QObject {
   void ranksOnOneMachineShareItsMemory() {
     const CgroupTrial trial(int64_t{1} << 30);
     if (!trial.unavailable().isEmpty()) QSKIP(qPrintable(trial.unavailable()));
-    // About 600 MiB of values a rank: under the limit, over half of it.
+    // About 700 MiB of values and gradients a rank: under the limit, over half of it.
     trial.expectTrainingRefused(
         R"({"model": {"template": "mlp"}, "dataset": "synthetic:1x28x28:10:100000",
-            "batch": 33000, "max_steps": 1, "threads": 1})",
+            "batch": 50000, "max_steps": 1, "threads": 1})",
         "^error: data-parallel job failed: rank [01] \\(pid [0-9]+\\) exited with code 1: "
-        "the step's values and kernel buffers at batch 33000 need [0-9]+ MiB \\([^)]*\\); the "
+        "the step's values and kernel buffers at batch 50000 need [0-9]+ MiB \\([^)]*\\); the "
         "memory "
         "cgroup CGROUP allows [0-9]+ MiB more \\(.*\\), [0-9]+ MiB for each of the "
         "job's 2 ranks here: give a smaller batch or smaller inputs, or run fewer "

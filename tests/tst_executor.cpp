@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <memory>
 #include <new>
 
@@ -18,8 +19,8 @@
 #include "data/data_loader.h"
 #include "exec/arena_plan.h"
 #include "exec/executor.h"
-#include "exec/gradient_arena.h"
 #include "exec/gradient_values.h"
+#include "exec/step_arena.h"
 #include "graph/templates.h"
 #include "quant/inference_rewrite.h"
 #include "test_support.h"
@@ -695,11 +696,13 @@ class TestExecutor : public QObject {
     QCOMPARE(plan.bytes, size_t{512});
   }
 
-  // A training step keeps its gradients in one arena, each from the node that writes it to its
-  // producer's backward: resnet18-cifar's need a fraction of one buffer per value (and per share
-  // of a value read twice). tst_torch_parity checks the gradients so computed against PyTorch.
-  // Intermediate gradients are not kept after backward, and reading one says so.
-  void backwardHoldsAFewGradientsAtOnce() {
+  // A training step keeps its values and gradients in one arena by their lives: a value until
+  // the last step that reads it, a gradient from the node that writes it to its producer's
+  // backward. resnet18-cifar's need a fraction of one buffer per value and per gradient share;
+  // what backward does not read (a BatchNorm's output under ReLU, a sum's) frees more.
+  // tst_torch_parity checks the gradients so computed against PyTorch. Values and gradients in
+  // the arena are not kept after the step, and reading one says so.
+  void aStepHoldsWhatBackwardNeeds() {
     const int64_t batch = 4;
     const Graph graph = Graph::build(
         withLoss(makeTemplate("resnet18-cifar", {}), "SoftmaxCrossEntropy", {batch, 10}), batch);
@@ -709,13 +712,25 @@ class TestExecutor : public QObject {
     for (size_t v = 0; v < graph.values().size(); ++v) {
       bytes.push_back(static_cast<size_t>(numel(graph.values()[v].shape)) * sizeof(float));
       const size_t readers = gradientReaders(graph, static_cast<int>(v)).size();
-      if (needs[v]) onePerRead += bytes[v] * (1 + (readers < 2 ? 0 : readers));
+      onePerRead += bytes[v] * (1 + (needs[v] ? 1 + (readers < 2 ? 0 : readers) : 0));
     }
-    const GradientPlacement placement = placeGradients(graph, needs, bytes);
-    qInfo("resnet18-cifar at batch %lld: gradients in an arena of %zu KiB, %zu KiB one per read",
-          static_cast<long long>(batch), placement.arenaBytes >> 10, onePerRead >> 10);
-    QVERIFY(placement.arenaBytes > 0);
-    QVERIFY(placement.arenaBytes * 5 < onePerRead);
+    // Backward reading every value, then only what the CPU kernels read.
+    BackwardReads everything, asKernelsDo;
+    for (const GraphNode& node : graph.nodes()) {
+      everything.inputs.emplace_back(node.inputs.size(), true);
+      everything.output.push_back(true);
+      const bool relu = node.opName == "ReLU", add = node.opName == "Add";
+      asKernelsDo.inputs.emplace_back(node.inputs.size(), !relu && !add);
+      asKernelsDo.output.push_back(relu || (node.opName != "BatchNorm2d" && !add));
+    }
+    const size_t keepingAll = placeTrainingStep(graph, needs, bytes, everything).arenaBytes;
+    const size_t keepingRead = placeTrainingStep(graph, needs, bytes, asKernelsDo).arenaBytes;
+    qInfo(
+        "resnet18-cifar at batch %lld: %zu KiB one buffer per value and gradient share; "
+        "arena %zu KiB, %zu KiB where backward reads every value",
+        static_cast<long long>(batch), onePerRead >> 10, keepingRead >> 10, keepingAll >> 10);
+    QVERIFY(keepingAll * 10 < onePerRead * 6);
+    QVERIFY(keepingRead * 10 < keepingAll * 7);
 
     ParameterStore params;
     Graph trained =
@@ -727,7 +742,47 @@ class TestExecutor : public QObject {
     exec.forward();
     exec.backward();
     QVERIFY_THROWS_EXCEPTION(Error, exec.readGradient("fc1"));
+    QVERIFY_THROWS_EXCEPTION(Error, exec.read("fc1"));
     QCOMPARE(exec.readGradient("loss"), std::vector<float>{1.f});
+  }
+
+  // The arena changes where values live, not what is computed: a resnet18-cifar step (BatchNorm
+  // outputs and sums that no backward reads, shortcuts read twice) gives the same loss and
+  // parameter gradients, to the bit, as one that keeps every value in a buffer of its own.
+  void theArenaChangesNoResult() {
+    const int64_t batch = 4;
+    const ModelSpec spec =
+        withLoss(makeTemplate("resnet18-cifar", {}), "SoftmaxCrossEntropy", {batch, 10});
+    struct Run {
+      float loss = 0;
+      std::map<std::string, std::vector<float>> gradients;
+    };
+    auto step = [&](bool keepEveryValue) {
+      ParameterStore params;
+      Graph graph = Graph::build(spec, batch);
+      params.ensure(graph, 7);
+      ExecOptions options;
+      options.keepEveryValue = keepEveryValue;
+      Executor exec(std::move(graph), params, options);
+      exec.setGradient("loss", {1.f});
+      Random random(3);
+      auto* image = static_cast<float*>(exec.inputBuffer("image"));
+      for (int64_t i = 0; i < batch * 3 * 32 * 32; ++i) image[i] = random.normal();
+      auto* labels = static_cast<int32_t*>(exec.inputBuffer("label"));
+      for (int64_t i = 0; i < batch; ++i) labels[i] = static_cast<int32_t>(i % 10);
+      exec.forward();
+      exec.backward();
+      Run run{exec.plainValue("loss")[0], {}};
+      for (const auto& p : params.all())
+        if (p.spec.trainable)
+          run.gradients[p.name].assign(p.grad.data<float>(), p.grad.data<float>() + p.grad.numel());
+      return run;
+    };
+    const Run shared = step(false), kept = step(true);
+    QCOMPARE(shared.loss, kept.loss);
+    QCOMPARE(shared.gradients.size(), kept.gradients.size());
+    for (const auto& [name, gradient] : kept.gradients)
+      QVERIFY2(shared.gradients.at(name) == gradient, name.c_str());
   }
 
   // Executors of different batch sizes share one parameter store: a change is seen by both.

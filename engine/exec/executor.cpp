@@ -9,20 +9,14 @@
 #include "core/error.h"
 #include "core/heap_in_use.h"
 #include "core/memory_need.h"
-#include "exec/gradient_arena.h"
 #include "exec/gradient_values.h"
 #include "exec/int8_placement.h"
+#include "exec/step_arena.h"
 
 namespace twb {
 
 namespace {
 constexpr const char* kStepMemoryRemedy = "give a smaller batch or smaller inputs";
-
-std::vector<size_t> sizesOf(const std::vector<dnnl::memory::desc>& layouts) {
-  std::vector<size_t> sizes;
-  for (const auto& layout : layouts) sizes.push_back(layout.get_size());
-  return sizes;
-}
 
 Error primitiveFailure(const GraphNode& node, const dnnl::error& e) {
   return Error("node '" + node.name + "' (" + node.opName + "): oneDNN could not create its " +
@@ -62,7 +56,9 @@ Executor::Executor(Graph graph, ExecOptions options)
 MemoryNeed Executor::plannedNeed(Graph graph, const ParameterStore& params, ExecOptions options) {
   Executor planned(std::move(graph), options);
   const std::vector<dnnl::memory::desc> layouts = planned.prepareKernels(params);
-  return planned.stepNeed(layouts, planned.gradientNeeds(), planned.valuesSummedInPlace());
+  const std::vector<bool> needsGrad = planned.gradientNeeds();
+  return planned.stepNeed(layouts, planned.placeStep(layouts, needsGrad), needsGrad,
+                          planned.valuesSummedInPlace());
 }
 
 std::vector<dnnl::memory::desc> Executor::prepareKernels(const ParameterStore& params) {
@@ -237,26 +233,54 @@ std::vector<bool> Executor::gradientNeeds() const {
   return gradientValues(m_graph, m_options.mode == ExecMode::train, m_options.inputGradients);
 }
 
+StepPlacement Executor::placeStep(const std::vector<dnnl::memory::desc>& layouts,
+                                  const std::vector<bool>& needsGrad) const {
+  std::vector<size_t> sizes;
+  for (const auto& layout : layouts) sizes.push_back(layout.get_size());
+  if (m_options.mode == ExecMode::train && !m_options.keepEveryValue) {
+    BackwardReads reads;
+    for (size_t n = 0; n < m_kernels.size(); ++n) {
+      reads.inputs.emplace_back();
+      for (size_t i = 0; i < m_graph.nodes()[n].inputs.size(); ++i)
+        reads.inputs.back().push_back(m_kernels[n]->backwardReadsInput(i));
+      reads.output.push_back(m_kernels[n]->backwardReadsOutput());
+    }
+    return placeTrainingStep(m_graph, needsGrad, sizes, reads);
+  }
+  // Inference keeps every value (calibration and the quantizer's checks read any of them), and
+  // so does training when asked.
+  StepPlacement own;
+  own.valueOffset.assign(layouts.size(), StepPlacement::kOwnBuffer);
+  own.gradOffset = own.valueOffset;
+  own.shareOffsets.resize(layouts.size());
+  for (size_t v = 0; v < layouts.size(); ++v)
+    if (const size_t readers =
+            needsGrad[v] ? gradientReaders(m_graph, static_cast<int>(v)).size() : 0;
+        readers >= 2)
+      own.shareOffsets[v].assign(readers, StepPlacement::kOwnBuffer);
+  return own;
+}
+
 MemoryNeed Executor::stepNeed(const std::vector<dnnl::memory::desc>& layouts,
-                              const std::vector<bool>& needsGrad,
+                              const StepPlacement& placement, const std::vector<bool>& needsGrad,
                               const std::vector<int>& inPlaceOf) const {
   MemoryNeed need("the step's values and kernel buffers at batch " +
                   std::to_string(m_graph.batch()));
-  const GradientPlacement gradients = placeGradients(m_graph, needsGrad, sizesOf(layouts));
+  auto own = [](size_t offset) { return offset == StepPlacement::kOwnBuffer; };
   for (size_t v = 0; v < layouts.size(); ++v) {
     const size_t size = layouts[v].get_size();
     size_t ownGradients = 0;
     if (needsGrad[v]) {
-      ownGradients += gradients.gradOffset[v] == GradientPlacement::kOwnBuffer ? size : 0;
-      for (size_t offset : gradients.shareOffsets[v])
-        ownGradients += offset == GradientPlacement::kOwnBuffer ? size : 0;
+      ownGradients += own(placement.gradOffset[v]) ? size : 0;
+      for (size_t offset : placement.shareOffsets[v]) ownGradients += own(offset) ? size : 0;
     }
+    const size_t ownValue = inPlaceOf[v] < 0 && own(placement.valueOffset[v]) ? size : 0;
+    if (!ownValue && !ownGradients) continue;
     const GraphValue& value = m_graph.values()[v];
-    need.add((inPlaceOf[v] >= 0 ? 0 : size) + ownGradients,
-             "'" + value.name + "' of " + toString(value.shape) +
-                 (ownGradients ? " with its gradients" : ""));
+    need.add(ownValue + ownGradients, "'" + value.name + "' of " + toString(value.shape) +
+                                          (ownGradients ? " with its gradients" : ""));
   }
-  need.add(gradients.arenaBytes, "the gradients backward holds at once");
+  need.add(placement.arenaBytes, "the values and gradients a step holds at once");
   // What the kernels make for themselves, and their one scratchpad (they run one at a time).
   for (size_t n = 0; n < m_kernels.size(); ++n)
     if (const size_t owned = m_kernels[n]->ownedBytes())
@@ -270,16 +294,23 @@ MemoryNeed Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layo
   m_slots.resize(layouts.size());
   const std::vector<int> inPlaceOf = valuesSummedInPlace();
   const std::vector<bool> needsGrad = gradientNeeds();
+  const StepPlacement placement = placeStep(layouts, needsGrad);
   // What the values and their gradients take, checked before any is allocated.
-  MemoryNeed need = stepNeed(layouts, needsGrad, inPlaceOf);
+  MemoryNeed need = stepNeed(layouts, placement, needsGrad, inPlaceOf);
   need.checkAvailable(kStepMemoryRemedy, available);
-  m_scratchpad =
-      std::shared_ptr<void>(std::aligned_alloc(64, (m_scratchpadBytes + 63) / 64 * 64 + 64),
-                            [](void* p) { std::free(p); });
+  auto allocate = [](size_t bytes) {
+    return std::shared_ptr<void>(std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64),
+                                 [](void* p) { std::free(p); });
+  };
+  m_scratchpad = allocate(m_scratchpadBytes);
   if (!m_scratchpad)
     throw need.notHad("the kernels' scratchpad could not be allocated", kStepMemoryRemedy);
+  if (placement.arenaBytes && !(m_arena = allocate(placement.arenaBytes)))
+    throw need.notHad("the step's arena of " + memorySize(double(placement.arenaBytes)) +
+                          " could not be allocated",
+                      kStepMemoryRemedy);
   try {
-    allocateSlots(layouts, needsGrad, inPlaceOf);
+    allocateSlots(layouts, placement, needsGrad, inPlaceOf);
   } catch (const dnnl::error& e) {  // a limit on this process (ulimit -v, a cgroup)
     throw need.notHad(e.what(), kStepMemoryRemedy);
   }
@@ -287,19 +318,14 @@ MemoryNeed Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layo
 }
 
 void Executor::allocateSlots(const std::vector<dnnl::memory::desc>& layouts,
-                             const std::vector<bool>& needsGrad,
+                             const StepPlacement& placement, const std::vector<bool>& needsGrad,
                              const std::vector<int>& inPlaceOf) {
-  const GradientPlacement gradients = placeGradients(m_graph, needsGrad, sizesOf(layouts));
-  if (gradients.arenaBytes)
-    m_gradientArena = std::shared_ptr<void>(std::aligned_alloc(64, gradients.arenaBytes),
-                                            [](void* p) { std::free(p); });
-  if (gradients.arenaBytes && !m_gradientArena)
-    throw Error("the gradients' arena (" + std::to_string(gradients.arenaBytes >> 20) +
-                " MiB) could not be allocated");
-  // A buffer of its own, zeroed (a share no kernel writes stays zero), or one in the arena.
+  auto inArena = [&](size_t offset, const dnnl::memory::desc& layout) {
+    return dnnl::memory(layout, cpuEngine(), static_cast<char*>(m_arena.get()) + offset);
+  };
+  // A gradient's buffer of its own is zeroed (a share no kernel writes stays zero).
   auto gradientAt = [&](size_t offset, const dnnl::memory::desc& layout) {
-    if (offset != GradientPlacement::kOwnBuffer)
-      return dnnl::memory(layout, cpuEngine(), static_cast<char*>(m_gradientArena.get()) + offset);
+    if (offset != StepPlacement::kOwnBuffer) return inArena(offset, layout);
     dnnl::memory m(layout, cpuEngine());
     std::memset(m.get_data_handle(), 0, layout.get_size());
     return m;
@@ -308,17 +334,20 @@ void Executor::allocateSlots(const std::vector<dnnl::memory::desc>& layouts,
     Slot& s = m_slots[v];
     if (!layouts[v].get_size()) continue;  // computed inside a kernel, never stored
     const int residual = inPlaceOf[v];     // computed before: its slot is there
+    s.valueKept = placement.valueOffset[v] == StepPlacement::kOwnBuffer;
     // Over the residual's buffer, typed as the sum (under int8 an s8 shortcut may sum into u8).
-    s.value = residual >= 0
-                  ? dnnl::memory(layouts[v], cpuEngine(),
-                                 m_slots[static_cast<size_t>(residual)].value.get_data_handle())
-                  : dnnl::memory(layouts[v], cpuEngine());
+    if (residual >= 0)
+      s.value = dnnl::memory(layouts[v], cpuEngine(),
+                             m_slots[static_cast<size_t>(residual)].value.get_data_handle());
+    else
+      s.value = s.valueKept ? dnnl::memory(layouts[v], cpuEngine())
+                            : inArena(placement.valueOffset[v], layouts[v]);
     if (!needsGrad[v]) continue;
-    s.grad = gradientAt(gradients.gradOffset[v], layouts[v]);
-    s.gradientKept = gradients.gradOffset[v] == GradientPlacement::kOwnBuffer;
+    s.grad = gradientAt(placement.gradOffset[v], layouts[v]);
+    s.gradientKept = placement.gradOffset[v] == StepPlacement::kOwnBuffer;
     // A value read by several nodes gets a gradient share per read, summed before its
     // producer's backward.
-    const std::vector<size_t>& shares = gradients.shareOffsets[v];
+    const std::vector<size_t>& shares = placement.shareOffsets[v];
     if (shares.empty()) continue;
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, s.grad}};
     for (size_t c = 0; c < shares.size(); ++c) {
@@ -492,6 +521,10 @@ std::vector<float> Executor::read(const std::string& value) const {
         "value '" + value + "' is not kept: node '" +
         m_graph.nodes()[static_cast<size_t>(producer)].name +
         "' computes the node after it in one primitive (frozen inference reads only outputs)");
+  if (m_slots[v].value && !m_slots[v].valueKept)
+    throw Error("value '" + value +
+                "' is not kept after the step (training reuses its bytes; only the graph's "
+                "inputs and outputs are kept)");
   if (const int sum = m_summedInto[static_cast<size_t>(v)]; sum >= 0)
     throw Error(
         "value '" + value + "' is not kept: '" + m_graph.values()[static_cast<size_t>(sum)].name +
@@ -508,7 +541,8 @@ std::vector<float> Executor::readGradient(const std::string& value) const {
   if (!m_slots[v].grad) throw Error("no gradient is computed for '" + value + "'");
   if (!m_slots[v].gradientKept)
     throw Error("the gradient of '" + value +
-                "' is not kept after backward (only the graph's inputs' and outputs' are)");
+                "' is not kept after backward (training reuses its bytes; only the graph's "
+                "inputs' and outputs' are kept)");
   std::vector<float> out(numel(m_graph.values()[v].shape));
   copyPlain(m_slots[v].grad, dnnl::memory(plainDesc(m_graph.values()[v].shape), cpuEngine(),
                                           out.data()));

@@ -11,6 +11,7 @@
 #include "exec/int8_placement.h"
 #include "exec/parameter_store.h"
 #include "exec/precision_policy.h"
+#include "exec/step_arena.h"
 #include "graph/graph.h"
 
 namespace twb {
@@ -49,6 +50,9 @@ struct ExecOptions {
   // shortcut's buffer in place (read() refuses both values). Not for
   // evaluation during training or calibration.
   bool frozen = false;
+  // Training: every value and gradient in a buffer of its own, readable after the step, instead
+  // of sharing the step's arena by their lives (tests compare the two).
+  bool keepEveryValue = false;
 };
 
 // A graph compiled for the CPU at one batch size: every kernel prepared, every buffer (values,
@@ -108,7 +112,8 @@ class Executor {
  private:
   struct Slot {
     dnnl::memory value, grad;
-    bool gradientKept = false;  // in a buffer of its own, not the arena later nodes reuse
+    // In buffers of their own, not the step's arena, whose bytes later nodes reuse.
+    bool valueKept = false, gradientKept = false;
     std::vector<dnnl::memory> consumerGrads;  // one per consumer when there are several
     std::unique_ptr<BoundPrimitive> sum;     // adds consumerGrads into grad
   };
@@ -144,14 +149,18 @@ class Executor {
   std::vector<int> valuesSummedInPlace();
   // Per value: whether the step keeps its gradient (exec/gradient_values.h).
   std::vector<bool> gradientNeeds() const;
+  // Where the step keeps each value and gradient: training shares an arena by their lives.
+  StepPlacement placeStep(const std::vector<dnnl::memory::desc>& layouts,
+                          const std::vector<bool>& needsGrad) const;
   // The step's values, their gradients and the kernels' buffers known from the plan.
   MemoryNeed stepNeed(const std::vector<dnnl::memory::desc>& layouts,
-                      const std::vector<bool>& needsGrad, const std::vector<int>& inPlaceOf) const;
+                      const StepPlacement& placement, const std::vector<bool>& needsGrad,
+                      const std::vector<int>& inPlaceOf) const;
   // Checks stepNeed() against `available`, then allocates it: returns that sum, for the check
   // after binding.
   MemoryNeed allocateBuffers(const std::vector<dnnl::memory::desc>& layouts,
                              const AvailableMemory& available);
-  void allocateSlots(const std::vector<dnnl::memory::desc>& layouts,
+  void allocateSlots(const std::vector<dnnl::memory::desc>& layouts, const StepPlacement& placement,
                      const std::vector<bool>& needsGrad, const std::vector<int>& inPlaceOf);
   void bindKernels(const std::vector<dnnl::memory::desc>& layouts, ParameterStore& params);
   void copyPlain(const dnnl::memory& from, const dnnl::memory& to, float scale = 1) const;
@@ -166,7 +175,7 @@ class Executor {
   std::vector<std::vector<BoundPrimitive>> m_casts;    // per node, run before it
   size_t m_scratchpadBytes = 0;                        // the largest a kernel asks for
   std::shared_ptr<void> m_scratchpad;
-  std::shared_ptr<void> m_gradientArena;  // the gradients backward holds at once (gradient_arena.h)
+  std::shared_ptr<void> m_arena;  // training: values and gradients by their lives (step_arena.h)
   MemoryReservation m_unwritten;  // the buffers, until the first step writes them
   double m_flopsPerStep = 0;
   bool m_profiling = false;

@@ -9,7 +9,7 @@ and gradients, and the libraries. PyTorch's process holds about 0.3 GiB before i
 (Python and libtorch; printed as its floor), twb-engine's about 40 MiB.
 
 PyTorch frees each activation's gradient once backward has used it; twb-engine keeps the
-gradients in one arena whose buffers are reused the same way (exec/gradient_arena.h).
+values and gradients in one arena whose buffers are reused the same way (exec/step_arena.h).
 
 Usage: tests/bench/bench_training_memory.py [--engine build/release/engine/twb-engine]
 Exits 1 when twb-engine's peak exceeds PyTorch's on a model.

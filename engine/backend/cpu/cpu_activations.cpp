@@ -43,15 +43,20 @@ class CpuActivation : public CpuKernel {
     const auto prop =
         training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
     m_stages.clear();
-    for (const EltwiseStage& s : stagesOf(node)) {
+    std::vector<EltwiseStage> stages = stagesOf(node);
+    // ReLU's gradient from its output (dst > 0 where src > 0), so its input need not be kept.
+    m_fromOutput = training && node.opName == "ReLU";
+    if (m_fromOutput) stages[0].algo = dnnl::algorithm::eltwise_relu_use_dst_for_bwd;
+    for (const EltwiseStage& s : stages) {
       Stage stage;
       stage.fwd = dnnl::eltwise_forward::primitive_desc({prop, s.algo, in[0], s.alpha, s.beta},
                                                         attributes(), cpuEngine());
       noteScratchpad(stage.fwd.scratchpad_desc());
       if (training) {
         stage.bwd = dnnl::eltwise_backward::primitive_desc(
-            {s.algo, stage.fwd.dst_desc(), in[0], s.alpha, s.beta}, attributes(), cpuEngine(),
-            stage.fwd);
+            {s.algo, stage.fwd.dst_desc(), m_fromOutput ? stage.fwd.dst_desc() : in[0], s.alpha,
+             s.beta},
+            attributes(), cpuEngine(), stage.fwd);
         noteScratchpad(stage.bwd.scratchpad_desc());
       }
       m_stages.push_back(std::move(stage));
@@ -77,11 +82,15 @@ class CpuActivation : public CpuKernel {
     if (!backward) return;
     for (size_t i = m_stages.size(); i-- > 0;)
       addStep(m_backward, dnnl::eltwise_backward(m_stages[i].bwd),
-              {{DNNL_ARG_SRC, values[i]},
+              {{m_fromOutput ? DNNL_ARG_DST : DNNL_ARG_SRC, values[i + m_fromOutput]},
                {DNNL_ARG_DIFF_DST, grads[i + 1]},
                {DNNL_ARG_DIFF_SRC, grads[i]}},
               m_stages[i].bwd.scratchpad_desc(), io);
   }
+
+  // Each stage's gradient reads that stage's input, or ReLU's its output.
+  bool backwardReadsInput(size_t) const override { return !m_fromOutput; }
+  bool backwardReadsOutput() const override { return m_fromOutput; }
 
  private:
   struct Stage {
@@ -89,6 +98,7 @@ class CpuActivation : public CpuKernel {
     dnnl::eltwise_backward::primitive_desc bwd;
   };
   std::vector<Stage> m_stages;
+  bool m_fromOutput = false;  // training ReLU: its gradient from its output
 };
 }  // namespace
 

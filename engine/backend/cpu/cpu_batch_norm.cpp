@@ -139,6 +139,9 @@ class CpuBatchNorm : public CpuKernel {
     }
   }
 
+  // Backward normalises its input again (from the batch's statistics); the output is not read.
+  bool backwardReadsOutput() const override { return false; }
+
   void backward(dnnl::stream& stream) override {
     run(m_backward, stream);
     if (!m_ranks) return;

@@ -123,6 +123,14 @@ class CpuKernel {
   }
   virtual void forward(dnnl::stream& stream) { run(m_forward, stream); }
   virtual void backward(dnnl::stream& stream) { run(m_backward, stream); }
+  // Whether backward() reads input `i`, or the output, as bound; known after prepare(). A
+  // training step lets other values use the bytes of one that no backward reads once its last
+  // reader has run forward (exec/step_arena.h), so a kernel says no only where it is sure.
+  virtual bool backwardReadsInput(size_t i) const {
+    (void)i;
+    return true;
+  }
+  virtual bool backwardReadsOutput() const { return true; }
 
   size_t scratchpadBytes() const { return m_scratchpadBytes; }
   // Memory the kernel makes for itself after bind(), once it runs (the transformed weights of a

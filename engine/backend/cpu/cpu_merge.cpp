@@ -43,6 +43,10 @@ class CpuAdd : public CpuKernel {
         addReorder(m_backward, io.outputGrad, grad);
   }
 
+  // The sum's gradient is the output's, copied: no value is read (the binary form has none).
+  bool backwardReadsInput(size_t) const override { return m_binary; }
+  bool backwardReadsOutput() const override { return m_binary; }
+
  private:
   dnnl::memory::desc prepareBinary(const GraphNode& node,
                                    const std::vector<dnnl::memory::desc>& in, bool training) {

@@ -1,0 +1,67 @@
+#include "exec/step_arena.h"
+
+#include <algorithm>
+
+#include "exec/arena_plan.h"
+#include "exec/gradient_values.h"
+
+namespace twb {
+
+StepPlacement placeTrainingStep(const Graph& graph, const std::vector<bool>& needsGrad,
+                                const std::vector<size_t>& bytes, const BackwardReads& reads) {
+  const auto& values = graph.values();
+  const auto& nodes = graph.nodes();
+  const auto& outputs = graph.outputs();
+  // Node n runs forward at step n and backward at step 2N - 1 - n.
+  const int count = static_cast<int>(nodes.size());
+  auto backwardStep = [count](int node) { return 2 * count - 1 - node; };
+  StepPlacement placement;
+  placement.valueOffset.assign(values.size(), StepPlacement::kOwnBuffer);
+  placement.gradOffset.assign(values.size(), StepPlacement::kOwnBuffer);
+  placement.shareOffsets.resize(values.size());
+  // Each arena buffer, and where its offset goes once planned.
+  std::vector<BufferLife> lives;
+  std::vector<size_t*> destinations;
+  auto inArena = [&](size_t* destination, size_t size, int first, int last) {
+    lives.push_back({size, first, last});
+    destinations.push_back(destination);
+  };
+  for (size_t v = 0; v < values.size(); ++v) {
+    const auto readers = needsGrad[v] ? gradientReaders(graph, static_cast<int>(v))
+                                      : std::vector<std::pair<int, size_t>>{};
+    if (readers.size() >= 2)
+      placement.shareOffsets[v].assign(readers.size(), StepPlacement::kOwnBuffer);
+    const int producer = values[v].producer;
+    const bool output = std::find(outputs.begin(), outputs.end(), v) != outputs.end();
+    if (producer < 0 || output || !bytes[v]) continue;
+    int lastRead = reads.output[static_cast<size_t>(producer)] ? backwardStep(producer) : producer;
+    for (int reader : values[v].consumers) {
+      lastRead = std::max(lastRead, reader);
+      const GraphNode& node = nodes[static_cast<size_t>(reader)];
+      for (size_t i = 0; i < node.inputs.size(); ++i)
+        if (node.inputs[i] == static_cast<int>(v) && reads.inputs[static_cast<size_t>(reader)][i])
+          lastRead = std::max(lastRead, backwardStep(reader));
+    }
+    inArena(&placement.valueOffset[v], bytes[v], producer, lastRead);
+    if (readers.empty()) continue;
+    auto written = [&](int reader) { return needsGrad[static_cast<size_t>(nodes[reader].output)]; };
+    if (readers.size() == 1) {
+      if (written(readers[0].first))
+        inArena(&placement.gradOffset[v], bytes[v], backwardStep(readers[0].first),
+                backwardStep(producer));
+      continue;
+    }
+    // The shares are summed into the gradient just before the producer's backward.
+    for (size_t c = 0; c < readers.size(); ++c)
+      if (written(readers[c].first))
+        inArena(&placement.shareOffsets[v][c], bytes[v], backwardStep(readers[c].first),
+                backwardStep(producer));
+    inArena(&placement.gradOffset[v], bytes[v], backwardStep(producer), backwardStep(producer));
+  }
+  const ArenaPlan plan = planArena(lives);
+  for (size_t b = 0; b < lives.size(); ++b) *destinations[b] = plan.offsets[b];
+  placement.arenaBytes = plan.bytes;
+  return placement;
+}
+
+}  // namespace twb

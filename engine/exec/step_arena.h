@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "graph/graph.h"
+
+namespace twb {
+
+// What each node's backward reads of the values it is bound to (CpuKernel::backwardReadsInput
+// and backwardReadsOutput), per node.
+struct BackwardReads {
+  std::vector<std::vector<bool>> inputs;  // per node, per input
+  std::vector<bool> output;               // per node
+};
+
+// Where a training step keeps its values and gradients. The step runs every node forward, then
+// in reverse backward: a value is in use from its producer's forward to the last step that reads
+// it (a reader's forward, or a backward that reads it), a gradient from the backward of the node
+// that writes it (its reader) to its producer's backward. Buffers whose lives do not meet share
+// one arena (exec/arena_plan.h), so a step holds what backward needs plus a few layers'
+// gradients rather than every value and a gradient of each. The graph's inputs and outputs keep
+// buffers of their own (read or set between steps), and so does a gradient share that no kernel
+// writes (its reader's output has no gradient): it must stay zero.
+struct StepPlacement {
+  static constexpr size_t kOwnBuffer = SIZE_MAX;
+  std::vector<size_t> valueOffset;                // per value, or kOwnBuffer
+  std::vector<size_t> gradOffset;                 // per value, or kOwnBuffer
+  std::vector<std::vector<size_t>> shareOffsets;  // per value read by several nodes: per reader
+  size_t arenaBytes = 0;
+};
+
+// `needsGrad` per value (exec/gradient_values.h); `bytes` per value, its buffer's size and its
+// gradient's.
+StepPlacement placeTrainingStep(const Graph& graph, const std::vector<bool>& needsGrad,
+                                const std::vector<size_t>& bytes, const BackwardReads& reads);
+
+}  // namespace twb
