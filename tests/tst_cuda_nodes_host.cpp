@@ -154,6 +154,7 @@ double worstDifference(const ModelSpec& spec, int ids, Precision precision, std:
   ExecOptions options;
   options.inputGradients = true;
   options.precision = precision;
+  options.keepEveryValue = true;  // every value and gradient is compared
   Executor cpu(Graph::build(spec, batch), params, options);
 
   GpuExecOptions gpuOptions;

@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
@@ -241,7 +242,10 @@ class NodeServiceTest : public QObject {
     QVERIFY(over.memory_bytes() > over.memory_available_bytes());
     const int64_t fitting = over.fitting_batch();
     QVERIFY2(fitting > batch / 2 && fitting < batch, qPrintable(QString::number(fitting)));
-    const auto at = validate(fitting), beyond = validate(fitting + 2);
+    // What the machine has available moves between calls (the page cache, other processes) by
+    // more than a sample of this model needs: 1 % either side.
+    const int64_t margin = std::max<int64_t>(2, fitting / 100);
+    const auto at = validate(fitting - margin), beyond = validate(fitting + margin);
     QVERIFY(at.memory_bytes() <= at.memory_available_bytes());
     QVERIFY(beyond.memory_bytes() > beyond.memory_available_bytes());
     QCOMPARE(at.fitting_batch(), int64_t{0});  // told only where the job does not fit

@@ -57,7 +57,8 @@ struct ExecOptions {
 
 // A graph compiled for the CPU at one batch size: every kernel prepared, every buffer (values,
 // gradients, workspaces, one shared scratchpad) allocated and every primitive bound before the
-// first step, so forward() and backward() allocate nothing. Values stay in the layouts their
+// first step, so forward() and backward() allocate nothing. A training step's values and
+// gradients share one arena by their lives (exec/step_arena.h). Values stay in the layouts their
 // producers chose (blocked between convolutions); only the graph's edges are plain.
 class Executor {
  public:

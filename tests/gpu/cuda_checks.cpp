@@ -62,6 +62,13 @@ void fillInputs(void* image, void* labels, int64_t batch, uint64_t seed) {
   for (int64_t i = 0; i < batch; ++i) y[i] = static_cast<int32_t>(rng() % 10);
 }
 
+// A CPU training executor whose every value and gradient stays readable after the step.
+ExecOptions comparedTraining(bool inputGradients = false, Precision precision = Precision::fp32) {
+  ExecOptions options{ExecMode::train, inputGradients, precision};
+  options.keepEveryValue = true;
+  return options;
+}
+
 // Runs forward and backward on a GPU and a CPU executor holding the same weights and inputs,
 // then compares every value, every parameter's gradient, the statistics forward updated (batch
 // norm's running ones) and, with `valueGradients`, every value's gradient; returns the worst
@@ -131,7 +138,7 @@ void opMatchesTheCpu(const std::string& name, const ModelSpec& spec, const Setti
   // The CPU reference computes in the same precision where the CPU can (bf16 needs AVX-512).
   const Precision cpuPrecision =
       precision == Precision::bf16 && !bf16Unavailable().empty() ? Precision::fp32 : precision;
-  Executor cpu(Graph::build(spec, batch), params, {ExecMode::train, true, cpuPrecision});
+  Executor cpu(Graph::build(spec, batch), params, comparedTraining(true, cpuPrecision));
   GpuExecOptions options;
   options.precision = precision;
   options.allowTf32 = setting.tf32;
@@ -384,7 +391,7 @@ void modelMatchesTheCpu(const std::string& name, const ModelSpec& spec, int64_t 
   const Graph graph = Graph::build(spec, batch);
   ParameterStore params;
   params.ensure(graph, 7);
-  Executor cpu(Graph::build(spec, batch), params, {ExecMode::train});
+  Executor cpu(Graph::build(spec, batch), params, comparedTraining());
   cpu.setGradient("loss", {1.f});
   GpuExecOptions options;
   options.cudaGraph = false;
@@ -434,7 +441,7 @@ void mlpMatchesTheCpu() {
   const Graph graph = Graph::build(mlpWithLoss({160, 72}), batch);
   ParameterStore params;
   params.ensure(graph, 7);
-  Executor cpu(Graph::build(mlpWithLoss({160, 72}), batch), params, {ExecMode::train});
+  Executor cpu(Graph::build(mlpWithLoss({160, 72}), batch), params, comparedTraining());
   cpu.setGradient("loss", {1.f});
   GpuExecOptions options;
   options.cudaGraph = false;
