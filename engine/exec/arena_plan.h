@@ -12,8 +12,8 @@ struct BufferLife {
 };
 
 // Offsets in one arena for buffers whose lives are known ahead, so that buffers never in use at
-// the same step share bytes (a backward pass's gradients: each lives from the node that writes
-// it to the node that reads it).
+// the same step share bytes (a training step's values and gradients: each lives from the node
+// that writes it to the last that reads it, exec/step_arena.h).
 struct ArenaPlan {
   std::vector<size_t> offsets;  // per buffer, each a multiple of the alignment
   size_t bytes = 0;             // the arena's size

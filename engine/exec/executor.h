@@ -94,7 +94,8 @@ class Executor {
   void setProfiling(bool on) { m_profiling = on; }
   const std::vector<NodeTiming>& nodeTimings() const { return m_timings; }
 
-  // Plain f32 copies (int8 values dequantized), for outputs, tests, calibration and evaluation.
+  // Plain f32 copies (int8 values dequantized), for outputs, tests, calibration and evaluation;
+  // after a training step only of the graph's inputs and outputs, unless keepEveryValue.
   std::vector<float> read(const std::string& value) const;
   std::vector<float> readGradient(const std::string& value) const;
   void setGradient(const std::string& output, const std::vector<float>& plain);
