@@ -235,9 +235,9 @@ std::vector<bool> Executor::gradientNeeds() const {
 
 StepPlacement Executor::placeStep(const std::vector<dnnl::memory::desc>& layouts,
                                   const std::vector<bool>& needsGrad) const {
-  std::vector<size_t> sizes;
-  for (const auto& layout : layouts) sizes.push_back(layout.get_size());
   if (m_options.mode == ExecMode::train && !m_options.keepEveryValue) {
+    std::vector<size_t> sizes;
+    for (const auto& layout : layouts) sizes.push_back(layout.get_size());
     BackwardReads reads;
     for (size_t n = 0; n < m_kernels.size(); ++n) {
       reads.inputs.emplace_back();
@@ -249,16 +249,7 @@ StepPlacement Executor::placeStep(const std::vector<dnnl::memory::desc>& layouts
   }
   // Inference keeps every value (calibration and the quantizer's checks read any of them), and
   // so does training when asked.
-  StepPlacement own;
-  own.valueOffset.assign(layouts.size(), StepPlacement::kOwnBuffer);
-  own.gradOffset = own.valueOffset;
-  own.shareOffsets.resize(layouts.size());
-  for (size_t v = 0; v < layouts.size(); ++v)
-    if (const size_t readers =
-            needsGrad[v] ? gradientReaders(m_graph, static_cast<int>(v)).size() : 0;
-        readers >= 2)
-      own.shareOffsets[v].assign(readers, StepPlacement::kOwnBuffer);
-  return own;
+  return ownBuffers(m_graph, needsGrad);
 }
 
 MemoryNeed Executor::stepNeed(const std::vector<dnnl::memory::desc>& layouts,

@@ -7,6 +7,20 @@
 
 namespace twb {
 
+StepPlacement ownBuffers(const Graph& graph, const std::vector<bool>& needsGrad) {
+  const size_t count = graph.values().size();
+  StepPlacement placement;
+  placement.valueOffset.assign(count, StepPlacement::kOwnBuffer);
+  placement.gradOffset.assign(count, StepPlacement::kOwnBuffer);
+  placement.shareOffsets.resize(count);
+  for (size_t v = 0; v < count; ++v)
+    if (const size_t readers =
+            needsGrad[v] ? gradientReaders(graph, static_cast<int>(v)).size() : 0;
+        readers >= 2)
+      placement.shareOffsets[v].assign(readers, StepPlacement::kOwnBuffer);
+  return placement;
+}
+
 StepPlacement placeTrainingStep(const Graph& graph, const std::vector<bool>& needsGrad,
                                 const std::vector<size_t>& bytes, const BackwardReads& reads) {
   const auto& values = graph.values();
@@ -15,10 +29,8 @@ StepPlacement placeTrainingStep(const Graph& graph, const std::vector<bool>& nee
   // Node n runs forward at step n and backward at step 2N - 1 - n.
   const int count = static_cast<int>(nodes.size());
   auto backwardStep = [count](int node) { return 2 * count - 1 - node; };
-  StepPlacement placement;
-  placement.valueOffset.assign(values.size(), StepPlacement::kOwnBuffer);
-  placement.gradOffset.assign(values.size(), StepPlacement::kOwnBuffer);
-  placement.shareOffsets.resize(values.size());
+  // Every buffer its own, then into the arena what may share.
+  StepPlacement placement = ownBuffers(graph, needsGrad);
   // Each arena buffer, and where its offset goes once planned.
   std::vector<BufferLife> lives;
   std::vector<size_t*> destinations;
@@ -27,10 +39,6 @@ StepPlacement placeTrainingStep(const Graph& graph, const std::vector<bool>& nee
     destinations.push_back(destination);
   };
   for (size_t v = 0; v < values.size(); ++v) {
-    const auto readers = needsGrad[v] ? gradientReaders(graph, static_cast<int>(v))
-                                      : std::vector<std::pair<int, size_t>>{};
-    if (readers.size() >= 2)
-      placement.shareOffsets[v].assign(readers.size(), StepPlacement::kOwnBuffer);
     const int producer = values[v].producer;
     const bool output = std::find(outputs.begin(), outputs.end(), v) != outputs.end();
     if (producer < 0 || output || !bytes[v]) continue;
@@ -43,6 +51,8 @@ StepPlacement placeTrainingStep(const Graph& graph, const std::vector<bool>& nee
           lastRead = std::max(lastRead, backwardStep(reader));
     }
     inArena(&placement.valueOffset[v], bytes[v], producer, lastRead);
+    if (!needsGrad[v]) continue;
+    const auto readers = gradientReaders(graph, static_cast<int>(v));
     if (readers.empty()) continue;
     auto written = [&](int reader) { return needsGrad[static_cast<size_t>(nodes[reader].output)]; };
     if (readers.size() == 1) {

@@ -31,8 +31,12 @@ struct StepPlacement {
   size_t arenaBytes = 0;
 };
 
-// `needsGrad` per value (exec/gradient_values.h); `bytes` per value, its buffer's size and its
-// gradient's.
+// Every value, gradient and gradient share in a buffer of its own (inference, whose values
+// calibration reads, and training that keeps every value). `needsGrad` per value
+// (exec/gradient_values.h).
+StepPlacement ownBuffers(const Graph& graph, const std::vector<bool>& needsGrad);
+
+// `bytes` per value, its buffer's size and its gradient's.
 StepPlacement placeTrainingStep(const Graph& graph, const std::vector<bool>& needsGrad,
                                 const std::vector<size_t>& bytes, const BackwardReads& reads);
 

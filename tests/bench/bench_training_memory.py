@@ -6,7 +6,7 @@ cross-entropy, fixed random inputs) for a few steps; a process's peak is its pea
 (getrusage's ru_maxrss, which `twb-engine bench --json` reports as peak_rss_mib), so both count
 everything their process held: the model, its gradients and optimizer state, the step's values
 and gradients, and the libraries. PyTorch's process holds about 0.3 GiB before its first tensor
-(Python and libtorch; printed as its floor), twb-engine's 30-50 MiB.
+(Python and libtorch; printed as its floor); twb-engine's, training the mlp at batch 1, 71 MiB.
 
 PyTorch frees each activation's gradient once backward has used it; twb-engine keeps the
 values and gradients in one arena whose buffers are reused the same way (exec/step_arena.h).
