@@ -129,6 +129,12 @@ class TestCliErrors : public QObject {
                               << "job.json:2:15: not valid JSON";
     QTest::newRow("wrong field type") << R"({"model": {"template": "mlp"}, "epochs": "five"})"
                                       << "epochs: must be an integer, got a string";
+    QTest::newRow("allow_winograd not a boolean")
+        << R"({"model": {"template": "mlp"}, "allow_winograd": "no"})"
+        << "allow_winograd: must be true or false, got a string";
+    QTest::newRow("misspelt allow_winograd")
+        << R"({"model": {"template": "mlp"}, "allow_winnograd": false})"
+        << "allow_winnograd: unknown field (did you mean \"allow_winograd\"?)";
     QTest::newRow("unknown field")
         << R"({"model": {"template": "mlp"}, "optimizer": {"lr": 0.1, "mommentum": 0.9}})"
         << "optimizer.mommentum: unknown field (did you mean \"momentum\"?)";

@@ -589,7 +589,8 @@ class TestExecutor : public QObject {
   }
 
   // resnet18-cifar's 3x3 convolutions with stride 1 (13 of its 17 3x3 layers; the others have
-  // stride 2 or 3 input channels) take Winograd in inference and in training.
+  // stride 2 or 3 input channels) take Winograd in inference and in training, and none does
+  // where the options forbid it (a job's allow_winograd), nor holds its transformed weights.
   void resnetTakesWinogradWhereItCan() {
     const auto winogradLayers = [](Executor& exec) {
       exec.setProfiling(true);
@@ -604,11 +605,27 @@ class TestExecutor : public QObject {
     Executor inference(Graph::build(foldedTemplate("resnet18-cifar", folded, 5), 2), folded,
                        frozen);
     QCOMPARE(winogradLayers(inference), std::ptrdiff_t{13});
+    const ModelSpec resnet = makeTemplate("resnet18-cifar", {});
     ParameterStore params;
-    Graph graph = Graph::build(makeTemplate("resnet18-cifar", {}), 2);
-    params.ensure(graph, 5);
-    Executor training(std::move(graph), params, ExecOptions{ExecMode::train});
+    params.ensure(Graph::build(resnet, 2), 5);
+    Executor training(Graph::build(resnet, 2), params, ExecOptions{ExecMode::train});
     QCOMPARE(winogradLayers(training), std::ptrdiff_t{13});
+
+    frozen.winograd = false;
+    Executor directInference(Graph::build(foldedTemplate("resnet18-cifar", folded, 5), 2), folded,
+                             frozen);
+    QCOMPARE(winogradLayers(directInference), std::ptrdiff_t{0});
+    ExecOptions direct{ExecMode::train};
+    direct.winograd = false;
+    Executor directTraining(Graph::build(resnet, 2), params, direct);
+    QCOMPARE(winogradLayers(directTraining), std::ptrdiff_t{0});
+    // Winograd's transformed weights, 4 times the kernel's bytes (36 points of each 3x3 one),
+    // for the forward and for the input's gradient: the 13 layers hold 9 437 184 weights.
+    const double transformed =
+        Executor::plannedNeed(Graph::build(resnet, 2), params, ExecOptions{ExecMode::train})
+            .total() -
+        Executor::plannedNeed(Graph::build(resnet, 2), params, direct).total();
+    QVERIFY2(transformed >= 2 * 4 * 4 * 9437184.0, std::to_string(transformed).c_str());
   }
 
   void inferencePoolsTheBlockedLayout_data() {

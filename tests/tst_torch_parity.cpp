@@ -1,6 +1,6 @@
-// Forward and backward of every op, and whole training steps of the mlp, lenet5 and cnn-small
-// templates, against PyTorch (Debian's python3-torch) on identical weights and inputs.
-// Relative error: max |ours - torch| / max |torch| <= 1e-4.
+// Forward and backward of every op, and whole training steps of templates from the mlp to
+// ResNet-18, against PyTorch (Debian's python3-torch) on identical weights and inputs. Relative
+// error: max |ours - torch| / max |torch| <= 1e-4; updates 1e-3 (ResNet-18's norm-wise).
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -9,6 +9,7 @@
 #include "core/random.h"
 #include "graph/templates.h"
 #include "io/safetensors.h"
+#include "normwise_error.h"
 #include "op_harness.h"
 #include "test_support.h"
 #include "train/optimizer.h"
@@ -65,6 +66,12 @@ struct TrainingCase {
   int64_t batch;
   OptimizerConfig optimizer;
   int steps;
+  bool winograd = true;  // ExecOptions::winograd
+  // A deep BatchNorm network's step is ill-conditioned: an activation within rounding of zero
+  // takes its ReLU the other way, and BatchNorm's backward spreads that element's gradient over
+  // its channel. Single elements of the updates then differ where the whole does not (PyTorch's
+  // own fp32 against its fp64), so its updates are compared norm-wise.
+  bool normwise = false;
 };
 
 std::vector<TrainingCase> trainingCases() {
@@ -72,7 +79,10 @@ std::vector<TrainingCase> trainingCases() {
   // this test allows become visible in the update, so the Adam cases use few, small steps (and
   // the ViT, whose key bias has a zero gradient, softmax being blind to it, uses SGD). Training
   // with BatchNorm over tiny batches is ill-conditioned, so MobileNetV2's 52 layers are checked
-  // by their ops here and whole, in eval mode, by tst_onnx_import.
+  // by their ops here and whole, in eval mode, by tst_onnx_import. ResNet-18 takes one step, with
+  // its convolutions summed directly: a second step starts from weights apart by the first's
+  // rounding, which this step magnifies (4e-3 norm-wise after two), and Winograd's rounding, 15
+  // times a direct sum's, puts the first update 8e-3 from PyTorch's (direct: 2e-4).
   OptimizerConfig nesterov{"sgd", 0.1, 0.9, true, 1e-3};
   OptimizerConfig momentum{"sgd", 0.05, 0.9, false, 5e-4};
   OptimizerConfig adamw{"adamw", 1e-3, 0, false, 1e-2};
@@ -82,7 +92,9 @@ std::vector<TrainingCase> trainingCases() {
           {"mlp adam", "mlp", small, 8, adam, 2},
           {"lenet5 adamw", "lenet5", nlohmann::json::object(), 4, adamw, 3},
           {"cnn-small sgd momentum", "cnn-small", nlohmann::json::object(), 4, momentum, 3},
-          {"vit-tiny sgd momentum", "vit-tiny", {{"depth", 2}, {"dim", 32}}, 4, momentum, 3}};
+          {"vit-tiny sgd momentum", "vit-tiny", {{"depth", 2}, {"dim", 32}}, 4, momentum, 3},
+          {"resnet18-cifar sgd momentum, direct convolutions", "resnet18-cifar",
+           nlohmann::json::object(), 8, momentum, 1, false, true}};
 }
 
 nlohmann::json optimizerJson(const OptimizerConfig& o) {
@@ -183,7 +195,9 @@ class TestTorchParity : public QObject {
     ParameterStore params;
     Graph graph = Graph::build(spec, tc.batch);
     params.ensure(graph, 99);
-    Executor exec(std::move(graph), params);
+    ExecOptions options;
+    options.winograd = tc.winograd;
+    Executor exec(std::move(graph), params, options);
     exec.setGradient("loss", {1.f});
     Random random(5);
     auto* image = static_cast<float*>(exec.inputBuffer("image"));
@@ -226,23 +240,27 @@ class TestTorchParity : public QObject {
       QVERIFY2(f.empty(), f.c_str());
     }
     for (const auto& p : params.all()) {
-      const std::string f =
-          compare("parameter " + p.name + " after " + std::to_string(tc.steps) + " steps",
-                  p.value.data<float>(), torch.find("param/" + p.name), p.value.numel());
-      QVERIFY2(f.empty(), f.c_str());
-      // The updates themselves (small next to the weights) agree too, within 1e-3.
       const Tensor* theirs = torch.find("param/" + p.name);
+      if (!tc.normwise || !p.spec.trainable) {
+        const std::string f =
+            compare("parameter " + p.name + " after " + std::to_string(tc.steps) + " steps",
+                    p.value.data<float>(), theirs, p.value.numel());
+        QVERIFY2(f.empty(), f.c_str());
+      }
+      // The updates themselves (small next to the weights) agree too, within 1e-3.
       if (!p.spec.trainable || !theirs) continue;
       std::vector<float> ours(p.value.numel()), reference(p.value.numel());
       for (int64_t i = 0; i < p.value.numel(); ++i) {
         ours[i] = p.value.data<float>()[i] - initial[p.name].data<float>()[i];
         reference[i] = theirs->data<float>()[i] - initial[p.name].data<float>()[i];
       }
-      const double e = relativeError(ours.data(), reference.data(), p.value.numel());
+      const double e = tc.normwise ? normwiseError(ours, reference)
+                                   : relativeError(ours.data(), reference.data(), p.value.numel());
       QVERIFY2(e <= 1e-3,
                ("update of " + p.name + ": relative error " + std::to_string(e)).c_str());
     }
-    QVERIFY2(losses.back() < losses.front(), "training on one batch must lower its loss");
+    if (tc.steps > 1)
+      QVERIFY2(losses.back() < losses.front(), "training on one batch must lower its loss");
   }
 };
 

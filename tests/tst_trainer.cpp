@@ -334,6 +334,33 @@ class TestTrainer : public QObject {
     QCOMPARE(seen.back()["state"].get<std::string>(), std::string("succeeded"));
   }
 
+  // A job's allow_winograd chooses the kernel of its 3x3 convolutions: Winograd's where it pays by
+  // default, a direct sum when false (its profile names each).
+  void allowWinogradChoosesTheConvolutionKernel() {
+    for (const bool allowed : {true, false}) {
+      nlohmann::json json = nlohmann::json::parse(R"({
+        "model": {"spec": {"inputs": [{"name": "x", "shape": [32, 8, 8]}], "nodes": [
+          {"name": "conv", "op": "Conv2d", "inputs": ["x"], "attrs": {"out_channels": 32, "kernel": 3, "padding": 1}},
+          {"name": "relu", "op": "ReLU", "inputs": ["conv"]},
+          {"name": "flat", "op": "Flatten", "inputs": ["relu"]},
+          {"name": "logits", "op": "Linear", "inputs": ["flat"], "attrs": {"out_features": 3}}]}},
+        "dataset": "synthetic:32x8x8:3:64", "batch": 8, "max_steps": 2,
+        "profile": {"every_steps": 1}, "eval": {"every_epoch": false}
+      })");
+      if (!allowed) json["allow_winograd"] = false;
+      std::string kernel;
+      EventLog events;
+      events.addListener([&](const nlohmann::json& e) {
+        if (e["type"] != "profile") return;
+        for (const auto& layer : e["layers"])
+          if (layer["name"] == "conv") kernel = layer["kernel"];
+      });
+      train(JobConfig::fromJson(json), {}, events);
+      QVERIFY(!kernel.empty());
+      QCOMPARE(kernel == "winograd F(4x4, 3x3)", allowed);
+    }
+  }
+
   // Appending to an events file whose last record was torn (a crash mid-write): the torn
   // record is dropped and numbering continues from the last whole event.
   void eventsFileWithATornRecordContinues() {

@@ -65,6 +65,7 @@ struct GpuPlan {
   std::string logits;       // copied to the host after every step
   bool training = true;
   bool allowTf32 = false;  // fp32 matrix products on TF32 tensor cores
+  bool allowWinograd = true;  // cuDNN's Winograd convolution algorithms among those timed
   bool cudaGraph = true;   // step() replays one captured CUDA graph after the first steps
   // Images (N, C, H, W) are stored NHWC on the GPU, the layout of cuDNN's tensor-core kernels;
   // what crosses this boundary (inputs, read(), gradients, parameters) stays NCHW.

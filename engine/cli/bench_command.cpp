@@ -75,7 +75,7 @@ struct BenchArgs {
   std::string model, precision = "fp32", mode = "train", dataset;
   int64_t batch = 128, steps = 50, warmup = 10;
   int threads = 0;
-  bool json = false, profile = false;
+  bool json = false, profile = false, winograd = true;
   std::string trace;
   std::vector<std::string> inputShapes;
 };
@@ -101,12 +101,21 @@ PrecisionBench benchPrecision(ModelFile file, const std::string& precisionName,
   OptimizerConfig sgd;  // a training step costs its usual optimizer too
   sgd.momentum = 0.9;
   const auto optimizer = makeOptimizer(sgd);
-  StepBenchmarkResult r = benchmarkSteps(
-      file.spec, {args.batch, args.warmup, args.steps, args.mode == "train", precision,
-                  profile ? 1 : 0, &file.params, file.quant ? &*file.quant : nullptr,
-                  [&](std::vector<Parameter>& params) { optimizer->step(params, 0.01f); }});
+  StepBenchmarkOptions options{
+      args.batch,
+      args.warmup,
+      args.steps,
+      args.mode == "train",
+      precision,
+      profile ? 1 : 0,
+      &file.params,
+      file.quant ? &*file.quant : nullptr,
+      [&](std::vector<Parameter>& params) { optimizer->step(params, 0.01f); }};
+  options.winograd = args.winograd;
+  StepBenchmarkResult r = benchmarkSteps(file.spec, options);
   nlohmann::json summary = {{"model", file.spec.name},
                             {"precision", precisionName},
+                            {"winograd", args.winograd},
                             {"mode", args.mode},
                             {"batch", args.batch},
                             {"threads", omp_get_max_threads()},
@@ -190,6 +199,7 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--threads", args.threads,
                   "Compute threads (0: every core; default: a job file's, else 0)")
       ->check(countAtLeast(0));
+  addWinogradOption(*cmd, args.winograd, "a job file's allow_winograd, else --winograd");
   cmd->add_flag("--json", args.json, "Print one JSON object");
   cmd->add_flag("--profile", args.profile, "Also time every layer of one more step");
   cmd->add_option("--trace", args.trace, "Write the profiled step as a Chrome trace (JSON)");
@@ -212,6 +222,7 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
         args.batch = job->parallel.rankBatch(job->batch, job->parallel.ranks());
       if (!cmd->count("--threads")) args.threads = job->threads;
       if (!cmd->count("--precision")) args.precision = job->precision;
+      if (!cmd->count("--winograd")) args.winograd = job->allowWinograd;
     }
     if (args.threads > 0) omp_set_num_threads(args.threads);
     ModelFile file = job ? modelOfJob(*job) : loadModelArgument(args.model, inputShapes);
@@ -255,9 +266,9 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
       std::printf("%s\n", out.dump().c_str());
     } else {
       const double peak = out["peak_gflops"].get<double>();
-      std::printf("%s %s %s, batch %lld, %s\n", out["model"].get<std::string>().c_str(),
+      std::printf("%s %s %s, batch %lld, %s%s\n", out["model"].get<std::string>().c_str(),
                   args.precision.c_str(), args.mode.c_str(), static_cast<long long>(args.batch),
-                  threadsText().c_str());
+                  threadsText().c_str(), args.winograd ? "" : ", convolutions summed directly");
       std::printf("  %.0f samples/s, step %.3f ms (p50) %.3f ms (p90)\n", r.samplesPerSecond(),
                   r.percentileMs(50), r.percentileMs(90));
       const double mfu = 100 * r.gflops() / peak;

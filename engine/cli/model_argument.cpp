@@ -31,6 +31,14 @@ void addInputShapeOption(CLI::App& cmd, std::vector<std::string>& given) {
                  "leaves them free (a text model's sequence length); repeat for several inputs");
 }
 
+void addWinogradOption(CLI::App& cmd, bool& allowed, const std::string& defaultText) {
+  cmd.add_flag("--winograd,!--no-winograd", allowed,
+               "fp32 3x3 convolutions by Winograd where it pays (rounding about 1e-5 of a "
+               "layer's largest output), or every one summed directly, as PyTorch does on a "
+               "CPU (default: " +
+                   defaultText + ")");
+}
+
 InputShapes parseInputShapeOptions(const std::vector<std::string>& given) {
   InputShapes shapes;
   for (const std::string& option : given) {

@@ -18,6 +18,9 @@ namespace twb {
 // model file.
 using InputShapes = std::map<std::string, Shape>;
 void addInputShapeOption(CLI::App& cmd, std::vector<std::string>& given);
+// --winograd / --no-winograd of a command that runs a model: whether its fp32 3x3 convolutions
+// may run by Winograd (ExecOptions::winograd); `defaultText` says what applies without either.
+void addWinogradOption(CLI::App& cmd, bool& allowed, const std::string& defaultText);
 // Errors name the malformed or repeated --input-shape.
 InputShapes parseInputShapeOptions(const std::vector<std::string>& given);
 

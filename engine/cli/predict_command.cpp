@@ -54,6 +54,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
     std::vector<std::string> inputs, inputShapes;
     std::vector<float> mean, std;
     int64_t batch = 64, top = 0;
+    bool winograd = true;
   };
   static Args args;
   cmd->add_option("MODEL", args.model, "Model file (.twbm) or ONNX model (.onnx)")->required();
@@ -77,6 +78,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--precision", args.precision,
                   "fp32, bf16 or int8 (int8 needs a model made by twb-engine quantize)")
       ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
+  addWinogradOption(*cmd, args.winograd, "--winograd");
   cmd->callback([&exitCode] {
     // Where the outputs go is checked before any sample is read or run.
     checkOutputFile(args.out, ".npy", "predict writes a NumPy array");
@@ -114,6 +116,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
                    static_cast<long long>(kInferenceActivationBudget >> 20));
     ExecOptions options{ExecMode::infer, false, precision, model.quant ? &*model.quant : nullptr};
     options.frozen = true;
+    options.winograd = args.winograd;
     Executor exec(Graph::build(model.spec, batch), model.params, options);
     const GraphValue& outputValue = exec.graph().values()[exec.graph().outputs()[0]];
     const std::string output = outputValue.name;

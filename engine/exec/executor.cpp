@@ -88,6 +88,7 @@ std::vector<dnnl::memory::desc> Executor::prepareKernels(const ParameterStore& p
       continue;
     }
     kernel->setFrozen(m_options.frozen && m_options.mode == ExecMode::infer);
+    kernel->setWinogradAllowed(m_options.winograd);
     std::vector<dnnl::memory::desc> in;
     for (int v : node.inputs) in.push_back(layouts[v]);
     if (int8) {

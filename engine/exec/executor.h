@@ -53,6 +53,10 @@ struct ExecOptions {
   // Training: every value and gradient in a buffer of its own, readable after the step, instead
   // of sharing the step's arena by their lives (tests compare the two).
   bool keepEveryValue = false;
+  // fp32 3x3 convolutions by Winograd's F(4x4, 3x3) where it pays (backend/cpu/winograd_conv3x3.h):
+  // faster, rounding to about 1e-5 of a layer's largest output. False: every convolution sums
+  // directly, as PyTorch's do on a CPU (a job's "allow_winograd").
+  bool winograd = true;
 };
 
 // A graph compiled for the CPU at one batch size: every kernel prepared, every buffer (values,

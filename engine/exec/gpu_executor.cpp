@@ -27,6 +27,7 @@ gpu::GpuPlan GpuExecutor::lower(const Graph& graph, const GpuExecOptions& option
   plan.device = options.device;
   plan.training = options.training;
   plan.allowTf32 = options.allowTf32;
+  plan.allowWinograd = options.allowWinograd;
   plan.cudaGraph = options.cudaGraph;
   plan.channelsLast = options.channelsLast;
   plan.deterministic = options.deterministic;

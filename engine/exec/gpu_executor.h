@@ -17,6 +17,7 @@ struct GpuExecOptions {
   Precision precision = Precision::fp32;
   bool training = true;
   bool allowTf32 = false;
+  bool allowWinograd = true;  // gpu::GpuPlan::allowWinograd
   bool cudaGraph = true;
   bool channelsLast = false;     // gpu::GpuPlan::channelsLast; jobs: channelsLastFor()
   bool inputGradients = false;   // also the gradients of the graph's f32 inputs (tests)

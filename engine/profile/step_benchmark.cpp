@@ -37,6 +37,7 @@ StepBenchmarkResult benchmarkSteps(const ModelSpec& model, const StepBenchmarkOp
   ExecOptions execOptions{options.train ? ExecMode::train : ExecMode::infer, false,
                           options.precision, options.quant};
   execOptions.frozen = !options.train;
+  execOptions.winograd = options.winograd;
   Executor exec(std::move(graph), params, execOptions);
   Random random(2);
   for (const auto& in : model.inputs)

@@ -21,6 +21,7 @@ struct StepBenchmarkOptions {
   // Training: the weight update each step ends with (the caller's optimizer; profile/ sits
   // below train/). Empty: steps end after backward.
   std::function<void(std::vector<Parameter>&)> update;
+  bool winograd = true;  // ExecOptions::winograd
 };
 
 struct StepBenchmarkResult {

@@ -269,6 +269,7 @@ JobConfig JobConfig::fromJson(const nlohmann::json& json, const std::string& bas
   if (!job.device.empty() && !isDeviceName(job.device))
     throw o.error("device", "'" + job.device + "' is not a device (expected cpu, cuda or cuda:N)");
   job.allowTf32 = o.boolean("allow_tf32", false);
+  job.allowWinograd = o.boolean("allow_winograd", true);
   job.precision = o.string("precision", job.precision);
   if (job.precision != "fp32" && job.precision != "bf16" && job.precision != "int8")
     throw o.error("precision", "'" + job.precision + "' is not available in this engine " +

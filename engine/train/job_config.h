@@ -83,6 +83,7 @@ struct JobConfig {
   int threads = 0;  // 0: every core
   std::string device;      // cpu | cuda | cuda:N; empty: the node's GPU when it runs the model
   bool allowTf32 = false;  // GPU: fp32 matrix products on TF32 tensor cores
+  bool allowWinograd = true;  // 3x3 convolutions by Winograd (ExecOptions::winograd)
   ParallelConfig parallel;
   nlohmann::json source;  // the document as given, stored with checkpoints
   std::string origin;     // the job file it was read from; empty for one sent whole (a node's)

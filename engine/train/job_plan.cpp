@@ -103,10 +103,12 @@ int64_t estimateTrainingMemory(const JobPlan& plan, const JobConfig& job,
   for (const auto& [name, spec] : plan.graph.parameters())
     bytes += static_cast<int64_t>(sizeof(float)) * numel(spec.shape) *
              (spec.trainable ? 2 + static_cast<int64_t>(stateCopies) : 1);
-  if (device.cuda < 0)
-    bytes += Executor::plannedNeed(Graph::build(plan.trained, plan.batch), noWeights,
-                                   {ExecMode::train, false, precision})
-                 .total();
+  if (device.cuda < 0) {
+    ExecOptions options{ExecMode::train, false, precision};
+    options.winograd = job.allowWinograd;
+    bytes +=
+        Executor::plannedNeed(Graph::build(plan.trained, plan.batch), noWeights, options).total();
+  }
   // The evaluation runs on the CPU, in fp32 where this CPU has no bf16 (a GPU run's).
   const Precision evaluated =
       precision == Precision::bf16 && !bf16Unavailable().empty() ? Precision::fp32 : precision;

@@ -169,6 +169,7 @@ void TrainingRun::setUp() {
     options.device = m_device.cuda;
     options.precision = precision;
     options.allowTf32 = m_job.allowTf32;
+    options.allowWinograd = m_job.allowWinograd;
     options.channelsLast = channelsLastFor(plan.graph, precision, m_job.allowTf32);
     const OptimizerConfig& o = m_job.optimizer;
     options.optimizer = {o.type,
@@ -192,10 +193,10 @@ void TrainingRun::setUp() {
     }
   } else {
     if (m_strategy) m_strategy->arrangeGradients(m_params, plan.graph);
-    m_exec = std::make_unique<Executor>(std::move(plan.graph), m_params,
-                                        ExecOptions{ExecMode::train, false, precision, nullptr,
-                                                    m_strategy ? m_strategy->batchNormRanks()
-                                                               : nullptr});
+    ExecOptions options{ExecMode::train, false, precision, nullptr,
+                        m_strategy ? m_strategy->batchNormRanks() : nullptr};
+    options.winograd = m_job.allowWinograd;
+    m_exec = std::make_unique<Executor>(std::move(plan.graph), m_params, options);
     m_exec->setGradient("loss", {1.0f});
   }
   m_optimizer = makeOptimizer(m_job.optimizer);

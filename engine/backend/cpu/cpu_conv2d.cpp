@@ -307,10 +307,10 @@ class CpuConv2d : public CpuKernel {
         activation == FusedActivation::relu6 ? 6.f / unit : std::numeric_limits<float>::infinity();
   }
 
-  // Whether Winograd takes this fp32 convolution (isWinogradShape, whole channel blocks of its
-  // neighbours' layout, or of 8 with a reorder on each side).
+  // Whether Winograd takes this fp32 convolution (allowed, isWinogradShape, whole channel blocks of
+  // its neighbours' layout, or of 8 with a reorder on each side).
   bool takesWinograd(const GraphNode& node, const WinogradConv3x3::Shape& shape, bool training) {
-    if (!isWinogradShape(node)) return false;
+    if (!m_winogradAllowed || !isWinogradShape(node)) return false;
     WinogradConv3x3::Shape laidOut = shape;
     laidOut.layout = directKernelLayout(shape, training);
     if (!WinogradConv3x3::supports(laidOut)) laidOut.layout = WinogradConv3x3::Layout::blocked8;

@@ -101,6 +101,8 @@ class CpuKernel {
   // Inference on weights that stay as bound (ExecOptions::frozen), set before prepare(): weights
   // are laid out for the primitive once, at bind(), instead of at every forward.
   void setFrozen(bool frozen) { m_frozen = frozen; }
+  // Whether an fp32 convolution may run by Winograd (ExecOptions::winograd), set before prepare().
+  void setWinogradAllowed(bool allowed) { m_winogradAllowed = allowed; }
   bool isInt8() const { return m_compute == DType::s8 || m_compute == DType::u8; }
 
   // Returns the layout of the output for inputs laid out as `inputs`.
@@ -197,6 +199,7 @@ class CpuKernel {
   DType m_compute = DType::f32, m_output = DType::f32;
   KernelQuant m_quant;
   bool m_frozen = false;
+  bool m_winogradAllowed = true;
 };
 
 // Quantizes plain f32 weights into `target` (s8, any layout) once: q = round(w / scale[oc]),

@@ -40,22 +40,40 @@ struct PassChoice {
   cudnnMathType_t math = CUDNN_DEFAULT_MATH;
 };
 
+// Whether a pass's algorithm is one of Winograd's (which round more than a direct sum).
+bool isWinograd(cudnnConvolutionFwdAlgo_t algo) {
+  return algo == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD ||
+         algo == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED;
+}
+bool isWinograd(cudnnConvolutionBwdDataAlgo_t algo) {
+  return algo == CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD ||
+         algo == CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED;
+}
+bool isWinograd(cudnnConvolutionBwdFilterAlgo_t algo) {
+  return algo == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD ||
+         algo == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED;
+}
+
 // The fastest of cuDNN's timed algorithms (cudnnFind* ranks them by time) that fits the
-// workspace and, in a deterministic plan, is deterministic. cuDNN's untimed heuristic ranking
-// put FFT first for the 1-channel conv1 of cnn-small, 0.47 ms of a 1.26 ms step on an H200.
+// workspace and, in a deterministic plan, is deterministic (and not Winograd's, unless the plan
+// allows it). cuDNN's untimed heuristic ranking put FFT first for the 1-channel conv1 of
+// cnn-small, 0.47 ms of a 1.26 ms step on an H200.
 template <typename Perf>
 ConvAlgorithm fastestAllowed(const Perf* timed, int count, size_t workspace, cudnnMathType_t math,
-                             bool deterministic, const char* pass) {
+                             const GpuPlan& plan, const char* pass) {
+  const bool deterministic = plan.deterministic;
   for (int i = 0; i < count; ++i) {
     const Perf& p = timed[i];
     if (p.status != CUDNN_STATUS_SUCCESS || p.memory > workspace ||
-        (deterministic && p.determinism != CUDNN_DETERMINISTIC))
+        (deterministic && p.determinism != CUDNN_DETERMINISTIC) ||
+        (!plan.allowWinograd && isWinograd(p.algo)))
       continue;
     // FMA math forbids TF32, which cuDNN may still name.
     return {static_cast<int>(p.algo), math == CUDNN_FMA_MATH ? math : p.mathType};
   }
   throw Error(std::string("cuDNN offers no ") + (deterministic ? "deterministic " : "") + pass +
-              " algorithm within the " + std::to_string(workspace >> 20) + " MiB workspace");
+              " algorithm" + (plan.allowWinograd ? "" : " other than Winograd's") + " within the " +
+              std::to_string(workspace >> 20) + " MiB workspace");
 }
 
 // cuDNN's algorithm of a pass and its math, as a profile names it: "IMPLICIT_PRECOMP_GEMM (tensor
@@ -132,7 +150,8 @@ class CudnnConv : public CudaNode {
         std::to_string(dh) + "," + std::to_string(dw) + ", groups " +
         std::to_string(node.attrs.at("groups").get<int>()) + (node.bf16 ? ", bf16" : ", f32") +
         (plan.channelsLast ? ", NHWC" : ", NCHW") + ", math " + std::to_string(math) +
-        (plan.deterministic ? ", deterministic" : "") + ", workspace " + std::to_string(ws) + ": ";
+        (plan.deterministic ? ", deterministic" : "") +
+        (plan.allowWinograd ? "" : ", no Winograd") + ", workspace " + std::to_string(ws) + ": ";
     m_forward = timedChoice<cudnnConvolutionFwdAlgo_t, cudnnConvolutionFwdAlgoPerf_t,
                             CUDNN_CONVOLUTION_FWD_ALGO_COUNT>(
         plan, key, math, "forward", [&](int count, int* found, auto* timed) {
@@ -209,7 +228,7 @@ class CudnnConv : public CudaNode {
       int found = 0;
       checkCudnn(find(kCount, &found, timed),
                  (std::string("timing the ") + pass + " pass").c_str());
-      return fastestAllowed(timed, found, m_b.workspaceBytes, math, plan.deterministic, pass);
+      return fastestAllowed(timed, found, m_b.workspaceBytes, math, plan, pass);
     });
     return {static_cast<Algo>(chosen.algo), chosen.math};
   }
