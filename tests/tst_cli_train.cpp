@@ -194,7 +194,8 @@ class TestCliTrain : public QObject {
   // split's samples of its label (counted here from the label file), its diagonal the reported
   // accuracy, the CSV the same counts under Fashion-MNIST's class names; and on the test images
   // given as arrays the matrix and the top-5 accuracy equal those tallied here from `predict`'s
-  // logits of the same images, normalised here as the model was trained.
+  // logits of the same images, normalised here as the model was trained. With --no-winograd,
+  // predict sums cnn-small's 3x3 convolution directly: its logits move in their last bits.
   void evalBreaksAccuracyDownByClass() {
     const QString job = example("fmnist-cnn.json");
     if (!m_accuracy.contains(job)) QSKIP("needs examplesReachTheirAccuracy(fmnist-cnn) first");
@@ -265,6 +266,17 @@ class TestCliTrain : public QObject {
                                          "--out", QString::fromStdString(out), "--batch", "500"});
     QVERIFY2(predict.exitCode == 0, qPrintable(predict.output));
     const twb::Tensor logits = twb::readNpyFile(out);
+    const std::string directOut = dir.filePath("direct.npy").toStdString();
+    const EngineRun direct =
+        runEngine({"predict", model, "--input", QString::fromStdString(xn), "--out",
+                   QString::fromStdString(directOut), "--batch", "500", "--no-winograd"});
+    QVERIFY2(direct.exitCode == 0, qPrintable(direct.output));
+    const twb::Tensor directLogits = twb::readNpyFile(directOut);
+    QCOMPARE(directLogits.numel(), logits.numel());
+    QVERIFY(std::memcmp(directLogits.raw(), logits.raw(), logits.bytes()) != 0);
+    const double moved =
+        twb::test::relativeError(directLogits.data<float>(), logits.data<float>(), logits.numel());
+    QVERIFY2(moved <= 1e-4, qPrintable(QString::number(moved)));
     std::vector<std::vector<int64_t>> tallied(10, std::vector<int64_t>(10, 0));
     int64_t inTop5 = 0;  // the label among the five highest logits, by sorting them here
     for (int64_t i = 0; i < kSamples; ++i) {
@@ -409,7 +421,8 @@ class TestCliTrain : public QObject {
   // bench --precision all: each precision against its own peak, side by side; int8 only infers;
   // a precision the CPU lacks (oneDNN held to AVX2: no bf16) says why instead of a number.
   // Of a job file, bench times the step the job trains: its batch (a rank's of a data-parallel
-  // job with a global batch), threads and precision, each unless the command line sets it.
+  // job with a global batch), threads, precision and allow_winograd, each unless the command line
+  // sets it.
   void benchTakesAJobFilesStep() {
     QTemporaryDir dir;
     nlohmann::json job = {
@@ -430,6 +443,24 @@ class TestCliTrain : public QObject {
              asTheJob.dump().c_str());
     const auto asTold = bench({"--batch", "8", "--threads", "2"});
     QVERIFY2(asTold["batch"] == 8 && asTold["threads"] == 2, asTold.dump().c_str());
+    // cnn-small's second convolution (3x3, 32 to 64) by Winograd unless the job or command says
+    // not.
+    job["model"] = {{"template", "cnn-small"}};
+    job["allow_winograd"] = false;
+    std::ofstream(path.toStdString()) << job.dump();
+    // "KERNEL, winograd: true|false", or what bench printed.
+    const auto secondConvolution = [&](const QStringList& extra) {
+      const auto run = bench(QStringList{"--profile"} + extra);
+      for (const auto& layer :
+           run.value("profile", nlohmann::json::object()).value("layers", nlohmann::json::array()))
+        if (layer["name"] == "conv2")
+          return layer["kernel"].get<std::string>() + ", winograd: " + run["winograd"].dump();
+      return run.dump();
+    };
+    const std::string direct = secondConvolution({});
+    QVERIFY2(direct.starts_with("jit:") && direct.ends_with(", winograd: false"), direct.c_str());
+    QCOMPARE(secondConvolution({"--winograd"}),
+             std::string("winograd F(4x4, 3x3), winograd: true"));
   }
 
   void benchComparesEveryPrecision() {

@@ -16,17 +16,17 @@ MFU counts the FLOPs the step performs (forward, weight gradients, and input gra
 the first layer's, which neither engine computes).
 
 Usage: tests/bench/bench_training.py [--engine build/release/engine/twb-engine] [--rounds 3]
+       [--no-winograd]
 Exits 1 when a target of docs/benchmarks.md is missed.
 """
 import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
-from peer_setup import DEFAULT_ENGINE, prepare_torch
+from peer_setup import DEFAULT_ENGINE, prepare_torch, run_engine_bench
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import torch_models  # noqa: E402  (tests/torch_models.py)
@@ -74,6 +74,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--no-winograd", action="store_true",
+                        help="sum twb-engine's 3x3 convolutions directly, as PyTorch does")
     args = parser.parse_args()
 
     torch = prepare_torch(THREADS)
@@ -85,11 +87,8 @@ def main():
         layouts = [False, True] if name == "cnn-small" else [False]
         ours, peer, peak = None, {}, 0.0
         for _ in range(args.rounds):
-            run = json.loads(subprocess.run(
-                [args.engine, "bench", name, "--mode", "train", "--batch", str(BATCH), "--threads",
-                 str(THREADS), "--steps", str(args.steps), "--warmup", str(args.warmup), "--json"],
-                check=True, capture_output=True, text=True).stdout)
-            assert run["batch"] == BATCH and run["threads"] == THREADS, "engine ran another set-up"
+            run = run_engine_bench(args.engine, name, "train", "fp32", BATCH, THREADS,
+                                   args.warmup, args.steps, not args.no_winograd)
             peak = max(peak, run["peak_gflops"])
             if ours is None or run["samples_per_s"] > ours["samples_per_s"]:
                 ours = run
@@ -109,7 +108,8 @@ def main():
         failed |= not row["meets_targets"]
         results.append(row)
 
-    print(f"PyTorch {torch_version} (BLAS: {blas}), batch {BATCH}, {THREADS} threads")
+    print(f"PyTorch {torch_version} (BLAS: {blas}), batch {BATCH}, {THREADS} threads" +
+          (", twb-engine's convolutions summed directly" if args.no_winograd else ""))
     print(f"{'model':<10} {'twb samples/s':>14} {'torch samples/s':>16} {'speedup':>8} "
           f"{'twb GFLOP/s':>12} {'peak':>7} {'MFU':>6}  targets")
     for r in results:

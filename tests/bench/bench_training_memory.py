@@ -11,7 +11,7 @@ and gradients, and the libraries. PyTorch's process holds about 0.3 GiB before i
 PyTorch frees each activation's gradient once backward has used it; twb-engine keeps the
 values and gradients in one arena whose buffers are reused the same way (exec/step_arena.h).
 
-Usage: tests/bench/bench_training_memory.py [--engine build/release/engine/twb-engine]
+Usage: tests/bench/bench_training_memory.py [--engine build/release/engine/twb-engine] [--no-winograd]
 Exits 1 when twb-engine's peak exceeds PyTorch's on a model.
 """
 import argparse
@@ -62,14 +62,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", default=DEFAULT_ENGINE)
     parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--no-winograd", action="store_true",
+                        help="sum twb-engine's 3x3 convolutions directly (no transformed kernels)")
     args = parser.parse_args()
     failed = False
-    print(f"training, {THREADS} threads, {args.steps} steps; peak resident memory (MiB)")
+    print(f"training, {THREADS} threads, {args.steps} steps; peak resident memory (MiB)" +
+          ("; twb-engine's convolutions summed directly" if args.no_winograd else ""))
     print(f"{'model':<16} {'batch':>5} {'twb-engine':>10} {'PyTorch':>8} {'its floor':>9} "
           f"{'twb / PyTorch':>13}")
     for name, batch, shape in CASES:
         ours = run_engine_bench(args.engine, name, "train", "fp32", batch, THREADS, 1,
-                                args.steps)["peak_rss_mib"]
+                                args.steps, not args.no_winograd)["peak_rss_mib"]
         peer = torch_peak(name, batch, shape, args.steps + 1)
         ratio = ours / peer["peak_mib"]
         failed |= ratio > 1

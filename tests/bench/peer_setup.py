@@ -21,16 +21,20 @@ def prepare_torch(threads):
     return torch
 
 
-def run_engine_bench(engine, model, mode, precision, batch, threads, warmup, steps):
-    """`twb-engine bench ... --json` on one set-up; returns its JSON object after checking that
-    the engine ran what was asked."""
+def run_engine_bench(engine, model, mode, precision, batch, threads, warmup, steps,
+                     winograd=True):
+    """`twb-engine bench ... --json` on one set-up (winograd=False: --no-winograd, every fp32
+    convolution summed directly); returns its JSON object after checking that the engine ran what
+    was asked. Engines before --no-winograd (compared with --engine) always used Winograd."""
     import json
     import subprocess
     result = json.loads(subprocess.run(
         [engine, "bench", model, "--mode", mode, "--precision", precision, "--batch", str(batch),
-         "--threads", str(threads), "--steps", str(steps), "--warmup", str(warmup), "--json"],
+         "--threads", str(threads), "--steps", str(steps), "--warmup", str(warmup), "--json"] +
+        ([] if winograd else ["--no-winograd"]),
         check=True, capture_output=True, text=True).stdout)
-    assert result["precision"] == precision and result["threads"] == threads, \
+    assert result["precision"] == precision and result["threads"] == threads and \
+        result["batch"] == batch and result.get("winograd", True) == winograd, \
         "engine ran another set-up"
     return result
 

@@ -301,12 +301,20 @@ void WorkbenchGuiTest::jobFormKeepsEveryFieldOfTheFile() {
   optimizer["nesterov"] = false;
   cnn["optimizer"] = optimizer;
   QCOMPARE(form.job(), cnn);
+  auto* winograd = form.findChild<QCheckBox*>("allowWinograd");
+  QVERIFY(winograd->isChecked());
+  winograd->setChecked(false);
+  QCOMPARE(form.job()["allow_winograd"], QJsonValue(false));
+  form.findChild<QCheckBox*>("allowTf32")->setChecked(true);
+  QCOMPARE(form.job()["allow_tf32"], QJsonValue(true));
   // A field switched away from the engine's default and back leaves no trace.
   auto* padding = form.findChild<QSpinBox*>("cropPadding");
   padding->setValue(2);
   QCOMPARE(form.job()["dataset"].toObject()["augment"].toObject()["crop_padding"].toInt(), 2);
   padding->setValue(0);
   QVERIFY(!form.job()["dataset"].toObject().contains("augment"));
+  winograd->setChecked(true);
+  QVERIFY(!form.job().contains("allow_winograd"));
   QCOMPARE(form.job()["dataset"].toObject()["train"].toString(), QString("fashion-mnist"));
   // The form shows what it has fields for.
   form.setJob(jobs[3]);  // resnet18 on synthetic data with augmentation (sorted by file name)

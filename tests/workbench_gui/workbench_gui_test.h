@@ -132,6 +132,8 @@ class WorkbenchGuiTest : public QObject {
                                                               {"std", QJsonArray{0.353}}}},
                                     {"augment", QJsonObject{{"crop_padding", 2}, {"flip", true}}}}},
             {"precision", "fp32"},
+            {"allow_winograd", false},
+            {"allow_tf32", false},
             {"loss", "SoftmaxCrossEntropy"},
             {"optimizer", QJsonObject{{"type", "sgd"},
                                       {"lr", 0.05},
