@@ -15,6 +15,7 @@
 
 #include "backend/cpu/winograd_conv3x3.h"
 #include "core/error.h"
+#include "core/memory_need.h"
 #include "core/random.h"
 #include "data/data_loader.h"
 #include "exec/arena_plan.h"
@@ -361,8 +362,7 @@ class TestExecutor : public QObject {
   // A 3x3 convolution with stride 1 between 32 or more channels runs by Winograd's F(4x4, 3x3)
   // (backend/cpu/winograd_conv3x3.h) in frozen fp32 inference, and by oneDNN's direct kernel
   // where weights may change between forwards, both against a direct sum in double here.
-  // (Training, forward and backward: trainingByWinogradSumsItsPasses and the op harness's
-  // Winograd rows, against PyTorch and finite differences.)
+  // (Training, forward and backward: trainingByWinogradSumsItsPasses.)
   void threeByThreeConvolutionsRunByWinograd() {
     QFETCH(QString, layer);
     QFETCH(bool, winograd);
@@ -447,8 +447,9 @@ class TestExecutor : public QObject {
     QTest::addColumn<int>("batch");
     // 1024 tiles in passes of 910: the kernel gradient sums its passes and groups in double.
     QTest::newRow("64 channels at 32x32, two passes") << 64 << 32 << 16;
-    // One tile an image: one group holds the batch, summed in float.
-    QTest::newRow("32 channels at 4x4, one group") << 32 << 4 << 8;
+    // One tile an image, 128 of them (the fewest training takes Winograd for): one pass, summed
+    // in float.
+    QTest::newRow("64 channels at 4x4, one pass") << 64 << 4 << 128;
   }
 
   // Training by Winograd: output, input gradient and kernel and bias gradients against direct
@@ -589,8 +590,10 @@ class TestExecutor : public QObject {
   }
 
   // resnet18-cifar's 3x3 convolutions with stride 1 (13 of its 17 3x3 layers; the others have
-  // stride 2 or 3 input channels) take Winograd in inference and in training, and none does
-  // where the options forbid it (a job's allow_winograd), nor holds its transformed weights.
+  // stride 2 or 3 input channels) take Winograd in inference; in training at batch 8, those with
+  // 128 blocks of 4x4 outputs or more (WinogradConv3x3::paysInTraining): layer1's 4 at 32x32 and
+  // layer2's 3 at 16x16, not layer3's at 8x8 or layer4's at 4x4. None does where the options
+  // forbid it (a job's allow_winograd), nor holds its transformed weights.
   void resnetTakesWinogradWhereItCan() {
     const auto winogradLayers = [](Executor& exec) {
       exec.setProfiling(true);
@@ -607,9 +610,9 @@ class TestExecutor : public QObject {
     QCOMPARE(winogradLayers(inference), std::ptrdiff_t{13});
     const ModelSpec resnet = makeTemplate("resnet18-cifar", {});
     ParameterStore params;
-    params.ensure(Graph::build(resnet, 2), 5);
-    Executor training(Graph::build(resnet, 2), params, ExecOptions{ExecMode::train});
-    QCOMPARE(winogradLayers(training), std::ptrdiff_t{13});
+    params.ensure(Graph::build(resnet, 8), 5);
+    Executor training(Graph::build(resnet, 8), params, ExecOptions{ExecMode::train});
+    QCOMPARE(winogradLayers(training), std::ptrdiff_t{7});
 
     frozen.winograd = false;
     Executor directInference(Graph::build(foldedTemplate("resnet18-cifar", folded, 5), 2), folded,
@@ -617,15 +620,15 @@ class TestExecutor : public QObject {
     QCOMPARE(winogradLayers(directInference), std::ptrdiff_t{0});
     ExecOptions direct{ExecMode::train};
     direct.winograd = false;
-    Executor directTraining(Graph::build(resnet, 2), params, direct);
+    Executor directTraining(Graph::build(resnet, 8), params, direct);
     QCOMPARE(winogradLayers(directTraining), std::ptrdiff_t{0});
     // Winograd's transformed weights, 4 times the kernel's bytes (36 points of each 3x3 one),
-    // for the forward and for the input's gradient: the 13 layers hold 9 437 184 weights.
+    // for the forward and for the input's gradient: the 7 layers hold 589 824 weights.
     const double transformed =
-        Executor::plannedNeed(Graph::build(resnet, 2), params, ExecOptions{ExecMode::train})
+        Executor::plannedNeed(Graph::build(resnet, 8), params, ExecOptions{ExecMode::train})
             .total() -
-        Executor::plannedNeed(Graph::build(resnet, 2), params, direct).total();
-    QVERIFY2(transformed >= 2 * 4 * 4 * 9437184.0, std::to_string(transformed).c_str());
+        Executor::plannedNeed(Graph::build(resnet, 8), params, direct).total();
+    QVERIFY2(transformed >= 2 * 4 * 4 * 589824.0, std::to_string(transformed).c_str());
   }
 
   void inferencePoolsTheBlockedLayout_data() {
@@ -700,6 +703,23 @@ class TestExecutor : public QObject {
     QCOMPARE(train.flopsPerStep(), 2409040.0 * 128);
     Executor infer(Graph::build(mlp, 128), params, {ExecMode::infer});
     QCOMPARE(infer.flopsPerStep(), 1070848.0 * 128);
+  }
+
+  // A check is refused where what it needs and what earlier grants hold exceed what is left, and
+  // never for nothing: with grants beyond what is left, an empty need (an optimizer without
+  // state) passes and a MiB does not.
+  void aNeedOfNothingIsNeverRefused() {
+    const AvailableMemory left{int64_t{64} << 20, "/test", int64_t{512} << 20, int64_t{448} << 20};
+    const MemoryReservation granted(size_t{100} << 20);
+    MemoryNeed nothing("an optimizer's state tensors");
+    nothing.checkAvailable("give less", left);
+    MemoryNeed aMiB("a buffer");
+    aMiB.add(size_t{1} << 20, "'b'");
+    const std::string refused = test::errorOf([&] { aMiB.checkAvailable("give less", left); });
+    QVERIFY2(
+        refused.find("a buffer need 1 MiB ('b'); the memory cgroup /test allows 64 MiB more") !=
+            std::string::npos,
+        refused.c_str());
   }
 
   // Buffers share arena bytes only where their lives meet at no step: the largest is placed

@@ -339,12 +339,12 @@ class TestTrainer : public QObject {
   void allowWinogradChoosesTheConvolutionKernel() {
     for (const bool allowed : {true, false}) {
       nlohmann::json json = nlohmann::json::parse(R"({
-        "model": {"spec": {"inputs": [{"name": "x", "shape": [32, 8, 8]}], "nodes": [
-          {"name": "conv", "op": "Conv2d", "inputs": ["x"], "attrs": {"out_channels": 32, "kernel": 3, "padding": 1}},
+        "model": {"spec": {"inputs": [{"name": "x", "shape": [64, 16, 16]}], "nodes": [
+          {"name": "conv", "op": "Conv2d", "inputs": ["x"], "attrs": {"out_channels": 64, "kernel": 3, "padding": 1}},
           {"name": "relu", "op": "ReLU", "inputs": ["conv"]},
           {"name": "flat", "op": "Flatten", "inputs": ["relu"]},
           {"name": "logits", "op": "Linear", "inputs": ["flat"], "attrs": {"out_features": 3}}]}},
-        "dataset": "synthetic:32x8x8:3:64", "batch": 8, "max_steps": 2,
+        "dataset": "synthetic:64x16x16:3:64", "batch": 8, "max_steps": 2,
         "profile": {"every_steps": 1}, "eval": {"every_epoch": false}
       })");
       if (!allowed) json["allow_winograd"] = false;

@@ -62,6 +62,9 @@ void MemoryNeed::checkAvailable(const std::string& remedy) const {
 
 void MemoryNeed::checkAvailable(const std::string& remedy, const AvailableMemory& available) const {
   if (available.bytes <= 0 && available.cgroup.empty()) return;  // /proc says nothing
+  // Nothing to allocate takes nothing: not refused where earlier grants already hold more than
+  // is left (an optimizer without state said "need 0 MiB (the largest, , 0 MiB)").
+  if (m_total == 0) return;
   const size_t share =
       static_cast<size_t>(available.bytes) / static_cast<size_t>(g_processesSharing);
   const size_t reserved = g_reserved;

@@ -57,8 +57,13 @@ MemoryNeed Executor::plannedNeed(Graph graph, const ParameterStore& params, Exec
   Executor planned(std::move(graph), options);
   const std::vector<dnnl::memory::desc> layouts = planned.prepareKernels(params);
   const std::vector<bool> needsGrad = planned.gradientNeeds();
-  return planned.stepNeed(layouts, planned.placeStep(layouts, needsGrad), needsGrad,
-                          planned.valuesSummedInPlace());
+  MemoryNeed need = planned.stepNeed(layouts, planned.placeStep(layouts, needsGrad), needsGrad,
+                                     planned.valuesSummedInPlace());
+  // What binding would make, which a built executor measures instead (its constructor).
+  size_t copies = 0;
+  for (const auto& kernel : planned.m_kernels) copies += kernel->layoutCopyBytes();
+  if (copies > 0) need.add(copies, "the kernels' layout copies");
+  return need;
 }
 
 std::vector<dnnl::memory::desc> Executor::prepareKernels(const ParameterStore& params) {

@@ -68,9 +68,10 @@ class Executor {
  public:
   Executor(Graph graph, ParameterStore& params, ExecOptions options = {});
   ~Executor();
-  // What an executor of `graph` allocates before it binds (its values and their gradients in the
-  // layouts its kernels choose, their transformed weights and scratchpad), worked out from its
-  // plan without making any of it; not what the kernels make as they bind (measured then).
+  // What an executor of `graph` allocates (its values and their gradients in the layouts its
+  // kernels choose, their transformed weights and scratchpad, and the layout copies convolutions
+  // make as they bind), worked out from its plan without making any of it; not the other kernels'
+  // binding (pooling's indices, BatchNorm's workspace: measured as a built executor binds).
   // `params` is read only under int8.
   static MemoryNeed plannedNeed(Graph graph, const ParameterStore& params, ExecOptions options);
   Executor(const Executor&) = delete;

@@ -243,6 +243,22 @@ class CpuConv2d : public CpuKernel {
            (m_winogradToInput ? m_winogradToInput->transformedWeightBytes() : 0);
   }
 
+  // oneDNN's direct passes (fp32, bf16): each buffer bind() makes where a primitive takes another
+  // layout than it is given (a first layer's input-gradient pass counted, though it is not bound).
+  size_t layoutCopyBytes() const override {
+    if (m_winograd || isInt8() || !m_fwd) return 0;
+    const auto copy = [](const dnnl::memory::desc& given, const dnnl::memory::desc& wanted) {
+      return given == wanted ? size_t{0} : wanted.get_size();
+    };
+    size_t bytes = copy(m_weightsPlain, m_fwd.weights_desc());
+    if (m_bwdData) bytes += copy(m_fwd.weights_desc(), m_bwdData.weights_desc());
+    if (m_bwdWeights)
+      bytes += copy(m_weightsPlain, m_bwdWeights.diff_weights_desc()) +
+               copy(m_fwd.src_desc(), m_bwdWeights.src_desc()) +
+               copy(m_fwd.dst_desc(), m_bwdWeights.diff_dst_desc());
+    return bytes;
+  }
+
  private:
   // The gradients of the input, the weights and the bias on oneDNN; `weights` is the forward's
   // laid-out copy.
@@ -307,10 +323,11 @@ class CpuConv2d : public CpuKernel {
         activation == FusedActivation::relu6 ? 6.f / unit : std::numeric_limits<float>::infinity();
   }
 
-  // Whether Winograd takes this fp32 convolution (allowed, isWinogradShape, whole channel blocks of
-  // its neighbours' layout, or of 8 with a reorder on each side).
+  // Whether Winograd takes this fp32 convolution (allowed, isWinogradShape, in training where it
+  // pays, whole channel blocks of its neighbours' layout, or of 8 with a reorder on each side).
   bool takesWinograd(const GraphNode& node, const WinogradConv3x3::Shape& shape, bool training) {
     if (!m_winogradAllowed || !isWinogradShape(node)) return false;
+    if (training && !WinogradConv3x3::paysInTraining(shape)) return false;
     WinogradConv3x3::Shape laidOut = shape;
     laidOut.layout = directKernelLayout(shape, training);
     if (!WinogradConv3x3::supports(laidOut)) laidOut.layout = WinogradConv3x3::Layout::blocked8;

@@ -139,6 +139,10 @@ class CpuKernel {
   // training run's Winograd convolution), known after prepare(): the executor counts it with the
   // step's values before either is made. What bind() makes the executor measures.
   virtual size_t ownedBytes() const { return 0; }
+  // What bind() will make as layout copies (weights and their gradient in a primitive's layout,
+  // inputs of the backward passes), known after prepare(): what an executor's plan counts, where
+  // a built one measures what binding made. Conv2d says its own (the largest); others 0.
+  virtual size_t layoutCopyBytes() const { return 0; }
   // What computes this node's forward, for the profile: oneDNN's implementation of its first
   // primitive ("jit:avx2", "ref:any", ...) or the name of our own loop; "" before bind() or
   // for a kernel that only copies.

@@ -32,6 +32,10 @@ class WinogradConv3x3 {
   // Whether the shape fits its layout: both channel counts in whole blocks of 8 (of 16 in
   // nChw16c, which would pad the rest).
   static bool supports(const Shape& shape);
+  // Whether it is faster than oneDNN's direct kernel in training, where the kernel is transformed
+  // at every forward and two passes follow: with at least 64 channels on either side and 128 4x4
+  // blocks of outputs (batch x tiles of the image).
+  static bool paysInTraining(const Shape& shape);
 
   // Where the kernel's element (out channel, in channel, row, column) is, in floats from `base`.
   struct KernelView {
