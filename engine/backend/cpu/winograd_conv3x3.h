@@ -33,8 +33,8 @@ class WinogradConv3x3 {
   // nChw16c, which would pad the rest).
   static bool supports(const Shape& shape);
   // Whether it is faster than oneDNN's direct kernel in training, where the kernel is transformed
-  // at every forward and two passes follow: with at least 64 channels on either side and 128 4x4
-  // blocks of outputs (batch x tiles of the image).
+  // at every forward and two passes follow: with at least 64 channels in and out and 128 blocks
+  // of 4x4 outputs (the batch times the image's).
   static bool paysInTraining(const Shape& shape);
 
   // Where the kernel's element (out channel, in channel, row, column) is, in floats from `base`.
