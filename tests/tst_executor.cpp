@@ -18,6 +18,7 @@
 #include "core/memory_need.h"
 #include "core/random.h"
 #include "data/data_loader.h"
+#include "exec/activation_budget.h"
 #include "exec/arena_plan.h"
 #include "exec/executor.h"
 #include "exec/gradient_values.h"
@@ -127,7 +128,8 @@ ModelSpec foldedTemplate(const std::string& name, ParameterStore& params, uint64
   return folded.spec;
 }
 
-// A frozen and a plain inference executor of `spec` run on the same random input.
+// A frozen inference executor of `spec` and a plain one that keeps every value, run on the same
+// random input.
 struct FrozenAgainstPlain {
   std::unique_ptr<Executor> frozen, plain;
   double difference = 0;  // of the frozen one's output, relative to the plain one's
@@ -135,11 +137,11 @@ struct FrozenAgainstPlain {
 
 FrozenAgainstPlain runFrozenAgainstPlain(const ModelSpec& spec, ParameterStore& params,
                                          int64_t batch, uint64_t seed) {
-  ExecOptions frozen{ExecMode::infer};
+  ExecOptions frozen{ExecMode::infer}, plain{ExecMode::infer};
   frozen.frozen = true;
-  FrozenAgainstPlain run{
-      std::make_unique<Executor>(Graph::build(spec, batch), params, frozen),
-      std::make_unique<Executor>(Graph::build(spec, batch), params, ExecOptions{ExecMode::infer})};
+  plain.keepEveryValue = true;  // the reference: any value may be read
+  FrozenAgainstPlain run{std::make_unique<Executor>(Graph::build(spec, batch), params, frozen),
+                         std::make_unique<Executor>(Graph::build(spec, batch), params, plain)};
   Random random(seed);
   const std::string input = spec.inputs[0].name;
   for (int64_t i = 0; i < batch * numel(spec.inputs[0].shape); ++i)
@@ -658,7 +660,9 @@ class TestExecutor : public QObject {
     const ModelSpec spec = convolutionThenPool(size, pool);
     ParameterStore params;
     params.ensure(Graph::build(spec, 1), 7);
-    Executor infer(Graph::build(spec, batch), params, {ExecMode::infer});
+    ExecOptions everyValue{ExecMode::infer};
+    everyValue.keepEveryValue = true;  // the convolution's output is read
+    Executor infer(Graph::build(spec, batch), params, everyValue);
     Random random(8);
     for (int64_t i = 0; i < batch * numel(spec.inputs[0].shape); ++i)
       static_cast<float*>(infer.inputBuffer("image"))[i] = random.normal();
@@ -820,6 +824,120 @@ class TestExecutor : public QObject {
     QCOMPARE(shared.gradients.size(), kept.gradients.size());
     for (const auto& [name, gradient] : kept.gradients)
       QVERIFY2(shared.gradients.at(name) == gradient, name.c_str());
+  }
+
+  // Inference holds only the values alive at once (exec/step_arena.h): resnet18-cifar's frozen
+  // pass (convolutions that compute their activation and add their shortcut in place) and
+  // evaluation's plain one give, to the bit, what executors keeping every value give, pass after
+  // pass, in a fraction of the bytes; reading a value that is not kept says so.
+  void inferenceHoldsWhatIsAliveAtOnce_data() {
+    QTest::addColumn<bool>("frozen");
+    QTest::newRow("frozen") << true;
+    QTest::newRow("evaluation") << false;
+  }
+
+  void inferenceHoldsWhatIsAliveAtOnce() {
+    QFETCH(bool, frozen);
+    const int64_t batch = 32;
+    ParameterStore params;
+    const ModelSpec spec = foldedTemplate("resnet18-cifar", params, 5);
+    ExecOptions byLives{ExecMode::infer};
+    byLives.frozen = frozen;
+    ExecOptions every = byLives;
+    every.keepEveryValue = true;
+    const double shared = Executor::plannedNeed(Graph::build(spec, batch), params, byLives).total(),
+                 kept = Executor::plannedNeed(Graph::build(spec, batch), params, every).total();
+    qInfo(
+        "resnet18-cifar inference at batch %lld: %.1f MiB by the values' lives, %.1f MiB "
+        "keeping every value",
+        static_cast<long long>(batch), shared / (1 << 20), kept / (1 << 20));
+    QVERIFY2(shared * 2 < kept, std::to_string(shared / kept).c_str());
+    Executor byLivesExec(Graph::build(spec, batch), params, byLives),
+        everyExec(Graph::build(spec, batch), params, every);
+    Random random(9);
+    const std::string input = spec.inputs[0].name, output = spec.outputs[0];
+    for (int pass = 0; pass < 2; ++pass) {
+      auto* a = static_cast<float*>(byLivesExec.inputBuffer(input));
+      auto* b = static_cast<float*>(everyExec.inputBuffer(input));
+      for (int64_t i = 0; i < batch * numel(spec.inputs[0].shape); ++i)
+        a[i] = b[i] = random.normal();
+      byLivesExec.forward();
+      everyExec.forward();
+      QCOMPARE(byLivesExec.read(output), everyExec.read(output));
+    }
+    // Every value inside the graph that the executor keeping them all can read (frozen, not one
+    // computed inside a kernel or summed over), the other refuses.
+    int readable = 0;
+    for (const GraphNode& node : everyExec.graph().nodes()) {
+      const std::string value = everyExec.graph().values()[node.output].name;
+      if (value == output) continue;
+      try {
+        everyExec.read(value);
+      } catch (const Error&) {
+        continue;
+      }
+      ++readable;
+      QVERIFY_THROWS_EXCEPTION(Error, byLivesExec.read(value));
+    }
+    QVERIFY(readable > 10);
+  }
+
+  // placeInference's promise, pair by pair, on resnet18-cifar's inference graph with every sum
+  // stored in a shortcut's buffer: values whose lives meet never share bytes, where a sum lives
+  // in its shortcut's buffer for as long as either is read.
+  void inferenceValuesWhoseLivesMeetNeverShareBytes() {
+    ParameterStore params;
+    const Graph graph = Graph::build(foldedTemplate("resnet18-cifar", params, 5), 2);
+    const auto& values = graph.values();
+    std::vector<size_t> bytes;
+    std::vector<int> writer, storedIn(values.size(), -1), last;
+    for (const GraphValue& value : values) {
+      bytes.push_back(static_cast<size_t>(numel(value.shape)) * sizeof(float));
+      writer.push_back(value.producer);
+      last.push_back(value.consumers.empty() ? value.producer : value.consumers.back());
+    }
+    for (const GraphNode& node : graph.nodes())
+      if (node.opName == "Add") storedIn[static_cast<size_t>(node.output)] = node.inputs[1];
+    const StepPlacement placement = placeInference(graph, bytes, writer, storedIn);
+    auto bufferOf = [&](size_t v) {
+      while (storedIn[v] >= 0) v = static_cast<size_t>(storedIn[v]);
+      return v;
+    };
+    auto inArena = [&](size_t v) {
+      return values[v].producer >= 0 && placement.valueOffset[v] != StepPlacement::kOwnBuffer;
+    };
+    int pairs = 0;
+    for (size_t x = 0; x < values.size(); ++x) {
+      if (!inArena(x)) continue;
+      QCOMPARE(placement.valueOffset[x], placement.valueOffset[bufferOf(x)]);
+      for (size_t y = x + 1; y < values.size(); ++y) {
+        if (!inArena(y) || bufferOf(x) == bufferOf(y)) continue;
+        if (std::max(writer[x], writer[y]) > std::min(last[x], last[y])) continue;
+        const size_t ax = placement.valueOffset[x], ay = placement.valueOffset[y];
+        QVERIFY2(ax + bytes[bufferOf(x)] <= ay || ay + bytes[bufferOf(y)] <= ax,
+                 (values[x].name + " and " + values[y].name).c_str());
+        ++pairs;
+      }
+    }
+    QVERIFY2(pairs > 30, std::to_string(pairs).c_str());
+  }
+
+  // Prediction and evaluation run chunks of the batch whose values fit a budget: counted by their
+  // lives, ResNet-50's at 224x224 are a fraction of its every value, so a chunk holds more
+  // samples; calibration, which reads every value, counts them all.
+  void theInferenceBudgetCountsTheValuesHeld() {
+    ParameterStore params;
+    const ModelSpec spec = foldedTemplate("resnet50", params, 3);
+    const int64_t byLives = valueBytesPerSample(spec, ValuesHeld::byLives),
+                  every = valueBytesPerSample(spec, ValuesHeld::every);
+    qInfo("resnet50 per sample: %.1f MiB by lives, %.1f MiB every value; chunks of %lld and %lld",
+          byLives / 1048576.0, every / 1048576.0,
+          static_cast<long long>(batchWithinBudget(spec, 256, ValuesHeld::byLives)),
+          static_cast<long long>(batchWithinBudget(spec, 256, ValuesHeld::every)));
+    QVERIFY2(byLives * 4 < every, std::to_string(double(byLives) / double(every)).c_str());
+    QCOMPARE(batchWithinBudget(spec, 256, ValuesHeld::every, every * 3), int64_t{3});
+    QCOMPARE(batchWithinBudget(spec, 256, ValuesHeld::byLives, byLives * 3), int64_t{3});
+    QCOMPARE(batchWithinBudget(spec, 2, ValuesHeld::byLives), int64_t{2});
   }
 
   // Executors of different batch sizes share one parameter store: a change is seen by both.

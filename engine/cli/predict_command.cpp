@@ -108,7 +108,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
     int64_t total = 0;
     for (const PredictInput& file : files) total += file.samples;
 
-    const int64_t batch = batchWithinBudget(model.spec, args.batch);
+    const int64_t batch = batchWithinBudget(model.spec, args.batch, ValuesHeld::byLives);
     if (batch < args.batch)
       std::fprintf(stderr,
                    "note: %lld samples per pass instead of %lld keep the values under %lld MiB\n",

@@ -57,8 +57,9 @@ MemoryNeed Executor::plannedNeed(Graph graph, const ParameterStore& params, Exec
   Executor planned(std::move(graph), options);
   const std::vector<dnnl::memory::desc> layouts = planned.prepareKernels(params);
   const std::vector<bool> needsGrad = planned.gradientNeeds();
-  MemoryNeed need = planned.stepNeed(layouts, planned.placeStep(layouts, needsGrad), needsGrad,
-                                     planned.valuesSummedInPlace());
+  const std::vector<int> inPlaceOf = planned.valuesSummedInPlace();
+  MemoryNeed need = planned.stepNeed(layouts, planned.placeStep(layouts, needsGrad, inPlaceOf),
+                                     needsGrad, inPlaceOf);
   // What binding would make, which a built executor measures instead (its constructor).
   size_t copies = 0;
   for (const auto& kernel : planned.m_kernels) copies += kernel->layoutCopyBytes();
@@ -240,22 +241,26 @@ std::vector<bool> Executor::gradientNeeds() const {
 }
 
 StepPlacement Executor::placeStep(const std::vector<dnnl::memory::desc>& layouts,
-                                  const std::vector<bool>& needsGrad) const {
-  if (m_options.mode == ExecMode::train && !m_options.keepEveryValue) {
-    std::vector<size_t> sizes;
-    for (const auto& layout : layouts) sizes.push_back(layout.get_size());
-    BackwardReads reads;
-    for (size_t n = 0; n < m_kernels.size(); ++n) {
-      reads.inputs.emplace_back();
-      for (size_t i = 0; i < m_graph.nodes()[n].inputs.size(); ++i)
-        reads.inputs.back().push_back(m_kernels[n]->backwardReadsInput(i));
-      reads.output.push_back(m_kernels[n]->backwardReadsOutput());
-    }
-    return placeTrainingStep(m_graph, needsGrad, sizes, reads);
+                                  const std::vector<bool>& needsGrad,
+                                  const std::vector<int>& inPlaceOf) const {
+  if (m_options.keepEveryValue) return ownBuffers(m_graph, needsGrad);
+  std::vector<size_t> sizes;
+  for (const auto& layout : layouts) sizes.push_back(layout.get_size());
+  if (m_options.mode == ExecMode::infer) {
+    std::vector<int> writer(sizes.size(), -1);
+    for (size_t n = 0; n < m_kernels.size(); ++n)
+      writer[static_cast<size_t>(m_graph.nodes()[n].output)] =
+          m_absorbedBy[n] >= 0 ? m_absorbedBy[n] : static_cast<int>(n);
+    return placeInference(m_graph, sizes, writer, inPlaceOf);
   }
-  // Inference keeps every value (calibration and the quantizer's checks read any of them), and
-  // so does training when asked.
-  return ownBuffers(m_graph, needsGrad);
+  BackwardReads reads;
+  for (size_t n = 0; n < m_kernels.size(); ++n) {
+    reads.inputs.emplace_back();
+    for (size_t i = 0; i < m_graph.nodes()[n].inputs.size(); ++i)
+      reads.inputs.back().push_back(m_kernels[n]->backwardReadsInput(i));
+    reads.output.push_back(m_kernels[n]->backwardReadsOutput());
+  }
+  return placeTrainingStep(m_graph, needsGrad, sizes, reads);
 }
 
 MemoryNeed Executor::stepNeed(const std::vector<dnnl::memory::desc>& layouts,
@@ -291,7 +296,7 @@ MemoryNeed Executor::allocateBuffers(const std::vector<dnnl::memory::desc>& layo
   m_slots.resize(layouts.size());
   const std::vector<int> inPlaceOf = valuesSummedInPlace();
   const std::vector<bool> needsGrad = gradientNeeds();
-  const StepPlacement placement = placeStep(layouts, needsGrad);
+  const StepPlacement placement = placeStep(layouts, needsGrad, inPlaceOf);
   // What the values and their gradients take, checked before any is allocated.
   MemoryNeed need = stepNeed(layouts, placement, needsGrad, inPlaceOf);
   need.checkAvailable(kStepMemoryRemedy, available);
@@ -520,8 +525,8 @@ std::vector<float> Executor::read(const std::string& value) const {
         "' computes the node after it in one primitive (frozen inference reads only outputs)");
   if (m_slots[v].value && !m_slots[v].valueKept)
     throw Error("value '" + value +
-                "' is not kept after the step (training reuses its bytes; only the graph's "
-                "inputs and outputs are kept)");
+                "' is not kept after the step (its bytes are reused by later values; only the "
+                "graph's inputs and outputs are kept unless every value is)");
   if (const int sum = m_summedInto[static_cast<size_t>(v)]; sum >= 0)
     throw Error(
         "value '" + value + "' is not kept: '" + m_graph.values()[static_cast<size_t>(sum)].name +

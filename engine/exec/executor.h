@@ -50,8 +50,9 @@ struct ExecOptions {
   // shortcut's buffer in place (read() refuses both values). Not for
   // evaluation during training or calibration.
   bool frozen = false;
-  // Training: every value and gradient in a buffer of its own, readable after the step, instead
-  // of sharing the step's arena by their lives (tests compare the two).
+  // Every value and gradient in a buffer of its own, readable after the step, instead of sharing
+  // the step's arena by their lives (calibration and the quantizer's checks read every value;
+  // tests compare the two).
   bool keepEveryValue = false;
   // fp32 3x3 convolutions by Winograd's F(4x4, 3x3) where it pays (backend/cpu/winograd_conv3x3.h):
   // faster, rounding to about 1e-5 of a layer's largest output. False: every convolution sums
@@ -61,9 +62,9 @@ struct ExecOptions {
 
 // A graph compiled for the CPU at one batch size: every kernel prepared, every buffer (values,
 // gradients, workspaces, one shared scratchpad) allocated and every primitive bound before the
-// first step, so forward() and backward() allocate nothing. A training step's values and
-// gradients share one arena by their lives (exec/step_arena.h). Values stay in the layouts their
-// producers chose (blocked between convolutions); only the graph's edges are plain.
+// first step, so forward() and backward() allocate nothing. A step's values (and a training
+// step's gradients) share one arena by their lives (exec/step_arena.h). Values stay in the layouts
+// their producers chose (blocked between convolutions); only the graph's edges are plain.
 class Executor {
  public:
   Executor(Graph graph, ParameterStore& params, ExecOptions options = {});
@@ -100,7 +101,7 @@ class Executor {
   const std::vector<NodeTiming>& nodeTimings() const { return m_timings; }
 
   // Plain f32 copies (int8 values dequantized), for outputs, tests, calibration and evaluation;
-  // after a training step only of the graph's inputs and outputs, unless keepEveryValue.
+  // only of the graph's inputs and outputs, unless keepEveryValue.
   std::vector<float> read(const std::string& value) const;
   std::vector<float> readGradient(const std::string& value) const;
   void setGradient(const std::string& output, const std::vector<float>& plain);
@@ -156,9 +157,11 @@ class Executor {
   std::vector<int> valuesSummedInPlace();
   // Per value: whether the step keeps its gradient (exec/gradient_values.h).
   std::vector<bool> gradientNeeds() const;
-  // Where the step keeps each value and gradient: training shares an arena by their lives.
+  // Where the step keeps each value and gradient: in an arena shared by their lives, unless
+  // keepEveryValue. `inPlaceOf` from valuesSummedInPlace().
   StepPlacement placeStep(const std::vector<dnnl::memory::desc>& layouts,
-                          const std::vector<bool>& needsGrad) const;
+                          const std::vector<bool>& needsGrad,
+                          const std::vector<int>& inPlaceOf) const;
   // The step's values, their gradients and the kernels' buffers known from the plan.
   MemoryNeed stepNeed(const std::vector<dnnl::memory::desc>& layouts,
                       const StepPlacement& placement, const std::vector<bool>& needsGrad,
@@ -182,7 +185,7 @@ class Executor {
   std::vector<std::vector<BoundPrimitive>> m_casts;    // per node, run before it
   size_t m_scratchpadBytes = 0;                        // the largest a kernel asks for
   std::shared_ptr<void> m_scratchpad;
-  std::shared_ptr<void> m_arena;  // training: values and gradients by their lives (step_arena.h)
+  std::shared_ptr<void> m_arena;  // values and gradients by their lives (step_arena.h)
   MemoryReservation m_unwritten;  // the buffers, until the first step writes them
   double m_flopsPerStep = 0;
   bool m_profiling = false;

@@ -74,4 +74,42 @@ StepPlacement placeTrainingStep(const Graph& graph, const std::vector<bool>& nee
   return placement;
 }
 
+StepPlacement placeInference(const Graph& graph, const std::vector<size_t>& bytes,
+                             const std::vector<int>& writer, const std::vector<int>& storedIn) {
+  const auto& values = graph.values();
+  const auto& outputs = graph.outputs();
+  StepPlacement placement = ownBuffers(graph, std::vector<bool>(values.size(), false));
+  auto bufferOf = [&](size_t v) {  // the value whose buffer holds v
+    while (storedIn[v] >= 0) v = static_cast<size_t>(storedIn[v]);
+    return v;
+  };
+  // Per buffer: the steps from its first write to its last read, and whether it must be kept.
+  std::vector<BufferLife> lives(values.size());
+  std::vector<bool> used(values.size(), false), kept(values.size(), false);
+  for (size_t v = 0; v < values.size(); ++v) {
+    if (values[v].producer < 0 || !bytes[v]) continue;  // an input, or computed inside a kernel
+    const size_t b = bufferOf(v);
+    BufferLife& life = lives[b];
+    if (!used[b]) life = {bytes[b], writer[v], writer[v]};
+    used[b] = true;
+    life.first = std::min(life.first, writer[v]);
+    for (int reader : values[v].consumers) life.last = std::max(life.last, reader);
+    if (std::find(outputs.begin(), outputs.end(), v) != outputs.end()) kept[b] = true;
+  }
+  std::vector<BufferLife> arena;
+  std::vector<size_t> arenaValues;
+  for (size_t b = 0; b < values.size(); ++b)
+    if (used[b] && !kept[b]) {
+      arena.push_back(lives[b]);
+      arenaValues.push_back(b);
+    }
+  const ArenaPlan plan = planArena(arena);
+  for (size_t i = 0; i < arenaValues.size(); ++i)
+    placement.valueOffset[arenaValues[i]] = plan.offsets[i];
+  for (size_t v = 0; v < values.size(); ++v)
+    if (storedIn[v] >= 0) placement.valueOffset[v] = placement.valueOffset[bufferOf(v)];
+  placement.arenaBytes = plan.bytes;
+  return placement;
+}
+
 }  // namespace twb

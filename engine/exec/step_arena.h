@@ -31,13 +31,22 @@ struct StepPlacement {
   size_t arenaBytes = 0;
 };
 
-// Every value, gradient and gradient share in a buffer of its own (inference, whose values
-// calibration reads, and training that keeps every value). `needsGrad` per value
+// Every value, gradient and gradient share in a buffer of its own (calibration and the
+// quantizer's checks, which read every value, and tests). `needsGrad` per value
 // (exec/gradient_values.h).
 StepPlacement ownBuffers(const Graph& graph, const std::vector<bool>& needsGrad);
 
 // `bytes` per value, its buffer's size and its gradient's.
 StepPlacement placeTrainingStep(const Graph& graph, const std::vector<bool>& needsGrad,
                                 const std::vector<size_t>& bytes, const BackwardReads& reads);
+
+// Where an inference pass keeps its values, which it reads only of the graph's outputs: each from
+// the forward step that writes it to the last that reads it, so a pass holds a few layers'
+// values rather than all of them. `bytes` per value (0: never stored); `writer` per value: the
+// node whose kernel writes it (its producer, or an earlier node that computes the producer too);
+// `storedIn` per value: the value whose buffer it is summed into in place, or -1 (that buffer
+// then lives as long as either). The graph's inputs and outputs keep buffers of their own.
+StepPlacement placeInference(const Graph& graph, const std::vector<size_t>& bytes,
+                             const std::vector<int>& writer, const std::vector<int>& storedIn);
 
 }  // namespace twb

@@ -55,11 +55,11 @@ QuantPlan calibrate(const InferenceModel& model, const std::vector<float>& sampl
 
   ParameterStore params = model.params;
   std::map<int64_t, std::unique_ptr<Executor>> executors;  // by batch size
+  ExecOptions everyValue{ExecMode::infer, false, Precision::fp32};
+  everyValue.keepEveryValue = true;  // every value is observed
   auto executorFor = [&](int64_t batch) -> Executor& {
     auto& e = executors[batch];
-    if (!e)
-      e = std::make_unique<Executor>(Graph::build(model.spec, batch), params,
-                                     ExecOptions{ExecMode::infer, false, Precision::fp32});
+    if (!e) e = std::make_unique<Executor>(Graph::build(model.spec, batch), params, everyValue);
     return *e;
   };
   const Graph graph = Graph::build(model.spec, 1);
@@ -67,7 +67,8 @@ QuantPlan calibrate(const InferenceModel& model, const std::vector<float>& sampl
   const bool twoPasses = kind != ObserverKind::minmax;
   const int passes = twoPasses ? 2 : 1;
   // Observers sum over batches, so the batch changes nothing but the memory held.
-  const int64_t batch = batchWithinBudget(model.spec, std::min(options.batch, count));
+  const int64_t batch =
+      batchWithinBudget(model.spec, std::min(options.batch, count), ValuesHeld::every);
   const int64_t batches = (count + batch - 1) / batch;
   for (int pass = 0; pass < passes; ++pass) {
     for (int64_t b = 0; b < batches; ++b) {

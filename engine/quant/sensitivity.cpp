@@ -48,12 +48,14 @@ std::map<std::string, double> layerSqnr(const InferenceModel& model, const Quant
   const int64_t sampleSize = numel(input.shape);
   const int64_t available = std::min(limit, static_cast<int64_t>(samples.size()) / sampleSize);
   // The fp32 reference and one int8 executor are alive at once: half the budget each.
-  const int64_t batch = batchWithinBudget(model.spec, available, kInferenceActivationBudget / 2);
+  const int64_t batch =
+      batchWithinBudget(model.spec, available, ValuesHeld::every, kInferenceActivationBudget / 2);
   const int64_t n = std::min(available, kSqnrChunks * batch);
   ParameterStore params = model.params;
   auto run = [&](Precision precision, const QuantPlan* quant, int64_t first) {
-    auto exec = std::make_unique<Executor>(Graph::build(model.spec, batch), params,
-                                           ExecOptions{ExecMode::infer, false, precision, quant});
+    ExecOptions options{ExecMode::infer, false, precision, quant};
+    options.keepEveryValue = true;  // every layer's output is compared
+    auto exec = std::make_unique<Executor>(Graph::build(model.spec, batch), params, options);
     std::copy_n(samples.data() + first * sampleSize, batch * sampleSize,
                 static_cast<float*>(exec->inputBuffer(input.name)));
     exec->forward();

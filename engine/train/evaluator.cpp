@@ -76,7 +76,7 @@ Executor& Evaluator::executorFor(int64_t batch, const Shape& outputShape) {
 }
 
 std::vector<int64_t> evaluationBatches(const ModelSpec& model, int64_t samples, int64_t batch) {
-  batch = batchWithinBudget(model, batch);
+  batch = batchWithinBudget(model, batch, ValuesHeld::byLives);
   std::vector<int64_t> batches;
   if (samples >= batch) batches.push_back(batch);
   if (samples % batch) batches.push_back(samples % batch);
@@ -101,7 +101,7 @@ EvalResult Evaluator::run(std::shared_ptr<const Dataset> data, int64_t batch,
                           const std::function<bool(double)>& progress) {
   const Shape outputShape = this->outputShape();
   // Samples are independent in inference: a smaller batch changes nothing but the memory held.
-  batch = batchWithinBudget(m_model, batch);
+  batch = batchWithinBudget(m_model, batch, ValuesHeld::byLives);
   DataLoaderOptions options{batch, false, false, 0, normalization, {}};
   DataLoader loader(data, options);
   std::vector<float> samples(static_cast<size_t>(batch * numel(data->sampleShape())));
