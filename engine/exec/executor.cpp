@@ -42,9 +42,15 @@ Executor::Executor(Graph graph, ParameterStore& params, ExecOptions options)
     need.checkAvailable(kStepMemoryRemedy, available);
   }
   // Held aside from later checks (the evaluation's executor, the optimizer's state) until the
-  // first step writes it: what of it is not in use yet.
+  // first step writes it: what of it is not in use yet, and the parameters' gradients, which
+  // stay on fresh pages until the first backward writes them (ParameterStore::add).
   const int64_t written = std::max<int64_t>(0, available.bytes - availableMemory().bytes);
-  m_unwritten = MemoryReservation(need.total() - std::min<size_t>(need.total(), written));
+  size_t gradients = 0;
+  if (m_options.mode == ExecMode::train)
+    for (const auto& [name, spec] : m_graph.parameters())
+      if (spec.trainable) gradients += params.at(name).grad.bytes();
+  m_unwritten =
+      MemoryReservation(need.total() - std::min<size_t>(need.total(), written) + gradients);
 }
 
 Executor::Executor(Graph graph, ExecOptions options)

@@ -1,5 +1,6 @@
 #include "train/evaluator.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/error.h"
@@ -83,15 +84,39 @@ std::vector<int64_t> evaluationBatches(const ModelSpec& model, int64_t samples, 
   return batches;
 }
 
-void Evaluator::prepare(int64_t samples, int64_t batch) {
-  const Shape shape = outputShape();
-  for (const int64_t b : evaluationBatches(m_model, samples, batch)) executorFor(b, shape);
+int64_t Evaluator::chunk(const Dataset& data, int64_t batch) const {
+  // Samples are independent in inference: a smaller batch changes nothing but the memory held.
+  return std::min(batchWithinBudget(m_model, batch, ValuesHeld::byLives),
+                  std::max<int64_t>(data.size(), 1));
 }
 
-size_t Evaluator::plannedBytes(int64_t samples, int64_t batch) const {
+MemoryNeed Evaluator::dataNeed(const Dataset& data, int64_t batch) const {
+  DataLoaderOptions loading;
+  loading.batch = chunk(data, batch);
+  MemoryNeed need = batchesInFlight(data, loading);
+  need.add(static_cast<size_t>(loading.batch) *
+               (sizeof(float) * static_cast<size_t>(numel(data.sampleShape())) + sizeof(int32_t)),
+           "the batch being evaluated");
+  return need;
+}
+
+void Evaluator::prepare(const Dataset& data, int64_t batch) {
   const Shape shape = outputShape();
-  size_t bytes = 0;
-  for (const int64_t b : evaluationBatches(m_model, samples, batch))
+  for (const int64_t b : evaluationBatches(m_model, data.size(), batch)) executorFor(b, shape);
+  const MemoryNeed need = dataNeed(data, batch);
+  try {
+    need.checkAvailable("give a smaller evaluation batch");
+  } catch (const Error& e) {
+    throw e.within("evaluation");
+  }
+  m_dataSetAside = MemoryReservation(need.total());
+}
+
+size_t Evaluator::plannedBytes(const Dataset* data, int64_t batch) const {
+  if (!data) return 0;
+  const Shape shape = outputShape();
+  size_t bytes = dataNeed(*data, batch).total();
+  for (const int64_t b : evaluationBatches(m_model, data->size(), batch))
     bytes += Executor::plannedNeed(graphAt(b, shape), m_params, options()).total();
   return bytes;
 }
@@ -100,8 +125,8 @@ EvalResult Evaluator::run(std::shared_ptr<const Dataset> data, int64_t batch,
                           const Normalization& normalization,
                           const std::function<bool(double)>& progress) {
   const Shape outputShape = this->outputShape();
-  // Samples are independent in inference: a smaller batch changes nothing but the memory held.
-  batch = batchWithinBudget(m_model, batch, ValuesHeld::byLives);
+  batch = chunk(*data, batch);
+  m_dataSetAside.release();  // for the loader and the batch below, which check it is there
   DataLoaderOptions options{batch, false, false, 0, normalization, {}};
   DataLoader loader(data, options);
   std::vector<float> samples(static_cast<size_t>(batch * numel(data->sampleShape())));

@@ -46,18 +46,23 @@ class Evaluator {
   EvalResult run(std::shared_ptr<const Dataset> data, int64_t batch,
                  const Normalization& normalization,
                  const std::function<bool(double)>& progress = {});
-  // Makes the executors that run() over `samples` at `batch` will use, so that memory it would
-  // lack is said now (before a training run's first step, not after its last).
-  void prepare(int64_t samples, int64_t batch);
-  // What prepare() would allocate before binding, worked out without making it
-  // (Executor::plannedNeed).
-  size_t plannedBytes(int64_t samples, int64_t batch) const;
+  // Makes the executors that run() over `data` at `batch` will use and sets aside the memory its
+  // loader and batch take, so that memory it would lack is said now (before a training run's
+  // first step, not after its last).
+  void prepare(const Dataset& data, int64_t batch);
+  // What prepare() would allocate before binding and set aside, worked out without making it
+  // (Executor::plannedNeed); 0 without data.
+  size_t plannedBytes(const Dataset* data, int64_t batch) const;
 
  private:
   Shape outputShape() const;
   Graph graphAt(int64_t batch, const Shape& outputShape) const;
   ExecOptions options() const;
   Executor& executorFor(int64_t batch, const Shape& outputShape);
+  // The batch run() takes at a time: within the inference budget and the data.
+  int64_t chunk(const Dataset& data, int64_t batch) const;
+  // What run()'s loader and batch hold.
+  MemoryNeed dataNeed(const Dataset& data, int64_t batch) const;
 
   ModelSpec m_model;
   ParameterStore& m_params;
@@ -65,6 +70,7 @@ class Evaluator {
   Precision m_precision;
   const QuantPlan* m_quant;
   std::map<int64_t, std::unique_ptr<Executor>> m_executors;
+  MemoryReservation m_dataSetAside;  // dataNeed(), from prepare() until run() makes it
 };
 
 // Writes labels into the buffer of an executor's "label" input: class indices for

@@ -113,7 +113,7 @@ int64_t estimateTrainingMemory(const JobPlan& plan, const JobConfig& job,
   const Precision evaluated =
       precision == Precision::bf16 && !bf16Unavailable().empty() ? Precision::fp32 : precision;
   const Evaluator evaluator(job.model, noWeights, job.loss, evaluated);
-  bytes += evaluator.plannedBytes(plan.data.test ? plan.data.test->size() : 0, job.evalBatch);
+  bytes += evaluator.plannedBytes(plan.data.test.get(), job.evalBatch);
   bytes += plan.data.train->heldBytes();
   if (plan.data.test && plan.data.test != plan.data.train) bytes += plan.data.test->heldBytes();
   DataLoaderOptions loading;

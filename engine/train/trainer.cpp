@@ -209,7 +209,7 @@ void TrainingRun::setUp() {
     m_events.log("info", text);
   }
   m_evaluator = std::make_unique<Evaluator>(m_job.model, m_params, m_job.loss, evalPrecision);
-  m_evaluator->prepare(testSplit()->size(), m_job.evalBatch);
+  m_evaluator->prepare(*testSplit(), m_job.evalBatch);
   DataLoaderOptions loading{m_batch, true, true, m_job.seed, m_normalization, m_job.augmentation};
   // As many loader threads as compute threads: a rank's share of the cores, not the machine's.
   loading.workers = m_job.threads;
