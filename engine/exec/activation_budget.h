@@ -13,8 +13,8 @@ enum class ValuesHeld { byLives, every };
 
 // An inference executor's values grow with the batch. Evaluation, calibration and prediction,
 // whose results do not depend on the batch, run in chunks that keep them to this budget, small
-// enough to sit beside a training executor (`predict` of ResNet-50 at 224x224 runs 16 samples a
-// chunk, calibrating it 3).
+// enough to sit beside a training executor (ResNet-50 at 224x224: `predict` runs 26 samples a
+// chunk, calibration 3).
 constexpr int64_t kInferenceActivationBudget = int64_t{256} << 20;
 
 // The bytes of the values the model's graph holds for one sample (fp32).

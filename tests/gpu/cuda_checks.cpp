@@ -617,6 +617,42 @@ void profiledStepsTimeEveryLayer() {
   fs::remove_all(root);
 }
 
+// A plan without Winograd (a job's "allow_winograd": false) runs no WINOGRAD algorithm in any
+// pass of resnet18-cifar's convolutions, though the plan with it, made first in this process and
+// its choices remembered, may have picked one: the remembered choices are kept apart.
+void planWithoutWinogradRunsNone() {
+  const ModelSpec model = templateWithLoss("resnet18-cifar", nullptr);
+  const int64_t batch = 64;
+  const Graph graph = Graph::build(model, batch);
+  const GraphValue& image = graph.values()[graph.inputs()[0]];
+  auto implementations = [&](bool allowWinograd) {
+    ParameterStore params;
+    params.ensure(graph, 3);
+    GpuExecOptions options;
+    options.logits = "logits";
+    options.allowWinograd = allowWinograd;
+    GpuExecutor gpu(graph, params, options);
+    std::memset(gpu.inputBuffer(image.name), 0, 4 * static_cast<size_t>(numel(image.shape)));
+    std::memset(gpu.inputBuffer("label"), 0, 4 * static_cast<size_t>(batch));
+    std::string all;
+    for (const gpu::NodeTimes& node : gpu.session().profiledStep(0.01f))
+      all += node.implementation + "\n";
+    return all;
+  };
+  auto winogradPasses = [](const std::string& all) {
+    size_t count = 0;
+    for (size_t at = all.find("WINOGRAD"); at != std::string::npos;
+         at = all.find("WINOGRAD", at + 1))
+      ++count;
+    return count;
+  };
+  const std::string with = implementations(true), without = implementations(false);
+  std::printf("  passes by Winograd: %zu allowed, %zu not\n", winogradPasses(with),
+              winogradPasses(without));
+  check(without.find("cuDNN forward") != std::string::npos && winogradPasses(without) == 0,
+        "resnet18-cifar without Winograd: no convolution pass names a WINOGRAD algorithm");
+}
+
 // NVML finds the GPU CUDA calls cuda:0 by its PCI bus id: the same total memory.
 void nvmlReadsTheSameGpu() {
   const gpu::DeviceInfo gpu0 = gpuBackend().devices().at(0);
@@ -735,6 +771,7 @@ const std::vector<std::pair<std::string, std::function<void()>>> kChecks{
        everyOpMatchesTheCpu({Precision::bf16, false, true, 1e-2});
      }},
     {"mlp fp32", mlpMatchesTheCpu},
+    {"no Winograd when not allowed", planWithoutWinogradRunsNone},
     {"whole models fp32", wholeModelsMatchTheCpu},
     {"graph replay",
      [] {
