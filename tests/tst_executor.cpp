@@ -922,22 +922,35 @@ class TestExecutor : public QObject {
     QVERIFY2(pairs > 30, std::to_string(pairs).c_str());
   }
 
-  // Prediction and evaluation run chunks of the batch whose values fit a budget: counted by their
-  // lives, ResNet-50's at 224x224 are a fraction of its every value, so a chunk holds more
-  // samples; calibration, which reads every value, counts them all.
-  void theInferenceBudgetCountsTheValuesHeld() {
+  // Prediction and evaluation run chunks of the batch whose growth fits a budget, planned as the
+  // executor will be: ResNet-50's at 224x224 with its values by their lives take a fraction of a
+  // sample's bytes with every value kept (calibration's), so a chunk holds more samples; and an
+  // executor of the chunk plans no more than the budget beyond one of a single sample.
+  void theInferenceBudgetCountsWhatGrowsWithTheBatch() {
     ParameterStore params;
     const ModelSpec spec = foldedTemplate("resnet50", params, 3);
-    const int64_t byLives = valueBytesPerSample(spec, ValuesHeld::byLives),
-                  every = valueBytesPerSample(spec, ValuesHeld::every);
-    qInfo("resnet50 per sample: %.1f MiB by lives, %.1f MiB every value; chunks of %lld and %lld",
-          byLives / 1048576.0, every / 1048576.0,
-          static_cast<long long>(batchWithinBudget(spec, 256, ValuesHeld::byLives)),
-          static_cast<long long>(batchWithinBudget(spec, 256, ValuesHeld::every)));
-    QVERIFY2(byLives * 4 < every, std::to_string(double(byLives) / double(every)).c_str());
-    QCOMPARE(batchWithinBudget(spec, 256, ValuesHeld::every, every * 3), int64_t{3});
-    QCOMPARE(batchWithinBudget(spec, 256, ValuesHeld::byLives, byLives * 3), int64_t{3});
-    QCOMPARE(batchWithinBudget(spec, 2, ValuesHeld::byLives), int64_t{2});
+    ExecOptions frozen{ExecMode::infer}, every{ExecMode::infer};
+    frozen.frozen = true;
+    every.keepEveryValue = true;
+    const int64_t byLives = bytesPerSample(spec, params, frozen),
+                  all = bytesPerSample(spec, params, every);
+    const int64_t chunk = batchWithinBudget(spec, params, frozen, 256),
+                  chunkEvery = batchWithinBudget(spec, params, every, 256);
+    qInfo(
+        "resnet50 per sample: %.1f MiB by the values' lives, %.1f MiB keeping every value; "
+        "chunks of %lld and %lld",
+        byLives / 1048576.0, all / 1048576.0, static_cast<long long>(chunk),
+        static_cast<long long>(chunkEvery));
+    QVERIFY2(byLives * 3 < all, std::to_string(double(byLives) / double(all)).c_str());
+    QVERIFY(chunk > chunkEvery);
+    auto planned = [&](int64_t batch) {
+      return static_cast<int64_t>(
+          Executor::plannedNeed(Graph::build(spec, batch), params, frozen).total());
+    };
+    QVERIFY2(planned(chunk) - planned(1) <= kInferenceActivationBudget,
+             std::to_string(planned(chunk) - planned(1)).c_str());
+    QCOMPARE(batchWithinBudget(spec, params, frozen, 256, byLives * 3), int64_t{3});
+    QCOMPARE(batchWithinBudget(spec, params, frozen, 2), int64_t{2});
   }
 
   // Executors of different batch sizes share one parameter store: a change is seen by both.

@@ -108,15 +108,16 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
     int64_t total = 0;
     for (const PredictInput& file : files) total += file.samples;
 
-    const int64_t batch = batchWithinBudget(model.spec, args.batch, ValuesHeld::byLives);
-    if (batch < args.batch)
-      std::fprintf(stderr,
-                   "note: %lld samples per pass instead of %lld keep the values under %lld MiB\n",
-                   static_cast<long long>(batch), static_cast<long long>(args.batch),
-                   static_cast<long long>(kInferenceActivationBudget >> 20));
     ExecOptions options{ExecMode::infer, false, precision, model.quant ? &*model.quant : nullptr};
     options.frozen = true;
     options.winograd = args.winograd;
+    const int64_t batch = batchWithinBudget(model.spec, model.params, options, args.batch);
+    if (batch < args.batch)
+      std::fprintf(stderr,
+                   "note: %lld samples per pass instead of %lld keep what grows with them under "
+                   "%lld MiB\n",
+                   static_cast<long long>(batch), static_cast<long long>(args.batch),
+                   static_cast<long long>(kInferenceActivationBudget >> 20));
     Executor exec(Graph::build(model.spec, batch), model.params, options);
     const GraphValue& outputValue = exec.graph().values()[exec.graph().outputs()[0]];
     const std::string output = outputValue.name;

@@ -2,26 +2,26 @@
 
 #include <cstdint>
 
+#include "exec/executor.h"
 #include "graph/model_spec.h"
 
 namespace twb {
 
-// The values an inference pass holds at once: those alive together (evaluation and prediction,
-// which read only the graph's outputs: exec/step_arena.h), or every value (calibration and the
-// quantizer's checks, which read them all).
-enum class ValuesHeld { byLives, every };
-
-// An inference executor's values grow with the batch. Evaluation, calibration and prediction,
-// whose results do not depend on the batch, run in chunks that keep them to this budget, small
-// enough to sit beside a training executor (ResNet-50 at 224x224: `predict` runs 26 samples a
-// chunk, calibration 3).
+// An inference executor's memory grows with the batch: its values (all of them, or those alive
+// at once: ExecOptions::keepEveryValue), the kernels' scratchpad and buffers per sample.
+// Evaluation, calibration and prediction, whose results do not depend on the batch, run in
+// chunks that keep that growth to this budget, small enough to sit beside a training executor
+// (ResNet-50 at 224x224: `predict` runs 39 samples a chunk, calibration 3).
 constexpr int64_t kInferenceActivationBudget = int64_t{256} << 20;
 
-// The bytes of the values the model's graph holds for one sample (fp32).
-int64_t valueBytesPerSample(const ModelSpec& model, ValuesHeld held);
+// What one more sample adds to an inference executor of `model` (Executor::plannedNeed at two
+// batch sizes; `params` are read under int8 only).
+int64_t bytesPerSample(const ModelSpec& model, const ParameterStore& params,
+                       const ExecOptions& options);
 
-// The largest batch, at most `requested` and at least 1, whose values fit `budgetBytes`.
-int64_t batchWithinBudget(const ModelSpec& model, int64_t requested, ValuesHeld held,
+// The largest batch, at most `requested` and at least 1, whose growth fits `budgetBytes`.
+int64_t batchWithinBudget(const ModelSpec& model, const ParameterStore& params,
+                          const ExecOptions& options, int64_t requested,
                           int64_t budgetBytes = kInferenceActivationBudget);
 
 }  // namespace twb

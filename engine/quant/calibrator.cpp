@@ -68,7 +68,7 @@ QuantPlan calibrate(const InferenceModel& model, const std::vector<float>& sampl
   const int passes = twoPasses ? 2 : 1;
   // Observers sum over batches, so the batch changes nothing but the memory held.
   const int64_t batch =
-      batchWithinBudget(model.spec, std::min(options.batch, count), ValuesHeld::every);
+      batchWithinBudget(model.spec, params, everyValue, std::min(options.batch, count));
   const int64_t batches = (count + batch - 1) / batch;
   for (int pass = 0; pass < passes; ++pass) {
     for (int64_t b = 0; b < batches; ++b) {

@@ -47,14 +47,18 @@ std::map<std::string, double> layerSqnr(const InferenceModel& model, const Quant
   const InputSpec& input = model.spec.inputs.at(0);
   const int64_t sampleSize = numel(input.shape);
   const int64_t available = std::min(limit, static_cast<int64_t>(samples.size()) / sampleSize);
-  // The fp32 reference and one int8 executor are alive at once: half the budget each.
-  const int64_t batch =
-      batchWithinBudget(model.spec, available, ValuesHeld::every, kInferenceActivationBudget / 2);
-  const int64_t n = std::min(available, kSqnrChunks * batch);
-  ParameterStore params = model.params;
-  auto run = [&](Precision precision, const QuantPlan* quant, int64_t first) {
+  auto optionsOf = [](Precision precision, const QuantPlan* quant) {
     ExecOptions options{ExecMode::infer, false, precision, quant};
     options.keepEveryValue = true;  // every layer's output is compared
+    return options;
+  };
+  ParameterStore params = model.params;
+  // The fp32 reference and one int8 executor are alive at once: half the budget each.
+  const int64_t batch = batchWithinBudget(model.spec, params, optionsOf(Precision::fp32, nullptr),
+                                          available, kInferenceActivationBudget / 2);
+  const int64_t n = std::min(available, kSqnrChunks * batch);
+  auto run = [&](Precision precision, const QuantPlan* quant, int64_t first) {
+    const ExecOptions options = optionsOf(precision, quant);
     auto exec = std::make_unique<Executor>(Graph::build(model.spec, batch), params, options);
     std::copy_n(samples.data() + first * sampleSize, batch * sampleSize,
                 static_cast<float*>(exec->inputBuffer(input.name)));

@@ -76,18 +76,28 @@ Executor& Evaluator::executorFor(int64_t batch, const Shape& outputShape) {
   return *slot;
 }
 
-std::vector<int64_t> evaluationBatches(const ModelSpec& model, int64_t samples, int64_t batch) {
-  batch = batchWithinBudget(model, batch, ValuesHeld::byLives);
-  std::vector<int64_t> batches;
-  if (samples >= batch) batches.push_back(batch);
-  if (samples % batch) batches.push_back(samples % batch);
-  return batches;
-}
-
 int64_t Evaluator::chunk(const Dataset& data, int64_t batch) const {
   // Samples are independent in inference: a smaller batch changes nothing but the memory held.
-  return std::min(batchWithinBudget(m_model, batch, ValuesHeld::byLives),
-                  std::max<int64_t>(data.size(), 1));
+  // Data of more than one pass has the chunk's executor and the ragged last pass's alive
+  // together: half the budget each.
+  const int64_t wanted = std::min(batch, std::max<int64_t>(data.size(), 1));
+  auto [at, made] = m_chunks.try_emplace({wanted, data.size()}, 0);
+  if (made) {
+    at->second = batchWithinBudget(m_model, m_params, options(), wanted);
+    if (at->second < data.size())
+      at->second =
+          batchWithinBudget(m_model, m_params, options(), wanted, kInferenceActivationBudget / 2);
+  }
+  return at->second;
+}
+
+std::vector<int64_t> Evaluator::batches(const Dataset& data, int64_t batch) const {
+  const int64_t samples = data.size();
+  batch = chunk(data, batch);
+  std::vector<int64_t> sizes;
+  if (samples >= batch) sizes.push_back(batch);
+  if (samples % batch) sizes.push_back(samples % batch);
+  return sizes;
 }
 
 MemoryNeed Evaluator::dataNeed(const Dataset& data, int64_t batch) const {
@@ -102,7 +112,7 @@ MemoryNeed Evaluator::dataNeed(const Dataset& data, int64_t batch) const {
 
 void Evaluator::prepare(const Dataset& data, int64_t batch) {
   const Shape shape = outputShape();
-  for (const int64_t b : evaluationBatches(m_model, data.size(), batch)) executorFor(b, shape);
+  for (const int64_t b : batches(data, batch)) executorFor(b, shape);
   const MemoryNeed need = dataNeed(data, batch);
   try {
     need.checkAvailable("give a smaller evaluation batch");
@@ -116,7 +126,7 @@ size_t Evaluator::plannedBytes(const Dataset* data, int64_t batch) const {
   if (!data) return 0;
   const Shape shape = outputShape();
   size_t bytes = dataNeed(*data, batch).total();
-  for (const int64_t b : evaluationBatches(m_model, data->size(), batch))
+  for (const int64_t b : batches(*data, batch))
     bytes += Executor::plannedNeed(graphAt(b, shape), m_params, options()).total();
   return bytes;
 }

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "data/data_loader.h"
@@ -28,10 +29,6 @@ struct EvalResult {
     return static_cast<double>(top5Correct) / static_cast<double>(samples);
   }
 };
-
-// The batch sizes an evaluation of `samples` at `batch` runs, each one executor: the batch (within
-// the inference budget) and the ragged last one.
-std::vector<int64_t> evaluationBatches(const ModelSpec& model, int64_t samples, int64_t batch);
 
 // Runs a model in inference mode over a whole dataset (the ragged last batch included) and
 // reports the mean loss and the accuracy. Executors are compiled once per batch size and kept.
@@ -61,6 +58,8 @@ class Evaluator {
   Executor& executorFor(int64_t batch, const Shape& outputShape);
   // The batch run() takes at a time: within the inference budget and the data.
   int64_t chunk(const Dataset& data, int64_t batch) const;
+  // The batch sizes run() takes, each one executor: the chunk and the ragged last one.
+  std::vector<int64_t> batches(const Dataset& data, int64_t batch) const;
   // What run()'s loader and batch hold.
   MemoryNeed dataNeed(const Dataset& data, int64_t batch) const;
 
@@ -71,6 +70,8 @@ class Evaluator {
   const QuantPlan* m_quant;
   std::map<int64_t, std::unique_ptr<Executor>> m_executors;
   MemoryReservation m_dataSetAside;  // dataNeed(), from prepare() until run() makes it
+  // chunk() by the batch asked for and the data's size: planned once.
+  mutable std::map<std::pair<int64_t, int64_t>, int64_t> m_chunks;
 };
 
 // Writes labels into the buffer of an executor's "label" input: class indices for
