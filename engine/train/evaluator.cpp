@@ -83,10 +83,12 @@ int64_t Evaluator::chunk(const Dataset& data, int64_t batch) const {
   const int64_t wanted = std::min(batch, std::max<int64_t>(data.size(), 1));
   auto [at, made] = m_chunks.try_emplace({wanted, data.size()}, 0);
   if (made) {
-    at->second = batchWithinBudget(m_model, m_params, options(), wanted);
-    if (at->second < data.size())
-      at->second =
-          batchWithinBudget(m_model, m_params, options(), wanted, kInferenceActivationBudget / 2);
+    const int64_t perSample = wanted > 1 ? bytesPerSample(m_model, m_params, options()) : 1;
+    auto within = [&](int64_t budget) {
+      return std::clamp(budget / perSample, int64_t{1}, wanted);
+    };
+    at->second = within(kInferenceActivationBudget);
+    if (at->second < data.size()) at->second = within(kInferenceActivationBudget / 2);
   }
   return at->second;
 }
