@@ -19,8 +19,12 @@ int64_t bytesPerSample(const ModelSpec& model, const ParameterStore& params,
 
 int64_t batchWithinBudget(const ModelSpec& model, const ParameterStore& params,
                           const ExecOptions& options, int64_t requested, int64_t budgetBytes) {
-  if (requested <= 1) return 1;
-  return std::clamp<int64_t>(budgetBytes / bytesPerSample(model, params, options), 1, requested);
+  if (requested <= 1) return 1;  // not worth planning
+  return batchWithinBudget(bytesPerSample(model, params, options), requested, budgetBytes);
+}
+
+int64_t batchWithinBudget(int64_t bytesPerSample, int64_t requested, int64_t budgetBytes) {
+  return std::clamp<int64_t>(budgetBytes / std::max<int64_t>(bytesPerSample, 1), 1, requested);
 }
 
 }  // namespace twb

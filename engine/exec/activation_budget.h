@@ -23,5 +23,8 @@ int64_t bytesPerSample(const ModelSpec& model, const ParameterStore& params,
 int64_t batchWithinBudget(const ModelSpec& model, const ParameterStore& params,
                           const ExecOptions& options, int64_t requested,
                           int64_t budgetBytes = kInferenceActivationBudget);
+// The same for a growth of `bytesPerSample` (bytesPerSample()).
+int64_t batchWithinBudget(int64_t bytesPerSample, int64_t requested,
+                          int64_t budgetBytes = kInferenceActivationBudget);
 
 }  // namespace twb

@@ -78,35 +78,29 @@ Executor& Evaluator::executorFor(int64_t batch, const Shape& outputShape) {
 
 int64_t Evaluator::chunk(const Dataset& data, int64_t batch) const {
   // Samples are independent in inference: a smaller batch changes nothing but the memory held.
+  const int64_t wanted = std::min(batch, std::max<int64_t>(data.size(), 1));
+  if (wanted <= 1) return 1;
+  const int64_t perSample = bytesPerSample(m_model, m_params, options());
+  const int64_t whole = batchWithinBudget(perSample, wanted);
   // Data of more than one pass has the chunk's executor and the ragged last pass's alive
   // together: half the budget each.
-  const int64_t wanted = std::min(batch, std::max<int64_t>(data.size(), 1));
-  auto [at, made] = m_chunks.try_emplace({wanted, data.size()}, 0);
-  if (made) {
-    const int64_t perSample = wanted > 1 ? bytesPerSample(m_model, m_params, options()) : 1;
-    auto within = [&](int64_t budget) {
-      return std::clamp(budget / perSample, int64_t{1}, wanted);
-    };
-    at->second = within(kInferenceActivationBudget);
-    if (at->second < data.size()) at->second = within(kInferenceActivationBudget / 2);
-  }
-  return at->second;
+  return whole >= data.size()
+             ? whole
+             : batchWithinBudget(perSample, wanted, kInferenceActivationBudget / 2);
 }
 
-std::vector<int64_t> Evaluator::batches(const Dataset& data, int64_t batch) const {
-  const int64_t samples = data.size();
-  batch = chunk(data, batch);
+std::vector<int64_t> Evaluator::batches(int64_t samples, int64_t chunk) {
   std::vector<int64_t> sizes;
-  if (samples >= batch) sizes.push_back(batch);
-  if (samples % batch) sizes.push_back(samples % batch);
+  if (samples >= chunk) sizes.push_back(chunk);
+  if (samples % chunk) sizes.push_back(samples % chunk);
   return sizes;
 }
 
-MemoryNeed Evaluator::dataNeed(const Dataset& data, int64_t batch) const {
+MemoryNeed Evaluator::dataNeed(const Dataset& data, int64_t chunk) {
   DataLoaderOptions loading;
-  loading.batch = chunk(data, batch);
+  loading.batch = chunk;
   MemoryNeed need = batchesInFlight(data, loading);
-  need.add(static_cast<size_t>(loading.batch) *
+  need.add(static_cast<size_t>(chunk) *
                (sizeof(float) * static_cast<size_t>(numel(data.sampleShape())) + sizeof(int32_t)),
            "the batch being evaluated");
   return need;
@@ -114,8 +108,9 @@ MemoryNeed Evaluator::dataNeed(const Dataset& data, int64_t batch) const {
 
 void Evaluator::prepare(const Dataset& data, int64_t batch) {
   const Shape shape = outputShape();
-  for (const int64_t b : batches(data, batch)) executorFor(b, shape);
-  const MemoryNeed need = dataNeed(data, batch);
+  const int64_t size = chunk(data, batch);
+  for (const int64_t b : batches(data.size(), size)) executorFor(b, shape);
+  const MemoryNeed need = dataNeed(data, size);
   try {
     need.checkAvailable("give a smaller evaluation batch");
   } catch (const Error& e) {
@@ -127,8 +122,9 @@ void Evaluator::prepare(const Dataset& data, int64_t batch) {
 size_t Evaluator::plannedBytes(const Dataset* data, int64_t batch) const {
   if (!data) return 0;
   const Shape shape = outputShape();
-  size_t bytes = dataNeed(*data, batch).total();
-  for (const int64_t b : batches(*data, batch))
+  const int64_t size = chunk(*data, batch);
+  size_t bytes = dataNeed(*data, size).total();
+  for (const int64_t b : batches(data->size(), size))
     bytes += Executor::plannedNeed(graphAt(b, shape), m_params, options()).total();
   return bytes;
 }

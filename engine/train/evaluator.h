@@ -4,7 +4,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <utility>
 #include <vector>
 
 #include "data/data_loader.h"
@@ -56,12 +55,12 @@ class Evaluator {
   Graph graphAt(int64_t batch, const Shape& outputShape) const;
   ExecOptions options() const;
   Executor& executorFor(int64_t batch, const Shape& outputShape);
-  // The batch run() takes at a time: within the inference budget and the data.
+  // The batch run() takes at a time: within the inference budget and the data (planned).
   int64_t chunk(const Dataset& data, int64_t batch) const;
-  // The batch sizes run() takes, each one executor: the chunk and the ragged last one.
-  std::vector<int64_t> batches(const Dataset& data, int64_t batch) const;
-  // What run()'s loader and batch hold.
-  MemoryNeed dataNeed(const Dataset& data, int64_t batch) const;
+  // The batch sizes run() takes over `samples`, each one executor: the chunk and the ragged last.
+  static std::vector<int64_t> batches(int64_t samples, int64_t chunk);
+  // What run()'s loader and batch hold at a chunk.
+  static MemoryNeed dataNeed(const Dataset& data, int64_t chunk);
 
   ModelSpec m_model;
   ParameterStore& m_params;
@@ -70,8 +69,6 @@ class Evaluator {
   const QuantPlan* m_quant;
   std::map<int64_t, std::unique_ptr<Executor>> m_executors;
   MemoryReservation m_dataSetAside;  // dataNeed(), from prepare() until run() makes it
-  // chunk() by the batch asked for and the data's size: planned once.
-  mutable std::map<std::pair<int64_t, int64_t>, int64_t> m_chunks;
 };
 
 // Writes labels into the buffer of an executor's "label" input: class indices for
