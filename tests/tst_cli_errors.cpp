@@ -148,7 +148,11 @@ class TestCliErrors : public QObject {
         << "dataset.train: is required (is \"trian\" a misspelling of it?)";
     QTest::newRow("unknown field, nothing near it")
         << R"({"model": {"template": "mlp"}, "colour": "red"})"
-        << "colour: unknown field\n";
+        << "colour: unknown field (known here: allow_tf32, allow_winograd, batch, checkpoint, ";
+    QTest::newRow("unknown field of a block, nothing near it")
+        << R"({"model": {"template": "mlp"}, "optimizer": {"name": "adam"}})"
+        << "optimizer.name: unknown field (known here: lr, momentum, nesterov, type, "
+           "weight_decay)\n";
     QTest::newRow("wrong attribute type") << R"({"model": {"spec": {"inputs": [{"name": "image", "shape": [1, 28, 28]}],
         "nodes": [{"name": "conv", "op": "Conv2d", "inputs": ["image"], "attrs": {"out_channels": "4", "kernel": 3}}]}}})"
                                           << "nodes[0] 'conv'.attrs.out_channels: must be an integer";
@@ -314,7 +318,7 @@ class TestCliErrors : public QObject {
     const QString events = dir.filePath("events.jsonl");
     QProcess run;
     run.setProcessChannelMode(QProcess::MergedChannels);
-    run.start(TWB_ENGINE_BINARY, {"train", jobPath, "--out", dir.filePath("second"), "--events",
+    run.start(TWB_ENGINE_BINARY, {"train", jobPath, "-o", dir.filePath("second"), "--events",
                                   events, "--trace", dir.filePath("traces/t.json")});
     QVERIFY(run.waitForStarted());
     QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(events).size() > 0, 30000);  // under way

@@ -410,9 +410,10 @@ class NodeServiceTest : public QObject {
     const auto refused =
         twb::test::runEngine({"client", "--node", socket(), "submit", badFile}, 60000);
     QCOMPARE(refused.exitCode, 1);
-    QVERIFY2(refused.output.contains("error: " + badFile + ": batchh: unknown field (refused by " +
-                                     socket() + ")"),
-             qPrintable(refused.output));
+    QVERIFY2(
+        refused.output.contains("error: " + badFile + ": batchh: unknown field (known here: ") &&
+            refused.output.contains("threads) (refused by " + socket() + ")"),
+        qPrintable(refused.output));
   }
 
   // `twb-engine client` runs a job across two nodes (two daemons of this machine), two ranks on
@@ -598,8 +599,10 @@ class NodeServiceTest : public QObject {
     QTest::newRow("node without an address") << R"({"nodes": ["ghost"], "parameters": {"seed": [1]}})"
                                              << "sweep.nodes: no --node ghost=ADDRESS says where node 'ghost' is";
     // A path the job does not have fails every trial alike: the node's check of the first says so.
-    QTest::newRow("misspelt path") << R"({"parameters": {"optimizer.lrr": [0.01, 0.1]}})"
-                                   << "optimizer.lrr: unknown field (trial 0, checked on node ";
+    QTest::newRow("misspelt path")
+        << R"({"parameters": {"optimizer.lrr": [0.01, 0.1]}})"
+        << "optimizer.lrr: unknown field (known here: lr, momentum, nesterov, type, "
+           "weight_decay) (trial 0, checked on node ";
     // A value only a later trial has fails only that trial: every trial is checked first.
     QTest::newRow("a later trial's value")
         << R"({"parameters": {"batch": [32, 0]}})"

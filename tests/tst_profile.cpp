@@ -2,12 +2,12 @@
 // layer, and the Chrome trace is valid Trace Event JSON with a slice per node per profiled step.
 #include <QTemporaryDir>
 #include <QtTest>
-
 #include <fstream>
 #include <map>
 
 #include "graph/templates.h"
 #include "profile/step_benchmark.h"
+#include "profile/step_profile.h"
 #include "test_support.h"
 #include "train/optimizer.h"
 #include "train/trainer.h"
@@ -51,6 +51,23 @@ class TestProfile : public QObject {
     }
     const std::string expected = precision == int(Precision::bf16) ? "bf16" : "f32";
     QCOMPARE(r.profiles[0].layers[0].precision, expected);  // conv1 / flatten
+  }
+
+  // Names as an imported model has them stay whole, and every row's columns start where the
+  // header's do.
+  void theTableShowsWholeNames() {
+    StepProfile p;
+    p.stepMs = 3;
+    const std::vector<std::string> names{"/pool/GlobalAveragePool_output_0",
+                                         "/pool/GlobalAveragePool_output_0_flat", "fc"};
+    for (const auto& name : names) p.layers.push_back({name, "Conv2d", "f32", "", {8, 4}, 0, 1});
+    const QStringList lines = QString::fromStdString(p.table()).split('\n');
+    const qsizetype opColumn = lines[0].indexOf(" op ") + 1;
+    for (size_t i = 0; i < names.size(); ++i) {
+      const QString& row = lines[qsizetype(i) + 1];
+      QVERIFY2(row.startsWith("  " + QString::fromStdString(names[i]) + " "), qPrintable(row));
+      QCOMPARE(row.indexOf("Conv2d"), opColumn);
+    }
   }
 
   void trainingEmitsProfilesAndATrace() {

@@ -1548,6 +1548,14 @@ Trust this host and remember its key?</source>
         <source>fp32 arithmetic</source>
         <translation>fp32 运算</translation>
     </message>
+    <message>
+        <source>Choose a model file of this machine (.twbm or .onnx)</source>
+        <translation>选择本机上的模型文件（.twbm 或 .onnx）</translation>
+    </message>
+    <message>
+        <source>Models (*.twbm *.onnx)</source>
+        <translation>模型 (*.twbm *.onnx)</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobJsonEditor</name>

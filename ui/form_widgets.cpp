@@ -5,7 +5,9 @@
 #include <QEvent>
 #include <QLabel>
 #include <QLayout>
+#include <QLineEdit>
 #include <QSpinBox>
+#include <QStyle>
 #include <QVBoxLayout>
 
 namespace twb {
@@ -62,6 +64,17 @@ QWidget* withError(QWidget* field, QLabel* error) {
   layout->addWidget(field);
   layout->addWidget(error);
   return box;
+}
+
+void addChooser(QLineEdit* field, const char* name, const QString& toolTip,
+                const std::function<QString()>& choose) {
+  QAction* action = field->addAction(field->style()->standardIcon(QStyle::SP_DirOpenIcon),
+                                     QLineEdit::TrailingPosition);
+  action->setObjectName(name);
+  action->setToolTip(toolTip);
+  QObject::connect(action, &QAction::triggered, field, [field, choose] {
+    if (const QString text = choose(); !text.isEmpty()) field->setText(text);
+  });
 }
 
 }  // namespace ui

@@ -2,9 +2,11 @@
 
 #include <QString>
 #include <QStringList>
+#include <functional>
 
 class QComboBox;
 class QLabel;
+class QLineEdit;
 class QSpinBox;
 class QWidget;
 
@@ -25,6 +27,10 @@ QComboBox* comboBox(const char* name, const QStringList& items);
 QLabel* makeErrorLabel(const char* name, QWidget* parent);
 // A field and the label that shows its problem, stacked.
 QWidget* withError(QWidget* field, QLabel* error);
+// A folder button at the end of `field`: `choose` asks (a file dialog) and returns the field's
+// new text, or nothing when the user cancelled; only then is the field's text replaced.
+void addChooser(QLineEdit* field, const char* name, const QString& toolTip,
+                const std::function<QString()>& choose);
 
 }  // namespace ui
 }  // namespace twb

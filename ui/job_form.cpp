@@ -3,6 +3,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -15,7 +16,6 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardItemModel>
-#include <QStyle>
 #include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -229,6 +229,12 @@ QWidget* JobForm::buildForm() {
   model->addRow(tr("Template arguments"), m_templateArgs);
   m_modelFile = named(new QLineEdit, "modelFile");
   m_modelFile->setPlaceholderText(tr("optional: a .twbm or .onnx model instead of the template"));
+  addChooser(m_modelFile, "chooseModelFile",
+             tr("Choose a model file of this machine (.twbm or .onnx)"), [this]() -> QString {
+               return QFileDialog::getOpenFileName(
+                   this, tr("Model file"), QFileInfo(m_modelFile->text().trimmed()).absolutePath(),
+                   tr("Models (*.twbm *.onnx)"));
+             });
   model->addRow(tr("Model file"), withError(m_modelFile, m_modelError));
   m_inputShape = named(new QLineEdit, "modelInputShape");
   m_inputShape->setPlaceholderText(
@@ -253,15 +259,13 @@ QWidget* JobForm::buildForm() {
          "class folders of PNG or JPEG images) or synthetic:SHAPE:CLASSES (with :ids=VOCABULARY, "
          "a text model's token ids)"));
   // A folder of class folders on this machine becomes images:DIR, only when the user picks one.
-  QAction* chooseFolder = m_dataset->addAction(style()->standardIcon(QStyle::SP_DirOpenIcon),
-                                               QLineEdit::TrailingPosition);
-  chooseFolder->setObjectName("chooseImageFolder");
-  chooseFolder->setToolTip(tr("Choose an image folder: one sub-folder of PNG or JPEG images per "
-                              "class, or train/ and test/ folders of them"));
-  connect(chooseFolder, &QAction::triggered, this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Image folder"));
-    if (!dir.isEmpty()) m_dataset->setText("images:" + dir);
-  });
+  addChooser(m_dataset, "chooseImageFolder",
+             tr("Choose an image folder: one sub-folder of PNG or JPEG images per class, or "
+                "train/ and test/ folders of them"),
+             [this]() -> QString {
+               const QString dir = QFileDialog::getExistingDirectory(this, tr("Image folder"));
+               return dir.isEmpty() ? dir : "images:" + dir;
+             });
   data->addRow(tr("Dataset"), withError(m_dataset, m_datasetError));
   m_testData = named(new QLineEdit, "testData");
   m_testData->setPlaceholderText(tr("the dataset's own test split"));

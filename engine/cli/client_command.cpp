@@ -428,7 +428,7 @@ void addClientCommand(CLI::App& app, int& exitCode) {
   auto* download = client->add_subcommand("download", "Download one artifact of a job");
   download->add_option("ID", args.id, "Job id")->required();
   download->add_option("ARTIFACT", args.artifact, "Artifact name (see artifacts)")->required();
-  download->add_option("--out", args.out, "File to write (default: the artifact's file name)");
+  download->add_option("-o,--out", args.out, "File to write (default: the artifact's file name)");
   download->callback([&exitCode] {
     const std::string out =
         args.out.empty() ? std::filesystem::path(args.artifact).filename().string() : args.out;

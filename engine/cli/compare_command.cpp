@@ -147,7 +147,7 @@ void addCompareCommand(CLI::App& app, int& exitCode) {
   };
   static Args args;
   args.job.addTo(cmd);
-  cmd->add_option("--out", args.out,
+  cmd->add_option("-o,--out", args.out,
                   "Folder for the fp32/, bf16/ (and int8/) runs (default runs/NAME-TIME)");
   cmd->add_option("--events", args.events, "Append both runs' events, tagged with their precision");
   cmd->add_flag("--json", args.json, "Print the comparison as one JSON object");

@@ -22,7 +22,7 @@ void addExportCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--format", args.format,
                   "onnx or twbm (default: from --out's extension, else onnx)")
       ->check(CLI::IsMember({"onnx", "twbm"}));
-  cmd->add_option("--out", args.out, "File to write")->required();
+  cmd->add_option("-o,--out", args.out, "File to write")->required();
   cmd->callback([&exitCode] {
     // The file's extension says what it holds; a --format that contradicts it is a mistake,
     // not a choice to honour silently.

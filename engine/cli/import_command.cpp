@@ -17,7 +17,7 @@ void addImportCommand(CLI::App& app, int& exitCode) {
   };
   static Args args;
   cmd->add_option("FILE", args.onnx, "ONNX model (.onnx)")->required();
-  cmd->add_option("--out", args.out, "Model file to write (.twbm)")->required();
+  cmd->add_option("-o,--out", args.out, "Model file to write (.twbm)")->required();
   addInputShapeOption(*cmd, args.inputShapes);
   cmd->callback([&exitCode] {
     checkOutputFile(args.out, ".twbm", "import writes a model file", "export writes ONNX");

@@ -71,7 +71,8 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
       ->delimiter(',');
   cmd->add_option("--std", args.std, "Per-channel std to divide images by (with --mean)")
       ->delimiter(',');
-  cmd->add_option("--out", args.out, "Outputs of every sample, in input order (.npy)")->required();
+  cmd->add_option("-o,--out", args.out, "Outputs of every sample, in input order (.npy)")
+      ->required();
   cmd->add_option("--top", args.top, "Print the K most likely classes of each sample")
       ->check(countAtLeast(0));
   cmd->add_option("--batch", args.batch, "Samples per forward pass")->check(countAtLeast(1));

@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -46,8 +47,11 @@ void printReport(const nlohmann::json& r) {
     if (f.contains(key))
       std::printf("%-22s %14.0f %14.0f %9.2fx\n", key, f[key].get<double>(), q[key].get<double>(),
                   q[key].get<double>() / f[key].get<double>());
-  std::printf("\n%-16s %-8s %-9s %12s %12s %10s %10s\n", "layer", "op", "precision", "in scale",
-              "out scale", "SQNR dB", "acc. pt");
+  int nameWidth = 16;  // as wide as the longest name: imported models' names run long
+  for (const auto& l : r["layers"])
+    nameWidth = std::max(nameWidth, static_cast<int>(l["name"].get<std::string>().size()));
+  std::printf("\n%-*s %-8s %-9s %12s %12s %10s %10s\n", nameWidth, "layer", "op", "precision",
+              "in scale", "out scale", "SQNR dB", "acc. pt");
   for (const auto& l : r["layers"]) {
     char sqnr[32] = "inf", delta[32] = "", outScale[32] = "f32";
     if (!l["sqnr_db"].is_null()) std::snprintf(sqnr, sizeof sqnr, "%.1f", l["sqnr_db"].get<double>());
@@ -55,9 +59,10 @@ void printReport(const nlohmann::json& r) {
       std::snprintf(outScale, sizeof outScale, "%.4g", l["output_scale"].get<double>());
     if (l.contains("accuracy_delta_points"))
       std::snprintf(delta, sizeof delta, "%+.2f", l["accuracy_delta_points"].get<double>());
-    std::printf("%-16s %-8s %-9s %12.4g %12s %10s %10s\n", l["name"].get<std::string>().c_str(),
-                l["op"].get<std::string>().c_str(), l["precision"].get<std::string>().c_str(),
-                l["input_scale"].get<double>(), outScale, sqnr, delta);
+    std::printf("%-*s %-8s %-9s %12.4g %12s %10s %10s\n", nameWidth,
+                l["name"].get<std::string>().c_str(), l["op"].get<std::string>().c_str(),
+                l["precision"].get<std::string>().c_str(), l["input_scale"].get<double>(), outScale,
+                sqnr, delta);
   }
   if (r.contains("max_drop_reached") && !r["max_drop_reached"].get<bool>())
     std::printf("\ncould not reach a drop of at most %.2f points with any layer in int8\n",
@@ -100,7 +105,7 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
   cmd->add_flag("--sensitivity", args.sensitivity, "Measure each layer's accuracy change alone");
   cmd->add_option("--eval", args.eval, "Evaluation dataset (default: the calibration dataset's "
                                        "test split)");
-  cmd->add_option("--out", args.out, "int8 model file to write (.twbm)")->required();
+  cmd->add_option("-o,--out", args.out, "int8 model file to write (.twbm)")->required();
   cmd->add_option("--report", args.report, "Also write the report as JSON");
   cmd->add_flag("--json", args.json, "Print the report as one JSON object");
   cmd->add_flag("--no-throughput", args.noThroughput, "Skip the throughput measurements");

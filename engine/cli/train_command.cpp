@@ -105,7 +105,7 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
   args.job.addTo(cmd);
   cmd->add_option("--precision", args.precision, "Override the job's precision")
       ->check(CLI::IsMember({"fp32", "bf16"}));
-  cmd->add_option("--out", args.out,
+  cmd->add_option("-o,--out", args.out,
                   "Run folder: checkpoints/ and model.twbm (default runs/NAME-TIME)");
   cmd->add_option("--resume", args.resume, "Resume from a run folder or checkpoint file");
   cmd->add_option("--events", args.events, "Append events as JSON Lines (docs/events.md)");

@@ -184,7 +184,11 @@ void JsonObject::rejectMisspelt() const {
 void JsonObject::rejectUnknown() const {
   rejectMisspelt();
   for (const auto& [key, value] : m_value.items())
-    if (!m_read.count(key)) throw error(key, "unknown field");
+    if (!m_read.count(key)) {
+      std::string known;
+      for (const std::string& k : m_asked) known += (known.empty() ? "" : ", ") + k;
+      throw error(key, "unknown field" + (known.empty() ? "" : " (known here: " + known + ")"));
+    }
 }
 
 }  // namespace twb

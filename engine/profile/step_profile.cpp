@@ -130,17 +130,21 @@ std::string StepProfile::table() const {
   std::sort(sorted.begin(), sorted.end(), [](const LayerProfile* a, const LayerProfile* b) {
     return a->forwardMs + a->backwardMs > b->forwardMs + b->backwardMs;
   });
+  // The name column is as wide as the longest name: imported models' names run long, and two
+  // cut to one width could read the same.
+  int nameWidth = 22;
+  for (const auto& l : layers) nameWidth = std::max(nameWidth, static_cast<int>(l.name.size()));
   std::string out;
-  char line[256];
-  std::snprintf(line, sizeof line, "  %-22s %-20s %-5s %9s %9s %7s %9s  %-18s %s\n", "layer", "op",
-                "type", "fwd ms", "bwd ms", "share", "GFLOP/s", "output", "kernel");
+  char line[1024];
+  std::snprintf(line, sizeof line, "  %-*s %-20s %-5s %9s %9s %7s %9s  %-18s %s\n", nameWidth,
+                "layer", "op", "type", "fwd ms", "bwd ms", "share", "GFLOP/s", "output", "kernel");
   out += line;
   auto row = [&](const std::string& name, const std::string& op, const std::string& type,
                  double fwd, double bwd, double flops, const std::string& shape,
                  const std::string& kernel) {
     const double ms = fwd + bwd;
-    std::snprintf(line, sizeof line, "  %-22s %-20s %-5s %9.3f %9.3f %6.1f%% %9.1f  %-18s %s\n",
-                  name.substr(0, 22).c_str(), op.substr(0, 20).c_str(), type.c_str(), fwd, bwd,
+    std::snprintf(line, sizeof line, "  %-*s %-20s %-5s %9.3f %9.3f %6.1f%% %9.1f  %-18s %s\n",
+                  nameWidth, name.c_str(), op.substr(0, 20).c_str(), type.c_str(), fwd, bwd,
                   stepMs > 0 ? 100 * ms / stepMs : 0.0, ms > 0 ? flops / ms / 1e6 : 0.0,
                   shape.c_str(), kernel.substr(0, 40).c_str());
     out += line;

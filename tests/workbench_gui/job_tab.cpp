@@ -127,6 +127,17 @@ void WorkbenchGuiTest::invalidInputIsShownAtItsField() {
   QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
 }
 
+void WorkbenchGuiTest::answerTheFileDialog(const QString& path) {
+  QTimer::singleShot(0, this, [path] {
+    auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
+    QVERIFY(dialog);
+    if (path.isEmpty()) return static_cast<QDialog*>(dialog)->reject();
+    if (QFileInfo(path).isDir()) dialog->setDirectory(path);
+    dialog->selectFile(path);
+    static_cast<QDialog*>(dialog)->accept();  // public in QDialog; QFileDialog's runs
+  });
+}
+
 // An ONNX model file whose image sizes are left free: the node's check names them and the
 // job's "input_shape"; "Input sizes" gives them, in import's NAME=D1xD2... form.
 void WorkbenchGuiTest::aModelFileLeavingSizesFreeIsGivenThem() {
@@ -146,7 +157,11 @@ void WorkbenchGuiTest::aModelFileLeavingSizesFreeIsGivenThem() {
   QVERIFY2(python.exitCode == 0, qPrintable(python.output));
   const QJsonObject before = m_window->jobForm()->job();
   QVERIFY(field<QComboBox>("template")->isEnabled());
-  field<QLineEdit>("modelFile")->setText(onnx);
+  // Chosen with the field's button.
+  auto* modelFile = field<QLineEdit>("modelFile");
+  answerTheFileDialog(onnx);
+  modelFile->findChild<QAction*>("chooseModelFile")->trigger();
+  QCOMPARE(modelFile->text(), onnx);
   // The file stands in for the template, which cannot be chosen meanwhile.
   QVERIFY(!field<QComboBox>("template")->isEnabled());
   QVERIFY(!field<QLineEdit>("templateArgs")->isEnabled());
@@ -215,13 +230,12 @@ void WorkbenchGuiTest::imageFolderIsChosenAndCheckedByTheNode() {
     }
   }
   auto* dataset = field<QLineEdit>("dataset");
-  QTimer::singleShot(0, this, [folder] {
-    auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
-    QVERIFY(dialog);
-    dialog->setDirectory(folder);
-    dialog->selectFile(folder);
-    static_cast<QDialog*>(dialog)->accept();  // public in QDialog; QFileDialog's runs
-  });
+  // A cancelled choice leaves the field as it was.
+  const QString before = dataset->text();
+  answerTheFileDialog({});
+  dataset->findChild<QAction*>("chooseImageFolder")->trigger();
+  QCOMPARE(dataset->text(), before);
+  answerTheFileDialog(folder);
   dataset->findChild<QAction*>("chooseImageFolder")->trigger();
   QCOMPARE(dataset->text(), "images:" + folder);
   QTRY_VERIFY2_WITH_TIMEOUT(runEnabled(), qPrintable(field<QLabel>("datasetError")->text()),

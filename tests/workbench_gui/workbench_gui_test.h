@@ -118,6 +118,8 @@ class WorkbenchGuiTest : public QObject {
     return row.data(app::RunsModel::RunIdRole).toLongLong();
   }
   bool runEnabled() const { return field<QPushButton>("run")->isEnabled(); }
+  // Answers the file dialog about to open: chooses `path`, or cancels when it is empty.
+  void answerTheFileDialog(const QString& path);
   // Runs Compare precisions trains: fp32 and bf16, or fp32 alone where the CPU has no bf16.
   static int trainedRuns() { return bf16Unavailable().empty() ? 2 : 1; }
   // A job naming every field docs/job-file.md documents (SGD and step schedule: the Adam and
