@@ -262,8 +262,9 @@ class TestCliTrain : public QObject {
     twb::writeNpyFile(x, raw);
     twb::writeNpyFile(xn, normalized);
     twb::writeNpyFile(yPath, y);
-    const EngineRun predict = runEngine({"predict", model, "--input", QString::fromStdString(xn),
-                                         "--out", QString::fromStdString(out), "--batch", "500"});
+    // Inputs as the positionals after the model, as --input gives them in the next run.
+    const EngineRun predict = runEngine({"predict", model, QString::fromStdString(xn), "-o",
+                                         QString::fromStdString(out), "--batch", "500"});
     QVERIFY2(predict.exitCode == 0, qPrintable(predict.output));
     const twb::Tensor logits = twb::readNpyFile(out);
     const std::string directOut = dir.filePath("direct.npy").toStdString();

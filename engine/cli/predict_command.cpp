@@ -59,7 +59,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
   static Args args;
   cmd->add_option("MODEL", args.model, "Model file (.twbm) or ONNX model (.onnx)")->required();
   addInputShapeOption(*cmd, args.inputShapes);
-  cmd->add_option("--input", args.inputs,
+  cmd->add_option("INPUT,-i,--input", args.inputs,
                   "Inputs: arrays (.npy) of one sample or a stack of samples, fed as they are "
                   "(normalise them as the model was trained); images (.png, .jpg), scaled "
                   "and centre-cropped to the model's input and normalised as in training; or "
