@@ -837,6 +837,16 @@ class TestCliErrors : public QObject {
     QCOMPARE(o.exitCode, 1);
     QVERIFY2(o.output.contains("names a .twbm file but --format is onnx"), qPrintable(o.output));
     QVERIFY(!QFileInfo::exists(dir.filePath("n.twbm")));
+    // An extension export does not write is a mistake too, unless --format says what to write.
+    const EngineRun json = runEngine({"export", "mlp", "-o", dir.filePath("m.json")});
+    QCOMPARE(json.exitCode, 1);
+    QVERIFY2(json.output.contains(": export writes ONNX (.onnx) or model files (.twbm), not .json "
+                                  "files; name the file so, or give --format"),
+             qPrintable(json.output));
+    QVERIFY(!QFileInfo::exists(dir.filePath("m.json")));
+    QCOMPARE(runEngine({"export", "mlp", "--format", "onnx", "-o", dir.filePath("m.bin")}).exitCode,
+             0);
+    QVERIFY(QFileInfo(dir.filePath("m.bin")).size() > 0);
   }
 
   // eval refuses a dataset whose labels the model has no output for, and a confusion matrix

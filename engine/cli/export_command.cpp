@@ -31,6 +31,10 @@ void addExportCommand(CLI::App& app, int& exitCode) {
     if (!args.format.empty() && !implied.empty() && args.format != implied)
       throw Error("--out " + args.out + " names a ." + implied + " file but --format is " +
                   args.format);
+    if (args.format.empty() && implied.empty() && !ext.empty())
+      throw Error("--out " + args.out +
+                  ": export writes ONNX (.onnx) or model files (.twbm), not " + ext +
+                  " files; name the file so, or give --format for a name of your own");
     if (args.format.empty()) args.format = implied.empty() ? "onnx" : implied;
     const ModelFile model = loadModelArgument(args.model, parseInputShapeOptions(args.inputShapes));
     const QuantPlan* quant = model.quant ? &*model.quant : nullptr;
