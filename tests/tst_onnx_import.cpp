@@ -123,6 +123,10 @@ class TestOnnxImport : public QObject {
                    imported.notes[0].find("; read with the batch free, any batch runs") !=
                        std::string::npos,
                imported.notes[0].c_str());
+    // A node is named after its ONNX value, with one "/engine" where it is a view's engine value
+    // (the name shows in profiles and the designer).
+    for (const NodeSpec& node : imported.spec.nodes)
+      QVERIFY2(node.name.find("/engine/engine") == std::string::npos, node.name.c_str());
     // Each parameter trains alone: none shares memory with another, shared initializers too.
     std::set<const void*> memory;
     for (const Parameter& p : imported.params.all())
