@@ -242,11 +242,24 @@ class TestOnnxImport : public QObject {
         test::runEngine({"train", jobWith("text-noise", "synthetic:12:4:200"), "--out",
                          QString::fromStdString(file("noise-run"))});
     QVERIFY2(noise.finished && noise.exitCode == 1 &&
-                 QRegularExpression("token id -?[0-9.e-]+ at position [0-9]+ of the batch is not "
-                                    "an integer in \\[0, 50\\)")
+                 QRegularExpression("token id -?[0-9.e+-]+ of sample [0-9]+, position [0-9]+, is "
+                                    "not an integer in \\[0, 50\\)")
                      .match(noise.output)
                      .hasMatch(),
              qPrintable(noise.output));
+    // An id past the table in a file of ids is named by its sample and position in the file.
+    Tensor tokens({3, 12}, DType::f32);
+    for (int64_t i = 0; i < tokens.numel(); ++i) tokens.data<float>()[i] = float(i % 50);
+    tokens.data<float>()[12 + 5] = 50;
+    writeNpyFile(file("tokens.npy"), tokens);
+    const test::EngineRun predict =
+        test::runEngine({"predict", QString::fromStdString(file("text-free-length.onnx")),
+                         QString::fromStdString(file("tokens.npy")), "--input-shape", "image=12",
+                         "-o", QString::fromStdString(file("tokens-out.npy"))});
+    QCOMPARE(predict.exitCode, 1);
+    QVERIFY2(predict.output.contains(
+                 "token id 50 of sample 1, position 5, is not an integer in [0, 50)"),
+             qPrintable(predict.output));
   }
 
   // Every command that reads a model file takes them as import does: predict gives PyTorch's

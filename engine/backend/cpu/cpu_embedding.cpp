@@ -2,14 +2,14 @@
 #include <cstring>
 
 #include "backend/cpu/cpu_kernel.h"
-#include "core/error.h"
+#include "backend/token_id_error.h"
 
 namespace twb {
 
 namespace {
 // Embedding as row copies (oneDNN 2.6 has no gather primitive); backward adds each dy row into
 // its token's weight-gradient row. An id that is not an integer within the table stops the step
-// with an error naming the node, the position and the id.
+// with an error naming the node, the sample, the position and the id.
 class CpuEmbedding : public CpuKernel {
  public:
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
@@ -17,10 +17,10 @@ class CpuEmbedding : public CpuKernel {
     m_node = node.name;
     m_rows = node.op->attrs().integer("num_embeddings");
     m_width = node.op->attrs().integer("embedding_dim");
-    const Shape ids = shapeOf(in[0]);
-    m_ids = plainDesc(ids);
-    m_count = numel(ids);
-    return plainDesc(node.op->outputShape({ids}));
+    m_idShape = shapeOf(in[0]);
+    m_ids = plainDesc(m_idShape);
+    m_count = numel(m_idShape);
+    return plainDesc(node.op->outputShape({m_idShape}));
   }
 
   void bind(const KernelIO& io) override {
@@ -58,14 +58,13 @@ class CpuEmbedding : public CpuKernel {
   int64_t row(const float* ids, int64_t i) const {
     const float id = ids[i];
     if (!(id >= 0 && id < static_cast<float>(m_rows)) || id != std::floor(id))
-      throw Error("node '" + m_node + "': token id " + std::to_string(id) + " at position " +
-                  std::to_string(i) + " of the batch is not an integer in [0, " +
-                  std::to_string(m_rows) + ")");
+      throw badTokenId(m_node, id, i, m_idShape, m_rows);
     return static_cast<int64_t>(id);
   }
 
   std::string m_node;
   int64_t m_rows = 0, m_width = 0, m_count = 0;
+  Shape m_idShape;
   dnnl::memory::desc m_ids;
   dnnl::memory m_idValues, m_output, m_outputGrad;
   Tensor m_weight, m_weightGrad;

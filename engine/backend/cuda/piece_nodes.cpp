@@ -5,6 +5,7 @@
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/item_kernels.h"
 #include "backend/cuda/tensor_node_support.h"
+#include "backend/token_id_error.h"
 
 namespace twb::gpu {
 
@@ -165,7 +166,8 @@ class CudaEmbedding : public CudaNode {
         m_node(node.name),
         m_rows(node.attrs.at("num_embeddings").get<int64_t>()),
         m_width(node.attrs.at("embedding_dim").get<int64_t>()),
-        m_count(elementsOf(plan.values[node.inputs[0]].shape)) {
+        m_idShape(plan.values[node.inputs[0]].shape),
+        m_count(elementsOf(m_idShape)) {
     if (m_b.outputBf16) throw Error("its rows must be f32");
   }
 
@@ -214,15 +216,15 @@ class CudaEmbedding : public CudaNode {
                            cudaMemcpyDeviceToHost),
                 "reading an Embedding's id");
     }
-    throw Error("node '" + m_node + "': token id " + std::to_string(id) + " at position " +
-                std::to_string(first) + " of the batch is not an integer in [0, " +
-                std::to_string(m_rows) + ")");
+    throw badTokenId(m_node, id, static_cast<int64_t>(first), m_idShape, m_rows);
   }
 
  private:
   NodeBuffers m_b;
   std::string m_node;
-  int64_t m_rows = 0, m_width = 0, m_count = 0;
+  int64_t m_rows = 0, m_width = 0;
+  Shape m_idShape;
+  int64_t m_count = 0;
 };
 }  // namespace
 
