@@ -864,6 +864,13 @@ class TestCliErrors : public QObject {
                  QRegularExpression("synthetic:1x28x28:40: label [1-3][0-9] of sample [0-9]+ "
                                     "is not one of the model's 10 classes")),
              qPrintable(labels.output));
+    // Samples of another shape: what the model takes and what the data has, both named.
+    const EngineRun shape =
+        runEngine({"eval", dir.filePath("m.twbm"), "--dataset", "synthetic:3x8x8:10:20"});
+    QCOMPARE(shape.exitCode, 1);
+    QVERIFY2(shape.output.contains("m.twbm: input 'image' takes samples of [1, 28, 28], but "
+                                   "synthetic:3x8x8:10 has samples of [3, 8, 8]"),
+             qPrintable(shape.output));
     const QString csv = dir.filePath("no/such/folder/cm.csv");
     const EngineRun confusion = runEngine(
         {"eval", dir.filePath("m.twbm"), "--dataset", "fashion-mnist", "--confusion", csv});

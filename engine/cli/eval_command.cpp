@@ -42,9 +42,13 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
   cmd->callback([&exitCode] {
     ModelFile model = loadModelFileArgument(args.model, parseInputShapeOptions(args.inputShapes));
     const DatasetSplits data = openDataset(args.dataset, model.spec.soleInputShape());
-    if (model.spec.inputs.size() != 1 || model.spec.inputs[0].shape != data.test->sampleShape())
-      throw Error(args.model + ": the model's input does not take samples of " +
-                  toString(data.test->sampleShape()) + " from " + data.test->name());
+    if (model.spec.inputs.size() != 1)
+      throw Error(args.model + ": eval feeds a model one input; this one has " +
+                  std::to_string(model.spec.inputs.size()));
+    if (const InputSpec& input = model.spec.inputs[0]; input.shape != data.test->sampleShape())
+      throw Error(args.model + ": input '" + input.name + "' takes samples of " +
+                  toString(input.shape) + ", but " + data.test->name() + " has samples of " +
+                  toString(data.test->sampleShape()));
     const Precision precision = parsePrecision(args.precision);
     model = inferenceForm(std::move(model), precision, args.model);
     Evaluator evaluator(model.spec, model.params, "SoftmaxCrossEntropy", precision,
