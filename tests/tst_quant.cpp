@@ -723,6 +723,35 @@ class TestQuant : public QObject {
     QCOMPARE(run(loaded.spec, loaded.params, x, 8, &*loaded.quant), run(folded.spec, folded.params, x, 8, &plan));
   }
 
+  void calibrationInBatchesObservesEachSampleOnce_data() {
+    QTest::addColumn<QString>("observer");
+    QTest::newRow("percentile") << "percentile";
+    QTest::newRow("entropy") << "entropy";
+  }
+
+  // Observers sum over batches: 7 samples in batches of 3 (one executor; its last batch's two
+  // rows past the samples computed and not observed) give the plan one batch of 7 gives.
+  void calibrationInBatchesObservesEachSampleOnce() {
+    QFETCH(QString, observer);
+    const InferenceModel folded = rewriteForInference(m_cnn.spec, m_cnn.params);
+    std::vector<float> samples = randomSamples(folded.spec, 7, 12);
+    // The last sample is quiet, the ones before it loud: observed twice, they would weigh more.
+    const size_t sampleSize = samples.size() / 7;
+    for (size_t i = 6 * sampleSize; i < samples.size(); ++i) samples[i] *= 0.01f;
+    CalibrationOptions options;
+    options.observer = observer.toStdString();
+    options.batch = 3;
+    const QuantPlan inThrees = calibrate(folded, samples, options);
+    options.batch = 7;
+    const QuantPlan whole = calibrate(folded, samples, options);
+    QCOMPARE(inThrees.activations.size(), whole.activations.size());
+    for (const auto& [value, range] : whole.activations)
+      QVERIFY2(inThrees.range(value).threshold == range.threshold,
+               (value + ": " + std::to_string(inThrees.range(value).threshold) + " against " +
+                std::to_string(range.threshold))
+                   .c_str());
+  }
+
   // Per-layer SQNR says how far it is, layer by layer, and stops when told to.
   void layerSqnrReportsProgressAndCanBeCancelled() {
     const InferenceModel folded = rewriteForInference(m_cnn.spec, m_cnn.params);

@@ -10,9 +10,11 @@
 
 #include "core/random.h"
 #include "data/data_loader.h"
+#include "graph/templates.h"
 #include "io/safetensors.h"
 #include "test_support.h"
 #include "train/checkpoint.h"
+#include "train/evaluator.h"
 #include "train/trainer.h"
 
 using namespace twb;
@@ -455,6 +457,51 @@ class TestTrainer : public QObject {
     a.next(xa.data(), ya.data());
     QVERIFY2(xa != xb, "another epoch must be shuffled differently");
     QCOMPARE(a.batchesPerEpoch(), 10000 / 32);
+  }
+
+  void evaluationCountsEachSampleOnceAsItsLossNodeWould_data() {
+    QTest::addColumn<QString>("loss");
+    QTest::newRow("cross-entropy") << "SoftmaxCrossEntropy";
+    QTest::newRow("mean square") << "MSE";
+  }
+
+  // Evaluation of 203 samples at batch 64 runs 4 passes of one executor (51, 51, 51 and 50, the
+  // last pass's row past the data computed and not read) and counts every sample once, with the
+  // loss the job's loss node gives the sample alone and the answer it gives alone.
+  void evaluationCountsEachSampleOnceAsItsLossNodeWould() {
+    QFETCH(QString, loss);
+    const ModelSpec spec =
+        makeTemplate("cnn-small", {{"input", {1, 12, 12}}, {"batch_norm", true}});
+    ParameterStore params;
+    params.ensure(Graph::build(spec, 1), 7);
+    const std::shared_ptr<const Dataset> test =
+        openDataset("synthetic:1x12x12:10:1015", {1, 12, 12}).test;
+    QCOMPARE(test->size(), int64_t{203});
+    Evaluator evaluator(spec, params, loss.toStdString());
+    std::vector<int64_t> done;  // samples done after each pass
+    const EvalResult result = evaluator.run(test, 64, {}, [&](double share) {
+      done.push_back(std::llround(share * 203));
+      return true;
+    });
+    QCOMPARE(done, (std::vector<int64_t>{51, 102, 153, 203}));
+
+    Executor alone(Graph::build(withLoss(spec, loss.toStdString(), {1, 10}), 1), params,
+                   {ExecMode::infer});
+    std::vector<int64_t> confusion(100, 0);
+    double lossSum = 0;
+    for (int64_t i = 0; i < test->size(); ++i) {
+      const int32_t label = test->read(i, static_cast<float*>(alone.inputBuffer("image")));
+      writeLabels(alone.inputBuffer("label"), loss.toStdString(), &label, 1, 10);
+      alone.forward();
+      lossSum += alone.plainValue("loss")[0];
+      ++confusion[static_cast<size_t>(label * 10 +
+                                      predictedClass(alone.read("logits").data(), 10))];
+    }
+    QCOMPARE(result.samples, test->size());
+    QCOMPARE(result.confusion, confusion);
+    const double expected = lossSum / static_cast<double>(test->size());
+    QVERIFY2(std::abs(result.loss - expected) <= 1e-5 * expected,
+             (std::to_string(result.loss) + " against " + std::to_string(expected)).c_str());
   }
 };
 

@@ -27,4 +27,11 @@ int64_t batchWithinBudget(int64_t bytesPerSample, int64_t requested, int64_t bud
   return std::clamp<int64_t>(budgetBytes / std::max<int64_t>(bytesPerSample, 1), 1, requested);
 }
 
+int64_t evenedBatch(int64_t samples, int64_t largest) {
+  samples = std::max<int64_t>(samples, 1);
+  largest = std::clamp<int64_t>(largest, 1, samples);
+  const int64_t passes = (samples + largest - 1) / largest;
+  return (samples + passes - 1) / passes;
+}
+
 }  // namespace twb

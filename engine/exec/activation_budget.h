@@ -27,4 +27,9 @@ int64_t batchWithinBudget(const ModelSpec& model, const ParameterStore& params,
 int64_t batchWithinBudget(int64_t bytesPerSample, int64_t requested,
                           int64_t budgetBytes = kInferenceActivationBudget);
 
+// The batch of as few passes over `samples` as batches of `largest` make, evened out: one
+// executor runs them all, its last pass computing rows past the data that are not read (fewer
+// than one a pass). 203 samples at 64: passes of 51.
+int64_t evenedBatch(int64_t samples, int64_t largest);
+
 }  // namespace twb

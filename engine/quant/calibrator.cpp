@@ -1,7 +1,5 @@
 #include "quant/calibrator.h"
 
-#include <map>
-
 #include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
 #include "data/data_loader.h"
@@ -54,33 +52,31 @@ QuantPlan calibrate(const InferenceModel& model, const std::vector<float>& sampl
   if (count < 1) throw Error("calibration needs at least 1 sample");
 
   ParameterStore params = model.params;
-  std::map<int64_t, std::unique_ptr<Executor>> executors;  // by batch size
   ExecOptions everyValue{ExecMode::infer, false, Precision::fp32};
   everyValue.keepEveryValue = true;  // every value is observed
-  auto executorFor = [&](int64_t batch) -> Executor& {
-    auto& e = executors[batch];
-    if (!e) e = std::make_unique<Executor>(Graph::build(model.spec, batch), params, everyValue);
-    return *e;
-  };
   const Graph graph = Graph::build(model.spec, 1);
   std::vector<RangeObserver> observers(graph.values().size());
   const bool twoPasses = kind != ObserverKind::minmax;
   const int passes = twoPasses ? 2 : 1;
-  // Observers sum over batches, so the batch changes nothing but the memory held.
-  const int64_t batch =
-      batchWithinBudget(model.spec, params, everyValue, std::min(options.batch, count));
+  // Observers sum over batches, so the batch changes nothing but the memory held. One executor
+  // runs every batch; the last one's rows past the samples are computed and not observed.
+  const int64_t batch = evenedBatch(
+      count, batchWithinBudget(model.spec, params, everyValue, std::min(options.batch, count)));
   const int64_t batches = (count + batch - 1) / batch;
+  Executor exec(Graph::build(model.spec, batch), params, everyValue);
   for (int pass = 0; pass < passes; ++pass) {
     for (int64_t b = 0; b < batches; ++b) {
       const int64_t first = b * batch, n = std::min(batch, count - first);
-      Executor& exec = executorFor(n);
       std::copy_n(samples.data() + first * sampleSize, n * sampleSize,
                   static_cast<float*>(exec.inputBuffer(input.name)));
       exec.forward();
       for (size_t v = 0; v < graph.values().size(); ++v) {
         const std::vector<float> values = exec.read(graph.values()[v].name);
-        if (pass == 0) observers[v].observeRange(values.data(), values.size());
-        else observers[v].observeHistogram(values.data(), values.size());
+        const size_t observed = values.size() / static_cast<size_t>(batch) * static_cast<size_t>(n);
+        if (pass == 0)
+          observers[v].observeRange(values.data(), observed);
+        else
+          observers[v].observeHistogram(values.data(), observed);
       }
       if (progress && !progress(static_cast<double>(pass * batches + b + 1) / (passes * batches)))
         throw Error("calibration cancelled");

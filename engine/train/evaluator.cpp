@@ -1,6 +1,7 @@
 #include "train/evaluator.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "core/error.h"
@@ -42,6 +43,24 @@ void writeLabels(void* buffer, const std::string& loss, const int32_t* labels, i
   for (int64_t i = 0; i < n; ++i) target[i * classes + labels[i]] = 1.f;
 }
 
+namespace {
+// The loss of one row of logits against its label, as the job's loss node computes it (in
+// double): -log softmax(row)[label], or the mean square against the one-hot row.
+double sampleLoss(const std::string& loss, const float* row, int64_t classes, int32_t label) {
+  double sum = 0;
+  if (loss == "MSE") {
+    for (int64_t c = 0; c < classes; ++c) {
+      const double d = static_cast<double>(row[c]) - (c == label ? 1.0 : 0.0);
+      sum += d * d;
+    }
+    return sum / static_cast<double>(classes);
+  }
+  const double top = *std::max_element(row, row + classes);
+  for (int64_t c = 0; c < classes; ++c) sum += std::exp(static_cast<double>(row[c]) - top);
+  return std::log(sum) + top - static_cast<double>(row[label]);
+}
+}  // namespace
+
 Evaluator::Evaluator(ModelSpec model, ParameterStore& params, std::string loss,
                      Precision precision, const QuantPlan* quant)
     : m_model(std::move(model)),
@@ -52,48 +71,28 @@ Evaluator::Evaluator(ModelSpec model, ParameterStore& params, std::string loss,
 
 Evaluator::~Evaluator() = default;
 
-Shape Evaluator::outputShape() const {
-  const Graph g = Graph::build(m_model, 1);
-  return g.values()[g.outputs()[0]].shape;
-}
-
-Graph Evaluator::graphAt(int64_t batch, const Shape& outputShape) const {
-  return Graph::build(withLoss(m_model, m_loss, outputShape), batch);
-}
-
 ExecOptions Evaluator::options() const { return {ExecMode::infer, false, m_precision, m_quant}; }
 
-Executor& Evaluator::executorFor(int64_t batch, const Shape& outputShape) {
-  auto& slot = m_executors[batch];
-  if (!slot) {
+Executor& Evaluator::executorFor(int64_t batch) {
+  if (!m_executor || m_executorBatch != batch) {
+    m_executor.reset();  // before the next one is made: never two alive
     try {
-      slot = std::make_unique<Executor>(graphAt(batch, outputShape), m_params, options());
+      m_executor = std::make_unique<Executor>(Graph::build(m_model, batch), m_params, options());
     } catch (const Error& e) {
-      m_executors.erase(batch);
       throw e.within("evaluation");
     }
+    m_executorBatch = batch;
   }
-  return *slot;
+  return *m_executor;
 }
 
 int64_t Evaluator::chunk(const Dataset& data, int64_t batch) const {
-  // Samples are independent in inference: a smaller batch changes nothing but the memory held.
+  // Samples are independent in inference: the batch changes nothing but the memory held and
+  // the passes made.
   const int64_t wanted = std::min(batch, std::max<int64_t>(data.size(), 1));
   if (wanted <= 1) return 1;
   const int64_t perSample = bytesPerSample(m_model, m_params, options());
-  const int64_t whole = batchWithinBudget(perSample, wanted);
-  // Data of more than one pass has the chunk's executor and the ragged last pass's alive
-  // together: half the budget each.
-  return whole >= data.size()
-             ? whole
-             : batchWithinBudget(perSample, wanted, kInferenceActivationBudget / 2);
-}
-
-std::vector<int64_t> Evaluator::batches(int64_t samples, int64_t chunk) {
-  std::vector<int64_t> sizes;
-  if (samples >= chunk) sizes.push_back(chunk);
-  if (samples % chunk) sizes.push_back(samples % chunk);
-  return sizes;
+  return evenedBatch(data.size(), batchWithinBudget(perSample, wanted));
 }
 
 MemoryNeed Evaluator::dataNeed(const Dataset& data, int64_t chunk) {
@@ -107,9 +106,8 @@ MemoryNeed Evaluator::dataNeed(const Dataset& data, int64_t chunk) {
 }
 
 void Evaluator::prepare(const Dataset& data, int64_t batch) {
-  const Shape shape = outputShape();
   const int64_t size = chunk(data, batch);
-  for (const int64_t b : batches(data.size(), size)) executorFor(b, shape);
+  executorFor(size);
   const MemoryNeed need = dataNeed(data, size);
   try {
     need.checkAvailable("give a smaller evaluation batch");
@@ -121,52 +119,50 @@ void Evaluator::prepare(const Dataset& data, int64_t batch) {
 
 size_t Evaluator::plannedBytes(const Dataset* data, int64_t batch) const {
   if (!data) return 0;
-  const Shape shape = outputShape();
   const int64_t size = chunk(*data, batch);
-  size_t bytes = dataNeed(*data, size).total();
-  for (const int64_t b : batches(data->size(), size))
-    bytes += Executor::plannedNeed(graphAt(b, shape), m_params, options()).total();
-  return bytes;
+  return dataNeed(*data, size).total() +
+         Executor::plannedNeed(Graph::build(m_model, size), m_params, options()).total();
 }
 
 EvalResult Evaluator::run(std::shared_ptr<const Dataset> data, int64_t batch,
                           const Normalization& normalization,
                           const std::function<bool(double)>& progress) {
-  const Shape outputShape = this->outputShape();
   batch = chunk(*data, batch);
+  Executor& exec = executorFor(batch);
   m_dataSetAside.release();  // for the loader and the batch below, which check it is there
   DataLoaderOptions options{batch, false, false, 0, normalization, {}};
   DataLoader loader(data, options);
-  std::vector<float> samples(static_cast<size_t>(batch * numel(data->sampleShape())));
+  const int64_t sampleSize = numel(data->sampleShape());
+  std::vector<float> samples(static_cast<size_t>(batch * sampleSize));
   std::vector<int32_t> labels(static_cast<size_t>(batch));
   loader.start(0);
-  const int64_t classes = outputShape[1];
+  const GraphValue& outputValue = exec.graph().values()[exec.graph().outputs()[0]];
+  const std::string output = outputValue.name;
+  const int64_t classes = outputValue.shape[1];
   EvalResult result;
   result.classes = classes;
   result.confusion.assign(static_cast<size_t>(classes * classes), 0);
   if (classes > 5) result.top5Correct = 0;
   double lossSum = 0;
   int64_t correct = 0;
-  const std::string output = m_model.outputs.empty() ? m_model.nodes.back().name : m_model.outputs[0];
   for (int64_t n; (n = loader.next(samples.data(), labels.data())) > 0;) {
     for (int64_t i = 0; i < n; ++i)
       if (labels[i] < 0 || labels[i] >= classes)
         throw Error(data->name() + ": label " + std::to_string(labels[i]) + " of sample " +
                     std::to_string(result.samples + i) + " is not one of the model's " +
                     std::to_string(classes) + " classes");
-    Executor& exec = executorFor(n, outputShape);
-    std::copy_n(samples.data(), n * numel(data->sampleShape()),
+    // A last pass of fewer samples leaves the rows after them as the pass before wrote them.
+    std::copy_n(samples.data(), n * sampleSize,
                 static_cast<float*>(exec.inputBuffer(m_model.inputs[0].name)));
-    writeLabels(exec.inputBuffer("label"), m_loss, labels.data(), n, classes);
     exec.forward();
-    lossSum += static_cast<double>(exec.plainValue("loss")[0]) * n;
     const std::vector<float> logits = exec.read(output);
     for (int64_t i = 0; i < n; ++i) {
-      const int64_t answer = predictedClass(logits.data() + i * classes, classes);
+      const float* row = logits.data() + i * classes;
+      const int64_t answer = predictedClass(row, classes);
       ++result.confusion[static_cast<size_t>(labels[i] * classes + answer)];
       correct += answer == labels[i];
-      if (classes > 5)
-        result.top5Correct += amongTop(logits.data() + i * classes, classes, labels[i], 5);
+      lossSum += sampleLoss(m_loss, row, classes, labels[i]);
+      if (classes > 5) result.top5Correct += amongTop(row, classes, labels[i], 5);
     }
     result.samples += n;
     if (progress &&

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -29,8 +28,8 @@ struct EvalResult {
   }
 };
 
-// Runs a model in inference mode over a whole dataset (the ragged last batch included) and
-// reports the mean loss and the accuracy. Executors are compiled once per batch size and kept.
+// Runs a model in inference mode over a whole dataset (every sample, in passes of one executor)
+// and reports the mean loss and the accuracy. The executor is made once and kept.
 class Evaluator {
  public:
   // int8 needs `quant`, the calibrated plan of the model (which must outlive the evaluator).
@@ -42,7 +41,7 @@ class Evaluator {
   EvalResult run(std::shared_ptr<const Dataset> data, int64_t batch,
                  const Normalization& normalization,
                  const std::function<bool(double)>& progress = {});
-  // Makes the executors that run() over `data` at `batch` will use and sets aside the memory its
+  // Makes the executor that run() over `data` at `batch` will use and sets aside the memory its
   // loader and batch take, so that memory it would lack is said now (before a training run's
   // first step, not after its last).
   void prepare(const Dataset& data, int64_t batch);
@@ -51,23 +50,22 @@ class Evaluator {
   size_t plannedBytes(const Dataset* data, int64_t batch) const;
 
  private:
-  Shape outputShape() const;
-  Graph graphAt(int64_t batch, const Shape& outputShape) const;
   ExecOptions options() const;
-  Executor& executorFor(int64_t batch, const Shape& outputShape);
-  // The batch run() takes at a time: within the inference budget and the data (planned).
+  // The one executor, made at `batch` (the one made at another batch goes first).
+  Executor& executorFor(int64_t batch);
+  // The batch run() takes at a time: within the inference budget and the data, in passes of
+  // equal size but the last (planned).
   int64_t chunk(const Dataset& data, int64_t batch) const;
-  // The batch sizes run() takes over `samples`, each one executor: the chunk and the ragged last.
-  static std::vector<int64_t> batches(int64_t samples, int64_t chunk);
   // What run()'s loader and batch hold at a chunk.
   static MemoryNeed dataNeed(const Dataset& data, int64_t chunk);
 
   ModelSpec m_model;
   ParameterStore& m_params;
-  std::string m_loss;
+  std::string m_loss;  // the job's, computed from the outputs as its node would
   Precision m_precision;
   const QuantPlan* m_quant;
-  std::map<int64_t, std::unique_ptr<Executor>> m_executors;
+  std::unique_ptr<Executor> m_executor;
+  int64_t m_executorBatch = 0;
   MemoryReservation m_dataSetAside;  // dataNeed(), from prepare() until run() makes it
 };
 
