@@ -849,6 +849,37 @@ class TestCliErrors : public QObject {
     QVERIFY(QFileInfo(dir.filePath("m.bin")).size() > 0);
   }
 
+  // A run's folder stands for its model.twbm wherever a model file is read; a folder without one
+  // is named, not read as a file or a template.
+  void aRunFolderStandsForItsModel() {
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkdir("run"));
+    QCOMPARE(runEngine({"export", "mlp", "-o", dir.filePath("run/model.twbm")}).exitCode, 0);
+    const auto accuracy = [&](const QString& model) {
+      const EngineRun run =
+          runEngine({"eval", model, "--dataset", "synthetic:1x28x28:10:100", "--json"});
+      return run.exitCode == 0
+                 ? QString::number(
+                       nlohmann::json::parse(run.output.toStdString()).at("accuracy").get<double>())
+                 : run.output;
+    };
+    const QString ofTheFile = accuracy(dir.filePath("run/model.twbm"));
+    QVERIFY2(!ofTheFile.contains("error"), qPrintable(ofTheFile));
+    QCOMPARE(accuracy(dir.filePath("run")), ofTheFile);
+    QCOMPARE(runEngine({"export", dir.filePath("run"), "-o", dir.filePath("m.onnx")}).exitCode, 0);
+    QVERIFY(QDir(dir.path()).mkdir("empty"));
+    for (const QStringList& command :
+         {QStringList{"eval", dir.filePath("empty"), "--dataset", "synthetic:1x28x28:10:100"},
+          QStringList{"export", dir.filePath("empty"), "-o", dir.filePath("e.onnx")}}) {
+      const EngineRun run = runEngine(command);
+      QCOMPARE(run.exitCode, 1);
+      QVERIFY2(run.output.contains(dir.filePath("empty") +
+                                   ": a folder without model.twbm; give a model file, or the "
+                                   "folder of a run that wrote one"),
+               qPrintable(run.output));
+    }
+  }
+
   // eval refuses a dataset whose labels the model has no output for, and a confusion matrix
   // file it cannot write, naming them.
   void badEvalInputFails() {

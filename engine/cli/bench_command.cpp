@@ -178,8 +178,10 @@ void benchEveryPrecision(const ModelFile& file, const BenchArgs& args) {
 void addBenchCommand(CLI::App& app, int& exitCode) {
   auto* cmd = app.add_subcommand("bench", "Measure training or inference throughput of a model");
   static BenchArgs args;
-  cmd->add_option("MODEL", args.model,
-                  "Template name, model file (.twbm), ONNX model (.onnx) or job file (.json)")
+  cmd->add_option(
+         "MODEL", args.model,
+         "Template name, model file (.twbm), ONNX model (.onnx), job file (.json) or a run's "
+         "folder (its model.twbm)")
       ->required();
   addInputShapeOption(*cmd, args.inputShapes);
   cmd->add_option("--precision", args.precision,

@@ -24,7 +24,9 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
     std::vector<std::string> inputShapes;
   };
   static Args args;
-  cmd->add_option("MODEL", args.model, "Model file (.twbm) or ONNX model (.onnx)")->required();
+  cmd->add_option("MODEL", args.model,
+                  "Model file (.twbm), ONNX model (.onnx) or a run's folder (its model.twbm)")
+      ->required();
   addInputShapeOption(*cmd, args.inputShapes);
   cmd->add_option("--dataset", args.dataset, kDatasetSpecForms)->required();
   cmd->add_option("--batch", args.batch, "Evaluation batch")->check(countAtLeast(1));

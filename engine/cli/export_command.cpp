@@ -16,7 +16,8 @@ void addExportCommand(CLI::App& app, int& exitCode) {
   };
   static Args args;
   cmd->add_option("MODEL", args.model,
-                  "Model file (.twbm), ONNX model (.onnx), job file (.json) or template name")
+                  "Model file (.twbm), ONNX model (.onnx), job file (.json), a run's folder (its "
+                  "model.twbm) or template name")
       ->required();
   addInputShapeOption(*cmd, args.inputShapes);
   cmd->add_option("--format", args.format,

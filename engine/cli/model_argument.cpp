@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "cli/run_folder.h"
 #include "core/error.h"
 #include "graph/graph.h"
 #include "graph/templates.h"
@@ -61,7 +62,10 @@ Error inputShapesGivenToAJob(const std::string& job) {
                "file leaves free in its model's \"input_shape\"");
 }
 
-ModelFile loadModelFileArgument(const std::string& path, const InputShapes& inputShapes) {
+ModelFile loadModelFileArgument(const std::string& given, const InputShapes& inputShapes) {
+  std::error_code ignored;
+  const std::string path =
+      std::filesystem::is_directory(given, ignored) ? modelFileOfRun(given) : given;
   ModelFile file = loadModelOrOnnx(path, inputShapes);
   // On standard error: standard output may be the command's result (--json).
   for (const std::string& note : file.notes)
@@ -76,15 +80,16 @@ ModelFile loadModelArgument(const std::string& model, const InputShapes& inputSh
     return modelOfJob(JobConfig::load(model));
   }
   // Any other file is a model file or an ONNX model; loading says what else it is (a
-  // checkpoint, say).
+  // checkpoint, say). A folder is a run's, its model.twbm read.
   std::error_code ignored;
   if (extension == ".twbm" || extension == ".onnx" ||
-      std::filesystem::is_regular_file(model, ignored))
+      std::filesystem::is_regular_file(model, ignored) ||
+      std::filesystem::is_directory(model, ignored))
     return loadModelFileArgument(model, inputShapes);
   if (!extension.empty() || model.find('/') != std::string::npos)
     throw Error(model +
-                ": no such file (MODEL is a model file, an ONNX model, a job file or a "
-                "template name)");
+                ": no such file (MODEL is a model file, an ONNX model, a job file, a run's "
+                "folder or a template name)");
   if (!inputShapes.empty())
     throw Error(model + ": --input-shape is for an ONNX model file; a template's sizes are fixed");
   ModelFile file;

@@ -25,11 +25,13 @@ void addWinogradOption(CLI::App& cmd, bool& allowed, const std::string& defaultT
 InputShapes parseInputShapeOptions(const std::vector<std::string>& given);
 
 // MODEL on the command line: a model file (.twbm, with its weights), an ONNX model (.onnx,
-// imported with `inputShapes`), a job file (.json: its model, with the job's initial weights) or
-// a template name (freshly initialised weights). Shapes given for a job or a template are an
-// error: a job gives them in its own model's "input_shape", a template has no free sizes.
+// imported with `inputShapes`), a job file (.json: its model, with the job's initial weights), a
+// run's folder (its model.twbm) or a template name (freshly initialised weights). Shapes given for
+// a job or a template are an error: a job gives them in its own model's "input_shape", a template
+// has no free sizes.
 ModelFile loadModelArgument(const std::string& model, const InputShapes& inputShapes);
-// A model file or ONNX model on the command line, what reading it changed said on standard error
+// A model file, ONNX model or run's folder (its model.twbm) on the command line, what reading it
+// changed said on standard error
 // (an ONNX file's fixed batch read as a free one).
 ModelFile loadModelFileArgument(const std::string& path, const InputShapes& inputShapes);
 // A job's model, with the job's initial weights (or its model file's).

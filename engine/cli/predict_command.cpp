@@ -57,7 +57,9 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
     bool winograd = true;
   };
   static Args args;
-  cmd->add_option("MODEL", args.model, "Model file (.twbm) or ONNX model (.onnx)")->required();
+  cmd->add_option("MODEL", args.model,
+                  "Model file (.twbm), ONNX model (.onnx) or a run's folder (its model.twbm)")
+      ->required();
   addInputShapeOption(*cmd, args.inputShapes);
   cmd->add_option("INPUT,-i,--input", args.inputs,
                   "Inputs: arrays (.npy) of one sample or a stack of samples, fed as they are "

@@ -83,8 +83,10 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
     std::vector<std::string> inputShapes;
   };
   static Args args;
-  cmd->add_option("MODEL", args.model,
-                  "fp32 model file (.twbm), ONNX model (.onnx) or job file (.json)")
+  cmd->add_option(
+         "MODEL", args.model,
+         "fp32 model file (.twbm), ONNX model (.onnx), job file (.json) or a run's folder (its "
+         "model.twbm)")
       ->required();
   addInputShapeOption(*cmd, args.inputShapes);
   cmd->add_option("--calib", args.calib,

@@ -3,6 +3,8 @@
 #include <ctime>
 #include <filesystem>
 
+#include "core/error.h"
+
 namespace twb {
 
 namespace fs = std::filesystem;
@@ -29,6 +31,15 @@ std::string runHeldIn(const std::string& dir) {
     held += (held.empty() ? "" : " and ") + std::to_string(checkpoints) +
             (checkpoints == 1 ? " checkpoint" : " checkpoints");
   return held;
+}
+
+std::string modelFileOfRun(const std::string& dir) {
+  const fs::path model = fs::path(dir) / "model.twbm";
+  std::error_code ignored;
+  if (fs::is_regular_file(model, ignored)) return model.string();
+  throw Error(dir +
+              ": a folder without model.twbm; give a model file, or the folder of a run that "
+              "wrote one");
 }
 
 std::string resumedRunFolder(const std::string& resumeFrom) {

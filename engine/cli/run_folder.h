@@ -13,6 +13,10 @@ std::string newRunFolder(const std::string& name);
 // and prune; empty when it holds none.
 std::string runHeldIn(const std::string& dir);
 
+// The model a command given run folder `dir` reads: its model.twbm. Errors say when the folder
+// holds none.
+std::string modelFileOfRun(const std::string& dir);
+
 // The folder a run resumed from `resumeFrom` writes to when no --out is given: the run folder
 // named, or RUN for one of its checkpoints (RUN/checkpoints/step-N.twbc); empty for a checkpoint
 // kept anywhere else, which starts a new run folder rather than writing beside it.
