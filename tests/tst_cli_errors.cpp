@@ -434,6 +434,17 @@ class TestCliErrors : public QObject {
         << QStringList{"client",   "--node", "unix:/nonexistent/n.sock", "quantize", "j0001",
                        "--scheme", "global"}
         << "--scheme: global not in {per-channel,local}";
+    // A node address without its scheme names the address it would be.
+    QTest::newRow("client --node HOST:PORT")
+        << QStringList{"client", "--node", "127.0.0.1:7070", "info"}
+        << "node address '127.0.0.1:7070': no scheme; is it tcp:127.0.0.1:7070? (expected "
+           "unix:PATH or tcp:HOST:PORT)";
+    QTest::newRow("client --node PATH")
+        << QStringList{"client", "--node", "/run/twb/node.sock", "info"}
+        << "node address '/run/twb/node.sock': no scheme; is it unix:/run/twb/node.sock?";
+    QTest::newRow("client --node tcp:HOST:99999")
+        << QStringList{"client", "--node", "tcp:lab:99999", "info"}
+        << "node address 'tcp:lab:99999': the port '99999' is not a number from 0 to 65535";
   }
 
   // bench --mode data runs the loader alone: an option about the model's steps would be dropped

@@ -32,6 +32,13 @@ NodeAddress NodeAddress::parse(const std::string& text) {
     address.port = std::stoi(port);
     return address;
   }
+  // A socket's path or HOST:PORT without its scheme: the address it would be is named.
+  if (text.starts_with("/") || text.starts_with("."))
+    throw fail("no scheme; is it unix:" + text + "?");
+  if (const size_t colon = text.rfind(':');
+      colon != std::string::npos && colon > 0 && colon + 1 < text.size() &&
+      text.find_first_not_of("0123456789", colon + 1) == std::string::npos)
+    throw fail("no scheme; is it tcp:" + text + "?");
   throw fail("unknown scheme");
 }
 
