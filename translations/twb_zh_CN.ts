@@ -2752,6 +2752,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>Kernel</source>
         <translation>计算内核</translation>
     </message>
+    <message>
+        <source>Reading the profile of %1…</source>
+        <translation>正在读取 %1 的剖析…</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::RunNotesDialog</name>

@@ -244,13 +244,19 @@ void ProfilePanel::refresh() {
 void ProfilePanel::show() {
   const qint64 runId = m_run->currentData().toLongLong(), otherId = m_other->currentData().toLongLong();
   const int read = ++m_profileRead;
+  if (runId != m_filledRun) {  // another run's rows never stand under this one's name
+    m_table->setRowCount(0);
+    m_step->setText(tr("Reading the profile of %1…").arg(m_run->currentText()));
+  }
   m_reader.read<Answer>(
       this,
-      [runId, otherId, drawn = m_drawnJob, otherDrawn = m_otherDrawnJob](const app::ExperimentStore& store) {
+      [runId, otherId, drawn = m_drawnJob,
+       otherDrawn = m_otherDrawnJob](const app::ExperimentStore& store) {
         Answer answer;
         if (runId) {
           answer.profiles = store.events(runId, "profile");
-          if (!answer.profiles.isEmpty()) answer.latest = QJsonDocument::fromJson(answer.profiles.back()).object();
+          if (!answer.profiles.isEmpty())
+            answer.latest = QJsonDocument::fromJson(answer.profiles.back()).object();
           const QList<QByteArray> quantized = store.events(runId, "quantize");
           if (!quantized.isEmpty())
             answer.quantizedLayers = QJsonDocument::fromJson(quantized.back())
@@ -262,12 +268,15 @@ void ProfilePanel::show() {
           answer.otherLatest = QJsonDocument::fromJson(store.lastEvent(otherId, "profile")).object();
           answer.otherMs = msByLayer(answer.otherLatest.value("layers").toArray());
           answer.otherJob = store.run(otherId).jobJson;
-          if (answer.otherJob != otherDrawn) answer.otherModel = app::modelGraphOfRun(store, otherId);
+          if (answer.otherJob != otherDrawn)
+            answer.otherModel = app::modelGraphOfRun(store, otherId);
         }
         return answer;
       },
-      [this, read](Answer answer) {
-        if (read == m_profileRead) fill(answer);
+      [this, read, runId](Answer answer) {
+        if (read != m_profileRead) return;
+        m_filledRun = runId;
+        fill(answer);
       });
 }
 

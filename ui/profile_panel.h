@@ -63,6 +63,7 @@ class ProfilePanel : public QWidget {
   qint64 m_wanted =
       0;  // the run last chosen, in the browser or here: kept when the list is read again
   int m_listRead = 0, m_profileRead = 0;  // the latest reads: older answers are dropped
+  qint64 m_filledRun = 0;                 // whose profile the table holds
   QList<QByteArray> m_profiles;  // the chosen run's, as the table shows them
   QComboBox *m_run, *m_other;
   QLineEdit* m_filter;
