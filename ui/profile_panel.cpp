@@ -246,6 +246,8 @@ void ProfilePanel::show() {
   const int read = ++m_profileRead;
   if (runId != m_filledRun) {  // another run's rows never stand under this one's name
     m_table->setRowCount(0);
+    m_bars->clearPlottables();
+    m_bars->replot();
     m_step->setText(tr("Reading the profile of %1…").arg(m_run->currentText()));
   }
   m_reader.read<Answer>(
