@@ -822,7 +822,7 @@ class TestCliErrors : public QObject {
     QCOMPARE(missing.exitCode, 1);
     QVERIFY2(
         missing.output.contains("./mlp: no such file (MODEL is a model file, an ONNX model, a job "
-                                "file or a template name)"),
+                                "file, a run's folder or a template name)"),
         qPrintable(missing.output));
     writeFile(dir.filePath("job.json"), job("fashion-mnist"));
     const EngineRun notAModel = runEngine({"eval", dir.filePath("job.json"), "--dataset", data});
