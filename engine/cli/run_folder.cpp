@@ -9,6 +9,10 @@ namespace twb {
 
 namespace fs = std::filesystem;
 
+namespace {
+constexpr const char* kModelFile = "model.twbm";  // what a run writes when it ends
+}  // namespace
+
 std::string newRunFolder(const std::string& name) {
   char stamp[32];
   const std::time_t now = std::time(nullptr);
@@ -23,7 +27,7 @@ std::string newRunFolder(const std::string& name) {
 
 std::string runHeldIn(const std::string& dir) {
   std::error_code ignored;
-  std::string held = fs::exists(fs::path(dir) / "model.twbm", ignored) ? "model.twbm" : "";
+  std::string held = fs::exists(fs::path(dir) / kModelFile, ignored) ? kModelFile : "";
   int checkpoints = 0;
   for (const auto& entry : fs::directory_iterator(fs::path(dir) / "checkpoints", ignored))
     checkpoints += entry.path().extension() == ".twbc";
@@ -34,7 +38,7 @@ std::string runHeldIn(const std::string& dir) {
 }
 
 std::string modelFileOfRun(const std::string& dir) {
-  const fs::path model = fs::path(dir) / "model.twbm";
+  const fs::path model = fs::path(dir) / kModelFile;
   std::error_code ignored;
   if (fs::is_regular_file(model, ignored)) return model.string();
   throw Error(dir +

@@ -74,14 +74,13 @@ Evaluator::~Evaluator() = default;
 ExecOptions Evaluator::options() const { return {ExecMode::infer, false, m_precision, m_quant}; }
 
 Executor& Evaluator::executorFor(int64_t batch) {
-  if (!m_executor || m_executorBatch != batch) {
+  if (!m_executor || m_executor->graph().batch() != batch) {
     m_executor.reset();  // before the next one is made: never two alive
     try {
       m_executor = std::make_unique<Executor>(Graph::build(m_model, batch), m_params, options());
     } catch (const Error& e) {
       throw e.within("evaluation");
     }
-    m_executorBatch = batch;
   }
   return *m_executor;
 }

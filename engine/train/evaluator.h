@@ -65,7 +65,6 @@ class Evaluator {
   Precision m_precision;
   const QuantPlan* m_quant;
   std::unique_ptr<Executor> m_executor;
-  int64_t m_executorBatch = 0;
   MemoryReservation m_dataSetAside;  // dataNeed(), from prepare() until run() makes it
 };
 
