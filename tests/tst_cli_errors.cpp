@@ -153,6 +153,15 @@ class TestCliErrors : public QObject {
         << R"({"model": {"template": "mlp"}, "optimizer": {"name": "adam"}})"
         << "optimizer.name: unknown field (known here: lr, momentum, nesterov, type, "
            "weight_decay)\n";
+    QTest::newRow("Adam's field in an SGD optimizer")
+        << R"({"model": {"template": "mlp"}, "optimizer": {"lr": 0.1, "beta1": 0.8}})"
+        << "optimizer.beta1: read only with \"type\": \"adam\" or \"adamw\"\n";
+    QTest::newRow("SGD's field in an Adam optimizer")
+        << R"({"model": {"template": "mlp"}, "optimizer": {"type": "adamw", "momentum": 0.9}})"
+        << "optimizer.momentum: read only with \"type\": \"sgd\"\n";
+    QTest::newRow("a step schedule's field in a cosine one")
+        << R"({"model": {"template": "mlp"}, "schedule": {"type": "cosine", "gamma": 0.5}})"
+        << "schedule.gamma: read only with \"type\": \"step\"\n";
     QTest::newRow("wrong attribute type") << R"({"model": {"spec": {"inputs": [{"name": "image", "shape": [1, 28, 28]}],
         "nodes": [{"name": "conv", "op": "Conv2d", "inputs": ["image"], "attrs": {"out_channels": "4", "kernel": 3}}]}}})"
                                           << "nodes[0] 'conv'.attrs.out_channels: must be an integer";

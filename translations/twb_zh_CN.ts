@@ -1000,10 +1000,6 @@ Trust this host and remember its key?</source>
         <translation>%1 的尺寸</translation>
     </message>
     <message>
-        <source>%1 leaves these sizes of its inputs free. Give them to open the model; the batch stays free.</source>
-        <translation>%1 未固定其输入的这些尺寸。请给出它们以打开模型；批大小仍不固定。</translation>
-    </message>
-    <message>
         <source>dimension %1</source>
         <translation>第 %1 维</translation>
     </message>
@@ -1012,12 +1008,12 @@ Trust this host and remember its key?</source>
         <translation>输入“%2”的第 %1 维，尺寸为 1 到 %3</translation>
     </message>
     <message>
-        <source>Open</source>
-        <translation>打开</translation>
-    </message>
-    <message>
         <source>The batch, left free</source>
         <translation>批大小，不固定</translation>
+    </message>
+    <message>
+        <source>%1 leaves these sizes of its inputs free: give them here. The batch stays free.</source>
+        <translation>%1 未固定其输入的这些尺寸：请在此给出。批大小仍不固定。</translation>
     </message>
 </context>
 <context>
@@ -1555,6 +1551,10 @@ Trust this host and remember its key?</source>
     <message>
         <source>Models (*.twbm *.onnx)</source>
         <translation>模型 (*.twbm *.onnx)</translation>
+    </message>
+    <message>
+        <source>Use these sizes</source>
+        <translation>使用这些尺寸</translation>
     </message>
 </context>
 <context>
@@ -2139,6 +2139,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>%1; not opened: its sizes were not given.</source>
         <translation>%1；未打开：未给出其尺寸。</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
     </message>
 </context>
 <context>

@@ -17,14 +17,14 @@ constexpr int kLargestSize = std::numeric_limits<int>::max();
 }
 
 InputSizesDialog::InputSizesDialog(const QString& file, const QList<plugins::FreeInput>& inputs,
-                                   QWidget* parent)
+                                   const QString& acceptText, QWidget* parent)
     : QDialog(parent), m_inputs(inputs) {
   setObjectName("inputSizesDialog");
   setWindowTitle(tr("Sizes of %1").arg(file));
   auto* form = new QFormLayout(this);
-  auto* text = new QLabel(tr("%1 leaves these sizes of its inputs free. Give them to open the "
-                             "model; the batch stays free.")
-                              .arg(file));
+  auto* text = new QLabel(
+      tr("%1 leaves these sizes of its inputs free: give them here. The batch stays free.")
+          .arg(file));
   text->setWordWrap(true);
   form->addRow(text);
   for (const plugins::FreeInput& input : inputs) {
@@ -50,7 +50,7 @@ InputSizesDialog::InputSizesDialog(const QString& file, const QList<plugins::Fre
                             .arg(input.name)
                             .arg(kLargestSize));
       field->setMaximumWidth(110);
-      connect(field, &QLineEdit::textChanged, this, &InputSizesDialog::enableOpen);
+      connect(field, &QLineEdit::textChanged, this, &InputSizesDialog::enableAccept);
       row->addWidget(field);
       fields << field;
     }
@@ -59,21 +59,21 @@ InputSizesDialog::InputSizesDialog(const QString& file, const QList<plugins::Fre
     m_fields << fields;
   }
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
-  m_open = buttons->button(QDialogButtonBox::Ok);
-  m_open->setText(tr("Open"));
-  m_open->setObjectName("inputSizesOpen");
+  m_accept = buttons->button(QDialogButtonBox::Ok);
+  m_accept->setText(acceptText);
+  m_accept->setObjectName("inputSizesAccept");
   connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
   form->addRow(buttons);
   setMinimumWidth(420);
-  enableOpen();
+  enableAccept();
 }
 
-void InputSizesDialog::enableOpen() {
+void InputSizesDialog::enableAccept() {
   bool filled = true;
   for (const QList<QLineEdit*>& fields : m_fields)
     for (const QLineEdit* field : fields) filled &= !field || field->hasAcceptableInput();
-  m_open->setEnabled(filled);
+  m_accept->setEnabled(filled);
 }
 
 plugins::InputShapes InputSizesDialog::shapes() const {

@@ -2,9 +2,12 @@
 
 #include <QHash>
 #include <QJsonObject>
+#include <QList>
+#include <QThreadPool>
 #include <QWidget>
 
 #include "app/job_document.h"
+#include "plugins/plugin_interfaces.h"
 #include "ui/field_bindings.h"
 
 class QCheckBox;
@@ -38,6 +41,9 @@ class JobForm : public QWidget {
 
   QJsonObject job() const { return m_document.json(); }
   void setJob(const QJsonObject& job);
+  // The plugins' model file readers: a file chosen with the Model file's button is read here for
+  // the sizes it leaves free, which are asked for at once (as the Model tab does).
+  void setModelFormats(const QList<const plugins::ModelFormat*>& formats) { m_formats = formats; }
   QString node() const;                     // where to run: "local" or a saved node's name
   void setNodes(const QStringList& names);  // the saved nodes, offered after "local"
   // Chooses where to run; false (nothing changed) when `name` is not one of the offered nodes.
@@ -79,10 +85,15 @@ class JobForm : public QWidget {
   void addIntegerRow(QFormLayout* form, const QString& label, QSpinBox* spin, const QString& path,
                      int engineDefault);
   void showDocument();  // every field from the document
-  void showModel();     // template, arguments and model file from the document
+  // Template, arguments, model file and its input sizes (job_form_model.cpp).
+  void addModelGroup(QFormLayout* model);
+  void showModel();  // template, arguments and model file from the document
   void enableTemplateFields();
   void writeModel();
   void writeInputShape();  // "ids=128; image=3x224x224" as the model's "input_shape"
+  // Reads `path` for the sizes it leaves free beyond those the job gives and asks for them.
+  void askFreeSizes(const QString& path);
+  void giveInputShapes(const plugins::InputShapes& shapes);  // the answer, into the field and job
   void writeDataset();
   void edited();  // the document changed: the editor follows, the node checks it
   void check();
@@ -131,6 +142,9 @@ class JobForm : public QWidget {
   int m_ticket = 0;
   bool m_valid = false;
   bool m_checking = false;
+  QList<const plugins::ModelFormat*> m_formats;
+  quint64 m_sizesTicket = 0;  // the latest file read for its free sizes
+  QThreadPool m_readers;      // last: waits for a read in flight before the rest goes
 };
 
 }  // namespace ui

@@ -97,6 +97,7 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   m_compare->setReportFormats(m_plugins->reportFormats());
   m_designer = new ModelDesigner;
   m_designer->setModelFormats(m_plugins->modelFormats());
+  m_jobForm->setModelFormats(m_plugins->modelFormats());
   m_tabs->addTab(m_designer, tr("Model"));
   connect(m_designer, &ModelDesigner::useInJob, this, [this](const QJsonObject& spec) {
     QJsonObject job = m_jobForm->job();

@@ -375,7 +375,8 @@ void ModelDesigner::readModelFile(const QString& path, const plugins::ModelForma
 void ModelDesigner::askInputSizes(const QString& path, const plugins::ModelFormat& format,
                                   const plugins::ModelRead& read,
                                   const plugins::InputShapes& given) {
-  auto* dialog = new InputSizesDialog(QFileInfo(path).fileName(), read.freeInputs, this);
+  auto* dialog =
+      new InputSizesDialog(QFileInfo(path).fileName(), read.freeInputs, tr("Open"), this);
   dialog->setAttribute(Qt::WA_DeleteOnClose);
   m_askingSizes = dialog;
   m_status->setText(tr("Opening %1: its free sizes are asked for…").arg(path));

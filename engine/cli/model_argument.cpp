@@ -82,9 +82,7 @@ ModelFile loadModelArgument(const std::string& model, const InputShapes& inputSh
   // Any other file is a model file or an ONNX model; loading says what else it is (a
   // checkpoint, say). A folder is a run's, its model.twbm read.
   std::error_code ignored;
-  if (extension == ".twbm" || extension == ".onnx" ||
-      std::filesystem::is_regular_file(model, ignored) ||
-      std::filesystem::is_directory(model, ignored))
+  if (extension == ".twbm" || extension == ".onnx" || std::filesystem::exists(model, ignored))
     return loadModelFileArgument(model, inputShapes);
   if (!extension.empty() || model.find('/') != std::string::npos)
     throw Error(model +

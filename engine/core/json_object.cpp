@@ -181,7 +181,13 @@ void JsonObject::rejectMisspelt() const {
         throw error(key, "unknown field (did you mean \"" + nearest + "\"?)");
 }
 
+void JsonObject::readOnlyWith(std::initializer_list<const char*> keys, const std::string& setting) {
+  for (const char* key : keys) m_otherSetting[key] = setting;
+}
+
 void JsonObject::rejectUnknown() const {
+  for (const auto& [key, setting] : m_otherSetting)
+    if (!m_read.count(key) && m_value.contains(key)) throw error(key, "read only with " + setting);
   rejectMisspelt();
   for (const auto& [key, value] : m_value.items())
     if (!m_read.count(key)) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <initializer_list>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -36,6 +38,9 @@ class JsonObject {
   // "optimizer.lr: must be > 0, got -1": a rule the given value breaks, with the value as written.
   Error badValue(const std::string& key, const std::string& rule) const;
   void rejectUnknown() const;
+  // Keys this object holds only under another of its settings (Adam's "beta1" in an SGD
+  // optimizer): rejectUnknown() names that setting for them ("read only with `setting`").
+  void readOnlyWith(std::initializer_list<const char*> keys, const std::string& setting);
   // Only the unread keys that look like misspellings of keys asked for: for a reader that must
   // name a problem of its own when nothing it knows is there.
   void rejectMisspelt() const;
@@ -48,6 +53,7 @@ class JsonObject {
   std::string m_path;
   std::set<std::string> m_read;
   mutable std::set<std::string> m_asked;  // every key read or tested with has(): the known ones
+  std::map<std::string, std::string> m_otherSetting;  // by key: the setting that reads it
 };
 
 // "a string", "a number", ... for messages about a value of the wrong type.

@@ -678,9 +678,8 @@ void Importer::renameTo(NodeSpec& node, const std::string& name) {
     if (it->second.engine != node.name) continue;
     BatchLayout layout = it->second;  // a view of the node: it moves to the new name
     m_layouts.erase(it);
-    // A view's node translated on its engine value (elementwiseOnView) has that value's name
-    // already: it is not suffixed twice.
-    engine = layout.engine = name.ends_with("/engine") ? name : engineName(name, layout);
+    // A node translated on a view's engine value has that value's name already.
+    engine = layout.engine = m_onEngine.count(name) ? name : engineName(name, layout);
     m_layouts[name] = layout;
     break;
   }

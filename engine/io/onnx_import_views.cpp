@@ -520,6 +520,7 @@ bool Importer::elementwiseOnView(const ImportedNode& n) {
   }
   const std::string out = n.output(), engine = engineName(out, layout);
   onEngine.set_output(0, engine);
+  m_onEngine.insert(engine);
   m_readers[engine] = m_readers[out];
   translate(ImportedNode(onEngine));
   if (auto held = m_layouts.find(engine); held != m_layouts.end()) {

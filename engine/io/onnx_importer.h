@@ -150,6 +150,8 @@ class Importer {
   ShapeArithmetic m_shapeArithmetic;
   // ONNX values whose batch is not alone on axis 0, as views of engine values.
   std::map<std::string, BatchLayout> m_layouts;
+  // The engine values elementwiseOnView translates a view's node on: engine names already.
+  std::set<std::string> m_onEngine;
   std::map<std::string, int> m_readers;                // ONNX value -> nodes and outputs reading it
   int64_t m_opset = 13;                                // of the default domain
   std::map<std::string, int64_t> m_flatteningSoftmax;  // node -> axis, opset < 13

@@ -202,7 +202,9 @@ void readOptimizer(JsonObject o, OptimizerConfig& opt) {
       throw o.badValue("momentum", "must be within [0, 1)");
     opt.nesterov = o.boolean("nesterov", false);
     if (opt.nesterov && opt.momentum == 0) throw o.error("nesterov", "needs momentum > 0");
+    o.readOnlyWith({"beta1", "beta2", "eps"}, "\"type\": \"adam\" or \"adamw\"");
   } else {
+    o.readOnlyWith({"momentum", "nesterov"}, "\"type\": \"sgd\"");
     opt.beta1 = o.number("beta1", opt.beta1);
     opt.beta2 = o.number("beta2", opt.beta2);
     opt.eps = o.number("eps", opt.eps);
@@ -229,6 +231,8 @@ void readSchedule(JsonObject o, ScheduleConfig& s) {
     s.minLr = o.number("min_lr", 0.0);
     if (s.minLr < 0) throw o.badValue("min_lr", "must be >= 0");
   }
+  o.readOnlyWith({"step_size", "gamma"}, "\"type\": \"step\"");
+  o.readOnlyWith({"min_lr"}, "\"type\": \"cosine\"");
   o.rejectUnknown();
 }
 }  // namespace

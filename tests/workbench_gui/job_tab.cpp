@@ -162,6 +162,13 @@ void WorkbenchGuiTest::aModelFileLeavingSizesFreeIsGivenThem() {
   answerTheFileDialog(onnx);
   modelFile->findChild<QAction*>("chooseModelFile")->trigger();
   QCOMPARE(modelFile->text(), onnx);
+  // Its free sizes are asked for at once, as the Model tab asks; put away, the field's problem
+  // says what to give.
+  ui::InputSizesDialog* asked = shownSizesDialog(m_window->jobForm());
+  QVERIFY(asked);
+  QVERIFY(asked->findChild<QLineEdit*>("inputSize_image_2"));
+  QVERIFY(!asked->findChild<QLineEdit*>("inputSize_image_1"));  // the file fixes it at 1
+  asked->reject();
   // The file stands in for the template, which cannot be chosen meanwhile.
   QVERIFY(!field<QComboBox>("template")->isEnabled());
   QVERIFY(!field<QLineEdit>("templateArgs")->isEnabled());
@@ -212,6 +219,21 @@ void WorkbenchGuiTest::aModelFileLeavingSizesFreeIsGivenThem() {
   sizes->selectAll();
   QTest::keyClick(sizes, Qt::Key_Delete);
   QVERIFY(!m_window->jobForm()->job()["model"].toObject().contains("input_shape"));
+  // Chosen again, the sizes answered go into the field and the job.
+  answerTheFileDialog(onnx);
+  modelFile->findChild<QAction*>("chooseModelFile")->trigger();
+  asked = shownSizesDialog(m_window->jobForm());
+  QVERIFY(asked);
+  auto* use = asked->findChild<QPushButton*>("inputSizesAccept");
+  QTest::keyClicks(asked->findChild<QLineEdit*>("inputSize_image_2"), "28");
+  QVERIFY(!use->isEnabled());
+  QTest::keyClicks(asked->findChild<QLineEdit*>("inputSize_image_3"), "28");  // the data's
+  QVERIFY(asked->grab().save(TWB_BINARY_DIR "/screenshots/job-input-sizes-asked.png"));
+  use->click();
+  QCOMPARE(sizes->text(), QString("image=1x28x28"));
+  QCOMPARE(m_window->jobForm()->job()["model"].toObject()["input_shape"].toObject(),
+           QJsonObject({{"image", QJsonArray{1, 28, 28}}}));
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
   m_window->jobForm()->setJob(before);
   QVERIFY(field<QComboBox>("template")->isEnabled());
   QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));

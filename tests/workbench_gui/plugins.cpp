@@ -1,7 +1,6 @@
 #include <QPointer>
 #include <QProgressBar>
 
-#include "ui/input_sizes_dialog.h"
 #include "workbench_gui_test.h"
 
 namespace {
@@ -229,15 +228,6 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
          "onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 13)]), sys.argv[1])",
          freeSizes});
     QVERIFY2(python.exitCode == 0, qPrintable(python.output));
-    const auto sizesDialog = [&designer] {
-      ui::InputSizesDialog* dialog = nullptr;
-      [&] {
-        QTRY_VERIFY_WITH_TIMEOUT(
-            (dialog = designer.findChild<ui::InputSizesDialog*>()) && dialog->isVisible(),
-            twb::test::timeScaled(30000));
-      }();
-      return dialog;
-    };
     const auto inputShapeOf = [&designer](const QString& name) {
       for (const QJsonValue& input : designer.document().spec().value("inputs").toArray())
         if (input["name"].toString() == name) return input["shape"].toArray();
@@ -246,7 +236,7 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
     QSignalSpy openedWithSizes(&designer, &ui::ModelDesigner::fileOpened);
     const QStringList modelBefore = designer.document().boxes();
     QVERIFY(designer.openFile(freeSizes));
-    ui::InputSizesDialog* sizes = sizesDialog();
+    ui::InputSizesDialog* sizes = shownSizesDialog(&designer);
     QVERIFY(sizes);
     auto* sequence = sizes->findChild<QLineEdit*>("inputSize_tokens_1");
     auto* height = sizes->findChild<QLineEdit*>("inputSize_picture_2");
@@ -256,7 +246,7 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
     QCOMPARE(sequence->placeholderText(), QString("sequence"));
     QCOMPARE(height->placeholderText(), QString("height"));
     QCOMPARE(width->placeholderText(), QString("dimension 3"));  // the file names it not
-    auto* openWithSizes = sizes->findChild<QPushButton*>("inputSizesOpen");
+    auto* openWithSizes = sizes->findChild<QPushButton*>("inputSizesAccept");
     QVERIFY(!openWithSizes->isEnabled());
     QTest::keyClicks(sequence, "12");
     QTest::keyClicks(height, "0");  // not a size
@@ -285,7 +275,7 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
     const QStringList sized = designer.document().boxes();
     QVERIFY(designer.openFile(freeSizes));
     const qsizetype answered = openedWithSizes.size();
-    sizesDialog()->reject();
+    shownSizesDialog(&designer)->reject();
     QCOMPARE(openedWithSizes.size(), answered + 1);  // said as the question is put away
     QCOMPARE(openedWithSizes.last(), QVariantList({freeSizes, false}));
     QCOMPARE(designer.findChild<QLabel*>("designerStatus")->text(),
@@ -298,18 +288,18 @@ void WorkbenchGuiTest::pluginsFromTheUserFolderAreListedAndWork() {
     QVERIFY(designer.openModelOf(QJsonObject{
         {"model", QJsonObject{{"file", freeSizes},
                               {"input_shape", QJsonObject{{"tokens", QJsonArray{5}}}}}}}));
-    sizes = sizesDialog();
+    sizes = shownSizesDialog(&designer);
     QVERIFY(!sizes->findChild<QLineEdit*>("inputSize_tokens_1"));
     QTest::keyClicks(sizes->findChild<QLineEdit*>("inputSize_picture_2"), "4");
     QTest::keyClicks(sizes->findChild<QLineEdit*>("inputSize_picture_3"), "5");
-    sizes->findChild<QPushButton*>("inputSizesOpen")->click();
+    sizes->findChild<QPushButton*>("inputSizesAccept")->click();
     QVERIFY(openedWithSizes.wait(twb::test::timeScaled(30000)));
     QCOMPARE(openedWithSizes.last(), QVariantList({freeSizes, true}));
     QCOMPARE(inputShapeOf("tokens"), QJsonArray({5}));
     QCOMPARE(inputShapeOf("picture"), QJsonArray({3, 4, 5}));
     // Another file opened while the sizes are asked for is the one shown; the question goes.
     QVERIFY(designer.openFile(freeSizes));
-    QPointer<ui::InputSizesDialog> abandoned = sizesDialog();
+    QPointer<ui::InputSizesDialog> abandoned = shownSizesDialog(&designer);
     QVERIFY(openModelFile(designer, onnx));
     QTRY_VERIFY(!abandoned || !abandoned->isVisible());
     QCOMPARE(designer.document().boxes(), onnxBoxes);

@@ -64,6 +64,7 @@
 #include "ui/confusion_view.h"
 #include "ui/designer_canvas.h"
 #include "ui/export_panel.h"
+#include "ui/input_sizes_dialog.h"
 #include "ui/job_form.h"
 #include "ui/job_json_editor.h"
 #include "ui/login_dialog.h"
@@ -120,6 +121,17 @@ class WorkbenchGuiTest : public QObject {
   bool runEnabled() const { return field<QPushButton>("run")->isEnabled(); }
   // Answers the file dialog about to open: chooses `path`, or cancels when it is empty.
   void answerTheFileDialog(const QString& path);
+  // The question of a model file's free sizes that `owner` puts (its file read first); null when
+  // none shows.
+  static ui::InputSizesDialog* shownSizesDialog(const QObject* owner) {
+    ui::InputSizesDialog* dialog = nullptr;
+    [&] {
+      QTRY_VERIFY_WITH_TIMEOUT(
+          (dialog = owner->findChild<ui::InputSizesDialog*>()) && dialog->isVisible(),
+          twb::test::timeScaled(30000));
+    }();
+    return dialog && dialog->isVisible() ? dialog : nullptr;
+  }
   // Runs Compare precisions trains: fp32 and bf16, or fp32 alone where the CPU has no bf16.
   static int trainedRuns() { return bf16Unavailable().empty() ? 2 : 1; }
   // A job naming every field docs/job-file.md documents (SGD and step schedule: the Adam and
