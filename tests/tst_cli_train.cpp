@@ -299,6 +299,69 @@ class TestCliTrain : public QObject {
              qPrintable(QString::number(inTop5)));  // misses too
   }
 
+  // A trained model keeps the data it was trained and evaluated on, paths absolute: eval and
+  // quantize use them when not told, from another folder; the int8 model keeps them too, an ONNX
+  // export does not (they are this machine's paths).
+  void aModelKeepsTheDataItWasTrainedOn() {
+    QTemporaryDir dir;
+    // Two classes of 4 features, told apart by the sign of the first; the test file has rows of
+    // its own, fewer.
+    const auto writeCsv = [&](const char* name, int rows, int shift) {
+      std::ofstream out(dir.filePath(name).toStdString());
+      for (int i = 0; i < rows; ++i) {
+        const int label = i % 2;
+        out << (label ? 1 : -1) * (1 + (i + shift) % 5) << "," << (i * 7 + shift) % 3 << ","
+            << (i + shift) % 4 << ",1," << label << "\n";
+      }
+    };
+    writeCsv("train.csv", 200, 0);
+    writeCsv("test.csv", 50, 3);
+    std::ofstream(dir.filePath("job.json").toStdString())
+        << R"({"name": "csv", "model": {"template": "mlp", "args": {"input": [4], "classes": 2,
+              "hidden": [8]}}, "dataset": {"train": "csv:train.csv", "test": "csv:test.csv"},
+              "batch": 20, "epochs": 2, "optimizer": {"type": "sgd", "lr": 0.1}})";
+    {
+      const QString here = QDir::currentPath();
+      QVERIFY(QDir::setCurrent(dir.path()));  // the job and its data named relatively
+      const auto back = qScopeGuard([&] { QDir::setCurrent(here); });
+      const EngineRun train = runEngine({"train", "job.json", "-o", "run"});
+      QVERIFY2(train.exitCode == 0, qPrintable(train.output));
+    }
+    const QString run = dir.filePath("run"), test = "csv:" + dir.filePath("test.csv"),
+                  trainData = "csv:" + dir.filePath("train.csv");
+    const auto samplesOf = [](const EngineRun& eval) {
+      return nlohmann::json::parse(
+                 eval.output.mid(eval.output.indexOf('{')).toStdString())["samples"]
+          .get<int>();
+    };
+    const EngineRun eval = runEngine({"eval", run, "--json"});
+    QVERIFY2(eval.exitCode == 0, qPrintable(eval.output));
+    QVERIFY2(
+        eval.output.contains("note: --dataset " + test + ", the data " + run + " was evaluated on"),
+        qPrintable(eval.output));
+    QCOMPARE(samplesOf(eval), 50);
+    // Quantized with the data it was trained on, evaluated on its own test data.
+    const QString int8 = dir.filePath("int8.twbm");
+    const EngineRun quantize =
+        runEngine({"quantize", run, "-o", int8, "--samples", "100", "--no-throughput"});
+    QVERIFY2(quantize.exitCode == 0, qPrintable(quantize.output));
+    QVERIFY2(quantize.output.contains("note: --calib " + trainData + ", the data " + run +
+                                      " was trained on") &&
+                 quantize.output.contains("note: --eval " + test),
+             qPrintable(quantize.output));
+    const EngineRun int8Eval = runEngine({"eval", int8, "--precision", "int8", "--json"});
+    QVERIFY2(int8Eval.exitCode == 0, qPrintable(int8Eval.output));
+    QCOMPARE(samplesOf(int8Eval), 50);
+    // What records no data says what to give.
+    const QString onnx = dir.filePath("m.onnx");
+    QCOMPARE(runEngine({"export", run, "-o", onnx}).exitCode, 0);
+    const EngineRun unrecorded = runEngine({"eval", onnx});
+    QCOMPARE(unrecorded.exitCode, 1);
+    QVERIFY2(unrecorded.output.contains("--dataset is required: " + onnx +
+                                        " does not record the data it was trained on"),
+             qPrintable(unrecorded.output));
+  }
+
   // bf16 mixed precision from the same initial weights and data order (same seed) ends within
   // 0.3 points of fp32 (fp32's figure comes from the test above).
   void bf16TrainingMatchesFp32() {

@@ -28,7 +28,10 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
                   "Model file (.twbm), ONNX model (.onnx) or a run's folder (its model.twbm)")
       ->required();
   addInputShapeOption(*cmd, args.inputShapes);
-  cmd->add_option("--dataset", args.dataset, kDatasetSpecForms)->required();
+  cmd->add_option("--dataset", args.dataset,
+                  std::string(kDatasetSpecForms) +
+                      " (default: the data the model was evaluated on in training, as its file "
+                      "records it)");
   cmd->add_option("--batch", args.batch, "Evaluation batch")->check(countAtLeast(1));
   cmd->add_option("--precision", args.precision,
                   "fp32, bf16 or int8 (int8 needs a model made by twb-engine quantize)")
@@ -43,7 +46,9 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
       "Write the confusion matrix as CSV (rows: the label, columns: the model's answer)");
   cmd->callback([&exitCode] {
     ModelFile model = loadModelFileArgument(args.model, parseInputShapeOptions(args.inputShapes));
-    const DatasetSplits data = openDataset(args.dataset, model.spec.soleInputShape());
+    const DatasetSplits data = openDataset(
+        args.dataset.empty() ? recordedDataset(model, args.model, "--dataset", true) : args.dataset,
+        model.spec.soleInputShape());
     if (model.spec.inputs.size() != 1)
       throw Error(args.model + ": eval feeds a model one input; this one has " +
                   std::to_string(model.spec.inputs.size()));

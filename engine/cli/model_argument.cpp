@@ -15,15 +15,29 @@
 namespace twb {
 
 ModelFile modelOfJob(const JobConfig& job) {
-  if (job.modelFileRead) {
-    ModelFile file = *job.modelFileRead;
-    file.params = file.params.clone();
-    return file;
-  }
   ModelFile file;
-  file.spec = job.model;
-  file.params.ensure(Graph::build(file.spec, 1), job.seed);
+  if (job.modelFileRead) {
+    file = *job.modelFileRead;
+    file.params = file.params.clone();
+  } else {
+    file.spec = job.model;
+    file.params.ensure(Graph::build(file.spec, 1), job.seed);
+  }
+  file.dataset.train = job.trainData;
+  file.dataset.test = job.testData;
   return file;
+}
+
+std::string recordedDataset(const ModelFile& model, const std::string& modelArgument,
+                            const std::string& option, bool test) {
+  if (model.dataset.train.empty())
+    throw Error(option + " is required: " + modelArgument +
+                " does not record the data it was trained on");
+  const bool ownTest = test && !model.dataset.test.empty();
+  const std::string& dataset = ownTest ? model.dataset.test : model.dataset.train;
+  std::fprintf(stderr, "note: %s %s, the data %s was %s\n", option.c_str(), dataset.c_str(),
+               modelArgument.c_str(), ownTest ? "evaluated on" : "trained on");
+  return dataset;
 }
 
 void addInputShapeOption(CLI::App& cmd, std::vector<std::string>& given) {

@@ -34,8 +34,14 @@ ModelFile loadModelArgument(const std::string& model, const InputShapes& inputSh
 // changed said on standard error
 // (an ONNX file's fixed batch read as a free one).
 ModelFile loadModelFileArgument(const std::string& path, const InputShapes& inputShapes);
-// A job's model, with the job's initial weights (or its model file's).
+// A job's model, with the job's initial weights (or its model file's) and its datasets.
 ModelFile modelOfJob(const JobConfig& job);
+// The dataset an option stands for when it is not given (eval's --dataset, quantize's --calib):
+// the data the model MODEL names was trained on, or with `test` the data it was evaluated on,
+// as its file records it; said on standard error. An error naming `option` where none is
+// recorded (a model imported, or written before models recorded it).
+std::string recordedDataset(const ModelFile& model, const std::string& modelArgument,
+                            const std::string& option, bool test);
 // The error of --input-shape given with a job file, whose model gives them in "input_shape".
 Error inputShapesGivenToAJob(const std::string& job);
 

@@ -90,8 +90,8 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
       ->required();
   addInputShapeOption(*cmd, args.inputShapes);
   cmd->add_option("--calib", args.calib,
-                  std::string("Calibration dataset (its training split): ") + kDatasetSpecForms)
-      ->required();
+                  std::string("Calibration dataset (its training split): ") + kDatasetSpecForms +
+                      " (default: the data the model was trained on, as its file records it)");
   cmd->add_option("--samples", args.samples, "Calibration samples")->check(countAtLeast(1));
   cmd->add_option("--observer", args.observer, "minmax, percentile or entropy")
       ->check(CLI::IsMember(kObserverNames));
@@ -105,8 +105,9 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
                   "Accuracy-aware: keep sensitive layers in fp32 until the drop is <= P points")
       ->check(numberWithin(0, 100));
   cmd->add_flag("--sensitivity", args.sensitivity, "Measure each layer's accuracy change alone");
-  cmd->add_option("--eval", args.eval, "Evaluation dataset (default: the calibration dataset's "
-                                       "test split)");
+  cmd->add_option("--eval", args.eval,
+                  "Evaluation dataset (default: without --calib, the data the model was "
+                  "evaluated on in training; else the calibration dataset's test split)");
   cmd->add_option("-o,--out", args.out, "int8 model file to write (.twbm)")->required();
   cmd->add_option("--report", args.report, "Also write the report as JSON");
   cmd->add_flag("--json", args.json, "Print the report as one JSON object");
@@ -117,8 +118,15 @@ void addQuantizeCommand(CLI::App& app, int& exitCode) {
     if (!args.report.empty()) checkFileCanBeWritten(args.report);  // before the work, not after
     const ModelFile model = loadModelArgument(args.model, parseInputShapeOptions(args.inputShapes));
     const Shape input = model.spec.soleInputShape();
-    const DatasetSplits calib = openDataset(args.calib, input);
-    const DatasetSplits eval = args.eval.empty() ? calib : openDataset(args.eval, input);
+    // Given neither, the data the model was trained and evaluated on.
+    const std::string calibData =
+        args.calib.empty() ? recordedDataset(model, args.model, "--calib", false) : args.calib;
+    const std::string evalData = !args.eval.empty() ? args.eval
+                                 : args.calib.empty()
+                                     ? recordedDataset(model, args.model, "--eval", true)
+                                     : calibData;
+    const DatasetSplits calib = openDataset(calibData, input);
+    const DatasetSplits eval = evalData == calibData ? calib : openDataset(evalData, input);
     QuantizeOptions options;
     options.calibration.samples = args.samples;
     options.calibration.observer = args.observer;

@@ -37,6 +37,8 @@ nlohmann::json toJson(const DatasetInfo& dataset) {
   nlohmann::json j = nlohmann::json::object();
   if (dataset.normalization) j["normalization"] = toJson(*dataset.normalization);
   if (!dataset.classNames.empty()) j["class_names"] = dataset.classNames;
+  if (!dataset.train.empty()) j["train"] = dataset.train;
+  if (!dataset.test.empty()) j["test"] = dataset.test;
   return j;
 }
 
@@ -46,6 +48,8 @@ DatasetInfo datasetInfoFromJson(const nlohmann::json& j) {
   if (o.has("normalization"))
     dataset.normalization = normalizationFromJson(o.raw("normalization"), "dataset.normalization");
   if (o.has("class_names")) dataset.classNames = o.strings("class_names");
+  dataset.train = o.string("train", "");
+  dataset.test = o.string("test", "");
   o.rejectUnknown();
   return dataset;
 }
@@ -55,8 +59,7 @@ void saveModel(const std::string& path, const ModelSpec& spec, const ParameterSt
   TensorFile file;
   file.metadata = {{"format", "twbm/1"}, {"spec", spec.toJson().dump()}};
   if (quant) file.metadata["quantization"] = quant->toJson().dump();
-  if (dataset.normalization || !dataset.classNames.empty())
-    file.metadata["dataset"] = toJson(dataset).dump();
+  if (!dataset.empty()) file.metadata["dataset"] = toJson(dataset).dump();
   for (const auto& p : params.all()) {
     const LayerQuant* layer = int8Weight(quant, p.name);
     file.tensors.emplace_back(p.name, layer ? toInt8Weights(p.value, layer->weightScales) : p.value);

@@ -18,10 +18,15 @@ namespace twb {
 // "dataset": what its data was (DatasetInfo). Documented in docs/model-file.md.
 
 // What training knew of its data, so a model can be run on raw images and name its answers: the
-// normalisation the data loader applied and the class names (an image folder's sub-folders).
+// normalisation the data loader applied and the class names (an image folder's sub-folders);
+// and the dataset specs it trained and was evaluated on, files' paths absolute ("fashion-mnist",
+// "images:/data/pets"; test empty: the test split of train), what eval and quantize use when
+// not told. ONNX exports leave the specs out: they name this machine's files.
 struct DatasetInfo {
   std::optional<Normalization> normalization;
   std::vector<std::string> classNames;
+  std::string train, test;
+  bool empty() const { return !normalization && classNames.empty() && train.empty(); }
 };
 
 struct ModelFile {

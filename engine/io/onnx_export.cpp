@@ -246,7 +246,7 @@ void exportOnnx(const std::string& path, const ModelSpec& spec, const ParameterS
   if (dataset.normalization || !dataset.classNames.empty()) {
     auto* entry = model.add_metadata_props();
     entry->set_key(kOnnxDatasetKey);
-    entry->set_value(toJson(dataset).dump());
+    entry->set_value(toJson(DatasetInfo{dataset.normalization, dataset.classNames, {}, {}}).dump());
   }
   try {
     onnx::checker::check_model(model);

@@ -27,23 +27,6 @@ std::string resolve(const std::string& path, const std::string& baseDir) {
                                       : (fs::path(baseDir) / path).lexically_normal().string();
 }
 
-// Dataset specs that name files are resolved against the job file's folder.
-std::string resolveDataset(const std::string& spec, const std::string& baseDir) {
-  if (spec.rfind("npy:", 0) == 0 && spec.find(',') != std::string::npos) {
-    const size_t comma = spec.find(',');
-    return "npy:" + resolve(spec.substr(4, comma - 4), baseDir) + "," +
-           resolve(spec.substr(comma + 1), baseDir);
-  }
-  if (const size_t end = spec.rfind(".npz"); spec.rfind("npz:", 0) == 0 && end != std::string::npos)
-    return "npz:" + resolve(spec.substr(4, end + 4 - 4), baseDir) + spec.substr(end + 4);
-  for (const char* kind : {"idx:", "cifar10:", "csv:", "images:"})
-    if (spec.rfind(kind, 0) == 0) {
-      const size_t n = std::string(kind).size();
-      return spec.substr(0, n) + resolve(spec.substr(n), baseDir);
-    }
-  return spec;
-}
-
 int64_t positive(JsonObject& o, const std::string& key, int64_t fallback) {
   const int64_t v = o.integer(key, fallback);
   if (v <= 0) throw o.error(key, "must be > 0, got " + std::to_string(v));
@@ -236,6 +219,22 @@ void readSchedule(JsonObject o, ScheduleConfig& s) {
   o.rejectUnknown();
 }
 }  // namespace
+
+std::string resolveDataset(const std::string& spec, const std::string& baseDir) {
+  if (spec.rfind("npy:", 0) == 0 && spec.find(',') != std::string::npos) {
+    const size_t comma = spec.find(',');
+    return "npy:" + resolve(spec.substr(4, comma - 4), baseDir) + "," +
+           resolve(spec.substr(comma + 1), baseDir);
+  }
+  if (const size_t end = spec.rfind(".npz"); spec.rfind("npz:", 0) == 0 && end != std::string::npos)
+    return "npz:" + resolve(spec.substr(4, end + 4 - 4), baseDir) + spec.substr(end + 4);
+  for (const char* kind : {"idx:", "cifar10:", "csv:", "images:"})
+    if (spec.rfind(kind, 0) == 0) {
+      const size_t n = std::string(kind).size();
+      return spec.substr(0, n) + resolve(spec.substr(n), baseDir);
+    }
+  return spec;
+}
 
 nlohmann::json parseJsonText(const std::string& text, const std::string& origin) {
   try {

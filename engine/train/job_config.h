@@ -108,6 +108,10 @@ struct JobDatasets {
 };
 JobDatasets datasetsOfJob(const nlohmann::json& json, const std::string& baseDir);
 
+// A dataset spec with the relative paths of its files resolved against `baseDir` (the job file's
+// folder): "images:pets" from /jobs is "images:/jobs/pets"; specs of no file stay as they are.
+std::string resolveDataset(const std::string& spec, const std::string& baseDir);
+
 // Whether `name` names a device: "cpu", "cuda" or "cuda:N".
 bool isDeviceName(const std::string& name);
 

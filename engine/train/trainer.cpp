@@ -75,8 +75,13 @@ class TrainingRun {
   void writeModel();
   // precision int8: the trained model quantized (default calibration) into out/model-int8.twbm.
   void quantize();
-  // What the saved model keeps of its data: the normalisation and the class names.
-  DatasetInfo datasetInfo() const { return {m_normalization, m_data.train->classNames()}; }
+  // What the saved model keeps of its data: the normalisation, the class names and the specs,
+  // their paths as this process opened them.
+  DatasetInfo datasetInfo() const {
+    const std::string here = std::filesystem::current_path().string();
+    return {m_normalization, m_data.train->classNames(), resolveDataset(m_job.trainData, here),
+            resolveDataset(m_job.testData, here)};
+  }
   // Steady-clock microseconds at the phases of one step.
   struct StepTimes {
     double dataStart = 0, computeStart = 0, optimizerStart = 0, end = 0;
