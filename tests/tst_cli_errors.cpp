@@ -11,6 +11,7 @@
 #include <QtTest>
 #include <fstream>
 
+#include "data/npy_file.h"
 #include "memory_cgroup.h"
 #include "test_support.h"
 #include "train/job_config.h"
@@ -969,6 +970,41 @@ class TestCliErrors : public QObject {
     QCOMPARE(o.exitCode, 1);
     QVERIFY2(o.output.contains(expected), qPrintable("expected '" + expected + "' in: " + o.output));
     QVERIFY(!QFileInfo::exists(dir.filePath("y.npy")));
+  }
+
+  // predict ranks the classes of a model whose output is a score per class only: another's
+  // output is named, and what to do instead.
+  void predictRanksOnlyClassScores() {
+    QTemporaryDir dir;
+    std::ofstream(dir.filePath("job.json").toStdString())
+        << R"({"model": {"spec": {"inputs": [{"name": "image", "shape": [1, 28, 28]}],
+              "nodes": [{"name": "edges", "op": "Conv2d", "inputs": ["image"],
+                         "attrs": {"out_channels": 2, "kernel": 3}}]}}})";
+    const QString model = dir.filePath("m.twbm"), x = dir.filePath("x.npy");
+    const EngineRun made =
+        runEngine({"export", dir.filePath("job.json"), "--format", "twbm", "-o", model});
+    QVERIFY2(made.exitCode == 0, qPrintable(made.output));
+    twb::writeNpyFile(x.toStdString(), twb::Tensor({1, 1, 28, 28}, twb::DType::f32));
+    const EngineRun printed = runEngine({"predict", model, x});
+    QCOMPARE(printed.exitCode, 1);
+    QVERIFY2(printed.output.contains(model + ": its output 'edges' gives each sample [2, 26, 26], "
+                                             "not a score per class to rank: give -o OUT.npy to "
+                                             "write it"),
+             qPrintable(printed.output));
+    const EngineRun ranked =
+        runEngine({"predict", model, x, "-o", dir.filePath("y.npy"), "--top", "2"});
+    QCOMPARE(ranked.exitCode, 1);
+    QVERIFY2(ranked.output.contains("not a score per class to rank: leave out --top"),
+             qPrintable(ranked.output));
+    QVERIFY(!QFileInfo::exists(dir.filePath("y.npy")));
+    const EngineRun written = runEngine({"predict", model, x, "-o", dir.filePath("y.npy")});
+    QVERIFY2(written.exitCode == 0, qPrintable(written.output));
+    QCOMPARE(twb::readNpyFile(dir.filePath("y.npy").toStdString()).shape(),
+             (twb::Shape{1, 2, 26, 26}));
+    const EngineRun nothing = runEngine({"predict", model, x, "--top", "0"});
+    QCOMPARE(nothing.exitCode, 1);
+    QVERIFY2(nothing.output.contains("--top 0 without --out: nothing to show"),
+             qPrintable(nothing.output));
   }
 
   // A folder given to predict is every array and image under it, by path (hidden ones skipped);

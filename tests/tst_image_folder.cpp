@@ -232,6 +232,15 @@ class TestImageFolder : public QObject {
     QVERIFY2(fromImages.exitCode == 0, qPrintable(fromImages.output));
     QVERIFY2(fromImages.output.contains(QString::fromStdString(images[1]) + "[0]:"),
              qPrintable(fromImages.output));
+    // Without --out nothing is written, and each sample's three most likely classes are printed.
+    const auto printed = runEngine(
+        {"predict", QString::fromStdString(modelPath), QString::fromStdString(images[0])});
+    QVERIFY2(printed.exitCode == 0, qPrintable(printed.output));
+    const QStringList lines = printed.output.split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 1);
+    QCOMPARE(lines[0].count('('), 3);
+    QVERIFY2(fromImages.output.contains(lines[0].section(')', 0, 1) + ")\n"),
+             qPrintable(printed.output + " against " + fromImages.output));
     const auto fromArrays = runEngine({"predict", QString::fromStdString(modelPath), "--input",
                                        m_dir.filePath("samples.npy"), "--out",
                                        m_dir.filePath("arrays-out.npy")});

@@ -53,7 +53,7 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
     std::string model, out, precision = "fp32";
     std::vector<std::string> inputs, inputShapes;
     std::vector<float> mean, std;
-    int64_t batch = 64, top = 0;
+    int64_t batch = 64, top = -1;  // -1: not given
     bool winograd = true;
   };
   static Args args;
@@ -73,9 +73,12 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
       ->delimiter(',');
   cmd->add_option("--std", args.std, "Per-channel std to divide images by (with --mean)")
       ->delimiter(',');
-  cmd->add_option("-o,--out", args.out, "Outputs of every sample, in input order (.npy)")
-      ->required();
-  cmd->add_option("--top", args.top, "Print the K most likely classes of each sample")
+  cmd->add_option("-o,--out", args.out,
+                  "Outputs of every sample, in input order (.npy); without it, nothing is written "
+                  "and each sample's most likely classes are printed");
+  cmd->add_option("--top", args.top,
+                  "Print the K most likely classes of each sample (default: 3 without --out, "
+                  "none with it)")
       ->check(countAtLeast(0));
   cmd->add_option("--batch", args.batch, "Samples per forward pass")->check(countAtLeast(1));
   cmd->add_option("--precision", args.precision,
@@ -84,7 +87,10 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
   addWinogradOption(*cmd, args.winograd, "--winograd");
   cmd->callback([&exitCode] {
     // Where the outputs go is checked before any sample is read or run.
-    checkOutputFile(args.out, ".npy", "predict writes a NumPy array");
+    if (!args.out.empty()) checkOutputFile(args.out, ".npy", "predict writes a NumPy array");
+    const int64_t top = args.top >= 0 ? args.top : args.out.empty() ? 3 : 0;
+    if (args.out.empty() && top == 0)
+      throw Error("--top 0 without --out: nothing to show; give -o OUT.npy to write the outputs");
     ModelFile model = loadModelFileArgument(args.model, parseInputShapeOptions(args.inputShapes));
     if (model.spec.inputs.size() != 1)
       throw Error(args.model + ": predict feeds models of one input; this one has " +
@@ -126,6 +132,11 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
     const std::string output = outputValue.name;
     const Shape outShape = outputValue.shape;
     const int64_t perSample = numel(outShape) / batch;
+    if (top > 0 && outShape.size() != 2)
+      throw Error(args.model + ": its output '" + output + "' gives each sample " +
+                  toString(Shape(outShape.begin() + 1, outShape.end())) +
+                  ", not a score per class to rank" +
+                  (args.out.empty() ? ": give -o OUT.npy to write it" : ": leave out --top"));
     Shape resultShape = outShape;
     resultShape[0] = total;
     Tensor result(resultShape, DType::f32);
@@ -156,15 +167,15 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
     }
     if (filled > 0) runBatch();
     progress.finish();
-    writeNpyFile(args.out, result);
+    if (!args.out.empty()) writeNpyFile(args.out, result);
 
-    if (args.top > 0 && outShape.size() == 2) {
+    if (top > 0) {
       int64_t index = 0;
       for (const PredictInput& file : files)
         for (int64_t s = 0; s < file.samples; ++s, ++index) {
           std::printf("%s[%lld]:", file.path.c_str(), static_cast<long long>(s));
           for (const auto& [cls, p] :
-               topK(result.data<float>() + index * perSample, perSample, args.top)) {
+               topK(result.data<float>() + index * perSample, perSample, top)) {
             const auto& names = model.dataset.classNames;
             if (cls < static_cast<int64_t>(names.size()))
               std::printf(" %s (%.4f)", names[cls].c_str(), p);
@@ -174,9 +185,10 @@ void addPredictCommand(CLI::App& app, int& exitCode) {
           std::printf("\n");
         }
     }
-    std::fprintf(stderr, "%s: %lld sample%s -> %s %s\n", args.model.c_str(),
-                 static_cast<long long>(total), total == 1 ? "" : "s", args.out.c_str(),
-                 toString(resultShape).c_str());
+    if (!args.out.empty())
+      std::fprintf(stderr, "%s: %lld sample%s -> %s %s\n", args.model.c_str(),
+                   static_cast<long long>(total), total == 1 ? "" : "s", args.out.c_str(),
+                   toString(resultShape).c_str());
     exitCode = kExitOk;
   });
 }
