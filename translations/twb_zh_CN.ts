@@ -1556,6 +1556,18 @@ Trust this host and remember its key?</source>
         <source>Use these sizes</source>
         <translation>使用这些尺寸</translation>
     </message>
+    <message>
+        <source>Read the model file here and ask for the sizes it leaves free</source>
+        <translation>在本机读取模型文件，并询问其未固定的尺寸</translation>
+    </message>
+    <message>
+        <source>No plugin reads .%1 files here (Help &gt; Plugins).</source>
+        <translation>此处没有插件能读取 .%1 文件（帮助 &gt; 插件）。</translation>
+    </message>
+    <message>
+        <source>%1 leaves no size free beyond those given.</source>
+        <translation>除已给出的尺寸外，%1 没有未固定的尺寸。</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::JobJsonEditor</name>

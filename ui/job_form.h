@@ -10,6 +10,7 @@
 #include "plugins/plugin_interfaces.h"
 #include "ui/field_bindings.h"
 
+class QAction;
 class QCheckBox;
 class QComboBox;
 class QFormLayout;
@@ -91,8 +92,10 @@ class JobForm : public QWidget {
   void enableTemplateFields();
   void writeModel();
   void writeInputShape();  // "ids=128; image=3x224x224" as the model's "input_shape"
-  // Reads `path` for the sizes it leaves free beyond those the job gives and asks for them.
-  void askFreeSizes(const QString& path);
+  // Reads `path` for the sizes it leaves free beyond those the job gives and asks for them;
+  // `asked` (the Input sizes field's button): what stops it, or that none is free, is said too.
+  void askFreeSizes(const QString& path, bool asked);
+  void tellAboutSizes(const QString& message);  // beneath the Input sizes field, for a while
   void giveInputShapes(const plugins::InputShapes& shapes);  // the answer, into the field and job
   void writeDataset();
   void edited();  // the document changed: the editor follows, the node checks it
@@ -126,6 +129,7 @@ class JobForm : public QWidget {
   QComboBox *m_node, *m_template, *m_optimizer, *m_precision, *m_device;
   NodeChecklist* m_nodes;  // the nodes a data-parallel job runs across
   QLineEdit *m_modelFile, *m_inputShape, *m_templateArgs, *m_dataset, *m_testData, *m_lr;
+  QAction* m_askSizes;  // the Input sizes field's button: asks for the model file's free sizes
   QSpinBox *m_cropPadding, *m_threads, *m_batch;
   QCheckBox* m_flip;
   QWidget* m_formArea;

@@ -1,3 +1,4 @@
+#include <QAction>
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -5,6 +6,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLineEdit>
+#include <QStyle>
+#include <QToolTip>
 #include <algorithm>
 #include <utility>
 
@@ -47,7 +50,7 @@ void JobForm::addModelGroup(QFormLayout* model) {
                const QString path = QFileDialog::getOpenFileName(
                    this, tr("Model file"), QFileInfo(m_modelFile->text().trimmed()).absolutePath(),
                    tr("Models (*.twbm *.onnx)"));
-               if (!path.isEmpty()) askFreeSizes(path);  // answered once the field holds it
+               if (!path.isEmpty()) askFreeSizes(path, false);  // answered once the field holds it
                return path;
              });
   model->addRow(tr("Model file"), withError(m_modelFile, m_modelError));
@@ -57,6 +60,12 @@ void JobForm::addModelGroup(QFormLayout* model) {
   m_inputShape->setToolTip(
       tr("Each input's dimensions after the batch, as NAME=D1xD2..., "
          "inputs separated by ';'"));
+  m_askSizes = m_inputShape->addAction(style()->standardIcon(QStyle::SP_FileDialogContentsView),
+                                       QLineEdit::TrailingPosition);
+  m_askSizes->setObjectName("askInputSizes");
+  m_askSizes->setToolTip(tr("Read the model file here and ask for the sizes it leaves free"));
+  connect(m_askSizes, &QAction::triggered, this,
+          [this] { askFreeSizes(m_modelFile->text().trimmed(), true); });
   model->addRow(tr("Input sizes"),
                 withError(m_inputShape, fieldError("modelInputShapeError", {"model.input_shape"})));
   connect(m_inputShape, &QLineEdit::textEdited, this, &JobForm::writeInputShape);
@@ -88,6 +97,7 @@ void JobForm::enableTemplateFields() {
   const bool file = !m_modelFile->text().trimmed().isEmpty();
   m_template->setEnabled(!inlineSpec && !file);
   m_templateArgs->setEnabled(!inlineSpec && !file);
+  m_askSizes->setEnabled(file);
   m_template->setToolTip(
       file         ? tr("The model file stands in for the template: clear it to choose one.")
       : inlineSpec ? tr("This job's model is an inline spec: see Advanced.")
@@ -149,24 +159,33 @@ void JobForm::writeModel() {
   edited();
 }
 
-void JobForm::askFreeSizes(const QString& path) {
+void JobForm::askFreeSizes(const QString& path, bool asked) {
   const QString suffix = QFileInfo(path).suffix().toLower();
   const auto format =
       std::find_if(m_formats.begin(), m_formats.end(),
                    [&](const plugins::ModelFormat* f) { return f->suffixes().contains(suffix); });
-  if (format == m_formats.end()) return;  // the node reads it, and its check says what is wrong
+  if (format == m_formats.end()) {  // the node reads it, and its check says what is wrong
+    if (asked) tellAboutSizes(tr("No plugin reads .%1 files here (Help > Plugins).").arg(suffix));
+    return;
+  }
   QString unreadable;  // sizes the node refuses: none are given here, the node's check says why
   const plugins::InputShapes given = app::inputShapesOfJob(job(), &unreadable);
   const quint64 ticket = ++m_sizesTicket;
   // Off the GUI thread: a large model takes seconds to read.
-  m_readers.start([this, reader = *format, path, given, ticket] {
-    const QList<plugins::FreeInput> free = reader->read(path, given).freeInputs;
-    QMetaObject::invokeMethod(this, [this, path, given, free, ticket] {
+  m_readers.start([this, reader = *format, path, given, ticket, asked] {
+    const plugins::ModelRead read = reader->read(path, given);
+    QMetaObject::invokeMethod(this, [this, path, given, read, ticket, asked] {
       // Stale when another file was chosen or typed meanwhile.
-      if (free.isEmpty() || ticket != m_sizesTicket || m_modelFile->text().trimmed() != path)
+      if (ticket != m_sizesTicket || m_modelFile->text().trimmed() != path) return;
+      if (read.freeInputs.isEmpty()) {
+        if (asked)
+          tellAboutSizes(!read.error.isEmpty() ? read.error
+                                               : tr("%1 leaves no size free beyond those given.")
+                                                     .arg(QFileInfo(path).fileName()));
         return;
-      auto* dialog =
-          new InputSizesDialog(QFileInfo(path).fileName(), free, tr("Use these sizes"), this);
+      }
+      auto* dialog = new InputSizesDialog(QFileInfo(path).fileName(), read.freeInputs,
+                                          tr("Use these sizes"), this);
       dialog->setAttribute(Qt::WA_DeleteOnClose);
       connect(dialog, &QDialog::accepted, this, [this, dialog, given] {
         plugins::InputShapes shapes = given;
@@ -176,6 +195,11 @@ void JobForm::askFreeSizes(const QString& path) {
       dialog->open();  // cancelled, the field's problem says what to give
     });
   });
+}
+
+void JobForm::tellAboutSizes(const QString& message) {
+  QToolTip::showText(m_inputShape->mapToGlobal(QPoint(0, m_inputShape->height())), message,
+                     m_inputShape);
 }
 
 void JobForm::giveInputShapes(const plugins::InputShapes& shapes) {

@@ -1,3 +1,5 @@
+#include <QToolTip>
+
 #include "workbench_gui_test.h"
 
 namespace {
@@ -169,6 +171,13 @@ void WorkbenchGuiTest::aModelFileLeavingSizesFreeIsGivenThem() {
   QVERIFY(asked->findChild<QLineEdit*>("inputSize_image_2"));
   QVERIFY(!asked->findChild<QLineEdit*>("inputSize_image_1"));  // the file fixes it at 1
   asked->reject();
+  // The Input sizes field's button asks again (as for a file typed).
+  auto* askSizes = field<QLineEdit>("modelInputShape")->findChild<QAction*>("askInputSizes");
+  QVERIFY(askSizes->isEnabled());
+  askSizes->trigger();
+  asked = shownSizesDialog(m_window->jobForm());
+  QVERIFY(asked);
+  asked->reject();
   // The file stands in for the template, which cannot be chosen meanwhile.
   QVERIFY(!field<QComboBox>("template")->isEnabled());
   QVERIFY(!field<QLineEdit>("templateArgs")->isEnabled());
@@ -234,7 +243,13 @@ void WorkbenchGuiTest::aModelFileLeavingSizesFreeIsGivenThem() {
   QCOMPARE(m_window->jobForm()->job()["model"].toObject()["input_shape"].toObject(),
            QJsonObject({{"image", QJsonArray{1, 28, 28}}}));
   QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+  // Asked for again, none is left free: said beneath the field.
+  askSizes->trigger();
+  QTRY_COMPARE_WITH_TIMEOUT(QToolTip::text(),
+                            QString("any-size.onnx leaves no size free beyond those given."),
+                            twb::test::timeScaled(30000));
   m_window->jobForm()->setJob(before);
+  QVERIFY(!askSizes->isEnabled());  // no model file to read
   QVERIFY(field<QComboBox>("template")->isEnabled());
   QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
 }
