@@ -326,6 +326,10 @@ class TestCliTrain : public QObject {
       const auto back = qScopeGuard([&] { QDir::setCurrent(here); });
       const EngineRun train = runEngine({"train", "job.json", "-o", "run"});
       QVERIFY2(train.exitCode == 0, qPrintable(train.output));
+      // A job file's model (its initial weights) quantized with the job's data.
+      const EngineRun ofJob = runEngine(
+          {"quantize", "job.json", "-o", "job-int8.twbm", "--samples", "40", "--no-throughput"});
+      QVERIFY2(ofJob.exitCode == 0, qPrintable(ofJob.output));
     }
     const QString run = dir.filePath("run"), test = "csv:" + dir.filePath("test.csv"),
                   trainData = "csv:" + dir.filePath("train.csv");
@@ -352,6 +356,10 @@ class TestCliTrain : public QObject {
     const EngineRun int8Eval = runEngine({"eval", int8, "--precision", "int8", "--json"});
     QVERIFY2(int8Eval.exitCode == 0, qPrintable(int8Eval.output));
     QCOMPARE(samplesOf(int8Eval), 50);
+    const EngineRun jobInt8Eval =
+        runEngine({"eval", dir.filePath("job-int8.twbm"), "--precision", "int8", "--json"});
+    QVERIFY2(jobInt8Eval.exitCode == 0, qPrintable(jobInt8Eval.output));
+    QCOMPARE(samplesOf(jobInt8Eval), 50);
     // What records no data says what to give.
     const QString onnx = dir.filePath("m.onnx");
     QCOMPARE(runEngine({"export", run, "-o", onnx}).exitCode, 0);

@@ -23,8 +23,8 @@ ModelFile modelOfJob(const JobConfig& job) {
     file.spec = job.model;
     file.params.ensure(Graph::build(file.spec, 1), job.seed);
   }
-  file.dataset.train = job.trainData;
-  file.dataset.test = job.testData;
+  file.dataset.train = absoluteDataset(job.trainData);
+  file.dataset.test = absoluteDataset(job.testData);
   return file;
 }
 

@@ -236,6 +236,10 @@ std::string resolveDataset(const std::string& spec, const std::string& baseDir) 
   return spec;
 }
 
+std::string absoluteDataset(const std::string& spec) {
+  return resolveDataset(spec, fs::current_path().string());
+}
+
 nlohmann::json parseJsonText(const std::string& text, const std::string& origin) {
   try {
     return nlohmann::json::parse(text);

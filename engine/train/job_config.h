@@ -111,6 +111,9 @@ JobDatasets datasetsOfJob(const nlohmann::json& json, const std::string& baseDir
 // A dataset spec with the relative paths of its files resolved against `baseDir` (the job file's
 // folder): "images:pets" from /jobs is "images:/jobs/pets"; specs of no file stay as they are.
 std::string resolveDataset(const std::string& spec, const std::string& baseDir);
+// The spec with its files' paths absolute, as a model file records its data: valid from any
+// folder.
+std::string absoluteDataset(const std::string& spec);
 
 // Whether `name` names a device: "cpu", "cuda" or "cuda:N".
 bool isDeviceName(const std::string& name);

@@ -75,12 +75,10 @@ class TrainingRun {
   void writeModel();
   // precision int8: the trained model quantized (default calibration) into out/model-int8.twbm.
   void quantize();
-  // What the saved model keeps of its data: the normalisation, the class names and the specs,
-  // their paths as this process opened them.
+  // What the saved model keeps of its data: the normalisation, the class names and the specs.
   DatasetInfo datasetInfo() const {
-    const std::string here = std::filesystem::current_path().string();
-    return {m_normalization, m_data.train->classNames(), resolveDataset(m_job.trainData, here),
-            resolveDataset(m_job.testData, here)};
+    return {m_normalization, m_data.train->classNames(), absoluteDataset(m_job.trainData),
+            absoluteDataset(m_job.testData)};
   }
   // Steady-clock microseconds at the phases of one step.
   struct StepTimes {
