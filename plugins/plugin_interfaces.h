@@ -72,6 +72,14 @@ class ModelFormat {
   }
 };
 
+// The format of `formats` that reads files ending in `suffix` (without the dot); null when none.
+inline const ModelFormat* formatReading(const QList<const ModelFormat*>& formats,
+                                        const QString& suffix) {
+  for (const ModelFormat* format : formats)
+    if (format->suffixes().contains(suffix)) return format;
+  return nullptr;
+}
+
 // What the workbench lends a node kind to reach a node.
 struct NodeContext {
   QString engine;          // this machine's twb-engine

@@ -8,7 +8,6 @@
 #include <QLineEdit>
 #include <QStyle>
 #include <QToolTip>
-#include <algorithm>
 #include <utility>
 
 #include "app/model_graph.h"
@@ -161,10 +160,8 @@ void JobForm::writeModel() {
 
 void JobForm::askFreeSizes(const QString& path, bool asked) {
   const QString suffix = QFileInfo(path).suffix().toLower();
-  const auto format =
-      std::find_if(m_formats.begin(), m_formats.end(),
-                   [&](const plugins::ModelFormat* f) { return f->suffixes().contains(suffix); });
-  if (format == m_formats.end()) {  // the node reads it, and its check says what is wrong
+  const plugins::ModelFormat* format = plugins::formatReading(m_formats, suffix);
+  if (!format) {  // the node reads it, and its check says what is wrong
     if (asked) tellAboutSizes(tr("No plugin reads .%1 files here (Help > Plugins).").arg(suffix));
     return;
   }
@@ -172,8 +169,8 @@ void JobForm::askFreeSizes(const QString& path, bool asked) {
   const plugins::InputShapes given = app::inputShapesOfJob(job(), &unreadable);
   const quint64 ticket = ++m_sizesTicket;
   // Off the GUI thread: a large model takes seconds to read.
-  m_readers.start([this, reader = *format, path, given, ticket, asked] {
-    const plugins::ModelRead read = reader->read(path, given);
+  m_readers.start([this, format, path, given, ticket, asked] {
+    const plugins::ModelRead read = format->read(path, given);
     QMetaObject::invokeMethod(this, [this, path, given, read, ticket, asked] {
       // Stale when another file was chosen or typed meanwhile.
       if (ticket != m_sizesTicket || m_modelFile->text().trimmed() != path) return;

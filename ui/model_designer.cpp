@@ -345,12 +345,10 @@ bool ModelDesigner::openFile(const QString& path, const plugins::InputShapes& in
     else
       spec = json.object();
   } else {
-    const auto format =
-        std::find_if(m_formats.begin(), m_formats.end(),
-                     [&](const plugins::ModelFormat* f) { return f->suffixes().contains(suffix); });
-    if (format == m_formats.end())
+    const plugins::ModelFormat* format = plugins::formatReading(m_formats, suffix);
+    if (!format)
       return openSpec({}, tr("%1: no plugin reads .%2 files (Help > Plugins)").arg(path, suffix));
-    readModelFile(path, **format, inputShapes);
+    readModelFile(path, *format, inputShapes);
     return true;
   }
   return openSpec(spec, error);
