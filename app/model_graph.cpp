@@ -17,12 +17,6 @@
 namespace twb::app {
 
 namespace {
-// A job's model.file as `twb-engine train FILE` reads it: a relative path from the job's folder.
-QString resolvedModelFile(const QString& named, const QString& jobFolder) {
-  return QFileInfo(named).isRelative() && !jobFolder.isEmpty() ? QDir(jobFolder).filePath(named)
-                                                               : named;
-}
-
 nlohmann::json toNlohmann(const QJsonObject& object) {
   return nlohmann::json::parse(QJsonDocument(object).toJson(QJsonDocument::Compact).toStdString());
 }
@@ -162,6 +156,11 @@ QJsonObject inputShapeOfText(const QString& text, QString* error) {
     inputShape[name] = dims;
   }
   return inputShape;
+}
+
+QString resolvedModelFile(const QString& named, const QString& jobFolder) {
+  return QFileInfo(named).isRelative() && !jobFolder.isEmpty() ? QDir(jobFolder).filePath(named)
+                                                               : named;
 }
 
 QString localModelFileOfJob(const QJsonObject& job, const QString& jobFolder) {

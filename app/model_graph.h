@@ -51,6 +51,9 @@ QJsonObject modelSpecOfJob(const QJsonObject& job, QString* error, const QString
 // The model file of this machine a job's model is (its path as modelSpecOfJob reads it), or
 // empty: a template, an inline spec, a file this machine lacks.
 QString localModelFileOfJob(const QJsonObject& job, const QString& jobFolder = {});
+// A job's model.file `named` as `twb-engine train FILE` reads it: a relative path from
+// `jobFolder` (when there is one), whether or not the file exists.
+QString resolvedModelFile(const QString& named, const QString& jobFolder);
 
 // A job's model's "input_shape" (the sizes its model file leaves free, by input), as the engine
 // reads it: empty with `error` naming the field when it is malformed.

@@ -45,6 +45,9 @@ class JobForm : public QWidget {
   // The plugins' model file readers: a file chosen with the Model file's button is read here for
   // the sizes it leaves free, which are asked for at once (as the Model tab does).
   void setModelFormats(const QList<const plugins::ModelFormat*>& formats) { m_formats = formats; }
+  // The folder of the job file opened: a relative model file is read from there, as the node
+  // and `twb-engine train FILE` read it.
+  void setJobFolder(const QString& folder) { m_jobFolder = folder; }
   QString node() const;                     // where to run: "local" or a saved node's name
   void setNodes(const QStringList& names);  // the saved nodes, offered after "local"
   // Chooses where to run; false (nothing changed) when `name` is not one of the offered nodes.
@@ -92,9 +95,10 @@ class JobForm : public QWidget {
   void enableTemplateFields();
   void writeModel();
   void writeInputShape();  // "ids=128; image=3x224x224" as the model's "input_shape"
-  // Reads `path` for the sizes it leaves free beyond those the job gives and asks for them;
-  // `asked` (the Input sizes field's button): what stops it, or that none is free, is said too.
-  void askFreeSizes(const QString& path, bool asked);
+  // Reads the model file `named` (from the job's folder when relative) for the sizes it leaves
+  // free beyond those the job gives and asks for them; `asked` (the Input sizes field's button):
+  // what stops it, or that none is free, is said too.
+  void askFreeSizes(const QString& named, bool asked);
   void tellAboutSizes(const QString& message);  // beneath the Input sizes field, for a while
   void giveInputShapes(const plugins::InputShapes& shapes);  // the answer, into the field and job
   void writeDataset();
@@ -147,6 +151,7 @@ class JobForm : public QWidget {
   bool m_valid = false;
   bool m_checking = false;
   QList<const plugins::ModelFormat*> m_formats;
+  QString m_jobFolder;  // see setJobFolder()
   quint64 m_sizesTicket = 0;  // the latest file read for its free sizes
   QThreadPool m_readers;      // last: waits for a read in flight before the rest goes
 };

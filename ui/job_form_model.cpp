@@ -47,7 +47,9 @@ void JobForm::addModelGroup(QFormLayout* model) {
   addChooser(m_modelFile, "chooseModelFile",
              tr("Choose a model file of this machine (.twbm or .onnx)"), [this]() -> QString {
                const QString path = QFileDialog::getOpenFileName(
-                   this, tr("Model file"), QFileInfo(m_modelFile->text().trimmed()).absolutePath(),
+                   this, tr("Model file"),
+                   QFileInfo(app::resolvedModelFile(m_modelFile->text().trimmed(), m_jobFolder))
+                       .absolutePath(),
                    tr("Models (*.twbm *.onnx)"));
                if (!path.isEmpty()) askFreeSizes(path, false);  // answered once the field holds it
                return path;
@@ -158,7 +160,8 @@ void JobForm::writeModel() {
   edited();
 }
 
-void JobForm::askFreeSizes(const QString& path, bool asked) {
+void JobForm::askFreeSizes(const QString& named, bool asked) {
+  const QString path = app::resolvedModelFile(named, m_jobFolder);
   const QString suffix = QFileInfo(path).suffix().toLower();
   const plugins::ModelFormat* format = plugins::formatReading(m_formats, suffix);
   if (!format) {  // the node reads it, and its check says what is wrong
@@ -169,11 +172,11 @@ void JobForm::askFreeSizes(const QString& path, bool asked) {
   const plugins::InputShapes given = app::inputShapesOfJob(job(), &unreadable);
   const quint64 ticket = ++m_sizesTicket;
   // Off the GUI thread: a large model takes seconds to read.
-  m_readers.start([this, format, path, given, ticket, asked] {
+  m_readers.start([this, format, named, path, given, ticket, asked] {
     const plugins::ModelRead read = format->read(path, given);
-    QMetaObject::invokeMethod(this, [this, path, given, read, ticket, asked] {
+    QMetaObject::invokeMethod(this, [this, named, path, given, read, ticket, asked] {
       // Stale when another file was chosen or typed meanwhile.
-      if (ticket != m_sizesTicket || m_modelFile->text().trimmed() != path) return;
+      if (ticket != m_sizesTicket || m_modelFile->text().trimmed() != named) return;
       if (read.freeInputs.isEmpty()) {
         if (asked)
           tellAboutSizes(!read.error.isEmpty() ? read.error

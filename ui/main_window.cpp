@@ -668,8 +668,9 @@ bool MainWindow::openJobFile(const QString& path) {
     return false;
   }
   m_jobForm->setJob(document.object());
-  m_controller.setJobFolder(
-      QFileInfo(path).absolutePath());  // its relative paths, as the CLI reads them
+  const QString folder = QFileInfo(path).absolutePath();  // its relative paths, as the CLI reads them
+  m_controller.setJobFolder(folder);
+  m_jobForm->setJobFolder(folder);
   m_tabs->setCurrentWidget(m_jobForm);
   statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
   return true;

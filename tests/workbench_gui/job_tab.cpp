@@ -728,6 +728,11 @@ void WorkbenchGuiTest::anOpenedJobFindsItsFilesBesideIt() {
   file.write(QJsonDocument(fineTune).toJson());
   file.close();
   QVERIFY(m_window->openJobFile(path));
+  // The Input sizes field's button reads that file too, not one of the workbench's folder.
+  field<QLineEdit>("modelInputShape")->findChild<QAction*>("askInputSizes")->trigger();
+  QTRY_COMPARE_WITH_TIMEOUT(QToolTip::text(),
+                            QString("trained.twbm leaves no size free beyond those given."),
+                            twb::test::timeScaled(30000));
   ui::ModelDesigner& designer = *m_window->designer();
   QSignalSpy opened(&designer, &ui::ModelDesigner::fileOpened);
   for (QAction* action : designer.findChild<QToolBar*>("designerTools")->actions())
