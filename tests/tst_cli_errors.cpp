@@ -97,11 +97,12 @@ class TestCliErrors : public QObject {
     QTest::newRow("cycle") << R"({"model": {"spec": {"inputs": [{"name": "image", "shape": [1, 28, 28]}],
         "nodes": [{"name": "a", "op": "ReLU", "inputs": ["b"]}, {"name": "b", "op": "ReLU", "inputs": ["a"]}]}}})"
                            << "has a cycle: a <- b <- a";
-    QTest::newRow("shape mismatch") << R"({"model": {"spec": {"inputs": [{"name": "image", "shape": [1, 28, 28]}],
+    QTest::newRow("shape mismatch")
+        << R"({"model": {"spec": {"inputs": [{"name": "image", "shape": [1, 28, 28]}],
         "nodes": [{"name": "conv", "op": "Conv2d", "inputs": ["image"], "attrs": {"out_channels": 4, "kernel": 3}},
                   {"name": "fc", "op": "Linear", "inputs": ["conv"], "attrs": {"out_features": 10}}]}}})"
-                                    << "model: output 'fc' is [1, 4, 26, 10] per batch, but "
-                                       "fashion-mnist has 10 classes";
+        << "model: output 'fc' is [1, 4, 26, 10] at batch 1; training "
+           "needs one score per class of each sample, [batch, classes]";
     QTest::newRow("matrix product of unequal inner sizes")
         << R"({"model": {"spec": {"inputs": [{"name": "a", "shape": [3, 4]}],
         "nodes": [{"name": "b", "op": "Linear", "inputs": ["a"], "attrs": {"out_features": 5}},
@@ -182,7 +183,11 @@ class TestCliErrors : public QObject {
            "fashion-mnist, got 3 and 3";
     QTest::newRow("model input does not fit the data")
         << R"({"model": {"template": "mlp", "args": {"input": [3, 32, 32]}}})"
-        << "has samples of [1, 28, 28]";
+        << "has samples of [1, 28, 28] (give the template \"args\": {\"input\": [1, 28, 28]})";
+    QTest::newRow("template with fewer classes than the data")
+        << R"({"model": {"template": "mlp"}, "dataset": "synthetic:1x28x28:12"})"
+        << "model: output 'logits' gives 10 class scores a sample, but synthetic:1x28x28:12 has "
+           "12 classes (give the template \"args\": {\"classes\": 12})";
   }
 
   void badInputFails() {

@@ -34,6 +34,10 @@ void addCatalogCommands(CLI::App& app, int& exitCode) {
     int width = 0;
     for (const auto& t : list) width = std::max(width, static_cast<int>(t.name.size()));
     for (const auto& t : list) std::printf("%-*s  %s\n", width, t.name.c_str(), t.doc.c_str());
+    std::printf(
+        "\nEach also takes \"input\", a sample's sizes after the batch (default [1, 28, 28] unless "
+        "said above), and \"classes\" (default 10), to fit other data: {\"template\": \"mlp\", "
+        "\"args\": {\"input\": [8], \"classes\": 3}}\n");
     exitCode = kExitOk;
   });
 }

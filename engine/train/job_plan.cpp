@@ -10,6 +10,15 @@
 namespace twb {
 
 namespace {
+// For a template's model that does not fit the data, how to make it fit: the template takes the
+// data's sizes as arguments (docs/model-file.md, "Templates"). Empty for a model file or spec.
+std::string templateArgHint(const JobConfig& job, const std::string& arg,
+                            const std::string& value) {
+  const nlohmann::json& model = job.source.value("model", nlohmann::json::object());
+  if (!model.is_object() || !model.contains("template")) return "";
+  return " (give the template \"args\": {\"" + arg + "\": " + value + "})";
+}
+
 JobPlan planFromFields(const JobConfig& job, const DatasetOpener& open) {
   JobPlan plan;
   // The job file names its data under "dataset" (train, and test when given): errors say so.
@@ -36,15 +45,20 @@ JobPlan planFromFields(const JobConfig& job, const DatasetOpener& open) {
   if (model.inputs[0].shape != train.sampleShape())
     throw Error("model: input '" + model.inputs[0].name + "' has shape " +
                 toString(model.inputs[0].shape) + " but " + train.name() + " has samples of " +
-                toString(train.sampleShape()));
+                toString(train.sampleShape()) +
+                templateArgHint(job, "input", toString(train.sampleShape())));
   const Graph probe = Graph::build(model, 1);
   const Shape outputShape = probe.values()[probe.outputs()[0]].shape;
   plan.output = probe.values()[probe.outputs()[0]].name;
   plan.classes = outputShape.back();
-  if (outputShape.size() != 2 || plan.classes < train.classes())
+  if (outputShape.size() != 2)
     throw Error("model: output '" + plan.output + "' is " + toString(outputShape) +
-                " per batch, but " + train.name() + " has " + std::to_string(train.classes()) +
-                " classes");
+                " at batch 1; training needs one score per class of each sample, [batch, classes]");
+  if (plan.classes < train.classes())
+    throw Error("model: output '" + plan.output + "' gives " + std::to_string(plan.classes) +
+                " class scores a sample, but " + train.name() + " has " +
+                std::to_string(train.classes()) + " classes" +
+                templateArgHint(job, "classes", std::to_string(train.classes())));
   // Full batches only, as the DataLoader of training draws them; a step of data-parallel ranks
   // takes one batch per rank: the job's, or its share of it (parallel.global_batch).
   const int64_t ranks = job.parallel.ranks();
