@@ -1598,10 +1598,6 @@ Trust this host and remember its key?</source>
 <context>
     <name>twb::ui::MainWindow</name>
     <message>
-        <source>Tensor Workbench</source>
-        <translation>Tensor Workbench 张量工作台</translation>
-    </message>
-    <message>
         <source>Run</source>
         <translation>运行</translation>
     </message>
@@ -1644,10 +1640,6 @@ Trust this host and remember its key?</source>
     <message>
         <source>&amp;Open job…</source>
         <translation>打开任务(&amp;O)…</translation>
-    </message>
-    <message>
-        <source>&amp;Save job…</source>
-        <translation>保存任务(&amp;S)…</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -1968,6 +1960,42 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>The runs were not started: %1</source>
         <translation>运行未启动：%1</translation>
+    </message>
+    <message>
+        <source>&amp;Save job</source>
+        <translation>保存任务(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Save job &amp;as…</source>
+        <translation>任务另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>The Advanced editor&apos;s text is not a job file yet: correct it, then save.</source>
+        <translation>“高级”编辑器中的文本还不是任务文件：请先改正，再保存。</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <source>Unsaved job</source>
+        <translation>任务未保存</translation>
+    </message>
+    <message>
+        <source>The job has changes that are not saved in a file.</source>
+        <translation>任务有尚未保存到文件的更改。</translation>
+    </message>
+    <message>
+        <source>The job has changes that are not saved in %1.</source>
+        <translation>任务有尚未保存到 %1 的更改。</translation>
+    </message>
+    <message>
+        <source>Untitled job</source>
+        <translation>未命名任务</translation>
+    </message>
+    <message>
+        <source>%1[*] — Tensor Workbench</source>
+        <translation>%1[*] — Tensor Workbench 张量工作台</translation>
     </message>
 </context>
 <context>

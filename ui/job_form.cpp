@@ -139,6 +139,24 @@ JobForm::JobForm(QWidget* parent) : QWidget(parent) {
   connect(m_scaling, &QPushButton::clicked, this,
           [this] { emit measureScalingRequested(job(), node()); });
   setJob(newJob());
+  markSaved();  // nothing typed yet
+}
+
+void JobForm::setJobFolder(const QString& folder) {
+  if (folder == m_jobFolder) return;
+  m_jobFolder = folder;
+  check();
+}
+
+bool JobForm::hasUnsavedChanges() const {
+  return m_advanced->holdsUnreadTyping() || job() != m_savedJob;
+}
+
+bool JobForm::readTyping() { return m_advanced->readTyping(); }
+
+void JobForm::markSaved() {
+  m_savedJob = job();
+  emit changed();
 }
 
 QWidget* JobForm::buildForm() {
@@ -483,6 +501,7 @@ void JobForm::showThreadsNote() {
 }
 
 void JobForm::check() {
+  emit changed();
   showThreadsNote();
   for (QLabel* label : std::as_const(m_errorLabels)) label->hide();
   if (m_advanced->parses()) m_advanced->showProblem({}, {});  // else it shows where the JSON breaks

@@ -42,12 +42,19 @@ class JobForm : public QWidget {
 
   QJsonObject job() const { return m_document.json(); }
   void setJob(const QJsonObject& job);
+  // Whether the job differs from the one last opened or saved (markSaved()), the editor's typing
+  // not read yet included.
+  bool hasUnsavedChanges() const;
+  void markSaved();
+  // Reads the editor's typing into the job now; false while its text is no job (the editor says
+  // where it breaks).
+  bool readTyping();
   // The plugins' model file readers: a file chosen with the Model file's button is read here for
   // the sizes it leaves free, which are asked for at once (as the Model tab does).
   void setModelFormats(const QList<const plugins::ModelFormat*>& formats) { m_formats = formats; }
-  // The folder of the job file opened: a relative model file is read from there, as the node
-  // and `twb-engine train FILE` read it.
-  void setJobFolder(const QString& folder) { m_jobFolder = folder; }
+  // The folder of the job file opened or saved: a relative model file is read from there, as
+  // the node and `twb-engine train FILE` read it; the job is checked again.
+  void setJobFolder(const QString& folder);
   QString node() const;                     // where to run: "local" or a saved node's name
   void setNodes(const QStringList& names);  // the saved nodes, offered after "local"
   // Chooses where to run; false (nothing changed) when `name` is not one of the offered nodes.
@@ -79,6 +86,7 @@ class JobForm : public QWidget {
   void runRequested(const QJsonObject& job, const QString& node);
   void comparePrecisionsRequested(const QJsonObject& job, const QString& node);
   void measureScalingRequested(const QJsonObject& job, const QString& node);
+  void changed();  // the job or the editor's text: hasUnsavedChanges() may have changed
 
  private:
   QWidget* buildForm();
@@ -152,6 +160,7 @@ class JobForm : public QWidget {
   bool m_checking = false;
   QList<const plugins::ModelFormat*> m_formats;
   QString m_jobFolder;  // see setJobFolder()
+  QJsonObject m_savedJob;     // as last opened or saved
   quint64 m_sizesTicket = 0;  // the latest file read for its free sizes
   QThreadPool m_readers;      // last: waits for a read in flight before the rest goes
 };

@@ -59,6 +59,14 @@ void JobJsonEditor::setJob(const QJsonObject& job) {
 
 bool JobJsonEditor::holdsUnreadTyping() const { return m_debounce->isActive() || !m_parses; }
 
+bool JobJsonEditor::readTyping() {
+  if (m_debounce->isActive()) {
+    m_debounce->stop();
+    parse();
+  }
+  return m_parses;
+}
+
 void JobJsonEditor::parse() {
   const QString text = m_text->toPlainText();
   QJsonParseError error{};

@@ -25,6 +25,9 @@ class JobJsonEditor : public QWidget {
   // The user's typing that the form has not read yet: keys struck within the pause before it is
   // parsed, or text that does not parse. The form does not write over it.
   bool holdsUnreadTyping() const;
+  // Parses the typing still within its pause at once (edited() says what it gave); whether the
+  // text is a job.
+  bool readTyping();
   // Marks the field at `path` (the node's dry run found `message` there); an empty path clears.
   void showProblem(const QString& path, const QString& message);
   QPlainTextEdit* text() const { return m_text; }

@@ -36,6 +36,7 @@
 #include "ui/compare_panel.h"
 #include "ui/export_panel.h"
 #include "ui/job_form.h"
+#include "ui/job_json_editor.h"
 #include "ui/model_designer.h"
 #include "ui/monitor_panel.h"
 #include "ui/node_list.h"
@@ -67,7 +68,6 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
       m_controller(controller),
       m_sweeps(new app::SweepController(controller, this)),
       m_nodes(nodes) {
-  setWindowTitle(tr("Tensor Workbench"));
   setObjectName("mainWindow");
 
   m_reader = new app::StoreReader(m_controller.store(), this);
@@ -79,6 +79,8 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   addDockWidget(Qt::LeftDockWidgetArea, nodesDock);
 
   m_jobForm = new JobForm;
+  connect(m_jobForm, &JobForm::changed, this, &MainWindow::showJobInTitle);
+  showJobInTitle();
   m_monitor = new MonitorPanel;
   m_history = new app::ProjectHistory(m_controller.store(), this);
   m_tabs = new QTabWidget;
@@ -250,8 +252,10 @@ void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* open = file->addAction(tr("&Open job…"), this, &MainWindow::openJob);
   open->setShortcut(QKeySequence::Open);
-  QAction* save = file->addAction(tr("&Save job…"), this, &MainWindow::saveJob);
+  QAction* save = file->addAction(tr("&Save job"), this, &MainWindow::saveJob);
   save->setShortcut(QKeySequence::Save);
+  file->addAction(tr("Save job &as…"), this, &MainWindow::saveJobAs)
+      ->setShortcut(QKeySequence::SaveAs);
   file->addSeparator();
   file->addAction(tr("&New project…"), this, [this] {
         bool ok = false;
@@ -651,6 +655,7 @@ void MainWindow::offerNodes() {
 }
 
 void MainWindow::openJob() {
+  if (!mayPutJobAside()) return;
   const QString path = QFileDialog::getOpenFileName(this, tr("Open job"), {}, tr("Job files (*.json)"));
   if (!path.isEmpty()) openJobFile(path);
 }
@@ -668,25 +673,82 @@ bool MainWindow::openJobFile(const QString& path) {
     return false;
   }
   m_jobForm->setJob(document.object());
-  const QString folder = QFileInfo(path).absolutePath();  // its relative paths, as the CLI reads them
-  m_controller.setJobFolder(folder);
-  m_jobForm->setJobFolder(folder);
+  useJobFile(path);
   m_tabs->setCurrentWidget(m_jobForm);
   statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
   return true;
 }
 
-void MainWindow::saveJob() {
-  const QString path = QFileDialog::getSaveFileName(this, tr("Save job"), {}, tr("Job files (*.json)"));
-  if (path.isEmpty()) return;
+void MainWindow::useJobFile(const QString& path) {
+  m_jobPath = path;
+  const QString folder =
+      QFileInfo(path).absolutePath();  // its relative paths, as the CLI reads them
+  m_controller.setJobFolder(folder);
+  m_jobForm->setJobFolder(folder);
+  m_jobForm->markSaved();
+}
+
+bool MainWindow::saveJob() { return m_jobPath.isEmpty() ? saveJobAs() : saveJobTo(m_jobPath); }
+
+bool MainWindow::saveJobAs() {
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Save job"), m_jobPath, tr("Job files (*.json)"));
+  return !path.isEmpty() && saveJobTo(path);
+}
+
+bool MainWindow::saveJobTo(const QString& path) {
+  if (!m_jobForm->readTyping()) {  // else the file would miss what was typed last
+    m_tabs->setCurrentWidget(m_jobForm);
+    QMessageBox refused(QMessageBox::Warning, tr("Save job"),
+                        tr("The Advanced editor's text is not a job file yet: correct it, then "
+                           "save."),
+                        QMessageBox::Ok, this);
+    refused.setInformativeText(m_jobForm->advancedEditor()->problem()->text());
+    refused.exec();
+    return false;
+  }
   QSaveFile file(path);  // the file it replaces stays whole until the new one is
   if (!file.open(QIODevice::WriteOnly) ||
-      file.write(QJsonDocument(m_jobForm->job()).toJson()) < 0 || !file.commit())
+      file.write(QJsonDocument(m_jobForm->job()).toJson()) < 0 || !file.commit()) {
     QMessageBox::warning(this, tr("Save job"),
                          tr("Cannot write %1: %2").arg(path, file.errorString()));
+    return false;
+  }
+  // Saved elsewhere, the job is that file: its relative paths are read from there, as the CLI
+  // reads them (the node's check says at once if what they name is not there).
+  useJobFile(path);
+  statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+  return true;
+}
+
+bool MainWindow::mayPutJobAside() {
+  if (!m_jobForm->hasUnsavedChanges()) return true;
+  QMessageBox ask(QMessageBox::Question, tr("Unsaved job"),
+                  m_jobPath.isEmpty()
+                      ? tr("The job has changes that are not saved in a file.")
+                      : tr("The job has changes that are not saved in %1.").arg(m_jobPath),
+                  QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
+  ask.setObjectName("unsavedJob");
+  ask.setDefaultButton(QMessageBox::Save);
+  switch (ask.exec()) {
+    case QMessageBox::Save:
+      return saveJob();
+    case QMessageBox::Discard:
+      return true;
+    default:
+      m_tabs->setCurrentWidget(m_jobForm);
+      return false;
+  }
+}
+
+void MainWindow::showJobInTitle() {
+  const QString job = m_jobPath.isEmpty() ? tr("Untitled job") : QFileInfo(m_jobPath).fileName();
+  setWindowTitle(tr("%1[*] — Tensor Workbench").arg(job));
+  setWindowModified(m_jobForm->hasUnsavedChanges());
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  if (!mayPutJobAside()) return event->ignore();
   QSettings settings;
   settings.setValue("mainWindow/geometry", saveGeometry());
   settings.setValue("mainWindow/state", saveState());

@@ -113,12 +113,23 @@ class MainWindow : public QMainWindow {
   void measureScaling(const QJsonObject& job, const QString& node);
   void offerNodes();
   void openJob();
-  void saveJob();
+  // File > Save job: to the file the job was opened from or saved to, else as saveJobAs();
+  // false when it was not saved (refused, said, or the dialog cancelled).
+  bool saveJob();
+  bool saveJobAs();
+  bool saveJobTo(const QString& path);
+  // The job file the Job tab's job now is: its relative paths are read from its folder.
+  void useJobFile(const QString& path);
+  // Before the job is put aside (another opened, the window closed): true when it has no unsaved
+  // changes or the user saved or discarded them; false when they chose to keep working.
+  bool mayPutJobAside();
+  void showJobInTitle();  // "job.json — Tensor Workbench", marked while it has unsaved changes
 
   app::WorkbenchController& m_controller;
   app::SweepController* m_sweeps;
   app::NodeManager* m_nodes;
   JobForm* m_jobForm;
+  QString m_jobPath;  // the file the job was opened from or last saved to; empty: none
   MonitorPanel* m_monitor;
   app::ProjectHistory* m_history;  // what the Monitor draws
   ComparePanel* m_compare;

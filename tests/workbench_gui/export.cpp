@@ -82,23 +82,14 @@ void WorkbenchGuiTest::exportWritesACheckedOnnxFile() {
   QCOMPARE(field<QLabel>("exportStatus")->text(),
            QString("The folder %1 does not exist.").arg(m_dir.filePath("no-such-folder")));
   const QDateTime written = QFileInfo(onnx).lastModified();
-  const auto answer = [&](QMessageBox::StandardButton button, QString* asked) {
-    QTimer::singleShot(0, this, [=] {
-      QTRY_VERIFY(QApplication::activeModalWidget());
-      auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
-      QVERIFY(box);
-      *asked = box->text();
-      box->button(button)->click();
-    });
-  };
   QString asked;
-  answer(QMessageBox::No, &asked);
+  answerTheQuestion(QMessageBox::No, &asked);
   exportTo(onnx);
   QCOMPARE(asked, QString("%1 already exists. Replace it?").arg(onnx));
   QCOMPARE(field<QLabel>("exportStatus")->text(),
            QString("Not exported: %1 is kept as it was.").arg(onnx));
   QCOMPARE(QFileInfo(onnx).lastModified(), written);
-  answer(QMessageBox::Yes, &asked);
+  answerTheQuestion(QMessageBox::Yes, &asked);
   field<QLineEdit>("exportDestination")->setText(onnx);
   QTest::mouseClick(field<QPushButton>("export"), Qt::LeftButton);
   QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("exportStatus")->text() == "Saved " + onnx,

@@ -140,6 +140,18 @@ void WorkbenchGuiTest::answerTheFileDialog(const QString& path) {
   });
 }
 
+void WorkbenchGuiTest::answerTheQuestion(QMessageBox::StandardButton button, QString* asked) {
+  QTimer::singleShot(0, this, [this, button, asked] {
+    QTRY_VERIFY(QApplication::activeModalWidget());
+    auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+    QVERIFY(box);
+    *asked = box->text();
+    if (button == QMessageBox::Save)
+      QVERIFY(box->grab().save(TWB_BINARY_DIR "/screenshots/" + box->objectName() + ".png"));
+    box->button(button)->click();
+  });
+}
+
 // An ONNX model file whose image sizes are left free: the node's check names them and the
 // job's "input_shape"; "Input sizes" gives them, in import's NAME=D1xD2... form.
 void WorkbenchGuiTest::aModelFileLeavingSizesFreeIsGivenThem() {
@@ -753,6 +765,82 @@ void WorkbenchGuiTest::anOpenedJobFindsItsFilesBesideIt() {
       qPrintable(status->text()));
   m_window->tabs()->setCurrentWidget(&designer);
   QVERIFY(m_window->grab().save(TWB_BINARY_DIR "/screenshots/designer-model-beside-job.png"));
+}
+
+// The job is never dropped with changes unsaved: the title marks them, File > Save job writes
+// the file it came from, and closing the window (or opening another job) asks first.
+void WorkbenchGuiTest::aJobIsNeverPutAsideUnsaved() {
+  const QJsonObject before = m_window->jobForm()->job();
+  const QString path = m_dir.filePath("unsaved.json");
+  const QJsonObject job{{"name", "unsaved"},
+                        {"model", QJsonObject{{"template", "mlp"}}},
+                        {"dataset", "fashion-mnist"},
+                        {"batch", 32}};
+  const auto writeJob = [&](const QJsonObject& json) {
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    file.write(QJsonDocument(json).toJson());
+  };
+  const auto batchOnDisk = [&] {
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(file.readAll())["batch"].toInt()
+                                          : -1;
+  };
+  const auto closing = [&] {  // what closing the window would do, the window kept for the rest
+    QCloseEvent close;
+    QApplication::sendEvent(m_window.get(), &close);
+    return close.isAccepted();
+  };
+  writeJob(job);
+  QVERIFY(m_window->openJobFile(path));
+  QCOMPARE(m_window->windowTitle(), QString("unsaved.json[*] — Tensor Workbench"));
+  QVERIFY(!m_window->isWindowModified());
+  QVERIFY(closing());  // nothing to lose: no question
+  field<QSpinBox>("batch")->setValue(48);
+  QVERIFY(m_window->isWindowModified());
+  // Kept: the window stays, and the job with it.
+  QString asked;
+  answerTheQuestion(QMessageBox::Cancel, &asked);
+  QVERIFY(!closing());
+  QCOMPARE(asked, "The job has changes that are not saved in " + path + ".");
+  QCOMPARE(m_window->jobForm()->job()["batch"].toInt(), 48);
+  // Saved: into the file it came from.
+  answerTheQuestion(QMessageBox::Save, &asked);
+  QVERIFY(closing());
+  QCOMPARE(batchOnDisk(), 48);
+  QVERIFY(!m_window->isWindowModified());
+  // Discarded: the file keeps what was saved.
+  field<QSpinBox>("batch")->setValue(64);
+  answerTheQuestion(QMessageBox::Discard, &asked);
+  QVERIFY(closing());
+  QCOMPARE(batchOnDisk(), 48);
+  // Typing in the editor is a change too; File > Save job does not write over what was typed
+  // last, and refuses text that is no job yet.
+  QPlainTextEdit* text = m_window->jobForm()->advancedEditor()->text();
+  text->moveCursor(QTextCursor::Start);
+  QTest::keyClicks(text, "x");
+  QVERIFY(m_window->jobForm()->hasUnsavedChanges());
+  QAction* save = nullptr;
+  for (QAction* action : m_window->findChildren<QAction*>())
+    if (action->text() == "&Save job") save = action;
+  QVERIFY(save);
+  answerTheQuestion(QMessageBox::Ok, &asked);
+  save->trigger();
+  QCOMPARE(asked,
+           QString("The Advanced editor's text is not a job file yet: correct it, then save."));
+  QCOMPARE(batchOnDisk(), 48);
+  QTest::keyClick(text, Qt::Key_Backspace);
+  QTextCursor beforeTheEnd(text->document());  // before the closing brace
+  beforeTheEnd.setPosition(text->toPlainText().lastIndexOf('}'));
+  text->setTextCursor(beforeTheEnd);
+  QTest::keyClicks(text, ", \"seed\": 7");
+  save->trigger();  // at once, within the editor's pause
+  QFile file(path);
+  QVERIFY(file.open(QIODevice::ReadOnly));
+  QCOMPARE(QJsonDocument::fromJson(file.readAll())["seed"].toInt(), 7);
+  QVERIFY(!m_window->isWindowModified());
+  m_window->jobForm()->setJob(before);
+  m_window->jobForm()->markSaved();
 }
 
 // `tensor-workbench JOB --node NAME`: a node that exists is chosen; one that does not is said,

@@ -121,6 +121,8 @@ class WorkbenchGuiTest : public QObject {
   bool runEnabled() const { return field<QPushButton>("run")->isEnabled(); }
   // Answers the file dialog about to open: chooses `path`, or cancels when it is empty.
   void answerTheFileDialog(const QString& path);
+  // Answers the message box about to open with `button`; `asked` gets its text.
+  void answerTheQuestion(QMessageBox::StandardButton button, QString* asked);
   // The question of a model file's free sizes that `owner` puts (its file read first); null when
   // none shows.
   static ui::InputSizesDialog* shownSizesDialog(const QObject* owner) {
@@ -409,6 +411,7 @@ class WorkbenchGuiTest : public QObject {
   void advancedEditorShowsProblemsAtTheirLine();
   void anOpenedJobRunsExactlyTheFile();
   void anOpenedJobFindsItsFilesBesideIt();
+  void aJobIsNeverPutAsideUnsaved();
   void aNodeAskedForIsChosenOrNamedAsMissing();
   void liveCurvesGrowWithoutMovingTheAxes();
   void aGpuRunShowsItsUtilizationAndMemory();
