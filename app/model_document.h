@@ -48,6 +48,8 @@ class ModelDocument : public QObject {
   const ModelGraph& graph() const { return m_graph; }
   QString errorNode() const { return m_errorNode; }  // the box the engine's message names
   QUndoStack* undoStack() { return &m_undo; }
+  // Nothing was done since the model was opened or the stack last marked clean (a save).
+  bool isClean() const { return m_undo.isClean(); }
 
   // A new model (a template, an opened file): a fresh history, laid out.
   void reset(const QJsonObject& spec);

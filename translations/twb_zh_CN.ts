@@ -2184,6 +2184,18 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>Open</source>
         <translation>打开</translation>
     </message>
+    <message>
+        <source>Unsaved model</source>
+        <translation>模型未保存</translation>
+    </message>
+    <message>
+        <source>The model in the Model tab has edits that are not saved. Discard them?</source>
+        <translation>“模型”标签页中的模型有尚未保存的修改。要放弃这些修改吗？</translation>
+    </message>
+    <message>
+        <source>Save… writes the model to a file; Use in job puts it into the job.</source>
+        <translation>“保存…”将模型写入文件；“用于任务”将其放入任务。</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ModelGraphView</name>

@@ -749,6 +749,10 @@ void MainWindow::showJobInTitle() {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
   if (!mayPutJobAside()) return event->ignore();
+  if (m_designer->hasUnsavedEdits()) {
+    m_tabs->setCurrentWidget(m_designer);
+    if (!m_designer->mayDropEdits()) return event->ignore();
+  }
   QSettings settings;
   settings.setValue("mainWindow/geometry", saveGeometry());
   settings.setValue("mainWindow/state", saveState());

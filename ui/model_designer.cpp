@@ -11,6 +11,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QLocale>
+#include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
@@ -81,7 +82,7 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
                            "mobilenet-v2-cifar", "vit-tiny"})
     m_template->addItem(name);
   connect(m_template, &QComboBox::activated, this, [this](int index) {
-    if (index > 0)
+    if (index > 0 && mayDropEdits())
       openModelOf(QJsonObject{{"model", QJsonObject{{"template", m_template->itemText(index)}}}});
     m_template->setCurrentIndex(0);
   });
@@ -95,8 +96,9 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
     if (!tip.isEmpty()) action->setToolTip(tip);  // else Qt's: the text without its '&'
     return action;
   };
-  connect(tool(tr("From &job"), tr("Open the Job tab's model")), &QAction::triggered, this,
-          &ModelDesigner::modelOfJobWanted);
+  connect(tool(tr("From &job"), tr("Open the Job tab's model")), &QAction::triggered, this, [this] {
+    if (mayDropEdits()) emit modelOfJobWanted();
+  });
   connect(tool(tr("&Open…")), &QAction::triggered, this, &ModelDesigner::chooseFile);
   connect(tool(tr("&Save…")), &QAction::triggered, this, &ModelDesigner::chooseSaveFile);
   QAction* undo = m_document.undoStack()->createUndoAction(this, tr("Undo"));
@@ -145,7 +147,10 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   addActions({undo, redo});
   m_use = new QPushButton(tr("&Use in job"), this);
   m_use->setObjectName("designerUseInJob");
-  connect(m_use, &QPushButton::clicked, this, [this] { emit useInJob(m_document.spec()); });
+  connect(m_use, &QPushButton::clicked, this, [this] {
+    m_document.undoStack()->setClean();  // kept by the job from now on
+    emit useInJob(m_document.spec());
+  });
   m_status = new QLabel(this);
   m_status->setObjectName("designerStatus");
   m_status->setWordWrap(true);
@@ -314,7 +319,19 @@ void ModelDesigner::showState() {
           .arg(flops / 1e6, 0, 'f', 2));
 }
 
+bool ModelDesigner::mayDropEdits() {
+  if (!hasUnsavedEdits()) return true;
+  QMessageBox ask(QMessageBox::Question, tr("Unsaved model"),
+                  tr("The model in the Model tab has edits that are not saved. Discard them?"),
+                  QMessageBox::Discard | QMessageBox::Cancel, this);
+  ask.setObjectName("unsavedModel");
+  ask.setInformativeText(tr("Save… writes the model to a file; Use in job puts it into the job."));
+  ask.setDefaultButton(QMessageBox::Cancel);
+  return ask.exec() == QMessageBox::Discard;
+}
+
 void ModelDesigner::chooseFile() {
+  if (!mayDropEdits()) return;
   QStringList filters{tr("Model spec or job (*.json)")};
   for (const plugins::ModelFormat* f : m_formats)
     filters << QString("%1 (*.%2)").arg(f->name(), f->suffixes().join(" *."));
@@ -434,14 +451,16 @@ bool ModelDesigner::saveFile(const QString& path) {
     const bool ok = file.open(QIODevice::WriteOnly) &&
                     file.write(QJsonDocument(m_document.spec()).toJson()) >= 0 && file.commit();
     showSaved(path, tr("the spec alone, no weights"),
-              ok ? QString() : tr("Cannot write %1: %2").arg(path, file.errorString()));
+              ok ? QString() : tr("Cannot write %1: %2").arg(path, file.errorString()),
+              m_document.undoStack()->index());
     return ok;
   }
   const auto format = std::find_if(
       m_formats.begin(), m_formats.end(),
       [&](const plugins::ModelFormat* f) { return f->writes() && f->suffixes().contains(suffix); });
   if (format == m_formats.end()) {
-    showSaved(path, {}, tr("%1: no plugin writes .%2 files (Help > Plugins)").arg(path, suffix));
+    showSaved(path, {}, tr("%1: no plugin writes .%2 files (Help > Plugins)").arg(path, suffix),
+              -1);
     return false;
   }
   // Off the GUI thread: the weights are read from the source file again and written out (a
@@ -450,19 +469,24 @@ bool ModelDesigner::saveFile(const QString& path) {
   showBusy();
   m_status->setStyleSheet({});
   m_status->setText(tr("Saving %1…").arg(path));
-  m_workers.start([this, path, format = *format, spec = m_document.spec(), source = m_source] {
+  m_workers.start([this, path, format = *format, spec = m_document.spec(), source = m_source,
+                   savedAt = m_document.undoStack()->index()] {
     QString note, error;
     format->write(spec, source.path, source.inputShapes, path, &note, &error);
-    QMetaObject::invokeMethod(this, [this, path, note, error] {
+    QMetaObject::invokeMethod(this, [this, path, note, error, savedAt] {
       --m_saves;
       showBusy();
-      showSaved(path, note, error);
+      showSaved(path, note, error, savedAt);
     });
   });
   return true;
 }
 
-void ModelDesigner::showSaved(const QString& path, const QString& note, const QString& error) {
+void ModelDesigner::showSaved(const QString& path, const QString& note, const QString& error,
+                              int savedAt) {
+  // Edited while a save was in flight, the model shown is not the one saved.
+  if (error.isEmpty() && m_document.undoStack()->index() == savedAt)
+    m_document.undoStack()->setClean();
   m_status->setStyleSheet(error.isEmpty() ? QString() : QString("color: #d93025"));
   m_status->setText(error.isEmpty() ? tr("Saved %1: %2.").arg(path, note) : error);
   emit fileSaved(path, error.isEmpty());

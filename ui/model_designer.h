@@ -59,6 +59,11 @@ class ModelDesigner : public QWidget {
   // not, in the status line. False when refused at once (no plugin writes the suffix, a spec
   // that cannot be written).
   bool saveFile(const QString& path);
+  // Whether the model was edited since it was opened, saved, or put into the job.
+  bool hasUnsavedEdits() const { return !m_document.isClean(); }
+  // Before the model is replaced or the window closes: true when it has no unsaved edits or the
+  // user discards them; false when they keep them.
+  bool mayDropEdits();
   // Groups the selected nodes into the block `name` (the Group button, without its dialog);
   // false with the reason in the status line.
   bool groupSelection(const QString& name);
@@ -94,7 +99,8 @@ class ModelDesigner : public QWidget {
                      const plugins::ModelRead& read, const plugins::InputShapes& given);
   void showReading(const QString& path);  // empty: none
   void showBusy();                        // the busy bar while a read or a save is in flight
-  void showSaved(const QString& path, const QString& note, const QString& error);
+  // `savedAt`: the undo index of the model written; still the current one, the model is saved.
+  void showSaved(const QString& path, const QString& note, const QString& error, int savedAt);
   // Stops waiting for the model file being read, if one is: its model is dropped when it comes.
   void abandonReading();
   void chooseFile();

@@ -305,3 +305,53 @@ void WorkbenchGuiTest::designerGroupsBlocksThatCollapse() {
   for (int edits = 0; edits < 4; ++edits) document.undoStack()->undo();
   QCOMPARE(document.spec(), plain);
 }
+
+// A model drawn is never replaced or closed away unasked: a template chosen, a file opened or
+// the window closed asks first while it has edits not saved (in a file or in the job).
+void WorkbenchGuiTest::designerNeverDropsEditsUnasked() {
+  const QJsonObject job = m_window->jobForm()->job();
+  m_window->jobForm()->markSaved();  // the question here is the designer's alone
+  ui::ModelDesigner& designer = *m_window->designer();
+  m_window->tabs()->setCurrentWidget(&designer);
+  QVERIFY(designer.openModelOf(QJsonObject{{"model", QJsonObject{{"template", "mlp"}}}}));
+  QVERIFY(!designer.hasUnsavedEdits());  // opened as it is
+  QVERIFY(!addOp(designer, "ReLU").isEmpty());
+  QVERIFY(designer.hasUnsavedEdits());
+  const QJsonObject drawn = designer.document().spec();
+  auto* templates = designer.findChild<QComboBox*>("designerTemplate");
+  const int lenet = templates->findText("lenet5");
+  // Kept: the template asked for is not opened.
+  QString asked;
+  answerTheQuestion(QMessageBox::Cancel, &asked);
+  emit templates->activated(lenet);
+  QCOMPARE(asked,
+           QString("The model in the Model tab has edits that are not saved. Discard them?"));
+  QCOMPARE(designer.document().spec(), drawn);
+  // Closing the window asks too, on the Model tab; kept, the window stays.
+  m_window->tabs()->setCurrentWidget(m_window->jobForm());
+  answerTheQuestion(QMessageBox::Cancel, &asked);
+  QVERIFY(!windowWouldClose());
+  QCOMPARE(m_window->tabs()->currentWidget(), &designer);
+  QCOMPARE(designer.document().spec(), drawn);
+  // Saved, nothing is asked.
+  QSignalSpy saved(&designer, &ui::ModelDesigner::fileSaved);
+  QVERIFY(designer.saveFile(m_dir.filePath("drawn.json")));
+  QCOMPARE(saved.last(), QVariantList({m_dir.filePath("drawn.json"), true}));
+  QVERIFY(!designer.hasUnsavedEdits());
+  QVERIFY(windowWouldClose());
+  // Discarded: the template opens.
+  QVERIFY(!addOp(designer, "ReLU").isEmpty());
+  answerTheQuestion(QMessageBox::Discard, &asked);
+  emit templates->activated(lenet);
+  QVERIFY(designer.document().boxes().contains("conv1"));
+  QVERIFY(!designer.hasUnsavedEdits());
+  // Put into the job, the job keeps it: the designer asks no more, the job does.
+  designer.canvas()->selectBoxes({"logits"});
+  QVERIFY(!addOp(designer, "ReLU").isEmpty());  // after the logits: a model still
+  QTRY_VERIFY(designer.findChild<QPushButton*>("designerUseInJob")->isEnabled());
+  designer.findChild<QPushButton*>("designerUseInJob")->click();
+  QVERIFY(!designer.hasUnsavedEdits());
+  QVERIFY(m_window->jobForm()->hasUnsavedChanges());
+  m_window->jobForm()->setJob(job);
+  m_window->jobForm()->markSaved();
+}

@@ -123,6 +123,12 @@ class WorkbenchGuiTest : public QObject {
   void answerTheFileDialog(const QString& path);
   // Answers the message box about to open with `button`; `asked` gets its text.
   void answerTheQuestion(QMessageBox::StandardButton button, QString* asked);
+  // What closing the window would do (true: it closes), the window kept for the tests after.
+  bool windowWouldClose() {
+    QCloseEvent close;
+    QApplication::sendEvent(m_window.get(), &close);
+    return close.isAccepted();
+  }
   // The question of a model file's free sizes that `owner` puts (its file read first); null when
   // none shows.
   static ui::InputSizesDialog* shownSizesDialog(const QObject* owner) {
@@ -397,6 +403,7 @@ class WorkbenchGuiTest : public QObject {
   void designerBuildsLenet5ByHandAndItTrains();
   void designerRoutesEdgesBetweenColumns();
   void designerGroupsBlocksThatCollapse();
+  void designerNeverDropsEditsUnasked();
   void anInt8RunsGraphShowsItsFallbackLayers();
   void pluginsFromTheUserFolderAreListedAndWork();
   void nodesDialogAddsTestsAndShowsANode();
