@@ -79,6 +79,11 @@ const char* const kMigrations[] = {
     R"sql(
     ALTER TABLE runs ADD COLUMN submission_id TEXT NOT NULL DEFAULT '';
     )sql",
+    // The folder a run's job file was in, whose relative paths its node read: a run's job
+    // cloned into the Job tab reads them from there again.
+    R"sql(
+    ALTER TABLE runs ADD COLUMN job_folder TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 // The metrics a step or eval event carries, by the names the Monitor plots.
@@ -240,11 +245,19 @@ qint64 ExperimentStore::addRun(const Run& run) {
   std::lock_guard lock(m_readMutex);
   Statement insert(m_db,
                    "INSERT INTO runs(project_id, name, job_json, node, node_job_id, state, "
-                   "precision, created, summary, submission_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  insert.bind(1, run.projectId).bind(2, run.name).bind(3, run.jobJson).bind(4, run.node)
-      .bind(5, run.nodeJobId).bind(6, remote::jobStateName(run.state))
-      .bind(7, run.precision).bind(8, run.created > 0 ? run.created : now())
-      .bind(9, QJsonDocument(run.summary).toJson(QJsonDocument::Compact)).bind(10, run.submissionId);
+                   "precision, created, summary, submission_id, job_folder) "
+                   "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, run.projectId)
+      .bind(2, run.name)
+      .bind(3, run.jobJson)
+      .bind(4, run.node)
+      .bind(5, run.nodeJobId)
+      .bind(6, remote::jobStateName(run.state))
+      .bind(7, run.precision)
+      .bind(8, run.created > 0 ? run.created : now())
+      .bind(9, QJsonDocument(run.summary).toJson(QJsonDocument::Compact))
+      .bind(10, run.submissionId)
+      .bind(11, run.jobFolder);
   insert.step();
   return sqlite3_last_insert_rowid(m_db);
 }
@@ -304,7 +317,7 @@ QJsonObject ExperimentStore::node(const QString& name) const {
 namespace {
 constexpr const char* kRunColumns =
     "SELECT id, project_id, name, job_json, node, COALESCE(node_job_id, ''), state, precision, "
-    "created, COALESCE(summary, '{}'), reason, notes, tags, submission_id FROM runs ";
+    "created, COALESCE(summary, '{}'), reason, notes, tags, submission_id, job_folder FROM runs ";
 
 Run readRun(const Statement& q) {
   Run run;
@@ -322,6 +335,7 @@ Run readRun(const Statement& q) {
   run.notes = q.text(11);
   for (const QJsonValue& tag : QJsonDocument::fromJson(q.bytes(12)).array()) run.tags << tag.toString();
   run.submissionId = q.text(13);
+  run.jobFolder = q.text(14);
   return run;
 }
 }  // namespace

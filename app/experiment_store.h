@@ -53,6 +53,7 @@ struct Run {
   QString notes;        // the user's, free text
   QStringList tags;     // the user's, in their order
   QString submissionId;  // unique to its submission: finds the job when the answer was lost
+  QString jobFolder;     // where the job's relative paths were read; empty: the node's own
 };
 
 // One node's share of a run across nodes: its ranks from `firstRank`, its job there.
@@ -101,7 +102,7 @@ struct MetricPoint {
 // stored twice is stored once, so a crash or a resumed watch never loses or doubles a point.
 class ExperimentStore {
  public:
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   // Opens or creates `path` and brings its schema up to date; throws StoreError naming the file.
   explicit ExperimentStore(const QString& path);

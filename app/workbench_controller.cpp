@@ -91,9 +91,10 @@ qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& ask
   run.precision = job.value("precision").toString("fp32");
   if (const QStringList nodes = nodesAcross(job); !nodes.isEmpty())
     return launchAcrossNodes(run, job, nodes, resumeJob);
-  remote::TrainingRequest request{run.jobJson, resumeJob, {}};
   // A resumed job keeps the folder its first job had; the node knows it.
-  if (resumeJob.isEmpty() && endpointFor(node) == m_node) request.jobFolder = m_jobFolder;
+  if (resumeJob.isEmpty() && endpointFor(node) == m_node) run.jobFolder = m_jobFolder;
+  remote::TrainingRequest request{run.jobJson, resumeJob, {}};
+  request.jobFolder = run.jobFolder;
   return launch(run, request, node);
 }
 

@@ -76,6 +76,7 @@ class ExperimentStoreTest : public QObject {
       run.jobJson = "{}";
       run.node = "local";
       run.precision = "fp32";
+      run.jobFolder = "/home/me/experiments";
       const qint64 id = store.addRun(run);
       store.setRunState(id, RunState::Running, "j0001");
       store.setRunSummary(id, {{"test_accuracy", 0.87}});
@@ -94,6 +95,7 @@ class ExperimentStoreTest : public QObject {
     QCOMPARE(runs[0].summary.value("test_accuracy").toDouble(), 0.87);
     QCOMPARE(runs[0].notes, QString("baseline; lr from the paper\nsecond line"));
     QCOMPARE(runs[0].tags, QStringList({"baseline", "lr-0.05"}));
+    QCOMPARE(runs[0].jobFolder, QString("/home/me/experiments"));
     const auto artifacts = reopened.artifacts(runs[0].id);
     QCOMPARE(artifacts.size(), 2);  // one row per file, the latest record of each
     QCOMPARE(artifacts[1].name, QString("model.twbm"));
@@ -123,7 +125,8 @@ class ExperimentStoreTest : public QObject {
   void eventsAreStoredExactlyOnce() {
     ExperimentStore store(m_dir.filePath("once.db"));
     const qint64 project = store.addProject("p");
-    const qint64 run = store.addRun({0, project, "r", "{}", "local", "", {}, "fp32", 0, {}, {}, {}, {}, {}});
+    const qint64 run =
+        store.addRun({0, project, "r", "{}", "local", "", {}, "fp32", 0, {}, {}, {}, {}, {}, {}});
     for (qint64 seq = 1; seq <= 500; ++seq)
       store.appendEvent(run, seq, "step", stepEvent(seq, 1.0 / seq));
     for (qint64 seq = 200; seq <= 600; ++seq)  // a replay overlapping what is stored
@@ -143,7 +146,8 @@ class ExperimentStoreTest : public QObject {
   void eachRanksEventsAreStoredOncePerRankAndSeq() {
     ExperimentStore store(m_dir.filePath("ranks.db"));
     const qint64 project = store.addProject("p");
-    const qint64 run = store.addRun({0, project, "r", "{}", "a", "", {}, "fp32", 0, {}, {}, {}, {}, {}});
+    const qint64 run =
+        store.addRun({0, project, "r", "{}", "a", "", {}, "fp32", 0, {}, {}, {}, {}, {}, {}});
     for (const int rank : {0, 2, 4})
       for (qint64 seq = 1; seq <= 50; ++seq) {
         store.appendEvent(run, seq, "step", stepEvent(seq, rank + 1.0 / seq), rank);
@@ -179,7 +183,21 @@ class ExperimentStoreTest : public QObject {
     const int runs = twb::app::ProjectHistory::kCurveRuns + 5, steps = 600;
     QList<qint64> ids, quantizeRuns;
     for (int r = 0; r < runs; ++r) {
-      ids << store.addRun({0, project, QString("r%1").arg(r), R"({"kind": "train"})", "local", "", {}, "fp32", 0, {}, {}, {}, {}, {}});
+      ids << store.addRun({0,
+                           project,
+                           QString("r%1").arg(r),
+                           R"({"kind": "train"})",
+                           "local",
+                           "",
+                           {},
+                           "fp32",
+                           0,
+                           {},
+                           {},
+                           {},
+                           {},
+                           {},
+                           {}});
       for (qint64 seq = 1; seq <= steps; ++seq) store.appendEvent(ids.back(), seq, "step", stepEvent(seq, 1.0 / seq));
       store.appendEvent(ids.back(), steps + 1, "profile", "{}");  // not a curve's
       store.appendEvent(ids.back(), steps + 2, "state", R"({"state": "succeeded"})");
@@ -194,6 +212,7 @@ class ExperimentStoreTest : public QObject {
                                     {},
                                     "int8",
                                     0,
+                                    {},
                                     {},
                                     {},
                                     {},
@@ -295,8 +314,21 @@ class ExperimentStoreTest : public QObject {
       std::lock_guard lock(mutex);
       return failure;
     };
-    const qint64 run = store.addRun(
-        {0, store.addProject("full"), "r", "{}", "local", "", twb::app::RunState::Running, "fp32", 0, {}, {}, {}, {}, {}});
+    const qint64 run = store.addRun({0,
+                                     store.addProject("full"),
+                                     "r",
+                                     "{}",
+                                     "local",
+                                     "",
+                                     twb::app::RunState::Running,
+                                     "fp32",
+                                     0,
+                                     {},
+                                     {},
+                                     {},
+                                     {},
+                                     {},
+                                     {}});
     const auto event = [](qint64 seq) {
       return QJsonDocument(
                  QJsonObject{{"type", "log"}, {"seq", seq}, {"message", QString(1500, 'x')}})
@@ -357,8 +389,21 @@ class ExperimentStoreTest : public QObject {
     qint64 run = 0;
     {
       ExperimentStore store(path);
-      run = store.addRun(
-          {0, store.addProject("crash"), "mlp", "{}", "local", "", {}, "fp32", 0, {}, {}, {}, {}, {}});
+      run = store.addRun({0,
+                          store.addProject("crash"),
+                          "mlp",
+                          "{}",
+                          "local",
+                          "",
+                          {},
+                          "fp32",
+                          0,
+                          {},
+                          {},
+                          {},
+                          {},
+                          {},
+                          {}});
     }
     QProcess follower;
     follower.start(TWB_STORE_FOLLOWER,
@@ -445,8 +490,21 @@ class ExperimentStoreTest : public QObject {
   QString reasonOfALostRun(const twb::test::NodeDaemon& daemon, const QString& name,
                            const std::function<void(int worker)>& kill) {
     ExperimentStore store(m_dir.filePath(name + ".db"));
-    const qint64 run = store.addRun(
-        {0, store.addProject(name), "mlp", "{}", "local", "", {}, "fp32", 0, {}, {}, {}, {}, {}});
+    const qint64 run = store.addRun({0,
+                                     store.addProject(name),
+                                     "mlp",
+                                     "{}",
+                                     "local",
+                                     "",
+                                     {},
+                                     "fp32",
+                                     0,
+                                     {},
+                                     {},
+                                     {},
+                                     {},
+                                     {},
+                                     {}});
     twb::remote::JobDispatcher dispatcher(std::make_shared<twb::remote::DirectNode>(daemon.address()));
     twb::app::RunRecorder recorder(store, dispatcher, run);
     QSignalSpy submitted(&dispatcher, &twb::remote::JobDispatcher::submitted);

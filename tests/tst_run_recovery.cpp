@@ -323,6 +323,7 @@ class RunRecoveryTest : public QObject {
                                        {},
                                        {},
                                        {},
+                                       {},
                                        {}});
     auto node = std::make_shared<remote::LocalNode>(TWB_ENGINE_BINARY, nodeDir());
     app::WorkbenchController controller(store, node);

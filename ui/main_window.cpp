@@ -284,6 +284,14 @@ void MainWindow::buildMenus() {
   QAction* cancel = runMenu->addAction(tr("C&ancel run"), this, &MainWindow::cancelSelectedRun);
   cancel->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
   QAction* resume = runMenu->addAction(tr("Res&ume run"), this, &MainWindow::resumeSelectedRun);
+  QAction* clone = runMenu->addAction(tr("C&lone job"), this, [this] {
+    if (const qint64 runId = selectedRun())
+      cloneJobOf(runId);
+    else
+      statusBar()->showMessage(tr("Choose a run in the runs list first."), 5000);
+  });
+  clone->setObjectName("cloneJob");
+  clone->setToolTip(tr("Put the chosen run's job into the Job tab, to change and run again"));
   QAction* cancelSweep = runMenu->addAction(tr("Cancel s&weep"), m_sweeps, &app::SweepController::cancel);
   cancelSweep->setObjectName("cancelSweep");
   QAction* notes = runMenu->addAction(tr("&Notes and tags…"), this, [this] {
@@ -300,7 +308,7 @@ void MainWindow::buildMenus() {
   remove->setShortcut(QKeySequence::Delete);
   remove->setShortcutContext(Qt::WidgetShortcut);  // the Delete key in the runs list only
   m_runs->setContextMenuPolicy(Qt::ActionsContextMenu);
-  m_runs->addActions({cancel, resume, notes, remove});
+  m_runs->addActions({cancel, resume, clone, notes, remove});
 
   QMenu* nodesMenu = menuBar()->addMenu(tr("&Nodes"));
   QAction* manage = nodesMenu->addAction(tr("&Manage nodes…"), this, [this] {
@@ -681,11 +689,31 @@ bool MainWindow::openJobFile(const QString& path) {
 
 void MainWindow::useJobFile(const QString& path) {
   m_jobPath = path;
-  const QString folder =
-      QFileInfo(path).absolutePath();  // its relative paths, as the CLI reads them
+  useJobFolder(QFileInfo(path).absolutePath());  // its relative paths, as the CLI reads them
+  m_jobForm->markSaved();
+}
+
+void MainWindow::useJobFolder(const QString& folder) {
   m_controller.setJobFolder(folder);
   m_jobForm->setJobFolder(folder);
-  m_jobForm->markSaved();
+}
+
+bool MainWindow::cloneJobOf(qint64 runId) {
+  const app::Run run = m_controller.store().run(runId);
+  if (app::runKind(run) == "quantize") {
+    statusBar()->showMessage(
+        tr("%1 quantized another run's model: clone that run's job instead.").arg(run.name), 8000);
+    return false;
+  }
+  if (!mayPutJobAside()) return false;
+  m_jobForm->setJob(QJsonDocument::fromJson(run.jobJson.toUtf8()).object());
+  m_jobPath.clear();  // saved, it becomes a file of its own
+  useJobFolder(run.jobFolder);
+  m_jobForm->markSaved();           // nothing to lose: the run keeps it
+  m_jobForm->chooseNode(run.node);  // a node removed since: the one chosen stays
+  m_tabs->setCurrentWidget(m_jobForm);
+  statusBar()->showMessage(tr("The job of %1: change it and run it again.").arg(run.name), 8000);
+  return true;
 }
 
 bool MainWindow::saveJob() { return m_jobPath.isEmpty() ? saveJobAs() : saveJobTo(m_jobPath); }

@@ -80,6 +80,10 @@ class MainWindow : public QMainWindow {
   void editRunNotes(qint64 runId);
   // Continues the chosen run from its latest checkpoint as a new run (Run > Resume run).
   void resumeSelectedRun();
+  // Puts a run's job into the Job tab (Run > Clone job), its relative paths read from the folder
+  // they were read from then, on the node it ran on; false (said in the status bar) for a
+  // quantization's run, or when the user keeps the job there was.
+  bool cloneJobOf(qint64 runId);
   // Shows a job file in the Job tab, every field as the file has it; false (and a message) when
   // it cannot be read or is not a JSON object.
   bool openJobFile(const QString& path);
@@ -120,6 +124,7 @@ class MainWindow : public QMainWindow {
   bool saveJobTo(const QString& path);
   // The job file the Job tab's job now is: its relative paths are read from its folder.
   void useJobFile(const QString& path);
+  void useJobFolder(const QString& folder);  // where the job's relative paths are read from
   // Before the job is put aside (another opened, the window closed): true when it has no unsaved
   // changes or the user saved or discarded them; false when they chose to keep working.
   bool mayPutJobAside();

@@ -767,6 +767,20 @@ void WorkbenchGuiTest::anOpenedJobFindsItsFilesBesideIt() {
       qPrintable(status->text()));
   m_window->tabs()->setCurrentWidget(&designer);
   QVERIFY(m_window->grab().save(TWB_BINARY_DIR "/screenshots/designer-model-beside-job.png"));
+
+  // Run > Clone job, after a job file of another folder: the run's job comes back as it ran,
+  // its relative paths read from the folder they were read from then.
+  QVERIFY(m_window->openJobFile(TWB_SOURCE_DIR "/resources/examples/fmnist-mlp.json"));
+  QVERIFY(!m_window->cloneJobOf(int8));  // a quantization's run has no training job
+  QVERIFY(m_window->statusBar()->currentMessage().contains("clone that run's job instead"));
+  QVERIFY(m_window->cloneJobOf(stored.id));
+  QCOMPARE(m_window->jobForm()->job(), job);
+  QCOMPARE(m_window->windowTitle(), QString("Untitled job[*] — Tensor Workbench"));
+  QVERIFY(!m_window->isWindowModified());  // the run keeps it: nothing to lose yet
+  QCOMPARE(m_window->tabs()->currentWidget(), m_window->jobForm());
+  QTRY_VERIFY2_WITH_TIMEOUT(runEnabled(), qPrintable(field<QLabel>("datasetError")->text()),
+                            twb::test::timeScaled(30000));
+  screenshot("job-cloned");
 }
 
 // The job is never dropped with changes unsaved: the title marks them, File > Save job writes
