@@ -1997,6 +1997,22 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>%1[*] — Tensor Workbench</source>
         <translation>%1[*] — Tensor Workbench 张量工作台</translation>
     </message>
+    <message>
+        <source>C&amp;lone job</source>
+        <translation>克隆任务(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Put the chosen run&apos;s job into the Job tab, to change and run again</source>
+        <translation>将所选运行的任务放入“任务”标签页，修改后再次运行</translation>
+    </message>
+    <message>
+        <source>%1 quantized another run&apos;s model: clone that run&apos;s job instead.</source>
+        <translation>%1 量化的是另一个运行的模型：请克隆那个运行的任务。</translation>
+    </message>
+    <message>
+        <source>The job of %1: change it and run it again.</source>
+        <translation>%1 的任务：修改后再次运行。</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ModelDesigner</name>
