@@ -2830,6 +2830,17 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     </message>
 </context>
 <context>
+    <name>twb::ui::RecentJobsMenu</name>
+    <message>
+        <source>Open &amp;recent</source>
+        <translation>最近打开(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Clear the list</source>
+        <translation>清空列表(&amp;C)</translation>
+    </message>
+</context>
+<context>
     <name>twb::ui::RunNotesDialog</name>
     <message>
         <source>Notes and tags: %1</source>

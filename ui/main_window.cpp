@@ -44,6 +44,7 @@
 #include "ui/nodes_dialog.h"
 #include "ui/plugins_dialog.h"
 #include "ui/profile_panel.h"
+#include "ui/recent_jobs_menu.h"
 #include "ui/run_notes_dialog.h"
 
 namespace twb {
@@ -252,6 +253,11 @@ void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   QAction* open = file->addAction(tr("&Open job…"), this, &MainWindow::openJob);
   open->setShortcut(QKeySequence::Open);
+  m_recentJobs = new RecentJobsMenu(this);
+  file->addMenu(m_recentJobs);
+  connect(m_recentJobs, &RecentJobsMenu::chosen, this, [this](const QString& path) {
+    if (mayPutJobAside() && !openJobFile(path)) m_recentJobs->remove(path);  // said, and gone
+  });
   QAction* save = file->addAction(tr("&Save job"), this, &MainWindow::saveJob);
   save->setShortcut(QKeySequence::Save);
   file->addAction(tr("Save job &as…"), this, &MainWindow::saveJobAs)
@@ -689,6 +695,7 @@ bool MainWindow::openJobFile(const QString& path) {
 
 void MainWindow::useJobFile(const QString& path) {
   m_jobPath = path;
+  m_recentJobs->add(path);
   useJobFolder(QFileInfo(path).absolutePath());  // its relative paths, as the CLI reads them
   m_jobForm->markSaved();
 }

@@ -35,6 +35,7 @@ class JobForm;
 class MonitorPanel;
 class NodeList;
 class ProfilePanel;
+class RecentJobsMenu;
 
 // The workbench's window: on the left the runs browser (projects -> runs, with a filter box) and
 // the nodes with their status; Job, Monitor, Profile, Compare and Export tabs in the middle,
@@ -135,6 +136,7 @@ class MainWindow : public QMainWindow {
   app::NodeManager* m_nodes;
   JobForm* m_jobForm;
   QString m_jobPath;  // the file the job was opened from or last saved to; empty: none
+  RecentJobsMenu* m_recentJobs;
   MonitorPanel* m_monitor;
   app::ProjectHistory* m_history;  // what the Monitor draws
   ComparePanel* m_compare;

@@ -854,6 +854,50 @@ void WorkbenchGuiTest::aJobIsNeverPutAsideUnsaved() {
   m_window->jobForm()->markSaved();
 }
 
+// File > Open recent: the job files opened and saved, newest first; one gone since is said when
+// chosen, and dropped.
+void WorkbenchGuiTest::recentJobFilesAreOffered() {
+  auto* recent = m_window->findChild<ui::RecentJobsMenu*>("recentJobs");
+  QVERIFY(recent);
+  const QList<QAction*> clear = recent->actions();
+  clear.back()->trigger();  // what earlier runs of the tests left
+  QVERIFY(!recent->isEnabled());
+  const QJsonObject before = m_window->jobForm()->job();
+  const QJsonObject job{{"name", "recent"}, {"model", QJsonObject{{"template", "mlp"}}}};
+  const auto write = [&](const QString& path, const QJsonObject& json) {
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    file.write(QJsonDocument(json).toJson());
+  };
+  const QString first = m_dir.filePath("first.json"), second = m_dir.filePath("second.json");
+  write(first, job);
+  QJsonObject other = job;
+  other["name"] = "second";
+  write(second, other);
+  QVERIFY(m_window->openJobFile(first));
+  QVERIFY(m_window->openJobFile(second));
+  QVERIFY(m_window->openJobFile(first));  // again: first once, on top
+  QCOMPARE(recent->paths(), QStringList({first, second}));
+  QVERIFY(recent->isEnabled());
+  QCOMPARE(recent->actions().front()->text(),
+           QString("&1 first.json — %1").arg(QDir::toNativeSeparators(m_dir.path())));
+  recent->popup(m_window->mapToGlobal(QPoint(40, 40)));
+  QVERIFY(recent->grab().save(TWB_BINARY_DIR "/screenshots/recent-jobs.png"));
+  recent->hide();
+  recent->actions()[1]->trigger();
+  QCOMPARE(m_window->jobForm()->job()["name"].toString(), QString("second"));
+  // Gone since: said, and dropped from the list.
+  QVERIFY(QFile::remove(first));
+  QString said;
+  answerTheQuestion(QMessageBox::Ok, &said);
+  recent->actions()[1]->trigger();
+  QVERIFY2(said.startsWith("Cannot read " + first), qPrintable(said));
+  QCOMPARE(recent->paths(), QStringList({second}));
+  QCOMPARE(m_window->jobForm()->job()["name"].toString(), QString("second"));  // kept
+  m_window->jobForm()->setJob(before);
+  m_window->jobForm()->markSaved();
+}
+
 // `tensor-workbench JOB --node NAME`: a node that exists is chosen; one that does not is said,
 // with the nodes there are, and the Job tab keeps the node it had.
 void WorkbenchGuiTest::aNodeAskedForIsChosenOrNamedAsMissing() {

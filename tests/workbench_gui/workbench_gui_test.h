@@ -78,6 +78,7 @@
 #include "ui/parallel_coordinates.h"
 #include "ui/plugins_dialog.h"
 #include "ui/profile_panel.h"
+#include "ui/recent_jobs_menu.h"
 
 using namespace twb;
 using twb::bf16Unavailable;
@@ -419,6 +420,7 @@ class WorkbenchGuiTest : public QObject {
   void anOpenedJobRunsExactlyTheFile();
   void anOpenedJobFindsItsFilesBesideIt();
   void aJobIsNeverPutAsideUnsaved();
+  void recentJobFilesAreOffered();
   void aNodeAskedForIsChosenOrNamedAsMissing();
   void liveCurvesGrowWithoutMovingTheAxes();
   void aGpuRunShowsItsUtilizationAndMemory();
