@@ -2013,6 +2013,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>The job of %1: change it and run it again.</source>
         <translation>%1 的任务：修改后再次运行。</translation>
     </message>
+    <message>
+        <source>Ne&amp;w job</source>
+        <translation>新建任务(&amp;W)</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ModelDesigner</name>

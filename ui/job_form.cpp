@@ -27,9 +27,7 @@
 namespace twb {
 namespace ui {
 
-namespace {
-// The job a new form starts with: the Fashion-MNIST mlp for one epoch.
-QJsonObject newJob() {
+QJsonObject JobForm::newJob() {
   return {{"name", "fmnist-mlp"},
           {"model", QJsonObject{{"template", "mlp"}}},
           {"dataset", "fashion-mnist"},
@@ -41,6 +39,7 @@ QJsonObject newJob() {
           {"profile", QJsonObject{{"every_steps", 50}}}};
 }
 
+namespace {
 // The groups' labels as wide as the widest of them, so every field starts in one column.
 void alignFieldColumns(const QList<QFormLayout*>& forms) {
   int widest = 0;

@@ -40,6 +40,8 @@ class JobForm : public QWidget {
  public:
   explicit JobForm(QWidget* parent = nullptr);
 
+  // The job a new form starts with (File > New job): the Fashion-MNIST mlp for one epoch.
+  static QJsonObject newJob();
   QJsonObject job() const { return m_document.json(); }
   void setJob(const QJsonObject& job);
   // Whether the job differs from the one last opened or saved (markSaved()), the editor's typing

@@ -251,6 +251,11 @@ MainWindow::~MainWindow() { delete m_designer; }
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("Ne&w job"), this,
+                  [this] {
+                    if (mayPutJobAside()) showUntitledJob(JobForm::newJob(), {});
+                  })
+      ->setShortcut(QKeySequence::New);
   QAction* open = file->addAction(tr("&Open job…"), this, &MainWindow::openJob);
   open->setShortcut(QKeySequence::Open);
   m_recentJobs = new RecentJobsMenu(this);
@@ -705,6 +710,14 @@ void MainWindow::useJobFolder(const QString& folder) {
   m_jobForm->setJobFolder(folder);
 }
 
+void MainWindow::showUntitledJob(const QJsonObject& job, const QString& folder) {
+  m_jobForm->setJob(job);
+  m_jobPath.clear();  // saved, it becomes a file of its own
+  useJobFolder(folder);
+  m_jobForm->markSaved();  // nothing to lose: a new job, or one a run keeps
+  m_tabs->setCurrentWidget(m_jobForm);
+}
+
 bool MainWindow::cloneJobOf(qint64 runId) {
   const app::Run run = m_controller.store().run(runId);
   if (app::runKind(run) == "quantize") {
@@ -713,12 +726,8 @@ bool MainWindow::cloneJobOf(qint64 runId) {
     return false;
   }
   if (!mayPutJobAside()) return false;
-  m_jobForm->setJob(QJsonDocument::fromJson(run.jobJson.toUtf8()).object());
-  m_jobPath.clear();  // saved, it becomes a file of its own
-  useJobFolder(run.jobFolder);
-  m_jobForm->markSaved();           // nothing to lose: the run keeps it
+  showUntitledJob(QJsonDocument::fromJson(run.jobJson.toUtf8()).object(), run.jobFolder);
   m_jobForm->chooseNode(run.node);  // a node removed since: the one chosen stays
-  m_tabs->setCurrentWidget(m_jobForm);
   statusBar()->showMessage(tr("The job of %1: change it and run it again.").arg(run.name), 8000);
   return true;
 }

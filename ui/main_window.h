@@ -126,6 +126,8 @@ class MainWindow : public QMainWindow {
   // The job file the Job tab's job now is: its relative paths are read from its folder.
   void useJobFile(const QString& path);
   void useJobFolder(const QString& folder);  // where the job's relative paths are read from
+  // `job` in the Job tab as a job of no file yet, its relative paths read from `folder`.
+  void showUntitledJob(const QJsonObject& job, const QString& folder);
   // Before the job is put aside (another opened, the window closed): true when it has no unsaved
   // changes or the user saved or discarded them; false when they chose to keep working.
   bool mayPutJobAside();

@@ -850,6 +850,21 @@ void WorkbenchGuiTest::aJobIsNeverPutAsideUnsaved() {
   QVERIFY(file.open(QIODevice::ReadOnly));
   QCOMPARE(QJsonDocument::fromJson(file.readAll())["seed"].toInt(), 7);
   QVERIFY(!m_window->isWindowModified());
+  // File > New job: asked first while the job has changes; a new job has none.
+  QAction* newJob = nullptr;
+  for (QAction* action : m_window->findChildren<QAction*>())
+    if (action->text() == "Ne&w job") newJob = action;
+  QVERIFY(newJob);
+  field<QSpinBox>("batch")->setValue(96);
+  answerTheQuestion(QMessageBox::Cancel, &asked);
+  newJob->trigger();
+  QCOMPARE(m_window->jobForm()->job()["batch"].toInt(), 96);
+  answerTheQuestion(QMessageBox::Discard, &asked);
+  newJob->trigger();
+  QCOMPARE(m_window->jobForm()->job(), ui::JobForm::newJob());
+  QCOMPARE(m_window->windowTitle(), QString("Untitled job[*] — Tensor Workbench"));
+  QVERIFY(!m_window->isWindowModified());
+  QCOMPARE(batchOnDisk(), 64);  // as the save with the seed wrote it
   m_window->jobForm()->setJob(before);
   m_window->jobForm()->markSaved();
 }
