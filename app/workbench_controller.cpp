@@ -82,19 +82,25 @@ std::shared_ptr<remote::NodeEndpoint> WorkbenchController::endpointFor(const QSt
 qint64 WorkbenchController::startRun(const QString& name, const QJsonObject& asked,
                                      const QString& askedNode, const QString& resumeJob,
                                      qint64 projectId) {
-  QString node = askedNode;
-  const QJsonObject job = onItsOneNode(asked, node);
   Run run;
   run.projectId = projectId;
   run.name = name;
+  return submitRun(run, asked, askedNode, resumeJob);
+}
+
+qint64 WorkbenchController::submitRun(Run run, const QJsonObject& asked, const QString& askedNode,
+                                      const QString& resumeJob) {
+  QString node = askedNode;
+  const QJsonObject job = onItsOneNode(asked, node);
   run.jobJson = QString::fromUtf8(QJsonDocument(job).toJson());
   run.precision = job.value("precision").toString("fp32");
   if (const QStringList nodes = nodesAcross(job); !nodes.isEmpty())
     return launchAcrossNodes(run, job, nodes, resumeJob);
-  // A resumed job keeps the folder its first job had; the node knows it.
-  if (resumeJob.isEmpty() && endpointFor(node) == m_node) run.jobFolder = m_jobFolder;
   remote::TrainingRequest request{run.jobJson, resumeJob, {}};
-  request.jobFolder = run.jobFolder;
+  // This machine's node reads the job's relative paths from the job file's folder; a resumed
+  // job keeps the folder its first job had (the node knows it, the run came with it).
+  if (resumeJob.isEmpty() && endpointFor(node) == m_node)
+    run.jobFolder = request.jobFolder = m_jobFolder;
   return launch(run, request, node);
 }
 
@@ -165,8 +171,11 @@ qint64 WorkbenchController::resumeRun(qint64 runId) {
   const bool stopped = run.state == RunState::Cancelled || run.state == RunState::Lost || run.state == RunState::Failed;
   if (!stopped || runKind(run) != "train" || run.nodeJobId.isEmpty()) return 0;
   const QString suffix = tr(" (resumed)");
-  return startRun(run.name.endsWith(suffix) ? run.name : run.name + suffix,
-                  QJsonDocument::fromJson(run.jobJson.toUtf8()).object(), run.node, run.nodeJobId);
+  Run resumed;
+  resumed.name = run.name.endsWith(suffix) ? run.name : run.name + suffix;
+  resumed.jobFolder = run.jobFolder;  // where its node read the job's paths: a clone reads them
+  return submitRun(resumed, QJsonDocument::fromJson(run.jobJson.toUtf8()).object(), run.node,
+                   run.nodeJobId);
 }
 
 qint64 WorkbenchController::comparePrecisions(const QJsonObject& job, const QString& node,

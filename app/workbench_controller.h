@@ -124,6 +124,10 @@ class WorkbenchController : public QObject {
   // `request`: a remote::TrainingRequest or remote::QuantizeRequest.
   template <typename Request>
   qint64 launch(const Run& run, const Request& request, const QString& node);
+  // Stores `run` (its name and project given; a resumed run's job folder too) with the job asked
+  // for and submits it, across nodes where the job names several; `resumeJob` as startRun().
+  qint64 submitRun(Run run, const QJsonObject& asked, const QString& askedNode,
+                   const QString& resumeJob);
   // A dispatcher for the run, with the recorder and the signals above wired to it.
   remote::JobDispatcher& attach(qint64 runId, const QString& node,
                                 std::shared_ptr<remote::NodeEndpoint> endpoint);

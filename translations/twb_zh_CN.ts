@@ -50,11 +50,11 @@
     <name>ModelGraph</name>
     <message>
         <source>The job names no model.</source>
-        <translation>该作业未指定模型。</translation>
+        <translation>该任务未指定模型。</translation>
     </message>
     <message>
         <source>The model is the file %1 on the node that ran the job, not on this machine; export it to draw it.</source>
-        <translation>模型是运行该作业的节点上的文件 %1，不在本机；请先导出再绘制。</translation>
+        <translation>模型是运行该任务的节点上的文件 %1，不在本机；请先导出再绘制。</translation>
     </message>
     <message>
         <source>model.file: %1: no such file</source>
@@ -175,15 +175,15 @@ Trust this host and remember its key?</source>
     </message>
     <message>
         <source>Start the job file once the node has checked it</source>
-        <translation>节点检查通过后立即启动该作业文件</translation>
+        <translation>节点检查通过后立即启动该任务文件</translation>
     </message>
     <message>
         <source>A job file to open in the Job tab</source>
-        <translation>在“作业”标签页中打开的作业文件</translation>
+        <translation>在“任务”标签页中打开的任务文件</translation>
     </message>
     <message>
         <source>Node the job runs on: local or a saved node&apos;s name</source>
-        <translation>作业运行的节点：local 或已保存节点的名称</translation>
+        <translation>任务运行的节点：local 或已保存节点的名称</translation>
     </message>
     <message>
         <source>class</source>
@@ -229,7 +229,7 @@ Trust this host and remember its key?</source>
     </message>
     <message>
         <source>the job asks for %1, and data-parallel training runs on CPUs in this version: set the device to cpu or leave it to the node</source>
-        <translation>作业要求使用 %1，而此版本的数据并行训练在 CPU 上运行：请把设备设为 cpu，或交由节点决定</translation>
+        <translation>任务要求使用 %1，而此版本的数据并行训练在 CPU 上运行：请把设备设为 cpu，或交由节点决定</translation>
     </message>
     <message>
         <source>the global batch of %1 does not split evenly over 2 ranks: make it even</source>
@@ -498,7 +498,7 @@ Trust this host and remember its key?</source>
     </message>
     <message>
         <source>the workbench stopped before node %1 had accepted the job</source>
-        <translation>节点 %1 接受作业之前工作台已停止</translation>
+        <translation>节点 %1 接受任务之前工作台已停止</translation>
     </message>
     <message>
         <source>%1 cannot train in bf16 (%2): comparing fp32 with int8 only.</source>
@@ -609,7 +609,7 @@ Trust this host and remember its key?</source>
     </message>
     <message>
         <source>A job field that differs between these runs</source>
-        <translation>这些运行之间取值不同的作业字段</translation>
+        <translation>这些运行之间取值不同的任务字段</translation>
     </message>
     <message>
         <source>%1 GFLOP/s sustained of %2&apos;s %3 matmul peak, %4 GFLOP/s</source>
@@ -1136,7 +1136,7 @@ Trust this host and remember its key?</source>
     </message>
     <message>
         <source>Advanced: the job file (every field)</source>
-        <translation>高级：作业文件（全部字段）</translation>
+        <translation>高级：任务文件（全部字段）</translation>
     </message>
     <message>
         <source>Run</source>
@@ -1168,7 +1168,7 @@ Trust this host and remember its key?</source>
     </message>
     <message>
         <source>This job&apos;s model is an inline spec: see Advanced.</source>
-        <translation>此作业的模型是内联定义：请见“高级”。</translation>
+        <translation>此任务的模型是内联定义：请见“高级”。</translation>
     </message>
     <message>
         <source>Data</source>
@@ -1318,7 +1318,7 @@ Trust this host and remember its key?</source>
     </message>
     <message>
         <source>The job runs on the nodes checked under Parallel.</source>
-        <translation>作业在“并行”中勾选的节点上运行。</translation>
+        <translation>任务在“并行”中勾选的节点上运行。</translation>
     </message>
     <message>
         <source>Check a second node to run across nodes, or none to run on the node chosen above.</source>
@@ -1342,7 +1342,7 @@ Trust this host and remember its key?</source>
     </message>
     <message>
         <source>Where the job trains: the CPU or one of the node&apos;s GPUs. The node&apos;s choice is its first GPU when every layer of the model runs there.</source>
-        <translation>作业在哪里训练：CPU 或节点的某块 GPU。由节点选择时，若模型的每一层都能在 GPU 上运行，则使用其第一块 GPU。</translation>
+        <translation>任务在哪里训练：CPU 或节点的某块 GPU。由节点选择时，若模型的每一层都能在 GPU 上运行，则使用其第一块 GPU。</translation>
     </message>
     <message>
         <source>Device</source>
@@ -1530,7 +1530,7 @@ Trust this host and remember its key?</source>
     </message>
     <message>
         <source>fp32 3x3 convolutions by Winograd&apos;s F(4x4, 3x3) where it is faster (a ResNet-18 training step about 20 % shorter on the CPU), rounding to about 1e-5 of a layer&apos;s largest output. Off: every convolution sums directly, as PyTorch does on a CPU, for results to compare number by number. The job file&apos;s allow_winograd.</source>
-        <translation>在更快之处用 Winograd 的 F(4x4, 3x3) 计算 fp32 3x3 卷积（CPU 上 ResNet-18 的训练步约缩短 20 %），舍入误差约为该层最大输出的 1e-5。关闭时每个卷积都直接求和，与 PyTorch 在 CPU 上相同，便于逐个数值对比结果。即作业文件的 allow_winograd。</translation>
+        <translation>在更快之处用 Winograd 的 F(4x4, 3x3) 计算 fp32 3x3 卷积（CPU 上 ResNet-18 的训练步约缩短 20 %），舍入误差约为该层最大输出的 1e-5。关闭时每个卷积都直接求和，与 PyTorch 在 CPU 上相同，便于逐个数值对比结果。即任务文件的 allow_winograd。</translation>
     </message>
     <message>
         <source>TF32 tensor cores (GPU)</source>
@@ -1538,7 +1538,7 @@ Trust this host and remember its key?</source>
     </message>
     <message>
         <source>On a GPU, fp32 matrix products and convolutions on TF32 tensor cores: inputs rounded to a 10-bit mantissa, sums in fp32, like PyTorch&apos;s allow_tf32. The job file&apos;s allow_tf32.</source>
-        <translation>在 GPU 上用 TF32 张量核心计算 fp32 矩阵乘法和卷积：输入舍入为 10 位尾数，以 fp32 求和，与 PyTorch 的 allow_tf32 相同。即作业文件的 allow_tf32。</translation>
+        <translation>在 GPU 上用 TF32 张量核心计算 fp32 矩阵乘法和卷积：输入舍入为 10 位尾数，以 fp32 求和，与 PyTorch 的 allow_tf32 相同。即任务文件的 allow_tf32。</translation>
     </message>
     <message>
         <source>fp32 arithmetic</source>
@@ -1573,7 +1573,7 @@ Trust this host and remember its key?</source>
     <name>twb::ui::JobJsonEditor</name>
     <message>
         <source>a job file is one JSON object { … }</source>
-        <translation>作业文件是一个 JSON 对象 { … }</translation>
+        <translation>任务文件是一个 JSON 对象 { … }</translation>
     </message>
     <message>
         <source>Line %1, column %2: %3 — the form waits until this is fixed.</source>
@@ -1825,7 +1825,7 @@ Trust this host and remember its key?</source>
     </message>
     <message>
         <source>The job was not started: the node found a problem (see the Job tab).</source>
-        <translation>作业未启动：节点发现了问题（见“作业”标签页）。</translation>
+        <translation>任务未启动：节点发现了问题（见“任务”标签页）。</translation>
     </message>
     <message>
         <source>Cannot read %1: %2</source>
@@ -2016,6 +2016,10 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <message>
         <source>Ne&amp;w job</source>
         <translation>新建任务(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Model *</source>
+        <translation>模型 *</translation>
     </message>
 </context>
 <context>
@@ -2445,7 +2449,7 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     <name>twb::ui::NodeChecklist</name>
     <message>
         <source>Check two or more nodes to run the job across them, ranks per node on each. The first checked holds rank 0, the checkpoints and the model.</source>
-        <translation>勾选两个或更多节点以跨节点运行作业，每个节点运行“每节点进程数”个进程。第一个勾选的节点承载 rank 0、检查点和模型。</translation>
+        <translation>勾选两个或更多节点以跨节点运行任务，每个节点运行“每节点进程数”个进程。第一个勾选的节点承载 rank 0、检查点和模型。</translation>
     </message>
     <message>
         <source>  — node %1 of %2</source>
@@ -2644,7 +2648,7 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
     </message>
     <message>
         <source>Where the engine and its jobs live on the node</source>
-        <translation>引擎及其作业在节点上的存放位置</translation>
+        <translation>引擎及其任务在节点上的存放位置</translation>
     </message>
     <message>
         <source>Engine folder</source>

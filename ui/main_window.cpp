@@ -19,6 +19,7 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QTreeView>
+#include <QUndoStack>
 #include <QVBoxLayout>
 
 #include "app/job_document.h"
@@ -99,6 +100,10 @@ MainWindow::MainWindow(app::WorkbenchController& controller, app::NodeManager* n
   m_designer->setModelFormats(m_plugins->modelFormats());
   m_jobForm->setModelFormats(m_plugins->modelFormats());
   m_tabs->addTab(m_designer, tr("Model"));
+  // Marked while the model has edits kept nowhere (as an editor marks a file not saved).
+  connect(m_designer->document().undoStack(), &QUndoStack::cleanChanged, this, [this](bool clean) {
+    m_tabs->setTabText(m_tabs->indexOf(m_designer), clean ? tr("Model") : tr("Model *"));
+  });
   connect(m_designer, &ModelDesigner::useInJob, this, [this](const QJsonObject& spec) {
     QJsonObject job = m_jobForm->job();
     job["model"] = QJsonObject{{"spec", spec}};

@@ -315,8 +315,11 @@ void WorkbenchGuiTest::designerNeverDropsEditsUnasked() {
   m_window->tabs()->setCurrentWidget(&designer);
   QVERIFY(designer.openModelOf(QJsonObject{{"model", QJsonObject{{"template", "mlp"}}}}));
   QVERIFY(!designer.hasUnsavedEdits());  // opened as it is
+  const int tab = m_window->tabs()->indexOf(&designer);
+  QCOMPARE(m_window->tabs()->tabText(tab), QString("Model"));
   QVERIFY(!addOp(designer, "ReLU").isEmpty());
   QVERIFY(designer.hasUnsavedEdits());
+  QCOMPARE(m_window->tabs()->tabText(tab), QString("Model *"));  // marked, as an unsaved file
   const QJsonObject drawn = designer.document().spec();
   auto* templates = designer.findChild<QComboBox*>("designerTemplate");
   const int lenet = templates->findText("lenet5");
@@ -338,6 +341,7 @@ void WorkbenchGuiTest::designerNeverDropsEditsUnasked() {
   QVERIFY(designer.saveFile(m_dir.filePath("drawn.json")));
   QCOMPARE(saved.last(), QVariantList({m_dir.filePath("drawn.json"), true}));
   QVERIFY(!designer.hasUnsavedEdits());
+  QCOMPARE(m_window->tabs()->tabText(tab), QString("Model"));
   QVERIFY(windowWouldClose());
   // Discarded: the template opens.
   QVERIFY(!addOp(designer, "ReLU").isEmpty());

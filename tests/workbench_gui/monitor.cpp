@@ -320,8 +320,11 @@ void WorkbenchGuiTest::aRunShowsProgressAndCanBeCancelled() {
   field<QSpinBox>("maxSteps")->setValue(0);  // no step budget: 5 epochs
   field<QSpinBox>("epochs")->setValue(5);
   m_window->tabs()->setCurrentIndex(0);
+  const QString jobFolder = m_controller->jobFolder();
+  m_controller->setJobFolder(m_dir.path());  // as for a job file of that folder
   QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
   QTest::mouseClick(field<QPushButton>("run"), Qt::LeftButton);
+  m_controller->setJobFolder(jobFolder);
   const QPersistentModelIndex projectRow = m_window->projectIndex(project);
   QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 1, twb::test::timeScaled(10000));
   const QPersistentModelIndex run = browser()->index(0, 0, projectRow);
@@ -352,6 +355,8 @@ void WorkbenchGuiTest::aRunShowsProgressAndCanBeCancelled() {
   QTRY_COMPARE_WITH_TIMEOUT(runCount(projectRow), 2, twb::test::timeScaled(10000));
   const QPersistentModelIndex resumed = browser()->index(1, 0, projectRow);
   QCOMPARE(text(resumed, 0), text(run, 0) + " (resumed)");
+  // Its job's relative paths were read where the first run's were: Clone job reads them there.
+  QCOMPARE(m_store->run(runIdOf(resumed)).jobFolder, m_dir.path());
   QTRY_COMPARE_WITH_TIMEOUT(text(resumed, 1), QString("succeeded"), twb::test::timeScaled(120000));
   m_store->flush();
   const auto loss = m_store->metric(runIdOf(resumed), "train/loss");
