@@ -9,7 +9,7 @@ every other activation (plain PyTorch, random weights, random batch-norm statist
 the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and LayerNorm over
 tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub and Div, a net pooled by ReduceMean and ReduceSum (also at
 opset 11), a DenseNet block (a Concat of one input first), pooling in ceil mode, zero Pads before a pool and a convolution (also at opset 10), a ConvNeXt
-block (layer scale: a Mul by a constant tensor; also at 17), a ViT and a MobileNetV2 with squeeze-excite as
+block (layer scale: a Mul by a constant tensor; also at 17), torch.einsum's forms at opsets 12 and 13, a ViT and a MobileNetV2 with squeeze-excite as
 people write them, at opsets 11, 13
 and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, heads folded into the batch) at
 the same opsets, torchvision's own VisionTransformer (a class token expanded to the batch) at the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data;
@@ -22,7 +22,8 @@ free (text-free-length), and two inputs with sizes left free (two-free-inputs); 
 (an ELU), no_output.onnx (a graph output no node produces) and sequence-first-output.onnx (an
 output whose batch is on axis 1), sequence-first-sum.onnx (such a value plus a batch-first one),
 external-escape.onnx (external data outside the model's folder), asymmetric-qdq.onnx (int8
-activations with a zero point)
+activations with a zero point), einsum-diagonal.onnx and einsum-batch-summed.onnx (an Einsum
+taking a diagonal, one summing over the batch)
 batch-cut.onnx (a reshape that splits the batch), fixed-batch-cut.onnx (the same exported with
 the batch fixed), expanded-input.onnx (an Expand of a computed
 value) and added-token.onnx (a parameter expanded to the batch and added, not put first).
@@ -346,6 +347,30 @@ class TwoInputs(torch.nn.Module):
         return tokens.relu(), picture.relu()
 
 
+class Einsums(torch.nn.Module):
+    """torch.einsum as MaxViT's attention and hand-written models use it: a constant weight of
+    several columns and one of none, attention's scores and mix (its output transposed), several
+    indices contracted at once, a sum over indices of one operand, three operands, and "..." with
+    the output left implicit."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.randn(8, 2, 4) * 0.3)
+        self.v = torch.nn.Parameter(torch.randn(8))
+        self.head = torch.nn.Linear(2 * 4 * 8 + 6 + 6 * 6 + 6, 5)
+
+    def forward(self, x):
+        qkv = torch.einsum("ntd,dhe->nhte", x, self.w)
+        scores = torch.einsum("nhte,nhse->nhts", qkv, qkv)
+        mixed = torch.einsum("nhts,nhse->nthe", scores.softmax(-1), qkv)
+        pooled = torch.einsum("nthe,ntd->nhed", mixed, x)
+        gate = torch.einsum("ntd,d->nt", x, self.v)
+        summed = torch.einsum("nhed->nd", pooled)
+        triple = torch.einsum("nd,nt,nd->nt", summed, gate, summed)
+        gram = torch.einsum("...ij,...kj", x, x)
+        return self.head(torch.cat([pooled.flatten(1), gate, gram.flatten(1), triple], 1))
+
+
 def main(out):
     torch.manual_seed(0)
     nn = torch.nn
@@ -408,7 +433,9 @@ def main(out):
               ("convnext-style-opset17", (3, 8, 8), ConvNextStyle(), 17),
               ("shared-weights", (3, 10, 10), shared_weights, 13),
               ("zeros-before-max-pool", (3, 6, 6), ZerosBeforeMaxPool(), 13),
-              ("option-a-shortcut", (8, 8, 8), OptionAShortcut(), 13))
+              ("option-a-shortcut", (8, 8, 8), OptionAShortcut(), 13),
+              ("einsum-opset12", (6, 8), Einsums(), 12),
+              ("einsum-opset13", (6, 8), Einsums(), 13))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()
     # torchvision's ViT: `class_token.expand(n, -1, -1)` (shape arithmetic turns the -1s into 1s:
     # Reshape, ConstantOfShape, Equal, Where) put before the patches, the head reading its output.
@@ -556,6 +583,14 @@ def main(out):
                              constants)
         onnx.save(h.make_model(graph, opset_imports=[h.make_opsetid("", 13)]),
                   os.path.join(out, f"bad-fold-{name}.onnx"))
+
+    # Einsums the engine cannot compute: a diagonal, and a sum over the batch.
+    for name, equation, shape in (("diagonal", "nii->ni", [4]), ("batch-summed", "nij->ij", [4, 4])):
+        graph = h.make_graph([h.make_node("Einsum", ["image"], ["logits"], equation=equation)], name,
+                             [h.make_tensor_value_info("image", onnx.TensorProto.FLOAT, ["batch", 4, 4])],
+                             [h.make_tensor_value_info("logits", onnx.TensorProto.FLOAT, ["batch"] + shape)])
+        onnx.save(h.make_model(graph, opset_imports=[h.make_opsetid("", 13)]),
+                  os.path.join(out, f"einsum-{name}.onnx"))
 
     # An output that keeps the batch on axis 1: refused.
     class SequenceFirst(torch.nn.Module):

@@ -90,6 +90,10 @@ class TestOnnxImport : public QObject {
     QTest::newRow("zeros padded before a max pool") << "zeros-before-max-pool";
     QTest::newRow("CIFAR ResNet's shortcut: x[:, :, ::2, ::2] padded with zero channels")
         << "option-a-shortcut";
+    // Einsum: MatMuls batched over shared indices, constant weights, sums, "..." (from opset 12).
+    QTest::newRow("torch.einsum: attention, weights, sums, three operands, ...")
+        << "einsum-opset12";
+    QTest::newRow("the same at opset 13") << "einsum-opset13";
     // nn.TransformerEncoder sequence first: residual Adds of two views, LayerNorm (decomposed at
     // opset 13) and GELU on views.
     for (const char* name :
@@ -533,6 +537,13 @@ class TestOnnxImport : public QObject {
           test::errorOf([&] { importOnnx(file("bad-fold-" + name + ".onnx")); });
       QVERIFY2(error.find(expected) != std::string::npos, (name + ": " + error).c_str());
     }
+    QVERIFY(test::errorOf([&] {
+              importOnnx(file("einsum-diagonal.onnx"));
+            }).find("(Einsum): index 'i' repeats in 'nii' (a diagonal), which is not supported") !=
+            std::string::npos);
+    QVERIFY(test::errorOf([&] {
+              importOnnx(file("einsum-batch-summed.onnx"));
+            }).find("(Einsum): it sums over index 'n', the batch") != std::string::npos);
     QVERIFY(test::errorOf([&] {
               importOnnx(file("reflect-pad.onnx"));
             }).find("(Pad): only constant padding is supported, not reflect") != std::string::npos);

@@ -557,6 +557,8 @@ void Importer::translate(const ImportedNode& n) {
     gather(n);
   } else if (op == "MatMul") {
     add(n, "MatMul", {value(n, 0), value(n, 1)});
+  } else if (op == "Einsum") {
+    einsum(n);
   } else if (op == "Add" && linearBias(n)) {
   } else if (op == "Add" && addedConstant(n)) {
   } else if (op == "Expand") {

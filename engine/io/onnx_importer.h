@@ -4,10 +4,11 @@
 // translated into engine nodes. Its steps live in these files: onnx_import.cpp reads the file,
 // names values and translates each op; onnx_import_views.cpp keeps values whose batch is not
 // alone on axis 0 as views and runs the ops that move axes (Reshape, Squeeze, Slice, Gather,
-// Split) and those along an axis or on each value of a view; onnx_import_patterns.cpp folds the forms PyTorch writes ops in (GELU's erf form,
-// LayerNorm before opset 17, SiLU, Hardswish, MatMul + Add) back into one engine op;
-// onnx_constant_folding.cpp computes what constants alone make; onnx_fixed_batch.cpp reads the
-// sizes a file with a fixed batch spells as numbers.
+// Split) and those along an axis or on each value of a view; onnx_import_patterns.cpp folds the
+// forms PyTorch writes ops in (GELU's erf form, LayerNorm before opset 17, SiLU, Hardswish, MatMul
+// + Add) back into one engine op; onnx_constant_folding.cpp computes what constants alone make;
+// onnx_einsum.cpp rewrites Einsum into ops read here; onnx_fixed_batch.cpp reads the sizes a file
+// with a fixed batch spells as numbers.
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -114,6 +115,10 @@ class Importer {
   bool reducedView(const ImportedNode& n, const std::string& input);
 
   bool foldConstants(const ImportedNode& n);  // onnx_constant_folding.cpp
+
+  // onnx_einsum.cpp: an Einsum as the Transposes, ReduceSums, Reshapes and MatMuls it is.
+  class EinsumLowering;
+  void einsum(const ImportedNode& n);
 
   // onnx_import_patterns.cpp: PyTorch's multi-node forms folded into one engine op.
   bool decomposedLayerNorm(const ImportedNode& n);
