@@ -19,7 +19,7 @@ inputs of 4 samples; nn.TransformerEncoder sequence first, its norm after and be
 13 and 17, and a per-token gate sequence first; a text classifier with its sequence length
 free (text-free-length), and two inputs with sizes left free (two-free-inputs); pooling in ceil mode at opset 9 and torchvision's ShuffleNetV2 at opset 8
 (batch fixed at 1); and for the error cases: unsupported.onnx
-(an ELU), no_output.onnx (a graph output no node produces) and sequence-first-output.onnx (an
+(a SELU), no_output.onnx (a graph output no node produces) and sequence-first-output.onnx (an
 output whose batch is on axis 1), sequence-first-sum.onnx (such a value plus a batch-first one),
 external-escape.onnx (external data outside the model's folder), asymmetric-qdq.onnx (int8
 activations with a zero point), einsum-diagonal.onnx and einsum-batch-summed.onnx (an Einsum
@@ -382,7 +382,9 @@ def main(out):
     activations = nn.Sequential(nn.Flatten(), nn.Linear(16, 24), nn.LeakyReLU(0.2),
                                 nn.Linear(24, 24), nn.SiLU(), nn.Linear(24, 24), nn.Hardswish(),
                                 nn.Linear(24, 24), nn.Hardsigmoid(), nn.Linear(24, 24), nn.ReLU6(),
-                                nn.Linear(24, 24), nn.Hardtanh(-3, 6), nn.Linear(24, 5),
+                                nn.Linear(24, 24), nn.Hardtanh(-3, 6), nn.Linear(24, 24),
+                                nn.ELU(0.7), nn.Linear(24, 24), nn.Softplus(), nn.Linear(24, 24),
+                                nn.Mish(), nn.Linear(24, 5),
                                 nn.LogSoftmax(dim=1))
     with torch.no_grad():
         for m in activations.modules():
@@ -641,8 +643,8 @@ def main(out):
             return torch.nn.functional.pad(x, (1, 1, 1, 1), mode="reflect").mean((2, 3))
 
     export(ReflectPad(), (3, 6, 6), os.path.join(out, "reflect-pad.onnx"))
-    elu = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3), torch.nn.ELU())
-    export(elu, (4,), os.path.join(out, "unsupported.onnx"))
+    selu = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3), torch.nn.SELU())
+    export(selu, (4,), os.path.join(out, "unsupported.onnx"))
     model = onnx.load(os.path.join(out, "mlp.onnx"))
     model.graph.output[0].name = "nobody_makes_this"
     onnx.save(model, os.path.join(out, "no_output.onnx"))

@@ -95,6 +95,12 @@ def run_node(node, args, params, training):
         return F.silu(x)
     if op == "Hardswish":
         return F.hardswish(x)
+    if op == "ELU":
+        return F.elu(x, a.get("alpha", 1.0))
+    if op == "Softplus":
+        return F.softplus(x)
+    if op == "Mish":
+        return F.mish(x)
     if op == "HardSigmoid":
         return torch.clamp(a.get("alpha", 1 / 6) * x + a.get("beta", 0.5), 0, 1)
     if op == "Sqrt":

@@ -202,6 +202,7 @@ class TestGpuPlan : public QObject {
   // no GPU; tests/gpu/cuda_checks runs the kernels themselves against the CPU.
   void theGpuActivationsComputeTheCpusFormulas() {
     const std::map<std::string, nlohmann::json> attrs{{"LeakyReLU", {{"negative_slope", 0.2}}},
+                                                      {"ELU", {{"alpha", 0.7}}},
                                                       {"HardSigmoid", {{"alpha", 0.3}}},
                                                       {"Pow", {{"exponent", 1.5}}},
                                                       {"Scale", {{"factor", -0.7}}},

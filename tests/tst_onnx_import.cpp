@@ -46,7 +46,8 @@ class TestOnnxImport : public QObject {
     QTest::newRow("lenet5 with its weights as external data") << "lenet5-external";
     QTest::newRow("resnet18-cifar") << "resnet18-cifar";
     QTest::newRow("batch norm, pooling, GELU, softmax") << "batch-norm-first";
-    QTest::newRow("LeakyReLU, SiLU, Hardswish, HardSigmoid, ReLU6, Clip") << "activations";
+    QTest::newRow("LeakyReLU, SiLU, Hardswish, HardSigmoid, ReLU6, Clip, ELU, Softplus, Mish")
+        << "activations";
     QTest::newRow("the activations at opset 11") << "activations-opset11";
     QTest::newRow("the activations at opset 17 (HardSwish)") << "activations-opset17";
     QTest::newRow("Linear and LayerNorm on tokens, opset 17") << "layer-norm-opset17";
@@ -520,7 +521,7 @@ class TestOnnxImport : public QObject {
             std::string::npos);
     QVERIFY(test::errorOf([&] {
               importOnnx(file("unsupported.onnx"));
-            }).find("(Elu): unsupported op") != std::string::npos);
+            }).find("(Selu): unsupported op") != std::string::npos);
     // Malformed integer constants to fold: refused naming the node and what is wrong.
     for (const auto& [name, expected] : std::vector<std::pair<std::string, std::string>>{
              {"huge", "(ConstantOfShape): a constant of shape [1048576, 1048576] is not folded"},

@@ -474,6 +474,10 @@ void Importer::translate(const ImportedNode& n) {
     add(n, "Sub", {value(n, 0), value(n, 1)});
   } else if (op == "Relu" || op == "Sigmoid" || op == "Tanh") {
     add(n, op == "Relu" ? "ReLU" : op, {value(n, 0)});
+  } else if (op == "Elu") {
+    add(n, "ELU", {value(n, 0)}, {{"alpha", n.number("alpha", 1.f)}});
+  } else if (op == "Softplus" || op == "Mish") {
+    add(n, op, {value(n, 0)});
   } else if (op == "LeakyRelu") {
     add(n, "LeakyReLU", {value(n, 0)}, {{"negative_slope", n.number("alpha", 0.01f)}});
   } else if (op == "HardSigmoid") {

@@ -327,19 +327,28 @@ void Importer::clip(const ImportedNode& n) {
     add(n, "Clip", {value(n, 0)}, {{"min", lo}, {"max", hi}});
 }
 
-// x * Sigmoid(x) is SiLU and x * HardSigmoid(x; 1/6, 1/2) is Hardswish, as PyTorch writes
-// them before opset 14: the gate node, read only by this Mul, becomes the activation.
+// x * Sigmoid(x) is SiLU, x * HardSigmoid(x; 1/6, 1/2) is Hardswish and x * Tanh(Softplus(x))
+// is Mish, as PyTorch writes them before opsets 14 and 18: the gate's nodes, read only by this
+// Mul, become the activation.
 bool Importer::gatedActivation(const ImportedNode& n) {
-  for (int g = 0; g < 2 && g < n.proto().input_size(); ++g) {
-    const std::string gate = resolve(n.input(g));
-    NodeSpec* node = emittedNode(gate);
-    if (!node || m_readers[n.input(g)] != 1 || n.proto().input_size() != 2 ||
-        node->inputs.empty() || node->inputs[0] != resolve(n.input(1 - g)))
-      continue;
+  if (n.proto().input_size() != 2) return false;
+  for (int g = 0; g < 2; ++g) {
+    const std::string x = resolve(n.input(1 - g));
+    NodeSpec* node = emittedNode(resolve(n.input(g)));
+    if (!node || m_readers[n.input(g)] != 1 || node->inputs.empty()) continue;
+    if (NodeSpec* softplus = node->op == "Tanh" ? emittedNode(node->inputs[0]) : nullptr;
+        softplus && softplus->op == "Softplus" && softplus->inputs[0] == x &&
+        m_readers[node->inputs[0]] == 1) {
+      const std::string tanh = node->name;
+      softplus->op = "Mish";
+      renameTo(*softplus, n.output());
+      std::erase_if(m_spec.nodes, [&](const NodeSpec& s) { return s.name == tanh; });
+      return true;
+    }
     const bool pytorchHardSigmoid = node->op == "HardSigmoid" &&
                                     std::abs(node->attrs["alpha"].get<float>() - 1.f / 6) < 1e-6f &&
                                     node->attrs["beta"].get<float>() == 0.5f;
-    if (node->op != "Sigmoid" && !pytorchHardSigmoid) continue;
+    if (node->inputs[0] != x || (node->op != "Sigmoid" && !pytorchHardSigmoid)) continue;
     node->op = node->op == "Sigmoid" ? "SiLU" : "Hardswish";
     node->attrs = nlohmann::json::object();
     renameTo(*node, n.output());

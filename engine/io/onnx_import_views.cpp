@@ -453,8 +453,8 @@ bool Importer::onLayout(const ImportedNode& n) {
 // usual path and its error, for anything else.
 bool Importer::elementwiseOnView(const ImportedNode& n) {
   static const std::set<std::string> kEach = {
-      "Relu",      "Sigmoid", "Tanh", "LeakyRelu", "Erf", "Sqrt", "HardSigmoid",
-      "HardSwish", "Clip",    "Pow",  "Add",       "Sub", "Mul",  "Div"};
+      "Relu", "Sigmoid",   "Tanh", "LeakyRelu", "Erf", "Sqrt", "HardSigmoid", "Elu", "Softplus",
+      "Mish", "HardSwish", "Clip", "Pow",       "Add", "Sub",  "Mul",         "Div"};
   const std::string& op = n.proto().op_type();
   const bool lastAxis = op == "LayerNormalization" || op == "ReduceMean";
   if (!kEach.count(op) && !lastAxis) return false;

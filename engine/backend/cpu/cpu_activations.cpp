@@ -24,6 +24,9 @@ std::vector<EltwiseStage> stagesOf(const GraphNode& node) {
   if (op == "Tanh") return {{a::eltwise_tanh}};
   if (op == "SiLU") return {{a::eltwise_swish, 1.f}};
   if (op == "Hardswish") return {{a::eltwise_hardswish}};
+  if (op == "ELU") return {{a::eltwise_elu, number("alpha")}};
+  if (op == "Softplus") return {{a::eltwise_soft_relu}};
+  if (op == "Mish") return {{a::eltwise_mish}};
   if (op == "Sqrt") return {{a::eltwise_sqrt}};
   if (op == "Pow") return {{a::eltwise_pow, 1.f, number("exponent")}};
   if (op == "Scale") return {{a::eltwise_linear, number("factor"), 0.f}};
@@ -103,8 +106,8 @@ class CpuActivation : public CpuKernel {
 }  // namespace
 
 const CpuKernelRegistration kActivations{
-    {"ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "SiLU", "Hardswish", "ReLU6", "Clip",
-     "HardSigmoid", "Sqrt", "Pow", "Scale"},
+    {"ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "SiLU", "Hardswish", "ELU", "Softplus", "Mish",
+     "ReLU6", "Clip", "HardSigmoid", "Sqrt", "Pow", "Scale"},
     makeKernel<CpuActivation>};
 
 }  // namespace twb

@@ -21,6 +21,9 @@ enum class ActivationKind {
   tanh,         //
   silu,         // x sigmoid(x)
   hardswish,    // x min(max(x + 3, 0), 6) / 6
+  elu,          // x > 0 ? x : alpha (exp(x) - 1)
+  softplus,     // log(1 + exp(x))
+  mish,         // x tanh(softplus(x))
   hardSigmoid,  // min(max(alpha x + beta, 0), 1)
   sqrt,         //
   pow,          // x ^ beta
@@ -48,6 +51,12 @@ struct Activation {
         return x * sigmoidOf(x);
       case ActivationKind::hardswish:
         return x * fminf(fmaxf(x + 3.f, 0.f), 6.f) / 6.f;
+      case ActivationKind::elu:
+        return x > 0.f ? x : alpha * expm1f(x);
+      case ActivationKind::softplus:
+        return softplusOf(x);
+      case ActivationKind::mish:
+        return x * tanhf(softplusOf(x));
       case ActivationKind::hardSigmoid:
         return fminf(fmaxf(alpha * x + beta, 0.f), 1.f);
       case ActivationKind::sqrt:
@@ -85,6 +94,14 @@ struct Activation {
       }
       case ActivationKind::hardswish:
         return x <= -3.f ? 0.f : x >= 3.f ? dy : dy * (2.f * x + 3.f) / 6.f;
+      case ActivationKind::elu:
+        return x > 0.f ? dy : dy * alpha * expf(x);
+      case ActivationKind::softplus:
+        return dy * sigmoidOf(x);
+      case ActivationKind::mish: {
+        const float t = tanhf(softplusOf(x));
+        return dy * (t + x * (1.f - t * t) * sigmoidOf(x));
+      }
       case ActivationKind::hardSigmoid: {
         const float v = alpha * x + beta;
         return v > 0.f && v < 1.f ? alpha * dy : 0.f;
@@ -104,12 +121,16 @@ struct Activation {
  private:
   static constexpr float kSqrtHalf = 0.70710678f, kInvSqrt2Pi = 0.39894228f;
   TWB_HOST_DEVICE static float sigmoidOf(float x) { return 1.f / (1.f + expf(-x)); }
+  // Without overflow for large x: max(x, 0) + log(1 + exp(-|x|)).
+  TWB_HOST_DEVICE static float softplusOf(float x) {
+    return fmaxf(x, 0.f) + log1pf(expf(-fabsf(x)));
+  }
 };
 
 // The catalogue's ops that activationOf knows.
 inline constexpr const char* kActivationOps[] = {
-    "ReLU",        "LeakyReLU", "GELU", "Sigmoid", "Tanh",  "SiLU", "Hardswish",
-    "HardSigmoid", "Sqrt",      "Pow",  "Scale",   "ReLU6", "Clip"};
+    "ReLU",     "LeakyReLU", "GELU",        "Sigmoid", "Tanh", "SiLU",  "Hardswish", "ELU",
+    "Softplus", "Mish",      "HardSigmoid", "Sqrt",    "Pow",  "Scale", "ReLU6",     "Clip"};
 
 inline bool isActivation(const std::string& op) {
   return std::find(std::begin(kActivationOps), std::end(kActivationOps), op) !=
@@ -129,6 +150,9 @@ Activation activationOf(const std::string& op, Number number) {
   if (op == "Tanh") return {K::tanh};
   if (op == "SiLU") return {K::silu};
   if (op == "Hardswish") return {K::hardswish};
+  if (op == "ELU") return {K::elu, f("alpha")};
+  if (op == "Softplus") return {K::softplus};
+  if (op == "Mish") return {K::mish};
   if (op == "HardSigmoid") return {K::hardSigmoid, f("alpha"), f("beta")};
   if (op == "Sqrt") return {K::sqrt};
   if (op == "Pow") return {K::pow, 1.f, f("exponent")};
