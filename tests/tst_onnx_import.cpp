@@ -152,6 +152,19 @@ class TestOnnxImport : public QObject {
     QVERIFY2(error <= 1e-4, std::to_string(error).c_str());
   }
 
+  // SiLU, Hardswish and Mish as PyTorch writes them (x times a gate of x) are one op each again.
+  void gatedActivationsAreOneOpEach() {
+    for (const char* name : {"activations-opset11", "activations", "activations-opset17"}) {
+      std::multiset<std::string> ops;
+      for (const NodeSpec& node : importOnnx(file(std::string(name) + ".onnx")).spec.nodes)
+        ops.insert(node.op);
+      for (const char* op : {"SiLU", "Hardswish", "Mish", "ELU", "Softplus"})
+        QVERIFY2(ops.count(op) == 1, (std::string(name) + ": " + op).c_str());
+      for (const char* op : {"Mul", "Tanh", "Sigmoid"})
+        QVERIFY2(ops.count(op) == 0, (std::string(name) + ": " + op).c_str());
+    }
+  }
+
   // A text model's sequence length left free by the file is given at import; without it, or
   // given wrong, the error names the input and what to give.
   void aFreeSequenceLengthIsGivenAtImport() {
