@@ -9,7 +9,8 @@ every other activation (plain PyTorch, random weights, random batch-norm statist
 the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and LayerNorm over
 tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub and Div, a net pooled by ReduceMean and ReduceSum (also at
 opset 11), a DenseNet block (a Concat of one input first), pooling in ceil mode, zero Pads before a pool and a convolution (also at opset 10), a ConvNeXt
-block (layer scale: a Mul by a constant tensor; also at 17), torch.einsum's forms at opsets 12 and 13, a ViT and a MobileNetV2 with squeeze-excite as
+block (layer scale: a Mul by a constant tensor; also at 17), torch.einsum's forms at opsets 12 and 13, a
+1-D convolutional net (also at opset 9), a ViT and a MobileNetV2 with squeeze-excite as
 people write them, at opsets 11, 13
 and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, heads folded into the batch) at
 the same opsets, torchvision's own VisionTransformer (a class token expanded to the batch) at the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data;
@@ -347,6 +348,17 @@ class TwoInputs(torch.nn.Module):
         return tokens.relu(), picture.relu()
 
 
+def one_dimensional():
+    """A 1-D convolutional net over (N, C, L), as audio and sequence models are: Conv1d with stride,
+    padding, dilation and groups, BatchNorm1d after a ReLU (not folded into the convolution) on
+    (N, C, L) and on (N, C), MaxPool1d, AvgPool1d padded, and the mean over L."""
+    nn = torch.nn
+    return nn.Sequential(nn.Conv1d(3, 8, 5, stride=2, padding=2), nn.ReLU(), nn.BatchNorm1d(8),
+                         nn.MaxPool1d(2), nn.Conv1d(8, 8, 3, padding=2, dilation=2, groups=2),
+                         nn.AvgPool1d(3, 2, 1), nn.ReLU(), nn.AdaptiveAvgPool1d(1), nn.Flatten(),
+                         nn.Linear(8, 16), nn.ReLU(), nn.BatchNorm1d(16), nn.Linear(16, 5))
+
+
 class Einsums(torch.nn.Module):
     """torch.einsum as MaxViT's attention and hand-written models use it: a constant weight of
     several columns and one of none, attention's scores and mix (its output transposed), several
@@ -436,6 +448,8 @@ def main(out):
               ("shared-weights", (3, 10, 10), shared_weights, 13),
               ("zeros-before-max-pool", (3, 6, 6), ZerosBeforeMaxPool(), 13),
               ("option-a-shortcut", (8, 8, 8), OptionAShortcut(), 13),
+              ("one-dimensional", (3, 24), one_dimensional(), 13),
+              ("one-dimensional-opset9", (3, 24), one_dimensional(), 9),
               ("einsum-opset12", (6, 8), Einsums(), 12),
               ("einsum-opset13", (6, 8), Einsums(), 13))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()
@@ -491,7 +505,7 @@ def main(out):
                 torchvision.models.shufflenet_v2_x0_5(num_classes=10), 8, 1))
     for name, shape, model, opset, fixed_batch in models:
         for m in model.modules():  # batch norm that is not the identity in eval mode
-            if isinstance(m, torch.nn.BatchNorm2d):
+            if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
                 m.running_mean.uniform_(-0.5, 0.5)
                 m.running_var.uniform_(0.5, 1.5)
                 m.weight.data.uniform_(0.5, 1.5)

@@ -91,6 +91,9 @@ class TestOnnxImport : public QObject {
     QTest::newRow("zeros padded before a max pool") << "zeros-before-max-pool";
     QTest::newRow("CIFAR ResNet's shortcut: x[:, :, ::2, ::2] padded with zero channels")
         << "option-a-shortcut";
+    // 1-D: Conv, MaxPool, AveragePool, GlobalAveragePool and BatchNormalization over (N, C, L).
+    QTest::newRow("Conv1d, BatchNorm1d, MaxPool1d, AvgPool1d over (N, C, L)") << "one-dimensional";
+    QTest::newRow("the same at opset 9") << "one-dimensional-opset9";
     // Einsum: MatMuls batched over shared indices, constant weights, sums, "..." (from opset 12).
     QTest::newRow("torch.einsum: attention, weights, sums, three operands, ...")
         << "einsum-opset12";

@@ -129,7 +129,8 @@ std::pair<std::vector<std::string>, std::string> parsed(const ImportedNode& n,
 // The ONNX nodes an Einsum becomes, each translated as it is made.
 class Importer::EinsumLowering {
  public:
-  EinsumLowering(Importer& importer, const ImportedNode& n) : m_importer(importer), m_node(n) {}
+  EinsumLowering(Importer& importer, const ImportedNode& n)
+      : m_importer(importer), m_node(n), m_rewrite(importer, n, "einsum") {}
 
   void run() {
     std::vector<size_t> ranks;
@@ -159,9 +160,9 @@ class Importer::EinsumLowering {
     }
     const std::vector<int64_t> perm = permutation(result.indices, output);
     if (isIdentity(perm))
-      emit("Identity", {result.value}, m_node.output());
+      m_rewrite.emit("Identity", {result.value}, {}, m_node.output());
     else
-      emit("Transpose", {result.value}, m_node.output(), {ints("perm", perm)});
+      m_rewrite.emit("Transpose", {result.value}, {Rewrite::ints("perm", perm)}, m_node.output());
   }
 
  private:
@@ -200,9 +201,9 @@ class Importer::EinsumLowering {
       axes.push_back(static_cast<int64_t>(i));
     }
     if (axes.empty()) return t;
-    return {
-        emit("ReduceSum", {t.value}, fresh("sum"), {ints("axes", axes), integer("keepdims", 0)}),
-        left};
+    return {m_rewrite.emit("ReduceSum", {t.value},
+                           {Rewrite::ints("axes", axes), Rewrite::integer("keepdims", 0)}),
+            left};
   }
 
   // a times b, summed over the indices both have and `kept` does not name: one MatMul, batched
@@ -230,18 +231,18 @@ class Importer::EinsumLowering {
                              : rows.size() == 1 && inner.size() == 1 && columns.size() == 1;
     std::string left = arranged(a, batch + rows + inner);
     std::string right = arranged(b, batch + inner + columns);
-    if (asIs) return {emit("MatMul", {left, right}, fresh("product")), indices};
+    if (asIs) return {m_rewrite.emit("MatMul", {left, right}), indices};
     if (weight) {
-      if (inner.size() != 1) left = reshaped(left, copiedThen(copied, {product(inner)}));
-      right = reshaped(right, {product(inner), product(columns)});
+      if (inner.size() != 1) left = m_rewrite.reshaped(left, copiedThen(copied, {product(inner)}));
+      right = m_rewrite.reshaped(right, {product(inner), product(columns)});
     } else {
-      left = reshaped(left, copiedThen(copied, {product(rows), product(inner)}));
-      right = reshaped(right, copiedThen(copied, {product(inner), product(columns)}));
+      left = m_rewrite.reshaped(left, copiedThen(copied, {product(rows), product(inner)}));
+      right = m_rewrite.reshaped(right, copiedThen(copied, {product(inner), product(columns)}));
     }
-    const std::string result = emit("MatMul", {left, right}, fresh("product"));
+    const std::string result = m_rewrite.emit("MatMul", {left, right});
     std::vector<int64_t> sizes;
     for (const char c : indices.substr(copied)) sizes.push_back(size(c));
-    return {reshaped(result, copiedThen(copied, sizes)), indices};
+    return {m_rewrite.reshaped(result, copiedThen(copied, sizes)), indices};
   }
 
   // A Reshape's target: `copied` dimensions kept as they are (0), then `sizes`.
@@ -268,57 +269,13 @@ class Importer::EinsumLowering {
   std::string arranged(const Term& t, const std::string& order) {
     const std::vector<int64_t> perm = permutation(t.indices, order);
     if (isIdentity(perm)) return t.value;
-    return emit("Transpose", {t.value}, fresh("transposed"), {ints("perm", perm)});
-  }
-
-  std::string reshaped(const std::string& value, const std::vector<int64_t>& target) {
-    const std::string shape = fresh("shape");
-    Tensor t({static_cast<int64_t>(target.size())}, DType::s32);
-    std::copy(target.begin(), target.end(), t.data<int32_t>());
-    m_importer.m_constants[shape] = t;
-    return emit("Reshape", {value, shape}, fresh("reshaped"));
-  }
-
-  // Translates one made node; returns its output.
-  std::string emit(const std::string& op, const std::vector<std::string>& inputs,
-                   const std::string& output, const std::vector<onnx::AttributeProto>& attrs = {}) {
-    onnx::NodeProto node;
-    node.set_op_type(op);
-    node.set_name(output);
-    for (const auto& input : inputs) node.add_input(input);
-    node.add_output(output);
-    for (const auto& a : attrs) *node.add_attribute() = a;
-    if (output != m_node.output()) m_importer.m_readers[output] = 1;
-    try {
-      m_importer.translate(ImportedNode(node));
-    } catch (const Error& e) {
-      throw m_node.error(std::string("as ") + e.what());
-    }
-    return output;
-  }
-
-  std::string fresh(const std::string& what) {
-    return m_node.name() + "/einsum-" + what + std::to_string(m_count++);
-  }
-  static onnx::AttributeProto ints(const std::string& name, const std::vector<int64_t>& values) {
-    onnx::AttributeProto a;
-    a.set_name(name);
-    a.set_type(onnx::AttributeProto::INTS);
-    for (const int64_t v : values) a.add_ints(v);
-    return a;
-  }
-  static onnx::AttributeProto integer(const std::string& name, int64_t value) {
-    onnx::AttributeProto a;
-    a.set_name(name);
-    a.set_type(onnx::AttributeProto::INT);
-    a.set_i(value);
-    return a;
+    return m_rewrite.emit("Transpose", {t.value}, {Rewrite::ints("perm", perm)});
   }
 
   Importer& m_importer;
   const ImportedNode& m_node;
   std::map<char, SymbolicDim> m_sizes;
-  int m_count = 0;
+  Rewrite m_rewrite;
 };
 
 void Importer::einsum(const ImportedNode& n) { EinsumLowering(*this, n).run(); }

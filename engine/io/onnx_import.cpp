@@ -433,6 +433,7 @@ void Importer::translate(const ImportedNode& n) {
     for (const auto& a : n.proto().attribute())
       if (a.name() == "value") m_constants[out] = toTensor(a.t(), m_path + ": " + n.name());
     if (!m_constants.count(out)) throw n.error("only the 'value' form of Constant is supported");
+  } else if (oneDimensional(n)) {
   } else if (op == "Gemm" || (op == "MatMul" && m_constants.count(n.input(1)))) {
     linear(n, value(n, 0), out);
   } else if (op == "Conv") {

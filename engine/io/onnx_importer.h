@@ -116,9 +116,39 @@ class Importer {
 
   bool foldConstants(const ImportedNode& n);  // onnx_constant_folding.cpp
 
+  // onnx_rewrite.cpp: ONNX nodes made in place of `n`, each translated as it is made; their
+  // names start with n's and `purpose`.
+  class Rewrite {
+   public:
+    Rewrite(Importer& importer, const ImportedNode& n, std::string purpose)
+        : m_importer(importer), m_node(n), m_purpose(std::move(purpose)) {}
+    // Returns the output: `output`, or a fresh name where it is empty.
+    std::string emit(const std::string& op, const std::vector<std::string>& inputs,
+                     const std::vector<onnx::AttributeProto>& attrs = {},
+                     const std::string& output = "");
+    std::string emit(onnx::NodeProto node, const std::string& output = "");
+    // A Reshape to `target` (0 copies the input's dimension, -1 takes the rest).
+    std::string reshaped(const std::string& value, const std::vector<int64_t>& target,
+                         const std::string& output = "");
+    // A new constant; `learned` where it is one of the file's parameters in another shape.
+    std::string constant(const std::string& what, Tensor value, bool learned);
+    std::string fresh(const std::string& what);
+    static onnx::AttributeProto ints(const std::string& name, const std::vector<int64_t>& values);
+    static onnx::AttributeProto integer(const std::string& name, int64_t value);
+
+   private:
+    Importer& m_importer;
+    const ImportedNode& m_node;
+    std::string m_purpose;
+    int m_count = 0;
+  };
+
   // onnx_einsum.cpp: an Einsum as the Transposes, ReduceSums, Reshapes and MatMuls it is.
   class EinsumLowering;
   void einsum(const ImportedNode& n);
+  // onnx_one_dimensional.cpp: a 1-D convolution, pooling or batch norm as the 2-D one over
+  // (N, C, L, 1); false for any other node.
+  bool oneDimensional(const ImportedNode& n);
 
   // onnx_import_patterns.cpp: PyTorch's multi-node forms folded into one engine op.
   bool decomposedLayerNorm(const ImportedNode& n);
