@@ -10,7 +10,7 @@ the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and 
 tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub and Div, a net pooled by ReduceMean and ReduceSum (also at
 opset 11), a DenseNet block (a Concat of one input first), pooling in ceil mode, zero Pads before a pool and a convolution (also at opset 10), a ConvNeXt
 block (layer scale: a Mul by a constant tensor; also at 17), torch.einsum's forms at opsets 12 and 13, a
-1-D convolutional net (also at opset 9), a ViT and a MobileNetV2 with squeeze-excite as
+1-D convolutional net and GroupNorm and InstanceNorm2d (each also at opset 9), a ViT and a MobileNetV2 with squeeze-excite as
 people write them, at opsets 11, 13
 and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, heads folded into the batch) at
 the same opsets, torchvision's own VisionTransformer (a class token expanded to the batch) at the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data;
@@ -359,6 +359,21 @@ def one_dimensional():
                          nn.Linear(8, 16), nn.ReLU(), nn.BatchNorm1d(16), nn.Linear(16, 5))
 
 
+def normalised_per_sample():
+    """nn.GroupNorm (an InstanceNormalization of the groups, then the channels' scale and shift)
+    on images and on (N, C, L), and nn.InstanceNorm2d with its affine parameters."""
+    nn = torch.nn
+    net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.GroupNorm(4, 8), nn.ReLU(),
+                        nn.InstanceNorm2d(8, affine=True), nn.Flatten(2), nn.Conv1d(8, 6, 3),
+                        nn.GroupNorm(2, 6), nn.Flatten(), nn.Linear(6 * 34, 5))
+    with torch.no_grad():  # affine parameters that are no identity
+        for m in net.modules():
+            if isinstance(m, (nn.GroupNorm, nn.InstanceNorm2d)):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+    return net
+
+
 class Einsums(torch.nn.Module):
     """torch.einsum as MaxViT's attention and hand-written models use it: a constant weight of
     several columns and one of none, attention's scores and mix (its output transposed), several
@@ -450,6 +465,8 @@ def main(out):
               ("option-a-shortcut", (8, 8, 8), OptionAShortcut(), 13),
               ("one-dimensional", (3, 24), one_dimensional(), 13),
               ("one-dimensional-opset9", (3, 24), one_dimensional(), 9),
+              ("normalised-per-sample", (3, 8, 8), normalised_per_sample(), 13),
+              ("normalised-per-sample-opset9", (3, 8, 8), normalised_per_sample(), 9),
               ("einsum-opset12", (6, 8), Einsums(), 12),
               ("einsum-opset13", (6, 8), Einsums(), 13))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()

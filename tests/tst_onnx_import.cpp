@@ -94,6 +94,10 @@ class TestOnnxImport : public QObject {
     // 1-D: Conv, MaxPool, AveragePool, GlobalAveragePool and BatchNormalization over (N, C, L).
     QTest::newRow("Conv1d, BatchNorm1d, MaxPool1d, AvgPool1d over (N, C, L)") << "one-dimensional";
     QTest::newRow("the same at opset 9") << "one-dimensional-opset9";
+    // InstanceNormalization: a LayerNorm over each channel's values, scaled and shifted.
+    QTest::newRow("GroupNorm on images and on (N, C, L), InstanceNorm2d")
+        << "normalised-per-sample";
+    QTest::newRow("the same at opset 9") << "normalised-per-sample-opset9";
     // Einsum: MatMuls batched over shared indices, constant weights, sums, "..." (from opset 12).
     QTest::newRow("torch.einsum: attention, weights, sums, three operands, ...")
         << "einsum-opset12";

@@ -7,8 +7,10 @@
 // Split) and those along an axis or on each value of a view; onnx_import_patterns.cpp folds the
 // forms PyTorch writes ops in (GELU's erf form, LayerNorm before opset 17, SiLU, Hardswish, MatMul
 // + Add) back into one engine op; onnx_constant_folding.cpp computes what constants alone make;
-// onnx_einsum.cpp rewrites Einsum into ops read here; onnx_fixed_batch.cpp reads the sizes a file
-// with a fixed batch spells as numbers.
+// onnx_rewrite.cpp makes ONNX nodes in place of one read in another form: an Einsum
+// (onnx_einsum.cpp), 1-D ops (onnx_one_dimensional.cpp), InstanceNormalization
+// (onnx_instance_norm.cpp); onnx_fixed_batch.cpp reads the sizes a file with a fixed batch spells
+// as numbers.
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -135,6 +137,7 @@ class Importer {
     std::string fresh(const std::string& what);
     static onnx::AttributeProto ints(const std::string& name, const std::vector<int64_t>& values);
     static onnx::AttributeProto integer(const std::string& name, int64_t value);
+    static onnx::AttributeProto number(const std::string& name, float value);
 
    private:
     Importer& m_importer;
@@ -149,6 +152,9 @@ class Importer {
   // onnx_one_dimensional.cpp: a 1-D convolution, pooling or batch norm as the 2-D one over
   // (N, C, L, 1); false for any other node.
   bool oneDimensional(const ImportedNode& n);
+  // onnx_instance_norm.cpp: InstanceNormalization (nn.InstanceNorm2d, nn.GroupNorm) as a
+  // LayerNorm over each channel's values, then the channel's scale and shift.
+  void instanceNorm(const ImportedNode& n);
 
   // onnx_import_patterns.cpp: PyTorch's multi-node forms folded into one engine op.
   bool decomposedLayerNorm(const ImportedNode& n);

@@ -71,4 +71,12 @@ onnx::AttributeProto Importer::Rewrite::integer(const std::string& name, int64_t
   return a;
 }
 
+onnx::AttributeProto Importer::Rewrite::number(const std::string& name, float value) {
+  onnx::AttributeProto a;
+  a.set_name(name);
+  a.set_type(onnx::AttributeProto::FLOAT);
+  a.set_f(value);
+  return a;
+}
+
 }  // namespace twb::onnx_import
