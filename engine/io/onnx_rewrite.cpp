@@ -54,27 +54,30 @@ std::string Importer::Rewrite::fresh(const std::string& what) {
   return m_node.name() + "/" + m_purpose + "-" + what + std::to_string(m_count++);
 }
 
-onnx::AttributeProto Importer::Rewrite::ints(const std::string& name,
-                                             const std::vector<int64_t>& values) {
+namespace {
+onnx::AttributeProto attribute(const std::string& name, onnx::AttributeProto::AttributeType type) {
   onnx::AttributeProto a;
   a.set_name(name);
-  a.set_type(onnx::AttributeProto::INTS);
+  a.set_type(type);
+  return a;
+}
+}  // namespace
+
+onnx::AttributeProto Importer::Rewrite::ints(const std::string& name,
+                                             const std::vector<int64_t>& values) {
+  onnx::AttributeProto a = attribute(name, onnx::AttributeProto::INTS);
   for (const int64_t v : values) a.add_ints(v);
   return a;
 }
 
 onnx::AttributeProto Importer::Rewrite::integer(const std::string& name, int64_t value) {
-  onnx::AttributeProto a;
-  a.set_name(name);
-  a.set_type(onnx::AttributeProto::INT);
+  onnx::AttributeProto a = attribute(name, onnx::AttributeProto::INT);
   a.set_i(value);
   return a;
 }
 
 onnx::AttributeProto Importer::Rewrite::number(const std::string& name, float value) {
-  onnx::AttributeProto a;
-  a.set_name(name);
-  a.set_type(onnx::AttributeProto::FLOAT);
+  onnx::AttributeProto a = attribute(name, onnx::AttributeProto::FLOAT);
   a.set_f(value);
   return a;
 }
