@@ -12,7 +12,6 @@
 #include <cctype>
 #include <map>
 #include <numeric>
-#include <optional>
 
 #include "core/error.h"
 #include "io/onnx_importer.h"
