@@ -350,13 +350,19 @@ class TwoInputs(torch.nn.Module):
 
 def one_dimensional():
     """A 1-D convolutional net over (N, C, L), as audio and sequence models are: Conv1d with stride,
-    padding, dilation and groups, BatchNorm1d after a ReLU (not folded into the convolution) on
-    (N, C, L) and on (N, C), MaxPool1d, AvgPool1d padded, and the mean over L."""
+    padding, dilation and groups, BatchNorm1d after a PReLU (not folded into the convolution) on
+    (N, C, L) and on (N, C), MaxPool1d, AvgPool1d padded, and the mean over L; PReLU's slopes one
+    per channel and one for all."""
     nn = torch.nn
-    return nn.Sequential(nn.Conv1d(3, 8, 5, stride=2, padding=2), nn.ReLU(), nn.BatchNorm1d(8),
-                         nn.MaxPool1d(2), nn.Conv1d(8, 8, 3, padding=2, dilation=2, groups=2),
-                         nn.AvgPool1d(3, 2, 1), nn.ReLU(), nn.AdaptiveAvgPool1d(1), nn.Flatten(),
-                         nn.Linear(8, 16), nn.ReLU(), nn.BatchNorm1d(16), nn.Linear(16, 5))
+    net = nn.Sequential(nn.Conv1d(3, 8, 5, stride=2, padding=2), nn.PReLU(8), nn.BatchNorm1d(8),
+                        nn.MaxPool1d(2), nn.Conv1d(8, 8, 3, padding=2, dilation=2, groups=2),
+                        nn.AvgPool1d(3, 2, 1), nn.ReLU(), nn.AdaptiveAvgPool1d(1), nn.Flatten(),
+                        nn.Linear(8, 16), nn.PReLU(), nn.BatchNorm1d(16), nn.Linear(16, 5))
+    with torch.no_grad():  # slopes of their own, not PyTorch's 0.25 for all
+        for m in net.modules():
+            if isinstance(m, nn.PReLU):
+                m.weight.uniform_(-0.5, 0.5)
+    return net
 
 
 def normalised_per_sample():

@@ -95,6 +95,8 @@ def run_node(node, args, params, training):
         return F.silu(x)
     if op == "Hardswish":
         return F.hardswish(x)
+    if op == "PReLU":
+        return torch.where(x > 0, x, p("slope") * x)
     if op == "ELU":
         return F.elu(x, a.get("alpha", 1.0))
     if op == "Softplus":

@@ -92,7 +92,8 @@ class TestOnnxImport : public QObject {
     QTest::newRow("CIFAR ResNet's shortcut: x[:, :, ::2, ::2] padded with zero channels")
         << "option-a-shortcut";
     // 1-D: Conv, MaxPool, AveragePool, GlobalAveragePool and BatchNormalization over (N, C, L).
-    QTest::newRow("Conv1d, BatchNorm1d, MaxPool1d, AvgPool1d over (N, C, L)") << "one-dimensional";
+    QTest::newRow("Conv1d, PReLU, BatchNorm1d, MaxPool1d, AvgPool1d over (N, C, L)")
+        << "one-dimensional";
     QTest::newRow("the same at opset 9") << "one-dimensional-opset9";
     // InstanceNormalization: a LayerNorm over each channel's values, scaled and shifted.
     QTest::newRow("GroupNorm on images and on (N, C, L), InstanceNorm2d")

@@ -28,8 +28,8 @@ void ParameterStore::ensure(const Graph& graph, uint64_t seed) {
       continue;
     }
     Tensor value(spec.shape, DType::f32);
-    if (spec.init == ParamInit::ones) {
-      value.fill(1.f);
+    if (spec.init == ParamInit::ones || spec.init == ParamInit::constant) {
+      value.fill(spec.init == ParamInit::ones ? 1.f : spec.value);
     } else if (spec.init == ParamInit::uniformFanIn) {
       Random random(mixSeed(seed, index));
       const float bound = 1.f / std::sqrt(static_cast<float>(spec.fanIn));

@@ -479,6 +479,12 @@ void Importer::translate(const ImportedNode& n) {
     add(n, "ELU", {value(n, 0)}, {{"alpha", n.number("alpha", 1.f)}});
   } else if (op == "Softplus" || op == "Mish") {
     add(n, op, {value(n, 0)});
+  } else if (op == "PRelu") {
+    // The slopes, broadcast as ONNX's unidirectional broadcast aligns them: at the last axis.
+    const Tensor& slope = constant(n, 1);
+    Shape shape = slope.shape().empty() ? Shape{1} : slope.shape();
+    m_weights[out + ".slope"] = Tensor::view(slope, 0, shape);
+    add(n, "PReLU", {value(n, 0)}, {{"shape", shape}});
   } else if (op == "LeakyRelu") {
     add(n, "LeakyReLU", {value(n, 0)}, {{"negative_slope", n.number("alpha", 0.01f)}});
   } else if (op == "HardSigmoid") {

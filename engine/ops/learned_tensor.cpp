@@ -4,14 +4,17 @@
 namespace twb {
 
 namespace {
+// Bias adds p (starting at zero), LayerScale multiplies by it (starting at one), PReLU
+// multiplies x < 0 by it (starting at 0.25, as PyTorch's).
+enum class Use { add, multiply, negativeSlope };
+
 // y = x (op) p with p a learned tensor broadcast against x as NumPy does (aligned at the last
 // dimension, dimensions of 1 repeated), but never across the batch: p = (T, D) on (N, T, D) is a
-// ViT's positional embedding, (C, 1, 1) on (N, C, H, W) a per-channel offset or ConvNeXt's layer
-// scale, and ONNX's (1, T, D) form is read as it is.
+// ViT's positional embedding, (C, 1, 1) on (N, C, H, W) a per-channel offset, ConvNeXt's layer
+// scale or a PReLU's slopes, and ONNX's (1, T, D) form is read as it is.
 class LearnedTensorOp : public Op {
  public:
-  // Bias adds p (starting at zero), LayerScale multiplies by it (starting at one).
-  LearnedTensorOp(Attrs attrs, bool multiplies) : Op(std::move(attrs)), m_multiplies(multiplies) {}
+  LearnedTensorOp(Attrs attrs, Use use) : Op(std::move(attrs)), m_use(use) {}
 
   Shape outputShape(const std::vector<Shape>& in) const override {
     const Shape p = attrs().integers("shape");
@@ -29,8 +32,11 @@ class LearnedTensorOp : public Op {
     return x;
   }
   std::vector<ParamSpec> params(const std::vector<Shape>&) const override {
-    ParamSpec p = m_multiplies ? ParamSpec{"scale", attrs().integers("shape"), ParamInit::ones}
-                               : ParamSpec{"bias", attrs().integers("shape"), ParamInit::zeros};
+    const Shape shape = attrs().integers("shape");
+    ParamSpec p = m_use == Use::add        ? ParamSpec{"bias", shape, ParamInit::zeros}
+                  : m_use == Use::multiply ? ParamSpec{"scale", shape, ParamInit::ones}
+                                           : ParamSpec{"slope", shape, ParamInit::constant};
+    p.value = 0.25f;
     p.trainable = !attrs().boolean("fixed");
     return {p};
   }
@@ -38,16 +44,17 @@ class LearnedTensorOp : public Op {
     return static_cast<double>(numel(in[0]));
   }
   void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
-    // NumPy broadcasting aligns the ends, as ONNX's does.
-    onnx.node(m_multiplies ? "Mul" : "Add", io.inputsAndParams(), io.output);
+    // NumPy broadcasting aligns the ends, as ONNX's does (PRelu's slope too).
+    const char* type = m_use == Use::add ? "Add" : m_use == Use::multiply ? "Mul" : "PRelu";
+    onnx.node(type, io.inputsAndParams(), io.output);
   }
 
  private:
-  bool m_multiplies;
+  Use m_use;
 };
 
-std::vector<AttrSpec> tensorAttrs() {
-  return {{"shape", AttrType::integers, nullptr,
+std::vector<AttrSpec> tensorAttrs(nlohmann::json shape = nullptr) {
+  return {{"shape", AttrType::integers, std::move(shape),
            "Shape of the learned tensor, aligned with the input's last dimensions."},
           {"fixed", AttrType::boolean, false,
            "Keep the tensor as it is given, untrained: a constant of an imported model (Swin's "
@@ -61,7 +68,7 @@ const OpRegistration kLearnedTensor{
       1,
       1,
       tensorAttrs(),
-      [](Attrs a) { return std::make_unique<LearnedTensorOp>(std::move(a), false); },
+      [](Attrs a) { return std::make_unique<LearnedTensorOp>(std::move(a), Use::add); },
       {.bf16 = true}},
      {"LayerScale",
       "Multiplies by a learned tensor (starting at one), broadcast as NumPy does but not across "
@@ -69,7 +76,15 @@ const OpRegistration kLearnedTensor{
       1,
       1,
       tensorAttrs(),
-      [](Attrs a) { return std::make_unique<LearnedTensorOp>(std::move(a), true); },
-      {.bf16 = true}}}};
+      [](Attrs a) { return std::make_unique<LearnedTensorOp>(std::move(a), Use::multiply); },
+      {.bf16 = true}},
+     {"PReLU",
+      "x where x > 0, else slope * x, with learned slopes (starting at 0.25) broadcast as Bias's "
+      "tensor is: shape [1] one slope for all, [C, 1, 1] one per channel of (N, C, H, W).",
+      1,
+      1,
+      tensorAttrs(nlohmann::json::array({1})),
+      [](Attrs a) { return std::make_unique<LearnedTensorOp>(std::move(a), Use::negativeSlope); },
+      {}}}};
 
 }  // namespace twb

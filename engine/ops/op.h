@@ -45,7 +45,7 @@ class Attrs {
 };
 
 // How a parameter starts. Bounds follow PyTorch's defaults so models train the same way.
-enum class ParamInit { zeros, ones, uniformFanIn, normal };  // normal: N(0, 1)
+enum class ParamInit { zeros, ones, uniformFanIn, normal, constant };  // normal: N(0, 1)
 
 struct ParamSpec {
   std::string suffix;  // "weight", "bias", "running_mean", ...
@@ -53,6 +53,7 @@ struct ParamSpec {
   ParamInit init;
   int64_t fanIn = 1;       // for uniformFanIn: U(-1/sqrt(fanIn), 1/sqrt(fanIn))
   bool trainable = true;   // running statistics are state, not trained
+  float value = 0;         // for constant: every entry's
 };
 
 // How an op takes part in int8 inference (exec/int8_placement.h).
