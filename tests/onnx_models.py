@@ -10,7 +10,8 @@ the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and 
 tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub and Div, a net pooled by ReduceMean and ReduceSum (also at
 opset 11), a DenseNet block (a Concat of one input first), pooling in ceil mode, zero Pads before a pool and a convolution (also at opset 10), a ConvNeXt
 block (layer scale: a Mul by a constant tensor; also at 17), torch.einsum's forms at opsets 12 and 13, a
-1-D convolutional net and GroupNorm and InstanceNorm2d (each also at opset 9), a ViT and a MobileNetV2 with squeeze-excite as
+1-D convolutional net and GroupNorm and InstanceNorm2d (each also at opset 9), nn.Upsample nearest
+(Resize, and Upsample at opset 9) and bilinear (also at opset 11), a ViT and a MobileNetV2 with squeeze-excite as
 people write them, at opsets 11, 13
 and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, heads folded into the batch) at
 the same opsets, torchvision's own VisionTransformer (a class token expanded to the batch) at the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data;
@@ -24,7 +25,7 @@ free (text-free-length), and two inputs with sizes left free (two-free-inputs); 
 output whose batch is on axis 1), sequence-first-sum.onnx (such a value plus a batch-first one),
 external-escape.onnx (external data outside the model's folder), asymmetric-qdq.onnx (int8
 activations with a zero point), einsum-diagonal.onnx and einsum-batch-summed.onnx (an Einsum
-taking a diagonal, one summing over the batch)
+taking a diagonal, one summing over the batch), corner-aligned.onnx (bilinear, align_corners=True)
 batch-cut.onnx (a reshape that splits the batch), fixed-batch-cut.onnx (the same exported with
 the batch fixed), expanded-input.onnx (an Expand of a computed
 value) and added-token.onnx (a parameter expanded to the batch and added, not put first).
@@ -380,6 +381,15 @@ def normalised_per_sample():
     return net
 
 
+def upsampled(mode):
+    """nn.Upsample by 2 and by (2, 3) between convolutions, as decoders and feature pyramids
+    enlarge maps."""
+    nn = torch.nn
+    return nn.Sequential(nn.Conv2d(3, 4, 3), nn.Upsample(scale_factor=2, mode=mode), nn.ReLU(),
+                         nn.Conv2d(4, 4, 3), nn.Upsample(scale_factor=(2, 3), mode=mode),
+                         nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(16, 5))
+
+
 class Einsums(torch.nn.Module):
     """torch.einsum as MaxViT's attention and hand-written models use it: a constant weight of
     several columns and one of none, attention's scores and mix (its output transposed), several
@@ -473,6 +483,10 @@ def main(out):
               ("one-dimensional-opset9", (3, 24), one_dimensional(), 9),
               ("normalised-per-sample", (3, 8, 8), normalised_per_sample(), 13),
               ("normalised-per-sample-opset9", (3, 8, 8), normalised_per_sample(), 9),
+              ("upsampled-nearest", (3, 7, 6), upsampled("nearest"), 13),
+              ("upsampled-nearest-opset9", (3, 7, 6), upsampled("nearest"), 9),
+              ("upsampled-bilinear", (3, 7, 6), upsampled("bilinear"), 13),
+              ("upsampled-bilinear-opset11", (3, 7, 6), upsampled("bilinear"), 11),
               ("einsum-opset12", (6, 8), Einsums(), 12),
               ("einsum-opset13", (6, 8), Einsums(), 13))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()
@@ -622,6 +636,13 @@ def main(out):
                              constants)
         onnx.save(h.make_model(graph, opset_imports=[h.make_opsetid("", 13)]),
                   os.path.join(out, f"bad-fold-{name}.onnx"))
+
+    # Bilinear upsampling with align_corners=True: sampled at the corners, refused.
+    class CornerAligned(torch.nn.Module):
+        def forward(self, x):
+            return torch.nn.functional.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True)
+
+    export(CornerAligned(), (3, 4, 4), os.path.join(out, "corner-aligned.onnx"))
 
     # Einsums the engine cannot compute: a diagonal, and a sum over the batch.
     for name, equation, shape in (("diagonal", "nii->ni", [4]), ("batch-summed", "nij->ij", [4, 4])):

@@ -95,6 +95,12 @@ def run_node(node, args, params, training):
         return F.silu(x)
     if op == "Hardswish":
         return F.hardswish(x)
+    if op == "Upsample":
+        scale = a.get("scale", 2)
+        scale = tuple(scale) if isinstance(scale, list) else (scale, scale)
+        mode = a.get("mode", "nearest")
+        return F.interpolate(x, scale_factor=scale, mode=mode,
+                             align_corners=False if mode == "bilinear" else None)
     if op == "PReLU":
         return torch.where(x > 0, x, p("slope") * x)
     if op == "ELU":

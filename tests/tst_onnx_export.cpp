@@ -16,7 +16,7 @@ using namespace twb;
 namespace {
 // Ops the templates do not use, in one net: batch norm, sigmoid, GELU (five ONNX nodes and
 // back), tanh, dropout, concat, a three-way add, average pooling without padding counted,
-// reshape and softmax.
+// upsampling, reshape and softmax.
 ModelSpec mixedOps() {
   ModelSpec s;
   s.name = "mixed";
@@ -36,7 +36,10 @@ ModelSpec mixedOps() {
               {"cat"},
               {{"kernel", 3}, {"stride", 2}, {"padding", 1}, {"count_include_pad", false}}},
              {"ceiled", "MaxPool2d", {"pool"}, {{"kernel", 3}, {"stride", 2}, {"ceil_mode", true}}},
-             {"gamma", "LayerScale", {"ceiled"}, {{"shape", {8, 1, 1}}}},
+             {"up", "Upsample", {"ceiled"}, {{"scale", {2, 3}}, {"mode", "bilinear"}}},
+             {"near", "Upsample", {"up"}, {{"scale", 2}}},
+             {"down", "AvgPool2d", {"near"}, {{"kernel", {4, 6}}}},
+             {"gamma", "LayerScale", {"down"}, {{"shape", {8, 1, 1}}}},
              {"g", "GELU", {"gamma"}, {}},
              {"t", "Tanh", {"g"}, {}},
              {"drop", "Dropout", {"t"}, {{"p", 0.3}}},

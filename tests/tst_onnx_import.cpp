@@ -99,6 +99,11 @@ class TestOnnxImport : public QObject {
     QTest::newRow("GroupNorm on images and on (N, C, L), InstanceNorm2d")
         << "normalised-per-sample";
     QTest::newRow("the same at opset 9") << "normalised-per-sample-opset9";
+    // Resize (Upsample before opset 10) by whole factors: nearest and bilinear.
+    QTest::newRow("nn.Upsample nearest by 2 and by (2, 3): Resize") << "upsampled-nearest";
+    QTest::newRow("the same at opset 9: Upsample") << "upsampled-nearest-opset9";
+    QTest::newRow("nn.Upsample bilinear (align_corners=False)") << "upsampled-bilinear";
+    QTest::newRow("the same at opset 11") << "upsampled-bilinear-opset11";
     // Einsum: MatMuls batched over shared indices, constant weights, sums, "..." (from opset 12).
     QTest::newRow("torch.einsum: attention, weights, sums, three operands, ...")
         << "einsum-opset12";
@@ -559,6 +564,9 @@ class TestOnnxImport : public QObject {
           test::errorOf([&] { importOnnx(file("bad-fold-" + name + ".onnx")); });
       QVERIFY2(error.find(expected) != std::string::npos, (name + ": " + error).c_str());
     }
+    QVERIFY(test::errorOf([&] { importOnnx(file("corner-aligned.onnx")); })
+                .find("(Resize): linear resizing with coordinate_transformation_mode "
+                      "'align_corners' is not supported") != std::string::npos);
     QVERIFY(test::errorOf([&] {
               importOnnx(file("einsum-diagonal.onnx"));
             }).find("(Einsum): index 'i' repeats in 'nii' (a diagonal), which is not supported") !=

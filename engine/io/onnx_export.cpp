@@ -36,6 +36,11 @@ class ProtoNode : public OnnxNode {
     a->set_f(v);
     return *this;
   }
+  OnnxNode& text(const std::string& name, const std::string& v) override {
+    auto* a = attribute(name, onnx::AttributeProto::STRING);
+    a->set_s(v);
+    return *this;
+  }
 
  private:
   onnx::AttributeProto* attribute(const std::string& name, onnx::AttributeProto::AttributeType t) {
@@ -111,6 +116,13 @@ class Exporter : public OnnxWriter {
     init->set_data_type(onnx::TensorProto::INT64);
     init->add_dims(static_cast<int64_t>(values.size()));
     for (int64_t v : values) init->add_int64_data(v);
+    return name;
+  }
+
+  std::string floats(const std::string& name, const std::vector<float>& values) override {
+    Tensor t({static_cast<int64_t>(values.size())}, DType::f32);
+    std::copy(values.begin(), values.end(), t.data<float>());
+    addInitializer(name, t);
     return name;
   }
 

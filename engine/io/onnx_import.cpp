@@ -499,6 +499,8 @@ void Importer::translate(const ImportedNode& n) {
     add(n, "Pow", {value(n, 0)}, {{"exponent", exponent.data<float>()[0]}});
   } else if (op == "HardSwish") {
     add(n, "Hardswish", {value(n, 0)});
+  } else if (op == "Resize" || op == "Upsample") {
+    resize(n);
   } else if (op == "InstanceNormalization") {
     instanceNorm(n);
   } else if (op == "LayerNormalization") {

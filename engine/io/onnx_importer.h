@@ -9,8 +9,8 @@
 // + Add) back into one engine op; onnx_constant_folding.cpp computes what constants alone make;
 // onnx_rewrite.cpp makes ONNX nodes in place of one read in another form: an Einsum
 // (onnx_einsum.cpp), 1-D ops (onnx_one_dimensional.cpp), InstanceNormalization
-// (onnx_instance_norm.cpp); onnx_fixed_batch.cpp reads the sizes a file with a fixed batch spells
-// as numbers.
+// (onnx_instance_norm.cpp); onnx_resize.cpp reads Resize and Upsample; onnx_fixed_batch.cpp reads
+// the sizes a file with a fixed batch spells as numbers.
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -155,6 +155,8 @@ class Importer {
   // onnx_instance_norm.cpp: InstanceNormalization (nn.InstanceNorm2d, nn.GroupNorm) as a
   // LayerNorm over each channel's values, then the channel's scale and shift.
   void instanceNorm(const ImportedNode& n);
+  // onnx_resize.cpp: Resize and Upsample by whole factors as an Upsample.
+  void resize(const ImportedNode& n);
 
   // onnx_import_patterns.cpp: PyTorch's multi-node forms folded into one engine op.
   bool decomposedLayerNorm(const ImportedNode& n);

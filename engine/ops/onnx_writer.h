@@ -18,6 +18,7 @@ class OnnxNode {
   virtual OnnxNode& integer(const std::string& name, int64_t value) = 0;
   virtual OnnxNode& integers(const std::string& name, const std::vector<int64_t>& values) = 0;
   virtual OnnxNode& number(const std::string& name, float value) = 0;
+  virtual OnnxNode& text(const std::string& name, const std::string& value) = 0;
 };
 
 class OnnxWriter {
@@ -29,6 +30,7 @@ class OnnxWriter {
   // Constant initializers; each returns the name it was given.
   virtual std::string scalar(const std::string& name, float value) = 0;
   virtual std::string int64s(const std::string& name, const std::vector<int64_t>& values) = 0;
+  virtual std::string floats(const std::string& name, const std::vector<float>& values) = 0;
 };
 
 // The names one op's ONNX nodes read and write. Intermediate values an op needs are named
