@@ -382,10 +382,12 @@ def normalised_per_sample():
 
 
 def upsampled(mode):
-    """nn.Upsample by 2 and by (2, 3) between convolutions, as decoders and feature pyramids
-    enlarge maps."""
+    """nn.Upsample by 2 and by (2, 3) and nn.ConvTranspose2d (stride, padding, output_padding,
+    dilation) between convolutions, as decoders and feature pyramids enlarge maps."""
     nn = torch.nn
     return nn.Sequential(nn.Conv2d(3, 4, 3), nn.Upsample(scale_factor=2, mode=mode), nn.ReLU(),
+                         nn.ConvTranspose2d(4, 4, 3, stride=2, padding=1, output_padding=1),
+                         nn.ConvTranspose2d(4, 4, (3, 2), dilation=2, bias=False),
                          nn.Conv2d(4, 4, 3), nn.Upsample(scale_factor=(2, 3), mode=mode),
                          nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(16, 5))
 

@@ -63,6 +63,10 @@ def run_node(node, args, params, training):
     if op == "Conv2d":
         return F.conv2d(x, p("weight"), p("bias"), pair(a.get("stride", 1)),
                         pair(a.get("padding", 0)), pair(a.get("dilation", 1)), a.get("groups", 1))
+    if op == "ConvTranspose2d":
+        return F.conv_transpose2d(x, p("weight"), p("bias"), pair(a.get("stride", 1)),
+                                  pair(a.get("padding", 0)), pair(a.get("output_padding", 0)), 1,
+                                  pair(a.get("dilation", 1)))
     if op in ("MaxPool2d", "AvgPool2d"):
         k, s = pair(a["kernel"]), pair(a.get("stride", 0))
         s = k if s == (0, 0) else s

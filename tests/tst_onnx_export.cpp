@@ -16,37 +16,42 @@ using namespace twb;
 namespace {
 // Ops the templates do not use, in one net: batch norm, sigmoid, GELU (five ONNX nodes and
 // back), tanh, dropout, concat, a three-way add, average pooling without padding counted,
-// upsampling, reshape and softmax.
+// upsampling, a transposed convolution, reshape and softmax.
 ModelSpec mixedOps() {
   ModelSpec s;
   s.name = "mixed";
   s.inputs = {{"image", {3, 8, 8}, DType::f32}};
-  s.nodes = {{"bn", "BatchNorm2d", {"image"}, {}},
-             {"a", "Conv2d", {"bn"}, {{"out_channels", 4}, {"kernel", 3}, {"padding", 1}}},
-             {"b", "Conv2d", {"bn"}, {{"out_channels", 4}, {"kernel", 1}}},
-             {"c",
-              "Conv2d",
-              {"bn"},
-              {{"out_channels", 4}, {"kernel", 3}, {"padding", 1}, {"dilation", 1}}},
-             {"sum", "Add", {"a", "b", "c"}, {}},
-             {"sig", "Sigmoid", {"sum"}, {}},
-             {"cat", "Concat", {"sig", "a"}, {}},
-             {"pool",
-              "AvgPool2d",
-              {"cat"},
-              {{"kernel", 3}, {"stride", 2}, {"padding", 1}, {"count_include_pad", false}}},
-             {"ceiled", "MaxPool2d", {"pool"}, {{"kernel", 3}, {"stride", 2}, {"ceil_mode", true}}},
-             {"up", "Upsample", {"ceiled"}, {{"scale", {2, 3}}, {"mode", "bilinear"}}},
-             {"near", "Upsample", {"up"}, {{"scale", 2}}},
-             {"down", "AvgPool2d", {"near"}, {{"kernel", {4, 6}}}},
-             {"gamma", "LayerScale", {"down"}, {{"shape", {8, 1, 1}}}},
-             {"g", "GELU", {"gamma"}, {}},
-             {"t", "Tanh", {"g"}, {}},
-             {"drop", "Dropout", {"t"}, {{"p", 0.3}}},
-             {"grid", "Reshape", {"drop"}, {{"shape", {8, 4}}}},
-             {"flat", "Flatten", {"grid"}, {}},
-             {"fc", "Linear", {"flat"}, {{"out_features", 6}}},
-             {"out", "Softmax", {"fc"}, {}}};
+  s.nodes = {
+      {"bn", "BatchNorm2d", {"image"}, {}},
+      {"a", "Conv2d", {"bn"}, {{"out_channels", 4}, {"kernel", 3}, {"padding", 1}}},
+      {"b", "Conv2d", {"bn"}, {{"out_channels", 4}, {"kernel", 1}}},
+      {"c",
+       "Conv2d",
+       {"bn"},
+       {{"out_channels", 4}, {"kernel", 3}, {"padding", 1}, {"dilation", 1}}},
+      {"sum", "Add", {"a", "b", "c"}, {}},
+      {"sig", "Sigmoid", {"sum"}, {}},
+      {"cat", "Concat", {"sig", "a"}, {}},
+      {"pool",
+       "AvgPool2d",
+       {"cat"},
+       {{"kernel", 3}, {"stride", 2}, {"padding", 1}, {"count_include_pad", false}}},
+      {"ceiled", "MaxPool2d", {"pool"}, {{"kernel", 3}, {"stride", 2}, {"ceil_mode", true}}},
+      {"up", "Upsample", {"ceiled"}, {{"scale", {2, 3}}, {"mode", "bilinear"}}},
+      {"near", "Upsample", {"up"}, {{"scale", 2}}},
+      {"deconv",
+       "ConvTranspose2d",
+       {"near"},
+       {{"out_channels", 8}, {"kernel", 3}, {"stride", 2}, {"padding", 1}, {"output_padding", 1}}},
+      {"down", "AvgPool2d", {"deconv"}, {{"kernel", {8, 12}}}},
+      {"gamma", "LayerScale", {"down"}, {{"shape", {8, 1, 1}}}},
+      {"g", "GELU", {"gamma"}, {}},
+      {"t", "Tanh", {"g"}, {}},
+      {"drop", "Dropout", {"t"}, {{"p", 0.3}}},
+      {"grid", "Reshape", {"drop"}, {{"shape", {8, 4}}}},
+      {"flat", "Flatten", {"grid"}, {}},
+      {"fc", "Linear", {"flat"}, {{"out_features", 6}}},
+      {"out", "Softmax", {"fc"}, {}}};
   s.outputs = {"out"};
   return s;
 }

@@ -100,7 +100,8 @@ class TestOnnxImport : public QObject {
         << "normalised-per-sample";
     QTest::newRow("the same at opset 9") << "normalised-per-sample-opset9";
     // Resize (Upsample before opset 10) by whole factors: nearest and bilinear.
-    QTest::newRow("nn.Upsample nearest by 2 and by (2, 3): Resize") << "upsampled-nearest";
+    QTest::newRow("nn.Upsample nearest by 2 and by (2, 3): Resize; ConvTranspose")
+        << "upsampled-nearest";
     QTest::newRow("the same at opset 9: Upsample") << "upsampled-nearest-opset9";
     QTest::newRow("nn.Upsample bilinear (align_corners=False)") << "upsampled-bilinear";
     QTest::newRow("the same at opset 11") << "upsampled-bilinear-opset11";

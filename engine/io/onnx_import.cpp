@@ -452,6 +452,8 @@ void Importer::translate(const ImportedNode& n) {
          {"dilation", pairOf(n, "dilations", 1)},
          {"groups", n.integer("group", 1)},
          {"bias", bias}});
+  } else if (op == "ConvTranspose") {
+    convTranspose(n);
   } else if (op == "BatchNormalization") {
     const char* suffixes[] = {"weight", "bias", "running_mean", "running_var"};
     for (int i = 0; i < 4; ++i) m_weights[out + "." + suffixes[i]] = constant(n, i + 1);
@@ -667,6 +669,28 @@ int64_t Importer::linear(const ImportedNode& n, const std::string& input, const 
 }
 
 // LayerNormalization over the last axis, with its scale and (optional) bias as constants.
+// nn.ConvTranspose2d: its weight (C, OC, KH, KW) as it is, groups 1, sizes from the attributes
+// (an output_shape is refused: the engine computes the size from them, as PyTorch does).
+void Importer::convTranspose(const ImportedNode& n) {
+  const Tensor& w = constant(n, 1);
+  if (w.shape().size() != 4) throw n.error("only 2-D transposed convolutions are supported");
+  if (n.integer("group", 1) != 1) throw n.error("only group = 1 is supported");
+  if (n.text("auto_pad", "NOTSET") != "NOTSET" || !n.integers("output_shape", {}).empty())
+    throw n.error("auto_pad and output_shape are not supported; give pads and output_padding");
+  const std::string out = n.output();
+  m_weights[out + ".weight"] = w;
+  const bool bias = n.proto().input_size() > 2 && !n.input(2).empty();
+  if (bias) m_weights[out + ".bias"] = constant(n, 2);
+  add(n, "ConvTranspose2d", {value(n, 0)},
+      {{"out_channels", w.shape()[1]},
+       {"kernel", {w.shape()[2], w.shape()[3]}},
+       {"stride", pairOf(n, "strides", 1)},
+       {"padding", symmetricPads(n, n.integers("pads", {0, 0, 0, 0}))},
+       {"output_padding", pairOf(n, "output_padding", 0)},
+       {"dilation", pairOf(n, "dilations", 1)},
+       {"bias", bias}});
+}
+
 void Importer::layerNorm(const ImportedNode& n) {
   if (n.integer("axis", -1) != -1) throw n.error("only axis = -1 (the last) is supported");
   const std::string out = n.output();

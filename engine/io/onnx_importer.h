@@ -73,6 +73,7 @@ class Importer {
   void qdq(const ImportedNode& n);
   int64_t linear(const ImportedNode& n, const std::string& input, const std::string& out);
   void layerNorm(const ImportedNode& n);
+  void convTranspose(const ImportedNode& n);
   NodeSpec* emittedNode(const std::string& name);
   void renameTo(NodeSpec& node, const std::string& name);
 
