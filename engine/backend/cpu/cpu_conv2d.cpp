@@ -176,9 +176,22 @@ class CpuConv2d : public CpuKernel {
       return m_fwd.dst_desc();
     noteScratchpad(m_fwd.scratchpad_desc());
     if (training) {
-      m_bwdData = dnnl::convolution_backward_data::primitive_desc(
-          {algo, m_fwd.src_desc(), anyWeights, m_fwd.dst_desc(), strides, dilates, padL, padR},
-          attributes(), cpuEngine(), m_fwd);
+      const auto backwardData = [&](const dnnl::memory::desc& diffSrc,
+                                    const dnnl::memory::desc& diffDst) {
+        return dnnl::convolution_backward_data::primitive_desc(
+            {algo, diffSrc, anyWeights, diffDst, strides, dilates, padL, padR}, attributes(),
+            cpuEngine(), m_fwd);
+      };
+      m_bwdData = backwardData(m_fwd.src_desc(), m_fwd.dst_desc());
+      // The same for the input's gradient: on AVX-512 oneDNN's jit kernels decline a strided
+      // convolution whose windows leave the input's last row unread (3x3 / 2 without padding on
+      // 28 x 28), and its reference kernel took 350-430 ms a step where its GEMM kernel, on
+      // plain layouts, takes about 1 ms.
+      if (isReferenceKernel(m_bwdData)) {
+        const auto plain =
+            backwardData(plainLayout(m_fwd.src_desc()), plainLayout(m_fwd.dst_desc()));
+        if (!isReferenceKernel(plain)) m_bwdData = plain;
+      }
       const auto backwardWeights = [&](const dnnl::memory::desc& source, const dnnl::memory::desc& diffDst) {
         return m_hasBias ? dnnl::convolution_backward_weights::primitive_desc(
                                {algo, source, anyWeightsF32, m_bias, diffDst, strides, dilates, padL, padR},
@@ -251,7 +264,10 @@ class CpuConv2d : public CpuKernel {
       return given == wanted ? size_t{0} : wanted.get_size();
     };
     size_t bytes = copy(m_weightsPlain, m_fwd.weights_desc());
-    if (m_bwdData) bytes += copy(m_fwd.weights_desc(), m_bwdData.weights_desc());
+    if (m_bwdData)
+      bytes += copy(m_fwd.weights_desc(), m_bwdData.weights_desc()) +
+               copy(m_fwd.dst_desc(), m_bwdData.diff_dst_desc()) +
+               copy(m_fwd.src_desc(), m_bwdData.diff_src_desc());
     if (m_bwdWeights)
       bytes += copy(m_weightsPlain, m_bwdWeights.diff_weights_desc()) +
                copy(m_fwd.src_desc(), m_bwdWeights.src_desc()) +
@@ -267,7 +283,7 @@ class CpuConv2d : public CpuKernel {
       const dnnl::memory w = inLayout(m_backward, weights, m_bwdData.weights_desc());
       const dnnl::memory diffSrc = writeBuffer(io.inputGrads[0], m_bwdData.diff_src_desc());
       addStep(m_backward, dnnl::convolution_backward_data(m_bwdData),
-              {{DNNL_ARG_DIFF_DST, io.outputGrad},
+              {{DNNL_ARG_DIFF_DST, inLayout(m_backward, io.outputGrad, m_bwdData.diff_dst_desc())},
                {DNNL_ARG_WEIGHTS, w},
                {DNNL_ARG_DIFF_SRC, diffSrc}},
               m_bwdData.scratchpad_desc(), io);

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""fp32 training throughput of models a user writes in PyTorch and imports as ONNX, twb-engine
+against PyTorch side by side in one run.
+
+Two models on 28 x 28 images, batch 128, 2 threads, SGD + momentum, softmax cross-entropy, fixed
+random inputs (only the training step is timed):
+- strided-cnn: two 3x3 convolutions of stride 2 without padding (28 -> 13 -> 6), as hand-written
+  nets have them, and a Linear; the shape whose input gradient oneDNN's jit kernels decline;
+- decoder-layers: the layers this importer gained in one net: PReLU, ConvTranspose2d, GroupNorm
+  (InstanceNormalization), Mish, Upsample (bilinear), ELU, an adaptive pool.
+Each is exported by torch.onnx (opset 13) and trained by `twb-engine bench FILE.onnx`; PyTorch
+trains the same module. Interleaved --rounds, the best of each kept (the VM's speed drifts).
+No target: the ratio is recorded in docs/benchmarks.md.
+
+Usage: tests/bench/bench_imported_layers.py [--engine build/release/engine/twb-engine] [--rounds 3]
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+from peer_setup import DEFAULT_ENGINE, prepare_torch, run_engine_bench
+
+BATCH, THREADS = 128, 2
+
+
+def models(torch):
+    nn = torch.nn
+    return {
+        "strided-cnn": nn.Sequential(nn.Conv2d(1, 16, 3, stride=2), nn.ReLU(),
+                                     nn.Conv2d(16, 32, 3, stride=2), nn.ReLU(), nn.Flatten(),
+                                     nn.Linear(32 * 6 * 6, 10)),
+        "decoder-layers": nn.Sequential(nn.Conv2d(1, 16, 3, 2, 1), nn.PReLU(16),
+                                        nn.ConvTranspose2d(16, 16, 2, stride=2), nn.GroupNorm(4, 16),
+                                        nn.Mish(), nn.Conv2d(16, 32, 3, stride=2),
+                                        nn.Upsample(scale_factor=2, mode="bilinear"), nn.ELU(),
+                                        nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(128, 10)),
+    }
+
+
+def time_torch(torch, model, steps, warmup):
+    x = torch.randn(BATCH, 1, 28, 28)
+    y = torch.randint(0, 10, (BATCH,))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    times = []
+    for step in range(warmup + steps):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss_fn(model(x), y).backward()
+        opt.step()
+        if step >= warmup:
+            times.append(time.perf_counter() - t0)
+    return BATCH / statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--engine", default=DEFAULT_ENGINE)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    torch = prepare_torch(THREADS)
+    torch.manual_seed(0)
+    print(f"PyTorch {torch.__version__}, fp32 training, batch {BATCH}, {THREADS} threads")
+    print(f"{'model':<15} {'twb samples/s':>14} {'torch samples/s':>16} {'twb / torch':>12}")
+    with tempfile.TemporaryDirectory() as folder:
+        for name, model in models(torch).items():
+            path = os.path.join(folder, name + ".onnx")
+            torch.onnx.export(model, torch.randn(2, 1, 28, 28), path, opset_version=13,
+                              input_names=["image"], output_names=["logits"],
+                              dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
+            ours, peer = 0.0, 0.0
+            for _ in range(args.rounds):
+                run = run_engine_bench(args.engine, path, "train", "fp32", BATCH, THREADS,
+                                       args.warmup, args.steps)
+                ours = max(ours, run["samples_per_s"])
+                peer = max(peer, time_torch(torch, model, args.steps, args.warmup))
+            print(f"{name:<15} {ours:>14.0f} {peer:>16.0f} {ours / peer:>11.2f}x", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
