@@ -17,12 +17,10 @@ Usage: tests/bench/bench_imported_layers.py [--engine build/release/engine/twb-e
 """
 import argparse
 import os
-import statistics
 import sys
 import tempfile
-import time
 
-from peer_setup import DEFAULT_ENGINE, prepare_torch, run_engine_bench
+from peer_setup import DEFAULT_ENGINE, prepare_torch, run_engine_bench, torch_training_rate
 
 BATCH, THREADS = 128, 2
 
@@ -41,22 +39,6 @@ def models(torch):
     }
 
 
-def time_torch(torch, model, steps, warmup):
-    x = torch.randn(BATCH, 1, 28, 28)
-    y = torch.randint(0, 10, (BATCH,))
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    times = []
-    for step in range(warmup + steps):
-        t0 = time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        loss_fn(model(x), y).backward()
-        opt.step()
-        if step >= warmup:
-            times.append(time.perf_counter() - t0)
-    return BATCH / statistics.median(times)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", default=DEFAULT_ENGINE)
@@ -68,6 +50,8 @@ def main():
     torch.manual_seed(0)
     print(f"PyTorch {torch.__version__}, fp32 training, batch {BATCH}, {THREADS} threads")
     print(f"{'model':<15} {'twb samples/s':>14} {'torch samples/s':>16} {'twb / torch':>12}")
+    x = torch.randn(BATCH, 1, 28, 28)
+    y = torch.randint(0, 10, (BATCH,))
     with tempfile.TemporaryDirectory() as folder:
         for name, model in models(torch).items():
             path = os.path.join(folder, name + ".onnx")
@@ -79,7 +63,7 @@ def main():
                 run = run_engine_bench(args.engine, path, "train", "fp32", BATCH, THREADS,
                                        args.warmup, args.steps)
                 ours = max(ours, run["samples_per_s"])
-                peer = max(peer, time_torch(torch, model, args.steps, args.warmup))
+                peer = max(peer, torch_training_rate(torch, model, x, y, args.warmup, args.steps))
             print(f"{name:<15} {ours:>14.0f} {peer:>16.0f} {ours / peer:>11.2f}x", flush=True)
     return 0
 

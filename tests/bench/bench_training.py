@@ -22,11 +22,9 @@ Exits 1 when a target of docs/benchmarks.md is missed.
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
 
-from peer_setup import DEFAULT_ENGINE, prepare_torch, run_engine_bench
+from peer_setup import DEFAULT_ENGINE, prepare_torch, run_engine_bench, torch_training_rate
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import torch_models  # noqa: E402  (tests/torch_models.py)
@@ -44,17 +42,7 @@ def time_torch(name, steps, warmup, channels_last):
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    times = []
-    for step in range(warmup + steps):
-        t0 = time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        loss_fn(model(x), y).backward()
-        opt.step()
-        if step >= warmup:
-            times.append(time.perf_counter() - t0)
-    return BATCH / statistics.median(times)
+    return torch_training_rate(torch, model, x, y, warmup, steps)
 
 
 def torch_blas():

@@ -39,6 +39,24 @@ def run_engine_bench(engine, model, mode, precision, batch, threads, warmup, ste
     return result
 
 
+def torch_training_rate(torch, model, x, y, warmup, steps):
+    """Samples per second of PyTorch training `model` on the fixed batch (x, y) with SGD + momentum
+    and cross-entropy: the batch over the median of `steps` steps timed after `warmup`."""
+    import statistics
+    import time
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    times = []
+    for step in range(warmup + steps):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss_fn(model(x), y).backward()
+        opt.step()
+        if step >= warmup:
+            times.append(time.perf_counter() - t0)
+    return x.shape[0] / statistics.median(times)
+
+
 def ddp_median_step(torch, rank, world, init_method, model, batch, shape, steps):
     """Trains `model` (tests/torch_models.py) with DistributedDataParallel on the Gloo backend for
     `steps` steps of SGD with momentum on a fixed random batch; returns the median seconds of the
