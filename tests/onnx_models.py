@@ -11,7 +11,7 @@ tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub an
 opset 11), a DenseNet block (a Concat of one input first), pooling in ceil mode, zero Pads before a pool and a convolution (also at opset 10), a ConvNeXt
 block (layer scale: a Mul by a constant tensor; also at 17), torch.einsum's forms at opsets 12 and 13, a
 1-D convolutional net and GroupNorm and InstanceNorm2d (each also at opset 9), nn.Upsample nearest
-(Resize, and Upsample at opset 9) and bilinear (also at opset 11), a ViT and a MobileNetV2 with squeeze-excite as
+(Resize, and Upsample at opset 9) and bilinear (also at opset 11), F.interpolate to a size, a ViT and a MobileNetV2 with squeeze-excite as
 people write them, at opsets 11, 13
 and 17, a ViT whose attention is nn.MultiheadAttention (sequence first inside, heads folded into the batch) at
 the same opsets, torchvision's own VisionTransformer (a class token expanded to the batch) at the same opsets, an nn.Embedding over int64 token ids, lenet5 with its weights as external data;
@@ -392,6 +392,20 @@ def upsampled(mode):
                          nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(16, 5))
 
 
+class InterpolatedToSize(torch.nn.Module):
+    """F.interpolate(size=...): Resize by sizes computed from the input's shape (Shape, Slice,
+    Concat)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+        self.head = torch.nn.Linear(4 * 10 * 8, 5)
+
+    def forward(self, x):
+        y = torch.nn.functional.interpolate(self.conv(x), size=(10, 8), mode="bilinear")
+        return self.head(y.flatten(1))
+
+
 class Einsums(torch.nn.Module):
     """torch.einsum as MaxViT's attention and hand-written models use it: a constant weight of
     several columns and one of none, attention's scores and mix (its output transposed), several
@@ -489,6 +503,7 @@ def main(out):
               ("upsampled-nearest-opset9", (3, 7, 6), upsampled("nearest"), 9),
               ("upsampled-bilinear", (3, 7, 6), upsampled("bilinear"), 13),
               ("upsampled-bilinear-opset11", (3, 7, 6), upsampled("bilinear"), 11),
+              ("interpolated-to-size", (3, 7, 6), InterpolatedToSize(), 13),
               ("einsum-opset12", (6, 8), Einsums(), 12),
               ("einsum-opset13", (6, 8), Einsums(), 13))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()

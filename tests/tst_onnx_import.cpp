@@ -105,6 +105,8 @@ class TestOnnxImport : public QObject {
     QTest::newRow("the same at opset 9: Upsample") << "upsampled-nearest-opset9";
     QTest::newRow("nn.Upsample bilinear (align_corners=False)") << "upsampled-bilinear";
     QTest::newRow("the same at opset 11") << "upsampled-bilinear-opset11";
+    QTest::newRow("F.interpolate to a size: Resize by sizes from the shape")
+        << "interpolated-to-size";
     // Einsum: MatMuls batched over shared indices, constant weights, sums, "..." (from opset 12).
     QTest::newRow("torch.einsum: attention, weights, sums, three operands, ...")
         << "einsum-opset12";

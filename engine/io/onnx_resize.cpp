@@ -5,6 +5,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
+#include <optional>
 
 #include "core/error.h"
 #include "io/onnx_importer.h"

@@ -36,7 +36,7 @@ class LearnedTensorOp : public Op {
     ParamSpec p = m_use == Use::add        ? ParamSpec{"bias", shape, ParamInit::zeros}
                   : m_use == Use::multiply ? ParamSpec{"scale", shape, ParamInit::ones}
                                            : ParamSpec{"slope", shape, ParamInit::constant};
-    p.value = 0.25f;
+    if (m_use == Use::negativeSlope) p.value = 0.25f;  // PyTorch's
     p.trainable = !attrs().boolean("fixed");
     return {p};
   }
