@@ -9,7 +9,8 @@ every other activation (plain PyTorch, random weights, random batch-norm statist
 the activations net also at opsets 11 and 17 (NAME-opsetN), a net of Linear and LayerNorm over
 tokens (N, 8, 16) at 17, one head of self-attention, a gating net of Mul, Sub and Div, a net pooled by ReduceMean and ReduceSum (also at
 opset 11), a DenseNet block (a Concat of one input first), pooling in ceil mode, zero Pads before a pool and a convolution (also at opset 10), a ConvNeXt
-block (layer scale: a Mul by a constant tensor; also at 17), torch.einsum's forms at opsets 12 and 13, a
+block (layer scale: a Mul by a constant tensor; also at 17), torch.einsum's forms at opsets 12 and 13,
+Neg, Exp, Log, Abs, Reciprocal and Softsign, a
 1-D convolutional net and GroupNorm and InstanceNorm2d (each also at opset 9), nn.Upsample nearest
 (Resize, and Upsample at opset 9) and bilinear (also at opset 11), F.interpolate to a size, a ViT and a MobileNetV2 with squeeze-excite as
 people write them, at opsets 11, 13
@@ -406,6 +407,21 @@ class InterpolatedToSize(torch.nn.Module):
         return self.head(y.flatten(1))
 
 
+class ElementwiseMath(torch.nn.Module):
+    """Neg, Exp, Log, Abs, Reciprocal and Softsign (Abs, Add, Div) of computed values."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(16, 16)
+        self.head = torch.nn.Linear(16, 5)
+
+    def forward(self, x):
+        h = self.linear(x)
+        h = torch.log(torch.exp(-h) + 2) + torch.reciprocal(torch.abs(h) + 1) + \
+            torch.nn.functional.softsign(h)
+        return self.head(h)
+
+
 class Einsums(torch.nn.Module):
     """torch.einsum as MaxViT's attention and hand-written models use it: a constant weight of
     several columns and one of none, attention's scores and mix (its output transposed), several
@@ -504,6 +520,7 @@ def main(out):
               ("upsampled-bilinear", (3, 7, 6), upsampled("bilinear"), 13),
               ("upsampled-bilinear-opset11", (3, 7, 6), upsampled("bilinear"), 11),
               ("interpolated-to-size", (3, 7, 6), InterpolatedToSize(), 13),
+              ("elementwise-math", (16,), ElementwiseMath(), 13),
               ("einsum-opset12", (6, 8), Einsums(), 12),
               ("einsum-opset13", (6, 8), Einsums(), 13))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()

@@ -113,6 +113,12 @@ def run_node(node, args, params, training):
         return F.softplus(x)
     if op == "Mish":
         return F.mish(x)
+    if op == "Abs":
+        return torch.abs(x)
+    if op == "Exp":
+        return torch.exp(x)
+    if op == "Log":
+        return torch.log(x)
     if op == "HardSigmoid":
         return torch.clamp(a.get("alpha", 1 / 6) * x + a.get("beta", 0.5), 0, 1)
     if op == "Sqrt":

@@ -209,7 +209,7 @@ class TestGpuPlan : public QObject {
                                                       {"Clip", {{"min", -0.5}, {"max", 0.8}}}};
     for (const char* op : gpu::kActivationOps) {
       const std::string name = op;
-      const bool positive = name == "Sqrt" || name == "Pow";  // defined for x > 0 only
+      const bool positive = name == "Sqrt" || name == "Pow" || name == "Log";  // for x > 0 only
       const nlohmann::json opAttrs = attrs.count(name) ? attrs.at(name) : nlohmann::json::object();
       ModelSpec spec;
       spec.name = "activation";

@@ -107,6 +107,7 @@ class TestOnnxImport : public QObject {
     QTest::newRow("the same at opset 11") << "upsampled-bilinear-opset11";
     QTest::newRow("F.interpolate to a size: Resize by sizes from the shape")
         << "interpolated-to-size";
+    QTest::newRow("Neg, Exp, Log, Abs, Reciprocal, Softsign") << "elementwise-math";
     // Einsum: MatMuls batched over shared indices, constant weights, sums, "..." (from opset 12).
     QTest::newRow("torch.einsum: attention, weights, sums, three operands, ...")
         << "einsum-opset12";

@@ -479,8 +479,12 @@ void Importer::translate(const ImportedNode& n) {
     add(n, op == "Relu" ? "ReLU" : op, {value(n, 0)});
   } else if (op == "Elu") {
     add(n, "ELU", {value(n, 0)}, {{"alpha", n.number("alpha", 1.f)}});
-  } else if (op == "Softplus" || op == "Mish") {
+  } else if (op == "Softplus" || op == "Mish" || op == "Abs" || op == "Exp" || op == "Log") {
     add(n, op, {value(n, 0)});
+  } else if (op == "Neg") {
+    add(n, "Scale", {value(n, 0)}, {{"factor", -1.f}});
+  } else if (op == "Reciprocal") {
+    add(n, "Pow", {value(n, 0)}, {{"exponent", -1.f}});
   } else if (op == "PRelu") {
     // The slopes, broadcast as ONNX's unidirectional broadcast aligns them: at the last axis.
     const Tensor& slope = constant(n, 1);

@@ -452,9 +452,10 @@ bool Importer::onLayout(const ImportedNode& n) {
 // as a LayerNorm's mean does); a constant may span only axes after the batch's. False, for the
 // usual path and its error, for anything else.
 bool Importer::elementwiseOnView(const ImportedNode& n) {
-  static const std::set<std::string> kEach = {
-      "Relu", "Sigmoid",   "Tanh", "LeakyRelu", "Erf", "Sqrt", "HardSigmoid", "Elu", "Softplus",
-      "Mish", "HardSwish", "Clip", "Pow",       "Add", "Sub",  "Mul",         "Div"};
+  static const std::set<std::string> kEach = {"Relu", "Sigmoid",     "Tanh", "LeakyRelu", "Erf",
+                                              "Sqrt", "HardSigmoid", "Elu",  "Softplus",  "Mish",
+                                              "Abs",  "Exp",         "Log",  "HardSwish", "Clip",
+                                              "Pow",  "Add",         "Sub",  "Mul",       "Div"};
   const std::string& op = n.proto().op_type();
   const bool lastAxis = op == "LayerNormalization" || op == "ReduceMean";
   if (!kEach.count(op) && !lastAxis) return false;

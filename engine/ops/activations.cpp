@@ -33,7 +33,8 @@ void sameOp(OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) {
   onnx.node(onnxType, io.inputs, io.output);
 }
 constexpr char kRelu[] = "Relu", kSigmoid[] = "Sigmoid", kTanh[] = "Tanh",
-               kHardSwish[] = "HardSwish", kSoftplus[] = "Softplus";
+               kHardSwish[] = "HardSwish", kSoftplus[] = "Softplus", kAbs[] = "Abs", kExp[] = "Exp",
+               kLog[] = "Log";
 
 void clip(OnnxWriter& onnx, const OnnxNodeIo& io, float lo, float hi) {
   const std::string& y = io.output;
@@ -94,6 +95,9 @@ const OpRegistration kActivations{
                       .number("alpha", static_cast<float>(a.number("alpha")));
                 }),
      activation("Softplus", "log(1 + exp(x)).", {}, sameOp<kSoftplus>),
+     activation("Abs", "|x| (its gradient 0 at 0).", {}, sameOp<kAbs>),
+     activation("Exp", "e to the x.", {}, sameOp<kExp>),
+     activation("Log", "The natural logarithm (of x > 0).", {}, sameOp<kLog>),
      // ONNX before opset 18 has no Mish: the three nodes PyTorch writes, read back as one.
      activation("Mish", "x * tanh(softplus(x)).", {},
                 [](OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) {

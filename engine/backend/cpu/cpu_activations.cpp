@@ -27,6 +27,9 @@ std::vector<EltwiseStage> stagesOf(const GraphNode& node) {
   if (op == "ELU") return {{a::eltwise_elu, number("alpha")}};
   if (op == "Softplus") return {{a::eltwise_soft_relu}};
   if (op == "Mish") return {{a::eltwise_mish}};
+  if (op == "Abs") return {{a::eltwise_abs}};
+  if (op == "Exp") return {{a::eltwise_exp}};
+  if (op == "Log") return {{a::eltwise_log}};
   if (op == "Sqrt") return {{a::eltwise_sqrt}};
   if (op == "Pow") return {{a::eltwise_pow, 1.f, number("exponent")}};
   if (op == "Scale") return {{a::eltwise_linear, number("factor"), 0.f}};
@@ -107,7 +110,7 @@ class CpuActivation : public CpuKernel {
 
 const CpuKernelRegistration kActivations{
     {"ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "SiLU", "Hardswish", "ELU", "Softplus", "Mish",
-     "ReLU6", "Clip", "HardSigmoid", "Sqrt", "Pow", "Scale"},
+     "Abs", "Exp", "Log", "ReLU6", "Clip", "HardSigmoid", "Sqrt", "Pow", "Scale"},
     makeKernel<CpuActivation>};
 
 }  // namespace twb

@@ -24,6 +24,9 @@ enum class ActivationKind {
   elu,          // x > 0 ? x : alpha (exp(x) - 1)
   softplus,     // log(1 + exp(x))
   mish,         // x tanh(softplus(x))
+  abs,          // |x|; its gradient 0 at 0, as oneDNN's
+  exp,          //
+  log,          //
   hardSigmoid,  // min(max(alpha x + beta, 0), 1)
   sqrt,         //
   pow,          // x ^ beta
@@ -57,6 +60,12 @@ struct Activation {
         return softplusOf(x);
       case ActivationKind::mish:
         return x * tanhf(softplusOf(x));
+      case ActivationKind::abs:
+        return fabsf(x);
+      case ActivationKind::exp:
+        return expf(x);
+      case ActivationKind::log:
+        return logf(x);
       case ActivationKind::hardSigmoid:
         return fminf(fmaxf(alpha * x + beta, 0.f), 1.f);
       case ActivationKind::sqrt:
@@ -102,6 +111,12 @@ struct Activation {
         const float t = tanhf(softplusOf(x));
         return dy * (t + x * (1.f - t * t) * sigmoidOf(x));
       }
+      case ActivationKind::abs:
+        return x > 0.f ? dy : x < 0.f ? -dy : 0.f;
+      case ActivationKind::exp:
+        return dy * expf(x);
+      case ActivationKind::log:
+        return dy / x;
       case ActivationKind::hardSigmoid: {
         const float v = alpha * x + beta;
         return v > 0.f && v < 1.f ? alpha * dy : 0.f;
@@ -129,8 +144,9 @@ struct Activation {
 
 // The catalogue's ops that activationOf knows.
 inline constexpr const char* kActivationOps[] = {
-    "ReLU",     "LeakyReLU", "GELU",        "Sigmoid", "Tanh", "SiLU",  "Hardswish", "ELU",
-    "Softplus", "Mish",      "HardSigmoid", "Sqrt",    "Pow",  "Scale", "ReLU6",     "Clip"};
+    "ReLU", "LeakyReLU", "GELU",  "Sigmoid", "Tanh", "SiLU", "Hardswish",
+    "ELU",  "Softplus",  "Mish",  "Abs",     "Exp",  "Log",  "HardSigmoid",
+    "Sqrt", "Pow",       "Scale", "ReLU6",   "Clip"};
 
 inline bool isActivation(const std::string& op) {
   return std::find(std::begin(kActivationOps), std::end(kActivationOps), op) !=
@@ -153,6 +169,9 @@ Activation activationOf(const std::string& op, Number number) {
   if (op == "ELU") return {K::elu, f("alpha")};
   if (op == "Softplus") return {K::softplus};
   if (op == "Mish") return {K::mish};
+  if (op == "Abs") return {K::abs};
+  if (op == "Exp") return {K::exp};
+  if (op == "Log") return {K::log};
   if (op == "HardSigmoid") return {K::hardSigmoid, f("alpha"), f("beta")};
   if (op == "Sqrt") return {K::sqrt};
   if (op == "Pow") return {K::pow, 1.f, f("exponent")};
