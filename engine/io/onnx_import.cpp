@@ -672,7 +672,6 @@ int64_t Importer::linear(const ImportedNode& n, const std::string& input, const 
   return outFeatures;
 }
 
-// LayerNormalization over the last axis, with its scale and (optional) bias as constants.
 // nn.ConvTranspose2d: its weight (C, OC, KH, KW) as it is, groups 1, sizes from the attributes
 // (an output_shape is refused: the engine computes the size from them, as PyTorch does).
 void Importer::convTranspose(const ImportedNode& n) {
@@ -695,6 +694,7 @@ void Importer::convTranspose(const ImportedNode& n) {
        {"bias", bias}});
 }
 
+// LayerNormalization over the last axis, with its scale and (optional) bias as constants.
 void Importer::layerNorm(const ImportedNode& n) {
   if (n.integer("axis", -1) != -1) throw n.error("only axis = -1 (the last) is supported");
   const std::string out = n.output();
