@@ -337,16 +337,19 @@ void Importer::reshapeLayout(const ImportedNode& n, const std::string& input,
   }
 }
 
+// A node's input of sizes: computed from shapes (folded, the batch a symbol), or a constant.
+std::vector<SymbolicDim> Importer::sizesOf(const ImportedNode& n, int input) const {
+  if (const auto* folded = m_shapeArithmetic.find(n.input(input))) return *folded;
+  std::vector<SymbolicDim> sizes;
+  const Tensor& t = constant(n, input);
+  for (int64_t i = 0; i < t.numel(); ++i) sizes.push_back({0, t.data<int32_t>()[i]});
+  return sizes;
+}
+
 // A Reshape to a constant shape or to one computed from shapes (`x.view(B, T, h, -1)`); its
 // first entry must be the batch (N, 0 or -1), a 0 elsewhere copies the input's dimension.
 void Importer::reshape(const ImportedNode& n) {
-  std::vector<SymbolicDim> target;
-  if (const auto* folded = m_shapeArithmetic.find(n.input(1))) {
-    target = *folded;
-  } else {
-    const Tensor& shape = constant(n, 1);
-    for (int64_t i = 0; i < shape.numel(); ++i) target.push_back({0, shape.data<int32_t>()[i]});
-  }
+  std::vector<SymbolicDim> target = sizesOf(n, 1);
   const std::string input = resolve(n.input(0));
   target = batchFreed(input, target);
   bool batchFirst =

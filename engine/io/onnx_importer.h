@@ -107,6 +107,7 @@ class Importer {
                                           std::vector<SymbolicDim> target) const;
   void reshapeLayout(const ImportedNode& n, const std::string& input,
                      const std::vector<SymbolicDim>& target, const std::string& out);
+  std::vector<SymbolicDim> sizesOf(const ImportedNode& n, int input) const;
   void reshape(const ImportedNode& n);
   // onnx_fixed_batch.cpp: a Reshape's target of numbers, in a file whose batch is fixed, with
   // the batch a symbol again where the input's lands; `target` as it is otherwise.

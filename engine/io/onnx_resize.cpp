@@ -37,13 +37,7 @@ void Importer::resize(const ImportedNode& n) {
     const Tensor& scales = constant(n, scalesInput);
     factors.assign(scales.data<float>(), scales.data<float>() + scales.numel());
   } else if (resize && given(3)) {
-    std::vector<SymbolicDim> sizes;
-    if (const auto* folded = m_shapeArithmetic.find(n.input(3))) {
-      sizes = *folded;
-    } else {
-      const Tensor& t = constant(n, 3);
-      for (int64_t i = 0; i < t.numel(); ++i) sizes.push_back({0, t.data<int32_t>()[i]});
-    }
+    const std::vector<SymbolicDim> sizes = sizesOf(n, 3);
     if (sizes.size() != 4)
       throw n.error("its sizes name " + std::to_string(sizes.size()) + " dimensions, not 4");
     for (size_t i = 0; i < 4; ++i)
