@@ -26,7 +26,8 @@ free (text-free-length), and two inputs with sizes left free (two-free-inputs); 
 output whose batch is on axis 1), sequence-first-sum.onnx (such a value plus a batch-first one),
 external-escape.onnx (external data outside the model's folder), asymmetric-qdq.onnx (int8
 activations with a zero point), einsum-diagonal.onnx and einsum-batch-summed.onnx (an Einsum
-taking a diagonal, one summing over the batch), corner-aligned.onnx (bilinear, align_corners=True)
+taking a diagonal, one summing over the batch), corner-aligned.onnx (bilinear, align_corners=True),
+lstm-cell-read.onnx and lstm-lengths.onnx (an LSTM's last cell state read, sequence lengths given),
 batch-cut.onnx (a reshape that splits the batch), fixed-batch-cut.onnx (the same exported with
 the batch fixed), expanded-input.onnx (an Expand of a computed
 value) and added-token.onnx (a parameter expanded to the batch and added, not put first).
@@ -446,6 +447,24 @@ class Einsums(torch.nn.Module):
         return self.head(torch.cat([pooled.flatten(1), gate, gram.flatten(1), triple], 1))
 
 
+class Recurrent(torch.nn.Module):
+    """nn.LSTM as sequence classifiers use it (batch_first): two layers, then a bidirectional one;
+    read are the last step's output, the first step's, the last hidden states of both directions
+    (h_n[-2], h_n[-1]) and of both layers (h_n moved batch first)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows = torch.nn.LSTM(8, 12, num_layers=2, batch_first=True)
+        self.both = torch.nn.LSTM(12, 6, batch_first=True, bidirectional=True)
+        self.head = torch.nn.Linear(12 + 12 + 12 + 24, 5)
+
+    def forward(self, x):
+        y, (layers, _) = self.rows(x)
+        z, (h, _) = self.both(y)
+        return self.head(torch.cat([y[:, -1], z[:, 0], torch.cat([h[-2], h[-1]], dim=1),
+                                    layers.transpose(0, 1).reshape(-1, 24)], dim=1))
+
+
 def main(out):
     torch.manual_seed(0)
     nn = torch.nn
@@ -522,7 +541,9 @@ def main(out):
               ("interpolated-to-size", (3, 7, 6), InterpolatedToSize(), 13),
               ("elementwise-math", (16,), ElementwiseMath(), 13),
               ("einsum-opset12", (6, 8), Einsums(), 12),
-              ("einsum-opset13", (6, 8), Einsums(), 13))
+              ("einsum-opset13", (6, 8), Einsums(), 13),
+              ("recurrent", (6, 8), Recurrent(), 13),
+              ("recurrent-opset9", (6, 8), Recurrent(), 9))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()
     # torchvision's ViT: `class_token.expand(n, -1, -1)` (shape arithmetic turns the -1s into 1s:
     # Reshape, ConstantOfShape, Equal, Where) put before the patches, the head reading its output.
@@ -555,7 +576,8 @@ def main(out):
     # the batch is a number. Imported with the batch free, run on BATCH samples.
     models = tuple((name, shape, model, opset, None) for name, shape, model, opset in models)
     models += tuple((f"{name}-batch{batch}", shape, model, 17, batch)
-                    for name, shape, model in (("torchvision-vit", (3, 28, 28), torchvision_vit),
+                    for name, shape, model in (("recurrent", (6, 8), Recurrent()),
+                                               ("torchvision-vit", (3, 28, 28), torchvision_vit),
                                                ("torchvision-swin", (3, 32, 32), swin),
                                                ("vit-mha", (1, 28, 28), vit_mha),
                                                ("sequence-first-mha", (6, 16), SequenceFirstAttention()),
@@ -685,6 +707,28 @@ def main(out):
                              [h.make_tensor_value_info("logits", onnx.TensorProto.FLOAT, ["batch"] + shape)])
         onnx.save(h.make_model(graph, opset_imports=[h.make_opsetid("", 13)]),
                   os.path.join(out, f"einsum-{name}.onnx"))
+
+    # An LSTM whose last cell state is read, and one given sequence lengths: refused.
+    class CellRead(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = torch.nn.LSTM(4, 3, batch_first=True)
+
+        def forward(self, x):
+            return self.lstm(x)[1][1][0]
+
+    export(CellRead(), (5, 4), os.path.join(out, "lstm-cell-read.onnx"))
+    rng = numpy.random.default_rng(0)
+    lengths = h.make_graph(
+        [h.make_node("Transpose", ["image"], ["steps"], perm=[1, 0, 2]),
+         h.make_node("LSTM", ["steps", "W", "R", "", "lengths"], ["logits"], hidden_size=3)],
+        "lengths", [h.make_tensor_value_info("image", onnx.TensorProto.FLOAT, ["batch", 5, 4])],
+        [h.make_tensor_value_info("logits", onnx.TensorProto.FLOAT, [5, 1, "batch", 3])],
+        [tensor(rng.standard_normal((1, 12, 4), numpy.float32), "W"),
+         tensor(rng.standard_normal((1, 12, 3), numpy.float32), "R"),
+         tensor(numpy.array([5, 3], numpy.int32), "lengths")])
+    onnx.save(h.make_model(lengths, opset_imports=[h.make_opsetid("", 13)]),
+              os.path.join(out, "lstm-lengths.onnx"))
 
     # An output that keeps the batch on axis 1: refused.
     class SequenceFirst(torch.nn.Module):

@@ -112,6 +112,10 @@ class TestOnnxImport : public QObject {
     QTest::newRow("torch.einsum: attention, weights, sums, three operands, ...")
         << "einsum-opset12";
     QTest::newRow("the same at opset 13") << "einsum-opset13";
+    // LSTM, sequence first: its input a view, its outputs Y and Y_h views of the engine's.
+    QTest::newRow("nn.LSTM: two layers, bidirectional, outputs and last states read")
+        << "recurrent";
+    QTest::newRow("the same at opset 9") << "recurrent-opset9";
     // nn.TransformerEncoder sequence first: residual Adds of two views, LayerNorm (decomposed at
     // opset 13) and GELU on views.
     for (const char* name :
@@ -126,8 +130,8 @@ class TestOnnxImport : public QObject {
         << "torchvision-shufflenet-opset8";
     // Exported with the batch fixed (torch.onnx.export's default): sizes computed from it are
     // numbers, read with the batch free again; run on 4 samples.
-    for (const char* name : {"torchvision-vit", "torchvision-swin", "vit-mha", "sequence-first-mha",
-                             "flattened-by-size"})
+    for (const char* name : {"recurrent", "torchvision-vit", "torchvision-swin", "vit-mha",
+                             "sequence-first-mha", "flattened-by-size"})
       for (int batch : {1, 2}) {
         const std::string row = std::string(name) + "-batch" + std::to_string(batch);
         QTest::newRow(row.c_str()) << QString::fromStdString(row);
@@ -571,6 +575,13 @@ class TestOnnxImport : public QObject {
     QVERIFY(test::errorOf([&] { importOnnx(file("corner-aligned.onnx")); })
                 .find("(Resize): linear resizing with coordinate_transformation_mode "
                       "'align_corners' is not supported") != std::string::npos);
+    QVERIFY(test::errorOf([&] { importOnnx(file("lstm-cell-read.onnx")); })
+                .find("(LSTM): output Y_c (the last cell state) is read; only Y and Y_h are "
+                      "supported") != std::string::npos);
+    QVERIFY(test::errorOf([&] {
+              importOnnx(file("lstm-lengths.onnx"));
+            }).find("(LSTM): sequence_lens is not supported: every sequence runs all steps") !=
+            std::string::npos);
     QVERIFY(test::errorOf([&] {
               importOnnx(file("einsum-diagonal.onnx"));
             }).find("(Einsum): index 'i' repeats in 'nii' (a diagonal), which is not supported") !=

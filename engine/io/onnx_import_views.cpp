@@ -432,6 +432,7 @@ bool Importer::onLayout(const ImportedNode& n) {
     return result(layout, -1, {}, name);
   }
   if (op == "ReduceMean" || op == "ReduceSum") return reducedView(n, input);
+  if (op == "Concat" && joinedViews(n)) return true;
   if (op == "Softmax" || op == "LogSoftmax") {
     const BatchLayout& layout = m_layouts.at(input);
     const int64_t rank = static_cast<int64_t>(layout.groups.size());
@@ -446,6 +447,44 @@ bool Importer::onLayout(const ImportedNode& n) {
     return result(layout, -1, {}, name);
   }
   return false;
+}
+
+// Concat of views, each with the joined axis alone on the same engine axis and laid out alike
+// otherwise (nn.LSTM's last hidden states, one (1, N, H) per layer): a Concat of their engine
+// values along that axis. False where an input is batch first: all are read so.
+bool Importer::joinedViews(const ImportedNode& n) {
+  for (int i = 0; i < n.proto().input_size(); ++i)
+    if (!m_layouts.count(resolve(n.input(i)))) return false;  // each read batch first
+  std::optional<BatchLayout> joined;
+  int64_t engineAxis = 0;
+  std::vector<std::string> engines;
+  for (int i = 0; i < n.proto().input_size(); ++i) {
+    const std::string input = resolve(n.input(i));
+    const BatchLayout layout = normalised(input);
+    const std::optional<int64_t> axis = layout.soleAxis(n.integer("axis", 0));
+    bool alike = axis.has_value();
+    if (alike && joined) {
+      alike = layout.groups == joined->groups && *axis == engineAxis;
+      for (size_t a = 0; alike && a < layout.sizes.size(); ++a)
+        alike = static_cast<int64_t>(a) == engineAxis ||
+                (layout.sizes[a].batch == joined->sizes[a].batch &&
+                 layout.sizes[a].value == joined->sizes[a].value);
+    }
+    if (!alike)
+      throw n.error("its inputs are not laid out alike, each with the joined axis alone: " +
+                    std::string(kBatchMoved));
+    if (joined) {
+      joined->sizes[engineAxis].value += layout.sizes[engineAxis].value;
+    } else {
+      joined = layout;
+      engineAxis = *axis;
+    }
+    engines.push_back(layout.engine);
+  }
+  joined->engine = engineName(n.output(), *joined);
+  add(n, "Concat", engines, {{"axis", engineAxis}}, joined->engine);
+  keep(n.output(), *joined);
+  return true;
 }
 
 // Ops on each value alone, or along the last axis, reading values held as views (sequence first,

@@ -36,6 +36,12 @@ class ImportedNode {
   Error error(const std::string& what) const {
     return Error("node '" + name() + "' (" + m_node.op_type() + "): " + what);
   }
+  bool has(const std::string& attr) const { return m_attrs.count(attr) > 0; }
+  std::vector<std::string> texts(const std::string& attr) const {
+    auto it = m_attrs.find(attr);
+    if (it == m_attrs.end()) return {};
+    return {it->second->strings().begin(), it->second->strings().end()};
+  }
   int64_t integer(const std::string& attr, int64_t fallback) const {
     auto it = m_attrs.find(attr);
     return it == m_attrs.end() ? fallback : it->second->i();

@@ -9,7 +9,8 @@
 // + Add) back into one engine op; onnx_constant_folding.cpp computes what constants alone make;
 // onnx_rewrite.cpp makes ONNX nodes in place of one read in another form: an Einsum
 // (onnx_einsum.cpp), 1-D ops (onnx_one_dimensional.cpp), InstanceNormalization
-// (onnx_instance_norm.cpp); onnx_resize.cpp reads Resize and Upsample; onnx_fixed_batch.cpp reads
+// (onnx_instance_norm.cpp); onnx_resize.cpp reads Resize and Upsample; onnx_recurrent.cpp reads
+// LSTM; onnx_fixed_batch.cpp reads
 // the sizes a file with a fixed batch spells as numbers.
 
 #include <map>
@@ -117,6 +118,7 @@ class Importer {
   bool onLayout(const ImportedNode& n);
   bool elementwiseOnView(const ImportedNode& n);
   bool reducedView(const ImportedNode& n, const std::string& input);
+  bool joinedViews(const ImportedNode& n);
 
   bool foldConstants(const ImportedNode& n);  // onnx_constant_folding.cpp
 
@@ -159,6 +161,10 @@ class Importer {
   void instanceNorm(const ImportedNode& n);
   // onnx_resize.cpp: Resize and Upsample by whole factors as an Upsample.
   void resize(const ImportedNode& n);
+  // onnx_recurrent.cpp: LSTM, and the zeros of its initial states.
+  bool isZeros(const std::string& name) const;
+  bool zeroState(const ImportedNode& n);
+  void lstm(const ImportedNode& n);
 
   // onnx_import_patterns.cpp: PyTorch's multi-node forms folded into one engine op.
   bool decomposedLayerNorm(const ImportedNode& n);
@@ -210,6 +216,7 @@ class Importer {
   std::map<std::string, std::string> m_aliases;
   std::map<std::string, PaddedInput> m_heldPads;  // a Pad of zeros' output -> its input, pads
   std::map<std::string, std::string> m_expandedToBatch;  // an Expand's output -> its constant
+  std::set<std::string> m_zeroStates;  // zeros as large as the batch: an LSTM's initial state
   // An input whose batch the file fixes (exported without dynamic_axes), and that batch.
   std::optional<std::pair<std::string, int64_t>> m_fixedBatch;
   std::set<std::string> m_produced;

@@ -1,0 +1,176 @@
+#include <algorithm>
+
+#include "io/onnx_importer.h"
+
+namespace twb::onnx_import {
+
+namespace {
+// ONNX orders an LSTM's gates input, output, forget, cell; the engine (and PyTorch) input,
+// forget, cell, output: the engine's gate k is ONNX's kFromOnnx[k].
+constexpr int64_t kFromOnnx[] = {0, 2, 3, 1};
+
+// Each direction's gate blocks of `t` ((D, 4H, ...) or the (D, 4H) half of a bias starting at
+// `offset` along axis 1) in the engine's order.
+Tensor inEngineGateOrder(const Tensor& t, int64_t hidden, int64_t offset, Shape shape) {
+  Tensor out(shape, DType::f32);
+  const int64_t directions = shape[0];
+  const int64_t rowWidth = numel(shape) / (directions * 4 * hidden);  // entries per gate row
+  const int64_t sourceRows = t.shape()[1];
+  for (int64_t d = 0; d < directions; ++d)
+    for (int64_t gate = 0; gate < 4; ++gate) {
+      const float* from =
+          t.data<float>() + (d * sourceRows + offset + kFromOnnx[gate] * hidden) * rowWidth;
+      std::copy(from, from + hidden * rowWidth,
+                out.data<float>() + (d * 4 + gate) * hidden * rowWidth);
+    }
+  return out;
+}
+}  // namespace
+
+bool Importer::isZeros(const std::string& name) const {
+  auto c = m_constants.find(name);
+  return c != m_constants.end() && c->second.dtype() == DType::f32 &&
+         std::all_of(c->second.data<float>(), c->second.data<float>() + c->second.numel(),
+                     [](float v) { return v == 0; });
+}
+
+// nn.LSTM's initial states: zeros as large as the batch, `torch.zeros(layers * directions, N, H)`,
+// written as a ConstantOfShape of a size computed from the input's shape (an Expand of zeros in a
+// file exported with its batch fixed), or a Slice of one (each layer's). Kept as a name an LSTM
+// may read as "starts at zero".
+bool Importer::zeroState(const ImportedNode& n) {
+  const std::string& op = n.proto().op_type();
+  if (op == "Slice" && m_zeroStates.count(resolve(n.input(0)))) {
+    m_zeroStates.insert(n.output());
+    return true;
+  }
+  const bool expand = op == "Expand";
+  if (op != "ConstantOfShape" && !expand) return false;
+  const std::vector<SymbolicDim>* shape = m_shapeArithmetic.find(resolve(n.input(expand ? 1 : 0)));
+  if (!shape || shape->size() < 2) return false;  // a 1-D one fills shape arithmetic
+  if (expand) {
+    if (!isZeros(resolve(n.input(0)))) return false;
+    m_zeroStates.insert(n.output());
+    return true;
+  }
+  for (const auto& a : n.proto().attribute())
+    if (a.name() == "value") {
+      const Tensor fill = toTensor(a.t(), m_path + ": " + n.name());
+      if (fill.dtype() != DType::f32 || fill.numel() != 1 || fill.data<float>()[0] != 0)
+        throw n.error(
+            "only a ConstantOfShape of float zeros as large as the batch (an LSTM's "
+            "initial state) is supported");
+    }
+  m_zeroStates.insert(n.output());
+  return true;
+}
+
+// ONNX's LSTM, sequence first (T, N, I), as the engine's, batch first: the input's view turned
+// batch first, the weights' gates reordered, Y (T, D, N, H) and Y_h (D, N, H) views of the
+// engine's output (N, T, D * H). What the engine's LSTM does not compute is refused by name.
+void Importer::lstm(const ImportedNode& n) {
+  const int64_t hidden = n.integer("hidden_size", 0);
+  if (hidden < 1) throw n.error("attribute hidden_size must be given and at least 1");
+  const std::string direction = n.text("direction", "forward");
+  if (direction != "forward" && direction != "bidirectional")
+    throw n.error("direction '" + direction + "' is not supported (forward or bidirectional)");
+  const int64_t directions = direction == "bidirectional" ? 2 : 1;
+  const std::vector<std::string> activations = n.texts("activations");
+  for (size_t i = 0; i < activations.size(); ++i)
+    if (activations[i] != (i % 3 == 0 ? "Sigmoid" : "Tanh"))
+      throw n.error("activation '" + activations[i] +
+                    "' is not supported (the engine's LSTM uses Sigmoid and Tanh)");
+  for (const char* attr : {"activation_alpha", "activation_beta", "clip"})
+    if (n.has(attr)) throw n.error(std::string("attribute ") + attr + " is not supported");
+  if (n.integer("input_forget", 0) != 0) throw n.error("input_forget 1 is not supported");
+  if (n.integer("layout", 0) != 0)
+    throw n.error("layout 1 (batch first) is not supported; PyTorch writes layout 0");
+  auto given = [&](int i) { return n.proto().input_size() > i && !n.input(i).empty(); };
+  if (given(4)) throw n.error("sequence_lens is not supported: every sequence runs all steps");
+  for (int i : {5, 6})
+    if (given(i) && !m_zeroStates.count(resolve(n.input(i))) && !isZeros(resolve(n.input(i))))
+      throw n.error(std::string(i == 5 ? "initial_h" : "initial_c") +
+                    " is supported only as zeros (PyTorch's default state)");
+  if (given(7)) throw n.error("peepholes (input P) are not supported");
+  auto isRead = [&](int i) {
+    return n.proto().output_size() > i && !n.proto().output(i).empty() &&
+           m_readers[n.proto().output(i)] > 0;
+  };
+  if (isRead(2))
+    throw n.error("output Y_c (the last cell state) is read; only Y and Y_h are supported");
+
+  const Tensor& w = constant(n, 1);
+  const Tensor& r = constant(n, 2);
+  const std::string x = resolve(n.input(0));
+  const std::vector<SymbolicDim> xShape = layoutOf(x).onnxShape();
+  if (xShape.size() != 3 || !m_layouts.count(x) || xShape[1].batch == 0)
+    throw n.error("input X must be sequence first, (T, N, features), with the batch on axis 1");
+  const int64_t steps = xShape[0].value, features = xShape[2].value;
+  if (xShape[0].batch != 0 || xShape[2].batch != 0)
+    throw n.error("input X's steps and features must not depend on the batch");
+  if (w.shape() != Shape{directions, 4 * hidden, features} ||
+      r.shape() != Shape{directions, 4 * hidden, hidden})
+    throw n.error("W must be (" + std::to_string(directions) + ", " + std::to_string(4 * hidden) +
+                  ", " + std::to_string(features) + ") and R (" + std::to_string(directions) +
+                  ", " + std::to_string(4 * hidden) + ", " + std::to_string(hidden) + "), not " +
+                  toString(w.shape()) + " and " + toString(r.shape()));
+
+  // Y's name, or where the file leaves Y unnamed (only Y_h is read), the node's.
+  const std::string y = n.output().empty() ? n.name() + "/Y" : n.output();
+  const std::string engine = y + "/engine";
+  m_weights[engine + ".weight_ih"] = inEngineGateOrder(w, hidden, 0, w.shape());
+  m_weights[engine + ".weight_hh"] = inEngineGateOrder(r, hidden, 0, r.shape());
+  const bool bias = given(3);
+  if (bias) {
+    const Tensor& b = constant(n, 3);
+    if (b.shape() != Shape{directions, 8 * hidden})
+      throw n.error("B must be (" + std::to_string(directions) + ", " + std::to_string(8 * hidden) +
+                    "), not " + toString(b.shape()));
+    m_weights[engine + ".bias_ih"] = inEngineGateOrder(b, hidden, 0, {directions, 4 * hidden});
+    m_weights[engine + ".bias_hh"] =
+        inEngineGateOrder(b, hidden, 4 * hidden, {directions, 4 * hidden});
+  }
+  const std::string batchFirst = x + "/batch_first";
+  keep(batchFirst, layoutOf(x).transposed({1, 0, 2}));
+  const std::optional<std::string> input =
+      m_layouts.count(batchFirst) ? engineForm(batchFirst) : resolve(batchFirst);
+  if (!input) throw n.error("input X " + std::string(kBatchMoved));
+  add(n, "LSTM", {*input},
+      {{"hidden_size", hidden}, {"bidirectional", directions == 2}, {"bias", bias}}, engine);
+
+  // Y (T, D, N, H) views the engine's (N, T, D, H).
+  const SymbolicDim batch{1, 0};
+  std::string perDirection = engine;
+  if (directions == 2) {
+    perDirection = y + "/directions";
+    add(n, "Reshape", {engine}, {{"shape", {steps, 2, hidden}}}, perDirection);
+  }
+  keep(y, directions == 2
+              ? BatchLayout{perDirection,
+                            {batch, {0, steps}, {0, 2}, {0, hidden}},
+                            {{1}, {2}, {0}, {3}}}
+              : BatchLayout{engine, {batch, {0, steps}, {0, hidden}}, {{1}, {}, {0}, {2}}});
+  if (!isRead(1)) return;
+  // Y_h (D, N, H): the forward direction's last step, the backward direction's first.
+  std::vector<std::string> last;
+  for (int64_t d = 0; d < directions; ++d) {
+    const int64_t t = d == 0 ? steps - 1 : 0;
+    const std::string at = y + "/last_" + std::to_string(d);
+    add(n, "Slice", {engine}, {{"axis", 1}, {"start", t}, {"end", t + 1}}, at);
+    last.push_back(at);
+    if (directions == 2) {
+      add(n, "Slice", {at}, {{"axis", 2}, {"start", d * hidden}, {"end", (d + 1) * hidden}},
+          at + "/state");
+      last.back() = at + "/state";
+    }
+  }
+  std::string states = last[0];
+  if (directions == 2) {
+    states = y + "/last_states";
+    add(n, "Concat", last, {{"axis", 1}}, states);
+  }
+  keep(n.proto().output(1),
+       BatchLayout{states, {batch, {0, directions}, {0, hidden}}, {{1}, {0}, {2}}});
+}
+
+}  // namespace twb::onnx_import
