@@ -112,6 +112,19 @@ ModelSpec tokens() {
   return s;
 }
 
+// LSTMs over (N, 6, 12): one bidirectional, one without biases, then the flattened steps.
+ModelSpec recurrent() {
+  ModelSpec s;
+  s.name = "recurrent";
+  s.inputs = {{"x", {6, 12}, DType::f32}};
+  s.nodes = {{"both", "LSTM", {"x"}, {{"hidden_size", 8}, {"bidirectional", true}}},
+             {"forward", "LSTM", {"both"}, {{"hidden_size", 5}, {"bias", false}}},
+             {"flat", "Flatten", {"forward"}, {}},
+             {"out", "Linear", {"flat"}, {{"out_features", 3}}}};
+  s.outputs = {"out"};
+  return s;
+}
+
 // Token ids (N, 5) through an embedding table (Cast + Gather in ONNX) and a Linear.
 ModelSpec embedding() {
   ModelSpec s;
@@ -139,7 +152,7 @@ class TestOnnxExport : public QObject {
   void roundTripKeepsOutputs_data() {
     QTest::addColumn<QString>("model");
     for (const char* m : {"mlp", "lenet5", "cnn-small", "resnet18-cifar", "mobilenet-v2-cifar",
-                          "vit-tiny", "mixed", "activations", "tokens", "embedding"})
+                          "vit-tiny", "mixed", "activations", "tokens", "embedding", "recurrent"})
       QTest::newRow(m) << m;
   }
 
@@ -149,6 +162,7 @@ class TestOnnxExport : public QObject {
                            : model == "activations" ? activations()
                            : model == "tokens"      ? tokens()
                            : model == "embedding"   ? embedding()
+                           : model == "recurrent"   ? recurrent()
                                                     : makeTemplate(model.toStdString(), {});
     ParameterStore params;
     params.ensure(Graph::build(spec, 1), 3);
