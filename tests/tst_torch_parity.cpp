@@ -94,6 +94,13 @@ std::vector<TrainingCase> trainingCases() {
           {"lenet5 adamw", "lenet5", nlohmann::json::object(), 4, adamw, 3},
           {"cnn-small sgd momentum", "cnn-small", nlohmann::json::object(), 4, momentum, 3},
           {"vit-tiny sgd momentum", "vit-tiny", {{"depth", 2}, {"dim", 32}}, 4, momentum, 3},
+          // The first LSTM reads the input, which wants no gradient.
+          {"lstm adam, two layers",
+           "lstm",
+           {{"input", {1, 6, 5}}, {"hidden", 8}, {"layers", 2}},
+           4,
+           adam,
+           3},
           {"resnet18-cifar sgd momentum, direct convolutions", "resnet18-cifar",
            nlohmann::json::object(), 8, momentum, 1, false, true}};
 }

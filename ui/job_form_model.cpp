@@ -35,7 +35,7 @@ QString inputShapeText(const QJsonObject& shapes) {
 
 void JobForm::addModelGroup(QFormLayout* model) {
   m_template = comboBox("template", {"mlp", "lenet5", "cnn-small", "resnet18-cifar", "resnet50",
-                                     "mobilenet-v2-cifar", "vit-tiny"});
+                                     "mobilenet-v2-cifar", "vit-tiny", "lstm"});
   m_template->setEditable(true);  // the node's catalogue may have more
   model->addRow(tr("Template"), m_template);
   m_templateArgs = named(new QLineEdit, "templateArgs");

@@ -79,7 +79,7 @@ ModelDesigner::ModelDesigner(QWidget* parent) : QWidget(parent), m_catalog(app::
   m_template->setObjectName("designerTemplate");
   m_template->addItem(tr("Start from a template…"));
   for (const char* name : {"mlp", "lenet5", "cnn-small", "resnet18-cifar", "resnet50",
-                           "mobilenet-v2-cifar", "vit-tiny"})
+                           "mobilenet-v2-cifar", "vit-tiny", "lstm"})
     m_template->addItem(name);
   connect(m_template, &QComboBox::activated, this, [this](int index) {
     if (index > 0 && mayDropEdits())

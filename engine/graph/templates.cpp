@@ -88,6 +88,27 @@ ModelSpec cnnSmall(JsonObject& args, const Shape& input, int64_t classes) {
       .add("logits", "Linear", {{"out_features", classes}})
       .finish();
 }
+// An image's rows as a sequence: (C, H, W) read as C * H steps of W pixels by "layers" stacked
+// LSTMs (default 1) of "hidden" features (128), each "bidirectional" if asked, and the last
+// step's output classified, as PyTorch's and Keras's sequential-MNIST examples do.
+ModelSpec lstmRows(JsonObject& args, const Shape& input, int64_t classes) {
+  if (input.size() != 3) throw args.error("input", "must be [channels, height, width]");
+  const int64_t hidden = args.integer("hidden", 128), layers = args.integer("layers", 1);
+  if (hidden < 1) throw args.error("hidden", "must be >= 1");
+  if (layers < 1) throw args.error("layers", "must be >= 1");
+  const bool bidirectional = args.boolean("bidirectional", false);
+  const int64_t steps = input[0] * input[1];
+  SequentialBuilder b("lstm", input);
+  b.add("rows", "Reshape", {{"shape", {steps, input[2]}}});
+  for (int64_t i = 1; i <= layers; ++i)
+    b.add("lstm" + std::to_string(i), "LSTM",
+          {{"hidden_size", hidden}, {"bidirectional", bidirectional}});
+  return b.add("last_step", "Slice", {{"axis", 1}, {"start", steps - 1}, {"end", steps}})
+      .add("flatten", "Flatten")
+      .add("logits", "Linear", {{"out_features", classes}})
+      .finish();
+}
+
 // Each size argument checked where it is read, so an error names it.
 ModelSpec vit(JsonObject& args, const Shape& input, int64_t classes) {
   VitOptions o;
@@ -130,6 +151,9 @@ std::vector<TemplateInfo> templateList() {
        "MobileNetV2 for 32x32 images: inverted residuals with depthwise convolutions and "
        "ReLU6; \"width\" scales the channels (default 1.0), \"dropout\" before the "
        "classifier (default 0.2)."},
+      {"lstm",
+       "The image's rows as steps of an LSTM: \"layers\" (default 1) of \"hidden\" features "
+       "(128), \"bidirectional\" if asked; the last step's output to the classes."},
       {"vit-tiny",
        "A small Vision Transformer: patches (\"patch\", default 7 for 28x28, else 4), "
        "\"depth\" pre-norm blocks (default 4) of \"heads\"-head self-attention (4) and a "
@@ -169,6 +193,8 @@ ModelSpec makeTemplate(const std::string& name, const nlohmann::json& argsJson,
     spec = makeMobileNetV2Cifar(input, classes, width, dropout);
   } else if (name == "vit-tiny") {
     spec = vit(args, input, classes);
+  } else if (name == "lstm") {
+    spec = lstmRows(args, input, classes);
   } else {
     std::string known;
     for (const auto& t : templateList()) known += (known.empty() ? "" : ", ") + t.name;

@@ -80,8 +80,11 @@ class CpuLstm : public CpuKernel {
     addStep(m_forward, dnnl::lstm_forward(m_fwd), args, m_fwd.scratchpad_desc(), io);
     if (!io.outputGrad) return;
 
-    const dnnl::memory diffSrc = io.inputGrads[0] ? writeBuffer(io.inputGrads[0], m_plainSrc)
-                                                  : dnnl::memory(m_plainSrc, cpuEngine());
+    // oneDNN writes the input's gradient whether or not it is wanted; the steps hold only a
+    // view of the buffer, so the kernel keeps it.
+    m_diffSrc = io.inputGrads[0] ? writeBuffer(io.inputGrads[0], m_plainSrc)
+                                 : dnnl::memory(m_plainSrc, cpuEngine());
+    const dnnl::memory& diffSrc = m_diffSrc;
     const dnnl::memory diffWeightsLayer =
         gradientBuffer(io, 0, m_weightsLayer, m_bwd.diff_weights_layer_desc());
     const dnnl::memory diffWeightsIter =
@@ -138,7 +141,7 @@ class CpuLstm : public CpuKernel {
 
   bool m_hasBias = false;
   dnnl::memory::desc m_plainSrc, m_plainDst, m_src, m_dst, m_weightsLayer, m_weightsIter, m_bias;
-  dnnl::memory m_biasSum;
+  dnnl::memory m_biasSum, m_diffSrc;
   std::vector<dnnl::memory> m_accumulated;  // oneDNN's gradient outputs, zeroed each backward
   dnnl::lstm_forward::primitive_desc m_fwd;
   dnnl::lstm_backward::primitive_desc m_bwd;
