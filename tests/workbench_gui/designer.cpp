@@ -198,6 +198,35 @@ void WorkbenchGuiTest::designerBuildsLenet5ByHandAndItTrains() {
 // LeNet-5 laid out by hand in two columns, the second to the right of the first and then to
 // its left: no edge runs through a box or loops above its ends, the one up to the next column
 // included (it runs in the gap between the columns).
+// The lstm template, picked from the designer's list: an image's rows as the LSTM's steps, its
+// box with PyTorch's parameter count and its sequence shapes on the edges, its hidden size
+// editable beside it.
+void WorkbenchGuiTest::designerDrawsTheLstmTemplate() {
+  OwnProject own(*m_window, *m_controller, "recurrent");
+  ui::ModelDesigner& designer = *m_window->designer();
+  m_window->tabs()->setCurrentWidget(&designer);
+  auto* templates = designer.findChild<QComboBox*>("designerTemplate");
+  const int lstm = templates->findText("lstm");
+  QVERIFY(lstm > 0);
+  emit templates->activated(lstm);
+  ui::DesignerCanvas& canvas = *designer.canvas();
+  QTRY_COMPARE(designer.document().boxes(),
+               QStringList({"image", "rows", "lstm1", "last_step", "flatten", "logits"}));
+  // 4 gates x 128 x (28 inputs + 128 states) weights, two biases of 4 x 128.
+  const QStringList box = canvas.textOf("lstm1");
+  QCOMPARE(box.mid(0, 3), QStringList({"LSTM", "lstm1", "N×28×128"}));
+  QVERIFY2(box.value(3).startsWith("80,896 params"), qPrintable(box.value(3)));
+  QCOMPARE(canvas.edgeLabel("rows", "lstm1"), QString("N×28×28"));
+  QCOMPARE(canvas.edgeLabel("last_step", "flatten"), QString("N×1×128"));
+  QTRY_VERIFY2(field<QLabel>("designerStatus")->text().contains("82,186"),
+               qPrintable(field<QLabel>("designerStatus")->text()));
+  QTest::mouseClick(canvas.viewport(), Qt::LeftButton, {}, canvas.centreOf("lstm1"));
+  QTRY_VERIFY(designer.findChild<QLineEdit*>("attr_hidden_size"));
+  QCOMPARE(designer.findChild<QLineEdit*>("attr_hidden_size")->text(), QString("128"));
+  canvas.fit();
+  screenshot("designer-lstm");
+}
+
 void WorkbenchGuiTest::designerRoutesEdgesBetweenColumns() {
   QString error;
   app::ModelDocument document;

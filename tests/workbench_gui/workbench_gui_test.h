@@ -402,6 +402,7 @@ class WorkbenchGuiTest : public QObject {
   void aRunChosenOnATabIsKeptWhenRunsAreReadAgain();
   void aResNetIsDrawnWithinASecond();
   void designerBuildsLenet5ByHandAndItTrains();
+  void designerDrawsTheLstmTemplate();
   void designerRoutesEdgesBetweenColumns();
   void designerGroupsBlocksThatCollapse();
   void designerNeverDropsEditsUnasked();
