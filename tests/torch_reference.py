@@ -54,21 +54,28 @@ def pair(v):
     return tuple(v) if isinstance(v, list) else (v, v)
 
 
-def lstm(x, a, p):
-    """nn.LSTM(batch_first=True)'s equations, step by step, on the engine's parameters (one
-    direction per row, the gates in PyTorch's order: input, forget, cell, output)."""
+def recurrent(op, x, a, p):
+    """nn.LSTM's and nn.GRU's equations (batch_first=True), step by step, on the engine's
+    parameters: one direction per row, the gates in PyTorch's order (LSTM input, forget, cell,
+    output; GRU reset, update, new)."""
     hidden = a["hidden_size"]
     directions = []
     for d in range(2 if a.get("bidirectional", False) else 1):
         h = c = x.new_zeros(x.shape[0], hidden)
         steps = []
         for t in (range(x.shape[1]) if d == 0 else reversed(range(x.shape[1]))):
-            gates = x[:, t] @ p("weight_ih")[d].T + h @ p("weight_hh")[d].T
+            gi = x[:, t] @ p("weight_ih")[d].T
+            gh = h @ p("weight_hh")[d].T
             if p("bias_ih") is not None:
-                gates = gates + p("bias_ih")[d] + p("bias_hh")[d]
-            i, f, g, o = gates.chunk(4, dim=1)
-            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-            h = torch.sigmoid(o) * torch.tanh(c)
+                gi, gh = gi + p("bias_ih")[d], gh + p("bias_hh")[d]
+            if op == "LSTM":
+                i, f, g, o = (gi + gh).chunk(4, dim=1)
+                c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+                h = torch.sigmoid(o) * torch.tanh(c)
+            else:
+                (ir, iz, i_n), (hr, hz, h_n) = gi.chunk(3, dim=1), gh.chunk(3, dim=1)
+                r, z = torch.sigmoid(ir + hr), torch.sigmoid(iz + hz)
+                h = (1 - z) * torch.tanh(i_n + r * h_n) + z * h
             steps.append(h)
         directions.append(torch.stack(steps if d == 0 else steps[::-1], dim=1))
     return torch.cat(directions, dim=2)
@@ -87,8 +94,8 @@ def run_node(node, args, params, training):
         return F.conv_transpose2d(x, p("weight"), p("bias"), pair(a.get("stride", 1)),
                                   pair(a.get("padding", 0)), pair(a.get("output_padding", 0)), 1,
                                   pair(a.get("dilation", 1)))
-    if op == "LSTM":
-        return lstm(x, a, p)
+    if op in ("LSTM", "GRU"):
+        return recurrent(op, x, a, p)
     if op in ("MaxPool2d", "AvgPool2d"):
         k, s = pair(a["kernel"]), pair(a.get("stride", 0))
         s = k if s == (0, 0) else s

@@ -1,0 +1,105 @@
+#include "ops/onnx_writer.h"
+#include "ops/op_registry.h"
+#include "ops/recurrent_gates.h"
+#include "ops/shape_check.h"
+
+namespace twb {
+
+namespace {
+// x is (N, T, I), batch first; y is (N, T, D * H), every step's hidden state, the forward
+// direction's then (bidirectional) the backward one's, as nn.LSTM and nn.GRU with
+// batch_first=True return it. The state starts at zero. The parameters are PyTorch's, one
+// direction per row of the first axis, G gates (LSTM 4, GRU 3) in PyTorch's order
+// (ops/recurrent_gates.h): weight_ih (D, G * H, I), weight_hh (D, G * H, H), bias_ih and bias_hh
+// (D, G * H).
+class RecurrentOp : public Op {
+ public:
+  RecurrentOp(Attrs attrs, std::string name, int64_t gates)
+      : Op(std::move(attrs)), m_name(std::move(name)), m_gates(gates) {}
+  Shape outputShape(const std::vector<Shape>& in) const override {
+    requireRank(in[0], 3, "input (N, T, features)");
+    return {in[0][0], in[0][1], directions() * attrs().integer("hidden_size")};
+  }
+  std::vector<ParamSpec> params(const std::vector<Shape>& in) const override {
+    const int64_t d = directions(), h = attrs().integer("hidden_size"), rows = m_gates * h;
+    // PyTorch's: every parameter U(-1/sqrt(H), 1/sqrt(H)).
+    std::vector<ParamSpec> p{{"weight_ih", {d, rows, in[0][2]}, ParamInit::uniformFanIn, h},
+                             {"weight_hh", {d, rows, h}, ParamInit::uniformFanIn, h}};
+    if (attrs().boolean("bias")) {
+      p.push_back({"bias_ih", {d, rows}, ParamInit::uniformFanIn, h});
+      p.push_back({"bias_hh", {d, rows}, ParamInit::uniformFanIn, h});
+    }
+    return p;
+  }
+  double forwardFlops(const std::vector<Shape>& in, const Shape&) const override {
+    const double h = static_cast<double>(attrs().integer("hidden_size"));
+    const double steps = static_cast<double>(in[0][0]) * in[0][1] * directions();
+    // Two products, then a few operations per gate and state value.
+    return steps * (2.0 * m_gates * h * (in[0][2] + h) + 10 * h);
+  }
+  // ONNX's form is sequence first, (T, N, I) -> (T, D, N, H), with its own gate order and the
+  // two biases one (D, 2 * G * H) tensor; its GRU applies the reset gate after the hidden
+  // state's product, as PyTorch does, with linear_before_reset.
+  void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
+    const std::string& y = io.output;
+    const int64_t h = attrs().integer("hidden_size");
+    std::vector<int64_t> rows;  // PyTorch's gate rows in ONNX's order
+    for (int64_t gate : onnxGateOrder(m_name))
+      for (int64_t r = 0; r < h; ++r) rows.push_back(gate * h + r);
+    const std::string order = onnx.int64s(y + "/gate_order", rows);
+    auto inOnnxOrder = [&](const std::string& param, const std::string& name) {
+      onnx.node("Gather", {param, order}, name).integer("axis", 1);
+      return name;
+    };
+    std::vector<std::string> in{y + "/sequence_first", inOnnxOrder(io.params[0], y + "/W"),
+                                inOnnxOrder(io.params[1], y + "/R")};
+    if (io.params.size() > 2) {
+      onnx.node("Concat",
+                {inOnnxOrder(io.params[2], y + "/Wb"), inOnnxOrder(io.params[3], y + "/Rb")},
+                y + "/B")
+          .integer("axis", 1);
+      in.push_back(y + "/B");
+    }
+    onnx.node("Transpose", {io.inputs[0]}, in[0]).integers("perm", {1, 0, 2});
+    OnnxNode& node = onnx.node(m_name, in, y + "/steps")
+                         .integer("hidden_size", h)
+                         .text("direction", directions() == 2 ? "bidirectional" : "forward");
+    if (m_name == "GRU") node.integer("linear_before_reset", 1);
+    onnx.node("Transpose", {y + "/steps"}, y + "/batch_first").integers("perm", {2, 0, 1, 3});
+    onnx.node("Reshape", {y + "/batch_first", onnx.int64s(y + "/shape", {0, 0, -1})}, y);
+  }
+
+ private:
+  int64_t directions() const { return attrs().boolean("bidirectional") ? 2 : 1; }
+
+  std::string m_name;
+  int64_t m_gates;
+};
+
+std::vector<AttrSpec> recurrentAttrs() {
+  return {{"hidden_size", AttrType::integer, nullptr, "Features of the hidden state.", 1},
+          {"bidirectional", AttrType::boolean, false,
+           "Also run backward in time; the two states are concatenated."},
+          {"bias", AttrType::boolean, true, "Add learned biases."}};
+}
+}  // namespace
+
+const OpRegistration kRecurrent{
+    {{"LSTM",
+      "Long short-term memory over (N, T, features), batch first; every step's hidden state "
+      "(PyTorch's nn.LSTM, one layer, states starting at zero).",
+      1,
+      1,
+      recurrentAttrs(),
+      [](Attrs a) { return std::make_unique<RecurrentOp>(std::move(a), "LSTM", 4); },
+      {}},
+     {"GRU",
+      "Gated recurrent unit over (N, T, features), batch first; every step's hidden state "
+      "(PyTorch's nn.GRU, one layer, the state starting at zero).",
+      1,
+      1,
+      recurrentAttrs(),
+      [](Attrs a) { return std::make_unique<RecurrentOp>(std::move(a), "GRU", 3); },
+      {}}}};
+
+}  // namespace twb
