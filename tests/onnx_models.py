@@ -28,6 +28,7 @@ external-escape.onnx (external data outside the model's folder), asymmetric-qdq.
 activations with a zero point), einsum-diagonal.onnx and einsum-batch-summed.onnx (an Einsum
 taking a diagonal, one summing over the batch), corner-aligned.onnx (bilinear, align_corners=True),
 lstm-cell-read.onnx and lstm-lengths.onnx (an LSTM's last cell state read, sequence lengths given),
+gru-reset-first.onnx (a GRU with linear_before_reset 0),
 batch-cut.onnx (a reshape that splits the batch), fixed-batch-cut.onnx (the same exported with
 the batch fixed), expanded-input.onnx (an Expand of a computed
 value) and added-token.onnx (a parameter expanded to the batch and added, not put first).
@@ -448,19 +449,21 @@ class Einsums(torch.nn.Module):
 
 
 class Recurrent(torch.nn.Module):
-    """nn.LSTM as sequence classifiers use it (batch_first): two layers, then a bidirectional one;
-    read are the last step's output, the first step's, the last hidden states of both directions
-    (h_n[-2], h_n[-1]) and of both layers (h_n moved batch first)."""
+    """nn.LSTM or nn.GRU as sequence classifiers use them (batch_first): two layers, then a
+    bidirectional one; read are the last step's output, the first step's, the last hidden states
+    of both directions (h_n[-2], h_n[-1]) and of both layers (h_n moved batch first)."""
 
-    def __init__(self):
+    def __init__(self, cell=torch.nn.LSTM):
         super().__init__()
-        self.rows = torch.nn.LSTM(8, 12, num_layers=2, batch_first=True)
-        self.both = torch.nn.LSTM(12, 6, batch_first=True, bidirectional=True)
+        self.rows = cell(8, 12, num_layers=2, batch_first=True)
+        self.both = cell(12, 6, batch_first=True, bidirectional=True)
         self.head = torch.nn.Linear(12 + 12 + 12 + 24, 5)
 
     def forward(self, x):
-        y, (layers, _) = self.rows(x)
-        z, (h, _) = self.both(y)
+        y, layers = self.rows(x)
+        z, h = self.both(y)
+        if isinstance(h, tuple):  # an LSTM's (h_n, c_n)
+            layers, h = layers[0], h[0]
         return self.head(torch.cat([y[:, -1], z[:, 0], torch.cat([h[-2], h[-1]], dim=1),
                                     layers.transpose(0, 1).reshape(-1, 24)], dim=1))
 
@@ -543,7 +546,9 @@ def main(out):
               ("einsum-opset12", (6, 8), Einsums(), 12),
               ("einsum-opset13", (6, 8), Einsums(), 13),
               ("recurrent", (6, 8), Recurrent(), 13),
-              ("recurrent-opset9", (6, 8), Recurrent(), 9))
+              ("recurrent-opset9", (6, 8), Recurrent(), 9),
+              ("recurrent-gru", (6, 8), Recurrent(torch.nn.GRU), 13),
+              ("recurrent-gru-opset9", (6, 8), Recurrent(torch.nn.GRU), 9))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()
     # torchvision's ViT: `class_token.expand(n, -1, -1)` (shape arithmetic turns the -1s into 1s:
     # Reshape, ConstantOfShape, Equal, Where) put before the patches, the head reading its output.
@@ -729,6 +734,17 @@ def main(out):
          tensor(numpy.array([5, 3], numpy.int32), "lengths")])
     onnx.save(h.make_model(lengths, opset_imports=[h.make_opsetid("", 13)]),
               os.path.join(out, "lstm-lengths.onnx"))
+    # A GRU applying its reset gate before the hidden state's product (ONNX's default; PyTorch
+    # writes linear_before_reset=1): refused.
+    reset_first = h.make_graph(
+        [h.make_node("Transpose", ["image"], ["steps"], perm=[1, 0, 2]),
+         h.make_node("GRU", ["steps", "W", "R"], ["logits"], hidden_size=3)],
+        "reset_first", [h.make_tensor_value_info("image", onnx.TensorProto.FLOAT, ["batch", 5, 4])],
+        [h.make_tensor_value_info("logits", onnx.TensorProto.FLOAT, [5, 1, "batch", 3])],
+        [tensor(rng.standard_normal((1, 9, 4), numpy.float32), "W"),
+         tensor(rng.standard_normal((1, 9, 3), numpy.float32), "R")])
+    onnx.save(h.make_model(reset_first, opset_imports=[h.make_opsetid("", 13)]),
+              os.path.join(out, "gru-reset-first.onnx"))
 
     # An output that keeps the batch on axis 1: refused.
     class SequenceFirst(torch.nn.Module):

@@ -112,14 +112,16 @@ ModelSpec tokens() {
   return s;
 }
 
-// LSTMs over (N, 6, 12): one bidirectional, one without biases, then the flattened steps.
+// LSTMs and a GRU over (N, 6, 12): a bidirectional LSTM, one without biases, a GRU, then the
+// flattened steps.
 ModelSpec recurrent() {
   ModelSpec s;
   s.name = "recurrent";
   s.inputs = {{"x", {6, 12}, DType::f32}};
   s.nodes = {{"both", "LSTM", {"x"}, {{"hidden_size", 8}, {"bidirectional", true}}},
              {"forward", "LSTM", {"both"}, {{"hidden_size", 5}, {"bias", false}}},
-             {"flat", "Flatten", {"forward"}, {}},
+             {"gated", "GRU", {"forward"}, {{"hidden_size", 4}, {"bidirectional", true}}},
+             {"flat", "Flatten", {"gated"}, {}},
              {"out", "Linear", {"flat"}, {{"out_features", 3}}}};
   s.outputs = {"out"};
   return s;

@@ -112,10 +112,12 @@ class TestOnnxImport : public QObject {
     QTest::newRow("torch.einsum: attention, weights, sums, three operands, ...")
         << "einsum-opset12";
     QTest::newRow("the same at opset 13") << "einsum-opset13";
-    // LSTM, sequence first: its input a view, its outputs Y and Y_h views of the engine's.
+    // LSTM and GRU, sequence first: the input a view, the outputs Y and Y_h views of the engine's.
     QTest::newRow("nn.LSTM: two layers, bidirectional, outputs and last states read")
         << "recurrent";
     QTest::newRow("the same at opset 9") << "recurrent-opset9";
+    QTest::newRow("nn.GRU: the same layers") << "recurrent-gru";
+    QTest::newRow("the same at opset 9") << "recurrent-gru-opset9";
     // nn.TransformerEncoder sequence first: residual Adds of two views, LayerNorm (decomposed at
     // opset 13) and GELU on views.
     for (const char* name :
@@ -582,6 +584,9 @@ class TestOnnxImport : public QObject {
               importOnnx(file("lstm-lengths.onnx"));
             }).find("(LSTM): sequence_lens is not supported: every sequence runs all steps") !=
             std::string::npos);
+    QVERIFY(test::errorOf([&] { importOnnx(file("gru-reset-first.onnx")); })
+                .find("(GRU): linear_before_reset 0 (the reset gate before the hidden state's "
+                      "product) is not supported; PyTorch's nn.GRU writes 1") != std::string::npos);
     QVERIFY(test::errorOf([&] {
               importOnnx(file("einsum-diagonal.onnx"));
             }).find("(Einsum): index 'i' repeats in 'nii' (a diagonal), which is not supported") !=

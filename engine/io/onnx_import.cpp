@@ -309,8 +309,8 @@ std::string Importer::computed(const ImportedNode& n, const std::string& name) {
     throw n.error("input '" + name + "' is computed from shapes; only a Reshape may read it");
   if (m_zeroStates.count(name))
     throw n.error("input '" + name +
-                  "' is zeros as large as the batch, which the engine reads only as an LSTM's "
-                  "initial state");
+                  "' is zeros as large as the batch, which the engine reads only as a recurrent "
+                  "layer's initial state");
   if (m_expandedToBatch.count(name))
     throw n.error("input '" + name +
                   "' is a constant expanded to the batch, which the engine keeps only as tokens "
@@ -458,8 +458,8 @@ void Importer::translate(const ImportedNode& n) {
          {"bias", bias}});
   } else if (op == "ConvTranspose") {
     convTranspose(n);
-  } else if (op == "LSTM") {
-    lstm(n);
+  } else if (op == "LSTM" || op == "GRU") {
+    recurrent(n);
   } else if (op == "BatchNormalization") {
     const char* suffixes[] = {"weight", "bias", "running_mean", "running_var"};
     for (int i = 0; i < 4; ++i) m_weights[out + "." + suffixes[i]] = constant(n, i + 1);

@@ -10,7 +10,7 @@
 // onnx_rewrite.cpp makes ONNX nodes in place of one read in another form: an Einsum
 // (onnx_einsum.cpp), 1-D ops (onnx_one_dimensional.cpp), InstanceNormalization
 // (onnx_instance_norm.cpp); onnx_resize.cpp reads Resize and Upsample; onnx_recurrent.cpp reads
-// LSTM; onnx_fixed_batch.cpp reads
+// LSTM and GRU; onnx_fixed_batch.cpp reads
 // the sizes a file with a fixed batch spells as numbers.
 
 #include <map>
@@ -161,10 +161,10 @@ class Importer {
   void instanceNorm(const ImportedNode& n);
   // onnx_resize.cpp: Resize and Upsample by whole factors as an Upsample.
   void resize(const ImportedNode& n);
-  // onnx_recurrent.cpp: LSTM, and the zeros of its initial states.
+  // onnx_recurrent.cpp: LSTM and GRU, and the zeros of their initial states.
   bool isZeros(const std::string& name) const;
   bool zeroState(const ImportedNode& n);
-  void lstm(const ImportedNode& n);
+  void recurrent(const ImportedNode& n);
 
   // onnx_import_patterns.cpp: PyTorch's multi-node forms folded into one engine op.
   bool decomposedLayerNorm(const ImportedNode& n);
@@ -216,7 +216,7 @@ class Importer {
   std::map<std::string, std::string> m_aliases;
   std::map<std::string, PaddedInput> m_heldPads;  // a Pad of zeros' output -> its input, pads
   std::map<std::string, std::string> m_expandedToBatch;  // an Expand's output -> its constant
-  std::set<std::string> m_zeroStates;  // zeros as large as the batch: an LSTM's initial state
+  std::set<std::string> m_zeroStates;  // zeros as large as the batch: a recurrent initial state
   // An input whose batch the file fixes (exported without dynamic_axes), and that batch.
   std::optional<std::pair<std::string, int64_t>> m_fixedBatch;
   std::set<std::string> m_produced;

@@ -1,27 +1,25 @@
 #include <algorithm>
 
 #include "io/onnx_importer.h"
+#include "ops/recurrent_gates.h"
 
 namespace twb::onnx_import {
 
 namespace {
-// ONNX orders an LSTM's gates input, output, forget, cell; the engine (and PyTorch) input,
-// forget, cell, output: the engine's gate k is ONNX's kFromOnnx[k].
-constexpr int64_t kFromOnnx[] = {0, 2, 3, 1};
-
-// Each direction's gate blocks of `t` ((D, 4H, ...) or the (D, 4H) half of a bias starting at
-// `offset` along axis 1) in the engine's order.
-Tensor inEngineGateOrder(const Tensor& t, int64_t hidden, int64_t offset, Shape shape) {
+// Each direction's gate blocks of `t` ((D, G * H, ...), or the (D, G * H) half of a bias starting
+// at `offset` along axis 1) in PyTorch's order, the engine's: ONNX's gate k is PyTorch's
+// gate onnxOrder[k] (ops/recurrent_gates.h).
+Tensor inEngineGateOrder(const Tensor& t, const std::vector<int64_t>& onnxOrder, int64_t hidden,
+                         int64_t offset, Shape shape) {
   Tensor out(shape, DType::f32);
-  const int64_t directions = shape[0];
-  const int64_t rowWidth = numel(shape) / (directions * 4 * hidden);  // entries per gate row
+  const int64_t directions = shape[0], gates = static_cast<int64_t>(onnxOrder.size());
+  const int64_t rowWidth = numel(shape) / (directions * gates * hidden);  // entries per gate row
   const int64_t sourceRows = t.shape()[1];
   for (int64_t d = 0; d < directions; ++d)
-    for (int64_t gate = 0; gate < 4; ++gate) {
-      const float* from =
-          t.data<float>() + (d * sourceRows + offset + kFromOnnx[gate] * hidden) * rowWidth;
+    for (int64_t k = 0; k < gates; ++k) {
+      const float* from = t.data<float>() + (d * sourceRows + offset + k * hidden) * rowWidth;
       std::copy(from, from + hidden * rowWidth,
-                out.data<float>() + (d * 4 + gate) * hidden * rowWidth);
+                out.data<float>() + (d * gates + onnxOrder[k]) * hidden * rowWidth);
     }
   return out;
 }
@@ -34,10 +32,11 @@ bool Importer::isZeros(const std::string& name) const {
                      [](float v) { return v == 0; });
 }
 
-// nn.LSTM's initial states: zeros as large as the batch, `torch.zeros(layers * directions, N, H)`,
+// nn.LSTM's and nn.GRU's initial states: zeros as large as the batch,
+// `torch.zeros(layers * directions, N, H)`,
 // written as a ConstantOfShape of a size computed from the input's shape (an Expand of zeros in a
-// file exported with its batch fixed), or a Slice of one (each layer's). Kept as a name an LSTM
-// may read as "starts at zero".
+// file exported with its batch fixed), or a Slice of one (each layer's). Kept as a name an LSTM or
+// GRU may read as "starts at zero".
 bool Importer::zeroState(const ImportedNode& n) {
   const std::string& op = n.proto().op_type();
   if (op == "Slice" && m_zeroStates.count(resolve(n.input(0)))) {
@@ -58,31 +57,41 @@ bool Importer::zeroState(const ImportedNode& n) {
       const Tensor fill = toTensor(a.t(), m_path + ": " + n.name());
       if (fill.dtype() != DType::f32 || fill.numel() != 1 || fill.data<float>()[0] != 0)
         throw n.error(
-            "only a ConstantOfShape of float zeros as large as the batch (an LSTM's "
+            "only a ConstantOfShape of float zeros as large as the batch (a recurrent layer's "
             "initial state) is supported");
     }
   m_zeroStates.insert(n.output());
   return true;
 }
 
-// ONNX's LSTM, sequence first (T, N, I), as the engine's, batch first: the input's view turned
-// batch first, the weights' gates reordered, Y (T, D, N, H) and Y_h (D, N, H) views of the
-// engine's output (N, T, D * H). What the engine's LSTM does not compute is refused by name.
-void Importer::lstm(const ImportedNode& n) {
+// ONNX's LSTM and GRU, sequence first (T, N, I), as the engine's, batch first: the input's view
+// turned batch first, the weights' gates reordered, Y (T, D, N, H) and Y_h (D, N, H) views of
+// the engine's output (N, T, D * H). What the engine's ops do not compute is refused by name.
+void Importer::recurrent(const ImportedNode& n) {
+  const std::string& op = n.proto().op_type();
+  const bool lstm = op == "LSTM";
+  const std::vector<int64_t> onnxOrder = onnxGateOrder(op);
+  const auto gates = static_cast<int64_t>(onnxOrder.size());
   const int64_t hidden = n.integer("hidden_size", 0);
   if (hidden < 1) throw n.error("attribute hidden_size must be given and at least 1");
   const std::string direction = n.text("direction", "forward");
   if (direction != "forward" && direction != "bidirectional")
     throw n.error("direction '" + direction + "' is not supported (forward or bidirectional)");
   const int64_t directions = direction == "bidirectional" ? 2 : 1;
+  // Per direction: the gates' function, then the state's (and the LSTM's output's).
   const std::vector<std::string> activations = n.texts("activations");
+  const size_t activationsPerDirection = lstm ? 3 : 2;
   for (size_t i = 0; i < activations.size(); ++i)
-    if (activations[i] != (i % 3 == 0 ? "Sigmoid" : "Tanh"))
-      throw n.error("activation '" + activations[i] +
-                    "' is not supported (the engine's LSTM uses Sigmoid and Tanh)");
+    if (activations[i] != (i % activationsPerDirection == 0 ? "Sigmoid" : "Tanh"))
+      throw n.error("activation '" + activations[i] + "' is not supported (the engine's " + op +
+                    " uses Sigmoid and Tanh)");
   for (const char* attr : {"activation_alpha", "activation_beta", "clip"})
     if (n.has(attr)) throw n.error(std::string("attribute ") + attr + " is not supported");
   if (n.integer("input_forget", 0) != 0) throw n.error("input_forget 1 is not supported");
+  if (!lstm && n.integer("linear_before_reset", 0) != 1)
+    throw n.error(
+        "linear_before_reset 0 (the reset gate before the hidden state's product) is "
+        "not supported; PyTorch's nn.GRU writes 1");
   if (n.integer("layout", 0) != 0)
     throw n.error("layout 1 (batch first) is not supported; PyTorch writes layout 0");
   auto given = [&](int i) { return n.proto().input_size() > i && !n.input(i).empty(); };
@@ -108,34 +117,35 @@ void Importer::lstm(const ImportedNode& n) {
   const int64_t steps = xShape[0].value, features = xShape[2].value;
   if (xShape[0].batch != 0 || xShape[2].batch != 0)
     throw n.error("input X's steps and features must not depend on the batch");
-  if (w.shape() != Shape{directions, 4 * hidden, features} ||
-      r.shape() != Shape{directions, 4 * hidden, hidden})
-    throw n.error("W must be (" + std::to_string(directions) + ", " + std::to_string(4 * hidden) +
-                  ", " + std::to_string(features) + ") and R (" + std::to_string(directions) +
-                  ", " + std::to_string(4 * hidden) + ", " + std::to_string(hidden) + "), not " +
+  const int64_t rows = gates * hidden;
+  if (w.shape() != Shape{directions, rows, features} ||
+      r.shape() != Shape{directions, rows, hidden})
+    throw n.error("W must be (" + std::to_string(directions) + ", " + std::to_string(rows) + ", " +
+                  std::to_string(features) + ") and R (" + std::to_string(directions) + ", " +
+                  std::to_string(rows) + ", " + std::to_string(hidden) + "), not " +
                   toString(w.shape()) + " and " + toString(r.shape()));
 
   // Y's name, or where the file leaves Y unnamed (only Y_h is read), the node's.
   const std::string y = n.output().empty() ? n.name() + "/Y" : n.output();
   const std::string engine = y + "/engine";
-  m_weights[engine + ".weight_ih"] = inEngineGateOrder(w, hidden, 0, w.shape());
-  m_weights[engine + ".weight_hh"] = inEngineGateOrder(r, hidden, 0, r.shape());
+  m_weights[engine + ".weight_ih"] = inEngineGateOrder(w, onnxOrder, hidden, 0, w.shape());
+  m_weights[engine + ".weight_hh"] = inEngineGateOrder(r, onnxOrder, hidden, 0, r.shape());
   const bool bias = given(3);
   if (bias) {
     const Tensor& b = constant(n, 3);
-    if (b.shape() != Shape{directions, 8 * hidden})
-      throw n.error("B must be (" + std::to_string(directions) + ", " + std::to_string(8 * hidden) +
+    if (b.shape() != Shape{directions, 2 * rows})
+      throw n.error("B must be (" + std::to_string(directions) + ", " + std::to_string(2 * rows) +
                     "), not " + toString(b.shape()));
-    m_weights[engine + ".bias_ih"] = inEngineGateOrder(b, hidden, 0, {directions, 4 * hidden});
+    m_weights[engine + ".bias_ih"] = inEngineGateOrder(b, onnxOrder, hidden, 0, {directions, rows});
     m_weights[engine + ".bias_hh"] =
-        inEngineGateOrder(b, hidden, 4 * hidden, {directions, 4 * hidden});
+        inEngineGateOrder(b, onnxOrder, hidden, rows, {directions, rows});
   }
   const std::string batchFirst = x + "/batch_first";
   keep(batchFirst, layoutOf(x).transposed({1, 0, 2}));
   const std::optional<std::string> input =
       m_layouts.count(batchFirst) ? engineForm(batchFirst) : resolve(batchFirst);
   if (!input) throw n.error("input X " + std::string(kBatchMoved));
-  add(n, "LSTM", {*input},
+  add(n, op, {*input},
       {{"hidden_size", hidden}, {"bidirectional", directions == 2}, {"bias", bias}}, engine);
 
   // Y (T, D, N, H) views the engine's (N, T, D, H).
