@@ -92,7 +92,7 @@ const OpRegistration kRecurrent{
       1,
       recurrentAttrs(),
       [](Attrs a) { return std::make_unique<RecurrentOp>(std::move(a), "LSTM", 4); },
-      {}},
+      {.bf16 = true}},
      {"GRU",
       "Gated recurrent unit over (N, T, features), batch first; every step's hidden state "
       "(PyTorch's nn.GRU, one layer, the state starting at zero).",
@@ -100,6 +100,6 @@ const OpRegistration kRecurrent{
       1,
       recurrentAttrs(),
       [](Attrs a) { return std::make_unique<RecurrentOp>(std::move(a), "GRU", 3); },
-      {}}}};
+      {.bf16 = true}}}};
 
 }  // namespace twb

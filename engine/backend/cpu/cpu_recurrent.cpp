@@ -7,8 +7,9 @@ namespace twb {
 namespace {
 using Tag = dnnl::memory::format_tag;
 
-dnnl::memory::desc f32Desc(const dnnl::memory::dims& dims, Tag tag) {
-  return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, tag);
+dnnl::memory::desc f32Desc(const dnnl::memory::dims& dims, Tag tag,
+                           dnnl::memory::data_type type = dnnl::memory::data_type::f32) {
+  return dnnl::memory::desc(dims, type, tag);
 }
 
 // How oneDNN's cell reads PyTorch's parameters.
@@ -42,8 +43,8 @@ void copyGates(const float* from, float* to, int64_t directions, const std::vect
     }
 }
 
-// LSTM and GRU on oneDNN's LSTM and linear-before-reset GRU primitives, f32. oneDNN reads the
-// batch-first sequence (ntc) as it is, and PyTorch's weights, (D, G * H, I) being its ldgoi
+// LSTM and GRU on oneDNN's LSTM and linear-before-reset GRU primitives, f32 or bf16. oneDNN reads
+// the batch-first sequence (ntc) as it is, and PyTorch's weights, (D, G * H, I) being its ldgoi
 // layout, as they are where its gate order is PyTorch's (LSTM), else with the gates reordered
 // before each forward (GRU). Its biases it takes summed, per gate. Its backward adds into the
 // weight gradients, so they are zeroed first.
@@ -61,22 +62,30 @@ class CpuRecurrent : public CpuKernel {
     m_features = features;
     m_hasBias = a.boolean("bias");
     const int64_t d = m_directions, h = m_hidden;
-    m_plainSrc = plainDesc(x);
-    m_plainDst = plainDesc({n, t, d * h});
-    m_src = f32Desc({t, n, features}, Tag::ntc);
-    m_dst = f32Desc({t, n, d * h}, Tag::ntc);
+    // Under bf16 the sequences and the primitive's weights are bf16; the biases and every
+    // gradient stay f32 (oneDNN's bf16 backward takes no other).
+    const auto type = dnnlType(computeType()), f32 = dnnl::memory::data_type::f32;
+    m_plainSrc = plainDesc(x, computeType());
+    m_plainDst = plainDesc({n, t, d * h}, computeType());
+    m_plainDiffSrc = plainDesc(x);
+    m_plainDiffDst = plainDesc({n, t, d * h});
+    m_src = f32Desc({t, n, features}, Tag::ntc, type);
+    m_dst = f32Desc({t, n, d * h}, Tag::ntc, type);
+    m_diffSrc = f32Desc({t, n, features}, Tag::ntc);
+    m_diffDst = f32Desc({t, n, d * h}, Tag::ntc);
     m_weightsLayer = f32Desc({1, d, features, g, h}, Tag::ldgoi);
     m_weightsIter = f32Desc({1, d, h, g, h}, Tag::ldgoi);
     m_bias = f32Desc({1, d, static_cast<int64_t>(m_cell->biasParts.size()), h}, Tag::ldgo);
-    const auto any = [](const dnnl::memory::desc& desc) {
-      return dnnl::memory::desc(desc.dims(), desc.data_type(), Tag::any);
+    const auto any = [](const dnnl::memory::desc& desc, dnnl::memory::data_type type) {
+      return dnnl::memory::desc(desc.dims(), type, Tag::any);
     };
     const dnnl::memory::desc none;  // states start at zero; the last ones are not kept
     const auto direction = d == 2 ? dnnl::rnn_direction::bidirectional_concat
                                   : dnnl::rnn_direction::unidirectional_left2right;
     const auto prop =
         training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
-    const auto wl = any(m_weightsLayer), wi = any(m_weightsIter);
+    const auto wl = any(m_weightsLayer, type), wi = any(m_weightsIter, type);
+    const auto dwl = any(m_weightsLayer, f32), dwi = any(m_weightsIter, f32);
     const auto backward = dnnl::prop_kind::backward;
     if (gru) {
       const dnnl::lbr_gru_forward::primitive_desc fwd(
@@ -84,8 +93,8 @@ class CpuRecurrent : public CpuKernel {
       m_fwd = fwd;
       if (training)
         m_bwd = dnnl::lbr_gru_backward::primitive_desc(
-            {backward, direction, m_src, none, wl, wi, m_bias, m_dst, none, m_src, none, wl, wi,
-             m_bias, m_dst, none},
+            {backward, direction, m_src, none, wl, wi, m_bias, m_dst, none, m_diffSrc, none, dwl,
+             dwi, m_bias, m_diffDst, none},
             attributes(), cpuEngine(), fwd);
     } else {
       const dnnl::lstm_forward::primitive_desc fwd(
@@ -94,8 +103,8 @@ class CpuRecurrent : public CpuKernel {
       m_fwd = fwd;
       if (training)
         m_bwd = dnnl::lstm_backward::primitive_desc(
-            {backward, direction, m_src, none, none, wl, wi, m_bias, m_dst, none, none, m_src, none,
-             none, wl, wi, m_bias, m_dst, none, none},
+            {backward, direction, m_src, none, none, wl,  wi,     m_bias,    m_dst, none,
+             none,     m_diffSrc, none,  none, dwl,  dwi, m_bias, m_diffDst, none,  none},
             attributes(), cpuEngine(), fwd);
     }
     noteScratchpad(m_fwd.scratchpad_desc());
@@ -127,8 +136,8 @@ class CpuRecurrent : public CpuKernel {
 
     // oneDNN writes the input's gradient whether or not it is wanted; the steps hold only a
     // view of the buffer, so the kernel keeps it.
-    m_diffSrc = io.inputGrads[0] ? writeBuffer(io.inputGrads[0], m_plainSrc)
-                                 : dnnl::memory(m_plainSrc, cpuEngine());
+    m_diffSrcBuffer = io.inputGrads[0] ? writeBuffer(io.inputGrads[0], m_plainDiffSrc)
+                                       : dnnl::memory(m_plainDiffSrc, cpuEngine());
     m_paramGrads = io.paramGrads;
     m_weightGrads = {gradientInCellOrder(0, m_weightsLayer), gradientInCellOrder(1, m_weightsIter)};
     const dnnl::memory diffWeightsLayer =
@@ -137,22 +146,22 @@ class CpuRecurrent : public CpuKernel {
         writeBuffer(m_weightGrads[1], m_bwd.diff_weights_iter_desc());
     m_diffBias = dnnl::memory(m_bias, cpuEngine());
     m_accumulated = {diffWeightsLayer, diffWeightsIter, m_diffBias};
-    addStep(m_backward, dnnl::primitive(m_bwd),
-            {{DNNL_ARG_SRC_LAYER, sequence(inLayout(m_backward, io.inputs[0], m_plainSrc), m_src)},
-             {DNNL_ARG_WEIGHTS_LAYER,
-              inLayout(m_backward, m_weights[0], m_bwd.weights_layer_desc())},
-             {DNNL_ARG_WEIGHTS_ITER, inLayout(m_backward, m_weights[1], m_bwd.weights_iter_desc())},
-             {DNNL_ARG_BIAS, m_biasSum},
-             {DNNL_ARG_DST_LAYER, dst},
-             {DNNL_ARG_WORKSPACE, workspace},
-             {DNNL_ARG_DIFF_DST_LAYER,
-              sequence(inLayout(m_backward, io.outputGrad, m_plainDst), m_dst)},
-             {DNNL_ARG_DIFF_SRC_LAYER, sequence(m_diffSrc, m_src)},
-             {DNNL_ARG_DIFF_WEIGHTS_LAYER, diffWeightsLayer},
-             {DNNL_ARG_DIFF_WEIGHTS_ITER, diffWeightsIter},
-             {DNNL_ARG_DIFF_BIAS, m_diffBias}},
-            m_bwd.scratchpad_desc(), io);
-    if (io.inputGrads[0]) finishInto(m_backward, m_diffSrc, io.inputGrads[0]);
+    addStep(
+        m_backward, dnnl::primitive(m_bwd),
+        {{DNNL_ARG_SRC_LAYER, sequence(inLayout(m_backward, io.inputs[0], m_plainSrc), m_src)},
+         {DNNL_ARG_WEIGHTS_LAYER, inLayout(m_backward, m_weights[0], m_bwd.weights_layer_desc())},
+         {DNNL_ARG_WEIGHTS_ITER, inLayout(m_backward, m_weights[1], m_bwd.weights_iter_desc())},
+         {DNNL_ARG_BIAS, m_biasSum},
+         {DNNL_ARG_DST_LAYER, dst},
+         {DNNL_ARG_WORKSPACE, workspace},
+         {DNNL_ARG_DIFF_DST_LAYER,
+          sequence(inLayout(m_backward, io.outputGrad, m_plainDiffDst), m_diffDst)},
+         {DNNL_ARG_DIFF_SRC_LAYER, sequence(m_diffSrcBuffer, m_diffSrc)},
+         {DNNL_ARG_DIFF_WEIGHTS_LAYER, diffWeightsLayer},
+         {DNNL_ARG_DIFF_WEIGHTS_ITER, diffWeightsIter},
+         {DNNL_ARG_DIFF_BIAS, m_diffBias}},
+        m_bwd.scratchpad_desc(), io);
+    if (io.inputGrads[0]) finishInto(m_backward, m_diffSrcBuffer, io.inputGrads[0]);
     finishInto(m_backward, diffWeightsLayer, m_weightGrads[0]);
     finishInto(m_backward, diffWeightsIter, m_weightGrads[1]);
   }
@@ -228,10 +237,11 @@ class CpuRecurrent : public CpuKernel {
   const Cell* m_cell = &kLstm;
   int64_t m_hidden = 0, m_directions = 1, m_features = 0;
   bool m_hasBias = false;
-  dnnl::memory::desc m_plainSrc, m_plainDst, m_src, m_dst, m_weightsLayer, m_weightsIter, m_bias;
+  dnnl::memory::desc m_plainSrc, m_plainDst, m_plainDiffSrc, m_plainDiffDst;
+  dnnl::memory::desc m_src, m_dst, m_diffSrc, m_diffDst, m_weightsLayer, m_weightsIter, m_bias;
   std::vector<Tensor> m_params, m_paramGrads;
   std::vector<dnnl::memory> m_weights, m_weightGrads;  // layer and iter, ldgoi in oneDNN's order
-  dnnl::memory m_biasSum, m_diffBias, m_diffSrc;
+  dnnl::memory m_biasSum, m_diffBias, m_diffSrcBuffer;
   std::vector<dnnl::memory> m_accumulated;  // oneDNN's gradient outputs, zeroed each backward
   dnnl::rnn_primitive_desc_base m_fwd, m_bwd;
 };
