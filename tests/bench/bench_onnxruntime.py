@@ -15,8 +15,8 @@ the package itself):
   npm install --ignore-scripts --prefix build/ort onnxruntime-node
 
 Usage: tests/bench/bench_onnxruntime.py [--engine build/release/engine/twb-engine]
-           [--ort build/ort] [--models cnn-small resnet50 mobilenet-v2-cifar vit-tiny
-           vit_b_16 resnet50_tv swin_t] [--rounds 2]   (default: the templates)
+           [--ort build/ort] [--models cnn-small resnet50 mobilenet-v2-cifar vit-tiny lstm
+           vit_b_16 resnet50_tv swin_t] [--rounds 2]   (default: the templates but lstm)
 Exits 1 when a target is missed: >= 1.0x ONNX Runtime in fp32, >= 1.3x in int8.
 """
 import argparse
@@ -34,6 +34,7 @@ MODELS = {"cnn-small": ((1, 28, 28), 10, 64, (5, 30)),
           "resnet50": ((3, 224, 224), 1000, 16, (1, 4)),
           "mobilenet-v2-cifar": ((3, 32, 32), 10, 64, (2, 10)),
           "vit-tiny": ((1, 28, 28), 10, 64, (5, 30)),
+          "lstm": ((1, 28, 28), 10, 64, (5, 30)),
           "vit_b_16": ((3, 224, 224), 1000, 8, (1, 4)),
           "resnet50_tv": ((3, 224, 224), 1000, 16, (1, 4)),
           "swin_t": ((3, 224, 224), 1000, 8, (1, 4))}
