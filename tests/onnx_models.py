@@ -33,6 +33,7 @@ batch-cut.onnx (a reshape that splits the batch), fixed-batch-cut.onnx (the same
 the batch fixed), expanded-input.onnx (an Expand of a computed
 value) and added-token.onnx (a parameter expanded to the batch and added, not put first).
 """
+import functools
 import os
 import shutil
 import sys
@@ -449,7 +450,7 @@ class Einsums(torch.nn.Module):
 
 
 class Recurrent(torch.nn.Module):
-    """nn.LSTM or nn.GRU as sequence classifiers use them (batch_first): two layers, then a
+    """nn.LSTM, nn.GRU or nn.RNN as sequence classifiers use them (batch_first): two layers, then a
     bidirectional one; read are the last step's output, the first step's, the last hidden states
     of both directions (h_n[-2], h_n[-1]) and of both layers (h_n moved batch first)."""
 
@@ -548,7 +549,10 @@ def main(out):
               ("recurrent", (6, 8), Recurrent(), 13),
               ("recurrent-opset9", (6, 8), Recurrent(), 9),
               ("recurrent-gru", (6, 8), Recurrent(torch.nn.GRU), 13),
-              ("recurrent-gru-opset9", (6, 8), Recurrent(torch.nn.GRU), 9))
+              ("recurrent-gru-opset9", (6, 8), Recurrent(torch.nn.GRU), 9),
+              ("recurrent-rnn", (6, 8), Recurrent(torch.nn.RNN), 13),
+              ("recurrent-rnn-relu", (6, 8),
+               Recurrent(functools.partial(torch.nn.RNN, nonlinearity="relu")), 13))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()
     # torchvision's ViT: `class_token.expand(n, -1, -1)` (shape arithmetic turns the -1s into 1s:
     # Reshape, ConstantOfShape, Equal, Where) put before the patches, the head reading its output.

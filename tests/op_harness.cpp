@@ -157,6 +157,12 @@ std::vector<OpCase> opCases() {
       single("GRU", "GRU", {{5, 3}}, {{"hidden_size", 4}}, 2),
       single("GRU bidirectional without bias", "GRU", {{4, 6}},
              {{"hidden_size", 3}, {"bidirectional", true}, {"bias", false}}, 3),
+      single("RNN tanh", "RNN", {{5, 3}}, {{"hidden_size", 4}}, 2),
+      // Distinct inputs take the finite differences' smaller nudge, which crosses no ReLU kink.
+      single(
+          "RNN relu bidirectional without bias", "RNN", {{4, 6}},
+          {{"hidden_size", 3}, {"bidirectional", true}, {"bias", false}, {"nonlinearity", "relu"}},
+          3, Fill::distinct),
       single("Upsample nearest 2", "Upsample", {{3, 4, 5}}, {}, 2),
       single("Upsample bilinear 2 x 3", "Upsample", {{2, 4, 3}},
              {{"scale", {2, 3}}, {"mode", "bilinear"}}, 2),

@@ -55,9 +55,9 @@ def pair(v):
 
 
 def recurrent(op, x, a, p):
-    """nn.LSTM's and nn.GRU's equations (batch_first=True), step by step, on the engine's
-    parameters: one direction per row, the gates in PyTorch's order (LSTM input, forget, cell,
-    output; GRU reset, update, new)."""
+    """nn.LSTM's, nn.GRU's and nn.RNN's equations (batch_first=True), step by step, on the
+    engine's parameters: one direction per row, the gates in PyTorch's order (LSTM input, forget,
+    cell, output; GRU reset, update, new; RNN its one)."""
     hidden = a["hidden_size"]
     directions = []
     for d in range(2 if a.get("bidirectional", False) else 1):
@@ -68,7 +68,10 @@ def recurrent(op, x, a, p):
             gh = h @ p("weight_hh")[d].T
             if p("bias_ih") is not None:
                 gi, gh = gi + p("bias_ih")[d], gh + p("bias_hh")[d]
-            if op == "LSTM":
+            if op == "RNN":
+                pre = gi + gh
+                h = torch.relu(pre) if a.get("nonlinearity", "tanh") == "relu" else torch.tanh(pre)
+            elif op == "LSTM":
                 i, f, g, o = (gi + gh).chunk(4, dim=1)
                 c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
                 h = torch.sigmoid(o) * torch.tanh(c)
@@ -94,7 +97,7 @@ def run_node(node, args, params, training):
         return F.conv_transpose2d(x, p("weight"), p("bias"), pair(a.get("stride", 1)),
                                   pair(a.get("padding", 0)), pair(a.get("output_padding", 0)), 1,
                                   pair(a.get("dilation", 1)))
-    if op in ("LSTM", "GRU"):
+    if op in ("LSTM", "GRU", "RNN"):
         return recurrent(op, x, a, p)
     if op in ("MaxPool2d", "AvgPool2d"):
         k, s = pair(a["kernel"]), pair(a.get("stride", 0))

@@ -112,8 +112,8 @@ ModelSpec tokens() {
   return s;
 }
 
-// LSTMs and a GRU over (N, 6, 12): a bidirectional LSTM, one without biases, a GRU, then the
-// flattened steps.
+// The recurrent ops over (N, 6, 12): a bidirectional LSTM, one without biases, a GRU, an RNN
+// with relu, then the flattened steps.
 ModelSpec recurrent() {
   ModelSpec s;
   s.name = "recurrent";
@@ -121,7 +121,8 @@ ModelSpec recurrent() {
   s.nodes = {{"both", "LSTM", {"x"}, {{"hidden_size", 8}, {"bidirectional", true}}},
              {"forward", "LSTM", {"both"}, {{"hidden_size", 5}, {"bias", false}}},
              {"gated", "GRU", {"forward"}, {{"hidden_size", 4}, {"bidirectional", true}}},
-             {"flat", "Flatten", {"gated"}, {}},
+             {"elman", "RNN", {"gated"}, {{"hidden_size", 6}, {"nonlinearity", "relu"}}},
+             {"flat", "Flatten", {"elman"}, {}},
              {"out", "Linear", {"flat"}, {{"out_features", 3}}}};
   s.outputs = {"out"};
   return s;

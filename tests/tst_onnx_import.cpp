@@ -112,12 +112,15 @@ class TestOnnxImport : public QObject {
     QTest::newRow("torch.einsum: attention, weights, sums, three operands, ...")
         << "einsum-opset12";
     QTest::newRow("the same at opset 13") << "einsum-opset13";
-    // LSTM and GRU, sequence first: the input a view, the outputs Y and Y_h views of the engine's.
+    // LSTM, GRU and RNN, sequence first: the input a view, the outputs Y and Y_h views of the
+    // engine's.
     QTest::newRow("nn.LSTM: two layers, bidirectional, outputs and last states read")
         << "recurrent";
     QTest::newRow("the same at opset 9") << "recurrent-opset9";
     QTest::newRow("nn.GRU: the same layers") << "recurrent-gru";
     QTest::newRow("the same at opset 9") << "recurrent-gru-opset9";
+    QTest::newRow("nn.RNN: the same layers, tanh") << "recurrent-rnn";
+    QTest::newRow("nn.RNN with relu") << "recurrent-rnn-relu";
     // nn.TransformerEncoder sequence first: residual Adds of two views, LayerNorm (decomposed at
     // opset 13) and GELU on views.
     for (const char* name :

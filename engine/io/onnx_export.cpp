@@ -41,6 +41,11 @@ class ProtoNode : public OnnxNode {
     a->set_s(v);
     return *this;
   }
+  OnnxNode& texts(const std::string& name, const std::vector<std::string>& v) override {
+    auto* a = attribute(name, onnx::AttributeProto::STRINGS);
+    for (const std::string& x : v) a->add_strings(x);
+    return *this;
+  }
 
  private:
   onnx::AttributeProto* attribute(const std::string& name, onnx::AttributeProto::AttributeType t) {

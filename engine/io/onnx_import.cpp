@@ -458,7 +458,7 @@ void Importer::translate(const ImportedNode& n) {
          {"bias", bias}});
   } else if (op == "ConvTranspose") {
     convTranspose(n);
-  } else if (op == "LSTM" || op == "GRU") {
+  } else if (op == "LSTM" || op == "GRU" || op == "RNN") {
     recurrent(n);
   } else if (op == "BatchNormalization") {
     const char* suffixes[] = {"weight", "bias", "running_mean", "running_var"};

@@ -10,7 +10,7 @@
 // onnx_rewrite.cpp makes ONNX nodes in place of one read in another form: an Einsum
 // (onnx_einsum.cpp), 1-D ops (onnx_one_dimensional.cpp), InstanceNormalization
 // (onnx_instance_norm.cpp); onnx_resize.cpp reads Resize and Upsample; onnx_recurrent.cpp reads
-// LSTM and GRU; onnx_fixed_batch.cpp reads
+// LSTM, GRU and RNN; onnx_fixed_batch.cpp reads
 // the sizes a file with a fixed batch spells as numbers.
 
 #include <map>
@@ -161,7 +161,7 @@ class Importer {
   void instanceNorm(const ImportedNode& n);
   // onnx_resize.cpp: Resize and Upsample by whole factors as an Upsample.
   void resize(const ImportedNode& n);
-  // onnx_recurrent.cpp: LSTM and GRU, and the zeros of their initial states.
+  // onnx_recurrent.cpp: LSTM, GRU and RNN, and the zeros of their initial states.
   bool isZeros(const std::string& name) const;
   bool zeroState(const ImportedNode& n);
   void recurrent(const ImportedNode& n);

@@ -32,7 +32,7 @@ bool Importer::isZeros(const std::string& name) const {
                      [](float v) { return v == 0; });
 }
 
-// nn.LSTM's and nn.GRU's initial states: zeros as large as the batch,
+// nn.LSTM's, nn.GRU's and nn.RNN's initial states: zeros as large as the batch,
 // `torch.zeros(layers * directions, N, H)`,
 // written as a ConstantOfShape of a size computed from the input's shape (an Expand of zeros in a
 // file exported with its batch fixed), or a Slice of one (each layer's). Kept as a name an LSTM or
@@ -64,8 +64,8 @@ bool Importer::zeroState(const ImportedNode& n) {
   return true;
 }
 
-// ONNX's LSTM and GRU, sequence first (T, N, I), as the engine's, batch first: the input's view
-// turned batch first, the weights' gates reordered, Y (T, D, N, H) and Y_h (D, N, H) views of
+// ONNX's LSTM, GRU and RNN, sequence first (T, N, I), as the engine's, batch first: the input's
+// view turned batch first, the weights' gates reordered, Y (T, D, N, H) and Y_h (D, N, H) views of
 // the engine's output (N, T, D * H). What the engine's ops do not compute is refused by name.
 void Importer::recurrent(const ImportedNode& n) {
   const std::string& op = n.proto().op_type();
@@ -78,17 +78,28 @@ void Importer::recurrent(const ImportedNode& n) {
   if (direction != "forward" && direction != "bidirectional")
     throw n.error("direction '" + direction + "' is not supported (forward or bidirectional)");
   const int64_t directions = direction == "bidirectional" ? 2 : 1;
-  // Per direction: the gates' function, then the state's (and the LSTM's output's).
+  // Per direction: an LSTM's and a GRU's gates' function, then the state's (and the LSTM's
+  // output's); an RNN's one function, the same in both directions.
   const std::vector<std::string> activations = n.texts("activations");
-  const size_t activationsPerDirection = lstm ? 3 : 2;
-  for (size_t i = 0; i < activations.size(); ++i)
-    if (activations[i] != (i % activationsPerDirection == 0 ? "Sigmoid" : "Tanh"))
-      throw n.error("activation '" + activations[i] + "' is not supported (the engine's " + op +
-                    " uses Sigmoid and Tanh)");
+  std::string nonlinearity = "tanh";
+  if (op == "RNN") {
+    for (const std::string& f : activations)
+      if (f != activations[0] || (f != "Tanh" && f != "Relu"))
+        throw n.error("activation '" + f +
+                      "' is not supported (the engine's RNN uses Tanh or Relu, the same in "
+                      "both directions)");
+    if (!activations.empty() && activations[0] == "Relu") nonlinearity = "relu";
+  } else {
+    const size_t perDirection = lstm ? 3 : 2;
+    for (size_t i = 0; i < activations.size(); ++i)
+      if (activations[i] != (i % perDirection == 0 ? "Sigmoid" : "Tanh"))
+        throw n.error("activation '" + activations[i] + "' is not supported (the engine's " + op +
+                      " uses Sigmoid and Tanh)");
+  }
   for (const char* attr : {"activation_alpha", "activation_beta", "clip"})
     if (n.has(attr)) throw n.error(std::string("attribute ") + attr + " is not supported");
   if (n.integer("input_forget", 0) != 0) throw n.error("input_forget 1 is not supported");
-  if (!lstm && n.integer("linear_before_reset", 0) != 1)
+  if (op == "GRU" && n.integer("linear_before_reset", 0) != 1)
     throw n.error(
         "linear_before_reset 0 (the reset gate before the hidden state's product) is "
         "not supported; PyTorch's nn.GRU writes 1");
@@ -145,8 +156,9 @@ void Importer::recurrent(const ImportedNode& n) {
   const std::optional<std::string> input =
       m_layouts.count(batchFirst) ? engineForm(batchFirst) : resolve(batchFirst);
   if (!input) throw n.error("input X " + std::string(kBatchMoved));
-  add(n, op, {*input},
-      {{"hidden_size", hidden}, {"bidirectional", directions == 2}, {"bias", bias}}, engine);
+  nlohmann::json attrs{{"hidden_size", hidden}, {"bidirectional", directions == 2}, {"bias", bias}};
+  if (op == "RNN") attrs["nonlinearity"] = nonlinearity;
+  add(n, op, {*input}, attrs, engine);
 
   // Y (T, D, N, H) views the engine's (N, T, D, H).
   const SymbolicDim batch{1, 0};

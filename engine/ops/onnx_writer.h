@@ -19,6 +19,7 @@ class OnnxNode {
   virtual OnnxNode& integers(const std::string& name, const std::vector<int64_t>& values) = 0;
   virtual OnnxNode& number(const std::string& name, float value) = 0;
   virtual OnnxNode& text(const std::string& name, const std::string& value) = 0;
+  virtual OnnxNode& texts(const std::string& name, const std::vector<std::string>& values) = 0;
 };
 
 class OnnxWriter {

@@ -7,9 +7,9 @@ namespace twb {
 
 namespace {
 // x is (N, T, I), batch first; y is (N, T, D * H), every step's hidden state, the forward
-// direction's then (bidirectional) the backward one's, as nn.LSTM and nn.GRU with
+// direction's then (bidirectional) the backward one's, as nn.LSTM, nn.GRU and nn.RNN with
 // batch_first=True return it. The state starts at zero. The parameters are PyTorch's, one
-// direction per row of the first axis, G gates (LSTM 4, GRU 3) in PyTorch's order
+// direction per row of the first axis, G gates (LSTM 4, GRU 3, RNN 1) in PyTorch's order
 // (ops/recurrent_gates.h): weight_ih (D, G * H, I), weight_hh (D, G * H, H), bias_ih and bias_hh
 // (D, G * H).
 class RecurrentOp : public Op {
@@ -18,6 +18,11 @@ class RecurrentOp : public Op {
       : Op(std::move(attrs)), m_name(std::move(name)), m_gates(gates) {}
   Shape outputShape(const std::vector<Shape>& in) const override {
     requireRank(in[0], 3, "input (N, T, features)");
+    if (m_name == "RNN") {
+      const std::string f = attrs().string("nonlinearity");
+      if (f != "tanh" && f != "relu")
+        throw Error("attribute nonlinearity must be tanh or relu, not '" + f + "'");
+    }
     return {in[0][0], in[0][1], directions() * attrs().integer("hidden_size")};
   }
   std::vector<ParamSpec> params(const std::vector<Shape>& in) const override {
@@ -65,6 +70,10 @@ class RecurrentOp : public Op {
                          .integer("hidden_size", h)
                          .text("direction", directions() == 2 ? "bidirectional" : "forward");
     if (m_name == "GRU") node.integer("linear_before_reset", 1);
+    if (m_name == "RNN")
+      node.texts("activations",
+                 std::vector<std::string>(
+                     directions(), attrs().string("nonlinearity") == "relu" ? "Relu" : "Tanh"));
     onnx.node("Transpose", {y + "/steps"}, y + "/batch_first").integers("perm", {2, 0, 1, 3});
     onnx.node("Reshape", {y + "/batch_first", onnx.int64s(y + "/shape", {0, 0, -1})}, y);
   }
@@ -81,6 +90,12 @@ std::vector<AttrSpec> recurrentAttrs() {
           {"bidirectional", AttrType::boolean, false,
            "Also run backward in time; the two states are concatenated."},
           {"bias", AttrType::boolean, true, "Add learned biases."}};
+}
+
+std::vector<AttrSpec> rnnAttrs() {
+  std::vector<AttrSpec> attrs = recurrentAttrs();
+  attrs.push_back({"nonlinearity", AttrType::string, "tanh", "tanh or relu."});
+  return attrs;
 }
 }  // namespace
 
@@ -100,6 +115,14 @@ const OpRegistration kRecurrent{
       1,
       recurrentAttrs(),
       [](Attrs a) { return std::make_unique<RecurrentOp>(std::move(a), "GRU", 3); },
+      {.bf16 = true}},
+     {"RNN",
+      "Elman recurrent layer over (N, T, features), batch first: h = f(W_ih x + W_hh h + b), f "
+      "tanh or relu; every step's hidden state (PyTorch's nn.RNN, one layer, from zero).",
+      1,
+      1,
+      rnnAttrs(),
+      [](Attrs a) { return std::make_unique<RecurrentOp>(std::move(a), "RNN", 1); },
       {.bf16 = true}}}};
 
 }  // namespace twb

@@ -29,6 +29,8 @@ const Cell kLstm{4, {0, 1, 2, 3}, {{0, 0}, {1, 1}, {2, 2}, {3, 3}}};
 // oneDNN's linear-before-reset GRU is PyTorch's: gates update, reset, new (PyTorch's 1, 0, 2),
 // and a fourth bias, the new gate's hidden part, which the reset gate scales.
 const Cell kGru{3, {1, 0, 2}, {{1, 1}, {0, 0}, {2, -1}, {-1, 2}}};
+// The Elman RNN: one gate, one bias.
+const Cell kRnn{1, {0}, {{0, 0}}};
 
 // Copies the gate blocks (each `block` floats) of every direction: `to`'s gate j is `from`'s
 // gate order[j], or with `back`, to's gate order[j] is from's gate j.
@@ -53,8 +55,7 @@ class CpuRecurrent : public CpuKernel {
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
                              bool training) override {
     const Attrs& a = node.op->attrs();
-    const bool gru = node.opName == "GRU";
-    m_cell = gru ? &kGru : &kLstm;
+    m_cell = node.opName == "GRU" ? &kGru : node.opName == "RNN" ? &kRnn : &kLstm;
     const Shape x = shapeOf(in[0]);
     const int64_t n = x[0], t = x[1], features = x[2], g = m_cell->gates;
     m_hidden = a.integer("hidden_size");
@@ -64,7 +65,7 @@ class CpuRecurrent : public CpuKernel {
     const int64_t d = m_directions, h = m_hidden;
     // Under bf16 the sequences and the primitive's weights are bf16; the biases and every
     // gradient stay f32 (oneDNN's bf16 backward takes no other).
-    const auto type = dnnlType(computeType()), f32 = dnnl::memory::data_type::f32;
+    const auto type = dnnlType(computeType());
     m_plainSrc = plainDesc(x, computeType());
     m_plainDst = plainDesc({n, t, d * h}, computeType());
     m_plainDiffSrc = plainDesc(x);
@@ -76,37 +77,7 @@ class CpuRecurrent : public CpuKernel {
     m_weightsLayer = f32Desc({1, d, features, g, h}, Tag::ldgoi);
     m_weightsIter = f32Desc({1, d, h, g, h}, Tag::ldgoi);
     m_bias = f32Desc({1, d, static_cast<int64_t>(m_cell->biasParts.size()), h}, Tag::ldgo);
-    const auto any = [](const dnnl::memory::desc& desc, dnnl::memory::data_type type) {
-      return dnnl::memory::desc(desc.dims(), type, Tag::any);
-    };
-    const dnnl::memory::desc none;  // states start at zero; the last ones are not kept
-    const auto direction = d == 2 ? dnnl::rnn_direction::bidirectional_concat
-                                  : dnnl::rnn_direction::unidirectional_left2right;
-    const auto prop =
-        training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
-    const auto wl = any(m_weightsLayer, type), wi = any(m_weightsIter, type);
-    const auto dwl = any(m_weightsLayer, f32), dwi = any(m_weightsIter, f32);
-    const auto backward = dnnl::prop_kind::backward;
-    if (gru) {
-      const dnnl::lbr_gru_forward::primitive_desc fwd(
-          {prop, direction, m_src, none, wl, wi, m_bias, m_dst, none}, attributes(), cpuEngine());
-      m_fwd = fwd;
-      if (training)
-        m_bwd = dnnl::lbr_gru_backward::primitive_desc(
-            {backward, direction, m_src, none, wl, wi, m_bias, m_dst, none, m_diffSrc, none, dwl,
-             dwi, m_bias, m_diffDst, none},
-            attributes(), cpuEngine(), fwd);
-    } else {
-      const dnnl::lstm_forward::primitive_desc fwd(
-          {prop, direction, m_src, none, none, wl, wi, m_bias, m_dst, none, none}, attributes(),
-          cpuEngine());
-      m_fwd = fwd;
-      if (training)
-        m_bwd = dnnl::lstm_backward::primitive_desc(
-            {backward, direction, m_src, none, none, wl,  wi,     m_bias,    m_dst, none,
-             none,     m_diffSrc, none,  none, dwl,  dwi, m_bias, m_diffDst, none,  none},
-            attributes(), cpuEngine(), fwd);
-    }
+    makePrimitives(node, training, type);
     noteScratchpad(m_fwd.scratchpad_desc());
     if (training) noteScratchpad(m_bwd.scratchpad_desc());
     return m_plainDst;
@@ -196,6 +167,58 @@ class CpuRecurrent : public CpuKernel {
   }
 
  private:
+  // oneDNN's forward (and when training, backward) primitive of the node's cell: its weights
+  // in `type`, laid out as it likes; the gradients f32.
+  void makePrimitives(const GraphNode& node, bool training, dnnl::memory::data_type type) {
+    const auto any = [](const dnnl::memory::desc& desc, dnnl::memory::data_type t) {
+      return dnnl::memory::desc(desc.dims(), t, Tag::any);
+    };
+    const auto f32 = dnnl::memory::data_type::f32;
+    const dnnl::memory::desc none;  // states start at zero; the last ones are not kept
+    const auto direction = m_directions == 2 ? dnnl::rnn_direction::bidirectional_concat
+                                             : dnnl::rnn_direction::unidirectional_left2right;
+    const auto prop =
+        training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+    const auto back = dnnl::prop_kind::backward;
+    const auto wl = any(m_weightsLayer, type), wi = any(m_weightsIter, type);
+    const auto dwl = any(m_weightsLayer, f32), dwi = any(m_weightsIter, f32);
+    const auto& src = m_src;
+    const auto& dst = m_dst;
+    const auto& b = m_bias;
+    const auto& dsrc = m_diffSrc;
+    const auto& ddst = m_diffDst;
+    if (node.opName == "GRU") {
+      const dnnl::lbr_gru_forward::primitive_desc fwd(
+          {prop, direction, src, none, wl, wi, b, dst, none}, attributes(), cpuEngine());
+      m_fwd = fwd;
+      if (training)
+        m_bwd = dnnl::lbr_gru_backward::primitive_desc(
+            {back, direction, src, none, wl, wi, b, dst, none, dsrc, none, dwl, dwi, b, ddst, none},
+            attributes(), cpuEngine(), fwd);
+    } else if (node.opName == "RNN") {
+      const auto f = node.op->attrs().string("nonlinearity") == "relu"
+                         ? dnnl::algorithm::eltwise_relu
+                         : dnnl::algorithm::eltwise_tanh;
+      const dnnl::vanilla_rnn_forward::primitive_desc fwd(
+          {prop, f, direction, src, none, wl, wi, b, dst, none}, attributes(), cpuEngine());
+      m_fwd = fwd;
+      if (training)
+        m_bwd = dnnl::vanilla_rnn_backward::primitive_desc(
+            {back, f, direction, src, none, wl, wi, b, dst, none, dsrc, none, dwl, dwi, b, ddst,
+             none},
+            attributes(), cpuEngine(), fwd);
+    } else {
+      const dnnl::lstm_forward::primitive_desc fwd(
+          {prop, direction, src, none, none, wl, wi, b, dst, none, none}, attributes(),
+          cpuEngine());
+      m_fwd = fwd;
+      if (training)
+        m_bwd = dnnl::lstm_backward::primitive_desc(
+            {back, direction, src,  none, none, wl,  wi, b,    dst,  none,
+             none, dsrc,      none, none, dwl,  dwi, b,  ddst, none, none},
+            attributes(), cpuEngine(), fwd);
+    }
+  }
   // A batch-first plain buffer as the (T, N, C) sequence oneDNN's ntc layout reads it as.
   static dnnl::memory sequence(const dnnl::memory& plain, const dnnl::memory::desc& ntc) {
     return dnnl::memory(ntc, cpuEngine(), plain.get_data_handle());
@@ -247,6 +270,6 @@ class CpuRecurrent : public CpuKernel {
 };
 }  // namespace
 
-const CpuKernelRegistration kRecurrent{{"LSTM", "GRU"}, makeKernel<CpuRecurrent>};
+const CpuKernelRegistration kRecurrent{{"LSTM", "GRU", "RNN"}, makeKernel<CpuRecurrent>};
 
 }  // namespace twb
