@@ -45,11 +45,11 @@ void copyGates(const float* from, float* to, int64_t directions, const std::vect
     }
 }
 
-// LSTM and GRU on oneDNN's LSTM and linear-before-reset GRU primitives, f32 or bf16. oneDNN reads
-// the batch-first sequence (ntc) as it is, and PyTorch's weights, (D, G * H, I) being its ldgoi
-// layout, as they are where its gate order is PyTorch's (LSTM), else with the gates reordered
-// before each forward (GRU). Its biases it takes summed, per gate. Its backward adds into the
-// weight gradients, so they are zeroed first.
+// LSTM, GRU and RNN on oneDNN's LSTM, linear-before-reset GRU and vanilla RNN primitives, f32
+// or bf16. oneDNN reads the batch-first sequence (ntc) as it is, and PyTorch's weights,
+// (D, G * H, I) being its ldgoi layout, as they are where its gate order is PyTorch's (LSTM,
+// RNN), else with the gates reordered before each forward (GRU). Its biases it takes summed, per
+// gate. Its backward adds into the weight gradients, so they are zeroed first.
 class CpuRecurrent : public CpuKernel {
  public:
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
