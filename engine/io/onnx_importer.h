@@ -165,6 +165,8 @@ class Importer {
   bool isZeros(const std::string& name) const;
   bool zeroState(const ImportedNode& n);
   void recurrent(const ImportedNode& n);
+  void keepRecurrentOutputs(const ImportedNode& n, const std::string& y, int64_t steps,
+                            int64_t directions, int64_t hidden, bool lastStateRead);
 
   // onnx_import_patterns.cpp: PyTorch's multi-node forms folded into one engine op.
   bool decomposedLayerNorm(const ImportedNode& n);

@@ -23,6 +23,28 @@ Tensor inEngineGateOrder(const Tensor& t, const std::vector<int64_t>& onnxOrder,
     }
   return out;
 }
+// The nonlinearity of an ONNX recurrent node ("tanh" or "relu", the RNN's), after checking its
+// activations are ones the engine's op computes: per direction, an LSTM's and a GRU's gates'
+// Sigmoid, then the state's Tanh (and the LSTM's output's); an RNN's one function, the same in
+// both directions.
+std::string activationOf(const ImportedNode& n) {
+  const std::string& op = n.proto().op_type();
+  const std::vector<std::string> activations = n.texts("activations");
+  if (op == "RNN") {
+    for (const std::string& f : activations)
+      if (f != activations[0] || (f != "Tanh" && f != "Relu"))
+        throw n.error("activation '" + f +
+                      "' is not supported (the engine's RNN uses Tanh or Relu, the same in "
+                      "both directions)");
+    return !activations.empty() && activations[0] == "Relu" ? "relu" : "tanh";
+  }
+  const size_t perDirection = op == "LSTM" ? 3 : 2;
+  for (size_t i = 0; i < activations.size(); ++i)
+    if (activations[i] != (i % perDirection == 0 ? "Sigmoid" : "Tanh"))
+      throw n.error("activation '" + activations[i] + "' is not supported (the engine's " + op +
+                    " uses Sigmoid and Tanh)");
+  return "tanh";
+}
 }  // namespace
 
 bool Importer::isZeros(const std::string& name) const {
@@ -69,7 +91,6 @@ bool Importer::zeroState(const ImportedNode& n) {
 // the engine's output (N, T, D * H). What the engine's ops do not compute is refused by name.
 void Importer::recurrent(const ImportedNode& n) {
   const std::string& op = n.proto().op_type();
-  const bool lstm = op == "LSTM";
   const std::vector<int64_t> onnxOrder = onnxGateOrder(op);
   const auto gates = static_cast<int64_t>(onnxOrder.size());
   const int64_t hidden = n.integer("hidden_size", 0);
@@ -78,24 +99,7 @@ void Importer::recurrent(const ImportedNode& n) {
   if (direction != "forward" && direction != "bidirectional")
     throw n.error("direction '" + direction + "' is not supported (forward or bidirectional)");
   const int64_t directions = direction == "bidirectional" ? 2 : 1;
-  // Per direction: an LSTM's and a GRU's gates' function, then the state's (and the LSTM's
-  // output's); an RNN's one function, the same in both directions.
-  const std::vector<std::string> activations = n.texts("activations");
-  std::string nonlinearity = "tanh";
-  if (op == "RNN") {
-    for (const std::string& f : activations)
-      if (f != activations[0] || (f != "Tanh" && f != "Relu"))
-        throw n.error("activation '" + f +
-                      "' is not supported (the engine's RNN uses Tanh or Relu, the same in "
-                      "both directions)");
-    if (!activations.empty() && activations[0] == "Relu") nonlinearity = "relu";
-  } else {
-    const size_t perDirection = lstm ? 3 : 2;
-    for (size_t i = 0; i < activations.size(); ++i)
-      if (activations[i] != (i % perDirection == 0 ? "Sigmoid" : "Tanh"))
-        throw n.error("activation '" + activations[i] + "' is not supported (the engine's " + op +
-                      " uses Sigmoid and Tanh)");
-  }
+  const std::string nonlinearity = activationOf(n);
   for (const char* attr : {"activation_alpha", "activation_beta", "clip"})
     if (n.has(attr)) throw n.error(std::string("attribute ") + attr + " is not supported");
   if (n.integer("input_forget", 0) != 0) throw n.error("input_forget 1 is not supported");
@@ -160,6 +164,15 @@ void Importer::recurrent(const ImportedNode& n) {
   if (op == "RNN") attrs["nonlinearity"] = nonlinearity;
   add(n, op, {*input}, attrs, engine);
 
+  keepRecurrentOutputs(n, y, steps, directions, hidden, isRead(1));
+}
+
+// The outputs of recurrent node `n` as views of the engine's output `y` + "/engine",
+// (N, T, D * H): Y (T, D, N, H), and where it is read, Y_h (D, N, H), the forward direction's
+// last step and the backward direction's first.
+void Importer::keepRecurrentOutputs(const ImportedNode& n, const std::string& y, int64_t steps,
+                                    int64_t directions, int64_t hidden, bool lastStateRead) {
+  const std::string engine = y + "/engine";
   // Y (T, D, N, H) views the engine's (N, T, D, H).
   const SymbolicDim batch{1, 0};
   std::string perDirection = engine;
@@ -172,8 +185,7 @@ void Importer::recurrent(const ImportedNode& n) {
                             {batch, {0, steps}, {0, 2}, {0, hidden}},
                             {{1}, {2}, {0}, {3}}}
               : BatchLayout{engine, {batch, {0, steps}, {0, hidden}}, {{1}, {}, {0}, {2}}});
-  if (!isRead(1)) return;
-  // Y_h (D, N, H): the forward direction's last step, the backward direction's first.
+  if (!lastStateRead) return;
   std::vector<std::string> last;
   for (int64_t d = 0; d < directions; ++d) {
     const int64_t t = d == 0 ? steps - 1 : 0;

@@ -318,7 +318,12 @@ void WorkbenchGuiTest::jobFormKeepsEveryFieldOfTheFile() {
     QVERIFY(file.open(QIODevice::ReadOnly));
     jobs << QJsonDocument::fromJson(file.readAll()).object();
   }
-  QCOMPARE(jobs.size(), 4);
+  QCOMPARE(jobs.size(), 5);
+  auto example = [&](const QString& name) {
+    for (const QJsonObject& job : std::as_const(jobs))
+      if (job["name"].toString() == name) return job;
+    return QJsonObject();
+  };
   jobs << everyFieldJob();
   QJsonObject adam = everyFieldJob();
   adam["optimizer"] = QJsonObject{{"type", "adamw"}, {"lr", 3e-4},     {"weight_decay", 0.01},
@@ -352,7 +357,7 @@ void WorkbenchGuiTest::jobFormKeepsEveryFieldOfTheFile() {
 
   // Edits touch their own field: the cnn example keeps its momentum, Nesterov, weight decay,
   // checkpoint keep and threads when the batch changes.
-  QJsonObject cnn = jobs[0];
+  QJsonObject cnn = example("fmnist-cnn");
   QCOMPARE(cnn["name"].toString(), QString("fmnist-cnn"));
   ui::JobForm form;
   form.setJob(cnn);
@@ -380,19 +385,19 @@ void WorkbenchGuiTest::jobFormKeepsEveryFieldOfTheFile() {
   QVERIFY(!form.job().contains("allow_winograd"));
   QCOMPARE(form.job()["dataset"].toObject()["train"].toString(), QString("fashion-mnist"));
   // The form shows what it has fields for.
-  form.setJob(jobs[3]);  // resnet18 on synthetic data with augmentation (sorted by file name)
+  form.setJob(example("resnet18-cifar-synthetic"));  // synthetic data with augmentation
   QCOMPARE(form.findChild<QLineEdit*>("dataset")->text(), QString("synthetic:3x32x32:10"));
   QCOMPARE(form.findChild<QSpinBox*>("cropPadding")->value(), 4);
   QVERIFY(form.findChild<QCheckBox*>("flip")->isChecked());
   QCOMPARE(form.findChild<QSpinBox*>("evalBatch")->value(), 250);
   QCOMPARE(form.findChild<QSpinBox*>("checkpointKeep")->value(), 2);
-  form.setJob(jobs[1]);  // the mlp with template arguments
+  form.setJob(example("fmnist-mlp"));  // template arguments
   QCOMPARE(form.findChild<QLineEdit*>("templateArgs")->text(), QString("{\"hidden\":[512,256]}"));
   QCOMPARE(form.findChild<QLineEdit*>("momentum")->text(), QString("0.9"));
   QCOMPARE(form.findChild<QLineEdit*>("weightDecay")->text(), QString("0.0001"));
   QCOMPARE(form.findChild<QSpinBox*>("threads")->value(), 2);
   // What the Advanced editor gets, the form shows, and the job keeps.
-  QJsonObject typed = jobs[1];
+  QJsonObject typed = example("fmnist-mlp");
   typed["schedule"] = QJsonObject{{"type", "step"}, {"step_size", 100}, {"gamma", 0.5}};
   form.advancedEditor()->text()->setPlainText(QString::fromUtf8(QJsonDocument(typed).toJson()));
   QTRY_COMPARE(form.job(), typed);
