@@ -9,7 +9,8 @@ random inputs (only the training step is timed):
   Linear: a shape whose input gradient oneDNN's jit kernels decline in blocked layouts;
 - decoder-layers: the layers this importer gained in one net: PReLU, ConvTranspose2d, GroupNorm
   (InstanceNormalization), Mish, Upsample (bilinear), ELU, an adaptive pool.
-- rows-lstm: the image's rows as 28 steps of an nn.LSTM (hidden 128), its last step classified.
+- rows-lstm, rows-gru: the image's rows as 28 steps of an nn.LSTM or nn.GRU (hidden 128), its last
+  step classified.
 Each is exported by torch.onnx (opset 13) and trained by `twb-engine bench FILE.onnx`; PyTorch
 trains the same module. Interleaved --rounds, the best of each kept (the VM's speed drifts).
 No target: the ratio is recorded in docs/benchmarks.md.
@@ -29,16 +30,16 @@ BATCH, THREADS = 128, 2
 def models(torch):
     nn = torch.nn
 
-    class RowsLstm(nn.Module):
-        """The image's 28 rows as 28 steps of an nn.LSTM, its last step classified."""
+    class Rows(nn.Module):
+        """The image's 28 rows as 28 steps of a recurrent layer, its last step classified."""
 
-        def __init__(self):
+        def __init__(self, cell):
             super().__init__()
-            self.lstm = nn.LSTM(28, 128, batch_first=True)
+            self.cell = cell(28, 128, batch_first=True)
             self.head = nn.Linear(128, 10)
 
         def forward(self, x):
-            return self.head(self.lstm(x.view(-1, 28, 28))[0][:, -1])
+            return self.head(self.cell(x.view(-1, 28, 28))[0][:, -1])
 
     return {
         "strided-cnn": nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(),
@@ -49,7 +50,8 @@ def models(torch):
                                         nn.Mish(), nn.Conv2d(16, 32, 3, stride=2),
                                         nn.Upsample(scale_factor=2, mode="bilinear"), nn.ELU(),
                                         nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(128, 10)),
-        "rows-lstm": RowsLstm(),
+        "rows-lstm": Rows(nn.LSTM),
+        "rows-gru": Rows(nn.GRU),
     }
 
 
