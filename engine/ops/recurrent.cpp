@@ -85,44 +85,35 @@ class RecurrentOp : public Op {
   int64_t m_gates;
 };
 
-std::vector<AttrSpec> recurrentAttrs() {
-  return {{"hidden_size", AttrType::integer, nullptr, "Features of the hidden state.", 1},
-          {"bidirectional", AttrType::boolean, false,
-           "Also run backward in time; the two states are concatenated."},
-          {"bias", AttrType::boolean, true, "Add learned biases."}};
-}
-
-std::vector<AttrSpec> rnnAttrs() {
-  std::vector<AttrSpec> attrs = recurrentAttrs();
-  attrs.push_back({"nonlinearity", AttrType::string, "tanh", "tanh or relu."});
-  return attrs;
+// The op `name` of `gates` gates; an RNN also has its nonlinearity.
+OpDef recurrentOp(const std::string& name, int64_t gates, std::string doc) {
+  std::vector<AttrSpec> attrs{
+      {"hidden_size", AttrType::integer, nullptr, "Features of the hidden state.", 1},
+      {"bidirectional", AttrType::boolean, false,
+       "Also run backward in time; the two states are concatenated."},
+      {"bias", AttrType::boolean, true, "Add learned biases."}};
+  if (name == "RNN") attrs.push_back({"nonlinearity", AttrType::string, "tanh", "tanh or relu."});
+  return {
+      name,
+      std::move(doc),
+      1,
+      1,
+      std::move(attrs),
+      [name, gates](Attrs a) { return std::make_unique<RecurrentOp>(std::move(a), name, gates); },
+      {.bf16 = true}};
 }
 }  // namespace
 
 const OpRegistration kRecurrent{
-    {{"LSTM",
-      "Long short-term memory over (N, T, features), batch first; every step's hidden state "
-      "(PyTorch's nn.LSTM, one layer, states starting at zero).",
-      1,
-      1,
-      recurrentAttrs(),
-      [](Attrs a) { return std::make_unique<RecurrentOp>(std::move(a), "LSTM", 4); },
-      {.bf16 = true}},
-     {"GRU",
-      "Gated recurrent unit over (N, T, features), batch first; every step's hidden state "
-      "(PyTorch's nn.GRU, one layer, the state starting at zero).",
-      1,
-      1,
-      recurrentAttrs(),
-      [](Attrs a) { return std::make_unique<RecurrentOp>(std::move(a), "GRU", 3); },
-      {.bf16 = true}},
-     {"RNN",
-      "Elman recurrent layer over (N, T, features), batch first: h = f(W_ih x + W_hh h + b), f "
-      "tanh or relu; every step's hidden state (PyTorch's nn.RNN, one layer, from zero).",
-      1,
-      1,
-      rnnAttrs(),
-      [](Attrs a) { return std::make_unique<RecurrentOp>(std::move(a), "RNN", 1); },
-      {.bf16 = true}}}};
+    {recurrentOp("LSTM", 4,
+                 "Long short-term memory over (N, T, features), batch first; every step's hidden "
+                 "state (PyTorch's nn.LSTM, one layer, states starting at zero)."),
+     recurrentOp("GRU", 3,
+                 "Gated recurrent unit over (N, T, features), batch first; every step's hidden "
+                 "state (PyTorch's nn.GRU, one layer, the state starting at zero)."),
+     recurrentOp("RNN", 1,
+                 "Elman recurrent layer over (N, T, features), batch first: h = f(W_ih x + W_hh h "
+                 "+ b), f tanh or relu; every step's hidden state (PyTorch's nn.RNN, one layer, "
+                 "from zero).")}};
 
 }  // namespace twb
