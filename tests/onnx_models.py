@@ -28,7 +28,8 @@ external-escape.onnx (external data outside the model's folder), asymmetric-qdq.
 activations with a zero point), einsum-diagonal.onnx and einsum-batch-summed.onnx (an Einsum
 taking a diagonal, one summing over the batch), corner-aligned.onnx (bilinear, align_corners=True),
 lstm-cell-read.onnx and lstm-lengths.onnx (an LSTM's last cell state read, sequence lengths given),
-gru-reset-first.onnx (a GRU with linear_before_reset 0),
+gru-reset-first.onnx (a GRU with linear_before_reset 0), gru-learned-state.onnx (a GRU starting
+from a learned state),
 batch-cut.onnx (a reshape that splits the batch), fixed-batch-cut.onnx (the same exported with
 the batch fixed), expanded-input.onnx (an Expand of a computed
 value) and added-token.onnx (a parameter expanded to the batch and added, not put first).
@@ -727,6 +728,18 @@ def main(out):
             return self.lstm(x)[1][1][0]
 
     export(CellRead(), (5, 4), os.path.join(out, "lstm-cell-read.onnx"))
+
+    # A GRU starting from a learned state expanded to the batch: refused at the GRU.
+    class LearnedState(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = torch.nn.GRU(4, 3, batch_first=True)
+            self.h0 = torch.nn.Parameter(torch.randn(1, 1, 3))
+
+        def forward(self, x):
+            return self.gru(x, self.h0.expand(1, x.shape[0], 3).contiguous())[0]
+
+    export(LearnedState(), (5, 4), os.path.join(out, "gru-learned-state.onnx"))
     rng = numpy.random.default_rng(0)
     lengths = h.make_graph(
         [h.make_node("Transpose", ["image"], ["steps"], perm=[1, 0, 2]),

@@ -587,6 +587,9 @@ class TestOnnxImport : public QObject {
               importOnnx(file("lstm-lengths.onnx"));
             }).find("(LSTM): sequence_lens is not supported: every sequence runs all steps") !=
             std::string::npos);
+    QVERIFY(test::errorOf([&] { importOnnx(file("gru-learned-state.onnx")); })
+                .find("(GRU): initial_h is a learned or constant state expanded to the batch; "
+                      "the engine's recurrent ops start from zeros") != std::string::npos);
     QVERIFY(test::errorOf([&] { importOnnx(file("gru-reset-first.onnx")); })
                 .find("(GRU): linear_before_reset 0 (the reset gate before the hidden state's "
                       "product) is not supported; PyTorch's nn.GRU writes 1") != std::string::npos);

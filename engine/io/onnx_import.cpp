@@ -307,10 +307,10 @@ std::string Importer::computed(const ImportedNode& n, const std::string& name) {
   }
   if (m_shapeArithmetic.find(name))
     throw n.error("input '" + name + "' is computed from shapes; only a Reshape may read it");
-  if (m_zeroStates.count(name))
+  if (m_batchStates.count(name))
     throw n.error("input '" + name +
-                  "' is zeros as large as the batch, which the engine reads only as a recurrent "
-                  "layer's initial state");
+                  "' is a state as large as the batch, which the engine reads only as a "
+                  "recurrent layer's initial state");
   if (m_expandedToBatch.count(name))
     throw n.error("input '" + name +
                   "' is a constant expanded to the batch, which the engine keeps only as tokens "
@@ -416,7 +416,7 @@ void Importer::translate(const ImportedNode& n) {
       throw n.error(e.what());
     }
   };
-  if (foldConstants(n) || zeroState(n)) return;
+  if (foldConstants(n) || batchState(n)) return;
   if (m_shapeArithmetic.fold(n, m_constants, shape)) {
     // What does not depend on the batch folds on as any constant does.
     if (auto constant = m_shapeArithmetic.constantOf(n)) m_constants[out] = std::move(*constant);

@@ -163,7 +163,7 @@ class Importer {
   void resize(const ImportedNode& n);
   // onnx_recurrent.cpp: LSTM, GRU and RNN, and the zeros of their initial states.
   bool isZeros(const std::string& name) const;
-  bool zeroState(const ImportedNode& n);
+  bool batchState(const ImportedNode& n);
   void recurrent(const ImportedNode& n);
   void keepRecurrentOutputs(const ImportedNode& n, const std::string& y, int64_t steps,
                             int64_t directions, int64_t hidden, bool lastStateRead);
@@ -218,7 +218,8 @@ class Importer {
   std::map<std::string, std::string> m_aliases;
   std::map<std::string, PaddedInput> m_heldPads;  // a Pad of zeros' output -> its input, pads
   std::map<std::string, std::string> m_expandedToBatch;  // an Expand's output -> its constant
-  std::set<std::string> m_zeroStates;  // zeros as large as the batch: a recurrent initial state
+  // Recurrent initial states as large as the batch -> whether they are zeros.
+  std::map<std::string, bool> m_batchStates;
   // An input whose batch the file fixes (exported without dynamic_axes), and that batch.
   std::optional<std::pair<std::string, int64_t>> m_fixedBatch;
   std::set<std::string> m_produced;

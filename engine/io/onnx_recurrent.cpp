@@ -54,15 +54,17 @@ bool Importer::isZeros(const std::string& name) const {
                      [](float v) { return v == 0; });
 }
 
-// nn.LSTM's, nn.GRU's and nn.RNN's initial states: zeros as large as the batch,
-// `torch.zeros(layers * directions, N, H)`,
-// written as a ConstantOfShape of a size computed from the input's shape (an Expand of zeros in a
-// file exported with its batch fixed), or a Slice of one (each layer's). Kept as a name an LSTM or
-// GRU may read as "starts at zero".
-bool Importer::zeroState(const ImportedNode& n) {
+// nn.LSTM's, nn.GRU's and nn.RNN's initial states, as large as the batch: PyTorch's default,
+// `torch.zeros(layers * directions, N, H)`, written as a ConstantOfShape of a size computed from
+// the input's shape (an Expand of zeros in a file exported with its batch fixed), or a Slice of
+// one (each layer's); or a learned or constant state expanded along the batch (`h0.expand(1, N,
+// H)`). Kept as names a recurrent node may read, knowing whether they are zeros.
+bool Importer::batchState(const ImportedNode& n) {
   const std::string& op = n.proto().op_type();
-  if (op == "Slice" && m_zeroStates.count(resolve(n.input(0)))) {
-    m_zeroStates.insert(n.output());
+  if (op == "Slice") {
+    const auto from = m_batchStates.find(resolve(n.input(0)));
+    if (from == m_batchStates.end()) return false;
+    m_batchStates[n.output()] = from->second;
     return true;
   }
   const bool expand = op == "Expand";
@@ -70,8 +72,11 @@ bool Importer::zeroState(const ImportedNode& n) {
   const std::vector<SymbolicDim>* shape = m_shapeArithmetic.find(resolve(n.input(expand ? 1 : 0)));
   if (!shape || shape->size() < 2) return false;  // a 1-D one fills shape arithmetic
   if (expand) {
-    if (!isZeros(resolve(n.input(0)))) return false;
-    m_zeroStates.insert(n.output());
+    const std::string state = resolve(n.input(0));
+    const bool zeros = isZeros(state);
+    // A constant expanded along the batch on axis 0 is a token a Concat may put first.
+    if (!zeros && (!m_constants.count(state) || (*shape)[0].batch != 0)) return false;
+    m_batchStates[n.output()] = zeros;
     return true;
   }
   for (const auto& a : n.proto().attribute())
@@ -82,7 +87,7 @@ bool Importer::zeroState(const ImportedNode& n) {
             "only a ConstantOfShape of float zeros as large as the batch (a recurrent layer's "
             "initial state) is supported");
     }
-  m_zeroStates.insert(n.output());
+  m_batchStates[n.output()] = true;
   return true;
 }
 
@@ -111,10 +116,18 @@ void Importer::recurrent(const ImportedNode& n) {
     throw n.error("layout 1 (batch first) is not supported; PyTorch writes layout 0");
   auto given = [&](int i) { return n.proto().input_size() > i && !n.input(i).empty(); };
   if (given(4)) throw n.error("sequence_lens is not supported: every sequence runs all steps");
-  for (int i : {5, 6})
-    if (given(i) && !m_zeroStates.count(resolve(n.input(i))) && !isZeros(resolve(n.input(i))))
-      throw n.error(std::string(i == 5 ? "initial_h" : "initial_c") +
-                    " is supported only as zeros (PyTorch's default state)");
+  for (int i : {5, 6}) {
+    if (!given(i)) continue;
+    const std::string state = resolve(n.input(i));
+    const auto batchSized = m_batchStates.find(state);
+    if (isZeros(state) || (batchSized != m_batchStates.end() && batchSized->second)) continue;
+    const std::string what = i == 5 ? "initial_h" : "initial_c";
+    throw n.error(what +
+                  (batchSized != m_batchStates.end()
+                       ? " is a learned or constant state expanded to the batch; "
+                       : " is not zeros; ") +
+                  "the engine's recurrent ops start from zeros (PyTorch's default state)");
+  }
   if (given(7)) throw n.error("peepholes (input P) are not supported");
   auto isRead = [&](int i) {
     return n.proto().output_size() > i && !n.proto().output(i).empty() &&
