@@ -29,7 +29,8 @@ void WorkbenchGuiTest::defaultJobIsValidatedByTheNode() {
   screenshot("job");
 }
 
-// The new templates are offered, and the node checks them: the summary gives vit-tiny's size.
+// The new templates are offered, and the node checks them: the summary gives vit-tiny's and
+// lstm's sizes.
 void WorkbenchGuiTest::vitTinyIsOfferedAndCheckedByTheNode() {
   auto* templ = field<QComboBox>("template");
   QVERIFY(templ->findText("vit-tiny") >= 0 && templ->findText("mobilenet-v2-cifar") >= 0);
@@ -38,6 +39,12 @@ void WorkbenchGuiTest::vitTinyIsOfferedAndCheckedByTheNode() {
                            twb::test::timeScaled(30000));
   QVERIFY(runEnabled());
   screenshot("job-vit-tiny");
+  // The lstm template too: 82,186 parameters.
+  templ->setCurrentText("lstm");
+  QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("summary")->text().contains("82,186 parameters"),
+                           twb::test::timeScaled(30000));
+  QVERIFY(runEnabled());
+  screenshot("job-lstm");
   templ->setCurrentText("mlp");
   QTRY_VERIFY_WITH_TIMEOUT(field<QLabel>("summary")->text().contains("535"),
                            twb::test::timeScaled(30000));
