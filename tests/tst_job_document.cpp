@@ -4,10 +4,13 @@
 #include <QtTest>
 
 #include "app/job_document.h"
+#include "app/job_paths.h"
 #include "app/json_locator.h"
 
 using twb::app::JobDocument;
 using twb::app::jsonFieldOffset;
+using twb::app::MovedPath;
+using twb::app::pathsMovedBetween;
 
 class JobDocumentTest : public QObject {
   Q_OBJECT
@@ -79,6 +82,37 @@ class JobDocumentTest : public QObject {
     QCOMPARE(jsonFieldOffset(tricky, "lr"), static_cast<int>(tricky.lastIndexOf("\"lr\"")));
     // Text that does not parse is read as far as it goes.
     QCOMPARE(jsonFieldOffset("{\"batch\": 12 8", "batch"), 1);
+  }
+
+  // A job saved in another folder: each relative path, named from there, reaches the same file.
+  void relativePathsKeepTheirFilesFromAnotherFolder() {
+    const QJsonObject job{{"model", QJsonObject{{"file", "nets/net.onnx"}}},
+                          {"dataset", QJsonObject{{"train", "npy:x.npy,/data/y.npy"},
+                                                  {"test", "images:../photos:test=0.25"}}}};
+    const QList<MovedPath> moved = pathsMovedBetween(job, "/work/exp", "/work/exp/saved/here");
+    QCOMPARE(moved.size(), 3);
+    QCOMPARE(moved[0].field, QString("model.file"));
+    QCOMPARE(moved[0].given, QString("nets/net.onnx"));
+    QCOMPARE(moved[0].moved, QString("../../nets/net.onnx"));
+    QCOMPARE(moved[1].field, QString("dataset.train"));
+    QCOMPARE(moved[1].moved, QString("npy:../../x.npy,/data/y.npy"));  // absolute: as it was
+    QCOMPARE(moved[2].moved, QString("images:../../../photos:test=0.25"));
+    // Up and across: the path climbs to the folders' common parent.
+    const QJsonObject npz{{"dataset", "npz:arrays/mnist.npz:xs,ys"}};
+    const QList<MovedPath> across = pathsMovedBetween(npz, "/a/b", "/a/c");
+    QCOMPARE(across.size(), 1);
+    QCOMPARE(across[0].field, QString("dataset"));
+    QCOMPARE(across[0].moved, QString("npz:../b/arrays/mnist.npz:xs,ys"));
+    // Nothing moves: the same folder (spelt otherwise), datasets of no file, absolute paths, or
+    // a job read from no folder.
+    QVERIFY(pathsMovedBetween(job, "/work/exp", "/work/exp/saved/..").isEmpty());
+    QVERIFY(pathsMovedBetween(QJsonObject{{"dataset", "fashion-mnist"},
+                                          {"model", QJsonObject{{"file", "/m/net.twbm"}}}},
+                              "/a", "/b")
+                .isEmpty());
+    QVERIFY(
+        pathsMovedBetween(QJsonObject{{"dataset", "synthetic:3x32x32:10"}}, "/a", "/b").isEmpty());
+    QVERIFY(pathsMovedBetween(job, "", "/b").isEmpty());
   }
 };
 

@@ -2021,6 +2021,22 @@ Nothing saved is lost; new events wait in memory until there is space.</source>
         <source>Model *</source>
         <translation>模型 *</translation>
     </message>
+    <message>
+        <source>The job names files relative to its folder, %1. Saved in %2, these paths would name other files.</source>
+        <translation>任务以相对于其文件夹 %1 的路径指定文件。保存到 %2 后，这些路径将指向其他文件。</translation>
+    </message>
+    <message>
+        <source>%1: %2 → %3</source>
+        <translation>%1：%2 → %3</translation>
+    </message>
+    <message>
+        <source>Keep naming the same files</source>
+        <translation>仍指向相同的文件</translation>
+    </message>
+    <message>
+        <source>Keep the paths as written</source>
+        <translation>保持路径原样</translation>
+    </message>
 </context>
 <context>
     <name>twb::ui::ModelDesigner</name>

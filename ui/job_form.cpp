@@ -363,6 +363,12 @@ void JobForm::setJob(const QJsonObject& job) {
   check();
 }
 
+void JobForm::setText(const QString& path, const QString& text) {
+  m_document.set(path, text);
+  showDocument();
+  edited();
+}
+
 void JobForm::showDocument() {
   m_fieldProblems.clear();  // every field shows the document again
   m_fields.showAll();

@@ -44,6 +44,8 @@ class JobForm : public QWidget {
   static QJsonObject newJob();
   QJsonObject job() const { return m_document.json(); }
   void setJob(const QJsonObject& job);
+  // Writes `text` at the dotted `path` as if typed there (a path moved to another folder).
+  void setText(const QString& path, const QString& text);
   // Whether the job differs from the one last opened or saved (markSaved()), the editor's typing
   // not read yet included.
   bool hasUnsavedChanges() const;

@@ -123,6 +123,9 @@ class MainWindow : public QMainWindow {
   bool saveJob();
   bool saveJobAs();
   bool saveJobTo(const QString& path);
+  // Before the job is saved in `folder`, another than its own: asks whether its relative paths
+  // should keep naming the same files; false when the user cancels the save.
+  bool settleRelativePaths(const QString& folder);
   // The job file the Job tab's job now is: its relative paths are read from its folder.
   void useJobFile(const QString& path);
   void useJobFolder(const QString& folder);  // where the job's relative paths are read from

@@ -4,10 +4,12 @@
 #include <QJsonDocument>
 #include <QLabel>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSaveFile>
 #include <QStatusBar>
 #include <QTabWidget>
 
+#include "app/job_paths.h"
 #include "app/run_summary.h"
 #include "app/workbench_controller.h"
 #include "ui/job_form.h"
@@ -99,6 +101,7 @@ bool MainWindow::saveJobTo(const QString& path) {
     refused.exec();
     return false;
   }
+  if (!settleRelativePaths(QFileInfo(path).absolutePath())) return false;
   QSaveFile file(path);  // the file it replaces stays whole until the new one is
   if (!file.open(QIODevice::WriteOnly) ||
       file.write(QJsonDocument(m_jobForm->job()).toJson()) < 0 || !file.commit()) {
@@ -111,6 +114,34 @@ bool MainWindow::saveJobTo(const QString& path) {
   useJobFile(path);
   statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
   return true;
+}
+
+bool MainWindow::settleRelativePaths(const QString& folder) {
+  const QString from = m_controller.jobFolder();
+  const QList<app::MovedPath> moved = app::pathsMovedBetween(m_jobForm->job(), from, folder);
+  if (moved.isEmpty()) return true;
+  QMessageBox ask(QMessageBox::Question, tr("Save job"),
+                  tr("The job names files relative to its folder, %1. Saved in %2, these paths "
+                     "would name other files.")
+                      .arg(from, folder),
+                  QMessageBox::Yes | QMessageBox::No | QMessageBox::Cancel, this);
+  ask.setObjectName("movedPaths");
+  QStringList lines;
+  for (const app::MovedPath& path : moved)
+    lines << tr("%1: %2 → %3").arg(path.field, path.given, path.moved);
+  ask.setInformativeText(lines.join('\n'));
+  ask.button(QMessageBox::Yes)->setText(tr("Keep naming the same files"));
+  ask.button(QMessageBox::No)->setText(tr("Keep the paths as written"));
+  ask.setDefaultButton(QMessageBox::Yes);
+  switch (ask.exec()) {
+    case QMessageBox::Yes:
+      for (const app::MovedPath& path : moved) m_jobForm->setText(path.field, path.moved);
+      return true;
+    case QMessageBox::No:
+      return true;
+    default:
+      return false;
+  }
 }
 
 bool MainWindow::mayPutJobAside() {

@@ -109,6 +109,12 @@ DatasetSplits openDataset(const std::string& spec, const Shape& modelInput = {})
 // forms that read their samples as they are drawn, or make them.
 std::vector<std::string> datasetFilesReadWhole(const std::string& spec);
 
+// `spec` with each path of a file or folder it names replaced by `path(that path)`, the rest of
+// the spec as it was: "npy:x.npy,y.npy" maps x.npy and y.npy, "images:pets:test=0.1" maps pets.
+// Specs that name no file ("fashion-mnist", "synthetic:...") come back unchanged.
+std::string mapDatasetPaths(const std::string& spec,
+                            const std::function<std::string(const std::string&)>& path);
+
 // How a dataset is opened: openDataset, or as a check does (DatasetFactsCache::opener).
 using DatasetOpener =
     std::function<DatasetSplits(const std::string& spec, const Shape& modelInput)>;

@@ -156,6 +156,26 @@ std::vector<std::string> datasetFilesReadWhole(const std::string& spec) {
   return {};  // npy reads its samples as drawn, images decode them, synthetic makes them
 }
 
+std::string mapDatasetPaths(const std::string& spec,
+                            const std::function<std::string(const std::string&)>& path) {
+  const size_t colon = spec.find(':');
+  const std::string kind = spec.substr(0, colon);
+  const std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
+  if (rest.empty()) return spec;
+  if (kind == "idx" || kind == "cifar10" || kind == "csv") return kind + ":" + path(rest);
+  if (const size_t comma = rest.find(','); kind == "npy" && comma != std::string::npos)
+    return "npy:" + path(rest.substr(0, comma)) + "," + path(rest.substr(comma + 1));
+  if (const size_t end = rest.rfind(".npz"); kind == "npz" && end != std::string::npos)
+    return "npz:" + path(rest.substr(0, end + 4)) + rest.substr(end + 4);
+  if (kind == "images") {
+    const size_t option = rest.rfind(":test=");  // as openImageFolder splits it
+    return option == std::string::npos
+               ? "images:" + path(rest)
+               : "images:" + path(rest.substr(0, option)) + rest.substr(option);
+  }
+  return spec;
+}
+
 DatasetSplits openDataset(const std::string& spec, const Shape& modelInput) {
   const size_t colon = spec.find(':');
   const std::string kind = spec.substr(0, colon);

@@ -9,6 +9,7 @@
 #include "backend/cpu/cpu_kernel.h"
 #include "core/error.h"
 #include "core/json_object.h"
+#include "data/dataset.h"
 #include "graph/graph.h"
 #include "graph/templates.h"
 #include "io/edited_model.h"
@@ -221,19 +222,7 @@ void readSchedule(JsonObject o, ScheduleConfig& s) {
 }  // namespace
 
 std::string resolveDataset(const std::string& spec, const std::string& baseDir) {
-  if (spec.rfind("npy:", 0) == 0 && spec.find(',') != std::string::npos) {
-    const size_t comma = spec.find(',');
-    return "npy:" + resolve(spec.substr(4, comma - 4), baseDir) + "," +
-           resolve(spec.substr(comma + 1), baseDir);
-  }
-  if (const size_t end = spec.rfind(".npz"); spec.rfind("npz:", 0) == 0 && end != std::string::npos)
-    return "npz:" + resolve(spec.substr(4, end + 4 - 4), baseDir) + spec.substr(end + 4);
-  for (const char* kind : {"idx:", "cifar10:", "csv:", "images:"})
-    if (spec.rfind(kind, 0) == 0) {
-      const size_t n = std::string(kind).size();
-      return spec.substr(0, n) + resolve(spec.substr(n), baseDir);
-    }
-  return spec;
+  return mapDatasetPaths(spec, [&](const std::string& path) { return resolve(path, baseDir); });
 }
 
 std::string absoluteDataset(const std::string& spec) {

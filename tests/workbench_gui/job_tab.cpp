@@ -147,11 +147,14 @@ void WorkbenchGuiTest::answerTheFileDialog(const QString& path) {
   });
 }
 
-void WorkbenchGuiTest::answerTheQuestion(QMessageBox::StandardButton button, QString* asked) {
-  QTimer::singleShot(0, this, [this, button, asked] {
-    QTRY_VERIFY(QApplication::activeModalWidget());
+void WorkbenchGuiTest::answerTheQuestion(QMessageBox::StandardButton button, QString* asked,
+                                         QDeadlineTimer patience) {
+  QTimer::singleShot(20, this, [this, button, asked, patience] {
     auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
-    QVERIFY(box);
+    if (!box) {  // not asked yet: look again, without blocking the dialog before it
+      QVERIFY2(!patience.hasExpired(), "no question was asked");
+      return answerTheQuestion(button, asked, patience);
+    }
     *asked = box->text();
     if (!box->objectName().isEmpty())  // looked at: screenshots/NAME.png
       QVERIFY(box->grab().save(TWB_BINARY_DIR "/screenshots/" + box->objectName() + ".png"));
@@ -793,6 +796,48 @@ void WorkbenchGuiTest::anOpenedJobFindsItsFilesBesideIt() {
   QTRY_VERIFY2_WITH_TIMEOUT(runEnabled(), qPrintable(field<QLabel>("datasetError")->text()),
                             twb::test::timeScaled(30000));
   screenshot("job-cloned");
+
+  // Saved in another folder, the job's relative paths would name other files: asked first.
+  QAction* saveAs = nullptr;
+  for (QAction* action : m_window->findChildren<QAction*>())
+    if (action->text() == "Save job &as…") saveAs = action;
+  QVERIFY(saveAs);
+  const QString elsewhere = m_dir.filePath("elsewhere");
+  QVERIFY(QDir().mkpath(elsewhere));
+  const auto onDisk = [](const QString& path) {
+    QFile saved(path);
+    return saved.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(saved.readAll()).object()
+                                           : QJsonObject();
+  };
+  answerTheFileDialog(elsewhere + "/cancelled.json");
+  answerTheQuestion(QMessageBox::Cancel, &asked);
+  saveAs->trigger();
+  QVERIFY2(asked.contains(folder) && asked.contains(elsewhere), qPrintable(asked));
+  QVERIFY(!QFile::exists(elsewhere + "/cancelled.json"));
+  QCOMPARE(m_window->jobForm()->job(), job);
+  // Kept as written: the file is the job as it was, and names the arrays beside it, not there.
+  answerTheFileDialog(elsewhere + "/as-written.json");
+  answerTheQuestion(QMessageBox::No, &asked);
+  saveAs->trigger();
+  QCOMPARE(onDisk(elsewhere + "/as-written.json"), job);
+  QTRY_VERIFY2_WITH_TIMEOUT(field<QLabel>("datasetError")->text().contains(elsewhere + "/x.npy"),
+                            qPrintable(field<QLabel>("datasetError")->text()),
+                            twb::test::timeScaled(30000));
+  QVERIFY(!runEnabled());
+  // Naming the same files: the paths rewritten from the new folder, and the node finds them.
+  QVERIFY(m_window->cloneJobOf(stored.id));
+  answerTheFileDialog(elsewhere + "/same-files.json");
+  answerTheQuestion(QMessageBox::Yes, &asked);
+  saveAs->trigger();
+  QJsonObject moved = job;
+  moved["dataset"] = "npy:../experiment/x.npy,../experiment/y.npy";
+  QCOMPARE(onDisk(elsewhere + "/same-files.json"), moved);
+  QCOMPARE(m_window->jobForm()->job(), moved);
+  QVERIFY(!m_window->isWindowModified());
+  QCOMPARE(m_window->windowTitle(), QString("same-files.json[*] — Tensor Workbench"));
+  QTRY_VERIFY2_WITH_TIMEOUT(runEnabled(), qPrintable(field<QLabel>("datasetError")->text()),
+                            twb::test::timeScaled(30000));
+  screenshot("job-saved-elsewhere");
 }
 
 // The job is never dropped with changes unsaved: the title marks them, File > Save job writes

@@ -13,6 +13,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDeadlineTimer>
 #include <QDesktopServices>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
@@ -122,8 +123,10 @@ class WorkbenchGuiTest : public QObject {
   bool runEnabled() const { return field<QPushButton>("run")->isEnabled(); }
   // Answers the file dialog about to open: chooses `path`, or cancels when it is empty.
   void answerTheFileDialog(const QString& path);
-  // Answers the message box about to open with `button`; `asked` gets its text.
-  void answerTheQuestion(QMessageBox::StandardButton button, QString* asked);
+  // Answers the next message box to open, within `patience`, with `button`; `asked` gets its
+  // text. It may open after other modal dialogs (a file dialog) have been answered.
+  void answerTheQuestion(QMessageBox::StandardButton button, QString* asked,
+                         QDeadlineTimer patience = QDeadlineTimer(5000));
   // What closing the window would do (true: it closes), the window kept for the tests after.
   bool windowWouldClose() {
     QCloseEvent close;
