@@ -386,6 +386,22 @@ def normalised_per_sample():
     return net
 
 
+def parameter_count(model):
+    """What PyTorch trains of `model`, as a tensor for the .io file."""
+    return torch.tensor([float(sum(p.numel() for p in model.parameters()))])
+
+
+def layer_norms():
+    """nn.LayerNorm without parameters (elementwise_affine=False) beside one with them."""
+    nn = torch.nn
+    net = nn.Sequential(nn.Flatten(), nn.Linear(48, 16), nn.LayerNorm(16, elementwise_affine=False),
+                        nn.GELU(), nn.Linear(16, 12), nn.LayerNorm(12), nn.Linear(12, 5))
+    with torch.no_grad():
+        net[5].weight.uniform_(0.5, 1.5)
+        net[5].bias.uniform_(-0.5, 0.5)
+    return net
+
+
 def upsampled(mode):
     """nn.Upsample by 2 and by (2, 3) and nn.ConvTranspose2d (stride, padding, output_padding,
     dilation) between convolutions, as decoders and feature pyramids enlarge maps."""
@@ -539,6 +555,7 @@ def main(out):
               ("one-dimensional-opset9", (3, 24), one_dimensional(), 9),
               ("normalised-per-sample", (3, 8, 8), normalised_per_sample(), 13),
               ("normalised-per-sample-opset9", (3, 8, 8), normalised_per_sample(), 9),
+              ("layer-norms", (3, 4, 4), layer_norms(), 13),
               ("upsampled-nearest", (3, 7, 6), upsampled("nearest"), 13),
               ("upsampled-nearest-opset9", (3, 7, 6), upsampled("nearest"), 9),
               ("upsampled-bilinear", (3, 7, 6), upsampled("bilinear"), 13),
@@ -616,7 +633,8 @@ def main(out):
         x = export(model, shape, os.path.join(out, name + ".onnx"), opset, fixed_batch)
         with torch.no_grad():
             y = model(x)
-        write_safetensors(os.path.join(out, name + ".io"), {"image": x, "logits": y})
+        write_safetensors(os.path.join(out, name + ".io"),
+                          {"image": x, "logits": y, "parameters": parameter_count(model)})
         numpy.save(os.path.join(out, name + ".input.npy"), x.numpy())  # for twb-engine predict
         numpy.save(os.path.join(out, name + ".output.npy"), y.numpy())
         exported = onnx.load(os.path.join(out, name + ".onnx"))
@@ -630,7 +648,8 @@ def main(out):
                       input_names=["image"], output_names=["logits"],
                       dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
     with torch.no_grad():
-        write_safetensors(os.path.join(out, "embedding.io"), {"image": ids.float(), "logits": embedding(ids)})
+        write_safetensors(os.path.join(out, "embedding.io"), {"image": ids.float(), "logits": embedding(ids),
+                                                              "parameters": parameter_count(embedding)})
 
     # A text classifier exported with its sequence length free too, as text models are: its ids
     # (N, 12) run once the length is given at import.
@@ -640,7 +659,8 @@ def main(out):
                       input_names=["image"], output_names=["logits"],
                       dynamic_axes={"image": {0: "batch", 1: "sequence"}, "logits": {0: "batch"}})
     with torch.no_grad():
-        write_safetensors(os.path.join(out, "text-free-length.io"), {"image": ids.float(), "logits": text(ids)})
+        write_safetensors(os.path.join(out, "text-free-length.io"), {"image": ids.float(), "logits": text(ids),
+                                                                     "parameters": parameter_count(text)})
 
     # Two inputs leaving sizes free: a sequence, and an image's height and width.
     torch.onnx.export(TwoInputs(), (ids[:2, :7].float(), torch.randn(2, 3, 5, 5)),

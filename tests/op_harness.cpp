@@ -177,6 +177,7 @@ std::vector<OpCase> opCases() {
       single("BatchNorm2d", "BatchNorm2d", {{3, 5, 5}}, {}, 4),
       single("LayerNorm (N, D)", "LayerNorm", {{19}}, {}, 3),
       single("LayerNorm (N, T, D) eps 1e-3", "LayerNorm", {{5, 12}}, {{"eps", 1e-3}}, 2),
+      single("LayerNorm without parameters", "LayerNorm", {{4, 9}}, {{"affine", false}}, 3),
       single("ReLU", "ReLU", {{3, 5}}, {}, 3, Fill::awayFromZero),
       single("ReLU 4-D", "ReLU", {{3, 4, 5}}, {}, 2, Fill::awayFromZero),
       single("GELU", "GELU", {{3, 5}}, {}, 3),

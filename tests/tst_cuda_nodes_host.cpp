@@ -7,6 +7,7 @@
 #include <cuda_bf16.h>
 
 #include <QtTest>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -84,6 +85,8 @@ std::vector<Case> cases() {
       {"LogSoftmax",
        model({input("x", {3, 8, 2})}, {{"y", "LogSoftmax", {"x"}, {{"axis", 2}}}}, {"y"})},
       {"LayerNorm", model({input("x", {5, 12})}, {{"y", "LayerNorm", {"x"}, {}}}, {"y"})},
+      {"LayerNorm without parameters",
+       model({input("x", {5, 12})}, {{"y", "LayerNorm", {"x"}, {{"affine", false}}}}, {"y"})},
       {"Transpose (0, 2, 3, 1)",
        model({input("x", {3, 4, 5})}, {{"y", "Transpose", {"x"}, {{"perm", {0, 2, 3, 1}}}}},
              {"y"})},
@@ -371,7 +374,12 @@ class TestCudaNodesHost : public QObject {
   // A channels-last plan stores rank-4 values NHWC, which these nodes do not read: refused with
   // the reason, and a job's layout choice keeps such graphs NCHW.
   void channelsLastPlansOfSuchGraphsAreRefused() {
-    const ModelSpec spec = cases()[4].spec;  // a transpose of a rank-4 value
+    const std::vector<Case> all = cases();
+    const auto transpose = std::find_if(all.begin(), all.end(), [](const Case& c) {
+      return std::string(c.name) == "Transpose (0, 2, 3, 1)";  // of a rank-4 value
+    });
+    QVERIFY(transpose != all.end());
+    const ModelSpec spec = transpose->spec;
     const Graph graph = Graph::build(spec, 2);
     QVERIFY(!channelsLastFor(graph, Precision::bf16, false));
     for (const char* name : {"cnn-small", "mobilenet-v2-cifar", "vit-tiny"}) {

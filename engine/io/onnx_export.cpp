@@ -127,7 +127,7 @@ class Exporter : public OnnxWriter {
   std::string floats(const std::string& name, const std::vector<float>& values) override {
     Tensor t({static_cast<int64_t>(values.size())}, DType::f32);
     std::copy(values.begin(), values.end(), t.data<float>());
-    addInitializer(name, t);
+    addConstant(name, t);  // an op's constant, which an import must not train
     return name;
   }
 

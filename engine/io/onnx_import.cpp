@@ -700,19 +700,27 @@ void Importer::convTranspose(const ImportedNode& n) {
        {"bias", bias}});
 }
 
-// LayerNormalization over the last axis, with its scale and (optional) bias as constants.
+// LayerNormalization over the last axis, with its scale and (optional) bias as constants; a
+// scale of ones and a bias of zeros that are no initializers (what PyTorch writes for
+// elementwise_affine=False, and the instance norm's rewrite) make a LayerNorm without parameters.
 void Importer::layerNorm(const ImportedNode& n) {
   if (n.integer("axis", -1) != -1) throw n.error("only axis = -1 (the last) is supported");
   const std::string out = n.output();
   const Tensor& scale = constant(n, 1);
   if (scale.shape().size() != 1) throw n.error("the scale must be 1-D (the last axis)");
-  m_weights[out + ".weight"] = scale;
-  if (n.proto().input_size() > 2 && !n.input(2).empty()) {
-    m_weights[out + ".bias"] = constant(n, 2);
-  } else {
-    m_weights[out + ".bias"] = Tensor(scale.shape(), DType::f32);  // zeros
+  const bool hasBias = n.proto().input_size() > 2 && !n.input(2).empty();
+  const Tensor bias = hasBias ? constant(n, 2) : Tensor(scale.shape(), DType::f32);  // zeros
+  const auto fixedAt = [&](int input, const Tensor& t, float identity) {
+    const float* v = t.data<float>();
+    return !(input < n.proto().input_size() && m_learned.count(n.input(input))) &&
+           std::all_of(v, v + t.numel(), [&](float x) { return x == identity; });
+  };
+  const bool affine = !fixedAt(1, scale, 1.f) || !fixedAt(2, bias, 0.f);
+  if (affine) {
+    m_weights[out + ".weight"] = scale;
+    m_weights[out + ".bias"] = bias;
   }
-  add(n, "LayerNorm", {value(n, 0)}, {{"eps", n.number("epsilon", 1e-5f)}});
+  add(n, "LayerNorm", {value(n, 0)}, {{"eps", n.number("epsilon", 1e-5f)}, {"affine", affine}});
 }
 
 // The node already emitted under `name`, or null. Folds below rewrite it in place.

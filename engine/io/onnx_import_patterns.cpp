@@ -10,7 +10,8 @@ namespace twb::onnx_import {
 
 // LayerNorm as PyTorch writes it before opset 17: d = x - mean(x), d / sqrt(mean(d^2) + eps)
 // over the last axis, each step read once; its scale and shift follow as Mul and Add
-// (layerNormAffine). Recognised at the Div, which becomes a LayerNorm of x.
+// (layerNormAffine). Recognised at the Div, which becomes a LayerNorm of x, without parameters
+// until a scale or shift is folded in.
 bool Importer::decomposedLayerNorm(const ImportedNode& n) {
   auto producer = [&](const std::string& name, const char* op) -> NodeSpec* {
     NodeSpec* node = emittedNode(resolve(name));
@@ -39,17 +40,13 @@ bool Importer::decomposedLayerNorm(const ImportedNode& n) {
   const std::set<std::string> folded{root->name,   eps->name,     variance->name,
                                      square->name, centred->name, mean->name};
   std::erase_if(m_spec.nodes, [&](const NodeSpec& s) { return folded.count(s.name) > 0; });
-  const int64_t features = shapeOf(x).back();
-  Tensor ones({features}, DType::f32);
-  std::fill(ones.data<float>(), ones.data<float>() + features, 1.f);
-  m_weights[n.output() + ".weight"] = ones;
-  m_weights[n.output() + ".bias"] = Tensor({features}, DType::f32);  // zeros
-  add(n, "LayerNorm", {x}, {{"eps", epsilon}});
+  add(n, "LayerNorm", {x}, {{"eps", epsilon}, {"affine", false}});
   return true;
 }
 
 // The Mul by a scale and the Add of a shift that follow a LayerNorm (decomposedLayerNorm's):
-// folded into its weight and bias while they are still 1 and 0.
+// folded into its weight and bias while they are still 1 and 0 (the LayerNorm gains them with
+// the first).
 bool Importer::layerNormAffine(const ImportedNode& n) {
   if (n.proto().input_size() != 2) return false;
   const bool scale = n.proto().op_type() == "Mul";
@@ -59,10 +56,18 @@ bool Importer::layerNormAffine(const ImportedNode& n) {
     if (constant == m_constants.end() || !node || node->op != "LayerNorm" ||
         m_readers[n.input(1 - c)] != 1)
       continue;
+    const int64_t features = shapeOf(node->inputs[0]).back();
+    if (constant->second.numel() != features || constant->second.dtype() != DType::f32) continue;
+    if (!node->attrs.value("affine", true)) {
+      Tensor ones({features}, DType::f32);
+      ones.fill(1.f);
+      m_weights[node->name + ".weight"] = ones;
+      m_weights[node->name + ".bias"] = Tensor({features}, DType::f32);  // zeros
+      node->attrs["affine"] = true;
+    }
     Tensor& target = m_weights.at(node->name + (scale ? ".weight" : ".bias"));
     const float untouched = scale ? 1.f : 0.f;
-    if (constant->second.numel() != target.numel() || constant->second.dtype() != DType::f32 ||
-        std::any_of(target.data<float>(), target.data<float>() + target.numel(),
+    if (std::any_of(target.data<float>(), target.data<float>() + target.numel(),
                     [&](float v) { return v != untouched; }))
       continue;
     std::copy_n(constant->second.data<float>(), target.numel(), target.data<float>());

@@ -5,8 +5,9 @@ namespace twb {
 
 namespace {
 // Normalises each vector along the last dimension of (N, ..., D) to zero mean and unit variance,
-// then scales and shifts it by learned per-feature weight and bias (PyTorch's LayerNorm(D)).
-// Its statistics stay fp32 in every precision.
+// then scales and shifts it by learned per-feature weight and bias (PyTorch's LayerNorm(D));
+// with `affine` false there are none (elementwise_affine=False). Its statistics stay fp32 in
+// every precision.
 class LayerNormOp : public Op {
  public:
   using Op::Op;
@@ -18,6 +19,7 @@ class LayerNormOp : public Op {
     return in[0];
   }
   std::vector<ParamSpec> params(const std::vector<Shape>& in) const override {
+    if (!attrs().boolean("affine")) return {};
     const int64_t d = in[0].back();
     return {{"weight", {d}, ParamInit::ones}, {"bias", {d}, ParamInit::zeros}};
   }
@@ -25,7 +27,11 @@ class LayerNormOp : public Op {
     return 8.0 * numel(in[0]);  // mean, variance, normalise, scale and shift
   }
   void toOnnx(OnnxWriter& onnx, const OnnxNodeIo& io) const override {
-    onnx.node("LayerNormalization", io.inputsAndParams(), io.output)
+    std::vector<std::string> inputs = io.inputsAndParams();
+    if (!attrs().boolean("affine"))  // ONNX's scale is not optional
+      inputs.push_back(
+          onnx.floats(io.output + "/ones", std::vector<float>(io.outputShape.back(), 1.f)));
+    onnx.node("LayerNormalization", inputs, io.output)
         .integer("axis", -1)
         .number("epsilon", static_cast<float>(attrs().number("eps")));
   }
@@ -34,10 +40,13 @@ class LayerNormOp : public Op {
 
 const OpRegistration kLayerNorm{
     {{"LayerNorm",
-      "Normalisation over the last dimension, with learned scale and shift.",
+      "Normalisation over the last dimension, with learned scale and shift (unless affine is "
+      "false).",
       1,
       1,
-      {{"eps", AttrType::number, 1e-5, "Added to the variance."}},
+      {{"eps", AttrType::number, 1e-5, "Added to the variance."},
+       {"affine", AttrType::boolean, true,
+        "Learned per-feature weight and bias; false: none (PyTorch's elementwise_affine)."}},
       [](Attrs a) { return std::make_unique<LayerNormOp>(std::move(a)); },
       {.followsInput = true}}}};
 

@@ -28,7 +28,8 @@ class OnnxWriter {
   // Adds a node of ONNX type `type` (default domain); the reference is valid until the next call.
   virtual OnnxNode& node(const std::string& type, const std::vector<std::string>& inputs,
                          const std::string& output) = 0;
-  // Constant initializers; each returns the name it was given.
+  // Constants; each returns the name it was given. floats() writes a Constant node rather than an
+  // initializer, which an import reads as a parameter.
   virtual std::string scalar(const std::string& name, float value) = 0;
   virtual std::string int64s(const std::string& name, const std::vector<int64_t>& values) = 0;
   virtual std::string floats(const std::string& name, const std::vector<float>& values) = 0;

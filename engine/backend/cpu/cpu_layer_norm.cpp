@@ -5,7 +5,8 @@ namespace twb {
 namespace {
 // LayerNorm on oneDNN's layer normalisation over the last dimension of a plain tensor; the data
 // may be bf16, the statistics, scale and shift are f32. Training keeps the batch's mean and
-// variance for backward, which also gives the weight and bias gradients.
+// variance for backward, which also gives the weight and bias gradients. A LayerNorm without
+// parameters (affine false) asks oneDNN for neither.
 class CpuLayerNorm : public CpuKernel {
  public:
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
@@ -17,13 +18,14 @@ class CpuLayerNorm : public CpuKernel {
     m_src = plainDesc(shapeOf(in[0]), m_compute);
     const int64_t d = shapeOf(in[0]).back();
     m_features = plainDesc({d});
-    m_fwd = dnnl::layer_normalization_forward::primitive_desc(
-        {prop, m_src, eps, flags::use_scale | flags::use_shift}, attributes(), cpuEngine());
+    m_affine = node.op->attrs().boolean("affine");
+    const flags affine = m_affine ? flags::use_scale | flags::use_shift : flags::none;
+    m_fwd = dnnl::layer_normalization_forward::primitive_desc({prop, m_src, eps, affine},
+                                                              attributes(), cpuEngine());
     noteScratchpad(m_fwd.scratchpad_desc());
     if (training) {
       m_bwd = dnnl::layer_normalization_backward::primitive_desc(
-          {dnnl::prop_kind::backward, m_src, m_src, eps, flags::use_scale | flags::use_shift},
-          attributes(), cpuEngine(), m_fwd);
+          {dnnl::prop_kind::backward, m_src, m_src, eps, affine}, attributes(), cpuEngine(), m_fwd);
       noteScratchpad(m_bwd.scratchpad_desc());
     }
     return m_fwd.dst_desc();
@@ -31,12 +33,13 @@ class CpuLayerNorm : public CpuKernel {
 
   void bind(const KernelIO& io) override {
     const dnnl::memory x = inLayout(m_forward, io.inputs[0], m_src);
-    const dnnl::memory scale = wrap(io.params[0], m_features);
-    const dnnl::memory shift = wrap(io.params[1], m_features);
-    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, x},
-                                               {DNNL_ARG_DST, io.output},
-                                               {DNNL_ARG_SCALE, scale},
-                                               {DNNL_ARG_SHIFT, shift}};
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, io.output}};
+    std::unordered_map<int, dnnl::memory> affine;  // what backward reads and writes of them
+    if (m_affine) {
+      affine = {{DNNL_ARG_SCALE, wrap(io.params[0], m_features)},
+                {DNNL_ARG_SHIFT, wrap(io.params[1], m_features)}};
+      args.insert(affine.begin(), affine.end());
+    }
     if (io.outputGrad) {
       m_mean = dnnl::memory(m_fwd.mean_desc(), cpuEngine());
       m_variance = dnnl::memory(m_fwd.variance_desc(), cpuEngine());
@@ -48,22 +51,25 @@ class CpuLayerNorm : public CpuKernel {
     // oneDNN always computes the data gradient; without a reader it lands in a spare buffer.
     const dnnl::memory dx =
         io.inputGrads[0] ? writeBuffer(io.inputGrads[0], m_src) : dnnl::memory(m_src, cpuEngine());
-    addStep(m_backward, dnnl::layer_normalization_backward(m_bwd),
-            {{DNNL_ARG_SRC, x},
-             {DNNL_ARG_DIFF_DST, inLayout(m_backward, io.outputGrad, m_src)},
-             {DNNL_ARG_MEAN, m_mean},
-             {DNNL_ARG_VARIANCE, m_variance},
-             {DNNL_ARG_SCALE, scale},
-             {DNNL_ARG_SHIFT, shift},  // unread, but oneDNN 2.6 refuses to run without it
-             {DNNL_ARG_DIFF_SRC, dx},
-             {DNNL_ARG_DIFF_SCALE, wrap(io.paramGrads[0], m_features)},
-             {DNNL_ARG_DIFF_SHIFT, wrap(io.paramGrads[1], m_features)}},
+    if (m_affine) {  // the shift is unread, but oneDNN 2.6 refuses to run without it
+      affine[DNNL_ARG_DIFF_SCALE] = wrap(io.paramGrads[0], m_features);
+      affine[DNNL_ARG_DIFF_SHIFT] = wrap(io.paramGrads[1], m_features);
+    }
+    std::unordered_map<int, dnnl::memory> backward{
+        {DNNL_ARG_SRC, x},
+        {DNNL_ARG_DIFF_DST, inLayout(m_backward, io.outputGrad, m_src)},
+        {DNNL_ARG_MEAN, m_mean},
+        {DNNL_ARG_VARIANCE, m_variance},
+        {DNNL_ARG_DIFF_SRC, dx}};
+    backward.insert(affine.begin(), affine.end());
+    addStep(m_backward, dnnl::layer_normalization_backward(m_bwd), backward,
             m_bwd.scratchpad_desc(), io);
     if (io.inputGrads[0]) finishInto(m_backward, dx, io.inputGrads[0]);
   }
 
  private:
   dnnl::memory::desc m_src, m_features;
+  bool m_affine = true;
   dnnl::memory m_mean, m_variance;
   dnnl::layer_normalization_forward::primitive_desc m_fwd;
   dnnl::layer_normalization_backward::primitive_desc m_bwd;

@@ -70,7 +70,8 @@ struct SoftmaxRowsBackward {
 
 // Layer norm over the last dimension (d features a row): y = (x - mean) * rstd * weight + bias,
 // rstd = 1 / sqrt(var + eps) with the biased variance; each row's mean and rstd are saved at
-// saved[2r] and saved[2r + 1] for backward.
+// saved[2r] and saved[2r + 1] for backward. Without parameters (affine false) weight and bias
+// are null: 1 and 0.
 template <typename T>
 struct LayerNormRows {
   const T* x;
@@ -92,14 +93,17 @@ struct LayerNormRows {
       squares += centred * centred;
     }
     const float rstd = 1.f / sqrtf(squares / d + eps);
-    for (int64_t k = 0; k < d; ++k)
-      y[r * d + k] = fromFloat<T>((toFloat(row[k]) - mean) * rstd * weight[k] + bias[k]);
+    for (int64_t k = 0; k < d; ++k) {
+      const float normalised = (toFloat(row[k]) - mean) * rstd;
+      y[r * d + k] = fromFloat<T>(weight ? normalised * weight[k] + bias[k] : normalised);
+    }
     saved[2 * r] = mean;
     saved[2 * r + 1] = rstd;
   }
 };
 
-// dx (+)= rstd * (g - mean(g) - x_hat * mean(g * x_hat)), g = dy * weight, per row.
+// dx (+)= rstd * (g - mean(g) - x_hat * mean(g * x_hat)), g = dy * weight (dy where weight is
+// null), per row.
 template <typename T>
 struct LayerNormRowsBackward {
   const T* x;
@@ -115,7 +119,7 @@ struct LayerNormRowsBackward {
     float sumG = 0.f, sumGX = 0.f;
     for (int64_t k = 0; k < d; ++k) {
       const int64_t i = r * d + k;
-      const float g = toFloat(dy[i]) * weight[k];
+      const float g = weight ? toFloat(dy[i]) * weight[k] : toFloat(dy[i]);
       sumG += g;
       sumGX += g * (toFloat(x[i]) - mean) * rstd;
     }
@@ -123,7 +127,8 @@ struct LayerNormRowsBackward {
     for (int64_t k = 0; k < d; ++k) {
       const int64_t i = r * d + k;
       const float xHat = (toFloat(x[i]) - mean) * rstd;
-      const float g = rstd * (toFloat(dy[i]) * weight[k] - meanG - xHat * meanGX);
+      const float scaled = weight ? toFloat(dy[i]) * weight[k] : toFloat(dy[i]);
+      const float g = rstd * (scaled - meanG - xHat * meanGX);
       dx[i] = fromFloat<T>(accumulate ? toFloat(dx[i]) + g : g);
     }
   }

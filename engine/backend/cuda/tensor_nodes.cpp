@@ -56,14 +56,17 @@ class CudaSoftmax : public CudaNode {
   int64_t m_count = 0;
 };
 
-// Layer norm over the last dimension, its statistics saved in the node's batchStats buffer.
+// Layer norm over the last dimension, its statistics saved in the node's batchStats buffer; one
+// of affine false has no parameters.
 class CudaLayerNorm : public CudaNode {
  public:
   CudaLayerNorm(const GpuPlan& plan, const PlanNode& node, NodeBuffers b)
       : m_b(std::move(b)),
         m_d(plan.values[node.output].shape.back()),
         m_rows(elementsOf(plan.values[node.output].shape) / m_d),
-        m_eps(node.attrs.at("eps").get<float>()) {
+        m_eps(node.attrs.at("eps").get<float>()),
+        m_weight(m_b.params.empty() ? nullptr : m_b.params[0]),
+        m_bias(m_b.params.empty() ? nullptr : m_b.params[1]) {
     requireSamePrecision(m_b);
   }
 
@@ -72,8 +75,8 @@ class CudaLayerNorm : public CudaNode {
       using T = Elem<decltype(type)>;
       const LayerNormRows<T> f{static_cast<const T*>(m_b.inputs[0]),
                                static_cast<T*>(m_b.output),
-                               m_b.params[0],
-                               m_b.params[1],
+                               m_weight,
+                               m_bias,
                                m_b.batchStats,
                                m_d,
                                m_eps};
@@ -90,13 +93,13 @@ class CudaLayerNorm : public CudaNode {
         const LayerNormRowsBackward<T> f{x,
                                          dy,
                                          static_cast<T*>(m_b.inputGrads[0]),
-                                         m_b.params[0],
+                                         m_weight,
                                          m_b.batchStats,
                                          m_d,
                                          m_b.accumulate[0]};
         launchItems(f, m_rows, "layerNormBackward", s);
       }
-      if (m_b.paramGrads[0] && m_b.paramGrads[1]) {
+      if (m_weight && m_b.paramGrads[0] && m_b.paramGrads[1]) {
         const LayerNormParamGradients<T> f{
             x, dy, m_b.batchStats, m_b.paramGrads[0], m_b.paramGrads[1], m_rows, m_d};
         launchItems(f, m_d, "layerNormParamGradients", s);
@@ -108,6 +111,7 @@ class CudaLayerNorm : public CudaNode {
   NodeBuffers m_b;
   int64_t m_d = 0, m_rows = 0;
   float m_eps = 1e-5f;
+  const float *m_weight, *m_bias;
 };
 
 // to (+)= from permuted: `to` walks row-major over `rank` dims, dimension k stepping `from` by
