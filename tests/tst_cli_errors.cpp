@@ -797,6 +797,32 @@ class TestCliErrors : public QObject {
     QVERIFY2(!o.output.contains("calibrating"), qPrintable(o.output));  // refused before the work
   }
 
+  // Each command's help describes each argument once: an option that is also a positional
+  // (predict's INPUT and -i) names the positional instead of repeating its text.
+  void helpDescribesEachArgumentOnce() {
+    const EngineRun top = runEngine({"--help"});
+    const QString commands = top.output.mid(top.output.indexOf("Subcommands:"));
+    const QRegularExpression command("^  ([a-z-]+) ", QRegularExpression::MultilineOption);
+    int checked = 0;
+    for (const QRegularExpressionMatch& m : command.globalMatch(commands)) {
+      const EngineRun help = runEngine({m.captured(1), "--help"});
+      QCOMPARE(help.exitCode, 0);
+      // A description is the text after the name column (30 characters), or the line after a
+      // name too long for it.
+      QStringList seen;
+      for (const QString& line : help.output.split('\n')) {
+        const QString description = line.size() > 30 ? line.mid(30).trimmed() : QString();
+        if (description.size() < 20 || !line.startsWith("  ")) continue;
+        QVERIFY2(!seen.contains(description),
+                 qPrintable(m.captured(1) + " --help repeats: " + description));
+        seen << description;
+      }
+      ++checked;
+    }
+    QCOMPARE(checked, 14);
+    QVERIFY(runEngine({"predict", "--help"}).output.contains("INPUT given as an option"));
+  }
+
   // MODEL is read for what it is: an ONNX model by eval, export and bench as by predict (eval
   // read it as a .twbm and failed on a "header length" of its protobuf bytes; the others took its
   // name for a template's), a path to nothing as a missing file, another file as not a model.

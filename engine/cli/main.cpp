@@ -2,10 +2,12 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/help_formatter.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"twb-engine: train, evaluate and inspect models on this machine"};
+  app.formatter(std::make_shared<twb::HelpFormatter>());  // subcommands made below take it
   app.set_version_flag("--version", std::string("twb-engine ") + TWB_VERSION);
   app.require_subcommand(1);
   int exitCode = twb::kExitOk;
