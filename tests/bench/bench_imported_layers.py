@@ -16,6 +16,7 @@ trains the same module. Interleaved --rounds, the best of each kept (the VM's sp
 No target: the ratio is recorded in docs/benchmarks.md.
 
 Usage: tests/bench/bench_imported_layers.py [--engine build/release/engine/twb-engine] [--rounds 3]
+       [--models decoder-layers ...]
 """
 import argparse
 import os
@@ -61,6 +62,7 @@ def main():
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--models", nargs="+", help="the models to run (default: all)")
     args = parser.parse_args()
     torch = prepare_torch(THREADS)
     torch.manual_seed(0)
@@ -70,6 +72,8 @@ def main():
     y = torch.randint(0, 10, (BATCH,))
     with tempfile.TemporaryDirectory() as folder:
         for name, model in models(torch).items():
+            if args.models and name not in args.models:
+                continue
             path = os.path.join(folder, name + ".onnx")
             torch.onnx.export(model, torch.randn(2, 1, 28, 28), path, opset_version=13,
                               input_names=["image"], output_names=["logits"],
