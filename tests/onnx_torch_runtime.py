@@ -46,11 +46,14 @@ def dequantize(q, scale, zero, a):
 
 
 def conv(x, w, b=None, **a):
-    pads = a.get("pads", [0, 0, 0, 0])
-    if pads[0] != pads[2] or pads[1] != pads[3]:
+    """A 2-D convolution, or a 1-D one for a weight (out, in, kernel)."""
+    axes = w.dim() - 2
+    pads = a.get("pads", [0] * 2 * axes)
+    if pads[:axes] != pads[axes:]:
         raise ValueError("asymmetric Conv padding is not supported here")
-    return F.conv2d(x, w, b, stride=a.get("strides", [1, 1]), padding=pads[:2],
-                    dilation=a.get("dilations", [1, 1]), groups=a.get("group", 1))
+    return (F.conv1d if axes == 1 else F.conv2d)(
+        x, w, b, stride=a.get("strides", [1] * axes), padding=pads[:axes],
+        dilation=a.get("dilations", [1] * axes), groups=a.get("group", 1))
 
 
 def gemm(x, w, b=None, **a):

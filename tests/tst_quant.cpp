@@ -801,6 +801,62 @@ class TestQuant : public QObject {
     QVERIFY(!none.reached);  // only by giving up int8 altogether
   }
 
+  // An int8 QDQ 1-D convolution (as ONNX Runtime's quantizer writes nn.Conv1d) stays int8 when
+  // imported: its weight keeps its scales through the 2-D rewrite, and the Reshapes around it
+  // take the ranges of the values they reshape. Checked against the file run by PyTorch.
+  void aQdqOneDimensionalConvolutionImportsAsInt8() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("conv1d-qdq.onnx");
+    const test::ProgramRun made = test::runPython(
+        {"-c",
+         "import sys, numpy as np, onnx\n"
+         "from onnx import helper as h, numpy_helper as nh, TensorProto as T\n"
+         "r = np.random.RandomState(0)\n"
+         "w = r.randn(6, 3, 3).astype(np.float32)\n"
+         "ws = (np.abs(w).reshape(6, -1).max(1) / 127).astype(np.float32)\n"
+         "c = lambda v, n: nh.from_array(v, n)\n"
+         "inits = [c(np.round(w / ws[:, None, None]).astype(np.int8), 'wq'), c(ws, 'ws'),\n"
+         "         c(np.zeros(6, np.int8), 'wz'), c(np.array(0.05, np.float32), 'xs'),\n"
+         "         c(np.array(0, np.int8), 'xz'), c(np.array(0.02, np.float32), 'cs'),\n"
+         "         c(np.array(0, np.uint8), 'cz'), c(r.randn(6).astype(np.float32) * 0.1, 'b'),\n"
+         "         c(r.randn(5, 48).astype(np.float32), 'fw')]\n"
+         "n = h.make_node\n"
+         "nodes = [n('QuantizeLinear', ['x', 'xs', 'xz'], ['xq']),\n"
+         "         n('DequantizeLinear', ['xq', 'xs', 'xz'], ['xd']),\n"
+         "         n('DequantizeLinear', ['wq', 'ws', 'wz'], ['wd'], axis=0),\n"
+         "         n('Conv', ['xd', 'wd', 'b'], ['c'], kernel_shape=[3]), n('Relu', ['c'], "
+         "['rl']),\n"
+         "         n('QuantizeLinear', ['rl', 'cs', 'cz'], ['rq']),\n"
+         "         n('DequantizeLinear', ['rq', 'cs', 'cz'], ['rd']),\n"
+         "         n('Flatten', ['rd'], ['f']), n('Gemm', ['f', 'fw'], ['y'], transB=1)]\n"
+         "g = h.make_graph(nodes, 'conv1d', [h.make_tensor_value_info('x', T.FLOAT, ['n', 3, "
+         "10])],\n"
+         "                 [h.make_tensor_value_info('y', T.FLOAT, ['n', 5])], inits)\n"
+         "onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 13)]), sys.argv[1])\n",
+         path});
+    QVERIFY2(made.exitCode == 0, qPrintable(made.output));
+    const ModelFile imported = importOnnx(path.toStdString());
+    QVERIFY(imported.quant.has_value());
+    QCOMPARE(imported.quant->int8LayerCount(), int64_t{1});
+    QVERIFY(imported.quant->layers.begin()->first.find("/2d-Conv") != std::string::npos);
+    const int64_t n = 64;
+    Random random(11);
+    std::vector<float> x(static_cast<size_t>(n * 30));
+    for (float& v : x) v = random.normal() * 2;
+    const InferenceModel folded = rewriteForInference(imported.spec, imported.params);
+    const auto engine = run(folded.spec, folded.params, x, n, &*imported.quant);
+    const auto reference = onnxRuntime(path, x, n, engine.size());
+    const double error =
+        relativeError(engine.data(), reference.data(), static_cast<int64_t>(engine.size()));
+    qInfo("int8 Conv1d against the QDQ file run by PyTorch: relative error %.3g", error);
+    QVERIFY2(error < 1e-3, qPrintable(QString::number(error)));
+    // The file's rounding, not fp32's arithmetic: fp32 on the same weights answers otherwise.
+    const auto exact = run(folded.spec, folded.params, x, n);
+    const double fromFp32 =
+        relativeError(engine.data(), exact.data(), static_cast<int64_t>(exact.size()));
+    QVERIFY2(fromFp32 > 1e-3, qPrintable(QString::number(fromFp32)));
+  }
+
   void badInputIsRefusedClearly() {
     const InferenceModel folded = rewriteForInference(m_cnn.spec, m_cnn.params);
     CalibrationOptions options;

@@ -333,6 +333,22 @@ std::optional<QuantPlan> Importer::quantPlan() const {
   plan.observer = "qdq";  // the ranges the file's scales give
   for (const auto& [node, scales] : m_int8Layers) plan.layers[node] = {true, scales};
   plan.activations = m_ranges;
+  // A Reshape's value is its input's, in another shape: whichever of the two has a range gives
+  // it to the other (the Reshapes a rewrite puts around a layer, a 1-D convolution's).
+  for (bool spread = true; spread;) {
+    spread = false;
+    for (const NodeSpec& node : m_spec.nodes) {
+      if (node.op != "Reshape" && node.op != "Flatten") continue;
+      const std::string& input = node.inputs[0];
+      const bool in = plan.activations.count(input), out = plan.activations.count(node.name);
+      if (in == out) continue;
+      if (in)
+        plan.activations[node.name] = plan.activations.at(input);
+      else
+        plan.activations[input] = plan.activations.at(node.name);
+      spread = true;
+    }
+  }
   return plan;
 }
 

@@ -1,6 +1,8 @@
 // 1-D convolutions, pools and batch norms (nn.Conv1d, nn.MaxPool1d, nn.BatchNorm1d over (N, C)
 // or (N, C, L)): the engine's 2-D ops over (N, C, L, 1), each attribute along L given a second
-// axis of 1, between two Reshapes. What runs is the same arithmetic, on oneDNN's 2-D kernels.
+// axis of 1, between two Reshapes. What runs is the same arithmetic, on oneDNN's 2-D kernels; an
+// int8 QDQ convolution stays int8 (the Reshapes' values take the ranges of the values they
+// reshape: quantPlan()).
 
 #include <onnx/onnx_pb.h>
 
@@ -32,6 +34,7 @@ bool Importer::oneDimensional(const ImportedNode& n) {
     const Shape& s = w.shape();
     node.set_input(1, rewrite.constant("weight", Tensor::view(w, 0, {s[0], s[1], s[2], 1}),
                                        m_learned.count(n.input(1)) > 0));
+    m_qdq.sameWeight(n.input(1), node.input(1));  // an int8 QDQ weight stays int8
   }
   for (auto& a : *node.mutable_attribute()) {
     const std::string& name = a.name();

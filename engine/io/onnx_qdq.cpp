@@ -103,4 +103,8 @@ std::optional<std::vector<float>> QdqReader::weightScales(const std::string& nam
   return it->second.values;
 }
 
+void QdqReader::sameWeight(const std::string& name, const std::string& reshaped) {
+  if (auto it = m_weights.find(name); it != m_weights.end()) m_weights[reshaped] = it->second;
+}
+
 }  // namespace twb

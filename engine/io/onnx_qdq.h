@@ -42,6 +42,9 @@ class QdqReader {
   // repeated `channels` times), or nullopt when it is not one or has other scales.
   std::optional<std::vector<float>> weightScales(const std::string& name, int64_t axis,
                                                  int64_t channels) const;
+  // The dequantized constant `name` seen as `reshaped` too (the same values in another shape,
+  // its first axis kept): `reshaped` gets its scales.
+  void sameWeight(const std::string& name, const std::string& reshaped);
 
  private:
   struct Scales {
