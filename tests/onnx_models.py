@@ -34,6 +34,7 @@ batch-cut.onnx (a reshape that splits the batch), fixed-batch-cut.onnx (the same
 the batch fixed), expanded-input.onnx (an Expand of a computed
 value) and added-token.onnx (a parameter expanded to the batch and added, not put first).
 """
+import copy
 import functools
 import os
 import shutil
@@ -581,6 +582,12 @@ def main(out):
     with torch.no_grad():
         for parameter in torchvision_vit.parameters():
             parameter.normal_(0, 0.2)
+    # The same with its class token at zero, as torchvision makes it: an Expand of zeros to the
+    # batch is that token, not a recurrent layer's zero state.
+    zero_token_vit = copy.deepcopy(torchvision_vit)
+    with torch.no_grad():
+        zero_token_vit.class_token.zero_()
+    models += (("torchvision-vit-zero-token", (3, 28, 28), zero_token_vit, 13),)
     # torchvision's Swin: windows cut by Reshape and Transpose with the batch merged into them,
     # shifted by Slice and Concat, an attention mask computed from the shapes (Range, ScatterND,
     # Equal, Where), the relative position bias added to the windows' scores, patch merging by
@@ -605,6 +612,8 @@ def main(out):
     models += tuple((f"{name}-batch{batch}", shape, model, 17, batch)
                     for name, shape, model in (("recurrent", (6, 8), Recurrent()),
                                                ("torchvision-vit", (3, 28, 28), torchvision_vit),
+                                               ("torchvision-vit-zero-token", (3, 28, 28),
+                                                zero_token_vit),
                                                ("torchvision-swin", (3, 32, 32), swin),
                                                ("vit-mha", (1, 28, 28), vit_mha),
                                                ("sequence-first-mha", (6, 16), SequenceFirstAttention()),

@@ -72,10 +72,12 @@ bool Importer::batchState(const ImportedNode& n) {
   const std::vector<SymbolicDim>* shape = m_shapeArithmetic.find(resolve(n.input(expand ? 1 : 0)));
   if (!shape || shape->size() < 2) return false;  // a 1-D one fills shape arithmetic
   if (expand) {
+    // Expanded along the batch on axis 0, a constant is a token a Concat may put first (ViT's
+    // class token, zeros as torchvision makes it); a state has the batch on axis 1.
+    if ((*shape)[0].batch != 0) return false;
     const std::string state = resolve(n.input(0));
     const bool zeros = isZeros(state);
-    // A constant expanded along the batch on axis 0 is a token a Concat may put first.
-    if (!zeros && (!m_constants.count(state) || (*shape)[0].batch != 0)) return false;
+    if (!zeros && !m_constants.count(state)) return false;
     m_batchStates[n.output()] = zeros;
     return true;
   }
