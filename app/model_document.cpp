@@ -472,18 +472,47 @@ bool ModelDocument::repeat(const QStringList& block, int times, QString* why) {
 
 ModelDocument::State ModelDocument::laidOut(State state) const {
   const QStringList names = boxNamesOf(state.spec);
+  // A collapsed block is one box to lay out, where its first node is; its other nodes keep their
+  // places around that one, for when it opens.
+  QHash<QString, QString> firstOfBlock;  // each collapsed block's node -> the block's first
+  QHash<QString, QString> blockOfFirst;  // that first node -> its block
+  for (auto it = state.collapsed.cbegin(); it != state.collapsed.cend(); ++it) {
+    const QStringList members = nodesOfBlock(state.spec, it.key());
+    if (members.isEmpty()) continue;
+    for (const QString& member : members) firstOfBlock.insert(member, members.front());
+    blockOfFirst.insert(members.front(), it.key());
+  }
+  QStringList laid;  // the boxes laid out: every name but a collapsed block's later nodes
+  for (const QString& name : names)
+    if (firstOfBlock.value(name, name) == name) laid << name;
   QVector<QSizeF> sizes;
   QVector<LayoutEdge> edges;
-  for (int i = 0; i < names.size(); ++i) {
-    sizes.append(m_sizes.value(names[i], QSizeF(120, 48)));
-    for (const QString& from : readsOf(state.spec, names[i]))
-      if (const qsizetype j = names.indexOf(from); j >= 0) edges.append({static_cast<int>(j), i});
+  for (const QString& box : laid)  // a collapsed block as its box is drawn
+    sizes.append(m_sizes.value(blockOfFirst.value(box, box), m_sizes.value(box, QSizeF(120, 48))));
+  for (const QString& name : names) {
+    const auto to = static_cast<int>(laid.indexOf(firstOfBlock.value(name, name)));
+    for (const QString& from : readsOf(state.spec, name)) {
+      const auto j = static_cast<int>(laid.indexOf(firstOfBlock.value(from, from)));
+      if (j >= 0 && j != to) edges.append({j, to});
+    }
   }
   const GraphLayout layout = layoutLayered(sizes, edges, 32);
-  for (int i = 0; i < names.size(); ++i) state.positions[names[i]] = layout.nodes[i].topLeft();
-  const QStringList collapsed = state.collapsed.keys();  // collapsed again, from the new places
-  state.collapsed.clear();
-  for (const QString& block : collapsed) state = collapsedState(state, block);
+  const QHash<QString, QPointF> before = state.positions;
+  for (int i = 0; i < laid.size(); ++i) state.positions[laid[i]] = layout.nodes[i].topLeft();
+  for (auto it = firstOfBlock.cbegin(); it != firstOfBlock.cend(); ++it)
+    if (it.key() != it.value())
+      state.positions[it.key()] =
+          state.positions[it.value()] + before.value(it.key()) - before.value(it.value());
+  // What now starts below a collapsed block's box moves down when it opens.
+  for (auto it = state.collapsed.begin(); it != state.collapsed.end(); ++it) {
+    const QStringList members = nodesOfBlock(state.spec, it.key());
+    if (members.isEmpty()) continue;
+    const QSizeF box = m_sizes.value(it.key(), m_sizes.value(members.front(), QSizeF(120, 48)));
+    const double bottom = state.positions.value(members.front()).y() + box.height();
+    it.value().clear();
+    for (auto place = state.positions.cbegin(); place != state.positions.cend(); ++place)
+      if (!members.contains(place.key()) && place.value().y() >= bottom) it.value() << place.key();
+  }
   return state;
 }
 

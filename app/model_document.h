@@ -73,7 +73,7 @@ class ModelDocument : public QObject {
   // the others.
   void setCollapsed(const QString& block, bool collapsed);
   bool isCollapsed(const QString& block) const { return m_state.collapsed.contains(block); }
-  void layOut();  // every box where the layered layout puts it
+  void layOut();  // every box where the layered layout puts it, a collapsed block as one
 
   // Nodes as the clipboard holds them: {"nodes": [...], "positions": {name: [x, y]}}, each
   // node reading only the copied boxes (edges from outside are left behind).
@@ -88,8 +88,8 @@ class ModelDocument : public QObject {
   // selection that is no such block.
   bool repeat(const QStringList& nodes, int times, QString* why);
 
-  // Box sizes the canvas draws (it sets them whenever it draws), for laying out; a box without
-  // one is taken as 120 x 48.
+  // Box sizes the canvas draws (it sets them whenever it draws), a collapsed block's under its
+  // name, for laying out; a box without one is taken as 120 x 48.
   void setBoxSizes(const QHash<QString, QSizeF>& sizes) { m_sizes = sizes; }
 
  signals:

@@ -292,7 +292,6 @@ void DesignerCanvas::redraw() {
     if (name == m_document.errorNode()) box->markWrong(graph.error);
     sizes.insert(name, box->size());
   }
-  m_document.setBoxSizes(sizes);
   for (const app::ModelDocument::Block& block : blocks) {
     if (m_document.isCollapsed(block.name)) {
       DesignBox* box = add(
@@ -302,6 +301,7 @@ void DesignerCanvas::redraw() {
               costOf(block.nodes),
           DesignBox::Kind::block, m_document.position(block.nodes.front()));
       if (block.nodes.contains(m_document.errorNode())) box->markWrong(graph.error);
+      sizes.insert(block.name, box->size());  // laid out as one box
       continue;
     }
     QList<DesignBox*> members;
@@ -311,6 +311,7 @@ void DesignerCanvas::redraw() {
     scene()->addItem(frame);
     m_frames.append(frame);
   }
+  m_document.setBoxSizes(sizes);
   QSet<std::pair<DesignBox*, DesignBox*>> drawn;  // a collapsed block's edges drawn once
   for (const QString& name : m_document.boxes())
     for (const QString& from : m_document.inputsOf(name)) {

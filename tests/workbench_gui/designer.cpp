@@ -311,6 +311,26 @@ void WorkbenchGuiTest::designerGroupsBlocksThatCollapse() {
   QVERIFY(canvas.frameOf("layer1.1").top() > canvas.mapToScene(canvas.centreOf(first.front())).y());
   canvas.centerOn(canvas.mapToScene(canvas.centreOf(first.front())));
   screenshot("designer-blocks");
+  // Laid out again while collapsed, the block is its one box: what reads it starts a gap below
+  // that box, not below where its open nodes would end; opened, they push what is below down.
+  document.layOut();
+  const QRectF collapsed(document.position(first.front()), canvas.boxSize(first.front()));
+  const double next = document.position(second.front()).y();
+  const double layerGap = document.position("stem_bn").y() - document.position("stem").y() -
+                          canvas.boxSize("stem").height();  // between any two layers
+  QVERIFY2(qAbs(next - collapsed.bottom() - layerGap) < 1,
+           qPrintable(QString("%1 after a box ending at %2").arg(next).arg(collapsed.bottom())));
+  canvas.centerOn(canvas.mapToScene(canvas.centreOf(first.front())));
+  screenshot("designer-blocks-laid-out");
+  document.setCollapsed("layer1.0", false);
+  for (const QString& member : first)
+    for (const QString& below : second)
+      QVERIFY2(!QRectF(document.position(member), canvas.boxSize(member))
+                    .intersects(QRectF(document.position(below), canvas.boxSize(below))),
+               qPrintable(member + " over " + below));
+  document.undoStack()->undo();  // the opening
+  document.undoStack()->undo();  // the layout
+  QVERIFY(document.isCollapsed("layer1.0"));
   // Selecting the collapsed box selects its nodes; dragging it moves them all.
   canvas.selectBoxes({first.front()});
   QCOMPARE(canvas.selectedBoxes(), first);
