@@ -82,6 +82,7 @@ OPS = {
     "Relu": lambda x: torch.relu(x),
     "Clip": lambda x, lo, hi: torch.clamp(x, lo.item(), hi.item()),
     "Sigmoid": torch.sigmoid,
+    "HardSwish": F.hardswish,
     "Tanh": torch.tanh,
     "Erf": torch.erf,
     "MaxPool": pool("max"),

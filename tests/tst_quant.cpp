@@ -67,6 +67,32 @@ ModelSpec geluMlp() {
   return s;
 }
 
+// Convolutions and Linears followed by SiLU and Hardswish (EfficientNet's and MobileNetV3's
+// activations), which inference fuses into them.
+ModelSpec swishCnn() {
+  ModelSpec s;
+  s.name = "swish-cnn";
+  s.inputs = {{"image", {3, 12, 12}, DType::f32}};
+  s.nodes = {{"conv1", "Conv2d", {"image"}, {{"out_channels", 16}, {"kernel", 3}, {"padding", 1}}},
+             {"bn1", "BatchNorm2d", {"conv1"}, {}},
+             {"silu1", "SiLU", {"bn1"}, {}},
+             {"conv2", "Conv2d", {"silu1"}, {{"out_channels", 16}, {"kernel", 3}, {"stride", 2}}},
+             {"hswish2", "Hardswish", {"conv2"}, {}},
+             {"pool", "GlobalAvgPool", {"hswish2"}, {}},
+             {"fc1", "Linear", {"pool"}, {{"out_features", 24}}},
+             {"silu3", "SiLU", {"fc1"}, {}},
+             {"fc2", "Linear", {"silu3"}, {{"out_features", 10}}}};
+  s.outputs = {"fc2"};
+  return s;
+}
+
+// A model of the tests by name: a template, or one of the specs above.
+ModelSpec modelNamed(const QString& name) {
+  if (name == "gelu-mlp") return geluMlp();
+  if (name == "swish-cnn") return swishCnn();
+  return makeTemplate(name.toStdString(), {});
+}
+
 int64_t argmax(const float* row, int64_t n) {
   return std::max_element(row, row + n) - row;
 }
@@ -205,17 +231,19 @@ class TestQuant : public QObject {
     QCOMPARE(local[3], 8.f / 127);
   }
 
-  // Folding BatchNorm into convolutions and fusing ReLUs and ReLU6s computes the same function.
+  // Folding BatchNorm into convolutions and fusing ReLUs, ReLU6s, GELUs, SiLUs and Hardswishes
+  // computes the same function.
   void inferenceRewriteKeepsOutputs_data() {
     QTest::addColumn<QString>("model");
     QTest::newRow("resnet18-cifar (ReLU)") << "resnet18-cifar";
     QTest::newRow("mobilenet-v2-cifar (ReLU6)") << "mobilenet-v2-cifar";
     QTest::newRow("vit-tiny (GELU)") << "vit-tiny";
+    QTest::newRow("swish-cnn (SiLU, Hardswish)") << "swish-cnn";
   }
 
   void inferenceRewriteKeepsOutputs() {
     QFETCH(QString, model);
-    const ModelSpec spec = makeTemplate(model.toStdString(), {});
+    const ModelSpec spec = modelNamed(model);
     ParameterStore params;
     params.ensure(Graph::build(spec, 1), 2);
     perturbBatchNorm(params);
@@ -223,7 +251,8 @@ class TestQuant : public QObject {
     int batchNorms = 0, relus = 0;
     for (const auto& n : folded.spec.nodes) {
       batchNorms += n.op == "BatchNorm2d";
-      relus += n.op == "ReLU" || n.op == "ReLU6" || n.op == "GELU";
+      relus += n.op == "ReLU" || n.op == "ReLU6" || n.op == "GELU" || n.op == "SiLU" ||
+               n.op == "Hardswish";
     }
     QCOMPARE(batchNorms, 0);
     QCOMPARE(relus, 0);
@@ -249,6 +278,7 @@ class TestQuant : public QObject {
     QTest::newRow("mlp (signed input into an int8 Linear)") << "mlp" << 2e-3;
     QTest::newRow("mobilenet-v2-cifar (ReLU6 fused, depthwise)") << "mobilenet-v2-cifar" << 0.05;
     QTest::newRow("Linear, GELU, Linear (GELU fused)") << "gelu-mlp" << 1e-5;
+    QTest::newRow("SiLU and Hardswish fused into convolutions and a Linear") << "swish-cnn" << 0.05;
   }
 
   void int8MatchesTheQdqExportRunByPyTorch() {
@@ -257,7 +287,7 @@ class TestQuant : public QObject {
     const bool cnn = model == "cnn";
     ModelFile fp32 = m_cnn;
     if (!cnn) {
-      fp32.spec = model == "gelu-mlp" ? geluMlp() : makeTemplate(model.toStdString(), {});
+      fp32.spec = modelNamed(model);
       fp32.params = ParameterStore();
       fp32.params.ensure(Graph::build(fp32.spec, 1), 4);
       perturbBatchNorm(fp32.params);

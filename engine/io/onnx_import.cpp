@@ -20,6 +20,7 @@
 #include "io/onnx_importer.h"
 #include "io/onnx_qdq.h"
 #include "io/onnx_shape_arithmetic.h"
+#include "ops/op_registry.h"
 
 namespace twb::onnx_import {
 
@@ -630,9 +631,9 @@ void Importer::translate(const ImportedNode& n) {
 }
 
 // QuantizeLinear and DequantizeLinear (io/onnx_qdq.h): constants dequantized now, a
-// quantize-dequantize pair the value it quantizes, with its range recorded; the range of a
-// ReLU's, ReLU6's or GELU's output is its input's too, since int8 inference fuses it into its
-// producer (whose output then holds it).
+// quantize-dequantize pair the value it quantizes, with its range recorded; the range of an
+// activation's output that int8 inference fuses into its producer (ReLU, ReLU6, GELU, SiLU,
+// Hardswish) is its input's too (the producer's output then holds it).
 void Importer::qdq(const ImportedNode& n) {
   if (m_constants.count(n.input(0))) {
     if (n.proto().op_type() == "QuantizeLinear")
@@ -652,7 +653,7 @@ void Importer::qdq(const ImportedNode& n) {
   alias(n.output(), input, &n);
   m_ranges[input] = quantized->range;
   if (const NodeSpec* producer = emittedNode(input);
-      producer && (producer->op == "ReLU" || producer->op == "ReLU6" || producer->op == "GELU"))
+      producer && OpRegistry::instance().find(producer->op)->traits.fusedAs)
     m_ranges[producer->inputs[0]] = quantized->range;
 }
 

@@ -62,9 +62,9 @@ OpDef activation(const char* name, const char* doc, std::vector<AttrSpec> attrs,
 }
 }  // namespace
 
-// ReLU keeps an int8 input's scale and fuses into the op before it in inference; ReLU6 and GELU
-// fuse too (unfused they compute in fp32 under int8, being no functions of the scaled value);
-// the others compute in their input's type, and in fp32 under int8.
+// ReLU keeps an int8 input's scale and fuses into the op before it in inference; ReLU6, GELU,
+// SiLU and Hardswish fuse too (unfused they compute in fp32 under int8, being no functions of the
+// scaled value); the others compute in their input's type, and in fp32 under int8.
 const OpRegistration kActivations{
     {activation("ReLU", "max(x, 0).", {}, sameOp<kRelu>,
                 {.followsInput = true,
@@ -82,12 +82,17 @@ const OpRegistration kActivations{
          {.followsInput = true, .inference = InferenceForm::fusesIntoProducer, .fusedAs = "gelu"}),
      activation("Sigmoid", "1 / (1 + exp(-x)).", {}, sameOp<kSigmoid>),
      activation("Tanh", "Hyperbolic tangent.", {}, sameOp<kTanh>),
-     activation("SiLU", "x * sigmoid(x) (swish).", {},
-                [](OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) {
-                  onnx.node("Sigmoid", io.inputs, io.output + "/gate");
-                  onnx.node("Mul", {io.inputs[0], io.output + "/gate"}, io.output);
-                }),
-     activation("Hardswish", "x * ReLU6(x + 3) / 6.", {}, sameOp<kHardSwish>),
+     activation(
+         "SiLU", "x * sigmoid(x) (swish).", {},
+         [](OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs&) {
+           onnx.node("Sigmoid", io.inputs, io.output + "/gate");
+           onnx.node("Mul", {io.inputs[0], io.output + "/gate"}, io.output);
+         },
+         {.followsInput = true, .inference = InferenceForm::fusesIntoProducer, .fusedAs = "silu"}),
+     activation("Hardswish", "x * ReLU6(x + 3) / 6.", {}, sameOp<kHardSwish>,
+                {.followsInput = true,
+                 .inference = InferenceForm::fusesIntoProducer,
+                 .fusedAs = "hardswish"}),
      activation("ELU", "x where x > 0, else alpha * (exp(x) - 1).",
                 {{"alpha", AttrType::number, 1.0, "Scale of the negative part."}},
                 [](OnnxWriter& onnx, const OnnxNodeIo& io, const Attrs& a) {

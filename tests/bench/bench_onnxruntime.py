@@ -3,7 +3,8 @@
 
 For each model the template (random weights; they do not change the speed) is written as a
 model file, calibrated to int8 on 64 synthetic samples, and both are exported as ONNX (int8 in
-the QDQ form). A torchvision model (vit_b_16, resnet50_tv, swin_t) is exported by PyTorch itself
+the QDQ form). A torchvision model (vit_b_16, resnet50_tv, swin_t, efficientnet_b0,
+mobilenet_v3_large) is exported by PyTorch itself
 (/usr/bin/python3 with torch and torchvision, the batch free) and imported: ONNX Runtime runs
 PyTorch's file in fp32, the engine the model it imported from it. twb-engine runs `bench MODEL.twbm --mode infer --precision fp32|int8`; ONNX
 Runtime (npm's onnxruntime-node, its CPU build, through tests/bench/ort_infer.js) runs the
@@ -16,7 +17,8 @@ the package itself):
 
 Usage: tests/bench/bench_onnxruntime.py [--engine build/release/engine/twb-engine]
            [--ort build/ort] [--models cnn-small resnet50 mobilenet-v2-cifar vit-tiny lstm
-           vit_b_16 resnet50_tv swin_t] [--rounds 2]   (default: the templates but lstm)
+           vit_b_16 resnet50_tv swin_t efficientnet_b0 mobilenet_v3_large] [--rounds 2]
+           (default: the templates but lstm)
 Exits 1 when a target is missed: >= 1.0x ONNX Runtime in fp32, >= 1.3x in int8.
 """
 import argparse
@@ -37,10 +39,13 @@ MODELS = {"cnn-small": ((1, 28, 28), 10, 64, (5, 30)),
           "lstm": ((1, 28, 28), 10, 64, (5, 30)),
           "vit_b_16": ((3, 224, 224), 1000, 8, (1, 4)),
           "resnet50_tv": ((3, 224, 224), 1000, 16, (1, 4)),
-          "swin_t": ((3, 224, 224), 1000, 8, (1, 4))}
+          "swin_t": ((3, 224, 224), 1000, 8, (1, 4)),
+          "efficientnet_b0": ((3, 224, 224), 1000, 16, (1, 4)),
+          "mobilenet_v3_large": ((3, 224, 224), 1000, 16, (1, 4))}
 TEMPLATES = ["cnn-small", "resnet50", "mobilenet-v2-cifar", "vit-tiny"]
 # torchvision's constructor of each model PyTorch exports.
-TORCHVISION = {"vit_b_16": "vit_b_16", "resnet50_tv": "resnet50", "swin_t": "swin_t"}
+TORCHVISION = {"vit_b_16": "vit_b_16", "resnet50_tv": "resnet50", "swin_t": "swin_t",
+               "efficientnet_b0": "efficientnet_b0", "mobilenet_v3_large": "mobilenet_v3_large"}
 TORCHVISION_EXPORT = """
 import sys, torch, torchvision
 model = getattr(torchvision.models, sys.argv[1])().eval()

@@ -145,15 +145,28 @@ void CpuKernel::appendActivation(dnnl::post_ops& ops, const GraphNode& node) con
     case FusedActivation::relu6:
       ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f / m_quant.outputScale);
       break;
-    default:  // GELU
-      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_erf, 0.f, 0.f);
+    default:  // GELU, SiLU, Hardswish: on real values, then scaled to the output's units
+      ops.append_eltwise(1.f, realValuedActivation(node), 1.f, 0.f);
       if (m_quant.outputScale != 1.f)
         ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f / m_quant.outputScale, 0.f);
   }
 }
 
 bool CpuKernel::activationSeesRealValues(const GraphNode& node) {
-  return fusedActivation(node.op->attrs()) == FusedActivation::gelu;
+  const FusedActivation activation = fusedActivation(node.op->attrs());
+  return activation == FusedActivation::gelu || activation == FusedActivation::silu ||
+         activation == FusedActivation::hardswish;
+}
+
+dnnl::algorithm CpuKernel::realValuedActivation(const GraphNode& node) {
+  switch (fusedActivation(node.op->attrs())) {
+    case FusedActivation::silu:
+      return dnnl::algorithm::eltwise_swish;  // x * sigmoid(alpha x), alpha 1
+    case FusedActivation::hardswish:
+      return dnnl::algorithm::eltwise_hardswish;
+    default:
+      return dnnl::algorithm::eltwise_gelu_erf;
+  }
 }
 
 std::vector<float> KernelQuant::outputScales(bool toOutputUnits) const {

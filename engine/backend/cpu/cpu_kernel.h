@@ -167,9 +167,12 @@ class CpuKernel {
   dnnl::primitive_attr attributesWithActivation(const GraphNode& node, bool training) const;
   // Appends `node`'s fused activation, if it has one, to `ops` (see attributesWithActivation).
   void appendActivation(dnnl::post_ops& ops, const GraphNode& node) const;
-  // Whether the fused activation is no function of the scaled value (GELU): under int8 the
-  // output scales then stop at real units and the activation's post-ops scale to the output's.
+  // Whether the fused activation is no function of the scaled value (GELU, SiLU, Hardswish):
+  // under int8 the output scales then stop at real units and the activation's post-ops scale to
+  // the output's.
   static bool activationSeesRealValues(const GraphNode& node);
+  // The oneDNN algorithm of such an activation (GELU, SiLU, Hardswish), alpha 1.
+  static dnnl::algorithm realValuedActivation(const GraphNode& node);
   void noteScratchpad(const dnnl::memory::desc& scratchpad);
   // Appends a primitive step, adding the shared scratchpad to its arguments.
   void addStep(Steps& steps, dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args,
