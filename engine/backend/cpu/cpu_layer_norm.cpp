@@ -34,7 +34,9 @@ class CpuLayerNorm : public CpuKernel {
   void bind(const KernelIO& io) override {
     const dnnl::memory x = inLayout(m_forward, io.inputs[0], m_src);
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, io.output}};
-    std::unordered_map<int, dnnl::memory> affine;  // what backward reads and writes of them
+    // The scale and shift, which backward is given too (the shift unread, but oneDNN 2.6
+    // refuses to run without it), with their gradients.
+    std::unordered_map<int, dnnl::memory> affine;
     if (m_affine) {
       affine = {{DNNL_ARG_SCALE, wrap(io.params[0], m_features)},
                 {DNNL_ARG_SHIFT, wrap(io.params[1], m_features)}};
@@ -51,7 +53,7 @@ class CpuLayerNorm : public CpuKernel {
     // oneDNN always computes the data gradient; without a reader it lands in a spare buffer.
     const dnnl::memory dx =
         io.inputGrads[0] ? writeBuffer(io.inputGrads[0], m_src) : dnnl::memory(m_src, cpuEngine());
-    if (m_affine) {  // the shift is unread, but oneDNN 2.6 refuses to run without it
+    if (m_affine) {
       affine[DNNL_ARG_DIFF_SCALE] = wrap(io.paramGrads[0], m_features);
       affine[DNNL_ARG_DIFF_SHIFT] = wrap(io.paramGrads[1], m_features);
     }
