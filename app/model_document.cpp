@@ -487,8 +487,11 @@ ModelDocument::State ModelDocument::laidOut(State state) const {
     if (firstOfBlock.value(name, name) == name) laid << name;
   QVector<QSizeF> sizes;
   QVector<LayoutEdge> edges;
-  for (const QString& box : laid)  // a collapsed block as its box is drawn
-    sizes.append(m_sizes.value(blockOfFirst.value(box, box), m_sizes.value(box, QSizeF(120, 48))));
+  // A box's size as drawn: a collapsed block's under its name, else its first node's.
+  const auto drawnSize = [&](const QString& box, const QString& name) {
+    return m_sizes.value(name, m_sizes.value(box, QSizeF(120, 48)));
+  };
+  for (const QString& box : laid) sizes.append(drawnSize(box, blockOfFirst.value(box, box)));
   for (const QString& name : names) {
     const auto to = static_cast<int>(laid.indexOf(firstOfBlock.value(name, name)));
     for (const QString& from : readsOf(state.spec, name)) {
@@ -507,8 +510,8 @@ ModelDocument::State ModelDocument::laidOut(State state) const {
   for (auto it = state.collapsed.begin(); it != state.collapsed.end(); ++it) {
     const QStringList members = nodesOfBlock(state.spec, it.key());
     if (members.isEmpty()) continue;
-    const QSizeF box = m_sizes.value(it.key(), m_sizes.value(members.front(), QSizeF(120, 48)));
-    const double bottom = state.positions.value(members.front()).y() + box.height();
+    const double bottom =
+        state.positions.value(members.front()).y() + drawnSize(members.front(), it.key()).height();
     it.value().clear();
     for (auto place = state.positions.cbegin(); place != state.positions.cend(); ++place)
       if (!members.contains(place.key()) && place.value().y() >= bottom) it.value() << place.key();

@@ -363,8 +363,8 @@ void JobForm::setJob(const QJsonObject& job) {
   check();
 }
 
-void JobForm::setText(const QString& path, const QString& text) {
-  m_document.set(path, text);
+void JobForm::setTexts(const QList<QPair<QString, QString>>& texts) {
+  for (const auto& [path, text] : texts) m_document.set(path, text);
   showDocument();
   edited();
 }

@@ -134,9 +134,12 @@ bool MainWindow::settleRelativePaths(const QString& folder) {
   ask.button(QMessageBox::No)->setText(tr("Keep the paths as written"));
   ask.setDefaultButton(QMessageBox::Yes);
   switch (ask.exec()) {
-    case QMessageBox::Yes:
-      for (const app::MovedPath& path : moved) m_jobForm->setText(path.field, path.moved);
+    case QMessageBox::Yes: {
+      QList<QPair<QString, QString>> texts;
+      for (const app::MovedPath& path : moved) texts.append({path.field, path.moved});
+      m_jobForm->setTexts(texts);
       return true;
+    }
     case QMessageBox::No:
       return true;
     default:

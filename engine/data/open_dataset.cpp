@@ -1,6 +1,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "core/error.h"
 #include "data/csv_dataset.h"
@@ -142,12 +143,15 @@ DatasetSplits syntheticDataset(const std::string& spec, const std::string& rest)
           std::make_shared<SyntheticDataset>(shape, classes, std::max<int64_t>(1, size / 5), 2,
                                              vocabulary)};
 }
+// "npy:x.npy,y.npy" as ("npy", "x.npy,y.npy"); a spec without a colon has no rest.
+std::pair<std::string, std::string> kindAndRest(const std::string& spec) {
+  const size_t colon = spec.find(':');
+  return {spec.substr(0, colon), colon == std::string::npos ? "" : spec.substr(colon + 1)};
+}
 }  // namespace
 
 std::vector<std::string> datasetFilesReadWhole(const std::string& spec) {
-  const size_t colon = spec.find(':');
-  const std::string kind = spec.substr(0, colon);
-  const std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
+  const auto [kind, rest] = kindAndRest(spec);
   if (spec == "fashion-mnist") return {kFashionMnistDir};
   if (rest.empty()) return {};
   if (kind == "idx" || kind == "cifar10" || kind == "csv") return {rest};
@@ -158,9 +162,7 @@ std::vector<std::string> datasetFilesReadWhole(const std::string& spec) {
 
 std::string mapDatasetPaths(const std::string& spec,
                             const std::function<std::string(const std::string&)>& path) {
-  const size_t colon = spec.find(':');
-  const std::string kind = spec.substr(0, colon);
-  const std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
+  const auto [kind, rest] = kindAndRest(spec);
   if (rest.empty()) return spec;
   if (kind == "idx" || kind == "cifar10" || kind == "csv") return kind + ":" + path(rest);
   if (const size_t comma = rest.find(','); kind == "npy" && comma != std::string::npos)
@@ -177,9 +179,7 @@ std::string mapDatasetPaths(const std::string& spec,
 }
 
 DatasetSplits openDataset(const std::string& spec, const Shape& modelInput) {
-  const size_t colon = spec.find(':');
-  const std::string kind = spec.substr(0, colon);
-  const std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
+  const auto [kind, rest] = kindAndRest(spec);
   if (spec == "fashion-mnist")
     return idxDataset(kFashionMnistDir, "fashion-mnist", Normalization{{0.2860f}, {0.3530f}},
                       kFashionMnistClasses);

@@ -153,9 +153,10 @@ void CpuKernel::appendActivation(dnnl::post_ops& ops, const GraphNode& node) con
 }
 
 bool CpuKernel::activationSeesRealValues(const GraphNode& node) {
+  // All but ReLU and ReLU6, which commute with the output's positive scale.
   const FusedActivation activation = fusedActivation(node.op->attrs());
-  return activation == FusedActivation::gelu || activation == FusedActivation::silu ||
-         activation == FusedActivation::hardswish;
+  return activation != FusedActivation::none && activation != FusedActivation::relu &&
+         activation != FusedActivation::relu6;
 }
 
 dnnl::algorithm CpuKernel::realValuedActivation(const GraphNode& node) {

@@ -30,8 +30,8 @@ std::vector<LinearTap> linearTaps(int64_t inputs, int64_t factor) {
 // Upsample on oneDNN's resampling, f32 on plain buffers: nearest or linear (oneDNN's linear
 // samples at pixel centres, PyTorch's align_corners=False). Backward is a loop of our own, each
 // image's plane on its own thread: oneDNN 2.6 has only its `simple:any` resampling backward,
-// which took 8 ms (nearest) and 50 ms (bilinear) for a 64 x 16 x 52 x 52 input on 2 cores, 10
-// and 5 times its forward.
+// which took 8 ms (nearest, 64 x 16 x 26 x 26 to 52 x 52) and 50 ms (bilinear, 52 x 52 to
+// 104 x 104) on 2 cores, 10 and 5 times its forward.
 class CpuUpsample : public CpuKernel {
  public:
   dnnl::memory::desc prepare(const GraphNode& node, const std::vector<dnnl::memory::desc>& in,
