@@ -89,7 +89,8 @@ class JobDocumentTest : public QObject {
     const QJsonObject job{{"model", QJsonObject{{"file", "nets/net.onnx"}}},
                           {"dataset", QJsonObject{{"train", "npy:x.npy,/data/y.npy"},
                                                   {"test", "images:../photos:test=0.25"}}}};
-    const QList<MovedPath> moved = pathsMovedBetween(job, "/work/exp", "/work/exp/saved/here");
+    const QList<MovedPath> moved =
+        pathsMovedBetween(job, "/work/exp", "/work/exp/saved/here").paths;
     QCOMPARE(moved.size(), 3);
     QCOMPARE(moved[0].field, QString("model.file"));
     QCOMPARE(moved[0].given, QString("nets/net.onnx"));
@@ -99,7 +100,7 @@ class JobDocumentTest : public QObject {
     QCOMPARE(moved[2].moved, QString("images:../../../photos:test=0.25"));
     // Up and across: the path climbs to the folders' common parent.
     const QJsonObject npz{{"dataset", "npz:arrays/mnist.npz:xs,ys"}};
-    const QList<MovedPath> across = pathsMovedBetween(npz, "/a/b", "/a/c");
+    const QList<MovedPath> across = pathsMovedBetween(npz, "/a/b", "/a/c").paths;
     QCOMPARE(across.size(), 1);
     QCOMPARE(across[0].field, QString("dataset"));
     QCOMPARE(across[0].moved, QString("npz:../b/arrays/mnist.npz:xs,ys"));
@@ -113,6 +114,50 @@ class JobDocumentTest : public QObject {
     QVERIFY(
         pathsMovedBetween(QJsonObject{{"dataset", "synthetic:3x32x32:10"}}, "/a", "/b").isEmpty());
     QVERIFY(pathsMovedBetween(job, "", "/b").isEmpty());
+  }
+
+  // A sweep's values for those fields are paths too, read as the trial's own fields: each is
+  // moved where it is, the rest of the sweep block as it was.
+  void sweptPathsKeepTheirFilesFromAnotherFolder() {
+    const QJsonObject sweep{
+        {"method", "grid"},
+        {"parameters",
+         QJsonObject{
+             {"model.file", QJsonArray{"a.onnx", "/m/b.onnx"}},
+             {"dataset", QJsonObject{{"values", QJsonArray{"fashion-mnist", "npy:x.npy,y.npy"}}}},
+             {"model", QJsonArray{QJsonObject{{"file", "c.twbm"}, {"args", QJsonObject{}}}}},
+             {"dataset.test", QJsonArray{"npz:t.npz:a,b"}},
+             {"optimizer.lr", QJsonObject{{"min", 0.001}, {"max", 1}}},
+             {"dataset.augment.flip", QJsonArray{true, false}}}}};
+    const QJsonObject job{{"dataset", "npy:x.npy,y.npy"}, {"sweep", sweep}};
+    const twb::app::PathsMoved moved = pathsMovedBetween(job, "/w/exp", "/w/other");
+    QStringList shown;
+    for (const MovedPath& path : moved.paths)
+      shown << path.field + ": " + path.given + " -> " + path.moved;
+    QCOMPARE(shown, QStringList({
+                        "dataset: npy:x.npy,y.npy -> npy:../exp/x.npy,../exp/y.npy",
+                        "sweep.parameters.dataset[1]: npy:x.npy,y.npy -> "
+                        "npy:../exp/x.npy,../exp/y.npy",
+                        "sweep.parameters.dataset.test[0]: npz:t.npz:a,b -> npz:../exp/t.npz:a,b",
+                        "sweep.parameters.model[0].file: c.twbm -> ../exp/c.twbm",
+                        "sweep.parameters.model.file[0]: a.onnx -> ../exp/a.onnx",
+                    }));
+    QCOMPARE(moved.edits.size(), 2);
+    QCOMPARE(moved.edits[0],
+             qMakePair(QString("dataset"), QJsonValue("npy:../exp/x.npy,../exp/y.npy")));
+    QCOMPARE(moved.edits[1].first, QString("sweep.parameters"));
+    QJsonObject parameters = sweep["parameters"].toObject();
+    parameters["model.file"] = QJsonArray{"../exp/a.onnx", "/m/b.onnx"};
+    parameters["dataset"] =
+        QJsonObject{{"values", QJsonArray{"fashion-mnist", "npy:../exp/x.npy,../exp/y.npy"}}};
+    parameters["model"] =
+        QJsonArray{QJsonObject{{"file", "../exp/c.twbm"}, {"args", QJsonObject{}}}};
+    parameters["dataset.test"] = QJsonArray{"npz:../exp/t.npz:a,b"};
+    QCOMPARE(moved.edits[1].second.toObject(), parameters);
+    // A sweep of no path: nothing to write.
+    QJsonObject lrOnly = sweep;
+    lrOnly["parameters"] = QJsonObject{{"optimizer.lr", QJsonArray{0.1, 1}}};
+    QVERIFY(pathsMovedBetween({{"sweep", lrOnly}}, "/w/exp", "/w/other").edits.isEmpty());
   }
 };
 

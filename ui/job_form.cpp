@@ -363,8 +363,8 @@ void JobForm::setJob(const QJsonObject& job) {
   check();
 }
 
-void JobForm::setTexts(const QList<QPair<QString, QString>>& texts) {
-  for (const auto& [path, text] : texts) m_document.set(path, text);
+void JobForm::setValues(const QList<QPair<QString, QJsonValue>>& values) {
+  for (const auto& [path, value] : values) m_document.set(path, value);
   showDocument();
   edited();
 }

@@ -44,9 +44,9 @@ class JobForm : public QWidget {
   static QJsonObject newJob();
   QJsonObject job() const { return m_document.json(); }
   void setJob(const QJsonObject& job);
-  // Writes each text at its dotted path as if typed there (paths moved to another folder),
+  // Writes each value at its dotted path as if typed there (paths moved to another folder),
   // checked once.
-  void setTexts(const QList<QPair<QString, QString>>& texts);
+  void setValues(const QList<QPair<QString, QJsonValue>>& values);
   // Whether the job differs from the one last opened or saved (markSaved()), the editor's typing
   // not read yet included.
   bool hasUnsavedChanges() const;

@@ -118,7 +118,7 @@ bool MainWindow::saveJobTo(const QString& path) {
 
 bool MainWindow::settleRelativePaths(const QString& folder) {
   const QString from = m_controller.jobFolder();
-  const QList<app::MovedPath> moved = app::pathsMovedBetween(m_jobForm->job(), from, folder);
+  const app::PathsMoved moved = app::pathsMovedBetween(m_jobForm->job(), from, folder);
   if (moved.isEmpty()) return true;
   QMessageBox ask(QMessageBox::Question, tr("Save job"),
                   tr("The job names files relative to its folder, %1. Saved in %2, these paths "
@@ -127,19 +127,16 @@ bool MainWindow::settleRelativePaths(const QString& folder) {
                   QMessageBox::Yes | QMessageBox::No | QMessageBox::Cancel, this);
   ask.setObjectName("movedPaths");
   QStringList lines;
-  for (const app::MovedPath& path : moved)
+  for (const app::MovedPath& path : moved.paths)
     lines << tr("%1: %2 → %3").arg(path.field, path.given, path.moved);
   ask.setInformativeText(lines.join('\n'));
   ask.button(QMessageBox::Yes)->setText(tr("Keep naming the same files"));
   ask.button(QMessageBox::No)->setText(tr("Keep the paths as written"));
   ask.setDefaultButton(QMessageBox::Yes);
   switch (ask.exec()) {
-    case QMessageBox::Yes: {
-      QList<QPair<QString, QString>> texts;
-      for (const app::MovedPath& path : moved) texts.append({path.field, path.moved});
-      m_jobForm->setTexts(texts);
+    case QMessageBox::Yes:
+      m_jobForm->setValues(moved.edits);
       return true;
-    }
     case QMessageBox::No:
       return true;
     default:

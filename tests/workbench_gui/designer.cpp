@@ -376,8 +376,8 @@ void WorkbenchGuiTest::designerNeverDropsEditsUnasked() {
   QString asked;
   answerTheQuestion(QMessageBox::Cancel, &asked);
   emit templates->activated(lenet);
-  QCOMPARE(asked,
-           QString("The model in the Model tab has edits that are not saved. Discard them?"));
+  QCOMPARE(asked, QString("The model in the Model tab has edits that are not saved. Discard them?\n"
+                          "Save… writes the model to a file; Use in job puts it into the job."));
   QCOMPARE(designer.document().spec(), drawn);
   // Closing the window asks too, on the Model tab; kept, the window stays.
   m_window->tabs()->setCurrentWidget(m_window->jobForm());

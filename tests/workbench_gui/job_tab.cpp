@@ -156,6 +156,7 @@ void WorkbenchGuiTest::answerTheQuestion(QMessageBox::StandardButton button, QSt
       return answerTheQuestion(button, asked, patience);
     }
     *asked = box->text();
+    if (!box->informativeText().isEmpty()) *asked += '\n' + box->informativeText();
     if (!box->objectName().isEmpty())  // looked at: screenshots/NAME.png
       QVERIFY(box->grab().save(TWB_BINARY_DIR "/screenshots/" + box->objectName() + ".png"));
     box->button(button)->click();
@@ -838,6 +839,28 @@ void WorkbenchGuiTest::anOpenedJobFindsItsFilesBesideIt() {
   QTRY_VERIFY2_WITH_TIMEOUT(runEnabled(), qPrintable(field<QLabel>("datasetError")->text()),
                             twb::test::timeScaled(30000));
   screenshot("job-saved-elsewhere");
+
+  // A sweep's values for those fields move with them; the rest of the file stays as it was.
+  QJsonObject sweep = job;
+  sweep["sweep"] = QJsonObject{
+      {"parameters", QJsonObject{{"dataset", QJsonArray{"npy:x.npy,y.npy", "fashion-mnist"}},
+                                 {"optimizer.lr", QJsonArray{0.1, 0.01}}}}};
+  QFile sweepFile(folder + "/sweep.json");
+  QVERIFY(sweepFile.open(QIODevice::WriteOnly));
+  sweepFile.write(QJsonDocument(sweep).toJson());
+  sweepFile.close();
+  QVERIFY(m_window->openJobFile(sweepFile.fileName()));
+  answerTheFileDialog(elsewhere + "/sweep-same-files.json");
+  answerTheQuestion(QMessageBox::Yes, &asked);
+  saveAs->trigger();
+  QVERIFY2(asked.contains("sweep.parameters.dataset[0]: npy:x.npy,y.npy → "
+                          "npy:../experiment/x.npy,../experiment/y.npy"),
+           qPrintable(asked));
+  sweep["dataset"] = moved["dataset"];
+  sweep["sweep"] = QJsonObject{
+      {"parameters", QJsonObject{{"dataset", QJsonArray{moved["dataset"], "fashion-mnist"}},
+                                 {"optimizer.lr", QJsonArray{0.1, 0.01}}}}};
+  QCOMPARE(onDisk(elsewhere + "/sweep-same-files.json"), sweep);
 }
 
 // The job is never dropped with changes unsaved: the title marks them, File > Save job writes
@@ -894,8 +917,8 @@ void WorkbenchGuiTest::aJobIsNeverPutAsideUnsaved() {
   QVERIFY(save);
   answerTheQuestion(QMessageBox::Ok, &asked);
   save->trigger();
-  QCOMPARE(asked,
-           QString("The Advanced editor's text is not a job file yet: correct it, then save."));
+  QCOMPARE(asked, "The Advanced editor's text is not a job file yet: correct it, then save.\n" +
+                      m_window->jobForm()->advancedEditor()->problem()->text());
   QCOMPARE(batchOnDisk(), 48);
   QTest::keyClick(text, Qt::Key_Backspace);
   QTextCursor beforeTheEnd(text->document());  // before the closing brace

@@ -124,7 +124,8 @@ class WorkbenchGuiTest : public QObject {
   // Answers the file dialog about to open: chooses `path`, or cancels when it is empty.
   void answerTheFileDialog(const QString& path);
   // Answers the next message box to open, within `patience`, with `button`; `asked` gets its
-  // text. It may open after other modal dialogs (a file dialog) have been answered.
+  // text (and its informative text on the lines after). It may open after other modal dialogs (a
+  // file dialog) have been answered.
   void answerTheQuestion(QMessageBox::StandardButton button, QString* asked,
                          QDeadlineTimer patience = QDeadlineTimer(5000));
   // What closing the window would do (true: it closes), the window kept for the tests after.
