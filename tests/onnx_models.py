@@ -159,12 +159,14 @@ class VitStyle(torch.nn.Module):
 
 class MobileNetStyle(torch.nn.Module):
     """MobileNetV2's inverted residuals (1x1 expansion, 3x3 depthwise, ReLU6, linear projection,
-    shortcut) with MobileNetV3's squeeze-excite: a gate of HardSigmoid over pooled channels, and
-    Hardswish in the head."""
+    shortcut) with MobileNetV3's squeeze-excite: a gate of HardSigmoid over pooled channels (the
+    gate second, then first as torchvision's SqueezeExcitation multiplies), and Hardswish in the
+    head."""
 
     class Block(torch.nn.Module):
-        def __init__(self, cin, cout, stride, t):
+        def __init__(self, cin, cout, stride, t, gate_first=False):
             super().__init__()
+            self.gate_first = gate_first
             nn = torch.nn
             hidden = cin * t
             self.expand = nn.Sequential(nn.Conv2d(cin, hidden, 1, bias=False), nn.BatchNorm2d(hidden), nn.ReLU6())
@@ -177,14 +179,14 @@ class MobileNetStyle(torch.nn.Module):
 
         def forward(self, x):
             h = self.depthwise(self.expand(x))
-            h = self.project(h * self.squeeze(h))
+            h = self.project(self.squeeze(h) * h if self.gate_first else h * self.squeeze(h))
             return x + h if self.residual else h
 
     def __init__(self):
         super().__init__()
         nn = torch.nn
         self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU6())
-        self.blocks = nn.Sequential(self.Block(16, 16, 1, 4), self.Block(16, 24, 2, 4), self.Block(24, 24, 1, 4))
+        self.blocks = nn.Sequential(self.Block(16, 16, 1, 4), self.Block(16, 24, 2, 4), self.Block(24, 24, 1, 4, gate_first=True))
         self.head = nn.Sequential(nn.Conv2d(24, 64, 1), nn.Hardswish(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
                                   nn.Linear(64, 10))
 
