@@ -98,6 +98,13 @@ dnnl::memory::desc plainDesc(const Shape& shape, DType dtype) {
                             kTags[shape.size() - 1]);
 }
 
+dnnl::memory::desc withDType(const dnnl::memory::desc& desc, DType dtype) {
+  dnnl_memory_desc_t c = desc.data;
+  c.data_type = dnnl::memory::convert_to_c(dnnlType(dtype));
+  c.extra = {};  // an int8 convolution's weights carry compensation; values do not
+  return dnnl::memory::desc(c);
+}
+
 BoundPrimitive::BoundPrimitive(dnnl::primitive primitive,
                                std::unordered_map<int, dnnl::memory> args)
     : m_primitive(std::move(primitive)), m_args(std::move(args)) {

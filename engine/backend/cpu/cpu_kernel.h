@@ -31,6 +31,8 @@ int int8MatmulWeightLevels();
 // The plain row-major layout of `shape` (nc, nchw, ...), the layout at the graph's edges.
 dnnl::memory::desc plainDesc(const Shape& shape, DType dtype = DType::f32);
 dnnl::memory::data_type dnnlType(DType dtype);
+// `desc`'s layout (dimensions, blocking, strides) holding `dtype`.
+dnnl::memory::desc withDType(const dnnl::memory::desc& desc, DType dtype);
 // Whether oneDNN chose its reference implementation (plain C++ loops, often 10-100x slower
 // than its jit kernels) for a primitive: then a kernel may take another route.
 bool isReferenceKernel(const dnnl::primitive_desc_base& pd);
