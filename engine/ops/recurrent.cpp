@@ -8,7 +8,8 @@ namespace twb {
 namespace {
 // x is (N, T, I), batch first; y is (N, T, D * H), every step's hidden state, the forward
 // direction's then (bidirectional) the backward one's, as nn.LSTM, nn.GRU and nn.RNN with
-// batch_first=True return it. The state starts at zero. The parameters are PyTorch's, one
+// batch_first=True return it. The state starts at zero, or at the inputs h0 and (LSTM) c0, each
+// (N, D, H): nn.LSTM's (h_0, c_0) batch first, whose gradients flow. The parameters are PyTorch's, one
 // direction per row of the first axis, G gates (LSTM 4, GRU 3, RNN 1) in PyTorch's order
 // (ops/recurrent_gates.h): weight_ih (D, G * H, I), weight_hh (D, G * H, H), bias_ih and bias_hh
 // (D, G * H).
@@ -23,7 +24,14 @@ class RecurrentOp : public Op {
       if (f != "tanh" && f != "relu")
         throw Error("attribute nonlinearity must be tanh or relu, not '" + f + "'");
     }
-    return {in[0][0], in[0][1], directions() * attrs().integer("hidden_size")};
+    const int64_t h = attrs().integer("hidden_size");
+    const Shape state{in[0][0], directions(), h};
+    for (size_t i = 1; i < in.size(); ++i)
+      if (in[i] != state)
+        throw Error(std::string(i == 1 ? "initial hidden state" : "initial cell state") +
+                    " (input " + std::to_string(i + 1) + ") must be (N, directions, hidden) " +
+                    toString(state) + ", not " + toString(in[i]));
+    return {in[0][0], in[0][1], directions() * h};
   }
   std::vector<ParamSpec> params(const std::vector<Shape>& in) const override {
     const int64_t d = directions(), h = attrs().integer("hidden_size"), rows = m_gates * h;
@@ -66,6 +74,14 @@ class RecurrentOp : public Op {
       in.push_back(y + "/B");
     }
     onnx.node("Transpose", {io.inputs[0]}, in[0]).integers("perm", {1, 0, 2});
+    // The states, sequence first (D, N, H), after the unused sequence_lens; B may be absent.
+    if (io.inputs.size() > 1) {
+      in.resize(5);
+      for (size_t i = 1; i < io.inputs.size(); ++i) {
+        in.push_back(y + (i == 1 ? "/initial_h" : "/initial_c"));
+        onnx.node("Transpose", {io.inputs[i]}, in.back()).integers("perm", {1, 0, 2});
+      }
+    }
     OnnxNode& node = onnx.node(m_name, in, y + "/steps")
                          .integer("hidden_size", h)
                          .text("direction", directions() == 2 ? "bidirectional" : "forward");
@@ -86,7 +102,7 @@ class RecurrentOp : public Op {
 };
 
 // The op `name` of `gates` gates; an RNN also has its nonlinearity.
-OpDef recurrentOp(const std::string& name, int64_t gates, std::string doc) {
+OpDef recurrentOp(const std::string& name, int64_t gates, int maxInputs, std::string doc) {
   std::vector<AttrSpec> attrs{
       {"hidden_size", AttrType::integer, nullptr, "Features of the hidden state.", 1},
       {"bidirectional", AttrType::boolean, false,
@@ -97,7 +113,7 @@ OpDef recurrentOp(const std::string& name, int64_t gates, std::string doc) {
       name,
       std::move(doc),
       1,
-      1,
+      maxInputs,
       std::move(attrs),
       [name, gates](Attrs a) { return std::make_unique<RecurrentOp>(std::move(a), name, gates); },
       {.bf16 = true}};
@@ -105,15 +121,17 @@ OpDef recurrentOp(const std::string& name, int64_t gates, std::string doc) {
 }  // namespace
 
 const OpRegistration kRecurrent{
-    {recurrentOp("LSTM", 4,
+    {recurrentOp("LSTM", 4, 3,
                  "Long short-term memory over (N, T, features), batch first; every step's hidden "
-                 "state (PyTorch's nn.LSTM, one layer, states starting at zero)."),
-     recurrentOp("GRU", 3,
+                 "state (PyTorch's nn.LSTM, one layer). The states start at zero, or at the "
+                 "inputs h0 and c0, each (N, directions, hidden); h0 alone: c0 zero."),
+     recurrentOp("GRU", 3, 2,
                  "Gated recurrent unit over (N, T, features), batch first; every step's hidden "
-                 "state (PyTorch's nn.GRU, one layer, the state starting at zero)."),
-     recurrentOp("RNN", 1,
+                 "state (PyTorch's nn.GRU, one layer). The state starts at zero, or at the input "
+                 "h0, (N, directions, hidden)."),
+     recurrentOp("RNN", 1, 2,
                  "Elman recurrent layer over (N, T, features), batch first: h = f(W_ih x + W_hh h "
-                 "+ b), f tanh or relu; every step's hidden state (PyTorch's nn.RNN, one layer, "
-                 "from zero).")}};
+                 "+ b), f tanh or relu; every step's hidden state (PyTorch's nn.RNN, one layer). "
+                 "The state starts at zero, or at the input h0, (N, directions, hidden).")}};
 
 }  // namespace twb

@@ -46,7 +46,8 @@ void copyGates(const float* from, float* to, int64_t directions, const std::vect
 }
 
 // LSTM, GRU and RNN on oneDNN's LSTM, linear-before-reset GRU and vanilla RNN primitives, f32
-// or bf16. oneDNN reads the batch-first sequence (ntc) as it is, and PyTorch's weights,
+// or bf16. oneDNN reads the batch-first sequence (ntc) as it is, the initial states (N, D, H)
+// reordered into its (layer, D, N, H), and PyTorch's weights,
 // (D, G * H, I) being its ldgoi layout, as they are where its gate order is PyTorch's (LSTM,
 // RNN), else with the gates reordered before each forward (GRU). Its biases it takes summed, per
 // gate. Its backward adds into the weight gradients, so they are zeroed first.
@@ -77,6 +78,15 @@ class CpuRecurrent : public CpuKernel {
     m_weightsLayer = f32Desc({1, d, features, g, h}, Tag::ldgoi);
     m_weightsIter = f32Desc({1, d, h, g, h}, Tag::ldgoi);
     m_bias = f32Desc({1, d, static_cast<int64_t>(m_cell->biasParts.size()), h}, Tag::ldgo);
+    // The hidden state in the compute type, the cell state and every gradient in f32.
+    m_states = in.size() - 1;
+    // oneDNN's LSTM takes a hidden state only with a cell state: h0 alone starts c at zeros.
+    m_zeroCell = m_cell == &kLstm && m_states == 1;
+    m_plainStates.clear();
+    for (size_t i = 0; i < m_states; ++i)
+      m_plainStates.push_back(plainDesc({n, d, h}, i == 0 ? computeType() : DType::f32));
+    m_iter = f32Desc({1, d, n, h}, Tag::ldnc, type);
+    m_iterC = f32Desc({1, d, n, h}, Tag::ldnc);
     makePrimitives(node, training, type);
     noteScratchpad(m_fwd.scratchpad_desc());
     if (training) noteScratchpad(m_bwd.scratchpad_desc());
@@ -91,6 +101,17 @@ class CpuRecurrent : public CpuKernel {
     m_biasSum = dnnl::memory(m_bias, cpuEngine());
     fillInputs();  // before weightsInLayout, which lays frozen weights out now
     const dnnl::memory dst = sequence(io.output, m_dst);
+    std::unordered_map<int, dnnl::memory> stateArgs;
+    for (size_t i = 0; i < m_states; ++i) {
+      const dnnl::memory state(i == 0 ? m_iter : m_iterC, cpuEngine());
+      addReorder(m_forward, asLdnc(inLayout(m_forward, io.inputs[i + 1], m_plainStates[i])), state);
+      stateArgs[i == 0 ? DNNL_ARG_SRC_ITER : DNNL_ARG_SRC_ITER_C] = state;
+    }
+    if (m_zeroCell) {
+      m_zeros = dnnl::memory(m_iterC, cpuEngine());
+      std::memset(m_zeros.get_data_handle(), 0, m_iterC.get_size());
+      stateArgs[DNNL_ARG_SRC_ITER_C] = m_zeros;
+    }
     std::unordered_map<int, dnnl::memory> args{
         {DNNL_ARG_SRC_LAYER, src},
         {DNNL_ARG_WEIGHTS_LAYER, weightsInLayout(m_weights[0], m_fwd.weights_layer_desc())},
@@ -102,6 +123,7 @@ class CpuRecurrent : public CpuKernel {
       workspace = dnnl::memory(m_fwd.workspace_desc(), cpuEngine());
       args[DNNL_ARG_WORKSPACE] = workspace;
     }
+    args.insert(stateArgs.begin(), stateArgs.end());
     addStep(m_forward, dnnl::primitive(m_fwd), args, m_fwd.scratchpad_desc(), io);
     if (!io.outputGrad) return;
 
@@ -117,9 +139,14 @@ class CpuRecurrent : public CpuKernel {
         writeBuffer(m_weightGrads[1], m_bwd.diff_weights_iter_desc());
     m_diffBias = dnnl::memory(m_bias, cpuEngine());
     m_accumulated = {diffWeightsLayer, diffWeightsIter, m_diffBias};
-    addStep(
-        m_backward, dnnl::primitive(m_bwd),
-        {{DNNL_ARG_SRC_LAYER, sequence(inLayout(m_backward, io.inputs[0], m_plainSrc), m_src)},
+    // The states' gradients, (layer, D, N, H), reordered into the inputs' (N, D, H) after.
+    std::vector<dnnl::memory> stateGrads;
+    for (size_t i = 0; i < m_states + (m_zeroCell ? 1 : 0); ++i) {
+      stateGrads.emplace_back(m_iterC, cpuEngine());
+      stateArgs[i == 0 ? DNNL_ARG_DIFF_SRC_ITER : DNNL_ARG_DIFF_SRC_ITER_C] = stateGrads.back();
+    }
+    std::unordered_map<int, dnnl::memory> backArgs{
+        {DNNL_ARG_SRC_LAYER, sequence(inLayout(m_backward, io.inputs[0], m_plainSrc), m_src)},
          {DNNL_ARG_WEIGHTS_LAYER, inLayout(m_backward, m_weights[0], m_bwd.weights_layer_desc())},
          {DNNL_ARG_WEIGHTS_ITER, inLayout(m_backward, m_weights[1], m_bwd.weights_iter_desc())},
          {DNNL_ARG_BIAS, m_biasSum},
@@ -130,9 +157,17 @@ class CpuRecurrent : public CpuKernel {
          {DNNL_ARG_DIFF_SRC_LAYER, sequence(m_diffSrcBuffer, m_diffSrc)},
          {DNNL_ARG_DIFF_WEIGHTS_LAYER, diffWeightsLayer},
          {DNNL_ARG_DIFF_WEIGHTS_ITER, diffWeightsIter},
-         {DNNL_ARG_DIFF_BIAS, m_diffBias}},
-        m_bwd.scratchpad_desc(), io);
+         {DNNL_ARG_DIFF_BIAS, m_diffBias}};
+    backArgs.insert(stateArgs.begin(), stateArgs.end());
+    addStep(m_backward, dnnl::primitive(m_bwd), backArgs, m_bwd.scratchpad_desc(), io);
     if (io.inputGrads[0]) finishInto(m_backward, m_diffSrcBuffer, io.inputGrads[0]);
+    for (size_t i = 0; i < m_states; ++i) {
+      const dnnl::memory& grad = io.inputGrads[i + 1];
+      if (!grad) continue;
+      const dnnl::memory plain = writeBuffer(grad, plainDesc(shapeOf(m_plainStates[i])));
+      addReorder(m_backward, stateGrads[i], asLdnc(plain));
+      finishInto(m_backward, plain, grad);
+    }
     finishInto(m_backward, diffWeightsLayer, m_weightGrads[0]);
     finishInto(m_backward, diffWeightsIter, m_weightGrads[1]);
   }
@@ -174,7 +209,11 @@ class CpuRecurrent : public CpuKernel {
       return dnnl::memory::desc(desc.dims(), t, Tag::any);
     };
     const auto f32 = dnnl::memory::data_type::f32;
-    const dnnl::memory::desc none;  // states start at zero; the last ones are not kept
+    const dnnl::memory::desc none;  // the last states are not kept
+    // States given, or zero; their gradients f32.
+    const dnnl::memory::desc si = m_states > 0 ? m_iter : none,
+                             sic = m_states > 1 || m_zeroCell ? m_iterC : none;
+    const dnnl::memory::desc dsi = m_states > 0 ? m_iterC : none, dsic = sic;
     const auto direction = m_directions == 2 ? dnnl::rnn_direction::bidirectional_concat
                                              : dnnl::rnn_direction::unidirectional_left2right;
     const auto prop =
@@ -189,35 +228,43 @@ class CpuRecurrent : public CpuKernel {
     const auto& ddst = m_diffDst;
     if (node.opName == "GRU") {
       const dnnl::lbr_gru_forward::primitive_desc fwd(
-          {prop, direction, src, none, wl, wi, b, dst, none}, attributes(), cpuEngine());
+          {prop, direction, src, si, wl, wi, b, dst, none}, attributes(), cpuEngine());
       m_fwd = fwd;
       if (training)
         m_bwd = dnnl::lbr_gru_backward::primitive_desc(
-            {back, direction, src, none, wl, wi, b, dst, none, dsrc, none, dwl, dwi, b, ddst, none},
+            {back, direction, src, si, wl, wi, b, dst, none, dsrc, dsi, dwl, dwi, b, ddst, none},
             attributes(), cpuEngine(), fwd);
     } else if (node.opName == "RNN") {
       const auto f = node.op->attrs().string("nonlinearity") == "relu"
                          ? dnnl::algorithm::eltwise_relu
                          : dnnl::algorithm::eltwise_tanh;
       const dnnl::vanilla_rnn_forward::primitive_desc fwd(
-          {prop, f, direction, src, none, wl, wi, b, dst, none}, attributes(), cpuEngine());
+          {prop, f, direction, src, si, wl, wi, b, dst, none}, attributes(), cpuEngine());
       m_fwd = fwd;
       if (training)
         m_bwd = dnnl::vanilla_rnn_backward::primitive_desc(
-            {back, f, direction, src, none, wl, wi, b, dst, none, dsrc, none, dwl, dwi, b, ddst,
+            {back, f, direction, src, si, wl, wi, b, dst, none, dsrc, dsi, dwl, dwi, b, ddst,
              none},
             attributes(), cpuEngine(), fwd);
     } else {
       const dnnl::lstm_forward::primitive_desc fwd(
-          {prop, direction, src, none, none, wl, wi, b, dst, none, none}, attributes(),
+          {prop, direction, src, si, sic, wl, wi, b, dst, none, none}, attributes(),
           cpuEngine());
       m_fwd = fwd;
       if (training)
         m_bwd = dnnl::lstm_backward::primitive_desc(
-            {back, direction, src,  none, none, wl,  wi, b,    dst,  none,
-             none, dsrc,      none, none, dwl,  dwi, b,  ddst, none, none},
+            {back, direction, src, si, sic, wl,  wi, b,    dst,  none,
+             none, dsrc,      dsi, dsic, dwl,  dwi, b,  ddst, none, none},
             attributes(), cpuEngine(), fwd);
     }
+  }
+  // A plain (N, D, H) state buffer as oneDNN's (layer, D, N, H) dimensions stride over it.
+  static dnnl::memory asLdnc(const dnnl::memory& plain) {
+    const dnnl::memory::dims s = plain.get_desc().dims();
+    const int64_t n = s[0], d = s[1], h = s[2];
+    const dnnl::memory::desc view({1, d, n, h}, plain.get_desc().data_type(),
+                                  dnnl::memory::dims{d * n * h, h, d * h, 1});
+    return dnnl::memory(view, cpuEngine(), plain.get_data_handle());
   }
   // A batch-first plain buffer as the (T, N, C) sequence oneDNN's ntc layout reads it as.
   static dnnl::memory sequence(const dnnl::memory& plain, const dnnl::memory::desc& ntc) {
@@ -260,6 +307,11 @@ class CpuRecurrent : public CpuKernel {
   const Cell* m_cell = &kLstm;
   int64_t m_hidden = 0, m_directions = 1, m_features = 0;
   bool m_hasBias = false;
+  size_t m_states = 0;                           // initial states given: h0, then c0
+  bool m_zeroCell = false;                       // an LSTM given h0 alone: c0 is m_zeros
+  dnnl::memory m_zeros;
+  std::vector<dnnl::memory::desc> m_plainStates;  // their (N, D, H) layouts
+  dnnl::memory::desc m_iter, m_iterC;            // as oneDNN reads them, (layer, D, N, H)
   dnnl::memory::desc m_plainSrc, m_plainDst, m_plainDiffSrc, m_plainDiffDst;
   dnnl::memory::desc m_src, m_dst, m_diffSrc, m_diffDst, m_weightsLayer, m_weightsIter, m_bias;
   std::vector<Tensor> m_params, m_paramGrads;
