@@ -489,6 +489,34 @@ class Recurrent(torch.nn.Module):
                                     layers.transpose(0, 1).reshape(-1, 24)], dim=1))
 
 
+class StartedRecurrent(torch.nn.Module):
+    """Recurrent layers started from computed states: for a GRU or an RNN, a bidirectional
+    encoder's last states start a decoder (seq2seq); for an LSTM, h_0 and c_0 projected from the
+    sequence's mean, as a captioning decoder starts from an image's features."""
+
+    def __init__(self, cell=torch.nn.GRU):
+        super().__init__()
+        nn = torch.nn
+        self.lstm = cell is nn.LSTM
+        self.encoder = cell(8, 12, batch_first=True, bidirectional=True)
+        if self.lstm:
+            self.h0, self.c0 = nn.Linear(8, 24), nn.Linear(8, 24)
+        else:
+            self.decoder = cell(8, 12, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(24, 5)
+
+    def forward(self, x):
+        if self.lstm:
+            mean = x.mean(1)
+            h0 = self.h0(mean).reshape(-1, 2, 12).transpose(0, 1).contiguous()
+            c0 = torch.tanh(self.c0(mean)).reshape(-1, 2, 12).transpose(0, 1).contiguous()
+            y, _ = self.encoder(x, (h0, c0))
+        else:
+            _, h = self.encoder(x)
+            y, _ = self.decoder(x, h)
+        return self.head(y[:, -1])
+
+
 def main(out):
     torch.manual_seed(0)
     nn = torch.nn
@@ -572,6 +600,9 @@ def main(out):
               ("recurrent-gru", (6, 8), Recurrent(torch.nn.GRU), 13),
               ("recurrent-gru-opset9", (6, 8), Recurrent(torch.nn.GRU), 9),
               ("recurrent-rnn", (6, 8), Recurrent(torch.nn.RNN), 13),
+              ("recurrent-started-gru", (6, 8), StartedRecurrent(torch.nn.GRU), 13),
+              ("recurrent-started-rnn", (6, 8), StartedRecurrent(torch.nn.RNN), 13),
+              ("recurrent-started-lstm", (6, 8), StartedRecurrent(torch.nn.LSTM), 13),
               ("recurrent-rnn-relu", (6, 8),
                Recurrent(functools.partial(torch.nn.RNN, nonlinearity="relu")), 13))
     vit, vit_mha, mobilenet = VitStyle(), VitStyle(torch_attention=True), MobileNetStyle()

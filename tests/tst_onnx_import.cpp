@@ -124,6 +124,12 @@ class TestOnnxImport : public QObject {
     QTest::newRow("the same at opset 9") << "recurrent-gru-opset9";
     QTest::newRow("nn.RNN: the same layers, tanh") << "recurrent-rnn";
     QTest::newRow("nn.RNN with relu") << "recurrent-rnn-relu";
+    // Started from computed states (D, N, H), read batch first.
+    QTest::newRow("seq2seq: a GRU encoder's last states start a GRU decoder")
+        << "recurrent-started-gru";
+    QTest::newRow("the same with nn.RNN") << "recurrent-started-rnn";
+    QTest::newRow("nn.LSTM from h_0 and c_0 projected from the sequence")
+        << "recurrent-started-lstm";
     // nn.TransformerEncoder sequence first: residual Adds of two views, LayerNorm (decomposed at
     // opset 13) and GELU on views.
     for (const char* name :

@@ -118,17 +118,31 @@ void Importer::recurrent(const ImportedNode& n) {
     throw n.error("layout 1 (batch first) is not supported; PyTorch writes layout 0");
   auto given = [&](int i) { return n.proto().input_size() > i && !n.input(i).empty(); };
   if (given(4)) throw n.error("sequence_lens is not supported: every sequence runs all steps");
+  // The initial states: zeros (PyTorch's default) are none; a computed one (D, N, H), an
+  // encoder's last state or a projection of features, is read batch first, (N, D, H).
+  std::vector<std::string> states;
   for (int i : {5, 6}) {
-    if (!given(i)) continue;
-    const std::string state = resolve(n.input(i));
-    const auto batchSized = m_batchStates.find(state);
-    if (isZeros(state) || (batchSized != m_batchStates.end() && batchSized->second)) continue;
     const std::string what = i == 5 ? "initial_h" : "initial_c";
-    throw n.error(what +
-                  (batchSized != m_batchStates.end()
-                       ? " is a learned or constant state expanded to the batch; "
-                       : " is not zeros; ") +
-                  "the engine's recurrent ops start from zeros (PyTorch's default state)");
+    const std::string state = given(i) ? resolve(n.input(i)) : std::string();
+    const auto batchSized = m_batchStates.find(state);
+    if (state.empty() || isZeros(state) || (batchSized != m_batchStates.end() && batchSized->second))
+      continue;
+    if (batchSized != m_batchStates.end() || m_constants.count(state))
+      throw n.error(what +
+                    " is a learned or constant state expanded to the batch; the engine's "
+                    "recurrent ops start from zeros or from a computed state");
+    if (i == 6 && states.empty())
+      throw n.error("initial_c is given while initial_h is zeros; an LSTM given a cell state "
+                    "takes its hidden state too");
+    const std::vector<SymbolicDim> shape = layoutOf(state).onnxShape();
+    if (shape.size() != 3 || shape[1].batch == 0 || shape[0].batch != 0 || shape[2].batch != 0)
+      throw n.error(what + " must be (directions, N, hidden), with the batch on axis 1");
+    const std::string batchFirst = state + "/batch_first";
+    keep(batchFirst, layoutOf(state).transposed({1, 0, 2}));
+    const std::optional<std::string> engineState =
+        m_layouts.count(batchFirst) ? engineForm(batchFirst) : resolve(batchFirst);
+    if (!engineState) throw n.error(what + " " + std::string(kBatchMoved));
+    states.push_back(*engineState);
   }
   if (given(7)) throw n.error("peepholes (input P) are not supported");
   auto isRead = [&](int i) {
@@ -177,7 +191,9 @@ void Importer::recurrent(const ImportedNode& n) {
   if (!input) throw n.error("input X " + std::string(kBatchMoved));
   nlohmann::json attrs{{"hidden_size", hidden}, {"bidirectional", directions == 2}, {"bias", bias}};
   if (op == "RNN") attrs["nonlinearity"] = nonlinearity;
-  add(n, op, {*input}, attrs, engine);
+  std::vector<std::string> inputs{*input};
+  inputs.insert(inputs.end(), states.begin(), states.end());
+  add(n, op, inputs, attrs, engine);
 
   keepRecurrentOutputs(n, y, steps, directions, hidden, isRead(1));
 }
