@@ -3,6 +3,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <tuple>
 
 #include "core/random.h"
 #include "exec/executor.h"
@@ -113,18 +114,30 @@ ModelSpec tokens() {
   return s;
 }
 
-// The recurrent ops over (N, 6, 12): a bidirectional LSTM, one without biases, a GRU, an RNN
-// with relu, then the flattened steps.
+// The recurrent ops over (N, 6, 12): a bidirectional LSTM started from states projected from
+// the sequence's mean, one without biases, a GRU started from such a state, an RNN with relu,
+// then the flattened steps.
 ModelSpec recurrent() {
   ModelSpec s;
   s.name = "recurrent";
   s.inputs = {{"x", {6, 12}, DType::f32}};
-  s.nodes = {{"both", "LSTM", {"x"}, {{"hidden_size", 8}, {"bidirectional", true}}},
-             {"forward", "LSTM", {"both"}, {{"hidden_size", 5}, {"bias", false}}},
-             {"gated", "GRU", {"forward"}, {{"hidden_size", 4}, {"bidirectional", true}}},
-             {"elman", "RNN", {"gated"}, {{"hidden_size", 6}, {"nonlinearity", "relu"}}},
-             {"flat", "Flatten", {"elman"}, {}},
-             {"out", "Linear", {"flat"}, {{"out_features", 3}}}};
+  const auto state = [](const std::string& name, int64_t directions, int64_t hidden) {
+    return std::vector<NodeSpec>{
+        {name + "/projected", "Linear", {"mean"}, {{"out_features", directions * hidden}}},
+        {name, "Reshape", {name + "/projected"}, {{"shape", {directions, hidden}}}}};
+  };
+  s.nodes = {{"mean", "ReduceMean", {"x"}, {{"axes", {1}}, {"keepdims", false}}}};
+  for (const auto& [name, directions, hidden] :
+       {std::tuple{"h0", 2, 8}, std::tuple{"c0", 2, 8}, std::tuple{"g0", 2, 4}})
+    for (NodeSpec& node : state(name, directions, hidden)) s.nodes.push_back(node);
+  const std::vector<NodeSpec> layers{
+      {"both", "LSTM", {"x", "h0", "c0"}, {{"hidden_size", 8}, {"bidirectional", true}}},
+      {"forward", "LSTM", {"both"}, {{"hidden_size", 5}, {"bias", false}}},
+      {"gated", "GRU", {"forward", "g0"}, {{"hidden_size", 4}, {"bidirectional", true}}},
+      {"elman", "RNN", {"gated"}, {{"hidden_size", 6}, {"nonlinearity", "relu"}}},
+      {"flat", "Flatten", {"elman"}, {}},
+      {"out", "Linear", {"flat"}, {{"out_features", 3}}}};
+  s.nodes.insert(s.nodes.end(), layers.begin(), layers.end());
   s.outputs = {"out"};
   return s;
 }
