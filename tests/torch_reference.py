@@ -54,14 +54,16 @@ def pair(v):
     return tuple(v) if isinstance(v, list) else (v, v)
 
 
-def recurrent(op, x, a, p):
+def recurrent(op, x, a, p, states):
     """nn.LSTM's, nn.GRU's and nn.RNN's equations (batch_first=True), step by step, on the
     engine's parameters: one direction per row, the gates in PyTorch's order (LSTM input, forget,
-    cell, output; GRU reset, update, new; RNN its one)."""
+    cell, output; GRU reset, update, new; RNN its one); from the states (N, D, H) given (h, then
+    c), else from zeros."""
     hidden = a["hidden_size"]
     directions = []
     for d in range(2 if a.get("bidirectional", False) else 1):
-        h = c = x.new_zeros(x.shape[0], hidden)
+        h, c = (states[i][:, d] if len(states) > i else x.new_zeros(x.shape[0], hidden)
+                for i in (0, 1))
         steps = []
         for t in (range(x.shape[1]) if d == 0 else reversed(range(x.shape[1]))):
             gi = x[:, t] @ p("weight_ih")[d].T
@@ -98,7 +100,7 @@ def run_node(node, args, params, training):
                                   pair(a.get("padding", 0)), pair(a.get("output_padding", 0)), 1,
                                   pair(a.get("dilation", 1)))
     if op in ("LSTM", "GRU", "RNN"):
-        return recurrent(op, x, a, p)
+        return recurrent(op, x, a, p, args[1:])
     if op in ("MaxPool2d", "AvgPool2d"):
         k, s = pair(a["kernel"]), pair(a.get("stride", 0))
         s = k if s == (0, 0) else s
