@@ -802,6 +802,19 @@ def main(out):
             return self.gru(x, self.h0.expand(1, x.shape[0], 3).contiguous())[0]
 
     export(LearnedState(), (5, 4), os.path.join(out, "gru-learned-state.onnx"))
+
+    # An LSTM given a cell state and a zero hidden state: refused (the op takes h0 first).
+    class CellStateOnly(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = torch.nn.LSTM(4, 3, batch_first=True)
+            self.c0 = torch.nn.Linear(4, 3)
+
+        def forward(self, x):
+            c0 = self.c0(x.mean(1)).reshape(-1, 1, 3).transpose(0, 1).contiguous()
+            return self.lstm(x, (torch.zeros_like(c0), c0))[0]
+
+    export(CellStateOnly(), (5, 4), os.path.join(out, "lstm-cell-state-only.onnx"))
     rng = numpy.random.default_rng(0)
     lengths = h.make_graph(
         [h.make_node("Transpose", ["image"], ["steps"], perm=[1, 0, 2]),

@@ -617,6 +617,9 @@ class TestOnnxImport : public QObject {
     QVERIFY(test::errorOf([&] { importOnnx(file("gru-learned-state.onnx")); })
                 .find("(GRU): initial_h is a learned or constant state expanded to the batch; "
                       "the engine's recurrent ops start from zeros") != std::string::npos);
+    QVERIFY(test::errorOf([&] { importOnnx(file("lstm-cell-state-only.onnx")); })
+                .find("(LSTM): initial_c is given while initial_h is zeros; an LSTM given a cell "
+                      "state takes its hidden state too") != std::string::npos);
     QVERIFY(test::errorOf([&] { importOnnx(file("gru-reset-first.onnx")); })
                 .find("(GRU): linear_before_reset 0 (the reset gate before the hidden state's "
                       "product) is not supported; PyTorch's nn.GRU writes 1") != std::string::npos);
