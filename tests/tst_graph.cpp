@@ -132,6 +132,14 @@ class TestGraph : public QObject {
                 .find("the name is used twice") != std::string::npos);
     QVERIFY(buildError(spec(R"([{"name": "a", "op": "Add", "inputs": ["x"]}])"))
                 .find("Add takes 2 or more inputs, got 1") != std::string::npos);
+    // x (4, 3, 8, 8) read as 3 steps of (8, 8): an LSTM's h0 must be (N, directions, hidden).
+    QVERIFY(
+        buildError(
+            spec(R"([{"name": "s", "op": "Reshape", "inputs": ["x"], "attrs": {"shape": [3, 64]}},
+                               {"name": "h", "op": "Slice", "inputs": ["s"], "attrs": {"axis": 2, "start": 0, "end": 5}},
+                               {"name": "l", "op": "LSTM", "inputs": ["s", "h"], "attrs": {"hidden_size": 5}}])"))
+            .find("node 'l' (LSTM): initial hidden state (input 2) must be (N, directions, hidden) "
+                  "[4, 1, 5], not [4, 3, 5]") != std::string::npos);
     QVERIFY(buildError(spec(R"([{"name": "a", "op": "Reshape", "inputs": ["x"], "attrs": {"shape": [5, -1]}}])"))
                 .find("cannot infer the -1") != std::string::npos);
     QVERIFY(buildError(spec(R"([{"name": "a", "op": "ReLU", "inputs": ["c"]}, {"name": "b", "op": "ReLU", "inputs": ["a"]},

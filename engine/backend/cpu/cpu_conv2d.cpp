@@ -145,8 +145,7 @@ class CpuConv2d : public CpuKernel {
       appendActivation(ops, *m_residualSum);
       attr.set_post_ops(ops);
       // Written where the shortcut is, in its layout (under int8 in the sum's type).
-      anyDst = m_residual;
-      anyDst.data.data_type = dnnl::memory::convert_to_c(dnnlType(m_output));
+      anyDst = withDType(m_residual, m_output);
     }
     const auto forwardFrom = [&](const dnnl::memory::desc& source) {
       return m_hasBias ? dnnl::convolution_forward::primitive_desc(

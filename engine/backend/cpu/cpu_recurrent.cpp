@@ -78,10 +78,10 @@ class CpuRecurrent : public CpuKernel {
     m_weightsLayer = f32Desc({1, d, features, g, h}, Tag::ldgoi);
     m_weightsIter = f32Desc({1, d, h, g, h}, Tag::ldgoi);
     m_bias = f32Desc({1, d, static_cast<int64_t>(m_cell->biasParts.size()), h}, Tag::ldgo);
-    // The hidden state in the compute type, the cell state and every gradient in f32.
     m_states = in.size() - 1;
     // oneDNN's LSTM takes a hidden state only with a cell state: h0 alone starts c at zeros.
     m_zeroCell = m_cell == &kLstm && m_states == 1;
+    // The hidden state in the compute type, the cell state and every gradient in f32.
     m_plainStates.clear();
     for (size_t i = 0; i < m_states; ++i)
       m_plainStates.push_back(plainDesc({n, d, h}, i == 0 ? computeType() : DType::f32));
