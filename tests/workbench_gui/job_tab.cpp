@@ -861,6 +861,7 @@ void WorkbenchGuiTest::anOpenedJobFindsItsFilesBesideIt() {
       {"parameters", QJsonObject{{"dataset", QJsonArray{moved["dataset"], "fashion-mnist"}},
                                  {"optimizer.lr", QJsonArray{0.1, 0.01}}}}};
   QCOMPARE(onDisk(elsewhere + "/sweep-same-files.json"), sweep);
+  QVERIFY(m_window->openJobFile(elsewhere + "/same-files.json"));  // the tests after run no sweep
 }
 
 // The job is never dropped with changes unsaved: the title marks them, File > Save job writes
