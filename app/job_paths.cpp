@@ -33,7 +33,8 @@ QList<MovedPath> movedFields(const QJsonObject& job, const Rebase& rebased) {
 
 // A swept value names files as the job's own field would: set alone into an empty job, the
 // fields it fills are read as the job's. `where` names it as the sweep check does
-// ("sweep.parameters.dataset[1]"); a field inside it follows (".train").
+// ("sweep.parameters.dataset[1]"); a field inside it follows (".train"). Returns the value
+// naming the same files (itself where nothing moved), each moved path appended to `paths`.
 QJsonValue movedSweptValue(const QString& parameter, const QJsonValue& value, const QString& where,
                            const Rebase& rebased, QList<MovedPath>* paths) {
   JobDocument trial;
@@ -60,22 +61,17 @@ PathsMoved pathsMovedBetween(const QJsonObject& job, const QString& fromFolder,
   PathsMoved result;
   result.paths = movedFields(job, rebased);
   for (const MovedPath& path : result.paths) result.edits.append({path.field, path.moved});
+  const qsizetype jobPaths = result.paths.size();
 
   // A parameter's values are a list, or a list under "values" (a range is numbers).
   QJsonObject parameters = JobDocument(job).value("sweep.parameters").toObject();
-  bool sweptMoved = false;
   for (auto parameter = parameters.begin(); parameter != parameters.end(); ++parameter) {
     QJsonObject holder = parameter->toObject();
     const bool listed = parameter->isArray();
     QJsonArray values = listed ? parameter->toArray() : holder.value("values").toArray();
     for (qsizetype i = 0; i < values.size(); ++i) {
       const QString where = QStringLiteral("sweep.parameters.%1[%2]").arg(parameter.key()).arg(i);
-      const int before = result.paths.size();
-      const QJsonValue moved =
-          movedSweptValue(parameter.key(), values[i], where, rebased, &result.paths);
-      if (result.paths.size() == before) continue;
-      values[i] = moved;
-      sweptMoved = true;
+      values[i] = movedSweptValue(parameter.key(), values[i], where, rebased, &result.paths);
     }
     if (listed) {
       *parameter = values;
@@ -84,7 +80,7 @@ PathsMoved pathsMovedBetween(const QJsonObject& job, const QString& fromFolder,
       *parameter = holder;
     }
   }
-  if (sweptMoved) result.edits.append({"sweep.parameters", parameters});
+  if (result.paths.size() > jobPaths) result.edits.append({"sweep.parameters", parameters});
   return result;
 }
 

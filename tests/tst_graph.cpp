@@ -132,6 +132,12 @@ class TestGraph : public QObject {
                 .find("the name is used twice") != std::string::npos);
     QVERIFY(buildError(spec(R"([{"name": "a", "op": "Add", "inputs": ["x"]}])"))
                 .find("Add takes 2 or more inputs, got 1") != std::string::npos);
+    QVERIFY(
+        buildError(
+            spec(
+                R"([{"name": "c", "op": "Conv2d", "inputs": ["x"], "attrs": {"out_channels": 4, "kernel": 3, "activation": "tanh"}}])"))
+            .find("node 'c' (Conv2d): attribute activation must be none, relu, relu6, gelu, silu "
+                  "or hardswish, not 'tanh'") != std::string::npos);
     // x (4, 3, 8, 8) read as 3 steps of (8, 8): an LSTM's h0 must be (N, directions, hidden).
     QVERIFY(
         buildError(
