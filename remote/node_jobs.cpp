@@ -18,6 +18,7 @@ JobValidation readValidation(const v1::ValidateJobResponse& answer) {
   }
   validation.summary = {
       {"parameters", static_cast<double>(answer.parameters())},
+      {"trained_parameters", static_cast<double>(answer.trained_parameters())},
       {"flops_per_step", answer.flops_per_step()},
       {"memory_bytes", static_cast<double>(answer.memory_bytes())},
       {"memory_available_bytes", static_cast<double>(answer.memory_available_bytes())},

@@ -272,9 +272,15 @@ std::vector<OpCase> opCases() {
   return cases;
 }
 
-std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed, Precision precision) {
+std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed, Precision precision,
+                                      bool frozen) {
   auto p = std::make_unique<PreparedCase>();
   Graph graph = Graph::build(c.spec, c.batch);
+  if (frozen) {
+    std::vector<std::string> nodes;
+    for (const GraphNode& node : graph.nodes()) nodes.push_back(node.name);
+    graph.freezeNodes(nodes);
+  }
   p->params.ensure(graph, seed);
   Random random(mixSeed(seed, 1));
   for (auto& param : p->params.all()) {

@@ -44,8 +44,10 @@ struct PreparedCase {
   std::vector<float> upstream;  // the gradient set on the output
 };
 
+// `frozen`: every node's parameters held still, as a job's "freeze" holds its layers: they get
+// no gradient, only the inputs do.
 std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed,
-                                      Precision precision = Precision::fp32);
+                                      Precision precision = Precision::fp32, bool frozen = false);
 
 // Whether a gradient flows to graph input `input` (f32, and every reader differentiates it).
 bool receivesGradient(const Graph& graph, const std::string& input);

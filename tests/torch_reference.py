@@ -234,6 +234,8 @@ def main(src, dst):
     params = {k[6:]: v for k, v in t.items() if k.startswith("param/")}
     # Running statistics and fixed tensors (an imported constant) are state, not trained.
     fixed = {n["name"] for n in spec["nodes"] if n.get("attrs", {}).get("fixed")}
+    # A job's frozen layers: requires_grad off, as a fine-tuning script sets it.
+    fixed |= set(json.loads(meta.get("frozen", "[]")))
 
     def is_state(name):
         return name.endswith(("running_mean", "running_var")) or name.rsplit(".", 1)[0] in fixed

@@ -176,6 +176,26 @@ class TestCliErrors : public QObject {
         << QString::fromStdString(
                job("fashion-mnist", R"("device": "cuda", "parallel": {"strategy": "data"})"))
         << "device: data-parallel training runs on CPUs in this engine version";
+    QTest::newRow("freeze of a misspelt layer")
+        << R"({"model": {"template": "mlp"}, "freeze": ["fc1", "fc_2"]})"
+        << "freeze[1]: 'fc_2' names no layer or block with parameters (did you mean 'fc2'?)";
+    QTest::newRow("freeze of a layer without parameters")
+        << R"({"model": {"template": "mlp"}, "freeze": ["relu1"]})"
+        << "freeze[0]: 'relu1' names no layer or block with parameters (the model's are fc1, "
+           "fc2, logits)";
+    QTest::newRow("freeze of a pattern that matches nothing")
+        << R"({"model": {"template": "lenet5"}, "freeze": ["backbone.*"]})"
+        << "freeze[0]: 'backbone.*' names no layer or block with parameters (the model's are "
+           "conv1, conv2, fc1, fc2, logits)";
+    QTest::newRow("freeze of every layer")
+        << R"({"model": {"template": "mlp"}, "freeze": ["fc*", "logits"]})"
+        << "freeze: holds every layer with parameters still, so nothing would train";
+    QTest::newRow("freeze not a list of names")
+        << R"({"model": {"template": "mlp"}, "freeze": "fc1"})"
+        << "freeze: must be an array of strings, got a string";
+    QTest::newRow("freeze on a GPU")
+        << QString::fromStdString(job("fashion-mnist", R"("device": "cuda", "freeze": ["fc1"])"))
+        << "device: training with frozen layers (\"freeze\") runs on CPUs in this engine version";
     QTest::newRow("normalization for three channels on one")
         << R"({"model": {"template": "mlp"}, "dataset": {"train": "fashion-mnist",
               "normalize": {"mean": [0.5, 0.5, 0.5], "std": [0.2, 0.2, 0.2]}}})"

@@ -173,17 +173,20 @@ class TestDataParallel : public QObject {
     QTest::addColumn<QString>("model");
     QTest::addColumn<int>("ranks");
     QTest::addColumn<bool>("hierarchical");
-    QTest::newRow("mlp, 2 ranks") << "mlp" << 2 << false;
-    QTest::newRow("mlp, 4 ranks") << "mlp" << 4 << false;
-    QTest::newRow("mlp, 2 ranks, shared memory") << "mlp" << 2 << true;
-    QTest::newRow("cnn-small, 2 ranks") << "cnn-small" << 2 << false;
-    QTest::newRow("cnn-small, 4 ranks") << "cnn-small" << 4 << false;
-    QTest::newRow("cnn-small, 4 ranks, shared memory") << "cnn-small" << 4 << true;
+    QTest::addColumn<QString>("frozen");  // a layer the job's "freeze" holds still
+    QTest::newRow("mlp, 2 ranks") << "mlp" << 2 << false << "";
+    QTest::newRow("mlp, 4 ranks") << "mlp" << 4 << false << "";
+    QTest::newRow("mlp, 2 ranks, shared memory") << "mlp" << 2 << true << "";
+    QTest::newRow("cnn-small, 2 ranks") << "cnn-small" << 2 << false << "";
+    QTest::newRow("cnn-small, 4 ranks") << "cnn-small" << 4 << false << "";
+    QTest::newRow("cnn-small, 4 ranks, shared memory") << "cnn-small" << 4 << true << "";
+    QTest::newRow("cnn-small, 2 ranks, conv2 frozen") << "cnn-small" << 2 << false << "conv2";
   }
   void ranksTrainLikeOneProcessWithTheGlobalBatch() {
     QFETCH(QString, model);
     QFETCH(int, ranks);
     QFETCH(bool, hierarchical);
+    QFETCH(QString, frozen);
     QTemporaryDir tmp;
     const QDir dir(tmp.path());
     const int64_t global = 64;
@@ -200,6 +203,7 @@ class TestDataParallel : public QObject {
     // 1.6e-4 to 7.8e-4, conv2.bias 1.2e-5); 17 and 19 none (largest 1.7e-7 and 1.2e-7).
     nlohmann::json job = baseJob(model.toStdString(), global, 17);
     job["optimizer"] = {{"type", "sgd"}, {"lr", 0.02}};
+    if (!frozen.isEmpty()) job["freeze"] = {frozen.toStdString()};
     const QString single = writeJob(dir, "single", job);
     // Fixed communication settings: each changes the order ranks' partial sums are added in, and
     // in 3 of the 6 tried on the 4-rank mlp a ReLU input within rounding of 0 flips and fc2.bias
@@ -224,12 +228,16 @@ class TestDataParallel : public QObject {
     qInfo("largest relative L2 difference: %g (%s)", worst, where.c_str());
     QVERIFY2(worst <= 1e-5,
              qPrintable(QString("%1 differs by %2 (relative)").arg(where.c_str()).arg(worst)));
-    // The weights moved: equal weights would otherwise pass trivially.
+    // The weights moved: equal weights would otherwise pass trivially; a frozen layer's did not.
     ParameterStore start;
-    start.ensure(Graph::build(makeTemplate(model.toStdString(), nullptr, "model"), 1), 11);
-    const Parameter& first = a.params.all().front();
-    QVERIFY(test::relativeError(first.value.data<float>(), start.at(first.name).value.data<float>(),
-                                first.value.numel()) > 1e-3);
+    start.ensure(Graph::build(makeTemplate(model.toStdString(), nullptr, "model"), 1), 17);
+    const auto moved = [&](const std::string& name) {
+      const Parameter& p = a.params.at(name);
+      return test::relativeError(p.value.data<float>(), start.at(name).value.data<float>(),
+                                 p.value.numel());
+    };
+    QVERIFY(moved("logits.weight") > 1e-3);
+    if (!frozen.isEmpty()) QCOMPARE(moved(frozen.toStdString() + ".weight"), 0.0);
 
     // Rank 0 tells every rank's times and the communication, once per logged step.
     const auto events = readEvents(dir.filePath("many.jsonl"));

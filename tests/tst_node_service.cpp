@@ -1104,7 +1104,20 @@ class NodeServiceTest : public QObject {
     QCOMPARE(ok.total_steps(), int64_t{10});
     QCOMPARE(ok.output_shape_size(), 1);
     QCOMPARE(ok.output_shape(0), int64_t{10});
-    QVERIFY(ok.flops_per_step() > 3 * 2.0 * 128 * 784 * 512);
+    QCOMPARE(ok.trained_parameters(), ok.parameters());
+    // fc1's forward and weight gradient (the image wants none), fc2's three passes, and more.
+    const double fc1 = 2.0 * 128 * 784 * 512, fc2 = 2.0 * 128 * 512 * 256;
+    QVERIFY(ok.flops_per_step() > 2 * fc1 + 3 * fc2);
+    // Fine-tuning the classifier alone: the model's forward, and the classifier's weight gradient.
+    auto headOnly = job;
+    headOnly["freeze"] = {"fc*"};
+    validate.set_job_json(headOnly.dump());
+    const auto frozen = node.validate(validate);
+    QVERIFY(frozen.ok());
+    QCOMPARE(frozen.parameters(), ok.parameters());
+    QCOMPARE(frozen.trained_parameters(), int64_t{256 * 10 + 10});
+    QVERIFY(frozen.flops_per_step() > fc1 + fc2);
+    QVERIFY(frozen.flops_per_step() < 1.1 * (fc1 + fc2));
 
     const std::string missing =
         twb::test::errorOf([&] { node.watch("j9999", 0, [](const v1::Event&) { return true; }); });

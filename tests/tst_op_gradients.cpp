@@ -1,7 +1,7 @@
 // Every op's backward against central finite differences of L = sum(upstream * output), on the
 // cases of the shared harness (odd sizes, strides, groups, blocked layouts, shared values).
 #include <QtTest>
-
+#include <algorithm>
 #include <cmath>
 
 #include "core/random.h"
@@ -46,17 +46,30 @@ std::string checkTensor(PreparedCase& p, float* x, int64_t n, const std::vector<
 class TestOpGradients : public QObject {
   Q_OBJECT
  private slots:
+  // Each case, and each with parameters again with them frozen (a job's "freeze"): then the
+  // inputs' gradients alone, computed without the weights' (where an input takes one).
   void backwardMatchesFiniteDifferences_data() {
     QTest::addColumn<int>("index");
+    QTest::addColumn<bool>("frozen");
     const auto cases = opCases();
-    for (size_t i = 0; i < cases.size(); ++i)
-      QTest::newRow(cases[i].label.c_str()) << static_cast<int>(i);
+    for (size_t i = 0; i < cases.size(); ++i) {
+      QTest::newRow(cases[i].label.c_str()) << static_cast<int>(i) << false;
+      const Graph graph = Graph::build(cases[i].spec, cases[i].batch);
+      const bool learns = std::any_of(graph.nodes().begin(), graph.nodes().end(),
+                                      [](const GraphNode& n) { return n.learns(); });
+      const bool inputGradient =
+          std::any_of(cases[i].spec.inputs.begin(), cases[i].spec.inputs.end(),
+                      [&](const InputSpec& in) { return receivesGradient(graph, in.name); });
+      if (learns && inputGradient)
+        QTest::newRow((cases[i].label + " frozen").c_str()) << static_cast<int>(i) << true;
+    }
   }
 
   void backwardMatchesFiniteDifferences() {
     QFETCH(int, index);
+    QFETCH(bool, frozen);
     const OpCase c = opCases()[index];
-    auto p = prepare(c, 42);
+    auto p = prepare(c, 42, Precision::fp32, frozen);
     p->exec->forward();
     p->exec->backward();
     const double eps = c.fill == Fill::distinct ? 2e-3 : 1e-2;
@@ -71,6 +84,9 @@ class TestOpGradients : public QObject {
       ++checked;
     }
     for (auto& param : p->params.all()) {
+      if (frozen)
+        QVERIFY2(param.grad.empty(),
+                 qPrintable("frozen " + QString::fromStdString(param.name) + " has a gradient"));
       if (param.grad.empty()) continue;
       const std::vector<float> analytic(param.grad.data<float>(),
                                         param.grad.data<float>() + param.grad.numel());

@@ -4,9 +4,11 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <algorithm>
 #include <cmath>
 
 #include "core/random.h"
+#include "graph/frozen_layers.h"
 #include "graph/templates.h"
 #include "io/safetensors.h"
 #include "normwise_error.h"
@@ -72,6 +74,7 @@ struct TrainingCase {
   // its channel. Single elements of the updates then differ where the whole does not (PyTorch's
   // own fp32 against its fp64), so its updates are compared norm-wise.
   bool normwise = false;
+  std::vector<std::string> frozen = {};  // the job's "freeze": PyTorch's requires_grad off for them
 };
 
 std::vector<TrainingCase> trainingCases() {
@@ -88,21 +91,62 @@ std::vector<TrainingCase> trainingCases() {
   OptimizerConfig momentum{"sgd", 0.05, 0.9, false, 5e-4};
   OptimizerConfig adamw{"adamw", 1e-3, 0, false, 1e-2};
   OptimizerConfig adam{"adam", 1e-3, 0, false, 1e-4};
+  OptimizerConfig plain{"sgd", 0.01, 0, false, 0};
   const nlohmann::json small = {{"input", {1, 12, 12}}, {"hidden", {32, 16}}};
-  return {{"mlp sgd nesterov", "mlp", small, 8, nesterov, 3},
-          {"mlp adam", "mlp", small, 8, adam, 2},
-          {"lenet5 adamw", "lenet5", nlohmann::json::object(), 4, adamw, 3},
-          {"cnn-small sgd momentum", "cnn-small", nlohmann::json::object(), 4, momentum, 3},
-          {"vit-tiny sgd momentum", "vit-tiny", {{"depth", 2}, {"dim", 32}}, 4, momentum, 3},
-          // The first LSTM reads the input, which wants no gradient.
-          {"lstm adam, two layers",
-           "lstm",
-           {{"input", {1, 6, 5}}, {"hidden", 8}, {"layers", 2}},
-           4,
-           adam,
-           3},
-          {"resnet18-cifar sgd momentum, direct convolutions", "resnet18-cifar",
-           nlohmann::json::object(), 8, momentum, 1, false, true}};
+  return {
+      {"mlp sgd nesterov", "mlp", small, 8, nesterov, 3},
+      {"mlp adam", "mlp", small, 8, adam, 2},
+      {"lenet5 adamw", "lenet5", nlohmann::json::object(), 4, adamw, 3},
+      {"cnn-small sgd momentum", "cnn-small", nlohmann::json::object(), 4, momentum, 3},
+      {"vit-tiny sgd momentum", "vit-tiny", {{"depth", 2}, {"dim", 32}}, 4, momentum, 3},
+      // The first LSTM reads the input, which wants no gradient.
+      {"lstm adam, two layers",
+       "lstm",
+       {{"input", {1, 6, 5}}, {"hidden", 8}, {"layers", 2}},
+       4,
+       adam,
+       3},
+      {"resnet18-cifar sgd momentum, direct convolutions", "resnet18-cifar",
+       nlohmann::json::object(), 8, momentum, 1, false, true},
+      // Fine-tuning: layers frozen before the first that trains (no backward there), and
+      // between trained ones (their inputs' gradients alone).
+      {"lenet5 adamw, convolutions frozen",
+       "lenet5",
+       nlohmann::json::object(),
+       4,
+       adamw,
+       3,
+       true,
+       false,
+       {"conv*"}},
+      {"mlp sgd nesterov, middle layer frozen", "mlp", small, 8, nesterov, 3, true, false, {"fc2"}},
+      {"cnn-small with batch norm, second convolution and its batch norm frozen",
+       "cnn-small",
+       {{"batch_norm", true}},
+       4,
+       plain,
+       3,
+       true,
+       false,
+       {"conv2", "bn2"}},
+      {"vit-tiny sgd momentum, first block frozen",
+       "vit-tiny",
+       {{"depth", 2}, {"dim", 32}},
+       4,
+       momentum,
+       3,
+       true,
+       false,
+       {"block1_*"}},
+      {"lstm adam, the second of two layers frozen",
+       "lstm",
+       {{"input", {1, 6, 5}}, {"hidden", 8}, {"layers", 2}},
+       4,
+       adam,
+       3,
+       true,
+       false,
+       {"lstm2"}}};
 }
 
 nlohmann::json optimizerJson(const OptimizerConfig& o) {
@@ -202,6 +246,9 @@ class TestTorchParity : public QObject {
     const ModelSpec spec = withLoss(model, "SoftmaxCrossEntropy", outShape);
     ParameterStore params;
     Graph graph = Graph::build(spec, tc.batch);
+    const std::vector<std::string> frozen =
+        tc.frozen.empty() ? std::vector<std::string>{} : frozenLayers(spec, graph, tc.frozen);
+    graph.freezeNodes(frozen);
     params.ensure(graph, 99);
     ExecOptions options;
     options.winograd = tc.winograd;
@@ -219,7 +266,8 @@ class TestTorchParity : public QObject {
     file.metadata = {{"spec", spec.toJson().dump()},
                      {"mode", "train"},
                      {"steps", std::to_string(tc.steps)},
-                     {"optimizer", optimizerJson(tc.optimizer).dump()}};
+                     {"optimizer", optimizerJson(tc.optimizer).dump()},
+                     {"frozen", nlohmann::json(frozen).dump()}};
     for (int v : exec.graph().inputs())
       file.tensors.emplace_back("in/" + exec.graph().values()[v].name,
                                 inputTensor(exec, exec.graph().values()[v]));
@@ -247,8 +295,18 @@ class TestTorchParity : public QObject {
                                     torch.find("loss/" + std::to_string(s)), 1);
       QVERIFY2(f.empty(), f.c_str());
     }
+    int heldStill = 0;
     for (const auto& p : params.all()) {
       const Tensor* theirs = torch.find("param/" + p.name);
+      const std::string node = p.name.substr(0, p.name.rfind('.'));
+      if (std::find(frozen.begin(), frozen.end(), node) != frozen.end() &&
+          !p.name.ends_with("running_mean") && !p.name.ends_with("running_var")) {
+        QVERIFY2(p.grad.empty() &&
+                     std::equal(p.value.data<float>(), p.value.data<float>() + p.value.numel(),
+                                initial[p.name].data<float>()),
+                 ("frozen " + p.name + " changed").c_str());
+        ++heldStill;
+      }
       if (!tc.normwise || !p.spec.trainable) {
         const std::string f =
             compare("parameter " + p.name + " after " + std::to_string(tc.steps) + " steps",
@@ -267,6 +325,7 @@ class TestTorchParity : public QObject {
       QVERIFY2(e <= 1e-3,
                ("update of " + p.name + ": relative error " + std::to_string(e)).c_str());
     }
+    QCOMPARE(heldStill > 0, !tc.frozen.empty());
     if (tc.steps > 1)
       QVERIFY2(losses.back() < losses.front(), "training on one batch must lower its loss");
   }

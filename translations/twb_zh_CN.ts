@@ -1505,10 +1505,6 @@ Trust this host and remember its key?</source>
         <translation>训练约需 %1；节点 %2 为每个进程（rank）提供 %3。</translation>
     </message>
     <message>
-        <source>%1 parameters · %2 GFLOP per step · ~%3 · %4 steps</source>
-        <translation>%1 个参数 · 每步 %2 GFLOP · 约 %3 · %4 步</translation>
-    </message>
-    <message>
         <source>%1 MiB</source>
         <translation>%1 MiB</translation>
     </message>
@@ -1567,6 +1563,30 @@ Trust this host and remember its key?</source>
     <message>
         <source>%1 leaves no size free beyond those given.</source>
         <translation>除已给出的尺寸外，%1 没有未固定的尺寸。</translation>
+    </message>
+    <message>
+        <source>%1 parameters (%2 trained)</source>
+        <translation>%1 个参数（训练其中 %2 个）</translation>
+    </message>
+    <message>
+        <source>%1 parameters</source>
+        <translation>%1 个参数</translation>
+    </message>
+    <message>
+        <source>%1 · %2 GFLOP per step · ~%3 · %4 steps</source>
+        <translation>%1 · 每步 %2 GFLOP · 约 %3 · %4 步</translation>
+    </message>
+    <message>
+        <source>none: every layer trains; to fine-tune, e.g. conv*, layer1</source>
+        <translation>无：每一层都训练；微调时例如 conv*, layer1</translation>
+    </message>
+    <message>
+        <source>Layers held still while the rest trains: names of the model&apos;s layers or blocks, or patterns of them with * and ?, separated by commas</source>
+        <translation>其余部分训练时保持不变的层：模型中层或块的名称，或含 * 和 ? 的名称模式，以逗号分隔</translation>
+    </message>
+    <message>
+        <source>Frozen layers</source>
+        <translation>冻结的层</translation>
     </message>
 </context>
 <context>

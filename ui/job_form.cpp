@@ -551,12 +551,18 @@ void JobForm::showValidation(int ticket, bool ok, const QString& path, const QSt
   m_run->setEnabled(true);
   m_compare->setEnabled(m_precision->currentText() == "fp32");
   m_scaling->setEnabled(true);
-  const QString figures =
-      tr("%1 parameters · %2 GFLOP per step · ~%3 · %4 steps")
-          .arg(QLocale().toString(summary.value("parameters").toDouble(), 'f', 0))
-          .arg(summary.value("flops_per_step").toDouble() / 1e9, 0, 'f', 2)
-          .arg(memoryAmount(summary.value("memory_bytes").toDouble()))
-          .arg(summary.value("total_steps").toDouble(), 0, 'f', 0);
+  const double parameters = summary.value("parameters").toDouble(),
+               trained = summary.value("trained_parameters").toDouble();
+  const QString parameterText =
+      trained < parameters
+          ? tr("%1 parameters (%2 trained)")
+                .arg(QLocale().toString(parameters, 'f', 0), QLocale().toString(trained, 'f', 0))
+          : tr("%1 parameters").arg(QLocale().toString(parameters, 'f', 0));
+  const QString figures = tr("%1 · %2 GFLOP per step · ~%3 · %4 steps")
+                              .arg(parameterText)
+                              .arg(summary.value("flops_per_step").toDouble() / 1e9, 0, 'f', 2)
+                              .arg(memoryAmount(summary.value("memory_bytes").toDouble()))
+                              .arg(summary.value("total_steps").toDouble(), 0, 'f', 0);
   const int trials = summary.value("trials").toInt(),
             checked = summary.value("trials_checked").toInt();
   if (trials == 0) return m_summary->setText(figures);
@@ -611,6 +617,7 @@ QLabel* JobForm::fieldError(const char* name, std::initializer_list<QString> pat
 QLabel* JobForm::errorLabelFor(const QString& path) const {
   if (QLabel* label = m_fieldErrors.value(path)) return label;
   if (path.startsWith("model")) return m_modelError;
+  if (path.startsWith("freeze[")) return m_fieldErrors.value("freeze");
   if (path.startsWith("dataset") || path.startsWith("train_data") || path.startsWith("test_data"))
     return m_datasetError;
   if (path == "optimizer.lr") return m_lrError;

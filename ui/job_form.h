@@ -108,6 +108,7 @@ class JobForm : public QWidget {
   void enableTemplateFields();
   void writeModel();
   void writeInputShape();  // "ids=128; image=3x224x224" as the model's "input_shape"
+  void writeFrozenLayers();  // "conv*, layer1" as the job's "freeze"
   // Reads the model file `named` (from the job's folder when relative) for the sizes it leaves
   // free beyond those the job gives and asks for them; `asked` (the Input sizes field's button):
   // what stops it, or that none is free, is said too.
@@ -146,6 +147,7 @@ class JobForm : public QWidget {
   QComboBox *m_node, *m_template, *m_optimizer, *m_precision, *m_device;
   NodeChecklist* m_nodes;  // the nodes a data-parallel job runs across
   QLineEdit *m_modelFile, *m_inputShape, *m_templateArgs, *m_dataset, *m_testData, *m_lr;
+  QLineEdit* m_frozenLayers;
   QAction* m_askSizes;  // the Input sizes field's button: asks for the model file's free sizes
   QSpinBox *m_cropPadding, *m_threads, *m_batch;
   QCheckBox* m_flip;

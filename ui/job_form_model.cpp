@@ -70,6 +70,15 @@ void JobForm::addModelGroup(QFormLayout* model) {
   model->addRow(tr("Input sizes"),
                 withError(m_inputShape, fieldError("modelInputShapeError", {"model.input_shape"})));
   connect(m_inputShape, &QLineEdit::textEdited, this, &JobForm::writeInputShape);
+  m_frozenLayers = named(new QLineEdit, "frozenLayers");
+  m_frozenLayers->setPlaceholderText(
+      tr("none: every layer trains; to fine-tune, e.g. conv*, layer1"));
+  m_frozenLayers->setToolTip(
+      tr("Layers held still while the rest trains: names of the model's layers or blocks, or "
+         "patterns of them with * and ?, separated by commas"));
+  model->addRow(tr("Frozen layers"),
+                withError(m_frozenLayers, fieldError("frozenLayersError", {"freeze"})));
+  connect(m_frozenLayers, &QLineEdit::textEdited, this, &JobForm::writeFrozenLayers);
   connect(m_template, &QComboBox::currentTextChanged, this, &JobForm::writeModel);
   connect(m_templateArgs, &QLineEdit::textEdited, this, &JobForm::writeModel);
   connect(m_modelFile, &QLineEdit::textChanged, this, &JobForm::writeModel);
@@ -88,6 +97,9 @@ void JobForm::showModel() {
           : QString());
   m_modelFile->setText(m_document.value("model.file").toString());
   m_inputShape->setText(inputShapeText(m_document.value("model.input_shape").toObject()));
+  QStringList frozen;
+  for (const QJsonValue& entry : m_document.value("freeze").toArray()) frozen << entry.toString();
+  m_frozenLayers->setText(frozen.join(", "));
   enableTemplateFields();
 }
 
@@ -120,6 +132,18 @@ void JobForm::writeInputShape() {
     return check();
   }
   m_document.set("model.input_shape", shapes);
+  edited();
+}
+
+void JobForm::writeFrozenLayers() {
+  if (m_fields.showing()) return;
+  QJsonArray entries;
+  for (const QString& entry : m_frozenLayers->text().split(',', Qt::SkipEmptyParts))
+    if (!entry.trimmed().isEmpty()) entries.append(entry.trimmed());
+  if (entries.isEmpty())
+    m_document.remove("freeze");
+  else
+    m_document.set("freeze", entries);
   edited();
 }
 

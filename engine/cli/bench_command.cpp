@@ -15,6 +15,7 @@
 #include "core/file_writing.h"
 #include "core/random.h"
 #include "data/data_loader.h"
+#include "graph/frozen_layers.h"
 #include "profile/matmul_peak.h"
 #include "profile/step_benchmark.h"
 #include "profile/synthetic_inputs.h"
@@ -78,7 +79,18 @@ struct BenchArgs {
   bool json = false, profile = false, winograd = true;
   std::string trace;
   std::vector<std::string> inputShapes;
+  std::vector<std::string> freeze;  // layers held still in training (a job file's "freeze")
 };
+
+// The nodes of `spec` that --freeze (or the job file's "freeze") names.
+std::vector<std::string> frozenNodes(const ModelSpec& spec, const BenchArgs& args) {
+  if (args.freeze.empty()) return {};
+  try {
+    return frozenLayers(spec, Graph::build(spec, 1), args.freeze);
+  } catch (const Error& e) {
+    throw Error(std::string("--") + e.what());
+  }
+}
 
 // "1 thread", "2 threads": what the steps ran on.
 std::string threadsText() {
@@ -112,6 +124,7 @@ PrecisionBench benchPrecision(ModelFile file, const std::string& precisionName,
       file.quant ? &*file.quant : nullptr,
       [&](std::vector<Parameter>& params) { optimizer->step(params, 0.01f); }};
   options.winograd = args.winograd;
+  options.frozen = frozenNodes(file.spec, args);
   StepBenchmarkResult r = benchmarkSteps(file.spec, options);
   nlohmann::json summary = {{"model", file.spec.name},
                             {"precision", precisionName},
@@ -202,6 +215,9 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
                   "Compute threads (0: every core; default: a job file's, else 0)")
       ->check(countAtLeast(0));
   addWinogradOption(*cmd, args.winograd, "a job file's allow_winograd, else --winograd");
+  cmd->add_option("--freeze", args.freeze,
+                  "Train with these layers held still (names or patterns, as a job's \"freeze\"; "
+                  "default: a job file's); repeat for several");
   cmd->add_flag("--json", args.json, "Print one JSON object");
   cmd->add_flag("--profile", args.profile, "Also time every layer of one more step");
   cmd->add_option("--trace", args.trace, "Write the profiled step as a Chrome trace (JSON)");
@@ -225,7 +241,10 @@ void addBenchCommand(CLI::App& app, int& exitCode) {
       if (!cmd->count("--threads")) args.threads = job->threads;
       if (!cmd->count("--precision")) args.precision = job->precision;
       if (!cmd->count("--winograd")) args.winograd = job->allowWinograd;
+      if (!cmd->count("--freeze") && args.mode == "train") args.freeze = job->frozen;
     }
+    if (!args.freeze.empty() && args.mode != "train")
+      throw Error("--freeze holds layers still in training: it goes with --mode train");
     if (args.threads > 0) omp_set_num_threads(args.threads);
     ModelFile file = job ? modelOfJob(*job) : loadModelArgument(args.model, inputShapes);
     if (args.mode == "data" || !args.dataset.empty()) {

@@ -3,24 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-namespace twb {
+#include "core/near_name.h"
 
-namespace {
-// Edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`.
-size_t editDistance(const std::string& a, const std::string& b) {
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i)
-    for (size_t j = 1; j <= b.size(); ++j) {
-      d[i][j] = std::min(
-          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[a.size()][b.size()];
-}
-}  // namespace
+namespace twb {
 
 std::string jsonTypeName(const nlohmann::json& value) {
   switch (value.type()) {
@@ -158,13 +143,11 @@ std::vector<std::string> JsonObject::strings(const std::string& key) {
 JsonObject JsonObject::object(const std::string& key) { return JsonObject(raw(key), pathOf(key)); }
 
 std::string JsonObject::nearestAsked(const std::string& key) const {
-  // A key this object's reader knows and the document lacks, at most a third of it mistyped.
-  std::string nearest;
-  size_t best = std::max<size_t>(1, key.size() / 3) + 1;
+  // A key this object's reader knows and the document lacks.
+  std::vector<std::string> lacking;
   for (const std::string& known : m_asked)
-    if (!m_value.contains(known))
-      if (const size_t d = editDistance(key, known); d < best) best = d, nearest = known;
-  return nearest;
+    if (!m_value.contains(known)) lacking.push_back(known);
+  return nearestName(key, lacking);
 }
 
 Error JsonObject::missing(const std::string& key) const {  // after find(key) asked for it

@@ -434,7 +434,7 @@ void Executor::bindKernels(const std::vector<dnnl::memory::desc>& layouts,
     for (const auto& p : node.params) {
       Parameter& param = params.at(node.name + "." + p.suffix);
       io.params.push_back(param.value);
-      io.paramGrads.push_back(param.grad);
+      io.paramGrads.push_back(p.trainable ? param.grad : Tensor());  // the graph's word: frozen
       timing.bytes += static_cast<double>(param.value.bytes());
       trainable = trainable || p.trainable;
     }

@@ -28,6 +28,20 @@ std::vector<bool> gradientValues(const Graph& graph, bool training, bool inputGr
   return wanted;
 }
 
+double trainingStepFlops(const Graph& graph) {
+  const std::vector<bool> gradients = gradientValues(graph, true, false);
+  double flops = 0;
+  for (const GraphNode& node : graph.nodes()) {
+    flops += node.forwardFlops;
+    if (!gradients[node.output]) continue;
+    bool inputGradient = false;
+    for (size_t i = 0; i < node.inputs.size(); ++i)
+      inputGradient = inputGradient || (gradients[node.inputs[i]] && node.op->differentiable(i));
+    flops += node.forwardFlops * (node.learns() + inputGradient);
+  }
+  return flops;
+}
+
 std::vector<std::pair<int, size_t>> gradientReaders(const Graph& graph, int value) {
   std::vector<std::pair<int, size_t>> readers;
   const auto& nodes = graph.nodes();

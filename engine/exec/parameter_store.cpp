@@ -25,6 +25,10 @@ void ParameterStore::ensure(const Graph& graph, uint64_t seed) {
       if (existing->value.shape() != spec.shape)
         throw Error("parameter '" + name + "' has shape " + toString(existing->value.shape()) +
                     " but the model needs " + toString(spec.shape));
+      if (!spec.trainable) {  // held still by this graph (a job's freeze): no gradient to keep
+        existing->spec.trainable = false;
+        existing->grad = Tensor();
+      }
       continue;
     }
     Tensor value(spec.shape, DType::f32);

@@ -21,7 +21,8 @@ struct Parameter {
 class ParameterStore {
  public:
   // Creates the parameters of `graph` not present yet, initialised from `seed` as PyTorch's
-  // defaults would be (uniform within 1/sqrt(fan_in); BatchNorm scale 1, shift 0).
+  // defaults would be (uniform within 1/sqrt(fan_in); BatchNorm scale 1, shift 0). Those present
+  // that `graph` does not train (its frozen layers) let their gradients go.
   void ensure(const Graph& graph, uint64_t seed);
   // Adds parameter `name` holding `value` (of the spec's shape, f32), with a gradient when it is
   // trainable, as ensure() makes them: for values read from a file or rewritten, which an

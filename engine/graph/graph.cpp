@@ -1,5 +1,6 @@
 #include "graph/graph.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "core/error.h"
@@ -140,6 +141,10 @@ int Graph::valueIndex(const std::string& name) const {
   return it->second;
 }
 
+bool GraphNode::learns() const {
+  return std::any_of(params.begin(), params.end(), [](const ParamSpec& p) { return p.trainable; });
+}
+
 std::vector<std::pair<std::string, ParamSpec>> Graph::parameters() const {
   std::vector<std::pair<std::string, ParamSpec>> out;
   for (const auto& n : m_nodes)
@@ -152,6 +157,12 @@ int64_t Graph::parameterCount() const {
   for (const auto& [name, p] : parameters())
     if (p.trainable) count += numel(p.shape);
   return count;
+}
+
+void Graph::freezeNodes(const std::vector<std::string>& nodes) {
+  for (auto& n : m_nodes)
+    if (std::find(nodes.begin(), nodes.end(), n.name) != nodes.end())
+      for (auto& p : n.params) p.trainable = false;
 }
 
 double Graph::forwardFlops() const {

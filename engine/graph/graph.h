@@ -27,6 +27,8 @@ struct GraphNode {
   int output = -1;          // value index
   std::vector<ParamSpec> params;
   double forwardFlops = 0;
+
+  bool learns() const;  // has a trainable parameter
 };
 
 // A validated ModelSpec at one batch size: nodes in execution (topological) order, every shape
@@ -46,6 +48,9 @@ class Graph {
   // Every parameter as "node.suffix" with its spec, in node order.
   std::vector<std::pair<std::string, ParamSpec>> parameters() const;
   int64_t parameterCount() const;  // trainable elements
+  // Holds the parameters of `nodes` still (a job's "freeze", graph/frozen_layers.h): they become
+  // state like running statistics, with no gradient, and backward skips what only they needed.
+  void freezeNodes(const std::vector<std::string>& nodes);
   double forwardFlops() const;
 
  private:

@@ -33,6 +33,7 @@ StepBenchmarkResult benchmarkSteps(const ModelSpec& model, const StepBenchmarkOp
   Graph graph = options.train
                     ? Graph::build(withLoss(model, "SoftmaxCrossEntropy", outputShape), options.batch)
                     : Graph::build(model, options.batch);
+  graph.freezeNodes(options.frozen);
   params.ensure(graph, 1);
   ExecOptions execOptions{options.train ? ExecMode::train : ExecMode::infer, false,
                           options.precision, options.quant};

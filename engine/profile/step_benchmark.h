@@ -22,6 +22,7 @@ struct StepBenchmarkOptions {
   // below train/). Empty: steps end after backward.
   std::function<void(std::vector<Parameter>&)> update;
   bool winograd = true;  // ExecOptions::winograd
+  std::vector<std::string> frozen = {};  // training: the nodes held still (a job's "freeze")
 };
 
 struct StepBenchmarkResult {

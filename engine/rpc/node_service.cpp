@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/file_writing.h"
 #include "exec/device_choice.h"
+#include "exec/gradient_values.h"
 #include "graph/templates.h"
 #include "ops/op_catalog.h"
 #include "rpc/event_log_reader.h"
@@ -248,8 +249,9 @@ grpc::Status NodeService::ValidateJob(grpc::ServerContext* context,
     const DeviceChoice device = chooseTrainingDevice(job, plan.graph);
     response->set_ok(true);
     response->set_model(job.model.name);
-    response->set_parameters(plan.graph.parameterCount());
-    response->set_flops_per_step(3 * plan.graph.forwardFlops());  // forward + backward (2x)
+    response->set_parameters(Graph::build(job.model, 1).parameterCount());
+    response->set_trained_parameters(plan.graph.parameterCount());
+    response->set_flops_per_step(trainingStepFlops(plan.graph));
     const int64_t needed = estimateTrainingMemory(plan, job, device);
     const int64_t available =
         availableMemory().bytes / (job.parallel.data() ? job.parallel.ranksPerNode : 1);

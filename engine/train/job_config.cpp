@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/json_object.h"
 #include "data/dataset.h"
+#include "graph/frozen_layers.h"
 #include "graph/graph.h"
 #include "graph/templates.h"
 #include "io/edited_model.h"
@@ -260,6 +261,8 @@ JobConfig JobConfig::fromJson(const nlohmann::json& json, const std::string& bas
   JsonObject o(json, "");
   job.name = o.string("name", job.name);
   readModel(o.object("model"), job, baseDir);
+  if (o.has("freeze"))
+    job.frozen = frozenLayers(job.model, Graph::build(job.model, 1), o.strings("freeze"));
   readDataset(o, job, baseDir);
   job.device = o.string("device", "");
   if (!job.device.empty() && !isDeviceName(job.device))
@@ -308,10 +311,14 @@ JobConfig JobConfig::fromJson(const nlohmann::json& json, const std::string& bas
   }
   job.threads = static_cast<int>(nonNegative(o, "threads", 0));
   if (o.has("parallel")) job.parallel = readParallel(o.object("parallel"));
-  if (job.parallel.data() && onGpu)
-    throw o.error("device",
-                  "data-parallel training runs on CPUs in this engine version; use "
-                  "\"cpu\", or leave the device out (the node then trains on its CPU)");
+  // What trains on CPUs only in this engine version is refused on a GPU, at the device.
+  const auto onCpusOnly = [&](const std::string& what) {
+    return o.error("device", what +
+                                 " runs on CPUs in this engine version; use \"cpu\", or leave "
+                                 "the device out (the node then trains on its CPU)");
+  };
+  if (job.parallel.data() && onGpu) throw onCpusOnly("data-parallel training");
+  if (!job.frozen.empty() && onGpu) throw onCpusOnly("training with frozen layers (\"freeze\")");
   o.rejectUnknown();
   return job;
 }

@@ -61,6 +61,8 @@ struct JobConfig {
   // modelFile as it was read for `model`: a run starts from a copy of its weights (the file is
   // read once, and a job trained twice, as compare-precisions does, starts from the same).
   std::shared_ptr<const ModelFile> modelFileRead;
+  // The layers held still while the rest trains ("freeze", graph/frozen_layers.h): node names.
+  std::vector<std::string> frozen;
   std::string trainData = "fashion-mnist";
   std::string testData;   // empty: the test split of trainData
   std::optional<Normalization> normalization;  // empty: the dataset's default

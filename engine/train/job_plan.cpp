@@ -19,6 +19,13 @@ std::string templateArgHint(const JobConfig& job, const std::string& arg,
   return " (give the template \"args\": {\"" + arg + "\": " + value + "})";
 }
 
+// The graph a rank trains: the model with its loss at `batch`, its frozen layers held still.
+Graph trainingGraph(const ModelSpec& trained, int64_t batch, const JobConfig& job) {
+  Graph graph = Graph::build(trained, batch);
+  graph.freezeNodes(job.frozen);
+  return graph;
+}
+
 JobPlan planFromFields(const JobConfig& job, const DatasetOpener& open) {
   JobPlan plan;
   // The job file names its data under "dataset" (train, and test when given): errors say so.
@@ -71,7 +78,7 @@ JobPlan planFromFields(const JobConfig& job, const DatasetOpener& open) {
   }
   plan.batch = job.parallel.rankBatch(job.batch, ranks);
   plan.trained = withLoss(model, job.loss, outputShape);
-  plan.graph = Graph::build(plan.trained, plan.batch);
+  plan.graph = trainingGraph(plan.trained, plan.batch, job);
   plan.stepsPerEpoch = train.size() / (plan.batch * ranks);
   if (plan.stepsPerEpoch == 0)
     throw Error("batch: " + std::to_string(job.batch) +
@@ -100,9 +107,11 @@ Precision trainingPrecision(const JobConfig& job) {
 }
 
 DeviceChoice chooseTrainingDevice(const JobConfig& job, const Graph& graph) {
-  // Data parallel runs on CPUs for now: a job that leaves the device to the node trains there.
+  // Data parallel and frozen layers run on CPUs for now: a job that leaves the device to the node
+  // trains there.
+  const bool cpuOnly = job.parallel.ranks() > 1 || !job.frozen.empty();
   try {
-    return chooseDevice(job.parallel.ranks() > 1 && job.device.empty() ? "cpu" : job.device, graph);
+    return chooseDevice(cpuOnly && job.device.empty() ? "cpu" : job.device, graph);
   } catch (const Error& e) {
     throw job.aboutField(e);
   }
@@ -120,8 +129,8 @@ int64_t estimateTrainingMemory(const JobPlan& plan, const JobConfig& job,
   if (device.cuda < 0) {
     ExecOptions options{ExecMode::train, false, precision};
     options.winograd = job.allowWinograd;
-    bytes +=
-        Executor::plannedNeed(Graph::build(plan.trained, plan.batch), noWeights, options).total();
+    bytes += Executor::plannedNeed(trainingGraph(plan.trained, plan.batch, job), noWeights, options)
+                 .total();
   }
   // The evaluation runs on the CPU, in fp32 where this CPU has no bf16 (a GPU run's).
   const Precision evaluated =

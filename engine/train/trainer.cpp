@@ -45,6 +45,22 @@ class ScopedThreads {
   int m_callers;
 };
 
+// What a job's freeze holds still and what still trains, for the run's log: "freeze: 53 layers
+// held still; 5130 of 11689512 parameters train, in fc".
+std::string frozenLayersNote(const JobConfig& job, const Graph& trained) {
+  std::vector<std::string> learning;
+  for (const GraphNode& node : trained.nodes())
+    if (node.learns()) learning.push_back(node.name);
+  std::string in;
+  for (size_t i = 0; i < learning.size() && i < 6; ++i) in += (i ? ", " : "") + learning[i];
+  if (learning.size() > 6) in += " and " + std::to_string(learning.size() - 6) + " more layers";
+  return "freeze: " + std::to_string(job.frozen.size()) + " layer" +
+         (job.frozen.size() == 1 ? "" : "s") + " held still; " +
+         std::to_string(trained.parameterCount()) + " of " +
+         std::to_string(Graph::build(job.model, 1).parameterCount()) + " parameters train, in " +
+         in;
+}
+
 class TrainingRun {
  public:
   // `modelFile`: the job's model file as read (job.modelFileRead), held until the run has its
@@ -127,6 +143,7 @@ class TrainingRun {
   TrainState m_state;
   int64_t m_totalSteps = 0, m_stepsPerEpoch = 0, m_classes = 0;
   int64_t m_batch = 0;  // this rank's samples a step
+  int64_t m_trainedParameters = 0;  // the model's, less its frozen layers'
   double m_lr = 0;  // optimizer.lr, scaled for the ranks' global batch (parallel.lr_scaling)
   int64_t m_evaluatedStep = -1;
   int64_t m_checkpointedStep = -1;  // the step of the newest checkpoint, on every rank
@@ -159,6 +176,9 @@ void TrainingRun::setUp() {
     m_modelFile.reset();  // the weights are held once while the run lasts
   }
   m_params.ensure(plan.graph, m_job.seed);
+  m_trainedParameters = plan.graph.parameterCount();
+  if (!m_job.frozen.empty() && writesFiles())
+    m_events.log("info", frozenLayersNote(m_job, plan.graph));
   // int8 is post-training: the job trains in fp32 and quantizes its result (quantize()).
   const Precision precision = trainingPrecision(m_job);
   m_device = chooseTrainingDevice(m_job, plan.graph);
@@ -421,13 +441,14 @@ TrainResult TrainingRun::run() {
   const ScopedThreads threads(m_job.threads);
   setUp();
   m_events.publish("state", {{"state", "running"},
-                          {"job", m_job.name},
-                          {"model", m_job.model.name},
-                          {"parameters", Graph::build(m_job.model, 1).parameterCount()},
-                          {"precision", m_job.precision},
-                          {"device", m_device.description},
-                          {"total_steps", m_totalSteps},
-                          {"steps_per_epoch", m_stepsPerEpoch}});
+                             {"job", m_job.name},
+                             {"model", m_job.model.name},
+                             {"parameters", Graph::build(m_job.model, 1).parameterCount()},
+                             {"trained_parameters", m_trainedParameters},
+                             {"precision", m_job.precision},
+                             {"device", m_device.description},
+                             {"total_steps", m_totalSteps},
+                             {"steps_per_epoch", m_stepsPerEpoch}});
   if (!m_strategy) {  // a rank's launcher judges the cores its ranks share (cli/train_command.cpp)
     if (const std::string warning = oversubscription(m_job.threads, 1); !warning.empty())
       m_events.log("warning", warning);

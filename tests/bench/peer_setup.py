@@ -22,16 +22,17 @@ def prepare_torch(threads):
 
 
 def run_engine_bench(engine, model, mode, precision, batch, threads, warmup, steps,
-                     winograd=True):
+                     winograd=True, extra_args=()):
     """`twb-engine bench ... --json` on one set-up (winograd=False: --no-winograd, every fp32
-    convolution summed directly); returns its JSON object after checking that the engine ran what
-    was asked. Engines before --no-winograd (compared with --engine) always used Winograd."""
+    convolution summed directly; `extra_args` such as --freeze after the rest); returns its JSON
+    object after checking that the engine ran what was asked. Engines before --no-winograd
+    (compared with --engine) always used Winograd."""
     import json
     import subprocess
     result = json.loads(subprocess.run(
         [engine, "bench", model, "--mode", mode, "--precision", precision, "--batch", str(batch),
          "--threads", str(threads), "--steps", str(steps), "--warmup", str(warmup), "--json"] +
-        ([] if winograd else ["--no-winograd"]),
+        ([] if winograd else ["--no-winograd"]) + list(extra_args),
         check=True, capture_output=True, text=True).stdout)
     assert result["precision"] == precision and result["threads"] == threads and \
         result["batch"] == batch and result.get("winograd", True) == winograd, \

@@ -50,6 +50,37 @@ void WorkbenchGuiTest::vitTinyIsOfferedAndCheckedByTheNode() {
                            twb::test::timeScaled(30000));
 }
 
+// Fine-tuning: the layers typed under Frozen layers are the job's "freeze", as typed; the node's
+// check counts the parameters that still train, and refuses a name the model lacks at the field.
+void WorkbenchGuiTest::frozenLayersAreCheckedAndCounted() {
+  auto* frozen = field<QLineEdit>("frozenLayers");
+  QVERIFY(frozen->text().isEmpty() && !m_window->jobForm()->job().contains("freeze"));
+  QTest::keyClicks(frozen, "fc1,  fc2");
+  QCOMPARE(m_window->jobForm()->job()["freeze"], QJsonValue(QJsonArray{"fc1", "fc2"}));
+  QCOMPARE(frozen->text(), QString("fc1,  fc2"));
+  QTRY_VERIFY_WITH_TIMEOUT(
+      field<QLabel>("summary")->text().contains("535,818 parameters (2,570 trained)"),
+      twb::test::timeScaled(30000));
+  QVERIFY(runEnabled());
+  screenshot("job-frozen-layers");
+  frozen->selectAll();
+  QTest::keyClicks(frozen, "fc_1");
+  auto* error = field<QLabel>("frozenLayersError");
+  QTRY_VERIFY_WITH_TIMEOUT(error->isVisible(), twb::test::timeScaled(30000));
+  QVERIFY2(error->text().contains(
+               "freeze[0]: 'fc_1' names no layer or block with parameters (did you mean 'fc1'?)"),
+           qPrintable(error->text()));
+  QVERIFY(!runEnabled());
+  screenshot("job-frozen-layers-error");
+  frozen->selectAll();
+  QTest::keyClick(frozen, Qt::Key_Delete);
+  QVERIFY(!m_window->jobForm()->job().contains("freeze"));
+  QTRY_VERIFY_WITH_TIMEOUT(runEnabled(), twb::test::timeScaled(30000));
+  QVERIFY(!error->isVisible());
+  QVERIFY2(field<QLabel>("summary")->text().startsWith("535,818 parameters · "),
+           qPrintable(field<QLabel>("summary")->text()));
+}
+
 // The node's check gives its memory estimate and what the node has for each rank: where the
 // estimate is more, the Batch size field says so, and the run stays the user's to start (the
 // engine checks exactly when it starts).

@@ -394,6 +394,7 @@ class WorkbenchGuiTest : public QObject {
   void initTestCase();
   void defaultJobIsValidatedByTheNode();
   void vitTinyIsOfferedAndCheckedByTheNode();
+  void frozenLayersAreCheckedAndCounted();
   void jobTabSaysWhenTrainingNeedsMoreMemoryThanTheNodeHas();
   void invalidInputIsShownAtItsField();
   void aModelFileLeavingSizesFreeIsGivenThem();

@@ -70,6 +70,10 @@ class CpuBatchNorm : public CpuKernel {
       m_batchMean = Tensor({channels}, DType::f32);
       m_batchVar = Tensor({channels}, DType::f32);
     }
+    if (io.outputGrad) {
+      m_dgamma = writtenGradient(io.paramGrads[0], {channels});
+      m_dbeta = writtenGradient(io.paramGrads[1], {channels});
+    }
     const dnnl::memory batchMean = wrap(m_training ? m_batchMean : m_runningMean, m_channel);
     const dnnl::memory batchVar = wrap(m_training ? m_batchVar : m_runningVar, m_channel);
     addForward(m_forward, m_fwd, io, batchMean, batchVar, scale, shift);
@@ -89,8 +93,6 @@ class CpuBatchNorm : public CpuKernel {
     addForward(m_normalise, m_fwdGlobal, io, jobMean, jobVar, scale, shift);
     if (!io.outputGrad) return;
     addBackward(m_bwdGlobal, io, jobMean, jobVar, scale, shift);
-    m_dbeta = io.paramGrads[1];
-    m_dgamma = io.paramGrads[0];
     if (!io.inputGrads[0]) return;  // no one reads dx: nothing to correct
 
     // dx += a + b * x per channel, as BatchNorm inference: (x - 0) / sqrt(1 - eps + eps) * b + a.
@@ -203,8 +205,8 @@ class CpuBatchNorm : public CpuKernel {
              {DNNL_ARG_SCALE, scale},
              {DNNL_ARG_SHIFT, shift},  // unused by the math, but oneDNN 2.6 insists
              {DNNL_ARG_DIFF_SRC, diffSrc},
-             {DNNL_ARG_DIFF_SCALE, wrap(io.paramGrads[0], m_channel)},
-             {DNNL_ARG_DIFF_SHIFT, wrap(io.paramGrads[1], m_channel)}},
+             {DNNL_ARG_DIFF_SCALE, wrap(m_dgamma, m_channel)},
+             {DNNL_ARG_DIFF_SHIFT, wrap(m_dbeta, m_channel)}},
             pd.scratchpad_desc(), io);
   }
 

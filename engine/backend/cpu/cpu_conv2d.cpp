@@ -191,6 +191,8 @@ class CpuConv2d : public CpuKernel {
             backwardData(plainLayout(m_fwd.src_desc()), plainLayout(m_fwd.dst_desc()));
         if (!isReferenceKernel(plain)) m_bwdData = plain;
       }
+      noteScratchpad(m_bwdData.scratchpad_desc());
+      if (!node.learns()) return m_fwd.dst_desc();  // a frozen layer: its input's gradient only
       const auto backwardWeights = [&](const dnnl::memory::desc& source, const dnnl::memory::desc& diffDst) {
         return m_hasBias ? dnnl::convolution_backward_weights::primitive_desc(
                                {algo, source, anyWeightsF32, m_bias, diffDst, strides, dilates, padL, padR},
@@ -208,7 +210,6 @@ class CpuConv2d : public CpuKernel {
         const auto plain = backwardWeights(plainLayout(m_fwd.src_desc()), plainLayout(m_fwd.dst_desc()));
         if (!isReferenceKernel(plain)) m_bwdWeights = plain;
       }
-      noteScratchpad(m_bwdData.scratchpad_desc());
       noteScratchpad(m_bwdWeights.scratchpad_desc());
     }
     return m_fwd.dst_desc();
@@ -288,6 +289,7 @@ class CpuConv2d : public CpuKernel {
               m_bwdData.scratchpad_desc(), io);
       finishInto(m_backward, diffSrc, io.inputGrads[0]);
     }
+    if (!m_bwdWeights) return;  // frozen
     const dnnl::memory gradPlain = wrap(io.paramGrads[0], m_weightsPlain);
     const dnnl::memory grad = writeBuffer(gradPlain, m_bwdWeights.diff_weights_desc());
     std::unordered_map<int, dnnl::memory> bargs{

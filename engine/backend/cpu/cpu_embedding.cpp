@@ -27,7 +27,7 @@ class CpuEmbedding : public CpuKernel {
     m_idValues = inLayout(m_forward, io.inputs[0], m_ids);
     m_output = io.output;
     m_weight = io.params[0];
-    if (io.outputGrad && !io.paramGrads.empty()) {
+    if (io.outputGrad && !io.paramGrads[0].empty()) {  // not frozen
       m_outputGrad = io.outputGrad;
       m_weightGrad = io.paramGrads[0];
     }

@@ -105,6 +105,10 @@ dnnl::memory::desc withDType(const dnnl::memory::desc& desc, DType dtype) {
   return dnnl::memory::desc(c);
 }
 
+Tensor writtenGradient(const Tensor& grad, const Shape& shape) {
+  return grad.empty() ? Tensor(shape, DType::f32) : grad;
+}
+
 BoundPrimitive::BoundPrimitive(dnnl::primitive primitive,
                                std::unordered_map<int, dnnl::memory> args)
     : m_primitive(std::move(primitive)), m_args(std::move(args)) {

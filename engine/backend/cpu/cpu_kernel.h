@@ -33,6 +33,9 @@ dnnl::memory::desc plainDesc(const Shape& shape, DType dtype = DType::f32);
 dnnl::memory::data_type dnnlType(DType dtype);
 // `desc`'s layout (dimensions, blocking, strides) holding `dtype`.
 dnnl::memory::desc withDType(const dnnl::memory::desc& desc, DType dtype);
+// Where a backward that always writes a parameter's gradient writes it: the parameter's `grad`,
+// or, where a frozen layer's parameter keeps none, a new tensor of `shape` (the caller keeps it).
+Tensor writtenGradient(const Tensor& grad, const Shape& shape);
 // Whether oneDNN chose its reference implementation (plain C++ loops, often 10-100x slower
 // than its jit kernels) for a primitive: then a kernel may take another route.
 bool isReferenceKernel(const dnnl::primitive_desc_base& pd);

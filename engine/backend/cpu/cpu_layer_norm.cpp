@@ -54,8 +54,10 @@ class CpuLayerNorm : public CpuKernel {
     const dnnl::memory dx =
         io.inputGrads[0] ? writeBuffer(io.inputGrads[0], m_src) : dnnl::memory(m_src, cpuEngine());
     if (m_affine) {
-      affine[DNNL_ARG_DIFF_SCALE] = wrap(io.paramGrads[0], m_features);
-      affine[DNNL_ARG_DIFF_SHIFT] = wrap(io.paramGrads[1], m_features);
+      m_scaleGrad = writtenGradient(io.paramGrads[0], shapeOf(m_features));
+      m_shiftGrad = writtenGradient(io.paramGrads[1], shapeOf(m_features));
+      affine[DNNL_ARG_DIFF_SCALE] = wrap(m_scaleGrad, m_features);
+      affine[DNNL_ARG_DIFF_SHIFT] = wrap(m_shiftGrad, m_features);
     }
     std::unordered_map<int, dnnl::memory> backward{
         {DNNL_ARG_SRC, x},
@@ -73,6 +75,7 @@ class CpuLayerNorm : public CpuKernel {
   dnnl::memory::desc m_src, m_features;
   bool m_affine = true;
   dnnl::memory m_mean, m_variance;
+  Tensor m_scaleGrad, m_shiftGrad;  // the parameters', or a frozen layer's spares
   dnnl::layer_normalization_forward::primitive_desc m_fwd;
   dnnl::layer_normalization_backward::primitive_desc m_bwd;
 };

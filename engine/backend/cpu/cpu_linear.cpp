@@ -64,11 +64,13 @@ class CpuLinear : public CpuKernel {
     noteScratchpad(m_fwd.scratchpad_desc());
     if (training) {
       m_bwdData = dnnl::matmul::primitive_desc({m_dy, m_weights, m_x}, attributes(), cpuEngine());
-      const dnnl::memory::desc dyT({out, n}, dnnlType(m_compute), tag::ba);
-      m_bwdWeights = dnnl::matmul::primitive_desc({dyT, m_x, m_masterWeights}, attributes(),
-                                                  cpuEngine());
       noteScratchpad(m_bwdData.scratchpad_desc());
-      noteScratchpad(m_bwdWeights.scratchpad_desc());
+      if (node.learns()) {  // not a frozen layer
+        const dnnl::memory::desc dyT({out, n}, dnnlType(m_compute), tag::ba);
+        m_bwdWeights =
+            dnnl::matmul::primitive_desc({dyT, m_x, m_masterWeights}, attributes(), cpuEngine());
+        noteScratchpad(m_bwdWeights.scratchpad_desc());
+      }
     }
     return plainDesc(outShape, m_output);
   }
@@ -99,6 +101,7 @@ class CpuLinear : public CpuKernel {
               m_bwdData.scratchpad_desc(), io);
       finishInto(m_backward, dx, io.inputGrads[0]);
     }
+    if (!m_bwdWeights) return;  // frozen
     const dnnl::memory dyT(m_bwdWeights.src_desc(), cpuEngine(), dy.get_data_handle());
     addStep(m_backward, dnnl::matmul(m_bwdWeights),
             {{DNNL_ARG_SRC, dyT},
