@@ -223,6 +223,12 @@ class TestTrainer : public QObject {
              plain.c_str());
     const std::string same = run.resumeWith("optimizer", run.spec["optimizer"]);
     QVERIFY2(same == "no error", same.c_str());  // the same optimizer resumes
+    // Frozen layers keep no optimizer state: other layers frozen are named as what changed.
+    const std::string frozen = run.resumeWith("freeze", {"conv", "bn"});
+    QVERIFY2(frozen.find("holds optimizer state 'conv.weight.momentum' where this job's optimizer "
+                         "keeps 'logits.weight.momentum': the checkpoint was written with "
+                         "\"freeze\": none; resume with that freeze") != std::string::npos,
+             frozen.c_str());
   }
 
   // Steps, epochs and the schedule count steps of the run's size: a resume with another batch

@@ -162,7 +162,8 @@ int64_t Graph::parameterCount() const {
 void Graph::freezeNodes(const std::vector<std::string>& nodes) {
   for (auto& n : m_nodes)
     if (std::find(nodes.begin(), nodes.end(), n.name) != nodes.end())
-      for (auto& p : n.params) p.trainable = false;
+      for (auto& p : n.params)
+        if (p.trainable) p.trainable = false, p.frozen = true;
 }
 
 double Graph::forwardFlops() const {

@@ -53,6 +53,7 @@ struct ParamSpec {
   ParamInit init;
   int64_t fanIn = 1;       // for uniformFanIn: U(-1/sqrt(fanIn), 1/sqrt(fanIn))
   bool trainable = true;   // running statistics are state, not trained
+  bool frozen = false;     // a parameter a job's "freeze" holds still (then not trainable)
   float value = 0;         // for constant: every entry's
 };
 

@@ -18,7 +18,7 @@ StepProfile StepProfile::fromExecutor(const Executor& exec) {
     l.kernel = t.kernel;
     l.output = g.values()[node.output].shape;
     for (const auto& param : node.params)
-      if (param.trainable) l.parameters += numel(param.shape);
+      if (param.trainable || param.frozen) l.parameters += numel(param.shape);
     l.forwardMs = t.forwardMs;
     l.backwardMs = t.backwardMs;
     l.flops = t.forwardFlops + t.backwardFlops;

@@ -46,17 +46,25 @@ void checkOptimizerState(const std::string& path, const TensorFile& file,
                       restored[i].first == expected[i].first &&
                       restored[i].second.shape() == expected[i].second;
     if (same) continue;
-    std::string writtenWith = "another optimizer";
+    // State of the kind this optimizer keeps, for other parameters: other layers were frozen.
+    const std::vector<std::string> kinds = optimizer.stateSuffixes();
+    const std::string& name = i < restored.size() ? restored[i].first : expected[i].first;
+    const bool otherLayers =
+        std::find(kinds.begin(), kinds.end(), name.substr(name.rfind('.') + 1)) != kinds.end();
+    const char* field = otherLayers ? "freeze" : "optimizer";
+    std::string writtenWith = otherLayers ? "other layers frozen" : "another optimizer";
     if (const auto job = file.metadata.find("job"); job != file.metadata.end()) {
       const auto parsed = nlohmann::json::parse(job->second, nullptr, false);
-      if (parsed.is_object() && parsed.contains("optimizer"))
-        writtenWith = "the optimizer " + parsed["optimizer"].dump();
+      if (parsed.is_object())
+        writtenWith = std::string("\"") + field + "\": " +
+                      (parsed.contains(field) ? parsed[field].dump() : std::string("none"));
     }
     const std::string found = i < restored.size() ? "'" + restored[i].first + "'" : "nothing";
     const std::string wanted = i < expected.size() ? "'" + expected[i].first + "'" : "nothing";
     throw Error(path + ": holds optimizer state " + found + " where this job's optimizer keeps " +
                 wanted + ": the checkpoint was written with " + writtenWith +
-                "; resume with that optimizer (or train afresh from the run's model.twbm)");
+                "; resume with that " + (otherLayers ? "freeze" : "optimizer") +
+                " (or train afresh from the run's model.twbm)");
   }
 }
 
