@@ -4,7 +4,9 @@
 
 #include <QTemporaryDir>
 #include <QtTest>
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -229,6 +231,43 @@ class TestTrainer : public QObject {
                          "keeps 'logits.weight.momentum': the checkpoint was written with "
                          "\"freeze\": none; resume with that freeze") != std::string::npos,
              frozen.c_str());
+  }
+
+  // Fine-tuning a trained model: the layers its job freezes stay as the file has them (their
+  // weights come from the file with gradients, which they let go), the others train, and the run
+  // says which and how many.
+  void aModelFilesFrozenLayersStayAsTheFileHasThem() {
+    QTemporaryDir dir;
+    const SixSteps run(dir);
+    const std::string trained = run.run + "/model.twbm";
+    nlohmann::json json = run.spec;
+    json["model"] = {{"file", trained}};
+    json["freeze"] = {"conv"};
+    json["max_steps"] = 4;
+    std::vector<nlohmann::json> seen;
+    EventLog events;
+    events.addListener([&](const nlohmann::json& e) { seen.push_back(e); });
+    const std::string tuned = dir.filePath("tuned").toStdString();
+    train(JobConfig::fromJson(json), {tuned, "", nullptr, ""}, events);
+    const TensorFile before = readTensorFile(trained),
+                     after = readTensorFile(tuned + "/model.twbm");
+    const auto same = [&](const std::string& name) {
+      const Tensor &a = *before.find(name), &b = *after.find(name);
+      return std::memcmp(a.raw(), b.raw(), a.bytes()) == 0;
+    };
+    QVERIFY(same("conv.weight") && same("conv.bias"));
+    QVERIFY(!same("logits.weight") && !same("bn.weight"));
+    const int64_t convParameters = 8 * 9 + 8, all = convParameters + 2 * 8 + 3 * 8 * 16 + 3;
+    const auto running = std::find_if(
+        seen.begin(), seen.end(), [](const auto& e) { return e.value("state", "") == "running"; });
+    QVERIFY(running != seen.end());
+    QCOMPARE((*running)["parameters"].get<int64_t>(), all);
+    QCOMPARE((*running)["trained_parameters"].get<int64_t>(), all - convParameters);
+    const std::string note = "freeze: 1 layer held still; " + std::to_string(all - convParameters) +
+                             " of " + std::to_string(all) + " parameters train, in bn, logits";
+    QVERIFY2(std::any_of(seen.begin(), seen.end(),
+                         [&](const auto& e) { return e.value("message", "") == note; }),
+             note.c_str());
   }
 
   // Steps, epochs and the schedule count steps of the run's size: a resume with another batch
