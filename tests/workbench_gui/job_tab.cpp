@@ -62,6 +62,7 @@ void WorkbenchGuiTest::frozenLayersAreCheckedAndCounted() {
       field<QLabel>("summary")->text().contains("535,818 parameters (2,570 trained)"),
       twb::test::timeScaled(30000));
   QVERIFY(runEnabled());
+  QVERIFY(scrolledTo(frozen));
   screenshot("job-frozen-layers");
   frozen->selectAll();
   QTest::keyClicks(frozen, "fc_1");
