@@ -273,10 +273,10 @@ std::vector<OpCase> opCases() {
 }
 
 std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed, Precision precision,
-                                      bool frozen) {
+                                      Gradients gradients) {
   auto p = std::make_unique<PreparedCase>();
   Graph graph = Graph::build(c.spec, c.batch);
-  if (frozen) {
+  if (gradients != Gradients::all) {
     std::vector<std::string> nodes;
     for (const GraphNode& node : graph.nodes()) nodes.push_back(node.name);
     graph.freezeNodes(nodes);
@@ -293,8 +293,9 @@ std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed, Precision 
   const Shape outShape = graph.values()[graph.valueIndex(p->output)].shape;
   std::vector<std::pair<std::string, GraphValue>> inputs;
   for (int v : graph.inputs()) inputs.emplace_back(graph.values()[v].name, graph.values()[v]);
-  p->exec = std::make_unique<Executor>(std::move(graph), p->params,
-                                       ExecOptions{ExecMode::train, true, precision});
+  p->exec = std::make_unique<Executor>(
+      std::move(graph), p->params,
+      ExecOptions{ExecMode::train, gradients != Gradients::none, precision});
   for (const auto& [name, value] : inputs) {
     const int64_t n = numel(value.shape);
     if (value.dtype == DType::s32) {
@@ -324,7 +325,7 @@ std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed, Precision 
   }
   p->upstream.resize(numel(outShape));
   for (auto& g : p->upstream) g = random.normal();
-  p->exec->setGradient(p->output, p->upstream);
+  if (gradients != Gradients::none) p->exec->setGradient(p->output, p->upstream);
   return p;
 }
 

@@ -44,10 +44,14 @@ struct PreparedCase {
   std::vector<float> upstream;  // the gradient set on the output
 };
 
-// `frozen`: every node's parameters held still, as a job's "freeze" holds its layers: they get
-// no gradient, only the inputs do.
+// The gradients a prepared case computes: every one; the inputs' alone, every node's parameters
+// held still as a job's "freeze" holds its layers; or none, frozen too and no input wanting one
+// (a frozen layer before any that trains: its backward does nothing).
+enum class Gradients { all, inputsOnly, none };
+
 std::unique_ptr<PreparedCase> prepare(const OpCase& c, uint64_t seed,
-                                      Precision precision = Precision::fp32, bool frozen = false);
+                                      Precision precision = Precision::fp32,
+                                      Gradients gradients = Gradients::all);
 
 // Whether a gradient flows to graph input `input` (f32, and every reader differentiates it).
 bool receivesGradient(const Graph& graph, const std::string& input);

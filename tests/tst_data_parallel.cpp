@@ -322,6 +322,33 @@ class TestDataParallel : public QObject {
     QCOMPARE(stepsPerEpoch(dir.filePath("one.jsonl")), int64_t{60000 / 64});
   }
 
+  // Fine-tuning with synchronized BatchNorm: a frozen first block (convolution and BatchNorm)
+  // gets no gradient, so its BatchNorm gathers no gradient sums in backward, on any rank; it
+  // still gathers the statistics in forward. Its weights stay as they started.
+  void synchronizedBatchNormWithAFrozenFirstBlock() {
+    QTemporaryDir tmp;
+    const QDir dir(tmp.path());
+    nlohmann::json job = baseJob("cnn-small", 16, 17);
+    job["model"]["args"] = {{"batch_norm", true}};
+    job["max_steps"] = 3;
+    job["freeze"] = {"conv1", "bn1"};
+    job["parallel"] = {{"strategy", "data"}, {"sync_batch_norm", true}};
+    const auto result = runEngine(
+        {"train", writeJob(dir, "frozen", job), "--ranks", "2", "--out", dir.filePath("frozen")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.output));
+    const ModelFile trained = loadModel(dir.filePath("frozen/model.twbm").toStdString());
+    ParameterStore start;
+    start.ensure(Graph::build(trained.spec, 1), 17);
+    const auto moved = [&](const std::string& name) {
+      const Parameter& p = trained.params.at(name);
+      return test::relativeError(p.value.data<float>(), start.at(name).value.data<float>(),
+                                 p.value.numel());
+    };
+    for (const char* frozen : {"conv1.weight", "bn1.weight", "bn1.bias"})
+      QVERIFY2(moved(frozen) == 0, frozen);
+    QVERIFY(moved("bn1.running_var") > 0 && moved("bn2.weight") > 0 && moved("conv2.weight") > 0);
+  }
+
   // Synchronized BatchNorm normalises over the global batch, so N ranks take the steps one
   // process takes with the whole batch. cnn-small with BatchNorm amplifies the order of float
   // sums (dbeta = sum(dy) nearly cancels: bn1.bias moves 1 % between 1 and 2 threads of the same

@@ -69,7 +69,7 @@ class TestOpGradients : public QObject {
     QFETCH(int, index);
     QFETCH(bool, frozen);
     const OpCase c = opCases()[index];
-    auto p = prepare(c, 42, Precision::fp32, frozen);
+    auto p = prepare(c, 42, Precision::fp32, frozen ? Gradients::inputsOnly : Gradients::all);
     p->exec->forward();
     p->exec->backward();
     const double eps = c.fill == Fill::distinct ? 2e-3 : 1e-2;
@@ -96,6 +96,35 @@ class TestOpGradients : public QObject {
       ++checked;
     }
     QVERIFY2(checked > 0, "the case has nothing differentiable to check");
+  }
+
+  // With no gradient anywhere (every layer frozen, no input wanting one: the layers before the
+  // first that trains), backward runs every kernel and changes nothing: not the output, not a
+  // trained parameter.
+  void backwardWithoutGradientsDoesNothing_data() {
+    QTest::addColumn<int>("index");
+    const auto cases = opCases();
+    for (size_t i = 0; i < cases.size(); ++i)
+      QTest::newRow(cases[i].label.c_str()) << static_cast<int>(i);
+  }
+  void backwardWithoutGradientsDoesNothing() {
+    QFETCH(int, index);
+    const OpCase c = opCases()[index];
+    auto p = prepare(c, 42, Precision::fp32, Gradients::none);
+    std::vector<std::vector<float>> before;
+    for (const auto& param : p->params.all())
+      before.emplace_back(param.value.data<float>(),
+                          param.value.data<float>() + param.value.numel());
+    p->exec->forward();
+    const std::vector<float> output = p->exec->read(p->output);
+    p->exec->backward();
+    QCOMPARE(p->exec->read(p->output), output);
+    for (size_t i = 0; i < before.size(); ++i) {  // running statistics follow forward
+      const Parameter& param = p->params.all()[i];
+      QVERIFY(param.grad.empty());
+      if (param.spec.frozen)
+        QVERIFY(std::equal(before[i].begin(), before[i].end(), param.value.data<float>()));
+    }
   }
 
   // Dropout zeroes about p of the elements, scales the rest by 1/(1-p), and is the identity at

@@ -146,7 +146,7 @@ class CpuBatchNorm : public CpuKernel {
 
   void backward(dnnl::stream& stream) override {
     run(m_backward, stream);
-    if (!m_ranks) return;
+    if (!m_ranks || m_dgamma.empty()) return;  // empty: no gradient reaches this layer
     stream.wait();
     // Every rank's sums of dy and dy * x_hat, added in rank order so every rank has the same bits.
     const int64_t channels = m_channel.dims()[0];

@@ -247,7 +247,8 @@ class CpuConv2d : public CpuKernel {
   }
 
   void backward(dnnl::stream& stream) override {
-    if (m_winogradToInput) backwardByWinograd();
+    // No output gradient: a frozen layer before any that trains.
+    if (m_winogradToInput && m_outputGrad) backwardByWinograd();
     run(m_backward, stream);
   }
 

@@ -23,6 +23,7 @@ class CpuLayerNorm : public CpuKernel {
     m_fwd = dnnl::layer_normalization_forward::primitive_desc({prop, m_src, eps, affine},
                                                               attributes(), cpuEngine());
     noteScratchpad(m_fwd.scratchpad_desc());
+    m_training = training;
     if (training) {
       m_bwd = dnnl::layer_normalization_backward::primitive_desc(
           {dnnl::prop_kind::backward, m_src, m_src, eps, affine}, attributes(), cpuEngine(), m_fwd);
@@ -42,7 +43,7 @@ class CpuLayerNorm : public CpuKernel {
                 {DNNL_ARG_SHIFT, wrap(io.params[1], m_features)}};
       args.insert(affine.begin(), affine.end());
     }
-    if (io.outputGrad) {
+    if (m_training) {  // written by a training forward, also where no gradient reaches it
       m_mean = dnnl::memory(m_fwd.mean_desc(), cpuEngine());
       m_variance = dnnl::memory(m_fwd.variance_desc(), cpuEngine());
       args[DNNL_ARG_MEAN] = m_mean;
@@ -74,6 +75,7 @@ class CpuLayerNorm : public CpuKernel {
  private:
   dnnl::memory::desc m_src, m_features;
   bool m_affine = true;
+  bool m_training = false;
   dnnl::memory m_mean, m_variance;
   Tensor m_scaleGrad, m_shiftGrad;  // the parameters', or a frozen layer's spares
   dnnl::layer_normalization_forward::primitive_desc m_fwd;

@@ -178,6 +178,7 @@ class CpuRecurrent : public CpuKernel {
   }
 
   void backward(dnnl::stream& stream) override {
+    if (m_paramGrads.empty()) return;  // no gradient reaches it: frozen, before any that trains
     for (const dnnl::memory& m : m_accumulated)
       std::memset(m.get_data_handle(), 0, m.get_desc().get_size());
     CpuKernel::backward(stream);
