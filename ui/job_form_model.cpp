@@ -31,6 +31,13 @@ QString inputShapeText(const QJsonObject& shapes) {
   }
   return inputs.join("; ");
 }
+// "conv*, layer1" as the job's "freeze": the names, trimmed, empty ones left out.
+QJsonArray frozenLayersOfText(const QString& text) {
+  QJsonArray entries;
+  for (const QString& entry : text.split(',', Qt::SkipEmptyParts))
+    if (!entry.trimmed().isEmpty()) entries.append(entry.trimmed());
+  return entries;
+}
 }  // namespace
 
 void JobForm::addModelGroup(QFormLayout* model) {
@@ -97,9 +104,13 @@ void JobForm::showModel() {
           : QString());
   m_modelFile->setText(m_document.value("model.file").toString());
   m_inputShape->setText(inputShapeText(m_document.value("model.input_shape").toObject()));
-  QStringList frozen;
-  for (const QJsonValue& entry : m_document.value("freeze").toArray()) frozen << entry.toString();
-  m_frozenLayers->setText(frozen.join(", "));
+  // The list as typed stays as typed ("fc1,fc2" is not respaced) while it says the same.
+  const QJsonValue frozen = m_document.value("freeze");
+  if (frozenLayersOfText(m_frozenLayers->text()) != frozen.toArray()) {
+    QStringList names;
+    for (const QJsonValue& entry : frozen.toArray()) names << entry.toString();
+    m_frozenLayers->setText(names.join(", "));
+  }
   enableTemplateFields();
 }
 
@@ -137,9 +148,7 @@ void JobForm::writeInputShape() {
 
 void JobForm::writeFrozenLayers() {
   if (m_fields.showing()) return;
-  QJsonArray entries;
-  for (const QString& entry : m_frozenLayers->text().split(',', Qt::SkipEmptyParts))
-    if (!entry.trimmed().isEmpty()) entries.append(entry.trimmed());
+  const QJsonArray entries = frozenLayersOfText(m_frozenLayers->text());
   if (entries.isEmpty())
     m_document.remove("freeze");
   else
