@@ -47,7 +47,7 @@ class ScopedThreads {
 
 // What a job's freeze holds still and what still trains, for the run's log: "freeze: 53 layers
 // held still; 5130 of 11689512 parameters train, in fc".
-std::string frozenLayersNote(const JobConfig& job, const Graph& trained) {
+std::string frozenLayersNote(const JobConfig& job, const Graph& trained, int64_t parameters) {
   std::vector<std::string> learning;
   for (const GraphNode& node : trained.nodes())
     if (node.learns()) learning.push_back(node.name);
@@ -56,9 +56,8 @@ std::string frozenLayersNote(const JobConfig& job, const Graph& trained) {
   if (learning.size() > 6) in += " and " + std::to_string(learning.size() - 6) + " more layers";
   return "freeze: " + std::to_string(job.frozen.size()) + " layer" +
          (job.frozen.size() == 1 ? "" : "s") + " held still; " +
-         std::to_string(trained.parameterCount()) + " of " +
-         std::to_string(Graph::build(job.model, 1).parameterCount()) + " parameters train, in " +
-         in;
+         std::to_string(trained.parameterCount()) + " of " + std::to_string(parameters) +
+         " parameters train, in " + in;
 }
 
 class TrainingRun {
@@ -143,6 +142,7 @@ class TrainingRun {
   TrainState m_state;
   int64_t m_totalSteps = 0, m_stepsPerEpoch = 0, m_classes = 0;
   int64_t m_batch = 0;  // this rank's samples a step
+  int64_t m_parameters = 0;         // the model's trainable elements
   int64_t m_trainedParameters = 0;  // the model's, less its frozen layers'
   double m_lr = 0;  // optimizer.lr, scaled for the ranks' global batch (parallel.lr_scaling)
   int64_t m_evaluatedStep = -1;
@@ -176,9 +176,10 @@ void TrainingRun::setUp() {
     m_modelFile.reset();  // the weights are held once while the run lasts
   }
   m_params.ensure(plan.graph, m_job.seed);
+  m_parameters = Graph::build(m_job.model, 1).parameterCount();
   m_trainedParameters = plan.graph.parameterCount();
   if (!m_job.frozen.empty() && writesFiles())
-    m_events.log("info", frozenLayersNote(m_job, plan.graph));
+    m_events.log("info", frozenLayersNote(m_job, plan.graph, m_parameters));
   // int8 is post-training: the job trains in fp32 and quantizes its result (quantize()).
   const Precision precision = trainingPrecision(m_job);
   m_device = chooseTrainingDevice(m_job, plan.graph);
@@ -443,7 +444,7 @@ TrainResult TrainingRun::run() {
   m_events.publish("state", {{"state", "running"},
                              {"job", m_job.name},
                              {"model", m_job.model.name},
-                             {"parameters", Graph::build(m_job.model, 1).parameterCount()},
+                             {"parameters", m_parameters},
                              {"trained_parameters", m_trainedParameters},
                              {"precision", m_job.precision},
                              {"device", m_device.description},
